@@ -1,0 +1,44 @@
+"""escalation: causal and survival analysis of children's social care case histories.
+
+The tools assist social workers' decisions; they never make them.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+try:
+    __version__ = metadata.version("escalation")
+except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+from escalation.data import (
+    CaseHistory,
+    ExclusionReport,
+    read_case_history,
+    validate_case_history,
+    write_case_history,
+)
+from escalation.errors import (
+    ConvergenceError,
+    DataValidationError,
+    DesignError,
+    EscalationError,
+    Problem,
+    StatisticalWarning,
+)
+
+__all__ = [
+    "CaseHistory",
+    "ConvergenceError",
+    "DataValidationError",
+    "DesignError",
+    "EscalationError",
+    "ExclusionReport",
+    "Problem",
+    "StatisticalWarning",
+    "__version__",
+    "read_case_history",
+    "validate_case_history",
+    "write_case_history",
+]

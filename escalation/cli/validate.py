@@ -1,0 +1,57 @@
+"""``escalation validate DIR``: check a case-history folder against the data contract."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from escalation.data.io import read_case_history
+from escalation.errors import DataValidationError
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``validate`` sub-command."""
+    parser = subparsers.add_parser(
+        "validate",
+        help="check a case-history folder against the data contract",
+        description=(
+            "Read children, episodes and notes (CSV or Parquet) from DIR, check every rule of "
+            "the case-history contract, print a report and exit 1 if any row breaks it."
+        ),
+    )
+    parser.add_argument("folder", metavar="DIR", help="folder with the case-history tables")
+    parser.add_argument(
+        "--extract-date", help="extract date YYYY-MM-DD (default: from case_history.json)"
+    )
+    parser.add_argument("--encoding", default="utf-8", help="CSV text encoding (default utf-8)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate the folder; print a report; return 0 when valid, 1 otherwise."""
+    try:
+        history = read_case_history(
+            args.folder, extract_date=args.extract_date, lenient=True, encoding=args.encoding
+        )
+    except DataValidationError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    counts = history.counts()
+    print(f"Case history in {args.folder}")
+    print(f"  extract date   {history.extract_date.date()} ({history.extract_date_source})")
+    print(f"  children       {len(history.children):,}")
+    print(f"  episodes       {len(history.episodes):,}")
+    print(f"  notes          {len(history.notes):,}")
+    print(counts.to_string(index=False))
+    if not history.exclusions:
+        print("Valid: every row meets the case-history contract.")
+        return 0
+    print(f"\nInvalid: {len(history.exclusions):,} problems. Rows affected, by reason:")
+    print(history.exclusions.counts().to_string(index=False))
+    print("\nFirst problems:")
+    for problem in history.exclusions.problems[:20]:
+        print(f"  - {problem.describe()}")
+    return 1

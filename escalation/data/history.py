@@ -1,0 +1,236 @@
+"""The case-history container: children, episodes, notes and the extract date."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Final
+
+import pandas as pd
+
+from escalation.data.codes import (
+    CLOSURE_REASONS,
+    CP_CATEGORIES,
+    EPISODE_KINDS,
+    ETHNICITIES,
+    LEGAL_STATUSES,
+    PRIMARY_NEEDS,
+    REFERRAL_SOURCES,
+    SEXES,
+)
+from escalation.errors import Problem
+
+__all__ = [
+    "CHILDREN_COLUMNS",
+    "EPISODE_COLUMNS",
+    "NOTE_COLUMNS",
+    "CaseHistory",
+    "ExclusionReport",
+    "empty_episodes",
+    "empty_notes",
+]
+
+#: Contract columns of each table: name -> required.
+CHILDREN_COLUMNS: Final = {
+    "child_id": True,
+    "birth_date": True,
+    "sex": False,
+    "ethnicity": False,
+    "disability": False,
+    "family_id": False,
+}
+EPISODE_COLUMNS: Final = {
+    "child_id": True,
+    "kind": True,
+    "start": True,
+    "end": False,
+    "source": False,
+    "need": False,
+    "factors": False,
+    "category": False,
+    "reason": False,
+    "legal_status": False,
+}
+NOTE_COLUMNS: Final = {"child_id": True, "date": True, "text": True, "author_role": False}
+
+#: Categorical dtypes of coded columns, one fixed category set per code list.
+CODE_DTYPES: Final = {
+    "sex": pd.CategoricalDtype(list(SEXES)),
+    "ethnicity": pd.CategoricalDtype(list(ETHNICITIES)),
+    "kind": pd.CategoricalDtype(list(EPISODE_KINDS)),
+    "source": pd.CategoricalDtype(list(REFERRAL_SOURCES)),
+    "need": pd.CategoricalDtype(list(PRIMARY_NEEDS)),
+    "category": pd.CategoricalDtype(list(CP_CATEGORIES)),
+    "reason": pd.CategoricalDtype(list(CLOSURE_REASONS)),
+    "legal_status": pd.CategoricalDtype(list(LEGAL_STATUSES)),
+}
+
+
+@dataclass(frozen=True)
+class ExclusionReport:
+    """Rows excluded by lenient reading or validation, with the reason for each.
+
+    Parameters
+    ----------
+    problems : tuple of Problem
+        One entry per problem found; a row may have several.
+    """
+
+    problems: tuple[Problem, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def __add__(self, other: ExclusionReport) -> ExclusionReport:
+        return ExclusionReport(self.problems + other.problems)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per problem; personal values are withheld.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``table, row, column, value, reason``.
+        """
+        return pd.DataFrame(
+            {
+                "table": [p.table for p in self.problems],
+                "row": pd.array([p.row for p in self.problems], dtype="Int64"),
+                "column": [p.column for p in self.problems],
+                "value": [p.shown_value() if p.column else None for p in self.problems],
+                "reason": [p.reason for p in self.problems],
+            }
+        )
+
+    def counts(self) -> pd.DataFrame:
+        """Return how many distinct rows were excluded, by table and reason.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``table, reason, rows``, largest first.
+        """
+        seen = Counter((p.table, p.reason, p.row) for p in self.problems)
+        by_reason = Counter((table, reason) for table, reason, _ in seen)
+        rows = [(t, r, n) for (t, r), n in by_reason.items()]
+        frame = pd.DataFrame(rows, columns=["table", "reason", "rows"])
+        return frame.sort_values(["rows", "table"], ascending=[False, True], ignore_index=True)
+
+    def describe(self) -> str:
+        """Return a readable multi-line account, safe for logs."""
+        if not self.problems:
+            return "No rows excluded."
+        return "\n".join(p.describe() for p in self.problems)
+
+
+def empty_episodes() -> pd.DataFrame:
+    """Return an episodes table with the contract's columns and no rows."""
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in EPISODE_COLUMNS})
+    return frame.astype(
+        {
+            "child_id": "string",
+            "start": "datetime64[ns]",
+            "end": "datetime64[ns]",
+            "factors": "string",
+            **{c: CODE_DTYPES[c] for c in ("kind", "source", "need", "category", "reason")},
+            "legal_status": CODE_DTYPES["legal_status"],
+        }
+    )
+
+
+def empty_notes() -> pd.DataFrame:
+    """Return a notes table with the contract's columns and no rows."""
+    return pd.DataFrame(
+        {
+            "child_id": pd.Series(dtype="string"),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "text": pd.Series(dtype="string"),
+            "author_role": pd.Series(dtype="string"),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    """A local authority's case histories in the form of the data contract.
+
+    Build one with :func:`escalation.read_case_history`, a statutory-format reader,
+    or :func:`escalation.simulate_local_authority`; construct it directly only from
+    tables already in contract form, then call :meth:`validate`.
+
+    Parameters
+    ----------
+    children : pandas.DataFrame
+        One row per child (``child_id``, ``birth_date``, optional ``sex``, ``ethnicity``,
+        ``disability``, ``family_id`` and any baseline covariates).
+    episodes : pandas.DataFrame
+        One row per service episode or point event (``child_id``, ``kind``, ``start``,
+        optional ``end`` and codes).
+    notes : pandas.DataFrame
+        Free-text case notes (``child_id``, ``date``, ``text``, optional ``author_role``);
+        may have no rows.
+    extract_date : pandas.Timestamp
+        The date the data were extracted; open episodes are censored here.
+    extract_date_source : str
+        Where the extract date came from (e.g. ``"given"``, ``"case_history.json"``,
+        ``"CIN census ReferenceDate"``).
+    exclusions : ExclusionReport
+        Rows left out by lenient reading, with reasons (empty when nothing was left out).
+
+    Notes
+    -----
+    Identifiers and note text are personal data. ``repr`` shows only table sizes.
+    """
+
+    children: pd.DataFrame
+    episodes: pd.DataFrame
+    notes: pd.DataFrame = field(default_factory=empty_notes)
+    extract_date: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.today().normalize())
+    extract_date_source: str = "given"
+    exclusions: ExclusionReport = field(default_factory=ExclusionReport)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extract_date", pd.Timestamp(self.extract_date).normalize())
+
+    def __repr__(self) -> str:
+        return (
+            f"CaseHistory(children={len(self.children):,}, episodes={len(self.episodes):,}, "
+            f"notes={len(self.notes):,}, extract_date={self.extract_date.date().isoformat()}, "
+            f"excluded_problems={len(self.exclusions):,})"
+        )
+
+    def counts(self) -> pd.DataFrame:
+        """Return the number of episodes and children of each kind.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``kind, episodes, children``, one row per contract kind.
+        """
+        kinds = pd.Categorical(self.episodes["kind"], categories=list(EPISODE_KINDS))
+        grouped = self.episodes.assign(kind=kinds).groupby("kind", observed=False)["child_id"]
+        out = pd.DataFrame({"episodes": grouped.size(), "children": grouped.nunique()})
+        return out.reset_index()
+
+    def with_tables(self, **tables: pd.DataFrame) -> CaseHistory:
+        """Return a copy with some tables replaced (``children``, ``episodes``, ``notes``)."""
+        return replace(self, **tables)  # type: ignore[arg-type]
+
+    def subset(self, child_ids: pd.Series | list[str]) -> CaseHistory:
+        """Return the history of the given children only.
+
+        Parameters
+        ----------
+        child_ids : sequence of str
+            Children to keep.
+        """
+        keep = pd.Index(pd.Series(child_ids, dtype="string"))
+        return replace(
+            self,
+            children=self.children[self.children["child_id"].isin(keep)].reset_index(drop=True),
+            episodes=self.episodes[self.episodes["child_id"].isin(keep)].reset_index(drop=True),
+            notes=self.notes[self.notes["child_id"].isin(keep)].reset_index(drop=True),
+        )

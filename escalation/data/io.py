@@ -1,0 +1,207 @@
+"""Reading and writing case histories as folders of CSV or Parquet files.
+
+A case-history folder holds ``children``, ``episodes`` and (optionally) ``notes`` as
+``.csv`` or ``.parquet`` files, plus ``case_history.json`` recording the extract date
+when the package wrote the folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from escalation.data.history import CaseHistory, empty_notes
+from escalation.data.validate import validate_case_history
+from escalation.errors import DataValidationError, Problem
+
+__all__ = ["METADATA_FILE", "TableFormat", "read_case_history", "write_case_history"]
+
+TableFormat = Literal["csv", "parquet"]
+METADATA_FILE = "case_history.json"
+_TABLES = ("children", "episodes", "notes")
+_REQUIRED_TABLES = ("children", "episodes")
+
+
+def read_case_history(
+    path: str | Path,
+    *,
+    extract_date: str | pd.Timestamp | None = None,
+    lenient: bool = False,
+    encoding: str = "utf-8",
+) -> CaseHistory:
+    """Read a case history from a folder of CSV or Parquet files and validate it.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder holding ``children.csv`` (or ``.parquet``), ``episodes.csv`` (or
+        ``.parquet``) and optionally ``notes.csv`` (or ``.parquet``).
+    extract_date : str or Timestamp, optional
+        The date the data were extracted. When omitted, it is taken from
+        ``case_history.json`` in the folder (written by :func:`write_case_history`);
+        if neither is available the read fails, since the extract date cannot be guessed.
+    lenient : bool, default False
+        Keep valid rows and report the rest in ``history.exclusions`` instead of raising.
+    encoding : str, default "utf-8"
+        Text encoding of CSV files (a UTF-8 byte-order mark is accepted). Files saved by
+        Excel on Windows are often ``"cp1252"``.
+
+    Returns
+    -------
+    CaseHistory
+        The validated history in normal form.
+
+    Raises
+    ------
+    DataValidationError
+        When a file is missing, ambiguous or unreadable, or (strict mode) when any row
+        breaks the contract. The message lists every problem.
+    FileNotFoundError
+        When ``path`` is not a folder.
+
+    Examples
+    --------
+    >>> from escalation import read_case_history
+    >>> history = read_case_history("data/", extract_date="2024-03-31")  # doctest: +SKIP
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"case-history folder not found: {folder}")
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for table in _TABLES:
+        frame, table_problems = _read_table(folder, table, encoding)
+        problems += table_problems
+        if frame is not None:
+            tables[table] = frame
+    when, source = _extract_date(folder, extract_date, problems)
+    if problems:
+        raise DataValidationError(problems, f"case history in {folder}")
+    history = CaseHistory(
+        children=tables["children"],
+        episodes=tables["episodes"],
+        notes=tables.get("notes", empty_notes()),
+        extract_date=when,
+        extract_date_source=source,
+    )
+    return validate_case_history(history, lenient=lenient, context=f"case history in {folder}")
+
+
+def _read_table(
+    folder: Path, table: str, encoding: str
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    candidates = [folder / f"{table}.{ext}" for ext in ("csv", "parquet")]
+    present = [p for p in candidates if p.is_file()]
+    if len(present) > 1:
+        reason = f"both {table}.csv and {table}.parquet exist; keep only one"
+        return None, [Problem(table, None, None, None, reason)]
+    if not present:
+        if table in _REQUIRED_TABLES:
+            reason = f"file not found: expected {table}.csv or {table}.parquet"
+            return None, [Problem(table, None, None, None, reason)]
+        return None, []
+    file = present[0]
+    if file.suffix == ".parquet":
+        return pd.read_parquet(file), []
+    return _read_csv(file, table, encoding)
+
+
+def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    raw = file.read_bytes()
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as error:
+        row = raw[: error.start].count(b"\n") - 1  # 0-based data row after the header
+        reason = (
+            f"{file.name} is not valid {encoding} text (byte {error.start}); "
+            "re-save it as UTF-8, or pass the file's encoding (e.g. encoding='cp1252')"
+        )
+        return None, [Problem(table, max(row, 0), None, None, reason)]
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], engine="c"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        return None, [Problem(table, None, None, None, f"{file.name} is not readable CSV: {error}")]
+    return frame, []
+
+
+def _extract_date(
+    folder: Path, given: str | pd.Timestamp | None, problems: list[Problem]
+) -> tuple[pd.Timestamp, str]:
+    if given is not None:
+        return _timestamp(given, "extract_date argument", problems), "given"
+    meta = folder / METADATA_FILE
+    if meta.is_file():
+        value = json.loads(meta.read_text(encoding="utf-8")).get("extract_date")
+        if value:
+            return _timestamp(value, METADATA_FILE, problems), METADATA_FILE
+    problems.append(
+        Problem(
+            "case history",
+            None,
+            None,
+            None,
+            "no extract date: pass extract_date=... (or set [data] extract_date in the design)",
+        )
+    )
+    return pd.Timestamp("1970-01-01"), "missing"
+
+
+def _timestamp(value: object, where: str, problems: list[Problem]) -> pd.Timestamp:
+    parsed = pd.to_datetime(str(value), format="%Y-%m-%d", errors="coerce")
+    if pd.isna(parsed):
+        problems.append(
+            Problem("case history", None, "extract_date", value, f"{where} is not YYYY-MM-DD")
+        )
+        return pd.Timestamp("1970-01-01")
+    return pd.Timestamp(parsed)
+
+
+def write_case_history(
+    history: CaseHistory, path: str | Path, *, format: TableFormat = "parquet"
+) -> Path:
+    """Write a case history to a folder that :func:`read_case_history` reads back.
+
+    Parameters
+    ----------
+    history : CaseHistory
+        The history to write.
+    path : str or Path
+        Destination folder (created if needed). Existing table files are replaced.
+    format : {"parquet", "csv"}, default "parquet"
+        File format of the tables. CSV dates are written as ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
+    if format not in ("csv", "parquet"):
+        raise ValueError(f"format must be 'csv' or 'parquet', not {format!r}")
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in _TABLES:
+        for ext in ("csv", "parquet"):
+            (folder / f"{table}.{ext}").unlink(missing_ok=True)
+    frames = {"children": history.children, "episodes": history.episodes, "notes": history.notes}
+    for table, frame in frames.items():
+        if table == "notes" and frame.empty:
+            continue
+        target = folder / f"{table}.{format}"
+        if format == "parquet":
+            frame.to_parquet(target, index=False)
+        else:
+            frame.to_csv(target, index=False, date_format="%Y-%m-%d")
+    metadata = {
+        "extract_date": history.extract_date.date().isoformat(),
+        "extract_date_source": history.extract_date_source,
+        "rows": {table: len(frame) for table, frame in frames.items()},
+    }
+    (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    return folder

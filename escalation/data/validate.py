@@ -1,0 +1,420 @@
+"""Validation of a case history against the data contract and the DfE code lists.
+
+Every rule is vectorised: a rule yields a boolean mask of offending rows and a reason,
+and the checker turns each offending row into a :class:`~escalation.errors.Problem`.
+Strict validation raises one :class:`~escalation.errors.DataValidationError` listing every
+problem; lenient validation removes offending rows (and, with an excluded child, the
+child's episodes and notes) and lists each one in ``history.exclusions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from escalation.data.codes import (
+    ASSESSMENT_FACTORS,
+    CLOSURE_REASONS,
+    CP_CATEGORIES,
+    EPISODE_KINDS,
+    ETHNICITIES,
+    INTERVAL_KINDS,
+    LEGAL_STATUSES,
+    POINT_KINDS,
+    PRIMARY_NEEDS,
+    REFERRAL_SOURCES,
+    SEXES,
+)
+from escalation.data.history import (
+    CHILDREN_COLUMNS,
+    CODE_DTYPES,
+    EPISODE_COLUMNS,
+    NOTE_COLUMNS,
+    CaseHistory,
+    ExclusionReport,
+    empty_notes,
+)
+from escalation.errors import DataValidationError, Problem
+
+__all__ = ["parse_bools", "parse_dates", "validate_case_history"]
+
+#: Accepted written forms of dates, tried in order (ISO first; UK day-first next).
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m",
+    "%m/%Y",
+)
+_CHILD_EXCLUDED = "the child was excluded (see the children table)"
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+
+_EPISODE_CODE_LISTS: Mapping[str, Mapping[str, str]] = {
+    "source": REFERRAL_SOURCES,
+    "need": PRIMARY_NEEDS,
+    "category": CP_CATEGORIES,
+    "reason": CLOSURE_REASONS,
+    "legal_status": LEGAL_STATUSES,
+}
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of dates to day precision.
+
+    Accepts datetimes, ``datetime.date`` objects and text in ISO 8601 (``2024-03-31``),
+    UK day-first (``31/03/2024``) or month-only form (``2024-03``, read as the 1st).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The raw column.
+
+    Returns
+    -------
+    parsed : pandas.Series
+        ``datetime64[ns]`` values normalised to midnight; ``NaT`` where empty or invalid.
+    invalid : pandas.Series of bool
+        True where a non-empty value could not be read as a real calendar date.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = pd.Series(values, copy=False)
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_localize(None)
+        parsed = parsed.dt.normalize().astype("datetime64[ns]")
+        return parsed, pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip()
+    empty = text.isna() | (text == "")
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in DATE_FORMATS:
+        todo = parsed.isna() & ~empty
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    todo = parsed.isna() & ~empty
+    if todo.any() and values.dtype == object:  # date objects read from Parquet
+        objects = values[todo]
+        is_date = objects.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
+        if is_date.any():
+            parsed[objects.index[is_date]] = pd.to_datetime(objects[is_date], errors="coerce")
+    parsed = parsed.dt.normalize()
+    return parsed, parsed.isna() & ~empty
+
+
+def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of yes/no values (``true/false``, ``yes/no``, ``1/0``, ``t/f``).
+
+    Returns
+    -------
+    parsed : pandas.Series
+        Nullable ``boolean`` values (``<NA>`` where empty or invalid).
+    invalid : pandas.Series of bool
+        True where a non-empty value is not a recognised yes/no.
+    """
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean"), pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip().str.lower()
+    parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    parsed[text.isin(_TRUE).fillna(False)] = True
+    parsed[text.isin(_FALSE).fillna(False)] = False
+    empty = text.isna() | (text == "")
+    return parsed, parsed.isna() & ~empty
+
+
+@dataclass
+class _Checker:
+    """Collects the problems of one table, row by row, from vectorised rules."""
+
+    table: str
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.bad = np.zeros(len(self.frame), dtype=bool)
+
+    def flag(self, mask: pd.Series | np.ndarray, column: str | None, reason: str) -> None:
+        """Record a problem for every row where ``mask`` is true."""
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if positions.size == 0:
+            return
+        self.bad[positions] = True
+        raw = self.frame[column].to_numpy() if column in self.frame else None
+        for pos in positions:
+            value = None if raw is None else _plain(raw[pos])
+            self.problems.append(Problem(self.table, int(pos), column, value, reason))
+
+    def require_columns(self, spec: Mapping[str, bool]) -> list[Problem]:
+        """Return table-level problems for required columns that are absent."""
+        return [
+            Problem(self.table, None, column, None, "required column is missing")
+            for column, required in spec.items()
+            if required and column not in self.frame
+        ]
+
+    def check_codes(self, column: str, allowed: Mapping[str, str], what: str) -> pd.Series:
+        """Flag values outside a code list; return the column as stripped text."""
+        text = _as_text(self.frame[column])
+        unknown = text.notna() & ~text.isin(list(allowed)).fillna(False)
+        self.flag(unknown, column, f"unknown {what} code (see the DfE code list)")
+        return text.where(~unknown)
+
+    def check_dates(self, column: str, required: bool, extract_date: pd.Timestamp) -> pd.Series:
+        """Parse a date column, flagging invalid, missing and after-extract values."""
+        parsed, invalid = parse_dates(self.frame[column])
+        self.flag(invalid, column, "not a valid date (use YYYY-MM-DD)")
+        if required:
+            self.flag(parsed.isna() & ~invalid, column, "required date is empty")
+        self.flag(
+            parsed > extract_date,
+            column,
+            f"date is after the extract date {extract_date.date().isoformat()}",
+        )
+        return parsed
+
+
+def _plain(value: object) -> object:
+    """Return a plain Python value for a problem report (no pandas NA objects)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Return values as stripped strings, with empty strings as missing."""
+    text = values.astype("string").str.strip()
+    return text.where(text != "")
+
+
+def validate_case_history(
+    history: CaseHistory, *, lenient: bool = False, context: str = "case history"
+) -> CaseHistory:
+    """Check a case history against the data contract and return it in normal form.
+
+    Parameters
+    ----------
+    history : CaseHistory
+        Tables as read or constructed; values may still be text.
+    lenient : bool, default False
+        If False, any problem raises one :class:`~escalation.errors.DataValidationError`
+        listing every problem. If True, rows with problems are removed (with an excluded
+        child go its episodes and notes) and each removal is listed in
+        ``result.exclusions``. Table-level problems (a missing required column, an empty
+        ``children`` or ``episodes`` table) raise in both modes, since no row can be kept.
+    context : str, default "case history"
+        What is being validated, used in messages (e.g. a folder name).
+
+    Returns
+    -------
+    CaseHistory
+        The history with normal column types: identifiers as ``string``, dates as
+        ``datetime64[ns]``, codes as categoricals of the DfE code lists, ``disability``
+        as nullable ``boolean``; extra columns are kept unchanged.
+
+    Raises
+    ------
+    DataValidationError
+        When the data break the contract (strict mode) or cannot be read at all.
+
+    Notes
+    -----
+    Rules applied: required columns present and tables not empty; unique, non-empty
+    ``child_id``; valid dates, none after the extract date and none before the child's
+    birth; ``end`` never before ``start``; known episode kinds and codes (referral
+    source, primary need, assessment factors, CP category, closure reason, legal
+    status, sex, ethnicity); point events (``s47``, ``icpc``, ``moved_out``, ``death``)
+    without a different end date; every episode and note for a known child; at most one
+    death per child and no episode starting after it; no two episodes of the same
+    interval kind overlapping for a child (open episodes run to the extract date).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from escalation import CaseHistory, validate_case_history
+    >>> children = pd.DataFrame({"child_id": ["a"], "birth_date": ["2015-06-01"]})
+    >>> episodes = pd.DataFrame(
+    ...     {"child_id": ["a"], "kind": ["referral"], "start": ["2020-01-01"], "end": [""]}
+    ... )
+    >>> valid = validate_case_history(CaseHistory(children, episodes, extract_date="2024-03-31"))
+    >>> valid.episodes["start"].dt.year.tolist()
+    [2020]
+    """
+    extract_date = history.extract_date
+    kids = _Checker("children", history.children.reset_index(drop=True))
+    eps = _Checker("episodes", history.episodes.reset_index(drop=True))
+    notes_frame = history.notes if history.notes is not None else empty_notes()
+    notes = _Checker("notes", notes_frame.reset_index(drop=True))
+
+    structural = kids.require_columns(CHILDREN_COLUMNS) + eps.require_columns(EPISODE_COLUMNS)
+    if len(notes.frame.columns) > 0:
+        structural += notes.require_columns(NOTE_COLUMNS)
+    for checker in (kids, eps):
+        if checker.frame.empty:
+            structural.append(Problem(checker.table, None, None, None, "table has no rows"))
+    if structural:
+        raise DataValidationError(structural, context)
+    for checker, spec in ((kids, CHILDREN_COLUMNS), (eps, EPISODE_COLUMNS), (notes, NOTE_COLUMNS)):
+        checker.frame = _with_all_columns(checker.frame, spec)
+
+    children = _check_children(kids, extract_date)
+    valid_children = children.loc[~kids.bad, ["child_id", "birth_date"]]
+    excluded_ids = pd.Index(children.loc[kids.bad, "child_id"].dropna().unique())
+    episodes = _check_episodes(eps, valid_children, excluded_ids, extract_date)
+    notes_out = _check_notes(notes, valid_children, excluded_ids, extract_date)
+
+    problems = kids.problems + eps.problems + notes.problems
+    if problems and not lenient:
+        root_causes = [p for p in problems if p.reason != _CHILD_EXCLUDED]
+        raise DataValidationError(root_causes, context)
+    report = ExclusionReport(tuple(problems))
+    return replace(
+        history,
+        children=children.loc[~kids.bad].reset_index(drop=True),
+        episodes=episodes.loc[~eps.bad].reset_index(drop=True),
+        notes=notes_out.loc[~notes.bad].reset_index(drop=True),
+        exclusions=history.exclusions + report,
+    )
+
+
+def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataFrame:
+    """Add absent optional contract columns (all missing), contract columns first."""
+    frame = frame.reset_index(drop=True)
+    missing = {c: pd.Series(pd.NA, index=frame.index, dtype=object) for c in spec if c not in frame}
+    frame = frame.assign(**missing)
+    return frame[list(spec) + [c for c in frame.columns if c not in spec]]
+
+
+def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
+    frame = kids.frame.copy()
+    ids = _as_text(frame["child_id"])
+    kids.flag(ids.isna(), "child_id", "child_id is empty")
+    kids.flag(ids.duplicated(keep=False) & ids.notna(), "child_id", "child_id is not unique")
+    frame["child_id"] = ids
+    frame["birth_date"] = kids.check_dates("birth_date", True, extract_date)
+    frame["sex"] = kids.check_codes("sex", SEXES, "sex").astype(CODE_DTYPES["sex"])
+    codes = kids.check_codes("ethnicity", ETHNICITIES, "ethnicity")
+    frame["ethnicity"] = codes.astype(CODE_DTYPES["ethnicity"])
+    parsed, invalid = parse_bools(frame["disability"])
+    kids.flag(invalid, "disability", "not a yes/no value (use true or false)")
+    frame["disability"] = parsed
+    frame["family_id"] = _as_text(frame["family_id"])
+    return frame
+
+
+def _check_episodes(
+    eps: _Checker,
+    children: pd.DataFrame,
+    excluded_ids: pd.Index,
+    extract_date: pd.Timestamp,
+) -> pd.DataFrame:
+    frame = eps.frame.copy()
+    ids = _as_text(frame["child_id"])
+    frame["child_id"] = ids
+    eps.flag(ids.isna(), "child_id", "child_id is empty")
+    excluded = ids.isin(excluded_ids).fillna(False)
+    eps.flag(excluded, "child_id", _CHILD_EXCLUDED)
+    unknown = ids.notna() & ~ids.isin(children["child_id"]).fillna(False) & ~excluded
+    eps.flag(unknown, "child_id", "no child with this child_id in the children table")
+
+    eps.flag(_as_text(frame["kind"]).isna(), "kind", "kind is empty")
+    kind = eps.check_codes("kind", dict.fromkeys(EPISODE_KINDS, ""), "episode kind")
+    frame["kind"] = kind.astype(CODE_DTYPES["kind"])
+    start = eps.check_dates("start", True, extract_date)
+    end = eps.check_dates("end", False, extract_date)
+    frame["start"], frame["end"] = start, end
+    eps.flag(end < start, "end", "end is before start")
+    is_point = frame["kind"].isin(list(POINT_KINDS))
+    eps.flag(
+        is_point & end.notna() & (end != start),
+        "end",
+        "a point event (s47, icpc, moved_out, death) has no end date",
+    )
+    birth = ids.map(children.set_index("child_id")["birth_date"])
+    eps.flag(start < birth, "start", "episode starts before the child's birth")
+
+    for column, allowed in _EPISODE_CODE_LISTS.items():
+        codes = eps.check_codes(column, allowed, column.replace("_", " "))
+        frame[column] = codes.astype(CODE_DTYPES[column])
+    frame["factors"] = _check_factors(eps, frame["factors"])
+
+    _check_deaths(eps, frame)
+    _check_overlaps(eps, frame, extract_date)
+    return frame
+
+
+def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
+    text = _as_text(values.astype("string").str.replace(" ", "", regex=False))
+    exploded = text.str.split(";").explode()
+    unknown_codes = exploded.notna() & ~exploded.isin(list(ASSESSMENT_FACTORS)).fillna(False)
+    rows = np.unique(np.asarray(exploded.index[unknown_codes.to_numpy()]))
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows.astype(int)] = True
+    eps.flag(mask, "factors", "unknown assessment factor code (codes joined by ';', e.g. 3B;16A)")
+    return text
+
+
+def _check_deaths(eps: _Checker, frame: pd.DataFrame) -> None:
+    """Flag second deaths and episodes that start after a child's death."""
+    deaths = frame[(frame["kind"] == "death") & ~eps.bad].sort_values("start")
+    second = deaths["child_id"].duplicated(keep="first")
+    eps.flag(
+        np.isin(np.arange(len(frame)), deaths.index[second]),
+        "kind",
+        "a second death recorded for the child",
+    )
+    death_date = deaths[~second].set_index("child_id")["start"]
+    died = frame["child_id"].map(death_date)
+    eps.flag(frame["start"] > died, "start", "episode starts after the child's death")
+
+
+def _check_overlaps(eps: _Checker, frame: pd.DataFrame, extract_date: pd.Timestamp) -> None:
+    """Flag interval episodes that start before an earlier one of the same kind ends."""
+    candidates = frame[frame["kind"].isin(list(INTERVAL_KINDS)) & ~eps.bad]
+    if candidates.empty:
+        return
+    ordered = candidates.assign(_end=candidates["end"].fillna(extract_date)).sort_values(
+        ["child_id", "kind", "start", "_end"], kind="stable"
+    )
+    group = ordered.groupby(["child_id", "kind"], observed=True, sort=False).ngroup().to_numpy()
+    start_days = ordered["start"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    end_days = ordered["_end"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    # Running maximum of end within each group: offset groups so one accumulate suffices.
+    offset = (group.astype(np.int64)) * (10**7)
+    running_end = np.maximum.accumulate(end_days + offset) - offset
+    new_group = np.r_[True, group[1:] != group[:-1]]
+    previous_end = np.r_[np.iinfo(np.int64).min, running_end[:-1]]
+    overlaps = ~new_group & (start_days < previous_end)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[ordered.index[overlaps].to_numpy()] = True
+    eps.flag(mask, "start", "overlaps an earlier episode of the same kind for this child")
+
+
+def _check_notes(
+    notes: _Checker,
+    children: pd.DataFrame,
+    excluded_ids: pd.Index,
+    extract_date: pd.Timestamp,
+) -> pd.DataFrame:
+    if notes.frame.empty:
+        return empty_notes()
+    frame = notes.frame.copy()
+    ids = _as_text(frame["child_id"])
+    frame["child_id"] = ids
+    notes.flag(ids.isna(), "child_id", "child_id is empty")
+    excluded = ids.isin(excluded_ids).fillna(False)
+    notes.flag(excluded, "child_id", _CHILD_EXCLUDED)
+    unknown = ids.notna() & ~ids.isin(children["child_id"]).fillna(False) & ~excluded
+    notes.flag(unknown, "child_id", "no child with this child_id in the children table")
+    frame["date"] = notes.check_dates("date", True, extract_date)
+    birth = ids.map(children.set_index("child_id")["birth_date"])
+    notes.flag(frame["date"] < birth, "date", "note is dated before the child's birth")
+    text = frame["text"].astype("string")
+    notes.flag(text.isna() | (text.str.strip() == ""), "text", "note text is empty")
+    frame["text"] = text
+    frame["author_role"] = frame["author_role"].astype("string")
+    return frame

@@ -1,0 +1,121 @@
+"""Reading and writing case-history folders."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from escalation import DataValidationError, read_case_history, write_case_history
+from escalation.cli import main
+
+from .conftest import EXTRACT, history_from, valid_tables
+
+
+def write_csvs(folder, tables, encoding="utf-8"):
+    folder.mkdir(exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False, encoding=encoding)
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_round_trip_preserves_every_value(tmp_path, fmt):
+    history = read_case_history(write_csvs(tmp_path / "in", valid_tables()), extract_date=EXTRACT)
+    out = write_case_history(history, tmp_path / "out", format=fmt)
+    again = read_case_history(out)  # extract date from case_history.json
+    assert again.extract_date == pd.Timestamp(EXTRACT)
+    assert again.extract_date_source == "case_history.json"
+    for table in ("children", "episodes", "notes"):
+        expected = getattr(history, table)
+        got = getattr(again, table)
+        if fmt == "csv" and table == "children":  # CSV has no types: extras come back as text
+            expected = expected.astype({"imd_decile": "string"})
+            got = got.astype({"imd_decile": "string"})
+        pd.testing.assert_frame_equal(got, expected)
+    meta = json.loads((out / "case_history.json").read_text())
+    assert meta["rows"] == {"children": 3, "episodes": 12, "notes": 2}
+
+
+def test_notes_are_optional(tmp_path):
+    tables = valid_tables()
+    del tables["notes"]
+    history = read_case_history(write_csvs(tmp_path / "in", tables), extract_date=EXTRACT)
+    assert history.notes.empty and list(history.notes.columns)[:3] == ["child_id", "date", "text"]
+
+
+def test_missing_table_file_is_reported(tmp_path):
+    folder = write_csvs(tmp_path / "in", valid_tables())
+    (folder / "episodes.csv").unlink()
+    with pytest.raises(DataValidationError, match="expected episodes.csv or episodes.parquet"):
+        read_case_history(folder, extract_date=EXTRACT)
+
+
+def test_ambiguous_table_files_are_reported(tmp_path):
+    folder = write_csvs(tmp_path / "in", valid_tables())
+    valid_tables()["children"].to_parquet(folder / "children.parquet")
+    with pytest.raises(DataValidationError, match="both children.csv and children.parquet"):
+        read_case_history(folder, extract_date=EXTRACT)
+
+
+def test_extract_date_is_required(tmp_path):
+    folder = write_csvs(tmp_path / "in", valid_tables())
+    with pytest.raises(DataValidationError, match="no extract date"):
+        read_case_history(folder)
+    with pytest.raises(DataValidationError, match="is not YYYY-MM-DD"):
+        read_case_history(folder, extract_date="31 March")
+
+
+def test_wrong_encoding_names_the_table_row_and_fix(tmp_path):
+    tables = valid_tables()
+    tables["notes"].loc[1, "text"] = "Café visit: mum’s partner present."
+    folder = write_csvs(tmp_path / "in", tables, encoding="cp1252")
+    with pytest.raises(DataValidationError) as info:
+        read_case_history(folder, extract_date=EXTRACT)
+    (problem,) = info.value.problems
+    assert (problem.table, problem.row) == ("notes", 1)
+    assert "encoding='cp1252'" in problem.reason
+    history = read_case_history(folder, extract_date=EXTRACT, encoding="cp1252")
+    assert history.notes.loc[1, "text"].startswith("Café")
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    folder = write_csvs(tmp_path / "in", valid_tables(), encoding="utf-8-sig")
+    history = read_case_history(folder, extract_date=EXTRACT)
+    assert "child_id" in history.children.columns
+
+
+def test_lenient_read_returns_exclusions(tmp_path):
+    tables = valid_tables()
+    tables["episodes"].loc[0, "reason"] = "RC99"
+    folder = write_csvs(tmp_path / "in", tables)
+    with pytest.raises(DataValidationError, match="unknown reason code"):
+        read_case_history(folder, extract_date=EXTRACT)
+    history = read_case_history(folder, extract_date=EXTRACT, lenient=True)
+    assert len(history.exclusions) == 1 and len(history.episodes) == 11
+
+
+def test_not_a_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_case_history(tmp_path / "missing", extract_date=EXTRACT)
+
+
+def test_repr_shows_sizes_not_data():
+    history = history_from(valid_tables())
+    assert repr(history).startswith("CaseHistory(children=3, episodes=12, notes=2")
+    assert "c1" not in repr(history)
+
+
+def test_cli_validate_reports_and_exits_nonzero(tmp_path, capsys):
+    tables = valid_tables()
+    good = write_csvs(tmp_path / "good", tables)
+    assert main(["validate", str(good), "--extract-date", EXTRACT]) == 0
+    assert "Valid: every row meets the case-history contract." in capsys.readouterr().out
+    tables["children"]["child_id"] = ["SECRET-7", "SECRET-7", "c3"]
+    tables["episodes"]["child_id"] = tables["episodes"]["child_id"].replace("c1", "SECRET-7")
+    bad = write_csvs(tmp_path / "bad", tables)
+    assert main(["validate", str(bad), "--extract-date", EXTRACT]) == 1
+    out = capsys.readouterr().out
+    assert "child_id is not unique" in out and "SECRET-7" not in out
+    assert main(["validate", str(tmp_path / "nowhere"), "--extract-date", EXTRACT]) == 2

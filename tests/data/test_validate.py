@@ -1,0 +1,263 @@
+"""Every rule of the case-history contract, each with a bad-input case."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from escalation import DataValidationError, validate_case_history
+from escalation.data.codes import EPISODE_KINDS
+
+from .conftest import history_from, valid_tables
+
+
+def problems_of(tables: dict[str, pd.DataFrame]) -> list[tuple[str, int | None, str | None, str]]:
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables))
+    return [(p.table, p.row, p.column, p.reason) for p in info.value.problems]
+
+
+def test_valid_history_passes_and_is_normalised(tables):
+    history = validate_case_history(history_from(tables))
+    assert not history.exclusions
+    assert len(history.children) == 3 and len(history.episodes) == 12 and len(history.notes) == 2
+    assert history.children["child_id"].dtype == "string"
+    assert history.children["birth_date"].dtype == "datetime64[ns]"
+    assert history.children["disability"].tolist()[:2] == [False, True]
+    assert history.children["disability"].isna().tolist() == [False, False, True]
+    assert list(history.episodes["kind"].cat.categories) == list(EPISODE_KINDS)
+    assert history.episodes["end"].isna().sum() == 4  # open episodes and point events
+    assert history.children["imd_decile"].tolist() == ["3", "3", "8"]  # extra columns kept
+
+
+def test_missing_optional_columns_are_added_empty(tables):
+    tables["children"] = tables["children"][["child_id", "birth_date"]]
+    tables["episodes"] = tables["episodes"][["child_id", "kind", "start", "end"]]
+    history = validate_case_history(history_from(tables))
+    assert {"sex", "ethnicity", "disability", "family_id"} <= set(history.children.columns)
+    assert history.episodes["reason"].isna().all()
+    assert history.episodes["end"].dtype == "datetime64[ns]"
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("children", "child_id"), ("children", "birth_date"), ("episodes", "kind"),
+     ("episodes", "start"), ("notes", "text")],
+)  # fmt: skip
+def test_missing_required_column_raises_even_when_lenient(tables, table, column):
+    tables[table] = tables[table].drop(columns=column)
+    with pytest.raises(DataValidationError, match="required column is missing") as info:
+        validate_case_history(history_from(tables), lenient=True)
+    assert (info.value.problems[0].table, info.value.problems[0].column) == (table, column)
+
+
+@pytest.mark.parametrize("table", ["children", "episodes"])
+def test_empty_table_raises(tables, table):
+    tables[table] = tables[table].iloc[0:0]
+    with pytest.raises(DataValidationError, match="table has no rows"):
+        validate_case_history(history_from(tables), lenient=True)
+
+
+def test_duplicate_child_ids_are_reported_on_every_copy(tables):
+    tables["children"].loc[2, "child_id"] = "c1"
+    found = problems_of(tables)
+    dups = [p for p in found if p[3] == "child_id is not unique"]
+    assert [(p[0], p[1]) for p in dups] == [("children", 0), ("children", 2)]
+
+
+def test_empty_child_id(tables):
+    tables["children"].loc[1, "child_id"] = "  "
+    assert ("children", 1, "child_id", "child_id is empty") in problems_of(tables)
+
+
+@pytest.mark.parametrize("bad", ["2016-02-30", "31/13/2016", "yesterday"])
+def test_impossible_or_unparseable_dates(tables, bad):
+    tables["episodes"].loc[7, "start"] = bad
+    assert ("episodes", 7, "start", "not a valid date (use YYYY-MM-DD)") in problems_of(tables)
+
+
+def test_accepted_date_forms(tables):
+    tables["episodes"].loc[7, "start"] = "01/02/2021"
+    tables["children"].loc[1, "birth_date"] = "2015-01"  # month only: the 1st
+    history = validate_case_history(history_from(tables))
+    assert history.episodes.loc[7, "start"] == pd.Timestamp("2021-02-01")
+    assert history.children.loc[1, "birth_date"] == pd.Timestamp("2015-01-01")
+
+
+def test_required_date_empty(tables):
+    tables["episodes"].loc[3, "start"] = ""
+    assert ("episodes", 3, "start", "required date is empty") in problems_of(tables)
+
+
+def test_end_before_start(tables):
+    tables["episodes"].loc[0, "end"] = "2019-05-01"
+    assert ("episodes", 0, "end", "end is before start") in problems_of(tables)
+
+
+def test_dates_after_extract_date(tables):
+    tables["episodes"].loc[6, "end"] = "2024-04-01"
+    tables["notes"].loc[0, "date"] = "2025-01-01"
+    found = problems_of(tables)
+    reason = "date is after the extract date 2024-03-31"
+    assert ("episodes", 6, "end", reason) in found and ("notes", 0, "date", reason) in found
+
+
+def test_events_and_notes_before_birth(tables):
+    tables["episodes"].loc[9, "start"] = "2009-01-01"
+    tables["episodes"].loc[9, "end"] = "2009-02-01"
+    tables["notes"].loc[1, "date"] = "2014-12-31"
+    found = problems_of(tables)
+    assert ("episodes", 9, "start", "episode starts before the child's birth") in found
+    assert ("notes", 1, "date", "note is dated before the child's birth") in found
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "what"),
+    [("kind", "home_visit", "episode kind"), ("source", "11", "source"), ("need", "N10", "need"),
+     ("category", "NEGLECT", "category"), ("reason", "RC10", "reason"),
+     ("legal_status", "X9", "legal status")],
+)  # fmt: skip
+def test_unknown_episode_codes(tables, column, value, what):
+    tables["episodes"].loc[8, column] = value
+    reason = f"unknown {what} code (see the DfE code list)"
+    assert ("episodes", 8, column, reason) in problems_of(tables)
+
+
+def test_unknown_assessment_factor(tables):
+    tables["episodes"].loc[1, "factors"] = "3B; 99Z"
+    found = problems_of(tables)
+    assert found[0][:3] == ("episodes", 1, "factors")
+
+
+@pytest.mark.parametrize(("column", "value"), [("sex", "1"), ("ethnicity", "WHITE")])
+def test_unknown_child_codes(tables, column, value):
+    tables["children"].loc[0, column] = value
+    assert problems_of(tables)[0][:3] == ("children", 0, column)
+
+
+def test_disability_must_be_yes_no(tables):
+    tables["children"].loc[0, "disability"] = "sometimes"
+    assert problems_of(tables)[0][:3] == ("children", 0, "disability")
+
+
+def test_empty_kind(tables):
+    tables["episodes"].loc[4, "kind"] = ""
+    assert ("episodes", 4, "kind", "kind is empty") in problems_of(tables)
+
+
+def test_episode_and_note_for_unknown_child(tables):
+    tables["episodes"].loc[8, "child_id"] = "nobody"
+    tables["notes"].loc[1, "child_id"] = "nobody"
+    reason = "no child with this child_id in the children table"
+    found = problems_of(tables)
+    assert ("episodes", 8, "child_id", reason) in found and (
+        "notes",
+        1,
+        "child_id",
+        reason,
+    ) in found
+
+
+def test_point_event_with_a_different_end(tables):
+    tables["episodes"].loc[4, "end"] = "2020-03-06"
+    found = problems_of(tables)
+    assert found == [
+        ("episodes", 4, "end", "a point event (s47, icpc, moved_out, death) has no end date")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "overlaps"),
+    [("2021-02-15", "2021-04-01", True), ("2021-03-01", "2021-04-01", False),
+     ("2020-01-01", "2021-02-10", True)],
+)  # fmt: skip
+def test_overlapping_episodes_of_the_same_kind(tables, start, end, overlaps):
+    extra = tables["episodes"].iloc[[7]].assign(start=start, end=end)
+    tables["episodes"] = pd.concat([tables["episodes"], extra], ignore_index=True)
+    if not overlaps:
+        validate_case_history(history_from(tables))
+        return
+    found = problems_of(tables)
+    assert [p[3] for p in found] == ["overlaps an earlier episode of the same kind for this child"]
+
+
+def test_open_episode_runs_to_extract_date_for_overlap(tables):
+    extra = tables["episodes"].iloc[[8]].assign(start="2023-01-01", end="2023-02-01")
+    tables["episodes"] = pd.concat([tables["episodes"], extra], ignore_index=True)
+    assert problems_of(tables)[0][1] == 12
+
+
+def test_death_rules(tables):
+    death = tables["episodes"].iloc[[11]].assign(kind="death", start="2019-01-01", end="")
+    tables["episodes"] = pd.concat([tables["episodes"], death, death], ignore_index=True)
+    found = problems_of(tables)
+    assert ("episodes", 13, "kind", "a second death recorded for the child") in found
+    after = [p for p in found if p[3] == "episode starts after the child's death"]
+    assert sorted(p[1] for p in after) == []  # c3's episodes all predate 2019
+    tables["episodes"].loc[12, "start"] = "2018-01-15"
+    found = problems_of(tables)
+    assert ("episodes", 10, "start", "episode starts after the child's death") in found
+
+
+def test_empty_note_text(tables):
+    tables["notes"].loc[0, "text"] = " "
+    assert ("notes", 0, "text", "note text is empty") in problems_of(tables)
+
+
+def test_every_problem_is_listed_not_only_the_first(tables):
+    tables["children"].loc[0, "sex"] = "Q"
+    tables["episodes"].loc[0, "reason"] = "RC0"
+    tables["notes"].loc[1, "text"] = ""
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables))
+    assert {p.table for p in info.value.problems} == {"children", "episodes", "notes"}
+    assert "3 problems found" in str(info.value)
+
+
+def test_lenient_keeps_valid_rows_and_reports_the_rest(tables):
+    tables["children"].loc[1, "birth_date"] = "not a date"  # excludes c2 and its rows
+    tables["episodes"].loc[0, "source"] = "ZZ"
+    history = validate_case_history(history_from(tables), lenient=True)
+    assert history.children["child_id"].tolist() == ["c1", "c3"]
+    assert "c2" not in set(history.episodes["child_id"]) | set(history.notes["child_id"])
+    assert len(history.episodes) == 12 - 2 - 1
+    report = history.exclusions.to_frame()
+    excluded_child = report["reason"] == "the child was excluded (see the children table)"
+    assert sorted(report.loc[excluded_child, "table"]) == ["episodes", "episodes", "notes"]
+    counted = history.exclusions.counts().set_index(["table", "reason"])["rows"]
+    assert counted[("episodes", "unknown source code (see the DfE code list)")] == 1
+    # every input row is either kept or reported: nothing vanishes silently
+    excluded_rows = {(t, r) for t, r in report[["table", "row"]].itertuples(index=False)}
+    for table, kept in (("episodes", history.episodes), ("notes", history.notes)):
+        reported = sum(1 for t, _ in excluded_rows if t == table)
+        assert len(kept) + reported == len(tables[table])
+
+
+def test_messages_never_show_identifiers_or_birth_dates(tables):
+    tables["children"].loc[0, "child_id"] = "c2"  # duplicate id
+    tables["children"].loc[2, "birth_date"] = "2010-13-45"
+    tables["notes"].loc[0, "child_id"] = "SECRET-ID-42"
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables))
+    message = str(info.value)
+    for secret in ("c2", "2010-13-45", "SECRET-ID-42"):
+        assert secret not in message
+    assert "<withheld: personal data>" in message
+    assert "SECRET-ID-42" not in history_report(tables)
+
+
+def history_report(tables: dict[str, pd.DataFrame]) -> str:
+    history = validate_case_history(history_from(tables), lenient=True)
+    return history.exclusions.to_frame().to_string() + history.exclusions.describe()
+
+
+def test_row_order_does_not_change_the_result():
+    tables = valid_tables()
+    shuffled = {k: v.sample(frac=1.0, random_state=3) for k, v in tables.items()}
+    a = validate_case_history(history_from(tables))
+    b = validate_case_history(history_from(shuffled))
+    key = ["child_id", "kind", "start"]
+    pd.testing.assert_frame_equal(
+        a.episodes.sort_values(key, ignore_index=True),
+        b.episodes.sort_values(key, ignore_index=True),
+    )
