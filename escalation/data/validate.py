@@ -30,7 +30,6 @@ from escalation.data.codes import (
 )
 from escalation.data.history import (
     CHILDREN_COLUMNS,
-    CODE_DTYPES,
     EPISODE_COLUMNS,
     NOTE_COLUMNS,
     CaseHistory,
@@ -156,11 +155,13 @@ class _Checker:
         ]
 
     def check_codes(self, column: str, allowed: Mapping[str, str], what: str) -> pd.Series:
-        """Flag values outside a code list; return the column as stripped text."""
-        text = _as_text(self.frame[column])
-        unknown = text.notna() & ~text.isin(list(allowed)).fillna(False)
-        self.flag(unknown, column, f"unknown {what} code (see the DfE code list)")
-        return text.where(~unknown)
+        """Flag values outside a code list; return the column as a categorical of the list."""
+        codes, text = _distinct_text(self.frame[column])
+        unknown = text.notna() & ~text.isin(list(allowed))
+        self.flag(unknown.to_numpy()[codes], column, f"unknown {what} code (see the DfE code list)")
+        dtype = pd.CategoricalDtype(list(allowed))
+        lookup = dtype.categories.get_indexer(text.where(~unknown).fillna("\0"))
+        return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=dtype))
 
     def check_dates(self, column: str, required: bool, extract_date: pd.Timestamp) -> pd.Series:
         """Parse a date column, flagging invalid, missing and after-extract values."""
@@ -185,10 +186,27 @@ def _plain(value: object) -> object:
     return value
 
 
+def _distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Factorise a column and return (codes, distinct values as stripped text).
+
+    Work on distinct values only: coded columns have few of them, so this is fast.
+    The last entry of the distinct values is always missing; missing input maps to it.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
+    text = pd.concat([text.where(text != ""), pd.Series([pd.NA], dtype="string")])
+    return np.where(codes < 0, len(text) - 1, codes), text.reset_index(drop=True)
+
+
+def _expand(distinct: pd.Series, codes: np.ndarray) -> pd.Series:
+    """Map factorised codes back to a full column of distinct values."""
+    return pd.Series(distinct.to_numpy()[codes], dtype=distinct.dtype)
+
+
 def _as_text(values: pd.Series) -> pd.Series:
     """Return values as stripped strings, with empty strings as missing."""
-    text = values.astype("string").str.strip()
-    return text.where(text != "")
+    codes, text = _distinct_text(values)
+    return _expand(text, codes)
 
 
 def validate_case_history(
@@ -296,9 +314,8 @@ def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     kids.flag(ids.duplicated(keep=False) & ids.notna(), "child_id", "child_id is not unique")
     frame["child_id"] = ids
     frame["birth_date"] = kids.check_dates("birth_date", True, extract_date)
-    frame["sex"] = kids.check_codes("sex", SEXES, "sex").astype(CODE_DTYPES["sex"])
-    codes = kids.check_codes("ethnicity", ETHNICITIES, "ethnicity")
-    frame["ethnicity"] = codes.astype(CODE_DTYPES["ethnicity"])
+    frame["sex"] = kids.check_codes("sex", SEXES, "sex")
+    frame["ethnicity"] = kids.check_codes("ethnicity", ETHNICITIES, "ethnicity")
     parsed, invalid = parse_bools(frame["disability"])
     kids.flag(invalid, "disability", "not a yes/no value (use true or false)")
     frame["disability"] = parsed
@@ -322,8 +339,7 @@ def _check_episodes(
     eps.flag(unknown, "child_id", "no child with this child_id in the children table")
 
     eps.flag(_as_text(frame["kind"]).isna(), "kind", "kind is empty")
-    kind = eps.check_codes("kind", dict.fromkeys(EPISODE_KINDS, ""), "episode kind")
-    frame["kind"] = kind.astype(CODE_DTYPES["kind"])
+    frame["kind"] = eps.check_codes("kind", dict.fromkeys(EPISODE_KINDS, ""), "episode kind")
     start = eps.check_dates("start", True, extract_date)
     end = eps.check_dates("end", False, extract_date)
     frame["start"], frame["end"] = start, end
@@ -338,8 +354,7 @@ def _check_episodes(
     eps.flag(start < birth, "start", "episode starts before the child's birth")
 
     for column, allowed in _EPISODE_CODE_LISTS.items():
-        codes = eps.check_codes(column, allowed, column.replace("_", " "))
-        frame[column] = codes.astype(CODE_DTYPES[column])
+        frame[column] = eps.check_codes(column, allowed, column.replace("_", " "))
     frame["factors"] = _check_factors(eps, frame["factors"])
 
     _check_deaths(eps, frame)
@@ -348,14 +363,14 @@ def _check_episodes(
 
 
 def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
-    text = _as_text(values.astype("string").str.replace(" ", "", regex=False))
-    exploded = text.str.split(";").explode()
-    unknown_codes = exploded.notna() & ~exploded.isin(list(ASSESSMENT_FACTORS)).fillna(False)
-    rows = np.unique(np.asarray(exploded.index[unknown_codes.to_numpy()]))
-    mask = np.zeros(len(values), dtype=bool)
-    mask[rows.astype(int)] = True
-    eps.flag(mask, "factors", "unknown assessment factor code (codes joined by ';', e.g. 3B;16A)")
-    return text
+    codes, text = _distinct_text(values.astype("string").str.replace(" ", "", regex=False))
+    known = set(ASSESSMENT_FACTORS)
+    unknown = [
+        isinstance(combo, str) and not set(combo.split(";")) <= known for combo in text.tolist()
+    ]
+    reason = "unknown assessment factor code (codes joined by ';', e.g. 3B;16A)"
+    eps.flag(np.asarray(unknown, dtype=bool)[codes], "factors", reason)
+    return _expand(text, codes)
 
 
 def _check_deaths(eps: _Checker, frame: pd.DataFrame) -> None:
