@@ -19,6 +19,7 @@ from escalation.data import (
     validate_case_history,
     write_case_history,
 )
+from escalation.design import StudyDesign, default_design, read_design
 from escalation.errors import (
     ConvergenceError,
     DataValidationError,
@@ -27,6 +28,7 @@ from escalation.errors import (
     Problem,
     StatisticalWarning,
 )
+from escalation.timeline import SpellData, build_spells, landmark
 
 __all__ = [
     "CaseHistory",
@@ -36,9 +38,15 @@ __all__ = [
     "EscalationError",
     "ExclusionReport",
     "Problem",
+    "SpellData",
     "StatisticalWarning",
+    "StudyDesign",
     "__version__",
+    "build_spells",
+    "default_design",
+    "landmark",
     "read_case_history",
+    "read_design",
     "validate_case_history",
     "write_case_history",
 ]

@@ -20,6 +20,7 @@ __all__ = ["main"]
 COMMANDS = (
     "escalation.cli.demo",
     "escalation.cli.validate",
+    "escalation.cli.build",
 )
 
 

@@ -160,7 +160,7 @@ class _Checker:
         unknown = text.notna() & ~text.isin(list(allowed))
         self.flag(unknown.to_numpy()[codes], column, f"unknown {what} code (see the DfE code list)")
         dtype = pd.CategoricalDtype(list(allowed))
-        lookup = dtype.categories.get_indexer(text.where(~unknown).fillna("\0"))
+        lookup = dtype.categories.get_indexer(pd.Index(text.where(~unknown).fillna("\0")))
         return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=dtype))
 
     def check_dates(self, column: str, required: bool, extract_date: pd.Timestamp) -> pd.Series:

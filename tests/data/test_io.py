@@ -48,14 +48,14 @@ def test_notes_are_optional(tmp_path):
 def test_missing_table_file_is_reported(tmp_path):
     folder = write_csvs(tmp_path / "in", valid_tables())
     (folder / "episodes.csv").unlink()
-    with pytest.raises(DataValidationError, match="expected episodes.csv or episodes.parquet"):
+    with pytest.raises(DataValidationError, match=r"expected episodes\.csv or episodes\.parquet"):
         read_case_history(folder, extract_date=EXTRACT)
 
 
 def test_ambiguous_table_files_are_reported(tmp_path):
     folder = write_csvs(tmp_path / "in", valid_tables())
     valid_tables()["children"].to_parquet(folder / "children.parquet")
-    with pytest.raises(DataValidationError, match="both children.csv and children.parquet"):
+    with pytest.raises(DataValidationError, match=r"both children\.csv and children\.parquet"):
         read_case_history(folder, extract_date=EXTRACT)
 
 

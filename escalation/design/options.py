@@ -1,0 +1,67 @@
+"""Allowed option values of the study design, as ``Literal`` aliases.
+
+One source for types, documentation and validation: the design validator checks user
+values against ``typing.get_args`` of these aliases, so adding a value here adds it
+everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+__all__ = [
+    "BUILTIN_COVARIATES",
+    "DERIVED_END_KINDS",
+    "ESTIMATORS",
+    "SPELL_RULES",
+    "TIME_ZERO_AT",
+    "BuiltinCovariate",
+    "DerivedEndKind",
+    "EpisodeKind",
+    "EstimatorName",
+    "SpellRule",
+    "TimeZeroAt",
+]
+
+#: Episode kinds of the case-history contract (same order as ``codes.EPISODE_KINDS``).
+EpisodeKind = Literal[
+    "referral",
+    "assessment",
+    "early_help",
+    "cin_plan",
+    "s47",
+    "icpc",
+    "cp_plan",
+    "looked_after",
+    "moved_out",
+    "death",
+]
+#: Which end of the time-zero episode is the decision point.
+TimeZeroAt = Literal["start", "end"]
+#: Which eligible spells of a child are kept.
+SpellRule = Literal["first", "last", "all"]
+#: Ends of follow-up derived from dates rather than episodes (usable in ``censor``/``competing``).
+DerivedEndKind = Literal["age_18"]
+#: Estimators the estimation layer offers.
+EstimatorName = Literal["unadjusted", "ipw", "gformula", "aipw", "ccw"]
+#: Covariates the timeline builder computes from the history up to time zero.
+BuiltinCovariate = Literal[
+    "age",
+    "sex",
+    "ethnicity",
+    "disability",
+    "prior_referrals",
+    "prior_assessments",
+    "prior_cp_plans",
+    "prior_looked_after",
+    "days_since_first_referral",
+    "source",
+    "need",
+    "factors",
+]
+
+TIME_ZERO_AT: Final[tuple[str, ...]] = get_args(TimeZeroAt)
+SPELL_RULES: Final[tuple[str, ...]] = get_args(SpellRule)
+DERIVED_END_KINDS: Final[tuple[str, ...]] = get_args(DerivedEndKind)
+ESTIMATORS: Final[tuple[str, ...]] = get_args(EstimatorName)
+BUILTIN_COVARIATES: Final[tuple[str, ...]] = get_args(BuiltinCovariate)

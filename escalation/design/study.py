@@ -1,0 +1,704 @@
+"""The study design: a frozen, validated description of one analysis, read from TOML.
+
+A design is declared before any result is seen, like a pre-registered analysis plan
+(see ``docs``: *The study design file*). It has six sections, each a frozen dataclass:
+:class:`DataSpec`, :class:`TimeZeroSpec`, :class:`OutcomeSpec`, :class:`TreatmentSpec`,
+:class:`CovariateSpec` and :class:`EstimationSpec`. Every section checks its own values
+when constructed; :class:`StudyDesign` checks the rules that join sections. Invalid
+designs raise :class:`~escalation.errors.DesignError` naming the section, the key, the
+value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final, cast
+
+from escalation.data.codes import CLOSURE_REASONS, EPISODE_KINDS
+from escalation.design.options import (
+    BUILTIN_COVARIATES,
+    DERIVED_END_KINDS,
+    ESTIMATORS,
+    SPELL_RULES,
+    TIME_ZERO_AT,
+    EpisodeKind,
+    EstimatorName,
+    SpellRule,
+    TimeZeroAt,
+)
+from escalation.errors import DesignError
+
+__all__ = [
+    "CovariateSpec",
+    "DataSpec",
+    "EstimationSpec",
+    "OutcomeSpec",
+    "StudyDesign",
+    "TimeZeroSpec",
+    "TreatmentSpec",
+    "default_design",
+    "read_design",
+]
+
+#: Columns of the children table that are never usable as covariates.
+_RESERVED_COLUMNS: Final = frozenset({"child_id", "family_id", "birth_date"})
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _fail(section: str, key: str, value: object, problem: str) -> DesignError:
+    return DesignError(f"design [{section}] {key} = {value!r}: {problem}")
+
+
+def _suggest(value: str, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _listing(allowed: Iterable[str]) -> str:
+    return ", ".join(repr(a) for a in allowed)
+
+
+def _choice(section: str, key: str, value: object, allowed: Sequence[str]) -> None:
+    if not isinstance(value, str) or value not in allowed:
+        hint = _suggest(value, allowed) if isinstance(value, str) else ""
+        raise _fail(section, key, value, f"must be one of {_listing(allowed)}{hint}")
+
+
+def _strings(section: str, key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise _fail(section, key, value, 'must be a list of strings, e.g. ["a", "b"]')
+    items = tuple(value)
+    if not all(isinstance(v, str) for v in items):
+        raise _fail(section, key, value, "must be a list of strings")
+    duplicated = sorted({v for v in items if items.count(v) > 1})
+    if duplicated:
+        raise _fail(section, key, value, f"lists {_listing(duplicated)} more than once")
+    return cast(tuple[str, ...], items)
+
+
+def _members(section: str, key: str, values: tuple[str, ...], allowed: Sequence[str]) -> None:
+    for v in values:
+        if v not in allowed:
+            raise _fail(
+                section,
+                key,
+                list(values),
+                f"unknown value {v!r}{_suggest(v, allowed)}; allowed: {_listing(allowed)}",
+            )
+
+
+def _date(section: str, key: str, value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _fail(section, key, value, "must be a date written YYYY-MM-DD")
+
+
+def _integer(section: str, key: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(section, key, value, "must be a whole number")
+    if value < minimum:
+        raise _fail(section, key, value, f"must be at least {minimum}")
+    return value
+
+
+def _age(section: str, key: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(section, key, value, "must be a number of years")
+    if not 0 <= value <= 25:
+        raise _fail(section, key, value, "must be between 0 and 25 years")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where the case history is and when it was extracted.
+
+    Parameters
+    ----------
+    path : str, optional
+        Folder with children, episodes and (optionally) notes as ``.csv`` or
+        ``.parquet``. A relative path is read relative to the folder of the design file.
+    extract_date : datetime.date or str, optional
+        The extract date (``YYYY-MM-DD``), when the source does not state it.
+    """
+
+    path: str | None = None
+    extract_date: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.path is not None and not isinstance(self.path, str):
+            raise _fail("data", "path", self.path, "must be a folder name (a string)")
+        object.__setattr__(self, "extract_date", _date("data", "extract_date", self.extract_date))
+
+
+@dataclass(frozen=True)
+class TimeZeroSpec:
+    """Eligibility and the decision point where follow-up starts.
+
+    Parameters
+    ----------
+    kind : str, default "referral"
+        Episode kind that defines the decision point.
+    at : {"end", "start"}, default "end"
+        Which end of that episode is time zero.
+    reasons : tuple of str, optional
+        Keep only episodes that ended with one of these closure reasons (``RC1``–``RC9``).
+        Needs ``at = "end"``: a closure reason is not known before the episode ends.
+    from_ : datetime.date or str, optional
+        First allowed time-zero date (TOML key ``from``).
+    to : datetime.date or str, optional
+        Last allowed time-zero date (inclusive).
+    spells : {"first", "last", "all"}, default "first"
+        Which eligible spells of a child are kept.
+    min_age, max_age : float, optional
+        Allowed age at time zero, in completed years (inclusive): ``max_age = 17``
+        keeps children up to the day before their 18th birthday.
+    """
+
+    kind: EpisodeKind = "referral"
+    at: TimeZeroAt = "end"
+    reasons: tuple[str, ...] | None = None
+    from_: dt.date | None = None
+    to: dt.date | None = None
+    spells: SpellRule = "first"
+    min_age: float | None = None
+    max_age: float | None = None
+
+    def __post_init__(self) -> None:
+        _choice("time_zero", "kind", self.kind, EPISODE_KINDS)
+        _choice("time_zero", "at", self.at, TIME_ZERO_AT)
+        _choice("time_zero", "spells", self.spells, SPELL_RULES)
+        if self.reasons is not None:
+            reasons = _strings("time_zero", "reasons", self.reasons)
+            _members("time_zero", "reasons", reasons, tuple(CLOSURE_REASONS))
+            if not reasons:
+                raise _fail("time_zero", "reasons", [], "is empty; leave it out to keep all")
+            if self.at != "end":
+                raise _fail(
+                    "time_zero",
+                    "reasons",
+                    list(reasons),
+                    'needs at = "end": the closure reason is only known when the episode '
+                    "ends, so selecting on it at the start would use the future",
+                )
+            object.__setattr__(self, "reasons", reasons)
+        start = _date("time_zero", "from", self.from_)
+        stop = _date("time_zero", "to", self.to)
+        if start is not None and stop is not None and start > stop:
+            raise _fail(
+                "time_zero", "from", start.isoformat(), f"is after to = {stop.isoformat()!r}"
+            )
+        object.__setattr__(self, "from_", start)
+        object.__setattr__(self, "to", stop)
+        low = _age("time_zero", "min_age", self.min_age)
+        high = _age("time_zero", "max_age", self.max_age)
+        if low is not None and high is not None and low > high:
+            raise _fail("time_zero", "min_age", low, f"is greater than max_age = {high}")
+        object.__setattr__(self, "min_age", low)
+        object.__setattr__(self, "max_age", high)
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """Escalation, competing events, censoring and the horizons of interest.
+
+    Parameters
+    ----------
+    events : tuple of str
+        Episode kinds that count as escalation: the first of them after time zero.
+    competing : tuple of str, default ()
+        Kinds (or ``"age_18"``) that end follow-up and preclude escalation; event codes
+        2, 3, ... follow this order.
+    censor : tuple of str, default ()
+        Kinds (or ``"age_18"``) that end follow-up without an event. The extract date
+        always censors.
+    horizons : tuple of int
+        Days after time zero at which risks are reported (each > 0).
+    """
+
+    events: tuple[str, ...] = ("cp_plan", "looked_after")
+    competing: tuple[str, ...] = ()
+    censor: tuple[str, ...] = ()
+    horizons: tuple[int, ...] = (365,)
+
+    def __post_init__(self) -> None:
+        ends = (*EPISODE_KINDS, *DERIVED_END_KINDS)
+        events = _strings("outcome", "events", self.events)
+        if not events:
+            raise _fail("outcome", "events", [], "needs at least one escalation kind")
+        _members("outcome", "events", events, EPISODE_KINDS)
+        competing = _strings("outcome", "competing", self.competing)
+        _members("outcome", "competing", competing, ends)
+        censor = _strings("outcome", "censor", self.censor)
+        _members("outcome", "censor", censor, ends)
+        for key, values, others in (
+            ("competing", competing, events),
+            ("censor", censor, (*events, *competing)),
+        ):
+            both = [v for v in values if v in others]
+            if both:
+                raise _fail(
+                    "outcome",
+                    key,
+                    list(values),
+                    f"{_listing(both)} already ends follow-up as an escalation or competing "
+                    "event; list each kind in one place only",
+                )
+        horizons: Any = self.horizons
+        if isinstance(horizons, int | float) or not isinstance(horizons, Iterable):
+            raise _fail("outcome", "horizons", horizons, "must be a list of days, e.g. [365]")
+        horizons = tuple(horizons)
+        if not horizons:
+            raise _fail("outcome", "horizons", [], "needs at least one horizon in days")
+        for h in horizons:
+            if isinstance(h, bool) or not isinstance(h, int) or h <= 0:
+                raise _fail(
+                    "outcome",
+                    "horizons",
+                    list(horizons),
+                    f"{h!r} is not a positive whole number of days",
+                )
+        if len(set(horizons)) != len(horizons):
+            raise _fail("outcome", "horizons", list(horizons), "lists a horizon twice")
+        object.__setattr__(self, "events", events)
+        object.__setattr__(self, "competing", competing)
+        object.__setattr__(self, "censor", censor)
+        object.__setattr__(self, "horizons", tuple(sorted(horizons)))
+
+    @property
+    def event_codes(self) -> dict[str, int]:
+        """Map each end of follow-up with an event code to that code (1 escalation, 2..)."""
+        codes = dict.fromkeys(self.events, 1)
+        codes.update({kind: 2 + i for i, kind in enumerate(self.competing)})
+        return codes
+
+
+@dataclass(frozen=True)
+class TreatmentSpec:
+    """The treatment: exactly one of the point form or the reasons form.
+
+    Parameters
+    ----------
+    kind : str, optional
+        Point form: treated when an episode of this kind starts within ``grace_days``
+        days after time zero (day 0 included).
+    grace_days : int, optional
+        Grace period of the point form in days (default 0: the day of time zero only).
+    reasons : tuple of str, optional
+        Reasons form: treated when the time-zero episode ended with one of these closure
+        reasons. Needs ``[time_zero] at = "end"``.
+    """
+
+    kind: EpisodeKind | None = None
+    grace_days: int | None = None
+    reasons: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is None) == (self.reasons is None):
+            raise DesignError(
+                "design [treatment]: give exactly one of kind (with grace_days) or reasons; "
+                + ("both were given" if self.kind is not None else "neither was given")
+            )
+        if self.kind is not None:
+            _choice("treatment", "kind", self.kind, EPISODE_KINDS)
+            grace = 0 if self.grace_days is None else self.grace_days
+            object.__setattr__(
+                self, "grace_days", _integer("treatment", "grace_days", grace, minimum=0)
+            )
+        else:
+            if self.grace_days is not None:
+                raise _fail(
+                    "treatment",
+                    "grace_days",
+                    self.grace_days,
+                    "only applies with kind (the point form); remove it or use kind",
+                )
+            reasons = _strings("treatment", "reasons", self.reasons)
+            if not reasons:
+                raise _fail("treatment", "reasons", [], "needs at least one closure reason")
+            _members("treatment", "reasons", reasons, tuple(CLOSURE_REASONS))
+            object.__setattr__(self, "reasons", reasons)
+
+    @property
+    def form(self) -> str:
+        """``"point"`` or ``"reasons"``."""
+        return "point" if self.kind is not None else "reasons"
+
+    @property
+    def episode_kind(self) -> str:
+        """Kind whose episodes drive the time-varying treatment (``early_help`` by default)."""
+        return self.kind if self.kind is not None else "early_help"
+
+
+@dataclass(frozen=True)
+class CovariateSpec:
+    """Baseline covariates, measured at time zero from the history up to time zero only.
+
+    Parameters
+    ----------
+    include : tuple of str
+        Built-in covariates (see :data:`escalation.design.options.BuiltinCovariate`) or
+        names of extra columns of the children table (e.g. ``imd_decile``).
+    """
+
+    include: tuple[str, ...] = ("age", "sex")
+
+    def __post_init__(self) -> None:
+        names = _strings("covariates", "include", self.include)
+        for name in names:
+            if name in BUILTIN_COVARIATES:
+                continue
+            close = difflib.get_close_matches(name, BUILTIN_COVARIATES, n=1, cutoff=0.8)
+            if close:
+                raise _fail(
+                    "covariates",
+                    "include",
+                    list(names),
+                    f"unknown covariate {name!r} (did you mean {close[0]!r}?)",
+                )
+            if name in _RESERVED_COLUMNS or not _NAME.match(name):
+                raise _fail(
+                    "covariates",
+                    "include",
+                    list(names),
+                    f"{name!r} is neither a built-in covariate ({_listing(BUILTIN_COVARIATES)}) "
+                    "nor a usable children column name",
+                )
+        object.__setattr__(self, "include", names)
+
+    @property
+    def builtin(self) -> tuple[str, ...]:
+        """The built-in covariates requested, in the order given."""
+        return tuple(n for n in self.include if n in BUILTIN_COVARIATES)
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        """Requested names taken from extra columns of the children table."""
+        return tuple(n for n in self.include if n not in BUILTIN_COVARIATES)
+
+
+@dataclass(frozen=True)
+class EstimationSpec:
+    """Estimators, bootstrap replicates and the random seed.
+
+    Parameters
+    ----------
+    estimators : tuple of str
+        Any of ``unadjusted``, ``ipw``, ``gformula``, ``aipw``, ``ccw``.
+    bootstrap : int, default 200
+        Bootstrap replicates (0 for none).
+    seed : int, default 1
+        Seed of every random step.
+    """
+
+    estimators: tuple[EstimatorName, ...] = ("unadjusted",)
+    bootstrap: int = 200
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        names = _strings("estimation", "estimators", self.estimators)
+        if not names:
+            raise _fail("estimation", "estimators", [], "needs at least one estimator")
+        _members("estimation", "estimators", names, ESTIMATORS)
+        object.__setattr__(self, "estimators", names)
+        _integer("estimation", "bootstrap", self.bootstrap, minimum=0)
+        _integer("estimation", "seed", self.seed, minimum=0)
+
+
+#: TOML keys of each section mapped to field names (where they differ).
+_SECTIONS: Final[dict[str, type]] = {
+    "data": DataSpec,
+    "time_zero": TimeZeroSpec,
+    "outcome": OutcomeSpec,
+    "treatment": TreatmentSpec,
+    "covariates": CovariateSpec,
+    "estimation": EstimationSpec,
+}
+_RENAMED: Final = {"from": "from_"}
+_REQUIRED_SECTIONS: Final = ("time_zero", "outcome", "treatment")
+
+
+def _toml_key(name: str) -> str:
+    return {v: k for k, v in _RENAMED.items()}.get(name, name)
+
+
+@dataclass(frozen=True)
+class StudyDesign:
+    """A complete study design: eligibility, time zero, outcome, treatment, covariates.
+
+    Build one with :func:`read_design` (a TOML file), :meth:`from_dict`, or directly
+    from the section objects. Every value is checked when the object is built.
+
+    Parameters
+    ----------
+    time_zero : TimeZeroSpec
+        Eligibility and the decision point.
+    outcome : OutcomeSpec
+        Escalation, competing events, censoring and horizons.
+    treatment : TreatmentSpec
+        The treatment (point form or reasons form).
+    covariates : CovariateSpec, optional
+        Baseline covariates.
+    estimation : EstimationSpec, optional
+        Estimators, bootstrap and seed.
+    data : DataSpec, optional
+        Where the data are.
+
+    Raises
+    ------
+    DesignError
+        When a value or a combination of values is invalid.
+
+    Examples
+    --------
+    >>> from escalation.design import StudyDesign, TimeZeroSpec, OutcomeSpec, TreatmentSpec
+    >>> design = StudyDesign(
+    ...     time_zero=TimeZeroSpec(kind="referral", at="end", reasons=("RC8", "RC9")),
+    ...     outcome=OutcomeSpec(events=("cp_plan",), horizons=(365,)),
+    ...     treatment=TreatmentSpec(kind="early_help", grace_days=14),
+    ... )
+    >>> design.treatment.form
+    'point'
+    """
+
+    time_zero: TimeZeroSpec
+    outcome: OutcomeSpec
+    treatment: TreatmentSpec
+    covariates: CovariateSpec = field(default_factory=CovariateSpec)
+    estimation: EstimationSpec = field(default_factory=EstimationSpec)
+    data: DataSpec = field(default_factory=DataSpec)
+
+    def __post_init__(self) -> None:
+        for name, kind in _SECTIONS.items():
+            if not isinstance(getattr(self, name), kind):
+                raise DesignError(f"design [{name}] must be a {kind.__name__}")
+        tz, treatment = self.time_zero, self.treatment
+        if treatment.reasons is not None and tz.at != "end":
+            raise _fail(
+                "treatment",
+                "reasons",
+                list(treatment.reasons),
+                'needs [time_zero] at = "end": the closure reason is only known when the '
+                "time-zero episode ends",
+            )
+        if treatment.reasons is not None and tz.reasons is not None:
+            never = [r for r in treatment.reasons if r not in tz.reasons]
+            if len(never) == len(treatment.reasons):
+                raise _fail(
+                    "treatment",
+                    "reasons",
+                    list(treatment.reasons),
+                    "no eligible spell can be treated: none of these reasons is in "
+                    f"[time_zero] reasons = {list(tz.reasons)!r}",
+                )
+        ends = (*self.outcome.events, *self.outcome.competing, *self.outcome.censor)
+        if treatment.kind is not None and treatment.kind in ends:
+            raise _fail(
+                "treatment",
+                "kind",
+                treatment.kind,
+                "is also listed in [outcome]; the treatment cannot end follow-up",
+            )
+        if tz.kind in (*self.outcome.competing, *self.outcome.censor):
+            raise _fail(
+                "time_zero",
+                "kind",
+                tz.kind,
+                "also ends follow-up ([outcome] competing or censor); choose another kind",
+            )
+
+    # ----------------------------------------------------------------- reading
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any]) -> StudyDesign:
+        """Build a design from a mapping shaped like the TOML file.
+
+        Parameters
+        ----------
+        mapping : mapping
+            Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
+            ``estimation``) of key–value pairs, as :func:`tomllib.loads` returns them.
+
+        Returns
+        -------
+        StudyDesign
+
+        Raises
+        ------
+        DesignError
+            On unknown sections or keys, missing sections, or invalid values.
+        """
+        if not isinstance(mapping, Mapping):
+            raise DesignError("a design must be a mapping of sections")
+        unknown = [name for name in mapping if name not in _SECTIONS]
+        if unknown:
+            name = str(unknown[0])
+            raise DesignError(
+                f"design: unknown section [{name}]{_suggest(name, _SECTIONS)}; "
+                f"sections are {_listing(_SECTIONS)}"
+            )
+        missing = [name for name in _REQUIRED_SECTIONS if name not in mapping]
+        if missing:
+            raise DesignError(f"design: section [{missing[0]}] is missing")
+        built: dict[str, Any] = {}
+        for name, kind in _SECTIONS.items():
+            if name not in mapping:
+                continue
+            values = mapping[name]
+            if not isinstance(values, Mapping):
+                raise DesignError(f"design: [{name}] must be a table of keys")
+            allowed = {_toml_key(f.name): f.name for f in fields(kind)}
+            kwargs: dict[str, Any] = {}
+            for key, value in values.items():
+                if key not in allowed:
+                    raise DesignError(
+                        f"design [{name}]: unknown key {key!r}{_suggest(str(key), allowed)}; "
+                        f"keys are {_listing(allowed)}"
+                    )
+                kwargs[allowed[key]] = value
+            for list_key in ("reasons", "events", "competing", "censor", "include", "estimators"):
+                if list_key in kwargs and isinstance(kwargs[list_key], list):
+                    kwargs[list_key] = tuple(kwargs[list_key])
+            if "horizons" in kwargs and isinstance(kwargs["horizons"], list):
+                kwargs["horizons"] = tuple(kwargs["horizons"])
+            built[name] = kind(**kwargs)
+        return cls(**built)
+
+    @classmethod
+    def from_toml(cls, text: str) -> StudyDesign:
+        """Build a design from the text of a TOML design file.
+
+        Raises
+        ------
+        DesignError
+            When the text is not valid TOML or the design is invalid.
+        """
+        try:
+            mapping = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise DesignError(f"design file is not valid TOML: {error}") from error
+        return cls.from_dict(mapping)
+
+    # ----------------------------------------------------------------- writing
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Return the design as TOML-shaped sections (dates as ``YYYY-MM-DD`` text).
+
+        Unset optional values are left out, so ``from_dict(to_dict())`` rebuilds an
+        equal design.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for name in _SECTIONS:
+            section = getattr(self, name)
+            values: dict[str, Any] = {}
+            for f in fields(section):
+                value = getattr(section, f.name)
+                if value is None:
+                    continue
+                if isinstance(value, dt.date):
+                    value = value.isoformat()
+                elif isinstance(value, tuple):
+                    value = list(value)
+                elif isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                values[_toml_key(f.name)] = value
+            out[name] = values
+        return out
+
+    def to_toml(self) -> str:
+        """Return the design as TOML text that :meth:`from_toml` reads back to an equal design."""
+        lines: list[str] = []
+        for name, values in self.to_dict().items():
+            lines.append(f"[{name}]")
+            lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+            lines.append("")
+        return "\n".join(lines)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the design to a TOML file and return its path."""
+        target = Path(path)
+        target.write_text(self.to_toml(), encoding="utf-8")
+        return target
+
+    def replace(self, **sections: Any) -> StudyDesign:
+        """Return a copy with whole sections replaced (the design itself never changes)."""
+        return replace(self, **sections)
+
+
+def _toml_value(value: object) -> str:
+    """Render one value of the design's limited vocabulary as TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to a design file")
+
+
+def read_design(path: str | Path) -> StudyDesign:
+    """Read and validate a study design TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The design file.
+
+    Returns
+    -------
+    StudyDesign
+
+    Raises
+    ------
+    DesignError
+        When the file is not valid TOML or the design is invalid.
+    FileNotFoundError
+        When the file does not exist.
+
+    Examples
+    --------
+    >>> from escalation.design import read_design
+    >>> design = read_design("design.toml")  # doctest: +SKIP
+    """
+    file = Path(path)
+    try:
+        return StudyDesign.from_toml(file.read_text(encoding="utf-8"))
+    except DesignError as error:
+        raise DesignError(f"{file.name}: {error}") from error
+
+
+def default_design() -> StudyDesign:
+    """Return the package's default design: the built-in synthetic local authority study.
+
+    Time zero is the end of a referral closed with RC8 or RC9 between 2019-04-01 and
+    2023-03-31 (first spell per child, ages 0–17); escalation is a CP plan or becoming
+    looked after, death competes, moving out and turning 18 censor; the treatment is an
+    early-help episode starting within 14 days.
+
+    Examples
+    --------
+    >>> from escalation.design import default_design
+    >>> default_design().outcome.horizons
+    (365, 730)
+    """
+    text = resources.files("escalation.design").joinpath("default.toml").read_text("utf-8")
+    return StudyDesign.from_toml(text)

@@ -1,0 +1,677 @@
+"""From a case history to one row per eligible spell: ``build_spells``.
+
+Conventions (they also hold for the counting-process and landmark data)
+-----------------------------------------------------------------------
+Time scale
+    Whole days after time zero. Something on the day of time zero (day 0) happens
+    *after* the decision and is placed at 0.5 days, so every duration is > 0 and every
+    counting-process interval has ``stop > start``; day ``d > 0`` stays at ``d``.
+Same-day ordering
+    Within one day, outcomes come first, then changes of treatment and covariates.
+    Among outcomes on one day: escalation (design order of ``events``) before competing
+    events (design order), before censoring kinds (design order), before the extract
+    date, before the horizon. So an escalation and a death on the same day is an
+    escalation; an event on the extract date or exactly at the horizon is an event.
+Treatment
+    Point form: ``treatment_start`` is the analysis time of the first episode of
+    ``treatment.kind`` starting on or after time zero and *before the day follow-up
+    ends* (an episode starting on the day of the outcome is not counted: the outcome came
+    first); ``treatment`` is 1 when ``treatment_start <= grace_days``. Reasons form:
+    ``treatment`` is 1 when the time-zero episode ended with one of the reasons, and
+    then ``treatment_start`` is 0.
+Baseline covariates
+    Only what was known at time zero: counts of episodes starting strictly before the
+    time-zero day, *not counting the time-zero episode itself*; factors of the latest
+    assessment that started before the time-zero day and was completed on or before it;
+    ``source`` and ``need`` of the time-zero referral (or of the latest referral started
+    before time zero when time zero is another kind); ``days_since_first_referral`` from
+    the child's first referral (the time-zero referral included) to time zero.
+End reasons
+    ``end_reason`` is the escalation kind, the competing kind, the censoring kind
+    (``moved_out``, ``age_18``, ...), ``"extract_date"``, or ``"horizon"`` when
+    ``censor_at_horizon=True`` censors administratively at the longest horizon.
+Multiple spells
+    With ``spells = "all"`` each eligible time zero starts its own spell (sequential
+    trials); spells of one child may overlap in calendar time: cluster by child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from escalation.data.codes import ASSESSMENT_FACTORS
+from escalation.data.history import CaseHistory
+from escalation.design.study import StudyDesign
+from escalation.errors import DesignError
+from escalation.results import Summary, package_versions
+from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
+
+__all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
+
+#: Leading columns of ``SpellData.spells``, in order (covariates follow).
+SPELL_COLUMNS: Final = (
+    "spell_id",
+    "child_id",
+    "family_id",
+    "time_zero",
+    "duration",
+    "event",
+    "end_reason",
+    "treatment",
+    "treatment_start",
+)
+_PRIOR: Final = {
+    "prior_referrals": "referral",
+    "prior_assessments": "assessment",
+    "prior_cp_plans": "cp_plan",
+    "prior_looked_after": "looked_after",
+}
+_YEAR: Final = 365.25
+
+
+@dataclass(frozen=True, eq=False)
+class _Context:
+    """Integer arrays behind the spells table, kept for counting and landmark data."""
+
+    prep: Prepared
+    child: IntArray
+    t0: IntArray
+    end: IntArray
+    tz_pos: IntArray
+
+
+@dataclass(frozen=True, eq=False)
+class SpellData:
+    """Time-to-escalation data built from a case history by :func:`build_spells`.
+
+    Attributes
+    ----------
+    spells : pandas.DataFrame
+        One row per eligible spell: ``spell_id, child_id, family_id, time_zero, duration,
+        event, end_reason, treatment, treatment_start`` then the baseline covariates
+        (``age, sex, ethnicity, disability``, requested extra children columns,
+        ``prior_referrals, prior_assessments, prior_cp_plans, prior_looked_after,
+        days_since_first_referral, source, need``, ``factor_<code>`` flags, ``n_factors``).
+    flow : pandas.DataFrame
+        The exclusion flow (see :func:`build_spells`).
+    design : StudyDesign
+        The design the data were built for.
+    extract_date : pandas.Timestamp
+        The extract date of the history.
+    censor_at_horizon : bool
+        Whether follow-up was censored at the longest horizon.
+    """
+
+    spells: pd.DataFrame
+    flow: pd.DataFrame
+    design: StudyDesign
+    extract_date: pd.Timestamp
+    censor_at_horizon: bool = False
+    _context: _Context | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"SpellData(spells={len(self.spells):,}, "
+            f"children={self.spells['child_id'].nunique():,}, "
+            f"escalations={int((self.spells['event'] == 1).sum()):,})"
+        )
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """Names of the baseline covariate columns of :attr:`spells`."""
+        return tuple(self.spells.columns[len(SPELL_COLUMNS) :])
+
+    @property
+    def model_covariates(self) -> tuple[str, ...]:
+        """Columns of the design's ``[covariates] include``, in its order.
+
+        ``factors`` expands to the ``factor_<code>`` flags; every other name is a column.
+        """
+        out: list[str] = []
+        for name in self.design.covariates.include:
+            if name == "factors":
+                out += [c for c in self.spells.columns if c.startswith("factor_")]
+            else:
+                out.append(name)
+        return tuple(out)
+
+    @cached_property
+    def counting(self) -> pd.DataFrame:
+        """The counting-process (start, stop] form; see :func:`counting_process`."""
+        from escalation.timeline.counting import counting_process
+
+        return counting_process(self)
+
+    def landmark(self, at: int) -> pd.DataFrame:
+        """Spells still at risk at day ``at``, covariates updated; see :func:`landmark`."""
+        from escalation.timeline.landmark import landmark
+
+        return landmark(self, at=at)
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: spells, children, events by code, excluded candidates, versions."""
+        events = self.spells["event"].value_counts()
+        row: dict[str, Any] = {
+            "n": len(self.spells),
+            "children": int(self.spells["child_id"].nunique()),
+            "events": int(events.get(1, 0)),
+            "competing": int(events[events.index >= 2].sum()),
+            "censored": int(events.get(0, 0)),
+            "treated": int(self.spells["treatment"].sum()),
+            "dropped": int(self.flow.loc[self.flow["stage"] == "excluded", "episodes"].sum()),
+            "method": "build_spells",
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return a summary with the exclusion flow as its table (never prints)."""
+        facts = {str(k): v for k, v in self.glance().iloc[0, :7].items()}
+        return Summary("Time-to-escalation spells", facts, self.flow.copy())
+
+
+class _Flow:
+    """Collects the rows of the exclusion flow."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, stage: str, rule: str, description: str, children: int, episodes: int) -> None:
+        self.rows.append(
+            {
+                "step": len(self.rows) + 1,
+                "stage": stage,
+                "rule": rule,
+                "description": description,
+                "children": int(children),
+                "episodes": int(episodes),
+            }
+        )
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            self.rows, columns=["step", "stage", "rule", "description", "children", "episodes"]
+        )
+
+
+def _n_children(child: IntArray) -> int:
+    if len(child) == 0:
+        return 0
+    return int(np.count_nonzero(np.bincount(child)))
+
+
+def build_spells(
+    history: CaseHistory, design: StudyDesign, *, censor_at_horizon: bool = False
+) -> SpellData:
+    """Build one row per eligible spell, with follow-up, treatment and baseline covariates.
+
+    Parameters
+    ----------
+    history : CaseHistory
+        A case history in normal form (as read or validated).
+    design : StudyDesign
+        The study design: time zero, eligibility, outcome, treatment, covariates.
+    censor_at_horizon : bool, default False
+        Censor follow-up administratively at the longest horizon (``end_reason``
+        ``"horizon"``). An event exactly at the horizon stays an event.
+
+    Returns
+    -------
+    SpellData
+        ``spells`` (one row per spell), ``flow`` (the exclusion flow), and lazily the
+        counting-process form (``.counting``) and landmark data (``.landmark(at)``).
+
+    Raises
+    ------
+    DesignError
+        When a requested extra covariate is not a column of the children table.
+
+    Notes
+    -----
+    Eligibility rules, applied in this order to every episode of ``time_zero.kind``
+    (each step of ``flow`` says how many children and episodes it excluded):
+    the episode is still open at the extract date (``at = "end"`` only); it ended with
+    another closure reason; time zero is before ``from`` or after ``to``; the child is
+    outside ``min_age``–``max_age`` completed years (or already 18 when ``age_18`` ends
+    follow-up); time zero is on the extract date (no follow-up); the child is already in
+    an escalation state at time zero (an episode of an ``events`` kind started before
+    and not ended); point-form treatment already under way at time zero (prevalent
+    treatment); then ``spells`` keeps the first, last or all remaining spells of each
+    child. The conventions for same-day events, day-0 events, treatment and covariates
+    are those of :mod:`escalation.timeline.spells`.
+
+    The flow is a tidy table, one row per step in order, with columns ``step`` (1, 2,
+    ...), ``stage`` (``"entered"``, ``"excluded"`` or ``"remaining"``), ``rule`` (a stable
+    identifier: ``history``, ``unusable_episode``, ``not_time_zero_kind``,
+    ``candidates``, ``open``, ``reason``, ``before_window``, ``after_window``, ``age``,
+    ``no_follow_up``, ``already_escalated``, ``prevalent_treatment``, ``spell_rule``,
+    ``spells``), ``description`` (for people), ``children`` and ``episodes``. On an
+    ``excluded`` row, ``episodes`` counts the episodes (candidate spells) removed by that
+    rule and ``children`` the children who lost their last candidate there; on a
+    ``remaining`` row they count what is left. Candidates minus every exclusion after
+    them equals the spells: nothing is dropped silently. Rows whose rule does not apply
+    to the design (``open`` with ``at = "start"``, ``reason``, the window, prevalent
+    treatment in the reasons form) are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from escalation import CaseHistory
+    >>> from escalation.design import default_design
+    >>> from escalation.timeline import build_spells
+    >>> children = pd.DataFrame({"child_id": ["a"], "birth_date": ["2015-06-01"],
+    ...                          "imd_decile": [3]})
+    >>> episodes = pd.DataFrame({
+    ...     "child_id": ["a", "a"], "kind": ["referral", "cp_plan"],
+    ...     "start": ["2020-01-01", "2020-03-01"], "end": ["2020-02-01", ""],
+    ...     "reason": ["RC8", ""]})
+    >>> from escalation import validate_case_history
+    >>> history = validate_case_history(
+    ...     CaseHistory(children, episodes, extract_date="2024-03-31"))
+    >>> data = build_spells(history, default_design())
+    >>> data.spells[["duration", "event", "end_reason"]].to_dict("records")
+    [{'duration': 29.0, 'event': 1, 'end_reason': 'cp_plan'}]
+    """
+    tz = design.time_zero
+    outcome = design.outcome
+    extra = design.covariates.extra
+    missing = [c for c in extra if c not in history.children.columns]
+    if missing:
+        raise DesignError(
+            f"design [covariates] include: {missing[0]!r} is neither a built-in covariate "
+            "nor a column of the children table; add the column or remove the name"
+        )
+    prep = prepare(history)
+    flow = _Flow()
+    n_children = len(prep.children)
+    flow.add(
+        "entered",
+        "history",
+        "children and episodes in the case history",
+        n_children,
+        len(history.episodes),
+    )
+    unusable = prep.unknown_child + prep.no_start + prep.unknown_kind
+    flow.add(
+        "excluded",
+        "unusable_episode",
+        "episodes of a child missing from the children table, without a start date or "
+        "of an unknown kind",
+        0,
+        unusable,
+    )
+
+    # ---------------------------------------------------------------- candidates
+    cand = prep.kind_index(tz.kind).positions
+    others = len(prep.child) - len(cand)
+    flow.add(
+        "excluded",
+        "not_time_zero_kind",
+        f"children with no {tz.kind} episode; episodes of other kinds (history only)",
+        n_children - _n_children(prep.child[cand]),
+        others,
+    )
+    flow.add(
+        "remaining",
+        "candidates",
+        f"candidate time-zero episodes ({tz.kind}, at its {tz.at})",
+        _n_children(prep.child[cand]),
+        len(cand),
+    )
+    c_child = prep.child[cand]
+    c_t0 = prep.start[cand] if tz.at == "start" else prep.end[cand]
+    # An open episode has no time zero; it is excluded by the first rule, so any real day
+    # serves as a placeholder for the (ignored) later rules.
+    c_t0 = np.where(c_t0 == NEVER, prep.extract_day, c_t0)
+    reasons = (
+        prep.column("reason", cand).astype("string").to_numpy(na_value="")
+        if "reason" in prep.table.columns
+        else np.full(len(cand), "", dtype=object)
+    )
+    birth = prep.birth[c_child]
+    years = _completed_years(birth, c_t0)
+    age_limit_18 = "age_18" in (*outcome.competing, *outcome.censor)
+
+    rules: list[tuple[str, str, np.ndarray]] = []
+    if tz.at == "end":
+        rules.append(("open", f"{tz.kind} still open at the extract date", prep.open[cand]))
+    if tz.reasons is not None:
+        rules.append(
+            (
+                "reason",
+                f"{tz.kind} ended with another closure reason, or none recorded "
+                f"(not {', '.join(tz.reasons)})",
+                ~np.isin(reasons, list(tz.reasons)),
+            )
+        )
+    if tz.from_ is not None:
+        low = _day(tz.from_)
+        rules.append(("before_window", f"time zero before {tz.from_.isoformat()}", c_t0 < low))
+    if tz.to is not None:
+        high = _day(tz.to)
+        rules.append(("after_window", f"time zero after {tz.to.isoformat()}", c_t0 > high))
+    too_young = years < (tz.min_age if tz.min_age is not None else -1)
+    too_old = years > (tz.max_age if tz.max_age is not None else 10**6)
+    if age_limit_18:
+        too_old |= years >= 18
+    rules.append(("age", _age_text(tz.min_age, tz.max_age, age_limit_18), too_young | too_old))
+    rules.append(
+        ("no_follow_up", "time zero on the extract date (no follow-up)", c_t0 >= prep.extract_day),
+    )
+    escalated = np.zeros(len(cand), dtype=bool)
+    for kind in outcome.events:
+        escalated |= prep.covering(kind, c_child, c_t0)
+    rules.append(
+        (
+            "already_escalated",
+            f"already in {' or '.join(outcome.events)} at time zero",
+            escalated,
+        )
+    )
+    if design.treatment.kind is not None:
+        kind = design.treatment.kind
+        rules.append(
+            (
+                "prevalent_treatment",
+                f"{kind} already under way at time zero (prevalent treatment)",
+                prep.covering(kind, c_child, c_t0),
+            )
+        )
+
+    keep = np.ones(len(cand), dtype=bool)
+    for rule, description, excluded in rules:
+        hit = keep & excluded
+        before = _n_children(c_child[keep])
+        keep &= ~excluded
+        flow.add("excluded", rule, description, before - _n_children(c_child[keep]), int(hit.sum()))
+
+    # ---------------------------------------------------------------- spell rule
+    eligible = np.flatnonzero(keep)
+    order = np.lexsort((eligible, c_t0[eligible], c_child[eligible]))
+    eligible = eligible[order]
+    if tz.spells == "all" or len(eligible) == 0:
+        chosen = eligible
+    else:
+        children = c_child[eligible]
+        if tz.spells == "first":
+            mark = np.r_[True, children[1:] != children[:-1]]
+        else:
+            mark = np.r_[children[1:] != children[:-1], True]
+        chosen = eligible[mark]
+    flow.add(
+        "excluded",
+        "spell_rule",
+        f"eligible spells that are not the {tz.spells} of the child"
+        if tz.spells != "all"
+        else "eligible spells dropped by the spell rule (all kept)",
+        0,
+        len(eligible) - len(chosen),
+    )
+    child = c_child[chosen]
+    t0 = c_t0[chosen]
+    tz_pos = cand[chosen]
+    flow.add("remaining", "spells", "spells analysed", _n_children(child), len(chosen))
+
+    # ---------------------------------------------------------------- follow-up
+    end, end_reason, event = _follow_up(prep, design, child, t0, tz_pos, censor_at_horizon)
+    duration = day_time(end - t0)
+    treatment, treatment_start = _treatment(prep, design, child, t0, end, tz_pos)
+
+    # ---------------------------------------------------------------- output
+    kids = prep.children
+    family = (
+        kids["family_id"].astype("string").to_numpy()[child]
+        if "family_id" in kids.columns
+        else np.full(len(child), pd.NA, dtype=object)
+    )
+    spells = pd.DataFrame(
+        {
+            "spell_id": np.arange(1, len(child) + 1, dtype=np.int64),
+            "child_id": pd.array(
+                kids["child_id"].astype("string").to_numpy()[child], dtype="string"
+            ),
+            "family_id": pd.array(family, dtype="string"),
+            "time_zero": t0.astype("datetime64[D]").astype("datetime64[ns]"),
+            "duration": duration,
+            "event": event,
+            "end_reason": pd.array(end_reason, dtype="string"),
+            "treatment": treatment,
+            "treatment_start": treatment_start,
+        }
+    )
+    covariates = baseline_covariates(prep, design, child, t0, tz_pos, inclusive=False)
+    spells = pd.concat([spells, covariates], axis=1)
+    return SpellData(
+        spells=spells,
+        flow=flow.frame(),
+        design=design,
+        extract_date=history.extract_date,
+        censor_at_horizon=censor_at_horizon,
+        _context=_Context(prep=prep, child=child, t0=t0, end=end, tz_pos=tz_pos),
+    )
+
+
+def _day(value: Any) -> int:
+    return int(np.datetime64(value, "D").astype(np.int64))
+
+
+def _age_text(low: float | None, high: float | None, limit_18: bool) -> str:
+    parts = []
+    if low is not None or high is not None:
+        lo = f"{low:g}" if low is not None else "0"
+        hi = f"{high:g}" if high is not None else "any"
+        parts.append(f"age at time zero outside {lo}–{hi} completed years")
+    if limit_18:
+        parts.append("already 18 at time zero")
+    return "; ".join(parts) if parts else "age rule (none set)"
+
+
+def _ymd(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    stamps = pd.DatetimeIndex(days.astype("datetime64[D]"))
+    return (
+        stamps.year.to_numpy(np.int64),
+        stamps.month.to_numpy(np.int64),
+        stamps.day.to_numpy(np.int64),
+    )
+
+
+def _completed_years(birth: IntArray, day: IntArray) -> IntArray:
+    """Completed years of age on ``day`` (a 29 February birthday falls on 1 March)."""
+    by, bm, bd = _ymd(birth)
+    y, m, d = _ymd(day)
+    before_birthday = (m < bm) | ((m == bm) & (d < bd))
+    years: IntArray = y - by - before_birthday.astype(np.int64)
+    return years
+
+
+def eighteenth_birthday(birth: IntArray) -> IntArray:
+    """Day of the 18th birthday (29 February births turn 18 on 1 March in common years)."""
+    by, bm, bd = _ymd(birth)
+    year = by + 18
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    feb29 = (bm == 2) & (bd == 29) & ~leap
+    month = np.where(feb29, 3, bm)
+    day = np.where(feb29, 1, bd)
+    stamps = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
+    return stamps.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+def _follow_up(
+    prep: Prepared,
+    design: StudyDesign,
+    child: IntArray,
+    t0: IntArray,
+    tz_pos: IntArray,
+    censor_at_horizon: bool,
+) -> tuple[IntArray, np.ndarray, IntArray]:
+    """End day, end reason and event code of each spell, by the same-day priority rule."""
+    outcome = design.outcome
+    n = len(child)
+    labels: list[str] = []
+    codes: list[int] = []
+    columns: list[IntArray] = []
+    birthday18: IntArray | None = None
+    groups = (
+        (outcome.events, lambda _: 1),
+        (outcome.competing, lambda i: 2 + i),
+        (outcome.censor, lambda _: 0),
+    )
+    for kinds, code in groups:
+        for i, kind in enumerate(kinds):
+            if kind == "age_18":
+                if birthday18 is None:
+                    birthday18 = eighteenth_birthday(prep.birth[child])
+                day = np.where(birthday18 >= t0, birthday18, NEVER)
+            else:
+                exclude = tz_pos if kind == design.time_zero.kind else None
+                day, _ = prep.first_from(kind, child, t0, exclude)
+            labels.append(kind)
+            codes.append(code(i))
+            columns.append(day)
+    labels.append("extract_date")
+    codes.append(0)
+    columns.append(np.full(n, prep.extract_day, dtype=np.int64))
+    if censor_at_horizon:
+        labels.append("horizon")
+        codes.append(0)
+        columns.append(t0 + max(outcome.horizons))
+    days = np.column_stack(columns) if n else np.empty((0, len(columns)), dtype=np.int64)
+    width = len(columns)
+    which = np.argmin(days * width + np.arange(width), axis=1) if n else np.empty(0, np.int64)
+    end = days[np.arange(n), which] if n else np.empty(0, np.int64)
+    reason = np.asarray(labels, dtype=object)[which]
+    event = np.asarray(codes, dtype=np.int64)[which]
+    return end.astype(np.int64), reason, event
+
+
+def _treatment(
+    prep: Prepared,
+    design: StudyDesign,
+    child: IntArray,
+    t0: IntArray,
+    end: IntArray,
+    tz_pos: IntArray,
+) -> tuple[IntArray, np.ndarray]:
+    """Treatment indicator and start time (analysis time; NaN when none)."""
+    spec = design.treatment
+    if spec.kind is not None:
+        exclude = tz_pos if spec.kind == design.time_zero.kind else None
+        start, _ = prep.first_from(spec.kind, child, t0, exclude)
+        seen = start < end
+        days = np.where(seen, start - t0, 0)
+        when = np.where(seen, day_time(days), np.nan)
+        grace = spec.grace_days if spec.grace_days is not None else 0
+        treated = (seen & (days <= grace)).astype(np.int64)
+        return treated, when
+    reasons = spec.reasons if spec.reasons is not None else ()
+    ended = prep.column("reason", tz_pos).astype("string").to_numpy(na_value="")
+    treated = np.isin(ended, list(reasons)).astype(np.int64)
+    return treated, np.where(treated == 1, 0.0, np.nan)
+
+
+def baseline_covariates(
+    prep: Prepared,
+    design: StudyDesign,
+    child: IntArray,
+    asof: IntArray,
+    tz_pos: IntArray,
+    *,
+    inclusive: bool,
+) -> pd.DataFrame:
+    """Covariates known on day ``asof`` (time zero, or a landmark).
+
+    With ``inclusive=False`` (time zero) only episodes starting strictly before ``asof``
+    count; with ``inclusive=True`` (a landmark, decided at the end of its day) episodes
+    starting on ``asof`` count too. The time-zero episode itself is never counted.
+    """
+    kids = prep.children
+    n = len(child)
+    out: dict[str, Any] = {}
+    out["age"] = (asof - prep.birth[child]) / _YEAR
+    for column in ("sex", "ethnicity", "disability"):
+        if column in kids.columns:
+            out[column] = kids[column].take(child).reset_index(drop=True)
+        else:
+            out[column] = pd.Series(pd.NA, index=range(n), dtype="object")
+    for column in design.covariates.extra:
+        out[column] = kids[column].take(child).reset_index(drop=True)
+    tz_kind = design.time_zero.kind
+    tz_start = prep.start[tz_pos]
+    for name, kind in _PRIOR.items():
+        count = prep.count_before(kind, child, asof, inclusive=inclusive)
+        if kind == tz_kind:
+            counted = (tz_start <= asof) if inclusive else (tz_start < asof)
+            count = count - counted.astype(np.int64)
+        out[name] = count
+    first = prep.first_of_child("referral", child)
+    known = (first <= asof) if inclusive else (first < asof)
+    if tz_kind == "referral":
+        known |= first == tz_start
+    out["days_since_first_referral"] = np.where(known, (asof - first).astype(np.float64), np.nan)
+    if tz_kind == "referral":
+        ref = tz_pos
+    else:
+        ref = prep.last_before("referral", child, asof, inclusive=inclusive)
+    for column in ("source", "need"):
+        out[column] = prep.column(column, ref)
+    frame = pd.DataFrame(out)
+    factors = _factor_flags(prep, child, asof, inclusive=inclusive)
+    return pd.concat([frame, factors], axis=1)
+
+
+def _latest_assessment(
+    prep: Prepared, child: IntArray, asof: IntArray, *, inclusive: bool
+) -> IntArray:
+    """Position of the latest assessment completed by ``asof`` (started before it), or -1."""
+    index = prep.kind_index("assessment")
+    closed = index.end != NEVER
+    pos = index.positions[closed]
+    if len(pos) == 0:
+        return np.full(len(child), -1, dtype=np.int64)
+    a_child, a_end, a_start = index.child[closed], index.end[closed], index.start[closed]
+    order = np.lexsort((pos, a_start, a_end, a_child))
+    pos, a_child, a_end, a_start = pos[order], a_child[order], a_end[order], a_start[order]
+    keys = prep.key(a_child, a_end)
+    at = np.searchsorted(keys, prep.key(child, asof), side="right") - 1
+    n = len(pos)
+    result = np.full(len(child), -1, dtype=np.int64)
+    todo = np.ones(len(child), dtype=bool)
+    # Step back past assessments that started on the as-of day (not yet known at time zero).
+    while todo.any():
+        safe = np.clip(at, 0, n - 1)
+        valid = (at >= 0) & (a_child[safe] == child)
+        started = (a_start[safe] <= asof) if inclusive else (a_start[safe] < asof)
+        done = todo & (~valid | started)
+        result[done & valid] = pos[safe][done & valid]
+        todo &= ~done
+        at = np.where(todo, at - 1, at)
+    return result
+
+
+def _factor_flags(
+    prep: Prepared, child: IntArray, asof: IntArray, *, inclusive: bool
+) -> pd.DataFrame:
+    """``factor_<code>`` flags and ``n_factors`` of the assessment known at ``asof``."""
+    n = len(child)
+    latest = _latest_assessment(prep, child, asof, inclusive=inclusive)
+    if "factors" in prep.table.columns:
+        text = prep.column("factors", latest).astype("string")
+    else:
+        text = pd.Series(pd.NA, index=range(n), dtype="string")
+    codes, uniques = pd.factorize(text.reset_index(drop=True), use_na_sentinel=True)
+    dummies = pd.Series(uniques, dtype="string").str.replace(" ", "").str.get_dummies(sep=";")
+    known = [c for c in ASSESSMENT_FACTORS if c in dummies.columns]
+    order = known + sorted(c for c in dummies.columns if c not in ASSESSMENT_FACTORS)
+    table = dummies[order].to_numpy(dtype=np.int8)
+    table = np.vstack([table, np.zeros((1, len(order)), dtype=np.int8)])  # row for "none"
+    rows = np.where(codes >= 0, codes, len(uniques))
+    flags = table[rows]
+    frame = pd.DataFrame(flags, columns=[f"factor_{c}" for c in order])
+    real = [i for i, c in enumerate(order) if c != "21"]
+    frame["n_factors"] = flags[:, real].sum(axis=1, dtype=np.int64) if real else 0
+    return frame

@@ -1,0 +1,251 @@
+"""The study design: reading, writing, construction and validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from dataclasses import FrozenInstanceError
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalation.design import (
+    CovariateSpec,
+    OutcomeSpec,
+    StudyDesign,
+    TimeZeroSpec,
+    TreatmentSpec,
+    default_design,
+    read_design,
+)
+from escalation.errors import DesignError
+
+SPEC_EXAMPLE = textwrap.dedent(
+    """
+    [data]
+    path = "data/"               # folder with children, episodes and (optional) notes
+    extract_date = "2024-03-31"
+
+    [time_zero]
+    kind = "referral"
+    at = "end"
+    reasons = ["RC8", "RC9"]
+    from = "2017-04-01"
+    to = "2023-03-31"
+    spells = "first"
+    min_age = 0
+    max_age = 17
+
+    [outcome]
+    events = ["cp_plan", "looked_after"]
+    competing = ["death"]
+    censor = ["moved_out", "age_18"]
+    horizons = [365, 730]
+
+    [treatment]
+    kind = "early_help"
+    grace_days = 14
+    # reasons = ["RC9"]
+
+    [covariates]
+    include = ["age", "sex", "ethnicity", "disability", "imd_decile", "prior_referrals",
+               "source", "factors"]
+
+    [estimation]
+    estimators = ["unadjusted", "ipw", "gformula", "aipw"]
+    bootstrap = 200
+    seed = 1
+    """
+)
+
+
+def base() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(SPEC_EXAMPLE)
+
+
+def test_spec_example_reads_with_every_value() -> None:
+    design = StudyDesign.from_toml(SPEC_EXAMPLE)
+    assert design.data.path == "data/"
+    assert design.data.extract_date == dt.date(2024, 3, 31)
+    tz = design.time_zero
+    assert (tz.kind, tz.at, tz.reasons, tz.spells) == ("referral", "end", ("RC8", "RC9"), "first")
+    assert (tz.from_, tz.to) == (dt.date(2017, 4, 1), dt.date(2023, 3, 31))
+    assert (tz.min_age, tz.max_age) == (0.0, 17.0)
+    assert design.outcome.events == ("cp_plan", "looked_after")
+    assert design.outcome.competing == ("death",)
+    assert design.outcome.censor == ("moved_out", "age_18")
+    assert design.outcome.horizons == (365, 730)
+    assert design.outcome.event_codes == {"cp_plan": 1, "looked_after": 1, "death": 2}
+    assert design.treatment.form == "point"
+    assert (design.treatment.kind, design.treatment.grace_days) == ("early_help", 14)
+    assert design.covariates.extra == ("imd_decile",)
+    assert design.estimation.estimators == ("unadjusted", "ipw", "gformula", "aipw")
+    assert (design.estimation.bootstrap, design.estimation.seed) == (200, 1)
+
+
+def test_toml_round_trip_gives_an_equal_design(tmp_path: Path) -> None:
+    design = StudyDesign.from_toml(SPEC_EXAMPLE)
+    assert StudyDesign.from_toml(design.to_toml()) == design
+    path = design.write(tmp_path / "design.toml")
+    assert read_design(path) == design
+
+
+def test_native_toml_dates_are_accepted() -> None:
+    text = SPEC_EXAMPLE.replace('extract_date = "2024-03-31"', "extract_date = 2024-03-31")
+    assert StudyDesign.from_toml(text).data.extract_date == dt.date(2024, 3, 31)
+
+
+def test_default_design_is_the_synthetic_study() -> None:
+    design = default_design()
+    tz = design.time_zero
+    assert (tz.kind, tz.at, tz.reasons) == ("referral", "end", ("RC8", "RC9"))
+    assert (tz.from_, tz.to) == (dt.date(2019, 4, 1), dt.date(2023, 3, 31))
+    assert (tz.spells, tz.min_age, tz.max_age) == ("first", 0.0, 17.0)
+    assert design.outcome.events == ("cp_plan", "looked_after")
+    assert design.outcome.competing == ("death",)
+    assert design.outcome.censor == ("moved_out", "age_18")
+    assert design.outcome.horizons == (365, 730)
+    assert (design.treatment.kind, design.treatment.grace_days) == ("early_help", 14)
+    assert design.covariates.include == (
+        "age", "sex", "ethnicity", "disability", "imd_decile", "prior_referrals",
+        "prior_assessments", "prior_cp_plans", "prior_looked_after",
+        "days_since_first_referral", "source", "need", "factors",
+    )  # fmt: skip
+    assert design.estimation.estimators == ("unadjusted", "ipw", "gformula", "aipw")
+    assert (design.estimation.bootstrap, design.estimation.seed) == (200, 1)
+    assert StudyDesign.from_toml(design.to_toml()) == design
+
+
+def test_python_construction_and_immutability() -> None:
+    design = StudyDesign(
+        time_zero=TimeZeroSpec(kind="referral", at="end", reasons=("RC8",), from_="2020-01-01"),
+        outcome=OutcomeSpec(events=("cp_plan",), horizons=(730, 365)),
+        treatment=TreatmentSpec(reasons=("RC8",)),
+        covariates=CovariateSpec(include=("age", "imd_decile")),
+    )
+    assert design.time_zero.from_ == dt.date(2020, 1, 1)
+    assert design.outcome.horizons == (365, 730)
+    assert design.treatment.form == "reasons"
+    assert design.treatment.episode_kind == "early_help"
+    with pytest.raises(FrozenInstanceError):
+        design.time_zero.kind = "s47"  # type: ignore[misc]
+    changed = design.replace(outcome=OutcomeSpec(events=("looked_after",)))
+    assert changed.outcome.events == ("looked_after",)
+    assert design.outcome.events == ("cp_plan",)
+    assert hash(design) == hash(StudyDesign.from_dict(design.to_dict()))
+
+
+def _set(mapping: dict[str, Any], section: str, key: str, value: Any) -> dict[str, Any]:
+    mapping.setdefault(section, {})
+    if value is _DROP:
+        mapping[section].pop(key, None)
+    else:
+        mapping[section][key] = value
+    return mapping
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("time_zero", "kind", "referal", "did you mean 'referral'"),
+        ("time_zero", "at", "middle", "must be one of 'start', 'end'"),
+        ("time_zero", "reasons", ["RC10"], "unknown value 'RC10'"),
+        ("time_zero", "reasons", "RC8", "must be a list of strings"),
+        ("time_zero", "from", "2024-01-01", "is after to"),
+        ("time_zero", "from", "01/04/2019", "YYYY-MM-DD"),
+        ("time_zero", "spells", "every", "'first', 'last', 'all'"),
+        ("time_zero", "min_age", 18, "greater than max_age"),
+        ("time_zero", "max_age", -1, "between 0 and 25"),
+        ("outcome", "events", ["cp_plan", "escalated"], "unknown value 'escalated'"),
+        ("outcome", "events", [], "at least one"),
+        ("outcome", "competing", ["deth"], "did you mean 'death'"),
+        ("outcome", "censor", ["moved_out", "age_21"], "unknown value 'age_21'"),
+        ("outcome", "censor", ["death"], "list each kind in one place only"),
+        ("outcome", "horizons", [365, 0], "not a positive whole number"),
+        ("outcome", "horizons", [-30], "not a positive whole number"),
+        ("outcome", "horizons", [365.5], "not a positive whole number"),
+        ("outcome", "horizons", [365, 365], "lists a horizon twice"),
+        ("outcome", "events", ["cp_plan", "cp_plan"], "more than once"),
+        ("treatment", "reasons", ["RC9"], "exactly one of kind"),
+        ("treatment", "grace_days", -1, "at least 0"),
+        ("treatment", "kind", "cp_plan", "cannot end follow-up"),
+        ("covariates", "include", ["age", "prior_referral"], "did you mean 'prior_referrals'"),
+        ("covariates", "include", ["child_id"], "neither a built-in covariate"),
+        ("covariates", "include", ["imd decile"], "neither a built-in covariate"),
+        ("estimation", "estimators", ["ipw", "tmle"], "unknown value 'tmle'"),
+        ("estimation", "bootstrap", -5, "at least 0"),
+        ("estimation", "seed", 1.5, "whole number"),
+    ],
+)
+def test_invalid_values_raise_clear_design_errors(
+    section: str, key: str, value: Any, message: str
+) -> None:
+    mapping = _set(base(), section, key, value)
+    with pytest.raises(DesignError, match=message) as error:
+        StudyDesign.from_dict(mapping)
+    assert f"[{section}]" in str(error.value)
+
+
+def test_neither_treatment_form_is_an_error() -> None:
+    mapping = base()
+    mapping["treatment"] = {}
+    with pytest.raises(DesignError, match="neither was given"):
+        StudyDesign.from_dict(mapping)
+
+
+def test_grace_days_without_kind_is_an_error() -> None:
+    mapping = base()
+    mapping["treatment"] = {"reasons": ["RC9"], "grace_days": 14}
+    with pytest.raises(DesignError, match="only applies with kind"):
+        StudyDesign.from_dict(mapping)
+
+
+def test_reasons_need_time_zero_at_the_end() -> None:
+    mapping = _set(base(), "time_zero", "at", "start")
+    with pytest.raises(DesignError, match="would use the future"):
+        StudyDesign.from_dict(mapping)
+    mapping["time_zero"].pop("reasons")
+    mapping["treatment"] = {"reasons": ["RC9"]}
+    with pytest.raises(DesignError, match="only known when the time-zero episode ends"):
+        StudyDesign.from_dict(mapping)
+
+
+def test_treatment_reasons_outside_eligible_reasons_is_an_error() -> None:
+    mapping = base()
+    mapping["treatment"] = {"reasons": ["RC7"]}
+    with pytest.raises(DesignError, match="no eligible spell can be treated"):
+        StudyDesign.from_dict(mapping)
+
+
+def test_unknown_sections_and_keys_are_named() -> None:
+    mapping = base()
+    mapping["treatmnet"] = mapping.pop("treatment")
+    with pytest.raises(DesignError, match=r"unknown section \[treatmnet\].*'treatment'"):
+        StudyDesign.from_dict(mapping)
+    mapping = _set(base(), "outcome", "horizon", [365])
+    with pytest.raises(DesignError, match=r"unknown key 'horizon'.*did you mean 'horizons'"):
+        StudyDesign.from_dict(mapping)
+    mapping = base()
+    del mapping["outcome"]
+    with pytest.raises(DesignError, match=r"section \[outcome\] is missing"):
+        StudyDesign.from_dict(mapping)
+
+
+def test_invalid_toml_and_file_name_in_message(tmp_path: Path) -> None:
+    with pytest.raises(DesignError, match="not valid TOML"):
+        StudyDesign.from_toml("[time_zero\nkind = 1")
+    path = tmp_path / "study.toml"
+    path.write_text(SPEC_EXAMPLE.replace('spells = "first"', 'spells = "firts"'))
+    with pytest.raises(DesignError, match=r"study.toml: .*did you mean 'first'"):
+        read_design(path)
+
+
+def test_design_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="horizons"):
+        OutcomeSpec(events=("cp_plan",), horizons=(0,))
