@@ -1,0 +1,165 @@
+"""Baseline covariates as a numeric matrix, coded the same way for every model.
+
+Survival, causal and prediction models all need the spells' covariates as numbers.
+:class:`CovariateCoding` learns one coding from a table (which categorical levels to keep,
+which is the reference) and applies it to that table or to new rows, so a model fitted on
+one cohort can predict for another with identical columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from escalation.errors import DesignError
+
+__all__ = ["CovariateCoding", "covariate_matrix"]
+
+#: Level given to missing values of a categorical covariate.
+MISSING: Final = "missing"
+#: Level that pools categorical levels seen fewer than ``min_count`` times.
+OTHER: Final = "other"
+
+
+def _is_categorical(values: pd.Series) -> bool:
+    return bool(
+        isinstance(values.dtype, pd.CategoricalDtype)
+        or pd.api.types.is_string_dtype(values.dtype)
+        or pd.api.types.is_object_dtype(values.dtype)
+    )
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    return values.astype("string").fillna(MISSING).astype(object)
+
+
+@dataclass(frozen=True)
+class CovariateCoding:
+    """How covariates become numeric columns.
+
+    Numeric and boolean columns pass through as floats. Each categorical column becomes
+    indicator columns ``<column>_<level>``, one per kept level except the reference (the
+    most frequent level). Missing categorical values form their own level ``missing``;
+    levels seen fewer than ``min_count`` times are pooled into ``other`` so that sparse
+    codes do not make models unstable. Missing numeric values are an error: impute or
+    exclude them explicitly first.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        The covariates, in order.
+    levels : dict
+        For each categorical column, its kept levels with the reference first.
+    pooled : dict
+        For each categorical column, the levels pooled into ``other``.
+    names : tuple of str
+        The output column names.
+    """
+
+    columns: tuple[str, ...]
+    levels: dict[str, tuple[str, ...]]
+    pooled: dict[str, tuple[str, ...]]
+    names: tuple[str, ...]
+
+    @classmethod
+    def learn(
+        cls, frame: pd.DataFrame, columns: Sequence[str], *, min_count: int = 20
+    ) -> CovariateCoding:
+        """Learn the coding of ``columns`` from ``frame``.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Usually ``SpellData.spells``.
+        columns : sequence of str
+            Covariates to code, e.g. ``SpellData.model_covariates``.
+        min_count : int, default 20
+            Categorical levels with fewer rows are pooled into ``other``.
+
+        Returns
+        -------
+        CovariateCoding
+
+        Raises
+        ------
+        DesignError
+            When a column is absent from ``frame``.
+        """
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DesignError(
+                f"covariates not in the spells table: {', '.join(missing)}; "
+                f"available: {', '.join(map(str, frame.columns))}"
+            )
+        levels: dict[str, tuple[str, ...]] = {}
+        pooled: dict[str, tuple[str, ...]] = {}
+        names: list[str] = []
+        for column in columns:
+            values = frame[column]
+            if not _is_categorical(values):
+                names.append(column)
+                continue
+            counts = _as_text(values).value_counts()
+            rare = counts[counts < min_count]
+            kept = counts[counts >= min_count]
+            order = [str(level) for level in kept.index]
+            if len(rare):
+                order.append(OTHER)
+            if not order:
+                order = [OTHER]
+            levels[column] = tuple(order)
+            pooled[column] = tuple(str(level) for level in rare.index)
+            names += [f"{column}_{level}" for level in order[1:]]
+        return cls(tuple(columns), levels, pooled, tuple(names))
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return the numeric matrix of ``frame`` (same index), columns :attr:`names`.
+
+        Raises
+        ------
+        DesignError
+            When a covariate is absent or a numeric covariate has missing values.
+        """
+        out: dict[str, np.ndarray] = {}
+        for column in self.columns:
+            if column not in frame.columns:
+                raise DesignError(f"covariate {column!r} is not in the table")
+            values = frame[column]
+            if column in self.levels:
+                kept = self.levels[column]
+                text = _as_text(values)
+                text = text.where(text.isin(kept), OTHER)
+                for level in kept[1:]:
+                    out[f"{column}_{level}"] = (text == level).to_numpy(dtype=float)
+                continue
+            numbers = pd.to_numeric(values.astype("Float64"), errors="coerce")
+            n_missing = int(numbers.isna().sum())
+            if n_missing:
+                raise DesignError(
+                    f"covariate {column!r} has {n_missing} missing value(s); impute them or "
+                    "leave the covariate out of the design"
+                )
+            out[column] = numbers.to_numpy(dtype=float)
+        return pd.DataFrame(out, index=frame.index, columns=list(self.names))
+
+
+def covariate_matrix(
+    frame: pd.DataFrame, columns: Sequence[str], *, min_count: int = 20
+) -> pd.DataFrame:
+    """Return ``columns`` of ``frame`` coded as numbers (see :class:`CovariateCoding`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spells = pd.DataFrame({"age": [3.0, 9.0, 12.0], "sex": ["F", "M", "F"]})
+    >>> covariate_matrix(spells, ["age", "sex"], min_count=1)
+        age  sex_M
+    0   3.0    0.0
+    1   9.0    1.0
+    2  12.0    0.0
+    """
+    return CovariateCoding.learn(frame, columns, min_count=min_count).apply(frame)

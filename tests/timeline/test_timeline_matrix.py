@@ -1,0 +1,46 @@
+"""The covariate coding shared by every model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from escalation.errors import DesignError
+from escalation.timeline import CovariateCoding, covariate_matrix
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "age": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "sex": pd.Categorical(["F", "F", "M", None, "F"], categories=["F", "M", "U"]),
+            "disability": pd.array([True, False, False, True, False], dtype="boolean"),
+            "source": ["6", "6", "2A", "3A", "6"],
+        }
+    )
+
+
+def test_reference_is_the_most_frequent_level_and_missing_is_a_level() -> None:
+    coding = CovariateCoding.learn(frame(), ["age", "sex", "disability"], min_count=1)
+    assert coding.levels["sex"] == ("F", "M", "missing")
+    matrix = coding.apply(frame())
+    assert list(matrix.columns) == ["age", "sex_M", "sex_missing", "disability"]
+    assert matrix["sex_M"].tolist() == [0, 0, 1, 0, 0]
+    assert matrix["sex_missing"].tolist() == [0, 0, 0, 1, 0]
+    assert matrix["disability"].tolist() == [1, 0, 0, 1, 0]
+
+
+def test_rare_levels_are_pooled_and_unseen_levels_map_to_other() -> None:
+    coding = CovariateCoding.learn(frame(), ["source"], min_count=2)
+    assert coding.levels["source"] == ("6", "other")
+    assert set(coding.pooled["source"]) == {"2A", "3A"}
+    new = pd.DataFrame({"source": ["10", "6"]})
+    assert coding.apply(new)["source_other"].tolist() == [1.0, 0.0]
+
+
+def test_missing_numeric_values_and_absent_columns_are_errors() -> None:
+    data = frame().assign(age=[1.0, None, 3.0, 4.0, 5.0])
+    with pytest.raises(DesignError, match="'age' has 1 missing"):
+        covariate_matrix(data, ["age"])
+    with pytest.raises(DesignError, match="imd_decile"):
+        covariate_matrix(frame(), ["imd_decile"])
