@@ -1,0 +1,151 @@
+"""From integer-coded pathway rows to the contract's children and episodes tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.data.history import CODE_DTYPES
+from escalation.data.simulator.pathway import (
+    CATEGORIES,
+    FACTOR_CODES,
+    KINDS,
+    LEGAL,
+    NEEDS,
+    NEVER,
+    REASONS,
+    SOURCES,
+    Pathway,
+)
+from escalation.data.simulator.population import ETHNICITY_SHARES, Population, day_of
+
+__all__ = ["child_ids", "children_table", "episodes_table", "factor_text", "truncate"]
+
+IntArray = npt.NDArray[np.int64]
+_POINTS = np.array([KINDS.index(k) for k in ("s47", "icpc", "moved_out", "death")])
+_REFERRAL = KINDS.index("referral")
+
+
+def child_ids(n: int) -> npt.NDArray[np.object_]:
+    """Return identifiers ``C0000001``, ... (zero-padded to 7 digits or more)."""
+    width = max(7, len(str(n)))
+    return np.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
+def _categorical(codes: IntArray, labels: tuple[str, ...], column: str) -> pd.Categorical:
+    dtype = CODE_DTYPES[column]
+    lookup = np.array([dtype.categories.get_loc(c) for c in labels], dtype=np.int64)
+    mapped = np.where(codes >= 0, lookup[np.clip(codes, 0, None)], -1)
+    return pd.Categorical.from_codes(mapped, dtype=dtype)
+
+
+def _dates(days: IntArray) -> npt.NDArray[np.datetime64]:
+    out = np.where(days == NEVER, np.iinfo(np.int64).min, days * 86_400 * 10**9)
+    return out.astype("datetime64[ns]")
+
+
+def children_table(pop: Population, ids: npt.NDArray[np.object_]) -> pd.DataFrame:
+    """Return the children table in normal form (plus ``imd_decile``)."""
+    n = len(ids)
+    width = max(6, len(str(int(pop.family.max(initial=0)) + 1)))
+    fam_ids = np.array(
+        [f"F{i + 1:0{width}d}" for i in range(int(pop.family.max(initial=-1)) + 1)], dtype=object
+    )
+    return pd.DataFrame(
+        {
+            "child_id": pd.array(ids, dtype="string"),
+            "birth_date": _dates(pop.birth),
+            "sex": _categorical(pop.sex, ("F", "M", "U"), "sex"),
+            "ethnicity": _categorical(pop.ethnicity, tuple(ETHNICITY_SHARES), "ethnicity"),
+            "disability": pd.array(pop.disability, dtype="boolean"),
+            "family_id": pd.array(fam_ids[pop.family] if n else fam_ids, dtype="string"),
+            "imd_decile": pop.imd.astype(np.int64),
+        }
+    )
+
+
+def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, IntArray]:
+    """Apply turning 18, moving out, death and the extract date to the pathway rows.
+
+    Episodes starting after the child leaves (18th birthday, moving out, death) or after
+    the extract date are dropped; episodes running past it end there (referrals with
+    closure reason RC6, RC5 or RC2) or, at the extract date, stay open. Moving out and
+    death are added as point events.
+    """
+    rows = dict(pathway.rows)
+    extract = day_of(extract_date)
+    child = rows["child"]
+    b18 = pop.birthday18[child]
+    moved, death = pop.moved_out[child], pop.death[child]
+    leave = np.minimum(np.minimum(moved, death), b18)
+    leave_reason = np.where(
+        b18 <= np.minimum(moved, death),
+        REASONS.index("RC6"),
+        np.where(death <= moved, REASONS.index("RC2"), REASONS.index("RC5")),
+    )
+    start, end = rows["start"], rows["end"]
+    is_point = np.isin(rows["kind"], _POINTS)
+    keep = (start < b18) & (start <= np.minimum(moved, death)) & (start <= extract)
+    cut = ~is_point & (end > leave) & (leave <= extract)
+    end = np.where(cut, leave, end)
+    reason = np.where(cut & (rows["kind"] == _REFERRAL), leave_reason, rows["reason"])
+    open_ = ~is_point & (end > extract)
+    end = np.where(open_, NEVER, end)
+    reason = np.where(open_ & (rows["kind"] == _REFERRAL), -1, reason)
+    end = np.where(is_point, NEVER, end)
+    rows["end"], rows["reason"] = end, reason
+    rows = {k: v[keep] for k, v in rows.items()}
+    # Point events: moving out and death (only while under 18 and by the extract date).
+    n = len(pop.birth)
+    kids = np.arange(n, dtype=np.int64)
+    dies = (pop.death <= extract) & (pop.death < pop.birthday18) & (pop.death <= pop.moved_out)
+    moves = (
+        (pop.moved_out <= extract) & (pop.moved_out < pop.birthday18) & (pop.moved_out < pop.death)
+    )
+    extra = {
+        "kind": np.r_[
+            np.full(dies.sum(), KINDS.index("death")),
+            np.full(moves.sum(), KINDS.index("moved_out")),
+        ],
+        "child": np.r_[kids[dies], kids[moves]],
+        "start": np.r_[pop.death[dies], pop.moved_out[moves]],
+    }
+    m = len(extra["child"])
+    for k in rows:
+        if k not in extra:
+            extra[k] = np.full(m, NEVER if k == "end" else -1, dtype=np.int64)
+    rows = {k: np.r_[rows[k], extra[k].astype(np.int64)] for k in rows}
+    order = np.lexsort((rows["kind"], rows["start"], rows["child"]))
+    return {k: v[order] for k, v in rows.items()}
+
+
+def factor_text(masks: IntArray) -> pd.Series:
+    """Factor masks as codes joined by ``;`` (``<NA>`` for -1), vectorised by unique mask."""
+    uniques, inverse = np.unique(masks, return_inverse=True)
+    labels: list[str | None] = []
+    for mask in uniques.tolist():
+        if mask < 0:
+            labels.append(None)
+        else:
+            labels.append(";".join(c for i, c in enumerate(FACTOR_CODES) if mask >> i & 1))
+    values = np.array(labels, dtype=object)[inverse.reshape(-1)]
+    return pd.Series(pd.array(values, dtype="string"))
+
+
+def episodes_table(rows: dict[str, IntArray], ids: npt.NDArray[np.object_]) -> pd.DataFrame:
+    """Return the episodes table in normal form."""
+    return pd.DataFrame(
+        {
+            "child_id": pd.array(ids[rows["child"]], dtype="string"),
+            "kind": _categorical(rows["kind"], KINDS, "kind"),
+            "start": _dates(rows["start"]),
+            "end": _dates(rows["end"]),
+            "source": _categorical(rows["source"], SOURCES, "source"),
+            "need": _categorical(rows["need"], NEEDS, "need"),
+            "factors": factor_text(rows["factors"]),
+            "category": _categorical(rows["category"], CATEGORIES, "category"),
+            "reason": _categorical(rows["reason"], REASONS, "reason"),
+            "legal_status": _categorical(rows["legal"], LEGAL, "legal_status"),
+        }
+    )

@@ -1,0 +1,325 @@
+"""Ground truth of the simulated local authority: true risks, effects and note mentions.
+
+The estimand
+------------
+For each index decision point (a child's first referral closure with RC8 or RC9 in the
+index window) and horizon ``h`` (days), the true risk is the cumulative incidence of
+escalation (the first CP plan or period of care) by ``h`` days after time zero, with
+death competing, in a hypothetical world without censoring (no moving out, follow-up
+past age 18 and past the extract date), under two strategies that match the default
+study design's treatment (early help starting within the 14-day grace period):
+
+``treated``
+    early help starts within the grace period, on day ``d`` after time zero with the
+    simulator's delay distribution ``P(d = j) = 0.4 * 0.6**j`` (j = 0..13, the rest on
+    day 14);
+``untreated``
+    early help does not start within the grace period; usual care thereafter, which
+    (as in the data) means no early help for RC8 closures and a late start
+    (day 21, 28, 42 or 56) for the late-starting share of RC9 closures. This is the
+    natural course of the design's untreated arm, ``E[Y | A = 0, X]`` averaged over
+    ``X``; ``risk_never_<h>`` gives the risk with no early help at all.
+
+Risks are exact given the data-generating process: with escalation hazard
+``rate * h0(t) * HR**1{t >= d}`` (Weibull ``h0``) and constant death hazard ``mu``,
+``F(h) = exp(-mu h) G(h) + mu * integral_0^h exp(-mu t) G(t) dt`` with
+``G = 1 - exp(-cumulative escalation hazard)`` (integration by parts); the integral is
+evaluated by Gauss-Legendre quadrature on each piece (absolute error below 1e-6,
+checked against a fine grid in the tests), not by
+simulation. ``rate`` includes the unmeasured family frailty, so ``risk_observed_<h>``
+(the risk under the decision the child actually got, including its early-help delay) is
+the oracle a predictive model could at best reach.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.data.simulator.config import SimulationConfig
+from escalation.data.simulator.pathway import (
+    GRACE_DELAY_P,
+    IndexSpells,
+    draw_escalation,
+    weibull_cumhaz,
+)
+
+__all__ = [
+    "Estimand",
+    "GroundTruth",
+    "grace_delay_weights",
+    "potential_escalation_times",
+    "spell_risks",
+]
+
+FloatArray = npt.NDArray[np.float64]
+Estimand = Literal["ate", "att"]
+
+LATE_DELAYS: Final = (21.0, 28.0, 42.0, 56.0)
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
+
+
+def grace_delay_weights(grace_days: int = 14) -> FloatArray:
+    """Probabilities of an early-help start on day 0..grace_days after an RC9 closure."""
+    j = np.arange(grace_days + 1, dtype=np.float64)
+    w = GRACE_DELAY_P * (1 - GRACE_DELAY_P) ** j
+    w[-1] = (1 - GRACE_DELAY_P) ** grace_days
+    out: FloatArray = w
+    return out
+
+
+def _risk(
+    rate: FloatArray, mu: FloatArray, delay: float, horizon: float, config: SimulationConfig
+) -> FloatArray:
+    """Cumulative incidence of escalation by ``horizon`` with early help from ``delay``."""
+    hr = config.early_help_hazard_ratio
+
+    def cumhaz(t: FloatArray) -> FloatArray:
+        base = weibull_cumhaz(t, config)
+        if np.isfinite(delay) and delay < horizon:
+            at = weibull_cumhaz(np.asarray([delay]), config)[0]
+            base = np.where(t > delay, at + hr * (base - at), base)
+        out: FloatArray = base
+        return out
+
+    g_h = 1 - np.exp(-rate * cumhaz(np.asarray([float(horizon)]))[0])
+    pieces = [(0.0, float(horizon))]
+    if np.isfinite(delay) and 0 < delay < horizon:
+        pieces = [(0.0, float(delay)), (float(delay), float(horizon))]
+    integral = np.zeros_like(rate)
+    for low, high in pieces:
+        t = (high - low) / 2 * _NODES + (high + low) / 2
+        g = 1 - np.exp(-np.outer(rate, cumhaz(t)))
+        integral += (high - low) / 2 * ((np.exp(-np.outer(mu, t)) * g) @ _WEIGHTS)
+    out: FloatArray = np.exp(-mu * horizon) * g_h + mu * integral
+    return out
+
+
+def spell_risks(index: IndexSpells, config: SimulationConfig) -> dict[str, FloatArray]:
+    """Return the true risks of each index spell at each horizon (see the module docstring)."""
+    grace_w = grace_delay_weights(config.grace_days)
+    grace_w = grace_w / grace_w.sum()
+    p, q = index.propensity, config.late_early_help
+    w_late = p * q / (1 - p + p * q)
+    out: dict[str, FloatArray] = {}
+    delays = [*range(config.grace_days + 1), *LATE_DELAYS]
+    for h in config.horizons:
+        by_delay = {d: _risk(index.rate, index.death_rate, float(d), h, config) for d in delays}
+        never = _risk(index.rate, index.death_rate, np.inf, h, config)
+        treated = sum(
+            w * by_delay[d] for d, w in zip(range(config.grace_days + 1), grace_w, strict=True)
+        )
+        late = sum(by_delay[d] for d in LATE_DELAYS) / len(LATE_DELAYS)
+        untreated = (1 - w_late) * never + w_late * late
+        observed = never.copy()
+        for d in delays:
+            hit = index.delay == d
+            observed[hit] = by_delay[d][hit]
+        out[f"risk_treated_{h}"] = np.asarray(treated, dtype=np.float64)
+        out[f"risk_untreated_{h}"] = np.asarray(untreated, dtype=np.float64)
+        out[f"risk_observed_{h}"] = observed
+        out[f"risk_never_{h}"] = never
+    return out
+
+
+def potential_escalation_times(
+    index: IndexSpells, config: SimulationConfig, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """Draw both potential escalation times of each index spell with common random numbers.
+
+    The uniform behind the escalation actually drawn is reused under each strategy, so the
+    time under the strategy the child actually followed is the observed one. Under
+    ``treated`` the early-help delay is the actual one when it fell within the grace
+    period, otherwise a fresh draw from the grace-period delays; under ``untreated`` it is
+    the actual one when it did not (none, or late), otherwise a late start with the
+    probability of the untreated arm's natural course, else none.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Days from time zero to escalation under ``treated`` and ``untreated``
+        (continuous; ``inf`` when never).
+    """
+    n = len(index.child)
+    grace = config.grace_days
+    weights = grace_delay_weights(grace)
+    fresh_grace = rng.choice(grace + 1, size=n, p=weights / weights.sum()).astype(np.float64)
+    p, q = index.propensity, config.late_early_help
+    w_late = p * q / (1 - p + p * q)
+    fresh_late = np.where(
+        rng.random(n) < w_late, rng.choice(np.asarray(LATE_DELAYS), size=n), np.inf
+    )
+    within = index.delay <= grace
+    d_treated = np.where(within, index.delay, fresh_grace)
+    d_untreated = np.where(within, fresh_late, index.delay)
+    treated = draw_escalation(index.uniform, index.rate, d_treated, config)
+    untreated = draw_escalation(index.uniform, index.rate, d_untreated, config)
+    return treated, untreated
+
+
+@dataclass(frozen=True, eq=False)
+class GroundTruth:
+    """What the simulator knows and an analyst never sees.
+
+    Attributes
+    ----------
+    spell_risks : pandas.DataFrame
+        One row per index decision point (each child's first RC8/RC9 referral closure in
+        the index window, i.e. the default design's spells): ``child_id, time_zero,
+        decision`` (``"RC8"``/``"RC9"``), ``early_help_delay`` (days; NaN for RC8),
+        ``treated`` (early help within the grace period planned), ``propensity`` (true
+        probability of ``treated`` given the recorded covariates), ``frailty``,
+        ``escalation_time`` and ``death_time`` (days from time zero to the drawn
+        escalation and death in the world without censoring, under the decision
+        actually taken; ``inf`` when escalation never comes),
+        ``escalation_time_treated`` and ``escalation_time_untreated`` (both potential
+        escalation times, drawn with common random numbers: see
+        :func:`potential_escalation_times`), then for
+        each horizon ``h``: ``risk_treated_<h>``, ``risk_untreated_<h>``,
+        ``risk_observed_<h>`` and ``risk_never_<h>``.
+    hazard_ratio : float
+        True conditional hazard ratio of escalation while and after early help runs.
+    horizons : tuple of int
+        The horizons in days.
+    note_mentions : pandas.DataFrame
+        One row per factor mention in the notes: ``note_row`` (row position in
+        ``history.notes``), ``factor`` (code), ``assertion`` (``"present"``,
+        ``"negated"``, ``"uncertain"`` or ``"hypothetical"``), ``true`` (whether the
+        factor is truly present for the family or child).
+    assessment_factors : pandas.DataFrame
+        One row per assessment: ``episode_row`` (row position in ``history.episodes``),
+        ``recorded`` and ``true`` factor codes joined by ``;``. Recording is imperfect:
+        about 18% of true factors are not recorded.
+    config : SimulationConfig
+        The parameters of the simulation.
+    extra : dict
+        Further facts recorded in ``truth.json`` (the seed and number of children).
+
+    Notes
+    -----
+    See :mod:`escalation.data.simulator.truth` for the estimand. Censoring (moving
+    out, turning 18, the extract date) is independent of escalation given the recorded
+    covariates, and every confounder of early help and escalation is recorded in the
+    default design's covariates; the family frailty affects escalation (and ordinary
+    re-referral) only. Adjusted estimators are therefore unbiased for these risks.
+    """
+
+    spell_risks: pd.DataFrame
+    hazard_ratio: float
+    horizons: tuple[int, ...]
+    note_mentions: pd.DataFrame
+    assessment_factors: pd.DataFrame
+    config: SimulationConfig
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def marginal_risks(
+        self, spells: pd.DataFrame | None = None, *, estimand: Estimand = "ate"
+    ) -> pd.DataFrame:
+        """Return the true marginal risks averaged over the given spells.
+
+        Parameters
+        ----------
+        spells : pandas.DataFrame, optional
+            Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...).spells``);
+            for ``estimand="att"`` also ``treatment``. Default: every index spell, with
+            the planned treatment.
+        estimand : {"ate", "att"}, default "ate"
+            Average over all the spells, or over the treated ones.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``horizon, risk_treated, risk_untreated, risk_difference,
+            risk_ratio, n``.
+
+        Raises
+        ------
+        ValueError
+            When a spell has no ground truth (it is not an index decision point) or the
+            estimand is unknown.
+
+        Examples
+        --------
+        >>> from escalation.data.simulator import simulate_local_authority
+        >>> sim = simulate_local_authority(2_000, seed=3, config=None)
+        >>> truth = sim.truth.marginal_risks()
+        >>> bool((truth["risk_treated"] < truth["risk_untreated"]).all())
+        True
+        """
+        if estimand not in ("ate", "att"):
+            raise ValueError(f"estimand must be 'ate' or 'att', not {estimand!r}")
+        risks = self.spell_risks
+        if spells is None:
+            chosen = risks
+            treated = risks["treated"].to_numpy() == 1
+        else:
+            keys = spells[["child_id", "time_zero"]].astype(
+                {"child_id": "string", "time_zero": "datetime64[ns]"}
+            )
+            chosen = keys.merge(risks, on=["child_id", "time_zero"], how="left")
+            missing = int(
+                chosen[
+                    "risk_treated_365"
+                    if 365 in self.horizons
+                    else f"risk_treated_{self.horizons[0]}"
+                ]
+                .isna()
+                .sum()
+            )
+            if missing:
+                raise ValueError(
+                    f"{missing:,} spells have no ground truth: the truth covers each "
+                    "child's first RC8/RC9 referral closure in the index window only"
+                )
+            treated = (
+                spells["treatment"].to_numpy() == 1
+                if "treatment" in spells.columns
+                else chosen["treated"].to_numpy() == 1
+            )
+        if estimand == "att":
+            chosen = chosen.loc[treated]
+        rows = []
+        for h in self.horizons:
+            rt = float(chosen[f"risk_treated_{h}"].mean())
+            ru = float(chosen[f"risk_untreated_{h}"].mean())
+            rows.append(
+                {
+                    "horizon": int(h),
+                    "risk_treated": rt,
+                    "risk_untreated": ru,
+                    "risk_difference": rt - ru,
+                    "risk_ratio": rt / ru if ru > 0 else np.nan,
+                    "n": len(chosen),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the parameters and marginal truths as a JSON-ready dictionary."""
+        ate = self.marginal_risks(estimand="ate")
+        att = self.marginal_risks(estimand="att")
+        return {
+            "estimand": (
+                "cumulative incidence of escalation (first cp_plan or looked_after) by "
+                "horizon days after time zero (each child's first RC8/RC9 referral "
+                "closure in the index window), death competing, no censoring; early help "
+                "started within the grace period vs not (usual care thereafter)"
+            ),
+            "hazard_ratio": self.hazard_ratio,
+            "horizons": list(self.horizons),
+            "index_spells": len(self.spell_risks),
+            "treated": int(self.spell_risks["treated"].sum()),
+            "ate": ate.to_dict("records"),
+            "att": att.to_dict("records"),
+            "config": self.config.to_dict(),
+            **self.extra,
+        }
+
+    def to_json(self) -> str:
+        """Return :meth:`to_dict` as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, default=float) + "\n"
