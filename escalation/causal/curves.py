@@ -1,0 +1,644 @@
+r"""Adjusted cumulative incidence of escalation under early help and under none.
+
+Four estimators of the counterfactual cumulative incidence :math:`F_a(t) = P(T^a \le t,
+\text{cause} = 1)` (death competing, never treated as censoring):
+
+``unadjusted``
+    Aalen–Johansen in each arm (no adjustment: biased under confounding by indication).
+``ipw``
+    Aalen–Johansen in each arm weighted by inverse-probability-of-treatment weights from a
+    logistic propensity model (Hájek form). Assumes censoring independent of escalation
+    within arms after weighting.
+``gformula``
+    Standardisation over cause-specific Cox models for escalation and for competing
+    events, each with treatment and covariates (Breslow baseline, product-limit
+    cumulative incidence), averaged over everyone's covariates with treatment set to a.
+``aipw``
+    Augmented inverse-probability-of-treatment and -censoring weighting (AIPTW-AIPCW,
+    Ozenne et al. 2020, doi:10.1002/sim.8522): doubly robust, combining the propensity
+    model, the cause-specific Cox models and a Cox model for censoring; standard errors
+    from its influence function.
+
+Assumptions shared by all adjusted estimators: consistency, no unmeasured confounding
+given the covariates, positivity, and (for ``aipw``) censoring independent of escalation
+given treatment and covariates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from escalation.causal._cox import CoxFit, fit_cox
+from escalation.causal._logistic import fit_logistic, predict_logistic
+from escalation.causal.weights import WeightEstimand, treatment_weights
+from escalation.errors import ConvergenceError, DesignError
+from escalation.results import Summary, package_versions
+from escalation.survival._cif import cumulative_incidence_at
+
+__all__ = [
+    "CurveEstimator",
+    "CurveResult",
+    "EngineOutput",
+    "Nuisance",
+    "estimate_curves",
+    "ipcw_outcome",
+    "pooled_logistic_survival",
+    "run_estimator",
+]
+
+FloatArray = npt.NDArray[np.float64]
+#: Estimators of the counterfactual cumulative incidence.
+CurveEstimator = Literal["unadjusted", "ipw", "gformula", "aipw"]
+CURVE_ESTIMATORS = get_args(CurveEstimator)
+_CHUNK = 4000
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    """Fitted nuisance models reused as warm starts (and for inspection).
+
+    Attributes
+    ----------
+    propensity : numpy.ndarray or None
+        Logistic coefficients (intercept first).
+    cause : CoxFit or None
+        Cause-specific Cox model for escalation (covariates: treatment then x).
+    competing : CoxFit or None
+        Cause-specific Cox model for competing events.
+    censoring : CoxFit or None
+        Cox model for censoring.
+    """
+
+    propensity: FloatArray | None = None
+    cause: CoxFit | None = None
+    competing: CoxFit | None = None
+    censoring: CoxFit | None = None
+
+
+@dataclass(frozen=True)
+class EngineOutput:
+    """Raw output of one estimator on one data set.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Report times (curve points; horizons included).
+    risk : numpy.ndarray, shape (2, len(times))
+        Cumulative incidence under untreated (row 0) and treated (row 1).
+    rmst : numpy.ndarray, shape (2, len(horizons))
+        Restricted mean escalation-free time ∫(1 - F_a) up to each horizon.
+    influence : dict or None
+        Per-row influence values (``risk`` shape (n, 2, H), ``rmst`` shape (n, 2, H)).
+    nuisance : Nuisance
+        The fitted nuisance models.
+    gformula : EngineOutput or None
+        For ``aipw``: the g-formula estimate from the same outcome models (computed on the
+        way at no extra cost).
+    """
+
+    times: FloatArray
+    risk: FloatArray
+    rmst: FloatArray
+    influence: dict[str, FloatArray] | None
+    nuisance: Nuisance
+    gformula: EngineOutput | None = None
+
+
+def _grid(duration: FloatArray, report: FloatArray) -> FloatArray:
+    top = report.max()
+    return np.unique(np.concatenate([duration[duration <= top], report]))
+
+
+def _rmst_from_curve(grid: FloatArray, curve: FloatArray, horizons: FloatArray) -> FloatArray:
+    """∫_0^h (1 - F(u)) du for a right-continuous step function F on ``grid``.
+
+    ``curve`` may have leading dimensions; the grid is the last axis.
+    """
+    knots = np.concatenate([[0.0], grid])
+    values = np.concatenate([np.zeros((*curve.shape[:-1], 1)), curve], axis=-1)
+    out = []
+    for h in horizons:
+        right = np.minimum(np.r_[knots[1:], np.inf], h)
+        length = np.clip(right - knots, 0, None)
+        out.append(((1.0 - values) * length).sum(axis=-1))
+    return np.stack(out, axis=-1)
+
+
+def _csc_cif(
+    lp1: FloatArray, lp2: FloatArray, h1: FloatArray, h2: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per-row cumulative incidence and event-free survival on the grid (product limit)."""
+    d1 = np.exp(lp1)[:, None] * h1[None, :]
+    d2 = np.exp(lp2)[:, None] * h2[None, :]
+    surv = np.cumprod(np.clip(1.0 - d1 - d2, 0.0, None), axis=1)
+    before = np.concatenate([np.ones((len(lp1), 1)), surv[:, :-1]], axis=1)
+    cif: FloatArray = np.cumsum(before * d1, axis=1)
+    return cif, surv.astype(float)
+
+
+def _robust_cox(duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray) -> CoxFit:
+    """Fit a Cox model; on separation retry with a small ridge penalty."""
+    try:
+        return fit_cox(duration, status, xa, weights=cw)
+    except ConvergenceError:
+        return fit_cox(duration, status, xa, weights=cw, penalizer=0.1)
+
+
+def _competing_cox(
+    duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray
+) -> CoxFit | None:
+    """Competing-event model: full covariates with >= 5 events per column, else treatment only.
+
+    Competing events (deaths) are rare; a covariate model with too few events does not
+    converge, and its covariate effects matter little for the escalation risk.
+    """
+    events = float(cw[status].sum())
+    if events == 0:
+        return None
+    if events >= 5 * xa.shape[1]:
+        return _robust_cox(duration, status, xa, cw)
+    # Keep the column layout (treatment first): other coefficients fixed at zero.
+    fit = _robust_cox(duration, status, xa[:, :1], cw)
+    coef = np.r_[fit.coef, np.zeros(xa.shape[1] - 1)]
+    center = np.r_[fit.center, np.zeros(xa.shape[1] - 1)]
+    return CoxFit(coef, center, fit.times, fit.hazard, fit.information)
+
+
+def _split_events(event: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return event == 1, event >= 2, event == 0
+
+
+def _lengths(grid: FloatArray, horizons: FloatArray) -> FloatArray:
+    """Matrix (len(grid), H): length of [grid_k, grid_k+1) inside [0, h] (for ∫ F)."""
+    right = np.r_[grid[1:], np.inf]
+    out: FloatArray = np.clip(
+        np.minimum(right[:, None], horizons[None, :]) - grid[:, None], 0, None
+    )
+    return out
+
+
+def run_estimator(
+    method: CurveEstimator,
+    duration: FloatArray,
+    event: npt.NDArray[np.int64],
+    treatment: npt.NDArray[np.int64],
+    x: FloatArray,
+    report: FloatArray,
+    horizons: FloatArray,
+    *,
+    weight_estimand: WeightEstimand = "ate",
+    truncate: float | None = None,
+    influence: bool = False,
+    warm: Nuisance | None = None,
+    case_weights: FloatArray | None = None,
+) -> EngineOutput:
+    """Run one estimator on arrays; the inner loop of :func:`estimate_curves` and bootstrap.
+
+    Parameters
+    ----------
+    method : {"unadjusted", "ipw", "gformula", "aipw"}
+        The estimator.
+    duration, event, treatment : numpy.ndarray
+        Follow-up time, event code (0 censored, 1 escalation, >=2 competing), 0/1 treatment.
+    x : numpy.ndarray, shape (n, p)
+        Coded covariates.
+    report : numpy.ndarray
+        Times at which curves are returned (must include ``horizons``).
+    horizons : numpy.ndarray
+        Horizons for restricted mean times and influence values.
+    weight_estimand : {"ate", "att", "overlap"}, default "ate"
+        Population targeted by the ``ipw`` weights.
+    truncate : float, optional
+        Percentile truncation of the ``ipw`` weights.
+    influence : bool, default False
+        Return per-row influence values (``aipw`` only).
+    warm : Nuisance, optional
+        Nuisance fits used as starting values (bootstrap).
+    case_weights : numpy.ndarray, optional
+        Frequency weights (a bootstrap sample stored as distinct rows with counts).
+
+    Returns
+    -------
+    EngineOutput
+    """
+    a = treatment.astype(bool)
+    n_rows = len(duration)
+    cw = np.ones(n_rows) if case_weights is None else np.asarray(case_weights, dtype=float)
+    n = cw.sum()
+    cause, competing, censored = _split_events(event)
+    if method in ("unadjusted", "ipw"):
+        w = cw.copy()
+        prop = None
+        if method == "ipw":
+            prop = fit_logistic(x, a, weights=cw, init=warm.propensity if warm else None)
+            e = predict_logistic(prop, x)
+            w = cw * treatment_weights(e, a, estimand=weight_estimand, truncate=truncate)
+        grid = _grid(duration, report)
+        curves = np.stack(
+            [
+                cumulative_incidence_at(duration[sel], event[sel], grid, weights=w[sel])
+                for sel in (~a, a)
+            ]
+        )
+        at = np.searchsorted(grid, report)
+        return EngineOutput(
+            report,
+            curves[:, at],
+            _rmst_from_curve(grid, curves, horizons),
+            None,
+            Nuisance(propensity=prop),
+        )
+    if method not in ("gformula", "aipw"):
+        raise DesignError(f"estimator {method!r} is not one of {CURVE_ESTIMATORS}")
+    xa = np.column_stack([a.astype(float), x])
+    fit1 = _robust_cox(duration, cause, xa, cw)
+    fit2 = _competing_cox(duration, competing, xa, cw)
+    grid = _grid(duration, report)
+    h1 = fit1.baseline_on(grid)
+    h2 = fit2.baseline_on(grid) if fit2 is not None else np.zeros(len(grid))
+    at = np.searchsorted(grid, report)
+    hz = np.searchsorted(grid, horizons)
+    lengths = _lengths(grid, horizons)
+    aipw = method == "aipw"
+    prop = fitc = None
+    if aipw:
+        prop = fit_logistic(x, a, weights=cw, init=warm.propensity if warm else None)
+        e = np.clip(predict_logistic(prop, x), 1e-6, 1 - 1e-6)
+        fitc = _robust_cox(duration, censored, xa, cw) if censored.any() else None
+        hc = fitc.baseline_on(grid) if fitc is not None else np.zeros(len(grid))
+        own_all = np.where(duration <= grid[-1], np.searchsorted(grid, duration), len(grid))
+    total = np.zeros((2, len(grid)))
+    total_g = np.zeros((2, len(grid)))
+    phi_risk = np.zeros((n_rows, 2, len(horizons)))
+    phi_rmst = np.zeros((n_rows, 2, len(horizons)))
+    k_index = np.arange(len(grid))
+    for start in range(0, n_rows, _CHUNK):
+        rows = np.arange(start, min(start + _CHUNK, n_rows))
+        w_rows = cw[rows]
+        for arm in (0, 1):
+            xs = xa[rows].copy()
+            xs[:, 0] = arm
+            lp2 = fit2.linear_predictor(xs) if fit2 is not None else np.zeros(len(rows))
+            cif, surv = _csc_cif(fit1.linear_predictor(xs), lp2, h1, h2)
+            total[arm] += w_rows @ cif
+            total_g[arm] += w_rows @ cif
+            if influence:
+                phi_risk[rows, arm] = cif[:, hz]
+                phi_rmst[rows, arm] = horizons[None, :] - cif @ lengths
+            if not aipw:
+                continue
+            # Augmentation: only rows in this arm contribute.
+            mine = a[rows] == bool(arm)
+            if not mine.any():
+                continue
+            sub = rows[mine]
+            cif_s, surv_s = cif[mine], surv[mine]
+            pi = e[sub] if arm == 1 else 1.0 - e[sub]
+            lpc = fitc.linear_predictor(xa[sub]) if fitc is not None else np.zeros(len(sub))
+            dlc = np.exp(lpc)[:, None] * hc[None, :]
+            g = np.cumprod(np.clip(1.0 - dlc, 0.0, None), axis=1)
+            own = own_all[sub]
+            last = np.minimum(own, len(grid) - 1)
+            g_own = np.where(last > 0, g[np.arange(len(sub)), np.maximum(last - 1, 0)], 1.0)
+            event_term = np.where(
+                cause[sub] & (own < len(grid)), 1.0 / np.maximum(g_own, 1e-12), 0.0
+            )
+            reached = k_index[None, :] >= own[:, None]
+            d_mc = -((k_index[None, :] <= own[:, None]) * dlc)
+            jump = censored[sub] & (own < len(grid))
+            d_mc[np.flatnonzero(jump), own[jump]] += 1.0
+            ratio = d_mc / np.maximum(surv_s * g, 1e-12)
+            aug = cif_s * np.cumsum(ratio, axis=1) - np.cumsum(cif_s * ratio, axis=1)
+            corr = (reached * event_term[:, None] - cif_s + aug) / pi[:, None]
+            total[arm] += w_rows[mine] @ corr
+            if influence:
+                phi_risk[sub, arm] += corr[:, hz]
+                phi_rmst[sub, arm] -= corr @ lengths
+    curves = total / n
+    infl = None
+    rmst = _rmst_from_curve(grid, curves, horizons)
+    if influence:
+        infl = {"risk": phi_risk - curves[:, hz][None], "rmst": phi_rmst - rmst[None]}
+    companion = None
+    if aipw:
+        g_curves = total_g / n
+        companion = EngineOutput(
+            report,
+            g_curves[:, at],
+            _rmst_from_curve(grid, g_curves, horizons),
+            None,
+            Nuisance(cause=fit1, competing=fit2),
+        )
+    return EngineOutput(
+        report,
+        curves[:, at],
+        rmst,
+        infl,
+        Nuisance(propensity=prop, cause=fit1, competing=fit2, censoring=fitc),
+        companion,
+    )
+
+
+@dataclass(frozen=True)
+class CurveResult:
+    """Counterfactual cumulative incidence curves under treatment and under none.
+
+    Attributes
+    ----------
+    method : str
+        The estimator.
+    times : numpy.ndarray
+        Curve times.
+    risk : numpy.ndarray, shape (2, len(times))
+        Cumulative incidence of escalation, untreated (row 0) and treated (row 1).
+    std_error : numpy.ndarray or None
+        Bootstrap standard errors of ``risk`` (same shape), when computed.
+    conf_level : float
+        Confidence level of the intervals.
+    n : int
+        Rows used.
+    backend : Nuisance
+        The fitted nuisance models.
+    """
+
+    method: str
+    times: FloatArray
+    risk: FloatArray
+    std_error: FloatArray | None
+    conf_level: float
+    n: int
+    backend: Nuisance = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return ``time, estimate, conf_low, conf_high, group, cause``."""
+        z = stats.norm.ppf(0.5 + self.conf_level / 2)
+        frames = []
+        for arm, group in ((1, "treated"), (0, "untreated")):
+            se = self.std_error[arm] if self.std_error is not None else np.nan
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "time": self.times,
+                        "estimate": self.risk[arm],
+                        "conf_low": np.clip(self.risk[arm] - z * se, 0, 1),
+                        "conf_high": np.clip(self.risk[arm] + z * se, 0, 1),
+                        "group": group,
+                        "cause": "escalation",
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: n, method, versions."""
+        return pd.DataFrame([{"n": self.n, "method": self.method, **package_versions()}])
+
+    def summary(self) -> Summary:
+        """Return a printable summary (never prints)."""
+        return Summary(
+            f"Counterfactual cumulative incidence ({self.method})",
+            {"n": self.n, "method": self.method},
+            self.tidy(),
+        )
+
+
+def estimate_curves(
+    frame: pd.DataFrame,
+    *,
+    duration: str,
+    event: str,
+    treatment: str,
+    covariates: Sequence[str],
+    method: CurveEstimator = "aipw",
+    times: Sequence[float] | None = None,
+    weight_estimand: WeightEstimand = "ate",
+    truncate: float | None = None,
+    min_count: int = 20,
+    conf_level: float = 0.95,
+) -> CurveResult:
+    """Estimate counterfactual cumulative incidence curves on any data frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per person (e.g. ``SpellData.spells``).
+    duration, event, treatment : str
+        Columns: follow-up time (> 0), event code (0 censored, 1 escalation or the event of
+        interest, 2 competing), 0/1 treatment.
+    covariates : sequence of str
+        Confounders, coded with :class:`escalation.timeline.CovariateCoding`.
+    method : {"unadjusted", "ipw", "gformula", "aipw"}, default "aipw"
+        The estimator (see the module notes).
+    times : sequence of float, optional
+        Curve times (default: 50 points up to the largest follow-up time).
+    weight_estimand : {"ate", "att", "overlap"}, default "ate"
+        Population of the ``ipw`` weights.
+    truncate : float, optional
+        Percentile truncation of the ``ipw`` weights.
+    min_count : int, default 20
+        Rare categorical levels are pooled.
+    conf_level : float, default 0.95
+        Level of pointwise intervals (influence function, ``aipw`` only).
+
+    Returns
+    -------
+    CurveResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=300)
+    >>> a = (rng.random(300) < 1 / (1 + np.exp(-x))).astype(int)
+    >>> t = rng.exponential(1 / np.exp(0.5 * x - 0.5 * a))
+    >>> frame = pd.DataFrame({"x": x, "a": a, "time": np.minimum(t, 2), "event": (t < 2) * 1})
+    >>> fit = estimate_curves(frame, duration="time", event="event", treatment="a",
+    ...                       covariates=["x"], method="gformula", times=[1.0])
+    >>> fit.tidy()[["time", "group"]].values.tolist()
+    [[1.0, 'treated'], [1.0, 'untreated']]
+    """
+    from escalation.causal.propensity import treatment_vector
+    from escalation.timeline.matrix import CovariateCoding
+
+    a = treatment_vector(frame, treatment)
+    x = CovariateCoding.learn(frame, list(covariates), min_count=min_count).apply(frame)
+    dur = frame[duration].to_numpy(dtype=float)
+    ev = frame[event].to_numpy(dtype=np.int64)
+    report = (
+        np.linspace(dur.max() / 50, dur.max(), 50)
+        if times is None
+        else np.asarray(sorted(times), dtype=float)
+    )
+    out = run_estimator(
+        method,
+        dur,
+        ev,
+        a,
+        x.to_numpy(dtype=float),
+        report,
+        report,
+        weight_estimand=weight_estimand,
+        truncate=truncate,
+        influence=method == "aipw",
+    )
+    se = None
+    if out.influence is not None:
+        se = np.sqrt((out.influence["risk"] ** 2).sum(axis=0)) / len(dur)
+    return CurveResult(method, report, out.risk, se, conf_level, len(dur), out.nuisance)
+
+
+def pooled_logistic_survival(
+    frame: pd.DataFrame,
+    *,
+    duration: str,
+    event: str,
+    treatment: str,
+    formula: str,
+    times: Sequence[int],
+    weights: npt.ArrayLike | None = None,
+    standardize: bool = True,
+) -> pd.DataFrame:
+    """Survival under each treatment from a pooled logistic (discrete-time) hazard model.
+
+    The data are expanded to one row per person and interval ``1..duration`` (integer
+    durations, e.g. months) with the interval in a column ``time`` (starting at 0, as in
+    Hernán & Robins, *What If*, ch. 17) and the outcome ``event`` in the last interval.
+    The hazard model ``formula`` (patsy, statsmodels) may use ``time``, the treatment and
+    any covariates. With ``standardize`` the parametric g-formula averages each person's
+    predicted survival with treatment set to 1 and to 0; without it (for an IP-weighted
+    marginal structural model, pass ``weights``) survival is computed from the model's
+    hazards with treatment set to each value.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per person.
+    duration : str
+        Integer number of intervals of follow-up.
+    event : str
+        1 when follow-up ended with the event, 2 (or more) with a competing event, else 0.
+        With competing events a second pooled logistic model (same formula) gives their
+        hazard and ``risk`` is the discrete-time cumulative incidence
+        ``sum_k S(k-1) h_1(k)`` (g-formula with death competing).
+    treatment : str
+        0/1 treatment column.
+    formula : str
+        Right-hand side of the hazard model, e.g. ``"treat * (time + I(time**2))"``.
+    times : sequence of int
+        Intervals at which survival is returned.
+    weights : array_like, optional
+        Per-person weights (e.g. stabilised IP weights), carried to every interval.
+    standardize : bool, default True
+        Standardise over the covariates of ``frame`` (g-formula).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time, group, survival, risk`` with ``group`` ``treated``/``untreated``:
+        event-free survival and the cumulative incidence of ``event == 1``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"t": [3, 3, 1, 2], "d": [0, 0, 1, 1], "a": [1, 0, 1, 0]})
+    >>> out = pooled_logistic_survival(frame, duration="t", event="d", treatment="a",
+    ...                                formula="a", times=[3], standardize=False)
+    >>> out["group"].tolist()
+    ['treated', 'untreated']
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    n_intervals = frame[duration].to_numpy(dtype=int)
+    if (n_intervals < 1).any():
+        raise DesignError(f"column {duration!r} needs integer durations of at least 1 interval")
+    rows = np.repeat(np.arange(len(frame)), n_intervals)
+    long = frame.iloc[rows].reset_index(drop=True)
+    first = np.r_[0, np.cumsum(n_intervals)[:-1]]
+    long["time"] = np.arange(len(long)) - np.repeat(first, n_intervals)
+    last = long["time"].to_numpy() == np.repeat(n_intervals - 1, n_intervals)
+    codes = long[event].to_numpy()
+    long["_event"] = (last & (codes == 1)).astype(int)
+    long["_competing"] = (last & (codes >= 2)).astype(int)
+    w = None if weights is None else np.asarray(weights, dtype=float)[rows]
+    model = smf.glm(
+        f"_event ~ {formula}", data=long, family=sm.families.Binomial(), freq_weights=w
+    ).fit()
+    competing = None
+    if long["_competing"].any():
+        competing = smf.glm(
+            f"_competing ~ {formula}", data=long, family=sm.families.Binomial(), freq_weights=w
+        ).fit()
+    horizon = int(max(times))
+    out = []
+    for arm, group in ((1, "treated"), (0, "untreated")):
+        base = frame if standardize else frame.iloc[:1]
+        grid = base.loc[base.index.repeat(horizon)].reset_index(drop=True)
+        grid["time"] = np.tile(np.arange(horizon), len(base))
+        grid[treatment] = arm
+        hazard = np.asarray(model.predict(grid)).reshape(len(base), horizon)
+        other = (
+            np.asarray(competing.predict(grid)).reshape(len(base), horizon)
+            if competing is not None
+            else np.zeros_like(hazard)
+        )
+        each = np.cumprod(np.clip(1.0 - hazard - other, 0.0, None), axis=1)
+        before = np.concatenate([np.ones((len(base), 1)), each[:, :-1]], axis=1)
+        risk = np.cumsum(before * hazard, axis=1).mean(axis=0)
+        surv = each.mean(axis=0)
+        for t in times:
+            out.append(
+                {
+                    "time": t,
+                    "group": group,
+                    "survival": float(surv[int(t) - 1]),
+                    "risk": float(risk[int(t) - 1]),
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def ipcw_outcome(
+    duration: npt.ArrayLike, event: npt.ArrayLike, horizon: float
+) -> tuple[FloatArray, FloatArray]:
+    """Return the censoring-weighted outcome "escalated by the horizon" and its weights.
+
+    ``Y*_i = Δ_i 1{T_i <= h, cause 1} / G(min(T_i, h)-)`` with ``Δ_i`` one when the status
+    at the horizon is known (escalation or a competing event before ``h``, or follow-up
+    beyond ``h``) and ``G`` the Kaplan–Meier estimate of remaining uncensored. Under
+    censoring independent of covariates, ``E[Y* | X] = F_1(h | X)``, so ``Y*`` can stand
+    in for the binary outcome in regression, DoWhy and EconML (a transformed outcome).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(y_star, weight)`` where ``weight = Δ / G(min(T, h)-)``.
+
+    Examples
+    --------
+    >>> y, w = ipcw_outcome([1, 2, 3, 5], [1, 0, 2, 0], 4)
+    >>> y.round(3).tolist(), w.round(3).tolist()
+    ([1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 1.5, 1.5])
+    """
+    time = np.asarray(duration, dtype=float)
+    code = np.asarray(event, dtype=np.int64)
+    # Censoring as the "event": G(t) from Kaplan–Meier = 1 - CIF of censoring w/o competition.
+    censor = (code == 0).astype(np.int64)
+    at = np.minimum(time, horizon)
+    # G(u-) : evaluate just before u (censorings at u happen after events at u).
+    grid = np.unique(time)
+    g = 1.0 - cumulative_incidence_at(time, censor, grid)
+    pos = np.searchsorted(grid, at, side="left") - 1
+    g_before = np.where(pos >= 0, g[np.clip(pos, 0, None)], 1.0)
+    known = (code > 0) | (time > horizon)
+    known &= ~((code == 0) & (time <= horizon))
+    weight = np.where(known, 1.0 / np.maximum(g_before, 1e-12), 0.0)
+    y = ((code == 1) & (time <= horizon)).astype(float)
+    return y * weight, weight

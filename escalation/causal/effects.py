@@ -1,0 +1,576 @@
+"""The top level: effects of early help on escalation, as in ``effects.csv`` of the design.
+
+:func:`estimate_effects` runs the design's estimators (``unadjusted``, ``ipw``,
+``gformula``, ``aipw``, ``ccw``) on spells, with standard errors and 95% intervals from a
+family-clustered bootstrap (or, without bootstrap, from the influence function where one
+exists: ``aipw``), and returns an immutable :class:`EffectsResult` whose :meth:`tidy` is
+exactly the ``effects.csv`` contract.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from escalation.causal.balance import balance_table
+from escalation.causal.bootstrap import cluster_bootstrap
+from escalation.causal.clone import run_ccw
+from escalation.causal.curves import EngineOutput, Nuisance, run_estimator
+from escalation.causal.influence import cluster_standard_error
+from escalation.causal.propensity import PropensityResult, fit_propensity, treatment_vector
+from escalation.causal.weights import (
+    WeightEstimand,
+    positivity_check,
+    treatment_weights,
+    weight_summary,
+)
+from escalation.design.options import ESTIMATORS
+from escalation.design.study import StudyDesign
+from escalation.errors import DesignError, StatisticalWarning
+from escalation.results import Summary, data_hash, package_versions, provenance
+
+__all__ = [
+    "EFFECT_COLUMNS",
+    "ESTIMANDS",
+    "EffectsResult",
+    "estimate_effects",
+    "ipw_mean_difference",
+]
+
+FloatArray = npt.NDArray[np.float64]
+#: The first columns of ``effects.csv``, in order.
+EFFECT_COLUMNS = (
+    "estimator",
+    "horizon",
+    "estimand",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+)
+#: Estimands of ``effects.csv``, in order.
+ESTIMANDS = ("risk_treated", "risk_untreated", "risk_difference", "risk_ratio", "rmst_difference")
+
+
+@dataclass(frozen=True)
+class _Config:
+    estimators: tuple[str, ...]
+    report: FloatArray
+    horizons: FloatArray
+    weight_estimand: WeightEstimand
+    truncate: float | None
+    grace: float | None
+
+
+def _run(
+    name: str,
+    rows: npt.NDArray[np.int64] | None,
+    arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
+    config: _Config,
+    *,
+    influence: bool = False,
+    warm: Nuisance | None = None,
+) -> EngineOutput:
+    dur, ev, a, x, start = arrays
+    counts = None
+    if rows is not None and name != "ccw":
+        # Distinct rows with frequency weights: the same estimate, less work.
+        rows, counts_int = np.unique(rows, return_counts=True)
+        counts = counts_int.astype(float)
+    if rows is not None:
+        dur, ev, a, x, start = dur[rows], ev[rows], a[rows], x[rows], start[rows]
+    if name == "ccw":
+        if config.grace is None:
+            raise DesignError("the ccw estimator needs [treatment] grace_days in the design")
+        return run_ccw(dur, ev, start, x, config.grace, config.report, config.horizons)
+    return run_estimator(
+        name,  # type: ignore[arg-type]
+        dur,
+        ev,
+        a,
+        x,
+        config.report,
+        config.horizons,
+        weight_estimand=config.weight_estimand,
+        truncate=config.truncate,
+        influence=influence,
+        warm=warm,
+        case_weights=counts,
+    )
+
+
+def _flatten(out: EngineOutput) -> FloatArray:
+    return np.concatenate([out.risk.ravel(), out.rmst.ravel()])
+
+
+def _replicate(
+    rows: npt.NDArray[np.int64],
+    arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
+    config: _Config,
+) -> FloatArray:
+    """One bootstrap replicate of every estimator (module level: sent to workers).
+
+    With both ``gformula`` and ``aipw``, the g-formula comes from the AIPW run (same
+    outcome models), so the cause-specific Cox models are fitted once.
+    """
+    outputs: dict[str, EngineOutput] = {}
+    if "aipw" in config.estimators and "gformula" in config.estimators:
+        aipw = _run("aipw", rows, arrays, config)
+        outputs["aipw"] = aipw
+        if aipw.gformula is not None:
+            outputs["gformula"] = aipw.gformula
+    for name in config.estimators:
+        if name not in outputs:
+            outputs[name] = _run(name, rows, arrays, config)
+    return np.concatenate([_flatten(outputs[name]) for name in config.estimators])
+
+
+def _derived(
+    risk: FloatArray, rmst: FloatArray, hz: npt.NDArray[np.int64]
+) -> dict[str, FloatArray]:
+    """Estimands at horizons from curves; arrays broadcast over leading replicate axes."""
+    r1, r0 = risk[..., 1, :][..., hz], risk[..., 0, :][..., hz]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "risk_treated": r1,
+            "risk_untreated": r0,
+            "risk_difference": r1 - r0,
+            "risk_ratio": r1 / r0,
+            "rmst_difference": rmst[..., 1, :] - rmst[..., 0, :],
+        }
+
+
+@dataclass(frozen=True)
+class EffectsResult:
+    """Effects of treatment on escalation by estimator, horizon and estimand.
+
+    Attributes
+    ----------
+    effects : pandas.DataFrame
+        The ``effects.csv`` table (see :meth:`tidy`).
+    curves : pandas.DataFrame
+        ``time, estimate, conf_low, conf_high, group, cause, estimator``.
+    balance : pandas.DataFrame
+        ``covariate, sample, smd, variance_ratio`` (+ means), unweighted and weighted.
+    weights : pandas.DataFrame
+        Summary of the IP weights by arm (n, effective n, percentiles).
+    positivity : pandas.DataFrame
+        Covariates driving extreme weights (counts only).
+    propensity : PropensityResult
+        The propensity model.
+    replicates : numpy.ndarray or None
+        Bootstrap replicates (rows) of every estimator's curves and restricted means.
+    n, events : int
+        Spells and escalations.
+    settings : dict
+        Estimators, horizons, bootstrap, seed, weight estimand, truncation.
+    backend : dict
+        Nuisance models of each estimator.
+    """
+
+    effects: pd.DataFrame
+    curves: pd.DataFrame
+    balance: pd.DataFrame
+    weights: pd.DataFrame
+    positivity: pd.DataFrame
+    propensity: PropensityResult = field(repr=False)
+    replicates: FloatArray | None = field(repr=False)
+    n: int
+    events: int
+    settings: dict[str, Any]
+    backend: dict[str, Nuisance] = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return the ``effects.csv`` table.
+
+        Columns: estimator, horizon, estimand, estimate, std_error, conf_low, conf_high,
+        then conf_level, p_value, se_method.
+        """
+        return self.effects.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: n, events, method, bootstrap, seed and versions."""
+        row = {
+            "n": self.n,
+            "events": self.events,
+            "dropped": 0,
+            "method": ",".join(self.settings["estimators"]),
+            "bootstrap": self.settings["bootstrap"],
+            "seed": self.settings["seed"],
+            "ess_treated": float(self.weights.loc[self.weights["group"] == "1", "ess"].iloc[0]),
+            "ess_untreated": float(self.weights.loc[self.weights["group"] == "0", "ess"].iloc[0]),
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return a printable summary (never prints)."""
+        facts = {
+            k: v
+            for k, v in self.glance().iloc[0].items()
+            if k in {"n", "events", "method", "bootstrap", "seed"}
+        }
+        return Summary(
+            "Effects of treatment on escalation",
+            facts,
+            self.tidy(),
+            (
+                "risks are cumulative incidences with competing events as competing",
+                "risk_difference and rmst_difference are treated minus untreated",
+            ),
+        )
+
+    def provenance(self) -> dict[str, Any]:
+        """Return versions and settings for the output manifest."""
+        return provenance(**self.settings)
+
+
+def _inputs(
+    data: Any,
+    design: StudyDesign | None,
+    covariates: Sequence[str] | None,
+) -> tuple[pd.DataFrame, StudyDesign | None, list[str]]:
+    frame = getattr(data, "spells", data)
+    if not isinstance(frame, pd.DataFrame):
+        raise DesignError("data must be a SpellData or a pandas DataFrame of spells")
+    design = design if design is not None else getattr(data, "design", None)
+    if covariates is None:
+        covariates = getattr(data, "model_covariates", None)
+    if covariates is None:
+        raise DesignError("give covariates= when data is a plain DataFrame")
+    missing = [c for c in ("duration", "event", "treatment") if c not in frame.columns]
+    if missing:
+        raise DesignError(f"the spells table lacks column(s) {', '.join(missing)}")
+    return frame, design, list(covariates)
+
+
+def estimate_effects(
+    data: Any,
+    design: StudyDesign | None = None,
+    estimators: Sequence[str] | None = None,
+    bootstrap: int | None = None,
+    seed: int | None = None,
+    *,
+    covariates: Sequence[str] | None = None,
+    horizons: Sequence[int] | None = None,
+    weight_estimand: WeightEstimand = "ate",
+    truncate: float | None = None,
+    conf_level: float = 0.95,
+    min_count: int = 20,
+    n_jobs: int = 1,
+    progress: bool = False,
+    curve_points: int = 40,
+) -> EffectsResult:
+    """Estimate the effect of treatment (early help) on escalation by each horizon.
+
+    Parameters
+    ----------
+    data : SpellData or pandas.DataFrame
+        Spells with ``duration, event, treatment`` (and ``family_id``,
+        ``treatment_start`` where used) and the covariates.
+    design : StudyDesign, optional
+        Defaults to ``data.design``; supplies horizons, estimators, bootstrap, seed and
+        the grace period.
+    estimators : sequence of str, optional
+        Any of ``unadjusted, ipw, gformula, aipw, ccw`` (default: the design's).
+    bootstrap : int, optional
+        Family-clustered bootstrap replicates (default: the design's; 0 for none, then
+        ``aipw`` uses its influence function and the others have no standard error).
+    seed : int, optional
+        Seed of the bootstrap (default: the design's).
+    covariates : sequence of str, optional
+        Confounders (default: ``data.model_covariates``).
+    horizons : sequence of int, optional
+        Days (default: the design's horizons).
+    weight_estimand : {"ate", "att", "overlap"}, default "ate"
+        Population of the IP weights (``ipw`` and the balance table).
+    truncate : float, optional
+        Percentile truncation of the IP weights.
+    conf_level : float, default 0.95
+        Confidence level.
+    min_count : int, default 20
+        Rare categorical levels are pooled.
+    n_jobs : int, default 1
+        Bootstrap worker processes.
+    progress : bool, default False
+        Show a bootstrap progress bar.
+    curve_points : int, default 40
+        Points of the returned curves (horizons are always included).
+
+    Returns
+    -------
+    EffectsResult
+
+    Notes
+    -----
+    Intervals are Wald intervals with the bootstrap (or influence-function) standard
+    error; the risk ratio's interval is computed on the log scale. ``rmst_difference`` is
+    the difference in restricted mean escalation-free days up to the horizon
+    (∫(F_untreated - F_treated)), positive when treatment delays escalation.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n = 300
+    >>> x = rng.normal(size=n)
+    >>> a = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
+    >>> t = rng.exponential(400 / np.exp(0.5 * x - 0.4 * a))
+    >>> spells = pd.DataFrame({"x": x, "treatment": a, "duration": np.ceil(np.minimum(t, 800)),
+    ...                        "event": (t < 800).astype(int), "family_id": np.arange(n)})
+    >>> fit = estimate_effects(spells, covariates=["x"], estimators=["unadjusted", "aipw"],
+    ...                        horizons=[365], bootstrap=0)
+    >>> fit.tidy().columns[:7].tolist()
+    ['estimator', 'horizon', 'estimand', 'estimate', 'std_error', 'conf_low', 'conf_high']
+    >>> len(fit.tidy())
+    10
+    """
+    frame, design, covs = _inputs(data, design, covariates)
+    spec = design.estimation if design is not None else None
+    names = tuple(
+        estimators if estimators is not None else (spec.estimators if spec else ("unadjusted",))
+    )
+    unknown = [e for e in names if e not in ESTIMATORS]
+    if unknown:
+        raise DesignError(f"unknown estimator(s) {unknown}; choose from {list(ESTIMATORS)}")
+    n_boot = int(bootstrap if bootstrap is not None else (spec.bootstrap if spec else 0))
+    seed_ = int(seed if seed is not None else (spec.seed if spec else 1))
+    if horizons is None:
+        if design is None:
+            raise DesignError("give horizons= (or a design) when data is a plain DataFrame")
+        horizons = design.outcome.horizons
+    hz_days = np.asarray(sorted(horizons), dtype=float)
+    grace = None
+    if design is not None and design.treatment.grace_days is not None:
+        grace = float(design.treatment.grace_days)
+    a = treatment_vector(frame, "treatment")
+    prop = fit_propensity(frame, "treatment", covs, min_count=min_count)
+    x = prop.matrix.to_numpy(dtype=float)
+    dur = frame["duration"].to_numpy(dtype=float)
+    ev = frame["event"].to_numpy(dtype=np.int64)
+    start = (
+        frame["treatment_start"].to_numpy(dtype=float)
+        if "treatment_start" in frame.columns
+        else np.full(len(frame), np.nan)
+    )
+    if "ccw" in names and not np.isfinite(start).any():
+        raise DesignError("the ccw estimator needs a treatment_start column with start times")
+    cluster = (
+        frame["family_id"].to_numpy() if "family_id" in frame.columns else np.arange(len(frame))
+    )
+    report = np.unique(np.r_[np.linspace(0, hz_days.max(), curve_points + 1)[1:], hz_days])
+    config = _Config(names, report, hz_days, weight_estimand, truncate, grace)
+    arrays = (dur, ev, a, x, start)
+    hz = np.searchsorted(report, hz_days)
+
+    naive = [e for e in names if e != "ccw"]
+    if (
+        grace is not None
+        and grace > 0
+        and naive
+        and design is not None
+        and design.treatment.form == "point"
+    ):
+        ended = int(((dur <= grace) & (a == 0)).sum())
+        if ended:
+            warnings.warn(
+                f"treatment is classified by early help starting within {grace:g} days of time "
+                f"zero; {ended} untreated spells ended within that grace period and could not "
+                f"have been treated, which biases {', '.join(naive)} towards benefit "
+                "(immortal time). The ccw estimator handles the grace period.",
+                StatisticalWarning,
+                stacklevel=2,
+            )
+
+    weights = treatment_weights(prop.scores, a, estimand=weight_estimand, truncate=truncate)
+    balance = balance_table(prop.matrix, a, weights)
+    positivity = positivity_check(prop.scores, a, prop.matrix, weights=weights)
+    summary_w = weight_summary(weights, a)
+
+    points = {
+        name: _run(name, None, arrays, config, influence=(name == "aipw" and n_boot == 0))
+        for name in names
+    }
+    replicates = None
+    if n_boot > 0:
+        replicates = cluster_bootstrap(
+            _replicate,
+            cluster,
+            n_boot,
+            args=(arrays, config),
+            seed=seed_,
+            n_jobs=n_jobs,
+            progress=progress,
+            description="bootstrap " + ", ".join(names),
+        )
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    rows: list[dict[str, Any]] = []
+    curve_frames = []
+    width = 2 * len(report) + 2 * len(hz_days)
+    for k, name in enumerate(names):
+        out = points[name]
+        est = _derived(out.risk, out.rmst, hz)
+        se: dict[str, FloatArray]
+        curve_se = np.full_like(out.risk, np.nan)
+        se_method = "none"
+        if replicates is not None:
+            block = replicates[:, k * width : (k + 1) * width]
+            block = block[~np.isnan(block).all(axis=1)]
+            risk_b = block[:, : 2 * len(report)].reshape(-1, 2, len(report))
+            rmst_b = block[:, 2 * len(report) :].reshape(-1, 2, len(hz_days))
+            reps = _derived(risk_b, rmst_b, hz)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reps["risk_ratio"] = np.log(reps["risk_ratio"])
+            se = {key: np.nanstd(v, axis=0, ddof=1) for key, v in reps.items()}
+            curve_se = np.nanstd(risk_b, axis=0, ddof=1)
+            se_method = "cluster_bootstrap"
+        elif out.influence is not None:
+            phi_r = out.influence["risk"]
+            phi_m = out.influence["rmst"]
+            r1, r0 = est["risk_treated"], est["risk_untreated"]
+            se = {
+                "risk_treated": cluster_standard_error(phi_r[:, 1], cluster),
+                "risk_untreated": cluster_standard_error(phi_r[:, 0], cluster),
+                "risk_difference": cluster_standard_error(phi_r[:, 1] - phi_r[:, 0], cluster),
+                "risk_ratio": cluster_standard_error(phi_r[:, 1] / r1 - phi_r[:, 0] / r0, cluster),
+                "rmst_difference": cluster_standard_error(phi_m[:, 1] - phi_m[:, 0], cluster),
+            }
+            se_method = "influence_function"
+        else:
+            se = {key: np.full(len(hz_days), np.nan) for key in ESTIMANDS}
+        for j, h in enumerate(hz_days):
+            for estimand in ESTIMANDS:
+                value = float(est[estimand][j])
+                s = float(se[estimand][j])
+                if estimand == "risk_ratio":
+                    low, high = np.exp(np.log(value) + np.array([-z, z]) * s)
+                    std_error = value * s
+                    p = 2 * stats.norm.sf(abs(np.log(value)) / s) if s > 0 else np.nan
+                else:
+                    low, high = value - z * s, value + z * s
+                    std_error = s
+                    p = (
+                        2 * stats.norm.sf(abs(value) / s)
+                        if estimand.endswith("difference") and s > 0
+                        else np.nan
+                    )
+                rows.append(
+                    {
+                        "estimator": name,
+                        "horizon": int(h),
+                        "estimand": estimand,
+                        "estimate": value,
+                        "std_error": std_error,
+                        "conf_low": float(low),
+                        "conf_high": float(high),
+                        "conf_level": conf_level,
+                        "p_value": float(p),
+                        "se_method": se_method,
+                    }
+                )
+        for arm, group in ((1, "treated"), (0, "untreated")):
+            curve_frames.append(
+                pd.DataFrame(
+                    {
+                        "time": report,
+                        "estimate": out.risk[arm],
+                        "conf_low": np.clip(out.risk[arm] - z * curve_se[arm], 0, 1),
+                        "conf_high": np.clip(out.risk[arm] + z * curve_se[arm], 0, 1),
+                        "group": group,
+                        "cause": "escalation",
+                        "estimator": name,
+                    }
+                )
+            )
+    effects = pd.DataFrame(rows)
+    settings = {
+        "estimators": list(names),
+        "horizons": [int(h) for h in hz_days],
+        "bootstrap": n_boot,
+        "seed": seed_,
+        "weight_estimand": weight_estimand,
+        "truncate": truncate,
+        "conf_level": conf_level,
+        "covariates": covs,
+        "dropped_columns": list(prop.dropped),
+        "data_hash": data_hash(frame[["duration", "event", "treatment"]]),
+    }
+    return EffectsResult(
+        effects=effects,
+        curves=pd.concat(curve_frames, ignore_index=True),
+        balance=balance,
+        weights=summary_w,
+        positivity=positivity,
+        propensity=prop,
+        replicates=replicates,
+        n=len(frame),
+        events=int((ev == 1).sum()),
+        settings=settings,
+        backend={name: points[name].nuisance for name in names},
+    )
+
+
+def ipw_mean_difference(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    covariates: Sequence[str],
+    estimand: WeightEstimand = "ate",
+    stabilize: bool = True,
+    conf_level: float = 0.95,
+    min_count: int = 1,
+) -> pd.DataFrame:
+    """IP-weighted difference in mean outcome (marginal structural model) with robust SE.
+
+    Fits ``outcome ~ treatment`` by weighted least squares with IP weights from a logistic
+    propensity model and a sandwich (HC0) standard error, as in Hernán & Robins, *What
+    If*, ch. 12 (weight gain after smoking cessation: 3.4 kg, 95% CI 2.4–4.5). The
+    sandwich treats the weights as known, which is conservative for the ATE.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=2000)
+    >>> a = (rng.random(2000) < 1 / (1 + np.exp(-x))).astype(int)
+    >>> frame = pd.DataFrame({"x": x, "a": a, "y": 2 * a + x + rng.normal(size=2000)})
+    >>> out = ipw_mean_difference(frame, outcome="y", treatment="a", covariates=["x"])
+    >>> bool(abs(out["estimate"].iloc[0] - 2) < 0.2)
+    True
+    """
+    import statsmodels.api as sm
+
+    complete = frame[frame[outcome].notna()]
+    prop = fit_propensity(complete, treatment, covariates, min_count=min_count)
+    w = treatment_weights(prop.scores, prop.treatment, estimand=estimand, stabilize=stabilize)
+    y = complete[outcome].to_numpy(dtype=float)
+    design = sm.add_constant(prop.treatment.astype(float))
+    fit = sm.WLS(y, design, weights=w).fit(cov_type="HC0")
+    est, se = float(fit.params[1]), float(fit.bse[1])
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    return pd.DataFrame(
+        [
+            {
+                "term": treatment,
+                "estimate": est,
+                "std_error": se,
+                "conf_low": est - z * se,
+                "conf_high": est + z * se,
+                "conf_level": conf_level,
+                "p_value": float(fit.pvalues[1]),
+            }
+        ]
+    )

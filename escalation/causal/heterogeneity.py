@@ -1,0 +1,247 @@
+"""Heterogeneous effects of early help on escalation by a horizon (EconML).
+
+The outcome is escalation by the horizon, made usable despite censoring by inverse
+probability of censoring weighting (:func:`escalation.causal.curves.ipcw_outcome`, a
+transformed outcome whose conditional mean is the cumulative incidence). A causal forest
+with double machine learning (``econml.dml.CausalForestDML``; Athey, Tibshirani & Wager
+2019, doi:10.1214/18-AOS1709) estimates each child's effect (risk difference), averaged
+within pre-registered subgroups (age band, number of assessment factors, deprivation);
+a linear DML model (``econml.dml.LinearDML``) gives the best linear projection of the
+effect on the subgroup variables (Semenova & Chernozhukov 2021, doi:10.1093/ectj/utaa027).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escalation.causal.curves import ipcw_outcome
+from escalation.errors import DesignError
+from escalation.results import Summary, package_versions
+from escalation.timeline.matrix import CovariateCoding
+
+__all__ = ["SUBGROUPS", "HeterogeneityResult", "estimate_heterogeneity", "subgroup_levels"]
+
+#: Pre-registered subgroups: name → column they are derived from.
+SUBGROUPS = {"age_band": "age", "n_factors": "n_factors", "deprivation": "imd_decile"}
+
+
+def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the pre-registered subgroup of each row (columns present in ``frame`` only).
+
+    ``age_band``: 0-4, 5-10, 11-15, 16-17 years; ``n_factors``: 0, 1, 2, 3+;
+    ``deprivation``: IMD deciles 1-3 (most deprived), 4-7, 8-10.
+
+    Examples
+    --------
+    >>> subgroup_levels(pd.DataFrame({"age": [2, 12], "n_factors": [0, 5]}))
+      age_band n_factors
+    0      0-4         0
+    1    11-15        3+
+    """
+    out = pd.DataFrame(index=frame.index)
+    if "age" in frame:
+        out["age_band"] = pd.cut(
+            frame["age"],
+            [-np.inf, 5, 11, 16, np.inf],
+            right=False,
+            labels=["0-4", "5-10", "11-15", "16-17"],
+        ).astype(str)
+    if "n_factors" in frame:
+        k = frame["n_factors"].clip(upper=3).astype(int)
+        out["n_factors"] = k.astype(str).replace({"3": "3+"})
+    if "imd_decile" in frame:
+        imd = pd.to_numeric(frame["imd_decile"], errors="coerce")
+        out["deprivation"] = pd.cut(imd, [0, 3, 7, 10], labels=["1-3", "4-7", "8-10"]).astype(str)
+    return out
+
+
+@dataclass(frozen=True)
+class HeterogeneityResult:
+    """Child-level and subgroup effects, and the best linear projection.
+
+    Attributes
+    ----------
+    horizon : int
+        Days.
+    effect : numpy.ndarray
+        Each child's estimated risk difference by the horizon.
+    subgroups : pandas.DataFrame
+        ``subgroup, level, n, estimate, conf_low, conf_high``.
+    projection : pandas.DataFrame
+        ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
+    backend : dict
+        ``{"forest": CausalForestDML, "projection": LinearDML}``.
+    """
+
+    horizon: int
+    effect: np.ndarray
+    subgroups: pd.DataFrame
+    projection: pd.DataFrame
+    backend: dict[str, Any] = field(repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return the subgroup table with ``horizon``."""
+        return self.subgroups.assign(horizon=self.horizon)
+
+    def effects(self) -> pd.DataFrame:
+        """Return per-child effects (column ``effect``), in row order, without identifiers."""
+        return pd.DataFrame({"effect": self.effect})
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: n, horizon, mean effect, method, versions."""
+        row = {
+            "n": len(self.effect),
+            "horizon": self.horizon,
+            "mean_effect": float(np.mean(self.effect)),
+            "method": "CausalForestDML",
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return a printable summary (never prints)."""
+        return Summary(
+            "Heterogeneous effects", {"horizon": self.horizon, "n": len(self.effect)}, self.tidy()
+        )
+
+
+def estimate_heterogeneity(
+    frame: pd.DataFrame,
+    *,
+    covariates: Sequence[str],
+    horizon: int,
+    duration: str = "duration",
+    event: str = "event",
+    treatment: str = "treatment",
+    n_estimators: int = 200,
+    min_samples_leaf: int = 20,
+    seed: int = 1,
+    min_count: int = 20,
+    conf_level: float = 0.95,
+) -> HeterogeneityResult:
+    """Estimate heterogeneous effects with a causal forest on the censoring-weighted outcome.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per spell with ``duration, event, treatment``, covariates and the subgroup
+        columns (``age``, ``n_factors``, ``imd_decile``) where available.
+    covariates : sequence of str
+        Effect modifiers and confounders.
+    horizon : int
+        Escalation by this many days.
+    n_estimators : int, default 200
+        Trees (a multiple of 4).
+    min_samples_leaf : int, default 20
+        Minimum leaf size.
+    seed : int, default 1
+        Random seed.
+    min_count : int, default 20
+        Rare categorical levels are pooled.
+    conf_level : float, default 0.95
+        Interval level.
+
+    Returns
+    -------
+    HeterogeneityResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n = 400
+    >>> age = rng.uniform(0, 17, n)
+    >>> a = (rng.random(n) < 0.5).astype(int)
+    >>> t = rng.exponential(300 / np.exp(-0.5 * a * (age > 10)))
+    >>> frame = pd.DataFrame({"age": age, "n_factors": rng.integers(0, 4, n),
+    ...                       "imd_decile": rng.integers(1, 11, n), "treatment": a,
+    ...                       "duration": np.minimum(t, 800), "event": (t < 800).astype(int)})
+    >>> out = estimate_heterogeneity(frame, covariates=["age", "n_factors", "imd_decile"],
+    ...                              horizon=365, n_estimators=20)
+    >>> sorted(out.tidy()["subgroup"].unique())
+    ['age_band', 'deprivation', 'n_factors']
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from econml.dml import CausalForestDML, LinearDML
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
+    x = coding.apply(frame).to_numpy(dtype=float)
+    scale = x.std(axis=0)
+    xs = (x - x.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+    y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
+    a = frame[treatment].to_numpy().astype(int)
+    alpha = 1 - conf_level
+    trees = max(4, int(np.ceil(n_estimators / 4)) * 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forest = CausalForestDML(
+            model_y=LinearRegression(),
+            model_t=LogisticRegression(max_iter=1000),
+            discrete_treatment=True,
+            n_estimators=trees,
+            min_samples_leaf=min_samples_leaf,
+            cv=2,
+            random_state=seed,
+            n_jobs=1,
+        )
+        forest.fit(y, a, X=xs)
+        effect = np.asarray(forest.effect(xs), dtype=float)
+        groups = subgroup_levels(frame)
+        if groups.empty:
+            raise DesignError(
+                "no subgroup columns (age, n_factors, imd_decile) in the data: "
+                "heterogeneity needs at least one"
+            )
+        rows = []
+        for name in groups.columns:
+            for level, sel in groups.groupby(name).groups.items():
+                index = frame.index.get_indexer(sel)
+                low, high = forest.ate_interval(X=xs[index], alpha=alpha)
+                rows.append(
+                    {
+                        "subgroup": name,
+                        "level": str(level),
+                        "n": len(index),
+                        "estimate": float(np.mean(effect[index])),
+                        "conf_low": float(np.asarray(low).ravel()[0]),
+                        "conf_high": float(np.asarray(high).ravel()[0]),
+                    }
+                )
+        blp_x = pd.get_dummies(groups, drop_first=True, dtype=float)
+        projection = LinearDML(
+            model_y=LinearRegression(),
+            model_t=LogisticRegression(max_iter=1000),
+            discrete_treatment=True,
+            cv=2,
+            random_state=seed,
+        )
+        projection.fit(y, a, X=blp_x.to_numpy(), W=xs)
+        coef = projection.coef__inference()
+        intercept = projection.intercept__inference()
+    est = np.r_[np.ravel(intercept.point_estimate), np.ravel(coef.point_estimate)]
+    se = np.r_[np.ravel(intercept.stderr), np.ravel(coef.stderr)]
+    from scipy import stats
+
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    blp = pd.DataFrame(
+        {
+            "term": ["intercept", *blp_x.columns],
+            "estimate": est,
+            "std_error": se,
+            "conf_low": est - z * se,
+            "conf_high": est + z * se,
+            "conf_level": conf_level,
+            "p_value": 2 * stats.norm.sf(np.abs(est / se)),
+        }
+    )
+    return HeterogeneityResult(
+        int(horizon), effect, pd.DataFrame(rows), blp, {"forest": forest, "projection": projection}
+    )

@@ -1,0 +1,244 @@
+"""Propensity scores: the probability of early help given baseline covariates.
+
+A logistic model (statsmodels) is the default; any scikit-learn classifier with
+``predict_proba`` can be used instead. Covariates are coded with
+:class:`escalation.timeline.CovariateCoding`, the one coding every model shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from escalation.causal._logistic import fit_logistic, predict_logistic
+from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.results import Summary, package_versions
+from escalation.timeline.matrix import CovariateCoding
+
+__all__ = [
+    "PropensityModel",
+    "PropensityResult",
+    "drop_redundant",
+    "fit_propensity",
+    "treatment_vector",
+]
+
+FloatArray = npt.NDArray[np.float64]
+#: Kinds of propensity model.
+PropensityModel = Literal["logistic", "learner"]
+PROPENSITY_MODELS = get_args(PropensityModel)
+
+
+def treatment_vector(frame: pd.DataFrame, treatment: str) -> npt.NDArray[np.int64]:
+    """Return the 0/1 treatment column as integers, or raise naming the bad rows.
+
+    Raises
+    ------
+    DataValidationError
+        When the column is missing or holds values other than 0 and 1.
+    """
+    if treatment not in frame.columns:
+        raise DesignError(
+            f"treatment column {treatment!r} is not in the table; "
+            f"available: {', '.join(map(str, frame.columns))}"
+        )
+    values = pd.to_numeric(frame[treatment], errors="coerce")
+    bad = ~values.isin([0, 1])
+    if bad.any():
+        rows = np.flatnonzero(bad.to_numpy())
+        problems = [
+            Problem("spells", int(r), treatment, frame[treatment].iloc[r], "must be 0 or 1")
+            for r in rows[:20]
+        ]
+        raise DataValidationError(problems, f"treatment column {treatment!r}")
+    out: npt.NDArray[np.int64] = values.to_numpy(dtype=np.int64)
+    if out.min() == out.max():
+        raise DesignError(
+            f"treatment column {treatment!r} has only the value {int(out[0])}: "
+            "effects need treated and untreated spells"
+        )
+    return out
+
+
+def drop_redundant(matrix: pd.DataFrame, tol: float = 1e-8) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Drop constant columns and columns that are linear combinations of earlier ones.
+
+    Coded covariates often contain such columns (a flag nobody has in this cohort, a count
+    equal to the sum of flags); models cannot estimate them.
+
+    Returns
+    -------
+    tuple
+        The reduced matrix and the names of the dropped columns.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"a": [1.0, 0, 1, 0], "b": [0.0, 1, 1, 0], "c": [1.0, 1, 2, 0],
+    ...                   "d": [3.0, 3, 3, 3]})
+    >>> drop_redundant(m)[1]
+    ('c', 'd')
+    """
+    x = matrix.to_numpy(dtype=float)
+    centred = x - x.mean(axis=0)
+    scale = np.sqrt((centred**2).mean(axis=0))
+    gram = centred.T @ centred / len(x)
+    keep: list[int] = []
+    for j in range(x.shape[1]):
+        if scale[j] <= tol:
+            continue
+        if keep:
+            sub = gram[np.ix_(keep, keep)]
+            coef = np.linalg.lstsq(sub, gram[keep, j], rcond=None)[0]
+            residual = gram[j, j] - gram[keep, j] @ coef
+        else:
+            residual = gram[j, j]
+        if residual > tol * gram[j, j]:
+            keep.append(j)
+    dropped = tuple(str(c) for i, c in enumerate(matrix.columns) if i not in keep)
+    return matrix.iloc[:, keep], dropped
+
+
+@dataclass(frozen=True)
+class PropensityResult:
+    """A fitted propensity model and its scores.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray
+        P(treatment = 1 | covariates) for each row of the data.
+    treatment : numpy.ndarray
+        The observed 0/1 treatment.
+    coding : CovariateCoding
+        How covariates were turned into numbers.
+    matrix : pandas.DataFrame
+        The coded covariate matrix.
+    method : str
+        ``"logistic"`` or ``"learner"``.
+    dropped : tuple of str
+        Coded columns left out because constant or collinear.
+    backend : object
+        The statsmodels results object or the fitted scikit-learn learner.
+    """
+
+    scores: FloatArray
+    treatment: npt.NDArray[np.int64]
+    coding: CovariateCoding
+    matrix: pd.DataFrame = field(repr=False)
+    method: str
+    backend: Any = field(repr=False)
+    dropped: tuple[str, ...] = ()
+
+    def tidy(self, conf_level: float = 0.95) -> pd.DataFrame:
+        """Return the logistic coefficients (log odds ratios); empty for a learner."""
+        columns = ["term", "estimate", "std_error", "conf_low", "conf_high", "conf_level"]
+        if self.method != "logistic":
+            return pd.DataFrame(columns=[*columns, "p_value"])
+        params = np.asarray(self.backend.params)
+        se = np.asarray(self.backend.bse)
+        z = stats.norm.ppf(0.5 + conf_level / 2)
+        return pd.DataFrame(
+            {
+                "term": ["intercept", *map(str, self.matrix.columns)],
+                "estimate": params,
+                "std_error": se,
+                "conf_low": params - z * se,
+                "conf_high": params + z * se,
+                "conf_level": conf_level,
+                "p_value": np.asarray(self.backend.pvalues),
+            }
+        )
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: n, treated, score range, method and versions."""
+        row = {
+            "n": len(self.scores),
+            "treated": int(self.treatment.sum()),
+            "min_score": float(self.scores.min()),
+            "max_score": float(self.scores.max()),
+            "method": self.method,
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return a printable summary (never prints)."""
+        facts = {k: v for k, v in self.glance().iloc[0].items() if k in {"n", "treated", "method"}}
+        return Summary("Propensity model", facts, self.tidy())
+
+    def overlap(self, weights: npt.ArrayLike | None = None) -> pd.DataFrame:
+        """Return the overlap frame ``propensity, treatment, weight`` (for figures)."""
+        w = np.ones(len(self.scores)) if weights is None else np.asarray(weights, dtype=float)
+        return pd.DataFrame({"propensity": self.scores, "treatment": self.treatment, "weight": w})
+
+
+def fit_propensity(
+    frame: pd.DataFrame,
+    treatment: str,
+    covariates: Sequence[str],
+    *,
+    model: PropensityModel = "logistic",
+    learner: Any = None,
+    min_count: int = 20,
+    coding: CovariateCoding | None = None,
+) -> PropensityResult:
+    """Fit a propensity model for a binary treatment.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table with the treatment and covariate columns (e.g. ``SpellData.spells``).
+    treatment : str
+        The 0/1 treatment column.
+    covariates : sequence of str
+        Baseline covariates (coded with :class:`CovariateCoding`).
+    model : {"logistic", "learner"}, default "logistic"
+        Main-effects logistic regression (statsmodels GLM), or a scikit-learn classifier.
+    learner : sklearn classifier, optional
+        Required when ``model="learner"``; cloned and fitted on the coded covariates.
+    min_count : int, default 20
+        Rare categorical levels are pooled (see :class:`CovariateCoding`).
+    coding : CovariateCoding, optional
+        A coding learned earlier (default: learned from ``frame``).
+
+    Returns
+    -------
+    PropensityResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=400)
+    >>> frame = pd.DataFrame({"x": x, "a": (rng.random(400) < 1 / (1 + np.exp(-x))).astype(int)})
+    >>> fit = fit_propensity(frame, "a", ["x"])
+    >>> fit.tidy()["term"].tolist()
+    ['intercept', 'x']
+    >>> bool(0 < fit.scores.min() < fit.scores.max() < 1)
+    True
+    """
+    if model not in PROPENSITY_MODELS:
+        raise DesignError(f"propensity model {model!r} is not one of {PROPENSITY_MODELS}")
+    a = treatment_vector(frame, treatment)
+    coding = coding or CovariateCoding.learn(frame, list(covariates), min_count=min_count)
+    matrix, dropped = drop_redundant(coding.apply(frame))
+    x = matrix.to_numpy(dtype=float)
+    if model == "learner":
+        if learner is None:
+            raise DesignError('model="learner" needs a scikit-learn classifier as learner=')
+        from sklearn.base import clone
+
+        fitted = clone(learner).fit(x, a)
+        scores = np.asarray(fitted.predict_proba(x)[:, 1], dtype=float)
+        return PropensityResult(scores, a, coding, matrix, "learner", fitted, dropped)
+    start = fit_logistic(x, a)
+    glm = sm.GLM(a, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial())
+    backend = glm.fit(start_params=start)
+    scores = predict_logistic(np.asarray(backend.params), x)
+    return PropensityResult(scores, a, coding, matrix, "logistic", backend, dropped)

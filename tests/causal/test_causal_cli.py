@@ -1,0 +1,60 @@
+"""``escalation estimate design.toml --out DIR`` on a synthetic history."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from escalation.cli import estimate as estimate_command
+from escalation.data.io import write_case_history
+from escalation.data.validate import validate_case_history
+from escalation.design import default_design
+from escalation.errors import StatisticalWarning
+from tests.timeline.timeline_support import synthetic_history
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="escalation")
+    estimate_command.register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(list(argv))
+
+
+def test_estimate_writes_effects_and_diagnostics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = validate_case_history(synthetic_history(6000, seed=4), lenient=True)
+    write_case_history(history, tmp_path / "data")
+    text = default_design().to_toml().replace("[data]\n", '[data]\npath = "data"\n', 1)
+    (tmp_path / "design.toml").write_text(text)
+    args = parse(
+        "estimate", str(tmp_path / "design.toml"), "--out", str(tmp_path / "out"),
+        "--bootstrap", "4", "--refutations", "2", "--trees", "8", "--no-progress",
+    )  # fmt: skip
+    with pytest.warns(StatisticalWarning) as caught:
+        assert args.func(args) == 0
+    assert any("immortal time" in str(w.message) for w in caught)
+    out = tmp_path / "out"
+    effects = pd.read_csv(out / "effects.csv")
+    assert list(effects.columns[:7]) == [
+        "estimator", "horizon", "estimand", "estimate", "std_error", "conf_low", "conf_high",
+    ]  # fmt: skip
+    assert set(effects["estimator"]) == {"unadjusted", "ipw", "gformula", "aipw"}
+    assert set(effects["horizon"]) == {365, 730}
+    assert list(effects["estimand"].unique()) == [
+        "risk_treated", "risk_untreated", "risk_difference", "risk_ratio", "rmst_difference",
+    ]  # fmt: skip
+    assert effects["std_error"].gt(0).all()
+    risks = effects[
+        effects["estimand"].str.startswith("risk_t") | (effects["estimand"] == "risk_untreated")
+    ]
+    assert risks["estimate"].between(0, 1).all()
+    balance = pd.read_csv(out / "balance.csv")
+    assert set(balance["sample"]) == {"unweighted", "weighted"}
+    for name in ("weights.csv", "refutations.csv", "heterogeneity.csv", "evalues.csv"):
+        assert len(pd.read_csv(out / name)) > 0
+    text_out = (out / "effects.csv").read_text() + (out / "balance.csv").read_text()
+    assert "c1" not in text_out.split(",")  # no child identifiers
+    assert "Wrote effects.csv" in capsys.readouterr().out
