@@ -1,0 +1,323 @@
+"""Who a risk tool fails: every metric by ethnicity, sex, disability and deprivation.
+
+Each group is scored with the *same* operating point as the whole test set (the risk
+cut-off that flags the riskiest 10% overall), because that is how a tool would be used;
+then false-negative and false-positive rates differ between groups when the tool misses
+or over-flags some more than others. Calibration within groups (observed minus expected
+risk, and their ratio) shows whether a group's risk is over- or under-stated.
+
+Small groups are not over-read: a group with fewer than ``min_n`` spells or fewer than
+``min_events`` escalations by the horizon is reported with ``suppressed = True`` and no
+numbers (statistical disclosure control and honesty about noise).
+
+Groups
+------
+ethnicity
+    The CIN census major groups: White (W...), Mixed (M...), Asian (A...), Black (B...),
+    Other (CHNE, OOTH, as in the Department for Education's tables), Not known (REFU,
+    NOBT or missing).
+sex
+    As recorded (F, M, U, missing).
+disability
+    ``yes`` / ``no`` / ``missing``.
+deprivation
+    Index of Multiple Deprivation quintile, ``Q1 (most deprived)`` ... ``Q5``, from the
+    decile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.predict.metrics import (
+    Competing,
+    bootstrap_indices,
+    percentile_interval,
+    score_risks,
+)
+from escalation.predict.splits import family_groups
+
+__all__ = [
+    "ATTRIBUTES",
+    "FAIRNESS_COLUMNS",
+    "fairness_groups",
+    "fairness_table",
+    "subgroup_metrics",
+]
+
+#: Attributes reported, in order.
+ATTRIBUTES: Final = ("ethnicity", "sex", "disability", "deprivation")
+#: Columns of the subgroup table, in order.
+FAIRNESS_COLUMNS: Final = (
+    "model",
+    "metric",
+    "attribute",
+    "group",
+    "n",
+    "estimate",
+    "conf_low",
+    "conf_high",
+    "suppressed",
+)
+_ETHNIC: Final = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black"}
+_OTHER: Final = {"CHNE", "OOTH"}
+_NOT_KNOWN: Final = "Not known"
+
+
+def _ethnic_group(code: object) -> str:
+    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)):
+        return _NOT_KNOWN
+    text = str(code).upper()
+    if text in _OTHER:
+        return "Other"
+    return _ETHNIC.get(text[:1], _NOT_KNOWN) if text not in {"REFU", "NOBT"} else _NOT_KNOWN
+
+
+def fairness_groups(spells: pd.DataFrame) -> pd.DataFrame:
+    """Return the group of each spell for every attribute present (same index).
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"ethnicity": ["WBRI", "BAFR", "REFU"], "sex": ["F", "M", None],
+    ...                        "disability": [True, False, None], "imd_decile": [1, 6, 10]})
+    >>> fairness_groups(spells).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+    {'ethnicity': ['White', 'Black', 'Not known'], 'sex': ['F', 'M', 'missing'],
+     'disability': ['yes', 'no', 'missing'],
+     'deprivation': ['Q1 (most deprived)', 'Q3', 'Q5 (least deprived)']}
+    """
+    out = pd.DataFrame(index=spells.index)
+    if "ethnicity" in spells:
+        out["ethnicity"] = [_ethnic_group(v) for v in spells["ethnicity"].astype(object)]
+    if "sex" in spells:
+        out["sex"] = spells["sex"].astype("string").fillna("missing").astype(object)
+    if "disability" in spells:
+        flag = spells["disability"].astype("boolean")
+        out["disability"] = np.where(
+            flag.isna().to_numpy(), "missing", np.where(flag.fillna(False), "yes", "no")
+        )
+    if "imd_decile" in spells:
+        decile = pd.to_numeric(spells["imd_decile"], errors="coerce")
+        quintile = np.ceil(decile / 2)
+        labels = {1.0: "Q1 (most deprived)", 5.0: "Q5 (least deprived)"}
+        out["deprivation"] = [
+            "missing" if np.isnan(q) else labels.get(q, f"Q{int(q)}") for q in quintile
+        ]
+    return out
+
+
+def subgroup_metrics(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    groups: pd.DataFrame,
+    horizon: float,
+    *,
+    model: str,
+    flags: Sequence[float] = (0.1,),
+    replicates: Sequence[npt.NDArray[np.int64]] = (),
+    min_n: int = 10,
+    min_events: int = 10,
+    conf_level: float = 0.95,
+    competing: Competing = "control",
+) -> pd.DataFrame:
+    """Return every metric of :func:`~escalation.predict.metrics.score_risks` by group.
+
+    Parameters
+    ----------
+    duration, event, risk : array_like
+        Test spells' follow-up and predicted risk by ``horizon``.
+    groups : pandas.DataFrame
+        One column per attribute (from :func:`fairness_groups`), rows aligned.
+    horizon : float
+        Days.
+    model : str
+        Label written in the ``model`` column.
+    flags : sequence of float
+        Shares flagged overall (e.g. 0.1 = top 10%); the cut-off of the whole test set
+        is used within every group.
+    replicates : sequence of index arrays
+        Bootstrap samples (e.g. :func:`~escalation.predict.metrics.bootstrap_indices`);
+        the group metrics are recomputed on each for percentile intervals.
+    min_n, min_events : int
+        Suppression limits.
+    conf_level : float
+        Level of the intervals.
+    competing : {"control", "censor"}
+        How deaths count (see :mod:`escalation.predict.metrics`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model, metric, attribute, group, n, estimate, conf_low, conf_high,
+        suppressed`` (``n`` and the numbers are missing on suppressed rows). Besides the
+        metrics, ``fnr_gap_topQ`` and ``fpr_gap_topQ`` rows give each group's rate minus
+        the overall rate.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> risk = rng.uniform(0.05, 0.5, 400)
+    >>> escalated = rng.random(400) < risk
+    >>> groups = pd.DataFrame({"sex": np.where(np.arange(400) < 395, "F", "M")})
+    >>> table = subgroup_metrics(np.where(escalated, 10.0, 400.0), escalated, risk, groups,
+    ...                          365, model="demo")
+    >>> table.loc[table.metric == "auc", ["group", "suppressed"]].to_dict("list")
+    {'group': ['F', 'M'], 'suppressed': [False, True]}
+    """
+    time = np.asarray(duration, dtype=float)
+    code = np.asarray(event, dtype=np.int64)
+    score = np.asarray(risk, dtype=float)
+    cuts = {q: float(np.quantile(score, 1 - q)) for q in flags}
+
+    def score_all(rows: npt.NDArray[np.int64]) -> dict[tuple[str, str, str], float]:
+        overall = score_risks(
+            time[rows],
+            code[rows],
+            score[rows],
+            horizon,
+            flags=flags,
+            thresholds=cuts,
+            competing=competing,
+        )
+        out: dict[tuple[str, str, str], float] = {}
+        for attribute in groups.columns:
+            labels = groups[attribute].to_numpy()[rows]
+            for group in np.unique(labels):
+                keep = rows[labels == group]
+                values = score_risks(
+                    time[keep],
+                    code[keep],
+                    score[keep],
+                    horizon,
+                    flags=flags,
+                    thresholds=cuts,
+                    competing=competing,
+                )
+                for metric, value in values.items():
+                    out[(attribute, str(group), metric)] = value
+                for q in flags:
+                    label = f"top{round(q * 100):d}"
+                    for rate in ("fnr", "fpr"):
+                        key = f"{rate}_{label}"
+                        out[(attribute, str(group), f"{rate}_gap_{label}")] = (
+                            values[key] - overall[key]
+                        )
+        return out
+
+    everyone = np.arange(len(time), dtype=np.int64)
+    point = score_all(everyone)
+    draws = [score_all(rows) for rows in replicates]
+    records = []
+    for (attribute, group, metric), estimate in point.items():
+        n = point[(attribute, group, "n")]
+        events = point[(attribute, group, "events")]
+        suppressed = bool(n < min_n or events < min_events)
+        low, high = percentile_interval(
+            [d.get((attribute, group, metric), np.nan) for d in draws], conf_level
+        )
+        records.append(
+            {
+                "model": model,
+                "metric": metric,
+                "attribute": attribute,
+                "group": group,
+                "n": np.nan if suppressed else n,
+                "estimate": np.nan if suppressed else estimate,
+                "conf_low": np.nan if suppressed else low,
+                "conf_high": np.nan if suppressed else high,
+                "suppressed": suppressed,
+            }
+        )
+    table = pd.DataFrame.from_records(records, columns=list(FAIRNESS_COLUMNS))
+    table = table[~table["metric"].isin(["n"])].reset_index(drop=True)
+    table["n"] = table["n"].astype("Int64")
+    return table
+
+
+def fairness_table(
+    spells: pd.DataFrame,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    model: str = "model",
+    metrics: Sequence[str] | None = ("precision_top10", "recall_top10"),
+    flags: Sequence[float] = (0.1,),
+    bootstrap: int = 100,
+    seed: int | None = 0,
+    min_n: int = 10,
+    min_events: int = 10,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Return subgroup metrics of predicted risks for test spells, intervals over families.
+
+    A convenience over :func:`subgroup_metrics`: the groups come from the spells'
+    ``ethnicity, sex, disability, imd_decile`` (:func:`fairness_groups`) and the bootstrap
+    resamples whole families (``family_id``).
+
+    Parameters
+    ----------
+    spells : pandas.DataFrame
+        Test spells (``duration``, ``event``, ``child_id``, ``family_id`` and the
+        attributes).
+    risk : array_like
+        Predicted risk of escalation by ``horizon``, aligned with ``spells``.
+    horizon : float
+        Days.
+    model : str
+        Label of the ``model`` column.
+    metrics : sequence of str, optional
+        Metrics kept (default precision and recall when the top 10% are flagged); ``None``
+        keeps every metric.
+    flags : sequence of float
+        Shares flagged.
+    bootstrap : int
+        Replicates (0 for no intervals).
+    seed : int, optional
+        Seed of the bootstrap.
+    min_n, min_events : int
+        Suppression limits.
+    conf_level : float
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, suppressed``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 600
+    >>> risk = rng.uniform(0.05, 0.6, n)
+    >>> escalated = rng.random(n) < risk
+    >>> spells = pd.DataFrame({
+    ...     "child_id": [f"c{i}" for i in range(n)], "family_id": [f"f{i // 2}" for i in range(n)],
+    ...     "duration": np.where(escalated, 30.0, 500.0), "event": escalated.astype(int),
+    ...     "sex": rng.choice(["F", "M"], n)})
+    >>> table = fairness_table(spells, risk, 365, bootstrap=20, seed=1)
+    >>> sorted(set(table["metric"])), sorted(set(table["group"]))
+    (['precision_top10', 'recall_top10'], ['F', 'M'])
+    """
+    frame = spells.reset_index(drop=True)
+    replicates = bootstrap_indices(family_groups(frame), bootstrap, seed) if bootstrap > 0 else []
+    table = subgroup_metrics(
+        frame["duration"].to_numpy(dtype=float),
+        frame["event"].to_numpy(dtype=np.int64),
+        np.asarray(risk, dtype=float),
+        fairness_groups(frame),
+        horizon,
+        model=model,
+        flags=flags,
+        replicates=replicates,
+        min_n=min_n,
+        min_events=min_events,
+        conf_level=conf_level,
+    )
+    if metrics is not None:
+        table = table[table["metric"].isin(list(metrics))].reset_index(drop=True)
+    return table

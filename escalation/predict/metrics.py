@@ -1,0 +1,792 @@
+r"""Validation metrics of predicted risks of escalation by a horizon, with censoring weights.
+
+Every function takes the test spells' follow-up (``duration``, ``event``: 0 censored, 1
+escalation, 2+ competing) and each spell's predicted risk of escalation by ``horizon``,
+and returns a number. Censoring is handled by inverse probability of censoring weights
+(IPCW) from the reverse Kaplan–Meier estimate :math:`\hat G` of the test data (a
+"marginal" censoring model, as ``riskRegression::Score`` uses by default).
+
+Status at the horizon
+    A spell is a *case* when it escalated by the horizon (``duration <= horizon`` and
+    ``event == 1``), weighted :math:`1/\hat G(T_i-)`; a *control* when it was still
+    followed beyond the horizon (weight :math:`1/\hat G(h)`) or, with
+    ``competing="control"`` (default), when a competing event (death) came first (weight
+    :math:`1/\hat G(T_i-)`); spells censored before the horizon have unknown status and
+    weight 0. With ``competing="censor"`` deaths are treated as censored, which gives
+    the survival-analysis definitions of scikit-survival.
+
+Concordance
+    Harrell's and Uno's C order pairs by who escalated first, treating competing events
+    as censored (the cause-specific ordering, as ``sksurv.metrics``).
+
+References
+----------
+Blanche P, Dartigues J-F, Jacqmin-Gadda H (2013). Estimating and comparing time-dependent
+areas under receiver operating characteristic curves for censored event times with
+competing risks. Stat Med 32:5381–97. doi:10.1002/sim.5958.
+Gerds TA, Schumacher M (2006). Consistent estimation of the expected Brier score in
+general survival models with right-censored event times. Biom J 48:1029–40.
+doi:10.1002/bimj.200610301.
+Uno H, Cai T, Pencina MJ, D'Agostino RB, Wei LJ (2011). On the C-statistics for
+evaluating overall adequacy of risk prediction procedures with censored survival data.
+Stat Med 30:1105–17. doi:10.1002/sim.4154.
+Vickers AJ, Elkin EB (2006). Decision curve analysis. Med Decis Making 26:565–74.
+doi:10.1177/0272989X06295361.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import special, stats
+
+from escalation.errors import DataValidationError, Problem
+from escalation.survival._cif import cumulative_incidence_at
+
+__all__ = [
+    "Competing",
+    "HorizonStatus",
+    "average_precision",
+    "bootstrap_indices",
+    "brier_score",
+    "calibration_curve",
+    "calibration_slope",
+    "censoring_survival",
+    "harrell_c",
+    "horizon_status",
+    "integrated_brier_score",
+    "net_benefit",
+    "observed_risk",
+    "operating_point",
+    "percentile_interval",
+    "score_risks",
+    "time_dependent_auc",
+    "uno_c",
+]
+
+FloatArray = npt.NDArray[np.float64]
+Competing = Literal["control", "censor"]
+
+
+def _arrays(
+    duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike | None = None
+) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+    time = np.asarray(duration, dtype=float)
+    code = np.asarray(event, dtype=np.int64)
+    score = np.zeros_like(time) if risk is None else np.asarray(risk, dtype=float)
+    problems = []
+    if time.shape != code.shape or time.shape != score.shape[:1]:
+        problems.append(
+            Problem("predictions", None, None, None, "duration, event and risk differ in length")
+        )
+    elif len(time) and (not np.all(np.isfinite(time)) or time.min() <= 0):
+        problems.append(Problem("predictions", None, "duration", None, "must be finite and > 0"))
+    elif score.size and not np.all(np.isfinite(score)):
+        problems.append(Problem("predictions", None, "risk", None, "has missing values"))
+    if problems:
+        raise DataValidationError(problems, "predictions")
+    return time, code, score
+
+
+def censoring_survival(
+    duration: npt.ArrayLike, event: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    r"""Return the reverse Kaplan–Meier estimate of remaining uncensored, as a step function.
+
+    Parameters
+    ----------
+    duration, event : array_like
+        Follow-up and event code (0 censored).
+
+    Returns
+    -------
+    times, survival : numpy.ndarray
+        :math:`\\hat G` just after each distinct time. Events at a time come before
+        censorings at that time: children who escalated or died on day t are no longer at
+        risk of being censored on day t (as ``prodlim``'s reverse Kaplan–Meier, so the
+        weights equal ``riskRegression::Score``'s with tied whole-day times).
+
+    Examples
+    --------
+    >>> censoring_survival([1, 2, 3, 4], [1, 0, 1, 0])
+    (array([1., 2., 3., 4.]), array([1.        , 0.66666667, 0.66666667, 0.        ]))
+    """
+    time = np.asarray(duration, dtype=float)
+    code = np.asarray(event, dtype=np.int64)
+    order = np.argsort(time, kind="stable")
+    time, code = time[order], code[order]
+    unique, first, counts = np.unique(time, return_index=True, return_counts=True)
+    if not len(time):
+        return unique.astype(float), np.ones(0)
+    censored = np.add.reduceat((code == 0).astype(float), first)
+    events = np.add.reduceat((code > 0).astype(float), first)
+    at_risk = len(time) - np.concatenate(([0], np.cumsum(counts)[:-1])) - events
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(at_risk > 0, 1.0 - censored / at_risk, 1.0)
+    return unique.astype(float), np.asarray(np.cumprod(factor), dtype=float)
+
+
+def _step(times: FloatArray, values: FloatArray, at: FloatArray, *, left: bool) -> FloatArray:
+    index = np.searchsorted(times, at, side="left" if left else "right") - 1
+    return np.where(index >= 0, values[np.clip(index, 0, None)], 1.0)
+
+
+@dataclass(frozen=True)
+class HorizonStatus:
+    """Each spell's status at the horizon and its censoring weight.
+
+    Attributes
+    ----------
+    case : numpy.ndarray of bool
+        Escalated by the horizon.
+    control : numpy.ndarray of bool
+        Known not to have escalated by the horizon.
+    weight : numpy.ndarray
+        IPCW weight (0 for spells censored before the horizon).
+    """
+
+    case: npt.NDArray[np.bool_]
+    control: npt.NDArray[np.bool_]
+    weight: FloatArray
+
+
+def horizon_status(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    horizon: float,
+    *,
+    competing: Competing = "control",
+) -> HorizonStatus:
+    """Return cases, controls and IPCW weights at ``horizon`` (see the module notes).
+
+    Examples
+    --------
+    >>> s = horizon_status([1, 2, 3, 5], [1, 0, 2, 0], horizon=4)
+    >>> s.case.tolist(), s.control.tolist(), s.weight.round(3).tolist()
+    ([True, False, False, False], [False, False, True, True], [1.0, 0.0, 1.5, 1.5])
+    """
+    time, code, _ = _arrays(duration, event)
+    if competing == "censor":
+        code = np.where(code == 1, 1, 0)
+    g_times, g = censoring_survival(time, code)
+    before = time <= horizon
+    case = before & (code == 1)
+    control = ~before | (before & (code >= 2))
+    g_own = _step(g_times, g, time, left=True)
+    g_h = _step(g_times, g, np.array([horizon]), left=False)[0]
+    with np.errstate(divide="ignore"):
+        weight = np.where(before, np.where(code > 0, 1.0 / g_own, 0.0), 1.0 / g_h)
+    weight = np.where(np.isfinite(weight), weight, 0.0)
+    return HorizonStatus(case, control, weight)
+
+
+def _pairs(
+    time: FloatArray,
+    case: npt.NDArray[np.bool_],
+    risk: FloatArray,
+    weight: FloatArray,
+) -> float:
+    """Weighted concordance over comparable pairs (sksurv's convention for ties).
+
+    A case i is comparable with every j followed longer (``T_j > T_i``) and with the
+    non-cases ending at ``T_i``. Ordering spells by time (descending) and, within a
+    time, non-cases first makes each case's comparable set a prefix of that order; the
+    counts of lower and tied risks within prefixes are found block by block in
+    O(n sqrt(n)) vectorised work rather than O(n^2).
+    """
+    n = len(time)
+    order = np.lexsort((case, -time))
+    t, c, r, w = time[order], case[order], risk[order], weight[order]
+    queries = np.flatnonzero(c & (w > 0))
+    if len(queries) == 0:
+        return float("nan")
+    change = (np.diff(t) != 0) | (np.diff(c.astype(np.int8)) != 0)
+    run_start = np.r_[0, np.flatnonzero(change) + 1]
+    run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, n]))
+    prefix = run_start[run_of[queries]]
+    q = r[queries]
+    less, upto = _prefix_counts(r, prefix, q - 1e-8, q + 1e-8)
+    wq = w[queries]
+    denominator = float(wq @ prefix)
+    if denominator <= 0:
+        return float("nan")
+    return float(wq @ (less + 0.5 * (upto - less))) / denominator
+
+
+def _prefix_counts(
+    values: FloatArray, prefix: npt.NDArray[np.int64], low: FloatArray, high: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """For each query k: #{values[:prefix[k]] < low[k]} and #{values[:prefix[k]] <= high[k]}."""
+    n = len(values)
+    block = max(16, int(np.sqrt(n)))
+    n_blocks = -(-n // block)
+    below = np.zeros((n_blocks + 1, len(prefix)))
+    within = np.zeros((n_blocks + 1, len(prefix)))
+    for k in range(n_blocks):
+        sorted_block = np.sort(values[k * block : (k + 1) * block])
+        below[k + 1] = np.searchsorted(sorted_block, low, side="left")
+        within[k + 1] = np.searchsorted(sorted_block, high, side="right")
+    below = np.cumsum(below, axis=0)
+    within = np.cumsum(within, axis=0)
+    full = prefix // block
+    columns = np.arange(len(prefix))
+    less = below[full, columns]
+    upto = within[full, columns]
+    position = (full * block)[:, None] + np.arange(block)[None, :]
+    inside = position < prefix[:, None]
+    partial = values[np.clip(position, 0, n - 1)]
+    less = less + ((partial < low[:, None]) & inside).sum(axis=1)
+    upto = upto + ((partial <= high[:, None]) & inside).sum(axis=1)
+    return less, upto
+
+
+def harrell_c(duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike) -> float:
+    """Return Harrell's concordance of risk with time to escalation (deaths as censored).
+
+    Equals ``sksurv.metrics.concordance_index_censored(event == 1, duration, risk)[0]``.
+
+    Examples
+    --------
+    >>> harrell_c([1, 2, 3, 4], [1, 1, 0, 0], [0.9, 0.5, 0.6, 0.1])
+    0.8
+    """
+    time, code, score = _arrays(duration, event, risk)
+    return _pairs(time, code == 1, score, np.ones_like(time))
+
+
+def uno_c(
+    duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike, horizon: float
+) -> float:
+    r"""Return Uno's IPCW concordance truncated at ``horizon`` (deaths as censored).
+
+    Cases escalating before ``horizon`` are weighted :math:`1/\\hat G(T_i-)^2`; equals
+    ``sksurv.metrics.concordance_index_ipcw(y, y, risk, tau=horizon)[0]`` when no
+    censoring is tied with an escalation.
+
+    Examples
+    --------
+    >>> round(uno_c([1, 2, 3, 4], [1, 0, 1, 0], [0.9, 0.5, 0.6, 0.1], horizon=4), 4)
+    1.0
+    """
+    time, code, score = _arrays(duration, event, risk)
+    case = code == 1
+    g_times, g = censoring_survival(time, case.astype(int))
+    g_own = _step(g_times, g, time, left=True)
+    with np.errstate(divide="ignore"):
+        weight = np.where(case & (time < horizon), 1.0 / g_own**2, 0.0)
+    weight = np.where(np.isfinite(weight), weight, 0.0)
+    return _pairs(time, case, score, weight)
+
+
+def time_dependent_auc(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    competing: Competing = "control",
+) -> float:
+    """Return the cumulative/dynamic AUC at ``horizon`` with censoring weights.
+
+    The probability that a random case (escalated by the horizon) has a higher predicted
+    risk than a random control, each weighted by IPCW; ties count one half. With
+    ``competing="control"`` children who died first are controls (Blanche et al.
+    2013, ``riskRegression::Score``); with ``"censor"`` it equals
+    ``sksurv.metrics.cumulative_dynamic_auc``.
+
+    Examples
+    --------
+    >>> time_dependent_auc([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4)
+    1.0
+    """
+    time, code, score = _arrays(duration, event, risk)
+    status = horizon_status(time, code, horizon, competing=competing)
+    return _auc(score, status)
+
+
+def _auc(score: FloatArray, status: HorizonStatus) -> float:
+    w_case = status.weight * status.case
+    w_ctrl = status.weight * status.control
+    total_case, total_ctrl = w_case.sum(), w_ctrl.sum()
+    if total_case <= 0 or total_ctrl <= 0:
+        return float("nan")
+    ctrl = np.flatnonzero(w_ctrl > 0)
+    order = np.argsort(score[ctrl], kind="stable")
+    sorted_score = score[ctrl][order]
+    cum = np.concatenate(([0.0], np.cumsum(w_ctrl[ctrl][order])))
+    cases = np.flatnonzero(w_case > 0)
+    below = cum[np.searchsorted(sorted_score, score[cases], side="left")]
+    upto = cum[np.searchsorted(sorted_score, score[cases], side="right")]
+    wins = below + 0.5 * (upto - below)
+    return float(w_case[cases] @ wins / (total_case * total_ctrl))
+
+
+def brier_score(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    competing: Competing = "control",
+) -> float:
+    r"""Return the IPCW Brier score of the predicted risks at ``horizon``.
+
+    :math:`n^{-1}\\sum_i w_i (I_i - \\hat F_i)^2` with :math:`I_i` the case indicator and
+    :math:`w_i` the censoring weight (Graf et al. 1999; Gerds & Schumacher 2006). With
+    ``competing="censor"`` it equals ``sksurv.metrics.brier_score`` given survival
+    probabilities ``1 - risk``.
+
+    Examples
+    --------
+    >>> round(brier_score([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4), 5)
+    0.11125
+    """
+    time, code, score = _arrays(duration, event, risk)
+    status = horizon_status(time, code, horizon, competing=competing)
+    return _brier(score, status)
+
+
+def _brier(score: FloatArray, status: HorizonStatus) -> float:
+    residual = np.where(status.case, (1.0 - score) ** 2, score**2)
+    return float(np.mean(status.weight * residual))
+
+
+def integrated_brier_score(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risks: npt.ArrayLike,
+    times: Sequence[float] | npt.ArrayLike,
+    *,
+    competing: Competing = "control",
+) -> float:
+    """Return the Brier score integrated over ``times`` (trapezoid rule, per unit time).
+
+    ``risks`` has one column per time. The same definition as
+    ``sksurv.metrics.integrated_brier_score``.
+
+    Examples
+    --------
+    >>> risks = [[0.5, 0.9], [0.1, 0.1], [0.2, 0.5], [0.1, 0.2]]
+    >>> round(integrated_brier_score([1, 2, 3, 5], [1, 0, 2, 0], risks, [0.5, 4]), 4)
+    0.0944
+    """
+    grid = np.asarray(times, dtype=float)
+    matrix = np.asarray(risks, dtype=float)
+    if matrix.ndim != 2 or matrix.shape[1] != len(grid) or len(grid) < 2:
+        raise DataValidationError(
+            [Problem("predictions", None, "risk", None, "needs one column per time, >= 2 times")],
+            "predictions",
+        )
+    scores = [
+        brier_score(duration, event, matrix[:, k], t, competing=competing)
+        for k, t in enumerate(grid)
+    ]
+    return float(np.trapezoid(scores, grid) / (grid[-1] - grid[0]))
+
+
+def observed_risk(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    horizon: float,
+    *,
+    competing: Competing = "control",
+) -> float:
+    """Return the Aalen–Johansen risk of escalation by ``horizon`` (1 − KM with "censor").
+
+    Examples
+    --------
+    >>> observed_risk([1, 2, 3, 4], [1, 2, 0, 1], 2.5)
+    0.25
+    """
+    time, code, _ = _arrays(duration, event)
+    if competing == "censor":
+        code = np.where(code == 1, 1, 0)
+    return float(cumulative_incidence_at(time, code, [horizon])[0])
+
+
+def _logit(p: FloatArray) -> FloatArray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)), dtype=float)
+
+
+def _weighted_logistic(
+    design: FloatArray, outcome: FloatArray, weight: FloatArray, *, iterations: int = 50
+) -> tuple[FloatArray, FloatArray]:
+    """Return coefficients and robust (sandwich) covariance of a weighted logistic fit."""
+    beta = np.zeros(design.shape[1])
+    for _ in range(iterations):
+        p = special.expit(design @ beta)
+        hessian = (design * (weight * p * (1 - p))[:, None]).T @ design
+        gradient = design.T @ (weight * (outcome - p))
+        try:
+            step = np.linalg.solve(hessian + 1e-10 * np.eye(len(beta)), gradient)
+        except np.linalg.LinAlgError:
+            break
+        beta = beta + step
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 50:
+            nan = np.full(len(beta), np.nan)
+            return nan, np.full((len(beta), len(beta)), np.nan)
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    p = special.expit(design @ beta)
+    hessian = (design * (weight * p * (1 - p))[:, None]).T @ design
+    scores = design * (weight * (outcome - p))[:, None]
+    bread = np.linalg.pinv(hessian)
+    return beta, bread @ (scores.T @ scores) @ bread
+
+
+def calibration_slope(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    competing: Competing = "control",
+) -> float:
+    """Return the calibration slope: the IPCW logistic slope of status on logit(risk).
+
+    1 is ideal; below 1 the predictions are too extreme (overfitting), above 1 too modest.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> risk = rng.uniform(0.05, 0.6, 4000)
+    >>> escalated = rng.random(4000) < risk
+    >>> round(calibration_slope(np.where(escalated, 1.0, 2.0), escalated, risk, 1.5), 1)
+    1.0
+    """
+    time, code, score = _arrays(duration, event, risk)
+    status = horizon_status(time, code, horizon, competing=competing)
+    known = status.weight > 0
+    design = np.column_stack([np.ones(known.sum()), _logit(score[known])])
+    beta, _ = _weighted_logistic(design, status.case[known].astype(float), status.weight[known])
+    return float(beta[1])
+
+
+def _spline_basis(x: FloatArray, knots: FloatArray) -> FloatArray:
+    """Restricted cubic spline basis (Harrell), linear beyond the outer knots."""
+    k = len(knots)
+    scale = (knots[-1] - knots[0]) ** 2
+
+    def cube(v: FloatArray) -> FloatArray:
+        return np.asarray(np.clip(v, 0, None) ** 3, dtype=float)
+
+    columns = [x]
+    for j in range(k - 2):
+        term = (
+            cube(x - knots[j])
+            - cube(x - knots[-2]) * (knots[-1] - knots[j]) / (knots[-1] - knots[-2])
+            + cube(x - knots[-1]) * (knots[-2] - knots[j]) / (knots[-1] - knots[-2])
+        )
+        columns.append(term / scale)
+    return np.column_stack(columns)
+
+
+def calibration_curve(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    competing: Competing = "control",
+    points: int = 50,
+    knots: int = 4,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Return a smoothed calibration curve: observed risk against predicted risk.
+
+    The observed risk at the horizon is modelled by an IPCW-weighted logistic regression
+    of the status on a restricted cubic spline of logit(predicted risk) with ``knots``
+    knots at quantiles; the band is pointwise from the robust (sandwich) covariance. The
+    curve is drawn between the 2.5th and 97.5th percentiles of the predictions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``predicted, observed, conf_low, conf_high``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> risk = rng.uniform(0.05, 0.6, 3000)
+    >>> escalated = rng.random(3000) < risk
+    >>> curve = calibration_curve(np.where(escalated, 1.0, 2.0), escalated, risk, 1.5)
+    >>> list(curve.columns)
+    ['predicted', 'observed', 'conf_low', 'conf_high']
+    >>> bool((curve["observed"] - curve["predicted"]).abs().max() < 0.05)
+    True
+    """
+    time, code, score = _arrays(duration, event, risk)
+    status = horizon_status(time, code, horizon, competing=competing)
+    known = status.weight > 0
+    x = _logit(score[known])
+    quantiles = np.quantile(x, np.linspace(0.05, 0.95, knots)) if knots >= 3 else np.array([])
+    quantiles = np.unique(quantiles)
+    basis = (
+        (lambda v: _spline_basis(v, quantiles)) if len(quantiles) >= 3 else (lambda v: v[:, None])
+    )
+    design = np.column_stack([np.ones(len(x)), basis(x)])
+    beta, cov = _weighted_logistic(design, status.case[known].astype(float), status.weight[known])
+    low, high = np.quantile(score, [0.025, 0.975])
+    grid = np.linspace(low, high, points)
+    g = np.column_stack([np.ones(points), basis(_logit(grid))])
+    eta = g @ beta
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cov, g), 0, None))
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+
+    def expit(v: FloatArray) -> FloatArray:
+        return np.asarray(special.expit(v), dtype=float)
+
+    return pd.DataFrame(
+        {
+            "predicted": grid,
+            "observed": expit(eta),
+            "conf_low": expit(eta - z * se),
+            "conf_high": expit(eta + z * se),
+        }
+    )
+
+
+def operating_point(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    flag: float = 0.1,
+    threshold: float | None = None,
+    competing: Competing = "control",
+) -> dict[str, float]:
+    """Return precision, recall, FNR and FPR when the riskiest ``flag`` share is flagged.
+
+    Status is weighted by IPCW, so children censored before the horizon do not count as
+    escalation-free. Give ``threshold`` to flag ``risk >= threshold`` instead (e.g. the
+    cut-off of the whole test set when scoring a subgroup).
+
+    Returns
+    -------
+    dict
+        ``threshold, flagged, precision, recall, fnr, fpr``.
+
+    Examples
+    --------
+    >>> out = operating_point([1, 2, 3, 5, 6], [1, 1, 0, 0, 0], [0.9, 0.2, 0.5, 0.3, 0.1],
+    ...                       horizon=4, flag=0.2)
+    >>> out["precision"], out["recall"], out["fpr"]
+    (1.0, 0.5, 0.0)
+    """
+    time, code, score = _arrays(duration, event, risk)
+    status = horizon_status(time, code, horizon, competing=competing)
+    cut = float(np.quantile(score, 1 - flag)) if threshold is None else float(threshold)
+    return _operating(score, status, cut)
+
+
+def _operating(score: FloatArray, status: HorizonStatus, cut: float) -> dict[str, float]:
+    flagged = score >= cut
+    w_case = status.weight * status.case
+    w_ctrl = status.weight * status.control
+    tp, fp = float(w_case[flagged].sum()), float(w_ctrl[flagged].sum())
+    pos, neg = float(w_case.sum()), float(w_ctrl.sum())
+    recall = tp / pos if pos > 0 else float("nan")
+    fpr = fp / neg if neg > 0 else float("nan")
+    return {
+        "threshold": cut,
+        "flagged": float(flagged.mean()) if len(score) else float("nan"),
+        "precision": tp / (tp + fp) if tp + fp > 0 else float("nan"),
+        "recall": recall,
+        "fnr": 1 - recall,
+        "fpr": fpr,
+    }
+
+
+def average_precision(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    competing: Competing = "control",
+) -> float:
+    """Return the IPCW-weighted average precision (area under the precision–recall curve).
+
+    Examples
+    --------
+    >>> average_precision([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4)
+    1.0
+    """
+    time, code, score = _arrays(duration, event, risk)
+    return _average_precision(score, horizon_status(time, code, horizon, competing=competing))
+
+
+def _average_precision(score: FloatArray, status: HorizonStatus) -> float:
+    known = status.weight > 0
+    if not status.case[known].any():
+        return float("nan")
+    order = np.argsort(-score[known], kind="stable")
+    s = score[known][order]
+    w_case = (status.weight * status.case)[known][order]
+    w_all = status.weight[known][order]
+    # thresholds at distinct scores (as sklearn.metrics.average_precision_score)
+    last = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]
+    tp = np.cumsum(w_case)[last]
+    flagged = np.cumsum(w_all)[last]
+    precision = tp / flagged
+    recall = tp / tp[-1]
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def net_benefit(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    thresholds: Sequence[float] | npt.ArrayLike,
+    *,
+    competing: Competing = "control",
+) -> pd.DataFrame:
+    r"""Return the net benefit of flagging ``risk >= threshold``, of flagging all and none.
+
+    :math:`NB(p_t) = TP/n - FP/n \cdot p_t/(1-p_t)` with IPCW-weighted true and false
+    positives (Vickers & Elkin 2006); flagging nobody has net benefit 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``threshold, model, treat_all`` (``model`` is the net benefit of the
+        predictions).
+
+    Examples
+    --------
+    >>> net_benefit([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], 4, [0.5])
+       threshold  model  treat_all
+    0        0.5 -0.125       -0.5
+    """
+    time, code, score = _arrays(duration, event, risk)
+    status = horizon_status(time, code, horizon, competing=competing)
+    return _net_benefit(score, status, np.asarray(thresholds, dtype=float))
+
+
+def _net_benefit(score: FloatArray, status: HorizonStatus, thresholds: FloatArray) -> pd.DataFrame:
+    n = len(score)
+    w_case = status.weight * status.case
+    w_ctrl = status.weight * status.control
+    flagged = score[None, :] >= thresholds[:, None]
+    odds = thresholds / (1 - thresholds)
+    tp = (flagged * w_case[None, :]).sum(axis=1) / n
+    fp = (flagged * w_ctrl[None, :]).sum(axis=1) / n
+    return pd.DataFrame(
+        {
+            "threshold": thresholds,
+            "model": tp - fp * odds,
+            "treat_all": w_case.sum() / n - w_ctrl.sum() / n * odds,
+        }
+    )
+
+
+def score_risks(
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    horizon: float,
+    *,
+    flags: Sequence[float] = (0.1,),
+    thresholds: dict[float, float] | None = None,
+    competing: Competing = "control",
+) -> dict[str, float]:
+    """Return every scalar metric of predicted risks at ``horizon`` in one dictionary.
+
+    Keys: ``n, events, harrell_c, uno_c, auc, brier, observed, expected,
+    calibration_in_the_large`` (observed − expected), ``observed_expected``,
+    ``calibration_slope``, ``average_precision`` and, for each flagged share ``q`` (e.g.
+    10%), ``precision_top10, recall_top10, fnr_top10, fpr_top10``. ``thresholds`` maps a
+    share to a fixed risk cut-off (used for subgroups, so that everyone faces the same
+    operating point).
+
+    Examples
+    --------
+    >>> out = score_risks([1, 2, 3, 5, 6], [1, 1, 0, 0, 0], [0.9, 0.2, 0.5, 0.3, 0.1], 4,
+    ...                   flags=[0.2])
+    >>> out["auc"], out["recall_top20"]
+    (0.75, 0.5)
+    """
+    time, code, score = _arrays(duration, event, risk)
+    status = horizon_status(time, code, horizon, competing=competing)
+    observed = observed_risk(time, code, horizon, competing=competing)
+    expected = float(score.mean()) if len(score) else float("nan")
+    out: dict[str, float] = {
+        "n": float(len(score)),
+        "events": float(status.case.sum()),
+        "harrell_c": _pairs(time, code == 1, score, np.ones_like(time)),
+        "uno_c": uno_c(time, code, score, horizon),
+        "auc": _auc(score, status),
+        "brier": _brier(score, status),
+        "observed": observed,
+        "expected": expected,
+        "calibration_in_the_large": observed - expected,
+        "observed_expected": observed / expected if expected > 0 else float("nan"),
+        "calibration_slope": _slope(score, status),
+        "average_precision": _average_precision(score, status),
+    }
+    for q in flags:
+        cut = (thresholds or {}).get(q)
+        if cut is None:
+            cut = float(np.quantile(score, 1 - q)) if len(score) else float("nan")
+        point = _operating(score, status, cut)
+        label = f"top{round(q * 100):d}"
+        for key in ("precision", "recall", "fnr", "fpr"):
+            out[f"{key}_{label}"] = point[key]
+    return out
+
+
+def _slope(score: FloatArray, status: HorizonStatus) -> float:
+    known = status.weight > 0
+    case = status.case[known]
+    if case.all() or not case.any():
+        return float("nan")
+    design = np.column_stack([np.ones(known.sum()), _logit(score[known])])
+    beta, _ = _weighted_logistic(design, case.astype(float), status.weight[known])
+    return float(beta[1])
+
+
+def bootstrap_indices(
+    cluster: npt.ArrayLike, replicates: int, seed: int | np.random.Generator | None
+) -> list[npt.NDArray[np.int64]]:
+    """Return row indices of ``replicates`` bootstrap samples that resample whole clusters.
+
+    Siblings (one ``family_id``) are drawn together, so intervals respect their correlation.
+
+    Examples
+    --------
+    >>> [sorted(i.tolist()) for i in bootstrap_indices(["a", "a", "b"], 2, seed=1)]
+    [[0, 1, 2], [2, 2]]
+    """
+    rng = np.random.default_rng(seed)
+    codes, _ = pd.factorize(pd.Series(np.asarray(cluster, dtype=object)), use_na_sentinel=False)
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    out = []
+    for _ in range(replicates):
+        pick = rng.integers(0, len(counts), size=len(counts))
+        sizes = counts[pick]
+        offsets = np.repeat(starts[pick] - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+        out.append(order[np.arange(sizes.sum()) + offsets].astype(np.int64))
+    return out
+
+
+def percentile_interval(
+    draws: Sequence[float] | npt.ArrayLike, conf_level: float = 0.95
+) -> tuple[float, float]:
+    """Return the percentile interval of bootstrap draws (NaN draws ignored)."""
+    values = np.asarray(draws, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    alpha = (1 - conf_level) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha])
+    return float(low), float(high)

@@ -1,0 +1,245 @@
+"""A model card per risk model: what it is for, what it was tested on, where it fails.
+
+The card follows Mitchell et al. (2019), "Model cards for model reporting"
+(doi:10.1145/3287560.3287596), cut to what a local authority and a social worker need:
+intended use (decision support only), data, performance with intervals, subgroup gaps,
+and the limits to know before trusting a score. It never contains identifiers or notes.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import pandas as pd
+
+__all__ = ["ModelCard", "model_card"]
+
+INTENDED_USE: Final = (
+    "Decision support only. The score may prompt a practitioner to look again at a case; "
+    "it must never decide, delay or replace a social worker's assessment, a threshold "
+    "decision or a referral to early help, and no child or family should be treated "
+    "differently because of a score alone."
+)
+_LIMITS: Final = (
+    "Trained on recorded case histories: it predicts *recorded* escalation (child "
+    "protection plan or being looked after), which reflects local practice and thresholds "
+    "as well as children's needs, and it inherits any bias in who is referred and recorded.",
+    "Most children flagged will not escalate and many who escalate are not flagged: read "
+    "the precision and the false-negative rate at the operating point before use.",
+    "Validated on later referrals of the same local authority; performance in another "
+    "authority, or after changes in practice, is unknown until re-validated.",
+    "Associations, not causes: a factor raising the score is not a reason the child will "
+    "escalate, and the score says nothing about which help would work.",
+    "Subgroup results with fewer than 10 children or 10 escalations are suppressed; "
+    "differences between small groups are uncertain even when shown.",
+)
+_HEADLINE: Final = (
+    ("n", "Test spells"),
+    ("events", "Escalations by the horizon"),
+    ("observed", "Observed risk (Aalen–Johansen)"),
+    ("expected", "Mean predicted risk"),
+    ("auc", "Time-dependent AUC"),
+    ("harrell_c", "Harrell's C"),
+    ("uno_c", "Uno's C"),
+    ("brier", "Brier score"),
+    ("integrated_brier", "Integrated Brier score"),
+    ("calibration_in_the_large", "Calibration in the large (observed − expected)"),
+    ("observed_expected", "Observed / expected"),
+    ("calibration_slope", "Calibration slope"),
+    ("average_precision", "Average precision"),
+)
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A model card, renderable as Markdown or HTML.
+
+    Attributes
+    ----------
+    model : str
+        Model label (as in the metric tables).
+    description : str
+        What the model is.
+    facts : dict
+        Data facts (spells, escalations, period, validation, horizon).
+    performance : pandas.DataFrame
+        ``metric, estimate, conf_low, conf_high`` (readable metric names).
+    subgroups : pandas.DataFrame
+        ``attribute, group, metric, estimate, conf_low, conf_high``: the largest gaps.
+    limits : tuple of str
+        Limits a social worker must know.
+    intended_use : str
+        The intended use statement.
+    """
+
+    model: str
+    description: str
+    facts: dict[str, Any]
+    performance: pd.DataFrame
+    subgroups: pd.DataFrame
+    limits: tuple[str, ...] = field(default_factory=tuple)
+    intended_use: str = INTENDED_USE
+
+    def to_markdown(self) -> str:
+        """Return the card as Markdown."""
+        lines = [f"# Model card: {self.model}", "", self.description, ""]
+        lines += ["## Intended use", "", self.intended_use, ""]
+        lines += ["## Data", ""]
+        lines += [f"- **{k}**: {v}" for k, v in self.facts.items()]
+        lines += ["", "## Performance on the test data", ""]
+        lines += _markdown_table(self.performance)
+        lines += ["", "## Subgroup gaps", ""]
+        if len(self.subgroups):
+            lines += [
+                "Error rates at the operating point by group, minus the overall rate "
+                "(positive: the group is missed or over-flagged more often).",
+                "",
+            ]
+            lines += _markdown_table(self.subgroups)
+        else:
+            lines.append("No subgroup had enough children and escalations to report.")
+        lines += ["", "## Limits", ""]
+        lines += [f"- {limit}" for limit in self.limits]
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        """Return the card as a standalone HTML fragment."""
+        facts = "".join(
+            f"<li><strong>{html.escape(str(k))}</strong>: {html.escape(str(v))}</li>"
+            for k, v in self.facts.items()
+        )
+        limits = "".join(f"<li>{html.escape(limit)}</li>" for limit in self.limits)
+        perf = self.performance.to_html(index=False, border=0, float_format=_fmt)
+        sub = (
+            self.subgroups.to_html(index=False, border=0, float_format=_fmt)
+            if len(self.subgroups)
+            else "<p>No subgroup had enough children and escalations to report.</p>"
+        )
+        return (
+            f"<h1>Model card: {html.escape(self.model)}</h1>"
+            f"<p>{html.escape(self.description)}</p>"
+            f"<h2>Intended use</h2><p>{html.escape(self.intended_use)}</p>"
+            f"<h2>Data</h2><ul>{facts}</ul>"
+            f"<h2>Performance on the test data</h2>{perf}"
+            f"<h2>Subgroup gaps</h2>{sub}"
+            f"<h2>Limits</h2><ul>{limits}</ul>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _fmt(value: float) -> str:
+    return "" if isinstance(value, float) and math.isnan(value) else f"{value:.3f}"
+
+
+def _markdown_table(frame: pd.DataFrame) -> list[str]:
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = [
+        "| " + " | ".join(_fmt(v) if isinstance(v, float) else str(v) for v in row) + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return [header, rule, *rows]
+
+
+def model_card(
+    model: str,
+    metrics: pd.DataFrame,
+    subgroup_metrics: pd.DataFrame,
+    *,
+    description: str,
+    facts: dict[str, Any],
+    oracle: str | None = "oracle",
+    gaps: int = 6,
+) -> ModelCard:
+    """Build the card of ``model`` from the tidy metric tables of a validation.
+
+    Parameters
+    ----------
+    model : str
+        The model's label in the ``model`` column.
+    metrics : pandas.DataFrame
+        ``model, metric, estimate, conf_low, conf_high`` (e.g. ``RiskValidation.metrics``).
+    subgroup_metrics : pandas.DataFrame
+        The fairness table (``fnr_gap_*`` and ``fpr_gap_*`` rows are used).
+    description : str
+        What the model is.
+    facts : dict
+        Data facts shown under "Data".
+    oracle : str, optional
+        Label of the oracle (true risks) rows; when present its AUC is quoted as the best
+        achievable.
+    gaps : int
+        How many of the largest subgroup gaps to list.
+
+    Returns
+    -------
+    ModelCard
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"model": "cox", "metric": ["auc", "precision_top10"],
+    ...                         "estimate": [0.71, 0.32], "conf_low": [0.66, 0.25],
+    ...                         "conf_high": [0.75, 0.40]})
+    >>> fair = pd.DataFrame(columns=["model", "metric", "attribute", "group", "n",
+    ...                              "estimate", "conf_low", "conf_high", "suppressed"])
+    >>> card = model_card("cox", metrics, fair, description="Cox model.", facts={"spells": 900})
+    >>> print(card.to_markdown().splitlines()[0])
+    # Model card: cox
+    """
+    own = metrics[metrics["model"] == model]
+    names = dict(_HEADLINE)
+    rows = []
+    for metric, estimate, low, high in own[
+        ["metric", "estimate", "conf_low", "conf_high"]
+    ].itertuples(index=False):
+        label = names.get(str(metric), _operating_label(str(metric)))
+        rows.append({"metric": label, "estimate": estimate, "conf_low": low, "conf_high": high})
+    performance = pd.DataFrame(rows, columns=["metric", "estimate", "conf_low", "conf_high"])
+    sub = subgroup_metrics[
+        (subgroup_metrics["model"] == model)
+        & subgroup_metrics["metric"].str.contains("_gap_", regex=False)
+        & ~subgroup_metrics["suppressed"].astype(bool)
+    ].copy()
+    sub["size"] = sub["estimate"].abs()
+    sub = sub.sort_values("size", ascending=False).head(gaps)
+    subgroups = sub[["attribute", "group", "metric", "estimate", "conf_low", "conf_high"]]
+    limits = list(_LIMITS)
+    n_suppressed = int(
+        subgroup_metrics.loc[subgroup_metrics["model"] == model, "suppressed"].astype(bool).sum()
+    )
+    if n_suppressed:
+        limits.append(f"{n_suppressed} subgroup results were suppressed as too small.")
+    if oracle is not None:
+        best = metrics[(metrics["model"] == oracle) & (metrics["metric"] == "auc")]
+        mine = own[own["metric"] == "auc"]
+        if len(best) and len(mine):
+            limits.append(
+                f"On these simulated data the true risks reach an AUC of "
+                f"{float(best['estimate'].iloc[0]):.3f}; this model reaches "
+                f"{float(mine['estimate'].iloc[0]):.3f}."
+            )
+    return ModelCard(
+        model=model,
+        description=description,
+        facts=dict(facts),
+        performance=performance,
+        subgroups=subgroups.reset_index(drop=True),
+        limits=tuple(limits),
+    )
+
+
+def _operating_label(metric: str) -> str:
+    for key, label in (
+        ("precision_top", "Precision, top {}% flagged"),
+        ("recall_top", "Recall, top {}% flagged"),
+        ("fnr_top", "False-negative rate, top {}% flagged"),
+        ("fpr_top", "False-positive rate, top {}% flagged"),
+    ):
+        if metric.startswith(key):
+            return label.format(metric[len(key) :])
+    return metric.replace("_", " ")

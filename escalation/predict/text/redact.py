@@ -1,0 +1,371 @@
+"""Remove personal identifiers from case-note text before anything else reads it.
+
+Every piece of text processing in :mod:`escalation.predict.text` works on redacted text
+only: :func:`redact` replaces identifiers with typed placeholders,
+
+============  ==============================================================
+placeholder   what it replaces
+============  ==============================================================
+``[EMAIL]``   e-mail addresses
+``[DATE]``    dates (numeric, ISO, ``12 March 2015``, ``March 12th``, ``March 2015``),
+              which covers dates of birth
+``[POSTCODE]`` UK postcodes (``LS1 4AB``, ``sw1a1aa``)
+``[PHONE]``   UK telephone numbers (``07700 900123``, ``+44 (0)20 7946 0018``)
+``[ADDRESS]`` street addresses (``Flat 2, 14 Acacia Avenue``, ``Victoria Road``)
+``[NAME]``    person names: a title and a name (``Mr Smith``, ``Ms J. Khan``), a capitalised
+              word after a relation (``mother Sarah``), ``the Smith family``, a list of common
+              UK first names shipped with the package (with a following surname), and any
+              names the local authority supplies
+============  ==============================================================
+
+Redaction is recall-oriented and cannot be perfect: a surname on its own that is not in a
+supplied name list survives. The features built downstream therefore add a second line of
+defence (tokens must occur in several spells' notes, digits are never tokens), and no note
+text, redacted or not, is ever written to logs, errors or reports.
+
+The whole column is redacted in a handful of passes over one joined string, so a
+million notes take seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Final, overload
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PLACEHOLDERS", "Redactor", "first_names", "redact"]
+
+#: Placeholders written in place of each kind of identifier.
+PLACEHOLDERS: Final = {
+    "email": "[EMAIL]",
+    "date": "[DATE]",
+    "postcode": "[POSTCODE]",
+    "phone": "[PHONE]",
+    "address": "[ADDRESS]",
+    "name": "[NAME]",
+}
+
+# Joins notes into one string for the regex passes; never matched by any pattern.
+_SEP: Final = "\x00"
+
+_EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+# Month names, capitalised or not, except "May" and "Mar" which must be capitalised
+# ("3 may attend" is not a date).
+_MONTH = (
+    r"(?:[Jj]an(?:uary)?|[Ff]eb(?:ruary)?|Mar(?:ch)?|march|[Aa]pr(?:il)?|May|[Jj]une?|"
+    r"[Jj]uly?|[Aa]ug(?:ust)?|[Ss]ep(?:t(?:ember)?)?|[Oo]ct(?:ober)?|[Nn]ov(?:ember)?|"
+    r"[Dd]ec(?:ember)?)"
+)
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+# Dates in two passes (each fast to scan): those starting with a digit, then with a month.
+_DATE_NUMERIC = re.compile(
+    r"\d(?<!\w\d)(?:"
+    r"\d{3}-\d{1,2}-\d{1,2}"  # ISO
+    r"|\d?[/.\-][01]?\d[/.\-](?:\d{4}|\d{2})"  # 12/03/2015, 1.3.15
+    rf"|\d?(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:\.?,?\s+\d{{4}})?"  # 12 March (2015)
+    r")(?!\w)"
+)
+_DATE_MONTH = re.compile(
+    rf"(?<![A-Za-z])(?=[ADFJMNOSadfjmnos]){_MONTH}\.?\s+"
+    rf"(?:{_DAY}(?:,?\s+\d{{4}})?\b|\d{{4}})(?!\w)"  # March 12th(, 2015), March 2015
+)
+
+_POSTCODE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:[A-HK-Y]?\d[A-Z\d]?|\d[A-HJKPSTUW]?|[A-HK-Y]\d[ABEHMNPRVWXY]?)"
+    r" ?\d[ABD-HJLNP-UW-Z]{2})\b",
+    re.IGNORECASE,
+)
+
+_PHONE = re.compile(
+    r"(?=[+(0])(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w])"
+)
+
+_CAP = r"[A-Z][A-Za-z'’\-]+"
+# Street words that make an address on their own after a capitalised word (``Acacia Avenue``).
+_STREET_SURE = (
+    r"Road|Street|Avenue|Lane|Close|Drive|Crescent|Gardens|Terrace|Mews|Parade|Boulevard|"
+    r"Grove|Walk|Rise"
+)
+# Street words that are also ordinary words (``Family Court``): need a house number.
+_STREET_NUMBERED = (
+    r"Court|Park|Hill|Green|View|Way|Row|Place|Square|Rd|St|Ave|Ln|Dr|Cl|Cres|Ct|Gdns|Tce|Pde|Pl|Sq"
+)
+_HOUSE = r"(?:(?:Flat|Apartment|Apt\.?|Unit|Room)\s+\d+[A-Za-z]?,?\s+)?"
+_NUMBER = r"\d{1,4}[A-Za-z]?(?:-\d{1,4})?,?\s+"
+_TOWN = rf"(?:,\s*{_CAP}(?:\s+{_CAP})?(?=\s*(?:[,.;:!?)\x00]|\[POSTCODE\]|$)))?"
+_ADDRESS = re.compile(
+    rf"\b(?=[A-Z0-9]){_HOUSE}(?:"
+    rf"(?:{_NUMBER})?(?:{_CAP}\s+){{1,3}}(?:{_STREET_SURE})\b"
+    rf"|{_NUMBER}(?:{_CAP}\s+){{1,3}}(?:{_STREET_SURE}|{_STREET_NUMBERED})\b\.?"
+    rf"){_TOWN}"
+)
+
+# Capitalised words that follow a relation or a title but are not names.
+_NOT_NAMES = (
+    r"I|A|An|The|He|She|They|It|We|You|His|Her|Their|This|That|There|Then|When|Who|And|But|"
+    r"Or|Is|Was|Has|Had|Have|Did|Does|Not|No|Yes|Also|On|In|At|To|Of|For|By|As|If|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"Police|School|Social|Services|Health|GP|Court|Council|Team|Hospital|NAME|ADDRESS"
+)
+_NAME_WORD = rf"(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'’\-]*[a-z](?:-[A-Z][a-z]+)?"
+_TITLE = re.compile(
+    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Prof)\b\.?\s+(?:[A-Z]\.?\s+)*{_NAME_WORD}"
+    rf"(?:\s+{_NAME_WORD})?"
+)
+_RELATIONS = [
+    "mother",
+    "mum",
+    "mom",
+    "father",
+    "dad",
+    "stepfather",
+    "step-father",
+    "stepmother",
+    "step-mother",
+    "stepdad",
+    "step-dad",
+    "stepmum",
+    "step-mum",
+    "parent",
+    "partner",
+    "ex-partner",
+    "boyfriend",
+    "girlfriend",
+    "husband",
+    "wife",
+    "fiance",
+    "fiancee",
+    "fiancée",
+    "brother",
+    "sister",
+    "half-brother",
+    "half-sister",
+    "sibling",
+    "son",
+    "daughter",
+    "child",
+    "baby",
+    "grandmother",
+    "grandfather",
+    "grandma",
+    "grandad",
+    "granddad",
+    "nan",
+    "nanna",
+    "nanny",
+    "gran",
+    "grandparent",
+    "aunt",
+    "auntie",
+    "aunty",
+    "uncle",
+    "cousin",
+    "niece",
+    "nephew",
+    "friend",
+    "neighbour",
+    "carer",
+    "lodger",
+    "called",
+    "named",
+    "aka",
+]
+_RELATION_NAME_TEMPLATE = (
+    rf"\b(?=[A-Za-z])(?i:(?:{{rel}})(?:['’]s)?)(\s*,?\s+){_NAME_WORD}(?:\s+{_NAME_WORD})?"
+)
+_FAMILY = re.compile(
+    rf"(?i:\bthe)(\s+){_NAME_WORD}(?=(?:['’]s)?\s+(?i:family|household|children|siblings)\b)"
+)
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """Return a regex alternation of ``words`` factored as a prefix trie (fast to match)."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            body = "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+_RELATION_NAME: Final = re.compile(
+    _RELATION_NAME_TEMPLATE.replace("{rel}", _trie_regex(_RELATIONS))
+)
+
+
+def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | None:
+    """Compile a whole-word, case-sensitive matcher for ``names`` (plus a surname)."""
+    clean = sorted({n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2})
+    if not clean:
+        return None
+    tail = rf"(?:\s+{_NAME_WORD})?" if surname else ""
+    return re.compile(rf"(?<![\w\[])(?:{_trie_regex(clean)})(?![\w\-]){tail}")
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """Return the common UK first names shipped with the package.
+
+    The list (``escalation/predict/text/first_names.csv``, about 800 names) was compiled by
+    hand for this package from common names of children and parents in England and Wales;
+    names that are also everyday English words (Hope, Faith, May, Will, Mark,
+    Summer, Dawn, ...) are left out so that redaction does not remove words the lexicon
+    needs.
+
+    Returns
+    -------
+    frozenset of str
+
+    Examples
+    --------
+    >>> names = first_names()
+    >>> "Olivia" in names, "Faith" in names
+    (True, False)
+    """
+    text = resources.files("escalation.predict.text").joinpath("first_names.csv").read_text()
+    return frozenset(line.strip() for line in text.splitlines()[1:] if line.strip())
+
+
+@cache
+def _first_names_pattern() -> re.Pattern[str] | None:
+    return _names_regex(first_names(), surname=True)
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Replace personal identifiers in note text with typed placeholders.
+
+    Parameters
+    ----------
+    known_names : tuple of str
+        Names known to the local authority (children, parents, carers), e.g. from name
+        columns of the children table; each is removed wherever it appears as a whole,
+        capitalised word. Give first names and surnames separately.
+    use_first_names : bool
+        Also remove the common UK first names shipped with the package
+        (:func:`first_names`), each with a following capitalised surname.
+
+    Examples
+    --------
+    >>> Redactor(known_names=("Okonkwo",))("Seen at the Okonkwo home.")
+    'Seen at the [NAME] home.'
+    """
+
+    known_names: tuple[str, ...] = ()
+    use_first_names: bool = True
+    _known: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(str(n) for n in self.known_names)
+        object.__setattr__(self, "known_names", names)
+        object.__setattr__(self, "_known", _names_regex(names, surname=False))
+
+    @overload
+    def __call__(self, text: str) -> str: ...
+
+    @overload
+    def __call__(self, text: pd.Series) -> pd.Series: ...
+
+    def __call__(self, text: str | pd.Series) -> str | pd.Series:
+        """Redact one string or every string of a Series (missing values stay missing)."""
+        if isinstance(text, str):
+            return self._redact_joined(text.replace(_SEP, " "))
+        if not isinstance(text, pd.Series):
+            raise TypeError(
+                f"redact() takes a str or a pandas Series of str, not {type(text).__name__}"
+            )
+        present = text.notna().to_numpy()
+        values = text[present].astype(str).str.replace(_SEP, " ", regex=False)
+        result = np.full(len(text), None, dtype=object)
+        if len(values):
+            joined = self._redact_joined(_SEP.join(values.tolist()))
+            result[present] = joined.split(_SEP)
+        return pd.Series(pd.array(result, dtype="string"), index=text.index, name=text.name)
+
+    def _redact_joined(self, text: str) -> str:
+        text = _EMAIL.sub(PLACEHOLDERS["email"], text)
+        text = _DATE_NUMERIC.sub(PLACEHOLDERS["date"], text)
+        text = _DATE_MONTH.sub(PLACEHOLDERS["date"], text)
+        text = _POSTCODE.sub(PLACEHOLDERS["postcode"], text)
+        text = _PHONE.sub(PLACEHOLDERS["phone"], text)
+        text = _ADDRESS.sub(PLACEHOLDERS["address"], text)
+        name = PLACEHOLDERS["name"]
+        text = _TITLE.sub(name, text)
+        text = _RELATION_NAME.sub(
+            lambda m: m.group(0)[: m.start(1) - m.start(0)] + " " + name, text
+        )
+        text = _FAMILY.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + " " + name, text)
+        if self._known is not None:
+            text = self._known.sub(name, text)
+        if self.use_first_names:
+            pattern = _first_names_pattern()
+            if pattern is not None:
+                text = pattern.sub(name, text)
+        return text
+
+
+_DEFAULT = Redactor()
+
+
+@overload
+def redact(text: str, *, known_names: Iterable[str] = ()) -> str: ...
+
+
+@overload
+def redact(text: pd.Series, *, known_names: Iterable[str] = ()) -> pd.Series: ...
+
+
+def redact(text: str | pd.Series, *, known_names: Iterable[str] = ()) -> str | pd.Series:
+    """Replace names, addresses, postcodes, phone numbers, e-mails and dates with placeholders.
+
+    Parameters
+    ----------
+    text : str or pandas.Series of str
+        One note, or a column of notes (redacted in a few vectorised passes; missing
+        values stay missing and the index is kept).
+    known_names : iterable of str, optional
+        Names known to the local authority, removed wherever they appear as whole words
+        (see :class:`Redactor`).
+
+    Returns
+    -------
+    str or pandas.Series
+        The text with ``[NAME]``, ``[ADDRESS]``, ``[POSTCODE]``, ``[PHONE]``, ``[EMAIL]``
+        and ``[DATE]`` in place of identifiers.
+
+    Notes
+    -----
+    Placeholders keep the sentence structure, so negation and subject detection in
+    :mod:`escalation.predict.text.lexicon` still work on redacted text.
+
+    Examples
+    --------
+    >>> redact("Mr Smith (DOB 03/04/2012) lives at 14 Acacia Avenue, Leeds LS1 4AB.")
+    '[NAME] (DOB [DATE]) lives at [ADDRESS] [POSTCODE].'
+    >>> redact("Call mother Sarah on 07700 900123 or sarah.jones@example.org.")
+    'Call mother [NAME] on [PHONE] or [EMAIL].'
+    >>> import pandas as pd
+    >>> redact(pd.Series(["Olivia Brown attended.", None])).tolist()
+    ['[NAME] attended.', <NA>]
+    """
+    redactor = _DEFAULT if not known_names else Redactor(known_names=tuple(known_names))
+    return redactor(text)

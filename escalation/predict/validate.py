@@ -1,0 +1,720 @@
+"""Would a risk tool help? Fit risk models, validate them honestly, report who they fail.
+
+:func:`validate_risk_models` fits every requested model on every feature set, predicts the
+risk of escalation by the horizon for spells it has not seen (a later period, or held-out
+families), and scores the predictions with the metrics of
+:mod:`escalation.predict.metrics`, by group with :mod:`escalation.predict.fairness`, with
+clustered bootstrap intervals, beside the oracle (true risks) on simulated data, and
+writes a model card per model.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.design.study import StudyDesign
+from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
+from escalation.predict.metrics import (
+    Competing,
+    bootstrap_indices,
+    calibration_curve,
+    horizon_status,
+    integrated_brier_score,
+    net_benefit,
+    percentile_interval,
+    score_risks,
+)
+from escalation.predict.modelcard import ModelCard, model_card
+from escalation.predict.models import MODEL_KINDS, FittedRiskModel, risk_model
+from escalation.predict.splits import (
+    Split,
+    SplitMethod,
+    family_groups,
+    grouped_folds,
+    temporal_split,
+)
+from escalation.results import Summary, data_hash, package_versions, provenance
+from escalation.timeline.matrix import CovariateCoding
+from escalation.timeline.spells import SpellData
+
+__all__ = ["FEATURE_SETS", "FeatureSet", "RiskValidation", "oracle_risk", "validate_risk_models"]
+
+FeatureSet = Literal["structured", "structured+text"]
+#: Feature sets: baseline covariates of the design, or those plus case-note features.
+FEATURE_SETS: Final[tuple[str, ...]] = get_args(FeatureSet)
+ORACLE: Final = "oracle"
+METRIC_COLUMNS: Final = (
+    "model",
+    "feature_set",
+    "metric",
+    "estimate",
+    "conf_low",
+    "conf_high",
+    "conf_level",
+    "horizon",
+)
+_DESCRIPTIONS: Final = {
+    "cox": "Cox proportional hazards model of the cause-specific hazard of escalation",
+    "penalised_cox": "Elastic-net penalised Cox model of the cause-specific hazard of escalation",
+    "gradient_boosting": "Gradient-boosted Cox model (regression trees) of escalation",
+    "random_forest": "Random survival forest of escalation",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class RiskValidation:
+    """The validation of risk models of escalation by one horizon.
+
+    Attributes
+    ----------
+    metrics : pandas.DataFrame
+        ``model, feature_set, metric, estimate, conf_low, conf_high, conf_level, horizon``;
+        one row per model and metric (see :func:`~escalation.predict.metrics.score_risks`
+        plus ``integrated_brier``).
+    subgroup_metrics : pandas.DataFrame
+        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, suppressed``.
+    calibration : pandas.DataFrame
+        ``model, predicted, observed, conf_low, conf_high``: smoothed calibration curves.
+    decision_curve : pandas.DataFrame
+        ``model, threshold, net_benefit, conf_low, conf_high`` (with ``treat_all`` and
+        ``treat_none`` rows; bootstrap intervals).
+    predictions : pandas.DataFrame
+        ``spell_id, split, model, risk``: every test prediction (no identifiers).
+    model_cards : dict
+        :class:`~escalation.predict.modelcard.ModelCard` by model.
+    horizon : int
+        Days.
+    validation : str
+        ``"temporal"`` or ``"grouped_cv"``.
+    n_train, n_test, events_test : int
+        Training spells (per split, summed), test spells and escalations in the test data
+        by the horizon.
+    dropped : int
+        Spells used neither for training nor testing (temporal validation drops later
+        spells of families that have an earlier, training spell).
+    backend : dict
+        The fitted models (:class:`~escalation.predict.models.FittedRiskModel`) of the
+        last split, by model.
+    provenance : dict
+        Versions, seed, data hash, options.
+    """
+
+    metrics: pd.DataFrame
+    subgroup_metrics: pd.DataFrame
+    calibration: pd.DataFrame
+    decision_curve: pd.DataFrame
+    predictions: pd.DataFrame
+    model_cards: dict[str, ModelCard]
+    horizon: int
+    validation: str
+    n_train: int
+    n_test: int
+    events_test: int
+    dropped: int
+    backend: dict[str, FittedRiskModel] = field(repr=False)
+    provenance: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return :attr:`metrics`."""
+        return self.metrics.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: test spells, escalations, horizon, validation, models, versions."""
+        row: dict[str, Any] = {
+            "n": self.n_test,
+            "events": self.events_test,
+            "dropped": self.dropped,
+            "n_train": self.n_train,
+            "horizon": self.horizon,
+            "validation": self.validation,
+            "models": ", ".join(self.model_cards),
+            "method": "validate_risk_models",
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return the headline metrics as a wide table (never prints)."""
+        keep = ["auc", "harrell_c", "brier", "calibration_slope", "average_precision"]
+        keep += [m for m in self.metrics["metric"].unique() if str(m).startswith("precision_")]
+        table = self.metrics[self.metrics["metric"].isin(keep)].pivot_table(
+            index="model", columns="metric", values="estimate", sort=False
+        )
+        facts = {str(k): v for k, v in self.glance().iloc[0, :7].items()}
+        notes = (
+            "Risks are cumulative incidences of escalation by the horizon (death competing).",
+            "Intervals: percentile bootstrap over families of the test data (models not refitted).",
+        )
+        return Summary("Risk models of escalation", facts, table.reset_index(), notes)
+
+
+def oracle_risk(truth: Any, spells: pd.DataFrame, horizon: int) -> pd.Series | None:
+    """Return each spell's true risk of escalation by ``horizon`` from simulation truth.
+
+    ``truth`` is the simulator's ground truth (with a ``spell_risks`` table) or that table
+    itself; rows are matched on ``child_id`` and ``time_zero`` and the column
+    ``risk_observed_<horizon>`` is used. Returns ``None`` when the column is absent.
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"child_id": ["a", "b"],
+    ...                        "time_zero": pd.to_datetime(["2020-01-01", "2020-02-01"])})
+    >>> table = spells.assign(risk_observed_365=[0.1, 0.4])
+    >>> oracle_risk(table, spells, 365).tolist()
+    [0.1, 0.4]
+    """
+    table = getattr(truth, "spell_risks", truth)
+    column = f"risk_observed_{horizon}"
+    if not isinstance(table, pd.DataFrame) or column not in table.columns:
+        return None
+    keys = table[["child_id", "time_zero", column]].copy()
+    keys["child_id"] = keys["child_id"].astype("string")
+    keys["time_zero"] = pd.to_datetime(keys["time_zero"])
+    keys = keys.drop_duplicates(["child_id", "time_zero"])
+    left = pd.DataFrame(
+        {
+            "child_id": spells["child_id"].astype("string").to_numpy(),
+            "time_zero": pd.to_datetime(spells["time_zero"]).to_numpy(),
+        }
+    )
+    merged = left.merge(keys, on=["child_id", "time_zero"], how="left")
+    return pd.Series(merged[column].to_numpy(dtype=float), index=spells.index, name=ORACLE)
+
+
+def _text_matrix(
+    history: Any,
+    spells: pd.DataFrame,
+    train: npt.NDArray[np.int64],
+    seed: int,
+) -> pd.DataFrame:
+    """Case-note features of every spell, the topic model fitted on training spells only."""
+    try:
+        from escalation.predict.text import fit_note_topics, note_features
+    except ImportError as error:  # pragma: no cover - text module absent
+        raise DesignError(
+            "feature set 'structured+text' needs escalation.predict.text (case-note features)"
+        ) from error
+    try:
+        topics: Any = fit_note_topics(history, spells.iloc[train], seed=seed)
+    except ValueError:
+        warnings.warn(
+            "too few case notes in the training period for a topic model; the text "
+            "features are lexicon counts and flags only",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+        topics = None
+    features = note_features(history, spells, vectorizer=topics, seed=seed)
+    return features.astype(float)
+
+
+def _model_label(kind: str, feature_set: str) -> str:
+    return kind if feature_set == "structured" else f"{kind}+text"
+
+
+def validate_risk_models(
+    data: SpellData,
+    design: StudyDesign | None = None,
+    *,
+    horizon: int | None = None,
+    models: Sequence[str] = ("cox", "penalised_cox", "gradient_boosting"),
+    feature_sets: Sequence[str] = ("structured",),
+    validation: SplitMethod = "temporal",
+    cutoff: str | pd.Timestamp | None = None,
+    censor_training: bool = False,
+    n_splits: int = 5,
+    bootstrap: int | None = None,
+    seed: int | None = None,
+    flags: Sequence[float] = (0.1,),
+    thresholds: Sequence[float] | npt.ArrayLike | None = None,
+    truth: Any = None,
+    history: Any = None,
+    text_features: pd.DataFrame | None = None,
+    model_options: Mapping[str, Mapping[str, Any]] | None = None,
+    min_group: int = 10,
+    conf_level: float = 0.95,
+    competing: Competing = "control",
+) -> RiskValidation:
+    """Fit and validate risk models of escalation by ``horizon``.
+
+    Parameters
+    ----------
+    data : SpellData
+        Spells from :func:`~escalation.timeline.build_spells`.
+    design : StudyDesign, optional
+        Design (default ``data.design``): covariates, horizons, bootstrap and seed.
+    horizon : int, optional
+        Days after time zero (default: the design's first horizon).
+    models : sequence of str
+        From ``cox``, ``penalised_cox``, ``gradient_boosting``, ``random_forest``.
+    feature_sets : sequence of str
+        ``"structured"`` (the design's covariates) and/or ``"structured+text"`` (plus the
+        ``text_`` case-note features; needs ``history`` with notes or ``text_features``).
+        Text models are labelled ``<model>+text``.
+    validation : {"temporal", "grouped_cv"}
+        Train on earlier time zeros and test on later ones (default), or cross-validate
+        over families (out-of-fold predictions pooled).
+    cutoff : date, optional
+        First time zero of the test period (temporal); default leaves 70% for training.
+    censor_training : bool
+        Temporal validation only: censor the training spells' follow-up at the cutoff,
+        as a tool built on that date would have seen it (default ``False``: training
+        follow-up runs to the extract date).
+    n_splits : int
+        Folds of ``grouped_cv``.
+    bootstrap : int, optional
+        Bootstrap replicates for intervals (default: the design's ``bootstrap``); 0 for
+        none.
+    seed : int, optional
+        Seed of folds, models and bootstrap (default: the design's ``seed``).
+    flags : sequence of float
+        Operating points as shares flagged (default the top 10%).
+    thresholds : array_like, optional
+        Risk thresholds of the decision curve (default 0.01, 0.02, ..., 0.50).
+    truth : object, optional
+        Simulation truth (``truth.spell_risks`` with ``risk_observed_<h>``): the oracle is
+        scored beside the models.
+    history : CaseHistory, optional
+        The case history with notes, for ``structured+text``.
+    text_features : pandas.DataFrame, optional
+        Precomputed numeric text features indexed like ``data.spells`` (instead of
+        ``history``).
+    model_options : mapping, optional
+        Options per model kind, e.g. ``{"random_forest": {"n_estimators": 50}}``.
+    min_group : int
+        Subgroups with fewer spells or escalations are suppressed.
+    conf_level : float
+        Level of the intervals.
+    competing : {"control", "censor"}
+        Whether children who died first count as controls (default) or as censored.
+
+    Returns
+    -------
+    RiskValidation
+
+    Raises
+    ------
+    DesignError
+        Unknown model or feature set, a horizon beyond follow-up, or an empty split.
+
+    Notes
+    -----
+    Intervals are percentile bootstrap intervals over *families* of the test data with
+    the models held fixed: they show how much the metrics would vary over other children
+    from the same period, not the variation from refitting. Metrics follow
+    :mod:`escalation.predict.metrics` (IPCW with a marginal censoring model of the test
+    data). The integrated Brier score averages the Brier score over ten equally spaced
+    times up to the horizon.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from escalation import default_design
+    >>> from escalation.timeline import SpellData
+    >>> rng = np.random.default_rng(0)
+    >>> n = 800
+    >>> prior = rng.poisson(1.0, n)
+    >>> t = rng.exponential(1500 * np.exp(-0.6 * prior))
+    >>> spells = pd.DataFrame({
+    ...     "spell_id": np.arange(1, n + 1), "child_id": [f"c{i}" for i in range(n)],
+    ...     "family_id": [f"f{i // 2}" for i in range(n)],
+    ...     "time_zero": pd.Timestamp("2019-04-01")
+    ...     + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
+    ...     "duration": np.ceil(np.minimum(t, 730)), "event": (t < 730).astype(int),
+    ...     "age": rng.uniform(0, 17, n), "prior_referrals": prior})
+    >>> design = default_design()
+    >>> design = dataclasses.replace(design, covariates=dataclasses.replace(
+    ...     design.covariates, include=("age", "prior_referrals")))
+    >>> data = SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))
+    >>> result = validate_risk_models(data, models=["cox"], bootstrap=0, seed=1)
+    >>> auc = result.metrics.query("metric == 'auc'")["estimate"].iloc[0]
+    >>> bool(0.6 < auc < 0.8)
+    True
+    >>> sorted(result.metrics["metric"])[:3]
+    ['auc', 'average_precision', 'brier']
+    """
+    design = data.design if design is None else design
+    horizon = int(design.outcome.horizons[0] if horizon is None else horizon)
+    bootstrap = design.estimation.bootstrap if bootstrap is None else int(bootstrap)
+    seed = design.estimation.seed if seed is None else int(seed)
+    unknown = [m for m in models if m not in MODEL_KINDS]
+    if unknown:
+        raise DesignError(f"unknown risk model(s) {unknown}; choose from {MODEL_KINDS}")
+    bad_sets = [f for f in feature_sets if f not in FEATURE_SETS]
+    if bad_sets:
+        raise DesignError(f"unknown feature set(s) {bad_sets}; choose from {FEATURE_SETS}")
+    if "structured+text" in feature_sets and history is None and text_features is None:
+        raise DesignError(
+            "feature set 'structured+text' needs the case history with notes (history=...) "
+            "or precomputed text_features"
+        )
+    spells = data.spells.reset_index(drop=True)
+    if spells.empty:
+        raise DataValidationError(
+            [Problem("spells", None, None, None, "no spells to validate on")], "spells"
+        )
+    if validation == "temporal":
+        splits = [temporal_split(spells, cutoff=cutoff)]
+    elif validation == "grouped_cv":
+        splits = grouped_folds(spells, n_splits, seed=seed)
+    else:
+        raise DesignError(f"validation must be 'temporal' or 'grouped_cv', not {validation!r}")
+    covariates: list[str] = []
+    for name in design.covariates.include:
+        if name == "factors":
+            covariates += [c for c in spells.columns if str(c).startswith("factor_")]
+        else:
+            covariates.append(name)
+    times = np.linspace(horizon / 10, horizon, 10)
+
+    predictions: list[pd.DataFrame] = []
+    backend: dict[str, FittedRiskModel] = {}
+    n_train = 0
+    for split in splits:
+        train = spells.iloc[split.train]
+        n_train += len(train)
+        coding = CovariateCoding.learn(train, covariates)
+        structured = coding.apply(spells)
+        train_duration = train["duration"].to_numpy(dtype=float)
+        train_event = train["event"].to_numpy(dtype=np.int64)
+        if censor_training and split.cutoff is not None:
+            known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
+            later = train_duration > known
+            train_duration = np.where(later, known, train_duration)
+            train_event = np.where(later, 0, train_event)
+        for feature_set in feature_sets:
+            x = structured
+            if feature_set == "structured+text":
+                text = (
+                    _aligned(text_features, data.spells.index)
+                    if text_features is not None
+                    else _text_matrix(history, spells, split.train, seed)
+                )
+                x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
+            for kind in models:
+                options = dict((model_options or {}).get(kind, {}))
+                options.setdefault("seed", seed)
+                fitted = risk_model(kind, **options).fit(
+                    x.iloc[split.train], train_duration, train_event
+                )
+                risk = fitted.predict_risk(x.iloc[split.test], times)
+                label = _model_label(kind, feature_set)
+                backend[label] = fitted
+                predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
+        if truth is not None:
+            oracle = oracle_risk(truth, spells, horizon)
+            if oracle is not None:
+                risk = np.full((len(split.test), len(times)), np.nan)
+                risk[:, -1] = oracle.to_numpy()[split.test]
+                predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
+    frame = pd.concat(predictions, ignore_index=True)
+    test_rows = np.unique(np.concatenate([s.test for s in splits]))
+    test = spells.iloc[test_rows].reset_index(drop=True)
+    status = horizon_status(test["duration"], test["event"], horizon, competing=competing)
+    if int(status.case.sum()) == 0:
+        raise DesignError(
+            f"no escalations by day {horizon} in the test data; choose a shorter horizon "
+            "or an earlier cutoff"
+        )
+    replicates = bootstrap_indices(family_groups(test), bootstrap, seed) if bootstrap else []
+    groups = fairness_groups(test)
+    thresholds = (
+        np.round(np.arange(0.01, 0.505, 0.01), 2)
+        if thresholds is None
+        else np.asarray(thresholds, dtype=float)
+    )
+    position = pd.Series(np.arange(len(test)), index=test["spell_id"].to_numpy())
+    metric_rows: list[pd.DataFrame] = []
+    subgroup_rows: list[pd.DataFrame] = []
+    calibration_rows: list[pd.DataFrame] = []
+    decision_rows: list[pd.DataFrame] = []
+    labels = list(dict.fromkeys(frame["model"]))
+    for label in labels:
+        rows = frame[frame["model"] == label]
+        matrix = np.full((len(test), len(times)), np.nan)
+        matrix[position[rows["spell_id"].to_numpy()].to_numpy()] = np.vstack(rows["_risks"])
+        risk = matrix[:, -1]
+        usable = np.isfinite(risk)
+        if not usable.all():
+            warnings.warn(
+                f"{label}: {int((~usable).sum())} test spells without a prediction were "
+                "left out of its metrics",
+                StatisticalWarning,
+                stacklevel=2,
+            )
+        sub = test[usable].reset_index(drop=True)
+        duration, event = sub["duration"].to_numpy(), sub["event"].to_numpy()
+        r = risk[usable]
+        feature_set = str(rows["feature_set"].iloc[0])
+        metric_rows.append(
+            _metric_table(
+                label,
+                feature_set,
+                duration,
+                event,
+                r,
+                matrix[usable],
+                times,
+                horizon,
+                flags=flags,
+                replicates=_restrict(replicates, usable),
+                conf_level=conf_level,
+                competing=competing,
+            )
+        )
+        subgroup_rows.append(
+            subgroup_metrics(
+                duration,
+                event,
+                r,
+                groups[usable].reset_index(drop=True),
+                horizon,
+                model=label,
+                flags=flags,
+                replicates=_restrict(replicates, usable),
+                min_n=min_group,
+                min_events=min_group,
+                conf_level=conf_level,
+                competing=competing,
+            )
+        )
+        curve = calibration_curve(
+            duration, event, r, horizon, competing=competing, conf_level=conf_level
+        )
+        calibration_rows.append(curve.assign(model=label))
+        benefit = _decision_curve(
+            duration, event, r, horizon, thresholds, _restrict(replicates, usable),
+            conf_level=conf_level, competing=competing,
+        )  # fmt: skip
+        decision_rows.append(benefit[benefit["model"] == "model"].assign(model=label))
+        if label == labels[0]:
+            decision_rows.append(benefit[benefit["model"] != "model"])
+    metrics = pd.concat(metric_rows, ignore_index=True)
+    fairness = pd.concat(subgroup_rows, ignore_index=True)[list(FAIRNESS_COLUMNS)]
+    calibration = pd.concat(calibration_rows, ignore_index=True)[
+        ["model", "predicted", "observed", "conf_low", "conf_high"]
+    ]
+    decision = pd.concat(decision_rows, ignore_index=True)
+    period = pd.to_datetime(test["time_zero"])
+    facts = {
+        "Outcome": "escalation (" + ", ".join(design.outcome.events) + f") by day {horizon}; "
+        "death competing",
+        "Validation": (
+            "temporal: trained on earlier time zeros, tested on later ones"
+            if validation == "temporal"
+            else f"{n_splits}-fold cross-validation grouped by family"
+        ),
+        "Training spells": f"{n_train:,}",
+        "Test spells": f"{len(test):,}",
+        "Spells left out": (
+            f"{len(spells) - len(test) - n_train:,} later spells of families already in "
+            "the training data"
+            if validation == "temporal"
+            else "none"
+        ),
+        "Test escalations by the horizon": f"{int(status.case.sum()):,}",
+        "Test time zeros": f"{period.min().date()} to {period.max().date()}",
+        "Bootstrap": f"{bootstrap} replicates over families (seed {seed})",
+    }
+    cards = {}
+    for label in labels:
+        if label == ORACLE:
+            continue
+        kind = label.removesuffix("+text")
+        extra = " with case-note (text) features" if label.endswith("+text") else ""
+        cards[label] = model_card(
+            label,
+            metrics,
+            fairness,
+            description=(
+                f"{_DESCRIPTIONS[kind]}{extra}, predicting the risk of escalation by day "
+                f"{horizon} after a referral closed with no further action or to early help."
+            ),
+            facts={**facts, "Features": _feature_text(label, covariates)},
+        )
+    public = frame.drop(columns=["_risks"])
+    return RiskValidation(
+        metrics=metrics,
+        subgroup_metrics=fairness,
+        calibration=calibration,
+        decision_curve=decision,
+        predictions=public,
+        model_cards=cards,
+        horizon=horizon,
+        validation=validation,
+        n_train=n_train,
+        n_test=len(test),
+        events_test=int(status.case.sum()),
+        dropped=len(spells) - len(test) - (n_train if validation == "temporal" else 0),
+        backend=backend,
+        provenance=provenance(
+            seed=seed,
+            bootstrap=bootstrap,
+            validation=validation,
+            models=list(models),
+            feature_sets=list(feature_sets),
+            censor_training=censor_training,
+            data_hash=data_hash(spells[["spell_id", "duration", "event"]]),
+        ),
+    )
+
+
+def _aligned(features: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """Text features in the order of the spells; every spell must have a row."""
+    aligned = features.reindex(index)
+    missing = int(aligned.isna().any(axis=1).sum())
+    if missing:
+        raise DataValidationError(
+            [
+                Problem(
+                    "text_features",
+                    None,
+                    None,
+                    None,
+                    f"{missing} spell(s) have no (or missing) text features; index the "
+                    "table like data.spells and fill absent notes with 0",
+                )
+            ],
+            "text features",
+        )
+    return aligned.reset_index(drop=True).astype(float)
+
+
+def _decision_curve(
+    duration: npt.NDArray[Any],
+    event: npt.NDArray[Any],
+    risk: npt.NDArray[np.float64],
+    horizon: int,
+    thresholds: npt.NDArray[np.float64],
+    replicates: Sequence[npt.NDArray[np.int64]],
+    *,
+    conf_level: float,
+    competing: Competing,
+) -> pd.DataFrame:
+    """Net benefit of the model, of flagging all and none, with bootstrap intervals."""
+    point = net_benefit(duration, event, risk, horizon, thresholds, competing=competing)
+    draws = [
+        net_benefit(duration[r], event[r], risk[r], horizon, thresholds, competing=competing)
+        for r in replicates
+    ]
+    frames = []
+    for column, name in (("model", "model"), ("treat_all", "treat_all")):
+        values = np.array([d[column].to_numpy() for d in draws]).reshape(
+            len(draws), len(thresholds)
+        )
+        bounds = [percentile_interval(values[:, k], conf_level) for k in range(len(thresholds))]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": name,
+                    "threshold": thresholds,
+                    "net_benefit": point[column].to_numpy(),
+                    "conf_low": [b[0] for b in bounds],
+                    "conf_high": [b[1] for b in bounds],
+                }
+            )
+        )
+    frames.append(
+        pd.DataFrame(
+            {
+                "model": "treat_none",
+                "threshold": thresholds,
+                "net_benefit": 0.0,
+                "conf_low": 0.0,
+                "conf_high": 0.0,
+            }
+        )
+    )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _feature_text(label: str, covariates: Sequence[str]) -> str:
+    text = (
+        "; plus case-note features (lexicon counts and flags, topics)" if "+text" in label else ""
+    )
+    return f"{len(covariates)} baseline covariates known at time zero{text}"
+
+
+def _prediction_frame(
+    spells: pd.DataFrame, split: Split, label: str, feature_set: str, risk: npt.NDArray[np.float64]
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "spell_id": spells["spell_id"].to_numpy()[split.test],
+            "split": split.label,
+            "model": label,
+            "feature_set": feature_set,
+            "risk": risk[:, -1],
+            "_risks": list(risk),
+        }
+    )
+
+
+def _restrict(
+    replicates: Sequence[npt.NDArray[np.int64]], usable: npt.NDArray[np.bool_]
+) -> list[npt.NDArray[np.int64]]:
+    if usable.all():
+        return list(replicates)
+    new_index = np.cumsum(usable) - 1
+    return [new_index[r[usable[r]]].astype(np.int64) for r in replicates]
+
+
+def _metric_table(
+    label: str,
+    feature_set: str,
+    duration: npt.NDArray[Any],
+    event: npt.NDArray[Any],
+    risk: npt.NDArray[np.float64],
+    matrix: npt.NDArray[np.float64],
+    times: npt.NDArray[np.float64],
+    horizon: int,
+    *,
+    flags: Sequence[float],
+    replicates: Sequence[npt.NDArray[np.int64]],
+    conf_level: float,
+    competing: Competing,
+) -> pd.DataFrame:
+    has_curve = bool(np.isfinite(matrix).all())
+
+    def one(rows: npt.NDArray[np.int64] | slice) -> dict[str, float]:
+        out = score_risks(
+            duration[rows], event[rows], risk[rows], horizon, flags=flags, competing=competing
+        )
+        out["integrated_brier"] = (
+            integrated_brier_score(
+                duration[rows], event[rows], matrix[rows], times, competing=competing
+            )
+            if has_curve
+            else float("nan")
+        )
+        return out
+
+    point = one(slice(None))
+    draws = [one(r) for r in replicates]
+    records = []
+    for metric, estimate in point.items():
+        if metric in ("n", "events"):
+            low = high = float("nan")
+        else:
+            low, high = percentile_interval([d[metric] for d in draws], conf_level)
+        records.append(
+            {
+                "model": label,
+                "feature_set": feature_set,
+                "metric": metric,
+                "estimate": estimate,
+                "conf_low": low,
+                "conf_high": high,
+                "conf_level": conf_level,
+                "horizon": horizon,
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=list(METRIC_COLUMNS))

@@ -1,0 +1,108 @@
+"""Properties of the validation metrics (cases with known answers, invariances)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalation.errors import DataValidationError
+from escalation.predict import metrics
+
+
+def uncensored(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Everyone followed past the horizon or escalating before it: no censoring."""
+    rng = np.random.default_rng(seed)
+    risk = rng.uniform(0.02, 0.7, n)
+    escalated = rng.random(n) < risk
+    duration = np.where(escalated, rng.uniform(1, 364, n), 800.0)
+    return duration, escalated.astype(int), risk
+
+
+def test_without_censoring_the_metrics_are_the_plain_ones() -> None:
+    duration, event, risk = uncensored(500, 1)
+    y = event.astype(bool)
+    assert metrics.brier_score(duration, event, risk, 365) == pytest.approx(
+        np.mean((y - risk) ** 2)
+    )
+    cases, controls = risk[y], risk[~y]
+    plain_auc = np.mean(cases[:, None] > controls[None, :])
+    assert metrics.time_dependent_auc(duration, event, risk, 365) == pytest.approx(plain_auc)
+    assert metrics.observed_risk(duration, event, 365) == pytest.approx(y.mean())
+
+
+def test_perfect_ranking_and_calibration_of_the_true_risk() -> None:
+    duration, event, risk = uncensored(20000, 2)
+    assert metrics.time_dependent_auc(duration, event, event * 0.5 + 0.1, 365) == 1.0
+    assert metrics.calibration_slope(duration, event, risk, 365) == pytest.approx(1, abs=0.08)
+    curve = metrics.calibration_curve(duration, event, risk, 365)
+    assert np.max(np.abs(curve["observed"] - curve["predicted"])) < 0.04
+    assert (curve["conf_low"] <= curve["observed"]).all()
+    assert (curve["observed"] <= curve["conf_high"]).all()
+    # halving the risks: slope unchanged-ish in logit terms, calibration in the large ~ mean
+    out = metrics.score_risks(duration, event, risk / 2, 365)
+    assert out["calibration_in_the_large"] == pytest.approx(risk.mean() / 2, abs=0.01)
+    assert out["observed_expected"] == pytest.approx(2, abs=0.05)
+
+
+def test_operating_point_and_net_benefit_by_hand() -> None:
+    duration = np.array([10.0, 20, 30, 400, 500, 600, 700, 800, 900, 1000])
+    event = np.array([1, 1, 2, 0, 0, 0, 0, 0, 0, 0])
+    risk = np.array([0.9, 0.3, 0.8, 0.1, 0.2, 0.25, 0.05, 0.6, 0.15, 0.12])
+    out = metrics.operating_point(duration, event, risk, 365, flag=0.3)
+    # flagged: 0.9 (case), 0.8 (death: control), 0.6 (control)
+    assert out["precision"] == pytest.approx(1 / 3)
+    assert out["recall"] == pytest.approx(1 / 2)
+    assert out["fnr"] == pytest.approx(1 / 2)
+    assert out["fpr"] == pytest.approx(2 / 8)
+    table = metrics.net_benefit(duration, event, risk, 365, [0.2])
+    odds = 0.2 / 0.8
+    assert table["model"].iloc[0] == pytest.approx(
+        2 / 10 - 4 / 10 * odds
+    )  # 0.9,0.3 | 0.8,.6,.25,.2
+    assert table["treat_all"].iloc[0] == pytest.approx(2 / 10 - 8 / 10 * odds)
+
+
+def test_censored_before_the_horizon_have_no_weight_and_reweight_the_rest() -> None:
+    status = metrics.horizon_status([5, 50, 100, 400], [1, 0, 1, 0], 365)
+    assert status.weight.tolist() == pytest.approx([1.0, 0.0, 1.5, 1.5])
+    assert status.weight.sum() == pytest.approx(4)  # weights restore the sample size
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_permuting_rows_changes_nothing(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 60
+    duration = rng.integers(1, 700, n).astype(float)
+    event = rng.choice([0, 1, 2], n, p=[0.5, 0.4, 0.1])
+    event[0] = 1
+    risk = rng.random(n)
+    order = rng.permutation(n)
+    a = metrics.score_risks(duration, event, risk, 365)
+    b = metrics.score_risks(duration[order], event[order], risk[order], 365)
+    for key, value in a.items():
+        assert b[key] == pytest.approx(value, nan_ok=True), key
+
+
+def test_bootstrap_keeps_families_whole_and_is_seeded() -> None:
+    family = np.repeat(np.arange(50), 3)[:140]
+    draws = metrics.bootstrap_indices(family, 5, seed=7)
+    again = metrics.bootstrap_indices(family, 5, seed=7)
+    assert all(np.array_equal(a, b) for a, b in zip(draws, again, strict=True))
+    for rows in draws:
+        counts = np.bincount(family[rows], minlength=50)
+        sizes = np.bincount(family, minlength=50)
+        assert np.all(counts % np.where(sizes > 0, sizes, 1) == 0)  # whole families only
+    low, high = metrics.percentile_interval([1.0, 2.0, 3.0, np.nan], 0.5)
+    assert (low, high) == (1.5, 2.5)
+
+
+def test_bad_inputs_are_reported() -> None:
+    with pytest.raises(DataValidationError, match="duration"):
+        metrics.brier_score([0, 1], [1, 0], [0.1, 0.2], 365)
+    with pytest.raises(DataValidationError, match="risk"):
+        metrics.brier_score([1, 2], [1, 0], [np.nan, 0.2], 365)
+    with pytest.raises(DataValidationError, match="column per time"):
+        metrics.integrated_brier_score([1, 2], [1, 0], [0.1, 0.2], [365])

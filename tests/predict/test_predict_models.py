@@ -1,0 +1,76 @@
+"""Risk models recover known risks from a known data-generating process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.errors import DataValidationError, DesignError
+from escalation.predict import metrics
+from escalation.predict.models import risk_model
+
+
+def exponential_data(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Constant hazards: escalation 0.001 * exp(0.8 a - 0.5 b), death 0.0004."""
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame({"a": rng.normal(size=n), "b": rng.binomial(1, 0.4, n).astype(float)})
+    l1 = 0.001 * np.exp(0.8 * x["a"] - 0.5 * x["b"]).to_numpy()
+    l2 = 0.0004
+    t1, t2 = rng.exponential(1 / l1), rng.exponential(1 / l2, n)
+    c = rng.uniform(100, 1500, n)
+    time = np.minimum.reduce([t1, t2, c])
+    event = np.select([time == t1, time == t2], [1, 2], 0)
+    truth = l1 / (l1 + l2) * (1 - np.exp(-(l1 + l2) * 365))
+    return x, time, event, truth
+
+
+def test_cox_recovers_coefficients_and_the_cumulative_incidence() -> None:
+    x, time, event, truth = exponential_data(3000, 1)
+    fitted = risk_model("cox").fit(x, time, event)
+    coef = fitted.backend.params_
+    assert coef["a"] == pytest.approx(0.8, abs=0.08)
+    assert coef["b"] == pytest.approx(-0.5, abs=0.12)
+    risk = fitted.predict_risk(x, [365])[:, 0]
+    assert np.mean(np.abs(risk - truth)) < 0.01
+    # death competes: ignoring it (1 - S) would overstate every risk
+    ignoring = 1 - np.exp(-fitted.cumulative_hazard(x)[:, np.searchsorted(fitted.grid, 365) - 1])
+    assert np.all(ignoring >= risk - 1e-12)
+    assert np.mean(ignoring - risk) > 0.002
+
+
+def test_predicted_risk_is_a_cumulative_incidence() -> None:
+    x, time, event, _ = exponential_data(800, 2)
+    for kind in ("penalised_cox", "gradient_boosting", "random_forest"):
+        fitted = risk_model(kind, n_estimators=30, min_samples_leaf=15).fit(x, time, event)
+        risk = fitted.predict_risk(x.iloc[:50], [0.5, 100, 365, 730, 5000])
+        assert np.all(risk[:, 0] == 0)
+        assert np.all(np.diff(risk, axis=1) >= -1e-12), kind
+        assert np.all((risk >= 0) & (risk <= 1)), kind
+
+
+def test_machine_learning_models_rank_and_calibrate_reasonably() -> None:
+    x, time, event, _ = exponential_data(1000, 3)
+    test_x, test_time, test_event, test_truth = exponential_data(800, 4)
+    oracle_auc = metrics.time_dependent_auc(test_time, test_event, test_truth, 365)
+    for kind in ("gradient_boosting", "random_forest"):
+        fitted = risk_model(kind, n_estimators=40, min_samples_leaf=20, seed=1).fit(x, time, event)
+        risk = fitted.predict_risk(test_x, [365])[:, 0]
+        auc = metrics.time_dependent_auc(test_time, test_event, risk, 365)
+        assert oracle_auc - 0.06 < auc <= oracle_auc + 0.02, kind
+        assert risk.mean() == pytest.approx(test_truth.mean(), abs=0.03), kind
+
+
+def test_cox_drops_constant_and_duplicated_columns() -> None:
+    x, time, event, _ = exponential_data(500, 5)
+    x = x.assign(constant=1.0, copy_a=x["a"] * 2)
+    fitted = risk_model("cox").fit(x, time, event)
+    assert fitted.columns == ("a", "b")
+
+
+def test_errors_say_what_is_wrong() -> None:
+    x, time, _, _ = exponential_data(50, 6)
+    with pytest.raises(DesignError, match="unknown risk model"):
+        risk_model("neural_net")
+    with pytest.raises(DataValidationError, match="no escalations"):
+        risk_model("cox").fit(x, time, np.zeros(50, dtype=int))

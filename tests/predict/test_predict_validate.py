@@ -1,0 +1,253 @@
+"""validate_risk_models end to end: tables, the oracle, text features, the CLI."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation import default_design, validate_case_history, write_case_history
+from escalation.cli import predict as predict_command
+from escalation.errors import DataValidationError, DesignError
+from escalation.predict.fairness import FAIRNESS_COLUMNS
+from escalation.predict.validate import RiskValidation, validate_risk_models
+from tests.predict.predict_support import simulated_spells
+from tests.timeline.timeline_support import synthetic_history
+
+OPTIONS = {
+    "gradient_boosting": {"n_estimators": 30, "min_samples_leaf": 20},
+    "random_forest": {"n_estimators": 20, "min_samples_leaf": 20},
+}
+
+
+@pytest.fixture(scope="module")
+def simulated() -> tuple[object, pd.DataFrame]:
+    return simulated_spells(6000, 21)
+
+
+@pytest.fixture(scope="module")
+def result(simulated: tuple[object, pd.DataFrame]) -> RiskValidation:
+    data, truth = simulated
+    return validate_risk_models(
+        data,  # type: ignore[arg-type]
+        horizon=365,
+        models=["cox", "penalised_cox", "gradient_boosting", "random_forest"],
+        bootstrap=25,
+        seed=5,
+        truth=truth,
+        model_options=OPTIONS,
+    )
+
+
+def test_tables_follow_the_contract(result: RiskValidation) -> None:
+    assert list(result.calibration.columns) == [
+        "model", "predicted", "observed", "conf_low", "conf_high",
+    ]  # fmt: skip
+    assert list(result.decision_curve.columns) == [
+        "model", "threshold", "net_benefit", "conf_low", "conf_high",
+    ]  # fmt: skip
+    assert list(result.subgroup_metrics.columns) == list(FAIRNESS_COLUMNS)
+    assert list(result.metrics.columns[:6]) == [
+        "model", "feature_set", "metric", "estimate", "conf_low", "conf_high",
+    ]  # fmt: skip
+    models = {"cox", "penalised_cox", "gradient_boosting", "random_forest", "oracle"}
+    assert set(result.metrics["model"]) == models
+    assert set(result.decision_curve["model"]) == models | {"treat_all", "treat_none"}
+    assert set(result.model_cards) == models - {"oracle"}
+    with_ci = result.metrics[~result.metrics["metric"].isin(["n", "events"])].dropna(
+        subset=["estimate"]
+    )
+    inside = (with_ci["conf_low"] <= with_ci["estimate"] + 1e-9) & (
+        with_ci["estimate"] <= with_ci["conf_high"] + 1e-9
+    )
+    assert inside.mean() > 0.95
+    assert result.glance()["n"].iloc[0] == result.n_test
+    assert "oracle" in result.summary().as_text()
+
+
+def test_the_oracle_is_the_best_achievable(result: RiskValidation) -> None:
+    m = result.metrics.set_index(["model", "metric"])["estimate"]
+    oracle_auc = m[("oracle", "auc")]
+    for model in ("cox", "penalised_cox", "gradient_boosting", "random_forest"):
+        assert m[(model, "auc")] <= oracle_auc + 0.02, model
+        assert m[(model, "brier")] >= m[("oracle", "brier")] - 0.003, model
+    # the oracle is calibrated: slope ~1, observed ~ expected
+    assert m[("oracle", "calibration_slope")] == pytest.approx(1, abs=0.25)
+    assert m[("oracle", "calibration_in_the_large")] == pytest.approx(0, abs=0.03)
+    # the correctly specified Cox model is close to it
+    assert m[("cox", "auc")] > oracle_auc - 0.03
+    assert m[("cox", "calibration_in_the_large")] == pytest.approx(0, abs=0.04)
+
+
+def test_decision_curve_and_calibration_of_the_oracle(result: RiskValidation) -> None:
+    curve = result.decision_curve.pivot(index="threshold", columns="model", values="net_benefit")
+    # at a threshold of 1% nearly everyone is worth flagging: oracle ~ treat all
+    assert curve.loc[0.01, "oracle"] == pytest.approx(curve.loc[0.01, "treat_all"], abs=0.01)
+    # above the base rate, flagging everyone loses; the oracle still gains
+    assert curve.loc[0.3, "treat_all"] < 0 < curve.loc[0.3, "oracle"]
+    assert (curve["treat_none"] == 0).all()
+    band = result.decision_curve.query("model == 'oracle' and threshold == 0.3")
+    assert (band["conf_low"] < band["net_benefit"]).all()
+    assert (band["net_benefit"] < band["conf_high"]).all()
+    cal = result.calibration[result.calibration["model"] == "oracle"]
+    assert np.median(np.abs(cal["observed"] - cal["predicted"])) < 0.04
+
+
+def test_cards_and_outputs_hold_no_identifiers(result: RiskValidation) -> None:
+    card = result.model_cards["cox"].to_markdown()
+    assert "Decision support only" in card and "Subgroup gaps" in card
+    assert "AUC of" in card  # the oracle is quoted on simulated data
+    html = result.model_cards["gradient_boosting"].to_html()
+    assert html.startswith("<h1>Model card: gradient_boosting</h1>")
+    tables = [result.metrics, result.subgroup_metrics, result.predictions]
+    assert all("child_id" not in t.columns and "family_id" not in t.columns for t in tables)
+    assert not any(c.startswith("c") and c[1:].isdigit() for c in card.split())
+
+
+def test_grouped_cv_and_text_features(simulated: tuple[object, pd.DataFrame]) -> None:
+    data, _ = simulated
+    spells = data.spells  # type: ignore[attr-defined]
+    rng = np.random.default_rng(0)
+    # a (deliberately leaky) note feature carrying the outcome must reach the model
+    escalated = ((spells["event"] == 1) & (spells["duration"] <= 365)).to_numpy()
+    informative = pd.DataFrame(
+        {"text_signal": escalated + rng.normal(0, 1.0, len(spells))}, index=spells.index
+    )
+    out = validate_risk_models(
+        data,  # type: ignore[arg-type]
+        models=["cox"],
+        feature_sets=["structured", "structured+text"],
+        validation="grouped_cv",
+        n_splits=3,
+        bootstrap=0,
+        seed=2,
+        text_features=informative,
+    )
+    assert out.n_test == len(spells)  # out-of-fold predictions for every spell
+    assert set(out.predictions["split"]) == {"fold 1", "fold 2", "fold 3"}
+    auc = out.metrics[out.metrics["metric"] == "auc"].set_index("model")["estimate"]
+    assert auc["cox+text"] > auc["cox"] + 0.05
+    assert "text_signal" in out.backend["cox+text"].columns
+    assert out.metrics["conf_low"].isna().all()  # no bootstrap asked for
+    again = validate_risk_models(
+        data,  # type: ignore[arg-type]
+        models=["cox"], validation="grouped_cv", n_splits=3, bootstrap=0, seed=2,
+    )  # fmt: skip
+    first = out.metrics[out.metrics["model"] == "cox"]["estimate"].to_numpy()
+    assert np.allclose(first, again.metrics["estimate"].to_numpy(), equal_nan=True)
+
+
+def test_bad_requests_say_what_to_do(simulated: tuple[object, pd.DataFrame]) -> None:
+    data, _ = simulated
+    with pytest.raises(DesignError, match="unknown risk model"):
+        validate_risk_models(data, models=["svm"])  # type: ignore[arg-type]
+    with pytest.raises(DesignError, match="history"):
+        validate_risk_models(data, feature_sets=["structured+text"])  # type: ignore[arg-type]
+    partial = pd.DataFrame({"text_x": 1.0}, index=data.spells.index[:-5])  # type: ignore[attr-defined]
+    with pytest.raises(DataValidationError, match="5 spell"):
+        validate_risk_models(
+            data,  # type: ignore[arg-type]
+            models=["cox"], feature_sets=["structured+text"], text_features=partial, bootstrap=0,
+        )  # fmt: skip
+
+
+def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = validate_case_history(synthetic_history(2500, 8), lenient=True)
+    write_case_history(history, tmp_path / "data")
+    design = default_design().to_toml()
+    (tmp_path / "design.toml").write_text(design)
+    parser = argparse.ArgumentParser(prog="escalation")
+    predict_command.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(
+        [
+            "predict", str(tmp_path / "design.toml"), "--out", str(tmp_path / "out"),
+            "--models", "cox,gradient_boosting", "--bootstrap", "5", "--seed", "1",
+            "--validation", "grouped_cv", "--folds", "3", "--data", str(tmp_path / "data"),
+        ]
+    )  # fmt: skip
+    assert args.func(args) == 0
+    out = tmp_path / "out"
+    for name in ("metrics", "subgroup_metrics", "calibration", "decision_curve"):
+        assert len(pd.read_csv(out / f"{name}.csv")) > 0
+    assert sorted(p.name for p in (out / "model_cards").glob("*.md")) == [
+        "cox.md", "gradient_boosting.md",
+    ]  # fmt: skip
+    assert "AUC" in capsys.readouterr().out
+    args = parser.parse_args(["predict", str(tmp_path / "design.toml"), "--out", "x",
+                              "--models", "svm"])  # fmt: skip
+    with pytest.raises(DesignError, match="svm"):
+        args.func(args)
+
+
+@pytest.mark.filterwarnings(
+    # eight stock sentences make some topic weights nearly constant: lifelines says so
+    "ignore:penalised_cox \\(lifelines\\).*low variance:escalation.errors.StatisticalWarning"
+)
+def test_structured_plus_text_from_case_notes(simulated: tuple[object, pd.DataFrame]) -> None:
+    """The text feature set runs the case-note pipeline: notes before time zero only."""
+    data, _ = simulated
+    spells = data.spells  # type: ignore[attr-defined]
+    rng = np.random.default_rng(4)
+    escalated = ((spells["event"] == 1) & (spells["duration"] <= 365)).to_numpy()
+    pool = np.array(
+        [
+            "School attendance is good.",
+            "Health visitor saw the baby at home.",
+            "Family support worker visited twice this month.",
+            "Housing officer reports rent arrears.",
+            "Grandmother helps with childcare at weekends.",
+            "The child enjoys football and art club.",
+            "Parents attended the parenting course.",
+            "No concerns about alcohol.",
+        ]
+    )
+    filler = (
+        pool[rng.integers(0, len(pool), len(spells))]
+        + " "
+        + pool[rng.integers(0, len(pool), len(spells))]
+    )
+    concern = "Mother drinks alcohol daily and there is domestic abuse at home."
+    phrases = np.where(escalated & (rng.random(len(spells)) < 0.6), filler + " " + concern, filler)
+    before = pd.DataFrame(
+        {
+            "child_id": spells["child_id"].to_numpy(),
+            "date": spells["time_zero"] - pd.Timedelta(days=20),
+            "text": phrases,
+        }
+    )
+    after = before.assign(  # written after time zero: must not be used
+        date=spells["time_zero"] + pd.Timedelta(days=30),
+        text="Neglect of the home; cannabis use by father.",
+    )
+    history = synthetic_history(6000, 21).with_tables(
+        notes=pd.concat([before, after], ignore_index=True)
+    )
+    out = validate_risk_models(
+        data,  # type: ignore[arg-type]
+        models=["penalised_cox"],
+        feature_sets=["structured", "structured+text"],
+        history=history,
+        bootstrap=0,
+        seed=3,
+    )
+    columns = out.backend["penalised_cox+text"].columns
+    assert any(c.startswith("text_flag_") for c in columns)
+    assert not any("neglect" in c or "drugs" in c for c in columns)  # post-time-zero notes
+    auc = out.metrics[out.metrics["metric"] == "auc"].set_index("model")["estimate"]
+    assert auc["penalised_cox+text"] > auc["penalised_cox"] + 0.05
+
+
+def test_training_follow_up_can_end_at_the_cutoff(simulated: tuple[object, pd.DataFrame]) -> None:
+    data, _ = simulated
+    spells = data.spells  # type: ignore[attr-defined]
+    kwargs = {"models": ["cox"], "bootstrap": 0, "seed": 1, "cutoff": "2022-01-01"}
+    full = validate_risk_models(data, **kwargs)  # type: ignore[arg-type]
+    cut = validate_risk_models(data, censor_training=True, **kwargs)  # type: ignore[arg-type]
+    first = pd.to_datetime(spells["time_zero"]).min()
+    longest = (pd.Timestamp("2022-01-01") - first).days
+    assert cut.backend["cox"].grid.max() <= longest < full.backend["cox"].grid.max()
+    assert len(cut.backend["cox"].grid) < len(full.backend["cox"].grid)  # fewer events seen
+    assert cut.n_test == full.n_test and cut.provenance["censor_training"]

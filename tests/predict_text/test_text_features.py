@@ -1,0 +1,184 @@
+"""Spell features from notes: time zero is a hard wall; fit on one period, apply to another."""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation import build_spells, default_design
+from escalation.data.history import CaseHistory, empty_episodes
+from escalation.errors import DataValidationError, StatisticalWarning
+from escalation.predict.text import (
+    FACTOR_GROUPS,
+    NoteTopicModel,
+    fit_note_topics,
+    note_features,
+    spell_documents,
+)
+from tests.predict_text.text_support import plant_notes
+from tests.timeline.timeline_support import synthetic_history
+
+
+@cache
+def _data() -> tuple[CaseHistory, pd.DataFrame]:
+    history = synthetic_history(1500, seed=3)
+    history, _, _ = plant_notes(history, seed=4, notes_per_child=6, span_days=3000)
+    spells = build_spells(history, default_design()).spells
+    return history, spells
+
+
+def test_text_features_columns_and_index() -> None:
+    history, spells = _data()
+    spells = spells.set_axis(spells.index + 1000)
+    f = note_features(history, spells, n_topics=5, seed=1)
+    assert f.index.equals(spells.index)
+    assert f.columns[0] == "text_n_notes"
+    assert all(c.startswith("text_") for c in f.columns)
+    for g in FACTOR_GROUPS:
+        assert f"text_flag_{g}" in f
+        for a in ("affirmed", "negated", "uncertain", "hypothetical"):
+            assert f"text_n_{g}_{a}" in f
+    assert [c for c in f if c.startswith("text_topic_")] == [
+        f"text_topic_0{k}" for k in range(1, 6)
+    ]
+    # flags are exactly "at least one affirmed mention"
+    for g in FACTOR_GROUPS:
+        assert (f[f"text_flag_{g}"] == (f[f"text_n_{g}_affirmed"] > 0)).all()
+    assert f["text_n_notes"].sum() > 0
+
+
+def test_text_features_counts_match_a_direct_count() -> None:
+    history, spells = _data()
+    f = note_features(history, spells, vectorizer=None)
+    # Independent count for one spell: notes dated on or before time zero, by hand.
+    row = int(np.flatnonzero(f["text_n_notes"].to_numpy() >= 2)[0])
+    spell = spells.iloc[row]
+    notes = history.notes
+    mine = notes[(notes["child_id"] == spell["child_id"]) & (notes["date"] <= spell["time_zero"])]
+    assert f["text_n_notes"].iloc[row] == len(mine)
+    text = " ".join(mine["text"].str.lower())
+    expected_neglect_negated = text.count("no signs of neglect")
+    assert f["text_n_neglect_negated"].iloc[row] == expected_neglect_negated
+
+
+def test_text_features_a_note_after_time_zero_changes_nothing() -> None:
+    history, spells = _data()
+    before = note_features(history, spells, n_topics=4, seed=0)
+    late = spells[["child_id", "time_zero"]].copy()
+    extra = pd.DataFrame(
+        {
+            "child_id": late["child_id"].astype("string"),
+            "date": late["time_zero"] + pd.Timedelta(days=1),
+            "text": pd.array(
+                ["Mother drinks, father uses heroin; neglect and DV. Olivia Smith."] * len(late),
+                dtype="string",
+            ),
+            "author_role": pd.array(["social worker"] * len(late), dtype="string"),
+        }
+    )
+    later = history.with_tables(notes=pd.concat([history.notes, extra], ignore_index=True))
+    after = note_features(later, spells, n_topics=4, seed=0)
+    pd.testing.assert_frame_equal(before, after)
+    # ... and the same note dated on time zero does change the features.
+    same_day = extra.assign(date=late["time_zero"].to_numpy())
+    on_day = history.with_tables(notes=pd.concat([history.notes, same_day], ignore_index=True))
+    changed = note_features(on_day, spells, vectorizer=None)
+    assert (changed["text_n_notes"] == before["text_n_notes"] + 1).all()
+    assert changed["text_flag_drugs"].all()
+
+
+def test_text_features_leaky_mode_warns_and_differs() -> None:
+    history, spells = _data()
+    safe = note_features(history, spells, vectorizer=None)
+    with pytest.warns(StatisticalWarning, match="leaks"):
+        leaky = note_features(history, spells, vectorizer=None, horizon_safe=False)
+    assert (leaky["text_n_notes"] >= safe["text_n_notes"]).all()
+    assert (leaky["text_n_notes"] > safe["text_n_notes"]).any()
+
+
+def test_text_features_fitted_model_transforms_another_period() -> None:
+    history, spells = _data()
+    cut = spells["time_zero"].median()
+    early, late = spells[spells["time_zero"] <= cut], spells[spells["time_zero"] > cut]
+    model = fit_note_topics(history, early, n_topics=4, seed=2, min_df=5)
+    assert isinstance(model, NoteTopicModel)
+    vocabulary = model.vocabulary()
+    f_late = note_features(history, late, vectorizer=model)
+    assert model.vocabulary() == vocabulary  # transforming did not refit
+    # Same as transforming the late documents directly with the frozen model.
+    direct = model.transform(spell_documents(history, late))
+    np.testing.assert_allclose(f_late.filter(like="text_topic_").to_numpy(), direct)
+    # Fitting on the late period instead gives a different model.
+    refit = fit_note_topics(history, late, n_topics=4, seed=2, min_df=5)
+    a, b = refit.topic_model.components_, model.topic_model.components_
+    assert a.shape != b.shape or not np.allclose(a, b)
+    top = model.topics(n_terms=3)
+    assert top.columns.tolist() == ["topic", "rank", "term", "weight"]
+    assert len(top) == 12
+
+
+def test_text_features_lda_and_code_level() -> None:
+    history, spells = _data()
+    f = note_features(history, spells, method="lda", n_topics=3, seed=0, level="code")
+    assert "text_flag_1B" in f and "text_n_16A_negated" in f
+    topics = f.filter(like="text_topic_").to_numpy()
+    has_notes = f["text_n_notes"].to_numpy() > 0
+    np.testing.assert_allclose(topics[has_notes].sum(axis=1), 1.0, rtol=1e-6)
+    assert (topics[~has_notes] == 0).all()
+
+
+def test_text_features_compact_set_keeps_flags_only() -> None:
+    history, spells = _data()
+    full = note_features(history, spells, vectorizer=None)
+    compact = note_features(history, spells, vectorizer=None, counts=False)
+    assert compact.columns.tolist() == ["text_n_notes"] + [f"text_flag_{g}" for g in FACTOR_GROUPS]
+    pd.testing.assert_frame_equal(compact, full[compact.columns])
+
+
+def test_text_features_without_notes_are_zero() -> None:
+    history, spells = _data()
+    empty = history.with_tables(notes=history.notes.iloc[:0])
+    f = note_features(empty, spells, vectorizer=None)
+    assert len(f) == len(spells)
+    assert (f.to_numpy() == 0).all()
+
+
+def test_text_features_errors_name_the_problem_not_the_text() -> None:
+    history, spells = _data()
+    bad = history.notes.copy()
+    bad["date"] = bad["date"].astype(object)
+    bad.loc[3, "date"] = None
+    with pytest.raises(DataValidationError) as err:
+        note_features(history.with_tables(notes=bad), spells, vectorizer=None)
+    message = str(err.value)
+    assert "row 3" in message and "'date'" in message
+    assert bad.loc[3, "text"] not in message
+    with pytest.raises(DataValidationError, match="time_zero"):
+        note_features(history, spells.drop(columns="time_zero"))
+    with pytest.raises(ValueError, match="level"):
+        note_features(history, spells, level="word")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="vectorizer"):
+        note_features(history, spells, vectorizer="bow")  # type: ignore[arg-type]
+
+
+def test_text_features_too_few_spells_for_a_vocabulary() -> None:
+    kids = pd.DataFrame({"child_id": ["a", "b"], "birth_date": pd.Timestamp("2015-01-01")})
+    notes = pd.DataFrame(
+        {
+            "child_id": ["a", "b"],
+            "date": pd.Timestamp("2020-01-01"),
+            "text": ["mother drinks", "father smokes"],
+        }
+    )
+    history = CaseHistory(kids, empty_episodes(), notes, extract_date="2022-01-01")
+    spells = pd.DataFrame({"child_id": ["a", "b"], "time_zero": pd.Timestamp("2020-06-01")})
+    with pytest.raises(DataValidationError, match="min_df"):
+        note_features(history, spells, min_df=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = note_features(history, spells, vectorizer=None)
+    assert f["text_flag_alcohol"].tolist() == [1, 0]
