@@ -19,6 +19,12 @@ from escalation.data import (
     validate_case_history,
     write_case_history,
 )
+from escalation.data.simulator import (
+    GroundTruth,
+    SimulatedLocalAuthority,
+    SimulationConfig,
+    simulate_local_authority,
+)
 from escalation.design import StudyDesign, default_design, read_design
 from escalation.errors import (
     ConvergenceError,
@@ -37,7 +43,10 @@ __all__ = [
     "DesignError",
     "EscalationError",
     "ExclusionReport",
+    "GroundTruth",
     "Problem",
+    "SimulatedLocalAuthority",
+    "SimulationConfig",
     "SpellData",
     "StatisticalWarning",
     "StudyDesign",
@@ -47,6 +56,7 @@ __all__ = [
     "landmark",
     "read_case_history",
     "read_design",
+    "simulate_local_authority",
     "validate_case_history",
     "write_case_history",
 ]

@@ -19,8 +19,12 @@ __all__ = ["main"]
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS = (
     "escalation.cli.demo",
+    "escalation.cli.run",
+    "escalation.cli.simulate",
     "escalation.cli.validate",
     "escalation.cli.build",
+    "escalation.cli.estimate",
+    "escalation.cli.predict",
 )
 
 

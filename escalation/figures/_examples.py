@@ -1,0 +1,259 @@
+"""Illustrative tidy frames for every figure kind (tests, the docs gallery, the brief check).
+
+The numbers are made up from simple closed-form curves and a seeded generator; they
+show what each figure looks like and exercise its code, and are never results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["example_frames"]
+
+_ARMS = ("Early help", "No early help")
+
+
+def _curves(hazards: tuple[float, float], times: np.ndarray, cif: bool) -> pd.DataFrame:
+    rows = []
+    for arm, h in zip(_ARMS, hazards, strict=True):
+        surv = np.exp(-h * times)
+        se = 0.004 + 0.02 * np.sqrt(1 - surv)
+        est = 1 - surv if cif else surv
+        rows.append(
+            pd.DataFrame(
+                {
+                    "time": times,
+                    "estimate": est,
+                    "conf_low": np.clip(est - 1.96 * se, 0, 1),
+                    "conf_high": np.clip(est + 1.96 * se, 0, 1),
+                    "group": arm,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
+    """Return a dictionary of illustrative tidy frames, one per figure kind.
+
+    Examples
+    --------
+    >>> frames = example_frames()
+    >>> sorted(frames)[:3]
+    ['adjusted', 'at_risk', 'balance']
+    """
+    rng = np.random.default_rng(seed)
+    times = np.arange(0.0, 731.0, 15.0)
+    km = _curves((0.00045, 0.0006), times, cif=False)
+    at_risk = pd.DataFrame(
+        {
+            "time": np.tile([0, 180, 365, 545, 730], 2),
+            "group": np.repeat(_ARMS, 5),
+            "at_risk": [1840, 1605, 1390, 1020, 645, 4210, 3580, 3025, 2190, 1375],
+        }
+    )
+    adjusted = _curves((0.00042, 0.00055), times, cif=True)
+    cif = adjusted.assign(cause=1)
+    covariates = [
+        "age",
+        "sex_M",
+        "disability",
+        "imd_decile",
+        "prior_referrals",
+        "prior_assessments",
+        "prior_cp_plans",
+        "factor_3B",
+        "factor_4B",
+        "factor_2B",
+        "n_factors",
+        "need_N1",
+    ]
+    raw = rng.uniform(0.02, 0.45, len(covariates))
+    balance = pd.DataFrame(
+        {
+            "covariate": covariates * 2,
+            "sample": ["unweighted"] * len(covariates) + ["weighted"] * len(covariates),
+            "smd": np.concatenate(
+                [raw * rng.choice([-1, 1], len(raw)), rng.normal(0, 0.025, len(raw))]
+            ),
+            "variance_ratio": np.concatenate(
+                [rng.uniform(0.7, 1.5, len(raw)), rng.uniform(0.9, 1.1, len(raw))]
+            ),
+        }
+    )
+    n = 3000
+    x = rng.normal(size=n)
+    score = 1 / (1 + np.exp(-(-1.0 + 0.9 * x)))
+    treat = (rng.random(n) < score).astype(int)
+    weight = np.where(treat == 1, 1 / score, 1 / (1 - score))
+    propensity = pd.DataFrame({"propensity": score, "treatment": treat, "weight": weight})
+    event_times = np.sort(rng.uniform(5, 720, 250))
+    schoenfeld = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "time": event_times,
+                    "covariate": name,
+                    "residual": slope * (event_times - 360) / 360 + rng.normal(0, 1, 250),
+                }
+            )
+            for name, slope in [("treatment", 0.0), ("age", 0.4), ("prior_referrals", -0.1)]
+        ],
+        ignore_index=True,
+    )
+    grid = np.arange(0.0, 731.0, 30.0)
+    cp = 0.12 * (1 - np.exp(-grid / 200)) * np.exp(-grid / 900)
+    la = 0.05 * (1 - np.exp(-grid / 300))
+    rereferred = 0.25 * (1 - np.exp(-grid / 250)) * np.exp(-grid / 1500)
+    states = pd.DataFrame(
+        {
+            "time": np.tile(grid, 4),
+            "state": np.repeat(
+                ["No further contact", "Re-referred", "CP plan", "Looked after"], len(grid)
+            ),
+            "probability": np.concatenate([1 - cp - la - rereferred, rereferred, cp, la]),
+        }
+    )
+    predicted = np.array([0.03, 0.06, 0.09, 0.13, 0.18, 0.25, 0.34, 0.45])
+    calibration = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "predicted": predicted,
+                    "observed": predicted * slope + 0.01,
+                    "conf_low": predicted * slope + 0.01 - 0.025,
+                    "conf_high": predicted * slope + 0.01 + 0.025,
+                }
+            )
+            for model, slope in [("Structured data", 0.95), ("Structured + notes", 0.8)]
+        ],
+        ignore_index=True,
+    )
+    thresholds = np.linspace(0.01, 0.5, 50)
+    prevalence = 0.16
+    all_nb = prevalence - (1 - prevalence) * thresholds / (1 - thresholds)
+    model_nb = np.maximum(all_nb, 0) + 0.02 * np.exp(-(((thresholds - 0.15) / 0.12) ** 2))
+    decision = pd.concat(
+        [
+            pd.DataFrame(
+                {"model": "Structured data", "threshold": thresholds, "net_benefit": model_nb}
+            ),
+            pd.DataFrame({"model": "Treat all", "threshold": thresholds, "net_benefit": all_nb}),
+            pd.DataFrame({"model": "Treat none", "threshold": thresholds, "net_benefit": 0.0}),
+        ],
+        ignore_index=True,
+    )
+    fair_rows = []
+    for attribute, groups in [
+        ("Sex", ["Female", "Male"]),
+        ("Ethnicity", ["White", "Black", "Asian", "Mixed", "Other"]),
+        ("Disability", ["No", "Yes"]),
+    ]:
+        for group in groups:
+            for metric, base in [("Recall", 0.22), ("Precision", 0.38)]:
+                n_group = int(rng.integers(30, 2000)) if group != "Other" else 7
+                est = base + rng.normal(0, 0.04)
+                half = 1.96 * np.sqrt(est * (1 - est) / max(n_group, 1))
+                suppressed = n_group < 10
+                fair_rows.append(
+                    {
+                        "model": "Structured data",
+                        "metric": metric,
+                        "attribute": attribute,
+                        "group": group,
+                        "n": n_group,
+                        "estimate": np.nan if suppressed else est,
+                        "conf_low": np.nan if suppressed else est - half,
+                        "conf_high": np.nan if suppressed else est + half,
+                        "suppressed": suppressed,
+                    }
+                )
+    fairness = pd.DataFrame(fair_rows)
+    cate = pd.DataFrame({"effect": rng.normal(-0.025, 0.018, 4000)})
+    subgroups = pd.DataFrame(
+        {
+            "subgroup": ["Age"] * 3 + ["Prior referrals"] * 2 + ["Domestic abuse"] * 2,
+            "level": ["0-4", "5-11", "12-17", "None", "One or more", "No", "Yes"],
+            "estimate": [-0.035, -0.025, -0.01, -0.018, -0.032, -0.02, -0.04],
+        }
+    )
+    subgroups["conf_low"] = subgroups["estimate"] - 0.02
+    subgroups["conf_high"] = subgroups["estimate"] + 0.02
+    effects = pd.DataFrame(
+        {
+            "estimand": ["Risk difference at 365 days", "Risk difference at 730 days"] * 2,
+            "method": ["IPW"] * 2 + ["AIPW"] * 2,
+            "estimate": [-0.021, -0.029, -0.019, -0.027],
+            "conf_low": [-0.038, -0.05, -0.033, -0.046],
+            "conf_high": [-0.004, -0.008, -0.005, -0.008],
+        }
+    )
+    hazard = pd.DataFrame(
+        {
+            "term": [
+                "Early help",
+                "Age (years)",
+                "Prior referrals",
+                "Domestic abuse (parent)",
+                "Mental health (parent)",
+                "Disability",
+            ],
+            "estimate": [0.82, 0.97, 1.18, 1.45, 1.31, 1.12],
+        }
+    )
+    hazard["conf_low"] = hazard["estimate"] * np.exp(-0.15)
+    hazard["conf_high"] = hazard["estimate"] * np.exp(0.15)
+    flow = pd.DataFrame(
+        {
+            "step": range(1, 8),
+            "stage": [
+                "entered",
+                "excluded",
+                "remaining",
+                "excluded",
+                "excluded",
+                "excluded",
+                "remaining",
+            ],
+            "rule": [
+                "history",
+                "not_time_zero_kind",
+                "candidates",
+                "reason",
+                "before_window",
+                "age",
+                "spells",
+            ],
+            "description": [
+                "children and episodes in the case history",
+                "children with no referral episode",
+                "candidate time-zero episodes",
+                "referral closed for another reason",
+                "time zero before 2019-04-01",
+                "age outside 0-17",
+                "spells analysed",
+            ],
+            "children": [20000, 6200, 13800, 1900, 3100, 4, 8796],
+            "episodes": [61000, 29000, 32000, 7100, 9000, 4, 8796],
+        }
+    )
+    return {
+        "km": km,
+        "at_risk": at_risk,
+        "cif": cif,
+        "adjusted": adjusted,
+        "balance": balance,
+        "propensity": propensity,
+        "schoenfeld": schoenfeld,
+        "states": states,
+        "calibration": calibration,
+        "decision": decision,
+        "fairness": fairness,
+        "cate": cate,
+        "subgroups": subgroups,
+        "effects": effects,
+        "hazard": hazard,
+        "flow": flow,
+    }

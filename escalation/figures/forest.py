@@ -1,0 +1,221 @@
+"""Forest plots: risk differences and hazard ratios with confidence intervals."""
+
+# plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
+# mypy: disable-error-code="no-untyped-call, no-any-return"
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+import plotnine as p9
+
+from escalation.figures._checks import require_columns
+from escalation.figures._labels import points
+from escalation.figures.theme import GREY, scale_colour_escalation, theme_escalation
+
+__all__ = ["plot_forest", "plot_hazard_ratios", "plot_risk_differences"]
+
+_EFFECT_COLUMNS: Final = ("estimate", "conf_low", "conf_high")
+
+
+def interval(y: str, **params: Any) -> Any:
+    """Return a horizontal interval from ``conf_low`` to ``conf_high`` at ``y``, no caps."""
+    return p9.geom_segment(p9.aes(x="conf_low", xend="conf_high", yend=y), **params)
+
+
+def dodged_layers(
+    data: pd.DataFrame, colour: str, spread: float = 0.5, *, y: str = "term"
+) -> list[Any]:
+    """Return interval and point layers, one pair per level of ``colour``, nudged apart.
+
+    ``position_dodge`` works along x only; horizontal intervals on a discrete y axis
+    are separated by nudging each level's layers by a fixed offset instead.
+    """
+    levels = list(pd.unique(data[colour]))
+    step = spread / max(len(levels), 1)
+    layers: list[Any] = []
+    for i, level in enumerate(levels):
+        offset = (len(levels) - 1) / 2 * step - i * step
+        subset = data[data[colour] == level]
+        nudge = p9.position_nudge(y=offset)
+        layers.append(
+            p9.geom_segment(
+                p9.aes(x="conf_low", xend="conf_high", yend=y, color=colour),
+                data=subset,
+                size=0.6,
+                position=nudge,
+            )
+        )
+        layers.append(p9.geom_point(p9.aes(color=colour), data=subset, size=1.6, position=nudge))
+    return layers
+
+
+def _label_column(effects: pd.DataFrame, label: str | None) -> str:
+    if label is not None:
+        return label
+    for candidate in ("term", "estimand", "label"):
+        if candidate in effects.columns:
+            return candidate
+    return "term"
+
+
+def plot_forest(
+    effects: pd.DataFrame,
+    *,
+    label: str | None = None,
+    colour: str | None = None,
+    scale: Literal["difference", "ratio"] = "difference",
+    percent: bool = False,
+    xlab: str = "Estimate (95% CI)",
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float | None = None,
+) -> p9.ggplot:
+    """Plot estimates with confidence intervals, one row per term, with the null line.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        A tidy frame: ``term`` (or ``estimand``), ``estimate, conf_low, conf_high``.
+    label : str, optional
+        Column naming each row (default ``term``, else ``estimand``).
+    colour : str, optional
+        Column that colours and dodges estimates (e.g. ``method`` or ``horizon``).
+    scale : {"difference", "ratio"}, default "difference"
+        Null value 0 on a linear axis, or 1 on a log axis.
+    percent : bool, default False
+        Show a difference scale in percentage points (estimates are proportions).
+    xlab, title : str
+        Labels.
+    width, height_mm
+        Journal column or millimetres; height defaults to 12 mm + 6 mm per row.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> effects = pd.DataFrame({"term": ["age", "prior_referrals"],
+    ...     "estimate": [0.98, 1.21], "conf_low": [0.95, 1.1], "conf_high": [1.01, 1.33]})
+    >>> plot = plot_forest(effects, scale="ratio")
+    >>> list(plot.data["term"].cat.categories)
+    ['prior_referrals', 'age']
+    """
+    label = _label_column(effects, label)
+    needed = (label, *_EFFECT_COLUMNS) + ((colour,) if colour else ())
+    effects = require_columns(effects, needed, figure="forest plot")
+    data = effects.copy()
+    data[label] = data[label].astype(str)
+    order = list(pd.unique(data[label]))
+    data[label] = pd.Categorical(data[label], categories=order[::-1])
+    null = 1.0 if scale == "ratio" else 0.0
+    aes = p9.aes(x="estimate", y=label, xmin="conf_low", xmax="conf_high")
+    plot = p9.ggplot(data, aes) + p9.geom_vline(xintercept=null, linetype="dashed", color=GREY)
+    if colour:
+        data[colour] = data[colour].astype(str)
+        plot.data = data
+        for layer in dodged_layers(data, colour, y=label):
+            plot += layer
+        plot += scale_colour_escalation(name=colour.replace("_", " ").capitalize())
+        plot += p9.guides(color=p9.guide_legend(nrow=2 if data[colour].nunique() > 3 else 1))
+    else:
+        plot += interval(label, size=0.6, color="#0072B2")
+        plot += p9.geom_point(size=1.6, color="#0072B2")
+    if scale == "ratio":
+        plot += p9.scale_x_log10()
+    elif percent:
+        plot += p9.scale_x_continuous(labels=points)
+    rows = len(order) * (max(1, data[colour].nunique()) if colour else 1)
+    height = 14.0 + 5.0 * rows if height_mm is None else height_mm
+    return (
+        plot
+        + p9.labs(x=xlab, y="", title=title)
+        + theme_escalation(width=width, height_mm=float(np.clip(height, 35.0, 230.0)))
+        + p9.theme(panel_grid_major_y=p9.element_blank())
+    )
+
+
+def plot_risk_differences(
+    effects: pd.DataFrame,
+    *,
+    label: str | None = None,
+    colour: str | None = None,
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float | None = None,
+) -> p9.ggplot:
+    """Plot risk differences (treated minus untreated) in percentage points.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        ``estimand`` (or ``term``), ``estimate, conf_low, conf_high`` as proportions.
+    label, colour, title, width, height_mm
+        As in :func:`plot_forest`.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> effects = pd.DataFrame({"estimand": ["risk difference at 365 days"],
+    ...     "estimate": [-0.03], "conf_low": [-0.05], "conf_high": [-0.01]})
+    >>> plot_risk_differences(effects).labels.x
+    'Risk difference, % points (95% CI)'
+    """
+    return plot_forest(
+        effects,
+        label=label,
+        colour=colour,
+        scale="difference",
+        percent=True,
+        xlab="Risk difference, % points (95% CI)",
+        title=title,
+        width=width,
+        height_mm=height_mm,
+    )
+
+
+def plot_hazard_ratios(
+    effects: pd.DataFrame,
+    *,
+    label: str | None = None,
+    colour: str | None = None,
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float | None = None,
+) -> p9.ggplot:
+    """Plot hazard ratios on a log axis (from ``tidy(exponentiate=True)``).
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        ``term, estimate, conf_low, conf_high`` on the ratio scale.
+    label, colour, title, width, height_mm
+        As in :func:`plot_forest`.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> effects = pd.DataFrame({"term": ["treatment"], "estimate": [0.8],
+    ...     "conf_low": [0.7], "conf_high": [0.92]})
+    >>> plot_hazard_ratios(effects).labels.x
+    'Hazard ratio (95% CI, log scale)'
+    """
+    return plot_forest(
+        effects,
+        label=label,
+        colour=colour,
+        scale="ratio",
+        xlab="Hazard ratio (95% CI, log scale)",
+        title=title,
+        width=width,
+        height_mm=height_mm,
+    )

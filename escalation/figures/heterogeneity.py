@@ -1,0 +1,140 @@
+"""Heterogeneous effects: the distribution of individual effects and subgroup effects."""
+
+# plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
+# mypy: disable-error-code="no-untyped-call, no-any-return"
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+import plotnine as p9
+
+from escalation.figures._checks import require_columns
+from escalation.figures._labels import points
+from escalation.figures.forest import interval
+from escalation.figures.theme import GREY, theme_escalation
+
+__all__ = ["plot_effect_distribution", "plot_subgroup_effects"]
+
+_SUBGROUP: Final = ("subgroup", "level", "estimate", "conf_low", "conf_high")
+
+
+def plot_effect_distribution(
+    effects: pd.DataFrame,
+    *,
+    column: str = "effect",
+    bins: int = 40,
+    percent: bool = True,
+    xlab: str = "Change in risk with early help (% points)",
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float = 60.0,
+) -> p9.ggplot:
+    """Plot the distribution of estimated individual (conditional) effects.
+
+    The solid line marks the mean effect, the dashed line no effect. Individual
+    effects from causal forests or meta-learners are noisy: read the spread as
+    model-based, not as each child's true effect.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        One row per child with the ``column`` of estimated effects (risk differences).
+    column : str, default "effect"
+        Column of effects.
+    bins : int, default 40
+        Histogram bins.
+    percent : bool, default True
+        Show effects in percentage points.
+    xlab, title, width, height_mm
+        Labels and size.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"effect": [-0.05, -0.03, -0.02, 0.0, 0.01]})
+    >>> plot = plot_effect_distribution(frame)
+    >>> round(float(plot.layers[1].geom.data["xintercept"].iloc[0]), 3)
+    -0.018
+    """
+    effects = require_columns(effects, (column,), figure="effect distribution")
+    data = pd.DataFrame({"effect": effects[column].to_numpy(float)})
+    mean = float(np.nanmean(data["effect"]))
+    plot = (
+        p9.ggplot(data, p9.aes("effect"))
+        + p9.geom_histogram(bins=bins, fill="#56B4E9", color="white", size=0.2)
+        + p9.geom_vline(xintercept=mean, color="#D55E00", size=0.7)
+        + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
+        + p9.labs(x=xlab, y="Children", title=title)
+        + theme_escalation(width=width, height_mm=height_mm)
+    )
+    if percent:
+        plot += p9.scale_x_continuous(labels=points)
+    return plot
+
+
+def plot_subgroup_effects(
+    subgroups: pd.DataFrame,
+    *,
+    percent: bool = True,
+    overall: float | None = None,
+    xlab: str = "Risk difference, % points (95% CI)",
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float | None = None,
+) -> p9.ggplot:
+    """Plot effects within subgroups (a forest plot with one block per subgroup).
+
+    Parameters
+    ----------
+    subgroups : pandas.DataFrame
+        ``subgroup, level, estimate, conf_low, conf_high``.
+    percent : bool, default True
+        Estimates are proportions shown in percentage points.
+    overall : float, optional
+        The overall effect, drawn as a solid reference line.
+    xlab, title, width, height_mm
+        Labels and size (height defaults to 18 mm + 5 mm per level).
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"subgroup": ["sex", "sex"], "level": ["F", "M"],
+    ...     "estimate": [-0.03, -0.01], "conf_low": [-0.05, -0.03],
+    ...     "conf_high": [-0.01, 0.01]})
+    >>> plot_subgroup_effects(frame).data["level"].tolist()
+    ['F', 'M']
+    """
+    subgroups = require_columns(subgroups, _SUBGROUP, figure="subgroup effects")
+    data = subgroups.copy()
+    data["subgroup"] = data["subgroup"].astype(str)
+    data["level"] = data["level"].astype(str)
+    blocks = list(pd.unique(data["subgroup"]))
+    data["subgroup"] = pd.Categorical(data["subgroup"], categories=blocks)
+    levels = list(pd.unique(data["level"]))
+    data["level"] = pd.Categorical(data["level"], categories=levels[::-1])
+    sizes = [float(data.loc[data["subgroup"] == b, "level"].nunique()) for b in blocks]
+    height = 18.0 + 5.5 * sum(sizes) if height_mm is None else height_mm
+    plot = (
+        p9.ggplot(data, p9.aes("estimate", "level"))
+        + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
+        + interval("level", color="#0072B2", size=0.6)
+        + p9.geom_point(color="#0072B2", size=1.5)
+        + p9.facet_grid(rows="subgroup", scales="free_y", space={"x": [1.0], "y": sizes})
+        + p9.labs(x=xlab, y="", title=title)
+        + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0)))
+        + p9.theme(strip_text_y=p9.element_text(angle=0, ha="left"))
+    )
+    if overall is not None:
+        plot += p9.geom_vline(xintercept=float(overall), color="#D55E00", size=0.5)
+    if percent:
+        plot += p9.scale_x_continuous(labels=points)
+    return plot

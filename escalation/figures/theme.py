@@ -1,0 +1,176 @@
+"""One journal-ready look for every figure: font, sizes and a colour-blind-safe palette.
+
+The font is pinned to DejaVu Sans, which ships with matplotlib, so figures render the
+same on every machine (and image snapshots in the tests stay comparable). Colours come
+from the Okabe–Ito palette (Okabe & Ito, 2008), distinguishable under the common forms
+of colour-vision deficiency.
+"""
+
+# plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
+# mypy: disable-error-code="no-untyped-call, no-any-return"
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import plotnine as p9
+
+__all__ = [
+    "COLUMN_WIDTH_MM",
+    "FONT_FAMILY",
+    "OKABE_ITO",
+    "ColumnWidth",
+    "palette",
+    "scale_colour_escalation",
+    "scale_fill_escalation",
+    "theme_escalation",
+    "width_mm",
+]
+
+#: The font every figure uses (bundled with matplotlib, hence available everywhere).
+FONT_FAMILY: Final = "DejaVu Sans"
+
+#: Journal column widths in millimetres (single and double column).
+COLUMN_WIDTH_MM: Final = {"single": 85.0, "double": 178.0}
+
+ColumnWidth = Literal["single", "double"]
+
+#: The Okabe–Ito palette, without black, in the order groups are coloured.
+OKABE_ITO: Final = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+#: Neutral grey for reference lines and secondary marks.
+GREY: Final = "#6E6E6E"
+
+_MM_PER_INCH: Final = 25.4
+
+
+def palette(n: int) -> list[str]:
+    """Return ``n`` colours of the Okabe–Ito palette (recycled beyond eight).
+
+    Parameters
+    ----------
+    n : int
+        Number of colours.
+
+    Returns
+    -------
+    list of str
+        Hex colour strings.
+
+    Examples
+    --------
+    >>> palette(2)
+    ['#0072B2', '#D55E00']
+    """
+    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(max(n, 0))]
+
+
+def width_mm(width: ColumnWidth | float) -> float:
+    """Return a figure width in millimetres from ``"single"``, ``"double"`` or a number.
+
+    Examples
+    --------
+    >>> width_mm("double")
+    178.0
+    >>> width_mm(120)
+    120.0
+    """
+    if isinstance(width, str):
+        if width not in COLUMN_WIDTH_MM:
+            from escalation.errors import DesignError
+
+            raise DesignError(
+                f"figure width {width!r} is unknown; use 'single' (85 mm), 'double' (178 mm) "
+                "or a number of millimetres"
+            )
+        return COLUMN_WIDTH_MM[width]
+    value = float(width)
+    if not value > 0:
+        from escalation.errors import DesignError
+
+        raise DesignError(f"figure width must be positive millimetres, got {width!r}")
+    return value
+
+
+def scale_colour_escalation(**kwargs: Any) -> p9.scale_color_manual:
+    """Return the discrete colour scale of the house palette.
+
+    Examples
+    --------
+    >>> scale_colour_escalation(name="Arm").name
+    'Arm'
+    """
+    return p9.scale_color_manual(values=list(OKABE_ITO), **kwargs)
+
+
+def scale_fill_escalation(**kwargs: Any) -> p9.scale_fill_manual:
+    """Return the discrete fill scale of the house palette.
+
+    Examples
+    --------
+    >>> scale_fill_escalation().aesthetics
+    ['fill']
+    """
+    return p9.scale_fill_manual(values=list(OKABE_ITO), **kwargs)
+
+
+def theme_escalation(
+    base_size: float = 8.0, *, width: ColumnWidth | float = "single", height_mm: float = 65.0
+) -> p9.theme:
+    """Return the house theme: clean axes, light grid, pinned font, journal sizes.
+
+    Parameters
+    ----------
+    base_size : float, default 8
+        Base font size in points (8 pt suits a single journal column).
+    width : {"single", "double"} or float, default "single"
+        Figure width: a journal column (85 or 178 mm) or millimetres.
+    height_mm : float, default 65
+        Figure height in millimetres.
+
+    Returns
+    -------
+    plotnine.theme
+        Add it to a ggplot (``plot + theme_escalation()``).
+
+    Examples
+    --------
+    >>> theme = theme_escalation(width="double", height_mm=90)
+    >>> [round(v, 2) for v in theme.themeables["figure_size"].properties["value"]]
+    [7.01, 3.54]
+    """
+    w = width_mm(width) / _MM_PER_INCH
+    h = float(height_mm) / _MM_PER_INCH
+    small = base_size * 0.85
+    return p9.theme_bw(base_size=base_size, base_family=FONT_FAMILY) + p9.theme(
+        figure_size=(w, h),
+        dpi=300,
+        text=p9.element_text(family=FONT_FAMILY, size=base_size, color="#1A1A1A"),
+        axis_text=p9.element_text(size=small, color="#333333"),
+        axis_title=p9.element_text(size=base_size),
+        plot_title=p9.element_text(size=base_size * 1.15, weight="bold", ha="left"),
+        plot_subtitle=p9.element_text(size=small, ha="left", color="#444444"),
+        plot_caption=p9.element_text(size=small * 0.95, ha="left", color="#555555"),
+        legend_title=p9.element_text(size=small),
+        legend_text=p9.element_text(size=small),
+        legend_key=p9.element_blank(),
+        legend_background=p9.element_blank(),
+        legend_position="bottom",
+        legend_box_margin=0,
+        strip_text=p9.element_text(size=small, ha="left"),
+        strip_background=p9.element_blank(),
+        panel_border=p9.element_blank(),
+        panel_grid_major=p9.element_line(color="#E5E5E5", size=0.35),
+        panel_grid_minor=p9.element_blank(),
+        axis_line=p9.element_line(color="#4D4D4D", size=0.4),
+        axis_ticks=p9.element_line(color="#4D4D4D", size=0.4),
+    )

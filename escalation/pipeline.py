@@ -1,0 +1,923 @@
+"""The whole study in one call: ``run_study(history, design, out=..., seed=...)``.
+
+It builds the spells, describes the cohort, estimates the effect of early help,
+looks for heterogeneity, validates a risk tool, draws every figure, and writes tidy
+CSV results, the figures (PNG, PDF, SVG), the policy brief and the provenance
+manifest into one folder:
+
+``out/results/*.csv``
+    Tidy results; counts in them have passed disclosure control.
+``out/figures/*.png|pdf|svg``
+    Every figure at journal column widths.
+``out/brief.html``
+    The self-contained policy brief.
+``out/design.toml``, ``out/manifest.json``
+    The design used and the provenance of every file.
+
+Each stage calls the public API of its layer. A stage whose module is not available is
+skipped with a note (logged, kept in :attr:`StudyOutputs.notes` and the manifest); a
+stage that fails is reported the same way unless ``strict=True``. Nothing is
+substituted for a skipped stage. This module sits above every layer and nothing in
+the package imports it except the command line.
+"""
+
+# plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
+# mypy: disable-error-code="no-untyped-call, no-any-return"
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from escalation import __version__
+from escalation.data.history import CaseHistory
+from escalation.design.study import StudyDesign
+from escalation.errors import ConvergenceError, DesignError
+from escalation.figures import (
+    plot_adjusted_curves,
+    plot_calibration,
+    plot_decision_curve,
+    plot_effect_distribution,
+    plot_fairness,
+    plot_flow,
+    plot_hazard_ratios,
+    plot_love,
+    plot_overlap,
+    plot_risk_differences,
+    plot_schoenfeld,
+    plot_state_occupation,
+    plot_subgroup_effects,
+    plot_survival_curves,
+    save_figure,
+)
+from escalation.report.brief import (
+    Brief,
+    BriefFigure,
+    KeyNumber,
+    describe_difference,
+    write_brief,
+)
+from escalation.report.disclosure import disclose_count, disclose_table
+from escalation.report.manifest import write_manifest
+from escalation.results import data_hash
+from escalation.timeline.spells import SpellData, build_spells
+
+__all__ = ["STAGES", "StudyOutputs", "numbers_at_risk", "run_study"]
+
+log = logging.getLogger("escalation.pipeline")
+
+_ARMS: Final = {
+    "treated": "Early help",
+    "untreated": "No early help",
+    "1": "Early help",
+    "0": "No early help",
+}
+_AT_RISK_POINTS: Final = 5
+
+#: Stages of :func:`run_study` after the spells are built, in order.
+STAGES: Final = (
+    "describe",
+    "effects",
+    "survival",
+    "heterogeneity",
+    "prediction",
+    "fairness",
+    "brief",
+)
+
+
+@dataclass(frozen=True)
+class StudyOutputs:
+    """What :func:`run_study` wrote.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder.
+    tables : dict of str to DataFrame
+        Tidy results by name (as written to ``results/<name>.csv``).
+    figures : dict of str to list of Path
+        Files of each figure.
+    brief : Path or None
+        The policy brief.
+    manifest : Path
+        ``manifest.json``.
+    notes : tuple of str
+        Stages skipped or failed, and why.
+    timings : dict of str to float
+        Seconds per stage.
+    """
+
+    out: Path
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, list[Path]]
+    brief: Path | None
+    manifest: Path
+    notes: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Run:
+    """Mutable state of one run: outputs written so far, notes, progress display."""
+
+    def __init__(self, out: Path, progress: bool, strict: bool, subfolders: bool) -> None:
+        self.out = out
+        self.results_dir = out / "results" if subfolders else out
+        self.figures_dir = out / "figures" if subfolders else out
+        self.strict = strict
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.figures: dict[str, list[Path]] = {}
+        self.brief_figures: list[BriefFigure] = []
+        self.notes: list[str] = []
+        self.timings: dict[str, float] = {}
+        self.console: Any = None
+        if progress:
+            from rich.console import Console
+
+            self.console = Console(stderr=True)
+
+    def say(self, message: str) -> None:
+        log.info(message)
+        if self.console is not None:
+            self.console.log(message)
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+        log.warning(message)
+        if self.console is not None:
+            self.console.log(f"[yellow]note:[/yellow] {message}")
+
+    @contextmanager
+    def stage(self, name: str, label: str) -> Iterator[None]:
+        start = time.perf_counter()
+        status = self.console.status(label + "...") if self.console is not None else None
+        if status is not None:
+            status.start()
+        try:
+            yield
+        except _SkipStageError as skip:
+            self.note(f"{name}: skipped ({skip})")
+        except Exception as error:
+            if self.strict:
+                raise
+            self.note(f"{name}: failed ({type(error).__name__}: {error})")
+        finally:
+            if status is not None:
+                status.stop()
+            self.timings[name] = round(time.perf_counter() - start, 2)
+        self.say(f"{label}: done in {self.timings[name]:.1f} s")
+
+    def table(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(self.results_dir / f"{name}.csv", index=False)
+        self.tables[name] = frame
+        return frame
+
+    def figure(
+        self,
+        name: str,
+        plot: Any,
+        *,
+        title: str,
+        caption: str,
+        alt: str,
+        width: str = "single",
+        in_brief: bool = True,
+    ) -> None:
+        self.figures[name] = save_figure(plot, self.figures_dir / name, width=width)  # type: ignore[arg-type]
+        if in_brief:
+            self.brief_figures.append(
+                BriefFigure(title, caption, plot, alt, width=width)  # type: ignore[arg-type]
+            )
+
+
+class _SkipStageError(Exception):
+    """A stage cannot run (its module is not available yet)."""
+
+
+def _api(module: str, name: str) -> Callable[..., Any]:
+    """Return ``module.name`` or raise :class:`_SkipStageError` saying which API is missing."""
+    try:
+        found = importlib.import_module(module)
+    except ImportError as error:
+        raise _SkipStageError(f"{module} is not available: {error}") from None
+    value = getattr(found, name, None)
+    if value is None:
+        raise _SkipStageError(f"{module}.{name} is not available")
+    return value
+
+
+def numbers_at_risk(spells: pd.DataFrame, times: list[float]) -> pd.DataFrame:
+    """Return ``time, group, at_risk`` by treatment arm: spells with follow-up >= time.
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"duration": [5.0, 10.0, 20.0], "treatment": [1, 0, 0]})
+    >>> numbers_at_risk(spells, [0, 10])["at_risk"].tolist()
+    [1, 0, 2, 2]
+    """
+    rows = []
+    for value, group in ((1, "Early help"), (0, "No early help")):
+        duration = spells.loc[spells["treatment"] == value, "duration"].to_numpy(float)
+        for t in times:
+            rows.append({"time": float(t), "group": group, "at_risk": int((duration >= t).sum())})
+    return pd.DataFrame(rows)
+
+
+def _arm_labels(curves: pd.DataFrame) -> pd.DataFrame:
+    return curves.assign(group=curves["group"].astype(str).map(lambda g: _ARMS.get(g, g)))
+
+
+def run_study(
+    history: CaseHistory,
+    design: StudyDesign,
+    *,
+    out: str | Path,
+    seed: int = 1,
+    progress: bool = True,
+    bootstrap: int | None = None,
+    strict: bool = False,
+    command: str = "run_study",
+    design_file: str | Path | None = None,
+    stages: Sequence[str] = STAGES,
+    subfolders: bool = True,
+    data_label: str | None = None,
+) -> StudyOutputs:
+    """Run the whole study and write results, figures, the brief and the manifest.
+
+    Parameters
+    ----------
+    history : CaseHistory
+        Validated case histories.
+    design : StudyDesign
+        The study design.
+    out : str or Path
+        Output folder (created).
+    seed : int, default 1
+        Seed of every random step (bootstrap, forests, model fitting).
+    progress : bool, default True
+        Show progress on standard error.
+    bootstrap : int, optional
+        Bootstrap replicates for the effect estimates (default: the design's).
+    strict : bool, default False
+        Raise when a stage fails instead of noting it and carrying on.
+    command : str
+        Recorded in the manifest.
+    design_file : str or Path, optional
+        The design file, recorded in the manifest (else the design's TOML).
+    stages : sequence of str, default all of :data:`STAGES`
+        Which stages to run (the spells are always built); e.g. the numbered analysis
+        scripts each run one.
+    data_label : str, optional
+        Where the data come from, shown at the top of the brief (e.g. "Simulated data:
+        not real children").
+    subfolders : bool, default True
+        Write CSVs to ``out/results`` and figures to ``out/figures``; with ``False``
+        both go straight into ``out``.
+
+    Returns
+    -------
+    StudyOutputs
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from escalation import CaseHistory, default_design
+    >>> empty = CaseHistory(
+    ...     pd.DataFrame(columns=["child_id", "birth_date", "sex", "ethnicity", "disability",
+    ...                           "family_id"]),
+    ...     pd.DataFrame(columns=["child_id", "kind", "start", "end"]),
+    ...     extract_date="2024-03-31")
+    >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +SKIP
+    ...     outputs = run_study(empty, default_design(), out=folder, progress=False)
+    """
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        raise DesignError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    run = _Run(folder, progress, strict, subfolders)
+    (folder / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+    horizons = [int(h) for h in design.outcome.horizons]
+    state: dict[str, Any] = {}
+
+    with run.stage("spells", "Building time-to-escalation spells"):
+        data = build_spells(history, design)
+        state["data"] = data
+        run.say(repr(data))
+    data_: SpellData | None = state.get("data")
+    if data_ is None:
+        raise RuntimeError("building the spells failed: " + "; ".join(run.notes))
+    spells = data_.spells
+
+    wanted = set(stages)
+    if "describe" in wanted:
+        with run.stage("describe", "Describing the cohort"):
+            _describe(run, data_)
+    if "effects" in wanted:
+        with run.stage("effects", "Estimating the effect of early help"):
+            state["effects"] = _effects(run, data_, design, seed, bootstrap, progress)
+    if "survival" in wanted:
+        with run.stage("survival", "Fitting survival models"):
+            _survival(run, data_)
+    if "heterogeneity" in wanted:
+        with run.stage("heterogeneity", "Looking for differences in effect"):
+            state["heterogeneity"] = _heterogeneity(run, data_, horizons[0], seed)
+    if "prediction" in wanted or "fairness" in wanted:
+        with run.stage("prediction", "Validating a risk tool"):
+            state["prediction"] = _prediction(run, data_, design, seed, bootstrap, history)
+    if "fairness" in wanted:
+        with run.stage("fairness", "Checking the risk tool by group"):
+            _fairness(run, state.get("prediction"))
+    if "brief" in wanted:
+        with run.stage("brief", "Writing the policy brief"):
+            brief = _brief(
+                run,
+                data_,
+                design,
+                state,
+                data_label=data_label,
+                input_hash=data_hash(history.children, history.episodes),
+            )
+            state["brief"] = write_brief(
+                brief,
+                folder / "brief.html",
+                identifiers=pd.concat([spells["child_id"], spells["family_id"]]).astype(str),
+            )
+    manifest = write_manifest(
+        folder,
+        command=command,
+        design=design_file if design_file is not None else design,
+        input_hash=data_hash(history.children, history.episodes),
+        seeds={"study": seed},
+        notes=tuple(run.notes),
+        extra={"timings_seconds": run.timings},
+    )
+    run.say(
+        f"Wrote {sum(len(v) for v in run.figures.values())} figure files, "
+        f"{len(run.tables)} tables, the brief and manifest.json to {folder}"
+    )
+    return StudyOutputs(
+        out=folder,
+        tables=run.tables,
+        figures=run.figures,
+        brief=state.get("brief"),
+        manifest=manifest,
+        notes=tuple(run.notes),
+        timings=run.timings,
+    )
+
+
+def _describe(run: _Run, data: SpellData) -> None:
+    flow = disclose_table(data.flow, ["children", "episodes"]).drop(columns="suppressed")
+    run.table("flow", flow)
+    removed_nobody = (
+        (data.flow["stage"] == "excluded")
+        & (data.flow["children"] == 0)
+        & (data.flow["episodes"] == 0)
+    )
+    glance = data.glance().iloc[0]
+    cohort = pd.DataFrame(
+        {
+            "measure": [
+                "spells",
+                "children",
+                "escalations",
+                "competing events",
+                "censored",
+                "early help within the grace period",
+            ],
+            "count": [
+                glance["n"],
+                glance["children"],
+                glance["events"],
+                glance["competing"],
+                glance["censored"],
+                glance["treated"],
+            ],
+        }
+    )
+    run.table("cohort", disclose_table(cohort, ["count"]))
+    run.figure(
+        "flow",
+        plot_flow(flow[~removed_nobody.to_numpy()]),
+        title="Who was studied",
+        caption="How children and episodes in the case histories became the spells analysed; "
+        "each box on the right lists the reasons episodes were left out.",
+        alt="Flow diagram of inclusion and exclusion.",
+        width="double",
+    )
+
+
+def _effects(
+    run: _Run,
+    data: SpellData,
+    design: StudyDesign,
+    seed: int,
+    bootstrap: int | None,
+    progress: bool,
+) -> Any:
+    estimate_effects = _api("escalation.causal", "estimate_effects")
+    try:
+        fit = estimate_effects(data, design, bootstrap=bootstrap, seed=seed, progress=False)
+    except ConvergenceError as error:
+        # The outcome-model estimators (g-formula, AIPW) need a Cox model of escalation;
+        # when it does not converge, report that and keep the weighting estimators.
+        kept = [e for e in design.estimation.estimators if e not in ("gformula", "aipw")]
+        if not kept or len(kept) == len(design.estimation.estimators):
+            raise
+        run.note(
+            f"effects: {', '.join(sorted(set(design.estimation.estimators) - set(kept)))} "
+            f"not estimated ({error}); estimated with {', '.join(kept)} only"
+        )
+        fit = estimate_effects(
+            data, design, estimators=kept, bootstrap=bootstrap, seed=seed, progress=False
+        )
+    effects = run.table("effects", fit.tidy())
+    curves = run.table("adjusted_curves", fit.curves)
+    run.table("balance", fit.balance)
+    run.table("weights", disclose_table(fit.weights, [c for c in ("n",) if c in fit.weights]))
+    horizons = [int(h) for h in design.outcome.horizons]
+    # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
+    if "unadjusted" in set(curves["estimator"]):
+        unadjusted = _arm_labels(curves[curves["estimator"] == "unadjusted"])
+        times = list(np.linspace(0, max(horizons), _AT_RISK_POINTS))
+        at_risk = disclose_table(numbers_at_risk(data.spells, times), ["at_risk"])
+        run.table("at_risk", at_risk.drop(columns="suppressed"))
+        run.figure(
+            "cumulative_incidence",
+            plot_survival_curves(unadjusted, at_risk, kind="cumulative_incidence"),
+            title="Escalation after the decision point",
+            caption="Share of children who went on to a child protection plan or care "
+            "(Aalen–Johansen, deaths as a competing event), by whether early help started "
+            "within the grace period; not adjusted for differences between the groups. "
+            "Shaded bands are 95% confidence intervals; numbers at risk beneath.",
+            alt="Cumulative incidence of escalation by early help.",
+        )
+    preferred = [e for e in ("aipw", "ipw", "gformula") if e in set(curves["estimator"])]
+    if preferred:
+        chosen = preferred[0]
+        adjusted = _arm_labels(curves[curves["estimator"] == chosen])
+        run.figure(
+            "adjusted_curves",
+            plot_adjusted_curves(adjusted, horizons=horizons),
+            title="Risk of escalation with and without early help",
+            caption=f"Estimated risk had every child received early help, or none "
+            f"({_ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
+            "between families). "
+            "Dotted lines mark the horizons; bands are 95% confidence intervals.",
+            alt="Adjusted cumulative incidence under early help and under none.",
+        )
+    rd = effects[effects["estimand"] == "risk_difference"].copy()
+    if len(rd):
+        rd["term"] = rd["horizon"].map(lambda h: f"By {h} days")
+        rd["method"] = rd["estimator"].map(lambda e: _ESTIMATOR_LABELS.get(e, e))
+        run.figure(
+            "risk_differences",
+            plot_risk_differences(rd, label="term", colour="method"),
+            title="Change in risk with early help",
+            caption="Risk with early help minus risk without, by estimator and horizon; "
+            "below zero means fewer children escalated. Lines are 95% confidence intervals.",
+            alt="Forest plot of risk differences.",
+        )
+    run.figure(
+        "love_plot",
+        plot_love(fit.balance),
+        title="Balance of the groups before and after weighting",
+        caption="Standardised differences between families who did and did not get early "
+        "help; after weighting they should fall below 0.1 (dashed line).",
+        alt="Love plot of covariate balance.",
+        in_brief=False,
+    )
+    weights_fn = _api("escalation.causal", "treatment_weights")
+    weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
+    run.figure(
+        "propensity_overlap",
+        plot_overlap(fit.propensity.overlap(weights)),
+        title="Overlap of propensity scores",
+        caption="Estimated chance of early help, for children who got it (above) and did not "
+        "(below), before and after weighting.",
+        alt="Mirrored histograms of propensity scores.",
+        in_brief=False,
+    )
+    return fit
+
+
+def _survival(run: _Run, data: SpellData) -> None:
+    fit_cox = _api("escalation.survival", "fit_cox")
+    fit = fit_cox(data)
+    hr = run.table("hazard_ratios", fit.tidy(exponentiate=True))
+    run.figure(
+        "hazard_ratios",
+        plot_hazard_ratios(hr),
+        title="What is associated with faster escalation",
+        caption="Hazard ratios from a Cox model (cause-specific for escalation); above 1 means "
+        "escalation tends to come sooner. Associations, not effects.",
+        alt="Forest plot of hazard ratios.",
+        in_brief=False,
+    )
+    residuals = getattr(fit, "schoenfeld", None)
+    if callable(residuals):
+        frame = residuals()
+        run.table("schoenfeld", frame)
+        run.figure(
+            "schoenfeld",
+            plot_schoenfeld(frame),
+            title="Proportional hazards check",
+            caption="Scaled Schoenfeld residuals with a smooth; flat lines support the model.",
+            alt="Schoenfeld residual plots.",
+            width="double",
+            in_brief=False,
+        )
+    else:
+        run.note("survival: the Cox result has no schoenfeld(); residual figure not drawn")
+    occupation = _api("escalation.survival", "state_occupation")
+    states = run.table("state_occupation", occupation(data).tidy())
+    run.figure(
+        "state_occupation",
+        plot_state_occupation(states),
+        title="Where children are over time",
+        caption="Probability of being in each state after the decision point (multi-state "
+        "Aalen–Johansen).",
+        alt="Stacked state occupation probabilities.",
+        in_brief=False,
+    )
+
+
+def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
+    estimate = _api("escalation.causal", "estimate_heterogeneity")
+    fit = estimate(
+        data.spells,
+        covariates=list(data.model_covariates),
+        horizon=horizon,
+        seed=seed,
+        n_estimators=100,
+    )
+    subgroups = run.table(
+        "subgroups", disclose_table(fit.tidy(), [c for c in ("n",) if c in fit.tidy()])
+    )
+    run.figure(
+        "effect_distribution",
+        plot_effect_distribution(fit.effects()),
+        title="How much the estimated effect varies",
+        caption=f"Estimated change in each child's risk of escalation by {horizon} days with "
+        "early help (causal forest). Individual estimates are uncertain; the spread is a "
+        "model's view, not a measurement.",
+        alt="Histogram of individual effects.",
+        in_brief=False,
+    )
+    run.figure(
+        "subgroup_effects",
+        plot_subgroup_effects(
+            subgroups.assign(subgroup=subgroups["subgroup"].map(_pretty)),
+            overall=float(np.mean(fit.effect)),
+        ),
+        title="Effect of early help in groups of children",
+        caption=f"Change in risk of escalation by {horizon} days with early help, within "
+        "groups; the solid line is the average. Lines are 95% confidence intervals.",
+        alt="Forest plot of subgroup effects.",
+    )
+    return fit
+
+
+_MODEL_LABELS: Final = {
+    "cox": "Cox",
+    "penalised_cox": "Penalised Cox",
+    "gradient_boosting": "Gradient boosting",
+    "random_forest": "Random forest",
+    "treat_all": "Treat all",
+    "treat_none": "Treat none",
+}
+_FAIRNESS_METRICS: Final = {
+    "recall_top10": "Recall (riskiest 10% flagged)",
+    "precision_top10": "Precision (riskiest 10% flagged)",
+}
+
+
+_PRETTY: Final = {"age_band": "Age", "n_factors": "Factors at assessment", "imd_decile": "IMD"}
+
+
+def _pretty(name: object) -> str:
+    """Return a column-like name as a label: ``age_band`` -> ``Age``."""
+    text = str(name)
+    return _PRETTY.get(text, text.replace("_", " ").capitalize())
+
+
+def _model_label(name: object) -> str:
+    text = str(name)
+    base, _, extra = text.partition("+")
+    label = _MODEL_LABELS.get(base, base.replace("_", " ").capitalize())
+    return f"{label} + {extra}" if extra else label
+
+
+def _disclose_metric_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Disclose ``n`` and the rows whose metric is a count (``n``, ``events``)."""
+    out = frame.copy()
+    if "n" in out.columns:
+        out = disclose_table(out, ["n"]).drop(columns="suppressed", errors="ignore")
+        if "suppressed" in frame.columns:
+            out["suppressed"] = frame["suppressed"].astype(bool) | out["n"].isna()
+    counts = out["metric"].isin(["n", "events"])
+    if counts.any():
+        disclosed = [disclose_count(v) for v in out.loc[counts, "estimate"]]
+        out["estimate"] = out["estimate"].astype(object)
+        out.loc[counts, "estimate"] = disclosed
+        for column in ("conf_low", "conf_high"):
+            if column in out.columns:
+                out[column] = out[column].astype(object)
+                out.loc[counts, column] = None
+    return out
+
+
+def _prediction(
+    run: _Run,
+    data: SpellData,
+    design: StudyDesign,
+    seed: int,
+    bootstrap: int | None,
+    history: CaseHistory,
+) -> dict[str, Any]:
+    validate = _api("escalation.predict", "validate_risk_models")
+    feature_sets: tuple[str, ...] = ("structured",)
+    if len(history.notes):
+        feature_sets += ("structured+text",)
+    try:
+        fit = validate(
+            data,
+            design,
+            models=("cox", "gradient_boosting"),
+            feature_sets=feature_sets,
+            bootstrap=bootstrap,
+            seed=seed,
+            history=history,
+        )
+    except Exception as error:
+        if len(feature_sets) == 1:
+            raise
+        run.note(
+            f"prediction: models with case-note features not validated "
+            f"({type(error).__name__}: {error}); structured data only"
+        )
+        fit = validate(
+            data,
+            design,
+            models=("cox", "gradient_boosting"),
+            feature_sets=("structured",),
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+    horizon = fit.horizon
+    metrics = run.table("prediction_metrics", _disclose_metric_counts(fit.tidy()))
+    calibration = fit.calibration.assign(model=fit.calibration["model"].map(_model_label))
+    run.table("calibration", fit.calibration)
+    run.figure(
+        "calibration",
+        plot_calibration(calibration),
+        title="Are the predicted risks right?",
+        caption=f"Observed against predicted risk of escalation by {horizon} days, in later "
+        "years than the models were trained on; the dashed line is perfect agreement and "
+        "bands are 95% confidence intervals.",
+        alt="Calibration curves.",
+    )
+    run.table("decision_curve", fit.decision_curve)
+    decision = fit.decision_curve.assign(model=fit.decision_curve["model"].map(_model_label))
+    run.figure(
+        "decision_curve",
+        plot_decision_curve(decision),
+        title="Would acting on the tool do more good than harm?",
+        caption="Net benefit of flagging children whose predicted risk exceeds each threshold, "
+        "against flagging everyone or no one (Vickers & Elkin, 2006).",
+        alt="Decision curves.",
+        in_brief=False,
+    )
+    return {"fit": fit, "metrics": metrics, "horizon": horizon}
+
+
+def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
+    if prediction is None:
+        raise _SkipStageError("no validated risk tool")
+    fit = prediction["fit"]
+    table = run.table("fairness", _disclose_metric_counts(fit.subgroup_metrics))
+    shown = table[table["metric"].isin(list(_FAIRNESS_METRICS))].copy()
+    first = str(fit.subgroup_metrics["model"].iloc[0]) if len(fit.subgroup_metrics) else ""
+    shown = shown[shown["model"] == first]
+    if shown.empty:
+        raise _SkipStageError("no recall or precision by group to draw")
+    shown["metric"] = shown["metric"].map(_FAIRNESS_METRICS)
+    shown["attribute"] = shown["attribute"].map(_pretty)
+    shown["model"] = shown["model"].map(_model_label)
+    for column in ("estimate", "conf_low", "conf_high"):
+        shown[column] = pd.to_numeric(shown[column], errors="coerce")
+    run.figure(
+        "fairness",
+        plot_fairness(shown, metrics_shown=list(_FAIRNESS_METRICS.values())),
+        title="Does the tool work equally well for all children?",
+        caption=f"Recall (the share of children who escalated that were flagged) and "
+        f"precision (the share of flagged children who escalated) of the {_model_label(first)} "
+        "model when the riskiest 10% are flagged, by group. Groups with too few children or "
+        "escalations are suppressed.",
+        alt="Recall and precision of the risk tool by group.",
+        width="double",
+    )
+
+
+_ESTIMATOR_NAMES: Final = {
+    "unadjusted": "unadjusted comparison",
+    "ipw": "inverse probability weighting",
+    "gformula": "g-formula",
+    "aipw": "augmented inverse probability weighting",
+    "ccw": "clone-censor-weight",
+}
+_ESTIMATOR_LABELS: Final = {
+    "unadjusted": "Unadjusted",
+    "ipw": "IPW",
+    "gformula": "G-formula",
+    "aipw": "AIPW",
+    "ccw": "CCW",
+}
+_STAGE_WORDS: Final = {
+    "describe": "the description of the cohort",
+    "effects": "the estimate of the effect of early help",
+    "survival": "the hazard models",
+    "heterogeneity": "the search for differences in effect between groups",
+    "prediction": "the validation of a risk tool",
+    "fairness": "the comparison of the risk tool between groups",
+}
+
+
+def _brief(
+    run: _Run,
+    data: SpellData,
+    design: StudyDesign,
+    state: dict[str, Any],
+    *,
+    data_label: str | None,
+    input_hash: str,
+) -> Brief:
+    glance = data.glance().iloc[0]
+    h = [int(x) for x in design.outcome.horizons]
+    key: list[KeyNumber] = []
+    shows: list[str] = []
+    not_show = [
+        "That early help caused any difference for a particular child: the estimates are "
+        "averages over children like those studied.",
+        "Effects of help that was not recorded, or of its quality and intensity.",
+    ]
+    fit = state.get("effects")
+    if fit is not None:
+        effects = fit.tidy()
+        pick = [
+            e for e in ("aipw", "ipw", "gformula", "unadjusted") if e in set(effects["estimator"])
+        ]
+        est = pick[0] if pick else None
+        for horizon in h[:1]:
+            rows = effects[(effects["estimator"] == est) & (effects["horizon"] == horizon)]
+            by = rows.set_index("estimand")
+            if {"risk_untreated", "risk_difference"} <= set(by.index):
+                r0, rd = by.loc["risk_untreated"], by.loc["risk_difference"]
+                name = _ESTIMATOR_NAMES.get(str(est), str(est))
+                key.append(
+                    KeyNumber(
+                        f"Escalation within {horizon} days without early help",
+                        f"{100 * r0['estimate']:.0f}%",
+                        f"Roughly {100 * r0['estimate']:.0f} in every 100 children would go "
+                        "on to a child protection plan or care.",
+                        interval=f"95% CI {100 * r0['conf_low']:.0f}% to "
+                        f"{100 * r0['conf_high']:.0f}%",
+                    )
+                )
+                key.append(
+                    KeyNumber(
+                        f"Change in risk with early help, by {horizon} days",
+                        f"{100 * rd['estimate']:+.1f} points",
+                        describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"]),
+                        interval=f"95% CI {100 * rd['conf_low']:+.1f} to "
+                        f"{100 * rd['conf_high']:+.1f} percentage points",
+                    )
+                )
+                shows.append(
+                    f"Without early help, about {100 * r0['estimate']:.0f} in every 100 "
+                    f"children went on to a child protection plan or care within {horizon} "
+                    "days of the decision."
+                )
+                sentence = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
+                if rd["conf_low"] > 0 or rd["conf_high"] < 0:
+                    shows.append(
+                        f"Comparing families alike in what was recorded ({name}): {sentence}"
+                    )
+                else:
+                    not_show.insert(
+                        0,
+                        f"A clear effect of early help on escalation within {horizon} days "
+                        f"({name}): {sentence}",
+                    )
+    else:
+        shows.append("The effect of early help was not estimated in this run (see the notes).")
+    prediction = state.get("prediction")
+    risk_text = None
+    if prediction is not None:
+        metrics = prediction["fit"].metrics
+        first = str(metrics["model"].iloc[0])
+
+        def metric(name: str, model: str = first) -> pd.Series | None:
+            rows = metrics[(metrics["model"] == model) & (metrics["metric"] == name)]
+            return None if rows.empty else rows.iloc[0]
+
+        recall, precision, auc = metric("recall_top10"), metric("precision_top10"), metric("auc")
+        if recall is not None and precision is not None:
+            r, p = 100 * float(recall["estimate"]), 100 * float(precision["estimate"])
+            key.append(
+                KeyNumber(
+                    "Risk tool: children who escalated that it flagged",
+                    f"{r:.0f}%",
+                    f"Flagging the riskiest 10% would find about {r:.0f} in 100 of the children "
+                    f"who went on to escalate and miss the rest; about {p:.0f} in 100 flagged "
+                    "children escalated.",
+                    interval=f"95% CI {100 * float(recall['conf_low']):.0f}% to "
+                    f"{100 * float(recall['conf_high']):.0f}%",
+                )
+            )
+            risk_text = (
+                f"A risk model was trained on earlier years and tested on later ones, as it "
+                f"would be used ({_model_label(first)}, structured case data). Flagging the "
+                "riskiest 10% "
+                f"of children would miss about {100 - r:.0f} in every 100 children who went on "
+                f"to escalate, and about {100 - p:.0f} in every 100 children it flagged would "
+                "not escalate."
+            )
+            if auc is not None:
+                risk_text += (
+                    f" Its ability to rank children (AUC) was {float(auc['estimate']):.2f} "
+                    f"(95% CI {float(auc['conf_low']):.2f} to {float(auc['conf_high']):.2f}; "
+                    "0.5 is no better than chance)."
+                )
+            text_models = [m for m in metrics["model"].unique() if "+text" in str(m)]
+            text_auc = metric("auc", str(text_models[0])) if text_models else None
+            if auc is not None and text_auc is not None:
+                risk_text += (
+                    f" Adding features from case notes gave an AUC of "
+                    f"{float(text_auc['estimate']):.2f} "
+                    f"(95% CI {float(text_auc['conf_low']):.2f} to "
+                    f"{float(text_auc['conf_high']):.2f})."
+                )
+    limits = [
+        "Observational data: the comparison of families who did and did not get early help "
+        "adjusts only for what was recorded; unrecorded differences may remain.",
+        "Early help is counted when it started within the grace period after the decision; "
+        "help that started later is not part of the comparison.",
+        "Children who moved away, turned 18 or whose records end are followed until then; "
+        "deaths are treated as a competing event.",
+    ]
+    missing = [_STAGE_WORDS[n.split(":")[0]] for n in run.notes if n.split(":")[0] in _STAGE_WORDS]
+    if missing:
+        limits.append(
+            "Not included in this brief because the analysis did not run: "
+            + "; ".join(missing)
+            + " (see manifest.json)."
+        )
+    counts = {
+        "Children": int(glance["children"]),
+        "Decision points (spells)": int(glance["n"]),
+        "Went on to escalate": int(glance["events"]),
+        "Early help started within the grace period": int(glance["treated"]),
+        "Died during follow-up": int(glance["competing"]),
+    }
+    t0 = design.time_zero
+    cohort_text = (
+        f"Children whose {t0.kind} ended between {t0.from_} and {t0.to} with no "
+        "further statutory action, followed from that decision point until a child protection "
+        "plan or care, death, moving away, turning 18 or the end of the records."
+    )
+    return Brief(
+        title="Does early help keep children out of child protection and care?",
+        question="When a referral to children's social care closes without statutory action, "
+        "does offering early help change how often, and how soon, children come back and "
+        "need a child protection plan or to be looked after?",
+        cohort_text=cohort_text,
+        cohort_counts=counts,
+        key_numbers=tuple(key),
+        shows=tuple(shows),
+        does_not_show=tuple(not_show),
+        limits=tuple(limits),
+        risk_tool=risk_text,
+        figures=tuple(run.brief_figures),
+        kicker="Policy brief" + (f" · {data_label}" if data_label else ""),
+        subtitle=(f"{data_label}. " if data_label else "")
+        + f"Outcomes followed for {' and '.join(f'{x} days' for x in h)} after the decision.",
+        provenance=(
+            f"Made with escalation {__version__} on {date.today().isoformat()}; design "
+            f"SHA-256 {hashlib.sha256(design.to_toml().encode()).hexdigest()[:12]}, input data "
+            f"hash {input_hash[:12]}. Every output is listed with its hash in manifest.json.",
+        ),
+    )

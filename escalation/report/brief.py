@@ -1,0 +1,363 @@
+"""A self-contained HTML policy brief: one file, figures embedded, disclosure-controlled.
+
+The brief is written for policy readers: the question, who was studied, the key
+numbers with their uncertainty in plain words, what the evidence does and does not
+show, whether a risk tool would help (always as decision support only) and the
+limits. It is one HTML file with the figures embedded as PNG data URIs and a print
+stylesheet, so it can be e-mailed, archived or printed to PDF.
+
+Disclosure control: cohort counts are given to :class:`Brief` as raw numbers and are
+rounded or suppressed by :func:`escalation.report.disclosure.format_count` when the
+brief is rendered; free text must be built with the same function (the helpers here
+never put a count in a sentence). :func:`render_brief` refuses to produce a brief
+containing any of the identifiers it is given.
+"""
+
+# plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
+# mypy: disable-error-code="no-untyped-call, no-any-return"
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import jinja2
+import matplotlib.pyplot as plt
+import plotnine as p9
+
+from escalation.errors import DataValidationError, Problem
+from escalation.figures.theme import width_mm
+from escalation.report.disclosure import format_count
+
+__all__ = [
+    "DECISION_SUPPORT_CAVEAT",
+    "Brief",
+    "BriefFigure",
+    "KeyNumber",
+    "check_no_identifiers",
+    "describe_difference",
+    "describe_risk",
+    "figure_data_uri",
+    "render_brief",
+    "write_brief",
+]
+
+#: Shown with every risk tool, whatever its performance.
+DECISION_SUPPORT_CAVEAT: Final = (
+    "A risk score can support a practitioner's judgement; it must never make or replace "
+    "a decision about a child. It will miss some children who go on to need protection "
+    "and flag some who do not: those errors, and how they differ between groups of "
+    "children, must be known and explained to the people using it."
+)
+_DISCLOSURE: Final = (
+    "Statistical disclosure control: every count is rounded to the nearest 5 and counts "
+    "below 10 are shown as 'fewer than 10'. No names, identifiers or case-note text appear "
+    "in this brief."
+)
+_MM_PER_INCH: Final = 25.4
+#: Widths figures are drawn at for the brief: double-column figures a little narrower
+#: than in print so that their text reads at a size close to single-column figures'.
+_SCREEN_WIDTH_MM: Final = {"single": 85.0, "double": 150.0}
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    """One headline number: a label, the value with its interval, a plain sentence.
+
+    Parameters
+    ----------
+    label : str
+        What the number is (e.g. "Escalation within a year, no early help").
+    value : str
+        The number as shown (e.g. "18%").
+    plain : str
+        The number in plain words, uncertainty included.
+    interval : str
+        The interval, shown small under the number (e.g. "95% CI 16% to 21%").
+    """
+
+    label: str
+    value: str
+    plain: str
+    interval: str = ""
+
+
+@dataclass(frozen=True)
+class BriefFigure:
+    """A figure for the brief: a ggplot with title, caption and alternative text.
+
+    Parameters
+    ----------
+    title : str
+        Short title (shown as "Figure n. Title.").
+    caption : str
+        What the figure shows, in plain words.
+    plot : plotnine.ggplot
+        The figure (drawn when the brief is rendered).
+    alt : str
+        Alternative text for screen readers.
+    width : {"single", "double"}, default "single"
+        Journal column width the figure is drawn at.
+    height_mm : float, optional
+        Height (default: the figure's own theme).
+    """
+
+    title: str
+    caption: str
+    plot: p9.ggplot
+    alt: str
+    width: Literal["single", "double"] = "single"
+    height_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The content of a policy brief.
+
+    Parameters
+    ----------
+    title : str
+        Headline.
+    question : str
+        The question the study answers, in one or two sentences.
+    cohort_text : str
+        Who was studied, in words (no counts: put them in ``cohort_counts``).
+    cohort_counts : mapping of str to int
+        Raw counts (children, spells, escalations, ...); disclosed when rendered.
+    key_numbers : tuple of KeyNumber
+        Headline numbers.
+    shows, does_not_show, limits : tuple of str
+        Bullet points.
+    risk_tool : str or None
+        What the validation says about a risk tool; the decision-support caveat is
+        always shown with it.
+    figures : tuple of BriefFigure
+        Figures, embedded in order.
+    kicker, subtitle : str
+        Small text above and below the headline.
+    provenance : tuple of str
+        Footer lines (versions, design and data hashes).
+    """
+
+    title: str
+    question: str
+    cohort_text: str
+    cohort_counts: Mapping[str, int | None]
+    key_numbers: tuple[KeyNumber, ...] = ()
+    shows: tuple[str, ...] = ()
+    does_not_show: tuple[str, ...] = ()
+    limits: tuple[str, ...] = ()
+    risk_tool: str | None = None
+    figures: tuple[BriefFigure, ...] = ()
+    kicker: str = "Policy brief"
+    subtitle: str = ""
+    provenance: tuple[str, ...] = field(default_factory=tuple)
+
+
+def describe_risk(estimate: float, conf_low: float, conf_high: float, digits: int = 0) -> str:
+    """Return a risk as a percentage with its 95% interval, for a headline.
+
+    Examples
+    --------
+    >>> describe_risk(0.183, 0.161, 0.207)
+    '18% (95% CI 16% to 21%)'
+    """
+    f = f"{{:.{digits}f}}%"
+    return (
+        f"{f.format(100 * estimate)} (95% CI {f.format(100 * conf_low)} to "
+        f"{f.format(100 * conf_high)})"
+    )
+
+
+def describe_difference(
+    estimate: float, conf_low: float, conf_high: float, *, outcome: str = "escalate"
+) -> str:
+    """Return a risk difference in plain words, per 100 children, with its uncertainty.
+
+    Examples
+    --------
+    >>> describe_difference(-0.021, -0.038, -0.004)
+    'About 2 fewer in every 100 children would escalate (plausibly between 0.4 and 4 fewer).'
+    >>> print(describe_difference(-0.01, -0.03, 0.01))  # doctest: +NORMALIZE_WHITESPACE
+    About 1 fewer in every 100 children would escalate; the data are also compatible with no
+    difference or 1 more.
+    """
+
+    def per100(x: float) -> str:
+        value = abs(100 * x)
+        return f"{value:.1f}" if 0 < value < 0.95 else f"{value:.0f}"
+
+    direction = "fewer" if estimate < 0 else "more"
+    head = f"About {per100(estimate)} {direction} in every 100 children would {outcome}"
+    if conf_low <= 0 <= conf_high:
+        other = conf_high if estimate < 0 else conf_low
+        other_direction = "more" if estimate < 0 else "fewer"
+        return (
+            f"{head}; the data are also compatible with no difference or "
+            f"{per100(other)} {other_direction}."
+        )
+    low, high = sorted((abs(conf_low), abs(conf_high)))
+    return f"{head} (plausibly between {per100(low)} and {per100(high)} {direction})."
+
+
+def figure_data_uri(
+    plot: p9.ggplot,
+    *,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float | None = None,
+    dpi: int = 200,
+) -> str:
+    """Draw ``plot`` as PNG and return it as a ``data:image/png;base64,`` URI.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from escalation.figures import plot_hazard_ratios
+    >>> effects = pd.DataFrame({"term": ["treatment"], "estimate": [0.8],
+    ...                         "conf_low": [0.7], "conf_high": [0.92]})
+    >>> figure_data_uri(plot_hazard_ratios(effects), dpi=50)[:22]
+    'data:image/png;base64,'
+    """
+    w = width_mm(width) / _MM_PER_INCH
+    if height_mm is None:
+        size = plot.theme.themeables.property("figure_size") if plot.theme else None
+        h = float(size[1]) if size else w * 0.75
+    else:
+        h = height_mm / _MM_PER_INCH
+    sized: Any = plot + p9.theme(figure_size=(w, h), dpi=dpi)
+    figure = sized.draw()
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        plt.close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+_TOKEN: Final = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def check_no_identifiers(text: str, identifiers: Iterable[object], min_length: int = 5) -> None:
+    """Raise if any identifier appears as a whole word in ``text`` (embedded images excluded).
+
+    Identifiers shorter than ``min_length`` characters are not checked: they cannot be
+    told apart from ordinary numbers and words (a child numbered ``235`` and a count of
+    235). The message says how many identifiers were found, never which.
+
+    Examples
+    --------
+    >>> check_no_identifiers("<p>Children studied: 235</p>", ["C000123", "235"])
+    >>> check_no_identifiers("<p>child C000123</p>", ["C000123"])
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Policy brief: 1 problem found
+      - table 'brief': 1 identifier(s) appear in the text; remove them before sharing
+    """
+    visible = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", text)
+    tokens = set(_TOKEN.findall(visible))
+    found = tokens & {str(i) for i in identifiers if len(str(i)) >= min_length}
+    if found:
+        raise DataValidationError(
+            [
+                Problem(
+                    "brief",
+                    None,
+                    None,
+                    None,
+                    f"{len(found)} identifier(s) appear in the text; remove them before sharing",
+                )
+            ],
+            context="policy brief",
+        )
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("escalation.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int = 200) -> str:
+    """Return the brief as one self-contained HTML document.
+
+    Parameters
+    ----------
+    brief : Brief
+        The content.
+    identifiers : iterable, optional
+        Child and family identifiers that must not appear (checked on the output).
+    dpi : int, default 200
+        Resolution of the embedded figures.
+
+    Returns
+    -------
+    str
+        HTML.
+
+    Examples
+    --------
+    >>> brief = Brief(title="Early help and escalation", question="Does early help help?",
+    ...               cohort_text="Children whose referral closed.",
+    ...               cohort_counts={"Children": 1234, "Died": 3})
+    >>> html = render_brief(brief)
+    >>> "1,235" in html and "fewer than 10" in html and "1234" not in html
+    True
+    """
+    from escalation import __version__
+
+    figures: list[dict[str, Any]] = [
+        {
+            "title": f.title,
+            "caption": f.caption,
+            "alt": f.alt,
+            "width": f.width,
+            "svg": None,
+            "uri": figure_data_uri(
+                f.plot, width=_SCREEN_WIDTH_MM[f.width], height_mm=f.height_mm, dpi=dpi
+            ),
+        }
+        for f in brief.figures
+    ]
+    rows = [(label, format_count(count)) for label, count in brief.cohort_counts.items()]
+    html = (
+        _environment()
+        .get_template("brief.html")
+        .render(
+            brief=brief,
+            figures=figures,
+            cohort_rows=rows,
+            caveat=DECISION_SUPPORT_CAVEAT,
+            disclosure=_DISCLOSURE,
+            version=__version__,
+        )
+    )
+    check_no_identifiers(html, identifiers)
+    return html
+
+
+def write_brief(
+    brief: Brief, path: str | Path, *, identifiers: Iterable[object] = (), dpi: int = 200
+) -> Path:
+    """Render the brief and write it to ``path`` (UTF-8); return the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> brief = Brief(title="T", question="Q", cohort_text="C", cohort_counts={})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_brief(brief, f"{folder}/brief.html").name
+    'brief.html'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_brief(brief, identifiers=identifiers, dpi=dpi), encoding="utf-8")
+    return target

@@ -1,0 +1,156 @@
+"""Provenance manifest: how every output in a folder was made.
+
+``manifest.json`` records the package versions, the study design (its TOML text and
+SHA-256), a hash of the input data (:func:`escalation.results.data_hash`), the seeds,
+and every output file with its size and SHA-256, so a reader can check that the
+figures and the brief in front of them came from this design and these data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from escalation.design.study import StudyDesign
+from escalation.results import data_hash, provenance
+
+__all__ = ["MANIFEST_NAME", "build_manifest", "file_hash", "write_manifest"]
+
+#: File name of the manifest inside an output folder.
+MANIFEST_NAME: Final = "manifest.json"
+
+
+def file_hash(path: str | Path) -> str:
+    """Return the SHA-256 hex digest of a file's bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder, "a.txt")
+    ...     _ = path.write_bytes(b"abc")
+    ...     file_hash(path)[:12]
+    'ba7816bf8f01'
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _design_record(design: StudyDesign | str | Path | None) -> dict[str, Any] | None:
+    if design is None:
+        return None
+    if isinstance(design, StudyDesign):
+        text = design.to_toml()
+        source = "in memory"
+    else:
+        path = Path(design)
+        text = path.read_text(encoding="utf-8")
+        source = path.name
+    return {
+        "source": source,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "toml": text,
+    }
+
+
+def build_manifest(
+    out: str | Path,
+    *,
+    command: str,
+    design: StudyDesign | str | Path | None = None,
+    inputs: tuple[pd.DataFrame, ...] | None = None,
+    input_hash: str | None = None,
+    seeds: Mapping[str, int | None] | None = None,
+    notes: tuple[str, ...] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the manifest of the output folder ``out`` as a dictionary.
+
+    Parameters
+    ----------
+    out : str or Path
+        The output folder; every file in it (except an existing manifest) is listed.
+    command : str
+        What produced the outputs (e.g. ``"escalation demo"``).
+    design : StudyDesign, path or None
+        The study design (its TOML text and hash are recorded).
+    inputs : tuple of DataFrame, optional
+        The input tables; their :func:`escalation.results.data_hash` is recorded.
+    input_hash : str, optional
+        A precomputed input hash (used when ``inputs`` is not given).
+    seeds : mapping, optional
+        Every seed used, by name.
+    notes : tuple of str
+        Stages skipped or caveats worth keeping with the outputs.
+    extra : mapping, optional
+        Further facts to record.
+
+    Returns
+    -------
+    dict
+        ``created, command, versions, design, input_hash, seeds, notes, outputs`` (+
+        ``extra``); ``outputs`` lists ``path, bytes, sha256`` sorted by path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = pathlib.Path(folder, "result.csv").write_text("a,b")
+    ...     manifest = build_manifest(folder, command="example", seeds={"simulation": 1})
+    >>> [o["path"] for o in manifest["outputs"]], manifest["seeds"]
+    (['result.csv'], {'simulation': 1})
+    """
+    folder = Path(out)
+    outputs = [
+        {
+            "path": path.relative_to(folder).as_posix(),
+            "bytes": path.stat().st_size,
+            "sha256": file_hash(path),
+        }
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.relative_to(folder).as_posix() != MANIFEST_NAME
+    ]
+    if inputs is not None:
+        input_hash = data_hash(*inputs)
+    record = provenance(
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        command=command,
+        design=_design_record(design),
+        input_hash=input_hash,
+        seeds=dict(seeds or {}),
+        notes=list(notes),
+        **dict(extra or {}),
+    )
+    record["outputs"] = outputs
+    return record
+
+
+def write_manifest(out: str | Path, **kwargs: Any) -> Path:
+    """Build the manifest of ``out`` (see :func:`build_manifest`) and write it there.
+
+    Returns
+    -------
+    Path
+        The path of ``manifest.json``.
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_manifest(folder, command="example")
+    ...     sorted(json.loads(path.read_text()))[:3]
+    ['command', 'created', 'design']
+    """
+    path = Path(out) / MANIFEST_NAME
+    manifest = build_manifest(out, **kwargs)
+    path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return path

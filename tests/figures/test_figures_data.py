@@ -1,0 +1,236 @@
+"""The data, layers, scales and labels behind each figure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotnine as p9
+import pytest
+
+from escalation.errors import DataValidationError, DesignError
+from escalation.figures import (
+    COLUMN_WIDTH_MM,
+    OKABE_ITO,
+    plot_adjusted_curves,
+    plot_calibration,
+    plot_decision_curve,
+    plot_effect_distribution,
+    plot_fairness,
+    plot_flow,
+    plot_forest,
+    plot_hazard_ratios,
+    plot_love,
+    plot_overlap,
+    plot_risk_differences,
+    plot_schoenfeld,
+    plot_state_occupation,
+    plot_subgroup_effects,
+    plot_survival_curves,
+    theme_escalation,
+)
+from escalation.figures._examples import example_frames
+from escalation.figures._labels import points
+from escalation.figures.curves import step_frame
+from escalation.figures.flow import flow_layout
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, pd.DataFrame]:
+    return example_frames()
+
+
+def layer_geoms(plot: p9.ggplot) -> list[str]:
+    return [type(layer.geom).__name__ for layer in plot.layers]
+
+
+def test_figures_theme_sizes_and_palette() -> None:
+    theme = theme_escalation(width="single", height_mm=60)
+    w, h = theme.themeables.property("figure_size")
+    assert w * 25.4 == pytest.approx(85.0)
+    assert h * 25.4 == pytest.approx(60.0)
+    assert COLUMN_WIDTH_MM == {"single": 85.0, "double": 178.0}
+    # Okabe & Ito (2008): the published hex codes.
+    assert OKABE_ITO[:3] == ("#0072B2", "#D55E00", "#009E73")
+    assert theme.themeables.property("text", "family") == "DejaVu Sans"
+
+
+def test_figures_step_frame_is_right_continuous() -> None:
+    curve = pd.DataFrame(
+        {
+            "time": [0.0, 10.0, 25.0],
+            "estimate": [1.0, 0.8, 0.5],
+            "conf_low": [1.0, 0.7, 0.35],
+            "conf_high": [1.0, 0.9, 0.65],
+            "group": "a",
+        }
+    )
+    steps = step_frame(curve)
+    assert steps["time"].tolist() == [0, 10, 10, 25, 25]
+    assert steps["estimate"].tolist() == [1.0, 1.0, 0.8, 0.8, 0.5]
+    assert steps["conf_low"].tolist() == [1.0, 1.0, 0.7, 0.7, 0.35]
+
+
+def test_figures_survival_curves_with_table(frames: dict[str, pd.DataFrame]) -> None:
+    at_risk = frames["at_risk"].copy()
+    at_risk.loc[3, "at_risk"] = pd.NA  # suppressed by disclosure control upstream
+    plot = plot_survival_curves(frames["km"], at_risk)
+    assert layer_geoms(plot)[:2] == ["geom_ribbon", "geom_line"]
+    table = plot.layers[2].geom.data
+    assert type(plot.layers[2].geom).__name__ == "geom_text"
+    # Groups take rows -1, -2 of the table panel, in order of appearance.
+    assert table.groupby("group", observed=True)["estimate"].first().to_dict() == {
+        "Early help": -1.0,
+        "No early help": -2.0,
+    }
+    assert table["label"].tolist()[:5] == ["1,840", "1,605", "1,390", "<10", "645"]
+    # Curve and table share the x axis: one facet column, two rows 3:1 or taller.
+    assert plot.facet.space["y"][0] >= 3 * plot.facet.space["y"][1]
+    assert plot.labels.y == "Escalation-free"
+
+
+def test_figures_survival_curves_selects_cause(frames: dict[str, pd.DataFrame]) -> None:
+    cif = frames["cif"]
+    both = pd.concat([cif, cif.assign(cause=2, estimate=cif["estimate"] / 10)])
+    plot = plot_survival_curves(both, kind="cumulative_incidence")
+    assert set(plot.data["cause"]) == {1}
+    assert plot.labels.y == "Cumulative incidence"
+    with pytest.raises(DesignError, match="cause 3"):
+        plot_survival_curves(both, cause=3)
+
+
+def test_figures_missing_columns_are_listed(frames: dict[str, pd.DataFrame]) -> None:
+    with pytest.raises(DataValidationError) as error:
+        plot_survival_curves(frames["km"].drop(columns=["conf_low", "conf_high"]))
+    message = str(error.value)
+    assert "Survival curves data: 2 problems found" in message
+    assert "column 'conf_low'" in message and "column 'conf_high'" in message
+    with pytest.raises(DataValidationError, match="expected a tidy pandas DataFrame"):
+        plot_love([1, 2, 3])  # type: ignore[arg-type]
+    with pytest.raises(DataValidationError, match="no rows"):
+        plot_calibration(frames["calibration"].iloc[:0])
+
+
+def test_figures_adjusted_curves_mark_horizons(frames: dict[str, pd.DataFrame]) -> None:
+    plot = plot_adjusted_curves(frames["adjusted"], horizons=[365, 730])
+    vline = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_vline"]
+    assert list(vline[0].geom.data["xintercept"]) == [365.0, 730.0]
+    assert plot.labels.y == "Risk of escalation"
+
+
+def test_figures_forest_plots(frames: dict[str, pd.DataFrame]) -> None:
+    hr = plot_hazard_ratios(frames["hazard"])
+    assert isinstance(hr.scales.get_scales("x").trans, type(p9.scale_x_log10().trans))
+    null = [layer for layer in hr.layers if type(layer.geom).__name__ == "geom_vline"]
+    assert null[0].geom.data["xintercept"].tolist() == [1.0]
+    # First term at the top: categories are reversed.
+    assert list(hr.data["term"].cat.categories)[-1] == "Early help"
+    rd = plot_risk_differences(frames["effects"], colour="method")
+    nudges = sorted(
+        layer.position.params["y"]
+        for layer in rd.layers
+        if type(layer.geom).__name__ == "geom_point"
+    )
+    assert nudges == pytest.approx([-0.125, 0.125])
+    assert list(points([-0.021, 0.0, 0.03])) == ["-2", "0", "+3"]
+    with pytest.raises(DataValidationError, match="column 'term'"):
+        plot_forest(frames["effects"].drop(columns="estimand"))
+
+
+def test_figures_love_plot_orders_by_unweighted_imbalance(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    balance = frames["balance"]
+    plot = plot_love(balance)
+    raw = balance[balance["sample"] == "unweighted"].set_index("covariate")["smd"].abs()
+    assert list(plot.data["covariate"].cat.categories) == list(raw.sort_values().index)
+    assert (plot.data["smd"] >= 0).all()
+    thresholds = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_vline"]
+    assert list(np.ravel(thresholds[1].geom.data["xintercept"])) == [0.1]
+
+
+def test_figures_overlap_shares(frames: dict[str, pd.DataFrame]) -> None:
+    frame = frames["propensity"]
+    plot = plot_overlap(frame, bins=20)
+    data = plot.data
+    for _, part in data.groupby(["sample", "treatment"], observed=True):
+        assert part["ymax"].sub(part["ymin"]).sum() == pytest.approx(1.0)
+    weighted_treated = data[(data["sample"] == "Weighted") & (data["treatment"] == "Early help")]
+    treated = frame[frame["treatment"] == 1]
+    edges = np.r_[weighted_treated["xmin"].to_numpy(), weighted_treated["xmax"].iloc[-1]]
+    score = frame["propensity"]
+    pad = (score.max() - score.min()) * 0.02
+    np.testing.assert_allclose(
+        edges[[0, -1]], [max(0.0, score.min() - pad), min(1.0, score.max() + pad)]
+    )
+    expected, _ = np.histogram(treated["propensity"], bins=edges, weights=treated["weight"])
+    np.testing.assert_allclose(weighted_treated["ymax"], expected / expected.sum())
+    untreated = data[(data["sample"] == "Unweighted") & (data["treatment"] == "No early help")]
+    assert (untreated["ymax"] == 0).all() and (untreated["ymin"] <= 0).all()
+
+
+def test_figures_schoenfeld(frames: dict[str, pd.DataFrame]) -> None:
+    plot = plot_schoenfeld(frames["schoenfeld"], covariates=["age", "treatment"])
+    assert list(plot.data["covariate"].cat.categories) == ["age", "treatment"]
+    assert len(plot.data) == 500
+    smooth = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_smooth"]
+    assert smooth[0].stat.params["method"] == "lowess"
+    with pytest.raises(DesignError, match="no residuals for sex"):
+        plot_schoenfeld(frames["schoenfeld"], covariates=["sex"])
+
+
+def test_figures_state_occupation_stacks_to_one(frames: dict[str, pd.DataFrame]) -> None:
+    plot = plot_state_occupation(frames["states"])
+    totals = plot.data.groupby("time")["probability"].sum()
+    np.testing.assert_allclose(totals, 1.0)
+    # First state listed is drawn at the bottom (last category).
+    assert list(plot.data["state"].cat.categories)[-1] == "No further contact"
+
+
+def test_figures_calibration_and_decision(frames: dict[str, pd.DataFrame]) -> None:
+    cal = plot_calibration(frames["calibration"])
+    assert "geom_point" in layer_geoms(cal)
+    smooth = frames["calibration"].sample(frac=1.0, random_state=0)
+    smooth = pd.concat([smooth] * 3, ignore_index=True)
+    assert "geom_ribbon" in layer_geoms(plot_calibration(smooth))
+    dec = plot_decision_curve(frames["decision"])
+    assert list(dec.data["model"].cat.categories) == ["Structured data", "Treat all", "Treat none"]
+    top = frames["decision"]["net_benefit"].max()
+    assert dec.coordinates.limits.y == pytest.approx((-0.25 * top, 1.05 * top))
+
+
+def test_figures_fairness_suppressed_groups(frames: dict[str, pd.DataFrame]) -> None:
+    plot = plot_fairness(frames["fairness"])
+    suppressed = frames["fairness"]["suppressed"]
+    assert len(plot.data) == int((~suppressed).sum())
+    labels = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_text"]
+    assert labels and set(labels[0].geom.data["group"]) == {"Other"}
+    assert plot.facet.space["y"] == [2.0, 5.0, 2.0]
+
+
+def test_figures_heterogeneity(frames: dict[str, pd.DataFrame]) -> None:
+    dist = plot_effect_distribution(frames["cate"])
+    mean_line = dist.layers[1].geom.data["xintercept"].iloc[0]
+    assert mean_line == pytest.approx(frames["cate"]["effect"].mean())
+    sub = plot_subgroup_effects(frames["subgroups"], overall=-0.025)
+    assert sub.facet.space["y"] == [3.0, 2.0, 2.0]
+    assert list(sub.data["level"].cat.categories)[-1] == "0-4"
+
+
+def test_figures_flow_layout(frames: dict[str, pd.DataFrame]) -> None:
+    flow = frames["flow"]
+    boxes, arrows = flow_layout(flow)
+    assert boxes["kind"].tolist() == ["main", "excluded", "main", "excluded", "main"]
+    side = boxes.loc[3, "text"]
+    assert "Referral closed for another reason: 1,900 children; 7,100 episodes" in side.replace(
+        "\n  ", " "
+    )
+    # Boxes never overlap vertically within a column and flow downwards.
+    main = boxes[boxes["kind"] == "main"]
+    assert (main["y1"].to_numpy()[1:] < main["y0"].to_numpy()[:-1]).all()
+    assert len(arrows) == 4
+    suppressed = flow.astype({"children": "Int64"})
+    suppressed.loc[5, "children"] = pd.NA
+    boxes, _ = flow_layout(suppressed)
+    assert "<10 children" in boxes.loc[3, "text"].replace("\n  ", " ")
+    plot = plot_flow(flow)
+    assert set(layer_geoms(plot)) == {"geom_segment", "geom_rect", "geom_text"}

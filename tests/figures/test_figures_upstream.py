@@ -1,0 +1,78 @@
+"""The figures draw the tidy frames the model layers actually return (contract check)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation import causal
+from escalation.figures import (
+    plot_adjusted_curves,
+    plot_effect_distribution,
+    plot_love,
+    plot_overlap,
+    plot_risk_differences,
+    plot_subgroup_effects,
+    plot_survival_curves,
+)
+
+
+@pytest.fixture(scope="module")
+def spells() -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    n = 600
+    x = rng.normal(size=n)
+    age = rng.uniform(0, 17, n)
+    a = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
+    t = rng.exponential(500 / np.exp(0.5 * x - 0.4 * a))
+    return pd.DataFrame(
+        {
+            "x": x,
+            "age": age,
+            "n_factors": rng.integers(0, 4, n),
+            "imd_decile": rng.integers(1, 11, n),
+            "treatment": a,
+            "duration": np.ceil(np.minimum(t, 800)),
+            "event": (t < 800).astype(int),
+            "family_id": np.arange(n),
+        }
+    )
+
+
+def test_figures_draw_causal_effects(spells: pd.DataFrame) -> None:
+    fit = causal.estimate_effects(
+        spells,
+        covariates=["x"],
+        estimators=["unadjusted", "ipw"],
+        horizons=[365, 730],
+        bootstrap=0,
+    )
+    ipw = fit.curves[fit.curves["estimator"] == "ipw"]
+    plot = plot_adjusted_curves(ipw, horizons=[365, 730])
+    # Every estimate drawn is one the estimator returned, plus the origin at 0.
+    drawn = set(np.round(plot.data["estimate"], 12))
+    assert drawn == set(np.round(ipw["estimate"], 12)) | {0.0}
+    unadjusted = fit.curves[fit.curves["estimator"] == "unadjusted"]
+    assert len(plot_survival_curves(unadjusted, kind="cumulative_incidence").data) > 0
+    rd = fit.tidy()
+    rd = rd[rd["estimand"] == "risk_difference"].assign(term=lambda d: d["horizon"].astype(str))
+    assert set(plot_risk_differences(rd, colour="estimator").data["term"]) == {"365", "730"}
+    love = plot_love(fit.balance)
+    assert set(love.data["sample"]) == {"unweighted", "weighted"}
+    weights = causal.treatment_weights(fit.propensity.scores, fit.propensity.treatment)
+    overlap = plot_overlap(fit.propensity.overlap(weights))
+    assert overlap.data.groupby(["sample", "treatment"], observed=True).size().nunique() == 1
+
+
+def test_figures_draw_heterogeneity(spells: pd.DataFrame) -> None:
+    fit = causal.estimate_heterogeneity(
+        spells,
+        covariates=["x", "age", "n_factors", "imd_decile"],
+        horizon=365,
+        n_estimators=20,
+    )
+    dist = plot_effect_distribution(fit.effects())
+    assert len(dist.data) == len(spells)
+    sub = plot_subgroup_effects(fit.tidy())
+    assert set(sub.data["subgroup"]) == set(fit.tidy()["subgroup"])

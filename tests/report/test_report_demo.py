@@ -1,0 +1,25 @@
+"""run_demo: simulate a local authority, then the whole study (needs the simulator)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from escalation.cli.run import run_demo
+
+
+# Simulated data are small here: models may rightly warn about sparse levels.
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_report_demo_writes_everything(tmp_path: Path) -> None:
+    outputs = run_demo(tmp_path, children=3000, seed=5, bootstrap=5, progress=False)
+    assert (tmp_path / "brief.html").exists()
+    assert (tmp_path / "truth.json").exists()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    paths = {o["path"] for o in manifest["outputs"]}
+    assert {"brief.html", "design.toml", "results/effects.csv", "figures/flow.png"} <= paths
+    assert manifest["seeds"] == {"study": 5}
+    html = (tmp_path / "brief.html").read_text()
+    assert "Simulated local authority: not real children" in html
+    assert "effects" not in " ".join(outputs.notes), outputs.notes

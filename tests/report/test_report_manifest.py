@@ -1,0 +1,50 @@
+"""The provenance manifest lists every output with its hash, and how it was made."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from escalation import default_design
+from escalation.report.manifest import build_manifest, write_manifest
+from escalation.results import data_hash
+
+
+def test_report_manifest_records_everything(tmp_path: Path) -> None:
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a.png").write_bytes(b"\x89PNG fake")
+    (tmp_path / "results.csv").write_text("x\n1\n")
+    frame = pd.DataFrame({"x": [1, 2, 3]})
+    design = default_design()
+    path = write_manifest(
+        tmp_path,
+        command="test",
+        design=design,
+        inputs=(frame,),
+        seeds={"study": 7},
+        notes=("survival: skipped",),
+    )
+    manifest = json.loads(path.read_text())
+    assert [o["path"] for o in manifest["outputs"]] == ["figures/a.png", "results.csv"]
+    expected = hashlib.sha256(b"\x89PNG fake").hexdigest()
+    assert manifest["outputs"][0] == {"path": "figures/a.png", "bytes": 9, "sha256": expected}
+    assert manifest["input_hash"] == data_hash(frame)
+    assert manifest["seeds"] == {"study": 7}
+    assert manifest["design"]["toml"] == design.to_toml()
+    assert manifest["design"]["sha256"] == hashlib.sha256(design.to_toml().encode()).hexdigest()
+    assert manifest["versions"]["pandas"] == pd.__version__
+    assert manifest["notes"] == ["survival: skipped"]
+    # Re-writing does not list the manifest itself.
+    again = build_manifest(tmp_path, command="test")
+    assert "manifest.json" not in [o["path"] for o in again["outputs"]]
+
+
+def test_report_manifest_reads_a_design_file(tmp_path: Path) -> None:
+    design_file = tmp_path / "design.toml"
+    design_file.write_text(default_design().to_toml())
+    manifest = build_manifest(tmp_path / "empty", command="t", design=design_file)
+    assert manifest["design"]["source"] == "design.toml"
+    assert manifest["outputs"] == []

@@ -1,0 +1,126 @@
+"""run_study: stages, disclosure of written counts, manifest, brief, skipped stages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import escalation.pipeline as pipeline
+from escalation import build_spells, default_design
+from escalation.errors import DesignError
+from escalation.pipeline import numbers_at_risk, run_study
+from tests.timeline.timeline_support import synthetic_history
+
+
+@pytest.fixture(scope="module")
+def history() -> Any:
+    return synthetic_history(3000, 11)
+
+
+@pytest.fixture(scope="module")
+def study(history: Any, tmp_path_factory: pytest.TempPathFactory) -> pipeline.StudyOutputs:
+    out = tmp_path_factory.mktemp("study")
+    return run_study(
+        history,
+        default_design(),
+        out=out,
+        seed=3,
+        progress=False,
+        stages=("describe", "brief"),
+    )
+
+
+def test_report_pipeline_writes_disclosed_counts(history: Any, study: Any) -> None:
+    flow = pd.read_csv(study.out / "results" / "flow.csv")
+    raw = build_spells(history, default_design()).flow
+    for column in ("children", "episodes"):
+        written = flow[column].to_numpy(float)
+        original = raw[column].to_numpy(float)
+        small = original < 10
+        assert np.isnan(written[small]).all()
+        assert (written[~small] % 5 == 0).all()
+        assert np.abs(written[~small] - original[~small]).max() <= 2
+    cohort = pd.read_csv(study.out / "results" / "cohort.csv")
+    assert (cohort["count"].dropna() % 5 == 0).all()
+
+
+def test_report_pipeline_manifest_lists_every_output(study: Any) -> None:
+    manifest = json.loads(study.manifest.read_text())
+    files = sorted(
+        p.relative_to(study.out).as_posix()
+        for p in study.out.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    )
+    assert [o["path"] for o in manifest["outputs"]] == files
+    for entry in manifest["outputs"]:
+        digest = hashlib.sha256((study.out / entry["path"]).read_bytes()).hexdigest()
+        assert entry["sha256"] == digest
+    assert manifest["seeds"] == {"study": 3}
+    assert {"figures/flow.png", "figures/flow.pdf", "figures/flow.svg", "brief.html"} <= set(files)
+
+
+def test_report_pipeline_brief_has_no_identifiers(history: Any, study: Any) -> None:
+    html = (study.out / "brief.html").read_text()
+    spells = build_spells(history, default_design()).spells
+    tokens = set(html.replace("<", " ").replace(">", " ").split())
+    assert not tokens & set(spells["child_id"].astype(str))
+    assert "Who was studied" in html
+
+
+def test_report_pipeline_skips_missing_stage_with_a_note(
+    history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = pipeline._api
+
+    def missing(module: str, name: str) -> Any:
+        if module == "escalation.survival":
+            raise pipeline._SkipStageError(f"{module}.{name} is not available")
+        return real(module, name)
+
+    monkeypatch.setattr(pipeline, "_api", missing)
+    out = run_study(history, default_design(), out=tmp_path, progress=False, stages=("survival",))
+    assert out.notes == ("survival: skipped (escalation.survival.fit_cox is not available)",)
+    manifest = json.loads(out.manifest.read_text())
+    assert manifest["notes"] == list(out.notes)
+    assert out.figures == {} and out.brief is None
+    with pytest.raises(DesignError, match="unknown stage"):
+        run_study(history, default_design(), out=tmp_path, progress=False, stages=("plots",))
+
+
+def test_report_pipeline_numbers_at_risk() -> None:
+    spells = pd.DataFrame({"duration": [0.5, 3.0, 10.0, 10.0, 40.0], "treatment": [1, 1, 0, 0, 0]})
+    table = numbers_at_risk(spells, [0, 3, 10, 41])
+    assert table["at_risk"].tolist() == [2, 1, 0, 0, 3, 3, 3, 0]
+
+
+# Small synthetic data: the risk models rightly warn that sparse levels make them unstable.
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_report_pipeline_prediction_outputs_are_disclosed(history: Any, tmp_path: Path) -> None:
+    out = run_study(
+        history,
+        default_design(),
+        out=tmp_path,
+        seed=2,
+        progress=False,
+        bootstrap=5,
+        stages=("prediction", "fairness"),
+    )
+    assert not [n for n in out.notes if n.startswith("fairness")], out.notes
+    fairness = pd.read_csv(out.out / "results" / "fairness.csv")
+    n = fairness["n"].dropna()
+    assert (n % 5 == 0).all() and (n >= 10).all()
+    events = fairness.loc[fairness["metric"] == "events", "estimate"].dropna()
+    assert (events % 5 == 0).all() and (events >= 10).all()
+    assert fairness.loc[fairness["n"].isna(), "suppressed"].all()
+    metrics = pd.read_csv(out.out / "results" / "prediction_metrics.csv")
+    counts = metrics.loc[metrics["metric"].isin(["n", "events"]), "estimate"].dropna()
+    assert (counts % 5 == 0).all()
+    assert {"calibration.png", "decision_curve.png", "fairness.png"} <= {
+        p.name for paths in out.figures.values() for p in paths
+    }
