@@ -25,6 +25,13 @@ from escalation.data.simulator import (
     SimulationConfig,
     simulate_local_authority,
 )
+from escalation.data.statutory import (
+    SourceProblem,
+    read_cin_census,
+    read_ssda903,
+    source_report,
+    write_cin_census,
+)
 from escalation.design import StudyDesign, default_design, read_design
 from escalation.errors import (
     ConvergenceError,
@@ -47,6 +54,7 @@ __all__ = [
     "Problem",
     "SimulatedLocalAuthority",
     "SimulationConfig",
+    "SourceProblem",
     "SpellData",
     "StatisticalWarning",
     "StudyDesign",
@@ -55,8 +63,12 @@ __all__ = [
     "default_design",
     "landmark",
     "read_case_history",
+    "read_cin_census",
     "read_design",
+    "read_ssda903",
     "simulate_local_authority",
+    "source_report",
     "validate_case_history",
     "write_case_history",
+    "write_cin_census",
 ]

@@ -22,6 +22,7 @@ COMMANDS = (
     "escalation.cli.run",
     "escalation.cli.simulate",
     "escalation.cli.validate",
+    "escalation.cli.convert",
     "escalation.cli.build",
     "escalation.cli.estimate",
     "escalation.cli.predict",

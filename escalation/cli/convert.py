@@ -1,0 +1,90 @@
+"""``escalation convert``: read DfE statutory returns and write the case-history tables.
+
+``escalation convert cin-census FILE.xml [FILE.xml ...] --out DIR [--lenient]`` and
+``escalation convert ssda903 DIR --out DIR [--lenient]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from escalation.data.history import CaseHistory
+from escalation.data.io import write_case_history
+from escalation.data.statutory import read_cin_census, read_ssda903, source_report
+
+__all__ = ["REPORT_FILE", "register", "run"]
+
+#: The problem report written next to the tables when anything was found.
+REPORT_FILE = "conversion_report.csv"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``convert`` sub-command with its ``cin-census`` and ``ssda903`` formats."""
+    parser = subparsers.add_parser(
+        "convert",
+        help="convert DfE statutory returns (CIN census XML, SSDA903 CSV) to case-history tables",
+        description=(
+            "Read a statutory return and write children, episodes and case_history.json to "
+            f"DIR, with {REPORT_FILE} listing every problem (file, child or row, line, "
+            "element, value, what was done). Identifiers and birth dates are never shown."
+        ),
+    )
+    formats = parser.add_subparsers(dest="format_name", required=True, metavar="FORMAT")
+    cin = formats.add_parser(
+        "cin-census",
+        help="Children in Need census XML (2018-19 to 2025-26); several years are merged",
+    )
+    cin.add_argument("files", nargs="+", metavar="FILE.xml", help="CIN census XML files")
+    ssda = formats.add_parser("ssda903", help="SSDA903 looked-after return (folder of CSV files)")
+    ssda.add_argument("folder", metavar="DIR", help="folder with the return's CSV files")
+    for sub in (cin, ssda):
+        sub.add_argument("--out", required=True, metavar="DIR", help="output folder")
+        sub.add_argument(
+            "--lenient",
+            action="store_true",
+            help="keep what is valid and report the rest (default: stop on the first error)",
+        )
+        sub.add_argument(
+            "--extract-date", help="extract date YYYY-MM-DD (default: from the return)"
+        )
+        sub.add_argument(
+            "--format",
+            choices=("parquet", "csv"),
+            default="parquet",
+            help="table file format (default parquet)",
+        )
+        sub.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Convert the return; write the tables and the report; return 0 on success."""
+    history: CaseHistory
+    if args.format_name == "cin-census":
+        history = read_cin_census(args.files, lenient=args.lenient, extract_date=args.extract_date)
+        what = f"CIN census ({len(args.files)} file{'s' if len(args.files) != 1 else ''})"
+    else:
+        history = read_ssda903(args.folder, lenient=args.lenient, extract_date=args.extract_date)
+        what = f"SSDA903 return in {args.folder}"
+    out = Path(args.out)
+    write_case_history(history, out, format=args.format)
+    report = source_report(history.exclusions)
+    (out / REPORT_FILE).unlink(missing_ok=True)
+    print(f"Converted {what}")
+    print(f"  extract date   {history.extract_date.date()} ({history.extract_date_source})")
+    print(f"  children       {len(history.children):,}")
+    print(f"  episodes       {len(history.episodes):,}")
+    print(history.counts().to_string(index=False))
+    if report.empty:
+        print(f"No problems found. Wrote the tables to {out}")
+        return 0
+    report.to_csv(out / REPORT_FILE, index=False)
+    counts = report.groupby(["severity", "action"]).size().rename("problems").reset_index()
+    print(f"\n{len(report):,} problems (details in {out / REPORT_FILE}):")
+    print(counts.to_string(index=False))
+    print("\nFirst problems:")
+    for problem in history.exclusions.problems[:20]:
+        print(f"  - {problem.describe()}")
+    print(f"\nWrote the tables and {REPORT_FILE} to {out}")
+    return 0

@@ -1,0 +1,23 @@
+"""Readers and writers of the DfE statutory returns.
+
+- :func:`read_cin_census`: Children in Need census XML (2018-19 to 2025-26), one or
+  several years merged.
+- :func:`read_ssda903`: the SSDA903 looked-after children return (CSV), episodes joined
+  into periods of care.
+- :func:`write_cin_census`: a case history as CIN census XML (round trips, benchmarks).
+- :func:`source_report`: every problem found, located by file, child/row, line and element.
+"""
+
+from escalation.data.statutory.cin_census import read_cin_census
+from escalation.data.statutory.cin_writer import CinWriteSummary, write_cin_census
+from escalation.data.statutory.problems import SourceProblem, source_report
+from escalation.data.statutory.ssda903 import read_ssda903
+
+__all__ = [
+    "CinWriteSummary",
+    "SourceProblem",
+    "read_cin_census",
+    "read_ssda903",
+    "source_report",
+    "write_cin_census",
+]

@@ -1,0 +1,390 @@
+"""Merge statutory returns (one or several years) into one validated case history.
+
+Readers collect each return's rows with their origin (file, position, line, element);
+:func:`merge_returns` checks dates against each return's reference date, matches
+children across returns, keeps each recurring episode once (from the latest return),
+validates the result against the contract and reports every problem at its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+import pandas as pd
+
+from escalation.data.history import CaseHistory, ExclusionReport
+from escalation.data.statutory.problems import SourceProblem, raise_for_errors
+from escalation.data.validate import validate_case_history
+
+__all__ = ["ReturnTables", "merge_returns"]
+
+#: Origin columns carried by the rows until the history is validated.
+ORIGIN: Final = ("_file", "_rank", "_pos", "_line", "_el", "_ref", "_unit")
+CHILD_FIELDS: Final = ("child_id", "birth_date", "sex", "ethnicity", "disability")
+EPISODE_FIELDS: Final = (
+    "child_id",
+    "kind",
+    "start",
+    "end",
+    "source",
+    "need",
+    "factors",
+    "category",
+    "reason",
+)
+#: Source element of each contract column, by kind, for problems found by the validator.
+CIN_ELEMENTS: Final[dict[str, tuple[str, str]]] = {
+    "referral": ("CINreferralDate", "CINclosureDate"),
+    "assessment": ("AssessmentActualStartDate", "AssessmentAuthorisationDate"),
+    "cin_plan": ("CINPlanStartDate", "CINPlanEndDate"),
+    "cp_plan": ("CPPstartDate", "CPPendDate"),
+    "s47": ("S47ActualStartDate", "S47ActualStartDate"),
+    "icpc": ("", ""),
+    "death": ("", ""),
+}
+_CIN_CHILD_ELEMENTS: Final = {
+    "child_id": "ChildIdentifiers/LAchildID",
+    "birth_date": "ChildIdentifiers/PersonBirthDate",
+    "sex": "ChildIdentifiers/GenderCurrent",
+    "ethnicity": "ChildCharacteristics/Ethnicity",
+    "disability": "ChildCharacteristics/Disabilities",
+}
+_CHILD_EXCLUDED: Final = "the child was excluded (see the children table)"
+
+#: (table, column, the row's origin element, kind) -> source element named in a problem.
+ElementOf = Callable[[str, str | None, str, str | None], str | None]
+
+
+def cin_element(table: str, column: str | None, element: str, kind: str | None) -> str | None:
+    """Return the CIN census element behind a contract column of a row.
+
+    Examples
+    --------
+    >>> cin_element("episodes", "end", "CINdetails[2]/Assessments[1]", "assessment")
+    'CINdetails[2]/Assessments[1]/AssessmentAuthorisationDate'
+    >>> cin_element("children", "sex", "ChildIdentifiers", None)
+    'ChildIdentifiers/GenderCurrent'
+    """
+    if table == "children":
+        return _CIN_CHILD_ELEMENTS.get(column or "", element)
+    if column in ("start", "end") and kind in CIN_ELEMENTS:
+        tag = CIN_ELEMENTS[kind][0 if column == "start" else 1]
+        return f"{element}/{tag}" if tag else element
+    return element
+
+
+@dataclass
+class ReturnTables:
+    """The rows read from one return, with the origin of each row.
+
+    Parameters
+    ----------
+    file : str
+        The file's name.
+    rank : int
+        Priority when the same child or episode appears in several returns: rows of a
+        higher rank (a later return) win.
+    reference_date : str, optional
+        The return's reference date (ISO); dates after it are reported.
+    """
+
+    file: str
+    rank: int
+    reference_date: str | None = None
+    unit: str = "Child"
+    children: dict[str, list[Any]] = field(
+        default_factory=lambda: {c: [] for c in (*CHILD_FIELDS, "_pos", "_line")}
+    )
+    episodes: dict[str, list[Any]] = field(
+        default_factory=lambda: {c: [] for c in (*EPISODE_FIELDS, "_pos", "_line", "_el")}
+    )
+
+    def add_child(
+        self,
+        child_id: str,
+        birth_date: str,
+        sex: str | None,
+        ethnicity: str | None,
+        disability: bool | None,
+        pos: int,
+        line: int,
+    ) -> None:
+        """Add one child's row."""
+        c = self.children
+        c["child_id"].append(child_id)
+        c["birth_date"].append(birth_date)
+        c["sex"].append(sex)
+        c["ethnicity"].append(ethnicity)
+        c["disability"].append(disability)
+        c["_pos"].append(pos)
+        c["_line"].append(line)
+
+    def add_episode(
+        self,
+        child_id: str,
+        kind: str,
+        start: str,
+        end: str | None,
+        pos: int,
+        line: int,
+        element: str,
+        *,
+        source: str | None = None,
+        need: str | None = None,
+        factors: str | None = None,
+        category: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Add one episode's row."""
+        e = self.episodes
+        for name, value in (
+            ("child_id", child_id),
+            ("kind", kind),
+            ("start", start),
+            ("end", end),
+            ("source", source),
+            ("need", need),
+            ("factors", factors),
+            ("category", category),
+            ("reason", reason),
+            ("_pos", pos),
+            ("_line", line),
+            ("_el", element),
+        ):
+            e[name].append(value)
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return (children, episodes) with origin columns."""
+        origin: dict[str, Any] = {
+            "_file": self.file,
+            "_rank": self.rank,
+            "_ref": self.reference_date,
+        }
+        children = pd.DataFrame(self.children).assign(_el="ChildIdentifiers", **origin)
+        episodes = pd.DataFrame(self.episodes).assign(**origin)
+        return children, episodes
+
+
+def merge_returns(
+    returns: Sequence[ReturnTables],
+    problems: list[SourceProblem],
+    *,
+    extract_date: pd.Timestamp,
+    extract_date_source: str,
+    lenient: bool,
+    context: str,
+    format_name: str,
+    element_of: ElementOf = cin_element,
+    frames: Sequence[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+) -> CaseHistory:
+    """Merge returns into one validated history, reporting problems at their source.
+
+    Parameters
+    ----------
+    returns : sequence of ReturnTables
+        The returns' rows with their origin.
+    problems : list of SourceProblem
+        Problems already found while reading; extended and reported together.
+    extract_date, extract_date_source
+        The history's extract date and where it came from.
+    lenient : bool
+        Keep what is valid (True) or raise on any error (False).
+    context : str
+        What is being read, for messages.
+    format_name : str
+        ``"CIN census"`` or ``"SSDA903"``, for messages.
+    element_of : callable
+        Maps a contract column of a row to its source element or column.
+    frames : sequence of (children, episodes) frames, optional
+        Ready-made frames with origin columns, used instead of ``returns``' rows.
+
+    Returns
+    -------
+    CaseHistory
+        Validated; ``exclusions`` lists every problem as a :class:`SourceProblem`.
+
+    Examples
+    --------
+    Two returns holding the same referral, open in 2021 and closed in 2022:
+
+    >>> import pandas as pd
+    >>> old, new = ReturnTables("cin_2021.xml", 0, "2021-03-31"), ReturnTables("cin_2022.xml", 1)
+    >>> for r in (old, new):
+    ...     r.add_child("A", "2015-01-01", "F", None, None, pos=0, line=20)
+    >>> old.add_episode("A", "referral", "2021-01-04", None, 0, 30, "CINdetails[1]")
+    >>> new.add_episode("A", "referral", "2021-01-04", "2021-05-01", 0, 30, "CINdetails[1]",
+    ...                 reason="RC8")
+    >>> history = merge_returns([old, new], [], extract_date=pd.Timestamp("2022-03-31"),
+    ...                         extract_date_source="given", lenient=False,
+    ...                         context="example", format_name="CIN census")
+    >>> history.episodes[["end", "reason"]].astype(str).values.tolist()
+    [['2021-05-01', 'RC8']]
+    """
+    problems = list(problems)
+    pairs = list(frames) if frames is not None else [r.frames() for r in returns]
+    kids = pd.concat([c for c, _ in pairs], ignore_index=True)
+    eps = pd.concat([e for _, e in pairs], ignore_index=True)
+    kids, eps = _after_reference(kids, eps, problems, element_of)
+    kids, eps = _match_children(kids, eps, problems, format_name)
+    eps = _deduplicate(eps, problems)
+    history = CaseHistory(
+        children=kids.reset_index(drop=True),
+        episodes=eps.reset_index(drop=True),
+        extract_date=extract_date,
+        extract_date_source=extract_date_source,
+    )
+    if history.children.empty or history.episodes.empty:
+        raise_for_errors(problems, context)
+        reason = "no valid children or episodes could be read"
+        raise_for_errors(
+            [*problems, SourceProblem(context, None, None, None, reason, action="file not read")],
+            context,
+        )
+    valid = validate_case_history(history, lenient=True, context=context)
+    problems += _translate(valid.exclusions, history, element_of)
+    if not lenient:
+        raise_for_errors(problems, context)
+    drop = [c for c in ORIGIN if c in valid.children]
+    drop_e = [c for c in ORIGIN if c in valid.episodes]
+    return replace(
+        valid,
+        children=valid.children.drop(columns=drop),
+        episodes=valid.episodes.drop(columns=drop_e),
+        exclusions=ExclusionReport(tuple(problems)),
+    )
+
+
+def _problem(
+    row: pd.Series,
+    column: str | None,
+    value: object,
+    reason: str,
+    action: str,
+    unit: str,
+    severity: str = "error",
+) -> SourceProblem:
+    return SourceProblem(
+        str(row["_file"]),
+        int(row["_pos"]),
+        column,
+        value,
+        reason,
+        line=None if pd.isna(row["_line"]) else int(row["_line"]),
+        unit=unit,
+        action=action,
+        severity="note" if severity == "note" else "error",
+    )
+
+
+def _unit(frame: pd.DataFrame) -> str:
+    return str(frame["_unit"].iloc[0]) if "_unit" in frame and len(frame) else "Child"
+
+
+def _after_reference(
+    kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exclude rows dated after their own return's reference date (ISO text compares)."""
+    unit = _unit(kids)
+    ref = kids["_ref"].fillna("9999-12-31")
+    late = kids["birth_date"].fillna("") > ref
+    for _, row in kids[late].iterrows():
+        problems.append(
+            _problem(
+                row,
+                element_of("children", "birth_date", row["_el"], None),
+                row["birth_date"],
+                "the birth date is after the return's reference date",
+                "child excluded",
+                unit,
+            )
+        )
+    kids = kids[~late]
+    ref = eps["_ref"].fillna("9999-12-31")
+    bad = pd.Series(False, index=eps.index)
+    for column in ("start", "end"):
+        late = eps[column].fillna("") > ref
+        for _, row in eps[late].iterrows():
+            problems.append(
+                _problem(
+                    row,
+                    element_of("episodes", column, row["_el"], row["kind"]),
+                    row[column],
+                    f"date is after the return's reference date {row['_ref']}",
+                    "episode excluded",
+                    unit,
+                )
+            )
+        bad |= late
+    return kids, eps[~bad]
+
+
+def _match_children(
+    kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], format_name: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep one row per child: the latest return's; report conflicting birth dates."""
+    unit = _unit(kids)
+    same_file = kids.duplicated(["_rank", "child_id"], keep="first")
+    for _, row in kids[same_file].iterrows():
+        first = kids[(kids["_rank"] == row["_rank"]) & (kids["child_id"] == row["child_id"])]
+        where = (
+            f"{unit} #{int(first['_pos'].iloc[0]) + 1}"
+            if unit == "Child"
+            else (f"row {int(first['_pos'].iloc[0])}")
+        )
+        reason = (
+            f"the same child identifier appears again (first at {where}); its episodes are "
+            "merged and the first record's characteristics kept"
+        )
+        problems.append(_problem(row, None, None, reason, "kept", unit))
+    kids = kids[~same_file]
+    ordered = kids.sort_values("_rank", ascending=False, kind="stable")
+    births = ordered.groupby("child_id", sort=False)["birth_date"].nunique()
+    for child_id in births.index[births > 1]:
+        row = ordered[ordered["child_id"] == child_id].iloc[0]
+        reason = (
+            f"the child's birth date differs between {format_name} returns; the latest "
+            "return's is kept"
+        )
+        problems.append(_problem(row, None, None, reason, "kept", unit))
+    kids = ordered.drop_duplicates("child_id", keep="first").sort_values(["_rank", "_pos"])
+    return kids, eps
+
+
+def _deduplicate(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
+    """Keep each (child, kind, start) once, from the latest return."""
+    unit = _unit(eps)
+    ordered = eps.sort_values("_rank", ascending=False, kind="stable")
+    dup = ordered.duplicated(["child_id", "kind", "start"], keep="first")
+    first_rank = ordered.groupby(["child_id", "kind", "start"], sort=False, observed=True)[
+        "_rank"
+    ].transform("first")
+    same_return = dup & (ordered["_rank"] == first_rank) & (ordered["kind"] != "icpc")
+    for _, row in ordered[same_return].iterrows():
+        reason = (
+            f"the same {row['kind']} (same start date) is recorded twice in this return; kept once"
+        )
+        problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
+    return ordered[~dup].sort_values(["_rank", "_pos", "_line"], kind="stable")
+
+
+def _translate(
+    report: ExclusionReport, history: CaseHistory, element_of: ElementOf
+) -> list[SourceProblem]:
+    """Turn the validator's table/row problems into problems located in the source."""
+    out: list[SourceProblem] = []
+    frames = {"children": history.children, "episodes": history.episodes}
+    for p in report.problems:
+        if p.reason == _CHILD_EXCLUDED or p.table not in frames or p.row is None:
+            continue
+        frame = frames[p.table]
+        row = frame.iloc[p.row]
+        kind = str(row["kind"]) if p.table == "episodes" else None
+        column = element_of(p.table, p.column, str(row["_el"]), kind)
+        action = "child excluded" if p.table == "children" else "episode excluded"
+        value = p.value
+        if isinstance(value, pd.Timestamp):
+            value = value.date().isoformat()
+        out.append(_problem(row, column, value, p.reason, action, _unit(frame)))
+    return out

@@ -1,0 +1,200 @@
+"""Problems found while reading a statutory return, located by file, child and element.
+
+A :class:`SourceProblem` is a :class:`~escalation.errors.Problem` that also says where in
+the source file the problem lies (the child's position in the file, the line, the element
+or CSV column) and what the reader did about it. Children are referred to by their
+position in the file (``Child #12``), never by their identifier: identifiers, birth dates
+and other personal values are withheld from every message and report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import pandas as pd
+
+from escalation.data.history import ExclusionReport
+from escalation.errors import PERSONAL_COLUMNS, DataValidationError, Problem
+
+__all__ = [
+    "PERSONAL_FIELDS",
+    "Action",
+    "Severity",
+    "SourceProblem",
+    "raise_for_errors",
+    "source_report",
+]
+
+#: What the reader did about a problem.
+Action = Literal[
+    "child excluded",
+    "episode excluded",
+    "value dropped",
+    "kept",
+    "ignored",
+    "rest of file not read",
+    "file not read",
+]
+#: ``"error"`` breaks the specification or the contract (strict reading raises);
+#: ``"note"`` reports content outside the contract that was not converted.
+Severity = Literal["error", "note"]
+
+#: Source fields (CIN census elements, SSDA903 columns) whose values are personal data.
+PERSONAL_FIELDS: Final = frozenset(
+    {
+        "LAchildID",
+        "UPN",
+        "FormerUPN",
+        "PersonBirthDate",
+        "ExpectedPersonBirthDate",
+        "PersonDeathDate",
+        "CHILD",
+        "DOB",
+        "MC_DOB",
+        "MOTHER",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SourceProblem(Problem):
+    """One problem in a statutory return, located in the source file.
+
+    Parameters
+    ----------
+    table : str
+        The file name (``Problem.table``).
+    row : int or None
+        Zero-based position of the child in the file (CIN census) or of the data row
+        in the CSV file (SSDA903); ``None`` for a file-level problem.
+    column : str or None
+        The element path (``CINdetails[2]/Assessments[1]/AssessmentFactors``) or CSV
+        column.
+    value : object
+        The offending value; personal values are never shown.
+    reason : str
+        What is wrong.
+    line : int or None
+        Line of the element (XML) or of the row (CSV, counting the header as line 1).
+    unit : str
+        What ``row`` counts: ``"Child"`` (CIN census) or ``"row"`` (CSV).
+    action : str
+        What the reader did (see :data:`Action`).
+    severity : {"error", "note"}
+        Errors make strict reading fail; notes never do.
+
+    Examples
+    --------
+    >>> p = SourceProblem("cin.xml", 11, "CINdetails[1]/ReferralSource", "ZZ",
+    ...                   "unknown referral source code", line=345, action="value dropped")
+    >>> p.describe().startswith("file 'cin.xml', Child #12 (line 345), element")
+    True
+    >>> p.describe().endswith("unknown referral source code [value dropped]")
+    True
+    >>> SourceProblem("cin.xml", 0, "ChildIdentifiers/LAchildID", "X1", "repeated").shown_value()
+    '<withheld: personal data>'
+    """
+
+    line: int | None = None
+    unit: str = "Child"
+    action: str = "kept"
+    severity: Severity = "error"
+
+    @property
+    def file(self) -> str:
+        """The source file's name."""
+        return self.table
+
+    def shown_value(self) -> str:
+        """Return the value as it may be displayed: personal data are withheld."""
+        field = (self.column or "").rsplit("/", 1)[-1].split("[", 1)[0]
+        if field in PERSONAL_FIELDS or field in PERSONAL_COLUMNS:
+            return "<withheld: personal data>"
+        return super().shown_value()
+
+    def location(self) -> str:
+        """Return where the problem is, e.g. ``Child #12 (line 345)``."""
+        if self.row is None:
+            return f"line {self.line}" if self.line is not None else ""
+        number = f"{self.unit} #{self.row + 1}" if self.unit == "Child" else f"row {self.row}"
+        return f"{number} (line {self.line})" if self.line is not None else number
+
+    def describe(self) -> str:
+        """Return a one-line description safe for logs and reports."""
+        where = [f"file {self.table!r}"]
+        if place := self.location():
+            where.append(place)
+        if self.column is not None:
+            kind = "element" if self.unit == "Child" else "column"
+            where.append(f"{kind} {self.column!r}")
+            where.append(f"value {self.shown_value()}")
+        return f"{', '.join(where)}: {self.reason} [{self.action}]"
+
+
+def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
+    """Return the problems of a statutory read as a frame, one row per problem.
+
+    Parameters
+    ----------
+    report : ExclusionReport or iterable of Problem
+        Usually ``history.exclusions`` of a history read by
+        :func:`~escalation.data.statutory.read_cin_census` or
+        :func:`~escalation.data.statutory.read_ssda903`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``file, unit, position, line, element, value, reason, action, severity``;
+        ``position`` is 1-based for children (``Child #position``) and the data row for
+        CSV files. Personal values are withheld.
+
+    Examples
+    --------
+    >>> p = SourceProblem("cin.xml", 0, "ChildCharacteristics/Ethnicity", "XXXX",
+    ...                   "unknown ethnicity code", line=20, action="value dropped")
+    >>> source_report([p])[["file", "position", "line", "value", "action"]].values.tolist()
+    [['cin.xml', 1, 20, "'XXXX'", 'value dropped']]
+    """
+    problems = report.problems if isinstance(report, ExclusionReport) else tuple(report)
+    rows = []
+    for p in problems:
+        if isinstance(p, SourceProblem):
+            position = None if p.row is None else (p.row + 1 if p.unit == "Child" else p.row)
+            value = p.shown_value() if p.column else None
+            rows.append(
+                (p.table, p.unit, position, p.line, p.column, value, p.reason, p.action, p.severity)
+            )
+        else:
+            value = p.shown_value() if p.column else None
+            rows.append((p.table, "row", p.row, None, p.column, value, p.reason, "kept", "error"))
+    columns = ["file", "unit", "position", "line", "element", "value", "reason", "action"]
+    frame = pd.DataFrame(rows, columns=[*columns, "severity"])
+    for column in ("position", "line"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def raise_for_errors(problems: Iterable[Problem], context: str) -> None:
+    """Raise :class:`~escalation.errors.DataValidationError` when any problem is an error.
+
+    Notes (content outside the contract, not converted) never raise.
+
+    Examples
+    --------
+    >>> note = SourceProblem("cin.xml", 0, "CINdetails[1]/PreProceedings", None,
+    ...                      "not converted", severity="note", action="ignored")
+    >>> raise_for_errors([note], "CIN census cin.xml")  # nothing raised
+    >>> raise_for_errors([SourceProblem("cin.xml", 0, None, None, "broken")], "CIN census")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: CIN census: 1 problem found
+      - file 'cin.xml', Child #1: broken [kept]
+    """
+    errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
+    if errors:
+        raise DataValidationError(errors, context)

@@ -1,0 +1,564 @@
+"""Read the DfE SSDA903 looked-after children return (CSV files) into a :class:`CaseHistory`.
+
+The SSDA903 return holds one CSV table per module: ``Header`` (one row per child),
+``Episodes`` (one row per change of legal status or placement) and, where present,
+``UASC``, ``Missing`` and ``Reviews``. Episodes are joined into periods of care: an episode
+with reason for new episode ``RNE = S`` starts a period, and an episode that ceased with
+``REC = X1`` continues into the next one. Each period becomes one ``looked_after``
+episode; the legal status on entry is the contract's ``legal_status``, and every legal
+status and placement code of the period is kept in extra columns.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Hashable, Iterable
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
+from escalation.data.history import CaseHistory
+from escalation.data.statutory.merge import merge_returns
+from escalation.data.statutory.problems import SourceProblem
+from escalation.errors import DataValidationError
+
+__all__ = [
+    "PLACEMENT_CODES",
+    "REASONS_EPISODE_CEASED",
+    "REASONS_NEW_EPISODE",
+    "SSDA903_TABLES",
+    "read_ssda903",
+]
+
+#: Columns of each SSDA903 table the reader uses (others are ignored).
+SSDA903_TABLES: Final = {
+    "header": ("CHILD", "SEX", "DOB", "ETHNIC"),
+    "episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC"),
+    "uasc": ("CHILD", "DUC"),
+    "missing": ("CHILD", "MISSING", "MIS_START", "MIS_END"),
+    "reviews": ("CHILD", "REVIEW"),
+}
+#: Reason for new episode: S starts a period of care; the others continue one.
+REASONS_NEW_EPISODE: Final = {
+    "S": "Started to be looked after",
+    "L": "Change of legal status only",
+    "P": "Change of placement and carer(s) only",
+    "T": "Change of both legal status and placement and carer(s) at the same time",
+    "U": "Change of legal status and placement and carer(s) on the same day, as a result of "
+    "the same event",
+    "B": "Change of placement but carer(s) unchanged",
+}
+#: Reason episode ceased: X1 continues the period of care; every other code ends it.
+REASONS_EPISODE_CEASED: Final = frozenset(
+    {
+        "X1",
+        "E11",
+        "E12",
+        "E13",
+        "E14",
+        "E15",
+        "E16",
+        "E17",
+        "E2",
+        "E3",
+        "E41",
+        "E45",
+        "E46",
+        "E47",
+        "E48",
+        "E4A",
+        "E4B",
+        "E5",
+        "E6",
+        "E7",
+        "E8",
+        "E9",
+    }
+)
+#: Placement type codes (SSDA903 guidance, 2018-19 to 2025-26, legacy codes included).
+PLACEMENT_CODES: Final = frozenset(
+    {
+        "A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3",
+        "R5", "S1", "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1",
+    }
+)  # fmt: skip
+_SEX: Final = {"1": "M", "2": "F"}
+_ELEMENTS: Final = {
+    "child_id": "CHILD",
+    "birth_date": "DOB",
+    "sex": "SEX",
+    "ethnicity": "ETHNIC",
+    "start": "DECOM",
+    "end": "DEC",
+    "legal_status": "LS",
+    "kind": "REC",
+}
+_DATE_FORMATS: Final = ("%d/%m/%Y", "%Y-%m-%d")
+
+
+def _element(table: str, column: str | None, element: str, kind: str | None) -> str | None:
+    return _ELEMENTS.get(column or "", element)
+
+
+def _read_csv(path: Path, problems: list[SourceProblem]) -> pd.DataFrame | None:
+    raw = path.read_bytes()
+    for codec in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(codec)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        problems.append(
+            SourceProblem(
+                path.name,
+                None,
+                None,
+                None,
+                f"not readable CSV: {error}",
+                unit="row",
+                action="file not read",
+            )
+        )
+        return None
+    frame.columns = [str(c).strip().upper() for c in frame.columns]
+    return frame
+
+
+def _kind_of(columns: Iterable[str]) -> str | None:
+    have = set(columns)
+    if {"DECOM", "RNE"} <= have:
+        return "episodes"
+    if "DUC" in have:
+        return "uasc"
+    if "MIS_START" in have:
+        return "missing"
+    if "REVIEW" in have:
+        return "reviews"
+    if {"CHILD", "SEX", "DOB", "ETHNIC"} <= have:
+        return "header"
+    return None
+
+
+def _dates(
+    frame: pd.DataFrame, column: str, file: str, problems: list[SourceProblem], action: str
+) -> pd.Series:
+    """Parse dd/mm/YYYY (or ISO) dates to ISO text; report invalid ones."""
+    text = frame[column].str.strip() if column in frame else pd.Series(pd.NA, index=frame.index)
+    parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    for fmt in _DATE_FORMATS:
+        todo = parsed.isna() & text.notna()
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    bad = parsed.isna() & text.notna() & (text != "")
+    for row, value in zip(frame.loc[bad, "_pos"].tolist(), text[bad].tolist(), strict=True):
+        problems.append(
+            SourceProblem(
+                file,
+                int(row),
+                column,
+                value,
+                "not a date in the form dd/mm/YYYY",
+                line=int(row) + 2,
+                unit="row",
+                action=action,
+            )
+        )
+    iso: pd.Series = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None)
+    return iso
+
+
+def _codes(
+    frame: pd.DataFrame,
+    column: str,
+    allowed: Iterable[str],
+    what: str,
+    file: str,
+    problems: list[SourceProblem],
+) -> pd.Series:
+    allowed = set(allowed)
+    text = (
+        frame[column].str.strip()
+        if column in frame
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    )
+    bad = text.notna() & (text != "") & ~text.isin(allowed)
+    for row, value in zip(frame.loc[bad, "_pos"].tolist(), text[bad].tolist(), strict=True):
+        problems.append(
+            SourceProblem(
+                file,
+                int(row),
+                column,
+                value,
+                f"unknown {what} code (see the SSDA903 guidance)",
+                line=int(row) + 2,
+                unit="row",
+                action="value dropped",
+            )
+        )
+    return text.where(~bad & (text != ""), None)
+
+
+def read_ssda903(
+    folder: str | Path,
+    *,
+    lenient: bool = False,
+    extract_date: str | pd.Timestamp | None = None,
+) -> CaseHistory:
+    r"""Read an SSDA903 return (a folder of CSV files) into a case history.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder holding the return's CSV files (``header``, ``episodes`` and optionally
+        ``uasc``, ``missing``, ``reviews``; any file names: each file is recognised by
+        its columns). Several years' files of the same table are combined, an episode
+        recurring across years (same child and start date) kept once, from the latest
+        file.
+    lenient : bool, default False
+        If False, any error raises one :class:`~escalation.errors.DataValidationError`
+        listing every problem; if True, valid rows are kept and every problem is listed in
+        ``history.exclusions`` (see :func:`source_report`).
+    extract_date : str or Timestamp, optional
+        The extract date. When omitted, the 31 March on or after the latest date in the
+        episodes (the end of that collection year), stated in
+        ``history.extract_date_source``.
+
+    Returns
+    -------
+    CaseHistory
+        Children (``CHILD``, ``DOB``, ``SEX`` 1/2 → M/F, ``ETHNIC``; extra columns
+        ``uasc``, ``missing_episodes`` and ``reviews`` when those tables are present) and
+        one ``looked_after`` episode per period of care, with ``legal_status`` (on entry)
+        and extra columns ``legal_statuses``, ``placement`` (on entry), ``placements``,
+        ``category_of_need`` and ``reason_ceased``; a ``death`` for ``REC = E2``.
+
+    Raises
+    ------
+    DataValidationError
+        When the folder has no header or episodes table, or (strict mode) any row
+        breaks the guidance or the contract.
+    FileNotFoundError
+        When ``folder`` is not a folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from escalation.data.statutory import read_ssda903
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "header.csv").write_text(
+    ...     "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nA1,1,01/05/2012,WBRI,,,\n")
+    >>> _ = (folder / "episodes.csv").write_text(
+    ...     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,"
+    ...     "HOME_POST,PL_POST,URN\n"
+    ...     "A1,03/01/2022,S,V2,N1,U1,PR1,10/02/2022,X1,,,,\n"
+    ...     "A1,10/02/2022,T,C1,N1,U3,PR1,,,,,,\n")
+    >>> history = read_ssda903(folder)
+    >>> history.episodes[["kind", "legal_status", "placements"]].astype(str).values.tolist()
+    [['looked_after', 'V2', 'U1;U3']]
+    >>> history.extract_date.date().isoformat(), history.extract_date_source
+    ('2022-03-31', 'SSDA903: 31 March after the latest episode date')
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"SSDA903 folder not found: {root}")
+    problems: list[SourceProblem] = []
+    tables: dict[str, list[tuple[str, pd.DataFrame]]] = {k: [] for k in SSDA903_TABLES}
+    for path in sorted(root.glob("*.csv")):
+        frame = _read_csv(path, problems)
+        if frame is None:
+            continue
+        kind = _kind_of(frame.columns)
+        if kind is None:
+            problems.append(
+                SourceProblem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    "not recognised as an SSDA903 table "
+                    "(header, episodes, uasc, missing, reviews); not converted",
+                    unit="row",
+                    action="ignored",
+                    severity="note",
+                )
+            )
+            continue
+        frame = frame.assign(_pos=range(len(frame)), _file=path.name)
+        tables[kind].append((path.name, frame))
+    context = f"SSDA903 return in {root}"
+    missing = [k for k in ("header", "episodes") if not tables[k]]
+    if missing:
+        problems.append(
+            SourceProblem(
+                root.name,
+                None,
+                None,
+                None,
+                f"no {' or '.join(missing)} table found (a CSV file with columns "
+                f"{', '.join(SSDA903_TABLES[missing[0]])})",
+                unit="row",
+                action="file not read",
+            )
+        )
+        raise DataValidationError(problems, context)
+    episodes = _episodes(tables["episodes"], problems)
+    children = _children(tables, problems)
+    if extract_date is not None:
+        when, source = pd.Timestamp(extract_date), "given"
+    else:
+        latest = pd.Timestamp(max(pd.concat([episodes["start"], episodes["end"]]).dropna()))
+        year = latest.year if latest <= pd.Timestamp(latest.year, 3, 31) else latest.year + 1
+        when, source = pd.Timestamp(year, 3, 31), "SSDA903: 31 March after the latest episode date"
+    return merge_returns(
+        [],
+        problems,
+        extract_date=when,
+        extract_date_source=source,
+        lenient=lenient,
+        context=context,
+        format_name="SSDA903",
+        element_of=_element,
+        frames=[(children, episodes)],
+    )
+
+
+def _ranked(files: list[tuple[str, pd.DataFrame]], date_column: str | None) -> pd.DataFrame:
+    """Concatenate several years' files; rank files by their latest date (later wins)."""
+    frames = []
+    for name, frame in files:
+        latest = ""
+        if date_column and date_column in frame:
+            parsed = pd.to_datetime(frame[date_column], format="%d/%m/%Y", errors="coerce")
+            latest = "" if parsed.isna().all() else parsed.max().date().isoformat()
+        frames.append((latest, name, frame))
+    frames.sort(key=lambda item: (item[0], item[1]))
+    out = [f.assign(_rank=rank) for rank, (_, _, f) in enumerate(frames)]
+    return pd.concat(out, ignore_index=True)
+
+
+def _children(
+    tables: dict[str, list[tuple[str, pd.DataFrame]]], problems: list[SourceProblem]
+) -> pd.DataFrame:
+    head = _ranked(tables["header"], None)
+    out = pd.DataFrame({"child_id": head["CHILD"].str.strip() if "CHILD" in head else None})
+    births = []
+    for name, part in head.groupby("_file", sort=False):
+        births.append(_dates(part, "DOB", str(name), problems, "child excluded"))
+    out["birth_date"] = pd.concat(births).reindex(head.index)
+    sexes = []
+    for name, part in head.groupby("_file", sort=False):
+        sexes.append(_codes(part, "SEX", _SEX, "sex", str(name), problems).map(_SEX.get))
+    out["sex"] = pd.concat(sexes).reindex(head.index)
+    ethnic = []
+    for name, part in head.groupby("_file", sort=False):
+        ethnic.append(_codes(part, "ETHNIC", ETHNICITIES, "ethnicity", str(name), problems))
+    out["ethnicity"] = pd.concat(ethnic).reindex(head.index)
+    out["disability"] = None
+    bad_birth = out["birth_date"].isna() & head["DOB"].notna()
+    out = out.assign(
+        _file=head["_file"],
+        _rank=head["_rank"],
+        _pos=head["_pos"],
+        _line=head["_pos"] + 2,
+        _el="CHILD",
+        _ref=None,
+        _unit="row",
+    )
+    out = out[~bad_birth]  # reported by _dates; no birth date, no child
+    ids = out["child_id"]
+    if tables["uasc"]:
+        uasc = _ranked(tables["uasc"], "DUC")
+        out["uasc"] = ids.isin(uasc["CHILD"].str.strip())
+    if tables["missing"]:
+        missing = _ranked(tables["missing"], "MIS_START").drop_duplicates(["CHILD", "MIS_START"])
+        counts = missing["CHILD"].str.strip().value_counts()
+        out["missing_episodes"] = ids.map(counts).fillna(0).astype("int64")
+    if tables["reviews"]:
+        reviews = _ranked(tables["reviews"], "REVIEW").drop_duplicates(["CHILD", "REVIEW"])
+        counts = reviews["CHILD"].str.strip().value_counts()
+        out["reviews"] = ids.map(counts).fillna(0).astype("int64")
+    return out.reset_index(drop=True)
+
+
+def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProblem]) -> pd.DataFrame:
+    raw = _ranked(files, "DECOM")
+    parts = []
+    for name, part in raw.groupby("_file", sort=False):
+        file = str(name)
+        parsed = pd.DataFrame(
+            {
+                "child": part["CHILD"].str.strip() if "CHILD" in part else None,
+                "decom": _dates(part, "DECOM", file, problems, "episode excluded"),
+                "dec": _dates(part, "DEC", file, problems, "episode excluded"),
+                "rne": _codes(
+                    part, "RNE", REASONS_NEW_EPISODE, "reason for new episode", file, problems
+                ),
+                "ls": _codes(part, "LS", LEGAL_STATUSES, "legal status", file, problems),
+                "cin": _codes(
+                    part, "CIN", [f"N{i}" for i in range(1, 9)], "category of need", file, problems
+                ),
+                "place": _codes(part, "PLACE", PLACEMENT_CODES, "placement type", file, problems),
+                "rec": _codes(
+                    part, "REC", REASONS_EPISODE_CEASED, "reason episode ceased", file, problems
+                ),
+                "_file": file,
+                "_rank": part["_rank"],
+                "_pos": part["_pos"],
+                "bad_dec": part["DEC"].notna() if "DEC" in part else False,
+            }
+        )
+        parsed["bad_dec"] = parsed["bad_dec"] & parsed["dec"].isna()
+        parts.append(parsed)
+    eps = pd.concat(parts)
+    eps = eps[eps["decom"].notna() & ~eps["bad_dec"] & eps["child"].notna()]
+    # an episode recurring in several years' files: keep the latest file's row
+    eps = eps.sort_values("_rank", ascending=False, kind="stable")
+    eps = eps.drop_duplicates(["child", "decom"]).sort_values(["child", "decom"], kind="stable")
+    return _periods(eps, problems)
+
+
+def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
+    """Join episodes into periods of care (RNE S starts one; REC X1 continues it)."""
+    rows: list[dict[Hashable, Any]] = []
+    current: dict[Hashable, Any] | None = None
+    previous: dict[Hashable, Any] | None = None
+
+    def report(ep: dict[Hashable, Any], column: str, value: object, reason: str) -> None:
+        problems.append(
+            SourceProblem(
+                str(ep["_file"]),
+                int(str(ep["_pos"])),
+                column,
+                value,
+                reason,
+                line=int(str(ep["_pos"])) + 2,
+                unit="row",
+                action="kept",
+            )
+        )
+
+    def close(period: dict[Hashable, Any] | None) -> None:
+        if period is not None:
+            rows.append(period)
+
+    for ep in eps.to_dict("records"):
+        same_child = previous is not None and previous["child"] == ep["child"]
+        if not same_child:
+            close(current)
+            current = None
+            if previous is not None and previous["rec"] == "X1":
+                report(
+                    previous,
+                    "REC",
+                    "X1",
+                    "ceased with X1 (continues) but no later episode "
+                    "follows; the period is treated as still open",
+                )
+                rows[-1]["end"] = None
+            previous = None
+        if previous is not None and previous["dec"] is None:
+            report(ep, "DECOM", ep["decom"], "starts while the previous episode is still open")
+        starts = ep["rne"] == "S"
+        continues = previous is not None and previous["rec"] == "X1"
+        if starts and continues:
+            report(
+                ep,
+                "RNE",
+                "S",
+                "RNE S (new period) follows an episode that ceased with X1 "
+                "(continues); read as a new period",
+            )
+        elif not starts and previous is not None and not continues:
+            report(
+                ep,
+                "RNE",
+                ep["rne"],
+                "continues a period whose previous episode ended it "
+                f"(REC {previous['rec']}); read as a new period",
+            )
+        elif not starts and previous is None:
+            problems.append(
+                SourceProblem(
+                    str(ep["_file"]),
+                    int(str(ep["_pos"])),
+                    "RNE",
+                    ep["rne"],
+                    "the child's first episode does not start a period (RNE is not S): the period "
+                    "began before these data; its start is this episode's DECOM",
+                    line=int(str(ep["_pos"])) + 2,
+                    unit="row",
+                    action="kept",
+                    severity="note",
+                )
+            )
+        if continues and previous is not None and previous["dec"] != ep["decom"] and not starts:
+            report(
+                ep,
+                "DECOM",
+                ep["decom"],
+                "does not start on the date the previous episode ceased (X1)",
+            )
+        if current is None or not continues or starts:
+            close(current)
+            current = {
+                "child_id": ep["child"],
+                "kind": "looked_after",
+                "start": ep["decom"],
+                "legal_status": ep["ls"],
+                "legal_statuses": [],
+                "placement": ep["place"],
+                "placements": [],
+                "category_of_need": ep["cin"],
+                "_file": ep["_file"],
+                "_rank": ep["_rank"],
+                "_pos": ep["_pos"],
+                "_line": int(str(ep["_pos"])) + 2,
+            }
+        for key, value in (("legal_statuses", ep["ls"]), ("placements", ep["place"])):
+            seen = current[key]
+            assert isinstance(seen, list)
+            if value is not None and (not seen or seen[-1] != value):
+                seen.append(value)
+        current["end"] = ep["dec"]
+        current["reason_ceased"] = ep["rec"]
+        if ep["rec"] == "E2" and ep["dec"] is not None:
+            rows.append(
+                {
+                    "child_id": ep["child"],
+                    "kind": "death",
+                    "start": ep["dec"],
+                    "end": None,
+                    "_file": ep["_file"],
+                    "_rank": ep["_rank"],
+                    "_pos": ep["_pos"],
+                    "_line": int(str(ep["_pos"])) + 2,
+                }
+            )
+        previous = ep
+    close(current)
+    if previous is not None and previous["rec"] == "X1":
+        report(
+            previous,
+            "REC",
+            "X1",
+            "ceased with X1 (continues) but no later episode follows; "
+            "the period is treated as still open",
+        )
+        for row in reversed(rows):
+            if row["kind"] == "looked_after":
+                row["end"] = None
+                break
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    for key in ("legal_statuses", "placements"):
+        frame[key] = [";".join(v) if isinstance(v, list) and v else None for v in frame[key]]
+    for key in ("legal_statuses", "placements", "placement", "category_of_need", "reason_ceased"):
+        frame[key] = frame[key].astype("string")
+    return frame.assign(_el="DECOM", _ref=None, _unit="row")
