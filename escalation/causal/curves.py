@@ -37,6 +37,7 @@ from scipy import stats
 
 from escalation.causal._cox import CoxFit, fit_cox
 from escalation.causal._logistic import fit_logistic, predict_logistic
+from escalation.causal._standardise import standardise
 from escalation.causal.weights import WeightEstimand, treatment_weights
 from escalation.errors import ConvergenceError, DesignError
 from escalation.results import Summary, package_versions
@@ -57,7 +58,6 @@ FloatArray = npt.NDArray[np.float64]
 #: Estimators of the counterfactual cumulative incidence.
 CurveEstimator = Literal["unadjusted", "ipw", "gformula", "aipw"]
 CURVE_ESTIMATORS = get_args(CurveEstimator)
-_CHUNK = 4000
 
 
 @dataclass(frozen=True)
@@ -131,18 +131,6 @@ def _rmst_from_curve(grid: FloatArray, curve: FloatArray, horizons: FloatArray) 
     return np.stack(out, axis=-1)
 
 
-def _csc_cif(
-    lp1: FloatArray, lp2: FloatArray, h1: FloatArray, h2: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Per-row cumulative incidence and event-free survival on the grid (product limit)."""
-    d1 = np.exp(lp1)[:, None] * h1[None, :]
-    d2 = np.exp(lp2)[:, None] * h2[None, :]
-    surv = np.cumprod(np.clip(1.0 - d1 - d2, 0.0, None), axis=1)
-    before = np.concatenate([np.ones((len(lp1), 1)), surv[:, :-1]], axis=1)
-    cif: FloatArray = np.cumsum(before * d1, axis=1)
-    return cif, surv.astype(float)
-
-
 def _robust_cox(duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray) -> CoxFit:
     """Fit a Cox model; on separation retry with a small ridge penalty."""
     try:
@@ -169,6 +157,13 @@ def _competing_cox(
     coef = np.r_[fit.coef, np.zeros(xa.shape[1] - 1)]
     center = np.r_[fit.center, np.zeros(xa.shape[1] - 1)]
     return CoxFit(coef, center, fit.times, fit.hazard, fit.information)
+
+
+def _set_arm(xa: FloatArray, arm: int) -> FloatArray:
+    """Return a copy of ``xa`` with the treatment column (the first) set to ``arm``."""
+    out = xa.copy()
+    out[:, 0] = arm
+    return out
 
 
 def _split_events(event: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -268,59 +263,42 @@ def run_estimator(
     lengths = _lengths(grid, horizons)
     aipw = method == "aipw"
     prop = fitc = None
+    # Without augmentation the censoring model, propensity and follow-up ends are unused.
+    hc = np.zeros(len(grid))
+    ec = np.zeros(n_rows)
+    e = np.full(n_rows, 0.5)
+    own = np.full(n_rows, len(grid), dtype=np.int64)
     if aipw:
         prop = fit_logistic(x, a, weights=cw, init=warm.propensity if warm else None)
         e = np.clip(predict_logistic(prop, x), 1e-6, 1 - 1e-6)
         fitc = _robust_cox(duration, censored, xa, cw) if censored.any() else None
-        hc = fitc.baseline_on(grid) if fitc is not None else np.zeros(len(grid))
-        own_all = np.where(duration <= grid[-1], np.searchsorted(grid, duration), len(grid))
-    total = np.zeros((2, len(grid)))
-    total_g = np.zeros((2, len(grid)))
-    phi_risk = np.zeros((n_rows, 2, len(horizons)))
-    phi_rmst = np.zeros((n_rows, 2, len(horizons)))
-    k_index = np.arange(len(grid))
-    for start in range(0, n_rows, _CHUNK):
-        rows = np.arange(start, min(start + _CHUNK, n_rows))
-        w_rows = cw[rows]
-        for arm in (0, 1):
-            xs = xa[rows].copy()
-            xs[:, 0] = arm
-            lp2 = fit2.linear_predictor(xs) if fit2 is not None else np.zeros(len(rows))
-            cif, surv = _csc_cif(fit1.linear_predictor(xs), lp2, h1, h2)
-            total[arm] += w_rows @ cif
-            total_g[arm] += w_rows @ cif
-            if influence:
-                phi_risk[rows, arm] = cif[:, hz]
-                phi_rmst[rows, arm] = horizons[None, :] - cif @ lengths
-            if not aipw:
-                continue
-            # Augmentation: only rows in this arm contribute.
-            mine = a[rows] == bool(arm)
-            if not mine.any():
-                continue
-            sub = rows[mine]
-            cif_s, surv_s = cif[mine], surv[mine]
-            pi = e[sub] if arm == 1 else 1.0 - e[sub]
-            lpc = fitc.linear_predictor(xa[sub]) if fitc is not None else np.zeros(len(sub))
-            dlc = np.exp(lpc)[:, None] * hc[None, :]
-            g = np.cumprod(np.clip(1.0 - dlc, 0.0, None), axis=1)
-            own = own_all[sub]
-            last = np.minimum(own, len(grid) - 1)
-            g_own = np.where(last > 0, g[np.arange(len(sub)), np.maximum(last - 1, 0)], 1.0)
-            event_term = np.where(
-                cause[sub] & (own < len(grid)), 1.0 / np.maximum(g_own, 1e-12), 0.0
-            )
-            reached = k_index[None, :] >= own[:, None]
-            d_mc = -((k_index[None, :] <= own[:, None]) * dlc)
-            jump = censored[sub] & (own < len(grid))
-            d_mc[np.flatnonzero(jump), own[jump]] += 1.0
-            ratio = d_mc / np.maximum(surv_s * g, 1e-12)
-            aug = cif_s * np.cumsum(ratio, axis=1) - np.cumsum(cif_s * ratio, axis=1)
-            corr = (reached * event_term[:, None] - cif_s + aug) / pi[:, None]
-            total[arm] += w_rows[mine] @ corr
-            if influence:
-                phi_risk[sub, arm] += corr[:, hz]
-                phi_rmst[sub, arm] -= corr @ lengths
+        if fitc is not None:
+            hc = fitc.baseline_on(grid)
+            ec = np.exp(fitc.linear_predictor(xa))
+        own = np.where(duration <= grid[-1], np.searchsorted(grid, duration), len(grid))
+    e1 = np.exp(np.stack([fit1.linear_predictor(_set_arm(xa, arm)) for arm in (0, 1)]))
+    e2 = np.zeros((2, n_rows))
+    if fit2 is not None:
+        e2 = np.exp(np.stack([fit2.linear_predictor(_set_arm(xa, arm)) for arm in (0, 1)]))
+    total, total_g, phi_risk, phi_rmst = standardise(
+        h1,
+        h2,
+        hc,
+        e1,
+        e2,
+        ec,
+        cw,
+        a,
+        e,
+        own.astype(np.int64),
+        cause,
+        censored,
+        hz.astype(np.int64),
+        lengths,
+        horizons.astype(float),
+        aipw=aipw,
+        influence=influence,
+    )
     curves = total / n
     infl = None
     rmst = _rmst_from_curve(grid, curves, horizons)
