@@ -12,6 +12,7 @@ effect on the subgroup variables (Semenova & Chernozhukov 2021, doi:10.1093/ectj
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,12 @@ __all__ = ["SUBGROUPS", "HeterogeneityResult", "estimate_heterogeneity", "subgro
 
 #: Pre-registered subgroups: name → column they are derived from.
 SUBGROUPS = {"age_band": "age", "n_factors": "n_factors", "deprivation": "imd_decile"}
+
+
+def _level_order(level: str) -> tuple[float, str]:
+    """Sort key of a subgroup level: by its leading number ("5-10" before "11-15")."""
+    digits = re.match(r"\d+", level)
+    return (float(digits.group()) if digits else np.inf, level)
 
 
 def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -202,8 +209,8 @@ def estimate_heterogeneity(
             )
         rows = []
         for name in groups.columns:
-            for level, sel in groups.groupby(name).groups.items():
-                index = frame.index.get_indexer(sel)
+            for level in sorted(groups[name].unique(), key=_level_order):
+                index = np.flatnonzero(groups[name].to_numpy() == level)
                 low, high = forest.ate_interval(X=xs[index], alpha=alpha)
                 rows.append(
                     {

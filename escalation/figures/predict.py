@@ -85,14 +85,14 @@ def plot_calibration(
             show_legend=False,
         )
         plot += p9.geom_line(size=0.7)
-        plot += scale_fill_escalation()
+        plot += scale_fill_escalation(guide=p9.guide_legend(ncol=2))
     else:
         plot += p9.geom_linerange(p9.aes(ymin="conf_low", ymax="conf_high"), size=0.5)
         plot += p9.geom_line(size=0.5)
         plot += p9.geom_point(size=1.5)
     return (
         plot
-        + scale_colour_escalation(name="")
+        + scale_colour_escalation(name="", guide=p9.guide_legend(ncol=2))
         + p9.scale_x_continuous(labels=percent)
         + p9.scale_y_continuous(labels=percent)
         + p9.coord_cartesian(xlim=(0.0, top), ylim=(0.0, top))
@@ -158,6 +158,7 @@ def plot_decision_curve(
         + p9.scale_x_continuous(labels=percent)
         + p9.coord_cartesian(ylim=(low, top * 1.05))
         + p9.labs(x="Threshold probability", y="Net benefit", title=title)
+        + p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2))
         + theme_escalation(width=width, height_mm=height_mm)
         + p9.theme(legend_title=p9.element_blank())
     )
