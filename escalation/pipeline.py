@@ -14,9 +14,10 @@ manifest into one folder:
 ``out/design.toml``, ``out/manifest.json``
     The design used and the provenance of every file.
 
-Each stage calls the public API of its layer. A stage whose module is not available is
-skipped with a note (logged, kept in :attr:`StudyOutputs.notes` and the manifest); a
-stage that fails is reported the same way unless ``strict=True``. Nothing is
+Each stage calls the public API of its layer. A stage that cannot run on the data (no
+validated risk tool to check by group, say) is skipped with a note (logged, kept in
+:attr:`StudyOutputs.notes` and the manifest); a stage that fails is reported the same way
+unless ``strict=True``. Nothing is
 substituted for a skipped stage. This module sits above every layer and nothing in
 the package imports it except the command line.
 """
@@ -27,10 +28,9 @@ the package imports it except the command line.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -204,18 +204,6 @@ class _Run:
 
 class _SkipStageError(Exception):
     """A stage cannot run (its module is not available yet)."""
-
-
-def _api(module: str, name: str) -> Callable[..., Any]:
-    """Return ``module.name`` or raise :class:`_SkipStageError` saying which API is missing."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError as error:
-        raise _SkipStageError(f"{module} is not available: {error}") from None
-    value = getattr(found, name, None)
-    if value is None:
-        raise _SkipStageError(f"{module}.{name} is not available")
-    return value
 
 
 def numbers_at_risk(spells: pd.DataFrame, times: list[float]) -> pd.DataFrame:
@@ -428,7 +416,8 @@ def _effects(
     bootstrap: int | None,
     progress: bool,
 ) -> Any:
-    estimate_effects = _api("escalation.causal", "estimate_effects")
+    from escalation.causal import estimate_effects
+
     try:
         fit = estimate_effects(data, design, bootstrap=bootstrap, seed=seed, progress=False)
     except ConvergenceError as error:
@@ -500,7 +489,8 @@ def _effects(
         alt="Love plot of covariate balance.",
         in_brief=False,
     )
-    weights_fn = _api("escalation.causal", "treatment_weights")
+    from escalation.causal import treatment_weights as weights_fn
+
     weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
     run.figure(
         "propensity_overlap",
@@ -514,39 +504,80 @@ def _effects(
     return fit
 
 
+#: Covariates of the descriptive hazard model (those present in the spells are used): a
+#: readable forest plot rather than every coded level of every covariate.
+HAZARD_COVARIATES = (
+    "treatment",
+    "age",
+    "sex",
+    "disability",
+    "imd_decile",
+    "prior_referrals",
+    "prior_assessments",
+    "prior_cp_plans",
+    "prior_looked_after",
+    "n_factors",
+)
+
+
+_TERM_LABELS = {
+    "treatment": "Early help (grace period)",
+    "age": "Age, per year",
+    "disability": "Disability",
+    "imd_decile": "Deprivation decile, per decile",
+    "prior_referrals": "Prior referrals, each",
+    "prior_assessments": "Prior assessments, each",
+    "prior_cp_plans": "Prior CP plans, each",
+    "prior_looked_after": "Prior periods in care, each",
+    "n_factors": "Assessment factors, each",
+}
+_STATE_LABELS = {
+    "referral_closed": "No plan or care",
+    "cin_plan": "Child in need plan",
+    "cp_plan": "Child protection plan",
+    "looked_after": "Looked after",
+    "death": "Died",
+}
+
+
+def _term_label(term: str) -> str:
+    """Readable label of a coded term: ``sex_F`` -> ``sex: F (vs most common)``."""
+    if term in _TERM_LABELS:
+        return _TERM_LABELS[term]
+    name, _, level = term.partition("_")
+    return f"{name.capitalize()}: {level} (vs most common)" if level else term
+
+
 def _survival(run: _Run, data: SpellData) -> None:
-    fit_cox = _api("escalation.survival", "fit_cox")
-    fit = fit_cox(data)
+    from escalation.survival import fit_cox, state_occupation
+
+    covariates = [c for c in HAZARD_COVARIATES if c in data.spells.columns]
+    fit = fit_cox(data, covariates)
     hr = run.table("hazard_ratios", fit.tidy(exponentiate=True))
     run.figure(
         "hazard_ratios",
-        plot_hazard_ratios(hr),
+        plot_hazard_ratios(hr.assign(term=hr["term"].map(_term_label))),
         title="What is associated with faster escalation",
-        caption="Hazard ratios from a Cox model (cause-specific for escalation); above 1 means "
-        "escalation tends to come sooner. Associations, not effects.",
+        caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron ties; "
+        "standard errors robust to families); above 1 means escalation tends to come "
+        "sooner. Associations, not effects.",
         alt="Forest plot of hazard ratios.",
         in_brief=False,
     )
-    residuals = getattr(fit, "schoenfeld", None)
-    if callable(residuals):
-        frame = residuals()
-        run.table("schoenfeld", frame)
-        run.figure(
-            "schoenfeld",
-            plot_schoenfeld(frame),
-            title="Proportional hazards check",
-            caption="Scaled Schoenfeld residuals with a smooth; flat lines support the model.",
-            alt="Schoenfeld residual plots.",
-            width="double",
-            in_brief=False,
-        )
-    else:
-        run.note("survival: the Cox result has no schoenfeld(); residual figure not drawn")
-    occupation = _api("escalation.survival", "state_occupation")
-    states = run.table("state_occupation", occupation(data).tidy())
+    residuals = run.table("schoenfeld", fit.schoenfeld())
+    run.figure(
+        "schoenfeld",
+        plot_schoenfeld(residuals),
+        title="Proportional hazards check",
+        caption="Scaled Schoenfeld residuals with a smooth; flat lines support the model.",
+        alt="Schoenfeld residual plots.",
+        width="double",
+        in_brief=False,
+    )
+    states = run.table("state_occupation", state_occupation(data).tidy())
     run.figure(
         "state_occupation",
-        plot_state_occupation(states),
+        plot_state_occupation(states.replace({"state": _STATE_LABELS})),
         title="Where children are over time",
         caption="Probability of being in each state after the decision point (multi-state "
         "Aalen–Johansen).",
@@ -556,7 +587,8 @@ def _survival(run: _Run, data: SpellData) -> None:
 
 
 def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
-    estimate = _api("escalation.causal", "estimate_heterogeneity")
+    from escalation.causal import estimate_heterogeneity as estimate
+
     fit = estimate(
         data.spells,
         covariates=list(data.model_covariates),
@@ -648,7 +680,8 @@ def _prediction(
     bootstrap: int | None,
     history: CaseHistory,
 ) -> dict[str, Any]:
-    validate = _api("escalation.predict", "validate_risk_models")
+    from escalation.predict import validate_risk_models as validate
+
     feature_sets: tuple[str, ...] = ("structured",)
     if len(history.notes):
         feature_sets += ("structured+text",)

@@ -73,22 +73,29 @@ def test_report_pipeline_brief_has_no_identifiers(history: Any, study: Any) -> N
     assert "Who was studied" in html
 
 
-def test_report_pipeline_skips_missing_stage_with_a_note(
+def test_report_pipeline_failed_stage_is_a_note_unless_strict(
     history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = pipeline._api
+    import escalation.survival
 
-    def missing(module: str, name: str) -> Any:
-        if module == "escalation.survival":
-            raise pipeline._SkipStageError(f"{module}.{name} is not available")
-        return real(module, name)
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("model did not converge")
 
-    monkeypatch.setattr(pipeline, "_api", missing)
+    monkeypatch.setattr(escalation.survival, "fit_cox", broken)
     out = run_study(history, default_design(), out=tmp_path, progress=False, stages=("survival",))
-    assert out.notes == ("survival: skipped (escalation.survival.fit_cox is not available)",)
+    assert out.notes == ("survival: failed (ValueError: model did not converge)",)
     manifest = json.loads(out.manifest.read_text())
     assert manifest["notes"] == list(out.notes)
     assert out.figures == {} and out.brief is None
+    with pytest.raises(ValueError, match="did not converge"):
+        run_study(
+            history,
+            default_design(),
+            out=tmp_path,
+            progress=False,
+            stages=("survival",),
+            strict=True,
+        )
     with pytest.raises(DesignError, match="unknown stage"):
         run_study(history, default_design(), out=tmp_path, progress=False, stages=("plots",))
 

@@ -1,0 +1,838 @@
+"""Cox proportional hazards models of escalation: :func:`fit_cox`.
+
+Efron ties are fitted by lifelines' :class:`~lifelines.CoxPHFitter` (left-truncated
+``entry_col`` for counting-process rows), then refined by Newton steps on the same
+partial likelihood to full precision; Breslow ties, which lifelines does not offer,
+by Newton–Raphson on the Breslow partial likelihood in :mod:`escalation.survival._riskset`.
+Standard errors (model-based, or cluster-robust by family), Schoenfeld residuals, the
+proportional-hazards test and predicted survival are computed from the same risk-set
+sums for both, and match R's ``survival::coxph`` / ``cox.zph`` / ``survfit`` (see
+``tests/reference/survival``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
+from escalation.survival._riskset import CoxData, Terms, Ties, compute_terms
+from escalation.timeline.matrix import CovariateCoding
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
+
+__all__ = ["CoxResult", "Ties", "Transform", "fit_cox"]
+
+Transform = Literal["km", "identity", "rank", "log"]
+_SEPARATION = 15.0  # |beta| * sd(x) beyond which the likelihood is taken as monotone
+_FLAT = 25.0  # se * sd(x) beyond which the information has vanished (monotone likelihood)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The sorted arrays a Cox result keeps for residuals and predictions."""
+
+    data: CoxData
+    cluster: npt.NDArray[np.int64] | None
+    strata_levels: tuple[Any, ...]
+    strata_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CoxResult(SurvivalResult):
+    """A fitted Cox proportional hazards model.
+
+    Attributes
+    ----------
+    coefficients : pandas.Series
+        Log hazard ratios, indexed by term.
+    covariance : pandas.DataFrame
+        Their covariance: cluster-robust (sandwich, clusters = ``cluster``) when a
+        cluster or case weights were given, else the inverse information.
+    naive_covariance : pandas.DataFrame
+        The inverse information (model-based) in every case.
+    loglik, loglik_null : float
+        Log partial likelihood at the estimate and at zero.
+    n, events, dropped : int
+        Rows used, events of the modelled cause, rows dropped (always 0: rows are never
+        dropped silently; bad rows raise).
+    ties : {"efron", "breslow"}
+        Tie handling.
+    variance : {"model", "robust"}
+        Which covariance :attr:`covariance` holds.
+    coding : CovariateCoding
+        How covariates became columns (apply it to new profiles).
+    conf_level : float
+        Level of the intervals in :meth:`tidy`.
+    dropped_terms : tuple of str
+        Coded columns left out (no variation, or collinear), with a warning at fit.
+    backend : lifelines.CoxPHFitter or None
+        The lifelines fitter (Efron ties); ``None`` for Breslow ties (fitted here).
+    """
+
+    coefficients: pd.Series
+    covariance: pd.DataFrame
+    naive_covariance: pd.DataFrame
+    loglik: float
+    loglik_null: float
+    n: int
+    events: int
+    dropped: int
+    ties: Ties
+    variance: Literal["model", "robust"]
+    event: int
+    time_varying: bool
+    penalizer: float
+    coding: CovariateCoding
+    conf_level: float
+    dropped_terms: tuple[str, ...]
+    backend: Any = field(repr=False, compare=False)
+    _model: _Model = field(repr=False, compare=False)
+
+    @property
+    def title(self) -> str:
+        """Heading of the summary."""
+        return "Cox proportional hazards" + (" (time-varying)" if self.time_varying else "")
+
+    def tidy(self, exponentiate: bool = False) -> pd.DataFrame:
+        """Return one row per term.
+
+        Parameters
+        ----------
+        exponentiate : bool, default False
+            Report hazard ratios (estimate and interval exponentiated; ``std_error``
+            stays on the log scale).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
+        """
+        se = np.sqrt(np.diag(self.covariance.to_numpy()))
+        return coefficient_table(
+            list(self.coefficients.index),
+            self.coefficients.to_numpy(),
+            se,
+            self.conf_level,
+            exponentiate=exponentiate,
+        )
+
+    def _facts(self) -> dict[str, Any]:
+        lr = 2.0 * (self.loglik - self.loglik_null)
+        return {
+            "n": self.n,
+            "events": self.events,
+            "dropped": self.dropped,
+            "method": f"cox ({self.ties} ties)",
+            "event": self.event,
+            "strata": ", ".join(self._model.strata_columns) or "none",
+            "variance": self.variance,
+            "dropped_terms": ", ".join(self.dropped_terms) or "none",
+            "loglik": self.loglik,
+            "lr_statistic": lr,
+            "lr_p_value": float(stats.chi2.sf(lr, len(self.coefficients))),
+            "concordance": np.nan if self.time_varying else self._concordance(),
+        }
+
+    def _concordance(self) -> float:
+        from lifelines.utils import concordance_index
+
+        d = self._model.data
+        eta = d.x @ self.coefficients.to_numpy()
+        return float(concordance_index(d.stop, -eta, d.status))
+
+    def _notes(self) -> tuple[str, ...]:
+        return (
+            "Hazard ratios are associations, not effects of the covariates.",
+            "Cause-specific: other events are treated as censoring.",
+        )
+
+    def _terms(self, gtime: npt.NDArray[np.float64] | None = None) -> Terms:
+        return compute_terms(self._model.data, self.coefficients.to_numpy(), self.ties, gtime=gtime)
+
+    def _time_transform(self, transform: Transform) -> npt.NDArray[np.float64]:
+        d = self._model.data
+        times = d.stop
+        if transform == "identity":
+            return times.copy()
+        if transform == "log":
+            return np.log(times)
+        if transform == "rank":
+            return np.asarray(stats.rankdata(times), dtype=float)
+        if transform == "km":
+            # unweighted, unstratified Kaplan–Meier (delayed entry for counting rows),
+            # evaluated just before each time: 1 - S(t-), as survival::cox.zph
+            ev = np.unique(times[d.status])
+            by_stop = np.sort(times)
+            by_start = np.sort(d.start)
+            at_risk = (by_stop.size - np.searchsorted(by_stop, ev, side="left")) - (
+                by_start.size - np.searchsorted(by_start, ev, side="left")
+            )
+            deaths = np.bincount(np.searchsorted(ev, times[d.status]), minlength=ev.size)
+            surv = np.cumprod(1.0 - deaths / at_risk)
+            before = np.searchsorted(ev, times, side="left")
+            return np.asarray(1.0 - np.concatenate(([1.0], surv))[before], dtype=float)
+        raise DesignError(
+            f"transform must be one of {', '.join(get_args(Transform))}, got {transform!r}"
+        )
+
+    def _scaled(self, terms: Terms) -> npt.NDArray[np.float64]:
+        d = self._model.data
+        p = len(self.coefficients)
+        wtmat = np.zeros((p, p))
+        for s in np.unique(d.strata):
+            rows = d.strata == s
+            x = d.x[rows]
+            varies = (x != x[:1]).any(axis=0)
+            used = np.where(varies, float(d.status[rows].sum()), 0.0)
+            wtmat += np.minimum.outer(used, used)
+        vmean = terms.information / np.where(wtmat == 0, 1.0, wtmat)
+        scaled = np.linalg.solve(vmean, terms.schoenfeld.T).T
+        return np.asarray(scaled + self.coefficients.to_numpy(), dtype=float)
+
+    def schoenfeld(self, transform: Transform = "km") -> pd.DataFrame:
+        r"""Return the scaled Schoenfeld residuals, as ``survival::cox.zph``.
+
+        Parameters
+        ----------
+        transform : {"km", "identity", "rank", "log"}, default "km"
+            Time scale of ``transformed_time`` (R's default is ``"km"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``time, transformed_time, covariate, residual``: one row per event and
+            covariate. ``residual`` is ``beta_j + (V^{-1} r)_j`` (the coefficient plus
+            the scaled residual), so a smooth of it against time estimates
+            :math:`\beta_j(t)`; a flat line supports proportional hazards.
+        """
+        terms = self._terms()
+        scaled = self._scaled(terms)
+        d = self._model.data
+        rows = terms.event_rows
+        tt = self._time_transform(transform)[rows]
+        names = list(self.coefficients.index)
+        return pd.DataFrame(
+            {
+                "time": np.tile(d.stop[rows], len(names)),
+                "transformed_time": np.tile(tt, len(names)),
+                "covariate": np.repeat(names, rows.size),
+                "residual": scaled.T.reshape(-1),
+            }
+        )
+
+    def ph_test(self, transform: Transform = "km") -> pd.DataFrame:
+        """Test proportional hazards: the score test of ``survival::cox.zph`` (R >= 3.0).
+
+        For each covariate, the score test that its coefficient does not change linearly
+        in ``g(t)`` (the transformed time, centred on its mean over events), holding the
+        other coefficients at their estimates; and a global test of all at once.
+
+        Parameters
+        ----------
+        transform : {"km", "identity", "rank", "log"}, default "km"
+            ``g``: ``"km"`` is one minus the Kaplan–Meier estimate just before ``t``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term, statistic, df, p_value, transform``; the last row is ``global``.
+
+        References
+        ----------
+        Grambsch P, Therneau T (1994). Proportional hazards tests and diagnostics based on
+        weighted residuals. *Biometrika* 81:515–526. doi:10.1093/biomet/81.3.515
+        """
+        tt = self._time_transform(transform)
+        d = self._model.data
+        gtime = tt - tt[d.status].mean()
+        terms = self._terms(gtime)
+        assert terms.score_g is not None and terms.info_xg is not None
+        assert terms.info_gg is not None
+        p = len(self.coefficients)
+        full = np.block([[terms.information, terms.info_xg], [terms.info_xg.T, terms.info_gg]])
+        u = np.concatenate((np.zeros(p), terms.score_g))
+        stat = []
+        for j in range(p):
+            keep = np.concatenate((np.arange(p), [p + j]))
+            uj = u[keep]
+            stat.append(float(uj @ np.linalg.solve(full[np.ix_(keep, keep)], uj)))
+        stat.append(float(u @ np.linalg.solve(full, u)))
+        df = [1] * p + [p]
+        return pd.DataFrame(
+            {
+                "term": [*self.coefficients.index, "global"],
+                "statistic": stat,
+                "df": df,
+                "p_value": stats.chi2.sf(stat, df),
+                "transform": transform,
+            }
+        )
+
+    def baseline_hazard(self) -> pd.DataFrame:
+        """Return the Breslow baseline cumulative hazard (at covariates zero).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``stratum, time, cumulative_hazard``.
+        """
+        d = self._model.data
+        beta = self.coefficients.to_numpy()
+        terms = self._terms()
+        # compute_terms centres x; undo the centring for a baseline at x = 0
+        offset = float(np.exp(d.x.mean(axis=0) @ beta))
+        frame = pd.DataFrame(
+            {
+                "stratum": terms.hazard_strata,
+                "time": terms.hazard_time,
+                "hazard": terms.hazard / offset,
+            }
+        )
+        frame["cumulative_hazard"] = frame.groupby("stratum")["hazard"].cumsum()
+        frame["stratum"] = [self._model.strata_levels[i] for i in frame["stratum"]]
+        return frame[["stratum", "time", "cumulative_hazard"]]
+
+    def predict_survival(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
+        """Return predicted survival (free of the modelled event) for covariate profiles.
+
+        Uses the Breslow estimate of the baseline hazard (R: ``survfit(fit, newdata,
+        ctype = 1)``).
+
+        Parameters
+        ----------
+        profiles : pandas.DataFrame
+            One row per profile with the model's covariates (raw columns, coded with
+            :attr:`coding`) and, for a stratified model, the strata columns.
+        times : sequence of float
+            Times (days) at which to predict.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``profile, time, estimate`` (``profile`` is the row position in
+            ``profiles``).
+        """
+        x = self.coding.apply(profiles)[list(self.coefficients.index)].to_numpy(dtype=float)
+        eta = x @ self.coefficients.to_numpy()
+        base = self.baseline_hazard()
+        at = np.asarray(times, dtype=float)
+        if self._model.strata_columns:
+            missing = [c for c in self._model.strata_columns if c not in profiles]
+            if missing:
+                raise DesignError(
+                    f"profiles lack the strata column(s) {', '.join(missing)}; a stratified "
+                    "model predicts within a stratum"
+                )
+            keys = list(_strata_keys(profiles, self._model.strata_columns))
+        else:
+            keys = [self._model.strata_levels[0]] * len(profiles)
+        out = []
+        for i, key in enumerate(keys):
+            curve = base[base["stratum"] == key]
+            if curve.empty:
+                raise DesignError(f"profile {i}: stratum {key!r} was not in the fitted data")
+            idx = np.searchsorted(curve["time"].to_numpy(), at, side="right") - 1
+            cum = np.where(idx >= 0, curve["cumulative_hazard"].to_numpy()[idx.clip(0)], 0.0)
+            out.append(
+                pd.DataFrame({"profile": i, "time": at, "estimate": np.exp(-cum * np.exp(eta[i]))})
+            )
+        return pd.concat(out, ignore_index=True)
+
+
+def _strata_keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    if len(columns) == 1:
+        return frame[columns[0]]
+    return frame[list(columns)].astype(str).agg(" / ".join, axis=1)
+
+
+def _frame_of(
+    data: SpellData | pd.DataFrame, time_varying: bool
+) -> tuple[pd.DataFrame, tuple[str, ...] | None]:
+    from escalation.timeline.spells import SpellData
+
+    if isinstance(data, SpellData):
+        if not time_varying:
+            return data.spells, data.model_covariates
+        frame = data.counting
+        if "family_id" not in frame.columns:
+            family = data.spells.set_index("spell_id")["family_id"]
+            frame = frame.assign(family_id=frame["spell_id"].map(family).to_numpy())
+        return frame, ("treatment_tv", *data.model_covariates)
+    if isinstance(data, pd.DataFrame):
+        return data, None
+    raise DesignError(
+        f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
+    )
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DesignError(
+            f"the {what} column(s) {', '.join(missing)} are not in the data; available: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+
+
+def fit_cox(
+    data: SpellData | pd.DataFrame,
+    covariates: Sequence[str] | None = None,
+    *,
+    event: int = 1,
+    strata: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    cluster: str | None = "family_id",
+    ties: Ties = "efron",
+    time_varying: bool = False,
+    penalizer: float = 0.0,
+    separation: Literal["drop", "raise"] = "drop",
+    conf_level: float = 0.95,
+    min_count: int = 20,
+) -> CoxResult:
+    r"""Fit a (cause-specific) Cox proportional hazards model.
+
+    Estimand: the cause-specific hazard ratio :math:`\exp(\beta_j)` of ``event`` per unit
+    of each covariate, holding the others fixed, assuming proportional hazards and
+    independent censoring given the covariates. Other causes are treated as censoring,
+    so the ratios describe the rate of ``event`` among those still event-free, not its
+    cumulative incidence (use Fine–Gray for that).
+
+    Parameters
+    ----------
+    data : SpellData or pandas.DataFrame
+        Spells (``duration``, ``event`` and the covariates) or, with ``time_varying``,
+        counting-process rows (``start``, ``stop``, ``event``). A :class:`SpellData`
+        gives ``spells`` (or ``counting``) and its design's covariates.
+    covariates : sequence of str, optional
+        Covariate columns, coded by :class:`~escalation.timeline.CovariateCoding`.
+        Default: ``data.model_covariates`` (plus ``treatment_tv`` when time-varying);
+        required for a plain DataFrame.
+    event : int, default 1
+        The event code modelled (1 = escalation); other codes are censored.
+    strata : str or sequence of str, optional
+        Columns defining strata with their own baseline hazards.
+    weights : str, optional
+        Column of non-negative case weights. Weighted fits use the robust variance.
+    cluster : str or None, default "family_id"
+        Column of clusters for the robust (sandwich) variance; ``None`` for the
+        model-based variance (unless weights are given: then each row is its own
+        cluster).
+    ties : {"efron", "breslow"}, default "efron"
+        Handling of tied event times.
+    time_varying : bool, default False
+        Fit to (start, stop] counting-process rows.
+    penalizer : float, default 0.0
+        Ridge penalty (lifelines' parametrisation; Efron ties only). With a penalty the
+        standard errors are lifelines' and are not comparable to R's.
+    separation : {"drop", "raise"}, default "drop"
+        What to do when the likelihood is monotone in a covariate (its hazard ratio is
+        infinite, e.g. a rare flag with no events): leave it out with a
+        :class:`StatisticalWarning` and refit, or raise :class:`ConvergenceError`.
+    conf_level : float, default 0.95
+        Level of the Wald intervals.
+    min_count : int, default 20
+        Categorical levels with fewer rows are pooled (see ``CovariateCoding``).
+
+    Returns
+    -------
+    CoxResult
+
+    Raises
+    ------
+    DesignError
+        Missing columns, no events, a covariate without variation, bad weights.
+    ConvergenceError
+        The partial likelihood did not converge, or is monotone (separation) with
+        ``separation="raise"`` or in every covariate.
+
+    Warns
+    -----
+    StatisticalWarning
+        A stratum with a single spell or with no events; covariates left out (no
+        variation, collinear, or separation).
+
+    References
+    ----------
+    Cox DR (1972). Regression models and life-tables. *JRSS B* 34:187–220.
+    doi:10.1111/j.2517-6161.1972.tb00899.x. Lin DY, Wei LJ (1989). The robust inference for
+    the Cox proportional hazards model. *JASA* 84:1074–1078. doi:10.1080/01621459.1989.10478874
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_rossi
+    >>> rossi = load_rossi().rename(columns={"week": "duration", "arrest": "event"})
+    >>> fit = fit_cox(rossi, ["fin", "age", "prio"], cluster=None)
+    >>> fit.tidy(exponentiate=True)[["term", "estimate"]].round(3)
+       term  estimate
+    0   fin     0.707
+    1   age     0.935
+    2  prio     1.102
+    """
+    if ties not in get_args(Ties):
+        raise DesignError(f"ties must be 'efron' or 'breslow', got {ties!r}")
+    conf_level = check_conf_level(conf_level)
+    frame, default_covariates = _frame_of(data, time_varying)
+    if covariates is None:
+        if default_covariates is None:
+            raise DesignError(
+                "covariates are required when data is a DataFrame; pass a list of columns"
+            )
+        covariates = default_covariates
+    covariates = tuple(covariates)
+    if not covariates:
+        raise DesignError(
+            "give at least one covariate; for curves without covariates use kaplan_meier"
+        )
+    time_cols = ("start", "stop") if time_varying else ("duration",)
+    _require(frame, [*time_cols, "event"], "time/event")
+    strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
+    _require(frame, strata_cols, "strata")
+    if weights is not None:
+        _require(frame, [weights], "weights")
+    if cluster is not None:
+        _require(frame, [cluster], "cluster")
+    coding = CovariateCoding.learn(frame, covariates, min_count=min_count)
+    x = coding.apply(frame)
+    names = list(coding.names)
+    if time_varying:
+        start = frame["start"].to_numpy(dtype=float)
+        stop = frame["stop"].to_numpy(dtype=float)
+    else:
+        start = None
+        stop = frame["duration"].to_numpy(dtype=float)
+    status = frame["event"].to_numpy() == event
+    n = len(frame)
+    events = int(status.sum())
+    if n == 0 or events == 0:
+        raise DesignError(
+            f"no events of cause {event} among {n:,} rows: there is nothing to fit; check "
+            "the event code or the design's follow-up window"
+        )
+    if not np.all(np.isfinite(stop)) or np.any(stop <= (start if start is not None else 0)):
+        bad = int(np.flatnonzero(~(stop > (start if start is not None else 0)))[0])
+        raise DesignError(
+            f"row {bad}: the follow-up time must be positive (and stop > start); got {stop[bad]!r}"
+        )
+    w = None
+    if weights is not None:
+        w = frame[weights].to_numpy(dtype=float)
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            bad = int(np.flatnonzero(~(np.isfinite(w) & (w >= 0)))[0])
+            raise DesignError(
+                f"row {bad}, column {weights!r}: weights must be finite and >= 0, got {w[bad]!r}"
+            )
+    if strata_cols:
+        keys = _strata_keys(frame, strata_cols)
+        levels, codes = np.unique(keys.astype(str).to_numpy(), return_inverse=True)
+        level_values = tuple(
+            pd.Series(keys).drop_duplicates().sort_values(key=lambda s: s.astype(str))
+        )
+        _check_strata(codes, status, len(levels))
+        strata_codes: npt.NDArray[np.int64] | None = codes.astype(np.int64)
+    else:
+        strata_codes = None
+        level_values = ("all",)
+    dropped_terms = _check_variation(x, strata_codes, names)
+    if dropped_terms:
+        x = x.drop(columns=dropped_terms)
+        names = [n for n in names if n not in dropped_terms]
+    if ties == "breslow" and penalizer:
+        raise DesignError("penalizer is only available with ties='efron'")
+    while True:
+        cox_data, order = CoxData.build(
+            stop, status, x.to_numpy(), start=start, weights=w, strata=strata_codes
+        )
+        cluster_codes = None
+        if cluster is not None:
+            cluster_codes = pd.factorize(frame[cluster])[0].astype(np.int64)[order]
+        elif w is not None:
+            cluster_codes = order.copy()
+        if ties == "efron":
+            beta, backend = _fit_lifelines(
+                frame, x, names, time_varying, status, strata_cols, weights, penalizer
+            )
+            if not penalizer:
+                beta = _polish(cox_data, beta)
+        else:
+            beta, backend = _fit_breslow(cox_data), None
+        terms = compute_terms(cox_data, beta, ties, residuals=cluster_codes is not None)
+        naive = _inverse(terms.information, names)
+        separated_terms = _separated(beta, np.sqrt(np.clip(np.diag(naive), 0.0, None)), x, names)
+        if not separated_terms:
+            break
+        message = (
+            f"the partial likelihood is monotone in {', '.join(separated_terms)} (separation: "
+            "among spells at risk, one value has all or none of the events), so the hazard "
+            "ratio is infinite"
+        )
+        if separation == "raise" or len(separated_terms) == len(names):
+            raise ConvergenceError(
+                f"{message}; drop or merge levels of these covariates, or use a penalizer"
+            )
+        warnings.warn(
+            f"{message}; they were left out and the model refitted (merge their levels, "
+            "use a penalizer, or pass separation='raise' to stop instead)",
+            StatisticalWarning,
+            stacklevel=2,
+        )
+        x = x.drop(columns=separated_terms)
+        names = [n for n in names if n not in separated_terms]
+        dropped_terms = [*dropped_terms, *separated_terms]
+    null = compute_terms(cox_data, np.zeros_like(beta), ties)
+    if penalizer and backend is not None:
+        naive = np.asarray(backend.variance_matrix_.to_numpy(), dtype=float)
+    if cluster_codes is not None:
+        assert terms.score_residuals is not None
+        dfbeta = (terms.score_residuals * cox_data.weights[:, None]) @ naive
+        summed = np.zeros((int(cluster_codes.max()) + 1, len(names)))
+        np.add.at(summed, cluster_codes, dfbeta)
+        cov = summed.T @ summed
+        variance: Literal["model", "robust"] = "robust"
+    else:
+        cov = naive
+        variance = "model"
+    return CoxResult(
+        coefficients=pd.Series(beta, index=names, name="estimate"),
+        covariance=pd.DataFrame(cov, index=names, columns=names),
+        naive_covariance=pd.DataFrame(naive, index=names, columns=names),
+        loglik=terms.loglik,
+        loglik_null=null.loglik,
+        n=n,
+        events=events,
+        dropped=0,
+        ties=ties,
+        variance=variance,
+        event=event,
+        time_varying=time_varying,
+        penalizer=penalizer,
+        coding=coding,
+        conf_level=conf_level,
+        dropped_terms=tuple(dropped_terms),
+        backend=backend,
+        _model=_Model(cox_data, cluster_codes, level_values, strata_cols),
+    )
+
+
+def _inverse(information: npt.NDArray[np.float64], names: list[str]) -> npt.NDArray[np.float64]:
+    try:
+        return np.asarray(np.linalg.inv(information), dtype=float)
+    except np.linalg.LinAlgError as exc:  # pragma: no cover - caught by checks before
+        raise ConvergenceError(
+            f"the information matrix of ({', '.join(names)}) is singular: some covariates are "
+            "collinear; drop or combine them"
+        ) from exc
+
+
+def _check_strata(codes: npt.NDArray[np.intp], status: npt.NDArray[np.bool_], k: int) -> None:
+    size = np.bincount(codes, minlength=k)
+    hits = np.bincount(codes, weights=status.astype(float), minlength=k)
+    if np.any(size == 1):
+        warnings.warn(
+            f"{int((size == 1).sum())} stratum/strata hold a single row and add nothing to the "
+            "partial likelihood; merge small strata or drop the strata argument",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+    elif np.any(hits == 0):
+        warnings.warn(
+            f"{int((hits == 0).sum())} stratum/strata have no events and add nothing to the "
+            "estimates; merge them with others",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+
+
+def _check_variation(
+    x: pd.DataFrame, strata: npt.NDArray[np.int64] | None, names: list[str]
+) -> list[str]:
+    """Return the columns to drop: without variation (within strata) or aliased.
+
+    Like R's ``coxph``, a column that is a linear combination of earlier ones is dropped
+    (its coefficient is not identifiable); unlike R, a warning names it.
+    """
+    values = x.to_numpy(dtype=float)
+    if strata is not None:
+        means = pd.DataFrame(values).groupby(strata).transform("mean").to_numpy()
+        values = values - means
+    else:
+        values = values - values.mean(axis=0)
+    spread = np.abs(values).max(axis=0) if len(values) else np.zeros(len(names))
+    flat = [name for name, s in zip(names, spread, strict=True) if s <= 1e-12]
+    where = " within strata" if strata is not None else ""
+    if flat:
+        warnings.warn(
+            f"covariate column(s) {', '.join(flat)} do not vary{where}, so their hazard ratio "
+            "cannot be estimated; they were left out (remove them from covariates to "
+            "silence this)",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+    keep = [i for i, name in enumerate(names) if name not in flat]
+    aliased: list[str] = []
+    if keep:
+        # sequential residual variance of each column given the earlier kept ones,
+        # from the (small) correlation matrix: O(n p^2) once, then O(p^3)
+        sub = values[:, keep]
+        scale = sub.std(axis=0)
+        gram = (sub.T @ sub) / (len(sub) * np.outer(scale, scale))
+        kept: list[int] = []
+        for j in range(len(keep)):
+            if kept:
+                g_kk = gram[np.ix_(kept, kept)]
+                g_kj = gram[kept, j]
+                residual = gram[j, j] - g_kj @ np.linalg.solve(g_kk, g_kj)
+            else:
+                residual = gram[j, j]
+            if residual <= 1e-9:
+                aliased.append(names[keep[j]])
+            else:
+                kept.append(j)
+    if aliased:
+        warnings.warn(
+            f"covariate column(s) {', '.join(aliased)} are linear combinations of earlier "
+            "columns (collinear), so they were left out, as R's coxph does; drop them or "
+            "merge levels to silence this",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+    dropped = flat + aliased
+    if len(dropped) == len(names):
+        raise DesignError(
+            f"no covariate varies{where} ({', '.join(names)}): there is nothing to estimate; "
+            "choose covariates that differ between spells"
+        )
+    return dropped
+
+
+def _separated(
+    beta: npt.NDArray[np.float64],
+    se: npt.NDArray[np.float64],
+    x: pd.DataFrame,
+    names: list[str],
+) -> list[str]:
+    """Return covariates drifting to infinity: huge per-SD effects or vanishing information."""
+    sd = x.to_numpy(dtype=float).std(axis=0)
+    scale, spread = beta * sd, se * sd
+    return [
+        n
+        for n, b, s in zip(names, scale, spread, strict=True)
+        if not (np.isfinite(b) and np.isfinite(s)) or abs(b) > _SEPARATION or s > _FLAT
+    ]
+
+
+def _polish(data: CoxData, beta: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Take Newton steps from lifelines' estimate until the step is below 1e-10."""
+    for _ in range(5):
+        terms = compute_terms(data, beta, "efron")
+        try:
+            step = np.linalg.solve(terms.information, terms.score)
+        except np.linalg.LinAlgError:
+            return beta
+        if not np.all(np.isfinite(step)):
+            return beta
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return beta
+
+
+def _fit_breslow(data: CoxData, max_iter: int = 50, tol: float = 1e-9) -> npt.NDArray[np.float64]:
+    """Newton–Raphson with step halving on the Breslow partial likelihood (R's defaults)."""
+    p = data.x.shape[1]
+    beta = np.zeros(p)
+    current = compute_terms(data, beta, "breslow")
+    flat = 0
+    for _ in range(max_iter):
+        try:
+            step = np.linalg.solve(current.information, current.score)
+        except np.linalg.LinAlgError as exc:
+            raise ConvergenceError(
+                "the information matrix became singular while fitting (Breslow ties); "
+                "drop collinear covariates or merge sparse levels"
+            ) from exc
+        new_beta = beta + step
+        new = compute_terms(data, new_beta, "breslow")
+        halvings = 0
+        while not np.isfinite(new.loglik) or new.loglik < current.loglik - 1e-12:
+            step /= 2.0
+            halvings += 1
+            if halvings > 30:
+                break
+            new_beta = beta + step
+            new = compute_terms(data, new_beta, "breslow")
+        done = abs(new.loglik - current.loglik) <= tol * abs(current.loglik)
+        beta, current = new_beta, new
+        if done and np.max(np.abs(step)) < 1e-6 * (1 + np.max(np.abs(beta))):
+            return beta
+        flat = flat + 1 if done else 0
+        if flat >= 3:
+            return beta  # loglik flat while a coefficient drifts: separation, checked later
+    raise ConvergenceError(
+        f"the Breslow fit did not converge in {max_iter} iterations; check for covariates "
+        "with extreme values or separation, rescale them, or use ties='efron' with a penalizer"
+    )
+
+
+def _fit_lifelines(
+    frame: pd.DataFrame,
+    x: pd.DataFrame,
+    names: list[str],
+    time_varying: bool,
+    status: npt.NDArray[np.bool_],
+    strata: tuple[str, ...],
+    weights: str | None,
+    penalizer: float,
+) -> tuple[npt.NDArray[np.float64], Any]:
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
+    from lifelines.exceptions import ConvergenceWarning
+
+    work = pd.DataFrame(x.to_numpy(dtype=float), columns=[f"_x{i}" for i in range(len(names))])
+    work["_event"] = status.astype(int)
+    if time_varying:
+        work["_stop"] = frame["stop"].to_numpy(dtype=float)
+        work["_entry"] = frame["start"].to_numpy(dtype=float)
+    else:
+        work["_stop"] = frame["duration"].to_numpy(dtype=float)
+    strata_names = [f"_s{i}" for i in range(len(strata))]
+    for s, col in zip(strata_names, strata, strict=True):
+        work[s] = frame[col].astype(str).to_numpy()
+    if weights is not None:
+        work["_w"] = frame[weights].to_numpy(dtype=float)
+    fitter = CoxPHFitter(penalizer=penalizer, strata=strata_names or None)
+    try:
+        with warnings.catch_warnings():
+            # weights are handled with our own sandwich variance below
+            warnings.filterwarnings("ignore", message=".*weights are not integers.*")
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            # overflow under separation is detected and reported by _separated
+            warnings.filterwarnings(
+                "ignore", message="overflow encountered", category=RuntimeWarning
+            )
+            fitter.fit(
+                work,
+                duration_col="_stop",
+                event_col="_event",
+                weights_col="_w" if weights is not None else None,
+                entry_col="_entry" if time_varying else None,
+                robust=weights is not None,
+                fit_options={"precision": 1e-10},
+            )
+    except (LifelinesConvergenceError, np.linalg.LinAlgError) as exc:
+        raise ConvergenceError(
+            f"lifelines could not fit the Cox model of {', '.join(names)}: {exc}. Drop "
+            "collinear covariates, merge sparse levels, or set a small penalizer (e.g. 0.01)"
+        ) from exc
+    beta = np.asarray(fitter.params_.to_numpy(), dtype=float)
+    fitter.params_.index = pd.Index(names, name="covariate")
+    return beta, fitter

@@ -1,0 +1,210 @@
+"""Cox models against R's coxph / cox.zph / survfit (frozen in tests/reference/survival).
+
+Tolerances: coefficients 1e-7 relative, standard errors 1e-6 relative, log-likelihood
+1e-8 absolute, cox.zph statistics 1e-6 relative, scaled Schoenfeld residuals and
+predicted survival 1e-6 absolute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.survival import CoxResult, fit_cox
+from tests.survival.survival_reference import counting, read, rossi, spells, tmerge
+
+COVARIATES = ["x1", "x2", "x3"]
+ROSSI = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+TV = ["treatment_tv", "early_help_episodes"]
+
+
+def fits() -> dict[str, CoxResult]:
+    d, c = spells(), counting()
+    return {
+        "efron": fit_cox(d, COVARIATES, cluster=None),
+        "breslow": fit_cox(d, COVARIATES, cluster=None, ties="breslow"),
+        "weighted_cluster_efron": fit_cox(d, COVARIATES, cluster="cluster", weights="weight"),
+        "weighted_cluster_breslow": fit_cox(
+            d, COVARIATES, cluster="cluster", weights="weight", ties="breslow"
+        ),
+        "strata_efron": fit_cox(d, COVARIATES, cluster=None, strata="stratum"),
+        "strata_breslow": fit_cox(d, COVARIATES, cluster=None, strata="stratum", ties="breslow"),
+        "tv_efron": fit_cox(c, ["tv", "x1"], cluster=None, time_varying=True),
+        "tv_breslow": fit_cox(c, ["tv", "x1"], cluster=None, time_varying=True, ties="breslow"),
+        "tv_cluster_efron": fit_cox(c, ["tv", "x1"], cluster="id", time_varying=True),
+        "tmerge_efron": fit_cox(tmerge(), TV, cluster="spell_id", time_varying=True),
+        "tmerge_breslow": fit_cox(tmerge(), TV, cluster=None, time_varying=True, ties="breslow"),
+        "rossi_efron": fit_cox(rossi(), ROSSI, cluster=None),
+    }
+
+
+@pytest.fixture(scope="module")
+def fitted() -> dict[str, CoxResult]:
+    return fits()
+
+
+MODELS = [
+    "efron",
+    "breslow",
+    "weighted_cluster_efron",
+    "weighted_cluster_breslow",
+    "strata_efron",
+    "strata_breslow",
+    "tv_efron",
+    "tv_breslow",
+    "tv_cluster_efron",
+    "tmerge_efron",
+    "tmerge_breslow",
+    "rossi_efron",
+]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_coefficients_and_standard_errors_match_coxph(
+    fitted: dict[str, CoxResult], model: str
+) -> None:
+    ref = read("cox_reference.csv").query("model == @model")
+    fit = fitted[model]
+    tidy = fit.tidy()
+    assert list(tidy["term"]) == list(ref["term"])
+    np.testing.assert_allclose(tidy["estimate"], ref["estimate"], rtol=1e-7)
+    np.testing.assert_allclose(tidy["std_error"], ref["std_error"], rtol=1e-6)
+    naive = np.sqrt(np.diag(fit.naive_covariance.to_numpy()))
+    np.testing.assert_allclose(naive, ref["naive_std_error"], rtol=1e-6)
+    assert fit.loglik == pytest.approx(ref["loglik"].iloc[0], abs=1e-8)
+    assert fit.events == ref["events"].iloc[0]
+
+
+def test_rossi_matches_published_coxph() -> None:
+    # DOMAIN.md: R's coxph gives fin -0.37942 (SE 0.19138), prio 0.09150.
+    tidy = fit_cox(rossi(), ROSSI, cluster=None).tidy().set_index("term")
+    assert tidy.loc["fin", "estimate"] == pytest.approx(-0.37942, abs=5e-6)
+    assert tidy.loc["fin", "std_error"] == pytest.approx(0.19138, abs=5e-6)
+    assert tidy.loc["prio", "estimate"] == pytest.approx(0.09150, abs=5e-6)
+
+
+def test_hazard_ratios_exponentiate_estimate_and_interval(fitted: dict[str, CoxResult]) -> None:
+    log = fitted["efron"].tidy()
+    hr = fitted["efron"].tidy(exponentiate=True)
+    np.testing.assert_allclose(hr["estimate"], np.exp(log["estimate"]))
+    np.testing.assert_allclose(hr["conf_low"], np.exp(log["conf_low"]))
+    np.testing.assert_allclose(hr["std_error"], log["std_error"])
+    z = 1.959963984540054
+    np.testing.assert_allclose(log["conf_high"], log["estimate"] + z * log["std_error"])
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["efron", "breslow", "strata_efron", "tv_efron", "rossi_efron", "weighted_cluster_efron"],
+)
+@pytest.mark.parametrize("transform", ["km", "identity"])
+def test_ph_test_matches_cox_zph(fitted: dict[str, CoxResult], model: str, transform: str) -> None:
+    ref = read("zph_reference.csv").query("model == @model and transform == @transform")
+    test = fitted[model].ph_test(transform)  # type: ignore[arg-type]
+    np.testing.assert_allclose(test["statistic"], ref["chisq"], rtol=1e-6)
+    np.testing.assert_allclose(test["p_value"], ref["p"], rtol=1e-5)
+    assert list(test["df"]) == list(ref["df"])
+
+
+@pytest.mark.parametrize("model", ["efron", "strata_efron", "rossi_efron", "tv_efron"])
+def test_scaled_schoenfeld_residuals_match_cox_zph(
+    fitted: dict[str, CoxResult], model: str
+) -> None:
+    ref = read("zph_residuals.csv").query("model == @model")
+    ours = fitted[model].schoenfeld()
+    assert list(ours.columns[:4]) == ["time", "transformed_time", "covariate", "residual"]
+    keys = ["covariate", "time", "residual"]
+    # R orders tied counting-process rows differently: compare within (covariate, time)
+    a = ours.sort_values(keys).reset_index(drop=True)
+    b = ref.sort_values(keys).reset_index(drop=True)
+    assert len(a) == len(b)
+    np.testing.assert_allclose(a["residual"], b["residual"], atol=1e-6)
+    np.testing.assert_allclose(a["transformed_time"], b["transformed_time"], atol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["efron", "breslow"])
+def test_predicted_survival_matches_survfit(fitted: dict[str, CoxResult], model: str) -> None:
+    ref = read("cox_predict.csv").query("model == @model")
+    profiles = pd.DataFrame({"x1": [-1, 0, 1.5], "x2": [0, 1, 1], "x3": [0, 2, 4]})
+    ours = fitted[model].predict_survival(profiles, [5, 20, 60, 100])
+    np.testing.assert_allclose(ours["estimate"], ref["survival"], atol=1e-6)
+    assert list(ours["profile"]) == list(ref["profile"])
+
+
+def test_stratified_prediction_needs_the_stratum(fitted: dict[str, CoxResult]) -> None:
+    from escalation.errors import DesignError
+
+    profiles = pd.DataFrame({"x1": [0.0], "x2": [1], "x3": [1]})
+    with pytest.raises(DesignError, match="strata column"):
+        fitted["strata_efron"].predict_survival(profiles, [10])
+    by_stratum = fitted["strata_efron"].predict_survival(
+        pd.concat([profiles.assign(stratum=1), profiles.assign(stratum=2)]), [30]
+    )
+    assert by_stratum["estimate"].iloc[0] != pytest.approx(by_stratum["estimate"].iloc[1])
+
+
+def test_unit_weights_change_nothing() -> None:
+    d = spells().assign(one=1.0)
+    plain = fit_cox(d, COVARIATES, cluster="cluster")
+    weighted = fit_cox(d, COVARIATES, cluster="cluster", weights="one")
+    pd.testing.assert_frame_equal(plain.tidy(), weighted.tidy(), rtol=1e-9)
+
+
+def test_integer_weights_equal_replicated_rows() -> None:
+    # V sum((w s)(w s)') V with clusters = ids equals the sandwich on replicated rows
+    d = spells().assign(copies=lambda f: 1 + f["id"] % 3)
+    weighted = fit_cox(d, COVARIATES, cluster="id", weights="copies", ties="breslow")
+    long = d.loc[d.index.repeat(d["copies"])]
+    replicated = fit_cox(long, COVARIATES, cluster="id", ties="breslow")
+    pd.testing.assert_frame_equal(weighted.tidy(), replicated.tidy(), rtol=1e-7)
+
+
+def test_row_order_does_not_matter() -> None:
+    d = spells()
+    shuffled = d.sample(frac=1.0, random_state=3)
+    a = fit_cox(d, COVARIATES, cluster="cluster", strata="stratum").tidy()
+    b = fit_cox(shuffled, COVARIATES, cluster="cluster", strata="stratum").tidy()
+    pd.testing.assert_frame_equal(a, b, rtol=1e-8)
+
+
+def test_result_interface(fitted: dict[str, CoxResult]) -> None:
+    fit = fitted["weighted_cluster_efron"]
+    glance = fit.glance()
+    assert glance.loc[0, "n"] == 400
+    assert glance.loc[0, "variance"] == "robust"
+    assert "lifelines" in glance.columns
+    text = fit.summary().as_text()
+    assert "Cox proportional hazards" in text and "x1" in text
+    assert "<table" in fit.summary().as_html()
+    assert fit.backend.params_.index.tolist() == COVARIATES
+    base = fit.baseline_hazard()
+    assert base["cumulative_hazard"].is_monotonic_increasing
+
+
+def test_fit_on_spell_data_for_the_pipeline() -> None:
+    from escalation import default_design
+    from escalation.timeline import build_spells
+    from tests.timeline.timeline_support import synthetic_history
+
+    data = build_spells(synthetic_history(2000, 5), default_design())
+    fit = _fit_quietly(data)
+    hr = fit.tidy(exponentiate=True)
+    assert set(hr.columns) >= {"term", "estimate", "conf_low", "conf_high", "p_value"}
+    assert fit.variance == "robust"  # clustered by family by default
+    residuals = fit.schoenfeld()
+    assert list(residuals.columns[:4]) == ["time", "transformed_time", "covariate", "residual"]
+    assert len(residuals) == fit.events * len(hr)
+    tv = _fit_quietly(data, time_varying=True)
+    assert tv.tidy()["term"].iloc[0] == "treatment_tv"
+
+
+def _fit_quietly(data: object, **kwargs: object) -> CoxResult:
+    import warnings
+
+    from escalation.errors import StatisticalWarning
+
+    with warnings.catch_warnings():
+        # the synthetic history makes some design covariates collinear or constant
+        warnings.simplefilter("ignore", StatisticalWarning)
+        return fit_cox(data, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,164 @@
+"""Edge cases: each gives a clear error or a warning saying what to do, never a wrong number."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.survival import (
+    aalen_johansen,
+    fit_aft,
+    fit_cox,
+    kaplan_meier,
+    logrank_test,
+    nelson_aalen,
+    rmst,
+)
+from tests.survival.survival_reference import read, spells
+
+COVARIATES = ["x1", "x2", "x3"]
+
+
+def test_no_events_is_an_error() -> None:
+    d = spells().assign(event=0)
+    with pytest.raises(DesignError, match="no events of cause 1"):
+        fit_cox(d, COVARIATES, cluster=None)
+    with pytest.raises(DesignError, match="no events of cause 1"):
+        fit_aft(d, COVARIATES, cluster=None)
+    km = kaplan_meier(d).tidy()
+    assert km["estimate"].tolist() == [1.0]  # nothing happens: the curve stays at one
+
+
+def test_all_events_fit_and_reach_zero() -> None:
+    d = spells().assign(event=1)
+    km = kaplan_meier(d).tidy()
+    assert km["estimate"].iloc[-1] == 0.0
+    # without censoring KM is the empirical survival function
+    t = 50.0
+    assert km.loc[km["time"] <= t, "estimate"].iloc[-1] == pytest.approx(
+        float((d["duration"] > t).mean())
+    )
+    fit = fit_cox(d, COVARIATES, cluster=None)
+    assert fit.events == len(d)
+    assert np.isfinite(fit.tidy()["std_error"]).all()
+
+
+def test_covariate_without_variation_is_left_out_with_a_warning() -> None:
+    d = spells().assign(constant=1.0)
+    with pytest.warns(StatisticalWarning, match="constant do not vary"):
+        fit = fit_cox(d, [*COVARIATES, "constant"], cluster=None)
+    assert fit.dropped_terms == ("constant",)
+    ref = read("cox_reference.csv").query("model == 'efron'")
+    np.testing.assert_allclose(fit.tidy()["estimate"], ref["estimate"], rtol=1e-7)
+    assert fit.glance().loc[0, "dropped_terms"] == "constant"
+
+
+def test_collinear_covariate_is_left_out_with_a_warning() -> None:
+    d = spells().assign(x4=lambda f: f["x1"] + 2 * f["x2"])
+    with pytest.warns(StatisticalWarning, match="x4 are linear combinations"):
+        fit = fit_cox(d, [*COVARIATES, "x4"], cluster=None, ties="breslow")
+    assert list(fit.tidy()["term"]) == COVARIATES
+
+
+def test_only_constant_covariates_is_an_error() -> None:
+    d = spells().assign(constant=1.0)
+    with pytest.warns(StatisticalWarning), pytest.raises(DesignError, match="nothing to estimate"):
+        fit_cox(d, ["constant"], cluster=None)
+
+
+def test_covariate_constant_within_strata_is_reported() -> None:
+    d = spells().assign(level=lambda f: f["stratum"] * 1.0)
+    with pytest.warns(StatisticalWarning, match="do not vary within strata"):
+        fit = fit_cox(d, [*COVARIATES, "level"], cluster=None, strata="stratum")
+    assert "level" not in fit.coefficients.index
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_perfect_separation_is_a_convergence_error(ties: str) -> None:
+    d = spells()
+    # every spell with flag = 1 has the event before any spell with flag = 0
+    flag = d["id"] % 7 == 0
+    d = d.assign(
+        flag=flag.astype(float),
+        duration=np.where(flag, d["duration"] / 1000.0, d["duration"] + 1.0),
+        event=np.where(flag, 1, d["event"]),
+    )
+    with pytest.raises(ConvergenceError, match="monotone in flag"):
+        fit_cox(d, ["x1", "flag"], cluster=None, ties=ties, separation="raise")  # type: ignore[arg-type]
+    # by default the covariate is left out with a warning and the model refitted
+    with pytest.warns(StatisticalWarning, match="monotone in flag"):
+        fit = fit_cox(d, ["x1", "flag"], cluster=None, ties=ties)  # type: ignore[arg-type]
+    assert fit.dropped_terms == ("flag",)
+    alone = fit_cox(d, ["x1"], cluster=None, ties=ties)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(fit.tidy(), alone.tidy())
+    with pytest.raises(ConvergenceError, match="monotone in flag"):
+        fit_cox(d, ["flag"], cluster=None, ties=ties)  # type: ignore[arg-type]
+
+
+def test_stratum_with_one_spell_warns() -> None:
+    d = spells()
+    d.loc[0, "stratum"] = 3
+    with pytest.warns(StatisticalWarning, match="single row"):
+        fit_cox(d, COVARIATES, cluster=None, strata="stratum")
+
+
+def test_stratum_without_events_warns() -> None:
+    d = spells()
+    d.loc[:4, "stratum"] = 3
+    d.loc[:4, "event"] = 0
+    with pytest.warns(StatisticalWarning, match="no events"):
+        fit_cox(d, COVARIATES, cluster=None, strata="stratum")
+
+
+def test_bad_inputs_name_the_column_and_row() -> None:
+    d = spells()
+    with pytest.raises(DesignError, match="covariates are required"):
+        fit_cox(d)
+    with pytest.raises(DesignError, match="family_id"):
+        fit_cox(d, COVARIATES)
+    bad = d.assign(weight=lambda f: f["weight"].where(f.index != 7, -1.0))
+    with pytest.raises(DesignError, match="row 7, column 'weight'"):
+        fit_cox(bad, COVARIATES, cluster=None, weights="weight")
+    with pytest.raises(DesignError, match="row 7, column 'weight'"):
+        kaplan_meier(bad, weights="weight")
+    zero = d.assign(duration=lambda f: f["duration"].where(f.index != 3, 0.0))
+    with pytest.raises(DesignError, match="row 3"):
+        fit_cox(zero, COVARIATES, cluster=None)
+    with pytest.raises(DesignError, match="row 3, column 'duration'"):
+        nelson_aalen(zero)
+    with pytest.raises(DesignError, match="ties must be"):
+        fit_cox(d, COVARIATES, cluster=None, ties="exact")  # type: ignore[arg-type]
+    with pytest.raises(DesignError, match="conf_type"):
+        kaplan_meier(d, conf_type="arcsin")  # type: ignore[arg-type]
+    with pytest.raises(DesignError, match="single group"):
+        logrank_test(d.assign(one="a"), "one")
+    with pytest.raises(DesignError, match="tau"):
+        rmst(d, -1)
+    with pytest.raises(DesignError, match="distribution"):
+        fit_aft(d, COVARIATES, distribution="gamma", cluster=None)  # type: ignore[arg-type]
+    with pytest.raises(DesignError, match="penalizer"):
+        fit_cox(d, COVARIATES, cluster=None, ties="breslow", penalizer=0.1)
+
+
+def test_messages_never_show_personal_data() -> None:
+    d = spells().assign(family_id=[f"secret-family-{i}" for i in range(400)])
+    d.loc[5, "duration"] = -2.0
+    with pytest.raises(DesignError) as error:
+        fit_cox(d, COVARIATES)
+    assert "secret" not in str(error.value)
+
+
+def test_penalizer_shrinks_towards_zero() -> None:
+    d = spells()
+    plain = fit_cox(d, COVARIATES, cluster=None).coefficients
+    ridge = fit_cox(d, COVARIATES, cluster=None, penalizer=1.0).coefficients
+    assert (np.abs(ridge) < np.abs(plain)).all()
+
+
+def test_competing_event_only_cause_gives_zero_incidence_for_the_other() -> None:
+    d = pd.DataFrame({"duration": [1.0, 2.0, 3.0], "event": [2, 2, 0]})
+    tidy = aalen_johansen(d, causes=[1, 2]).tidy()
+    assert tidy.query("cause == 1")["estimate"].eq(0).all()
+    assert tidy.query("cause == 2")["estimate"].iloc[-1] == pytest.approx(2 / 3)

@@ -1,0 +1,203 @@
+"""Kaplan–Meier, Nelson–Aalen, Aalen–Johansen, log-rank and RMST against R's survival.
+
+Frozen R output in tests/reference/survival (survfit, survdiff, print(survfit, rmean=)).
+Tolerances: curves, standard errors and intervals 1e-10 absolute (the brief asks 1e-6);
+test statistics 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+from random import Random
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalation.survival import (
+    aalen_johansen,
+    cumulative_incidence_at,
+    kaplan_meier,
+    logrank_test,
+    nelson_aalen,
+    rmst,
+)
+from tests.survival.survival_reference import read, spells
+
+ATOL = 1e-10
+
+
+def after_zero(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["time"] > 0].reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    ("curve", "conf_type", "kwargs"),
+    [
+        ("overall", "log", {}),
+        ("overall", "log-log", {}),
+        ("overall", "plain", {}),
+        ("weighted", "log", {"weights": "weight"}),
+        ("by_group", "log-log", {"group": "group"}),
+    ],
+)
+def test_kaplan_meier_matches_survfit(curve: str, conf_type: str, kwargs: dict[str, str]) -> None:
+    ref = read("km_reference.csv").query("curve == @curve and conf_type == @conf_type")
+    ours = after_zero(kaplan_meier(spells(), conf_type=conf_type, **kwargs).tidy())  # type: ignore[arg-type]
+    assert len(ours) == len(ref)
+    np.testing.assert_allclose(ours["time"], ref["time"])
+    np.testing.assert_allclose(ours["estimate"], ref["surv"], atol=ATOL)
+    np.testing.assert_allclose(ours["std_error"], ref["std_err"], atol=ATOL)
+    np.testing.assert_allclose(ours["conf_low"], ref["lower"], atol=ATOL)
+    np.testing.assert_allclose(ours["conf_high"], ref["upper"], atol=ATOL)
+    np.testing.assert_allclose(ours["n_risk"], ref["n_risk"], atol=1e-9)
+    np.testing.assert_allclose(ours["n_event"], ref["n_event"], atol=1e-9)
+    assert list(ours["group"].astype(str)) == list(ref["group"].astype(str))
+
+
+@pytest.mark.parametrize(
+    ("curve", "kwargs"), [("overall", {}), ("weighted", {"weights": "weight"})]
+)
+def test_nelson_aalen_matches_survfit(curve: str, kwargs: dict[str, str]) -> None:
+    ref = read("km_reference.csv").query("curve == @curve and conf_type == 'log'")
+    ours = after_zero(nelson_aalen(spells(), weights=kwargs.get("weights")).tidy())
+    np.testing.assert_allclose(ours["estimate"], ref["cumhaz"], atol=ATOL)
+    np.testing.assert_allclose(ours["std_error"], ref["std_chaz"], atol=ATOL)
+    assert (ours["conf_low"] <= ours["estimate"]).all()
+
+
+@pytest.mark.parametrize(
+    ("curve", "kwargs"), [("overall", {}), ("weighted", {"weights": "weight"})]
+)
+@pytest.mark.parametrize("cause", [1, 2])
+def test_aalen_johansen_matches_survfit_multistate(
+    curve: str, kwargs: dict[str, str], cause: int
+) -> None:
+    ref = read("aj_reference.csv").query("curve == @curve and cause == @cause")
+    tidy = aalen_johansen(spells(), **kwargs).tidy()  # type: ignore[arg-type]
+    ours = after_zero(tidy[tidy["cause"] == cause])
+    assert len(ours) == len(ref)
+    np.testing.assert_allclose(ours["estimate"], ref["estimate"], atol=ATOL)
+    np.testing.assert_allclose(ours["std_error"], ref["std_err"], atol=ATOL)
+    np.testing.assert_allclose(ours["conf_low"], ref["lower"], atol=ATOL)
+    np.testing.assert_allclose(ours["conf_high"], ref["upper"], atol=ATOL)
+
+
+def test_aalen_johansen_point_values_are_the_shared_core() -> None:
+    d = spells()
+    tidy = aalen_johansen(d, causes=[1], weights="weight").tidy()
+    core = cumulative_incidence_at(d["duration"], d["event"], tidy["time"], weights=d["weight"])
+    np.testing.assert_allclose(tidy["estimate"], core, atol=1e-15)
+
+
+def test_kaplan_meier_is_one_minus_aalen_johansen_without_competing_events() -> None:
+    d = spells().assign(event=lambda f: (f["event"] > 0).astype(int))
+    for weights in (None, "weight"):
+        km = kaplan_meier(d, weights=weights).tidy()
+        aj = aalen_johansen(d, weights=weights).tidy()
+        np.testing.assert_allclose(km["estimate"], 1.0 - aj["estimate"], atol=1e-14)
+    # with weights both use the infinitesimal jackknife: same standard errors too
+    km = kaplan_meier(d, weights="weight").tidy()
+    aj = aalen_johansen(d, weights="weight").tidy()
+    np.testing.assert_allclose(km["std_error"], aj["std_error"], atol=1e-14)
+
+
+def test_unit_weights_change_no_estimate() -> None:
+    d = spells().assign(one=1.0)
+    for f in (kaplan_meier, nelson_aalen, aalen_johansen):
+        plain = f(d).tidy()
+        weighted = f(d, weights="one").tidy()
+        np.testing.assert_allclose(plain["estimate"], weighted["estimate"], atol=1e-14)
+    # the IJ and Greenwood variances differ only by O(1/n) terms
+    plain = kaplan_meier(d).tidy()
+    weighted = kaplan_meier(d, weights="one").tidy()
+    np.testing.assert_allclose(plain["std_error"], weighted["std_error"], atol=2e-3)
+
+
+def test_curves_are_bounded_and_monotone() -> None:
+    tidy = kaplan_meier(spells(), group="group").tidy()
+    for _, part in tidy.groupby("group"):
+        assert part["estimate"].is_monotonic_decreasing
+    assert tidy["estimate"].between(0, 1).all()
+    # a curve that reaches 0 has no standard error or interval there (as in R)
+    assert tidy.loc[tidy["conf_high"].isna(), "estimate"].eq(0).all()
+    tidy = tidy.dropna()
+    assert (tidy["conf_low"] <= tidy["estimate"] + 1e-15).all()
+    assert (tidy["conf_high"] >= tidy["estimate"] - 1e-15).all()
+
+
+def test_numbers_at_risk() -> None:
+    result = kaplan_meier(spells(), group="group")
+    table = result.at_risk([0, 10, 1000])
+    assert list(table.columns) == ["time", "group", "at_risk"]
+    d = spells()
+    for level, part in d.groupby("group"):
+        expected = [(part["duration"] >= t).sum() for t in [0, 10, 1000]]
+        assert table[table["group"] == level]["at_risk"].tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("test", "kwargs"),
+    [
+        ("plain", {}),
+        ("strata", {"strata": "stratum"}),
+        ("rho1", {"rho": 1.0}),
+        ("strata_rho05", {"strata": "stratum", "rho": 0.5}),
+    ],
+)
+def test_logrank_matches_survdiff(test: str, kwargs: dict[str, object]) -> None:
+    ref = read("logrank_reference.csv").query("test == @test")
+    result = logrank_test(spells(), "group", **kwargs)  # type: ignore[arg-type]
+    assert result.statistic == pytest.approx(ref["chisq"].iloc[0], rel=1e-9)
+    assert result.p_value == pytest.approx(ref["p"].iloc[0], rel=1e-8)
+    assert result.df == ref["df"].iloc[0]
+    np.testing.assert_allclose(result.tidy()["observed"], ref["observed"], rtol=1e-10)
+    np.testing.assert_allclose(result.tidy()["expected"], ref["expected"], rtol=1e-10)
+    assert "statistic" in result.glance().columns
+
+
+@pytest.mark.parametrize("tau", [30, 80])
+def test_rmst_matches_survfit_rmean(tau: int) -> None:
+    ref = read("rmst_reference.csv").query("tau == @tau")
+    table = rmst(spells(), tau, group="group").tidy()
+    own = table[table["term"] == "rmst"]
+    np.testing.assert_allclose(own["estimate"], ref["rmst"], rtol=1e-12)
+    np.testing.assert_allclose(own["std_error"], ref["std_error"], rtol=1e-10)
+    diff = table[table["term"] == "difference"].set_index("group")
+    se = ref.set_index("group")["std_error"]
+    mean = ref.set_index("group")["rmst"]
+    assert diff.loc["b - a", "estimate"] == pytest.approx(mean["b"] - mean["a"], rel=1e-12)
+    assert diff.loc["c - a", "std_error"] == pytest.approx(np.hypot(se["c"], se["a"]), rel=1e-10)
+
+
+def test_rmst_equals_area_under_kaplan_meier() -> None:
+    d = spells()
+    km = kaplan_meier(d).tidy()
+    tau = 50.0
+    times = np.append(km["time"][km["time"] <= tau].to_numpy(), tau)
+    area = float(np.sum(np.diff(times) * km["estimate"][km["time"] <= tau].to_numpy()))
+    assert rmst(d, tau).tidy()["estimate"].iloc[0] == pytest.approx(area, rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.integers(0, 2), st.floats(0.1, 5.0)),
+        min_size=2,
+        max_size=60,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_properties_of_the_curves(rows: list[tuple[int, int, float]], rng: Random) -> None:
+    frame = pd.DataFrame(rows, columns=["duration", "event", "w"])
+    shuffled = frame.sample(frac=1.0, random_state=rng.randint(0, 10**6))
+    a = aalen_johansen(frame, causes=[1, 2], weights="w").tidy()
+    b = aalen_johansen(shuffled, causes=[1, 2], weights="w").tidy()
+    np.testing.assert_allclose(a["estimate"], b["estimate"], atol=1e-12)
+    np.testing.assert_allclose(a["std_error"], b["std_error"], atol=1e-12)
+    # the causes' incidences and event-free survival add up to one
+    km = kaplan_meier(frame, weights="w").tidy()
+    total = a.groupby("time")["estimate"].sum().reindex(km["time"]).to_numpy()
+    np.testing.assert_allclose(total + km["estimate"].to_numpy(), 1.0, atol=1e-12)
+    assert km["estimate"].is_monotonic_decreasing
