@@ -513,7 +513,6 @@ HAZARD_COVARIATES = (
     "disability",
     "imd_decile",
     "prior_referrals",
-    "prior_assessments",
     "prior_cp_plans",
     "prior_looked_after",
     "n_factors",
