@@ -9,12 +9,18 @@ synthetic local authority (``--children``, ``--seed``). Outputs go to ``--out``
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import escalation
-from escalation import CaseHistory, StudyDesign, default_design, read_case_history, read_design
+from escalation import (
+    CaseHistory,
+    StudyDesign,
+    default_design,
+    read_case_history,
+    read_design,
+    simulate_local_authority,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,8 +48,7 @@ def load(args: argparse.Namespace) -> tuple[CaseHistory, StudyDesign, Path | Non
     if folder is not None:
         extract = design.data.extract_date.isoformat() if design.data.extract_date else None
         return read_case_history(folder, extract_date=extract), design, design_file, None
-    simulator = importlib.import_module("escalation.data.simulator")
-    simulated = simulator.simulate_local_authority(args.children, seed=args.seed)
+    simulated = simulate_local_authority(args.children, seed=args.seed)
     label = "Simulated local authority: not real children"
     return simulated.history, design, design_file, label
 

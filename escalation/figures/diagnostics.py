@@ -79,7 +79,8 @@ def plot_schoenfeld(
     return (
         p9.ggplot(data, p9.aes("time", "residual"))
         + p9.geom_hline(yintercept=0.0, linetype="dashed", color=GREY, size=0.4)
-        + p9.geom_point(alpha=0.25, size=0.5, stroke=0, color="#333333")
+        # Thousands of points: rasterised inside PDF and SVG to keep the files small.
+        + p9.geom_point(alpha=0.25, size=0.5, stroke=0, color="#333333", raster=True)
         + p9.geom_smooth(method="lowess", span=smooth_span, se=False, color="#D55E00", size=0.7)
         + p9.facet_wrap("covariate", ncol=ncol, scales="free_y")
         + p9.labs(x="Days since the decision point", y="Scaled Schoenfeld residual", title=title)
