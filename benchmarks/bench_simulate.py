@@ -7,8 +7,8 @@ Each setting runs in a fresh subprocess so its peak resident memory (``ru_maxrss
 its own. Reports wall time, children per second, peak memory and rows made, the ratio of
 time to the smallest setting (how time grows), notes on at a smaller size, and the time
 of the tests' simple synthetic generator (``tests/timeline/timeline_support.py``) at the
-same size, the alternative a user would otherwise have. The brief asks for 1,000,000
-children in under 60 s and 4 GB with notes off. Nothing here is asserted on in tests.
+same size, the alternative a user would otherwise have. The issue asks for 1,000,000
+children in under 60 s and 4 GB. Nothing here is asserted on in tests.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ dates of birth, for testing redaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -132,16 +133,141 @@ _POST_AREA = ("LS", "M", "B", "S", "NE", "BD", "HU", "L", "NG", "SR", "WF", "DN"
 _ROLES = ("social worker", "social worker", "social worker", "team manager",
           "family support worker", "senior practitioner")  # fmt: skip
 _LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+_PHRASES: Final = (PRESENT, UNCERTAIN, NEGATED, HYPOTHETICAL)
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _postcode(rng: np.random.Generator) -> str:
-    area = _POST_AREA[int(rng.integers(len(_POST_AREA)))]
-    a, b = rng.integers(len(_LETTERS), size=2)
-    return f"{area}{rng.integers(1, 30)} {rng.integers(1, 10)}{_LETTERS[a]}{_LETTERS[b]}"
+def _words(values: tuple[str, ...] | list[str]) -> npt.NDArray[np.object_]:
+    """Return ``values`` as an object array, so that ``+`` concatenates element-wise."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _numbers(stop: int, width: int = 0) -> npt.NDArray[np.object_]:
+    """Return the decimal texts of ``0 .. stop - 1`` (zero-padded to ``width``)."""
+    return _words([f"{i:0{width}d}" for i in range(stop)])
+
+
+def _format_days(days: IntArray) -> npt.NDArray[np.object_]:
+    """Return days since the epoch as ``dd/mm/YYYY`` (formatting each distinct day once)."""
+    unique, inverse = np.unique(days, return_inverse=True)
+    text = pd.DatetimeIndex(unique.astype("datetime64[D]")).strftime("%d/%m/%Y")
+    out: npt.NDArray[np.object_] = _words(list(text))[inverse]
+    return out
+
+
+def _postcodes(m: int, rng: np.random.Generator) -> npt.NDArray[np.object_]:
+    """Return ``m`` made-up postcodes such as ``LS12 3AB``."""
+    letters = _words(list(_LETTERS))
+    out: npt.NDArray[np.object_] = (
+        _words(_POST_AREA)[rng.integers(len(_POST_AREA), size=m)]
+        + _numbers(30)[rng.integers(1, 30, size=m)]
+        + " "
+        + _numbers(10)[rng.integers(1, 10, size=m)]
+        + letters[rng.integers(len(_LETTERS), size=m)]
+        + letters[rng.integers(len(_LETTERS), size=m)]
+    )
+    return out
+
+
+def _mention_sentences(
+    kind: str, phrases: dict[str, tuple[str, ...]], codes: list[str], j: IntArray, pick: IntArray
+) -> npt.NDArray[np.object_]:
+    """Return the sentence of each mention of factor ``codes[j]`` (phrase chosen by ``pick``)."""
+    out = np.empty(len(j), dtype=object)
+    for code_index in np.unique(j).tolist():
+        options = []
+        for phrase in phrases[codes[code_index]]:
+            if kind == "uncertain" and not phrase.startswith(("neighbours", "father", "mother")):
+                phrase = f"worker noted {phrase}"
+            options.append(_capital(phrase) + ".")
+        sel = j == code_index
+        out[sel] = _words(options)[(pick[sel] + code_index) % len(options)]
+    return out
+
+
+#: Notes written at a time: bounds the memory of the (notes x factors) draws and texts.
+_CHUNK: Final = 200_000
+_KINDS: Final = ("present", "uncertain", "negated", "hypothetical")
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Texts of a run of notes and their mentions (row within the run, kind, factor)."""
+
+    texts: npt.NDArray[np.object_]
+    row: IntArray
+    kind: IntArray
+    code: IntArray
+    true: npt.NDArray[np.bool_]
+
+
+def _note_chunk(
+    true_mask: IntArray, birth: IntArray, date: IntArray, rng: np.random.Generator
+) -> _Chunk:
+    """Write the notes of one run: which factors each mentions and how, then the text."""
+    m = len(true_mask)
+    codes = list(FACTOR_CODES)
+    has = ((true_mask[:, None] >> np.arange(len(codes))[None, :]) & 1).astype(bool)
+    shape = (m, len(codes))
+    present = has & (rng.random(shape, dtype=np.float32) < 0.6)
+    uncertain = ~present & (rng.random(shape, dtype=np.float32) < np.where(has, 0.15, 0.01))
+    negated = ~has & (rng.random(shape, dtype=np.float32) < 0.06)
+    hypothetical = rng.random(shape, dtype=np.float32) < 0.02
+    for j, code in enumerate(codes):
+        if code not in PRESENT:
+            present[:, j] = False
+        if code not in UNCERTAIN:
+            uncertain[:, j] = False
+        if code not in NEGATED:
+            negated[:, j] = False
+        if code not in HYPOTHETICAL:
+            hypothetical[:, j] = False
+    hypothetical &= ~present & ~uncertain & ~negated
+    picks = rng.integers(0, 1 << 30, size=(m, 8))
+    with_pii = rng.random(m) < 0.7
+    first = _words(_FIRST)[picks[:, 0] % len(_FIRST)]
+    surname_index = picks[:, 1] % len(_SURNAME)
+    surname = _words(_SURNAME)[surname_index]
+    parent_index = picks[:, 2] % len(_FIRST)
+    intro = np.where(
+        with_pii,
+        "Home visit to " + first + " " + surname + " (DOB " + _format_days(birth)
+        + ") at " + _numbers(181)[picks[:, 3] % 180 + 1] + " "
+        + _words(_STREET)[picks[:, 4] % len(_STREET)] + ", " + _postcodes(m, rng) + ".",
+        "Visit to " + first + " at school, seen alone.",
+    )  # fmt: skip
+    # Mentions in note order: by note, then present/uncertain/negated/hypothetical, then code.
+    parts = []
+    for k, (kind, matrix, phrases) in enumerate(
+        zip(_KINDS, (present, uncertain, negated, hypothetical), _PHRASES, strict=True)
+    ):
+        note, factor = np.nonzero(matrix)
+        sentences = _mention_sentences(kind, phrases, codes, factor, picks[note, 5])
+        parts.append((note, np.full(len(note), k), factor, sentences))
+    row, kind_index, code_index, sentence = (
+        np.concatenate(column) for column in zip(*parts, strict=True)
+    )
+    by_note = np.lexsort((code_index, kind_index, row))
+    row, kind_index, code_index = row[by_note], kind_index[by_note], code_index[by_note]
+    middle = " " + first + " presented as settled and engaged well."
+    if len(row):
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        middle[row[starts]] = np.add.reduceat(" " + sentence[by_note], starts)
+    contact = np.where(
+        with_pii & (picks[:, 6] % 2 == 0),
+        " " + _words(_FIRST)[parent_index] + " " + surname + " can be reached on 07700 900"
+        + _numbers(1000, 3)[picks[:, 7] % 1000] + " or "
+        + _words([f.lower() for f in _FIRST])[parent_index] + "."
+        + _words([s.lower() for s in _SURNAME])[surname_index] + "@example.com.",
+        "",
+    )  # fmt: skip
+    texts = intro + middle + contact + " Next contact planned for " + _format_days(date + 14) + "."
+    return _Chunk(texts, row, kind_index, code_index, has[row, code_index])
 
 
 def write_notes(
@@ -184,76 +310,19 @@ def write_notes(
     a_end = np.where(rows["end"][src] == NEVER, extract, rows["end"][src])
     a_end = np.minimum(a_end, extract)
     date = a_start + np.floor(rng.random(m) * (a_end - a_start + 1)).astype(np.int64)
-    true_mask = rows["true_factors"][src]
-    codes = list(FACTOR_CODES)
-    has = ((true_mask[:, None] >> np.arange(len(codes))[None, :]) & 1).astype(bool)
-    draw = rng.random((m, len(codes), 4))
-    present = has & (draw[..., 0] < 0.6)
-    uncertain = ~present & np.where(has, draw[..., 1] < 0.15, draw[..., 1] < 0.01)
-    negated = ~has & (draw[..., 2] < 0.06)
-    hypothetical = draw[..., 3] < 0.02
-    for j, code in enumerate(codes):
-        if code not in PRESENT:
-            present[:, j] = False
-        if code not in UNCERTAIN:
-            uncertain[:, j] = False
-        if code not in NEGATED:
-            negated[:, j] = False
-        if code not in HYPOTHETICAL:
-            hypothetical[:, j] = False
-    hypothetical &= ~present & ~uncertain & ~negated
-    picks = rng.integers(0, 1 << 30, size=(m, 8))
     role = np.asarray(_ROLES, dtype=object)[rng.integers(len(_ROLES), size=m)]
-    birth_text = pd.DatetimeIndex(pop.birth[child].astype("datetime64[D]")).strftime("%d/%m/%Y")
-    date_text = pd.DatetimeIndex((date + 14).astype("datetime64[D]")).strftime("%d/%m/%Y")
-    with_pii = rng.random(m) < 0.7
-    tables = (
-        ("present", present, PRESENT),
-        ("uncertain", uncertain, UNCERTAIN),
-        ("negated", negated, NEGATED),
-        ("hypothetical", hypothetical, HYPOTHETICAL),
-    )
-    texts: list[str] = []
-    m_row: list[int] = []
-    m_code: list[str] = []
-    m_kind: list[str] = []
-    m_true: list[bool] = []
-    for i in range(m):
-        p = picks[i]
-        first = _FIRST[p[0] % len(_FIRST)]
-        surname = _SURNAME[p[1] % len(_SURNAME)]
-        parent = _FIRST[p[2] % len(_FIRST)]
-        sentences = []
-        if with_pii[i]:
-            sentences.append(
-                f"Home visit to {first} {surname} (DOB {birth_text[i]}) at {p[3] % 180 + 1} "
-                f"{_STREET[p[4] % len(_STREET)]}, {_postcode(rng)}."
-            )
-        else:
-            sentences.append(f"Visit to {first} at school, seen alone.")
-        for kind, matrix, phrases in tables:
-            for j in np.flatnonzero(matrix[i]).tolist():
-                code = codes[j]
-                options = phrases[code]
-                phrase = options[(p[5] + j) % len(options)]
-                if kind == "uncertain" and not phrase.startswith(
-                    ("neighbours", "father", "mother")
-                ):
-                    phrase = f"worker noted {phrase}"
-                sentences.append(_capital(phrase) + ".")
-                m_row.append(i)
-                m_code.append(code)
-                m_kind.append(kind)
-                m_true.append(bool(has[i, j]))
-        if len(sentences) == 1:
-            sentences.append(f"{first} presented as settled and engaged well.")
-        if with_pii[i] and p[6] % 2 == 0:
-            sentences.append(
-                f"{parent} {surname} can be reached on 07700 900{p[7] % 1000:03d} or "
-                f"{parent.lower()}.{surname.lower()}@example.com."
-            )
-        sentences.append(f"Next contact planned for {date_text[i]}.")
-        texts.append(" ".join(sentences))
+    true_mask = rows["true_factors"][src]
+    birth = pop.birth[child]
+    chunks = [
+        _note_chunk(true_mask[c], birth[c], date[c], rng)
+        for c in (slice(lo, lo + _CHUNK) for lo in range(0, m, _CHUNK))
+    ]
+    texts = np.concatenate([chunk.texts for chunk in chunks])
+    offsets = np.cumsum([0] + [len(chunk.texts) for chunk in chunks])[:-1]
+    m_row = np.concatenate([chunk.row + off for chunk, off in zip(chunks, offsets, strict=True)])
+    m_kind_index = np.concatenate([chunk.kind for chunk in chunks])
+    m_code_index = np.concatenate([chunk.code for chunk in chunks])
+    m_true = np.concatenate([chunk.true for chunk in chunks])
     order = np.lexsort((np.arange(m), date, child))
     position = np.empty(m, dtype=np.int64)
     position[order] = np.arange(m)
@@ -261,16 +330,16 @@ def write_notes(
         {
             "child_id": pd.array(ids[child[order]], dtype="string"),
             "date": date[order].astype("datetime64[D]").astype("datetime64[ns]"),
-            "text": pd.array(np.asarray(texts, dtype=object)[order], dtype="string"),
+            "text": pd.array(texts[order], dtype="string"),
             "author_role": pd.array(role[order], dtype="string"),
         }
     )
     mentions = pd.DataFrame(
         {
-            "note_row": position[np.asarray(m_row, dtype=np.int64)],
-            "factor": pd.array(m_code, dtype="string"),
-            "assertion": pd.array(m_kind, dtype="string"),
-            "true": np.asarray(m_true, dtype=bool),
+            "note_row": position[m_row],
+            "factor": pd.array(_words(FACTOR_CODES)[m_code_index], dtype="string"),
+            "assertion": pd.array(_words(_KINDS)[m_kind_index], dtype="string"),
+            "true": m_true,
         }
     )
     mentions = mentions.sort_values(["note_row", "factor"], kind="stable", ignore_index=True)
