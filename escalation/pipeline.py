@@ -68,7 +68,7 @@ from escalation.report.brief import (
     describe_difference,
     write_brief,
 )
-from escalation.report.disclosure import disclose_count, disclose_table
+from escalation.report.disclosure import disclose_metric_counts, disclose_table
 from escalation.report.manifest import write_manifest
 from escalation.results import data_hash
 from escalation.timeline.spells import SpellData, build_spells
@@ -435,7 +435,9 @@ def _effects(
         )
     effects = run.table("effects", fit.tidy())
     curves = run.table("adjusted_curves", fit.curves)
-    run.table("balance", fit.balance)
+    # Means of binary covariates by arm would give small counts back: only the standardised
+    # differences and variance ratios (what the love plot shows) are written.
+    run.table("balance", fit.balance[["covariate", "sample", "smd", "variance_ratio"]])
     run.table("weights", disclose_table(fit.weights, [c for c in ("n",) if c in fit.weights]))
     horizons = [int(h) for h in design.outcome.horizons]
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
@@ -563,10 +565,12 @@ def _survival(run: _Run, data: SpellData) -> None:
         alt="Forest plot of hazard ratios.",
         in_brief=False,
     )
-    residuals = run.table("schoenfeld", fit.schoenfeld())
+    # The residuals are one row per escalation (record-level): only the test statistics are
+    # written as a table; the figure rasterises the points.
+    run.table("proportional_hazards", fit.ph_test())
     run.figure(
         "schoenfeld",
-        plot_schoenfeld(residuals),
+        plot_schoenfeld(fit.schoenfeld()),
         title="Proportional hazards check",
         caption="Scaled Schoenfeld residuals with a smooth; flat lines support the model.",
         alt="Schoenfeld residual plots.",
@@ -652,25 +656,6 @@ def _model_label(name: object) -> str:
     return f"{label} + {extra}" if extra else label
 
 
-def _disclose_metric_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Disclose ``n`` and the rows whose metric is a count (``n``, ``events``)."""
-    out = frame.copy()
-    if "n" in out.columns:
-        out = disclose_table(out, ["n"]).drop(columns="suppressed", errors="ignore")
-        if "suppressed" in frame.columns:
-            out["suppressed"] = frame["suppressed"].astype(bool) | out["n"].isna()
-    counts = out["metric"].isin(["n", "events"])
-    if counts.any():
-        disclosed = [disclose_count(v) for v in out.loc[counts, "estimate"]]
-        out["estimate"] = out["estimate"].astype(object)
-        out.loc[counts, "estimate"] = disclosed
-        for column in ("conf_low", "conf_high"):
-            if column in out.columns:
-                out[column] = out[column].astype(object)
-                out.loc[counts, column] = None
-    return out
-
-
 def _prediction(
     run: _Run,
     data: SpellData,
@@ -693,6 +678,7 @@ def _prediction(
             bootstrap=bootstrap,
             seed=seed,
             history=history,
+            censor_training=True,
         )
     except Exception as error:
         if len(feature_sets) == 1:
@@ -708,9 +694,10 @@ def _prediction(
             feature_sets=("structured",),
             bootstrap=bootstrap,
             seed=seed,
+            censor_training=True,
         )
     horizon = fit.horizon
-    metrics = run.table("prediction_metrics", _disclose_metric_counts(fit.tidy()))
+    metrics = run.table("prediction_metrics", disclose_metric_counts(fit.tidy()))
     calibration = fit.calibration.assign(model=fit.calibration["model"].map(_model_label))
     run.table("calibration", fit.calibration)
     run.figure(
@@ -740,7 +727,7 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     if prediction is None:
         raise _SkipStageError("no validated risk tool")
     fit = prediction["fit"]
-    table = run.table("fairness", _disclose_metric_counts(fit.subgroup_metrics))
+    table = run.table("fairness", disclose_metric_counts(fit.subgroup_metrics))
     shown = table[table["metric"].isin(list(_FAIRNESS_METRICS))].copy()
     first = str(fit.subgroup_metrics["model"].iloc[0]) if len(fit.subgroup_metrics) else ""
     shown = shown[shown["model"] == first]

@@ -16,6 +16,7 @@ from escalation.design.study import read_design
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
 from escalation.predict.validate import validate_risk_models
+from escalation.report.disclosure import disclose_metric_counts, format_count
 from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
@@ -87,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
     truth = None
     if args.truth:
         path = Path(args.truth)
+        if path.suffix not in (".parquet", ".csv"):
+            raise DesignError(
+                f"--truth {path.name}: give the simulator's spell risks as .parquet or .csv "
+                "(GroundTruth.spell_risks); truth.json holds no per-spell risks"
+            )
         truth = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     result = validate_risk_models(
         data,
@@ -106,8 +112,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     cards = out / "model_cards"
     cards.mkdir(parents=True, exist_ok=True)
-    result.metrics.to_csv(out / "metrics.csv", index=False)
-    result.subgroup_metrics.to_csv(out / "subgroup_metrics.csv", index=False)
+    # Counts are under disclosure control: fewer than 10 withheld, others rounded to 5.
+    disclose_metric_counts(result.metrics).to_csv(out / "metrics.csv", index=False)
+    disclose_metric_counts(result.subgroup_metrics).to_csv(
+        out / "subgroup_metrics.csv", index=False
+    )
     result.calibration.to_csv(out / "calibration.csv", index=False)
     result.decision_curve.to_csv(out / "decision_curve.csv", index=False)
     for label, card in result.model_cards.items():
@@ -119,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
         json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
     )
     glance = result.glance().iloc[0]
-    print(f"Test spells    {glance['n']:,} ({glance['events']:,} escalations by the horizon)")
+    print(
+        f"Test spells    {format_count(glance['n'])} "
+        f"({format_count(glance['events'])} escalations by the horizon)"
+    )
     auc = result.metrics[result.metrics["metric"] == "auc"]
     for model, estimate, low, high in auc[
         ["model", "estimate", "conf_low", "conf_high"]

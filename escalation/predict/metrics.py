@@ -503,7 +503,9 @@ def calibration_curve(
     The observed risk at the horizon is modelled by an IPCW-weighted logistic regression
     of the status on a restricted cubic spline of logit(predicted risk) with ``knots``
     knots at quantiles; the band is pointwise from the robust (sandwich) covariance. The
-    curve is drawn between the 2.5th and 97.5th percentiles of the predictions.
+    curve is drawn between the 2.5th and 97.5th percentiles of the predictions. When the
+    spline fit diverges (predictions bunched on a few values, or few events), the curve is
+    the logistic recalibration line (intercept and slope on logit(predicted risk)).
 
     Returns
     -------
@@ -531,7 +533,16 @@ def calibration_curve(
         (lambda v: _spline_basis(v, quantiles)) if len(quantiles) >= 3 else (lambda v: v[:, None])
     )
     design = np.column_stack([np.ones(len(x)), basis(x)])
-    beta, cov = _weighted_logistic(design, status.case[known].astype(float), status.weight[known])
+    outcome, weight = status.case[known].astype(float), status.weight[known]
+    beta, cov = _weighted_logistic(design, outcome, weight)
+    if not np.all(np.isfinite(beta)) and design.shape[1] > 2:
+        # Too few distinct predictions or events for the knots: the spline diverges, so the
+        # curve is the logistic recalibration line (the calibration-slope model) instead.
+        def basis(v: FloatArray) -> FloatArray:
+            return v[:, None]
+
+        design = np.column_stack([np.ones(len(x)), basis(x)])
+        beta, cov = _weighted_logistic(design, outcome, weight)
     low, high = np.quantile(score, [0.025, 0.975])
     grid = np.linspace(low, high, points)
     g = np.column_stack([np.ones(points), basis(_logit(grid))])

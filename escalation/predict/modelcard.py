@@ -37,8 +37,6 @@ _LIMITS: Final = (
     "differences between small groups are uncertain even when shown.",
 )
 _HEADLINE: Final = (
-    ("n", "Test spells"),
-    ("events", "Escalations by the horizon"),
     ("observed", "Observed risk (Aalen–Johansen)"),
     ("expected", "Mean predicted risk"),
     ("auc", "Time-dependent AUC"),
@@ -197,6 +195,8 @@ def model_card(
     for metric, estimate, low, high in own[
         ["metric", "estimate", "conf_low", "conf_high"]
     ].itertuples(index=False):
+        if metric in ("n", "events"):
+            continue  # counts are in the facts, under disclosure control
         label = names.get(str(metric), _operating_label(str(metric)))
         rows.append({"metric": label, "estimate": estimate, "conf_low": low, "conf_high": high})
     performance = pd.DataFrame(rows, columns=["metric", "estimate", "conf_low", "conf_high"])

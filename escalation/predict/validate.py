@@ -41,6 +41,7 @@ from escalation.predict.splits import (
     grouped_folds,
     temporal_split,
 )
+from escalation.report.disclosure import format_count
 from escalation.results import Summary, data_hash, package_versions, provenance
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
@@ -411,10 +412,14 @@ def validate_risk_models(
                 predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
         if truth is not None:
             oracle = oracle_risk(truth, spells, horizon)
-            if oracle is not None:
-                risk = np.full((len(split.test), len(times)), np.nan)
-                risk[:, -1] = oracle.to_numpy()[split.test]
-                predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
+            if oracle is None:
+                raise DesignError(
+                    f"truth was given but has no risk_observed_{horizon} column (with child_id "
+                    "and time_zero): pass the simulator's GroundTruth or its spell_risks table"
+                )
+            risk = np.full((len(split.test), len(times)), np.nan)
+            risk[:, -1] = oracle.to_numpy()[split.test]
+            predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
     frame = pd.concat(predictions, ignore_index=True)
     test_rows = np.unique(np.concatenate([s.test for s in splits]))
     test = spells.iloc[test_rows].reset_index(drop=True)
@@ -512,16 +517,21 @@ def validate_risk_models(
             if validation == "temporal"
             else f"{n_splits}-fold cross-validation grouped by family"
         ),
-        "Training spells": f"{n_train:,}",
-        "Test spells": f"{len(test):,}",
+        # Counts under disclosure control (cards are shared): <10 withheld, others to 5.
+        "Training spells": (
+            format_count(n_train)
+            if validation == "temporal"
+            else f"{format_count(n_train // max(n_splits, 1))} per fold"
+        ),
+        "Test spells": format_count(len(test)),
         "Spells left out": (
-            f"{len(spells) - len(test) - n_train:,} later spells of families already in "
-            "the training data"
+            f"{format_count(len(spells) - len(test) - n_train)} later spells of families "
+            "already in the training data"
             if validation == "temporal"
             else "none"
         ),
-        "Test escalations by the horizon": f"{int(status.case.sum()):,}",
-        "Test time zeros": f"{period.min().date()} to {period.max().date()}",
+        "Test escalations by the horizon": format_count(int(status.case.sum())),
+        "Test time zeros": f"{period.min():%B %Y} to {period.max():%B %Y}",
         "Bootstrap": f"{bootstrap} replicates over families (seed {seed})",
     }
     cards = {}

@@ -12,6 +12,7 @@ from escalation.report.brief import (
 )
 from escalation.report.disclosure import (
     disclose_count,
+    disclose_metric_counts,
     disclose_table,
     disclosed_share,
     format_count,
@@ -27,6 +28,7 @@ __all__ = [
     "describe_difference",
     "describe_risk",
     "disclose_count",
+    "disclose_metric_counts",
     "disclose_table",
     "disclosed_share",
     "format_count",

@@ -27,6 +27,7 @@ __all__ = [
     "SUPPRESSED_TEXT",
     "THRESHOLD",
     "disclose_count",
+    "disclose_metric_counts",
     "disclose_table",
     "disclosed_share",
     "format_count",
@@ -177,3 +178,34 @@ def _count_columns(columns: Iterable[object]) -> Iterable[str]:
         name = str(column)
         if name in _COUNT_NAMES:
             yield name
+
+
+def disclose_metric_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a metrics table with ``n`` and the count metrics under disclosure control.
+
+    The ``n`` column and rows whose ``metric`` is a count (``n``, ``events``) are
+    disclosed as :func:`disclose_count` does (below 10 missing, others rounded to 5);
+    count rows lose their intervals.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"metric": ["events", "auc"], "n": [123, 123],
+    ...                       "estimate": [7.0, 0.71], "conf_low": [None, 0.65]})
+    >>> disclose_metric_counts(table)[["n", "estimate"]].values.tolist()
+    [[125, None], [125, 0.71]]
+    """
+    out = frame.copy()
+    if "n" in out.columns:
+        out = disclose_table(out, ["n"]).drop(columns="suppressed", errors="ignore")
+        if "suppressed" in frame.columns:
+            out["suppressed"] = frame["suppressed"].astype(bool) | out["n"].isna()
+    counts = out["metric"].isin(["n", "events"])
+    if counts.any():
+        disclosed = [disclose_count(v) for v in out.loc[counts, "estimate"]]
+        out["estimate"] = out["estimate"].astype(object)
+        out.loc[counts, "estimate"] = disclosed
+        for column in ("conf_low", "conf_high"):
+            if column in out.columns:
+                out[column] = out[column].astype(object)
+                out.loc[counts, column] = None
+    return out

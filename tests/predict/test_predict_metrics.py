@@ -106,3 +106,22 @@ def test_bad_inputs_are_reported() -> None:
         metrics.brier_score([1, 2], [1, 0], [np.nan, 0.2], 365)
     with pytest.raises(DataValidationError, match="column per time"):
         metrics.integrated_brier_score([1, 2], [1, 0], [0.1, 0.2], [365])
+
+
+def test_calibration_curve_falls_back_to_a_line_when_predictions_bunch() -> None:
+    # Predictions bunched on four values (as a model on a few discrete covariates gives):
+    # two knots fall inside one bunch, the spline fit diverges, and the curve is the
+    # logistic recalibration line, which is finite and matches a direct logistic fit.
+    rng = np.random.default_rng(0)
+    centres = np.repeat([-1.24, -0.47, 1.56, 3.5], [300, 200, 200, 40])
+    x = centres + 1e-3 * rng.random(len(centres))
+    risk = 1 / (1 + np.exp(-x))
+    escalated = rng.random(len(risk)) < risk
+    curve = metrics.calibration_curve(np.where(escalated, 1.0, 2.0), escalated, risk, 1.5)
+    assert np.isfinite(curve[["observed", "conf_low", "conf_high"]].to_numpy()).all()
+    import statsmodels.api as sm
+
+    line = sm.GLM(escalated.astype(float), sm.add_constant(x), family=sm.families.Binomial()).fit()
+    grid = np.log(curve["predicted"] / (1 - curve["predicted"]))
+    expected = line.predict(sm.add_constant(grid.to_numpy()))
+    np.testing.assert_allclose(curve["observed"], expected, atol=1e-6)
