@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from escalation.clusters import cluster_codes
 from escalation.errors import EscalationError, StatisticalWarning
 
 __all__ = ["cluster_bootstrap", "resample_clusters"]
@@ -24,7 +25,7 @@ IntArray = npt.NDArray[np.int64]
 
 
 def _cluster_index(cluster: npt.ArrayLike) -> tuple[IntArray, IntArray, IntArray]:
-    codes = np.unique(np.asarray(cluster), return_inverse=True)[1].astype(np.int64)
+    codes = cluster_codes(cluster)
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes)
     starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from escalation.clusters import cluster_codes
+
 __all__ = ["cluster_standard_error", "effect_influence"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -49,7 +51,7 @@ def cluster_standard_error(
     if cluster is None:
         out: FloatArray = np.sqrt((phi**2).sum(axis=0)) / n
         return out
-    codes = np.unique(np.asarray(cluster), return_inverse=True)[1]
+    codes = cluster_codes(cluster)
     sums = np.zeros((codes.max() + 1, *phi.shape[1:]))
     np.add.at(sums, codes, phi)
     out = np.sqrt((sums**2).sum(axis=0)) / n

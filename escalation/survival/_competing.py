@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.clusters import cluster_codes
 from escalation.errors import (
     ConvergenceError,
     DataValidationError,
@@ -156,11 +157,7 @@ def prepare_competing(
     if cluster is None:
         groups = np.arange(len(frame), dtype=np.int64)
     else:
-        labels = frame[cluster].astype("string")
-        codes_, _ = pd.factorize(labels, use_na_sentinel=True)
-        groups = np.asarray(codes_, dtype=np.int64)
-        lone = groups < 0
-        groups[lone] = groups.max(initial=-1) + 1 + np.arange(int(lone.sum()))
+        groups = cluster_codes(frame[cluster])
     return CompetingData(
         duration=time,
         event=codes.astype(np.int64),

@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation.clusters import cluster_codes as family_codes
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
 from escalation.survival._riskset import CoxData, Terms, Ties, compute_terms
@@ -554,7 +555,7 @@ def fit_cox(
         )
         cluster_codes = None
         if cluster is not None:
-            cluster_codes = pd.factorize(frame[cluster])[0].astype(np.int64)[order]
+            cluster_codes = family_codes(frame[cluster])[order]
         elif w is not None:
             cluster_codes = order.copy()
         if ties == "efron":

@@ -177,3 +177,18 @@ def test_cluster_bootstrap_and_influence_se_reflect_family_correlation() -> None
     assert clustered / naive == pytest.approx(np.sqrt(3), rel=0.01)
     reps = cluster_bootstrap(_mean, family, 300, args=(values,), seed=1)
     assert reps.std(ddof=1) == pytest.approx(clustered, rel=0.15)
+
+
+def test_missing_family_is_a_family_of_one() -> None:
+    """family_id is optional: children without one are not pooled into one big family."""
+    rng = np.random.default_rng(5)
+    phi = rng.normal(size=(300, 1))
+    family = np.repeat(np.arange(100), 3).astype(object)
+    family[::2] = None
+    own = family.copy()
+    own[::2] = [f"lone-{i}" for i in range(len(own[::2]))]
+    se_missing = cluster_standard_error(phi, family)[0]
+    assert se_missing == pytest.approx(cluster_standard_error(phi, own)[0], rel=1e-12)
+    one = cluster_bootstrap(_mean, family, 30, args=(phi[:, 0],), seed=2)
+    two = cluster_bootstrap(_mean, pd.array(family, dtype="string"), 30, args=(phi[:, 0],), seed=2)
+    np.testing.assert_array_equal(one, two)

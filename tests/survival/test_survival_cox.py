@@ -160,6 +160,17 @@ def test_integer_weights_equal_replicated_rows() -> None:
     pd.testing.assert_frame_equal(weighted.tidy(), replicated.tidy(), rtol=1e-7)
 
 
+def test_missing_cluster_is_a_family_of_one() -> None:
+    # family_id is optional: a spell without one is its own cluster, never pooled with others
+    d = spells()
+    missing = d["id"] % 2 == 0
+    with_gaps = d.assign(family=d["cluster"].astype(str).where(~missing, None))
+    own = d.assign(family=d["cluster"].astype(str).where(~missing, "lone-" + d["id"].astype(str)))
+    a = fit_cox(with_gaps, COVARIATES, cluster="family").tidy()
+    b = fit_cox(own, COVARIATES, cluster="family").tidy()
+    pd.testing.assert_frame_equal(a, b, rtol=1e-10)
+
+
 def test_row_order_does_not_matter() -> None:
     d = spells()
     shuffled = d.sample(frac=1.0, random_state=3)
