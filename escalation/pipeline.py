@@ -27,6 +27,7 @@ the package imports it except the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -296,6 +297,16 @@ def run_study(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     run = _Run(folder, progress, strict, subfolders)
+    # What was run is recorded, not what the file said: the seed and bootstrap overrides
+    # go into the design written beside the outputs and into the manifest.
+    design = dataclasses.replace(
+        design,
+        estimation=dataclasses.replace(
+            design.estimation,
+            seed=int(seed),
+            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
+        ),
+    )
     (folder / "design.toml").write_text(design.to_toml(), encoding="utf-8")
     horizons = [int(h) for h in design.outcome.horizons]
     state: dict[str, Any] = {}
@@ -346,11 +357,14 @@ def run_study(
     manifest = write_manifest(
         folder,
         command=command,
-        design=design_file if design_file is not None else design,
+        design=design,
         input_hash=data_hash(history.children, history.episodes),
         seeds={"study": seed},
         notes=tuple(run.notes),
-        extra={"timings_seconds": run.timings},
+        extra={
+            "timings_seconds": run.timings,
+            "design_file": str(design_file) if design_file is not None else None,
+        },
     )
     run.say(
         f"Wrote {sum(len(v) for v in run.figures.values())} figure files, "

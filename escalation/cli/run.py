@@ -146,7 +146,7 @@ def run_demo(
         seed=seed,
         progress=progress,
         bootstrap=bootstrap,
-        command=f"escalation demo --children {children} --seed {seed}",
+        command=f"escalation demo --children {children} --seed {seed} --bootstrap {bootstrap}",
         data_label="Simulated local authority: not real children",
     )
     if console is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from escalation import read_design
 from escalation.cli.run import run_demo
 
 
@@ -20,6 +21,10 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     paths = {o["path"] for o in manifest["outputs"]}
     assert {"brief.html", "design.toml", "results/effects.csv", "figures/flow.png"} <= paths
     assert manifest["seeds"] == {"study": 5}
+    # the design recorded is the one run: bootstrap 5 and seed 5, not the file's defaults
+    written = read_design(tmp_path / "design.toml")
+    assert (written.estimation.bootstrap, written.estimation.seed) == (5, 5)
+    assert "bootstrap = 5" in manifest["design"]["toml"]
     html = (tmp_path / "brief.html").read_text()
     assert "Simulated local authority: not real children" in html
     assert "effects" not in " ".join(outputs.notes), outputs.notes
