@@ -42,6 +42,7 @@ from escalation.causal.weights import WeightEstimand, treatment_weights
 from escalation.errors import ConvergenceError, DesignError
 from escalation.results import Summary, package_versions
 from escalation.survival._cif import cumulative_incidence_at
+from escalation.survival._outcome import durations, event_codes
 
 __all__ = [
     "CurveEstimator",
@@ -447,8 +448,8 @@ def estimate_curves(
 
     a = treatment_vector(frame, treatment)
     x = CovariateCoding.learn(frame, list(covariates), min_count=min_count).apply(frame)
-    dur = frame[duration].to_numpy(dtype=float)
-    ev = frame[event].to_numpy(dtype=np.int64)
+    dur = durations(frame[duration])
+    ev = event_codes(frame[event])
     report = (
         np.linspace(dur.max() / 50, dur.max(), 50)
         if times is None

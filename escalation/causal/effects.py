@@ -35,6 +35,7 @@ from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Summary, data_hash, package_versions, provenance
+from escalation.survival._outcome import durations, event_codes
 
 __all__ = [
     "EFFECT_COLUMNS",
@@ -353,8 +354,8 @@ def estimate_effects(
     a = treatment_vector(frame, "treatment")
     prop = fit_propensity(frame, "treatment", covs, min_count=min_count)
     x = prop.matrix.to_numpy(dtype=float)
-    dur = frame["duration"].to_numpy(dtype=float)
-    ev = frame["event"].to_numpy(dtype=np.int64)
+    dur = durations(frame["duration"])
+    ev = event_codes(frame["event"])
     start = (
         frame["treatment_start"].to_numpy(dtype=float)
         if "treatment_start" in frame.columns

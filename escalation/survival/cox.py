@@ -24,6 +24,7 @@ from scipy import stats
 
 from escalation.clusters import cluster_codes as family_codes
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.survival._outcome import durations, event_codes
 from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
 from escalation.survival._riskset import CoxData, Terms, Ties, compute_terms
 from escalation.timeline.matrix import CovariateCoding
@@ -341,7 +342,8 @@ class CoxResult(SurvivalResult):
         for i, key in enumerate(keys):
             curve = base[base["stratum"] == key]
             if curve.empty:
-                raise DesignError(f"profile {i}: stratum {key!r} was not in the fitted data")
+                # The key is not shown: strata may be identifiers (e.g. family_id).
+                raise DesignError(f"profile {i}: its stratum was not in the fitted data")
             idx = np.searchsorted(curve["time"].to_numpy(), at, side="right") - 1
             cum = np.where(idx >= 0, curve["cumulative_hazard"].to_numpy()[idx.clip(0)], 0.0)
             out.append(
@@ -510,8 +512,8 @@ def fit_cox(
         stop = frame["stop"].to_numpy(dtype=float)
     else:
         start = None
-        stop = frame["duration"].to_numpy(dtype=float)
-    status = frame["event"].to_numpy() == event
+        stop = durations(frame["duration"])
+    status = event_codes(frame["event"]) == event
     n = len(frame)
     events = int(status.sum())
     if n == 0 or events == 0:

@@ -20,6 +20,7 @@ from scipy import stats
 
 from escalation.errors import DesignError
 from escalation.survival._cif import cumulative_incidence_at
+from escalation.survival._outcome import durations, event_codes
 from escalation.survival._result import SurvivalResult, check_conf_level
 
 if TYPE_CHECKING:
@@ -71,16 +72,8 @@ def _arrays(
             f"column(s) {', '.join(missing)} are not in the data; available: "
             f"{', '.join(map(str, frame.columns))}"
         )
-    duration = frame["duration"].to_numpy(dtype=float)
-    bad = np.flatnonzero(~(np.isfinite(duration) & (duration > 0)))
-    if bad.size:
-        raise DesignError(
-            f"row {int(bad[0])}, column 'duration': follow-up must be a positive number, got "
-            f"{duration[bad[0]]!r} ({bad.size} such rows)"
-        )
-    event = frame["event"].to_numpy(dtype=np.int64)
-    if np.any(event < 0):
-        raise DesignError("column 'event' must be 0 (censored) or a positive cause code")
+    duration = durations(frame["duration"])
+    event = event_codes(frame["event"])
     w = np.ones(len(frame)) if weights is None else frame[weights].to_numpy(dtype=float)
     bad = np.flatnonzero(~(np.isfinite(w) & (w >= 0)))
     if bad.size:

@@ -192,3 +192,14 @@ def test_missing_family_is_a_family_of_one() -> None:
     one = cluster_bootstrap(_mean, family, 30, args=(phi[:, 0],), seed=2)
     two = cluster_bootstrap(_mean, pd.array(family, dtype="string"), 30, args=(phi[:, 0],), seed=2)
     np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize(("column", "value"), [("duration", -3.0), ("event", -1), ("event", 0.5)])
+def test_invalid_outcomes_are_refused_with_their_row(column: str, value: float) -> None:
+    from escalation.causal import estimate_effects
+
+    data = simulate(200, seed=1)
+    data[column] = data[column].astype(float)
+    data.loc[9, column] = value
+    with pytest.raises(DataValidationError, match=f"row 9, column '{column}'"):
+        estimate_effects(data, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0)

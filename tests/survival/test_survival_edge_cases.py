@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.errors import ConvergenceError, DataValidationError, DesignError, StatisticalWarning
 from escalation.survival import (
     aalen_johansen,
     fit_aft,
@@ -124,10 +124,14 @@ def test_bad_inputs_name_the_column_and_row() -> None:
     with pytest.raises(DesignError, match="row 7, column 'weight'"):
         kaplan_meier(bad, weights="weight")
     zero = d.assign(duration=lambda f: f["duration"].where(f.index != 3, 0.0))
-    with pytest.raises(DesignError, match="row 3"):
+    with pytest.raises(DataValidationError, match="row 3, column 'duration'"):
         fit_cox(zero, COVARIATES, cluster=None)
-    with pytest.raises(DesignError, match="row 3, column 'duration'"):
+    with pytest.raises(DataValidationError, match="row 3, column 'duration'"):
         nelson_aalen(zero)
+    half = d.assign(event=lambda f: f["event"].where(f.index != 4, 0.5))
+    for fit in (lambda: fit_cox(half, COVARIATES, cluster=None), lambda: kaplan_meier(half)):
+        with pytest.raises(DataValidationError, match="row 4, column 'event'"):
+            fit()
     with pytest.raises(DesignError, match="ties must be"):
         fit_cox(d, COVARIATES, cluster=None, ties="exact")  # type: ignore[arg-type]
     with pytest.raises(DesignError, match="conf_type"):
@@ -145,8 +149,14 @@ def test_bad_inputs_name_the_column_and_row() -> None:
 def test_messages_never_show_personal_data() -> None:
     d = spells().assign(family_id=[f"secret-family-{i}" for i in range(400)])
     d.loc[5, "duration"] = -2.0
-    with pytest.raises(DesignError) as error:
+    with pytest.raises(DataValidationError) as error:
         fit_cox(d, COVARIATES)
+    assert "secret" not in str(error.value)
+    # a stratum key may be an identifier (stratified by family): never echoed
+    fit = fit_cox(spells().assign(family_id=[f"secret-family-{i % 50}" for i in range(400)]),
+                  ["x1"], strata="family_id", cluster=None)  # fmt: skip
+    with pytest.raises(DesignError) as error:
+        fit.predict_survival(pd.DataFrame({"x1": [0.0], "family_id": ["secret-family-x"]}), [10])
     assert "secret" not in str(error.value)
 
 
