@@ -81,8 +81,9 @@ def _run(
 ) -> EngineOutput:
     dur, ev, a, x, start = arrays
     counts = None
-    if rows is not None and name != "ccw":
-        # Distinct rows with frequency weights: the same estimate, less work.
+    if rows is not None and name != "ccw" and config.truncate is None:
+        # Distinct rows with frequency weights: the same estimate, less work (not with
+        # truncation, whose percentiles are of rows, not of weights).
         rows, counts_int = np.unique(rows, return_counts=True)
         counts = counts_int.astype(float)
     if rows is not None:

@@ -44,7 +44,10 @@ def register(subparsers: Any) -> None:
         sub.add_argument(
             "--lenient",
             action="store_true",
-            help="keep what is valid and report the rest (default: stop on the first error)",
+            help=(
+                "keep what is valid and report the rest "
+                "(default: stop with one error listing every problem)"
+            ),
         )
         sub.add_argument(
             "--extract-date", help="extract date YYYY-MM-DD (default: from the return)"

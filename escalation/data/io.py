@@ -106,7 +106,11 @@ def _read_table(
         return None, []
     file = present[0]
     if file.suffix == ".parquet":
-        return pd.read_parquet(file), []
+        try:
+            return pd.read_parquet(file), []
+        except (OSError, ValueError) as error:  # pyarrow's errors derive from these
+            reason = f"{file.name} is not a readable Parquet file ({type(error).__name__})"
+            return None, [Problem(table, None, None, None, reason)]
     return _read_csv(file, table, encoding)
 
 
@@ -138,7 +142,12 @@ def _extract_date(
         return _timestamp(given, "extract_date argument", problems), "given"
     meta = folder / METADATA_FILE
     if meta.is_file():
-        value = json.loads(meta.read_text(encoding="utf-8")).get("extract_date")
+        try:
+            value = json.loads(meta.read_text(encoding="utf-8")).get("extract_date")
+        except (ValueError, AttributeError):
+            reason = "not readable JSON with an extract_date; fix it or pass the extract date"
+            problems.append(Problem(METADATA_FILE, None, "extract_date", None, reason))
+            value = None
         if value:
             return _timestamp(value, METADATA_FILE, problems), METADATA_FILE
     problems.append(

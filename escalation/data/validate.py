@@ -300,11 +300,34 @@ def validate_case_history(
 
 
 def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataFrame:
-    """Add absent optional contract columns (all missing), contract columns first."""
+    """Add absent optional contract columns (all missing), contract columns first.
+
+    Extra columns read as text (CSV has no types) become numbers when every value is one,
+    so a model treats ``imd_decile`` the same whether it came from CSV or Parquet; codes
+    with leading zeros ("0123") stay text.
+    """
     frame = frame.reset_index(drop=True)
     missing = {c: pd.Series(pd.NA, index=frame.index, dtype=object) for c in spec if c not in frame}
     frame = frame.assign(**missing)
+    for column in frame.columns:
+        if column not in spec and not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = _numeric_if_all_numbers(frame[column])
     return frame[list(spec) + [c for c in frame.columns if c not in spec]]
+
+
+def _numeric_if_all_numbers(values: pd.Series) -> pd.Series:
+    """Return ``values`` as numbers if every non-missing value is one, else unchanged."""
+    present = values.dropna()
+    if present.empty or not all(isinstance(v, str) for v in present):
+        return values
+    text = present.str.strip()
+    if text.str.match(r"^[+-]?0\d").any():
+        return values
+    try:
+        numbers = pd.to_numeric(values.astype(object).where(values.notna(), None))
+    except (ValueError, TypeError):
+        return values
+    return numbers
 
 
 def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:

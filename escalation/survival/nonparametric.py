@@ -9,6 +9,7 @@ and its frozen output the tests compare against.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -18,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation.errors import DesignError
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival._outcome import durations, event_codes
 from escalation.survival._result import SurvivalResult, check_conf_level
@@ -452,6 +453,9 @@ def _aj_influence(
         idx_ev, weights=np.where(event[any_event] == cause, w[any_event], 0.0), minlength=times.size
     )
     lam = d / y
+    # Everyone at risk has an event: d / y is 1 up to rounding, which depends on the order
+    # the weights were summed in; snap it so the variance does not blow up (order-free).
+    lam = np.where(lam > 1.0 - 1e-12, 1.0, lam)
     lam_k = dk / y
     surv = np.cumprod(1.0 - lam)
     s_before = np.concatenate(([1.0], surv[:-1]))
@@ -545,6 +549,15 @@ def aalen_johansen(
     arrays = _arrays(data, group=group, weights=weights)
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
     causes = wanted if causes is None else [int(c) for c in causes]
+    unknown = sorted(set(causes) - set(wanted))
+    if unknown:
+        warnings.warn(
+            f"cause(s) {', '.join(map(str, unknown))} have no events in column 'event' (the "
+            f"causes present are {', '.join(map(str, wanted)) or 'none'}): their incidence "
+            "is 0 throughout; check the code if that is unexpected",
+            StatisticalWarning,
+            stacklevel=2,
+        )
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
     for level in _sorted_levels(arrays.group):

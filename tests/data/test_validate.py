@@ -27,7 +27,20 @@ def test_valid_history_passes_and_is_normalised(tables):
     assert history.children["disability"].isna().tolist() == [False, False, True]
     assert list(history.episodes["kind"].cat.categories) == list(EPISODE_KINDS)
     assert history.episodes["end"].isna().sum() == 4  # open episodes and point events
-    assert history.children["imd_decile"].tolist() == ["3", "3", "8"]  # extra columns kept
+    # extra columns kept; text that is all numbers becomes numbers (as from Parquet)
+    assert history.children["imd_decile"].tolist() == [3, 3, 8]
+    assert pd.api.types.is_integer_dtype(history.children["imd_decile"])
+
+
+def test_extra_text_columns_become_numbers_only_when_all_are(tables):
+    kids = tables["children"]
+    tables["children"] = kids.assign(
+        score=["1.5", None, "2"], area=["0123", "0456", "0789"], mixed=["1", "two", "3"]
+    )
+    children = validate_case_history(history_from(tables)).children
+    assert children["score"].tolist()[::2] == [1.5, 2.0] and children["score"].isna()[1]
+    assert children["area"].tolist() == ["0123", "0456", "0789"]  # codes keep leading zeros
+    assert children["mixed"].tolist() == ["1", "two", "3"]
 
 
 def test_missing_optional_columns_are_added_empty(tables):

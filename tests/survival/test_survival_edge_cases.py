@@ -169,6 +169,13 @@ def test_penalizer_shrinks_towards_zero() -> None:
 
 def test_competing_event_only_cause_gives_zero_incidence_for_the_other() -> None:
     d = pd.DataFrame({"duration": [1.0, 2.0, 3.0], "event": [2, 2, 0]})
-    tidy = aalen_johansen(d, causes=[1, 2]).tidy()
+    with pytest.warns(StatisticalWarning, match=r"cause\(s\) 1 have no events"):
+        tidy = aalen_johansen(d, causes=[1, 2]).tidy()
     assert tidy.query("cause == 1")["estimate"].eq(0).all()
     assert tidy.query("cause == 2")["estimate"].iloc[-1] == pytest.approx(2 / 3)
+
+
+def test_a_cause_without_events_is_flagged_not_silently_zero() -> None:
+    with pytest.warns(StatisticalWarning, match=r"cause\(s\) 3 have no events.*present are 1, 2"):
+        tidy = aalen_johansen(spells(), causes=[3]).tidy()
+    assert tidy["estimate"].eq(0).all()
