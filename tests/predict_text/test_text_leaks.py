@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from escalation import build_spells, default_design
-from escalation.data.history import CaseHistory
+from escalation.data.history import CaseHistory, empty_episodes
 from escalation.errors import DataValidationError
 from escalation.predict.text import evaluate_lexicon, fit_note_topics, note_features, redact
 from tests.predict_text.text_support import plant_notes
@@ -113,3 +113,33 @@ def test_text_leaks_errors_hold_no_note_text() -> None:
     with pytest.raises(DataValidationError) as err2:
         evaluate_lexicon(history.notes, truth)
     assert not any(t in str(err2.value) for t in history.notes["text"].head(20))
+
+
+def test_text_leaks_a_word_from_one_family_never_enters_the_vocabulary() -> None:
+    # One child's notes mention a surname that redaction cannot know; the child has five
+    # spells (repeat referrals), each document repeating that note. Document frequency is
+    # counted over families, so the word stays out however many spells carry it.
+    kids = pd.DataFrame(
+        {"child_id": [f"c{i}" for i in range(40)], "birth_date": pd.Timestamp("2015-01-01")}
+    )
+    words = ["mother drinks alcohol daily", "school attendance is poor",
+             "home conditions neglect dirty", "father uses cannabis drugs"]  # fmt: skip
+    notes = pd.DataFrame(
+        {"child_id": kids["child_id"], "date": pd.Timestamp("2020-01-01"),
+         "text": [words[i % 4] for i in range(40)]}
+    )  # fmt: skip
+    extra = pd.DataFrame(
+        {"child_id": ["c0"], "date": [pd.Timestamp("2020-01-02")], "text": ["Wolstenholme came."]}
+    )
+    history = CaseHistory(
+        kids, empty_episodes(), pd.concat([notes, extra], ignore_index=True),
+        extract_date="2023-01-01",
+    )  # fmt: skip
+    zero = pd.Timestamp("2020-06-01")
+    spells = pd.DataFrame(
+        [{"child_id": c, "time_zero": zero} for c in kids["child_id"]]
+        + [{"child_id": "c0", "time_zero": zero + pd.Timedelta(days=60 * k)} for k in range(1, 6)]
+    )
+    model = fit_note_topics(history, spells, n_topics=4, min_df=5)
+    assert "wolstenholme" not in model.vocabulary()
+    assert {"alcohol", "cannabis"} <= set(model.vocabulary())

@@ -25,10 +25,12 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from escalation.clusters import cluster_codes
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, Problem, StatisticalWarning
 from escalation.predict.text.lexicon import ASSERTIONS, FACTOR_GROUPS, find_mentions
@@ -90,7 +92,8 @@ class NoteTopicModel:
     n_documents : int
         Non-empty documents the model was fitted on.
     min_df : int
-        Minimum number of documents (spells) a term had to occur in.
+        Minimum number of families (children where no family is recorded) whose notes a
+        term had to occur in.
     provenance : dict
         Package versions at fit time.
     """
@@ -112,8 +115,8 @@ class NoteTopicModel:
     def vocabulary(self) -> list[str]:
         """Return the terms of the fitted vocabulary, in column order.
 
-        Terms come from redacted text only and each occurred in at least ``min_df``
-        spells' documents.
+        Terms come from redacted text only and each occurred in the notes of at least
+        ``min_df`` families.
         """
         return [str(t) for t in self.vectorizer.get_feature_names_out()]
 
@@ -308,15 +311,13 @@ def _documents(
 
 
 def _topic_backends(
-    method: TopicMethod, n_topics: int, seed: int, min_df: int, max_features: int
+    method: TopicMethod, n_topics: int, seed: int, vocabulary: list[str]
 ) -> tuple[TfidfVectorizer, NMF | LatentDirichletAllocation]:
     vectorizer = TfidfVectorizer(
         lowercase=True,
         token_pattern=_TOKEN_PATTERN,
         stop_words="english",
-        min_df=min_df,
-        max_df=0.95,
-        max_features=max_features,
+        vocabulary=vocabulary or None,
         sublinear_tf=True,
         dtype=np.float64,
     )
@@ -330,8 +331,45 @@ def _topic_backends(
     return vectorizer, model
 
 
+def _families(spells: pd.DataFrame) -> pd.Series:
+    """Family of each spell (its child when no family is recorded)."""
+    child = spells["child_id"].astype("string")
+    if "family_id" not in spells:
+        return child
+    return spells["family_id"].astype("string").fillna(child)
+
+
+def _family_vocabulary(
+    docs: pd.Series, groups: pd.Series, *, min_df: int, max_features: int
+) -> list[str]:
+    """Terms used in the notes of at least ``min_df`` families (the most frequent first).
+
+    Counting spells would let one family's repeated spells, whose documents repeat the
+    same earlier notes, carry a term (e.g. a surname redaction missed) into the
+    vocabulary; counting families does not.
+    """
+    counter = CountVectorizer(
+        lowercase=True, token_pattern=_TOKEN_PATTERN, stop_words="english", binary=True
+    )
+    try:
+        present = counter.fit_transform(docs.tolist()).tocsc()
+    except ValueError:  # no term at all
+        return []
+    codes = cluster_codes(groups.to_numpy())
+    by_family = sparse.csr_matrix(
+        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(codes.max() + 1, len(codes))
+    )
+    families = np.asarray(((by_family @ present) > 0).sum(axis=0)).ravel()
+    spells = np.asarray(present.sum(axis=0)).ravel()
+    terms = counter.get_feature_names_out()
+    keep = np.flatnonzero((families >= min_df) & (spells <= 0.95 * len(docs)))
+    keep = keep[np.argsort(-spells[keep], kind="stable")][:max_features]
+    return sorted(str(t) for t in terms[keep])
+
+
 def _fit_topics(
     documents: pd.Series,
+    groups: pd.Series,
     *,
     n_topics: int,
     method: TopicMethod,
@@ -345,8 +383,13 @@ def _fit_topics(
         raise ValueError(f"n_topics must be at least 1, not {n_topics}")
     docs = documents.fillna("").astype(str)
     docs = docs[docs.str.len() > 0]
-    vectorizer, model = _topic_backends(method, n_topics, seed, min_df, max_features)
+    vocabulary = _family_vocabulary(
+        docs, groups.reindex(docs.index), min_df=min_df, max_features=max_features
+    )
+    vectorizer, model = _topic_backends(method, n_topics, seed, vocabulary)
     try:
+        if not vocabulary:
+            raise ValueError("empty vocabulary")
         matrix = vectorizer.fit_transform(docs.tolist())
     except ValueError as exc:  # empty vocabulary
         raise DataValidationError(
@@ -356,7 +399,7 @@ def _fit_topics(
                     None,
                     None,
                     None,
-                    f"no term occurs in the notes of at least {min_df} spells "
+                    f"no term occurs in the notes of at least {min_df} families "
                     f"({len(docs)} spells have notes); lower min_df or use vectorizer=None",
                 )
             ],
@@ -435,9 +478,10 @@ def fit_note_topics(
     seed : int
         Seed of the topic model's initialisation.
     min_df : int
-        A term enters the vocabulary only if it occurs in at least this many spells'
-        documents; besides keeping the vocabulary stable, this keeps out identifiers that
-        redaction missed (they occur in one family's notes only).
+        A term enters the vocabulary only if it occurs in the notes of at least this many
+        families (a child without a recorded family counts as one); besides keeping the
+        vocabulary stable, this keeps out identifiers that redaction missed (they occur in
+        one family's notes only).
     max_features : int
         Largest vocabulary kept (most frequent terms).
     lookback_days : int, optional
@@ -471,6 +515,7 @@ def fit_note_topics(
     docs = spell_documents(history, spells, lookback_days=lookback_days, known_names=known_names)
     return _fit_topics(
         docs,
+        _families(spells),
         n_topics=n_topics,
         method=method,
         seed=seed,
@@ -532,7 +577,7 @@ def note_features(
     level : {"group", "code"}
         Lexicon counts by factor group (``alcohol``; default) or by CIN code (``1B``).
     min_df : int
-        Minimum number of spells a term must occur in when fitting.
+        Minimum number of families whose notes a term must occur in when fitting.
     lookback_days : int, optional
         Use only notes written within this many days before time zero.
     known_names : tuple of str, optional
@@ -630,6 +675,7 @@ def note_features(
             if isinstance(vectorizer, NoteTopicModel)
             else _fit_topics(
                 docs,
+                _families(spells),
                 n_topics=n_topics,
                 method=method,
                 seed=seed,
