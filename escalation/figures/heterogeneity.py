@@ -15,6 +15,7 @@ from escalation.figures._checks import require_columns
 from escalation.figures._labels import points
 from escalation.figures.forest import interval
 from escalation.figures.theme import GREY, theme_escalation
+from escalation.report.disclosure import disclose_count
 
 __all__ = ["plot_effect_distribution", "plot_subgroup_effects"]
 
@@ -36,7 +37,8 @@ def plot_effect_distribution(
 
     The solid line marks the mean effect, the dashed line no effect. Individual
     effects from causal forests or meta-learners are noisy: read the spread as
-    model-based, not as each child's true effect.
+    model-based, not as each child's true effect. Bar heights are under disclosure
+    control: rounded to 5, and bars of fewer than 10 children are not drawn.
 
     Parameters
     ----------
@@ -61,13 +63,26 @@ def plot_effect_distribution(
     >>> plot = plot_effect_distribution(frame)
     >>> round(float(plot.layers[1].geom.data["xintercept"].iloc[0]), 3)
     -0.018
+    >>> int(plot.data["children"].max())  # five children: no bar is shown
+    0
     """
     effects = require_columns(effects, (column,), figure="effect distribution")
-    data = pd.DataFrame({"effect": effects[column].to_numpy(float)})
-    mean = float(np.nanmean(data["effect"]))
+    values = effects[column].to_numpy(float)
+    values = values[np.isfinite(values)]
+    mean = float(np.mean(values))
+    # Disclosure control: bars are counts of children, so each is rounded to 5 and bars
+    # of fewer than 10 children are not drawn.
+    counts, edges = np.histogram(values, bins=bins)
+    shown = [disclose_count(int(c)) for c in counts]
+    data = pd.DataFrame(
+        {
+            "effect": (edges[:-1] + edges[1:]) / 2,
+            "children": [0 if c is None else c for c in shown],
+        }
+    )
     plot = (
-        p9.ggplot(data, p9.aes("effect"))
-        + p9.geom_histogram(bins=bins, fill="#56B4E9", color="white", size=0.2)
+        p9.ggplot(data, p9.aes("effect", "children"))
+        + p9.geom_col(width=float(edges[1] - edges[0]), fill="#56B4E9", color="white", size=0.2)
         + p9.geom_vline(xintercept=mean, color="#D55E00", size=0.7)
         + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
         + p9.labs(x=xlab, y="Children", title=title)
