@@ -146,11 +146,22 @@ class CoxResult(SurvivalResult):
         }
 
     def _concordance(self) -> float:
-        from lifelines.utils import concordance_index
+        """Harrell's C; with strata, pairs are compared within strata only (as R does)."""
+        from sksurv.metrics import concordance_index_censored
 
         d = self._model.data
         eta = d.x @ self.coefficients.to_numpy()
-        return float(concordance_index(d.stop, -eta, d.status))
+        concordant = discordant = tied = 0
+        for stratum in np.unique(d.strata):
+            rows = d.strata == stratum
+            if not d.status[rows].any():
+                continue
+            _, c, disc, tie, _ = concordance_index_censored(
+                d.status[rows], d.stop[rows], eta[rows]
+            )
+            concordant, discordant, tied = concordant + c, discordant + disc, tied + tie
+        pairs = concordant + discordant + tied
+        return float((concordant + 0.5 * tied) / pairs) if pairs else float("nan")
 
     def _notes(self) -> tuple[str, ...]:
         return (
