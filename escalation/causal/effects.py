@@ -367,6 +367,18 @@ def estimate_effects(
     cluster = (
         frame["family_id"].to_numpy() if "family_id" in frame.columns else np.arange(len(frame))
     )
+    for arm in (0, 1):
+        followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
+        late = [int(h) for h in hz_days if h > followed]
+        if late:
+            warnings.warn(
+                f"horizon(s) {', '.join(map(str, late))} days are past the longest follow-up "
+                f"of the {'treated' if arm else 'untreated'} spells ({followed:.0f} days): "
+                "their risks carry the last estimate forward and are not identified; use "
+                "shorter horizons",
+                StatisticalWarning,
+                stacklevel=2,
+            )
     report = np.unique(np.r_[np.linspace(0, hz_days.max(), curve_points + 1)[1:], hz_days])
     config = _Config(names, report, hz_days, weight_estimand, truncate, grace)
     arrays = (dur, ev, a, x, start)

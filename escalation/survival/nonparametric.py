@@ -213,13 +213,22 @@ class CurveResult(SurvivalResult):
         return pd.concat(out, ignore_index=True)
 
     def at(self, times: Sequence[float]) -> pd.DataFrame:
-        """Return the step functions evaluated at ``times`` (right-continuous)."""
+        """Return the step functions evaluated at ``times`` (right-continuous).
+
+        Past a group's last follow-up time the curve is unknown, so its values are NaN
+        (as R's ``summary(survfit, times, extend = FALSE)`` leaves them out).
+        """
         keys = ["group", "cause"] if "cause" in self.curves else ["group"]
+        last = self.exits.groupby("group")["time"].max()
+        at = np.asarray(times, dtype=float)
+        unknown = [c for c in self.curves.columns if c not in (*keys, "time", "conf_level")]
         out = []
         for _key, part in self.curves.groupby(keys, sort=False):
-            idx = np.searchsorted(part["time"].to_numpy(), np.asarray(times, float), "right")
+            idx = np.searchsorted(part["time"].to_numpy(), at, "right")
             rows = part.iloc[np.maximum(idx - 1, 0)].copy()
-            rows["time"] = np.asarray(times, dtype=float)
+            rows["time"] = at
+            beyond = at > float(last.get(part["group"].iloc[0], np.inf))
+            rows.loc[beyond, unknown] = np.nan
             out.append(rows)
         return pd.concat(out, ignore_index=True)[list(self.curves.columns)]
 

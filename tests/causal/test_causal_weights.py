@@ -203,3 +203,12 @@ def test_invalid_outcomes_are_refused_with_their_row(column: str, value: float) 
     data.loc[9, column] = value
     with pytest.raises(DataValidationError, match=f"row 9, column '{column}'"):
         estimate_effects(data, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0)
+
+
+def test_horizon_past_follow_up_is_flagged() -> None:
+    from escalation.causal import estimate_effects
+
+    data = simulate(300, seed=2)
+    data["duration"] = data["duration"].clip(upper=300)
+    with pytest.warns(StatisticalWarning, match=r"horizon\(s\) 365 days are past"):
+        estimate_effects(data, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0)

@@ -217,3 +217,10 @@ def test_all_at_risk_failing_at_once_gives_zero_error_in_any_order() -> None:
         tidy = aalen_johansen(frame.iloc[order], weights="w").tidy()
         assert tidy["estimate"].iloc[-1] == pytest.approx(1.0)
         assert tidy["std_error"].iloc[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_curves_are_unknown_past_the_last_follow_up() -> None:
+    d = pd.DataFrame({"duration": [1, 2, 3, 5, 8.0], "event": [1, 0, 1, 0, 0]})
+    out = kaplan_meier(d).at([3, 8, 9])
+    assert out["estimate"].iloc[:2].tolist() == pytest.approx([0.8 * 2 / 3] * 2)
+    assert out["estimate"].iloc[2:].isna().all() and out["std_error"].iloc[2:].isna().all()
