@@ -156,9 +156,7 @@ class CoxResult(SurvivalResult):
             rows = d.strata == stratum
             if not d.status[rows].any():
                 continue
-            _, c, disc, tie, _ = concordance_index_censored(
-                d.status[rows], d.stop[rows], eta[rows]
-            )
+            _, c, disc, tie, _ = concordance_index_censored(d.status[rows], d.stop[rows], eta[rows])
             concordant, discordant, tied = concordant + c, discordant + disc, tied + tie
         pairs = concordant + discordant + tied
         return float((concordant + 0.5 * tied) / pairs) if pairs else float("nan")
