@@ -504,6 +504,19 @@ def estimate_effects(
                 )
             )
     effects = pd.DataFrame(rows)
+    competing_model = "covariates"
+    if any(n in ("gformula", "aipw") for n in names):
+        deaths, columns = int((ev >= 2).sum()), x.shape[1] + 1
+        if 0 < deaths < 5 * columns:
+            # As curves._competing_cox does: too few competing events for the covariates.
+            competing_model = "treatment only"
+            warnings.warn(
+                f"{deaths} competing events for {columns} model columns (fewer than 5 per "
+                "column): the g-formula and AIPW model the competing event by treatment "
+                "only (its covariate effects set to 0); settings['competing_model'] says so",
+                StatisticalWarning,
+                stacklevel=2,
+            )
     settings = {
         "estimators": list(names),
         "horizons": [int(h) for h in hz_days],
@@ -514,6 +527,7 @@ def estimate_effects(
         "conf_level": conf_level,
         "covariates": covs,
         "dropped_columns": list(prop.dropped),
+        "competing_model": competing_model,
         "data_hash": data_hash(frame[["duration", "event", "treatment"]]),
     }
     return EffectsResult(

@@ -344,6 +344,13 @@ def validate_risk_models(
     """
     design = data.design if design is None else design
     horizon = int(design.outcome.horizons[0] if horizon is None else horizon)
+    if getattr(data, "censor_at_horizon", False) and horizon >= max(design.outcome.horizons):
+        raise DesignError(
+            f"the spells were censored at day {max(design.outcome.horizons)} "
+            "(censor_at_horizon): at that horizon no child is seen escalation-free beyond "
+            "it, so there are no controls; build the spells without censor_at_horizon or "
+            "score a shorter horizon"
+        )
     bootstrap = design.estimation.bootstrap if bootstrap is None else int(bootstrap)
     seed = design.estimation.seed if seed is None else int(seed)
     unknown = [m for m in models if m not in MODEL_KINDS]

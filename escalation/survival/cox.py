@@ -511,6 +511,9 @@ def fit_cox(
     _require(frame, strata_cols, "strata")
     if weights is not None:
         _require(frame, [weights], "weights")
+        zero = pd.to_numeric(frame[weights], errors="coerce").eq(0).to_numpy()
+        if zero.any():  # no part in the weighted likelihood or its variance: left out
+            frame = frame.loc[~zero]
     if cluster is not None:
         _require(frame, [cluster], "cluster")
     coding = CovariateCoding.learn(frame, covariates, min_count=min_count)

@@ -212,3 +212,21 @@ def test_horizon_past_follow_up_is_flagged() -> None:
     data["duration"] = data["duration"].clip(upper=300)
     with pytest.warns(StatisticalWarning, match=r"horizon\(s\) 365 days are past"):
         estimate_effects(data, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0)
+
+
+def test_simplified_competing_model_is_recorded() -> None:
+    from escalation.causal import estimate_effects
+
+    data = simulate(300, seed=3)
+    deaths = int((data["event"] == 2).sum())
+    columns = 1 + 3  # treatment and the three covariates
+    kwargs = {"covariates": ["risk", "factor", "age"], "horizons": [365], "bootstrap": 0}
+    assert 0 < deaths < 5 * columns
+    with pytest.warns(StatisticalWarning, match="competing event by treatment only"):
+        fit = estimate_effects(data, estimators=["gformula"], **kwargs)
+    assert fit.settings["competing_model"] == "treatment only"
+    many = simulate(3000, seed=3)
+    assert (
+        estimate_effects(many, estimators=["gformula"], **kwargs).settings["competing_model"]
+        == "covariates"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -152,6 +153,9 @@ def test_bad_requests_say_what_to_do(simulated: tuple[object, pd.DataFrame]) -> 
             data,  # type: ignore[arg-type]
             models=["cox"], feature_sets=["structured+text"], text_features=partial, bootstrap=0,
         )  # fmt: skip
+    censored = dataclasses.replace(data, censor_at_horizon=True)  # type: ignore[type-var]
+    with pytest.raises(DesignError, match="no controls"):
+        validate_risk_models(censored, horizon=730, models=["cox"], bootstrap=0)
 
 
 def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

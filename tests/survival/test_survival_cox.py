@@ -240,3 +240,12 @@ def test_concordance_compares_pairs_within_strata() -> None:
     frame = pd.DataFrame({"duration": np.ceil(time), "event": 1, "x": x, "stratum": stratum})
     fit = fit_cox(frame, ["x"], strata="stratum", cluster=None)
     assert fit.glance()["concordance"].iloc[0] > 0.58
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_zero_weights_equal_leaving_the_rows_out(ties: str) -> None:
+    d = spells().assign(w=lambda f: np.where(f["id"] % 5 == 0, 0.0, 1.0 + f["id"] % 3))
+    zero = fit_cox(d, COVARIATES, cluster="cluster", weights="w", ties=ties).tidy()  # type: ignore[arg-type]
+    kept = fit_cox(d[d["w"] > 0], COVARIATES, cluster="cluster", weights="w", ties=ties).tidy()  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(zero, kept, rtol=1e-10)
+    assert zero["std_error"].notna().all()
