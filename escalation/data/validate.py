@@ -246,8 +246,9 @@ def validate_case_history(
     birth; ``end`` never before ``start``; known episode kinds and codes (referral
     source, primary need, assessment factors, CP category, closure reason, legal
     status, sex, ethnicity); point events (``s47``, ``icpc``, ``moved_out``, ``death``)
-    without a different end date; every episode and note for a known child; at most one
-    death per child and no episode starting after it; no two episodes of the same
+    without a different end date (an end equal to the start is normalised to empty);
+    every episode and note for a known child; at most one death per child and no episode
+    starting after it; no two episodes of the same
     interval kind overlapping for a child (open episodes run to the extract date).
 
     Examples
@@ -373,6 +374,9 @@ def _check_episodes(
         "end",
         "a point event (s47, icpc, moved_out, death) has no end date",
     )
+    # Some systems record a point event with end = start: the same fact, normalised to the
+    # contract's empty end.
+    frame.loc[is_point & (end == start), "end"] = pd.NaT
     birth = ids.map(children.set_index("child_id")["birth_date"])
     eps.flag(start < birth, "start", "episode starts before the child's birth")
 

@@ -26,7 +26,8 @@ def test_valid_history_passes_and_is_normalised(tables):
     assert history.children["disability"].tolist()[:2] == [False, True]
     assert history.children["disability"].isna().tolist() == [False, False, True]
     assert list(history.episodes["kind"].cat.categories) == list(EPISODE_KINDS)
-    assert history.episodes["end"].isna().sum() == 4  # open episodes and point events
+    # open episodes and point events (one recorded with end = start, normalised to empty)
+    assert history.episodes["end"].isna().sum() == 5
     # extra columns kept; text that is all numbers becomes numbers (as from Parquet)
     assert history.children["imd_decile"].tolist() == [3, 3, 8]
     assert pd.api.types.is_integer_dtype(history.children["imd_decile"])
@@ -177,6 +178,12 @@ def test_point_event_with_a_different_end(tables):
     assert found == [
         ("episodes", 4, "end", "a point event (s47, icpc, moved_out, death) has no end date")
     ]
+
+
+def test_point_event_with_end_equal_to_start_is_normalised_to_empty(tables):
+    tables["episodes"].loc[4, "end"] = tables["episodes"].loc[4, "start"]
+    episodes = validate_case_history(history_from(tables)).episodes
+    assert pd.isna(episodes.loc[4, "end"]) and len(episodes) == 12
 
 
 @pytest.mark.parametrize(
