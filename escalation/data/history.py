@@ -18,7 +18,7 @@ from escalation.data.codes import (
     REFERRAL_SOURCES,
     SEXES,
 )
-from escalation.errors import Problem
+from escalation.errors import DataValidationError, Problem
 
 __all__ = [
     "CHILDREN_COLUMNS",
@@ -173,7 +173,8 @@ class CaseHistory:
         Free-text case notes (``child_id``, ``date``, ``text``, optional ``author_role``);
         may have no rows.
     extract_date : pandas.Timestamp
-        The date the data were extracted; open episodes are censored here.
+        The date the data were extracted; open episodes are censored here. Required: a
+        history without one raises :class:`~escalation.errors.DataValidationError`.
     extract_date_source : str
         Where the extract date came from (e.g. ``"given"``, ``"case_history.json"``,
         ``"CIN census ReferenceDate"``).
@@ -188,11 +189,19 @@ class CaseHistory:
     children: pd.DataFrame
     episodes: pd.DataFrame
     notes: pd.DataFrame = field(default_factory=empty_notes)
-    extract_date: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.today().normalize())
+    # Required (checked in __post_init__); None only because ``notes`` before it has a default.
+    extract_date: pd.Timestamp = None  # type: ignore[assignment]
     extract_date_source: str = "given"
     exclusions: ExclusionReport = field(default_factory=ExclusionReport)
 
     def __post_init__(self) -> None:
+        if self.extract_date is None:
+            # The contract: a reader must be given the extract date or say where it took it
+            # from; guessing (e.g. today) would censor open episodes at the wrong date.
+            raise DataValidationError(
+                [Problem("case history", None, "extract_date", None, "no extract date given")],
+                "case history: pass extract_date=... (the date the data were extracted)",
+            )
         object.__setattr__(self, "extract_date", pd.Timestamp(self.extract_date).normalize())
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from escalation import DataValidationError, validate_case_history
+from escalation import CaseHistory, DataValidationError, validate_case_history
 from escalation.data.codes import EPISODE_KINDS
 
 from .conftest import history_from, valid_tables
@@ -281,3 +281,9 @@ def test_row_order_does_not_change_the_result():
         a.episodes.sort_values(key, ignore_index=True),
         b.episodes.sort_values(key, ignore_index=True),
     )
+
+
+def test_a_history_needs_its_extract_date(tables):
+    # never guessed (e.g. as today): open episodes are censored at it
+    with pytest.raises(DataValidationError, match="no extract date given"):
+        CaseHistory(tables["children"], tables["episodes"], tables["notes"])
