@@ -166,3 +166,23 @@ def test_shared_sample_converts_leniently_with_its_inconsistent_dates() -> None:
     assert ends["CINdetails[1]/ChildProtectionPlans[1]/CPPendDate"] == 65
     assert (report["element"] == "CINdetails[1]/ReferralNFA").sum() == 1  # out of order
     assert "DfEX0000001" not in history.exclusions.describe()
+
+
+def test_a_recorded_closure_that_changes_between_years_is_reported(tmp_path: Path) -> None:
+    y2021 = message(
+        [child("C2", details=[cin_details("2020-05-01", closure="2020-06-01", reason="RC8")])],
+        year=2021,
+        reference="2021-03-31",
+    )
+    y2022 = message(
+        [child("C2", details=[cin_details("2020-05-01", closure="2020-07-15", reason="RC9")])],
+        year=2022,
+        reference="2022-03-31",
+    )
+    files = [write(tmp_path, "cin_2021.xml", y2021), write(tmp_path, "cin_2022.xml", y2022)]
+    history = read_cin_census(files)
+    referral = history.episodes[history.episodes["kind"] == "referral"]
+    assert referral["end"].tolist() == [pd.Timestamp("2020-07-15")]  # the latest return's
+    assert referral["reason"].tolist() == ["RC9"]
+    (problem,) = history.exclusions.problems
+    assert "different end and reason" in problem.reason and problem.table == "cin_2021.xml"

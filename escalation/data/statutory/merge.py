@@ -366,6 +366,26 @@ def _deduplicate(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFra
             f"the same {row['kind']} (same start date) is recorded twice in this return; kept once"
         )
         problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
+    # An episode recurring across returns with another recorded end or closure reason: the
+    # latest return's is kept, and the change is reported rather than dropped silently.
+    keys = ["child_id", "kind", "start"]
+    compare = [c for c in ("end", "reason") if c in ordered.columns]
+    kept = ordered[~dup].set_index(keys)[compare]
+    for _, row in ordered[dup & ~same_return].iterrows():
+        latest = kept.loc[tuple(row[k] for k in keys)]
+        # An episode open in an earlier return and closed in a later one is the normal
+        # update; only a recorded value that changed is reported.
+        changed = [
+            c
+            for c in compare
+            if pd.notna(row[c]) and (pd.isna(latest[c]) or bool(row[c] != latest[c]))
+        ]
+        if changed:
+            reason = (
+                f"this {row['kind']} is recorded in a later return with a different "
+                f"{' and '.join(changed)}; the latest return's is kept"
+            )
+            problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
     return ordered[~dup].sort_values(["_rank", "_pos", "_line"], kind="stable")
 
 
