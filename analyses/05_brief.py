@@ -12,15 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import main
 
-STAGES = (
-    "describe",
-    "effects",
-    "survival",
-    "heterogeneity",
-    "prediction",
-    "fairness",
-    "brief",
-)
+from escalation.pipeline import STAGES
 
 if __name__ == "__main__":
     sys.exit(main(STAGES, __doc__ or ""))

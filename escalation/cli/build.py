@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from escalation.data.history import CaseHistory
 from escalation.data.io import read_case_history
 from escalation.design.study import StudyDesign, read_design
 from escalation.errors import DesignError
@@ -50,15 +51,20 @@ def data_folder(design: StudyDesign, design_file: Path, override: str | None = N
     return folder if folder.is_absolute() else design_file.parent / folder
 
 
-def run(args: argparse.Namespace) -> int:
-    """Build the data and write the files; return 0 on success."""
+def load_study(args: argparse.Namespace) -> tuple[StudyDesign, CaseHistory]:
+    """Read ``args.design`` and its case histories (``--data`` and ``--extract-date`` win)."""
     design_file = Path(args.design)
     design = read_design(design_file)
     folder = data_folder(design, design_file, args.data)
     extract = args.extract_date
     if extract is None and design.data.extract_date is not None:
         extract = design.data.extract_date.isoformat()
-    history = read_case_history(folder, extract_date=extract)
+    return design, read_case_history(folder, extract_date=extract)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the data and write the files; return 0 on success."""
+    design, history = load_study(args)
     data = build_spells(history, design, censor_at_horizon=args.censor_at_horizon)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

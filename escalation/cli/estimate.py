@@ -13,9 +13,7 @@ from escalation.causal.dowhy_graph import refute_effect
 from escalation.causal.effects import estimate_effects
 from escalation.causal.evalues import evalue_table
 from escalation.causal.heterogeneity import estimate_heterogeneity
-from escalation.cli.build import data_folder
-from escalation.data.io import read_case_history
-from escalation.design.study import read_design
+from escalation.cli.build import load_study
 from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
@@ -53,13 +51,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Estimate and write the tables; return 0 on success."""
-    design_file = Path(args.design)
-    design = read_design(design_file)
-    folder = data_folder(design, design_file, args.data)
-    extract = args.extract_date
-    if extract is None and design.data.extract_date is not None:
-        extract = design.data.extract_date.isoformat()
-    history = read_case_history(folder, extract_date=extract)
+    design, history = load_study(args)
     data = build_spells(history, design)
     result = estimate_effects(
         data,

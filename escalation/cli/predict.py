@@ -10,9 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from escalation.cli.build import data_folder
-from escalation.data.io import read_case_history
-from escalation.design.study import read_design
+from escalation.cli.build import load_study
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
 from escalation.predict.validate import validate_risk_models
@@ -77,13 +75,7 @@ def run(args: argparse.Namespace) -> int:
     bad = [m for m in models if m not in MODEL_KINDS]
     if bad:
         raise DesignError(f"--models: unknown {', '.join(bad)}; choose from {MODEL_KINDS}")
-    design_file = Path(args.design)
-    design = read_design(design_file)
-    folder = data_folder(design, design_file, args.data)
-    extract = args.extract_date
-    if extract is None and design.data.extract_date is not None:
-        extract = design.data.extract_date.isoformat()
-    history = read_case_history(folder, extract_date=extract)
+    design, history = load_study(args)
     data = build_spells(history, design)
     truth = None
     if args.truth:

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from escalation.cli.build import load_study
 from escalation.data.io import read_case_history, write_case_history
-from escalation.design.study import StudyDesign, default_design, read_design
-from escalation.errors import DesignError
+from escalation.design.study import StudyDesign, default_design
 
 __all__ = ["register", "run", "run_demo"]
 
@@ -46,26 +46,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _data_folder(design: StudyDesign, design_file: Path, override: str | None) -> Path:
-    if override is not None:
-        return Path(override)
-    if design.data.path is None:
-        raise DesignError(f"{design_file.name}: [data] path is not set; add it or pass --data DIR")
-    folder = Path(design.data.path)
-    return folder if folder.is_absolute() else design_file.parent / folder
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the study on the design's data; return 0 on success."""
     from escalation.pipeline import run_study
 
     design_file = Path(args.design)
-    design = read_design(design_file)
-    folder = _data_folder(design, design_file, args.data)
-    extract = args.extract_date
-    if extract is None and design.data.extract_date is not None:
-        extract = design.data.extract_date.isoformat()
-    history = read_case_history(folder, extract_date=extract)
+    design, history = load_study(args)
     seed = args.seed if args.seed is not None else design.estimation.seed
     outputs = run_study(
         history,

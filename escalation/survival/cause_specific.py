@@ -25,7 +25,8 @@ from escalation.survival._competing import (
     run_lifelines,
     sandwich,
 )
-from escalation.survival.finegray import _case_weights, _check_conf_level, _coefficients
+from escalation.survival._result import check_conf_level, coefficient_table
+from escalation.survival.finegray import _case_weights
 from escalation.timeline import CovariateCoding, SpellData
 
 __all__ = ["CauseSpecificResult", "fit_cause_specific"]
@@ -128,7 +129,9 @@ class CauseSpecificResult:
         frames = []
         for cause in self.causes:
             se = np.sqrt(np.diag(self.vcov[cause]))
-            table = _coefficients(self.terms, self.coef[cause], se, self.conf_level, exponentiate)
+            table = coefficient_table(
+                self.terms, self.coef[cause], se, self.conf_level, exponentiate=exponentiate
+            )
             table.insert(0, "cause", cause)
             frames.append(table)
         return pd.concat(frames, ignore_index=True)
@@ -313,7 +316,7 @@ def fit_cause_specific(
     >>> bool(cif["estimate"].sum() <= 1.0)
     True
     """
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     prepared = prepare_competing(
         data,
         covariates,

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from escalation.errors import DesignError
 from escalation.results import Summary, package_versions
@@ -29,6 +28,7 @@ from escalation.survival._competing import (
     run_lifelines,
     sandwich,
 )
+from escalation.survival._result import check_conf_level, coefficient_table
 from escalation.timeline import CovariateCoding, SpellData
 
 __all__ = ["FineGrayResult", "finegray_expand", "fit_fine_gray"]
@@ -247,7 +247,9 @@ class FineGrayResult:
             ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``
             (Wald, robust variance).
         """
-        return _coefficients(self.terms, self.coef, self.std_error, self.conf_level, exponentiate)
+        return coefficient_table(
+            self.terms, self.coef, self.std_error, self.conf_level, exponentiate=exponentiate
+        )
 
     def glance(self) -> pd.DataFrame:
         """Return one row: counts, cause, method and package versions."""
@@ -318,38 +320,6 @@ class FineGrayResult:
                 "estimate": cif.ravel(),
             }
         )
-
-
-def _coefficients(
-    terms: Sequence[str],
-    coef: FloatArray,
-    std_error: FloatArray,
-    conf_level: float,
-    exponentiate: bool,
-) -> pd.DataFrame:
-    z = stats.norm.ppf(0.5 + conf_level / 2.0)
-    low, high = coef - z * std_error, coef + z * std_error
-    p = 2.0 * stats.norm.sf(np.abs(coef / std_error))
-    est = coef
-    if exponentiate:
-        est, low, high = np.exp(est), np.exp(low), np.exp(high)
-    return pd.DataFrame(
-        {
-            "term": list(terms),
-            "estimate": est,
-            "std_error": std_error,
-            "conf_low": low,
-            "conf_high": high,
-            "conf_level": conf_level,
-            "p_value": p,
-        }
-    )
-
-
-def _check_conf_level(conf_level: float) -> float:
-    if not 0.0 < conf_level < 1.0:
-        raise DesignError(f"conf_level must lie strictly between 0 and 1, got {conf_level!r}")
-    return float(conf_level)
 
 
 def fit_fine_gray(
@@ -447,7 +417,7 @@ def fit_fine_gray(
     >>> bool((cif["estimate"].diff().dropna() >= 0).all())
     True
     """
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     prepared = prepare_competing(
         data,
         covariates,

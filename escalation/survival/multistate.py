@@ -29,6 +29,7 @@ from scipy import stats
 from escalation.data.history import CaseHistory
 from escalation.errors import DesignError
 from escalation.results import Summary, package_versions
+from escalation.survival._result import check_conf_level
 from escalation.timeline import SpellData
 
 __all__ = [
@@ -554,8 +555,7 @@ def state_occupation(
         if len(inc.times)
         else (inc.initial[None, :])
     )
-    if not 0.0 < conf_level < 1.0:
-        raise DesignError(f"conf_level must lie strictly between 0 and 1, got {conf_level!r}")
+    check_conf_level(conf_level)
     return StateOccupationResult(
         states=inc.states,
         times=np.r_[start_time, inc.times],

@@ -231,6 +231,28 @@ def _redacted_notes(
     return Redactor(known_names=known_names)(text).fillna("")
 
 
+def _usable_notes(
+    history: CaseHistory,
+    spells: pd.DataFrame,
+    horizon_safe: bool,
+    lookback_days: int | None,
+    known_names: tuple[str, ...] | None,
+) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """Return the (spell, note) pairs a spell may use, the notes used and their redaction."""
+    _check_inputs(history, spells)
+    if not horizon_safe:
+        warnings.warn(
+            "horizon_safe=False: features use notes written after time zero, which leaks "
+            "outcomes into predictors; use only to measure that leakage",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+    names = _known_names(history) if known_names is None else tuple(known_names)
+    pairs = _pairs(history, spells, horizon_safe, lookback_days)
+    used = np.unique(pairs["note"].to_numpy())
+    return pairs, used, _redacted_notes(history, used, names)
+
+
 def spell_documents(
     history: CaseHistory,
     spells: pd.DataFrame,
@@ -277,18 +299,7 @@ def spell_documents(
     >>> spell_documents(h, spells).tolist()
     ['Mother [NAME] drinks.']
     """
-    _check_inputs(history, spells)
-    if not horizon_safe:
-        warnings.warn(
-            "horizon_safe=False: features use notes written after time zero, which leaks "
-            "outcomes into predictors; use only to measure that leakage",
-            StatisticalWarning,
-            stacklevel=2,
-        )
-    names = _known_names(history) if known_names is None else tuple(known_names)
-    pairs = _pairs(history, spells, horizon_safe, lookback_days)
-    used = np.unique(pairs["note"].to_numpy())
-    redacted = _redacted_notes(history, used, names)
+    pairs, used, redacted = _usable_notes(history, spells, horizon_safe, lookback_days, known_names)
     return _documents(history, spells, pairs, used, redacted)
 
 
@@ -624,18 +635,7 @@ def note_features(
         raise ValueError(
             "vectorizer must be 'tfidf', None or a NoteTopicModel from fit_note_topics()"
         )
-    _check_inputs(history, spells)
-    if not horizon_safe:
-        warnings.warn(
-            "horizon_safe=False: features use notes written after time zero, which leaks "
-            "outcomes into predictors; use only to measure that leakage",
-            StatisticalWarning,
-            stacklevel=2,
-        )
-    names = _known_names(history) if known_names is None else tuple(known_names)
-    pairs = _pairs(history, spells, horizon_safe, lookback_days)
-    used = np.unique(pairs["note"].to_numpy())
-    redacted = _redacted_notes(history, used, names)
+    pairs, used, redacted = _usable_notes(history, spells, horizon_safe, lookback_days, known_names)
     _log.debug("note features: %d spells, %d notes used", len(spells), len(used))
 
     columns = _lexicon_columns(level)
