@@ -59,14 +59,16 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
         history is used to follow children beyond escalation).
     history : CaseHistory, optional
         The case history, needed only when ``data`` was not made by ``build_spells``
-        (then the spells are rebuilt from it with ``data.design``).
+        (then the spells are rebuilt from it with ``data.design`` and the rows of
+        ``data.spells`` are matched to them by ``spell_id``).
 
     Returns
     -------
     pandas.DataFrame
         ``spell_id, start, stop, from_state, to_state``: times in days after time zero
         (day 0 is 0.5, as in the spells), ``to_state`` missing when the row ends in
-        censoring.
+        censoring. Spells are matched to their case history by ``spell_id``, so
+        ``data.spells`` may be reordered or filtered.
 
     Examples
     --------
@@ -91,9 +93,9 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
 
         rebuilt = build_spells(history, data.design, censor_at_horizon=data.censor_at_horizon)
         context = rebuilt._context
-        data = rebuilt
     assert context is not None
-    prep, child, t0 = context.prep, context.child, context.t0
+    at = context.positions(data.spells)
+    prep, child, t0 = context.prep, context.child[at], context.t0[at]
     outcome = data.design.outcome
     n = len(child)
     # exits: absorbing (competing kinds) and censoring

@@ -38,7 +38,6 @@ Multiple spells
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Final
 
 import numpy as np
@@ -47,7 +46,7 @@ import pandas as pd
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Summary, package_versions
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
 
@@ -76,13 +75,111 @@ _YEAR: Final = 365.25
 
 @dataclass(frozen=True, eq=False)
 class _Context:
-    """Integer arrays behind the spells table, kept for counting and landmark data."""
+    """Integer arrays behind the spells table, kept for counting and landmark data.
+
+    Row ``i`` of every array describes the spell whose ``spell_id`` is ``spell_id[i]``
+    (ascending). Consumers look spells up by ``spell_id`` through :meth:`positions`,
+    never by the row order of ``SpellData.spells``, so the table may be reordered or
+    filtered.
+    """
 
     prep: Prepared
+    spell_id: IntArray
     child: IntArray
     t0: IntArray
     end: IntArray
     tz_pos: IntArray
+
+    def positions(self, spells: pd.DataFrame) -> IntArray:
+        """Return, for each row of ``spells``, the position of its spell in these arrays.
+
+        Rows are matched by ``spell_id``; the row's ``child_id`` and ``time_zero`` (when
+        present) must be those the spell was built with.
+
+        Raises
+        ------
+        DataValidationError
+            When ``spell_id`` is missing, repeated or unknown, or a row's ``child_id`` or
+            ``time_zero`` differs from its spell's (the table was edited or mixed with
+            spells from another case history).
+        """
+        if "spell_id" not in spells.columns:
+            raise DataValidationError(
+                [
+                    Problem(
+                        "spells",
+                        None,
+                        "spell_id",
+                        None,
+                        "the spells table has no spell_id column, which links each row to "
+                        "its case history; keep the column (reorder or filter rows freely)",
+                    )
+                ],
+                "spells",
+            )
+        raw = spells["spell_id"]
+        ids = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        pos = np.searchsorted(self.spell_id, np.nan_to_num(ids, nan=-1.0))
+        pos = np.minimum(pos, max(len(self.spell_id) - 1, 0))
+        known = (
+            np.isfinite(ids) & (self.spell_id[pos] == ids)
+            if len(self.spell_id)
+            else np.zeros(len(ids), dtype=bool)
+        )
+        if not known.all():
+            row = int(np.flatnonzero(~known)[0])
+            self._fail(
+                row,
+                "spell_id",
+                raw.iloc[row],
+                f"{int((~known).sum())} spell_id value(s) "
+                "match no spell these SpellData were built with; rows may be reordered or "
+                "filtered, but spell_id must not be changed or invented",
+            )
+        duplicate = pd.Series(pos).duplicated().to_numpy()
+        if duplicate.any():
+            row = int(np.flatnonzero(duplicate)[0])
+            self._fail(
+                row,
+                "spell_id",
+                raw.iloc[row],
+                f"{int(duplicate.sum())} row(s) repeat a "
+                "spell_id; each spell may appear once (resample children, not rows of "
+                "SpellData.spells)",
+            )
+        out: IntArray = pos.astype(np.int64)
+        if "time_zero" in spells.columns:
+            days = pd.to_datetime(spells["time_zero"]).to_numpy(dtype="datetime64[D]")
+            moved = np.isnat(days) | (days.astype(np.int64) != self.t0[out])
+            if moved.any():
+                row = int(np.flatnonzero(moved)[0])
+                self._fail(
+                    row,
+                    "time_zero",
+                    spells["time_zero"].iloc[row],
+                    f"{int(moved.sum())} "
+                    "row(s) have a time_zero other than that of their spell_id; rebuild the "
+                    "spells with build_spells instead of editing time_zero",
+                )
+        if "child_id" in spells.columns:
+            built = self.prep.children["child_id"].astype("string").to_numpy()[self.child[out]]
+            given = spells["child_id"].astype("string").to_numpy(dtype=object, na_value=None)
+            other = np.asarray(given != built, dtype=bool)
+            if other.any():
+                row = int(np.flatnonzero(other)[0])
+                self._fail(
+                    row,
+                    "child_id",
+                    given[row],
+                    f"{int(other.sum())} row(s) belong to another "
+                    "child than the spell with their spell_id (spells from different case "
+                    "histories mixed, or child_id edited); rebuild the spells with build_spells",
+                )
+        return out
+
+    @staticmethod
+    def _fail(row: int, column: str, value: object, reason: str) -> None:
+        raise DataValidationError([Problem("spells", row, column, value, reason)], "spells")
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,12 +237,24 @@ class SpellData:
                 out.append(name)
         return tuple(out)
 
-    @cached_property
+    @property
     def counting(self) -> pd.DataFrame:
-        """The counting-process (start, stop] form; see :func:`counting_process`."""
+        """The counting-process (start, stop] form; see :func:`counting_process`.
+
+        Computed once and kept; recomputed if the rows of :attr:`spells` were reordered
+        or filtered in place since (their ``spell_id``, ``duration`` or ``event``
+        changed).
+        """
         from escalation.timeline.counting import counting_process
 
-        return counting_process(self)
+        key = _row_key(self.spells)
+        kept = self.__dict__.get("_counting")
+        if kept is not None and _same_key(kept[0], key):
+            frame: pd.DataFrame = kept[1]
+            return frame
+        frame = counting_process(self)
+        self.__dict__["_counting"] = (key, frame)  # a cache: the dataclass stays frozen
+        return frame
 
     def landmark(self, at: int) -> pd.DataFrame:
         """Spells still at risk at day ``at``, covariates updated; see :func:`landmark`."""
@@ -173,6 +282,19 @@ class SpellData:
         """Return a summary with the exclusion flow as its table (never prints)."""
         facts = {str(k): v for k, v in self.glance().iloc[0, :7].items()}
         return Summary("Time-to-escalation spells", facts, self.flow.copy())
+
+
+def _row_key(spells: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Return the columns that decide the counting-process rows (to tell a stale cache)."""
+    return tuple(
+        spells[c].to_numpy(copy=True) for c in ("spell_id", "duration", "event") if c in spells
+    )
+
+
+def _same_key(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    return len(a) == len(b) and all(
+        x.shape == y.shape and bool(np.all(x == y)) for x, y in zip(a, b, strict=True)
+    )
 
 
 class _Flow:
@@ -452,7 +574,14 @@ def build_spells(
         design=design,
         extract_date=history.extract_date,
         censor_at_horizon=censor_at_horizon,
-        _context=_Context(prep=prep, child=child, t0=t0, end=end, tz_pos=tz_pos),
+        _context=_Context(
+            prep=prep,
+            spell_id=spells["spell_id"].to_numpy(dtype=np.int64),
+            child=child,
+            t0=t0,
+            end=end,
+            tz_pos=tz_pos,
+        ),
     )
 
 
