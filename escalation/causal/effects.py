@@ -35,7 +35,7 @@ from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Summary, data_hash, package_versions, provenance
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import durations, event_codes, usable_rows
 
 __all__ = [
     "EFFECT_COLUMNS",
@@ -171,6 +171,9 @@ class EffectsResult:
         Bootstrap replicates (rows) of every estimator's curves and restricted means.
     n, events : int
         Spells and escalations.
+    dropped : int
+        Spells left out: none, since every estimator uses every spell and a bad row
+        raises.
     settings : dict
         Estimators, horizons, bootstrap, seed, weight estimand, truncation.
     backend : dict
@@ -188,6 +191,7 @@ class EffectsResult:
     events: int
     settings: dict[str, Any]
     backend: dict[str, Nuisance] = field(repr=False)
+    dropped: int = 0
 
     def tidy(self) -> pd.DataFrame:
         """Return the ``effects.csv`` table.
@@ -202,7 +206,7 @@ class EffectsResult:
         row = {
             "n": self.n,
             "events": self.events,
-            "dropped": 0,
+            "dropped": self.dropped,
             "method": ",".join(self.settings["estimators"]),
             "bootstrap": self.settings["bootstrap"],
             "seed": self.settings["seed"],
@@ -563,10 +567,14 @@ def ipw_mean_difference(
     If*, ch. 12 (weight gain after smoking cessation: 3.4 kg, 95% CI 2.4–4.5). The
     sandwich treats the weights as known, which is conservative for the ATE.
 
+    Rows with a missing outcome are left out (as the book does for the 63 of 1,629
+    NHEFS participants without a 1982 weight) and counted in ``dropped``.
+
     Returns
     -------
     pandas.DataFrame
-        One row: ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
+        One row: ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``,
+        then ``n`` (rows used) and ``dropped`` (rows left out for a missing outcome).
 
     Examples
     --------
@@ -581,7 +589,8 @@ def ipw_mean_difference(
     """
     import statsmodels.api as sm
 
-    complete = frame[frame[outcome].notna()]
+    used = usable_rows(frame, missing_outcome=outcome)
+    complete = used.frame
     prop = fit_propensity(complete, treatment, covariates, min_count=min_count)
     w = treatment_weights(prop.scores, prop.treatment, estimand=estimand, stabilize=stabilize)
     y = complete[outcome].to_numpy(dtype=float)
@@ -599,6 +608,8 @@ def ipw_mean_difference(
                 "conf_high": est + z * se,
                 "conf_level": conf_level,
                 "p_value": float(fit.pvalues[1]),
+                "n": len(complete),
+                "dropped": used.dropped,
             }
         ]
     )

@@ -341,6 +341,9 @@ class StateOccupationResult:
         Level of the intervals of :meth:`tidy`.
     backend : None
         No third-party backend: the estimator is computed here (numpy).
+    dropped : int
+        Spells left out: none, since the estimator takes no case weights and a bad
+        transition row raises.
     """
 
     states: tuple[str, ...]
@@ -352,6 +355,7 @@ class StateOccupationResult:
     std_error: FloatArray
     conf_level: float = 0.95
     backend: Any = None
+    dropped: int = 0
 
     def tidy(self) -> pd.DataFrame:
         """Return ``time, state, probability, std_error, conf_low, conf_high, conf_level``.
@@ -390,7 +394,7 @@ class StateOccupationResult:
         return {
             "n": self.n,
             "events": int(self.transitions["n"].sum()),
-            "dropped": 0,
+            "dropped": self.dropped,
             "states": len(self.states),
             "start_time": self.start_time,
             "method": "aalen_johansen",
@@ -431,6 +435,9 @@ class TransitionProbabilityResult:
         Spells (subjects).
     backend : None
         No third-party backend.
+    dropped : int
+        Spells left out: none, since the estimator takes no case weights and a bad
+        transition row raises.
     """
 
     states: tuple[str, ...]
@@ -440,6 +447,7 @@ class TransitionProbabilityResult:
     transitions: pd.DataFrame
     n: int
     backend: Any = None
+    dropped: int = 0
 
     def tidy(self) -> pd.DataFrame:
         """Return ``time, from_state, to_state, probability``."""
@@ -464,7 +472,7 @@ class TransitionProbabilityResult:
         row = {
             "n": self.n,
             "events": int(self.transitions["n"].sum()),
-            "dropped": 0,
+            "dropped": self.dropped,
             "start_time": self.start_time,
             "method": "aalen_johansen",
         }

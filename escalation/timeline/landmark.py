@@ -72,8 +72,8 @@ def landmark(
         raise ValueError("this SpellData was not made by build_spells; rebuild it")
     spells = data.spells
     risk = np.flatnonzero(spells["duration"].to_numpy() > days)
-    at = ctx.positions(spells.take(risk))
-    child, t0, tz_pos = ctx.child[at], ctx.t0[at], ctx.tz_pos[at]
+    pos = ctx.positions(spells.take(risk))
+    child, t0, tz_pos = ctx.child[pos], ctx.t0[pos], ctx.tz_pos[pos]
     out = spells.take(risk).reset_index(drop=True)
     out["duration"] = out["duration"] - days
     design = data.design

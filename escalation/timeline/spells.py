@@ -163,14 +163,14 @@ class _Context:
                 )
         if "child_id" in spells.columns:
             built = self.prep.children["child_id"].astype("string").to_numpy()[self.child[out]]
-            given = spells["child_id"].astype("string").to_numpy(dtype=object, na_value=None)
-            other = np.asarray(given != built, dtype=bool)
+            given = spells["child_id"].astype("string").reset_index(drop=True)
+            other = given.ne(pd.Series(built, dtype="string")).fillna(True).to_numpy(dtype=bool)
             if other.any():
                 row = int(np.flatnonzero(other)[0])
                 self._fail(
                     row,
                     "child_id",
-                    given[row],
+                    given.iloc[row],
                     f"{int(other.sum())} row(s) belong to another "
                     "child than the spell with their spell_id (spells from different case "
                     "histories mixed, or child_id edited); rebuild the spells with build_spells",
