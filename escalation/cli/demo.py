@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from escalation.cli import SUMMARIES
+
 __all__ = ["register"]
 
 
@@ -18,7 +20,7 @@ def register(subparsers: Any) -> None:
     """Add the ``demo`` sub-command."""
     parser = subparsers.add_parser(
         "demo",
-        help="run the full analysis on the built-in synthetic local authority",
+        help=SUMMARIES["demo"],
         description=(
             "Simulate a local authority with known ground truth, write and validate its "
             "case histories, run the whole study on them and write results, figures, the "
