@@ -49,7 +49,21 @@ _EXPORTS = {
     "build_spells": "escalation.timeline",
     "landmark": "escalation.timeline",
 }
-__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)
+#: Subpackages reachable as attributes (``escalation.survival``), imported on first access.
+_SUBMODULES = (
+    "causal",
+    "clusters",
+    "data",
+    "design",
+    "figures",
+    "pipeline",
+    "predict",
+    "report",
+    "results",
+    "survival",
+    "timeline",
+)
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, _SUBMODULES)
 
 if TYPE_CHECKING:  # what type checkers and the API docs see
     from escalation.data import (

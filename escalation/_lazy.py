@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = ["lazy_attributes"]
 
 
 def lazy_attributes(
-    package: str, exports: Mapping[str, str]
+    package: str, exports: Mapping[str, str], submodules: Iterable[str] = ()
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Return ``__getattr__`` and ``__dir__`` for ``package``.
 
@@ -26,6 +26,9 @@ def lazy_attributes(
     exports : mapping
         Public name -> module that defines it. On first access the module is imported,
         and the value is stored in the package so later look-ups are plain attributes.
+    submodules : iterable of str
+        Subpackages and modules reachable as attributes (``package.survival``), imported
+        on first access.
 
     Examples
     --------
@@ -35,8 +38,11 @@ def lazy_attributes(
     >>> "default_design" in dir_()
     True
     """
+    modules = frozenset(submodules)
 
     def attribute(name: str) -> Any:
+        if name in modules:
+            return importlib.import_module(f"{package}.{name}")
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -45,6 +51,6 @@ def lazy_attributes(
         return value
 
     def names() -> list[str]:
-        return sorted({*vars(sys.modules[package]), *exports})
+        return sorted({*vars(sys.modules[package]), *exports, *modules})
 
     return attribute, names

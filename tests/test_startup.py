@@ -73,6 +73,8 @@ def test_import_escalation_is_light_and_every_public_name_resolves() -> None:
     for name in escalation.__all__:
         assert getattr(escalation, name) is not None
         assert name in dir(escalation)
+    assert escalation.survival is sys.modules["escalation.survival"]  # subpackages too
+    assert "survival" in dir(escalation)
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         _ = escalation.nothing_here  # type: ignore[attr-defined]
 
