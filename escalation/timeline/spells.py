@@ -126,60 +126,52 @@ class _Context:
             if len(self.spell_id)
             else np.zeros(len(ids), dtype=bool)
         )
-        if not known.all():
-            row = int(np.flatnonzero(~known)[0])
-            self._fail(
-                row,
-                "spell_id",
-                raw.iloc[row],
-                f"{int((~known).sum())} spell_id value(s) "
-                "match no spell these SpellData were built with; rows may be reordered or "
-                "filtered, but spell_id must not be changed or invented",
-            )
-        duplicate = pd.Series(pos).duplicated().to_numpy()
-        if duplicate.any():
-            row = int(np.flatnonzero(duplicate)[0])
-            self._fail(
-                row,
-                "spell_id",
-                raw.iloc[row],
-                f"{int(duplicate.sum())} row(s) repeat a "
-                "spell_id; each spell may appear once (resample children, not rows of "
-                "SpellData.spells)",
-            )
+        self._check(
+            ~known,
+            raw,
+            "spell_id",
+            "{n} spell_id value(s) match no spell these SpellData were built with; rows may "
+            "be reordered or filtered, but spell_id must not be changed or invented",
+        )
+        self._check(
+            pd.Series(pos).duplicated().to_numpy(),
+            raw,
+            "spell_id",
+            "{n} row(s) repeat a spell_id; each spell may appear once (resample children, "
+            "not rows of SpellData.spells)",
+        )
         out: IntArray = pos.astype(np.int64)
         if "time_zero" in spells.columns:
             days = pd.to_datetime(spells["time_zero"]).to_numpy(dtype="datetime64[D]")
-            moved = np.isnat(days) | (days.astype(np.int64) != self.t0[out])
-            if moved.any():
-                row = int(np.flatnonzero(moved)[0])
-                self._fail(
-                    row,
-                    "time_zero",
-                    spells["time_zero"].iloc[row],
-                    f"{int(moved.sum())} "
-                    "row(s) have a time_zero other than that of their spell_id; rebuild the "
-                    "spells with build_spells instead of editing time_zero",
-                )
+            self._check(
+                np.isnat(days) | (days.astype(np.int64) != self.t0[out]),
+                spells["time_zero"],
+                "time_zero",
+                "{n} row(s) have a time_zero other than that of their spell_id; rebuild the "
+                "spells with build_spells instead of editing time_zero",
+            )
         if "child_id" in spells.columns:
             built = self.prep.children["child_id"].astype("string").to_numpy()[self.child[out]]
             given = spells["child_id"].astype("string").reset_index(drop=True)
-            other = given.ne(pd.Series(built, dtype="string")).fillna(True).to_numpy(dtype=bool)
-            if other.any():
-                row = int(np.flatnonzero(other)[0])
-                self._fail(
-                    row,
-                    "child_id",
-                    given.iloc[row],
-                    f"{int(other.sum())} row(s) belong to another "
-                    "child than the spell with their spell_id (spells from different case "
-                    "histories mixed, or child_id edited); rebuild the spells with build_spells",
-                )
+            self._check(
+                given.ne(pd.Series(built, dtype="string")).fillna(True).to_numpy(dtype=bool),
+                given,
+                "child_id",
+                "{n} row(s) belong to another child than the spell with their spell_id "
+                "(spells from different case histories mixed, or child_id edited); rebuild "
+                "the spells with build_spells",
+            )
         return out
 
     @staticmethod
-    def _fail(row: int, column: str, value: object, reason: str) -> None:
-        raise DataValidationError([Problem("spells", row, column, value, reason)], "spells")
+    def _check(bad: np.ndarray, values: pd.Series, column: str, reason: str) -> None:
+        """Raise naming the first row where ``bad`` holds (``{n}``: how many rows do)."""
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            problem = Problem(
+                "spells", row, column, values.iloc[row], reason.format(n=int(bad.sum()))
+            )
+            raise DataValidationError([problem], "spells")
 
 
 @dataclass(frozen=True, eq=False)

@@ -105,18 +105,23 @@ def test_one_simulation_cannot_give_a_p_value() -> None:
         refute_effect(_null_effect(1), covariates=["x"], horizon=365, num_simulations=1)
 
 
+def _warn_inside(monkeypatch: pytest.MonkeyPatch, cls: Any, method: str, text: str) -> None:
+    """Make ``cls.method`` raise escalation's own warning before doing its work."""
+    real = getattr(cls, method)
+
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+        warnings.warn(text, StatisticalWarning, stacklevel=2)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, wrapped)
+
+
 def test_package_warnings_inside_the_dowhy_block_reach_the_caller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from dowhy import CausalModel
 
-    real = CausalModel.estimate_effect
-
-    def estimate(self: Any, *args: Any, **kwargs: Any) -> Any:
-        warnings.warn("raised inside the DoWhy calls", StatisticalWarning, stacklevel=2)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(CausalModel, "estimate_effect", estimate)
+    _warn_inside(monkeypatch, CausalModel, "estimate_effect", "raised inside the DoWhy calls")
     with pytest.warns(StatisticalWarning, match="raised inside the DoWhy calls"):
         refute_effect(_null_effect(2), covariates=["x"], horizon=365, num_simulations=2)
 
@@ -126,13 +131,7 @@ def test_package_warnings_inside_the_econml_block_reach_the_caller(
 ) -> None:
     from econml.dml import CausalForestDML
 
-    real = CausalForestDML.fit
-
-    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        warnings.warn("raised inside the EconML calls", StatisticalWarning, stacklevel=2)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(CausalForestDML, "fit", fit)
+    _warn_inside(monkeypatch, CausalForestDML, "fit", "raised inside the EconML calls")
     with pytest.warns(StatisticalWarning, match="raised inside the EconML calls"):
         estimate_heterogeneity(
             _null_effect(3, n=300), covariates=["x", "age"], horizon=365, n_estimators=8

@@ -124,7 +124,7 @@ def test_bad_inputs_name_the_column_and_row() -> None:
         lambda: kaplan_meier(bad, weights="weight"),
         lambda: fit_aft(bad, COVARIATES, cluster=None, weights="weight"),
     ):
-        with pytest.raises(DataValidationError, match="row 7, column 'weight', value '-1.0'"):
+        with pytest.raises(DataValidationError, match=r"row 7, column 'weight', value '-1\.0'"):
             fit()
     zero = d.assign(duration=lambda f: f["duration"].where(f.index != 3, 0.0))
     with pytest.raises(DataValidationError, match="row 3, column 'duration'"):
