@@ -296,12 +296,14 @@ def refute_effect(
         ("data_subset", "data_subset_refuter", {"subset_fraction": subset_fraction}),
     )
     for label, method, extra in refuters:
+        # A generator of its own for each refuter: reproducible from ``seed``, and the
+        # global numpy state is left alone (DoWhy's random_seed= reseeds it).
         result = model.refute_estimate(
             identified,
             estimate,
             method_name=method,
             num_simulations=num_simulations,
-            random_seed=seed,
+            random_state=np.random.RandomState(seed),
             **extra,
         )
         detail = result.refutation_result or {}
