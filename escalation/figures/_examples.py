@@ -48,9 +48,17 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
     km = _curves((0.00045, 0.0006), times, cif=False)
     at_risk = pd.DataFrame(
         {
-            "time": np.tile([0, 180, 365, 545, 730], 2),
+            "time": np.tile([0, 180, 360, 540, 720], 2),
             "group": np.repeat(_ARMS, 5),
             "at_risk": [1840, 1605, 1390, 1020, 645, 4210, 3580, 3025, 2190, 1375],
+            "events": [0, 140, 255, 330, 385, 0, 420, 790, 1060, 1215],
+            "censored": [0, 95, 195, 490, 810, 0, 210, 395, 960, 1620],
+        }
+    )
+    censored = pd.DataFrame(
+        {
+            "time": np.sort(rng.uniform(1, 730, 400)),
+            "group": rng.choice(_ARMS, 400),
         }
     )
     adjusted = _curves((0.00042, 0.00055), times, cif=True)
@@ -242,6 +250,7 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
     return {
         "km": km,
         "at_risk": at_risk,
+        "censored": censored,
         "cif": cif,
         "adjusted": adjusted,
         "balance": balance,

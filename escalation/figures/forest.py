@@ -12,7 +12,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
-from escalation.figures._labels import points
+from escalation.figures._labels import point_breaks, points
 from escalation.figures.theme import GREY, scale_colour_escalation, theme_escalation
 
 __all__ = ["plot_forest", "plot_hazard_ratios", "plot_risk_differences"]
@@ -127,7 +127,7 @@ def plot_forest(
     if scale == "ratio":
         plot += p9.scale_x_log10()
     elif percent:
-        plot += p9.scale_x_continuous(labels=points)
+        plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
     rows = len(order) * (max(1, data[colour].nunique()) if colour else 1)
     height = 14.0 + 5.0 * rows if height_mm is None else height_mm
     return (
