@@ -25,7 +25,7 @@ from escalation.figures.theme import (
 )
 from escalation.timeline.labels import DOMAINS, describe_covariate
 
-__all__ = ["plot_love", "plot_overlap"]
+__all__ = ["plot_distribution_balance", "plot_love", "plot_overlap"]
 
 _BALANCE_COLUMNS: Final = ("covariate", "sample", "smd")
 _OVERLAP_COLUMNS: Final = ("propensity", "treatment", "weight")
@@ -326,4 +326,108 @@ def plot_overlap(
         + p9.labs(x="Propensity score", y="Share of the arm", title=title)
         + theme_escalation(width=width, height_mm=height_mm)
         + p9.theme(legend_position="none")
+    )
+
+
+_DISTRIBUTION_COLUMNS: Final = ("value", "treatment", "weight")
+
+
+def plot_distribution_balance(
+    values: pd.DataFrame,
+    *,
+    covariate: str = "",
+    treatment_labels: tuple[str, str] = ("No early help", "Early help"),
+    max_levels: int = 12,
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float = 60.0,
+) -> p9.ggplot:
+    """Plot one covariate's distribution by arm before and after weighting.
+
+    The counterpart of ``cobalt::bal.plot``: a numeric covariate is drawn as densities
+    (Gaussian kernel, weighted after weighting) of the two arms, a covariate with at most
+    ``max_levels`` values as the share of each arm at each value. Balance means the two
+    arms' distributions coincide in the weighted panel, not only their means.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        ``value, treatment`` (0/1), ``weight``: one row per child for one covariate.
+    covariate : str
+        Name of the covariate (coded names get their label from the code lists).
+    treatment_labels : tuple of str
+        Labels of treatment 0 and 1.
+    max_levels : int, default 12
+        Covariates with at most this many distinct values are drawn as bars.
+    title, width, height_mm
+        Labels and size.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"value": [3, 5, 8, 12, 4, 9, 15, 16],
+    ...     "treatment": [0, 0, 0, 0, 1, 1, 1, 1],
+    ...     "weight": [1.2, 1.5, 2.0, 2.2, 2.5, 1.8, 1.4, 1.3]})
+    >>> plot = plot_distribution_balance(frame, covariate="age", max_levels=3)
+    >>> plot.labels.x, sorted(plot.data["sample"].unique())
+    ('Age (years)', ['After weighting', 'Before weighting'])
+    """
+    from scipy import stats
+
+    values = require_columns(values, _DISTRIBUTION_COLUMNS, figure="distribution balance")
+    x = pd.to_numeric(values["value"], errors="coerce").to_numpy(float)
+    arm = values["treatment"].to_numpy(int)
+    w = values["weight"].to_numpy(float)
+    keep = np.isfinite(x)
+    x, arm, w = x[keep], arm[keep], w[keep]
+    label = describe_covariate(covariate).label if covariate else "Value"
+    samples = ("Before weighting", "After weighting")
+    levels = np.unique(x)
+    discrete = len(levels) <= max_levels
+    parts = []
+    for sample in samples:
+        for value, name in enumerate(treatment_labels):
+            rows = arm == value
+            weights = w[rows] if sample == "After weighting" else np.ones(rows.sum())
+            if discrete:
+                share = np.array([weights[x[rows] == v].sum() for v in levels]) / weights.sum()
+                parts.append(
+                    pd.DataFrame({"x": levels, "y": share, "treatment": name, "sample": sample})
+                )
+            else:
+                grid = np.linspace(x.min(), x.max(), 200)
+                density = stats.gaussian_kde(x[rows], weights=weights)(grid)
+                parts.append(
+                    pd.DataFrame({"x": grid, "y": density, "treatment": name, "sample": sample})
+                )
+    data = pd.concat(parts, ignore_index=True)
+    data["treatment"] = pd.Categorical(data["treatment"], categories=list(treatment_labels)[::-1])
+    data["sample"] = pd.Categorical(data["sample"], categories=list(samples))
+    plot = p9.ggplot(data, p9.aes("x", "y"))
+    if discrete:
+        step = float(np.min(np.diff(levels))) if len(levels) > 1 else 1.0
+        plot += p9.geom_col(
+            p9.aes(fill="treatment"),
+            position=p9.position_dodge(width=0.8 * step),
+            width=0.75 * step,
+            alpha=0.85,
+        )
+        plot += p9.scale_y_continuous(labels=abs_percent, expand=(0, 0, 0.05, 0))
+        ylab = "Share of the arm"
+    else:
+        plot += p9.geom_area(p9.aes(fill="treatment"), position="identity", alpha=0.35, color=None)
+        plot += p9.geom_line(p9.aes(color="treatment"), size=0.6)
+        plot += p9.scale_y_continuous(expand=(0, 0, 0.05, 0))
+        ylab = "Density"
+    return (
+        plot
+        + p9.facet_wrap("sample", nrow=1)
+        + scale_fill_escalation(name="")
+        + scale_colour_escalation(name="")
+        + p9.labs(x=label, y=ylab, title=title)
+        + theme_escalation(width=width, height_mm=height_mm)
+        + p9.theme(legend_title=p9.element_blank())
     )
