@@ -503,7 +503,7 @@ def plot_adjusted_curves(
     if subtitle is None:
         subtitle = f"Adjusted ({estimator})" if estimator else "Adjusted"
         subtitle += ": had every child, or none, received early help"
-    breaks = time_breaks(float(lines["time"].max()))
+    breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
     top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))
     limits = (0.0, min(1.0, top * 1.06)) if kind != "survival" else None
     plot = (
@@ -577,7 +577,7 @@ def plot_difference_curve(
     by = colour or "_curve"
     data[by] = data[colour].astype(str) if colour else "difference"
     lines = step_frame(data, by=by)
-    breaks = time_breaks(float(lines["time"].max()))
+    breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
     plot = p9.ggplot(lines, p9.aes("time", "estimate")) + p9.geom_hline(
         yintercept=0.0, linetype="dashed", color=GREY, size=0.4
     )
@@ -656,7 +656,7 @@ def plot_rmst_curves(
     arms = data[~is_diff].copy()
     order = list(pd.unique(arms["group"]))
     arms["group"] = pd.Categorical(arms["group"], categories=order)
-    breaks = time_breaks(float(data["time"].max()))
+    breaks = time_breaks(max(float(data["time"].max()), *map(float, horizons or [0])))
     plot = (
         p9.ggplot(arms, p9.aes("time", "estimate"))
         + p9.geom_ribbon(
