@@ -1,4 +1,4 @@
-"""Table 1: baseline characteristics by arm, with standardised differences.
+r"""Table 1: baseline characteristics by arm, with standardised differences.
 
 ``table_one(data, by="treatment")`` describes each covariate in each arm the way R's
 ``tableone::CreateTableOne`` prints it: ``n (%)`` for categories, ``mean (SD)`` for
@@ -7,9 +7,9 @@ the standardised mean difference (SMD) between the arms before and, given weight
 after weighting.
 
 SMDs follow Yang & Dalton (2012), as ``tableone``: for a numeric covariate
-:math:`(\\bar x_1 - \\bar x_0)/\\sqrt{(s_1^2 + s_0^2)/2}`; for a categorical one with
+:math:`(\bar x_1 - \bar x_0)/\sqrt{(s_1^2 + s_0^2)/2}`; for a categorical one with
 proportion vectors :math:`p_1, p_0` over its levels but the first,
-:math:`\\sqrt{(p_1 - p_0)^\\top S^{-1} (p_1 - p_0)}` with :math:`S` the mean of the two
+:math:`\sqrt{(p_1 - p_0)^\top S^{-1} (p_1 - p_0)}` with :math:`S` the mean of the two
 multinomial covariance matrices. After weighting, means, variances (as
 ``survey::svyvar``: weighted, times :math:`n/(n-1)`) and proportions are weighted, as
 ``tableone::svyCreateTableOne``. Percentages are of the non-missing values.
@@ -217,7 +217,8 @@ class TableOne:
                 return f"{a:,}"
             return f"{a:,} ({100 * a / b:.{cat_digits}f})"
 
-        smd = self.smd.set_index("variable")
+        smd_of = dict(zip(self.smd["variable"], self.smd["smd"], strict=True))
+        smd_w_of = dict(zip(self.smd["variable"], self.smd["smd_weighted"], strict=True))
         rows: list[dict[str, str]] = []
         first: dict[str, str] = {"Characteristic": "n", "Level": ""}
         for g in self.groups:
@@ -231,8 +232,8 @@ class TableOne:
             info = part.iloc[0]
             kind = str(info["kind"])
             missing = part.drop_duplicates("group")["missing"].sum()
-            smd_text = f"{smd.loc[variable, 'smd']:.{smd_digits}f}"
-            smd_w = f"{smd.loc[variable, 'smd_weighted']:.{smd_digits}f}" if self.weighted else None
+            smd_text = f"{float(smd_of[variable]):.{smd_digits}f}"
+            smd_w = f"{float(smd_w_of[variable]):.{smd_digits}f}" if self.weighted else None
             levels = list(pd.unique(part["level_label"])) if kind != "numeric" else [""]
             for i, level in enumerate(levels):
                 head = i == 0

@@ -62,6 +62,6 @@ def grouped_rows(
 def row_scale(order: list[str], names: dict[str, str]) -> list[Any]:
     """Return the y scale (top-down order, headers kept) and left-aligned row labels."""
     return [
-        p9.scale_y_discrete(limits=order[::-1], labels=lambda keys: [names[k] for k in keys]),
+        p9.scale_y_discrete(limits=order[::-1], labels=lambda keys: [names[str(k)] for k in keys]),
         p9.theme(axis_text_y=p9.element_text(ha="left")),
     ]

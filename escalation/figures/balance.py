@@ -59,7 +59,7 @@ _VR_X: Final = 100.0
 
 def _vr_breaks(limits: Sequence[float]) -> Sequence[float]:
     if limits[0] < _VR_X / 2:
-        return [float(b) for b in breaks_extended(n=4)(limits)]
+        return [float(b) for b in breaks_extended(n=4)((limits[0], limits[1]))]
     return [_VR_X + v for v in (-1.0, 0.0, 1.0) if limits[0] <= _VR_X + v <= limits[1]]
 
 

@@ -129,7 +129,8 @@ def plot_calibration(
     plot += p9.geom_blank(p9.aes("predicted", "observed"), data=blank, inherit_aes=False)
     plot = (
         plot
-        + p9.scale_color_manual(values=palette_, name="", guide=p9.guide_legend(ncol=2))
+        + p9.scale_color_manual(values=palette_, name="")
+        + p9.guides(color=p9.guide_legend(ncol=2))
         + p9.scale_x_continuous(labels=percent, limits=(0.0, top), expand=(0.01, 0))
         + p9.labs(x="Predicted risk", y="Observed risk", title=title)
         + p9.theme(legend_title=p9.element_blank())
@@ -160,7 +161,8 @@ def plot_calibration(
         inherit_aes=False,
         show_legend=False,
     )
-    plot += p9.scale_fill_manual(values=palette_, guide=None)
+    if not smooth:
+        plot += p9.scale_fill_manual(values=palette_, guide=None)
     return (
         plot
         + p9.facet_grid(rows="panel", scales="free_y", space={"x": [1.0], "y": [3.0, 1.0]})

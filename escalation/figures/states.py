@@ -157,7 +157,7 @@ def plot_transitions(
             "text": [textwrap.fill(names[s], 14) for s in order],
         }
     )
-    counts = pd.to_numeric(moves["n"], errors="coerce")
+    counts = pd.to_numeric(moves["n"], errors="coerce").astype("float64")
     top = float(counts.max()) if counts.notna().any() else 1.0
     paths, tags = [], []
     for k, row in enumerate(moves.itertuples(index=False)):

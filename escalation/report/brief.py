@@ -44,8 +44,8 @@ __all__ = [
     "check_no_identifiers",
     "describe_difference",
     "describe_risk",
-    "interval_digits",
     "figure_data_uri",
+    "interval_digits",
     "render_brief",
     "write_brief",
 ]
@@ -290,7 +290,6 @@ def describe_difference(
     About 1 fewer in every 100 children would escalate; the data are also compatible with no
     difference or 1 more.
     """
-
     values = sorted(abs(100 * v) for v in (estimate, conf_low, conf_high))
     d = 1 if 0 < min(abs(100 * estimate), values[-1]) < 0.95 else 0
     if conf_low < estimate < conf_high and not conf_low <= 0 <= conf_high:

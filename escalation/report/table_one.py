@@ -41,7 +41,8 @@ def disclosed_table_one(t1: Any) -> pd.DataFrame:
     >>> disclosed_table_one(table_one(spells, variables=["sex"]))["Early help"].tolist()
     ['10', '10 (100.0)']
     """
-    return t1.table(count_rule=disclose_count)
+    table: pd.DataFrame = t1.table(count_rule=disclose_count)
+    return table
 
 
 def table_one_html(
