@@ -538,7 +538,7 @@ def plot_difference_curve(
     title: str | None = None,
     subtitle: str | None = "Early help minus no early help, adjusted",
     xlab: str = "Days since the decision point",
-    ylab: str = "Difference in risk of escalation, % points",
+    ylab: str = "Risk difference, % points",
     width: Literal["single", "double"] | float = "single",
     height_mm: float = 65.0,
 ) -> p9.ggplot:
@@ -570,7 +570,7 @@ def plot_difference_curve(
     ...                      "conf_low": [0, -0.035, -0.05], "conf_high": [0, -0.005, -0.01]})
     >>> plot = plot_difference_curve(diff, horizons=[365])
     >>> plot.labels.y
-    'Difference in risk of escalation, % points'
+    'Risk difference, % points'
     """
     needed = _DIFFERENCE_COLUMNS + ((colour,) if colour else ())
     data = require_columns(difference, needed, figure="difference curve").copy()
