@@ -46,7 +46,8 @@ window.addEventListener("load", () => {
     }
   }
   let smallest = 1e9;
-  for (const el of document.body.querySelectorAll("p, li, th, td, dt, dd, figcaption, h1, h2, h3")) {
+  const texts = "p, li, th, td, dt, dd, figcaption, h1, h2, h3";
+  for (const el of document.body.querySelectorAll(texts)) {
     if (el.getClientRects().length && el.textContent.trim()) {
       smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
     }
