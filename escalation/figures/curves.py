@@ -297,7 +297,7 @@ def plot_survival_curves(
     plot = (
         p9.ggplot(lines, p9.aes("time", "estimate"))
         + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0
+            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
         + scale_colour_escalation(name=group_label, limits=order)
@@ -509,7 +509,7 @@ def plot_adjusted_curves(
     plot = (
         p9.ggplot(lines, p9.aes("time", "estimate"))
         + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0
+            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
         + scale_colour_escalation(name=group_label, limits=order)
@@ -583,14 +583,18 @@ def plot_difference_curve(
     )
     if colour:
         plot += p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill=by), alpha=0.18, size=0
+            p9.aes(ymin="conf_low", ymax="conf_high", fill=by), alpha=0.18, size=0, na_rm=True
         )
         plot += p9.geom_line(p9.aes(color=by), size=0.6)
         plot += scale_colour_escalation(name="") + scale_fill_escalation(name="")
         plot += p9.theme(legend_title=p9.element_blank())
     else:
         plot += p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high"), fill="#0072B2", alpha=0.18, size=0
+            p9.aes(ymin="conf_low", ymax="conf_high"),
+            fill="#0072B2",
+            alpha=0.18,
+            size=0,
+            na_rm=True,
         )
         plot += p9.geom_line(color="#0072B2", size=0.6)
     if len(horizons):
@@ -660,7 +664,7 @@ def plot_rmst_curves(
     plot = (
         p9.ggplot(arms, p9.aes("time", "estimate"))
         + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0
+            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
         + scale_colour_escalation(name="", limits=order)
@@ -684,6 +688,7 @@ def plot_rmst_curves(
             fill=GREY,
             alpha=0.25,
             size=0,
+            na_rm=True,
         )
         plot += p9.geom_line(data=diff, color="#333333", size=0.6)
         plot += p9.geom_hline(

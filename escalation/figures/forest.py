@@ -22,7 +22,8 @@ _EFFECT_COLUMNS: Final = ("estimate", "conf_low", "conf_high")
 
 def interval(y: str, **params: Any) -> Any:
     """Return a horizontal interval from ``conf_low`` to ``conf_high`` at ``y``, no caps."""
-    return p9.geom_segment(p9.aes(x="conf_low", xend="conf_high", yend=y), **params)
+    # Estimates without an interval (no standard error) keep their point, no segment.
+    return p9.geom_segment(p9.aes(x="conf_low", xend="conf_high", yend=y), na_rm=True, **params)
 
 
 def dodged_layers(
@@ -46,6 +47,7 @@ def dodged_layers(
                 data=subset,
                 size=0.6,
                 position=nudge,
+                na_rm=True,
             )
         )
         layers.append(p9.geom_point(p9.aes(color=colour), data=subset, size=1.6, position=nudge))

@@ -250,10 +250,10 @@ def interval_digits(
     e, lo, hi = (scale * float(v) for v in (estimate, conf_low, conf_high))
     if not (lo < e < hi):
         return digits
-    for d in range(digits, digits + 4):
+    for d in range(digits, digits + 7):
         if round(lo, d) < round(e, d) < round(hi, d):
             return d
-    return digits + 3
+    return digits + 6
 
 
 def describe_risk(estimate: float, conf_low: float, conf_high: float, digits: int = 0) -> str:

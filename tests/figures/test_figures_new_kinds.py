@@ -188,7 +188,9 @@ def test_figures_hazard_ratio_table_columns(frames: dict[str, pd.DataFrame]) -> 
     names = [n.strip() for n in y.labels(y.limits)][::-1]
     assert names[:2] == ["Treatment", "Early help (within the grace period)"]
     assert "Domestic abuse: parent" in names
-    text = [layer.geom.data for layer in plot.layers if type(layer.geom).__name__ == "geom_text"][0]
+    text = next(
+        layer.geom.data for layer in plot.layers if type(layer.geom).__name__ == "geom_text"
+    )
     assert "0.82 (0.71 to 0.94)" in set(text["label_text"])  # 0.82 * exp(-0.14) = 0.713
     assert "<0.001" in set(text["label_text"])
     assert list(plot.data["panel"].cat.categories) == ["HR (95% CI, log scale)", "HR (95% CI)", "p"]
