@@ -127,8 +127,8 @@ def write_workbook(
     ...         book.sheet_names
     ['README', 'Effects']
     """
-    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
-    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
