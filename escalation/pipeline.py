@@ -531,8 +531,9 @@ def _effects(
 
         unadjusted = curves[curves["estimator"] == "unadjusted"]
         spells = data.spells
-        times = time_breaks(float(spells["duration"].max()))
-        times = [t for t in times if t <= float(unadjusted["time"].max()) + 1e-9] or [0.0]
+        # The table sits at the ticks of the time axis, which cover the curves.
+        last = float(unadjusted["time"].max())
+        times = [t for t in time_breaks(last) if t <= last + 1e-9]
         at_risk = disclose_table(numbers_at_risk(spells, times), ["at_risk", "events", "censored"])
         run.table("at_risk", at_risk.drop(columns="suppressed"))
         censored = spells.loc[spells["event"] == 0, ["duration", "treatment"]]
@@ -549,14 +550,15 @@ def _effects(
                 kind="cumulative_incidence",
                 outcome="escalation",
                 censored=marks,
-                test=("log-rank (cause-specific)", test.p_value),
+                test=("log-rank", test.p_value),
             ),
             title="Escalation after the decision point, as observed",
             caption="Share of children who went on to a child protection plan or care "
             "(Aalen–Johansen, deaths as a competing event), by whether early help started "
             "within the grace period; not adjusted for differences between the groups. "
             "Shaded bands are 95% confidence intervals, + marks children whose follow-up "
-            "ended; the table gives the numbers still followed, escalated and censored.",
+            "ended; the table gives the numbers still followed, escalated and censored. "
+            "The p-value is the log-rank test of the cause-specific hazard of escalation.",
             alt="Cumulative incidence of escalation by early help, unadjusted.",
         )
     preferred = [e for e in ("aipw", "ipw", "gformula") if e in set(curves["estimator"])]

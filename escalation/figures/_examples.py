@@ -43,7 +43,7 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
     --------
     >>> frames = example_frames()
     >>> sorted(frames)[:3]
-    ['adjusted', 'at_risk', 'balance']
+    ['adjusted', 'ages', 'at_risk']
     """
     rng = np.random.default_rng(seed)
     times = np.arange(0.0, 731.0, 15.0)
