@@ -13,7 +13,13 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import count_label, require_columns
-from escalation.figures.theme import ANNOTATION_PT, FONT_FAMILY, theme_escalation, width_mm
+from escalation.figures.theme import (
+    ANNOTATION_PT,
+    FONT_FAMILY,
+    theme_diagram,
+    theme_escalation,
+    width_mm,
+)
 
 __all__ = ["flow_layout", "plot_flow"]
 
@@ -219,12 +225,5 @@ def plot_flow(
         + p9.scale_y_continuous(expand=(0.01, 0.01))
         + p9.labs(title=title)
         + theme_escalation(width=width, height_mm=min(height, 240.0))
-        + p9.theme(
-            axis_line=p9.element_blank(),
-            axis_text=p9.element_blank(),
-            axis_ticks=p9.element_blank(),
-            axis_title=p9.element_blank(),
-            panel_grid_major=p9.element_blank(),
-            panel_background=p9.element_blank(),
-        )
+        + theme_diagram()
     )

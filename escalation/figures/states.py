@@ -16,7 +16,7 @@ import plotnine as p9
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
 from escalation.figures._labels import percent
-from escalation.figures.theme import ANNOTATION_PT, palette, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, palette, theme_diagram, theme_escalation
 
 __all__ = ["plot_state_occupation", "plot_transitions"]
 
@@ -219,12 +219,5 @@ def plot_transitions(
         + p9.scale_y_continuous(limits=(-reach, reach), expand=(0, 0))
         + p9.labs(title=title)
         + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(
-            axis_line=p9.element_blank(),
-            axis_text=p9.element_blank(),
-            axis_ticks=p9.element_blank(),
-            axis_title=p9.element_blank(),
-            panel_grid_major=p9.element_blank(),
-            panel_background=p9.element_blank(),
-        )
+        + theme_diagram()
     )

@@ -28,6 +28,7 @@ __all__ = [
     "palette",
     "scale_colour_escalation",
     "scale_fill_escalation",
+    "theme_diagram",
     "theme_escalation",
     "width_mm",
 ]
@@ -206,4 +207,22 @@ def theme_escalation(
         panel_grid_minor=p9.element_blank(),
         axis_line=p9.element_line(color="#4D4D4D", size=0.4),
         axis_ticks=p9.element_line(color="#4D4D4D", size=0.4),
+    )
+
+
+def theme_diagram() -> p9.theme:
+    """Return the additions for a diagram (boxes and arrows): no axes, grid or panel.
+
+    Examples
+    --------
+    >>> sorted(theme_diagram().themeables)[:2]
+    ['axis_line', 'axis_text']
+    """
+    return p9.theme(
+        axis_line=p9.element_blank(),
+        axis_text=p9.element_blank(),
+        axis_ticks=p9.element_blank(),
+        axis_title=p9.element_blank(),
+        panel_grid_major=p9.element_blank(),
+        panel_background=p9.element_blank(),
     )
