@@ -182,7 +182,8 @@ class SpellData:
     ----------
     spells : pandas.DataFrame
         One row per eligible spell: ``spell_id, child_id, family_id, time_zero, duration,
-        event, end_reason, treatment, treatment_start`` then the baseline covariates
+        event, end_reason, treatment, treatment_start`` (with ``la`` after ``family_id``
+        when the children table names local authorities) then the baseline covariates
         (``age, sex, ethnicity, disability``, requested extra children columns,
         ``prior_referrals, prior_assessments, prior_cp_plans, prior_looked_after,
         days_since_first_referral, source, need``, ``factor_<code>`` flags, ``n_factors``).
@@ -213,7 +214,15 @@ class SpellData:
     @property
     def covariates(self) -> tuple[str, ...]:
         """Names of the baseline covariate columns of :attr:`spells`."""
-        return tuple(self.spells.columns[len(SPELL_COLUMNS) :])
+        leading = {*SPELL_COLUMNS, "la"}
+        return tuple(c for c in self.spells.columns if c not in leading)
+
+    @property
+    def authorities(self) -> tuple[str, ...]:
+        """The local authorities of the spells (``la`` column), sorted; ``()`` without one."""
+        if "la" not in self.spells.columns:
+            return ()
+        return tuple(sorted(self.spells["la"].dropna().astype(str).unique()))
 
     @property
     def model_covariates(self) -> tuple[str, ...]:
@@ -559,6 +568,10 @@ def build_spells(
         }
     )
     covariates = baseline_covariates(prep, design, child, t0, tz_pos, inclusive=False)
+    if "la" in kids.columns:
+        # Several local authorities: each spell keeps its child's authority.
+        la = kids["la"].astype("string").to_numpy()[child]
+        spells.insert(3, "la", pd.array(la, dtype="string"))
     spells = pd.concat([spells, covariates], axis=1)
     return SpellData(
         spells=spells,
