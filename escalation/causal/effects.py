@@ -201,6 +201,70 @@ class EffectsResult:
         """
         return self.effects.copy()
 
+    def bootstrap_summary(self, conf_level: float = 0.95) -> pd.DataFrame:
+        """Return a summary of the bootstrap distribution of every estimate.
+
+        Parameters
+        ----------
+        conf_level : float, default 0.95
+            Level of the percentile interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimator, horizon, estimand, replicates`` (successful ones), ``mean``,
+            ``std_error`` (the bootstrap standard deviation), ``conf_low`` and
+            ``conf_high`` (percentile interval), ``conf_level``; the risk ratio's are on
+            the log scale (``estimand = "log_risk_ratio"``). No rows without a bootstrap.
+        """
+        columns = [
+            "estimator",
+            "horizon",
+            "estimand",
+            "replicates",
+            "mean",
+            "std_error",
+            "conf_low",
+            "conf_high",
+            "conf_level",
+        ]
+        if self.replicates is None:
+            return pd.DataFrame(columns=columns)
+        names = list(self.settings["estimators"])
+        hz_days = np.asarray(self.settings["horizons"], dtype=float)
+        first = self.curves[(self.curves["estimator"] == names[0])]
+        report = np.sort(first.loc[first["group"] == "treated", "time"].to_numpy(dtype=float))
+        hz = np.searchsorted(report, hz_days)
+        width = 2 * len(report) + 2 * len(hz_days)
+        tail = (1 - conf_level) / 2
+        rows = []
+        for k, name in enumerate(names):
+            block = self.replicates[:, k * width : (k + 1) * width]
+            block = block[~np.isnan(block).all(axis=1)]
+            risk_b = block[:, : 2 * len(report)].reshape(-1, 2, len(report))
+            rmst_b = block[:, 2 * len(report) :].reshape(-1, 2, len(hz_days))
+            reps = _derived(risk_b, rmst_b, hz)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reps["log_risk_ratio"] = np.log(reps.pop("risk_ratio"))
+            for estimand, values in reps.items():
+                for j, h in enumerate(hz_days):
+                    v = values[:, j]
+                    v = v[np.isfinite(v)]
+                    rows.append(
+                        {
+                            "estimator": name,
+                            "horizon": int(h),
+                            "estimand": estimand,
+                            "replicates": int(v.size),
+                            "mean": float(v.mean()) if v.size else np.nan,
+                            "std_error": float(v.std(ddof=1)) if v.size > 1 else np.nan,
+                            "conf_low": float(np.quantile(v, tail)) if v.size else np.nan,
+                            "conf_high": float(np.quantile(v, 1 - tail)) if v.size else np.nan,
+                            "conf_level": conf_level,
+                        }
+                    )
+        return pd.DataFrame(rows, columns=columns)
+
     def glance(self) -> pd.DataFrame:
         """Return one row: n, events, method, bootstrap, seed and versions."""
         row = {

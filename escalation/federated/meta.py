@@ -268,9 +268,9 @@ def _weighted_fit(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Return (X'WX)^-1, beta and the projection P = W - W X (X'WX)^-1 X' W."""
     xw = x * w[:, None]
-    inv = np.linalg.inv(x.T @ xw)
-    beta = inv @ (xw.T @ y)
-    p_mat = np.diag(w) - xw @ inv @ xw.T
+    inv = np.asarray(np.linalg.inv(x.T @ xw), dtype=float)
+    beta = np.asarray(inv @ (xw.T @ y), dtype=float)
+    p_mat = np.asarray(np.diag(w) - xw @ inv @ xw.T, dtype=float)
     return inv, beta, p_mat
 
 
@@ -278,8 +278,8 @@ def _reml_loglik(x: FloatArray, y: FloatArray, v: FloatArray, tau2: float) -> fl
     w = 1 / (v + tau2)
     inv, beta, _ = _weighted_fit(x, y, w)
     rss = float(np.sum(w * (y - x @ beta) ** 2))
-    sign, logdet = np.linalg.slogdet(np.linalg.inv(inv))
-    return -0.5 * (float(np.sum(np.log(v + tau2))) + logdet + rss)
+    _, logdet = np.linalg.slogdet(np.linalg.inv(inv))
+    return -0.5 * (float(np.sum(np.log(v + tau2))) + float(logdet) + rss)
 
 
 def _reml_tau2(x: FloatArray, y: FloatArray, v: FloatArray) -> float:
@@ -309,7 +309,7 @@ def _reml_tau2(x: FloatArray, y: FloatArray, v: FloatArray) -> float:
         )
     if tau2 > _THRESHOLD and _reml_loglik(x, y, v, 0.0) - _reml_loglik(x, y, v, tau2) > _LL_TOL:
         tau2 = 0.0  # a local maximum: the likelihood is higher at zero
-    return tau2
+    return float(tau2)
 
 
 def meta_analyse(

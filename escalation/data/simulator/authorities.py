@@ -164,12 +164,14 @@ def _label(sim: SimulatedLocalAuthority, la: str) -> SimulatedLocalAuthority:
     if "family_id" in children.columns:
         children["family_id"] = _prefixed(children["family_id"], la)
     position = list(children.columns).index("family_id") + 1 if "family_id" in children else 1
-    children.insert(position, "la", pd.array([la] * len(children), dtype="string"))
+    children.insert(
+        position, "la", pd.Series([la] * len(children), dtype="string", index=children.index)
+    )
     episodes = history.episodes.assign(child_id=_prefixed(history.episodes["child_id"], la))
     notes = history.notes.assign(child_id=_prefixed(history.notes["child_id"], la))
     risks = sim.truth.spell_risks.copy()
     risks["child_id"] = _prefixed(risks["child_id"], la)
-    risks.insert(0, "la", pd.array([la] * len(risks), dtype="string"))
+    risks.insert(0, "la", pd.Series([la] * len(risks), dtype="string", index=risks.index))
     truth = dataclasses.replace(sim.truth, spell_risks=risks, extra={**sim.truth.extra, "la": la})
     labelled = history.with_tables(children=children, episodes=episodes, notes=notes)
     return dataclasses.replace(sim, history=labelled, truth=truth)
@@ -238,13 +240,14 @@ class AuthoritiesTruth:
         """
         by = self.by_authority(spells, estimand=estimand)
         rows = []
-        for horizon, group in by.groupby("horizon", sort=True):
+        for horizon in sorted(by["horizon"].unique()):
+            group = by[by["horizon"] == horizon]
             n = group["n"].to_numpy(dtype=float)
             rt = float(np.average(group["risk_treated"], weights=n))
             ru = float(np.average(group["risk_untreated"], weights=n))
             rows.append(
                 {
-                    "horizon": int(horizon),  # type: ignore[call-overload]
+                    "horizon": int(horizon),
                     "risk_treated": rt,
                     "risk_untreated": ru,
                     "risk_difference": rt - ru,
@@ -389,18 +392,18 @@ def simulate_local_authorities(
     rng = np.random.default_rng(draw)
     parameters = _draw_parameters(int(k), int(n_children), base, variation, rng)
     authorities: dict[str, SimulatedLocalAuthority] = {}
-    for row, stream in zip(parameters.itertuples(index=False), streams, strict=True):
-        la = str(row.la)
+    for row, stream in zip(parameters.to_dict("records"), streams, strict=True):
+        la = str(row["la"])
         own = dataclasses.replace(
             base,
-            escalation_scale_days=float(row.escalation_scale_days),
-            referral_threshold=float(row.referral_threshold),
-            early_help_share=float(row.early_help_share),
-            deprivation=float(row.deprivation),
-            early_help_hazard_ratio=float(row.hazard_ratio),
+            escalation_scale_days=float(row["escalation_scale_days"]),
+            referral_threshold=float(row["referral_threshold"]),
+            early_help_share=float(row["early_help_share"]),
+            deprivation=float(row["deprivation"]),
+            early_help_hazard_ratio=float(row["hazard_ratio"]),
         )
         local_seed = int(stream.generate_state(1)[0])
-        sim = simulate_local_authority(int(row.n_children), seed=local_seed, config=own)
+        sim = simulate_local_authority(int(row["n_children"]), seed=local_seed, config=own)
         authorities[la] = _label(sim, la)
     truth = AuthoritiesTruth(
         authorities={la: s.truth for la, s in authorities.items()},
