@@ -571,7 +571,7 @@ def build_spells(
     if "la" in kids.columns:
         # Several local authorities: each spell keeps its child's authority.
         la = kids["la"].astype("string").to_numpy()[child]
-        spells.insert(3, "la", pd.array(la, dtype="string"))
+        spells.insert(3, "la", pd.Series(la, dtype="string", index=spells.index))
     spells = pd.concat([spells, covariates], axis=1)
     return SpellData(
         spells=spells,
