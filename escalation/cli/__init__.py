@@ -30,6 +30,8 @@ COMMANDS = (
     "escalation.cli.build",
     "escalation.cli.estimate",
     "escalation.cli.predict",
+    "escalation.cli.share",
+    "escalation.cli.pool",
 )
 
 #: One-line help of each sub-command (``escalation --help``; the modules use it too).

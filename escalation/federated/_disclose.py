@@ -5,8 +5,8 @@ The rule is the package's (:mod:`escalation.report.disclosure`): no count below
 authority. Counts in a pack are *not* rounded: the hub adds them across authorities, and
 rounding would make the pooled curves and tables inexact; the hub's own outputs are
 rounded when they are published. Instead of rounding, risk-set tables are coarsened
-(adjacent intervals of the shared grid merged, or the table cut short) until every cell
-is at least the threshold, and a column that cannot reach it is folded or withheld.
+(to a coarser level of the shared grid, or cut short) until every cell is at least the
+threshold, and a column that cannot reach it is folded or withheld.
 
 Every decision is logged (what was withheld and why, never the value), and
 :func:`check_pack` is the final gate: it refuses a pack holding any count under the
@@ -15,6 +15,7 @@ threshold or any record-level column.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
@@ -81,7 +82,7 @@ def share(part: int, whole: int) -> float:
 
     Examples
     --------
-    >>> share(40, 100), np.isnan(share(4, 100))
+    >>> share(40, 100), bool(np.isnan(share(4, 100)))
     (0.4, True)
     """
     if _small(part) or _small(whole) or _small(whole - part) or whole == 0:
@@ -123,44 +124,89 @@ def withhold_small(
     return out
 
 
-def _merge_groups(cells: np.ndarray, at_risk: np.ndarray) -> list[list[int]]:
-    """Group consecutive intervals so that every summed cell reaches the threshold."""
-    groups: list[list[int]] = []
-    current: list[int] = []
-    total = np.zeros(cells.shape[1])
-    for j in range(cells.shape[0]):
-        current.append(j)
-        total = total + cells[j]
-        if np.all(total >= THRESHOLD) and at_risk[current[0]] >= THRESHOLD:
-            groups.append(current)
-            current, total = [], np.zeros(cells.shape[1])
-    if current and groups:
-        groups[-1] = groups[-1] + current  # a short tail joins the last full interval
-    elif current:
-        return []
-    return groups
+def _aggregate(rows: pd.DataFrame, edges: np.ndarray, fold: bool) -> pd.DataFrame:
+    """Sum one arm's fine counts into the intervals between ``edges``."""
+    out = []
+    for a, b in itertools.pairwise(edges):
+        inside = rows[(rows["interval_start"] >= a) & (rows["interval_end"] <= b)]
+        first = rows.loc[rows["interval_start"] == a, "at_risk"]
+        competing = int(inside["competing"].sum())
+        out.append(
+            {
+                "interval_start": float(a),
+                "interval_end": float(b),
+                "at_risk": int(first.iloc[0]),
+                "events": int(inside["events"].sum()),
+                "competing": np.nan if fold else competing,
+                "censored": int(inside["censored"].sum()) + (competing if fold else 0),
+            }
+        )
+    return pd.DataFrame(out)
 
 
-def coarsen_risk_sets(counts: pd.DataFrame, log: DisclosureLog) -> pd.DataFrame:
-    """Merge intervals of each arm's risk-set table until no cell is under the threshold.
+def _remaining(rows: pd.DataFrame, end: float) -> int:
+    """Spells of one arm still at risk after ``end`` (from the fine counts)."""
+    after = rows[rows["interval_start"] >= end]
+    if not after.empty:
+        return int(after["at_risk"].iloc[0])
+    last = rows.iloc[-1]
+    return int(last["at_risk"] - last["events"] - last["competing"] - last["censored"])
 
-    Rules, applied to each arm separately:
 
-    1. An arm with fewer escalations in total than the threshold, or fewer spells
-       censored, is withheld (no curve can be shared for it).
+def _passes(table: pd.DataFrame) -> bool:
+    cells = table[["at_risk", "events", "competing", "censored"]].to_numpy(dtype=float)
+    return bool(np.all(np.isnan(cells) | (cells >= THRESHOLD)))
+
+
+def _cut_tail(arms: dict[str, pd.DataFrame], edges: np.ndarray) -> np.ndarray:
+    """Drop final boundaries while fewer than the threshold would remain at risk in an arm."""
+    while edges.size > 1 and any(_remaining(rows, edges[-1]) < THRESHOLD for rows in arms.values()):
+        edges = edges[:-1]
+    return edges
+
+
+def _merge_jointly(
+    arms: dict[str, pd.DataFrame], edges: np.ndarray, folds: dict[str, bool]
+) -> np.ndarray:
+    """Keep a boundary only when every arm's merged interval before it passes."""
+    kept = [edges[0]]
+    for b in edges[1:]:
+        if all(
+            _passes(_aggregate(rows, np.array([kept[-1], b]), folds[g])) for g, rows in arms.items()
+        ):
+            kept.append(b)
+    if len(kept) > 1 and kept[-1] != edges[-1]:
+        kept[-1] = edges[-1]  # a short tail joins the last interval
+    return np.asarray(kept, dtype=float)
+
+
+def coarsen_risk_sets(
+    counts: pd.DataFrame, anchors: Iterable[float], log: DisclosureLog
+) -> pd.DataFrame:
+    """Coarsen an authority's risk-set tables until no cell is under the threshold.
+
+    Rules (both arms share their boundaries, so curves by arm stay comparable):
+
+    1. An arm with fewer escalations in total than the threshold, or fewer other exits,
+       is withheld (no curve can be shared for it).
     2. Competing events fewer in total than the threshold are *folded* into the censored
        count (``competing`` becomes missing; the hub then treats them as censored and
        says so).
-    3. Adjacent intervals are merged until every cell (escalations, competing events if
-       kept, censored) and the number at risk is at least the threshold; a short tail is
-       merged into the last interval.
-    4. While the number still at risk after the last interval is under the threshold,
-       the last interval is dropped (the curve stops earlier).
+    3. The finest *level* of the shared grid at which every cell (escalations, competing
+       events if kept, censored, numbers at risk) reaches the threshold is used: level
+       ``m`` keeps every ``2**m``-th boundary between the anchors (0 and the horizons),
+       so authorities that coarsen to different levels still share the coarser one's
+       boundaries. Before checking a level, final intervals are dropped while fewer than
+       the threshold would remain at risk (the curve stops earlier).
+    4. If even the anchors alone fail, intervals are merged greedily; if nothing passes
+       the table is withheld.
 
     Parameters
     ----------
     counts : pandas.DataFrame
-        Output of :func:`escalation.federated.risksets.risk_set_counts`.
+        Output of :func:`escalation.federated.risksets.risk_set_counts` on the shared grid.
+    anchors : iterable of float
+        Boundaries every level keeps (0 and the horizons).
     log : DisclosureLog
 
     Returns
@@ -168,69 +214,70 @@ def coarsen_risk_sets(counts: pd.DataFrame, log: DisclosureLog) -> pd.DataFrame:
     pandas.DataFrame
         The disclosed table (same columns; ``competing`` may be missing).
     """
-    out = []
+    from escalation.federated.risksets import grid_level
+
+    columns = list(counts.columns)
+    arms: dict[str, pd.DataFrame] = {}
+    folds: dict[str, bool] = {}
     for group, rows in counts.groupby("group", sort=False):
         rows = rows.sort_values("interval_start").reset_index(drop=True)
         label = f"arm {group}"
-        events = rows["events"].to_numpy(float)
-        competing = rows["competing"].to_numpy(float)
-        censored = rows["censored"].to_numpy(float)
-        if events.sum() < THRESHOLD or censored.sum() + competing.sum() < THRESHOLD:
+        if rows["events"].sum() < THRESHOLD or (
+            rows["censored"].sum() + rows["competing"].sum() < THRESHOLD
+        ):
             log.add("risk_sets", label, f"fewer than {THRESHOLD} escalations or exits: withheld")
             continue
-        fold = competing.sum() < THRESHOLD
-        if fold:
-            censored = censored + competing
+        folds[str(group)] = bool(rows["competing"].sum() < THRESHOLD)
+        if folds[str(group)]:
             log.add(
                 "risk_sets",
                 label,
                 f"competing events fewer than {THRESHOLD} in all: counted with the censored",
             )
-        cells = np.column_stack([events, censored] if fold else [events, competing, censored])
-        at_risk = rows["at_risk"].to_numpy(float)
-        exits = cells.sum(axis=1)
-        stop = len(rows)
-        while stop > 0:
-            groups = _merge_groups(cells[:stop], at_risk[:stop])
-            if not groups:
-                stop = 0
-                break
-            end = groups[-1][-1]
-            remaining = at_risk[groups[-1][0]] - exits[groups[-1][0] : end + 1].sum()
-            if remaining >= THRESHOLD:
-                break
-            stop = groups[-1][0]
-        if stop == 0:
-            log.add("risk_sets", label, f"no interval reaches {THRESHOLD} in every cell: withheld")
-            continue
-        if stop < len(rows):
-            log.add(
-                "risk_sets",
-                label,
-                f"cut at day {rows['interval_start'].iloc[stop]:g}: fewer than {THRESHOLD} "
-                "would remain at risk",
-            )
-        merged = 0
-        for members in groups:
-            merged += len(members) - 1
-            first, last = members[0], members[-1]
-            out.append(
-                {
-                    "group": group,
-                    "interval_start": float(rows["interval_start"].iloc[first]),
-                    "interval_end": float(rows["interval_end"].iloc[last]),
-                    "at_risk": int(at_risk[first]),
-                    "events": int(events[first : last + 1].sum()),
-                    "competing": np.nan if fold else int(competing[first : last + 1].sum()),
-                    "censored": int(censored[first : last + 1].sum()),
-                }
-            )
-        if merged:
-            log.add("risk_sets", label, f"{merged} interval boundaries merged to reach {THRESHOLD}")
-    columns = list(counts.columns)
-    if not out:
+        arms[str(group)] = rows
+    if not arms:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(out, columns=columns)
+    base = np.unique(
+        np.r_[counts["interval_start"].to_numpy(float), counts["interval_end"].to_numpy(float)]
+    )
+    chosen: np.ndarray | None = None
+    level, previous = 0, None
+    while True:
+        edges = grid_level(base, list(anchors), level)
+        if previous is not None and np.array_equal(edges, previous):
+            break
+        previous = edges
+        trimmed = _cut_tail(arms, edges)
+        if trimmed.size > 1 and all(
+            _passes(_aggregate(rows, trimmed, folds[g])) for g, rows in arms.items()
+        ):
+            chosen = trimmed
+            break
+        level += 1
+    if chosen is None:
+        merged = _merge_jointly(arms, _cut_tail(arms, previous), folds)
+        if merged.size > 1 and all(
+            _passes(_aggregate(rows, merged, folds[g])) for g, rows in arms.items()
+        ):
+            chosen = merged
+            log.add("risk_sets", "both arms", "horizons merged to reach the threshold")
+    if chosen is None:
+        log.add(
+            "risk_sets", "both arms", f"no interval reaches {THRESHOLD} in every cell: withheld"
+        )
+        return pd.DataFrame(columns=columns)
+    if level:
+        log.add("risk_sets", "both arms", f"intervals {2**level} times the shared width")
+    if chosen[-1] < base[-1]:
+        log.add(
+            "risk_sets",
+            "both arms",
+            f"cut at day {chosen[-1]:g}: fewer than {THRESHOLD} would remain at risk",
+        )
+    frames = [
+        _aggregate(rows, chosen, folds[g]).assign(group=g)[columns] for g, rows in arms.items()
+    ]
+    frame = pd.concat(frames, ignore_index=True)
     frame["competing"] = frame["competing"].astype("Float64")
     return frame
 

@@ -378,7 +378,8 @@ def build_share_pack(
     boot = fit.bootstrap_summary() if fit is not None else pd.DataFrame()
     ratios, profiles = _cox(spells, covariates, log)
     grid = time_grid(design)
-    risk_sets = coarsen_risk_sets(risk_set_counts(spells, grid), log)
+    anchors = [0.0, *(float(h) for h in design.outcome.horizons)]
+    risk_sets = coarsen_risk_sets(risk_set_counts(spells, grid), anchors, log)
     summary = covariate_summary(spells, covariates)
     summary = withhold_small(
         summary, ["n", "count"], table="covariates", log=log, also=["mean", "sd"]

@@ -29,6 +29,7 @@ __all__ = [
     "RISK_SET_COLUMNS",
     "coarsen_spells",
     "curves_from_risk_sets",
+    "grid_level",
     "pool_risk_sets",
     "risk_set_counts",
     "time_grid",
@@ -50,19 +51,48 @@ ARMS: Final = {1: "treated", 0: "untreated"}
 
 
 def time_grid(design: StudyDesign) -> FloatArray:
-    """Return the shared interval boundaries: 0, every ``interval_days``, and the horizons.
+    """Return the shared interval boundaries of the risk-set tables.
+
+    Each stretch between 0 and the first horizon, and between consecutive horizons, is
+    cut into equal intervals of about ``[analysis] interval_days`` days, so every horizon
+    is a boundary.
 
     Examples
     --------
     >>> from escalation.design import default_design
     >>> grid = time_grid(default_design())
-    >>> grid[:3].tolist(), float(grid[-1]), 365.0 in grid
-    ([0.0, 30.0, 60.0], 730.0, True)
+    >>> len(grid), float(grid[1].round(2)), 365.0 in grid, float(grid[-1])
+    (25, 30.42, True, 730.0)
     """
     step = design.analysis.interval_days
-    end = max(design.outcome.horizons)
-    regular = np.arange(0, end + step, step, dtype=float)
-    return np.unique(np.r_[regular[regular <= end], np.asarray(design.outcome.horizons, float)])
+    ends = [0.0, *(float(h) for h in design.outcome.horizons)]
+    parts = [np.zeros(1)]
+    for low, high in itertools.pairwise(ends):
+        pieces = max(1, round((high - low) / step))
+        parts.append(np.linspace(low, high, pieces + 1)[1:])
+    return np.concatenate(parts)
+
+
+def grid_level(boundaries: npt.ArrayLike, anchors: npt.ArrayLike, level: int) -> FloatArray:
+    """Return every ``2**level``-th boundary of each stretch between anchors (nested levels).
+
+    ``anchors`` are boundaries always kept (0 and the horizons). Level ``m + 1`` keeps a
+    subset of level ``m``'s boundaries, so authorities that coarsen to different levels
+    still share the coarser one.
+
+    Examples
+    --------
+    >>> grid_level([0, 10, 20, 30, 40, 50], [0, 30, 50], 1).tolist()
+    [0.0, 20.0, 30.0, 50.0]
+    """
+    edges = np.asarray(boundaries, dtype=float)
+    keep = np.asarray(anchors, dtype=float)
+    out = [edges[:1]]
+    for low, high in itertools.pairwise(np.unique(keep)):
+        inside = edges[(edges > low) & (edges <= high)]
+        picked = inside[(np.arange(1, inside.size + 1) % (2**level)) == 0]
+        out.append(np.unique(np.r_[picked, high]))
+    return np.unique(np.concatenate(out))
 
 
 def coarsen_spells(spells: pd.DataFrame, boundaries: npt.ArrayLike) -> pd.DataFrame:
@@ -148,7 +178,9 @@ def _check_table(table: pd.DataFrame, label: str) -> None:
                 f"risk-set table of {label}, arm {group}: intervals are not contiguous"
             )
         at_risk = rows["at_risk"].to_numpy(float)
-        exits = rows[["events", "competing", "censored"]].fillna(0).to_numpy(float).sum(axis=1)
+        exits = np.nansum(
+            rows[["events", "competing", "censored"]].apply(pd.to_numeric).to_numpy(float), axis=1
+        )
         if np.any(at_risk[1:] != at_risk[:-1] - exits[:-1]):
             raise DesignError(
                 f"risk-set table of {label}, arm {group}: the numbers at risk do not follow "
@@ -199,7 +231,7 @@ def pool_risk_sets(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, Float
                     )
                 at_risk += int(first["at_risk"].iloc[0])
                 events += int(inside["events"].sum())
-                competing += int(inside["competing"].fillna(0).sum())
+                competing += int(np.nansum(pd.to_numeric(inside["competing"]).to_numpy(float)))
                 censored += int(inside["censored"].sum())
             rows.append(
                 {
@@ -223,13 +255,14 @@ def _expand(table: pd.DataFrame) -> pd.DataFrame:
         durations_: list[FloatArray] = []
         events_: list[FloatArray] = []
         for code, column in ((1, "events"), (2, "competing"), (0, "censored")):
-            counts = rows[column].fillna(0).to_numpy(dtype=np.int64)
+            counts = np.nan_to_num(pd.to_numeric(rows[column]).to_numpy(dtype=float)).astype(
+                np.int64
+            )
             durations_.append(np.repeat(rows["interval_end"].to_numpy(float), counts))
             events_.append(np.full(int(counts.sum()), code, dtype=float))
         last = rows.iloc[-1]
-        remaining = int(last["at_risk"]) - int(
-            last[["events", "competing", "censored"]].fillna(0).sum()
-        )
+        exits = pd.to_numeric(last[["events", "competing", "censored"]], errors="coerce")
+        remaining = int(last["at_risk"]) - int(np.nansum(exits.to_numpy(dtype=float)))
         durations_.append(np.full(remaining, float(last["interval_end"]) + 0.5))
         events_.append(np.zeros(remaining))
         parts.append(

@@ -7,6 +7,7 @@ PDF and SVG at journal column widths. All figures share :func:`theme_escalation`
 (DejaVu Sans, 8 pt text and never below 7 pt at print size, Okabe–Ito colours).
 """
 
+from escalation.figures.authorities import plot_authority_forest
 from escalation.figures.balance import plot_distribution_balance, plot_love, plot_overlap
 from escalation.figures.curves import (
     plot_adjusted_curves,
@@ -42,6 +43,7 @@ __all__ = [
     "colour_map",
     "palette",
     "plot_adjusted_curves",
+    "plot_authority_forest",
     "plot_calibration",
     "plot_decision_curve",
     "plot_difference_curve",
