@@ -240,7 +240,8 @@ def _effects(packs: Sequence[SharePack]) -> pd.DataFrame:
 
 def _usable(rows: pd.DataFrame) -> pd.DataFrame:
     ok = np.isfinite(rows["estimate"].to_numpy(float)) & (rows["std_error"].to_numpy(float) > 0)
-    return rows[ok]
+    out: pd.DataFrame = rows.loc[ok]
+    return out
 
 
 def _characteristics(packs: Sequence[SharePack], extra: pd.DataFrame | None) -> pd.DataFrame:
@@ -263,14 +264,18 @@ def _meta_rows(
         ["estimator", "horizon", "estimand"], sort=False
     ):
         usable = _usable(part)
-        key = (str(estimator), int(horizon), str(estimand))
+        key = (str(estimator), int(str(horizon)), str(estimand))
         if len(usable) < 2:
             notes.append(
                 f"{estimator} {estimand} at {horizon} days: fewer than two authorities with an "
                 "estimate; not pooled."
             )
             continue
-        fit = meta_analyse(usable["estimate"], usable["std_error"], studies=usable["authority"])
+        fit = meta_analyse(
+            usable["estimate"],
+            usable["std_error"],
+            studies=usable["authority"].astype(str).tolist(),
+        )
         fits[key] = fit
         pred = fit.predict().iloc[0]
         rows.append(
@@ -310,7 +315,7 @@ def _meta_regression(
             & (effects["estimand"] == estimand)
         ]
         data = _usable(part).merge(characteristics, on="authority", how="left")
-        sets = [(m,) for m in moderators]
+        sets: list[tuple[str, ...]] = [(m,) for m in moderators]
         if len(moderators) > 1:
             sets.append(tuple(moderators))
         for chosen in sets:
@@ -327,7 +332,7 @@ def _meta_regression(
                     have["estimate"],
                     have["std_error"],
                     moderators=have[list(chosen)],
-                    studies=have["authority"],
+                    studies=have["authority"].astype(str).tolist(),
                 )
             except EscalationError as error:
                 notes.append(f"meta-regression on {' + '.join(chosen)} not run: {error}")

@@ -257,16 +257,17 @@ def write_pooled(
         slopes = regression[
             (regression["term"] != "intercept") & (~regression["moderators"].str.contains(r"\+"))
         ]
-        for slope in slopes.itertuples(index=False):
-            clear = slope.conf_low > 0 or slope.conf_high < 0
-            what = str(slope.term).replace("_", " ")
+        for slope in slopes.to_dict("records"):
+            low, high = float(slope["conf_low"]), float(slope["conf_high"])
+            clear = low > 0 or high < 0
+            what = str(slope["term"]).replace("_", " ")
             target = (
-                "risk difference" if slope.estimand == "risk_difference" else "log hazard ratio"
+                "risk difference" if slope["estimand"] == "risk_difference" else "log hazard ratio"
             )
             sentence = (
                 f"meta-regression of the {target} on the authority's {what} gives a slope of "
-                f"{slope.estimate:+.3g} (95% CI {slope.conf_low:+.3g} to {slope.conf_high:+.3g}, "
-                f"{int(slope.k)} authorities)."
+                f"{float(slope['estimate']):+.3g} (95% CI {low:+.3g} to {high:+.3g}, "
+                f"{int(slope['k'])} authorities)."
             )
             if clear:
                 shows.append(f"The effect differs with the authority's {what}: {sentence}")
