@@ -102,6 +102,7 @@ _AT_RISK_POINTS: Final = 5
 STAGES: Final = (
     "describe",
     "effects",
+    "authorities",
     "survival",
     "heterogeneity",
     "prediction",
@@ -357,9 +358,14 @@ def run_study(
     if "effects" in wanted:
         with run.stage("effects", "Estimating the effect of early help"):
             state["effects"] = _effects(run, data_, design, seed, bootstrap, progress)
+    if "authorities" in wanted and len(data_.authorities) > 1:
+        with run.stage("authorities", "Estimating the effect in each local authority"):
+            state["authorities"] = _by_authority(
+                run, data_, design, seed, bootstrap, state.get("effects")
+            )
     if "survival" in wanted:
         with run.stage("survival", "Fitting survival models"):
-            _survival(run, data_)
+            _survival(run, data_, design)
     if "heterogeneity" in wanted:
         with run.stage("heterogeneity", "Looking for differences in effect"):
             state["heterogeneity"] = _heterogeneity(run, data_, horizons[0], seed)
@@ -490,8 +496,11 @@ def _effects(
 ) -> Any:
     from escalation.causal import estimate_effects
 
+    options = _authority_options(run, data, design)
     try:
-        fit = estimate_effects(data, design, bootstrap=bootstrap, seed=seed, progress=False)
+        fit = estimate_effects(
+            data, design, bootstrap=bootstrap, seed=seed, progress=False, **options
+        )
     except ConvergenceError as error:
         # The outcome-model estimators (g-formula, AIPW) need a Cox model of escalation;
         # when it does not converge, report that and keep the weighting estimators.
@@ -503,7 +512,13 @@ def _effects(
             f"not estimated ({error}); estimated with {', '.join(kept)} only"
         )
         fit = estimate_effects(
-            data, design, estimators=kept, bootstrap=bootstrap, seed=seed, progress=False
+            data,
+            design,
+            estimators=kept,
+            bootstrap=bootstrap,
+            seed=seed,
+            progress=False,
+            **options,
         )
     effects = run.table("effects", fit.tidy())
     curves = run.table("adjusted_curves", _arm_labels(fit.curves))
@@ -698,11 +713,170 @@ def _term_label(term: str) -> str:
     return f"{name.capitalize()}: {level} (vs most common)" if level else term
 
 
-def _survival(run: _Run, data: SpellData) -> None:
+def _authority_options(run: _Run, data: SpellData, design: StudyDesign) -> dict[str, Any]:
+    """Keyword arguments of the effect estimators for several authorities (none for one).
+
+    ``stratify``: the authority enters the propensity and outcome models (its own
+    intercept); ``cluster``: the bootstrap resamples whole authorities.
+    """
+    handling = design.analysis.authority
+    if len(data.authorities) < 2 or handling == "ignore":
+        return {}
+    if handling == "stratify":
+        return {"covariates": [*data.model_covariates, "la"]}
+    if len(data.authorities) < _FEW_CLUSTERS and "cluster" not in {
+        n.split(":")[0] for n in run.notes
+    }:
+        run.note(
+            f"cluster: standard errors treat the {len(data.authorities)} local authorities as "
+            f"clusters; with fewer than {_FEW_CLUSTERS} they are unreliable (prefer "
+            '[analysis] authority = "stratify")'
+        )
+    return {"cluster": "la"}
+
+
+#: Below this many authorities, authority-clustered standard errors are unreliable.
+_FEW_CLUSTERS: Final = 20
+
+
+def _by_authority(
+    run: _Run,
+    data: SpellData,
+    design: StudyDesign,
+    seed: int,
+    bootstrap: int | None,
+    pooled: Any,
+) -> dict[str, Any]:
+    """Effects estimated within each authority, beside the pooled (stratified) ones."""
+    import warnings
+
+    from escalation.causal import estimate_effects
+    from escalation.federated.meta import meta_analyse
+    from escalation.figures import plot_authority_forest
+
+    frames, failed, warned = [], [], 0
+    for la in data.authorities:
+        part = data.spells[data.spells["la"] == la]
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fit = estimate_effects(
+                    part,
+                    design,
+                    covariates=list(data.model_covariates),
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    progress=False,
+                )
+            warned += len(caught)
+        except (ConvergenceError, DesignError) as error:
+            failed.append(f"{la} ({type(error).__name__})")
+            continue
+        frames.append(fit.tidy().assign(authority=la))
+    if failed:
+        run.note(f"authorities: effects not estimated in {', '.join(failed)}")
+    if warned:
+        run.note(
+            f"authorities: the estimators gave {warned} statistical warning(s) within "
+            "authorities (small groups); read the estimates by authority with care"
+        )
+    if not frames:
+        raise _SkipStageError("no authority's effects could be estimated")
+    table = pd.concat(frames, ignore_index=True)
+    table = table[["authority", *[c for c in table.columns if c != "authority"]]]
+    run.table("effects_by_authority", table)
+    horizon = int(design.outcome.horizons[0])
+    present = set(table["estimator"])
+    chosen = next((e for e in ("aipw", "ipw", "gformula", "unadjusted") if e in present), None)
+    if chosen is None:
+        raise _SkipStageError("no estimator to show by authority")
+    rd = table[
+        (table["estimator"] == chosen)
+        & (table["horizon"] == horizon)
+        & (table["estimand"] == "risk_difference")
+    ]
+    usable = rd[np.isfinite(rd["std_error"].to_numpy(float)) & (rd["std_error"] > 0)]
+    forest = pd.DataFrame(
+        {
+            "label": rd["authority"],
+            "estimate": rd["estimate"],
+            "conf_low": rd["conf_low"],
+            "conf_high": rd["conf_high"],
+            "kind": "authority",
+        }
+    )
+    extra: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {"estimator": chosen, "horizon": horizon, "table": table}
+    if pooled is not None:
+        overall = pooled.tidy()
+        row = overall[
+            (overall["estimator"] == chosen)
+            & (overall["horizon"] == horizon)
+            & (overall["estimand"] == "risk_difference")
+        ]
+        if len(row):
+            label = {
+                "stratify": "All authorities (stratified)",
+                "cluster": "All authorities (clustered)",
+                "ignore": "All authorities (as one)",
+            }[design.analysis.authority]
+            extra.append(
+                {
+                    "label": label,
+                    "estimate": float(row["estimate"].iloc[0]),
+                    "conf_low": float(row["conf_low"].iloc[0]),
+                    "conf_high": float(row["conf_high"].iloc[0]),
+                    "kind": "pooled",
+                }
+            )
+    if len(usable) >= 2:
+        meta = meta_analyse(
+            usable["estimate"], usable["std_error"], studies=usable["authority"].tolist()
+        )
+        pred = meta.predict().iloc[0]
+        summary["meta"] = meta
+        extra.append(
+            {
+                "label": "Pooled (random effects)",
+                "estimate": float(pred["estimate"]),
+                "conf_low": float(pred["conf_low"]),
+                "conf_high": float(pred["conf_high"]),
+                "kind": "pooled",
+            }
+        )
+        extra.append(
+            {
+                "label": "Prediction interval",
+                "estimate": float(pred["estimate"]),
+                "conf_low": float(pred["pi_low"]),
+                "conf_high": float(pred["pi_high"]),
+                "kind": "prediction",
+            }
+        )
+    name = _ESTIMATOR_NAMES.get(chosen, chosen)
+    run.figure(
+        "effects_by_authority",
+        plot_authority_forest(pd.concat([forest, pd.DataFrame(extra)], ignore_index=True)),
+        title="Effect of early help in each local authority",
+        caption=f"Change in the risk of escalation by {horizon} days with early help ({name}) "
+        "within each authority, for all authorities together, pooled by random-effects "
+        "meta-analysis, and the 95% prediction interval for a new authority (dotted).",
+        alt="Forest plot of risk differences by local authority.",
+    )
+    return summary
+
+
+def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
     from escalation.survival import fit_cox, state_occupation
 
     covariates = [c for c in HAZARD_COVARIATES if c in data.spells.columns]
-    fit = fit_cox(data, covariates)
+    handling = design.analysis.authority if len(data.authorities) > 1 else "ignore"
+    fit = fit_cox(
+        data,
+        covariates,
+        strata="la" if handling == "stratify" else None,
+        cluster="la" if handling == "cluster" else "family_id",
+    )
     hr = run.table("hazard_ratios", fit.tidy(exponentiate=True))
     run.figure(
         "hazard_ratio_table",
@@ -1033,6 +1207,7 @@ _ESTIMATOR_LABELS: Final = {
 _STAGE_WORDS: Final = {
     "describe": "the description of the cohort",
     "effects": "the estimate of the effect of early help",
+    "authorities": "the estimates by local authority",
     "survival": "the hazard models",
     "heterogeneity": "the search for differences in effect between groups",
     "prediction": "the validation of a risk tool",
@@ -1168,6 +1343,18 @@ def _brief(
                         )
     else:
         shows.append("The effect of early help was not estimated in this run (see the notes).")
+    by_authority = state.get("authorities")
+    if by_authority is not None and "meta" in by_authority:
+        meta = by_authority["meta"]
+        pred = meta.predict().iloc[0]
+        shows.append(
+            f"By local authority ({meta.k} authorities, change in risk by "
+            f"{by_authority['horizon']} days): pooled by random-effects meta-analysis, "
+            + describe_difference(pred["estimate"], pred["conf_low"], pred["conf_high"])
+            + f" Authorities differ (I² = {meta.i2:.0f}%); in a new authority the change "
+            f"would lie between {100 * pred['pi_low']:+.1f} and {100 * pred['pi_high']:+.1f} "
+            "points (95% prediction interval)."
+        )
     prediction = state.get("prediction")
     risk_text = None
     if prediction is not None:

@@ -337,6 +337,7 @@ def estimate_effects(
     n_jobs: int = 1,
     progress: bool = False,
     curve_points: int = 40,
+    cluster: str = "family_id",
 ) -> EffectsResult:
     """Estimate the effect of treatment (early help) on escalation by each horizon.
 
@@ -373,6 +374,10 @@ def estimate_effects(
         Show a bootstrap progress bar.
     curve_points : int, default 40
         Points of the returned curves (horizons are always included).
+    cluster : str, default "family_id"
+        Column whose values are resampled whole by the bootstrap (and cluster the
+        influence-function standard errors); e.g. ``"la"`` to treat local authorities as
+        clusters. Without the column each spell is its own cluster.
 
     Returns
     -------
@@ -432,9 +437,7 @@ def estimate_effects(
     )
     if "ccw" in names and not np.isfinite(start).any():
         raise DesignError("the ccw estimator needs a treatment_start column with start times")
-    cluster = (
-        frame["family_id"].to_numpy() if "family_id" in frame.columns else np.arange(len(frame))
-    )
+    cluster_ids = frame[cluster].to_numpy() if cluster in frame.columns else np.arange(len(frame))
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
         late = [int(h) for h in hz_days if h > followed]
@@ -484,7 +487,7 @@ def estimate_effects(
     if n_boot > 0:
         replicates = cluster_bootstrap(
             _replicate,
-            cluster,
+            cluster_ids,
             n_boot,
             args=(arrays, config),
             seed=seed_,
@@ -518,11 +521,13 @@ def estimate_effects(
             phi_m = out.influence["rmst"]
             r1, r0 = est["risk_treated"], est["risk_untreated"]
             se = {
-                "risk_treated": cluster_standard_error(phi_r[:, 1], cluster),
-                "risk_untreated": cluster_standard_error(phi_r[:, 0], cluster),
-                "risk_difference": cluster_standard_error(phi_r[:, 1] - phi_r[:, 0], cluster),
-                "risk_ratio": cluster_standard_error(phi_r[:, 1] / r1 - phi_r[:, 0] / r0, cluster),
-                "rmst_difference": cluster_standard_error(phi_m[:, 1] - phi_m[:, 0], cluster),
+                "risk_treated": cluster_standard_error(phi_r[:, 1], cluster_ids),
+                "risk_untreated": cluster_standard_error(phi_r[:, 0], cluster_ids),
+                "risk_difference": cluster_standard_error(phi_r[:, 1] - phi_r[:, 0], cluster_ids),
+                "risk_ratio": cluster_standard_error(
+                    phi_r[:, 1] / r1 - phi_r[:, 0] / r0, cluster_ids
+                ),
+                "rmst_difference": cluster_standard_error(phi_m[:, 1] - phi_m[:, 0], cluster_ids),
             }
             se_method = "influence_function"
         else:
