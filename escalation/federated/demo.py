@@ -36,7 +36,7 @@ class FederatedDemo:
 
 
 def _share(home: Path, packs: Path, bootstrap: int | None, seed: int) -> Path:
-    """What one authority runs: read its data and design, write its share pack."""
+    """Run what one authority runs: read its data and design, write its share pack."""
     from escalation.design.study import read_design
 
     design = read_design(home / "design.toml")
