@@ -8,6 +8,7 @@ of every authority and of the pooled population is written beside them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -35,14 +36,13 @@ class FederatedDemo:
     seconds: float
 
 
-def _share(home: Path, packs: Path, bootstrap: int | None, seed: int) -> Path:
+def _share(home: Path, packs: Path) -> Path:
     """Run what one authority runs: read its data and design, write its share pack."""
     from escalation.design.study import read_design
 
     design = read_design(home / "design.toml")
     history = read_case_history(home / "data")
-    pack = build_share_pack(history, design, bootstrap=bootstrap, seed=seed)
-    return write_share_pack(pack, packs)
+    return write_share_pack(build_share_pack(history, design), packs)
 
 
 def run_federated_demo(
@@ -98,6 +98,15 @@ def run_federated_demo(
         if console is not None:
             console.log(message)
 
+    # The registered design is the one every authority runs: bootstrap and seed included.
+    design = design.replace(
+        data=DataSpec(),
+        estimation=dataclasses.replace(
+            design.estimation,
+            bootstrap=design.estimation.bootstrap if bootstrap is None else int(bootstrap),
+            seed=int(seed),
+        ),
+    )
     sims = simulate_local_authorities(authorities, n_children=children, seed=seed)
     say(f"Simulated {authorities} local authorities: {sims!r}")
     homes = []
@@ -108,18 +117,17 @@ def run_federated_demo(
         homes.append(home)
     say(f"Each authority analyses its own data ({jobs} at a time)...")
     if jobs == 1:
-        packs = [_share(home, folder / "packs", bootstrap, seed) for home in homes]
+        packs = [_share(home, folder / "packs") for home in homes]
     else:
         from joblib import Parallel, delayed
 
         packs = list(
-            Parallel(n_jobs=jobs)(
-                delayed(_share)(home, folder / "packs", bootstrap, seed) for home in homes
-            )
+            Parallel(n_jobs=jobs)(delayed(_share)(home, folder / "packs") for home in homes)
         )
     say(f"{len(packs)} share packs written ({time.perf_counter() - start:.0f} s)")
     read = [read_share_pack(p) for p in packs]
-    pooled = pool_share_packs(read, design=design.replace(data=DataSpec()))
+    pooled = pool_share_packs(read, design=design)
+    design.write(folder / "registered_design.toml")
     outputs = write_pooled(
         pooled,
         folder / "pooled",

@@ -64,7 +64,9 @@ def test_same_seed_same_authorities_and_no_variation_means_equal_parameters() ->
     assert data_hash(a.history.children, a.history.episodes) == data_hash(
         b.history.children, b.history.episodes
     )
-    flat = simulate_local_authorities(3, n_children=500, seed=3, variation=AuthorityVariation.none())
+    flat = simulate_local_authorities(
+        3, n_children=500, seed=3, variation=AuthorityVariation.none()
+    )
     chars = flat.characteristics
     assert (chars["n_children"] == 500).all() and chars["hazard_ratio"].nunique() == 1
 
