@@ -805,7 +805,7 @@ def _by_authority(
             "kind": "authority",
         }
     )
-    extra: list[dict[str, Any]] = []
+    parts = [forest]
     summary: dict[str, Any] = {"estimator": chosen, "horizon": horizon, "table": table}
     if pooled is not None:
         overall = pooled.tidy()
@@ -814,49 +814,22 @@ def _by_authority(
             & (overall["horizon"] == horizon)
             & (overall["estimand"] == "risk_difference")
         ]
-        if len(row):
-            label = {
-                "stratify": "All authorities (stratified)",
-                "cluster": "All authorities (clustered)",
-                "ignore": "All authorities (as one)",
-            }[design.analysis.authority]
-            extra.append(
-                {
-                    "label": label,
-                    "estimate": float(row["estimate"].iloc[0]),
-                    "conf_low": float(row["conf_low"].iloc[0]),
-                    "conf_high": float(row["conf_high"].iloc[0]),
-                    "kind": "pooled",
-                }
-            )
+        label = {
+            "stratify": "All authorities (stratified)",
+            "cluster": "All authorities (clustered)",
+            "ignore": "All authorities (as one)",
+        }[design.analysis.authority]
+        parts.append(row[["estimate", "conf_low", "conf_high"]].assign(label=label, kind="pooled"))
     if len(usable) >= 2:
         meta = meta_analyse(
             usable["estimate"], usable["std_error"], studies=usable["authority"].tolist()
         )
-        pred = meta.predict().iloc[0]
         summary["meta"] = meta
-        extra.append(
-            {
-                "label": "Pooled (random effects)",
-                "estimate": float(pred["estimate"]),
-                "conf_low": float(pred["conf_low"]),
-                "conf_high": float(pred["conf_high"]),
-                "kind": "pooled",
-            }
-        )
-        extra.append(
-            {
-                "label": "Prediction interval",
-                "estimate": float(pred["estimate"]),
-                "conf_low": float(pred["pi_low"]),
-                "conf_high": float(pred["pi_high"]),
-                "kind": "prediction",
-            }
-        )
+        parts.append(meta.forest(studies=False))
     name = _ESTIMATOR_NAMES.get(chosen, chosen)
     run.figure(
         "effects_by_authority",
-        plot_authority_forest(pd.concat([forest, pd.DataFrame(extra)], ignore_index=True)),
+        plot_authority_forest(pd.concat(parts, ignore_index=True)),
         title="Effect of early help in each local authority",
         caption=f"Change in the risk of escalation by {horizon} days with early help ({name}) "
         "within each authority, for all authorities together, pooled by random-effects "

@@ -30,6 +30,7 @@ from typing import Final, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, EscalationError, StatisticalWarning
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
@@ -223,16 +224,7 @@ def _effects(packs: Sequence[SharePack]) -> pd.DataFrame:
                     }
                 )
             )
-    columns = [
-        "authority",
-        "estimator",
-        "horizon",
-        "estimand",
-        "estimate",
-        "std_error",
-        "conf_low",
-        "conf_high",
-    ]
+    columns = ["authority", *EFFECT_COLUMNS]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]

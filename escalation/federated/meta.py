@@ -196,6 +196,59 @@ class MetaAnalysisResult:
         out["conf_level"] = self.conf_level
         return out
 
+    def forest(self, *, studies: bool = True, exponentiate: bool = False) -> pd.DataFrame:
+        """Return the rows of a forest plot (see ``escalation.figures.plot_authority_forest``).
+
+        Parameters
+        ----------
+        studies : bool, default True
+            Include a row per estimate (normal 95% interval from its standard error,
+            ``weight`` in percent).
+        exponentiate : bool, default False
+            Exponentiate estimates and limits (log ratios to ratios).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``label, estimate, conf_low, conf_high, kind, weight``: the estimates
+            (``kind = "authority"``), the pooled estimate (``"pooled"``) and the prediction
+            interval (``"prediction"``).
+        """
+        if self.moderators:
+            raise DesignError("a forest plot shows a meta-analysis without moderators")
+        f = np.exp if exponentiate else (lambda v: v)
+        z = float(stats.norm.ppf(0.5 + self.conf_level / 2))
+        pred = self.predict().iloc[0]
+        rows = []
+        if studies:
+            for row in self.studies.to_dict("records"):
+                est, se = float(row["estimate"]), float(row["std_error"])
+                rows.append(
+                    {
+                        "label": row["study"],
+                        "estimate": f(est),
+                        "conf_low": f(est - z * se),
+                        "conf_high": f(est + z * se),
+                        "kind": "authority",
+                        "weight": float(row["weight"]),
+                    }
+                )
+        for label, kind, low, high in (
+            ("Pooled (random effects)", "pooled", "conf_low", "conf_high"),
+            ("Prediction interval", "prediction", "pi_low", "pi_high"),
+        ):
+            rows.append(
+                {
+                    "label": label,
+                    "estimate": f(float(pred["estimate"])),
+                    "conf_low": f(float(pred[low])),
+                    "conf_high": f(float(pred[high])),
+                    "kind": kind,
+                    "weight": np.nan,
+                }
+            )
+        return pd.DataFrame(rows)
+
     def glance(self) -> pd.DataFrame:
         """Return one row: k, tau², I², H², Q and its test, moderator test, method, versions."""
         row: dict[str, Any] = {

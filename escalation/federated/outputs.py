@@ -52,62 +52,26 @@ class PooledOutputs:
 def _forest_frame(
     result: PooledAnalysis, estimator: str, horizon: int, estimand: str, ratio: bool
 ) -> pd.DataFrame:
-    rows = result.effects[
-        (result.effects["estimator"] == estimator)
-        & (result.effects["horizon"] == horizon)
-        & (result.effects["estimand"] == estimand)
-    ]
-    fit = result.fits.get((estimator, horizon, estimand))
-    weights = (
-        fit.studies.set_index("study")["weight"] if fit is not None else pd.Series(dtype=float)
-    )
-    f = np.exp if ratio else (lambda v: v)
-    frame = pd.DataFrame(
-        {
-            "label": rows["authority"].astype(str),
-            "estimate": f(rows["estimate"].to_numpy(float)),
-            "conf_low": f(rows["conf_low"].to_numpy(float)),
-            "conf_high": f(rows["conf_high"].to_numpy(float)),
-            "kind": "authority",
-            "weight": [weights.get(a, np.nan) for a in rows["authority"].astype(str)],
-        }
-    ).dropna(subset=["estimate", "conf_low", "conf_high"])
-    extra = []
-    if fit is not None:
-        pred = fit.predict().iloc[0]
-        extra.append(
-            {
-                "label": "Pooled (random effects)",
-                "estimate": f(pred["estimate"]),
-                "conf_low": f(pred["conf_low"]),
-                "conf_high": f(pred["conf_high"]),
-                "kind": "pooled",
-            }
-        )
-        extra.append(
-            {
-                "label": "Prediction interval",
-                "estimate": f(pred["estimate"]),
-                "conf_low": f(pred["pi_low"]),
-                "conf_high": f(pred["pi_high"]),
-                "kind": "prediction",
-            }
-        )
+    fit = result.fits[(estimator, horizon, estimand)]
+    frame = fit.forest(exponentiate=ratio)
     if estimand == "log_hazard_ratio" and not result.cox.empty:
-        model = estimator.removeprefix("cox_")
-        cox = result.cox[result.cox["model"] == model]
+        cox = result.cox[result.cox["model"] == estimator.removeprefix("cox_")]
         if len(cox) and np.isfinite(cox["estimate"].iloc[0]):
             row = cox.iloc[0]
-            extra.append(
-                {
-                    "label": "Pooled (likelihood profiles)",
-                    "estimate": f(row["estimate"]),
-                    "conf_low": f(row["conf_low"]),
-                    "conf_high": f(row["conf_high"]),
-                    "kind": "pooled",
-                }
+            f = np.exp if ratio else (lambda v: v)
+            profiles = pd.DataFrame(
+                [
+                    {
+                        "label": "Pooled (likelihood profiles)",
+                        "estimate": f(row["estimate"]),
+                        "conf_low": f(row["conf_low"]),
+                        "conf_high": f(row["conf_high"]),
+                        "kind": "pooled",
+                    }
+                ]
             )
-    return pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+            frame = pd.concat([frame, profiles], ignore_index=True)
+    return frame
 
 
 def _primary(result: PooledAnalysis) -> str | None:

@@ -279,20 +279,11 @@ def _cox(
             )
         ratios.append(row)
     table = pd.DataFrame(ratios)
-    table = withhold_small(
-        table.rename(columns={"events_treated": "events"}),
-        ["events"],
-        table="hazard_ratios",
-        log=log,
-    ).rename(columns={"events": "events_treated"})
-    table = withhold_small(
-        table.rename(columns={"events_untreated": "events"}),
-        ["events"],
-        table="hazard_ratios",
-        log=log,
-    ).rename(columns={"events": "events_untreated"})
     for column in ("events_treated", "events_untreated"):
-        table[column] = table[column].astype("Int64")
+        disclosed = withhold_small(
+            table.rename(columns={column: "events"}), ["events"], table="hazard_ratios", log=log
+        )
+        table[column] = disclosed["events"].astype("Int64")
     return table, pd.concat(profiles, ignore_index=True)
 
 
