@@ -72,6 +72,7 @@ from escalation.figures import (
     time_breaks,
 )
 from escalation.report.brief import (
+    ESTIMATOR_NAMES,
     Brief,
     BriefFigure,
     KeyNumber,
@@ -586,7 +587,7 @@ def _effects(
             plot_adjusted_curves(adjusted, horizons=horizons, estimator=label),
             title="Risk of escalation with and without early help, adjusted",
             caption=f"Estimated risk had every child received early help, or none "
-            f"({_ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
+            f"({ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
             "between families). These are model-based, not observed, risks. "
             "Dotted lines mark the horizons; bands are 95% confidence intervals.",
             alt="Adjusted cumulative incidence under early help and under none.",
@@ -598,7 +599,7 @@ def _effects(
             plot_difference_curve(diff, horizons=horizons, subtitle=f"Adjusted ({label})"),
             title="Difference in risk over time",
             caption="Risk with early help minus risk without, at every day after the "
-            f"decision ({_ESTIMATOR_NAMES.get(chosen, chosen)}); below zero means fewer "
+            f"decision ({ESTIMATOR_NAMES.get(chosen, chosen)}); below zero means fewer "
             "children escalated with early help. The band is a pointwise 95% interval.",
             alt="Adjusted risk difference over time.",
             in_brief=False,
@@ -826,7 +827,7 @@ def _by_authority(
         )
         summary["meta"] = meta
         parts.append(meta.forest(studies=False))
-    name = _ESTIMATOR_NAMES.get(chosen, chosen)
+    name = ESTIMATOR_NAMES.get(chosen, chosen)
     run.figure(
         "effects_by_authority",
         plot_authority_forest(pd.concat(parts, ignore_index=True)),
@@ -1163,13 +1164,6 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     )
 
 
-_ESTIMATOR_NAMES: Final = {
-    "unadjusted": "unadjusted comparison",
-    "ipw": "inverse probability weighting",
-    "gformula": "g-formula",
-    "aipw": "augmented inverse probability weighting",
-    "ccw": "clone-censor-weight",
-}
 _ESTIMATOR_LABELS: Final = {
     "unadjusted": "Unadjusted",
     "ipw": "IPW",
@@ -1246,7 +1240,7 @@ def _brief(
             ].set_index("estimand")
             if {"risk_untreated", "risk_difference"} <= set(by.index):
                 r0, rd = by.loc["risk_untreated"], by.loc["risk_difference"]
-                name = _ESTIMATOR_NAMES.get(str(est), str(est))
+                name = ESTIMATOR_NAMES.get(str(est), str(est))
                 label = _ESTIMATOR_LABELS.get(str(est), str(est))
                 modelled = est != "unadjusted"
                 d0 = interval_digits(r0["estimate"], r0["conf_low"], r0["conf_high"])

@@ -23,19 +23,18 @@ import pandas as pd
 from escalation import __version__
 from escalation.federated.hub import PooledAnalysis
 from escalation.figures import plot_authority_forest, plot_survival_curves, save_figure
-from escalation.report.brief import Brief, BriefFigure, KeyNumber, describe_difference, write_brief
+from escalation.report.brief import (
+    ESTIMATOR_NAMES,
+    Brief,
+    BriefFigure,
+    KeyNumber,
+    describe_difference,
+    write_brief,
+)
 from escalation.report.disclosure import disclose_table
 from escalation.report.manifest import write_manifest
 
 __all__ = ["PooledOutputs", "write_pooled"]
-
-_ESTIMATOR_NAMES: Final = {
-    "unadjusted": "unadjusted comparison",
-    "ipw": "inverse probability weighting",
-    "gformula": "g-formula",
-    "aipw": "augmented inverse probability weighting",
-    "ccw": "clone-censor-weight",
-}
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ def write_pooled(
     if primary is not None and (primary, horizon, "risk_difference") in result.fits:
         fit = result.fits[(primary, horizon, "risk_difference")]
         pred = fit.predict().iloc[0]
-        name = _ESTIMATOR_NAMES.get(primary, primary)
+        name = ESTIMATOR_NAMES.get(primary, primary)
         key.append(
             KeyNumber(
                 f"Change in risk with early help by {horizon} days, pooled",

@@ -37,6 +37,7 @@ from escalation.report.disclosure import format_count
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",
+    "ESTIMATOR_NAMES",
     "GLOSSARY",
     "Brief",
     "BriefFigure",
@@ -49,6 +50,15 @@ __all__ = [
     "render_brief",
     "write_brief",
 ]
+
+#: Effect estimators in words, as briefs name them.
+ESTIMATOR_NAMES: Final = {
+    "unadjusted": "unadjusted comparison",
+    "ipw": "inverse probability weighting",
+    "gformula": "g-formula",
+    "aipw": "augmented inverse probability weighting",
+    "ccw": "clone-censor-weight",
+}
 
 #: Shown with every risk tool, whatever its performance.
 DECISION_SUPPORT_CAVEAT: Final = (
