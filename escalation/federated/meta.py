@@ -336,13 +336,19 @@ def _reml_loglik(x: FloatArray, y: FloatArray, v: FloatArray, tau2: float) -> fl
 
 
 def _reml_tau2(x: FloatArray, y: FloatArray, v: FloatArray) -> float:
-    """REML tau^2 by Fisher scoring from the Hedges (HE) start, as metafor does."""
+    """REML tau^2 by Fisher scoring from the Hedges (HE) start, as metafor does.
+
+    Unlike metafor's default, a step that lowers the restricted likelihood is halved
+    (plain Fisher scoring can oscillate with growing steps), and iteration goes on until
+    tau^2 changes by less than 1e-14 (metafor: 1e-5).
+    """
     k, p = x.shape
     yc = y - y.mean()
     ols = np.linalg.inv(x.T @ x)
     proj = np.eye(k) - x @ ols @ x.T
     rss = float(yc @ proj @ yc)
     tau2 = max(0.0, (rss - float(np.trace(proj * v[None, :]))) / (k - p))
+    current = _reml_loglik(x, y, v, tau2)
     for _ in range(_MAX_ITER):
         w = 1 / (v + tau2)
         _, _, p_mat = _weighted_fit(x, yc, w)
@@ -352,8 +358,14 @@ def _reml_tau2(x: FloatArray, y: FloatArray, v: FloatArray) -> float:
             adj = 0.0
         while tau2 + adj < 0:
             adj /= 2
-        previous, tau2 = tau2, tau2 + adj
-        if abs(previous - tau2) <= _THRESHOLD:
+        new = _reml_loglik(x, y, v, tau2 + adj)
+        halvings = 0
+        while new < current and halvings < 60:
+            adj /= 2
+            halvings += 1
+            new = _reml_loglik(x, y, v, tau2 + adj)
+        tau2, current = tau2 + adj, max(new, current)
+        if abs(adj) <= _THRESHOLD or halvings >= 60:
             break
     else:
         raise ConvergenceError(

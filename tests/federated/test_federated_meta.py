@@ -30,6 +30,7 @@ MODELS = {
     ),
     ("authorities", "intercept_z"): ((), "z", None),
     ("homogeneous", "intercept"): ((), "knha", None),
+    ("oscillating", "intercept"): ((), "knha", None),
     ("bcg", "intercept"): ((), "knha", None),
     ("bcg", "ablat"): (("ablat",), "knha", {"ablat": 30.0}),
 }

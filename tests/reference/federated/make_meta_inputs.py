@@ -3,7 +3,9 @@
 Case ``authorities``: ten authorities' risk differences with standard errors and two
 authority-level moderators (early-help offer rate and mean deprivation), drawn from a
 random-effects model whose mean depends on the offer rate. Case ``homogeneous``: six
-estimates with no between-authority variation beyond chance (REML tau^2 at 0).
+estimates with no between-authority variation beyond chance (REML tau^2 at 0). Case
+``oscillating`` (appended by hand from a Monte Carlo draw of sixteen simulated authorities'
+risk differences): plain Fisher scoring oscillates on it.
 
 Run: ``python tests/reference/federated/make_meta_inputs.py`` from the repository root.
 """
