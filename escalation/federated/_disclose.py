@@ -38,7 +38,18 @@ __all__ = [
 
 #: Columns of pack tables that hold counts of children or spells.
 COUNT_COLUMNS: Final = frozenset(
-    {"n", "count", "at_risk", "events", "competing", "censored", "spells", "treated"}
+    {
+        "n",
+        "count",
+        "at_risk",
+        "events",
+        "competing",
+        "censored",
+        "spells",
+        "treated",
+        "events_treated",
+        "events_untreated",
+    }
 )
 #: Columns that would carry record-level data; never in a pack.
 RECORD_LEVEL_COLUMNS: Final = frozenset(
