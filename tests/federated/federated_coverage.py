@@ -113,7 +113,7 @@ class Coverage:
         return float(np.sqrt(p * (1 - p) / len(self.studies)))
 
 
-def run(authorities: pd.DataFrame, studies: int = 500, k: int = 10, seed: int = 1) -> Coverage:
+def run(authorities: pd.DataFrame, studies: int = 400, k: int = 16, seed: int = 1) -> Coverage:
     """Draw ``studies`` studies of ``k`` distinct authorities from the bank and pool each."""
     rng = np.random.default_rng(seed)
     truths = authorities["theta"].to_numpy(float)
