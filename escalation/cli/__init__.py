@@ -44,6 +44,8 @@ SUMMARIES: Final = {
     "build": "build time-to-escalation data (spells, counting process, exclusion flow)",
     "estimate": "estimate effects of the treatment on escalation (effects.csv and diagnostics)",
     "predict": "validate risk models of escalation (metrics, fairness, calibration, model cards)",
+    "share": "write this authority's share pack (aggregate statistics only) for pooling",
+    "pool": "pool share packs from several authorities (meta-analysis, Cox, curves, brief)",
 }
 
 

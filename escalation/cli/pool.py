@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from escalation.cli import SUMMARIES
 from escalation.design.study import read_design
 from escalation.federated.hub import pool_share_packs
 from escalation.federated.outputs import write_pooled
@@ -20,7 +21,7 @@ def register(subparsers: Any) -> None:
     """Add the ``pool`` sub-command."""
     parser = subparsers.add_parser(
         "pool",
-        help="pool share packs from several authorities (meta-analysis, Cox, curves, brief)",
+        help=SUMMARIES["pool"],
         description=(
             "Read share packs, check they used the same (registered) design, and write "
             "random-effects meta-analyses, pooled Cox models from likelihood profiles, pooled "

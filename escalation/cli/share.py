@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from escalation.cli import SUMMARIES
 from escalation.cli.build import load_study
 from escalation.federated.pack import build_share_pack, write_share_pack
 
@@ -21,7 +22,7 @@ def register(subparsers: Any) -> None:
     """Add the ``share`` sub-command."""
     parser = subparsers.add_parser(
         "share",
-        help="write this authority's share pack (aggregate statistics only) for pooling",
+        help=SUMMARIES["share"],
         description=(
             "Read the study design and this authority's case histories, run the analysis and "
             "write DIR/<la>.zip: effect estimates with standard errors and bootstrap "
