@@ -43,5 +43,8 @@ homogeneous = pd.DataFrame(
         "deprivation": np.nan,
     }
 )
-out = Path(__file__).with_name("meta_input.csv")
-pd.concat([authorities, homogeneous], ignore_index=True).to_csv(out, index=False)
+if __name__ == "__main__":
+    # The ``oscillating`` rows were appended by hand: keep them when regenerating the rest.
+    out = Path(__file__).with_name("meta_input.csv")
+    kept = pd.read_csv(out).query("case not in ['authorities', 'homogeneous']")
+    pd.concat([authorities, homogeneous, kept], ignore_index=True).to_csv(out, index=False)
