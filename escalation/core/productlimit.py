@@ -1,0 +1,244 @@
+r"""The one product-limit kernel: Kaplan–Meier, Aalen–Johansen and reverse Kaplan–Meier.
+
+Every survival curve, cumulative incidence and censoring-survival estimate of the package
+(``kaplan_meier``, ``aalen_johansen``, ``cumulative_incidence_at``, the Fine–Gray
+censoring weights, the IPCW weights of the prediction metrics and of ``ipcw_outcome``,
+the weighted curves of the causal estimators, the time transform of ``cox.zph``) is
+computed from :func:`count` and the three estimators here.
+
+Tie rule
+    At a time :math:`t`, events come before censorings, as in R's ``survival`` and
+    ``prodlim``: a row censored at :math:`t` is still at risk of the event at
+    :math:`t`, and a row with an event at :math:`t` is no longer at risk of being
+    censored at :math:`t`. So the event hazard at :math:`t` is :math:`d(t)/Y(t)` and the
+    censoring hazard is :math:`c(t)/\{Y(t) - d(t)\}`, where :math:`Y(t)` is the
+    (weighted) number at risk just before :math:`t` (rows with
+    :math:`\mathrm{start} < t \le \mathrm{stop}`), :math:`d(t)` the events (any cause)
+    and :math:`c(t)` the censorings at :math:`t`.
+
+Estimators
+    Kaplan–Meier :math:`S(t) = \prod_{s \le t}\{1 - d(s)/Y(s)\}`; Aalen–Johansen
+    :math:`F_k(t) = \sum_{s \le t} S(s-)\, d_k(s)/Y(s)`; reverse Kaplan–Meier of
+    censoring :math:`G(t) = \prod_{s \le t}[1 - c(s)/\{Y(s) - d(s)\}]`. A factor whose
+    hazard is one up to rounding (everyone at risk has the event) is exactly zero, so the
+    estimate does not depend on the order the weights were summed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Counts",
+    "censoring_survival",
+    "count",
+    "cumulative_incidence",
+    "product_limit",
+    "step",
+    "survival",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: A hazard this close to one (relative) is one: everyone at risk had the event.
+_ALL = 1e-12
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Weighted counts at distinct times.
+
+    Attributes
+    ----------
+    time : numpy.ndarray
+        The distinct times, increasing.
+    at_risk : numpy.ndarray
+        Weighted number at risk just before each time (``start < t <= stop``).
+    events : numpy.ndarray, shape (len(time), len(causes))
+        Weighted events of each cause at each time.
+    censored : numpy.ndarray
+        Weighted censorings (code 0) at each time.
+    n_risk : numpy.ndarray
+        Unweighted number at risk.
+    causes : tuple of int
+        The cause codes of the columns of ``events``.
+    """
+
+    time: FloatArray
+    at_risk: FloatArray
+    events: FloatArray
+    censored: FloatArray
+    n_risk: FloatArray
+    causes: tuple[int, ...]
+
+    @property
+    def any_event(self) -> FloatArray:
+        """Weighted events of any cause at each time."""
+        out: FloatArray = self.events.sum(axis=1)
+        return out
+
+    def cause(self, code: int) -> FloatArray:
+        """Weighted events of cause ``code`` at each time (zeros when absent)."""
+        if code in self.causes:
+            out: FloatArray = self.events[:, self.causes.index(code)]
+            return out
+        return np.zeros(self.time.size)
+
+
+def _tail(sorted_key: FloatArray, values: FloatArray, times: FloatArray) -> FloatArray:
+    """Sum of ``values`` over rows whose (sorted) key is ``>= t``, for each ``t``."""
+    tail = np.concatenate((np.cumsum(values[::-1])[::-1], [0.0]))
+    out: FloatArray = tail[np.searchsorted(sorted_key, times, side="left")]
+    return out
+
+
+def count(
+    stop: npt.ArrayLike,
+    code: npt.ArrayLike,
+    *,
+    weights: npt.ArrayLike | None = None,
+    start: npt.ArrayLike | None = None,
+    times: npt.ArrayLike | None = None,
+) -> Counts:
+    """Count, at distinct times, those at risk, the events by cause and the censorings.
+
+    Parameters
+    ----------
+    stop : array_like
+        Exit times.
+    code : array_like of int
+        0 censored (or a change of row), 1, 2, ... the cause at ``stop``.
+    weights : array_like, optional
+        Non-negative case weights (unit when omitted).
+    start : array_like, optional
+        Entry times (delayed entry): at risk on ``(start, stop]``.
+    times : array_like, optional
+        Times to report (sorted). Default: every distinct exit time.
+
+    Returns
+    -------
+    Counts
+
+    Examples
+    --------
+    >>> c = count([1, 2, 2, 3], [1, 0, 2, 0])
+    >>> c.time.tolist(), c.at_risk.tolist(), c.censored.tolist(), c.causes
+    ([1.0, 2.0, 3.0], [4.0, 3.0, 1.0], [0.0, 1.0, 1.0], (1, 2))
+    """
+    t = np.asarray(stop, dtype=float)
+    k = np.asarray(code, dtype=np.int64)
+    w = np.ones(t.size) if weights is None else np.asarray(weights, dtype=float)
+    order = np.argsort(t, kind="stable")
+    t, k, w = t[order], k[order], w[order]
+    grid = np.unique(t) if times is None else np.asarray(times, dtype=float)
+    at_risk = _tail(t, w, grid)
+    n_risk = _tail(t, np.ones(t.size), grid)
+    if start is not None:
+        entry = np.asarray(start, dtype=float)[order]
+        by_entry = np.argsort(entry, kind="stable")
+        at_risk = at_risk - _tail(entry[by_entry], w[by_entry], grid)
+        n_risk = n_risk - _tail(entry[by_entry], np.ones(t.size), grid)
+    position = np.searchsorted(grid, t)
+    on_grid = position < grid.size
+    on_grid[on_grid] = grid[position[on_grid]] == t[on_grid]
+    causes = tuple(int(c) for c in np.unique(k[k > 0]))
+    events = np.zeros((grid.size, len(causes)))
+    for j, c in enumerate(causes):
+        hit = on_grid & (k == c)
+        events[:, j] = np.bincount(position[hit], weights=w[hit], minlength=grid.size)
+    cens = on_grid & (k == 0)
+    censored = np.bincount(position[cens], weights=w[cens], minlength=grid.size).astype(float)
+    return Counts(grid, at_risk, events, censored, n_risk.astype(float), causes)
+
+
+def product_limit(at_risk: npt.ArrayLike, jumps: npt.ArrayLike) -> FloatArray:
+    r"""Return :math:`\prod_{s \le t}\{1 - \mathrm{jumps}(s)/\mathrm{at\_risk}(s)\}` at each time.
+
+    The one product-limit kernel. Times with nobody at risk contribute a factor 1; a
+    hazard within 1e-12 of one gives a factor of exactly zero.
+
+    Examples
+    --------
+    >>> product_limit([4.0, 3.0, 1.0], [1.0, 1.0, 1.0]).tolist()
+    [0.75, 0.5, 0.0]
+    """
+    y = np.asarray(at_risk, dtype=float)
+    d = np.asarray(jumps, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard = np.where(y > 0, d / y, 0.0)
+    hazard = np.where(hazard > 1.0 - _ALL, 1.0, hazard)
+    out: FloatArray = np.cumprod(1.0 - hazard)
+    return out
+
+
+def survival(counts: Counts, *, cause: int | None = None) -> FloatArray:
+    """Kaplan–Meier survival free of ``cause`` (any cause by default) just after each time."""
+    jumps = counts.any_event if cause is None else counts.cause(cause)
+    return product_limit(counts.at_risk, jumps)
+
+
+def cumulative_incidence(counts: Counts, cause: int) -> FloatArray:
+    """Aalen–Johansen cumulative incidence of ``cause`` just after each time.
+
+    Examples
+    --------
+    >>> cumulative_incidence(count([1, 2, 3, 4], [1, 2, 0, 1]), 1).tolist()
+    [0.25, 0.25, 0.25, 0.75]
+    """
+    before = np.concatenate(([1.0], survival(counts)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard = np.where(counts.at_risk > 0, counts.cause(cause) / counts.at_risk, 0.0)
+    out: FloatArray = np.cumsum(before * hazard)
+    return out
+
+
+def censoring_survival(counts: Counts) -> FloatArray:
+    """Reverse Kaplan–Meier: probability of remaining uncensored, just after each time.
+
+    Events at a time come before censorings at that time (the tie rule above).
+
+    Examples
+    --------
+    >>> censoring_survival(count([1, 2, 3, 4], [1, 0, 1, 0])).round(4).tolist()
+    [1.0, 0.6667, 0.6667, 0.0]
+    """
+    return product_limit(counts.at_risk - counts.any_event, counts.censored)
+
+
+def step(
+    times: npt.ArrayLike,
+    values: npt.ArrayLike,
+    at: npt.ArrayLike,
+    *,
+    before: float,
+    left: bool = False,
+) -> FloatArray:
+    """Evaluate a right-continuous step function (jumps at ``times``) at ``at``.
+
+    Parameters
+    ----------
+    times, values : array_like
+        Jump times (increasing) and the value just after each.
+    at : array_like
+        Where to evaluate.
+    before : float
+        The value before the first jump (1 for survival, 0 for incidence).
+    left : bool, default False
+        Return the left limit (the value just before ``at``).
+
+    Examples
+    --------
+    >>> step([1.0, 3.0], [0.8, 0.5], [0.5, 1.0, 2.0, 3.0], before=1.0).tolist()
+    [1.0, 0.8, 0.8, 0.5]
+    >>> step([1.0, 3.0], [0.8, 0.5], [1.0, 3.0], before=1.0, left=True).tolist()
+    [1.0, 0.8]
+    """
+    t = np.asarray(times, dtype=float)
+    v = np.asarray(values, dtype=float)
+    where = np.asarray(at, dtype=float)
+    index = np.searchsorted(t, where, side="left" if left else "right") - 1
+    out: FloatArray = np.where(index >= 0, v[np.clip(index, 0, None)], before)
+    return out
