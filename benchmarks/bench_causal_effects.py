@@ -25,9 +25,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from escalation.causal._cox import fit_cox  # noqa: E402
+
 from escalation import StatisticalWarning  # noqa: E402
 from escalation.causal import estimate_effects  # noqa: E402
-from escalation.causal._cox import fit_cox  # noqa: E402
 from tests.causal.causal_support import simulate  # noqa: E402
 
 COVARIATES = ["risk", "factor", "age"]

@@ -2,11 +2,12 @@
 
 One backward pass per stratum over rows sorted by stop time adds each row to the risk set
 at its stop time and, for (start, stop] rows, removes it at the first event time not after
-its start. At each event time the Breslow term, or the Efron terms of the tied events (summed in
-closed form), are formed from running sums, so the walk costs O(n p + T p^2) for n rows, T
-distinct event times and p covariates. The p x p information is finished by
-:func:`weighted_gram`, one more pass over the rows with per-row weights from the walk. :mod:`escalation.core._riskset_numpy` computes the
-same quantities with numpy only; the tests hold the two to 1e-12.
+its start. At each event time the Breslow term, or the Efron terms of the tied events
+(summed in closed form), are formed from running sums, so the walk costs O(n p + T p^2)
+for n rows, T distinct event times and p covariates. The p x p information is finished by
+:func:`weighted_gram`, one more pass over the rows with per-row weights from the walk.
+:mod:`escalation.core._riskset_numpy` computes the same quantities with numpy only; the
+tests hold the two to 1e-12.
 """
 
 from __future__ import annotations

@@ -128,12 +128,12 @@ def sums(
         if efron:
             term_t = np.repeat(np.arange(m_t), m)
             first = np.concatenate(([0], np.cumsum(m)[:-1]))
-            f = (np.arange(term_t.size) - first[term_t]) / m[term_t]
+            f = np.asarray((np.arange(term_t.size) - first[term_t]) / m[term_t], dtype=float)
             weight = (dw / m)[term_t]
         else:
             term_t = np.arange(m_t)
             f = np.zeros(m_t)
-            weight = dw
+            weight = np.asarray(dw, dtype=float)
         den = s0[term_t] - f * t0[term_t]
         xbar = (s1[term_t] - f[:, None] * t1[term_t]) / den[:, None]
         c = weight / den
@@ -159,9 +159,7 @@ def sums(
                 (weight * gk)[:, None] * xbar
             ).sum(axis=0)
             hg = _over_risk(big_c * g_t, big_cf * g_t, times, start_s, stop_s, d_idx, d_time)
-            hgg = _over_risk(
-                big_c * g_t**2, big_cf * g_t**2, times, start_s, stop_s, d_idx, d_time
-            )
+            hgg = _over_risk(big_c * g_t**2, big_cf * g_t**2, times, start_s, stop_s, d_idx, d_time)
             info_xg += (xs * (rs * hg)[:, None]).T @ xs - (xbar * (weight * gk)[:, None]).T @ xbar
             info_gg += (xs * (rs * hgg)[:, None]).T @ xs - (
                 xbar * (weight * gk**2)[:, None]

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from escalation.errors import StatisticalWarning
 
-__all__ = ["cumulative_incidence", "step", "warn_capped"]
+__all__ = ["cumulative_incidence", "event_free", "step", "warn_capped"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -67,6 +67,21 @@ def _paths(cause: Any, total: Any) -> tuple[Any, int]:  # pragma: no cover - com
             inc, s = step(s, cause[i, k], total[i, k])
             f += inc
             out[i, k] = f
+    return out, capped
+
+
+@numba.njit(cache=True, nogil=True)
+def _survival(total: Any) -> tuple[Any, int]:  # pragma: no cover - compiled
+    n, g = total.shape
+    out = np.empty((n, g))
+    capped = 0
+    for i in range(n):
+        s = 1.0
+        for k in range(g):
+            if total[i, k] > 1.0:
+                capped += 1
+            s = step(s, total[i, k], total[i, k])[1]
+            out[i, k] = s
     return out, capped
 
 
@@ -130,5 +145,21 @@ def cumulative_incidence(
         out, capped = _paths_numpy(c, np.asarray(t))
     else:
         out, capped = _paths(np.ascontiguousarray(c), np.ascontiguousarray(t))
+    warn_capped(int(capped), what)
+    return np.asarray(out, dtype=float)
+
+
+def event_free(total: npt.ArrayLike, *, what: str = "event-free probability") -> FloatArray:
+    r"""Return the event-free probability on a grid from total hazard increments.
+
+    The survival part of :func:`step`: :math:`S(s) = S(s-)\{1 - \min(1, d\Lambda(s))\}`.
+
+    Examples
+    --------
+    >>> event_free([[0.5, 0.5]]).tolist()
+    [[0.5, 0.25]]
+    """
+    t = np.atleast_2d(np.asarray(total, dtype=float))
+    out, capped = _survival(np.ascontiguousarray(t))
     warn_capped(int(capped), what)
     return np.asarray(out, dtype=float)

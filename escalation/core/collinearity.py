@@ -71,9 +71,7 @@ def _centred(x: FloatArray, strata: npt.NDArray[np.int64] | None) -> FloatArray:
     return centred
 
 
-def redundant_columns(
-    x: npt.ArrayLike, *, strata: npt.ArrayLike | None = None
-) -> Redundant:
+def redundant_columns(x: npt.ArrayLike, *, strata: npt.ArrayLike | None = None) -> Redundant:
     """Return the constant and the aliased columns of a design matrix (no intercept).
 
     Parameters

@@ -86,18 +86,17 @@ class CoxFit:
     def hazard_on(self, grid: npt.ArrayLike, *, stratum: int = 0) -> FloatArray:
         """Return the baseline hazard increments (at :attr:`center`) on a sorted ``grid``.
 
-        Event times not on the grid are an error of the caller: the grid must hold them.
+        The grid must hold every event time up to its last point (later event times are
+        beyond it and left out); otherwise ``ValueError``.
         """
         at = np.asarray(grid, dtype=float)
         keep = self.terms.hazard_strata == stratum
+        keep &= self.terms.hazard_time <= (at[-1] if at.size else -np.inf)
         times, values = self.terms.hazard_time[keep], self.terms.hazard[keep]
-        out = np.zeros(at.size)
         position = np.searchsorted(at, times)
-        inside = position < at.size
-        inside[inside] = at[position[inside]] == times[inside]
-        if not inside.all():
+        if np.any(at[position] != times):
             raise ValueError("the grid does not hold every event time of the model")
-        np.add.at(out, position, values)
+        out: FloatArray = np.bincount(position, weights=values, minlength=at.size).astype(float)
         return out
 
 
@@ -155,7 +154,9 @@ def fit_cox_model(
     begin = np.zeros(p) if start is None else np.asarray(start, dtype=float)
     solution = newton(evaluate, begin, what=what, names=names, penalty=penalty, max_iter=max_iter)
     null = first[0] if start is None else cox_terms(data, np.zeros(p), ties)
-    terms = cox_terms(data, solution.beta, ties, residuals=True) if residuals else solution.evaluation
+    terms = (
+        cox_terms(data, solution.beta, ties, residuals=True) if residuals else solution.evaluation
+    )
     return CoxFit(
         data=data,
         ties=ties,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -59,10 +60,11 @@ class LogisticFit:
     @property
     def covariance(self) -> FloatArray:
         """Model-based covariance: the inverse information."""
-        out: FloatArray = np.linalg.inv(self.information)
-        return out
+        return np.asarray(np.linalg.inv(self.information), dtype=float)
 
-    def scores(self, x: npt.ArrayLike, y: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> FloatArray:
+    def scores(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, weights: npt.ArrayLike | None = None
+    ) -> FloatArray:
         """Return per-row weighted score contributions at :attr:`coef` (for sandwiches)."""
         design = _design(x)
         target = np.asarray(y, dtype=float)
@@ -86,7 +88,7 @@ def fit_logistic(
     start: npt.ArrayLike | None = None,
     names: Sequence[str] = (),
     what: str = "the logistic model",
-    on_separation: str = "warn",
+    on_separation: Literal["warn", "raise"] = "warn",
     max_iter: int = 50,
 ) -> LogisticFit:
     """Fit a weighted logistic regression of ``y`` (0/1) on ``x`` (an intercept is added).

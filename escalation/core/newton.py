@@ -8,7 +8,10 @@ is maximised here, so they converge, warn and fail alike.
 Iteration
     From ``start`` (zero unless given), take the Newton step :math:`\delta = I^{-1} U`
     (information and score of the possibly penalised log-likelihood). While the step
-    lowers the log-likelihood (or makes it non-finite) it is halved, up to 30 times.
+    lowers the log-likelihood (or makes it non-finite) it is halved, up to 30 times. Where
+    the information is not positive definite (a parametric likelihood far from its
+    maximum; never a Cox or logistic one) it is shifted by a multiple of the identity
+    until it is (Levenberg–Marquardt), so the step still climbs.
 
 Convergence rule
     The fit has converged when every component of the Newton step at the current
@@ -42,7 +45,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -130,6 +133,16 @@ def _penalised(
     return loglik, score, info
 
 
+def _positive(info: FloatArray) -> FloatArray:
+    """Return ``info``, shifted to be positive definite when it is clearly not."""
+    values = np.linalg.eigvalsh(info)
+    scale = float(np.max(np.abs(values))) if values.size else 0.0
+    if values.size and values[0] < -1e-8 * scale:
+        out: FloatArray = info + (1e-3 * scale - values[0]) * np.eye(info.shape[0])
+        return out
+    return info
+
+
 def _label(names: Sequence[str], index: int) -> str:
     return str(names[index]) if index < len(names) else f"column {index}"
 
@@ -142,9 +155,9 @@ def newton(
     names: Sequence[str] = (),
     penalty: npt.ArrayLike | None = None,
     max_iter: int = 50,
-    on_separation: str = "warn",
+    on_separation: Literal["warn", "raise"] = "warn",
 ) -> Solution[E]:
-    """Maximise a log-likelihood by Newton–Raphson (see the module notes for the rules).
+    r"""Maximise a log-likelihood by Newton–Raphson (see the module notes for the rules).
 
     Parameters
     ----------
@@ -158,7 +171,7 @@ def newton(
     names : sequence of str
         Coefficient names, for messages.
     penalty : array_like, optional
-        Ridge penalty per coefficient (:math:`\\ell - \\frac12\\sum_j \\lambda_j\\beta_j^2`).
+        Ridge penalty per coefficient (:math:`\ell - \frac12\sum_j \lambda_j\beta_j^2`).
     max_iter : int, default 50
         Newton steps allowed.
     on_separation : {"warn", "raise"}, default "warn"
@@ -206,7 +219,7 @@ def newton(
         if beta.size == 0:
             return Solution(beta, current, loglik, info, iteration, (), lam)
         try:
-            step = np.linalg.solve(info, score)
+            step = np.linalg.solve(_positive(info), score)
         except np.linalg.LinAlgError as error:
             raise ConvergenceError(
                 f"{what}: the information matrix is singular; drop covariates that are "

@@ -36,6 +36,7 @@ __all__ = [
     "censoring_survival",
     "count",
     "cumulative_incidence",
+    "horizon_weights",
     "product_limit",
     "step",
     "survival",
@@ -154,6 +155,20 @@ def count(
     return Counts(grid, at_risk, events, censored, n_risk.astype(float), causes)
 
 
+def hazard(at_risk: npt.ArrayLike, jumps: npt.ArrayLike) -> FloatArray:
+    """Return the discrete hazard ``jumps / at_risk`` (0 where nobody is at risk).
+
+    A hazard within 1e-12 of one is exactly one: everyone at risk had the event, whatever
+    the order the weights were summed in.
+    """
+    y = np.asarray(at_risk, dtype=float)
+    d = np.asarray(jumps, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(y > 0, d / y, 0.0)
+    result: FloatArray = np.where(out > 1.0 - _ALL, 1.0, out)
+    return result
+
+
 def product_limit(at_risk: npt.ArrayLike, jumps: npt.ArrayLike) -> FloatArray:
     r"""Return :math:`\prod_{s \le t}\{1 - \mathrm{jumps}(s)/\mathrm{at\_risk}(s)\}` at each time.
 
@@ -165,13 +180,8 @@ def product_limit(at_risk: npt.ArrayLike, jumps: npt.ArrayLike) -> FloatArray:
     >>> product_limit([4.0, 3.0, 1.0], [1.0, 1.0, 1.0]).tolist()
     [0.75, 0.5, 0.0]
     """
-    y = np.asarray(at_risk, dtype=float)
-    d = np.asarray(jumps, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(y > 0, d / y, 0.0)
-    hazard = np.where(hazard > 1.0 - _ALL, 1.0, hazard)
-    out: FloatArray = np.cumprod(1.0 - hazard)
-    return out
+    out = np.cumprod(1.0 - hazard(at_risk, jumps))
+    return np.asarray(out, dtype=float)
 
 
 def survival(counts: Counts, *, cause: int | None = None) -> FloatArray:
@@ -189,9 +199,7 @@ def cumulative_incidence(counts: Counts, cause: int) -> FloatArray:
     [0.25, 0.25, 0.25, 0.75]
     """
     before = np.concatenate(([1.0], survival(counts)[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(counts.at_risk > 0, counts.cause(cause) / counts.at_risk, 0.0)
-    out: FloatArray = np.cumsum(before * hazard)
+    out: FloatArray = np.cumsum(before * hazard(counts.at_risk, counts.cause(cause)))
     return out
 
 
@@ -241,4 +249,32 @@ def step(
     where = np.asarray(at, dtype=float)
     index = np.searchsorted(t, where, side="left" if left else "right") - 1
     out: FloatArray = np.where(index >= 0, v[np.clip(index, 0, None)], before)
+    return out
+
+
+def horizon_weights(stop: npt.ArrayLike, code: npt.ArrayLike, horizon: float) -> FloatArray:
+    """Return inverse-probability-of-censoring weights for each row's status at ``horizon``.
+
+    A row whose follow-up ended with an event (any cause) by the horizon is weighted
+    :math:`1/G(T_i-)`, a row followed beyond the horizon :math:`1/G(h)`, a row censored
+    by the horizon 0 (its status is unknown); :math:`G` is :func:`censoring_survival`
+    (events before censorings at tied times). The weights of the prediction metrics
+    (``riskRegression::Score``'s marginal censoring model) and of ``ipcw_outcome``.
+
+    Examples
+    --------
+    >>> horizon_weights([1, 2, 3, 5], [1, 0, 2, 0], 4).tolist()
+    [1.0, 0.0, 1.5, 1.5]
+    """
+    t = np.asarray(stop, dtype=float)
+    k = np.asarray(code, dtype=np.int64)
+    counts = count(t, k)
+    g = censoring_survival(counts)
+    before = t <= horizon
+    g_own = step(counts.time, g, t, before=1.0, left=True)
+    g_h = float(step(counts.time, g, [horizon], before=1.0)[0])
+    known = np.where(before, k > 0, True)
+    value = np.where(before, g_own, g_h)
+    out = np.zeros(t.size)
+    np.divide(1.0, value, out=out, where=known & (value > 0))
     return out

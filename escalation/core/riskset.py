@@ -256,12 +256,30 @@ def cox_terms(
     want = residuals or gtime is not None
     if engine == "numpy" or gtime is not None:
         s = _riskset_numpy.sums(
-            data.x, r, data.weights, data.status, data.stop, data.start, data.bounds, efron,
-            want, gtime,
+            data.x,
+            r,
+            data.weights,
+            data.status,
+            data.stop,
+            data.start,
+            data.bounds,
+            efron,
+            want,
+            gtime,
         )
         parts = (
-            s.logsum, s.means, s.outer, s.h, s.g, s.time, s.stratum, s.hazard, s.weight,
-            s.count, s.mean, s.time_of,
+            s.logsum,
+            s.means,
+            s.outer,
+            s.h,
+            s.g,
+            s.time,
+            s.stratum,
+            s.hazard,
+            s.weight,
+            s.count,
+            s.mean,
+            s.time_of,
         )
     else:
         entry = data.entry_order

@@ -40,8 +40,8 @@ def cluster_sandwich(
     dfbeta = u @ np.asarray(bread, dtype=float)
     if cluster is not None:
         codes = np.asarray(cluster, dtype=np.int64)
-        summed = np.zeros((int(codes.max()) + 1 if codes.size else 0, dfbeta.shape[1]))
-        np.add.at(summed, codes, dfbeta)
-        dfbeta = summed
+        size = int(codes.max()) + 1 if codes.size else 0
+        columns = [np.bincount(codes, weights=col, minlength=size) for col in dfbeta.T]
+        dfbeta = np.column_stack(columns) if columns else np.zeros((size, 0))
     out: FloatArray = dfbeta.T @ dfbeta
     return out
