@@ -34,7 +34,7 @@ FloatArray = npt.NDArray[np.float64]
 _FLOOR = 1e-12
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _standardise(
     h1: Any,
     h2: Any,

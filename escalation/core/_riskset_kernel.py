@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["walk", "weighted_gram"]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def walk(
     x: Any,
     r: Any,
@@ -46,6 +46,14 @@ def walk(
         per event time ``time, stratum, hazard, weight, count`` and ``mean`` (the average
         of the term means, when ``residuals``), and ``time_of`` (per row: its event
         time's position, or -1).
+
+    Notes
+    -----
+    Event times get positions in the order the walk meets them (latest first). A row is
+    at risk at the positions from when it was added up to when it was removed; its sums
+    over that range are read from sums accumulated from the *earliest* time on, so a row
+    at risk only early is not the difference of two large late sums (the hazard
+    increments at late times can be huge when a coefficient is large).
     """
     n, p = x.shape
     n_dead = 0
@@ -60,24 +68,27 @@ def walk(
     ev_time = np.empty(n_dead)
     ev_stratum = np.empty(n_dead, dtype=np.int64)
     ev_hazard = np.empty(n_dead)
+    ev_own = np.empty(n_dead)
     ev_weight = np.empty(n_dead)
     ev_count = np.empty(n_dead, dtype=np.int64)
     ev_mean = np.zeros((n_dead if residuals else 0, p))
+    ev_cxb = np.zeros((n_dead if residuals else 0, p))
+    ev_cxbf = np.zeros((n_dead if residuals else 0, p))
     time_of = np.full(n, -1, dtype=np.int64)
+    added = np.empty(n, dtype=np.int64)
+    removed = np.empty(n, dtype=np.int64)
+    tail = np.zeros(n_dead + 1)
+    tail_g = np.zeros((n_dead + 1 if residuals else 0, p))
     s1 = np.empty(p)
     t1 = np.empty(p)
-    acc_g = np.empty(p)
-    cxb = np.empty(p)
-    cxbf = np.empty(p)
     n_t = 0
     for s in range(bounds.shape[0] - 1):
         a = bounds[s]
         b = bounds[s + 1]
+        first_t = n_t
         s0 = 0.0
-        acc = 0.0
         for k in range(p):
             s1[k] = 0.0
-            acc_g[k] = 0.0
         e = b - 1
         i = b - 1
         while i >= a:
@@ -93,10 +104,8 @@ def walk(
                 s0 += rj
                 for k in range(p):
                     s1[k] += rj * x[j, k]
-                h[j] = -acc
-                if residuals:
-                    for k in range(p):
-                        g[j, k] = -acc_g[k]
+                added[j] = n_t
+                removed[j] = -1
                 if status[j]:
                     m += 1
                     t0 += rj
@@ -114,10 +123,7 @@ def walk(
                     s0 -= rq
                     for k in range(p):
                         s1[k] -= rq * x[q, k]
-                    h[q] += acc
-                    if residuals:
-                        for k in range(p):
-                            g[q, k] += acc_g[k]
+                    removed[q] = n_t
                     e -= 1
             # The terms of one event time, summed in closed form: with u = S1, v = T1 and
             # D_k = S0 - f_k T0, every sum over the Efron terms k needs only the scalars
@@ -139,8 +145,6 @@ def walk(
                 b0 += inv * inv
                 b1 += f * inv * inv
                 b2 += f * f * inv * inv
-            big_c = weight * a0
-            big_cf = weight * a1
             for k in range(p):
                 means[k] += weight * (s1[k] * a0 - t1[k] * a1)
                 uk = s1[k]
@@ -151,40 +155,43 @@ def walk(
                     )
             if residuals:
                 for k in range(p):
-                    cxb[k] = weight * (s1[k] * b0 - t1[k] * b1)
-                    cxbf[k] = weight * (s1[k] * b1 - t1[k] * b2)
+                    ev_cxb[n_t, k] = weight * (s1[k] * b0 - t1[k] * b1)
+                    ev_cxbf[n_t, k] = weight * (s1[k] * b1 - t1[k] * b2)
                     ev_mean[n_t, k] = (s1[k] * a0 - t1[k] * a1) / n_terms
             ev_time[n_t] = t
             ev_stratum[n_t] = s
-            ev_hazard[n_t] = big_c
+            ev_hazard[n_t] = weight * a0
+            ev_own[n_t] = weight * a1
             ev_weight[n_t] = dw
             ev_count[n_t] = m
             for q in range(j + 1, i + 1):
                 if status[q]:
-                    h[q] -= big_cf
                     time_of[q] = n_t
-                    if residuals:
-                        for k in range(p):
-                            g[q, k] -= cxbf[k]
-            acc += big_c
-            if residuals:
-                for k in range(p):
-                    acc_g[k] += cxb[k]
             n_t += 1
             i = j
-        if has_entry:
-            for ee in range(a, e + 1):
-                q = entry_order[ee]
-                h[q] += acc
+        # sums over each row's risk period, accumulated from the earliest event time on
+        tail[n_t] = 0.0
+        if residuals:
+            for k in range(p):
+                tail_g[n_t, k] = 0.0
+        for tt in range(n_t - 1, first_t - 1, -1):
+            tail[tt] = tail[tt + 1] + ev_hazard[tt]
+            if residuals:
+                for k in range(p):
+                    tail_g[tt, k] = tail_g[tt + 1, k] + ev_cxb[tt, k]
+        for q in range(a, b):
+            lo = added[q]
+            hi = removed[q] if removed[q] >= 0 else n_t
+            h[q] = tail[lo] - tail[hi]
+            if residuals:
+                for k in range(p):
+                    g[q, k] = tail_g[lo, k] - tail_g[hi, k]
+            own = time_of[q]
+            if own >= 0:
+                h[q] -= ev_own[own]
                 if residuals:
                     for k in range(p):
-                        g[q, k] += acc_g[k]
-        else:
-            for q in range(a, b):
-                h[q] += acc
-                if residuals:
-                    for k in range(p):
-                        g[q, k] += acc_g[k]
+                        g[q, k] -= ev_cxbf[own, k]
     for k in range(p):
         for q in range(k):
             outer[q, k] = outer[k, q]
@@ -204,7 +211,7 @@ def walk(
     )
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def weighted_gram(x: Any, v: Any) -> Any:  # pragma: no cover - compiled; tested via cox_terms
     """Return ``x' diag(v) x`` in one pass over the rows (no n x p temporary)."""
     n, p = x.shape
@@ -223,7 +230,7 @@ def weighted_gram(x: Any, v: Any) -> Any:  # pragma: no cover - compiled; tested
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def gather_centred(x: Any, order: Any, w: Any) -> tuple[Any, Any]:  # pragma: no cover
     """Return ``x[order]`` centred at its ``w``-weighted column means, and the means.
 

@@ -41,7 +41,7 @@ __all__ = ["cumulative_incidence", "event_free", "step", "warn_capped"]
 FloatArray = npt.NDArray[np.float64]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def step(survival: float, cause: float, total: float) -> tuple[float, float]:
     """Return (incidence increment of the cause, survival after) for one grid step.
 
@@ -53,7 +53,7 @@ def step(survival: float, cause: float, total: float) -> tuple[float, float]:
     return survival * cause, survival * (1.0 - total)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _paths(cause: Any, total: Any) -> tuple[Any, int]:  # pragma: no cover - compiled
     n, g = cause.shape
     out = np.empty((n, g))
@@ -70,7 +70,7 @@ def _paths(cause: Any, total: Any) -> tuple[Any, int]:  # pragma: no cover - com
     return out, capped
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _survival(total: Any) -> tuple[Any, int]:  # pragma: no cover - compiled
     n, g = total.shape
     out = np.empty((n, g))

@@ -8,14 +8,15 @@ is maximised here, so they converge, warn and fail alike.
 Iteration
     From ``start`` (zero unless given), take the Newton step :math:`\delta = I^{-1} U`
     (information and score of the possibly penalised log-likelihood). While the step
-    lowers the log-likelihood (or makes it non-finite) it is halved, up to 30 times. Where
+    lowers the log-likelihood (or makes it or the information non-finite) it is halved, up
+    to 30 times. Where
     the information is not positive definite (a parametric likelihood far from its
     maximum; never a Cox or logistic one) it is shifted by a multiple of the identity
     until it is (Levenberg–Marquardt), so the step still climbs.
 
 Convergence rule
     The fit has converged when every component of the Newton step at the current
-    estimate is small: :math:`|\delta_j| \le 10^{-9} (1 + |\beta_j|)`
+    estimate is small: :math:`|\delta_j| \le 10^{-10} (1 + |\beta_j|)`
     (:data:`STEP_TOLERANCE`). The estimate returned is the one at which that step was
     computed, so the log-likelihood, information and everything else returned with it
     belong to exactly that estimate.
@@ -26,7 +27,7 @@ Separation rule (monotone likelihood)
     keep a constant size in that direction while the log-likelihood stops changing. The
     fit stops when the log-likelihood changed by at most :data:`LOGLIK_TOLERANCE`
     :math:`\times (|\ell| + 0.1)` on two consecutive steps while some coefficient still
-    moved by more than :math:`\sqrt{10^{-9}}(1 + |\beta_j|)`; those coefficients are the
+    moved by more than :math:`10^{-5}(1 + |\beta_j|)`; those coefficients are the
     *separated* ones (R's ``coxph`` uses the same test: "Loglik converged before variable
     ...; coefficient may be infinite"). The solver then **warns** with
     :class:`~escalation.errors.StatisticalWarning`, naming them, and returns the estimate
@@ -63,7 +64,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 #: A step below this (relative to ``1 + |beta|``) in every coefficient means convergence.
-STEP_TOLERANCE = 1e-9
+STEP_TOLERANCE = 1e-10
 #: A change of the log-likelihood below this (relative) counts as no change.
 LOGLIK_TOLERANCE = 1e-9
 _MOVING = float(np.sqrt(STEP_TOLERANCE))
@@ -238,7 +239,8 @@ def newton(
             trial_beta = beta + step
             trial = evaluate(trial_beta)
             trial_loglik, trial_score, trial_info = _penalised(trial, trial_beta, lam)
-            if np.isfinite(trial_loglik) and trial_loglik >= loglik - 1e-12 * (abs(loglik) + 1):
+            finite = np.isfinite(trial_loglik) and np.all(np.isfinite(trial_info))
+            if finite and trial_loglik >= loglik - 1e-12 * (abs(loglik) + 1):
                 break
             step = step / 2.0
         else:

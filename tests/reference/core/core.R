@@ -14,6 +14,8 @@
 #                           competing event (the structure of risk_model("cox")), product limit
 #   finegray_spells.csv     finegray() + coxph(ties = "efron") coefficients, SEs, loglik
 #   finegray_spells_cif.csv their predicted cumulative incidence (survfit defaults)
+#   reverse_km.csv          prodlim's reverse Kaplan-Meier (censoring survival) on 8 rows with
+#                           events and censorings tied: events come before censorings
 suppressPackageStartupMessages({
   library(survival)
   library(riskRegression)
@@ -95,5 +97,12 @@ plain <- fg_ref("finegray", FALSE)
 weighted <- fg_ref("finegray_weighted", TRUE)
 wr(rbind(plain[[1]], weighted[[1]]), "finegray_spells.csv")
 wr(rbind(plain[[2]], weighted[[2]]), "finegray_spells_cif.csv")
+# ---- the tie rule of censoring survival: prodlim's reverse Kaplan-Meier ---------------------
+tied <- data.frame(time = c(1, 2, 2, 3, 3, 3, 4, 5), status = c(1, 0, 1, 1, 0, 2, 0, 1))
+reverse <- prodlim(Hist(time, status != 0) ~ 1, data = tied, reverse = TRUE)
+naive <- summary(survfit(Surv(time, status == 0) ~ 1, data = tied), times = 1:5)$surv
+wr(data.frame(time = 1:5, censoring_survival = predict(reverse, times = 1:5),
+              censoring_as_event = naive), "reverse_km.csv")
+
 cat(sprintf("R %s, survival %s, riskRegression %s\n", getRversion(), packageVersion("survival"),
             packageVersion("riskRegression")))
