@@ -17,7 +17,7 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["walk", "weighted_gram"]
+__all__ = ["gather_centred", "relative_risks", "score_residuals", "walk", "weighted_gram"]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -212,12 +212,58 @@ def walk(
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def weighted_gram(x: Any, v: Any) -> Any:  # pragma: no cover - compiled; tested via cox_terms
-    """Return ``x' diag(v) x`` in one pass over the rows (no n x p temporary)."""
+def relative_risks(
+    x: Any, beta: Any, offset: Any, w: Any, status: Any, bounds: Any
+) -> tuple[Any, Any, Any, float]:  # pragma: no cover - compiled; tested via cox_terms
+    """Return the relative risks ``exp(eta - shift)``, their weighted values and the shifts.
+
+    Also returns ``sum(w * status * eta)``, the linear part of the log-likelihood. The shift is each stratum's largest linear predictor, so the exponentials never
+    overflow; one pass over the rows.
+    """
+    n, p = x.shape
+    relative = np.empty(n)
+    r = np.empty(n)
+    shift = np.zeros(bounds.shape[0] - 1)
+    events = 0.0
+    for s in range(bounds.shape[0] - 1):
+        top = -np.inf
+        for i in range(bounds[s], bounds[s + 1]):
+            value = offset[i]
+            for k in range(p):
+                value += x[i, k] * beta[k]
+            relative[i] = value
+            top = max(top, value)
+            if status[i]:
+                events += w[i] * value
+        shift[s] = top
+        for i in range(bounds[s], bounds[s + 1]):
+            relative[i] = np.exp(relative[i] - top)
+            r[i] = w[i] * relative[i]
+    return relative, r, shift, events
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def score_residuals(
+    x: Any, g: Any, h: Any, relative: Any, time_of: Any, mean: Any
+) -> None:  # pragma: no cover - compiled; compared with the numpy path in tests
+    """Turn ``g`` into the score residuals in place (see ``riskset.cox_terms``)."""
+    n, p = x.shape
+    for i in range(n):
+        own = time_of[i]
+        for k in range(p):
+            value = -relative[i] * (x[i, k] * h[i] - g[i, k])
+            if own >= 0:
+                value += x[i, k] - mean[own, k]
+            g[i, k] = value
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def weighted_gram(x: Any, r: Any, h: Any) -> Any:  # pragma: no cover - tested via cox_terms
+    """Return ``x' diag(r h) x`` in one pass over the rows (no n x p temporary)."""
     n, p = x.shape
     out = np.zeros((p, p))
     for i in range(n):
-        vi = v[i]
+        vi = r[i] * h[i]
         if vi == 0.0:
             continue
         for k in range(p):
@@ -231,31 +277,36 @@ def weighted_gram(x: Any, v: Any) -> Any:  # pragma: no cover - compiled; tested
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def gather_centred(x: Any, order: Any, w: Any) -> tuple[Any, Any]:  # pragma: no cover
+def gather_centred(
+    x: Any, order: Any, w: Any, status: Any
+) -> tuple[Any, Any, Any]:  # pragma: no cover
     """Return ``x[order]`` centred at its ``w``-weighted column means, and the means.
 
-    ``w`` is already in the new order. One pass to gather and sum, one to centre: cheaper
-    than numpy's fancy indexing of a large array followed by a subtraction.
+    Also returns ``sum_i w_i status_i (x_i - mean)``, the part of the Cox score free of
+    beta. ``w`` and ``status`` are already in the new order. One pass to gather and sum, one to
+    centre: cheaper than numpy's fancy indexing of a large array and a subtraction.
     """
     n, p = x.shape
     out = np.empty((n, p))
     center = np.zeros(p)
+    events = np.zeros(p)
     total = 0.0
+    total_events = 0.0
     for i in range(n):
         o = order[i]
         wi = w[i]
         total += wi
+        dead = wi if status[i] else 0.0
+        total_events += dead
         for k in range(p):
             value = x[o, k]
             out[i, k] = value
             center[k] += wi * value
-    if total > 0.0:
-        for k in range(p):
-            center[k] /= total
-    else:
-        for k in range(p):
-            center[k] = 0.0
+            events[k] += dead * value
+    for k in range(p):
+        center[k] = center[k] / total if total > 0.0 else 0.0
+        events[k] -= total_events * center[k]
     for i in range(n):
         for k in range(p):
             out[i, k] -= center[k]
-    return out, center
+    return out, center, events

@@ -19,7 +19,9 @@ the columns decides which of two collinear columns is kept: the earlier one, as 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -57,21 +59,55 @@ class Redundant:
         return out
 
 
-def _centred(x: FloatArray, strata: npt.NDArray[np.int64] | None) -> FloatArray:
-    if strata is None:
-        out: FloatArray = x - x.mean(axis=0)
+def _means(x: FloatArray, codes: npt.NDArray[np.int64] | None) -> FloatArray:
+    if codes is None:
+        out: FloatArray = x.mean(axis=0, keepdims=True) if len(x) else np.zeros((1, x.shape[1]))
         return out
-    codes = np.asarray(strata, dtype=np.int64)
-    k = int(codes.max()) + 1 if codes.size else 0
-    sums = np.zeros((k, x.shape[1]))
-    np.add.at(sums, codes, x)
-    counts = np.bincount(codes, minlength=k).astype(float)
-    means = sums / np.maximum(counts, 1.0)[:, None]
-    centred: FloatArray = x - means[codes]
-    return centred
+    k = int(codes.max()) + 1 if codes.size else 1
+    counts = np.maximum(np.bincount(codes, minlength=k), 1).astype(float)
+    columns = [np.bincount(codes, weights=col, minlength=k) / counts for col in x.T]
+    return np.column_stack(columns) if columns else np.zeros((k, 0))
 
 
-def redundant_columns(x: npt.ArrayLike, *, strata: npt.ArrayLike | None = None) -> Redundant:
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _centred_gram(x: Any, codes: Any, means: Any) -> tuple[Any, Any, Any]:  # pragma: no cover
+    """Return the Gram matrix of the centred columns, their spread and scale, in one pass."""
+    n, p = x.shape
+    gram = np.zeros((p, p))
+    spread = np.zeros(p)
+    scale = np.zeros(p)
+    d = np.empty(p)
+    for i in range(n):
+        c = codes[i]
+        for k in range(p):
+            value = x[i, k]
+            d[k] = value - means[c, k]
+            spread[k] = max(spread[k], abs(d[k]))
+            scale[k] = max(scale[k], abs(value))
+        for k in range(p):
+            for q in range(k + 1):
+                gram[k, q] += d[k] * d[q]
+    for k in range(p):
+        for q in range(k):
+            gram[q, k] = gram[k, q]
+    return gram, spread, scale
+
+
+def _centred_gram_numpy(
+    x: FloatArray, codes: npt.NDArray[np.int64], means: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    centred = x - means[codes]
+    spread = np.abs(centred).max(axis=0) if len(x) else np.zeros(x.shape[1])
+    scale = np.abs(x).max(axis=0) if len(x) else np.zeros(x.shape[1])
+    return centred.T @ centred, spread, scale
+
+
+def redundant_columns(
+    x: npt.ArrayLike,
+    *,
+    strata: npt.ArrayLike | None = None,
+    engine: Literal["compiled", "numpy"] = "compiled",
+) -> Redundant:
     """Return the constant and the aliased columns of a design matrix (no intercept).
 
     Parameters
@@ -81,6 +117,8 @@ def redundant_columns(x: npt.ArrayLike, *, strata: npt.ArrayLike | None = None) 
     strata : array_like of int, optional
         Stratum codes: variation is then judged within strata (a column constant within
         every stratum has no coefficient in a stratified Cox model).
+    engine : {"compiled", "numpy"}, default "compiled"
+        One compiled pass over the rows, or the numpy path (equal; used by the tests).
 
     Returns
     -------
@@ -97,21 +135,20 @@ def redundant_columns(x: npt.ArrayLike, *, strata: npt.ArrayLike | None = None) 
     if values.ndim == 1:
         values = values[:, None]
     p = values.shape[1]
-    codes = None if strata is None else np.asarray(strata, dtype=np.int64)
-    centred = _centred(values, codes)
-    if len(values):
-        spread = np.abs(centred).max(axis=0)
-        scale = np.maximum(np.abs(values).max(axis=0), 1.0)
+    means = _means(values, None if strata is None else np.asarray(strata, np.int64))
+    codes = np.zeros(len(values), np.int64) if strata is None else np.asarray(strata, np.int64)
+    if engine == "numpy":
+        gram, spread, scale = _centred_gram_numpy(values, codes, means)
     else:
-        spread = scale = np.zeros(p)
+        gram, spread, scale = _centred_gram(values, codes, means)
+    scale = np.maximum(scale, 1.0)
     constant = spread <= CONSTANT_TOLERANCE * scale
     aliased = np.zeros(p, dtype=bool)
     varying = np.flatnonzero(~constant)
     if varying.size:
-        sub = centred[:, varying]
-        gram = sub.T @ sub
-        norm = np.sqrt(np.diag(gram))
-        corr = gram / np.outer(norm, norm)
+        sub = gram[np.ix_(varying, varying)]
+        norm = np.sqrt(np.diag(sub))
+        corr = sub / np.outer(norm, norm)
         kept: list[int] = []
         for j in range(varying.size):
             residual = 1.0

@@ -27,13 +27,20 @@ numpy (``engine="numpy"``), which also gives the ``cox.zph`` terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from escalation.core import _riskset_numpy
-from escalation.core._riskset_kernel import gather_centred, walk, weighted_gram
+from escalation.core._riskset_kernel import (
+    gather_centred,
+    relative_risks,
+    score_residuals,
+    walk,
+    weighted_gram,
+)
 
 __all__ = ["CoxData", "Engine", "Terms", "Ties", "cox_terms"]
 
@@ -65,6 +72,8 @@ class CoxData:
         Row positions where each stratum starts, and ``n``.
     entry_order : numpy.ndarray of int or None
         Rows sorted by stratum then start (``None`` without delayed entry).
+    event_score : numpy.ndarray
+        ``x' (weights * status)``: the part of the score that does not depend on beta.
     """
 
     start: FloatArray
@@ -77,11 +86,18 @@ class CoxData:
     strata: IntArray
     bounds: IntArray
     entry_order: IntArray | None
+    event_score: FloatArray
 
     @property
     def n(self) -> int:
         """Number of rows."""
         return int(self.stop.size)
+
+    @cached_property
+    def event_weight(self) -> FloatArray:
+        """Case weight of the event rows, 0 elsewhere."""
+        out: FloatArray = self.weights * self.status
+        return out
 
     @classmethod
     def build(
@@ -122,7 +138,8 @@ class CoxData:
         ).astype(np.int64)
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)[order]
         xx = np.asarray(x, dtype=float).reshape(n, -1)
-        xs, center = gather_centred(xx, order, w)
+        dead = np.asarray(status, dtype=bool)[order]
+        xs, center, event_score = gather_centred(xx, order, w, dead)
         codes = codes[order]
         cuts = np.flatnonzero(np.diff(codes)) + 1
         bounds = np.concatenate(([0], cuts, [n])).astype(np.int64)
@@ -136,7 +153,7 @@ class CoxData:
             cls(
                 start=start_,
                 stop=stop_[order],
-                status=np.asarray(status, dtype=bool)[order],
+                status=dead,
                 x=xs,
                 center=np.asarray(center, dtype=float),
                 weights=np.asarray(w, dtype=float),
@@ -144,6 +161,7 @@ class CoxData:
                 strata=codes,
                 bounds=bounds,
                 entry_order=entry,
+                event_score=np.asarray(event_score, dtype=float),
             ),
             order,
         )
@@ -161,6 +179,7 @@ class CoxData:
             self.strata,
             self.bounds,
             self.entry_order,
+            self.event_score[keep],
         )
 
 
@@ -245,13 +264,18 @@ def cox_terms(
     -2.484907
     """
     b = np.asarray(beta, dtype=float).reshape(-1)
-    eta = data.x @ b + data.offset if b.size else data.offset.copy()
-    shift = np.zeros(data.bounds.size - 1)
-    if data.n:
-        shift = np.maximum.reduceat(eta, data.bounds[:-1]) if data.bounds.size > 1 else shift
-    row_shift = np.repeat(shift, np.diff(data.bounds))
-    relative = np.exp(eta - row_shift)
-    r = data.weights * relative
+    if engine == "numpy" or gtime is not None:
+        eta = data.x @ b + data.offset if b.size else data.offset.copy()
+        shift = np.zeros(data.bounds.size - 1)
+        if data.n:
+            shift = np.maximum.reduceat(eta, data.bounds[:-1])
+        relative = np.exp(eta - np.repeat(shift, np.diff(data.bounds)))
+        r = data.weights * relative
+        event_eta = float(data.event_weight @ eta)
+    else:
+        relative, r, shift, event_eta = relative_risks(
+            data.x, b, data.offset, data.weights, data.status, data.bounds
+        )
     efron = ties == "efron"
     want = residuals or gtime is not None
     if engine == "numpy" or gtime is not None:
@@ -307,22 +331,24 @@ def cox_terms(
             position = np.empty_like(order)
             position[order] = np.arange(order.size)
             time_of = np.where(time_of >= 0, position[np.maximum(time_of, 0)], -1)
-    dead_w = data.weights * data.status
-    score = data.x.T @ dead_w - means
+    score = data.event_score - means
     if s is None:
-        information = weighted_gram(data.x, r * h) - outer
+        information = weighted_gram(data.x, r, h) - outer
     else:
         information = (data.x * (r * h)[:, None]).T @ data.x - outer
-    loglik = float(dead_w @ eta) - float(logsum) - float(shift[stratum] @ weight)
+    loglik = float(event_eta) - float(logsum) - float(shift[stratum] @ weight)
     event_rows = np.flatnonzero(data.status).astype(np.int64) if want else np.zeros(0, np.int64)
-    schoenfeld = score_residuals = None
+    schoenfeld = score_residuals_ = None
     if want and mean is not None:
-        own = data.x[event_rows] - mean[time_of[event_rows]]
-        schoenfeld = np.asarray(own, dtype=float)
+        schoenfeld = np.asarray(data.x[event_rows] - mean[time_of[event_rows]], dtype=float)
         if g is not None:
-            res = -relative[:, None] * (data.x * h[:, None] - g)
-            res[event_rows] += own
-            score_residuals = np.asarray(res, dtype=float)
+            if s is None:
+                score_residuals(data.x, g, h, relative, time_of, mean)
+                res = g
+            else:
+                res = -relative[:, None] * (data.x * h[:, None] - g)
+                res[event_rows] += schoenfeld
+            score_residuals_ = np.asarray(res, dtype=float)
     return Terms(
         loglik=loglik,
         score=np.asarray(score, dtype=float),
@@ -333,7 +359,7 @@ def cox_terms(
         hazard_events=np.asarray(weight, dtype=float),
         event_rows=event_rows,
         schoenfeld=schoenfeld,
-        score_residuals=score_residuals,
+        score_residuals=score_residuals_,
         score_g=None if s is None else s.score_g,
         info_xg=None if s is None else s.info_xg,
         info_gg=None if s is None else s.info_gg,

@@ -133,3 +133,21 @@ def test_an_offset_equals_a_fixed_coefficient() -> None:
     )
     terms = cox_terms(CoxData.build(**raw, x=x)[0], np.r_[fixed.beta, 0.7], "efron")
     np.testing.assert_allclose(terms.score[:2], 0.0, atol=1e-8)
+
+
+@pytest.mark.parametrize("strata", [False, True])
+def test_collinearity_check_compiled_equals_numpy(strata: bool) -> None:
+    from escalation.core.collinearity import redundant_columns
+
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(500, 4))
+    codes = rng.integers(0, 3, 500)
+    level = codes.astype(float)  # constant within strata
+    x = np.column_stack([x, x[:, 0] + 2 * x[:, 1], level, np.full(500, 7.0)])
+    kwargs = {"strata": codes} if strata else {}
+    compiled = redundant_columns(x, **kwargs)
+    numpy = redundant_columns(x, engine="numpy", **kwargs)
+    np.testing.assert_array_equal(compiled.constant, numpy.constant)
+    np.testing.assert_array_equal(compiled.aliased, numpy.aliased)
+    assert compiled.aliased.tolist() == [False, False, False, False, True, False, False]
+    assert compiled.constant.tolist() == [False] * 5 + [strata, True]
