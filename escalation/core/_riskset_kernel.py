@@ -217,8 +217,9 @@ def relative_risks(
 ) -> tuple[Any, Any, Any, float]:  # pragma: no cover - compiled; tested via cox_terms
     """Return the relative risks ``exp(eta - shift)``, their weighted values and the shifts.
 
-    Also returns ``sum(w * status * eta)``, the linear part of the log-likelihood. The shift is each stratum's largest linear predictor, so the exponentials never
-    overflow; one pass over the rows.
+    Also returns ``sum(w * status * eta)``, the linear part of the log-likelihood. The
+    shift is each stratum's largest linear predictor, so the exponentials never overflow;
+    one pass over the rows.
     """
     n, p = x.shape
     relative = np.empty(n)
