@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import ConvergenceError, DataValidationError, DesignError, StatisticalWarning
+from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.survival import (
     aalen_johansen,
     fit_aft,
