@@ -19,18 +19,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from escalation.core.newton import newton
+from escalation.core.newton import Value, newton
 
 __all__ = ["LogisticFit", "fit_logistic", "predict_logistic"]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class _Evaluation:
-    loglik: float
-    score: FloatArray
-    information: FloatArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,13 +119,13 @@ def fit_logistic(
     target = np.asarray(y, dtype=float)
     w = np.ones(target.size) if weights is None else np.asarray(weights, dtype=float)
 
-    def evaluate(beta: FloatArray) -> _Evaluation:
+    def evaluate(beta: FloatArray) -> Value:
         eta = design @ beta
         mu = special.expit(eta)
         loglik = float(w @ (target * eta - np.logaddexp(0.0, eta)))
         score = design.T @ (w * (target - mu))
         info = (design * (w * mu * (1.0 - mu))[:, None]).T @ design
-        return _Evaluation(loglik, score, info)
+        return Value(loglik, score, info)
 
     begin = np.zeros(design.shape[1]) if start is None else np.asarray(start, dtype=float)
     solution = newton(

@@ -58,6 +58,7 @@ __all__ = [
     "STEP_TOLERANCE",
     "Evaluation",
     "Solution",
+    "Value",
     "newton",
 ]
 
@@ -88,6 +89,16 @@ class Evaluation(Protocol):
 
 
 E = TypeVar("E", bound=Evaluation)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A plain :class:`Evaluation`: log-likelihood, score, information (and per-row scores)."""
+
+    loglik: float
+    score: FloatArray
+    information: FloatArray
+    scores: FloatArray | None = None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
-from escalation.core.newton import newton
+from escalation.core.newton import Value, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError
 from escalation.survival._outcome import usable_rows
@@ -68,14 +68,6 @@ def _survival_of(distribution: Distribution, z: FloatArray) -> FloatArray:
     if distribution == "loglogistic":
         return np.asarray(special.expit(-z), dtype=float)
     return np.asarray(stats.norm.sf(z), dtype=float)
-
-
-@dataclass(frozen=True)
-class _Evaluation:
-    loglik: float
-    score: FloatArray
-    information: FloatArray
-    scores: FloatArray
 
 
 def _loglik_parts(
@@ -345,9 +337,9 @@ def fit_aft(
     start = np.concatenate((ols, [np.log(max(spread, 1e-3))]))
     terms = ["(Intercept)", *names, "log(scale)"]
 
-    def evaluate(theta: FloatArray) -> _Evaluation:
+    def evaluate(theta: FloatArray) -> Value:
         loglik, grad, hess, scores = _loglik_parts(theta, x, log_t, status, w, distribution)
-        return _Evaluation(loglik, grad, -hess, scores)
+        return Value(loglik, grad, -hess, scores)
 
     solution = newton(
         evaluate,
@@ -367,6 +359,7 @@ def fit_aft(
     variance: Literal["model", "robust"] = "model"
     if cluster is not None or weights is not None:
         groups = pd.factorize(frame[cluster])[0] if cluster is not None else None
+        assert solution.evaluation.scores is not None
         cov = cluster_sandwich(solution.evaluation.scores, cov, groups)
         variance = "robust"
     return AFTResult(
