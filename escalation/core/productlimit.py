@@ -263,7 +263,7 @@ def horizon_weights(stop: npt.ArrayLike, code: npt.ArrayLike, horizon: float) ->
 
     Examples
     --------
-    >>> horizon_weights([1, 2, 3, 5], [1, 0, 2, 0], 4).tolist()
+    >>> horizon_weights([1, 2, 3, 5], [1, 0, 2, 0], 4).round(6).tolist()
     [1.0, 0.0, 1.5, 1.5]
     """
     t = np.asarray(stop, dtype=float)

@@ -151,3 +151,24 @@ def test_collinearity_check_compiled_equals_numpy(strata: bool) -> None:
     np.testing.assert_array_equal(compiled.aliased, numpy.aliased)
     assert compiled.aliased.tolist() == [False, False, False, False, True, False, False]
     assert compiled.constant.tolist() == [False] * 5 + [strata, True]
+
+
+def test_sorted_centred_data_and_sandwich_equal_their_numpy_definitions() -> None:
+    from escalation.core.sandwich import cluster_sandwich
+
+    raw = _data(9, n=200)
+    data, order = CoxData.build(**raw)
+    w = raw["weights"][order]
+    center = np.average(raw["x"][order], axis=0, weights=w)
+    np.testing.assert_allclose(data.x, raw["x"][order] - center, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        data.event_score, data.x.T @ (w * raw["status"][order]), rtol=1e-12, atol=1e-10
+    )
+    rng = np.random.default_rng(10)
+    scores, bread = rng.normal(size=(200, 3)), np.linalg.inv(np.cov(rng.normal(size=(3, 50))))
+    cluster = rng.integers(0, 40, 200)
+    summed = np.zeros((40, 3))
+    np.add.at(summed, cluster, scores @ bread)
+    np.testing.assert_allclose(
+        cluster_sandwich(scores, bread, cluster), summed.T @ summed, rtol=1e-12
+    )
