@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 __all__ = [
     "Counts",
@@ -66,6 +67,9 @@ class Counts:
         Unweighted number at risk.
     causes : tuple of int
         The cause codes of the columns of ``events``.
+    last : numpy.ndarray of int
+        Per input row: the position in ``time`` of the last time at or before its exit
+        (-1 when it left before the first).
     """
 
     time: FloatArray
@@ -74,6 +78,7 @@ class Counts:
     censored: FloatArray
     n_risk: FloatArray
     causes: tuple[int, ...]
+    last: npt.NDArray[np.int64]
 
     @property
     def any_event(self) -> FloatArray:
@@ -89,10 +94,20 @@ class Counts:
         return np.zeros(self.time.size)
 
 
-def _tail(sorted_key: FloatArray, values: FloatArray, times: FloatArray) -> FloatArray:
-    """Sum of ``values`` over rows whose (sorted) key is ``>= t``, for each ``t``."""
-    tail = np.concatenate((np.cumsum(values[::-1])[::-1], [0.0]))
-    out: FloatArray = tail[np.searchsorted(sorted_key, times, side="left")]
+def _from(index: npt.NDArray[np.intp], size: int, values: FloatArray) -> FloatArray:
+    """Sum of ``values`` over rows at or after each grid time.
+
+    ``index`` is each row's number of grid times at or before its key (a binary search into
+    the short grid, not a sort of the rows); the sums run from the last time backwards, so
+    late sums over few rows stay exact.
+    """
+    binned = np.bincount(index, weights=values, minlength=size + 1)
+    return np.asarray(np.cumsum(binned[::-1])[::-1][1:], dtype=float)
+
+
+def distinct(values: npt.ArrayLike) -> FloatArray:
+    """Return the sorted distinct values (hashing first, so only they are sorted)."""
+    out: FloatArray = np.sort(pd.unique(np.asarray(values, dtype=float).ravel()))
     return out
 
 
@@ -132,27 +147,30 @@ def count(
     t = np.asarray(stop, dtype=float)
     k = np.asarray(code, dtype=np.int64)
     w = np.ones(t.size) if weights is None else np.asarray(weights, dtype=float)
-    order = np.argsort(t, kind="stable")
-    t, k, w = t[order], k[order], w[order]
-    grid = np.unique(t) if times is None else np.asarray(times, dtype=float)
-    at_risk = _tail(t, w, grid)
-    n_risk = _tail(t, np.ones(t.size), grid)
+    grid = distinct(t) if times is None else np.asarray(times, dtype=float)
+    ones = np.ones(t.size)
+    # at risk at u: stop >= u, less those entering at or after u
+    index = np.searchsorted(grid, t, side="right")
+    at_risk = _from(index, grid.size, w)
+    n_risk = _from(index, grid.size, ones)
     if start is not None:
-        entry = np.asarray(start, dtype=float)[order]
-        by_entry = np.argsort(entry, kind="stable")
-        at_risk = at_risk - _tail(entry[by_entry], w[by_entry], grid)
-        n_risk = n_risk - _tail(entry[by_entry], np.ones(t.size), grid)
-    position = np.searchsorted(grid, t)
-    on_grid = position < grid.size
+        entry = np.searchsorted(grid, np.asarray(start, dtype=float), side="right")
+        at_risk = at_risk - _from(entry, grid.size, w)
+        n_risk = n_risk - _from(entry, grid.size, ones)
+    position = index - 1
+    on_grid = position >= 0
     on_grid[on_grid] = grid[position[on_grid]] == t[on_grid]
-    causes = tuple(int(c) for c in np.unique(k[k > 0]))
+    causes = tuple(int(c) for c in pd.unique(k[k > 0]))
+    causes = tuple(sorted(causes))
     events = np.zeros((grid.size, len(causes)))
     for j, c in enumerate(causes):
         hit = on_grid & (k == c)
         events[:, j] = np.bincount(position[hit], weights=w[hit], minlength=grid.size)
     cens = on_grid & (k == 0)
     censored = np.bincount(position[cens], weights=w[cens], minlength=grid.size).astype(float)
-    return Counts(grid, at_risk, events, censored, n_risk.astype(float), causes)
+    return Counts(
+        grid, at_risk, events, censored, n_risk.astype(float), causes, position.astype(np.int64)
+    )
 
 
 def hazard(at_risk: npt.ArrayLike, jumps: npt.ArrayLike) -> FloatArray:

@@ -50,9 +50,31 @@ class _Arrays:
     duration: FloatArray
     event: npt.NDArray[np.int64]
     weights: FloatArray
-    group: npt.NDArray[Any]
+    levels: tuple[Any, ...]  # the groups, sorted
+    codes: npt.NDArray[np.int64]  # each row's position in levels
     strata: npt.NDArray[Any]
     dropped: int
+
+    def groups(self) -> list[tuple[Any, npt.NDArray[np.bool_]]]:
+        """Each group's level and rows."""
+        if len(self.levels) == 1:
+            return [(self.levels[0], np.ones(self.codes.size, dtype=bool))]
+        return [(level, self.codes == i) for i, level in enumerate(self.levels)]
+
+
+def _group_codes(values: npt.NDArray[Any] | None, n: int) -> tuple[tuple[Any, ...], Any]:
+    """Sorted group levels and each row's position among them (one hash pass)."""
+    if values is None:
+        return ("all",), np.zeros(n, dtype=np.int64)
+    codes, found = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    uniques = list(found)
+    try:
+        order = sorted(range(len(uniques)), key=lambda j: uniques[j])
+    except TypeError:
+        order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return tuple(uniques[j] for j in order), rank[codes]
 
 
 def _arrays(
@@ -81,9 +103,9 @@ def _arrays(
     duration = durations(frame["duration"])
     event = event_codes(frame["event"])
     w = np.ones(len(frame)) if used.weights is None else used.weights
-    g = np.full(len(frame), "all", dtype=object) if group is None else frame[group].to_numpy()
+    levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
-    return _Arrays(duration, event, w, g, s, used.dropped)
+    return _Arrays(duration, event, w, levels, codes, s, used.dropped)
 
 
 def _levels(values: npt.NDArray[Any]) -> list[Any]:
@@ -102,7 +124,7 @@ def _counts(
     duration: FloatArray, event: npt.NDArray[np.bool_], w: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Event times, weighted at risk, weighted events, unweighted at risk (the core's counts)."""
-    times = np.unique(duration[event])
+    times = productlimit.distinct(duration[event])
     counts = productlimit.count(duration, event.astype(np.int64), weights=w, times=times)
     return counts.time, counts.at_risk, counts.cause(1), counts.n_risk
 
@@ -233,9 +255,15 @@ class CurveResult(SurvivalResult):
 
 
 def _exits(arrays: _Arrays) -> pd.DataFrame:
-    frame = pd.DataFrame({"group": arrays.group, "time": arrays.duration})
-    counts = frame.groupby(["group", "time"], sort=True).size().rename("count").reset_index()
-    return counts
+    frames = []
+    for level, rows in arrays.groups():  # exits by time, counted with a hash
+        counts = pd.Series(arrays.duration[rows]).value_counts().sort_index()
+        frames.append(
+            pd.DataFrame(
+                {"group": level, "time": counts.index.to_numpy(), "count": counts.to_numpy()}
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _finish(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -247,12 +275,6 @@ def _finish(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out[columns]
 
 
-def _exit_index(times: FloatArray, duration: FloatArray) -> npt.NDArray[np.int64]:
-    """Position of the last event time at or before each exit (-1: before the first)."""
-    out: npt.NDArray[np.int64] = np.searchsorted(times, duration, side="right") - 1
-    return out
-
-
 def _na_influence_se(duration: FloatArray, hit: npt.NDArray[np.bool_], w: FloatArray) -> FloatArray:
     r"""Infinitesimal-jackknife standard error of the weighted Nelson–Aalen estimate.
 
@@ -261,9 +283,12 @@ def _na_influence_se(duration: FloatArray, hit: npt.NDArray[np.bool_], w: FloatA
     :math:`-C_j`. So :math:`\mathrm{var}_j = \sum_{m \le j} w^2 a^2 + C_j^2
     \sum_{m > j} w^2`: cumulative sums over the exit times, one pass over the rows.
     """
-    times, y, d, _ = _counts(duration, hit, w)
+    counts = productlimit.count(
+        duration, hit.astype(np.int64), weights=w, times=productlimit.distinct(duration[hit])
+    )
+    times, y, d = counts.time, counts.at_risk, counts.cause(1)
     cum = np.cumsum(d / y**2)
-    last = _exit_index(times, duration)
+    last = counts.last
     inside = last >= 0
     m = last[inside]
     w2 = w[inside] ** 2
@@ -284,8 +309,7 @@ def _curve_rows(
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
     total = 0
-    for level in _sorted_levels(data.group):
-        rows = data.group == level
+    for level, rows in data.groups():
         duration, w = data.duration[rows], data.weights[rows]
         hit = data.event[rows] > 0 if event is None else data.event[rows] == event
         total += int(hit.sum())
@@ -450,19 +474,32 @@ def nelson_aalen(
     )
 
 
+def _event_counts(
+    duration: FloatArray, event: npt.NDArray[np.int64], w: FloatArray
+) -> productlimit.Counts:
+    """Return the core's counts at the event times (any cause), shared by every cause."""
+    times = productlimit.distinct(duration[event > 0])
+    return productlimit.count(duration, event, weights=w, times=times)
+
+
 def _aj_influence(
-    duration: FloatArray, event: npt.NDArray[np.int64], w: FloatArray, cause: int
+    duration: FloatArray,
+    event: npt.NDArray[np.int64],
+    w: FloatArray,
+    cause: int,
+    counts: productlimit.Counts | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     r"""Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk.
 
     The influence of a row on :math:`F(t_j)` is the same for every row still at risk after
     :math:`t_j` (:math:`v_j = -A_j + F_j B_j - C_j`), and for a row that left at event time
-    :math:`m \le j` it is affine in :math:`F_j` (:math:`lpha + F_jeta`, fixed by the
+    :math:`m \le j` it is affine in :math:`F_j` (:math:`\alpha + F_j\beta`, fixed by the
     row's exit and status). The variance :math:`\sum_i w_i^2 \mathrm{infl}_i^2` is then a
     few cumulative sums over the exit times: one pass over the rows, whatever the number
     of distinct times (R's ``survfit`` influence for multi-state data).
     """
-    counts = productlimit.count(duration, event, weights=w, times=np.unique(duration[event > 0]))
+    if counts is None:
+        counts = _event_counts(duration, event, w)
     times, y = counts.time, counts.at_risk
     surv = productlimit.survival(counts)
     s_before = np.concatenate(([1.0], surv[:-1]))
@@ -475,7 +512,7 @@ def _aj_influence(
     cum_a = np.cumsum(s_before * lam_k / y)
     cum_b = np.cumsum(q)
     cum_c = np.cumsum(cif * q)
-    last = _exit_index(times, duration)
+    last = counts.last
     inside = last >= 0
     m = last[inside]
     w2 = w[inside] ** 2
@@ -567,26 +604,17 @@ def aalen_johansen(
         )
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
-    for level in _sorted_levels(arrays.group):
-        rows = arrays.group == level
+    for level, rows in arrays.groups():
         duration, event, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
+        counts = _event_counts(duration, event, w)
         for cause in causes:
-            times, cif, se, y = _aj_influence(duration, event, w, cause)
+            times, cif, se, y = _aj_influence(duration, event, w, cause, counts)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.exp(z * se / cif)
                 low = np.where(cif > 0, cif / factor, np.nan)
                 high = np.where(cif > 0, np.minimum(cif * factor, 1.0), np.nan)
-            d_sorted = np.sort(duration)
-            n_risk = (d_sorted.size - np.searchsorted(d_sorted, times, "left")).astype(float)
-            events = (
-                np.bincount(
-                    np.searchsorted(times, duration[event == cause]),
-                    weights=w[event == cause],
-                    minlength=times.size,
-                )
-                if times.size
-                else np.zeros(0)
-            )
+            n_risk = counts.n_risk
+            events = counts.cause(cause)
             frames.append(
                 pd.DataFrame(
                     {
@@ -711,7 +739,7 @@ def logrank_test(
     2.4694
     """
     arrays = _arrays(data, group=group, strata=strata)
-    levels = _sorted_levels(arrays.group)
+    levels = list(arrays.levels)
     if len(levels) < 2:
         raise DesignError(f"column {group!r} has a single group; a test needs two or more")
     hit = arrays.event > 0 if event is None else arrays.event == event
@@ -719,11 +747,7 @@ def logrank_test(
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
-    g_index = (
-        np.searchsorted(np.asarray(levels, dtype=object), arrays.group)
-        if all(isinstance(v, str) for v in levels)
-        else np.array([levels.index(v) for v in arrays.group])
-    )
+    g_index = arrays.codes
     for level in _levels(arrays.strata):
         rows = arrays.strata == level
         duration, h, gi = arrays.duration[rows], hit[rows], g_index[rows]
@@ -859,8 +883,7 @@ def rmst(
     arrays = _arrays(data, group=group)
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     rows = []
-    for level in _sorted_levels(arrays.group):
-        sel = arrays.group == level
+    for level, sel in arrays.groups():
         duration = arrays.duration[sel]
         hit = arrays.event[sel] > 0 if event is None else arrays.event[sel] == event
         times, y, d, _ = _counts(duration, hit, arrays.weights[sel])
