@@ -19,8 +19,8 @@ busy machine; the load average is printed before and after. Timed, on the same d
 2. Fine–Gray: ``escalation.survival.fit_fine_gray`` against R ``finegray()`` + ``coxph(ties =
    "efron")`` (both calls timed together);
 3. Kaplan–Meier and Aalen–Johansen (both causes) with confidence intervals on the Cox data;
-4. peak memory (maximum resident set size) of a fresh process that simulates the Cox data
-   and fits the Efron model, and of one that only simulates it.
+4. peak memory (maximum resident set size) of a fresh process that reads the Cox data
+   (Parquet) and fits the Efron model, and of one that only reads it.
 
 The compiled kernels are compiled (or loaded from numba's cache) on a small sample first;
 the first call in a fresh install compiles them once (a few seconds), which is not timed.
@@ -155,9 +155,9 @@ def run_r(script: str, frame: pd.DataFrame) -> list[list[str]] | None:
 
 MEMORY = """
 import resource, sys
-sys.path.insert(0, {here!r})
-from bench_cox import simulate
-frame, names = simulate({n})
+import pandas as pd
+frame = pd.read_parquet({path!r})
+names = [c for c in frame.columns if c not in ("duration", "event")]
 if {fit}:
     from escalation.survival import fit_cox
     fit_cox(frame, names, cluster=None)
@@ -165,11 +165,21 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def peak_memory(n: int, fit: bool) -> float:
-    """Peak resident memory (GiB) of a fresh process that simulates (and fits)."""
-    code = MEMORY.format(here=str(Path(__file__).parent), n=n, fit=fit)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip().splitlines()[-1]) / 2**20
+def peak_memory(n: int, seed: int) -> tuple[float, float]:
+    """Peak resident memory (GiB) of fresh processes that read the data, and also fit it."""
+    frame, _ = simulate(n, seed)
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "spells.parquet")
+        frame.to_parquet(path)
+        del frame
+        out = []
+        for fit in (False, True):
+            code = MEMORY.format(path=path, fit=fit)
+            done = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            )
+            out.append(int(done.stdout.strip().splitlines()[-1]) / 2**20)
+    return out[0], out[1]
 
 
 def bench_cox(args: argparse.Namespace) -> None:
@@ -285,11 +295,10 @@ def main(argv: list[str] | None = None) -> None:
     bench_finegray(args)
     bench_curves(args)
     if not args.skip_memory:
-        data = peak_memory(args.n, fit=False)
-        fitted = peak_memory(args.n, fit=True)
+        data, fitted = peak_memory(args.n, args.seed)
         print(
-            f"Peak memory (max RSS of a fresh process): simulate {data:.2f} GiB, "
-            f"simulate + fit_cox (efron) {fitted:.2f} GiB"
+            f"Peak memory (max RSS of a fresh process that reads the {args.n:,} spells): "
+            f"read only {data:.2f} GiB, read + fit_cox (efron) {fitted:.2f} GiB"
         )
     print(f"Load after: {load()}")
 
