@@ -532,7 +532,11 @@ def _aj_influence(
     left = float(w2.sum()) - upto(w2)
     at_risk_value = -cum_a + cif * cum_b - cum_c
     var = s_aa + 2.0 * cif * s_ab + cif**2 * s_bb + at_risk_value**2 * left
-    return times, cif, np.sqrt(np.maximum(var, 0.0)), y
+    # a sum of squares expanded: what is left within rounding of its terms is exactly zero
+    # (everyone at risk had the event), whatever the row order
+    scale = s_aa + 2.0 * np.abs(cif * s_ab) + cif**2 * s_bb + at_risk_value**2 * left
+    var = np.where(var <= 64.0 * np.finfo(float).eps * scale, 0.0, var)
+    return times, cif, np.sqrt(var), y
 
 
 def aalen_johansen(
