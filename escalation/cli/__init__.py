@@ -32,6 +32,8 @@ COMMANDS = (
     "escalation.cli.predict",
     "escalation.cli.share",
     "escalation.cli.pool",
+    "escalation.cli.policy",
+    "escalation.cli.register",
 )
 
 #: One-line help of each sub-command (``escalation --help``; the modules use it too).
@@ -46,6 +48,8 @@ SUMMARIES: Final = {
     "predict": "validate risk models of escalation (metrics, fairness, calibration, model cards)",
     "share": "write this authority's share pack (aggregate statistics only) for pooling",
     "pool": "pool share packs from several authorities (meta-analysis, Cox, curves, brief)",
+    "policy": "value of rules deciding who is offered early help; pre-registered criteria",
+    "register": "pre-register a study design (its hash and the time) before any outcome is seen",
 }
 
 

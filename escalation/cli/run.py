@@ -7,6 +7,7 @@ then run the same study on it), for the ``demo`` command to call.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from escalation.cli import SUMMARIES
 from escalation.cli.build import load_study
 from escalation.data.io import read_case_history, write_case_history
+from escalation.design.registration import register_design, registration_path
 from escalation.design.study import StudyDesign, default_design
 
 __all__ = ["register", "run", "run_demo"]
@@ -79,8 +81,9 @@ def run_demo(
 ) -> Any:
     """Simulate a local authority and run the whole study on it (``escalation demo``).
 
-    The simulated case histories are written to ``out/data`` and read back through the
-    strict validator, the ground truth to ``out/truth.json``; then
+    The design, as it will be run, is first registered (``out/design.registration.json``;
+    kept if it exists). The simulated case histories are written to ``out/data`` and read
+    back through the strict validator, the ground truth to ``out/truth.json``; then
     :func:`escalation.pipeline.run_study` writes results, figures, the brief and the
     manifest to ``out``.
 
@@ -110,6 +113,19 @@ def run_demo(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     design = design if design is not None else default_design()
+    # Pre-register the design as it will be run, before any data exist (kept if present:
+    # a registration is never overwritten, and a changed design is then flagged).
+    planned = dataclasses.replace(
+        design,
+        estimation=dataclasses.replace(
+            design.estimation,
+            seed=int(seed),
+            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
+        ),
+    )
+    registration = registration_path(folder / "design.toml")
+    if not registration.exists():
+        register_design(planned.write(folder / "design.toml"))
     console: Any = None
     if progress:
         from rich.console import Console
@@ -135,6 +151,7 @@ def run_demo(
         bootstrap=bootstrap,
         command=f"escalation demo --children {children} --seed {seed} --bootstrap {bootstrap}",
         data_label="Simulated local authority: not real children",
+        registration=registration,
     )
     if console is not None:
         console.log(f"Demo finished in {time.perf_counter() - start:.1f} s")

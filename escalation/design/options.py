@@ -13,14 +13,20 @@ __all__ = [
     "AUTHORITY_HANDLING",
     "BUILTIN_COVARIATES",
     "DERIVED_END_KINDS",
+    "DISPARITY_METRICS",
     "ESTIMATORS",
+    "POLICY_RULES",
+    "RISK_MODELS",
     "SPELL_RULES",
     "TIME_ZERO_AT",
     "AuthorityHandling",
     "BuiltinCovariate",
     "DerivedEndKind",
+    "DisparityMetric",
     "EpisodeKind",
     "EstimatorName",
+    "PolicyRuleName",
+    "RiskModelName",
     "SpellRule",
     "TimeZeroAt",
 ]
@@ -66,9 +72,20 @@ BuiltinCovariate = Literal[
     "factors",
 ]
 
+#: Rules the policy study can compare (current practice is always included).
+PolicyRuleName = Literal["everyone", "no_one", "risk", "benefit", "tree"]
+#: Risk models of ``escalation.predict`` a risk-targeting rule can use.
+RiskModelName = Literal["cox", "penalised_cox", "gradient_boosting", "random_forest"]
+#: What a pre-registered disparity criterion compares between groups: the share of
+#: children who escalated that the rule flagged (``recall``), or the share flagged.
+DisparityMetric = Literal["recall", "flagged"]
+
 TIME_ZERO_AT: Final[tuple[str, ...]] = get_args(TimeZeroAt)
 SPELL_RULES: Final[tuple[str, ...]] = get_args(SpellRule)
 DERIVED_END_KINDS: Final[tuple[str, ...]] = get_args(DerivedEndKind)
 ESTIMATORS: Final[tuple[str, ...]] = get_args(EstimatorName)
 BUILTIN_COVARIATES: Final[tuple[str, ...]] = get_args(BuiltinCovariate)
 AUTHORITY_HANDLING: Final[tuple[str, ...]] = get_args(AuthorityHandling)
+POLICY_RULES: Final[tuple[str, ...]] = get_args(PolicyRuleName)
+RISK_MODELS: Final[tuple[str, ...]] = get_args(RiskModelName)
+DISPARITY_METRICS: Final[tuple[str, ...]] = get_args(DisparityMetric)
