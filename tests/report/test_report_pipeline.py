@@ -170,3 +170,16 @@ def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path
     html = (out.out / "brief.html").read_text()
     assert 'class="tableone"' in html and 'id="glossary"' in html
     assert "model-based" in html
+
+
+def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_path: Path) -> None:
+    design = default_design().replace(policy=None, criteria=None)
+    out = run_study(history, design, out=tmp_path, progress=False, stages=("policy", "brief"))
+    assert any(
+        n.startswith("policy: skipped (the design has no [policy] section") for n in out.notes
+    )
+    html = (tmp_path / "brief.html").read_text()
+    assert "Should a risk score decide" not in html
+    assert "the study of rules deciding who is offered early help" in html
+    manifest = json.loads(out.manifest.read_text())
+    assert manifest["registration"]["status"] == "not_registered"
