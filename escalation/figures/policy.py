@@ -29,7 +29,7 @@ def plot_policy_values(
     title: str | None = None,
     capacity_per_1000: float | None = None,
     width: Literal["single", "double"] | float = "single",
-    height_mm: float = 75.0,
+    height_mm: float | None = None,
 ) -> p9.ggplot:
     """Plot each rule's escalations prevented against the children it offers early help.
 
@@ -51,7 +51,8 @@ def plot_policy_values(
     capacity_per_1000 : float, optional
         Early-help places per 1,000 referrals, drawn as a dotted vertical line.
     width, height_mm
-        Journal column or millimetres, and height.
+        Journal column or millimetres, and height (default: room for the legend, which
+        lists one rule a line: beneath the plot at one column, beside it at two).
 
     Returns
     -------
@@ -98,9 +99,14 @@ def plot_policy_values(
         )
         + p9.scale_x_continuous(limits=(-30, 1030), breaks=[0, 250, 500, 750, 1000])
         + p9.labs(x=xlab, y=ylab, title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
+        + theme_escalation(
+            width=width,
+            height_mm=height_mm
+            if height_mm is not None
+            else (75.0 if width == "double" else 70.0 + 4.5 * len(order)),
+        )
         + p9.theme(legend_position="right" if width == "double" else "bottom")
-        + p9.guides(color=p9.guide_legend(ncol=1 if width == "double" else 2))
+        + p9.guides(color=p9.guide_legend(ncol=1))
     )
 
 
