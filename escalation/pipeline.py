@@ -100,7 +100,7 @@ from escalation.results import data_hash
 from escalation.timeline.labels import arm_label
 from escalation.timeline.spells import SpellData, build_spells
 
-__all__ = ["STAGES", "StudyOutputs", "numbers_at_risk", "run_study"]
+__all__ = ["STAGES", "StudyOutputs", "design_as_run", "numbers_at_risk", "run_study"]
 
 log = logging.getLogger("escalation.pipeline")
 
@@ -268,6 +268,25 @@ def _arm_labels(curves: pd.DataFrame) -> pd.DataFrame:
     return curves.assign(group=curves["group"].astype(str).map(arm_label))
 
 
+def design_as_run(design: StudyDesign, *, seed: int, bootstrap: int | None) -> StudyDesign:
+    """Return the design with the seed and bootstrap a run overrides (what is recorded).
+
+    Examples
+    --------
+    >>> from escalation import default_design
+    >>> design_as_run(default_design(), seed=5, bootstrap=None).estimation.seed
+    5
+    """
+    return dataclasses.replace(
+        design,
+        estimation=dataclasses.replace(
+            design.estimation,
+            seed=int(seed),
+            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
+        ),
+    )
+
+
 def run_study(
     history: CaseHistory,
     design: StudyDesign,
@@ -344,14 +363,7 @@ def run_study(
     run = _Run(folder, progress, strict, subfolders)
     # What was run is recorded, not what the file said: the seed and bootstrap overrides
     # go into the design written beside the outputs and into the manifest.
-    design = dataclasses.replace(
-        design,
-        estimation=dataclasses.replace(
-            design.estimation,
-            seed=int(seed),
-            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
-        ),
-    )
+    design = design_as_run(design, seed=seed, bootstrap=bootstrap)
     (folder / "design.toml").write_text(design.to_toml(), encoding="utf-8")
     horizons = [int(h) for h in design.outcome.horizons]
     state: dict[str, Any] = {}

@@ -7,7 +7,6 @@ then run the same study on it), for the ``demo`` command to call.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -108,21 +107,14 @@ def run_demo(
     escalation.pipeline.StudyOutputs
     """
     from escalation.data.simulator import simulate_local_authority
-    from escalation.pipeline import run_study
+    from escalation.pipeline import design_as_run, run_study
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     design = design if design is not None else default_design()
     # Pre-register the design as it will be run, before any data exist (kept if present:
     # a registration is never overwritten, and a changed design is then flagged).
-    planned = dataclasses.replace(
-        design,
-        estimation=dataclasses.replace(
-            design.estimation,
-            seed=int(seed),
-            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
-        ),
-    )
+    planned = design_as_run(design, seed=seed, bootstrap=bootstrap)
     registration = registration_path(folder / "design.toml")
     if not registration.exists():
         register_design(planned.write(folder / "design.toml"))

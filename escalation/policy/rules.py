@@ -129,29 +129,17 @@ class LearnedRules:
         """
         if "coding" not in self.backend:
             raise DesignError("these rules were learned with deployable=False: nothing to apply")
-        coding = self.backend["coding"]
         frame = spells.reset_index(drop=True)
         n = len(frame)
         out: dict[str, FloatArray] = {}
-        names = [k for k in self.flags if k in FIXED_RULES]
-        names += [k for k in self.backend if k != "coding"]
-        for name in names:
+        for name in self.flags:
             if name == "everyone":
                 out[name] = np.ones(n)
             elif name == "no_one":
                 out[name] = np.zeros(n)
-            elif name.startswith("risk_"):
-                fitted, cut = self.backend[name]
-                risk = fitted.predict_risk(coding.apply(frame), [self.horizon])[:, 0]
-                out[name] = (risk >= cut).astype(float)
-            elif name == "benefit":
-                model, cut = self.backend[name]
-                out[name] = (-model.predict(frame) >= cut).astype(float)
-            elif name == "tree":
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    chosen = self.backend[name].predict(coding.apply(frame).to_numpy(dtype=float))
-                out[name] = np.asarray(chosen, dtype=float)
+        for name in self.backend:
+            if name != "coding":
+                out[name] = _flag(self.backend, name, frame, self.horizon)[0]
         return out
 
 
@@ -288,19 +276,13 @@ def describe_tree(tree: Any, columns: Sequence[str], x: FloatArray | None = None
     return "offer early help " + " or ".join(" and ".join(p) for p in paths)
 
 
-def _risk_scores(
-    kind: str,
-    coding: CovariateCoding,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    horizon: int,
-    seed: int,
-) -> tuple[FloatArray, FloatArray, Any]:
+def _fit_risk(kind: str, coding: CovariateCoding, train: pd.DataFrame, seed: int) -> Any:
+    """Fit a risk model on ``train``; a Cox model that does not converge gets a ridge."""
     x = coding.apply(train)
     duration = train["duration"].to_numpy(dtype=float)
     event = train["event"].to_numpy(dtype=np.int64)
     try:
-        fitted = risk_model(kind, seed=seed).fit(x, duration, event)
+        return risk_model(kind, seed=seed).fit(x, duration, event)
     except ConvergenceError:
         if kind != "cox":
             raise
@@ -311,14 +293,11 @@ def _risk_scores(
             f"model (penalizer {_RIDGE}) there instead: consider [policy] risk_models = "
             '["penalised_cox"] or fewer covariates',
             StatisticalWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-        fitted = risk_model("penalised_cox", penalizer=_RIDGE, l1_ratio=0.0, seed=seed).fit(
+        return risk_model("penalised_cox", penalizer=_RIDGE, l1_ratio=0.0, seed=seed).fit(
             x, duration, event
         )
-    own = fitted.predict_risk(x, [horizon])[:, 0]
-    other = fitted.predict_risk(coding.apply(test), [horizon])[:, 0]
-    return own, other, fitted
 
 
 def learn_rules(
@@ -459,6 +438,57 @@ def _plain_descriptions(learned: Sequence[str], risk_models: Sequence[str]) -> d
     return out
 
 
+def _learn_on(
+    frame: pd.DataFrame,
+    covariates: list[str],
+    capacity: float,
+    horizon: int,
+    learned: Sequence[str],
+    risk_models: Sequence[str],
+    seed: int,
+    tree_depth: int,
+    forest_trees: int,
+) -> dict[str, Any]:
+    """Learn every rule on ``frame``: ``coding`` and, per rule, ``(model, cut)`` or the tree."""
+    coding = CovariateCoding.learn(frame, covariates)
+    out: dict[str, Any] = {"coding": coding}
+    if "risk" in learned:
+        for kind in risk_models:
+            fitted = _fit_risk(kind, coding, frame, seed)
+            own = fitted.predict_risk(coding.apply(frame), [horizon])[:, 0]
+            out[f"risk_{kind}"] = (fitted, _cut(own, capacity))
+    if "benefit" in learned:
+        model = fit_effect_model(
+            frame, covariates=covariates, horizon=horizon, n_estimators=forest_trees, seed=seed
+        )
+        out["benefit"] = (model, _cut(-model.predict(frame), capacity))
+    if "tree" in learned:
+        dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
+        gain = dr.untreated[:, 0] - dr.treated[:, 0]
+        matrix = coding.apply(frame).to_numpy(dtype=float)
+        out["tree"], _ = _policy_tree(matrix, gain, capacity, depth=tree_depth, seed=seed)
+    return out
+
+
+def _flag(
+    models: dict[str, Any], name: str, frame: pd.DataFrame, horizon: int
+) -> tuple[FloatArray, FloatArray]:
+    """Return the flags of rows ``frame`` under a learned rule, and the score ranked by."""
+    coding = models["coding"]
+    if name == "tree":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            chosen = models["tree"].predict(coding.apply(frame).to_numpy(dtype=float))
+        flags = np.asarray(chosen, dtype=float)
+        return flags, flags
+    model, cut = models[name]
+    if name == "benefit":
+        score = -model.predict(frame)
+    else:
+        score = model.predict_risk(coding.apply(frame), [horizon])[:, 0]
+    return (score >= cut).astype(float), np.asarray(score, dtype=float)
+
+
 def _learn_fold(
     train: pd.DataFrame,
     test: pd.DataFrame,
@@ -475,30 +505,13 @@ def _learn_fold(
     scores: dict[str, FloatArray],
 ) -> None:
     """Learn every rule on ``train`` and flag the ``test`` rows (positions ``rows``)."""
-    coding = CovariateCoding.learn(train, covariates)
-    if "risk" in learned:
-        for kind in risk_models:
-            own, other, _ = _risk_scores(kind, coding, train, test, horizon, seed)
-            flags[f"risk_{kind}"][rows] = top_share(other, capacity, reference=own)
-            scores[f"risk_{kind}"][rows] = other
-    if "benefit" in learned:
-        model = fit_effect_model(
-            train, covariates=covariates, horizon=horizon, n_estimators=forest_trees, seed=seed
-        )
-        own_benefit = -model.predict(train)
-        benefit = -model.predict(test)
-        flags["benefit"][rows] = top_share(benefit, capacity, reference=own_benefit)
-        scores["benefit"][rows] = benefit
-    if "tree" in learned:
-        dr = policy_scores(train, covariates=covariates, horizons=[horizon])
-        gain = dr.untreated[:, 0] - dr.treated[:, 0]
-        x_train = coding.apply(train).to_numpy(dtype=float)
-        tree, _ = _policy_tree(x_train, gain, capacity, depth=tree_depth, seed=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            chosen = tree.predict(coding.apply(test).to_numpy(dtype=float))
-        flags["tree"][rows] = np.asarray(chosen, dtype=float)
-        scores["tree"][rows] = np.asarray(chosen, dtype=float)
+    models = _learn_on(
+        train, covariates, capacity, horizon, learned, risk_models, seed, tree_depth,
+        forest_trees,
+    )  # fmt: skip
+    for name in flags:
+        if name in models:
+            flags[name][rows], scores[name][rows] = _flag(models, name, test, horizon)
 
 
 def _deployable(
@@ -515,34 +528,24 @@ def _deployable(
 ) -> dict[str, str]:
     """Learn each rule on every family (the rule one would deploy) and describe it."""
     out = _plain_descriptions(learned, risk_models)
-    coding = CovariateCoding.learn(frame, covariates)
-    backend["coding"] = coding
-    if "risk" in learned:
-        for kind in risk_models:
-            own, _, fitted = _risk_scores(kind, coding, frame, frame.iloc[:1], horizon, seed)
-            cut = _cut(own, capacity)
-            backend[f"risk_{kind}"] = (fitted, cut)
-            out[f"risk_{kind}"] = (
-                f"offer early help when the predicted risk of escalation by day {horizon} "
-                f"({kind} model) is at least {100 * cut:.1f}%"
-            )
-    if "benefit" in learned:
-        model = fit_effect_model(
-            frame, covariates=covariates, horizon=horizon, n_estimators=forest_trees, seed=seed
+    models = _learn_on(
+        frame, covariates, capacity, horizon, learned, risk_models, seed, tree_depth,
+        forest_trees,
+    )  # fmt: skip
+    backend.update(models)
+    for kind in risk_models if "risk" in learned else ():
+        cut = models[f"risk_{kind}"][1]
+        out[f"risk_{kind}"] = (
+            f"offer early help when the predicted risk of escalation by day {horizon} "
+            f"({kind} model) is at least {100 * cut:.1f}%"
         )
-        cut = _cut(-model.predict(frame), capacity)
-        backend["benefit"] = (model, cut)
+    if "benefit" in learned:
         out["benefit"] = (
             "offer early help when the estimated fall in the risk of escalation by day "
-            f"{horizon} (causal forest) is at least {100 * cut:.1f} percentage points"
+            f"{horizon} (causal forest) is at least {100 * models['benefit'][1]:.1f} "
+            "percentage points"
         )
     if "tree" in learned:
-        dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
-        x = coding.apply(frame)
-        matrix = x.to_numpy(dtype=float)
-        tree, _ = _policy_tree(
-            matrix, dr.untreated[:, 0] - dr.treated[:, 0], capacity, depth=tree_depth, seed=seed
-        )
-        backend["tree"] = tree
-        out["tree"] = describe_tree(tree, list(x.columns), matrix)
+        x = models["coding"].apply(frame)
+        out["tree"] = describe_tree(models["tree"], list(x.columns), x.to_numpy(dtype=float))
     return out

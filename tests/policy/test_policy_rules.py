@@ -42,13 +42,13 @@ def test_every_learned_rule_is_judged_on_families_it_never_saw(
         rules_module, "fit_effect_model", spy("benefit", rules_module.fit_effect_model)
     )
     monkeypatch.setattr(rules_module, "policy_scores", spy("tree", rules_module.policy_scores))
-    original_risk = rules_module._risk_scores
+    original_risk = rules_module._fit_risk
 
-    def risk_spy(kind: str, coding: Any, train: pd.DataFrame, *args: Any) -> Any:
+    def risk_spy(kind: str, coding: Any, train: pd.DataFrame, seed: int) -> Any:
         seen.append(("risk", frozenset(train["family_id"])))
-        return original_risk(kind, coding, train, *args)
+        return original_risk(kind, coding, train, seed)
 
-    monkeypatch.setattr(rules_module, "_risk_scores", risk_spy)
+    monkeypatch.setattr(rules_module, "_fit_risk", risk_spy)
     learned = learn_rules(
         frame,
         covariates=COVARIATES,
