@@ -390,16 +390,14 @@ class PolicyValueResult:
 
         Examples
         --------
-        >>> rng = np.random.default_rng(0)
-        >>> n = 400
-        >>> x = rng.normal(size=n)
-        >>> a = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
-        >>> t = rng.exponential(500 / np.exp(0.5 * x - 0.4 * a))
-        >>> frame = pd.DataFrame({"x": x, "treatment": a, "duration": np.minimum(t, 800),
-        ...                       "event": (t < 800).astype(int)})
+        >>> frame = pd.DataFrame({"x": np.tile([0.0, 1.0, 2.0, 3.0], 100),
+        ...                       "treatment": np.tile([0, 1, 1, 0, 1], 80),
+        ...                       "duration": np.linspace(20, 900, 400),
+        ...                       "event": np.tile([1, 0, 0, 2, 0, 1, 0, 0], 50)})
         >>> scores = policy_scores(frame, covariates=["x"], horizons=[365])
+        >>> n = len(frame)
         >>> fit = estimate_policy_values(scores, {"everyone": np.ones(n), "no_one": np.zeros(n)})
-        >>> fit.compare("everyone", "no_one")["estimate"].iloc[0] < 0
+        >>> float(fit.compare("everyone", "no_one")["estimate"].iloc[0]) < 0
         True
         """
         for name in (rule, other):
@@ -478,13 +476,12 @@ def estimate_policy_values(
 
     Examples
     --------
-    >>> rng = np.random.default_rng(0)
-    >>> n = 400
-    >>> x = rng.normal(size=n)
-    >>> a = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
-    >>> t = rng.exponential(500 / np.exp(0.5 * x - 0.4 * a))
-    >>> frame = pd.DataFrame({"x": x, "treatment": a, "duration": np.minimum(t, 800),
-    ...                       "event": (t < 800).astype(int)})
+    >>> rng = np.random.default_rng(2)
+    >>> x = rng.normal(size=500)
+    >>> treated = (rng.random(500) < 0.5).astype(int)
+    >>> time = rng.exponential(600 / np.exp(0.4 * x - 0.3 * treated)) + 1
+    >>> frame = pd.DataFrame({"x": x, "treatment": treated,
+    ...                       "duration": np.minimum(time, 900), "event": (time < 900) * 1})
     >>> scores = policy_scores(frame, covariates=["x"], horizons=[365])
     >>> fit = estimate_policy_values(scores, {"top half": (x > np.median(x)) * 1})
     >>> fit.tidy()[["rule", "estimand"]].drop_duplicates()["rule"].unique().tolist()

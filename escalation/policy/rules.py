@@ -233,8 +233,8 @@ def describe_tree(tree: Any, columns: Sequence[str], x: FloatArray | None = None
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     tree = PolicyTree(max_depth=1, min_samples_leaf=20, random_state=0).fit(x, rewards)
-    >>> describe_tree(tree, ["factor_4B", "age"], x)
-    'offer early help with factor_4B'
+    >>> print(describe_tree(tree, ["factor_4B", "age"], x))
+    offer early help with factor_4B
     """
     structure = tree.tree_
     binary = set()
@@ -392,6 +392,10 @@ def learn_rules(
         scores[f"top_{name}"] = score
         descriptions[f"top_{name}"] = f"offer early help to the highest {name} scores"
     learned = [r for r in rules if r in _LEARNED]
+    settings = _Settings(
+        covs, float(capacity), int(horizon), tuple(learned), tuple(risk_models), seed,
+        tree_depth, forest_trees,
+    )  # fmt: skip
     fold = np.full(n, -1, dtype=np.int64)
     if learned and cross_fit:
         splits = grouped_folds(frame, folds, seed=seed)
@@ -403,15 +407,9 @@ def learn_rules(
         for k, split in enumerate(splits):
             fold[split.test] = k
             train, test = frame.iloc[split.train], frame.iloc[split.test]
-            _learn_fold(
-                train, test, split.test, covs, capacity, horizon, learned, risk_models,
-                seed, tree_depth, forest_trees, flags, scores,
-            )  # fmt: skip
+            _learn_fold(train, test, split.test, settings, flags, scores)
     if learned and (deployable or not cross_fit):
-        descriptions.update(
-            _deployable(frame, covs, capacity, horizon, learned, risk_models, seed,
-                        tree_depth, forest_trees, backend)
-        )  # fmt: skip
+        descriptions.update(_deployable(frame, settings, backend))
     elif learned:
         descriptions.update(_plain_descriptions(learned, risk_models))
     return LearnedRules(
@@ -438,18 +436,25 @@ def _plain_descriptions(learned: Sequence[str], risk_models: Sequence[str]) -> d
     return out
 
 
-def _learn_on(
-    frame: pd.DataFrame,
-    covariates: list[str],
-    capacity: float,
-    horizon: int,
-    learned: Sequence[str],
-    risk_models: Sequence[str],
-    seed: int,
-    tree_depth: int,
-    forest_trees: int,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Settings:
+    """What every learner needs (one place for the fold and the deployable learners)."""
+
+    covariates: list[str]
+    capacity: float
+    horizon: int
+    learned: tuple[str, ...]
+    risk_models: tuple[str, ...]
+    seed: int
+    tree_depth: int
+    forest_trees: int
+
+
+def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
     """Learn every rule on ``frame``: ``coding`` and, per rule, ``(model, cut)`` or the tree."""
+    covariates, capacity, horizon = settings.covariates, settings.capacity, settings.horizon
+    learned, risk_models, seed = settings.learned, settings.risk_models, settings.seed
+    tree_depth, forest_trees = settings.tree_depth, settings.forest_trees
     coding = CovariateCoding.learn(frame, covariates)
     out: dict[str, Any] = {"coding": coding}
     if "risk" in learned:
@@ -493,47 +498,26 @@ def _learn_fold(
     train: pd.DataFrame,
     test: pd.DataFrame,
     rows: IntArray,
-    covariates: list[str],
-    capacity: float,
-    horizon: int,
-    learned: Sequence[str],
-    risk_models: Sequence[str],
-    seed: int,
-    tree_depth: int,
-    forest_trees: int,
+    settings: _Settings,
     flags: dict[str, FloatArray],
     scores: dict[str, FloatArray],
 ) -> None:
     """Learn every rule on ``train`` and flag the ``test`` rows (positions ``rows``)."""
-    models = _learn_on(
-        train, covariates, capacity, horizon, learned, risk_models, seed, tree_depth,
-        forest_trees,
-    )  # fmt: skip
+    models = _learn_on(train, settings)
     for name in flags:
         if name in models:
-            flags[name][rows], scores[name][rows] = _flag(models, name, test, horizon)
+            flags[name][rows], scores[name][rows] = _flag(models, name, test, settings.horizon)
 
 
 def _deployable(
-    frame: pd.DataFrame,
-    covariates: list[str],
-    capacity: float,
-    horizon: int,
-    learned: Sequence[str],
-    risk_models: Sequence[str],
-    seed: int,
-    tree_depth: int,
-    forest_trees: int,
-    backend: dict[str, Any],
+    frame: pd.DataFrame, settings: _Settings, backend: dict[str, Any]
 ) -> dict[str, str]:
     """Learn each rule on every family (the rule one would deploy) and describe it."""
-    out = _plain_descriptions(learned, risk_models)
-    models = _learn_on(
-        frame, covariates, capacity, horizon, learned, risk_models, seed, tree_depth,
-        forest_trees,
-    )  # fmt: skip
+    learned, horizon = settings.learned, settings.horizon
+    out = _plain_descriptions(learned, settings.risk_models)
+    models = _learn_on(frame, settings)
     backend.update(models)
-    for kind in risk_models if "risk" in learned else ():
+    for kind in settings.risk_models if "risk" in learned else ():
         cut = models[f"risk_{kind}"][1]
         out[f"risk_{kind}"] = (
             f"offer early help when the predicted risk of escalation by day {horizon} "
