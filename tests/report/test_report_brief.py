@@ -106,37 +106,12 @@ def test_report_brief_table_one_paragraphs_and_phone_figures() -> None:
 
 
 def test_report_brief_policy_section() -> None:
-    import dataclasses
-
-    import pandas as pd
-
-    from escalation.figures import plot_policy_values
-    from escalation.report.brief import BriefFigure, PolicySection
-
-    frame = pd.DataFrame(
-        {"label": ["Current practice", "Highest predicted risk (Cox)"],
-         "flagged_per_1000": [365.0, 300.0], "prevented_per_1000": [9.0, 10.0],
-         "conf_low": [4.0, 2.0], "conf_high": [14.0, 18.0]}
-    )  # fmt: skip
-    section = PolicySection(
-        summary="Choosing by predicted risk would prevent about 10 escalations per 1,000.",
-        figure=BriefFigure(
-            "The rules side by side",
-            "Lines are 95% CIs.",
-            plot_policy_values(frame),
-            "Rules compared.",
-        ),
-        criteria=(("Precision", "at least 65%", "17% (16% to 19%)", "not met"),),
-        registration="The design was registered on 2024-05-01T09:30:00+00:00.",
-        most_flagged=("Age: 0-4 — 41% flagged against 30% of all children.",),
-        cannot_say="These are averages; they cannot say what is right for one child.",
-    )
-    html = render_brief(dataclasses.replace(example_brief(), policy=section), dpi=30)
+    html = render_brief(example_brief(with_policy=True), dpi=30)
     assert "Should a risk score decide who gets early help?" in html
     assert "Pre-registered criteria" in html and "<strong>not met</strong>" in html
     assert "What the evidence cannot say." in html
     assert "must never make the decision" in html
     assert "Who would be flagged most often" in html
+    assert "has not changed since" in html
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 6
-    plain = render_brief(example_brief(), dpi=30)
-    assert "Should a risk score decide" not in plain
+    assert "Should a risk score decide" not in render_brief(example_brief(), dpi=30)
