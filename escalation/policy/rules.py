@@ -182,8 +182,11 @@ def _policy_tree(
     """Fit a policy tree flagging at most ``capacity`` of the rows; return it and its price.
 
     The reward of offering early help is the doubly robust benefit minus a shadow price
-    per offer; the price is the smallest (by bisection) at which the tree flags no more
-    than the capacity, and never below zero (no offer where the benefit is negative).
+    per offer (never below zero: no offer where the benefit is negative). The share a
+    tree flags does not fall smoothly as the price rises (a split can flip a large leaf),
+    so the price is searched in two steps: bisection finds the smallest price at which the
+    tree flags no more than the capacity, then a grid up to twice that price keeps, of
+    the trees within the capacity, the one with the largest estimated benefit.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -191,30 +194,35 @@ def _policy_tree(
 
     leaf = max(20, len(x) // 40)
 
-    def fit(price: float) -> tuple[Any, float]:
+    def fit(price: float) -> tuple[Any, FloatArray]:
         rewards = np.column_stack([np.zeros(len(x)), benefit - price])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = PolicyTree(
                 max_depth=depth, min_samples_leaf=leaf, random_state=seed, honest=True
             ).fit(x, rewards)
-            share = float(np.mean(tree.predict(x)))
-        return tree, share
+            flags = np.asarray(tree.predict(x), dtype=float)
+        return tree, flags
 
-    tree, share = fit(0.0)
-    if share <= capacity:
+    tree, flags = fit(0.0)
+    if flags.mean() <= capacity:
         return tree, 0.0
     low, high = 0.0, float(np.max(np.abs(benefit))) + 1e-9
-    best, best_price = fit(high)[0], high
     for _ in range(30):
         middle = (low + high) / 2
-        candidate, share = fit(middle)
-        if share <= capacity:
-            best, best_price, high = candidate, middle, middle
+        if fit(middle)[1].mean() <= capacity:
+            high = middle
         else:
             low = middle
         if high - low < 1e-6:
             break
+    best, best_flags = fit(high)
+    best_price, best_gain = high, float(best_flags @ benefit)
+    for price in np.linspace(0.0, 2.0 * high, 41)[1:]:
+        candidate, chosen = fit(float(price))
+        gain = float(chosen @ benefit)
+        if chosen.mean() <= capacity and gain > best_gain:
+            best, best_price, best_gain = candidate, float(price), gain
     return best, best_price
 
 
