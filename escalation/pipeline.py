@@ -1259,6 +1259,18 @@ def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
     return (name, limit, shown, str(row["verdict"]))
 
 
+def _rule_phrase(rule: str) -> str:
+    """Return a targeting rule in running text: "the highest predicted risk (Cox model)"."""
+    from escalation.policy import rule_label
+
+    if rule.startswith("risk_"):
+        model = rule_label(rule).split("(", 1)[1].rstrip(")")
+        return f"the highest predicted risk ({model} model)"
+    return {"benefit": "the largest estimated benefit", "tree": "the learned tree"}.get(
+        rule, rule_label(rule).lower()
+    )
+
+
 def _policy_section(study: Any, design: StudyDesign) -> PolicySection | None:
     if study is None:
         return None
@@ -1282,7 +1294,7 @@ def _policy_section(study: Any, design: StudyDesign) -> PolicySection | None:
     if lead is not None:
         parts.append(
             f"If early help were offered to {capacity} in every 1,000 referrals closed without "
-            f"statutory action, choosing them by {rule_label(lead).lower()} would prevent "
+            f"statutory action, choosing them by {_rule_phrase(lead)} would prevent "
             f"about {prevented(lead)} within {h} days, compared with offering it to no one."
         )
     current = figure.loc["current_practice"]
