@@ -137,9 +137,10 @@ class LearnedRules:
                 out[name] = np.ones(n)
             elif name == "no_one":
                 out[name] = np.zeros(n)
+        coded = self.backend["coding"].apply(frame)
         for name in self.backend:
             if name != "coding":
-                out[name] = _flag(self.backend, name, frame, self.horizon)[0]
+                out[name] = _flag(self.backend, name, frame, self.horizon, coded)[0]
         return out
 
 
@@ -484,21 +485,23 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
 
 
 def _flag(
-    models: dict[str, Any], name: str, frame: pd.DataFrame, horizon: int
+    models: dict[str, Any], name: str, frame: pd.DataFrame, horizon: int, coded: pd.DataFrame
 ) -> tuple[FloatArray, FloatArray]:
-    """Return the flags of rows ``frame`` under a learned rule, and the score ranked by."""
-    coding = models["coding"]
+    """Return the flags of ``frame`` under a learned rule, and the score it ranks by.
+
+    ``coded`` is ``frame`` coded by the rules' covariate coding (computed once per call).
+    """
     if name == "tree":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            chosen = models["tree"].predict(coding.apply(frame).to_numpy(dtype=float))
+            chosen = models["tree"].predict(coded.to_numpy(dtype=float))
         flags = np.asarray(chosen, dtype=float)
         return flags, flags
     model, cut = models[name]
     if name == "benefit":
         score = -model.predict(frame)
     else:
-        score = model.predict_risk(coding.apply(frame), [horizon])[:, 0]
+        score = model.predict_risk(coded, [horizon])[:, 0]
     return (score >= cut).astype(float), np.asarray(score, dtype=float)
 
 
@@ -512,9 +515,12 @@ def _learn_fold(
 ) -> None:
     """Learn every rule on ``train`` and flag the ``test`` rows (positions ``rows``)."""
     models = _learn_on(train, settings)
+    coded = models["coding"].apply(test)
     for name in flags:
         if name in models:
-            flags[name][rows], scores[name][rows] = _flag(models, name, test, settings.horizon)
+            flags[name][rows], scores[name][rows] = _flag(
+                models, name, test, settings.horizon, coded
+            )
 
 
 def _deployable(

@@ -6,13 +6,16 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
+from escalation.causal.policy import estimate_policy_values, policy_scores
 from escalation.data.simulator import (
     SimulatedLocalAuthority,
     SimulationConfig,
     simulate_local_authority,
 )
 from escalation.design import default_design
+from escalation.policy import learn_rules
 from escalation.timeline import SpellData, build_spells
 from tests.causal.causal_support import simulate
 
@@ -59,9 +62,14 @@ def monte_carlo(
     replicate, rule and horizon (``estimate, std_error, conf_low, conf_high, truth``) and
     one row per replicate and contrast of two rules (with the true difference).
     """
-    from escalation.causal.policy import estimate_policy_values, policy_scores
-    from escalation.policy import learn_rules
+    # Small matrices: one BLAS thread is fastest, and stable when cores are shared.
+    with threadpool_limits(1):
+        return _replicates(reps, n_children, seed, hazard_ratio, capacity)
 
+
+def _replicates(
+    reps: int, n_children: int, seed: int, hazard_ratio: float, capacity: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     _, development = authority(20_000, 77, hazard_ratio=hazard_ratio)
     learned = learn_rules(
         development.spells,
