@@ -102,9 +102,10 @@ def test_flags_of_the_study_are_its_cross_fitted_rules() -> None:
     """The rules the study judges are those learned by cross-fitting (not in-sample)."""
     _, data = authority(4000, 3)
     design = data.design
-    assert design.policy is not None
+    assert design.policy is not None and design.criteria is not None
     design = design.replace(
-        policy=dataclasses.replace(design.policy, rules=("no_one", "tree"), folds=2)
+        policy=dataclasses.replace(design.policy, rules=("no_one", "tree"), folds=2),
+        criteria=dataclasses.replace(design.criteria, rule="tree"),
     )
     study = evaluate_policies(data, design, seed=5)
     assert isinstance(data, SpellData)
