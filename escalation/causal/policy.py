@@ -111,6 +111,7 @@ POLICY_ESTIMANDS: Final = (
     "flagged_per_1000",
     "number_needed_to_offer",
     "flagged_not_escalating_per_1000",
+    "unneeded_offers_per_1000",
     "precision",
     "recall",
 )
@@ -143,6 +144,13 @@ class PolicyScores:
     observed : numpy.ndarray, shape (n, H)
         :math:`Y^*_i`: the censoring-augmented score of the outcome under the decision
         actually taken (current practice).
+    offered_untreated : numpy.ndarray, shape (n, H)
+        Doubly robust score of :math:`A_i Y_i^{0}`, whether a child offered early help
+        would have escalated without it: :math:`A_i \\hat F_0(h \\mid X_i) +
+        \\hat\\pi_1(X_i)\\{\\Gamma_i(0) - \\hat F_0(h \\mid X_i)\\}` (the second term is
+        non-zero only for children not offered it; the estimator of the effect on the
+        treated). Its mean is the share of children offered early help under current
+        practice who would have escalated anyway.
     treatment : numpy.ndarray of int, shape (n,)
         Early help within the grace period (the decision actually taken).
     propensity : numpy.ndarray, shape (n,)
@@ -159,6 +167,7 @@ class PolicyScores:
     treated: FloatArray = field(repr=False)
     untreated: FloatArray = field(repr=False)
     observed: FloatArray = field(repr=False)
+    offered_untreated: FloatArray = field(repr=False)
     treatment: npt.NDArray[np.int64] = field(repr=False)
     propensity: FloatArray = field(repr=False)
     cluster: npt.NDArray[np.int64] = field(repr=False)
@@ -253,6 +262,10 @@ def policy_scores(
     own_prob = np.where(a == 1, e, 1.0 - e)[:, None]
     residual = (gamma[rows, a, :] - fitted[rows, a, :]) * own_prob
     observed = fitted[rows, a, :] + residual
+    # A * Y^0, doubly robust (ATT form): gamma_0 - F_0 is non-zero only where A = 0.
+    offered_untreated = a[:, None] * fitted[:, 0, :] + e[:, None] * (
+        gamma[:, 0, :] - fitted[:, 0, :]
+    )
     ids = frame[spell_id].to_numpy() if spell_id in frame.columns else np.arange(len(frame))
     families = frame[cluster].to_numpy() if cluster in frame.columns else np.arange(len(frame))
     return PolicyScores(
@@ -260,6 +273,7 @@ def policy_scores(
         treated=np.ascontiguousarray(gamma[:, 1, :]),
         untreated=np.ascontiguousarray(gamma[:, 0, :]),
         observed=observed,
+        offered_untreated=offered_untreated,
         treatment=a,
         propensity=e,
         cluster=cluster_codes(families),
@@ -293,6 +307,7 @@ class _Pieces:
     risk: FloatArray
     flagged: FloatArray
     hits: FloatArray  # d * Y*: flagged and escalated under current practice
+    flagged_untreated: FloatArray  # d * Y^0: flagged and would escalate without early help
 
 
 def _pieces(d: FloatArray | None, scores: PolicyScores, column: int) -> _Pieces:
@@ -300,10 +315,14 @@ def _pieces(d: FloatArray | None, scores: PolicyScores, column: int) -> _Pieces:
     if d is None:  # current practice
         flagged = scores.treatment.astype(float)
         risk = observed
+        flagged_untreated = scores.offered_untreated[:, column]
     else:
         flagged = d
         risk = d * scores.treated[:, column] + (1.0 - d) * scores.untreated[:, column]
-    return _Pieces(risk=risk, flagged=flagged, hits=flagged * observed)
+        flagged_untreated = d * scores.untreated[:, column]
+    return _Pieces(
+        risk=risk, flagged=flagged, hits=flagged * observed, flagged_untreated=flagged_untreated
+    )
 
 
 @dataclass(frozen=True)
@@ -352,6 +371,10 @@ class PolicyValueResult:
         flag against the outcome under current practice: flagged children per 1,000 who
         did not escalate, the share of flagged children who escalated (``precision``)
         and the share of children who escalated who were flagged (``recall``).
+        ``unneeded_offers_per_1000`` counts, per 1,000 decision points, the children the
+        rule offers early help who would not have escalated by the horizon without it
+        (``d (1 - Y^0)``, doubly robust; for current practice the estimator of the effect
+        on the treated).
         """
         return self.values.copy()
 
@@ -540,6 +563,8 @@ def estimate_policy_values(
             add(name, h, "number_needed_to_offer", nno, nno_se, **nno_bounds)
             missed = 1000 * (piece.flagged - piece.hits)
             add(name, h, "flagged_not_escalating_per_1000", float(missed.mean()), se_of(missed))
+            unneeded = 1000 * (piece.flagged - piece.flagged_untreated)
+            add(name, h, "unneeded_offers_per_1000", float(unneeded.mean()), se_of(unneeded))
             precision, precision_se = _ratio(piece.hits, piece.flagged, cluster)
             add(name, h, "precision", precision, precision_se)
             recall, recall_se = _ratio(piece.hits, scores.observed[:, column], cluster)

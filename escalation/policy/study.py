@@ -59,6 +59,7 @@ MEASURE_LABELS: Final = {
     "flagged_per_1000": "Children offered early help per 1,000 referrals",
     "number_needed_to_offer": "Offers of early help per escalation prevented",
     "flagged_not_escalating_per_1000": "Flagged per 1,000 who did not escalate",
+    "unneeded_offers_per_1000": "Offers per 1,000 to children who would not have escalated anyway",
     "precision": "Precision: flagged children who escalated",
     "recall": "Recall: children who escalated who were flagged",
 }

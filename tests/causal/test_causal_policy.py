@@ -4,7 +4,8 @@ properties that cannot hold unless the estimator is right.
 Reference: tests/reference/causal/policy.R computes, from riskRegression::ate's per-row
 influence values (AIPTW with AIPCW, nuisance terms omitted as escalation does), each row's
 augmented scores Gamma_i(a) = n * iid_i(a) + F_a, then the value of each fixed rule
-mean(d * Gamma(1) + (1 - d) * Gamma(0)) and its standard error by hand.
+mean(d * Gamma(1) + (1 - d) * Gamma(0)) and its standard error by hand, and the
+offers to children who would not have escalated without early help, mean(d * (1 - Gamma(0))).
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ def test_fixed_rule_values_match_a_hand_computation_from_r(data: pd.DataFrame) -
     assert len(got) == 15
     np.testing.assert_allclose(got["estimate_x"], got["estimate_y"], atol=1e-4)
     np.testing.assert_allclose(got["std_error_x"], got["std_error_y"], rtol=1e-3)
+    # Offers to children who would not have escalated without early help, d (1 - Gamma(0)).
+    unneeded = fit.tidy()
+    unneeded = unneeded[unneeded["estimand"] == "unneeded_offers_per_1000"].merge(
+        expected.rename(columns={"time": "horizon"}), on=["rule", "horizon"]
+    )
+    assert len(unneeded) == 15
+    np.testing.assert_allclose(unneeded["estimate_x"], 1000 * unneeded["unneeded"], atol=0.1)
+    # The AIPCW integral's left limits (above) move these SEs by up to 0.15%.
+    np.testing.assert_allclose(
+        unneeded["std_error_x"], 1000 * unneeded["unneeded_se"], rtol=2e-3, atol=1e-9
+    )
     flagged = expected.groupby("rule")["flagged"].first()
     for name, flags in rules.items():
         assert flags.mean() == pytest.approx(flagged[name])

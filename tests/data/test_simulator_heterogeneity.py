@@ -91,6 +91,15 @@ def test_policy_values_of_fixed_rules_match_the_marginal_risks() -> None:
         assert values.loc[("everyone", h), "risk"] == pytest.approx(marginal.loc[h, "risk_treated"])
         assert values.loc[("no_one", h), "risk"] == pytest.approx(marginal.loc[h, "risk_untreated"])
         assert values.loc[("no_one", h), "prevented_per_1000"] == 0
+        # Offers to children who would not have escalated without early help.
+        assert values.loc[("no_one", h), "unneeded_offers_per_1000"] == 0
+        assert values.loc[("everyone", h), "unneeded_offers_per_1000"] == pytest.approx(
+            1000 * (1 - marginal.loc[h, "risk_untreated"])
+        )
+        offered = sim.truth.spell_risks["treated"] == 1
+        assert values.loc[("current_practice", h), "unneeded_offers_per_1000"] == pytest.approx(
+            1000 * (offered * (1 - sim.truth.spell_risks[f"risk_untreated_{h}"])).mean()
+        )
         assert values.loc[("current_practice", h), "risk"] == pytest.approx(
             sim.truth.spell_risks[f"risk_observed_{h}"].mean()
         )

@@ -346,10 +346,13 @@ class GroundTruth:
         Returns
         -------
         pandas.DataFrame
-            ``rule, horizon, risk, prevented_per_1000, flagged`` with a row for
-            ``current_practice`` (the decisions actually taken: ``risk_observed_h``), each
-            rule and the oracle. ``prevented_per_1000`` is per 1,000 spells against
-            offering early help to no one; ``flagged`` the share offered it.
+            ``rule, horizon, risk, prevented_per_1000, flagged, unneeded_offers_per_1000``
+            with a row for ``current_practice`` (the decisions actually taken:
+            ``risk_observed_h``), each rule and the oracle. ``prevented_per_1000`` is per
+            1,000 spells against offering early help to no one; ``flagged`` the share
+            offered it; ``unneeded_offers_per_1000`` the spells per 1,000 offered it whose
+            risk of escalation by ``h`` without it did not materialise (the expectation of
+            ``d * (1 - escalated without early help)``: ``d * (1 - risk_untreated_h)``).
 
         Raises
         ------
@@ -380,6 +383,7 @@ class GroundTruth:
             treated = chosen[f"risk_treated_{h}"].to_numpy(np.float64)
             untreated = chosen[f"risk_untreated_{h}"].to_numpy(np.float64)
             nobody = float(untreated.mean())
+            current = chosen["treated"].to_numpy(np.float64)
             named: dict[str, tuple[FloatArray, FloatArray | None]] = {
                 "current_practice": (chosen[f"risk_observed_{h}"].to_numpy(np.float64), None)
             }
@@ -391,9 +395,8 @@ class GroundTruth:
                 oracle[order[: int(np.floor(capacity * len(chosen) + 1e-9))]] = 1.0
                 named["oracle"] = (oracle * treated + (1 - oracle) * untreated, oracle)
             for name, (risk, given) in named.items():
-                flagged = (
-                    float(chosen["treated"].mean()) if given is None else float(np.mean(given))
-                )
+                offered = current if given is None else given
+                flagged = float(np.mean(offered))
                 rows.append(
                     {
                         "rule": name,
@@ -401,6 +404,8 @@ class GroundTruth:
                         "risk": float(np.mean(risk)),
                         "prevented_per_1000": 1000 * (nobody - float(np.mean(risk))),
                         "flagged": flagged,
+                        "unneeded_offers_per_1000": 1000
+                        * float(np.mean(offered * (1 - untreated))),
                     }
                 )
         return pd.DataFrame(rows)

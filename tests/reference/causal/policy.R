@@ -7,7 +7,9 @@
 # influence value for the risk under each arm. With known.nuisance = TRUE these omit the
 # nuisance-estimation terms, as escalation does, so each row's augmented score is
 # Gamma_i(a) = n * iid_i(a) + F_a. The value of a fixed rule d is then computed by hand:
-# V(d) = mean(d * Gamma(1) + (1 - d) * Gamma(0)), SE = sd of the influence values / sqrt(n).
+# V(d) = mean(d * Gamma(1) + (1 - d) * Gamma(0)), SE = sd of the influence values / sqrt(n);
+# and the share offered early help who would not have escalated without it,
+# mean(d * (1 - Gamma(0))), with its SE.
 suppressMessages({library(survival); library(riskRegression); library(prodlim)})
 d <- read.csv("ate_data.csv")
 d$treatment <- factor(d$treatment)
@@ -42,8 +44,12 @@ for (k in seq_along(times)) {
     psi <- r * gamma1 + (1 - r) * gamma0
     value <- mean(psi)
     se <- sqrt(sum((psi - value)^2)) / n
+    # Offers to children who would not have escalated without early help: d (1 - Y^0).
+    unneeded <- r * (1 - gamma0)
     out[[length(out) + 1]] <- data.frame(rule = name, time = times[k], estimate = value,
-                                         std_error = se, flagged = mean(r))
+                                         std_error = se, flagged = mean(r),
+                                         unneeded = mean(unneeded),
+                                         unneeded_se = sqrt(sum((unneeded - mean(unneeded))^2)) / n)
   }
 }
 write.csv(do.call(rbind, out), "policy_reference.csv", row.names = FALSE)
