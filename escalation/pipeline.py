@@ -1297,6 +1297,19 @@ def _policy_section(study: Any, design: StudyDesign) -> PolicySection | None:
             f"statutory action, choosing them by {_rule_phrase(lead)} would prevent "
             f"about {prevented(lead)} within {h} days, compared with offering it to no one."
         )
+        values = study.values.tidy()
+        unneeded = values[
+            (values["rule"] == lead)
+            & (values["horizon"] == h)
+            & (values["estimand"] == "unneeded_offers_per_1000")
+        ]
+        if len(unneeded):
+            row = unneeded.iloc[0]
+            parts.append(
+                f"About {row['estimate']:.0f} of those offers per 1,000 referrals (95% CI "
+                f"{row['conf_low']:.0f} to {row['conf_high']:.0f}) would go to children who "
+                f"would not have escalated within {h} days without early help."
+            )
     current = figure.loc["current_practice"]
     parts.append(
         f"Current practice offered it to about {current['flagged_per_1000']:.0f} in 1,000 and "
