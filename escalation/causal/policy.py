@@ -71,6 +71,7 @@ doi:10.1136/bmj.317.7168.1309.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -80,12 +81,13 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation.causal._logistic import predict_logistic
 from escalation.causal.curves import Nuisance, run_estimator
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.propensity import drop_redundant, treatment_vector
+from escalation.causal.weights import PROBABILITY_FLOOR
 from escalation.clusters import cluster_codes
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.core.logistic import predict_logistic
+from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.results import Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
 from escalation.timeline.matrix import CovariateCoding
@@ -126,8 +128,6 @@ POLICY_COLUMNS: Final = (
     "conf_high",
     "conf_level",
 )
-#: Propensity scores are bounded away from 0 and 1 as in ``run_estimator``.
-_CLIP: Final = 1e-6
 
 
 @dataclass(frozen=True)
@@ -251,13 +251,20 @@ def policy_scores(
     dur = durations(frame[duration])
     ev = event_codes(frame[event])
     aipw = run_estimator("aipw", dur, ev, a, x, days, days, influence=True)
-    gformula = run_estimator("gformula", dur, ev, a, x, days, days, influence=True)
+    with warnings.catch_warnings():
+        # The same outcome models again (for each row's fitted risks): anything they had
+        # to say, the AIPW fit just said.
+        warnings.simplefilter("ignore", StatisticalWarning)
+        gformula = run_estimator("gformula", dur, ev, a, x, days, days, influence=True)
     if aipw.influence is None or gformula.influence is None or aipw.nuisance.propensity is None:
         raise RuntimeError("the AIPW engine returned no influence values")  # pragma: no cover
     # Per-row augmented scores (n, arm, H) and per-row g-formula risks (n, arm, H).
     gamma = aipw.influence["risk"] + aipw.risk[None, :, :]
     fitted = gformula.influence["risk"] + gformula.risk[None, :, :]
-    e = np.clip(predict_logistic(aipw.nuisance.propensity, x), _CLIP, 1 - _CLIP)
+    # Bounded as the AIPW fit bounded them (and warned, when it had to).
+    e = np.clip(
+        predict_logistic(aipw.nuisance.propensity, x), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR
+    )
     rows = np.arange(len(a))
     own_prob = np.where(a == 1, e, 1.0 - e)[:, None]
     residual = (gamma[rows, a, :] - fitted[rows, a, :]) * own_prob
@@ -413,10 +420,11 @@ class PolicyValueResult:
 
         Examples
         --------
-        >>> frame = pd.DataFrame({"x": np.tile([0.0, 1.0, 2.0, 3.0], 100),
-        ...                       "treatment": np.tile([0, 1, 1, 0, 1], 80),
-        ...                       "duration": np.linspace(20, 900, 400),
-        ...                       "event": np.tile([1, 0, 0, 2, 0, 1, 0, 0], 50)})
+        >>> rng = np.random.default_rng(5)
+        >>> z, early = rng.normal(size=400), rng.integers(0, 2, 400)
+        >>> days = rng.exponential(400 * np.exp(0.5 * early - 0.5 * z))
+        >>> frame = pd.DataFrame({"x": z, "treatment": early, "duration": np.minimum(days, 900),
+        ...                       "event": np.where(days < 900, 1 + (rng.random(400) < 0.1), 0)})
         >>> scores = policy_scores(frame, covariates=["x"], horizons=[365])
         >>> n = len(frame)
         >>> fit = estimate_policy_values(scores, {"everyone": np.ones(n), "no_one": np.zeros(n)})

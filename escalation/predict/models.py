@@ -346,7 +346,7 @@ def _rewarn(caught: list[warnings.WarningMessage], kind: str) -> None:
             if said:
                 continue
             said = True
-            advice = "fewer covariates" if kind == "penalised_cox" else "'penalised_cox'"
+            advice = "fewer covariates"  # only penalised_cox is fitted by lifelines
             warnings.warn(
                 f"{kind} (lifelines): numerical trouble in the fit ({item.message}; collinear "
                 f"or sparse covariates); estimates may be unstable: consider {advice}",

@@ -109,6 +109,7 @@ def test_without_heterogeneity_risk_and_benefit_targeting_are_not_told_apart() -
     assert contrast["conf_low"] <= 0 <= contrast["conf_high"], contrast
 
 
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
 def test_flags_of_the_study_are_its_cross_fitted_rules() -> None:
     """The rules the study judges are those learned by cross-fitting (not in-sample)."""
     _, data = authority(4000, 3)
