@@ -1,13 +1,13 @@
 """The study design: a frozen, validated description of one analysis, read from TOML.
 
 A design is declared before any result is seen, like a pre-registered analysis plan
-(see ``docs``: *The study design file*). It has seven sections, each a frozen dataclass:
+(see ``docs``: *The study design file*). It has eight sections, each a frozen dataclass:
 :class:`DataSpec`, :class:`TimeZeroSpec`, :class:`OutcomeSpec`, :class:`TreatmentSpec`,
-:class:`CovariateSpec`, :class:`EstimationSpec` and :class:`AnalysisSpec` (optional:
-several local authorities). Every section checks its own values
-when constructed; :class:`StudyDesign` checks the rules that join sections. Invalid
-designs raise :class:`~escalation.errors.DesignError` naming the section, the key, the
-value and what is allowed.
+:class:`CovariateSpec`, :class:`EstimationSpec`, :class:`AnalysisSpec` (optional:
+several local authorities) and :class:`DisclosureSpec` (optional: the disclosure rules).
+Every section checks its own values when constructed; :class:`StudyDesign` checks the
+rules that join sections. Invalid designs raise :class:`~escalation.errors.DesignError`
+naming the section, the key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ __all__ = [
     "AnalysisSpec",
     "CovariateSpec",
     "DataSpec",
+    "DisclosureSpec",
     "EstimationSpec",
     "OutcomeSpec",
     "StudyDesign",
@@ -463,6 +464,38 @@ class AnalysisSpec:
         return self == AnalysisSpec()
 
 
+@dataclass(frozen=True)
+class DisclosureSpec:
+    """Statistical disclosure control of every output that leaves the local authority.
+
+    The defaults follow the ONS "10-5 rule" (counts below 10 suppressed, others rounded
+    to the nearest 5). Set them to the local authority's own disclosure policy; the
+    rules as run are recorded in every manifest and stated in the brief. Left at its
+    defaults the section is not written to the design file, so designs without it keep
+    their hash.
+
+    Parameters
+    ----------
+    threshold : int, default 10
+        Counts below this are suppressed (zero too); every curve step, bar and point of a
+        figure stands for at least this many children or events.
+    rounding : int, default 5
+        Counts at or above the threshold are rounded to a multiple of this (1: unrounded).
+    """
+
+    threshold: int = 10
+    rounding: int = 5
+
+    def __post_init__(self) -> None:
+        _integer("disclosure", "threshold", self.threshold, minimum=1)
+        _integer("disclosure", "rounding", self.rounding, minimum=1)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether every value is the default (then the section is not written)."""
+        return self == DisclosureSpec()
+
+
 #: TOML keys of each section mapped to field names (where they differ).
 _SECTIONS: Final[dict[str, type]] = {
     "data": DataSpec,
@@ -472,6 +505,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "covariates": CovariateSpec,
     "estimation": EstimationSpec,
     "analysis": AnalysisSpec,
+    "disclosure": DisclosureSpec,
 }
 _RENAMED: Final = {"from": "from_"}
 _REQUIRED_SECTIONS: Final = ("time_zero", "outcome", "treatment")
@@ -504,6 +538,9 @@ class StudyDesign:
         Where the data are.
     analysis : AnalysisSpec, optional
         How several local authorities are handled.
+    disclosure : DisclosureSpec, optional
+        Disclosure control of the outputs (default: counts below 10 suppressed, others
+        rounded to 5).
 
     Raises
     ------
@@ -529,6 +566,7 @@ class StudyDesign:
     estimation: EstimationSpec = field(default_factory=EstimationSpec)
     data: DataSpec = field(default_factory=DataSpec)
     analysis: AnalysisSpec = field(default_factory=AnalysisSpec)
+    disclosure: DisclosureSpec = field(default_factory=DisclosureSpec)
 
     def __post_init__(self) -> None:
         for name, kind in _SECTIONS.items():
@@ -578,7 +616,8 @@ class StudyDesign:
         ----------
         mapping : mapping
             Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
-            ``estimation``, ``analysis``) of key–value pairs, as :func:`tomllib.loads` returns them.
+            ``estimation``, ``analysis``, ``disclosure``) of key–value pairs, as
+            :func:`tomllib.loads` returns them.
 
         Returns
         -------
@@ -644,14 +683,15 @@ class StudyDesign:
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Return the design as TOML-shaped sections (dates as ``YYYY-MM-DD`` text).
 
-        Unset optional values are left out, and so is the ``[analysis]`` section when it
-        holds only defaults (designs written before it existed keep their text and hash),
-        so ``from_dict(to_dict())`` rebuilds an equal design.
+        Unset optional values are left out, and so are the ``[analysis]`` and
+        ``[disclosure]`` sections when they hold only defaults (designs written before they
+        existed keep their text and hash), so ``from_dict(to_dict())`` rebuilds an equal
+        design.
         """
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
-            if name == "analysis" and self.analysis.is_default:
+            if name in ("analysis", "disclosure") and section.is_default:
                 continue
             values: dict[str, Any] = {}
             for f in fields(section):
