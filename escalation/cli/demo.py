@@ -15,7 +15,7 @@ import argparse
 from typing import Any
 
 from escalation.cli import SUMMARIES
-from escalation.cli._output import add_output_arguments
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.errors import DesignError
 
 __all__ = ["register"]
@@ -66,15 +66,21 @@ def run(args: argparse.Namespace) -> int:
 
         if args.authorities < 2:
             raise DesignError("--authorities needs at least 2 authorities to pool")
-        run_federated_demo(
-            args.out,
-            authorities=args.authorities,
-            children=max(args.children // args.authorities, 500),
-            seed=args.seed,
-            bootstrap=args.bootstrap,
-            progress=not args.quiet,
-            jobs=args.jobs,
-        )
+        with output_folder(args) as folder:
+            run_federated_demo(
+                folder.staging,
+                authorities=args.authorities,
+                children=max(args.children // args.authorities, 500),
+                seed=args.seed,
+                bootstrap=args.bootstrap,
+                progress=not args.quiet,
+                jobs=args.jobs,
+            )
+            folder.commit(
+                command=folder.command,
+                seeds={"simulation": args.seed},
+                extra={"disclosure": "simulated authorities: not real children"},
+            )
         return 0
 
     outputs = run_demo(

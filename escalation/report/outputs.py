@@ -387,7 +387,8 @@ class OutputFolder:
         **manifest
             Passed to :func:`escalation.report.manifest.write_manifest` (``command``,
             ``design``, ``seeds``, ``notes``, ``extra``, ...). It lists exactly the files
-            written under :attr:`staging`.
+            written under :attr:`staging`. Without any, a ``manifest.json`` the run wrote
+            itself, last, into :attr:`staging` is kept as it is.
 
         Returns
         -------
@@ -400,7 +401,8 @@ class OutputFolder:
             When a file of this run would replace a file escalation did not write; this
             run's outputs are then kept in a visible sibling folder, which the message names.
         """
-        write_manifest(self.staging, **manifest)
+        if manifest or not (self.staging / MANIFEST_NAME).is_file():
+            write_manifest(self.staging, **manifest)
         state = inspect_folder(self.path)
         new = {
             p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()

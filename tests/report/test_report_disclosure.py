@@ -98,8 +98,7 @@ def test_report_disclosure_rules_follow_the_design() -> None:
     from escalation.errors import DesignError
     from escalation.report.disclosure import DisclosureRules
 
-    text = default_design().to_toml().replace("threshold = 10", "threshold = 20")
-    text = text.replace("rounding = 5", "rounding = 10")
+    text = default_design().to_toml() + "\n[disclosure]\nthreshold = 20\nrounding = 10\n"
     rules = DisclosureRules.from_design(StudyDesign.from_toml(text))
     assert (rules.threshold, rules.rounding) == (20, 10)
     assert [disclose_count(n, rules) for n in (19, 20, 24, 25, 1234)] == [None, 20, 20, 30, 1230]
