@@ -97,6 +97,7 @@ from escalation.report.disclosure import (
     disclose_metric_counts,
     disclose_model,
     disclose_table,
+    disclose_text,
     disclose_threshold_curve,
     disclose_weights,
     microaggregate,
@@ -193,6 +194,8 @@ class _Run:
         self.figures: dict[str, list[Path]] = {}
         self.brief_figures: list[BriefFigure] = []
         self.notes: list[str] = []
+        #: Notes for the brief's reader: stages skipped and results left out, and why.
+        self.remarks: list[str] = []
         self.failures: list[Failure] = []
         self.timings: dict[str, float] = {}
         self.extra: dict[str, Any] = {}
@@ -207,8 +210,11 @@ class _Run:
         if self.console is not None:
             self.console.log(message)
 
-    def note(self, message: str) -> None:
+    def note(self, message: str, remark: str | None = None) -> None:
+        """Record a note (manifest, log); ``remark`` is how the brief words it."""
         self.notes.append(message)
+        if remark is not None:
+            self.remarks.append(remark)
         log.warning(message)
         if self.console is not None:
             self.console.log(f"[yellow]note:[/yellow] {message}")
@@ -223,7 +229,8 @@ class _Run:
             with self.log.watch(name):
                 yield
         except _SkipStageError as skip:
-            self.note(f"{name}: skipped ({skip})")
+            what = _STAGE_WORDS.get(name, name)
+            self.note(f"{name}: skipped ({skip})", f"{what[0].upper()}{what[1:]}: skipped, {skip}.")
         except Exception as error:
             failure = Failure(name, type(error).__name__, str(error))
             if not self.keep_going:
@@ -520,16 +527,17 @@ def _run_into(
             readme=_workbook_readme(design, data_label, run.rules),
         )
     caveats = run.log.caveats
+    # What is shared is disclosed: counts in warnings and notes as in the tables.
     manifest = folder.commit(
         command=command,
         design=design,
         input_hash=input_hash,
         seeds={"study": seed},
-        notes=tuple(run.notes),
+        notes=tuple(disclose_text(n, run.rules) for n in run.notes),
         extra={
             "status": "incomplete" if run.failures else "complete",
-            "failures": [f.to_dict() for f in run.failures],
-            "caveats": [c.to_dict() for c in caveats],
+            "failures": [f.disclosed(run.rules).to_dict() for f in run.failures],
+            "caveats": [c.disclosed(run.rules).to_dict() for c in caveats],
             "disclosure": run.rules.to_dict(),
             "timings_seconds": run.timings,
             "design_file": str(design_file) if design_file is not None else None,
@@ -705,7 +713,11 @@ def _effects(
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
     unadjusted = _shown(curves[curves["estimator"] == "unadjusted"])
     if "unadjusted" in set(curves["estimator"]) and not _steps(unadjusted, "group"):
-        run.note(f"effects: unadjusted curves not drawn (fewer than {rules.threshold} escalations)")
+        run.note(
+            f"effects: unadjusted curves not drawn (fewer than {rules.threshold} escalations)",
+            "The unadjusted risk curves by early help are not drawn: fewer than "
+            f"{rules.threshold} children escalated.",
+        )
     elif len(unadjusted):
         from escalation.survival import logrank_test
 
@@ -938,13 +950,14 @@ def _authority_options(run: _Run, data: SpellData, design: StudyDesign) -> dict[
         return {}
     if handling == "stratify":
         return {"covariates": [*data.model_covariates, "la"]}
-    if len(data.authorities) < _FEW_CLUSTERS and "cluster" not in {
-        n.split(":")[0] for n in run.notes
-    }:
-        run.note(
-            f"cluster: standard errors treat the {len(data.authorities)} local authorities as "
-            f"clusters; with fewer than {_FEW_CLUSTERS} they are unreliable (prefer "
-            '[analysis] authority = "stratify")'
+    if len(data.authorities) < _FEW_CLUSTERS and not run.extra.get("few_clusters"):
+        run.extra["few_clusters"] = True
+        run.caveat(
+            "effects",
+            "[analysis] authority",
+            f"Standard errors treat the {len(data.authorities)} local authorities as "
+            f"clusters; with fewer than {_FEW_CLUSTERS} they are unreliable.",
+            'use authority = "stratify" (each authority its own intercept).',
         )
     return {"cluster": "la"}
 
@@ -993,7 +1006,10 @@ def _by_authority(
             disclose_effects(fit.tidy(), spell_records(part), rules=run.rules).assign(authority=la)
         )
     if failed:
-        run.note(f"authorities: effects not estimated in {', '.join(failed)}")
+        run.note(
+            f"authorities: effects not estimated in {', '.join(failed)}",
+            f"The effect of early help could not be estimated in {', '.join(failed)}.",
+        )
     if warned:
         run.caveat(
             "authorities",
@@ -1656,8 +1672,10 @@ def _brief(
                             _confounding_paragraph(crude, float(rd["estimate"]), horizon, label)
                         )
     else:
+        failed = any(f.stage == "effects" for f in run.failures)
         shows.append(
-            "The effect of early help was not estimated in this run (see 'What did not run')."
+            "The effect of early help was not estimated in this run"
+            + (" (see 'What did not run')." if failed else ".")
         )
     by_authority = state.get("authorities")
     if by_authority is not None and "meta" in by_authority:
@@ -1763,11 +1781,13 @@ def _brief(
         limits=tuple(limits),
         risk_tool=risk_text,
         figures=tuple(run.brief_figures),
-        caveats=tuple(c.text() for c in run.log.caveats),
+        caveats=tuple(c.disclosed(run.rules).text() for c in run.log.caveats),
         failures=tuple(
-            f"{_STAGE_WORDS.get(f.stage, f.stage).capitalize()} did not run: {f.error}: {f.message}"
+            f"{_STAGE_WORDS.get(f.stage, f.stage).capitalize()} did not run: {f.error}: "
+            + f.disclosed(run.rules).message
             for f in run.failures
         ),
+        notes=tuple(disclose_text(r, run.rules) for r in run.remarks),
         disclosure=run.rules,
         paragraphs=tuple(paragraphs),
         table_one=run.extra.get("table_one_html"),

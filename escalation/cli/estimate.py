@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             extra={
                 "estimation": result.settings,
                 "disclosure": rules.to_dict(),
-                "caveats": [c.to_dict() for c in log.caveats],
+                "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
             },
         )
     glance = result.glance().iloc[0]

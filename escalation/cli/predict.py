@@ -147,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
                 truth=truth,
                 history=history if args.text else None,
             )
-        _write(folder.staging, result, DisclosureRules.from_design(design))
+        rules = DisclosureRules.from_design(design)
+        _write(folder.staging, result, rules)
         (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
         folder.commit(
             command=folder.command,
@@ -156,8 +157,8 @@ def run(args: argparse.Namespace) -> int:
             seeds={"prediction": result.provenance.get("seed")},
             extra={
                 "prediction": {**result.provenance, "horizon": result.horizon},
-                "disclosure": DisclosureRules.from_design(design).to_dict(),
-                "caveats": [c.to_dict() for c in log.caveats],
+                "disclosure": rules.to_dict(),
+                "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
             },
         )
     out = folder.path

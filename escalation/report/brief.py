@@ -223,6 +223,8 @@ class Brief:
         Warnings raised by the analysis, each saying which design key to change.
     failures : tuple of str
         Parts of the analysis that did not run, and why.
+    notes : tuple of str
+        Parts of the analysis skipped or left out of the brief, and why.
     disclosure : DisclosureRules
         The disclosure rules the counts are shown under (stated in the footer).
     """
@@ -244,6 +246,7 @@ class Brief:
     provenance: tuple[str, ...] = field(default_factory=tuple)
     caveats: tuple[str, ...] = ()
     failures: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     disclosure: DisclosureRules = DEFAULT_RULES
 
 

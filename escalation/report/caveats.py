@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from escalation.design.study import StudyDesign
 from escalation.errors import StatisticalWarning
+from escalation.report.disclosure import DisclosureRules, disclose_text
 
 __all__ = ["Caveat", "CaveatLog", "Failure", "caveat_from_warning", "design_key_line"]
 
@@ -67,6 +68,24 @@ class Caveat:
         end = "" if message.endswith((".", "!", "?")) else "."
         return f"{message}{end} In the design file, {self.design_key}: {self.advice}"
 
+    def disclosed(self, rules: DisclosureRules) -> Caveat:
+        """Return the caveat as shared (brief, manifest): counts in it disclosed.
+
+        The warning raised by the API keeps the exact counts, for use inside the authority.
+
+        Examples
+        --------
+        >>> from escalation.report.disclosure import DEFAULT_RULES
+        >>> Caveat("effects", "[estimation] estimators", "3 untreated spells ended early",
+        ...        "add ccw.").disclosed(DEFAULT_RULES).message
+        'fewer than 10 untreated spells ended early'
+        """
+        return dataclasses.replace(
+            self,
+            message=disclose_text(self.message, rules),
+            advice=disclose_text(self.advice, rules),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the caveat as recorded in the manifest."""
         return {
@@ -95,6 +114,10 @@ class Failure:
     def text(self) -> str:
         """Return the failure as one line."""
         return f"{self.stage}: {self.error}: {self.message}"
+
+    def disclosed(self, rules: DisclosureRules) -> Failure:
+        """Return the failure as shared (brief, manifest): counts in its message disclosed."""
+        return dataclasses.replace(self, message=disclose_text(self.message, rules))
 
     def to_dict(self) -> dict[str, str]:
         """Return the failure as recorded in the manifest."""

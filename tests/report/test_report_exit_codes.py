@@ -134,3 +134,42 @@ def test_exit_codes_warnings_become_caveats_tied_to_the_design_key(
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["caveats"][0]["design_key"] == "[outcome] horizons"
     assert manifest["caveats"][0]["message"] == HORIZON_WARNING
+
+
+def test_exit_codes_counts_in_caveats_and_failures_are_disclosed(
+    study_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warning or error quoting a small count reaches the brief and manifest disclosed."""
+    design_file, out = study_files
+    immortal = (
+        "treatment is classified by early help starting within 14 days of time zero; 3 "
+        "untreated spells ended within that grace period and could not have been treated, "
+        "which biases ipw towards benefit (immortal time)."
+    )
+
+    def warns(run: Any, data: Any) -> None:
+        warnings.warn(immortal, StatisticalWarning, stacklevel=1)
+        raise ValueError("the flow table has 1,203 children and 7 events in one box")
+
+    monkeypatch.setattr(pipeline, "_describe", warns)
+    with pytest.warns(StatisticalWarning):
+        outputs = pipeline.run_study(
+            simulate_local_authority(300, seed=5).history,
+            default_design(),
+            out=out,
+            progress=False,
+            stages=("describe", "brief"),
+            design_file=design_file,
+            keep_going=True,
+        )
+    # The API's results keep the exact counts, for use inside the authority ...
+    assert "; 3 untreated spells" in outputs.caveats[0].message
+    assert "7 events" in outputs.failures[0].message
+    # ... what is shared does not.
+    html = (out / "brief.html").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    for shared in (html, json.dumps(manifest)):
+        assert "3 untreated" not in shared and "7 events" not in shared
+        assert "fewer than 10 untreated spells ended within that grace period" in shared
+        assert "1,205 children and fewer than 10 events in one box" in shared
+    assert "14 days" in manifest["caveats"][0]["message"]  # days are not counts

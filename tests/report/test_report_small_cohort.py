@@ -315,3 +315,20 @@ def test_small_cohort_estimate_command_is_disclosed(
     assert_steps_rest_on_ten_events(
         curves, study["spells"], ["estimator", "group"], "estimate", lambda key: arm[key[1]]
     )
+
+
+def _visible_text(html: str) -> str:
+    text = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", html)
+    text = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", text, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+
+
+def test_small_cohort_brief_lists_what_was_left_out(study: dict[str, Any]) -> None:
+    """What was skipped or not drawn, and why, is in the brief (not only in the log)."""
+    text = _visible_text((study["out"] / "brief.html").read_text())
+    assert "Notes on this run" in text
+    notes = text.split("Notes on this run", 1)[1].split("Glossary", 1)[0]
+    assert "The comparison of the risk tool between groups: skipped, no validated risk tool" in (
+        notes
+    )
+    assert f"unadjusted risk curves by early help are not drawn: fewer than {THRESHOLD}" in notes

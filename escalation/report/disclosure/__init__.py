@@ -42,6 +42,7 @@ from escalation.report.disclosure._counts import (
     count_labels,
     disclose_count,
     disclose_table,
+    disclose_text,
     disclosed_share,
     format_count,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "disclose_operating_metrics",
     "disclose_positivity",
     "disclose_table",
+    "disclose_text",
     "disclose_threshold_curve",
     "disclose_weights",
     "disclosed_share",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -165,6 +166,50 @@ def format_count(count: float | int | None, rules: DisclosureRules = DEFAULT_RUL
     """
     disclosed = disclose_count(count, rules)
     return rules.suppressed_text if disclosed is None else f"{disclosed:,}"
+
+
+#: Words that make the number before them a count of people or records in free text.
+_COUNTED: Final = (
+    r"(?:children|child|spells?|events?|escalations?|famil(?:y|ies)|deaths?|rows?|cases?|"
+    r"episodes?|referrals?|records?|people|persons?|treated|untreated)"
+)
+#: "3 untreated spells", "12 competing events", "1,204 children" ...
+_COUNT_BEFORE: Final = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"
+    r"(?=\s+(?:(?:competing|test|training|censored|distinct|more|other)\s+)?" + _COUNTED + r"\b)",
+    re.IGNORECASE,
+)
+#: "escalations=126", "children: 12" ...
+_COUNT_AFTER: Final = re.compile(
+    r"(\b" + _COUNTED + r"\s?[=:]\s?)(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)", re.IGNORECASE
+)
+
+
+def disclose_text(text: str, rules: DisclosureRules = DEFAULT_RULES) -> str:
+    """Return free text (a warning, a note) with the counts of people in it disclosed.
+
+    A number followed by what it counts ("3 untreated spells", "12 competing events",
+    "1,204 children") or following it ("escalations=126") is written as
+    :func:`format_count` writes it; other numbers (days, horizons, percentages, model
+    statistics, replicate counts) are left as they are.
+
+    Examples
+    --------
+    >>> disclose_text("3 untreated spells ended within 14 days; 1,204 children studied")
+    'fewer than 10 untreated spells ended within 14 days; 1,205 children studied'
+    >>> disclose_text("positivity: 12 children (3 treated, 9 untreated) have weights above 10")
+    'positivity: 10 children (fewer than 10 treated, fewer than 10 untreated) have weights above 10'
+    >>> disclose_text("norm(delta) is still high, 0.248; horizon 730 days")
+    'norm(delta) is still high, 0.248; horizon 730 days'
+    """
+
+    def before(match: re.Match[str]) -> str:
+        return format_count(int(match.group(1).replace(",", "")), rules)
+
+    def after(match: re.Match[str]) -> str:
+        return match.group(1) + format_count(int(match.group(2).replace(",", "")), rules)
+
+    return _COUNT_AFTER.sub(after, _COUNT_BEFORE.sub(before, text))
 
 
 def disclosed_share(
