@@ -209,6 +209,27 @@ _KNOWN: Final[tuple[tuple[re.Pattern[str], str, Advice], ...]] = (
     ),
 )
 
+#: Remedies a warning's own text may suggest that the design file does not offer: the
+#: caveat says where they are (the Python API), so it never points at a key that does not
+#: exist.
+_API_ONLY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (
+        re.compile(r"overlap weights|truncation"),
+        "overlap weights and weight truncation: "
+        'escalation.causal.estimate_effects(..., weight_estimand="overlap", truncate=...)',
+    ),
+    (
+        re.compile(r"penalizer|separation='raise'"),
+        "a penalizer and separation='raise': escalation.survival.fit_cox(..., penalizer=..., "
+        "separation=...)",
+    ),
+    (
+        re.compile(r"min_count"),
+        "min_count: escalation.causal.estimate_effects(..., min_count=...) and "
+        "escalation.survival.fit_cox(..., min_count=...)",
+    ),
+)
+
 #: Where each stage's choices live in the design (used for warnings not recognised).
 _STAGE_KEYS: Final = {
     "spells": "[time_zero]",
@@ -252,6 +273,12 @@ def caveat_from_warning(warning: Warning | str, *, stage: str, design: StudyDesi
         advice = (
             "no change is needed unless this matters for the question; it concerns the "
             f"{stage} stage."
+        )
+    elsewhere = [where for pattern, where in _API_ONLY if pattern.search(message)]
+    if elsewhere:
+        advice += (
+            " The warning also mentions options the design file does not have; they are in "
+            "the Python API only: " + "; ".join(elsewhere) + "."
         )
     return Caveat(stage, key, message, advice)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import pytest
@@ -82,3 +83,30 @@ def test_caveats_design_key_line() -> None:
     assert lines[design_key_line(text, "[time_zero]") - 1] == "[time_zero]"
     assert design_key_line(text, "[outcome] nonexistent") == lines.index("[outcome]") + 1
     assert design_key_line("", "[outcome] horizons") == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "where"),
+    [
+        ("positivity: 40 children (30 treated, 10 untreated) have propensity scores outside "
+         "(0.01, 0.99). Consider restricting the population, overlap weights or truncation.",
+         'estimate_effects(..., weight_estimand="overlap", truncate=...)'),
+        ("the partial likelihood is monotone in age (separation), so the hazard ratio is "
+         "infinite; they were left out and the model refitted (merge their levels, use a "
+         "penalizer, or pass separation='raise' to stop instead)",
+         "fit_cox(..., penalizer=..., separation=...)"),
+        ("gformula, aipw could not be estimated on these data (the Cox model did not "
+         "converge; drop or pool sparse covariates, or raise min_count of the covariate "
+         "coding)", "estimate_effects(..., min_count=...)"),
+    ],
+)  # fmt: skip
+def test_caveats_remedies_outside_the_design_say_where_they_are(message: str, where: str) -> None:
+    """A warning suggesting what the design file cannot set says it is in the Python API."""
+    from escalation.survival import fit_cox
+
+    caveat = caveat_from_warning(message, stage="effects", design=default_design())
+    assert where in caveat.advice and "Python API only" in caveat.advice
+    # ... and what it names really exists there.
+    names = set(inspect.signature(estimate_effects).parameters)
+    names |= set(inspect.signature(fit_cox).parameters)
+    assert {"weight_estimand", "truncate", "penalizer", "separation", "min_count"} <= names
