@@ -223,8 +223,8 @@ def write_case_history(
             "or pass overwrite=True."
         )
     folder.mkdir(parents=True, exist_ok=True)
-    for table in present:
-        table.unlink(missing_ok=True)
+    for stale in present:
+        stale.unlink(missing_ok=True)
     frames = {"children": history.children, "episodes": history.episodes, "notes": history.notes}
     for table, frame in frames.items():
         if table == "notes" and frame.empty:
