@@ -166,7 +166,7 @@ _KNOWN: Final[tuple[tuple[re.Pattern[str], str, Advice], ...]] = (
         _fixed("use horizons within the follow-up of both groups (shorter horizons)."),
     ),
     (
-        re.compile(r"^positivity|propensity scores outside"),
+        re.compile(r"^positivity|propensity scores outside|positivity fails"),
         "[time_zero]",
         _fixed(
             "restrict who is studied (e.g. min_age, max_age or reasons) so that every child "
@@ -219,9 +219,8 @@ _API_ONLY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         'escalation.causal.estimate_effects(..., weight_estimand="overlap", truncate=...)',
     ),
     (
-        re.compile(r"penalizer|separation='raise'"),
-        "a penalizer and separation='raise': escalation.survival.fit_cox(..., penalizer=..., "
-        "separation=...)",
+        re.compile(r"penalizer"),
+        "a penalizer: escalation.survival.fit_cox(..., penalizer=...)",
     ),
     (
         re.compile(r"min_count"),

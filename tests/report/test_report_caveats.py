@@ -47,6 +47,8 @@ def test_caveats_default_design_runs_what_its_warnings_recommend(
     [
         ("positivity: 40 children (30 treated, 10 untreated) have propensity scores outside "
          "(0.01, 0.99)", "effects", "[time_zero]"),
+        ("4 propensity scores are within 1e-06 of 0 or 1 (positivity fails for them: the model "
+         "gives them no chance of the other arm)", "effects", "[time_zero]"),
         ("13 competing events for 78 model columns (fewer than 5 per column)", "effects",
          "[covariates] include"),
         ("3 of 200 bootstrap replicates failed (a model did not converge)", "effects",
@@ -91,10 +93,10 @@ def test_caveats_design_key_line() -> None:
         ("positivity: 40 children (30 treated, 10 untreated) have propensity scores outside "
          "(0.01, 0.99). Consider restricting the population, overlap weights or truncation.",
          'estimate_effects(..., weight_estimand="overlap", truncate=...)'),
-        ("the partial likelihood is monotone in age (separation), so the hazard ratio is "
-         "infinite; they were left out and the model refitted (merge their levels, use a "
-         "penalizer, or pass separation='raise' to stop instead)",
-         "fit_cox(..., penalizer=..., separation=...)"),
+        ("the Cox model: the log-likelihood stopped changing while the coefficient(s) of age "
+         "(+31.0) kept growing, so the likelihood is monotone in them (separation). Merge or "
+         "drop those levels, or refit with an explicit penalizer",
+         "fit_cox(..., penalizer=...)"),
         ("gformula, aipw could not be estimated on these data (the Cox model did not "
          "converge; drop or pool sparse covariates, or raise min_count of the covariate "
          "coding)", "estimate_effects(..., min_count=...)"),
@@ -109,4 +111,4 @@ def test_caveats_remedies_outside_the_design_say_where_they_are(message: str, wh
     # ... and what it names really exists there.
     names = set(inspect.signature(estimate_effects).parameters)
     names |= set(inspect.signature(fit_cox).parameters)
-    assert {"weight_estimand", "truncate", "penalizer", "separation", "min_count"} <= names
+    assert {"weight_estimand", "truncate", "penalizer", "min_count"} <= names

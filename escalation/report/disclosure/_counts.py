@@ -171,12 +171,15 @@ def format_count(count: float | int | None, rules: DisclosureRules = DEFAULT_RUL
 #: Words that make the number before them a count of people or records in free text.
 _COUNTED: Final = (
     r"(?:children|child|spells?|events?|escalations?|famil(?:y|ies)|deaths?|rows?|cases?|"
-    r"episodes?|referrals?|records?|people|persons?|treated|untreated)"
+    r"episodes?|referrals?|records?|people|persons?|treated|untreated|scores?|"
+    r"probabilit(?:y|ies)|predictions?)"
 )
 #: "3 untreated spells", "12 competing events", "1,204 children" ...
 _COUNT_BEFORE: Final = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"
-    r"(?=\s+(?:(?:competing|test|training|censored|distinct|more|other)\s+)?" + _COUNTED + r"\b)",
+    r"(?=\s+(?:(?:competing|test|training|censored|distinct|more|other|propensity)\s+)?"
+    + _COUNTED
+    + r"\b)",
     re.IGNORECASE,
 )
 #: "escalations=126", "children: 12" ...
@@ -199,6 +202,8 @@ def disclose_text(text: str, rules: DisclosureRules = DEFAULT_RULES) -> str:
     'fewer than 10 untreated spells ended within 14 days; 1,205 children studied'
     >>> disclose_text("positivity: 12 children (3 treated, 9 untreated) have weights above 10")
     'positivity: 10 children (fewer than 10 treated, fewer than 10 untreated) have weights above 10'
+    >>> disclose_text("4 propensity scores are within 1e-06 of 0 or 1")
+    'fewer than 10 propensity scores are within 1e-06 of 0 or 1'
     >>> disclose_text("norm(delta) is still high, 0.248; horizon 730 days")
     'norm(delta) is still high, 0.248; horizon 730 days'
     """
