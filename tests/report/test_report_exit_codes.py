@@ -100,6 +100,19 @@ def test_exit_codes_analysis_scripts_exit_3(
     assert not out.exists()
 
 
+def _describe_and_brief(out: Path, design_file: Path, **options: Any) -> Any:
+    """Run only the cohort description and the brief of a small simulated study."""
+    return pipeline.run_study(
+        simulate_local_authority(300, seed=5).history,
+        default_design(),
+        out=out,
+        progress=False,
+        stages=("describe", "brief"),
+        design_file=design_file,
+        **options,
+    )
+
+
 def test_exit_codes_warnings_become_caveats_tied_to_the_design_key(
     study_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,14 +126,7 @@ def test_exit_codes_warnings_become_caveats_tied_to_the_design_key(
 
     monkeypatch.setattr(pipeline, "_describe", warns)
     with pytest.warns(StatisticalWarning) as caught:
-        outputs = pipeline.run_study(
-            simulate_local_authority(300, seed=5).history,
-            default_design(),
-            out=out,
-            progress=False,
-            stages=("describe", "brief"),
-            design_file=design_file,
-        )
+        outputs = _describe_and_brief(out, design_file)
     # Re-issued once, against the design file's `horizons` line, not the code that raised it.
     (warning,) = [w for w in caught if "past the longest follow-up" in str(w.message)]
     line = design_file.read_text().splitlines().index("horizons = [365, 730]") + 1
@@ -153,15 +159,7 @@ def test_exit_codes_counts_in_caveats_and_failures_are_disclosed(
 
     monkeypatch.setattr(pipeline, "_describe", warns)
     with pytest.warns(StatisticalWarning):
-        outputs = pipeline.run_study(
-            simulate_local_authority(300, seed=5).history,
-            default_design(),
-            out=out,
-            progress=False,
-            stages=("describe", "brief"),
-            design_file=design_file,
-            keep_going=True,
-        )
+        outputs = _describe_and_brief(out, design_file, keep_going=True)
     # The API's results keep the exact counts, for use inside the authority ...
     assert "; 3 untreated spells" in outputs.caveats[0].message
     assert "7 events" in outputs.failures[0].message
