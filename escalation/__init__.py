@@ -18,6 +18,7 @@ from escalation.errors import (
     DesignError,
     EscalationError,
     Problem,
+    StageError,
     StatisticalWarning,
 )
 
@@ -102,6 +103,7 @@ __all__ = [
     "SimulationConfig",
     "SourceProblem",
     "SpellData",
+    "StageError",
     "StatisticalWarning",
     "StudyDesign",
     "__version__",

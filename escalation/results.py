@@ -8,6 +8,11 @@ Every fit in escalation returns an immutable result (a frozen dataclass) with
 - ``glance()``: a one-row :class:`pandas.DataFrame` (``n``, ``events``, ``dropped``,
   ``method`` and the package versions of :func:`provenance`);
 - ``summary()``: a :class:`Summary` that renders as text, HTML or LaTeX and never prints.
+
+Results are exact: every count and estimate as computed, for use inside the local
+authority (summaries say so, :data:`EXACT_NOTE`). What is shared passes through the
+disclosure gate, :mod:`escalation.report.disclosure`, first; the commands that write
+folders do that.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Summary", "data_hash", "package_versions", "provenance"]
+__all__ = ["EXACT_NOTE", "Summary", "data_hash", "package_versions", "provenance"]
+
+#: Closes every summary: results are exact, not under disclosure control.
+EXACT_NOTE = (
+    "Exact results for use inside the local authority, not under disclosure control; "
+    "share only outputs that passed escalation.report.disclosure (the commands' folders do)."
+)
 
 _TRACKED = (
     "escalation",
@@ -98,14 +109,14 @@ class Summary:
         lines = [self.title, "=" * width]
         lines += [f"{k:<24}{v}" for k, v in self.facts.items()]
         lines += ["-" * width, self.table.to_string(index=False, float_format=_fmt(digits))]
-        lines += [f"Note: {n}" for n in self.notes]
+        lines += [f"Note: {n}" for n in (*self.notes, EXACT_NOTE)]
         return "\n".join(lines)
 
     def as_html(self, digits: int = 4) -> str:
         """Return the summary as an HTML fragment."""
         facts = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in self.facts.items())
         table = self.table.to_html(index=False, float_format=_fmt(digits), border=0)
-        notes = "".join(f"<p><em>Note:</em> {n}</p>" for n in self.notes)
+        notes = "".join(f"<p><em>Note:</em> {n}</p>" for n in (*self.notes, EXACT_NOTE))
         return f"<h3>{self.title}</h3><table>{facts}</table>{table}{notes}"
 
     def as_latex(self, digits: int = 4) -> str:

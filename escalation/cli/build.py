@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.data.history import CaseHistory
 from escalation.data.io import read_case_history
 from escalation.design.study import StudyDesign, read_design
 from escalation.errors import DesignError
-from escalation.results import provenance
 from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
@@ -25,11 +24,13 @@ def register(subparsers: Any) -> None:
         help=SUMMARIES["build"],
         description=(
             "Read the study design and its case-history data ([data] path, relative to the "
-            "design file), then write spells.parquet, counting.parquet and flow.csv to DIR."
+            "design file), then write spells.parquet, counting.parquet and flow.csv to DIR. "
+            "These are record-level data for use inside the local authority: their counts "
+            "are exact."
         ),
     )
     parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument("--data", help="case-history folder (overrides [data] path)")
     parser.add_argument(
         "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
@@ -65,24 +66,33 @@ def load_study(args: argparse.Namespace) -> tuple[StudyDesign, CaseHistory]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the data and write the files; return 0 on success."""
-    design, history = load_study(args)
-    data = build_spells(history, design, censor_at_horizon=args.censor_at_horizon)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    data.spells.to_parquet(out / "spells.parquet", index=False)
-    data.counting.to_parquet(out / "counting.parquet", index=False)
-    data.flow.to_csv(out / "flow.csv", index=False)
-    (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
-    record = provenance(
-        command="build",
-        extract_date=history.extract_date.date().isoformat(),
-        censor_at_horizon=bool(args.censor_at_horizon),
-        rows={"spells": len(data.spells), "counting": len(data.counting)},
-    )
-    (out / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    writes = ("spells.parquet", "counting.parquet", "flow.csv", "design.toml")
+    with output_folder(args, writes) as folder:
+        design, history = load_study(args)
+        data = build_spells(history, design, censor_at_horizon=args.censor_at_horizon)
+        out = folder.staging
+        data.spells.to_parquet(out / "spells.parquet", index=False)
+        data.counting.to_parquet(out / "counting.parquet", index=False)
+        data.flow.to_csv(out / "flow.csv", index=False)
+        (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        folder.commit(
+            command=folder.command,
+            design=design,
+            inputs=(history.children, history.episodes),
+            extra={
+                "extract_date": history.extract_date.date().isoformat(),
+                "censor_at_horizon": bool(args.censor_at_horizon),
+                "rows": {"spells": len(data.spells), "counting": len(data.counting)},
+                "disclosure": "none: record-level data and exact counts, for use inside the "
+                "local authority only",
+            },
+        )
     glance = data.glance().iloc[0]
     print(f"Spells         {glance['n']:,} ({glance['children']:,} children)")
     print(f"Escalations    {glance['events']:,}; competing {glance['competing']:,}")
     print(f"Treated        {glance['treated']:,}")
-    print(f"Wrote spells.parquet, counting.parquet, flow.csv, design.toml to {out}")
+    print(
+        "Wrote spells.parquet, counting.parquet, flow.csv, design.toml and manifest.json to "
+        f"{folder.path} (record-level data: for use inside the local authority only)"
+    )
     return 0

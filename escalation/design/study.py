@@ -1,14 +1,15 @@
 """The study design: a frozen, validated description of one analysis, read from TOML.
 
 A design is declared before any result is seen, like a pre-registered analysis plan
-(see ``docs``: *The study design file*). It has seven sections, each a frozen dataclass:
+(see ``docs``: *The study design file*). It has eight sections, each a frozen dataclass:
 :class:`DataSpec`, :class:`TimeZeroSpec`, :class:`OutcomeSpec`, :class:`TreatmentSpec`,
-:class:`CovariateSpec`, :class:`EstimationSpec` and :class:`AnalysisSpec` (optional:
-several local authorities); and two optional ones for the policy study,
-:class:`PolicySpec` and its pre-registered :class:`CriteriaSpec`. Every section checks
-its own values when constructed; :class:`StudyDesign` checks the rules that join
-sections. Invalid designs raise :class:`~escalation.errors.DesignError` naming the
-section, the key, the value and what is allowed.
+:class:`CovariateSpec`, :class:`EstimationSpec`, :class:`AnalysisSpec` (optional:
+several local authorities) and :class:`DisclosureSpec` (optional: the disclosure rules);
+and two optional ones for the policy study, :class:`PolicySpec` and its pre-registered
+:class:`CriteriaSpec`. Every section checks its own values when constructed;
+:class:`StudyDesign` checks the rules that join sections. Invalid designs raise
+:class:`~escalation.errors.DesignError` naming the section, the key, the value and what
+is allowed.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ __all__ = [
     "CovariateSpec",
     "CriteriaSpec",
     "DataSpec",
+    "DisclosureSpec",
     "EstimationSpec",
     "OutcomeSpec",
     "PolicySpec",
@@ -484,6 +486,38 @@ class AnalysisSpec:
 
 
 @dataclass(frozen=True)
+class DisclosureSpec:
+    """Statistical disclosure control of every output that leaves the local authority.
+
+    The defaults follow the ONS "10-5 rule" (counts below 10 suppressed, others rounded
+    to the nearest 5). Set them to the local authority's own disclosure policy; the
+    rules as run are recorded in every manifest and stated in the brief. Left at its
+    defaults the section is not written to the design file, so designs without it keep
+    their hash.
+
+    Parameters
+    ----------
+    threshold : int, default 10
+        Counts below this are suppressed (zero too); every curve step, bar and point of a
+        figure stands for at least this many children or events.
+    rounding : int, default 5
+        Counts at or above the threshold are rounded to a multiple of this (1: unrounded).
+    """
+
+    threshold: int = 10
+    rounding: int = 5
+
+    def __post_init__(self) -> None:
+        _integer("disclosure", "threshold", self.threshold, minimum=1)
+        _integer("disclosure", "rounding", self.rounding, minimum=1)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether every value is the default (then the section is not written)."""
+        return self == DisclosureSpec()
+
+
+@dataclass(frozen=True)
 class PolicySpec:
     """Rules that could decide who is offered early help, and the places available.
 
@@ -615,6 +649,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "covariates": CovariateSpec,
     "estimation": EstimationSpec,
     "analysis": AnalysisSpec,
+    "disclosure": DisclosureSpec,
     "policy": PolicySpec,
     "criteria": CriteriaSpec,
 }
@@ -651,6 +686,9 @@ class StudyDesign:
         Where the data are.
     analysis : AnalysisSpec, optional
         How several local authorities are handled.
+    disclosure : DisclosureSpec, optional
+        Disclosure control of the outputs (default: counts below 10 suppressed, others
+        rounded to 5).
     policy : PolicySpec, optional
         Rules that could decide who is offered early help, and the capacity.
     criteria : CriteriaSpec, optional
@@ -680,6 +718,7 @@ class StudyDesign:
     estimation: EstimationSpec = field(default_factory=EstimationSpec)
     data: DataSpec = field(default_factory=DataSpec)
     analysis: AnalysisSpec = field(default_factory=AnalysisSpec)
+    disclosure: DisclosureSpec = field(default_factory=DisclosureSpec)
     policy: PolicySpec | None = None
     criteria: CriteriaSpec | None = None
 
@@ -766,8 +805,8 @@ class StudyDesign:
         ----------
         mapping : mapping
             Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
-            ``estimation``, ``analysis``, and optionally ``policy`` and ``criteria``) of
-            key–value pairs, as :func:`tomllib.loads` returns them.
+            ``estimation``, ``analysis``, ``disclosure``, and optionally ``policy`` and
+            ``criteria``) of key–value pairs, as :func:`tomllib.loads` returns them.
 
         Returns
         -------
@@ -854,14 +893,15 @@ class StudyDesign:
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Return the design as TOML-shaped sections (dates as ``YYYY-MM-DD`` text).
 
-        Unset optional values are left out, and so is the ``[analysis]`` section when it
-        holds only defaults (designs written before it existed keep their text and hash),
-        so ``from_dict(to_dict())`` rebuilds an equal design.
+        Unset optional values are left out, and so are the ``[analysis]`` and
+        ``[disclosure]`` sections when they hold only defaults (designs written before they
+        existed keep their text and hash), so ``from_dict(to_dict())`` rebuilds an equal
+        design.
         """
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
-            if section is None or (name == "analysis" and self.analysis.is_default):
+            if section is None or (name in ("analysis", "disclosure") and section.is_default):
                 continue
             values: dict[str, Any] = {}
             for f in fields(section):

@@ -41,7 +41,6 @@ from escalation.predict.splits import (
     grouped_folds,
     temporal_split,
 )
-from escalation.report.disclosure import format_count
 from escalation.results import Summary, data_hash, package_versions, provenance
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
@@ -524,20 +523,16 @@ def validate_risk_models(
             if validation == "temporal"
             else f"{n_splits}-fold cross-validation grouped by family"
         ),
-        # Counts under disclosure control (cards are shared): <10 withheld, others to 5.
-        "Training spells": (
-            format_count(n_train)
-            if validation == "temporal"
-            else f"{format_count(n_train // max(n_splits, 1))} per fold"
+        # Counts are exact here (the API's results stay exact, for use inside the local
+        # authority); escalation.report.disclosure.disclose_model_card discloses them.
+        ("Training spells" if validation == "temporal" else "Training spells per fold"): (
+            int(n_train) if validation == "temporal" else int(n_train // max(n_splits, 1))
         ),
-        "Test spells": format_count(len(test)),
-        "Spells left out": (
-            f"{format_count(len(spells) - len(test) - n_train)} later spells of families "
-            "already in the training data"
-            if validation == "temporal"
-            else "none"
+        "Test spells": len(test),
+        "Spells left out (later spells of families already in the training data)": (
+            int(len(spells) - len(test) - n_train) if validation == "temporal" else 0
         ),
-        "Test escalations by the horizon": format_count(int(status.case.sum())),
+        "Test escalations by the horizon": int(status.case.sum()),
         "Test time zeros": f"{period.min():%B %Y} to {period.max():%B %Y}",
         "Bootstrap": f"{bootstrap} replicates over families (seed {seed})",
     }
