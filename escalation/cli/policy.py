@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
 from escalation.design.registration import check_registration, registration_path
 from escalation.figures import save_figure
 from escalation.figures.policy import plot_policy_values
 from escalation.policy.study import evaluate_policies, rule_label
 from escalation.predict.modelcard import ModelCard
+from escalation.report.caveats import CaveatLog
+from escalation.report.disclosure import DisclosureRules
 from escalation.timeline.spells import build_spells
+
+if TYPE_CHECKING:
+    from escalation.policy.study import PolicyStudy
 
 __all__ = ["register", "run"]
 
@@ -33,7 +38,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument("--data", help="case-history folder (overrides [data] path)")
     parser.add_argument(
         "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
@@ -52,16 +57,52 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the rules and write the files; return 0 on success."""
-    design, history = load_study(args)
-    data = build_spells(history, design)
-    registration = check_registration(
-        design, args.registration or registration_path(Path(args.design))
-    )
-    study = evaluate_policies(
-        data, design, registration=registration, seed=args.seed, forest_trees=args.trees
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_folder(args) as folder:
+        design, history = load_study(args)
+        log = CaveatLog(design, args.design)
+        with log.watch("spells"):
+            data = build_spells(history, design)
+        registration = check_registration(
+            design, args.registration or registration_path(Path(args.design))
+        )
+        with log.watch("policy"):
+            study = evaluate_policies(
+                data, design, registration=registration, seed=args.seed, forest_trees=args.trees
+            )
+        rules = DisclosureRules.from_design(design)
+        _write(folder.staging, study, rules)
+        (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        folder.commit(
+            command=folder.command,
+            design=design,
+            inputs=(history.children, history.episodes),
+            seeds={"policy": study.settings.get("seed")},
+            extra={
+                "policy": study.provenance(),
+                "registration": registration.to_dict(),
+                "disclosure": rules.to_dict(),
+                "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
+            },
+        )
+    figure = study.figure_data()
+    for row in figure.itertuples(index=False):
+        print(
+            f"{row.label:<32} flags {row.flagged_per_1000:5.0f} per 1,000; prevents "
+            f"{row.prevented_per_1000:5.1f} ({row.conf_low:.1f} to {row.conf_high:.1f})"
+        )
+    for row in study.criteria.itertuples(index=False):
+        print(f"Criterion {row.criterion:<24} {row.verdict}")
+    print(registration.describe())
+    print(f"Wrote policy_values.csv, figures and model-card sections to {folder.path}")
+    return 0
+
+
+def _write(out: Path, study: PolicyStudy, rules: DisclosureRules) -> None:
+    """Write the tables, the figure and the model-card sections into ``out``.
+
+    The tables hold rates, shares and per-1,000 values with intervals; the only counts,
+    the groups' ``n``, passed the design's disclosure rules when the study was run.
+    """
     study.tidy().to_csv(out / "policy_values.csv", index=False)
     study.groups.to_csv(out / "policy_groups.csv", index=False)
     study.disparities.to_csv(out / "policy_disparities.csv", index=False)
@@ -82,21 +123,6 @@ def run(args: argparse.Namespace) -> int:
         card = ModelCard(rule, rule_label(rule), {}, table.iloc[:0], table.iloc[:0])
         section = card.with_decision_use(table, notes).decision_markdown()
         (cards / f"{rule}_policy.md").write_text(
-            f"<!-- model-card section: {rule_label(rule)} -->\n{section}", encoding="utf-8"
+            f"<!-- model-card section: {rule_label(rule)} -->\n{section}\n{rules.statement()}\n",
+            encoding="utf-8",
         )
-    (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
-    record = study.provenance()
-    record["command"] = "policy"
-    (out / "provenance.json").write_text(
-        json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
-    )
-    for row in figure.itertuples(index=False):
-        print(
-            f"{row.label:<32} flags {row.flagged_per_1000:5.0f} per 1,000; prevents "
-            f"{row.prevented_per_1000:5.1f} ({row.conf_low:.1f} to {row.conf_high:.1f})"
-        )
-    for row in study.criteria.itertuples(index=False):
-        print(f"Criterion {row.criterion:<24} {row.verdict}")
-    print(registration.describe())
-    print(f"Wrote policy_values.csv, figures and model-card sections to {out}")
-    return 0

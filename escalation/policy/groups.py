@@ -35,7 +35,7 @@ from escalation.causal.heterogeneity import subgroup_levels
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import PolicyValueResult
 from escalation.predict.fairness import fairness_groups
-from escalation.report.disclosure import disclose_table
+from escalation.report.disclosure import DEFAULT_RULES, DisclosureRules, disclose_table
 
 __all__ = ["GROUP_COLUMNS", "disparities", "flagged_by_group", "policy_groups"]
 
@@ -112,6 +112,7 @@ def flagged_by_group(
     horizon: int,
     min_group: int = 10,
     rules: list[str] | None = None,
+    disclosure: DisclosureRules = DEFAULT_RULES,
 ) -> pd.DataFrame:
     """Return who each rule flags, by group, with intervals and disclosure control.
 
@@ -124,10 +125,16 @@ def flagged_by_group(
     horizon : int
         Days (recall is of escalation by this horizon).
     min_group : int, default 10
-        Smallest group (decision points; escalations for recall) reported.
+        Smallest group (decision points; escalations for recall) reported; never below
+        the disclosure threshold.
     rules : list of str, optional
         Rules to describe (default: all but ``no_one`` and ``everyone``, which flag
         every group alike).
+    disclosure : DisclosureRules, optional
+        The design's disclosure rules (:meth:`DisclosureRules.from_design`); default:
+        counts below 10 suppressed, others rounded to 5. The groups of one attribute add
+        up to the cohort, so where one is suppressed the next smallest is too
+        (complementary suppression).
 
     Returns
     -------
@@ -146,6 +153,7 @@ def flagged_by_group(
         rules if rules is not None else [r for r in result.rules if r not in ("everyone", "no_one")]
     )
     z = stats.norm.ppf(0.5 + result.conf_level / 2)
+    min_group = max(int(min_group), disclosure.threshold)
     rows: list[dict[str, Any]] = []
     for rule in chosen:
         flags = result.flags[rule]
@@ -180,8 +188,19 @@ def flagged_by_group(
                          "conf_high": value + z * se, "suppressed": False}
                     )  # fmt: skip
     table = pd.DataFrame.from_records(rows, columns=list(GROUP_COLUMNS))
-    disclosed = disclose_table(table.drop(columns="suppressed"), ["n"])
-    disclosed["suppressed"] = disclosed["suppressed"] | table["suppressed"].to_numpy(bool)
+    # Groups under min_group count as suppressed cells when the counts are disclosed, so
+    # complementary suppression within each attribute accounts for them (a recall row
+    # suppressed for too few escalations publishes no escalation count: no complement).
+    unreported = table["suppressed"].to_numpy(bool)
+    counted = table.drop(columns="suppressed")
+    counted["n"] = counted["n"].where(counted["n"] >= min_group, 0)
+    disclosed = disclose_table(
+        counted,
+        ["n"],
+        rules=disclosure,
+        partition=["rule", "horizon", "attribute", "metric"],
+    )
+    disclosed["suppressed"] = disclosed["suppressed"] | unreported
     numbers = ["estimate", "std_error", "conf_low", "conf_high"]
     disclosed.loc[disclosed["suppressed"], numbers] = np.nan
     return disclosed[list(GROUP_COLUMNS)]

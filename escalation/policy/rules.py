@@ -295,13 +295,15 @@ def _fit_risk(kind: str, coding: CovariateCoding, train: pd.DataFrame, seed: int
     except ConvergenceError:
         if kind != "cox":
             raise
-        # As the causal estimators do on separation: a small ridge penalty, said aloud.
+        # A fit that fails outright (separation only warns): a small ridge, said aloud.
         warnings.warn(
-            f"the cox risk model did not converge on {len(train):,} training spells and "
-            f"{x.shape[1]} covariate columns; the risk rule uses a ridge-penalised Cox "
-            f"model (penalizer {_RIDGE}) there instead: consider [policy] risk_models = "
-            '["penalised_cox"] or fewer covariates',
-            StatisticalWarning,
+            StatisticalWarning(
+                f"the cox risk model did not converge on {len(train):,} training spells and "
+                f"{x.shape[1]} covariate columns; the risk rule uses a ridge-penalised Cox "
+                f"model (penalizer {_RIDGE}) there instead",
+                design_key="[policy] risk_models",
+                advice='use risk_models = ["penalised_cox"], or fewer covariates.',
+            ),
             stacklevel=4,
         )
         return risk_model("penalised_cox", penalizer=_RIDGE, l1_ratio=0.0, seed=seed).fit(

@@ -35,6 +35,7 @@ from escalation.errors import DesignError
 from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
 from escalation.policy.rules import LearnedRules, learn_rules
+from escalation.report.disclosure import DisclosureRules
 from escalation.results import Summary, data_hash, package_versions, provenance
 from escalation.timeline.spells import SpellData
 
@@ -336,7 +337,13 @@ def evaluate_policies(
         forest_trees=forest_trees,
     )
     values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
-    groups = flagged_by_group(values, spells, horizon=horizon, min_group=policy.min_group)
+    groups = flagged_by_group(
+        values,
+        spells,
+        horizon=horizon,
+        min_group=policy.min_group,
+        disclosure=DisclosureRules.from_design(design),
+    )
     gaps = disparities(values, spells, groups, horizon=horizon)
     check = registration or check_registration(design, None)
     judged = _judged_rule(design, rules)

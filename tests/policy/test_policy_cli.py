@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -42,8 +43,19 @@ def test_policy_command_flags_a_design_changed_after_registration(
     assert set(values["rule"]) == {"current_practice", "no_one", "risk_cox"}
     assert "Highest predicted risk (Cox)" in set(values["label"])
     for name in ("policy_groups.csv", "policy_values.png", "policy_values.svg",
-                 "provenance.json", "design.toml"):  # fmt: skip
+                 "manifest.json", "design.toml"):  # fmt: skip
         assert (out / name).exists(), name
+    # Written through the output folder: the manifest lists every file, with the
+    # registration, the disclosure rules and the policy settings.
+    manifest = json.loads((out / "manifest.json").read_text())
+    listed = {o["path"] for o in manifest["outputs"]}
+    assert {"policy_values.csv", "model_cards/risk_cox_policy.md"} <= listed
+    assert manifest["registration"]["status"] == "changed"
+    assert manifest["disclosure"]["threshold"] == 10
+    assert manifest["policy"]["capacity_per_1000"] == 300
+    card_text = (out / "model_cards" / "risk_cox_policy.md").read_text()
+    assert "Statistical disclosure control" in card_text
+
     card = (out / "model_cards" / "risk_cox_policy.md").read_text()
     assert "## If the score decided who is offered early help" in card
     assert "must never make the decision" in card

@@ -21,7 +21,7 @@ from escalation.policy import (
     policy_groups,
 )
 from escalation.policy.groups import GROUP_COLUMNS
-from escalation.report.disclosure import BASE
+from escalation.report.disclosure import BASE, DisclosureRules
 from tests.policy.policy_support import authority, small_spells
 
 
@@ -164,3 +164,28 @@ def test_a_design_without_policy_is_refused() -> None:
     with pytest.raises(DesignError, match="no \\[policy\\] section"):
         evaluate_policies(data, design)
     assert PolicySpec(capacity_per_1000=1).capacity == 0.001
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_groups_follow_the_design_disclosure_rules_with_complementary_suppression() -> None:
+    """Threshold 50, rounding 10: small groups are suppressed, and where an attribute has
+    exactly one, the next smallest is suppressed too (the groups add up to the cohort)."""
+    result, spells = study()
+    rules = DisclosureRules(threshold=50, rounding=10)
+    table = flagged_by_group(result.values, spells, horizon=result.horizon, disclosure=rules)
+    flagged = table[table["metric"] == "flagged"]
+    shown = flagged[~flagged["suppressed"]]
+    assert (shown["n"] % 10 == 0).all() and (shown["n"] >= 50).all()
+    sizes = policy_groups(spells)
+    complemented = 0
+    for (_, attribute), part in flagged.groupby(["rule", "attribute"]):
+        true = sizes[attribute].value_counts()
+        small = {g for g in part["group"] if true[g] < 50}
+        hidden = set(part.loc[part["suppressed"], "group"])
+        assert small <= hidden
+        assert len(hidden) != 1 or len(part) == 1, (attribute, hidden)
+        if len(small) == 1:
+            complemented += 1
+            assert len(hidden) == 2  # the smallest other group went too
+            assert part.loc[part["suppressed"], ["estimate", "conf_low"]].isna().all().all()
+    assert complemented > 0  # the case arises in these data
