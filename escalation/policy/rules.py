@@ -119,8 +119,10 @@ class LearnedRules:
 
         The rules learned on every family (``deployable=True``) are applied unchanged:
         the same models and the same cut-offs, so the share flagged may differ from the
-        capacity where the new children's risks differ. Rules built on ``fixed_scores``
-        cannot be applied (their scores are not known here) and are left out.
+        capacity where the new children's risks differ. An assessment-factor flag
+        (``factor_<code>``) the new spells lack is a factor none of them has (0). Rules
+        built on ``fixed_scores`` cannot be applied (their scores are not known here) and
+        are left out.
 
         Raises
         ------
@@ -130,6 +132,12 @@ class LearnedRules:
         if "coding" not in self.backend:
             raise DesignError("these rules were learned with deployable=False: nothing to apply")
         frame = spells.reset_index(drop=True)
+        # build_spells writes a factor_<code> flag only for factors some child has: one
+        # the learning spells had and these lack is a factor no child here has (0).
+        absent = [
+            c for c in self.backend["coding"].columns if c.startswith("factor_") and c not in frame
+        ]
+        frame = frame.assign(**dict.fromkeys(absent, 0))
         n = len(frame)
         out: dict[str, FloatArray] = {}
         for name in self.flags:

@@ -99,6 +99,22 @@ def test_deployable_rules_apply_to_new_decision_points() -> None:
     np.testing.assert_array_equal(learned.apply(new.iloc[:50])["risk_cox"], other["risk_cox"][:50])
 
 
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_rules_apply_where_a_factor_was_never_recorded() -> None:
+    """Another authority's spells have no factor_9Z column (no child had the factor): the
+    rules flag them as if every child had the flag 0 (before: 'not in the table')."""
+    frame = small_spells().copy()
+    frame["factor_9Z"] = (np.arange(len(frame)) % 7 == 0).astype(int)
+    learned = learn_rules(frame, covariates=[*COVARIATES, "factor_9Z"], capacity=0.25,
+                          horizon=365, rules=("risk", "tree"), cross_fit=False)  # fmt: skip
+    new = small_spells(600, seed=9)
+    without = learned.apply(new)
+    zeros = learned.apply(new.assign(factor_9Z=0))
+    assert set(without) == {"risk_cox", "tree"}
+    for name in without:
+        np.testing.assert_array_equal(without[name], zeros[name])
+
+
 def test_flags_are_checked_against_the_spells_they_belong_to() -> None:
     frame = small_spells()
     learned = learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
