@@ -191,6 +191,12 @@ class AFTResult(SurvivalResult):
             "aic": -2.0 * self.loglik + 2.0 * len(self.coefficients),
         }
 
+    def _summary_table(self) -> pd.DataFrame:
+        return ratio_table(self.tidy(), "time ratio")
+
+    def _summary_facts(self) -> dict[str, Any]:
+        return {**self._facts(), "reference levels": reference_levels(self.coding)}
+
     def _notes(self) -> tuple[str, ...]:
         return ("Exponentiated coefficients are time ratios: above 1 means escalation later.",)
 
