@@ -41,7 +41,7 @@ from escalation.predict.splits import (
     grouped_folds,
     temporal_split,
 )
-from escalation.results import Summary, data_hash, package_versions, provenance
+from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
 
@@ -70,7 +70,7 @@ _DESCRIPTIONS: Final = {
 
 
 @dataclass(frozen=True, eq=False)
-class RiskValidation:
+class RiskValidation(Presents):
     """The validation of risk models of escalation by one horizon.
 
     Attributes

@@ -229,6 +229,29 @@ class CoxResult(SurvivalResult):
             **({"separated": facts["separated"]} if self.separated else {}),
         }
 
+    def check_assumptions(self) -> Any:
+        """Return plain-words checks: proportional hazards, sparse events, separation.
+
+        ``print(fit.check_assumptions())`` reads like advice; ``.tidy()`` is a frame. See
+        :mod:`escalation.survival.assumptions`.
+
+        Returns
+        -------
+        escalation.advice.Advice
+        """
+        from escalation.survival.assumptions import cox_advice
+
+        return cox_advice(self)
+
+    def plot(self, **options: Any) -> Any:
+        """Return the hazard ratios as a forest plot, terms in words (``sex_M`` -> "Sex: Male").
+
+        ``options`` go to :func:`escalation.figures.plot_hazard_ratios`.
+        """
+        from escalation.figures.results import plot_coefficients
+
+        return plot_coefficients(self.tidy(exponentiate=True), "Hazard ratio", **options)
+
     def _concordance(self) -> float:
         """Harrell's C; with strata, pairs are compared within strata only (as R does)."""
         from sksurv.metrics import concordance_index_censored
