@@ -34,7 +34,9 @@ def test_cox_summary_reads_like_r(rossi: pd.DataFrame) -> None:
     table = fit.summary().table.set_index("term")
     # exp(coef) and the exponentiated interval, as summary(coxph) prints them
     np.testing.assert_allclose(
-        table.loc[ROSSI_TERMS, "exp(coef)"], np.exp(reference.loc[ROSSI_TERMS, "estimate"]), rtol=1e-6
+        table.loc[ROSSI_TERMS, "exp(coef)"],
+        np.exp(reference.loc[ROSSI_TERMS, "estimate"]),
+        rtol=1e-6,
     )
     z = 1.959963984540054
     low = np.exp(reference["estimate"] - z * reference["std_error"])
@@ -82,7 +84,13 @@ def test_every_public_result_renders_in_jupyter() -> None:
                 found.append(value)
                 assert issubclass(value, Presents), f"{name}.{attr} does not render in Jupyter"
     names = {c.__name__ for c in found}
-    assert {"CoxResult", "FineGrayResult", "CauseSpecificResult", "AFTResult", "CurveResult"} <= names
+    assert {
+        "CoxResult",
+        "FineGrayResult",
+        "CauseSpecificResult",
+        "AFTResult",
+        "CurveResult",
+    } <= names
     assert {"EffectsResult", "RiskValidation", "GrayTestResult"} <= names
 
 

@@ -37,7 +37,15 @@ SMD_LIMIT = 0.1
 def _positivity(fit: EffectsResult) -> Check:
     scores = np.asarray(fit.propensity.scores, dtype=float)
     extreme = int(((scores < BOUNDS[0]) | (scores > BOUNDS[1])).sum())
-    ess = {str(r.group): (float(r.ess), int(r.n)) for r in fit.weights.itertuples()}
+    ess = {
+        str(g): (float(e), int(n))
+        for g, e, n in zip(
+            fit.weights["group"],
+            fit.weights["ess"].to_numpy(dtype=float),
+            fit.weights["n"].to_numpy(dtype=int),
+            strict=True,
+        )
+    }
     shares = [ess[g][0] / ess[g][1] for g in ("1", "0") if g in ess and ess[g][1]]
     worst = min(shares) if shares else 1.0
     text = (

@@ -34,6 +34,7 @@ from escalation.causal.weights import (
 from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
+from escalation.jobs import resolve_jobs
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
 
@@ -412,8 +413,8 @@ def estimate_effects(
     truncate: float | None = None,
     conf_level: float = 0.95,
     min_count: int = 20,
-    n_jobs: int = 1,
-    progress: bool = False,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
     curve_points: int = 40,
     cluster: str = "family_id",
 ) -> EffectsResult:
@@ -446,10 +447,12 @@ def estimate_effects(
         Confidence level.
     min_count : int, default 20
         Rare categorical levels are pooled.
-    n_jobs : int, default 1
-        Bootstrap worker processes.
-    progress : bool, default False
-        Show a bootstrap progress bar.
+    n_jobs : int, optional
+        Bootstrap worker processes: default the design's ``[compute] workers``, else
+        every core (``-1``); ``1`` runs in this process. Results are identical for any
+        number (each replicate has its own seed).
+    progress : bool, optional
+        Show a bootstrap progress bar (default: when standard error is a terminal).
     curve_points : int, default 40
         Points of the returned curves (horizons are always included).
     cluster : str, default "family_id"
@@ -569,7 +572,7 @@ def estimate_effects(
             n_boot,
             args=(arrays, config),
             seed=seed_,
-            n_jobs=n_jobs,
+            n_jobs=resolve_jobs(n_jobs, design),
             progress=progress,
             description="bootstrap " + ", ".join(names),
         )

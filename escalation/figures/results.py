@@ -9,7 +9,7 @@ Keyword options pass through to the figure function.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -114,7 +114,9 @@ def plot_curve_result(
     if result.group_name is not None:
         column = describe_covariate(result.group_name)
         options.setdefault("group_label", "" if result.group_name == "treatment" else column.label)
-    kind = "survival" if result.kind == "survival" else "cumulative_incidence"
+    kind: Literal["survival", "cumulative_incidence"] = (
+        "survival" if result.kind == "survival" else "cumulative_incidence"
+    )
     if result.kind == "cumulative_hazard":
         options.setdefault("ylab", "Cumulative hazard")
         return plot_survival_curves(curves, kind=kind, labels=names, **options)

@@ -4,8 +4,8 @@ from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival.aft import AFTResult, fit_aft
 from escalation.survival.cause_specific import CauseSpecificResult, fit_cause_specific
 from escalation.survival.cox import CoxResult, fit_cox
-from escalation.survival.gray import GrayTestResult, gray_test
 from escalation.survival.finegray import FineGrayResult, finegray_expand, fit_fine_gray
+from escalation.survival.gray import GrayTestResult, gray_test
 from escalation.survival.multistate import (
     PATHWAY_STATES,
     StateOccupationResult,

@@ -35,7 +35,7 @@ def ph_checks(fit: CoxResult, *, what: str = "hazard ratio") -> list[Check]:
     """Return the proportional-hazards checks of ``fit`` (``cox.zph``, KM time scale)."""
     tests = fit.ph_test()
     terms = tests[tests["term"] != "global"]
-    overall = float(tests.loc[tests["term"] == "global", "p_value"].iloc[0])
+    overall = float(tests["p_value"].to_numpy(dtype=float)[-1])  # the global test is last
     failing = terms[terms["p_value"] < ALPHA]
     if failing.empty:
         return [
@@ -48,14 +48,14 @@ def ph_checks(fit: CoxResult, *, what: str = "hazard ratio") -> list[Check]:
             )
         ]
     out = []
-    for row in failing.itertuples():
-        label = covariate_label(str(row.term))
+    for term, p_value in zip(failing["term"], failing["p_value"].to_numpy(float), strict=True):
+        label = covariate_label(str(term))
         out.append(
             Check(
                 "proportional hazards",
                 "warning",
                 f"the {what} of {label} seems to change over follow-up (cox.zph "
-                f"p = {format_p(float(row.p_value))}): its single ratio averages over time. "
+                f"p = {format_p(p_value)}): its single ratio averages over time. "
                 "Stratify on it if it is categorical (strata=...), estimate it for separate "
                 "periods of follow-up, or report cumulative incidences instead.",
             )

@@ -31,8 +31,8 @@ from escalation.core.coxfit import fit_cox_model
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
-from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.results import format_number, format_p
+from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
     check_conf_level,

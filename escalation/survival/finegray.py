@@ -296,7 +296,9 @@ class FineGrayResult(Presents):
         """
         from escalation.figures.results import plot_coefficients
 
-        return plot_coefficients(self.tidy(exponentiate=True), "Subdistribution hazard ratio", **options)
+        return plot_coefficients(
+            self.tidy(exponentiate=True), "Subdistribution hazard ratio", **options
+        )
 
     def predict_cumulative_incidence(
         self, profiles: pd.DataFrame, times: Sequence[float] | npt.ArrayLike

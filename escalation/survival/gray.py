@@ -1,12 +1,12 @@
-"""Gray's test: do the cumulative incidences of one cause differ between groups?
+r"""Gray's test: whether the cumulative incidences of one cause differ between groups.
 
 With competing events the log-rank test compares cause-specific hazards, which need not
 order the cumulative incidences the same way. Gray's K-sample test compares the
-subdistribution hazards :math:`\\gamma_g(t) = f_g(t) / \\{1 - F_g(t)\\}` instead, so it
+subdistribution hazards :math:`\gamma_g(t) = f_g(t) / \{1 - F_g(t)\}` instead, so it
 tests the curves that :func:`~escalation.survival.aalen_johansen` draws. The score of
-group :math:`g` is :math:`\\int \\{1 - \\hat F(t-)\\}^\\rho \\{d N_g(t) - R_g(t)\\, d\\hat
-\\Gamma(t)\\}` with :math:`R_g = Y_g (1 - \\hat F_g(t-)) / \\hat S_g(t-)` and
-:math:`\\hat \\Gamma` the pooled subdistribution hazard; its variance is Gray's
+group :math:`g` is :math:`\int \{1 - \hat F(t-)\}^\rho \{d N_g(t) - R_g(t)\, d\hat
+\Gamma(t)\}` with :math:`R_g = Y_g (1 - \hat F_g(t-)) / \hat S_g(t-)` and
+:math:`\hat \Gamma` the pooled subdistribution hazard; its variance is Gray's
 martingale estimate (cause-of-interest and competing-event terms). Strata add their
 scores and variances. Matches R's ``cmprsk::cuminc(...)$Tests`` (see
 ``tests/reference/survival/present.R``).
@@ -44,7 +44,7 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class GrayTestResult(SurvivalResult):
-    """Gray's test of equal cumulative incidence of one cause across groups.
+    r"""Gray's test of equal cumulative incidence of one cause across groups.
 
     Attributes
     ----------
@@ -55,7 +55,7 @@ class GrayTestResult(SurvivalResult):
     cause : int
         The cause tested; other causes compete.
     rho : float
-        Weight power :math:`\\{1 - \\hat F(t-)\\}^\\rho` (0: the usual test).
+        Weight power :math:`\{1 - \hat F(t-)\}^\rho` (0: the usual test).
     strata : str or None
         Column the test was stratified on.
     """
@@ -133,7 +133,7 @@ def _stratum(
     total = weight.sum(axis=1)  # sum of h
     share = np.where(live, rs * (1.0 - before_f) / safe_s, 0.0)  # R_g
     pooled = share.sum(axis=1)
-    n1, n2 = d1.sum(axis=1), d2.sum(axis=1)
+    n1 = d1.sum(axis=1)
     f_after = np.cumsum(n1 / total)  # pooled cumulative incidence
     f_before = np.r_[0.0, f_after[:-1]]
     fb = (1.0 - f_before) ** rho
@@ -184,7 +184,7 @@ def gray_test(
     strata: str | None = None,
     rho: float = 0.0,
 ) -> GrayTestResult:
-    """Test whether the cumulative incidence of ``cause`` is the same in every group.
+    r"""Test whether the cumulative incidence of ``cause`` is the same in every group.
 
     Estimand: none (a test). Null hypothesis: equal subdistribution hazards of
     ``cause``, hence equal cumulative incidence curves, in every group (within each
@@ -202,7 +202,7 @@ def gray_test(
     strata : str, optional
         Column of strata: the test compares groups within strata.
     rho : float, default 0.0
-        Power of the weight :math:`\\{1 - \\hat F(t-)\\}^\\rho` (R's ``rho``).
+        Power of the weight :math:`\{1 - \hat F(t-)\}^\rho` (R's ``rho``).
 
     Returns
     -------

@@ -286,13 +286,13 @@ class CurveResult(SurvivalResult):
         for key, part in self.curves.groupby(keys, sort=False):
             t = part["time"].to_numpy(dtype=float)
             if self.kind == "survival":
-                risk, early, late = 1.0 - part[["estimate", "conf_low", "conf_high"]].to_numpy(
-                    dtype=float
-                ).T
+                risk, early, late = (
+                    1.0 - part[["estimate", "conf_low", "conf_high"]].to_numpy(dtype=float).T
+                )
             else:
-                risk, late, early = part[["estimate", "conf_low", "conf_high"]].to_numpy(
-                    dtype=float
-                ).T
+                risk, late, early = (
+                    part[["estimate", "conf_low", "conf_high"]].to_numpy(dtype=float).T
+                )
             end = float(last.get(part["group"].iloc[0], t[-1]))
             labels = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
             rows.append(

@@ -18,9 +18,7 @@ from escalation.survival import aalen_johansen, gray_test, kaplan_meier
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "survival"
 TINY = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6], "event": [1, 1, 1, 0, 1, 0]})
-SHORT = pd.DataFrame(
-    {"duration": [2, 4, 6, 8, 10, 12, 14, 16], "event": [1, 0, 1, 0, 1, 0, 0, 0]}
-)
+SHORT = pd.DataFrame({"duration": [2, 4, 6, 8, 10, 12, 14, 16], "event": [1, 0, 1, 0, 1, 0, 0, 0]})
 
 
 @pytest.fixture(scope="module")
