@@ -1316,7 +1316,7 @@ def _prediction(
         fit = validate(
             data,
             design,
-            models=("cox", "gradient_boosting"),
+            models=design.prediction.models,
             feature_sets=feature_sets,
             bootstrap=bootstrap,
             seed=seed,
@@ -1337,7 +1337,7 @@ def _prediction(
         fit = validate(
             data,
             design,
-            models=("cox", "gradient_boosting"),
+            models=design.prediction.models,
             feature_sets=("structured",),
             bootstrap=bootstrap,
             seed=seed,

@@ -28,11 +28,13 @@ from escalation.design.options import (
     BUILTIN_COVARIATES,
     DERIVED_END_KINDS,
     ESTIMATORS,
+    RISK_MODELS,
     SPELL_RULES,
     TIME_ZERO_AT,
     AuthorityHandling,
     EpisodeKind,
     EstimatorName,
+    RiskModelName,
     SpellRule,
     TimeZeroAt,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "DisclosureSpec",
     "EstimationSpec",
     "OutcomeSpec",
+    "PredictionSpec",
     "StudyDesign",
     "TimeZeroSpec",
     "TreatmentSpec",
@@ -496,6 +499,36 @@ class DisclosureSpec:
         return self == DisclosureSpec()
 
 
+@dataclass(frozen=True)
+class PredictionSpec:
+    """Which risk models ``escalation predict`` and ``escalation run`` validate.
+
+    Optional; left at its default it is not written to the design file, so designs
+    without it keep their hash.
+
+    Parameters
+    ----------
+    models : tuple of str, default ("cox", "gradient_boosting")
+        Any of ``cox``, ``penalised_cox`` (elastic-net Cox: recommended when the Cox
+        fit warns of separation or many sparse levels), ``gradient_boosting``,
+        ``random_forest``.
+    """
+
+    models: tuple[RiskModelName, ...] = ("cox", "gradient_boosting")
+
+    def __post_init__(self) -> None:
+        names = _strings("prediction", "models", self.models)
+        if not names:
+            raise _fail("prediction", "models", [], "needs at least one risk model")
+        _members("prediction", "models", names, RISK_MODELS)
+        object.__setattr__(self, "models", names)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether every value is the default (then the section is not written)."""
+        return self == PredictionSpec()
+
+
 #: TOML keys of each section mapped to field names (where they differ).
 _SECTIONS: Final[dict[str, type]] = {
     "data": DataSpec,
@@ -506,6 +539,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "estimation": EstimationSpec,
     "analysis": AnalysisSpec,
     "disclosure": DisclosureSpec,
+    "prediction": PredictionSpec,
 }
 _RENAMED: Final = {"from": "from_"}
 _REQUIRED_SECTIONS: Final = ("time_zero", "outcome", "treatment")
@@ -541,6 +575,8 @@ class StudyDesign:
     disclosure : DisclosureSpec, optional
         Disclosure control of the outputs (default: counts below 10 suppressed, others
         rounded to 5).
+    prediction : PredictionSpec, optional
+        Which risk models are validated.
 
     Raises
     ------
@@ -567,6 +603,7 @@ class StudyDesign:
     data: DataSpec = field(default_factory=DataSpec)
     analysis: AnalysisSpec = field(default_factory=AnalysisSpec)
     disclosure: DisclosureSpec = field(default_factory=DisclosureSpec)
+    prediction: PredictionSpec = field(default_factory=PredictionSpec)
 
     def __post_init__(self) -> None:
         for name, kind in _SECTIONS.items():
@@ -691,7 +728,7 @@ class StudyDesign:
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
-            if name in ("analysis", "disclosure") and section.is_default:
+            if name in ("analysis", "disclosure", "prediction") and section.is_default:
                 continue
             values: dict[str, Any] = {}
             for f in fields(section):
