@@ -203,17 +203,20 @@ class Summary:
     def as_html(self, digits: int = 4) -> str:
         """Return the summary as an HTML fragment (as Jupyter shows it)."""
         facts = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            f"<tr><th style='text-align:left'>{html.escape(k, quote=False)}</th>"
+            f"<td style='text-align:left'>{html.escape(v, quote=False)}</td></tr>"
             for k, v in _facts(self.facts, digits)
         )
         table = (
             _display(self.table, digits).to_html(index=False, border=0) if len(self.table) else ""
         )
         notes = "".join(
-            f"<p><em>Note:</em> {html.escape(n)}</p>" for n in (*self.notes, EXACT_NOTE)
+            f"<p><em>Note:</em> {html.escape(n, quote=False)}</p>"
+            for n in (*self.notes, EXACT_NOTE)
         )
-        return f"<h3>{html.escape(self.title)}</h3><table>{facts}</table>{table}{notes}"
+        return (
+            f"<h3>{html.escape(self.title, quote=False)}</h3><table>{facts}</table>{table}{notes}"
+        )
 
     def as_latex(self, digits: int = 4) -> str:
         """Return the main table as a LaTeX ``tabular`` with the title as a caption comment."""
