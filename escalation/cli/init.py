@@ -1,6 +1,6 @@
 """``escalation init DIR``: write a commented study design file for the user's data.
 
-The file follows the design contract (``shared/spec/design.md``) key by key, each key
+The file follows the design contract (``docs/design.md``) key by key, each key
 with a comment saying what it means and which values it takes. With ``--data`` the case
 histories are read once and the file is filled in from them: the folder (relative to the
 design file), the extract date, the time-zero window (the first and last referral
@@ -60,7 +60,8 @@ def _from_data(folder: Path, extract_date: str | None) -> dict[str, Any]:
     referrals = episodes[episodes["kind"] == "referral"]
     closed = referrals["end"].dropna()
     reasons = sorted(str(r) for r in referrals["reason"].dropna().unique())
-    extra = [c for c in history.children.columns if c not in CHILDREN_COLUMNS and c not in ("la",)]
+    known = {*CHILDREN_COLUMNS, *BUILTIN_COVARIATES, "la"}
+    extra = [c for c in history.children.columns if c not in known]
     return {
         "extract_date": history.extract_date.date().isoformat(),
         "from": closed.min().date().isoformat() if len(closed) else None,
