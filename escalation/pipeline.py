@@ -753,7 +753,7 @@ def _effects(
             f"{rules.threshold} children escalated.",
         )
     elif len(unadjusted):
-        from escalation.survival import logrank_test
+        from escalation.survival import gray_test
 
         spells = data.spells
         # The table sits at the ticks of the time axis, which cover the curves.
@@ -770,7 +770,7 @@ def _effects(
             {"time": marks["duration"], "group": marks["treatment"].map(arm_label)}
         ).drop_duplicates()
         marks = marks[marks["time"] <= last]
-        test = logrank_test(spells, "treatment", event=1)
+        test = gray_test(spells, "treatment", cause=1)
         enough = int((spells["event"] == 1).sum()) >= rules.threshold
         run.figure(
             "cumulative_incidence",
@@ -780,7 +780,7 @@ def _effects(
                 kind="cumulative_incidence",
                 outcome="escalation",
                 censored=marks,
-                test=("log-rank", test.p_value) if enough else None,
+                test=("Gray's test", test.p_value) if enough else None,
             ),
             title="Escalation after the decision point, as observed",
             caption="Share of children who went on to a child protection plan or care "
@@ -789,7 +789,7 @@ def _effects(
             "Shaded bands are 95% confidence intervals, each + marks the mean end of "
             f"follow-up of at least {rules.threshold} children whose follow-up ended; the "
             "table gives the numbers still followed, escalated and censored. "
-            "The p-value is the log-rank test of the cause-specific hazard of escalation.",
+            "The p-value is Gray's test of equal cumulative incidence of escalation.",
             alt="Cumulative incidence of escalation by early help, unadjusted.",
         )
     shown_curves = _shown(curves)
@@ -1350,7 +1350,7 @@ def _prediction(
         fit = validate(
             data,
             design,
-            models=("cox", "gradient_boosting"),
+            models=design.prediction.models,
             feature_sets=feature_sets,
             bootstrap=bootstrap,
             seed=seed,
@@ -1371,7 +1371,7 @@ def _prediction(
         fit = validate(
             data,
             design,
-            models=("cox", "gradient_boosting"),
+            models=design.prediction.models,
             feature_sets=("structured",),
             bootstrap=bootstrap,
             seed=seed,

@@ -3,7 +3,7 @@
 Siblings share a family, so whole families are resampled with replacement (the cluster
 bootstrap; Field & Welsh 2007, doi:10.1111/j.1467-9868.2007.00593.x). Replicate ``b`` uses
 the ``b``-th child of ``numpy.random.SeedSequence(seed)``, so results do not depend on the
-number of worker processes.
+number of worker processes. Every core is used unless told otherwise (:mod:`escalation.jobs`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from escalation.clusters import cluster_codes
 from escalation.errors import EscalationError, StatisticalWarning
+from escalation.jobs import resolve_jobs, show_progress
 
 __all__ = ["cluster_bootstrap", "resample_clusters"]
 
@@ -87,8 +88,8 @@ def cluster_bootstrap(
     *,
     args: tuple[Any, ...] = (),
     seed: int = 1,
-    n_jobs: int = 1,
-    progress: bool = False,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
     description: str = "bootstrap",
     batch_size: int = 5,
 ) -> FloatArray:
@@ -108,10 +109,11 @@ def cluster_bootstrap(
         Extra arguments of ``statistic`` (arrays are memory-mapped to workers).
     seed : int, default 1
         Seed; replicate ``b`` always uses the same stream.
-    n_jobs : int, default 1
-        Worker processes (joblib); ``-1`` uses every core.
-    progress : bool, default False
-        Show a progress bar (rich) on the terminal.
+    n_jobs : int, optional
+        Worker processes (joblib): default every core (``-1``); ``1`` runs here. Results
+        are identical for any number.
+    progress : bool, optional
+        Show a progress bar (rich); default when standard error is a terminal.
     description : str
         Label of the progress bar.
     batch_size : int, default 5
@@ -139,15 +141,16 @@ def cluster_bootstrap(
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     batches = [seeds[i : i + batch_size] for i in range(0, n_boot, batch_size)]
     results: Iterator[FloatArray]
-    if n_jobs == 1:
+    jobs = min(resolve_jobs(n_jobs), len(batches))
+    if jobs <= 1:
         results = (_batch(statistic, b, index, args, width) for b in batches)
     else:
         from joblib import Parallel, delayed
 
-        runner = Parallel(n_jobs=n_jobs, return_as="generator")
+        runner = Parallel(n_jobs=jobs, return_as="generator")
         results = iter(runner(delayed(_batch)(statistic, b, index, args, width) for b in batches))
     chunks: list[FloatArray] = []
-    if progress:
+    if show_progress(progress):
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:

@@ -50,7 +50,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
-    parser.add_argument("--jobs", type=int, default=1, help="bootstrap worker processes")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        help="bootstrap worker processes (default: the design's [compute] workers, else "
+        "every core; 1 for none)",
+    )
     parser.add_argument(
         "--refutations", type=int, default=20, help="simulations per DoWhy refuter (0: skip)"
     )

@@ -48,8 +48,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--horizon", type=int, help="days (default: the design's first horizon)")
     parser.add_argument(
         "--models",
-        default="cox,penalised_cox,gradient_boosting",
-        help=f"comma-separated, from {', '.join(MODEL_KINDS)} (default: %(default)s)",
+        help=f"comma-separated, from {', '.join(MODEL_KINDS)} (default: the design's "
+        "[prediction] models, else cox,gradient_boosting)",
     )
     parser.add_argument(
         "--text",
@@ -113,12 +113,13 @@ def _write(out: Path, result: Any, rules: DisclosureRules) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the models and write the files; return 0 on success."""
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = [m.strip() for m in (args.models or "").split(",") if m.strip()]
     bad = [m for m in models if m not in MODEL_KINDS]
     if bad:
         raise DesignError(f"--models: unknown {', '.join(bad)}; choose from {MODEL_KINDS}")
     with output_folder(args) as folder:
         design, history = load_study(args)
+        models = models or list(design.prediction.models)
         log = CaveatLog(design, args.design)
         with log.watch("spells"):
             data = build_spells(history, design)

@@ -156,7 +156,9 @@ def _extract_date(
             None,
             None,
             None,
-            "no extract date: pass extract_date=... (or set [data] extract_date in the design)",
+            "no extract date: give the date the data were extracted (command line: "
+            "--extract-date YYYY-MM-DD; Python: extract_date=...; or set [data] extract_date "
+            "in the design file)",
         )
     )
     return pd.Timestamp("1970-01-01"), "missing"

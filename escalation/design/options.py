@@ -52,6 +52,9 @@ SpellRule = Literal["first", "last", "all"]
 DerivedEndKind = Literal["age_18"]
 #: Estimators the estimation layer offers.
 EstimatorName = Literal["unadjusted", "ipw", "gformula", "aipw", "ccw"]
+#: Risk models the prediction layer validates (``[prediction] models``; also the models a
+#: risk-targeting rule of ``[policy]`` can use).
+RiskModelName = Literal["cox", "penalised_cox", "gradient_boosting", "random_forest"]
 #: How analyses treat the local authority (the ``la`` column) when data hold several:
 #: its own baseline and model terms (``stratify``), a cluster of the standard errors
 #: (``cluster``), or not at all (``ignore``).
@@ -74,8 +77,6 @@ BuiltinCovariate = Literal[
 
 #: Rules the policy study can compare (current practice is always included).
 PolicyRuleName = Literal["everyone", "no_one", "risk", "benefit", "tree"]
-#: Risk models of ``escalation.predict`` a risk-targeting rule can use.
-RiskModelName = Literal["cox", "penalised_cox", "gradient_boosting", "random_forest"]
 #: What a pre-registered disparity criterion compares between groups: the share of
 #: children who escalated that the rule flagged (``recall``), or the share flagged.
 DisparityMetric = Literal["recall", "flagged"]
@@ -87,5 +88,6 @@ ESTIMATORS: Final[tuple[str, ...]] = get_args(EstimatorName)
 BUILTIN_COVARIATES: Final[tuple[str, ...]] = get_args(BuiltinCovariate)
 AUTHORITY_HANDLING: Final[tuple[str, ...]] = get_args(AuthorityHandling)
 POLICY_RULES: Final[tuple[str, ...]] = get_args(PolicyRuleName)
-RISK_MODELS: Final[tuple[str, ...]] = get_args(RiskModelName)
 DISPARITY_METRICS: Final[tuple[str, ...]] = get_args(DisparityMetric)
+#: Allowed values of ``[prediction] models`` and ``[policy] risk_models``.
+RISK_MODELS: Final = get_args(RiskModelName)

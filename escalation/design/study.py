@@ -56,6 +56,7 @@ __all__ = [
     "EstimationSpec",
     "OutcomeSpec",
     "PolicySpec",
+    "PredictionSpec",
     "StudyDesign",
     "TimeZeroSpec",
     "TreatmentSpec",
@@ -518,6 +519,36 @@ class DisclosureSpec:
 
 
 @dataclass(frozen=True)
+class PredictionSpec:
+    """Which risk models ``escalation predict`` and ``escalation run`` validate.
+
+    Optional; left at its default it is not written to the design file, so designs
+    without it keep their hash.
+
+    Parameters
+    ----------
+    models : tuple of str, default ("cox", "gradient_boosting")
+        Any of ``cox``, ``penalised_cox`` (elastic-net Cox: recommended when the Cox
+        fit warns of separation or many sparse levels), ``gradient_boosting``,
+        ``random_forest``.
+    """
+
+    models: tuple[RiskModelName, ...] = ("cox", "gradient_boosting")
+
+    def __post_init__(self) -> None:
+        names = _strings("prediction", "models", self.models)
+        if not names:
+            raise _fail("prediction", "models", [], "needs at least one risk model")
+        _members("prediction", "models", names, RISK_MODELS)
+        object.__setattr__(self, "models", names)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether every value is the default (then the section is not written)."""
+        return self == PredictionSpec()
+
+
+@dataclass(frozen=True)
 class PolicySpec:
     """Rules that could decide who is offered early help, and the places available.
 
@@ -650,6 +681,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "estimation": EstimationSpec,
     "analysis": AnalysisSpec,
     "disclosure": DisclosureSpec,
+    "prediction": PredictionSpec,
     "policy": PolicySpec,
     "criteria": CriteriaSpec,
 }
@@ -689,6 +721,8 @@ class StudyDesign:
     disclosure : DisclosureSpec, optional
         Disclosure control of the outputs (default: counts below 10 suppressed, others
         rounded to 5).
+    prediction : PredictionSpec, optional
+        Which risk models are validated.
     policy : PolicySpec, optional
         Rules that could decide who is offered early help, and the capacity.
     criteria : CriteriaSpec, optional
@@ -719,6 +753,7 @@ class StudyDesign:
     data: DataSpec = field(default_factory=DataSpec)
     analysis: AnalysisSpec = field(default_factory=AnalysisSpec)
     disclosure: DisclosureSpec = field(default_factory=DisclosureSpec)
+    prediction: PredictionSpec = field(default_factory=PredictionSpec)
     policy: PolicySpec | None = None
     criteria: CriteriaSpec | None = None
 
@@ -901,7 +936,9 @@ class StudyDesign:
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
-            if section is None or (name in ("analysis", "disclosure") and section.is_default):
+            if section is None or (
+                name in ("analysis", "disclosure", "prediction") and section.is_default
+            ):
                 continue
             values: dict[str, Any] = {}
             for f in fields(section):

@@ -21,6 +21,7 @@ import pandas as pd
 
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.jobs import resolve_jobs, run_tasks
 from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
 from escalation.predict.metrics import (
     Competing,
@@ -41,7 +42,7 @@ from escalation.predict.splits import (
     grouped_folds,
     temporal_split,
 )
-from escalation.results import Summary, data_hash, package_versions, provenance
+from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
 
@@ -70,7 +71,7 @@ _DESCRIPTIONS: Final = {
 
 
 @dataclass(frozen=True, eq=False)
-class RiskValidation:
+class RiskValidation(Presents):
     """The validation of risk models of escalation by one horizon.
 
     Attributes
@@ -242,6 +243,8 @@ def validate_risk_models(
     min_group: int = 10,
     conf_level: float = 0.95,
     competing: Competing = "control",
+    n_jobs: int | None = None,
+    progress: bool | None = None,
 ) -> RiskValidation:
     """Fit and validate risk models of escalation by ``horizon``.
 
@@ -295,6 +298,12 @@ def validate_risk_models(
         Level of the intervals.
     competing : {"control", "censor"}
         Whether children who died first count as controls (default) or as censored.
+    n_jobs : int, optional
+        Worker processes for the cross-validation folds: default the design's
+        ``[compute] workers``, else every core; ``1`` runs here. Predictions are
+        identical for any number (every model is seeded).
+    progress : bool, optional
+        Show a progress bar over the folds (default: when standard error is a terminal).
 
     Returns
     -------
@@ -382,50 +391,38 @@ def validate_risk_models(
             covariates.append(name)
     times = np.linspace(horizon / 10, horizon, 10)
 
+    if truth is not None and oracle_risk(truth, spells, horizon) is None:
+        raise DesignError(
+            f"truth was given but has no risk_observed_{horizon} column (with child_id "
+            "and time_zero): pass the simulator's GroundTruth or its spell_risks table"
+        )
+    task = _SplitTask(
+        spells=spells,
+        index=data.spells.index,
+        covariates=tuple(covariates),
+        censor_training=censor_training,
+        feature_sets=tuple(feature_sets),
+        text_features=text_features,
+        history=history,
+        seed=seed,
+        models=tuple(models),
+        model_options={k: dict(v) for k, v in (model_options or {}).items()},
+        times=times,
+        truth=truth,
+        horizon=horizon,
+    )
+    jobs = resolve_jobs(n_jobs, design) if len(splits) > 1 else 1
+    fitted_splits = run_tasks(
+        _fit_split, splits, args=(task,), n_jobs=jobs, progress=progress,
+        description="cross-validation" if len(splits) > 1 else "fitting",
+    )  # fmt: skip
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     n_train = 0
-    for split in splits:
-        train = spells.iloc[split.train]
-        n_train += len(train)
-        coding = CovariateCoding.learn(train, covariates)
-        structured = coding.apply(spells)
-        train_duration = train["duration"].to_numpy(dtype=float)
-        train_event = train["event"].to_numpy(dtype=np.int64)
-        if censor_training and split.cutoff is not None:
-            known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
-            later = train_duration > known
-            train_duration = np.where(later, known, train_duration)
-            train_event = np.where(later, 0, train_event)
-        for feature_set in feature_sets:
-            x = structured
-            if feature_set == "structured+text":
-                text = (
-                    _aligned(text_features, data.spells.index)
-                    if text_features is not None
-                    else _text_matrix(history, spells, split.train, seed)
-                )
-                x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
-            for kind in models:
-                options = dict((model_options or {}).get(kind, {}))
-                options.setdefault("seed", seed)
-                fitted = risk_model(kind, **options).fit(
-                    x.iloc[split.train], train_duration, train_event
-                )
-                risk = fitted.predict_risk(x.iloc[split.test], times)
-                label = _model_label(kind, feature_set)
-                backend[label] = fitted
-                predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
-        if truth is not None:
-            oracle = oracle_risk(truth, spells, horizon)
-            if oracle is None:
-                raise DesignError(
-                    f"truth was given but has no risk_observed_{horizon} column (with child_id "
-                    "and time_zero): pass the simulator's GroundTruth or its spell_risks table"
-                )
-            risk = np.full((len(split.test), len(times)), np.nan)
-            risk[:, -1] = oracle.to_numpy()[split.test]
-            predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
+    for split_predictions, split_backend, split_train in fitted_splits:
+        predictions += split_predictions
+        backend.update(split_backend)
+        n_train += split_train
     frame = pd.concat(predictions, ignore_index=True)
     test_rows = np.unique(np.concatenate([s.test for s in splits]))
     test = spells.iloc[test_rows].reset_index(drop=True)
@@ -577,6 +574,75 @@ def validate_risk_models(
             data_hash=data_hash(spells[["spell_id", "duration", "event"]]),
         ),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _SplitTask:
+    """What every split's fit needs (sent once to each worker process)."""
+
+    spells: pd.DataFrame
+    index: pd.Index
+    covariates: tuple[str, ...]
+    censor_training: bool
+    feature_sets: tuple[str, ...]
+    text_features: pd.DataFrame | None
+    history: Any
+    seed: int
+    models: tuple[str, ...]
+    model_options: dict[str, dict[str, Any]]
+    times: npt.NDArray[np.float64]
+    truth: Any
+    horizon: int
+
+
+def _fit_split(
+    split: Split, task: _SplitTask
+) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], int]:
+    """Fit every model of one split on its training spells and predict its test spells.
+
+    Module level, so cross-validation folds run on worker processes; every model is
+    seeded from the task, so the predictions do not depend on where they ran.
+    """
+    spells, covariates, seed, times = task.spells, list(task.covariates), task.seed, task.times
+    predictions: list[pd.DataFrame] = []
+    backend: dict[str, FittedRiskModel] = {}
+    train = spells.iloc[split.train]
+    coding = CovariateCoding.learn(train, covariates)
+    structured = coding.apply(spells)
+    train_duration = train["duration"].to_numpy(dtype=float)
+    train_event = train["event"].to_numpy(dtype=np.int64)
+    if task.censor_training and split.cutoff is not None:
+        known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
+        later = train_duration > known
+        train_duration = np.where(later, known, train_duration)
+        train_event = np.where(later, 0, train_event)
+    for feature_set in task.feature_sets:
+        x = structured
+        if feature_set == "structured+text":
+            text = (
+                _aligned(task.text_features, task.index)
+                if task.text_features is not None
+                else _text_matrix(task.history, spells, split.train, seed)
+            )
+            x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
+        for kind in task.models:
+            options = dict(task.model_options.get(kind, {}))
+            options.setdefault("seed", seed)
+            fitted = risk_model(kind, **options).fit(
+                x.iloc[split.train], train_duration, train_event
+            )
+            risk = fitted.predict_risk(x.iloc[split.test], times)
+            label = _model_label(kind, feature_set)
+            backend[label] = fitted
+            predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
+    if task.truth is not None:
+        oracle = oracle_risk(task.truth, spells, task.horizon)
+        if oracle is None:  # pragma: no cover - checked before the splits are fitted
+            raise DesignError(f"truth has no risk_observed_{task.horizon} column")
+        risk = np.full((len(split.test), len(times)), np.nan)
+        risk[:, -1] = oracle.to_numpy()[split.test]
+        predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
+    return predictions, backend, len(train)
 
 
 def _aligned(features: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
