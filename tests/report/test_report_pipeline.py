@@ -183,6 +183,6 @@ def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_p
     )
     html = (tmp_path / "brief.html").read_text()
     assert "Should a risk score decide" not in html
-    assert "the study of rules deciding who is offered early help" in html
+    assert "The study of rules deciding who is offered early help: skipped" in html
     manifest = json.loads(out.manifest.read_text())
     assert manifest["registration"]["status"] == "not_registered"
