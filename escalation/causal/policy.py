@@ -88,7 +88,7 @@ from escalation.causal.weights import PROBABILITY_FLOOR
 from escalation.clusters import cluster_codes
 from escalation.core.logistic import predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
 from escalation.timeline.matrix import CovariateCoding
 
@@ -333,7 +333,7 @@ def _pieces(d: FloatArray | None, scores: PolicyScores, column: int) -> _Pieces:
 
 
 @dataclass(frozen=True)
-class PolicyValueResult:
+class PolicyValueResult(Presents):
     """The value of treatment rules, with family-clustered influence-function intervals.
 
     Attributes

@@ -36,7 +36,7 @@ from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
 from escalation.policy.rules import LearnedRules, learn_rules
 from escalation.report.disclosure import DisclosureRules
-from escalation.results import Summary, data_hash, package_versions, provenance
+from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.timeline.spells import SpellData
 
 __all__ = [
@@ -100,7 +100,7 @@ def rule_label(rule: str) -> str:
 
 
 @dataclass(frozen=True)
-class PolicyStudy:
+class PolicyStudy(Presents):
     """The value of rules deciding who is offered early help, and the criteria judged.
 
     Attributes
