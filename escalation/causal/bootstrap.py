@@ -3,19 +3,21 @@
 Siblings share a family, so whole families are resampled with replacement (the cluster
 bootstrap; Field & Welsh 2007, doi:10.1111/j.1467-9868.2007.00593.x). Replicate ``b`` uses
 the ``b``-th child of ``numpy.random.SeedSequence(seed)``, so results do not depend on the
-number of worker processes.
+number of workers. Batches of replicates run where :mod:`escalation.compute` says (this
+process, a local cluster, or a Dask cluster).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from escalation.clusters import cluster_codes
+from escalation.compute import parallel_map
 from escalation.errors import EscalationError, StatisticalWarning
 
 __all__ = ["cluster_bootstrap", "resample_clusters"]
@@ -64,8 +66,8 @@ def resample_clusters(
 
 
 def _batch(
-    statistic: Callable[..., FloatArray],
     seeds: list[np.random.SeedSequence],
+    statistic: Callable[..., FloatArray],
     index: tuple[IntArray, IntArray, IntArray],
     args: tuple[Any, ...],
     width: int,
@@ -109,7 +111,9 @@ def cluster_bootstrap(
     seed : int, default 1
         Seed; replicate ``b`` always uses the same stream.
     n_jobs : int, default 1
-        Worker processes (joblib); ``-1`` uses every core.
+        Local worker processes for this call alone (``-1``: every core). With the default,
+        the replicates run where the enclosing :func:`escalation.compute.use_compute`
+        says (this process when there is none).
     progress : bool, default False
         Show a progress bar (rich) on the terminal.
     description : str
@@ -138,25 +142,14 @@ def cluster_bootstrap(
     width = first.size
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     batches = [seeds[i : i + batch_size] for i in range(0, n_boot, batch_size)]
-    results: Iterator[FloatArray]
-    if n_jobs == 1:
-        results = (_batch(statistic, b, index, args, width) for b in batches)
-    else:
-        from joblib import Parallel, delayed
-
-        runner = Parallel(n_jobs=n_jobs, return_as="generator")
-        results = iter(runner(delayed(_batch)(statistic, b, index, args, width) for b in batches))
-    chunks: list[FloatArray] = []
-    if progress:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            task = bar.add_task(description, total=n_boot)
-            for chunk in results:
-                chunks.append(chunk)
-                bar.advance(task, len(chunk))
-    else:
-        chunks = list(results)
+    chunks: list[FloatArray] = parallel_map(
+        _batch,
+        batches,
+        shared=(statistic, index, args, width),
+        description=description,
+        progress=progress,
+        workers=None if n_jobs == 1 else n_jobs,
+    )
     out = np.vstack(chunks) if chunks else np.empty((0, width))
     failed = int(np.isnan(out).all(axis=1).sum())
     if failed:

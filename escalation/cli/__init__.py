@@ -26,6 +26,7 @@ COMMANDS = (
     "escalation.cli.build",
     "escalation.cli.estimate",
     "escalation.cli.predict",
+    "escalation.cli.simstudy",
 )
 
 

@@ -15,6 +15,7 @@ from escalation.figures.forest import plot_forest, plot_hazard_ratios, plot_risk
 from escalation.figures.heterogeneity import plot_effect_distribution, plot_subgroup_effects
 from escalation.figures.predict import plot_calibration, plot_decision_curve, plot_fairness
 from escalation.figures.save import save_figure
+from escalation.figures.simstudy import plot_coverage, plot_nested_loop, plot_zip
 from escalation.figures.states import plot_state_occupation
 from escalation.figures.theme import (
     COLUMN_WIDTH_MM,
@@ -31,6 +32,7 @@ __all__ = [
     "palette",
     "plot_adjusted_curves",
     "plot_calibration",
+    "plot_coverage",
     "plot_decision_curve",
     "plot_effect_distribution",
     "plot_fairness",
@@ -38,12 +40,14 @@ __all__ = [
     "plot_forest",
     "plot_hazard_ratios",
     "plot_love",
+    "plot_nested_loop",
     "plot_overlap",
     "plot_risk_differences",
     "plot_schoenfeld",
     "plot_state_occupation",
     "plot_subgroup_effects",
     "plot_survival_curves",
+    "plot_zip",
     "save_figure",
     "theme_escalation",
 ]

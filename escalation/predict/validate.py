@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.compute import parallel_map
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
@@ -217,6 +218,60 @@ def _text_matrix(
     return features.astype(float)
 
 
+@dataclass(frozen=True)
+class _FoldSettings:
+    """Everything one cross-validation fold needs besides the spells (sent to workers)."""
+
+    covariates: tuple[str, ...]
+    times: npt.NDArray[np.float64]
+    censor_training: bool
+    feature_sets: tuple[str, ...]
+    models: tuple[str, ...]
+    model_options: Mapping[str, Mapping[str, Any]] | None
+    seed: int
+    text_features: pd.DataFrame | None
+    history: Any
+    index: pd.Index
+
+
+def _fit_fold(
+    split: Split, spells: pd.DataFrame, settings: _FoldSettings
+) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], int]:
+    """Fit every model and feature set on one split; predict its test spells."""
+    predictions: list[pd.DataFrame] = []
+    backend: dict[str, FittedRiskModel] = {}
+    train = spells.iloc[split.train]
+    coding = CovariateCoding.learn(train, list(settings.covariates))
+    structured = coding.apply(spells)
+    train_duration = train["duration"].to_numpy(dtype=float)
+    train_event = train["event"].to_numpy(dtype=np.int64)
+    if settings.censor_training and split.cutoff is not None:
+        known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
+        later = train_duration > known
+        train_duration = np.where(later, known, train_duration)
+        train_event = np.where(later, 0, train_event)
+    for feature_set in settings.feature_sets:
+        x = structured
+        if feature_set == "structured+text":
+            text = (
+                _aligned(settings.text_features, settings.index)
+                if settings.text_features is not None
+                else _text_matrix(settings.history, spells, split.train, settings.seed)
+            )
+            x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
+        for kind in settings.models:
+            options = dict((settings.model_options or {}).get(kind, {}))
+            options.setdefault("seed", settings.seed)
+            fitted = risk_model(kind, **options).fit(
+                x.iloc[split.train], train_duration, train_event
+            )
+            risk = fitted.predict_risk(x.iloc[split.test], settings.times)
+            label = _model_label(kind, feature_set)
+            backend[label] = fitted
+            predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
+    return predictions, backend, len(train)
+
+
 def _model_label(kind: str, feature_set: str) -> str:
     return kind if feature_set == "structured" else f"{kind}+text"
 
@@ -386,37 +441,28 @@ def validate_risk_models(
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     n_train = 0
-    for split in splits:
-        train = spells.iloc[split.train]
-        n_train += len(train)
-        coding = CovariateCoding.learn(train, covariates)
-        structured = coding.apply(spells)
-        train_duration = train["duration"].to_numpy(dtype=float)
-        train_event = train["event"].to_numpy(dtype=np.int64)
-        if censor_training and split.cutoff is not None:
-            known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
-            later = train_duration > known
-            train_duration = np.where(later, known, train_duration)
-            train_event = np.where(later, 0, train_event)
-        for feature_set in feature_sets:
-            x = structured
-            if feature_set == "structured+text":
-                text = (
-                    _aligned(text_features, data.spells.index)
-                    if text_features is not None
-                    else _text_matrix(history, spells, split.train, seed)
-                )
-                x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
-            for kind in models:
-                options = dict((model_options or {}).get(kind, {}))
-                options.setdefault("seed", seed)
-                fitted = risk_model(kind, **options).fit(
-                    x.iloc[split.train], train_duration, train_event
-                )
-                risk = fitted.predict_risk(x.iloc[split.test], times)
-                label = _model_label(kind, feature_set)
-                backend[label] = fitted
-                predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
+    # Folds are independent: they run where escalation.compute says (in order of the folds).
+    fold_settings = _FoldSettings(
+        covariates=tuple(covariates),
+        times=times,
+        censor_training=censor_training,
+        feature_sets=tuple(feature_sets),
+        models=tuple(models),
+        model_options=model_options,
+        seed=seed,
+        text_features=text_features,
+        history=history,
+        index=data.spells.index,
+    )
+    fitted_folds = parallel_map(
+        _fit_fold, splits, shared=(spells, fold_settings), description="risk model folds"
+    )
+    for split, (fold_predictions, fold_backend, fold_train) in zip(
+        splits, fitted_folds, strict=True
+    ):
+        n_train += fold_train
+        predictions += fold_predictions
+        backend.update(fold_backend)
         if truth is not None:
             oracle = oracle_risk(truth, spells, horizon)
             if oracle is None:
