@@ -13,6 +13,7 @@ from escalation.causal.dowhy_graph import refute_effect
 from escalation.causal.effects import estimate_effects
 from escalation.causal.evalues import evalue_table
 from escalation.causal.heterogeneity import estimate_heterogeneity
+from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli.build import load_study
 from escalation.timeline.spells import build_spells
 
@@ -38,7 +39,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
-    parser.add_argument("--jobs", type=int, default=1, help="bootstrap worker processes")
+    add_compute_options(parser)
+    parser.add_argument("--jobs", type=int, dest="workers", help=argparse.SUPPRESS)  # old name
     parser.add_argument(
         "--refutations", type=int, default=20, help="simulations per DoWhy refuter (0: skip)"
     )
@@ -53,13 +55,10 @@ def run(args: argparse.Namespace) -> int:
     """Estimate and write the tables; return 0 on success."""
     design, history = load_study(args)
     data = build_spells(history, design)
-    result = estimate_effects(
-        data,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        n_jobs=args.jobs,
-        progress=not args.no_progress,
-    )
+    with compute_from(args, design):
+        result = estimate_effects(
+            data, bootstrap=args.bootstrap, seed=args.seed, progress=not args.no_progress
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     result.tidy().to_csv(out / "effects.csv", index=False)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli.build import load_study
 from escalation.data.io import read_case_history, write_case_history
 from escalation.design.study import StudyDesign, default_design
@@ -43,6 +44,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="do not show progress")
     parser.add_argument("--strict", action="store_true", help="stop at the first stage that fails")
+    add_compute_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -53,17 +55,18 @@ def run(args: argparse.Namespace) -> int:
     design_file = Path(args.design)
     design, history = load_study(args)
     seed = args.seed if args.seed is not None else design.estimation.seed
-    outputs = run_study(
-        history,
-        design,
-        out=args.out,
-        seed=seed,
-        progress=not args.quiet,
-        bootstrap=args.bootstrap,
-        strict=args.strict,
-        command="escalation run",
-        design_file=design_file,
-    )
+    with compute_from(args, design):
+        outputs = run_study(
+            history,
+            design,
+            out=args.out,
+            seed=seed,
+            progress=not args.quiet,
+            bootstrap=args.bootstrap,
+            strict=args.strict,
+            command="escalation run",
+            design_file=design_file,
+        )
     return 0 if outputs.brief is not None else 1
 
 

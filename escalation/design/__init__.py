@@ -9,6 +9,7 @@ from escalation.design.options import (
     TimeZeroAt,
 )
 from escalation.design.study import (
+    ComputeSpec,
     CovariateSpec,
     DataSpec,
     EstimationSpec,
@@ -22,6 +23,7 @@ from escalation.design.study import (
 
 __all__ = [
     "BuiltinCovariate",
+    "ComputeSpec",
     "CovariateSpec",
     "DataSpec",
     "DerivedEndKind",

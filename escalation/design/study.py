@@ -3,10 +3,11 @@
 A design is declared before any result is seen, like a pre-registered analysis plan
 (see ``docs``: *The study design file*). It has six sections, each a frozen dataclass:
 :class:`DataSpec`, :class:`TimeZeroSpec`, :class:`OutcomeSpec`, :class:`TreatmentSpec`,
-:class:`CovariateSpec` and :class:`EstimationSpec`. Every section checks its own values
-when constructed; :class:`StudyDesign` checks the rules that join sections. Invalid
-designs raise :class:`~escalation.errors.DesignError` naming the section, the key, the
-value and what is allowed.
+:class:`CovariateSpec` and :class:`EstimationSpec`, and an optional seventh,
+:class:`ComputeSpec`, saying where parallel work runs (it never changes a result). Every
+section checks its own values when constructed; :class:`StudyDesign` checks the rules that
+join sections. Invalid designs raise :class:`~escalation.errors.DesignError` naming the
+section, the key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from escalation.design.options import (
 from escalation.errors import DesignError
 
 __all__ = [
+    "ComputeSpec",
     "CovariateSpec",
     "DataSpec",
     "EstimationSpec",
@@ -423,6 +425,33 @@ class EstimationSpec:
         _integer("estimation", "seed", self.seed, minimum=0)
 
 
+@dataclass(frozen=True)
+class ComputeSpec:
+    """Where bootstrap replicates, folds and partitions run (see :mod:`escalation.compute`).
+
+    Results are bit-identical wherever they run, so this section never changes a result;
+    the command line's ``--workers`` and ``--scheduler`` override it.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local worker processes (default: one, this process).
+    scheduler : str, optional
+        Address of an existing Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is not None:
+            _integer("compute", "workers", self.workers, minimum=1)
+        if self.scheduler is not None and (
+            not isinstance(self.scheduler, str) or not self.scheduler.strip()
+        ):
+            raise _fail("compute", "scheduler", self.scheduler, "must be a Dask scheduler address")
+
+
 #: TOML keys of each section mapped to field names (where they differ).
 _SECTIONS: Final[dict[str, type]] = {
     "data": DataSpec,
@@ -431,6 +460,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "treatment": TreatmentSpec,
     "covariates": CovariateSpec,
     "estimation": EstimationSpec,
+    "compute": ComputeSpec,
 }
 _RENAMED: Final = {"from": "from_"}
 _REQUIRED_SECTIONS: Final = ("time_zero", "outcome", "treatment")
@@ -461,6 +491,8 @@ class StudyDesign:
         Estimators, bootstrap and seed.
     data : DataSpec, optional
         Where the data are.
+    compute : ComputeSpec, optional
+        Where parallel work runs (never changes a result).
 
     Raises
     ------
@@ -485,6 +517,7 @@ class StudyDesign:
     covariates: CovariateSpec = field(default_factory=CovariateSpec)
     estimation: EstimationSpec = field(default_factory=EstimationSpec)
     data: DataSpec = field(default_factory=DataSpec)
+    compute: ComputeSpec = field(default_factory=ComputeSpec)
 
     def __post_init__(self) -> None:
         for name, kind in _SECTIONS.items():
@@ -534,7 +567,7 @@ class StudyDesign:
         ----------
         mapping : mapping
             Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
-            ``estimation``) of key–value pairs, as :func:`tomllib.loads` returns them.
+            ``estimation``, ``compute``) of key–value pairs, as :func:`tomllib.loads` returns them.
 
         Returns
         -------
@@ -601,11 +634,13 @@ class StudyDesign:
         """Return the design as TOML-shaped sections (dates as ``YYYY-MM-DD`` text).
 
         Unset optional values are left out, so ``from_dict(to_dict())`` rebuilds an
-        equal design.
+        equal design; so is an empty ``[compute]`` section.
         """
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
+            if name == "compute" and section == ComputeSpec():
+                continue
             values: dict[str, Any] = {}
             for f in fields(section):
                 value = getattr(section, f.name)
