@@ -234,7 +234,7 @@ def _partitions(path: Path, table: str) -> tuple[str | None, list[str], list[Pro
                 Problem(
                     table,
                     None,
-                    None,
+                    "partition folder",
                     child.name,
                     "partition folders must be named key=value (e.g. authority=LA001)",
                 )
@@ -292,7 +292,7 @@ def open_case_history_dataset(
         problems.append(
             Problem("case history", None, None, None, f"tables use different keys: {sorted(keys)}")
         )
-    if problems:
+    if not keys or len(keys) > 1:
         raise DataValidationError(problems, f"case-history dataset {root}")
     key = next(iter(keys))
     children_parts = set(found["children"][1])
