@@ -192,7 +192,7 @@ def test_committed_early_help_plan_and_cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan = read_plan(ROOT / "analyses" / "simstudy_early_help.toml")
-    assert plan.generator == "spells" and plan.replications == 200
+    assert plan.generator == "spells" and plan.replications == 1000
     assert plan.estimators == ("unadjusted", "ipw", "gformula", "aipw")
     assert plan.scenarios()[0].settings["n"] == 1500
     code = main(
