@@ -9,6 +9,7 @@ child's episodes and notes) and lists each one in ``history.exclusions``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -50,6 +51,9 @@ DATE_FORMATS = (
     "%m/%Y",
 )
 _CHILD_EXCLUDED = "the child was excluded (see the children table)"
+#: First and last whole days pandas can hold at nanosecond precision (seconds since 1970).
+_FIRST_SECOND = int((dt.datetime(1677, 9, 22) - dt.datetime(1970, 1, 1)).total_seconds())
+_LAST_SECOND = int((dt.datetime(2262, 4, 11) - dt.datetime(1970, 1, 1)).total_seconds())
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
@@ -86,6 +90,9 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed = parsed.dt.tz_localize(None)
         parsed = parsed.dt.normalize().astype("datetime64[ns]")
         return parsed, pd.Series(False, index=values.index)
+    fast = _iso_dates(values)
+    if fast is not None:
+        return fast, pd.Series(False, index=values.index, dtype="boolean")
     text = values.astype("string").str.strip()
     empty = text.isna() | (text == "")
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
@@ -102,6 +109,40 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed[objects.index[is_date]] = pd.to_datetime(objects[is_date], errors="coerce")
     parsed = parsed.dt.normalize()
     return parsed, parsed.isna() & ~empty
+
+
+def _iso_dates(values: pd.Series) -> pd.Series | None:
+    """Parse a text column in one vectorised pass when every value is a plain ISO date.
+
+    Returns ``None`` (the general parser then runs) unless every present value is text of
+    the exact form ``YYYY-MM-DD`` naming a real day within pandas' date range (pyarrow parses
+    them; a day that does not exist, which pyarrow would roll into the next month, sends the
+    column to the general parser). That is exactly the set the general parser accepts with its
+    first format, so the result is the same.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        return None
+    try:
+        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # not all text (e.g. date objects from Parquet)
+    parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    if parsed.null_count != text.null_count:
+        return None
+    if len(parsed) > parsed.null_count:
+        if not pc.all(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$")).as_py():
+            return None  # not zero-padded YYYY-MM-DD
+        written_day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
+        if not pc.all(pc.equal(written_day, pc.day(parsed))).as_py():
+            return None  # an impossible day (31 April) that pyarrow rolled over
+        seconds = pc.min_max(parsed.cast(pa.int64()))
+        if seconds["min"].as_py() < _FIRST_SECOND or seconds["max"].as_py() > _LAST_SECOND:
+            return None  # outside the days pandas can hold
+    days = parsed.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    return pd.Series(days, index=values.index, dtype="datetime64[ns]")
 
 
 def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -1,0 +1,170 @@
+"""Benchmark: read and validate case histories from CSV, and build them, against R.
+
+    python benchmarks/bench_csv.py                       # 200,000 children
+    python benchmarks/bench_csv.py --children 106000     # about 690,000 episodes
+
+Writes the simulator's children and episodes as CSV once, then times, side by side on the
+same files, each in a fresh process (best of ``--repeats``, imports excluded):
+
+- escalation: ``read_case_history`` (multi-threaded pyarrow CSV reader, then every rule of
+  the contract) and the same read with the previous single-threaded pandas reader;
+- R 4.2: ``read.csv`` of both files (parsing only, no validation) and ``data.table::fread``;
+- escalation ``build_spells`` + counting-process rows against R ``survival::tmerge`` given
+  the spells (``benchmarks/tmerge_national.R``).
+
+Nothing here is asserted on in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_PYTHON = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+import escalation.data.io as io_module
+from escalation.data.io import read_case_history
+from escalation.design import default_design
+from escalation.timeline import build_spells
+folder, job = sys.argv[1], sys.argv[2]
+if job == "pandas":
+    io_module.read_csv_table = lambda *args, **kwargs: None  # the previous reader only
+start = time.perf_counter()
+history = read_case_history(folder)
+read = time.perf_counter() - start
+out = {{"read_validate": read, "episodes": len(history.episodes)}}
+if job == "build":
+    start = time.perf_counter()
+    data = build_spells(history, default_design())
+    counting = data.counting
+    out["build"] = time.perf_counter() - start
+    out["spells"] = len(data.spells)
+    out["counting"] = len(counting)
+print(json.dumps(out))
+"""
+
+_R = r"""
+args <- commandArgs(trailingOnly = TRUE)
+job <- args[2]
+if (job == "fread") suppressPackageStartupMessages(library(data.table))
+t0 <- proc.time()[["elapsed"]]
+if (job == "read.csv") {
+  children <- read.csv(file.path(args[1], "children.csv"))
+  episodes <- read.csv(file.path(args[1], "episodes.csv"))
+} else {
+  children <- fread(file.path(args[1], "children.csv"))
+  episodes <- fread(file.path(args[1], "episodes.csv"))
+}
+cat(sprintf('{"read": %.3f, "episodes": %d}\n', proc.time()[["elapsed"]] - t0, nrow(episodes)))
+"""
+
+
+def machine() -> str:
+    """Describe the machine."""
+    cpu = platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return f"{cpu}, {os.cpu_count()} CPUs, {pages / 2**30:.1f} GiB RAM"
+
+
+def load() -> str:
+    """Return the load averages."""
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def last_json(command: list[str]) -> dict[str, float]:
+    """Run a command and parse the JSON on its last output line."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=200_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    from escalation.data.io import write_case_history
+    from escalation.data.simulator import SimulationConfig, simulate_local_authority
+
+    print(f"Machine: {machine()}; Python {platform.python_version()}; load {load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "history"
+        history = simulate_local_authority(
+            args.children, seed=1, config=SimulationConfig(notes=False)
+        ).history
+        write_case_history(history, folder, format="csv")
+        sizes = {f.name: f.stat().st_size / 2**20 for f in folder.glob("*.csv")}
+        print(
+            f"Data: {len(history.children):,} children, {len(history.episodes):,} episodes "
+            f"(children.csv {sizes['children.csv']:.0f} MB, episodes.csv "
+            f"{sizes['episodes.csv']:.0f} MB)"
+        )
+        r_script = Path(tmp) / "read.R"
+        r_script.write_text(_R)
+        code = _PYTHON.format(root=str(ROOT))
+        best: dict[str, float] = {}
+        build: dict[str, float] = {}
+        for _ in range(args.repeats):
+            for label, command in (
+                ("escalation read + validate (pyarrow CSV)", [sys.executable, "-c", code,
+                                                              str(folder), "build"]),
+                ("escalation read + validate (pandas CSV)", [sys.executable, "-c", code,
+                                                             str(folder), "pandas"]),
+                ("R read.csv (no validation)", ["Rscript", str(r_script), str(folder),
+                                                "read.csv"]),
+                ("R data.table::fread (no validation)", ["Rscript", str(r_script),
+                                                         str(folder), "fread"]),
+            ):  # fmt: skip
+                result = last_json(command)
+                seconds = result.get("read_validate", result.get("read", float("nan")))
+                best[label] = min(best.get(label, float("inf")), seconds)
+                if "build" in result:
+                    build["escalation build_spells + counting"] = min(
+                        build.get("escalation build_spells + counting", float("inf")),
+                        result["build"],
+                    )
+        reference = best["R read.csv (no validation)"]
+        for label, seconds in best.items():
+            print(f"  {label:<44} {seconds:6.2f} s  ({seconds / reference:4.2f}x R read.csv)")
+
+        # R tmerge on the spells escalation builds (the counting step only).
+        from escalation.design import default_design
+        from escalation.timeline import build_spells
+
+        data = build_spells(history, default_design())
+        spells = data.spells[["spell_id", "child_id", "time_zero", "duration", "event"]]
+        spells.to_csv(Path(tmp) / "spells.csv", index=False, date_format="%Y-%m-%d")
+        eh = history.episodes.loc[history.episodes["kind"] == "early_help", ["child_id", "start",
+                                                                            "end"]]  # fmt: skip
+        eh.to_csv(Path(tmp) / "early_help.csv", index=False, date_format="%Y-%m-%d")
+        tmerge = ROOT / "benchmarks" / "tmerge_national.R"
+        files = [str(Path(tmp) / "spells.csv"), str(Path(tmp) / "early_help.csv")]
+        r = last_json(["Rscript", str(tmerge), *files])
+        ours = build["escalation build_spells + counting"]
+        print(f"  escalation build_spells + counting           {ours:6.2f} s")
+        print(
+            f"  R survival::tmerge (counting step only)      {r['tmerge']:6.2f} s  "
+            f"({r['tmerge'] / ours:4.1f}x escalation's whole build)"
+        )
+    print(f"Load at end: {load()}")
+
+
+if __name__ == "__main__":
+    main()
