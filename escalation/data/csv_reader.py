@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from pathlib import Path
 from typing import Final
 
@@ -41,7 +42,9 @@ def _header(raw: bytes) -> list[str] | None:
     return names
 
 
-def read_csv_table(file: Path, encoding: str = "utf-8") -> pd.DataFrame | None:
+def read_csv_table(
+    file: Path, encoding: str = "utf-8", *, text_columns: Collection[str] = ()
+) -> pd.DataFrame | None:
     r"""Read one CSV table as text with pyarrow's multi-threaded reader.
 
     Parameters
@@ -50,12 +53,17 @@ def read_csv_table(file: Path, encoding: str = "utf-8") -> pd.DataFrame | None:
         The CSV file (a header line, then rows).
     encoding : str, default "utf-8"
         Only UTF-8 (with or without a byte-order mark) is read here.
+    text_columns : collection of str
+        Columns kept as Arrow-backed text (``pandas.ArrowDtype(pyarrow.string())``) instead
+        of Python strings: the contract columns, which validation converts to their own
+        types anyway, so no Python object is made for values it only parses or codes.
 
     Returns
     -------
     pandas.DataFrame or None
-        Every column as ``object`` text, empty fields missing; ``None`` when the file must
-        be read (and its problems reported) by the pandas reader instead.
+        Every column as text (``object`` or, for ``text_columns``, Arrow-backed), empty
+        fields missing; ``None`` when the file must be read (and its problems reported) by
+        the pandas reader instead.
 
     Examples
     --------
@@ -94,5 +102,13 @@ def read_csv_table(file: Path, encoding: str = "utf-8") -> pd.DataFrame | None:
         return None
     if table.column_names != names:
         return None
-    frame: pd.DataFrame = table.to_pandas()
-    return frame
+    arrow_text = pd.ArrowDtype(pa.string())
+    columns = {
+        name: (
+            pd.Series(table.column(name), dtype=arrow_text)
+            if name in text_columns
+            else table.column(name).to_pandas()
+        )
+        for name in names
+    }
+    return pd.DataFrame(columns)

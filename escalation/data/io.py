@@ -15,7 +15,13 @@ from typing import Literal
 import pandas as pd
 
 from escalation.data.csv_reader import read_csv_table
-from escalation.data.history import CaseHistory, empty_notes
+from escalation.data.history import (
+    CHILDREN_COLUMNS,
+    EPISODE_COLUMNS,
+    NOTE_COLUMNS,
+    CaseHistory,
+    empty_notes,
+)
 from escalation.data.validate import validate_case_history
 from escalation.errors import DataValidationError, Problem
 
@@ -112,7 +118,10 @@ def _read_table(
         except (OSError, ValueError) as error:  # pyarrow's errors derive from these
             reason = f"{file.name} is not a readable Parquet file ({type(error).__name__})"
             return None, [Problem(table, None, None, None, reason)]
-    fast = read_csv_table(file, encoding)  # multi-threaded; None: read the old way
+    contract = {"children": CHILDREN_COLUMNS, "episodes": EPISODE_COLUMNS, "notes": NOTE_COLUMNS}
+    # Multi-threaded; contract columns stay Arrow text (validation gives them their types);
+    # None: read the old way.
+    fast = read_csv_table(file, encoding, text_columns=contract.get(table, {}))
     if fast is not None:
         return fast, []
     return _read_csv(file, table, encoding)

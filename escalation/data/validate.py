@@ -123,12 +123,15 @@ def _iso_dates(values: pd.Series) -> pd.Series | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+    if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype == pa.string():
+        text = pa.array(values.array)  # Arrow text from the CSV reader
+    elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        try:
+            text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None  # not all text (e.g. date objects from Parquet)
+    else:
         return None
-    try:
-        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # not all text (e.g. date objects from Parquet)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     if parsed.null_count != text.null_count:
         return None
@@ -359,7 +362,7 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
 
 def _numeric_if_all_numbers(values: pd.Series) -> pd.Series:
     """Return ``values`` as numbers if every non-missing value is one, else unchanged."""
-    present = values.dropna()
+    present = pd.Series(values.dropna().unique())  # the checks need distinct values only
     if present.empty or not all(isinstance(v, str) for v in present):
         return values
     text = present.str.strip()
@@ -431,7 +434,12 @@ def _check_episodes(
 
 
 def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
-    codes, text = _distinct_text(values.astype("string").str.replace(" ", "", regex=False))
+    # Spaces are removed from the distinct values only (few), not from every row.
+    raw_codes, raw = pd.factorize(values, use_na_sentinel=True)
+    spaced = pd.Series(np.asarray(raw, dtype=object), dtype="string")
+    inner, text = _distinct_text(spaced.str.replace(" ", "", regex=False))
+    lookup = np.r_[inner, len(text) - 1]  # the last entry: missing
+    codes = lookup[np.where(raw_codes < 0, len(inner), raw_codes)]
     known = set(ASSESSMENT_FACTORS)
     unknown = [
         isinstance(combo, str) and not set(combo.split(";")) <= known for combo in text.tolist()
@@ -460,12 +468,20 @@ def _check_overlaps(eps: _Checker, frame: pd.DataFrame, extract_date: pd.Timesta
     candidates = frame[frame["kind"].isin(list(INTERVAL_KINDS)) & ~eps.bad]
     if candidates.empty:
         return
-    ordered = candidates.assign(_end=candidates["end"].fillna(extract_date)).sort_values(
-        ["child_id", "kind", "start", "_end"], kind="stable"
-    )
-    group = ordered.groupby(["child_id", "kind"], observed=True, sort=False).ngroup().to_numpy()
-    start_days = ordered["start"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    end_days = ordered["_end"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    # Sort on one integer code per (child, kind), then start and end (np.lexsort is stable,
+    # so ties keep row order): the order within each child's kind is what matters, and
+    # integers sort far faster than identifiers.
+    child = pd.factorize(candidates["child_id"])[0].astype(np.int64)
+    kind = candidates["kind"].cat.codes.to_numpy().astype(np.int64)
+    pair = child * len(candidates["kind"].cat.categories) + kind
+    starts = candidates["start"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    ends = candidates["end"].fillna(extract_date).to_numpy()
+    ends = ends.astype("datetime64[D]").astype(np.int64)
+    order = np.lexsort((ends, starts, pair))
+    pairs = pair[order]
+    group = np.r_[0, np.cumsum(pairs[1:] != pairs[:-1])].astype(np.int64)
+    start_days = starts[order]
+    end_days = ends[order]
     # Running maximum of end within each group: offset groups so one accumulate suffices.
     offset = (group.astype(np.int64)) * (10**7)
     running_end = np.maximum.accumulate(end_days + offset) - offset
@@ -473,7 +489,7 @@ def _check_overlaps(eps: _Checker, frame: pd.DataFrame, extract_date: pd.Timesta
     previous_end = np.r_[np.iinfo(np.int64).min, running_end[:-1]]
     overlaps = ~new_group & (start_days < previous_end)
     mask = np.zeros(len(frame), dtype=bool)
-    mask[ordered.index[overlaps].to_numpy()] = True
+    mask[candidates.index.to_numpy()[order][overlaps]] = True
     eps.flag(mask, "start", "overlaps an earlier episode of the same kind for this child")
 
 
