@@ -22,11 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _machine import load, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,25 +73,6 @@ cat(sprintf('{"read": %.3f, "read_cpu": %.3f, "episodes": %d}\n', t1[["elapsed"]
 """
 
 
-def machine() -> str:
-    """Describe the machine."""
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    return f"{cpu}, {os.cpu_count()} CPUs, {pages / 2**30:.1f} GiB RAM"
-
-
-def load() -> str:
-    """Return the load averages."""
-    return " ".join(f"{v:.1f}" for v in os.getloadavg())
-
-
 def last_json(command: list[str]) -> dict[str, float]:
     """Run a command, parse the JSON on its last output line, add the process's CPU time."""
     import resource
@@ -112,7 +94,7 @@ def main() -> None:
     from escalation.data.io import write_case_history
     from escalation.data.simulator import SimulationConfig, simulate_local_authority
 
-    print(f"Machine: {machine()}; Python {platform.python_version()}; load {load()}")
+    print(f"Machine: {machine()}; load {load()}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "history"
         history = simulate_local_authority(

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _machine import load, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,21 +81,6 @@ print(json.dumps({{"seconds": seconds, "peak_gb": peak, "rows": rows}}))
 """
 
 
-def machine() -> str:
-    """Describe the machine and its load."""
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    load = os.getloadavg()[0]
-    return f"{cpu}, {os.cpu_count()} CPUs, {pages / 2**30:.1f} GiB RAM, load {load:.1f}"
-
-
 def run(engine: str, job: str, data: Path) -> dict[str, float]:
     """Run one engine on one job in a fresh interpreter."""
     code = _CHILD.format(root=str(ROOT))
@@ -115,7 +100,7 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--authorities", type=int, default=16)
     args = parser.parse_args()
-    print(f"Machine: {machine()}")
+    print(f"Machine: {machine()}; load {load()}")
     import duckdb
     import polars
     import pyarrow

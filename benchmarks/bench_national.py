@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -35,29 +34,9 @@ import threading
 import time
 from pathlib import Path
 
+from _machine import load, machine
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def machine() -> str:
-    """Describe the machine and its load."""
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, "
-        f"{pages / 2**30:.1f} GiB RAM; Python {platform.python_version()}"
-    )
-
-
-def load() -> str:
-    """Return the 1, 5 and 15 minute load averages."""
-    return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 class TreeSampler(threading.Thread):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -32,33 +31,15 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from _machine import load, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from escalation.simstudy import SimulationPlan, run_simstudy  # noqa: E402
+from escalation.simstudy.study import RESULT_COLUMNS  # noqa: E402
 
-STABLE = ["scenario_id", "replication", "estimator", "horizon", "estimand", "estimate",
-          "std_error", "conf_low", "conf_high", "p_value", "truth"]  # fmt: skip
-
-
-def machine() -> str:
-    """Describe the machine."""
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    return f"{cpu}, {os.cpu_count()} CPUs, {pages / 2**30:.1f} GiB RAM"
-
-
-def load() -> str:
-    """Return the load averages."""
-    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+STABLE = [c for c in RESULT_COLUMNS if c not in ("se_method", "warnings", "error", "seconds")]
 
 
 def external_cluster(folder: Path, workers: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
@@ -129,7 +110,7 @@ def main() -> None:
         covariates=("risk", "factor", "age"),
         name="benchmark",
     )
-    print(f"Machine: {machine()}; Python {platform.python_version()}")
+    print(f"Machine: {machine()}; load {load()}")
     print(
         f"Study: {args.replications} replications x 4 estimators x {args.bootstrap} bootstrap "
         f"replicates on {args.spells:,} spells"

@@ -19,6 +19,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.compute import imap_unordered
 from escalation.errors import DesignError, EscalationError
 from escalation.results import Summary, package_versions, provenance
@@ -27,19 +28,15 @@ from escalation.simstudy.measures import performance_measures, zip_data
 from escalation.simstudy.plan import Scenario, SimulationPlan
 from escalation.simstudy.store import append_results, completed_replications, read_results
 
-__all__ = ["SimulationStudy", "replicate", "run_simstudy"]
+__all__ = ["RESULT_COLUMNS", "SimulationStudy", "replicate", "run_simstudy"]
 
 _META: Final = "simstudy.json"
-_RESULT_COLUMNS: Final = (
+#: Columns of the results, in order (``seconds``, the replication's wall time, is the only one
+#: that differs between runs).
+RESULT_COLUMNS: Final = (
     "scenario_id",
     "replication",
-    "estimator",
-    "horizon",
-    "estimand",
-    "estimate",
-    "std_error",
-    "conf_low",
-    "conf_high",
+    *EFFECT_COLUMNS,
     "p_value",
     "se_method",
     "truth",
@@ -107,7 +104,7 @@ def replicate(task: tuple[Scenario, int], plan: SimulationPlan) -> pd.DataFrame:
     ).to_frame(index=False)
     if tidy is not None:
         grid = grid.merge(tidy, on=["estimator", "horizon", "estimand"], how="left")
-    frame = grid.reindex(columns=list(_RESULT_COLUMNS))
+    frame = grid.reindex(columns=list(RESULT_COLUMNS))
     frame["scenario_id"] = scenario.scenario_id
     frame["replication"] = int(replication)
     if truth is not None:
@@ -121,7 +118,7 @@ def replicate(task: tuple[Scenario, int], plan: SimulationPlan) -> pd.DataFrame:
     for column in ("estimate", "std_error", "conf_low", "conf_high", "p_value", "truth"):
         frame[column] = frame[column].astype(float)
     frame["horizon"] = frame["horizon"].astype(np.int64)
-    return frame[list(_RESULT_COLUMNS)]
+    return frame[list(RESULT_COLUMNS)]
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,19 +15,8 @@ from escalation.simstudy import SimulationPlan, read_plan, run_simstudy
 from escalation.simstudy import study as study_module
 
 ROOT = Path(__file__).resolve().parents[2]
-STABLE = [
-    "scenario_id",
-    "replication",
-    "estimator",
-    "horizon",
-    "estimand",
-    "estimate",
-    "std_error",
-    "conf_low",
-    "conf_high",
-    "p_value",
-    "truth",
-]
+STABLE = [c for c in study_module.RESULT_COLUMNS if c not in ("se_method", "warnings", "error",
+                                                                   "seconds")]  # fmt: skip
 
 
 def small_plan(**changes: object) -> SimulationPlan:
