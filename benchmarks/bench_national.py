@@ -4,7 +4,8 @@
     python benchmarks/bench_national.py --children 500000 --authorities 8 --out /tmp/small
 
 Each step runs as ``escalation`` on the command line, in its own process tree, under
-``/usr/bin/time -v`` (wall time; "Maximum resident set size" is the largest single process),
+``/usr/bin/time -v`` (wall time; CPU time of the whole tree; "Maximum resident set size" is the
+largest single process),
 while a sampler adds up the resident memory of the whole tree (the driver, the Dask
 scheduler and every worker) every 0.2 s; the larger of the two is the step's peak memory.
 
@@ -70,7 +71,11 @@ class TreeSampler(threading.Thread):
 
 
 def timed(command: list[str], *, limit: float | None = None) -> dict[str, object]:
-    """Run ``command`` under /usr/bin/time -v; return wall time, peaks, output, status."""
+    """Run ``command`` under /usr/bin/time -v; return wall and CPU time, peaks, output, status.
+
+    The CPU time is user plus system time of the process and every process it waited for
+    (the Dask nannies and workers), so it is the whole tree's work.
+    """
     full = ["/usr/bin/time", "-v", *command]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
@@ -91,8 +96,12 @@ def timed(command: list[str], *, limit: float | None = None) -> dict[str, object
     wall = time.perf_counter() - start
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     max_rss = int(match.group(1)) / 2**20 if match else float("nan")
+    cpu = sum(
+        float(m.group(1)) for m in re.finditer(r"(?:User|System) time \(seconds\): ([\d.]+)", err)
+    )
     return {
         "seconds": wall,
+        "cpu": cpu,
         "time_max_rss_gb": max_rss,
         "tree_peak_gb": sampler.peak / 2**30,
         "status": status,
@@ -105,7 +114,8 @@ def show(step: str, result: dict[str, object]) -> None:
     """Print one step's measurements."""
     peak = max(float(result["time_max_rss_gb"]), float(result["tree_peak_gb"]))  # type: ignore[arg-type]
     print(
-        f"{step:<34} {float(result['seconds']):8.1f} s  peak {peak:5.2f} GB "  # type: ignore[arg-type]
+        f"{step:<34} {float(result['seconds']):8.1f} s wall, {float(result['cpu']):7.1f} s CPU  "  # type: ignore[arg-type]
+        f"peak {peak:5.2f} GB "
         f"(time -v max RSS {float(result['time_max_rss_gb']):.2f}, "  # type: ignore[arg-type]
         f"process tree {float(result['tree_peak_gb']):.2f})  status {result['status']}  "
         f"load {load()}"
