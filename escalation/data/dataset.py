@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -36,7 +36,13 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from escalation.data.history import CaseHistory, empty_notes
+from escalation.data.history import (
+    CHILDREN_COLUMNS,
+    EPISODE_COLUMNS,
+    NOTE_COLUMNS,
+    CaseHistory,
+    empty_notes,
+)
 from escalation.errors import DataValidationError, Problem
 
 __all__ = [
@@ -176,8 +182,13 @@ class CaseHistoryDataset:
                 [Problem(self.key, None, self.key, None, "no such partition in the dataset")],
                 f"case-history dataset {self.path}",
             )
+        contract = {
+            "children": CHILDREN_COLUMNS,
+            "episodes": EPISODE_COLUMNS,
+            "notes": NOTE_COLUMNS,
+        }
         frames = {
-            table: _read_folder(self.folder(table, partition))
+            table: _read_folder(self.folder(table, partition), contract[table])
             for table in tables
             if table in self.tables
         }
@@ -204,8 +215,13 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == ".parquet" and p.is_file())
 
 
-def _read_folder(folder: Path) -> pd.DataFrame:
-    """Read every Parquet file of one partition folder into one frame."""
+def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
+    """Read every Parquet file of one partition folder into one frame.
+
+    Text columns of the contract stay Arrow-backed (``pandas.ArrowDtype(pyarrow.string())``):
+    validation gives them their own types, and no Python string is made for a value it only
+    codes or compares. Other columns come back as pandas wrote them.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -214,8 +230,18 @@ def _read_folder(folder: Path) -> pd.DataFrame:
         return pd.DataFrame()
     tables = [pq.read_table(f) for f in files]
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
-    frame: pd.DataFrame = table.to_pandas()
-    return frame
+    text = [
+        f.name
+        for f in table.schema
+        if f.name in contract and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+    ]
+    frame: pd.DataFrame = table.drop_columns(text).to_pandas()
+    for name in text:
+        frame[name] = pd.Series(
+            table.column(name).cast(pa.string()), dtype=pd.ArrowDtype(pa.string())
+        )
+    ordered: pd.DataFrame = frame[table.column_names]
+    return ordered
 
 
 def _partitions(path: Path, table: str) -> tuple[str | None, list[str], list[Problem]]:
