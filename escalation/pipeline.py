@@ -46,50 +46,64 @@ from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
 from escalation.errors import ConvergenceError, DesignError
 from escalation.figures import (
+    colour_map,
     plot_adjusted_curves,
     plot_calibration,
     plot_decision_curve,
+    plot_difference_curve,
+    plot_distribution_balance,
     plot_effect_distribution,
     plot_fairness,
     plot_flow,
+    plot_hazard_ratio_table,
     plot_hazard_ratios,
     plot_love,
     plot_overlap,
+    plot_precision_recall,
     plot_risk_differences,
+    plot_rmst_curves,
+    plot_roc,
     plot_schoenfeld,
     plot_state_occupation,
     plot_subgroup_effects,
     plot_survival_curves,
+    plot_transitions,
     save_figure,
+    time_breaks,
 )
 from escalation.report.brief import (
+    ESTIMATOR_NAMES,
     Brief,
     BriefFigure,
     KeyNumber,
     describe_difference,
+    interval_digits,
     write_brief,
 )
-from escalation.report.disclosure import disclose_metric_counts, disclose_table
+from escalation.report.disclosure import (
+    BASE,
+    THRESHOLD,
+    disclose_metric_counts,
+    disclose_table,
+)
 from escalation.report.manifest import write_manifest
+from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
+from escalation.report.workbook import write_workbook
 from escalation.results import data_hash
+from escalation.timeline.labels import arm_label
 from escalation.timeline.spells import SpellData, build_spells
 
 __all__ = ["STAGES", "StudyOutputs", "numbers_at_risk", "run_study"]
 
 log = logging.getLogger("escalation.pipeline")
 
-_ARMS: Final = {
-    "treated": "Early help",
-    "untreated": "No early help",
-    "1": "Early help",
-    "0": "No early help",
-}
 _AT_RISK_POINTS: Final = 5
 
 #: Stages of :func:`run_study` after the spells are built, in order.
 STAGES: Final = (
     "describe",
     "effects",
+    "authorities",
     "survival",
     "heterogeneity",
     "prediction",
@@ -142,6 +156,7 @@ class _Run:
         self.brief_figures: list[BriefFigure] = []
         self.notes: list[str] = []
         self.timings: dict[str, float] = {}
+        self.extra: dict[str, Any] = {}
         self.console: Any = None
         if progress:
             from rich.console import Console
@@ -195,11 +210,12 @@ class _Run:
         alt: str,
         width: str = "single",
         in_brief: bool = True,
+        narrow: Any = None,
     ) -> None:
         self.figures[name] = save_figure(plot, self.figures_dir / name, width=width)  # type: ignore[arg-type]
         if in_brief:
             self.brief_figures.append(
-                BriefFigure(title, caption, plot, alt, width=width)  # type: ignore[arg-type]
+                BriefFigure(title, caption, plot, alt, width=width, narrow=narrow)  # type: ignore[arg-type]
             )
 
 
@@ -208,24 +224,40 @@ class _SkipStageError(Exception):
 
 
 def numbers_at_risk(spells: pd.DataFrame, times: list[float]) -> pd.DataFrame:
-    """Return ``time, group, at_risk`` by treatment arm: spells with follow-up >= time.
+    """Return ``time, group, at_risk, events, censored`` by treatment arm.
+
+    ``at_risk``: spells with follow-up >= time; ``events`` and ``censored``: escalations
+    and censored spells by that time (cumulative), as ggsurvfit's risk table.
 
     Examples
     --------
-    >>> spells = pd.DataFrame({"duration": [5.0, 10.0, 20.0], "treatment": [1, 0, 0]})
-    >>> numbers_at_risk(spells, [0, 10])["at_risk"].tolist()
-    [1, 0, 2, 2]
+    >>> spells = pd.DataFrame({"duration": [5.0, 10.0, 20.0], "treatment": [1, 0, 0],
+    ...                        "event": [1, 0, 1]})
+    >>> numbers_at_risk(spells, [0, 10])[["at_risk", "events", "censored"]].values.tolist()
+    [[1, 0, 0], [0, 1, 0], [2, 0, 0], [2, 0, 1]]
     """
     rows = []
-    for value, group in ((1, "Early help"), (0, "No early help")):
-        duration = spells.loc[spells["treatment"] == value, "duration"].to_numpy(float)
+    has_event = "event" in spells.columns
+    for value in (1, 0):
+        arm = spells[spells["treatment"] == value]
+        duration = arm["duration"].to_numpy(float)
+        event = arm["event"].to_numpy(int) if has_event else np.zeros(len(arm), int)
         for t in times:
-            rows.append({"time": float(t), "group": group, "at_risk": int((duration >= t).sum())})
+            row: dict[str, Any] = {
+                "time": float(t),
+                "group": arm_label(value),
+                "at_risk": int((duration >= t).sum()),
+            }
+            if has_event:
+                row["events"] = int(((duration <= t) & (event == 1)).sum())
+                row["censored"] = int(((duration <= t) & (event == 0)).sum())
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _arm_labels(curves: pd.DataFrame) -> pd.DataFrame:
-    return curves.assign(group=curves["group"].astype(str).map(lambda g: _ARMS.get(g, g)))
+    """Name the arms of a table's ``group`` column as in every table and figure."""
+    return curves.assign(group=curves["group"].astype(str).map(arm_label))
 
 
 def run_study(
@@ -327,9 +359,14 @@ def run_study(
     if "effects" in wanted:
         with run.stage("effects", "Estimating the effect of early help"):
             state["effects"] = _effects(run, data_, design, seed, bootstrap, progress)
+    if "authorities" in wanted and len(data_.authorities) > 1:
+        with run.stage("authorities", "Estimating the effect in each local authority"):
+            state["authorities"] = _by_authority(
+                run, data_, design, seed, bootstrap, state.get("effects")
+            )
     if "survival" in wanted:
         with run.stage("survival", "Fitting survival models"):
-            _survival(run, data_)
+            _survival(run, data_, design)
     if "heterogeneity" in wanted:
         with run.stage("heterogeneity", "Looking for differences in effect"):
             state["heterogeneity"] = _heterogeneity(run, data_, horizons[0], seed)
@@ -354,6 +391,12 @@ def run_study(
                 folder / "brief.html",
                 identifiers=pd.concat([spells["child_id"], spells["family_id"]]).astype(str),
             )
+    if run.tables:
+        write_workbook(
+            run.tables,
+            run.results_dir / "results.xlsx",
+            readme=_workbook_readme(design, data_label),
+        )
     manifest = write_manifest(
         folder,
         command=command,
@@ -379,6 +422,27 @@ def run_study(
         notes=tuple(run.notes),
         timings=run.timings,
     )
+
+
+def _workbook_readme(design: StudyDesign, data_label: str | None) -> dict[str, str]:
+    """Rows of the README sheet of ``results.xlsx``: the design and the disclosure rules."""
+    t0 = design.time_zero
+    return {
+        "What this is": "Every results table of the study, one sheet each, as in the CSV "
+        "files beside this workbook. Made with escalation " + __version__ + ".",
+        "Data": data_label or "The case histories named in the design.",
+        "Design": f"Decision point: {t0.kind} ending between {t0.from_} and {t0.to}; "
+        f"outcome: {', '.join(design.outcome.events)}; horizons "
+        f"{', '.join(str(int(h)) for h in design.outcome.horizons)} days; early help counted "
+        f"when it started within the grace period of {design.treatment.grace_days} days.",
+        "Arms": "Early help: early help started within the grace period. No early help: "
+        "it did not.",
+        "Disclosure control": f"Every count of children, episodes or events is rounded to "
+        f"the nearest {BASE}; counts below {THRESHOLD} (including 0) are left blank and "
+        "marked in the 'Suppressed' column where a table has one. Percentages are of the "
+        "rounded counts. Estimates and their intervals are not counts.",
+        "Design file (TOML)": design.to_toml(),
+    }
 
 
 def _describe(run: _Run, data: SpellData) -> None:
@@ -419,6 +483,7 @@ def _describe(run: _Run, data: SpellData) -> None:
         "each box on the right lists the reasons episodes were left out.",
         alt="Flow diagram of inclusion and exclusion.",
         width="double",
+        narrow=plot_flow(flow[~removed_nobody.to_numpy()], width="single"),
     )
 
 
@@ -432,8 +497,11 @@ def _effects(
 ) -> Any:
     from escalation.causal import estimate_effects
 
+    options = _authority_options(run, data, design)
     try:
-        fit = estimate_effects(data, design, bootstrap=bootstrap, seed=seed, progress=False)
+        fit = estimate_effects(
+            data, design, bootstrap=bootstrap, seed=seed, progress=False, **options
+        )
     except ConvergenceError as error:
         # The outcome-model estimators (g-formula, AIPW) need a Cox model of escalation;
         # when it does not converge, report that and keep the weighting estimators.
@@ -445,44 +513,109 @@ def _effects(
             f"not estimated ({error}); estimated with {', '.join(kept)} only"
         )
         fit = estimate_effects(
-            data, design, estimators=kept, bootstrap=bootstrap, seed=seed, progress=False
+            data,
+            design,
+            estimators=kept,
+            bootstrap=bootstrap,
+            seed=seed,
+            progress=False,
+            **options,
         )
     effects = run.table("effects", fit.tidy())
-    curves = run.table("adjusted_curves", fit.curves)
+    curves = run.table("adjusted_curves", _arm_labels(fit.curves))
     # Means of binary covariates by arm would give small counts back: only the standardised
-    # differences and variance ratios (what the love plot shows) are written.
+    # differences and variance ratios (what the love plot shows) are written; the means
+    # by arm are in Table 1, whose counts pass disclosure control.
     run.table("balance", fit.balance[["covariate", "sample", "smd", "variance_ratio"]])
-    run.table("weights", disclose_table(fit.weights, [c for c in ("n",) if c in fit.weights]))
+    run.table(
+        "weights",
+        _arm_labels(disclose_table(fit.weights, [c for c in ("n",) if c in fit.weights])),
+    )
     horizons = [int(h) for h in design.outcome.horizons]
+    from escalation.causal import difference_curve, rmst_curves, table_one
+    from escalation.causal import treatment_weights as weights_fn
+
+    weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
+    aligned = len(weights) == len(data.spells)
+    t1 = table_one(data, weights=weights if aligned else None)
+    write_table_one(t1, run.results_dir)
+    run.table("table_one", disclosed_table_one(t1))
+    run.extra["table_one_html"] = table_one_html(disclosed_table_one(t1))
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
     if "unadjusted" in set(curves["estimator"]):
-        unadjusted = _arm_labels(curves[curves["estimator"] == "unadjusted"])
-        times = list(np.linspace(0, max(horizons), _AT_RISK_POINTS))
-        at_risk = disclose_table(numbers_at_risk(data.spells, times), ["at_risk"])
+        from escalation.survival import logrank_test
+
+        unadjusted = curves[curves["estimator"] == "unadjusted"]
+        spells = data.spells
+        # The table sits at the ticks of the time axis, which cover the curves.
+        last = float(unadjusted["time"].max())
+        times = [t for t in time_breaks(last) if t <= last + 1e-9]
+        at_risk = disclose_table(numbers_at_risk(spells, times), ["at_risk", "events", "censored"])
         run.table("at_risk", at_risk.drop(columns="suppressed"))
+        censored = spells.loc[spells["event"] == 0, ["duration", "treatment"]]
+        marks = pd.DataFrame(
+            {"time": censored["duration"], "group": censored["treatment"].map(arm_label)}
+        )
+        marks = marks[marks["time"] <= float(unadjusted["time"].max())]
+        test = logrank_test(spells, "treatment", event=1)
         run.figure(
             "cumulative_incidence",
-            plot_survival_curves(unadjusted, at_risk, kind="cumulative_incidence"),
-            title="Escalation after the decision point",
+            plot_survival_curves(
+                unadjusted,
+                at_risk,
+                kind="cumulative_incidence",
+                outcome="escalation",
+                censored=marks,
+                test=("log-rank", test.p_value),
+            ),
+            title="Escalation after the decision point, as observed",
             caption="Share of children who went on to a child protection plan or care "
             "(Aalen–Johansen, deaths as a competing event), by whether early help started "
             "within the grace period; not adjusted for differences between the groups. "
-            "Shaded bands are 95% confidence intervals; numbers at risk beneath.",
-            alt="Cumulative incidence of escalation by early help.",
+            "Shaded bands are 95% confidence intervals, + marks children whose follow-up "
+            "ended; the table gives the numbers still followed, escalated and censored. "
+            "The p-value is the log-rank test of the cause-specific hazard of escalation.",
+            alt="Cumulative incidence of escalation by early help, unadjusted.",
         )
     preferred = [e for e in ("aipw", "ipw", "gformula") if e in set(curves["estimator"])]
     if preferred:
         chosen = preferred[0]
-        adjusted = _arm_labels(curves[curves["estimator"] == chosen])
+        label = _ESTIMATOR_LABELS.get(chosen, chosen)
+        adjusted = curves[curves["estimator"] == chosen]
         run.figure(
             "adjusted_curves",
-            plot_adjusted_curves(adjusted, horizons=horizons),
-            title="Risk of escalation with and without early help",
+            plot_adjusted_curves(adjusted, horizons=horizons, estimator=label),
+            title="Risk of escalation with and without early help, adjusted",
             caption=f"Estimated risk had every child received early help, or none "
-            f"({_ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
-            "between families). "
+            f"({ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
+            "between families). These are model-based, not observed, risks. "
             "Dotted lines mark the horizons; bands are 95% confidence intervals.",
             alt="Adjusted cumulative incidence under early help and under none.",
+        )
+        diff = difference_curve(fit, chosen)
+        run.table("difference_curve", diff)
+        run.figure(
+            "difference_curve",
+            plot_difference_curve(diff, horizons=horizons, subtitle=f"Adjusted ({label})"),
+            title="Difference in risk over time",
+            caption="Risk with early help minus risk without, at every day after the "
+            f"decision ({ESTIMATOR_NAMES.get(chosen, chosen)}); below zero means fewer "
+            "children escalated with early help. The band is a pointwise 95% interval.",
+            alt="Adjusted risk difference over time.",
+            in_brief=False,
+        )
+        rmst = rmst_curves(fit, chosen)
+        run.table("rmst_curves", _arm_labels(rmst))
+        run.figure(
+            "rmst_curves",
+            plot_rmst_curves(rmst, horizons=horizons),
+            title="Days free of escalation",
+            caption="Mean number of days, of the first τ, that children spend free of "
+            "escalation had all or none received early help (adjusted restricted mean), "
+            "and the difference; bands are 95% intervals.",
+            alt="Adjusted restricted mean time free of escalation.",
+            width="double",
+            in_brief=False,
         )
     rd = effects[effects["estimand"] == "risk_difference"].copy()
     if len(rd):
@@ -493,21 +626,21 @@ def _effects(
             plot_risk_differences(rd, label="term", colour="method"),
             title="Change in risk with early help",
             caption="Risk with early help minus risk without, by estimator and horizon; "
-            "below zero means fewer children escalated. Lines are 95% confidence intervals.",
+            "below zero means fewer children escalated. Lines are 95% confidence intervals. "
+            "The unadjusted comparison is of the groups as observed.",
             alt="Forest plot of risk differences.",
         )
     run.figure(
         "love_plot",
         plot_love(fit.balance),
         title="Balance of the groups before and after weighting",
-        caption="Standardised differences between families who did and did not get early "
-        "help; after weighting they should fall below 0.1 (dashed line).",
+        caption="Standardised differences (and, for numbers, variance ratios) between "
+        "families who did and did not get early help; after weighting they should fall "
+        "below 0.1 (dashed line).",
         alt="Love plot of covariate balance.",
+        width="double",
         in_brief=False,
     )
-    from escalation.causal import treatment_weights as weights_fn
-
-    weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
     run.figure(
         "propensity_overlap",
         plot_overlap(fit.propensity.overlap(weights)),
@@ -517,6 +650,24 @@ def _effects(
         alt="Mirrored histograms of propensity scores.",
         in_brief=False,
     )
+    if aligned and "age" in data.spells.columns:
+        run.figure(
+            "distribution_balance",
+            plot_distribution_balance(
+                pd.DataFrame(
+                    {
+                        "value": data.spells["age"].to_numpy(float),
+                        "treatment": fit.propensity.treatment,
+                        "weight": weights,
+                    }
+                ),
+                covariate="age",
+            ),
+            title="Age of the two groups before and after weighting",
+            caption="Distribution of age among children who did and did not get early help.",
+            alt="Densities of age by arm.",
+            in_brief=False,
+        )
     return fit
 
 
@@ -563,12 +714,155 @@ def _term_label(term: str) -> str:
     return f"{name.capitalize()}: {level} (vs most common)" if level else term
 
 
-def _survival(run: _Run, data: SpellData) -> None:
+def _authority_options(run: _Run, data: SpellData, design: StudyDesign) -> dict[str, Any]:
+    """Keyword arguments of the effect estimators for several authorities (none for one).
+
+    ``stratify``: the authority enters the propensity and outcome models (its own
+    intercept); ``cluster``: the bootstrap resamples whole authorities.
+    """
+    handling = design.analysis.authority
+    if len(data.authorities) < 2 or handling == "ignore":
+        return {}
+    if handling == "stratify":
+        return {"covariates": [*data.model_covariates, "la"]}
+    if len(data.authorities) < _FEW_CLUSTERS and "cluster" not in {
+        n.split(":")[0] for n in run.notes
+    }:
+        run.note(
+            f"cluster: standard errors treat the {len(data.authorities)} local authorities as "
+            f"clusters; with fewer than {_FEW_CLUSTERS} they are unreliable (prefer "
+            '[analysis] authority = "stratify")'
+        )
+    return {"cluster": "la"}
+
+
+#: Below this many authorities, authority-clustered standard errors are unreliable.
+_FEW_CLUSTERS: Final = 20
+
+
+def _by_authority(
+    run: _Run,
+    data: SpellData,
+    design: StudyDesign,
+    seed: int,
+    bootstrap: int | None,
+    pooled: Any,
+) -> dict[str, Any]:
+    """Effects estimated within each authority, beside the pooled (stratified) ones."""
+    import warnings
+
+    from escalation.causal import estimate_effects
+    from escalation.federated.meta import meta_analyse
+    from escalation.figures import plot_authority_forest
+
+    frames, failed, warned = [], [], 0
+    for la in data.authorities:
+        part = data.spells[data.spells["la"] == la]
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fit = estimate_effects(
+                    part,
+                    design,
+                    covariates=list(data.model_covariates),
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    progress=False,
+                )
+            warned += len(caught)
+        except (ConvergenceError, DesignError) as error:
+            failed.append(f"{la} ({type(error).__name__})")
+            continue
+        frames.append(fit.tidy().assign(authority=la))
+    if failed:
+        run.note(f"authorities: effects not estimated in {', '.join(failed)}")
+    if warned:
+        run.note(
+            f"authorities: the estimators gave {warned} statistical warning(s) within "
+            "authorities (small groups); read the estimates by authority with care"
+        )
+    if not frames:
+        raise _SkipStageError("no authority's effects could be estimated")
+    table = pd.concat(frames, ignore_index=True)
+    table = table[["authority", *[c for c in table.columns if c != "authority"]]]
+    run.table("effects_by_authority", table)
+    horizon = int(design.outcome.horizons[0])
+    present = set(table["estimator"])
+    chosen = next((e for e in ("aipw", "ipw", "gformula", "unadjusted") if e in present), None)
+    if chosen is None:
+        raise _SkipStageError("no estimator to show by authority")
+    rd = table[
+        (table["estimator"] == chosen)
+        & (table["horizon"] == horizon)
+        & (table["estimand"] == "risk_difference")
+    ]
+    usable = rd[np.isfinite(rd["std_error"].to_numpy(float)) & (rd["std_error"] > 0)]
+    forest = pd.DataFrame(
+        {
+            "label": rd["authority"],
+            "estimate": rd["estimate"],
+            "conf_low": rd["conf_low"],
+            "conf_high": rd["conf_high"],
+            "kind": "authority",
+        }
+    )
+    parts = [forest]
+    summary: dict[str, Any] = {"estimator": chosen, "horizon": horizon, "table": table}
+    if pooled is not None:
+        overall = pooled.tidy()
+        row = overall[
+            (overall["estimator"] == chosen)
+            & (overall["horizon"] == horizon)
+            & (overall["estimand"] == "risk_difference")
+        ]
+        label = {
+            "stratify": "All authorities (stratified)",
+            "cluster": "All authorities (clustered)",
+            "ignore": "All authorities (as one)",
+        }[design.analysis.authority]
+        parts.append(row[["estimate", "conf_low", "conf_high"]].assign(label=label, kind="pooled"))
+    if len(usable) >= 2:
+        meta = meta_analyse(
+            usable["estimate"], usable["std_error"], studies=usable["authority"].tolist()
+        )
+        summary["meta"] = meta
+        parts.append(meta.forest(studies=False))
+    name = ESTIMATOR_NAMES.get(chosen, chosen)
+    run.figure(
+        "effects_by_authority",
+        plot_authority_forest(pd.concat(parts, ignore_index=True)),
+        title="Effect of early help in each local authority",
+        caption=f"Change in the risk of escalation by {horizon} days with early help ({name}) "
+        "within each authority, for all authorities together, pooled by random-effects "
+        "meta-analysis, and the 95% prediction interval for a new authority (dotted).",
+        alt="Forest plot of risk differences by local authority.",
+    )
+    return summary
+
+
+def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
     from escalation.survival import fit_cox, state_occupation
 
     covariates = [c for c in HAZARD_COVARIATES if c in data.spells.columns]
-    fit = fit_cox(data, covariates)
+    handling = design.analysis.authority if len(data.authorities) > 1 else "ignore"
+    fit = fit_cox(
+        data,
+        covariates,
+        strata="la" if handling == "stratify" else None,
+        cluster="la" if handling == "cluster" else "family_id",
+    )
     hr = run.table("hazard_ratios", fit.tidy(exponentiate=True))
+    run.figure(
+        "hazard_ratio_table",
+        plot_hazard_ratio_table(hr),
+        title="Hazard ratios of escalation",
+        caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron ties; "
+        "standard errors robust to families), grouped by domain; above 1 means escalation "
+        "tends to come sooner. Associations, not effects.",
+        alt="Table of hazard ratios with a forest plot.",
+        width="double",
+        in_brief=False,
+    )
     run.figure(
         "hazard_ratios",
         plot_hazard_ratios(hr.assign(term=hr["term"].map(_term_label))),
@@ -581,13 +875,36 @@ def _survival(run: _Run, data: SpellData) -> None:
     )
     # The residuals are one row per escalation (record-level): only the test statistics are
     # written as a table; the figure rasterises the points.
-    run.table("proportional_hazards", fit.ph_test())
+    ph = run.table("proportional_hazards", fit.ph_test())
     run.figure(
         "schoenfeld",
-        plot_schoenfeld(fit.schoenfeld()),
+        plot_schoenfeld(fit.schoenfeld(), ph),
         title="Proportional hazards check",
-        caption="Scaled Schoenfeld residuals with a smooth; flat lines support the model.",
+        caption="Scaled Schoenfeld residuals with a natural-spline smooth and its 95% band, "
+        "and each covariate's test of proportional hazards (cox.zph); flat lines support "
+        "the model. Residuals beyond the axis are drawn on its edge as triangles.",
         alt="Schoenfeld residual plots.",
+        width="double",
+        in_brief=False,
+    )
+    from escalation.survival import pathway_transitions
+
+    moves = pathway_transitions(data)
+    moves = moves[moves["to_state"].notna()]
+    counts = moves.groupby(["from_state", "to_state"], sort=False).size().rename("n").reset_index()
+    counts = run.table("transitions", disclose_table(counts, ["n"]).drop(columns="suppressed"))
+    present = list(pd.unique(pd.concat([counts["from_state"], counts["to_state"]]).astype(str)))
+    order = [s for s in _STATE_LABELS if s in present] + [
+        s for s in present if s not in _STATE_LABELS
+    ]
+    run.figure(
+        "transitions",
+        plot_transitions(counts, states=order or None, labels=_STATE_LABELS),
+        title="Moves between states after the decision point",
+        caption="Transitions seen between the states of the multi-state model; forward "
+        "moves arc above the states, moves back below. Counts rounded to 5; <10: fewer "
+        "than 10.",
+        alt="Transition diagram with counts.",
         width="double",
         in_brief=False,
     )
@@ -638,6 +955,18 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
         alt="Forest plot of subgroup effects.",
     )
     return fit
+
+
+def _thin(curve: pd.DataFrame, xy: tuple[str, str], points: int = 400) -> pd.DataFrame:
+    """Keep at most ``points`` rows of a threshold curve (first, last and evenly between).
+
+    Thousands of thresholds give thousands of rows that no figure or reader needs; the
+    curve's shape is kept by evenly spaced rows along it.
+    """
+    if len(curve) <= points:
+        return curve.reset_index(drop=True)
+    keep = np.unique(np.linspace(0, len(curve) - 1, points).round().astype(int))
+    return curve.iloc[keep][["threshold", *xy]].reset_index(drop=True)
 
 
 _MODEL_LABELS: Final = {
@@ -714,9 +1043,62 @@ def _prediction(
     metrics = run.table("prediction_metrics", disclose_metric_counts(fit.tidy()))
     calibration = fit.calibration.assign(model=fit.calibration["model"].map(_model_label))
     run.table("calibration", fit.calibration)
+    models = [_model_label(m) for m in pd.unique(fit.metrics["model"])]
+    colours = colour_map(models)
+    run.extra["model_colours"] = colours
+    from escalation.predict import precision_recall_curve, risk_histogram, roc_curve
+
+    predictions = fit.predictions.assign(model=fit.predictions["model"].map(_model_label))
+    top = float(np.nanmax(calibration[["predicted", "observed"]].to_numpy())) * 1.05
+    bins = risk_histogram(predictions, bins=25, top=min(1.0, max(top, 0.05)))
+    bins = disclose_table(bins, ["count"]).drop(columns="suppressed")
+    run.table("predicted_risk_histogram", bins)
+    outcome = data.spells.set_index("spell_id")[["duration", "event"]]
+    roc_parts, pr_parts, auc, ap = [], [], {}, {}
+    for model, part in predictions.groupby("model", sort=False):
+        joined = part.join(outcome, on="spell_id")
+        roc = roc_curve(joined["duration"], joined["event"], joined["risk"], horizon)
+        pr = precision_recall_curve(joined["duration"], joined["event"], joined["risk"], horizon)
+        roc_parts.append(_thin(roc, ("fpr", "tpr")).assign(model=model))
+        pr_parts.append(_thin(pr, ("recall", "precision")).assign(model=model))
+    for model, metric, value in zip(
+        fit.metrics["model"], fit.metrics["metric"], fit.metrics["estimate"], strict=True
+    ):
+        if metric == "auc":
+            auc[_model_label(model)] = float(value)
+        elif metric == "average_precision":
+            ap[_model_label(model)] = float(value)
+    roc_all = run.table("roc_curves", pd.concat(roc_parts, ignore_index=True))
+    pr_all = run.table("precision_recall_curves", pd.concat(pr_parts, ignore_index=True))
+    prevalence = metrics[(metrics["metric"] == "observed")]["estimate"]
+    run.figure(
+        "roc",
+        plot_roc(roc_all, auc=auc, colours=colours),
+        title="How well does the tool rank children?",
+        caption=f"ROC curves of the risk models for escalation by {horizon} days in later "
+        "years than the models were trained on (censoring-weighted); the dashed line is "
+        "chance. AUC in the legend.",
+        alt="ROC curves.",
+        in_brief=False,
+    )
+    run.figure(
+        "precision_recall",
+        plot_precision_recall(
+            pr_all,
+            prevalence=float(prevalence.iloc[0]) if len(prevalence) else None,
+            average_precision=ap,
+            colours=colours,
+        ),
+        title="Precision and recall of the tool",
+        caption="Share of flagged children who escalated (precision) against the share of "
+        "children who escalated that were flagged (recall), over all thresholds; the dashed "
+        "line is flagging at random.",
+        alt="Precision-recall curves.",
+        in_brief=False,
+    )
     run.figure(
         "calibration",
-        plot_calibration(calibration),
+        plot_calibration(calibration, bins, colours=colours),
         title="Are the predicted risks right?",
         caption=f"Observed against predicted risk of escalation by {horizon} days, in later "
         "years than the models were trained on; the dashed line is perfect agreement and "
@@ -727,7 +1109,7 @@ def _prediction(
     decision = fit.decision_curve.assign(model=fit.decision_curve["model"].map(_model_label))
     run.figure(
         "decision_curve",
-        plot_decision_curve(decision),
+        plot_decision_curve(decision, colours=colours),
         title="Would acting on the tool do more good than harm?",
         caption="Net benefit of flagging children whose predicted risk exceeds each threshold, "
         "against flagging everyone or no one (Vickers & Elkin, 2006).",
@@ -752,26 +1134,36 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     shown["model"] = shown["model"].map(_model_label)
     for column in ("estimate", "conf_low", "conf_high"):
         shown[column] = pd.to_numeric(shown[column], errors="coerce")
+    overall = fit.metrics[
+        (fit.metrics["model"] == first) & fit.metrics["metric"].isin(list(_FAIRNESS_METRICS))
+    ].assign(metric=lambda f: f["metric"].map(_FAIRNESS_METRICS))
+    colours = run.extra.get("model_colours")
+    plot = plot_fairness(
+        shown,
+        metrics_shown=list(_FAIRNESS_METRICS.values()),
+        overall=overall[["metric", "estimate"]],
+        colours=colours,
+    )
     run.figure(
         "fairness",
-        plot_fairness(shown, metrics_shown=list(_FAIRNESS_METRICS.values())),
+        plot,
         title="Does the tool work equally well for all children?",
         caption=f"Recall (the share of children who escalated that were flagged) and "
         f"precision (the share of flagged children who escalated) of the {_model_label(first)} "
-        "model when the riskiest 10% are flagged, by group. Groups with too few children or "
-        "escalations are suppressed.",
+        "model when the riskiest 10% are flagged, by group; dashed lines are all children. "
+        "Groups with too few children or escalations are suppressed.",
         alt="Recall and precision of the risk tool by group.",
         width="double",
+        narrow=plot_fairness(
+            shown,
+            metrics_shown=list(_FAIRNESS_METRICS.values()),
+            overall=overall[["metric", "estimate"]],
+            colours=colours,
+            width="single",
+        ),
     )
 
 
-_ESTIMATOR_NAMES: Final = {
-    "unadjusted": "unadjusted comparison",
-    "ipw": "inverse probability weighting",
-    "gformula": "g-formula",
-    "aipw": "augmented inverse probability weighting",
-    "ccw": "clone-censor-weight",
-}
 _ESTIMATOR_LABELS: Final = {
     "unadjusted": "Unadjusted",
     "ipw": "IPW",
@@ -782,11 +1174,36 @@ _ESTIMATOR_LABELS: Final = {
 _STAGE_WORDS: Final = {
     "describe": "the description of the cohort",
     "effects": "the estimate of the effect of early help",
+    "authorities": "the estimates by local authority",
     "survival": "the hazard models",
     "heterogeneity": "the search for differences in effect between groups",
     "prediction": "the validation of a risk tool",
     "fairness": "the comparison of the risk tool between groups",
 }
+
+
+def _confounding_paragraph(crude: float, adjusted: float, horizon: int, label: str) -> str:
+    """Explain, in plain words, why the crude and adjusted comparisons point opposite ways.
+
+    Examples
+    --------
+    >>> text = _confounding_paragraph(0.02, -0.03, 365, "AIPW")
+    >>> "confounding by indication" in text and "more often" in text
+    True
+    """
+    crude_way = "more often" if crude > 0 else "less often"
+    adjusted_way = "fewer" if adjusted < 0 else "more"
+    return (
+        "Why the two comparisons disagree: families who got early help went on to a child "
+        f"protection plan or care {crude_way} within {horizon} days than families who did "
+        f"not (the unadjusted comparison, {100 * crude:+.1f} points), yet once the "
+        f"recorded differences between the families are allowed for ({label}), early help "
+        f"goes with {adjusted_way} escalations ({100 * adjusted:+.1f} points). Early help is "
+        "offered where practitioners see more need, so the families who get it differ from "
+        "those who do not before any help starts: this is confounding by indication. The "
+        "adjusted comparison removes the differences that were recorded; differences that "
+        "were not recorded can still bias it."
+    )
 
 
 def _brief(
@@ -802,6 +1219,7 @@ def _brief(
     h = [int(x) for x in design.outcome.horizons]
     key: list[KeyNumber] = []
     shows: list[str] = []
+    paragraphs: list[str] = []
     not_show = [
         "That early help caused any difference for a particular child: the estimates are "
         "averages over children like those studied.",
@@ -817,33 +1235,62 @@ def _brief(
         for horizon in h[:1]:
             rows = effects[(effects["estimator"] == est) & (effects["horizon"] == horizon)]
             by = rows.set_index("estimand")
+            crude_rows = effects[
+                (effects["estimator"] == "unadjusted") & (effects["horizon"] == horizon)
+            ].set_index("estimand")
             if {"risk_untreated", "risk_difference"} <= set(by.index):
                 r0, rd = by.loc["risk_untreated"], by.loc["risk_difference"]
-                name = _ESTIMATOR_NAMES.get(str(est), str(est))
+                name = ESTIMATOR_NAMES.get(str(est), str(est))
+                label = _ESTIMATOR_LABELS.get(str(est), str(est))
+                modelled = est != "unadjusted"
+                d0 = interval_digits(r0["estimate"], r0["conf_low"], r0["conf_high"])
+                dd = max(
+                    1, interval_digits(rd["estimate"], rd["conf_low"], rd["conf_high"], digits=1)
+                )
+                if modelled:
+                    headline = (
+                        f"Had none of these children received early help, an estimated "
+                        f"{100 * r0['estimate']:.{d0}f} in every 100 would have gone on to a "
+                        f"child protection plan or care within {horizon} days (model-based, "
+                        f"{label}: a counterfactual, not a count)."
+                    )
+                else:
+                    headline = (
+                        f"{100 * r0['estimate']:.{d0}f} in every 100 children who did not get "
+                        f"early help went on to a child protection plan or care within "
+                        f"{horizon} days."
+                    )
                 key.append(
                     KeyNumber(
-                        f"Escalation within {horizon} days without early help",
-                        f"{100 * r0['estimate']:.0f}%",
-                        f"Roughly {100 * r0['estimate']:.0f} in every 100 children would go "
-                        "on to a child protection plan or care.",
-                        interval=f"95% CI {100 * r0['conf_low']:.0f}% to "
-                        f"{100 * r0['conf_high']:.0f}%",
+                        f"Escalation within {horizon} days without early help"
+                        + (f" (estimated, {label})" if modelled else " (observed)"),
+                        f"{100 * r0['estimate']:.{d0}f}%",
+                        headline,
+                        interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to "
+                        f"{100 * r0['conf_high']:.{d0}f}%",
                     )
                 )
                 key.append(
                     KeyNumber(
-                        f"Change in risk with early help, by {horizon} days",
-                        f"{100 * rd['estimate']:+.1f} points",
+                        f"Change in risk with early help, by {horizon} days ({label})",
+                        f"{100 * rd['estimate']:+.{dd}f} points",
                         describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"]),
-                        interval=f"95% CI {100 * rd['conf_low']:+.1f} to "
-                        f"{100 * rd['conf_high']:+.1f} percentage points",
+                        interval=f"95% CI {100 * rd['conf_low']:+.{dd}f} to "
+                        f"{100 * rd['conf_high']:+.{dd}f} percentage points",
                     )
                 )
-                shows.append(
-                    f"Without early help, about {100 * r0['estimate']:.0f} in every 100 "
-                    f"children went on to a child protection plan or care within {horizon} "
-                    "days of the decision."
-                )
+                if "risk_untreated" in crude_rows.index and modelled:
+                    observed = crude_rows.loc["risk_untreated"]
+                    shows.append(
+                        f"Of the children who did not get early help, "
+                        f"{100 * observed['estimate']:.0f} in every 100 went on to a child "
+                        f"protection plan or care within {horizon} days (observed, "
+                        "Aalen–Johansen). Had none of the children studied received early "
+                        f"help, an estimated {100 * r0['estimate']:.{d0}f} in every 100 would "
+                        f"have ({label}): the groups differ, so the two numbers differ."
+                    )
+                else:
+                    shows.append(headline)
                 sentence = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
                 if rd["conf_low"] > 0 or rd["conf_high"] < 0:
                     shows.append(
@@ -855,8 +1302,26 @@ def _brief(
                         f"A clear effect of early help on escalation within {horizon} days "
                         f"({name}): {sentence}",
                     )
+                if "risk_difference" in crude_rows.index and modelled:
+                    crude = float(crude_rows.loc["risk_difference", "estimate"])
+                    if np.sign(crude) != np.sign(float(rd["estimate"])) and crude != 0:
+                        paragraphs.append(
+                            _confounding_paragraph(crude, float(rd["estimate"]), horizon, label)
+                        )
     else:
         shows.append("The effect of early help was not estimated in this run (see the notes).")
+    by_authority = state.get("authorities")
+    if by_authority is not None and "meta" in by_authority:
+        meta = by_authority["meta"]
+        pred = meta.predict().iloc[0]
+        shows.append(
+            f"By local authority ({meta.k} authorities, change in risk by "
+            f"{by_authority['horizon']} days): pooled by random-effects meta-analysis, "
+            + describe_difference(pred["estimate"], pred["conf_low"], pred["conf_high"])
+            + f" Authorities differ (I² = {meta.i2:.0f}%); in a new authority the change "
+            f"would lie between {100 * pred['pi_low']:+.1f} and {100 * pred['pi_high']:+.1f} "
+            "points (95% prediction interval)."
+        )
     prediction = state.get("prediction")
     risk_text = None
     if prediction is not None:
@@ -945,6 +1410,8 @@ def _brief(
         limits=tuple(limits),
         risk_tool=risk_text,
         figures=tuple(run.brief_figures),
+        paragraphs=tuple(paragraphs),
+        table_one=run.extra.get("table_one_html"),
         kicker="Policy brief" + (f" · {data_label}" if data_label else ""),
         subtitle=(f"{data_label}. " if data_label else "")
         + f"Outcomes followed for {' and '.join(f'{x} days' for x in h)} after the decision.",

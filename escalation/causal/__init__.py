@@ -9,6 +9,7 @@ and refutation, E-values and EconML heterogeneity. The top level is
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap
 from escalation.causal.clone import clone_censor_weight, naive_grace_comparison
+from escalation.causal.contrasts import difference_curve, rmst_curves
 from escalation.causal.curves import (
     CurveResult,
     estimate_curves,
@@ -26,6 +27,7 @@ from escalation.causal.evalues import evalue, evalue_table, hazard_ratio_to_risk
 from escalation.causal.heterogeneity import HeterogeneityResult, estimate_heterogeneity
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.propensity import PropensityResult, fit_propensity
+from escalation.causal.tableone import TableOne, table_one
 from escalation.causal.weights import (
     effective_sample_size,
     positivity_check,
@@ -39,12 +41,14 @@ __all__ = [
     "HeterogeneityResult",
     "PropensityResult",
     "RefutationResult",
+    "TableOne",
     "balance_table",
     "causal_graph",
     "clone_censor_weight",
     "cluster_bootstrap",
     "cluster_standard_error",
     "design_graph",
+    "difference_curve",
     "effective_sample_size",
     "estimate_curves",
     "estimate_effects",
@@ -59,6 +63,8 @@ __all__ = [
     "pooled_logistic_survival",
     "positivity_check",
     "refute_effect",
+    "rmst_curves",
+    "table_one",
     "treatment_weights",
     "weight_summary",
 ]

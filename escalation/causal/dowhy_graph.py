@@ -9,11 +9,16 @@ estimates the risk difference at a horizon on the censoring-weighted outcome
 runs three refutations (Sharma & Kiciman 2020, arXiv:2011.04216):
 
 ``placebo_treatment``
-    The treatment is permuted; the new effect should be near zero.
+    The treatment is permuted; the placebo's effect should be near zero.
 ``random_common_cause``
     A random confounder is added; the effect should not move.
 ``data_subset``
     The effect is re-estimated on random subsets; it should be stable.
+
+Each refutation has a ``verdict``: ``"failed"`` when DoWhy's p-value is at most
+``alpha`` (the refuter found a problem), ``"passed"`` when it is above (no problem
+found; this does not show that the effect is real), ``"inconclusive"`` when there is no
+p-value (e.g. the simulations had no spread). Only ``"passed"`` counts as passed.
 """
 
 from __future__ import annotations
@@ -22,21 +27,52 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from escalation.causal.curves import ipcw_outcome
+from escalation.causal.propensity import drop_redundant
 from escalation.design.study import StudyDesign
-from escalation.errors import DesignError
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Summary, package_versions
 from escalation.timeline.matrix import CovariateCoding
 
-__all__ = ["RefutationResult", "causal_graph", "design_graph", "refute_effect"]
+__all__ = [
+    "RefutationResult",
+    "Verdict",
+    "causal_graph",
+    "design_graph",
+    "refutation_verdict",
+    "refute_effect",
+]
 
 TREATMENT = "early_help"
+Verdict = Literal["passed", "failed", "inconclusive"]
+#: Warnings of DoWhy's own source on a first (uncached) import: invalid escape sequences
+#: in its regular expressions (DeprecationWarning to Python 3.11, SyntaxWarning from 3.12).
+_IMPORT_NOISE: Final = ((DeprecationWarning, "invalid escape sequence"),
+                        (SyntaxWarning, "invalid escape sequence"))  # fmt: skip
+
+
+def refutation_verdict(p_value: float, alpha: float = 0.05) -> Verdict:
+    """Return the verdict of a refutation from its p-value.
+
+    A refutation tests whether the estimate is consistent with what the refuter simulated
+    (DoWhy's null hypothesis); a p-value at most ``alpha`` means the refuter found a
+    problem. A missing p-value (NaN, e.g. simulations without spread) decides nothing.
+
+    Examples
+    --------
+    >>> refutation_verdict(0.46), refutation_verdict(0.01), refutation_verdict(float("nan"))
+    ('passed', 'failed', 'inconclusive')
+    """
+    p = float(p_value)
+    if not np.isfinite(p) or not 0.0 <= p <= 1.0:
+        return "inconclusive"
+    return "failed" if p <= alpha else "passed"
 
 
 def _safe(name: str) -> str:
@@ -103,7 +139,7 @@ class RefutationResult:
     estimand : str
         DoWhy's identified estimand, as text.
     table : pandas.DataFrame
-        One row per refutation.
+        One row per refutation (see :meth:`tidy`).
     backend : dowhy.CausalModel
         The DoWhy model.
     """
@@ -115,14 +151,25 @@ class RefutationResult:
     backend: Any = field(repr=False)
 
     def tidy(self) -> pd.DataFrame:
-        """Return ``refuter, horizon, estimate, new_effect, p_value, num_simulations, passed``."""
+        """Return one row per refutation.
+
+        Columns ``refuter, horizon, estimate, new_effect, p_value, num_simulations,
+        passed, verdict``: ``new_effect`` is the mean effect over the simulations (for the
+        placebo, the mean placebo effect), ``p_value`` DoWhy's, ``verdict`` ``"passed"``,
+        ``"failed"`` or ``"inconclusive"`` (see :func:`refutation_verdict`) and
+        ``passed`` true only for ``"passed"``.
+        """
         return self.table.copy()
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: horizon, estimate, method, versions."""
+        """Return one row: horizon, estimate, refutations passed, method, versions."""
+        verdicts = self.table["verdict"]
         row = {
             "horizon": self.horizon,
             "estimate": self.estimate,
+            "passed": int((verdicts == "passed").sum()),
+            "failed": int((verdicts == "failed").sum()),
+            "inconclusive": int((verdicts == "inconclusive").sum()),
             "method": "dowhy",
             **package_versions(),
         }
@@ -162,7 +209,7 @@ def refute_effect(
     duration, event, treatment : str
         Columns.
     num_simulations : int, default 20
-        Simulations per refuter.
+        Simulations per refuter (at least 2: a p-value needs their spread).
     subset_fraction : float, default 0.8
         Fraction kept by the data-subset refuter.
     seed : int, default 1
@@ -170,12 +217,30 @@ def refute_effect(
     min_count : int, default 20
         Rare categorical levels are pooled.
     alpha : float, default 0.05
-        A refutation ``passed`` when its p-value exceeds ``alpha`` (and, for the placebo,
-        the new effect is closer to zero than the estimate).
+        A refutation passes when its p-value exceeds ``alpha``, fails when it is at most
+        ``alpha`` and is inconclusive without a p-value (see :func:`refutation_verdict`).
 
     Returns
     -------
     RefutationResult
+
+    Warns
+    -----
+    StatisticalWarning
+        When a refutation is inconclusive (DoWhy gave no p-value).
+
+    Notes
+    -----
+    The p-values are DoWhy's (``test_significance``): with fewer than 100 simulations,
+    the one-sided normal tail probability of a value under a normal distribution with
+    the simulations' mean and standard deviation; from 100 on, a two-sided percentile
+    p-value. For the placebo the value tested is zero (the placebo's true effect), so
+    the placebo fails when its mean effect is far from zero relative to the spread of
+    the placebo effects, whatever the size of the real estimate. For the random common
+    cause and the subsets the value tested is the estimate, so they fail when it lies
+    outside the spread of the re-estimated effects. A passed refutation shows only that
+    this check found no problem. Covariate columns that are constant or linear
+    combinations of others are left out first (they do not change the effect estimate).
 
     Examples
     --------
@@ -191,13 +256,18 @@ def refute_effect(
     >>> print(", ".join(out.tidy()["refuter"]))
     placebo_treatment, random_common_cause, data_subset
     """
+    if int(num_simulations) < 2:
+        raise DesignError(
+            f"num_simulations = {num_simulations!r}: give at least 2 (each refutation's "
+            "p-value needs the spread of its simulations)"
+        )
     with warnings.catch_warnings():
-        # DoWhy and its dependencies emit deprecation and convergence chatter.
-        warnings.simplefilter("ignore")
+        for category, message in _IMPORT_NOISE:
+            warnings.filterwarnings("ignore", message=message, category=category)
         from dowhy import CausalModel
 
     coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
-    x = coding.apply(frame)
+    x, _ = drop_redundant(coding.apply(frame))
     names = [_safe(c) for c in x.columns]
     if len(set(names)) != len(names):
         raise DesignError("covariate names collide after making them identifiers; rename them")
@@ -208,51 +278,60 @@ def refute_effect(
     data[TREATMENT] = frame[treatment].to_numpy().astype(bool)
     graph = causal_graph(names, outcome=outcome)
     rows = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = CausalModel(data=data, treatment=TREATMENT, outcome=outcome, graph=graph)
-        # Maximal adjustment: every design covariate is a confounder (and DoWhy's default
-        # search over minimal sets grows exponentially with the number of covariates).
-        identified = model.identify_effect(
-            proceed_when_unidentifiable=True, method_name="maximal-adjustment"
+    # DoWhy's own warnings (e.g. a rank-deficient design) reach the caller.
+    model = CausalModel(data=data, treatment=TREATMENT, outcome=outcome, graph=graph)
+    # Maximal adjustment: every design covariate is a confounder (and DoWhy's default
+    # search over minimal sets grows exponentially with the number of covariates).
+    identified = model.identify_effect(
+        proceed_when_unidentifiable=True, method_name="maximal-adjustment"
+    )
+    # Regression adjustment: DoWhy's propensity-weighting estimator caches the scores
+    # in the data, so its placebo refutation reuses the real treatment's propensity.
+    estimate = model.estimate_effect(
+        identified, method_name="backdoor.linear_regression", target_units="ate"
+    )
+    refuters: tuple[tuple[str, str, dict[str, Any]], ...] = (
+        ("placebo_treatment", "placebo_treatment_refuter", {"placebo_type": "permute"}),
+        ("random_common_cause", "random_common_cause", {}),
+        ("data_subset", "data_subset_refuter", {"subset_fraction": subset_fraction}),
+    )
+    for label, method, extra in refuters:
+        # A generator of its own for each refuter: reproducible from ``seed``, and the
+        # global numpy state is left alone (DoWhy's random_seed= reseeds it).
+        result = model.refute_estimate(
+            identified,
+            estimate,
+            method_name=method,
+            num_simulations=num_simulations,
+            random_state=np.random.RandomState(seed),
+            **extra,
         )
-        # Regression adjustment: DoWhy's propensity-weighting estimator caches the scores
-        # in the data, so its placebo refutation reuses the real treatment's propensity.
-        estimate = model.estimate_effect(
-            identified, method_name="backdoor.linear_regression", target_units="ate"
-        )
-        refuters: tuple[tuple[str, str, dict[str, Any]], ...] = (
-            ("placebo_treatment", "placebo_treatment_refuter", {"placebo_type": "permute"}),
-            ("random_common_cause", "random_common_cause", {}),
-            ("data_subset", "data_subset_refuter", {"subset_fraction": subset_fraction}),
-        )
-        for label, method, extra in refuters:
-            result = model.refute_estimate(
-                identified,
-                estimate,
-                method_name=method,
-                num_simulations=num_simulations,
-                random_seed=seed,
-                **extra,
+        detail = result.refutation_result or {}
+        raw = detail.get("p_value") if isinstance(detail, dict) else None
+        values = np.asarray(np.nan if raw is None else raw, dtype=float).ravel()
+        p = float(values[0]) if values.size == 1 else np.nan
+        new = float(np.asarray(result.new_effect).ravel()[0])
+        verdict = refutation_verdict(p, alpha)
+        if verdict == "inconclusive":
+            warnings.warn(
+                f"the {label} refutation at {int(horizon)} days is inconclusive: DoWhy "
+                f"gave no p-value ({p!r}), so it is not counted as passed; run more "
+                "simulations or check that the estimate varies across them",
+                StatisticalWarning,
+                stacklevel=2,
             )
-            detail = result.refutation_result or {}
-            p = float(detail.get("p_value", np.nan)) if isinstance(detail, dict) else np.nan
-            new = float(np.asarray(result.new_effect).ravel()[0])
-            if label == "placebo_treatment":
-                passed = abs(new) < abs(float(estimate.value)) and not (p <= alpha)
-            else:
-                passed = not (p <= alpha)
-            rows.append(
-                {
-                    "refuter": label,
-                    "horizon": int(horizon),
-                    "estimate": float(estimate.value),
-                    "new_effect": new,
-                    "p_value": p,
-                    "num_simulations": num_simulations,
-                    "passed": bool(passed),
-                }
-            )
+        rows.append(
+            {
+                "refuter": label,
+                "horizon": int(horizon),
+                "estimate": float(estimate.value),
+                "new_effect": new,
+                "p_value": p,
+                "num_simulations": num_simulations,
+                "passed": verdict == "passed",
+                "verdict": verdict,
+            }
+        )
     return RefutationResult(
         int(horizon), float(estimate.value), str(identified), pd.DataFrame(rows), model
     )

@@ -35,7 +35,7 @@ from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Summary, data_hash, package_versions, provenance
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import durations, event_codes, usable_rows
 
 __all__ = [
     "EFFECT_COLUMNS",
@@ -171,6 +171,9 @@ class EffectsResult:
         Bootstrap replicates (rows) of every estimator's curves and restricted means.
     n, events : int
         Spells and escalations.
+    dropped : int
+        Spells left out: none, since every estimator uses every spell and a bad row
+        raises.
     settings : dict
         Estimators, horizons, bootstrap, seed, weight estimand, truncation.
     backend : dict
@@ -188,6 +191,7 @@ class EffectsResult:
     events: int
     settings: dict[str, Any]
     backend: dict[str, Nuisance] = field(repr=False)
+    dropped: int = 0
 
     def tidy(self) -> pd.DataFrame:
         """Return the ``effects.csv`` table.
@@ -197,12 +201,76 @@ class EffectsResult:
         """
         return self.effects.copy()
 
+    def bootstrap_summary(self, conf_level: float = 0.95) -> pd.DataFrame:
+        """Return a summary of the bootstrap distribution of every estimate.
+
+        Parameters
+        ----------
+        conf_level : float, default 0.95
+            Level of the percentile interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimator, horizon, estimand, replicates`` (successful ones), ``mean``,
+            ``std_error`` (the bootstrap standard deviation), ``conf_low`` and
+            ``conf_high`` (percentile interval), ``conf_level``; the risk ratio's are on
+            the log scale (``estimand = "log_risk_ratio"``). No rows without a bootstrap.
+        """
+        columns = [
+            "estimator",
+            "horizon",
+            "estimand",
+            "replicates",
+            "mean",
+            "std_error",
+            "conf_low",
+            "conf_high",
+            "conf_level",
+        ]
+        if self.replicates is None:
+            return pd.DataFrame(columns=columns)
+        names = list(self.settings["estimators"])
+        hz_days = np.asarray(self.settings["horizons"], dtype=float)
+        first = self.curves[(self.curves["estimator"] == names[0])]
+        report = np.sort(first.loc[first["group"] == "treated", "time"].to_numpy(dtype=float))
+        hz = np.searchsorted(report, hz_days)
+        width = 2 * len(report) + 2 * len(hz_days)
+        tail = (1 - conf_level) / 2
+        rows = []
+        for k, name in enumerate(names):
+            block = self.replicates[:, k * width : (k + 1) * width]
+            block = block[~np.isnan(block).all(axis=1)]
+            risk_b = block[:, : 2 * len(report)].reshape(-1, 2, len(report))
+            rmst_b = block[:, 2 * len(report) :].reshape(-1, 2, len(hz_days))
+            reps = _derived(risk_b, rmst_b, hz)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                reps["log_risk_ratio"] = np.log(reps.pop("risk_ratio"))
+            for estimand, values in reps.items():
+                for j, h in enumerate(hz_days):
+                    v = values[:, j]
+                    v = v[np.isfinite(v)]
+                    rows.append(
+                        {
+                            "estimator": name,
+                            "horizon": int(h),
+                            "estimand": estimand,
+                            "replicates": int(v.size),
+                            "mean": float(v.mean()) if v.size else np.nan,
+                            "std_error": float(v.std(ddof=1)) if v.size > 1 else np.nan,
+                            "conf_low": float(np.quantile(v, tail)) if v.size else np.nan,
+                            "conf_high": float(np.quantile(v, 1 - tail)) if v.size else np.nan,
+                            "conf_level": conf_level,
+                        }
+                    )
+        return pd.DataFrame(rows, columns=columns)
+
     def glance(self) -> pd.DataFrame:
         """Return one row: n, events, method, bootstrap, seed and versions."""
         row = {
             "n": self.n,
             "events": self.events,
-            "dropped": 0,
+            "dropped": self.dropped,
             "method": ",".join(self.settings["estimators"]),
             "bootstrap": self.settings["bootstrap"],
             "seed": self.settings["seed"],
@@ -269,6 +337,7 @@ def estimate_effects(
     n_jobs: int = 1,
     progress: bool = False,
     curve_points: int = 40,
+    cluster: str = "family_id",
 ) -> EffectsResult:
     """Estimate the effect of treatment (early help) on escalation by each horizon.
 
@@ -305,6 +374,10 @@ def estimate_effects(
         Show a bootstrap progress bar.
     curve_points : int, default 40
         Points of the returned curves (horizons are always included).
+    cluster : str, default "family_id"
+        Column whose values are resampled whole by the bootstrap (and cluster the
+        influence-function standard errors); e.g. ``"la"`` to treat local authorities as
+        clusters. Without the column each spell is its own cluster.
 
     Returns
     -------
@@ -364,9 +437,7 @@ def estimate_effects(
     )
     if "ccw" in names and not np.isfinite(start).any():
         raise DesignError("the ccw estimator needs a treatment_start column with start times")
-    cluster = (
-        frame["family_id"].to_numpy() if "family_id" in frame.columns else np.arange(len(frame))
-    )
+    cluster_ids = frame[cluster].to_numpy() if cluster in frame.columns else np.arange(len(frame))
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
         late = [int(h) for h in hz_days if h > followed]
@@ -416,7 +487,7 @@ def estimate_effects(
     if n_boot > 0:
         replicates = cluster_bootstrap(
             _replicate,
-            cluster,
+            cluster_ids,
             n_boot,
             args=(arrays, config),
             seed=seed_,
@@ -450,11 +521,13 @@ def estimate_effects(
             phi_m = out.influence["rmst"]
             r1, r0 = est["risk_treated"], est["risk_untreated"]
             se = {
-                "risk_treated": cluster_standard_error(phi_r[:, 1], cluster),
-                "risk_untreated": cluster_standard_error(phi_r[:, 0], cluster),
-                "risk_difference": cluster_standard_error(phi_r[:, 1] - phi_r[:, 0], cluster),
-                "risk_ratio": cluster_standard_error(phi_r[:, 1] / r1 - phi_r[:, 0] / r0, cluster),
-                "rmst_difference": cluster_standard_error(phi_m[:, 1] - phi_m[:, 0], cluster),
+                "risk_treated": cluster_standard_error(phi_r[:, 1], cluster_ids),
+                "risk_untreated": cluster_standard_error(phi_r[:, 0], cluster_ids),
+                "risk_difference": cluster_standard_error(phi_r[:, 1] - phi_r[:, 0], cluster_ids),
+                "risk_ratio": cluster_standard_error(
+                    phi_r[:, 1] / r1 - phi_r[:, 0] / r0, cluster_ids
+                ),
+                "rmst_difference": cluster_standard_error(phi_m[:, 1] - phi_m[:, 0], cluster_ids),
             }
             se_method = "influence_function"
         else:
@@ -563,10 +636,14 @@ def ipw_mean_difference(
     If*, ch. 12 (weight gain after smoking cessation: 3.4 kg, 95% CI 2.4–4.5). The
     sandwich treats the weights as known, which is conservative for the ATE.
 
+    Rows with a missing outcome are left out (as the book does for the 63 of 1,629
+    NHEFS participants without a 1982 weight) and counted in ``dropped``.
+
     Returns
     -------
     pandas.DataFrame
-        One row: ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
+        One row: ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``,
+        then ``n`` (rows used) and ``dropped`` (rows left out for a missing outcome).
 
     Examples
     --------
@@ -581,7 +658,8 @@ def ipw_mean_difference(
     """
     import statsmodels.api as sm
 
-    complete = frame[frame[outcome].notna()]
+    used = usable_rows(frame, missing_outcome=outcome)
+    complete = used.frame
     prop = fit_propensity(complete, treatment, covariates, min_count=min_count)
     w = treatment_weights(prop.scores, prop.treatment, estimand=estimand, stabilize=stabilize)
     y = complete[outcome].to_numpy(dtype=float)
@@ -599,6 +677,8 @@ def ipw_mean_difference(
                 "conf_high": est + z * se,
                 "conf_level": conf_level,
                 "p_value": float(fit.pvalues[1]),
+                "n": len(complete),
+                "dropped": used.dropped,
             }
         ]
     )

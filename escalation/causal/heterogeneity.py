@@ -16,7 +16,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,10 @@ __all__ = ["SUBGROUPS", "HeterogeneityResult", "estimate_heterogeneity", "subgro
 
 #: Pre-registered subgroups: name → column they are derived from.
 SUBGROUPS = {"age_band": "age", "n_factors": "n_factors", "deprivation": "imd_decile"}
+#: Dependency warnings known to be harmless here, by category and message (start).
+_ECONML_NOISE: Final = (
+    (UserWarning, "Could not generate out-of-bag predictions on some training data"),
+)
 
 
 def _level_order(level: str) -> tuple[float, str]:
@@ -174,9 +178,7 @@ def estimate_heterogeneity(
     >>> sorted(out.tidy()["subgroup"].unique())
     ['age_band', 'deprivation', 'n_factors']
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from econml.dml import CausalForestDML, LinearDML
+    from econml.dml import CausalForestDML, LinearDML
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
@@ -188,7 +190,11 @@ def estimate_heterogeneity(
     alpha = 1 - conf_level
     trees = max(4, int(np.ceil(n_estimators / 4)) * 4)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        # Only the noise known to be harmless here is hidden: EconML's note that some rows
+        # lack out-of-bag predictions concerns its `ate_`, which is not used. Every other
+        # warning (EconML's, scikit-learn's, escalation's) reaches the caller.
+        for category, message in _ECONML_NOISE:
+            warnings.filterwarnings("ignore", message=message, category=category)
         forest = CausalForestDML(
             model_y=LinearRegression(),
             model_t=LogisticRegression(max_iter=1000),

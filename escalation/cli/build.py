@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.data.dataset import is_partitioned
 from escalation.data.history import CaseHistory
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
     """Add the ``build`` sub-command."""
     parser = subparsers.add_parser(
         "build",
-        help="build time-to-escalation data (spells, counting process, exclusion flow)",
+        help=SUMMARIES["build"],
         description=(
             "Read the study design and its case-history data ([data] path, relative to the "
             "design file), then write spells.parquet, counting.parquet and flow.csv to DIR. "

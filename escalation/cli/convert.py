@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from escalation.cli import SUMMARIES
 from escalation.data.history import CaseHistory
 from escalation.data.io import write_case_history
 from escalation.data.statutory import read_cin_census, read_ssda903, source_report
@@ -24,7 +25,7 @@ def register(subparsers: Any) -> None:
     """Add the ``convert`` sub-command with its ``cin-census`` and ``ssda903`` formats."""
     parser = subparsers.add_parser(
         "convert",
-        help="convert DfE statutory returns (CIN census XML, SSDA903 CSV) to case-history tables",
+        help=SUMMARIES["convert"],
         description=(
             "Read a statutory return and write children, episodes and case_history.json to "
             f"DIR, with {REPORT_FILE} listing every problem (file, child or row, line, "

@@ -1,5 +1,8 @@
 """``escalation demo --out DIR``: the main job on the built-in synthetic local authority.
 
+With ``--authorities K`` it runs the federated path instead: K simulated authorities each
+write a share pack, and the hub pools them into one brief (see ``docs/federated.md``).
+
 Simulates a local authority with known ground truth, writes its case histories, reads them
 back through the strict validator, then runs the whole study on them (spells, survival
 models, the effect of early help, a risk tool's validation, every figure and the policy
@@ -11,6 +14,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from escalation.cli import SUMMARIES
+from escalation.errors import DesignError
+
 __all__ = ["register"]
 
 
@@ -18,7 +24,7 @@ def register(subparsers: Any) -> None:
     """Add the ``demo`` sub-command."""
     parser = subparsers.add_parser(
         "demo",
-        help="run the full analysis on the built-in synthetic local authority",
+        help=SUMMARIES["demo"],
         description=(
             "Simulate a local authority with known ground truth, write and validate its "
             "case histories, run the whole study on them and write results, figures, the "
@@ -31,6 +37,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--bootstrap", type=int, default=50, help="bootstrap replicates (default 50)"
     )
+    parser.add_argument(
+        "--authorities",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run the federated path instead: K simulated authorities (about --children / K "
+        "children each) each write a share pack, and the hub pools them",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="with --authorities: authorities run at once (2)"
+    )
     parser.add_argument("--quiet", action="store_true", help="do not show progress")
     parser.set_defaults(func=run)
 
@@ -38,6 +55,22 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the demo and return 0 when the brief was written."""
     from escalation.cli.run import run_demo
+
+    if args.authorities:
+        from escalation.federated.demo import run_federated_demo
+
+        if args.authorities < 2:
+            raise DesignError("--authorities needs at least 2 authorities to pool")
+        run_federated_demo(
+            args.out,
+            authorities=args.authorities,
+            children=max(args.children // args.authorities, 500),
+            seed=args.seed,
+            bootstrap=args.bootstrap,
+            progress=not args.quiet,
+            jobs=args.jobs,
+        )
+        return 0
 
     outputs = run_demo(
         args.out,

@@ -13,6 +13,7 @@ from escalation.causal.dowhy_graph import refute_effect
 from escalation.causal.effects import estimate_effects
 from escalation.causal.evalues import evalue_table
 from escalation.causal.heterogeneity import estimate_heterogeneity
+from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli.build import load_study
 from escalation.timeline.spells import build_spells
@@ -24,7 +25,7 @@ def register(subparsers: Any) -> None:
     """Add the ``estimate`` sub-command."""
     parser = subparsers.add_parser(
         "estimate",
-        help="estimate effects of the treatment on escalation (effects.csv and diagnostics)",
+        help=SUMMARIES["estimate"],
         description=(
             "Read the study design and its case-history data, build the spells and write "
             "effects.csv, curves.csv, balance.csv, weights.csv, evalues.csv, "

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from escalation.cli import SUMMARIES
 from escalation.cli.build import load_study
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
@@ -24,7 +25,7 @@ def register(subparsers: Any) -> None:
     """Add the ``predict`` sub-command."""
     parser = subparsers.add_parser(
         "predict",
-        help="validate risk models of escalation (metrics, fairness, calibration, model cards)",
+        help=SUMMARIES["predict"],
         description=(
             "Build the spells of the design, fit risk models of escalation by the horizon, "
             "validate them (temporal or family-grouped cross-validation) and write "

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli.build import load_study
 from escalation.data.io import read_case_history, write_case_history
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
     """Add the ``run`` sub-command."""
     parser = subparsers.add_parser(
         "run",
-        help="run the whole study on your case histories: results, figures, brief, manifest",
+        help=SUMMARIES["run"],
         description=(
             "Read the study design and its case-history data ([data] path, relative to the "
             "design file), build the spells, fit the survival models, estimate the effect of "

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from escalation.cli import SUMMARIES
+
 __all__ = ["register", "run"]
 
 
@@ -15,7 +17,7 @@ def register(subparsers: Any) -> None:
     """Add the ``simstudy`` sub-command."""
     parser = subparsers.add_parser(
         "simstudy",
-        help="run a simulation study of the effect estimators (bias, SEs, coverage, power)",
+        help=SUMMARIES["simstudy"],
         description=(
             "Read a simulation-study plan (scenarios x estimators x replications), run every "
             "replication not yet in the output folder (results/ is partitioned Parquet, "

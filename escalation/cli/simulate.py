@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.data.io import write_case_history
 
@@ -17,7 +18,7 @@ def register(subparsers: Any) -> None:
     """Add the ``simulate`` sub-command."""
     parser = subparsers.add_parser(
         "simulate",
-        help="simulate a local authority with known ground truth",
+        help=SUMMARIES["simulate"],
         description=(
             "Simulate children's social care case histories (children, episodes and notes) "
             "and write them to DIR with truth.json, the true risks and parameters."

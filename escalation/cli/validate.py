@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.data.dataset import is_partitioned
 from escalation.data.io import read_case_history
@@ -18,7 +19,7 @@ def register(subparsers: Any) -> None:
     """Add the ``validate`` sub-command."""
     parser = subparsers.add_parser(
         "validate",
-        help="check a case-history folder against the data contract",
+        help=SUMMARIES["validate"],
         description=(
             "Read children, episodes and notes (CSV or Parquet) from DIR, check every rule of "
             "the case-history contract, print a report and exit 1 if any row breaks it."

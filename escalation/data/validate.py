@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -293,7 +294,9 @@ def validate_case_history(
     without a different end date (an end equal to the start is normalised to empty);
     every episode and note for a known child; at most one death per child and no episode
     starting after it; no two episodes of the same
-    interval kind overlapping for a child (open episodes run to the extract date).
+    interval kind overlapping for a child (open episodes run to the extract date); when
+    the children table has an ``la`` column (several local authorities), every child has
+    one (kept as text), and ``child_id`` stays unique across authorities.
 
     Examples
     --------
@@ -344,6 +347,11 @@ def validate_case_history(
     )
 
 
+#: Optional contract columns outside the required/optional spec that stay text (codes
+#: such as a local authority number "318" are names, not quantities).
+_TEXT_EXTRAS: Final = frozenset({"la"})
+
+
 def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataFrame:
     """Add absent optional contract columns (all missing), contract columns first.
 
@@ -355,6 +363,8 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
     missing = {c: pd.Series(pd.NA, index=frame.index, dtype=object) for c in spec if c not in frame}
     frame = frame.assign(**missing)
     for column in frame.columns:
+        if column in _TEXT_EXTRAS:
+            continue
         if column not in spec and not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = _numeric_if_all_numbers(frame[column])
     return frame[list(spec) + [c for c in frame.columns if c not in spec]]
@@ -388,6 +398,11 @@ def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     kids.flag(invalid, "disability", "not a yes/no value (use true or false)")
     frame["disability"] = parsed
     frame["family_id"] = _as_text(frame["family_id"])
+    if "la" in frame.columns:
+        # Several local authorities in one dataset: each child needs its authority.
+        la = _as_text(frame["la"])
+        kids.flag(la.isna(), "la", "la (local authority) is empty; give every child's authority")
+        frame["la"] = la
     return frame
 
 

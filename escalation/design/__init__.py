@@ -1,6 +1,7 @@
 """The study design: a frozen, validated description of an analysis, read from TOML."""
 
 from escalation.design.options import (
+    AuthorityHandling,
     BuiltinCovariate,
     DerivedEndKind,
     EpisodeKind,
@@ -9,6 +10,7 @@ from escalation.design.options import (
     TimeZeroAt,
 )
 from escalation.design.study import (
+    AnalysisSpec,
     ComputeSpec,
     CovariateSpec,
     DataSpec,
@@ -22,6 +24,8 @@ from escalation.design.study import (
 )
 
 __all__ = [
+    "AnalysisSpec",
+    "AuthorityHandling",
     "BuiltinCovariate",
     "ComputeSpec",
     "CovariateSpec",

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Final, Literal, get_args
 
 __all__ = [
+    "AUTHORITY_HANDLING",
     "BUILTIN_COVARIATES",
     "DERIVED_END_KINDS",
     "ESTIMATORS",
     "SPELL_RULES",
     "TIME_ZERO_AT",
+    "AuthorityHandling",
     "BuiltinCovariate",
     "DerivedEndKind",
     "EpisodeKind",
@@ -44,6 +46,10 @@ SpellRule = Literal["first", "last", "all"]
 DerivedEndKind = Literal["age_18"]
 #: Estimators the estimation layer offers.
 EstimatorName = Literal["unadjusted", "ipw", "gformula", "aipw", "ccw"]
+#: How analyses treat the local authority (the ``la`` column) when data hold several:
+#: its own baseline and model terms (``stratify``), a cluster of the standard errors
+#: (``cluster``), or not at all (``ignore``).
+AuthorityHandling = Literal["stratify", "cluster", "ignore"]
 #: Covariates the timeline builder computes from the history up to time zero.
 BuiltinCovariate = Literal[
     "age",
@@ -65,3 +71,4 @@ SPELL_RULES: Final[tuple[str, ...]] = get_args(SpellRule)
 DERIVED_END_KINDS: Final[tuple[str, ...]] = get_args(DerivedEndKind)
 ESTIMATORS: Final[tuple[str, ...]] = get_args(EstimatorName)
 BUILTIN_COVARIATES: Final[tuple[str, ...]] = get_args(BuiltinCovariate)
+AUTHORITY_HANDLING: Final[tuple[str, ...]] = get_args(AuthorityHandling)

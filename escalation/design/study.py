@@ -1,13 +1,14 @@
 """The study design: a frozen, validated description of one analysis, read from TOML.
 
 A design is declared before any result is seen, like a pre-registered analysis plan
-(see ``docs``: *The study design file*). It has six sections, each a frozen dataclass:
+(see ``docs``: *The study design file*). It has seven sections, each a frozen dataclass:
 :class:`DataSpec`, :class:`TimeZeroSpec`, :class:`OutcomeSpec`, :class:`TreatmentSpec`,
-:class:`CovariateSpec` and :class:`EstimationSpec`, and an optional seventh,
-:class:`ComputeSpec`, saying where parallel work runs (it never changes a result). Every
-section checks its own values when constructed; :class:`StudyDesign` checks the rules that
-join sections. Invalid designs raise :class:`~escalation.errors.DesignError` naming the
-section, the key, the value and what is allowed.
+:class:`CovariateSpec`, :class:`EstimationSpec` and :class:`AnalysisSpec` (optional:
+several local authorities), and an optional eighth, :class:`ComputeSpec`, saying where
+parallel work runs (it never changes a result). Every section checks its own values
+when constructed; :class:`StudyDesign` checks the rules that join sections. Invalid
+designs raise :class:`~escalation.errors.DesignError` naming the section, the key, the
+value and what is allowed.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from typing import Any, Final, cast
 
 from escalation.data.codes import CLOSURE_REASONS, EPISODE_KINDS
 from escalation.design.options import (
+    AUTHORITY_HANDLING,
     BUILTIN_COVARIATES,
     DERIVED_END_KINDS,
     ESTIMATORS,
     SPELL_RULES,
     TIME_ZERO_AT,
+    AuthorityHandling,
     EpisodeKind,
     EstimatorName,
     SpellRule,
@@ -37,6 +40,7 @@ from escalation.design.options import (
 from escalation.errors import DesignError
 
 __all__ = [
+    "AnalysisSpec",
     "ComputeSpec",
     "CovariateSpec",
     "DataSpec",
@@ -50,7 +54,7 @@ __all__ = [
 ]
 
 #: Columns of the children table that are never usable as covariates.
-_RESERVED_COLUMNS: Final = frozenset({"child_id", "family_id", "birth_date"})
+_RESERVED_COLUMNS: Final = frozenset({"child_id", "family_id", "birth_date", "la"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -452,6 +456,42 @@ class ComputeSpec:
             raise _fail("compute", "scheduler", self.scheduler, "must be a Dask scheduler address")
 
 
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """How the analysis treats several local authorities in one study.
+
+    Used when the case history holds several authorities (an ``la`` column in the
+    children table) and by federated analysis (``escalation share`` / ``pool``). The
+    section is optional; left at its defaults it is not written to the design file, so
+    designs without it keep their hash.
+
+    Parameters
+    ----------
+    authority : {"stratify", "cluster", "ignore"}, default "stratify"
+        ``stratify``: each authority has its own baseline hazard (Cox strata) and its
+        own intercept in the propensity and outcome models, and results are also shown
+        by authority. ``cluster``: authorities are clusters of the standard errors
+        (robust Cox variance and a bootstrap resampling whole authorities; sensible only
+        with many authorities). ``ignore``: the authorities are analysed as one
+        population.
+    interval_days : int, default 30
+        Width in days of the coarsened time intervals of the risk-set tables a share
+        pack holds (every authority uses the same grid, so the hub can add them up).
+    """
+
+    authority: AuthorityHandling = "stratify"
+    interval_days: int = 30
+
+    def __post_init__(self) -> None:
+        _choice("analysis", "authority", self.authority, AUTHORITY_HANDLING)
+        _integer("analysis", "interval_days", self.interval_days, minimum=1)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether every value is the default (then the section is not written)."""
+        return self == AnalysisSpec()
+
+
 #: TOML keys of each section mapped to field names (where they differ).
 _SECTIONS: Final[dict[str, type]] = {
     "data": DataSpec,
@@ -460,6 +500,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "treatment": TreatmentSpec,
     "covariates": CovariateSpec,
     "estimation": EstimationSpec,
+    "analysis": AnalysisSpec,
     "compute": ComputeSpec,
 }
 _RENAMED: Final = {"from": "from_"}
@@ -491,6 +532,8 @@ class StudyDesign:
         Estimators, bootstrap and seed.
     data : DataSpec, optional
         Where the data are.
+    analysis : AnalysisSpec, optional
+        How several local authorities are handled.
     compute : ComputeSpec, optional
         Where parallel work runs (never changes a result).
 
@@ -517,6 +560,7 @@ class StudyDesign:
     covariates: CovariateSpec = field(default_factory=CovariateSpec)
     estimation: EstimationSpec = field(default_factory=EstimationSpec)
     data: DataSpec = field(default_factory=DataSpec)
+    analysis: AnalysisSpec = field(default_factory=AnalysisSpec)
     compute: ComputeSpec = field(default_factory=ComputeSpec)
 
     def __post_init__(self) -> None:
@@ -567,7 +611,8 @@ class StudyDesign:
         ----------
         mapping : mapping
             Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
-            ``estimation``, ``compute``) of key–value pairs, as :func:`tomllib.loads` returns them.
+            ``estimation``, ``analysis``, ``compute``) of key–value pairs, as
+            :func:`tomllib.loads` returns them.
 
         Returns
         -------
@@ -633,13 +678,17 @@ class StudyDesign:
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Return the design as TOML-shaped sections (dates as ``YYYY-MM-DD`` text).
 
-        Unset optional values are left out, so ``from_dict(to_dict())`` rebuilds an
-        equal design; so is an empty ``[compute]`` section.
+        Unset optional values are left out, and so are the ``[analysis]`` section when it
+        holds only defaults (designs written before it existed keep their text and hash)
+        and an empty ``[compute]`` section, so ``from_dict(to_dict())`` rebuilds an equal
+        design.
         """
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
-            if name == "compute" and section == ComputeSpec():
+            if (name == "analysis" and self.analysis.is_default) or (
+                name == "compute" and section == ComputeSpec()
+            ):
                 continue
             values: dict[str, Any] = {}
             for f in fields(section):

@@ -6,10 +6,12 @@ show what each figure looks like and exercise its code, and are never results.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["example_frames"]
+__all__ = ["example_figures", "example_frames"]
 
 _ARMS = ("Early help", "No early help")
 
@@ -41,16 +43,24 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
     --------
     >>> frames = example_frames()
     >>> sorted(frames)[:3]
-    ['adjusted', 'at_risk', 'balance']
+    ['adjusted', 'ages', 'at_risk']
     """
     rng = np.random.default_rng(seed)
     times = np.arange(0.0, 731.0, 15.0)
     km = _curves((0.00045, 0.0006), times, cif=False)
     at_risk = pd.DataFrame(
         {
-            "time": np.tile([0, 180, 365, 545, 730], 2),
+            "time": np.tile([0, 180, 360, 540, 720], 2),
             "group": np.repeat(_ARMS, 5),
             "at_risk": [1840, 1605, 1390, 1020, 645, 4210, 3580, 3025, 2190, 1375],
+            "events": [0, 140, 255, 330, 385, 0, 420, 790, 1060, 1215],
+            "censored": [0, 95, 195, 490, 810, 0, 210, 395, 960, 1620],
+        }
+    )
+    censored = pd.DataFrame(
+        {
+            "time": np.sort(rng.uniform(1, 730, 400)),
+            "group": rng.choice(_ARMS, 400),
         }
     )
     adjusted = _curves((0.00042, 0.00055), times, cif=True)
@@ -239,9 +249,128 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
             "episodes": [61000, 29000, 32000, 7100, 9000, 4, 8796],
         }
     )
+    diff = adjusted[adjusted["group"] == _ARMS[0]].reset_index(drop=True)
+    other = adjusted[adjusted["group"] == _ARMS[1]].reset_index(drop=True)
+    gap = diff["estimate"] - other["estimate"]
+    half = 0.006 + 0.01 * np.sqrt(times / times.max())
+    difference = pd.DataFrame(
+        {"time": times, "estimate": gap, "conf_low": gap - half, "conf_high": gap + half}
+    )
+    free = [
+        np.cumsum(np.r_[0, 0.5 * (2 - f[1:] - f[:-1]) * np.diff(times)])
+        for f in (diff["estimate"].to_numpy(), other["estimate"].to_numpy())
+    ]
+    rmst = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "time": times,
+                    "group": group,
+                    "estimate": value,
+                    "conf_low": value - 2 * half * times / 50,
+                    "conf_high": value + 2 * half * times / 50,
+                }
+            )
+            for group, value in (("1", free[0]), ("0", free[1]), ("difference", free[0] - free[1]))
+        ],
+        ignore_index=True,
+    )
+    scores = {}
+    truth = rng.random(3000) < 0.16
+    for model, signal in (("Structured data", 1.0), ("Structured + notes", 1.4)):
+        scores[model] = 1 / (
+            1 + np.exp(-(-1.9 + signal * np.where(truth, 1.0, 0.0) + rng.normal(0, 1, 3000)))
+        )
+    roc_rows, pr_rows, hist_rows = [], [], []
+    for model, score in scores.items():
+        order = np.argsort(-score)
+        hits = truth[order]
+        tp = np.cumsum(hits)
+        fp = np.cumsum(~hits)
+        keep = np.linspace(0, len(score) - 1, 200).astype(int)
+        roc_rows.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "fpr": np.r_[0, fp[keep] / fp[-1]],
+                    "tpr": np.r_[0, tp[keep] / tp[-1]],
+                }
+            )
+        )
+        pr_rows.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "recall": np.r_[0, tp[keep] / tp[-1]],
+                    "precision": np.r_[1, tp[keep] / (keep + 1)],
+                }
+            )
+        )
+        edges = np.linspace(0, 0.5, 21)
+        counts, _ = np.histogram(score, bins=edges)
+        hist_rows.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "predicted_low": edges[:-1],
+                    "predicted_high": edges[1:],
+                    "count": np.where(counts < 10, np.nan, counts),
+                }
+            )
+        )
+    transitions = pd.DataFrame(
+        {
+            "from_state": ["No plan or care"] * 3
+            + ["Child in need plan"] * 2
+            + ["Child protection plan"] * 2,
+            "to_state": [
+                "Child in need plan",
+                "Child protection plan",
+                "Looked after",
+                "Child protection plan",
+                "No plan or care",
+                "Looked after",
+                "No plan or care",
+            ],
+            "n": [820, 610, 140, 210, 380, 95, np.nan],
+        }
+    )
+    ages = pd.DataFrame(
+        {
+            "value": np.clip(rng.normal(8 + 1.5 * treat, 4, n), 0, 17.9),
+            "treatment": treat,
+            "weight": weight,
+        }
+    )
+    ph_tests = pd.DataFrame(
+        {
+            "term": ["treatment", "age", "prior_referrals", "global"],
+            "p_value": [0.62, 0.004, 0.31, 0.02],
+        }
+    )
+    coded = pd.DataFrame(
+        {
+            "term": [
+                "treatment",
+                "age",
+                "sex_M",
+                "prior_referrals",
+                "prior_cp_plans",
+                "need_N4",
+                "source_6",
+                "factor_3B",
+                "factor_4B",
+            ],
+            "estimate": [0.82, 0.97, 1.05, 1.18, 1.31, 1.12, 0.91, 1.45, 1.27],
+            "p_value": [0.004, 0.01, 0.42, 0.0001, 0.002, 0.2, 0.35, 0.00001, 0.003],
+        }
+    )
+    coded["conf_low"] = coded["estimate"] * np.exp(-0.14)
+    coded["conf_high"] = coded["estimate"] * np.exp(0.14)
     return {
         "km": km,
         "at_risk": at_risk,
+        "censored": censored,
         "cif": cif,
         "adjusted": adjusted,
         "balance": balance,
@@ -256,4 +385,74 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
         "effects": effects,
         "hazard": hazard,
         "flow": flow,
+        "difference": difference,
+        "rmst": rmst,
+        "roc": pd.concat(roc_rows, ignore_index=True),
+        "precision_recall": pd.concat(pr_rows, ignore_index=True),
+        "histogram": pd.concat(hist_rows, ignore_index=True),
+        "transitions": transitions,
+        "ages": ages,
+        "ph_tests": ph_tests,
+        "hazard_coded": coded,
+        "overall": pd.DataFrame({"metric": ["Recall", "Precision"], "estimate": [0.22, 0.38]}),
+    }
+
+
+def example_figures() -> dict[str, tuple[Any, str]]:
+    """Return every figure kind drawn from :func:`example_frames`, with its column width.
+
+    The gallery (``scripts/make_figure_gallery.py``), the image snapshots and the
+    font-size check all draw this same set, so a new figure kind added here is checked
+    everywhere.
+    """
+    from escalation import figures as fg
+
+    f = example_frames()
+    return {
+        "survival_curves": (fg.plot_survival_curves(f["km"], f["at_risk"]), "single"),
+        "cumulative_incidence": (
+            fg.plot_survival_curves(
+                f["cif"],
+                f["at_risk"],
+                kind="cumulative_incidence",
+                censored=f["censored"],
+                test=("log-rank", 0.0031),
+            ),
+            "single",
+        ),
+        "adjusted_curves": (
+            fg.plot_adjusted_curves(f["adjusted"], horizons=[365, 730], estimator="AIPW"),
+            "single",
+        ),
+        "difference_curve": (
+            fg.plot_difference_curve(f["difference"], horizons=[365, 730]),
+            "single",
+        ),
+        "rmst_curves": (fg.plot_rmst_curves(f["rmst"], horizons=[365, 730]), "double"),
+        "risk_differences": (fg.plot_risk_differences(f["effects"], colour="method"), "single"),
+        "hazard_ratios": (fg.plot_hazard_ratios(f["hazard"]), "single"),
+        "hazard_ratio_table": (fg.plot_hazard_ratio_table(f["hazard_coded"]), "double"),
+        "love_plot": (fg.plot_love(f["balance"]), "double"),
+        "propensity_overlap": (fg.plot_overlap(f["propensity"]), "single"),
+        "distribution_balance": (
+            fg.plot_distribution_balance(f["ages"], covariate="age"),
+            "single",
+        ),
+        "schoenfeld": (fg.plot_schoenfeld(f["schoenfeld"], f["ph_tests"]), "double"),
+        "state_occupation": (fg.plot_state_occupation(f["states"]), "single"),
+        "transitions": (fg.plot_transitions(f["transitions"]), "double"),
+        "calibration": (fg.plot_calibration(f["calibration"], f["histogram"]), "single"),
+        "roc": (
+            fg.plot_roc(f["roc"], auc={"Structured data": 0.71, "Structured + notes": 0.76}),
+            "single",
+        ),
+        "precision_recall": (
+            fg.plot_precision_recall(f["precision_recall"], prevalence=0.16),
+            "single",
+        ),
+        "decision_curve": (fg.plot_decision_curve(f["decision"]), "single"),
+        "fairness": (fg.plot_fairness(f["fairness"], overall=f["overall"]), "double"),
+        "effect_distribution": (fg.plot_effect_distribution(f["cate"]), "single"),
+        "subgroup_effects": (fg.plot_subgroup_effects(f["subgroups"], overall=-0.025), "single"),
+        "flow": (fg.plot_flow(f["flow"]), "double"),
     }

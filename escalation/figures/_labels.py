@@ -1,12 +1,17 @@
-"""Axis label formatters shared by the figures (typed as plotnine expects)."""
+"""Axis breaks and label formatters shared by the figures (typed as plotnine expects)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["abs_percent", "percent", "points"]
+import numpy as np
+
+__all__ = ["abs_percent", "percent", "point_breaks", "points"]
 
 Values = Sequence[float] | Sequence[str]
+
+#: Steps of "nice" breaks, in percentage points.
+_STEPS = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0)
 
 
 def percent(values: Values) -> Sequence[str]:
@@ -19,10 +24,48 @@ def abs_percent(values: Values) -> Sequence[str]:
     return [f"{100 * abs(float(v)):.0f}%" for v in values]
 
 
+def _decimals(step: float) -> int:
+    text = f"{step:g}"
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def point_breaks(limits: Sequence[float], n: int = 5) -> Sequence[float]:
+    """Return evenly spaced breaks of proportions at round percentage-point steps.
+
+    Breaks are chosen in percentage points (steps of 1, 2, 2.5, 5, ... points), so that
+    the labels of :func:`points` are evenly spaced numbers (no "-5, -2, 0").
+
+    Examples
+    --------
+    >>> [round(100 * b, 1) for b in point_breaks((-0.05, 0.0))]
+    [-5.0, -4.0, -3.0, -2.0, -1.0, 0.0]
+    >>> [round(100 * b, 1) for b in point_breaks((-0.062, 0.011))]
+    [-6.0, -4.0, -2.0, 0.0]
+    """
+    low, high = 100 * float(limits[0]), 100 * float(limits[1])
+    if not np.isfinite(low) or not np.isfinite(high) or high <= low:
+        return [float(limits[0])]
+    step = next((s for s in _STEPS if (high - low) / s <= n), _STEPS[-1])
+    first = np.ceil(low / step - 1e-9) * step
+    out = np.arange(first, high + 1e-9, step)
+    return [float(round(b, 6)) / 100 for b in out]
+
+
 def points(values: Values) -> Sequence[str]:
-    """Format differences of proportions as signed percentage points: -0.02 -> "-2"."""
+    """Format differences of proportions as signed percentage points: -0.02 -> "-2".
+
+    Decimals are added only when the breaks need them ("-2.5", "-0.5").
+
+    Examples
+    --------
+    >>> list(points([-0.025, 0.0, 0.025]))
+    ['-2.5', '0', '+2.5']
+    """
+    numbers = [100 * float(v) for v in values]
+    digits = max((_decimals(round(x, 6)) for x in numbers), default=0)
+    digits = min(digits, 2)
     out = []
-    for v in values:
-        x = 100 * float(v)
-        out.append(f"{x:+.0f}" if round(x) else "0")
+    for x in numbers:
+        text = f"{x:+.{digits}f}"
+        out.append("0" if float(text) == 0 else text)
     return out

@@ -15,50 +15,132 @@ from mizani.breaks import breaks_extended
 
 from escalation.figures._checks import require_columns
 from escalation.figures._labels import abs_percent
+from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.theme import (
+    ANNOTATION_PT,
     GREY,
     scale_colour_escalation,
     scale_fill_escalation,
     theme_escalation,
 )
+from escalation.timeline.labels import DOMAINS, describe_covariate
 
-__all__ = ["plot_love", "plot_overlap"]
+__all__ = ["plot_distribution_balance", "plot_love", "plot_overlap"]
 
 _BALANCE_COLUMNS: Final = ("covariate", "sample", "smd")
 _OVERLAP_COLUMNS: Final = ("propensity", "treatment", "weight")
 _SAMPLES: Final = ("unweighted", "weighted")
 
 
-def _three_breaks(limits: tuple[float, float]) -> Sequence[float]:
-    """Return about three round breaks (facets side by side have little room)."""
-    return [float(b) for b in breaks_extended(n=3)(limits)]
+def _score_breaks(limits: tuple[float, float]) -> Sequence[float]:
+    """Return three or four round breaks inside the limits (never a lone tick)."""
+    low, high = float(limits[0]), float(limits[1])
+    for n in (4, 5, 6):
+        breaks = [float(b) for b in breaks_extended(n=n)((low, high)) if low <= b <= high]
+        if len(breaks) >= 3:
+            return breaks
+    return [low, (low + high) / 2, high]
+
+
+def _score_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
+    """Label scores with as few decimals as keep the breaks distinct (at least one)."""
+    numbers = [float(v) for v in values]
+    for digits in (1, 2, 3):
+        text = [f"{v:.{digits}f}" for v in numbers]
+        if len(set(text)) == len(text):
+            return text
+    return [f"{v:.4f}" for v in numbers]
+
+
+_SAMPLE_NAMES: Final = {"unweighted": "Before weighting", "weighted": "After weighting"}
+#: The variance-ratio panel sits far right of any SMD on the shared x scale (log2 units).
+_VR_X: Final = 100.0
+
+
+def _vr_breaks(limits: Sequence[float]) -> Sequence[float]:
+    if limits[0] < _VR_X / 2:
+        return [float(b) for b in breaks_extended(n=4)((limits[0], limits[1]))]
+    return [_VR_X + v for v in (-1.0, 0.0, 1.0) if limits[0] <= _VR_X + v <= limits[1]]
+
+
+def _vr_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
+    out = []
+    for v in values:
+        x = float(v)
+        out.append(f"{2 ** (x - _VR_X):g}" if x >= _VR_X / 2 else f"{x:g}")
+    return out
+
+
+def _love_rows(
+    data: pd.DataFrame, top: int | None
+) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """Order covariates by domain and unweighted imbalance; summarise those past ``top``."""
+    key = data[data["sample"] == "unweighted"].groupby("covariate")["smd"].max()
+    covariates = list(pd.unique(data["covariate"]))
+    ranked = sorted(covariates, key=lambda c: -float(key.get(c, 0.0)))
+    shown = ranked if top is None or len(ranked) <= top else ranked[:top]
+    rest = [c for c in ranked if c not in set(shown)]
+    described = {c: describe_covariate(c) for c in shown}
+    domain_rank = {d: i for i, d in enumerate(DOMAINS)}
+    shown = sorted(
+        shown,
+        key=lambda c: (domain_rank.get(described[c].domain, len(DOMAINS)), -float(key.get(c, 0))),
+    )
+    rows = data[data["covariate"].isin(shown)].copy()
+    groups: list[object] = [described[c].domain for c in shown]
+    labels: list[object] = [described[c].label for c in shown]
+    if rest:
+        others = data[data["covariate"].isin(rest)]
+        summary = others.groupby("sample", as_index=False).agg(smd=("smd", "max"))
+        if "variance_ratio" in others:
+            numeric = others[others["numeric"]]
+            spread = numeric.assign(dev=np.abs(np.log2(numeric["variance_ratio"])))
+            worst = spread.sort_values("dev").groupby("sample").tail(1)
+            summary = summary.merge(worst[["sample", "variance_ratio"]], on="sample", how="left")
+        summary["covariate"] = "__rest__"
+        summary["numeric"] = True
+        rows = pd.concat([rows, summary], ignore_index=True)
+        groups.append(None)
+        labels.append(f"{len(rest)} other covariates (largest)")
+        shown = [*shown, "__rest__"]
+    keys, order, names = grouped_rows(groups, labels)
+    rows["row"] = rows["covariate"].map(dict(zip(shown, keys, strict=True)))
+    return rows, order, names
 
 
 def plot_love(
     balance: pd.DataFrame,
     *,
     threshold: float = 0.1,
-    absolute: bool = True,
+    variance_threshold: float = 2.0,
+    top: int | None = 20,
     title: str | None = None,
-    width: Literal["single", "double"] | float = "single",
+    width: Literal["single", "double"] | float = "double",
     height_mm: float | None = None,
 ) -> p9.ggplot:
-    """Plot standardised mean differences before and after weighting (a love plot).
+    """Plot standardised mean differences and variance ratios before and after weighting.
 
-    Covariates are sorted by their unweighted imbalance; the dashed lines mark
-    ``threshold`` (0.1 is the usual rule of thumb; Austin, 2009,
-    doi:10.1002/sim.3697).
+    A love plot in the style of ``cobalt::love.plot(stats = c("m", "v"))``: absolute
+    standardised mean differences (dashed line at ``threshold``; 0.1 is the usual rule
+    of thumb, Austin, 2009, doi:10.1002/sim.3697) and, for numeric covariates, variance
+    ratios of treated over untreated on a log axis (dashed lines at 1/2 and 2). Covariates
+    carry their names from the code lists, grouped by domain; the ``top`` most imbalanced
+    before weighting are shown and the rest summarised in one row by their largest
+    values.
 
     Parameters
     ----------
     balance : pandas.DataFrame
-        ``covariate, sample`` ("unweighted"/"weighted"), ``smd``.
+        ``covariate, sample`` ("unweighted"/"weighted"), ``smd`` (+ ``variance_ratio``),
+        e.g. ``EffectsResult.balance``.
     threshold : float, default 0.1
-        Balance threshold drawn as a dashed line.
-    absolute : bool, default True
-        Plot absolute SMDs.
+        SMD threshold drawn as a dashed line.
+    variance_threshold : float, default 2
+        Variance ratios beyond this (or its inverse) are imbalanced.
+    top : int or None, default 20
+        Covariates shown; ``None`` shows all.
     title, width, height_mm
-        Labels and size (height defaults to 15 mm + 3.2 mm per covariate).
+        Labels and size (height defaults to 24 mm + 4 mm per row).
 
     Returns
     -------
@@ -66,46 +148,74 @@ def plot_love(
 
     Examples
     --------
-    >>> balance = pd.DataFrame({"covariate": ["age", "age", "n_factors", "n_factors"],
-    ...     "sample": ["unweighted", "weighted"] * 2, "smd": [0.05, 0.01, 0.4, 0.03]})
-    >>> list(plot_love(balance).data["covariate"].cat.categories)
-    ['age', 'n_factors']
+    >>> balance = pd.DataFrame({"covariate": ["age", "age", "factor_3B", "factor_3B"],
+    ...     "sample": ["unweighted", "weighted"] * 2, "smd": [0.05, 0.01, 0.4, 0.03],
+    ...     "variance_ratio": [1.3, 1.02, 1.1, 1.0]})
+    >>> plot = plot_love(balance)
+    >>> sorted(set(plot.data["sample"]))
+    ['After weighting', 'Before weighting']
     """
     balance = require_columns(balance, _BALANCE_COLUMNS, figure="love plot")
     data = balance.copy()
     data["covariate"] = data["covariate"].astype(str)
     data["sample"] = data["sample"].astype(str)
-    if absolute:
-        data["smd"] = data["smd"].abs()
-    key = data[data["sample"] == "unweighted"].groupby("covariate")["smd"].max()
-    covariates = list(pd.unique(data["covariate"]))
-    order = sorted(covariates, key=lambda c: float(key.get(c, 0.0)))
-    data["covariate"] = pd.Categorical(data["covariate"], categories=order)
-    samples = [s for s in _SAMPLES if s in set(data["sample"])] + sorted(
-        set(data["sample"]) - set(_SAMPLES)
+    data["smd"] = data["smd"].abs()
+    data["numeric"] = [describe_covariate(c).level is None for c in data["covariate"]]
+    rows, order, names = _love_rows(data, top)
+    samples = [s for s in _SAMPLES if s in set(rows["sample"])] + sorted(
+        set(rows["sample"]) - set(_SAMPLES)
     )
-    data["sample"] = pd.Categorical(data["sample"], categories=samples)
-    lines = [threshold] if absolute else [-threshold, threshold]
-    height = 18.0 + 3.2 * len(order) if height_mm is None else height_mm
+    legend = [_SAMPLE_NAMES.get(s, s[:1].upper() + s[1:]) for s in samples]
+    rows["sample"] = pd.Categorical(
+        rows["sample"].map(lambda s: _SAMPLE_NAMES.get(s, s[:1].upper() + s[1:])),
+        categories=legend,
+    )
+    panels = ["Absolute SMD"]
+    long = [rows.assign(x=rows["smd"], panel="Absolute SMD")]
+    lines = [pd.DataFrame({"x": [threshold], "panel": "Absolute SMD"})]
+    if "variance_ratio" in rows and rows.loc[rows["numeric"], "variance_ratio"].notna().any():
+        panels.append("Variance ratio")
+        vr = rows[rows["numeric"] & rows["variance_ratio"].notna()]
+        vr = vr[vr["variance_ratio"] > 0]
+        long.append(vr.assign(x=_VR_X + np.log2(vr["variance_ratio"]), panel="Variance ratio"))
+        bound = float(np.log2(variance_threshold))
+        lines.append(pd.DataFrame({"x": [_VR_X - bound, _VR_X + bound], "panel": "Variance ratio"}))
+    plot_data = pd.concat(long, ignore_index=True)
+    plot_data["panel"] = pd.Categorical(plot_data["panel"], categories=panels)
+    guides = pd.concat(lines, ignore_index=True)
+    guides["panel"] = pd.Categorical(guides["panel"], categories=panels)
+    nulls = pd.DataFrame({"x": [0.0, _VR_X][: len(panels)], "panel": panels})
+    nulls["panel"] = pd.Categorical(nulls["panel"], categories=panels)
+    blank = pd.DataFrame(
+        {"x": [0.0, _VR_X - 1.2, _VR_X + 1.2][: 1 + 2 * (len(panels) - 1)]}
+    ).assign(panel=lambda f: ["Absolute SMD"] + ["Variance ratio"] * (len(f) - 1))
+    blank["panel"] = pd.Categorical(blank["panel"], categories=panels)
+    blank["row"] = order[-1]
+    height = 24.0 + 4.0 * len(order) if height_mm is None else height_mm
     return (
-        p9.ggplot(data, p9.aes("smd", "covariate", color="sample", shape="sample"))
-        + p9.geom_vline(xintercept=0.0, color=GREY, size=0.3)
-        + p9.geom_vline(xintercept=lines, linetype="dashed", color=GREY, size=0.4)
-        + p9.geom_line(p9.aes(group="covariate"), color="#BBBBBB", size=0.4)
+        p9.ggplot(plot_data, p9.aes("x", "row", color="sample", shape="sample"))
+        + p9.geom_vline(p9.aes(xintercept="x"), data=nulls, color=GREY, size=0.3)
+        + p9.geom_vline(
+            p9.aes(xintercept="x"), data=guides, linetype="dashed", color=GREY, size=0.4
+        )
+        + p9.geom_line(p9.aes(group="row"), color="#BBBBBB", size=0.4)
         + p9.geom_point(size=1.6)
+        + p9.geom_blank(p9.aes(x="x", y="row"), data=blank, inherit_aes=False)
+        + p9.facet_grid(
+            cols="panel",
+            scales="free_x",
+            space={"x": [3.0, 1.6][: len(panels)], "y": [1.0]},
+        )
         + scale_colour_escalation(name="")
         + p9.scale_shape_manual(values=["o", "s", "^", "D"], name="")
-        + p9.labs(
-            x="Absolute standardised mean difference"
-            if absolute
-            else "Standardised mean difference",
-            y="",
-            title=title,
-        )
+        + p9.scale_x_continuous(breaks=_vr_breaks, labels=_vr_labels)
+        + p9.labs(x="", y="", title=title)
         + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0)))
+        + row_scale(order, names)
         + p9.theme(
             legend_title=p9.element_blank(),
             panel_grid_major_y=p9.element_line(color="#F0F0F0", size=0.3),
+            strip_text_x=p9.element_text(ha="center"),
         )
     )
 
@@ -179,7 +289,21 @@ def plot_overlap(
                 )
             )
     data = pd.concat(parts, ignore_index=True)
-    data["treatment"] = pd.Categorical(data["treatment"], categories=list(treatment_labels)[::-1])
+    order = list(treatment_labels)[::-1]
+    data["treatment"] = pd.Categorical(data["treatment"], categories=order)
+    # Bars above the axis are one arm, below the other: say so inside each panel, so
+    # that the unsigned shares below zero read as shares of the other arm.
+    top = float(data["ymax"].max())
+    bottom = float(data["ymin"].min())
+    names = pd.DataFrame(
+        {
+            "x": [edges[0]] * 2 * len(samples),
+            "y": [top * 1.12, bottom * 1.12] * len(samples),
+            "label": [f"▲ {treatment_labels[1]}", f"▼ {treatment_labels[0]}"] * len(samples),
+            "treatment": pd.Categorical(order * len(samples), categories=order),
+            "sample": [s for s, _ in samples for _ in (0, 1)],
+        }
+    )
     return (
         p9.ggplot(data)
         + p9.geom_rect(
@@ -187,11 +311,123 @@ def plot_overlap(
             alpha=0.85,
         )
         + p9.geom_hline(yintercept=0.0, color="#4D4D4D", size=0.3)
+        + p9.geom_text(
+            p9.aes(x="x", y="y", label="label", color="treatment"),
+            data=names,
+            ha="left",
+            size=ANNOTATION_PT,
+            show_legend=False,
+        )
         + p9.facet_wrap("sample", nrow=1)
         + scale_fill_escalation(name="")
-        + p9.scale_y_continuous(labels=abs_percent)
-        + p9.scale_x_continuous(breaks=_three_breaks)
-        + p9.labs(x="Propensity score", y="Share of the group", title=title)
+        + scale_colour_escalation(name="")
+        + p9.scale_y_continuous(labels=abs_percent, expand=(0.02, 0))
+        + p9.scale_x_continuous(breaks=_score_breaks, labels=_score_labels)
+        + p9.labs(x="Propensity score", y="Share of the arm", title=title)
+        + theme_escalation(width=width, height_mm=height_mm)
+        + p9.theme(legend_position="none")
+    )
+
+
+_DISTRIBUTION_COLUMNS: Final = ("value", "treatment", "weight")
+
+
+def plot_distribution_balance(
+    values: pd.DataFrame,
+    *,
+    covariate: str = "",
+    treatment_labels: tuple[str, str] = ("No early help", "Early help"),
+    max_levels: int = 12,
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float = 60.0,
+) -> p9.ggplot:
+    """Plot one covariate's distribution by arm before and after weighting.
+
+    The counterpart of ``cobalt::bal.plot``: a numeric covariate is drawn as densities
+    (Gaussian kernel, weighted after weighting) of the two arms, a covariate with at most
+    ``max_levels`` values as the share of each arm at each value. Balance means the two
+    arms' distributions coincide in the weighted panel, not only their means.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        ``value, treatment`` (0/1), ``weight``: one row per child for one covariate.
+    covariate : str
+        Name of the covariate (coded names get their label from the code lists).
+    treatment_labels : tuple of str
+        Labels of treatment 0 and 1.
+    max_levels : int, default 12
+        Covariates with at most this many distinct values are drawn as bars.
+    title, width, height_mm
+        Labels and size.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"value": [3, 5, 8, 12, 4, 9, 15, 16],
+    ...     "treatment": [0, 0, 0, 0, 1, 1, 1, 1],
+    ...     "weight": [1.2, 1.5, 2.0, 2.2, 2.5, 1.8, 1.4, 1.3]})
+    >>> plot = plot_distribution_balance(frame, covariate="age", max_levels=3)
+    >>> plot.labels.x, sorted(plot.data["sample"].unique())
+    ('Age (years)', ['After weighting', 'Before weighting'])
+    """
+    from scipy import stats
+
+    values = require_columns(values, _DISTRIBUTION_COLUMNS, figure="distribution balance")
+    x = pd.to_numeric(values["value"], errors="coerce").to_numpy(float)
+    arm = values["treatment"].to_numpy(int)
+    w = values["weight"].to_numpy(float)
+    keep = np.isfinite(x)
+    x, arm, w = x[keep], arm[keep], w[keep]
+    label = describe_covariate(covariate).label if covariate else "Value"
+    samples = ("Before weighting", "After weighting")
+    levels = np.unique(x)
+    discrete = len(levels) <= max_levels
+    parts = []
+    for sample in samples:
+        for value, name in enumerate(treatment_labels):
+            rows = arm == value
+            weights = w[rows] if sample == "After weighting" else np.ones(rows.sum())
+            if discrete:
+                share = np.array([weights[x[rows] == v].sum() for v in levels]) / weights.sum()
+                parts.append(
+                    pd.DataFrame({"x": levels, "y": share, "treatment": name, "sample": sample})
+                )
+            else:
+                grid = np.linspace(x.min(), x.max(), 200)
+                density = stats.gaussian_kde(x[rows], weights=weights)(grid)
+                parts.append(
+                    pd.DataFrame({"x": grid, "y": density, "treatment": name, "sample": sample})
+                )
+    data = pd.concat(parts, ignore_index=True)
+    data["treatment"] = pd.Categorical(data["treatment"], categories=list(treatment_labels)[::-1])
+    data["sample"] = pd.Categorical(data["sample"], categories=list(samples))
+    plot = p9.ggplot(data, p9.aes("x", "y"))
+    if discrete:
+        step = float(np.min(np.diff(levels))) if len(levels) > 1 else 1.0
+        plot += p9.geom_col(
+            p9.aes(fill="treatment"),
+            position=p9.position_dodge(width=0.8 * step),
+            width=0.75 * step,
+            alpha=0.85,
+        )
+        plot += p9.scale_y_continuous(labels=abs_percent, expand=(0, 0, 0.05, 0))
+        ylab = "Share of the arm"
+    else:
+        plot += p9.geom_area(p9.aes(fill="treatment"), position="identity", alpha=0.35, color=None)
+        plot += p9.geom_line(p9.aes(color="treatment"), size=0.6)
+        plot += p9.scale_y_continuous(expand=(0, 0, 0.05, 0))
+        ylab = "Density"
+    return (
+        plot
+        + p9.facet_wrap("sample", nrow=1)
+        + scale_fill_escalation(name="")
+        + scale_colour_escalation(name="")
+        + p9.labs(x=label, y=ylab, title=title)
         + theme_escalation(width=width, height_mm=height_mm)
         + p9.theme(legend_title=p9.element_blank())
     )

@@ -12,7 +12,7 @@ returns one :class:`plotnine.ggplot` whose x axis is shared with the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Literal
 
 import numpy as np
@@ -22,15 +22,25 @@ from mizani.breaks import breaks_extended
 
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
-from escalation.figures._labels import percent
+from escalation.figures._labels import percent, point_breaks, points
 from escalation.figures.theme import (
+    ANNOTATION_PT,
     GREY,
     scale_colour_escalation,
     scale_fill_escalation,
     theme_escalation,
 )
+from escalation.timeline.labels import arm_label
 
-__all__ = ["CURVE_COLUMNS", "plot_adjusted_curves", "plot_survival_curves", "step_frame"]
+__all__ = [
+    "CURVE_COLUMNS",
+    "plot_adjusted_curves",
+    "plot_difference_curve",
+    "plot_rmst_curves",
+    "plot_survival_curves",
+    "step_frame",
+    "time_breaks",
+]
 
 #: Columns every curve frame must have.
 CURVE_COLUMNS: Final = ("time", "estimate", "conf_low", "conf_high", "group")
@@ -119,6 +129,65 @@ def _ordered_groups(curves: pd.DataFrame, groups: Sequence[str] | None) -> list[
     return [str(g) for g in groups]
 
 
+def _relabel(frame: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.DataFrame:
+    """Name the groups: ``labels`` first, then treatment codes 0/1 as the arms' names."""
+    mapping = {str(k): str(v) for k, v in (labels or {}).items()}
+    names = frame["group"].astype(str).map(lambda g: mapping.get(g, arm_label(g)))
+    return frame.assign(group=names)
+
+
+def time_breaks(last: float, *, target: int = 5) -> list[float]:
+    """Return round day breaks from 0 that cover ``last`` (multiples of 30, 90, 180 or 365).
+
+    Used for the time axis and, by callers, for the times of the numbers-at-risk table,
+    so that ticks run as far as the curves do.
+
+    Examples
+    --------
+    >>> time_breaks(730)
+    [0.0, 180.0, 360.0, 540.0, 720.0, 900.0]
+    >>> time_breaks(1560)
+    [0.0, 365.0, 730.0, 1095.0, 1460.0, 1825.0]
+    >>> time_breaks(100)
+    [0.0, 30.0, 60.0, 90.0, 120.0]
+    """
+    last = max(float(last), 1.0)
+    steps = (7.0, 14.0, 30.0, 60.0, 90.0, 180.0, 365.0, 730.0)
+    step = next((s for s in steps if last / s <= target), steps[-1])
+    count = int(np.ceil(last / step - 1e-9))
+    return [step * i for i in range(count + 1)]
+
+
+def _censor_marks(
+    lines: pd.DataFrame, censored: pd.DataFrame, order: list[str], bins: int = 60
+) -> pd.DataFrame:
+    """Place censoring marks on the step curves, at most one per ``1/bins`` of the axis."""
+    censored = require_columns(censored, ("time", "group"), figure="censoring marks")
+    marks = censored.assign(group=censored["group"].astype(str))
+    marks = marks[marks["group"].isin(order)]
+    if marks.empty:
+        return marks.assign(estimate=[])
+    width = max(float(lines["time"].max()), 1.0) / bins
+    marks = marks.assign(bin=(marks["time"].astype(float) // width).astype(int))
+    marks = marks.drop_duplicates(["group", "bin"])
+    rows = []
+    for group, part in marks.groupby("group", sort=False):
+        curve = lines[lines["group"].astype(str) == group].drop_duplicates("time", keep="last")
+        t = curve["time"].to_numpy(float)
+        y = curve["estimate"].to_numpy(float)
+        at = part["time"].to_numpy(float)
+        keep = at <= t.max()
+        idx = np.searchsorted(t, at[keep], side="right") - 1
+        rows.append(pd.DataFrame({"time": at[keep], "estimate": y[idx], "group": group}))
+    out = pd.concat(rows, ignore_index=True)
+    out["group"] = pd.Categorical(out["group"], categories=order)
+    return out
+
+
+def _p_text(p_value: float) -> str:
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
 def plot_survival_curves(
     curves: pd.DataFrame,
     at_risk: pd.DataFrame | None = None,
@@ -126,37 +195,63 @@ def plot_survival_curves(
     kind: CurveKind = "survival",
     cause: object | None = None,
     groups: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    outcome: str = "escalation",
+    adjusted: bool = False,
+    censored: pd.DataFrame | None = None,
+    test: tuple[str, float] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
     xlab: str = "Days since the decision point",
     ylab: str | None = None,
     group_label: str = "",
     width: Literal["single", "double"] | float = "single",
     height_mm: float | None = None,
 ) -> p9.ggplot:
-    """Plot survival or cumulative-incidence curves with ribbons and numbers at risk.
+    """Plot survival or cumulative-incidence curves with ribbons and a risk table.
+
+    The figure says what it shows: the y axis names the outcome ("Cumulative incidence
+    of escalation"), the subtitle says whether the curves are adjusted (default: the
+    groups as observed, unadjusted) and, with ``test``, gives the test's p-value. The
+    y axis of a cumulative incidence starts at 0; time ticks run as far as the curves.
 
     Parameters
     ----------
     curves : pandas.DataFrame
         ``time, estimate, conf_low, conf_high, group`` (+ ``cause``), e.g. a curve
-        result's ``tidy()``.
+        result's ``tidy()``. Groups coded 1/0 (treatment) are named "Early help" and
+        "No early help" unless ``labels`` names them.
     at_risk : pandas.DataFrame, optional
-        ``time, group, at_risk``: drawn as a table beneath the curves at those times.
-        Counts should already have passed disclosure control; missing counts
-        (suppressed) show as ``<10``.
+        ``time, group, at_risk`` (+ ``events``, ``censored``: cumulative counts by that
+        time): drawn as a titled table beneath the curves at those times. Counts should
+        already have passed disclosure control; missing counts (suppressed) show as
+        ``<10``.
     kind : {"survival", "cumulative_incidence"}, default "survival"
         Sets the default y label and the value at time 0 (1 or 0), added to curves
         that start later; estimates are drawn as given.
     cause : object, optional
         With a ``cause`` column holding several causes, the one to draw (default 1).
     groups : sequence of str, optional
-        Order of the groups in the legend and the table.
-    title, xlab, ylab, group_label : str
-        Labels; ``ylab`` defaults to "Escalation-free" or "Cumulative incidence".
+        Order of the groups (after naming) in the legend and the table.
+    labels : mapping, optional
+        Names of the groups (``{"1": "Early help"}``).
+    outcome : str, default "escalation"
+        What the incidence is of, for the y label.
+    adjusted : bool, default False
+        Whether the curves are adjusted (standardised); unadjusted curves say so.
+    censored : pandas.DataFrame, optional
+        ``time, group``: times at which children were censored, drawn as ``+`` marks on
+        the curves (at most one per 1/60 of the time axis).
+    test : tuple of (str, float), optional
+        A short name of a test of the curves and its p-value, e.g. ``("log-rank",
+        0.003)`` (the log-rank test of the cause-specific hazard, or Gray's test).
+    title, subtitle, xlab, ylab, group_label : str
+        Labels; ``ylab`` defaults to "Free of <outcome>" or "Cumulative incidence of
+        <outcome>".
     width : {"single", "double"} or float, default "single"
         Journal column or millimetres.
     height_mm : float, optional
-        Figure height (default 70 mm, 85 mm with a table).
+        Figure height (default 75 mm, more with a table).
 
     Returns
     -------
@@ -166,97 +261,157 @@ def plot_survival_curves(
     --------
     >>> curves = pd.DataFrame({
     ...     "time": [0, 100, 200, 0, 100, 200],
-    ...     "estimate": [1, .9, .8, 1, .8, .7],
-    ...     "conf_low": [1, .85, .74, 1, .74, .63],
-    ...     "conf_high": [1, .95, .86, 1, .86, .77],
-    ...     "group": ["Early help"] * 3 + ["No early help"] * 3})
+    ...     "estimate": [0, .1, .2, 0, .2, .3],
+    ...     "conf_low": [0, .05, .14, 0, .14, .23],
+    ...     "conf_high": [0, .15, .26, 0, .26, .37],
+    ...     "group": [1] * 3 + [0] * 3})
     >>> risk = pd.DataFrame({"time": [0, 100, 200] * 2, "at_risk": [500, 420, 300] * 2,
-    ...                      "group": ["Early help"] * 3 + ["No early help"] * 3})
-    >>> plot = plot_survival_curves(curves, risk)
-    >>> plot.layers[2].geom.data["label"].tolist()[:3]
-    ['500', '420', '300']
+    ...                      "events": [0, 50, 95] * 2, "censored": [0, 30, 105] * 2,
+    ...                      "group": [1] * 3 + [0] * 3})
+    >>> plot = plot_survival_curves(curves, risk, kind="cumulative_incidence",
+    ...                             test=("log-rank", 0.012))
+    >>> plot.labels.y, plot.labels.subtitle
+    ('Cumulative incidence of escalation', 'Unadjusted; log-rank p = 0.012')
+    >>> sorted(plot.data["group"].unique())
+    ['Early help', 'No early help']
     """
     figure = "survival curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
-    curves = _select_cause(curves, cause, figure)
+    curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
-    curves = _with_origin(
-        curves.assign(group=curves["group"].astype(str)), 1.0 if kind == "survival" else 0.0
-    )
+    cif = kind == "cumulative_incidence"
+    curves = _with_origin(curves, 0.0 if cif else 1.0)
     lines = step_frame(curves)
     lines["group"] = pd.Categorical(lines["group"], categories=order)
-    lines["panel"] = _CURVE_PANEL
     if ylab is None:
-        ylab = "Escalation-free" if kind == "survival" else "Cumulative incidence"
+        ylab = f"Cumulative incidence of {outcome}" if cif else f"Free of {outcome}"
+    if subtitle is None:
+        subtitle = "Adjusted" if adjusted else "Unadjusted"
+        if test is not None:
+            subtitle += f"; {test[0]} {_p_text(float(test[1]))}"
+    last = float(lines["time"].max())
+    breaks = time_breaks(last)
+    top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))
+    low = float(np.nanmin(lines[["estimate", "conf_low"]].to_numpy(float)))
+    y_range = (0.0, min(1.0, top * 1.06)) if cif else (max(0.0, low - 0.02), 1.0)
     plot = (
         p9.ggplot(lines, p9.aes("time", "estimate"))
         + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0
+            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
         + scale_colour_escalation(name=group_label, limits=order)
         + scale_fill_escalation(name=group_label, limits=order)
-        + p9.labs(x=xlab, y=ylab, title=title)
+        + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
     )
-    height = 70.0 if height_mm is None else height_mm
+    if censored is not None:
+        marks = _censor_marks(lines, censored, order)
+        if len(marks):
+            marks["panel"] = pd.Categorical(
+                [_CURVE_PANEL] * len(marks), categories=[_CURVE_PANEL, _TABLE_PANEL]
+            )
+            plot += p9.geom_point(
+                p9.aes(color="group"), data=marks, shape="+", size=2.2, show_legend=False
+            )
     if at_risk is None:
+        height = 75.0 if height_mm is None else height_mm
         return (
             plot
-            + p9.scale_y_continuous(labels=percent, limits=_unit_limits(lines))
+            + p9.scale_y_continuous(labels=percent, limits=y_range, expand=(0, 0))
+            + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
             + theme_escalation(width=width, height_mm=height)
             + _legend_title(group_label)
         )
-    at_risk = require_columns(at_risk, _AT_RISK_COLUMNS, figure="numbers at risk")
-    table = at_risk.assign(group=at_risk["group"].astype(str))
-    table = table[table["group"].isin(order)].copy()
-    position = {g: -(i + 1.0) for i, g in enumerate(order)}
-    table["estimate"] = table["group"].map(position)
-    table["label"] = [count_label(v) for v in table["at_risk"]]
-    table["group"] = pd.Categorical(table["group"], categories=order)
-    table["panel"] = _TABLE_PANEL
-    names = {v: g for g, v in position.items()}
+    table, titles, names, lowest = _risk_table(at_risk, order, outcome)
     levels = [_CURVE_PANEL, _TABLE_PANEL]
-    lines["panel"] = pd.Categorical(lines["panel"], categories=levels)
-    table["panel"] = pd.Categorical(table["panel"], categories=levels)
+    lines["panel"] = pd.Categorical([_CURVE_PANEL] * len(lines), categories=levels)
+    table["panel"] = pd.Categorical([_TABLE_PANEL] * len(table), categories=levels)
     plot.data = lines
-    height = 85.0 if height_mm is None else height_mm
-    ratio = max(3.0, 7.0 / max(len(order), 1))
+    left = -0.08 * breaks[-1]
+    titles = titles.assign(
+        time=left, panel=pd.Categorical([_TABLE_PANEL] * len(titles), categories=levels)
+    )
+    frame = pd.DataFrame(
+        {
+            "time": [0.0, 0.0, 0.0, 0.0],
+            "estimate": [y_range[0], y_range[1], lowest - 0.6, 0.4],
+            "panel": pd.Categorical([_CURVE_PANEL] * 2 + [_TABLE_PANEL] * 2, categories=levels),
+        }
+    )
+    n_rows = -lowest + 1.0
+    height = 72.0 + 3.6 * n_rows if height_mm is None else height_mm
+    ratio = 62.0 / (3.6 * n_rows)
     return (
         plot
         + p9.geom_text(
-            p9.aes(label="label", color="group"), data=table, size=6.5, show_legend=False
+            p9.aes(label="label", color="group"),
+            data=table[table["group"].notna()],
+            size=ANNOTATION_PT,
+            show_legend=False,
         )
-        + p9.geom_blank(
-            p9.aes(y="estimate"),
-            data=pd.DataFrame(
-                {
-                    "time": [table["time"].min()] * 2,
-                    "estimate": [-0.5, -len(order) - 0.5],
-                    "panel": pd.Categorical([_TABLE_PANEL] * 2, categories=levels),
-                }
-            ),
+        + p9.geom_text(
+            p9.aes(x="time", y="estimate", label="label"),
+            data=titles,
+            size=ANNOTATION_PT,
+            ha="left",
+            va="center",
+            fontweight="bold",
             inherit_aes=False,
         )
+        + p9.geom_blank(p9.aes(x="time", y="estimate"), data=frame, inherit_aes=False)
         + p9.facet_grid(rows="panel", scales="free_y", space={"x": [1.0], "y": [ratio, 1.0]})
+        + p9.scale_x_continuous(breaks=breaks, limits=(left, breaks[-1] * 1.08), expand=(0, 0))
         + p9.scale_y_continuous(
-            breaks=_breaks_for(list(names)), labels=_labels_for(names), expand=(0, 0.02)
+            breaks=_breaks_for(list(names)), labels=_labels_for(names), expand=(0, 0)
         )
-        + p9.scale_x_continuous(breaks=sorted(pd.unique(table["time"])), expand=(0.1, 0))
         + theme_escalation(width=width, height_mm=height)
         + _legend_title(group_label)
         + p9.theme(strip_text_y=p9.element_blank(), strip_background=p9.element_blank())
     )
 
 
+_STAT_TITLES: Final = {"at_risk": "At risk", "events": "Escalated", "censored": "Censored"}
+
+
+def _risk_table(
+    at_risk: pd.DataFrame, order: list[str], outcome: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[float, str], float]:
+    """Lay out the risk table: a titled block per statistic, one row per group.
+
+    Returns the cells, the block titles, the y labels by position and the lowest row.
+    """
+    at_risk = require_columns(at_risk, _AT_RISK_COLUMNS, figure="numbers at risk")
+    table = _relabel(at_risk, None)
+    table = table[table["group"].isin(order)].copy()
+    stats = [c for c in ("at_risk", "events", "censored") if c in table.columns]
+    k = len(order)
+    cells, titles = [], []
+    names: dict[float, str] = {}
+    for b, stat in enumerate(stats):
+        top = -b * (k + 1.0)
+        title = _STAT_TITLES[stat]
+        if stat == "events":
+            title = f"{outcome[:1].upper() + outcome[1:]} (cumulative)"
+        elif stat == "censored":
+            title = "Censored (cumulative)"
+        titles.append({"estimate": top - 0.1, "label": title})
+        position = {g: top - (i + 1.0) for i, g in enumerate(order)}
+        names.update({v: g for g, v in position.items()})
+        cells.append(
+            table.assign(
+                estimate=table["group"].map(position),
+                label=[count_label(v) for v in table[stat]],
+            )
+        )
+    out = pd.concat(cells, ignore_index=True)
+    out["group"] = pd.Categorical(out["group"], categories=order)
+    lowest = -(len(stats) - 1) * (k + 1.0) - k
+    return out, pd.DataFrame(titles), names, lowest
+
+
 def _legend_title(name: str) -> p9.theme:
     """Return a theme that hides the legend title when ``name`` is empty."""
     return p9.theme() if name else p9.theme(legend_title=p9.element_blank())
-
-
-def _unit_limits(lines: pd.DataFrame) -> tuple[float, float]:
-    low = float(np.nanmin(lines[["estimate", "conf_low"]].to_numpy()))
-    high = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy()))
-    return (max(0.0, min(low, 1.0)) if low >= 0 else low, min(1.0, high) if high <= 1 else high)
 
 
 def _breaks_for(
@@ -265,9 +420,9 @@ def _breaks_for(
     extended = breaks_extended(n=5)
 
     def breaks(limits: tuple[float, float]) -> Sequence[float]:
-        if limits[1] < 0:
+        if limits[0] < 0:
             return table_positions
-        return [float(b) for b in extended(limits) if b >= 0]
+        return [float(b) for b in extended(limits) if limits[0] - 1e-9 <= b <= limits[1] + 1e-9]
 
     return breaks
 
@@ -289,7 +444,11 @@ def plot_adjusted_curves(
     horizons: Sequence[float] = (),
     cause: object | None = None,
     groups: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    outcome: str = "escalation",
+    estimator: str | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
     xlab: str = "Days since the decision point",
     ylab: str | None = None,
     group_label: str = "",
@@ -305,12 +464,15 @@ def plot_adjusted_curves(
     Parameters
     ----------
     curves : pandas.DataFrame
-        ``time, estimate, conf_low, conf_high, group`` with one group per arm.
+        ``time, estimate, conf_low, conf_high, group`` with one group per arm (1/0 or
+        "treated"/"untreated" are named "Early help"/"No early help").
     kind : {"survival", "cumulative_incidence"}, default "cumulative_incidence"
         Sets the default y label.
     horizons : sequence of float
         Times marked with dotted vertical lines (e.g. the design's horizons).
-    cause, groups, title, xlab, ylab, group_label, width, height_mm
+    estimator : str, optional
+        Named in the subtitle ("Adjusted (AIPW): had every child ...").
+    cause, groups, labels, outcome, title, subtitle, xlab, ylab, group_label, width, height_mm
         As in :func:`plot_survival_curves`.
 
     Returns
@@ -322,35 +484,224 @@ def plot_adjusted_curves(
     >>> curves = pd.DataFrame({"time": [0, 365, 730] * 2,
     ...     "estimate": [0, .1, .15, 0, .13, .2], "conf_low": [0, .08, .12, 0, .11, .17],
     ...     "conf_high": [0, .12, .18, 0, .15, .23],
-    ...     "group": ["Early help"] * 3 + ["No early help"] * 3})
-    >>> plot = plot_adjusted_curves(curves, horizons=[365, 730])
+    ...     "group": ["treated"] * 3 + ["untreated"] * 3})
+    >>> plot = plot_adjusted_curves(curves, horizons=[365, 730], estimator="AIPW")
     >>> plot.labels.y
     'Risk of escalation'
+    >>> plot.labels.subtitle
+    'Adjusted (AIPW): had every child, or none, received early help'
     """
     figure = "adjusted curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
-    curves = _select_cause(curves, cause, figure)
+    curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
-    curves = _with_origin(
-        curves.assign(group=curves["group"].astype(str)), 1.0 if kind == "survival" else 0.0
-    )
+    curves = _with_origin(curves, 1.0 if kind == "survival" else 0.0)
     lines = step_frame(curves)
     lines["group"] = pd.Categorical(lines["group"], categories=order)
     if ylab is None:
-        ylab = "Escalation-free" if kind == "survival" else "Risk of escalation"
+        ylab = f"Free of {outcome}" if kind == "survival" else f"Risk of {outcome}"
+    if subtitle is None:
+        subtitle = f"Adjusted ({estimator})" if estimator else "Adjusted"
+        subtitle += ": had every child, or none, received early help"
+    breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
+    top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))
+    limits = (0.0, min(1.0, top * 1.06)) if kind != "survival" else None
     plot = (
         p9.ggplot(lines, p9.aes("time", "estimate"))
         + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0
+            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
         + scale_colour_escalation(name=group_label, limits=order)
         + scale_fill_escalation(name=group_label, limits=order)
-        + p9.scale_y_continuous(labels=percent)
-        + p9.labs(x=xlab, y=ylab, title=title)
+        + p9.scale_y_continuous(labels=percent, limits=limits, expand=(0, 0))
+        + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
+        + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
         + theme_escalation(width=width, height_mm=height_mm)
         + _legend_title(group_label)
     )
+    if len(horizons):
+        plot += p9.geom_vline(
+            xintercept=[float(h) for h in horizons], linetype="dotted", color=GREY, size=0.4
+        )
+    return plot
+
+
+_DIFFERENCE_COLUMNS: Final = ("time", "estimate", "conf_low", "conf_high")
+
+
+def plot_difference_curve(
+    difference: pd.DataFrame,
+    *,
+    horizons: Sequence[float] = (),
+    colour: str | None = None,
+    title: str | None = None,
+    subtitle: str | None = "Early help minus no early help, adjusted",
+    xlab: str = "Days since the decision point",
+    ylab: str = "Risk difference, % points",
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float = 65.0,
+) -> p9.ggplot:
+    """Plot an adjusted difference curve with its pointwise confidence band.
+
+    The counterpart of ``adjustedCurves::plot_curve_diff``: the difference of the two
+    adjusted curves at every time (treated minus untreated) with a 95% pointwise band
+    and the null line. Below zero means fewer children escalated with early help.
+
+    Parameters
+    ----------
+    difference : pandas.DataFrame
+        ``time, estimate, conf_low, conf_high`` (+ the ``colour`` column), e.g.
+        :func:`escalation.causal.difference_curve`.
+    horizons : sequence of float
+        Times marked with dotted lines.
+    colour : str, optional
+        Column separating several curves (e.g. ``estimator``).
+    title, subtitle, xlab, ylab, width, height_mm
+        Labels and size.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> diff = pd.DataFrame({"time": [0, 365, 730], "estimate": [0, -0.02, -0.03],
+    ...                      "conf_low": [0, -0.035, -0.05], "conf_high": [0, -0.005, -0.01]})
+    >>> plot = plot_difference_curve(diff, horizons=[365])
+    >>> plot.labels.y
+    'Risk difference, % points'
+    """
+    needed = _DIFFERENCE_COLUMNS + ((colour,) if colour else ())
+    data = require_columns(difference, needed, figure="difference curve").copy()
+    by = colour or "_curve"
+    data[by] = data[colour].astype(str) if colour else "difference"
+    lines = step_frame(data, by=by)
+    breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
+    plot = p9.ggplot(lines, p9.aes("time", "estimate")) + p9.geom_hline(
+        yintercept=0.0, linetype="dashed", color=GREY, size=0.4
+    )
+    if colour:
+        plot += p9.geom_ribbon(
+            p9.aes(ymin="conf_low", ymax="conf_high", fill=by), alpha=0.18, size=0, na_rm=True
+        )
+        plot += p9.geom_line(p9.aes(color=by), size=0.6)
+        plot += scale_colour_escalation(name="") + scale_fill_escalation(name="")
+        plot += p9.theme(legend_title=p9.element_blank())
+    else:
+        plot += p9.geom_ribbon(
+            p9.aes(ymin="conf_low", ymax="conf_high"),
+            fill="#0072B2",
+            alpha=0.18,
+            size=0,
+            na_rm=True,
+        )
+        plot += p9.geom_line(color="#0072B2", size=0.6)
+    if len(horizons):
+        plot += p9.geom_vline(
+            xintercept=[float(h) for h in horizons], linetype="dotted", color=GREY, size=0.4
+        )
+    return (
+        plot
+        + p9.scale_y_continuous(breaks=point_breaks, labels=points)
+        + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
+        + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
+        + theme_escalation(width=width, height_mm=height_mm)
+    )
+
+
+_RMST_COLUMNS: Final = ("time", "group", "estimate", "conf_low", "conf_high")
+
+
+def plot_rmst_curves(
+    rmst: pd.DataFrame,
+    *,
+    horizons: Sequence[float] = (),
+    labels: Mapping[str, str] | None = None,
+    outcome: str = "escalation",
+    title: str | None = None,
+    subtitle: str | None = "Adjusted restricted mean, by the length of follow-up counted",
+    xlab: str = "Follow-up counted, days (τ)",
+    width: Literal["single", "double"] | float = "single",
+    height_mm: float = 65.0,
+) -> p9.ggplot:
+    """Plot adjusted restricted mean time free of the outcome against the restriction time.
+
+    The counterpart of ``adjustedCurves::plot_rmst_curve``: for each restriction time τ,
+    the mean number of days (of the first τ) a child spends free of escalation under
+    each arm, with 95% bands. With a ``difference`` group, it is drawn in its own panel.
+
+    Parameters
+    ----------
+    rmst : pandas.DataFrame
+        ``time`` (τ), ``group``, ``estimate, conf_low, conf_high`` in days, e.g.
+        :func:`escalation.causal.rmst_curves`; a group named ``"difference"`` is
+        drawn in a second panel.
+    horizons : sequence of float
+        τ marked with dotted lines.
+    labels, outcome, title, subtitle, xlab, width, height_mm
+        As in :func:`plot_adjusted_curves`.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> rmst = pd.DataFrame({"time": [0, 365, 730] * 2, "group": [1] * 3 + [0] * 3,
+    ...     "estimate": [0, 350, 680, 0, 345, 665], "conf_low": [0, 345, 670, 0, 340, 655],
+    ...     "conf_high": [0, 355, 690, 0, 350, 675]})
+    >>> plot_rmst_curves(rmst).labels.y
+    'Mean days free of escalation'
+    """
+    data = require_columns(rmst, _RMST_COLUMNS, figure="restricted mean curves")
+    data = _relabel(data, labels)
+    is_diff = data["group"].str.lower() == "difference"
+    arms = data[~is_diff].copy()
+    order = list(pd.unique(arms["group"]))
+    arms["group"] = pd.Categorical(arms["group"], categories=order)
+    breaks = time_breaks(max(float(data["time"].max()), *map(float, horizons or [0])))
+    plot = (
+        p9.ggplot(arms, p9.aes("time", "estimate"))
+        + p9.geom_ribbon(
+            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
+        )
+        + p9.geom_line(p9.aes(color="group"), size=0.6)
+        + scale_colour_escalation(name="", limits=order)
+        + scale_fill_escalation(name="", limits=order)
+        + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
+        + p9.labs(x=xlab, y=f"Mean days free of {outcome}", title=title, subtitle=subtitle)
+        + theme_escalation(width=width, height_mm=height_mm)
+        + p9.theme(legend_title=p9.element_blank())
+    )
+    if is_diff.any():
+        diff = data[is_diff].assign(group="Difference (days)")
+        arms["panel"] = "Mean days"
+        diff["panel"] = "Difference (days)"
+        panels = ["Mean days", "Difference (days)"]
+        arms["panel"] = pd.Categorical(arms["panel"], categories=panels)
+        diff["panel"] = pd.Categorical(diff["panel"], categories=panels)
+        plot.data = arms
+        plot += p9.geom_ribbon(
+            p9.aes(ymin="conf_low", ymax="conf_high"),
+            data=diff,
+            fill=GREY,
+            alpha=0.25,
+            size=0,
+            na_rm=True,
+        )
+        plot += p9.geom_line(data=diff, color="#333333", size=0.6)
+        plot += p9.geom_hline(
+            p9.aes(yintercept="y"),
+            data=pd.DataFrame(
+                {"y": [0.0], "panel": pd.Categorical(["Difference (days)"], categories=panels)}
+            ),
+            linetype="dashed",
+            color=GREY,
+            size=0.4,
+        )
+        plot += p9.facet_wrap("panel", nrow=1, scales="free_y")
+        plot += p9.labs(y="Days")
     if len(horizons):
         plot += p9.geom_vline(
             xintercept=[float(h) for h in horizons], linetype="dotted", color=GREY, size=0.4

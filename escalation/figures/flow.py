@@ -13,7 +13,13 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import count_label, require_columns
-from escalation.figures.theme import FONT_FAMILY, theme_escalation, width_mm
+from escalation.figures.theme import (
+    ANNOTATION_PT,
+    FONT_FAMILY,
+    theme_diagram,
+    theme_escalation,
+    width_mm,
+)
 
 __all__ = ["flow_layout", "plot_flow"]
 
@@ -175,14 +181,14 @@ def plot_flow(
     >>> plot.data["kind"].tolist()
     ['main', 'excluded', 'main']
     """
-    wrap = 44 if width_mm(width) >= 150 else 30
+    wrap = 44 if width_mm(width) >= 150 else 24
     boxes, arrows = flow_layout(flow, wrap=wrap, show_empty=show_empty)
     boxes["x"] = (boxes["x0"] + boxes["x1"]) / 2
     boxes["y"] = (boxes["y0"] + boxes["y1"]) / 2
     boxes["tx"] = boxes["x0"] + 0.35
     depth = float(-boxes["y0"].min())
-    height = 12.0 + 2.8 * depth if height_mm is None else height_mm
-    size = 6.5 if wrap > 30 else 5.5
+    height = 12.0 + 3.2 * depth if height_mm is None else height_mm
+    size = ANNOTATION_PT
     main = boxes[boxes["kind"] == "main"]
     side = boxes[boxes["kind"] == "excluded"]
     return (
@@ -219,12 +225,5 @@ def plot_flow(
         + p9.scale_y_continuous(expand=(0.01, 0.01))
         + p9.labs(title=title)
         + theme_escalation(width=width, height_mm=min(height, 240.0))
-        + p9.theme(
-            axis_line=p9.element_blank(),
-            axis_text=p9.element_blank(),
-            axis_ticks=p9.element_blank(),
-            axis_title=p9.element_blank(),
-            panel_grid_major=p9.element_blank(),
-            panel_background=p9.element_blank(),
-        )
+        + theme_diagram()
     )

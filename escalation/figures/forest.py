@@ -12,7 +12,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
-from escalation.figures._labels import points
+from escalation.figures._labels import point_breaks, points
 from escalation.figures.theme import GREY, scale_colour_escalation, theme_escalation
 
 __all__ = ["plot_forest", "plot_hazard_ratios", "plot_risk_differences"]
@@ -22,7 +22,8 @@ _EFFECT_COLUMNS: Final = ("estimate", "conf_low", "conf_high")
 
 def interval(y: str, **params: Any) -> Any:
     """Return a horizontal interval from ``conf_low`` to ``conf_high`` at ``y``, no caps."""
-    return p9.geom_segment(p9.aes(x="conf_low", xend="conf_high", yend=y), **params)
+    # Estimates without an interval (no standard error) keep their point, no segment.
+    return p9.geom_segment(p9.aes(x="conf_low", xend="conf_high", yend=y), na_rm=True, **params)
 
 
 def dodged_layers(
@@ -46,6 +47,7 @@ def dodged_layers(
                 data=subset,
                 size=0.6,
                 position=nudge,
+                na_rm=True,
             )
         )
         layers.append(p9.geom_point(p9.aes(color=colour), data=subset, size=1.6, position=nudge))
@@ -127,7 +129,7 @@ def plot_forest(
     if scale == "ratio":
         plot += p9.scale_x_log10()
     elif percent:
-        plot += p9.scale_x_continuous(labels=points)
+        plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
     rows = len(order) * (max(1, data[colour].nunique()) if colour else 1)
     height = 14.0 + 5.0 * rows if height_mm is None else height_mm
     return (

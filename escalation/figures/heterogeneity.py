@@ -12,7 +12,8 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
-from escalation.figures._labels import points
+from escalation.figures._labels import point_breaks, points
+from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.forest import interval
 from escalation.figures.theme import GREY, theme_escalation
 from escalation.report.disclosure import disclose_count
@@ -89,7 +90,7 @@ def plot_effect_distribution(
         + theme_escalation(width=width, height_mm=height_mm)
     )
     if percent:
-        plot += p9.scale_x_continuous(labels=points)
+        plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
     return plot
 
 
@@ -125,31 +126,30 @@ def plot_subgroup_effects(
     >>> frame = pd.DataFrame({"subgroup": ["sex", "sex"], "level": ["F", "M"],
     ...     "estimate": [-0.03, -0.01], "conf_low": [-0.05, -0.03],
     ...     "conf_high": [-0.01, 0.01]})
-    >>> plot_subgroup_effects(frame).data["level"].tolist()
-    ['F', 'M']
+    >>> plot = plot_subgroup_effects(frame)
+    >>> [plot.scales.get_scales("y").labels(k) for k in [["h000", "r0000"]]]
+    [['sex', '    F']]
     """
     subgroups = require_columns(subgroups, _SUBGROUP, figure="subgroup effects")
     data = subgroups.copy()
     data["subgroup"] = data["subgroup"].astype(str)
     data["level"] = data["level"].astype(str)
-    blocks = list(pd.unique(data["subgroup"]))
-    data["subgroup"] = pd.Categorical(data["subgroup"], categories=blocks)
-    levels = list(pd.unique(data["level"]))
-    data["level"] = pd.Categorical(data["level"], categories=levels[::-1])
-    sizes = [float(data.loc[data["subgroup"] == b, "level"].nunique()) for b in blocks]
-    height = 18.0 + 5.5 * sum(sizes) if height_mm is None else height_mm
+    # Subgroup names are header rows of the y axis (strips beside short panels clip).
+    keys, order, names = grouped_rows(data["subgroup"].tolist(), data["level"].tolist())
+    data["row"] = keys
+    height = 20.0 + 4.6 * len(order) if height_mm is None else height_mm
     plot = (
-        p9.ggplot(data, p9.aes("estimate", "level"))
+        p9.ggplot(data, p9.aes("estimate", "row"))
         + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
-        + interval("level", color="#0072B2", size=0.6)
+        + interval("row", color="#0072B2", size=0.6)
         + p9.geom_point(color="#0072B2", size=1.5)
-        + p9.facet_grid(rows="subgroup", scales="free_y", space={"x": [1.0], "y": sizes})
         + p9.labs(x=xlab, y="", title=title)
         + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0)))
-        + p9.theme(strip_text_y=p9.element_text(angle=0, ha="left"))
+        + row_scale(order, names)
+        + p9.theme(panel_grid_major_y=p9.element_blank())
     )
     if overall is not None:
         plot += p9.geom_vline(xintercept=float(overall), color="#D55E00", size=0.5)
     if percent:
-        plot += p9.scale_x_continuous(labels=points)
+        plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
     return plot

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
 import numpy as np
@@ -16,9 +16,9 @@ from escalation.figures._checks import require_columns
 from escalation.figures._labels import percent
 from escalation.figures.forest import dodged_layers
 from escalation.figures.theme import (
+    ANNOTATION_PT,
     GREY,
-    scale_colour_escalation,
-    scale_fill_escalation,
+    colour_map,
     theme_escalation,
 )
 
@@ -39,14 +39,26 @@ _FAIRNESS: Final = (
 )
 
 
+_HISTOGRAM: Final = ("model", "predicted_low", "predicted_high", "count")
+_CAL_PANEL: Final = "Calibration"
+_HIST_PANEL: Final = "Children"
+
+
 def plot_calibration(
     calibration: pd.DataFrame,
+    histogram: pd.DataFrame | None = None,
     *,
+    colours: Mapping[str, str] | None = None,
     title: str | None = None,
     width: Literal["single", "double"] | float = "single",
-    height_mm: float = 80.0,
+    height_mm: float | None = None,
 ) -> p9.ggplot:
-    """Plot observed against predicted risk by model, with the line of perfect calibration.
+    """Plot observed against predicted risk by model, with a histogram of predicted risks.
+
+    The line of perfect calibration is dashed. With ``histogram``, a panel beneath
+    shares the predicted-risk axis and shows how many children received each predicted
+    risk (as ``rms::val.prob`` and ``riskRegression::plotCalibration`` do), so that
+    stretches of the curve resting on few children are visible.
 
     Parameters
     ----------
@@ -54,8 +66,14 @@ def plot_calibration(
         ``model, predicted, observed, conf_low, conf_high``: one row per risk group
         (drawn as points with intervals) or a smoothed curve (more than 15 points per
         model: drawn as a line with a band).
+    histogram : pandas.DataFrame, optional
+        ``model, predicted_low, predicted_high, count``: children per bin of predicted
+        risk, after disclosure control (suppressed bins, missing, are not drawn), e.g.
+        :func:`escalation.predict.risk_histogram`.
+    colours : mapping, optional
+        Colour of each model (default :func:`~escalation.figures.theme.colour_map`).
     title, width, height_mm
-        Labels and size.
+        Labels and size (default 80 mm, 100 mm with the histogram).
 
     Returns
     -------
@@ -63,19 +81,34 @@ def plot_calibration(
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"model": ["cox"] * 3, "predicted": [0.1, 0.2, 0.4],
+    >>> frame = pd.DataFrame({"model": ["Cox"] * 3, "predicted": [0.1, 0.2, 0.4],
     ...     "observed": [0.12, 0.18, 0.35], "conf_low": [0.09, 0.15, 0.3],
     ...     "conf_high": [0.15, 0.21, 0.4]})
-    >>> plot_calibration(frame).labels.x
-    'Predicted risk'
+    >>> bins = pd.DataFrame({"model": "Cox", "predicted_low": [0.0, 0.2],
+    ...                      "predicted_high": [0.2, 0.4], "count": [350, 120]})
+    >>> plot = plot_calibration(frame, bins)
+    >>> plot.labels.x, list(plot.facet.space["y"])[1] < list(plot.facet.space["y"])[0]
+    ('Predicted risk', True)
     """
     calibration = require_columns(calibration, _CALIBRATION, figure="calibration")
     data = calibration.assign(model=calibration["model"].astype(str))
+    models = list(pd.unique(data["model"]))
+    palette_ = dict(colours) if colours else colour_map(models)
     top = float(np.nanmax(data[["predicted", "conf_high", "observed"]].to_numpy()))
     top = min(1.0, max(top * 1.05, 0.05))
     smooth = bool(data.groupby("model").size().max() > 15)
-    plot = p9.ggplot(data, p9.aes("predicted", "observed", color="model")) + p9.geom_abline(
-        intercept=0.0, slope=1.0, linetype="dashed", color=GREY, size=0.4
+    panels = [_CAL_PANEL, _HIST_PANEL]
+    data["panel"] = pd.Categorical([_CAL_PANEL] * len(data), categories=panels)
+    diagonal = pd.DataFrame({"x": [0.0], "y": [0.0], "xend": [top], "yend": [top]}).assign(
+        panel=pd.Categorical([_CAL_PANEL], categories=panels)
+    )
+    plot = p9.ggplot(data, p9.aes("predicted", "observed", color="model")) + p9.geom_segment(
+        p9.aes(x="x", y="y", xend="xend", yend="yend"),
+        data=diagonal,
+        linetype="dashed",
+        color=GREY,
+        size=0.4,
+        inherit_aes=False,
     )
     if smooth:
         plot += p9.geom_ribbon(
@@ -85,27 +118,90 @@ def plot_calibration(
             show_legend=False,
         )
         plot += p9.geom_line(size=0.7)
-        plot += scale_fill_escalation(guide=p9.guide_legend(ncol=2))
+        plot += p9.scale_fill_manual(values=palette_, guide=None)
     else:
         plot += p9.geom_linerange(p9.aes(ymin="conf_low", ymax="conf_high"), size=0.5)
         plot += p9.geom_line(size=0.5)
         plot += p9.geom_point(size=1.5)
-    return (
+    blank = pd.DataFrame({"predicted": [0.0, top], "observed": [0.0, top]}).assign(
+        panel=pd.Categorical([_CAL_PANEL] * 2, categories=panels)
+    )
+    plot += p9.geom_blank(p9.aes("predicted", "observed"), data=blank, inherit_aes=False)
+    plot = (
         plot
-        + scale_colour_escalation(name="", guide=p9.guide_legend(ncol=2))
-        + p9.scale_x_continuous(labels=percent)
-        + p9.scale_y_continuous(labels=percent)
-        + p9.coord_cartesian(xlim=(0.0, top), ylim=(0.0, top))
+        + p9.scale_color_manual(values=palette_, name="")
+        + p9.guides(color=p9.guide_legend(ncol=2))
+        + p9.scale_x_continuous(labels=percent, limits=(0.0, top), expand=(0.01, 0))
         + p9.labs(x="Predicted risk", y="Observed risk", title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
         + p9.theme(legend_title=p9.element_blank())
     )
+    if len(models) == 1:
+        plot += p9.theme(legend_position="none")
+    if histogram is None:
+        return (
+            plot
+            + p9.scale_y_continuous(labels=percent, expand=(0.01, 0))
+            + theme_escalation(width=width, height_mm=80.0 if height_mm is None else height_mm)
+            + p9.theme(legend_title=p9.element_blank())
+            + (p9.theme(legend_position="none") if len(models) == 1 else p9.theme())
+        )
+    bars = require_columns(histogram, _HISTOGRAM, figure="predicted-risk histogram").copy()
+    bars["model"] = bars["model"].astype(str)
+    bars = bars[bars["model"].isin(models) & bars["count"].notna()]
+    bars = bars[bars["predicted_low"] < top].assign(
+        predicted_high=lambda f: np.minimum(f["predicted_high"], top),
+        count=lambda f: f["count"].astype(float),
+        panel=lambda f: pd.Categorical([_HIST_PANEL] * len(f), categories=panels),
+    )
+    plot += p9.geom_rect(
+        p9.aes(xmin="predicted_low", xmax="predicted_high", ymin=0, ymax="count", fill="model"),
+        data=bars,
+        alpha=0.45,
+        size=0,
+        inherit_aes=False,
+        show_legend=False,
+    )
+    if not smooth:
+        plot += p9.scale_fill_manual(values=palette_, guide=None)
+    return (
+        plot
+        + p9.facet_grid(rows="panel", scales="free_y", space={"x": [1.0], "y": [3.0, 1.0]})
+        + p9.scale_y_continuous(labels=_cal_labels, expand=(0.01, 0))
+        + p9.geom_text(
+            p9.aes(x="x", y="y", label="label"),
+            data=pd.DataFrame(
+                {
+                    "x": [top],
+                    "y": [float(bars["count"].max()) if len(bars) else 1.0],
+                    "label": ["Children per bin"],
+                    "panel": pd.Categorical([_HIST_PANEL], categories=panels),
+                }
+            ),
+            ha="right",
+            va="top",
+            size=ANNOTATION_PT,
+            color=GREY,
+            inherit_aes=False,
+        )
+        + theme_escalation(width=width, height_mm=100.0 if height_mm is None else height_mm)
+        + p9.theme(strip_text_y=p9.element_blank(), legend_title=p9.element_blank())
+        + (p9.theme(legend_position="none") if len(models) == 1 else p9.theme())
+    )
+
+
+def _cal_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
+    """Percent on the calibration panel (values <= 1); counts on the histogram."""
+    numbers = [float(v) for v in values]
+    if numbers and max(numbers) > 1.0:
+        return [f"{v:,.0f}" for v in numbers]
+    return [f"{100 * v:.0f}%" for v in numbers]
 
 
 def plot_decision_curve(
     decision: pd.DataFrame,
     *,
     floor: float | None = None,
+    colours: Mapping[str, str] | None = None,
     title: str | None = None,
     width: Literal["single", "double"] | float = "single",
     height_mm: float = 70.0,
@@ -121,6 +217,8 @@ def plot_decision_curve(
         ``model, threshold, net_benefit``.
     floor : float, optional
         Lower y limit (default: a little below zero, so "treat all" does not dominate).
+    colours : mapping, optional
+        Colour of each model (default :func:`~escalation.figures.theme.colour_map`).
     title, width, height_mm
         Labels and size.
 
@@ -144,8 +242,8 @@ def plot_decision_curve(
     data["model"] = pd.Categorical(data["model"], categories=models + refs)
     top = float(np.nanmax(data["net_benefit"]))
     low = -0.25 * max(top, 1e-3) if floor is None else floor
-    colours = list(scale_colour_escalation().palette(len(models))) if models else []
-    values = {**dict(zip(models, colours, strict=False)), **dict.fromkeys(refs, GREY)}
+    chosen = dict(colours) if colours else colour_map(models)
+    values = {**{m: chosen[m] for m in models}, **dict.fromkeys(refs, GREY)}
     lines = {
         **dict.fromkeys(models, "solid"),
         **{r: ("dashed", "dotted")[i % 2] for i, r in enumerate(refs)},
@@ -168,15 +266,21 @@ def plot_fairness(
     metrics: pd.DataFrame,
     *,
     metrics_shown: Sequence[str] | None = None,
+    overall: pd.DataFrame | None = None,
+    colours: Mapping[str, str] | None = None,
     title: str | None = None,
     width: Literal["single", "double"] | float = "double",
     height_mm: float | None = None,
 ) -> p9.ggplot:
     """Plot a validation metric by subgroup with confidence intervals.
 
-    One panel per attribute (rows) and metric (columns); groups whose counts were
+    One panel per attribute (rows) and metric (columns). Groups whose counts were
     suppressed by disclosure control are listed but not drawn, and labelled
-    "suppressed".
+    "suppressed"; a group whose estimate has an interval of zero width (e.g. 0% recall
+    when no child in it was flagged) is labelled "no interval: too few flagged or
+    escalated" rather than shown as a precise 0%. With ``overall``, each panel carries
+    the metric over all children as a dashed reference line. A legend is drawn only
+    when there are several models; one model is named in the subtitle.
 
     Parameters
     ----------
@@ -185,8 +289,12 @@ def plot_fairness(
         suppressed``.
     metrics_shown : sequence of str, optional
         Metrics to draw (default: all), in order.
+    overall : pandas.DataFrame, optional
+        ``metric, estimate`` (+ ``model``): the metric over all children.
+    colours : mapping, optional
+        Colour of each model (default :func:`~escalation.figures.theme.colour_map`).
     title, width, height_mm
-        Labels and size (height defaults to 20 mm + 5 mm per group).
+        Labels and size (height defaults to 24 mm + 5 mm per group).
 
     Returns
     -------
@@ -194,12 +302,14 @@ def plot_fairness(
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"model": "cox", "metric": "recall",
-    ...     "attribute": "sex", "group": ["F", "M"], "n": [400, 420],
-    ...     "estimate": [0.3, 0.25], "conf_low": [0.25, 0.2], "conf_high": [0.35, 0.3],
+    >>> frame = pd.DataFrame({"model": "Cox", "metric": "Recall",
+    ...     "attribute": "Sex", "group": ["F", "M"], "n": [400, 420],
+    ...     "estimate": [0.3, 0.0], "conf_low": [0.25, 0.0], "conf_high": [0.35, 0.0],
     ...     "suppressed": [False, False]})
-    >>> plot_fairness(frame).data["group"].tolist()
-    ['F', 'M']
+    >>> plot = plot_fairness(frame, overall=pd.DataFrame({"metric": ["Recall"],
+    ...                                                   "estimate": [0.2]}))
+    >>> plot.data["group"].tolist(), plot.labels.subtitle
+    (['F'], 'Model: Cox; dashed lines: all children')
     """
     metrics = require_columns(metrics, _FAIRNESS, figure="subgroup fairness")
     data = metrics.copy()
@@ -209,20 +319,31 @@ def plot_fairness(
         data = data[data["metric"].isin([str(m) for m in metrics_shown])].copy()
         data["metric"] = pd.Categorical(data["metric"], categories=list(metrics_shown))
     suppressed = data["suppressed"].astype(bool).to_numpy()
+    est = pd.to_numeric(data["estimate"], errors="coerce")
+    width_ci = pd.to_numeric(data["conf_high"], errors="coerce") - pd.to_numeric(
+        data["conf_low"], errors="coerce"
+    )
+    degenerate = (~suppressed) & (width_ci.fillna(0).to_numpy() <= 1e-12)
     data["attribute"] = pd.Categorical(
         data["attribute"], categories=list(pd.unique(data["attribute"]))
     )
     groups = list(pd.unique(data["group"]))
     data["group"] = pd.Categorical(data["group"], categories=groups[::-1])
-    shown = data[~suppressed]
+    shown = data[~suppressed & ~degenerate]
     hidden = data[suppressed].assign(x=0.0)
+    flat = data[degenerate].assign(x=est[degenerate].fillna(0.0))
+    models = list(pd.unique(data["model"]))
+    palette_ = dict(colours) if colours else colour_map(models)
     n_rows = data.groupby("attribute", observed=True)["group"].nunique().sum()
-    height = 22.0 + 5.0 * float(n_rows) if height_mm is None else height_mm
+    height = 24.0 + 5.0 * float(n_rows) if height_mm is None else height_mm
+    subtitle_parts = [f"Model: {models[0]}"] if len(models) == 1 else []
+    if overall is not None:
+        subtitle_parts.append("dashed lines: all children")
     plot = (
         p9.ggplot(
             shown, p9.aes("estimate", "group", xmin="conf_low", xmax="conf_high", color="model")
         )
-        + p9.geom_blank(data=data.assign(estimate=data["estimate"].fillna(0.0)))
+        + p9.geom_blank(data=data.assign(estimate=est.fillna(0.0)))
         + p9.facet_grid(
             rows="attribute",
             cols="metric",
@@ -236,12 +357,30 @@ def plot_fairness(
                 ),
             },
         )
-        + scale_colour_escalation(name="")
+        + p9.scale_color_manual(values=palette_, name="")
         + p9.scale_x_continuous(labels=percent)
-        + p9.labs(x="Estimate (95% CI)", y="", title=title)
+        + p9.labs(
+            x="Estimate (95% CI)",
+            y="",
+            title=title,
+            subtitle="; ".join(subtitle_parts) or None,
+        )
         + theme_escalation(width=width, height_mm=float(np.clip(height, 45.0, 230.0)))
         + p9.theme(legend_title=p9.element_blank(), strip_text_y=p9.element_text(angle=0))
     )
+    if len(models) == 1:
+        plot += p9.theme(legend_position="none")
+    if overall is not None:
+        ref = require_columns(overall, ("metric", "estimate"), figure="overall metrics").copy()
+        if "model" in ref and len(models) == 1:
+            ref = ref[ref["model"].astype(str) == models[0]]
+        ref["metric"] = ref["metric"].astype(str)
+        ref = ref[ref["metric"].isin(set(data["metric"].astype(str)))]
+        if isinstance(data["metric"].dtype, pd.CategoricalDtype):
+            ref["metric"] = pd.Categorical(ref["metric"], categories=data["metric"].cat.categories)
+        plot += p9.geom_vline(
+            p9.aes(xintercept="estimate"), data=ref, linetype="dashed", color=GREY, size=0.4
+        )
     for layer in dodged_layers(shown, "model", y="group"):
         plot += layer
     if len(hidden):
@@ -249,7 +388,26 @@ def plot_fairness(
             p9.aes(x="x", y="group"),
             data=hidden,
             label="suppressed",
-            size=5.5,
+            size=ANNOTATION_PT,
+            ha="left",
+            color=GREY,
+            inherit_aes=False,
+        )
+    if len(flat):
+        plot += p9.geom_point(
+            p9.aes(x="x", y="group"),
+            data=flat,
+            shape="o",
+            fill="white",
+            color=GREY,
+            size=1.6,
+            inherit_aes=False,
+        )
+        plot += p9.geom_text(
+            p9.aes(x="x", y="group"),
+            data=flat,
+            label="  no interval: too few flagged or escalated",
+            size=ANNOTATION_PT,
             ha="left",
             color=GREY,
             inherit_aes=False,

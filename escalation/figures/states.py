@@ -1,21 +1,24 @@
-"""Multi-state models: stacked state occupation probabilities over time."""
+"""Multi-state models: state occupation over time and the transition diagram."""
 
 # plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
 # mypy: disable-error-code="no-untyped-call, no-any-return"
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final, Literal
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal
 
+import numpy as np
 import pandas as pd
 import plotnine as p9
 
-from escalation.figures._checks import require_columns
+from escalation.errors import DesignError
+from escalation.figures._checks import count_label, require_columns
 from escalation.figures._labels import percent
-from escalation.figures.theme import palette, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, palette, theme_diagram, theme_escalation
 
-__all__ = ["plot_state_occupation"]
+__all__ = ["plot_state_occupation", "plot_transitions"]
 
 _COLUMNS: Final = ("time", "state", "probability")
 
@@ -73,3 +76,148 @@ def plot_state_occupation(
     if "group" in data.columns:
         plot += p9.facet_wrap("group", nrow=1)
     return plot
+
+
+_TRANSITIONS: Final = ("from_state", "to_state", "n")
+
+
+def _arc(x0: float, x1: float, y: float, height: float, n: int = 40) -> tuple[Any, Any]:
+    """Points of a half-ellipse arc from (x0, y) to (x1, y) bulging by ``height``."""
+    t = np.linspace(0.0, np.pi, n)
+    xs = (x0 + x1) / 2 - (x1 - x0) / 2 * np.cos(t)
+    ys = y + height * np.sin(t)
+    return xs, ys
+
+
+def plot_transitions(
+    transitions: pd.DataFrame,
+    *,
+    states: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    width: Literal["single", "double"] | float = "double",
+    height_mm: float = 80.0,
+) -> p9.ggplot:
+    """Draw a multi-state model as boxes and arrows labelled with transition counts.
+
+    States sit in a row in pathway order; moves forward along the pathway arc above the
+    row, moves back arc below it, each arrow labelled with how many transitions were
+    seen and drawn thicker for more. Counts should already have passed disclosure
+    control: missing counts (suppressed) are labelled ``<10`` and drawn thinnest.
+
+    Parameters
+    ----------
+    transitions : pandas.DataFrame
+        ``from_state, to_state, n``: observed transitions (e.g. counts of
+        :func:`escalation.survival.pathway_transitions` rows with a ``to_state``).
+    states : sequence of str, optional
+        Order of the states (default: order of first appearance).
+    labels : mapping, optional
+        Display names of the states.
+    title, width, height_mm
+        Labels and size.
+
+    Returns
+    -------
+    plotnine.ggplot
+
+    Examples
+    --------
+    >>> moves = pd.DataFrame({"from_state": ["closed", "closed", "cp_plan"],
+    ...                       "to_state": ["cp_plan", "looked_after", "closed"],
+    ...                       "n": [420, 95, None]})
+    >>> plot = plot_transitions(moves, labels={"closed": "Closed", "cp_plan": "CP plan",
+    ...                                        "looked_after": "Looked after"})
+    >>> sorted(plot.data["text"])
+    ['CP plan', 'Closed', 'Looked after']
+    """
+    moves = require_columns(transitions, _TRANSITIONS, figure="transition diagram").copy()
+    moves["from_state"] = moves["from_state"].astype(str)
+    moves["to_state"] = moves["to_state"].astype(str)
+    present = list(pd.unique(pd.concat([moves["from_state"], moves["to_state"]])))
+    order = present if states is None else [str(s) for s in states]
+    unknown = sorted(set(present) - set(order))
+    if unknown:
+        raise DesignError(
+            f"transition diagram: states {', '.join(unknown)} are not in states= "
+            f"({', '.join(order)})"
+        )
+    names = {s: (labels or {}).get(s, s) for s in order}
+    spacing = 10.0
+    box_w, box_h = 7.0, 3.2
+    x_of = {s: i * spacing for i, s in enumerate(order)}
+    boxes = pd.DataFrame(
+        {
+            "x0": [x_of[s] - box_w / 2 for s in order],
+            "x1": [x_of[s] + box_w / 2 for s in order],
+            "y0": -box_h / 2,
+            "y1": box_h / 2,
+            "x": [x_of[s] for s in order],
+            "y": 0.0,
+            "text": [textwrap.fill(names[s], 14) for s in order],
+        }
+    )
+    counts = pd.to_numeric(moves["n"], errors="coerce").astype("float64")
+    top = float(counts.max()) if counts.notna().any() else 1.0
+    paths, tags = [], []
+    for k, row in enumerate(moves.itertuples(index=False)):
+        a, b = x_of[row.from_state], x_of[row.to_state]
+        if a == b:
+            continue
+        forward = b > a
+        span = abs(b - a) / spacing
+        height = (1.0 + 1.1 * span) * (1 if forward else -1)
+        start = a + (0.8 if forward else -0.8)
+        end = b - (0.8 if forward else -0.8)
+        base = box_h / 2 if forward else -box_h / 2
+        xs, ys = _arc(start, end, base, height)
+        value = counts.iloc[k]
+        weight = 0.3 + 1.5 * (np.sqrt(value / top) if np.isfinite(value) else 0.0)
+        paths.append(pd.DataFrame({"x": xs, "y": ys, "move": k, "weight": weight}))
+        tags.append(
+            {
+                "x": float(xs[len(xs) // 2]),
+                "y": float(ys[len(ys) // 2]) + (0.55 if forward else -0.55),
+                "label": count_label(row.n),
+            }
+        )
+    lines = (
+        pd.concat(paths, ignore_index=True)
+        if paths
+        else pd.DataFrame(columns=["x", "y", "move", "weight"])
+    )
+    tag_frame = pd.DataFrame(tags, columns=["x", "y", "label"])
+    reach = max((abs(float(v)) for v in lines["y"]), default=box_h) + 1.2
+    return (
+        p9.ggplot(boxes)
+        + p9.geom_path(
+            p9.aes(x="x", y="y", group="move", size="weight"),
+            data=lines,
+            color="#4D4D4D",
+            arrow=p9.arrow(length=0.07, type="closed"),
+            inherit_aes=False,
+        )
+        + p9.geom_rect(
+            p9.aes(xmin="x0", xmax="x1", ymin="y0", ymax="y1"),
+            fill="#E8F1F8",
+            color="#333333",
+            size=0.4,
+        )
+        + p9.geom_text(p9.aes(x="x", y="y", label="text"), size=ANNOTATION_PT, lineheight=1.1)
+        + p9.geom_label(
+            p9.aes(x="x", y="y", label="label"),
+            data=tag_frame,
+            size=ANNOTATION_PT,
+            label_size=0,
+            fill="white",
+            inherit_aes=False,
+        )
+        + p9.scale_size_identity()
+        + p9.scale_x_continuous(
+            limits=(-box_w / 2 - 0.5, x_of[order[-1]] + box_w / 2 + 0.5), expand=(0, 0)
+        )
+        + p9.scale_y_continuous(limits=(-reach, reach), expand=(0, 0))
+        + p9.labs(title=title)
+        + theme_escalation(width=width, height_mm=height_mm)
+        + theme_diagram()
+    )

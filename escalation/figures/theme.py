@@ -11,24 +11,35 @@ of colour-vision deficiency.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final, Literal
 
 import plotnine as p9
 
 __all__ = [
+    "ANNOTATION_PT",
     "COLUMN_WIDTH_MM",
     "FONT_FAMILY",
+    "GREY",
+    "MIN_FONT_PT",
     "OKABE_ITO",
     "ColumnWidth",
+    "colour_map",
     "palette",
     "scale_colour_escalation",
     "scale_fill_escalation",
+    "theme_diagram",
     "theme_escalation",
     "width_mm",
 ]
 
 #: The font every figure uses (bundled with matplotlib, hence available everywhere).
 FONT_FAMILY: Final = "DejaVu Sans"
+
+#: The smallest text any figure may carry, in points at final print size.
+MIN_FONT_PT: Final = 7.0
+#: Text drawn inside panels (risk tables, flow boxes, labels), in points.
+ANNOTATION_PT: Final = 7.5
 
 #: Journal column widths in millimetres (single and double column).
 COLUMN_WIDTH_MM: Final = {"single": 85.0, "double": 178.0}
@@ -72,6 +83,26 @@ def palette(n: int) -> list[str]:
     ['#0072B2', '#D55E00']
     """
     return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(max(n, 0))]
+
+
+def colour_map(levels: Sequence[object], *, reserved: Sequence[object] = ()) -> dict[str, str]:
+    """Return one colour per level, the same whatever order or subset a figure shows.
+
+    Levels are coloured in sorted order, so that "Cox + text" has the same colour in the
+    calibration plot, the decision curve, the ROC curves and the fairness plot whenever
+    the same models are drawn. Pass every model of a study (``reserved``) to keep the
+    colours fixed when a figure shows only some of them.
+
+    Examples
+    --------
+    >>> dict(sorted(colour_map(["Gradient boosting", "Cox"]).items()))
+    {'Cox': '#0072B2', 'Gradient boosting': '#D55E00'}
+    >>> colour_map(["Gradient boosting"], reserved=["Cox", "Gradient boosting"])
+    {'Gradient boosting': '#D55E00'}
+    """
+    every = sorted({str(v) for v in [*reserved, *levels]})
+    colours = dict(zip(every, palette(len(every)), strict=True))
+    return {str(v): colours[str(v)] for v in levels}
 
 
 def width_mm(width: ColumnWidth | float) -> float:
@@ -150,7 +181,8 @@ def theme_escalation(
     """
     w = width_mm(width) / _MM_PER_INCH
     h = float(height_mm) / _MM_PER_INCH
-    small = base_size * 0.85
+    # Secondary text (ticks, legend, captions) is a little smaller, never below 7 pt.
+    small = max(base_size * 0.94, MIN_FONT_PT)
     return p9.theme_bw(base_size=base_size, base_family=FONT_FAMILY) + p9.theme(
         figure_size=(w, h),
         dpi=300,
@@ -159,18 +191,38 @@ def theme_escalation(
         axis_title=p9.element_text(size=base_size),
         plot_title=p9.element_text(size=base_size * 1.15, weight="bold", ha="left"),
         plot_subtitle=p9.element_text(size=small, ha="left", color="#444444"),
-        plot_caption=p9.element_text(size=small * 0.95, ha="left", color="#555555"),
+        plot_caption=p9.element_text(
+            size=max(small * 0.95, MIN_FONT_PT), ha="left", color="#555555"
+        ),
         legend_title=p9.element_text(size=small),
         legend_text=p9.element_text(size=small),
         legend_key=p9.element_blank(),
         legend_background=p9.element_blank(),
         legend_position="bottom",
         legend_box_margin=0,
-        strip_text=p9.element_text(size=small, ha="left"),
+        strip_text=p9.element_text(size=base_size, ha="left"),
         strip_background=p9.element_blank(),
         panel_border=p9.element_blank(),
         panel_grid_major=p9.element_line(color="#E5E5E5", size=0.35),
         panel_grid_minor=p9.element_blank(),
         axis_line=p9.element_line(color="#4D4D4D", size=0.4),
         axis_ticks=p9.element_line(color="#4D4D4D", size=0.4),
+    )
+
+
+def theme_diagram() -> p9.theme:
+    """Return the additions for a diagram (boxes and arrows): no axes, grid or panel.
+
+    Examples
+    --------
+    >>> sorted(theme_diagram().themeables)[:2]
+    ['axis_line', 'axis_text']
+    """
+    return p9.theme(
+        axis_line=p9.element_blank(),
+        axis_text=p9.element_blank(),
+        axis_ticks=p9.element_blank(),
+        axis_title=p9.element_blank(),
+        panel_grid_major=p9.element_blank(),
+        panel_background=p9.element_blank(),
     )

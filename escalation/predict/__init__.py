@@ -8,6 +8,7 @@ The entry point is :func:`validate_risk_models`; the pieces it is built from are
 :mod:`escalation.predict.text`.
 """
 
+from escalation.predict.curves import precision_recall_curve, risk_histogram, roc_curve
 from escalation.predict.fairness import fairness_groups, fairness_table, subgroup_metrics
 from escalation.predict.metrics import score_risks
 from escalation.predict.modelcard import ModelCard, model_card
@@ -26,7 +27,10 @@ __all__ = [
     "grouped_folds",
     "model_card",
     "oracle_risk",
+    "precision_recall_curve",
+    "risk_histogram",
     "risk_model",
+    "roc_curve",
     "score_risks",
     "subgroup_metrics",
     "temporal_split",

@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 import jinja2
 import matplotlib.pyplot as plt
 import plotnine as p9
+from markupsafe import Markup, escape
 
 from escalation.errors import DataValidationError, Problem
 from escalation.figures.theme import width_mm
@@ -36,6 +37,8 @@ from escalation.report.disclosure import format_count
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",
+    "ESTIMATOR_NAMES",
+    "GLOSSARY",
     "Brief",
     "BriefFigure",
     "KeyNumber",
@@ -43,9 +46,19 @@ __all__ = [
     "describe_difference",
     "describe_risk",
     "figure_data_uri",
+    "interval_digits",
     "render_brief",
     "write_brief",
 ]
+
+#: Effect estimators in words, as briefs name them.
+ESTIMATOR_NAMES: Final = {
+    "unadjusted": "unadjusted comparison",
+    "ipw": "inverse probability weighting",
+    "gformula": "g-formula",
+    "aipw": "augmented inverse probability weighting",
+    "ccw": "clone-censor-weight",
+}
 
 #: Shown with every risk tool, whatever its performance.
 DECISION_SUPPORT_CAVEAT: Final = (
@@ -59,6 +72,63 @@ _DISCLOSURE: Final = (
     "below 10 are shown as 'fewer than 10'. No names, identifiers or case-note text appear "
     "in this brief."
 )
+#: Terms explained at the end of the brief, each linked from its first use.
+GLOSSARY: Final = {
+    "grace period": "The days after the decision point within which early help has to "
+    "start to count as early help. Help that starts later is not counted, so that "
+    "children are compared by what happened at the decision, not later.",
+    "spell": "One decision point for one child (a referral closed without further action) "
+    "and the time followed from it. A child can have more than one spell.",
+    "AIPW": "Augmented inverse probability weighting: an estimate of what would have "
+    "happened had every child (or no child) received early help, combining a model of who "
+    "gets early help with a model of escalation. It stays correct if either model is.",
+    "Aalen–Johansen": "The estimate of the share of children who escalated by each day "
+    "that allows for children who left the study early and for deaths, which stop "
+    "escalation from happening.",
+    "AUC": "Area under the ROC curve: the chance that the tool ranks a child who went on to "
+    "escalate above one who did not. 0.5 is no better than chance, 1 is perfect.",
+    "quintile": "One of five equal-sized groups after ranking (for example, of "
+    "deprivation): the first quintile is the fifth with the lowest values.",
+}
+_GLOSSARY_PATTERNS: Final = {
+    "grace period": r"grace period",
+    "spell": r"spells?",
+    "AIPW": r"AIPW|augmented inverse probability weighting",
+    "Aalen–Johansen": r"Aalen[–-]Johansen",
+    "AUC": r"AUC",
+    "quintile": r"quintiles?",
+}
+
+
+class _Glossary:
+    """Links the first use of each glossary term in the brief to its definition."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        flags = re.IGNORECASE
+        self.patterns = {
+            term: re.compile(rf"(?<![\w-])({pattern})(?![\w-])", flags)
+            for term, pattern in _GLOSSARY_PATTERNS.items()
+        }
+
+    def __call__(self, text: object) -> Markup:
+        escaped = str(escape(str(text)))
+        for term, pattern in self.patterns.items():
+            if term in self.seen:
+                continue
+            match = pattern.search(escaped)
+            if match is None:
+                continue
+            self.seen.add(term)
+            link = f'<a class="gloss" href="#{_anchor(term)}">{match.group(1)}</a>'
+            escaped = escaped[: match.start()] + link + escaped[match.end() :]
+        return Markup(escaped)
+
+
+def _anchor(term: str) -> str:
+    return "gloss-" + re.sub(r"[^a-z]+", "-", term.lower()).strip("-")
+
+
 _MM_PER_INCH: Final = 25.4
 #: Widths figures are drawn at for the brief: double-column figures a little narrower
 #: than in print so that their text reads at a size close to single-column figures'.
@@ -105,6 +175,10 @@ class BriefFigure:
         Journal column width the figure is drawn at.
     height_mm : float, optional
         Height (default: the figure's own theme).
+    narrow : plotnine.ggplot, optional
+        The same figure laid out for one column, shown instead of a double-column
+        figure on phones so that its text stays readable (default: ``plot`` redrawn
+        at single-column width).
     """
 
     title: str
@@ -113,6 +187,7 @@ class BriefFigure:
     alt: str
     width: Literal["single", "double"] = "single"
     height_mm: float | None = None
+    narrow: p9.ggplot | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +213,11 @@ class Brief:
         always shown with it.
     figures : tuple of BriefFigure
         Figures, embedded in order.
+    paragraphs : tuple of str
+        Plain paragraphs shown after the evidence (e.g. on confounding by indication).
+    table_one : str or None
+        Table 1 as HTML (from :func:`escalation.report.table_one.table_one_html`,
+        already disclosed).
     kicker, subtitle : str
         Small text above and below the headline.
     provenance : tuple of str
@@ -154,20 +234,53 @@ class Brief:
     limits: tuple[str, ...] = ()
     risk_tool: str | None = None
     figures: tuple[BriefFigure, ...] = ()
+    paragraphs: tuple[str, ...] = ()
+    table_one: str | None = None
     kicker: str = "Policy brief"
     subtitle: str = ""
     provenance: tuple[str, ...] = field(default_factory=tuple)
 
 
+def interval_digits(
+    estimate: float, conf_low: float, conf_high: float, *, scale: float = 100.0, digits: int = 0
+) -> int:
+    """Return the fewest decimals (from ``digits``) that keep the estimate inside its interval.
+
+    Rounding may put a point estimate on, or past, a rounded limit ("10% (95% CI 9% to
+    10%)" for 9.96% with an upper limit of 9.98%); decimals are added until the printed
+    estimate lies strictly between the printed limits, as the unrounded one does.
+
+    Examples
+    --------
+    >>> interval_digits(0.0996, 0.0912, 0.0998)
+    2
+    >>> interval_digits(0.183, 0.161, 0.207)
+    0
+    """
+    e, lo, hi = (scale * float(v) for v in (estimate, conf_low, conf_high))
+    if not (lo < e < hi):
+        return digits
+    for d in range(digits, digits + 7):
+        if round(lo, d) < round(e, d) < round(hi, d):
+            return d
+    return digits + 6
+
+
 def describe_risk(estimate: float, conf_low: float, conf_high: float, digits: int = 0) -> str:
     """Return a risk as a percentage with its 95% interval, for a headline.
+
+    Decimals are added when rounding would otherwise leave the estimate on or outside
+    its printed interval (:func:`interval_digits`).
 
     Examples
     --------
     >>> describe_risk(0.183, 0.161, 0.207)
     '18% (95% CI 16% to 21%)'
+    >>> describe_risk(0.0996, 0.0912, 0.1004)
+    '9.96% (95% CI 9.12% to 10.04%)'
     """
-    f = f"{{:.{digits}f}}%"
+    d = interval_digits(estimate, conf_low, conf_high, digits=digits)
+    f = f"{{:.{d}f}}%"
     return (
         f"{f.format(100 * estimate)} (95% CI {f.format(100 * conf_low)} to "
         f"{f.format(100 * conf_high)})"
@@ -187,10 +300,14 @@ def describe_difference(
     About 1 fewer in every 100 children would escalate; the data are also compatible with no
     difference or 1 more.
     """
+    values = sorted(abs(100 * v) for v in (estimate, conf_low, conf_high))
+    d = 1 if 0 < min(abs(100 * estimate), values[-1]) < 0.95 else 0
+    if conf_low < estimate < conf_high and not conf_low <= 0 <= conf_high:
+        d = max(d, interval_digits(abs(estimate), values[0] / 100, values[-1] / 100))
 
     def per100(x: float) -> str:
         value = abs(100 * x)
-        return f"{value:.1f}" if 0 < value < 0.95 else f"{value:.0f}"
+        return f"{value:.1f}" if 0 < value < 0.95 and d == 0 else f"{value:.{d}f}"
 
     direction = "fewer" if estimate < 0 else "more"
     head = f"About {per100(estimate)} {direction} in every 100 children would {outcome}"
@@ -314,31 +431,37 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
     """
     from escalation import __version__
 
-    figures: list[dict[str, Any]] = [
-        {
+    figures: list[dict[str, Any]] = []
+    for f in brief.figures:
+        entry: dict[str, Any] = {
             "title": f.title,
             "caption": f.caption,
             "alt": f.alt,
             "width": f.width,
+            "width_mm": _SCREEN_WIDTH_MM[f.width],
             "svg": None,
             "uri": figure_data_uri(
                 f.plot, width=_SCREEN_WIDTH_MM[f.width], height_mm=f.height_mm, dpi=dpi
             ),
+            "narrow": None,
         }
-        for f in brief.figures
-    ]
+        if f.width == "double":
+            narrow = f.narrow if f.narrow is not None else f.plot
+            entry["narrow"] = figure_data_uri(narrow, width="single", dpi=dpi)
+        figures.append(entry)
     rows = [(label, format_count(count)) for label, count in brief.cohort_counts.items()]
-    html = (
-        _environment()
-        .get_template("brief.html")
-        .render(
-            brief=brief,
-            figures=figures,
-            cohort_rows=rows,
-            caveat=DECISION_SUPPORT_CAVEAT,
-            disclosure=_DISCLOSURE,
-            version=__version__,
-        )
+    environment = _environment()
+    environment.filters["gloss"] = _Glossary()
+    html = environment.get_template("brief.html").render(
+        glossary=[(term, _anchor(term), text) for term, text in GLOSSARY.items()],
+        dpi=dpi,
+        table_one=Markup(brief.table_one) if brief.table_one else None,
+        brief=brief,
+        figures=figures,
+        cohort_rows=rows,
+        caveat=DECISION_SUPPORT_CAVEAT,
+        disclosure=_DISCLOSURE,
+        version=__version__,
     )
     check_no_identifiers(html, identifiers)
     return html

@@ -1,14 +1,144 @@
-"""The checks every time-to-event entry point applies to its durations and event codes."""
+"""The checks every time-to-event entry point applies to its input rows.
+
+:func:`usable_rows` decides which rows an estimator uses and counts the others (the
+``dropped`` of every result's ``glance()``); :func:`durations` and :func:`event_codes`
+check the follow-up times and event codes of the rows used.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.errors import DataValidationError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem
 
-__all__ = ["durations", "event_codes"]
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
+
+__all__ = ["UsableRows", "durations", "event_codes", "usable_data", "usable_rows"]
+
+
+@dataclass(frozen=True)
+class UsableRows:
+    """The rows an estimator uses, and how many it left out.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The rows used, in their order (the input itself when none were left out).
+    weights : numpy.ndarray or None
+        Their case weights (``None`` without a weights column).
+    dropped : int
+        Rows left out: zero case weight, or a missing outcome where the estimator allows
+        it. Reported as ``dropped`` by the result's ``glance()``.
+    """
+
+    frame: pd.DataFrame
+    weights: npt.NDArray[np.float64] | None
+    dropped: int
+
+
+def usable_rows(
+    frame: pd.DataFrame,
+    *,
+    weights: str | None = None,
+    missing_outcome: str | None = None,
+    table: str = "spells",
+) -> UsableRows:
+    """Check case weights and leave out the rows that take no part in an estimate.
+
+    A row with case weight 0 adds nothing to a weighted estimate (nor to its variance),
+    so it is left out, which also keeps it out of unweighted counts such as the numbers
+    at risk; with ``missing_outcome`` rows whose value there is missing are left out
+    too. Every row left out is counted in :attr:`UsableRows.dropped`; any other bad
+    value raises.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The input rows.
+    weights : str, optional
+        Column of case weights: finite and ``>= 0``.
+    missing_outcome : str, optional
+        Column whose missing values leave the row out (an outcome not measured).
+    table : str, default "spells"
+        The table named in errors.
+
+    Returns
+    -------
+    UsableRows
+
+    Raises
+    ------
+    DesignError
+        When a named column is not in ``frame``.
+    DataValidationError
+        When a weight is missing, infinite or negative (naming the row and value).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"duration": [3, 5, 8], "event": [1, 0, 1], "w": [1.0, 0.0, 2.5]})
+    >>> used = usable_rows(rows, weights="w")
+    >>> used.dropped, used.weights.tolist(), used.frame.index.tolist()
+    (1, [1.0, 2.5], [0, 2])
+    """
+    for column in (weights, missing_outcome):
+        if column is not None and column not in frame.columns:
+            raise DesignError(
+                f"column {column!r} is not in the {table} table; available: "
+                f"{', '.join(map(str, frame.columns))}"
+            )
+    keep = np.ones(len(frame), dtype=bool)
+    w = None
+    if weights is not None:
+        values = frame[weights]
+        w = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+        if len(bad):
+            row = int(bad[0])
+            reason = (
+                f"{len(bad)} case weight(s) missing, infinite or negative; weights must be "
+                "finite and >= 0 (rows with weight 0 are left out and counted as dropped)"
+            )
+            raise DataValidationError(
+                [Problem(table, row, str(weights), values.iloc[row], reason)], table
+            )
+        keep &= w > 0
+    if missing_outcome is not None:
+        keep &= frame[missing_outcome].notna().to_numpy()
+    dropped = int((~keep).sum())
+    if dropped:
+        frame = frame.loc[keep]
+        w = w[keep] if w is not None else None
+    return UsableRows(frame, w, dropped)
+
+
+def usable_data(
+    data: SpellData | pd.DataFrame, *, weights: str | None = None
+) -> tuple[SpellData | pd.DataFrame, UsableRows]:
+    """Apply :func:`usable_rows` to spells given as :class:`SpellData` or a data frame.
+
+    Returns the data of the same kind holding only the rows used (SpellData keep their
+    link to the case history: spells are matched by ``spell_id``), and the count.
+
+    Raises
+    ------
+    DesignError
+        When ``data`` is neither.
+    """
+    from escalation.timeline.spells import SpellData
+
+    if isinstance(data, SpellData):
+        used = usable_rows(data.spells, weights=weights)
+        return (replace(data, spells=used.frame) if used.dropped else data), used
+    if not isinstance(cast(object, data), pd.DataFrame):
+        raise DesignError(f"expected SpellData or a pandas DataFrame, got {type(data).__name__}")
+    used = usable_rows(data, weights=weights)
+    return used.frame, used
 
 
 def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:

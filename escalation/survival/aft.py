@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import special, stats
 
 from escalation.errors import ConvergenceError, DesignError
+from escalation.survival._outcome import usable_rows
 from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
 from escalation.timeline.matrix import CovariateCoding
 
@@ -108,7 +109,7 @@ class AFTResult(SurvivalResult):
     loglik : float
         Log-likelihood (including the :math:`-\log t` Jacobian of events, as R).
     n, events, dropped : int
-        Rows, events of the modelled cause, rows dropped (0).
+        Rows used, events of the modelled cause, rows left out (case weight 0).
     variance : {"model", "robust"}
         Which covariance :attr:`covariance` holds.
     coding : CovariateCoding
@@ -239,7 +240,8 @@ def fit_aft(
     event : int, default 1
         The cause modelled; other codes are censored.
     weights : str, optional
-        Column of case weights (then the robust variance is used).
+        Column of case weights, finite and ``>= 0`` (then the robust variance is used);
+        rows with weight 0 are left out and counted in ``glance()["dropped"]``.
     cluster : str or None, default "family_id"
         Column of clusters for the robust variance; ``None`` for the model-based one.
     conf_level : float, default 0.95
@@ -290,8 +292,8 @@ def fit_aft(
             raise DesignError("covariates are required when data is a DataFrame")
         covariates = default
     _require(frame, ["duration", "event"], "time/event")
-    if weights is not None:
-        _require(frame, [weights], "weights")
+    used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
+    frame = used.frame
     if cluster is not None:
         _require(frame, [cluster], "cluster")
     coding = CovariateCoding.learn(frame, tuple(covariates), min_count=min_count)
@@ -308,7 +310,7 @@ def fit_aft(
     status = frame["event"].to_numpy() == event
     if not status.any():
         raise DesignError(f"no events of cause {event} among {len(frame):,} rows: nothing to fit")
-    w = np.ones(len(frame)) if weights is None else frame[weights].to_numpy(dtype=float)
+    w = np.ones(len(frame)) if used.weights is None else used.weights
     x = np.column_stack((np.ones(len(frame)), xf.to_numpy(dtype=float)))
     log_t = np.log(duration)
     backend = _lifelines_start(frame, xf, status, w, weights is not None, distribution)
@@ -348,7 +350,7 @@ def fit_aft(
         loglik=loglik,
         n=len(frame),
         events=int(status.sum()),
-        dropped=0,
+        dropped=used.dropped,
         variance=variance,
         event=event,
         coding=coding,

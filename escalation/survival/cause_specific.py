@@ -25,8 +25,8 @@ from escalation.survival._competing import (
     run_lifelines,
     sandwich,
 )
+from escalation.survival._outcome import usable_data
 from escalation.survival._result import check_conf_level, coefficient_table
-from escalation.survival.finegray import _case_weights
 from escalation.timeline import CovariateCoding, SpellData
 
 __all__ = ["CauseSpecificResult", "fit_cause_specific"]
@@ -57,7 +57,7 @@ class CauseSpecificResult:
     conf_level : float
         Level of the intervals.
     n, censored : int
-        Subjects and censored subjects.
+        Subjects used and censored subjects.
     events : dict
         Cause -> number of events.
     cluster : str or None
@@ -66,6 +66,8 @@ class CauseSpecificResult:
         Case-weight column.
     design : pandas.DataFrame
         Coded covariates with ``cs_duration, cs_event, cs_weight``.
+    dropped : int
+        Subjects left out (case weight 0).
     backend : dict
         Cause -> ``lifelines.CoxPHFitter`` of the same model, fitted on first access (the
         estimates here come from an exact Newton–Raphson of the same likelihood).
@@ -85,6 +87,7 @@ class CauseSpecificResult:
     cluster: str | None
     weights: str | None
     design: pd.DataFrame
+    dropped: int = 0
 
     @cached_property
     def backend(self) -> dict[int, Any]:
@@ -137,7 +140,7 @@ class CauseSpecificResult:
         return pd.concat(frames, ignore_index=True)
 
     def _facts(self) -> dict[str, Any]:
-        facts: dict[str, Any] = {"n": self.n, "censored": self.censored, "dropped": 0}
+        facts: dict[str, Any] = {"n": self.n, "censored": self.censored, "dropped": self.dropped}
         facts["events"] = int(self.events.get(1, sum(self.events.values())))
         for cause in self.causes:
             facts[f"events_cause_{cause}"] = self.events[cause]
@@ -269,7 +272,8 @@ def fit_cause_specific(
         cluster-robust sandwich. By default they are model-based.
     weights : str, optional
         Column of non-negative case weights; standard errors are then robust (by subject,
-        or by ``cluster``).
+        or by ``cluster``). Rows with weight 0 are left out and counted in
+        ``glance()["dropped"]``.
     duration, event : str
         Column names.
     conf_level : float, default 0.95
@@ -317,6 +321,7 @@ def fit_cause_specific(
     True
     """
     level = check_conf_level(conf_level)
+    data, used = usable_data(data, weights=weights)  # weight 0: left out, counted as dropped
     prepared = prepare_competing(
         data,
         covariates,
@@ -336,7 +341,7 @@ def fit_cause_specific(
     for k in wanted:
         check_cause(code, k, f"the cause-specific model of cause {k}")
     start = np.zeros(len(code))
-    weight = np.ones(len(code)) if weights is None else _case_weights(data, weights)
+    weight = np.ones(len(code)) if used.weights is None else used.weights
     robust = cluster is not None or weights is not None
     coef: dict[int, FloatArray] = {}
     vcov: dict[int, FloatArray] = {}
@@ -379,4 +384,5 @@ def fit_cause_specific(
         cluster=cluster,
         weights=weights,
         design=design,
+        dropped=used.dropped,
     )

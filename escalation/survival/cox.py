@@ -24,7 +24,7 @@ from scipy import stats
 
 from escalation.clusters import cluster_codes as family_codes
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
 from escalation.survival._riskset import CoxData, Terms, Ties, compute_terms
 from escalation.timeline.matrix import CovariateCoding
@@ -65,8 +65,8 @@ class CoxResult(SurvivalResult):
     loglik, loglik_null : float
         Log partial likelihood at the estimate and at zero.
     n, events, dropped : int
-        Rows used, events of the modelled cause, rows dropped (always 0: rows are never
-        dropped silently; bad rows raise).
+        Rows used, events of the modelled cause, rows left out (case weight 0; every
+        other bad row raises).
     ties : {"efron", "breslow"}
         Tie handling.
     variance : {"model", "robust"}
@@ -434,7 +434,8 @@ def fit_cox(
     strata : str or sequence of str, optional
         Columns defining strata with their own baseline hazards.
     weights : str, optional
-        Column of non-negative case weights. Weighted fits use the robust variance.
+        Column of non-negative case weights. Weighted fits use the robust variance. Rows
+        with weight 0 are left out and counted in ``glance()["dropped"]``.
     cluster : str or None, default "family_id"
         Column of clusters for the robust (sandwich) variance; ``None`` for the
         model-based variance (unless weights are given: then each row is its own
@@ -509,11 +510,8 @@ def fit_cox(
     _require(frame, [*time_cols, "event"], "time/event")
     strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
     _require(frame, strata_cols, "strata")
-    if weights is not None:
-        _require(frame, [weights], "weights")
-        zero = pd.to_numeric(frame[weights], errors="coerce").eq(0).to_numpy()
-        if zero.any():  # no part in the weighted likelihood or its variance: left out
-            frame = frame.loc[~zero]
+    used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
+    frame = used.frame
     if cluster is not None:
         _require(frame, [cluster], "cluster")
     coding = CovariateCoding.learn(frame, covariates, min_count=min_count)
@@ -538,14 +536,7 @@ def fit_cox(
         raise DesignError(
             f"row {bad}: the follow-up time must be positive (and stop > start); got {stop[bad]!r}"
         )
-    w = None
-    if weights is not None:
-        w = frame[weights].to_numpy(dtype=float)
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            bad = int(np.flatnonzero(~(np.isfinite(w) & (w >= 0)))[0])
-            raise DesignError(
-                f"row {bad}, column {weights!r}: weights must be finite and >= 0, got {w[bad]!r}"
-            )
+    w = used.weights
     if strata_cols:
         keys = _strata_keys(frame, strata_cols)
         levels, codes = np.unique(keys.astype(str).to_numpy(), return_inverse=True)
@@ -624,7 +615,7 @@ def fit_cox(
         loglik_null=null.loglik,
         n=n,
         events=events,
-        dropped=0,
+        dropped=used.dropped,
         ties=ties,
         variance=variance,
         event=event,

@@ -18,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.errors import DesignError
 from escalation.results import Summary, package_versions
 from escalation.survival._competing import (
     CompetingData,
@@ -28,6 +27,7 @@ from escalation.survival._competing import (
     run_lifelines,
     sandwich,
 )
+from escalation.survival._outcome import usable_rows
 from escalation.survival._result import check_conf_level, coefficient_table
 from escalation.timeline import CovariateCoding, SpellData
 
@@ -170,8 +170,11 @@ class FineGrayResult:
     conf_level : float
         Level of the intervals of :meth:`tidy`.
     n, events, competing, censored, expanded_rows, clusters : int
-        Counts: subjects, events of ``cause``, competing events, censored subjects, rows
-        of the expanded data, clusters of the robust variance.
+        Counts: subjects in the fit, events of ``cause``, competing events, censored
+        subjects, rows of the expanded data, clusters of the robust variance.
+    dropped : int
+        Subjects left out of the fit (case weight 0; they still count in the censoring
+        distribution, as in R's ``finegray``).
     cluster : str or None
         Cluster column (``None``: each subject is its own cluster).
     expanded : pandas.DataFrame
@@ -200,6 +203,7 @@ class FineGrayResult:
     clusters: int
     cluster: str | None
     expanded: pd.DataFrame
+    dropped: int = 0
 
     @cached_property
     def backend(self) -> Any:
@@ -261,7 +265,7 @@ class FineGrayResult:
             "events": self.events,
             "competing": self.competing,
             "censored": self.censored,
-            "dropped": 0,
+            "dropped": self.dropped,
             "cause": self.cause,
             "expanded_rows": self.expanded_rows,
             "clusters": self.clusters,
@@ -365,6 +369,11 @@ def fit_fine_gray(
     cluster : str, optional
         Column of cluster labels for the robust variance (missing labels are their own
         cluster); by default each subject is a cluster.
+    weights : str, optional
+        Column of case weights, finite and ``>= 0``, multiplying the Fine–Gray weights
+        (as ``finegray(weights = )``). Subjects with weight 0 are left out of the fit and
+        counted in ``glance()["dropped"]``; like R, the censoring distribution uses
+        every subject.
     duration, event : str
         Column names.
     conf_level : float, default 0.95
@@ -430,22 +439,12 @@ def fit_fine_gray(
     check_cause(prepared.event, cause, "the Fine–Gray model")
     case_weights = None
     if weights is not None:
-        case_weights = _case_weights(data, weights)
+        # Checked and counted as everywhere; the subjects stay for the censoring
+        # distribution G, as in R's finegray, and their weight-0 rows leave the fit.
+        frame = data.spells if isinstance(data, SpellData) else data
+        usable_rows(frame, weights=weights)
+        case_weights = pd.to_numeric(frame[weights]).to_numpy(dtype=float)
     return _fit(prepared, cause, level, case_weights)
-
-
-def _case_weights(data: SpellData | pd.DataFrame, column: str) -> FloatArray:
-    frame = data.spells if isinstance(data, SpellData) else data
-    if column not in frame.columns:
-        raise DesignError(f"weights column {column!r} is not in the spells table")
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
-    if len(bad):
-        raise DesignError(
-            f"weights column {column!r} has {len(bad)} missing or negative value(s) "
-            f"(first at row {int(bad[0])}); weights must be finite and >= 0"
-        )
-    return values
 
 
 def _fit(
@@ -474,7 +473,8 @@ def _fit(
     expanded["fg_stop"] = stop
     expanded["fg_status"] = status.astype(np.int64)
     expanded["fg_weight"] = weight
-    event = prepared.event
+    fitted = np.ones(len(prepared.event), dtype=bool) if weights is None else weights > 0
+    event = prepared.event[fitted]
     return FineGrayResult(
         terms=prepared.names,
         coef=beta,
@@ -493,4 +493,5 @@ def _fit(
         clusters=len(np.unique(prepared.cluster)),
         cluster=prepared.cluster_name,
         expanded=expanded,
+        dropped=int((~fitted).sum()),
     )

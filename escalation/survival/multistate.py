@@ -59,14 +59,16 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
         history is used to follow children beyond escalation).
     history : CaseHistory, optional
         The case history, needed only when ``data`` was not made by ``build_spells``
-        (then the spells are rebuilt from it with ``data.design``).
+        (then the spells are rebuilt from it with ``data.design`` and the rows of
+        ``data.spells`` are matched to them by ``spell_id``).
 
     Returns
     -------
     pandas.DataFrame
         ``spell_id, start, stop, from_state, to_state``: times in days after time zero
         (day 0 is 0.5, as in the spells), ``to_state`` missing when the row ends in
-        censoring.
+        censoring. Spells are matched to their case history by ``spell_id``, so
+        ``data.spells`` may be reordered or filtered.
 
     Examples
     --------
@@ -91,9 +93,9 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
 
         rebuilt = build_spells(history, data.design, censor_at_horizon=data.censor_at_horizon)
         context = rebuilt._context
-        data = rebuilt
     assert context is not None
-    prep, child, t0 = context.prep, context.child, context.t0
+    at = context.positions(data.spells)
+    prep, child, t0 = context.prep, context.child[at], context.t0[at]
     outcome = data.design.outcome
     n = len(child)
     # exits: absorbing (competing kinds) and censoring
@@ -339,6 +341,9 @@ class StateOccupationResult:
         Level of the intervals of :meth:`tidy`.
     backend : None
         No third-party backend: the estimator is computed here (numpy).
+    dropped : int
+        Spells left out: none, since the estimator takes no case weights and a bad
+        transition row raises.
     """
 
     states: tuple[str, ...]
@@ -350,6 +355,7 @@ class StateOccupationResult:
     std_error: FloatArray
     conf_level: float = 0.95
     backend: Any = None
+    dropped: int = 0
 
     def tidy(self) -> pd.DataFrame:
         """Return ``time, state, probability, std_error, conf_low, conf_high, conf_level``.
@@ -388,7 +394,7 @@ class StateOccupationResult:
         return {
             "n": self.n,
             "events": int(self.transitions["n"].sum()),
-            "dropped": 0,
+            "dropped": self.dropped,
             "states": len(self.states),
             "start_time": self.start_time,
             "method": "aalen_johansen",
@@ -429,6 +435,9 @@ class TransitionProbabilityResult:
         Spells (subjects).
     backend : None
         No third-party backend.
+    dropped : int
+        Spells left out: none, since the estimator takes no case weights and a bad
+        transition row raises.
     """
 
     states: tuple[str, ...]
@@ -438,6 +447,7 @@ class TransitionProbabilityResult:
     transitions: pd.DataFrame
     n: int
     backend: Any = None
+    dropped: int = 0
 
     def tidy(self) -> pd.DataFrame:
         """Return ``time, from_state, to_state, probability``."""
@@ -462,7 +472,7 @@ class TransitionProbabilityResult:
         row = {
             "n": self.n,
             "events": int(self.transitions["n"].sum()),
-            "dropped": 0,
+            "dropped": self.dropped,
             "start_time": self.start_time,
             "method": "aalen_johansen",
         }

@@ -21,7 +21,7 @@ from scipy import stats
 
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._cif import cumulative_incidence_at
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import SurvivalResult, check_conf_level
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class _Arrays:
     weights: FloatArray
     group: npt.NDArray[Any]
     strata: npt.NDArray[Any]
+    dropped: int
 
 
 def _arrays(
@@ -73,18 +74,14 @@ def _arrays(
             f"column(s) {', '.join(missing)} are not in the data; available: "
             f"{', '.join(map(str, frame.columns))}"
         )
+    used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
+    frame = used.frame
     duration = durations(frame["duration"])
     event = event_codes(frame["event"])
-    w = np.ones(len(frame)) if weights is None else frame[weights].to_numpy(dtype=float)
-    bad = np.flatnonzero(~(np.isfinite(w) & (w >= 0)))
-    if bad.size:
-        raise DesignError(
-            f"row {int(bad[0])}, column {weights!r}: weights must be finite and >= 0, got "
-            f"{w[bad[0]]!r}"
-        )
+    w = np.ones(len(frame)) if used.weights is None else used.weights
     g = np.full(len(frame), "all", dtype=object) if group is None else frame[group].to_numpy()
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
-    return _Arrays(duration, event, w, g, s)
+    return _Arrays(duration, event, w, g, s, used.dropped)
 
 
 def _levels(values: npt.NDArray[Any]) -> list[Any]:
@@ -162,6 +159,8 @@ class CurveResult(SurvivalResult):
         Estimator and interval, e.g. ``"kaplan-meier, greenwood, log"``.
     n, events : int
         Rows and events used.
+    dropped : int
+        Rows left out (case weight 0).
     conf_level : float
         Level of the intervals.
     exits : pandas.DataFrame
@@ -177,6 +176,7 @@ class CurveResult(SurvivalResult):
     conf_level: float
     exits: pd.DataFrame = field(repr=False)
     backend: None = field(default=None, repr=False)
+    dropped: int = 0
 
     @property
     def title(self) -> str:
@@ -236,7 +236,7 @@ class CurveResult(SurvivalResult):
         return {
             "n": self.n,
             "events": self.events,
-            "dropped": 0,
+            "dropped": self.dropped,
             "method": self.method,
             "groups": self.curves["group"].nunique(),
             "conf_level": self.conf_level,
@@ -354,7 +354,9 @@ def kaplan_meier(
     group : str, optional
         Column splitting the data into separate curves.
     weights : str, optional
-        Column of non-negative case weights (e.g. inverse-probability weights).
+        Column of non-negative case weights (e.g. inverse-probability weights). Rows with
+        weight 0 are left out (also from the numbers at risk) and counted in
+        ``glance()["dropped"]``.
     event : int, optional
         The cause counted as the event (others censored). Default: any event.
     conf_level : float, default 0.95
@@ -399,6 +401,7 @@ def kaplan_meier(
         total,
         conf_level,
         _exits(arrays),
+        dropped=arrays.dropped,
     )
 
 
@@ -448,6 +451,7 @@ def nelson_aalen(
         total,
         conf_level,
         _exits(arrays),
+        dropped=arrays.dropped,
     )
 
 
@@ -617,6 +621,7 @@ def aalen_johansen(
         events_total,
         conf_level,
         _exits(arrays),
+        dropped=arrays.dropped,
     )
 
 
@@ -646,6 +651,7 @@ class LogRankResult(SurvivalResult):
     n: int
     events: int
     backend: None = field(default=None, repr=False)
+    dropped: int = 0
 
     @property
     def title(self) -> str:
@@ -660,7 +666,7 @@ class LogRankResult(SurvivalResult):
         return {
             "n": self.n,
             "events": self.events,
-            "dropped": 0,
+            "dropped": self.dropped,
             "method": f"log-rank, rho={self.rho:g}",
             "strata": self.strata or "none",
             "statistic": self.statistic,
@@ -768,6 +774,7 @@ def logrank_test(
         strata,
         arrays.duration.size,
         int(hit.sum()),
+        dropped=arrays.dropped,
     )
 
 
@@ -790,6 +797,7 @@ class RMSTResult(SurvivalResult):
     n: int
     events: int
     backend: None = field(default=None, repr=False)
+    dropped: int = 0
 
     @property
     def title(self) -> str:
@@ -804,7 +812,7 @@ class RMSTResult(SurvivalResult):
         return {
             "n": self.n,
             "events": self.events,
-            "dropped": 0,
+            "dropped": self.dropped,
             "method": "area under kaplan-meier",
             "tau": self.tau,
         }
@@ -900,4 +908,6 @@ def rmst(
         ["term", "group", "estimate", "std_error", "conf_low", "conf_high", "conf_level", "p_value"]
     ]
     hits = arrays.event > 0 if event is None else arrays.event == event
-    return RMSTResult(table, float(tau), arrays.duration.size, int(hits.sum()))
+    return RMSTResult(
+        table, float(tau), arrays.duration.size, int(hits.sum()), dropped=arrays.dropped
+    )

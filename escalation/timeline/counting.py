@@ -90,12 +90,27 @@ def counting_process(data: SpellData) -> pd.DataFrame:
         One row per interval: ``spell_id, start, stop, event, treatment_tv,
         early_help_episodes`` followed by ``child_id, family_id, time_zero, treatment,
         treatment_start`` and the baseline covariates. ``event`` is the spell's event
-        code on its last interval and 0 elsewhere; ``stop > start`` always.
+        code on its last interval and 0 elsewhere; ``stop > start`` always. Rows follow
+        the order of ``data.spells``.
+
+    Raises
+    ------
+    DataValidationError
+        When a row of ``data.spells`` cannot be matched to the spell it was built as
+        (``spell_id`` missing, repeated or unknown; ``child_id`` or ``time_zero`` edited).
+
+    Notes
+    -----
+    Each row of ``data.spells`` is linked to its case history by ``spell_id``, so the
+    table may be reordered or filtered (e.g. with :func:`dataclasses.replace`): every
+    spell keeps its own intervals. Its ``duration`` and ``event`` are taken from the
+    table.
     """
     ctx = data._context
     if ctx is None:
         raise ValueError("this SpellData was not made by build_spells; rebuild it")
-    prep, child, t0 = ctx.prep, ctx.child, ctx.t0
+    at = ctx.positions(data.spells)
+    prep, child, t0, tz_pos = ctx.prep, ctx.child[at], ctx.t0[at], ctx.tz_pos[at]
     design = data.design
     n = len(child)
     duration = data.spells["duration"].to_numpy(dtype=np.float64)
@@ -115,13 +130,13 @@ def counting_process(data: SpellData) -> pd.DataFrame:
         count.append(np.full(int(keep.sum()), d_count, dtype=np.int64))
 
     tv_kind = design.treatment.episode_kind
-    exclude = ctx.tz_pos if tv_kind == tz_kind else None
+    exclude = tz_pos if tv_kind == tz_kind else None
     spell, start, end = episode_pairs(prep, tv_kind, child, t0, exclude)
     add(spell, change_time(start), 1, 1 if tv_kind == "early_help" else 0)
     closed = end != NEVER
     add(spell[closed], change_time(end[closed]), -1, 0)
     if tv_kind != "early_help":
-        exclude = ctx.tz_pos if tz_kind == "early_help" else None
+        exclude = tz_pos if tz_kind == "early_help" else None
         spell, start, _ = episode_pairs(prep, "early_help", child, t0, exclude)
         add(spell, change_time(start), 0, 1)
 

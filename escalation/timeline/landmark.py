@@ -54,7 +54,8 @@ def landmark(
     a spell ending on day ``at`` is left out. With ``at = 0`` the covariates are the
     time-zero covariates, since changes on day 0 take effect after it (see
     :mod:`escalation.timeline.spells`). These values equal those of the counting-process
-    interval that covers ``at + 0.5``.
+    interval that covers ``at + 0.5``. Spells are matched to their case history by
+    ``spell_id``, so ``data.spells`` may be reordered or filtered (rows keep its order).
     """
     if isinstance(data, CaseHistory):
         if design is None:
@@ -71,7 +72,8 @@ def landmark(
         raise ValueError("this SpellData was not made by build_spells; rebuild it")
     spells = data.spells
     risk = np.flatnonzero(spells["duration"].to_numpy() > days)
-    child, t0, tz_pos = ctx.child[risk], ctx.t0[risk], ctx.tz_pos[risk]
+    pos = ctx.positions(spells.take(risk))
+    child, t0, tz_pos = ctx.child[pos], ctx.t0[pos], ctx.tz_pos[pos]
     out = spells.take(risk).reset_index(drop=True)
     out["duration"] = out["duration"] - days
     design = data.design

@@ -38,7 +38,6 @@ Multiple spells
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Final
 
 import numpy as np
@@ -47,7 +46,7 @@ import pandas as pd
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Summary, package_versions
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
 
@@ -76,13 +75,103 @@ _YEAR: Final = 365.25
 
 @dataclass(frozen=True, eq=False)
 class _Context:
-    """Integer arrays behind the spells table, kept for counting and landmark data."""
+    """Integer arrays behind the spells table, kept for counting and landmark data.
+
+    Row ``i`` of every array describes the spell whose ``spell_id`` is ``spell_id[i]``
+    (ascending). Consumers look spells up by ``spell_id`` through :meth:`positions`,
+    never by the row order of ``SpellData.spells``, so the table may be reordered or
+    filtered.
+    """
 
     prep: Prepared
+    spell_id: IntArray
     child: IntArray
     t0: IntArray
     end: IntArray
     tz_pos: IntArray
+
+    def positions(self, spells: pd.DataFrame) -> IntArray:
+        """Return, for each row of ``spells``, the position of its spell in these arrays.
+
+        Rows are matched by ``spell_id``; the row's ``child_id`` and ``time_zero`` (when
+        present) must be those the spell was built with.
+
+        Raises
+        ------
+        DataValidationError
+            When ``spell_id`` is missing, repeated or unknown, or a row's ``child_id`` or
+            ``time_zero`` differs from its spell's (the table was edited or mixed with
+            spells from another case history).
+        """
+        if "spell_id" not in spells.columns:
+            raise DataValidationError(
+                [
+                    Problem(
+                        "spells",
+                        None,
+                        "spell_id",
+                        None,
+                        "the spells table has no spell_id column, which links each row to "
+                        "its case history; keep the column (reorder or filter rows freely)",
+                    )
+                ],
+                "spells",
+            )
+        raw = spells["spell_id"]
+        ids = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        pos = np.searchsorted(self.spell_id, np.nan_to_num(ids, nan=-1.0))
+        pos = np.minimum(pos, max(len(self.spell_id) - 1, 0))
+        known = (
+            np.isfinite(ids) & (self.spell_id[pos] == ids)
+            if len(self.spell_id)
+            else np.zeros(len(ids), dtype=bool)
+        )
+        self._check(
+            ~known,
+            raw,
+            "spell_id",
+            "{n} spell_id value(s) match no spell these SpellData were built with; rows may "
+            "be reordered or filtered, but spell_id must not be changed or invented",
+        )
+        self._check(
+            pd.Series(pos).duplicated().to_numpy(),
+            raw,
+            "spell_id",
+            "{n} row(s) repeat a spell_id; each spell may appear once (resample children, "
+            "not rows of SpellData.spells)",
+        )
+        out: IntArray = pos.astype(np.int64)
+        if "time_zero" in spells.columns:
+            days = pd.to_datetime(spells["time_zero"]).to_numpy(dtype="datetime64[D]")
+            self._check(
+                np.isnat(days) | (days.astype(np.int64) != self.t0[out]),
+                spells["time_zero"],
+                "time_zero",
+                "{n} row(s) have a time_zero other than that of their spell_id; rebuild the "
+                "spells with build_spells instead of editing time_zero",
+            )
+        if "child_id" in spells.columns:
+            built = self.prep.children["child_id"].astype("string").to_numpy()[self.child[out]]
+            given = spells["child_id"].astype("string").reset_index(drop=True)
+            self._check(
+                given.ne(pd.Series(built, dtype="string")).fillna(True).to_numpy(dtype=bool),
+                given,
+                "child_id",
+                "{n} row(s) belong to another child than the spell with their spell_id "
+                "(spells from different case histories mixed, or child_id edited); rebuild "
+                "the spells with build_spells",
+            )
+        return out
+
+    @staticmethod
+    def _check(bad: np.ndarray, values: pd.Series, column: str, reason: str) -> None:
+        """Raise naming the first row where ``bad`` holds (``{n}``: how many rows do)."""
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            problem = Problem(
+                "spells", row, column, values.iloc[row], reason.format(n=int(bad.sum()))
+            )
+            raise DataValidationError([problem], "spells")
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +182,8 @@ class SpellData:
     ----------
     spells : pandas.DataFrame
         One row per eligible spell: ``spell_id, child_id, family_id, time_zero, duration,
-        event, end_reason, treatment, treatment_start`` then the baseline covariates
+        event, end_reason, treatment, treatment_start`` (with ``la`` after ``family_id``
+        when the children table names local authorities) then the baseline covariates
         (``age, sex, ethnicity, disability``, requested extra children columns,
         ``prior_referrals, prior_assessments, prior_cp_plans, prior_looked_after,
         days_since_first_referral, source, need``, ``factor_<code>`` flags, ``n_factors``).
@@ -124,7 +214,15 @@ class SpellData:
     @property
     def covariates(self) -> tuple[str, ...]:
         """Names of the baseline covariate columns of :attr:`spells`."""
-        return tuple(self.spells.columns[len(SPELL_COLUMNS) :])
+        leading = {*SPELL_COLUMNS, "la"}
+        return tuple(c for c in self.spells.columns if c not in leading)
+
+    @property
+    def authorities(self) -> tuple[str, ...]:
+        """The local authorities of the spells (``la`` column), sorted; ``()`` without one."""
+        if "la" not in self.spells.columns:
+            return ()
+        return tuple(sorted(self.spells["la"].dropna().astype(str).unique()))
 
     @property
     def model_covariates(self) -> tuple[str, ...]:
@@ -140,12 +238,24 @@ class SpellData:
                 out.append(name)
         return tuple(out)
 
-    @cached_property
+    @property
     def counting(self) -> pd.DataFrame:
-        """The counting-process (start, stop] form; see :func:`counting_process`."""
+        """The counting-process (start, stop] form; see :func:`counting_process`.
+
+        Computed once and kept; recomputed if the rows of :attr:`spells` were reordered
+        or filtered in place since (their ``spell_id``, ``duration`` or ``event``
+        changed).
+        """
         from escalation.timeline.counting import counting_process
 
-        return counting_process(self)
+        key = _row_key(self.spells)
+        kept = self.__dict__.get("_counting")
+        if kept is not None and _same_key(kept[0], key):
+            frame: pd.DataFrame = kept[1]
+            return frame
+        frame = counting_process(self)
+        self.__dict__["_counting"] = (key, frame)  # a cache: the dataclass stays frozen
+        return frame
 
     def landmark(self, at: int) -> pd.DataFrame:
         """Spells still at risk at day ``at``, covariates updated; see :func:`landmark`."""
@@ -173,6 +283,19 @@ class SpellData:
         """Return a summary with the exclusion flow as its table (never prints)."""
         facts = {str(k): v for k, v in self.glance().iloc[0, :7].items()}
         return Summary("Time-to-escalation spells", facts, self.flow.copy())
+
+
+def _row_key(spells: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Return the columns that decide the counting-process rows (to tell a stale cache)."""
+    return tuple(
+        spells[c].to_numpy(copy=True) for c in ("spell_id", "duration", "event") if c in spells
+    )
+
+
+def _same_key(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    return len(a) == len(b) and all(
+        x.shape == y.shape and bool(np.all(x == y)) for x, y in zip(a, b, strict=True)
+    )
 
 
 class _Flow:
@@ -445,6 +568,10 @@ def build_spells(
         }
     )
     covariates = baseline_covariates(prep, design, child, t0, tz_pos, inclusive=False)
+    if "la" in kids.columns:
+        # Several local authorities: each spell keeps its child's authority.
+        la = kids["la"].astype("string").to_numpy()[child]
+        spells.insert(3, "la", pd.Series(la, dtype="string", index=spells.index))
     spells = pd.concat([spells, covariates], axis=1)
     return SpellData(
         spells=spells,
@@ -452,7 +579,14 @@ def build_spells(
         design=design,
         extract_date=history.extract_date,
         censor_at_horizon=censor_at_horizon,
-        _context=_Context(prep=prep, child=child, t0=t0, end=end, tz_pos=tz_pos),
+        _context=_Context(
+            prep=prep,
+            spell_id=spells["spell_id"].to_numpy(dtype=np.int64),
+            child=child,
+            t0=t0,
+            end=end,
+            tz_pos=tz_pos,
+        ),
     )
 
 

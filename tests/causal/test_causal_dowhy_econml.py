@@ -40,7 +40,9 @@ def test_refutations_pass_on_a_correct_model(data: pd.DataFrame) -> None:
     assert list(table["refuter"]) == ["placebo_treatment", "random_common_cause", "data_subset"]
     assert list(table.columns) == [
         "refuter", "horizon", "estimate", "new_effect", "p_value", "num_simulations", "passed",
+        "verdict",
     ]  # fmt: skip
+    assert table["verdict"].tolist() == ["passed"] * 3
     # The regression-adjusted estimate on the censoring-weighted outcome is near the true -0.09.
     assert -0.17 < out.estimate < -0.02
     placebo = float(table.set_index("refuter").loc["placebo_treatment", "new_effect"])

@@ -48,6 +48,13 @@ def test_ip_weighted_weight_gain_chapter_12(nhefs: pd.DataFrame) -> None:
     assert row["conf_high"] == pytest.approx(4.4705, abs=5e-4)
 
 
+def test_ip_weighting_counts_the_participants_without_an_outcome(nhefs: pd.DataFrame) -> None:
+    """Chapter 12 analyses 1,566 of the 1,629 participants: 63 have no 1982 weight."""
+    assert len(nhefs) == 1629
+    out = ipw_mean_difference(nhefs, outcome="wt82_71", treatment="qsmk", covariates=COVARIATES)
+    assert out[["n", "dropped"]].iloc[0].tolist() == [1566, 63]
+
+
 def test_survival_at_120_months_chapter_17(nhefs: pd.DataFrame) -> None:
     """IP weighting 80.7% (quit) vs 80.5%; parametric g-formula 80.4% vs 80.6%."""
     scores = fit_propensity(nhefs, "qsmk", COVARIATES, min_count=1)

@@ -29,9 +29,11 @@ from escalation.figures import (
     theme_escalation,
 )
 from escalation.figures._examples import example_frames
-from escalation.figures._labels import points
-from escalation.figures.curves import step_frame
+from escalation.figures._labels import point_breaks, points
+from escalation.figures.curves import step_frame, time_breaks
+from escalation.figures.diagnostics import natural_spline_smooth
 from escalation.figures.flow import flow_layout
+from escalation.timeline.labels import covariate_label, describe_covariate
 
 
 @pytest.fixture(scope="module")
@@ -72,20 +74,57 @@ def test_figures_step_frame_is_right_continuous() -> None:
 
 def test_figures_survival_curves_with_table(frames: dict[str, pd.DataFrame]) -> None:
     at_risk = frames["at_risk"].copy()
+    at_risk["at_risk"] = at_risk["at_risk"].astype("Int64")
     at_risk.loc[3, "at_risk"] = pd.NA  # suppressed by disclosure control upstream
     plot = plot_survival_curves(frames["km"], at_risk)
     assert layer_geoms(plot)[:2] == ["geom_ribbon", "geom_line"]
-    table = plot.layers[2].geom.data
-    assert type(plot.layers[2].geom).__name__ == "geom_text"
-    # Groups take rows -1, -2 of the table panel, in order of appearance.
-    assert table.groupby("group", observed=True)["estimate"].first().to_dict() == {
+    texts = [layer.geom.data for layer in plot.layers if type(layer.geom).__name__ == "geom_text"]
+    cells = next(d for d in texts if "group" in d)
+    at = cells[cells["estimate"].isin([-1.0, -2.0])]
+    # At risk first (rows -1, -2), then escalated and censored blocks beneath.
+    assert at.groupby("group", observed=True)["estimate"].first().to_dict() == {
         "Early help": -1.0,
         "No early help": -2.0,
     }
-    assert table["label"].tolist()[:5] == ["1,840", "1,605", "1,390", "<10", "645"]
-    # Curve and table share the x axis: one facet column, two rows 3:1 or taller.
-    assert plot.facet.space["y"][0] >= 3 * plot.facet.space["y"][1]
-    assert plot.labels.y == "Escalation-free"
+    assert at["label"].tolist()[:5] == ["1,840", "1,605", "1,390", "<10", "645"]
+    titles = next(d for d in texts if "group" not in d)["label"].tolist()
+    assert titles == ["At risk", "Escalation (cumulative)", "Censored (cumulative)"]
+    assert plot.facet.space["y"][0] >= 1.5 * plot.facet.space["y"][1]
+    assert plot.labels.y == "Free of escalation"
+
+
+def test_figures_cumulative_incidence_says_what_it_is(frames: dict[str, pd.DataFrame]) -> None:
+    # Built from a curve result's tidy() as the docs describe: groups are 0/1.
+    cif = frames["cif"].assign(
+        group=frames["cif"]["group"].map({"Early help": 1, "No early help": 0})
+    )
+    longer = cif[cif["time"] == cif["time"].max()].assign(time=1560.0)
+    cif = pd.concat([cif, longer], ignore_index=True)
+    plot = plot_survival_curves(
+        cif,
+        kind="cumulative_incidence",
+        censored=frames["censored"],
+        test=("log-rank", 0.0004),
+    )
+    # The legend names the arms, not "0 / 1".
+    assert set(plot.data["group"].astype(str)) == {"Early help", "No early help"}
+    assert plot.labels.y == "Cumulative incidence of escalation"
+    assert plot.labels.subtitle == "Unadjusted; log-rank p < 0.001"
+    # The y axis starts at 0 exactly; time ticks cover the whole curve (to 1,560 days).
+    y = plot.scales.get_scales("y")
+    assert y.limits[0] == 0.0 and tuple(y.expand) == (0, 0)
+    x_breaks = plot.scales.get_scales("x").breaks
+    assert max(x_breaks) >= 1560
+    marks = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_point"]
+    assert marks and len(marks[0].geom.data) <= 2 * 60
+
+
+def test_figures_time_breaks_cover_the_curve() -> None:
+    assert time_breaks(1560)[-1] >= 1560
+    for last in (45, 100, 365, 730, 1000, 3000):
+        breaks = time_breaks(last)
+        assert breaks[0] == 0 and breaks[-1] >= last and len(breaks) <= 6
+        assert len(set(np.diff(breaks))) == 1
 
 
 def test_figures_survival_curves_selects_cause(frames: dict[str, pd.DataFrame]) -> None:
@@ -93,7 +132,7 @@ def test_figures_survival_curves_selects_cause(frames: dict[str, pd.DataFrame]) 
     both = pd.concat([cif, cif.assign(cause=2, estimate=cif["estimate"] / 10)])
     plot = plot_survival_curves(both, kind="cumulative_incidence")
     assert set(plot.data["cause"]) == {1}
-    assert plot.labels.y == "Cumulative incidence"
+    assert plot.labels.y == "Cumulative incidence of escalation"
     with pytest.raises(DesignError, match="cause 3"):
         plot_survival_curves(both, cause=3)
 
@@ -131,21 +170,57 @@ def test_figures_forest_plots(frames: dict[str, pd.DataFrame]) -> None:
         if type(layer.geom).__name__ == "geom_point"
     )
     assert nudges == pytest.approx([-0.125, 0.125])
-    assert list(points([-0.021, 0.0, 0.03])) == ["-2", "0", "+3"]
+    assert list(points([-0.02, 0.0, 0.03])) == ["-2", "0", "+3"]
+    # Breaks are even steps of percentage points and labelled as such (no "-2" for -2.5).
+    assert list(points(point_breaks((-0.05, 0.0)))) == ["-5", "-4", "-3", "-2", "-1", "0"]
+    assert list(points([-0.025, 0.0, 0.025])) == ["-2.5", "0", "+2.5"]
+    steps = np.diff(point_breaks((-0.062, 0.011)))
+    assert np.allclose(steps, steps[0])
     with pytest.raises(DataValidationError, match="column 'term'"):
         plot_forest(frames["effects"].drop(columns="estimand"))
 
 
-def test_figures_love_plot_orders_by_unweighted_imbalance(
-    frames: dict[str, pd.DataFrame],
-) -> None:
+def test_figures_love_plot_labels_groups_and_summarises(frames: dict[str, pd.DataFrame]) -> None:
     balance = frames["balance"]
-    plot = plot_love(balance)
+    plot = plot_love(balance, top=8)
+    names = plot.scales.get_scales("y").labels(plot.scales.get_scales("y").limits)
+    shown = [n.strip() for n in names]
+    # Human labels from the code lists, grouped under domain headers.
+    assert "Domestic abuse: parent" in shown and "factor_3B" not in shown
+    assert {"Child", "History", "Assessment factors"} <= set(shown)
+    # The 8 most imbalanced before weighting are shown; the other 4 in one row.
     raw = balance[balance["sample"] == "unweighted"].set_index("covariate")["smd"].abs()
-    assert list(plot.data["covariate"].cat.categories) == list(raw.sort_values().index)
-    assert (plot.data["smd"] >= 0).all()
-    thresholds = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_vline"]
-    assert list(np.ravel(thresholds[1].geom.data["xintercept"])) == [0.1]
+    rest = raw.sort_values(ascending=False).index[8:]
+    assert "4 other covariates (largest)" in shown
+    summary = plot.data[plot.data["covariate"] == "__rest__"]
+    before = summary[
+        (summary["sample"] == "Before weighting") & (summary["panel"] == "Absolute SMD")
+    ]
+    assert before["x"].iloc[0] == pytest.approx(raw[rest].max())
+    # Variance ratios of numeric covariates only, on a log2 axis offset from the SMDs.
+    vr = plot.data[plot.data["panel"] == "Variance ratio"]
+    assert set(vr["covariate"]) <= {
+        "age",
+        "imd_decile",
+        "disability",
+        "prior_referrals",
+        "prior_assessments",
+        "prior_cp_plans",
+        "n_factors",
+        "__rest__",
+    }
+    assert len(vr) > 0
+    assert set(plot.data["sample"]) == {"Before weighting", "After weighting"}
+    assert (plot.data.loc[plot.data["panel"] == "Absolute SMD", "x"] >= 0).all()
+
+
+def test_figures_covariate_labels() -> None:
+    assert covariate_label("factor_3B") == "Domestic abuse: parent"
+    assert covariate_label("need_N5") == "Primary need: Family dysfunction"
+    assert covariate_label("ethnicity_MWBC") == "Ethnicity: White and Black Caribbean"
+    assert covariate_label("factor_21") == "No factors identified"
+    assert describe_covariate("source_6").domain == "Referral"
+    assert covariate_label("mystery_column") == "Mystery column"
 
 
 def test_figures_overlap_shares(frames: dict[str, pd.DataFrame]) -> None:
@@ -169,13 +244,28 @@ def test_figures_overlap_shares(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def test_figures_schoenfeld(frames: dict[str, pd.DataFrame]) -> None:
-    plot = plot_schoenfeld(frames["schoenfeld"], covariates=["age", "treatment"])
-    assert list(plot.data["covariate"].cat.categories) == ["age", "treatment"]
+    residuals = frames["schoenfeld"].copy()
+    residuals.loc[0, "residual"] = 60.0  # an outlier must not stretch the axis
+    plot = plot_schoenfeld(residuals, frames["ph_tests"], covariates=["age", "treatment"])
+    panels = list(plot.data["panel"].cat.categories)
+    assert panels == ["Age (years)\np = 0.004", "Early help (within the grace period)\np = 0.620"]
+    assert plot.labels.subtitle == "Global test of proportional hazards: p = 0.020"
     assert len(plot.data) == 500
-    smooth = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_smooth"]
-    assert smooth[0].stat.params["method"] == "lowess"
+    assert "geom_ribbon" in layer_geoms(plot)
+    age = plot.data[plot.data["panel"] == panels[0]]
+    assert age["residual"].max() < 10
+    assert (age["outside"] == "beyond the axis").sum() >= 1
     with pytest.raises(DesignError, match="no residuals for sex"):
         plot_schoenfeld(frames["schoenfeld"], covariates=["sex"])
+
+
+def test_figures_spline_smooth_matches_r_ns_fit() -> None:
+    # A cubic polynomial lies in the natural-spline space only when linear beyond the
+    # boundary knots; a straight line always does: the fit is exact, the band has width 0.
+    x = np.linspace(0, 100, 60)
+    fit = natural_spline_smooth(x, 3 - 0.02 * x, [0, 50, 100])
+    np.testing.assert_allclose(fit["fit"], [3, 2, 1], atol=1e-9)
+    np.testing.assert_allclose(fit["high"] - fit["low"], 0, atol=1e-6)
 
 
 def test_figures_state_occupation_stacks_to_one(frames: dict[str, pd.DataFrame]) -> None:
@@ -212,8 +302,11 @@ def test_figures_heterogeneity(frames: dict[str, pd.DataFrame]) -> None:
     mean_line = dist.layers[1].geom.data["xintercept"].iloc[0]
     assert mean_line == pytest.approx(frames["cate"]["effect"].mean())
     sub = plot_subgroup_effects(frames["subgroups"], overall=-0.025)
-    assert sub.facet.space["y"] == [3.0, 2.0, 2.0]
-    assert list(sub.data["level"].cat.categories)[-1] == "0-4"
+    y = sub.scales.get_scales("y")
+    names = list(y.labels(y.limits))[::-1]
+    # Subgroup names are header rows above their levels (no clipped strips).
+    assert names[:4] == ["Age", "    0-4", "    5-11", "    12-17"]
+    assert "Prior referrals" in names and "Domestic abuse" in names
 
 
 def test_figures_flow_layout(frames: dict[str, pd.DataFrame]) -> None:

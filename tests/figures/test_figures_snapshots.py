@@ -10,34 +10,22 @@ then look at the new PNGs in ``tests/figures/snapshots/`` before committing them
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import numpy as np
-import pandas as pd
 import plotnine as p9
 import pytest
 
-from escalation.figures import (
-    plot_flow,
-    plot_hazard_ratios,
-    plot_love,
-    plot_survival_curves,
-    save_figure,
-)
-from escalation.figures._examples import example_frames
+from escalation.figures import plot_hazard_ratios, save_figure
+from escalation.figures._examples import example_figures, example_frames
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 DPI = 100
 UPDATE = os.environ.get("ESCALATION_UPDATE_SNAPSHOTS") == "1"
 
-CASES: dict[str, tuple[Callable[[dict[str, pd.DataFrame]], p9.ggplot], str]] = {
-    "survival_curves": (lambda f: plot_survival_curves(f["km"], f["at_risk"]), "single"),
-    "hazard_ratios": (lambda f: plot_hazard_ratios(f["hazard"]), "single"),
-    "love_plot": (lambda f: plot_love(f["balance"]), "single"),
-    "flow": (lambda f: plot_flow(f["flow"]), "double"),
-}
+#: Every figure kind (the same set as the gallery and the font-size check).
+CASES: dict[str, tuple[p9.ggplot, str]] = example_figures()
 
 
 def compare(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
@@ -48,8 +36,7 @@ def compare(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_figures_snapshot(name: str, tmp_path: Path) -> None:
-    build, width = CASES[name]
-    plot = build(example_frames())
+    plot, width = CASES[name]
     target = SNAPSHOTS / f"{name}.png"
     if UPDATE:
         SNAPSHOTS.mkdir(exist_ok=True)

@@ -9,10 +9,12 @@ import pytest
 from escalation import causal
 from escalation.figures import (
     plot_adjusted_curves,
+    plot_difference_curve,
     plot_effect_distribution,
     plot_love,
     plot_overlap,
     plot_risk_differences,
+    plot_rmst_curves,
     plot_subgroup_effects,
     plot_survival_curves,
 )
@@ -59,7 +61,7 @@ def test_figures_draw_causal_effects(spells: pd.DataFrame) -> None:
     rd = rd[rd["estimand"] == "risk_difference"].assign(term=lambda d: d["horizon"].astype(str))
     assert set(plot_risk_differences(rd, colour="estimator").data["term"]) == {"365", "730"}
     love = plot_love(fit.balance)
-    assert set(love.data["sample"]) == {"unweighted", "weighted"}
+    assert set(love.data["sample"]) == {"Before weighting", "After weighting"}
     weights = causal.treatment_weights(fit.propensity.scores, fit.propensity.treatment)
     overlap = plot_overlap(fit.propensity.overlap(weights))
     assert overlap.data.groupby(["sample", "treatment"], observed=True).size().nunique() == 1
@@ -83,3 +85,31 @@ def test_figures_draw_heterogeneity(spells: pd.DataFrame) -> None:
     assert np.all(np.where(counts < 10, shown == 0, np.abs(shown - counts) <= 2))
     sub = plot_subgroup_effects(fit.tidy())
     assert set(sub.data["subgroup"]) == set(fit.tidy()["subgroup"])
+
+
+def test_figures_difference_and_rmst_curves_agree_with_effects(spells: pd.DataFrame) -> None:
+    fit = causal.estimate_effects(
+        spells,
+        covariates=["x"],
+        estimators=["unadjusted", "ipw"],
+        horizons=[365, 730],
+        bootstrap=20,
+        seed=2,
+    )
+    effects = fit.tidy().set_index(["estimator", "estimand", "horizon"])
+    diff = causal.difference_curve(fit, "ipw").set_index("time")
+    for h in (365, 730):
+        row = effects.loc[("ipw", "risk_difference", h)]
+        # Same curves and the same bootstrap replicates as effects.csv.
+        assert diff.loc[float(h), "estimate"] == pytest.approx(row["estimate"], abs=1e-12)
+        assert diff.loc[float(h), "std_error"] == pytest.approx(row["std_error"], rel=1e-9)
+    rmst = causal.rmst_curves(fit, "ipw")
+    gap = rmst[rmst["group"] == "difference"].set_index("time")
+    for h in (365, 730):
+        exact = effects.loc[("ipw", "rmst_difference", h), "estimate"]
+        # Trapezoid over the 40 reported times against the integral over every event time.
+        assert gap.loc[float(h), "estimate"] == pytest.approx(exact, abs=0.02 * h / 40 + 0.5)
+    arms = rmst[rmst["group"] != "difference"]
+    assert (arms.groupby("group")["estimate"].diff().dropna() >= 0).all()
+    plot_difference_curve(causal.difference_curve(fit), horizons=[365, 730])
+    plot_rmst_curves(rmst, horizons=[365, 730])

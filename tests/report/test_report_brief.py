@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from escalation.errors import DataValidationError
@@ -48,3 +49,57 @@ def test_report_brief_refuses_identifiers(tmp_path: Path) -> None:
         write_brief(brief, tmp_path / "b.html", identifiers=["Children", "C999"], dpi=30)
     assert "Children" not in str(error.value).split(":", 1)[1]
     assert not (tmp_path / "b.html").exists()
+
+
+def test_report_brief_glossary_linked_from_first_use() -> None:
+    import dataclasses
+
+    from escalation.report.brief import GLOSSARY
+
+    brief = dataclasses.replace(
+        example_brief(with_risk_tool=True),
+        figures=(),
+        limits=(
+            "Early help is counted when it started within the grace period.",
+            "A second mention of the grace period is not linked again.",
+        ),
+        risk_tool="Its AUC was 0.71; the AUC is not everything.",
+        paragraphs=("Each spell starts at a decision point.",),
+    )
+    html = render_brief(brief, dpi=40)
+    for term in ("grace period", "spell", "AIPW", "Aalen–Johansen", "AUC", "quintile"):
+        assert term in GLOSSARY
+    assert html.count('href="#gloss-grace-period"') == 1
+    assert html.count('href="#gloss-auc"') == 1
+    assert 'id="gloss-aalen-johansen"' in html and 'id="gloss-quintile"' in html
+    assert '<a class="gloss" href="#gloss-spell">spell</a>' in html
+
+
+def test_report_brief_rounding_keeps_estimate_inside_interval() -> None:
+    from escalation.report.brief import describe_risk, interval_digits
+
+    # Printed at whole percentages this would read "10% (95% CI 9% to 10%)".
+    assert describe_risk(0.0996, 0.0912, 0.0998) == "9.96% (95% CI 9.12% to 9.98%)"
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        low, est, high = np.sort(rng.uniform(0, 0.3, 3))
+        if not low < est < high:
+            continue
+        d = interval_digits(est, low, high)
+        assert round(100 * low, d) < round(100 * est, d) < round(100 * high, d)
+
+
+def test_report_brief_table_one_paragraphs_and_phone_figures() -> None:
+    import dataclasses
+
+    brief = dataclasses.replace(
+        example_brief(),
+        table_one='<table class="tableone"><tr><td>n</td></tr></table>',
+        paragraphs=("Why the two comparisons disagree: confounding by indication.",),
+    )
+    html = render_brief(brief, dpi=40)
+    assert '<div class="table-wrap"><table class="tableone">' in html
+    assert "confounding by indication" in html
+    # The two double-column figures carry a one-column variant for narrow screens.
+    assert html.count('<source media="(max-width: 640px)"') == 2
+    assert "figure.single img { max-width: 30rem; }" not in html

@@ -131,3 +131,42 @@ def test_report_pipeline_prediction_outputs_are_disclosed(history: Any, tmp_path
     assert {"calibration.png", "decision_curve.png", "fairness.png"} <= {
         p.name for paths in out.figures.values() for p in paths
     }
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path: Path) -> None:
+    out = run_study(
+        history,
+        default_design(),
+        out=tmp_path,
+        seed=2,
+        progress=False,
+        bootstrap=0,
+        stages=("describe", "effects", "brief"),
+        strict=True,
+    )
+    results = out.out / "results"
+    for suffix in ("csv", "html", "tex", "docx"):
+        assert (results / f"table_one.{suffix}").stat().st_size > 0
+    t1 = pd.read_csv(results / "table_one.csv", dtype=str, keep_default_na=False)
+    assert list(t1.columns[:4]) == ["Characteristic", "Level", "No early help", "Early help"]
+    assert "SMD after weighting" in t1.columns
+    n_row = t1.iloc[0]
+    for arm in ("No early help", "Early help"):
+        assert int(n_row[arm].replace(",", "")) % 5 == 0
+    # One arm labelling in every table that names arms.
+    for name in ("adjusted_curves", "weights", "at_risk"):
+        groups = set(pd.read_csv(results / f"{name}.csv")["group"].astype(str))
+        assert groups - {"all"} <= {"Early help", "No early help"}, (name, groups)
+    at_risk = pd.read_csv(results / "at_risk.csv")
+    for column in ("at_risk", "events", "censored"):
+        assert (at_risk[column].dropna() % 5 == 0).all()
+    with pd.ExcelFile(results / "results.xlsx") as book:
+        assert book.sheet_names[0] == "README"
+        readme = book.parse("README")
+        assert readme["Text"].str.contains("rounded to the nearest 5").any()
+        effects = book.parse("Effects")
+    assert {"Estimate", "95% CI lower", "95% CI upper", "Estimator"} <= set(effects.columns)
+    html = (out.out / "brief.html").read_text()
+    assert 'class="tableone"' in html and 'id="glossary"' in html
+    assert "model-based" in html

@@ -119,10 +119,13 @@ def test_bad_inputs_name_the_column_and_row() -> None:
     with pytest.raises(DesignError, match="family_id"):
         fit_cox(d, COVARIATES)
     bad = d.assign(weight=lambda f: f["weight"].where(f.index != 7, -1.0))
-    with pytest.raises(DesignError, match="row 7, column 'weight'"):
-        fit_cox(bad, COVARIATES, cluster=None, weights="weight")
-    with pytest.raises(DesignError, match="row 7, column 'weight'"):
-        kaplan_meier(bad, weights="weight")
+    for fit in (
+        lambda: fit_cox(bad, COVARIATES, cluster=None, weights="weight"),
+        lambda: kaplan_meier(bad, weights="weight"),
+        lambda: fit_aft(bad, COVARIATES, cluster=None, weights="weight"),
+    ):
+        with pytest.raises(DataValidationError, match=r"row 7, column 'weight', value '-1\.0'"):
+            fit()
     zero = d.assign(duration=lambda f: f["duration"].where(f.index != 3, 0.0))
     with pytest.raises(DataValidationError, match="row 3, column 'duration'"):
         fit_cox(zero, COVARIATES, cluster=None)

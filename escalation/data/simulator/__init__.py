@@ -1,4 +1,4 @@
-"""A simulated local authority with known ground truth.
+"""A simulated local authority (or several) with known ground truth.
 
 :func:`simulate_local_authority` draws children in families, their referral cycles
 through the care pathway (referral, assessment with factors, decision, early help, child
@@ -6,6 +6,8 @@ in need and child protection plans, care), re-referrals, moving out, deaths, tur
 and the extract date; optional free-text case notes; and the exact true risks of
 escalation under early help and under none (:class:`GroundTruth`). See
 ``docs/simulator.md`` for the data-generating process and its calibration.
+:func:`simulate_local_authorities` draws several authorities that differ, each simulated
+by :func:`simulate_local_authority`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ import numpy as np
 import pandas as pd
 
 from escalation.data.history import CaseHistory, empty_notes
+from escalation.data.simulator.authorities import (
+    AuthoritiesTruth,
+    AuthorityVariation,
+    SimulatedAuthorities,
+    simulate_local_authorities,
+)
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.notes import write_notes
 from escalation.data.simulator.pathway import NEVER, simulate_pathway
@@ -35,9 +43,13 @@ from escalation.data.simulator.truth import (
 )
 
 __all__ = [
+    "AuthoritiesTruth",
+    "AuthorityVariation",
     "GroundTruth",
+    "SimulatedAuthorities",
     "SimulatedLocalAuthority",
     "SimulationConfig",
+    "simulate_local_authorities",
     "simulate_local_authority",
 ]
 

@@ -65,6 +65,15 @@ class SimulationConfig:
         only on recorded covariates, so censoring is non-informative given them.
     death_rate_per_year : float, default 0.0006
         Death rate (three times higher for disabled children); constant in time.
+    referral_threshold : float, default 0.0
+        The authority's threshold for statutory action: added to the log-odds of closing
+        a referral after assessment (no plan, no enquiry, no care). Higher values close
+        more referrals (RC8/RC9) and start fewer plans; 0 is the calibrated England
+        average. Authorities differ here (see :func:`simulate_local_authorities`).
+    deprivation : float, default 0.0
+        Tilts the deprivation of referred families: each IMD decile's probability is
+        multiplied by ``exp(deprivation * (5.5 - decile))`` (positive: more families in
+        the most deprived deciles). 0 is the calibrated default.
     max_referrals : int, default 40
         Most referral cycles simulated per child (a safety limit; almost no child
         reaches it, and a pending index escalation is always realised before it).
@@ -92,6 +101,8 @@ class SimulationConfig:
     min_rereferral_gap_days: int = 15
     moved_out_rate_per_year: float = 0.05
     death_rate_per_year: float = 0.0006
+    referral_threshold: float = 0.0
+    deprivation: float = 0.0
     max_referrals: int = 40
     notes: bool = True
     horizons: tuple[int, ...] = field(default=(365, 730))
@@ -110,6 +121,12 @@ class SimulationConfig:
             raise ValueError("late_early_help must lie in [0, 1)")
         if self.grace_days != 14:
             raise ValueError("grace_days is fixed at 14 (the default design's grace period)")
+        if not -3 <= self.referral_threshold <= 3:
+            raise ValueError("referral_threshold must lie in [-3, 3] (a log-odds shift)")
+        if not -1 <= self.deprivation <= 1:
+            raise ValueError("deprivation must lie in [-1, 1]")
+        if self.escalation_scale_days <= 0:
+            raise ValueError("escalation_scale_days must be positive")
         if self.frailty_variance < 0:
             raise ValueError("frailty_variance must be >= 0")
         if not self.history_start < self.index_from <= self.index_to < self.extract_date:

@@ -385,7 +385,7 @@ def simulate_pathway(
         lp_d = lp_d + 0.4 * _has(rec_f, "16A") + 0.5 * _has(rec_f, "18B") + 0.7 * _has(rec_f, "19B")
         logits = np.column_stack(
             [
-                np.full(m, 0.9),  # close
+                np.full(m, 0.9 + config.referral_threshold),  # close
                 -0.7 + 0.1 * lp_d,  # child in need plan
                 -0.8 + 0.5 * lp_d,  # s47, no plan (then CIN plan)
                 -2.9 + 0.6 * lp_d,  # s47 -> conference -> CP plan

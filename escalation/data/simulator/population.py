@@ -97,7 +97,7 @@ def draw_population(
 
     start, extract = day_of(config.history_start), day_of(config.extract_date)
     # Deprivation: referred families are concentrated in deprived deciles.
-    imd_p = np.linspace(2.2, 0.4, 10)
+    imd_p = np.linspace(2.2, 0.4, 10) * np.exp(config.deprivation * (4.5 - np.arange(10)))
     fam_imd = rng.choice(10, size=n_fam, p=imd_p / imd_p.sum()) + 1
     shape = 1 / config.frailty_variance if config.frailty_variance > 0 else np.inf
     fam_frailty = rng.gamma(shape, 1 / shape, size=n_fam) if np.isfinite(shape) else np.ones(n_fam)

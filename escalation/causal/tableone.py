@@ -1,0 +1,475 @@
+r"""Table 1: baseline characteristics by arm, with standardised differences.
+
+``table_one(data, by="treatment")`` describes each covariate in each arm the way R's
+``tableone::CreateTableOne`` prints it: ``n (%)`` for categories, ``mean (SD)`` for
+numeric covariates and ``median [Q1, Q3]`` for skewed counts, the number missing, and
+the standardised mean difference (SMD) between the arms before and, given weights,
+after weighting.
+
+SMDs follow Yang & Dalton (2012), as ``tableone``: for a numeric covariate
+:math:`(\bar x_1 - \bar x_0)/\sqrt{(s_1^2 + s_0^2)/2}`; for a categorical one with
+proportion vectors :math:`p_1, p_0` over its levels but the first,
+:math:`\sqrt{(p_1 - p_0)^\top S^{-1} (p_1 - p_0)}` with :math:`S` the mean of the two
+multinomial covariance matrices. After weighting, means, variances (as
+``survey::svyvar``: weighted, times :math:`n/(n-1)`) and proportions are weighted, as
+``tableone::svyCreateTableOne``. Percentages are of the non-missing values.
+
+Counts here are raw: they must pass disclosure control before the table leaves the
+local authority (:mod:`escalation.report.table_one` does that, and writes CSV, HTML,
+LaTeX and Word).
+
+References
+----------
+Yang D, Dalton JE (2012). A unified approach to measuring the effect size between two
+groups using SAS. SAS Global Forum, paper 335-2012.
+Austin PC (2009). Balance diagnostics for comparing the distribution of baseline
+covariates between treatment groups in propensity-score matched samples. Stat Med
+28:3083–3107. doi:10.1002/sim.3697.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.errors import DataValidationError, Problem
+from escalation.results import Summary, package_versions
+from escalation.timeline.labels import arm_label, describe_covariate
+
+__all__ = ["TableOne", "smd_categorical", "smd_numeric", "table_one"]
+
+FloatArray = npt.NDArray[np.float64]
+CountRule = Callable[[int], int | None]
+
+#: Covariates of the spells shown by default, in order (those present are used).
+DEFAULT_VARIABLES: Final = (
+    "age",
+    "sex",
+    "ethnicity",
+    "disability",
+    "imd_decile",
+    "prior_referrals",
+    "prior_assessments",
+    "prior_cp_plans",
+    "prior_looked_after",
+    "days_since_first_referral",
+    "source",
+    "need",
+    "n_factors",
+)
+#: Skewed counts summarised by median [Q1, Q3].
+DEFAULT_NONNORMAL: Final = (
+    "prior_referrals",
+    "prior_assessments",
+    "prior_cp_plans",
+    "prior_looked_after",
+    "days_since_first_referral",
+    "n_factors",
+)
+
+
+def _wmean_var(x: FloatArray, w: FloatArray) -> tuple[float, float]:
+    total = w.sum()
+    mean = float((w * x).sum() / total)
+    n = len(x)
+    var = float((w * (x - mean) ** 2).sum() / total) * (n / (n - 1) if n > 1 else np.nan)
+    return mean, var
+
+
+def smd_numeric(
+    x1: npt.ArrayLike,
+    x0: npt.ArrayLike,
+    w1: npt.ArrayLike | None = None,
+    w0: npt.ArrayLike | None = None,
+) -> float:
+    """Return the SMD of a numeric covariate (weighted when weights are given).
+
+    Examples
+    --------
+    >>> round(smd_numeric([1, 2, 3, 4], [2, 3, 4, 5]), 4)
+    -0.7746
+    """
+    a, b = np.asarray(x1, float), np.asarray(x0, float)
+    wa = np.ones_like(a) if w1 is None else np.asarray(w1, float)
+    wb = np.ones_like(b) if w0 is None else np.asarray(w0, float)
+    m1, v1 = _wmean_var(a, wa)
+    m0, v0 = _wmean_var(b, wb)
+    pooled = np.sqrt((v1 + v0) / 2)
+    return float((m1 - m0) / pooled) if pooled > 0 else 0.0
+
+
+def smd_categorical(p1: npt.ArrayLike, p0: npt.ArrayLike) -> float:
+    """Return the SMD of a categorical covariate from its level proportions in each arm.
+
+    Examples
+    --------
+    >>> round(smd_categorical([0.3, 0.7], [0.5, 0.5]), 4)  # binary: 0.2 / sqrt(0.23)
+    0.417
+    """
+    a, b = np.asarray(p1, float), np.asarray(p0, float)
+    if len(a) < 2:
+        return 0.0
+    d = a[1:] - b[1:]
+
+    def cov(p: FloatArray) -> FloatArray:
+        q = p[1:]
+        return np.diag(q) - np.outer(q, q)
+
+    s = (cov(a) + cov(b)) / 2
+    value = float(d @ np.linalg.pinv(s) @ d)
+    return float(np.sqrt(max(value, 0.0)))
+
+
+@dataclass(frozen=True)
+class TableOne:
+    """Baseline characteristics by arm (see :func:`table_one`).
+
+    Attributes
+    ----------
+    stats : pandas.DataFrame
+        Long and raw: ``variable, label, domain, kind, level, level_label, group, n,
+        count, percent, mean, sd, median, q1, q3, missing`` (counts not disclosed).
+    smd : pandas.DataFrame
+        ``variable, smd, smd_weighted`` (absolute values; weighted missing without
+        weights).
+    groups : tuple of str
+        Arm names, in column order.
+    n : dict
+        Rows per arm.
+    weighted : bool
+        Whether weights were given.
+    """
+
+    stats: pd.DataFrame
+    smd: pd.DataFrame
+    groups: tuple[str, ...]
+    n: dict[str, int]
+    weighted: bool
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return :attr:`stats` joined with the SMDs (raw counts: disclose before sharing)."""
+        return self.stats.merge(self.smd, on="variable", how="left")
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: n, variables, groups, whether weighted, versions."""
+        row = {
+            "n": int(sum(self.n.values())),
+            "variables": int(self.smd.shape[0]),
+            "groups": ", ".join(self.groups),
+            "weighted": self.weighted,
+            "method": "table_one",
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return the printed table (counts not disclosed) as a summary (never prints)."""
+        return Summary(
+            "Table 1: baseline characteristics", {"n": sum(self.n.values())}, self.table()
+        )
+
+    def table(
+        self,
+        *,
+        count_rule: CountRule | None = None,
+        cont_digits: int = 2,
+        cat_digits: int = 1,
+        smd_digits: int = 3,
+        suppressed: str = "<10",
+    ) -> pd.DataFrame:
+        """Return the printed Table 1, one row per line, as ``tableone`` prints it.
+
+        Parameters
+        ----------
+        count_rule : callable, optional
+            Disclosure control for every count (``int -> int | None``, ``None`` =
+            suppressed); percentages are then computed from the disclosed counts and
+            withheld when either is suppressed.
+        cont_digits, cat_digits, smd_digits : int
+            Decimals of means/SDs/medians, of percentages and of SMDs (``tableone``'s
+            ``contDigits = 2``, ``catDigits = 1`` and three for SMDs).
+        suppressed : str, default "<10"
+            Text of a suppressed count.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``Characteristic``, ``Level``, one column per arm, ``SMD`` (+ ``SMD after
+            weighting``) and ``Missing``.
+        """
+        rule = count_rule or (lambda c: c)
+
+        def count(c: float) -> str:
+            value = rule(int(c))
+            return suppressed if value is None else f"{value:,}"
+
+        def share(c: float, total: float) -> str:
+            a, b = rule(int(c)), rule(int(total))
+            if a is None:
+                return suppressed
+            if b is None or b == 0:
+                return f"{a:,}"
+            return f"{a:,} ({100 * a / b:.{cat_digits}f})"
+
+        smd_of = dict(zip(self.smd["variable"], self.smd["smd"], strict=True))
+        smd_w_of = dict(zip(self.smd["variable"], self.smd["smd_weighted"], strict=True))
+        rows: list[dict[str, str]] = []
+        first: dict[str, str] = {"Characteristic": "n", "Level": ""}
+        for g in self.groups:
+            first[g] = count(self.n[g])
+        first["SMD"] = ""
+        if self.weighted:
+            first["SMD after weighting"] = ""
+        first["Missing"] = ""
+        rows.append(first)
+        for variable, part in self.stats.groupby("variable", sort=False):
+            info = part.iloc[0]
+            kind = str(info["kind"])
+            missing = part.drop_duplicates("group")["missing"].sum()
+            smd_text = f"{float(smd_of[variable]):.{smd_digits}f}"
+            smd_w = f"{float(smd_w_of[variable]):.{smd_digits}f}" if self.weighted else None
+            levels = list(pd.unique(part["level_label"])) if kind != "numeric" else [""]
+            for i, level in enumerate(levels):
+                head = i == 0
+                if kind == "numeric":
+                    suffix = ", median [Q1, Q3]" if info["summary"] == "median" else ", mean (SD)"
+                elif kind == "binary":
+                    suffix = ", n (%)"
+                else:
+                    suffix = ", n (%)"
+                row = {
+                    "Characteristic": (str(info["label"]) + suffix) if head else "",
+                    "Level": "" if kind in ("numeric", "binary") else str(level),
+                }
+                for g in self.groups:
+                    cell = part[(part["group"] == g)]
+                    if kind == "numeric":
+                        c = cell.iloc[0]
+                        if info["summary"] == "median":
+                            d = cont_digits
+                            row[g] = f"{c['median']:.{d}f} [{c['q1']:.{d}f}, {c['q3']:.{d}f}]"
+                        else:
+                            row[g] = f"{c['mean']:.{cont_digits}f} ({c['sd']:.{cont_digits}f})"
+                    else:
+                        c = cell[cell["level_label"] == level].iloc[0]
+                        row[g] = share(c["count"], c["n"])
+                row["SMD"] = smd_text if head else ""
+                if self.weighted:
+                    row["SMD after weighting"] = (smd_w or "") if head else ""
+                row["Missing"] = count(missing) if head and missing > 0 else ("0" if head else "")
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def _arms(values: pd.Series) -> tuple[pd.Series, tuple[str, ...]]:
+    names = values.map(arm_label)
+    present = list(pd.unique(names))
+    order = [a for a in ("No early help", "Early help") if a in present]
+    order += sorted(p for p in present if p not in order)
+    return names, tuple(order)
+
+
+def table_one(
+    data: Any,
+    by: str = "treatment",
+    *,
+    variables: Sequence[str] | None = None,
+    nonnormal: Sequence[str] | None = None,
+    weights: npt.ArrayLike | str | None = None,
+    factors: bool = True,
+) -> TableOne:
+    """Describe baseline characteristics by arm, as ``tableone::CreateTableOne``.
+
+    Parameters
+    ----------
+    data : SpellData or pandas.DataFrame
+        The spells (``SpellData.spells``) or any frame with the ``by`` column.
+    by : str, default "treatment"
+        Column of the arms (1/0 are named "Early help"/"No early help").
+    variables : sequence of str, optional
+        Columns to describe (default: the spells' baseline covariates present, then the
+        assessment factors with ``factors=True``).
+    nonnormal : sequence of str, optional
+        Numeric columns summarised by median [Q1, Q3] (default: the prior counts, days
+        since first referral and the number of factors).
+    weights : array_like or str, optional
+        Balancing weights (or the name of their column): adds SMDs after weighting.
+    factors : bool, default True
+        Add the ``factor_<code>`` flags present (except none) to the default variables.
+
+    Returns
+    -------
+    TableOne
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"treatment": [1, 1, 0, 0, 0],
+    ...     "age": [4.0, 6.0, 5.0, 9.0, 7.0], "sex": ["F", "M", "M", "M", "F"]})
+    >>> t1 = table_one(spells, variables=["age", "sex"])
+    >>> for row in t1.table().itertuples(index=False):
+    ...     print(" | ".join(row[:5]).strip())
+    n |  | 3 | 2 |
+    Age (years), mean (SD) |  | 7.00 (2.00) | 5.00 (1.41) | 1.155
+    Sex, n (%) | Female | 1 (33.3) | 1 (50.0) | 0.343
+    | Male | 2 (66.7) | 1 (50.0) |
+    """
+    frame = data.spells if hasattr(data, "spells") else data
+    if not isinstance(frame, pd.DataFrame) or by not in frame.columns:
+        raise DataValidationError(
+            [Problem("table one", None, by, None, "the column of the arms is missing")],
+            "table one",
+        )
+    if variables is None:
+        chosen = [v for v in DEFAULT_VARIABLES if v in frame.columns]
+        if factors:
+            chosen += [
+                c
+                for c in frame.columns
+                if c.startswith("factor_") and c != "factor_21" and frame[c].sum() > 0
+            ]
+    else:
+        chosen = list(variables)
+    missing_cols = [v for v in chosen if v not in frame.columns]
+    if missing_cols:
+        raise DataValidationError(
+            [
+                Problem("table one", None, v, None, "column is not in the data")
+                for v in missing_cols
+            ],
+            "table one",
+        )
+    skewed = set(DEFAULT_NONNORMAL if nonnormal is None else nonnormal)
+    names, groups = _arms(frame[by])
+    if isinstance(weights, str):
+        w_all = frame[weights].to_numpy(float)
+    elif weights is not None:
+        w_all = np.asarray(weights, float)
+        if w_all.shape != (len(frame),):
+            raise DataValidationError(
+                [Problem("table one", None, "weights", None, "one weight per row is needed")],
+                "table one",
+            )
+    else:
+        w_all = None
+    rows: list[dict[str, Any]] = []
+    smds: list[dict[str, Any]] = []
+    arm_rows = {g: (names == g).to_numpy() for g in groups}
+    for variable in chosen:
+        values = frame[variable]
+        described = describe_covariate(variable)
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        distinct = set(pd.unique(values.dropna()))
+        binary = numeric and distinct <= {0, 1} and variable.startswith("factor_")
+        kind = "binary" if binary else ("numeric" if numeric else "categorical")
+        base = {
+            "variable": variable,
+            "label": described.label,
+            "domain": described.domain,
+            "kind": kind,
+            "summary": "median" if variable in skewed else "mean",
+        }
+        proportions: dict[str, FloatArray] = {}
+        weighted_props: dict[str, FloatArray] = {}
+        if kind == "categorical":
+            text = values.astype("string")
+            levels = sorted(pd.unique(text.dropna()), key=str)
+        elif kind == "binary":
+            text = values
+            levels = [1]
+        for g in groups:
+            sel = arm_rows[g]
+            part = values[sel]
+            present = part.notna().to_numpy()
+            n_valid = int(present.sum())
+            missing = int((~present).sum())
+            if kind == "numeric":
+                x = part.to_numpy(float)[present]
+                q1, med, q3 = np.quantile(x, [0.25, 0.5, 0.75]) if len(x) else (np.nan,) * 3
+                rows.append(
+                    {
+                        **base,
+                        "level": None,
+                        "level_label": "",
+                        "group": g,
+                        "n": n_valid,
+                        "count": np.nan,
+                        "percent": np.nan,
+                        "mean": float(np.mean(x)) if len(x) else np.nan,
+                        "sd": float(np.std(x, ddof=1)) if len(x) > 1 else np.nan,
+                        "median": float(med),
+                        "q1": float(q1),
+                        "q3": float(q3),
+                        "missing": missing,
+                    }
+                )
+                continue
+            part_text = text[sel]
+            counts = np.array([int((part_text == lev).sum()) for lev in levels], float)
+            if kind == "binary":
+                proportions[g] = np.array([n_valid - counts[0], counts[0]]) / max(n_valid, 1)
+            else:
+                proportions[g] = counts / max(n_valid, 1)
+            if w_all is not None:
+                wv = w_all[sel][present]
+                vals = part_text[present].to_numpy()
+                wc = np.array([wv[vals == lev].sum() for lev in levels])
+                if kind == "binary":
+                    weighted_props[g] = np.array([wv.sum() - wc[0], wc[0]]) / wv.sum()
+                else:
+                    weighted_props[g] = wc / wv.sum()
+            for lev, c in zip(levels, counts, strict=True):
+                level_label = (
+                    "" if kind == "binary" else describe_covariate(f"{variable}_{lev}").level_label
+                )
+                rows.append(
+                    {
+                        **base,
+                        "level": lev,
+                        "level_label": level_label,
+                        "group": g,
+                        "n": n_valid,
+                        "count": int(c),
+                        "percent": 100 * c / n_valid if n_valid else np.nan,
+                        "mean": np.nan,
+                        "sd": np.nan,
+                        "median": np.nan,
+                        "q1": np.nan,
+                        "q3": np.nan,
+                        "missing": missing,
+                    }
+                )
+        g1, g0 = groups[-1], groups[0]
+        if kind == "numeric":
+            s1, s0 = arm_rows[g1], arm_rows[g0]
+            x = values.to_numpy(float)
+            ok = ~np.isnan(x)
+            smd = abs(smd_numeric(x[s1 & ok], x[s0 & ok]))
+            smd_w = (
+                abs(smd_numeric(x[s1 & ok], x[s0 & ok], w_all[s1 & ok], w_all[s0 & ok]))
+                if w_all is not None
+                else np.nan
+            )
+        else:
+            smd = smd_categorical(proportions[g1], proportions[g0])
+            smd_w = (
+                smd_categorical(weighted_props[g1], weighted_props[g0])
+                if w_all is not None
+                else np.nan
+            )
+        smds.append({"variable": variable, "smd": smd, "smd_weighted": smd_w})
+    stats = pd.DataFrame(rows)
+    n = {g: int(arm_rows[g].sum()) for g in groups}
+    return TableOne(
+        stats,
+        pd.DataFrame(smds),
+        groups,
+        n,
+        w_all is not None,
+        {"by": by, "variables": chosen, "nonnormal": sorted(skewed & set(chosen))},
+    )

@@ -1,0 +1,487 @@
+"""The hub: check share packs against the design, pool them, and say what pooling shows.
+
+:func:`pool_share_packs` takes the authorities' packs and
+
+1. checks that they ran the same design (the hash of the design without ``[data]``;
+   the registered design when one is given), refusing mismatches by default;
+2. meta-analyses each estimator's risk differences and (log) risk ratios at each
+   horizon, and the Cox log hazard ratios, by random effects (REML, Hartung–Knapp,
+   prediction intervals, I²; :func:`~escalation.federated.meta.meta_analyse`);
+3. pools the Cox models exactly from the likelihood profiles
+   (:func:`~escalation.federated.profile.pool_profiles`);
+4. pools the curves from the risk-set tables
+   (:mod:`escalation.federated.risksets`) and Table 1
+   (:mod:`escalation.federated.summaries`);
+5. meta-regresses the effects on authority-level characteristics (the early-help rate
+   and deprivation from the packs, plus any the hub supplies): in what circumstances
+   does early help work better or worse?
+
+The result is an immutable :class:`PooledAnalysis`; :mod:`escalation.federated.outputs`
+writes its tables, forest plots and pooled brief.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from escalation.causal.effects import EFFECT_COLUMNS
+from escalation.design.study import StudyDesign
+from escalation.errors import DesignError, EscalationError, StatisticalWarning
+from escalation.federated.meta import MetaAnalysisResult, meta_analyse
+from escalation.federated.pack import SharePack, design_hash
+from escalation.federated.profile import pool_profiles
+from escalation.federated.risksets import curves_from_risk_sets, pool_risk_sets
+from escalation.federated.summaries import pool_covariate_summaries
+from escalation.results import Summary, package_versions
+
+__all__ = ["MODERATORS", "Mismatch", "PooledAnalysis", "pool_share_packs"]
+
+#: What to do with packs whose design differs from the reference.
+Mismatch = Literal["refuse", "exclude", "flag"]
+#: Authority-level characteristics every pack carries (moderators of meta-regression).
+MODERATORS: Final = ("early_help_rate", "deprivation")
+_ESTIMANDS: Final = {"risk_difference": "risk_difference", "risk_ratio": "log_risk_ratio"}
+
+
+@dataclass(frozen=True)
+class PooledAnalysis:
+    """Everything the hub computed from the share packs.
+
+    Attributes
+    ----------
+    authorities : tuple of str
+        Authorities pooled.
+    design : StudyDesign
+        The (common) design.
+    design_sha256 : str
+        Its hash.
+    checks : pandas.DataFrame
+        One row per pack read: ``authority, design_sha256, matches, version, pooled``.
+    effects : pandas.DataFrame
+        Every authority's estimates: ``authority, estimator, horizon, estimand, estimate,
+        std_error, conf_low, conf_high`` (``log_risk_ratio`` and ``log_hazard_ratio`` on
+        the log scale).
+    meta : pandas.DataFrame
+        Random-effects pooled estimates: ``estimator, horizon, estimand, k, estimate,
+        std_error, conf_low, conf_high, pi_low, pi_high, tau2, i2, q, q_p_value``.
+    meta_regression : pandas.DataFrame
+        Coefficients of the meta-regressions: ``estimator, horizon, estimand,
+        moderators, term, estimate, std_error, conf_low, conf_high, p_value, k, tau2``.
+    cox : pandas.DataFrame
+        Cox log hazard ratios pooled from the likelihood profiles (``model, estimate,
+        std_error, conf_low, conf_high, authorities, method``).
+    curves : pandas.DataFrame
+        Cumulative incidence of escalation by arm from the risk-set tables:
+        ``authority`` (``"pooled"`` for the pooled curve), ``group, time, estimate,
+        std_error, conf_low, conf_high, at_risk``.
+    risk_sets : pandas.DataFrame
+        The pooled risk-set table.
+    table1 : pandas.DataFrame
+        The pooled covariate summaries (see
+        :func:`~escalation.federated.summaries.pool_covariate_summaries`).
+    characteristics : pandas.DataFrame
+        Authority-level characteristics (moderators), one row per authority.
+    notes : tuple of str
+        Mismatches flagged, withheld or folded cells, analyses not run and why.
+    fits : dict
+        The :class:`MetaAnalysisResult` behind each row of :attr:`meta`, by key
+        ``(estimator, horizon, estimand)``.
+    """
+
+    authorities: tuple[str, ...]
+    design: StudyDesign
+    design_sha256: str
+    checks: pd.DataFrame
+    effects: pd.DataFrame
+    meta: pd.DataFrame
+    meta_regression: pd.DataFrame
+    cox: pd.DataFrame
+    curves: pd.DataFrame
+    risk_sets: pd.DataFrame
+    table1: pd.DataFrame
+    characteristics: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    fits: dict[tuple[str, int, str], MetaAnalysisResult] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def tidy(self) -> pd.DataFrame:
+        """Return the random-effects pooled estimates (:attr:`meta`)."""
+        return self.meta.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: authorities, design hash, notes, versions."""
+        return pd.DataFrame(
+            [
+                {
+                    "authorities": len(self.authorities),
+                    "design_sha256": self.design_sha256,
+                    "method": "random-effects meta-analysis (REML, Hartung-Knapp)",
+                    "notes": len(self.notes),
+                    **package_versions(),
+                }
+            ]
+        )
+
+    def summary(self) -> Summary:
+        """Return a printable summary (never prints)."""
+        return Summary(
+            "Pooled analysis of share packs",
+            {
+                "authorities": ", ".join(self.authorities),
+                "design SHA-256": self.design_sha256[:12],
+            },
+            self.tidy(),
+            self.notes,
+        )
+
+
+def _check_designs(
+    packs: Sequence[SharePack], design: StudyDesign | None, on_mismatch: Mismatch
+) -> tuple[list[SharePack], pd.DataFrame, str, list[str]]:
+    notes: list[str] = []
+    codes = [p.authority for p in packs]
+    duplicated = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicated:
+        raise DesignError(
+            f"several packs come from authority {', '.join(duplicated)}; give one pack each"
+        )
+    if design is not None:
+        reference = design_hash(design)
+        source = "the registered design"
+    else:
+        hashes = pd.Series([p.design_hash for p in packs])
+        reference = str(hashes.mode().iloc[0])
+        source = "the design most packs used"
+    matches = [p.design_hash == reference for p in packs]
+    checks = pd.DataFrame(
+        {
+            "authority": codes,
+            "design_sha256": [p.design_hash for p in packs],
+            "matches": matches,
+            "version": [p.version for p in packs],
+        }
+    )
+    wrong = [c for c, ok in zip(codes, matches, strict=True) if not ok]
+    if wrong:
+        message = (
+            f"the share pack(s) of {', '.join(wrong)} used a different design from {source} "
+            f"(SHA-256 {reference[:12]})"
+        )
+        if on_mismatch == "refuse":
+            raise DesignError(
+                f"{message}; every authority must run the same registered design. Re-run "
+                "escalation share there with it, or pool with --on-mismatch exclude/flag"
+            )
+        if on_mismatch == "exclude":
+            notes.append(f"{message}: left out of the pooled analysis.")
+        else:
+            notes.append(f"{message}: pooled anyway, as asked; read the results with care.")
+    kept = [p for p, ok in zip(packs, matches, strict=True) if ok or on_mismatch == "flag"]
+    checks["pooled"] = [ok or on_mismatch == "flag" for ok in matches]
+    versions = sorted(set(checks.loc[checks["pooled"], "version"]))
+    if len(versions) > 1:
+        notes.append(f"Packs were made with different escalation versions ({', '.join(versions)}).")
+    if not kept:
+        raise DesignError("no share pack matches the design: nothing to pool")
+    return kept, checks, reference, notes
+
+
+def _effects(packs: Sequence[SharePack]) -> pd.DataFrame:
+    frames = []
+    for pack in packs:
+        table = pack.tables["effects"]
+        if table.empty:
+            continue
+        rows = table[table["estimand"].isin(list(_ESTIMANDS))].copy()
+        rr = rows["estimand"] == "risk_ratio"
+        rows.loc[rr, "estimate"] = rows.loc[rr, "log_estimate"]
+        rows.loc[rr, "std_error"] = rows.loc[rr, "log_std_error"]
+        rows.loc[rr, "conf_low"] = np.log(rows.loc[rr, "conf_low"])
+        rows.loc[rr, "conf_high"] = np.log(rows.loc[rr, "conf_high"])
+        rows["estimand"] = rows["estimand"].map(_ESTIMANDS)
+        rows.insert(0, "authority", pack.authority)
+        frames.append(rows)
+        ratios = pack.tables["hazard_ratios"]
+        if not ratios.empty:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "authority": pack.authority,
+                        "estimator": "cox_" + ratios["model"].astype(str),
+                        "horizon": 0,
+                        "estimand": "log_hazard_ratio",
+                        "estimate": ratios["estimate"],
+                        "std_error": ratios["std_error"],
+                        "conf_low": ratios["conf_low"],
+                        "conf_high": ratios["conf_high"],
+                    }
+                )
+            )
+    columns = ["authority", *EFFECT_COLUMNS]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _usable(rows: pd.DataFrame) -> pd.DataFrame:
+    ok = np.isfinite(rows["estimate"].to_numpy(float)) & (rows["std_error"].to_numpy(float) > 0)
+    out: pd.DataFrame = rows.loc[ok]
+    return out
+
+
+def _characteristics(packs: Sequence[SharePack], extra: pd.DataFrame | None) -> pd.DataFrame:
+    frame = pd.concat([p.tables["authority"] for p in packs], ignore_index=True)
+    frame["authority"] = frame["authority"].astype(str)
+    if extra is not None:
+        if "authority" not in extra.columns:
+            raise DesignError("authority characteristics need an 'authority' column")
+        extra = extra.assign(authority=extra["authority"].astype(str))
+        clash = [c for c in extra.columns if c in frame.columns and c != "authority"]
+        frame = frame.drop(columns=clash).merge(extra, on="authority", how="left")
+    return frame
+
+
+def _meta_rows(
+    effects: pd.DataFrame, notes: list[str]
+) -> tuple[pd.DataFrame, dict[tuple[str, int, str], MetaAnalysisResult]]:
+    rows, fits = [], {}
+    for (estimator, horizon, estimand), part in effects.groupby(
+        ["estimator", "horizon", "estimand"], sort=False
+    ):
+        usable = _usable(part)
+        key = (str(estimator), int(str(horizon)), str(estimand))
+        if len(usable) < 2:
+            notes.append(
+                f"{estimator} {estimand} at {horizon} days: fewer than two authorities with an "
+                "estimate; not pooled."
+            )
+            continue
+        fit = meta_analyse(
+            usable["estimate"],
+            usable["std_error"],
+            studies=usable["authority"].astype(str).tolist(),
+        )
+        fits[key] = fit
+        pred = fit.predict().iloc[0]
+        rows.append(
+            {
+                "estimator": key[0],
+                "horizon": key[1],
+                "estimand": key[2],
+                "k": fit.k,
+                "estimate": float(pred["estimate"]),
+                "std_error": float(pred["std_error"]),
+                "conf_low": float(pred["conf_low"]),
+                "conf_high": float(pred["conf_high"]),
+                "pi_low": float(pred["pi_low"]),
+                "pi_high": float(pred["pi_high"]),
+                "conf_level": fit.conf_level,
+                "tau2": fit.tau2,
+                "i2": fit.i2,
+                "q": fit.q,
+                "q_p_value": fit.q_p_value,
+            }
+        )
+    return pd.DataFrame(rows), fits
+
+
+def _meta_regression(
+    effects: pd.DataFrame,
+    characteristics: pd.DataFrame,
+    moderators: Sequence[str],
+    targets: Sequence[tuple[str, int, str]],
+    notes: list[str],
+) -> pd.DataFrame:
+    rows = []
+    for estimator, horizon, estimand in targets:
+        part = effects[
+            (effects["estimator"] == estimator)
+            & (effects["horizon"] == horizon)
+            & (effects["estimand"] == estimand)
+        ]
+        data = _usable(part).merge(characteristics, on="authority", how="left")
+        sets: list[tuple[str, ...]] = [(m,) for m in moderators]
+        if len(moderators) > 1:
+            sets.append(tuple(moderators))
+        for chosen in sets:
+            have = data.dropna(subset=list(chosen))
+            if len(have) < len(chosen) + 2:
+                notes.append(
+                    f"meta-regression of {estimator} {estimand} at {horizon} days on "
+                    f"{' + '.join(chosen)}: {len(have)} authorities with these characteristics "
+                    f"are too few (needs {len(chosen) + 2}); not run."
+                )
+                continue
+            try:
+                fit = meta_analyse(
+                    have["estimate"],
+                    have["std_error"],
+                    moderators=have[list(chosen)],
+                    studies=have["authority"].astype(str).tolist(),
+                )
+            except EscalationError as error:
+                notes.append(f"meta-regression on {' + '.join(chosen)} not run: {error}")
+                continue
+            for term in fit.tidy().itertuples(index=False):
+                rows.append(
+                    {
+                        "estimator": estimator,
+                        "horizon": horizon,
+                        "estimand": estimand,
+                        "moderators": " + ".join(chosen),
+                        "term": term.term,
+                        "estimate": term.estimate,
+                        "std_error": term.std_error,
+                        "conf_low": term.conf_low,
+                        "conf_high": term.conf_high,
+                        "p_value": term.p_value,
+                        "k": fit.k,
+                        "tau2": fit.tau2,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _curves(packs: Sequence[SharePack], notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    tables = {p.authority: p.tables["risk_sets"] for p in packs if not p.tables["risk_sets"].empty}
+    if not tables:
+        notes.append("No authority could share a risk-set table: no pooled curves.")
+        return pd.DataFrame(), pd.DataFrame()
+    withheld = [p.authority for p in packs if p.authority not in tables]
+    if withheld:
+        notes.append(
+            f"Risk-set tables of {', '.join(withheld)} were withheld (too few escalations): "
+            "the pooled curves leave them out."
+        )
+    arms = {a: set(t["group"]) for a, t in tables.items()}
+    incomplete = sorted(a for a, g in arms.items() if g != {"treated", "untreated"})
+    if incomplete:
+        notes.append(
+            f"An arm's risk-set table was withheld in {', '.join(incomplete)}: they are left "
+            "out of the pooled curves."
+        )
+        tables = {a: t for a, t in tables.items() if a not in incomplete}
+    if not tables:
+        return pd.DataFrame(), pd.DataFrame()
+    folded = sorted(a for a, t in tables.items() if t["competing"].isna().any())
+    if folded:
+        notes.append(
+            f"Competing events were too few to share by interval in {', '.join(folded)} and "
+            "are counted with the censored there; pooled curves treat them as censored."
+        )
+    pooled, _ = pool_risk_sets(tables)
+    curves = [curves_from_risk_sets(pooled).assign(authority="pooled")]
+    for authority, table in tables.items():
+        curves.append(curves_from_risk_sets(table).assign(authority=authority))
+    frame = pd.concat(curves, ignore_index=True)
+    columns = ["authority", *[c for c in frame.columns if c != "authority"]]
+    return frame[columns], pooled
+
+
+def pool_share_packs(
+    packs: Sequence[SharePack],
+    *,
+    design: StudyDesign | None = None,
+    on_mismatch: Mismatch = "refuse",
+    characteristics: pd.DataFrame | None = None,
+    moderators: Sequence[str] = MODERATORS,
+) -> PooledAnalysis:
+    """Check and pool authorities' share packs.
+
+    Parameters
+    ----------
+    packs : sequence of SharePack
+        One per authority (see :func:`~escalation.federated.pack.read_share_pack`).
+    design : StudyDesign, optional
+        The registered design every pack must have used (default: the design most packs
+        used).
+    on_mismatch : {"refuse", "exclude", "flag"}, default "refuse"
+        A pack whose design differs: stop with an error, leave it out with a note, or
+        pool it with a note.
+    characteristics : pandas.DataFrame, optional
+        Further authority-level characteristics (an ``authority`` column and numeric
+        columns) for meta-regression; they replace pack columns of the same name.
+    moderators : sequence of str, default ``("early_help_rate", "deprivation")``
+        Characteristics to meta-regress on (each alone, then together).
+
+    Returns
+    -------
+    PooledAnalysis
+
+    Raises
+    ------
+    DesignError
+        No packs, two packs from one authority, or (with ``"refuse"``) a design mismatch.
+    """
+    if on_mismatch not in get_args(Mismatch):
+        raise DesignError(f"on_mismatch must be one of {get_args(Mismatch)}, got {on_mismatch!r}")
+    if not packs:
+        raise DesignError("no share packs to pool")
+    kept, checks, reference, notes = _check_designs(packs, design, on_mismatch)
+    chosen_design = design if design is not None else kept[0].design
+    for pack in kept:
+        for row in pack.tables["disclosure"].itertuples(index=False):
+            if row.table == "effects" and row.item in ("treated", "untreated"):
+                notes.append(f"{pack.authority}: effect estimates withheld ({row.action}).")
+    effects = _effects(kept)
+    meta, fits = _meta_rows(effects, notes)
+    extra = characteristics
+    table = _characteristics(kept, extra)
+    missing = [m for m in moderators if m not in table.columns]
+    if missing:
+        raise DesignError(
+            f"moderator(s) {', '.join(missing)} are not authority characteristics; available: "
+            f"{', '.join(c for c in table.columns if c != 'authority')}"
+        )
+    primary = _primary_estimator(chosen_design, effects)
+    targets = [(primary, int(h), "risk_difference") for h in chosen_design.outcome.horizons[:1]]
+    targets.append(("cox_ps_stratified", 0, "log_hazard_ratio"))
+    regression = _meta_regression(effects, table, list(moderators), targets, notes)
+    cox_rows = []
+    for model in ("unadjusted", "ps_stratified"):
+        profiles = [p.profiles()[model] for p in kept if model in p.profiles()]
+        if len(profiles) < len(kept):
+            notes.append(
+                f"Cox model {model}: {len(kept) - len(profiles)} pack(s) lack its profile."
+            )
+        if not profiles:
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", StatisticalWarning)
+            pooled = pool_profiles(profiles)
+        notes.extend(str(w.message) for w in caught)
+        cox_rows.append(pooled.tidy())
+    cox = pd.concat(cox_rows, ignore_index=True) if cox_rows else pd.DataFrame()
+    curves, risk_sets = _curves(kept, notes)
+    table1 = pool_covariate_summaries({p.authority: p.tables["covariates"] for p in kept})
+    return PooledAnalysis(
+        authorities=tuple(p.authority for p in kept),
+        design=chosen_design,
+        design_sha256=reference,
+        checks=checks,
+        effects=effects,
+        meta=meta,
+        meta_regression=regression,
+        cox=cox,
+        curves=curves,
+        risk_sets=risk_sets,
+        table1=table1,
+        characteristics=table,
+        notes=tuple(dict.fromkeys(notes)),
+        fits=fits,
+    )
+
+
+def _primary_estimator(design: StudyDesign, effects: pd.DataFrame) -> str:
+    present = set(effects["estimator"])
+    for name in ("aipw", "ipw", "gformula", "unadjusted", "ccw"):
+        if name in design.estimation.estimators and name in present:
+            return name
+    return str(design.estimation.estimators[0])

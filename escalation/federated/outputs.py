@@ -1,0 +1,304 @@
+"""What the hub publishes: pooled tables, forest plots by authority, the pooled brief.
+
+:func:`write_pooled` writes a :class:`~escalation.federated.hub.PooledAnalysis` to a
+folder: ``results/*.csv``, ``figures/*.png|pdf|svg``, ``brief.html`` and
+``manifest.json``. Counts the hub publishes (pooled numbers at risk, Table 1) are rounded
+and small ones suppressed by :mod:`escalation.report.disclosure`, as every output of the
+package is.
+"""
+
+# plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
+# mypy: disable-error-code="no-untyped-call, no-any-return"
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escalation import __version__
+from escalation.federated.hub import PooledAnalysis
+from escalation.figures import plot_authority_forest, plot_survival_curves, save_figure
+from escalation.report.brief import (
+    ESTIMATOR_NAMES,
+    Brief,
+    BriefFigure,
+    KeyNumber,
+    describe_difference,
+    write_brief,
+)
+from escalation.report.disclosure import disclose_table
+from escalation.report.manifest import write_manifest
+
+__all__ = ["PooledOutputs", "write_pooled"]
+
+
+@dataclass(frozen=True)
+class PooledOutputs:
+    """What :func:`write_pooled` wrote."""
+
+    out: Path
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, list[Path]]
+    brief: Path
+    manifest: Path
+
+
+def _forest_frame(
+    result: PooledAnalysis, estimator: str, horizon: int, estimand: str, ratio: bool
+) -> pd.DataFrame:
+    fit = result.fits[(estimator, horizon, estimand)]
+    frame = fit.forest(exponentiate=ratio)
+    if estimand == "log_hazard_ratio" and not result.cox.empty:
+        cox = result.cox[result.cox["model"] == estimator.removeprefix("cox_")]
+        if len(cox) and np.isfinite(cox["estimate"].iloc[0]):
+            row = cox.iloc[0]
+            f = np.exp if ratio else (lambda v: v)
+            profiles = pd.DataFrame(
+                [
+                    {
+                        "label": "Pooled (likelihood profiles)",
+                        "estimate": f(row["estimate"]),
+                        "conf_low": f(row["conf_low"]),
+                        "conf_high": f(row["conf_high"]),
+                        "kind": "pooled",
+                    }
+                ]
+            )
+            frame = pd.concat([frame, profiles], ignore_index=True)
+    return frame
+
+
+def _primary(result: PooledAnalysis) -> str | None:
+    present = set(result.meta["estimator"]) if len(result.meta) else set()
+    for name in ("aipw", "ipw", "gformula", "unadjusted", "ccw"):
+        if name in result.design.estimation.estimators and name in present:
+            return name
+    return None
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:+.1f}"
+
+
+def write_pooled(
+    result: PooledAnalysis,
+    out: str | Path,
+    *,
+    command: str = "escalation pool",
+    data_label: str | None = None,
+) -> PooledOutputs:
+    """Write the pooled tables, figures, brief and manifest to ``out``.
+
+    Parameters
+    ----------
+    result : PooledAnalysis
+        From :func:`~escalation.federated.hub.pool_share_packs`.
+    out : str or Path
+        Output folder (created).
+    command : str
+        Recorded in the manifest.
+    data_label : str, optional
+        Where the data come from, shown at the top of the brief.
+
+    Returns
+    -------
+    PooledOutputs
+    """
+    folder = Path(out)
+    results_dir, figures_dir = folder / "results", folder / "figures"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    tables: dict[str, pd.DataFrame] = {
+        "checks": result.checks,
+        "effects_by_authority": result.effects,
+        "meta_analysis": result.meta,
+        "meta_regression": result.meta_regression,
+        "cox_pooled": result.cox,
+        "authorities": result.characteristics,
+    }
+    if len(result.risk_sets):
+        tables["risk_sets"] = disclose_table(
+            result.risk_sets, ["at_risk", "events", "competing", "censored"]
+        )
+        curves = result.curves.copy()
+        curves["at_risk"] = disclose_table(curves.fillna({"at_risk": 0}), ["at_risk"])["at_risk"]
+        tables["curves"] = curves
+    table1 = result.table1.copy()
+    for column in ("n", "count"):
+        table1[column] = disclose_table(
+            table1.assign(**{column: table1[column].astype("Int64")}), [column]
+        )[column]
+    tables["table1"] = table1
+    for name, frame in tables.items():
+        frame.to_csv(results_dir / f"{name}.csv", index=False)
+
+    figures: dict[str, list[Path]] = {}
+    brief_figures: list[BriefFigure] = []
+
+    def figure(name: str, plot: Any, title: str, caption: str, alt: str) -> None:
+        figures[name] = save_figure(plot, figures_dir / name)
+        brief_figures.append(BriefFigure(title, caption, plot, alt))
+
+    design = result.design
+    horizon = int(design.outcome.horizons[0])
+    primary = _primary(result)
+    key: list[KeyNumber] = []
+    shows: list[str] = []
+    not_show = [
+        "That early help caused any difference for a particular child, or in a particular "
+        "authority not included: the prediction interval shows how much authorities differ.",
+        "Anything about authorities whose packs were not pooled (see the notes).",
+    ]
+    if primary is not None and (primary, horizon, "risk_difference") in result.fits:
+        fit = result.fits[(primary, horizon, "risk_difference")]
+        pred = fit.predict().iloc[0]
+        name = ESTIMATOR_NAMES.get(primary, primary)
+        key.append(
+            KeyNumber(
+                f"Change in risk with early help by {horizon} days, pooled",
+                f"{_percent(pred['estimate'])} points",
+                describe_difference(pred["estimate"], pred["conf_low"], pred["conf_high"]),
+                interval=f"95% CI {_percent(pred['conf_low'])} to {_percent(pred['conf_high'])} "
+                f"percentage points; in a new authority {_percent(pred['pi_low'])} to "
+                f"{_percent(pred['pi_high'])}",
+            )
+        )
+        shows.append(
+            f"Across {fit.k} authorities ({name}, random-effects meta-analysis): "
+            + describe_difference(pred["estimate"], pred["conf_low"], pred["conf_high"])
+        )
+        shows.append(
+            f"Between-authority differences: I² = {fit.i2:.0f}% of the variation in the "
+            f"authorities' estimates is beyond chance; a new authority's effect would lie "
+            f"between {_percent(pred['pi_low'])} and {_percent(pred['pi_high'])} points "
+            "(95% prediction interval)."
+        )
+        figure(
+            "forest_risk_difference",
+            plot_authority_forest(
+                _forest_frame(result, primary, horizon, "risk_difference", ratio=False)
+            ),
+            "Effect of early help in each authority",
+            f"Change in the risk of escalation by {horizon} days with early help ({name}), by "
+            "authority (squares sized by weight), pooled by random-effects meta-analysis "
+            "(diamond) with the 95% prediction interval for a new authority (dotted).",
+            "Forest plot of risk differences by authority.",
+        )
+    if ("cox_ps_stratified", 0, "log_hazard_ratio") in result.fits:
+        figure(
+            "forest_hazard_ratio",
+            plot_authority_forest(
+                _forest_frame(result, "cox_ps_stratified", 0, "log_hazard_ratio", ratio=True),
+                scale="ratio",
+            ),
+            "Hazard ratio of escalation with early help, by authority",
+            "Cox hazard ratios stratified by fifths of the propensity score, by authority; "
+            "pooled by random effects and by adding the authorities' likelihood profiles "
+            "(exact for small and zero counts).",
+            "Forest plot of hazard ratios by authority.",
+        )
+    if not result.cox.empty:
+        row = result.cox[result.cox["model"] == "ps_stratified"]
+        if len(row) and np.isfinite(row["estimate"].iloc[0]):
+            hr = row.iloc[0]
+            key.append(
+                KeyNumber(
+                    "Hazard ratio of escalation with early help (pooled Cox)",
+                    f"{np.exp(hr['estimate']):.2f}",
+                    "Below 1 means escalation tends to come later with early help "
+                    "(propensity-stratified Cox model, authorities' likelihoods added).",
+                    interval=f"95% CI {np.exp(hr['conf_low']):.2f} to "
+                    f"{np.exp(hr['conf_high']):.2f}",
+                )
+            )
+    regression = result.meta_regression
+    if len(regression):
+        slopes = regression[
+            (regression["term"] != "intercept") & (~regression["moderators"].str.contains(r"\+"))
+        ]
+        for slope in slopes.to_dict("records"):
+            low, high = float(slope["conf_low"]), float(slope["conf_high"])
+            clear = low > 0 or high < 0
+            what = str(slope["term"]).replace("_", " ")
+            target = (
+                "risk difference" if slope["estimand"] == "risk_difference" else "log hazard ratio"
+            )
+            sentence = (
+                f"meta-regression of the {target} on the authority's {what} gives a slope of "
+                f"{float(slope['estimate']):+.3g} (95% CI {low:+.3g} to {high:+.3g}, "
+                f"{int(slope['k'])} authorities)."
+            )
+            if clear:
+                shows.append(f"The effect differs with the authority's {what}: {sentence}")
+            else:
+                not_show.append(f"That the effect depends on the authority's {what}: {sentence}")
+    if len(result.curves):
+        pooled = result.curves[result.curves["authority"] == "pooled"].copy()
+        pooled["group"] = pooled["group"].map(
+            {"treated": "Early help", "untreated": "No early help"}
+        )
+        at_risk = disclose_table(
+            pooled.dropna(subset=["at_risk"]).assign(at_risk=lambda f: f["at_risk"].astype(int)),
+            ["at_risk"],
+        )[["time", "group", "at_risk"]]
+        figure(
+            "pooled_cumulative_incidence",
+            plot_survival_curves(pooled.assign(cause=1), at_risk, kind="cumulative_incidence"),
+            "Escalation after the decision point, all authorities",
+            "Share of children who went on to a child protection plan or care, by whether "
+            "early help started within the grace period, from the authorities' risk-set "
+            "tables added on their shared time grid (not adjusted).",
+            "Pooled cumulative incidence of escalation by early help.",
+        )
+    spells = pd.to_numeric(result.characteristics["spells"], errors="coerce")
+    # The number of authorities is not a count of children: it is in the text, not here.
+    counts = {
+        "Decision points (spells), all authorities": int(spells.sum())
+        if spells.notna().all()
+        else None,
+    }
+    limits = [
+        "Each authority analysed its own records; only aggregate, disclosure-controlled "
+        "statistics were pooled. Adjusted estimates rest on each authority's recorded "
+        "covariates.",
+        "With few authorities the between-authority variance, and so the prediction "
+        "interval, is estimated imprecisely.",
+        *result.notes,
+    ]
+    t0 = design.time_zero
+    brief = Brief(
+        title="Does early help keep children out of child protection and care? "
+        f"Evidence from {len(result.authorities)} local authorities",
+        question="When a referral closes without statutory action, does offering early help "
+        "change how often children come back and need a child protection plan or care, and "
+        "does that differ between local authorities?",
+        cohort_text=f"Children whose {t0.kind} ended between {t0.from_} and {t0.to} in each of "
+        f"{len(result.authorities)} local authorities, followed from that decision point; each "
+        "authority ran the same registered design and shared only aggregate statistics.",
+        cohort_counts=counts,
+        key_numbers=tuple(key),
+        shows=tuple(shows),
+        does_not_show=tuple(not_show),
+        limits=tuple(limits),
+        figures=tuple(brief_figures),
+        kicker="Pooled policy brief" + (f" · {data_label}" if data_label else ""),
+        subtitle=(f"{data_label}. " if data_label else "")
+        + f"Authorities: {', '.join(result.authorities)}.",
+        provenance=(
+            f"Pooled with escalation {__version__} on {date.today().isoformat()}; design "
+            f"SHA-256 {result.design_sha256[:12]}. Every output is listed in manifest.json.",
+        ),
+    )
+    brief_path = write_brief(brief, folder / "brief.html")
+    manifest = write_manifest(
+        folder,
+        command=command,
+        design=design,
+        notes=result.notes,
+        extra={"authorities": list(result.authorities), "design_sha256": result.design_sha256},
+    )
+    return PooledOutputs(folder, tables, figures, brief_path, manifest)

@@ -1,0 +1,478 @@
+"""Share packs: what one local authority sends to the hub, and nothing more.
+
+``escalation share design.toml --out pack/`` runs inside one authority and writes
+``pack/<la>.zip``, built by :func:`build_share_pack` and :func:`write_share_pack`. A pack
+holds only aggregate, disclosure-controlled statistics:
+
+``effects.csv``
+    The design's effect estimates with standard errors and intervals (as
+    ``effects.csv`` of ``escalation estimate``), plus the log risk ratio.
+``bootstrap.csv``
+    Summaries of each estimate's bootstrap distribution (replicates, mean, SD,
+    percentile interval).
+``hazard_ratios.csv``
+    Cox log hazard ratios of early help (unadjusted; stratified by propensity-score
+    fifths) with robust standard errors.
+``cox_profiles.csv``
+    The Cox log partial likelihood of the same two models on a grid of log hazard
+    ratios, with derivatives (see :mod:`escalation.federated.profile`).
+``risk_sets.csv``
+    Numbers at risk, escalations, competing events and censored spells by arm on the
+    shared coarsened time grid (see :mod:`escalation.federated.risksets`).
+``covariates.csv``
+    Covariate summaries for Table 1.
+``authority.csv``
+    Authority-level characteristics for meta-regression: spells, early-help rate, mean
+    deprivation decile, escalation rate.
+``disclosure.csv``
+    What disclosure control withheld, folded or coarsened (in words).
+``manifest.json``, ``design.toml``
+    The design as run, its hash, the package version, the threshold and the grid.
+
+Every count passes :mod:`escalation.federated._disclose` (nothing under 10 leaves), and
+:func:`~escalation.federated._disclose.check_pack` refuses a pack with a count under the
+threshold or a record-level column, both when it is written and when the hub reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import warnings
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from escalation import __version__
+from escalation.data.history import CaseHistory
+from escalation.design.study import DataSpec, StudyDesign
+from escalation.errors import (
+    ConvergenceError,
+    DataValidationError,
+    DesignError,
+    Problem,
+    StatisticalWarning,
+)
+from escalation.federated._disclose import (
+    DisclosureLog,
+    check_pack,
+    coarsen_risk_sets,
+    share,
+    withhold_small,
+)
+from escalation.federated.profile import LikelihoodProfile, profile_cox
+from escalation.federated.risksets import risk_set_counts, time_grid
+from escalation.federated.summaries import covariate_summary
+from escalation.report.disclosure import THRESHOLD
+from escalation.timeline.spells import SpellData, build_spells
+
+__all__ = [
+    "PACK_FORMAT",
+    "PACK_TABLES",
+    "PROFILE_MODELS",
+    "SharePack",
+    "build_share_pack",
+    "design_hash",
+    "propensity_strata",
+    "read_share_pack",
+    "write_share_pack",
+]
+
+#: Version of the pack layout (the hub refuses others).
+PACK_FORMAT: Final = 1
+#: Tables of a pack (``<name>.csv`` in the zip).
+PACK_TABLES: Final = (
+    "effects",
+    "bootstrap",
+    "hazard_ratios",
+    "cox_profiles",
+    "risk_sets",
+    "covariates",
+    "authority",
+    "disclosure",
+)
+#: Cox models of the treatment effect shared as likelihood profiles.
+PROFILE_MODELS: Final = ("unadjusted", "ps_stratified")
+_PS_STRATA: Final = 5
+
+
+def design_hash(design: StudyDesign) -> str:
+    """Return the SHA-256 of the design's TOML text, ``[data]`` left out.
+
+    Each authority's data live in its own place, so ``[data]`` differs between them;
+    everything that defines the analysis is hashed.
+
+    Examples
+    --------
+    >>> from escalation.design import default_design
+    >>> len(design_hash(default_design()))
+    64
+    """
+    analysis = dataclasses.replace(design, data=DataSpec())
+    return hashlib.sha256(analysis.to_toml().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SharePack:
+    """One authority's share pack (in memory).
+
+    Attributes
+    ----------
+    authority : str
+        The authority's code.
+    manifest : dict
+        Format, authority, design hash and TOML, package version, creation time,
+        threshold, grid, seed and bootstrap replicates.
+    tables : dict of str to DataFrame
+        The tables of :data:`PACK_TABLES`.
+    """
+
+    authority: str
+    manifest: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+
+    @property
+    def design_hash(self) -> str:
+        """The hash of the design the authority ran (see :func:`design_hash`)."""
+        return str(self.manifest["design_sha256"])
+
+    @property
+    def design(self) -> StudyDesign:
+        """The design the authority ran."""
+        return StudyDesign.from_toml(str(self.manifest["design_toml"]))
+
+    @property
+    def version(self) -> str:
+        """The escalation version that made the pack."""
+        return str(self.manifest["escalation_version"])
+
+    def profiles(self) -> dict[str, LikelihoodProfile]:
+        """Return the Cox likelihood profiles by model."""
+        frame = self.tables["cox_profiles"]
+        return {
+            model: LikelihoodProfile.from_frame(frame, model)
+            for model in frame["model"].drop_duplicates()
+        }
+
+
+def propensity_strata(
+    spells: pd.DataFrame, covariates: list[str], strata: int = _PS_STRATA
+) -> pd.Series:
+    """Return fifths (by default) of the estimated propensity of treatment, within the data.
+
+    The propensity model is :func:`escalation.causal.fit_propensity` on the covariates;
+    the strata are its quantiles. Used by the ``ps_stratified`` Cox model of a pack and,
+    within each authority, by the matching individual-level analysis.
+
+    Returns
+    -------
+    pandas.Series
+        Integer stratum (0 = lowest propensity), aligned with ``spells``.
+    """
+    from escalation.causal import fit_propensity
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        scores = fit_propensity(spells, "treatment", covariates).scores
+    codes = pd.qcut(pd.Series(scores, index=spells.index), strata, labels=False, duplicates="drop")
+    return codes.astype("int64")
+
+
+def _file_problem(file: str, reason: str) -> Problem:
+    """Return a problem with a pack file (it names no row, column or value)."""
+    return Problem("share pack", None, None, None, f"{file}: {reason}")
+
+
+def _authority_of(history: CaseHistory, authority: str | None) -> tuple[CaseHistory, str]:
+    children = history.children
+    if "la" not in children.columns:
+        return history, authority or "authority"
+    codes = sorted(children["la"].dropna().astype(str).unique())
+    if authority is None:
+        if len(codes) > 1:
+            raise DesignError(
+                f"the data hold {len(codes)} local authorities; a share pack is made inside "
+                "one authority: choose one with --la (or authority=...)"
+            )
+        return history, codes[0] if codes else "authority"
+    if authority not in codes:
+        raise DesignError(
+            f"local authority {authority!r} is not in the data's la column; it holds "
+            f"{', '.join(codes)}"
+        )
+    keep = children.loc[children["la"].astype(str) == authority, "child_id"]
+    return history.subset(keep), authority
+
+
+def _effects(data: SpellData, design: StudyDesign, log: DisclosureLog) -> tuple[Any, pd.DataFrame]:
+    from escalation.causal import estimate_effects
+
+    spells = data.spells
+    arm = spells["treatment"].to_numpy()
+    escalated = spells["event"].to_numpy() == 1
+    for code, label in ((1, "treated"), (0, "untreated")):
+        if (arm == code).sum() < THRESHOLD or (escalated & (arm == code)).sum() < THRESHOLD:
+            log.add("effects", label, f"fewer than {THRESHOLD} spells or escalations: withheld")
+            return None, pd.DataFrame()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StatisticalWarning)
+        try:
+            fit = estimate_effects(data, design, progress=False)
+        except ConvergenceError as error:
+            kept = [e for e in design.estimation.estimators if e not in ("gformula", "aipw")]
+            if not kept:
+                raise
+            log.add("effects", "gformula, aipw", f"not estimated ({error})")
+            fit = estimate_effects(data, design, estimators=kept, progress=False)
+    for warning in caught:
+        if issubclass(warning.category, StatisticalWarning):
+            log.add("effects", "warning", str(warning.message).split(";")[0])
+    table = fit.tidy()
+    rr = table["estimand"] == "risk_ratio"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["log_estimate"] = np.where(rr, np.log(table["estimate"]), np.nan)
+        table["log_std_error"] = np.where(rr, table["std_error"] / table["estimate"], np.nan)
+    return fit, table
+
+
+def _cox(
+    spells: pd.DataFrame, covariates: list[str], log: DisclosureLog
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from escalation.survival.cox import fit_cox
+
+    frame = spells.copy()
+    models: dict[str, list[str]] = {"unadjusted": []}
+    try:
+        frame["ps_stratum"] = propensity_strata(frame, covariates)
+        models["ps_stratified"] = ["ps_stratum"]
+    except (ConvergenceError, DesignError, ValueError) as error:
+        log.add("cox_profiles", "ps_stratified", f"propensity model failed ({error})")
+    profiles, ratios = [], []
+    for model, strata in models.items():
+        profiles.append(profile_cox(frame, model=model, strata=strata).tidy())
+        row: dict[str, Any] = {"model": model, "term": "treatment"}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", StatisticalWarning)
+                fit = fit_cox(frame, ["treatment"], strata=strata or None, separation="raise")
+            tidy = fit.tidy().iloc[0]
+            row.update(
+                estimate=float(tidy["estimate"]),
+                std_error=float(tidy["std_error"]),
+                conf_low=float(tidy["conf_low"]),
+                conf_high=float(tidy["conf_high"]),
+                variance=fit.variance,
+            )
+        except (ConvergenceError, DesignError) as error:
+            log.add("hazard_ratios", model, f"no finite estimate ({str(error).split(';')[0]})")
+            row.update(estimate=np.nan, std_error=np.nan, conf_low=np.nan, conf_high=np.nan)
+        for code, label in ((1, "treated"), (0, "untreated")):
+            row[f"events_{label}"] = int(
+                ((frame["treatment"] == code) & (frame["event"] == 1)).sum()
+            )
+        ratios.append(row)
+    table = pd.DataFrame(ratios)
+    for column in ("events_treated", "events_untreated"):
+        disclosed = withhold_small(
+            table.rename(columns={column: "events"}), ["events"], table="hazard_ratios", log=log
+        )
+        table[column] = disclosed["events"].astype("Int64")
+    return table, pd.concat(profiles, ignore_index=True)
+
+
+def _characteristics(spells: pd.DataFrame, authority: str, log: DisclosureLog) -> pd.DataFrame:
+    n = len(spells)
+    treated = int(spells["treatment"].sum())
+    events = int((spells["event"] == 1).sum())
+    row: dict[str, Any] = {
+        "authority": authority,
+        "spells": n,
+        "early_help_rate": share(treated, n),
+        "escalation_rate": share(events, n),
+        "deprivation": np.nan,
+    }
+    if "imd_decile" in spells.columns:
+        imd = pd.to_numeric(spells["imd_decile"], errors="coerce").dropna()
+        if len(imd) >= THRESHOLD:
+            # Mean decile, oriented so that higher means more deprived (decile 1 = most).
+            row["deprivation"] = float(11 - imd.mean())
+    frame = pd.DataFrame([row])
+    return withhold_small(
+        frame,
+        ["spells"],
+        table="authority",
+        log=log,
+        also=["early_help_rate", "escalation_rate", "deprivation"],
+    )
+
+
+def build_share_pack(
+    history: CaseHistory,
+    design: StudyDesign,
+    *,
+    authority: str | None = None,
+    bootstrap: int | None = None,
+    seed: int | None = None,
+) -> SharePack:
+    """Analyse one authority's case histories and return its share pack.
+
+    Parameters
+    ----------
+    history : CaseHistory
+        The authority's case histories (if they hold several authorities, ``authority``
+        picks one).
+    design : StudyDesign
+        The registered study design (the same at every authority).
+    authority : str, optional
+        The authority's code (default: its ``la`` value, or ``"authority"``).
+    bootstrap, seed : int, optional
+        Override the design's bootstrap replicates and seed (recorded in the pack, and
+        part of its design hash).
+
+    Returns
+    -------
+    SharePack
+
+    Raises
+    ------
+    DesignError
+        When the data hold several authorities and none was chosen.
+    DataValidationError
+        When disclosure control would let a small count or a record-level column out
+        (a bug: the pack is refused).
+    """
+    design = dataclasses.replace(
+        design,
+        estimation=dataclasses.replace(
+            design.estimation,
+            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
+            seed=int(seed) if seed is not None else design.estimation.seed,
+        ),
+    )
+    history, authority = _authority_of(history, authority)
+    data = build_spells(history, design)
+    spells = data.spells
+    if len(spells) < THRESHOLD:
+        raise DesignError(
+            f"fewer than {THRESHOLD} spells in authority {authority!r}: nothing can be shared"
+        )
+    log = DisclosureLog()
+    covariates = [c for c in data.model_covariates if c in spells.columns]
+    fit, effects = _effects(data, design, log)
+    boot = fit.bootstrap_summary() if fit is not None else pd.DataFrame()
+    ratios, profiles = _cox(spells, covariates, log)
+    grid = time_grid(design)
+    anchors = [0.0, *(float(h) for h in design.outcome.horizons)]
+    risk_sets = coarsen_risk_sets(risk_set_counts(spells, grid), anchors, log)
+    summary = covariate_summary(spells, covariates)
+    summary = withhold_small(
+        summary, ["n", "count"], table="covariates", log=log, also=["mean", "sd"]
+    )
+    tables = {
+        "effects": effects,
+        "bootstrap": boot,
+        "hazard_ratios": ratios,
+        "cox_profiles": profiles,
+        "risk_sets": risk_sets,
+        "covariates": summary,
+        "authority": _characteristics(spells, authority, log),
+        "disclosure": log.frame(),
+    }
+    check_pack(tables)
+    manifest = {
+        "format": PACK_FORMAT,
+        "authority": authority,
+        "design_sha256": design_hash(design),
+        "design_toml": dataclasses.replace(design, data=DataSpec()).to_toml(),
+        "escalation_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "disclosure_threshold": THRESHOLD,
+        "time_grid": [float(t) for t in grid],
+        "seed": design.estimation.seed,
+        "bootstrap": design.estimation.bootstrap,
+        "tables": list(PACK_TABLES),
+    }
+    return SharePack(authority=authority, manifest=manifest, tables=tables)
+
+
+def write_share_pack(pack: SharePack, out: str | Path) -> Path:
+    """Write the pack to ``out/<authority>.zip`` (or to ``out`` if it ends in ``.zip``).
+
+    Returns
+    -------
+    Path
+        The zip file.
+    """
+    check_pack(pack.tables)
+    target = Path(out)
+    if target.suffix != ".zip":
+        target = target / f"{pack.authority}.zip"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(pack.manifest, indent=2) + "\n")
+        archive.writestr("design.toml", str(pack.manifest["design_toml"]))
+        for name in PACK_TABLES:
+            archive.writestr(f"{name}.csv", pack.tables[name].to_csv(index=False))
+    partial.replace(target)
+    return target
+
+
+def read_share_pack(path: str | Path) -> SharePack:
+    """Read a share pack and check it (format, files, design text, disclosure).
+
+    Raises
+    ------
+    DataValidationError
+        When the file is not a share pack, is of another format, its design text does not
+        match its hash, or it holds a count under the threshold.
+    """
+    source = Path(path)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            names = set(archive.namelist())
+            wanted = {"manifest.json", *(f"{t}.csv" for t in PACK_TABLES)}
+            missing = sorted(wanted - names)
+            if missing:
+                raise DataValidationError(
+                    [_file_problem(source.name, f"missing {', '.join(missing)}")], "share pack"
+                )
+            manifest = json.loads(archive.read("manifest.json"))
+            tables = {}
+            for name in PACK_TABLES:
+                raw = archive.read(f"{name}.csv")
+                tables[name] = (
+                    pd.read_csv(io.BytesIO(raw), keep_default_na=True)
+                    if raw.strip()
+                    else pd.DataFrame()
+                )
+    except zipfile.BadZipFile as error:
+        raise DataValidationError(
+            [_file_problem(source.name, "is not a zip file (a share pack)")], "share pack"
+        ) from error
+    if manifest.get("format") != PACK_FORMAT:
+        raise DataValidationError(
+            [
+                _file_problem(
+                    source.name, f"pack format {manifest.get('format')!r}, expected {PACK_FORMAT}"
+                )
+            ],
+            "share pack",
+        )
+    text = str(manifest.get("design_toml", ""))
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != manifest.get("design_sha256"):
+        raise DataValidationError(
+            [_file_problem(source.name, "its design text does not match its design hash")],
+            "share pack",
+        )
+    if "level" in tables["covariates"].columns:
+        tables["covariates"]["level"] = tables["covariates"]["level"].fillna("").astype(str)
+    check_pack(tables)
+    return SharePack(authority=str(manifest["authority"]), manifest=manifest, tables=tables)

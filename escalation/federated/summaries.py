@@ -1,0 +1,165 @@
+"""Covariate summaries for Table 1: per authority in a pack, pooled at the hub.
+
+For each covariate and arm an authority shares counts (binary flags and levels of
+categorical covariates) or the number, mean and standard deviation (numeric
+covariates). The hub adds counts and combines means and standard deviations exactly
+(within- plus between-authority sums of squares), so the pooled Table 1 equals the one
+of the pooled data, except for cells an authority had to withhold (under the threshold),
+which the hub reports as withheld rather than guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from escalation.errors import DesignError
+
+__all__ = ["SUMMARY_COLUMNS", "covariate_summary", "pool_covariate_summaries"]
+
+#: Columns of a covariate summary, in order.
+SUMMARY_COLUMNS: Final = ("covariate", "level", "group", "n", "count", "mean", "sd")
+_GROUPS: Final = {"all": None, "treated": 1, "untreated": 0}
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == bool:
+        return False
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() < values.notna().sum():
+        return False
+    return set(numbers.dropna().unique()) - {0, 1} != set()
+
+
+def covariate_summary(
+    spells: pd.DataFrame, covariates: Sequence[str], *, treatment: str = "treatment"
+) -> pd.DataFrame:
+    """Summarise covariates by arm (counts, or n, mean and SD), before disclosure control.
+
+    Parameters
+    ----------
+    spells : pandas.DataFrame
+        Spells with the covariates and the 0/1 treatment.
+    covariates : sequence of str
+        Columns to summarise.
+    treatment : str, default "treatment"
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SUMMARY_COLUMNS`: for a numeric covariate one row per group with ``n``
+        (non-missing), ``mean`` and ``sd``; for a binary or categorical one one row per
+        level and group with ``n`` (group size) and ``count``.
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"treatment": [1, 0, 0], "age": [3.0, 5.0, 7.0],
+    ...                        "sex": ["F", "M", "F"]})
+    >>> covariate_summary(spells, ["age", "sex"]).query("group == 'all'")[
+    ...     ["covariate", "level", "n", "count", "mean"]].values.tolist()
+    [['age', '', 3, nan, 5.0], ['sex', 'F', 3, 2.0, nan], ['sex', 'M', 3, 1.0, nan]]
+    """
+    missing = [c for c in (*covariates, treatment) if c not in spells.columns]
+    if missing:
+        raise DesignError(f"the spells lack column(s) {', '.join(missing)} for Table 1")
+    arm = pd.to_numeric(spells[treatment], errors="coerce")
+    rows = []
+    for covariate in covariates:
+        values = spells[covariate]
+        numeric = _is_numeric(values)
+        for group, code in _GROUPS.items():
+            mine = values if code is None else values[arm == code]
+            if numeric:
+                x = pd.to_numeric(mine, errors="coerce").dropna().to_numpy(dtype=float)
+                rows.append(
+                    {
+                        "covariate": covariate,
+                        "level": "",
+                        "group": group,
+                        "n": int(x.size),
+                        "count": np.nan,
+                        "mean": float(x.mean()) if x.size else np.nan,
+                        "sd": float(x.std(ddof=1)) if x.size > 1 else np.nan,
+                    }
+                )
+                continue
+            present = mine.dropna()
+            levels = present.astype(str)
+            if set(levels.unique()) <= {"0", "1", "True", "False", "0.0", "1.0"}:
+                counts = {"yes": int(levels.isin(["1", "True", "1.0"]).sum())}
+            else:
+                every = sorted(values.dropna().astype(str).unique())
+                counts = {level: int((levels == level).sum()) for level in every}
+            for level, count in counts.items():
+                rows.append(
+                    {
+                        "covariate": covariate,
+                        "level": level,
+                        "group": group,
+                        "n": int(present.size),
+                        "count": float(count),
+                        "mean": np.nan,
+                        "sd": np.nan,
+                    }
+                )
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Combine authorities' covariate summaries into one Table 1.
+
+    Counts are added; means and SDs are combined exactly from each authority's n, mean
+    and SD. A cell any authority withheld makes the pooled cell missing (``withheld``
+    counts the authorities that withheld it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``covariate, level, group, n, count, percent, mean, sd, withheld``.
+    """
+    if not summaries:
+        raise DesignError("no covariate summaries to pool")
+    frames = [s.assign(authority=a) for a, s in summaries.items()]
+    every = pd.concat(frames, ignore_index=True)
+    rows = []
+    for (covariate, level, group), part in every.groupby(
+        ["covariate", "level", "group"], sort=False, dropna=False
+    ):
+        n = pd.to_numeric(part["n"], errors="coerce").to_numpy(dtype=float)
+        withheld = int(np.isnan(n).sum())
+        count = pd.to_numeric(part["count"], errors="coerce").to_numpy(dtype=float)
+        mean = pd.to_numeric(part["mean"], errors="coerce").to_numpy(dtype=float)
+        sd = pd.to_numeric(part["sd"], errors="coerce").to_numpy(dtype=float)
+        total = float(n.sum()) if not withheld else np.nan
+        row = {
+            "covariate": covariate,
+            "level": level,
+            "group": group,
+            "n": total,
+            "count": np.nan,
+            "percent": np.nan,
+            "mean": np.nan,
+            "sd": np.nan,
+            "withheld": withheld,
+        }
+        if level == "":
+            if not withheld and np.all(np.isfinite(mean)):
+                grand = float(np.sum(n * mean) / total)
+                within = np.nansum((n - 1) * np.where(np.isfinite(sd), sd, 0.0) ** 2)
+                between = float(np.sum(n * (mean - grand) ** 2))
+                row["mean"] = grand
+                row["sd"] = (
+                    float(np.sqrt((within + between) / (total - 1))) if total > 1 else np.nan
+                )
+        else:
+            missing = int(np.isnan(count).sum())
+            row["withheld"] = max(withheld, missing)
+            if not missing and not withheld:
+                pooled = float(count.sum())
+                row["count"] = pooled
+                row["percent"] = 100 * pooled / total if total else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,67 @@
+"""Rows of a forest-like figure grouped under headers on a discrete y axis.
+
+Strips beside short panels clip long names ("Factors at assessment"); instead the groups
+become header rows of the y axis, with their members indented beneath, all left-aligned.
+"""
+
+# plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
+# mypy: disable-error-code="no-untyped-call, no-any-return"
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import pandas as pd
+import plotnine as p9
+
+__all__ = ["INDENT", "grouped_rows", "row_scale"]
+
+#: Indentation of a member row under its header.
+INDENT: Final = "    "
+
+
+def grouped_rows(
+    groups: Sequence[object], labels: Sequence[object]
+) -> tuple[list[str], list[str], dict[str, str]]:
+    """Return a key per row, the categories top-down with header rows, and their labels.
+
+    Rows keep their order within a group; groups keep the order of first appearance.
+    A ``None`` group gives rows without a header.
+
+    Examples
+    --------
+    >>> keys, order, names = grouped_rows(["Age", "Age", "Sex"], ["0-4", "5-11", "F"])
+    >>> [names[k] for k in order]
+    ['Age', '    0-4', '    5-11', 'Sex', '    F']
+    """
+    keys: list[str] = []
+    order: list[str] = []
+    names: dict[str, str] = {}
+    seen: dict[object, list[int]] = {}
+    for i, group in enumerate(groups):
+        seen.setdefault(group, []).append(i)
+    row_key = {}
+    for g_index, (group, rows) in enumerate(seen.items()):
+        if group is not None and not (isinstance(group, float) and pd.isna(group)):
+            header = f"h{g_index:03d}"
+            order.append(header)
+            names[header] = str(group)
+            indent = INDENT
+        else:
+            indent = ""
+        for i in rows:
+            key = f"r{i:04d}"
+            row_key[i] = key
+            order.append(key)
+            names[key] = indent + str(labels[i])
+    keys = [row_key[i] for i in range(len(labels))]
+    return keys, order, names
+
+
+def row_scale(order: list[str], names: dict[str, str]) -> list[Any]:
+    """Return the y scale (top-down order, headers kept) and left-aligned row labels."""
+    return [
+        p9.scale_y_discrete(limits=order[::-1], labels=lambda keys: [names[str(k)] for k in keys]),
+        p9.theme(axis_text_y=p9.element_text(ha="left")),
+    ]

@@ -1,0 +1,187 @@
+"""Table 1 through disclosure control, out as CSV, HTML, LaTeX and Word.
+
+Every count of :class:`~escalation.causal.TableOne` is rounded to 5 or suppressed
+(:func:`~escalation.report.disclosure.disclose_count`) and percentages are recomputed
+from the disclosed counts before any of the files is written.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from escalation.report.disclosure import disclose_count
+
+__all__ = [
+    "disclosed_table_one",
+    "table_one_html",
+    "table_one_latex",
+    "write_table_one",
+    "write_table_one_docx",
+]
+
+_NOTE = (
+    "Counts are rounded to the nearest 5 and counts below 10 shown as <10; percentages "
+    "are of the rounded counts of children with the value recorded. SMD: absolute "
+    "standardised mean difference between the arms (0.1 or more is usually taken as "
+    "imbalance)."
+)
+
+
+def disclosed_table_one(t1: Any) -> pd.DataFrame:
+    """Return the printed Table 1 with every count under disclosure control.
+
+    Examples
+    --------
+    >>> from escalation.causal import table_one
+    >>> spells = pd.DataFrame({"treatment": [1] * 12 + [0] * 14, "sex": ["F"] * 26})
+    >>> disclosed_table_one(table_one(spells, variables=["sex"]))["Early help"].tolist()
+    ['10', '10 (100.0)']
+    """
+    table: pd.DataFrame = t1.table(count_rule=disclose_count)
+    return table
+
+
+def table_one_html(
+    table: pd.DataFrame, *, caption: str = "Table 1. Baseline characteristics"
+) -> str:
+    """Return Table 1 as an HTML ``<table>`` (variable names bold, numbers right-aligned).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Characteristic": ["n"], "Level": [""], "A": ["10"]})
+    >>> "<caption>" in table_one_html(frame)
+    True
+    """
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
+    body = []
+    for row in table.itertuples(index=False):
+        cells = []
+        for column, value in zip(table.columns, row, strict=True):
+            text = html.escape(str(value))
+            if column == "Characteristic":
+                cells.append(f'<th scope="row">{text}</th>')
+            else:
+                kind = ' class="num"' if column not in ("Level",) else ""
+                cells.append(f"<td{kind}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<table class="tableone">'
+        f"<caption>{html.escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+        f'<tfoot><tr><td colspan="{len(table.columns)}">{html.escape(_NOTE)}</td></tr></tfoot>'
+        "</table>"
+    )
+
+
+def _latex_escape(text: str) -> str:
+    out = str(text)
+    for char, repl in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("<", r"\textless{}"),
+        ("~", r"\textasciitilde{}"),
+        ("^", r"\textasciicircum{}"),
+    ):
+        out = out.replace(char, repl)
+    return out
+
+
+def table_one_latex(
+    table: pd.DataFrame, *, caption: str = "Baseline characteristics", label: str = "tab:one"
+) -> str:
+    r"""Return Table 1 as a publication-ready LaTeX table (``booktabs``).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Characteristic": ["Age, mean (SD)"], "Level": [""],
+    ...                       "A": ["7.00 (2.00)"]})
+    >>> "\\toprule" in table_one_latex(frame)
+    True
+    """
+    align = "ll" + "r" * (len(table.columns) - 2)
+    lines = [
+        r"\begin{table}[htbp]",
+        r"\centering",
+        r"\small",
+        rf"\caption{{{_latex_escape(caption)}}}",
+        rf"\label{{{label}}}",
+        rf"\begin{{tabular}}{{{align}}}",
+        r"\toprule",
+        " & ".join(_latex_escape(c) for c in table.columns) + r" \\",
+        r"\midrule",
+    ]
+    for row in table.itertuples(index=False):
+        lines.append(" & ".join(_latex_escape(v) for v in row) + r" \\")
+    lines += [
+        r"\bottomrule",
+        r"\end{tabular}",
+        rf"\par\smallskip\footnotesize {_latex_escape(_NOTE)}",
+        r"\end{table}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_table_one_docx(table: pd.DataFrame, path: str | Path, *, title: str = "Table 1") -> Path:
+    """Write Table 1 as a Word document (one table, header row repeated, note beneath).
+
+    Uses python-docx; the table opens in Word and LibreOffice ready to paste into a report.
+    """
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    document = Document()
+    document.add_heading(title + ". Baseline characteristics by arm", level=2)
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    for cell, name in zip(grid.rows[0].cells, table.columns, strict=True):
+        cell.text = str(name)
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for row in table.itertuples(index=False):
+        cells = grid.add_row().cells
+        for column, (cell, value) in enumerate(zip(cells, row, strict=True)):
+            cell.text = str(value)
+            if column >= 2:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for row in grid.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
+    note = document.add_paragraph(_NOTE)
+    for run in note.runs:
+        run.font.size = Pt(8)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(target))
+    return target
+
+
+def write_table_one(t1: Any, folder: str | Path, *, stem: str = "table_one") -> list[Path]:
+    """Write the disclosed Table 1 as CSV, HTML, LaTeX and Word into ``folder``.
+
+    Returns
+    -------
+    list of Path
+        ``table_one.csv``, ``.html``, ``.tex`` and ``.docx``.
+    """
+    table = disclosed_table_one(t1)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / f"{stem}.csv", out / f"{stem}.html", out / f"{stem}.tex"]
+    table.to_csv(written[0], index=False)
+    written[1].write_text(table_one_html(table), encoding="utf-8")
+    written[2].write_text(table_one_latex(table), encoding="utf-8")
+    written.append(write_table_one_docx(table, out / f"{stem}.docx"))
+    return written

@@ -1,0 +1,167 @@
+"""``results.xlsx``: every results table in one workbook for analysts who work in Excel.
+
+One sheet per table with human column names, frozen header row and sensible widths,
+and a README sheet first with the design and the disclosure rules. Written with
+openpyxl (pandas' own engine for ``.xlsx``, maintained, and also able to read the file
+back, which the tests do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+__all__ = ["COLUMN_NAMES", "human_column", "write_workbook"]
+
+#: Human names of the columns the results tables use.
+COLUMN_NAMES: Final = {
+    "estimate": "Estimate",
+    "std_error": "Standard error",
+    "conf_low": "95% CI lower",
+    "conf_high": "95% CI upper",
+    "conf_level": "Confidence level",
+    "p_value": "p-value",
+    "estimator": "Estimator",
+    "estimand": "Estimand",
+    "horizon": "Horizon (days)",
+    "time": "Days since decision",
+    "group": "Group",
+    "arm": "Arm",
+    "covariate": "Covariate",
+    "sample": "Sample",
+    "smd": "Standardised mean difference",
+    "variance_ratio": "Variance ratio",
+    "at_risk": "Number at risk",
+    "events": "Escalations",
+    "censored": "Censored",
+    "children": "Children",
+    "episodes": "Episodes",
+    "n": "Number",
+    "count": "Count",
+    "measure": "Measure",
+    "model": "Model",
+    "metric": "Metric",
+    "attribute": "Attribute",
+    "suppressed": "Suppressed (fewer than 10)",
+    "term": "Term",
+    "statistic": "Test statistic",
+    "df": "Degrees of freedom",
+    "state": "State",
+    "probability": "Probability",
+    "predicted": "Predicted risk",
+    "observed": "Observed risk",
+    "threshold": "Threshold",
+    "net_benefit": "Net benefit",
+    "stage": "Stage",
+    "rule": "Rule",
+    "description": "Description",
+    "subgroup": "Subgroup",
+    "level": "Level",
+    "cause": "Outcome",
+    "se_method": "Standard error method",
+    "transform": "Time transform",
+    "feature_set": "Features",
+    "ess": "Effective sample size",
+}
+
+
+def human_column(name: object) -> str:
+    """Return the human name of a column: known names from :data:`COLUMN_NAMES`.
+
+    Examples
+    --------
+    >>> human_column("conf_low"), human_column("prior_referrals")
+    ('95% CI lower', 'Prior referrals')
+    """
+    text = str(name)
+    if text in COLUMN_NAMES:
+        return COLUMN_NAMES[text]
+    spaced = text.replace("_", " ")
+    return spaced[:1].upper() + spaced[1:]
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = name.replace("_", " ")[:1].upper() + name.replace("_", " ")[1:]
+    for char in "[]:*?/\\":
+        base = base.replace(char, " ")
+    base = base[:31]
+    candidate, k = base, 2
+    while candidate.lower() in used:
+        suffix = f" {k}"
+        candidate, k = base[: 31 - len(suffix)] + suffix, k + 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def write_workbook(
+    tables: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    readme: Mapping[str, str],
+) -> Path:
+    """Write ``tables`` to one ``.xlsx`` with a README sheet first.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Sheet (table) name to table, in order; counts already disclosed.
+    path : str or Path
+        The workbook.
+    readme : mapping of str to str
+        Rows of the README sheet (topic, text): the design, the disclosure rules, ...
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_workbook({"effects": pd.DataFrame({"estimate": [0.1]})},
+    ...                          f"{folder}/results.xlsx", readme={"Design": "default"})
+    ...     with pd.ExcelFile(out) as book:
+    ...         book.sheet_names
+    ['README', 'Effects']
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    used = {"readme"}
+    index = [
+        {"Sheet": _sheet_name(name, set(used)), "Rows": len(frame)}
+        for name, frame in tables.items()
+    ]
+    rows = [{"Topic": k, "Text": v} for k, v in readme.items()]
+    rows += [{"Topic": f"Sheet: {i['Sheet']}", "Text": f"{i['Rows']} rows"} for i in index]
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        pd.DataFrame(rows).to_excel(writer, sheet_name="README", index=False)
+        sheet = writer.sheets["README"]
+        sheet.column_dimensions["A"].width = 28
+        sheet.column_dimensions["B"].width = 110
+        for cell in sheet["B"]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for name, frame in tables.items():
+            title = _sheet_name(name, used)
+            out = frame.copy()
+            for column in out.columns:
+                if isinstance(out[column].dtype, pd.BooleanDtype | pd.Int64Dtype):
+                    out[column] = out[column].astype(object).where(out[column].notna(), None)
+            out.columns = [human_column(c) for c in out.columns]
+            out.to_excel(writer, sheet_name=title, index=False)
+            sheet = writer.sheets[title]
+            sheet.freeze_panes = "A2"
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+            for j, column in enumerate(out.columns, start=1):
+                values = [str(column), *map(str, out[column].head(200).tolist())]
+                width = min(max(len(v) for v in values) + 2, 60)
+                sheet.column_dimensions[get_column_letter(j)].width = width
+    return target

@@ -1,0 +1,91 @@
+"""The hub checks the design of every pack and pools what it should."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.errors import DesignError
+from escalation.federated.hub import pool_share_packs
+from escalation.federated.pack import SharePack, design_hash
+from escalation.federated.summaries import covariate_summary, pool_covariate_summaries
+from tests.federated.federated_support import cheap_design, packs
+
+
+def _with_design(pack: SharePack, hash_: str) -> SharePack:
+    return dataclasses.replace(pack, manifest={**pack.manifest, "design_sha256": hash_})
+
+
+def test_a_pack_with_another_design_is_refused_excluded_or_flagged() -> None:
+    good = list(packs())
+    odd = [*good[:2], _with_design(good[2], "0" * 64)]
+    with pytest.raises(DesignError, match="LA03 used a different design"):
+        pool_share_packs(odd)
+    excluded = pool_share_packs(odd, on_mismatch="exclude")
+    assert excluded.authorities == ("LA01", "LA02")
+    assert any("left out" in n for n in excluded.notes)
+    assert not excluded.checks.set_index("authority").loc["LA03", "pooled"]
+    flagged = pool_share_packs(odd, on_mismatch="flag")
+    assert flagged.authorities == ("LA01", "LA02", "LA03")
+    assert any("pooled anyway" in n for n in flagged.notes)
+
+
+def test_the_registered_design_is_the_reference() -> None:
+    design = cheap_design()
+    result = pool_share_packs(list(packs()), design=design)
+    assert result.design_sha256 == design_hash(design)
+    other = design.replace(outcome=dataclasses.replace(design.outcome, horizons=(180, 365)))
+    with pytest.raises(DesignError, match="registered design"):
+        pool_share_packs(list(packs()), design=other)
+
+
+def test_two_packs_from_one_authority_are_refused() -> None:
+    with pytest.raises(DesignError, match="several packs come from authority LA01"):
+        pool_share_packs([packs()[0], packs()[0]])
+
+
+def test_pooled_estimates_and_meta_regression_are_reported() -> None:
+    result = pool_share_packs(list(packs()))
+    meta = result.meta.set_index(["estimator", "horizon", "estimand"])
+    row = meta.loc[("cox_ps_stratified", 0, "log_hazard_ratio")]
+    assert row["k"] == 3 and row["pi_low"] <= row["conf_low"] <= row["estimate"]
+    # the unadjusted estimator has no bootstrap here: nothing to meta-analyse, said so
+    assert any("fewer than two authorities" in n for n in result.notes)
+    reg = result.meta_regression
+    assert set(reg["moderators"]) >= {"early_help_rate", "deprivation"}
+    chars = result.characteristics.set_index("authority")
+    assert chars["early_help_rate"].between(0, 1).all()
+
+
+def test_unknown_moderators_are_refused() -> None:
+    with pytest.raises(DesignError, match="moderator\\(s\\) budget"):
+        pool_share_packs(list(packs()), moderators=["budget"])
+    extra = pd.DataFrame({"authority": ["LA01", "LA02", "LA03"], "budget": [1.0, 2.0, 4.0]})
+    result = pool_share_packs(list(packs()), characteristics=extra, moderators=["budget"])
+    assert set(result.meta_regression["term"]) == {"intercept", "budget"}
+
+
+def test_pooled_table1_equals_the_table_of_the_pooled_data_without_withheld_cells() -> None:
+    rng = np.random.default_rng(3)
+    frames = {
+        name: pd.DataFrame(
+            {
+                "treatment": rng.integers(0, 2, n),
+                "age": rng.normal(8, 4, n),
+                "sex": rng.choice(["F", "M"], n),
+            }
+        )
+        for name, n in (("A", 300), ("B", 500))
+    }
+    pooled = pool_covariate_summaries(
+        {k: covariate_summary(v, ["age", "sex"]) for k, v in frames.items()}
+    )
+    direct = covariate_summary(pd.concat(frames.values(), ignore_index=True), ["age", "sex"])
+    merged = pooled.merge(direct, on=["covariate", "level", "group"], suffixes=("", "_direct"))
+    assert np.allclose(merged["n"], merged["n_direct"])
+    assert np.allclose(merged["mean"].fillna(0), merged["mean_direct"].fillna(0))
+    assert np.allclose(merged["sd"].fillna(0), merged["sd_direct"].fillna(0))
+    assert np.allclose(merged["count"].fillna(0), merged["count_direct"].fillna(0))

@@ -1,0 +1,158 @@
+"""Share packs hold no record-level field, no identifier and no count under the threshold."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.data.simulator import simulate_local_authorities
+from escalation.errors import DataValidationError, DesignError
+from escalation.federated._disclose import (
+    COUNT_COLUMNS,
+    RECORD_LEVEL_COLUMNS,
+    DisclosureLog,
+    check_pack,
+    coarsen_risk_sets,
+)
+from escalation.federated.pack import (
+    PACK_TABLES,
+    build_share_pack,
+    read_share_pack,
+    write_share_pack,
+)
+from escalation.federated.risksets import grid_level, risk_set_counts, time_grid
+from escalation.report.disclosure import THRESHOLD
+from escalation.timeline import build_spells
+from tests.federated.federated_support import authorities, cheap_design, packs
+
+
+def test_no_record_level_field_identifier_or_small_cell_leaves_in_a_pack(tmp_path: Path) -> None:
+    sims = authorities()
+    for pack in packs():
+        path = write_share_pack(pack, tmp_path)
+        history = sims.authorities[pack.authority].history
+        with zipfile.ZipFile(path) as archive:
+            texts = {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+        assert set(texts) == {"manifest.json", "design.toml", *(f"{t}.csv" for t in PACK_TABLES)}
+        tokens: set[str] = set()
+        for text in texts.values():
+            tokens |= set(re.findall(r"[A-Za-z0-9_\-:]+", text))
+        identifiers = set(history.children["child_id"]) | set(history.children["family_id"])
+        assert not tokens & identifiers, "an identifier is in the pack"
+        # Dates of the design (the time-zero window) are study parameters, not records.
+        design_dates = set(re.findall(r"\d{4}-\d{2}-\d{2}", texts["design.toml"]))
+        births = set(history.children["birth_date"].dt.strftime("%Y-%m-%d")) - design_dates
+        assert not tokens & births, "a birth date is in the pack"
+        dates = set(history.episodes["start"].dt.strftime("%Y-%m-%d")) - design_dates
+        assert not tokens & dates, "an episode date is in the pack"
+        notes = history.notes["text"].astype(str)
+        for sentence in notes.sample(50, random_state=1):
+            assert sentence not in "\n".join(texts.values())
+        spells = len(build_spells(history, cheap_design()).spells)
+        for name, text in texts.items():
+            if not name.endswith(".csv") or not text.strip():
+                continue
+            table = pd.read_csv(io.StringIO(text))
+            assert not set(table.columns) & RECORD_LEVEL_COLUMNS, name
+            assert len(table) < spells / 4, f"{name} has a row per record?"
+            for column in set(table.columns) & COUNT_COLUMNS:
+                values = pd.to_numeric(table[column], errors="coerce").dropna()
+                assert (values >= THRESHOLD).all(), f"{name}.{column} has a cell under 10"
+        manifest = json.loads(texts["manifest.json"])
+        assert manifest["design_sha256"] == pack.design_hash
+        assert manifest["escalation_version"]
+
+
+def test_risk_set_tables_reach_the_threshold_on_nested_levels() -> None:
+    sims = authorities()
+    design = cheap_design()
+    grid = time_grid(design)
+    anchors = [0.0, *map(float, design.outcome.horizons)]
+    for sim in sims.authorities.values():
+        spells = build_spells(sim.history, design).spells
+        log = DisclosureLog()
+        table = coarsen_risk_sets(risk_set_counts(spells, grid), anchors, log)
+        cells = table[["at_risk", "events", "competing", "censored"]].to_numpy(dtype=float)
+        assert np.all(np.isnan(cells) | (cells >= THRESHOLD))
+        edges = np.unique(np.r_[table["interval_start"], table["interval_end"]])
+        # the boundaries are one of the nested levels of the shared grid
+        assert any(
+            np.array_equal(edges, grid_level(grid, anchors, m)[: len(edges)]) for m in range(6)
+        )
+
+
+def test_an_arm_with_too_few_escalations_is_withheld() -> None:
+    spells = pd.DataFrame(
+        {
+            "duration": np.r_[np.arange(1, 200, 2.0), np.arange(1, 40, 2.0)],
+            "event": np.r_[np.tile([1, 0], 50), np.zeros(20)],
+            "treatment": np.r_[np.zeros(100), np.ones(20)],
+        }
+    )
+    spells.loc[100:102, "event"] = 1  # three escalations among the treated
+    log = DisclosureLog()
+    table = coarsen_risk_sets(risk_set_counts(spells, [0, 100, 200]), [0, 200], log)
+    assert set(table["group"]) == {"untreated"}
+    assert "withheld" in " ".join(log.frame()["action"])
+
+
+def test_check_pack_refuses_small_cells_and_record_level_columns() -> None:
+    with pytest.raises(DataValidationError, match="count under 10"):
+        check_pack({"risk_sets": pd.DataFrame({"events": [12, 3]})})
+    with pytest.raises(DataValidationError, match="record-level column"):
+        check_pack({"effects": pd.DataFrame({"child_id": ["x"]})})
+    check_pack({"risk_sets": pd.DataFrame({"events": [12, None]})})
+
+
+def test_a_tampered_pack_is_refused(tmp_path: Path) -> None:
+    path = write_share_pack(packs()[0], tmp_path)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["design_toml"] = manifest["design_toml"].replace("365", "366")
+                data = json.dumps(manifest).encode()
+            target.writestr(name, data)
+    with pytest.raises(DataValidationError, match="does not match its design hash"):
+        read_share_pack(tampered)
+    small = tmp_path / "small.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(small, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "authority.csv":
+                table = pd.read_csv(io.BytesIO(data)).assign(spells=4)
+                data = table.to_csv(index=False).encode()
+            target.writestr(name, data)
+    with pytest.raises(DataValidationError, match="count under 10"):
+        read_share_pack(small)
+    not_zip = tmp_path / "not.zip"
+    not_zip.write_text("hello")
+    with pytest.raises(DataValidationError, match="not a zip file"):
+        read_share_pack(not_zip)
+
+
+def test_round_trip_keeps_every_table(tmp_path: Path) -> None:
+    pack = packs()[1]
+    again = read_share_pack(write_share_pack(pack, tmp_path / "x.zip"))
+    assert again.authority == pack.authority and again.design_hash == pack.design_hash
+    assert set(again.profiles()) == set(pack.profiles())
+    pd.testing.assert_frame_equal(
+        again.tables["cox_profiles"], pack.tables["cox_profiles"], check_dtype=False
+    )
+
+
+def test_several_authorities_need_a_choice() -> None:
+    sims = simulate_local_authorities(2, n_children=600, seed=5)
+    with pytest.raises(DesignError, match="hold 2 local authorities"):
+        build_share_pack(sims.history, cheap_design())
+    with pytest.raises(DesignError, match="'LA09' is not in the data"):
+        build_share_pack(sims.history, cheap_design(), authority="LA09")
