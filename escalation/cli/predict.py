@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from escalation.cli import SUMMARIES
+from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli.build import load_study
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
@@ -63,6 +64,7 @@ def register(subparsers: Any) -> None:
         help="CSV or Parquet of simulated true risks (child_id, time_zero, "
         "risk_observed_<h>): the oracle is scored beside the models",
     )
+    add_compute_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -87,21 +89,22 @@ def run(args: argparse.Namespace) -> int:
                 "(GroundTruth.spell_risks); truth.json holds no per-spell risks"
             )
         truth = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    result = validate_risk_models(
-        data,
-        design,
-        horizon=args.horizon,
-        models=models,
-        feature_sets=("structured", "structured+text") if args.text else ("structured",),
-        validation=args.validation,
-        cutoff=args.cutoff,
-        censor_training=bool(args.censor_training),
-        n_splits=args.folds,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        truth=truth,
-        history=history if args.text else None,
-    )
+    with compute_from(args, design):
+        result = validate_risk_models(
+            data,
+            design,
+            horizon=args.horizon,
+            models=models,
+            feature_sets=("structured", "structured+text") if args.text else ("structured",),
+            validation=args.validation,
+            cutoff=args.cutoff,
+            censor_training=bool(args.censor_training),
+            n_splits=args.folds,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            truth=truth,
+            history=history if args.text else None,
+        )
     out = Path(args.out)
     cards = out / "model_cards"
     cards.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ it bit for bit with the work done in this process (one worker).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -123,3 +124,37 @@ def test_cross_validation_folds_identical_on_dask(cluster: compute.ComputeEngine
     with use_compute(workers=1):
         here = validate_risk_models(data, seed=2, **kwargs).metrics
     pd.testing.assert_frame_equal(on_dask, here, check_exact=True)
+
+
+# Small simulated authorities: models may rightly warn about sparse levels.
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_per_authority_runs_identical_on_dask(
+    cluster: compute.ComputeEngine, tmp_path: Path
+) -> None:
+    import dataclasses
+    import zipfile
+
+    from escalation.data.io import write_case_history
+    from escalation.data.simulator import simulate_local_authorities
+    from escalation.design import DataSpec
+    from escalation.federated.demo import share_authority
+    from tests.federated.federated_support import cheap_design
+
+    base = cheap_design()
+    design = base.replace(estimation=dataclasses.replace(base.estimation, bootstrap=3))
+    homes = []
+    for la, sim in simulate_local_authorities(2, n_children=600, seed=4).authorities.items():
+        write_case_history(sim.history, tmp_path / la / "data")
+        design.replace(data=DataSpec(path="data")).write(tmp_path / la / "design.toml")
+        homes.append(tmp_path / la)
+    on_dask = parallel_map(share_authority, homes, shared=(tmp_path / "dask",))
+    here = parallel_map(share_authority, homes, shared=(tmp_path / "here",), workers=1)
+    assert [p.name for p in on_dask] == [p.name for p in here] == ["LA01.zip", "LA02.zip"]
+    for one, two in zip(on_dask, here, strict=True):
+        with zipfile.ZipFile(one) as a, zipfile.ZipFile(two) as b:
+            tables = sorted(n for n in a.namelist() if n.endswith(".csv"))
+            assert "effects.csv" in tables and tables == sorted(
+                n for n in b.namelist() if n.endswith(".csv")
+            )
+            for name in tables:
+                assert a.read(name) == b.read(name), name

@@ -49,12 +49,20 @@ def test_every_parallel_command_takes_workers_and_scheduler() -> None:
     from escalation.cli import build_parser
 
     parser = build_parser()
-    for command in (["build", "d.toml"], ["estimate", "d.toml"], ["run", "d.toml"]):
+    for command in (
+        ["build", "d.toml"],
+        ["estimate", "d.toml"],
+        ["run", "d.toml"],
+        ["predict", "d.toml"],
+        ["share", "d.toml"],
+        ["demo", "--authorities", "4"],
+    ):
         args = parser.parse_args([*command, "--out", "x", "--workers", "3", "--scheduler", "a"])
         assert (args.workers, args.scheduler) == (3, "a")
     for command in (["simulate"], ["simstudy", "plan.toml"]):
         args = parser.parse_args([*command, "--out", "x", "--workers", "2"])
         assert args.workers == 2
     assert parser.parse_args(["validate", "dir", "--scheduler", "a"]).scheduler == "a"
-    # estimate's old option name still works.
+    # The old option names still work.
     assert parser.parse_args(["estimate", "d.toml", "--out", "x", "--jobs", "2"]).workers == 2
+    assert parser.parse_args(["demo", "--out", "x", "--jobs", "3"]).workers == 3
