@@ -22,7 +22,6 @@ What joins the partitions:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -162,10 +161,11 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
         return {"partition": partition, "problems": problems}
     hashes = child_hashes(valid.children)
     data = build_spells(valid, settings.design, censor_at_horizon=settings.censor_at_horizon)
-    spells = data.spells.copy()
-    spells["spell_id"] = spells["spell_id"] + ordinal * SPELL_ID_STRIDE
-    data = dataclasses.replace(data, spells=spells)
-    counting = data.counting
+    # The counting rows are built from the spells as build_spells numbered them (SpellData
+    # refuses spell ids it did not make); both are then renumbered for the whole dataset.
+    offset = ordinal * SPELL_ID_STRIDE
+    counting = data.counting.assign(spell_id=lambda f: f["spell_id"] + offset)
+    spells = data.spells.assign(spell_id=lambda f: f["spell_id"] + offset)
     folder = f"{dataset.key}={partition}"
     # The partition folder carries the key; a column of the same name (a covariate) would
     # clash with it when the dataset is read back.

@@ -1,7 +1,8 @@
 """escalation.compute: the same results in this process, on joblib and on a Dask cluster.
 
-One local Dask cluster of two worker processes is started for the module; each check compares
-it bit for bit with the work done in this process (one worker).
+Each check runs on the session's Dask cluster of two worker processes (reached through its
+scheduler address) and compares it bit for bit with the work done in this process (one
+worker); the simulation-study tests start a local cluster with ``workers=2``.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def _mean(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.array([values[rows].mean(), np.median(values[rows])])
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[compute.ComputeEngine]:
-    with use_compute(workers=2) as engine:
+@pytest.fixture
+def cluster(dask_scheduler: str) -> Iterator[compute.ComputeEngine]:
+    with use_compute(scheduler=dask_scheduler) as engine:
         yield engine
 
 
@@ -51,7 +52,7 @@ def test_in_process_is_the_default() -> None:
 
 
 def test_dask_results_in_item_order_and_identical(cluster: compute.ComputeEngine) -> None:
-    assert cluster.backend == "dask-local"
+    assert cluster.backend == "dask"
     local = parallel_map(_draw, range(12), shared=(3.0,), workers=1)
     remote = parallel_map(_draw, range(12), shared=(3.0,))
     assert all(np.array_equal(a, b) for a, b in zip(local, remote, strict=True))
@@ -158,3 +159,15 @@ def test_per_authority_runs_identical_on_dask(
             )
             for name in tables:
                 assert a.read(name) == b.read(name), name
+
+
+def test_progress_names_the_cluster_and_its_dashboard(
+    cluster: compute.ComputeEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert parallel_map(abs, [-1, -2], progress=True) == [1, 2]
+    shown = capsys.readouterr().err
+    assert f"Running on the Dask cluster at {cluster.scheduler}" in shown
+    pytest.importorskip("bokeh")  # the dashboard is served only with bokeh installed
+    link = cluster.dashboard_link
+    assert link is not None and link.startswith("http://127.0.0.1:") and link.endswith("/status")
+    assert f"dashboard {link}" in shown

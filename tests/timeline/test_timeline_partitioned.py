@@ -1,12 +1,11 @@
 """Spells from a partitioned case history equal one build on all the data, on any engine.
 
-One Dask cluster is started for the module and reached through its scheduler address, the
-path a user with a cluster takes (``--scheduler ADDRESS``).
+The session's Dask cluster is reached through its scheduler address, the path a user with a
+cluster takes (``--scheduler ADDRESS``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,17 +29,9 @@ def history():  # type: ignore[no-untyped-def]
     return simulate_local_authority(3000, seed=8, config=SimulationConfig(notes=False)).history
 
 
-@pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-    ) as cluster:
-        yield str(cluster.scheduler_address)
+@pytest.fixture
+def scheduler(dask_scheduler: str) -> str:
+    return dask_scheduler
 
 
 def by_child(frame: pd.DataFrame) -> pd.DataFrame:
@@ -128,6 +119,8 @@ def test_national_simulation_and_build_on_a_dask_scheduler(tmp_path: Path, sched
         pd.testing.assert_frame_equal(a.episodes, b.episodes, check_exact=True)
     ids = pd.concat([here.read(p).children["child_id"] for p in here.partitions])
     assert ids.is_unique and ids.str.startswith("LA00").all()
+    # Children carry the contract's la column (the authority), and so do the spells.
+    assert (here.read("LA003").children["la"] == "LA003").all()
     # Authority 2 is the simulator's own output for its derived seed, relabelled.
     seed = int(np.random.SeedSequence(5, spawn_key=(1,)).generate_state(1)[0])
     alone = simulate_local_authority(800, seed=seed, config=SimulationConfig(notes=False))
@@ -137,6 +130,8 @@ def test_national_simulation_and_build_on_a_dask_scheduler(tmp_path: Path, sched
     in_process = build_spell_dataset(here, default_design(), tmp_path / "a_out")
     pd.testing.assert_frame_equal(in_process.read("spells"), built.read("spells"), check_exact=True)
     pd.testing.assert_frame_equal(in_process.flow, built.flow)
+    spells = in_process.read("spells")
+    assert sorted(spells["la"].unique()) == ["LA001", "LA002", "LA003"]
     truth = pd.read_parquet(tmp_path / "a" / "truth")
     assert truth["child_id"].str.startswith("LA").all()
 

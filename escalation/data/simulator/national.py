@@ -7,12 +7,14 @@ master seed and the authority's number) and writes it as one partition
 one authority. Identifiers are prefixed with the authority code (``LA001-C0000001``,
 ``LA001-F000001``) and so are unique nationally. The ground truth of each authority is written
 beside the tables (``truth/authority=.../part-0.parquet``: the true risks of each index
-spell). Authorities run in parallel where :mod:`escalation.compute` says.
+spell). The children table carries the contract's ``la`` column (the authority code), as
+:func:`~escalation.data.simulator.simulate_local_authorities` writes it, so a design's
+``[analysis] authority`` setting works on national data too. Authorities run in parallel
+where :mod:`escalation.compute` says.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -20,7 +22,6 @@ from pathlib import Path
 from typing import Final
 
 import numpy as np
-import pandas as pd
 
 from escalation.compute import parallel_map
 from escalation.data.dataset import (
@@ -55,43 +56,28 @@ class _Job:
     seed: int
 
 
-def _prefixed(values: pd.Series, prefix: str) -> pd.Series:
-    out: pd.Series = (prefix + values.astype("string")).astype("string")
-    return out
-
-
 def _simulate_authority(task: tuple[int, str, int], job: _Job) -> dict[str, int]:
     """Simulate one authority and write its partition; return row counts."""
     from escalation.data.simulator import simulate_local_authority
+    from escalation.data.simulator.authorities import label_authority
 
     number, code, n_children = task
     seed = int(np.random.SeedSequence(job.seed, spawn_key=(number,)).generate_state(1)[0])
-    simulated = simulate_local_authority(n_children, seed=seed, config=job.config)
+    simulated = label_authority(
+        simulate_local_authority(n_children, seed=seed, config=job.config), code
+    )
     history = simulated.history
-    prefix = f"{code}-"
-    children = history.children.assign(
-        child_id=_prefixed(history.children["child_id"], prefix),
-        family_id=_prefixed(history.children["family_id"], prefix),
-    )
-    episodes = history.episodes.assign(child_id=_prefixed(history.episodes["child_id"], prefix))
-    notes = history.notes
-    if not notes.empty:
-        notes = notes.assign(child_id=_prefixed(notes["child_id"], prefix))
-    write_partition(
-        job.path,
-        _KEY,
-        code,
-        dataclasses.replace(history, children=children, episodes=episodes, notes=notes),
-    )
-    truth = simulated.truth.spell_risks.assign(
-        child_id=_prefixed(simulated.truth.spell_risks["child_id"], prefix)
-    )
+    write_partition(job.path, _KEY, code, history)
     folder = job.path / "truth" / f"{_KEY}={code}"
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / ".part-0.parquet.tmp"
-    truth.to_parquet(temporary, index=False)
+    simulated.truth.spell_risks.to_parquet(temporary, index=False)
     os.replace(temporary, folder / "part-0.parquet")
-    return {"children": len(children), "episodes": len(episodes), "notes": len(notes)}
+    return {
+        "children": len(history.children),
+        "episodes": len(history.episodes),
+        "notes": len(history.notes),
+    }
 
 
 def simulate_national(
