@@ -7,6 +7,14 @@ arm, which is memory-bound. Here one pass per child keeps a handful of running v
 (survival, incidence, censoring survival and two martingale sums) and adds the child's
 contribution to the arm totals as it goes: the same arithmetic in the same order, several
 times faster, in constant memory. Numba is already required by DoWhy and EconML.
+
+Each child's cumulative incidence, and each child's censoring survival, is built step by
+step with the package's one cumulative-incidence formula, :func:`escalation.core.cif.step`
+(a total hazard increment above one is read as a certain event and counted, so the caller
+warns). The AIPW augmentation divides by the event-free and censoring survival
+:math:`S(t)G(t)`; where the model drives that product below 1e-12 (it predicts an event
+or censoring for certain) the denominator is held at 1e-12 and the step is counted with
+the others, so the caller's warning covers it.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from escalation.core.cif import step as cif_step
+
 __all__ = ["standardise"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -24,7 +34,7 @@ FloatArray = npt.NDArray[np.float64]
 _FLOOR = 1e-12
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _standardise(
     h1: Any,
     h2: Any,
@@ -43,7 +53,7 @@ def _standardise(
     horizons: Any,
     aipw: bool,
     influence: bool,
-) -> tuple[Any, Any, Any, Any]:  # pragma: no cover - compiled; tested through run_estimator
+) -> tuple[Any, Any, Any, Any, int]:  # pragma: no cover - compiled; tested via run_estimator
     n = w.shape[0]
     n_grid = h1.shape[0]
     n_h = hz.shape[0]
@@ -52,6 +62,7 @@ def _standardise(
     m = n if influence else 0
     phi_risk = np.zeros((m, 2, n_h))
     phi_rmst = np.zeros((m, 2, n_h))
+    capped = 0
     for i in range(n):
         wi = w[i]
         for arm in range(2):
@@ -73,20 +84,19 @@ def _standardise(
                     phi_rmst[i, arm, h] = horizons[h]
             for k in range(n_grid):
                 d1 = a1 * h1[k]
-                step = 1.0 - d1 - a2 * h2[k]
-                if step < 0.0:
-                    step = 0.0
-                cif += s_prev * d1
-                s = s_prev * step
+                d_all = d1 + a2 * h2[k]
+                if d_all > 1.0:
+                    capped += 1
+                inc, s = cif_step(s_prev, d1, d_all)
+                cif += inc
                 total[arm, k] += wi * cif
                 total_g[arm, k] += wi * cif
                 value = cif
                 if augment:
                     dlc = ec[i] * hc[k]
-                    g_step = 1.0 - dlc
-                    if g_step < 0.0:
-                        g_step = 0.0
-                    g = g_prev * g_step
+                    if dlc > 1.0:
+                        capped += 1
+                    g = cif_step(g_prev, dlc, dlc)[1]
                     if k == oi:
                         g_own = g_prev
                     d_mc = -dlc if k <= oi else 0.0
@@ -95,6 +105,8 @@ def _standardise(
                     denom = s * g
                     if denom < _FLOOR:
                         denom = _FLOOR
+                        if d_mc != 0.0:
+                            capped += 1
                     ratio = d_mc / denom
                     sum_ratio += ratio
                     sum_cif_ratio += cif * ratio
@@ -111,7 +123,7 @@ def _standardise(
                         if k == hz[h]:
                             phi_risk[i, arm, h] = value
                 s_prev = s
-    return total, total_g, phi_risk, phi_rmst
+    return total, total_g, phi_risk, phi_rmst, capped
 
 
 def standardise(
@@ -133,7 +145,7 @@ def standardise(
     *,
     aipw: bool,
     influence: bool,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, int]:
     """Return weighted sums of per-row curves under each arm, and per-row influence values.
 
     Parameters
@@ -173,6 +185,9 @@ def standardise(
     phi_risk, phi_rmst : numpy.ndarray, shape (n, 2, H) or (0, 2, H)
         Per-row curve values at the horizons and restricted means (for influence
         functions).
+    capped : int
+        Steps where a total hazard increment exceeded one (see
+        :func:`escalation.core.cif.warn_capped`).
 
     Examples
     --------
@@ -188,7 +203,7 @@ def standardise(
     >>> out[0].tolist()
     [[0.2], [0.2]]
     """
-    result: tuple[FloatArray, FloatArray, FloatArray, FloatArray] = _standardise(
+    result: tuple[FloatArray, FloatArray, FloatArray, FloatArray, int] = _standardise(
         h1,
         h2,
         hc,

@@ -29,16 +29,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.causal._cox import fit_cox
-from escalation.causal._logistic import fit_logistic, predict_logistic
 from escalation.causal.curves import (
     CurveEstimator,
     CurveResult,
     EngineOutput,
     Nuisance,
     _rmst_from_curve,
+    fit_hazard,
     run_estimator,
 )
+from escalation.causal.weights import bounded_probability
+from escalation.core import productlimit
+from escalation.core.cif import event_free
+from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DesignError, StatisticalWarning
 
 __all__ = ["clone_censor_weight", "naive_grace_comparison", "run_ccw", "weighted_aj_counting"]
@@ -58,7 +61,8 @@ def weighted_aj_counting(
     """Weighted Aalen–Johansen cumulative incidence from (entry, exit] rows.
 
     Rows of one person may carry different weights over different intervals (time-varying
-    weights); a row is at risk at ``u`` when ``entry < u <= exit``.
+    weights); a row is at risk at ``u`` when ``entry < u <= exit``. The core's one
+    product-limit kernel (:mod:`escalation.core.productlimit`).
 
     Parameters
     ----------
@@ -82,33 +86,9 @@ def weighted_aj_counting(
     >>> weighted_aj_counting([0, 0, 2, 0], [2, 2, 4, 4], [1, 0, 0, 1], [1, 1, 1, 1], [2, 4])
     array([0.33333333, 0.66666667])
     """
-    start = np.asarray(entry, float)
-    stop = np.asarray(exit, float)
-    code = np.asarray(event, np.int64)
-    w = np.asarray(weight, float)
-    grid = np.unique(stop[code > 0])
-    order_stop = np.sort(stop)
-    w_by_stop = w[np.argsort(stop)]
-    w_by_entry = w[np.argsort(start)]
-    order_entry = np.sort(start)
-    tail_stop = np.r_[np.cumsum(w_by_stop[::-1])[::-1], 0.0]
-    tail_entry = np.r_[np.cumsum(w_by_entry[::-1])[::-1], 0.0]
-    at_risk = (
-        tail_stop[np.searchsorted(order_stop, grid, side="left")]
-        - tail_entry[np.searchsorted(order_entry, grid, side="left")]
-    )
-    pos = np.searchsorted(grid, stop)
-    hit = code > 0
-    any_event = np.bincount(pos[hit], weights=w[hit], minlength=len(grid))
-    this = code == cause
-    cause_events = np.bincount(pos[this], weights=w[this], minlength=len(grid))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h_all = np.where(at_risk > 0, any_event / at_risk, 0.0)
-        h_cause = np.where(at_risk > 0, cause_events / at_risk, 0.0)
-    before = np.r_[1.0, np.cumprod(1.0 - h_all)[:-1]]
-    cif = np.cumsum(before * h_cause)
-    at = np.searchsorted(grid, np.asarray(times, float), side="right") - 1
-    return np.where(at >= 0, cif[np.clip(at, 0, None)], 0.0)
+    counts = productlimit.count(exit, event, weights=weight, start=entry)
+    cif = productlimit.cumulative_incidence(counts, cause)
+    return productlimit.step(counts.time, cif, times, before=0.0)
 
 
 def run_ccw(
@@ -144,12 +124,18 @@ def run_ccw(
     started = start <= np.minimum(grace, duration)
     # Arm 0: censor at start; weights 1 / P(not started by u-) from a Cox model.
     t_model = np.where(started, start, np.minimum(duration, grace))
-    cox = fit_cox(t_model, started, x)
+    cox = fit_hazard(t_model, started, x, None, "the Cox model of the time to treatment start")
     lp = cox.linear_predictor(x)
-    bounds = np.unique(np.r_[cox.times[cox.times <= grace], grace])
+    times = cox.terms.hazard_time
+    bounds = np.unique(np.r_[times[times <= grace], grace])
     knots = np.r_[0.0, bounds]
-    hazard = cox.baseline_on(bounds)
-    k_surv = np.cumprod(np.clip(1.0 - np.exp(lp)[:, None] * hazard[None, :], 1e-12, None), axis=1)
+    hazard = cox.hazard_on(bounds)
+    k_surv = event_free(
+        np.exp(lp)[:, None] * hazard[None, :], what="the model of the time to treatment start"
+    )
+    k_surv = bounded_probability(
+        k_surv, "probabilities of not having started treatment", upper=False
+    )
     k_before = np.c_[np.ones(n), k_surv]  # K(knot_j) for j = 0..len(bounds)
     exit0 = np.where(started, start, duration)
     event0 = np.where(started, 0, event)
@@ -173,15 +159,21 @@ def run_ccw(
             "clone-censor-weight needs children still followed at the end of the grace "
             "period both with and without treatment started"
         )
-    coef = fit_logistic(x[followed], y)
-    p = predict_logistic(coef, x)
+    coef = fit_logistic(
+        x[followed], y, what="the logistic model of treatment start by the grace period"
+    ).coef
     keep_after = followed & started
+    p = bounded_probability(
+        predict_logistic(coef, x[keep_after]),
+        "probabilities of having started treatment",
+        upper=False,
+    )
     exit1_early = np.minimum(duration, grace)
     event1_early = np.where(duration <= grace, event, 0)
     entry1 = np.r_[np.zeros(n), np.full(keep_after.sum(), grace)]
     exit1 = np.r_[exit1_early, duration[keep_after]]
     event1 = np.r_[event1_early, event[keep_after]]
-    w1 = np.r_[np.ones(n), 1.0 / np.clip(p[keep_after], 1e-6, None)]
+    w1 = np.r_[np.ones(n), 1.0 / p]
     grid = np.unique(np.r_[duration[duration <= report.max()], report])
     curves = np.stack(
         [

@@ -11,8 +11,10 @@ Four estimators of the counterfactual cumulative incidence :math:`F_a(t) = P(T^a
     within arms after weighting.
 ``gformula``
     Standardisation over cause-specific Cox models for escalation and for competing
-    events, each with treatment and covariates (Breslow baseline, product-limit
-    cumulative incidence), averaged over everyone's covariates with treatment set to a.
+    events, each with treatment and covariates (Breslow ties and baseline), averaged over
+    everyone's covariates with treatment set to a. Each child's cumulative incidence is
+    the package's one product-limit formula (:mod:`escalation.core.cif`), as
+    ``riskRegression::ate``.
 ``aipw``
     Augmented inverse-probability-of-treatment and -censoring weighting (AIPTW-AIPCW,
     Ozenne et al. 2020, doi:10.1002/sim.8522): doubly robust, combining the propensity
@@ -35,11 +37,14 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation.causal._cox import CoxFit, fit_cox
-from escalation.causal._logistic import fit_logistic, predict_logistic
 from escalation.causal._standardise import standardise
-from escalation.causal.weights import WeightEstimand, treatment_weights
-from escalation.errors import ConvergenceError, DesignError
+from escalation.causal.weights import WeightEstimand, bounded_probability, treatment_weights
+from escalation.core import productlimit
+from escalation.core.cif import cumulative_incidence, warn_capped
+from escalation.core.coxfit import CoxFit, fit_cox_model
+from escalation.core.logistic import fit_logistic, predict_logistic
+from escalation.core.riskset import CoxData
+from escalation.errors import DesignError
 from escalation.results import Summary, package_versions
 from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival._outcome import durations, event_codes
@@ -69,18 +74,22 @@ class Nuisance:
     ----------
     propensity : numpy.ndarray or None
         Logistic coefficients (intercept first).
-    cause : CoxFit or None
+    cause : escalation.core.coxfit.CoxFit or None
         Cause-specific Cox model for escalation (covariates: treatment then x).
-    competing : CoxFit or None
-        Cause-specific Cox model for competing events.
-    censoring : CoxFit or None
+    competing : escalation.core.coxfit.CoxFit or None
+        Cause-specific Cox model for competing events (covariates: treatment then x, or
+        treatment only when competing events are too few: see ``competing_columns``).
+    censoring : escalation.core.coxfit.CoxFit or None
         Cox model for censoring.
+    competing_columns : int
+        How many leading columns (treatment first) the competing-event model uses.
     """
 
     propensity: FloatArray | None = None
     cause: CoxFit | None = None
     competing: CoxFit | None = None
     censoring: CoxFit | None = None
+    competing_columns: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,32 +141,45 @@ def _rmst_from_curve(grid: FloatArray, curve: FloatArray, horizons: FloatArray) 
     return np.stack(out, axis=-1)
 
 
-def _robust_cox(duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray) -> CoxFit:
-    """Fit a Cox model; on separation retry with a small ridge penalty."""
-    try:
-        return fit_cox(duration, status, xa, weights=cw)
-    except ConvergenceError:
-        return fit_cox(duration, status, xa, weights=cw, penalizer=0.1)
+def fit_hazard(
+    duration: FloatArray,
+    status: np.ndarray,
+    x: FloatArray,
+    weights: FloatArray | None,
+    what: str,
+    names: Sequence[str] = (),
+) -> CoxFit:
+    """Fit a weighted Cox model (Breslow ties) on the core; separation warns, never refits.
+
+    The hazard models of the causal estimators (escalation, competing events, censoring,
+    time to treatment start) are all this fit, as R's ``coxph(ties = "breslow")``.
+    """
+    data, _ = CoxData.build(duration, status, x, weights=weights)
+    return fit_cox_model(data, "breslow", what=what, names=names)
+
+
+def _cox(
+    duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray, what: str
+) -> CoxFit:
+    names = ["treatment", *(f"covariate {j}" for j in range(1, xa.shape[1]))]
+    return fit_hazard(duration, status, xa, cw, what, names)
 
 
 def _competing_cox(
     duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray
-) -> CoxFit | None:
+) -> tuple[CoxFit | None, int]:
     """Competing-event model: full covariates with >= 5 events per column, else treatment only.
 
     Competing events (deaths) are rare; a covariate model with too few events does not
-    converge, and its covariate effects matter little for the escalation risk.
+    converge, and its covariate effects matter little for the escalation risk. Returns
+    the fit and the number of leading columns (treatment first) it uses.
     """
     events = float(cw[status].sum())
     if events == 0:
-        return None
-    if events >= 5 * xa.shape[1]:
-        return _robust_cox(duration, status, xa, cw)
-    # Keep the column layout (treatment first): other coefficients fixed at zero.
-    fit = _robust_cox(duration, status, xa[:, :1], cw)
-    coef = np.r_[fit.coef, np.zeros(xa.shape[1] - 1)]
-    center = np.r_[fit.center, np.zeros(xa.shape[1] - 1)]
-    return CoxFit(coef, center, fit.times, fit.hazard, fit.information)
+        return None, 0
+    columns = xa.shape[1] if events >= 5 * xa.shape[1] else 1
+    what = "the Cox model of competing events"
+    return _cox(duration, status, xa[:, :columns], cw, what), columns
 
 
 def _set_arm(xa: FloatArray, arm: int) -> FloatArray:
@@ -233,7 +255,13 @@ def run_estimator(
         w = cw.copy()
         prop = None
         if method == "ipw":
-            prop = fit_logistic(x, a, weights=cw, init=warm.propensity if warm else None)
+            prop = fit_logistic(
+                x,
+                a,
+                weights=cw,
+                start=warm.propensity if warm else None,
+                what="the propensity model",
+            ).coef
             e = predict_logistic(prop, x)
             w = cw * treatment_weights(e, a, estimand=weight_estimand, truncate=truncate)
         grid = _grid(duration, report)
@@ -254,11 +282,11 @@ def run_estimator(
     if method not in ("gformula", "aipw"):
         raise DesignError(f"estimator {method!r} is not one of {CURVE_ESTIMATORS}")
     xa = np.column_stack([a.astype(float), x])
-    fit1 = _robust_cox(duration, cause, xa, cw)
-    fit2 = _competing_cox(duration, competing, xa, cw)
+    fit1 = _cox(duration, cause, xa, cw, "the Cox model of escalation")
+    fit2, columns2 = _competing_cox(duration, competing, xa, cw)
     grid = _grid(duration, report)
-    h1 = fit1.baseline_on(grid)
-    h2 = fit2.baseline_on(grid) if fit2 is not None else np.zeros(len(grid))
+    h1 = fit1.hazard_on(grid)
+    h2 = fit2.hazard_on(grid) if fit2 is not None else np.zeros(len(grid))
     at = np.searchsorted(grid, report)
     hz = np.searchsorted(grid, horizons)
     lengths = _lengths(grid, horizons)
@@ -270,18 +298,22 @@ def run_estimator(
     e = np.full(n_rows, 0.5)
     own = np.full(n_rows, len(grid), dtype=np.int64)
     if aipw:
-        prop = fit_logistic(x, a, weights=cw, init=warm.propensity if warm else None)
-        e = np.clip(predict_logistic(prop, x), 1e-6, 1 - 1e-6)
-        fitc = _robust_cox(duration, censored, xa, cw) if censored.any() else None
+        prop = fit_logistic(
+            x, a, weights=cw, start=warm.propensity if warm else None, what="the propensity model"
+        ).coef
+        e = bounded_probability(predict_logistic(prop, x), "propensity scores")
+        fitc = _cox(duration, censored, xa, cw, "the censoring model") if censored.any() else None
         if fitc is not None:
-            hc = fitc.baseline_on(grid)
+            hc = fitc.hazard_on(grid)
             ec = np.exp(fitc.linear_predictor(xa))
         own = np.where(duration <= grid[-1], np.searchsorted(grid, duration), len(grid))
     e1 = np.exp(np.stack([fit1.linear_predictor(_set_arm(xa, arm)) for arm in (0, 1)]))
     e2 = np.zeros((2, n_rows))
     if fit2 is not None:
-        e2 = np.exp(np.stack([fit2.linear_predictor(_set_arm(xa, arm)) for arm in (0, 1)]))
-    total, total_g, phi_risk, phi_rmst = standardise(
+        e2 = np.exp(
+            np.stack([fit2.linear_predictor(_set_arm(xa, arm)[:, :columns2]) for arm in (0, 1)])
+        )
+    total, total_g, phi_risk, phi_rmst, capped = standardise(
         h1,
         h2,
         hc,
@@ -300,6 +332,7 @@ def run_estimator(
         aipw=aipw,
         influence=influence,
     )
+    warn_capped(capped, "the g-formula's cause-specific Cox models")
     curves = total / n
     infl = None
     rmst = _rmst_from_curve(grid, curves, horizons)
@@ -313,14 +346,20 @@ def run_estimator(
             g_curves[:, at],
             _rmst_from_curve(grid, g_curves, horizons),
             None,
-            Nuisance(cause=fit1, competing=fit2),
+            Nuisance(cause=fit1, competing=fit2, competing_columns=columns2),
         )
     return EngineOutput(
         report,
         curves[:, at],
         rmst,
         infl,
-        Nuisance(propensity=prop, cause=fit1, competing=fit2, censoring=fitc),
+        Nuisance(
+            propensity=prop,
+            cause=fit1,
+            competing=fit2,
+            censoring=fitc,
+            competing_columns=columns2,
+        ),
         companion,
     )
 
@@ -505,7 +544,8 @@ def pooled_logistic_survival(
         1 when follow-up ended with the event, 2 (or more) with a competing event, else 0.
         With competing events a second pooled logistic model (same formula) gives their
         hazard and ``risk`` is the discrete-time cumulative incidence
-        ``sum_k S(k-1) h_1(k)`` (g-formula with death competing).
+        ``sum_k S(k-1) h_1(k)`` (g-formula with death competing), the package's one
+        cumulative-incidence formula (:mod:`escalation.core.cif`).
     treatment : str
         0/1 treatment column.
     formula : str
@@ -568,9 +608,10 @@ def pooled_logistic_survival(
             if competing is not None
             else np.zeros_like(hazard)
         )
-        each = np.cumprod(np.clip(1.0 - hazard - other, 0.0, None), axis=1)
-        before = np.concatenate([np.ones((len(base), 1)), each[:, :-1]], axis=1)
-        risk = np.cumsum(before * hazard, axis=1).mean(axis=0)
+        total = hazard + other
+        risk = cumulative_incidence(hazard, total, what="the pooled logistic g-formula")
+        each = 1.0 - risk - cumulative_incidence(other, total, what="the pooled logistic g-formula")
+        risk = risk.mean(axis=0)
         surv = each.mean(axis=0)
         for t in times:
             out.append(
@@ -589,16 +630,19 @@ def ipcw_outcome(
 ) -> tuple[FloatArray, FloatArray]:
     """Return the censoring-weighted outcome "escalated by the horizon" and its weights.
 
-    ``Y*_i = Δ_i 1{T_i <= h, cause 1} / G(min(T_i, h)-)`` with ``Δ_i`` one when the status
-    at the horizon is known (escalation or a competing event before ``h``, or follow-up
-    beyond ``h``) and ``G`` the Kaplan–Meier estimate of remaining uncensored. Under
+    ``Y*_i = Δ_i 1{T_i <= h, cause 1} / G(T_i-)`` (``G(h)`` when followed beyond the
+    horizon) with ``Δ_i`` one when the status at the horizon is known (escalation or a
+    competing event by ``h``, or follow-up beyond ``h``) and ``G`` the reverse
+    Kaplan–Meier estimate of remaining uncensored
+    (:func:`escalation.core.productlimit.horizon_weights`: at tied times events come
+    before censorings, as R's ``prodlim``; the weights of the prediction metrics). Under
     censoring independent of covariates, ``E[Y* | X] = F_1(h | X)``, so ``Y*`` can stand
     in for the binary outcome in regression, DoWhy and EconML (a transformed outcome).
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``(y_star, weight)`` where ``weight = Δ / G(min(T, h)-)``.
+        ``(y_star, weight)`` where ``weight`` is the IPCW weight above.
 
     Examples
     --------
@@ -608,16 +652,6 @@ def ipcw_outcome(
     """
     time = np.asarray(duration, dtype=float)
     code = np.asarray(event, dtype=np.int64)
-    # Censoring as the "event": G(t) from Kaplan–Meier = 1 - CIF of censoring w/o competition.
-    censor = (code == 0).astype(np.int64)
-    at = np.minimum(time, horizon)
-    # G(u-) : evaluate just before u (censorings at u happen after events at u).
-    grid = np.unique(time)
-    g = 1.0 - cumulative_incidence_at(time, censor, grid)
-    pos = np.searchsorted(grid, at, side="left") - 1
-    g_before = np.where(pos >= 0, g[np.clip(pos, 0, None)], 1.0)
-    known = (code > 0) | (time > horizon)
-    known &= ~((code == 0) & (time <= horizon))
-    weight = np.where(known, 1.0 / np.maximum(g_before, 1e-12), 0.0)
+    weight = productlimit.horizon_weights(time, code, horizon)
     y = ((code == 1) & (time <= horizon)).astype(float)
     return y * weight, weight

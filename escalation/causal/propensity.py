@@ -1,23 +1,29 @@
 """Propensity scores: the probability of early help given baseline covariates.
 
-A logistic model (statsmodels) is the default; any scikit-learn classifier with
-``predict_proba`` can be used instead. Covariates are coded with
-:class:`escalation.timeline.CovariateCoding`, the one coding every model shares.
+A main-effects logistic model is the default, fitted by the package's one logistic
+regression (:mod:`escalation.core.logistic`: Newton–Raphson with one convergence rule and
+one separation rule, so a covariate that predicts treatment perfectly gives a
+:class:`~escalation.errors.StatisticalWarning`, never a silently clipped coefficient); the
+statsmodels GLM of the same model is available as ``.backend``. Any scikit-learn
+classifier with ``predict_proba`` can be used instead. Covariates are coded with
+:class:`escalation.timeline.CovariateCoding`, the one coding every model shares; constant
+and collinear columns are left out by the core's one collinearity check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
-from escalation.causal._logistic import fit_logistic, predict_logistic
+from escalation.core.collinearity import redundant_columns
+from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Summary, package_versions
 from escalation.timeline.matrix import CovariateCoding
@@ -67,11 +73,12 @@ def treatment_vector(frame: pd.DataFrame, treatment: str) -> npt.NDArray[np.int6
     return out
 
 
-def drop_redundant(matrix: pd.DataFrame, tol: float = 1e-8) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def drop_redundant(matrix: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Drop constant columns and columns that are linear combinations of earlier ones.
 
     Coded covariates often contain such columns (a flag nobody has in this cohort, a count
-    equal to the sum of flags); models cannot estimate them.
+    equal to the sum of flags); models cannot estimate them. The check is the core's
+    :func:`escalation.core.collinearity.redundant_columns`.
 
     Returns
     -------
@@ -85,24 +92,9 @@ def drop_redundant(matrix: pd.DataFrame, tol: float = 1e-8) -> tuple[pd.DataFram
     >>> drop_redundant(m)[1]
     ('c', 'd')
     """
-    x = matrix.to_numpy(dtype=float)
-    centred = x - x.mean(axis=0)
-    scale = np.sqrt((centred**2).mean(axis=0))
-    gram = centred.T @ centred / len(x)
-    keep: list[int] = []
-    for j in range(x.shape[1]):
-        if scale[j] <= tol:
-            continue
-        if keep:
-            sub = gram[np.ix_(keep, keep)]
-            coef = np.linalg.lstsq(sub, gram[keep, j], rcond=None)[0]
-            residual = gram[j, j] - gram[keep, j] @ coef
-        else:
-            residual = gram[j, j]
-        if residual > tol * gram[j, j]:
-            keep.append(j)
-    dropped = tuple(str(c) for i, c in enumerate(matrix.columns) if i not in keep)
-    return matrix.iloc[:, keep], dropped
+    keep = redundant_columns(matrix.to_numpy(dtype=float)).keep
+    dropped = tuple(str(c) for c, k in zip(matrix.columns, keep, strict=True) if not k)
+    return matrix.loc[:, keep], dropped
 
 
 @dataclass(frozen=True)
@@ -123,8 +115,14 @@ class PropensityResult:
         ``"logistic"`` or ``"learner"``.
     dropped : tuple of str
         Coded columns left out because constant or collinear.
-    backend : object
-        The statsmodels results object or the fitted scikit-learn learner.
+    coef, covariance : numpy.ndarray or None
+        Logistic coefficients (intercept first) and their model-based covariance
+        (``None`` for a learner).
+    separated : tuple of str
+        Terms whose coefficients are infinite (separation: a covariate that predicts
+        treatment perfectly, so positivity fails), named in a warning at fit.
+    learner : object or None
+        The fitted scikit-learn learner (``model="learner"``).
     """
 
     scores: FloatArray
@@ -132,16 +130,35 @@ class PropensityResult:
     coding: CovariateCoding
     matrix: pd.DataFrame = field(repr=False)
     method: str
-    backend: Any = field(repr=False)
     dropped: tuple[str, ...] = ()
+    coef: FloatArray | None = field(default=None, repr=False)
+    covariance: FloatArray | None = field(default=None, repr=False)
+    separated: tuple[str, ...] = ()
+    learner: Any = field(default=None, repr=False)
+
+    @cached_property
+    def backend(self) -> Any:
+        """The fitted learner, or the statsmodels GLM of the logistic model (fitted on access).
+
+        The GLM starts from the core's estimate, so it only confirms it; it plays no
+        part in the scores.
+        """
+        if self.method != "logistic":
+            return self.learner
+        import statsmodels.api as sm
+
+        x = sm.add_constant(self.matrix.to_numpy(dtype=float), has_constant="add")
+        glm = sm.GLM(self.treatment, x, family=sm.families.Binomial())
+        return glm.fit(start_params=self.coef)
 
     def tidy(self, conf_level: float = 0.95) -> pd.DataFrame:
         """Return the logistic coefficients (log odds ratios); empty for a learner."""
         columns = ["term", "estimate", "std_error", "conf_low", "conf_high", "conf_level"]
         if self.method != "logistic":
             return pd.DataFrame(columns=[*columns, "p_value"])
-        params = np.asarray(self.backend.params)
-        se = np.asarray(self.backend.bse)
+        assert self.coef is not None and self.covariance is not None
+        params = self.coef
+        se = np.sqrt(np.diag(self.covariance))
         z = stats.norm.ppf(0.5 + conf_level / 2)
         return pd.DataFrame(
             {
@@ -151,7 +168,7 @@ class PropensityResult:
                 "conf_low": params - z * se,
                 "conf_high": params + z * se,
                 "conf_level": conf_level,
-                "p_value": np.asarray(self.backend.pvalues),
+                "p_value": 2.0 * stats.norm.sf(np.abs(params / se)),
             }
         )
 
@@ -199,7 +216,8 @@ def fit_propensity(
     covariates : sequence of str
         Baseline covariates (coded with :class:`CovariateCoding`).
     model : {"logistic", "learner"}, default "logistic"
-        Main-effects logistic regression (statsmodels GLM), or a scikit-learn classifier.
+        Main-effects logistic regression (:mod:`escalation.core.logistic`), or a
+        scikit-learn classifier.
     learner : sklearn classifier, optional
         Required when ``model="learner"``; cloned and fitted on the coded covariates.
     min_count : int, default 20
@@ -236,9 +254,18 @@ def fit_propensity(
 
         fitted = clone(learner).fit(x, a)
         scores = np.asarray(fitted.predict_proba(x)[:, 1], dtype=float)
-        return PropensityResult(scores, a, coding, matrix, "learner", fitted, dropped)
-    start = fit_logistic(x, a)
-    glm = sm.GLM(a, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial())
-    backend = glm.fit(start_params=start)
-    scores = predict_logistic(np.asarray(backend.params), x)
-    return PropensityResult(scores, a, coding, matrix, "logistic", backend, dropped)
+        return PropensityResult(scores, a, coding, matrix, "learner", dropped, learner=fitted)
+    names = [str(c) for c in matrix.columns]
+    fit = fit_logistic(x, a, names=names, what="the propensity model")
+    labels = ["intercept", *names]
+    return PropensityResult(
+        predict_logistic(fit.coef, x),
+        a,
+        coding,
+        matrix,
+        "logistic",
+        dropped,
+        coef=fit.coef,
+        covariance=fit.covariance,
+        separated=tuple(labels[j] for j in fit.separated),
+    )

@@ -27,7 +27,9 @@ import pandas as pd
 from escalation.errors import DesignError, StatisticalWarning
 
 __all__ = [
+    "PROBABILITY_FLOOR",
     "WeightEstimand",
+    "bounded_probability",
     "effective_sample_size",
     "positivity_check",
     "treatment_weights",
@@ -38,6 +40,38 @@ FloatArray = npt.NDArray[np.float64]
 #: Populations the weights target.
 WeightEstimand = Literal["ate", "att", "overlap"]
 WEIGHT_ESTIMANDS = get_args(WeightEstimand)
+#: Probabilities that divide (inverse-probability weights, AIPW) are kept at least this far
+#: from 0 and 1, with a warning whenever the bound is used.
+PROBABILITY_FLOOR = 1e-6
+
+
+def bounded_probability(p: npt.ArrayLike, what: str, *, upper: bool = True) -> FloatArray:
+    """Return ``p`` bounded to ``[1e-6, 1 - 1e-6]``, warning when the bound is used.
+
+    A model that predicts a probability of (nearly) 0 or 1 for someone who is then weighted
+    by its inverse says positivity fails for them; the weight is bounded at 1e6 and a
+    :class:`~escalation.errors.StatisticalWarning` says how many were affected.
+
+    Examples
+    --------
+    >>> bounded_probability([0.2, 0.9], "propensity scores").tolist()
+    [0.2, 0.9]
+    """
+    values = np.asarray(p, dtype=float)
+    low = values < PROBABILITY_FLOOR
+    high = values > 1.0 - PROBABILITY_FLOOR if upper else np.zeros(values.shape, bool)
+    if low.any() or high.any():
+        warnings.warn(
+            f"{int(low.sum()) + int(high.sum())} {what} are within {PROBABILITY_FLOOR:g} of 0 "
+            "or 1 (positivity fails for them: the model gives them no chance of the other "
+            f"arm); they were bounded at {PROBABILITY_FLOOR:g}, so their weights are at most "
+            f"{1 / PROBABILITY_FLOOR:g}. Check the overlap of the arms and the covariates",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+    hi = 1.0 - PROBABILITY_FLOOR if upper else np.inf
+    out: FloatArray = np.clip(values, PROBABILITY_FLOOR, hi)
+    return out
 
 
 def treatment_weights(

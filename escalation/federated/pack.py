@@ -262,7 +262,9 @@ def _cox(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", StatisticalWarning)
-                fit = fit_cox(frame, ["treatment"], strata=strata or None, separation="raise")
+                fit = fit_cox(frame, ["treatment"], strata=strata or None)
+            if fit.separated:  # monotone likelihood: the hazard ratio is infinite
+                raise ConvergenceError("the treatment coefficient is infinite (separation)")
             tidy = fit.tidy().iloc[0]
             row.update(
                 estimate=float(tidy["estimate"]),

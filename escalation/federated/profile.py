@@ -13,9 +13,9 @@ an arm contribute a flat or monotone profile, which adds correctly where a norma
 approximation (estimate and standard error) would fail.
 
 This is the "grid with gradients" likelihood approximation of OHDSI's EvidenceSynthesis
-(Schuemie et al.). The likelihood is evaluated by the package's Cox risk-set code
-(:func:`escalation.survival._riskset.compute_terms`) at fixed coefficients; no other
-Cox loop exists.
+(Schuemie et al.). The likelihood is evaluated by the package's one Cox risk-set engine
+(:func:`escalation.core.riskset.cox_terms`) at fixed coefficients; no other Cox loop
+exists.
 
 References
 ----------
@@ -36,9 +36,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
+from escalation.core.riskset import CoxData, Ties, cox_terms
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes
-from escalation.survival._riskset import CoxData, Ties, compute_terms
 
 __all__ = [
     "GRID",
@@ -155,12 +155,11 @@ def _maximum(
                 strata=list(strata) or None,
                 cluster=None,
                 ties=ties,
-                separation="raise",
             )
     except (ConvergenceError, DesignError):
-        return None  # monotone likelihood (e.g. no events in one arm): the grid says so
-    if treatment not in fit.coefficients.index:
         return None
+    if treatment not in fit.coefficients.index or treatment in fit.separated:
+        return None  # monotone likelihood (e.g. no events in one arm): the grid says so
     return float(fit.coefficients[treatment])
 
 
@@ -234,7 +233,7 @@ def profile_cox(
     values = np.empty(points.size)
     derivatives = np.empty(points.size)
     for i, b in enumerate(points):
-        terms = compute_terms(data, np.array([b]), ties)
+        terms = cox_terms(data, [b], ties)
         values[i] = terms.loglik
         derivatives[i] = terms.score[0] if terms.score.size else 0.0
     return LikelihoodProfile(model, points, values - values.max(), derivatives, ties)

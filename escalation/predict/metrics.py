@@ -45,7 +45,11 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
-from escalation.errors import DataValidationError, Problem
+from escalation.core import productlimit
+from escalation.core.collinearity import redundant_columns
+from escalation.core.logistic import fit_logistic
+from escalation.core.sandwich import cluster_sandwich
+from escalation.errors import ConvergenceError, DataValidationError, Problem
 from escalation.survival._cif import cumulative_incidence_at
 
 __all__ = [
@@ -106,34 +110,20 @@ def censoring_survival(
     Returns
     -------
     times, survival : numpy.ndarray
-        :math:`\\hat G` just after each distinct time. Events at a time come before
-        censorings at that time: children who escalated or died on day t are no longer at
-        risk of being censored on day t (as ``prodlim``'s reverse Kaplan–Meier, so the
-        weights equal ``riskRegression::Score``'s with tied whole-day times).
+        :math:`\\hat G` just after each distinct time, from the package's one
+        product-limit kernel (:func:`escalation.core.productlimit.censoring_survival`).
+        Events at a time come before censorings at that time: children who escalated or
+        died on day t are no longer at risk of being censored on day t (as ``prodlim``'s
+        reverse Kaplan–Meier, so the weights equal ``riskRegression::Score``'s with tied
+        whole-day times).
 
     Examples
     --------
     >>> censoring_survival([1, 2, 3, 4], [1, 0, 1, 0])
     (array([1., 2., 3., 4.]), array([1.        , 0.66666667, 0.66666667, 0.        ]))
     """
-    time = np.asarray(duration, dtype=float)
-    code = np.asarray(event, dtype=np.int64)
-    order = np.argsort(time, kind="stable")
-    time, code = time[order], code[order]
-    unique, first, counts = np.unique(time, return_index=True, return_counts=True)
-    if not len(time):
-        return unique.astype(float), np.ones(0)
-    censored = np.add.reduceat((code == 0).astype(float), first)
-    events = np.add.reduceat((code > 0).astype(float), first)
-    at_risk = len(time) - np.concatenate(([0], np.cumsum(counts)[:-1])) - events
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(at_risk > 0, 1.0 - censored / at_risk, 1.0)
-    return unique.astype(float), np.asarray(np.cumprod(factor), dtype=float)
-
-
-def _step(times: FloatArray, values: FloatArray, at: FloatArray, *, left: bool) -> FloatArray:
-    index = np.searchsorted(times, at, side="left" if left else "right") - 1
-    return np.where(index >= 0, values[np.clip(index, 0, None)], 1.0)
+    counts = productlimit.count(duration, event)
+    return counts.time, productlimit.censoring_survival(counts)
 
 
 @dataclass(frozen=True)
@@ -173,16 +163,10 @@ def horizon_status(
     time, code, _ = _arrays(duration, event)
     if competing == "censor":
         code = np.where(code == 1, 1, 0)
-    g_times, g = censoring_survival(time, code)
     before = time <= horizon
     case = before & (code == 1)
     control = ~before | (before & (code >= 2))
-    g_own = _step(g_times, g, time, left=True)
-    g_h = _step(g_times, g, np.array([horizon]), left=False)[0]
-    with np.errstate(divide="ignore"):
-        weight = np.where(before, np.where(code > 0, 1.0 / g_own, 0.0), 1.0 / g_h)
-    weight = np.where(np.isfinite(weight), weight, 0.0)
-    return HorizonStatus(case, control, weight)
+    return HorizonStatus(case, control, productlimit.horizon_weights(time, code, horizon))
 
 
 def _pairs(
@@ -276,7 +260,7 @@ def uno_c(
     time, code, score = _arrays(duration, event, risk)
     case = code == 1
     g_times, g = censoring_survival(time, case.astype(int))
-    g_own = _step(g_times, g, time, left=True)
+    g_own = productlimit.step(g_times, g, time, before=1.0, left=True)
     with np.errstate(divide="ignore"):
         weight = np.where(case & (time < horizon), 1.0 / g_own**2, 0.0)
     weight = np.where(np.isfinite(weight), weight, 0.0)
@@ -415,29 +399,33 @@ def _logit(p: FloatArray) -> FloatArray:
 
 
 def _weighted_logistic(
-    design: FloatArray, outcome: FloatArray, weight: FloatArray, *, iterations: int = 50
+    design: FloatArray, outcome: FloatArray, weight: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Return coefficients and robust (sandwich) covariance of a weighted logistic fit."""
-    beta = np.zeros(design.shape[1])
-    for _ in range(iterations):
-        p = special.expit(design @ beta)
-        hessian = (design * (weight * p * (1 - p))[:, None]).T @ design
-        gradient = design.T @ (weight * (outcome - p))
-        try:
-            step = np.linalg.solve(hessian + 1e-10 * np.eye(len(beta)), gradient)
-        except np.linalg.LinAlgError:
-            break
-        beta = beta + step
-        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 50:
-            nan = np.full(len(beta), np.nan)
-            return nan, np.full((len(beta), len(beta)), np.nan)
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    p = special.expit(design @ beta)
-    hessian = (design * (weight * p * (1 - p))[:, None]).T @ design
-    scores = design * (weight * (outcome - p))[:, None]
-    bread = np.linalg.pinv(hessian)
-    return beta, bread @ (scores.T @ scores) @ bread
+    """Return coefficients and robust (sandwich) covariance of a weighted logistic fit.
+
+    ``design`` holds the intercept column first. The fit is the core's logistic
+    regression (:mod:`escalation.core.logistic`). When a column is constant or aliased
+    (the core's collinearity check: e.g. two spline knots inside one bunch of identical
+    predictions) or the outcome is separated (an infinite slope), the coefficients and
+    covariance are NaN: the callers report an undefined slope or fall back to a simpler
+    curve, and say so.
+    """
+    p = design.shape[1]
+    if not redundant_columns(design[:, 1:]).keep.all():
+        return np.full(p, np.nan), np.full((p, p), np.nan)
+    try:
+        fit = fit_logistic(
+            design[:, 1:],
+            outcome,
+            weights=weight,
+            what="the calibration model",
+            on_separation="raise",
+        )
+        bread = fit.covariance
+    except (ConvergenceError, np.linalg.LinAlgError):
+        return np.full(p, np.nan), np.full((p, p), np.nan)
+    scores = fit.scores(design[:, 1:], outcome, weight)
+    return fit.coef, cluster_sandwich(scores, bread)
 
 
 def calibration_slope(

@@ -2,26 +2,32 @@ r"""Risk models of escalation by a horizon: Cox, penalised Cox, gradient boostin
 
 Each model learns the *cause-specific* hazard of escalation from the training spells
 (children who died or were censored leave the risk set without escalating) and predicts
-each child's cumulative incidence of escalation by a horizon,
+each child's cumulative incidence of escalation by a horizon with the package's one
+cumulative-incidence formula (:mod:`escalation.core.cif`), the product limit
 
-.. math:: F_1(t \mid x) = \sum_{t_j \le t} \exp\{-\Lambda_1(t_{j-1} \mid x) - \Lambda_2(t_{j-1})\}
-          \, \Delta\Lambda_1(t_j \mid x),
+.. math:: F_1(t \mid x) = \sum_{t_j \le t} S(t_{j-1} \mid x)\, \Delta\Lambda_1(t_j \mid x),
+          \qquad S(t_j \mid x) = \prod_{t_k \le t_j}
+          \{1 - \Delta\Lambda_1(t_k \mid x) - \Delta\Lambda_2(t_k)\},
 
 where :math:`\Lambda_1` is the model's cumulative hazard of escalation and
-:math:`\Lambda_2` the Nelson–Aalen cumulative hazard of death (the competing event) in
-the training spells, without covariates: deaths are rare in children's social care, too
+:math:`\Lambda_2` the cumulative hazard of death (the competing event) in the training
+spells without covariates (an intercept-only Cox model with Efron ties: the
+Efron-corrected Nelson–Aalen estimate). Deaths are rare in children's social care, too
 rare to model, but they still remove children from the risk of escalation, so the
-predicted risk is a proper cumulative incidence, not one minus a survival probability
-that would treat death as censoring.
+predicted risk is a proper cumulative incidence, never above 1, not one minus a survival
+probability that would treat death as censoring. For ``cox`` this is exactly
+``riskRegression::predictRisk`` of ``CSC(list(Hist(time, event) ~ x, Hist(time, event) ~ 1))``
+(``tests/reference/core``).
 
 Models
 ------
 ``cox``
-    Cox proportional hazards (lifelines ``CoxPHFitter``, Efron ties); constant and
-    collinear columns are dropped before fitting.
+    Cox proportional hazards with Efron ties, fitted by the package's numerical core
+    (:mod:`escalation.core.coxfit`); the baseline hazard is Efron-corrected, as R's. Constant
+    and collinear columns are dropped before fitting (the core's collinearity check).
 ``penalised_cox``
-    Elastic-net Cox (lifelines ``penalizer`` and ``l1_ratio``; covariates are
-    standardised internally so the penalty treats them alike).
+    Elastic-net Cox (lifelines ``CoxPHFitter`` with ``penalizer`` and ``l1_ratio``;
+    covariates are standardised internally so the penalty treats them alike).
 ``gradient_boosting``
     Gradient-boosted Cox model (``sksurv.ensemble.GradientBoostingSurvivalAnalysis``,
     regression-tree base learners, Cox partial likelihood loss).
@@ -48,6 +54,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.core.cif import cumulative_incidence
+from escalation.core.collinearity import redundant_columns
+from escalation.core.coxfit import CoxFit, fit_cox_model
+from escalation.core.riskset import CoxData, cox_terms
 from escalation.errors import (
     ConvergenceError,
     DataValidationError,
@@ -127,6 +137,12 @@ class RiskModel:
             When there are no escalations or the inputs do not line up.
         ConvergenceError
             When the Cox fit fails (try ``penalised_cox``).
+
+        Warns
+        -----
+        StatisticalWarning
+            Separation in the ``cox`` model (a covariate with all or none of the
+            escalations), by the one rule of :mod:`escalation.core.newton`.
         """
         time = np.asarray(duration, dtype=float)
         code = np.asarray(event, dtype=np.int64)
@@ -144,23 +160,25 @@ class RiskModel:
         keep = _usable_columns(x, drop_collinear=self.kind == "cox")
         x = x[keep]
         grid = np.unique(time[code > 0])
-        death = _nelson_aalen(time, code >= 2, grid)
         backend = self._fit_backend(x, time, code == 1)
-        return FittedRiskModel(self, tuple(keep), grid, death, backend)
+        return FittedRiskModel(self, tuple(keep), grid, _death_hazard(time, code, grid), backend)
 
     def _fit_backend(self, x: pd.DataFrame, time: FloatArray, escalated: Any) -> Any:
-        if self.kind in ("cox", "penalised_cox"):
+        if self.kind == "cox":
+            data, _ = CoxData.build(time, escalated, x.to_numpy(dtype=float))
+            return fit_cox_model(
+                data, "efron", what="the cox risk model of escalation", names=list(x.columns)
+            )
+        if self.kind == "penalised_cox":
             from lifelines import CoxPHFitter
             from lifelines.exceptions import ConvergenceError as LifelinesConvergence
             from lifelines.exceptions import ConvergenceWarning as LifelinesWarning
 
-            penalizer = 0.0 if self.kind == "cox" else self.penalizer
-            l1 = 0.0 if self.kind == "cox" else self.l1_ratio
             frame = x.assign(_duration=time, _event=escalated.astype(int))
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", LifelinesWarning)
-                    fitted = CoxPHFitter(penalizer=penalizer, l1_ratio=l1).fit(
+                    fitted = CoxPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio).fit(
                         frame, duration_col="_duration", event_col="_event"
                     )
                 _rewarn(caught, self.kind)
@@ -168,8 +186,8 @@ class RiskModel:
             except (LifelinesConvergence, np.linalg.LinAlgError) as error:
                 raise ConvergenceError(
                     f"the {self.kind} model did not converge on {len(x):,} spells and "
-                    f"{x.shape[1]} covariates ({error.__class__.__name__}); use "
-                    "'penalised_cox' or fewer covariates"
+                    f"{x.shape[1]} covariates ({error.__class__.__name__}); use fewer "
+                    "covariates"
                 ) from error
         # imported by name: scikit-survival ships no type information
         ensemble: Any = importlib.import_module("sksurv.ensemble")
@@ -222,9 +240,11 @@ class FittedRiskModel:
     grid : numpy.ndarray
         Training event times (any cause) where the hazards jump.
     death_hazard : numpy.ndarray
-        Nelson–Aalen cumulative hazard of the competing event on ``grid``.
+        Cumulative hazard of the competing event on ``grid`` (intercept-only Cox model,
+        Efron ties: the Efron-corrected Nelson–Aalen estimate).
     backend : object
-        The lifelines ``CoxPHFitter`` or scikit-survival estimator.
+        The core's :class:`~escalation.core.coxfit.CoxFit` (``cox``), the lifelines
+        ``CoxPHFitter`` (``penalised_cox``) or the scikit-survival estimator.
     """
 
     spec: RiskModel
@@ -233,10 +253,24 @@ class FittedRiskModel:
     death_hazard: FloatArray
     backend: Any = field(repr=False)
 
+    @property
+    def coefficients(self) -> pd.Series:
+        """Log hazard ratios of a ``cox`` or ``penalised_cox`` model."""
+        if isinstance(self.backend, CoxFit):
+            return pd.Series(self.backend.beta, index=list(self.columns), name="estimate")
+        if self.spec.kind == "penalised_cox":
+            return pd.Series(self.backend.params_.to_numpy(), index=list(self.columns))
+        raise DesignError(f"a {self.spec.kind} model has no coefficients")
+
     def cumulative_hazard(self, covariates: pd.DataFrame) -> FloatArray:
         """Return the cumulative hazard of escalation on :attr:`grid`, one row per spell."""
         x = covariates.astype(float).reindex(columns=list(self.columns), fill_value=0.0)
-        if self.spec.kind in ("cox", "penalised_cox"):
+        if isinstance(self.backend, CoxFit):
+            base = np.cumsum(self.backend.hazard_on(self.grid))
+            relative = np.exp(self.backend.linear_predictor(x.to_numpy(dtype=float)))
+            out: FloatArray = np.outer(relative, base)
+            return out
+        if self.spec.kind == "penalised_cox":
             frame = self.backend.predict_cumulative_hazard(x, times=self.grid)
             return np.asarray(frame.to_numpy().T, dtype=float)
         functions = self.backend.predict_cumulative_hazard_function(x.to_numpy(), return_array=True)
@@ -273,14 +307,23 @@ class FittedRiskModel:
         True
         """
         at = np.asarray(times, dtype=float)
-        escalation = self.cumulative_hazard(covariates)
-        increments = np.diff(escalation, axis=1, prepend=0.0)
-        total = escalation + self.death_hazard[None, :]
-        before = np.exp(-np.concatenate([np.zeros((len(total), 1)), total[:, :-1]], axis=1))
-        cif = np.cumsum(before * np.clip(increments, 0, None), axis=1)
-        index = np.searchsorted(self.grid, at, side="right") - 1
-        out = np.where(index[None, :] >= 0, cif[:, np.clip(index, 0, None)], 0.0)
-        return np.asarray(np.clip(out, 0.0, 1.0), dtype=float)
+        # only the grid up to the last time asked for shapes the result
+        upto = int(np.searchsorted(self.grid, at.max(initial=-np.inf), side="right"))
+        escalation = np.diff(self.cumulative_hazard(covariates)[:, :upto], axis=1, prepend=0.0)
+        death = np.diff(self.death_hazard[:upto], prepend=0.0)
+        if np.any(escalation < -1e-12):
+            # tree ensembles can give a cumulative hazard that dips: say so, do not hide it
+            raise ConvergenceError(
+                f"the {self.spec.kind} model's cumulative hazard decreases over time for "
+                "some spells; it is not a hazard model there"
+            )
+        escalation = np.maximum(escalation, 0.0)  # rounding only (checked just above)
+        cif = cumulative_incidence(
+            escalation, escalation + death[None, :], what=f"the {self.spec.kind} risk model"
+        )
+        index = np.searchsorted(self.grid[:upto], at, side="right")
+        out = np.concatenate([np.zeros((len(cif), 1)), cif], axis=1)[:, index]
+        return np.asarray(out, dtype=float)
 
 
 def _rewarn(caught: list[warnings.WarningMessage], kind: str) -> None:
@@ -298,30 +341,26 @@ def _rewarn(caught: list[warnings.WarningMessage], kind: str) -> None:
             warnings.warn(item.message, item.category, stacklevel=4)
 
 
-def _nelson_aalen(time: FloatArray, died: Any, grid: FloatArray) -> FloatArray:
-    at_risk = len(time) - np.searchsorted(np.sort(time), grid, side="left")
-    deaths = np.bincount(
-        np.searchsorted(grid, time[np.asarray(died, bool)]), minlength=len(grid) + 1
-    )[: len(grid)]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(at_risk > 0, deaths / at_risk, 0.0)
-    return np.asarray(np.cumsum(hazard), dtype=float)
+def _death_hazard(time: FloatArray, code: Any, grid: FloatArray) -> FloatArray:
+    """Cumulative hazard of death on ``grid``: an intercept-only Cox model (Efron ties)."""
+    died = np.asarray(code) >= 2
+    if not died.any():
+        return np.zeros(grid.size)
+    data, _ = CoxData.build(time, died, np.zeros((time.size, 0)))
+    terms = cox_terms(data, np.zeros(0), "efron")
+    keep = terms.hazard_time <= grid[-1]
+    position = np.searchsorted(grid, terms.hazard_time[keep])
+    out: FloatArray = np.cumsum(
+        np.bincount(position, weights=terms.hazard[keep], minlength=grid.size)
+    )
+    return out
 
 
 def _usable_columns(x: pd.DataFrame, *, drop_collinear: bool) -> list[str]:
-    """Columns that vary; for an unpenalised Cox, also a linearly independent subset."""
-    varying = [c for c in x.columns if x[c].nunique() > 1]
-    if not drop_collinear or not varying:
-        return varying
-    matrix = x[varying].to_numpy()
-    matrix = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0)
-    basis = np.zeros((len(matrix), 0))
-    kept: list[int] = []
-    for j in range(matrix.shape[1]):
-        column = matrix[:, j]
-        residual = column - basis @ (basis.T @ column)
-        norm = float(np.linalg.norm(residual))
-        if norm > 1e-6 * float(np.linalg.norm(column)):
-            basis = np.column_stack([basis, residual / norm])
-            kept.append(j)
-    return [varying[j] for j in kept]
+    """Columns that vary; for an unpenalised Cox, also a linearly independent subset.
+
+    The check is the core's :func:`escalation.core.collinearity.redundant_columns`.
+    """
+    found = redundant_columns(x.to_numpy(dtype=float))
+    keep = found.keep if drop_collinear else ~found.constant
+    return [str(c) for c, k in zip(x.columns, keep, strict=True) if k]

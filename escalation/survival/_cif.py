@@ -1,9 +1,10 @@
-"""A fast weighted Aalen–Johansen estimate at chosen times (numpy only).
+"""A fast weighted Aalen–Johansen estimate at chosen times, on plain arrays.
 
 Causal estimators evaluate cumulative incidence thousands of times (weights, bootstrap,
-clones), so this core works on plain arrays and returns only the values at ``times``.
-Public curves with confidence intervals are built on top of it in
-:mod:`escalation.survival`.
+clones), so this entry point works on plain arrays and returns only the values at
+``times``. It is the package's one product-limit kernel
+(:mod:`escalation.core.productlimit`), as are the public curves with confidence intervals
+of :mod:`escalation.survival`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+
+from escalation.core import productlimit
 
 __all__ = ["cumulative_incidence_at"]
 
@@ -59,20 +62,6 @@ def cumulative_incidence_at(
     >>> cumulative_incidence_at([1, 2, 3, 4], [1, 2, 0, 1], [2.5, 4])
     array([0.25, 0.75])
     """
-    time = np.asarray(duration, dtype=float)
-    code = np.asarray(event, dtype=np.int64)
-    w = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
-    at = np.asarray(times, dtype=float)
-    order = np.argsort(time, kind="stable")
-    time, code, w = time[order], code[order], w[order]
-    unique, first = np.unique(time, return_index=True)
-    at_risk = np.cumsum(w[::-1])[::-1][first]
-    any_event = np.add.reduceat(np.where(code > 0, w, 0.0), first)
-    this_cause = np.add.reduceat(np.where(code == cause, w, 0.0), first)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard_all = np.where(at_risk > 0, any_event / at_risk, 0.0)
-        hazard_cause = np.where(at_risk > 0, this_cause / at_risk, 0.0)
-    survival_before = np.concatenate(([1.0], np.cumprod(1.0 - hazard_all)[:-1]))
-    cif = np.cumsum(survival_before * hazard_cause)
-    index = np.searchsorted(unique, at, side="right") - 1
-    return np.where(index >= 0, cif[np.clip(index, 0, None)], 0.0)
+    counts = productlimit.count(duration, event, weights=weights)
+    cif = productlimit.cumulative_incidence(counts, cause)
+    return productlimit.step(counts.time, cif, times, before=0.0)

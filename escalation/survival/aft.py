@@ -2,10 +2,12 @@ r"""Parametric accelerated failure time (AFT) models: :func:`fit_aft`.
 
 Weibull, log-normal and log-logistic models of the time to escalation, in R's
 ``survreg`` parametrisation: :math:`\log T = x^\top\beta + \sigma W` with :math:`W`
-standard extreme-value, normal or logistic. lifelines' AFT fitters give the starting
-point (and are kept as ``.backend``); Newton–Raphson with analytic derivatives then
-takes the estimate to full precision, and the standard errors come from the exact
-Hessian (or a cluster-robust sandwich), matching ``survival::survreg``.
+standard extreme-value, normal or logistic. The likelihood is maximised by the package's
+one Newton solver (:mod:`escalation.core.newton`: analytic derivatives, one convergence
+rule and one separation rule) from least-squares starting values; the standard errors come
+from the exact Hessian (or the core's cluster-robust sandwich), matching
+``survival::survreg``. lifelines' AFT fitter of the same model is ``.backend`` (fitted on
+first access; no part of the estimates).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
@@ -20,6 +23,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
+from escalation.core.newton import Value, newton
+from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError
 from escalation.survival._outcome import usable_rows
 from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
@@ -116,8 +121,9 @@ class AFTResult(SurvivalResult):
         How covariates became columns.
     conf_level : float
         Interval level.
-    backend : lifelines regression fitter
-        The lifelines AFT fitter that gave the starting point.
+    separated : tuple of str
+        Terms with infinite estimates (separation, e.g. a level with no events), named in
+        a warning at fit (the one rule of :mod:`escalation.core.newton`).
     """
 
     coefficients: pd.Series
@@ -131,7 +137,18 @@ class AFTResult(SurvivalResult):
     event: int
     coding: CovariateCoding
     conf_level: float
-    backend: Any = field(repr=False, compare=False)
+    separated: tuple[str, ...] = ()
+    _inputs: tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], FloatArray, bool] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def backend(self) -> Any:
+        """Return lifelines' AFT fitter of the same model, fitted on first access."""
+        if self._inputs is None:
+            return None
+        x, log_t, status, w, weighted = self._inputs
+        return _lifelines(x, np.exp(log_t), status, w, weighted, self.distribution)
 
     @property
     def title(self) -> str:
@@ -169,6 +186,7 @@ class AFTResult(SurvivalResult):
             "method": f"aft ({self.distribution})",
             "event": self.event,
             "variance": self.variance,
+            "separated": ", ".join(self.separated) or "none",
             "loglik": self.loglik,
             "aic": -2.0 * self.loglik + 2.0 * len(self.coefficients),
         }
@@ -313,36 +331,37 @@ def fit_aft(
     w = np.ones(len(frame)) if used.weights is None else used.weights
     x = np.column_stack((np.ones(len(frame)), xf.to_numpy(dtype=float)))
     log_t = np.log(duration)
-    backend = _lifelines_start(frame, xf, status, w, weights is not None, distribution)
-    _, loc, shape, sign = _LIFELINES[distribution]
-    if backend is not None:
-        params = backend.params_
-        start = np.concatenate(
-            (
-                [params[(loc, "Intercept")]],
-                [params[(loc, f"_x{i}")] for i in range(len(names))],
-                [sign * params[(shape, "Intercept")]],
-            )
-        )
-    else:
-        ols = np.linalg.lstsq(x[status], log_t[status], rcond=None)[0]
-        start = np.concatenate((ols, [0.0]))
-    theta = _newton(start, x, log_t, status, w, distribution, max_iter)
-    loglik, _, hess, scores = _loglik_parts(theta, x, log_t, status, w, distribution)
+    # least-squares start (ignoring censoring), then Newton on the exact likelihood
+    ols, *_ = np.linalg.lstsq(x * np.sqrt(w)[:, None], log_t * np.sqrt(w), rcond=None)
+    spread = float(np.sqrt(np.average((log_t - x @ ols) ** 2, weights=w)))
+    start = np.concatenate((ols, [np.log(max(spread, 1e-3))]))
+    terms = ["(Intercept)", *names, "log(scale)"]
+
+    def evaluate(theta: FloatArray) -> Value:
+        loglik, grad, hess, scores = _loglik_parts(theta, x, log_t, status, w, distribution)
+        return Value(loglik, grad, -hess, scores)
+
+    solution = newton(
+        evaluate,
+        start,
+        what=f"the {distribution} AFT model",
+        names=terms,
+        max_iter=max_iter,
+    )
+    theta = solution.beta
+    loglik = solution.loglik
     try:
-        cov = np.linalg.inv(-hess)
+        cov = np.linalg.inv(solution.information)
     except np.linalg.LinAlgError as exc:
         raise ConvergenceError(
             "the AFT information matrix is singular; drop collinear covariates"
         ) from exc
     variance: Literal["model", "robust"] = "model"
     if cluster is not None or weights is not None:
-        groups = pd.factorize(frame[cluster])[0] if cluster is not None else np.arange(len(frame))
-        summed = np.zeros((int(groups.max()) + 1, x.shape[1] + 1))
-        np.add.at(summed, groups, scores @ cov)
-        cov = summed.T @ summed
+        groups = pd.factorize(frame[cluster])[0] if cluster is not None else None
+        assert solution.evaluation.scores is not None
+        cov = cluster_sandwich(solution.evaluation.scores, cov, groups)
         variance = "robust"
-    terms = ["(Intercept)", *names, "log(scale)"]
     return AFTResult(
         coefficients=pd.Series(theta, index=terms, name="estimate"),
         covariance=pd.DataFrame(cov, index=terms, columns=terms),
@@ -355,66 +374,27 @@ def fit_aft(
         event=event,
         coding=coding,
         conf_level=conf_level,
-        backend=backend,
+        separated=tuple(terms[j] for j in solution.separated),
+        _inputs=(xf.to_numpy(dtype=float), log_t, status, w, weights is not None),
     )
 
 
-def _newton(
-    theta: FloatArray,
+def _lifelines(
     x: FloatArray,
-    log_t: FloatArray,
-    status: npt.NDArray[np.bool_],
-    w: FloatArray,
-    distribution: Distribution,
-    max_iter: int,
-) -> FloatArray:
-    loglik, grad, hess, _ = _loglik_parts(theta, x, log_t, status, w, distribution)
-    for _ in range(max_iter):
-        try:
-            step = np.linalg.solve(-hess, grad)
-        except np.linalg.LinAlgError as exc:
-            raise ConvergenceError(
-                "the AFT Hessian became singular; drop collinear covariates or rescale them"
-            ) from exc
-        for _half in range(40):
-            new = theta + step
-            new_ll, new_grad, new_hess, _ = _loglik_parts(new, x, log_t, status, w, distribution)
-            if np.isfinite(new_ll) and new_ll >= loglik - 1e-10:
-                break
-            step = step / 2.0
-        theta, loglik, grad, hess = new, new_ll, new_grad, new_hess
-        if np.max(np.abs(step)) < 1e-10:
-            return theta
-    raise ConvergenceError(
-        f"the {distribution} AFT model did not converge in {max_iter} iterations; try another "
-        "distribution, rescale covariates, or check for separation"
-    )
-
-
-def _lifelines_start(
-    frame: pd.DataFrame,
-    xf: pd.DataFrame,
+    duration: FloatArray,
     status: npt.NDArray[np.bool_],
     w: FloatArray,
     weighted: bool,
     distribution: Distribution,
 ) -> Any:
     import lifelines
-    from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
-    from lifelines.exceptions import ConvergenceWarning
 
-    work = pd.DataFrame(xf.to_numpy(dtype=float), columns=[f"_x{i}" for i in range(xf.shape[1])])
-    work["_t"] = frame["duration"].to_numpy(dtype=float)
+    work = pd.DataFrame(x, columns=[f"_x{i}" for i in range(x.shape[1])])
+    work["_t"] = duration
     work["_e"] = status.astype(int)
     work["_w"] = w
     fitter = getattr(lifelines, _LIFELINES[distribution][0])()
-    try:
-        with warnings.catch_warnings():
-            # the estimate is refined below; lifelines' own warnings do not apply to it
-            warnings.filterwarnings("ignore", category=ConvergenceWarning)
-            warnings.filterwarnings("ignore", category=RuntimeWarning)
-            warnings.filterwarnings("ignore", message=".*weights are not integers.*")
-            fitter.fit(work, "_t", "_e", weights_col="_w", robust=weighted)
-    except (LifelinesConvergenceError, np.linalg.LinAlgError, ValueError):
-        return None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*weights are not integers.*")
+        fitter.fit(work, "_t", "_e", weights_col="_w", robust=weighted)
     return fitter

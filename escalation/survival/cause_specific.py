@@ -9,7 +9,7 @@ from all the cause-specific hazards together:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -17,13 +17,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.core.cif import cumulative_incidence
+from escalation.errors import DesignError
 from escalation.results import Summary, package_versions
 from escalation.survival._competing import (
     check_cause,
-    fit_cox_counting,
+    fit_counting,
     prepare_competing,
     run_lifelines,
-    sandwich,
 )
 from escalation.survival._outcome import usable_data
 from escalation.survival._result import check_conf_level, coefficient_table
@@ -68,6 +69,8 @@ class CauseSpecificResult:
         Coded covariates with ``cs_duration, cs_event, cs_weight``.
     dropped : int
         Subjects left out (case weight 0).
+    separated : dict
+        Cause -> terms with infinite estimates (separation), named in a warning at fit.
     backend : dict
         Cause -> ``lifelines.CoxPHFitter`` of the same model, fitted on first access (the
         estimates here come from an exact Newton–Raphson of the same likelihood).
@@ -88,6 +91,7 @@ class CauseSpecificResult:
     weights: str | None
     design: pd.DataFrame
     dropped: int = 0
+    separated: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def backend(self) -> dict[int, Any]:
@@ -145,6 +149,10 @@ class CauseSpecificResult:
         for cause in self.causes:
             facts[f"events_cause_{cause}"] = self.events[cause]
         facts["variance"] = f"robust, clustered by {self.cluster}" if self.cluster else "model"
+        facts["separated"] = (
+            "; ".join(f"cause {k}: {', '.join(v)}" for k, v in self.separated.items() if v)
+            or "none"
+        )
         facts["method"] = "cause_specific_cox"
         return facts
 
@@ -170,15 +178,14 @@ class CauseSpecificResult:
         times: Sequence[float] | npt.ArrayLike,
         *,
         cause: int | None = None,
-        product_limit: bool = True,
     ) -> pd.DataFrame:
         r"""Return predicted cumulative incidence for covariate profiles.
 
         :math:`F_k(t \mid x) = \sum_{s \le t} S(s- \mid x)\, d\Lambda_{k0}(s)
-        e^{(x - c)\beta_k}` where :math:`S` is the probability of being free of every
-        cause: the product limit :math:`\prod_{u \le s}\{1 - \sum_j d\Lambda_j(u \mid x)\}`
-        (default) or :math:`\exp\{-\sum_j \Lambda_j(s \mid x)\}`, as
-        ``riskRegression::predictRisk(..., product.limit=)``.
+        e^{(x - c)\beta_k}` with :math:`S` the probability of being free of every cause,
+        the product limit :math:`\prod_{u \le s}\{1 - \sum_j d\Lambda_j(u \mid x)\}`:
+        the package's one cumulative-incidence formula (:mod:`escalation.core.cif`), as
+        ``riskRegression::predictRisk`` (``product.limit = TRUE``). It never exceeds 1.
 
         Parameters
         ----------
@@ -188,8 +195,6 @@ class CauseSpecificResult:
             Times (days) at which to predict.
         cause : int, optional
             Only this cause (default: every cause).
-        product_limit : bool, default True
-            Product-limit (True) or exponential (False) event-free survival.
 
         Returns
         -------
@@ -199,29 +204,27 @@ class CauseSpecificResult:
         x = self.coding.apply(profiles)[list(self.terms)].to_numpy(dtype=float)
         at = np.asarray(times, dtype=float)
         grid = np.unique(self.baseline["time"].to_numpy())
+        # only the grid up to the last time asked for shapes the result
+        grid = grid[: int(np.searchsorted(grid, at.max(initial=-np.inf), side="right"))]
         increments = np.zeros((len(self.causes), len(x), len(grid)))
         for i, k in enumerate(self.causes):
             rows = self.baseline[self.baseline["cause"] == k]
+            rows = rows[rows["time"] <= (grid[-1] if grid.size else -np.inf)]
             base = np.zeros(len(grid))
             base[np.searchsorted(grid, rows["time"].to_numpy())] = rows["hazard"].to_numpy()
             lp = np.exp((x - self.center) @ self.coef[k])
             increments[i] = np.outer(lp, base)
         total = increments.sum(axis=0)
-        if product_limit:
-            survival = np.cumprod(1.0 - total, axis=1)
-        else:
-            survival = np.exp(-np.cumsum(total, axis=1))
-        before = np.concatenate([np.ones((len(x), 1)), survival[:, :-1]], axis=1)
-        index = np.searchsorted(grid, at, side="right") - 1
+        index = np.searchsorted(grid, at, side="right")
         frames = []
         wanted = self.causes if cause is None else (cause,)
         for k in wanted:
             if k not in self.causes:
-                from escalation.errors import DesignError
-
                 raise DesignError(f"cause {k} was not modelled; causes: {list(self.causes)}")
-            cif = np.cumsum(before * increments[self.causes.index(k)], axis=1)
-            values = np.where(index >= 0, cif[:, np.clip(index, 0, None)], 0.0)
+            cif = cumulative_incidence(
+                increments[self.causes.index(k)], total, what="cause-specific Cox models"
+            )
+            values = np.concatenate([np.zeros((len(cif), 1)), cif], axis=1)[:, index]
             frames.append(
                 pd.DataFrame(
                     {
@@ -347,24 +350,23 @@ def fit_cause_specific(
     vcov: dict[int, FloatArray] = {}
     baselines = []
     center = prepared.x.mean(axis=0)
+    separated: dict[int, tuple[str, ...]] = {}
     for k in wanted:
-        beta, terms = fit_cox_counting(
+        fit = fit_counting(
             prepared.x,
             start,
             prepared.duration,
             code == k,
             weight,
+            prepared.cluster,
             what=f"The Cox model of cause {k} ({int(np.sum(code == k))} events)",
             names=prepared.names,
         )
-        coef[k] = beta
-        vcov[k] = (
-            sandwich(terms, weight, prepared.cluster)
-            if robust
-            else np.linalg.inv(terms.information).astype(np.float64)
-        )
-        baselines.append(pd.DataFrame({"cause": k, "time": terms.times, "hazard": terms.hazard}))
-        center = terms.center
+        coef[k] = fit.coef
+        vcov[k] = fit.robust if robust else fit.naive
+        baselines.append(pd.DataFrame({"cause": k, "time": fit.times, "hazard": fit.hazard}))
+        center = fit.center
+        separated[k] = fit.separated
     design = pd.DataFrame(prepared.x, columns=list(prepared.names))
     design["cs_duration"] = prepared.duration
     design["cs_event"] = code
@@ -385,4 +387,5 @@ def fit_cause_specific(
         weights=weights,
         design=design,
         dropped=used.dropped,
+        separated=separated,
     )

@@ -1,13 +1,14 @@
 """Cox proportional hazards models of escalation: :func:`fit_cox`.
 
-Efron ties are fitted by lifelines' :class:`~lifelines.CoxPHFitter` (left-truncated
-``entry_col`` for counting-process rows), then refined by Newton steps on the same
-partial likelihood to full precision; Breslow ties, which lifelines does not offer,
-by Newton–Raphson on the Breslow partial likelihood in :mod:`escalation.survival._riskset`.
-Standard errors (model-based, or cluster-robust by family), Schoenfeld residuals, the
-proportional-hazards test and predicted survival are computed from the same risk-set
-sums for both, and match R's ``survival::coxph`` / ``cox.zph`` / ``survfit`` (see
-``tests/reference/survival``).
+Efron or Breslow ties, strata, case weights and (start, stop] counting-process rows are
+fitted by the package's numerical core: the risk-set engine of
+:mod:`escalation.core.riskset` driven by the Newton solver of :mod:`escalation.core.newton`
+(one convergence rule and one separation rule for every model of the package). Standard
+errors (model-based, or cluster-robust by family), Schoenfeld residuals, the
+proportional-hazards test and predicted survival come from the same risk-set sums and
+match R's ``survival::coxph`` / ``cox.zph`` / ``survfit`` (see ``tests/reference/survival``).
+lifelines' :class:`~lifelines.CoxPHFitter` of the same model is available as ``.backend``
+(fitted on first access; it plays no part in the estimates).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
@@ -23,10 +25,14 @@ import pandas as pd
 from scipy import stats
 
 from escalation.clusters import cluster_codes as family_codes
+from escalation.core import productlimit
+from escalation.core.collinearity import redundant_columns
+from escalation.core.coxfit import fit_cox_model
+from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
+from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
-from escalation.survival._riskset import CoxData, Terms, Ties, compute_terms
 from escalation.timeline.matrix import CovariateCoding
 
 if TYPE_CHECKING:
@@ -35,8 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["CoxResult", "Ties", "Transform", "fit_cox"]
 
 Transform = Literal["km", "identity", "rank", "log"]
-_SEPARATION = 15.0  # |beta| * sd(x) beyond which the likelihood is taken as monotone
-_FLAT = 25.0  # se * sd(x) beyond which the information has vanished (monotone likelihood)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class _Model:
     cluster: npt.NDArray[np.int64] | None
     strata_levels: tuple[Any, ...]
     strata_columns: tuple[str, ...]
+    weighted: bool
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,11 @@ class CoxResult(SurvivalResult):
         Level of the intervals in :meth:`tidy`.
     dropped_terms : tuple of str
         Coded columns left out (no variation, or collinear), with a warning at fit.
-    backend : lifelines.CoxPHFitter or None
-        The lifelines fitter (Efron ties); ``None`` for Breslow ties (fitted here).
+    separated : tuple of str
+        Terms whose estimates are infinite (monotone likelihood, see
+        :mod:`escalation.core.newton`); a :class:`StatisticalWarning` named them at fit.
+    penalizer : float
+        The ridge penalty given (0: none), in lifelines' parametrisation.
     """
 
     coefficients: pd.Series
@@ -97,8 +105,50 @@ class CoxResult(SurvivalResult):
     coding: CovariateCoding
     conf_level: float
     dropped_terms: tuple[str, ...]
-    backend: Any = field(repr=False, compare=False)
+    separated: tuple[str, ...]
     _model: _Model = field(repr=False, compare=False)
+
+    @cached_property
+    def backend(self) -> Any:
+        """Return lifelines' ``CoxPHFitter`` of the same model (Efron ties), fitted on access.
+
+        It is not used for the estimates; it is there for users who want lifelines'
+        own tools. ``None`` for Breslow ties, which lifelines does not offer.
+        """
+        if self.ties != "efron":
+            return None
+        from lifelines import CoxPHFitter
+
+        from escalation.survival._competing import run_lifelines
+
+        d = self._model.data
+        names = list(self.coefficients.index)
+        work = pd.DataFrame(d.x + d.center, columns=names)
+        work["_stop"] = d.stop
+        work["_event"] = d.status.astype(int)
+        work["_w"] = d.weights
+        if self.time_varying:
+            work["_entry"] = d.start
+        if self._model.strata_columns:
+            work["_stratum"] = d.strata
+        fitter = CoxPHFitter(
+            penalizer=self.penalizer, strata=["_stratum"] if self._model.strata_columns else None
+        )
+
+        def fit() -> None:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*weights are not integers.*")
+                fitter.fit(
+                    work,
+                    duration_col="_stop",
+                    event_col="_event",
+                    weights_col="_w",
+                    entry_col="_entry" if self.time_varying else None,
+                    robust=self._model.weighted,
+                )
+
+        run_lifelines(fit, "The lifelines Cox model")
+        return fitter
 
     @property
     def title(self) -> str:
@@ -139,6 +189,8 @@ class CoxResult(SurvivalResult):
             "strata": ", ".join(self._model.strata_columns) or "none",
             "variance": self.variance,
             "dropped_terms": ", ".join(self.dropped_terms) or "none",
+            "separated": ", ".join(self.separated) or "none",
+            "penalizer": self.penalizer,
             "loglik": self.loglik,
             "lr_statistic": lr,
             "lr_p_value": float(stats.chi2.sf(lr, len(self.coefficients))),
@@ -162,13 +214,25 @@ class CoxResult(SurvivalResult):
         return float((concordant + 0.5 * tied) / pairs) if pairs else float("nan")
 
     def _notes(self) -> tuple[str, ...]:
-        return (
+        notes = [
             "Hazard ratios are associations, not effects of the covariates.",
             "Cause-specific: other events are treated as censoring.",
-        )
+        ]
+        if self.separated:
+            notes.append(
+                f"Infinite estimates (separation): {', '.join(self.separated)}; their values "
+                "are where the fit stopped and their standard errors mean nothing."
+            )
+        return tuple(notes)
 
     def _terms(self, gtime: npt.NDArray[np.float64] | None = None) -> Terms:
-        return compute_terms(self._model.data, self.coefficients.to_numpy(), self.ties, gtime=gtime)
+        return cox_terms(
+            self._model.data,
+            self.coefficients.to_numpy(),
+            self.ties,
+            residuals=True,
+            gtime=gtime,
+        )
 
     def _time_transform(self, transform: Transform) -> npt.NDArray[np.float64]:
         d = self._model.data
@@ -182,16 +246,11 @@ class CoxResult(SurvivalResult):
         if transform == "km":
             # unweighted, unstratified Kaplan–Meier (delayed entry for counting rows),
             # evaluated just before each time: 1 - S(t-), as survival::cox.zph
-            ev = np.unique(times[d.status])
-            by_stop = np.sort(times)
-            by_start = np.sort(d.start)
-            at_risk = (by_stop.size - np.searchsorted(by_stop, ev, side="left")) - (
-                by_start.size - np.searchsorted(by_start, ev, side="left")
-            )
-            deaths = np.bincount(np.searchsorted(ev, times[d.status]), minlength=ev.size)
-            surv = np.cumprod(1.0 - deaths / at_risk)
-            before = np.searchsorted(ev, times, side="left")
-            return np.asarray(1.0 - np.concatenate(([1.0], surv))[before], dtype=float)
+            start = d.start if np.isfinite(d.start).any() else None
+            counts = productlimit.count(times, d.status.astype(np.int64), start=start)
+            surv = productlimit.survival(counts)
+            before = productlimit.step(counts.time, surv, times, before=1.0, left=True)
+            return np.asarray(1.0 - before, dtype=float)
         raise DesignError(
             f"transform must be one of {', '.join(get_args(Transform))}, got {transform!r}"
         )
@@ -207,6 +266,7 @@ class CoxResult(SurvivalResult):
             used = np.where(varies, float(d.status[rows].sum()), 0.0)
             wtmat += np.minimum.outer(used, used)
         vmean = terms.information / np.where(wtmat == 0, 1.0, wtmat)
+        assert terms.schoenfeld is not None
         scaled = np.linalg.solve(vmean, terms.schoenfeld.T).T
         return np.asarray(scaled + self.coefficients.to_numpy(), dtype=float)
 
@@ -290,23 +350,24 @@ class CoxResult(SurvivalResult):
         )
 
     def baseline_hazard(self) -> pd.DataFrame:
-        """Return the Breslow baseline cumulative hazard (at covariates zero).
+        """Return the baseline cumulative hazard (at covariates zero).
+
+        After an Efron fit the increments are Efron-corrected, after a Breslow fit they
+        are Breslow's: R's ``basehaz(fit, centered = FALSE)`` (``survfit.coxph``'s default
+        ``ctype``) in both cases.
 
         Returns
         -------
         pandas.DataFrame
             ``stratum, time, cumulative_hazard``.
         """
-        d = self._model.data
-        beta = self.coefficients.to_numpy()
-        terms = self._terms()
-        # compute_terms centres x; undo the centring for a baseline at x = 0
-        offset = float(np.exp(d.x.mean(axis=0) @ beta))
+        fit_terms = cox_terms(self._model.data, self.coefficients.to_numpy(), self.ties)
+        shift = float(np.exp(-self._model.data.center @ self.coefficients.to_numpy()))
         frame = pd.DataFrame(
             {
-                "stratum": terms.hazard_strata,
-                "time": terms.hazard_time,
-                "hazard": terms.hazard / offset,
+                "stratum": fit_terms.hazard_strata,
+                "time": fit_terms.hazard_time,
+                "hazard": fit_terms.hazard * shift,
             }
         )
         frame["cumulative_hazard"] = frame.groupby("stratum")["hazard"].cumsum()
@@ -316,8 +377,9 @@ class CoxResult(SurvivalResult):
     def predict_survival(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
         """Return predicted survival (free of the modelled event) for covariate profiles.
 
-        Uses the Breslow estimate of the baseline hazard (R: ``survfit(fit, newdata,
-        ctype = 1)``).
+        ``S(t | x) = exp{-H0(t) exp(x beta)}`` with the baseline ``H0`` of
+        :meth:`baseline_hazard` (Efron-corrected after an Efron fit): R's
+        ``survfit(fit, newdata)`` with its defaults.
 
         Parameters
         ----------
@@ -407,7 +469,6 @@ def fit_cox(
     ties: Ties = "efron",
     time_varying: bool = False,
     penalizer: float = 0.0,
-    separation: Literal["drop", "raise"] = "drop",
     conf_level: float = 0.95,
     min_count: int = 20,
 ) -> CoxResult:
@@ -445,12 +506,11 @@ def fit_cox(
     time_varying : bool, default False
         Fit to (start, stop] counting-process rows.
     penalizer : float, default 0.0
-        Ridge penalty (lifelines' parametrisation; Efron ties only). With a penalty the
-        standard errors are lifelines' and are not comparable to R's.
-    separation : {"drop", "raise"}, default "drop"
-        What to do when the likelihood is monotone in a covariate (its hazard ratio is
-        infinite, e.g. a rare flag with no events): leave it out with a
-        :class:`StatisticalWarning` and refit, or raise :class:`ConvergenceError`.
+        Ridge penalty, in lifelines' parametrisation: the log partial likelihood minus
+        ``penalizer * n / 2 * sum((beta_j * sd_j)**2)`` (``sd_j`` the standard deviation
+        of coded column j), for Efron or Breslow ties. The fit equals lifelines'
+        ``CoxPHFitter(penalizer=...)``; standard errors come from the penalised
+        information. Recorded in the result and its ``glance()``.
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
@@ -465,14 +525,15 @@ def fit_cox(
     DesignError
         Missing columns, no events, a covariate without variation, bad weights.
     ConvergenceError
-        The partial likelihood did not converge, or is monotone (separation) with
-        ``separation="raise"`` or in every covariate.
+        The partial likelihood did not converge.
 
     Warns
     -----
     StatisticalWarning
         A stratum with a single spell or with no events; covariates left out (no
-        variation, collinear, or separation).
+        variation, collinear); separation (a monotone likelihood: the covariates are
+        kept, their estimates are infinite and named in ``separated``, as R's
+        ``coxph`` warns "coefficient may be infinite").
 
     References
     ----------
@@ -552,67 +613,44 @@ def fit_cox(
     if dropped_terms:
         x = x.drop(columns=dropped_terms)
         names = [n for n in names if n not in dropped_terms]
-    if ties == "breslow" and penalizer:
-        raise DesignError("penalizer is only available with ties='efron'")
-    while True:
-        cox_data, order = CoxData.build(
-            stop, status, x.to_numpy(), start=start, weights=w, strata=strata_codes
-        )
-        cluster_codes = None
-        if cluster is not None:
-            cluster_codes = family_codes(frame[cluster])[order]
-        elif w is not None:
-            cluster_codes = order.copy()
-        if ties == "efron":
-            beta, backend = _fit_lifelines(
-                frame, x, names, time_varying, status, strata_cols, weights, penalizer
-            )
-            if not penalizer:
-                beta = _polish(cox_data, beta)
-        else:
-            beta, backend = _fit_breslow(cox_data), None
-        terms = compute_terms(cox_data, beta, ties, residuals=cluster_codes is not None)
-        naive = _inverse(terms.information, names)
-        separated_terms = _separated(beta, np.sqrt(np.clip(np.diag(naive), 0.0, None)), x, names)
-        if not separated_terms:
-            break
-        message = (
-            f"the partial likelihood is monotone in {', '.join(separated_terms)} (separation: "
-            "among spells at risk, one value has all or none of the events), so the hazard "
-            "ratio is infinite"
-        )
-        if separation == "raise" or len(separated_terms) == len(names):
-            raise ConvergenceError(
-                f"{message}; drop or merge levels of these covariates, or use a penalizer"
-            )
-        warnings.warn(
-            f"{message}; they were left out and the model refitted (merge their levels, "
-            "use a penalizer, or pass separation='raise' to stop instead)",
-            StatisticalWarning,
-            stacklevel=2,
-        )
-        x = x.drop(columns=separated_terms)
-        names = [n for n in names if n not in separated_terms]
-        dropped_terms = [*dropped_terms, *separated_terms]
-    null = compute_terms(cox_data, np.zeros_like(beta), ties)
-    if penalizer and backend is not None:
-        naive = np.asarray(backend.variance_matrix_.to_numpy(), dtype=float)
+    if not np.isfinite(penalizer) or penalizer < 0:
+        raise DesignError(f"penalizer must be a number >= 0, got {penalizer!r}")
+    matrix = x.to_numpy(dtype=float)
+    penalty = None
+    if penalizer:
+        # lifelines' parametrisation: penalizer * n / 2 * sum of squared standardised betas
+        penalty = penalizer * n * matrix.var(axis=0, ddof=1)
+    cox_data, order = CoxData.build(
+        stop, status, matrix, start=start, weights=w, strata=strata_codes
+    )
+    cluster_codes = None
+    if cluster is not None:
+        cluster_codes = family_codes(frame[cluster])[order]
+    elif w is not None:
+        cluster_codes = np.arange(n, dtype=np.int64)
+    fit = fit_cox_model(
+        cox_data,
+        ties,
+        what=f"the Cox model of event {event}",
+        names=names,
+        penalty=penalty,
+        residuals=cluster_codes is not None,
+    )
+    naive = _inverse(fit.information, names)
     if cluster_codes is not None:
-        assert terms.score_residuals is not None
-        dfbeta = (terms.score_residuals * cox_data.weights[:, None]) @ naive
-        summed = np.zeros((int(cluster_codes.max()) + 1, len(names)))
-        np.add.at(summed, cluster_codes, dfbeta)
-        cov = summed.T @ summed
+        assert fit.terms.score_residuals is not None
+        scores = fit.terms.score_residuals * cox_data.weights[:, None]
+        cov = cluster_sandwich(scores, naive, cluster_codes)
         variance: Literal["model", "robust"] = "robust"
     else:
         cov = naive
         variance = "model"
     return CoxResult(
-        coefficients=pd.Series(beta, index=names, name="estimate"),
+        coefficients=pd.Series(fit.beta, index=names, name="estimate"),
         covariance=pd.DataFrame(cov, index=names, columns=names),
         naive_covariance=pd.DataFrame(naive, index=names, columns=names),
-        loglik=terms.loglik,
-        loglik_null=null.loglik,
+        loglik=fit.loglik,
+        loglik_null=fit.loglik_null,
         n=n,
         events=events,
         dropped=used.dropped,
@@ -620,12 +658,12 @@ def fit_cox(
         variance=variance,
         event=event,
         time_varying=time_varying,
-        penalizer=penalizer,
+        penalizer=float(penalizer),
         coding=coding,
         conf_level=conf_level,
         dropped_terms=tuple(dropped_terms),
-        backend=backend,
-        _model=_Model(cox_data, cluster_codes, level_values, strata_cols),
+        separated=tuple(names[j] for j in fit.separated),
+        _model=_Model(cox_data, cluster_codes, level_values, strata_cols, w is not None),
     )
 
 
@@ -663,17 +701,13 @@ def _check_variation(
 ) -> list[str]:
     """Return the columns to drop: without variation (within strata) or aliased.
 
-    Like R's ``coxph``, a column that is a linear combination of earlier ones is dropped
-    (its coefficient is not identifiable); unlike R, a warning names it.
+    The check is :func:`escalation.core.collinearity.redundant_columns`. Like R's
+    ``coxph``, a column that is a linear combination of earlier ones is dropped (its
+    coefficient is not identifiable); unlike R, a warning names it.
     """
-    values = x.to_numpy(dtype=float)
-    if strata is not None:
-        means = pd.DataFrame(values).groupby(strata).transform("mean").to_numpy()
-        values = values - means
-    else:
-        values = values - values.mean(axis=0)
-    spread = np.abs(values).max(axis=0) if len(values) else np.zeros(len(names))
-    flat = [name for name, s in zip(names, spread, strict=True) if s <= 1e-12]
+    found = redundant_columns(x.to_numpy(dtype=float), strata=strata)
+    flat = [name for name, c in zip(names, found.constant, strict=True) if c]
+    aliased = [name for name, a in zip(names, found.aliased, strict=True) if a]
     where = " within strata" if strata is not None else ""
     if flat:
         warnings.warn(
@@ -683,26 +717,6 @@ def _check_variation(
             StatisticalWarning,
             stacklevel=3,
         )
-    keep = [i for i, name in enumerate(names) if name not in flat]
-    aliased: list[str] = []
-    if keep:
-        # sequential residual variance of each column given the earlier kept ones,
-        # from the (small) correlation matrix: O(n p^2) once, then O(p^3)
-        sub = values[:, keep]
-        scale = sub.std(axis=0)
-        gram = (sub.T @ sub) / (len(sub) * np.outer(scale, scale))
-        kept: list[int] = []
-        for j in range(len(keep)):
-            if kept:
-                g_kk = gram[np.ix_(kept, kept)]
-                g_kj = gram[kept, j]
-                residual = gram[j, j] - g_kj @ np.linalg.solve(g_kk, g_kj)
-            else:
-                residual = gram[j, j]
-            if residual <= 1e-9:
-                aliased.append(names[keep[j]])
-            else:
-                kept.append(j)
     if aliased:
         warnings.warn(
             f"covariate column(s) {', '.join(aliased)} are linear combinations of earlier "
@@ -718,127 +732,3 @@ def _check_variation(
             "choose covariates that differ between spells"
         )
     return dropped
-
-
-def _separated(
-    beta: npt.NDArray[np.float64],
-    se: npt.NDArray[np.float64],
-    x: pd.DataFrame,
-    names: list[str],
-) -> list[str]:
-    """Return covariates drifting to infinity: huge per-SD effects or vanishing information."""
-    sd = x.to_numpy(dtype=float).std(axis=0)
-    scale, spread = beta * sd, se * sd
-    return [
-        n
-        for n, b, s in zip(names, scale, spread, strict=True)
-        if not (np.isfinite(b) and np.isfinite(s)) or abs(b) > _SEPARATION or s > _FLAT
-    ]
-
-
-def _polish(data: CoxData, beta: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Take Newton steps from lifelines' estimate until the step is below 1e-10."""
-    for _ in range(5):
-        terms = compute_terms(data, beta, "efron")
-        try:
-            step = np.linalg.solve(terms.information, terms.score)
-        except np.linalg.LinAlgError:
-            return beta
-        if not np.all(np.isfinite(step)):
-            return beta
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    return beta
-
-
-def _fit_breslow(data: CoxData, max_iter: int = 50, tol: float = 1e-9) -> npt.NDArray[np.float64]:
-    """Newton–Raphson with step halving on the Breslow partial likelihood (R's defaults)."""
-    p = data.x.shape[1]
-    beta = np.zeros(p)
-    current = compute_terms(data, beta, "breslow")
-    flat = 0
-    for _ in range(max_iter):
-        try:
-            step = np.linalg.solve(current.information, current.score)
-        except np.linalg.LinAlgError as exc:
-            raise ConvergenceError(
-                "the information matrix became singular while fitting (Breslow ties); "
-                "drop collinear covariates or merge sparse levels"
-            ) from exc
-        new_beta = beta + step
-        new = compute_terms(data, new_beta, "breslow")
-        halvings = 0
-        while not np.isfinite(new.loglik) or new.loglik < current.loglik - 1e-12:
-            step /= 2.0
-            halvings += 1
-            if halvings > 30:
-                break
-            new_beta = beta + step
-            new = compute_terms(data, new_beta, "breslow")
-        done = abs(new.loglik - current.loglik) <= tol * abs(current.loglik)
-        beta, current = new_beta, new
-        if done and np.max(np.abs(step)) < 1e-6 * (1 + np.max(np.abs(beta))):
-            return beta
-        flat = flat + 1 if done else 0
-        if flat >= 3:
-            return beta  # loglik flat while a coefficient drifts: separation, checked later
-    raise ConvergenceError(
-        f"the Breslow fit did not converge in {max_iter} iterations; check for covariates "
-        "with extreme values or separation, rescale them, or use ties='efron' with a penalizer"
-    )
-
-
-def _fit_lifelines(
-    frame: pd.DataFrame,
-    x: pd.DataFrame,
-    names: list[str],
-    time_varying: bool,
-    status: npt.NDArray[np.bool_],
-    strata: tuple[str, ...],
-    weights: str | None,
-    penalizer: float,
-) -> tuple[npt.NDArray[np.float64], Any]:
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
-    from lifelines.exceptions import ConvergenceWarning
-
-    work = pd.DataFrame(x.to_numpy(dtype=float), columns=[f"_x{i}" for i in range(len(names))])
-    work["_event"] = status.astype(int)
-    if time_varying:
-        work["_stop"] = frame["stop"].to_numpy(dtype=float)
-        work["_entry"] = frame["start"].to_numpy(dtype=float)
-    else:
-        work["_stop"] = frame["duration"].to_numpy(dtype=float)
-    strata_names = [f"_s{i}" for i in range(len(strata))]
-    for s, col in zip(strata_names, strata, strict=True):
-        work[s] = frame[col].astype(str).to_numpy()
-    if weights is not None:
-        work["_w"] = frame[weights].to_numpy(dtype=float)
-    fitter = CoxPHFitter(penalizer=penalizer, strata=strata_names or None)
-    try:
-        with warnings.catch_warnings():
-            # weights are handled with our own sandwich variance below
-            warnings.filterwarnings("ignore", message=".*weights are not integers.*")
-            warnings.filterwarnings("ignore", category=ConvergenceWarning)
-            # overflow under separation is detected and reported by _separated
-            warnings.filterwarnings(
-                "ignore", message="overflow encountered", category=RuntimeWarning
-            )
-            fitter.fit(
-                work,
-                duration_col="_stop",
-                event_col="_event",
-                weights_col="_w" if weights is not None else None,
-                entry_col="_entry" if time_varying else None,
-                robust=weights is not None,
-                fit_options={"precision": 1e-10},
-            )
-    except (LifelinesConvergenceError, np.linalg.LinAlgError) as exc:
-        raise ConvergenceError(
-            f"lifelines could not fit the Cox model of {', '.join(names)}: {exc}. Drop "
-            "collinear covariates, merge sparse levels, or set a small penalizer (e.g. 0.01)"
-        ) from exc
-    beta = np.asarray(fitter.params_.to_numpy(), dtype=float)
-    fitter.params_.index = pd.Index(names, name="covariate")
-    return beta, fitter

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DesignError
 from escalation.results import Summary, package_versions
@@ -221,18 +222,12 @@ def _increments(rows: pd.DataFrame, states: Sequence[str] | None, s: float) -> _
     hazard_steps = np.zeros((len(times), k, k))
     for h in range(k):
         here = src_i == h
-        starts = np.sort(start[here])
-        stops = np.sort(stop[here])
-        at_risk = np.searchsorted(starts, times, side="left") - np.searchsorted(
-            stops, times, side="left"
+        # the core's counts: at risk in state h on (start, stop], moves by target state
+        counts = productlimit.count(
+            stop[here], np.where(moved[here], dst[here] + 1, 0), start=start[here], times=times
         )
         for j in range(k):
-            hit = moved & here & (dst == j)
-            if not hit.any():
-                continue
-            count = np.bincount(np.searchsorted(times, stop[hit]), minlength=len(times))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                hazard_steps[:, h, j] = np.where(at_risk > 0, count / at_risk, 0.0)
+            hazard_steps[:, h, j] = productlimit.hazard(counts.n_risk, counts.cause(j + 1))
     hazard_steps[:, np.arange(k), np.arange(k)] = -hazard_steps.sum(axis=2)
     initial = np.zeros(k)
     inside = (start <= s) & (stop > s)

@@ -1,9 +1,11 @@
 """Non-parametric curves and tests: Kaplan–Meier, Nelson–Aalen, Aalen–Johansen, log-rank, RMST.
 
-Everything is computed here with numpy on weighted counts, following R's ``survival``
-package: ``survfit`` (Greenwood variance for Kaplan–Meier; infinitesimal-jackknife
-variance for Aalen–Johansen), ``survdiff`` (stratified Fleming–Harrington G-rho tests)
-and ``print(survfit, rmean = tau)``. ``tests/reference/survival`` holds the R script
+The counts and the product limit are the package's one kernel
+(:mod:`escalation.core.productlimit`: events before censorings at tied times); the
+variances and tests follow R's ``survival`` package: ``survfit`` (Greenwood variance for
+Kaplan–Meier; infinitesimal-jackknife variance for Aalen–Johansen and weighted curves,
+computed in one pass over the rows), ``survdiff`` (stratified Fleming–Harrington G-rho
+tests) and ``print(survfit, rmean = tau)``. ``tests/reference/survival`` holds the R script
 and its frozen output the tests compare against.
 """
 
@@ -19,8 +21,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation.core import productlimit
 from escalation.errors import DesignError, StatisticalWarning
-from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import SurvivalResult, check_conf_level
 
@@ -48,9 +50,31 @@ class _Arrays:
     duration: FloatArray
     event: npt.NDArray[np.int64]
     weights: FloatArray
-    group: npt.NDArray[Any]
+    levels: tuple[Any, ...]  # the groups, sorted
+    codes: npt.NDArray[np.int64]  # each row's position in levels
     strata: npt.NDArray[Any]
     dropped: int
+
+    def groups(self) -> list[tuple[Any, npt.NDArray[np.bool_]]]:
+        """Each group's level and rows."""
+        if len(self.levels) == 1:
+            return [(self.levels[0], np.ones(self.codes.size, dtype=bool))]
+        return [(level, self.codes == i) for i, level in enumerate(self.levels)]
+
+
+def _group_codes(values: npt.NDArray[Any] | None, n: int) -> tuple[tuple[Any, ...], Any]:
+    """Sorted group levels and each row's position among them (one hash pass)."""
+    if values is None:
+        return ("all",), np.zeros(n, dtype=np.int64)
+    codes, found = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    uniques = list(found)
+    try:
+        order = sorted(range(len(uniques)), key=lambda j: uniques[j])
+    except TypeError:
+        order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return tuple(uniques[j] for j in order), rank[codes]
 
 
 def _arrays(
@@ -79,9 +103,9 @@ def _arrays(
     duration = durations(frame["duration"])
     event = event_codes(frame["event"])
     w = np.ones(len(frame)) if used.weights is None else used.weights
-    g = np.full(len(frame), "all", dtype=object) if group is None else frame[group].to_numpy()
+    levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
-    return _Arrays(duration, event, w, g, s, used.dropped)
+    return _Arrays(duration, event, w, levels, codes, s, used.dropped)
 
 
 def _levels(values: npt.NDArray[Any]) -> list[Any]:
@@ -99,23 +123,10 @@ def _sorted_levels(values: npt.NDArray[Any]) -> list[Any]:
 def _counts(
     duration: FloatArray, event: npt.NDArray[np.bool_], w: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Event times, weighted at risk, weighted events, unweighted at risk."""
-    times = np.unique(duration[event])
-    order = np.argsort(duration, kind="stable")
-    d_sorted, w_sorted = duration[order], w[order]
-    first = np.searchsorted(d_sorted, times, side="left")
-    cum_w = np.concatenate((np.cumsum(w_sorted[::-1])[::-1], [0.0]))
-    at_risk = cum_w[first]
-    n_risk = (d_sorted.size - first).astype(float)
-    events = np.bincount(
-        np.searchsorted(times, duration[event]), weights=w[event], minlength=times.size
-    )
-    return (
-        np.asarray(times, dtype=float),
-        np.asarray(at_risk, dtype=float),
-        np.asarray(events, dtype=float),
-        np.asarray(n_risk, dtype=float),
-    )
+    """Event times, weighted at risk, weighted events, unweighted at risk (the core's counts)."""
+    times = productlimit.distinct(duration[event])
+    counts = productlimit.count(duration, event.astype(np.int64), weights=w, times=times)
+    return counts.time, counts.at_risk, counts.cause(1), counts.n_risk
 
 
 def _interval(
@@ -244,9 +255,15 @@ class CurveResult(SurvivalResult):
 
 
 def _exits(arrays: _Arrays) -> pd.DataFrame:
-    frame = pd.DataFrame({"group": arrays.group, "time": arrays.duration})
-    counts = frame.groupby(["group", "time"], sort=True).size().rename("count").reset_index()
-    return counts
+    frames = []
+    for level, rows in arrays.groups():  # exits by time, counted with a hash
+        counts = pd.Series(arrays.duration[rows]).value_counts().sort_index()
+        frames.append(
+            pd.DataFrame(
+                {"group": level, "time": counts.index.to_numpy(), "count": counts.to_numpy()}
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _finish(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -259,23 +276,26 @@ def _finish(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _na_influence_se(duration: FloatArray, hit: npt.NDArray[np.bool_], w: FloatArray) -> FloatArray:
-    """Infinitesimal-jackknife standard error of the weighted Nelson–Aalen estimate."""
-    times, y, d, _ = _counts(duration, hit, w)
+    r"""Infinitesimal-jackknife standard error of the weighted Nelson–Aalen estimate.
+
+    A row leaving at event time :math:`m` has influence :math:`a = -C_m + 1/Y_m` (event) or
+    :math:`-C_m` (censored) from then on, :math:`C = \sum d/Y^2`; before that
+    :math:`-C_j`. So :math:`\mathrm{var}_j = \sum_{m \le j} w^2 a^2 + C_j^2
+    \sum_{m > j} w^2`: cumulative sums over the exit times, one pass over the rows.
+    """
+    counts = productlimit.count(
+        duration, hit.astype(np.int64), weights=w, times=productlimit.distinct(duration[hit])
+    )
+    times, y, d = counts.time, counts.at_risk, counts.cause(1)
     cum = np.cumsum(d / y**2)
-    last = np.searchsorted(times, duration, side="right") - 1
-    key = pd.DataFrame({"last": last, "hit": hit, "w2": w**2})
-    grouped = key.groupby(["last", "hit"], sort=False)["w2"].sum().reset_index()
-    g_last = grouped["last"].to_numpy()
-    g_hit = grouped["hit"].to_numpy(dtype=bool)
-    g_w2 = grouped["w2"].to_numpy()
-    var = np.zeros(times.size)
-    for j in range(times.size):
-        m = np.minimum(g_last, j)
-        infl = np.where(m >= 0, -cum[np.maximum(m, 0)], 0.0)
-        own = g_hit & (g_last <= j)
-        infl = infl + np.where(own, 1.0 / y[np.maximum(g_last, 0)], 0.0)
-        var[j] = np.sum(g_w2 * infl**2)
-    return np.sqrt(var)
+    last = counts.last
+    inside = last >= 0
+    m = last[inside]
+    w2 = w[inside] ** 2
+    own = -cum[m] + np.where(hit[inside], 1.0 / y[m], 0.0)
+    done = np.cumsum(np.bincount(m, weights=w2 * own**2, minlength=times.size))
+    left = float(w2.sum()) - np.cumsum(np.bincount(m, weights=w2, minlength=times.size))
+    return np.sqrt(np.maximum(done + cum**2 * left, 0.0))
 
 
 def _curve_rows(
@@ -289,15 +309,14 @@ def _curve_rows(
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
     total = 0
-    for level in _sorted_levels(data.group):
-        rows = data.group == level
+    for level, rows in data.groups():
         duration, w = data.duration[rows], data.weights[rows]
         hit = data.event[rows] > 0 if event is None else data.event[rows] == event
         total += int(hit.sum())
         times, y, d, n_risk = _counts(duration, hit, w)
         with np.errstate(divide="ignore", invalid="ignore"):
             if kind == "survival":
-                estimate = np.asarray(np.cumprod(1.0 - d / y), dtype=float)
+                estimate = productlimit.product_limit(y, d)
                 if weighted:
                     se_log = _aj_influence(duration, hit.astype(np.int64), w, 1)[2] / estimate
                 else:
@@ -455,54 +474,68 @@ def nelson_aalen(
     )
 
 
+def _event_counts(
+    duration: FloatArray, event: npt.NDArray[np.int64], w: FloatArray
+) -> productlimit.Counts:
+    """Return the core's counts at the event times (any cause), shared by every cause."""
+    times = productlimit.distinct(duration[event > 0])
+    return productlimit.count(duration, event, weights=w, times=times)
+
+
 def _aj_influence(
-    duration: FloatArray, event: npt.NDArray[np.int64], w: FloatArray, cause: int
+    duration: FloatArray,
+    event: npt.NDArray[np.int64],
+    w: FloatArray,
+    cause: int,
+    counts: productlimit.Counts | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk."""
-    any_event = event > 0
-    times, y, d, _ = _counts(duration, any_event, w)
-    idx_ev = np.searchsorted(times, duration[any_event])
-    dk = np.bincount(
-        idx_ev, weights=np.where(event[any_event] == cause, w[any_event], 0.0), minlength=times.size
-    )
-    lam = d / y
-    # Everyone at risk has an event: d / y is 1 up to rounding, which depends on the order
-    # the weights were summed in; snap it so the variance does not blow up (order-free).
-    lam = np.where(lam > 1.0 - 1e-12, 1.0, lam)
-    lam_k = dk / y
-    surv = np.cumprod(1.0 - lam)
+    r"""Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk.
+
+    The influence of a row on :math:`F(t_j)` is the same for every row still at risk after
+    :math:`t_j` (:math:`v_j = -A_j + F_j B_j - C_j`), and for a row that left at event time
+    :math:`m \le j` it is affine in :math:`F_j` (:math:`\alpha + F_j\beta`, fixed by the
+    row's exit and status). The variance :math:`\sum_i w_i^2 \mathrm{infl}_i^2` is then a
+    few cumulative sums over the exit times: one pass over the rows, whatever the number
+    of distinct times (R's ``survfit`` influence for multi-state data).
+    """
+    if counts is None:
+        counts = _event_counts(duration, event, w)
+    times, y = counts.time, counts.at_risk
+    surv = productlimit.survival(counts)
     s_before = np.concatenate(([1.0], surv[:-1]))
-    cif = np.cumsum(s_before * lam_k)
+    cif = productlimit.cumulative_incidence(counts, cause)
+    lam = productlimit.hazard(y, counts.any_event)
+    lam_k = productlimit.hazard(y, counts.cause(cause))
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(lam < 1.0, lam / ((1.0 - lam) * y), 0.0)
         q_event = np.where(lam < 1.0, 1.0 / ((1.0 - lam) * y), 0.0)
     cum_a = np.cumsum(s_before * lam_k / y)
     cum_b = np.cumsum(q)
     cum_c = np.cumsum(cif * q)
-    # group the rows by (exit index, status) and sum squared weights
-    last = np.searchsorted(times, duration, side="right") - 1  # last event time <= exit
-    status = np.where(event == cause, 2, np.where(event > 0, 1, 0))
-    key = pd.DataFrame({"last": last, "status": status, "w2": w**2})
-    grouped = key.groupby(["last", "status"], sort=False)["w2"].sum().reset_index()
-    g_last = grouped["last"].to_numpy()
-    g_status = grouped["status"].to_numpy()
-    g_w2 = grouped["w2"].to_numpy()
-    var = np.zeros(times.size)
-    for j in range(times.size):
-        m = np.minimum(g_last, j)
-        has = m >= 0
-        mm = np.where(has, m, 0)
-        infl = np.where(has, -cum_a[mm] + cif[j] * cum_b[mm] - cum_c[mm], 0.0)
-        # own event at an event time <= t (exit time equals the event time)
-        own = (g_status > 0) & (g_last <= j) & (g_last >= 0)
-        own &= np.isin(g_last, np.arange(times.size))
-        gl = np.where(own, g_last, 0)
-        infl = infl + np.where(
-            own,
-            np.where(g_status == 2, s_before[gl] / y[gl], 0.0) - (cif[j] - cif[gl]) * q_event[gl],
-            0.0,
-        )
-        var[j] = np.sum(g_w2 * infl**2)
+    last = counts.last
+    inside = last >= 0
+    m = last[inside]
+    w2 = w[inside] ** 2
+    code = event[inside]
+    ended = code > 0
+    alpha = -cum_a[m] - cum_c[m]
+    alpha = alpha + np.where(ended, cif[m] * q_event[m], 0.0)
+    alpha = alpha + np.where(code == cause, s_before[m] / y[m], 0.0)
+    beta = cum_b[m] - np.where(ended, q_event[m], 0.0)
+    size = times.size
+
+    def upto(values: FloatArray) -> FloatArray:
+        out: FloatArray = np.cumsum(np.bincount(m, weights=values, minlength=size))
+        return out
+
+    s_aa, s_ab, s_bb = upto(w2 * alpha**2), upto(w2 * alpha * beta), upto(w2 * beta**2)
+    left = float(w2.sum()) - upto(w2)
+    at_risk_value = -cum_a + cif * cum_b - cum_c
+    var = s_aa + 2.0 * cif * s_ab + cif**2 * s_bb + at_risk_value**2 * left
+    # a sum of squares expanded: what is left within rounding of its terms is exactly zero
+    # (everyone at risk had the event), whatever the row order
+    scale = s_aa + 2.0 * np.abs(cif * s_ab) + cif**2 * s_bb + at_risk_value**2 * left
+    var = np.where(var <= 64.0 * np.finfo(float).eps * scale, 0.0, var)
     return times, cif, np.sqrt(var), y
 
 
@@ -538,8 +571,10 @@ def aalen_johansen(
 
     Notes
     -----
-    Without competing events the estimate equals one minus :func:`kaplan_meier`.
-    Point values come from :func:`escalation.survival.cumulative_incidence_at`.
+    Without competing events the estimate equals one minus :func:`kaplan_meier`. Point
+    values come from the package's one product-limit kernel
+    (:mod:`escalation.core.productlimit`), as does
+    :func:`escalation.survival.cumulative_incidence_at`.
 
     References
     ----------
@@ -573,28 +608,17 @@ def aalen_johansen(
         )
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
-    for level in _sorted_levels(arrays.group):
-        rows = arrays.group == level
+    for level, rows in arrays.groups():
         duration, event, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
+        counts = _event_counts(duration, event, w)
         for cause in causes:
-            times, cif, se, y = _aj_influence(duration, event, w, cause)
-            # the point values of the shared core (identical by construction)
-            cif = cumulative_incidence_at(duration, event, times, cause=cause, weights=w)
+            times, cif, se, y = _aj_influence(duration, event, w, cause, counts)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.exp(z * se / cif)
                 low = np.where(cif > 0, cif / factor, np.nan)
                 high = np.where(cif > 0, np.minimum(cif * factor, 1.0), np.nan)
-            d_sorted = np.sort(duration)
-            n_risk = (d_sorted.size - np.searchsorted(d_sorted, times, "left")).astype(float)
-            events = (
-                np.bincount(
-                    np.searchsorted(times, duration[event == cause]),
-                    weights=w[event == cause],
-                    minlength=times.size,
-                )
-                if times.size
-                else np.zeros(0)
-            )
+            n_risk = counts.n_risk
+            events = counts.cause(cause)
             frames.append(
                 pd.DataFrame(
                     {
@@ -719,7 +743,7 @@ def logrank_test(
     2.4694
     """
     arrays = _arrays(data, group=group, strata=strata)
-    levels = _sorted_levels(arrays.group)
+    levels = list(arrays.levels)
     if len(levels) < 2:
         raise DesignError(f"column {group!r} has a single group; a test needs two or more")
     hit = arrays.event > 0 if event is None else arrays.event == event
@@ -727,30 +751,23 @@ def logrank_test(
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
-    g_index = (
-        np.searchsorted(np.asarray(levels, dtype=object), arrays.group)
-        if all(isinstance(v, str) for v in levels)
-        else np.array([levels.index(v) for v in arrays.group])
-    )
+    g_index = arrays.codes
     for level in _levels(arrays.strata):
         rows = arrays.strata == level
         duration, h, gi = arrays.duration[rows], hit[rows], g_index[rows]
         times = np.unique(duration[h])
         if times.size == 0:
             continue
-        d_sorted = np.sort(duration)
-        at_risk = d_sorted.size - np.searchsorted(d_sorted, times, "left")
-        deaths = np.bincount(np.searchsorted(times, duration[h]), minlength=times.size)
-        km = np.cumprod(1.0 - deaths / at_risk)
+        pooled = productlimit.count(duration, h.astype(np.int64), times=times)
+        at_risk, deaths = pooled.n_risk, pooled.cause(1)
+        km = productlimit.survival(pooled)
         weight = np.concatenate(([1.0], km[:-1])) ** rho
         y_g = np.zeros((times.size, k))
         d_g = np.zeros((times.size, k))
         for j in range(k):
-            dj = np.sort(duration[gi == j])
-            y_g[:, j] = dj.size - np.searchsorted(dj, times, "left")
-            d_g[:, j] = np.bincount(
-                np.searchsorted(times, duration[h & (gi == j)]), minlength=times.size
-            )
+            arm = productlimit.count(duration[gi == j], h[gi == j].astype(np.int64), times=times)
+            y_g[:, j] = arm.n_risk
+            d_g[:, j] = arm.cause(1)
         y = at_risk.astype(float)
         d = deaths.astype(float)
         observed += (weight[:, None] * d_g).sum(axis=0)
@@ -870,14 +887,13 @@ def rmst(
     arrays = _arrays(data, group=group)
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     rows = []
-    for level in _sorted_levels(arrays.group):
-        sel = arrays.group == level
+    for level, sel in arrays.groups():
         duration = arrays.duration[sel]
         hit = arrays.event[sel] > 0 if event is None else arrays.event[sel] == event
         times, y, d, _ = _counts(duration, hit, arrays.weights[sel])
         keep = times <= tau
         times, y, d = times[keep], y[keep], d[keep]
-        surv = np.cumprod(1.0 - d / y)
+        surv = productlimit.product_limit(y, d)
         edges = np.concatenate(([0.0], times, [tau]))
         heights = np.concatenate(([1.0], surv))
         pieces = heights * np.diff(edges)

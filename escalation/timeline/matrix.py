@@ -136,14 +136,22 @@ class CovariateCoding:
                 for level in kept[1:]:
                     out[f"{column}_{level}"] = (text == level).to_numpy(dtype=float)
                 continue
-            numbers = pd.to_numeric(values.astype("Float64"), errors="coerce")
-            n_missing = int(numbers.isna().sum())
+            if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(
+                values.dtype, pd.api.extensions.ExtensionDtype
+            ):
+                # plain numpy numbers (the usual case): no nullable-dtype round trip
+                array = values.to_numpy(dtype=float)
+                n_missing = int(np.isnan(array).sum())
+            else:
+                numbers = pd.to_numeric(values.astype("Float64"), errors="coerce")
+                n_missing = int(numbers.isna().sum())
+                array = numbers.to_numpy(dtype=float, na_value=np.nan)
             if n_missing:
                 raise DesignError(
                     f"covariate {column!r} has {n_missing} missing value(s); impute them or "
                     "leave the covariate out of the design"
                 )
-            out[column] = numbers.to_numpy(dtype=float)
+            out[column] = array
         return pd.DataFrame(out, index=frame.index, columns=list(self.names))
 
 

@@ -28,7 +28,7 @@ def exponential_data(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.nd
 def test_cox_recovers_coefficients_and_the_cumulative_incidence() -> None:
     x, time, event, truth = exponential_data(3000, 1)
     fitted = risk_model("cox").fit(x, time, event)
-    coef = fitted.backend.params_
+    coef = fitted.coefficients
     assert coef["a"] == pytest.approx(0.8, abs=0.08)
     assert coef["b"] == pytest.approx(-0.5, abs=0.12)
     risk = fitted.predict_risk(x, [365])[:, 0]

@@ -1,0 +1,22 @@
+"""The numerical core every model of escalation calls, written once.
+
+========================  ===============================================================
+module                    job
+========================  ===============================================================
+``riskset``               weighted Cox risk sets: strata, (start, stop] rows, Efron and
+                          Breslow ties, offsets; score, information, baseline hazard,
+                          residuals, ``cox.zph`` terms (compiled, with a numpy path)
+``coxfit``                a Cox model fitted on sorted arrays (risk sets + Newton)
+``newton``                the Newton–Raphson solver: one convergence rule, one separation
+                          rule (warns), optional explicit ridge penalty
+``productlimit``          one product-limit kernel: Kaplan–Meier, Aalen–Johansen and the
+                          reverse Kaplan–Meier of censoring, one tie rule
+``cif``                   the one cumulative-incidence formula from cause-specific hazards
+``logistic``              weighted logistic regression on the same solver
+``collinearity``          the one check for constant and aliased columns
+``sandwich``              the cluster-robust (sandwich) covariance
+========================  ===============================================================
+
+The modules are internal: the public estimators in :mod:`escalation.survival`,
+:mod:`escalation.causal` and :mod:`escalation.predict` are built on them.
+"""

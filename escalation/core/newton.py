@@ -1,0 +1,293 @@
+r"""The one Newton–Raphson solver, with one convergence rule and one separation rule.
+
+Every likelihood the package maximises (Cox partial likelihoods with any ties, strata,
+weights or (start, stop] rows; Fine–Gray and cause-specific models; the censoring and
+outcome models of the causal estimators; logistic regression; parametric AFT models)
+is maximised here, so they converge, warn and fail alike.
+
+Iteration
+    From ``start`` (zero unless given), take the Newton step :math:`\delta = I^{-1} U`
+    (information and score of the possibly penalised log-likelihood). While the step
+    lowers the log-likelihood (or makes it or the information non-finite) it is halved, up
+    to 30 times. Where
+    the information is not positive definite (a parametric likelihood far from its
+    maximum; never a Cox or logistic one) it is shifted by a multiple of the identity
+    until it is (Levenberg–Marquardt), so the step still climbs.
+
+Convergence rule
+    The fit has converged when every component of the Newton step at the current
+    estimate is small: :math:`|\delta_j| \le 10^{-10} (1 + |\beta_j|)`
+    (:data:`STEP_TOLERANCE`). The estimate returned is the one at which that step was
+    computed, so the log-likelihood, information and everything else returned with it
+    belong to exactly that estimate.
+
+Separation rule (monotone likelihood)
+    When a likelihood has no finite maximum (a covariate level with all or none of the
+    events, or a propensity covariate that predicts treatment perfectly), Newton steps
+    keep a constant size in that direction while the log-likelihood stops changing. The
+    fit stops when the log-likelihood changed by at most :data:`LOGLIK_TOLERANCE`
+    :math:`\times (|\ell| + 0.1)` on two consecutive steps while some coefficient still
+    moved by more than :math:`10^{-5}(1 + |\beta_j|)`; those coefficients are the
+    *separated* ones (R's ``coxph`` uses the same test: "Loglik converged before variable
+    ...; coefficient may be infinite"). The solver then **warns** with
+    :class:`~escalation.errors.StatisticalWarning`, naming them, and returns the estimate
+    where it stopped: the separated coefficients are finite stand-ins for infinite ones
+    (their standard errors mean nothing) and the other coefficients, and every
+    prediction, are at the limit the likelihood approaches. Nothing is dropped, clipped
+    or penalised behind the user's back; a penalty is only ever an explicit argument.
+
+Failure
+    :class:`~escalation.errors.ConvergenceError` when the information is singular, the
+    log-likelihood cannot be increased, or ``max_iter`` steps were used up.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, Protocol, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from escalation.errors import ConvergenceError, StatisticalWarning
+
+__all__ = [
+    "LOGLIK_TOLERANCE",
+    "STEP_TOLERANCE",
+    "Evaluation",
+    "Solution",
+    "Value",
+    "newton",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: A step below this (relative to ``1 + |beta|``) in every coefficient means convergence.
+STEP_TOLERANCE = 1e-10
+#: A change of the log-likelihood below this (relative) counts as no change.
+LOGLIK_TOLERANCE = 1e-9
+_MOVING = float(np.sqrt(STEP_TOLERANCE))
+_HALVINGS = 30
+
+
+class Evaluation(Protocol):
+    """What an objective returns at a coefficient vector (unpenalised)."""
+
+    @property
+    def loglik(self) -> float:
+        """The log-likelihood."""
+
+    @property
+    def score(self) -> FloatArray:
+        """Its gradient."""
+
+    @property
+    def information(self) -> FloatArray:
+        """Minus its Hessian."""
+
+
+E = TypeVar("E", bound=Evaluation)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A plain :class:`Evaluation`: log-likelihood, score, information (and per-row scores)."""
+
+    loglik: float
+    score: FloatArray
+    information: FloatArray
+    scores: FloatArray | None = None
+
+
+@dataclass(frozen=True)
+class Solution(Generic[E]):
+    """The maximiser found by :func:`newton`.
+
+    Attributes
+    ----------
+    beta : numpy.ndarray
+        The estimate.
+    evaluation : object
+        What the objective returned at ``beta`` (unpenalised).
+    loglik : float
+        The (penalised, when a penalty was given) log-likelihood at ``beta``.
+    information : numpy.ndarray
+        The (penalised) information at ``beta``.
+    iterations : int
+        Newton steps taken.
+    separated : tuple of int
+        Positions of coefficients found infinite by the separation rule (empty normally).
+    penalty : numpy.ndarray or None
+        The ridge penalty used: ``loglik - 0.5 * sum(penalty * beta**2)`` was maximised.
+    """
+
+    beta: FloatArray
+    evaluation: E
+    loglik: float
+    information: FloatArray
+    iterations: int
+    separated: tuple[int, ...]
+    penalty: FloatArray | None
+
+
+def _penalised(
+    evaluation: Evaluation, beta: FloatArray, penalty: FloatArray | None
+) -> tuple[float, FloatArray, FloatArray]:
+    loglik = float(evaluation.loglik)
+    score = np.asarray(evaluation.score, dtype=float)
+    info = np.asarray(evaluation.information, dtype=float)
+    if penalty is not None:
+        loglik -= 0.5 * float(np.sum(penalty * beta**2))
+        score = score - penalty * beta
+        info = info + np.diag(penalty)
+    return loglik, score, info
+
+
+def _positive(info: FloatArray) -> FloatArray:
+    """Return ``info``, shifted to be positive definite when it is clearly not."""
+    values = np.linalg.eigvalsh(info)
+    scale = float(np.max(np.abs(values))) if values.size else 0.0
+    if values.size and values[0] < -1e-8 * scale:
+        out: FloatArray = info + (1e-3 * scale - values[0]) * np.eye(info.shape[0])
+        return out
+    return info
+
+
+def _label(names: Sequence[str], index: int) -> str:
+    return str(names[index]) if index < len(names) else f"column {index}"
+
+
+def newton(
+    evaluate: Callable[[FloatArray], E],
+    start: npt.ArrayLike,
+    *,
+    what: str,
+    names: Sequence[str] = (),
+    penalty: npt.ArrayLike | None = None,
+    max_iter: int = 50,
+    on_separation: Literal["warn", "raise"] = "warn",
+) -> Solution[E]:
+    r"""Maximise a log-likelihood by Newton–Raphson (see the module notes for the rules).
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(beta)`` returns an object with ``loglik``, ``score`` and
+        ``information`` (unpenalised).
+    start : array_like
+        Starting values.
+    what : str
+        The model, for messages (e.g. ``"the Cox model of escalation"``).
+    names : sequence of str
+        Coefficient names, for messages.
+    penalty : array_like, optional
+        Ridge penalty per coefficient (:math:`\ell - \frac12\sum_j \lambda_j\beta_j^2`).
+    max_iter : int, default 50
+        Newton steps allowed.
+    on_separation : {"warn", "raise"}, default "warn"
+        What the separation rule does: warn and return (the rule of every estimator), or
+        raise :class:`~escalation.errors.ConvergenceError` for a caller that has a
+        fallback of its own (it must say so in its documentation).
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    ConvergenceError
+        Singular information, no increase possible, or ``max_iter`` used up.
+
+    Warns
+    -----
+    StatisticalWarning
+        When the separation rule finds infinite coefficients.
+
+    Examples
+    --------
+    A Poisson log-likelihood ``y log(mu) - mu`` in ``log(mu)`` (maximum at ``log(3)``):
+
+    >>> from types import SimpleNamespace
+    >>> def poisson(b):
+    ...     mu = np.exp(b[0])
+    ...     return SimpleNamespace(loglik=3 * b[0] - mu, score=np.array([3 - mu]),
+    ...                            information=np.array([[mu]]))
+    >>> round(float(newton(poisson, [0.0], what="a Poisson mean").beta[0]), 9)
+    1.098612289
+    """
+    beta = np.array(start, dtype=float, copy=True).reshape(-1)
+    lam = None if penalty is None else np.asarray(penalty, dtype=float).reshape(-1)
+    current = evaluate(beta)
+    loglik, score, info = _penalised(current, beta, lam)
+    if not np.isfinite(loglik):
+        raise ConvergenceError(
+            f"{what}: the log-likelihood is not finite at the starting values; check the "
+            "covariates for extreme values"
+        )
+    flat = 0
+    for iteration in range(max_iter + 1):
+        if beta.size == 0:
+            return Solution(beta, current, loglik, info, iteration, (), lam)
+        try:
+            step = np.linalg.solve(_positive(info), score)
+        except np.linalg.LinAlgError as error:
+            raise ConvergenceError(
+                f"{what}: the information matrix is singular; drop covariates that are "
+                "collinear or merge sparse levels"
+            ) from error
+        if not np.all(np.isfinite(step)):
+            raise ConvergenceError(
+                f"{what}: the Newton step is not finite; drop covariates that are collinear "
+                "or merge sparse levels"
+            )
+        if np.all(np.abs(step) <= STEP_TOLERANCE * (1.0 + np.abs(beta))):
+            return Solution(beta, current, loglik, info, iteration, (), lam)
+        if iteration == max_iter:
+            break
+        for _ in range(_HALVINGS + 1):
+            trial_beta = beta + step
+            trial = evaluate(trial_beta)
+            trial_loglik, trial_score, trial_info = _penalised(trial, trial_beta, lam)
+            finite = np.isfinite(trial_loglik) and np.all(np.isfinite(trial_info))
+            if finite and trial_loglik >= loglik - 1e-12 * (abs(loglik) + 1):
+                break
+            step = step / 2.0
+        else:
+            raise ConvergenceError(
+                f"{what}: the log-likelihood could not be increased from the current "
+                "estimate; check for covariates with extreme values or near collinearity"
+            )
+        change = abs(trial_loglik - loglik)
+        flat = flat + 1 if change <= LOGLIK_TOLERANCE * (abs(loglik) + 0.1) else 0
+        beta, current = trial_beta, trial
+        loglik, score, info = trial_loglik, trial_score, trial_info
+        moving = np.flatnonzero(np.abs(step) > _MOVING * (1.0 + np.abs(beta)))
+        if flat >= 2 and moving.size:
+            message = _separation_message(what, names, moving, beta)
+            if on_separation == "raise":
+                raise ConvergenceError(message)
+            warnings.warn(message, StatisticalWarning, stacklevel=4)
+            return Solution(
+                beta, current, loglik, info, iteration + 1, tuple(int(j) for j in moving), lam
+            )
+    raise ConvergenceError(
+        f"{what} did not converge in {max_iter} Newton steps; check for covariates that are "
+        "nearly collinear or have extreme values"
+    )
+
+
+def _separation_message(
+    what: str, names: Sequence[str], moving: npt.NDArray[np.intp], beta: FloatArray
+) -> str:
+    listed = ", ".join(f"{_label(names, int(j))} ({beta[j]:+.1f})" for j in moving)
+    return (
+        f"{what}: the log-likelihood stopped changing while the coefficient(s) of {listed} "
+        "kept growing, so the likelihood is monotone in them and their estimates are "
+        "infinite (separation: a covariate value with all or none of the events, or that "
+        "predicts the outcome perfectly). Coefficient may be infinite: the values shown "
+        "are where the fit stopped and their standard errors mean nothing; the other "
+        "estimates and the predictions are at the limit the fit approaches. Merge or drop "
+        "those levels, or refit with an explicit penalizer"
+    )

@@ -1,0 +1,89 @@
+"""The Newton solver: its convergence rule, explicit penalties, and oracles.
+
+lifelines and statsmodels serve here as independent implementations of the same
+likelihoods (test oracles), never as a step of the fit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.core.logistic import fit_logistic
+from escalation.core.newton import STEP_TOLERANCE, newton
+from escalation.errors import ConvergenceError
+from escalation.survival import fit_cox
+from tests.survival.survival_reference import spells
+
+COVARIATES = ["x1", "x2", "x3"]
+
+
+def test_convergence_rule_stops_at_a_small_step() -> None:
+    calls: list[float] = []
+
+    def quadratic(b: np.ndarray) -> SimpleNamespace:
+        calls.append(float(b[0]))
+        return SimpleNamespace(
+            loglik=-float((b[0] - 2.0) ** 2),
+            score=np.array([-2 * (b[0] - 2.0)]),
+            information=np.array([[2.0]]),
+        )
+
+    out = newton(quadratic, [0.0], what="a quadratic")
+    assert out.beta[0] == pytest.approx(2.0, abs=STEP_TOLERANCE)
+    assert out.iterations == 1 and out.separated == ()
+
+
+def test_singular_information_is_a_convergence_error() -> None:
+    def flat(b: np.ndarray) -> SimpleNamespace:
+        return SimpleNamespace(loglik=0.0, score=np.ones(2), information=np.ones((2, 2)))
+
+    with pytest.raises(ConvergenceError, match="singular"):
+        newton(flat, [0.0, 0.0], what="a flat function")
+
+
+def test_logistic_matches_statsmodels() -> None:
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(500, 3))
+    y = (rng.random(500) < 1 / (1 + np.exp(-(0.3 + x @ [0.5, -1.0, 0.2])))).astype(float)
+    w = rng.uniform(0.5, 2.0, 500)
+    ours = fit_logistic(x, y, weights=w)
+    glm = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial(), var_weights=w).fit(tol=1e-12)
+    np.testing.assert_allclose(ours.coef, glm.params, rtol=1e-9)
+    np.testing.assert_allclose(np.sqrt(np.diag(ours.covariance)), glm.bse, rtol=1e-7)
+
+
+@pytest.mark.parametrize("penalizer", [0.01, 0.1])
+def test_cox_penalizer_is_lifelines_penalizer(penalizer: float) -> None:
+    """An explicit ridge penalty, recorded in the result, equal to lifelines' objective."""
+    from lifelines import CoxPHFitter
+
+    d = spells()
+    fit = fit_cox(d, COVARIATES, cluster=None, penalizer=penalizer)
+    assert fit.penalizer == penalizer and fit.glance().loc[0, "penalizer"] == penalizer
+    frame = d[[*COVARIATES, "duration"]].assign(event=(d["event"] == 1).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oracle = CoxPHFitter(penalizer=penalizer).fit(
+            frame, "duration", "event", fit_options={"precision": 1e-12}
+        )
+    np.testing.assert_allclose(fit.coefficients, oracle.params_.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.covariance)), oracle.standard_errors_.to_numpy(), rtol=1e-5
+    )
+    unpenalised = fit_cox(d, COVARIATES, cluster=None)
+    assert np.all(np.abs(fit.coefficients) < np.abs(unpenalised.coefficients))
+
+
+def test_efron_fit_takes_no_lifelines_detour() -> None:
+    """The Cox fit is the core's alone: lifelines is fitted only when .backend is read."""
+    fit = fit_cox(spells(), COVARIATES, cluster=None)
+    assert "backend" not in vars(fit)
+    assert isinstance(fit.backend.params_, pd.Series)
+    np.testing.assert_allclose(fit.backend.params_.to_numpy(), fit.coefficients, rtol=1e-5)
