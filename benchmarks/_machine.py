@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 from pathlib import Path
 
 
@@ -22,9 +23,14 @@ def machine() -> str:
         memory = f"{pages / 2**30:.1f} GiB RAM"
     except (ValueError, OSError):
         memory = "RAM unknown"
+    versions = "".join(
+        f", {name} {module.__version__}"
+        for name in ("numpy", "pandas")
+        if (module := sys.modules.get(name)) is not None
+    )
     return (
         f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, {memory}; "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}{versions}"
     )
 
 
