@@ -114,17 +114,23 @@ def test_cross_validation_folds_identical_on_dask(cluster: compute.ComputeEngine
             "duration": np.ceil(np.minimum(t, 730)),
             "event": (t < 730).astype(int),
             "age": rng.uniform(0, 17, n),
+            "sex": rng.choice(["F", "M"], n),
             "prior_referrals": prior,
         }
     )
     design = default_design()
     design = design.replace(covariates=type(design.covariates)(include=("age", "prior_referrals")))
     data = SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))
-    kwargs = {"models": ["cox"], "validation": "grouped_cv", "n_splits": 3, "bootstrap": 0}
-    on_dask = validate_risk_models(data, seed=2, **kwargs).metrics
+    # Folds, and the bootstrap replicates of the metrics, fairness and decision curve.
+    kwargs = {"models": ["cox"], "validation": "grouped_cv", "n_splits": 3, "bootstrap": 30}
+    on_dask = validate_risk_models(data, seed=2, **kwargs)
     with use_compute(workers=1):
-        here = validate_risk_models(data, seed=2, **kwargs).metrics
-    pd.testing.assert_frame_equal(on_dask, here, check_exact=True)
+        here = validate_risk_models(data, seed=2, **kwargs)
+    assert on_dask.metrics["conf_low"].notna().any() and len(on_dask.subgroup_metrics) > 0
+    for table in ("metrics", "subgroup_metrics", "decision_curve", "calibration"):
+        pd.testing.assert_frame_equal(
+            getattr(on_dask, table), getattr(here, table), check_exact=True
+        )
 
 
 # Small simulated authorities: models may rightly warn about sparse levels.
