@@ -313,7 +313,7 @@ def run_simstudy(
     ...                       fixed={"n": 400}, estimators=("unadjusted",),
     ...                       horizons=(365,), bootstrap=0)
     >>> study = run_simstudy(plan, out=getfixture("tmp_path"))
-    >>> len(study.results), study.glance()["replications"].iloc[0]
+    >>> len(study.results), int(study.glance()["replications"].iloc[0])
     (12, 3)
     """
     if replications is not None:
