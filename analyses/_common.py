@@ -2,13 +2,20 @@
 
 Every script takes ``--design`` (default: the package's default design) and reads the
 design's ``[data] path`` (or ``--data``); with neither, it simulates the built-in
-synthetic local authority (``--children``, ``--seed``). Outputs go to ``--out``
-(default: ``figures/`` at the repository root) with ``manifest.json``.
+synthetic local authority (``--children``, ``--seed``). Outputs go to ``--out`` with
+``manifest.json``: by default ``figures/`` at the repository root for the whole study
+(``05_brief.py``), and ``analyses-output/<script>/`` for the scripts that run part of it (a
+folder holds exactly one run's outputs, so a partial run never replaces the whole study's).
+
+Exit status as the ``escalation`` command: 0 success, 2 bad input or output folder, 3 a
+stage failed (nothing written; ``--keep-going`` writes the rest and exits 0), 130
+interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,15 +32,25 @@ from escalation import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def parser(description: str) -> argparse.ArgumentParser:
+def parser(description: str, out: Path = ROOT / "figures") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--design", help="study design TOML (default: the package's default design)")
     p.add_argument("--data", help="case-history folder (default: the design's [data] path)")
-    p.add_argument("--out", default=str(ROOT / "figures"), help="output folder")
+    p.add_argument("--out", default=str(out), help=f"output folder (default {out})")
     p.add_argument("--children", type=int, default=20_000, help="simulated children")
     p.add_argument("--seed", type=int, default=1, help="seed")
     p.add_argument("--bootstrap", type=int, default=50, help="bootstrap replicates")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder escalation did not write (its files are left untouched)",
+    )
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="when a stage fails, write the rest with the failure listed and exit 0",
+    )
     return p
 
 
@@ -54,23 +71,42 @@ def load(args: argparse.Namespace) -> tuple[CaseHistory, StudyDesign, Path | Non
 
 
 def main(stages: Sequence[str], description: str, argv: Sequence[str] | None = None) -> int:
-    from escalation.pipeline import run_study
+    """Run the stages; return the exit status (3 when a stage failed, 130 interrupted)."""
+    from escalation.pipeline import STAGES, run_study
 
-    args = parser(description).parse_args(argv)
-    history, design, design_file, label = load(args)
-    outputs = run_study(
-        history,
-        design,
-        out=args.out,
-        seed=args.seed,
-        progress=not args.quiet,
-        bootstrap=args.bootstrap,
-        command=f"analyses ({', '.join(stages)}) escalation {escalation.__version__}",
-        design_file=design_file,
-        stages=stages,
-        subfolders=False,
-        data_label=label,
-    )
+    whole = set(stages) == set(STAGES)
+    out = ROOT / "figures" if whole else ROOT / "analyses-output" / Path(sys.argv[0]).stem
+    args = parser(description, out).parse_args(argv)
+    try:
+        history, design, design_file, label = load(args)
+        outputs = run_study(
+            history,
+            design,
+            out=args.out,
+            seed=args.seed,
+            progress=not args.quiet,
+            bootstrap=args.bootstrap,
+            keep_going=args.keep_going,
+            overwrite=args.overwrite,
+            command=f"analyses ({', '.join(stages)}) escalation {escalation.__version__}",
+            design_file=design_file,
+            stages=stages,
+            subfolders=False,
+            data_label=label,
+        )
+    except escalation.StageError as error:
+        print(
+            f"error: {error}; nothing was written (--keep-going writes the rest)", file=sys.stderr
+        )
+        return 3
+    except escalation.EscalationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
     for note in outputs.notes:
         print(f"note: {note}")
+    for caveat in outputs.caveats:
+        print(f"caveat: {caveat.text()}")
     return 0

@@ -18,6 +18,7 @@ from escalation.errors import (
     DesignError,
     EscalationError,
     Problem,
+    StageError,
     StatisticalWarning,
 )
 
@@ -104,6 +105,7 @@ __all__ = [
     "SimulationConfig",
     "SourceProblem",
     "SpellData",
+    "StageError",
     "StatisticalWarning",
     "StudyDesign",
     "__version__",

@@ -2,6 +2,9 @@
 
 import sys
 
-from escalation.cli import main
+try:
+    from escalation.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the package loads: nothing has been written
+    sys.exit(130)
 
 sys.exit(main())

@@ -45,6 +45,7 @@ __all__ = [
     "batched_map",
     "current_compute",
     "imap_unordered",
+    "in_dask_worker",
     "parallel_map",
     "use_compute",
 ]
@@ -175,7 +176,8 @@ def _has_distributed() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
 
-def _in_dask_worker() -> bool:
+def in_dask_worker() -> bool:
+    """Return whether this code runs inside a Dask worker (nested work then stays here)."""
     if "distributed" not in sys.modules:
         return False
     from distributed import get_worker
@@ -337,7 +339,7 @@ def imap_unordered(
         The item's position in ``items`` and its result.
     """
     tasks = list(items)
-    if _in_dask_worker():
+    if in_dask_worker():
         engine = ComputeEngine()
         owned = True
     elif workers is not None or scheduler is not None:

@@ -16,6 +16,7 @@ __all__ = [
     "DesignError",
     "EscalationError",
     "Problem",
+    "StageError",
     "StatisticalWarning",
 ]
 
@@ -122,5 +123,48 @@ class ConvergenceError(EscalationError, RuntimeError):
     """A model failed to converge; the message says what to try."""
 
 
+class StageError(EscalationError, RuntimeError):
+    """A stage of a study run failed, so the run stopped and wrote nothing.
+
+    Parameters
+    ----------
+    stage : str
+        The stage that failed (``effects``, ``survival``, ...).
+    message : str
+        What went wrong.
+    """
+
+    def __init__(self, stage: str, message: str) -> None:
+        self.stage = stage
+        super().__init__(f"stage {stage!r} failed: {message}")
+
+
 class StatisticalWarning(UserWarning):
-    """A result is computable but should be read with care (e.g. poor overlap, few events)."""
+    """A result is computable but should be read with care (e.g. poor overlap, few events).
+
+    Parameters
+    ----------
+    message : str
+        What to read with care, in the user's terms.
+    design_key : str, optional
+        The design-file key that governs it, written ``"[section] key"`` (e.g.
+        ``"[outcome] horizons"``); the study runner reports the warning against that key.
+    advice : str, optional
+        What to change in the design file.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn(StatisticalWarning("few events", design_key="[outcome] horizons"))
+    >>> caught[0].message.design_key
+    '[outcome] horizons'
+    """
+
+    def __init__(
+        self, *args: object, design_key: str | None = None, advice: str | None = None
+    ) -> None:
+        super().__init__(*args)
+        self.design_key = design_key
+        self.advice = advice

@@ -6,20 +6,26 @@ CSV results, the figures (PNG, PDF, SVG), the policy brief and the provenance
 manifest into one folder:
 
 ``out/results/*.csv``
-    Tidy results; counts in them have passed disclosure control.
+    Tidy results; they have passed disclosure control (:mod:`escalation.report.disclosure`).
 ``out/figures/*.png|pdf|svg``
-    Every figure at journal column widths.
+    Every figure at journal column widths, drawn from the disclosed tables.
 ``out/brief.html``
-    The self-contained policy brief.
+    The self-contained policy brief, with the caveats raised and anything that failed.
 ``out/design.toml``, ``out/manifest.json``
-    The design used and the provenance of every file.
+    The design used and the provenance of every file (written last).
+
+The folder is written through :class:`escalation.report.outputs.OutputFolder`: it must
+be new, empty or one escalation wrote before; the outputs appear all at once when the run
+succeeds, and a run that fails or is interrupted leaves the previous outputs as they were.
 
 Each stage calls the public API of its layer. A stage that cannot run on the data (no
-validated risk tool to check by group, say) is skipped with a note (logged, kept in
-:attr:`StudyOutputs.notes` and the manifest); a stage that fails is reported the same way
-unless ``strict=True``. Nothing is
-substituted for a skipped stage. This module sits above every layer and nothing in
-the package imports it except the command line.
+validated risk tool to check by group, say) is skipped with a note. A stage that fails
+stops the run with :class:`~escalation.errors.StageError` and nothing is written, unless
+``keep_going=True``: then the other stages run and the brief and manifest list what failed
+and why. Every :class:`~escalation.errors.StatisticalWarning` becomes a caveat in the brief
+and the manifest, tied to the design key to change. Nothing is substituted for a skipped
+or failed stage. This module sits above every layer and nothing in the package imports it
+except the command line.
 """
 
 # plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
@@ -44,7 +50,7 @@ import pandas as pd
 from escalation import __version__
 from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
-from escalation.errors import ConvergenceError, DesignError
+from escalation.errors import ConvergenceError, DesignError, StageError
 from escalation.figures import (
     colour_map,
     plot_adjusted_curves,
@@ -80,13 +86,24 @@ from escalation.report.brief import (
     interval_digits,
     write_brief,
 )
+from escalation.report.caveats import Caveat, CaveatLog, Failure
 from escalation.report.disclosure import (
-    BASE,
-    THRESHOLD,
+    DisclosureRules,
+    count_labels,
+    disclose_balance,
+    disclose_curves,
+    disclose_decision_curve,
+    disclose_effects,
     disclose_metric_counts,
+    disclose_model,
     disclose_table,
+    disclose_text,
+    disclose_threshold_curve,
+    disclose_weights,
+    microaggregate,
+    spell_records,
 )
-from escalation.report.manifest import write_manifest
+from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
 from escalation.report.workbook import write_workbook
 from escalation.results import data_hash
@@ -132,6 +149,12 @@ class StudyOutputs:
         Stages skipped or failed, and why.
     timings : dict of str to float
         Seconds per stage.
+    caveats : tuple of Caveat
+        Every statistical warning raised, tied to its design key.
+    failures : tuple of Failure
+        Stages that failed (only with ``keep_going=True``; otherwise the run raises).
+    left_alone : tuple of str
+        Files in the output folder that escalation did not write (left untouched).
     """
 
     out: Path
@@ -141,20 +164,39 @@ class StudyOutputs:
     manifest: Path
     notes: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    caveats: tuple[Caveat, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    left_alone: tuple[str, ...] = ()
 
 
 class _Run:
-    """Mutable state of one run: outputs written so far, notes, progress display."""
+    """Mutable state of one run: outputs written so far, notes, caveats, progress display."""
 
-    def __init__(self, out: Path, progress: bool, strict: bool, subfolders: bool) -> None:
-        self.out = out
-        self.results_dir = out / "results" if subfolders else out
-        self.figures_dir = out / "figures" if subfolders else out
-        self.strict = strict
+    def __init__(
+        self,
+        folder: OutputFolder,
+        design: StudyDesign,
+        *,
+        progress: bool,
+        keep_going: bool,
+        subfolders: bool,
+        design_file: str | Path,
+    ) -> None:
+        self.folder = folder
+        self.out = folder.staging
+        self.results_dir = self.out / "results" if subfolders else self.out
+        self.figures_dir = self.out / "figures" if subfolders else self.out
+        self.design = design
+        self.rules = DisclosureRules.from_design(design)
+        self.keep_going = keep_going
+        self.log = CaveatLog(design, design_file)
         self.tables: dict[str, pd.DataFrame] = {}
         self.figures: dict[str, list[Path]] = {}
         self.brief_figures: list[BriefFigure] = []
         self.notes: list[str] = []
+        #: Notes for the brief's reader: stages skipped and results left out, and why.
+        self.remarks: list[str] = []
+        self.failures: list[Failure] = []
         self.timings: dict[str, float] = {}
         self.extra: dict[str, Any] = {}
         self.console: Any = None
@@ -168,8 +210,11 @@ class _Run:
         if self.console is not None:
             self.console.log(message)
 
-    def note(self, message: str) -> None:
+    def note(self, message: str, remark: str | None = None) -> None:
+        """Record a note (manifest, log); ``remark`` is how the brief words it."""
         self.notes.append(message)
+        if remark is not None:
+            self.remarks.append(remark)
         log.warning(message)
         if self.console is not None:
             self.console.log(f"[yellow]note:[/yellow] {message}")
@@ -181,20 +226,32 @@ class _Run:
         if status is not None:
             status.start()
         try:
-            yield
+            with self.log.watch(name):
+                yield
         except _SkipStageError as skip:
-            self.note(f"{name}: skipped ({skip})")
+            what = _STAGE_WORDS.get(name, name)
+            self.note(f"{name}: skipped ({skip})", f"{what[0].upper()}{what[1:]}: skipped, {skip}.")
         except Exception as error:
-            if self.strict:
-                raise
-            self.note(f"{name}: failed ({type(error).__name__}: {error})")
+            failure = Failure(name, type(error).__name__, str(error))
+            if not self.keep_going:
+                raise StageError(name, f"{failure.error}: {failure.message}") from error
+            self.failures.append(failure)
+            self.note(f"{name}: failed ({failure.error}: {failure.message})")
         finally:
             if status is not None:
                 status.stop()
             self.timings[name] = round(time.perf_counter() - start, 2)
         self.say(f"{label}: done in {self.timings[name]:.1f} s")
 
+    def caveat(self, stage: str, design_key: str, message: str, advice: str) -> None:
+        """Record a caveat the runner itself raises (a fallback it had to take)."""
+        self.notes.append(f"{stage}: {message}")
+        self.log.add(Caveat(stage, design_key, message, advice))
+        if self.console is not None:
+            self.console.log(f"[yellow]caveat:[/yellow] {message}")
+
     def table(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Write a table that has passed the disclosure gate to ``results/<name>.csv``."""
         self.results_dir.mkdir(parents=True, exist_ok=True)
         frame.to_csv(self.results_dir / f"{name}.csv", index=False)
         self.tables[name] = frame
@@ -212,7 +269,11 @@ class _Run:
         in_brief: bool = True,
         narrow: Any = None,
     ) -> None:
-        self.figures[name] = save_figure(plot, self.figures_dir / name, width=width)  # type: ignore[arg-type]
+        """Save a figure drawn from disclosed frames (and put it in the brief)."""
+        self.figures[name] = [
+            self.folder.final(p)
+            for p in save_figure(plot, self.figures_dir / name, width=width)  # type: ignore[arg-type]
+        ]
         if in_brief:
             self.brief_figures.append(
                 BriefFigure(title, caption, plot, alt, width=width, narrow=narrow)  # type: ignore[arg-type]
@@ -220,7 +281,7 @@ class _Run:
 
 
 class _SkipStageError(Exception):
-    """A stage cannot run (its module is not available yet)."""
+    """A stage cannot run (its module is not available yet, or nothing can be shown)."""
 
 
 def numbers_at_risk(spells: pd.DataFrame, times: list[float]) -> pd.DataFrame:
@@ -260,15 +321,38 @@ def _arm_labels(curves: pd.DataFrame) -> pd.DataFrame:
     return curves.assign(group=curves["group"].astype(str).map(arm_label))
 
 
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows of a disclosed table that a figure may draw."""
+    if "suppressed" not in frame.columns:
+        return frame
+    return frame[~frame["suppressed"].astype(bool)].drop(columns="suppressed")
+
+
+def _steps(curves: pd.DataFrame, by: str, value: str = "estimate") -> bool:
+    """Whether every risk curve still shows a step after disclosure control (else not drawn).
+
+    A risk (or difference) curve starts at zero; one that shows only zeros has had every
+    step suppressed.
+    """
+    values = pd.to_numeric(curves[value], errors="coerce")
+    shown = curves[values.notna()]
+    if shown.empty:
+        return False
+    moved = (values[values.notna()].abs() > 0).groupby(shown[by]).any()
+    lines = shown.groupby(by).size() >= 2
+    return bool(moved.all() and lines.all() and len(moved) == curves[by].nunique())
+
+
 def run_study(
     history: CaseHistory,
     design: StudyDesign,
     *,
-    out: str | Path,
+    out: str | Path | OutputFolder,
     seed: int = 1,
     progress: bool = True,
     bootstrap: int | None = None,
-    strict: bool = False,
+    keep_going: bool = False,
+    overwrite: bool = False,
     command: str = "run_study",
     design_file: str | Path | None = None,
     stages: Sequence[str] = STAGES,
@@ -283,33 +367,47 @@ def run_study(
         Validated case histories.
     design : StudyDesign
         The study design.
-    out : str or Path
-        Output folder (created).
+    out : str, Path or OutputFolder
+        Output folder: new, empty, or one escalation wrote before (see
+        :class:`escalation.report.outputs.OutputFolder`); or an open ``OutputFolder`` that
+        already holds other files of this run (its manifest lists them too).
     seed : int, default 1
         Seed of every random step (bootstrap, forests, model fitting).
     progress : bool, default True
         Show progress on standard error.
     bootstrap : int, optional
         Bootstrap replicates for the effect estimates (default: the design's).
-    strict : bool, default False
-        Raise when a stage fails instead of noting it and carrying on.
+    keep_going : bool, default False
+        When a stage fails, carry on with the others and list the failure in the brief
+        and the manifest, instead of stopping with :class:`~escalation.errors.StageError`
+        and writing nothing.
+    overwrite : bool, default False
+        Write into a folder escalation did not write (its files are left untouched).
     command : str
         Recorded in the manifest.
     design_file : str or Path, optional
-        The design file, recorded in the manifest (else the design's TOML).
+        The design file, recorded in the manifest (else the design's TOML); warnings are
+        reported against its lines.
     stages : sequence of str, default all of :data:`STAGES`
         Which stages to run (the spells are always built); e.g. the numbered analysis
         scripts each run one.
-    data_label : str, optional
-        Where the data come from, shown at the top of the brief (e.g. "Simulated data:
-        not real children").
     subfolders : bool, default True
         Write CSVs to ``out/results`` and figures to ``out/figures``; with ``False``
         both go straight into ``out``.
+    data_label : str, optional
+        Where the data come from, shown at the top of the brief (e.g. "Simulated data:
+        not real children").
 
     Returns
     -------
     StudyOutputs
+
+    Raises
+    ------
+    StageError
+        When a stage fails and ``keep_going`` is false (nothing is written).
+    OutputFolderError
+        When the output folder is not escalation's or another run is writing it.
 
     Examples
     --------
@@ -326,9 +424,33 @@ def run_study(
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         raise DesignError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    run = _Run(folder, progress, strict, subfolders)
+    if isinstance(out, OutputFolder):
+        return _run_into(
+            out, history, design, seed, progress, bootstrap, keep_going, command,
+            design_file, stages, subfolders, data_label,
+        )  # fmt: skip
+    with OutputFolder(out, overwrite=overwrite, command=command) as folder:
+        return _run_into(
+            folder, history, design, seed, progress, bootstrap, keep_going, command,
+            design_file, stages, subfolders, data_label,
+        )  # fmt: skip
+
+
+def _run_into(
+    folder: OutputFolder,
+    history: CaseHistory,
+    design: StudyDesign,
+    seed: int,
+    progress: bool,
+    bootstrap: int | None,
+    keep_going: bool,
+    command: str,
+    design_file: str | Path | None,
+    stages: Sequence[str],
+    subfolders: bool,
+    data_label: str | None,
+) -> StudyOutputs:
+    """Run the study into an open output folder and commit it."""
     # What was run is recorded, not what the file said: the seed and bootstrap overrides
     # go into the design written beside the outputs and into the manifest.
     design = dataclasses.replace(
@@ -339,8 +461,21 @@ def run_study(
             bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
         ),
     )
-    (folder / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+    if not folder.staging.is_dir():
+        raise OutputFolderError(
+            f"output folder {folder.path} is not open: use `with OutputFolder(...) as folder`"
+        )
+    (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+    run = _Run(
+        folder,
+        design,
+        progress=progress,
+        keep_going=keep_going,
+        subfolders=subfolders,
+        design_file=design_file if design_file is not None else folder.path / "design.toml",
+    )
     horizons = [int(h) for h in design.outcome.horizons]
+    input_hash = data_hash(history.children, history.episodes)
     state: dict[str, Any] = {}
 
     with run.stage("spells", "Building time-to-escalation spells"):
@@ -349,7 +484,7 @@ def run_study(
         run.say(repr(data))
     data_: SpellData | None = state.get("data")
     if data_ is None:
-        raise RuntimeError("building the spells failed: " + "; ".join(run.notes))
+        raise StageError("spells", "; ".join(run.notes))
     spells = data_.spells
 
     wanted = set(stages)
@@ -378,53 +513,62 @@ def run_study(
             _fairness(run, state.get("prediction"))
     if "brief" in wanted:
         with run.stage("brief", "Writing the policy brief"):
-            brief = _brief(
-                run,
-                data_,
-                design,
-                state,
-                data_label=data_label,
-                input_hash=data_hash(history.children, history.episodes),
-            )
-            state["brief"] = write_brief(
+            brief = _brief(run, data_, design, state, data_label=data_label, input_hash=input_hash)
+            path = write_brief(
                 brief,
-                folder / "brief.html",
+                run.out / "brief.html",
                 identifiers=pd.concat([spells["child_id"], spells["family_id"]]).astype(str),
             )
+            state["brief"] = folder.final(path)
     if run.tables:
         write_workbook(
             run.tables,
             run.results_dir / "results.xlsx",
-            readme=_workbook_readme(design, data_label),
+            readme=_workbook_readme(design, data_label, run.rules),
         )
-    manifest = write_manifest(
-        folder,
+    caveats = run.log.caveats
+    # What is shared is disclosed: counts in warnings and notes as in the tables.
+    manifest = folder.commit(
         command=command,
         design=design,
-        input_hash=data_hash(history.children, history.episodes),
+        input_hash=input_hash,
         seeds={"study": seed},
-        notes=tuple(run.notes),
+        notes=tuple(disclose_text(n, run.rules) for n in run.notes),
         extra={
+            "status": "incomplete" if run.failures else "complete",
+            "failures": [f.disclosed(run.rules).to_dict() for f in run.failures],
+            "caveats": [c.disclosed(run.rules).to_dict() for c in caveats],
+            "disclosure": run.rules.to_dict(),
             "timings_seconds": run.timings,
             "design_file": str(design_file) if design_file is not None else None,
         },
     )
     run.say(
         f"Wrote {sum(len(v) for v in run.figures.values())} figure files, "
-        f"{len(run.tables)} tables, the brief and manifest.json to {folder}"
+        f"{len(run.tables)} tables, the brief and manifest.json to {folder.path}"
     )
+    if folder.left_alone:
+        run.note(
+            f"left {len(folder.left_alone)} file(s) escalation did not write untouched in "
+            f"{folder.path}; they are not listed in manifest.json"
+        )
     return StudyOutputs(
-        out=folder,
+        out=folder.path,
         tables=run.tables,
         figures=run.figures,
         brief=state.get("brief"),
         manifest=manifest,
         notes=tuple(run.notes),
         timings=run.timings,
+        caveats=caveats,
+        failures=tuple(run.failures),
+        left_alone=tuple(sorted(folder.left_alone)),
     )
 
 
-def _workbook_readme(design: StudyDesign, data_label: str | None) -> dict[str, str]:
+def _workbook_readme(
+    design: StudyDesign, data_label: str | None, rules: DisclosureRules
+) -> dict[str, str]:
     """Rows of the README sheet of ``results.xlsx``: the design and the disclosure rules."""
     t0 = design.time_zero
     return {
@@ -437,22 +581,27 @@ def _workbook_readme(design: StudyDesign, data_label: str | None) -> dict[str, s
         f"when it started within the grace period of {design.treatment.grace_days} days.",
         "Arms": "Early help: early help started within the grace period. No early help: "
         "it did not.",
-        "Disclosure control": f"Every count of children, episodes or events is rounded to "
-        f"the nearest {BASE}; counts below {THRESHOLD} (including 0) are left blank and "
-        "marked in the 'Suppressed' column where a table has one. Percentages are of the "
-        "rounded counts. Estimates and their intervals are not counts.",
+        "Disclosure control": rules.statement()
+        + " Suppressed values are left blank and marked in the 'suppressed' column where a "
+        "table has one. Percentages are of the rounded counts.",
         "Design file (TOML)": design.to_toml(),
     }
 
 
 def _describe(run: _Run, data: SpellData) -> None:
-    flow = disclose_table(data.flow, ["children", "episodes"]).drop(columns="suppressed")
+    rules = run.rules
+    raw = data.flow
+    # Exclusions between two "remaining" rows add up to their difference: complementary
+    # suppression works within those blocks.
+    block = (raw["stage"] != "excluded").cumsum()
+    flow = disclose_table(
+        raw.assign(_block=block.to_numpy()),
+        ["children", "episodes"],
+        rules=rules,
+        partition=["_block"],
+    ).drop(columns=["_block", "suppressed"])
     run.table("flow", flow)
-    removed_nobody = (
-        (data.flow["stage"] == "excluded")
-        & (data.flow["children"] == 0)
-        & (data.flow["episodes"] == 0)
-    )
+    removed_nobody = (raw["stage"] == "excluded") & (raw["children"] == 0) & (raw["episodes"] == 0)
     glance = data.glance().iloc[0]
     cohort = pd.DataFrame(
         {
@@ -472,19 +621,29 @@ def _describe(run: _Run, data: SpellData) -> None:
                 glance["censored"],
                 glance["treated"],
             ],
+            # escalations + competing events + censored = spells
+            "_sum": ["spells", "children", "ends", "ends", "ends", "treated"],
         }
     )
-    run.table("cohort", disclose_table(cohort, ["count"]))
+    run.table(
+        "cohort",
+        disclose_table(cohort, ["count"], rules=rules, partition=["_sum"]).drop(columns="_sum"),
+    )
+    boxes = count_labels(flow[~removed_nobody.to_numpy()], ["children", "episodes"], rules)
     run.figure(
         "flow",
-        plot_flow(flow[~removed_nobody.to_numpy()]),
+        plot_flow(boxes),
         title="Who was studied",
         caption="How children and episodes in the case histories became the spells analysed; "
         "each box on the right lists the reasons episodes were left out.",
         alt="Flow diagram of inclusion and exclusion.",
         width="double",
-        narrow=plot_flow(flow[~removed_nobody.to_numpy()], width="single"),
+        narrow=plot_flow(boxes, width="single"),
     )
+
+
+#: Estimators left out, in this order, when their Cox model does not converge.
+_DROPPABLE: Final = (("gformula", "aipw"), ("ccw",))
 
 
 def _effects(
@@ -497,40 +656,50 @@ def _effects(
 ) -> Any:
     from escalation.causal import estimate_effects
 
+    # The estimators that fit a Cox model (g-formula and AIPW of escalation; clone-censor-
+    # weight of the artificial censoring) can fail to converge on small or sparse data:
+    # then the run says so and keeps the others, dropping those in this order.
     options = _authority_options(run, data, design)
-    try:
-        fit = estimate_effects(
-            data, design, bootstrap=bootstrap, seed=seed, progress=False, **options
-        )
-    except ConvergenceError as error:
-        # The outcome-model estimators (g-formula, AIPW) need a Cox model of escalation;
-        # when it does not converge, report that and keep the weighting estimators.
-        kept = [e for e in design.estimation.estimators if e not in ("gformula", "aipw")]
-        if not kept or len(kept) == len(design.estimation.estimators):
-            raise
-        run.note(
-            f"effects: {', '.join(sorted(set(design.estimation.estimators) - set(kept)))} "
-            f"not estimated ({error}); estimated with {', '.join(kept)} only"
-        )
-        fit = estimate_effects(
-            data,
-            design,
-            estimators=kept,
-            bootstrap=bootstrap,
-            seed=seed,
-            progress=False,
-            **options,
-        )
-    effects = run.table("effects", fit.tidy())
-    curves = run.table("adjusted_curves", _arm_labels(fit.curves))
+    estimators = list(design.estimation.estimators)
+    while True:
+        try:
+            fit = estimate_effects(
+                data, design, estimators=estimators, bootstrap=bootstrap, seed=seed,
+                progress=False, **options,
+            )  # fmt: skip
+            break
+        except ConvergenceError as error:
+            tier = next((t for t in _DROPPABLE if set(t) & set(estimators)), None)
+            kept = [e for e in estimators if tier is None or e not in tier]
+            if tier is None or not kept:
+                raise
+            dropped = ", ".join(e for e in estimators if e in tier)
+            run.caveat(
+                "effects",
+                "[estimation] estimators",
+                f"{dropped} could not be estimated on these data ({error}); the effect was "
+                f"estimated with {', '.join(kept)} only.",
+                f"remove {dropped}, or use fewer or coarser covariates in [covariates] include.",
+            )
+            estimators = kept
+    rules, records = run.rules, spell_records(data.spells)
+    effects = run.table("effects", disclose_effects(fit.tidy(), records, rules=rules))
+    coarse = disclose_curves(fit.curves, records, rules=rules, by=("estimator", "group"))
+    curves = run.table("adjusted_curves", _arm_labels(coarse))
     # Means of binary covariates by arm would give small counts back: only the standardised
-    # differences and variance ratios (what the love plot shows) are written; the means
-    # by arm are in Table 1, whose counts pass disclosure control.
-    run.table("balance", fit.balance[["covariate", "sample", "smd", "variance_ratio"]])
-    run.table(
-        "weights",
-        _arm_labels(disclose_table(fit.weights, [c for c in ("n",) if c in fit.weights])),
+    # differences and variance ratios (what the love plot shows) are written, and those of
+    # indicators held by few children in an arm are blanked; the means by arm are in
+    # Table 1, whose counts pass disclosure control.
+    balance = run.table(
+        "balance",
+        disclose_balance(
+            fit.balance[["covariate", "sample", "smd", "variance_ratio"]],
+            fit.propensity.matrix,
+            fit.propensity.treatment,
+            rules=rules,
+        ),
     )
+    run.table("weights", _arm_labels(disclose_weights(fit.weights, rules=rules)))
     horizons = [int(h) for h in design.outcome.horizons]
     from escalation.causal import difference_curve, rmst_curves, table_one
     from escalation.causal import treatment_weights as weights_fn
@@ -538,50 +707,64 @@ def _effects(
     weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
     aligned = len(weights) == len(data.spells)
     t1 = table_one(data, weights=weights if aligned else None)
-    write_table_one(t1, run.results_dir)
-    run.table("table_one", disclosed_table_one(t1))
-    run.extra["table_one_html"] = table_one_html(disclosed_table_one(t1))
+    write_table_one(t1, run.results_dir, rules=rules)
+    run.table("table_one", disclosed_table_one(t1, rules=rules))
+    run.extra["table_one_html"] = table_one_html(disclosed_table_one(t1, rules=rules))
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
-    if "unadjusted" in set(curves["estimator"]):
-        from escalation.survival import logrank_test
+    unadjusted = _shown(curves[curves["estimator"] == "unadjusted"])
+    if "unadjusted" in set(curves["estimator"]) and not _steps(unadjusted, "group"):
+        run.note(
+            f"effects: unadjusted curves not drawn (fewer than {rules.threshold} escalations)",
+            "The unadjusted risk curves by early help are not drawn: fewer than "
+            f"{rules.threshold} children escalated.",
+        )
+    elif len(unadjusted):
+        from escalation.survival import gray_test
 
-        unadjusted = curves[curves["estimator"] == "unadjusted"]
         spells = data.spells
         # The table sits at the ticks of the time axis, which cover the curves.
         last = float(unadjusted["time"].max())
         times = [t for t in time_breaks(last) if t <= last + 1e-9]
-        at_risk = disclose_table(numbers_at_risk(spells, times), ["at_risk", "events", "censored"])
-        run.table("at_risk", at_risk.drop(columns="suppressed"))
+        at_risk = disclose_table(
+            numbers_at_risk(spells, times), ["at_risk", "events", "censored"], rules=rules
+        ).drop(columns="suppressed")
+        run.table("at_risk", at_risk)
+        # Each + stands for the mean follow-up of at least `threshold` censored children.
         censored = spells.loc[spells["event"] == 0, ["duration", "treatment"]]
+        marks = microaggregate(censored, ["duration"], by=["treatment"], rules=rules)
         marks = pd.DataFrame(
-            {"time": censored["duration"], "group": censored["treatment"].map(arm_label)}
-        )
-        marks = marks[marks["time"] <= float(unadjusted["time"].max())]
-        test = logrank_test(spells, "treatment", event=1)
+            {"time": marks["duration"], "group": marks["treatment"].map(arm_label)}
+        ).drop_duplicates()
+        marks = marks[marks["time"] <= last]
+        test = gray_test(spells, "treatment", cause=1)
+        enough = int((spells["event"] == 1).sum()) >= rules.threshold
         run.figure(
             "cumulative_incidence",
             plot_survival_curves(
                 unadjusted,
-                at_risk,
+                count_labels(at_risk, ["at_risk", "events", "censored"], rules),
                 kind="cumulative_incidence",
                 outcome="escalation",
                 censored=marks,
-                test=("log-rank", test.p_value),
+                test=("Gray's test", test.p_value) if enough else None,
             ),
             title="Escalation after the decision point, as observed",
             caption="Share of children who went on to a child protection plan or care "
             "(Aalen–Johansen, deaths as a competing event), by whether early help started "
             "within the grace period; not adjusted for differences between the groups. "
-            "Shaded bands are 95% confidence intervals, + marks children whose follow-up "
-            "ended; the table gives the numbers still followed, escalated and censored. "
-            "The p-value is the log-rank test of the cause-specific hazard of escalation.",
+            "Shaded bands are 95% confidence intervals, each + marks the mean end of "
+            f"follow-up of at least {rules.threshold} children whose follow-up ended; the "
+            "table gives the numbers still followed, escalated and censored. "
+            "The p-value is Gray's test of equal cumulative incidence of escalation.",
             alt="Cumulative incidence of escalation by early help, unadjusted.",
         )
-    preferred = [e for e in ("aipw", "ipw", "gformula") if e in set(curves["estimator"])]
+    shown_curves = _shown(curves)
+    stepped = [e for e, part in shown_curves.groupby("estimator") if _steps(part, "group")]
+    preferred = [e for e in _PREFERRED[:-1] if e in stepped]
     if preferred:
         chosen = preferred[0]
         label = _ESTIMATOR_LABELS.get(chosen, chosen)
-        adjusted = curves[curves["estimator"] == chosen]
+        adjusted = shown_curves[shown_curves["estimator"] == chosen]
         run.figure(
             "adjusted_curves",
             plot_adjusted_curves(adjusted, horizons=horizons, estimator=label),
@@ -592,32 +775,56 @@ def _effects(
             "Dotted lines mark the horizons; bands are 95% confidence intervals.",
             alt="Adjusted cumulative incidence under early help and under none.",
         )
-        diff = difference_curve(fit, chosen)
-        run.table("difference_curve", diff)
-        run.figure(
+        # A contrast of the arms steps when either arm does: each step rests on the
+        # threshold of escalations in both arms.
+        diff = run.table(
             "difference_curve",
-            plot_difference_curve(diff, horizons=horizons, subtitle=f"Adjusted ({label})"),
-            title="Difference in risk over time",
-            caption="Risk with early help minus risk without, at every day after the "
-            f"decision ({ESTIMATOR_NAMES.get(chosen, chosen)}); below zero means fewer "
-            "children escalated with early help. The band is a pointwise 95% interval.",
-            alt="Adjusted risk difference over time.",
-            in_brief=False,
-        )
+            disclose_curves(
+                difference_curve(fit, chosen), records, rules=rules, by=(), match=None,
+                each="treatment",
+            ),
+        )  # fmt: skip
+        if _steps(diff.assign(group="difference"), "group"):
+            run.figure(
+                "difference_curve",
+                plot_difference_curve(
+                    _shown(diff), horizons=horizons, subtitle=f"Adjusted ({label})"
+                ),
+                title="Difference in risk over time",
+                caption="Risk with early help minus risk without, at every day after the "
+                f"decision ({ESTIMATOR_NAMES.get(chosen, chosen)}); below zero means fewer "
+                "children escalated with early help. The band is a pointwise 95% interval.",
+                alt="Adjusted risk difference over time.",
+                in_brief=False,
+            )
         rmst = rmst_curves(fit, chosen)
-        run.table("rmst_curves", _arm_labels(rmst))
-        run.figure(
-            "rmst_curves",
-            plot_rmst_curves(rmst, horizons=horizons),
-            title="Days free of escalation",
-            caption="Mean number of days, of the first τ, that children spend free of "
-            "escalation had all or none received early help (adjusted restricted mean), "
-            "and the difference; bands are 95% intervals.",
-            alt="Adjusted restricted mean time free of escalation.",
-            width="double",
-            in_brief=False,
+        arms = disclose_curves(
+            rmst[rmst["group"] != "difference"].assign(
+                group=lambda f: f["group"].map({"1": "treated", "0": "untreated"})
+            ),
+            records,
+            rules=rules,
         )
-    rd = effects[effects["estimand"] == "risk_difference"].copy()
+        contrast = disclose_curves(
+            rmst[rmst["group"] == "difference"], records, rules=rules, by=(), match=None,
+            each="treatment",
+        )  # fmt: skip
+        rmst = run.table("rmst_curves", _arm_labels(pd.concat([arms, contrast])))
+        drawn = _shown(rmst).groupby("group").size()
+        if len(drawn) == 3 and (drawn >= 2).all():
+            run.figure(
+                "rmst_curves",
+                plot_rmst_curves(_shown(rmst), horizons=horizons),
+                title="Days free of escalation",
+                caption="Mean number of days, of the first τ, that children spend free of "
+                "escalation had all or none received early help (adjusted restricted mean), "
+                "and the difference; bands are 95% intervals.",
+                alt="Adjusted restricted mean time free of escalation.",
+                width="double",
+                in_brief=False,
+            )
+    rd = _shown(effects)
+    rd = rd[rd["estimand"] == "risk_difference"].copy()
     if len(rd):
         rd["term"] = rd["horizon"].map(lambda h: f"By {h} days")
         rd["method"] = rd["estimator"].map(lambda e: _ESTIMATOR_LABELS.get(e, e))
@@ -630,44 +837,62 @@ def _effects(
             "The unadjusted comparison is of the groups as observed.",
             alt="Forest plot of risk differences.",
         )
-    run.figure(
-        "love_plot",
-        plot_love(fit.balance),
-        title="Balance of the groups before and after weighting",
-        caption="Standardised differences (and, for numbers, variance ratios) between "
-        "families who did and did not get early help; after weighting they should fall "
-        "below 0.1 (dashed line).",
-        alt="Love plot of covariate balance.",
-        width="double",
-        in_brief=False,
-    )
-    run.figure(
-        "propensity_overlap",
-        plot_overlap(fit.propensity.overlap(weights)),
-        title="Overlap of propensity scores",
-        caption="Estimated chance of early help, for children who got it (above) and did not "
-        "(below), before and after weighting.",
-        alt="Mirrored histograms of propensity scores.",
-        in_brief=False,
-    )
-    if aligned and "age" in data.spells.columns:
+    balanced = _shown(balance)
+    if len(balanced):
         run.figure(
-            "distribution_balance",
-            plot_distribution_balance(
-                pd.DataFrame(
-                    {
-                        "value": data.spells["age"].to_numpy(float),
-                        "treatment": fit.propensity.treatment,
-                        "weight": weights,
-                    }
-                ),
-                covariate="age",
-            ),
-            title="Age of the two groups before and after weighting",
-            caption="Distribution of age among children who did and did not get early help.",
-            alt="Densities of age by arm.",
+            "love_plot",
+            plot_love(balanced),
+            title="Balance of the groups before and after weighting",
+            caption="Standardised differences (and, for numbers, variance ratios) between "
+            "families who did and did not get early help; after weighting they should fall "
+            "below 0.1 (dashed line). Indicators held by too few children in a group are "
+            "not shown.",
+            alt="Love plot of covariate balance.",
+            width="double",
             in_brief=False,
         )
+    overlap = microaggregate(
+        fit.propensity.overlap(weights),
+        ["propensity", "weight"],
+        by=["treatment"],
+        order="propensity",
+        rules=rules,
+    )
+    if overlap["treatment"].nunique() == 2:
+        run.figure(
+            "propensity_overlap",
+            plot_overlap(overlap),
+            title="Overlap of propensity scores",
+            caption="Estimated chance of early help, for children who got it (above) and did "
+            "not (below), before and after weighting; each score shown is the mean of at "
+            f"least {rules.threshold} children with similar scores.",
+            alt="Mirrored histograms of propensity scores.",
+            in_brief=False,
+        )
+    if aligned and "age" in data.spells.columns:
+        ages = microaggregate(
+            pd.DataFrame(
+                {
+                    "value": data.spells["age"].to_numpy(float),
+                    "treatment": fit.propensity.treatment,
+                    "weight": weights,
+                }
+            ),
+            ["value", "weight"],
+            by=["treatment"],
+            order="value",
+            rules=rules,
+        )
+        if ages["treatment"].nunique() == 2:
+            run.figure(
+                "distribution_balance",
+                plot_distribution_balance(ages, covariate="age"),
+                title="Age of the two groups before and after weighting",
+                caption="Distribution of age among children who did and did not get early "
+                f"help; each age drawn is the mean of at least {rules.threshold} children.",
+                alt="Densities of age by arm.",
+                in_brief=False,
+            )
     return fit
 
 
@@ -725,13 +950,14 @@ def _authority_options(run: _Run, data: SpellData, design: StudyDesign) -> dict[
         return {}
     if handling == "stratify":
         return {"covariates": [*data.model_covariates, "la"]}
-    if len(data.authorities) < _FEW_CLUSTERS and "cluster" not in {
-        n.split(":")[0] for n in run.notes
-    }:
-        run.note(
-            f"cluster: standard errors treat the {len(data.authorities)} local authorities as "
-            f"clusters; with fewer than {_FEW_CLUSTERS} they are unreliable (prefer "
-            '[analysis] authority = "stratify")'
+    if len(data.authorities) < _FEW_CLUSTERS and not run.extra.get("few_clusters"):
+        run.extra["few_clusters"] = True
+        run.caveat(
+            "effects",
+            "[analysis] authority",
+            f"Standard errors treat the {len(data.authorities)} local authorities as "
+            f"clusters; with fewer than {_FEW_CLUSTERS} they are unreliable.",
+            'use authority = "stratify" (each authority its own intercept).',
         )
     return {"cluster": "la"}
 
@@ -755,7 +981,7 @@ def _by_authority(
     from escalation.federated.meta import meta_analyse
     from escalation.figures import plot_authority_forest
 
-    frames, failed, warned = [], [], 0
+    frames, shown_frames, failed, warned = [], [], [], 0
     for la in data.authorities:
         part = data.spells[data.spells["la"] == la]
         try:
@@ -774,18 +1000,34 @@ def _by_authority(
             failed.append(f"{la} ({type(error).__name__})")
             continue
         frames.append(fit.tidy().assign(authority=la))
+        # Each authority's estimates rest on its own children: shown only where each arm
+        # has enough children with, and without, an escalation by the horizon.
+        shown_frames.append(
+            disclose_effects(fit.tidy(), spell_records(part), rules=run.rules).assign(authority=la)
+        )
     if failed:
-        run.note(f"authorities: effects not estimated in {', '.join(failed)}")
-    if warned:
         run.note(
-            f"authorities: the estimators gave {warned} statistical warning(s) within "
-            "authorities (small groups); read the estimates by authority with care"
+            f"authorities: effects not estimated in {', '.join(failed)}",
+            f"The effect of early help could not be estimated in {', '.join(failed)}.",
+        )
+    if warned:
+        run.caveat(
+            "authorities",
+            "[analysis] authority",
+            f"the estimators gave {warned} statistical warning(s) within authorities (small "
+            "groups); read the estimates by authority with care.",
+            'nothing to change for the pooled estimate; "ignore" analyses the authorities as '
+            "one population.",
         )
     if not frames:
         raise _SkipStageError("no authority's effects could be estimated")
     table = pd.concat(frames, ignore_index=True)
     table = table[["authority", *[c for c in table.columns if c != "authority"]]]
-    run.table("effects_by_authority", table)
+    published = pd.concat(shown_frames, ignore_index=True)
+    run.table(
+        "effects_by_authority",
+        published[["authority", *[c for c in published.columns if c != "authority"]]],
+    )
     horizon = int(design.outcome.horizons[0])
     present = set(table["estimator"])
     chosen = next((e for e in ("aipw", "ipw", "gformula", "unadjusted") if e in present), None)
@@ -796,7 +1038,15 @@ def _by_authority(
         & (table["horizon"] == horizon)
         & (table["estimand"] == "risk_difference")
     ]
+    # The meta-analysis pools every authority (an aggregate); the forest shows only the
+    # authorities whose own estimates passed disclosure control.
     usable = rd[np.isfinite(rd["std_error"].to_numpy(float)) & (rd["std_error"] > 0)]
+    rd = _shown(published)
+    rd = rd[
+        (rd["estimator"] == chosen)
+        & (rd["horizon"] == horizon)
+        & (rd["estimand"] == "risk_difference")
+    ]
     forest = pd.DataFrame(
         {
             "label": rd["authority"],
@@ -808,8 +1058,8 @@ def _by_authority(
     )
     parts = [forest]
     summary: dict[str, Any] = {"estimator": chosen, "horizon": horizon, "table": table}
-    if pooled is not None:
-        overall = pooled.tidy()
+    if pooled is not None and "effects" in run.tables:
+        overall = _shown(run.tables["effects"])
         row = overall[
             (overall["estimator"] == chosen)
             & (overall["horizon"] == horizon)
@@ -843,7 +1093,8 @@ def _by_authority(
 def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
     from escalation.survival import fit_cox, state_occupation
 
-    covariates = [c for c in HAZARD_COVARIATES if c in data.spells.columns]
+    rules, spells = run.rules, data.spells
+    covariates = [c for c in HAZARD_COVARIATES if c in spells.columns]
     handling = design.analysis.authority if len(data.authorities) > 1 else "ignore"
     fit = fit_cox(
         data,
@@ -851,48 +1102,73 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
         strata="la" if handling == "stratify" else None,
         cluster="la" if handling == "cluster" else "family_id",
     )
-    hr = run.table("hazard_ratios", fit.tidy(exponentiate=True))
-    run.figure(
-        "hazard_ratio_table",
-        plot_hazard_ratio_table(hr),
-        title="Hazard ratios of escalation",
-        caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron ties; "
-        "standard errors robust to families), grouped by domain; above 1 means escalation "
-        "tends to come sooner. Associations, not effects.",
-        alt="Table of hazard ratios with a forest plot.",
-        width="double",
-        in_brief=False,
-    )
-    run.figure(
+    events, n = int((spells["event"] == 1).sum()), len(spells)
+    hr = run.table(
         "hazard_ratios",
-        plot_hazard_ratios(hr.assign(term=hr["term"].map(_term_label))),
-        title="What is associated with faster escalation",
-        caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron ties; "
-        "standard errors robust to families); above 1 means escalation tends to come "
-        "sooner. Associations, not effects.",
-        alt="Forest plot of hazard ratios.",
-        in_brief=False,
+        disclose_model(fit.tidy(exponentiate=True), events=events, n=n, rules=rules),
     )
     # The residuals are one row per escalation (record-level): only the test statistics are
-    # written as a table; the figure rasterises the points.
-    ph = run.table("proportional_hazards", fit.ph_test())
-    run.figure(
-        "schoenfeld",
-        plot_schoenfeld(fit.schoenfeld(), ph),
-        title="Proportional hazards check",
-        caption="Scaled Schoenfeld residuals with a natural-spline smooth and its 95% band, "
-        "and each covariate's test of proportional hazards (cox.zph); flat lines support "
-        "the model. Residuals beyond the axis are drawn on its edge as triangles.",
-        alt="Schoenfeld residual plots.",
-        width="double",
-        in_brief=False,
+    # written as a table; the figure draws means over groups of escalations.
+    ph = run.table(
+        "proportional_hazards", disclose_model(fit.ph_test(), events=events, n=n, rules=rules)
     )
+    if not hr["suppressed"].any():
+        shown = _shown(hr)
+        run.figure(
+            "hazard_ratio_table",
+            plot_hazard_ratio_table(shown),
+            title="Hazard ratios of escalation",
+            caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron "
+            "ties; standard errors robust to families), grouped by domain; above 1 means "
+            "escalation tends to come sooner. Associations, not effects.",
+            alt="Table of hazard ratios with a forest plot.",
+            width="double",
+            in_brief=False,
+        )
+        run.figure(
+            "hazard_ratios",
+            plot_hazard_ratios(shown.assign(term=shown["term"].map(_term_label))),
+            title="What is associated with faster escalation",
+            caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron "
+            "ties; standard errors robust to families); above 1 means escalation tends to "
+            "come sooner. Associations, not effects.",
+            alt="Forest plot of hazard ratios.",
+            in_brief=False,
+        )
+    residuals = microaggregate(
+        fit.schoenfeld(),
+        ["time", "transformed_time", "residual"],
+        by=["covariate"],
+        order="time",
+        rules=rules,
+    )
+    if not ph["suppressed"].any() and len(residuals):
+        run.figure(
+            "schoenfeld",
+            plot_schoenfeld(residuals, _shown(ph)),
+            title="Proportional hazards check",
+            caption="Scaled Schoenfeld residuals with a natural-spline smooth and its 95% "
+            "band, and each covariate's test of proportional hazards (cox.zph); flat lines "
+            f"support the model. Each point is the mean of at least {rules.threshold} "
+            "escalations close in time. Residuals beyond the axis are drawn on its edge as "
+            "triangles.",
+            alt="Schoenfeld residual plots.",
+            width="double",
+            in_brief=False,
+        )
     from escalation.survival import pathway_transitions
 
     moves = pathway_transitions(data)
     moves = moves[moves["to_state"].notna()]
     counts = moves.groupby(["from_state", "to_state"], sort=False).size().rename("n").reset_index()
-    counts = run.table("transitions", disclose_table(counts, ["n"]).drop(columns="suppressed"))
+    # The moves out of a state add up to the children who left it: complementary
+    # suppression within each state.
+    counts = run.table(
+        "transitions",
+        disclose_table(counts, ["n"], rules=rules, partition=["from_state"]).drop(
+            columns="suppressed"
+        ),
+    )
     present = list(pd.unique(pd.concat([counts["from_state"], counts["to_state"]]).astype(str)))
     order = [s for s in _STATE_LABELS if s in present] + [
         s for s in present if s not in _STATE_LABELS
@@ -902,22 +1178,36 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
         plot_transitions(counts, states=order or None, labels=_STATE_LABELS),
         title="Moves between states after the decision point",
         caption="Transitions seen between the states of the multi-state model; forward "
-        "moves arc above the states, moves back below. Counts rounded to 5; <10: fewer "
-        "than 10.",
+        f"moves arc above the states, moves back below. Counts rounded to {rules.rounding}; "
+        f"<{rules.threshold}: fewer than {rules.threshold}.",
         alt="Transition diagram with counts.",
         width="double",
         in_brief=False,
     )
-    states = run.table("state_occupation", state_occupation(data).tidy())
-    run.figure(
+    states = run.table(
         "state_occupation",
-        plot_state_occupation(states.replace({"state": _STATE_LABELS})),
-        title="Where children are over time",
-        caption="Probability of being in each state after the decision point (multi-state "
-        "Aalen–Johansen).",
-        alt="Stacked state occupation probabilities.",
-        in_brief=False,
+        disclose_curves(
+            state_occupation(data).tidy(),
+            spell_records(spells),
+            rules=rules,
+            by=(),
+            match=None,
+            jointly="state",
+            event="ended",
+        ),
     )
+    shown_states = _shown(states)
+    if len(shown_states) and (shown_states.groupby("state")["probability"].nunique() > 1).any():
+        run.figure(
+            "state_occupation",
+            plot_state_occupation(shown_states.replace({"state": _STATE_LABELS})),
+            title="Where children are over time",
+            caption="Probability of being in each state after the decision point (multi-state "
+            f"Aalen–Johansen); each step stands for at least {rules.threshold} moves between "
+            "states.",
+            alt="Stacked state occupation probabilities.",
+            in_brief=False,
+        )
 
 
 def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
@@ -930,30 +1220,40 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
         seed=seed,
         n_estimators=100,
     )
+    tidy = fit.tidy()
+    values = [c for c in ("estimate", "std_error", "conf_low", "conf_high") if c in tidy]
+    # The levels of each subgroup add up to the cohort: complementary suppression within.
     subgroups = run.table(
-        "subgroups", disclose_table(fit.tidy(), [c for c in ("n",) if c in fit.tidy()])
+        "subgroups",
+        disclose_table(tidy, ["n"], rules=run.rules, partition=["subgroup"], hide=values),
     )
-    run.figure(
-        "effect_distribution",
-        plot_effect_distribution(fit.effects()),
-        title="How much the estimated effect varies",
-        caption=f"Estimated change in each child's risk of escalation by {horizon} days with "
-        "early help (causal forest). Individual estimates are uncertain; the spread is a "
-        "model's view, not a measurement.",
-        alt="Histogram of individual effects.",
-        in_brief=False,
-    )
-    run.figure(
-        "subgroup_effects",
-        plot_subgroup_effects(
-            subgroups.assign(subgroup=subgroups["subgroup"].map(_pretty)),
-            overall=float(np.mean(fit.effect)),
-        ),
-        title="Effect of early help in groups of children",
-        caption=f"Change in risk of escalation by {horizon} days with early help, within "
-        "groups; the solid line is the average. Lines are 95% confidence intervals.",
-        alt="Forest plot of subgroup effects.",
-    )
+    effects = microaggregate(fit.effects(), ["effect"], rules=run.rules)
+    if len(effects):
+        run.figure(
+            "effect_distribution",
+            plot_effect_distribution(effects),
+            title="How much the estimated effect varies",
+            caption=f"Estimated change in each child's risk of escalation by {horizon} days "
+            "with early help (causal forest), as means of groups of at least "
+            f"{run.rules.threshold} children with similar estimates. Individual estimates are "
+            "uncertain; the spread is a model's view, not a measurement.",
+            alt="Histogram of individual effects.",
+            in_brief=False,
+        )
+    shown = _shown(subgroups)
+    if len(shown):
+        run.figure(
+            "subgroup_effects",
+            plot_subgroup_effects(
+                shown.assign(subgroup=shown["subgroup"].map(_pretty)),
+                overall=float(np.mean(fit.effect)),
+            ),
+            title="Effect of early help in groups of children",
+            caption=f"Change in risk of escalation by {horizon} days with early help, within "
+            "groups; the solid line is the average. Lines are 95% confidence intervals. "
+            f"Groups of fewer than {run.rules.threshold} children are not shown.",
+            alt="Forest plot of subgroup effects.",
+        )
     return fit
 
 
@@ -1016,7 +1316,7 @@ def _prediction(
         fit = validate(
             data,
             design,
-            models=("cox", "gradient_boosting"),
+            models=design.prediction.models,
             feature_sets=feature_sets,
             bootstrap=bootstrap,
             seed=seed,
@@ -1026,43 +1326,69 @@ def _prediction(
     except Exception as error:
         if len(feature_sets) == 1:
             raise
-        run.note(
-            f"prediction: models with case-note features not validated "
-            f"({type(error).__name__}: {error}); structured data only"
+        run.caveat(
+            "prediction",
+            "[covariates] include",
+            "The risk models with case-note features could not be validated "
+            f"({type(error).__name__}: {error}); the risk tool uses structured data only.",
+            "use fewer or coarser covariates; or validate the models with "
+            "escalation predict DESIGN --text.",
         )
         fit = validate(
             data,
             design,
-            models=("cox", "gradient_boosting"),
+            models=design.prediction.models,
             feature_sets=("structured",),
             bootstrap=bootstrap,
             seed=seed,
             censor_training=True,
         )
-    horizon = fit.horizon
-    metrics = run.table("prediction_metrics", disclose_metric_counts(fit.tidy()))
-    calibration = fit.calibration.assign(model=fit.calibration["model"].map(_model_label))
-    run.table("calibration", fit.calibration)
+    horizon, rules = fit.horizon, run.rules
+    # A validation resting on fewer escalations (or non-escalations) than the threshold
+    # describes a handful of children: its tables are blanked and not drawn.
+    events, n = int(fit.events_test), int(fit.n_test)
+    few = events < rules.threshold or n - events < rules.threshold
+    metrics = disclose_metric_counts(fit.tidy(), rules)
+    if few:
+        metrics = disclose_model(metrics, events=events, n=n, rules=rules, columns=_STATS)
+    metrics = run.table("prediction_metrics", metrics)
+    calibration = run.table(
+        "calibration", disclose_model(fit.calibration, events=events, n=n, rules=rules)
+    )
     models = [_model_label(m) for m in pd.unique(fit.metrics["model"])]
     colours = colour_map(models)
     run.extra["model_colours"] = colours
     from escalation.predict import precision_recall_curve, risk_histogram, roc_curve
 
     predictions = fit.predictions.assign(model=fit.predictions["model"].map(_model_label))
-    top = float(np.nanmax(calibration[["predicted", "observed"]].to_numpy())) * 1.05
+    raw = fit.calibration[["predicted", "observed"]].to_numpy()
+    top = float(np.nanmax(raw)) * 1.05 if raw.size else 1.0
     bins = risk_histogram(predictions, bins=25, top=min(1.0, max(top, 0.05)))
-    bins = disclose_table(bins, ["count"]).drop(columns="suppressed")
-    run.table("predicted_risk_histogram", bins)
+    # The bars of each model add up to the test children: complementary suppression.
+    bins = disclose_table(bins, ["count"], rules=rules, partition=["model"])
+    bins = run.table("predicted_risk_histogram", bins.drop(columns="suppressed"))
+    if few:
+        raise _SkipStageError(
+            f"fewer than {rules.threshold} escalations (or non-escalations) in the test data: "
+            "the risk tool's validation is not shown"
+        )
     outcome = data.spells.set_index("spell_id")[["duration", "event"]]
     roc_parts, pr_parts, auc, ap = [], [], {}, {}
     for model, part in predictions.groupby("model", sort=False):
         joined = part.join(outcome, on="spell_id")
         roc = roc_curve(joined["duration"], joined["event"], joined["risk"], horizon)
         pr = precision_recall_curve(joined["duration"], joined["event"], joined["risk"], horizon)
-        roc_parts.append(_thin(roc, ("fpr", "tpr")).assign(model=model))
-        pr_parts.append(_thin(pr, ("recall", "precision")).assign(model=model))
+        # Every step of a curve over thresholds adds at least `threshold` children who
+        # escalated and who did not.
+        case = ((joined["event"] == 1) & (joined["duration"] <= horizon)).to_numpy()
+        risk = joined["risk"].to_numpy(float)
+        roc = disclose_threshold_curve(_thin(roc, ("fpr", "tpr")), risk, case, rules=rules)
+        pr = disclose_threshold_curve(_thin(pr, ("recall", "precision")), risk, case, rules=rules)
+        roc_parts.append(roc.assign(model=model))
+        pr_parts.append(pr.assign(model=model))
+    shown_metrics = _shown(metrics) if "suppressed" in metrics else metrics
     for model, metric, value in zip(
-        fit.metrics["model"], fit.metrics["metric"], fit.metrics["estimate"], strict=True
+        shown_metrics["model"], shown_metrics["metric"], shown_metrics["estimate"], strict=True
     ):
         if metric == "auc":
             auc[_model_label(model)] = float(value)
@@ -1070,14 +1396,17 @@ def _prediction(
             ap[_model_label(model)] = float(value)
     roc_all = run.table("roc_curves", pd.concat(roc_parts, ignore_index=True))
     pr_all = run.table("precision_recall_curves", pd.concat(pr_parts, ignore_index=True))
-    prevalence = metrics[(metrics["metric"] == "observed")]["estimate"]
+    prevalence = pd.to_numeric(
+        metrics[(metrics["metric"] == "observed")]["estimate"], errors="coerce"
+    ).dropna()
     run.figure(
         "roc",
         plot_roc(roc_all, auc=auc, colours=colours),
         title="How well does the tool rank children?",
         caption=f"ROC curves of the risk models for escalation by {horizon} days in later "
         "years than the models were trained on (censoring-weighted); the dashed line is "
-        "chance. AUC in the legend.",
+        f"chance. AUC in the legend. Each step adds at least {rules.threshold} children who "
+        "escalated and who did not.",
         alt="ROC curves.",
         in_brief=False,
     )
@@ -1092,38 +1421,54 @@ def _prediction(
         title="Precision and recall of the tool",
         caption="Share of flagged children who escalated (precision) against the share of "
         "children who escalated that were flagged (recall), over all thresholds; the dashed "
-        "line is flagging at random.",
+        f"line is flagging at random. Each step adds at least {rules.threshold} children "
+        "who escalated and who did not.",
         alt="Precision-recall curves.",
         in_brief=False,
     )
+    shown_calibration = _shown(calibration)
     run.figure(
         "calibration",
-        plot_calibration(calibration, bins, colours=colours),
+        plot_calibration(
+            shown_calibration.assign(model=shown_calibration["model"].map(_model_label)),
+            bins,
+            colours=colours,
+        ),
         title="Are the predicted risks right?",
         caption=f"Observed against predicted risk of escalation by {horizon} days, in later "
         "years than the models were trained on; the dashed line is perfect agreement and "
         "bands are 95% confidence intervals.",
         alt="Calibration curves.",
     )
-    run.table("decision_curve", fit.decision_curve)
-    decision = fit.decision_curve.assign(model=fit.decision_curve["model"].map(_model_label))
+    decision = run.table(
+        "decision_curve",
+        disclose_decision_curve(fit.decision_curve, fit.predictions, rules=rules),
+    )
+    shown_decision = _shown(decision)
     run.figure(
         "decision_curve",
-        plot_decision_curve(decision, colours=colours),
+        plot_decision_curve(
+            shown_decision.assign(model=shown_decision["model"].map(_model_label)),
+            colours=colours,
+        ),
         title="Would acting on the tool do more good than harm?",
         caption="Net benefit of flagging children whose predicted risk exceeds each threshold, "
-        "against flagging everyone or no one (Vickers & Elkin, 2006).",
+        "against flagging everyone or no one (Vickers & Elkin, 2006); thresholds flagging "
+        f"fewer than {rules.threshold} children, or all but fewer, are not shown.",
         alt="Decision curves.",
         in_brief=False,
     )
     return {"fit": fit, "metrics": metrics, "horizon": horizon}
 
 
+_STATS: Final = ["estimate", "conf_low", "conf_high"]
+
+
 def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     if prediction is None:
         raise _SkipStageError("no validated risk tool")
     fit = prediction["fit"]
-    table = run.table("fairness", disclose_metric_counts(fit.subgroup_metrics))
+    table = run.table("fairness", disclose_metric_counts(fit.subgroup_metrics, run.rules))
     shown = table[table["metric"].isin(list(_FAIRNESS_METRICS))].copy()
     first = str(fit.subgroup_metrics["model"].iloc[0]) if len(fit.subgroup_metrics) else ""
     shown = shown[shown["model"] == first]
@@ -1134,14 +1479,19 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     shown["model"] = shown["model"].map(_model_label)
     for column in ("estimate", "conf_low", "conf_high"):
         shown[column] = pd.to_numeric(shown[column], errors="coerce")
-    overall = fit.metrics[
-        (fit.metrics["model"] == first) & fit.metrics["metric"].isin(list(_FAIRNESS_METRICS))
-    ].assign(metric=lambda f: f["metric"].map(_FAIRNESS_METRICS))
+    disclosed = prediction["metrics"]
+    overall = disclosed[
+        (disclosed["model"] == first) & disclosed["metric"].isin(list(_FAIRNESS_METRICS))
+    ].assign(
+        metric=lambda f: f["metric"].map(_FAIRNESS_METRICS),
+        estimate=lambda f: pd.to_numeric(f["estimate"], errors="coerce"),
+    )
+    overall = overall[overall["estimate"].notna()]
     colours = run.extra.get("model_colours")
     plot = plot_fairness(
         shown,
         metrics_shown=list(_FAIRNESS_METRICS.values()),
-        overall=overall[["metric", "estimate"]],
+        overall=overall[["metric", "estimate"]] if len(overall) else None,
         colours=colours,
     )
     run.figure(
@@ -1151,19 +1501,22 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
         caption=f"Recall (the share of children who escalated that were flagged) and "
         f"precision (the share of flagged children who escalated) of the {_model_label(first)} "
         "model when the riskiest 10% are flagged, by group; dashed lines are all children. "
-        "Groups with too few children or escalations are suppressed.",
+        f"Groups with fewer than {run.rules.threshold} children, escalations or flagged "
+        "children are suppressed.",
         alt="Recall and precision of the risk tool by group.",
         width="double",
         narrow=plot_fairness(
             shown,
             metrics_shown=list(_FAIRNESS_METRICS.values()),
-            overall=overall[["metric", "estimate"]],
+            overall=overall[["metric", "estimate"]] if len(overall) else None,
             colours=colours,
             width="single",
         ),
     )
 
 
+#: The estimator the brief and the adjusted figures lead with, in order of preference.
+_PREFERRED: Final = ("aipw", "ipw", "gformula", "ccw", "unadjusted")
 _ESTIMATOR_LABELS: Final = {
     "unadjusted": "Unadjusted",
     "ipw": "IPW",
@@ -1225,13 +1578,17 @@ def _brief(
         "averages over children like those studied.",
         "Effects of help that was not recorded, or of its quality and intensity.",
     ]
-    fit = state.get("effects")
-    if fit is not None:
-        effects = fit.tidy()
-        pick = [
-            e for e in ("aipw", "ipw", "gformula", "unadjusted") if e in set(effects["estimator"])
-        ]
+    disclosed = run.tables.get("effects") if state.get("effects") is not None else None
+    if disclosed is not None:
+        effects = _shown(disclosed)
+        pick = [e for e in _PREFERRED if e in set(effects["estimator"])]
         est = pick[0] if pick else None
+        if est is None:
+            not_show.insert(
+                0,
+                "The size of the effect of early help: too few children escalated, or did not, "
+                f"in one of the groups (fewer than {run.rules.threshold}) for it to be shown.",
+            )
         for horizon in h[:1]:
             rows = effects[(effects["estimator"] == est) & (effects["horizon"] == horizon)]
             by = rows.set_index("estimand")
@@ -1239,7 +1596,13 @@ def _brief(
                 (effects["estimator"] == "unadjusted") & (effects["horizon"] == horizon)
             ].set_index("estimand")
             if {"risk_untreated", "risk_difference"} <= set(by.index):
-                r0, rd = by.loc["risk_untreated"], by.loc["risk_difference"]
+                columns = ["estimate", "conf_low", "conf_high"]
+                r0 = dict(
+                    zip(columns, by.loc["risk_untreated", columns].to_numpy(float), strict=True)
+                )
+                rd = dict(
+                    zip(columns, by.loc["risk_difference", columns].to_numpy(float), strict=True)
+                )
                 name = ESTIMATOR_NAMES.get(str(est), str(est))
                 label = _ESTIMATOR_LABELS.get(str(est), str(est))
                 modelled = est != "unadjusted"
@@ -1303,13 +1666,17 @@ def _brief(
                         f"({name}): {sentence}",
                     )
                 if "risk_difference" in crude_rows.index and modelled:
-                    crude = float(crude_rows.loc["risk_difference", "estimate"])
+                    crude = float(crude_rows["estimate"].astype(float)["risk_difference"])
                     if np.sign(crude) != np.sign(float(rd["estimate"])) and crude != 0:
                         paragraphs.append(
                             _confounding_paragraph(crude, float(rd["estimate"]), horizon, label)
                         )
     else:
-        shows.append("The effect of early help was not estimated in this run (see the notes).")
+        failed = any(f.stage == "effects" for f in run.failures)
+        shows.append(
+            "The effect of early help was not estimated in this run"
+            + (" (see 'What did not run')." if failed else ".")
+        )
     by_authority = state.get("authorities")
     if by_authority is not None and "meta" in by_authority:
         meta = by_authority["meta"]
@@ -1325,8 +1692,12 @@ def _brief(
     prediction = state.get("prediction")
     risk_text = None
     if prediction is not None:
-        metrics = prediction["fit"].metrics
-        first = str(metrics["model"].iloc[0])
+        metrics = prediction["metrics"]
+        metrics = metrics[
+            pd.to_numeric(metrics["estimate"], errors="coerce").notna()
+            & (metrics["metric"] != "events")
+        ]
+        first = str(metrics["model"].iloc[0]) if len(metrics) else ""
 
         def metric(name: str, model: str = first) -> pd.Series | None:
             rows = metrics[(metrics["model"] == model) & (metrics["metric"] == name)]
@@ -1377,12 +1748,12 @@ def _brief(
         "Children who moved away, turned 18 or whose records end are followed until then; "
         "deaths are treated as a competing event.",
     ]
-    missing = [_STAGE_WORDS[n.split(":")[0]] for n in run.notes if n.split(":")[0] in _STAGE_WORDS]
+    missing = [_STAGE_WORDS[f.stage] for f in run.failures if f.stage in _STAGE_WORDS]
     if missing:
         limits.append(
             "Not included in this brief because the analysis did not run: "
             + "; ".join(missing)
-            + " (see manifest.json)."
+            + " (see 'What did not run' below)."
         )
     counts = {
         "Children": int(glance["children"]),
@@ -1410,6 +1781,14 @@ def _brief(
         limits=tuple(limits),
         risk_tool=risk_text,
         figures=tuple(run.brief_figures),
+        caveats=tuple(c.disclosed(run.rules).text() for c in run.log.caveats),
+        failures=tuple(
+            f"{_STAGE_WORDS.get(f.stage, f.stage).capitalize()} did not run: {f.error}: "
+            + f.disclosed(run.rules).message
+            for f in run.failures
+        ),
+        notes=tuple(disclose_text(r, run.rules) for r in run.remarks),
+        disclosure=run.rules,
         paragraphs=tuple(paragraphs),
         table_one=run.extra.get("table_one_html"),
         kicker="Policy brief" + (f" · {data_label}" if data_label else ""),

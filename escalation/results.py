@@ -8,19 +8,46 @@ Every fit in escalation returns an immutable result (a frozen dataclass) with
 - ``glance()``: a one-row :class:`pandas.DataFrame` (``n``, ``events``, ``dropped``,
   ``method`` and the package versions of :func:`provenance`);
 - ``summary()``: a :class:`Summary` that renders as text, HTML or LaTeX and never prints.
+
+Results are exact: every count and estimate as computed, for use inside the local
+authority (summaries say so, :data:`EXACT_NOTE`). What is shared passes through the
+disclosure gate, :mod:`escalation.report.disclosure`, first; the commands that write
+folders do that.
+
+:class:`Presents` gives every result the rest of what R and lifelines users expect:
+``print(result)`` shows the summary as text and Jupyter renders it as HTML. Summaries
+round for reading (:func:`format_number`, :func:`format_p`); ``tidy()`` keeps full precision.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+import math
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["Summary", "data_hash", "package_versions", "provenance"]
+__all__ = [
+    "EXACT_NOTE",
+    "Presents",
+    "Summary",
+    "data_hash",
+    "format_number",
+    "format_p",
+    "package_versions",
+    "provenance",
+]
+
+#: Closes every summary: results are exact, not under disclosure control.
+EXACT_NOTE = (
+    "Exact results for use inside the local authority, not under disclosure control; "
+    "share only outputs that passed escalation.report.disclosure (the commands' folders do)."
+)
 
 _TRACKED = (
     "escalation",
@@ -65,6 +92,76 @@ def provenance(**extra: Any) -> dict[str, Any]:
     return {"versions": package_versions(), **extra}
 
 
+def format_number(value: Any, digits: int = 4) -> str:
+    """Return a number rounded for reading.
+
+    Whole numbers get thousands separators; numbers of 100 or more two decimals, smaller
+    ones ``digits`` significant digits; text passes through.
+
+    Examples
+    --------
+    >>> format_number(-1747.4958503488094), format_number(0.70723), format_number(12345)
+    ('-1,747.50', '0.7072', '12,345')
+    """
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        x = float(value)
+        if math.isnan(x):
+            return ""
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        if abs(x) >= 100:
+            return f"{x:,.2f}"
+        return f"{x:#.{digits}g}".rstrip(".")
+    return str(value)
+
+
+def format_p(value: Any) -> str:
+    """Return a p-value as people read it: three decimals, or ``<0.001``.
+
+    Examples
+    --------
+    >>> format_p(0.04567), format_p(2.1e-7), format_p(float("nan"))
+    ('0.046', '<0.001', '')
+    """
+    p = float(value)
+    if math.isnan(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _is_p(name: object) -> bool:
+    text = str(name)
+    return text in {"p", "p_value"} or text.endswith("_p_value") or text.startswith("p_value")
+
+
+def _display(table: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """Return ``table`` as text, every number rounded for reading."""
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if _is_p(column) and pd.api.types.is_numeric_dtype(values.dtype):
+            out[column] = [format_p(v) for v in values]
+        elif pd.api.types.is_float_dtype(values.dtype):
+            out[column] = [format_number(v, digits) for v in values]
+        elif pd.api.types.is_object_dtype(values.dtype):
+            out[column] = [
+                format_number(v, digits) if isinstance(v, float | np.floating) else v
+                for v in values
+            ]
+    return out
+
+
+def _facts(facts: dict[str, Any], digits: int) -> list[tuple[str, str]]:
+    return [
+        (str(k), format_p(v) if _is_p(k) and isinstance(v, float) else format_number(v, digits))
+        for k, v in facts.items()
+    ]
+
+
 @dataclass(frozen=True)
 class Summary:
     """A printable account of a result, rendered as text, HTML or LaTeX.
@@ -93,26 +190,52 @@ class Summary:
         return self.as_html()
 
     def as_text(self, digits: int = 4) -> str:
-        """Return the summary as plain text."""
-        width = max(len(self.title), 40)
+        """Return the summary as plain text, numbers rounded for reading."""
+        body = _display(self.table, digits).to_string(index=False) if len(self.table) else ""
+        width = max(len(self.title), 40, *(len(line) for line in body.splitlines()))
         lines = [self.title, "=" * width]
-        lines += [f"{k:<24}{v}" for k, v in self.facts.items()]
-        lines += ["-" * width, self.table.to_string(index=False, float_format=_fmt(digits))]
-        lines += [f"Note: {n}" for n in self.notes]
+        lines += [f"{k:<24}{v}" for k, v in _facts(self.facts, digits)]
+        if body:
+            lines += ["-" * width, body]
+        lines += [f"Note: {n}" for n in (*self.notes, EXACT_NOTE)]
         return "\n".join(lines)
 
     def as_html(self, digits: int = 4) -> str:
-        """Return the summary as an HTML fragment."""
-        facts = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in self.facts.items())
-        table = self.table.to_html(index=False, float_format=_fmt(digits), border=0)
-        notes = "".join(f"<p><em>Note:</em> {n}</p>" for n in self.notes)
-        return f"<h3>{self.title}</h3><table>{facts}</table>{table}{notes}"
+        """Return the summary as an HTML fragment (as Jupyter shows it)."""
+        facts = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k, quote=False)}</th>"
+            f"<td style='text-align:left'>{html.escape(v, quote=False)}</td></tr>"
+            for k, v in _facts(self.facts, digits)
+        )
+        table = (
+            _display(self.table, digits).to_html(index=False, border=0) if len(self.table) else ""
+        )
+        notes = "".join(
+            f"<p><em>Note:</em> {html.escape(n, quote=False)}</p>"
+            for n in (*self.notes, EXACT_NOTE)
+        )
+        return (
+            f"<h3>{html.escape(self.title, quote=False)}</h3><table>{facts}</table>{table}{notes}"
+        )
 
     def as_latex(self, digits: int = 4) -> str:
         """Return the main table as a LaTeX ``tabular`` with the title as a caption comment."""
-        body = self.table.to_latex(index=False, float_format=_fmt(digits))
+        body = _display(self.table, digits).to_latex(index=False)
         return f"% {self.title}\n{body}"
 
 
-def _fmt(digits: int) -> Any:
-    return lambda x: f"{x:.{digits}g}"
+class Presents:
+    """Mixin of every result: ``print(result)`` and Jupyter show its :meth:`summary`.
+
+    A class using it defines ``summary()`` returning a :class:`Summary`.
+    """
+
+    def summary(self) -> Summary:  # pragma: no cover - every result defines it
+        """Return the result's :class:`Summary`."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()

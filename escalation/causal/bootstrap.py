@@ -3,8 +3,9 @@
 Siblings share a family, so whole families are resampled with replacement (the cluster
 bootstrap; Field & Welsh 2007, doi:10.1111/j.1467-9868.2007.00593.x). Replicate ``b`` uses
 the ``b``-th child of ``numpy.random.SeedSequence(seed)``, so results do not depend on the
-number of workers. Batches of replicates run where :mod:`escalation.compute` says (this
-process, a local cluster, or a Dask cluster).
+number of workers. Every core is used unless told otherwise (:mod:`escalation.jobs`); inside
+a :func:`escalation.compute.use_compute` block (``--workers``, ``--scheduler``) the batches
+of replicates run there instead (local processes or a Dask cluster).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from escalation.clusters import cluster_codes
-from escalation.compute import parallel_map
 from escalation.errors import EscalationError, StatisticalWarning
+from escalation.jobs import resolve_jobs, run_tasks
 
 __all__ = ["cluster_bootstrap", "resample_clusters"]
 
@@ -89,8 +90,8 @@ def cluster_bootstrap(
     *,
     args: tuple[Any, ...] = (),
     seed: int = 1,
-    n_jobs: int = 1,
-    progress: bool = False,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
     description: str = "bootstrap",
     batch_size: int = 5,
 ) -> FloatArray:
@@ -110,12 +111,11 @@ def cluster_bootstrap(
         Extra arguments of ``statistic`` (arrays are memory-mapped to workers).
     seed : int, default 1
         Seed; replicate ``b`` always uses the same stream.
-    n_jobs : int, default 1
-        Local worker processes for this call alone (``-1``: every core). With the default,
-        the replicates run where the enclosing :func:`escalation.compute.use_compute`
-        says (this process when there is none).
-    progress : bool, default False
-        Show a progress bar (rich) on the terminal.
+    n_jobs : int, optional
+        Worker processes (joblib): default every core (``-1``); ``1`` runs here. Results
+        are identical for any number.
+    progress : bool, optional
+        Show a progress bar (rich); default when standard error is a terminal.
     description : str
         Label of the progress bar.
     batch_size : int, default 5
@@ -142,13 +142,14 @@ def cluster_bootstrap(
     width = first.size
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     batches = [seeds[i : i + batch_size] for i in range(0, n_boot, batch_size)]
-    chunks: list[FloatArray] = parallel_map(
+    jobs = min(resolve_jobs(n_jobs), len(batches))
+    chunks: list[FloatArray] = run_tasks(
         _batch,
         batches,
-        shared=(statistic, index, args, width),
-        description=description,
+        args=(statistic, index, args, width),
+        n_jobs=jobs,
         progress=progress,
-        workers=None if n_jobs == 1 else n_jobs,
+        description=description,
     )
     out = np.vstack(chunks) if chunks else np.empty((0, width))
     failed = int(np.isnan(out).all(axis=1).sum())

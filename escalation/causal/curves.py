@@ -45,7 +45,7 @@ from escalation.core.coxfit import CoxFit, fit_cox_model
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.core.riskset import CoxData
 from escalation.errors import DesignError
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival._outcome import durations, event_codes
 
@@ -365,7 +365,7 @@ def run_estimator(
 
 
 @dataclass(frozen=True)
-class CurveResult:
+class CurveResult(Presents):
     """Counterfactual cumulative incidence curves under treatment and under none.
 
     Attributes

@@ -37,7 +37,7 @@ from escalation.causal.curves import ipcw_outcome
 from escalation.causal.propensity import drop_redundant
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.matrix import CovariateCoding
 
 __all__ = [
@@ -126,7 +126,7 @@ def design_graph(design: StudyDesign, horizon: int | None = None) -> nx.DiGraph:
 
 
 @dataclass(frozen=True)
-class RefutationResult:
+class RefutationResult(Presents):
     """DoWhy identification, estimate and refutations at one horizon.
 
     Attributes

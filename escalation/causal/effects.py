@@ -34,7 +34,8 @@ from escalation.causal.weights import (
 from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
-from escalation.results import Summary, data_hash, package_versions, provenance
+from escalation.jobs import resolve_jobs
+from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
 
 __all__ = [
@@ -149,8 +150,8 @@ def _derived(
         }
 
 
-@dataclass(frozen=True)
-class EffectsResult:
+@dataclass(frozen=True, repr=False)
+class EffectsResult(Presents):
     """Effects of treatment on escalation by estimator, horizon and estimand.
 
     Attributes
@@ -280,22 +281,100 @@ class EffectsResult:
         }
         return pd.DataFrame([row])
 
+    def __repr__(self) -> str:
+        estimators = ", ".join(self.settings["estimators"])
+        horizons = ", ".join(str(h) for h in self.settings["horizons"])
+        return (
+            f"EffectsResult(n={self.n:,}, events={self.events:,}, estimators=[{estimators}], "
+            f"horizons=[{horizons}], bootstrap={self.settings['bootstrap']}); "
+            "tidy() for the effects.csv table"
+        )
+
     def summary(self) -> Summary:
-        """Return a printable summary (never prints)."""
+        """Return a printable summary (never prints): one row per estimator and horizon.
+
+        Risks under each arm, the risk difference (treated minus untreated) with its
+        interval and p-value, and the risk ratio; ``tidy()`` has every estimand.
+        """
         facts = {
             k: v
             for k, v in self.glance().iloc[0].items()
             if k in {"n", "events", "method", "bootstrap", "seed"}
         }
+        level = f"{100 * float(self.settings.get('conf_level', 0.95)):g}%"
+        wide = self.effects.pivot_table(
+            index=["estimator", "horizon"], columns="estimand", values="estimate", sort=False
+        )
+        diff = self.effects[self.effects["estimand"] == "risk_difference"].set_index(
+            ["estimator", "horizon"]
+        )
+        table = pd.DataFrame(
+            {
+                "risk treated": wide["risk_treated"],
+                "risk untreated": wide["risk_untreated"],
+                "difference": wide["risk_difference"],
+                f"lower {level}": diff["conf_low"],
+                f"upper {level}": diff["conf_high"],
+                "p": diff["p_value"],
+                "risk ratio": wide["risk_ratio"],
+            }
+        ).reset_index()
         return Summary(
             "Effects of treatment on escalation",
             facts,
-            self.tidy(),
+            table,
             (
                 "risks are cumulative incidences with competing events as competing",
                 "risk_difference and rmst_difference are treated minus untreated",
             ),
         )
+
+    def plot(self, kind: str = "curves", *, estimator: str | None = None, **options: Any) -> Any:
+        """Return the adjusted curves of one estimator, or a forest of risk differences.
+
+        Parameters
+        ----------
+        kind : {"curves", "differences"}, default "curves"
+            Cumulative incidence had every child been treated / untreated (default: the
+            AIPW curves, else IPW, g-formula), or the risk differences of every
+            estimator and horizon.
+        estimator : str, optional
+            Whose curves to draw.
+        **options
+            Passed to :func:`escalation.figures.plot_adjusted_curves` or
+            :func:`escalation.figures.plot_risk_differences`.
+
+        Returns
+        -------
+        plotnine.ggplot
+        """
+        from escalation.figures.results import plot_effects_result
+
+        return plot_effects_result(
+            self.effects,
+            self.curves,
+            [float(h) for h in self.settings["horizons"]],
+            kind=kind,
+            estimator=estimator,
+            **options,
+        )
+
+    def check_assumptions(self, data: Any = None) -> Any:
+        """Return plain-words checks: positivity, balance, sparse events, proportional hazards.
+
+        Parameters
+        ----------
+        data : SpellData or pandas.DataFrame, optional
+            The spells the effects were estimated on: with them, the proportional-hazards
+            assumption of the outcome models (g-formula, AIPW) is tested by ``cox.zph``.
+
+        Returns
+        -------
+        escalation.advice.Advice
+        """
+        from escalation.causal.assumptions import effects_advice
+
+        return effects_advice(self, data)
 
     def provenance(self) -> dict[str, Any]:
         """Return versions and settings for the output manifest."""
@@ -334,8 +413,8 @@ def estimate_effects(
     truncate: float | None = None,
     conf_level: float = 0.95,
     min_count: int = 20,
-    n_jobs: int = 1,
-    progress: bool = False,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
     curve_points: int = 40,
     cluster: str = "family_id",
 ) -> EffectsResult:
@@ -368,10 +447,12 @@ def estimate_effects(
         Confidence level.
     min_count : int, default 20
         Rare categorical levels are pooled.
-    n_jobs : int, default 1
-        Bootstrap worker processes.
-    progress : bool, default False
-        Show a bootstrap progress bar.
+    n_jobs : int, optional
+        Bootstrap worker processes: default the design's ``[compute] workers``, else
+        every core (``-1``); ``1`` runs in this process. Results are identical for any
+        number (each replicate has its own seed).
+    progress : bool, optional
+        Show a bootstrap progress bar (default: when standard error is a terminal).
     curve_points : int, default 40
         Points of the returned curves (horizons are always included).
     cluster : str, default "family_id"
@@ -491,7 +572,7 @@ def estimate_effects(
             n_boot,
             args=(arrays, config),
             seed=seed_,
-            n_jobs=n_jobs,
+            n_jobs=resolve_jobs(n_jobs, design),
             progress=progress,
             description="bootstrap " + ", ".join(names),
         )

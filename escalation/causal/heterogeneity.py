@@ -23,7 +23,7 @@ import pandas as pd
 
 from escalation.causal.curves import ipcw_outcome
 from escalation.errors import DesignError
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.matrix import CovariateCoding
 
 __all__ = ["SUBGROUPS", "HeterogeneityResult", "estimate_heterogeneity", "subgroup_levels"]
@@ -73,7 +73,7 @@ def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class HeterogeneityResult:
+class HeterogeneityResult(Presents):
     """Child-level and subgroup effects, and the best linear projection.
 
     Attributes

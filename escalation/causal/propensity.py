@@ -25,7 +25,7 @@ from scipy import stats
 from escalation.core.collinearity import redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.matrix import CovariateCoding
 
 __all__ = [
@@ -98,7 +98,7 @@ def drop_redundant(matrix: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
-class PropensityResult:
+class PropensityResult(Presents):
     """A fitted propensity model and its scores.
 
     Attributes

@@ -38,7 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation.errors import DataValidationError, Problem
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.labels import arm_label, describe_covariate
 
 __all__ = ["TableOne", "smd_categorical", "smd_numeric", "table_one"]
@@ -126,7 +126,7 @@ def smd_categorical(p1: npt.ArrayLike, p0: npt.ArrayLike) -> float:
 
 
 @dataclass(frozen=True)
-class TableOne:
+class TableOne(Presents):
     """Baseline characteristics by arm (see :func:`table_one`).
 
     Attributes

@@ -5,20 +5,43 @@ a parser whose ``func`` default takes the parsed arguments and returns an exit c
 Only the module of the sub-command being run is imported: ``escalation --help`` and
 ``escalation --version`` list the sub-commands from :data:`SUMMARIES` without loading
 pandas or any modelling library.
+
+Exit status: 0 success; 1 ``validate`` found rows that break the contract; 2 bad input
+(arguments, data, design, an output folder escalation may not write); 3 a stage of a study
+failed (nothing written; ``--keep-going`` carries on and exits 0 with the failure listed in
+the brief and manifest); 130 interrupted (Ctrl-C or SIGTERM; nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Sequence
+from types import FrameType
 from typing import Final
 
 from escalation import __version__
-from escalation.errors import EscalationError
+from escalation.errors import EscalationError, StageError
 
-__all__ = ["COMMANDS", "SUMMARIES", "build_parser", "main"]
+__all__ = [
+    "COMMANDS",
+    "EXIT_FAILED_STAGE",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "SUMMARIES",
+    "build_parser",
+    "main",
+]
+
+#: Exit status when the input, design, arguments or output folder are not usable.
+EXIT_USAGE: Final = 2
+#: Exit status when a stage of a study failed (and ``--keep-going`` was not given).
+EXIT_FAILED_STAGE: Final = 3
+#: Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED: Final = 130
 
 #: Sub-command modules, in the order ``--help`` lists them (the last part is the name).
 COMMANDS = (
@@ -26,6 +49,7 @@ COMMANDS = (
     "escalation.cli.run",
     "escalation.cli.simulate",
     "escalation.cli.validate",
+    "escalation.cli.init",
     "escalation.cli.convert",
     "escalation.cli.build",
     "escalation.cli.estimate",
@@ -41,6 +65,7 @@ SUMMARIES: Final = {
     "run": "run the whole study on your case histories: results, figures, brief, manifest",
     "simulate": "simulate a local authority with known ground truth",
     "validate": "check a case-history folder against the data contract",
+    "init": "write a commented study design file (design.toml) for your data",
     "convert": "convert DfE statutory returns (CIN census XML, SSDA903 CSV) to case-history tables",
     "build": "build time-to-escalation data (spells, counting process, exclusion flow)",
     "estimate": "estimate effects of the treatment on escalation (effects.csv and diagnostics)",
@@ -89,13 +114,40 @@ def _command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
-    command = _command(words)
-    args = build_parser([command] if command else []).parse_args(words)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM stops a run as Ctrl-C does: outputs discarded, the folder as it was.
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
+        command = _command(words)
+        args = build_parser([command] if command else []).parse_args(words)
+        args.command_line = " ".join(["escalation", *words])
         return int(args.func(args))
+    except StageError as error:
+        print(
+            f"escalation: error: {error}\nNothing was written: the output folder is as it was. "
+            "Pass --keep-going to write the other results, with a brief that lists what "
+            "failed and why.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED_STAGE
     except (EscalationError, FileNotFoundError) as error:
         print(f"escalation: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(
+            "escalation: interrupted; nothing was written (the output folder is as it was "
+            "before this run).",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

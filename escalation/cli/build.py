@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.data.dataset import is_partitioned
 from escalation.data.history import CaseHistory
 from escalation.data.io import read_case_history
 from escalation.design.study import StudyDesign, read_design
 from escalation.errors import DesignError
-from escalation.results import provenance
 from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
@@ -28,13 +27,15 @@ def register(subparsers: Any) -> None:
         description=(
             "Read the study design and its case-history data ([data] path, relative to the "
             "design file), then write spells.parquet, counting.parquet and flow.csv to DIR. "
+            "These are record-level data for use inside the local authority: their counts "
+            "are exact. "
             "A partitioned dataset (children/key=value/ folders) is validated and built "
             "partition by partition into DIR/spells/ and DIR/counting/, on --workers local "
             "processes or the Dask cluster at --scheduler."
         ),
     )
     parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument("--data", help="case-history folder (overrides [data] path)")
     parser.add_argument(
         "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
@@ -79,30 +80,38 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
     if extract is None and design.data.extract_date is not None:
         extract = design.data.extract_date.isoformat()
     dataset = open_case_history_dataset(folder, extract_date=extract)
-    out = Path(args.out)
-    with compute_from(args, design):
+    writes = ("flow.csv", "design.toml", "spells_dataset.json")
+    with output_folder(args, writes) as output, compute_from(args, design):
         built = build_spell_dataset(
             dataset,
             design,
-            out,
+            output.staging,
             censor_at_horizon=args.censor_at_horizon,
             progress=not args.no_progress,
         )
-    (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
-    record = provenance(
-        command="build",
-        extract_date=dataset.extract_date.date().isoformat(),
-        censor_at_horizon=bool(args.censor_at_horizon),
-        partitions=len(dataset.partitions),
-        partition_key=dataset.key,
-        rows=built.rows,
-    )
-    (out / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        (output.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        output.commit(
+            command=output.command,
+            design=design,
+            extra={
+                "extract_date": dataset.extract_date.date().isoformat(),
+                "censor_at_horizon": bool(args.censor_at_horizon),
+                "partitions": len(dataset.partitions),
+                "partition_key": dataset.key,
+                "rows": built.rows,
+                "disclosure": "none: record-level data and exact counts, for use inside the "
+                "local authority only",
+            },
+        )
+    out = output.path
     children = int(built.flow.loc[built.flow["rule"] == "spells", "children"].sum())
     print(f"Partitions     {len(dataset.partitions):,} (by {dataset.key})")
     print(f"Spells         {built.rows['spells']:,} ({children:,} children)")
     print(f"Counting rows  {built.rows['counting']:,}")
-    print(f"Wrote spells/, counting/ (partitioned Parquet), flow.csv, design.toml to {out}")
+    print(
+        "Wrote spells/, counting/ (partitioned Parquet), flow.csv, design.toml and "
+        f"manifest.json to {out}"
+    )
     return 0
 
 
@@ -113,24 +122,33 @@ def run(args: argparse.Namespace) -> int:
     folder = data_folder(design, design_file, args.data)
     if is_partitioned(folder):
         return _run_partitioned(args, design, folder)
-    design, history = load_study(args)
-    data = build_spells(history, design, censor_at_horizon=args.censor_at_horizon)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    data.spells.to_parquet(out / "spells.parquet", index=False)
-    data.counting.to_parquet(out / "counting.parquet", index=False)
-    data.flow.to_csv(out / "flow.csv", index=False)
-    (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
-    record = provenance(
-        command="build",
-        extract_date=history.extract_date.date().isoformat(),
-        censor_at_horizon=bool(args.censor_at_horizon),
-        rows={"spells": len(data.spells), "counting": len(data.counting)},
-    )
-    (out / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    writes = ("spells.parquet", "counting.parquet", "flow.csv", "design.toml")
+    with output_folder(args, writes) as folder:
+        design, history = load_study(args)
+        data = build_spells(history, design, censor_at_horizon=args.censor_at_horizon)
+        out = folder.staging
+        data.spells.to_parquet(out / "spells.parquet", index=False)
+        data.counting.to_parquet(out / "counting.parquet", index=False)
+        data.flow.to_csv(out / "flow.csv", index=False)
+        (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        folder.commit(
+            command=folder.command,
+            design=design,
+            inputs=(history.children, history.episodes),
+            extra={
+                "extract_date": history.extract_date.date().isoformat(),
+                "censor_at_horizon": bool(args.censor_at_horizon),
+                "rows": {"spells": len(data.spells), "counting": len(data.counting)},
+                "disclosure": "none: record-level data and exact counts, for use inside the "
+                "local authority only",
+            },
+        )
     glance = data.glance().iloc[0]
     print(f"Spells         {glance['n']:,} ({glance['children']:,} children)")
     print(f"Escalations    {glance['events']:,}; competing {glance['competing']:,}")
     print(f"Treated        {glance['treated']:,}")
-    print(f"Wrote spells.parquet, counting.parquet, flow.csv, design.toml to {out}")
+    print(
+        "Wrote spells.parquet, counting.parquet, flow.csv, design.toml and manifest.json to "
+        f"{folder.path} (record-level data: for use inside the local authority only)"
+    )
     return 0

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.data.history import CaseHistory
 from escalation.data.io import write_case_history
 from escalation.data.statutory import read_cin_census, read_ssda903, source_report
@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
     ssda = formats.add_parser("ssda903", help="SSDA903 looked-after return (folder of CSV files)")
     ssda.add_argument("folder", metavar="DIR", help="folder with the return's CSV files")
     for sub in (cin, ssda):
-        sub.add_argument("--out", required=True, metavar="DIR", help="output folder")
+        add_output_arguments(sub)
         sub.add_argument(
             "--lenient",
             action="store_true",
@@ -63,27 +63,50 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Convert the return; write the tables and the report; return 0 on success."""
-    history: CaseHistory
-    if args.format_name == "cin-census":
-        history = read_cin_census(args.files, lenient=args.lenient, extract_date=args.extract_date)
-        what = f"CIN census ({len(args.files)} file{'s' if len(args.files) != 1 else ''})"
-    else:
-        history = read_ssda903(args.folder, lenient=args.lenient, extract_date=args.extract_date)
-        what = f"SSDA903 return in {args.folder}"
-    out = Path(args.out)
-    write_case_history(history, out, format=args.format)
-    report = source_report(history.exclusions)
-    (out / REPORT_FILE).unlink(missing_ok=True)
+    """Convert the return; write the tables and the report; return 0 on success.
+
+    The output folder is written all at once when the conversion succeeds; it never holds
+    the return being read (a folder escalation did not write is refused unless
+    ``--overwrite``, and even then only escalation's own files are written there).
+    """
+    # Known before reading: the notes table and the report are written only when needed.
+    writes = [f"children.{args.format}", f"episodes.{args.format}", "case_history.json"]
+    with output_folder(args, writes) as folder:
+        history: CaseHistory
+        if args.format_name == "cin-census":
+            history = read_cin_census(
+                args.files, lenient=args.lenient, extract_date=args.extract_date
+            )
+            what = f"CIN census ({len(args.files)} file{'s' if len(args.files) != 1 else ''})"
+        else:
+            history = read_ssda903(
+                args.folder, lenient=args.lenient, extract_date=args.extract_date
+            )
+            what = f"SSDA903 return in {args.folder}"
+        write_case_history(history, folder.staging, format=args.format)
+        report = source_report(history.exclusions)
+        if not report.empty:
+            report.to_csv(folder.staging / REPORT_FILE, index=False)
+        folder.commit(
+            command=folder.command,
+            inputs=(history.children, history.episodes),
+            extra={
+                "source": what,
+                "disclosure": "none: record-level case histories, for use inside the local "
+                "authority only",
+            },
+        )
+    out = folder.path
     print(f"Converted {what}")
     print(f"  extract date   {history.extract_date.date()} ({history.extract_date_source})")
     print(f"  children       {len(history.children):,}")
     print(f"  episodes       {len(history.episodes):,}")
     print(history.counts().to_string(index=False))
+    if folder.left_alone:
+        print(f"Left {len(folder.left_alone)} file(s) escalation did not write untouched in {out}")
     if report.empty:
         print(f"No problems found. Wrote the tables to {out}")
         return 0
-    report.to_csv(out / REPORT_FILE, index=False)
     counts = report.groupby(["severity", "action"]).size().rename("problems").reset_index()
     print(f"\n{len(report):,} problems (details in {out / REPORT_FILE}):")
     print(counts.to_string(index=False))

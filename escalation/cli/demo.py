@@ -15,6 +15,7 @@ import argparse
 from typing import Any
 
 from escalation.cli import SUMMARIES
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.errors import DesignError
 
 __all__ = ["register"]
@@ -28,10 +29,11 @@ def register(subparsers: Any) -> None:
         description=(
             "Simulate a local authority with known ground truth, write and validate its "
             "case histories, run the whole study on them and write results, figures, the "
-            "policy brief and manifest.json to DIR."
+            "policy brief and manifest.json to DIR. A stage that fails stops the demo (exit "
+            "status 3, DIR unchanged) unless --keep-going."
         ),
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument("--children", type=int, default=20_000, help="children (default 20000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
@@ -60,12 +62,15 @@ def register(subparsers: Any) -> None:
         "(the output folder must be on storage its workers see)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not show progress")
+    from escalation.cli.run import add_keep_going
+
+    add_keep_going(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo and return 0 when the brief was written."""
-    from escalation.cli.run import run_demo
+    """Run the demo; return 0 on success (a failed stage raises, unless --keep-going)."""
+    from escalation.cli.run import report_outputs, run_demo
 
     if args.authorities:
         from escalation.compute import use_compute
@@ -73,15 +78,20 @@ def run(args: argparse.Namespace) -> int:
 
         if args.authorities < 2:
             raise DesignError("--authorities needs at least 2 authorities to pool")
-        with use_compute(scheduler=args.scheduler):
+        with output_folder(args) as folder, use_compute(scheduler=args.scheduler):
             run_federated_demo(
-                args.out,
+                folder.staging,
                 authorities=args.authorities,
                 children=max(args.children // args.authorities, 500),
                 seed=args.seed,
                 bootstrap=args.bootstrap,
                 progress=not args.quiet,
                 jobs=None if args.scheduler else (2 if args.workers is None else args.workers),
+            )
+            folder.commit(
+                command=folder.command,
+                seeds={"simulation": args.seed},
+                extra={"disclosure": "simulated authorities: not real children"},
             )
         return 0
 
@@ -91,5 +101,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         bootstrap=args.bootstrap,
         progress=not args.quiet,
+        keep_going=args.keep_going,
+        overwrite=args.overwrite,
+        command=str(getattr(args, "command_line", "escalation demo")),
     )
-    return 0 if outputs.brief is not None else 1
+    return report_outputs(outputs)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,7 +13,19 @@ from escalation.causal.evalues import evalue_table
 from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
+from escalation.report.caveats import CaveatLog
+from escalation.report.disclosure import (
+    DisclosureRules,
+    disclose_balance,
+    disclose_curves,
+    disclose_effects,
+    disclose_positivity,
+    disclose_table,
+    disclose_weights,
+    spell_records,
+)
 from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
@@ -29,19 +39,25 @@ def register(subparsers: Any) -> None:
         description=(
             "Read the study design and its case-history data, build the spells and write "
             "effects.csv, curves.csv, balance.csv, weights.csv, evalues.csv, "
-            "refutations.csv and heterogeneity.csv to DIR."
+            "refutations.csv and heterogeneity.csv to DIR, under the design's disclosure "
+            "control ([disclosure]: counts below the threshold suppressed, others rounded)."
         ),
     )
     parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument("--data", help="case-history folder (overrides [data] path)")
     parser.add_argument(
         "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
     )
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        help="bootstrap worker processes (default: the design's [compute] workers, else "
+        "every core; 1 for none)",
+    )
     add_compute_options(parser)
-    parser.add_argument("--jobs", type=int, dest="workers", help=argparse.SUPPRESS)  # old name
     parser.add_argument(
         "--refutations", type=int, default=20, help="simulations per DoWhy refuter (0: skip)"
     )
@@ -52,60 +68,114 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _blank_horizons(frame: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
+    """Blank the numbers of rows at horizons whose effect estimates are suppressed."""
+    hidden = set(effects.loc[effects["suppressed"], "horizon"])
+    blank = frame["horizon"].isin(hidden).to_numpy()
+    out = frame.copy()
+    for column in out.columns:
+        if column != "horizon" and pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].where(~blank)
+    out["suppressed"] = blank
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
-    """Estimate and write the tables; return 0 on success."""
-    design, history = load_study(args)
-    data = build_spells(history, design)
-    with compute_from(args, design):
-        result = estimate_effects(
-            data, bootstrap=args.bootstrap, seed=args.seed, progress=not args.no_progress
+    """Estimate and write the disclosed tables; return 0 on success."""
+    writes = [
+        f"{name}.csv"
+        for name in (
+            "effects", "curves", "balance", "weights", "positivity", "evalues", "refutations",
+            "heterogeneity",
         )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.tidy().to_csv(out / "effects.csv", index=False)
-    result.curves.to_csv(out / "curves.csv", index=False)
-    result.balance.to_csv(out / "balance.csv", index=False)
-    result.weights.to_csv(out / "weights.csv", index=False)
-    result.positivity.to_csv(out / "positivity.csv", index=False)
-    evalue_table(result.tidy()).to_csv(out / "evalues.csv", index=False)
-    spells = data.spells.reset_index(drop=True)
-    covariates = list(data.model_covariates)
-    seed = int(result.settings["seed"])
-    refutations = []
-    heterogeneity = []
-    for horizon in design.outcome.horizons:
-        if args.refutations > 0:
-            refutations.append(
-                refute_effect(
-                    spells,
-                    covariates=covariates,
-                    horizon=horizon,
-                    num_simulations=args.refutations,
-                    seed=seed,
-                ).tidy()
+    ]  # fmt: skip
+    with output_folder(args, [*writes, "design.toml"]) as folder:
+        design, history = load_study(args)
+        log = CaveatLog(design, args.design)
+        with log.watch("spells"):
+            data = build_spells(history, design)
+        with log.watch("effects"), compute_from(args, design):
+            result = estimate_effects(
+                data,
+                bootstrap=args.bootstrap,
+                seed=args.seed,
+                n_jobs=args.jobs,
+                progress=not args.no_progress,
             )
-        if args.trees > 0:
-            heterogeneity.append(
-                estimate_heterogeneity(
-                    spells,
-                    covariates=covariates,
-                    horizon=horizon,
-                    n_estimators=args.trees,
-                    seed=seed,
-                ).tidy()
+        rules = DisclosureRules.from_design(design)
+        out = folder.staging
+        spells = data.spells.reset_index(drop=True)
+        records = spell_records(spells)
+        effects = disclose_effects(result.tidy(), records, rules=rules)
+        effects.to_csv(out / "effects.csv", index=False)
+        curves = disclose_curves(result.curves, records, rules=rules, by=("estimator", "group"))
+        curves.to_csv(out / "curves.csv", index=False)
+        disclose_balance(
+            result.balance, result.propensity.matrix, result.propensity.treatment, rules=rules
+        ).to_csv(out / "balance.csv", index=False)
+        disclose_weights(result.weights, rules=rules).to_csv(out / "weights.csv", index=False)
+        disclose_positivity(result.positivity, rules=rules).to_csv(
+            out / "positivity.csv", index=False
+        )
+        _blank_horizons(evalue_table(result.tidy()), effects).to_csv(
+            out / "evalues.csv", index=False
+        )
+        covariates = list(data.model_covariates)
+        seed = int(result.settings["seed"])
+        refutations = []
+        heterogeneity = []
+        with log.watch("heterogeneity"):
+            for horizon in design.outcome.horizons:
+                if args.refutations > 0:
+                    refutations.append(
+                        refute_effect(
+                            spells,
+                            covariates=covariates,
+                            horizon=horizon,
+                            num_simulations=args.refutations,
+                            seed=seed,
+                        ).tidy()
+                    )
+                if args.trees > 0:
+                    tidy = estimate_heterogeneity(
+                        spells,
+                        covariates=covariates,
+                        horizon=horizon,
+                        n_estimators=args.trees,
+                        seed=seed,
+                    ).tidy()
+                    values = [
+                        c for c in ("estimate", "std_error", "conf_low", "conf_high") if c in tidy
+                    ]
+                    heterogeneity.append(
+                        disclose_table(
+                            tidy, ["n"], rules=rules, partition=["subgroup"], hide=values
+                        )
+                    )
+        if refutations:
+            _blank_horizons(pd.concat(refutations, ignore_index=True), effects).to_csv(
+                out / "refutations.csv", index=False
             )
-    if refutations:
-        pd.concat(refutations, ignore_index=True).to_csv(out / "refutations.csv", index=False)
-    if heterogeneity:
-        pd.concat(heterogeneity, ignore_index=True).to_csv(out / "heterogeneity.csv", index=False)
-    (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
-    record = result.provenance()
-    record["command"] = "estimate"
-    (out / "provenance.json").write_text(
-        json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
-    )
+        if heterogeneity:
+            pd.concat(heterogeneity, ignore_index=True).to_csv(
+                out / "heterogeneity.csv", index=False
+            )
+        (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        folder.commit(
+            command=folder.command,
+            design=design,
+            inputs=(history.children, history.episodes),
+            seeds={"estimation": seed},
+            extra={
+                "estimation": result.settings,
+                "disclosure": rules.to_dict(),
+                "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
+            },
+        )
     glance = result.glance().iloc[0]
     print(f"Spells         {glance['n']:,}; escalations {glance['events']:,}")
     print(f"Estimators     {glance['method']} (bootstrap {glance['bootstrap']})")
-    print(f"Wrote effects.csv and diagnostics to {out}")
+    for caveat in log.caveats:
+        print(f"caveat: {caveat.text()}")
+    print(f"Wrote effects.csv and diagnostics (under disclosure control) to {folder.path}")
     return 0

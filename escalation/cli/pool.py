@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from escalation.cli import SUMMARIES
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.design.study import read_design
 from escalation.federated.hub import pool_share_packs
 from escalation.federated.outputs import write_pooled
@@ -30,7 +31,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("packs", nargs="+", metavar="PACK", help="share packs (.zip)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument(
         "--design",
         help="the registered design: every pack must match it (default: the "
@@ -56,21 +57,23 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Pool the packs and write the outputs; return 0 on success."""
-    packs = [read_share_pack(Path(p)) for p in args.packs]
-    design = read_design(args.design) if args.design else None
-    extra = pd.read_csv(args.characteristics) if args.characteristics else None
-    moderators = [m.strip() for m in args.moderators.split(",") if m.strip()]
-    result = pool_share_packs(
-        packs,
-        design=design,
-        on_mismatch=args.on_mismatch,
-        characteristics=extra,
-        moderators=moderators,
-    )
-    outputs = write_pooled(result, args.out, command="escalation pool")
+    with output_folder(args) as folder:
+        packs = [read_share_pack(Path(p)) for p in args.packs]
+        design = read_design(args.design) if args.design else None
+        extra = pd.read_csv(args.characteristics) if args.characteristics else None
+        moderators = [m.strip() for m in args.moderators.split(",") if m.strip()]
+        result = pool_share_packs(
+            packs,
+            design=design,
+            on_mismatch=args.on_mismatch,
+            characteristics=extra,
+            moderators=moderators,
+        )
+        outputs = write_pooled(result, folder.staging, command=folder.command)
+        folder.commit()  # write_pooled wrote manifest.json last
     print(f"Pooled         {len(result.authorities)} authorities: {', '.join(result.authorities)}")
     print(f"Design SHA-256 {result.design_sha256[:12]}")
     for note in result.notes:
         print(f"Note           {note}")
-    print(f"Wrote results, figures and {outputs.brief.name} to {outputs.out}")
+    print(f"Wrote results, figures and {outputs.brief.name} to {folder.path}")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,20 @@ import pandas as pd
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
 from escalation.predict.validate import validate_risk_models
-from escalation.report.disclosure import disclose_metric_counts, format_count
+from escalation.report.caveats import CaveatLog
+from escalation.report.disclosure import (
+    DisclosureRules,
+    disclose_decision_curve,
+    disclose_metric_counts,
+    disclose_model,
+    disclose_model_card,
+    format_count,
+)
 from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
@@ -31,18 +39,18 @@ def register(subparsers: Any) -> None:
             "Build the spells of the design, fit risk models of escalation by the horizon, "
             "validate them (temporal or family-grouped cross-validation) and write "
             "metrics.csv, subgroup_metrics.csv, calibration.csv, decision_curve.csv and "
-            "model_cards/*.md (and .html) to DIR."
+            "model_cards/*.md (and .html) to DIR, under the design's disclosure control."
         ),
     )
     parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument("--data", help="case-history folder (overrides [data] path)")
     parser.add_argument("--extract-date", help="extract date YYYY-MM-DD (overrides [data])")
     parser.add_argument("--horizon", type=int, help="days (default: the design's first horizon)")
     parser.add_argument(
         "--models",
-        default="cox,penalised_cox,gradient_boosting",
-        help=f"comma-separated, from {', '.join(MODEL_KINDS)} (default: %(default)s)",
+        help=f"comma-separated, from {', '.join(MODEL_KINDS)} (default: the design's "
+        "[prediction] models, else cox,gradient_boosting)",
     )
     parser.add_argument(
         "--text",
@@ -72,57 +80,91 @@ def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", label).strip("_")
 
 
+def _write(out: Path, result: Any, rules: DisclosureRules) -> None:
+    """Write the validation's tables and model cards through the disclosure gate."""
+    events, n = int(result.events_test), int(result.n_test)
+    few = events < rules.threshold or n - events < rules.threshold
+    metrics = disclose_metric_counts(result.metrics, rules)
+    if few:
+        metrics = disclose_model(
+            metrics, events=events, n=n, rules=rules, columns=["estimate", "conf_low", "conf_high"]
+        )
+    metrics.to_csv(out / "metrics.csv", index=False)
+    disclose_metric_counts(result.subgroup_metrics, rules).to_csv(
+        out / "subgroup_metrics.csv", index=False
+    )
+    disclose_model(result.calibration, events=events, n=n, rules=rules).to_csv(
+        out / "calibration.csv", index=False
+    )
+    decision = disclose_decision_curve(result.decision_curve, result.predictions, rules=rules)
+    if few:
+        decision = disclose_model(
+            decision.drop(columns="suppressed"), events=events, n=n, rules=rules,
+            columns=["net_benefit", "conf_low", "conf_high"],
+        )  # fmt: skip
+    decision.to_csv(out / "decision_curve.csv", index=False)
+    cards = out / "model_cards"
+    cards.mkdir(parents=True, exist_ok=True)
+    for label, card in result.model_cards.items():
+        shared = disclose_model_card(
+            card, result.metrics, result.subgroup_metrics, events=events, n=n, rules=rules
+        )
+        (cards / f"{_slug(label)}.md").write_text(shared.to_markdown(), encoding="utf-8")
+        (cards / f"{_slug(label)}.html").write_text(shared.to_html(), encoding="utf-8")
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate the models and write the files; return 0 on success."""
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = [m.strip() for m in (args.models or "").split(",") if m.strip()]
     bad = [m for m in models if m not in MODEL_KINDS]
     if bad:
         raise DesignError(f"--models: unknown {', '.join(bad)}; choose from {MODEL_KINDS}")
-    design, history = load_study(args)
-    data = build_spells(history, design)
-    truth = None
-    if args.truth:
-        path = Path(args.truth)
-        if path.suffix not in (".parquet", ".csv"):
-            raise DesignError(
-                f"--truth {path.name}: give the simulator's spell risks as .parquet or .csv "
-                "(GroundTruth.spell_risks); truth.json holds no per-spell risks"
+    with output_folder(args) as folder:
+        design, history = load_study(args)
+        models = models or list(design.prediction.models)
+        log = CaveatLog(design, args.design)
+        with log.watch("spells"):
+            data = build_spells(history, design)
+        truth = None
+        if args.truth:
+            path = Path(args.truth)
+            if path.suffix not in (".parquet", ".csv"):
+                raise DesignError(
+                    f"--truth {path.name}: give the simulator's spell risks as .parquet or "
+                    ".csv (GroundTruth.spell_risks); truth.json holds no per-spell risks"
+                )
+            truth = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        with log.watch("prediction"), compute_from(args, design):
+            result = validate_risk_models(
+                data,
+                design,
+                horizon=args.horizon,
+                models=models,
+                feature_sets=("structured", "structured+text") if args.text else ("structured",),
+                validation=args.validation,
+                cutoff=args.cutoff,
+                censor_training=bool(args.censor_training),
+                n_splits=args.folds,
+                bootstrap=args.bootstrap,
+                seed=args.seed,
+                truth=truth,
+                history=history if args.text else None,
             )
-        truth = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    with compute_from(args, design):
-        result = validate_risk_models(
-            data,
-            design,
-            horizon=args.horizon,
-            models=models,
-            feature_sets=("structured", "structured+text") if args.text else ("structured",),
-            validation=args.validation,
-            cutoff=args.cutoff,
-            censor_training=bool(args.censor_training),
-            n_splits=args.folds,
-            bootstrap=args.bootstrap,
-            seed=args.seed,
-            truth=truth,
-            history=history if args.text else None,
+        rules = DisclosureRules.from_design(design)
+        _write(folder.staging, result, rules)
+        (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        folder.commit(
+            command=folder.command,
+            design=design,
+            inputs=(history.children, history.episodes),
+            seeds={"prediction": result.provenance.get("seed")},
+            extra={
+                "prediction": {**result.provenance, "horizon": result.horizon},
+                "disclosure": rules.to_dict(),
+                "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
+            },
         )
-    out = Path(args.out)
-    cards = out / "model_cards"
-    cards.mkdir(parents=True, exist_ok=True)
-    # Counts are under disclosure control: fewer than 10 withheld, others rounded to 5.
-    disclose_metric_counts(result.metrics).to_csv(out / "metrics.csv", index=False)
-    disclose_metric_counts(result.subgroup_metrics).to_csv(
-        out / "subgroup_metrics.csv", index=False
-    )
-    result.calibration.to_csv(out / "calibration.csv", index=False)
-    result.decision_curve.to_csv(out / "decision_curve.csv", index=False)
-    for label, card in result.model_cards.items():
-        (cards / f"{_slug(label)}.md").write_text(card.to_markdown(), encoding="utf-8")
-        (cards / f"{_slug(label)}.html").write_text(card.to_html(), encoding="utf-8")
-    (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
-    record = {**result.provenance, "command": "predict", "horizon": result.horizon}
-    (out / "provenance.json").write_text(
-        json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
-    )
+    out = folder.path
     glance = result.glance().iloc[0]
     print(
         f"Test spells    {format_count(glance['n'])} "

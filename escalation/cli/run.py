@@ -7,12 +7,14 @@ then run the same study on it), for the ``demo`` command to call.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
 from escalation.data.io import read_case_history, write_case_history
 from escalation.design.study import StudyDesign, default_design
@@ -30,11 +32,12 @@ def register(subparsers: Any) -> None:
             "design file), build the spells, fit the survival models, estimate the effect of "
             "early help, validate a risk tool, and write tidy results (results/*.csv), "
             "figures (figures/*.png|pdf|svg), the policy brief (brief.html) and "
-            "manifest.json to DIR."
+            "manifest.json to DIR. A stage that fails stops the run (exit status 3, DIR "
+            "unchanged) unless --keep-going."
         ),
     )
     parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument("--data", help="case-history folder (overrides [data] path)")
     parser.add_argument(
         "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
@@ -44,9 +47,21 @@ def register(subparsers: Any) -> None:
         "--bootstrap", type=int, default=None, help="bootstrap replicates (default: the design's)"
     )
     parser.add_argument("--quiet", action="store_true", help="do not show progress")
-    parser.add_argument("--strict", action="store_true", help="stop at the first stage that fails")
+    add_keep_going(parser)
     add_compute_options(parser)
     parser.set_defaults(func=run)
+
+
+def add_keep_going(parser: argparse.ArgumentParser) -> None:
+    """Add ``--keep-going`` (and the old ``--strict``, now the default behaviour)."""
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="when a stage fails, run the others, write the outputs with the brief and "
+        "manifest listing what failed and why, and exit 0 (default: stop, write nothing "
+        "and exit 3)",
+    )
+    parser.add_argument("--strict", action="store_true", help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,21 +69,41 @@ def run(args: argparse.Namespace) -> int:
     from escalation.pipeline import run_study
 
     design_file = Path(args.design)
-    design, history = load_study(args)
-    seed = args.seed if args.seed is not None else design.estimation.seed
-    with compute_from(args, design):
-        outputs = run_study(
-            history,
-            design,
-            out=args.out,
-            seed=seed,
-            progress=not args.quiet,
-            bootstrap=args.bootstrap,
-            strict=args.strict,
-            command="escalation run",
-            design_file=design_file,
+    with output_folder(args) as folder:
+        design, history = load_study(args)
+        seed = args.seed if args.seed is not None else design.estimation.seed
+        with compute_from(args, design):
+            outputs = run_study(
+                history,
+                design,
+                out=folder,
+                seed=seed,
+                progress=not args.quiet,
+                bootstrap=args.bootstrap,
+                keep_going=args.keep_going,
+                command=folder.command,
+                design_file=design_file,
+            )
+    return report_outputs(outputs)
+
+
+def report_outputs(outputs: Any) -> int:
+    """Print what failed and the caveats of a finished run; return its exit status."""
+    for failure in outputs.failures:
+        print(f"escalation: stage {failure.text()} (listed in the brief)", file=sys.stderr)
+    if outputs.caveats:
+        print(
+            f"{len(outputs.caveats)} caveat(s) raised; each is listed with its design key in "
+            f"the brief and in {outputs.manifest}",
+            file=sys.stderr,
         )
-    return 0 if outputs.brief is not None else 1
+    if outputs.failures:
+        print(
+            f"escalation: {len(outputs.failures)} stage(s) failed; --keep-going wrote the "
+            f"rest to {outputs.out}",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def run_demo(
@@ -79,6 +114,9 @@ def run_demo(
     bootstrap: int | None = 50,
     progress: bool = True,
     design: StudyDesign | None = None,
+    keep_going: bool = False,
+    overwrite: bool = False,
+    command: str | None = None,
 ) -> Any:
     """Simulate a local authority and run the whole study on it (``escalation demo``).
 
@@ -102,6 +140,12 @@ def run_demo(
         Show progress on standard error.
     design : StudyDesign, optional
         Default: the package's default design.
+    keep_going : bool, default False
+        Carry on past a failed stage (see :func:`escalation.pipeline.run_study`).
+    overwrite : bool, default False
+        Write into a folder escalation did not write (its files are left untouched).
+    command : str, optional
+        Recorded in the manifest and named by the output folder's lock.
 
     Returns
     -------
@@ -109,36 +153,40 @@ def run_demo(
     """
     from escalation.data.simulator import simulate_local_authority
     from escalation.pipeline import run_study
+    from escalation.report.outputs import OutputFolder
 
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     design = design if design is not None else default_design()
+    command = command or (
+        f"escalation demo --children {children} --seed {seed} --bootstrap {bootstrap}"
+    )
     console: Any = None
     if progress:
         from rich.console import Console
 
         console = Console(stderr=True)
     start = time.perf_counter()
-    if console is not None:
-        with console.status(f"Simulating a local authority of {children:,} children..."):
+    with OutputFolder(out, overwrite=overwrite, command=command) as folder:
+        if console is not None:
+            with console.status(f"Simulating a local authority of {children:,} children..."):
+                simulated = simulate_local_authority(children, seed=seed)
+        else:
             simulated = simulate_local_authority(children, seed=seed)
-    else:
-        simulated = simulate_local_authority(children, seed=seed)
-    write_case_history(simulated.history, folder / "data")
-    (folder / "truth.json").write_text(simulated.truth.to_json(), encoding="utf-8")
-    history = read_case_history(folder / "data")
-    if console is not None:
-        console.log(f"Simulated and validated in {time.perf_counter() - start:.1f} s")
-    outputs = run_study(
-        history,
-        design,
-        out=folder,
-        seed=seed,
-        progress=progress,
-        bootstrap=bootstrap,
-        command=f"escalation demo --children {children} --seed {seed} --bootstrap {bootstrap}",
-        data_label="Simulated local authority: not real children",
-    )
+        write_case_history(simulated.history, folder.staging / "data")
+        (folder.staging / "truth.json").write_text(simulated.truth.to_json(), encoding="utf-8")
+        history = read_case_history(folder.staging / "data")
+        if console is not None:
+            console.log(f"Simulated and validated in {time.perf_counter() - start:.1f} s")
+        outputs = run_study(
+            history,
+            design,
+            out=folder,
+            seed=seed,
+            progress=progress,
+            bootstrap=bootstrap,
+            keep_going=keep_going,
+            command=command,
+            data_label="Simulated local authority: not real children",
+        )
     if console is not None:
         console.log(f"Demo finished in {time.perf_counter() - start:.1f} s")
     return outputs

@@ -9,12 +9,15 @@ written.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli.build import load_study
-from escalation.federated.pack import build_share_pack, write_share_pack
+from escalation.errors import DataValidationError
+from escalation.federated.pack import build_share_pack, read_share_pack, write_share_pack
+from escalation.report.outputs import OutputFolderError
 
 __all__ = ["register", "run"]
 
@@ -47,6 +50,22 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _refuse_replacing_another_file(out: str, authority: str) -> None:
+    """Refuse to replace a file that is not an earlier share pack (escalation did not write it)."""
+    target = Path(out)
+    if target.suffix != ".zip":
+        target = target / f"{authority}.zip"
+    if not target.exists():
+        return
+    try:
+        read_share_pack(target)
+    except (DataValidationError, OSError, ValueError) as error:
+        raise OutputFolderError(
+            f"{target} exists and is not a share pack escalation wrote ({type(error).__name__}); "
+            "escalation never replaces a file it did not write: move it or choose another --out"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Build and write the pack; return 0 on success."""
     design, history = load_study(args)
@@ -54,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         pack = build_share_pack(
             history, design, authority=args.la, bootstrap=args.bootstrap, seed=args.seed
         )
+    _refuse_replacing_another_file(args.out, pack.authority)
     path = write_share_pack(pack, args.out)
     withheld = pack.tables["disclosure"]
     print(f"Authority      {pack.authority}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
+from escalation.cli._output import add_output_arguments, output_folder
 from escalation.data.io import write_case_history
 
 __all__ = ["register"]
@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--children", type=int, default=20_000, help="children (default 20000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_output_arguments(parser)
     parser.add_argument(
         "--format", choices=("parquet", "csv"), default="parquet", help="table format"
     )
@@ -56,10 +56,17 @@ def run(args: argparse.Namespace) -> int:
     if args.authorities is not None:
         return _national(args)
     config = SimulationConfig(notes=not args.no_notes)
-    simulated = simulate_local_authority(args.children, seed=args.seed, config=config)
-    out = Path(args.out)
-    write_case_history(simulated.history, out, format=args.format)
-    (out / "truth.json").write_text(simulated.truth.to_json(), encoding="utf-8")
+    with output_folder(args) as folder:
+        simulated = simulate_local_authority(args.children, seed=args.seed, config=config)
+        write_case_history(simulated.history, folder.staging, format=args.format)
+        (folder.staging / "truth.json").write_text(simulated.truth.to_json(), encoding="utf-8")
+        folder.commit(
+            command=folder.command,
+            inputs=(simulated.history.children, simulated.history.episodes),
+            seeds={"simulation": args.seed},
+            extra={"disclosure": "none: simulated children, not real ones"},
+        )
+    out = folder.path
     history = simulated.history
     print(f"Simulated local authority written to {out}")
     print(f"  children  {len(history.children):,}")

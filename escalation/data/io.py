@@ -169,7 +169,9 @@ def _extract_date(
             None,
             None,
             None,
-            "no extract date: pass extract_date=... (or set [data] extract_date in the design)",
+            "no extract date: give the date the data were extracted (command line: "
+            "--extract-date YYYY-MM-DD; Python: extract_date=...; or set [data] extract_date "
+            "in the design file)",
         )
     )
     return pd.Timestamp("1970-01-01"), "missing"
@@ -186,7 +188,11 @@ def _timestamp(value: object, where: str, problems: list[Problem]) -> pd.Timesta
 
 
 def write_case_history(
-    history: CaseHistory, path: str | Path, *, format: TableFormat = "parquet"
+    history: CaseHistory,
+    path: str | Path,
+    *,
+    format: TableFormat = "parquet",
+    overwrite: bool = False,
 ) -> Path:
     """Write a case history to a folder that :func:`read_case_history` reads back.
 
@@ -195,22 +201,45 @@ def write_case_history(
     history : CaseHistory
         The history to write.
     path : str or Path
-        Destination folder (created if needed). Existing table files are replaced.
+        Destination folder (created if needed). The tables of a case history written
+        there before (the folder has its ``case_history.json``) are replaced, in either
+        format, so no stale table is read back.
     format : {"parquet", "csv"}, default "parquet"
         File format of the tables. CSV dates are written as ``YYYY-MM-DD``.
+    overwrite : bool, default False
+        Also replace (or remove) table files this function did not write, e.g. the
+        ``episodes.csv`` of an SSDA903 return or a hand-made ``notes.csv``.
 
     Returns
     -------
     Path
         The folder written.
+
+    Raises
+    ------
+    FileExistsError
+        When the folder holds ``children``, ``episodes`` or ``notes`` tables that were
+        not written by this function, and ``overwrite`` is false (nothing is written).
     """
     if format not in ("csv", "parquet"):
         raise ValueError(f"format must be 'csv' or 'parquet', not {format!r}")
     folder = Path(path)
+    present = [
+        folder / f"{table}.{ext}"
+        for table in _TABLES
+        for ext in ("csv", "parquet")
+        if (folder / f"{table}.{ext}").exists()
+    ]
+    if present and not overwrite and not (folder / METADATA_FILE).is_file():
+        raise FileExistsError(
+            f"{folder} already holds {', '.join(p.name for p in present)}, which "
+            "write_case_history did not write (the folder has no "
+            f"{METADATA_FILE}); writing there would replace them. Choose another folder, "
+            "or pass overwrite=True."
+        )
     folder.mkdir(parents=True, exist_ok=True)
-    for table in _TABLES:
-        for ext in ("csv", "parquet"):
-            (folder / f"{table}.{ext}").unlink(missing_ok=True)
+    for stale in present:
+        stale.unlink(missing_ok=True)
     frames = {"children": history.children, "episodes": history.episodes, "notes": history.notes}
     for table, frame in frames.items():
         if table == "notes" and frame.empty:

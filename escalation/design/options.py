@@ -14,6 +14,7 @@ __all__ = [
     "BUILTIN_COVARIATES",
     "DERIVED_END_KINDS",
     "ESTIMATORS",
+    "RISK_MODELS",
     "SPELL_RULES",
     "TIME_ZERO_AT",
     "AuthorityHandling",
@@ -21,6 +22,7 @@ __all__ = [
     "DerivedEndKind",
     "EpisodeKind",
     "EstimatorName",
+    "RiskModelName",
     "SpellRule",
     "TimeZeroAt",
 ]
@@ -46,6 +48,8 @@ SpellRule = Literal["first", "last", "all"]
 DerivedEndKind = Literal["age_18"]
 #: Estimators the estimation layer offers.
 EstimatorName = Literal["unadjusted", "ipw", "gformula", "aipw", "ccw"]
+#: Risk models the prediction layer validates (``[prediction] models``).
+RiskModelName = Literal["cox", "penalised_cox", "gradient_boosting", "random_forest"]
 #: How analyses treat the local authority (the ``la`` column) when data hold several:
 #: its own baseline and model terms (``stratify``), a cluster of the standard errors
 #: (``cluster``), or not at all (``ignore``).
@@ -72,3 +76,5 @@ DERIVED_END_KINDS: Final[tuple[str, ...]] = get_args(DerivedEndKind)
 ESTIMATORS: Final[tuple[str, ...]] = get_args(EstimatorName)
 BUILTIN_COVARIATES: Final[tuple[str, ...]] = get_args(BuiltinCovariate)
 AUTHORITY_HANDLING: Final[tuple[str, ...]] = get_args(AuthorityHandling)
+#: Allowed values of ``[prediction] models``.
+RISK_MODELS: Final = get_args(RiskModelName)

@@ -1,14 +1,15 @@
 """The study design: a frozen, validated description of one analysis, read from TOML.
 
 A design is declared before any result is seen, like a pre-registered analysis plan
-(see ``docs``: *The study design file*). It has seven sections, each a frozen dataclass:
+(see ``docs``: *The study design file*). It has nine sections, each a frozen dataclass:
 :class:`DataSpec`, :class:`TimeZeroSpec`, :class:`OutcomeSpec`, :class:`TreatmentSpec`,
-:class:`CovariateSpec`, :class:`EstimationSpec` and :class:`AnalysisSpec` (optional:
-several local authorities), and an optional eighth, :class:`ComputeSpec`, saying where
-parallel work runs (it never changes a result). Every section checks its own values
-when constructed; :class:`StudyDesign` checks the rules that join sections. Invalid
-designs raise :class:`~escalation.errors.DesignError` naming the section, the key, the
-value and what is allowed.
+:class:`CovariateSpec`, :class:`EstimationSpec`, :class:`AnalysisSpec` (optional:
+several local authorities), :class:`DisclosureSpec` (optional: the disclosure rules),
+:class:`PredictionSpec` (optional: the risk models) and :class:`ComputeSpec` (optional:
+where parallel work runs; it never changes a result). Every section checks its own
+values when constructed; :class:`StudyDesign` checks the rules that join sections.
+Invalid designs raise :class:`~escalation.errors.DesignError` naming the section, the
+key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from escalation.design.options import (
     BUILTIN_COVARIATES,
     DERIVED_END_KINDS,
     ESTIMATORS,
+    RISK_MODELS,
     SPELL_RULES,
     TIME_ZERO_AT,
     AuthorityHandling,
     EpisodeKind,
     EstimatorName,
+    RiskModelName,
     SpellRule,
     TimeZeroAt,
 )
@@ -44,8 +47,10 @@ __all__ = [
     "ComputeSpec",
     "CovariateSpec",
     "DataSpec",
+    "DisclosureSpec",
     "EstimationSpec",
     "OutcomeSpec",
+    "PredictionSpec",
     "StudyDesign",
     "TimeZeroSpec",
     "TreatmentSpec",
@@ -492,6 +497,68 @@ class AnalysisSpec:
         return self == AnalysisSpec()
 
 
+@dataclass(frozen=True)
+class DisclosureSpec:
+    """Statistical disclosure control of every output that leaves the local authority.
+
+    The defaults follow the ONS "10-5 rule" (counts below 10 suppressed, others rounded
+    to the nearest 5). Set them to the local authority's own disclosure policy; the
+    rules as run are recorded in every manifest and stated in the brief. Left at its
+    defaults the section is not written to the design file, so designs without it keep
+    their hash.
+
+    Parameters
+    ----------
+    threshold : int, default 10
+        Counts below this are suppressed (zero too); every curve step, bar and point of a
+        figure stands for at least this many children or events.
+    rounding : int, default 5
+        Counts at or above the threshold are rounded to a multiple of this (1: unrounded).
+    """
+
+    threshold: int = 10
+    rounding: int = 5
+
+    def __post_init__(self) -> None:
+        _integer("disclosure", "threshold", self.threshold, minimum=1)
+        _integer("disclosure", "rounding", self.rounding, minimum=1)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether every value is the default (then the section is not written)."""
+        return self == DisclosureSpec()
+
+
+@dataclass(frozen=True)
+class PredictionSpec:
+    """Which risk models ``escalation predict`` and ``escalation run`` validate.
+
+    Optional; left at its default it is not written to the design file, so designs
+    without it keep their hash.
+
+    Parameters
+    ----------
+    models : tuple of str, default ("cox", "gradient_boosting")
+        Any of ``cox``, ``penalised_cox`` (elastic-net Cox: recommended when the Cox
+        fit warns of separation or many sparse levels), ``gradient_boosting``,
+        ``random_forest``.
+    """
+
+    models: tuple[RiskModelName, ...] = ("cox", "gradient_boosting")
+
+    def __post_init__(self) -> None:
+        names = _strings("prediction", "models", self.models)
+        if not names:
+            raise _fail("prediction", "models", [], "needs at least one risk model")
+        _members("prediction", "models", names, RISK_MODELS)
+        object.__setattr__(self, "models", names)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether every value is the default (then the section is not written)."""
+        return self == PredictionSpec()
+
+
 #: TOML keys of each section mapped to field names (where they differ).
 _SECTIONS: Final[dict[str, type]] = {
     "data": DataSpec,
@@ -501,6 +568,8 @@ _SECTIONS: Final[dict[str, type]] = {
     "covariates": CovariateSpec,
     "estimation": EstimationSpec,
     "analysis": AnalysisSpec,
+    "disclosure": DisclosureSpec,
+    "prediction": PredictionSpec,
     "compute": ComputeSpec,
 }
 _RENAMED: Final = {"from": "from_"}
@@ -534,6 +603,11 @@ class StudyDesign:
         Where the data are.
     analysis : AnalysisSpec, optional
         How several local authorities are handled.
+    disclosure : DisclosureSpec, optional
+        Disclosure control of the outputs (default: counts below 10 suppressed, others
+        rounded to 5).
+    prediction : PredictionSpec, optional
+        Which risk models are validated.
     compute : ComputeSpec, optional
         Where parallel work runs (never changes a result).
 
@@ -561,6 +635,8 @@ class StudyDesign:
     estimation: EstimationSpec = field(default_factory=EstimationSpec)
     data: DataSpec = field(default_factory=DataSpec)
     analysis: AnalysisSpec = field(default_factory=AnalysisSpec)
+    disclosure: DisclosureSpec = field(default_factory=DisclosureSpec)
+    prediction: PredictionSpec = field(default_factory=PredictionSpec)
     compute: ComputeSpec = field(default_factory=ComputeSpec)
 
     def __post_init__(self) -> None:
@@ -611,7 +687,8 @@ class StudyDesign:
         ----------
         mapping : mapping
             Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
-            ``estimation``, ``analysis``, ``compute``) of key–value pairs, as
+            ``estimation``, ``analysis``, ``disclosure``, ``prediction``, ``compute``) of
+            key–value pairs, as
             :func:`tomllib.loads` returns them.
 
         Returns
@@ -678,17 +755,18 @@ class StudyDesign:
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Return the design as TOML-shaped sections (dates as ``YYYY-MM-DD`` text).
 
-        Unset optional values are left out, and so are the ``[analysis]`` section when it
-        holds only defaults (designs written before it existed keep their text and hash)
-        and an empty ``[compute]`` section, so ``from_dict(to_dict())`` rebuilds an equal
+        Unset optional values are left out, and so are the ``[analysis]``,
+        ``[disclosure]`` and ``[prediction]`` sections when they hold only defaults (designs
+        written before they existed keep their text and hash) and an empty ``[compute]``
+        section, so ``from_dict(to_dict())`` rebuilds an equal
         design.
         """
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
-            if (name == "analysis" and self.analysis.is_default) or (
-                name == "compute" and section == ComputeSpec()
-            ):
+            if name in ("analysis", "disclosure", "prediction") and section.is_default:
+                continue
+            if name == "compute" and section == ComputeSpec():
                 continue
             values: dict[str, Any] = {}
             for f in fields(section):

@@ -38,7 +38,7 @@ from escalation.federated.pack import SharePack, design_hash
 from escalation.federated.profile import pool_profiles
 from escalation.federated.risksets import curves_from_risk_sets, pool_risk_sets
 from escalation.federated.summaries import pool_covariate_summaries
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 
 __all__ = ["MODERATORS", "Mismatch", "PooledAnalysis", "pool_share_packs"]
 
@@ -50,7 +50,7 @@ _ESTIMANDS: Final = {"risk_difference": "risk_difference", "risk_ratio": "log_ri
 
 
 @dataclass(frozen=True)
-class PooledAnalysis:
+class PooledAnalysis(Presents):
     """Everything the hub computed from the share packs.
 
     Attributes

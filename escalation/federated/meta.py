@@ -43,7 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from escalation.errors import ConvergenceError, DesignError
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 
 __all__ = ["MetaAnalysisResult", "MetaTest", "meta_analyse"]
 
@@ -57,7 +57,7 @@ _LL_TOL: Final = np.finfo(float).eps ** 0.25  # metafor's check of tau^2 = 0
 
 
 @dataclass(frozen=True)
-class MetaAnalysisResult:
+class MetaAnalysisResult(Presents):
     """A fitted random-effects meta-analysis (or meta-regression).
 
     Attributes

@@ -62,7 +62,9 @@ class ModelCard:
     description : str
         What the model is.
     facts : dict
-        Data facts (spells, escalations, period, validation, horizon).
+        Data facts (spells, escalations, period, validation, horizon). Whole-number facts
+        are exact counts, for use inside the local authority; a card to share passes
+        through :func:`escalation.report.disclosure.disclose_model_card` first.
     performance : pandas.DataFrame
         ``metric, estimate, conf_low, conf_high`` (readable metric names).
     subgroups : pandas.DataFrame
@@ -71,6 +73,8 @@ class ModelCard:
         Limits a social worker must know.
     intended_use : str
         The intended use statement.
+    disclosure : str or None
+        How its counts were disclosed (set by the disclosure gate); None: exact counts.
     """
 
     model: str
@@ -80,13 +84,25 @@ class ModelCard:
     subgroups: pd.DataFrame
     limits: tuple[str, ...] = field(default_factory=tuple)
     intended_use: str = INTENDED_USE
+    disclosure: str | None = None
+
+    @property
+    def counts_note(self) -> str:
+        """What the card says about its counts: exact, or how they were disclosed."""
+        if self.disclosure is not None:
+            return self.disclosure
+        return (
+            "Counts on this card are exact, not under disclosure control: for use inside "
+            "the local authority only."
+        )
 
     def to_markdown(self) -> str:
         """Return the card as Markdown."""
         lines = [f"# Model card: {self.model}", "", self.description, ""]
         lines += ["## Intended use", "", self.intended_use, ""]
         lines += ["## Data", ""]
-        lines += [f"- **{k}**: {v}" for k, v in self.facts.items()]
+        lines += [f"- **{k}**: {_fact(v)}" for k, v in self.facts.items()]
+        lines += ["", self.counts_note]
         lines += ["", "## Performance on the test data", ""]
         lines += _markdown_table(self.performance)
         lines += ["", "## Subgroup gaps", ""]
@@ -106,7 +122,7 @@ class ModelCard:
     def to_html(self) -> str:
         """Return the card as a standalone HTML fragment."""
         facts = "".join(
-            f"<li><strong>{html.escape(str(k))}</strong>: {html.escape(str(v))}</li>"
+            f"<li><strong>{html.escape(str(k))}</strong>: {html.escape(_fact(v))}</li>"
             for k, v in self.facts.items()
         )
         limits = "".join(f"<li>{html.escape(limit)}</li>" for limit in self.limits)
@@ -120,7 +136,7 @@ class ModelCard:
             f"<h1>Model card: {html.escape(self.model)}</h1>"
             f"<p>{html.escape(self.description)}</p>"
             f"<h2>Intended use</h2><p>{html.escape(self.intended_use)}</p>"
-            f"<h2>Data</h2><ul>{facts}</ul>"
+            f"<h2>Data</h2><ul>{facts}</ul><p>{html.escape(self.counts_note)}</p>"
             f"<h2>Performance on the test data</h2>{perf}"
             f"<h2>Subgroup gaps</h2>{sub}"
             f"<h2>Limits</h2><ul>{limits}</ul>"
@@ -128,6 +144,12 @@ class ModelCard:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+
+def _fact(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def _fmt(value: float) -> str:

@@ -19,9 +19,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.compute import batched_map, parallel_map
+from escalation.compute import batched_map
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.jobs import resolve_jobs, run_tasks
 from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
 from escalation.predict.metrics import (
     Competing,
@@ -42,8 +43,7 @@ from escalation.predict.splits import (
     grouped_folds,
     temporal_split,
 )
-from escalation.report.disclosure import format_count
-from escalation.results import Summary, data_hash, package_versions, provenance
+from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
 
@@ -72,7 +72,7 @@ _DESCRIPTIONS: Final = {
 
 
 @dataclass(frozen=True, eq=False)
-class RiskValidation:
+class RiskValidation(Presents):
     """The validation of risk models of escalation by one horizon.
 
     Attributes
@@ -218,60 +218,6 @@ def _text_matrix(
     return features.astype(float)
 
 
-@dataclass(frozen=True)
-class _FoldSettings:
-    """Everything one cross-validation fold needs besides the spells (sent to workers)."""
-
-    covariates: tuple[str, ...]
-    times: npt.NDArray[np.float64]
-    censor_training: bool
-    feature_sets: tuple[str, ...]
-    models: tuple[str, ...]
-    model_options: Mapping[str, Mapping[str, Any]] | None
-    seed: int
-    text_features: pd.DataFrame | None
-    history: Any
-    index: pd.Index
-
-
-def _fit_fold(
-    split: Split, spells: pd.DataFrame, settings: _FoldSettings
-) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], int]:
-    """Fit every model and feature set on one split; predict its test spells."""
-    predictions: list[pd.DataFrame] = []
-    backend: dict[str, FittedRiskModel] = {}
-    train = spells.iloc[split.train]
-    coding = CovariateCoding.learn(train, list(settings.covariates))
-    structured = coding.apply(spells)
-    train_duration = train["duration"].to_numpy(dtype=float)
-    train_event = train["event"].to_numpy(dtype=np.int64)
-    if settings.censor_training and split.cutoff is not None:
-        known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
-        later = train_duration > known
-        train_duration = np.where(later, known, train_duration)
-        train_event = np.where(later, 0, train_event)
-    for feature_set in settings.feature_sets:
-        x = structured
-        if feature_set == "structured+text":
-            text = (
-                _aligned(settings.text_features, settings.index)
-                if settings.text_features is not None
-                else _text_matrix(settings.history, spells, split.train, settings.seed)
-            )
-            x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
-        for kind in settings.models:
-            options = dict((settings.model_options or {}).get(kind, {}))
-            options.setdefault("seed", settings.seed)
-            fitted = risk_model(kind, **options).fit(
-                x.iloc[split.train], train_duration, train_event
-            )
-            risk = fitted.predict_risk(x.iloc[split.test], settings.times)
-            label = _model_label(kind, feature_set)
-            backend[label] = fitted
-            predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
-    return predictions, backend, len(train)
-
-
 def _model_label(kind: str, feature_set: str) -> str:
     return kind if feature_set == "structured" else f"{kind}+text"
 
@@ -298,6 +244,8 @@ def validate_risk_models(
     min_group: int = 10,
     conf_level: float = 0.95,
     competing: Competing = "control",
+    n_jobs: int | None = None,
+    progress: bool | None = None,
 ) -> RiskValidation:
     """Fit and validate risk models of escalation by ``horizon``.
 
@@ -351,6 +299,12 @@ def validate_risk_models(
         Level of the intervals.
     competing : {"control", "censor"}
         Whether children who died first count as controls (default) or as censored.
+    n_jobs : int, optional
+        Worker processes for the cross-validation folds: default the design's
+        ``[compute] workers``, else every core; ``1`` runs here. Predictions are
+        identical for any number (every model is seeded).
+    progress : bool, optional
+        Show a progress bar over the folds (default: when standard error is a terminal).
 
     Returns
     -------
@@ -438,41 +392,38 @@ def validate_risk_models(
             covariates.append(name)
     times = np.linspace(horizon / 10, horizon, 10)
 
+    if truth is not None and oracle_risk(truth, spells, horizon) is None:
+        raise DesignError(
+            f"truth was given but has no risk_observed_{horizon} column (with child_id "
+            "and time_zero): pass the simulator's GroundTruth or its spell_risks table"
+        )
+    task = _SplitTask(
+        spells=spells,
+        index=data.spells.index,
+        covariates=tuple(covariates),
+        censor_training=censor_training,
+        feature_sets=tuple(feature_sets),
+        text_features=text_features,
+        history=history,
+        seed=seed,
+        models=tuple(models),
+        model_options={k: dict(v) for k, v in (model_options or {}).items()},
+        times=times,
+        truth=truth,
+        horizon=horizon,
+    )
+    jobs = resolve_jobs(n_jobs, design) if len(splits) > 1 else 1
+    fitted_splits = run_tasks(
+        _fit_split, splits, args=(task,), n_jobs=jobs, progress=progress,
+        description="cross-validation" if len(splits) > 1 else "fitting",
+    )  # fmt: skip
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     n_train = 0
-    # Folds are independent: they run where escalation.compute says (in order of the folds).
-    fold_settings = _FoldSettings(
-        covariates=tuple(covariates),
-        times=times,
-        censor_training=censor_training,
-        feature_sets=tuple(feature_sets),
-        models=tuple(models),
-        model_options=model_options,
-        seed=seed,
-        text_features=text_features,
-        history=history,
-        index=data.spells.index,
-    )
-    fitted_folds = parallel_map(
-        _fit_fold, splits, shared=(spells, fold_settings), description="risk model folds"
-    )
-    for split, (fold_predictions, fold_backend, fold_train) in zip(
-        splits, fitted_folds, strict=True
-    ):
-        n_train += fold_train
-        predictions += fold_predictions
-        backend.update(fold_backend)
-        if truth is not None:
-            oracle = oracle_risk(truth, spells, horizon)
-            if oracle is None:
-                raise DesignError(
-                    f"truth was given but has no risk_observed_{horizon} column (with child_id "
-                    "and time_zero): pass the simulator's GroundTruth or its spell_risks table"
-                )
-            risk = np.full((len(split.test), len(times)), np.nan)
-            risk[:, -1] = oracle.to_numpy()[split.test]
-            predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
+    for split_predictions, split_backend, split_train in fitted_splits:
+        predictions += split_predictions
+        backend.update(split_backend)
+        n_train += split_train
     frame = pd.concat(predictions, ignore_index=True)
     test_rows = np.unique(np.concatenate([s.test for s in splits]))
     test = spells.iloc[test_rows].reset_index(drop=True)
@@ -570,20 +521,16 @@ def validate_risk_models(
             if validation == "temporal"
             else f"{n_splits}-fold cross-validation grouped by family"
         ),
-        # Counts under disclosure control (cards are shared): <10 withheld, others to 5.
-        "Training spells": (
-            format_count(n_train)
-            if validation == "temporal"
-            else f"{format_count(n_train // max(n_splits, 1))} per fold"
+        # Counts are exact here (the API's results stay exact, for use inside the local
+        # authority); escalation.report.disclosure.disclose_model_card discloses them.
+        ("Training spells" if validation == "temporal" else "Training spells per fold"): (
+            int(n_train) if validation == "temporal" else int(n_train // max(n_splits, 1))
         ),
-        "Test spells": format_count(len(test)),
-        "Spells left out": (
-            f"{format_count(len(spells) - len(test) - n_train)} later spells of families "
-            "already in the training data"
-            if validation == "temporal"
-            else "none"
+        "Test spells": len(test),
+        "Spells left out (later spells of families already in the training data)": (
+            int(len(spells) - len(test) - n_train) if validation == "temporal" else 0
         ),
-        "Test escalations by the horizon": format_count(int(status.case.sum())),
+        "Test escalations by the horizon": int(status.case.sum()),
         "Test time zeros": f"{period.min():%B %Y} to {period.max():%B %Y}",
         "Bootstrap": f"{bootstrap} replicates over families (seed {seed})",
     }
@@ -628,6 +575,75 @@ def validate_risk_models(
             data_hash=data_hash(spells[["spell_id", "duration", "event"]]),
         ),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class _SplitTask:
+    """What every split's fit needs (sent once to each worker process)."""
+
+    spells: pd.DataFrame
+    index: pd.Index
+    covariates: tuple[str, ...]
+    censor_training: bool
+    feature_sets: tuple[str, ...]
+    text_features: pd.DataFrame | None
+    history: Any
+    seed: int
+    models: tuple[str, ...]
+    model_options: dict[str, dict[str, Any]]
+    times: npt.NDArray[np.float64]
+    truth: Any
+    horizon: int
+
+
+def _fit_split(
+    split: Split, task: _SplitTask
+) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], int]:
+    """Fit every model of one split on its training spells and predict its test spells.
+
+    Module level, so cross-validation folds run on worker processes; every model is
+    seeded from the task, so the predictions do not depend on where they ran.
+    """
+    spells, covariates, seed, times = task.spells, list(task.covariates), task.seed, task.times
+    predictions: list[pd.DataFrame] = []
+    backend: dict[str, FittedRiskModel] = {}
+    train = spells.iloc[split.train]
+    coding = CovariateCoding.learn(train, covariates)
+    structured = coding.apply(spells)
+    train_duration = train["duration"].to_numpy(dtype=float)
+    train_event = train["event"].to_numpy(dtype=np.int64)
+    if task.censor_training and split.cutoff is not None:
+        known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
+        later = train_duration > known
+        train_duration = np.where(later, known, train_duration)
+        train_event = np.where(later, 0, train_event)
+    for feature_set in task.feature_sets:
+        x = structured
+        if feature_set == "structured+text":
+            text = (
+                _aligned(task.text_features, task.index)
+                if task.text_features is not None
+                else _text_matrix(task.history, spells, split.train, seed)
+            )
+            x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
+        for kind in task.models:
+            options = dict(task.model_options.get(kind, {}))
+            options.setdefault("seed", seed)
+            fitted = risk_model(kind, **options).fit(
+                x.iloc[split.train], train_duration, train_event
+            )
+            risk = fitted.predict_risk(x.iloc[split.test], times)
+            label = _model_label(kind, feature_set)
+            backend[label] = fitted
+            predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
+    if task.truth is not None:
+        oracle = oracle_risk(task.truth, spells, task.horizon)
+        if oracle is None:  # pragma: no cover - checked before the splits are fitted
+            raise DesignError(f"truth has no risk_observed_{task.horizon} column")
+        risk = np.full((len(split.test), len(times)), np.nan)
+        risk[:, -1] = oracle.to_numpy()[split.test]
+        predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
+    return predictions, backend, len(train)
 
 
 def _aligned(features: pd.DataFrame, index: pd.Index) -> pd.DataFrame:

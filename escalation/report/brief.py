@@ -7,10 +7,12 @@ limits. It is one HTML file with the figures embedded as PNG data URIs and a pri
 stylesheet, so it can be e-mailed, archived or printed to PDF.
 
 Disclosure control: cohort counts are given to :class:`Brief` as raw numbers and are
-rounded or suppressed by :func:`escalation.report.disclosure.format_count` when the
-brief is rendered; free text must be built with the same function (the helpers here
-never put a count in a sentence). :func:`render_brief` refuses to produce a brief
-containing any of the identifiers it is given.
+rounded or suppressed by :func:`escalation.report.disclosure.format_count` under the
+brief's :class:`~escalation.report.disclosure.DisclosureRules` when the brief is
+rendered; free text must be built with the same function (the helpers here never put a
+count in a sentence), and figures must be drawn from disclosed tables. The footer states
+the rules. :func:`render_brief` refuses to produce a brief containing any of the
+identifiers it is given.
 """
 
 # plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
@@ -33,7 +35,7 @@ from markupsafe import Markup, escape
 
 from escalation.errors import DataValidationError, Problem
 from escalation.figures.theme import width_mm
-from escalation.report.disclosure import format_count
+from escalation.report.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",
@@ -66,11 +68,6 @@ DECISION_SUPPORT_CAVEAT: Final = (
     "a decision about a child. It will miss some children who go on to need protection "
     "and flag some who do not: those errors, and how they differ between groups of "
     "children, must be known and explained to the people using it."
-)
-_DISCLOSURE: Final = (
-    "Statistical disclosure control: every count is rounded to the nearest 5 and counts "
-    "below 10 are shown as 'fewer than 10'. No names, identifiers or case-note text appear "
-    "in this brief."
 )
 #: Terms explained at the end of the brief, each linked from its first use.
 GLOSSARY: Final = {
@@ -222,6 +219,14 @@ class Brief:
         Small text above and below the headline.
     provenance : tuple of str
         Footer lines (versions, design and data hashes).
+    caveats : tuple of str
+        Warnings raised by the analysis, each saying which design key to change.
+    failures : tuple of str
+        Parts of the analysis that did not run, and why.
+    notes : tuple of str
+        Parts of the analysis skipped or left out of the brief, and why.
+    disclosure : DisclosureRules
+        The disclosure rules the counts are shown under (stated in the footer).
     """
 
     title: str
@@ -239,6 +244,10 @@ class Brief:
     kicker: str = "Policy brief"
     subtitle: str = ""
     provenance: tuple[str, ...] = field(default_factory=tuple)
+    caveats: tuple[str, ...] = ()
+    failures: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    disclosure: DisclosureRules = DEFAULT_RULES
 
 
 def interval_digits(
@@ -449,7 +458,10 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
             narrow = f.narrow if f.narrow is not None else f.plot
             entry["narrow"] = figure_data_uri(narrow, width="single", dpi=dpi)
         figures.append(entry)
-    rows = [(label, format_count(count)) for label, count in brief.cohort_counts.items()]
+    rows = [
+        (label, format_count(count, brief.disclosure))
+        for label, count in brief.cohort_counts.items()
+    ]
     environment = _environment()
     environment.filters["gloss"] = _Glossary()
     html = environment.get_template("brief.html").render(
@@ -460,7 +472,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         figures=figures,
         cohort_rows=rows,
         caveat=DECISION_SUPPORT_CAVEAT,
-        disclosure=_DISCLOSURE,
+        disclosure=brief.disclosure.statement(),
         version=__version__,
     )
     check_no_identifiers(html, identifiers)

@@ -3,7 +3,9 @@
 ``manifest.json`` records the package versions, the study design (its TOML text and
 SHA-256), a hash of the input data (:func:`escalation.results.data_hash`), the seeds,
 and every output file with its size and SHA-256, so a reader can check that the
-figures and the brief in front of them came from this design and these data.
+figures and the brief in front of them came from this design and these data. It is also
+how escalation recognises a folder it wrote (:mod:`escalation.report.outputs`): it is
+written last, into the run's staging folder, and lists exactly the files of that run.
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ def build_manifest(
         notes=list(notes),
         **dict(extra or {}),
     )
+    record["written_by"] = "escalation"
     record["outputs"] = outputs
     return record
 

@@ -1,8 +1,11 @@
 """Table 1 through disclosure control, out as CSV, HTML, LaTeX and Word.
 
-Every count of :class:`~escalation.causal.TableOne` is rounded to 5 or suppressed
+Every count of :class:`~escalation.causal.TableOne` is rounded or suppressed under the
+design's :class:`~escalation.report.disclosure.DisclosureRules`
 (:func:`~escalation.report.disclosure.disclose_count`) and percentages are recomputed
-from the disclosed counts before any of the files is written.
+from the disclosed counts before any of the files is written. Summaries of a number are
+shown only where they rest on enough children: a mean (SD) needs the threshold of children
+in the arm, a median [Q1, Q3] the threshold below its lower quartile.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from escalation.report.disclosure import disclose_count
+from escalation.report.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
 
 __all__ = [
     "disclosed_table_one",
@@ -31,17 +34,38 @@ _NOTE = (
 )
 
 
-def disclosed_table_one(t1: Any) -> pd.DataFrame:
-    """Return the printed Table 1 with every count under disclosure control.
+#: Shown instead of a summary that rests on too few children.
+NOT_SHOWN = "not shown"
+
+
+def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.DataFrame:
+    """Return the printed Table 1 with every count and summary under disclosure control.
 
     Examples
     --------
     >>> from escalation.causal import table_one
-    >>> spells = pd.DataFrame({"treatment": [1] * 12 + [0] * 14, "sex": ["F"] * 26})
-    >>> disclosed_table_one(table_one(spells, variables=["sex"]))["Early help"].tolist()
-    ['10', '10 (100.0)']
+    >>> spells = pd.DataFrame({"treatment": [1] * 12 + [0] * 14, "sex": ["F"] * 26,
+    ...                        "age": range(26)})
+    >>> table = disclosed_table_one(table_one(spells, variables=["sex", "age"]))
+    >>> table["Early help"].tolist()
+    ['10', '10 (100.0)', '5.50 (3.61)']
+    >>> disclosed_table_one(table_one(spells, variables=["age"], nonnormal=["age"]))[
+    ...     "Early help"].tolist()
+    ['10', 'not shown']
     """
-    table: pd.DataFrame = t1.table(count_rule=disclose_count)
+    table: pd.DataFrame = t1.table(
+        count_rule=lambda c: disclose_count(c, rules), suppressed=f"<{rules.threshold}"
+    )
+    label = table["Characteristic"].astype(str)
+    block = label.where(label != "").ffill().fillna("")
+    means = block.str.endswith(", mean (SD)").to_numpy()
+    medians = block.str.endswith(", median [Q1, Q3]").to_numpy()
+    for group in t1.groups:
+        n = float(t1.n[group])
+        if n < rules.threshold:
+            table.loc[means, group] = NOT_SHOWN
+        if 0.25 * n < rules.threshold:
+            table.loc[medians, group] = NOT_SHOWN
     return table
 
 
@@ -168,7 +192,13 @@ def write_table_one_docx(table: pd.DataFrame, path: str | Path, *, title: str = 
     return target
 
 
-def write_table_one(t1: Any, folder: str | Path, *, stem: str = "table_one") -> list[Path]:
+def write_table_one(
+    t1: Any,
+    folder: str | Path,
+    *,
+    stem: str = "table_one",
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> list[Path]:
     """Write the disclosed Table 1 as CSV, HTML, LaTeX and Word into ``folder``.
 
     Returns
@@ -176,7 +206,7 @@ def write_table_one(t1: Any, folder: str | Path, *, stem: str = "table_one") -> 
     list of Path
         ``table_one.csv``, ``.html``, ``.tex`` and ``.docx``.
     """
-    table = disclosed_table_one(t1)
+    table = disclosed_table_one(t1, rules)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / f"{stem}.csv", out / f"{stem}.html", out / f"{stem}.tex"]

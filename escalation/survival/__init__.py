@@ -5,6 +5,7 @@ from escalation.survival.aft import AFTResult, fit_aft
 from escalation.survival.cause_specific import CauseSpecificResult, fit_cause_specific
 from escalation.survival.cox import CoxResult, fit_cox
 from escalation.survival.finegray import FineGrayResult, finegray_expand, fit_fine_gray
+from escalation.survival.gray import GrayTestResult, gray_test
 from escalation.survival.multistate import (
     PATHWAY_STATES,
     StateOccupationResult,
@@ -31,6 +32,7 @@ __all__ = [
     "CoxResult",
     "CurveResult",
     "FineGrayResult",
+    "GrayTestResult",
     "LogRankResult",
     "RMSTResult",
     "StateOccupationResult",
@@ -42,6 +44,7 @@ __all__ = [
     "fit_cause_specific",
     "fit_cox",
     "fit_fine_gray",
+    "gray_test",
     "kaplan_meier",
     "logrank_test",
     "nelson_aalen",

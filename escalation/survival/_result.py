@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from escalation.errors import DesignError
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 
-__all__ = ["SurvivalResult", "check_conf_level", "coefficient_table"]
+if TYPE_CHECKING:
+    from escalation.timeline.matrix import CovariateCoding
+
+__all__ = [
+    "SurvivalResult",
+    "check_conf_level",
+    "coefficient_table",
+    "ratio_table",
+    "reference_levels",
+]
 
 #: Columns of every coefficient table, in order.
 COEFFICIENT_COLUMNS = (
@@ -67,8 +76,60 @@ def coefficient_table(
     )
 
 
+def ratio_table(table: pd.DataFrame, ratio: str = "exp(coef)") -> pd.DataFrame:
+    """Return a log-scale coefficient table as R's ``summary.coxph`` shows it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`coefficient_table` on the log scale (``exponentiate=False``), with any
+        leading key columns (``cause``).
+    ratio : str, default "exp(coef)"
+        Heading of the exponentiated estimate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The key columns, ``term, coef, <ratio>, se(coef), lower 95%, upper 95%, p``
+        (the interval exponentiated; the heading names its level).
+
+    Examples
+    --------
+    >>> t = coefficient_table(["x"], np.array([0.5]), np.array([0.1]), 0.95)
+    >>> ratio_table(t).columns.tolist()
+    ['term', 'coef', 'exp(coef)', 'se(coef)', 'lower 95%', 'upper 95%', 'p']
+    """
+    level = f"{100 * float(table['conf_level'].iloc[0]):g}%" if len(table) else "95%"
+    keys = [c for c in table.columns if c not in COEFFICIENT_COLUMNS]
+    out = table[keys].copy()
+    out["term"] = table["term"]
+    out["coef"] = table["estimate"]
+    out[ratio] = np.exp(table["estimate"])
+    out["se(coef)"] = table["std_error"]
+    out[f"lower {level}"] = np.exp(table["conf_low"])
+    out[f"upper {level}"] = np.exp(table["conf_high"])
+    out["p"] = table["p_value"]
+    return out.reset_index(drop=True)
+
+
+def reference_levels(coding: CovariateCoding) -> str:
+    """Return the reference level of each categorical covariate, e.g. ``"sex = F"``.
+
+    Levels pooled into ``other`` (rare codes) are named too. ``"none"`` when every
+    covariate is numeric.
+    """
+    parts = []
+    for column, levels in coding.levels.items():
+        text = f"{column} = {levels[0]}"
+        pooled = coding.pooled.get(column, ())
+        if pooled:
+            text += f" (pooled as other: {', '.join(pooled)})"
+        parts.append(text)
+    return "; ".join(parts) or "none"
+
+
 @dataclass(frozen=True)
-class SurvivalResult:
+class SurvivalResult(Presents):
     """Base of the survival results: ``glance()`` and ``summary()`` from ``tidy()``.
 
     Subclasses define ``tidy()``, :attr:`title` and :meth:`_facts`.
@@ -93,6 +154,15 @@ class SurvivalResult:
         """Return one row: the model facts plus the package versions."""
         return pd.DataFrame([{**self._facts(), **package_versions()}])
 
+    def _summary_table(self) -> pd.DataFrame:
+        return self.tidy()
+
+    def _summary_facts(self) -> dict[str, Any]:
+        return self._facts()
+
     def summary(self) -> Summary:
-        """Return a :class:`escalation.results.Summary` (text, HTML, LaTeX)."""
-        return Summary(self.title, self._facts(), self.tidy(), self._notes())
+        """Return a :class:`escalation.results.Summary` (text, HTML, LaTeX).
+
+        ``print(result)`` prints it; Jupyter renders it as HTML.
+        """
+        return Summary(self.title, self._summary_facts(), self._summary_table(), self._notes())

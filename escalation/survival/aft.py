@@ -27,7 +27,13 @@ from escalation.core.newton import Value, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError
 from escalation.survival._outcome import usable_rows
-from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
+from escalation.survival._result import (
+    SurvivalResult,
+    check_conf_level,
+    coefficient_table,
+    ratio_table,
+    reference_levels,
+)
 from escalation.timeline.matrix import CovariateCoding
 
 if TYPE_CHECKING:
@@ -190,6 +196,23 @@ class AFTResult(SurvivalResult):
             "loglik": self.loglik,
             "aic": -2.0 * self.loglik + 2.0 * len(self.coefficients),
         }
+
+    def _summary_table(self) -> pd.DataFrame:
+        return ratio_table(self.tidy(), "time ratio")
+
+    def plot(self, **options: Any) -> Any:
+        """Return the time ratios as a forest plot (no intercept or scale rows).
+
+        ``options`` go to :func:`escalation.figures.plot_hazard_ratios`.
+        """
+        from escalation.figures.results import plot_coefficients
+
+        table = self.tidy(exponentiate=True)
+        table = table[~table["term"].isin(["(Intercept)", "log(scale)"])]
+        return plot_coefficients(table, "Time ratio", **options)
+
+    def _summary_facts(self) -> dict[str, Any]:
+        return {**self._facts(), "reference levels": reference_levels(self.coding)}
 
     def _notes(self) -> tuple[str, ...]:
         return ("Exponentiated coefficients are time ratios: above 1 means escalation later.",)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from escalation.core.cif import cumulative_incidence
 from escalation.errors import DesignError
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.survival._competing import (
     check_cause,
     fit_counting,
@@ -27,7 +27,12 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._outcome import usable_data
-from escalation.survival._result import check_conf_level, coefficient_table
+from escalation.survival._result import (
+    check_conf_level,
+    coefficient_table,
+    ratio_table,
+    reference_levels,
+)
 from escalation.timeline import CovariateCoding, SpellData
 
 __all__ = ["CauseSpecificResult", "fit_cause_specific"]
@@ -36,7 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)
-class CauseSpecificResult:
+class CauseSpecificResult(Presents):
     """Cause-specific Cox models, one per cause (see :func:`fit_cause_specific`).
 
     Attributes
@@ -164,13 +169,24 @@ class CauseSpecificResult:
         """Return a :class:`~escalation.results.Summary` (text, HTML, LaTeX)."""
         return Summary(
             "Cause-specific Cox models",
-            self._facts(),
-            self.tidy(exponentiate=True),
+            {**self._facts(), "reference levels": reference_levels(self.coding)},
+            ratio_table(self.tidy(), "exp(coef)"),
             (
                 "Hazard ratios for the rate of each cause among those still free of every "
                 "cause; events of other causes are censored in each model.",
             ),
         )
+
+    def plot(self, **options: Any) -> Any:
+        """Return the hazard ratios of every cause as a forest plot (human term labels).
+
+        ``options`` go to :func:`escalation.figures.plot_hazard_ratios`.
+        """
+        from escalation.figures.results import plot_coefficients
+
+        table = self.tidy(exponentiate=True)
+        table["cause"] = "Cause " + table["cause"].astype(str)
+        return plot_coefficients(table, "Cause-specific hazard ratio", colour="cause", **options)
 
     def predict_cumulative_incidence(
         self,

@@ -31,8 +31,15 @@ from escalation.core.coxfit import fit_cox_model
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.results import format_number, format_p
 from escalation.survival._outcome import durations, event_codes, usable_rows
-from escalation.survival._result import SurvivalResult, check_conf_level, coefficient_table
+from escalation.survival._result import (
+    SurvivalResult,
+    check_conf_level,
+    coefficient_table,
+    ratio_table,
+    reference_levels,
+)
 from escalation.timeline.matrix import CovariateCoding
 
 if TYPE_CHECKING:
@@ -196,6 +203,54 @@ class CoxResult(SurvivalResult):
             "lr_p_value": float(stats.chi2.sf(lr, len(self.coefficients))),
             "concordance": np.nan if self.time_varying else self._concordance(),
         }
+
+    def _summary_table(self) -> pd.DataFrame:
+        return ratio_table(self.tidy(), "exp(coef)")
+
+    def _summary_facts(self) -> dict[str, Any]:
+        facts = self._facts()
+        df = len(self.coefficients)
+        return {
+            "n": facts["n"],
+            "events": facts["events"],
+            "dropped": facts["dropped"],
+            "method": facts["method"],
+            "strata": facts["strata"],
+            "variance": facts["variance"],
+            "reference levels": reference_levels(self.coding),
+            "log-likelihood": self.loglik,
+            "likelihood ratio test": (
+                f"{format_number(facts['lr_statistic'])} on {df} df, "
+                f"p {_p_phrase(facts['lr_p_value'])}"
+            ),
+            "concordance": facts["concordance"],
+            **({"penalizer": self.penalizer} if self.penalizer else {}),
+            **({"left out (no variation)": facts["dropped_terms"]} if self.dropped_terms else {}),
+            **({"separated": facts["separated"]} if self.separated else {}),
+        }
+
+    def check_assumptions(self) -> Any:
+        """Return plain-words checks: proportional hazards, sparse events, separation.
+
+        ``print(fit.check_assumptions())`` reads like advice; ``.tidy()`` is a frame. See
+        :mod:`escalation.survival.assumptions`.
+
+        Returns
+        -------
+        escalation.advice.Advice
+        """
+        from escalation.survival.assumptions import cox_advice
+
+        return cox_advice(self)
+
+    def plot(self, **options: Any) -> Any:
+        """Return the hazard ratios as a forest plot, terms in words (``sex_M`` -> "Sex: Male").
+
+        ``options`` go to :func:`escalation.figures.plot_hazard_ratios`.
+        """
+        from escalation.figures.results import plot_coefficients
+
+        return plot_coefficients(self.tidy(exponentiate=True), "Hazard ratio", **options)
 
     def _concordance(self) -> float:
         """Harrell's C; with strata, pairs are compared within strata only (as R does)."""
@@ -421,6 +476,11 @@ class CoxResult(SurvivalResult):
                 pd.DataFrame({"profile": i, "time": at, "estimate": np.exp(-cum * np.exp(eta[i]))})
             )
         return pd.concat(out, ignore_index=True)
+
+
+def _p_phrase(p: float) -> str:
+    text = format_p(p)
+    return text.replace("<", "< ") if text.startswith("<") else f"= {text}"
 
 
 def _strata_keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:

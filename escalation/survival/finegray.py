@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation.core import productlimit
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.survival._competing import (
     CompetingData,
     check_cause,
@@ -28,7 +28,12 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._outcome import usable_rows
-from escalation.survival._result import check_conf_level, coefficient_table
+from escalation.survival._result import (
+    check_conf_level,
+    coefficient_table,
+    ratio_table,
+    reference_levels,
+)
 from escalation.timeline import CovariateCoding, SpellData
 
 __all__ = ["FineGrayResult", "finegray_expand", "fit_fine_gray"]
@@ -136,7 +141,7 @@ def finegray_expand(
 
 
 @dataclass(frozen=True, eq=False)
-class FineGrayResult:
+class FineGrayResult(Presents):
     """A fitted Fine–Gray model (see :func:`fit_fine_gray`).
 
     Attributes
@@ -272,8 +277,8 @@ class FineGrayResult:
         """Return a :class:`~escalation.results.Summary` (text, HTML, LaTeX)."""
         return Summary(
             f"Fine–Gray subdistribution hazards (cause {self.cause})",
-            self._facts(),
-            self.tidy(exponentiate=True),
+            {**self._facts(), "reference levels": reference_levels(self.coding)},
+            ratio_table(self.tidy(), "exp(coef)"),
             (
                 "Estimates are subdistribution hazard ratios; they describe cumulative "
                 "incidence, not the rate among those still event-free.",
@@ -282,6 +287,17 @@ class FineGrayResult:
                 + "; the uncertainty of the censoring weights is ignored, as in "
                 "R's finegray() + coxph().",
             ),
+        )
+
+    def plot(self, **options: Any) -> Any:
+        """Return the subdistribution hazard ratios as a forest plot (human term labels).
+
+        ``options`` go to :func:`escalation.figures.plot_hazard_ratios`.
+        """
+        from escalation.figures.results import plot_coefficients
+
+        return plot_coefficients(
+            self.tidy(exponentiate=True), "Subdistribution hazard ratio", **options
         )
 
     def predict_cumulative_incidence(

@@ -29,7 +29,7 @@ from scipy import stats
 from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DesignError
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.survival._result import check_conf_level
 from escalation.timeline import SpellData
 
@@ -313,7 +313,7 @@ def _rows(data: SpellData | pd.DataFrame, history: CaseHistory | None) -> pd.Dat
 
 
 @dataclass(frozen=True, eq=False)
-class StateOccupationResult:
+class StateOccupationResult(Presents):
     """State occupation probabilities over time (see :func:`state_occupation`).
 
     Attributes
@@ -410,7 +410,7 @@ class StateOccupationResult:
 
 
 @dataclass(frozen=True, eq=False)
-class TransitionProbabilityResult:
+class TransitionProbabilityResult(Presents):
     """Transition probabilities :math:`P_{hj}(s, t)` (see :func:`transition_probabilities`).
 
     Attributes

@@ -25,6 +25,7 @@ from escalation.core import productlimit
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import SurvivalResult, check_conf_level
+from escalation.survival.quantiles import curve_quantile
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -177,6 +178,8 @@ class CurveResult(SurvivalResult):
     exits : pandas.DataFrame
         ``group, time, count``: rows leaving follow-up at each time (for numbers at
         risk).
+    group_name : str or None
+        The column the groups come from (labels the legend of :meth:`plot`).
     """
 
     curves: pd.DataFrame
@@ -188,6 +191,7 @@ class CurveResult(SurvivalResult):
     exits: pd.DataFrame = field(repr=False)
     backend: None = field(default=None, repr=False)
     dropped: int = 0
+    group_name: str | None = None
 
     @property
     def title(self) -> str:
@@ -243,6 +247,89 @@ class CurveResult(SurvivalResult):
             out.append(rows)
         return pd.concat(out, ignore_index=True)[list(self.curves.columns)]
 
+    def quantile(self, p: float = 0.5) -> pd.DataFrame:
+        """Return the time by which a share ``p`` had the event, with its interval.
+
+        As R's ``quantile(survfit)`` (and the median of ``print(survfit)``): the first
+        time ``1 - S`` (or the cumulative incidence) reaches ``p``, the middle of a flat
+        stretch at exactly ``p``; the limits are the same quantile of the curve's
+        pointwise limits (Brookmeyer–Crowley, with the curve's ``conf_type``). See
+        :mod:`escalation.survival.quantiles`.
+
+        Parameters
+        ----------
+        p : float, default 0.5
+            The share, strictly between 0 and 1.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``group`` (+ ``cause``), ``quantile, estimate, conf_low, conf_high,
+            conf_level``: NaN where a curve never reaches ``p`` (most often the upper
+            limit: follow-up too short).
+
+        Raises
+        ------
+        DesignError
+            For a cumulative hazard, or ``p`` outside (0, 1).
+        """
+        if self.kind == "cumulative_hazard":
+            raise DesignError(
+                "quantiles are of survival or cumulative incidence curves; use kaplan_meier "
+                "or aalen_johansen"
+            )
+        if not 0.0 < p < 1.0:
+            raise DesignError(f"p must lie strictly between 0 and 1, got {p!r}")
+        keys = ["group", "cause"] if "cause" in self.curves else ["group"]
+        last = self.exits.groupby("group", sort=False)["time"].max()
+        rows = []
+        for key, part in self.curves.groupby(keys, sort=False):
+            t = part["time"].to_numpy(dtype=float)
+            if self.kind == "survival":
+                risk, early, late = (
+                    1.0 - part[["estimate", "conf_low", "conf_high"]].to_numpy(dtype=float).T
+                )
+            else:
+                risk, late, early = (
+                    part[["estimate", "conf_low", "conf_high"]].to_numpy(dtype=float).T
+                )
+            end = float(last.get(part["group"].iloc[0], t[-1]))
+            labels = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+            rows.append(
+                {
+                    **labels,
+                    "quantile": p,
+                    "estimate": curve_quantile(t, risk, p, end),
+                    "conf_low": curve_quantile(t, early, p, end),
+                    "conf_high": curve_quantile(t, late, p, end),
+                    "conf_level": self.conf_level,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def median(self) -> pd.DataFrame:
+        """Return the median time to the event with its interval (:meth:`quantile` at 0.5).
+
+        Examples
+        --------
+        >>> spells = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6],
+        ...                        "event": [1, 1, 1, 0, 1, 0]})
+        >>> kaplan_meier(spells).median()[["estimate", "conf_low"]]
+           estimate  conf_low
+        0       4.0       2.0
+        """
+        return self.quantile(0.5)
+
+    def plot(self, **options: Any) -> Any:
+        """Return the curves as a figure (:func:`escalation.figures.plot_survival_curves`).
+
+        Groups get their human labels and the numbers at risk are tabled beneath;
+        ``options`` go to the figure function (e.g. ``title=``, ``labels=``).
+        """
+        from escalation.figures.results import plot_curve_result
+
+        return plot_curve_result(self, **options)
+
     def _facts(self) -> dict[str, Any]:
         return {
             "n": self.n,
@@ -252,6 +339,31 @@ class CurveResult(SurvivalResult):
             "groups": self.curves["group"].nunique(),
             "conf_level": self.conf_level,
         }
+
+    def _summary_table(self) -> pd.DataFrame:
+        """Per group: n, events and the median with its interval (as ``print(survfit)``)."""
+        if self.kind == "cumulative_hazard":
+            return self.curves.groupby("group", sort=False)["n_event"].sum().reset_index()
+        first = self.curves.drop_duplicates("group")[["group", "n_risk_unweighted"]]
+        events = self.curves.groupby("group", sort=False)["n_event"].sum()
+        table = first.rename(columns={"n_risk_unweighted": "n"}).reset_index(drop=True)
+        table["n"] = table["n"].astype(int)
+        table["events"] = table["group"].map(events).to_numpy()
+        medians = self.median()
+        if "cause" in medians:
+            medians = medians[medians["cause"] == medians["cause"].iloc[0]]
+        level = f"{100 * self.conf_level:g}%"
+        merged = table.merge(medians, on="group", how="left")
+        return pd.DataFrame(
+            {
+                "group": merged["group"],
+                "n": merged["n"],
+                "events": merged["events"],
+                "median": merged["estimate"],
+                f"lower {level}": merged["conf_low"],
+                f"upper {level}": merged["conf_high"],
+            }
+        )
 
 
 def _exits(arrays: _Arrays) -> pd.DataFrame:
@@ -421,6 +533,7 @@ def kaplan_meier(
         conf_level,
         _exits(arrays),
         dropped=arrays.dropped,
+        group_name=group,
     )
 
 
@@ -471,6 +584,7 @@ def nelson_aalen(
         conf_level,
         _exits(arrays),
         dropped=arrays.dropped,
+        group_name=group,
     )
 
 
@@ -646,6 +760,7 @@ def aalen_johansen(
         conf_level,
         _exits(arrays),
         dropped=arrays.dropped,
+        group_name=group,
     )
 
 

@@ -47,7 +47,7 @@ from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem
-from escalation.results import Summary, package_versions
+from escalation.results import Presents, Summary, package_versions
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
@@ -175,7 +175,7 @@ class _Context:
 
 
 @dataclass(frozen=True, eq=False)
-class SpellData:
+class SpellData(Presents):
     """Time-to-escalation data built from a case history by :func:`build_spells`.
 
     Attributes

@@ -128,3 +128,24 @@ def test_cli_validate_reports_and_exits_nonzero(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "child_id is not unique" in out and "SECRET-7" not in out
     assert main(["validate", str(tmp_path / "nowhere"), "--extract-date", EXTRACT]) == 2
+
+
+def test_write_never_replaces_tables_it_did_not_write(tmp_path):
+    """An SSDA903 folder's episodes.csv or a hand-made notes.csv is not deleted by a write."""
+    history = read_case_history(write_csvs(tmp_path / "in", valid_tables()), extract_date=EXTRACT)
+    theirs = tmp_path / "return"
+    theirs.mkdir()
+    (theirs / "episodes.csv").write_text("CHILD,DECOM\n1,2020-01-01\n")
+    (theirs / "notes.csv").write_text("mine\n")
+    with pytest.raises(FileExistsError, match=r"episodes.csv, notes.csv.*overwrite=True"):
+        write_case_history(history, theirs)
+    assert (theirs / "episodes.csv").read_text() == "CHILD,DECOM\n1,2020-01-01\n"
+    assert sorted(p.name for p in theirs.iterdir()) == ["episodes.csv", "notes.csv"]
+    # Its own earlier tables are replaced, in either format: nothing stale is read back.
+    out = write_case_history(history, tmp_path / "out", format="csv")
+    write_case_history(history, out, format="parquet")
+    tables = sorted(p.name for p in out.iterdir() if p.name != "case_history.json")
+    assert tables == ["children.parquet", "episodes.parquet", "notes.parquet"]
+    # Told to, it replaces them.
+    write_case_history(history, theirs, overwrite=True, format="csv")
+    assert len(read_case_history(theirs).episodes) == len(history.episodes)

@@ -63,6 +63,6 @@ def test_every_parallel_command_takes_workers_and_scheduler() -> None:
         args = parser.parse_args([*command, "--out", "x", "--workers", "2"])
         assert args.workers == 2
     assert parser.parse_args(["validate", "dir", "--scheduler", "a"]).scheduler == "a"
-    # The old option names still work.
-    assert parser.parse_args(["estimate", "d.toml", "--out", "x", "--jobs", "2"]).workers == 2
+    # estimate's --jobs is the bootstrap's processes; demo's is the old name of --workers.
+    assert parser.parse_args(["estimate", "d.toml", "--out", "x", "--jobs", "2"]).jobs == 2
     assert parser.parse_args(["demo", "--out", "x", "--jobs", "3"]).workers == 3

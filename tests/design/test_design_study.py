@@ -114,7 +114,7 @@ def test_default_design_is_the_synthetic_study() -> None:
         "prior_assessments", "prior_cp_plans", "prior_looked_after",
         "days_since_first_referral", "source", "need", "factors",
     )  # fmt: skip
-    assert design.estimation.estimators == ("unadjusted", "ipw", "gformula", "aipw")
+    assert design.estimation.estimators == ("unadjusted", "ipw", "gformula", "aipw", "ccw")
     assert (design.estimation.bootstrap, design.estimation.seed) == (200, 1)
     assert StudyDesign.from_toml(design.to_toml()) == design
 

@@ -42,7 +42,6 @@ def test_stratified_study_reports_effects_by_authority_beside_the_pooled(
         seed=2,
         bootstrap=5,
         progress=False,
-        strict=True,
         stages=("effects", "authorities", "survival", "brief"),
     )
     by = pd.read_csv(tmp_path / "results" / "effects_by_authority.csv")
@@ -71,7 +70,6 @@ def test_clustering_by_few_authorities_is_noted(history: object, tmp_path: Path)
         seed=2,
         bootstrap=5,
         progress=False,
-        strict=True,
         stages=("effects",),
     )
     assert any("3 local authorities as clusters" in n for n in out.notes)

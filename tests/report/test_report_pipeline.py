@@ -13,7 +13,7 @@ import pytest
 
 import escalation.pipeline as pipeline
 from escalation import build_spells, default_design
-from escalation.errors import DesignError
+from escalation.errors import DesignError, StageError
 from escalation.pipeline import numbers_at_risk, run_study
 from tests.timeline.timeline_support import synthetic_history
 
@@ -44,8 +44,13 @@ def test_report_pipeline_writes_disclosed_counts(history: Any, study: Any) -> No
         original = raw[column].to_numpy(float)
         small = original < 10
         assert np.isnan(written[small]).all()
-        assert (written[~small] % 5 == 0).all()
-        assert np.abs(written[~small] - original[~small]).max() <= 2
+        shown = ~np.isnan(written)
+        assert (written[shown] % 5 == 0).all()
+        assert np.abs(written[shown] - original[shown]).max() <= 2
+        # Complementary suppression: no block of exclusions has exactly one count hidden.
+        block = (raw["stage"] != "excluded").cumsum().to_numpy()
+        for b in np.unique(block):
+            assert np.isnan(written[(block == b) & ~np.isnan(original)]).sum() != 1
     cohort = pd.read_csv(study.out / "results" / "cohort.csv")
     assert (cohort["count"].dropna() % 5 == 0).all()
 
@@ -73,7 +78,7 @@ def test_report_pipeline_brief_has_no_identifiers(history: Any, study: Any) -> N
     assert "Who was studied" in html
 
 
-def test_report_pipeline_failed_stage_is_a_note_unless_strict(
+def test_report_pipeline_failed_stage_stops_the_run_unless_keep_going(
     history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import escalation.survival
@@ -82,22 +87,21 @@ def test_report_pipeline_failed_stage_is_a_note_unless_strict(
         raise ValueError("model did not converge")
 
     monkeypatch.setattr(escalation.survival, "fit_cox", broken)
-    out = run_study(history, default_design(), out=tmp_path, progress=False, stages=("survival",))
+    target = tmp_path / "out"
+    with pytest.raises(StageError, match="'survival' failed: ValueError: model did not converge"):
+        run_study(history, default_design(), out=target, progress=False, stages=("survival",))
+    assert not target.exists()
+    out = run_study(
+        history, default_design(), out=target, progress=False, stages=("survival",),
+        keep_going=True,
+    )  # fmt: skip
     assert out.notes == ("survival: failed (ValueError: model did not converge)",)
+    assert [f.text() for f in out.failures] == ["survival: ValueError: model did not converge"]
     manifest = json.loads(out.manifest.read_text())
-    assert manifest["notes"] == list(out.notes)
+    assert manifest["notes"] == list(out.notes) and manifest["status"] == "incomplete"
     assert out.figures == {} and out.brief is None
-    with pytest.raises(ValueError, match="did not converge"):
-        run_study(
-            history,
-            default_design(),
-            out=tmp_path,
-            progress=False,
-            stages=("survival",),
-            strict=True,
-        )
     with pytest.raises(DesignError, match="unknown stage"):
-        run_study(history, default_design(), out=tmp_path, progress=False, stages=("plots",))
+        run_study(history, default_design(), out=target, progress=False, stages=("plots",))
 
 
 def test_report_pipeline_numbers_at_risk() -> None:
@@ -143,7 +147,6 @@ def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path
         progress=False,
         bootstrap=0,
         stages=("describe", "effects", "brief"),
-        strict=True,
     )
     results = out.out / "results"
     for suffix in ("csv", "html", "tex", "docx"):

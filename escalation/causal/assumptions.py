@@ -1,0 +1,145 @@
+"""Checks of an effect estimate in plain words: :func:`effects_advice`.
+
+``EffectsResult.check_assumptions()`` looks at
+
+- **positivity**: propensity scores near 0 or 1 (outside 0.025–0.975) and the effective
+  sample sizes the weights leave in each arm;
+- **balance**: covariates whose weighted standardised mean difference exceeds 0.1;
+- **sparse events**: escalations per column of the outcome models (fewer than 10);
+- **proportional hazards** of the outcome model (g-formula, AIPW): given the spells, the
+  Cox model of escalation on treatment and the covariates is tested by ``cox.zph``
+  (:func:`escalation.survival.assumptions.ph_checks`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from escalation.advice import Advice, Check
+from escalation.errors import EscalationError, StatisticalWarning
+from escalation.survival.assumptions import EVENTS_PER_COEFFICIENT, ph_checks
+from escalation.timeline.labels import covariate_label
+
+if TYPE_CHECKING:
+    from escalation.causal.effects import EffectsResult
+
+__all__ = ["BOUNDS", "SMD_LIMIT", "effects_advice"]
+
+#: Propensity scores outside these bounds are near-violations of positivity.
+BOUNDS = (0.025, 0.975)
+#: Weighted standardised mean differences above this are imbalance.
+SMD_LIMIT = 0.1
+
+
+def _positivity(fit: EffectsResult) -> Check:
+    scores = np.asarray(fit.propensity.scores, dtype=float)
+    extreme = int(((scores < BOUNDS[0]) | (scores > BOUNDS[1])).sum())
+    ess = {
+        str(g): (float(e), int(n))
+        for g, e, n in zip(
+            fit.weights["group"],
+            fit.weights["ess"].to_numpy(dtype=float),
+            fit.weights["n"].to_numpy(dtype=int),
+            strict=True,
+        )
+    }
+    shares = [ess[g][0] / ess[g][1] for g in ("1", "0") if g in ess and ess[g][1]]
+    worst = min(shares) if shares else 1.0
+    text = (
+        f"{extreme:,} of {scores.size:,} spells have propensity scores outside "
+        f"{BOUNDS[0]}–{BOUNDS[1]}; the weights leave an effective sample of "
+        + ", ".join(
+            f"{ess[g][0]:,.0f} of {ess[g][1]:,} {name}"
+            for g, name in (("1", "treated"), ("0", "untreated"))
+            if g in ess
+        )
+    )
+    if extreme > 0.05 * scores.size or worst < 0.5:
+        drivers = [covariate_label(str(c)) for c in fit.positivity["covariate"].head(3)]
+        driven = f" Extreme scores go with {', '.join(drivers)}." if drivers else ""
+        return Check(
+            "positivity",
+            "warning",
+            text + ": some children were (almost) certain to get, or not get, the "
+            "treatment, so the comparison rests on few of them." + driven + " Restrict the "
+            "cohort (e.g. by those covariates), use overlap weights (weight_estimand="
+            "'overlap'), or truncate the weights (truncate=...).",
+        )
+    return Check("positivity", "ok", text + ".")
+
+
+def _balance(fit: EffectsResult) -> Check:
+    weighted = fit.balance[fit.balance["sample"] == "weighted"]
+    if weighted.empty:
+        return Check("balance", "not checked", "no weighted balance table.")
+    off = weighted[weighted["smd"].abs() > SMD_LIMIT]
+    worst = float(weighted["smd"].abs().max())
+    if off.empty:
+        return Check(
+            "balance",
+            "ok",
+            f"after weighting every covariate's standardised mean difference is below "
+            f"{SMD_LIMIT} (largest {worst:.3f}).",
+        )
+    names = ", ".join(covariate_label(str(c)) for c in off["covariate"].head(5))
+    return Check(
+        "balance",
+        "warning",
+        f"after weighting {len(off)} covariate column(s) still differ between the arms "
+        f"(standardised mean difference above {SMD_LIMIT}): {names}. The propensity model "
+        "may be missing interactions or non-linear terms; IPW is then biased, AIPW less so.",
+    )
+
+
+def _sparse(fit: EffectsResult) -> Check:
+    columns = fit.propensity.matrix.shape[1] + 1
+    per = fit.events / columns
+    if per < EVENTS_PER_COEFFICIENT:
+        return Check(
+            "sparse events",
+            "warning",
+            f"{fit.events:,} escalations for {columns} outcome-model columns ({per:.1f} "
+            f"per column, fewer than {EVENTS_PER_COEFFICIENT}): the g-formula and AIPW "
+            "outcome models are too rich for the data. Use fewer covariates or merge "
+            "rare levels (min_count=...).",
+        )
+    return Check(
+        "sparse events",
+        "ok",
+        f"{fit.events:,} escalations for {columns} outcome-model columns ({per:.0f} per column).",
+    )
+
+
+def _hazards(fit: EffectsResult, data: Any) -> list[Check]:
+    outcome_models = {"gformula", "aipw"} & set(fit.settings["estimators"])
+    if not outcome_models:
+        return []
+    if data is None:
+        return [
+            Check(
+                "proportional hazards",
+                "not checked",
+                "the g-formula and AIPW outcome models assume proportional hazards; pass "
+                "the spells (check_assumptions(data)) to test them.",
+            )
+        ]
+    from escalation.survival.cox import fit_cox
+
+    frame = getattr(data, "spells", data)
+    covariates = ["treatment", *fit.propensity.coding.columns]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StatisticalWarning)
+            model = fit_cox(frame, covariates, cluster=None)
+    except EscalationError as error:
+        return [Check("proportional hazards", "not checked", f"the outcome model failed: {error}")]
+    return ph_checks(model, what="hazard ratio in the outcome model")
+
+
+def effects_advice(fit: EffectsResult, data: Any = None) -> Advice:
+    """Return the plain-words checks of an effect estimate (see the module docstring)."""
+    checks = [_positivity(fit), _balance(fit), _sparse(fit), *_hazards(fit, data)]
+    return Advice("effect estimate", tuple(checks))

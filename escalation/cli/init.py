@@ -1,0 +1,195 @@
+"""``escalation init DIR``: write a commented study design file for the user's data.
+
+The file follows the design contract (``docs/design.md``) key by key, each key
+with a comment saying what it means and which values it takes. With ``--data`` the case
+histories are read once and the file is filled in from them: the folder (relative to the
+design file), the extract date, the time-zero window (the first and last referral
+closures) and the referral closure reasons found, and extra columns of the children
+table offered as covariates. Nothing personal is read into the file: only dates of the
+window, codes and column names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from escalation.cli import SUMMARIES
+from escalation.errors import DesignError, EscalationError
+
+__all__ = ["design_text", "register", "run"]
+
+_COVARIATES = (
+    "age", "sex", "ethnicity", "disability", "imd_decile",
+    "prior_referrals", "source", "factors",
+)  # fmt: skip
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``init`` sub-command."""
+    parser = subparsers.add_parser(
+        "init",
+        help=SUMMARIES["init"],
+        description=(
+            "Write DIR/design.toml: every key of the study design with a comment saying "
+            "what it means. With --data, the data folder, extract date, time-zero window "
+            "and referral closure reasons are taken from your case histories."
+        ),
+    )
+    parser.add_argument("dir", metavar="DIR", help="folder of the study (created if needed)")
+    parser.add_argument("--data", help="case-history folder (children, episodes, notes)")
+    parser.add_argument("--extract-date", help="extract date YYYY-MM-DD (else from the data)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing design.toml")
+    parser.set_defaults(func=run)
+
+
+def _toml_list(values: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def _from_data(folder: Path, extract_date: str | None) -> dict[str, Any]:
+    """Return what the design can take from the data: dates, reasons, extra columns."""
+    from escalation.data.history import CHILDREN_COLUMNS
+    from escalation.data.io import read_case_history
+    from escalation.design.options import BUILTIN_COVARIATES
+
+    history = read_case_history(folder, extract_date=extract_date, lenient=True)
+    episodes = history.episodes
+    referrals = episodes[episodes["kind"] == "referral"]
+    closed = referrals["end"].dropna()
+    reasons = sorted(str(r) for r in referrals["reason"].dropna().unique())
+    known = {*CHILDREN_COLUMNS, *BUILTIN_COVARIATES, "la"}
+    extra = [c for c in history.children.columns if c not in known]
+    return {
+        "extract_date": history.extract_date.date().isoformat(),
+        "from": closed.min().date().isoformat() if len(closed) else None,
+        "to": closed.max().date().isoformat() if len(closed) else None,
+        "reasons": reasons,
+        "kinds": sorted(str(k) for k in episodes["kind"].dropna().unique()),
+        "extra": extra,
+    }
+
+
+def design_text(
+    data_path: str | None = None, found: dict[str, Any] | None = None
+) -> str:  # fmt: skip
+    """Return the commented design file (``found``: what was read from the data)."""
+    found = found or {}
+    extract = found.get("extract_date")
+    reasons = [r for r in ("RC8", "RC9") if r in found.get("reasons", ("RC8", "RC9"))]
+    window_from = found.get("from") or "2017-04-01"
+    window_to = found.get("to") or "2023-03-31"
+    lines = [
+        "# Study design (escalation). Declare it before looking at any result, like a",
+        "# pre-registered analysis plan; every output records it. Keys follow the design",
+        "# contract; lines starting with # are comments. Check each value, then run:",
+        "#   escalation build design.toml --out spells/",
+        "#   escalation run design.toml --out study/",
+        "",
+        "[data]",
+        f'path = "{data_path or "data/"}"'
+        + "  # folder with children, episodes and (optional) notes, .csv or .parquet,",
+        "                  # relative to this file",
+        (
+            f'extract_date = "{extract}"  # the date the data were extracted (found in the data)'
+            if extract
+            else '# extract_date = "2024-03-31"  # when the data were extracted: needed unless\n'
+            "#                              case_history.json states it (or --extract-date)"
+        ),
+        "",
+        "[time_zero]                  # eligibility and the decision point where follow-up starts",
+        'kind = "referral"            # the episode kind that defines the decision point',
+        'at = "end"                   # "start" or "end" of that episode',
+        f"reasons = {_toml_list(reasons or ['RC8', 'RC9'])}".ljust(29)
+        + "# optional: only episodes that ended with these reasons",
+    ]
+    if found.get("reasons"):
+        lines.append(f"# closure reasons in your referrals: {', '.join(found['reasons'])}")
+    lines += [
+        f'from = "{window_from}"          # optional window on the time-zero date',
+        f'to = "{window_to}"'
+        + (
+            "            # first and last referral closures in your data"
+            if found.get("to")
+            else "            # end of the window"
+        ),
+        'spells = "first"             # "first", "last" or "all" eligible spells per child',
+        "min_age = 0                  # optional, years at time zero",
+        "max_age = 17                 # optional, oldest age in years at time zero",
+        "",
+        "[outcome]",
+        'events = ["cp_plan", "looked_after"]   # escalation: the first of these after time zero',
+        'competing = ["death"]                  # events that end follow-up and preclude',
+        "                                       # escalation",
+        'censor = ["moved_out", "age_18"]       # end follow-up without an event (the extract',
+        "                                       # date always does)",
+        "horizons = [365, 730]                  # days after time zero",
+    ]
+    if found.get("kinds"):
+        lines.append(f"# episode kinds in your data: {', '.join(found['kinds'])}")
+    lines += [
+        "",
+        "[treatment]                  # exactly one of the two forms",
+        'kind = "early_help"          # treated: an episode of this kind starts within the grace',
+        "grace_days = 14              # period (days after time zero)",
+        '# reasons = ["RC9"]          # treated: the time-zero episode ended with one of these',
+        "",
+        "[covariates]                 # measured at time zero from history up to time zero only",
+        "# built-in covariates: age, sex, ethnicity, disability, imd_decile, prior_referrals,",
+        "# prior_assessments, prior_cp_plans, prior_looked_after, days_since_first_referral,",
+        "# source, need, factors (assessment factors); or extra columns of the children table",
+        f"include = {_toml_list(list(_COVARIATES))}",
+    ]
+    if found.get("extra"):
+        lines.append(
+            "# extra columns of your children table that may be added: " + ", ".join(found["extra"])
+        )
+    lines += [
+        "",
+        "[estimation]",
+        'estimators = ["unadjusted", "ipw", "gformula", "aipw"]  # also "ccw" (clone–censor–',
+        "                                                        # weight, for the grace period)",
+        "bootstrap = 200              # family-clustered bootstrap replicates (0: none)",
+        "seed = 1                     # seed of every random step",
+        "",
+        "[prediction]                 # risk models that escalation predict / run validate",
+        'models = ["cox", "penalised_cox", "gradient_boosting"]  # also "random_forest";',
+        "# penalised_cox (elastic-net Cox) is the one to keep when the Cox fit warns of",
+        "# separation or sparse levels",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the design file; return 0 on success."""
+    out = Path(args.dir)
+    target = out / "design.toml"
+    if target.exists() and not args.force:
+        raise DesignError(f"{target} exists; pass --force to overwrite it")
+    found: dict[str, Any] = {}
+    data_path = None
+    if args.data:
+        folder = Path(args.data)
+        try:
+            found = _from_data(folder, args.extract_date)
+        except (EscalationError, FileNotFoundError) as error:
+            raise DesignError(
+                f"could not read the case histories in {folder}: {error}".rstrip()
+            ) from error
+        data_path = Path(os.path.relpath(folder.resolve(), out.resolve())).as_posix() + "/"
+    elif args.extract_date:
+        found = {"extract_date": args.extract_date}
+    out.mkdir(parents=True, exist_ok=True)
+    text = design_text(data_path, found)
+    import tomllib
+
+    from escalation.design.study import StudyDesign
+
+    StudyDesign.from_dict(tomllib.loads(text))  # the file we write must be a valid design
+    target.write_text(text, encoding="utf-8")
+    print(f"Wrote {target}: check every value (comments say what each key means), then run")
+    print(f"  escalation build {target} --out {out / 'spells'}")
+    return 0

@@ -1,0 +1,397 @@
+"""What a run must tell its reader: caveats raised on the way, and stages that failed.
+
+Every :class:`~escalation.errors.StatisticalWarning` raised while a study runs becomes a
+:class:`Caveat`: the warning's text, the design-file key that governs it and what to
+change there. The study runner lists the caveats in the brief and the manifest, and
+re-issues each warning against the design file's line (``design.toml:31``) rather than
+the line of code that raised it. A warning names its key itself
+(``StatisticalWarning(message, design_key=..., advice=...)``); for the package's own
+warnings that do not yet, the key is recognised from the text, else it falls back to the
+key of the stage that raised it.
+
+A :class:`Failure` records a stage that raised an error, so the brief can say what did
+not run and why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from escalation.design.study import StudyDesign
+from escalation.errors import StatisticalWarning
+from escalation.report.disclosure import DisclosureRules, disclose_text
+
+__all__ = ["Caveat", "CaveatLog", "Failure", "caveat_from_warning", "design_key_line"]
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A warning raised during a run, tied to the design key to change.
+
+    Attributes
+    ----------
+    stage : str
+        The stage that raised it (``effects``, ``survival``, ...).
+    design_key : str
+        The design-file key, written ``"[section] key"``.
+    message : str
+        The warning as raised.
+    advice : str
+        What to change in the design file (or that nothing needs to change).
+    count : int
+        How many times it was raised.
+    """
+
+    stage: str
+    design_key: str
+    message: str
+    advice: str
+    count: int = 1
+
+    def text(self) -> str:
+        """Return the caveat as one sentence for the brief.
+
+        Examples
+        --------
+        >>> print(Caveat("effects", "[outcome] horizons", "Horizon 730 is past follow-up.",
+        ...              "shorten the horizons.").text())
+        Horizon 730 is past follow-up. In the design file, [outcome] horizons: shorten the horizons.
+        """
+        message = self.message.rstrip()
+        end = "" if message.endswith((".", "!", "?")) else "."
+        return f"{message}{end} In the design file, {self.design_key}: {self.advice}"
+
+    def disclosed(self, rules: DisclosureRules) -> Caveat:
+        """Return the caveat as shared (brief, manifest): counts in it disclosed.
+
+        The warning raised by the API keeps the exact counts, for use inside the authority.
+
+        Examples
+        --------
+        >>> from escalation.report.disclosure import DEFAULT_RULES
+        >>> Caveat("effects", "[estimation] estimators", "3 untreated spells ended early",
+        ...        "add ccw.").disclosed(DEFAULT_RULES).message
+        'fewer than 10 untreated spells ended early'
+        """
+        return dataclasses.replace(
+            self,
+            message=disclose_text(self.message, rules),
+            advice=disclose_text(self.advice, rules),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the caveat as recorded in the manifest."""
+        return {
+            "stage": self.stage,
+            "design_key": self.design_key,
+            "message": self.message,
+            "advice": self.advice,
+            "count": self.count,
+        }
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A stage that raised an error: what did not run and why.
+
+    Examples
+    --------
+    >>> Failure("survival", "ValueError", "model did not converge").text()
+    'survival: ValueError: model did not converge'
+    """
+
+    stage: str
+    error: str
+    message: str
+
+    def text(self) -> str:
+        """Return the failure as one line."""
+        return f"{self.stage}: {self.error}: {self.message}"
+
+    def disclosed(self, rules: DisclosureRules) -> Failure:
+        """Return the failure as shared (brief, manifest): counts in its message disclosed."""
+        return dataclasses.replace(self, message=disclose_text(self.message, rules))
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the failure as recorded in the manifest."""
+        return {"stage": self.stage, "error": self.error, "message": self.message}
+
+
+Advice = Callable[[StudyDesign, str], str]
+
+
+def _immortal(design: StudyDesign, stage: str) -> str:
+    if "ccw" in design.estimation.estimators:
+        return (
+            'this design includes "ccw" (clone-censor-weight), which handles the grace period: '
+            "compare its estimate (the CCW rows of results/effects.csv and of the figure of "
+            "risk differences) with the others, which this bias affects."
+        )
+    return (
+        'add "ccw" (clone-censor-weight), which handles the grace period, and read its '
+        "estimate first."
+    )
+
+
+def _fixed(text: str) -> Advice:
+    def advice(design: StudyDesign, stage: str) -> str:
+        return text
+
+    return advice
+
+
+def _convergence(design: StudyDesign, stage: str) -> str:
+    text = "use fewer or coarser covariates (rare levels make models unstable)"
+    if stage in ("prediction", "fairness"):
+        text += (
+            "; or validate the penalised Cox model: escalation predict DESIGN "
+            "--models penalised_cox,gradient_boosting"
+        )
+    return text + "."
+
+
+#: The package's warnings recognised by their text: pattern, design key, advice.
+_KNOWN: Final[tuple[tuple[re.Pattern[str], str, Advice], ...]] = (
+    (re.compile(r"immortal time|immortal-time"), "[estimation] estimators", _immortal),
+    (
+        re.compile(r"past the longest follow-up"),
+        "[outcome] horizons",
+        _fixed("use horizons within the follow-up of both groups (shorter horizons)."),
+    ),
+    (
+        re.compile(r"^positivity|propensity scores outside|positivity fails"),
+        "[time_zero]",
+        _fixed(
+            "restrict who is studied (e.g. min_age, max_age or reasons) so that every child "
+            "could have got either option, or leave the covariates named out of "
+            "[covariates] include."
+        ),
+    ),
+    (
+        re.compile(r"competing events for \d+ model columns"),
+        "[covariates] include",
+        _fixed(
+            "there are too few competing events to adjust them for every covariate, so the "
+            "g-formula and AIPW model them by early help only; fewer covariates would let "
+            "them be adjusted fully. The other estimators are not affected."
+        ),
+    ),
+    (
+        re.compile(r"bootstrap replicates failed"),
+        "[covariates] include",
+        _fixed(
+            "the failed replicates were left out of the intervals; if many failed, use fewer "
+            "or coarser covariates."
+        ),
+    ),
+    (
+        re.compile(r"do not vary|does not vary"),
+        "[covariates] include",
+        _fixed("remove the covariates named: they do not vary in this cohort."),
+    ),
+    (
+        re.compile(r"monotone|separation|perfectly predict"),
+        "[covariates] include",
+        _fixed("remove the covariates named, or merge their rare levels."),
+    ),
+    (re.compile(r"converge|norm\(delta\)|unstable"), "[covariates] include", _convergence),
+    (
+        re.compile(r"bootstrap", re.IGNORECASE),
+        "[estimation] bootstrap",
+        _fixed("use more bootstrap replicates."),
+    ),
+)
+
+#: Remedies a warning's own text may suggest that the design file does not offer: the
+#: caveat says where they are (the Python API), so it never points at a key that does not
+#: exist.
+_API_ONLY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (
+        re.compile(r"overlap weights|truncation"),
+        "overlap weights and weight truncation: "
+        'escalation.causal.estimate_effects(..., weight_estimand="overlap", truncate=...)',
+    ),
+    (
+        re.compile(r"penalizer"),
+        "a penalizer: escalation.survival.fit_cox(..., penalizer=...)",
+    ),
+    (
+        re.compile(r"min_count"),
+        "min_count: escalation.causal.estimate_effects(..., min_count=...) and "
+        "escalation.survival.fit_cox(..., min_count=...)",
+    ),
+)
+
+#: Where each stage's choices live in the design (used for warnings not recognised).
+_STAGE_KEYS: Final = {
+    "spells": "[time_zero]",
+    "describe": "[time_zero]",
+    "effects": "[estimation] estimators",
+    "survival": "[covariates] include",
+    "heterogeneity": "[covariates] include",
+    "prediction": "[covariates] include",
+    "fairness": "[covariates] include",
+    "brief": "[outcome] horizons",
+}
+
+
+def caveat_from_warning(warning: Warning | str, *, stage: str, design: StudyDesign) -> Caveat:
+    """Return the caveat of a warning raised in ``stage``, tied to its design key.
+
+    The key and advice come from the warning itself when it carries them
+    (``StatisticalWarning(..., design_key=..., advice=...)``), else from the package's
+    known warnings, else from the stage.
+
+    Examples
+    --------
+    >>> from escalation import default_design
+    >>> caveat = caveat_from_warning(
+    ...     "horizon(s) 730 days are past the longest follow-up of the treated spells",
+    ...     stage="effects", design=default_design())
+    >>> caveat.design_key
+    '[outcome] horizons'
+    """
+    message = str(warning)
+    key = getattr(warning, "design_key", None)
+    advice = getattr(warning, "advice", None)
+    if key is None:
+        for pattern, known_key, known_advice in _KNOWN:
+            if pattern.search(message):
+                key, advice = known_key, advice or known_advice(design, stage)
+                break
+    if key is None:
+        key = _STAGE_KEYS.get(stage, "[estimation]")
+    if advice is None:
+        advice = (
+            "no change is needed unless this matters for the question; it concerns the "
+            f"{stage} stage."
+        )
+    elsewhere = [where for pattern, where in _API_ONLY if pattern.search(message)]
+    if elsewhere:
+        advice += (
+            " The warning also mentions options the design file does not have; they are in "
+            "the Python API only: " + "; ".join(elsewhere) + "."
+        )
+    return Caveat(stage, key, message, advice)
+
+
+_KEY: Final = re.compile(r"^\[(?P<section>[a-z_]+)\](?:\s+(?P<key>[A-Za-z_]+))?$")
+
+
+def design_key_line(text: str, design_key: str) -> int:
+    r"""Return the line of ``design_key`` (``"[section] key"``) in a design file's text.
+
+    The key's own line when it is written, else its section's header, else 1.
+
+    Examples
+    --------
+    >>> design_key_line("[outcome]\nevents = []\nhorizons = [365]\n", "[outcome] horizons")
+    3
+    """
+    match = _KEY.match(design_key.strip())
+    if match is None:
+        return 1
+    section, key = match.group("section"), match.group("key")
+    header = None
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if header is not None:
+                break
+            if stripped == f"[{section}]":
+                header = number
+            continue
+        if header is not None and key is not None and re.match(rf"{key}\s*=", stripped):
+            return number
+    return header or 1
+
+
+class CaveatLog:
+    """The caveats of one run: warnings watched stage by stage, re-issued against the design.
+
+    Parameters
+    ----------
+    design : StudyDesign
+        The design run (its keys name the caveats).
+    design_file : str or Path
+        The design file warnings are reported against (its text gives the line numbers);
+        when it does not exist yet (written with the outputs), the design's own TOML is used.
+
+    Examples
+    --------
+    >>> from escalation import default_design
+    >>> log = CaveatLog(default_design(), "design.toml")
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the re-issued warning
+    ...     with log.watch("effects"):
+    ...         warnings.warn("bootstrap replicates failed", StatisticalWarning)
+    >>> [c.design_key for c in log.caveats]
+    ['[covariates] include']
+    """
+
+    def __init__(self, design: StudyDesign, design_file: str | Path) -> None:
+        self.design = design
+        self.file = str(design_file)
+        path = Path(design_file)
+        self.text = path.read_text(encoding="utf-8") if path.is_file() else design.to_toml()
+        self._caveats: dict[tuple[str, str, str], Caveat] = {}
+
+    @property
+    def caveats(self) -> tuple[Caveat, ...]:
+        """Every caveat so far, in the order first raised."""
+        return tuple(self._caveats.values())
+
+    def add(self, caveat: Caveat) -> None:
+        """Record a caveat (the runner's own, e.g. a fallback it had to take)."""
+        key = (caveat.stage, caveat.design_key, caveat.message)
+        old = self._caveats.get(key)
+        self._caveats[key] = (
+            caveat if old is None else dataclasses.replace(old, count=old.count + caveat.count)
+        )
+
+    @contextmanager
+    def watch(self, stage: str) -> Iterator[None]:
+        """Keep every statistical warning raised inside as a caveat of ``stage``.
+
+        Statistical warnings are always kept, whatever the filters; each is re-issued once,
+        against the line of its design key in the design file. Other warnings follow the
+        caller's filters and are passed on unchanged.
+        """
+        recorded: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as recorded:
+                warnings.simplefilter("always", StatisticalWarning)
+                yield
+        finally:
+            self._pass_on(stage, recorded)
+
+    def _pass_on(self, stage: str, recorded: list[warnings.WarningMessage]) -> None:
+        for caught in recorded:
+            if not issubclass(caught.category, StatisticalWarning):
+                warnings.warn_explicit(
+                    caught.message, caught.category, caught.filename, caught.lineno
+                )
+                continue
+            caveat = caveat_from_warning(caught.message, stage=stage, design=self.design)
+            new = (caveat.stage, caveat.design_key, caveat.message) not in self._caveats
+            self.add(caveat)
+            if new:
+                warnings.warn_explicit(
+                    StatisticalWarning(
+                        f"{caveat.design_key}: {caveat.message} (in the design file: "
+                        f"{caveat.advice})",
+                        design_key=caveat.design_key,
+                        advice=caveat.advice,
+                    ),
+                    StatisticalWarning,
+                    self.file,
+                    design_key_line(self.text, caveat.design_key),
+                )

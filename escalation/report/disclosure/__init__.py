@@ -1,0 +1,91 @@
+"""Statistical disclosure control: the one gate every shared output passes through.
+
+Results returned by the package's API are exact, for use inside the local authority.
+Everything written to be shared (CSV tables, figures, the policy brief, model cards)
+passes through the functions here first, under one :class:`DisclosureRules` taken from
+the design's ``[disclosure]`` section and recorded in every manifest. With the default
+rules (threshold 10, rounding 5, the ONS "10-5 rule"):
+
+1. **Small counts.** A count below the threshold, zero included, is suppressed: missing
+   in tables (with ``suppressed = True``), "fewer than 10" in text.
+2. **Rounding.** Every other count is rounded to the nearest multiple of 5, halves
+   upwards.
+3. **Complementary suppression.** When counts that add up to a published total have
+   exactly one suppressed, the smallest other is suppressed too, so the hidden one
+   cannot be found by subtraction.
+4. **Statistics of a suppressed group** (its estimate and interval) are suppressed with
+   its count; figures are drawn from the disclosed table, so they never show them.
+5. **Estimates that rest on few children.** A risk, difference or ratio at a horizon is
+   shown only when each arm has at least the threshold of children with, and of
+   children without, the event by then; a model's table only when the model rests on at
+   least the threshold of events; a proportion of children (recall, precision, error
+   rates) only when its numerator and the rest of its denominator both reach the
+   threshold.
+6. **Curves** are coarsened so that each step stands for at least the threshold of
+   events; where fewer than the threshold remain at risk the curve stops.
+7. **Record-level figures** (distributions, residuals, propensity scores) are drawn from
+   micro-aggregated values: each point or bar stands for at least the threshold of
+   children.
+8. **Extremes.** Minimum and maximum values, and percentiles with fewer than the
+   threshold beyond them, are suppressed.
+
+The functions take tidy frames and return disclosed copies; inputs are never modified.
+"""
+
+from escalation.report.disclosure._counts import (
+    BASE,
+    CONVENTIONS,
+    DEFAULT_RULES,
+    SUPPRESSED_TEXT,
+    THRESHOLD,
+    DisclosureRules,
+    count_labels,
+    disclose_count,
+    disclose_table,
+    disclose_text,
+    disclosed_share,
+    format_count,
+)
+from escalation.report.disclosure._curves import disclose_curves, disclose_effects, spell_records
+from escalation.report.disclosure._diagnostics import (
+    disclose_balance,
+    disclose_positivity,
+    disclose_weights,
+    microaggregate,
+)
+from escalation.report.disclosure._models import (
+    disclose_decision_curve,
+    disclose_metric_counts,
+    disclose_model,
+    disclose_model_card,
+    disclose_operating_metrics,
+    disclose_threshold_curve,
+)
+
+__all__ = [
+    "BASE",
+    "CONVENTIONS",
+    "DEFAULT_RULES",
+    "SUPPRESSED_TEXT",
+    "THRESHOLD",
+    "DisclosureRules",
+    "count_labels",
+    "disclose_balance",
+    "disclose_count",
+    "disclose_curves",
+    "disclose_decision_curve",
+    "disclose_effects",
+    "disclose_metric_counts",
+    "disclose_model",
+    "disclose_model_card",
+    "disclose_operating_metrics",
+    "disclose_positivity",
+    "disclose_table",
+    "disclose_text",
+    "disclose_threshold_curve",
+    "disclose_weights",
+    "disclosed_share",
+    "format_count",
+    "microaggregate",
+    "spell_records",
+]

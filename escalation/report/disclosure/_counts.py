@@ -1,0 +1,379 @@
+"""The rule set and the disclosure of counts and count tables (see the package docstring)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pandas._libs.missing import NAType
+
+from escalation.errors import DataValidationError, DesignError, Problem
+
+if TYPE_CHECKING:
+    from escalation.design.study import StudyDesign
+
+#: Default: counts below this are suppressed.
+THRESHOLD: Final = 10
+#: Default: counts at or above the threshold are rounded to a multiple of this.
+BASE: Final = 5
+#: How a suppressed count reads in text under the default rules.
+SUPPRESSED_TEXT: Final = "fewer than 10"
+
+#: The published conventions the rules follow (recorded in manifests, cited in the docs).
+CONVENTIONS: Final = (
+    "ONS '10-5 rule': counts below 10 suppressed, others rounded to the nearest 5 "
+    "(ONS, Comparison of post-tabular statistical disclosure control methods, 2023)",
+    "DfE/GSS symbols: 'c' confidential, secondary suppression where a suppressed value could "
+    "be derived (DfE statistics methodology, children looked after and children in need)",
+    "SDC for research outputs: steps of survival curves, bars and points of figures each "
+    "stand for at least the threshold; minima and maxima are unsafe (Griffiths et al., "
+    "Handbook on Statistical Disclosure Control for Outputs, SDC Practice, 2019)",
+)
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """The disclosure rules every shared output follows (see the module docstring).
+
+    Parameters
+    ----------
+    threshold : int, default 10
+        Counts below this are suppressed; curve steps, bars and points stand for at
+        least this many children or events.
+    rounding : int, default 5
+        Counts at or above the threshold are rounded to a multiple of this (1: none).
+
+    Examples
+    --------
+    >>> rules = DisclosureRules(threshold=20, rounding=10)
+    >>> rules.suppressed_text, disclose_count(26, rules)
+    ('fewer than 20', 30)
+    """
+
+    threshold: int = THRESHOLD
+    rounding: int = BASE
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "rounding"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise DesignError(
+                    f"design [disclosure] {name} = {value!r}: must be a whole number >= 1"
+                )
+
+    @classmethod
+    def from_design(cls, design: StudyDesign) -> DisclosureRules:
+        """Return the rules of a design's ``[disclosure]`` section."""
+        return cls(design.disclosure.threshold, design.disclosure.rounding)
+
+    @property
+    def suppressed_text(self) -> str:
+        """How a suppressed count reads in text: ``"fewer than 10"``."""
+        return f"fewer than {self.threshold}"
+
+    def statement(self) -> str:
+        """Return the rules in one plain paragraph (the brief's footer says this).
+
+        Examples
+        --------
+        >>> print(DisclosureRules().statement())  # doctest: +NORMALIZE_WHITESPACE
+        Statistical disclosure control: counts below 10 are shown as 'fewer than 10' and
+        every other count is rounded to the nearest 5; each step of a curve and each bar or
+        point of a figure stands for at least 10 children or events; estimates resting on
+        fewer are not shown. No names, identifiers or case-note text appear.
+        """
+        rounded = (
+            f"every other count is rounded to the nearest {self.rounding}"
+            if self.rounding > 1
+            else "other counts are exact"
+        )
+        return (
+            f"Statistical disclosure control: counts below {self.threshold} are shown as "
+            f"'{self.suppressed_text}' and {rounded}; each step of a curve and each bar or "
+            f"point of a figure stands for at least {self.threshold} children or events; "
+            "estimates resting on fewer are not shown. No names, identifiers or case-note "
+            "text appear."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the rules as recorded in a manifest."""
+        return {
+            "threshold": self.threshold,
+            "rounding": self.rounding,
+            "statement": self.statement(),
+            "conventions": list(CONVENTIONS),
+        }
+
+
+#: The package's default rules (threshold 10, rounding 5).
+DEFAULT_RULES: Final = DisclosureRules()
+
+
+# --------------------------------------------------------------------------- counts
+def disclose_count(
+    count: float | NAType | None, rules: DisclosureRules = DEFAULT_RULES
+) -> int | None:
+    """Return a count after disclosure control: ``None`` if below the threshold, else rounded.
+
+    Parameters
+    ----------
+    count : int or float or None
+        A non-negative count (``None``, NaN and ``pd.NA`` stay ``None``).
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+
+    Returns
+    -------
+    int or None
+        The rounded count, or ``None`` when suppressed.
+
+    Raises
+    ------
+    DataValidationError
+        For a negative or fractional count.
+
+    Examples
+    --------
+    >>> [disclose_count(n) for n in (0, 9, 10, 12, 13, 1234)]
+    [None, None, 10, 10, 15, 1235]
+    """
+    if count is None or isinstance(count, NAType) or math.isnan(count):
+        return None
+    value = float(count)
+    if value < 0 or value != math.floor(value):
+        raise DataValidationError(
+            [Problem("count", None, None, count, "a count must be a whole number >= 0")],
+            context="disclosure control",
+        )
+    if value < rules.threshold:
+        return None
+    return int(math.floor(value / rules.rounding + 0.5) * rules.rounding)
+
+
+def format_count(count: float | int | None, rules: DisclosureRules = DEFAULT_RULES) -> str:
+    """Return a count as text after disclosure control.
+
+    Examples
+    --------
+    >>> format_count(4), format_count(12_348)
+    ('fewer than 10', '12,350')
+    """
+    disclosed = disclose_count(count, rules)
+    return rules.suppressed_text if disclosed is None else f"{disclosed:,}"
+
+
+#: Words that make the number before them a count of people or records in free text.
+_COUNTED: Final = (
+    r"(?:children|child|spells?|events?|escalations?|famil(?:y|ies)|deaths?|rows?|cases?|"
+    r"episodes?|referrals?|records?|people|persons?|treated|untreated|scores?|"
+    r"probabilit(?:y|ies)|predictions?)"
+)
+#: "3 untreated spells", "12 competing events", "1,204 children" ...
+_COUNT_BEFORE: Final = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"
+    r"(?=\s+(?:(?:competing|test|training|censored|distinct|more|other|propensity)\s+)?"
+    + _COUNTED
+    + r"\b)",
+    re.IGNORECASE,
+)
+#: "escalations=126", "children: 12" ...
+_COUNT_AFTER: Final = re.compile(
+    r"(\b" + _COUNTED + r"\s?[=:]\s?)(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)", re.IGNORECASE
+)
+
+
+def disclose_text(text: str, rules: DisclosureRules = DEFAULT_RULES) -> str:
+    """Return free text (a warning, a note) with the counts of people in it disclosed.
+
+    A number followed by what it counts ("3 untreated spells", "12 competing events",
+    "1,204 children") or following it ("escalations=126") is written as
+    :func:`format_count` writes it; other numbers (days, horizons, percentages, model
+    statistics, replicate counts) are left as they are.
+
+    Examples
+    --------
+    >>> disclose_text("3 untreated spells ended within 14 days; 1,204 children studied")
+    'fewer than 10 untreated spells ended within 14 days; 1,205 children studied'
+    >>> disclose_text("positivity: 12 children (3 treated, 9 untreated) have weights above 10")
+    'positivity: 10 children (fewer than 10 treated, fewer than 10 untreated) have weights above 10'
+    >>> disclose_text("4 propensity scores are within 1e-06 of 0 or 1")
+    'fewer than 10 propensity scores are within 1e-06 of 0 or 1'
+    >>> disclose_text("norm(delta) is still high, 0.248; horizon 730 days")
+    'norm(delta) is still high, 0.248; horizon 730 days'
+    """
+
+    def before(match: re.Match[str]) -> str:
+        return format_count(int(match.group(1).replace(",", "")), rules)
+
+    def after(match: re.Match[str]) -> str:
+        return match.group(1) + format_count(int(match.group(2).replace(",", "")), rules)
+
+    return _COUNT_AFTER.sub(after, _COUNT_BEFORE.sub(before, text))
+
+
+def disclosed_share(
+    part: float | int, whole: float | int, digits: int = 0, rules: DisclosureRules = DEFAULT_RULES
+) -> str:
+    """Return ``part`` as a percentage of ``whole``, both disclosed first.
+
+    The share is withheld ("not shown") when either count is suppressed.
+
+    Examples
+    --------
+    >>> disclosed_share(212, 1003)
+    '21%'
+    >>> disclosed_share(6, 1003)
+    'not shown (fewer than 10)'
+    """
+    a, b = disclose_count(part, rules), disclose_count(whole, rules)
+    if a is None or b is None or b == 0:
+        return f"not shown ({rules.suppressed_text})"
+    return f"{100 * a / b:.{digits}f}%"
+
+
+_COUNT_NAMES: Final = frozenset(
+    {
+        "n",
+        "children",
+        "episodes",
+        "events",
+        "at_risk",
+        "count",
+        "treated",
+        "censored",
+        "competing",
+        "spells",
+    }
+)
+
+
+def _count_columns(columns: Iterable[object]) -> Iterable[str]:
+    for column in columns:
+        name = str(column)
+        if name in _COUNT_NAMES:
+            yield name
+
+
+def _complement(
+    raw: npt.NDArray[np.float64], hidden: npt.NDArray[np.bool_], groups: npt.NDArray[Any]
+) -> npt.NDArray[np.bool_]:
+    """Hide the smallest other count of every group with exactly one hidden count."""
+    out = hidden.copy()
+    for key in pd.unique(groups):
+        rows = np.flatnonzero(groups == key)
+        shown = rows[~out[rows] & np.isfinite(raw[rows])]
+        if out[rows].sum() == 1 and len(shown):
+            out[shown[np.argmin(raw[shown])]] = True
+    return out
+
+
+def disclose_table(
+    frame: pd.DataFrame,
+    counts: Sequence[str] | None = None,
+    *,
+    rules: DisclosureRules = DEFAULT_RULES,
+    partition: Sequence[str] | None = None,
+    hide: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Return a copy of ``frame`` with every count column under disclosure control.
+
+    Suppressed counts become missing (``pd.NA``) in nullable integer columns; figure
+    functions show them as ``<10``. A boolean ``suppressed`` column is added (or
+    combined with an existing one) marking rows with any suppressed count.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table.
+    counts : sequence of str, optional
+        The count columns (default: columns named ``n``, ``children``, ``episodes``,
+        ``events``, ``at_risk``, ``count``, ``treated``, ``censored``, ``competing`` or
+        ``spells``).
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+    partition : sequence of str, optional
+        Columns whose groups of rows add up to a published total (e.g. the levels of each
+        subgroup add up to the cohort); ``()`` for the whole table as one group. Within a
+        group with exactly one suppressed count, the smallest other is suppressed too
+        (complementary suppression). Default: none.
+    hide : sequence of str
+        Columns blanked on suppressed rows (e.g. a group's estimate and interval).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"group": ["a", "b"], "n": [7, 1234]})
+    >>> disclose_table(table)
+      group     n  suppressed
+    0     a  <NA>        True
+    1     b  1235       False
+    >>> three = pd.DataFrame({"level": ["x", "y", "z"], "n": [4, 30, 51],
+    ...                       "estimate": [0.1, 0.2, 0.3]})
+    >>> disclose_table(three, partition=(), hide=["estimate"])["estimate"].tolist()
+    [nan, nan, 0.3]
+    """
+    columns = list(counts) if counts is not None else list(_count_columns(frame.columns))
+    missing = [c for c in [*columns, *hide, *(partition or ())] if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            [
+                Problem("table", None, c, None, "count column to disclose is missing")
+                for c in missing
+            ],
+            context="disclosure control",
+        )
+    out = frame.copy()
+    hidden = np.zeros(len(out), dtype=bool)
+    groups: npt.NDArray[Any] | None
+    if partition is None:
+        groups = None
+    elif len(partition) == 0:
+        groups = np.zeros(len(out), dtype=np.int64)
+    else:
+        groups = out.groupby(list(partition), sort=False, dropna=False).ngroup().to_numpy()
+    for column in columns:
+        raw = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype=float)
+        values = [disclose_count(v, rules) for v in raw.tolist()]
+        cell = np.array([v is None for v in values], dtype=bool) & ~np.isnan(raw)
+        if groups is not None:
+            cell = _complement(raw, cell, groups)
+        out[column] = pd.array(
+            [None if h else v for v, h in zip(values, cell, strict=True)], dtype="Int64"
+        )
+        hidden |= cell
+    previous = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out else False
+    out["suppressed"] = hidden | previous
+    for column in hide:
+        out[column] = out[column].astype(float).where(~out["suppressed"])
+    return out
+
+
+def count_labels(
+    frame: pd.DataFrame, columns: Sequence[str], rules: DisclosureRules = DEFAULT_RULES
+) -> pd.DataFrame:
+    """Return a disclosed table with its count columns as the text a figure shows.
+
+    Suppressed (missing) counts read ``"<10"`` (the rules' threshold), others with
+    thousands separators; figure functions draw text counts as given.
+
+    Examples
+    --------
+    >>> table = disclose_table(pd.DataFrame({"n": [4, 1234]}), rules=DisclosureRules(20))
+    >>> count_labels(table, ["n"], DisclosureRules(20))["n"].tolist()
+    ['<20', '1,235']
+    """
+    out = frame.copy()
+    for column in columns:
+        out[column] = [
+            f"<{rules.threshold}" if pd.isna(v) else f"{int(v):,}" for v in out[column].tolist()
+        ]
+    return out

@@ -1,0 +1,328 @@
+"""Disclosure of effect estimates and of step curves (survival, incidence, states)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.report.disclosure._counts import DEFAULT_RULES, DisclosureRules
+from escalation.report.disclosure._models import STAT_COLUMNS
+
+
+def spell_records(spells: pd.DataFrame) -> pd.DataFrame:
+    """Return what the gate counts of each spell: arm, follow-up and how it ended.
+
+    Parameters
+    ----------
+    spells : pandas.DataFrame
+        ``treatment`` (0/1), ``duration`` and ``event`` (0 censored, 1 escalation, 2+
+        competing), e.g. ``SpellData.spells``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``treatment``, ``group`` (``"treated"``/``"untreated"``, as effect curves label
+        arms), ``duration``, ``event`` (1: escalation) and ``ended`` (1: any event).
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"treatment": [1, 0], "duration": [5.0, 9.0], "event": [1, 2]})
+    >>> spell_records(spells)[["group", "event", "ended"]].values.tolist()
+    [['treated', 1, 1], ['untreated', 0, 1]]
+    """
+    arm = spells["treatment"].astype(int).to_numpy()
+    code = spells["event"].to_numpy()
+    return pd.DataFrame(
+        {
+            "treatment": arm,
+            "group": np.where(arm == 1, "treated", "untreated"),
+            "duration": spells["duration"].to_numpy(dtype=float),
+            "event": (code == 1).astype(int),
+            "ended": (code != 0).astype(int),
+        }
+    )
+
+
+def _arm_counts(
+    records: pd.DataFrame, horizon: float, treatment: str, duration: str, event: str
+) -> dict[Any, tuple[int, int]]:
+    """Children with and without the event by ``horizon``, by arm."""
+    out: dict[Any, tuple[int, int]] = {}
+    for arm, part in records.groupby(treatment, sort=True):
+        dur = part[duration].to_numpy(dtype=float)
+        hit = part[event].to_numpy(dtype=float) == 1
+        with_event = int((hit & (dur <= horizon)).sum())
+        out[arm] = (with_event, len(part) - with_event)
+    return out
+
+
+def disclose_effects(
+    effects: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    rules: DisclosureRules = DEFAULT_RULES,
+    treatment: str = "treatment",
+    duration: str = "duration",
+    event: str = "event",
+) -> pd.DataFrame:
+    """Return effect estimates with horizons that rest on too few children blanked.
+
+    At a horizon, every estimate (risks, difference, ratio, RMST difference) is shown only
+    when each arm has at least the threshold of children with the event by then and of
+    children without it; otherwise the rows keep their labels with the numbers missing and
+    ``suppressed = True``.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        ``horizon`` and the estimate columns (e.g. ``EffectsResult.tidy()``).
+    records : pandas.DataFrame
+        One row per spell: ``treatment`` (arm), ``duration`` and ``event`` (1: the event).
+    rules : DisclosureRules, optional
+    treatment, duration, event : str
+        Column names in ``records``.
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"treatment": [1] * 15 + [0] * 40,
+    ...     "duration": [50.0] * 55, "event": [1, 1] + [0] * 13 + [1] * 12 + [0] * 28})
+    >>> effects = pd.DataFrame({"horizon": [365], "estimand": ["risk_treated"],
+    ...                         "estimate": [2 / 15]})
+    >>> disclose_effects(effects, spells)[["estimate", "suppressed"]].values.tolist()
+    [[nan, True]]
+    """
+    out = effects.copy()
+    stats = [c for c in STAT_COLUMNS if c in out.columns]
+    blank = np.zeros(len(out), dtype=bool)
+    for horizon in pd.unique(out["horizon"]):
+        counts = _arm_counts(records, float(horizon), treatment, duration, event)
+        ok = len(counts) == 2 and all(min(c) >= rules.threshold for c in counts.values())
+        if not ok:
+            blank |= (out["horizon"] == horizon).to_numpy()
+    for column in stats:
+        out[column] = out[column].astype(float).where(~blank)
+    out["suppressed"] = blank
+    return out
+
+
+def _curve_sources(
+    times: npt.NDArray[np.float64],
+    changed: npt.NDArray[np.bool_],
+    samples: Sequence[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]],
+    threshold: int,
+) -> npt.NDArray[np.int64]:
+    """Return, for each row of one curve, the row whose values it shows (-1: suppressed).
+
+    ``samples`` holds (event times, follow-up ends) of each group whose events the curve
+    rests on; with several (a difference of two arms), every step needs the threshold of
+    events in each, and the curve stops where any has fewer than the threshold at risk.
+    With one, a change of the curve's values also counts as an event (it needs one).
+    """
+    n = len(times)
+    counted = np.array(
+        [np.searchsorted(np.sort(events), times, side="right") for events, _ in samples]
+    )
+    at_risk = np.min(
+        [len(ends) - np.searchsorted(np.sort(ends), times, side="left") for _, ends in samples],
+        axis=0,
+    )
+    if len(samples) == 1:
+        counted = np.vstack([counted, np.cumsum(changed)[None, :]])
+    low = np.flatnonzero(at_risk < threshold)
+    stop = int(low[0]) if len(low) else n
+    moved = (counted[:, :stop] > 0).any(axis=0) | (np.cumsum(changed)[:stop] > 0)
+    started = np.flatnonzero(moved)
+    first = int(started[0]) if len(started) else stop
+    # Greedy steps: a row is shown once `threshold` events (or, for one group, value
+    # changes, each of which needs an event) have happened since the last row shown.
+    single = len(samples) == 1
+    base, releases = first - 1, []
+    for i in range(first, stop):
+        done = counted[:, base] if base >= 0 else np.zeros(len(counted), dtype=np.int64)
+        since = counted[:, i] - done
+        if (since.max() if single else since.min()) >= threshold:
+            releases.append(i)
+            base = i
+    source = np.full(n, -1, dtype=np.int64)
+    source[:first] = np.arange(first)  # before any event: the curve's starting value
+    if not releases:
+        return source  # fewer events than the threshold: nothing after the start is shown
+    # Changes after the last step, too few for a step of their own, join the last step.
+    tail = np.flatnonzero(changed[base + 1 : stop]) + base + 1
+    if len(tail):
+        releases[-1] = int(tail[-1])
+    current, marks = first - 1, set(releases)
+    for i in range(first, stop):
+        current = i if i in marks else current
+        source[i] = current
+    return source
+
+
+def disclose_curves(
+    curves: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    rules: DisclosureRules = DEFAULT_RULES,
+    by: Sequence[str] = ("group",),
+    match: str | None = "group",
+    each: str | None = None,
+    time: str = "time",
+    values: Sequence[str] | None = None,
+    jointly: str | None = None,
+    duration: str = "duration",
+    event: str = "event",
+) -> pd.DataFrame:
+    """Return step curves coarsened so that every step stands for enough events.
+
+    Within each curve (rows sharing the ``by`` columns, in time order), a row is shown as
+    it is only where at least the threshold of events has happened since the last row
+    shown; the rows between carry that row's values forward (``shown_from`` says which
+    time they come from). A final group of fewer events is merged into the last step.
+    From the first time fewer than the threshold remain in follow-up, and for a curve with
+    fewer events than the threshold in all, values are missing and ``suppressed`` is true.
+    Events are counted from ``records`` and, as a lower bound, from the curve's own
+    changes (each needs at least one event), whichever is larger.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Long curve table: ``time``, the value columns and the ``by`` columns.
+    records : pandas.DataFrame
+        One row per child or spell: ``duration`` (end of follow-up), ``event`` (1 when the
+        curve's event ended it) and, when ``match`` is given, the ``match`` column holding
+        the curve label of its group.
+    rules : DisclosureRules, optional
+    by : sequence of str
+        Columns that identify one curve (e.g. ``("estimator", "group")``).
+    match : str or None, default "group"
+        The column of ``curves`` (and ``records``) that says whose records a curve counts;
+        ``None``: every curve counts all records.
+    each : str, optional
+        A column of ``records`` whose groups must each have the threshold of events in
+        every step (and at risk): for a contrast of arms, such as a difference curve.
+    time : str
+        Time column of ``curves``.
+    values : sequence of str, optional
+        Value columns (default: those of ``estimate, probability, std_error, conf_low,
+        conf_high`` present).
+    jointly : str, optional
+        A column whose curves are coarsened together, at the same times (e.g. ``state``
+        of state occupation probabilities, which add up to one at every time).
+    duration, event : str
+        Columns of ``records``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``curves`` with the values coarsened or missing, plus ``shown_from`` and
+        ``suppressed``.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"time": [1.0, 2, 3, 4], "group": "a",
+    ...                       "estimate": [0.05, 0.10, 0.30, 0.35]})
+    >>> records = pd.DataFrame({"group": "a", "duration": [1.0] * 5 + [2.0] * 5
+    ...     + [3.0] * 20 + [4.0] * 5 + [9.0] * 65, "event": 1})
+    >>> disclose_curves(curve, records)[["estimate", "shown_from"]].values.tolist()
+    [[nan, nan], [0.1, 2.0], [0.1, 2.0], [0.35, 4.0]]
+    """
+    value_columns = (
+        list(values)
+        if values is not None
+        else [
+            c
+            for c in ("estimate", "probability", "std_error", "conf_low", "conf_high")
+            if c in curves.columns
+        ]
+    )
+    if jointly is not None:
+        return _disclose_jointly(
+            curves, records, rules, list(by), match, time, value_columns, jointly, duration, event
+        )
+    out = curves.copy()
+    for column in value_columns:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    out["shown_from"] = np.nan
+    out["suppressed"] = True
+    keys = list(by)
+    groups = (
+        out.groupby(keys, sort=False, dropna=False).indices if keys else {(): np.arange(len(out))}
+    )
+    for key, members in groups.items():
+        rows = members[np.argsort(out[time].to_numpy(dtype=float)[members], kind="stable")]
+        if match is not None:
+            label = key[keys.index(match)] if isinstance(key, tuple) else key
+            own = records[records[match].astype(str) == str(label)]
+        else:
+            own = records
+        parts = [own] if each is None else [p for _, p in own.groupby(each, sort=True)]
+        parts = parts or [own]
+        samples = [
+            (
+                p.loc[p[event].to_numpy(dtype=float) == 1, duration].to_numpy(dtype=float),
+                p[duration].to_numpy(dtype=float),
+            )
+            for p in parts
+        ]
+        block = out.iloc[rows][value_columns].to_numpy(dtype=float)
+        changed = np.r_[False, np.any(np.abs(np.diff(block, axis=0)) > 1e-12, axis=1)]
+        times = out.iloc[rows][time].to_numpy(dtype=float)
+        source = _curve_sources(times, changed, samples, rules.threshold)
+        shown = source >= 0
+        coarse = np.full_like(block, np.nan)
+        coarse[shown] = block[source[shown]]
+        index = out.index[rows]
+        out.loc[index, value_columns] = coarse
+        out.loc[index, "shown_from"] = np.where(shown, times[np.maximum(source, 0)], np.nan)
+        out.loc[index, "suppressed"] = ~shown
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def _disclose_jointly(
+    curves: pd.DataFrame,
+    records: pd.DataFrame,
+    rules: DisclosureRules,
+    by: list[str],
+    match: str | None,
+    time: str,
+    values: list[str],
+    jointly: str,
+    duration: str,
+    event: str,
+) -> pd.DataFrame:
+    """Coarsen the curves of every level of ``jointly`` at the same times."""
+    keys = [*by, time]
+    wide = curves.pivot(index=keys, columns=jointly, values=values)
+    names = [f"{column[0]}\x1f{column[1]}" for column in wide.columns]
+    wide.columns = pd.Index(names)
+    coarse = disclose_curves(
+        wide.reset_index(),
+        records,
+        rules=rules,
+        by=by,
+        match=match,
+        time=time,
+        values=names,
+        duration=duration,
+        event=event,
+    )
+    long = coarse.melt(
+        id_vars=[*keys, "shown_from", "suppressed"], value_vars=names, var_name="_key"
+    )
+    split = long["_key"].str.split("\x1f", n=1, expand=True)
+    long = long.assign(_value=split[0], **{jointly: split[1]}).drop(columns="_key")
+    back = long.pivot(index=[*keys, jointly, "shown_from", "suppressed"], columns="_value")
+    back.columns = pd.Index([c[1] for c in back.columns])
+    back = back.reset_index()
+    out = curves.drop(columns=values).copy()
+    out[jointly] = out[jointly].astype(str)
+    back[jointly] = back[jointly].astype(str)
+    merged = out.reset_index().merge(back, on=[*keys, jointly], how="left").set_index("index")
+    merged.index.name = curves.index.name
+    merged[jointly] = curves[jointly]
+    return merged[[*curves.columns, "shown_from", "suppressed"]]

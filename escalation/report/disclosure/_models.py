@@ -1,0 +1,314 @@
+"""Disclosure of model outputs: metrics, operating points, model tables and cards."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.report.disclosure._counts import (
+    DEFAULT_RULES,
+    DisclosureRules,
+    disclose_count,
+    disclose_table,
+    format_count,
+)
+
+if TYPE_CHECKING:
+    from escalation.predict.modelcard import ModelCard
+
+
+def disclose_metric_counts(
+    frame: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
+) -> pd.DataFrame:
+    """Return a metrics table with ``n`` and the count metrics under disclosure control.
+
+    The ``n`` column and rows whose ``metric`` is a count (``n``, ``events``) are
+    disclosed as :func:`disclose_count` does (below 10 missing, others rounded to 5);
+    count rows lose their intervals. Proportions at an operating point are then checked
+    by :func:`disclose_operating_metrics`.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"metric": ["events", "auc"], "n": [123, 123],
+    ...                       "estimate": [7.0, 0.71], "conf_low": [None, 0.65]})
+    >>> disclose_metric_counts(table)[["n", "estimate"]].values.tolist()
+    [[125, None], [125, 0.71]]
+    """
+    out = disclose_operating_metrics(frame, rules)
+    if "n" in out.columns:
+        was = out["suppressed"].astype(bool) if "suppressed" in out.columns else None
+        out = disclose_table(out, ["n"], rules=rules).drop(columns="suppressed")
+        if was is not None:
+            out["suppressed"] = was.to_numpy() | out["n"].isna().to_numpy()
+    counts = out["metric"].isin(["n", "events"])
+    if counts.any():
+        disclosed = [disclose_count(v, rules) for v in out.loc[counts, "estimate"]]
+        out["estimate"] = out["estimate"].astype(object)
+        out.loc[counts, "estimate"] = disclosed
+        for column in ("conf_low", "conf_high"):
+            if column in out.columns:
+                out[column] = out[column].astype(object)
+                out.loc[counts, column] = None
+    return out
+
+
+_OPERATING: Final = re.compile(r"^(precision|recall|fnr|fpr)(_gap)?_top(\d+)$")
+STAT_COLUMNS: Final = ("estimate", "std_error", "conf_low", "conf_high", "p_value")
+
+
+def disclose_operating_metrics(
+    frame: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
+) -> pd.DataFrame:
+    """Blank recall, precision and error rates whose counts fall below the threshold.
+
+    At an operating point ("flag the riskiest 10%"), recall is TP / escalations,
+    precision TP / flagged, the false-negative rate FN / escalations and the
+    false-positive rate FP / non-escalations; each reveals its counts. For every
+    ``model`` (and ``attribute``, ``group`` when present) the counts are recovered from
+    the table's own ``n`` and ``events`` rows with the recall and precision, and every
+    operating metric (gaps included) is blanked unless TP, FN, FP and TN all reach the
+    threshold.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"model": "cox", "metric": ["events", "recall_top10",
+    ...     "precision_top10"], "n": [400, 400, 400], "estimate": [40.0, 0.1, 0.1]})
+    >>> disclose_operating_metrics(table)["estimate"].tolist()  # TP = 4: blanked
+    [40.0, nan, nan]
+    """
+    if "metric" not in frame.columns or "estimate" not in frame.columns:
+        return frame.copy()
+    out = frame.copy()
+    keys = [c for c in ("model", "attribute", "group", "feature_set") if c in out.columns]
+    metric = out["metric"].astype(str)
+    operating = metric.str.match(_OPERATING.pattern).to_numpy()
+    if not operating.any():
+        return out
+    stats = [c for c in STAT_COLUMNS if c in out.columns]
+    for column in stats:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    blank = np.zeros(len(out), dtype=bool)
+    grouped = (
+        out.groupby(keys, sort=False, dropna=False).indices if keys else {0: np.arange(len(out))}
+    )
+    for rows in grouped.values():
+        part = out.iloc[rows]
+        values = dict(zip(part["metric"].astype(str), part["estimate"], strict=False))
+        n = (
+            float(pd.to_numeric(part["n"], errors="coerce").astype("float64").max())
+            if "n" in part
+            else float(values.get("n", np.nan))
+        )
+        events = float(values.get("events", np.nan))
+        for suffix in {m.group(3) for m in map(_OPERATING.match, part["metric"].astype(str)) if m}:
+            recall = float(values.get(f"recall_top{suffix}", np.nan))
+            precision = float(values.get(f"precision_top{suffix}", np.nan))
+            tp = recall * events
+            flagged = tp / precision if precision > 0 else np.nan
+            counts = np.array([tp, events - tp, flagged - tp, n - events - (flagged - tp)])
+            safe = bool(np.all(np.isfinite(counts)) and np.all(np.round(counts) >= rules.threshold))
+            if not safe:
+                hit = part["metric"].astype(str).str.endswith(f"_top{suffix}").to_numpy()
+                blank[rows[hit & operating[rows]]] = True
+    for column in stats:
+        out.loc[blank, column] = np.nan
+    if "suppressed" in out.columns:
+        out["suppressed"] = out["suppressed"].astype(bool) | blank
+    return out
+
+
+def disclose_model(
+    frame: pd.DataFrame,
+    *,
+    events: int,
+    n: int | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return a model's table, blanked when the model rests on too few events.
+
+    A fitted model's coefficients and tests are "safe" outputs once the model rests on at
+    least the threshold of events (and of children, when ``n`` is given); below that its
+    numbers describe a handful of children and are blanked (``suppressed = True``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The model's tidy table.
+    events, n : int
+        Events (and observations) the model was fitted on.
+    rules : DisclosureRules, optional
+    columns : sequence of str, optional
+        Columns to blank (default: every numeric column).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"term": ["age"], "estimate": [1.2]})
+    >>> disclose_model(table, events=6)["estimate"].isna().tolist()
+    [True]
+    """
+    out = frame.copy()
+    unsafe = events < rules.threshold or (n is not None and n - events < rules.threshold)
+    targets = (
+        list(columns)
+        if columns is not None
+        else [c for c in out.columns if pd.api.types.is_numeric_dtype(out[c])]
+    )
+    if unsafe:
+        for column in targets:
+            out[column] = np.nan
+    out["suppressed"] = unsafe
+    return out
+
+
+def disclose_model_card(
+    card: ModelCard,
+    metrics: pd.DataFrame,
+    subgroup_metrics: pd.DataFrame,
+    *,
+    events: int,
+    n: int,
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> ModelCard:
+    """Return a model card fit to share: counts disclosed, small groups and tests blanked.
+
+    The card is rebuilt from the disclosed metric tables (so its subgroup gaps skip every
+    group that :func:`disclose_metric_counts` suppresses), its whole-number facts are
+    disclosed as counts, and its performance is blanked when the test data hold fewer
+    than the threshold of escalations or of children without one.
+
+    Parameters
+    ----------
+    card : ModelCard
+        The card as validated (exact counts).
+    metrics, subgroup_metrics : pandas.DataFrame
+        The validation's metric tables (``RiskValidation.metrics``, ``.subgroup_metrics``).
+    events, n : int
+        Escalations and spells in the test data.
+    rules : DisclosureRules, optional
+    """
+    from escalation.predict.modelcard import model_card
+
+    shown = disclose_metric_counts(metrics, rules)
+    if events < rules.threshold or n - events < rules.threshold:
+        stats = [c for c in ("estimate", "conf_low", "conf_high") if c in shown.columns]
+        shown = disclose_model(shown, events=events, n=n, rules=rules, columns=stats)
+    groups = disclose_metric_counts(subgroup_metrics, rules)
+    facts = {
+        key: format_count(int(value), rules)
+        if isinstance(value, int | np.integer) and not isinstance(value, bool)
+        else value
+        for key, value in card.facts.items()
+    }
+    rebuilt = model_card(card.model, shown, groups, description=card.description, facts=facts)
+    return dataclasses.replace(
+        rebuilt,
+        intended_use=card.intended_use,
+        disclosure=f"Counts on this card are under disclosure control: counts below "
+        f"{rules.threshold} are not shown and others are rounded to the nearest "
+        f"{rules.rounding}.",
+    )
+
+
+def disclose_threshold_curve(
+    curve: pd.DataFrame,
+    risk: npt.ArrayLike,
+    case: npt.ArrayLike,
+    *,
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> pd.DataFrame:
+    """Thin a curve over risk thresholds (ROC, precision–recall) to steps of enough children.
+
+    Each row of ``curve`` flags the children with ``risk >= threshold``. Rows are kept,
+    from the fewest flagged to all, only where at least the threshold of children who
+    escalated and of children who did not have been added to the flagged since the last
+    row kept, so no step of the curve stands for fewer; the last step into "all flagged"
+    merges with the one before until it does too. The first row (nobody flagged) and the
+    last (everybody) are the curve's fixed ends.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        ``threshold`` and the curve's columns (e.g. ``fpr, tpr``).
+    risk : array-like
+        Predicted risk of each test child.
+    case : array-like of bool
+        Whether each child escalated by the horizon.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> risk = rng.uniform(size=200)
+    >>> case = rng.uniform(size=200) < risk
+    >>> curve = pd.DataFrame({"threshold": np.r_[np.inf, np.sort(risk)[::-1]]})
+    >>> len(curve) > len(disclose_threshold_curve(curve, risk, case)) > 2
+    True
+    """
+    r = np.asarray(risk, dtype=float)
+    hit = np.asarray(case, dtype=bool)
+    out = curve.sort_values("threshold", ascending=False, kind="stable").reset_index(drop=True)
+    cut = out["threshold"].to_numpy(dtype=float)
+    flagged = r[None, :] >= cut[:, None]
+    tp = (flagged & hit[None, :]).sum(axis=1)
+    fp = flagged.sum(axis=1) - tp
+    kept = [0]
+    for i in range(1, len(out) - 1):
+        if min(tp[i] - tp[kept[-1]], fp[i] - fp[kept[-1]]) >= rules.threshold:
+            kept.append(i)
+    last = len(out) - 1
+    while len(kept) > 1 and min(tp[last] - tp[kept[-1]], fp[last] - fp[kept[-1]]) < rules.threshold:
+        kept.pop()
+    if last > 0:
+        kept.append(last)
+    return out.iloc[kept].reset_index(drop=True)
+
+
+def disclose_decision_curve(
+    curve: pd.DataFrame,
+    predictions: pd.DataFrame,
+    *,
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> pd.DataFrame:
+    """Blank a model's net benefit where too few or too many children would be flagged.
+
+    Net benefit at a risk threshold is a weighted difference of the children correctly
+    and wrongly flagged; a model's row is shown only when at least the threshold of test
+    children are flagged and at least the threshold are not. Rows of ``treat_all`` and
+    ``treat_none`` (no model) are left as they are.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        ``model, threshold, net_benefit`` (+ intervals), e.g. ``RiskValidation.decision_curve``.
+    predictions : pandas.DataFrame
+        ``model, risk``: every test prediction.
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"model": "cox", "threshold": [0.1, 0.9],
+    ...                       "net_benefit": [0.05, 0.01]})
+    >>> predictions = pd.DataFrame({"model": "cox", "risk": [0.05] * 20 + [0.2] * 30 + [0.95] * 3})
+    >>> disclose_decision_curve(curve, predictions)["net_benefit"].tolist()
+    [0.05, nan]
+    """
+    out = curve.copy()
+    values = [c for c in ("net_benefit", "conf_low", "conf_high") if c in out.columns]
+    blank = np.zeros(len(out), dtype=bool)
+    for model, rows in out.groupby("model", sort=False).indices.items():
+        risk = predictions.loc[predictions["model"] == model, "risk"].to_numpy(dtype=float)
+        if len(risk) == 0:
+            continue
+        ordered = np.sort(risk)
+        cut = out["threshold"].to_numpy(dtype=float)[rows]
+        flagged = len(ordered) - np.searchsorted(ordered, cut, side="left")
+        blank[rows] = np.minimum(flagged, len(ordered) - flagged) < rules.threshold
+    for column in values:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
+    out["suppressed"] = blank
+    return out

@@ -1,0 +1,173 @@
+"""Honest exit codes, and every warning of a run in the brief and manifest as a caveat.
+
+A failed stage makes ``escalation run`` (and the analysis scripts) exit 3 and write
+nothing, unless ``--keep-going``: then the brief says what failed and why. A statistical
+warning raised by any stage is listed in the brief and the manifest against the design key
+that governs it, and re-issued against that key's line of the design file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import escalation.pipeline as pipeline
+from escalation import (
+    StatisticalWarning,
+    default_design,
+    simulate_local_authority,
+    write_case_history,
+)
+from escalation.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+HORIZON_WARNING = (
+    "horizon(s) 730 days are past the longest follow-up of the treated spells (500 days): "
+    "their risks carry the last estimate forward and are not identified; use shorter horizons"
+)
+
+
+@pytest.fixture
+def study_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A design file whose [data] path holds a small synthetic case history."""
+    write_case_history(simulate_local_authority(300, seed=5).history, tmp_path / "data")
+    design = tmp_path / "study.toml"
+    design.write_text('[data]\npath = "data"\n\n' + default_design().to_toml().split("\n\n", 1)[1])
+    return design, tmp_path / "out"
+
+
+@pytest.fixture
+def describe_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cohort description fails; the slow stages do nothing (they are not under test)."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("the flow table has a hole")
+
+    monkeypatch.setattr(pipeline, "_describe", broken)
+    for stage in ("_effects", "_survival", "_heterogeneity", "_prediction"):
+        monkeypatch.setattr(pipeline, stage, lambda *args, **kwargs: None)
+
+
+@pytest.mark.usefixtures("describe_fails")
+def test_exit_codes_failed_stage_exits_3_and_writes_nothing(
+    study_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    design, out = study_files
+    assert main(["run", str(design), "--out", str(out), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "stage 'describe' failed: ValueError: the flow table has a hole" in err
+    assert "--keep-going" in err
+    assert not out.exists()
+
+
+@pytest.mark.usefixtures("describe_fails")
+def test_exit_codes_keep_going_lists_the_failure_in_the_brief(
+    study_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    design, out = study_files
+    assert main(["run", str(design), "--out", str(out), "--quiet", "--keep-going"]) == 0
+    assert "stage describe: ValueError" in capsys.readouterr().err
+    html = (out / "brief.html").read_text()
+    assert "What did not run" in html
+    assert "The description of the cohort did not run: ValueError: the flow table has a hole" in (
+        html
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete"
+    assert manifest["failures"] == [
+        {"stage": "describe", "error": "ValueError", "message": "the flow table has a hole"}
+    ]
+
+
+@pytest.mark.usefixtures("describe_fails")
+def test_exit_codes_analysis_scripts_exit_3(
+    study_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = importlib.util.spec_from_file_location("_common", ROOT / "analyses" / "_common.py")
+    assert spec is not None and spec.loader is not None
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    design, out = study_files
+    argv = ["--design", str(design), "--out", str(out), "--quiet"]
+    assert common.main(("describe",), "test", argv) == 3
+    assert "stage 'describe' failed" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def _describe_and_brief(out: Path, design_file: Path, **options: Any) -> Any:
+    """Run only the cohort description and the brief of a small simulated study."""
+    return pipeline.run_study(
+        simulate_local_authority(300, seed=5).history,
+        default_design(),
+        out=out,
+        progress=False,
+        stages=("describe", "brief"),
+        design_file=design_file,
+        **options,
+    )
+
+
+def test_exit_codes_warnings_become_caveats_tied_to_the_design_key(
+    study_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    design_file, out = study_files
+    describe = pipeline._describe
+
+    def warns(run: Any, data: Any) -> None:
+        warnings.warn(HORIZON_WARNING, StatisticalWarning, stacklevel=1)
+        warnings.warn(HORIZON_WARNING, StatisticalWarning, stacklevel=1)  # counted once
+        describe(run, data)
+
+    monkeypatch.setattr(pipeline, "_describe", warns)
+    with pytest.warns(StatisticalWarning) as caught:
+        outputs = _describe_and_brief(out, design_file)
+    # Re-issued once, against the design file's `horizons` line, not the code that raised it.
+    (warning,) = [w for w in caught if "past the longest follow-up" in str(w.message)]
+    line = design_file.read_text().splitlines().index("horizons = [365, 730]") + 1
+    assert (warning.filename, warning.lineno) == (str(design_file), line)
+    assert str(warning.message).startswith("[outcome] horizons: ")
+    (caveat,) = outputs.caveats
+    assert (caveat.design_key, caveat.count) == ("[outcome] horizons", 2)
+    html = (out / "brief.html").read_text()
+    assert "Caveats raised by the analysis" in html
+    assert re.search(r"In the design file, \[outcome\] horizons: use horizons within", html)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["caveats"][0]["design_key"] == "[outcome] horizons"
+    assert manifest["caveats"][0]["message"] == HORIZON_WARNING
+
+
+def test_exit_codes_counts_in_caveats_and_failures_are_disclosed(
+    study_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warning or error quoting a small count reaches the brief and manifest disclosed."""
+    design_file, out = study_files
+    immortal = (
+        "treatment is classified by early help starting within 14 days of time zero; 3 "
+        "untreated spells ended within that grace period and could not have been treated, "
+        "which biases ipw towards benefit (immortal time)."
+    )
+
+    def warns(run: Any, data: Any) -> None:
+        warnings.warn(immortal, StatisticalWarning, stacklevel=1)
+        raise ValueError("the flow table has 1,203 children and 7 events in one box")
+
+    monkeypatch.setattr(pipeline, "_describe", warns)
+    with pytest.warns(StatisticalWarning):
+        outputs = _describe_and_brief(out, design_file, keep_going=True)
+    # The API's results keep the exact counts, for use inside the authority ...
+    assert "; 3 untreated spells" in outputs.caveats[0].message
+    assert "7 events" in outputs.failures[0].message
+    # ... what is shared does not.
+    html = (out / "brief.html").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    for shared in (html, json.dumps(manifest)):
+        assert "3 untreated" not in shared and "7 events" not in shared
+        assert "fewer than 10 untreated spells ended within that grace period" in shared
+        assert "1,205 children and fewer than 10 events in one box" in shared
+    assert "14 days" in manifest["caveats"][0]["message"]  # days are not counts

@@ -1,0 +1,268 @@
+"""Output folders: ownership, no stale files, one writer at a time, atomic, interruptible.
+
+Each case of issue 13 is checked through the command line (``escalation.cli.main``) as a
+user meets it, or through :class:`~escalation.report.outputs.OutputFolder` directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalation import default_design
+from escalation.cli import main
+from escalation.pipeline import run_study
+from tests.data_statutory.statutory_builders import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    child,
+    cin_details,
+    csv,
+    episode_row,
+    message,
+    write,
+)
+from tests.timeline.timeline_support import synthetic_history
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with the SHA-256 of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def manifest_matches(folder: Path) -> list[str]:
+    """The manifest's outputs, after checking each one's hash against the file."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for entry in manifest["outputs"]:
+        digest = hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest()
+        assert digest == entry["sha256"], entry["path"]
+    return sorted(entry["path"] for entry in manifest["outputs"])
+
+
+def leftovers(parent: Path) -> list[str]:
+    """Hidden staging folders or lock files left beside the output folders."""
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+
+
+# ------------------------------------------------------------------ convert never deletes
+def cin_xml(folder: Path) -> Path:
+    kids = [child("C1", details=[cin_details("2021-01-01", closure="2021-02-01", reason="RC8")])]
+    return write(folder, "cin.xml", message(kids))
+
+
+def ssda903_return(folder: Path) -> Path:
+    source = folder / "return"
+    source.mkdir()
+    write(source, "header.csv", csv(HEADER_COLUMNS, ["A,2,01/05/2010,WBRI,,,"]))
+    rows = [
+        episode_row("A", "01/04/2019", "S", "V2", "U1", "10/05/2019", "X1"),
+        episode_row("A", "10/05/2019", "P", "V2", "U2"),
+    ]
+    write(source, "episodes.csv", csv(EPISODE_COLUMNS, rows))
+    return source
+
+
+def test_outputs_convert_keeps_files_it_did_not_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xml = cin_xml(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.csv").write_text("child_id,date,text\nX,2020-01-01,kept\n")
+    before = snapshot(out)
+    # A folder escalation did not write is refused, untouched...
+    assert main(["convert", "cin-census", str(xml), "--out", str(out)]) == 2
+    assert "was not written by escalation" in capsys.readouterr().err
+    assert snapshot(out) == before
+    # ...and with --overwrite the tables are written beside the user's file, never over it.
+    argv = ["convert", "cin-census", str(xml), "--out", str(out), "--overwrite", "--format", "csv"]
+    assert main(argv) == 0
+    after = snapshot(out)
+    assert after["notes.csv"] == before["notes.csv"]
+    assert {"children.csv", "episodes.csv", "case_history.json", "manifest.json"} <= set(after)
+    assert "notes.csv" not in manifest_matches(out)
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_convert_ssda903_never_deletes_its_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = ssda903_return(tmp_path)
+    before = snapshot(source)
+    for extra in ([], ["--format", "csv"], ["--overwrite", "--format", "csv"]):
+        argv = ["convert", "ssda903", str(source), "--out", str(source), *extra]
+        argv += ["--extract-date", "2020-03-31"]
+        assert main(argv) == 2, extra
+        assert snapshot(source) == before
+    # With parquet tables nothing clashes: they are written beside the return's CSV files.
+    argv = ["convert", "ssda903", str(source), "--out", str(source), "--overwrite"]
+    assert main([*argv, "--extract-date", "2020-03-31"]) == 0
+    after = snapshot(source)
+    assert {k: after[k] for k in before} == before
+    assert "episodes.parquet" in after
+    assert "episodes.csv" not in manifest_matches(source)
+    capsys.readouterr()
+
+
+# ------------------------------------------------------------------ no stale files
+def test_outputs_rerun_leaves_no_stale_files_and_lists_only_its_own(tmp_path: Path) -> None:
+    history = synthetic_history(400, 3)
+    out = tmp_path / "study"
+    design = default_design()
+    run_study(history, design, out=out, progress=False, stages=("describe", "brief"))
+    first = manifest_matches(out)
+    assert "brief.html" in first
+    (out / "my_notes.txt").write_text("the analyst's own file")
+    second = run_study(history, design, out=out, progress=False, stages=("describe",))
+    files = set(snapshot(out))
+    # The brief of the first run is gone; the analyst's file stays, unlisted.
+    assert "brief.html" not in files
+    assert "my_notes.txt" in files
+    assert manifest_matches(out) == sorted(files - {"my_notes.txt", "manifest.json"})
+    assert second.left_alone == ("my_notes.txt",)
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_refuse_a_folder_escalation_did_not_write(tmp_path: Path) -> None:
+    from escalation.report.outputs import OutputFolder, OutputFolderError
+
+    out = tmp_path / "theirs"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "report.docx").write_bytes(b"someone's work")
+    with pytest.raises(OutputFolderError, match=r"not written by escalation.*sub/report\.docx"):
+        OutputFolder(out).open()
+    assert snapshot(out) == {"sub/report.docx": hashlib.sha256(b"someone's work").hexdigest()}
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_refuse_outputs_edited_since_unless_overwrite(tmp_path: Path) -> None:
+    from escalation.report.outputs import OutputFolder, OutputFolderError, inspect_folder
+
+    out = tmp_path / "out"
+    with OutputFolder(out) as folder:
+        (folder.staging / "effects.csv").write_text("estimate\n0.1\n")
+        folder.commit(command="test")
+    (out / "effects.csv").write_text("estimate\n0.9\n")  # edited by hand
+    assert inspect_folder(out).changed == {"effects.csv"}
+    with pytest.raises(OutputFolderError, match=r"effects\.csv changed since escalation wrote"):
+        OutputFolder(out).open()
+    with OutputFolder(out, overwrite=True) as folder:
+        (folder.staging / "effects.csv").write_text("estimate\n0.2\n")
+        folder.commit(command="test")
+    assert (out / "effects.csv").read_text() == "estimate\n0.2\n"
+
+
+def test_outputs_a_file_in_the_way_is_never_replaced(tmp_path: Path) -> None:
+    from escalation.report.outputs import OutputFolder, OutputFolderError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "table.csv").write_text("theirs")
+    with OutputFolder(out, overwrite=True) as folder:
+        (folder.staging / "table.csv").write_text("ours")
+        with pytest.raises(OutputFolderError, match=r"table\.csv, which escalation did not"):
+            folder.commit(command="test")
+    assert (out / "table.csv").read_text() == "theirs"
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("out-escalation-")]
+    assert len(kept) == 1 and (kept[0] / "table.csv").read_text() == "ours"
+
+
+# ------------------------------------------------------------------ atomic, interrupted
+def complete_run(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    out = tmp_path / "sim"
+    assert main(["simulate", "--children", "60", "--seed", "2", "--out", str(out)]) == 0
+    return out, snapshot(out)
+
+
+def test_outputs_interrupted_run_keeps_the_previous_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, before = complete_run(tmp_path)
+    capsys.readouterr()
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("escalation.data.simulator.simulate_local_authority", interrupted)
+    assert main(["simulate", "--children", "60", "--seed", "3", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; nothing was written" in err and "Traceback" not in err
+    assert snapshot(out) == before
+    manifest_matches(out)
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_failed_run_writes_no_manifest(tmp_path: Path) -> None:
+    from escalation.errors import StageError
+    from escalation.report.outputs import OutputFolder
+
+    out = tmp_path / "new"
+    with pytest.raises(StageError), OutputFolder(out) as folder:
+        (folder.staging / "half.csv").write_text("a\n")
+        raise StageError("effects", "did not converge")
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+def start_long_run(out: Path) -> subprocess.Popen[str]:
+    """Start ``python -m escalation simulate`` of a large authority; return once it writes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "escalation", "simulate", "--children", "300000"]
+    process = subprocess.Popen(
+        [*argv, "--out", str(out)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    lock = out.parent / f".{out.name}.escalation.lock"
+    deadline = time.monotonic() + 20
+    while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be stopped"
+    return process
+
+
+@pytest.mark.slow
+def test_outputs_ctrl_c_in_a_real_process(tmp_path: Path) -> None:
+    """A SIGINT to ``python -m escalation``: exit 130, a message, no traceback, nothing left."""
+    out = tmp_path / "sim"
+    process = start_long_run(out)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "interrupted; nothing was written" in err and "Traceback" not in err
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------ one writer at a time
+@pytest.mark.slow
+def test_outputs_second_concurrent_run_is_refused_naming_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "shared"
+    first = start_long_run(out)
+    try:
+        assert main(["simulate", "--children", "30", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"process {first.pid}" in err and "escalation simulate --children 300000" in err
+        assert not out.exists()
+    finally:
+        first.kill()  # no chance to clean up: its lock file stays behind
+        first.communicate()
+    # The lock of a process that no longer runs is stale: the next run takes it over.
+    assert main(["simulate", "--children", "30", "--out", str(out)]) == 0
+    manifest_matches(out)
+    assert leftovers(tmp_path) == []

@@ -1,0 +1,105 @@
+"""``escalation init``: a commented design file for the user's data that the README's
+``escalation build`` accepts; the ``[prediction] models`` key; the CLI's extract-date advice."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from escalation import simulate_local_authority, write_case_history
+from escalation.cli import main
+from escalation.design import read_design
+from escalation.errors import DesignError
+
+DESIGN_DOC = Path(__file__).parents[1] / "docs" / "design.md"
+
+
+@pytest.fixture(scope="module")
+def data_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("la")
+    write_case_history(simulate_local_authority(400, seed=3).history, folder)
+    return folder
+
+
+def _contract_text() -> str:
+    return DESIGN_DOC.read_text().split("```toml\n")[1].split("```")[0]
+
+
+def _contract_keys() -> dict[str, set[str]]:
+    """Sections and keys of the design contract (the TOML block of docs/design.md)."""
+    block = re.search(r"## The keys.*?```toml\n(.*?)```", DESIGN_DOC.read_text(), re.S)
+    assert block is not None
+    spec = tomllib.loads(block.group(1))
+    # the commented alternative of [treatment] is a key too
+    return {name: set(keys) | ({"reasons"} if name == "treatment" else set())
+            for name, keys in spec.items()}  # fmt: skip
+
+
+def test_init_writes_every_contract_key_with_a_comment(
+    data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(tmp_path / "study"), "--data", str(data_folder)]) == 0
+    text = (tmp_path / "study" / "design.toml").read_text()
+    lines = text.splitlines()
+    section = None
+    seen: dict[str, set[str]] = {}
+    for i, line in enumerate(lines):
+        head = re.match(r"^\[(\w+)\]", line)
+        if head:
+            section = head.group(1)
+            continue
+        key = re.match(r"^#?\s?(\w+) = ", line)
+        if key and section:
+            seen.setdefault(section, set()).add(key.group(1))
+            explained = "#" in line.split("=", 1)[1] or lines[i - 1].lstrip().startswith("#")
+            assert explained or line.startswith("#"), f"{section}.{key.group(1)} has no comment"
+    for name, keys in _contract_keys().items():
+        assert keys <= seen.get(name, set()), f"[{name}] lacks {keys - seen.get(name, set())}"
+    assert seen["prediction"] == {"models"}
+    design = read_design(tmp_path / "study" / "design.toml")
+    assert design.data.extract_date is not None
+    assert design.data.extract_date.isoformat() == "2024-03-31"  # from the data's metadata
+    assert "penalised_cox" in design.prediction.models
+    assert "escalation build" in capsys.readouterr().out
+
+
+def test_readme_build_works_on_the_initialised_design(data_folder: Path, tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    assert main(["init", str(study), "--data", str(data_folder)]) == 0
+    assert main(["init", str(study), "--data", str(data_folder)]) == 2  # no silent overwrite
+    assert main(["build", str(study / "design.toml"), "--out", str(tmp_path / "spells")]) == 0
+    assert (tmp_path / "spells" / "spells.parquet").is_file()
+
+
+def test_missing_extract_date_tells_a_cli_user_the_option(
+    data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "no-date"
+    folder.mkdir()
+    for file in data_folder.iterdir():
+        if file.name != "case_history.json":  # the metadata that states the extract date
+            (folder / file.name).write_bytes(file.read_bytes())
+    design = tmp_path / "design.toml"
+    text = _contract_text()
+    design.write_text(text.replace('extract_date = "2024-03-31"', "").replace("data/", "no-date/"))
+    assert main(["build", str(design), "--out", str(tmp_path / "out")]) == 2
+    message = capsys.readouterr().err
+    assert "--extract-date" in message
+
+
+def test_prediction_models_come_from_the_design(tmp_path: Path) -> None:
+    text = _contract_text()
+    path = tmp_path / "design.toml"
+    path.write_text(text + '\n[prediction]\nmodels = ["penalised_cox", "random_forest"]\n')
+    design = read_design(path)
+    assert design.prediction.models == ("penalised_cox", "random_forest")
+    assert "[prediction]" in design.to_toml()
+    plain = tmp_path / "plain.toml"
+    plain.write_text(text)
+    assert "[prediction]" not in read_design(plain).to_toml()  # the default is not written
+    path.write_text(text + '\n[prediction]\nmodels = ["svm"]\n')
+    with pytest.raises(DesignError, match=r"prediction.*models.*svm"):
+        read_design(path)

@@ -1,0 +1,173 @@
+"""Every ```python block of README.md and docs/*.md runs, in order, page by page.
+
+Each page runs in a fresh namespace in its own working folder holding a small synthetic
+local authority (``data/`` and ``my-la/``, CIN census files, ``design.toml`` pointing at
+them), so an example that uses a name it never defined fails here with ``NameError``.
+Sizes are kept small: simulations are capped at 800 children, bootstraps at 3
+replicates, tree models at 20 trees, and ``run_study`` runs its first stages only. A page
+that cannot run here says why in :data:`CANNOT_RUN`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import pytest
+
+import escalation
+from escalation.data.simulator import SimulatedLocalAuthority
+from escalation.design.study import DataSpec
+
+ROOT = Path(__file__).parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+CHILDREN = 800
+#: Pages whose examples need what a test cannot have, and why.
+CANNOT_RUN = {
+    "statutory.md": "reads an SSDA903 return folder; no SSDA903 writer exists to make one",
+}
+
+
+def blocks(page: Path) -> list[str]:
+    """Return the page's python blocks, in order."""
+    return BLOCK.findall(page.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _authority() -> SimulatedLocalAuthority:
+    return escalation.simulate_local_authority(CHILDREN, seed=1)
+
+
+def _capped(func: Callable[..., Any], **caps: Any) -> Callable[..., Any]:
+    """Wrap ``func`` so that keyword arguments never exceed the caps (small and fast)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for key, cap in caps.items():
+            if callable(cap):
+                kwargs[key] = cap(kwargs.get(key))
+            elif kwargs.get(key) is None or kwargs[key] > cap:
+                kwargs[key] = cap
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _small_simulation(n_children: int = CHILDREN, *args: Any, **kwargs: Any) -> Any:
+    if n_children == CHILDREN and not args and kwargs.get("seed", 1) == 1 and len(kwargs) <= 1:
+        return _authority()
+    return _SIMULATE(min(int(n_children), CHILDREN), *args, **kwargs)
+
+
+_SIMULATE = escalation.simulate_local_authority
+_TREES = {
+    "gradient_boosting": {"n_estimators": 20},
+    "random_forest": {"n_estimators": 20, "min_samples_leaf": 20},
+}
+
+
+def _run_study_first_stages(run_study: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(run_study)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("stages", ("describe", "brief"))
+        kwargs.setdefault("progress", False)
+        return run_study(*args, **kwargs)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Patch the entry points the docs call with big sizes."""
+    import escalation.causal as causal
+    import escalation.data.simulator as simulator
+    import escalation.pipeline as pipeline
+    import escalation.predict as predict
+    import escalation.predict.validate as validate
+
+    monkeypatch.setattr(escalation, "simulate_local_authority", _small_simulation)
+    monkeypatch.setattr(simulator, "simulate_local_authority", _small_simulation)
+    effects = _capped(causal.estimate_effects, bootstrap=3, n_jobs=1, progress=lambda _: False)
+    monkeypatch.setattr(causal, "estimate_effects", effects)
+    risk = _capped(
+        validate.validate_risk_models,
+        bootstrap=3,
+        n_jobs=1,
+        model_options=lambda given: {**_TREES, **(given or {})},
+    )
+    monkeypatch.setattr(validate, "validate_risk_models", risk)
+    monkeypatch.setattr(predict, "validate_risk_models", risk)
+    monkeypatch.setattr(pipeline, "run_study", _run_study_first_stages(pipeline.run_study))
+    yield
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working folder with the files the docs read."""
+    from escalation.data.statutory import write_cin_census
+
+    root = tmp_path_factory.mktemp("docs")
+    history = _authority().history
+    for name in ("data", "my-la"):
+        escalation.write_case_history(history, root / name)
+    for year in (2022, 2023, 2024):
+        write_cin_census(history, root / f"cin_{year}.xml", year=year)
+    design = dataclasses.replace(
+        escalation.default_design(), data=DataSpec(path="data/", extract_date="2024-03-31")
+    )
+    (root / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+    return root
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")  # small data
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_docs_snippets_run(
+    page: Path, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = blocks(page)
+    if not code:
+        pytest.skip(f"{page.name} has no python examples")
+    if page.name in CANNOT_RUN:
+        pytest.skip(CANNOT_RUN[page.name])
+    matplotlib.use("Agg")
+    for item in folder.iterdir():
+        (tmp_path / item.name).symlink_to(item)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {"__name__": f"docs_{page.stem}"}
+    with small(monkeypatch):
+        for number, source in enumerate(code, 1):
+            try:
+                exec(compile(source, f"{page.name} block {number}", "exec"), namespace)
+            except Exception as error:
+                raise AssertionError(
+                    f"{page.name}, python block {number} failed: {type(error).__name__}: {error}"
+                ) from error
+
+
+def test_docs_link_only_to_files_in_the_repository() -> None:
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        assert "shared/spec" not in text, f"{page.name} points at a spec outside the repository"
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+            assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+def test_snippet_runner_catches_an_undefined_name(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("```python\nx = 1\n```\ntext\n```python\nprint(x + undefined)\n```\n")
+    namespace: dict[str, Any] = {}
+    first, second = blocks(page)
+    exec(first, namespace)
+    with pytest.raises(NameError, match="undefined"):
+        exec(second, namespace)
+
+
+os.environ.setdefault("MPLBACKEND", "Agg")
