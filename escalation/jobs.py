@@ -97,7 +97,7 @@ def run_tasks(
     if engine.backend != "in-process" and not compute.in_dask_worker():
         # Inside use_compute (--workers, --scheduler, [compute]): the work runs there.
         pairs = compute.parallel_map(
-            _recording,
+            _recording_item,
             items,
             shared=(func, *args),
             description=description,
@@ -134,6 +134,10 @@ def _recording(func: Callable[..., R], item: Any, *args: Any) -> tuple[R, list[A
         warnings.simplefilter("always")
         result = func(item, *args)
     return result, [(w.message, w.category) for w in caught]
+
+
+def _recording_item(item: Any, func: Callable[..., R], *args: Any) -> tuple[R, list[Any]]:
+    return _recording(func, item, *args)
 
 
 def _rewarn(result: R, caught: list[Any]) -> R:

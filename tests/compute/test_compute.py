@@ -177,3 +177,28 @@ def test_progress_names_the_cluster_and_its_dashboard(
     link = cluster.dashboard_link
     assert link is not None and link.startswith("http://127.0.0.1:") and link.endswith("/status")
     assert f"dashboard {link}" in shown
+
+
+def _warns(item: int) -> tuple[int, int]:
+    import os
+    import warnings
+
+    from escalation.errors import StatisticalWarning
+
+    warnings.warn(f"task {item} is sparse", StatisticalWarning, stacklevel=1)
+    return item, os.getpid()
+
+
+def test_run_tasks_goes_to_the_cluster_and_brings_warnings_back(
+    cluster: compute.ComputeEngine,
+) -> None:
+    import os
+
+    from escalation.errors import StatisticalWarning
+    from escalation.jobs import run_tasks
+
+    with pytest.warns(StatisticalWarning) as caught:
+        out = run_tasks(_warns, [1, 2], n_jobs=1)
+    assert [str(w.message) for w in caught] == ["task 1 is sparse", "task 2 is sparse"]
+    assert [item for item, _ in out] == [1, 2]
+    assert all(pid != os.getpid() for _, pid in out)  # ran on the cluster's workers
