@@ -119,9 +119,9 @@ def run(args: argparse.Namespace) -> int:
     """Build the data and write the files; return 0 on success."""
     design_file = Path(args.design)
     design = read_design(design_file)
-    folder = data_folder(design, design_file, args.data)
-    if is_partitioned(folder):
-        return _run_partitioned(args, design, folder)
+    source = data_folder(design, design_file, args.data)
+    if is_partitioned(source):
+        return _run_partitioned(args, design, source)
     writes = ("spells.parquet", "counting.parquet", "flow.csv", "design.toml")
     with output_folder(args, writes) as folder:
         design, history = load_study(args)
