@@ -65,7 +65,10 @@ SUMMARIES: Final = {
     "simulate": "simulate a local authority with known ground truth",
     "validate": "check a case-history folder against the data contract",
     "init": "write a commented study design file (design.toml) for your data",
-    "convert": "convert DfE statutory returns (CIN census XML, SSDA903 CSV) to case-history tables",
+    "convert": (
+        "convert statutory returns (CIN census XML, SSDA903 CSV, Ofsted Annex A workbooks) "
+        "to case-history tables"
+    ),
     "build": "build time-to-escalation data (spells, counting process, exclusion flow)",
     "estimate": "estimate effects of the treatment on escalation (effects.csv and diagnostics)",
     "predict": "validate risk models of escalation (metrics, fairness, calibration, model cards)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "METADATA_FILE",
     "TableFormat",
     "check_encoding",
+    "given_date",
     "read_case_history",
     "read_csv_text",
     "record_of",
@@ -261,7 +263,29 @@ def _extract_date(
     return pd.Timestamp("1970-01-01"), "missing"
 
 
+def given_date(value: object, what: str = "extract_date") -> pd.Timestamp:
+    """Read a date given as an argument (``YYYY-MM-DD`` text, a date or a Timestamp).
+
+    Raises
+    ------
+    DataValidationError
+        When the value is not a date written ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> given_date("2024-03-31").date().isoformat()
+    '2024-03-31'
+    """
+    problems: list[Problem] = []
+    when = _timestamp(value, f"the {what} given", problems)
+    if problems:
+        raise DataValidationError(problems, f"the {what} given")
+    return when
+
+
 def _timestamp(value: object, where: str, problems: list[Problem]) -> pd.Timestamp:
+    if isinstance(value, dt.date):  # a date, datetime or Timestamp
+        return pd.Timestamp(value).normalize()
     parsed = pd.to_datetime(str(value), format="%Y-%m-%d", errors="coerce")
     if pd.isna(parsed):
         problems.append(

@@ -37,6 +37,7 @@ from escalation.data.codes import (
     REFERRAL_SOURCES,
 )
 from escalation.data.history import CaseHistory
+from escalation.data.io import given_date
 from escalation.data.statutory.merge import ReturnTables, merge_returns
 from escalation.data.statutory.problems import SourceProblem
 from escalation.errors import DataValidationError
@@ -1077,28 +1078,11 @@ def read_cin_census(
     ['F']
     """
     files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-    if not files:
-        raise ValueError("no CIN census file given")
-    for path in files:
-        if not path.is_file():
-            raise FileNotFoundError(f"CIN census file not found: {path}")
-    context = "CIN census " + ", ".join(p.name for p in files)
-    readers = [_parse_file(path, i, lenient) for i, path in enumerate(files)]
-    _check_headers(readers, extract_date, context)
-    given = None if extract_date is None else pd.Timestamp(extract_date).date().isoformat()
-    for reader in readers:
-        reader.tables.reference_date = reader.header.get("ReferenceDate") or given
-    # Later returns win when a child or an episode recurs: rank by reference date.
-    ordered = sorted(readers, key=lambda r: (r.tables.reference_date or "", r.index))
-    for rank, reader in enumerate(ordered):
-        reader.tables.rank = rank
-    returns = [reader.tables for reader in readers]
-    problems = [p for reader in readers for p in reader.problems]
+    returns, problems, latest = cin_returns(files, lenient=lenient, extract_date=extract_date)
     if extract_date is not None:
-        when, source = pd.Timestamp(extract_date), "given"
+        when, source = given_date(extract_date), "given"
     else:
-        latest = max(readers, key=lambda r: r.header["ReferenceDate"])
-        when = pd.Timestamp(latest.header["ReferenceDate"])
+        when = pd.Timestamp(str(latest.reference_date))
         source = f"CIN census ReferenceDate ({latest.file})"
     history = merge_returns(
         returns,
@@ -1106,10 +1090,48 @@ def read_cin_census(
         extract_date=when,
         extract_date_source=source,
         lenient=lenient,
-        context=context,
+        context=cin_context(files),
         format_name="CIN census",
     )
     return with_date_columns(history, PRE_PROCEEDINGS_DATES)
+
+
+def cin_context(files: Sequence[Path]) -> str:
+    """Name the CIN census files in messages."""
+    return "CIN census " + ", ".join(p.name for p in files)
+
+
+def cin_returns(
+    files: Sequence[Path], *, lenient: bool, extract_date: object = None
+) -> tuple[list[ReturnTables], list[SourceProblem], ReturnTables]:
+    """Parse CIN census files into returns ready to merge (with others' rows if wanted).
+
+    Returns
+    -------
+    returns : list of ReturnTables
+        One per file, ranked by reference date (later returns win).
+    problems : list of SourceProblem
+        Problems found while parsing.
+    latest : ReturnTables
+        The return with the latest reference date.
+    """
+    if not files:
+        raise ValueError("no CIN census file given")
+    for path in files:
+        if not path.is_file():
+            raise FileNotFoundError(f"CIN census file not found: {path}")
+    context = cin_context(files)
+    given = None if extract_date is None else given_date(extract_date).date().isoformat()
+    readers = [_parse_file(path, i, lenient) for i, path in enumerate(files)]
+    _check_headers(readers, extract_date, context)
+    for reader in readers:
+        reader.tables.reference_date = reader.header.get("ReferenceDate") or given
+    # Later returns win when a child or an episode recurs: rank by reference date.
+    ordered = sorted(readers, key=lambda r: (r.tables.reference_date or "", r.index))
+    for rank, reader in enumerate(ordered):
+        reader.tables.rank = rank
+    problems = [p for reader in readers for p in reader.problems]
+    return [reader.tables for reader in readers], problems, ordered[-1].tables
 
 
 #: Extra episode columns of the pre-proceedings module that hold dates.
