@@ -209,9 +209,29 @@ def test_horizon_past_follow_up_is_flagged() -> None:
     from escalation.causal import estimate_effects
 
     data = simulate(300, seed=2)
-    data["duration"] = data["duration"].clip(upper=300)
+    # past every spell's follow-up: refused (was exit 0 with carried-forward risks)
+    short = data.assign(duration=data["duration"].clip(upper=300))
+    with pytest.raises(DesignError, match=r"horizon\(s\) 365 days are past the longest"):
+        estimate_effects(
+            short, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0
+        )
+    # past one arm's follow-up only: a warning
+    untreated = data["treatment"] == 0
+    data.loc[untreated, "duration"] = data.loc[untreated, "duration"].clip(upper=300)
+    assert data["duration"].max() > 365
     with pytest.warns(StatisticalWarning, match=r"horizon\(s\) 365 days are past"):
         estimate_effects(data, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0)
+
+
+def test_a_handful_of_spells_is_refused_not_estimated_as_zero() -> None:
+    from escalation.causal import estimate_effects
+
+    data = simulate(300, seed=2)
+    with pytest.raises(DesignError, match="too few spells to estimate effects"):
+        estimate_effects(data.head(5), covariates=["risk"], horizons=[365], bootstrap=0)
+    no_events = data.assign(event=0)
+    with pytest.raises(DesignError, match="with 0 escalations"):
+        estimate_effects(no_events, covariates=["risk"], horizons=[365], bootstrap=0)
 
 
 def test_simplified_competing_model_is_recorded() -> None:
