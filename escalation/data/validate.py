@@ -332,10 +332,11 @@ def validate_case_history(
         Tables as read or constructed; values may still be text.
     lenient : bool, default False
         If False, any problem raises one :class:`~escalation.errors.DataValidationError`
-        listing every problem. If True, rows with problems are removed (with an excluded
-        child go its episodes and notes) and each removal is listed in
-        ``result.exclusions``. Table-level problems (a missing required column, an empty
-        ``children`` or ``episodes`` table) raise in both modes, since no row can be kept.
+        listing every problem. If True, bad optional values are dropped, rows that cannot
+        stand are removed (with an excluded child go its episodes and notes) and each
+        problem is listed in ``result.exclusions`` with what was done. Table-level problems
+        (a missing required column, an empty ``children`` or ``episodes`` table, a column
+        of lists) raise in both modes, since no row can be kept.
     context : str, default "case history"
         What is being validated, used in messages (e.g. a folder name).
 
@@ -353,17 +354,24 @@ def validate_case_history(
 
     Notes
     -----
-    Rules applied: required columns present and tables not empty; unique, non-empty
-    ``child_id``; valid dates, none after the extract date and none before the child's
-    birth; ``end`` never before ``start``; known episode kinds and codes (referral
-    source, primary need, assessment factors, CP category, closure reason, legal
-    status, sex, ethnicity); point events (``s47``, ``icpc``, ``moved_out``, ``death``)
-    without a different end date (an end equal to the start is normalised to empty);
-    every episode and note for a known child; at most one death per child and no episode
-    starting after it; no two episodes of the same
-    interval kind overlapping for a child (open episodes run to the extract date); when
-    the children table has an ``la`` column (several local authorities), every child has
-    one (kept as text), and ``child_id`` stays unique across authorities.
+    Rules applied: required columns present and tables not empty; no value holding a NUL
+    byte and no column of lists or records; note text stored as text; unique, non-empty
+    ``child_id``; valid dates, none after the extract date (a birth date up to 40 weeks
+    after it: a child unborn then) and no episode or note more than 280 days (40 weeks)
+    before the child's birth or expected birth date; ``end`` never before ``start``;
+    known episode kinds and codes (referral source, primary need, assessment factors, CP
+    category, closure reason, legal status, sex, ethnicity), each code only on the kinds
+    it belongs to (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``,
+    ``s47``, ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal
+    to the start is normalised to empty); every episode and note for a known child; at
+    most one death per child and no episode starting after it; no two episodes of the
+    same interval kind overlapping for a child (open episodes run to the extract date);
+    when the children table has an ``la`` column (several local authorities), every child
+    has one (kept as text), and ``child_id`` stays unique across authorities.
+
+    Lenient reading drops a bad optional value and keeps its row (``action`` "value
+    dropped": an unknown or misplaced code, a yes/no that is neither, an end on a point
+    event); it excludes a row only when the row itself cannot stand.
 
     Examples
     --------

@@ -831,9 +831,9 @@ def default_design() -> StudyDesign:
     """Return the package's default design: the built-in synthetic local authority study.
 
     Time zero is the end of a referral closed with RC8 or RC9 between 2019-04-01 and
-    2023-03-31 (first spell per child, ages 0–17); escalation is a CP plan or becoming
-    looked after, death competes, moving out and turning 18 censor; the treatment is an
-    early-help episode starting within 14 days.
+    2023-03-31 (first spell per child, up to age 17, unborn children included); escalation
+    is a CP plan or becoming looked after, death competes, moving out and turning 18
+    censor; the treatment is an early-help episode starting within 14 days.
 
     Examples
     --------

@@ -78,19 +78,23 @@ _REASON: Final = {code: f"{code} - {label}" for code, label in CLOSURE_REASONS.i
 _LEGAL: Final = {code: f"{code}: {label}" for code, label in LEGAL_STATUSES.items()}
 
 
-def _day(value: object) -> dt.date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()  # type: ignore[arg-type]
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
 
 
-def _yes(value: object) -> str | None:
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+def _day(value: Any) -> dt.date | None:
+    return None if _missing(value) else pd.Timestamp(value).date()
+
+
+def _yes(value: Any) -> str | None:
+    if _missing(value):
         return None
     return "a) Yes" if bool(value) else "b) No"
 
 
-def _code(table: Mapping[str, str]) -> Callable[[object], str | None]:
-    def write(value: object) -> str | None:
-        if value is None or pd.isna(value):  # type: ignore[arg-type]
+def _code(table: Mapping[str, str]) -> Callable[[Any], str | None]:
+    def write(value: Any) -> str | None:
+        if _missing(value):
             return None
         return table.get(str(value), str(value))
 
@@ -175,7 +179,7 @@ def write_annex_a(
     kids = history.children.set_index("child_id")
     common = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age"]
 
-    def person(child_id: str, disability: bool) -> list[Any]:
+    def person(child_id: Any, disability: bool) -> list[Any]:
         kid = kids.loc[child_id]
         birth = _day(kid["birth_date"])
         age = None if birth is None else round((end_day.date() - birth).days / 365.25, 2)
@@ -238,7 +242,7 @@ def write_annex_a(
                 *person(r.child_id, False),
                 _day(r.start),
                 source(r.source),
-                "Yes" if pd.notna(r.end) and r.end == r.start else "No",
+                "Yes" if _day(r.end) is not None and _day(r.end) == _day(r.start) else "No",
             ]
             for r in referrals.itertuples()
         ],
@@ -294,11 +298,9 @@ def write_annex_a(
     return AnnexAWriteSummary(target, len(written), rows, skipped)
 
 
-def _enquiries(
-    s47: pd.DataFrame, icpc: pd.DataFrame
-) -> tuple[list[tuple[str, object, object]], int]:
+def _enquiries(s47: pd.DataFrame, icpc: pd.DataFrame) -> tuple[list[tuple[str, Any, Any]], int]:
     """Pair each conference with the latest earlier enquiry of the child that has none."""
-    rows = [[str(r.child_id), r.start, None] for r in s47.itertuples()]
+    rows: list[list[Any]] = [[str(r.child_id), r.start, None] for r in s47.itertuples()]
     by_child: dict[str, list[list[Any]]] = {}
     for row in rows:
         by_child.setdefault(row[0], []).append(row)
@@ -311,4 +313,4 @@ def _enquiries(
             free[-1][2] = r.start
         else:
             lost += 1
-    return [(c, s, i) for c, s, i in rows], lost
+    return [(str(c), s, i) for c, s, i in rows], lost

@@ -15,6 +15,7 @@ value; identifiers and birth dates are never shown.
 
 from __future__ import annotations
 
+import re
 import xml.sax
 import xml.sax.handler
 from collections.abc import Iterable, Sequence
@@ -40,9 +41,15 @@ from escalation.data.history import CaseHistory
 from escalation.data.io import given_date
 from escalation.data.statutory.merge import ReturnTables, merge_returns
 from escalation.data.statutory.problems import SourceProblem
-from escalation.errors import DataValidationError
+from escalation.errors import DataValidationError, describe_text, shown
 
-__all__ = ["CIN_SPECIFICATION", "read_cin_census"]
+__all__ = [
+    "CIN_SPECIFICATION",
+    "ORDER_RULES",
+    "cin_returns",
+    "read_cin_census",
+    "with_date_columns",
+]
 
 #: Element order of each container in the CIN census schema (2018–19 to 2025–26).
 #: ``GenderCurrent`` (to 2023–24) and ``Sex`` (from 2024–25) share one position.
@@ -213,7 +220,9 @@ class _FileReader(xml.sax.handler.ContentHandler):
         stack = self._stack
         if not stack:
             if node.tag != "Message":
-                raise _NotCensusError(f"the root element is <{node.tag}>, not <Message>", line)
+                raise _NotCensusError(
+                    f"the root element is {_tag_shown(node.tag)}, not <Message>", line
+                )
             self._namespace(prefix, attrs, line)
         elif not (node.tag == "Child" and len(stack) == 2 and stack[-1].tag == "Children"):
             stack[-1].kids.append(node)  # each Child is mapped, then dropped, on its end
@@ -305,7 +314,7 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 if node.tag == "CINdetails" and _is_pre_proceedings(tag):
                     continue  # read by _pre_proceedings
                 reason = (
-                    f"<{tag}> is not an element of <{node.tag}> in the CIN census "
+                    f"{_tag_shown(tag)} is not an element of <{node.tag}> in the CIN census "
                     "specification (2018-19 to 2025-26); ignored"
                 )
                 self.report(pos, kid.line, where, None, reason, "ignored")
@@ -347,7 +356,8 @@ class _FileReader(xml.sax.handler.ContentHandler):
                     self.header[leaf.tag] = leaf.value()
         collection = self.header.get("Collection")
         if collection is not None and collection.upper() != "CIN":
-            raise _NotCensusError(f"<Collection> is {collection!r}, not 'CIN'", node.line)
+            shown_value = shown("collection", collection)
+            raise _NotCensusError(f"<Collection> is {shown_value}, not 'CIN'", node.line)
         when = self.header.get("ReferenceDate")
         if when is not None:
             iso = _iso_date(when)
@@ -931,6 +941,20 @@ class _FileReader(xml.sax.handler.ContentHandler):
 _EMPTY: Final = _Node("", 0)
 
 
+_TAG_SHAPE: Final = re.compile(r"[A-Za-z_][A-Za-z_-]*[0-9]{0,2}[A-Za-z_-]*")
+
+
+def _tag_shown(tag: str) -> str:
+    """Show an element's name, unless it looks like data (an identifier, say).
+
+    A damaged file can turn a value into a tag name (``<C0000123``); names are shown
+    only when they look like element names: letters with at most two digits in a row.
+    """
+    if len(tag) <= 40 and _TAG_SHAPE.fullmatch(tag):
+        return f"<{tag}>"
+    return f"an element whose name is {describe_text(tag)[1:-1]}"
+
+
 def _has_value(leaves: dict[str, _Node], tag: str) -> bool:
     """Whether ``tag`` is present with some text."""
     return tag in leaves and bool(leaves[tag].value())
@@ -1051,7 +1075,13 @@ def read_cin_census(
     ``s47`` and, with a conference date, an ``icpc`` (as does ``CINdetails``'
     ``DateOfInitialCPC``); ``ChildProtectionPlans`` a ``cp_plan`` (category: the initial
     category of abuse, else the latest); ``PersonDeathDate`` a ``death``.
-    ``GenderCurrent`` 1/2/0/9 and ``Sex`` M/F/U give ``sex``. Dates after the return's
+    ``GenderCurrent`` 1/2/0/9 and ``Sex`` M/F/U give ``sex``. ``PersonBirthDate`` gives
+    ``birth_date``, else (a child unborn at the reference date) ``ExpectedPersonBirthDate``;
+    the expected date is also kept as ``expected_birth_date``. Records up to 40 weeks
+    before birth are valid. The 2025-26 pre-proceedings module becomes the extra columns
+    ``pre_proceedings_start``, ``pre_proceedings_end`` and ``pre_proceedings_outcome`` of
+    its ``CINdetails``' referral. Element order is never an error (:data:`ORDER_RULES`
+    says what each departure from the schema is). Dates after the return's
     ``ReferenceDate``, and dates of assessments, plans and enquiries outside their CIN
     episode, are reported.
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
-from escalation.data.io import read_csv_text, record_of
+from escalation.data.io import given_date, read_csv_text, record_of
 from escalation.data.statutory.merge import merge_returns
 from escalation.data.statutory.problems import SourceProblem
 from escalation.errors import DataValidationError
@@ -337,7 +337,7 @@ def read_ssda903(
         frame = _drop_nul_rows(frame, path.name, action, problems)
         tables[kind].append((path.name, frame))
     context = f"SSDA903 return in {root}"
-    missing = [k for k in ("header", "episodes") if not tables[k]]
+    missing = [k for k in ("header", "episodes") if not any(len(f) for _, f in tables[k])]
     if missing:
         problems.append(
             SourceProblem(
@@ -354,8 +354,14 @@ def read_ssda903(
         raise DataValidationError(problems, context)
     episodes = _episodes(tables["episodes"], problems)
     children = _children(tables, problems)
+    if episodes.empty:
+        reason = "no episode could be read (every row of the episodes table has a problem)"
+        problems.append(
+            SourceProblem(root.name, None, None, None, reason, unit="row", action="file not read")
+        )
+        raise DataValidationError(problems, context)
     if extract_date is not None:
-        when, source = pd.Timestamp(extract_date), "given"
+        when, source = given_date(extract_date), "given"
     else:
         latest = pd.Timestamp(max(pd.concat([episodes["start"], episodes["end"]]).dropna()))
         year = latest.year if latest <= pd.Timestamp(latest.year, 3, 31) else latest.year + 1
