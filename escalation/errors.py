@@ -7,6 +7,7 @@ that describes it best (``ValueError`` for bad data or designs).
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ def shown(column: str | None, value: object) -> str:
     """Return ``value`` as it may be displayed in a message about ``column``.
 
     Personal columns are withheld; a value shown must look like its column's codes or
-    dates (see :func:`value_shape`), anything else is described by :func:`describe_text`.
+    dates (see :func:`value_shape`), or be a number in a column without codes (a weight,
+    a duration); anything else is described by :func:`describe_text`.
 
     Examples
     --------
@@ -125,9 +127,16 @@ def shown(column: str | None, value: object) -> str:
         return "<empty>"
     text = str(value)
     shape = value_shape(column)
+    if shape is None and _is_number(value) and len(text) <= 16:
+        return repr(text)  # a measurement (a weight, a duration) in a column of numbers
     if shape is None or not shape.fullmatch(text.strip()):
         return describe_text(text)
     return repr(text)
+
+
+def _is_number(value: object) -> bool:
+    """Return whether a value is stored as a number (not text that looks like one)."""
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,10 @@ class _Workbook:
                         if (required)
                         else "value dropped"
                     )
-                    self.report(sheet, number, header, raw, reason, action)
+                    # as text: a number (an identifier typed into the wrong column, say)
+                    # is shown only when it looks like the column's codes
+                    shown_raw = None if raw is None else str(raw)
+                    self.report(sheet, number, header, shown_raw, reason, action)
                     values[key] = None
                     if required:
                         values["_skip"] = True
