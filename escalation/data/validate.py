@@ -15,8 +15,6 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from escalation.data.codes import (
     ASSESSMENT_FACTORS,
@@ -278,15 +276,21 @@ class _Checker:
 
 
 def _has_nul(values: pd.Series, kind: str) -> np.ndarray:
-    """Return True where a text value holds a NUL byte (vectorised with pyarrow)."""
-    text = values
-    if kind not in ("string", "empty"):
-        text = values.map(lambda v: v if isinstance(v, str) else None)
-    array = pa.array(text, type=pa.string(), from_pandas=True)
-    found = pc.match_substring(array, "\x00")
-    if not pc.any(found).as_py():
+    """Return True where a text value holds a NUL byte.
+
+    One joined string is searched first (fast, and nearly always NUL-free); only when it
+    holds a NUL are the rows found one by one.
+    """
+    text = values if kind in ("string", "empty") else values.where(values.map(_is_text))
+    present = text.dropna()
+    if "\x00" not in "".join(present.astype(str).tolist()):
         return np.zeros(len(values), dtype=bool)
-    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    found = text.astype("string").str.contains("\x00", regex=False)
+    return found.fillna(False).to_numpy(dtype=bool)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
 
 
 def _plain(value: object) -> object:
