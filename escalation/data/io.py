@@ -191,7 +191,8 @@ def read_csv_text(text: str) -> pd.DataFrame:
     Raises
     ------
     pandas.errors.ParserError, pandas.errors.EmptyDataError
-        When the text is not CSV.
+        When the text is not CSV, or its rows hold more fields than the header names
+        (pandas would read the extra leading fields as row labels and shift every value).
     """
     nul = "\x00" in text
     stand_in = _placeholder(text) if nul else ""
@@ -202,6 +203,16 @@ def read_csv_text(text: str) -> pd.DataFrame:
         na_values=[""],
         engine="c",
     )
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes a first data row with more fields than the header has names as
+        # "the first fields are the row labels", shifting every value of every row into
+        # the wrong column; refuse instead.
+        fields = len(frame.columns) + frame.index.nlevels
+        raise pd.errors.ParserError(
+            f"the first data row (line 2) has {fields} fields but the header names "
+            f"{len(frame.columns)} columns: a separator too many, or a value holding an "
+            "unquoted separator (quote the value, or name every column in the header)"
+        )
     if nul:
         frame.columns = [str(c).replace(stand_in, "\x00") for c in frame.columns]
         for column in frame.columns:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from escalation import read_case_history
@@ -172,6 +172,11 @@ SSDA_EPISODES = csv(
     table=st.sampled_from(["header", "episodes"]),
     steps=damages,
     cp1252=st.booleans(),
+)
+@example(  # found by fuzzing: the row gained a field, which pandas took as a row label
+    table="header",
+    steps=[("delete", 0.7257, "abcde"), *[("drop_separator", 0.5, "")] * 3],
+    cp1252=False,
 )
 def test_ssda903_csv(table: str, steps: list[tuple[str, float, str]], cp1252: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -113,6 +113,36 @@ def test_values_shifted_into_another_column_are_described_not_echoed(tmp_path: P
     assert "<not shown: 10 characters, digits and other characters>" in text
 
 
+@pytest.mark.parametrize("extra", ["", ",2016-03-04"])
+def test_rows_with_one_field_more_than_the_header_are_refused_not_shifted(
+    tmp_path: Path, extra: str
+) -> None:
+    # pandas would read the first field as a row label and shift every value one column
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "children.csv").write_text(
+        f"child_id,birth_date,sex\nF000001,C1,2015-01-01,F\nF000002,C2,2016-01-01{extra}\n"
+    )
+    (folder / "episodes.csv").write_text(
+        "child_id,kind,start,end\nC1,referral,2020-01-01,2020-02-01\n"
+    )
+    with pytest.raises(DataValidationError, match="has 4 fields but the header names 3") as err:
+        read_case_history(folder, extract_date=EXTRACT, lenient=True)
+    assert "F00000" not in str(err.value)
+
+
+def test_an_ssda903_header_row_with_a_field_too_many_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "header.csv").write_text(
+        HEADER_COLUMNS + "\nA1101/05/2012WBRI,,2,01/05/2013,WBRI,,,\n"
+    )
+    (tmp_path / "episodes.csv").write_text(
+        csv(EPISODE_COLUMNS, [episode_row("A1", "03/01/2022", "S", "V2", "U1")])
+    )
+    for lenient in (False, True):
+        with pytest.raises(DataValidationError, match="has 8 fields but the header names 7"):
+            read_ssda903(tmp_path, lenient=lenient)
+
+
 def test_ssda903_dob_under_sex_is_not_echoed_in_the_conversion_report(tmp_path: Path) -> None:
     source = tmp_path / "ssda"
     source.mkdir()

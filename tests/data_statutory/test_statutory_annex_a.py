@@ -281,3 +281,14 @@ def test_a_damaged_workbook_is_refused(tmp_path: Path) -> None:
         archive.writestr("hello.txt", "hi")
     with pytest.raises(DataValidationError, match=r"no xl/workbook\.xml"):
         read_annex_a(tmp_path / "nobook.xlsx")
+
+
+def test_a_zip_needing_an_unknown_version_to_extract_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "garbled.xlsx"
+    openpyxl.Workbook().save(path)
+    data = bytearray(path.read_bytes())
+    record = data.find(b"PK\x01\x02")  # the first central directory record
+    data[record + 6 : record + 8] = (113).to_bytes(2, "little")  # "version 11.3 needed"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataValidationError, match=r"not a readable \.xlsx workbook"):
+        read_annex_a(path, lenient=True)

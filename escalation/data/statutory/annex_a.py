@@ -20,6 +20,7 @@ dates and free text are never shown.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -418,6 +419,21 @@ def _sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ..
         workbook.close()
 
 
+#: What :mod:`zipfile` raises on a damaged archive: besides ``BadZipFile``, a garbled
+#: "version needed to extract" gives ``NotImplementedError``, a truncated record
+#: ``struct.error`` or ``EOFError``, an encrypted member ``RuntimeError``.
+_ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    EOFError,
+    OverflowError,
+    RuntimeError,
+    struct.error,
+)
+
+
 def _check_file(path: Path) -> None:
     """Refuse what is not an .xlsx workbook before openpyxl opens it."""
 
@@ -433,7 +449,7 @@ def _check_file(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except _ZIP_ERRORS as error:
         raise refuse(f"not a readable .xlsx workbook ({type(error).__name__})") from None
     if unpacked > _MAX_UNPACKED:
         raise refuse(
