@@ -539,10 +539,11 @@ def estimate_effects(
     if design is not None and design.treatment.grace_days is not None:
         grace = float(design.treatment.grace_days)
     a = treatment_vector(frame, "treatment")
-    prop = fit_propensity(frame, "treatment", covs, min_count=min_count)
-    x = prop.matrix.to_numpy(dtype=float)
     dur = durations(frame["duration"])
     ev = event_codes(frame["event"])
+    _check_estimable(a, ev, dur, hz_days)  # before any model meets too little data
+    prop = fit_propensity(frame, "treatment", covs, min_count=min_count)
+    x = prop.matrix.to_numpy(dtype=float)
     start = (
         frame["treatment_start"].to_numpy(dtype=float)
         if "treatment_start" in frame.columns
@@ -551,7 +552,6 @@ def estimate_effects(
     if "ccw" in names and not np.isfinite(start).any():
         raise DesignError("the ccw estimator needs a treatment_start column with start times")
     cluster_ids = frame[cluster].to_numpy() if cluster in frame.columns else np.arange(len(frame))
-    _check_estimable(a, ev, dur, hz_days)
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
         late = [int(h) for h in hz_days if h > followed]

@@ -232,6 +232,12 @@ def test_a_handful_of_spells_is_refused_not_estimated_as_zero() -> None:
     no_events = data.assign(event=0)
     with pytest.raises(DesignError, match="with 0 escalations"):
         estimate_effects(no_events, covariates=["risk"], horizons=[365], bootstrap=0)
+    # refused before any model is fitted: 3 treated spells that the covariate separates
+    # made the propensity model overflow (a warning) before the refusal came
+    few = pd.concat([data[data["treatment"] == 0].head(12), data[data["treatment"] == 1].head(3)])
+    few = few.assign(risk=np.where(few["treatment"] == 1, 50.0, -50.0))
+    with pytest.raises(DesignError, match="3 treated and 12 untreated"):
+        estimate_effects(few, covariates=["risk"], horizons=[365], bootstrap=0)
 
 
 def test_simplified_competing_model_is_recorded() -> None:
