@@ -256,3 +256,16 @@ def test_simplified_competing_model_is_recorded() -> None:
         estimate_effects(many, estimators=["gformula"], **kwargs).settings["competing_model"]
         == "covariates"
     )
+
+
+@pytest.mark.parametrize("estimand", ["ate", "att"])
+def test_a_treated_unit_scored_exactly_one_gives_its_weight_without_a_warning(
+    estimand: str,
+) -> None:
+    # a saturated logistic fit in a bootstrap replicate scores a treated unit 1.0; its
+    # weight is finite, and the untreated-arm formula must not be evaluated for it
+    from escalation.causal.weights import treatment_weights
+
+    w = treatment_weights([1.0, 0.5, 0.0], [1, 1, 0], estimand=estimand, stabilize=False)
+    expected = {"ate": [1.0, 2.0, 1.0], "att": [1.0, 1.0, 0.0]}[estimand]
+    np.testing.assert_allclose(w, expected)
