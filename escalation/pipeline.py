@@ -34,15 +34,16 @@ except the command line.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -343,6 +344,31 @@ def _steps(curves: pd.DataFrame, by: str, value: str = "estimate") -> bool:
     return bool(moved.all() and lines.all() and len(moved) == curves[by].nunique())
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_blas_thread(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with the linear-algebra (BLAS) libraries limited to one thread.
+
+    The study's matrices are small (thousands of rows, tens of columns) and it fits
+    thousands of them: multi-threaded BLAS spends more on handing each product between
+    threads than it gains, and on a busy machine its spinning threads made the effect
+    estimates fifteen times slower (``benchmarks/bench_demo.py``). The limit is lifted
+    when ``func`` returns.
+    """
+
+    @functools.wraps(func)
+    def limited(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return limited
+
+
+@_one_blas_thread
 def run_study(
     history: CaseHistory,
     design: StudyDesign,
@@ -408,6 +434,12 @@ def run_study(
         When a stage fails and ``keep_going`` is false (nothing is written).
     OutputFolderError
         When the output folder is not escalation's or another run is writing it.
+
+    Notes
+    -----
+    Linear algebra runs on one thread while the study runs (numpy's BLAS is limited
+    with ``threadpoolctl`` and restored afterwards): the models' matrices are small and
+    thread hand-offs cost more than they gain, much more on a busy machine.
 
     Examples
     --------

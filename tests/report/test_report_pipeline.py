@@ -173,3 +173,23 @@ def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path
     html = (out.out / "brief.html").read_text()
     assert 'class="tableone"' in html and 'id="glossary"' in html
     assert "model-based" in html
+
+
+def test_report_pipeline_blas_runs_on_one_thread_during_the_study(
+    history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen: list[int] = []
+    describe = pipeline._describe
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return describe(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_describe", recording)
+    with threadpool_limits(limits=2, user_api="blas"):
+        run_study(history, default_design(), out=tmp_path, progress=False, stages=("describe",))
+        after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert seen and set(seen) == {1}
+    assert set(after) == {2}
