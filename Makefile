@@ -2,7 +2,8 @@
 #   make demo   install the package, then run the main job on the built-in synthetic LA
 #   make test   install the package with its development tools, then lint, type-check,
 #               build the docs and run the tests
-# `make test-fast` skips the long simulation checks (CI always runs everything).
+# `make test-fast` skips the long simulation checks (CI always runs everything). Tests run on
+# every core (pytest-xdist, `-n auto`).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -51,10 +52,10 @@ test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n auto -m "not slow"
 
 clean:
 	rm -rf $(VENV) $(OUT) site
