@@ -23,13 +23,13 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench_cox import load, machine
+from bench_startup import export
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,16 +41,6 @@ class Run:
     wall: float
     cpu: float
     stages: dict[str, float]
-
-
-def export(revision: str, into: Path) -> Path:
-    """Write the ``escalation`` package of a git revision into ``into``; return ``into``."""
-    archive = into / "baseline.tar"
-    with archive.open("wb") as out:
-        subprocess.run(["git", "archive", revision, "escalation"], cwd=ROOT, stdout=out, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def run_demo(source: Path, out: Path, children: int, bootstrap: int) -> Run:

@@ -397,13 +397,13 @@ def figure_images(figure: BriefFigure, *, dpi: int = 200) -> BriefImages:
     Examples
     --------
     >>> import pandas as pd
-    >>> from escalation.figures import plot_hazard_ratios
-    >>> effects = pd.DataFrame({"term": ["treatment"], "estimate": [0.8],
-    ...                         "conf_low": [0.7], "conf_high": [0.92]})
-    >>> figure = BriefFigure("Hazard ratios", "Caption.", plot_hazard_ratios(effects), "Alt.")
-    >>> images = figure_images(figure, dpi=50)
-    >>> images.uri[:22], images.narrow
-    ('data:image/png;base64,', None)
+    >>> from escalation.figures import plot_hazard_ratios as plot
+    >>> ratios = pd.DataFrame({"term": ["age", "sex"], "estimate": [0.8, 1.2],
+    ...                        "conf_low": [0.7, 1.0], "conf_high": [0.9, 1.4]})
+    >>> figure = BriefFigure("Ratios", "Caption.", plot(ratios), "Alt.", width="double")
+    >>> images = figure_images(figure, dpi=30)
+    >>> images.uri[:22], images.narrow[:22], images.dpi
+    ('data:image/png;base64,', 'data:image/png;base64,', 30)
     """
     uri = figure_data_uri(
         figure.plot, width=_SCREEN_WIDTH_MM[figure.width], height_mm=figure.height_mm, dpi=dpi
