@@ -12,13 +12,16 @@ OUT    ?= demo-output
 .PHONY: demo test test-fast install install-dev browser clean
 
 # The installer is uv (about 10 s for everything, against about a minute for pip), installed
-# into the environment from the package registry; pip does the job when uv cannot be had.
+# into the environment from the package registry; pip does the job when uv cannot be had or
+# fails (uv is told to read the system's certificates, as pip does).
 define install_into_venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1; then \
 	  UV=$$(command -v uv || echo $(BIN)/uv); \
 	  echo "installing $(1) with uv"; \
-	  $$UV pip install --quiet --python $(BIN)/python -e '$(1)'; \
+	  UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 $$UV pip install --quiet --python $(BIN)/python -e '$(1)' || { \
+	    echo "uv could not install $(1); installing with pip"; \
+	    $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; }; \
 	else \
 	  echo "installing $(1) with pip (uv is not available)"; \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; \
