@@ -400,6 +400,31 @@ def _inputs(
     return frame, design, list(covariates)
 
 
+#: The fewest spells in each arm for which effects are estimated at all.
+MIN_SPELLS_PER_ARM = 10
+
+
+def _check_estimable(a: np.ndarray, ev: np.ndarray, dur: np.ndarray, hz_days: np.ndarray) -> None:
+    """Refuse data from which no effect can be estimated (rather than print zeros)."""
+    treated, untreated = int((a == 1).sum()), int((a == 0).sum())
+    escalations = int((ev == 1).sum())
+    if min(treated, untreated) < MIN_SPELLS_PER_ARM or escalations == 0:
+        raise DesignError(
+            f"too few spells to estimate effects: {treated} treated and {untreated} untreated "
+            f"spells with {escalations} escalations; effects need at least "
+            f"{MIN_SPELLS_PER_ARM} spells in each arm and some escalations (check the "
+            "design's time-zero window and treatment, or use more data)"
+        )
+    longest = float(dur.max())
+    beyond = [int(h) for h in hz_days if h > longest]
+    if beyond:
+        raise DesignError(
+            f"horizon(s) {', '.join(map(str, beyond))} days are past the longest follow-up in "
+            f"these data ({longest:.0f} days): no spell is followed that long, so the risks "
+            "there cannot be estimated; choose [outcome] horizons within the follow-up"
+        )
+
+
 def estimate_effects(
     data: Any,
     design: StudyDesign | None = None,
@@ -464,6 +489,13 @@ def estimate_effects(
     -------
     EffectsResult
 
+    Raises
+    ------
+    DesignError
+        When an arm has fewer than :data:`MIN_SPELLS_PER_ARM` spells, there are no
+        escalations, or a horizon lies past the longest follow-up of every spell (a horizon
+        past one arm's follow-up only is warned about with a ``StatisticalWarning``).
+
     Notes
     -----
     Intervals are Wald intervals with the bootstrap (or influence-function) standard
@@ -507,10 +539,11 @@ def estimate_effects(
     if design is not None and design.treatment.grace_days is not None:
         grace = float(design.treatment.grace_days)
     a = treatment_vector(frame, "treatment")
-    prop = fit_propensity(frame, "treatment", covs, min_count=min_count)
-    x = prop.matrix.to_numpy(dtype=float)
     dur = durations(frame["duration"])
     ev = event_codes(frame["event"])
+    _check_estimable(a, ev, dur, hz_days)  # before any model meets too little data
+    prop = fit_propensity(frame, "treatment", covs, min_count=min_count)
+    x = prop.matrix.to_numpy(dtype=float)
     start = (
         frame["treatment_start"].to_numpy(dtype=float)
         if "treatment_start" in frame.columns

@@ -134,8 +134,8 @@ def run_demo(
     seed : int, default 1
         Seed of the simulation and of every later random step.
     bootstrap : int or None, default 50
-        Bootstrap replicates of the effect estimates (None: the design's); 50 keeps the
-        demo under three minutes on two cores.
+        Bootstrap replicates of the effect estimates and of the risk tool's metrics
+        (None: the design's).
     progress : bool, default True
         Show progress on standard error.
     design : StudyDesign, optional

@@ -274,6 +274,11 @@ class OutcomeSpec:
                     "event; list each kind in one place only",
                 )
         horizons: Any = self.horizons
+        if isinstance(horizons, str | bytes):
+            # a string is iterable: "365" would otherwise read as the horizons 3, 6 and 5
+            raise _fail(
+                "outcome", "horizons", horizons, "must be a list of days such as [365], not text"
+            )
         if isinstance(horizons, int | float) or not isinstance(horizons, Iterable):
             raise _fail("outcome", "horizons", horizons, "must be a list of days, e.g. [365]")
         horizons = tuple(horizons)
@@ -832,7 +837,8 @@ def read_design(path: str | Path) -> StudyDesign:
     Raises
     ------
     DesignError
-        When the file is not valid TOML or the design is invalid.
+        When the path is a folder, the file is not UTF-8 text or not valid TOML, or the
+        design is invalid.
     FileNotFoundError
         When the file does not exist.
 
@@ -842,8 +848,19 @@ def read_design(path: str | Path) -> StudyDesign:
     >>> design = read_design("design.toml")  # doctest: +SKIP
     """
     file = Path(path)
+    if file.is_dir():
+        raise DesignError(f"{file}: is a folder, not a design file (give the .toml file)")
+    raw = file.read_bytes()
     try:
-        return StudyDesign.from_toml(file.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DesignError(
+            f"{file.name}: not UTF-8 text (byte {error.start}, line {line}); save the design "
+            "file as UTF-8"
+        ) from None
+    try:
+        return StudyDesign.from_toml(text)
     except DesignError as error:
         raise DesignError(f"{file.name}: {error}") from error
 
@@ -852,9 +869,9 @@ def default_design() -> StudyDesign:
     """Return the package's default design: the built-in synthetic local authority study.
 
     Time zero is the end of a referral closed with RC8 or RC9 between 2019-04-01 and
-    2023-03-31 (first spell per child, ages 0–17); escalation is a CP plan or becoming
-    looked after, death competes, moving out and turning 18 censor; the treatment is an
-    early-help episode starting within 14 days.
+    2023-03-31 (first spell per child, up to age 17, unborn children included); escalation
+    is a CP plan or becoming looked after, death competes, moving out and turning 18
+    censor; the treatment is an early-help episode starting within 14 days.
 
     Examples
     --------

@@ -184,7 +184,7 @@ class SpellData(Presents):
         One row per eligible spell: ``spell_id, child_id, family_id, time_zero, duration,
         event, end_reason, treatment, treatment_start`` (with ``la`` after ``family_id``
         when the children table names local authorities) then the baseline covariates
-        (``age, sex, ethnicity, disability``, requested extra children columns,
+        (``age, unborn, sex, ethnicity, disability``, requested extra children columns,
         ``prior_referrals, prior_assessments, prior_cp_plans, prior_looked_after,
         days_since_first_referral, source, need``, ``factor_<code>`` flags, ``n_factors``).
     flow : pandas.DataFrame
@@ -727,6 +727,8 @@ def baseline_covariates(
     n = len(child)
     out: dict[str, Any] = {}
     out["age"] = (asof - prep.birth[child]) / _YEAR
+    # Unborn on the day (age is then negative): records begin up to 40 weeks before birth.
+    out["unborn"] = (asof < prep.birth[child]).astype(np.int64)
     for column in ("sex", "ethnicity", "disability"):
         if column in kids.columns:
             out[column] = kids[column].take(child).reset_index(drop=True)
