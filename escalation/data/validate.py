@@ -246,7 +246,8 @@ class _Checker:
         out: list[Problem] = []
         for column in self.frame.columns:
             values = self.frame[column]
-            if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            # Text columns: object, pandas strings, or Arrow text (the CSV reader's).
+            if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
                 continue
             kind = pd.api.types.infer_dtype(values, skipna=True)
             if kind not in ("string", "empty"):
