@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import AUTO, cause_from_event, resolve_cluster, warn_deprecated
+from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
@@ -33,6 +33,7 @@ from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.results import format_number, format_p
+from escalation.survival._inputs import learn_coding, resolve_outcome
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
@@ -41,8 +42,7 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.formula import FormulaCoding, formula_argument
-from escalation.timeline.matrix import Coding, CovariateCoding
+from escalation.timeline.matrix import Coding
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -639,66 +639,43 @@ def fit_cox(
     if ties not in get_args(Ties):
         raise DesignError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     conf_level = check_conf_level(conf_level)
-    event, cause = cause_from_event(event, cause, function="fit_cox")
-    model = formula_argument(covariates, formula)
-    time_cols = ("start", "stop") if time_varying else (duration,)
-    if model is not None:
-        covariates = None
-        if not model.survival:
-            raise DesignError(
-                f"the formula of a Cox model has Surv(...) on the left, got {model.formula!r}"
-            )
-        *time_cols_, event = model.response
-        time_cols = tuple(time_cols_)
-        time_varying = model.counting
-        cause = _agree(cause, model.cause, "cause")
-        if model.strata:
-            if strata is not None:
-                raise DesignError("give strata in the formula or as strata=, not both")
-            strata = model.strata
-        if model.cluster is not None:
-            cluster = model.cluster
-    cause = 1 if cause is None else int(cause)
-    cluster = resolve_cluster(data, cluster)
+    terms = resolve_outcome(
+        data,
+        covariates,
+        formula,
+        duration=duration,
+        event=event,
+        cause=cause,
+        function="fit_cox",
+        strata=strata,
+        cluster=cluster,
+        time_varying=time_varying,
+    )
+    time_varying = terms.time_varying
+    cause = 1 if terms.cause is None else int(terms.cause)
+    cluster = terms.cluster
     frame, default_covariates = _frame_of(data, time_varying)
-    coding: Coding
-    if model is not None:
-        _require(frame, [*time_cols, event], "time/event")
-        used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
-        frame = used.frame
-        coding = FormulaCoding.learn(frame, model.rhs)
-    else:
-        if covariates is None:
-            if default_covariates is None:
-                raise DesignError(
-                    "covariates are required when data is a DataFrame; pass a list of columns "
-                    "or a formula"
-                )
-            covariates = default_covariates
-        if isinstance(covariates, str):
-            covariates = (covariates,)
-        covariates = tuple(covariates)
-        if not covariates:
-            raise DesignError(
-                "give at least one covariate; for curves without covariates use kaplan_meier"
-            )
-        _require(frame, [*time_cols, event], "time/event")
-        used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
-        frame = used.frame
-        coding = CovariateCoding.learn(frame, covariates, min_count=min_count)
-    strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
+    _require(frame, [*terms.time, terms.event], "time/event")
+    strata_cols = terms.strata
     _require(frame, strata_cols, "strata")
+    used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
+    frame = used.frame
     if cluster is not None:
         _require(frame, [cluster], "cluster")
-    x = coding.apply(frame)
+    coding = learn_coding(frame, terms, default=default_covariates, min_count=min_count)
     names = list(coding.names)
+    if not names:
+        raise DesignError(
+            "give at least one covariate; for curves without covariates use kaplan_meier"
+        )
+    x = coding.apply(frame)
     if time_varying:
-        start = frame[time_cols[0]].to_numpy(dtype=float)
-        stop = frame[time_cols[1]].to_numpy(dtype=float)
+        start = frame[terms.time[0]].to_numpy(dtype=float)
+        stop = frame[terms.time[1]].to_numpy(dtype=float)
     else:
         start = None
-        stop = durations(frame[time_cols[0]])
-    status = event_codes(frame[event]) == cause
+        stop = durations(frame[terms.time[0]])
+    status = event_codes(frame[terms.event]) == cause
     n = len(frame)
     events = int(status.sum())
     if n == 0 or events == 0:
@@ -779,15 +756,6 @@ def fit_cox(
         separated=tuple(names[j] for j in fit.separated),
         _model=_Model(cox_data, cluster_codes, level_values, strata_cols, w is not None),
     )
-
-
-def _agree(given: int | None, from_formula: int | None, what: str) -> int | None:
-    if given is not None and from_formula is not None and int(given) != from_formula:
-        raise DesignError(
-            f"the formula says {what} {from_formula} (event == {from_formula}) but {what}="
-            f"{given} was given; give it once"
-        )
-    return from_formula if from_formula is not None else given
 
 
 def _inverse(information: npt.NDArray[np.float64], names: list[str]) -> npt.NDArray[np.float64]:
