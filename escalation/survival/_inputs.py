@@ -95,8 +95,7 @@ def resolve_outcome(
         )
     if not model.survival:
         raise DesignError(
-            f"{function}: the formula has Surv(duration, event) on the left, got "
-            f"{model.formula!r}"
+            f"{function}: the formula has Surv(duration, event) on the left, got {model.formula!r}"
         )
     if model.cause is not None and cause is not None and int(cause) != model.cause:
         raise DesignError(
