@@ -31,7 +31,7 @@ import pandas as pd
 
 from escalation.causal.curves import (
     CurveEstimator,
-    CurveResult,
+    AdjustedCurveResult,
     EngineOutput,
     Nuisance,
     _rmst_from_curve,
@@ -214,7 +214,7 @@ def clone_censor_weight(
     grace_days: float,
     times: Sequence[float],
     min_count: int = 20,
-) -> CurveResult:
+) -> AdjustedCurveResult:
     """Estimate cumulative incidence under "treat within the grace period" and "do not".
 
     Parameters
@@ -236,7 +236,7 @@ def clone_censor_weight(
 
     Returns
     -------
-    CurveResult
+    AdjustedCurveResult
         Row 1 of ``risk`` is the "start within the grace period" strategy.
 
     Examples
@@ -258,7 +258,7 @@ def clone_censor_weight(
     report = np.asarray(sorted(times), dtype=float)
     start = frame[treatment_start].to_numpy(dtype=float)
     out = run_ccw(dur, ev, start, x, float(grace_days), report, report)
-    return CurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
+    return AdjustedCurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
 
 
 def naive_grace_comparison(
@@ -272,7 +272,7 @@ def naive_grace_comparison(
     times: Sequence[float],
     method: CurveEstimator = "ipw",
     min_count: int = 20,
-) -> CurveResult:
+) -> AdjustedCurveResult:
     """Compare children by whether treatment *happened* to start within the grace period.
 
     Only for showing the immortal-time bias next to :func:`clone_censor_weight`: children
@@ -306,4 +306,4 @@ def naive_grace_comparison(
     )
     report = np.asarray(sorted(times), dtype=float)
     out = run_estimator(method, dur, ev, treated, x, report, report)
-    return CurveResult(f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance)
+    return AdjustedCurveResult(f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance)

@@ -51,7 +51,7 @@ from escalation.survival._outcome import durations, event_codes
 
 __all__ = [
     "CurveEstimator",
-    "CurveResult",
+    "AdjustedCurveResult",
     "EngineOutput",
     "Nuisance",
     "estimate_curves",
@@ -365,7 +365,7 @@ def run_estimator(
 
 
 @dataclass(frozen=True)
-class CurveResult(Presents):
+class AdjustedCurveResult(Presents):
     """Counterfactual cumulative incidence curves under treatment and under none.
 
     Attributes
@@ -441,7 +441,7 @@ def estimate_curves(
     truncate: float | None = None,
     min_count: int = 20,
     conf_level: float = 0.95,
-) -> CurveResult:
+) -> AdjustedCurveResult:
     """Estimate counterfactual cumulative incidence curves on any data frame.
 
     Parameters
@@ -473,7 +473,7 @@ def estimate_curves(
 
     Returns
     -------
-    CurveResult
+    AdjustedCurveResult
 
     Examples
     --------
@@ -518,7 +518,7 @@ def estimate_curves(
     se = None
     if out.influence is not None:
         se = np.sqrt((out.influence["risk"] ** 2).sum(axis=0)) / len(dur)
-    return CurveResult(method, report, out.risk, se, conf_level, len(dur), out.nuisance)
+    return AdjustedCurveResult(method, report, out.risk, se, conf_level, len(dur), out.nuisance)
 
 
 def pooled_logistic_survival(

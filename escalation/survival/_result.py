@@ -53,7 +53,15 @@ def coefficient_table(
     """Return Wald estimates, intervals and two-sided p-values as a tidy frame.
 
     With ``exponentiate=True`` the estimate and interval are exponentiated (hazard or time
-    ratios); ``std_error`` stays on the log scale, as in R's ``broom``.
+    ratios); ``std_error`` stays on the log scale, as in R's ``broom``, and a last column
+    ``std_error_scale`` says so (``"log"``), so a table of ratios (``hazard_ratios.csv``)
+    names the scale of its standard errors.
+
+    Examples
+    --------
+    >>> coefficient_table(["x"], np.array([0.0]), np.array([0.1]), 0.95,
+    ...                   exponentiate=True).columns.tolist()[-2:]
+    ['p_value', 'std_error_scale']
     """
     z = stats.norm.ppf(0.5 + conf_level / 2.0)
     est = np.asarray(estimate, dtype=float)
@@ -63,7 +71,7 @@ def coefficient_table(
         p = 2.0 * stats.norm.sf(np.abs(est / se))
     if exponentiate:
         est, low, high = np.exp(est), np.exp(low), np.exp(high)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "term": list(terms),
             "estimate": est,
@@ -74,6 +82,9 @@ def coefficient_table(
             "p_value": p,
         }
     )
+    if exponentiate:
+        table["std_error_scale"] = "log"
+    return table
 
 
 def ratio_table(table: pd.DataFrame, ratio: str = "exp(coef)") -> pd.DataFrame:
