@@ -107,6 +107,7 @@ def test_survival_finegray_result_shape() -> None:
         "conf_high",
         "conf_level",
         "p_value",
+        "std_error_scale",
     ]
     assert (tidy["conf_low"] < tidy["estimate"]).all()
     glance = fit.glance()
