@@ -50,8 +50,8 @@ from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival._outcome import durations, event_codes
 
 __all__ = [
-    "CurveEstimator",
     "AdjustedCurveResult",
+    "CurveEstimator",
     "EngineOutput",
     "Nuisance",
     "estimate_curves",

@@ -557,8 +557,8 @@ def estimate_effects(
     10
     """
     cluster = resolve_cluster(data, cluster)
-    columns = {"duration": duration, "event": event, "treatment": treatment}
-    frame, design, adjust = _inputs(data, design, covariates, formula, columns, min_count)
+    outcome = {"duration": duration, "event": event, "treatment": treatment}
+    frame, design, adjust = _inputs(data, design, covariates, formula, outcome, min_count)
     spec = design.estimation if design is not None else None
     names = tuple(
         estimators if estimators is not None else (spec.estimators if spec else ("unadjusted",))

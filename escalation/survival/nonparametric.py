@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -736,10 +736,10 @@ def aalen_johansen(
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
     for level, rows in arrays.groups():
-        duration, event, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
-        counts = _event_counts(duration, event, w)
+        time, code, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
+        counts = _event_counts(time, code, w)
         for cause in causes:
-            times, cif, se, y = _aj_influence(duration, event, w, cause, counts)
+            times, cif, se, y = _aj_influence(time, code, w, cause, counts)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.exp(z * se / cif)
                 low = np.where(cif > 0, cif / factor, np.nan)
@@ -759,7 +759,7 @@ def aalen_johansen(
                         "cause": cause,
                         "n_risk": np.concatenate(([w.sum()], y)),
                         "n_event": np.concatenate(([0.0], events)),
-                        "n_risk_unweighted": np.concatenate(([float(duration.size)], n_risk)),
+                        "n_risk_unweighted": np.concatenate(([float(time.size)], n_risk)),
                     }
                 )
             )
@@ -874,7 +874,7 @@ def logrank_test(
     >>> round(logrank_test(spells, "arm").statistic, 4)  # R survdiff: 2.469388
     2.4694
     """
-    if not isinstance(event, str):  # deprecated: event= was the cause code
+    if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
     arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
     levels = list(arrays.levels)
@@ -1027,9 +1027,9 @@ def rmst(
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     rows = []
     for level, sel in arrays.groups():
-        duration = arrays.duration[sel]
+        time = arrays.duration[sel]
         hit = arrays.event[sel] > 0 if cause is None else arrays.event[sel] == cause
-        times, y, d, _ = _counts(duration, hit, arrays.weights[sel])
+        times, y, d, _ = _counts(time, hit, arrays.weights[sel])
         keep = times <= tau
         times, y, d = times[keep], y[keep], d[keep]
         surv = productlimit.product_limit(y, d)

@@ -102,7 +102,9 @@ def test_logistic_propensity_warns_alike() -> None:
     with pytest.warns(StatisticalWarning, match=INFINITE):
         fit = fit_propensity(d, "treatment", ["risk", "age", "flag"], min_count=1)
     assert fit.separated == ("flag",)
-    assert fit.coefficients is not None and fit.coefficients.iloc[-1] > 10  # not clipped at 20, not silent
+    assert (
+        fit.coefficients is not None and fit.coefficients.iloc[-1] > 10
+    )  # not clipped at 20, not silent
 
 
 def test_clone_censor_weight_treatment_model_warns_alike() -> None:

@@ -49,7 +49,9 @@ def test_survival_finegray_matches_finegray_coxph(data: str, cause: int) -> None
     tidy = fit.tidy()
     np.testing.assert_allclose(tidy["estimate"], ref["estimate"], rtol=1e-8)
     np.testing.assert_allclose(tidy["std_error"], ref["std_error"], rtol=1e-8)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-8)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-8
+    )
     rows = pd.read_csv(REF / "competing_finegray_rows.csv").set_index("data")["finegray_rows"]
     if cause == 1:
         assert fit.expanded_rows == rows[data]
@@ -148,7 +150,9 @@ def test_survival_finegray_case_weights_match_r() -> None:
     ref = _ref("ties", 1, "finegray_coxph_efron_weighted")
     np.testing.assert_allclose(fit.tidy()["estimate"], ref["estimate"], rtol=1e-8)
     np.testing.assert_allclose(fit.tidy()["std_error"], ref["std_error"], rtol=1e-8)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-8)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-8
+    )
 
 
 def test_survival_finegray_unit_weights_change_nothing() -> None:
@@ -242,7 +246,9 @@ def test_survival_finegray_matches_finegray_efron_on_tied_weeks(
     tidy = fit.tidy()
     np.testing.assert_allclose(tidy["estimate"], ref["estimate"], rtol=1e-9)
     np.testing.assert_allclose(tidy["std_error"], ref["std_error"], rtol=1e-9)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-9)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-9
+    )
     assert fit.expanded_rows == ref["rows"].iloc[0]
     cif = pd.read_csv(REF.parent / "core" / "finegray_spells_cif.csv").query("model == @model")
     predicted = fit.predict_cumulative_incidence(PROFILES.reset_index(drop=True), [10, 30, 60, 90])
