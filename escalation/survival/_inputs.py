@@ -9,7 +9,7 @@ A model is given either covariates or a formula (:mod:`escalation.formula`), col
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -59,32 +59,48 @@ class ModelTerms:
 
 
 def resolve_outcome(
+    function: str,
     data: Any,
     covariates: Sequence[str] | str | None,
     formula: str | None,
+    outcome: tuple[str, object, int | None],
     *,
-    duration: str,
-    event: object,
-    cause: int | None,
-    function: str,
+    cluster: str | None,
     strata: str | Sequence[str] | None = None,
-    cluster: str | None = None,
     time_varying: bool = False,
+    default_cause: int | None = 1,
+    stratified: bool = False,
 ) -> ModelTerms:
     """Combine an entry point's arguments and formula into :class:`ModelTerms`.
+
+    Parameters
+    ----------
+    function : str
+        The entry point's name (for messages).
+    data, covariates, formula
+        The entry point's arguments.
+    outcome : tuple
+        Its ``(duration, event, cause)`` arguments.
+    cluster, strata, time_varying
+        Its arguments of those names.
+    default_cause : int or None, default 1
+        The cause when neither ``cause`` nor the formula names one.
+    stratified : bool, default False
+        Whether the model has strata (else ``strata()`` in a formula is an error).
 
     Raises
     ------
     DesignError
         When the formula is not a survival formula, or it and the arguments disagree.
     """
+    duration, event, cause = outcome
     event_column, cause = cause_from_event(event, cause, function=function)
     model = formula_argument(covariates, formula)
     time: tuple[str, ...] = ("start", "stop") if time_varying else (duration,)
     strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
     if model is None:
         names = (covariates,) if isinstance(covariates, str) else covariates
-        return ModelTerms(
+        terms = ModelTerms(
             time=time,
             event=event_column,
             cause=cause,
@@ -93,6 +109,7 @@ def resolve_outcome(
             covariates=None if names is None else tuple(names),
             rhs=None,
         )
+        return _finish(terms, function, default_cause, stratified)
     if not model.survival:
         raise DesignError(
             f"{function}: the formula has Surv(duration, event) on the left, got {model.formula!r}"
@@ -105,7 +122,7 @@ def resolve_outcome(
     if model.strata and strata_cols:
         raise DesignError(f"{function}: give strata in the formula or as strata=, not both")
     *times, status = model.response
-    return ModelTerms(
+    terms = ModelTerms(
         time=tuple(times),
         event=status,
         cause=model.cause if model.cause is not None else cause,
@@ -114,6 +131,17 @@ def resolve_outcome(
         covariates=None,
         rhs=model.rhs,
     )
+    return _finish(terms, function, default_cause, stratified)
+
+
+def _finish(
+    terms: ModelTerms, function: str, default_cause: int | None, stratified: bool
+) -> ModelTerms:
+    if terms.strata and not stratified:
+        raise DesignError(f"{function} has no strata; give the strata columns as covariates")
+    if terms.cause is None and default_cause is not None:
+        return replace(terms, cause=default_cause)
+    return terms
 
 
 def learn_coding(

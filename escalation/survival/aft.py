@@ -346,19 +346,9 @@ def fit_aft(
             f"distribution must be one of {', '.join(get_args(Distribution))}, got {distribution!r}"
         )
     conf_level = check_conf_level(conf_level)
-    terms_in = resolve_outcome(
-        data,
-        covariates,
-        formula,
-        duration=duration,
-        event=event,
-        cause=cause,
-        function="fit_aft",
-        cluster=cluster,
-    )
-    if terms_in.strata:
-        raise DesignError("fit_aft has no strata; give the strata columns as covariates")
-    cause = 1 if terms_in.cause is None else int(terms_in.cause)
+    outcome = (duration, event, cause)
+    terms_in = resolve_outcome("fit_aft", data, covariates, formula, outcome, cluster=cluster)
+    cause = 1 if terms_in.cause is None else terms_in.cause
     cluster = terms_in.cluster
     frame, default = _frame_of(data, False)
     time_column = terms_in.time[0]

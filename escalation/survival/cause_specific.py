@@ -370,17 +370,14 @@ def fit_cause_specific(
     """
     level = check_conf_level(conf_level)
     terms = resolve_outcome(
+        "fit_cause_specific",
         data,
         covariates,
         formula,
-        duration=duration,
-        event=event,
-        cause=None,
-        function="fit_cause_specific",
+        (duration, event, None),
         cluster=cluster,
+        default_cause=None,
     )
-    if terms.strata:
-        raise DesignError("fit_cause_specific has no strata; give them as covariates")
     if terms.cause is not None:
         if causes is not None and tuple(causes) != (terms.cause,):
             raise DesignError(

@@ -640,19 +640,18 @@ def fit_cox(
         raise DesignError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     conf_level = check_conf_level(conf_level)
     terms = resolve_outcome(
+        "fit_cox",
         data,
         covariates,
         formula,
-        duration=duration,
-        event=event,
-        cause=cause,
-        function="fit_cox",
-        strata=strata,
+        (duration, event, cause),
         cluster=cluster,
+        strata=strata,
         time_varying=time_varying,
+        stratified=True,
     )
     time_varying = terms.time_varying
-    cause = 1 if terms.cause is None else int(terms.cause)
+    cause = 1 if terms.cause is None else terms.cause
     cluster = terms.cluster
     frame, default_covariates = _frame_of(data, time_varying)
     _require(frame, [*terms.time, terms.event], "time/event")

@@ -20,7 +20,6 @@ import pandas as pd
 
 from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.core import productlimit
-from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._competing import (
     CompetingData,
@@ -483,19 +482,9 @@ def fit_fine_gray(
     True
     """
     level = check_conf_level(conf_level)
-    terms = resolve_outcome(
-        data,
-        covariates,
-        formula,
-        duration=duration,
-        event=event,
-        cause=cause,
-        function="fit_fine_gray",
-        cluster=cluster,
-    )
-    if terms.strata:
-        raise DesignError("fit_fine_gray has no strata; give the strata columns as covariates")
-    cause = 1 if terms.cause is None else int(terms.cause)
+    outcome = (duration, event, cause)
+    terms = resolve_outcome("fit_fine_gray", data, covariates, formula, outcome, cluster=cluster)
+    cause = 1 if terms.cause is None else terms.cause
     prepared = prepare_competing(
         data,
         terms.covariates,
