@@ -59,6 +59,7 @@ _SUBMODULES = (
     "data",
     "design",
     "figures",
+    "formula",
     "pipeline",
     "predict",
     "report",
