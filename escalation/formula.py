@@ -245,6 +245,19 @@ def parse_formula(formula: str) -> ModelFormula:
     )
 
 
+def _variables(parsed: Any) -> set[str]:
+    """Return the names a formula's terms use (formulaic misses those inside ``bs()``)."""
+    names = {str(v) for v in parsed.required_variables}
+    for term in parsed:
+        for factor in term.factors:
+            try:
+                tree = ast.parse(str(factor.expr), mode="eval")
+            except SyntaxError:
+                continue
+            names |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return names
+
+
 def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None:
     """Raise naming the column and row of a missing value in a variable the formula uses."""
     for name in sorted(v for v in variables if v in frame.columns):
@@ -313,7 +326,7 @@ class FormulaCoding:
         rhs = parsed.rhs
         if parsed.strata or parsed.cluster or parsed.response:
             raise _error(formula, "a coding takes the covariates only (no '~', strata, cluster)")
-        variables = {str(v) for v in Formula(rhs).required_variables}
+        variables = _variables(Formula(rhs))
         _check_variables(frame, variables, rhs)
         try:
             matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)

@@ -97,6 +97,8 @@ def test_formula_errors_name_the_problem(spells: pd.DataFrame) -> None:
     gap = spells.assign(x1=spells["x1"].where(spells.index != 5))
     with pytest.raises(DataValidationError, match="row 5, column 'x1'"):
         fit_cox(gap, "Surv(duration, event) ~ x1 + x2")
+    with pytest.raises(DataValidationError, match="row 5, column 'x1'"):  # inside a spline
+        fit_cox(gap, "Surv(duration, event) ~ bs(x1, df=3) + x2")
     coding = FormulaCoding.learn(spells, "x1 + C(group)")
     with pytest.raises(DesignError, match="level not seen"):
         coding.apply(spells.assign(group="zzz"))
