@@ -13,7 +13,7 @@ from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 
 if TYPE_CHECKING:
-    from escalation.timeline.matrix import CovariateCoding
+    from escalation.timeline.matrix import Coding
 
 __all__ = [
     "SurvivalResult",
@@ -123,12 +123,18 @@ def ratio_table(table: pd.DataFrame, ratio: str = "exp(coef)") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def reference_levels(coding: CovariateCoding) -> str:
+def reference_levels(coding: Coding) -> str:
     """Return the reference level of each categorical covariate, e.g. ``"sex = F"``.
 
-    Levels pooled into ``other`` (rare codes) are named too. ``"none"`` when every
-    covariate is numeric.
+    Levels pooled into ``other`` (rare codes) are named too; for a formula, each
+    categorical term (``C(g, Treatment('b')) = b``). ``"none"`` when every covariate is
+    numeric.
     """
+    from escalation.timeline.matrix import CovariateCoding
+
+    if not isinstance(coding, CovariateCoding):
+        references: dict[str, str] = getattr(coding, "references", {})
+        return "; ".join(f"{term} = {level}" for term, level in references.items()) or "none"
     parts = []
     for column, levels in coding.levels.items():
         text = f"{column} = {levels[0]}"

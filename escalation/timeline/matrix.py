@@ -80,6 +80,10 @@ class Coding(Protocol):
     def names(self) -> tuple[str, ...]:
         """The coded column names."""
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns the coding reads."""
+
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Return the coded numeric matrix of ``frame`` (same index), columns :attr:`names`."""
 

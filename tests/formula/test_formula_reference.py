@@ -62,6 +62,8 @@ def test_rossi_main_effects_with_r_reference_levels(rossi: pd.DataFrame) -> None
     ]  # fmt: skip
     assert fit.variance == "model"
     _check(tidy["term"].tolist(), tidy["estimate"], tidy["std_error"], "rossi_main")
+    shown = str(fit.summary())
+    assert "fin = no" in shown and "mar = married" in shown  # the summary names R's references
 
 
 def test_rossi_list_of_covariates_uses_r_reference_levels_too(rossi: pd.DataFrame) -> None:
