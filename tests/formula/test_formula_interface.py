@@ -61,26 +61,21 @@ def test_survival_models_agree_between_formula_and_covariates(spells: pd.DataFra
 
 
 def test_estimate_effects_reads_any_column_names() -> None:
-    rng = np.random.default_rng(0)
-    n = 300
-    x = rng.normal(size=n)
-    a = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
-    t = rng.exponential(400 / np.exp(0.5 * x - 0.4 * a))
-    frame = pd.DataFrame(
-        {"x": x, "arm": a, "days": np.ceil(np.minimum(t, 800)), "status": (t < 800).astype(int)}
-    )
+    from tests.causal.causal_support import simulate
+
+    canonical = simulate(300, seed=5)[["duration", "event", "treatment", "risk"]]
+    frame = canonical.rename(columns={"duration": "days", "event": "status", "treatment": "arm"})
     kwargs = {"estimators": ["ipw"], "horizons": [365], "bootstrap": 0}
     named = estimate_effects(
-        frame, covariates=["x"], duration="days", event="status", treatment="arm", **kwargs
+        frame, covariates=["risk"], duration="days", event="status", treatment="arm", **kwargs
     )
     by_formula = estimate_effects(
-        frame, formula="Surv(days, status) ~ x", treatment="arm", **kwargs
+        frame, formula="Surv(days, status) ~ risk", treatment="arm", **kwargs
     )
-    canonical = frame.rename(columns={"days": "duration", "status": "event", "arm": "treatment"})
-    plain = estimate_effects(canonical, covariates=["x"], **kwargs)
+    plain = estimate_effects(canonical, covariates=["risk"], **kwargs)
     for fit in (named, by_formula):
         pd.testing.assert_frame_equal(fit.tidy(), plain.tidy())
-    assert by_formula.settings["covariates"] == "x"
+    assert by_formula.settings["covariates"] == "risk"
 
 
 def test_formula_errors_name_the_problem(spells: pd.DataFrame) -> None:
