@@ -654,7 +654,10 @@ def _aj_influence(
         return out
 
     s_aa, s_ab, s_bb = upto(w2 * alpha**2), upto(w2 * alpha * beta), upto(w2 * beta**2)
-    left = float(w2.sum()) - upto(w2)
+    # weight of the rows still at risk after each time: a suffix sum, so exactly zero after
+    # the last exit in any row order (a total minus a running sum left rounding residue)
+    exits = np.bincount(m, weights=w2, minlength=size)
+    left = np.concatenate((np.cumsum(exits[::-1])[::-1][1:], [0.0]))
     at_risk_value = -cum_a + cif * cum_b - cum_c
     var = s_aa + 2.0 * cif * s_ab + cif**2 * s_bb + at_risk_value**2 * left
     # a sum of squares expanded: what is left within rounding of its terms is exactly zero
