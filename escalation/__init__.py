@@ -60,6 +60,7 @@ _SUBMODULES = (
     "data",
     "design",
     "figures",
+    "formula",
     "pipeline",
     "predict",
     "report",

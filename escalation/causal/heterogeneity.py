@@ -21,10 +21,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline.matrix import CovariateCoding
 
 __all__ = ["SUBGROUPS", "HeterogeneityResult", "estimate_heterogeneity", "subgroup_levels"]
 
@@ -125,7 +125,8 @@ class HeterogeneityResult(Presents):
 def estimate_heterogeneity(
     frame: pd.DataFrame,
     *,
-    covariates: Sequence[str],
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
     horizon: int,
     duration: str = "duration",
     event: str = "event",
@@ -145,6 +146,9 @@ def estimate_heterogeneity(
         columns (``age``, ``n_factors``, ``imd_decile``) where available.
     covariates : sequence of str
         Effect modifiers and confounders.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g)"``: the confounders as a formula, instead of
+        ``covariates`` (see :mod:`escalation.formula`).
     horizon : int
         Escalation by this many days.
     n_estimators : int, default 200
@@ -181,8 +185,11 @@ def estimate_heterogeneity(
     from econml.dml import CausalForestDML, LinearDML
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
-    coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
-    x = coding.apply(frame).to_numpy(dtype=float)
+    adjust = confounders(
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+    )
+    duration, event = adjust.duration, adjust.event
+    x = adjust.coding.apply(frame).to_numpy(dtype=float)
     scale = x.std(axis=0)
     xs = (x - x.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
     y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)

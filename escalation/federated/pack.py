@@ -262,7 +262,7 @@ def _cox(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", StatisticalWarning)
-                fit = fit_cox(frame, ["treatment"], strata=strata or None)
+                fit = fit_cox(frame, ["treatment"], strata=strata or None, cluster="family_id")
             if fit.separated:  # monotone likelihood: the hazard ratio is infinite
                 raise ConvergenceError("the treatment coefficient is infinite (separation)")
             tidy = fit.tidy().iloc[0]

@@ -225,6 +225,19 @@ class SpellData(Presents):
         return tuple(sorted(self.spells["la"].dropna().astype(str).unique()))
 
     @property
+    def cluster(self) -> str:
+        """The column the design clusters standard errors and the bootstrap by.
+
+        ``la`` when the spells hold several local authorities and the design's
+        ``[analysis] authority`` is ``"cluster"``; otherwise ``family_id`` (siblings'
+        spells are not independent). Models given this SpellData with ``cluster="auto"``
+        (the default) use it.
+        """
+        if len(self.authorities) > 1 and self.design.analysis.authority == "cluster":
+            return "la"
+        return "family_id"
+
+    @property
     def model_covariates(self) -> tuple[str, ...]:
         """Columns of the design's ``[covariates] include``, in its order.
 
