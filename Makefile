@@ -2,7 +2,8 @@
 #   make demo   install the package, then run the main job on the built-in synthetic LA
 #   make test   install the package with its development tools, then lint, type-check,
 #               build the docs and run the tests
-# `make test-fast` skips the long simulation checks (CI always runs everything).
+# `make test-fast` skips the long simulation checks (CI always runs everything). Tests run on
+# every core (pytest-xdist, `-n auto`).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,13 +12,16 @@ OUT    ?= demo-output
 .PHONY: demo test test-fast install install-dev browser clean
 
 # The installer is uv (about 10 s for everything, against about a minute for pip), installed
-# into the environment from the package registry; pip does the job when uv cannot be had.
+# into the environment from the package registry; pip does the job when uv cannot be had or
+# fails (uv is told to read the system's certificates, as pip does).
 define install_into_venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1; then \
 	  UV=$$(command -v uv || echo $(BIN)/uv); \
 	  echo "installing $(1) with uv"; \
-	  $$UV pip install --quiet --python $(BIN)/python -e '$(1)'; \
+	  UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 $$UV pip install --quiet --python $(BIN)/python -e '$(1)' || { \
+	    echo "uv could not install $(1); installing with pip"; \
+	    $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; }; \
 	else \
 	  echo "installing $(1) with pip (uv is not available)"; \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; \
@@ -51,10 +55,10 @@ test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n auto -m "not slow"
 
 clean:
 	rm -rf $(VENV) $(OUT) site

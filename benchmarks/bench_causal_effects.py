@@ -6,8 +6,8 @@
 Reports wall time for each number of spells and of bootstrap replicates, the time per
 replicate, and how time grows (ratios to the smallest setting), against a lifelines route
 for the g-formula's outcome model (one ``CoxPHFitter`` fit per cause, the step a user
-would otherwise repeat in every replicate). Data: the seeded reference DGP of the tests
-(tests/causal/causal_support.py). Nothing here is asserted on in tests.
+would otherwise repeat in every replicate). Data: the seeded spell simulator
+(escalation.data.simulator.exponential). Nothing here is asserted on in tests.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from escalation import StatisticalWarning  # noqa: E402
 from escalation.causal import estimate_effects  # noqa: E402
 from escalation.causal.curves import fit_hazard  # noqa: E402
-from tests.causal.causal_support import simulate  # noqa: E402
+from escalation.data.simulator.exponential import simulate_spells as simulate  # noqa: E402
 
 COVARIATES = ["risk", "factor", "age"]
 ESTIMATORS = ["ipw", "gformula", "aipw"]

@@ -21,34 +21,17 @@ tests.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
-import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
+from _machine import machine
 
 from escalation.data.simulator import simulate_local_authority
 from escalation.data.statutory import read_cin_census, write_cin_census
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}; {os.cpu_count()} logical CPUs; Python {sys.version.split()[0]}; "
-        f"pandas {pd.__version__}; {platform.platform()}"
-    )
 
 
 def naive_read(path: Path) -> pd.DataFrame:

@@ -31,7 +31,6 @@ import dataclasses
 import gc
 import importlib.util
 import os
-import platform
 import resource
 import sys
 import time
@@ -39,34 +38,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+from _machine import machine
 
 from escalation.design import default_design
 from escalation.timeline import build_spells
 from escalation.timeline.counting import counting_process
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        memory = f"{pages / 2**30:.1f} GiB RAM"
-    except (ValueError, OSError):
-        memory = "RAM unknown"
-    return (
-        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, {memory}; "
-        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}"
-    )
 
 
 def rss_gib() -> float:

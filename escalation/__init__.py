@@ -39,9 +39,11 @@ _EXPORTS = {
     "SimulationConfig": "escalation.data.simulator",
     "simulate_local_authority": "escalation.data.simulator",
     "SourceProblem": "escalation.data.statutory",
+    "read_annex_a": "escalation.data.statutory",
     "read_cin_census": "escalation.data.statutory",
     "read_ssda903": "escalation.data.statutory",
     "source_report": "escalation.data.statutory",
+    "write_annex_a": "escalation.data.statutory",
     "write_cin_census": "escalation.data.statutory",
     "StudyDesign": "escalation.design",
     "default_design": "escalation.design",
@@ -54,13 +56,16 @@ _EXPORTS = {
 _SUBMODULES = (
     "causal",
     "clusters",
+    "compute",
     "data",
     "design",
     "figures",
+    "formula",
     "pipeline",
     "predict",
     "report",
     "results",
+    "simstudy",
     "survival",
     "timeline",
 )
@@ -82,9 +87,11 @@ if TYPE_CHECKING:  # what type checkers and the API docs see
     )
     from escalation.data.statutory import (
         SourceProblem,
+        read_annex_a,
         read_cin_census,
         read_ssda903,
         source_report,
+        write_annex_a,
         write_cin_census,
     )
     from escalation.design import StudyDesign, default_design, read_design
@@ -110,6 +117,7 @@ __all__ = [
     "build_spells",
     "default_design",
     "landmark",
+    "read_annex_a",
     "read_case_history",
     "read_cin_census",
     "read_design",
@@ -117,6 +125,7 @@ __all__ = [
     "simulate_local_authority",
     "source_report",
     "validate_case_history",
+    "write_annex_a",
     "write_case_history",
     "write_cin_census",
 ]

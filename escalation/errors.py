@@ -7,8 +7,11 @@ that describes it best (``ValueError`` for bad data or designs).
 
 from __future__ import annotations
 
+import numbers
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 __all__ = [
     "ConvergenceError",
@@ -18,12 +21,122 @@ __all__ = [
     "Problem",
     "StageError",
     "StatisticalWarning",
+    "describe_text",
+    "shown",
+    "value_shape",
 ]
 
 #: Columns whose values are personal data: never echoed in messages or reports.
-PERSONAL_COLUMNS = frozenset({"child_id", "family_id", "text", "birth_date"})
+PERSONAL_COLUMNS = frozenset({"child_id", "family_id", "text", "birth_date", "expected_birth_date"})
 
 _MAX_LISTED = 50
+
+_DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
+#: Shapes of coded values: short runs of letters and digits, as the DfE codes are. An
+#: identifier (``C0000001``), a date or a name does not fit and is described instead.
+_CODE_SHAPES: Final = {
+    name: re.compile(shape)
+    for shape, names in (
+        (r"[0-9A-Za-z]{1,2}", ("sex", "gendercurrent")),
+        (r"[0-9A-Za-z]{1,5}", ("disability", "referralnfa", "icpcnotrequired", "uasc")),
+        (r"[0-9A-Za-z]{1,4}", ("source", "referralsource", "need", "primaryneedcode", "cin",
+                                "reason", "reasonforclosure", "legal_status", "ls", "place",
+                                "rec", "rne", "lea")),
+        (r"[A-Za-z]{2,6}", ("ethnicity", "ethnic", "category", "initialcategoryofabuse",
+                            "latestcategoryofabuse", "collection")),
+        (r"[A-Za-z_ -]{2,24}", ("kind",)),
+        (r"[0-9A-Za-z]{1,4}([;, ]+[0-9A-Za-z]{1,4})*", ("factors", "assessmentfactors")),
+        (r"[0-9]{1,4}", ("year", "numberofpreviouscpp")),
+    )
+    for name in names
+}  # fmt: skip
+_DATE_COLUMNS: Final = frozenset({"start", "end", "decom", "dec", "duc", "review"})
+
+
+def value_shape(column: str | None) -> re.Pattern[str] | None:
+    """Return the pattern a value of ``column`` looks like, or None when it has none.
+
+    Codes and dates have a recognisable form (``WBRI``, ``3B``, ``2024-03-31``); a value
+    of another form in such a column (an identifier or a birth date shifted into the
+    column by a missing separator, say) is described, never echoed. Free-text and
+    unknown columns have no shape: their values are always described.
+
+    Examples
+    --------
+    >>> bool(value_shape("ethnicity").fullmatch("WBRI"))
+    True
+    >>> bool(value_shape("disability").fullmatch("F000001"))
+    False
+    >>> value_shape("author_role") is None
+    True
+    """
+    if column is None:
+        return None
+    name = column.rsplit("/", 1)[-1].split("[", 1)[0].strip().lower()
+    if name in _CODE_SHAPES:
+        return _CODE_SHAPES[name]
+    if "date" in name or name in _DATE_COLUMNS or name.startswith(("mis_", "dob")):
+        return _DATE_SHAPE
+    return None
+
+
+def describe_text(text: str) -> str:
+    """Describe a value without showing it: its length and the kinds of characters in it.
+
+    Examples
+    --------
+    >>> describe_text("F000001")
+    '<not shown: 7 characters, letters and digits>'
+    """
+    kinds = [
+        name
+        for name, found in (
+            ("letters", any(c.isalpha() for c in text)),
+            ("digits", any(c.isdigit() for c in text)),
+            ("spaces", any(c.isspace() for c in text)),
+            ("other characters", any(not (c.isalnum() or c.isspace()) for c in text)),
+        )
+        if found
+    ]
+    if not kinds:
+        return "<empty>"
+    listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    plural = "s" if len(text) != 1 else ""
+    return f"<not shown: {len(text)} character{plural}, {listed}>"
+
+
+def shown(column: str | None, value: object) -> str:
+    """Return ``value`` as it may be displayed in a message about ``column``.
+
+    Personal columns are withheld; a value shown must look like its column's codes or
+    dates (see :func:`value_shape`), or be a number in a column without codes (a weight,
+    a duration); anything else is described by :func:`describe_text`.
+
+    Examples
+    --------
+    >>> shown("source", "ZZ")
+    "'ZZ'"
+    >>> shown("disability", "F000001")
+    '<not shown: 7 characters, letters and digits>'
+    >>> shown("child_id", "C1")
+    '<withheld: personal data>'
+    """
+    if column in PERSONAL_COLUMNS:
+        return "<withheld: personal data>"
+    if value is None:
+        return "<empty>"
+    text = str(value)
+    shape = value_shape(column)
+    if shape is None and _is_number(value) and len(text) <= 16:
+        return repr(text)  # a measurement (a weight, a duration) in a column of numbers
+    if shape is None or not shape.fullmatch(text.strip()):
+        return describe_text(text)
+    return repr(text)
+
+
+def _is_number(value: object) -> bool:
+    """Return whether a value is stored as a number (not text that looks like one)."""
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -43,6 +156,9 @@ class Problem:
         own use but are never shown by :meth:`describe`.
     reason : str
         Why the value breaks the contract, in the user's terms.
+    action : str, optional
+        What lenient reading did about it (``"value dropped"``, ``"row excluded"``,
+        ``"child excluded"``); None when nothing was done (strict reading raises).
     """
 
     table: str
@@ -50,15 +166,11 @@ class Problem:
     column: str | None
     value: object
     reason: str
+    action: str | None = None
 
     def shown_value(self) -> str:
-        """Return the value as it may be displayed: personal data are withheld."""
-        if self.column in PERSONAL_COLUMNS:
-            return "<withheld: personal data>"
-        if self.value is None:
-            return "<empty>"
-        text = str(self.value)
-        return repr(text if len(text) <= 40 else text[:37] + "...")
+        """Return the value as it may be displayed (see :func:`shown`)."""
+        return shown(self.column, self.value)
 
     def describe(self) -> str:
         """Return a one-line description safe for logs and reports."""
@@ -68,7 +180,8 @@ class Problem:
         if self.column is not None:
             where.append(f"column {self.column!r}")
             where.append(f"value {self.shown_value()}")
-        return f"{', '.join(where)}: {self.reason}"
+        done = f" [{self.action}]" if self.action else ""
+        return f"{', '.join(where)}: {self.reason}{done}"
 
 
 class EscalationError(Exception):

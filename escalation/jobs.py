@@ -80,15 +80,31 @@ def run_tasks(
     """Return ``[func(item, *args) for item in items]``, on ``n_jobs`` processes.
 
     ``func`` must be a module-level function when ``n_jobs > 1`` (it is sent to joblib's
-    worker processes). Results come back in the order of ``items``, and warnings raised
-    in a worker are raised again here, so none is lost to a worker's terminal.
+    worker processes). Inside :func:`escalation.compute.use_compute` (``--workers``,
+    ``--scheduler`` or a design's ``[compute]``) the tasks run on that engine instead (a
+    local or remote Dask cluster), and inside a Dask worker they run one after another
+    there. Results come back in the order of ``items``, and warnings raised in a worker
+    are raised again here, so none is lost to a worker's terminal.
 
     Examples
     --------
     >>> run_tasks(pow, [1, 2, 3], args=(2,))
     [1, 4, 9]
     """
-    jobs = min(max(1, n_jobs), len(items))
+    from escalation import compute
+
+    engine = compute.current_compute()
+    if engine.backend != "in-process" and not compute.in_dask_worker():
+        # Inside use_compute (--workers, --scheduler, [compute]): the work runs there.
+        pairs = compute.parallel_map(
+            _recording_item,
+            items,
+            shared=(func, *args),
+            description=description,
+            progress=show_progress(progress),
+        )
+        return [_rewarn(*pair) for pair in pairs]
+    jobs = 1 if compute.in_dask_worker() else min(max(1, n_jobs), len(items))
     if jobs <= 1:
         results: Any = (func(item, *args) for item in items)
     else:
@@ -118,6 +134,10 @@ def _recording(func: Callable[..., R], item: Any, *args: Any) -> tuple[R, list[A
         warnings.simplefilter("always")
         result = func(item, *args)
     return result, [(w.message, w.category) for w in caught]
+
+
+def _recording_item(item: Any, func: Callable[..., R], *args: Any) -> tuple[R, list[Any]]:
+    return _recording(func, item, *args)
 
 
 def _rewarn(result: R, caught: list[Any]) -> R:

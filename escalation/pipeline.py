@@ -34,20 +34,22 @@ except the command line.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from escalation import __version__
+from escalation.background import Pending, available, submit
 from escalation.data.history import CaseHistory
 from escalation.design.registration import (
     RegistrationCheck,
@@ -87,9 +89,11 @@ from escalation.report.brief import (
     ESTIMATOR_NAMES,
     Brief,
     BriefFigure,
+    BriefImages,
     KeyNumber,
     PolicySection,
     describe_difference,
+    figure_images,
     interval_digits,
     write_brief,
 )
@@ -177,8 +181,32 @@ class StudyOutputs:
     left_alone: tuple[str, ...] = ()
 
 
+FigureFiles = tuple[list[Path], BriefImages | None]
+
+
+def _write_figure(plot: Any, stem: Path, width: str, brief: BriefFigure | None) -> FigureFiles:
+    """Write a figure's files and, if it goes in the brief, draw it for the screen."""
+    paths = save_figure(plot, stem, width=width)  # type: ignore[arg-type]
+    return paths, figure_images(brief) if brief is not None else None
+
+
+@dataclass(frozen=True)
+class _PendingFigure:
+    """A figure being drawn in the helper process, and the stage that asked for it."""
+
+    stage: str
+    name: str
+    brief: BriefFigure | None
+    task: Pending[FigureFiles]
+
+
 class _Run:
-    """Mutable state of one run: outputs written so far, notes, caveats, progress display."""
+    """Mutable state of one run: outputs written so far, notes, caveats, progress display.
+
+    With ``background``, figures are drawn and written by a helper process
+    (:mod:`escalation.background`) while the stages go on; :meth:`finish_figures`
+    collects them before the brief.
+    """
 
     def __init__(
         self,
@@ -189,8 +217,12 @@ class _Run:
         keep_going: bool,
         subfolders: bool,
         design_file: str | Path,
+        background: bool = False,
     ) -> None:
         self.folder = folder
+        self.background = background
+        self.current_stage = ""
+        self.pending: list[_PendingFigure] = []
         self.out = folder.staging
         self.results_dir = self.out / "results" if subfolders else self.out
         self.figures_dir = self.out / "figures" if subfolders else self.out
@@ -229,6 +261,7 @@ class _Run:
 
     @contextmanager
     def stage(self, name: str, label: str) -> Iterator[None]:
+        self.current_stage = name
         start = time.perf_counter()
         status = self.console.status(label + "...") if self.console is not None else None
         if status is not None:
@@ -278,14 +311,46 @@ class _Run:
         narrow: Any = None,
     ) -> None:
         """Save a figure drawn from disclosed frames (and put it in the brief)."""
-        self.figures[name] = [
-            self.folder.final(p)
-            for p in save_figure(plot, self.figures_dir / name, width=width)  # type: ignore[arg-type]
-        ]
-        if in_brief:
-            self.brief_figures.append(
-                BriefFigure(title, caption, plot, alt, width=width, narrow=narrow)  # type: ignore[arg-type]
-            )
+        brief = (
+            BriefFigure(title, caption, plot, alt, width=width, narrow=narrow)  # type: ignore[arg-type]
+            if in_brief
+            else None
+        )
+        stem = self.figures_dir / name
+        if self.background:
+            self.figures[name] = []
+            task = submit(_write_figure, plot, stem, width, brief)
+            self.pending.append(_PendingFigure(self.current_stage, name, brief, task))
+            return
+        paths = save_figure(plot, stem, width=width)  # type: ignore[arg-type]
+        self.figures[name] = [self.folder.final(p) for p in paths]
+        if brief is not None:
+            self.brief_figures.append(brief)
+
+    def finish_figures(self) -> None:
+        """Wait for the figures drawn in the helper, in order; a failure is its stage's.
+
+        A figure that failed is left out and noted as a failure of the stage that drew
+        it (or, without ``keep_going``, raised as that stage's :class:`StageError`).
+        """
+        start = time.perf_counter()
+        pending, self.pending = self.pending, []
+        for item in pending:
+            try:
+                with self.log.watch(item.stage):
+                    paths, images = item.task.result()
+            except Exception as error:
+                failure = Failure(item.stage, type(error).__name__, str(error))
+                if not self.keep_going:
+                    raise StageError(item.stage, f"{failure.error}: {failure.message}") from error
+                del self.figures[item.name]
+                self.failures.append(failure)
+                self.note(f"{item.stage}: failed ({failure.error}: {failure.message})")
+                continue
+            self.figures[item.name] = [self.folder.final(p) for p in paths]
+            if item.brief is not None:
+                self.brief_figures.append(dataclasses.replace(item.brief, images=images))
+        self.timings["figures"] = round(time.perf_counter() - start, 2)
 
 
 class _SkipStageError(Exception):
@@ -370,6 +435,31 @@ def _steps(curves: pd.DataFrame, by: str, value: str = "estimate") -> bool:
     return bool(moved.all() and lines.all() and len(moved) == curves[by].nunique())
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_blas_thread(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` with the linear-algebra (BLAS) libraries limited to one thread.
+
+    The study's matrices are small (thousands of rows, tens of columns) and it fits
+    thousands of them: multi-threaded BLAS spends more on handing each product between
+    threads than it gains, and on a busy machine its spinning threads made the effect
+    estimates fifteen times slower (``benchmarks/bench_demo.py``). The limit is lifted
+    when ``func`` returns.
+    """
+
+    @functools.wraps(func)
+    def limited(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return limited
+
+
+@_one_blas_thread
 def run_study(
     history: CaseHistory,
     design: StudyDesign,
@@ -386,6 +476,7 @@ def run_study(
     subfolders: bool = True,
     data_label: str | None = None,
     registration: RegistrationCheck | str | Path | None = None,
+    background_figures: bool | None = None,
 ) -> StudyOutputs:
     """Run the whole study and write results, figures, the brief and the manifest.
 
@@ -429,6 +520,10 @@ def run_study(
         The design's registration (a check or its file); default: the file beside
         ``design_file`` (``<name>.registration.json``) when there is one. The policy
         stage reports its criteria with it and flags changes made after registration.
+    background_figures : bool, optional
+        Draw and write the figures in a helper process while the study goes on
+        (:mod:`escalation.background`); the files are the same either way. Default: when
+        two or more CPUs are available.
 
     Returns
     -------
@@ -440,6 +535,12 @@ def run_study(
         When a stage fails and ``keep_going`` is false (nothing is written).
     OutputFolderError
         When the output folder is not escalation's or another run is writing it.
+
+    Notes
+    -----
+    Linear algebra runs on one thread while the study runs (numpy's BLAS is limited
+    with ``threadpoolctl`` and restored afterwards): the models' matrices are small and
+    thread hand-offs cost more than they gain, much more on a busy machine.
 
     Examples
     --------
@@ -459,12 +560,12 @@ def run_study(
     if isinstance(out, OutputFolder):
         return _run_into(
             out, history, design, seed, progress, bootstrap, keep_going, command,
-            design_file, stages, subfolders, data_label, registration,
+            design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
     with OutputFolder(out, overwrite=overwrite, command=command) as folder:
         return _run_into(
             folder, history, design, seed, progress, bootstrap, keep_going, command,
-            design_file, stages, subfolders, data_label, registration,
+            design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
 
 
@@ -482,6 +583,7 @@ def _run_into(
     subfolders: bool,
     data_label: str | None,
     registration: RegistrationCheck | str | Path | None,
+    background_figures: bool | None = None,
 ) -> StudyOutputs:
     """Run the study into an open output folder and commit it."""
     # What was run is recorded, not what the file said: the seed and bootstrap overrides
@@ -499,6 +601,7 @@ def _run_into(
         keep_going=keep_going,
         subfolders=subfolders,
         design_file=design_file if design_file is not None else folder.path / "design.toml",
+        background=available() if background_figures is None else background_figures,
     )
     horizons = [int(h) for h in design.outcome.horizons]
     input_hash = data_hash(history.children, history.episodes)
@@ -544,6 +647,8 @@ def _run_into(
     if "policy" in wanted:
         with run.stage("policy", "Asking whether a risk score should decide who gets early help"):
             state["policy"] = _policy(run, data_, design, seed, registration)
+    if run.pending:
+        run.finish_figures()
     if "brief" in wanted:
         with run.stage("brief", "Writing the policy brief"):
             brief = _brief(run, data_, design, state, data_label=data_label, input_hash=input_hash)

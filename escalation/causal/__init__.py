@@ -12,7 +12,7 @@ from escalation.causal.bootstrap import cluster_bootstrap
 from escalation.causal.clone import clone_censor_weight, naive_grace_comparison
 from escalation.causal.contrasts import difference_curve, rmst_curves
 from escalation.causal.curves import (
-    CurveResult,
+    AdjustedCurveResult,
     estimate_curves,
     ipcw_outcome,
     pooled_logistic_survival,
@@ -43,7 +43,7 @@ from escalation.causal.weights import (
 )
 
 __all__ = [
-    "CurveResult",
+    "AdjustedCurveResult",
     "EffectsResult",
     "HeterogeneityResult",
     "PolicyScores",
@@ -79,3 +79,16 @@ __all__ = [
     "treatment_weights",
     "weight_summary",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Old names, kept for one release with a :class:`DeprecationWarning`."""
+    if name == "CurveResult":
+        from escalation._vocabulary import warn_deprecated
+
+        warn_deprecated(
+            "escalation.causal.CurveResult is renamed AdjustedCurveResult "
+            "(escalation.survival.CurveResult is the Kaplan–Meier/Aalen–Johansen result)"
+        )
+        return AdjustedCurveResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -129,7 +129,13 @@ def _hazards(fit: EffectsResult, data: Any) -> list[Check]:
     from escalation.survival.cox import fit_cox
 
     frame = getattr(data, "spells", data)
-    covariates = ["treatment", *fit.propensity.coding.columns]
+    coding = fit.propensity.coding
+    formula = getattr(coding, "formula", None)  # confounders given as a formula
+    covariates: list[str] | str = (
+        f"Surv(duration, event) ~ treatment + {formula}"
+        if isinstance(formula, str)
+        else ["treatment", *coding.columns]
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", StatisticalWarning)

@@ -3,13 +3,15 @@
 Siblings share a family, so whole families are resampled with replacement (the cluster
 bootstrap; Field & Welsh 2007, doi:10.1111/j.1467-9868.2007.00593.x). Replicate ``b`` uses
 the ``b``-th child of ``numpy.random.SeedSequence(seed)``, so results do not depend on the
-number of worker processes. Every core is used unless told otherwise (:mod:`escalation.jobs`).
+number of workers. Every core is used unless told otherwise (:mod:`escalation.jobs`); inside
+a :func:`escalation.compute.use_compute` block (``--workers``, ``--scheduler``) the batches
+of replicates run there instead (local processes or a Dask cluster).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ import numpy.typing as npt
 
 from escalation.clusters import cluster_codes
 from escalation.errors import EscalationError, StatisticalWarning
-from escalation.jobs import resolve_jobs, show_progress
+from escalation.jobs import resolve_jobs, run_tasks
 
 __all__ = ["cluster_bootstrap", "resample_clusters"]
 
@@ -65,8 +67,8 @@ def resample_clusters(
 
 
 def _batch(
-    statistic: Callable[..., FloatArray],
     seeds: list[np.random.SeedSequence],
+    statistic: Callable[..., FloatArray],
     index: tuple[IntArray, IntArray, IntArray],
     args: tuple[Any, ...],
     width: int,
@@ -140,26 +142,15 @@ def cluster_bootstrap(
     width = first.size
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     batches = [seeds[i : i + batch_size] for i in range(0, n_boot, batch_size)]
-    results: Iterator[FloatArray]
     jobs = min(resolve_jobs(n_jobs), len(batches))
-    if jobs <= 1:
-        results = (_batch(statistic, b, index, args, width) for b in batches)
-    else:
-        from joblib import Parallel, delayed
-
-        runner = Parallel(n_jobs=jobs, return_as="generator")
-        results = iter(runner(delayed(_batch)(statistic, b, index, args, width) for b in batches))
-    chunks: list[FloatArray] = []
-    if show_progress(progress):
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            task = bar.add_task(description, total=n_boot)
-            for chunk in results:
-                chunks.append(chunk)
-                bar.advance(task, len(chunk))
-    else:
-        chunks = list(results)
+    chunks: list[FloatArray] = run_tasks(
+        _batch,
+        batches,
+        args=(statistic, index, args, width),
+        n_jobs=jobs,
+        progress=progress,
+        description=description,
+    )
     out = np.vstack(chunks) if chunks else np.empty((0, width))
     failed = int(np.isnan(out).all(axis=1).sum())
     if failed:

@@ -30,8 +30,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation.causal.curves import (
+    AdjustedCurveResult,
     CurveEstimator,
-    CurveResult,
     EngineOutput,
     Nuisance,
     _rmst_from_curve,
@@ -192,15 +192,22 @@ def run_ccw(
 
 
 def _frame_arrays(
-    frame: pd.DataFrame, duration: str, event: str, covariates: Sequence[str], min_count: int
+    frame: pd.DataFrame,
+    duration: str,
+    event: str,
+    covariates: Sequence[str] | None,
+    formula: str | None,
+    min_count: int,
 ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
-    from escalation.timeline.matrix import CovariateCoding
+    from escalation.causal._confounders import confounders
 
-    x = CovariateCoding.learn(frame, list(covariates), min_count=min_count).apply(frame)
+    adjust = confounders(
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+    )
     return (
-        frame[duration].to_numpy(dtype=float),
-        frame[event].to_numpy(dtype=np.int64),
-        x.to_numpy(dtype=float),
+        frame[adjust.duration].to_numpy(dtype=float),
+        frame[adjust.event].to_numpy(dtype=np.int64),
+        adjust.coding.apply(frame).to_numpy(dtype=float),
     )
 
 
@@ -210,11 +217,12 @@ def clone_censor_weight(
     duration: str = "duration",
     event: str = "event",
     treatment_start: str = "treatment_start",
-    covariates: Sequence[str],
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
     grace_days: float,
     times: Sequence[float],
     min_count: int = 20,
-) -> CurveResult:
+) -> AdjustedCurveResult:
     """Estimate cumulative incidence under "treat within the grace period" and "do not".
 
     Parameters
@@ -227,6 +235,9 @@ def clone_censor_weight(
         Time treatment started after time zero (NaN when it did not start).
     covariates : sequence of str
         Confounders of treatment start and of escalation.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g)"``: the confounders as a formula, instead of
+        ``covariates`` (see :mod:`escalation.formula`).
     grace_days : float
         The grace period (``[treatment] grace_days`` of the design).
     times : sequence of float
@@ -236,7 +247,7 @@ def clone_censor_weight(
 
     Returns
     -------
-    CurveResult
+    AdjustedCurveResult
         Row 1 of ``risk`` is the "start within the grace period" strategy.
 
     Examples
@@ -254,11 +265,11 @@ def clone_censor_weight(
     >>> fit.risk.shape
     (2, 1)
     """
-    dur, ev, x = _frame_arrays(frame, duration, event, covariates, min_count)
+    dur, ev, x = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     report = np.asarray(sorted(times), dtype=float)
     start = frame[treatment_start].to_numpy(dtype=float)
     out = run_ccw(dur, ev, start, x, float(grace_days), report, report)
-    return CurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
+    return AdjustedCurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
 
 
 def naive_grace_comparison(
@@ -267,12 +278,13 @@ def naive_grace_comparison(
     duration: str = "duration",
     event: str = "event",
     treatment_start: str = "treatment_start",
-    covariates: Sequence[str],
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
     grace_days: float,
     times: Sequence[float],
     method: CurveEstimator = "ipw",
     min_count: int = 20,
-) -> CurveResult:
+) -> AdjustedCurveResult:
     """Compare children by whether treatment *happened* to start within the grace period.
 
     Only for showing the immortal-time bias next to :func:`clone_censor_weight`: children
@@ -292,7 +304,7 @@ def naive_grace_comparison(
     >>> caught[0].category.__name__
     'StatisticalWarning'
     """
-    dur, ev, x = _frame_arrays(frame, duration, event, covariates, min_count)
+    dur, ev, x = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     start = frame[treatment_start].to_numpy(dtype=float)
     treated = (np.nan_to_num(start, nan=np.inf) <= grace_days).astype(np.int64)
     ended = int(((dur <= grace_days) & (treated == 0)).sum())
@@ -306,4 +318,6 @@ def naive_grace_comparison(
     )
     report = np.asarray(sorted(times), dtype=float)
     out = run_estimator(method, dur, ev, treated, x, report, report)
-    return CurveResult(f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance)
+    return AdjustedCurveResult(
+        f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance
+    )

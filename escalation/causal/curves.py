@@ -50,8 +50,8 @@ from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival._outcome import durations, event_codes
 
 __all__ = [
+    "AdjustedCurveResult",
     "CurveEstimator",
-    "CurveResult",
     "EngineOutput",
     "Nuisance",
     "estimate_curves",
@@ -365,7 +365,7 @@ def run_estimator(
 
 
 @dataclass(frozen=True)
-class CurveResult(Presents):
+class AdjustedCurveResult(Presents):
     """Counterfactual cumulative incidence curves under treatment and under none.
 
     Attributes
@@ -429,29 +429,35 @@ class CurveResult(Presents):
 
 def estimate_curves(
     frame: pd.DataFrame,
+    covariates: Sequence[str] | str | None = None,
     *,
-    duration: str,
-    event: str,
-    treatment: str,
-    covariates: Sequence[str],
+    formula: str | None = None,
+    duration: str = "duration",
+    event: str = "event",
+    treatment: str = "treatment",
     method: CurveEstimator = "aipw",
     times: Sequence[float] | None = None,
     weight_estimand: WeightEstimand = "ate",
     truncate: float | None = None,
     min_count: int = 20,
     conf_level: float = 0.95,
-) -> CurveResult:
+) -> AdjustedCurveResult:
     """Estimate counterfactual cumulative incidence curves on any data frame.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         One row per person (e.g. ``SpellData.spells``).
-    duration, event, treatment : str
+    covariates : sequence of str or str
+        Confounders, coded with :class:`escalation.timeline.CovariateCoding` (a string
+        with ``~`` is a formula).
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g) + bs(age, df=3)"``: the confounders of the
+        propensity and outcome models (see :mod:`escalation.formula`); its left-hand
+        side names ``duration`` and ``event``.
+    duration, event, treatment : str, default "duration", "event", "treatment"
         Columns: follow-up time (> 0), event code (0 censored, 1 escalation or the event of
         interest, 2 competing), 0/1 treatment.
-    covariates : sequence of str
-        Confounders, coded with :class:`escalation.timeline.CovariateCoding`.
     method : {"unadjusted", "ipw", "gformula", "aipw"}, default "aipw"
         The estimator (see the module notes).
     times : sequence of float, optional
@@ -467,7 +473,7 @@ def estimate_curves(
 
     Returns
     -------
-    CurveResult
+    AdjustedCurveResult
 
     Examples
     --------
@@ -477,18 +483,21 @@ def estimate_curves(
     >>> a = (rng.random(300) < 1 / (1 + np.exp(-x))).astype(int)
     >>> t = rng.exponential(1 / np.exp(0.5 * x - 0.5 * a))
     >>> frame = pd.DataFrame({"x": x, "a": a, "time": np.minimum(t, 2), "event": (t < 2) * 1})
-    >>> fit = estimate_curves(frame, duration="time", event="event", treatment="a",
-    ...                       covariates=["x"], method="gformula", times=[1.0])
+    >>> fit = estimate_curves(frame, "Surv(time, event) ~ x", treatment="a",
+    ...                       method="gformula", times=[1.0])
     >>> fit.tidy()[["time", "group"]].values.tolist()
     [[1.0, 'treated'], [1.0, 'untreated']]
     """
+    from escalation.causal._confounders import confounders
     from escalation.causal.propensity import treatment_vector
-    from escalation.timeline.matrix import CovariateCoding
 
+    adjust = confounders(
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+    )
     a = treatment_vector(frame, treatment)
-    x = CovariateCoding.learn(frame, list(covariates), min_count=min_count).apply(frame)
-    dur = durations(frame[duration])
-    ev = event_codes(frame[event])
+    x = adjust.coding.apply(frame)
+    dur = durations(frame[adjust.duration])
+    ev = event_codes(frame[adjust.event])
     report = (
         np.linspace(dur.max() / 50, dur.max(), 50)
         if times is None
@@ -509,7 +518,7 @@ def estimate_curves(
     se = None
     if out.influence is not None:
         se = np.sqrt((out.influence["risk"] ** 2).sum(axis=0)) / len(dur)
-    return CurveResult(method, report, out.risk, se, conf_level, len(dur), out.nuisance)
+    return AdjustedCurveResult(method, report, out.risk, se, conf_level, len(dur), out.nuisance)
 
 
 def pooled_logistic_survival(

@@ -33,12 +33,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.causal.propensity import drop_redundant
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline.matrix import CovariateCoding
 
 __all__ = [
     "RefutationResult",
@@ -185,7 +185,8 @@ class RefutationResult(Presents):
 def refute_effect(
     frame: pd.DataFrame,
     *,
-    covariates: Sequence[str],
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
     horizon: int,
     duration: str = "duration",
     event: str = "event",
@@ -204,6 +205,9 @@ def refute_effect(
         One row per spell.
     covariates : sequence of str
         Confounders (coded with :class:`CovariateCoding`).
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g)"``: the confounders as a formula, instead of
+        ``covariates`` (see :mod:`escalation.formula`).
     horizon : int
         The outcome is escalation by this many days (censoring-weighted).
     duration, event, treatment : str
@@ -266,8 +270,11 @@ def refute_effect(
             warnings.filterwarnings("ignore", message=message, category=category)
         from dowhy import CausalModel
 
-    coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
-    x, _ = drop_redundant(coding.apply(frame))
+    adjust = confounders(
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+    )
+    duration, event = adjust.duration, adjust.event
+    x, _ = drop_redundant(adjust.coding.apply(frame))
     names = [_safe(c) for c in x.columns]
     if len(set(names)) != len(names):
         raise DesignError("covariate names collide after making them identifiers; rename them")

@@ -19,6 +19,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import AUTO, canonical_columns, resolve_cluster
+from escalation.causal._confounders import Confounders, confounders
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap
 from escalation.causal.clone import run_ccw
@@ -34,6 +36,7 @@ from escalation.causal.weights import (
 from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
+from escalation.formula import parse_formula
 from escalation.jobs import resolve_jobs
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
@@ -384,20 +387,61 @@ class EffectsResult(Presents):
 def _inputs(
     data: Any,
     design: StudyDesign | None,
-    covariates: Sequence[str] | None,
-) -> tuple[pd.DataFrame, StudyDesign | None, list[str]]:
+    covariates: Sequence[str] | str | None,
+    formula: str | None,
+    columns: dict[str, str],
+    min_count: int,
+) -> tuple[pd.DataFrame, StudyDesign | None, Confounders]:
     frame = getattr(data, "spells", data)
     if not isinstance(frame, pd.DataFrame):
         raise DesignError("data must be a SpellData or a pandas DataFrame of spells")
     design = design if design is not None else getattr(data, "design", None)
-    if covariates is None:
+    if covariates is None and formula is None:
         covariates = getattr(data, "model_covariates", None)
-    if covariates is None:
-        raise DesignError("give covariates= when data is a plain DataFrame")
-    missing = [c for c in ("duration", "event", "treatment") if c not in frame.columns]
+    if covariates is None and formula is None:
+        raise DesignError(
+            "give covariates= (or a formula 'Surv(duration, event) ~ x') when data is a "
+            "plain DataFrame"
+        )
+    adjust = confounders(
+        frame,
+        covariates,
+        formula,
+        duration=columns["duration"],
+        event=columns["event"],
+        min_count=min_count,
+    )
+    names = {"duration": adjust.duration, "event": adjust.event, "treatment": columns["treatment"]}
+    missing = [c for c in names.values() if c not in frame.columns]
     if missing:
         raise DesignError(f"the spells table lacks column(s) {', '.join(missing)}")
-    return frame, design, list(covariates)
+    frame = canonical_columns(frame, names)
+    return frame, design, adjust
+
+
+#: The fewest spells in each arm for which effects are estimated at all.
+MIN_SPELLS_PER_ARM = 10
+
+
+def _check_estimable(a: np.ndarray, ev: np.ndarray, dur: np.ndarray, hz_days: np.ndarray) -> None:
+    """Refuse data from which no effect can be estimated (rather than print zeros)."""
+    treated, untreated = int((a == 1).sum()), int((a == 0).sum())
+    escalations = int((ev == 1).sum())
+    if min(treated, untreated) < MIN_SPELLS_PER_ARM or escalations == 0:
+        raise DesignError(
+            f"too few spells to estimate effects: {treated} treated and {untreated} untreated "
+            f"spells with {escalations} escalations; effects need at least "
+            f"{MIN_SPELLS_PER_ARM} spells in each arm and some escalations (check the "
+            "design's time-zero window and treatment, or use more data)"
+        )
+    longest = float(dur.max())
+    beyond = [int(h) for h in hz_days if h > longest]
+    if beyond:
+        raise DesignError(
+            f"horizon(s) {', '.join(map(str, beyond))} days are past the longest follow-up in "
+            f"these data ({longest:.0f} days): no spell is followed that long, so the risks "
+            "there cannot be estimated; choose [outcome] horizons within the follow-up"
+        )
 
 
 def estimate_effects(
@@ -407,7 +451,11 @@ def estimate_effects(
     bootstrap: int | None = None,
     seed: int | None = None,
     *,
-    covariates: Sequence[str] | None = None,
+    covariates: Sequence[str] | str | None = None,
+    formula: str | None = None,
+    duration: str = "duration",
+    event: str = "event",
+    treatment: str = "treatment",
     horizons: Sequence[int] | None = None,
     weight_estimand: WeightEstimand = "ate",
     truncate: float | None = None,
@@ -416,7 +464,7 @@ def estimate_effects(
     n_jobs: int | None = None,
     progress: bool | None = None,
     curve_points: int = 40,
-    cluster: str = "family_id",
+    cluster: str | None = AUTO,
 ) -> EffectsResult:
     """Estimate the effect of treatment (early help) on escalation by each horizon.
 
@@ -436,7 +484,15 @@ def estimate_effects(
     seed : int, optional
         Seed of the bootstrap (default: the design's).
     covariates : sequence of str, optional
-        Confounders (default: ``data.model_covariates``).
+        Confounders (default: ``data.model_covariates``); a string with ``~`` is a
+        formula.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g) + bs(age, df=3)"``: the confounders of the
+        propensity and outcome models (see :mod:`escalation.formula`); its left-hand
+        side names ``duration`` and ``event``.
+    duration, event, treatment : str, default "duration", "event", "treatment"
+        Columns of follow-up days, event codes (0 censored, 1 escalation, 2+ competing)
+        and the 0/1 treatment.
     horizons : sequence of int, optional
         Days (default: the design's horizons).
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
@@ -455,21 +511,33 @@ def estimate_effects(
         Show a bootstrap progress bar (default: when standard error is a terminal).
     curve_points : int, default 40
         Points of the returned curves (horizons are always included).
-    cluster : str, default "family_id"
+    cluster : str, None or "auto", default "auto"
         Column whose values are resampled whole by the bootstrap (and cluster the
         influence-function standard errors); e.g. ``"la"`` to treat local authorities as
-        clusters. Without the column each spell is its own cluster.
+        clusters. ``"auto"``: the design's cluster for SpellData (``SpellData.cluster``:
+        families, or authorities), none for a data frame. Without a cluster each spell
+        is its own cluster.
 
     Returns
     -------
     EffectsResult
 
+    Raises
+    ------
+    DesignError
+        When an arm has fewer than :data:`MIN_SPELLS_PER_ARM` spells, there are no
+        escalations, or a horizon lies past the longest follow-up of every spell (a horizon
+        past one arm's follow-up only is warned about with a ``StatisticalWarning``).
+
     Notes
     -----
     Intervals are Wald intervals with the bootstrap (or influence-function) standard
-    error; the risk ratio's interval is computed on the log scale. ``rmst_difference`` is
-    the difference in restricted mean escalation-free days up to the horizon
-    (∫(F_untreated - F_treated)), positive when treatment delays escalation.
+    error; the risk ratio's interval is computed on the log scale. Every difference is
+    treated minus untreated: ``risk_difference`` is the risk of escalation treated minus
+    untreated (negative when treatment prevents escalation), ``rmst_difference`` the
+    restricted mean escalation-free days up to the horizon treated minus untreated,
+    ``∫(1 - F_treated) - ∫(1 - F_untreated)`` over ``[0, h]`` (positive when treatment delays
+    escalation).
 
     Examples
     --------
@@ -481,14 +549,16 @@ def estimate_effects(
     >>> t = rng.exponential(400 / np.exp(0.5 * x - 0.4 * a))
     >>> spells = pd.DataFrame({"x": x, "treatment": a, "duration": np.ceil(np.minimum(t, 800)),
     ...                        "event": (t < 800).astype(int), "family_id": np.arange(n)})
-    >>> fit = estimate_effects(spells, covariates=["x"], estimators=["unadjusted", "aipw"],
-    ...                        horizons=[365], bootstrap=0)
+    >>> fit = estimate_effects(spells, formula="Surv(duration, event) ~ x",
+    ...                        estimators=["unadjusted", "aipw"], horizons=[365], bootstrap=0)
     >>> fit.tidy().columns[:7].tolist()
     ['estimator', 'horizon', 'estimand', 'estimate', 'std_error', 'conf_low', 'conf_high']
     >>> len(fit.tidy())
     10
     """
-    frame, design, covs = _inputs(data, design, covariates)
+    cluster = resolve_cluster(data, cluster)
+    outcome = {"duration": duration, "event": event, "treatment": treatment}
+    frame, design, adjust = _inputs(data, design, covariates, formula, outcome, min_count)
     spec = design.estimation if design is not None else None
     names = tuple(
         estimators if estimators is not None else (spec.estimators if spec else ("unadjusted",))
@@ -507,10 +577,11 @@ def estimate_effects(
     if design is not None and design.treatment.grace_days is not None:
         grace = float(design.treatment.grace_days)
     a = treatment_vector(frame, "treatment")
-    prop = fit_propensity(frame, "treatment", covs, min_count=min_count)
-    x = prop.matrix.to_numpy(dtype=float)
     dur = durations(frame["duration"])
     ev = event_codes(frame["event"])
+    _check_estimable(a, ev, dur, hz_days)  # before any model meets too little data
+    prop = fit_propensity(frame, "treatment", coding=adjust.coding)
+    x = prop.matrix.to_numpy(dtype=float)
     start = (
         frame["treatment_start"].to_numpy(dtype=float)
         if "treatment_start" in frame.columns
@@ -518,7 +589,12 @@ def estimate_effects(
     )
     if "ccw" in names and not np.isfinite(start).any():
         raise DesignError("the ccw estimator needs a treatment_start column with start times")
-    cluster_ids = frame[cluster].to_numpy() if cluster in frame.columns else np.arange(len(frame))
+    if cluster is not None and cluster not in frame.columns:
+        raise DesignError(
+            f"the cluster column {cluster!r} is not in the spells table; available: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    cluster_ids = frame[cluster].to_numpy() if cluster is not None else np.arange(len(frame))
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
         late = [int(h) for h in hz_days if h > followed]
@@ -679,7 +755,8 @@ def estimate_effects(
         "weight_estimand": weight_estimand,
         "truncate": truncate,
         "conf_level": conf_level,
-        "covariates": covs,
+        "covariates": adjust.described,
+        "cluster": cluster,
         "dropped_columns": list(prop.dropped),
         "competing_model": competing_model,
         "data_hash": data_hash(frame[["duration", "event", "treatment"]]),
@@ -703,14 +780,18 @@ def ipw_mean_difference(
     frame: pd.DataFrame,
     *,
     outcome: str,
-    treatment: str,
-    covariates: Sequence[str],
+    treatment: str | None = None,
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
     estimand: WeightEstimand = "ate",
     stabilize: bool = True,
     conf_level: float = 0.95,
     min_count: int = 1,
 ) -> pd.DataFrame:
     """IP-weighted difference in mean outcome (marginal structural model) with robust SE.
+
+    The propensity model is ``treatment`` on ``covariates``, or the ``formula``
+    ``"treatment ~ x + C(g) + I(x**2)"`` (see :func:`fit_propensity`).
 
     Fits ``outcome ~ treatment`` by weighted least squares with IP weights from a logistic
     propensity model and a sandwich (HC0) standard error, as in Hernán & Robins, *What
@@ -741,7 +822,9 @@ def ipw_mean_difference(
 
     used = usable_rows(frame, missing_outcome=outcome)
     complete = used.frame
-    prop = fit_propensity(complete, treatment, covariates, min_count=min_count)
+    prop = fit_propensity(complete, treatment, covariates, formula=formula, min_count=min_count)
+    if formula is not None:
+        treatment = parse_formula(formula).response[0]
     w = treatment_weights(prop.scores, prop.treatment, estimand=estimand, stabilize=stabilize)
     y = complete[outcome].to_numpy(dtype=float)
     design = sm.add_constant(prop.treatment.astype(float))

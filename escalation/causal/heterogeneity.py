@@ -21,10 +21,11 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline.matrix import CovariateCoding
+from escalation.timeline.matrix import Coding
 
 __all__ = [
     "SUBGROUPS",
@@ -98,19 +99,24 @@ class EffectModel:
     ----------
     horizon : int
         Days.
-    coding : CovariateCoding
-        How the covariates were coded (applied unchanged to new rows).
+    coding : Coding
+        How the covariates (or the formula's terms) were coded (applied unchanged to
+        new rows).
     center, scale : numpy.ndarray
         Standardisation of the coded covariates.
     backend : econml.dml.CausalForestDML
         The fitted forest.
+    duration, event : str
+        The outcome columns it was fitted on (the formula's ``Surv(duration, event)``).
     """
 
     horizon: int
-    coding: CovariateCoding
+    coding: Coding
     center: np.ndarray = field(repr=False)
     scale: np.ndarray = field(repr=False)
     backend: Any = field(repr=False)
+    duration: str = "duration"
+    event: str = "event"
 
     def standardised(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the coded, standardised covariates of ``frame`` (the forest's input)."""
@@ -129,7 +135,8 @@ class EffectModel:
 def fit_effect_model(
     frame: pd.DataFrame,
     *,
-    covariates: Sequence[str],
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
     horizon: int,
     duration: str = "duration",
     event: str = "event",
@@ -149,8 +156,11 @@ def fit_effect_model(
     ----------
     frame : pandas.DataFrame
         One row per spell with ``duration, event, treatment`` and the covariates.
-    covariates : sequence of str
+    covariates : sequence of str, optional
         Effect modifiers and confounders.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g)"``: the covariates as a formula, instead of
+        ``covariates`` (see :mod:`escalation.formula`).
     horizon : int
         Escalation by this many days.
     duration, event, treatment : str
@@ -185,7 +195,11 @@ def fit_effect_model(
     from econml.dml import CausalForestDML
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
-    coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
+    adjust = confounders(
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+    )
+    duration, event = adjust.duration, adjust.event
+    coding = adjust.coding
     x = coding.apply(frame).to_numpy(dtype=float)
     center = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -207,7 +221,7 @@ def fit_effect_model(
             n_jobs=1,
         )
         forest.fit(y, a, X=xs)
-    return EffectModel(int(horizon), coding, center, scale, forest)
+    return EffectModel(int(horizon), coding, center, scale, forest, duration, event)
 
 
 @dataclass(frozen=True)
@@ -263,7 +277,8 @@ class HeterogeneityResult(Presents):
 def estimate_heterogeneity(
     frame: pd.DataFrame,
     *,
-    covariates: Sequence[str],
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
     horizon: int,
     duration: str = "duration",
     event: str = "event",
@@ -283,6 +298,9 @@ def estimate_heterogeneity(
         columns (``age``, ``n_factors``, ``imd_decile``) where available.
     covariates : sequence of str
         Effect modifiers and confounders.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g)"``: the confounders as a formula, instead of
+        ``covariates`` (see :mod:`escalation.formula`).
     horizon : int
         Escalation by this many days.
     n_estimators : int, default 200
@@ -322,6 +340,7 @@ def estimate_heterogeneity(
     model = fit_effect_model(
         frame,
         covariates=covariates,
+        formula=formula,
         horizon=horizon,
         duration=duration,
         event=event,
@@ -331,6 +350,7 @@ def estimate_heterogeneity(
         seed=seed,
         min_count=min_count,
     )
+    duration, event = model.duration, model.event
     forest = model.backend
     xs = model.standardised(frame)
     y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)

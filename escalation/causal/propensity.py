@@ -22,11 +22,13 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import warn_deprecated
 from escalation.core.collinearity import redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.formula import FormulaCoding, formula_argument
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline.matrix import CovariateCoding
+from escalation.timeline.matrix import Coding, CovariateCoding
 
 __all__ = [
     "PropensityModel",
@@ -107,7 +109,7 @@ class PropensityResult(Presents):
         P(treatment = 1 | covariates) for each row of the data.
     treatment : numpy.ndarray
         The observed 0/1 treatment.
-    coding : CovariateCoding
+    coding : CovariateCoding or FormulaCoding
         How covariates were turned into numbers.
     matrix : pandas.DataFrame
         The coded covariate matrix.
@@ -115,9 +117,11 @@ class PropensityResult(Presents):
         ``"logistic"`` or ``"learner"``.
     dropped : tuple of str
         Coded columns left out because constant or collinear.
-    coef, covariance : numpy.ndarray or None
-        Logistic coefficients (intercept first) and their model-based covariance
-        (``None`` for a learner).
+    coefficients : pandas.Series or None
+        Logistic coefficients (log odds ratios; ``intercept`` first), ``None`` for a
+        learner (``coef`` before 0.2).
+    covariance : pandas.DataFrame or None
+        Their model-based covariance (``None`` for a learner).
     separated : tuple of str
         Terms whose coefficients are infinite (separation: a covariate that predicts
         treatment perfectly, so positivity fails), named in a warning at fit.
@@ -127,14 +131,22 @@ class PropensityResult(Presents):
 
     scores: FloatArray
     treatment: npt.NDArray[np.int64]
-    coding: CovariateCoding
+    coding: Coding
     matrix: pd.DataFrame = field(repr=False)
     method: str
     dropped: tuple[str, ...] = ()
-    coef: FloatArray | None = field(default=None, repr=False)
-    covariance: FloatArray | None = field(default=None, repr=False)
+    coefficients: pd.Series | None = field(default=None, repr=False)
+    covariance: pd.DataFrame | None = field(default=None, repr=False)
     separated: tuple[str, ...] = ()
     learner: Any = field(default=None, repr=False)
+
+    @property
+    def coef(self) -> FloatArray | None:
+        """Deprecated: :attr:`coefficients` as an array."""
+        warn_deprecated("PropensityResult.coef is renamed coefficients")
+        if self.coefficients is None:
+            return None
+        return np.asarray(self.coefficients.to_numpy(), dtype=float)
 
     @cached_property
     def backend(self) -> Any:
@@ -149,20 +161,21 @@ class PropensityResult(Presents):
 
         x = sm.add_constant(self.matrix.to_numpy(dtype=float), has_constant="add")
         glm = sm.GLM(self.treatment, x, family=sm.families.Binomial())
-        return glm.fit(start_params=self.coef)
+        assert self.coefficients is not None
+        return glm.fit(start_params=self.coefficients.to_numpy(dtype=float))
 
     def tidy(self, conf_level: float = 0.95) -> pd.DataFrame:
         """Return the logistic coefficients (log odds ratios); empty for a learner."""
         columns = ["term", "estimate", "std_error", "conf_low", "conf_high", "conf_level"]
         if self.method != "logistic":
             return pd.DataFrame(columns=[*columns, "p_value"])
-        assert self.coef is not None and self.covariance is not None
-        params = self.coef
-        se = np.sqrt(np.diag(self.covariance))
+        assert self.coefficients is not None and self.covariance is not None
+        params = self.coefficients.to_numpy(dtype=float)
+        se = np.sqrt(np.diag(self.covariance.to_numpy(dtype=float)))
         z = stats.norm.ppf(0.5 + conf_level / 2)
         return pd.DataFrame(
             {
-                "term": ["intercept", *map(str, self.matrix.columns)],
+                "term": list(map(str, self.coefficients.index)),
                 "estimate": params,
                 "std_error": se,
                 "conf_low": params - z * se,
@@ -197,13 +210,14 @@ class PropensityResult(Presents):
 
 def fit_propensity(
     frame: pd.DataFrame,
-    treatment: str,
-    covariates: Sequence[str],
+    treatment: str | None = None,
+    covariates: Sequence[str] | None = None,
     *,
+    formula: str | None = None,
     model: PropensityModel = "logistic",
     learner: Any = None,
     min_count: int = 20,
-    coding: CovariateCoding | None = None,
+    coding: Coding | None = None,
 ) -> PropensityResult:
     """Fit a propensity model for a binary treatment.
 
@@ -212,9 +226,13 @@ def fit_propensity(
     frame : pandas.DataFrame
         Any table with the treatment and covariate columns (e.g. ``SpellData.spells``).
     treatment : str
-        The 0/1 treatment column.
+        The 0/1 treatment column (or a formula ``"treatment ~ x + C(g)"``).
     covariates : sequence of str
         Baseline covariates (coded with :class:`CovariateCoding`).
+    formula : str, optional
+        ``"treatment ~ x + C(g, Treatment('b')) + bs(age, df=3)"`` instead of
+        ``treatment`` and ``covariates`` (see :mod:`escalation.formula`); the model has an
+        intercept, as R's ``glm``.
     model : {"logistic", "learner"}, default "logistic"
         Main-effects logistic regression (:mod:`escalation.core.logistic`), or a
         scikit-learn classifier.
@@ -222,7 +240,7 @@ def fit_propensity(
         Required when ``model="learner"``; cloned and fitted on the coded covariates.
     min_count : int, default 20
         Rare categorical levels are pooled (see :class:`CovariateCoding`).
-    coding : CovariateCoding, optional
+    coding : CovariateCoding or FormulaCoding, optional
         A coding learned earlier (default: learned from ``frame``).
 
     Returns
@@ -240,11 +258,28 @@ def fit_propensity(
     ['intercept', 'x']
     >>> bool(0 < fit.scores.min() < fit.scores.max() < 1)
     True
+    >>> fit_propensity(frame, formula="a ~ x + I(x**2)").tidy()["term"].tolist()
+    ['intercept', 'x', 'I(x ** 2)']
     """
     if model not in PROPENSITY_MODELS:
         raise DesignError(f"propensity model {model!r} is not one of {PROPENSITY_MODELS}")
+    parsed = formula_argument(treatment, formula, what="treatment")
+    if parsed is not None:
+        if len(parsed.response) != 1 or parsed.strata or parsed.cluster:
+            raise DesignError(
+                f"a propensity formula is 'treatment ~ covariates', got {parsed.formula!r}"
+            )
+        if covariates is not None or coding is not None:
+            raise DesignError("give a formula or covariates (or a coding), not both")
+        treatment = parsed.response[0]
+        coding = FormulaCoding.learn(frame, parsed.rhs)
+    if treatment is None:
+        raise DesignError("name the treatment column, or give a formula 'treatment ~ x'")
     a = treatment_vector(frame, treatment)
-    coding = coding or CovariateCoding.learn(frame, list(covariates), min_count=min_count)
+    if coding is None:
+        if covariates is None:
+            raise DesignError("name the covariates, or give a formula 'treatment ~ x'")
+        coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
     matrix, dropped = drop_redundant(coding.apply(frame))
     x = matrix.to_numpy(dtype=float)
     if model == "learner":
@@ -265,7 +300,7 @@ def fit_propensity(
         matrix,
         "logistic",
         dropped,
-        coef=fit.coef,
-        covariance=fit.covariance,
+        coefficients=pd.Series(fit.coef, index=labels, name="estimate"),
+        covariance=pd.DataFrame(fit.covariance, index=labels, columns=labels),
         separated=tuple(labels[j] for j in fit.separated),
     )

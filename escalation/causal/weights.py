@@ -115,13 +115,16 @@ def treatment_weights(
         raise DesignError(f"weight estimand {estimand!r} is not one of {WEIGHT_ESTIMANDS}")
     e = np.asarray(scores, dtype=float)
     a = np.asarray(treatment).astype(bool)
+    # Divide by each unit's own arm probability only: np.where evaluates both branches, and
+    # a treated unit scored exactly 1.0 (a logistic fit that saturates in a bootstrap
+    # replicate) would raise a divide-by-zero warning from the branch it does not use.
     if estimand == "ate":
-        w = np.where(a, 1.0 / e, 1.0 / (1.0 - e))
+        w = 1.0 / np.where(a, e, 1.0 - e)
         if stabilize:
             p = a.mean()
             w = w * np.where(a, p, 1.0 - p)
     elif estimand == "att":
-        w = np.where(a, 1.0, e / (1.0 - e))
+        w = np.where(a, 1.0, e / np.where(a, 1.0, 1.0 - e))
     else:
         w = np.where(a, 1.0 - e, e)
     if stabilize and estimand != "ate":

@@ -15,11 +15,13 @@ the brief and manifest); 130 interrupted (Ctrl-C or SIGTERM; nothing written).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Final
 
@@ -27,12 +29,14 @@ from escalation import __version__
 from escalation.errors import EscalationError, StageError
 
 __all__ = [
+    "ARGUMENT_CHECKS",
     "COMMANDS",
     "EXIT_FAILED_STAGE",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
     "SUMMARIES",
     "build_parser",
+    "check_arguments",
     "main",
 ]
 
@@ -56,6 +60,7 @@ COMMANDS = (
     "escalation.cli.predict",
     "escalation.cli.share",
     "escalation.cli.pool",
+    "escalation.cli.simstudy",
     "escalation.cli.policy",
     "escalation.cli.register",
 )
@@ -67,12 +72,16 @@ SUMMARIES: Final = {
     "simulate": "simulate a local authority with known ground truth",
     "validate": "check a case-history folder against the data contract",
     "init": "write a commented study design file (design.toml) for your data",
-    "convert": "convert DfE statutory returns (CIN census XML, SSDA903 CSV) to case-history tables",
+    "convert": (
+        "convert statutory returns (CIN census XML, SSDA903 CSV, Ofsted Annex A workbooks) "
+        "to case-history tables"
+    ),
     "build": "build time-to-escalation data (spells, counting process, exclusion flow)",
     "estimate": "estimate effects of the treatment on escalation (effects.csv and diagnostics)",
     "predict": "validate risk models of escalation (metrics, fairness, calibration, model cards)",
     "share": "write this authority's share pack (aggregate statistics only) for pooling",
     "pool": "pool share packs from several authorities (meta-analysis, Cox, curves, brief)",
+    "simstudy": "run a simulation study of the effect estimators (bias, SEs, coverage, power)",
     "policy": "value of rules deciding who is offered early help; pre-registered criteria",
     "register": "pre-register a study design (its hash and the time) before any outcome is seen",
 }
@@ -107,6 +116,76 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
     return parser
 
 
+def _whole(least: int, what: str) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        if isinstance(value, int) and value < least:
+            return f"must be {least} or more ({what}), not {value}"
+        return None
+
+    return check
+
+
+def _iso_date(value: object) -> str | None:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return f"must be a date written YYYY-MM-DD, not {value!r}"
+    return None
+
+
+def _encoding(value: object) -> str | None:
+    from escalation.data.io import check_encoding  # pandas: only when --encoding is given
+
+    try:
+        check_encoding(str(value))
+    except ValueError:
+        return f"must be a known text encoding such as utf-8 or cp1252, not {value!r}"
+    return None
+
+
+def _output_folder(value: object) -> str | None:
+    path = Path(str(value))
+    if path.exists() and not path.is_dir():
+        return f"{path} is a file, not a folder; give a folder to write the outputs to"
+    return None
+
+
+def _jobs(value: object) -> str | None:
+    if isinstance(value, int) and value < 1 and value != -1:
+        return f"must be 1 or more worker processes (or -1 for one per CPU), not {value}"
+    return None
+
+
+#: Checks of arguments shared by several commands: argument name -> check (None: fine).
+ARGUMENT_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "seed": _whole(0, "a random seed"),
+    "bootstrap": _whole(0, "replicates; 0 for none"),
+    "children": _whole(1, "children to simulate"),
+    "refutations": _whole(0, "simulations per refuter; 0 to skip"),
+    "trees": _whole(0, "causal forest trees; 0 to skip"),
+    "folds": _whole(2, "cross-validation folds"),
+    "horizon": _whole(1, "days"),
+    "jobs": _jobs,
+    "extract_date": _iso_date,
+    "cutoff": _iso_date,
+    "encoding": _encoding,
+    "out": _output_folder,
+}
+
+
+def check_arguments(args: argparse.Namespace) -> list[str]:
+    """Return one message per invalid argument (empty when every argument is fine)."""
+    out = []
+    for name, check in ARGUMENT_CHECKS.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        problem = check(value)
+        if problem is not None:
+            out.append(f"--{name.replace('_', '-')} {problem}")
+    return out
+
+
 def _command(argv: Sequence[str]) -> str | None:
     """Return the sub-command named in ``argv`` (its first word that is not an option)."""
     names = {_name(m) for m in COMMANDS}
@@ -121,7 +200,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit code."""
+    """Run the command line and return its exit code (2 for a user error, one line)."""
     words = list(sys.argv[1:] if argv is None else argv)
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -131,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = _command(words)
         args = build_parser([command] if command else []).parse_args(words)
         args.command_line = " ".join(["escalation", *words])
+        problems = check_arguments(args)
+        if problems:
+            for problem in problems:
+                print(f"escalation {args.command}: error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
         return int(args.func(args))
     except StageError as error:
         print(
@@ -140,7 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED_STAGE
-    except (EscalationError, FileNotFoundError) as error:
+    except (EscalationError, OSError) as error:
+        # OSError covers a missing file, a folder given for a file, no permission.
         print(f"escalation: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

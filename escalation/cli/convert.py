@@ -1,7 +1,8 @@
 """``escalation convert``: read DfE statutory returns and write the case-history tables.
 
-``escalation convert cin-census FILE.xml [FILE.xml ...] --out DIR [--lenient]`` and
-``escalation convert ssda903 DIR --out DIR [--lenient]``.
+``escalation convert cin-census FILE.xml [FILE.xml ...] --out DIR [--lenient]``,
+``escalation convert ssda903 DIR --out DIR [--lenient]`` and
+``escalation convert annex-a FILE.xlsx [FILE.xlsx ...] [--cin-census FILE.xml ...] --out DIR``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.data.history import CaseHistory
 from escalation.data.io import write_case_history
-from escalation.data.statutory import read_cin_census, read_ssda903, source_report
+from escalation.data.statutory import (
+    read_annex_a,
+    read_cin_census,
+    read_ssda903,
+    source_report,
+)
 
 __all__ = ["REPORT_FILE", "register", "run"]
 
@@ -22,7 +28,7 @@ REPORT_FILE = "conversion_report.csv"
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``convert`` sub-command with its ``cin-census`` and ``ssda903`` formats."""
+    """Add the ``convert`` sub-command with its ``cin-census``, ``ssda903``, ``annex-a`` formats."""
     parser = subparsers.add_parser(
         "convert",
         help=SUMMARIES["convert"],
@@ -40,7 +46,22 @@ def register(subparsers: Any) -> None:
     cin.add_argument("files", nargs="+", metavar="FILE.xml", help="CIN census XML files")
     ssda = formats.add_parser("ssda903", help="SSDA903 looked-after return (folder of CSV files)")
     ssda.add_argument("folder", metavar="DIR", help="folder with the return's CSV files")
-    for sub in (cin, ssda):
+    annex = formats.add_parser(
+        "annex-a",
+        help=(
+            "Ofsted Annex A workbooks (.xlsx; lists 1-8: contacts, early help, referrals, ..., "
+            "looked after); several years are merged, and with CIN census returns if given"
+        ),
+    )
+    annex.add_argument("files", nargs="+", metavar="FILE.xlsx", help="Annex A workbooks")
+    annex.add_argument(
+        "--cin-census",
+        nargs="+",
+        default=[],
+        metavar="FILE.xml",
+        help="CIN census returns of the same authority, merged by the LA child identifier",
+    )
+    for sub in (cin, ssda, annex):
         add_output_arguments(sub)
         sub.add_argument(
             "--lenient",
@@ -78,6 +99,17 @@ def run(args: argparse.Namespace) -> int:
                 args.files, lenient=args.lenient, extract_date=args.extract_date
             )
             what = f"CIN census ({len(args.files)} file{'s' if len(args.files) != 1 else ''})"
+        elif args.format_name == "annex-a":
+            history = read_annex_a(
+                args.files,
+                cin_census=args.cin_census,
+                lenient=args.lenient,
+                extract_date=args.extract_date,
+            )
+            n, m = len(args.files), len(args.cin_census)
+            what = f"Annex A ({n} workbook{'s' if n != 1 else ''})"
+            if m:
+                what += f" with the CIN census ({m} file{'s' if m != 1 else ''})"
         else:
             history = read_ssda903(
                 args.folder, lenient=args.lenient, extract_date=args.extract_date

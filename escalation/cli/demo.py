@@ -48,7 +48,18 @@ def register(subparsers: Any) -> None:
         "children each) each write a share pack, and the hub pools them",
     )
     parser.add_argument(
-        "--jobs", type=int, default=2, help="with --authorities: authorities run at once (2)"
+        "--workers",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --authorities: authorities analysed at once in local processes (default 2)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --authorities: analyse the authorities on the Dask cluster at ADDRESS "
+        "(the output folder must be on storage its workers see)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not show progress")
     from escalation.cli.run import add_keep_going
@@ -62,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
     from escalation.cli.run import report_outputs, run_demo
 
     if args.authorities:
+        from escalation.compute import use_compute
         from escalation.federated.demo import run_federated_demo
 
         if args.authorities < 2:
             raise DesignError("--authorities needs at least 2 authorities to pool")
-        with output_folder(args) as folder:
+        with output_folder(args) as folder, use_compute(scheduler=args.scheduler):
             run_federated_demo(
                 folder.staging,
                 authorities=args.authorities,
@@ -74,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 bootstrap=args.bootstrap,
                 progress=not args.quiet,
-                jobs=args.jobs,
+                jobs=None if args.scheduler else (2 if args.workers is None else args.workers),
             )
             folder.commit(
                 command=folder.command,

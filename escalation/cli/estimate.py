@@ -12,6 +12,7 @@ from escalation.causal.effects import estimate_effects
 from escalation.causal.evalues import evalue_table
 from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.cli import SUMMARIES
+from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
 from escalation.report.caveats import CaveatLog
@@ -56,6 +57,7 @@ def register(subparsers: Any) -> None:
         help="bootstrap worker processes (default: the design's [compute] workers, else "
         "every core; 1 for none)",
     )
+    add_compute_options(parser)
     parser.add_argument(
         "--refutations", type=int, default=20, help="simulations per DoWhy refuter (0: skip)"
     )
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         log = CaveatLog(design, args.design)
         with log.watch("spells"):
             data = build_spells(history, design)
-        with log.watch("effects"):
+        with log.watch("effects"), compute_from(args, design):
             result = estimate_effects(
                 data,
                 bootstrap=args.bootstrap,

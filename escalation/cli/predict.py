@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from escalation.cli import SUMMARIES
+from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
 from escalation.errors import DesignError
@@ -71,6 +72,7 @@ def register(subparsers: Any) -> None:
         help="CSV or Parquet of simulated true risks (child_id, time_zero, "
         "risk_observed_<h>): the oracle is scored beside the models",
     )
+    add_compute_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -132,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
                     ".csv (GroundTruth.spell_risks); truth.json holds no per-spell risks"
                 )
             truth = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-        with log.watch("prediction"):
+        with log.watch("prediction"), compute_from(args, design):
             result = validate_risk_models(
                 data,
                 design,

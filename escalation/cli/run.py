@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
+from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
 from escalation.data.io import read_case_history, write_case_history
@@ -49,6 +50,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="do not show progress")
     add_keep_going(parser)
+    add_compute_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -72,17 +74,18 @@ def run(args: argparse.Namespace) -> int:
     with output_folder(args) as folder:
         design, history = load_study(args)
         seed = args.seed if args.seed is not None else design.estimation.seed
-        outputs = run_study(
-            history,
-            design,
-            out=folder,
-            seed=seed,
-            progress=not args.quiet,
-            bootstrap=args.bootstrap,
-            keep_going=args.keep_going,
-            command=folder.command,
-            design_file=design_file,
-        )
+        with compute_from(args, design):
+            outputs = run_study(
+                history,
+                design,
+                out=folder,
+                seed=seed,
+                progress=not args.quiet,
+                bootstrap=args.bootstrap,
+                keep_going=args.keep_going,
+                command=folder.command,
+                design_file=design_file,
+            )
     return report_outputs(outputs)
 
 
@@ -134,8 +137,8 @@ def run_demo(
     seed : int, default 1
         Seed of the simulation and of every later random step.
     bootstrap : int or None, default 50
-        Bootstrap replicates of the effect estimates (None: the design's); 50 keeps the
-        demo under three minutes on two cores.
+        Bootstrap replicates of the effect estimates and of the risk tool's metrics
+        (None: the design's).
     progress : bool, default True
         Show progress on standard error.
     design : StudyDesign, optional

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
+from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli.build import load_study
 from escalation.errors import DataValidationError
 from escalation.federated.pack import build_share_pack, read_share_pack, write_share_pack
@@ -45,6 +46,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
+    add_compute_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -67,9 +69,10 @@ def _refuse_replacing_another_file(out: str, authority: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build and write the pack; return 0 on success."""
     design, history = load_study(args)
-    pack = build_share_pack(
-        history, design, authority=args.la, bootstrap=args.bootstrap, seed=args.seed
-    )
+    with compute_from(args, design):
+        pack = build_share_pack(
+            history, design, authority=args.la, bootstrap=args.bootstrap, seed=args.seed
+        )
     _refuse_replacing_another_file(args.out, pack.authority)
     path = write_share_pack(pack, args.out)
     withheld = pack.tables["disclosure"]

@@ -7,6 +7,8 @@ import sys
 from typing import Any
 
 from escalation.cli import SUMMARIES
+from escalation.cli._compute import add_compute_options, compute_from
+from escalation.data.dataset import is_partitioned
 from escalation.data.io import read_case_history
 from escalation.errors import DataValidationError
 
@@ -28,11 +30,14 @@ def register(subparsers: Any) -> None:
         "--extract-date", help="extract date YYYY-MM-DD (default: from case_history.json)"
     )
     parser.add_argument("--encoding", default="utf-8", help="CSV text encoding (default utf-8)")
+    add_compute_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate the folder; print a report; return 0 when valid, 1 otherwise."""
+    if is_partitioned(args.folder):
+        return _run_partitioned(args)
     try:
         history = read_case_history(
             args.folder, extract_date=args.extract_date, lenient=True, encoding=args.encoding
@@ -54,5 +59,36 @@ def run(args: argparse.Namespace) -> int:
     print(history.exclusions.counts().to_string(index=False))
     print("\nFirst problems:")
     for problem in history.exclusions.problems[:20]:
+        print(f"  - {problem.describe()}")
+    return 1
+
+
+def _run_partitioned(args: argparse.Namespace) -> int:
+    """Validate a partitioned dataset partition by partition."""
+    from escalation.data.dataset import open_case_history_dataset
+    from escalation.data.stream import validate_case_history_dataset
+
+    try:
+        dataset = open_case_history_dataset(args.folder, extract_date=args.extract_date)
+    except DataValidationError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    with compute_from(args):
+        report = validate_case_history_dataset(dataset, progress=True)
+    totals = report.rows.sum(numeric_only=True)
+    print(f"Partitioned case history in {args.folder}")
+    print(f"  extract date   {dataset.extract_date.date()} ({dataset.extract_date_source})")
+    print(f"  partitions     {len(dataset.partitions):,} (by {dataset.key})")
+    for table in ("children", "episodes", "notes"):
+        if f"{table}_read" in totals:
+            print(f"  {table:<14} {int(totals[f'{table}_read']):,}")
+    if report.valid:
+        print("Valid: every row meets the case-history contract.")
+        return 0
+    problems = report.exclusions
+    print(f"\nInvalid: {len(problems):,} problems. Rows affected, by reason:")
+    print(problems.counts().to_string(index=False))
+    print("\nFirst problems:")
+    for problem in problems.problems[:20]:
         print(f"  - {problem.describe()}")
     return 1

@@ -248,7 +248,10 @@ def newton(
             break
         for _ in range(_HALVINGS + 1):
             trial_beta = beta + step
-            trial = evaluate(trial_beta)
+            # A trial step may overflow (exp of a huge linear predictor); the non-finite
+            # result is caught below and the step halved, so numpy's warnings are noise.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                trial = evaluate(trial_beta)
             trial_loglik, trial_score, trial_info = _penalised(trial, trial_beta, lam)
             finite = np.isfinite(trial_loglik) and np.all(np.isfinite(trial_info))
             if finite and trial_loglik >= loglik - 1e-12 * (abs(loglik) + 1):

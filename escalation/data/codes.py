@@ -13,6 +13,7 @@ from typing import Final
 __all__ = [
     "ASSESSMENT_FACTORS",
     "CLOSURE_REASONS",
+    "CODED_KINDS",
     "CP_CATEGORIES",
     "DISABILITIES",
     "EPISODE_KINDS",
@@ -20,6 +21,7 @@ __all__ = [
     "INTERVAL_KINDS",
     "LEGAL_STATUSES",
     "POINT_KINDS",
+    "PREBIRTH_DAYS",
     "PRIMARY_NEEDS",
     "REFERRAL_SOURCES",
     "SEXES",
@@ -27,6 +29,7 @@ __all__ = [
 
 #: Episode kinds of the contract, in pathway order.
 EPISODE_KINDS: Final = (
+    "contact",
     "referral",
     "assessment",
     "early_help",
@@ -43,7 +46,23 @@ INTERVAL_KINDS: Final = frozenset(
     {"referral", "assessment", "early_help", "cin_plan", "cp_plan", "looked_after"}
 )
 #: Kinds recorded as point events (start only).
-POINT_KINDS: Final = frozenset({"s47", "icpc", "moved_out", "death"})
+POINT_KINDS: Final = frozenset({"contact", "s47", "icpc", "moved_out", "death"})
+#: The kinds each coded episode column belongs to: a code recorded on another kind is a
+#: breach (a closure reason on an assessment, say).
+CODED_KINDS: Final = MappingProxyType(
+    {
+        "source": frozenset({"contact", "referral"}),
+        "need": frozenset({"referral"}),
+        "reason": frozenset({"referral"}),
+        "factors": frozenset({"assessment"}),
+        "category": frozenset({"cp_plan"}),
+        "legal_status": frozenset({"looked_after"}),
+    }
+)
+#: How many days before the birth date records may begin: 40 weeks. Unborn children are
+#: referred, assessed and put on plans before birth; the DfE CIN census validation (rule
+#: 8606) refuses a referral more than 280 days before the birth or expected birth date.
+PREBIRTH_DAYS: Final = 280
 
 SEXES: Final = MappingProxyType({"F": "female", "M": "male", "U": "unknown or not stated"})
 

@@ -24,6 +24,7 @@ __all__ = [
     "CHILDREN_COLUMNS",
     "EPISODE_COLUMNS",
     "NOTE_COLUMNS",
+    "RECOGNISED_CHILD_COLUMNS",
     "CaseHistory",
     "ExclusionReport",
     "empty_episodes",
@@ -39,6 +40,10 @@ CHILDREN_COLUMNS: Final = {
     "disability": False,
     "family_id": False,
 }
+#: Optional columns of ``children`` that the contract does not require but validates
+#: when present: the expected birth date an unborn child is recorded with (the CIN census
+#: ``ExpectedPersonBirthDate``), kept beside the birth date once the child is born.
+RECOGNISED_CHILD_COLUMNS: Final = ("expected_birth_date",)
 EPISODE_COLUMNS: Final = {
     "child_id": True,
     "kind": True,
@@ -93,7 +98,8 @@ class ExclusionReport:
         Returns
         -------
         pandas.DataFrame
-            Columns ``table, row, column, value, reason``.
+            Columns ``table, row, column, value, reason, action`` (``action``: what
+            lenient reading did, e.g. ``"value dropped"`` or ``"row excluded"``).
         """
         return pd.DataFrame(
             {
@@ -102,6 +108,7 @@ class ExclusionReport:
                 "column": [p.column for p in self.problems],
                 "value": [p.shown_value() if p.column else None for p in self.problems],
                 "reason": [p.reason for p in self.problems],
+                "action": [p.action for p in self.problems],
             }
         )
 
@@ -165,7 +172,8 @@ class CaseHistory:
     ----------
     children : pandas.DataFrame
         One row per child (``child_id``, ``birth_date``, optional ``sex``, ``ethnicity``,
-        ``disability``, ``family_id`` and any baseline covariates).
+        ``disability``, ``family_id``, ``la``, ``expected_birth_date`` and any baseline
+        covariates).
     episodes : pandas.DataFrame
         One row per service episode or point event (``child_id``, ``kind``, ``start``,
         optional ``end`` and codes).

@@ -7,6 +7,9 @@ when the package wrote the folder.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -14,11 +17,27 @@ from typing import Literal
 
 import pandas as pd
 
-from escalation.data.history import CaseHistory, empty_notes
+from escalation.data.csv_reader import read_csv_table
+from escalation.data.history import (
+    CHILDREN_COLUMNS,
+    EPISODE_COLUMNS,
+    NOTE_COLUMNS,
+    CaseHistory,
+    empty_notes,
+)
 from escalation.data.validate import validate_case_history
 from escalation.errors import DataValidationError, Problem
 
-__all__ = ["METADATA_FILE", "TableFormat", "read_case_history", "write_case_history"]
+__all__ = [
+    "METADATA_FILE",
+    "TableFormat",
+    "check_encoding",
+    "given_date",
+    "read_case_history",
+    "read_csv_text",
+    "record_of",
+    "write_case_history",
+]
 
 TableFormat = Literal["csv", "parquet"]
 METADATA_FILE = "case_history.json"
@@ -62,6 +81,15 @@ def read_case_history(
         breaks the contract. The message lists every problem.
     FileNotFoundError
         When ``path`` is not a folder.
+    ValueError
+        When ``encoding`` is not a known text encoding.
+
+    Notes
+    -----
+    Rows are numbered from 0 in the order of the file, the first data row under the header
+    being row 0; a note whose text runs over several lines is one row, as a spreadsheet
+    shows it. A NUL byte (character 0) in a CSV field is reported at its row and column
+    rather than cutting the value short.
 
     Examples
     --------
@@ -69,6 +97,7 @@ def read_case_history(
     >>> history = read_case_history("data/", extract_date="2024-03-31")  # doctest: +SKIP
     """
     folder = Path(path)
+    check_encoding(encoding)
     if not folder.is_dir():
         raise FileNotFoundError(f"case-history folder not found: {folder}")
     problems: list[Problem] = []
@@ -111,7 +140,99 @@ def _read_table(
         except (OSError, ValueError) as error:  # pyarrow's errors derive from these
             reason = f"{file.name} is not a readable Parquet file ({type(error).__name__})"
             return None, [Problem(table, None, None, None, reason)]
+    contract = {"children": CHILDREN_COLUMNS, "episodes": EPISODE_COLUMNS, "notes": NOTE_COLUMNS}
+    # Multi-threaded; contract columns stay Arrow text (validation gives them their types);
+    # None: read the old way.
+    fast = read_csv_table(file, encoding, text_columns=contract.get(table, {}))
+    if fast is not None:
+        return fast, []
     return _read_csv(file, table, encoding)
+
+
+def check_encoding(encoding: str) -> str:
+    """Return ``encoding`` if Python knows it as a text encoding; raise ValueError if not.
+
+    Examples
+    --------
+    >>> check_encoding("cp1252")
+    'cp1252'
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ValueError(
+            f"unknown text encoding {encoding!r}: use a name such as 'utf-8' or 'cp1252' "
+            "(the encoding Excel on Windows uses)"
+        )
+    return encoding
+
+
+def record_of(text: str, position: int) -> int:
+    r"""Return the 0-based data row (the header not counted) holding character ``position``.
+
+    Rows are CSV records, as a spreadsheet shows them: a quoted value running over several
+    lines is one row.
+
+    Examples
+    --------
+    >>> record_of('id,text\na,"two\nlines"\nb,x\n', 22)
+    1
+    """
+    prefix = text[:position]
+    records = sum(1 for _ in csv.reader(io.StringIO(prefix)))
+    complete = prefix.endswith(("\n", "\r")) or not prefix
+    return max(records - (1 if not complete else 0) - 1, 0)
+
+
+def _placeholder(text: str) -> str:
+    """Return a private-use character absent from ``text``, to carry NUL bytes through parsing."""
+    for code in range(0xE000, 0xF8FF):
+        if chr(code) not in text:
+            return chr(code)
+    raise ValueError("no free character to stand for NUL bytes")  # pragma: no cover
+
+
+def read_csv_text(text: str) -> pd.DataFrame:
+    """Parse CSV text to a frame of strings, keeping NUL bytes inside the values.
+
+    pandas' parser ends a value at a NUL byte, silently cutting ``C0000001`` + NUL +
+    ``X`` to ``C0000001``; here each NUL is carried through as a stand-in character and
+    put back afterwards, so the validator reports it at its row and column.
+
+    Raises
+    ------
+    pandas.errors.ParserError, pandas.errors.EmptyDataError
+        When the text is not CSV, or its rows hold more fields than the header names
+        (pandas would read the extra leading fields as row labels and shift every value).
+    """
+    nul = "\x00" in text
+    stand_in = _placeholder(text) if nul else ""
+    frame = pd.read_csv(
+        io.StringIO(text.replace("\x00", stand_in) if nul else text),
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        engine="c",
+    )
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes a first data row with more fields than the header has names as
+        # "the first fields are the row labels", shifting every value of every row into
+        # the wrong column; refuse instead.
+        fields = len(frame.columns) + frame.index.nlevels
+        raise pd.errors.ParserError(
+            f"the first data row (line 2) has {fields} fields but the header names "
+            f"{len(frame.columns)} columns: a separator too many, or a value holding an "
+            "unquoted separator (quote the value, or name every column in the header)"
+        )
+    if nul:
+        frame.columns = [str(c).replace(stand_in, "\x00") for c in frame.columns]
+        for column in frame.columns:
+            values = frame[column]
+            if values.str.contains(stand_in, regex=False).any():
+                frame[column] = values.str.replace(stand_in, "\x00", regex=False)
+    return frame
 
 
 def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -120,18 +241,20 @@ def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | Non
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as error:
-        row = raw[: error.start].count(b"\n") - 1  # 0-based data row after the header
+        readable = raw[: error.start].decode(codec, errors="replace")
+        row = record_of(readable, len(readable))
         reason = (
             f"{file.name} is not valid {encoding} text (byte {error.start}); "
             "re-save it as UTF-8, or pass the file's encoding (e.g. encoding='cp1252')"
         )
-        return None, [Problem(table, max(row, 0), None, None, reason)]
+        return None, [Problem(table, row, None, None, reason)]
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], engine="c"
-        )
+        frame = read_csv_text(text)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         return None, [Problem(table, None, None, None, f"{file.name} is not readable CSV: {error}")]
+    if any("\x00" in str(c) for c in frame.columns):
+        reason = f"{file.name}: a column name in the header holds a NUL byte (character 0)"
+        return None, [Problem(table, None, None, None, reason)]
     return frame, []
 
 
@@ -164,7 +287,29 @@ def _extract_date(
     return pd.Timestamp("1970-01-01"), "missing"
 
 
+def given_date(value: object, what: str = "extract_date") -> pd.Timestamp:
+    """Read a date given as an argument (``YYYY-MM-DD`` text, a date or a Timestamp).
+
+    Raises
+    ------
+    DataValidationError
+        When the value is not a date written ``YYYY-MM-DD``.
+
+    Examples
+    --------
+    >>> given_date("2024-03-31").date().isoformat()
+    '2024-03-31'
+    """
+    problems: list[Problem] = []
+    when = _timestamp(value, f"the {what} given", problems)
+    if problems:
+        raise DataValidationError(problems, f"the {what} given")
+    return when
+
+
 def _timestamp(value: object, where: str, problems: list[Problem]) -> pd.Timestamp:
+    if isinstance(value, dt.date):  # a date, datetime or Timestamp
+        return pd.Timestamp(value).normalize()
     parsed = pd.to_datetime(str(value), format="%Y-%m-%d", errors="coerce")
     if pd.isna(parsed):
         problems.append(

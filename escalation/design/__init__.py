@@ -22,6 +22,7 @@ from escalation.design.registration import (
 )
 from escalation.design.study import (
     AnalysisSpec,
+    ComputeSpec,
     CovariateSpec,
     CriteriaSpec,
     DataSpec,
@@ -41,6 +42,7 @@ __all__ = [
     "AnalysisSpec",
     "AuthorityHandling",
     "BuiltinCovariate",
+    "ComputeSpec",
     "CovariateSpec",
     "CriteriaSpec",
     "DataSpec",

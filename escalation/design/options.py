@@ -33,6 +33,7 @@ __all__ = [
 
 #: Episode kinds of the case-history contract (same order as ``codes.EPISODE_KINDS``).
 EpisodeKind = Literal[
+    "contact",
     "referral",
     "assessment",
     "early_help",
@@ -62,6 +63,7 @@ AuthorityHandling = Literal["stratify", "cluster", "ignore"]
 #: Covariates the timeline builder computes from the history up to time zero.
 BuiltinCovariate = Literal[
     "age",
+    "unborn",
     "sex",
     "ethnicity",
     "disability",

@@ -1,15 +1,16 @@
 """The study design: a frozen, validated description of one analysis, read from TOML.
 
 A design is declared before any result is seen, like a pre-registered analysis plan
-(see ``docs``: *The study design file*). It has eight sections, each a frozen dataclass:
+(see ``docs``: *The study design file*). It has nine sections, each a frozen dataclass:
 :class:`DataSpec`, :class:`TimeZeroSpec`, :class:`OutcomeSpec`, :class:`TreatmentSpec`,
 :class:`CovariateSpec`, :class:`EstimationSpec`, :class:`AnalysisSpec` (optional:
-several local authorities) and :class:`DisclosureSpec` (optional: the disclosure rules);
-and two optional ones for the policy study, :class:`PolicySpec` and its pre-registered
-:class:`CriteriaSpec`. Every section checks its own values when constructed;
-:class:`StudyDesign` checks the rules that join sections. Invalid designs raise
-:class:`~escalation.errors.DesignError` naming the section, the key, the value and what
-is allowed.
+several local authorities), :class:`DisclosureSpec` (optional: the disclosure rules),
+:class:`PredictionSpec` (optional: the risk models) and :class:`ComputeSpec` (optional:
+where parallel work runs; it never changes a result); and two optional ones for the
+policy study, :class:`PolicySpec` and its pre-registered :class:`CriteriaSpec`. Every
+section checks its own values when constructed; :class:`StudyDesign` checks the rules
+that join sections. Invalid designs raise :class:`~escalation.errors.DesignError` naming
+the section, the key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from escalation.errors import DesignError
 
 __all__ = [
     "AnalysisSpec",
+    "ComputeSpec",
     "CovariateSpec",
     "CriteriaSpec",
     "DataSpec",
@@ -290,6 +292,11 @@ class OutcomeSpec:
                     "event; list each kind in one place only",
                 )
         horizons: Any = self.horizons
+        if isinstance(horizons, str | bytes):
+            # a string is iterable: "365" would otherwise read as the horizons 3, 6 and 5
+            raise _fail(
+                "outcome", "horizons", horizons, "must be a list of days such as [365], not text"
+            )
         if isinstance(horizons, int | float) or not isinstance(horizons, Iterable):
             raise _fail("outcome", "horizons", horizons, "must be a list of days, e.g. [365]")
         horizons = tuple(horizons)
@@ -448,6 +455,33 @@ class EstimationSpec:
         object.__setattr__(self, "estimators", names)
         _integer("estimation", "bootstrap", self.bootstrap, minimum=0)
         _integer("estimation", "seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class ComputeSpec:
+    """Where bootstrap replicates, folds and partitions run (see :mod:`escalation.compute`).
+
+    Results are bit-identical wherever they run, so this section never changes a result;
+    the command line's ``--workers`` and ``--scheduler`` override it.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local worker processes (default: one, this process).
+    scheduler : str, optional
+        Address of an existing Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is not None:
+            _integer("compute", "workers", self.workers, minimum=1)
+        if self.scheduler is not None and (
+            not isinstance(self.scheduler, str) or not self.scheduler.strip()
+        ):
+            raise _fail("compute", "scheduler", self.scheduler, "must be a Dask scheduler address")
 
 
 @dataclass(frozen=True)
@@ -682,6 +716,7 @@ _SECTIONS: Final[dict[str, type]] = {
     "analysis": AnalysisSpec,
     "disclosure": DisclosureSpec,
     "prediction": PredictionSpec,
+    "compute": ComputeSpec,
     "policy": PolicySpec,
     "criteria": CriteriaSpec,
 }
@@ -723,6 +758,8 @@ class StudyDesign:
         rounded to 5).
     prediction : PredictionSpec, optional
         Which risk models are validated.
+    compute : ComputeSpec, optional
+        Where parallel work runs (never changes a result).
     policy : PolicySpec, optional
         Rules that could decide who is offered early help, and the capacity.
     criteria : CriteriaSpec, optional
@@ -754,6 +791,7 @@ class StudyDesign:
     analysis: AnalysisSpec = field(default_factory=AnalysisSpec)
     disclosure: DisclosureSpec = field(default_factory=DisclosureSpec)
     prediction: PredictionSpec = field(default_factory=PredictionSpec)
+    compute: ComputeSpec = field(default_factory=ComputeSpec)
     policy: PolicySpec | None = None
     criteria: CriteriaSpec | None = None
 
@@ -840,8 +878,9 @@ class StudyDesign:
         ----------
         mapping : mapping
             Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
-            ``estimation``, ``analysis``, ``disclosure``, and optionally ``policy`` and
-            ``criteria``) of key–value pairs, as :func:`tomllib.loads` returns them.
+            ``estimation``, ``analysis``, ``disclosure``, ``prediction``, ``compute``, and
+            optionally ``policy`` and ``criteria``) of key–value pairs, as
+            :func:`tomllib.loads` returns them.
 
         Returns
         -------
@@ -928,9 +967,10 @@ class StudyDesign:
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Return the design as TOML-shaped sections (dates as ``YYYY-MM-DD`` text).
 
-        Unset optional values are left out, and so are the ``[analysis]`` and
-        ``[disclosure]`` sections when they hold only defaults (designs written before they
-        existed keep their text and hash), so ``from_dict(to_dict())`` rebuilds an equal
+        Unset optional values are left out, and so are the ``[analysis]``,
+        ``[disclosure]`` and ``[prediction]`` sections when they hold only defaults (designs
+        written before they existed keep their text and hash) and an empty ``[compute]``
+        section, so ``from_dict(to_dict())`` rebuilds an equal
         design.
         """
         out: dict[str, dict[str, Any]] = {}
@@ -939,6 +979,8 @@ class StudyDesign:
             if section is None or (
                 name in ("analysis", "disclosure", "prediction") and section.is_default
             ):
+                continue
+            if name == "compute" and section == ComputeSpec():
                 continue
             values: dict[str, Any] = {}
             for f in fields(section):
@@ -1004,7 +1046,8 @@ def read_design(path: str | Path) -> StudyDesign:
     Raises
     ------
     DesignError
-        When the file is not valid TOML or the design is invalid.
+        When the path is a folder, the file is not UTF-8 text or not valid TOML, or the
+        design is invalid.
     FileNotFoundError
         When the file does not exist.
 
@@ -1014,8 +1057,19 @@ def read_design(path: str | Path) -> StudyDesign:
     >>> design = read_design("design.toml")  # doctest: +SKIP
     """
     file = Path(path)
+    if file.is_dir():
+        raise DesignError(f"{file}: is a folder, not a design file (give the .toml file)")
+    raw = file.read_bytes()
     try:
-        return StudyDesign.from_toml(file.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DesignError(
+            f"{file.name}: not UTF-8 text (byte {error.start}, line {line}); save the design "
+            "file as UTF-8"
+        ) from None
+    try:
+        return StudyDesign.from_toml(text)
     except DesignError as error:
         raise DesignError(f"{file.name}: {error}") from error
 
@@ -1024,9 +1078,9 @@ def default_design() -> StudyDesign:
     """Return the package's default design: the built-in synthetic local authority study.
 
     Time zero is the end of a referral closed with RC8 or RC9 between 2019-04-01 and
-    2023-03-31 (first spell per child, ages 0–17); escalation is a CP plan or becoming
-    looked after, death competes, moving out and turning 18 censor; the treatment is an
-    early-help episode starting within 14 days.
+    2023-03-31 (first spell per child, up to age 17, unborn children included); escalation
+    is a CP plan or becoming looked after, death competes, moving out and turning 18
+    censor; the treatment is an early-help episode starting within 14 days.
 
     Examples
     --------

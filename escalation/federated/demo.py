@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from escalation.compute import parallel_map
 from escalation.data.io import read_case_history, write_case_history
 from escalation.data.simulator.authorities import simulate_local_authorities
 from escalation.design.study import DataSpec, StudyDesign, default_design
@@ -22,7 +23,7 @@ from escalation.federated.hub import PooledAnalysis, pool_share_packs
 from escalation.federated.outputs import PooledOutputs, write_pooled
 from escalation.federated.pack import build_share_pack, read_share_pack, write_share_pack
 
-__all__ = ["FederatedDemo", "run_federated_demo"]
+__all__ = ["FederatedDemo", "run_federated_demo", "share_authority"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,21 @@ class FederatedDemo:
     seconds: float
 
 
-def _share(home: Path, packs: Path) -> Path:
-    """Run what one authority runs: read its data and design, write its share pack."""
+def share_authority(home: Path, packs: Path) -> Path:
+    """Run what one authority runs: read its data and design, write its share pack.
+
+    Parameters
+    ----------
+    home : Path
+        The authority's folder: ``design.toml`` and its case histories.
+    packs : Path
+        Folder the pack is written to.
+
+    Returns
+    -------
+    Path
+        The pack written.
+    """
     from escalation.design.study import read_design
 
     design = read_design(home / "design.toml")
@@ -54,7 +68,7 @@ def run_federated_demo(
     bootstrap: int | None = 50,
     design: StudyDesign | None = None,
     progress: bool = True,
-    jobs: int = 2,
+    jobs: int | None = 2,
 ) -> FederatedDemo:
     """Simulate ``authorities`` local authorities, make their share packs and pool them.
 
@@ -76,9 +90,11 @@ def run_federated_demo(
         Default: the package's default design.
     progress : bool, default True
         Show progress on standard error.
-    jobs : int, default 2
-        Authorities analysed at once (worker processes; each authority would run on its
-        own machine).
+    jobs : int or None, default 2
+        Authorities analysed at once, in local worker processes (each authority would run
+        on its own machine); 1 runs them one after another here. None: where the enclosing
+        :func:`escalation.compute.use_compute` says (e.g. a Dask cluster). The packs are
+        the same either way: each authority's random steps are seeded from the design.
 
     Returns
     -------
@@ -115,15 +131,15 @@ def run_federated_demo(
         write_case_history(sim.history, home / "data")
         design.replace(data=DataSpec(path="data")).write(home / "design.toml")
         homes.append(home)
-    say(f"Each authority analyses its own data ({jobs} at a time)...")
-    if jobs == 1:
-        packs = [_share(home, folder / "packs") for home in homes]
-    else:
-        from joblib import Parallel, delayed
-
-        packs = list(
-            Parallel(n_jobs=jobs)(delayed(_share)(home, folder / "packs") for home in homes)
-        )
+    say("Each authority analyses its own data...")
+    packs = parallel_map(
+        share_authority,
+        homes,
+        shared=(folder / "packs",),
+        description="authorities",
+        progress=progress,
+        workers=jobs,
+    )
     say(f"{len(packs)} share packs written ({time.perf_counter() - start:.0f} s)")
     read = [read_share_pack(p) for p in packs]
     pooled = pool_share_packs(read, design=design)

@@ -52,7 +52,7 @@ import pandas as pd
 
 from escalation import __version__
 from escalation.data.history import CaseHistory
-from escalation.design.study import DataSpec, StudyDesign
+from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
 from escalation.errors import (
     ConvergenceError,
     DataValidationError,
@@ -104,9 +104,10 @@ _PS_STRATA: Final = 5
 
 
 def design_hash(design: StudyDesign) -> str:
-    """Return the SHA-256 of the design's TOML text, ``[data]`` left out.
+    """Return the SHA-256 of the design's TOML text, ``[data]`` and ``[compute]`` left out.
 
-    Each authority's data live in its own place, so ``[data]`` differs between them;
+    Each authority's data live in its own place and each runs on its own machine, so
+    ``[data]`` and ``[compute]`` (which never changes a result) differ between them;
     everything that defines the analysis is hashed.
 
     Examples
@@ -115,7 +116,7 @@ def design_hash(design: StudyDesign) -> str:
     >>> len(design_hash(default_design()))
     64
     """
-    analysis = dataclasses.replace(design, data=DataSpec())
+    analysis = dataclasses.replace(design, data=DataSpec(), compute=ComputeSpec())
     return hashlib.sha256(analysis.to_toml().encode("utf-8")).hexdigest()
 
 
@@ -261,7 +262,7 @@ def _cox(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", StatisticalWarning)
-                fit = fit_cox(frame, ["treatment"], strata=strata or None)
+                fit = fit_cox(frame, ["treatment"], strata=strata or None, cluster="family_id")
             if fit.separated:  # monotone likelihood: the hazard ratio is infinite
                 raise ConvergenceError("the treatment coefficient is infinite (separation)")
             tidy = fit.tidy().iloc[0]

@@ -36,6 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
+from escalation._vocabulary import cause_from_event
 from escalation.core.riskset import CoxData, Ties, cox_terms
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes
@@ -140,7 +141,11 @@ def hermite_loglik(
 
 
 def _maximum(
-    frame: pd.DataFrame, treatment: str, strata: Sequence[str], event: int, ties: Ties
+    frame: pd.DataFrame,
+    treatment: str,
+    strata: Sequence[str],
+    outcome: tuple[str, str, int],
+    ties: Ties,
 ) -> float | None:
     """Return the authority's own maximum from the package's Cox fit (None: not finite)."""
     from escalation.survival.cox import fit_cox
@@ -151,7 +156,9 @@ def _maximum(
             fit = fit_cox(
                 frame,
                 [treatment],
-                event=event,
+                duration=outcome[0],
+                event=outcome[1],
+                cause=outcome[2],
                 strata=list(strata) or None,
                 cluster=None,
                 ties=ties,
@@ -169,7 +176,9 @@ def profile_cox(
     model: str = "unadjusted",
     treatment: str = "treatment",
     strata: Sequence[str] = (),
-    event: int = 1,
+    duration: str = "duration",
+    event: str = "event",
+    cause: int | None = None,
     ties: Ties = "efron",
     grid: npt.ArrayLike = GRID,
 ) -> LikelihoodProfile:
@@ -187,8 +196,10 @@ def profile_cox(
     strata : sequence of str, optional
         Columns whose levels get their own baseline hazard (e.g. propensity-score
         strata, which adjusts the comparison for the covariates behind the score).
-    event : int, default 1
-        Event code modelled (1 = escalation); other codes are censored.
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes.
+    cause : int, optional
+        The cause modelled (default 1, escalation); other codes are censored.
     ties : {"efron", "breslow"}, default "efron"
     grid : array_like, default :data:`GRID`
         Log hazard ratios at which to evaluate (the maximum is added when finite).
@@ -210,7 +221,9 @@ def profile_cox(
     >>> float(profile.value.max()), len(profile.point) >= 41
     (0.0, True)
     """
-    missing = [c for c in ("duration", "event", treatment, *strata) if c not in frame.columns]
+    event, cause = cause_from_event(event, cause, function="profile_cox")
+    cause = 1 if cause is None else int(cause)
+    missing = [c for c in (duration, event, treatment, *strata) if c not in frame.columns]
     if missing:
         raise DesignError(f"the spells lack column(s) {', '.join(missing)} for the Cox profile")
     if frame.empty:
@@ -223,10 +236,10 @@ def profile_cox(
     if strata:
         keys = frame[list(strata)].astype(str).agg("|".join, axis=1)
         codes = pd.factorize(keys, sort=True)[0].astype(np.int64)
-    status = event_codes(frame["event"]) == event
-    data, _ = CoxData.build(durations(frame["duration"]), status, a[:, None], strata=codes)
+    status = event_codes(frame[event]) == cause
+    data, _ = CoxData.build(durations(frame[duration]), status, a[:, None], strata=codes)
     points = np.asarray(grid, dtype=float)
-    best = _maximum(frame, treatment, strata, event, ties)
+    best = _maximum(frame, treatment, strata, (duration, event, cause), ties)
     if best is not None and points.min() < best < points.max():
         points = np.append(points, best)
     points = np.unique(points)

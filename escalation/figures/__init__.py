@@ -25,6 +25,7 @@ from escalation.figures.heterogeneity import plot_effect_distribution, plot_subg
 from escalation.figures.policy import plot_policy_values
 from escalation.figures.predict import plot_calibration, plot_decision_curve, plot_fairness
 from escalation.figures.save import save_figure
+from escalation.figures.simstudy import plot_coverage, plot_nested_loop, plot_zip
 from escalation.figures.states import plot_state_occupation, plot_transitions
 from escalation.figures.theme import (
     COLUMN_WIDTH_MM,
@@ -46,6 +47,7 @@ __all__ = [
     "plot_adjusted_curves",
     "plot_authority_forest",
     "plot_calibration",
+    "plot_coverage",
     "plot_decision_curve",
     "plot_difference_curve",
     "plot_distribution_balance",
@@ -56,6 +58,7 @@ __all__ = [
     "plot_hazard_ratio_table",
     "plot_hazard_ratios",
     "plot_love",
+    "plot_nested_loop",
     "plot_overlap",
     "plot_policy_values",
     "plot_precision_recall",
@@ -67,6 +70,7 @@ __all__ = [
     "plot_subgroup_effects",
     "plot_survival_curves",
     "plot_transitions",
+    "plot_zip",
     "save_figure",
     "theme_escalation",
     "time_breaks",

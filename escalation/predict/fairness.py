@@ -28,12 +28,14 @@ deprivation
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.compute import batched_map
 from escalation.predict.metrics import (
     Competing,
     bootstrap_indices,
@@ -110,6 +112,52 @@ def fairness_groups(spells: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class _GroupInputs:
+    """One model's test-set predictions and groups, scored per bootstrap sample (to workers)."""
+
+    time: npt.NDArray[np.float64]
+    code: npt.NDArray[np.int64]
+    score: npt.NDArray[np.float64]
+    groups: pd.DataFrame
+    horizon: float
+    flags: tuple[float, ...]
+    cuts: dict[float, float]
+    competing: Competing
+
+
+def _score_groups(
+    rows: npt.NDArray[np.int64], inputs: _GroupInputs
+) -> dict[tuple[str, str, str], float]:
+    """Return every metric in every group on ``rows`` (one bootstrap sample)."""
+
+    def scored(keep: npt.NDArray[np.int64]) -> dict[str, float]:
+        return score_risks(
+            inputs.time[keep],
+            inputs.code[keep],
+            inputs.score[keep],
+            inputs.horizon,
+            flags=inputs.flags,
+            thresholds=inputs.cuts,
+            competing=inputs.competing,
+        )
+
+    overall = scored(rows)
+    out: dict[tuple[str, str, str], float] = {}
+    for attribute in inputs.groups.columns:
+        labels = inputs.groups[attribute].to_numpy()[rows]
+        for group in np.unique(labels):
+            values = scored(rows[labels == group])
+            for metric, value in values.items():
+                out[(attribute, str(group), metric)] = value
+            for q in inputs.flags:
+                label = f"top{round(q * 100):d}"
+                for rate in ("fnr", "fpr"):
+                    key = f"{rate}_{label}"
+                    out[(attribute, str(group), f"{rate}_gap_{label}")] = values[key] - overall[key]
+    return out
+
+
 def subgroup_metrics(
     duration: npt.ArrayLike,
     event: npt.ArrayLike,
@@ -172,46 +220,20 @@ def subgroup_metrics(
     time = np.asarray(duration, dtype=float)
     code = np.asarray(event, dtype=np.int64)
     score = np.asarray(risk, dtype=float)
-    cuts = {q: float(np.quantile(score, 1 - q)) for q in flags}
-
-    def score_all(rows: npt.NDArray[np.int64]) -> dict[tuple[str, str, str], float]:
-        overall = score_risks(
-            time[rows],
-            code[rows],
-            score[rows],
-            horizon,
-            flags=flags,
-            thresholds=cuts,
-            competing=competing,
-        )
-        out: dict[tuple[str, str, str], float] = {}
-        for attribute in groups.columns:
-            labels = groups[attribute].to_numpy()[rows]
-            for group in np.unique(labels):
-                keep = rows[labels == group]
-                values = score_risks(
-                    time[keep],
-                    code[keep],
-                    score[keep],
-                    horizon,
-                    flags=flags,
-                    thresholds=cuts,
-                    competing=competing,
-                )
-                for metric, value in values.items():
-                    out[(attribute, str(group), metric)] = value
-                for q in flags:
-                    label = f"top{round(q * 100):d}"
-                    for rate in ("fnr", "fpr"):
-                        key = f"{rate}_{label}"
-                        out[(attribute, str(group), f"{rate}_gap_{label}")] = (
-                            values[key] - overall[key]
-                        )
-        return out
-
-    everyone = np.arange(len(time), dtype=np.int64)
-    point = score_all(everyone)
-    draws = [score_all(rows) for rows in replicates]
+    inputs = _GroupInputs(
+        time=time,
+        code=code,
+        score=score,
+        groups=groups,
+        horizon=horizon,
+        flags=tuple(flags),
+        cuts={q: float(np.quantile(score, 1 - q)) for q in flags},
+        competing=competing,
+    )
+    point = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
+    draws = batched_map(
+        _score_groups, replicates, shared=(inputs,), description=f"{model}: group bootstrap"
+    )
     records = []
     for (attribute, group, metric), estimate in point.items():
         n = point[(attribute, group, "n")]

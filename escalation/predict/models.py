@@ -30,7 +30,8 @@ Models
     covariates are standardised internally so the penalty treats them alike).
 ``gradient_boosting``
     Gradient-boosted Cox model (``sksurv.ensemble.GradientBoostingSurvivalAnalysis``,
-    regression-tree base learners, Cox partial likelihood loss).
+    regression-tree base learners, Cox partial likelihood loss), its loss evaluated by
+    the package's risk sets (:class:`escalation.predict.boosting.BoostedCox`).
 ``random_forest``
     Random survival forest (``sksurv.ensemble.RandomSurvivalForest``).
 
@@ -201,7 +202,9 @@ class RiskModel:
         y = util.Surv.from_arrays(escalated.astype(bool), time)
         model: Any
         if self.kind == "gradient_boosting":
-            model = ensemble.GradientBoostingSurvivalAnalysis(
+            from escalation.predict.boosting import BoostedCox
+
+            model = BoostedCox(
                 n_estimators=self.n_estimators,
                 learning_rate=self.learning_rate,
                 max_depth=self.max_depth,

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.compute import batched_map
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.jobs import resolve_jobs, run_tasks
@@ -666,6 +667,21 @@ def _aligned(features: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     return aligned.reset_index(drop=True).astype(float)
 
 
+def _net_benefit_rows(
+    rows: npt.NDArray[np.int64],
+    duration: npt.NDArray[Any],
+    event: npt.NDArray[Any],
+    risk: npt.NDArray[np.float64],
+    horizon: int,
+    thresholds: npt.NDArray[np.float64],
+    competing: Competing,
+) -> pd.DataFrame:
+    """Net benefit on one bootstrap sample."""
+    return net_benefit(
+        duration[rows], event[rows], risk[rows], horizon, thresholds, competing=competing
+    )
+
+
 def _decision_curve(
     duration: npt.NDArray[Any],
     event: npt.NDArray[Any],
@@ -679,10 +695,12 @@ def _decision_curve(
 ) -> pd.DataFrame:
     """Net benefit of the model, of flagging all and none, with bootstrap intervals."""
     point = net_benefit(duration, event, risk, horizon, thresholds, competing=competing)
-    draws = [
-        net_benefit(duration[r], event[r], risk[r], horizon, thresholds, competing=competing)
-        for r in replicates
-    ]
+    draws = batched_map(
+        _net_benefit_rows,
+        replicates,
+        shared=(duration, event, risk, horizon, thresholds, competing),
+        description="decision curve bootstrap",
+    )
     frames = []
     for column, name in (("model", "model"), ("treat_all", "treat_all")):
         values = np.array([d[column].to_numpy() for d in draws]).reshape(
@@ -745,6 +763,45 @@ def _restrict(
     return [new_index[r[usable[r]]].astype(np.int64) for r in replicates]
 
 
+@dataclass(frozen=True)
+class _ScoreInputs:
+    """One model's test-set predictions, scored on every bootstrap sample (sent to workers)."""
+
+    duration: npt.NDArray[Any]
+    event: npt.NDArray[Any]
+    risk: npt.NDArray[np.float64]
+    matrix: npt.NDArray[np.float64]
+    times: npt.NDArray[np.float64]
+    horizon: int
+    flags: tuple[float, ...]
+    competing: Competing
+    has_curve: bool
+
+
+def _score_rows(rows: npt.NDArray[np.int64] | slice, inputs: _ScoreInputs) -> dict[str, float]:
+    """Return every metric of the predictions on ``rows`` (one bootstrap sample)."""
+    out = score_risks(
+        inputs.duration[rows],
+        inputs.event[rows],
+        inputs.risk[rows],
+        inputs.horizon,
+        flags=inputs.flags,
+        competing=inputs.competing,
+    )
+    out["integrated_brier"] = (
+        integrated_brier_score(
+            inputs.duration[rows],
+            inputs.event[rows],
+            inputs.matrix[rows],
+            inputs.times,
+            competing=inputs.competing,
+        )
+        if inputs.has_curve
+        else float("nan")
+    )
+    return out
+
+
 def _metric_table(
     label: str,
     feature_set: str,
@@ -760,23 +817,21 @@ def _metric_table(
     conf_level: float,
     competing: Competing,
 ) -> pd.DataFrame:
-    has_curve = bool(np.isfinite(matrix).all())
-
-    def one(rows: npt.NDArray[np.int64] | slice) -> dict[str, float]:
-        out = score_risks(
-            duration[rows], event[rows], risk[rows], horizon, flags=flags, competing=competing
-        )
-        out["integrated_brier"] = (
-            integrated_brier_score(
-                duration[rows], event[rows], matrix[rows], times, competing=competing
-            )
-            if has_curve
-            else float("nan")
-        )
-        return out
-
-    point = one(slice(None))
-    draws = [one(r) for r in replicates]
+    inputs = _ScoreInputs(
+        duration=duration,
+        event=event,
+        risk=risk,
+        matrix=matrix,
+        times=times,
+        horizon=horizon,
+        flags=tuple(flags),
+        competing=competing,
+        has_curve=bool(np.isfinite(matrix).all()),
+    )
+    point = _score_rows(slice(None), inputs)
+    draws = batched_map(
+        _score_rows, replicates, shared=(inputs,), description=f"{label}: bootstrap"
+    )
     records = []
     for metric, estimate in point.items():
         if metric in ("n", "events"):

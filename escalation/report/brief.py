@@ -43,12 +43,14 @@ __all__ = [
     "GLOSSARY",
     "Brief",
     "BriefFigure",
+    "BriefImages",
     "KeyNumber",
     "PolicySection",
     "check_no_identifiers",
     "describe_difference",
     "describe_risk",
     "figure_data_uri",
+    "figure_images",
     "interval_digits",
     "render_brief",
     "write_brief",
@@ -177,6 +179,10 @@ class BriefFigure:
         The same figure laid out for one column, shown instead of a double-column
         figure on phones so that its text stays readable (default: ``plot`` redrawn
         at single-column width).
+    images : BriefImages, optional
+        The figure already drawn for the brief (:func:`figure_images`, e.g. in another
+        process while the study ran); used instead of drawing ``plot`` again when their
+        resolution is the brief's.
     """
 
     title: str
@@ -186,6 +192,26 @@ class BriefFigure:
     width: Literal["single", "double"] = "single"
     height_mm: float | None = None
     narrow: p9.ggplot | None = None
+    images: BriefImages | None = None
+
+
+@dataclass(frozen=True)
+class BriefImages:
+    """A brief figure drawn for the screen: PNG data URIs at a resolution.
+
+    Parameters
+    ----------
+    uri : str
+        The figure at its screen width.
+    narrow : str or None
+        The one-column version of a double-column figure (``None`` for single-column).
+    dpi : int
+        Resolution both were drawn at.
+    """
+
+    uri: str
+    narrow: str | None
+    dpi: int
 
 
 @dataclass(frozen=True)
@@ -402,6 +428,30 @@ def figure_data_uri(
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def figure_images(figure: BriefFigure, *, dpi: int = 200) -> BriefImages:
+    """Draw a brief figure for the screen: at its screen width, and narrow if double.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from escalation.figures import plot_hazard_ratios as plot
+    >>> ratios = pd.DataFrame({"term": ["age", "sex"], "estimate": [0.8, 1.2],
+    ...                        "conf_low": [0.7, 1.0], "conf_high": [0.9, 1.4]})
+    >>> figure = BriefFigure("Ratios", "Caption.", plot(ratios), "Alt.", width="double")
+    >>> images = figure_images(figure, dpi=30)
+    >>> images.uri[:22], images.narrow[:22], images.dpi
+    ('data:image/png;base64,', 'data:image/png;base64,', 30)
+    """
+    uri = figure_data_uri(
+        figure.plot, width=_SCREEN_WIDTH_MM[figure.width], height_mm=figure.height_mm, dpi=dpi
+    )
+    narrow = None
+    if figure.width == "double":
+        plot = figure.narrow if figure.narrow is not None else figure.plot
+        narrow = figure_data_uri(plot, width="single", dpi=dpi)
+    return BriefImages(uri, narrow, dpi)
+
+
 _TOKEN: Final = re.compile(r"[A-Za-z0-9_\-]+")
 
 
@@ -479,34 +529,34 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
 
     figures: list[dict[str, Any]] = []
     for f in brief.figures:
-        entry: dict[str, Any] = {
-            "title": f.title,
-            "caption": f.caption,
-            "alt": f.alt,
-            "width": f.width,
-            "width_mm": _SCREEN_WIDTH_MM[f.width],
-            "svg": None,
-            "uri": figure_data_uri(
-                f.plot, width=_SCREEN_WIDTH_MM[f.width], height_mm=f.height_mm, dpi=dpi
-            ),
-            "narrow": None,
-        }
-        if f.width == "double":
-            narrow = f.narrow if f.narrow is not None else f.plot
-            entry["narrow"] = figure_data_uri(narrow, width="single", dpi=dpi)
-        figures.append(entry)
+        images = f.images if f.images is not None and f.images.dpi == dpi else None
+        if images is None:
+            images = figure_images(f, dpi=dpi)
+        figures.append(
+            {
+                "title": f.title,
+                "caption": f.caption,
+                "alt": f.alt,
+                "width": f.width,
+                "width_mm": _SCREEN_WIDTH_MM[f.width],
+                "svg": None,
+                "uri": images.uri,
+                "narrow": images.narrow,
+            }
+        )
     policy_figure = None
     if brief.policy is not None and brief.policy.figure is not None:
         f = brief.policy.figure
+        images = f.images if f.images is not None and f.images.dpi == dpi else None
+        if images is None:
+            images = figure_images(f, dpi=dpi)
         policy_figure = {
             "title": f.title,
             "caption": f.caption,
             "alt": f.alt,
             "width": f.width,
             "width_mm": _SCREEN_WIDTH_MM[f.width],
-            "uri": figure_data_uri(
-                f.plot, width=_SCREEN_WIDTH_MM[f.width], height_mm=f.height_mm, dpi=dpi
-            ),
+            "uri": images.uri,
         }
     rows = [
         (label, format_count(count, brief.disclosure))

@@ -20,6 +20,7 @@ __all__ = ["COLUMN_NAMES", "human_column", "write_workbook"]
 COLUMN_NAMES: Final = {
     "estimate": "Estimate",
     "std_error": "Standard error",
+    "std_error_scale": "Scale of the standard error",
     "conf_low": "95% CI lower",
     "conf_high": "95% CI upper",
     "conf_level": "Confidence level",

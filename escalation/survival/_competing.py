@@ -30,7 +30,9 @@ from escalation.errors import (
     Problem,
     StatisticalWarning,
 )
+from escalation.formula import FormulaCoding
 from escalation.timeline import CovariateCoding, SpellData
+from escalation.timeline.matrix import Coding
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -53,7 +55,7 @@ class CompetingData:
     event: IntArray
     x: FloatArray
     names: tuple[str, ...]
-    coding: CovariateCoding
+    coding: Coding
     cluster: IntArray
     cluster_name: str | None
 
@@ -66,9 +68,13 @@ def prepare_competing(
     event: str,
     cluster: str | None,
     min_count: int,
-    coding: CovariateCoding | None = None,
+    coding: Coding | None = None,
+    formula: str | None = None,
 ) -> CompetingData:
     """Check and code the input of a competing-risks model.
+
+    ``formula`` is a right-hand side (:mod:`escalation.formula`), used instead of
+    ``covariates``.
 
     Raises
     ------
@@ -82,12 +88,14 @@ def prepare_competing(
         names = list(data.model_covariates) if covariates is None else list(covariates)
     elif isinstance(data, pd.DataFrame):
         frame = data
-        if covariates is None:
+        names = []
+        if covariates is None and coding is None and formula is None:
             raise DesignError(
                 "name the covariates (covariates=[...]) when fitting from a data frame; "
                 "with SpellData the design's covariates are used"
             )
-        names = list(covariates)
+        if covariates is not None:
+            names = list(covariates)
     else:
         raise DesignError(f"expected SpellData or a pandas DataFrame, got {type(data).__name__}")
     for column in (duration, event, *([cluster] if cluster else [])):
@@ -132,7 +140,9 @@ def prepare_competing(
             ],
             "spells",
         )
-    if coding is None:
+    if coding is None and formula is not None:
+        coding = FormulaCoding.learn(frame, formula)
+    elif coding is None:
         coding = CovariateCoding.learn(frame, names, min_count=min_count)
     x = coding.apply(frame).to_numpy(dtype=float)
     if x.shape[1] == 0:

@@ -13,7 +13,7 @@ from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 
 if TYPE_CHECKING:
-    from escalation.timeline.matrix import CovariateCoding
+    from escalation.timeline.matrix import Coding
 
 __all__ = [
     "SurvivalResult",
@@ -53,7 +53,15 @@ def coefficient_table(
     """Return Wald estimates, intervals and two-sided p-values as a tidy frame.
 
     With ``exponentiate=True`` the estimate and interval are exponentiated (hazard or time
-    ratios); ``std_error`` stays on the log scale, as in R's ``broom``.
+    ratios); ``std_error`` stays on the log scale, as in R's ``broom``, and a last column
+    ``std_error_scale`` says so (``"log"``), so a table of ratios (``hazard_ratios.csv``)
+    names the scale of its standard errors.
+
+    Examples
+    --------
+    >>> coefficient_table(["x"], np.array([0.0]), np.array([0.1]), 0.95,
+    ...                   exponentiate=True).columns.tolist()[-2:]
+    ['p_value', 'std_error_scale']
     """
     z = stats.norm.ppf(0.5 + conf_level / 2.0)
     est = np.asarray(estimate, dtype=float)
@@ -63,7 +71,7 @@ def coefficient_table(
         p = 2.0 * stats.norm.sf(np.abs(est / se))
     if exponentiate:
         est, low, high = np.exp(est), np.exp(low), np.exp(high)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "term": list(terms),
             "estimate": est,
@@ -74,6 +82,9 @@ def coefficient_table(
             "p_value": p,
         }
     )
+    if exponentiate:
+        table["std_error_scale"] = "log"
+    return table
 
 
 def ratio_table(table: pd.DataFrame, ratio: str = "exp(coef)") -> pd.DataFrame:
@@ -112,12 +123,18 @@ def ratio_table(table: pd.DataFrame, ratio: str = "exp(coef)") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def reference_levels(coding: CovariateCoding) -> str:
+def reference_levels(coding: Coding) -> str:
     """Return the reference level of each categorical covariate, e.g. ``"sex = F"``.
 
-    Levels pooled into ``other`` (rare codes) are named too. ``"none"`` when every
-    covariate is numeric.
+    Levels pooled into ``other`` (rare codes) are named too; for a formula, each
+    categorical term (``C(g, Treatment('b')) = b``). ``"none"`` when every covariate is
+    numeric.
     """
+    from escalation.timeline.matrix import CovariateCoding
+
+    if not isinstance(coding, CovariateCoding):
+        references: dict[str, str] = getattr(coding, "references", {})
+        return "; ".join(f"{term} = {level}" for term, level in references.items()) or "none"
     parts = []
     for column, levels in coding.levels.items():
         text = f"{column} = {levels[0]}"

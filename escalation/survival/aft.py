@@ -23,10 +23,12 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
+from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.core.newton import Value, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError
-from escalation.survival._outcome import usable_rows
+from escalation.survival._inputs import learn_coding, resolve_outcome
+from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
     check_conf_level,
@@ -34,7 +36,7 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.timeline.matrix import CovariateCoding
+from escalation.timeline.matrix import Coding
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -123,7 +125,9 @@ class AFTResult(SurvivalResult):
         Rows used, events of the modelled cause, rows left out (case weight 0).
     variance : {"model", "robust"}
         Which covariance :attr:`covariance` holds.
-    coding : CovariateCoding
+    cause : int
+        The cause modelled.
+    coding : CovariateCoding or FormulaCoding
         How covariates became columns.
     conf_level : float
         Interval level.
@@ -140,8 +144,8 @@ class AFTResult(SurvivalResult):
     events: int
     dropped: int
     variance: Literal["model", "robust"]
-    event: int
-    coding: CovariateCoding
+    cause: int
+    coding: Coding
     conf_level: float
     separated: tuple[str, ...] = ()
     _inputs: tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], FloatArray, bool] | None = field(
@@ -184,13 +188,19 @@ class AFTResult(SurvivalResult):
             exponentiate=exponentiate,
         )
 
+    @property
+    def event(self) -> int:
+        """Deprecated: the cause modelled; use :attr:`cause`."""
+        warn_deprecated("AFTResult.event is the cause code; use AFTResult.cause")
+        return self.cause
+
     def _facts(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "events": self.events,
             "dropped": self.dropped,
             "method": f"aft ({self.distribution})",
-            "event": self.event,
+            "cause": self.cause,
             "variance": self.variance,
             "separated": ", ".join(self.separated) or "none",
             "loglik": self.loglik,
@@ -254,12 +264,15 @@ _LIFELINES = {
 
 def fit_aft(
     data: SpellData | pd.DataFrame,
-    covariates: Sequence[str] | None = None,
+    covariates: Sequence[str] | str | None = None,
     *,
+    formula: str | None = None,
     distribution: Distribution = "weibull",
-    event: int = 1,
+    duration: str = "duration",
+    event: str = "event",
+    cause: int | None = None,
     weights: str | None = None,
-    cluster: str | None = "family_id",
+    cluster: str | None = AUTO,
     conf_level: float = 0.95,
     min_count: int = 20,
     max_iter: int = 100,
@@ -274,17 +287,24 @@ def fit_aft(
     ----------
     data : SpellData or pandas.DataFrame
         Spells with ``duration`` (> 0), ``event`` and the covariates.
-    covariates : sequence of str, optional
-        Default ``data.model_covariates`` for a SpellData; required for a DataFrame.
+    covariates : sequence of str or str, optional
+        Default ``data.model_covariates`` for a SpellData; required for a DataFrame. A
+        string with ``~`` is a formula.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g) + cluster(family_id)"`` instead of
+        ``covariates`` (see :mod:`escalation.formula`; ``strata()`` is not supported).
     distribution : {"weibull", "lognormal", "loglogistic"}, default "weibull"
         Distribution of :math:`T`.
-    event : int, default 1
-        The cause modelled; other codes are censored.
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
+    cause : int, optional
+        The cause modelled (default 1); other codes are censored.
     weights : str, optional
         Column of case weights, finite and ``>= 0`` (then the robust variance is used);
         rows with weight 0 are left out and counted in ``glance()["dropped"]``.
-    cluster : str or None, default "family_id"
-        Column of clusters for the robust variance; ``None`` for the model-based one.
+    cluster : str, None or "auto", default "auto"
+        Column of clusters for the robust variance; ``"auto"``: the design's cluster for
+        SpellData (``SpellData.cluster``), none for a data frame; ``None``: model-based.
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
@@ -311,8 +331,7 @@ def fit_aft(
     Examples
     --------
     >>> from lifelines.datasets import load_rossi
-    >>> rossi = load_rossi().rename(columns={"week": "duration", "arrest": "event"})
-    >>> fit = fit_aft(rossi, ["fin", "prio"], cluster=None)
+    >>> fit = fit_aft(load_rossi(), "Surv(week, arrest) ~ fin + prio")
     >>> fit.tidy()[["term", "estimate"]].round(3)
               term  estimate
     0  (Intercept)     4.913
@@ -327,33 +346,31 @@ def fit_aft(
             f"distribution must be one of {', '.join(get_args(Distribution))}, got {distribution!r}"
         )
     conf_level = check_conf_level(conf_level)
+    outcome = (duration, event, cause)
+    terms_in = resolve_outcome("fit_aft", data, covariates, formula, outcome, cluster=cluster)
+    cause = 1 if terms_in.cause is None else terms_in.cause
+    cluster = terms_in.cluster
     frame, default = _frame_of(data, False)
-    if covariates is None:
-        if default is None:
-            raise DesignError("covariates are required when data is a DataFrame")
-        covariates = default
-    _require(frame, ["duration", "event"], "time/event")
+    time_column = terms_in.time[0]
+    _require(frame, [time_column, terms_in.event], "time/event")
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
     if cluster is not None:
         _require(frame, [cluster], "cluster")
-    coding = CovariateCoding.learn(frame, tuple(covariates), min_count=min_count)
+    coding = learn_coding(frame, terms_in, default=default, min_count=min_count)
     xf = coding.apply(frame)
     names = list(coding.names)
     dropped_terms = _check_variation(xf, None, names) if names else []
     if dropped_terms:
         xf = xf.drop(columns=dropped_terms)
         names = [n for n in names if n not in dropped_terms]
-    duration = frame["duration"].to_numpy(dtype=float)
-    if np.any(~np.isfinite(duration) | (duration <= 0)):
-        bad = int(np.flatnonzero(~(np.isfinite(duration) & (duration > 0)))[0])
-        raise DesignError(f"row {bad}, column 'duration': must be > 0, got {duration[bad]!r}")
-    status = frame["event"].to_numpy() == event
+    time = durations(frame[time_column])
+    status = event_codes(frame[terms_in.event]) == cause
     if not status.any():
-        raise DesignError(f"no events of cause {event} among {len(frame):,} rows: nothing to fit")
+        raise DesignError(f"no events of cause {cause} among {len(frame):,} rows: nothing to fit")
     w = np.ones(len(frame)) if used.weights is None else used.weights
     x = np.column_stack((np.ones(len(frame)), xf.to_numpy(dtype=float)))
-    log_t = np.log(duration)
+    log_t = np.log(time)
     # least-squares start (ignoring censoring), then Newton on the exact likelihood
     ols, *_ = np.linalg.lstsq(x * np.sqrt(w)[:, None], log_t * np.sqrt(w), rcond=None)
     spread = float(np.sqrt(np.average((log_t - x @ ols) ** 2, weights=w)))
@@ -394,7 +411,7 @@ def fit_aft(
         events=int(status.sum()),
         dropped=used.dropped,
         variance=variance,
-        event=event,
+        cause=cause,
         coding=coding,
         conf_level=conf_level,
         separated=tuple(terms[j] for j in solution.separated),

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.core.cif import cumulative_incidence
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
@@ -26,6 +27,7 @@ from escalation.survival._competing import (
     prepare_competing,
     run_lifelines,
 )
+from escalation.survival._inputs import resolve_outcome
 from escalation.survival._outcome import usable_data
 from escalation.survival._result import (
     check_conf_level,
@@ -33,7 +35,8 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.timeline import CovariateCoding, SpellData
+from escalation.timeline import SpellData
+from escalation.timeline.matrix import Coding
 
 __all__ = ["CauseSpecificResult", "fit_cause_specific"]
 
@@ -50,15 +53,17 @@ class CauseSpecificResult(Presents):
         The causes modelled, in order.
     terms : tuple of str
         Coefficient names (coded covariate columns), the same for every cause.
-    coef : dict
-        Cause -> log cause-specific hazard ratios.
-    vcov : dict
-        Cause -> covariance of the coefficients (robust when ``cluster`` was given).
+    coefficients : dict
+        Cause -> log cause-specific hazard ratios (pandas.Series by term; ``coef``
+        before 0.2).
+    covariance : dict
+        Cause -> covariance of the coefficients (pandas.DataFrame; robust when
+        ``cluster`` or weights were given; ``vcov`` before 0.2).
     baseline : pandas.DataFrame
         ``cause, time, hazard``: Efron baseline hazard increments at covariates ``center``.
     center : numpy.ndarray
         Covariate values the baselines refer to (means).
-    coding : CovariateCoding
+    coding : CovariateCoding or FormulaCoding
         How covariates were coded.
     conf_level : float
         Level of the intervals.
@@ -83,11 +88,11 @@ class CauseSpecificResult(Presents):
 
     causes: tuple[int, ...]
     terms: tuple[str, ...]
-    coef: dict[int, FloatArray]
-    vcov: dict[int, FloatArray]
+    coefficients: dict[int, pd.Series]
+    covariance: dict[int, pd.DataFrame]
     baseline: pd.DataFrame
     center: FloatArray
-    coding: CovariateCoding
+    coding: Coding
     conf_level: float
     n: int
     censored: int
@@ -122,6 +127,18 @@ class CauseSpecificResult(Presents):
             out[cause] = fitter
         return out
 
+    @property
+    def coef(self) -> dict[int, FloatArray]:
+        """Deprecated: :attr:`coefficients` as arrays."""
+        warn_deprecated("CauseSpecificResult.coef is renamed coefficients")
+        return {k: np.asarray(v.to_numpy(), dtype=float) for k, v in self.coefficients.items()}
+
+    @property
+    def vcov(self) -> dict[int, FloatArray]:
+        """Deprecated: :attr:`covariance` as arrays."""
+        warn_deprecated("CauseSpecificResult.vcov is renamed covariance")
+        return {k: np.asarray(v.to_numpy(), dtype=float) for k, v in self.covariance.items()}
+
     def __repr__(self) -> str:
         return f"CauseSpecificResult(causes={self.causes}, n={self.n:,}, terms={len(self.terms)})"
 
@@ -140,9 +157,13 @@ class CauseSpecificResult(Presents):
         """
         frames = []
         for cause in self.causes:
-            se = np.sqrt(np.diag(self.vcov[cause]))
+            se = np.sqrt(np.diag(self.covariance[cause].to_numpy(dtype=float)))
             table = coefficient_table(
-                self.terms, self.coef[cause], se, self.conf_level, exponentiate=exponentiate
+                self.terms,
+                self.coefficients[cause].to_numpy(dtype=float),
+                se,
+                self.conf_level,
+                exponentiate=exponentiate,
             )
             table.insert(0, "cause", cause)
             frames.append(table)
@@ -228,7 +249,7 @@ class CauseSpecificResult(Presents):
             rows = rows[rows["time"] <= (grid[-1] if grid.size else -np.inf)]
             base = np.zeros(len(grid))
             base[np.searchsorted(grid, rows["time"].to_numpy())] = rows["hazard"].to_numpy()
-            lp = np.exp((x - self.center) @ self.coef[k])
+            lp = np.exp((x - self.center) @ self.coefficients[k].to_numpy(dtype=float))
             increments[i] = np.outer(lp, base)
         total = increments.sum(axis=0)
         index = np.searchsorted(grid, at, side="right")
@@ -256,16 +277,17 @@ class CauseSpecificResult(Presents):
 
 def fit_cause_specific(
     data: SpellData | pd.DataFrame,
-    covariates: Sequence[str] | None = None,
+    covariates: Sequence[str] | str | None = None,
     *,
-    causes: Sequence[int] | None = None,
-    cluster: str | None = None,
-    weights: str | None = None,
+    formula: str | None = None,
     duration: str = "duration",
     event: str = "event",
+    causes: Sequence[int] | None = None,
+    cluster: str | None = AUTO,
+    weights: str | None = None,
     conf_level: float = 0.95,
     min_count: int = 20,
-    coding: CovariateCoding | None = None,
+    coding: Coding | None = None,
 ) -> CauseSpecificResult:
     r"""Fit a cause-specific Cox model for every cause.
 
@@ -281,25 +303,32 @@ def fit_cause_specific(
     ----------
     data : SpellData or pandas.DataFrame
         Spells: ``duration`` (> 0) and ``event`` (0 censored, 1, 2, ... the cause).
-    covariates : sequence of str, optional
-        Covariates; with SpellData the design's by default; required for a data frame.
+    covariates : sequence of str or str, optional
+        Covariates; with SpellData the design's by default; required for a data frame
+        (or a formula). A string with ``~`` is a formula.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g) + cluster(family_id)"`` instead of
+        ``covariates`` (see :mod:`escalation.formula`; ``event == k`` models the cause
+        ``k`` only; ``strata()`` is not supported).
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
     causes : sequence of int, optional
         Causes to model (default: every cause with events). Cumulative incidence needs
         every cause modelled.
-    cluster : str, optional
+    cluster : str, None or "auto", default "auto"
         Column of cluster labels (e.g. ``"family_id"``): standard errors become the
-        cluster-robust sandwich. By default they are model-based.
+        cluster-robust sandwich. ``"auto"``: the design's cluster for SpellData
+        (``SpellData.cluster``), none for a data frame; without a cluster they are
+        model-based.
     weights : str, optional
         Column of non-negative case weights; standard errors are then robust (by subject,
         or by ``cluster``). Rows with weight 0 are left out and counted in
         ``glance()["dropped"]``.
-    duration, event : str
-        Column names.
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
         Categorical levels rarer than this are pooled.
-    coding : CovariateCoding, optional
+    coding : CovariateCoding or FormulaCoding, optional
         A coding learnt elsewhere.
 
     Returns
@@ -340,15 +369,33 @@ def fit_cause_specific(
     True
     """
     level = check_conf_level(conf_level)
+    terms = resolve_outcome(
+        "fit_cause_specific",
+        data,
+        covariates,
+        formula,
+        (duration, event, None),
+        cluster=cluster,
+        default_cause=None,
+    )
+    if terms.cause is not None:
+        if causes is not None and tuple(causes) != (terms.cause,):
+            raise DesignError(
+                f"the formula models cause {terms.cause} (event == {terms.cause}) but causes="
+                f"{list(causes)} was given; give the causes once"
+            )
+        causes = (terms.cause,)
+    cluster = terms.cluster
     data, used = usable_data(data, weights=weights)  # weight 0: left out, counted as dropped
     prepared = prepare_competing(
         data,
-        covariates,
-        duration=duration,
-        event=event,
+        terms.covariates,
+        duration=terms.time[0],
+        event=terms.event,
         cluster=cluster,
         min_count=min_count,
         coding=coding,
+        formula=terms.rhs,
     )
     code = prepared.event
     if causes is None:
@@ -362,8 +409,9 @@ def fit_cause_specific(
     start = np.zeros(len(code))
     weight = np.ones(len(code)) if used.weights is None else used.weights
     robust = cluster is not None or weights is not None
-    coef: dict[int, FloatArray] = {}
-    vcov: dict[int, FloatArray] = {}
+    coef: dict[int, pd.Series] = {}
+    vcov: dict[int, pd.DataFrame] = {}
+    names = list(prepared.names)
     baselines = []
     center = prepared.x.mean(axis=0)
     separated: dict[int, tuple[str, ...]] = {}
@@ -378,8 +426,8 @@ def fit_cause_specific(
             what=f"The Cox model of cause {k} ({int(np.sum(code == k))} events)",
             names=prepared.names,
         )
-        coef[k] = fit.coef
-        vcov[k] = fit.robust if robust else fit.naive
+        coef[k] = pd.Series(fit.coef, index=names, name="estimate")
+        vcov[k] = pd.DataFrame(fit.robust if robust else fit.naive, index=names, columns=names)
         baselines.append(pd.DataFrame({"cause": k, "time": fit.times, "hazard": fit.hazard}))
         center = fit.center
         separated[k] = fit.separated
@@ -390,8 +438,8 @@ def fit_cause_specific(
     return CauseSpecificResult(
         causes=wanted,
         terms=prepared.names,
-        coef=coef,
-        vcov=vcov,
+        coefficients=coef,
+        covariance=vcov,
         baseline=pd.concat(baselines, ignore_index=True),
         center=center,
         coding=prepared.coding,

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
@@ -32,6 +33,7 @@ from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.results import format_number, format_p
+from escalation.survival._inputs import learn_coding, resolve_outcome
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
@@ -40,7 +42,7 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.timeline.matrix import CovariateCoding
+from escalation.timeline.matrix import Coding
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -83,7 +85,9 @@ class CoxResult(SurvivalResult):
         Tie handling.
     variance : {"model", "robust"}
         Which covariance :attr:`covariance` holds.
-    coding : CovariateCoding
+    cause : int
+        The cause modelled (other causes censored).
+    coding : CovariateCoding or FormulaCoding
         How covariates became columns (apply it to new profiles).
     conf_level : float
         Level of the intervals in :meth:`tidy`.
@@ -106,10 +110,10 @@ class CoxResult(SurvivalResult):
     dropped: int
     ties: Ties
     variance: Literal["model", "robust"]
-    event: int
+    cause: int
     time_varying: bool
     penalizer: float
-    coding: CovariateCoding
+    coding: Coding
     conf_level: float
     dropped_terms: tuple[str, ...]
     separated: tuple[str, ...]
@@ -158,6 +162,12 @@ class CoxResult(SurvivalResult):
         return fitter
 
     @property
+    def event(self) -> int:
+        """Deprecated: the cause modelled; use :attr:`cause`."""
+        warn_deprecated("CoxResult.event is the cause code; use CoxResult.cause")
+        return self.cause
+
+    @property
     def title(self) -> str:
         """Heading of the summary."""
         return "Cox proportional hazards" + (" (time-varying)" if self.time_varying else "")
@@ -192,7 +202,7 @@ class CoxResult(SurvivalResult):
             "events": self.events,
             "dropped": self.dropped,
             "method": f"cox ({self.ties} ties)",
-            "event": self.event,
+            "cause": self.cause,
             "strata": ", ".join(self._model.strata_columns) or "none",
             "variance": self.variance,
             "dropped_terms": ", ".join(self.dropped_terms) or "none",
@@ -520,12 +530,15 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 def fit_cox(
     data: SpellData | pd.DataFrame,
-    covariates: Sequence[str] | None = None,
+    covariates: Sequence[str] | str | None = None,
     *,
-    event: int = 1,
+    formula: str | None = None,
+    duration: str = "duration",
+    event: str = "event",
+    cause: int | None = None,
     strata: str | Sequence[str] | None = None,
     weights: str | None = None,
-    cluster: str | None = "family_id",
+    cluster: str | None = AUTO,
     ties: Ties = "efron",
     time_varying: bool = False,
     penalizer: float = 0.0,
@@ -534,10 +547,10 @@ def fit_cox(
 ) -> CoxResult:
     r"""Fit a (cause-specific) Cox proportional hazards model.
 
-    Estimand: the cause-specific hazard ratio :math:`\exp(\beta_j)` of ``event`` per unit
+    Estimand: the cause-specific hazard ratio :math:`\exp(\beta_j)` of ``cause`` per unit
     of each covariate, holding the others fixed, assuming proportional hazards and
     independent censoring given the covariates. Other causes are treated as censoring,
-    so the ratios describe the rate of ``event`` among those still event-free, not its
+    so the ratios describe the rate of ``cause`` among those still event-free, not its
     cumulative incidence (use Fine–Gray for that).
 
     Parameters
@@ -546,21 +559,30 @@ def fit_cox(
         Spells (``duration``, ``event`` and the covariates) or, with ``time_varying``,
         counting-process rows (``start``, ``stop``, ``event``). A :class:`SpellData`
         gives ``spells`` (or ``counting``) and its design's covariates.
-    covariates : sequence of str, optional
+    covariates : sequence of str or str, optional
         Covariate columns, coded by :class:`~escalation.timeline.CovariateCoding`.
         Default: ``data.model_covariates`` (plus ``treatment_tv`` when time-varying);
-        required for a plain DataFrame.
-    event : int, default 1
-        The event code modelled (1 = escalation); other codes are censored.
+        required for a plain DataFrame. A string with ``~`` is a formula.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g, Treatment('b')) + bs(age, df=3) +
+        strata(h) + cluster(family_id)"`` (see :mod:`escalation.formula`), instead of
+        ``covariates``: its left-hand side names ``duration`` and ``event`` (or ``start,
+        stop, event``: counting-process rows, ``time_varying``; ``event == k``: the cause
+        ``k``), ``strata()`` and ``cluster()`` set those arguments.
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
+    cause : int, optional
+        The cause modelled; other codes are censored. Default 1 (escalation).
     strata : str or sequence of str, optional
         Columns defining strata with their own baseline hazards.
     weights : str, optional
         Column of non-negative case weights. Weighted fits use the robust variance. Rows
         with weight 0 are left out and counted in ``glance()["dropped"]``.
-    cluster : str or None, default "family_id"
-        Column of clusters for the robust (sandwich) variance; ``None`` for the
-        model-based variance (unless weights are given: then each row is its own
-        cluster).
+    cluster : str, None or "auto", default "auto"
+        Column of clusters for the robust (sandwich) variance. ``"auto"``: the design's
+        cluster for SpellData (``SpellData.cluster``: families, or authorities), none for
+        a data frame. ``None`` (or no cluster) gives the model-based variance, unless
+        weights are given: then each row is its own cluster.
     ties : {"efron", "breslow"}, default "efron"
         Handling of tied event times.
     time_varying : bool, default False
@@ -604,52 +626,60 @@ def fit_cox(
     Examples
     --------
     >>> from lifelines.datasets import load_rossi
-    >>> rossi = load_rossi().rename(columns={"week": "duration", "arrest": "event"})
-    >>> fit = fit_cox(rossi, ["fin", "age", "prio"], cluster=None)
+    >>> rossi = load_rossi()
+    >>> fit = fit_cox(rossi, "Surv(week, arrest) ~ fin + age + prio")
     >>> fit.tidy(exponentiate=True)[["term", "estimate"]].round(3)
        term  estimate
     0   fin     0.707
     1   age     0.935
     2  prio     1.102
+    >>> fit_cox(rossi, ["fin", "age", "prio"], duration="week", event="arrest").variance
+    'model'
     """
     if ties not in get_args(Ties):
         raise DesignError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     conf_level = check_conf_level(conf_level)
+    terms = resolve_outcome(
+        "fit_cox",
+        data,
+        covariates,
+        formula,
+        (duration, event, cause),
+        cluster=cluster,
+        strata=strata,
+        time_varying=time_varying,
+        stratified=True,
+    )
+    time_varying = terms.time_varying
+    cause = 1 if terms.cause is None else terms.cause
+    cluster = terms.cluster
     frame, default_covariates = _frame_of(data, time_varying)
-    if covariates is None:
-        if default_covariates is None:
-            raise DesignError(
-                "covariates are required when data is a DataFrame; pass a list of columns"
-            )
-        covariates = default_covariates
-    covariates = tuple(covariates)
-    if not covariates:
-        raise DesignError(
-            "give at least one covariate; for curves without covariates use kaplan_meier"
-        )
-    time_cols = ("start", "stop") if time_varying else ("duration",)
-    _require(frame, [*time_cols, "event"], "time/event")
-    strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
+    _require(frame, [*terms.time, terms.event], "time/event")
+    strata_cols = terms.strata
     _require(frame, strata_cols, "strata")
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
     if cluster is not None:
         _require(frame, [cluster], "cluster")
-    coding = CovariateCoding.learn(frame, covariates, min_count=min_count)
-    x = coding.apply(frame)
+    coding = learn_coding(frame, terms, default=default_covariates, min_count=min_count)
     names = list(coding.names)
+    if not names:
+        raise DesignError(
+            "give at least one covariate; for curves without covariates use kaplan_meier"
+        )
+    x = coding.apply(frame)
     if time_varying:
-        start = frame["start"].to_numpy(dtype=float)
-        stop = frame["stop"].to_numpy(dtype=float)
+        start = frame[terms.time[0]].to_numpy(dtype=float)
+        stop = frame[terms.time[1]].to_numpy(dtype=float)
     else:
         start = None
-        stop = durations(frame["duration"])
-    status = event_codes(frame["event"]) == event
+        stop = durations(frame[terms.time[0]])
+    status = event_codes(frame[terms.event]) == cause
     n = len(frame)
     events = int(status.sum())
     if n == 0 or events == 0:
         raise DesignError(
-            f"no events of cause {event} among {n:,} rows: there is nothing to fit; check "
+            f"no events of cause {cause} among {n:,} rows: there is nothing to fit; check "
             "the event code or the design's follow-up window"
         )
     if not np.all(np.isfinite(stop)) or np.any(stop <= (start if start is not None else 0)):
@@ -691,7 +721,7 @@ def fit_cox(
     fit = fit_cox_model(
         cox_data,
         ties,
-        what=f"the Cox model of event {event}",
+        what=f"the Cox model of cause {cause}",
         names=names,
         penalty=penalty,
         residuals=cluster_codes is not None,
@@ -716,7 +746,7 @@ def fit_cox(
         dropped=used.dropped,
         ties=ties,
         variance=variance,
-        event=event,
+        cause=cause,
         time_varying=time_varying,
         penalizer=float(penalizer),
         coding=coding,

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.core import productlimit
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._competing import (
@@ -27,6 +28,7 @@ from escalation.survival._competing import (
     prepare_competing,
     run_lifelines,
 )
+from escalation.survival._inputs import resolve_outcome
 from escalation.survival._outcome import usable_rows
 from escalation.survival._result import (
     check_conf_level,
@@ -34,7 +36,8 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.timeline import CovariateCoding, SpellData
+from escalation.timeline import SpellData
+from escalation.timeline.matrix import Coding
 
 __all__ = ["FineGrayResult", "finegray_expand", "fit_fine_gray"]
 
@@ -148,18 +151,19 @@ class FineGrayResult(Presents):
     ----------
     terms : tuple of str
         Coefficient names (coded covariate columns).
-    coef : numpy.ndarray
-        Log subdistribution hazard ratios.
-    vcov : numpy.ndarray
-        Cluster-robust covariance of ``coef``.
-    naive_vcov : numpy.ndarray
-        Model-based covariance (inverse information of the weighted Cox model).
+    coefficients : pandas.Series
+        Log subdistribution hazard ratios, indexed by term (``coef`` before 0.2).
+    covariance : pandas.DataFrame
+        Cluster-robust covariance of ``coefficients`` (``vcov`` before 0.2).
+    naive_covariance : pandas.DataFrame
+        Model-based covariance (inverse information of the weighted Cox model;
+        ``naive_vcov`` before 0.2).
     baseline : pandas.DataFrame
         ``time, cumulative_hazard``: Breslow–Efron baseline cumulative subdistribution
         hazard at covariates equal to ``center``.
     center : numpy.ndarray
         Covariate values the baseline refers to (weighted means).
-    coding : CovariateCoding
+    coding : CovariateCoding or FormulaCoding
         How covariates were coded (applied again to prediction profiles).
     cause : int
         The cause modelled.
@@ -186,12 +190,12 @@ class FineGrayResult(Presents):
     """
 
     terms: tuple[str, ...]
-    coef: FloatArray
-    vcov: FloatArray
-    naive_vcov: FloatArray
+    coefficients: pd.Series
+    covariance: pd.DataFrame
+    naive_covariance: pd.DataFrame
     baseline: pd.DataFrame
     center: FloatArray
-    coding: CovariateCoding
+    coding: Coding
     cause: int
     conf_level: float
     n: int
@@ -231,9 +235,27 @@ class FineGrayResult(Presents):
         )
 
     @property
+    def coef(self) -> FloatArray:
+        """Deprecated: :attr:`coefficients` as an array."""
+        warn_deprecated("FineGrayResult.coef is renamed coefficients")
+        return np.asarray(self.coefficients.to_numpy(), dtype=float)
+
+    @property
+    def vcov(self) -> FloatArray:
+        """Deprecated: :attr:`covariance` as an array."""
+        warn_deprecated("FineGrayResult.vcov is renamed covariance")
+        return np.asarray(self.covariance.to_numpy(), dtype=float)
+
+    @property
+    def naive_vcov(self) -> FloatArray:
+        """Deprecated: :attr:`naive_covariance` as an array."""
+        warn_deprecated("FineGrayResult.naive_vcov is renamed naive_covariance")
+        return np.asarray(self.naive_covariance.to_numpy(), dtype=float)
+
+    @property
     def std_error(self) -> FloatArray:
-        """Robust standard errors of :attr:`coef`."""
-        out: FloatArray = np.sqrt(np.diag(self.vcov))
+        """Robust standard errors of :attr:`coefficients`."""
+        out: FloatArray = np.sqrt(np.diag(self.covariance.to_numpy(dtype=float)))
         return out
 
     def tidy(self, exponentiate: bool = False) -> pd.DataFrame:
@@ -252,7 +274,11 @@ class FineGrayResult(Presents):
             (Wald, robust variance).
         """
         return coefficient_table(
-            self.terms, self.coef, self.std_error, self.conf_level, exponentiate=exponentiate
+            self.terms,
+            self.coefficients.to_numpy(dtype=float),
+            self.std_error,
+            self.conf_level,
+            exponentiate=exponentiate,
         )
 
     def glance(self) -> pd.DataFrame:
@@ -326,7 +352,7 @@ class FineGrayResult(Presents):
         cumhaz = self.baseline["cumulative_hazard"].to_numpy()
         index = np.searchsorted(steps, at, side="right") - 1
         base = np.where(index >= 0, cumhaz[np.clip(index, 0, None)], 0.0)
-        lp = np.exp((x - self.center) @ self.coef)
+        lp = np.exp((x - self.center) @ self.coefficients.to_numpy(dtype=float))
         cif = 1.0 - np.exp(-np.outer(lp, base))
         return pd.DataFrame(
             {
@@ -340,16 +366,17 @@ class FineGrayResult(Presents):
 
 def fit_fine_gray(
     data: SpellData | pd.DataFrame,
-    covariates: Sequence[str] | None = None,
+    covariates: Sequence[str] | str | None = None,
     *,
-    cause: int = 1,
-    cluster: str | None = None,
-    weights: str | None = None,
+    formula: str | None = None,
     duration: str = "duration",
     event: str = "event",
+    cause: int | None = None,
+    cluster: str | None = AUTO,
+    weights: str | None = None,
     conf_level: float = 0.95,
     min_count: int = 20,
-    coding: CovariateCoding | None = None,
+    coding: Coding | None = None,
 ) -> FineGrayResult:
     r"""Fit a Fine–Gray subdistribution hazards model for one cause.
 
@@ -373,26 +400,32 @@ def fit_fine_gray(
     data : SpellData or pandas.DataFrame
         Spells: one row per subject with ``duration`` (> 0) and ``event`` (0 censored,
         1, 2, ... the cause).
-    covariates : sequence of str, optional
+    covariates : sequence of str or str, optional
         Covariates (coded with :class:`~escalation.timeline.CovariateCoding`); with
-        SpellData the design's covariates by default; required for a data frame.
-    cause : int, default 1
-        The cause modelled (1 = escalation in the default design).
-    cluster : str, optional
+        SpellData the design's covariates by default; required for a data frame (or a
+        formula). A string with ``~`` is a formula.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g) + cluster(family_id)"`` instead of
+        ``covariates`` (see :mod:`escalation.formula`; ``event == k`` sets the cause;
+        ``strata()`` is not supported).
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
+    cause : int, optional
+        The cause modelled (default 1 = escalation in the default design).
+    cluster : str, None or "auto", default "auto"
         Column of cluster labels for the robust variance (missing labels are their own
-        cluster); by default each subject is a cluster.
+        cluster). ``"auto"``: the design's cluster for SpellData (``SpellData.cluster``),
+        none for a data frame; without a cluster each subject is its own cluster.
     weights : str, optional
         Column of case weights, finite and ``>= 0``, multiplying the Fine–Gray weights
         (as ``finegray(weights = )``). Subjects with weight 0 are left out of the fit and
         counted in ``glance()["dropped"]``; like R, the censoring distribution uses
         every subject.
-    duration, event : str
-        Column names.
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
         Categorical levels rarer than this are pooled (see ``CovariateCoding``).
-    coding : CovariateCoding, optional
+    coding : CovariateCoding or FormulaCoding, optional
         A coding learnt elsewhere (e.g. on a training cohort).
 
     Returns
@@ -449,14 +482,18 @@ def fit_fine_gray(
     True
     """
     level = check_conf_level(conf_level)
+    outcome = (duration, event, cause)
+    terms = resolve_outcome("fit_fine_gray", data, covariates, formula, outcome, cluster=cluster)
+    cause = 1 if terms.cause is None else terms.cause
     prepared = prepare_competing(
         data,
-        covariates,
-        duration=duration,
-        event=event,
-        cluster=cluster,
+        terms.covariates,
+        duration=terms.time[0],
+        event=terms.event,
+        cluster=terms.cluster,
         min_count=min_count,
         coding=coding,
+        formula=terms.rhs,
     )
     check_cause(prepared.event, cause, "the Fine–Gray model")
     case_weights = None
@@ -504,9 +541,9 @@ def _fit(
     event = prepared.event[fitted]
     return FineGrayResult(
         terms=prepared.names,
-        coef=fit.coef,
-        vcov=fit.robust,
-        naive_vcov=fit.naive,
+        coefficients=pd.Series(fit.coef, index=list(prepared.names), name="estimate"),
+        covariance=pd.DataFrame(fit.robust, index=prepared.names, columns=prepared.names),
+        naive_covariance=pd.DataFrame(fit.naive, index=prepared.names, columns=prepared.names),
         baseline=baseline,
         center=fit.center,
         coding=prepared.coding,

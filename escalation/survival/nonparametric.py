@@ -14,13 +14,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import cause_from_event
 from escalation.core import productlimit
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes, usable_rows
@@ -84,6 +85,8 @@ def _arrays(
     group: str | None = None,
     weights: str | None = None,
     strata: str | None = None,
+    duration: str = "duration",
+    event: str = "event",
 ) -> _Arrays:
     from escalation.timeline.spells import SpellData
 
@@ -92,7 +95,7 @@ def _arrays(
         raise DesignError(
             f"data must be a SpellData or a pandas DataFrame, got {type(data).__name__}"
         )
-    wanted = ["duration", "event", *(c for c in (group, weights, strata) if c is not None)]
+    wanted = [duration, event, *(c for c in (group, weights, strata) if c is not None)]
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise DesignError(
@@ -101,12 +104,12 @@ def _arrays(
         )
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
-    duration = durations(frame["duration"])
-    event = event_codes(frame["event"])
+    time = durations(frame[duration])
+    codes_ = event_codes(frame[event])
     w = np.ones(len(frame)) if used.weights is None else used.weights
     levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
-    return _Arrays(duration, event, w, levels, codes, s, used.dropped)
+    return _Arrays(time, codes_, w, levels, codes, s, used.dropped)
 
 
 def _levels(values: npt.NDArray[Any]) -> list[Any]:
@@ -413,7 +416,7 @@ def _na_influence_se(duration: FloatArray, hit: npt.NDArray[np.bool_], w: FloatA
 def _curve_rows(
     kind: str,
     data: _Arrays,
-    event: int | None,
+    cause: int | None,
     conf_level: float,
     conf_type: ConfType,
     weighted: bool,
@@ -423,7 +426,7 @@ def _curve_rows(
     total = 0
     for level, rows in data.groups():
         duration, w = data.duration[rows], data.weights[rows]
-        hit = data.event[rows] > 0 if event is None else data.event[rows] == event
+        hit = data.event[rows] > 0 if cause is None else data.event[rows] == cause
         total += int(hit.sum())
         times, y, d, n_risk = _counts(duration, hit, w)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -468,7 +471,9 @@ def kaplan_meier(
     *,
     group: str | None = None,
     weights: str | None = None,
-    event: int | None = None,
+    duration: str = "duration",
+    event: str = "event",
+    cause: int | None = None,
     conf_level: float = 0.95,
     conf_type: ConfType = "log",
 ) -> CurveResult:
@@ -488,7 +493,9 @@ def kaplan_meier(
         Column of non-negative case weights (e.g. inverse-probability weights). Rows with
         weight 0 are left out (also from the numbers at risk) and counted in
         ``glance()["dropped"]``.
-    event : int, optional
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
+    cause : int, optional
         The cause counted as the event (others censored). Default: any event.
     conf_level : float, default 0.95
         Level of the pointwise intervals.
@@ -520,9 +527,10 @@ def kaplan_meier(
     """
     conf_level = check_conf_level(conf_level)
     _check_conf_type(conf_type)
-    arrays = _arrays(data, group=group, weights=weights)
+    event, cause = cause_from_event(event, cause, function="kaplan_meier")
+    arrays = _arrays(data, group=group, weights=weights, duration=duration, event=event)
     frames, total = _curve_rows(
-        "survival", arrays, event, conf_level, conf_type, weights is not None
+        "survival", arrays, cause, conf_level, conf_type, weights is not None
     )
     return CurveResult(
         _finish(frames),
@@ -542,17 +550,19 @@ def nelson_aalen(
     *,
     group: str | None = None,
     weights: str | None = None,
-    event: int | None = None,
+    duration: str = "duration",
+    event: str = "event",
+    cause: int | None = None,
     conf_level: float = 0.95,
 ) -> CurveResult:
     r"""Estimate the cumulative hazard by the (weighted) Nelson–Aalen method.
 
-    Estimand: :math:`\Lambda(t) = \int_0^t \lambda(s)\,ds` of ``event`` (cause-specific
-    when ``event`` is given), :math:`\hat\Lambda(t) = \sum_{t_j \le t} d_j / Y_j`.
+    Estimand: :math:`\Lambda(t) = \int_0^t \lambda(s)\,ds` of any event (cause-specific
+    when ``cause`` is given), :math:`\hat\Lambda(t) = \sum_{t_j \le t} d_j / Y_j`.
 
     Parameters
     ----------
-    data, group, weights, event, conf_level
+    data, group, weights, duration, event, cause, conf_level
         As :func:`kaplan_meier`.
 
     Returns
@@ -571,9 +581,10 @@ def nelson_aalen(
     [0.0, 0.2, 0.45, 0.95]
     """
     conf_level = check_conf_level(conf_level)
-    arrays = _arrays(data, group=group, weights=weights)
+    event, cause = cause_from_event(event, cause, function="nelson_aalen")
+    arrays = _arrays(data, group=group, weights=weights, duration=duration, event=event)
     frames, total = _curve_rows(
-        "cumulative_hazard", arrays, event, conf_level, "log", weights is not None
+        "cumulative_hazard", arrays, cause, conf_level, "log", weights is not None
     )
     return CurveResult(
         _finish(frames),
@@ -643,7 +654,10 @@ def _aj_influence(
         return out
 
     s_aa, s_ab, s_bb = upto(w2 * alpha**2), upto(w2 * alpha * beta), upto(w2 * beta**2)
-    left = float(w2.sum()) - upto(w2)
+    # weight of the rows still at risk after each time: a suffix sum, so exactly zero after
+    # the last exit in any row order (a total minus a running sum left rounding residue)
+    exits = np.bincount(m, weights=w2, minlength=size)
+    left = np.concatenate((np.cumsum(exits[::-1])[::-1][1:], [0.0]))
     at_risk_value = -cum_a + cif * cum_b - cum_c
     var = s_aa + 2.0 * cif * s_ab + cif**2 * s_bb + at_risk_value**2 * left
     # a sum of squares expanded: what is left within rounding of its terms is exactly zero
@@ -659,6 +673,8 @@ def aalen_johansen(
     causes: Sequence[int] | None = None,
     group: str | None = None,
     weights: str | None = None,
+    duration: str = "duration",
+    event: str = "event",
     conf_level: float = 0.95,
 ) -> CurveResult:
     r"""Estimate cumulative incidence with competing events (Aalen–Johansen).
@@ -708,7 +724,7 @@ def aalen_johansen(
     3   4.0      0.75
     """
     conf_level = check_conf_level(conf_level)
-    arrays = _arrays(data, group=group, weights=weights)
+    arrays = _arrays(data, group=group, weights=weights, duration=duration, event=event)
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
     causes = wanted if causes is None else [int(c) for c in causes]
     unknown = sorted(set(causes) - set(wanted))
@@ -723,10 +739,10 @@ def aalen_johansen(
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
     for level, rows in arrays.groups():
-        duration, event, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
-        counts = _event_counts(duration, event, w)
+        time, code, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
+        counts = _event_counts(time, code, w)
         for cause in causes:
-            times, cif, se, y = _aj_influence(duration, event, w, cause, counts)
+            times, cif, se, y = _aj_influence(time, code, w, cause, counts)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.exp(z * se / cif)
                 low = np.where(cif > 0, cif / factor, np.nan)
@@ -746,7 +762,7 @@ def aalen_johansen(
                         "cause": cause,
                         "n_risk": np.concatenate(([w.sum()], y)),
                         "n_event": np.concatenate(([0.0], events)),
-                        "n_risk_unweighted": np.concatenate(([float(duration.size)], n_risk)),
+                        "n_risk_unweighted": np.concatenate(([float(time.size)], n_risk)),
                     }
                 )
             )
@@ -820,9 +836,11 @@ def logrank_test(
     *,
     strata: str | None = None,
     rho: float = 0.0,
-    event: int | None = 1,
+    duration: str = "duration",
+    event: str = "event",
+    cause: int | None = 1,
 ) -> LogRankResult:
-    r"""Test equality of the hazards of ``event`` across groups (R's ``survdiff``).
+    r"""Test equality of the hazards of ``cause`` across groups (R's ``survdiff``).
 
     Parameters
     ----------
@@ -836,7 +854,9 @@ def logrank_test(
         Fleming–Harrington G-rho weights :math:`\hat S(t-)^\rho` (pooled Kaplan–Meier
         within the stratum): 0 is the log-rank test, 1 the Peto–Peto modification of the
         Gehan–Wilcoxon test, which weights early differences more.
-    event : int or None, default 1
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
+    cause : int or None, default 1
         The cause tested (others censored); ``None`` for any event.
 
     Returns
@@ -857,11 +877,13 @@ def logrank_test(
     >>> round(logrank_test(spells, "arm").statistic, 4)  # R survdiff: 2.469388
     2.4694
     """
-    arrays = _arrays(data, group=group, strata=strata)
+    if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
+        event, cause = cause_from_event(event, None, function="logrank_test")
+    arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
     levels = list(arrays.levels)
     if len(levels) < 2:
         raise DesignError(f"column {group!r} has a single group; a test needs two or more")
-    hit = arrays.event > 0 if event is None else arrays.event == event
+    hit = arrays.event > 0 if cause is None else arrays.event == cause
     k = len(levels)
     observed = np.zeros(k)
     expected = np.zeros(k)
@@ -955,7 +977,9 @@ def rmst(
     tau: float,
     *,
     group: str | None = None,
-    event: int | None = None,
+    duration: str = "duration",
+    event: str = "event",
+    cause: int | None = None,
     conf_level: float = 0.95,
 ) -> RMSTResult:
     r"""Estimate the restricted mean survival time (RMST) and its differences.
@@ -971,7 +995,9 @@ def rmst(
         Restriction time (days).
     group : str, optional
         Column of groups.
-    event : int, optional
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
+    cause : int, optional
         The cause counted as the event; default any event.
     conf_level : float, default 0.95
         Level of the Wald intervals.
@@ -999,13 +1025,14 @@ def rmst(
     conf_level = check_conf_level(conf_level)
     if not np.isfinite(tau) or tau <= 0:
         raise DesignError(f"tau must be a positive number of days, got {tau!r}")
-    arrays = _arrays(data, group=group)
+    event, cause = cause_from_event(event, cause, function="rmst")
+    arrays = _arrays(data, group=group, duration=duration, event=event)
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     rows = []
     for level, sel in arrays.groups():
-        duration = arrays.duration[sel]
-        hit = arrays.event[sel] > 0 if event is None else arrays.event[sel] == event
-        times, y, d, _ = _counts(duration, hit, arrays.weights[sel])
+        time = arrays.duration[sel]
+        hit = arrays.event[sel] > 0 if cause is None else arrays.event[sel] == cause
+        times, y, d, _ = _counts(time, hit, arrays.weights[sel])
         keep = times <= tau
         times, y, d = times[keep], y[keep], d[keep]
         surv = productlimit.product_limit(y, d)
@@ -1038,7 +1065,7 @@ def rmst(
     table = table[
         ["term", "group", "estimate", "std_error", "conf_low", "conf_high", "conf_level", "p_value"]
     ]
-    hits = arrays.event > 0 if event is None else arrays.event == event
+    hits = arrays.event > 0 if cause is None else arrays.event == cause
     return RMSTResult(
         table, float(tau), arrays.duration.size, int(hits.sum()), dropped=arrays.dropped
     )

@@ -8,16 +8,16 @@ one cohort can predict for another with identical columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from escalation.errors import DesignError
 
-__all__ = ["CovariateCoding", "covariate_matrix"]
+__all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
 
 #: Level given to missing values of a categorical covariate.
 MISSING: Final = "missing"
@@ -37,13 +37,66 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna(MISSING).astype(object)
 
 
+def level_order(values: pd.Series) -> list[str]:
+    """Return the levels of a categorical column in code order, as R's ``factor`` does.
+
+    A pandas ``Categorical`` keeps its declared category order; otherwise levels are
+    sorted, numerically when every level is a number (``"2"`` before ``"10"``), else as
+    text. The first level is the reference of treatment coding. ``missing`` (missing
+    values) comes after the observed levels.
+
+    Examples
+    --------
+    >>> level_order(pd.Series(["b", "a", "b", None]))
+    ['a', 'b', 'missing']
+    >>> level_order(pd.Series([10, 2, 2]).astype(str))
+    ['2', '10']
+    >>> level_order(pd.Series(pd.Categorical(["lo", "hi"], categories=["lo", "hi"])))
+    ['lo', 'hi']
+    """
+    present = set(_as_text(values).unique())
+    has_missing = MISSING in present and bool(values.isna().any())
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        order = [str(c) for c in values.cat.categories if str(c) in present]
+    else:
+        observed = [str(v) for v in values.dropna().astype("string").unique()]
+        numbers = pd.to_numeric(pd.Series(observed, dtype=object), errors="coerce")
+        if len(observed) and numbers.notna().all():
+            order = [observed[i] for i in np.argsort(numbers.to_numpy(dtype=float), kind="stable")]
+        else:
+            order = sorted(observed)
+    return [*order, MISSING] if has_missing else order
+
+
+@runtime_checkable
+class Coding(Protocol):
+    """What every model needs from a covariate coding: column names and a way to apply it.
+
+    :class:`CovariateCoding` (a list of covariates) and
+    :class:`escalation.formula.FormulaCoding` (a model formula) are both codings.
+    """
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The coded column names."""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns the coding reads."""
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return the coded numeric matrix of ``frame`` (same index), columns :attr:`names`."""
+
+
 @dataclass(frozen=True)
 class CovariateCoding:
     """How covariates become numeric columns.
 
     Numeric and boolean columns pass through as floats. Each categorical column becomes
-    indicator columns ``<column>_<level>``, one per kept level except the reference (the
-    most frequent level). Missing categorical values form their own level ``missing``;
+    indicator columns ``<column>_<level>``, one per kept level except the reference: the
+    first level in code order, as R's ``factor`` (the first declared category of a pandas
+    ``Categorical``, else the first level sorted; see :func:`level_order`), or the level
+    given in ``reference``. Missing categorical values form their own level ``missing``;
     levels seen fewer than ``min_count`` times are pooled into ``other`` so that sparse
     codes do not make models unstable. Missing numeric values are an error: impute or
     exclude them explicitly first.
@@ -53,7 +106,8 @@ class CovariateCoding:
     columns : tuple of str
         The covariates, in order.
     levels : dict
-        For each categorical column, its kept levels with the reference first.
+        For each categorical column, its kept levels with the reference first (then code
+        order).
     pooled : dict
         For each categorical column, the levels pooled into ``other``.
     names : tuple of str
@@ -67,7 +121,12 @@ class CovariateCoding:
 
     @classmethod
     def learn(
-        cls, frame: pd.DataFrame, columns: Sequence[str], *, min_count: int = 20
+        cls,
+        frame: pd.DataFrame,
+        columns: Sequence[str],
+        *,
+        min_count: int = 20,
+        reference: Mapping[str, object] | None = None,
     ) -> CovariateCoding:
         """Learn the coding of ``columns`` from ``frame``.
 
@@ -79,6 +138,8 @@ class CovariateCoding:
             Covariates to code, e.g. ``SpellData.model_covariates``.
         min_count : int, default 20
             Categorical levels with fewer rows are pooled into ``other``.
+        reference : mapping, optional
+            Column -> its reference level (default: the first level in code order).
 
         Returns
         -------
@@ -87,9 +148,15 @@ class CovariateCoding:
         Raises
         ------
         DesignError
-            When a column is absent from ``frame``.
+            When a column is absent from ``frame``, or a reference level is not among the
+            column's kept levels.
         """
         missing = [c for c in columns if c not in frame.columns]
+        unknown = sorted(set(reference or {}) - set(columns))
+        if unknown:
+            raise DesignError(
+                f"reference levels given for {', '.join(unknown)}, which are not covariates"
+            )
         if missing:
             raise DesignError(
                 f"covariates not in the spells table: {', '.join(missing)}; "
@@ -104,15 +171,24 @@ class CovariateCoding:
                 names.append(column)
                 continue
             counts = _as_text(values).value_counts()
-            rare = counts[counts < min_count]
-            kept = counts[counts >= min_count]
-            order = [str(level) for level in kept.index]
-            if len(rare):
+            coded = level_order(values)
+            rare = [level for level in coded if counts[level] < min_count]
+            order = [level for level in coded if counts[level] >= min_count]
+            if rare:
                 order.append(OTHER)
             if not order:
                 order = [OTHER]
+            wanted = (reference or {}).get(column)
+            if wanted is not None:
+                if str(wanted) not in order:
+                    raise DesignError(
+                        f"the reference level {wanted!r} of covariate {column!r} is not among "
+                        f"its levels ({', '.join(order)}); choose one of those"
+                    )
+                order.remove(str(wanted))
+                order.insert(0, str(wanted))
             levels[column] = tuple(order)
-            pooled[column] = tuple(str(level) for level in rare.index)
+            pooled[column] = tuple(rare)
             names += [f"{column}_{level}" for level in order[1:]]
         return cls(tuple(columns), levels, pooled, tuple(names))
 
@@ -156,7 +232,11 @@ class CovariateCoding:
 
 
 def covariate_matrix(
-    frame: pd.DataFrame, columns: Sequence[str], *, min_count: int = 20
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    min_count: int = 20,
+    reference: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Return ``columns`` of ``frame`` coded as numbers (see :class:`CovariateCoding`).
 
@@ -169,5 +249,8 @@ def covariate_matrix(
     0   3.0    0.0
     1   9.0    1.0
     2  12.0    0.0
+    >>> covariate_matrix(spells, ["sex"], min_count=1, reference={"sex": "M"}).columns.tolist()
+    ['sex_F']
     """
-    return CovariateCoding.learn(frame, columns, min_count=min_count).apply(frame)
+    coding = CovariateCoding.learn(frame, columns, min_count=min_count, reference=reference)
+    return coding.apply(frame)

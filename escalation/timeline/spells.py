@@ -184,7 +184,7 @@ class SpellData(Presents):
         One row per eligible spell: ``spell_id, child_id, family_id, time_zero, duration,
         event, end_reason, treatment, treatment_start`` (with ``la`` after ``family_id``
         when the children table names local authorities) then the baseline covariates
-        (``age, sex, ethnicity, disability``, requested extra children columns,
+        (``age, unborn, sex, ethnicity, disability``, requested extra children columns,
         ``prior_referrals, prior_assessments, prior_cp_plans, prior_looked_after,
         days_since_first_referral, source, need``, ``factor_<code>`` flags, ``n_factors``).
     flow : pandas.DataFrame
@@ -223,6 +223,19 @@ class SpellData(Presents):
         if "la" not in self.spells.columns:
             return ()
         return tuple(sorted(self.spells["la"].dropna().astype(str).unique()))
+
+    @property
+    def cluster(self) -> str:
+        """The column the design clusters standard errors and the bootstrap by.
+
+        ``la`` when the spells hold several local authorities and the design's
+        ``[analysis] authority`` is ``"cluster"``; otherwise ``family_id`` (siblings'
+        spells are not independent). Models given this SpellData with ``cluster="auto"``
+        (the default) use it.
+        """
+        if len(self.authorities) > 1 and self.design.analysis.authority == "cluster":
+            return "la"
+        return "family_id"
 
     @property
     def model_covariates(self) -> tuple[str, ...]:
@@ -727,6 +740,8 @@ def baseline_covariates(
     n = len(child)
     out: dict[str, Any] = {}
     out["age"] = (asof - prep.birth[child]) / _YEAR
+    # Unborn on the day (age is then negative): records begin up to 40 weeks before birth.
+    out["unborn"] = (asof < prep.birth[child]).astype(np.int64)
     for column in ("sex", "ethnicity", "disability"):
         if column in kids.columns:
             out[column] = kids[column].take(child).reset_index(drop=True)

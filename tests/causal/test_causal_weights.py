@@ -209,9 +209,35 @@ def test_horizon_past_follow_up_is_flagged() -> None:
     from escalation.causal import estimate_effects
 
     data = simulate(300, seed=2)
-    data["duration"] = data["duration"].clip(upper=300)
+    # past every spell's follow-up: refused (was exit 0 with carried-forward risks)
+    short = data.assign(duration=data["duration"].clip(upper=300))
+    with pytest.raises(DesignError, match=r"horizon\(s\) 365 days are past the longest"):
+        estimate_effects(
+            short, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0
+        )
+    # past one arm's follow-up only: a warning
+    untreated = data["treatment"] == 0
+    data.loc[untreated, "duration"] = data.loc[untreated, "duration"].clip(upper=300)
+    assert data["duration"].max() > 365
     with pytest.warns(StatisticalWarning, match=r"horizon\(s\) 365 days are past"):
         estimate_effects(data, covariates=["risk"], estimators=["ipw"], horizons=[365], bootstrap=0)
+
+
+def test_a_handful_of_spells_is_refused_not_estimated_as_zero() -> None:
+    from escalation.causal import estimate_effects
+
+    data = simulate(300, seed=2)
+    with pytest.raises(DesignError, match="too few spells to estimate effects"):
+        estimate_effects(data.head(5), covariates=["risk"], horizons=[365], bootstrap=0)
+    no_events = data.assign(event=0)
+    with pytest.raises(DesignError, match="with 0 escalations"):
+        estimate_effects(no_events, covariates=["risk"], horizons=[365], bootstrap=0)
+    # refused before any model is fitted: 3 treated spells that the covariate separates
+    # made the propensity model overflow (a warning) before the refusal came
+    few = pd.concat([data[data["treatment"] == 0].head(12), data[data["treatment"] == 1].head(3)])
+    few = few.assign(risk=np.where(few["treatment"] == 1, 50.0, -50.0))
+    with pytest.raises(DesignError, match="3 treated and 12 untreated"):
+        estimate_effects(few, covariates=["risk"], horizons=[365], bootstrap=0)
 
 
 def test_simplified_competing_model_is_recorded() -> None:
@@ -230,3 +256,16 @@ def test_simplified_competing_model_is_recorded() -> None:
         estimate_effects(many, estimators=["gformula"], **kwargs).settings["competing_model"]
         == "covariates"
     )
+
+
+@pytest.mark.parametrize("estimand", ["ate", "att"])
+def test_a_treated_unit_scored_exactly_one_gives_its_weight_without_a_warning(
+    estimand: str,
+) -> None:
+    # a saturated logistic fit in a bootstrap replicate scores a treated unit 1.0; its
+    # weight is finite, and the untreated-arm formula must not be evaluated for it
+    from escalation.causal.weights import treatment_weights
+
+    w = treatment_weights([1.0, 0.5, 0.0], [1, 1, 0], estimand=estimand, stabilize=False)
+    expected = {"ate": [1.0, 2.0, 1.0], "att": [1.0, 1.0, 0.0]}[estimand]
+    np.testing.assert_allclose(w, expected)

@@ -87,3 +87,16 @@ def test_efron_fit_takes_no_lifelines_detour() -> None:
     assert "backend" not in vars(fit)
     assert isinstance(fit.backend.params_, pd.Series)
     np.testing.assert_allclose(fit.backend.params_.to_numpy(), fit.coefficients, rtol=1e-5)
+
+
+def test_a_trial_step_that_overflows_is_halved_without_a_warning() -> None:
+    # from log(mu) = -5.8 the first Newton step of y log(mu) - mu (y = 3) is ~1000 long:
+    # exp overflows at the trial point; the step is halved, silently, to the maximum
+    def poisson(b: np.ndarray) -> SimpleNamespace:
+        mu = np.exp(b[0])
+        return SimpleNamespace(
+            loglik=3 * b[0] - mu, score=np.array([3 - mu]), information=np.array([[mu]])
+        )
+
+    solution = newton(poisson, [-5.8], what="a Poisson mean")
+    assert abs(float(solution.beta[0]) - np.log(3)) < 1e-8

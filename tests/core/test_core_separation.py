@@ -52,7 +52,7 @@ def test_cause_specific_model_warns_alike() -> None:
     with pytest.warns(StatisticalWarning, match=INFINITE):
         fit = fit_cause_specific(d, ["x1", "flag"], min_count=1)
     assert fit.separated == {1: (), 2: ("flag",)}
-    assert fit.coef[2][1] < -10
+    assert fit.coefficients[2].iloc[1] < -10
 
 
 def test_fine_gray_warns_alike() -> None:
@@ -60,7 +60,7 @@ def test_fine_gray_warns_alike() -> None:
     with pytest.warns(StatisticalWarning, match=INFINITE):
         fit = fit_fine_gray(d, ["x1", "flag"], min_count=1)
     assert fit.separated == ("flag",)
-    assert fit.coef[1] < -10
+    assert fit.coefficients.iloc[1] < -10
     assert fit.glance().loc[0, "separated"] == "flag"
 
 
@@ -102,7 +102,9 @@ def test_logistic_propensity_warns_alike() -> None:
     with pytest.warns(StatisticalWarning, match=INFINITE):
         fit = fit_propensity(d, "treatment", ["risk", "age", "flag"], min_count=1)
     assert fit.separated == ("flag",)
-    assert fit.coef is not None and fit.coef[-1] > 10  # not clipped at 20, not silent
+    assert (
+        fit.coefficients is not None and fit.coefficients.iloc[-1] > 10
+    )  # not clipped at 20, not silent
 
 
 def test_clone_censor_weight_treatment_model_warns_alike() -> None:

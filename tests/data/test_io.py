@@ -102,7 +102,9 @@ def test_lenient_read_returns_exclusions(tmp_path):
     with pytest.raises(DataValidationError, match="unknown reason code"):
         read_case_history(folder, extract_date=EXTRACT)
     history = read_case_history(folder, extract_date=EXTRACT, lenient=True)
-    assert len(history.exclusions) == 1 and len(history.episodes) == 11
+    # lenient reading drops the bad value, never the rest of the episode
+    assert len(history.exclusions) == 1 and len(history.episodes) == 12
+    assert history.exclusions.problems[0].action == "value dropped"
 
 
 def test_not_a_folder(tmp_path):

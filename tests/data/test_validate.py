@@ -116,25 +116,79 @@ def test_dates_after_extract_date(tables):
     assert ("episodes", 6, "end", reason) in found and ("notes", 0, "date", reason) in found
 
 
-def test_events_and_notes_before_birth(tables):
+def test_events_and_notes_more_than_40_weeks_before_birth(tables):
     tables["episodes"].loc[9, "start"] = "2009-01-01"
     tables["episodes"].loc[9, "end"] = "2009-02-01"
-    tables["notes"].loc[1, "date"] = "2014-12-31"
+    tables["notes"].loc[1, "date"] = "2014-04-15"  # 280 days before 2015-01-20 is 04-15
+    tables["notes"].loc[0, "date"] = "2011-06-30"  # 309 days before 2012-05-04
     found = problems_of(tables)
-    assert ("episodes", 9, "start", "episode starts before the child's birth") in found
-    assert ("notes", 1, "date", "note is dated before the child's birth") in found
+    reason = (
+        "episode starts more than 280 days (40 weeks) before the child's birth date "
+        "(or expected birth date)"
+    )
+    assert ("episodes", 9, "start", reason) in found
+    note = (
+        "note is dated more than 280 days (40 weeks) before the child's birth date "
+        "(or expected birth date)"
+    )
+    assert ("notes", 0, "date", note) in found
+    assert not [p for p in found if p[:2] == ("notes", 1)]
+
+
+def test_unborn_records_within_40_weeks_of_birth_are_valid(tables):
+    # c2 (born 2015-01-20) was referred, assessed and on a CP plan before birth
+    unborn = pd.DataFrame(
+        [
+            ("c2", "referral", "2014-06-01", "2014-08-01", "3B", "N1", "", "", "RC7", ""),
+            ("c2", "assessment", "2014-06-02", "2014-07-10", "", "", "2B", "", "", ""),
+            ("c2", "cp_plan", "2014-08-01", "2015-06-01", "", "", "", "NEG", "", ""),
+        ],
+        columns=tables["episodes"].columns,
+    )
+    tables["episodes"] = pd.concat([tables["episodes"], unborn], ignore_index=True)
+    tables["notes"].loc[1, "date"] = "2014-06-03"
+    history = validate_case_history(history_from(tables))
+    assert len(history.episodes) == 15 and not history.exclusions
+
+
+def test_an_expected_birth_date_widens_the_window_and_may_lie_after_extract(tables):
+    # born 20 days late: referred 300 days before birth, 280 days before the expected date
+    tables["children"]["expected_birth_date"] = ["", "2014-12-31", ""]
+    referral = ("c2", "referral", "2014-03-26", "2014-05-01", "3B", "N1", "", "", "RC8", "")
+    tables["episodes"].loc[len(tables["episodes"])] = referral
+    history = validate_case_history(history_from(tables))
+    assert history.children.loc[1, "expected_birth_date"] == pd.Timestamp("2014-12-31")
+    # a child still unborn at the extract date: its expected birth date lies ahead
+    tables["children"].loc[1, "birth_date"] = "2024-09-01"
+    tables["children"].loc[1, "expected_birth_date"] = "2024-09-01"
+    tables["episodes"] = tables["episodes"][tables["episodes"]["child_id"] != "c2"]
+    tables["episodes"].loc[99] = ("c2", "referral", "2024-02-01", "", "3B", "N1", "", "", "", "")
+    tables["notes"] = tables["notes"].iloc[:1]
+    history = validate_case_history(history_from(tables))
+    assert history.children.loc[1, "birth_date"] == pd.Timestamp("2024-09-01")
+    tables["children"].loc[1, "birth_date"] = "2025-01-15"  # 290 days after the extract
+    found = problems_of(tables)
+    assert found[0][:3] == ("children", 1, "birth_date")
+    assert "more than 280 days (40 weeks) after the extract date" in found[0][3]
+
+
+def test_unknown_episode_kind(tables):
+    tables["episodes"].loc[8, "kind"] = "home_visit"
+    found = problems_of(tables)
+    assert found[0][:3] == ("episodes", 8, "kind") and "unknown episode kind" in found[0][3]
 
 
 @pytest.mark.parametrize(
     ("column", "value", "what"),
-    [("kind", "home_visit", "episode kind"), ("source", "11", "source"), ("need", "N10", "need"),
+    [("source", "11", "source"), ("need", "N10", "need"),
      ("category", "NEGLECT", "category"), ("reason", "RC10", "reason"),
      ("legal_status", "X9", "legal status")],
 )  # fmt: skip
 def test_unknown_episode_codes(tables, column, value, what):
-    tables["episodes"].loc[8, column] = value
+    row = {"category": 6, "legal_status": 8}.get(column, 0)
+    tables["episodes"].loc[row, column] = value
     reason = f"unknown {what} code (see the DfE code list)"
-    assert ("episodes", 8, column, reason) in problems_of(tables)
+    assert ("episodes", row, column, reason) in problems_of(tables)
 
 
 def test_unknown_assessment_factor(tables):
@@ -176,7 +230,12 @@ def test_point_event_with_a_different_end(tables):
     tables["episodes"].loc[4, "end"] = "2020-03-06"
     found = problems_of(tables)
     assert found == [
-        ("episodes", 4, "end", "a point event (s47, icpc, moved_out, death) has no end date")
+        (
+            "episodes",
+            4,
+            "end",
+            "a point event (contact, s47, icpc, moved_out, death) has no end date",
+        )
     ]
 
 
@@ -236,18 +295,27 @@ def test_every_problem_is_listed_not_only_the_first(tables):
 
 def test_lenient_keeps_valid_rows_and_reports_the_rest(tables):
     tables["children"].loc[1, "birth_date"] = "not a date"  # excludes c2 and its rows
-    tables["episodes"].loc[0, "source"] = "ZZ"
+    tables["episodes"].loc[0, "source"] = "ZZ"  # drops the value, keeps the referral
+    tables["episodes"].loc[3, "end"] = "2019-01-01"  # end before start: drops the episode
     history = validate_case_history(history_from(tables), lenient=True)
     assert history.children["child_id"].tolist() == ["c1", "c3"]
     assert "c2" not in set(history.episodes["child_id"]) | set(history.notes["child_id"])
     assert len(history.episodes) == 12 - 2 - 1
+    assert pd.isna(history.episodes.loc[0, "source"])
     report = history.exclusions.to_frame()
     excluded_child = report["reason"] == "the child was excluded (see the children table)"
     assert sorted(report.loc[excluded_child, "table"]) == ["episodes", "episodes", "notes"]
     counted = history.exclusions.counts().set_index(["table", "reason"])["rows"]
     assert counted[("episodes", "unknown source code (see the DfE code list)")] == 1
+    assert set(report["action"]) == {
+        "child excluded",
+        "episode excluded",
+        "note excluded",
+        "value dropped",
+    }
     # every input row is either kept or reported: nothing vanishes silently
-    excluded_rows = {(t, r) for t, r in report[["table", "row"]].itertuples(index=False)}
+    gone = report[report["action"] != "value dropped"]
+    excluded_rows = {(t, r) for t, r in gone[["table", "row"]].itertuples(index=False)}
     for table, kept in (("episodes", history.episodes), ("notes", history.notes)):
         reported = sum(1 for t, _ in excluded_rows if t == table)
         assert len(kept) + reported == len(tables[table])

@@ -10,6 +10,20 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 
+def samples_dir() -> Path:
+    """The project's shared samples folder (``shared/samples`` beside the repository).
+
+    The repository may be checked out as ``repo/`` or as a worktree ``wt/name/``; the
+    folder is looked for beside each ancestor. The samples are used in place, never copied.
+    """
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "shared" / "samples"
+        if candidate.is_dir():
+            return candidate
+    return here.parents[2] / ".." / "shared" / "samples"
+
+
 def leaf(tag: str, value: object | None) -> str:
     """One element, or nothing when the value is None."""
     return "" if value is None else f"<{tag}>{value}</{tag}>\n"

@@ -268,14 +268,17 @@ def test_wrong_order_stray_text_and_unknown_elements(tmp_path: Path) -> None:
     extra = "<FavouriteColour>blue</FavouriteColour>\n"
     text = message([child(details=[details], extra_identifiers=extra)])
     path = write(tmp_path, "c.xml", text)
-    with pytest.raises(DataValidationError, match="out of the specification's order"):
+    with pytest.raises(DataValidationError) as error:
         read_cin_census(path)
+    # order is a note (never the reason a strict read stops); the other two are errors
+    assert "out of the specification's order" not in str(error.value)
+    assert "2 problems found" in str(error.value)
     history = read_cin_census(path, lenient=True)
     assert history.episodes["source"].astype(str).tolist() == ["1C"]  # read anyway
     report = source_report(history.exclusions).set_index("element")
-    assert report.loc["CINdetails[1]/CINreferralDate", "reason"].startswith(
-        "<CINreferralDate> is out of the specification's order"
-    )
+    order = report.loc["CINdetails[1]/CINreferralDate"]
+    assert order["reason"].startswith("<CINreferralDate> is out of the specification's order")
+    assert order["severity"] == "note"
     assert report.loc["CINdetails[1]", "reason"].startswith("stray text (11 characters)")
     assert "stray words" not in history.exclusions.describe()
     assert report.loc["CINdetails[1]", "line"] == line_of(text, "<CINdetails>")
@@ -299,23 +302,35 @@ def test_repeated_leaf_keeps_the_first(tmp_path: Path) -> None:
     assert "appears more than once" in problem.reason and problem.value == "N5"
 
 
-def test_pre_proceedings_module_is_noted_not_fatal(tmp_path: Path) -> None:
+def test_pre_proceedings_module_is_read_into_its_referral(tmp_path: Path) -> None:
     module = (
         "<PreProceedings>\n<PreProceedingsStartDate>2025-09-01</PreProceedingsStartDate>\n"
-        "<PreProceedingsDecision>1</PreProceedingsDecision>\n</PreProceedings>\n"
+        "<PreProceedingsEndDate>2025-12-01</PreProceedingsEndDate>\n"
+        "<PreProceedingsDecision>1</PreProceedingsDecision>\n"
+        "<PreProceedingsMeetingVenue>hall</PreProceedingsMeetingVenue>\n</PreProceedings>\n"
     )
-    details = cin_details("2025-06-01", blocks=[module])
+    details = cin_details("2025-06-01", blocks=[cp_plan("2025-07-01"), module])
+    second = cin_details("2025-02-01", closure="2025-03-01", reason="RC8")
     path = write(
         tmp_path,
         "c.xml",
         message(
-            [child(gender=None, sex="M", details=[details])], year=2026, reference="2026-03-31"
+            [child(gender=None, sex="M", details=[second, details])],
+            year=2026,
+            reference="2026-03-31",
         ),
     )
-    history = read_cin_census(path)  # strict: a note never raises
-    assert history.episodes["kind"].astype(str).tolist() == ["referral"]
+    history = read_cin_census(path)  # strict: what is not converted is a note
+    referrals = history.episodes[history.episodes["kind"] == "referral"].set_index("start")
+    read = referrals.loc[pd.Timestamp("2025-06-01")]
+    assert read["pre_proceedings_start"] == pd.Timestamp("2025-09-01")
+    assert read["pre_proceedings_end"] == pd.Timestamp("2025-12-01")
+    assert read["pre_proceedings_outcome"] == "1"
+    assert referrals["pre_proceedings_start"].dtype == "datetime64[ns]"
+    assert pd.isna(referrals.loc[pd.Timestamp("2025-02-01"), "pre_proceedings_start"])
     (note,) = history.exclusions.problems
-    assert note.severity == "note" and "pre-proceedings" in note.reason  # type: ignore[attr-defined]
+    assert note.severity == "note" and "PreProceedingsMeetingVenue" in note.reason  # type: ignore[attr-defined]
+    assert "hall" not in history.exclusions.describe()
 
 
 def test_missing_identifiers_and_unborn_child(tmp_path: Path) -> None:
@@ -369,7 +384,7 @@ def test_personal_values_are_withheld_everywhere(tmp_path: Path) -> None:
     for secret in (SECRET_ID, "2013-02-30", SECRET_BIRTH):
         assert secret not in shown
     assert "Child #1" in text and "ChildIdentifiers/PersonBirthDate" in text
-    assert "episode starts before the child's birth" in text
+    assert "episode starts more than 280 days (40 weeks) before the child's birth" in text
 
 
 def test_line_numbers_point_at_the_element(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ import pytest
 from escalation.data.statutory import read_cin_census, source_report
 from escalation.errors import DataValidationError
 
-from .statutory_builders import assessment, child, cin_details, message, write
+from .statutory_builders import assessment, child, cin_details, message, samples_dir, write
 
-SAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "cin-2022.xml"
+SAMPLE = samples_dir() / "cin-2022.xml"
 
 
 def two_years(tmp_path: Path) -> tuple[Path, Path]:
@@ -85,7 +85,13 @@ def test_years_merge_and_recurring_episodes_kept_once(tmp_path: Path, order: int
     kids = history.children.set_index("child_id")
     assert kids.loc["C1", "sex"] == "U" and kids.loc["C1", "ethnicity"] == "WIRI"  # latest
     assert sorted(kids.index) == ["C1", "C2", "C3"]
-    assert not history.exclusions
+    # the changed characteristics are reported as notes, never silently overwritten
+    notes = source_report(history.exclusions)
+    assert set(notes["severity"]) == {"note"}
+    assert sorted(notes["reason"].str.extract(r"child's (\w+) differs")[0]) == [
+        "ethnicity",
+        "sex",
+    ]
 
 
 def test_same_return_twice_changes_nothing(tmp_path: Path) -> None:
@@ -164,7 +170,9 @@ def test_shared_sample_converts_leniently_with_its_inconsistent_dates() -> None:
     ends = report.set_index("element")["line"]
     assert ends["CINdetails[1]/Assessments[1]/AssessmentAuthorisationDate"] == 46
     assert ends["CINdetails[1]/ChildProtectionPlans[1]/CPPendDate"] == 65
-    assert (report["element"] == "CINdetails[1]/ReferralNFA").sum() == 1  # out of order
+    # <ReferralNFA> after <Section47> is where the DfE schema puts it: nothing to report
+    assert (report["element"] == "CINdetails[1]/ReferralNFA").sum() == 0
+    assert (report["severity"] == "error").all()
     assert "DfEX0000001" not in history.exclusions.describe()
 
 

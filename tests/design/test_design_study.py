@@ -103,7 +103,8 @@ def test_default_design_is_the_synthetic_study() -> None:
     tz = design.time_zero
     assert (tz.kind, tz.at, tz.reasons) == ("referral", "end", ("RC8", "RC9"))
     assert (tz.from_, tz.to) == (dt.date(2019, 4, 1), dt.date(2023, 3, 31))
-    assert (tz.spells, tz.min_age, tz.max_age) == ("first", 0.0, 17.0)
+    # no lower age: unborn children whose pre-birth referral closed are kept
+    assert (tz.spells, tz.min_age, tz.max_age) == ("first", None, 17.0)
     assert design.outcome.events == ("cp_plan", "looked_after")
     assert design.outcome.competing == ("death",)
     assert design.outcome.censor == ("moved_out", "age_18")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from escalation.design import ComputeSpec
 from escalation.errors import DesignError
 from escalation.federated.hub import pool_share_packs
 from escalation.federated.pack import SharePack, design_hash
@@ -40,6 +41,11 @@ def test_the_registered_design_is_the_reference() -> None:
     other = design.replace(outcome=dataclasses.replace(design.outcome, horizons=(180, 365)))
     with pytest.raises(DesignError, match="registered design"):
         pool_share_packs(list(packs()), design=other)
+    # Where the work ran is no part of the analysis: a hub or an authority with a
+    # [compute] section (its own cluster) still matches.
+    on_cluster = design.replace(compute=ComputeSpec(scheduler="tcp://10.0.0.5:8786"))
+    assert design_hash(on_cluster) == design_hash(design)
+    assert pool_share_packs(list(packs()), design=on_cluster).design_sha256 == design_hash(design)
 
 
 def test_two_packs_from_one_authority_are_refused() -> None:

@@ -125,3 +125,16 @@ def test_calibration_curve_falls_back_to_a_line_when_predictions_bunch() -> None
     grid = np.log(curve["predicted"] / (1 - curve["predicted"]))
     expected = line.predict(sm.add_constant(grid.to_numpy()))
     np.testing.assert_allclose(curve["observed"], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 40, 2500])
+def test_prefix_counts_equal_a_direct_count(n: int) -> None:
+    # the concordance's counts of lower and tied risks among the spells followed longer
+    rng = np.random.default_rng(n)
+    values = np.round(rng.uniform(0, 1, n), 2)  # many ties
+    prefix = rng.integers(0, n + 1, 300)  # any order, repeats, empty and full prefixes
+    query = np.where(rng.random(300) < 0.7, rng.choice(values, 300), rng.uniform(-0.1, 1.1, 300))
+    less, upto = metrics._prefix_counts(values, prefix, query - 1e-8, query + 1e-8)
+    pairs = list(zip(prefix, query, strict=True))
+    assert less.tolist() == [float((values[:p] < q - 1e-8).sum()) for p, q in pairs]
+    assert upto.tolist() == [float((values[:p] <= q + 1e-8).sum()) for p, q in pairs]

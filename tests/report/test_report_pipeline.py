@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 import escalation.pipeline as pipeline
 from escalation import build_spells, default_design
-from escalation.errors import DesignError, StageError
+from escalation.errors import DesignError, StageError, StatisticalWarning
 from escalation.pipeline import numbers_at_risk, run_study
 from tests.timeline.timeline_support import synthetic_history
 
@@ -186,3 +187,88 @@ def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_p
     assert "The study of rules deciding who is offered early help: skipped" in html
     manifest = json.loads(out.manifest.read_text())
     assert manifest["registration"]["status"] == "not_registered"
+
+
+def test_report_pipeline_blas_runs_on_one_thread_during_the_study(
+    history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen: list[int] = []
+    describe = pipeline._describe
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return describe(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_describe", recording)
+    with threadpool_limits(limits=2, user_api="blas"):
+        run_study(history, default_design(), out=tmp_path, progress=False, stages=("describe",))
+        after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert seen and set(seen) == {1}
+    assert set(after) == {2}
+
+
+def test_report_pipeline_figures_drawn_in_the_helper_are_the_same_files(
+    history: Any, tmp_path: Path
+) -> None:
+    with warnings.catch_warnings():
+        # the small synthetic study separates on rare levels; the figures are the point
+        warnings.simplefilter("ignore", StatisticalWarning)
+        outputs = {
+            background: run_study(
+                history,
+                default_design(),
+                out=tmp_path / str(background),
+                progress=False,
+                stages=("describe", "survival", "brief"),
+                background_figures=background,
+            )
+            for background in (True, False)
+        }
+    helper, here = outputs[True], outputs[False]
+    assert "figures" in helper.timings and "figures" not in here.timings
+    assert list(helper.figures) == list(here.figures) and len(here.figures) >= 4
+    for name, paths in here.figures.items():
+        assert [p.name for p in helper.figures[name]] == [p.name for p in paths]
+        for path in paths:
+            assert (helper.out / "figures" / path.name).read_bytes() == path.read_bytes(), path
+    assert helper.brief is not None and here.brief is not None
+    assert helper.brief.read_text() == here.brief.read_text()
+    assert helper.notes == here.notes == ()
+
+
+def test_report_pipeline_figure_failing_in_the_helper_is_a_failure_of_its_stage(
+    history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import plotnine as p9
+
+    def broken_flow(*args: Any, **kwargs: Any) -> Any:
+        return p9.ggplot(pd.DataFrame({"x": [1]}), p9.aes("x", "missing")) + p9.geom_point()
+
+    monkeypatch.setattr(pipeline, "plot_flow", broken_flow)
+    notes = []
+    for background in (True, False):
+        out = run_study(
+            history,
+            default_design(),
+            out=tmp_path / str(background),
+            progress=False,
+            stages=("describe",),
+            background_figures=background,
+            keep_going=True,
+        )
+        assert "flow" not in out.figures
+        assert [f.stage for f in out.failures] == ["describe"]
+        notes.append(out.notes)
+    assert notes[0] == notes[1] and len(notes[0]) == 1
+    assert notes[0][0].startswith("describe: failed (")
+    with pytest.raises(StageError, match="missing"):
+        run_study(
+            history,
+            default_design(),
+            out=tmp_path / "stop",
+            progress=False,
+            stages=("describe",),
+            background_figures=True,
+        )

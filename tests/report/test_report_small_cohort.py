@@ -52,6 +52,9 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         warnings.simplefilter("ignore")  # numerical warnings of tiny data, as on the CLI
         patch.setattr(pipeline, "save_figure", capture)
         patch.setattr(pipeline, "write_brief", keep)
+        # figures drawn in this process, where save_figure is seen (the helper process
+        # writes the same files: test_report_pipeline)
+        patch.setattr(pipeline, "available", lambda: False)
         outputs = run_demo(out, children=80, seed=1, bootstrap=0, progress=False, keep_going=True)
     design = read_design(out / "design.toml")
     spells = build_spells(read_case_history(out / "data"), design).spells

@@ -81,4 +81,4 @@ def test_survival_cause_specific_backend_is_lifelines() -> None:
     fit = fit_cause_specific(_data("continuous"), COVARIATES, min_count=1)
     for cause in (1, 2):
         got = fit.backend[cause].params_.reindex(COVARIATES).to_numpy()
-        np.testing.assert_allclose(got, fit.coef[cause], rtol=1e-4)
+        np.testing.assert_allclose(got, fit.coefficients[cause], rtol=1e-4)

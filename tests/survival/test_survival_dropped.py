@@ -84,7 +84,7 @@ def test_fine_gray_keeps_zero_weight_subjects_in_the_censoring_distribution() ->
     fit = fit_fine_gray(d, COVARIATES, weights="weight", min_count=1)
     subset = fit_fine_gray(d[d["weight"] > 0], COVARIATES, weights="weight", min_count=1)
     assert fit.n == subset.n
-    assert not np.allclose(fit.coef, subset.coef, rtol=1e-8)  # G differs
+    assert not np.allclose(fit.coefficients, subset.coefficients, rtol=1e-8)  # G differs
 
 
 def test_unweighted_results_drop_nothing() -> None:

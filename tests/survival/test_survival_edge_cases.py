@@ -115,7 +115,7 @@ def test_bad_inputs_name_the_column_and_row() -> None:
     with pytest.raises(DesignError, match="covariates are required"):
         fit_cox(d)
     with pytest.raises(DesignError, match="family_id"):
-        fit_cox(d, COVARIATES)
+        fit_cox(d, COVARIATES, cluster="family_id")
     bad = d.assign(weight=lambda f: f["weight"].where(f.index != 7, -1.0))
     for fit in (
         lambda: fit_cox(bad, COVARIATES, cluster=None, weights="weight"),

@@ -49,7 +49,9 @@ def test_survival_finegray_matches_finegray_coxph(data: str, cause: int) -> None
     tidy = fit.tidy()
     np.testing.assert_allclose(tidy["estimate"], ref["estimate"], rtol=1e-8)
     np.testing.assert_allclose(tidy["std_error"], ref["std_error"], rtol=1e-8)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.naive_vcov)), ref["naive_std_error"], rtol=1e-8)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-8
+    )
     rows = pd.read_csv(REF / "competing_finegray_rows.csv").set_index("data")["finegray_rows"]
     if cause == 1:
         assert fit.expanded_rows == rows[data]
@@ -107,6 +109,7 @@ def test_survival_finegray_result_shape() -> None:
         "conf_high",
         "conf_level",
         "p_value",
+        "std_error_scale",
     ]
     assert (tidy["conf_low"] < tidy["estimate"]).all()
     glance = fit.glance()
@@ -121,7 +124,7 @@ def test_survival_finegray_cluster_changes_only_the_variance() -> None:
     data["family"] = (data["id"] - 1) // 2
     plain = fit_fine_gray(data, COVARIATES, min_count=1)
     clustered = fit_fine_gray(data, COVARIATES, cluster="family", min_count=1)
-    np.testing.assert_allclose(plain.coef, clustered.coef)
+    np.testing.assert_allclose(plain.coefficients, clustered.coefficients)
     assert clustered.clusters == 200
     assert not np.allclose(plain.std_error, clustered.std_error)
 
@@ -147,21 +150,23 @@ def test_survival_finegray_case_weights_match_r() -> None:
     ref = _ref("ties", 1, "finegray_coxph_efron_weighted")
     np.testing.assert_allclose(fit.tidy()["estimate"], ref["estimate"], rtol=1e-8)
     np.testing.assert_allclose(fit.tidy()["std_error"], ref["std_error"], rtol=1e-8)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.naive_vcov)), ref["naive_std_error"], rtol=1e-8)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-8
+    )
 
 
 def test_survival_finegray_unit_weights_change_nothing() -> None:
     data = _data("ties").assign(one=1.0)
     plain = fit_fine_gray(data, COVARIATES, min_count=1)
     weighted = fit_fine_gray(data, COVARIATES, weights="one", min_count=1)
-    np.testing.assert_allclose(weighted.coef, plain.coef, rtol=1e-12)
-    np.testing.assert_allclose(weighted.vcov, plain.vcov, rtol=1e-10)
+    np.testing.assert_allclose(weighted.coefficients, plain.coefficients, rtol=1e-12)
+    np.testing.assert_allclose(weighted.covariance, plain.covariance, rtol=1e-10)
 
 
 def test_survival_finegray_backend_is_lifelines_on_same_rows() -> None:
     fit = fit_fine_gray(_data("continuous"), COVARIATES, min_count=1)
     lifelines_coef = fit.backend.params_.reindex(COVARIATES).to_numpy()
-    np.testing.assert_allclose(lifelines_coef, fit.coef, rtol=1e-5)
+    np.testing.assert_allclose(lifelines_coef, fit.coefficients, rtol=1e-5)
     assert len(fit.expanded) == fit.expanded_rows
 
 
@@ -217,7 +222,7 @@ def test_survival_finegray_recovers_a_true_subdistribution_model() -> None:
         }
     )
     fit = fit_fine_gray(data, ["x1", "x2"], min_count=1)
-    z = (fit.coef - b1) / fit.std_error
+    z = (fit.coefficients - b1) / fit.std_error
     assert np.all(np.abs(z) < 4), z
     profiles = pd.DataFrame({"x1": [-1.0, 1.0], "x2": [0.0, 1.0]})
     got = fit.predict_cumulative_incidence(profiles, [0.5, 1.0, 2.0])
@@ -241,7 +246,9 @@ def test_survival_finegray_matches_finegray_efron_on_tied_weeks(
     tidy = fit.tidy()
     np.testing.assert_allclose(tidy["estimate"], ref["estimate"], rtol=1e-9)
     np.testing.assert_allclose(tidy["std_error"], ref["std_error"], rtol=1e-9)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.naive_vcov)), ref["naive_std_error"], rtol=1e-9)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.naive_covariance)), ref["naive_std_error"], rtol=1e-9
+    )
     assert fit.expanded_rows == ref["rows"].iloc[0]
     cif = pd.read_csv(REF.parent / "core" / "finegray_spells_cif.csv").query("model == @model")
     predicted = fit.predict_cumulative_incidence(PROFILES.reset_index(drop=True), [10, 30, 60, 90])

@@ -41,8 +41,8 @@ def test_survival_median_matches_r(spells: pd.DataFrame, conf_type: str) -> None
     reference = pd.read_csv(REFERENCE / "median_reference.csv")
     reference = reference[reference["conf_type"] == conf_type]
     for label, expected in reference.groupby("data", sort=False):
-        data, group, event = _data(spells, str(label))
-        fit = kaplan_meier(data, group=group, event=event, conf_type=conf_type)  # type: ignore[arg-type]
+        data, group, cause = _data(spells, str(label))
+        fit = kaplan_meier(data, group=group, cause=cause, conf_type=conf_type)  # type: ignore[arg-type]
         got = fit.median().set_index("group").loc[expected["group"].to_numpy()]
         for ours, theirs in (("estimate", "median"), ("conf_low", "lower"), ("conf_high", "upper")):
             np.testing.assert_allclose(

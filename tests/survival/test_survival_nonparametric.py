@@ -7,6 +7,7 @@ test statistics 1e-9 relative.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from random import Random
 
@@ -217,6 +218,18 @@ def test_all_at_risk_failing_at_once_gives_zero_error_in_any_order() -> None:
         tidy = aalen_johansen(frame.iloc[order], weights="w").tidy()
         assert tidy["estimate"].iloc[-1] == pytest.approx(1.0)
         assert tidy["std_error"].iloc[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_the_last_survivor_failing_gives_zero_error_in_any_order(order: tuple[int, ...]) -> None:
+    # Found by hypothesis: the weight still at risk after the last time was a total minus
+    # a running sum, 2e-15 instead of 0 in four of six orders, so the SE was 2e-7, not 0.
+    frame = pd.DataFrame(
+        {"duration": [2, 1, 1], "event": [1, 0, 1], "w": [0.215, 4.0, 4.0782991303325415]}
+    )
+    tidy = aalen_johansen(frame.iloc[list(order)], weights="w").tidy()
+    assert tidy["estimate"].iloc[-1] == pytest.approx(1.0)
+    assert tidy["std_error"].iloc[-1] == 0.0
 
 
 def test_curves_are_unknown_past_the_last_follow_up() -> None:

@@ -20,7 +20,7 @@ def frame() -> pd.DataFrame:
     )
 
 
-def test_reference_is_the_most_frequent_level_and_missing_is_a_level() -> None:
+def test_reference_is_the_first_level_and_missing_is_a_level() -> None:
     coding = CovariateCoding.learn(frame(), ["age", "sex", "disability"], min_count=1)
     assert coding.levels["sex"] == ("F", "M", "missing")
     matrix = coding.apply(frame())
@@ -28,6 +28,22 @@ def test_reference_is_the_most_frequent_level_and_missing_is_a_level() -> None:
     assert matrix["sex_M"].tolist() == [0, 0, 1, 0, 0]
     assert matrix["sex_missing"].tolist() == [0, 0, 0, 1, 0]
     assert matrix["disability"].tolist() == [1, 0, 0, 1, 0]
+
+
+def test_reference_is_the_first_in_code_order_not_the_most_frequent() -> None:
+    """As R's factor: '2A' sorts first though '6' is the most frequent; a Categorical's own
+    order wins over sorting; reference= chooses another level."""
+    coding = CovariateCoding.learn(frame(), ["source"], min_count=1)
+    assert coding.levels["source"] == ("2A", "3A", "6")
+    assert coding.names == ("source_3A", "source_6")
+    declared = frame().assign(sex=pd.Categorical(["F", "F", "M", "M", "F"], categories=["M", "F"]))
+    assert CovariateCoding.learn(declared, ["sex"], min_count=1).names == ("sex_F",)
+    numbers = pd.DataFrame({"band": ["10", "2", "2", "10", "9"]})
+    assert CovariateCoding.learn(numbers, ["band"], min_count=1).levels["band"] == ("2", "9", "10")
+    chosen = CovariateCoding.learn(frame(), ["source"], min_count=1, reference={"source": "6"})
+    assert chosen.names == ("source_2A", "source_3A")
+    with pytest.raises(DesignError, match="reference level 'X'"):
+        CovariateCoding.learn(frame(), ["source"], min_count=1, reference={"source": "X"})
 
 
 def test_rare_levels_are_pooled_and_unseen_levels_map_to_other() -> None:

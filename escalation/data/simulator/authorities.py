@@ -34,6 +34,7 @@ __all__ = [
     "AuthoritiesTruth",
     "AuthorityVariation",
     "SimulatedAuthorities",
+    "label_authority",
     "simulate_local_authorities",
 ]
 
@@ -156,8 +157,21 @@ def _prefixed(values: pd.Series, la: str) -> pd.Series:
     return (la + "-" + values.astype("string")).astype("string")
 
 
-def _label(sim: SimulatedLocalAuthority, la: str) -> SimulatedLocalAuthority:
-    """Return the authority with identifiers prefixed by its code and an ``la`` column."""
+def label_authority(sim: SimulatedLocalAuthority, la: str) -> SimulatedLocalAuthority:
+    """Return the authority with identifiers prefixed by its code and an ``la`` column.
+
+    Parameters
+    ----------
+    sim : SimulatedLocalAuthority
+        One simulated authority.
+    la : str
+        Its code (``LA01``): identifiers become ``LA01-C0000001``, so they stay unique
+        when authorities are put together, and the truth's spell risks gain ``la`` too.
+
+    Returns
+    -------
+    SimulatedLocalAuthority
+    """
     history = sim.history
     children = history.children.copy()
     children["child_id"] = _prefixed(children["child_id"], la)
@@ -404,7 +418,7 @@ def simulate_local_authorities(
         )
         local_seed = int(stream.generate_state(1)[0])
         sim = simulate_local_authority(int(row["n_children"]), seed=local_seed, config=own)
-        authorities[la] = _label(sim, la)
+        authorities[la] = label_authority(sim, la)
     truth = AuthoritiesTruth(
         authorities={la: s.truth for la, s in authorities.items()},
         characteristics=parameters,

@@ -30,6 +30,12 @@ TARGETS: Final = {
     "icpc_per_cp_plan": (1.3, 1.1, 1.5, "DfE: ~72-77k conferences, ~52-62k plans a year"),
     "looked_after_per_cp_plan": (0.6, 0.4, 0.8, "DfE: ~33k start care, ~52-62k plans a year"),
     "disability": (0.07, 0.05, 0.10, "CIN census: ~5-10% of children with a disability"),
+    "referrals_unborn": (
+        0.02,
+        0.01,
+        0.035,
+        "DfE: ~2% of referrals are of children of unknown sex or unborn (2015-16)",
+    ),
     "male": (0.52, 0.49, 0.55, "CIN census: slightly more boys"),
     "white_british": (0.64, 0.60, 0.68, "CIN census ethnicity"),
 }
@@ -91,6 +97,8 @@ def calibration_report(history: CaseHistory) -> pd.DataFrame:
     achieved["icpc_per_cp_plan"] = float((kind == "icpc").sum() / n_cp)
     achieved["looked_after_per_cp_plan"] = float((kind == "looked_after").sum() / n_cp)
     kids = history.children
+    birth = ref["child_id"].map(kids.set_index("child_id")["birth_date"])
+    achieved["referrals_unborn"] = float((ref["start"] < birth).mean())
     achieved["disability"] = float(kids["disability"].astype("float64").mean())
     achieved["male"] = float((kids["sex"].astype("string") == "M").mean())
     achieved["white_british"] = float((kids["ethnicity"].astype("string") == "WBRI").mean())

@@ -37,6 +37,10 @@ class SimulationConfig:
         unmeasured family risk.
     disability_rate : float, default 0.07
         Share of children with a recorded disability.
+    unborn_share : float, default 0.05
+        Share of children first referred before birth (pre-birth referrals, 2 to 28 weeks
+        before the birth date); about 2% of all referrals are then of unborn children, as
+        the DfE's "unknown or unborn" share of referrals suggests.
     escalation_scale_days : float, default 5200.0
         Scale of the Weibull baseline hazard of escalation after a closure (days).
     escalation_shape : float, default 0.8
@@ -102,6 +106,7 @@ class SimulationConfig:
     family_size_probabilities: tuple[float, float, float, float] = (0.40, 0.32, 0.18, 0.10)
     frailty_variance: float = 0.5
     disability_rate: float = 0.07
+    unborn_share: float = 0.05
     escalation_scale_days: float = 5200.0
     escalation_shape: float = 0.8
     early_help_hazard_ratio: float = 0.75
@@ -143,6 +148,8 @@ class SimulationConfig:
             raise ValueError("deprivation must lie in [-1, 1]")
         if self.escalation_scale_days <= 0:
             raise ValueError("escalation_scale_days must be positive")
+        if not 0 <= self.unborn_share < 1:
+            raise ValueError("unborn_share must lie in [0, 1)")
         if self.frailty_variance < 0:
             raise ValueError("frailty_variance must be >= 0")
         if not self.history_start < self.index_from <= self.index_to < self.extract_date:

@@ -132,6 +132,12 @@ def draw_population(
     moved = first + np.ceil(rng.exponential(1 / move_rate)).astype(np.int64)
     death_rate = config.death_rate_per_year / 365.25 * np.where(disability, 3.0, 1.0)
     death = first + np.ceil(rng.exponential(1 / death_rate)).astype(np.int64)
+    # Unborn children: a share is first referred before birth, 2 to 28 weeks ahead of it
+    # (drawn last, so the other draws do not depend on the share). Their age at referral
+    # is negative; some are still unborn at the extract date.
+    unborn = rng.random(n_children) < config.unborn_share
+    days_ahead = rng.integers(14, 197, size=n_children)
+    birth = np.where(unborn, first + days_ahead, birth)
     return Population(
         family=family.astype(np.int64),
         birth=birth.astype(np.int64),

@@ -15,6 +15,7 @@ value; identifiers and birth dates are never shown.
 
 from __future__ import annotations
 
+import re
 import xml.sax
 import xml.sax.handler
 from collections.abc import Iterable, Sequence
@@ -37,14 +38,24 @@ from escalation.data.codes import (
     REFERRAL_SOURCES,
 )
 from escalation.data.history import CaseHistory
+from escalation.data.io import given_date
 from escalation.data.statutory.merge import ReturnTables, merge_returns
 from escalation.data.statutory.problems import SourceProblem
-from escalation.errors import DataValidationError
+from escalation.errors import DataValidationError, describe_text, shown
 
-__all__ = ["CIN_SPECIFICATION", "read_cin_census"]
+__all__ = [
+    "CIN_SPECIFICATION",
+    "ORDER_RULES",
+    "cin_returns",
+    "read_cin_census",
+    "with_date_columns",
+]
 
-#: Element order of each container in the CIN census specification (2018–19 to 2025–26).
+#: Element order of each container in the CIN census schema (2018–19 to 2025–26).
 #: ``GenderCurrent`` (to 2023–24) and ``Sex`` (from 2024–25) share one position.
+#: ``ReferralNFA`` sits after ``Section47`` in the DfE schema (XSD) and after
+#: ``DateOfInitialCPC`` in the order the census guide lists the items: both places, and
+#: any between, are accepted without comment (see :data:`ORDER_RULES`).
 CIN_SPECIFICATION: Final[dict[str, tuple[str, ...]]] = {
     "Message": ("Header", "Children"),
     "Header": ("CollectionDetails", "Source"),
@@ -72,10 +83,10 @@ CIN_SPECIFICATION: Final[dict[str, tuple[str, ...]]] = {
         "CINclosureDate",
         "ReasonForClosure",
         "DateOfInitialCPC",
-        "ReferralNFA",
         "Assessments",
         "CINPlanDates",
         "Section47",
+        "ReferralNFA",
         "ChildProtectionPlans",
     ),
     "Assessments": (
@@ -123,9 +134,33 @@ GENDER_CURRENT: Final = {"1": "M", "2": "F", "0": "U", "9": "U"}
 SEX_CODES: Final = {"M": "M", "F": "F", "U": "U", **GENDER_CURRENT}
 _TRUE: Final = frozenset({"true", "1"})
 _FALSE: Final = frozenset({"false", "0"})
-_PRE_PROCEEDINGS = (
-    "the 2025-26 pre-proceedings module is not part of the case-history contract; not converted"
-)
+#: How the reader treats each departure from the schema's structure, and why. Order
+#: never changes what a value means (each value is named by its element and belongs to
+#: the container it sits in), so it is a note; the others can lose or confuse a value.
+ORDER_RULES: Final = {
+    "order": (
+        "note",
+        "elements out of the schema's order are read anyway: a value is named by its element",
+    ),
+    "referral_nfa": (
+        "none",
+        "<ReferralNFA> anywhere from after <DateOfInitialCPC> to before "
+        "<ChildProtectionPlans> (the schema's place and the census guide's) is not reported",
+    ),
+    "unknown": ("error", "an element the schema does not have in its container is ignored"),
+    "repeated": ("error", "a repeated single element: the first is kept, the rest ignored"),
+    "stray_text": ("error", "text between elements belongs to no element and is ignored"),
+    "nested_leaf": ("error", "a value element holding elements: only its own text is read"),
+    "namespace": ("error", "elements in a namespace that is not the census's"),
+}
+#: The CINdetails elements that come before ``ReferralNFA`` in every accepted order.
+_BEFORE_NFA: Final = frozenset(
+    {"CINreferralDate", "ReferralSource", "PrimaryNeedCode", "CINclosureDate",
+     "ReasonForClosure", "DateOfInitialCPC"}
+)  # fmt: skip
+#: Namespaces accepted on the elements: none (the DfE schema has no target namespace) or
+#: one on a DfE domain.
+DFE_DOMAINS: Final = ("dfe.gov.uk", "education.gov.uk")
 
 
 class _Node:
@@ -178,13 +213,17 @@ class _FileReader(xml.sax.handler.ContentHandler):
     def setDocumentLocator(self, locator: xml.sax.xmlreader.Locator) -> None:  # noqa: N802
         self._locator = locator
 
-    def startElement(self, name: str, attrs: object) -> None:  # noqa: N802
+    def startElement(self, name: str, attrs: xml.sax.xmlreader.AttributesImpl) -> None:  # noqa: N802
         line = (self._locator.getLineNumber() or 0) if self._locator is not None else 0
-        node = _Node(name.rpartition(":")[2], line)
+        prefix, _, local = name.rpartition(":")
+        node = _Node(local, line)
         stack = self._stack
         if not stack:
             if node.tag != "Message":
-                raise _NotCensusError(f"the root element is <{node.tag}>, not <Message>", line)
+                raise _NotCensusError(
+                    f"the root element is {_tag_shown(node.tag)}, not <Message>", line
+                )
+            self._namespace(prefix, attrs, line)
         elif not (node.tag == "Child" and len(stack) == 2 and stack[-1].tag == "Children"):
             stack[-1].kids.append(node)  # each Child is mapped, then dropped, on its end
         stack.append(node)
@@ -205,6 +244,22 @@ class _FileReader(xml.sax.handler.ContentHandler):
             node.kids = []
         elif depth == 0:
             self._check(node, "Message", None, descend=False)
+
+    def _namespace(self, prefix: str, attrs: xml.sax.xmlreader.AttributesImpl, line: int) -> None:
+        """Report a namespace on the root element that is not the census's."""
+        declared = "xmlns:" + prefix if prefix else "xmlns"
+        uri = attrs.get(declared) if declared in attrs.getNames() else None
+        if prefix and uri is None:
+            uri = f"(undeclared prefix {prefix!r})"
+        if uri is None or any(domain in uri for domain in DFE_DOMAINS):
+            return
+        shown = uri if len(uri) <= 80 else uri[:77] + "..."
+        reason = (
+            f"the elements are in the XML namespace {shown!r}, which is not the CIN census's "
+            "(the DfE schema uses no namespace): this may be another kind of file. Read "
+            "anyway; check the file is the authority's CIN census return"
+        )
+        self.report(None, line, "Message", None, reason, "kept")
 
     # -- reporting ------------------------------------------------------------------------
     def report(
@@ -246,7 +301,8 @@ class _FileReader(xml.sax.handler.ContentHandler):
         counts: dict[str, int] = {}
         last = -1
         last_tag = ""
-        for kid in node.kids:
+        tags = [kid.tag for kid in node.kids]
+        for at, kid in enumerate(node.kids):
             tag = kid.tag
             if tag in _REPEATING and tag in CIN_SPECIFICATION:
                 counts[tag] = counts.get(tag, 0) + 1
@@ -255,25 +311,34 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 where = f"{path}/{tag}" if path else tag
             rank = order.get(tag)
             if rank is None:
-                if "preproceeding" in tag.lower():
-                    self.report(pos, kid.line, where, None, _PRE_PROCEEDINGS, "ignored", "note")
-                else:
-                    reason = (
-                        f"<{tag}> is not an element of <{node.tag}> in the CIN census "
-                        "specification (2018-19 to 2025-26); ignored"
-                    )
-                    self.report(pos, kid.line, where, None, reason, "ignored")
+                if node.tag == "CINdetails" and _is_pre_proceedings(tag):
+                    continue  # read by _pre_proceedings
+                reason = (
+                    f"{_tag_shown(tag)} is not an element of <{node.tag}> in the CIN census "
+                    "specification (2018-19 to 2025-26); ignored"
+                )
+                self.report(pos, kid.line, where, None, reason, "ignored")
                 continue
             if tag in seen and tag not in _REPEATING:
                 reason = f"<{tag}> appears more than once in <{node.tag}>; the first is kept"
                 self.report(pos, kid.line, where, kid.value() or None, reason, "ignored")
             seen.add(tag)
-            if rank < last:
+            if tag == "ReferralNFA" and node.tag == "CINdetails":
+                after = set(tags[at + 1 :])
+                if "ChildProtectionPlans" in tags[:at] or after & _BEFORE_NFA:
+                    reason = (
+                        "<ReferralNFA> is outside the places the schema and the census guide "
+                        "give it (after <DateOfInitialCPC>, before <ChildProtectionPlans>); "
+                        "read anyway"
+                    )
+                    self.report(pos, kid.line, where, kid.value() or None, reason, "kept", "note")
+            elif rank < last:
                 reason = (
                     f"<{tag}> is out of the specification's order (it comes before "
-                    f"<{last_tag}>); read anyway"
+                    f"<{last_tag}>); read anyway: a value is named by its element, so the "
+                    "order does not change it"
                 )
-                self.report(pos, kid.line, where, kid.value() or None, reason, "kept")
+                self.report(pos, kid.line, where, kid.value() or None, reason, "kept", "note")
             else:
                 last, last_tag = rank, tag
             if tag in _LEAVES and kid.kids:
@@ -291,7 +356,8 @@ class _FileReader(xml.sax.handler.ContentHandler):
                     self.header[leaf.tag] = leaf.value()
         collection = self.header.get("Collection")
         if collection is not None and collection.upper() != "CIN":
-            raise _NotCensusError(f"<Collection> is {collection!r}, not 'CIN'", node.line)
+            shown_value = shown("collection", collection)
+            raise _NotCensusError(f"<Collection> is {shown_value}, not 'CIN'", node.line)
         when = self.header.get("ReferenceDate")
         if when is not None:
             iso = _iso_date(when)
@@ -327,23 +393,34 @@ class _FileReader(xml.sax.handler.ContentHandler):
             reason = "<LAchildID> is missing or empty; the child cannot be identified"
             self.report(pos, line, "ChildIdentifiers/LAchildID", None, reason, "child excluded")
             return
+        # An unborn child has <ExpectedPersonBirthDate> only; once born, <PersonBirthDate>
+        # (and often still the expected date). Both are read: the birth date is the actual
+        # one when given, and the expected date widens the pre-birth window of a child born
+        # after it (see the validator).
         birth = self._date(ident, "PersonBirthDate", "ChildIdentifiers", pos, "child excluded")
-        if birth is None and "PersonBirthDate" not in ident:
-            birth = self._date(
-                ident, "ExpectedPersonBirthDate", "ChildIdentifiers", pos, "child excluded"
+        born = birth is not None
+        if "PersonBirthDate" in ident and ident["PersonBirthDate"].value() and not born:
+            return  # an unreadable birth date: reported, child excluded
+        expected = self._date(
+            ident,
+            "ExpectedPersonBirthDate",
+            "ChildIdentifiers",
+            pos,
+            "value dropped" if born else "child excluded",
+        )
+        if not born and expected is not None:
+            birth = expected
+            self.report(
+                pos,
+                ident["ExpectedPersonBirthDate"].line,
+                "ChildIdentifiers/ExpectedPersonBirthDate",
+                None,
+                "no <PersonBirthDate> (unborn child): the expected birth date is the birth date",
+                "kept",
+                "note",
             )
-            if birth is not None:
-                self.report(
-                    pos,
-                    ident["ExpectedPersonBirthDate"].line,
-                    "ChildIdentifiers/ExpectedPersonBirthDate",
-                    None,
-                    "no <PersonBirthDate> (unborn child): the expected birth date is used",
-                    "kept",
-                    "note",
-                )
         if birth is None:
-            if "PersonBirthDate" not in ident and "ExpectedPersonBirthDate" not in ident:
+            if not _has_value(ident, "ExpectedPersonBirthDate"):
                 reason = (
                     "no <PersonBirthDate> or <ExpectedPersonBirthDate>; a birth date is required"
                 )
@@ -362,7 +439,17 @@ class _FileReader(xml.sax.handler.ContentHandler):
         )
         disability = self._disability(chars, pos)
         t = self.tables
-        t.add_child(child_id, birth, sex, ethnicity, disability, pos, node.line)
+        t.add_child(
+            child_id,
+            birth,
+            sex,
+            ethnicity,
+            disability,
+            pos,
+            node.line,
+            expected_birth_date=expected,
+            born=born,
+        )
         death = self._date(ident, "PersonDeathDate", "ChildIdentifiers", pos, "value dropped")
         if death is not None:
             t.add_episode(
@@ -427,6 +514,7 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 None,
                 "<ReasonForClosure> is given without <CINclosureDate>",
             )
+        extra = self._pre_proceedings(node, path, pos)
         if referral is not None and not invalid_closure:
             t.add_episode(
                 child_id,
@@ -439,7 +527,13 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 source=source,
                 need=need,
                 reason=reason,
+                extra=extra,
             )
+        elif extra:
+            reason_text = (
+                "the pre-proceedings module belongs to a referral that is excluded; not converted"
+            )
+            self.report(pos, node.line, f"{path}/PreProceedings", None, reason_text, "ignored")
         window = (referral, closure)
         icpc = self._date(leaves, "DateOfInitialCPC", path, pos, "episode excluded")
         if icpc is not None:
@@ -512,6 +606,76 @@ class _FileReader(xml.sax.handler.ContentHandler):
                             "not a date in the form YYYY-MM-DD",
                             "ignored",
                         )
+
+    def _pre_proceedings(self, node: _Node, path: str, pos: int) -> dict[str, str] | None:
+        """Read the 2025-26 pre-proceedings module of a CINdetails into extra columns.
+
+        The module (the Public Law Outline's pre-proceedings stage) becomes three columns
+        of the CINdetails' referral: ``pre_proceedings_start``, ``pre_proceedings_end`` and
+        ``pre_proceedings_outcome``. Its elements are recognised by name (a start date, an
+        end date, an outcome or decision code); anything else in it is reported as a note.
+        """
+        modules = [kid for kid in node.kids if _is_pre_proceedings(kid.tag)]
+        if not modules:
+            return None
+        found: dict[str, str] = {}
+        for number, module in enumerate(modules, start=1):
+            where = f"{path}/{module.tag}"
+            if number > 1:
+                reason = (
+                    "a second pre-proceedings module in one <CINdetails>; only the first is "
+                    "converted"
+                )
+                self.report(pos, module.line, where, None, reason, "ignored", "note")
+                continue
+            for leaf in module.kids or [module]:
+                self._pre_proceedings_leaf(leaf, where, pos, found)
+        start, end = found.get("pre_proceedings_start"), found.get("pre_proceedings_end")
+        if start is not None and end is not None and end < start:
+            self.report(
+                pos, modules[0].line, f"{path}/{modules[0].tag}", end,
+                "the pre-proceedings end date is before its start date", "value dropped",
+            )  # fmt: skip
+            del found["pre_proceedings_end"]
+        return found
+
+    def _pre_proceedings_leaf(
+        self, leaf: _Node, where: str, pos: int, found: dict[str, str]
+    ) -> None:
+        name = leaf.tag.lower()
+        element = f"{where}/{leaf.tag}" if not where.endswith(leaf.tag) else where
+        text = leaf.value()
+        is_date = "date" in name
+        column = None
+        if is_date and any(w in name for w in ("start", "began", "commence", "initiat")):
+            column = "pre_proceedings_start"
+        elif is_date and any(w in name for w in ("end", "clos", "ceas", "conclu")):
+            column = "pre_proceedings_end"
+        elif any(w in name for w in ("outcome", "decision", "reason")):
+            column = "pre_proceedings_outcome"
+        if column is None or column in found or not text:
+            if column is None or column in found:
+                reason = f"<{leaf.tag}> of the pre-proceedings module is not converted"
+                self.report(pos, leaf.line, element, None, reason, "ignored", "note")
+            return
+        if column == "pre_proceedings_outcome":
+            if len(text) <= 8 and text.isalnum():
+                found[column] = text
+            else:
+                reason = "not a pre-proceedings outcome code (up to 8 letters or digits)"
+                self.report(pos, leaf.line, element, text, reason, "value dropped")
+            return
+        iso = _iso_date(text)
+        if iso is None:
+            reason = "not a date in the form YYYY-MM-DD"
+            self.report(pos, leaf.line, element, text, reason, "value dropped")
+            return
+        reference = self.header.get("ReferenceDate")
+        if reference is not None and iso > reference:
+            reason = f"date is after the return's reference date {reference}"
+            self.report(pos, leaf.line, element, iso, reason, "value dropped")
+            return
+        found[column] = iso
 
     def _section47(
         self,
@@ -777,6 +941,30 @@ class _FileReader(xml.sax.handler.ContentHandler):
 _EMPTY: Final = _Node("", 0)
 
 
+_TAG_SHAPE: Final = re.compile(r"[A-Za-z_][A-Za-z_-]*[0-9]{0,2}[A-Za-z_-]*")
+
+
+def _tag_shown(tag: str) -> str:
+    """Show an element's name, unless it looks like data (an identifier, say).
+
+    A damaged file can turn a value into a tag name (``<C0000123``); names are shown
+    only when they look like element names: letters with at most two digits in a row.
+    """
+    if len(tag) <= 40 and _TAG_SHAPE.fullmatch(tag):
+        return f"<{tag}>"
+    return f"an element whose name is {describe_text(tag)[1:-1]}"
+
+
+def _has_value(leaves: dict[str, _Node], tag: str) -> bool:
+    """Whether ``tag`` is present with some text."""
+    return tag in leaves and bool(leaves[tag].value())
+
+
+def _is_pre_proceedings(tag: str) -> bool:
+    """Whether an element is (part of) the 2025-26 pre-proceedings module."""
+    return "preproceeding" in tag.lower().replace("-", "").replace("_", "")
+
+
 def _first_of_each(node: _Node) -> dict[str, _Node]:
     """Map each child tag to its first element."""
     out: dict[str, _Node] = {}
@@ -887,7 +1075,13 @@ def read_cin_census(
     ``s47`` and, with a conference date, an ``icpc`` (as does ``CINdetails``'
     ``DateOfInitialCPC``); ``ChildProtectionPlans`` a ``cp_plan`` (category: the initial
     category of abuse, else the latest); ``PersonDeathDate`` a ``death``.
-    ``GenderCurrent`` 1/2/0/9 and ``Sex`` M/F/U give ``sex``. Dates after the return's
+    ``GenderCurrent`` 1/2/0/9 and ``Sex`` M/F/U give ``sex``. ``PersonBirthDate`` gives
+    ``birth_date``, else (a child unborn at the reference date) ``ExpectedPersonBirthDate``;
+    the expected date is also kept as ``expected_birth_date``. Records up to 40 weeks
+    before birth are valid. The 2025-26 pre-proceedings module becomes the extra columns
+    ``pre_proceedings_start``, ``pre_proceedings_end`` and ``pre_proceedings_outcome`` of
+    its ``CINdetails``' referral. Element order is never an error (:data:`ORDER_RULES`
+    says what each departure from the schema is). Dates after the return's
     ``ReferenceDate``, and dates of assessments, plans and enquiries outside their CIN
     episode, are reported.
 
@@ -914,38 +1108,74 @@ def read_cin_census(
     ['F']
     """
     files = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    returns, problems, latest = cin_returns(files, lenient=lenient, extract_date=extract_date)
+    if extract_date is not None:
+        when, source = given_date(extract_date), "given"
+    else:
+        when = pd.Timestamp(str(latest.reference_date))
+        source = f"CIN census ReferenceDate ({latest.file})"
+    history = merge_returns(
+        returns,
+        problems,
+        extract_date=when,
+        extract_date_source=source,
+        lenient=lenient,
+        context=cin_context(files),
+        format_name="CIN census",
+    )
+    return with_date_columns(history, PRE_PROCEEDINGS_DATES)
+
+
+def cin_context(files: Sequence[Path]) -> str:
+    """Name the CIN census files in messages."""
+    return "CIN census " + ", ".join(p.name for p in files)
+
+
+def cin_returns(
+    files: Sequence[Path], *, lenient: bool, extract_date: object = None
+) -> tuple[list[ReturnTables], list[SourceProblem], ReturnTables]:
+    """Parse CIN census files into returns ready to merge (with others' rows if wanted).
+
+    Returns
+    -------
+    returns : list of ReturnTables
+        One per file, ranked by reference date (later returns win).
+    problems : list of SourceProblem
+        Problems found while parsing.
+    latest : ReturnTables
+        The return with the latest reference date.
+    """
     if not files:
         raise ValueError("no CIN census file given")
     for path in files:
         if not path.is_file():
             raise FileNotFoundError(f"CIN census file not found: {path}")
-    context = "CIN census " + ", ".join(p.name for p in files)
+    context = cin_context(files)
+    given = None if extract_date is None else given_date(extract_date).date().isoformat()
     readers = [_parse_file(path, i, lenient) for i, path in enumerate(files)]
     _check_headers(readers, extract_date, context)
-    given = None if extract_date is None else pd.Timestamp(extract_date).date().isoformat()
     for reader in readers:
         reader.tables.reference_date = reader.header.get("ReferenceDate") or given
     # Later returns win when a child or an episode recurs: rank by reference date.
     ordered = sorted(readers, key=lambda r: (r.tables.reference_date or "", r.index))
     for rank, reader in enumerate(ordered):
         reader.tables.rank = rank
-    returns = [reader.tables for reader in readers]
     problems = [p for reader in readers for p in reader.problems]
-    if extract_date is not None:
-        when, source = pd.Timestamp(extract_date), "given"
-    else:
-        latest = max(readers, key=lambda r: r.header["ReferenceDate"])
-        when = pd.Timestamp(latest.header["ReferenceDate"])
-        source = f"CIN census ReferenceDate ({latest.file})"
-    return merge_returns(
-        returns,
-        problems,
-        extract_date=when,
-        extract_date_source=source,
-        lenient=lenient,
-        context=context,
-        format_name="CIN census",
-    )
+    return [reader.tables for reader in readers], problems, ordered[-1].tables
+
+
+#: Extra episode columns of the pre-proceedings module that hold dates.
+PRE_PROCEEDINGS_DATES: Final = ("pre_proceedings_start", "pre_proceedings_end")
+
+
+def with_date_columns(history: CaseHistory, columns: Sequence[str]) -> CaseHistory:
+    """Return ``history`` with extra episode columns of ISO text parsed to dates."""
+    episodes = history.episodes
+    present = [c for c in columns if c in episodes]
+    if not present:
+        return history
+    parsed = {c: pd.to_datetime(episodes[c], format="%Y-%m-%d") for c in present}
+    return history.with_tables(episodes=episodes.assign(**parsed))
 
 
 def _check_headers(readers: Iterable[_FileReader], extract_date: object, context: str) -> None:

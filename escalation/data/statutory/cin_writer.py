@@ -139,22 +139,31 @@ def write_cin_census(
         "</Header>\n<Children>\n"
     ]
     written = 0
+    expected_dates = (
+        _iso(kids["expected_birth_date"]) if "expected_birth_date" in kids else [None] * len(kids)
+    )
     rows = zip(
         _text(kids["child_id"]),
         _iso(kids["birth_date"]),
+        expected_dates,
         _text(kids["sex"]) if "sex" in kids else [None] * len(kids),
         _text(kids["ethnicity"]) if "ethnicity" in kids else [None] * len(kids),
         _text(kids["disability"]) if "disability" in kids else [None] * len(kids),
         disabilities or [None] * len(kids),
         strict=True,
     )
-    for child_id, birth, sex, ethnicity, disability, codes in rows:
+    for child_id, birth, expected, sex, ethnicity, disability, codes in rows:
         mine = by_child.get(str(child_id), [])
         death = next((columns["start"][i] for i in mine if columns["kind"][i] == "death"), None)
         parts.append(
             f"<Child>\n<ChildIdentifiers>\n<LAchildID>{escape(str(child_id))}</LAchildID>\n"
-            f"<PersonBirthDate>{birth}</PersonBirthDate>\n"
         )
+        if birth is not None and birth > reference:
+            # unborn at the reference date: only the expected birth date is known
+            parts.append(f"<ExpectedPersonBirthDate>{birth}</ExpectedPersonBirthDate>\n")
+        else:
+            parts.append(f"<PersonBirthDate>{birth}</PersonBirthDate>\n")
+            parts.extend(_leaf("ExpectedPersonBirthDate", expected))
         if sex is not None:
             code = sex if sex_tag == "Sex" else _GENDER[sex]
             parts.append(f"<{sex_tag}>{code}</{sex_tag}>\n")
@@ -222,7 +231,6 @@ def _write_details(
         parts.extend(_leaf("CINclosureDate", end[r]))
         parts.extend(_leaf("ReasonForClosure", col["reason"][r]))
         parts.extend(_leaf("DateOfInitialCPC", top_icpc))
-        parts.append(f"<ReferralNFA>{'true' if nfa else 'false'}</ReferralNFA>\n")
         for i in members:
             if kind[i] == "assessment":
                 parts.append("<Assessments>\n")
@@ -249,6 +257,8 @@ def _write_details(
                 f"<ICPCnotRequired>{'false' if i in icpc_of else 'true'}</ICPCnotRequired>\n"
             )
             parts.append("</Section47>\n")
+        # the DfE schema's place for <ReferralNFA>: after the enquiries, before the plans
+        parts.append(f"<ReferralNFA>{'true' if nfa else 'false'}</ReferralNFA>\n")
         for i in members:
             if kind[i] == "cp_plan":
                 parts.append(f"<ChildProtectionPlans>\n<CPPstartDate>{start[i]}</CPPstartDate>\n")

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from escalation.data.codes import PREBIRTH_DAYS
 from escalation.data.history import CaseHistory, ExclusionReport
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors
 from escalation.data.validate import validate_case_history
@@ -21,8 +22,15 @@ from escalation.data.validate import validate_case_history
 __all__ = ["ReturnTables", "merge_returns"]
 
 #: Origin columns carried by the rows until the history is validated.
-ORIGIN: Final = ("_file", "_rank", "_pos", "_line", "_el", "_ref", "_unit")
-CHILD_FIELDS: Final = ("child_id", "birth_date", "sex", "ethnicity", "disability")
+ORIGIN: Final = ("_file", "_rank", "_pos", "_line", "_el", "_ref", "_unit", "_born")
+CHILD_FIELDS: Final = (
+    "child_id",
+    "birth_date",
+    "sex",
+    "ethnicity",
+    "disability",
+    "expected_birth_date",
+)
 EPISODE_FIELDS: Final = (
     "child_id",
     "kind",
@@ -95,11 +103,13 @@ class ReturnTables:
     reference_date: str | None = None
     unit: str = "Child"
     children: dict[str, list[Any]] = field(
-        default_factory=lambda: {c: [] for c in (*CHILD_FIELDS, "_pos", "_line")}
+        default_factory=lambda: {c: [] for c in (*CHILD_FIELDS, "_pos", "_line", "_born")}
     )
     episodes: dict[str, list[Any]] = field(
         default_factory=lambda: {c: [] for c in (*EPISODE_FIELDS, "_pos", "_line", "_el")}
     )
+    #: Extra episode columns (beyond the contract's), aligned with ``episodes``' rows.
+    extras: dict[str, list[Any]] = field(default_factory=dict)
 
     def add_child(
         self,
@@ -110,16 +120,26 @@ class ReturnTables:
         disability: bool | None,
         pos: int,
         line: int,
+        *,
+        expected_birth_date: str | None = None,
+        born: bool = True,
     ) -> None:
-        """Add one child's row."""
+        """Add one child's row.
+
+        ``born`` is False when ``birth_date`` is only the expected birth date of a child
+        unborn at the return's reference date: it may then lie after that date, and a
+        later return's actual birth date replaces it without a conflict being reported.
+        """
         c = self.children
         c["child_id"].append(child_id)
         c["birth_date"].append(birth_date)
         c["sex"].append(sex)
         c["ethnicity"].append(ethnicity)
         c["disability"].append(disability)
+        c["expected_birth_date"].append(expected_birth_date)
         c["_pos"].append(pos)
         c["_line"].append(line)
+        c["_born"].append(born)
 
     def add_episode(
         self,
@@ -136,9 +156,15 @@ class ReturnTables:
         factors: str | None = None,
         category: str | None = None,
         reason: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        """Add one episode's row."""
+        """Add one episode's row (``extra``: values of columns beyond the contract's)."""
         e = self.episodes
+        n = len(e["child_id"])
+        for name in extra or {}:
+            self.extras.setdefault(name, [None] * n)
+        for name, values in self.extras.items():
+            values.append((extra or {}).get(name))
         for name, value in (
             ("child_id", child_id),
             ("kind", kind),
@@ -162,8 +188,10 @@ class ReturnTables:
             "_rank": self.rank,
             "_ref": self.reference_date,
         }
-        children = pd.DataFrame(self.children).assign(_el="ChildIdentifiers", **origin)
-        episodes = pd.DataFrame(self.episodes).assign(**origin)
+        children = pd.DataFrame(self.children).assign(
+            _el="ChildIdentifiers", _unit=self.unit, **origin
+        )
+        episodes = pd.DataFrame({**self.episodes, **self.extras}).assign(_unit=self.unit, **origin)
         return children, episodes
 
 
@@ -226,6 +254,11 @@ def merge_returns(
     pairs = list(frames) if frames is not None else [r.frames() for r in returns]
     kids = pd.concat([c for c, _ in pairs], ignore_index=True)
     eps = pd.concat([e for _, e in pairs], ignore_index=True)
+    # Extra columns of codes read from a return are text, whatever they look like.
+    for column in eps.columns:
+        extra = column not in (*EPISODE_FIELDS, *ORIGIN) and eps[column].dtype == object
+        if extra and eps[column].map(lambda v: v is None or isinstance(v, str)).all():
+            eps[column] = eps[column].astype("string")
     kids, eps = _after_reference(kids, eps, problems, element_of)
     kids, eps = _match_children(kids, eps, problems, format_name)
     eps = _deduplicate(eps, problems)
@@ -265,6 +298,7 @@ def _problem(
     unit: str,
     severity: str = "error",
 ) -> SourceProblem:
+    own_unit = row.get("_unit")
     return SourceProblem(
         str(row["_file"]),
         int(row["_pos"]),
@@ -272,7 +306,7 @@ def _problem(
         value,
         reason,
         line=None if pd.isna(row["_line"]) else int(row["_line"]),
-        unit=unit,
+        unit=str(own_unit) if isinstance(own_unit, str) else unit,
         action=action,
         severity="note" if severity == "note" else "error",
     )
@@ -282,20 +316,39 @@ def _unit(frame: pd.DataFrame) -> str:
     return str(frame["_unit"].iloc[0]) if "_unit" in frame and len(frame) else "Child"
 
 
+def _plus_window(dates: pd.Series) -> pd.Series:
+    """ISO dates shifted by the pre-birth window (40 weeks), as ISO text."""
+    parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
+    shifted = (parsed + pd.Timedelta(days=PREBIRTH_DAYS)).dt.strftime("%Y-%m-%d")
+    return shifted.where(parsed.notna(), "9999-12-31")
+
+
 def _after_reference(
     kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Exclude rows dated after their own return's reference date (ISO text compares)."""
+    """Exclude rows dated after their own return's reference date (ISO text compares).
+
+    An unborn child's expected birth date may lie up to 40 weeks after the reference date
+    (the DfE's rule 8530Q expects it within nine months).
+    """
     unit = _unit(kids)
     ref = kids["_ref"].fillna("9999-12-31")
-    late = kids["birth_date"].fillna("") > ref
+    born = ~kids["_born"].isin([False]) if "_born" in kids else pd.Series(True, kids.index)
+    limit = ref.where(born, _plus_window(ref))
+    late = kids["birth_date"].fillna("") > limit
     for _, row in kids[late].iterrows():
+        reason = (
+            "the birth date is after the return's reference date"
+            if bool(row.get("_born", True)) is not False
+            else f"the expected birth date is more than {PREBIRTH_DAYS} days (40 weeks) after "
+            "the return's reference date"
+        )
         problems.append(
             _problem(
                 row,
                 element_of("children", "birth_date", row["_el"], None),
                 row["birth_date"],
-                "the birth date is after the return's reference date",
+                reason,
                 "child excluded",
                 unit,
             )
@@ -320,19 +373,35 @@ def _after_reference(
     return kids, eps[~bad]
 
 
+#: Characteristics compared across returns: a difference is reported as a note.
+_COMPARED: Final = {"sex": "sex", "ethnicity": "ethnicity", "disability": "disability"}
+
+
 def _match_children(
     kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], format_name: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep one row per child: the latest return's; report conflicting birth dates."""
+    """Keep one row per child, the latest return's; report conflicts between returns.
+
+    Values the latest return lacks are taken from the latest earlier return that has them.
+    A birth date that differs between returns is an error, unless an earlier return held
+    only the expected birth date of a child then unborn; a differing sex, ethnicity or
+    disability is a note.
+    """
     unit = _unit(kids)
+    if "_born" not in kids:
+        kids = kids.assign(_born=True)
+    kids = kids.assign(_born=~kids["_born"].isin([False]))
     same_file = kids.duplicated(["_rank", "child_id"], keep="first")
     for _, row in kids[same_file].iterrows():
         first = kids[(kids["_rank"] == row["_rank"]) & (kids["child_id"] == row["child_id"])]
-        where = (
-            f"{unit} #{int(first['_pos'].iloc[0]) + 1}"
-            if unit == "Child"
-            else (f"row {int(first['_pos'].iloc[0])}")
-        )
+        first_row = first.iloc[0]
+        own = first_row.get("_unit")
+        if own == "Child":
+            where = f"Child #{int(first_row['_pos']) + 1}"
+        elif isinstance(own, str) and own not in ("row", "Child"):
+            where = f"sheet {own!r} row {int(first_row['_pos'])}"
+        else:
+            where = f"row {int(first_row['_pos'])}"
         reason = (
             f"the same child identifier appears again (first at {where}); its episodes are "
             "merged and the first record's characteristics kept"
@@ -340,14 +409,35 @@ def _match_children(
         problems.append(_problem(row, None, None, reason, "kept", unit))
     kids = kids[~same_file]
     ordered = kids.sort_values("_rank", ascending=False, kind="stable")
-    births = ordered.groupby("child_id", sort=False)["birth_date"].nunique()
+    groups = ordered.groupby("child_id", sort=False)
+    born = ordered[ordered["_born"]]
+    births = born.groupby("child_id", sort=False)["birth_date"].nunique()
     for child_id in births.index[births > 1]:
-        row = ordered[ordered["child_id"] == child_id].iloc[0]
+        row = born[born["child_id"] == child_id].iloc[0]
         reason = (
             f"the child's birth date differs between {format_name} returns; the latest "
             "return's is kept"
         )
         problems.append(_problem(row, None, None, reason, "kept", unit))
+    for column, what in _COMPARED.items():
+        if column not in ordered:
+            continue
+        differs = groups[column].nunique()
+        for child_id in differs.index[differs > 1]:
+            row = ordered[ordered["child_id"] == child_id].iloc[0]
+            reason = (
+                f"the child's {what} differs between {format_name} returns; the latest "
+                "return's is kept"
+            )
+            problems.append(_problem(row, None, None, reason, "kept", unit, "note"))
+    # The latest return's values, with gaps filled from earlier returns; an actual birth
+    # date wins over an expected one.
+    fill = [c for c in (*CHILD_FIELDS[1:],) if c in ordered]
+    filled = groups[fill].transform("first")
+    latest_born = born.groupby("child_id", sort=False)["birth_date"].first()
+    filled["birth_date"] = ordered["child_id"].map(latest_born).fillna(filled["birth_date"])
+    ordered = ordered.assign(**{c: filled[c] for c in fill})
+    ordered = ordered.assign(_born=ordered["child_id"].isin(latest_born.index) | ordered["_born"])
     kids = ordered.drop_duplicates("child_id", keep="first").sort_values(["_rank", "_pos"])
     return kids, eps
 

@@ -80,9 +80,11 @@ class SourceProblem(Problem):
     reason : str
         What is wrong.
     line : int or None
-        Line of the element (XML) or of the row (CSV, counting the header as line 1).
+        Line of the element (XML), or the row as a spreadsheet shows it (CSV: the header is
+        row 1, so data row ``n`` is row ``n + 2``, however many lines its values span).
     unit : str
-        What ``row`` counts: ``"Child"`` (CIN census) or ``"row"`` (CSV).
+        What ``row`` counts: ``"Child"`` (CIN census), ``"row"`` (CSV data rows from 0) or
+        a workbook sheet's name (Annex A: ``row`` is then the row number Excel shows).
     action : str
         What the reader did (see :data:`Action`).
     severity : {"error", "note"}
@@ -118,7 +120,10 @@ class SourceProblem(Problem):
         return super().shown_value()
 
     def location(self) -> str:
-        """Return where the problem is, e.g. ``Child #12 (line 345)``."""
+        """Return where the problem is: ``Child #12 (line 345)``, ``sheet 'List 3' row 7``."""
+        if self.unit not in ("Child", "row"):
+            # a workbook sheet: the row as Excel shows it
+            return f"sheet {self.unit!r}" + (f" row {self.row}" if self.row is not None else "")
         if self.row is None:
             return f"line {self.line}" if self.line is not None else ""
         number = f"{self.unit} #{self.row + 1}" if self.unit == "Child" else f"row {self.row}"
@@ -150,8 +155,10 @@ def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``file, unit, position, line, element, value, reason, action, severity``;
-        ``position`` is 1-based for children (``Child #position``) and the data row for
-        CSV files. Personal values are withheld.
+        ``position`` is 1-based for children (``Child #position``), the data row for CSV
+        files and the row Excel shows for a workbook sheet (``unit`` is then the sheet's
+        name). Personal values are withheld; other values are shown only when they look
+        like the codes or dates of their column (see :func:`escalation.errors.shown`).
 
     Examples
     --------

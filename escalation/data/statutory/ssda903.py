@@ -11,7 +11,6 @@ status and placement code of the period is kept in extra columns.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any, Final
@@ -20,6 +19,7 @@ import pandas as pd
 
 from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
+from escalation.data.io import given_date, read_csv_text, record_of
 from escalation.data.statutory.merge import merge_returns
 from escalation.data.statutory.problems import SourceProblem
 from escalation.errors import DataValidationError
@@ -104,14 +104,30 @@ def _element(table: str, column: str | None, element: str, kind: str | None) -> 
 
 def _read_csv(path: Path, problems: list[SourceProblem]) -> pd.DataFrame | None:
     raw = path.read_bytes()
-    for codec in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(codec)
-            break
-        except UnicodeDecodeError:
-            continue
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        first = error.start
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = None
+    if text is None:
+        # Neither UTF-8 nor Windows-1252 (whose five undefined bytes fail): say where.
+        readable = raw[:first].decode("utf-8", errors="replace")
+        row = record_of(readable, len(readable))
+        reason = (
+            f"byte {first} is neither UTF-8 nor Windows-1252 text; re-save the file "
+            "as UTF-8 (CSV UTF-8 in Excel)"
+        )
+        problems.append(
+            SourceProblem(
+                path.name, row, None, None, reason, line=row + 2, unit="row", action="file not read"
+            )
+        )
+        return None
+    try:
+        frame = read_csv_text(text)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         problems.append(
             SourceProblem(
@@ -127,6 +143,33 @@ def _read_csv(path: Path, problems: list[SourceProblem]) -> pd.DataFrame | None:
         return None
     frame.columns = [str(c).strip().upper() for c in frame.columns]
     return frame
+
+
+def _drop_nul_rows(
+    frame: pd.DataFrame, file: str, action: str, problems: list[SourceProblem]
+) -> pd.DataFrame:
+    """Report and drop rows with a NUL byte in any field (it would cut the value short)."""
+    bad = pd.Series(False, index=frame.index)
+    for column in frame.columns:
+        if column.startswith("_") or frame[column].dtype != object:
+            continue
+        has = frame[column].str.contains("\x00", regex=False) == True  # noqa: E712
+        for pos in frame.loc[has, "_pos"].tolist():
+            problems.append(
+                SourceProblem(
+                    file,
+                    int(pos),
+                    column,
+                    None,
+                    "holds a NUL byte (character 0), which would cut the value short; the "
+                    "file is damaged or was not exported as text",
+                    line=int(pos) + 2,
+                    unit="row",
+                    action=action,
+                )
+            )
+        bad |= has
+    return frame[~bad]
 
 
 def _kind_of(columns: Iterable[str]) -> str | None:
@@ -290,9 +333,11 @@ def read_ssda903(
             )
             continue
         frame = frame.assign(_pos=range(len(frame)), _file=path.name)
+        action = {"header": "child excluded", "episodes": "episode excluded"}.get(kind, "ignored")
+        frame = _drop_nul_rows(frame, path.name, action, problems)
         tables[kind].append((path.name, frame))
     context = f"SSDA903 return in {root}"
-    missing = [k for k in ("header", "episodes") if not tables[k]]
+    missing = [k for k in ("header", "episodes") if not any(len(f) for _, f in tables[k])]
     if missing:
         problems.append(
             SourceProblem(
@@ -309,8 +354,14 @@ def read_ssda903(
         raise DataValidationError(problems, context)
     episodes = _episodes(tables["episodes"], problems)
     children = _children(tables, problems)
+    if episodes.empty:
+        reason = "no episode could be read (every row of the episodes table has a problem)"
+        problems.append(
+            SourceProblem(root.name, None, None, None, reason, unit="row", action="file not read")
+        )
+        raise DataValidationError(problems, context)
     if extract_date is not None:
-        when, source = pd.Timestamp(extract_date), "given"
+        when, source = given_date(extract_date), "given"
     else:
         latest = pd.Timestamp(max(pd.concat([episodes["start"], episodes["end"]]).dropna()))
         year = latest.year if latest <= pd.Timestamp(latest.year, 3, 31) else latest.year + 1

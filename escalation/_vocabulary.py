@@ -1,0 +1,137 @@
+"""The package's one vocabulary of arguments, and the deprecations of the old words.
+
+``event`` is always the column of event codes and ``cause`` always the code; ``duration``,
+``event``, ``treatment`` and ``cluster`` name columns everywhere; ``cluster="auto"`` means
+the design's cluster for :class:`~escalation.timeline.SpellData` and none for a data frame.
+See ``docs/vocabulary.md``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any, Final
+
+import pandas as pd
+
+from escalation.errors import DesignError
+
+__all__ = [
+    "AUTO",
+    "canonical_columns",
+    "cause_from_event",
+    "design_cluster",
+    "resolve_cluster",
+    "warn_deprecated",
+]
+
+#: Default of every ``cluster=`` argument: the design's cluster for SpellData, else none.
+AUTO: Final = "auto"
+
+
+def warn_deprecated(message: str, *, stacklevel: int = 3) -> None:
+    """Warn that an old name or meaning is deprecated (removed in the next release)."""
+    warnings.warn(
+        f"{message}; the old form will be removed in the next release",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def cause_from_event(
+    event: object, cause: int | None, *, function: str, default_event: str = "event"
+) -> tuple[str, int | None]:
+    """Return ``(event column, cause)``, accepting the deprecated ``event=<code>``.
+
+    Before 0.2 some functions took the cause code as ``event=``; it is now ``cause=``, and
+    ``event=`` names the column of event codes, as everywhere else.
+
+    Raises
+    ------
+    DesignError
+        When ``event`` is neither a column name nor (deprecated) a whole-number code, or
+        both a code and ``cause`` are given.
+
+    Examples
+    --------
+    >>> cause_from_event("status", 2, function="f")
+    ('status', 2)
+    """
+    if event is None or (isinstance(event, int) and not isinstance(event, bool)):
+        if cause is not None:
+            raise DesignError(
+                f"{function}: event={event!r} (a cause code, deprecated) and cause={cause!r} "
+                "were both given; give the code as cause= only"
+            )
+        use = "cause=None (any event)" if event is None else f"cause={event}"
+        warn_deprecated(
+            f"{function}(event={event!r}) gave the cause code; event= now names the column "
+            f"of event codes: use {use}",
+            stacklevel=4,
+        )
+        return default_event, None if event is None else int(event)
+    if not isinstance(event, str):
+        raise DesignError(
+            f"{function}: event= names the column of event codes (0 censored, 1, 2, ... the "
+            f"cause), got {event!r}; the code is cause="
+        )
+    return event, cause
+
+
+def design_cluster(data: Any) -> str | None:
+    """Return the cluster column the design implies for ``data``, or ``None``.
+
+    Spells of one family share a ``family_id``, so the design clusters by family; with
+    several local authorities and ``[analysis] authority = "cluster"`` it clusters by
+    authority (``la``). A plain data frame implies no clustering.
+    """
+    cluster = getattr(data, "cluster", None)
+    return cluster if isinstance(cluster, str) else None
+
+
+def resolve_cluster(data: Any, cluster: str | None) -> str | None:
+    """Return the cluster column to use: ``"auto"`` becomes :func:`design_cluster`."""
+    if cluster == AUTO:
+        return design_cluster(data)
+    if cluster is not None and not isinstance(cluster, str):
+        raise DesignError(f"cluster= names a column (or is None or 'auto'), got {cluster!r}")
+    return cluster
+
+
+def canonical_columns(
+    frame: pd.DataFrame, columns: Mapping[str, str | None], *, table: str = "spells"
+) -> pd.DataFrame:
+    """Return ``frame`` with the user's column names renamed to the package's own.
+
+    ``columns`` maps the package's name (``"duration"``) to the user's (``"week"``). The
+    frame is returned unchanged when the names already agree.
+
+    Raises
+    ------
+    DesignError
+        When a named column is missing, or renaming would hide another column of the
+        same name.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"week": [3], "arrest": [1]})
+    >>> canonical_columns(frame, {"duration": "week", "event": "arrest"}).columns.tolist()
+    ['duration', 'event']
+    """
+    renames = {user: own for own, user in columns.items() if user is not None and user != own}
+    for own, user in columns.items():
+        if user is not None and user not in frame.columns:
+            raise DesignError(
+                f"the {own} column {user!r} is not in the {table} table; available: "
+                f"{', '.join(map(str, frame.columns))}"
+            )
+    if not renames:
+        return frame
+    clash = [own for user, own in renames.items() if own in frame.columns and own not in renames]
+    if clash:
+        raise DesignError(
+            f"the {table} table has column(s) {', '.join(clash)} as well as the column(s) "
+            f"named for them ({', '.join(u for u, o in renames.items() if o in clash)}); "
+            "rename one of them"
+        )
+    return frame.rename(columns=renames)

@@ -1,0 +1,92 @@
+"""The confounders of a causal estimator: a list of columns or a formula, coded once.
+
+The propensity model and the outcome models of an estimator adjust for the same
+confounders. They are named as covariates (coded by
+:class:`~escalation.timeline.CovariateCoding`) or as a formula
+``"Surv(duration, event) ~ x + C(g) + bs(age, df=3)"`` (coded by
+:class:`~escalation.formula.FormulaCoding`), whose left-hand side names the outcome
+columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from escalation.errors import DesignError
+from escalation.formula import FormulaCoding, formula_argument
+from escalation.timeline.matrix import Coding, CovariateCoding
+
+__all__ = ["Confounders", "confounders"]
+
+
+@dataclass(frozen=True)
+class Confounders:
+    """The coded confounders and the outcome columns an estimator uses.
+
+    Attributes
+    ----------
+    coding : Coding
+        How the confounders become columns.
+    duration, event : str
+        Outcome columns (from the formula's ``Surv(duration, event)`` when given).
+    described : list of str or str
+        The covariates, or the formula's right-hand side (recorded in the settings).
+    """
+
+    coding: Coding
+    duration: str
+    event: str
+    described: list[str] | str
+
+
+def confounders(
+    frame: pd.DataFrame,
+    covariates: Sequence[str] | str | None,
+    formula: str | None,
+    *,
+    duration: str,
+    event: str,
+    min_count: int,
+) -> Confounders:
+    """Return the coded confounders of ``frame`` from covariates or a formula.
+
+    Raises
+    ------
+    DesignError
+        When neither is given, the formula's left-hand side is not ``Surv(duration,
+        event)`` (or absent), or it and ``duration``/``event`` disagree.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"t": [1.0, 2.0], "e": [1, 0], "g": ["b", "a"]})
+    >>> c = confounders(frame, "Surv(t, e) ~ g", None, duration="duration", event="event",
+    ...                 min_count=1)
+    >>> c.duration, c.event, c.coding.names
+    ('t', 'e', ('g[T.b]',))
+    """
+    model = formula_argument(covariates, formula)
+    if model is None:
+        if covariates is None:
+            raise DesignError(
+                "name the confounders: covariates=[...] or a formula "
+                "'Surv(duration, event) ~ x + C(g)'"
+            )
+        names = [covariates] if isinstance(covariates, str) else list(covariates)
+        coding = CovariateCoding.learn(frame, names, min_count=min_count)
+        return Confounders(coding, duration, event, names)
+    if model.strata or model.cluster or model.counting or len(model.response) == 1:
+        raise DesignError(
+            "the confounders' formula is 'Surv(duration, event) ~ confounders' (or the "
+            f"confounders alone), without strata() or cluster(); got {model.formula!r}"
+        )
+    if model.cause is not None:
+        raise DesignError(
+            "the causal estimators model escalation as cause 1 and other events as "
+            f"competing; write Surv({', '.join(model.response)}) without '== k'"
+        )
+    if model.response:
+        duration, event = model.response
+    return Confounders(FormulaCoding.learn(frame, model.rhs), duration, event, model.rhs)

@@ -1,0 +1,117 @@
+"""``escalation simstudy plan.toml``: run (or resume) a simulation study of the estimators."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from escalation.cli import SUMMARIES
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``simstudy`` sub-command."""
+    parser = subparsers.add_parser(
+        "simstudy",
+        help=SUMMARIES["simstudy"],
+        description=(
+            "Read a simulation-study plan (scenarios x estimators x replications), run every "
+            "replication not yet in the output folder (results/ is partitioned Parquet, "
+            "appended as replications finish: stop and rerun to resume), then write "
+            "performance.csv (Morris, White & Crowther 2019 measures with Monte Carlo SEs), "
+            "scenarios.csv and figures/."
+        ),
+    )
+    parser.add_argument("plan", metavar="PLAN", help="the simulation-study plan TOML file")
+    parser.add_argument("--out", metavar="DIR", help="output folder (overrides [study] output)")
+    parser.add_argument(
+        "--replications", type=int, help="replications per scenario (overrides the plan)"
+    )
+    parser.add_argument(
+        "--workers", type=int, help="local worker processes (overrides [compute] workers)"
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of a Dask scheduler, e.g. tcp://host:8786 (overrides [compute])",
+    )
+    parser.add_argument("--no-figures", action="store_true", help="do not draw the figures")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(func=run)
+
+
+def _figures(study: Any, folder: Path) -> list[str]:
+    from escalation.figures.save import save_figure
+    from escalation.figures.simstudy import plot_nested_loop
+
+    written = []
+    save_figure(study.plot("coverage"), folder / "coverage", formats=("png",), width="double")
+    written.append("coverage.png")
+    for horizon in study.plan.horizons:
+        for estimand in ("risk_difference",):
+            if estimand not in study.plan.estimands:
+                continue
+            name = f"zip_{estimand}_{horizon}"
+            save_figure(
+                study.plot("zip", horizon=horizon, estimand=estimand),
+                folder / name,
+                formats=("png",),
+                width="double",
+            )
+            written.append(f"{name}.png")
+    if study.plan.varied:
+        rows = study.performance[study.performance["estimand"] == "risk_difference"]
+        rows = rows[rows["horizon"] == study.plan.horizons[0]]
+        if not rows.empty:
+            plot = plot_nested_loop(rows, settings=list(study.plan.varied), measure="bias")
+            save_figure(plot, folder / "nested_loop_bias", formats=("png",), width="double")
+            written.append("nested_loop_bias.png")
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the study, write the tables and figures, print the headline table; return 0."""
+    from escalation.simstudy import read_plan, run_simstudy
+
+    plan = read_plan(args.plan)
+    study = run_simstudy(
+        plan,
+        out=args.out,
+        replications=args.replications,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+    )
+    figures: list[str] = []
+    if not args.no_figures and not study.performance.empty:
+        figures = _figures(study, study.folder / "figures")
+    glance = study.glance().iloc[0]
+    table = study.wide(["bias", "empirical_se", "model_se", "coverage"])
+    keep = [
+        "scenario",
+        "estimator",
+        "horizon",
+        "estimand",
+        "bias",
+        "bias_mcse",
+        "empirical_se",
+        "model_se",
+        "coverage",
+        "coverage_mcse",
+    ]
+    with pd.option_context("display.width", 160, "display.max_rows", 400):
+        print(table[[c for c in keep if c in table.columns]].round(4).to_string(index=False))
+    print(
+        f"{glance['replications']:,} replications ({glance['new_replications']:,} new, "
+        f"{glance['failed']:,} failed) of {glance['scenarios']} scenario(s) in "
+        f"{study.seconds:.0f} s"
+    )
+    print(
+        f"Wrote results/, performance.csv, scenarios.csv{', figures/' if figures else ''} "
+        f"to {study.folder}"
+    )
+    return 0

@@ -1,0 +1,498 @@
+"""National-scale case histories: partitioned Parquet datasets, read one partition at a time.
+
+A partitioned case history is a folder with one sub-folder per table, each split into
+partitions by a key (Hive layout, as Spark, DuckDB, Polars and pyarrow write it)::
+
+    national/
+      case_history.json                  extract date (and how the data were partitioned)
+      children/authority=LA001/part-0.parquet
+      children/authority=LA002/part-0.parquet
+      episodes/authority=LA001/part-0.parquet
+      ...
+      notes/authority=LA001/part-0.parquet   (optional)
+
+The key is a local authority (``authority=...``) or a hash bucket of ``child_id``
+(``bucket=...``): either way every child's rows sit in one partition, so each partition is a
+complete case history that can be validated and turned into spells on its own, in bounded
+memory, on any worker. :func:`write_case_history_dataset` partitions an in-memory history;
+``escalation simulate --authorities K`` writes one directly.
+
+Reading uses pyarrow datasets: the scan is lazy (only the files and columns asked for are
+read), pyarrow is already a dependency, and it hands Arrow tables to pandas without a copy of
+the text columns; see ``benchmarks/bench_dataset_readers.py`` for the comparison with Polars
+and DuckDB that chose it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from escalation.data.history import (
+    CHILDREN_COLUMNS,
+    EPISODE_COLUMNS,
+    NOTE_COLUMNS,
+    CaseHistory,
+    empty_notes,
+)
+from escalation.errors import DataValidationError, Problem
+
+__all__ = [
+    "CaseHistoryDataset",
+    "PartitionKey",
+    "is_partitioned",
+    "open_case_history_dataset",
+    "partition_bucket",
+    "write_case_history_dataset",
+    "write_partition",
+]
+
+PartitionKey = Literal["authority", "bucket"]
+METADATA_FILE: Final = "case_history.json"
+_TABLES: Final = ("children", "episodes", "notes")
+_PART: Final = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([^/\\]+)$")
+
+
+def is_partitioned(path: str | Path) -> bool:
+    """Return True when ``path`` holds a partitioned case history (a ``children/`` folder).
+
+    Examples
+    --------
+    >>> is_partitioned("no/such/folder")
+    False
+    """
+    return (Path(path) / "children").is_dir()
+
+
+def partition_bucket(child_id: pd.Series, buckets: int) -> np.ndarray:
+    """Return the hash bucket (0 to ``buckets - 1``) of each child identifier.
+
+    The hash (pandas' SipHash of the text, with its fixed key) is the same on every machine
+    and in every run, so a child always lands in the same bucket.
+
+    Examples
+    --------
+    >>> partition_bucket(pd.Series(["a", "b", "a"]), 8).tolist()[0] == partition_bucket(
+    ...     pd.Series(["a"]), 8).tolist()[0]
+    True
+    """
+    text = child_id.astype("string").fillna("").to_numpy(dtype=object)
+    hashed = pd.util.hash_array(text, categorize=True)
+    return (hashed % np.uint64(buckets)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class CaseHistoryDataset:
+    """A partitioned case history on disk, opened lazily (nothing is read until asked).
+
+    Attributes
+    ----------
+    path : Path
+        The dataset folder.
+    key : str
+        The partitioning column (``authority``, ``bucket``, or another name).
+    partitions : tuple of str
+        Partition values, in sorted order.
+    extract_date : pandas.Timestamp
+        The extract date.
+    extract_date_source : str
+        Where the extract date came from.
+    tables : tuple of str
+        Tables present (``children``, ``episodes`` and possibly ``notes``).
+    """
+
+    path: Path
+    key: str
+    partitions: tuple[str, ...]
+    extract_date: pd.Timestamp
+    extract_date_source: str
+    tables: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"CaseHistoryDataset({str(self.path)!r}, {len(self.partitions)} partitions by "
+            f"{self.key}, extract date {self.extract_date.date()})"
+        )
+
+    def folder(self, table: str, partition: str) -> Path:
+        """Return the folder of one partition of one table."""
+        return self.path / table / f"{self.key}={partition}"
+
+    def scan(self, table: str) -> Any:
+        """Return a lazy ``pyarrow.dataset.Dataset`` of one table over every partition.
+
+        The partition key is a string column. Filter and project before reading, e.g.
+        ``ds.scan("episodes").to_table(columns=["kind"], filter=pc.field("kind") ==
+        "cp_plan")``.
+        """
+        import pyarrow as pa
+        import pyarrow.dataset as pads
+
+        if table not in self.tables:
+            raise DataValidationError(
+                [Problem(table, None, None, None, "table not found in the dataset")],
+                f"case-history dataset {self.path}",
+            )
+        partitioning = pads.partitioning(pa.schema([(self.key, pa.string())]), flavor="hive")
+        return pads.dataset(
+            self.path / table,
+            format="parquet",
+            partitioning=partitioning,
+            ignore_prefixes=[".", "_"],
+        )
+
+    def count_rows_of(self, partition: str) -> dict[str, int]:
+        """Return the rows of each table in one partition (from the Parquet footers)."""
+        import pyarrow.parquet as pq
+
+        return {
+            table: sum(
+                pq.ParquetFile(f).metadata.num_rows for f in _files(self.folder(table, partition))
+            )
+            for table in self.tables
+        }
+
+    def count_rows(self) -> pd.DataFrame:
+        """Return rows per partition and table (from the Parquet footers; no data read)."""
+        return pd.DataFrame([{self.key: p, **self.count_rows_of(p)} for p in self.partitions])
+
+    def read(self, partition: str, *, tables: tuple[str, ...] = _TABLES) -> CaseHistory:
+        """Read one partition as a (not yet validated) :class:`CaseHistory`.
+
+        With ``authority`` partitions the children table gains an ``authority`` column
+        (usable as a covariate); hash buckets add nothing.
+
+        Parameters
+        ----------
+        partition : str
+            A value of :attr:`partitions`.
+        tables : tuple of str
+            Tables to read (``notes`` may be left out when not needed).
+        """
+        if partition not in self.partitions:
+            raise DataValidationError(
+                [Problem(self.key, None, self.key, None, "no such partition in the dataset")],
+                f"case-history dataset {self.path}",
+            )
+        contract = {
+            "children": CHILDREN_COLUMNS,
+            "episodes": EPISODE_COLUMNS,
+            "notes": NOTE_COLUMNS,
+        }
+        frames = {
+            table: _read_folder(self.folder(table, partition), contract[table])
+            for table in tables
+            if table in self.tables
+        }
+        children = frames["children"]
+        if self.key == "authority" and "authority" not in children.columns:
+            children["authority"] = pd.Series(partition, index=children.index, dtype="string")
+        return CaseHistory(
+            children=children,
+            episodes=frames["episodes"],
+            notes=frames.get("notes", empty_notes()),
+            extract_date=self.extract_date,
+            extract_date_source=self.extract_date_source,
+        )
+
+    def __iter__(self) -> Iterator[tuple[str, CaseHistory]]:
+        """Yield ``(partition, history)`` one partition at a time."""
+        for partition in self.partitions:
+            yield partition, self.read(partition)
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix == ".parquet" and p.is_file())
+
+
+def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
+    """Read every Parquet file of one partition folder into one frame.
+
+    Text columns of the contract stay Arrow-backed (``pandas.ArrowDtype(pyarrow.string())``):
+    validation gives them their own types, and no Python string is made for a value it only
+    codes or compares. Other columns come back as pandas wrote them.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = _files(folder)
+    if not files:
+        return pd.DataFrame()
+    tables = [pq.read_table(f) for f in files]
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    text = [
+        f.name
+        for f in table.schema
+        if f.name in contract and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+    ]
+    frame: pd.DataFrame = table.drop_columns(text).to_pandas()
+    for name in text:
+        frame[name] = pd.Series(
+            table.column(name).cast(pa.string()), dtype=pd.ArrowDtype(pa.string())
+        )
+    ordered: pd.DataFrame = frame[table.column_names]
+    return ordered
+
+
+def _partitions(path: Path, table: str) -> tuple[str | None, list[str], list[Problem]]:
+    folder = path / table
+    if not folder.is_dir():
+        return None, [], []
+    keys: set[str] = set()
+    values: list[str] = []
+    problems: list[Problem] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith((".", "_")) or not child.is_dir():
+            continue
+        match = _PART.match(child.name)
+        if match is None:
+            problems.append(
+                Problem(
+                    table,
+                    None,
+                    "partition folder",
+                    child.name,
+                    "partition folders must be named key=value (e.g. authority=LA001)",
+                )
+            )
+            continue
+        keys.add(match.group(1))
+        values.append(match.group(2))
+    if len(keys) > 1:
+        problems.append(
+            Problem(table, None, None, None, f"partitioned by more than one key: {sorted(keys)}")
+        )
+    return (next(iter(keys)) if keys else None), values, problems
+
+
+def open_case_history_dataset(
+    path: str | Path, *, extract_date: str | pd.Timestamp | None = None
+) -> CaseHistoryDataset:
+    """Open a partitioned case history (lazily: only folder names and metadata are read).
+
+    Parameters
+    ----------
+    path : str or Path
+        The dataset folder.
+    extract_date : str or Timestamp, optional
+        The extract date; default from ``case_history.json`` in the folder.
+
+    Returns
+    -------
+    CaseHistoryDataset
+
+    Raises
+    ------
+    DataValidationError
+        When the layout is wrong (no ``children``/``episodes`` folders, folders not named
+        ``key=value``, a partition with children but no episodes folder or the reverse, two
+        keys) or the extract date is unknown.
+    FileNotFoundError
+        When ``path`` is not a folder.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"case-history dataset folder not found: {root}")
+    problems: list[Problem] = []
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for table in _TABLES:
+        key, values, table_problems = _partitions(root, table)
+        problems += table_problems
+        if key is not None or (root / table).is_dir():
+            found[table] = (key, values)
+    for table in ("children", "episodes"):
+        if table not in found or not found[table][1]:
+            problems.append(Problem(table, None, None, None, f"no partitions found under {table}/"))
+    keys = {k for k, _ in found.values() if k is not None}
+    if len(keys) > 1:
+        problems.append(
+            Problem("case history", None, None, None, f"tables use different keys: {sorted(keys)}")
+        )
+    if not keys or len(keys) > 1:
+        raise DataValidationError(problems, f"case-history dataset {root}")
+    key = next(iter(keys))
+    children_parts = set(found["children"][1])
+    for part in sorted(children_parts ^ set(found["episodes"][1])):
+        where = "episodes" if part in children_parts else "children"
+        problems.append(
+            Problem(where, None, key, part, f"partition {key}={part} is missing from {where}/")
+        )
+    for part in sorted(set(found.get("notes", (None, []))[1]) - children_parts):
+        problems.append(Problem("notes", None, key, part, "partition has notes but no children"))
+    when, source = _extract_date(root, extract_date, problems)
+    if problems:
+        raise DataValidationError(problems, f"case-history dataset {root}")
+    return CaseHistoryDataset(
+        path=root,
+        key=key,
+        partitions=tuple(sorted(children_parts)),
+        extract_date=when,
+        extract_date_source=source,
+        tables=tuple(t for t in _TABLES if t in found),
+    )
+
+
+def _extract_date(
+    root: Path, given: str | pd.Timestamp | None, problems: list[Problem]
+) -> tuple[pd.Timestamp, str]:
+    if given is not None:
+        value: object = given
+        source = "given"
+    else:
+        meta = root / METADATA_FILE
+        value = None
+        if meta.is_file():
+            try:
+                value = json.loads(meta.read_text(encoding="utf-8")).get("extract_date")
+            except (ValueError, AttributeError):
+                value = None
+        source = METADATA_FILE
+    parsed = pd.to_datetime(str(value), format="%Y-%m-%d", errors="coerce") if value else pd.NaT
+    if pd.isna(parsed):
+        problems.append(
+            Problem(
+                "case history",
+                None,
+                "extract_date",
+                None if value is None else str(value),
+                "no valid extract date (YYYY-MM-DD): pass extract_date=... or write it to "
+                f"{METADATA_FILE}",
+            )
+        )
+        return pd.Timestamp("1970-01-01"), "missing"
+    return pd.Timestamp(parsed), source
+
+
+def write_partition(path: str | Path, key: str, partition: str, history: CaseHistory) -> None:
+    """Write one partition of a dataset (its children, episodes and notes) atomically.
+
+    Each table is written to a temporary file and renamed, so a reader never sees half a
+    partition's file. Used by :func:`write_case_history_dataset` and the national simulator.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = Path(path)
+    frames = {"children": history.children, "episodes": history.episodes, "notes": history.notes}
+    for table, frame in frames.items():
+        if table == "notes" and (frame is None or frame.empty):
+            continue
+        folder = root / table / f"{key}={partition}"
+        folder.mkdir(parents=True, exist_ok=True)
+        if key in frame.columns:
+            frame = frame.drop(columns=key)
+        arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+        target = folder / "part-0.parquet"
+        temporary = folder / ".part-0.parquet.tmp"
+        pq.write_table(arrow, temporary)
+        os.replace(temporary, target)
+
+
+def _write_metadata(root: Path, history: CaseHistory, key: str, partitions: list[str]) -> None:
+    metadata = {
+        "extract_date": history.extract_date.date().isoformat(),
+        "extract_date_source": history.extract_date_source,
+        "layout": "partitioned",
+        "partition_key": key,
+        "partitions": len(partitions),
+    }
+    (root / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+
+
+def write_case_history_dataset(
+    history: CaseHistory,
+    path: str | Path,
+    *,
+    by: PartitionKey | str = "bucket",
+    buckets: int = 16,
+) -> CaseHistoryDataset:
+    """Write a case history as a partitioned Parquet dataset.
+
+    Parameters
+    ----------
+    history : CaseHistory
+        The history (validated or not).
+    path : str or Path
+        Destination folder (created; must not already hold a dataset's tables).
+    by : str, default "bucket"
+        ``"bucket"``: a hash of ``child_id`` into ``buckets`` partitions; otherwise the name
+        of a children column (e.g. ``"authority"``) whose values become the partitions.
+    buckets : int, default 16
+        Partitions when ``by="bucket"``.
+
+    Returns
+    -------
+    CaseHistoryDataset
+        The dataset, opened.
+
+    Examples
+    --------
+    >>> from escalation.data.simulator import simulate_local_authority, SimulationConfig
+    >>> config = SimulationConfig(notes=False)
+    >>> history = simulate_local_authority(300, seed=1, config=config).history
+    >>> dataset = write_case_history_dataset(history, getfixture("tmp_path") / "d", buckets=4)
+    >>> len(dataset.partitions), int(dataset.count_rows()["children"].sum())
+    (4, 300)
+    """
+    root = Path(path)
+    if any((root / t).exists() for t in _TABLES):
+        raise FileExistsError(f"{root} already holds case-history tables; choose a new folder")
+    children = history.children
+    if by == "bucket":
+        if int(buckets) < 1:
+            raise ValueError("buckets must be at least 1")
+        width = len(str(int(buckets) - 1))
+        codes = partition_bucket(children["child_id"], int(buckets))
+        labels = np.array([f"{b:0{width}d}" for b in range(int(buckets))], dtype=object)[codes]
+    else:
+        if by not in children.columns:
+            raise DataValidationError(
+                [Problem("children", None, by, None, "partition column not in the children table")],
+                "partitioning",
+            )
+        values = children[by].astype("string")
+        if values.isna().any():
+            row = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise DataValidationError(
+                [Problem("children", row, by, None, "a child has no partition value")],
+                "partitioning",
+            )
+        labels = values.to_numpy(dtype=object)
+    key = by
+    lookup = pd.Series(labels, index=children["child_id"].astype("string").to_numpy())
+    lookup = lookup[~lookup.index.duplicated(keep="first")]
+    episodes_part = history.episodes["child_id"].astype("string").map(lookup)
+    notes = history.notes if history.notes is not None else empty_notes()
+    notes_part = notes["child_id"].astype("string").map(lookup) if not notes.empty else None
+    if episodes_part.isna().any():
+        row = int(np.flatnonzero(episodes_part.isna().to_numpy())[0])
+        raise DataValidationError(
+            [Problem("episodes", row, "child_id", None, "no child with this child_id")],
+            "partitioning",
+        )
+    partitions = sorted(set(labels.tolist()))
+    for partition in partitions:
+        part = CaseHistory(
+            children=children[labels == partition],
+            episodes=history.episodes[(episodes_part == partition).to_numpy()],
+            notes=(
+                notes[(notes_part == partition).to_numpy()]
+                if notes_part is not None
+                else empty_notes()
+            ),
+            extract_date=history.extract_date,
+            extract_date_source=history.extract_date_source,
+        )
+        write_partition(root, key, str(partition), part)
+    _write_metadata(root, history, key, [str(p) for p in partitions])
+    return open_case_history_dataset(root)

@@ -1,0 +1,631 @@
+"""Read Ofsted Annex A workbooks (with CIN census returns, if given) into a :class:`CaseHistory`.
+
+Annex A is the child-level workbook a local authority prepares for an inspection of its
+children's services: ``List 1`` contacts, ``List 2`` early help assessments, ``List 3``
+referrals, ``List 4`` assessments, ``List 5`` section 47 enquiries and initial
+conferences, ``List 6`` children in need, ``List 7`` child protection plans, ``List 8``
+children looked after, ``List 9`` care leavers, ``Lists 10–11`` adoption. It is the only
+national format that holds early help. Each workbook covers the 6–12 months before an
+inspection, so a history is built from several workbooks, merged with one another and
+with the authority's CIN census returns by the LA child identifier.
+
+Workbooks are read with :mod:`openpyxl` (read-only, values only; its XML parsing uses
+:mod:`defusedxml`, so entity bombs in a workbook's parts are refused). Columns are
+recognised by the words of their headers (see
+:mod:`escalation.data.statutory.annex_a_columns`). Every problem is reported with the
+file, the sheet, the row as Excel shows it and the column's header; identifiers, birth
+dates and free text are never shown.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from escalation.data.history import CaseHistory
+from escalation.data.io import given_date
+from escalation.data.statutory.annex_a_columns import (
+    LISTS,
+    ListSpec,
+    find_columns,
+    parse_value,
+)
+from escalation.data.statutory.cin_census import cin_returns, with_date_columns
+from escalation.data.statutory.merge import (
+    CHILD_FIELDS,
+    EPISODE_FIELDS,
+    ReturnTables,
+    cin_element,
+    merge_returns,
+)
+from escalation.data.statutory.problems import SourceProblem, raise_for_errors
+from escalation.errors import DataValidationError
+
+__all__ = ["ANNEX_A_KINDS", "read_annex_a"]
+
+#: Kinds of the contract each list becomes (``referral`` from Lists 3 and 6 together).
+ANNEX_A_KINDS: Final = {
+    1: ("contact",),
+    2: ("early_help",),
+    3: ("referral",),
+    4: ("assessment",),
+    5: ("s47", "icpc"),
+    6: ("referral",),
+    7: ("cp_plan",),
+    8: ("looked_after", "death"),
+}
+#: The Annex A column behind each contract column of an episode of a kind.
+_SOURCE_COLUMN: Final = {
+    ("contact", "start"): "contact_date",
+    ("contact", "source"): "contact_source",
+    ("early_help", "start"): "eh_start",
+    ("early_help", "end"): "eh_end",
+    ("referral", "start"): "referral_date",
+    ("referral", "end"): "cin_end",
+    ("referral", "source"): "referral_source",
+    ("referral", "need"): "primary_need",
+    ("referral", "reason"): "closure_reason",
+    ("assessment", "start"): "assessment_start",
+    ("assessment", "end"): "assessment_end",
+    ("s47", "start"): "s47_start",
+    ("icpc", "start"): "icpc_date",
+    ("cp_plan", "start"): "cp_start",
+    ("cp_plan", "end"): "cp_end",
+    ("cp_plan", "category"): "initial_category",
+    ("looked_after", "start"): "la_start",
+    ("looked_after", "end"): "la_end",
+    ("looked_after", "legal_status"): "legal_status",
+    ("death", "start"): "la_end",
+}
+#: Why a value of each kind could not be read.
+_WHAT: Final = {
+    "date": "not a date (an Excel date, or text such as 31/03/2024)",
+    "id": "not an identifier",
+    "text": "not text",
+    "sex": "not a sex or gender the reader knows (male, female, not stated)",
+    "ethnicity": "not an ethnicity code the reader knows (see the DfE code list)",
+    "yes_no": "not yes or no",
+    "source": "not a referral source code the reader knows (see the DfE code list)",
+    "need": "not a primary need code the reader knows (N0 to N9)",
+    "reason": "not a closure reason code the reader knows (RC1 to RC9)",
+    "category": "not a category of abuse the reader knows (NEG, EMO, PHY, SAB, MUL)",
+    "legal_status": "not a legal status code the reader knows (see the DfE code list)",
+    "ceased": "not a reason-ceased code the reader knows (SSDA903 REC codes)",
+}
+_MAX_HEADER_ROW: Final = 20
+_MAX_UNPACKED: Final = 2 * 1024**3  # bytes of a workbook's unpacked parts
+_EXTRA_EPISODE: Final = ("organisation", "reason_ceased", "category_of_need")
+_LIST_TITLE = re.compile(r"(?:\blist|^l)\s*0*(\d{1,2})\b", re.IGNORECASE)
+
+
+_Numbered = tuple[int, tuple[Any, ...]]
+
+
+@dataclass
+class _Row:
+    """One converted row: where it is and the values read from it."""
+
+    sheet: str
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass
+class _Workbook:
+    """Reads one workbook's lists into children and episodes with their origin."""
+
+    path: Path
+    problems: list[SourceProblem] = field(default_factory=list)
+    headers: dict[tuple[str, str], str] = field(default_factory=dict)
+    children: dict[str, dict[str, Any]] = field(default_factory=dict)
+    episodes: list[dict[str, Any]] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    referrals: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    def report(
+        self,
+        sheet: str | None,
+        row: int | None,
+        column: str | None,
+        value: object,
+        reason: str,
+        action: str,
+        severity: str = "error",
+    ) -> None:
+        self.problems.append(
+            SourceProblem(
+                self.file,
+                row,
+                column,
+                value,
+                reason,
+                line=row,
+                unit=sheet if sheet is not None else "row",
+                action=action,
+                severity="note" if severity == "note" else "error",
+            )
+        )
+
+    # -- reading ------------------------------------------------------------------------
+    def read(self) -> None:
+        for sheet, rows in _sheets(self.path):
+            number = _list_number(sheet)
+            if number is None or number not in LISTS:
+                reason = (
+                    "not recognised as an Annex A list (its name does not say List 1 to "
+                    "List 11); not converted"
+                )
+                self.report(sheet, None, None, None, reason, "ignored", "note")
+                continue
+            spec = LISTS[number]
+            if not spec.converted:
+                reason = (
+                    f"List {number} ({spec.name}) is not part of the case-history contract; "
+                    "not converted"
+                )
+                self.report(sheet, None, None, None, reason, "ignored", "note")
+                continue
+            self._list(sheet, spec, rows)
+
+    def _list(self, sheet: str, spec: ListSpec, rows: Iterator[_Numbered]) -> None:
+        header_row, headers, columns = _header(rows, spec)
+        if header_row is None:
+            names = " and ".join(c.label for c in spec.columns if c.key in spec.required)
+            reason = (
+                f"no header row with the columns {names} in the first {_MAX_HEADER_ROW} rows; "
+                "the list is not converted"
+            )
+            self.report(sheet, None, None, None, reason, "ignored")
+            return
+        for key, at in columns.items():
+            self.headers.setdefault((sheet, key), str(headers[at]).strip())
+        by_key = {c.key: c for c in spec.columns}
+        for number, cells in rows:
+            if all(_blank_cell(c) for c in cells):
+                continue
+            values: dict[str, Any] = {}
+            for key, at in columns.items():
+                raw = cells[at] if at < len(cells) else None
+                header = self.headers[(sheet, key)]
+                try:
+                    values[key] = parse_value(raw, by_key[key].kind)
+                except ValueError:
+                    required = key in spec.required
+                    reason = _WHAT[by_key[key].kind]
+                    action = (
+                        ("child excluded" if key == "child_id" else "row excluded")
+                        if (required)
+                        else "value dropped"
+                    )
+                    # as text: a number (an identifier typed into the wrong column, say)
+                    # is shown only when it looks like the column's codes
+                    shown_raw = None if raw is None else str(raw)
+                    self.report(sheet, number, header, shown_raw, reason, action)
+                    values[key] = None
+                    if required:
+                        values["_skip"] = True
+            if values.get("_skip"):
+                continue
+            for key in spec.required:
+                if values.get(key) is None:
+                    header = self.headers.get((sheet, key), key)
+                    reason = f"{header!r} is empty; the row cannot be converted"
+                    self.report(sheet, number, header, None, reason, "row excluded")
+                    values["_skip"] = True
+                    break
+            if values.get("_skip"):
+                continue
+            self._row(_Row(sheet, number, values), spec)
+
+    # -- one row ------------------------------------------------------------------------
+    def _row(self, row: _Row, spec: ListSpec) -> None:
+        v = row.values
+        for key, value in v.items():
+            dated = key.endswith(("_start", "_date", "_end")) and "birth" not in key
+            if dated and isinstance(value, str):
+                self.dates.append(value)
+        self._child(row)
+        n = spec.number
+        if n == 1:
+            self._episode(row, "contact", v["contact_date"], None, source=v.get("contact_source"))
+        elif n == 2:
+            extra = {"organisation": v.get("organisation")}
+            self._episode(row, "early_help", v["eh_start"], v.get("eh_end"), extra=extra)
+        elif n in (3, 6):
+            self._referral(row, n)
+        elif n == 4:
+            self._episode(row, "assessment", v["assessment_start"], v.get("assessment_end"))
+        elif n == 5:
+            self._episode(row, "s47", v["s47_start"], None)
+            if v.get("icpc_date") is not None:
+                self._episode(row, "icpc", v["icpc_date"], None)
+        elif n == 7:
+            category = v.get("initial_category") or v.get("latest_category")
+            self._episode(row, "cp_plan", v["cp_start"], v.get("cp_end"), category=category)
+        elif n == 8:
+            extra = {
+                "reason_ceased": v.get("reason_ceased"),
+                "category_of_need": v.get("category_of_need"),
+            }
+            self._episode(
+                row,
+                "looked_after",
+                v["la_start"],
+                v.get("la_end"),
+                legal_status=v.get("legal_status"),
+                extra=extra,
+            )
+            if v.get("reason_ceased") == "E2" and v.get("la_end") is not None:
+                self._episode(row, "death", v["la_end"], None)
+
+    def _child(self, row: _Row) -> None:
+        v = row.values
+        child = str(v["child_id"])
+        seen = self.children.get(child)
+        fields = ("birth_date", "expected_birth_date", "sex", "ethnicity", "disability", "uasc")
+        if seen is None:
+            self.children[child] = {
+                "child_id": child,
+                **{f: v.get(f) for f in fields},
+                "_pos": row.number,
+                "_line": row.number,
+                "_el": row.sheet,
+                "_unit": row.sheet,
+            }
+            return
+        where = f"first at sheet {seen['_unit']!r} row {seen['_pos']}"
+        for f in fields:
+            new = v.get(f)
+            if new is None:
+                continue
+            if seen.get(f) is None:
+                seen[f] = new
+            elif seen[f] != new and f != "uasc":
+                header = self.headers.get((row.sheet, f), f)
+                what = "Date of Birth" if f == "birth_date" else header
+                severity = "error" if f == "birth_date" else "note"
+                reason = (
+                    f"the child's {what} differs from the one recorded in another row of the "
+                    f"workbook ({where}); the first is kept"
+                )
+                self.report(row.sheet, row.number, None, None, reason, "kept", severity)
+            elif f == "uasc":
+                seen[f] = bool(seen[f]) or bool(new)
+
+    def _episode(
+        self,
+        row: _Row,
+        kind: str,
+        start: str,
+        end: str | None,
+        *,
+        extra: dict[str, Any] | None = None,
+        **codes: str | None,
+    ) -> None:
+        self.episodes.append(
+            {
+                "child_id": str(row.values["child_id"]),
+                "kind": kind,
+                "start": start,
+                "end": end,
+                **codes,
+                **(extra or {}),
+                "_pos": row.number,
+                "_line": row.number,
+                "_el": row.sheet,
+                "_unit": row.sheet,
+            }
+        )
+
+    def _referral(self, row: _Row, number: int) -> None:
+        """Add a referral; Lists 3 and 6 describe the same ones (one per child and date)."""
+        v = row.values
+        start = v["referral_date"] if number == 3 else v["cin_start"]
+        fields = (
+            {"source": v.get("referral_source"), "_nfa": v.get("referral_nfa")}
+            if number == 3
+            else {"end": v.get("cin_end"), "need": v.get("primary_need"),
+                  "reason": v.get("closure_reason")}
+        )  # fmt: skip
+        key = (str(v["child_id"]), start)
+        episode = self.referrals.get(key)
+        if episode is not None and episode["_list"] != number:
+            for name, value in fields.items():
+                if value is not None and episode.get(name) is None:
+                    episode[name] = value
+            episode["_list"] = 0  # in both lists
+            return
+        # new, or the same list twice: a second row, reported when merging
+        self._episode(row, "referral", start, None)
+        self.episodes[-1].update(fields)
+        self.episodes[-1]["_list"] = number
+        self.referrals.setdefault(key, self.episodes[-1])
+
+    # -- the return ---------------------------------------------------------------------
+    def frames(self, rank: int, reference: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return (children, episodes) with origin columns, as :func:`merge_returns` wants."""
+        kids = pd.DataFrame(
+            list(self.children.values()),
+            columns=[*CHILD_FIELDS, "uasc", "_pos", "_line", "_el", "_unit"],
+        )
+        if reference is not None:
+            kids["_born"] = ~(kids["birth_date"].fillna("") > reference)
+        kids = kids.assign(_file=self.file, _rank=rank, _ref=reference)
+        if not kids["uasc"].notna().any():
+            kids = kids.drop(columns="uasc")
+        rows = []
+        for episode in self.episodes:
+            episode = dict(episode)
+            nfa = episode.pop("_nfa", None)
+            episode.pop("_list", None)
+            if episode["kind"] == "referral" and nfa is True and episode.get("end") is None:
+                episode["end"] = episode["start"]  # Referral NFA: closed on the day
+            rows.append(episode)
+        columns = [*EPISODE_FIELDS, "legal_status", *_EXTRA_EPISODE]
+        eps = pd.DataFrame(rows, columns=[*columns, "_pos", "_line", "_el", "_unit"])
+        eps = eps.assign(_file=self.file, _rank=rank, _ref=reference)
+        for extra in _EXTRA_EPISODE:
+            if not eps[extra].notna().any():
+                eps = eps.drop(columns=extra)
+        return kids, eps
+
+
+def _blank_cell(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _list_number(title: str) -> int | None:
+    found = _LIST_TITLE.search(title.strip())
+    return int(found.group(1)) if found else None
+
+
+def _header(
+    rows: Iterator[tuple[int, tuple[Any, ...]]], spec: ListSpec
+) -> tuple[int | None, tuple[Any, ...], dict[str, int]]:
+    """Find the header row (title rows above it are skipped) and the list's columns."""
+    for number, cells in rows:
+        columns, _ = find_columns(cells, spec)
+        if all(key in columns for key in spec.required):
+            return number, cells, columns
+        if number >= _MAX_HEADER_ROW:
+            break
+    return None, (), {}
+
+
+def _sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+    """Yield each sheet's title and its rows (numbered as Excel shows them)."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            rows = getattr(sheet, "iter_rows", None)
+            if rows is None:  # a chart sheet
+                continue
+            numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
+            yield str(sheet.title), ((n, tuple(cells)) for n, cells in numbered)
+    finally:
+        workbook.close()
+
+
+#: What :mod:`zipfile` raises on a damaged archive: besides ``BadZipFile``, a garbled
+#: "version needed to extract" gives ``NotImplementedError``, a truncated record
+#: ``struct.error`` or ``EOFError``, an encrypted member ``RuntimeError``.
+_ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    EOFError,
+    OverflowError,
+    RuntimeError,
+    struct.error,
+)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not an .xlsx workbook before openpyxl opens it."""
+
+    def refuse(reason: str) -> DataValidationError:
+        problem = SourceProblem(path.name, None, None, None, reason, action="file not read")
+        return DataValidationError([problem], f"Annex A {path.name}")
+
+    if path.suffix.lower() == ".xls":
+        raise refuse("an Excel 97-2003 (.xls) workbook; open it in Excel and save it as .xlsx")
+    if not zipfile.is_zipfile(path):
+        raise refuse("not an Excel workbook (.xlsx): the file is not a zip archive")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            names = set(archive.namelist())
+    except _ZIP_ERRORS as error:
+        raise refuse(f"not a readable .xlsx workbook ({type(error).__name__})") from None
+    if unpacked > _MAX_UNPACKED:
+        raise refuse(
+            f"the workbook unpacks to {unpacked / 1024**3:.1f} GB; refused as a possible zip "
+            "bomb (an Annex A workbook is far smaller)"
+        )
+    if "xl/workbook.xml" not in names:
+        raise refuse("not an Excel workbook (.xlsx): it has no xl/workbook.xml part")
+
+
+def _read_workbook(path: Path) -> _Workbook:
+    _check_file(path)
+    book = _Workbook(path)
+    try:
+        book.read()
+    except DataValidationError:
+        raise
+    except Exception as error:  # openpyxl's errors on damaged parts are of many types
+        reason = f"not a readable .xlsx workbook ({type(error).__name__}); re-save it from Excel"
+        problem = SourceProblem(path.name, None, None, None, reason, action="file not read")
+        raise DataValidationError([problem], f"Annex A {path.name}") from None
+    return book
+
+
+def _element_of(headers: dict[tuple[str, str], str]) -> Any:
+    sheets = {sheet for sheet, _ in headers}
+
+    def element_of(table: str, column: str | None, element: str, kind: str | None) -> str | None:
+        if element not in sheets:
+            return cin_element(table, column, element, kind)
+        if table == "children":
+            key = column or ""
+        else:
+            key = _SOURCE_COLUMN.get((kind or "", column or ""), column or "")
+        if key == "referral_date" and (element, key) not in headers:
+            key = "cin_start"
+        return headers.get((element, key), column)
+
+    return element_of
+
+
+def read_annex_a(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    cin_census: str | Path | Sequence[str | Path] = (),
+    lenient: bool = False,
+    extract_date: str | pd.Timestamp | None = None,
+) -> CaseHistory:
+    """Read one or several Annex A workbooks (and CIN census returns) into a case history.
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        Annex A workbooks (``.xlsx``) of one local authority, any number of years, in any
+        order. Children are matched on their LA child identifier; an episode recurring
+        across workbooks (same child, kind and start date) is kept once, from the latest
+        workbook (which holds the end of an episode open in an earlier one).
+    cin_census : path or sequence of paths, optional
+        CIN census XML returns of the same authority, merged with the workbooks by the LA
+        child identifier (``LAchildID``): the same referral, assessment or plan in both is
+        one episode, and a child's birth date, sex or ethnicity that differ between them
+        are reported.
+    lenient : bool, default False
+        If False, any error raises one :class:`~escalation.errors.DataValidationError`
+        listing every problem; if True, what is valid is kept and every problem is listed
+        in ``history.exclusions`` (see :func:`source_report`).
+    extract_date : str or Timestamp, optional
+        The extract date. When omitted it is the latest of the sources' dates: a CIN
+        census ``ReferenceDate``, or for a workbook the latest date it records (a workbook
+        carries no date of its own); ``history.extract_date_source`` says which.
+
+    Returns
+    -------
+    CaseHistory
+        Children (``child_id``, ``birth_date``, ``sex``, ``ethnicity``, ``disability``,
+        ``expected_birth_date`` when recorded, ``uasc`` when List 8 has it) and episodes:
+        ``contact`` (List 1), ``early_help`` (List 2), ``referral`` (Lists 3 and 6),
+        ``assessment`` (List 4), ``s47`` and ``icpc`` (List 5), ``cp_plan`` (List 7),
+        ``looked_after`` (List 8, and a ``death`` when it ceased with ``E2``), plus those of
+        the CIN census returns. Extra episode columns: ``organisation`` (early help),
+        ``reason_ceased`` and ``category_of_need`` (looked after).
+
+    Raises
+    ------
+    DataValidationError
+        When a file is not a readable workbook, no date can be found for the extract date,
+        or (strict mode) a value breaks the lists' codes or the contract.
+    FileNotFoundError
+        When a file does not exist.
+
+    Notes
+    -----
+    The mapping of every list and column is on the statutory-returns page of the
+    documentation. Lists 9 (care leavers), 10 and 11 (adoption) are reported as not
+    converted. An early help assessment's start and completion dates are the
+    ``early_help`` episode's start and end: Annex A records no other end of early help.
+
+    Examples
+    --------
+    >>> from escalation.data.statutory import read_annex_a
+    >>> history = read_annex_a("annex_a_2024.xlsx", lenient=True)  # doctest: +SKIP
+    >>> history.counts()  # doctest: +SKIP
+    """
+    files = _as_paths(paths)
+    cin_files = _as_paths(cin_census)
+    if not files:
+        raise ValueError("no Annex A workbook given")
+    for path in files:
+        if not path.is_file():
+            raise FileNotFoundError(f"Annex A workbook not found: {path}")
+    given = None if extract_date is None else given_date(extract_date)
+    books = [_read_workbook(path) for path in files]
+    problems = [p for book in books for p in book.problems]
+    sources: list[tuple[str, int, Any]] = []
+    for i, book in enumerate(books):
+        reference = max(book.dates) if book.dates else None
+        if reference is None and given is None:
+            problems.append(
+                SourceProblem(
+                    book.file,
+                    None,
+                    None,
+                    None,
+                    "no dates found to take the extract date from; pass extract_date=... "
+                    "(--extract-date)",
+                    action="file not read",
+                )
+            )
+        sources.append((reference or "", i, book))
+    raise_for_errors([p for p in problems if p.action == "file not read"], _context(files))
+    returns: list[ReturnTables] = []
+    if cin_files:
+        returns, cin_problems, _ = cin_returns(cin_files, lenient=lenient, extract_date=given)
+        problems += cin_problems
+        sources += [(r.reference_date or "", len(books) + i, r) for i, r in enumerate(returns)]
+    frames = []
+    headers: dict[tuple[str, str], str] = {}
+    for rank, (reference, _, source) in enumerate(sorted(sources, key=lambda s: s[:2])):
+        if isinstance(source, _Workbook):
+            frames.append(source.frames(rank, reference or None))
+            for key, header in source.headers.items():
+                headers.setdefault(key, header)
+        else:
+            source.rank = rank
+            frames.append(source.frames())
+    latest = max(sources, key=lambda s: s[:2])
+    if given is not None:
+        when, origin = given, "given"
+    else:
+        when = pd.Timestamp(latest[0])
+        what = "ReferenceDate" if isinstance(latest[2], ReturnTables) else "latest date in"
+        name = latest[2].file
+        origin = (
+            f"CIN census ReferenceDate ({name})"
+            if what == "ReferenceDate"
+            else f"Annex A: latest date recorded in {name}"
+        )
+    history = merge_returns(
+        [],
+        problems,
+        extract_date=when,
+        extract_date_source=origin,
+        lenient=lenient,
+        context=_context([*files, *cin_files]),
+        format_name="Annex A and CIN census" if cin_files else "Annex A",
+        element_of=_element_of(headers),
+        frames=frames,
+    )
+    return with_date_columns(history, ("pre_proceedings_start", "pre_proceedings_end"))
+
+
+def _as_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    if isinstance(paths, str | Path):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def _context(files: Sequence[Path]) -> str:
+    return "Annex A " + ", ".join(p.name for p in files)

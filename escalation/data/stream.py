@@ -1,0 +1,180 @@
+"""Validation of a partitioned case history, one partition at a time.
+
+Each partition is checked by :func:`~escalation.data.validate_case_history` on its own (every
+contract rule concerns one child, and a child's rows are in one partition), with problems
+located by table, partition, row, column and value. The one rule that spans partitions, that a
+``child_id`` is unique, is checked on 64-bit hashes of the identifiers, so no identifier
+leaves its partition's worker and none is ever shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escalation.compute import parallel_map
+from escalation.data.dataset import CaseHistoryDataset
+from escalation.data.history import CaseHistory, ExclusionReport
+from escalation.data.validate import validate_case_history
+from escalation.errors import DataValidationError, Problem
+
+__all__ = [
+    "DatasetValidation",
+    "child_hashes",
+    "duplicate_children",
+    "locate",
+    "validate_case_history_dataset",
+    "validate_partition",
+]
+
+
+def locate(problems: tuple[Problem, ...], key: str, partition: str) -> list[Problem]:
+    """Name the partition in each problem's table (``episodes (authority=LA007)``)."""
+    return [dataclasses.replace(p, table=f"{p.table} ({key}={partition})") for p in problems]
+
+
+def child_hashes(children: pd.DataFrame) -> np.ndarray:
+    """Return 64-bit hashes of the children's identifiers (for the cross-partition check)."""
+    ids = children["child_id"].astype("string").fillna("").to_numpy(dtype=object)
+    return np.asarray(pd.util.hash_array(ids, categorize=False), dtype=np.uint64)
+
+
+def validate_partition(
+    dataset: CaseHistoryDataset, partition: str, *, lenient: bool
+) -> tuple[CaseHistory | None, list[Problem]]:
+    """Read and validate one partition.
+
+    Returns
+    -------
+    history : CaseHistory or None
+        The validated partition (``None`` when strict validation found problems).
+    problems : list of Problem
+        Located problems (strict: those that failed it; lenient: the rows excluded).
+    """
+    history = dataset.read(partition)
+    context = f"partition {dataset.key}={partition} of {dataset.path}"
+    try:
+        valid = validate_case_history(history, lenient=lenient, context=context)
+    except DataValidationError as error:
+        return None, locate(error.problems, dataset.key, partition)
+    return valid, locate(valid.exclusions.problems, dataset.key, partition)
+
+
+def duplicate_children(
+    hashes: list[np.ndarray], partitions: list[str], key: str, *, limit: int = 50
+) -> list[Problem]:
+    """Problems for identifiers present in more than one partition (the ids are never shown).
+
+    Parameters
+    ----------
+    hashes : list of numpy.ndarray
+        :func:`child_hashes` of each partition's children, in table order.
+    partitions : list of str
+        The partition of each array.
+    key : str
+        The partitioning column.
+    limit : int, default 50
+        Most problems listed.
+    """
+    if not hashes:
+        return []
+    values = np.concatenate(hashes)
+    owner = np.concatenate([np.full(len(h), i, dtype=np.int64) for i, h in enumerate(hashes)])
+    rows = np.concatenate([np.arange(len(h), dtype=np.int64) for h in hashes])
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    repeated = np.flatnonzero(
+        (ordered[1:] == ordered[:-1]) & (owner[order][1:] != owner[order][:-1])
+    )
+    problems = []
+    for i in repeated[:limit]:
+        first, second = order[i], order[i + 1]
+        a, b = partitions[owner[first]], partitions[owner[second]]
+        problems.append(
+            Problem(
+                f"children ({key}={b})",
+                int(rows[second]),
+                "child_id",
+                None,
+                f"child_id also appears in partition {key}={a} (row {int(rows[first])}): all "
+                "of a child's rows must be in one partition",
+            )
+        )
+    return problems
+
+
+@dataclass(frozen=True, eq=False)
+class DatasetValidation:
+    """The validation of a partitioned case history.
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        Per partition: rows read and rows kept of each table.
+    exclusions : ExclusionReport
+        Every problem, located by partition (rows left out by lenient validation).
+    """
+
+    rows: pd.DataFrame
+    exclusions: ExclusionReport
+
+    @property
+    def valid(self) -> bool:
+        """True when no row breaks the contract."""
+        return not self.exclusions
+
+
+def _check(partition: str, dataset: CaseHistoryDataset) -> dict[str, Any]:
+    raw = dataset.count_rows_of(partition)
+    valid, problems = validate_partition(dataset, partition, lenient=True)
+    assert valid is not None  # lenient validation never returns None
+    return {
+        "row": {
+            dataset.key: partition,
+            **{f"{t}_read": raw[t] for t in raw},
+            "children_kept": len(valid.children),
+            "episodes_kept": len(valid.episodes),
+            "notes_kept": len(valid.notes),
+        },
+        "problems": problems,
+        "hashes": child_hashes(valid.children),
+    }
+
+
+def validate_case_history_dataset(
+    dataset: CaseHistoryDataset, *, progress: bool = False
+) -> DatasetValidation:
+    """Validate every partition (leniently) and the uniqueness of children across them.
+
+    Parameters
+    ----------
+    dataset : CaseHistoryDataset
+        The partitioned case history.
+    progress : bool, default False
+        Show a progress bar over partitions.
+
+    Returns
+    -------
+    DatasetValidation
+        Rows read and kept per partition, and every problem located by partition.
+
+    Examples
+    --------
+    >>> from escalation.data.simulator.national import simulate_national
+    >>> dataset = simulate_national(600, getfixture("tmp_path") / "e", authorities=2)
+    >>> validate_case_history_dataset(dataset).valid
+    True
+    """
+    results = parallel_map(
+        _check, dataset.partitions, shared=(dataset,), description="validating", progress=progress
+    )
+    problems = [p for r in results for p in r["problems"]]
+    problems += duplicate_children(
+        [r["hashes"] for r in results], list(dataset.partitions), dataset.key
+    )
+    rows = pd.DataFrame([r["row"] for r in results])
+    return DatasetValidation(rows=rows, exclusions=ExclusionReport(tuple(problems)))

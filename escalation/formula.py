@@ -1,0 +1,428 @@
+"""Model formulas, as R and statsmodels users write them: ``Surv(duration, event) ~ x + C(g)``.
+
+Every model entry point of the package (:func:`~escalation.survival.fit_cox`,
+:func:`~escalation.survival.fit_aft`, :func:`~escalation.survival.fit_fine_gray`,
+:func:`~escalation.survival.fit_cause_specific`, :func:`~escalation.causal.fit_propensity`,
+:func:`~escalation.causal.estimate_curves`, :func:`~escalation.causal.estimate_effects`)
+takes ``formula=``. The right-hand side is a `formulaic <https://matthewwardrop.github.io/formulaic/>`_
+formula, so everything formulaic knows works:
+
+==============================================  ===============================================
+``x + z``                                       main effects
+``C(g)``, ``g`` (text column)                   indicators; reference = first level in code
+                                                order (sorted, or a ``Categorical``'s order),
+                                                as R's ``factor``
+``C(g, Treatment('ref'))``                      indicators against the level ``ref``
+                                                (``contr.treatment('ref')`` also works)
+``a:b``, ``a*b``                                interaction; both main effects and interaction
+``bs(age, df=3)``                               B-spline basis, as R's ``splines::bs``
+``I(age**2)``, ``np.log(x)``                    any Python expression
+==============================================  ===============================================
+
+Two special terms are taken out of the right-hand side, as R's ``survival`` does:
+``strata(g)`` (or ``strata(g, h)``) gives each level its own baseline hazard, and
+``cluster(family_id)`` asks for the cluster-robust (sandwich) variance.
+
+The left-hand side names the outcome columns: ``Surv(duration, event)`` (the event column
+holds 0 for censored and 1, 2, ... for the cause), ``Surv(duration, event == 2)`` (the
+cause 2: the same as ``cause=2``), ``Surv(start, stop, event)`` (counting-process rows),
+or a bare column (``treatment ~ ...``) for a propensity model.
+
+The design matrix is made by formulaic and the model is then fitted by the package's one
+numerical core (:mod:`escalation.core`); a formula is only another way to say which
+columns go in. Missing values in a variable the formula uses are an error naming the
+column and the row (nothing is dropped silently). A model always has its intercept (or
+baseline hazard): categorical variables are coded against a reference level, as in R.
+
+Examples
+--------
+>>> import pandas as pd
+>>> f = parse_formula("Surv(week, arrest) ~ fin + C(race, Treatment('other')) + strata(wexp)")
+>>> f.response, f.cause, f.rhs, f.strata, f.cluster
+(('week', 'arrest'), None, "fin + C(race, Treatment('other'))", ('wexp',), None)
+>>> frame = pd.DataFrame({"fin": [0, 1, 1, 0], "race": ["black", "other", "black", "other"]})
+>>> FormulaCoding.learn(frame, "fin + race").names
+('fin', 'race[T.other]')
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escalation.errors import DataValidationError, DesignError, Problem
+
+__all__ = ["FormulaCoding", "ModelFormula", "formula_argument", "parse_formula", "split_formula"]
+
+_SPECIAL = re.compile(r"^\s*(strata|cluster)\s*\((.*)\)\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ModelFormula:
+    """A parsed model formula.
+
+    Attributes
+    ----------
+    formula : str
+        The formula as given.
+    response : tuple of str
+        Column names of the left-hand side: ``(duration, event)``, ``(start, stop,
+        event)`` or ``(treatment,)``; empty without a left-hand side.
+    cause : int or None
+        The cause of ``Surv(duration, event == k)``; ``None`` otherwise.
+    rhs : str
+        The right-hand side without ``strata()`` and ``cluster()`` terms.
+    strata : tuple of str
+        Columns of ``strata(...)``.
+    cluster : str or None
+        Column of ``cluster(...)``.
+    """
+
+    formula: str
+    response: tuple[str, ...]
+    cause: int | None
+    rhs: str
+    strata: tuple[str, ...] = ()
+    cluster: str | None = None
+
+    @property
+    def survival(self) -> bool:
+        """Whether the left-hand side is ``Surv(...)``."""
+        return len(self.response) in (2, 3)
+
+    @property
+    def counting(self) -> bool:
+        """Whether the left-hand side is ``Surv(start, stop, event)``."""
+        return len(self.response) == 3
+
+
+def _error(formula: str, why: str) -> DesignError:
+    return DesignError(f"formula {formula!r}: {why}")
+
+
+def _column(node: ast.expr, formula: str) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    raise _error(
+        formula, f"Surv() takes column names, got {ast.unparse(node)!r}; make a column first"
+    )
+
+
+def _response(lhs: str, formula: str) -> tuple[tuple[str, ...], int | None]:
+    """Return the response columns and the cause of a left-hand side."""
+    try:
+        node = ast.parse(lhs.strip(), mode="eval").body
+    except SyntaxError as error:
+        raise _error(formula, f"cannot read the left-hand side {lhs.strip()!r}") from error
+    if isinstance(node, ast.Name):
+        return (node.id,), None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        raise _error(formula, "the left-hand side must be Surv(duration, event) or a column")
+    if node.func.id != "Surv" or node.keywords or len(node.args) not in (2, 3):
+        raise _error(
+            formula,
+            "the left-hand side must be Surv(duration, event), Surv(duration, event == k) "
+            "or Surv(start, stop, event)",
+        )
+    *times, status = node.args
+    cause = None
+    if isinstance(status, ast.Compare):
+        ops, right = status.ops, status.comparators
+        if not (
+            len(ops) == 1
+            and isinstance(ops[0], ast.Eq)
+            and isinstance(right[0], ast.Constant)
+            and isinstance(right[0].value, int)
+            and not isinstance(right[0].value, bool)
+        ):
+            raise _error(formula, "the event of Surv() is a column or `column == k` (k a cause)")
+        cause = int(right[0].value)
+        status = status.left
+    return (*(_column(t, formula) for t in times), _column(status, formula)), cause
+
+
+def _special_columns(inner: str, formula: str) -> tuple[str, ...]:
+    try:
+        node = ast.parse(f"f({inner})", mode="eval").body
+    except SyntaxError as error:
+        raise _error(formula, f"cannot read ({inner})") from error
+    assert isinstance(node, ast.Call)
+    if node.keywords or not node.args:
+        raise _error(formula, "strata() and cluster() take column names")
+    return tuple(_column(arg, formula) for arg in node.args)
+
+
+def split_formula(formula: str) -> tuple[str, str]:
+    """Return the left- and right-hand sides of ``lhs ~ rhs`` (left empty without ``~``).
+
+    Examples
+    --------
+    >>> split_formula("Surv(t, e) ~ x + y")
+    ('Surv(t, e)', 'x + y')
+    >>> split_formula("x + y")
+    ('', 'x + y')
+    """
+    if formula.count("~") > 1:
+        raise _error(formula, "use one '~' between the outcome and the covariates")
+    lhs, _, rhs = formula.rpartition("~")
+    return lhs.strip(), rhs.strip()
+
+
+def parse_formula(formula: str) -> ModelFormula:
+    """Parse a model formula into its response, covariates, strata and cluster.
+
+    Parameters
+    ----------
+    formula : str
+        ``"Surv(duration, event) ~ x + C(g) + strata(h) + cluster(family_id)"``, or
+        ``"treatment ~ x"``, or a right-hand side alone.
+
+    Returns
+    -------
+    ModelFormula
+
+    Raises
+    ------
+    DesignError
+        When the formula cannot be read, ``strata()``/``cluster()`` appear inside
+        another term, there is more than one ``cluster()``, or the intercept is removed.
+    """
+    from formulaic import Formula
+    from formulaic.errors import FormulaicError
+
+    if not isinstance(formula, str) or not formula.strip():
+        raise DesignError(f"a formula must be a non-empty string, got {formula!r}")
+    lhs, rhs = split_formula(formula)
+    response, cause = _response(lhs, formula) if lhs else ((), None)
+    if not rhs:
+        raise _error(formula, "the right-hand side is empty; name at least one covariate")
+    try:
+        parsed = Formula(rhs)
+    except (FormulaicError, SyntaxError, ValueError) as error:
+        raise _error(formula, f"cannot read the right-hand side ({error})") from error
+    strata: list[str] = []
+    clusters: list[str] = []
+    kept: list[str] = []
+    intercept = False
+    for term in parsed:
+        text = str(term)
+        if text == "1":
+            intercept = True
+            continue
+        exprs = [factor.expr for factor in term.factors]
+        special = [_SPECIAL.match(expr) for expr in exprs]
+        if any(special):
+            match = special[0]
+            if len(exprs) > 1 or match is None:
+                raise _error(formula, f"strata() and cluster() must be terms of their own: {text}")
+            columns = _special_columns(match.group(2), formula)
+            (strata if match.group(1) == "strata" else clusters).extend(columns)
+            continue
+        kept.append(text)
+    if not intercept:
+        raise _error(
+            formula,
+            "the intercept (or baseline hazard) cannot be removed ('0 +' or '- 1'); "
+            "categorical variables are coded against a reference level instead",
+        )
+    if len(clusters) > 1:
+        raise _error(formula, f"give one cluster() column, got {', '.join(clusters)}")
+    if not kept:
+        raise _error(formula, "the formula has no covariates besides strata() and cluster()")
+    return ModelFormula(
+        formula=formula,
+        response=response,
+        cause=cause,
+        rhs=" + ".join(kept),
+        strata=tuple(strata),
+        cluster=clusters[0] if clusters else None,
+    )
+
+
+def _variables(parsed: Any) -> set[str]:
+    """Return the names a formula's terms use (formulaic misses those inside ``bs()``)."""
+    names = {str(v) for v in parsed.required_variables}
+    for term in parsed:
+        for factor in term.factors:
+            try:
+                tree = ast.parse(str(factor.expr), mode="eval")
+            except SyntaxError:
+                continue
+            names |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return names
+
+
+def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None:
+    """Raise naming the column and row of a missing value in a variable the formula uses."""
+    for name in sorted(v for v in variables if v in frame.columns):
+        isna = frame[name].isna().to_numpy()
+        if isna.any():
+            row = int(np.flatnonzero(isna)[0])
+            raise DataValidationError(
+                [
+                    Problem(
+                        "data",
+                        row,
+                        name,
+                        None,
+                        f"{int(isna.sum())} missing value(s) in a variable of the formula "
+                        f"{rhs!r}; impute them or leave the rows out explicitly first",
+                    )
+                ],
+                "formula data",
+            )
+
+
+@dataclass(frozen=True)
+class FormulaCoding:
+    """A coding of covariates made from a formula's right-hand side (by formulaic).
+
+    It is a :class:`~escalation.timeline.matrix.Coding`, as
+    :class:`~escalation.timeline.CovariateCoding` is: every model takes it as its
+    ``coding=``, and it codes new rows (profiles, a validation cohort) the way it coded
+    the data it learnt from (levels, spline knots).
+
+    Attributes
+    ----------
+    formula : str
+        The right-hand side.
+    names : tuple of str
+        The coded columns (formulaic's names, e.g. ``C(g, Treatment('b'))[T.a]``),
+        without the intercept.
+    columns : tuple of str
+        The data columns the formula uses.
+    references : dict
+        Reference level of each categorical term.
+    """
+
+    formula: str
+    names: tuple[str, ...]
+    columns: tuple[str, ...]
+    references: dict[str, str]
+    spec: Any = field(repr=False, compare=False)
+
+    @classmethod
+    def learn(cls, frame: pd.DataFrame, formula: str) -> FormulaCoding:
+        """Learn the coding of ``formula`` (a right-hand side) from ``frame``.
+
+        Raises
+        ------
+        DesignError
+            When the formula names a column that is not in ``frame`` or cannot be
+            evaluated.
+        DataValidationError
+            When a variable it uses has missing values (the first row is named).
+        """
+        from formulaic import Formula, model_matrix
+        from formulaic.errors import FormulaicError
+
+        parsed = parse_formula(formula)
+        rhs = parsed.rhs
+        if parsed.strata or parsed.cluster or parsed.response:
+            raise _error(formula, "a coding takes the covariates only (no '~', strata, cluster)")
+        variables = _variables(Formula(rhs))
+        _check_variables(frame, variables, rhs)
+        try:
+            matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)
+        except (FormulaicError, NameError, KeyError, ValueError, TypeError) as error:
+            missing = sorted(variables - set(map(str, frame.columns)) - {"np", "numpy"})
+            if missing:
+                raise DesignError(
+                    f"formula {rhs!r} uses {', '.join(missing)}, not in the data; available: "
+                    f"{', '.join(map(str, frame.columns))}"
+                ) from error
+            raise _error(rhs, f"cannot be evaluated on the data ({error})") from error
+        spec = matrix.model_spec
+        names = tuple(str(c) for c in matrix.columns if c != "Intercept")
+        references = {}
+        for name, (kind, state) in spec.encoder_state.items():
+            if str(kind.value) == "categorical":
+                contrasts = state.get("contrasts")
+                levels = list(getattr(contrasts, "levels", state.get("categories", [])))
+                base = getattr(getattr(contrasts, "contrasts", None), "base", None)
+                if levels:
+                    ref = base if isinstance(base, str | int | float) else levels[0]
+                    references[str(name)] = str(ref)
+        return cls(
+            formula=rhs,
+            names=names,
+            columns=tuple(sorted(v for v in variables if v in frame.columns)),
+            references=references,
+            spec=spec,
+        )
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return the coded matrix of ``frame`` (same index), columns :attr:`names`.
+
+        Raises
+        ------
+        DesignError
+            When a column is missing, or a categorical variable has a level the coding
+            did not see (formulaic would otherwise code it as all zeros).
+        DataValidationError
+            When a variable has missing values.
+        """
+        from formulaic.errors import FormulaicError
+
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise DesignError(
+                f"the data lack the column(s) {', '.join(missing)} used by the formula "
+                f"{self.formula!r}"
+            )
+        _check_variables(frame, set(self.columns), self.formula)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                matrix = self.spec.get_model_matrix(frame, na_action="raise")
+        except (FormulaicError, ValueError, TypeError, Warning) as error:
+            raise DesignError(
+                f"the formula {self.formula!r} cannot code these rows: a categorical variable "
+                "has a level not seen when the model was fitted, or a value out of range "
+                f"({type(error).__name__})"
+            ) from error
+        out = pd.DataFrame(
+            matrix[list(self.names)].to_numpy(dtype=float),
+            index=frame.index,
+            columns=list(self.names),
+        )
+        return out
+
+
+def formula_argument(
+    positional: object, formula: str | None, *, what: str = "covariates"
+) -> ModelFormula | None:
+    """Return the parsed formula of an entry point, or ``None`` without one.
+
+    A formula is given as ``formula=``, or as a string with ``~`` in the place of the
+    covariates (``fit_cox(data, "Surv(duration, event) ~ x")``).
+
+    Raises
+    ------
+    DesignError
+        When both a formula and ``what`` are given.
+
+    Examples
+    --------
+    >>> formula_argument("Surv(t, e) ~ x", None).response
+    ('t', 'e')
+    >>> formula_argument(["x"], None) is None
+    True
+    """
+    if isinstance(positional, str) and "~" in positional:
+        if formula is not None:
+            raise DesignError(f"give the formula once (as formula=), not also as {what}")
+        return parse_formula(positional)
+    if formula is None:
+        return None
+    if positional is not None:
+        raise DesignError(
+            f"give either {what} or formula=, not both: the formula names the covariates"
+        )
+    return parse_formula(formula)

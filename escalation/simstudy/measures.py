@@ -1,0 +1,253 @@
+"""Performance measures of a simulation study, with Monte Carlo standard errors.
+
+The measures and their Monte Carlo standard errors (MCSE) are those of Morris, White &
+Crowther (2019), "Using simulation studies to evaluate statistical methods", *Statistics in
+Medicine* 38:2074–2102, doi:10.1002/sim.8086, Table 6. Over the ``n`` replications where an
+estimate and its standard error exist, with estimates ``θ̂_i``, model variances
+``V_i = SE_i²``, truth ``θ`` and ``θ̄ = mean(θ̂_i)``:
+
+- ``bias`` = ``θ̄ - θ``; MCSE ``sqrt(Σ(θ̂_i - θ̄)² / (n(n-1)))``
+- ``empirical_se`` = ``sqrt(Σ(θ̂_i - θ̄)² / (n-1))``; MCSE ``EmpSE / sqrt(2(n-1))``
+- ``mse`` = ``Σ(θ̂_i - θ)² / n``; MCSE ``sqrt(Σ((θ̂_i - θ)² - MSE)² / (n(n-1)))``
+- ``model_se`` = ``sqrt(Σ V_i / n)``; MCSE ``sqrt(Var(V) / (4 n ModSE²))``
+- ``relative_error_model_se`` = ``100 (ModSE / EmpSE - 1)``; MCSE
+  ``100 (ModSE / EmpSE) sqrt(Var(V) / (4 n ModSE⁴) + 1 / (2(n-1)))``
+- ``coverage`` = ``Σ 1(low_i ≤ θ ≤ high_i) / n``; MCSE ``sqrt(C(1-C) / n)``
+- ``bias_eliminated_coverage`` = ``Σ 1(low_i ≤ θ̄ ≤ high_i) / n``; MCSE ``sqrt(C(1-C) / n)``
+- ``power`` = ``Σ 1(p_i ≤ α) / n``; MCSE ``sqrt(P(1-P) / n)``
+
+``Var(V)`` is the sample variance (divisor ``n-1``) of the model variances. Coverage and power
+are proportions (0–1); the relative error of the model SE is a percentage.
+
+When the truth differs between replications (the full simulator's true risks average over
+the children each replication drew), ``θ`` becomes ``θ_i``: bias and MSE use ``θ̂_i - θ_i``,
+coverage counts intervals containing ``θ_i`` and bias-eliminated coverage intervals
+containing ``θ_i + bias``; with one truth these are exactly the formulas above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.errors import DataValidationError, Problem
+
+__all__ = ["MEASURES", "performance_measures", "zip_data"]
+
+#: Performance measures, in the order they are reported.
+MEASURES: Final = (
+    "bias",
+    "empirical_se",
+    "mse",
+    "model_se",
+    "relative_error_model_se",
+    "coverage",
+    "bias_eliminated_coverage",
+    "power",
+)
+_REQUIRED: Final = ("estimate", "std_error", "conf_low", "conf_high", "truth")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _measures(
+    estimate: FloatArray,
+    variance: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    truth: FloatArray,
+    p_value: FloatArray,
+    alpha: float,
+) -> dict[str, tuple[float, float]]:
+    """Return ``{measure: (estimate, mcse)}`` for one method in one scenario."""
+    n = len(estimate)
+    nan = (np.nan, np.nan)
+    if n == 0:
+        return dict.fromkeys(MEASURES, nan)
+    error = estimate - truth
+    mean_error = error.mean()
+    mean = estimate.mean()
+    spread = estimate - mean
+    ss = float(np.sum(spread**2))
+    out: dict[str, tuple[float, float]] = {}
+    if n > 1:
+        err_spread = error - mean_error
+        out["bias"] = (float(mean_error), float(np.sqrt(np.sum(err_spread**2) / (n * (n - 1)))))
+        emp = float(np.sqrt(ss / (n - 1)))
+        out["empirical_se"] = (emp, emp / np.sqrt(2 * (n - 1)))
+        sq = error**2
+        mse = float(sq.mean())
+        out["mse"] = (mse, float(np.sqrt(np.sum((sq - mse) ** 2) / (n * (n - 1)))))
+        mod = float(np.sqrt(variance.mean()))
+        var_v = float(np.sum((variance - variance.mean()) ** 2) / (n - 1))
+        out["model_se"] = (mod, float(np.sqrt(var_v / (4 * n * mod**2))) if mod > 0 else np.nan)
+        if emp > 0 and mod > 0:
+            ratio = mod / emp
+            rel_mcse = 100 * ratio * np.sqrt(var_v / (4 * n * mod**4) + 1 / (2 * (n - 1)))
+            out["relative_error_model_se"] = (100 * (ratio - 1), float(rel_mcse))
+        else:
+            out["relative_error_model_se"] = nan
+    else:
+        out["bias"] = (float(mean_error), np.nan)
+        out["empirical_se"] = nan
+        out["mse"] = (float(np.mean(error**2)), np.nan)
+        out["model_se"] = (float(np.sqrt(variance.mean())), np.nan)
+        out["relative_error_model_se"] = nan
+
+    def proportion(hits: npt.NDArray[np.bool_]) -> tuple[float, float]:
+        share = float(hits.mean())
+        return share, float(np.sqrt(share * (1 - share) / len(hits)))
+
+    out["coverage"] = proportion((low <= truth) & (truth <= high))
+    centre = truth + mean_error  # = θ̄ when the truth is one value
+    out["bias_eliminated_coverage"] = proportion((low <= centre) & (centre <= high))
+    tested = ~np.isnan(p_value)
+    out["power"] = proportion(p_value[tested] <= alpha) if tested.any() else nan
+    return out
+
+
+def performance_measures(
+    results: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("scenario_id", "estimator", "horizon", "estimand"),
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Return the performance measures of every method in every scenario, with MCSEs.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        One row per replication and method: ``estimate, std_error, conf_low, conf_high,
+        truth`` and optionally ``p_value`` (needed for power), plus the ``by`` columns.
+        Rows whose estimate or standard error is missing (a failed replication) are
+        counted in ``failed`` and left out of the measures.
+    by : sequence of str
+        Columns identifying a method in a scenario.
+    alpha : float, default 0.05
+        Significance level of the power (rejection rate): ``p_value <= alpha``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: the ``by`` columns, ``measure`` (see :data:`MEASURES`), ``estimate``,
+        ``mcse`` (its Monte Carlo standard error), ``replications`` (used) and
+        ``failed``.
+
+    Raises
+    ------
+    DataValidationError
+        When a required column is missing.
+
+    Notes
+    -----
+    Formulas: Morris, White & Crowther (2019), doi:10.1002/sim.8086, Table 6 (see the
+    module docstring). Power is missing for estimands without a p-value (the risks).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"method": "a", "estimate": [0.9, 1.1, 1.0, 1.2],
+    ...     "std_error": 0.1, "conf_low": [0.7, 0.9, 0.8, 1.0],
+    ...     "conf_high": [1.1, 1.3, 1.2, 1.4], "truth": 1.0})
+    >>> table = performance_measures(frame, by=["method"]).set_index("measure")
+    >>> round(float(table.loc["bias", "estimate"]), 3), float(table.loc["coverage", "estimate"])
+    (0.05, 1.0)
+    """
+    missing = [c for c in (*_REQUIRED, *by) if c not in results.columns]
+    if missing:
+        raise DataValidationError(
+            [Problem("results", None, c, None, "required column is missing") for c in missing],
+            "simulation results",
+        )
+    rows: list[dict[str, object]] = []
+    keys = list(by)
+    for key, group in results.groupby(keys, sort=True, observed=True, dropna=False):
+        values = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        ok = group["estimate"].notna() & group["std_error"].notna()
+        used = group[ok]
+        p = (
+            used["p_value"].to_numpy(dtype=float)
+            if "p_value" in used.columns
+            else np.full(len(used), np.nan)
+        )
+        measures = _measures(
+            used["estimate"].to_numpy(dtype=float),
+            used["std_error"].to_numpy(dtype=float) ** 2,
+            used["conf_low"].to_numpy(dtype=float),
+            used["conf_high"].to_numpy(dtype=float),
+            used["truth"].to_numpy(dtype=float),
+            p,
+            alpha,
+        )
+        for measure in MEASURES:
+            estimate, mcse = measures[measure]
+            rows.append(
+                {
+                    **values,
+                    "measure": measure,
+                    "estimate": estimate,
+                    "mcse": mcse,
+                    "replications": int(ok.sum()),
+                    "failed": int((~ok).sum()),
+                }
+            )
+    columns = [*keys, "measure", "estimate", "mcse", "replications", "failed"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def zip_data(results: pd.DataFrame, *, conf_level: float = 0.95) -> pd.DataFrame:
+    """Return the intervals of a zip plot, ranked by how far each misses the truth.
+
+    For each method (every column other than the estimates), intervals are ranked by the
+    fractional centile of ``|θ̂_i - θ_i| / SE_i`` (Morris, White & Crowther 2019, section
+    5.2): intervals at the bottom are nearest the truth, those above the ``conf_level``
+    centile should be the ones that miss it.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        ``estimate, std_error, conf_low, conf_high, truth`` and the method columns (e.g.
+        ``estimator``); rows without an estimate are dropped.
+    conf_level : float, default 0.95
+        Nominal level, shown as the reference centile.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with ``centile`` (0–100), ``covers`` (bool), ``coverage`` of the method
+        and its Monte Carlo interval ``coverage_low``/``coverage_high`` (±1.96 MCSE), and
+        ``conf_level``.
+    """
+    missing = [c for c in _REQUIRED if c not in results.columns]
+    if missing:
+        raise DataValidationError(
+            [Problem("results", None, c, None, "required column is missing") for c in missing],
+            "simulation results",
+        )
+    method = [
+        c
+        for c in ("scenario_id", "estimator", "horizon", "estimand")
+        if c in results.columns and results[c].nunique() > 1
+    ]
+    frame = results[results["estimate"].notna() & results["std_error"].notna()].copy()
+    frame["z"] = (frame["estimate"] - frame["truth"]).abs() / frame["std_error"]
+    frame["covers"] = (frame["conf_low"] <= frame["truth"]) & (frame["truth"] <= frame["conf_high"])
+    groups = frame.groupby(method, sort=False, observed=True) if method else [((), frame)]
+    parts = []
+    for _, group in groups:
+        group = group.copy()
+        n = len(group)
+        group["centile"] = 100 * (group["z"].rank(method="first") - 0.5) / n
+        coverage = float(group["covers"].mean())
+        mcse = float(np.sqrt(coverage * (1 - coverage) / n))
+        group["coverage"] = coverage
+        group["coverage_low"] = coverage - 1.96 * mcse
+        group["coverage_high"] = coverage + 1.96 * mcse
+        parts.append(group)
+    out = pd.concat(parts, ignore_index=True)
+    out["conf_level"] = conf_level
+    return out

@@ -1,0 +1,366 @@
+"""Run a simulation study: every scenario × replication, resumable, on any number of workers.
+
+Replication ``r`` of a scenario draws its data and its bootstrap from
+``numpy.random.SeedSequence(seed, spawn_key=(scenario key, r))``: the seeds depend on the
+master seed, the scenario's settings and the replication number only, never on the order
+the tasks run in or on the number of workers, so the results are bit-identical however the
+study is run (only the ``seconds`` column, a replication's wall time, varies).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from escalation.causal.effects import EFFECT_COLUMNS
+from escalation.compute import imap_unordered
+from escalation.errors import DesignError, EscalationError
+from escalation.results import Summary, package_versions, provenance
+from escalation.simstudy.generators import GENERATORS
+from escalation.simstudy.measures import performance_measures, zip_data
+from escalation.simstudy.plan import Scenario, SimulationPlan
+from escalation.simstudy.store import append_results, completed_replications, read_results
+
+__all__ = ["RESULT_COLUMNS", "SimulationStudy", "replicate", "run_simstudy"]
+
+_META: Final = "simstudy.json"
+#: Columns of the results, in order (``seconds``, the replication's wall time, is the only one
+#: that differs between runs).
+RESULT_COLUMNS: Final = (
+    "scenario_id",
+    "replication",
+    *EFFECT_COLUMNS,
+    "p_value",
+    "se_method",
+    "truth",
+    "warnings",
+    "error",
+    "seconds",
+)
+_FAILURES: Final = (EscalationError, np.linalg.LinAlgError, FloatingPointError, ValueError)
+
+
+def _seeds(plan: SimulationPlan, scenario: Scenario, replication: int) -> tuple[int, int]:
+    """Seeds of the data and of the bootstrap of one replication."""
+    sequence = np.random.SeedSequence(plan.seed, spawn_key=(scenario.key, replication))
+    data_seed, boot_seed = (int(v) for v in sequence.generate_state(2, dtype=np.uint32))
+    return data_seed, boot_seed
+
+
+def replicate(task: tuple[Scenario, int], plan: SimulationPlan) -> pd.DataFrame:
+    """Simulate one data set, estimate every effect, and return one row per estimate.
+
+    Parameters
+    ----------
+    task : tuple of (Scenario, int)
+        The scenario and the replication number.
+    plan : SimulationPlan
+        The plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``scenario_id, replication, estimator, horizon, estimand, estimate,
+        std_error, conf_low, conf_high, p_value, se_method, truth, warnings`` (how many
+        warnings the replication raised), ``error`` (why it failed; estimates are then
+        missing) and ``seconds``.
+    """
+    from escalation.causal.effects import estimate_effects
+
+    scenario, replication = task
+    data_seed, boot_seed = _seeds(plan, scenario, replication)
+    generator = GENERATORS[plan.generator]
+    start = time.perf_counter()
+    error: str | None = None
+    tidy: pd.DataFrame | None = None
+    truth: pd.DataFrame | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            generated = generator.draw(scenario.settings, data_seed, plan.horizons)
+            truth = generated.truth
+            covariates = list(plan.covariates or generated.covariates)
+            tidy = estimate_effects(
+                generated.data,
+                covariates=covariates,
+                estimators=list(plan.estimators),
+                horizons=list(plan.horizons),
+                bootstrap=plan.bootstrap,
+                seed=boot_seed,
+                conf_level=plan.conf_level,
+            ).tidy()
+        except _FAILURES as failure:
+            error = f"{type(failure).__name__}: {failure}"
+    grid = pd.MultiIndex.from_product(
+        [list(plan.estimators), [int(h) for h in plan.horizons], list(plan.estimands)],
+        names=["estimator", "horizon", "estimand"],
+    ).to_frame(index=False)
+    if tidy is not None:
+        grid = grid.merge(tidy, on=["estimator", "horizon", "estimand"], how="left")
+    frame = grid.reindex(columns=list(RESULT_COLUMNS))
+    frame["scenario_id"] = scenario.scenario_id
+    frame["replication"] = int(replication)
+    if truth is not None:
+        frame["truth"] = [
+            float(truth.loc[h, e]) for h, e in zip(frame["horizon"], frame["estimand"], strict=True)
+        ]
+    frame["warnings"] = len(caught)
+    frame["error"] = pd.array([error] * len(frame), dtype="string")
+    frame["seconds"] = time.perf_counter() - start
+    frame["se_method"] = frame["se_method"].astype("string")
+    for column in ("estimate", "std_error", "conf_low", "conf_high", "p_value", "truth"):
+        frame[column] = frame[column].astype(float)
+    frame["horizon"] = frame["horizon"].astype(np.int64)
+    return frame[list(RESULT_COLUMNS)]
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationStudy:
+    """The results of a simulation study (:func:`run_simstudy`).
+
+    Attributes
+    ----------
+    plan : SimulationPlan
+        The plan.
+    scenarios : pandas.DataFrame
+        One row per scenario: ``scenario`` (number), ``scenario_id`` and every setting.
+    results : pandas.DataFrame
+        One row per replication, estimator, horizon and estimand (see :func:`replicate`).
+    performance : pandas.DataFrame
+        The performance measures with Monte Carlo SEs
+        (:func:`~escalation.simstudy.performance_measures`) with the scenario settings.
+    folder : Path
+        Where the results are stored.
+    seconds : float
+        Wall time of this run.
+    new_replications : int
+        Replications computed by this run (the rest were already stored).
+    """
+
+    plan: SimulationPlan
+    scenarios: pd.DataFrame
+    results: pd.DataFrame
+    performance: pd.DataFrame
+    folder: Path
+    seconds: float
+    new_replications: int
+
+    def tidy(self) -> pd.DataFrame:
+        """Return the performance measures (one row per scenario, method and measure)."""
+        return self.performance.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: scenarios, replications, failures, wall time and versions."""
+        done = self.results.drop_duplicates(["scenario_id", "replication"])
+        failed = self.results.loc[self.results["error"].notna()].drop_duplicates(
+            ["scenario_id", "replication"]
+        )
+        return pd.DataFrame(
+            [
+                {
+                    "scenarios": len(self.scenarios),
+                    "replications": len(done),
+                    "failed": len(failed),
+                    "new_replications": self.new_replications,
+                    "seconds": self.seconds,
+                    "method": "simulation study",
+                    **package_versions(),
+                }
+            ]
+        )
+
+    def summary(self) -> Summary:
+        """Return a summary with the bias and coverage table (never prints)."""
+        facts = {str(k): v for k, v in self.glance().iloc[0, :5].items()}
+        wide = self.wide(["bias", "empirical_se", "model_se", "coverage"])
+        return Summary(f"Simulation study: {self.plan.name}", facts, wide)
+
+    def wide(self, measures: list[str] | None = None) -> pd.DataFrame:
+        """Return the measures side by side (``<measure>`` and ``<measure>_mcse`` columns)."""
+        frame = self.performance
+        if measures is not None:
+            frame = frame[frame["measure"].isin(measures)]
+        keys = [c for c in frame.columns if c not in ("measure", "estimate", "mcse", "failed")]
+        keys.remove("replications")
+        wide = frame.set_index([*keys, "measure"])[["estimate", "mcse"]].unstack("measure")
+        wide = wide.reindex(pd.MultiIndex.from_frame(frame[keys].drop_duplicates()))
+        columns = {}
+        for measure in frame["measure"].unique():
+            columns[measure] = wide[("estimate", measure)]
+            columns[f"{measure}_mcse"] = wide[("mcse", measure)]
+        return pd.DataFrame(columns).reset_index()
+
+    def zip_data(
+        self, horizon: int | None = None, estimand: str = "risk_difference"
+    ) -> pd.DataFrame:
+        """Return the zip-plot data of one estimand and horizon (all scenarios, estimators)."""
+        horizon = int(self.plan.horizons[0] if horizon is None else horizon)
+        rows = self.results[
+            (self.results["horizon"] == horizon) & (self.results["estimand"] == estimand)
+        ]
+        frame = zip_data(rows, conf_level=self.plan.conf_level)
+        return frame.merge(self.scenarios[["scenario_id", "scenario"]], on="scenario_id")
+
+    def plot(self, kind: str = "coverage", **options: Any) -> Any:
+        """Draw ``"coverage"`` (by scenario), ``"zip"`` or ``"nested_loop"``; see figures."""
+        from escalation.figures import simstudy as figures
+
+        if kind == "coverage":
+            return figures.plot_coverage(self.performance, **options)
+        if kind == "zip":
+            horizon = options.pop("horizon", None)
+            estimand = options.pop("estimand", "risk_difference")
+            return figures.plot_zip(self.zip_data(horizon, estimand), **options)
+        if kind == "nested_loop":
+            options.setdefault("settings", list(self.plan.varied))
+            return figures.plot_nested_loop(self.performance, **options)
+        raise DesignError(f"plot kind must be 'coverage', 'zip' or 'nested_loop', not {kind!r}")
+
+
+def _scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
+    rows = []
+    for s in scenarios:
+        settings = {
+            k: (json.dumps(list(v)) if isinstance(v, tuple | list) else v)
+            for k, v in s.settings.items()
+        }
+        rows.append({"scenario": s.number, "scenario_id": s.scenario_id, **settings})
+    return pd.DataFrame(rows)
+
+
+def _check_folder(folder: Path, plan: SimulationPlan) -> None:
+    meta = folder / _META
+    if meta.is_file():
+        stored = json.loads(meta.read_text(encoding="utf-8"))
+        if stored.get("fingerprint") != plan.fingerprint():
+            raise DesignError(
+                f"{folder} holds results of another plan (fingerprint "
+                f"{stored.get('fingerprint')} vs {plan.fingerprint()}): settings, estimators, "
+                "bootstrap or seed changed. Use a new output folder, or restore the plan; only "
+                "the number of replications and the compute settings may change on resuming"
+            )
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    record = provenance(command="simstudy", fingerprint=plan.fingerprint(), plan=plan.to_dict())
+    record["fingerprint"] = plan.fingerprint()
+    meta.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def summarise(plan: SimulationPlan, results: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
+    """Return the performance measures joined with the scenario settings."""
+    if results.empty:
+        return pd.DataFrame()
+    measures = performance_measures(results, alpha=1 - plan.conf_level)
+    merged = scenarios.merge(measures, on="scenario_id", how="right")
+    order = {name: i for i, name in enumerate(plan.estimators)}
+    estimands = {name: i for i, name in enumerate(plan.estimands)}
+    merged = merged.assign(
+        _e=merged["estimator"].map(order), _m=merged["estimand"].map(estimands)
+    ).sort_values(["scenario", "_e", "horizon", "_m"], kind="stable")
+    return merged.drop(columns=["_e", "_m"]).reset_index(drop=True)
+
+
+def run_simstudy(
+    plan: SimulationPlan,
+    out: str | Path | None = None,
+    *,
+    replications: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    flush_every: int = 20,
+    flush_seconds: float = 30.0,
+) -> SimulationStudy:
+    """Run (or resume) a simulation study and return its results and performance measures.
+
+    Parameters
+    ----------
+    plan : SimulationPlan
+        The plan (:func:`~escalation.simstudy.read_plan`).
+    out : str or Path, optional
+        Results folder (default: the plan's ``output``). Replications already stored there
+        are not run again.
+    replications : int, optional
+        Replications per scenario (default: the plan's).
+    workers, scheduler : optional
+        Where the replications run (default: the plan's ``[compute]``, else the enclosing
+        :func:`escalation.compute.use_compute`, else this process).
+    progress : bool, default False
+        Show a progress bar.
+    flush_every, flush_seconds : int, float
+        Finished replications are written after this many, or this many seconds.
+
+    Returns
+    -------
+    SimulationStudy
+
+    Raises
+    ------
+    DesignError
+        No output folder, or the folder holds results of a different plan.
+
+    Examples
+    --------
+    >>> from escalation.simstudy import SimulationPlan, run_simstudy
+    >>> plan = SimulationPlan(generator="spells", replications=3, seed=1,
+    ...                       fixed={"n": 400}, estimators=("unadjusted",),
+    ...                       horizons=(365,), bootstrap=0)
+    >>> study = run_simstudy(plan, out=getfixture("tmp_path"))
+    >>> len(study.results), int(study.glance()["replications"].iloc[0])
+    (12, 3)
+    """
+    if replications is not None:
+        plan = replace(plan, replications=int(replications))
+    target = out if out is not None else plan.output
+    if target is None:
+        raise DesignError("give an output folder (out=..., or [study] output in the plan)")
+    folder = Path(target)
+    _check_folder(folder, plan)
+    scenarios = plan.scenarios()
+    table = _scenario_table(scenarios)
+    table.to_csv(folder / "scenarios.csv", index=False)
+    store = folder / "results"
+    done = completed_replications(store)
+    tasks = [
+        (scenario, r)
+        for r in range(plan.replications)
+        for scenario in scenarios
+        if (scenario.scenario_id, r) not in done
+    ]
+    if workers is None and scheduler is None:
+        workers, scheduler = plan.workers, plan.scheduler
+    start = time.perf_counter()
+    buffer: list[pd.DataFrame] = []
+    last = time.monotonic()
+    try:
+        for _, frame in imap_unordered(
+            replicate,
+            tasks,
+            shared=(plan,),
+            description=f"{plan.name}: replications",
+            progress=progress,
+            workers=workers,
+            scheduler=scheduler,
+        ):
+            buffer.append(frame)
+            if len(buffer) >= flush_every or time.monotonic() - last >= flush_seconds:
+                append_results(store, pd.concat(buffer, ignore_index=True))
+                buffer, last = [], time.monotonic()
+    finally:
+        if buffer:
+            append_results(store, pd.concat(buffer, ignore_index=True))
+    seconds = time.perf_counter() - start
+    results = read_results(store)
+    wanted = {(s.scenario_id, r) for s in scenarios for r in range(plan.replications)}
+    keys = list(zip(results["scenario_id"], results["replication"], strict=True))
+    results = results[[k in wanted for k in keys]].reset_index(drop=True)
+    performance = summarise(plan, results, table)
+    performance.to_csv(folder / "performance.csv", index=False)
+    return SimulationStudy(plan, table, results, performance, folder, seconds, len(tasks))

@@ -1,0 +1,178 @@
+"""What every survival model entry point reads from its arguments, said once.
+
+A model is given either covariates or a formula (:mod:`escalation.formula`), column names
+``duration``/``event`` (or a formula's ``Surv(...)``), a ``cause``, ``strata`` and a
+``cluster`` (``"auto"``: the design's). :func:`resolve_outcome` turns these into one
+:class:`ModelTerms`, and :func:`learn_coding` makes the coding of the covariates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from escalation._vocabulary import cause_from_event, resolve_cluster
+from escalation.errors import DesignError
+from escalation.formula import FormulaCoding, formula_argument
+from escalation.timeline.matrix import Coding, CovariateCoding
+
+__all__ = ["ModelTerms", "learn_coding", "resolve_outcome"]
+
+
+@dataclass(frozen=True)
+class ModelTerms:
+    """The columns and options of a model, from its arguments or its formula.
+
+    Attributes
+    ----------
+    time : tuple of str
+        ``(duration,)``, or ``(start, stop)`` for counting-process rows.
+    event : str
+        Column of event codes.
+    cause : int or None
+        The cause modelled (``None``: the entry point's default).
+    strata : tuple of str
+        Strata columns.
+    cluster : str or None
+        Cluster column (``"auto"`` resolved).
+    covariates : tuple of str or None
+        Covariate columns (``None``: a formula, or the data's default).
+    rhs : str or None
+        The formula's covariates (right-hand side), when a formula was given.
+    """
+
+    time: tuple[str, ...]
+    event: str
+    cause: int | None
+    strata: tuple[str, ...]
+    cluster: str | None
+    covariates: tuple[str, ...] | None
+    rhs: str | None
+
+    @property
+    def time_varying(self) -> bool:
+        """Whether the rows are (start, stop] counting-process rows."""
+        return len(self.time) == 2
+
+
+def resolve_outcome(
+    function: str,
+    data: Any,
+    covariates: Sequence[str] | str | None,
+    formula: str | None,
+    outcome: tuple[str, object, int | None],
+    *,
+    cluster: str | None,
+    strata: str | Sequence[str] | None = None,
+    time_varying: bool = False,
+    default_cause: int | None = 1,
+    stratified: bool = False,
+) -> ModelTerms:
+    """Combine an entry point's arguments and formula into :class:`ModelTerms`.
+
+    Parameters
+    ----------
+    function : str
+        The entry point's name (for messages).
+    data, covariates, formula
+        The entry point's arguments.
+    outcome : tuple
+        Its ``(duration, event, cause)`` arguments.
+    cluster, strata, time_varying
+        Its arguments of those names.
+    default_cause : int or None, default 1
+        The cause when neither ``cause`` nor the formula names one.
+    stratified : bool, default False
+        Whether the model has strata (else ``strata()`` in a formula is an error).
+
+    Raises
+    ------
+    DesignError
+        When the formula is not a survival formula, or it and the arguments disagree.
+    """
+    duration, event, cause = outcome
+    event_column, cause = cause_from_event(event, cause, function=function)
+    model = formula_argument(covariates, formula)
+    time: tuple[str, ...] = ("start", "stop") if time_varying else (duration,)
+    strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
+    if model is None:
+        names = (covariates,) if isinstance(covariates, str) else covariates
+        terms = ModelTerms(
+            time=time,
+            event=event_column,
+            cause=cause,
+            strata=strata_cols,
+            cluster=resolve_cluster(data, cluster),
+            covariates=None if names is None else tuple(names),
+            rhs=None,
+        )
+        return _finish(terms, function, default_cause, stratified)
+    if not model.survival:
+        raise DesignError(
+            f"{function}: the formula has Surv(duration, event) on the left, got {model.formula!r}"
+        )
+    if model.cause is not None and cause is not None and int(cause) != model.cause:
+        raise DesignError(
+            f"{function}: the formula says event == {model.cause} but cause={cause} was "
+            "given; give the cause once"
+        )
+    if model.strata and strata_cols:
+        raise DesignError(f"{function}: give strata in the formula or as strata=, not both")
+    *times, status = model.response
+    terms = ModelTerms(
+        time=tuple(times),
+        event=status,
+        cause=model.cause if model.cause is not None else cause,
+        strata=model.strata or strata_cols,
+        cluster=model.cluster if model.cluster is not None else resolve_cluster(data, cluster),
+        covariates=None,
+        rhs=model.rhs,
+    )
+    return _finish(terms, function, default_cause, stratified)
+
+
+def _finish(
+    terms: ModelTerms, function: str, default_cause: int | None, stratified: bool
+) -> ModelTerms:
+    if terms.strata and not stratified:
+        raise DesignError(f"{function} has no strata; give the strata columns as covariates")
+    if terms.cause is None and default_cause is not None:
+        return replace(terms, cause=default_cause)
+    return terms
+
+
+def learn_coding(
+    frame: pd.DataFrame,
+    terms: ModelTerms,
+    *,
+    default: Sequence[str] | None,
+    min_count: int,
+    coding: Coding | None = None,
+) -> Coding:
+    """Return the coding of the model's covariates, learnt from ``frame``.
+
+    A formula gives a :class:`~escalation.formula.FormulaCoding`; covariates (or the
+    data's ``default``) a :class:`~escalation.timeline.CovariateCoding`; a ``coding``
+    learnt elsewhere is used as it is.
+
+    Raises
+    ------
+    DesignError
+        When no covariates are named, or a coding and a formula are both given.
+    """
+    if coding is not None:
+        if terms.rhs is not None:
+            raise DesignError("give a formula or a coding, not both")
+        return coding
+    if terms.rhs is not None:
+        return FormulaCoding.learn(frame, terms.rhs)
+    covariates = terms.covariates if terms.covariates is not None else default
+    if covariates is None:
+        raise DesignError(
+            "covariates are required when data is a DataFrame: pass a list of columns or a "
+            'formula such as "Surv(duration, event) ~ x + C(g)"'
+        )
+    return CovariateCoding.learn(frame, tuple(covariates), min_count=min_count)

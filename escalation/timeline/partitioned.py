@@ -1,0 +1,303 @@
+"""Spells and counting-process data from a partitioned case history, one partition at a time.
+
+Time zero, follow-up, treatment and covariates are all per child, and a partitioned case
+history keeps each child in one partition, so every partition is validated and built on its
+own (:func:`~escalation.timeline.build_spells` on that partition alone) and written straight
+to Parquet: memory is bounded by the largest partition, not the country, and partitions run
+in parallel where :mod:`escalation.compute` says (this process, local workers, a Dask
+cluster; the output folder must be storage the workers share).
+
+What joins the partitions:
+
+- the exclusion flow is the sum of the partitions' flows (children are in one partition
+  only, so counts add up);
+- ``spell_id`` is ``ordinal * SPELL_ID_STRIDE + local id`` (partitions in sorted order), unique
+  over the dataset;
+- ``factor_<code>`` columns are the union over partitions, in the contract's order, with 0
+  where a partition saw no such factor, exactly as one build on all the data would give;
+- a ``child_id`` found in two partitions is an error naming both partitions (never the id);
+- strict validation collects every partition's problems (each located by table, partition,
+  row, column and value) and raises them together; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from escalation.compute import parallel_map
+from escalation.data.codes import ASSESSMENT_FACTORS
+from escalation.data.dataset import CaseHistoryDataset
+from escalation.data.stream import child_hashes, duplicate_children, validate_partition
+from escalation.design.study import StudyDesign
+from escalation.errors import DataValidationError
+from escalation.results import package_versions
+from escalation.timeline.spells import build_spells
+
+__all__ = ["SPELL_ID_STRIDE", "SpellDataset", "build_spell_dataset", "read_spell_dataset"]
+
+#: Spell ids of partition ``k`` (0-based, sorted order) are ``k * SPELL_ID_STRIDE + 1, ...``.
+SPELL_ID_STRIDE: Final = 10**9
+_FLOW_KEYS: Final = ["step", "stage", "rule", "description"]
+
+
+@dataclass(frozen=True, eq=False)
+class SpellDataset:
+    """Spells and counting-process data written by :func:`build_spell_dataset`.
+
+    Attributes
+    ----------
+    path : Path
+        The output folder: ``spells/`` and ``counting/`` (partitioned like the input),
+        ``flow.csv``.
+    key : str
+        Partitioning column.
+    partitions : tuple of str
+        Partitions built.
+    flow : pandas.DataFrame
+        The exclusion flow, summed over partitions.
+    rows : dict
+        Rows written: ``{"spells": n, "counting": m}``.
+    factors : tuple of str
+        The ``factor_<code>`` columns.
+    design : StudyDesign
+        The design.
+    extract_date : pandas.Timestamp
+        The extract date.
+    """
+
+    path: Path
+    key: str
+    partitions: tuple[str, ...]
+    flow: pd.DataFrame
+    rows: dict[str, int]
+    factors: tuple[str, ...]
+    design: StudyDesign
+    extract_date: pd.Timestamp
+
+    def scan(self, table: str = "spells") -> Any:
+        """Return a lazy ``pyarrow.dataset.Dataset`` of ``spells`` or ``counting``."""
+        return _scan(self.path / table, self.key)
+
+    def read(self, table: str = "spells", columns: list[str] | None = None) -> pd.DataFrame:
+        """Read ``spells`` or ``counting`` (optionally only some columns) into pandas."""
+        return _read_all(self.path / table, self.key, columns)
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: partitions, spells, counting rows, excluded, versions."""
+        excluded = int(self.flow.loc[self.flow["stage"] == "excluded", "episodes"].sum())
+        row = {
+            "partitions": len(self.partitions),
+            "n": self.rows["spells"],
+            "counting_rows": self.rows["counting"],
+            "dropped": excluded,
+            "method": "build_spell_dataset",
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+
+def _scan(folder: Path, key: str) -> Any:
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    partitioning = pads.partitioning(pa.schema([(key, pa.string())]), flavor="hive")
+    return pads.dataset(
+        folder, format="parquet", partitioning=partitioning, ignore_prefixes=[".", "_"]
+    )
+
+
+def _read_all(folder: Path, key: str, columns: list[str] | None) -> pd.DataFrame:
+    frame: pd.DataFrame = _scan(folder, key).to_table(columns=columns).to_pandas()
+    return frame
+
+
+def read_spell_dataset(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read the spells of a built dataset folder (``OUT/spells``) into one pandas frame.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder :func:`build_spell_dataset` wrote.
+    columns : list of str, optional
+        Columns to read (default all).
+    """
+    root = Path(path)
+    meta = json.loads((root / "spells_dataset.json").read_text(encoding="utf-8"))
+    return _read_all(root / "spells", str(meta["key"]), columns)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    dataset: CaseHistoryDataset
+    design: StudyDesign
+    staging: Path
+    censor_at_horizon: bool
+
+
+def _write(frame: pd.DataFrame, folder: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, folder / "part-0.parquet")
+
+
+def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, Any]:
+    """Validate and build one partition; write its spells and counting rows."""
+    ordinal, partition = task
+    dataset = settings.dataset
+    valid, problems = validate_partition(dataset, partition, lenient=False)
+    if valid is None:
+        return {"partition": partition, "problems": problems}
+    hashes = child_hashes(valid.children)
+    data = build_spells(valid, settings.design, censor_at_horizon=settings.censor_at_horizon)
+    # The counting rows are built from the spells as build_spells numbered them (SpellData
+    # refuses spell ids it did not make); both are then renumbered for the whole dataset.
+    offset = ordinal * SPELL_ID_STRIDE
+    counting = data.counting.assign(spell_id=lambda f: f["spell_id"] + offset)
+    spells = data.spells.assign(spell_id=lambda f: f["spell_id"] + offset)
+    folder = f"{dataset.key}={partition}"
+    # The partition folder carries the key; a column of the same name (a covariate) would
+    # clash with it when the dataset is read back.
+    _write(spells.drop(columns=dataset.key, errors="ignore"), settings.staging / "spells" / folder)
+    _write(
+        counting.drop(columns=dataset.key, errors="ignore"), settings.staging / "counting" / folder
+    )
+    return {
+        "partition": partition,
+        "problems": [],
+        "flow": data.flow,
+        "spells": len(spells),
+        "counting": len(counting),
+        "factors": [c for c in spells.columns if c.startswith("factor_")],
+        "hashes": hashes,
+    }
+
+
+def _factor_order(names: set[str]) -> list[str]:
+    codes = [n.removeprefix("factor_") for n in names]
+    known = [c for c in ASSESSMENT_FACTORS if c in codes]
+    return [f"factor_{c}" for c in known + sorted(c for c in codes if c not in ASSESSMENT_FACTORS)]
+
+
+def _align_factors(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """Give ``frame`` every factor column (0 when absent), in order, before ``n_factors``."""
+    present = [c for c in frame.columns if c.startswith("factor_")]
+    anchor = frame.columns.get_loc(present[0]) if present else frame.columns.get_loc("n_factors")
+    before = [c for c in frame.columns[:anchor] if not c.startswith("factor_")]
+    after = [c for c in frame.columns[anchor:] if not c.startswith("factor_")]
+    for column in factors:
+        if column not in frame.columns:
+            frame[column] = np.zeros(len(frame), dtype=np.int8)
+    return frame[before + factors + after]
+
+
+def build_spell_dataset(
+    dataset: CaseHistoryDataset,
+    design: StudyDesign,
+    out: str | Path,
+    *,
+    censor_at_horizon: bool = False,
+    progress: bool = False,
+) -> SpellDataset:
+    """Validate every partition strictly and write its spells and counting-process rows.
+
+    Parameters
+    ----------
+    dataset : CaseHistoryDataset
+        The partitioned case history (:func:`~escalation.data.dataset.open_case_history_dataset`).
+    design : StudyDesign
+        The study design.
+    out : str or Path
+        Output folder; ``spells/`` and ``counting/`` are written inside it (replacing any
+        earlier build), plus ``flow.csv`` and ``spells_dataset.json``.
+    censor_at_horizon : bool, default False
+        As in :func:`~escalation.timeline.build_spells`.
+    progress : bool, default False
+        Show a progress bar over partitions.
+
+    Returns
+    -------
+    SpellDataset
+
+    Raises
+    ------
+    DataValidationError
+        Every problem of every partition (tables named with their partition, e.g.
+        ``episodes (authority=LA007)``), or a child in two partitions; nothing is written.
+
+    Examples
+    --------
+    >>> from escalation.data.dataset import write_case_history_dataset
+    >>> from escalation.data.simulator import simulate_local_authority, SimulationConfig
+    >>> from escalation.design import default_design
+    >>> tmp = getfixture("tmp_path")
+    >>> config = SimulationConfig(notes=False)
+    >>> history = simulate_local_authority(400, seed=2, config=config).history
+    >>> dataset = write_case_history_dataset(history, tmp / "in", buckets=3)
+    >>> built = build_spell_dataset(dataset, default_design(), tmp / "out")
+    >>> built.rows["spells"] == len(build_spells(history, default_design()).spells)
+    True
+    """
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = root / f".building-{uuid.uuid4().hex[:8]}"
+    settings = _Settings(dataset, design, staging, censor_at_horizon)
+    tasks = list(enumerate(dataset.partitions))
+    try:
+        results = parallel_map(
+            _build_partition,
+            tasks,
+            shared=(settings,),
+            description="partitions",
+            progress=progress,
+        )
+        problems = [p for r in results for p in r["problems"]]
+        built = [r for r in results if not r["problems"]]
+        problems += duplicate_children(
+            [r["hashes"] for r in built], [r["partition"] for r in built], dataset.key
+        )
+        if problems:
+            raise DataValidationError(problems, f"case-history dataset {dataset.path}")
+        factors = _factor_order({f for r in built for f in r["factors"]})
+        for r in built:
+            if r["factors"] != factors:
+                folder = f"{dataset.key}={r['partition']}"
+                for table in ("spells", "counting"):
+                    target = staging / table / folder
+                    frame = pd.read_parquet(target / "part-0.parquet")
+                    _write(_align_factors(frame, factors), target)
+        flows = pd.concat([r["flow"] for r in built], ignore_index=True)
+        flow = flows.groupby(_FLOW_KEYS, sort=False, as_index=False)[["children", "episodes"]].sum()
+        for table in ("spells", "counting"):
+            shutil.rmtree(root / table, ignore_errors=True)
+            os.replace(staging / table, root / table)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    rows = {
+        "spells": sum(r["spells"] for r in built),
+        "counting": sum(r["counting"] for r in built),
+    }
+    flow.to_csv(root / "flow.csv", index=False)
+    meta = {"key": dataset.key, "partitions": list(dataset.partitions), "rows": rows}
+    (root / "spells_dataset.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return SpellDataset(
+        path=root,
+        key=dataset.key,
+        partitions=dataset.partitions,
+        flow=flow,
+        rows=rows,
+        factors=tuple(factors),
+        design=design,
+        extract_date=dataset.extract_date,
+    )

@@ -1,0 +1,204 @@
+"""escalation.compute: the same results in this process, on joblib and on a Dask cluster.
+
+Each check runs on the session's Dask cluster of two worker processes (reached through its
+scheduler address) and compares it bit for bit with the work done in this process (one
+worker); the simulation-study tests start a local cluster with ``workers=2``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation import compute
+from escalation.causal.bootstrap import cluster_bootstrap
+from escalation.compute import imap_unordered, parallel_map, use_compute
+from escalation.errors import EscalationError
+
+pytest.importorskip("distributed")
+
+
+def _draw(seed: int, scale: float) -> np.ndarray:
+    return scale * np.random.default_rng(seed).normal(size=5)
+
+
+def _fails(item: int) -> int:
+    if item == 3:
+        raise ValueError("item 3 is bad")
+    return item
+
+
+def _nested(item: int) -> list[int]:
+    return parallel_map(abs, [-item, item])
+
+
+def _mean(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.array([values[rows].mean(), np.median(values[rows])])
+
+
+@pytest.fixture
+def cluster(dask_scheduler: str) -> Iterator[compute.ComputeEngine]:
+    with use_compute(scheduler=dask_scheduler) as engine:
+        yield engine
+
+
+def test_in_process_is_the_default() -> None:
+    assert compute.current_compute().backend == "in-process"
+    assert parallel_map(_draw, [1, 2], shared=(2.0,))[1].tolist() == _draw(2, 2.0).tolist()
+
+
+def test_dask_results_in_item_order_and_identical(cluster: compute.ComputeEngine) -> None:
+    assert cluster.backend == "dask"
+    local = parallel_map(_draw, range(12), shared=(3.0,), workers=1)
+    remote = parallel_map(_draw, range(12), shared=(3.0,))
+    assert all(np.array_equal(a, b) for a, b in zip(local, remote, strict=True))
+    positions = sorted(i for i, _ in imap_unordered(_draw, range(12), shared=(3.0,)))
+    assert positions == list(range(12))
+
+
+def test_bootstrap_bit_identical_on_one_and_two_workers(cluster: compute.ComputeEngine) -> None:
+    rng = np.random.default_rng(0)
+    values = rng.exponential(size=400)
+    families = np.arange(400) // 3
+    two = cluster_bootstrap(_mean, families, 60, args=(values,), seed=9)
+    with use_compute(workers=1):
+        one = cluster_bootstrap(_mean, families, 60, args=(values,), seed=9)
+    assert one.shape == (60, 2)
+    assert np.array_equal(one, two)
+
+
+def test_task_errors_reach_the_caller(cluster: compute.ComputeEngine) -> None:
+    with pytest.raises(ValueError, match="item 3 is bad"):
+        parallel_map(_fails, range(6))
+
+
+def test_nested_work_runs_inside_the_worker(cluster: compute.ComputeEngine) -> None:
+    assert parallel_map(_nested, [1, 2]) == [[1, 1], [2, 2]]
+
+
+def test_joblib_when_dask_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compute, "_has_distributed", lambda: False)
+    with use_compute(workers=2) as engine:
+        assert engine.backend == "joblib"
+        out = parallel_map(_draw, range(6), shared=(1.5,))
+    assert all(np.array_equal(a, _draw(i, 1.5)) for i, a in enumerate(out))
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(EscalationError, match="workers must be at least 1"), use_compute(0):
+        pass
+    with pytest.raises(EscalationError, match="scheduler"), use_compute(scheduler="  "):
+        pass
+
+
+def test_cross_validation_folds_identical_on_dask(cluster: compute.ComputeEngine) -> None:
+    from escalation.design import default_design
+    from escalation.predict import validate_risk_models
+    from escalation.timeline import SpellData
+
+    rng = np.random.default_rng(1)
+    n = 600
+    prior = rng.poisson(1.0, n)
+    t = rng.exponential(1500 * np.exp(-0.6 * prior))
+    spells = pd.DataFrame(
+        {
+            "spell_id": np.arange(1, n + 1),
+            "child_id": [f"c{i}" for i in range(n)],
+            "family_id": [f"f{i // 2}" for i in range(n)],
+            "time_zero": pd.Timestamp("2019-04-01")
+            + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
+            "duration": np.ceil(np.minimum(t, 730)),
+            "event": (t < 730).astype(int),
+            "age": rng.uniform(0, 17, n),
+            "sex": rng.choice(["F", "M"], n),
+            "prior_referrals": prior,
+        }
+    )
+    design = default_design()
+    design = design.replace(covariates=type(design.covariates)(include=("age", "prior_referrals")))
+    data = SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))
+    # Folds, and the bootstrap replicates of the metrics, fairness and decision curve.
+    kwargs = {"models": ["cox"], "validation": "grouped_cv", "n_splits": 3, "bootstrap": 30}
+    on_dask = validate_risk_models(data, seed=2, **kwargs)
+    with use_compute(workers=1):
+        here = validate_risk_models(data, seed=2, **kwargs)
+    assert on_dask.metrics["conf_low"].notna().any() and len(on_dask.subgroup_metrics) > 0
+    for table in ("metrics", "subgroup_metrics", "decision_curve", "calibration"):
+        pd.testing.assert_frame_equal(
+            getattr(on_dask, table), getattr(here, table), check_exact=True
+        )
+
+
+# Small simulated authorities: models may rightly warn about sparse levels.
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_per_authority_runs_identical_on_dask(
+    cluster: compute.ComputeEngine, tmp_path: Path
+) -> None:
+    import dataclasses
+    import zipfile
+
+    from escalation.data.io import write_case_history
+    from escalation.data.simulator import simulate_local_authorities
+    from escalation.design import DataSpec
+    from escalation.federated.demo import share_authority
+    from tests.federated.federated_support import cheap_design
+
+    base = cheap_design()
+    design = base.replace(estimation=dataclasses.replace(base.estimation, bootstrap=3))
+    homes = []
+    for la, sim in simulate_local_authorities(2, n_children=600, seed=4).authorities.items():
+        write_case_history(sim.history, tmp_path / la / "data")
+        design.replace(data=DataSpec(path="data")).write(tmp_path / la / "design.toml")
+        homes.append(tmp_path / la)
+    on_dask = parallel_map(share_authority, homes, shared=(tmp_path / "dask",))
+    here = parallel_map(share_authority, homes, shared=(tmp_path / "here",), workers=1)
+    assert [p.name for p in on_dask] == [p.name for p in here] == ["LA01.zip", "LA02.zip"]
+    for one, two in zip(on_dask, here, strict=True):
+        with zipfile.ZipFile(one) as a, zipfile.ZipFile(two) as b:
+            tables = sorted(n for n in a.namelist() if n.endswith(".csv"))
+            assert "effects.csv" in tables and tables == sorted(
+                n for n in b.namelist() if n.endswith(".csv")
+            )
+            for name in tables:
+                assert a.read(name) == b.read(name), name
+
+
+def test_progress_names_the_cluster_and_its_dashboard(
+    cluster: compute.ComputeEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert parallel_map(abs, [-1, -2], progress=True) == [1, 2]
+    shown = capsys.readouterr().err
+    assert f"Running on the Dask cluster at {cluster.scheduler}" in shown
+    pytest.importorskip("bokeh")  # the dashboard is served only with bokeh installed
+    link = cluster.dashboard_link
+    assert link is not None and link.startswith("http://127.0.0.1:") and link.endswith("/status")
+    assert f"dashboard {link}" in shown
+
+
+def _warns(item: int) -> tuple[int, int]:
+    import os
+    import warnings
+
+    from escalation.errors import StatisticalWarning
+
+    warnings.warn(f"task {item} is sparse", StatisticalWarning, stacklevel=1)
+    return item, os.getpid()
+
+
+def test_run_tasks_goes_to_the_cluster_and_brings_warnings_back(
+    cluster: compute.ComputeEngine,
+) -> None:
+    import os
+
+    from escalation.errors import StatisticalWarning
+    from escalation.jobs import run_tasks
+
+    with pytest.warns(StatisticalWarning) as caught:
+        out = run_tasks(_warns, [1, 2], n_jobs=1)
+    assert [str(w.message) for w in caught] == ["task 1 is sparse", "task 2 is sparse"]
+    assert [item for item, _ in out] == [1, 2]
+    assert all(pid != os.getpid() for _, pid in out)  # ran on the cluster's workers

@@ -1,0 +1,141 @@
+"""Partitioned case histories: writing, opening lazily, and validating partition by partition."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.data.dataset import (
+    is_partitioned,
+    open_case_history_dataset,
+    write_case_history_dataset,
+)
+from escalation.data.simulator import SimulationConfig, simulate_local_authority
+from escalation.data.stream import validate_case_history_dataset
+from escalation.errors import DataValidationError
+
+
+@pytest.fixture(scope="module")
+def history():  # type: ignore[no-untyped-def]
+    return simulate_local_authority(1500, seed=4, config=SimulationConfig(notes=True)).history
+
+
+def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def test_hash_partitions_keep_each_child_whole(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=5)
+    assert is_partitioned(tmp_path / "d") and not is_partitioned(tmp_path)
+    assert dataset.key == "bucket" and dataset.partitions == ("0", "1", "2", "3", "4")
+    assert dataset.tables == ("children", "episodes", "notes")
+    seen: list[str] = []
+    parts = {}
+    for partition, part in dataset:
+        kids = set(part.children["child_id"])
+        assert set(part.episodes["child_id"]) <= kids and set(part.notes["child_id"]) <= kids
+        seen += list(kids)
+        parts[partition] = part
+    assert sorted(seen) == sorted(history.children["child_id"])
+    everything = pd.concat([p.episodes for p in parts.values()])
+    keys = ["child_id", "start", "kind"]
+    # Contract text comes back Arrow-backed (validation types it); the values are the same.
+    assert isinstance(everything["child_id"].dtype, pd.ArrowDtype)
+    pd.testing.assert_frame_equal(
+        sorted_rows(everything.astype({"child_id": "string", "factors": "string"}), keys),
+        sorted_rows(history.episodes, keys),
+        check_exact=True,
+    )
+    counts = dataset.count_rows()
+    assert counts[["children", "episodes", "notes"]].sum().tolist() == [
+        len(history.children),
+        len(history.episodes),
+        len(history.notes),
+    ]
+    lazy = dataset.scan("episodes").count_rows()
+    assert lazy == len(history.episodes)
+
+
+def test_authority_partitions_add_the_authority_column(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    children = history.children.assign(
+        authority=np.where(history.children.index % 2 == 0, "LA001", "LA002")
+    )
+    dataset = write_case_history_dataset(
+        history.with_tables(children=children), tmp_path / "d", by="authority"
+    )
+    assert dataset.partitions == ("LA001", "LA002")
+    part = dataset.read("LA002")
+    assert set(part.children["authority"]) == {"LA002"}
+    assert json.loads((tmp_path / "d" / "case_history.json").read_text())["partition_key"] == (
+        "authority"
+    )
+
+
+def test_bad_layouts_are_explained(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "d"
+    write_case_history_dataset(history, root, buckets=2)
+    (root / "episodes" / "bucket=1").rename(root / "episodes" / "oops")
+    with pytest.raises(DataValidationError) as error:
+        open_case_history_dataset(root)
+    text = str(error.value)
+    assert "named key=value" in text and "bucket=1 is missing from episodes/" in text
+    (root / "episodes" / "oops").rename(root / "episodes" / "bucket=1")
+    (root / "case_history.json").unlink()
+    with pytest.raises(DataValidationError, match="no valid extract date"):
+        open_case_history_dataset(root)
+    assert open_case_history_dataset(root, extract_date="2024-03-31").extract_date_source == "given"
+    with pytest.raises(FileExistsError):
+        write_case_history_dataset(history, root)
+
+
+def test_streaming_validation_locates_problems_and_cross_partition_duplicates(
+    history,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=3)
+    assert validate_case_history_dataset(dataset).valid
+    # Break one episode date in bucket 2 and copy one child of bucket 0 into bucket 1.
+    episodes_file = tmp_path / "d" / "episodes" / "bucket=2" / "part-0.parquet"
+    episodes = pd.read_parquet(episodes_file)
+    episodes["start"] = episodes["start"].astype("string")
+    episodes.loc[3, "start"] = "2020-02-30"
+    episodes.to_parquet(episodes_file, index=False)
+    kids0 = pd.read_parquet(tmp_path / "d" / "children" / "bucket=0" / "part-0.parquet")
+    kids1_file = tmp_path / "d" / "children" / "bucket=1" / "part-0.parquet"
+    kids1 = pd.read_parquet(kids1_file)
+    pd.concat([kids1, kids0.iloc[[7]]], ignore_index=True).to_parquet(kids1_file, index=False)
+
+    report = validate_case_history_dataset(dataset)
+    assert not report.valid
+    described = [p.describe() for p in report.exclusions.problems]
+    assert any(
+        d.startswith("table 'episodes (bucket=2)', row 3, column 'start', value '2020-02-30'")
+        for d in described
+    )
+    duplicate = [d for d in described if "also appears in partition bucket=" in d]
+    assert len(duplicate) == 1 and "table 'children (bucket=1)'" in duplicate[0]
+    assert kids0["child_id"].iloc[7] not in " ".join(described)  # never the identifier
+    rows = report.rows.set_index("bucket")
+    assert rows.loc["2", "episodes_read"] == rows.loc["2", "episodes_kept"] + 1
+
+
+def test_arrow_text_validates_to_the_same_history(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from escalation.data.dataset import _read_folder
+    from escalation.data.validate import validate_case_history
+
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    arrow = dataset.read("1")
+    plain = arrow.with_tables(
+        **{
+            table: _read_folder(dataset.folder(table, "1"))  # as pandas wrote them
+            for table in ("children", "episodes", "notes")
+        }
+    )
+    assert not isinstance(plain.episodes["child_id"].dtype, pd.ArrowDtype)
+    a, b = validate_case_history(arrow), validate_case_history(plain)
+    for table in ("children", "episodes", "notes"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))

@@ -1,0 +1,140 @@
+"""Performance measures against the published formulas (Morris, White & Crowther 2019).
+
+Two independent references on a frozen set of estimates (tests/reference/simstudy/):
+base R written out from Table 6 of the paper (frozen output; rsimsum, the R package of the
+same formulas, is not in Debian, so it could not be used), and a plain-Python loop below
+that spells the formulas out term by term. Both must agree with the package to 1e-12.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.errors import DataValidationError
+from escalation.simstudy import MEASURES, performance_measures, zip_data
+
+REF = Path(__file__).resolve().parents[1] / "reference" / "simstudy"
+
+
+@pytest.fixture(scope="module")
+def estimates() -> pd.DataFrame:
+    return pd.read_csv(REF / "estimates.csv")
+
+
+@pytest.fixture(scope="module")
+def ours(estimates: pd.DataFrame) -> pd.DataFrame:
+    return performance_measures(estimates, by=["scenario_id", "estimator"]).set_index(
+        ["scenario_id", "estimator", "measure"]
+    )
+
+
+def _by_hand(rows: list[dict[str, float]], alpha: float = 0.05) -> dict[str, tuple[float, float]]:
+    """Table 6 of Morris et al. (2019), one sum at a time."""
+    n = len(rows)
+    theta = rows[0]["truth"]
+    est = [r["estimate"] for r in rows]
+    var = [r["std_error"] ** 2 for r in rows]
+    mean = math.fsum(est) / n
+    ss = math.fsum((e - mean) ** 2 for e in est)
+    emp = math.sqrt(ss / (n - 1))
+    mse = math.fsum((e - theta) ** 2 for e in est) / n
+    mse_ss = math.fsum(((e - theta) ** 2 - mse) ** 2 for e in est)
+    mean_v = math.fsum(var) / n
+    mod = math.sqrt(mean_v)
+    var_v = math.fsum((v - mean_v) ** 2 for v in var) / (n - 1)
+    cover = sum(r["conf_low"] <= theta <= r["conf_high"] for r in rows) / n
+    be = sum(r["conf_low"] <= mean <= r["conf_high"] for r in rows) / n
+    power = sum(r["p_value"] <= alpha for r in rows) / n
+    return {
+        "bias": (mean - theta, math.sqrt(ss / (n * (n - 1)))),
+        "empirical_se": (emp, emp / math.sqrt(2 * (n - 1))),
+        "mse": (mse, math.sqrt(mse_ss / (n * (n - 1)))),
+        "model_se": (mod, math.sqrt(var_v / (4 * n * mod**2))),
+        "relative_error_model_se": (
+            100 * (mod / emp - 1),
+            100 * (mod / emp) * math.sqrt(var_v / (4 * n * mod**4) + 1 / (2 * (n - 1))),
+        ),
+        "coverage": (cover, math.sqrt(cover * (1 - cover) / n)),
+        "bias_eliminated_coverage": (be, math.sqrt(be * (1 - be) / n)),
+        "power": (power, math.sqrt(power * (1 - power) / n)),
+    }
+
+
+def test_measures_match_base_r_hand_computation(ours: pd.DataFrame) -> None:
+    reference = pd.read_csv(REF / "measures_r.csv").set_index(
+        ["scenario_id", "estimator", "measure"]
+    )
+    assert len(reference) == 32
+    joined = reference.join(ours, lsuffix="_r")
+    np.testing.assert_allclose(joined["estimate"], joined["estimate_r"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(joined["mcse"], joined["mcse_r"], rtol=0, atol=1e-12)
+
+
+def test_measures_match_python_hand_computation(
+    estimates: pd.DataFrame, ours: pd.DataFrame
+) -> None:
+    for (scenario, estimator), group in estimates.groupby(["scenario_id", "estimator"]):
+        expected = _by_hand(group.to_dict("records"))
+        for measure in MEASURES:
+            value, mcse = expected[measure]
+            row = ours.loc[(scenario, estimator, measure)]
+            assert row["estimate"] == pytest.approx(value, abs=1e-12), measure
+            assert row["mcse"] == pytest.approx(mcse, abs=1e-12), measure
+
+
+def test_measures_see_the_bias_and_the_small_model_se(ours: pd.DataFrame) -> None:
+    biased = ours.xs(("s1", "biased"), level=["scenario_id", "estimator"])["estimate"]
+    good = ours.xs(("s1", "good"), level=["scenario_id", "estimator"])["estimate"]
+    assert biased["bias"] > 0.015 and abs(good["bias"]) < 0.006
+    assert biased["relative_error_model_se"] < -10
+    assert biased["coverage"] < biased["bias_eliminated_coverage"] < good["coverage"] + 0.05
+    assert ours.loc[("s2", "good", "power"), "estimate"] < 0.1  # truth 0: power = type I error
+
+
+def test_failed_replications_are_counted_not_used(estimates: pd.DataFrame) -> None:
+    frame = estimates.copy()
+    frame.loc[frame.index[:3], "estimate"] = np.nan
+    out = performance_measures(frame, by=["scenario_id", "estimator"])
+    first = out[(out["scenario_id"] == "s1") & (out["estimator"] == "good")]
+    assert set(first["failed"]) == {3} and set(first["replications"]) == {247}
+
+
+def test_varying_truth_reduces_to_the_constant_formulas(estimates: pd.DataFrame) -> None:
+    group = estimates[(estimates["scenario_id"] == "s1")].copy()
+    shift = np.linspace(-0.01, 0.01, len(group))
+    moved = group.assign(
+        estimate=group["estimate"] + shift,
+        conf_low=group["conf_low"] + shift,
+        conf_high=group["conf_high"] + shift,
+        truth=group["truth"] + shift,
+    )
+    a = performance_measures(group, by=["estimator"]).set_index(["estimator", "measure"])
+    b = performance_measures(moved, by=["estimator"]).set_index(["estimator", "measure"])
+    for measure in ("bias", "mse", "coverage", "bias_eliminated_coverage"):
+        np.testing.assert_allclose(
+            a.xs(measure, level="measure")["estimate"],
+            b.xs(measure, level="measure")["estimate"],
+            atol=1e-12,
+        )
+
+
+def test_missing_column_is_named() -> None:
+    with pytest.raises(DataValidationError, match="truth"):
+        performance_measures(pd.DataFrame({"estimate": [1.0]}), by=[])
+
+
+def test_zip_data_ranks_the_misses_on_top(estimates: pd.DataFrame) -> None:
+    rows = estimates[(estimates["scenario_id"] == "s1")]
+    frame = zip_data(rows)
+    for _, group in frame.groupby("estimator"):
+        ordered = group.sort_values("centile")
+        assert ordered["z"].is_monotonic_increasing
+        misses = ordered.loc[~ordered["covers"], "centile"]
+        hits = ordered.loc[ordered["covers"], "centile"]
+        assert misses.min() > hits.max()  # every miss ranks above every hit
+        assert group["coverage"].iloc[0] == pytest.approx(group["covers"].mean())

@@ -1,0 +1,209 @@
+"""The simulation-study harness: plans, seeds, resuming, workers, the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.cli import main
+from escalation.errors import DesignError
+from escalation.simstudy import SimulationPlan, read_plan, run_simstudy
+from escalation.simstudy import study as study_module
+
+ROOT = Path(__file__).resolve().parents[2]
+STABLE = [c for c in study_module.RESULT_COLUMNS if c not in ("se_method", "warnings", "error",
+                                                                   "seconds")]  # fmt: skip
+
+
+def small_plan(**changes: object) -> SimulationPlan:
+    plan = SimulationPlan(
+        generator="spells",
+        replications=3,
+        seed=11,
+        varied={"confounding": (0.0, 1.0)},
+        fixed={"n": 300},
+        estimators=("unadjusted", "ipw"),
+        horizons=(365,),
+        bootstrap=4,
+    )
+    return dataclasses.replace(plan, **changes)
+
+
+def stable(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[STABLE].sort_values(STABLE[:5]).reset_index(drop=True)
+
+
+def test_plan_file_reads_and_grids(tmp_path: Path) -> None:
+    file = tmp_path / "plan.toml"
+    file.write_text(
+        '[study]\ngenerator = "spells"\nreplications = 2\nseed = 3\noutput = "out"\n'
+        "[scenarios]\nn = [300, 600]\nconfounding = [0.0, 0.5, 1.0]\nfollowup = 800.0\n"
+        '[estimation]\nestimators = ["aipw"]\nhorizons = [365]\nbootstrap = 0\n'
+        "[compute]\nworkers = 2\n"
+    )
+    plan = read_plan(file)
+    scenarios = plan.scenarios()
+    assert len(scenarios) == 6
+    assert [s.settings["n"] for s in scenarios] == [300, 300, 300, 600, 600, 600]
+    assert {s.settings["followup"] for s in scenarios} == {800.0}
+    assert len({s.scenario_id for s in scenarios}) == 6
+    assert plan.output == str(tmp_path / "out") and plan.workers == 2
+    # More replications or workers keep the fingerprint; other settings change it.
+    assert dataclasses.replace(plan, replications=50, workers=1).fingerprint() == plan.fingerprint()
+    assert dataclasses.replace(plan, bootstrap=5).fingerprint() != plan.fingerprint()
+
+
+def test_scenario_ids_do_not_move_when_the_grid_grows() -> None:
+    one = small_plan().scenarios()
+    grown = small_plan(varied={"confounding": (0.0, 0.5, 1.0)}).scenarios()
+    assert {s.scenario_id for s in one} <= {s.scenario_id for s in grown}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"generator": "spels"}, "did you mean 'spells'"),
+        ({"fixed": {"n": 300, "confunding": 1.0}}, "did you mean 'confounding'"),
+        ({"fixed": {"n": 300, "followup": 100.0}}, "followup must exceed 200 days"),
+        ({"fixed": {"n": 300, "confounding": 0.5}}, "both fixed and varied"),
+        ({"fixed": {"n": 10}}, "n = 10"),
+        ({"estimators": ("aipw", "magic")}, "unknown 'magic'"),
+        ({"varied": {"confounding": ()}}, "empty list"),
+    ],
+)
+def test_bad_plans_are_explained(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(DesignError, match=message):
+        small_plan(**changes)
+
+
+def test_local_authority_settings_are_the_simulator_config() -> None:
+    plan = small_plan(
+        generator="local_authority", varied={}, fixed={"n_children": 500, "confounding": 0.5}
+    )
+    settings = plan.scenarios()[0].settings
+    assert settings["early_help_hazard_ratio"] == 0.75 and settings["notes"] is False
+    with pytest.raises(DesignError, match="did you mean 'early_help_share'"):
+        small_plan(generator="local_authority", varied={}, fixed={"early_help_shar": 0.4})
+
+
+def test_results_do_not_depend_on_order_or_resuming(tmp_path: Path) -> None:
+    whole = run_simstudy(small_plan(), out=tmp_path / "whole")
+    assert whole.new_replications == 6
+    assert len(whole.results) == 2 * 3 * 2 * 4  # scenarios x reps x estimators x estimands
+    assert whole.results["error"].isna().all()
+    # Two replications first, then the third: only the missing ones run.
+    first = run_simstudy(small_plan(), out=tmp_path / "parts", replications=2)
+    second = run_simstudy(small_plan(), out=tmp_path / "parts")
+    assert (first.new_replications, second.new_replications) == (4, 2)
+    pd.testing.assert_frame_equal(stable(second.results), stable(whole.results), check_exact=True)
+    assert len(list((tmp_path / "parts" / "results").rglob("*.parquet"))) >= 4
+
+
+def test_a_stopped_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = study_module.replicate
+    calls = {"n": 0}
+
+    def stops_after_three(task, plan):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise KeyboardInterrupt
+        return real(task, plan)
+
+    monkeypatch.setattr(study_module, "replicate", stops_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        run_simstudy(small_plan(), out=tmp_path, flush_every=1)
+    monkeypatch.setattr(study_module, "replicate", real)
+    resumed = run_simstudy(small_plan(), out=tmp_path)
+    assert resumed.new_replications == 3
+    fresh = run_simstudy(small_plan(), out=tmp_path / "fresh")
+    pd.testing.assert_frame_equal(stable(resumed.results), stable(fresh.results), check_exact=True)
+
+
+def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path) -> None:
+    run_simstudy(small_plan(replications=1), out=tmp_path)
+    with pytest.raises(DesignError, match="another plan"):
+        run_simstudy(small_plan(replications=1, bootstrap=7), out=tmp_path)
+
+
+def test_same_results_on_two_dask_workers(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    here = run_simstudy(small_plan(), out=tmp_path / "one", workers=1)
+    there = run_simstudy(small_plan(), out=tmp_path / "two", workers=2)
+    pd.testing.assert_frame_equal(stable(here.results), stable(there.results), check_exact=True)
+
+
+def test_full_simulator_replication_has_a_per_replication_truth(tmp_path: Path) -> None:
+    plan = small_plan(
+        generator="local_authority",
+        replications=2,
+        varied={},
+        fixed={"n_children": 1500},
+        estimators=("unadjusted", "aipw"),
+        horizons=(365,),
+        bootstrap=0,
+    )
+    study = run_simstudy(plan, out=tmp_path)
+    results = study.results
+    assert results["error"].isna().all(), results["error"].dropna().unique()
+    truth = results[results["estimand"] == "risk_difference"].groupby("replication")["truth"]
+    assert truth.nunique().eq(1).all() and truth.first().nunique() == 2
+    assert (truth.first() < 0).all()  # early help protects (hazard ratio 0.75)
+    aipw = results[(results["estimator"] == "aipw") & results["std_error"].notna()]
+    assert len(aipw) == 8  # influence-function SEs without a bootstrap
+
+
+def test_a_failing_replication_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from escalation.simstudy import generators
+
+    real = generators._Spells.draw
+
+    def broken(self, settings, seed, horizons):  # type: ignore[no-untyped-def]
+        if settings["confounding"] == 1.0:
+            raise ValueError("no events")
+        return real(self, settings, seed, horizons)
+
+    monkeypatch.setattr(generators._Spells, "draw", broken)
+    study = run_simstudy(small_plan(replications=2), out=tmp_path)
+    failed = study.results[study.results["error"].notna()]
+    assert set(failed["error"]) == {"ValueError: no events"}
+    assert failed["estimate"].isna().all()
+    performance = study.performance.set_index(["scenario", "estimator", "estimand", "measure"])
+    assert performance.loc[(2, "ipw", "risk_difference", "bias"), "failed"] == 2
+    assert np.isnan(performance.loc[(2, "ipw", "risk_difference", "bias"), "estimate"])
+    assert study.glance()["failed"].iloc[0] == 2
+
+
+def test_committed_early_help_plan_and_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = read_plan(ROOT / "analyses" / "simstudy_early_help.toml")
+    assert plan.generator == "spells" and plan.replications == 1000
+    assert plan.estimators == ("unadjusted", "ipw", "gformula", "aipw")
+    assert plan.scenarios()[0].settings["n"] == 1500
+    code = main(
+        [
+            "simstudy",
+            str(ROOT / "analyses" / "simstudy_early_help.toml"),
+            "--out",
+            str(tmp_path),
+            "--replications",
+            "2",
+            "--workers",
+            "1",
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "2 replications (2 new, 0 failed) of 1 scenario(s)" in out
+    assert (tmp_path / "performance.csv").is_file()
+    assert {p.name for p in (tmp_path / "figures").iterdir()} >= {
+        "coverage.png",
+        "zip_risk_difference_365.png",
+    }
+    performance = pd.read_csv(tmp_path / "performance.csv")
+    assert set(performance["measure"]) >= {"bias", "coverage", "relative_error_model_se"}

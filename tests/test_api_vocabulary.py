@@ -1,0 +1,169 @@
+"""The public API speaks one vocabulary (docs/vocabulary.md); this walks it and checks.
+
+Rules: every public name means one object; ``event`` is always a column (never a cause
+code) and ``cause`` always the code; ``duration``/``event``/``treatment`` default to their
+own names; ``cluster`` never defaults to a column; every model entry point that takes
+``covariates`` also takes ``formula``; results name coefficients ``coefficients`` and
+``covariance``, never ``coef``/``vcov``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import escalation
+
+ENTRY_POINTS = ("fit_", "estimate_", "refute_", "clone_", "naive_", "ipw_")
+PACKAGES = (
+    "escalation",
+    "escalation.causal",
+    "escalation.data",
+    "escalation.data.simulator",
+    "escalation.data.statutory",
+    "escalation.design",
+    "escalation.federated",
+    "escalation.figures",
+    "escalation.formula",
+    "escalation.predict",
+    "escalation.predict.text",
+    "escalation.report",
+    "escalation.survival",
+    "escalation.timeline",
+)
+
+
+def _public() -> Iterator[tuple[str, str, Any]]:
+    for package in PACKAGES:
+        module = importlib.import_module(package)
+        for name in module.__all__:
+            yield package, name, getattr(module, name)
+
+
+def _callables() -> Iterator[tuple[str, Callable[..., Any]]]:
+    seen: set[int] = set()
+    for package, name, obj in _public():
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if inspect.isfunction(obj):
+            yield f"{package}.{name}", obj
+        elif inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                function = (
+                    member.__func__ if isinstance(member, classmethod | staticmethod) else member
+                )
+                if inspect.isfunction(function) and not attr.startswith("_"):
+                    yield f"{package}.{name}.{attr}", function
+
+
+def _parameters() -> Iterator[tuple[str, inspect.Parameter]]:
+    for where, function in _callables():
+        for parameter in inspect.signature(function).parameters.values():
+            yield where, parameter
+
+
+def test_every_public_name_means_one_object() -> None:
+    meaning: dict[str, tuple[str, Any]] = {}
+    clashes = []
+    for package, name, obj in _public():
+        if name in meaning and meaning[name][1] is not obj:
+            clashes.append(f"{name}: {meaning[name][0]} and {package}")
+        meaning.setdefault(name, (package, obj))
+    assert not clashes, clashes
+
+
+def test_event_is_a_column_and_cause_is_a_code() -> None:
+    wrong = []
+    for where, p in _parameters():
+        annotation = str(p.annotation)
+        if p.name == "event":
+            code = "int" in annotation and "ArrayLike" not in annotation
+            if code or (p.default is not p.empty and not isinstance(p.default, str)):
+                wrong.append(f"{where}: event={p.default!r} ({annotation})")
+        # a curve frame's cause may be labelled ("escalation"): a code or its label
+        if p.name in ("cause", "causes") and not ("int" in annotation or "object" in annotation):
+            wrong.append(f"{where}: {p.name} is {annotation}")
+    assert not wrong, wrong
+
+
+#: Arguments that name something other than a column, and why.
+NOT_COLUMNS = {
+    # the nodes of a causal graph (DoWhy), labelled as the design's treatment kind
+    "escalation.causal.causal_graph",
+}
+
+
+@pytest.mark.parametrize("column", ["duration", "event", "treatment"])
+def test_column_arguments_default_to_their_own_names(column: str) -> None:
+    wrong = [
+        f"{where}: {column}={p.default!r}"
+        for where, p in _parameters()
+        if p.name == column
+        and isinstance(p.default, str)
+        and p.default != column
+        and where not in NOT_COLUMNS
+    ]
+    assert not wrong, wrong
+
+
+def test_column_arguments_come_together() -> None:
+    """Where ``event`` names a column, ``duration`` does too."""
+    lonely = []
+    for where, function in _callables():
+        parameters = inspect.signature(function).parameters
+        event = parameters.get("event")
+        if event is not None and isinstance(event.default, str) and "duration" not in parameters:
+            lonely.append(where)
+    assert not lonely, lonely
+
+
+def test_clustering_only_when_asked_or_by_design() -> None:
+    wrong = [
+        f"{where}: cluster={p.default!r}"
+        for where, p in _parameters()
+        if p.name == "cluster" and p.default is not p.empty and p.default not in (None, "auto")
+    ]
+    assert not wrong, wrong
+
+
+def test_model_entry_points_take_formulas() -> None:
+    missing = [
+        where
+        for where, function in _callables()
+        if "covariates" in inspect.signature(function).parameters
+        and where.rsplit(".", 1)[-1].startswith(ENTRY_POINTS)
+        and "formula" not in inspect.signature(function).parameters
+    ]
+    assert not missing, missing
+
+
+def test_results_use_one_naming_scheme() -> None:
+    wrong = []
+    for package, name, obj in _public():
+        if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
+            for f in dataclasses.fields(obj):
+                if f.name in ("coef", "vcov", "naive_vcov"):
+                    wrong.append(f"{package}.{name}.{f.name}")
+                if f.name == "event" and "int" in str(f.type):
+                    wrong.append(f"{package}.{name}.event is a cause code")
+    assert not wrong, wrong
+
+
+def test_the_walk_sees_the_model_entry_points() -> None:
+    """The checks above cannot pass vacuously."""
+    names = {where for where, _ in _callables()}
+    for expected in (
+        "escalation.survival.fit_cox",
+        "escalation.survival.kaplan_meier",
+        "escalation.causal.estimate_effects",
+        "escalation.causal.fit_propensity",
+        "escalation.federated.profile_cox",
+    ):
+        assert expected in names
+    assert escalation.survival.CurveResult is not escalation.causal.AdjustedCurveResult

@@ -1,0 +1,169 @@
+"""Spells from a partitioned case history equal one build on all the data, on any engine.
+
+The session's Dask cluster is reached through its scheduler address, the path a user with a
+cluster takes (``--scheduler ADDRESS``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.cli import main
+from escalation.compute import use_compute
+from escalation.data.codes import ASSESSMENT_FACTORS
+from escalation.data.dataset import write_case_history_dataset
+from escalation.data.simulator import SimulationConfig, simulate_local_authority
+from escalation.data.simulator.national import simulate_national
+from escalation.design import default_design
+from escalation.errors import DataValidationError
+from escalation.timeline import build_spells
+from escalation.timeline.partitioned import SPELL_ID_STRIDE, build_spell_dataset
+
+
+@pytest.fixture(scope="module")
+def history():  # type: ignore[no-untyped-def]
+    return simulate_local_authority(3000, seed=8, config=SimulationConfig(notes=False)).history
+
+
+@pytest.fixture
+def scheduler(dask_scheduler: str) -> str:
+    return dask_scheduler
+
+
+def by_child(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["child_id", "time_zero"], kind="stable").reset_index(drop=True)
+
+
+def test_partitioned_build_equals_one_build(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    design = default_design()
+    whole = build_spells(history, design)
+    dataset = write_case_history_dataset(history, tmp_path / "in", buckets=4)
+    built = build_spell_dataset(dataset, design, tmp_path / "out")
+    spells = built.read("spells")
+    assert spells["spell_id"].is_unique
+    assert set(spells["spell_id"] // SPELL_ID_STRIDE) <= {0, 1, 2, 3}
+    ours = by_child(spells.drop(columns=["spell_id", "bucket"]))
+    theirs = by_child(whole.spells.drop(columns=["spell_id"]))
+    assert list(ours.columns) == list(theirs.columns)
+    for column in theirs.columns:  # dtypes may differ (categoricals read back), values not
+        assert ours[column].astype(str).tolist() == theirs[column].astype(str).tolist(), column
+    pd.testing.assert_frame_equal(built.flow, whole.flow, check_dtype=False)
+    counting = built.read("counting")
+    assert len(counting) == len(whole.counting) == built.rows["counting"]
+    id_map = dict(zip(spells["spell_id"], spells["child_id"], strict=True))
+    theirs_map = dict(zip(whole.spells["spell_id"], whole.spells["child_id"], strict=True))
+    keyed = counting.assign(child_id=counting["spell_id"].map(id_map))
+    keyed_theirs = whole.counting.assign(child_id=whole.counting["spell_id"].map(theirs_map))
+    columns = ["child_id", "start", "stop", "event", "treatment_tv", "early_help_episodes"]
+    pd.testing.assert_frame_equal(
+        keyed[columns].sort_values(columns[:3]).reset_index(drop=True),
+        keyed_theirs[columns].sort_values(columns[:3]).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_factor_columns_are_the_union_over_partitions(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Give a factor the simulator never records to one child: only one partition sees it.
+    before = build_spells(history, default_design()).spells
+    unused = next(c for c in ASSESSMENT_FACTORS if f"factor_{c}" not in before.columns)
+    child = before.loc[before["n_factors"] > 0, "child_id"].iloc[0]
+    episodes = history.episodes.copy()
+    mine = (episodes["child_id"] == child) & (episodes["kind"] == "assessment")
+    episodes.loc[mine, "factors"] = unused
+    marked = history.with_tables(episodes=episodes)
+    whole = build_spells(marked, default_design())
+    dataset = write_case_history_dataset(marked, tmp_path / "in", buckets=6)
+    built = build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    spells = built.read("spells")
+    factors = [c for c in whole.spells.columns if c.startswith("factor_")]
+    assert list(built.factors) == factors
+    assert [c for c in spells.columns if c.startswith("factor_")] == factors
+    assert spells[f"factor_{unused}"].sum() == whole.spells[f"factor_{unused}"].sum() == 1
+    assert spells.columns.tolist().index("n_factors") == len(spells.columns) - 2  # then bucket
+
+
+def test_invalid_rows_stop_the_build_and_are_located(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dataset = write_case_history_dataset(history, tmp_path / "in", buckets=3)
+    for bucket, row in (("0", 2), ("2", 5)):
+        file = tmp_path / "in" / "episodes" / f"bucket={bucket}" / "part-0.parquet"
+        frame = pd.read_parquet(file)
+        frame["kind"] = frame["kind"].astype("string")
+        frame.loc[row, "kind"] = "holiday"
+        frame.to_parquet(file, index=False)
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    described = [p.describe() for p in error.value.problems]
+    reason = "unknown episode kind (the contract's kinds are contact, referral, assessment, "
+    reason += "early_help, cin_plan, s47, icpc, cp_plan, looked_after, moved_out, death)"
+    assert described == [
+        f"table 'episodes (bucket=0)', row 2, column 'kind', value 'holiday': {reason}",
+        f"table 'episodes (bucket=2)', row 5, column 'kind', value 'holiday': {reason}",
+    ]
+    assert not (tmp_path / "out" / "spells").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []  # no staging left behind
+
+
+def test_national_simulation_and_build_on_a_dask_scheduler(tmp_path: Path, scheduler: str) -> None:
+    here = simulate_national(2400, tmp_path / "a", authorities=3, seed=5)
+    with use_compute(scheduler=scheduler) as engine:
+        assert engine.backend == "dask"
+        there = simulate_national(2400, tmp_path / "b", authorities=3, seed=5)
+        built = build_spell_dataset(there, default_design(), tmp_path / "b_out")
+    for partition in here.partitions:
+        a, b = here.read(partition), there.read(partition)
+        pd.testing.assert_frame_equal(a.children, b.children, check_exact=True)
+        pd.testing.assert_frame_equal(a.episodes, b.episodes, check_exact=True)
+    ids = pd.concat([here.read(p).children["child_id"] for p in here.partitions])
+    assert ids.is_unique and ids.str.startswith("LA00").all()
+    # Children carry the contract's la column (the authority), and so do the spells.
+    assert (here.read("LA003").children["la"] == "LA003").all()
+    # Authority 2 is the simulator's own output for its derived seed, relabelled.
+    seed = int(np.random.SeedSequence(5, spawn_key=(1,)).generate_state(1)[0])
+    alone = simulate_local_authority(800, seed=seed, config=SimulationConfig(notes=False))
+    assert (("LA002-" + alone.history.episodes["child_id"]).tolist()) == (
+        here.read("LA002").episodes["child_id"].tolist()
+    )
+    in_process = build_spell_dataset(here, default_design(), tmp_path / "a_out")
+    pd.testing.assert_frame_equal(in_process.read("spells"), built.read("spells"), check_exact=True)
+    pd.testing.assert_frame_equal(in_process.flow, built.flow)
+    spells = in_process.read("spells")
+    assert sorted(spells["la"].unique()) == ["LA001", "LA002", "LA003"]
+    truth = pd.read_parquet(tmp_path / "a" / "truth")
+    assert truth["child_id"].str.startswith("LA").all()
+
+
+def test_build_cli_on_a_partitioned_folder_with_a_scheduler(
+    tmp_path: Path, scheduler: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulate_national(1500, tmp_path / "data", authorities=2, seed=2)
+    design = tmp_path / "design.toml"
+    design.write_text(default_design().to_toml() + "\n[compute]\nworkers = 1\n")
+    code = main(
+        [
+            "build",
+            str(design),
+            "--data",
+            str(tmp_path / "data"),
+            "--out",
+            str(tmp_path / "out"),
+            "--scheduler",
+            scheduler,
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Partitions     2 (by authority)" in out
+    assert sorted(p.name for p in (tmp_path / "out" / "spells").iterdir()) == [
+        "authority=LA001",
+        "authority=LA002",
+    ]
+    flow = pd.read_csv(tmp_path / "out" / "flow.csv")
+    spells = pd.read_parquet(tmp_path / "out" / "spells")
+    assert flow.loc[flow["rule"] == "spells", "episodes"].iloc[0] == len(spells)
+    code = main(["validate", str(tmp_path / "data"), "--workers", "1"])
+    assert code == 0
