@@ -30,7 +30,12 @@ def cluster_codes(labels: npt.ArrayLike | pd.Series) -> npt.NDArray[np.int64]:
     --------
     >>> cluster_codes(["f2", None, "f1", "f2", None]).tolist()
     [1, 2, 0, 1, 3]
+    >>> cluster_codes([30, 10, 30, 20]).tolist()
+    [2, 0, 2, 1]
     """
+    values = np.asarray(labels)
+    if values.dtype.kind in "iu":  # integer labels (e.g. codes already): no text, no missing
+        return np.unique(values, return_inverse=True)[1].astype(np.int64).ravel()
     text = pd.Series(np.asarray(labels, dtype=object)).astype("string")
     codes = np.asarray(pd.factorize(text, sort=True, use_na_sentinel=True)[0], dtype=np.int64)
     missing = codes < 0

@@ -51,6 +51,11 @@ import pandas as pd
 from escalation import __version__
 from escalation.background import Pending, available, submit
 from escalation.data.history import CaseHistory
+from escalation.design.registration import (
+    RegistrationCheck,
+    check_registration,
+    registration_path,
+)
 from escalation.design.study import StudyDesign
 from escalation.errors import ConvergenceError, DesignError, StageError
 from escalation.figures import (
@@ -67,6 +72,7 @@ from escalation.figures import (
     plot_hazard_ratios,
     plot_love,
     plot_overlap,
+    plot_policy_values,
     plot_precision_recall,
     plot_risk_differences,
     plot_rmst_curves,
@@ -85,6 +91,7 @@ from escalation.report.brief import (
     BriefFigure,
     BriefImages,
     KeyNumber,
+    PolicySection,
     describe_difference,
     figure_images,
     interval_digits,
@@ -114,7 +121,7 @@ from escalation.results import data_hash
 from escalation.timeline.labels import arm_label
 from escalation.timeline.spells import SpellData, build_spells
 
-__all__ = ["STAGES", "StudyOutputs", "numbers_at_risk", "run_study"]
+__all__ = ["STAGES", "StudyOutputs", "design_as_run", "numbers_at_risk", "run_study"]
 
 log = logging.getLogger("escalation.pipeline")
 
@@ -129,6 +136,7 @@ STAGES: Final = (
     "heterogeneity",
     "prediction",
     "fairness",
+    "policy",
     "brief",
 )
 
@@ -386,6 +394,25 @@ def _arm_labels(curves: pd.DataFrame) -> pd.DataFrame:
     return curves.assign(group=curves["group"].astype(str).map(arm_label))
 
 
+def design_as_run(design: StudyDesign, *, seed: int, bootstrap: int | None) -> StudyDesign:
+    """Return the design with the seed and bootstrap a run overrides (what is recorded).
+
+    Examples
+    --------
+    >>> from escalation import default_design
+    >>> design_as_run(default_design(), seed=5, bootstrap=None).estimation.seed
+    5
+    """
+    return dataclasses.replace(
+        design,
+        estimation=dataclasses.replace(
+            design.estimation,
+            seed=int(seed),
+            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
+        ),
+    )
+
+
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the rows of a disclosed table that a figure may draw."""
     if "suppressed" not in frame.columns:
@@ -448,6 +475,7 @@ def run_study(
     stages: Sequence[str] = STAGES,
     subfolders: bool = True,
     data_label: str | None = None,
+    registration: RegistrationCheck | str | Path | None = None,
     background_figures: bool | None = None,
 ) -> StudyOutputs:
     """Run the whole study and write results, figures, the brief and the manifest.
@@ -488,6 +516,10 @@ def run_study(
     data_label : str, optional
         Where the data come from, shown at the top of the brief (e.g. "Simulated data:
         not real children").
+    registration : RegistrationCheck, str or Path, optional
+        The design's registration (a check or its file); default: the file beside
+        ``design_file`` (``<name>.registration.json``) when there is one. The policy
+        stage reports its criteria with it and flags changes made after registration.
     background_figures : bool, optional
         Draw and write the figures in a helper process while the study goes on
         (:mod:`escalation.background`); the files are the same either way. Default: when
@@ -528,12 +560,12 @@ def run_study(
     if isinstance(out, OutputFolder):
         return _run_into(
             out, history, design, seed, progress, bootstrap, keep_going, command,
-            design_file, stages, subfolders, data_label, background_figures,
+            design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
     with OutputFolder(out, overwrite=overwrite, command=command) as folder:
         return _run_into(
             folder, history, design, seed, progress, bootstrap, keep_going, command,
-            design_file, stages, subfolders, data_label, background_figures,
+            design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
 
 
@@ -550,19 +582,13 @@ def _run_into(
     stages: Sequence[str],
     subfolders: bool,
     data_label: str | None,
+    registration: RegistrationCheck | str | Path | None,
     background_figures: bool | None = None,
 ) -> StudyOutputs:
     """Run the study into an open output folder and commit it."""
     # What was run is recorded, not what the file said: the seed and bootstrap overrides
     # go into the design written beside the outputs and into the manifest.
-    design = dataclasses.replace(
-        design,
-        estimation=dataclasses.replace(
-            design.estimation,
-            seed=int(seed),
-            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
-        ),
-    )
+    design = design_as_run(design, seed=seed, bootstrap=bootstrap)
     if not folder.staging.is_dir():
         raise OutputFolderError(
             f"output folder {folder.path} is not open: use `with OutputFolder(...) as folder`"
@@ -580,6 +606,10 @@ def _run_into(
     horizons = [int(h) for h in design.outcome.horizons]
     input_hash = data_hash(history.children, history.episodes)
     state: dict[str, Any] = {}
+    if not isinstance(registration, RegistrationCheck):
+        if registration is None and design_file is not None:
+            registration = registration_path(design_file)
+        registration = check_registration(design, registration)
 
     with run.stage("spells", "Building time-to-escalation spells"):
         data = build_spells(history, design)
@@ -614,6 +644,9 @@ def _run_into(
     if "fairness" in wanted:
         with run.stage("fairness", "Checking the risk tool by group"):
             _fairness(run, state.get("prediction"))
+    if "policy" in wanted:
+        with run.stage("policy", "Asking whether a risk score should decide who gets early help"):
+            state["policy"] = _policy(run, data_, design, seed, registration)
     if run.pending:
         run.finish_figures()
     if "brief" in wanted:
@@ -646,6 +679,7 @@ def _run_into(
             "disclosure": run.rules.to_dict(),
             "timings_seconds": run.timings,
             "design_file": str(design_file) if design_file is not None else None,
+            "registration": registration.to_dict(),
         },
     )
     run.say(
@@ -1620,6 +1654,183 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     )
 
 
+def _policy(
+    run: _Run, data: SpellData, design: StudyDesign, seed: int, registration: RegistrationCheck
+) -> Any:
+    if design.policy is None:
+        raise _SkipStageError("the design has no [policy] section (capacity_per_1000)")
+    from escalation.policy import evaluate_policies
+
+    study = evaluate_policies(data, design, registration=registration, seed=seed)
+    run.table("policy_values", study.tidy())
+    run.table("policy_groups", study.groups)
+    run.table("policy_disparities", study.disparities)
+    run.table("policy_contrasts", study.contrasts)
+    if not study.criteria.empty:
+        run.table("policy_criteria", study.criteria)
+    figure = run.table("policy_figure", study.figure_data())
+    capacity = round(1000 * study.capacity)
+    study_figure = plot_policy_values(figure, capacity_per_1000=capacity)
+    # Drawn in the brief's policy section rather than among the other figures.
+    run.figure(
+        "policy_values",
+        study_figure,
+        title="Rules deciding who is offered early help",
+        caption="",
+        alt="",
+        in_brief=False,
+    )
+    return study
+
+
+_CRITERIA_WORDS: Final = {
+    "min_precision": "Precision: share of flagged children who escalated",
+    "min_recall": "Recall: share of children who escalated who were flagged",
+    "max_disparity": "Largest gap between groups",
+    "min_prevented_per_1000": "Escalations prevented per 1,000 referrals",
+}
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
+    key = str(row["criterion"])
+    estimate, low, high = float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"])
+    threshold = float(row["threshold"])
+    if key in ("min_precision", "min_recall"):
+        limit = f"at least {_pct(threshold)}"
+        shown = f"{_pct(estimate)} ({_pct(low)} to {_pct(high)})"
+    elif key == "max_disparity":
+        limit = f"at most {100 * threshold:.0f} points"
+        shown = f"{100 * estimate:.0f} points ({100 * low:.0f} to {100 * high:.0f})"
+    else:
+        limit = f"at least {threshold:g}"
+        shown = f"{estimate:.1f} ({low:.1f} to {high:.1f})"
+    if not np.isfinite(estimate):
+        shown = "not estimable"
+    name = _CRITERIA_WORDS.get(key, key)
+    if key == "max_disparity":
+        name += f" in {'recall' if metric == 'recall' else 'the share flagged'}"
+    return (name, limit, shown, str(row["verdict"]))
+
+
+def _rule_phrase(rule: str) -> str:
+    """Return a targeting rule in running text: "the highest predicted risk (Cox model)"."""
+    from escalation.policy import rule_label
+
+    if rule.startswith("risk_"):
+        model = rule_label(rule).split("(", 1)[1].rstrip(")")
+        return f"the highest predicted risk ({model} model)"
+    return {"benefit": "the largest estimated benefit", "tree": "the learned tree"}.get(
+        rule, rule_label(rule).lower()
+    )
+
+
+def _policy_section(study: Any, design: StudyDesign) -> PolicySection | None:
+    if study is None:
+        return None
+    from escalation.policy import rule_label
+
+    figure = study.figure_data().set_index("rule")
+    h = study.horizon
+    capacity = round(1000 * study.capacity)
+
+    def prevented(rule: str) -> str:
+        row = figure.loc[rule]
+        return (
+            f"{row['prevented_per_1000']:.1f} escalations per 1,000 referrals (95% CI "
+            f"{row['conf_low']:.1f} to {row['conf_high']:.1f})"
+        )
+
+    parts = []
+    judged = study.judged_rule
+    risk_rules = [r for r in figure.index if str(r).startswith("risk_")]
+    lead = judged if judged in figure.index else (risk_rules[0] if risk_rules else None)
+    if lead is not None:
+        parts.append(
+            f"If early help were offered to {capacity} in every 1,000 referrals closed without "
+            f"statutory action, choosing them by {_rule_phrase(lead)} would prevent "
+            f"about {prevented(lead)} within {h} days, compared with offering it to no one."
+        )
+        values = study.values.tidy()
+        unneeded = values[
+            (values["rule"] == lead)
+            & (values["horizon"] == h)
+            & (values["estimand"] == "unneeded_offers_per_1000")
+        ]
+        if len(unneeded):
+            row = unneeded.iloc[0]
+            parts.append(
+                f"About {row['estimate']:.0f} of those offers per 1,000 referrals (95% CI "
+                f"{row['conf_low']:.0f} to {row['conf_high']:.0f}) would go to children who "
+                f"would not have escalated within {h} days without early help."
+            )
+    current = figure.loc["current_practice"]
+    parts.append(
+        f"Current practice offered it to about {current['flagged_per_1000']:.0f} in 1,000 and "
+        f"prevented about {prevented('current_practice')}."
+    )
+    for rule in ("benefit", "tree", "everyone"):
+        if rule in figure.index:
+            row = figure.loc[rule]
+            parts.append(
+                f"{rule_label(rule)} ({row['flagged_per_1000']:.0f} offers per 1,000): "
+                f"{prevented(rule)}."
+            )
+    contrasts = study.contrasts
+    if not contrasts.empty and lead is not None and "benefit" in figure.index:
+        pair = contrasts[(contrasts["rule"] == "benefit") & (contrasts["other"] == lead)]
+        if len(pair):
+            c = pair.iloc[0]
+            differ = c["conf_low"] > 0 or c["conf_high"] < 0
+            parts.append(
+                "Targeting by estimated benefit and by predicted risk "
+                + ("gave clearly different results" if differ else "could not be told apart")
+                + f" (difference {c['estimate']:+.1f} escalations per 1,000, 95% CI "
+                f"{c['conf_low']:+.1f} to {c['conf_high']:+.1f})."
+            )
+    criteria_rows: tuple[tuple[str, str, str, str], ...] = ()
+    metric = design.criteria.disparity_metric if design.criteria is not None else "recall"
+    if not study.criteria.empty:
+        criteria_rows = tuple(_criterion_row(r, metric) for _, r in study.criteria.iterrows())
+    flagged = []
+    if lead is not None:
+        for row in study.most_flagged(lead).itertuples(index=False):
+            flagged.append(
+                f"{_pretty(row.attribute)}: {row.group} — {_pct(row.estimate)} flagged (95% CI "
+                f"{_pct(row.conf_low)} to {_pct(row.conf_high)}) against {_pct(row.overall)} "
+                "of all children."
+            )
+    registration = study.registration.describe()
+    if study.criteria.empty:
+        registration = (
+            "The design states no success criteria ([criteria]); none are judged. " + registration
+        )
+    plot = plot_policy_values(study.figure_data(), capacity_per_1000=capacity)
+    return PolicySection(
+        summary=" ".join(parts),
+        figure=BriefFigure(
+            "The rules side by side",
+            f"Escalations prevented within {h} days per 1,000 referrals, against offering "
+            "early help to no one, and how many children each rule offers it to; lines are "
+            "95% confidence intervals. Learned rules were judged on families they were not "
+            "learned from. The dotted line is the early-help capacity.",
+            plot,
+            "Escalations prevented against children offered early help, by rule.",
+        ),
+        criteria=criteria_rows,
+        registration=registration,
+        most_flagged=tuple(flagged),
+        cannot_say=(
+            "These are averages over children like those studied: they cannot say whether "
+            "early help is right for any one child, and they hold only if everything that "
+            "drove both early help and escalation was recorded."
+        ),
+    )
+
+
 #: The estimator the brief and the adjusted figures lead with, in order of preference.
 _PREFERRED: Final = ("aipw", "ipw", "gformula", "ccw", "unadjusted")
 _ESTIMATOR_LABELS: Final = {
@@ -1637,6 +1848,7 @@ _STAGE_WORDS: Final = {
     "heterogeneity": "the search for differences in effect between groups",
     "prediction": "the validation of a risk tool",
     "fairness": "the comparison of the risk tool between groups",
+    "policy": "the study of rules deciding who is offered early help",
 }
 
 
@@ -1885,6 +2097,7 @@ def _brief(
         does_not_show=tuple(not_show),
         limits=tuple(limits),
         risk_tool=risk_text,
+        policy=_policy_section(state.get("policy"), design),
         figures=tuple(run.brief_figures),
         caveats=tuple(c.disclosed(run.rules).text() for c in run.log.caveats),
         failures=tuple(

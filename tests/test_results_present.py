@@ -74,6 +74,7 @@ def test_every_public_result_renders_in_jupyter() -> None:
         "escalation.predict",
         "escalation.federated",
         "escalation.timeline",
+        "escalation.policy",
     ]
     found = []
     for name in modules:
@@ -92,6 +93,7 @@ def test_every_public_result_renders_in_jupyter() -> None:
         "CurveResult",
     } <= names
     assert {"EffectsResult", "RiskValidation", "GrayTestResult"} <= names
+    assert {"PolicyValueResult", "PolicyStudy"} <= names
 
 
 @pytest.fixture(scope="module")

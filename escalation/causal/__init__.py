@@ -2,7 +2,8 @@
 
 Propensity and weights, balance, adjusted cumulative incidence (IPW, g-formula, AIPW),
 clone–censor–weight for a grace period, a family-clustered bootstrap, DoWhy identification
-and refutation, E-values and EconML heterogeneity. The top level is
+and refutation, E-values, EconML heterogeneity and the value of treatment rules (policy
+value). The top level is
 :func:`estimate_effects`, whose ``tidy()`` is the ``effects.csv`` of the study design.
 """
 
@@ -26,6 +27,12 @@ from escalation.causal.effects import EffectsResult, estimate_effects, ipw_mean_
 from escalation.causal.evalues import evalue, evalue_table, hazard_ratio_to_risk_ratio
 from escalation.causal.heterogeneity import HeterogeneityResult, estimate_heterogeneity
 from escalation.causal.influence import cluster_standard_error
+from escalation.causal.policy import (
+    PolicyScores,
+    PolicyValueResult,
+    estimate_policy_values,
+    policy_scores,
+)
 from escalation.causal.propensity import PropensityResult, fit_propensity
 from escalation.causal.tableone import TableOne, table_one
 from escalation.causal.weights import (
@@ -39,6 +46,8 @@ __all__ = [
     "AdjustedCurveResult",
     "EffectsResult",
     "HeterogeneityResult",
+    "PolicyScores",
+    "PolicyValueResult",
     "PropensityResult",
     "RefutationResult",
     "TableOne",
@@ -53,6 +62,7 @@ __all__ = [
     "estimate_curves",
     "estimate_effects",
     "estimate_heterogeneity",
+    "estimate_policy_values",
     "evalue",
     "evalue_table",
     "fit_propensity",
@@ -60,6 +70,7 @@ __all__ = [
     "ipcw_outcome",
     "ipw_mean_difference",
     "naive_grace_comparison",
+    "policy_scores",
     "pooled_logistic_survival",
     "positivity_check",
     "refute_effect",

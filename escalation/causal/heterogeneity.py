@@ -25,8 +25,16 @@ from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
+from escalation.timeline.matrix import Coding
 
-__all__ = ["SUBGROUPS", "HeterogeneityResult", "estimate_heterogeneity", "subgroup_levels"]
+__all__ = [
+    "SUBGROUPS",
+    "EffectModel",
+    "HeterogeneityResult",
+    "estimate_heterogeneity",
+    "fit_effect_model",
+    "subgroup_levels",
+]
 
 #: Pre-registered subgroups: name → column they are derived from.
 SUBGROUPS = {"age_band": "age", "n_factors": "n_factors", "deprivation": "imd_decile"}
@@ -70,6 +78,150 @@ def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
         imd = pd.to_numeric(frame["imd_decile"], errors="coerce")
         out["deprivation"] = pd.cut(imd, [0, 3, 7, 10], labels=["1-3", "4-7", "8-10"]).astype(str)
     return out
+
+
+def _quiet_noise() -> None:
+    """Hide only the dependency noise known to be harmless (inside ``catch_warnings``).
+
+    EconML's note that some rows lack out-of-bag predictions concerns its ``ate_``, which
+    is not used. Every other warning (EconML's, scikit-learn's, escalation's) reaches the
+    caller.
+    """
+    for category, message in _ECONML_NOISE:
+        warnings.filterwarnings("ignore", message=message, category=category)
+
+
+@dataclass(frozen=True)
+class EffectModel:
+    """A causal forest of each child's effect on escalation by a horizon, for new children.
+
+    Attributes
+    ----------
+    horizon : int
+        Days.
+    coding : Coding
+        How the covariates (or the formula's terms) were coded (applied unchanged to
+        new rows).
+    center, scale : numpy.ndarray
+        Standardisation of the coded covariates.
+    backend : econml.dml.CausalForestDML
+        The fitted forest.
+    duration, event : str
+        The outcome columns it was fitted on (the formula's ``Surv(duration, event)``).
+    """
+
+    horizon: int
+    coding: Coding
+    center: np.ndarray = field(repr=False)
+    scale: np.ndarray = field(repr=False)
+    backend: Any = field(repr=False)
+    duration: str = "duration"
+    event: str = "event"
+
+    def standardised(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return the coded, standardised covariates of ``frame`` (the forest's input)."""
+        x = self.coding.apply(frame).to_numpy(dtype=float)
+        out: np.ndarray = (x - self.center) / self.scale
+        return out
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return each row's estimated effect: risk with treatment minus risk without."""
+        with warnings.catch_warnings():
+            _quiet_noise()
+            effect = self.backend.effect(self.standardised(frame))
+        return np.asarray(effect, dtype=float)
+
+
+def fit_effect_model(
+    frame: pd.DataFrame,
+    *,
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
+    horizon: int,
+    duration: str = "duration",
+    event: str = "event",
+    treatment: str = "treatment",
+    n_estimators: int = 200,
+    min_samples_leaf: int = 20,
+    seed: int = 1,
+    min_count: int = 20,
+) -> EffectModel:
+    """Fit a causal forest of the effect on escalation by ``horizon`` (see the module notes).
+
+    The outcome is the censoring-weighted indicator of escalation by the horizon
+    (:func:`escalation.causal.curves.ipcw_outcome`); nuisance models are linear (outcome)
+    and logistic (treatment), cross-fitted in two folds by EconML.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per spell with ``duration, event, treatment`` and the covariates.
+    covariates : sequence of str, optional
+        Effect modifiers and confounders.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g)"``: the covariates as a formula, instead of
+        ``covariates`` (see :mod:`escalation.formula`).
+    horizon : int
+        Escalation by this many days.
+    duration, event, treatment : str
+        Column names.
+    n_estimators : int, default 200
+        Trees (rounded up to a multiple of 4).
+    min_samples_leaf : int, default 20
+        Minimum leaf size.
+    seed : int, default 1
+        Random seed.
+    min_count : int, default 20
+        Rare categorical levels are pooled.
+
+    Returns
+    -------
+    EffectModel
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n = 400
+    >>> age = rng.uniform(0, 17, n)
+    >>> a = (rng.random(n) < 0.5).astype(int)
+    >>> t = rng.exponential(300 / np.exp(-0.5 * a * (age > 10)))
+    >>> frame = pd.DataFrame({"age": age, "treatment": a, "duration": np.minimum(t, 800),
+    ...                       "event": (t < 800).astype(int)})
+    >>> model = fit_effect_model(frame, covariates=["age"], horizon=365, n_estimators=20)
+    >>> model.predict(frame.head(3)).shape
+    (3,)
+    """
+    from econml.dml import CausalForestDML
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    adjust = confounders(
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+    )
+    duration, event = adjust.duration, adjust.event
+    coding = adjust.coding
+    x = coding.apply(frame).to_numpy(dtype=float)
+    center = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    xs = (x - center) / scale
+    y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
+    a = frame[treatment].to_numpy().astype(int)
+    trees = max(4, int(np.ceil(n_estimators / 4)) * 4)
+    with warnings.catch_warnings():
+        _quiet_noise()
+        forest = CausalForestDML(
+            model_y=LinearRegression(),
+            model_t=LogisticRegression(max_iter=1000),
+            discrete_treatment=True,
+            n_estimators=trees,
+            min_samples_leaf=min_samples_leaf,
+            cv=2,
+            random_state=seed,
+            n_jobs=1,
+        )
+        forest.fit(y, a, X=xs)
+    return EffectModel(int(horizon), coding, center, scale, forest, duration, event)
 
 
 @dataclass(frozen=True)
@@ -182,37 +334,30 @@ def estimate_heterogeneity(
     >>> sorted(out.tidy()["subgroup"].unique())
     ['age_band', 'deprivation', 'n_factors']
     """
-    from econml.dml import CausalForestDML, LinearDML
+    from econml.dml import LinearDML
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
-    adjust = confounders(
-        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+    model = fit_effect_model(
+        frame,
+        covariates=covariates,
+        formula=formula,
+        horizon=horizon,
+        duration=duration,
+        event=event,
+        treatment=treatment,
+        n_estimators=n_estimators,
+        min_samples_leaf=min_samples_leaf,
+        seed=seed,
+        min_count=min_count,
     )
-    duration, event = adjust.duration, adjust.event
-    x = adjust.coding.apply(frame).to_numpy(dtype=float)
-    scale = x.std(axis=0)
-    xs = (x - x.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+    duration, event = model.duration, model.event
+    forest = model.backend
+    xs = model.standardised(frame)
     y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
     a = frame[treatment].to_numpy().astype(int)
     alpha = 1 - conf_level
-    trees = max(4, int(np.ceil(n_estimators / 4)) * 4)
     with warnings.catch_warnings():
-        # Only the noise known to be harmless here is hidden: EconML's note that some rows
-        # lack out-of-bag predictions concerns its `ate_`, which is not used. Every other
-        # warning (EconML's, scikit-learn's, escalation's) reaches the caller.
-        for category, message in _ECONML_NOISE:
-            warnings.filterwarnings("ignore", message=message, category=category)
-        forest = CausalForestDML(
-            model_y=LinearRegression(),
-            model_t=LogisticRegression(max_iter=1000),
-            discrete_treatment=True,
-            n_estimators=trees,
-            min_samples_leaf=min_samples_leaf,
-            cv=2,
-            random_state=seed,
-            n_jobs=1,
-        )
-        forest.fit(y, a, X=xs)
+        _quiet_noise()
         effect = np.asarray(forest.effect(xs), dtype=float)
         groups = subgroup_levels(frame)
         if groups.empty:

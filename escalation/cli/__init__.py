@@ -61,6 +61,8 @@ COMMANDS = (
     "escalation.cli.share",
     "escalation.cli.pool",
     "escalation.cli.simstudy",
+    "escalation.cli.policy",
+    "escalation.cli.register",
 )
 
 #: One-line help of each sub-command (``escalation --help``; the modules use it too).
@@ -80,6 +82,8 @@ SUMMARIES: Final = {
     "share": "write this authority's share pack (aggregate statistics only) for pooling",
     "pool": "pool share packs from several authorities (meta-analysis, Cox, curves, brief)",
     "simstudy": "run a simulation study of the effect estimators (bias, SEs, coverage, power)",
+    "policy": "value of rules deciding who is offered early help; pre-registered criteria",
+    "register": "pre-register a study design (its hash and the time) before any outcome is seen",
 }
 
 

@@ -7,6 +7,7 @@ then run the same study on it), for the ``demo`` command to call.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli.build import load_study
 from escalation.data.io import read_case_history, write_case_history
+from escalation.design.registration import register_design, registration_path
 from escalation.design.study import StudyDesign, default_design
 
 __all__ = ["register", "run", "run_demo"]
@@ -120,8 +122,9 @@ def run_demo(
 ) -> Any:
     """Simulate a local authority and run the whole study on it (``escalation demo``).
 
-    The simulated case histories are written to ``out/data`` and read back through the
-    strict validator, the ground truth to ``out/truth.json``; then
+    The design, as it will be run, is first registered (``out/design.registration.json``;
+    kept if it exists). The simulated case histories are written to ``out/data`` and read
+    back through the strict validator, the ground truth to ``out/truth.json``; then
     :func:`escalation.pipeline.run_study` writes results, figures, the brief and the
     manifest to ``out``.
 
@@ -152,7 +155,7 @@ def run_demo(
     escalation.pipeline.StudyOutputs
     """
     from escalation.data.simulator import simulate_local_authority
-    from escalation.pipeline import run_study
+    from escalation.pipeline import design_as_run, run_study
     from escalation.report.outputs import OutputFolder
 
     design = design if design is not None else default_design()
@@ -166,6 +169,15 @@ def run_demo(
         console = Console(stderr=True)
     start = time.perf_counter()
     with OutputFolder(out, overwrite=overwrite, command=command) as folder:
+        # Pre-register the design as it will be run, before any data exist. A registration
+        # is never replaced: a previous run's is kept (and a changed design then flagged).
+        registration = registration_path(folder.staging / "design.toml")
+        previous = registration_path(folder.path / "design.toml")
+        if previous.is_file():
+            shutil.copyfile(previous, registration)
+        else:
+            planned = design_as_run(design, seed=seed, bootstrap=bootstrap)
+            register_design(planned.write(folder.staging / "design.toml"))
         if console is not None:
             with console.status(f"Simulating a local authority of {children:,} children..."):
                 simulated = simulate_local_authority(children, seed=seed)
@@ -186,6 +198,7 @@ def run_demo(
             keep_going=keep_going,
             command=command,
             data_label="Simulated local authority: not real children",
+            registration=registration,
         )
     if console is not None:
         console.log(f"Demo finished in {time.perf_counter() - start:.1f} s")

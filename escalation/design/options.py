@@ -13,15 +13,19 @@ __all__ = [
     "AUTHORITY_HANDLING",
     "BUILTIN_COVARIATES",
     "DERIVED_END_KINDS",
+    "DISPARITY_METRICS",
     "ESTIMATORS",
+    "POLICY_RULES",
     "RISK_MODELS",
     "SPELL_RULES",
     "TIME_ZERO_AT",
     "AuthorityHandling",
     "BuiltinCovariate",
     "DerivedEndKind",
+    "DisparityMetric",
     "EpisodeKind",
     "EstimatorName",
+    "PolicyRuleName",
     "RiskModelName",
     "SpellRule",
     "TimeZeroAt",
@@ -49,7 +53,8 @@ SpellRule = Literal["first", "last", "all"]
 DerivedEndKind = Literal["age_18"]
 #: Estimators the estimation layer offers.
 EstimatorName = Literal["unadjusted", "ipw", "gformula", "aipw", "ccw"]
-#: Risk models the prediction layer validates (``[prediction] models``).
+#: Risk models the prediction layer validates (``[prediction] models``; also the models a
+#: risk-targeting rule of ``[policy]`` can use).
 RiskModelName = Literal["cox", "penalised_cox", "gradient_boosting", "random_forest"]
 #: How analyses treat the local authority (the ``la`` column) when data hold several:
 #: its own baseline and model terms (``stratify``), a cluster of the standard errors
@@ -72,11 +77,19 @@ BuiltinCovariate = Literal[
     "factors",
 ]
 
+#: Rules the policy study can compare (current practice is always included).
+PolicyRuleName = Literal["everyone", "no_one", "risk", "benefit", "tree"]
+#: What a pre-registered disparity criterion compares between groups: the share of
+#: children who escalated that the rule flagged (``recall``), or the share flagged.
+DisparityMetric = Literal["recall", "flagged"]
+
 TIME_ZERO_AT: Final[tuple[str, ...]] = get_args(TimeZeroAt)
 SPELL_RULES: Final[tuple[str, ...]] = get_args(SpellRule)
 DERIVED_END_KINDS: Final[tuple[str, ...]] = get_args(DerivedEndKind)
 ESTIMATORS: Final[tuple[str, ...]] = get_args(EstimatorName)
 BUILTIN_COVARIATES: Final[tuple[str, ...]] = get_args(BuiltinCovariate)
 AUTHORITY_HANDLING: Final[tuple[str, ...]] = get_args(AuthorityHandling)
-#: Allowed values of ``[prediction] models``.
+POLICY_RULES: Final[tuple[str, ...]] = get_args(PolicyRuleName)
+DISPARITY_METRICS: Final[tuple[str, ...]] = get_args(DisparityMetric)
+#: Allowed values of ``[prediction] models`` and ``[policy] risk_models``.
 RISK_MODELS: Final = get_args(RiskModelName)

@@ -6,10 +6,11 @@ A design is declared before any result is seen, like a pre-registered analysis p
 :class:`CovariateSpec`, :class:`EstimationSpec`, :class:`AnalysisSpec` (optional:
 several local authorities), :class:`DisclosureSpec` (optional: the disclosure rules),
 :class:`PredictionSpec` (optional: the risk models) and :class:`ComputeSpec` (optional:
-where parallel work runs; it never changes a result). Every section checks its own
-values when constructed; :class:`StudyDesign` checks the rules that join sections.
-Invalid designs raise :class:`~escalation.errors.DesignError` naming the section, the
-key, the value and what is allowed.
+where parallel work runs; it never changes a result); and two optional ones for the
+policy study, :class:`PolicySpec` and its pre-registered :class:`CriteriaSpec`. Every
+section checks its own values when constructed; :class:`StudyDesign` checks the rules
+that join sections. Invalid designs raise :class:`~escalation.errors.DesignError` naming
+the section, the key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import MISSING as MISSING_VALUE
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -29,13 +31,17 @@ from escalation.design.options import (
     AUTHORITY_HANDLING,
     BUILTIN_COVARIATES,
     DERIVED_END_KINDS,
+    DISPARITY_METRICS,
     ESTIMATORS,
+    POLICY_RULES,
     RISK_MODELS,
     SPELL_RULES,
     TIME_ZERO_AT,
     AuthorityHandling,
+    DisparityMetric,
     EpisodeKind,
     EstimatorName,
+    PolicyRuleName,
     RiskModelName,
     SpellRule,
     TimeZeroAt,
@@ -46,10 +52,12 @@ __all__ = [
     "AnalysisSpec",
     "ComputeSpec",
     "CovariateSpec",
+    "CriteriaSpec",
     "DataSpec",
     "DisclosureSpec",
     "EstimationSpec",
     "OutcomeSpec",
+    "PolicySpec",
     "PredictionSpec",
     "StudyDesign",
     "TimeZeroSpec",
@@ -126,6 +134,16 @@ def _integer(section: str, key: str, value: object, *, minimum: int) -> int:
     if value < minimum:
         raise _fail(section, key, value, f"must be at least {minimum}")
     return value
+
+
+def _share(section: str, key: str, value: object, *, high: float = 1.0) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(section, key, value, "must be a number")
+    if not 0 <= value <= high:
+        raise _fail(section, key, value, f"must be between 0 and {high:g}")
+    return float(value)
 
 
 def _age(section: str, key: str, value: object) -> float | None:
@@ -564,6 +582,129 @@ class PredictionSpec:
         return self == PredictionSpec()
 
 
+@dataclass(frozen=True)
+class PolicySpec:
+    """Rules that could decide who is offered early help, and the places available.
+
+    Parameters
+    ----------
+    capacity_per_1000 : int
+        Early-help places per 1,000 decision points (referrals closed without statutory
+        action): the targeting rules offer early help to this many, the riskiest (or
+        those expected to benefit most) first.
+    rules : tuple of str, default all
+        Rules compared with current practice (always included): ``everyone``,
+        ``no_one``, ``risk`` (top by predicted risk, one rule per risk model),
+        ``benefit`` (top by estimated benefit of early help) and ``tree`` (a learned
+        shallow tree).
+    risk_models : tuple of str, default ("cox",)
+        Risk models of :mod:`escalation.predict` for the ``risk`` rules.
+    horizon : int, optional
+        Days: risks, benefits and the criteria are judged by this horizon (default: the
+        first of ``[outcome] horizons``, and it must be one of them).
+    folds : int, default 5
+        Cross-fitting folds (grouped by family): each learned rule is judged on families
+        it was not learned from.
+    tree_depth : int, default 2
+        Depth of the learned tree (1 to 3: a rule a practitioner can read).
+    min_group : int, default 10
+        Groups with fewer children (or, for recall, fewer escalations) are suppressed.
+    """
+
+    capacity_per_1000: int
+    rules: tuple[PolicyRuleName, ...] = cast(tuple[PolicyRuleName, ...], POLICY_RULES)
+    risk_models: tuple[RiskModelName, ...] = ("cox",)
+    horizon: int | None = None
+    folds: int = 5
+    tree_depth: int = 2
+    min_group: int = 10
+
+    def __post_init__(self) -> None:
+        capacity = _integer("policy", "capacity_per_1000", self.capacity_per_1000, minimum=1)
+        if capacity > 1000:
+            raise _fail("policy", "capacity_per_1000", capacity, "must be at most 1000")
+        rules = _strings("policy", "rules", self.rules)
+        _members("policy", "rules", rules, POLICY_RULES)
+        if not rules:
+            raise _fail("policy", "rules", [], "needs at least one rule besides current practice")
+        models = _strings("policy", "risk_models", self.risk_models)
+        _members("policy", "risk_models", models, RISK_MODELS)
+        if "risk" in rules and not models:
+            raise _fail("policy", "risk_models", [], "the risk rule needs at least one model")
+        if self.horizon is not None:
+            _integer("policy", "horizon", self.horizon, minimum=1)
+        _integer("policy", "folds", self.folds, minimum=2)
+        depth = _integer("policy", "tree_depth", self.tree_depth, minimum=1)
+        if depth > 3:
+            raise _fail("policy", "tree_depth", depth, "must be 1, 2 or 3 (a readable rule)")
+        _integer("policy", "min_group", self.min_group, minimum=10)
+        object.__setattr__(self, "rules", rules)
+        object.__setattr__(self, "risk_models", models)
+
+    @property
+    def capacity(self) -> float:
+        """The share of decision points that can be offered early help."""
+        return self.capacity_per_1000 / 1000
+
+
+@dataclass(frozen=True)
+class CriteriaSpec:
+    """Success criteria stated before any outcome is seen (``escalation register``).
+
+    Each criterion is judged on one rule at the capacity of ``[policy]``, by the policy
+    horizon: *met* when its whole 95% interval is on the right side of the threshold,
+    *not met* when it is wholly on the wrong side, *inconclusive* otherwise.
+
+    Parameters
+    ----------
+    rule : {"risk", "benefit", "tree"}, default "risk"
+        The rule judged (``risk``: the first risk model's rule).
+    min_precision : float, optional
+        Smallest acceptable share of flagged children who went on to escalate (the
+        WWCSC 2020 pilots pre-specified 0.65).
+    min_recall : float, optional
+        Smallest acceptable share of children who escalated that the rule flagged.
+    max_disparity : float, optional
+        Largest acceptable difference between any two groups of one attribute (sex,
+        ethnicity, disability, deprivation, age, unborn) in ``disparity_metric``.
+    disparity_metric : {"recall", "flagged"}, default "recall"
+        Compare the share of escalating children flagged (equal opportunity) or the
+        share flagged.
+    min_prevented_per_1000 : float, optional
+        Fewest escalations the rule must prevent per 1,000 decision points, against
+        offering early help to no one.
+    """
+
+    rule: PolicyRuleName = "risk"
+    min_precision: float | None = None
+    min_recall: float | None = None
+    max_disparity: float | None = None
+    disparity_metric: DisparityMetric = "recall"
+    min_prevented_per_1000: float | None = None
+
+    def __post_init__(self) -> None:
+        _choice("criteria", "rule", self.rule, ("risk", "benefit", "tree"))
+        _choice("criteria", "disparity_metric", self.disparity_metric, DISPARITY_METRICS)
+        for key in ("min_precision", "min_recall", "max_disparity"):
+            object.__setattr__(self, key, _share("criteria", key, getattr(self, key)))
+        object.__setattr__(
+            self,
+            "min_prevented_per_1000",
+            _share("criteria", "min_prevented_per_1000", self.min_prevented_per_1000, high=1000),
+        )
+        if not self.stated:
+            raise DesignError(
+                "design [criteria]: states no criterion; give at least one of "
+                "min_precision, min_recall, max_disparity, min_prevented_per_1000"
+            )
+
+    @property
+    def stated(self) -> dict[str, float]:
+        """The criteria given, by key."""
+        keys = ("min_precision", "min_recall", "max_disparity", "min_prevented_per_1000")
+        return {k: float(v) for k in keys if (v := getattr(self, k)) is not None}
+
+
 #: TOML keys of each section mapped to field names (where they differ).
 _SECTIONS: Final[dict[str, type]] = {
     "data": DataSpec,
@@ -576,9 +717,13 @@ _SECTIONS: Final[dict[str, type]] = {
     "disclosure": DisclosureSpec,
     "prediction": PredictionSpec,
     "compute": ComputeSpec,
+    "policy": PolicySpec,
+    "criteria": CriteriaSpec,
 }
 _RENAMED: Final = {"from": "from_"}
 _REQUIRED_SECTIONS: Final = ("time_zero", "outcome", "treatment")
+#: Sections that may be left out entirely (``None`` in the design).
+_OPTIONAL_SECTIONS: Final = ("policy", "criteria")
 
 
 def _toml_key(name: str) -> str:
@@ -615,6 +760,10 @@ class StudyDesign:
         Which risk models are validated.
     compute : ComputeSpec, optional
         Where parallel work runs (never changes a result).
+    policy : PolicySpec, optional
+        Rules that could decide who is offered early help, and the capacity.
+    criteria : CriteriaSpec, optional
+        Pre-registered success criteria of the policy study (needs ``policy``).
 
     Raises
     ------
@@ -643,11 +792,17 @@ class StudyDesign:
     disclosure: DisclosureSpec = field(default_factory=DisclosureSpec)
     prediction: PredictionSpec = field(default_factory=PredictionSpec)
     compute: ComputeSpec = field(default_factory=ComputeSpec)
+    policy: PolicySpec | None = None
+    criteria: CriteriaSpec | None = None
 
     def __post_init__(self) -> None:
         for name, kind in _SECTIONS.items():
-            if not isinstance(getattr(self, name), kind):
+            value = getattr(self, name)
+            if value is None and name in _OPTIONAL_SECTIONS:
+                continue
+            if not isinstance(value, kind):
                 raise DesignError(f"design [{name}] must be a {kind.__name__}")
+        self._check_policy()
         tz, treatment = self.time_zero, self.treatment
         if treatment.reasons is not None and tz.at != "end":
             raise _fail(
@@ -683,6 +838,37 @@ class StudyDesign:
                 "also ends follow-up ([outcome] competing or censor); choose another kind",
             )
 
+    def _check_policy(self) -> None:
+        policy, criteria = self.policy, self.criteria
+        if criteria is not None and policy is None:
+            raise DesignError(
+                "design [criteria]: needs a [policy] section: the criteria judge a rule at "
+                "the early-help capacity that [policy] capacity_per_1000 states"
+            )
+        if policy is None:
+            return
+        if policy.horizon is not None and policy.horizon not in self.outcome.horizons:
+            raise _fail(
+                "policy",
+                "horizon",
+                policy.horizon,
+                f"must be one of [outcome] horizons = {list(self.outcome.horizons)}",
+            )
+        if criteria is not None and criteria.rule not in policy.rules:
+            raise _fail(
+                "criteria",
+                "rule",
+                criteria.rule,
+                f"is not among [policy] rules = {list(policy.rules)}",
+            )
+
+    @property
+    def policy_horizon(self) -> int:
+        """The horizon of the policy study (``[policy] horizon`` or the first horizon)."""
+        if self.policy is not None and self.policy.horizon is not None:
+            return int(self.policy.horizon)
+        return int(self.outcome.horizons[0])
+
     # ----------------------------------------------------------------- reading
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any]) -> StudyDesign:
@@ -692,8 +878,8 @@ class StudyDesign:
         ----------
         mapping : mapping
             Sections (``data``, ``time_zero``, ``outcome``, ``treatment``, ``covariates``,
-            ``estimation``, ``analysis``, ``disclosure``, ``prediction``, ``compute``) of
-            key–value pairs, as
+            ``estimation``, ``analysis``, ``disclosure``, ``prediction``, ``compute``, and
+            optionally ``policy`` and ``criteria``) of key–value pairs, as
             :func:`tomllib.loads` returns them.
 
         Returns
@@ -733,12 +919,33 @@ class StudyDesign:
                         f"keys are {_listing(allowed)}"
                     )
                 kwargs[allowed[key]] = value
-            for list_key in ("reasons", "events", "competing", "censor", "include", "estimators"):
+            for list_key in (
+                "reasons",
+                "events",
+                "competing",
+                "censor",
+                "include",
+                "estimators",
+                "rules",
+                "risk_models",
+            ):
                 if list_key in kwargs and isinstance(kwargs[list_key], list):
                     kwargs[list_key] = tuple(kwargs[list_key])
             if "horizons" in kwargs and isinstance(kwargs["horizons"], list):
                 kwargs["horizons"] = tuple(kwargs["horizons"])
-            built[name] = kind(**kwargs)
+            try:
+                built[name] = kind(**kwargs)
+            except TypeError as error:
+                missing = [
+                    _toml_key(f.name)
+                    for f in fields(kind)
+                    if f.default is MISSING_VALUE
+                    and f.default_factory is MISSING_VALUE
+                    and f.name not in kwargs
+                ]
+                if not missing:
+                    raise
+                raise DesignError(f"design [{name}]: key {missing[0]!r} is required") from error
         return cls(**built)
 
     @classmethod
@@ -769,7 +976,9 @@ class StudyDesign:
         out: dict[str, dict[str, Any]] = {}
         for name in _SECTIONS:
             section = getattr(self, name)
-            if name in ("analysis", "disclosure", "prediction") and section.is_default:
+            if section is None or (
+                name in ("analysis", "disclosure", "prediction") and section.is_default
+            ):
                 continue
             if name == "compute" and section == ComputeSpec():
                 continue

@@ -22,6 +22,7 @@ from escalation.figures.flow import plot_flow
 from escalation.figures.forest import plot_forest, plot_hazard_ratios, plot_risk_differences
 from escalation.figures.forest_table import plot_hazard_ratio_table
 from escalation.figures.heterogeneity import plot_effect_distribution, plot_subgroup_effects
+from escalation.figures.policy import plot_policy_values
 from escalation.figures.predict import plot_calibration, plot_decision_curve, plot_fairness
 from escalation.figures.save import save_figure
 from escalation.figures.simstudy import plot_coverage, plot_nested_loop, plot_zip
@@ -59,6 +60,7 @@ __all__ = [
     "plot_love",
     "plot_nested_loop",
     "plot_overlap",
+    "plot_policy_values",
     "plot_precision_recall",
     "plot_risk_differences",
     "plot_rmst_curves",

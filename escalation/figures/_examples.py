@@ -395,6 +395,24 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
         "ph_tests": ph_tests,
         "hazard_coded": coded,
         "overall": pd.DataFrame({"metric": ["Recall", "Precision"], "estimate": [0.22, 0.38]}),
+        "policy": pd.DataFrame(
+            {
+                "label": [
+                    "Current practice",
+                    "Everyone",
+                    "No one",
+                    "Highest predicted risk (Cox)",
+                    "Largest estimated benefit",
+                    "Learned tree",
+                ],
+                "flagged_per_1000": [365.0, 1000.0, 0.0, 300.0, 296.0, 250.0],
+                "flagged_low": [355.0, 1000.0, 0.0, 290.0, 286.0, 241.0],
+                "flagged_high": [375.0, 1000.0, 0.0, 310.0, 306.0, 259.0],
+                "prevented_per_1000": [9.4, 21.1, 0.0, 7.4, 10.0, 11.9],
+                "conf_low": [6.6, 15.8, 0.0, 3.4, 6.9, 8.9],
+                "conf_high": [12.2, 26.4, 0.0, 11.4, 13.1, 14.9],
+            }
+        ),
     }
 
 
@@ -455,4 +473,5 @@ def example_figures() -> dict[str, tuple[Any, str]]:
         "effect_distribution": (fg.plot_effect_distribution(f["cate"]), "single"),
         "subgroup_effects": (fg.plot_subgroup_effects(f["subgroups"], overall=-0.025), "single"),
         "flow": (fg.plot_flow(f["flow"]), "double"),
+        "policy_values": (fg.plot_policy_values(f["policy"], capacity_per_1000=300), "single"),
     }

@@ -8,8 +8,10 @@ and the limits to know before trusting a score. It never contains identifiers or
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -73,6 +75,11 @@ class ModelCard:
         Limits a social worker must know.
     intended_use : str
         The intended use statement.
+    decision_use : pandas.DataFrame
+        ``measure, estimate, conf_low, conf_high``: what would happen if the score
+        decided who is offered early help (the policy study; empty when not studied).
+    decision_notes : tuple of str
+        Sentences that go with :attr:`decision_use` (capacity, criteria, caveats).
     disclosure : str or None
         How its counts were disclosed (set by the disclosure gate); None: exact counts.
     """
@@ -84,6 +91,44 @@ class ModelCard:
     subgroups: pd.DataFrame
     limits: tuple[str, ...] = field(default_factory=tuple)
     intended_use: str = INTENDED_USE
+    decision_use: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["measure", "estimate", "conf_low", "conf_high"]
+        )
+    )
+    decision_notes: tuple[str, ...] = ()
+
+    def with_decision_use(self, table: pd.DataFrame, notes: Sequence[str] = ()) -> ModelCard:
+        """Return a copy with the policy study's section ("if the score decided").
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            ``measure, estimate, conf_low, conf_high``.
+        notes : sequence of str
+            Sentences shown under the table.
+
+        Examples
+        --------
+        >>> card = ModelCard("cox", "Cox model.", {}, pd.DataFrame(), pd.DataFrame())
+        >>> table = pd.DataFrame({"measure": ["Escalations prevented per 1,000"],
+        ...                       "estimate": [9.8], "conf_low": [1.2], "conf_high": [18.0]})
+        >>> "If the score decided" in card.with_decision_use(table).to_markdown()
+        True
+        """
+        return dataclasses.replace(self, decision_use=table.copy(), decision_notes=tuple(notes))
+
+    def decision_markdown(self) -> str:
+        """Return the section "If the score decided who is offered early help" (Markdown)."""
+        if self.decision_use.empty and not self.decision_notes:
+            return ""
+        lines = ["## If the score decided who is offered early help", ""]
+        if not self.decision_use.empty:
+            lines += _markdown_table(self.decision_use)
+            lines.append("")
+        lines += [f"- {note}" for note in self.decision_notes]
+        return "\n".join(lines) + "\n"
+
     disclosure: str | None = None
 
     @property
@@ -115,6 +160,9 @@ class ModelCard:
             lines += _markdown_table(self.subgroups)
         else:
             lines.append("No subgroup had enough children and escalations to report.")
+        decision = self.decision_markdown()
+        if decision:
+            lines += ["", decision.rstrip("\n")]
         lines += ["", "## Limits", ""]
         lines += [f"- {limit}" for limit in self.limits]
         return "\n".join(lines) + "\n"
@@ -132,6 +180,17 @@ class ModelCard:
             if len(self.subgroups)
             else "<p>No subgroup had enough children and escalations to report.</p>"
         )
+        decision = ""
+        if not self.decision_use.empty or self.decision_notes:
+            table = (
+                self.decision_use.to_html(index=False, border=0, float_format=_fmt)
+                if not self.decision_use.empty
+                else ""
+            )
+            notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.decision_notes)
+            decision = (
+                f"<h2>If the score decided who is offered early help</h2>{table}<ul>{notes}</ul>"
+            )
         return (
             f"<h1>Model card: {html.escape(self.model)}</h1>"
             f"<p>{html.escape(self.description)}</p>"
@@ -139,6 +198,7 @@ class ModelCard:
             f"<h2>Data</h2><ul>{facts}</ul><p>{html.escape(self.counts_note)}</p>"
             f"<h2>Performance on the test data</h2>{perf}"
             f"<h2>Subgroup gaps</h2>{sub}"
+            f"{decision}"
             f"<h2>Limits</h2><ul>{limits}</ul>"
         )
 

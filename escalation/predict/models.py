@@ -174,11 +174,17 @@ class RiskModel:
             from lifelines import CoxPHFitter
             from lifelines.exceptions import ConvergenceError as LifelinesConvergence
             from lifelines.exceptions import ConvergenceWarning as LifelinesWarning
+            from scipy.linalg import LinAlgWarning
 
             frame = x.assign(_duration=time, _event=escalated.astype(int))
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", LifelinesWarning)
+                    # Numerical trouble on the way (an ill-conditioned Newton step, an
+                    # overflow) is reported like non-convergence, once, as a
+                    # StatisticalWarning naming the remedy; dropped if the fit fails.
+                    warnings.simplefilter("always", LinAlgWarning)
+                    warnings.simplefilter("always", RuntimeWarning)
                     fitted = CoxPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio).fit(
                         frame, duration_col="_duration", event_col="_event"
                     )
@@ -330,9 +336,27 @@ class FittedRiskModel:
 
 
 def _rewarn(caught: list[warnings.WarningMessage], kind: str) -> None:
-    """Re-issue lifelines' convergence warnings as StatisticalWarning, others unchanged."""
+    """Re-issue lifelines' convergence warnings as StatisticalWarning, others unchanged.
+
+    Numerical warnings (scipy's ill-conditioning, one per Newton step; numpy overflow)
+    are said once per fit, as a StatisticalWarning.
+    """
+    from scipy.linalg import LinAlgWarning
+
+    said = False
     for item in caught:
-        if item.category.__name__ == "ConvergenceWarning":
+        if issubclass(item.category, LinAlgWarning | RuntimeWarning):
+            if said:
+                continue
+            said = True
+            advice = "fewer covariates"  # only penalised_cox is fitted by lifelines
+            warnings.warn(
+                f"{kind} (lifelines): numerical trouble in the fit ({item.message}; collinear "
+                f"or sparse covariates); estimates may be unstable: consider {advice}",
+                StatisticalWarning,
+                stacklevel=4,
+            )
+        elif item.category.__name__ == "ConvergenceWarning":
             first = str(item.message).strip().split(". ")[0].replace("death event", "event")
             advice = "fewer covariates" if kind == "penalised_cox" else "'penalised_cox'"
             warnings.warn(

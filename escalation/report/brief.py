@@ -45,6 +45,7 @@ __all__ = [
     "BriefFigure",
     "BriefImages",
     "KeyNumber",
+    "PolicySection",
     "check_no_identifiers",
     "describe_difference",
     "describe_risk",
@@ -214,6 +215,39 @@ class BriefImages:
 
 
 @dataclass(frozen=True)
+class PolicySection:
+    """The brief's answer to "Should a risk score decide who gets early help?".
+
+    Parameters
+    ----------
+    summary : str
+        What the rules would do, in plain words (no counts: rates per 1,000 only).
+    figure : BriefFigure, optional
+        The rules side by side: escalations prevented against children flagged.
+    criteria : tuple of tuple of str
+        One row per pre-registered criterion: (criterion, threshold, estimate with its
+        interval, verdict "met" / "not met" / "inconclusive").
+    registration : str
+        Whether the design was registered before the analysis and changed since.
+    most_flagged : tuple of str
+        The groups the judged rule flags most often, one sentence each.
+    cannot_say : str
+        One sentence on what the evidence cannot say.
+    caveat : str
+        The restatement that a score may support a practitioner's judgement and must
+        never make the decision.
+    """
+
+    summary: str
+    figure: BriefFigure | None = None
+    criteria: tuple[tuple[str, str, str, str], ...] = ()
+    registration: str = ""
+    most_flagged: tuple[str, ...] = ()
+    cannot_say: str = ""
+    caveat: str = "A score may support a practitioner's judgement; it must never make the decision."
+
+
+@dataclass(frozen=True)
 class Brief:
     """The content of a policy brief.
 
@@ -234,6 +268,8 @@ class Brief:
     risk_tool : str or None
         What the validation says about a risk tool; the decision-support caveat is
         always shown with it.
+    policy : PolicySection or None
+        Should a risk score decide who gets early help (the policy study)?
     figures : tuple of BriefFigure
         Figures, embedded in order.
     paragraphs : tuple of str
@@ -264,6 +300,7 @@ class Brief:
     does_not_show: tuple[str, ...] = ()
     limits: tuple[str, ...] = ()
     risk_tool: str | None = None
+    policy: PolicySection | None = None
     figures: tuple[BriefFigure, ...] = ()
     paragraphs: tuple[str, ...] = ()
     table_one: str | None = None
@@ -507,6 +544,20 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
                 "narrow": images.narrow,
             }
         )
+    policy_figure = None
+    if brief.policy is not None and brief.policy.figure is not None:
+        f = brief.policy.figure
+        images = f.images if f.images is not None and f.images.dpi == dpi else None
+        if images is None:
+            images = figure_images(f, dpi=dpi)
+        policy_figure = {
+            "title": f.title,
+            "caption": f.caption,
+            "alt": f.alt,
+            "width": f.width,
+            "width_mm": _SCREEN_WIDTH_MM[f.width],
+            "uri": images.uri,
+        }
     rows = [
         (label, format_count(count, brief.disclosure))
         for label, count in brief.cohort_counts.items()
@@ -519,6 +570,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         table_one=Markup(brief.table_one) if brief.table_one else None,
         brief=brief,
         figures=figures,
+        policy_figure=policy_figure,
         cohort_rows=rows,
         caveat=DECISION_SUPPORT_CAVEAT,
         disclosure=brief.disclosure.statement(),

@@ -238,6 +238,7 @@ _STAGE_KEYS: Final = {
     "heterogeneity": "[covariates] include",
     "prediction": "[covariates] include",
     "fairness": "[covariates] include",
+    "policy": "[policy] rules",
     "brief": "[outcome] horizons",
 }
 

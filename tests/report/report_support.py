@@ -6,6 +6,7 @@ from escalation.figures import (
     plot_adjusted_curves,
     plot_fairness,
     plot_flow,
+    plot_policy_values,
     plot_risk_differences,
     plot_survival_curves,
 )
@@ -14,12 +15,47 @@ from escalation.report.brief import (
     Brief,
     BriefFigure,
     KeyNumber,
+    PolicySection,
     describe_difference,
     describe_risk,
 )
 
 
-def example_brief(with_risk_tool: bool = True) -> Brief:
+def example_policy() -> PolicySection:
+    """A policy section from the example frames (the rules side by side, criteria)."""
+    return PolicySection(
+        summary="If early help were offered to 300 in every 1,000 referrals, choosing them by "
+        "highest predicted risk would prevent about 7.4 escalations per 1,000 referrals "
+        "(95% CI 3.4 to 11.4) within 365 days, compared with offering it to no one.",
+        figure=BriefFigure(
+            "The rules side by side",
+            "Escalations prevented per 1,000 referrals, against offering early help to no one.",
+            plot_policy_values(example_frames()["policy"], capacity_per_1000=300),
+            "Escalations prevented against children offered early help, by rule.",
+        ),
+        criteria=(
+            (
+                "Precision: share of flagged children who escalated",
+                "at least 65%",
+                "17% (16% to 19%)",
+                "not met",
+            ),
+            (
+                "Largest gap between groups in recall",
+                "at most 10 points",
+                "41 points (26 to 56)",
+                "not met",
+            ),
+        ),
+        registration="The design was registered on 2024-05-01T09:30:00+00:00 and has not "
+        "changed since.",
+        most_flagged=("Age: 0-4 — 41% flagged (95% CI 39% to 43%) against 30% of all children.",),
+        cannot_say="These are averages over children like those studied: they cannot say "
+        "whether early help is right for any one child.",
+    )
+
+
+def example_brief(with_risk_tool: bool = True, with_policy: bool = False) -> Brief:
     f = example_frames()
     figures = (
         BriefFigure(
@@ -77,6 +113,7 @@ def example_brief(with_risk_tool: bool = True) -> Brief:
         risk_tool="The model missed about 78 in every 100 children who escalated."
         if with_risk_tool
         else None,
+        policy=example_policy() if with_policy else None,
         figures=figures,
         subtitle="Illustrative numbers from the package's example frames.",
         provenance=("escalation test build",),

@@ -103,3 +103,15 @@ def test_report_brief_table_one_paragraphs_and_phone_figures() -> None:
     # The two double-column figures carry a one-column variant for narrow screens.
     assert html.count('<source media="(max-width: 640px)"') == 2
     assert "figure.single img { max-width: 30rem; }" not in html
+
+
+def test_report_brief_policy_section() -> None:
+    html = render_brief(example_brief(with_policy=True), dpi=30)
+    assert "Should a risk score decide who gets early help?" in html
+    assert "Pre-registered criteria" in html and "<strong>not met</strong>" in html
+    assert "What the evidence cannot say." in html
+    assert "must never make the decision" in html
+    assert "Who would be flagged most often" in html
+    assert "has not changed since" in html
+    assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 6
+    assert "Should a risk score decide" not in render_brief(example_brief(), dpi=30)

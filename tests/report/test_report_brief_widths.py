@@ -83,7 +83,7 @@ window.addEventListener("message", (event) => {
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("brief_widths")
-    brief = write_brief(example_brief(), folder / "brief.html", dpi=DPI)
+    brief = write_brief(example_brief(with_policy=True), folder / "brief.html", dpi=DPI)
     html = brief.read_text(encoding="utf-8")
     probe = folder / "probe.html"
     probe.write_text(
@@ -138,7 +138,7 @@ def test_report_brief_fits_the_screen(page: Path, size: tuple[int, int], tmp_pat
     assert layout["wide"] == [], layout
     assert float(layout["smallest"]) >= MIN_TEXT_PX, layout  # type: ignore[arg-type]
     figures = layout["figures"]
-    assert isinstance(figures, list) and len(figures) == 5
+    assert isinstance(figures, list) and len(figures) == 6  # five figures and the policy section's
     for figure in figures:
         assert figure["shown"] <= layout["view"]
         assert figure["text_px"] >= MIN_FIGURE_TEXT_PX, (size, figure)

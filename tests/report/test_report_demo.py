@@ -28,3 +28,14 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     html = (tmp_path / "brief.html").read_text()
     assert "Simulated local authority: not real children" in html
     assert "effects" not in " ".join(outputs.notes), outputs.notes
+    # The policy study: registered before the data were simulated, judged, in the brief.
+    assert "policy" not in " ".join(outputs.notes), outputs.notes
+    assert {"results/policy_values.csv", "results/policy_criteria.csv",
+            "figures/policy_values.png"} <= paths  # fmt: skip
+    assert manifest["registration"]["status"] == "registered"
+    assert (tmp_path / "design.registration.json").exists()
+    assert "Should a risk score decide who gets early help?" in html
+    assert "must never make the decision" in html
+    assert "would go to children who would not have escalated within" in html
+    criteria = outputs.tables["policy_criteria"]
+    assert set(criteria["registration"]) == {"registered"}

@@ -50,7 +50,7 @@ def describe_fails(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ValueError("the flow table has a hole")
 
     monkeypatch.setattr(pipeline, "_describe", broken)
-    for stage in ("_effects", "_survival", "_heterogeneity", "_prediction"):
+    for stage in ("_effects", "_survival", "_heterogeneity", "_prediction", "_policy"):
         monkeypatch.setattr(pipeline, stage, lambda *args, **kwargs: None)
 
 

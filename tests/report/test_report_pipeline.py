@@ -176,6 +176,19 @@ def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path
     assert "model-based" in html
 
 
+def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_path: Path) -> None:
+    design = default_design().replace(policy=None, criteria=None)
+    out = run_study(history, design, out=tmp_path, progress=False, stages=("policy", "brief"))
+    assert any(
+        n.startswith("policy: skipped (the design has no [policy] section") for n in out.notes
+    )
+    html = (tmp_path / "brief.html").read_text()
+    assert "Should a risk score decide" not in html
+    assert "The study of rules deciding who is offered early help: skipped" in html
+    manifest = json.loads(out.manifest.read_text())
+    assert manifest["registration"]["status"] == "not_registered"
+
+
 def test_report_pipeline_blas_runs_on_one_thread_during_the_study(
     history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

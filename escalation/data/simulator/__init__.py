@@ -193,6 +193,7 @@ def simulate_local_authority(
             "treated": treated.astype(np.int64),
             "propensity": index.propensity * (1 - config.late_early_help),
             "frailty": pop.frailty[index.child],
+            "hazard_ratio": index.hazard_ratio,
             "escalation_time": np.where(
                 index.escalation_day >= NEVER, np.inf, index.escalation_day - index.time_zero
             ).astype(np.float64),

@@ -47,7 +47,19 @@ class SimulationConfig:
         Shape of that Weibull baseline (< 1: hazard highest just after closure).
     early_help_hazard_ratio : float, default 0.75
         True conditional hazard ratio of escalation while and after early help runs
-        (from the day the early-help episode starts, for the rest of follow-up).
+        (from the day the early-help episode starts, for the rest of follow-up). With
+        ``effect_heterogeneity`` it is the ratio of children outside the two modifier
+        groups.
+    effect_heterogeneity : bool, default False
+        Make the effect of early help differ between children in ways their risk does not
+        show (see :func:`~escalation.data.simulator.pathway.early_help_hazard_ratios`):
+        no effect (hazard ratio 1) for children with a prior child protection plan, a
+        prior period of care or recorded neglect (16A), who are among the highest-risk;
+        a strong effect (hazard ratio ``strong_effect_hazard_ratio``) for the others
+        whose assessment recorded parental mental health (4B), who are of about average
+        risk. Off by default: the calibrated default has one conditional hazard ratio.
+    strong_effect_hazard_ratio : float, default 0.4
+        Hazard ratio of the strongly helped group when ``effect_heterogeneity`` is on.
     early_help_share : float, default 0.45
         Average probability that a closure is RC9 (early help) rather than RC8.
     confounding : float, default 1.0
@@ -98,6 +110,8 @@ class SimulationConfig:
     escalation_scale_days: float = 5200.0
     escalation_shape: float = 0.8
     early_help_hazard_ratio: float = 0.75
+    effect_heterogeneity: bool = False
+    strong_effect_hazard_ratio: float = 0.4
     early_help_share: float = 0.45
     confounding: float = 1.0
     late_early_help: float = 0.08
@@ -118,6 +132,8 @@ class SimulationConfig:
             raise ValueError("family_size_probabilities must be 4 non-negative values summing to 1")
         if self.early_help_hazard_ratio <= 0:
             raise ValueError("early_help_hazard_ratio must be positive")
+        if self.strong_effect_hazard_ratio <= 0:
+            raise ValueError("strong_effect_hazard_ratio must be positive")
         if not 0 < self.early_help_share < 1:
             raise ValueError("early_help_share must lie strictly between 0 and 1")
         if self.confounding < 0:

@@ -35,6 +35,7 @@ __all__ = [
     "IndexSpells",
     "Pathway",
     "draw_escalation",
+    "early_help_hazard_ratios",
     "escalation_lp",
     "simulate_pathway",
 ]
@@ -165,6 +166,25 @@ def early_help_lp(x: Features) -> FloatArray:
     return out
 
 
+def early_help_hazard_ratios(x: Features, config: SimulationConfig) -> FloatArray:
+    """Hazard ratio of escalation under early help for each closure with covariates ``x``.
+
+    ``config.early_help_hazard_ratio`` for everyone unless ``config.effect_heterogeneity``
+    is on; then 1 (no effect) for children with a prior child protection plan, a prior
+    period of care or recorded neglect (16A), who are among the highest-risk, and
+    ``config.strong_effect_hazard_ratio`` for the others whose assessment recorded
+    parental mental health (4B), which does not raise the risk of escalation. Both
+    modifiers are recorded covariates, so the heterogeneity can be learned from data.
+    """
+    hr = np.full(len(x.age), float(config.early_help_hazard_ratio))
+    if not config.effect_heterogeneity:
+        return hr
+    none = (x.prior_cp > 0) | (x.prior_la > 0) | (_has(x.factors, "16A") > 0)
+    strong = ~none & (_has(x.factors, "4B") > 0)
+    out: FloatArray = np.where(none, 1.0, np.where(strong, config.strong_effect_hazard_ratio, hr))
+    return out
+
+
 def weibull_cumhaz(t: FloatArray, config: SimulationConfig) -> FloatArray:
     """Baseline cumulative hazard of escalation, ``(t / scale) ** shape`` (t in days)."""
     out: FloatArray = (np.maximum(t, 0.0) / config.escalation_scale_days) ** config.escalation_shape
@@ -172,15 +192,20 @@ def weibull_cumhaz(t: FloatArray, config: SimulationConfig) -> FloatArray:
 
 
 def draw_escalation(
-    u: FloatArray, rate: FloatArray, delay: FloatArray, config: SimulationConfig
+    u: FloatArray,
+    rate: FloatArray,
+    delay: FloatArray,
+    config: SimulationConfig,
+    hazard_ratio: FloatArray | None = None,
 ) -> FloatArray:
     """Invert the escalation cumulative hazard: continuous time (days) from closure.
 
     The hazard is ``rate * h0(t)`` before early help starts (``delay`` days after the
-    closure; ``inf`` when it never does) and ``rate * HR * h0(t)`` from then on.
+    closure; ``inf`` when it never does) and ``rate * HR * h0(t)`` from then on, with
+    ``HR`` each closure's ``hazard_ratio`` (default ``config.early_help_hazard_ratio``).
     """
     target = -np.log(u) / rate
-    hr = config.early_help_hazard_ratio
+    hr = config.early_help_hazard_ratio if hazard_ratio is None else hazard_ratio
     k, scale = config.escalation_shape, config.escalation_scale_days
     at_start = weibull_cumhaz(np.where(np.isfinite(delay), delay, 0.0), config)
     at_start = np.where(np.isfinite(delay), at_start, np.inf)
@@ -202,6 +227,7 @@ class IndexSpells:
     rate: FloatArray  # exp(lp) * frailty: escalation hazard multiplier
     death_rate: FloatArray  # per day
     propensity: FloatArray  # P(RC9 | covariates)
+    hazard_ratio: FloatArray  # hazard ratio of escalation under early help
     escalation_day: IntArray  # drawn escalation day (may lie beyond the data)
     uniform: FloatArray  # the uniform behind the drawn escalation (common random numbers)
     features: Features
@@ -419,7 +445,8 @@ def simulate_pathway(
         late_delay = rng.choice(np.array([21, 28, 42, 56]), size=len(ci))
         delay = np.where(rc9, np.where(late, late_delay, grace_delay), np.inf).astype(np.float64)
         e_u = rng.random(len(ci))
-        e_time = draw_escalation(e_u, rate, delay, config)
+        hr = early_help_hazard_ratios(xc, config)
+        e_time = draw_escalation(e_u, rate, delay, config, hr)
         e_at = t0 + np.maximum(np.ceil(e_time), 1).astype(np.int64)
         e_at = np.where(np.isfinite(e_time) & (e_time < 1e6), e_at, NEVER)
         index_now = (
@@ -467,6 +494,7 @@ def simulate_pathway(
             ("rate", rate[ix]),
             ("death_rate", pop.death_rate[who[ix]]),
             ("propensity", ps[ix]),
+            ("hazard_ratio", hr[ix]),
             ("escalation_day", e_at[ix]),
             ("uniform", e_u[ix]),
             *((f"x_{k}", getattr(xc, k)[ix]) for k in xc.__dataclass_fields__),
@@ -561,7 +589,7 @@ def simulate_pathway(
             k: np.empty(0, dtype=np.int64)
             for k in ("child", "time_zero", "decision", "escalation_day")
         }
-        for k in ("delay", "rate", "death_rate", "propensity", "uniform"):
+        for k in ("delay", "rate", "death_rate", "propensity", "hazard_ratio", "uniform"):
             parts[k] = np.empty(0, dtype=np.float64)
         for k in Features.__dataclass_fields__:
             parts[f"x_{k}"] = np.empty(0, dtype=np.float64 if k == "age" else np.int64)
@@ -586,6 +614,7 @@ def simulate_pathway(
         rate=parts["rate"].astype(np.float64),
         death_rate=parts["death_rate"].astype(np.float64),
         propensity=parts["propensity"].astype(np.float64),
+        hazard_ratio=parts["hazard_ratio"].astype(np.float64),
         escalation_day=parts["escalation_day"].astype(np.int64),
         uniform=parts["uniform"].astype(np.float64),
         features=features,

@@ -34,6 +34,7 @@ the oracle a predictive model could at best reach.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -74,27 +75,40 @@ def grace_delay_weights(grace_days: int = 14) -> FloatArray:
 
 
 def _risk(
-    rate: FloatArray, mu: FloatArray, delay: float, horizon: float, config: SimulationConfig
+    rate: FloatArray,
+    mu: FloatArray,
+    delay: float,
+    horizon: float,
+    config: SimulationConfig,
+    hazard_ratio: FloatArray | None = None,
 ) -> FloatArray:
-    """Cumulative incidence of escalation by ``horizon`` with early help from ``delay``."""
-    hr = config.early_help_hazard_ratio
+    """Cumulative incidence of escalation by ``horizon`` with early help from ``delay``.
+
+    ``hazard_ratio`` is each child's hazard ratio under early help (default
+    ``config.early_help_hazard_ratio`` for all).
+    """
+    ratio = config.early_help_hazard_ratio if hazard_ratio is None else hazard_ratio
+    hr = np.broadcast_to(np.asarray(ratio, dtype=np.float64), np.shape(rate))
 
     def cumhaz(t: FloatArray) -> FloatArray:
+        """Each child's cumulative escalation hazard at times ``t``: shape (n, len(t))."""
         base = weibull_cumhaz(t, config)
+        scaled = np.broadcast_to(base[None, :], (len(rate), len(t)))
         if np.isfinite(delay) and delay < horizon:
             at = weibull_cumhaz(np.asarray([delay]), config)[0]
-            base = np.where(t > delay, at + hr * (base - at), base)
-        out: FloatArray = base
+            after = at + hr[:, None] * (base - at)[None, :]
+            scaled = np.where((t > delay)[None, :], after, scaled)
+        out: FloatArray = rate[:, None] * scaled
         return out
 
-    g_h = 1 - np.exp(-rate * cumhaz(np.asarray([float(horizon)]))[0])
+    g_h = 1 - np.exp(-cumhaz(np.asarray([float(horizon)]))[:, 0])
     pieces = [(0.0, float(horizon))]
     if np.isfinite(delay) and 0 < delay < horizon:
         pieces = [(0.0, float(delay)), (float(delay), float(horizon))]
     integral = np.zeros_like(rate)
     for low, high in pieces:
         t = (high - low) / 2 * _NODES + (high + low) / 2
-        g = 1 - np.exp(-np.outer(rate, cumhaz(t)))
+        g = 1 - np.exp(-cumhaz(t))
         integral += (high - low) / 2 * ((np.exp(-np.outer(mu, t)) * g) @ _WEIGHTS)
     out: FloatArray = np.exp(-mu * horizon) * g_h + mu * integral
     return out
@@ -109,8 +123,11 @@ def spell_risks(index: IndexSpells, config: SimulationConfig) -> dict[str, Float
     out: dict[str, FloatArray] = {}
     delays = [*range(config.grace_days + 1), *LATE_DELAYS]
     for h in config.horizons:
-        by_delay = {d: _risk(index.rate, index.death_rate, float(d), h, config) for d in delays}
-        never = _risk(index.rate, index.death_rate, np.inf, h, config)
+        by_delay = {
+            d: _risk(index.rate, index.death_rate, float(d), h, config, index.hazard_ratio)
+            for d in delays
+        }
+        never = _risk(index.rate, index.death_rate, np.inf, h, config, index.hazard_ratio)
         treated = sum(
             w * by_delay[d] for d, w in zip(range(config.grace_days + 1), grace_w, strict=True)
         )
@@ -157,8 +174,8 @@ def potential_escalation_times(
     within = index.delay <= grace
     d_treated = np.where(within, index.delay, fresh_grace)
     d_untreated = np.where(within, fresh_late, index.delay)
-    treated = draw_escalation(index.uniform, index.rate, d_treated, config)
-    untreated = draw_escalation(index.uniform, index.rate, d_untreated, config)
+    treated = draw_escalation(index.uniform, index.rate, d_treated, config, index.hazard_ratio)
+    untreated = draw_escalation(index.uniform, index.rate, d_untreated, config, index.hazard_ratio)
     return treated, untreated
 
 
@@ -174,6 +191,8 @@ class GroundTruth:
         decision`` (``"RC8"``/``"RC9"``), ``early_help_delay`` (days; NaN for RC8),
         ``treated`` (early help within the grace period planned), ``propensity`` (true
         probability of ``treated`` given the recorded covariates), ``frailty``,
+        ``hazard_ratio`` (the child's hazard ratio of escalation under early help: the
+        same for everyone unless ``config.effect_heterogeneity``),
         ``escalation_time`` and ``death_time`` (days from time zero to the drawn
         escalation and death in the world without censoring, under the decision
         actually taken; ``inf`` when escalation never comes),
@@ -253,29 +272,10 @@ class GroundTruth:
         """
         if estimand not in ("ate", "att"):
             raise ValueError(f"estimand must be 'ate' or 'att', not {estimand!r}")
-        risks = self.spell_risks
+        chosen = self._join(spells)
         if spells is None:
-            chosen = risks
-            treated = risks["treated"].to_numpy() == 1
+            treated = chosen["treated"].to_numpy() == 1
         else:
-            keys = spells[["child_id", "time_zero"]].astype(
-                {"child_id": "string", "time_zero": "datetime64[ns]"}
-            )
-            chosen = keys.merge(risks, on=["child_id", "time_zero"], how="left")
-            missing = int(
-                chosen[
-                    "risk_treated_365"
-                    if 365 in self.horizons
-                    else f"risk_treated_{self.horizons[0]}"
-                ]
-                .isna()
-                .sum()
-            )
-            if missing:
-                raise ValueError(
-                    f"{missing:,} spells have no ground truth: the truth covers each "
-                    "child's first RC8/RC9 referral closure in the index window only"
-                )
             treated = (
                 spells["treatment"].to_numpy() == 1
                 if "treatment" in spells.columns
@@ -297,6 +297,117 @@ class GroundTruth:
                     "n": len(chosen),
                 }
             )
+        return pd.DataFrame(rows)
+
+    def _join(self, spells: pd.DataFrame | None) -> pd.DataFrame:
+        """Return the truth rows of ``spells`` (in their order), or every index spell."""
+        risks = self.spell_risks
+        if spells is None:
+            return risks
+        keys = spells[["child_id", "time_zero"]].astype(
+            {"child_id": "string", "time_zero": "datetime64[ns]"}
+        )
+        chosen = keys.merge(risks, on=["child_id", "time_zero"], how="left")
+        missing = int(chosen["propensity"].isna().sum())
+        if missing:
+            raise ValueError(
+                f"{missing:,} spells have no ground truth: the truth covers each "
+                "child's first RC8/RC9 referral closure in the index window only"
+            )
+        return chosen
+
+    def policy_values(
+        self,
+        spells: pd.DataFrame,
+        rules: Mapping[str, npt.ArrayLike],
+        *,
+        capacity: float | None = None,
+    ) -> pd.DataFrame:
+        """Return the true value of treatment rules: escalation risk if the rule decided.
+
+        The value of a rule ``d`` at horizon ``h`` is the cumulative incidence of
+        escalation by ``h`` (death competing, no censoring) had each spell's early help
+        followed the rule: ``mean(d * risk_treated_h + (1 - d) * risk_untreated_h)`` over
+        the spells (these children's own potential-outcome risks, including the
+        unrecorded family frailty).
+
+        Parameters
+        ----------
+        spells : pandas.DataFrame
+            Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...).spells``).
+        rules : mapping of str to array_like
+            Rule name to 0/1 flags (1: early help within the grace period), one per row of
+            ``spells``.
+        capacity : float, optional
+            Share of spells that can be offered early help, in (0, 1]; adds the rule
+            ``oracle``, which flags that share with the largest true benefit
+            (``risk_untreated_h - risk_treated_h``) at each horizon.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``rule, horizon, risk, prevented_per_1000, flagged, unneeded_offers_per_1000``
+            with a row for ``current_practice`` (the decisions actually taken:
+            ``risk_observed_h``), each rule and the oracle. ``prevented_per_1000`` is per
+            1,000 spells against offering early help to no one; ``flagged`` the share
+            offered it; ``unneeded_offers_per_1000`` the spells per 1,000 offered it whose
+            risk of escalation by ``h`` without it did not materialise (the expectation of
+            ``d * (1 - escalated without early help)``: ``d * (1 - risk_untreated_h)``).
+
+        Raises
+        ------
+        ValueError
+            When a spell has no ground truth, flags are not 0/1 or not one per spell, or
+            the capacity is outside (0, 1].
+
+        Examples
+        --------
+        >>> from escalation.data.simulator import simulate_local_authority
+        >>> sim = simulate_local_authority(1_000, seed=3)
+        >>> spells = sim.truth.spell_risks[["child_id", "time_zero"]]
+        >>> out = sim.truth.policy_values(spells, {"everyone": np.ones(len(spells))})
+        >>> sorted(out["rule"].unique())
+        ['current_practice', 'everyone']
+        """
+        chosen = self._join(spells)
+        if capacity is not None and not 0 < capacity <= 1:
+            raise ValueError(f"capacity must be a share in (0, 1], not {capacity!r}")
+        flags: dict[str, FloatArray] = {}
+        for name, values in rules.items():
+            d = np.asarray(values, dtype=np.float64)
+            if d.shape != (len(chosen),) or not np.isin(d, (0.0, 1.0)).all():
+                raise ValueError(f"rule {name!r} needs one 0/1 flag per spell")
+            flags[name] = d
+        rows = []
+        for h in self.horizons:
+            treated = chosen[f"risk_treated_{h}"].to_numpy(np.float64)
+            untreated = chosen[f"risk_untreated_{h}"].to_numpy(np.float64)
+            nobody = float(untreated.mean())
+            current = chosen["treated"].to_numpy(np.float64)
+            named: dict[str, tuple[FloatArray, FloatArray | None]] = {
+                "current_practice": (chosen[f"risk_observed_{h}"].to_numpy(np.float64), None)
+            }
+            named.update({k: (v * treated + (1 - v) * untreated, v) for k, v in flags.items()})
+            if capacity is not None:
+                benefit = untreated - treated
+                order = np.argsort(-benefit, kind="stable")
+                oracle = np.zeros(len(chosen))
+                oracle[order[: int(np.floor(capacity * len(chosen) + 1e-9))]] = 1.0
+                named["oracle"] = (oracle * treated + (1 - oracle) * untreated, oracle)
+            for name, (risk, given) in named.items():
+                offered = current if given is None else given
+                flagged = float(np.mean(offered))
+                rows.append(
+                    {
+                        "rule": name,
+                        "horizon": int(h),
+                        "risk": float(np.mean(risk)),
+                        "prevented_per_1000": 1000 * (nobody - float(np.mean(risk))),
+                        "flagged": flagged,
+                        "unneeded_offers_per_1000": 1000
+                        * float(np.mean(offered * (1 - untreated))),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:

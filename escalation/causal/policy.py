@@ -1,0 +1,605 @@
+r"""Policy value: the risk of escalation if a rule decided who is offered early help.
+
+The estimand
+------------
+A *rule* ``d`` maps a child's baseline covariates :math:`X` (known at the decision point)
+to 1 (offer early help within the grace period) or 0 (do not). Its value at horizon
+:math:`h` is the cumulative incidence of escalation by :math:`h`, death competing, had
+every child been offered early help as the rule says:
+
+.. math:: V(d) = E\{F_{d(X)}(h \mid X)\}, \qquad
+          F_a(h \mid x) = P(T^{a} \le h,\ \text{cause} = 1 \mid X = x).
+
+*Current practice* (the decisions practitioners actually took) has value
+:math:`V_{\text{obs}} = P(T \le h, \text{cause} = 1)`, the cumulative incidence of the
+cohort as it was. Contrasts between rules (escalations prevented against offering
+early help to no one, or the change against current practice) are differences of values.
+
+The estimator
+-------------
+Each spell gets doubly robust scores from the AIPTW–AIPCW machinery of
+:func:`escalation.causal.curves.run_estimator` (logistic propensity, cause-specific Cox
+models for escalation and for the competing event, a Cox model for censoring; Ozenne et
+al. 2020):
+
+.. math:: \Gamma_i(a) = \hat F_a(h \mid X_i)
+          + \frac{1\{A_i = a\}}{\hat\pi_a(X_i)} \hat R_i,
+
+where :math:`\hat R_i` is the censoring-augmented residual of spell *i*'s own outcome
+(the augmented inverse-probability-of-censoring term), and the observed-regime score
+:math:`Y^*_i = \hat F_{A_i}(h \mid X_i) + \hat R_i`. Then
+
+.. math:: \hat V(d) = n^{-1}\sum_i \{ d(X_i)\,\Gamma_i(1) + (1 - d(X_i))\,\Gamma_i(0) \},
+          \qquad \hat V_{\text{obs}} = n^{-1} \sum_i Y^*_i,
+
+the augmented estimator of the value of a fixed regime (Zhang et al. 2012; for censored
+outcomes Bai, Tsiatis & O'Brien 2013), whose influence values
+:math:`\psi_i = d_i\Gamma_i(1) + (1-d_i)\Gamma_i(0) - \hat V(d)` give standard errors,
+summed within families (:func:`escalation.causal.influence.cluster_standard_error`). As
+everywhere in the package the nuisance-estimation terms are omitted: they vanish when the
+working models are correct (the estimator is Neyman-orthogonal). Rules learned from the
+data must be *cross-fitted* (learned on other families than those they are judged on;
+:mod:`escalation.policy.rules`): the value is then that of the rule-learning procedure,
+and the intervals hold conditionally on the learned rules (Athey & Wager 2021).
+
+Assumptions
+-----------
+Consistency; no unmeasured confounding of early help and escalation given :math:`X`;
+positivity (every child could have been offered early help or not); censoring
+independent of escalation given treatment and :math:`X`; for double robustness, either the
+propensity and censoring models or the outcome models correctly specified. A rule may
+only use what is known at the decision point.
+
+References
+----------
+Zhang B, Tsiatis AA, Laber EB, Davidian M (2012). A robust method for estimating optimal
+treatment regimes. Biometrics 68:1010–18. doi:10.1111/j.1541-0420.2012.01763.x.
+Bai X, Tsiatis AA, O'Brien SM (2013). Doubly-robust estimators of treatment-specific
+survival distributions in observational studies with stratified sampling. Biometrics
+69:830–9. doi:10.1111/biom.12076.
+Ozenne BMH, Scheike TH, Stærk L, Gerds TA (2020). On the estimation of average treatment
+effects with right-censored time to event outcome and competing risks. Biom J 62:751–63.
+doi:10.1002/bimj.201800298.
+Athey S, Wager S (2021). Policy learning with observational data. Econometrica
+89:133–61. doi:10.3982/ECTA15732.
+Cui Y, Kosorok MR, Sverdrup E, Wager S, Zhu R (2023). Estimating heterogeneous treatment
+effects with right-censored data via causal survival forests. J R Stat Soc B 85:179–211.
+doi:10.1093/jrsssb/qkac001.
+Altman DG (1998). Confidence intervals for the number needed to treat. BMJ 317:1309–12.
+doi:10.1136/bmj.317.7168.1309.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from escalation.causal.curves import Nuisance, run_estimator
+from escalation.causal.influence import cluster_standard_error
+from escalation.causal.propensity import drop_redundant, treatment_vector
+from escalation.causal.weights import PROBABILITY_FLOOR
+from escalation.clusters import cluster_codes
+from escalation.core.logistic import predict_logistic
+from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.results import Presents, Summary, package_versions
+from escalation.survival._outcome import durations, event_codes
+from escalation.timeline.matrix import CovariateCoding
+
+__all__ = [
+    "CURRENT_PRACTICE",
+    "POLICY_COLUMNS",
+    "POLICY_ESTIMANDS",
+    "PolicyScores",
+    "PolicyValueResult",
+    "estimate_policy_values",
+    "policy_scores",
+]
+
+FloatArray = npt.NDArray[np.float64]
+#: Name of the rule "the decisions actually taken".
+CURRENT_PRACTICE: Final = "current_practice"
+#: Estimands of :meth:`PolicyValueResult.tidy`, in order.
+POLICY_ESTIMANDS: Final = (
+    "risk",
+    "prevented_per_1000",
+    "change_vs_current_per_1000",
+    "flagged_per_1000",
+    "number_needed_to_offer",
+    "flagged_not_escalating_per_1000",
+    "unneeded_offers_per_1000",
+    "precision",
+    "recall",
+)
+#: Columns of :meth:`PolicyValueResult.tidy`, in order.
+POLICY_COLUMNS: Final = (
+    "rule",
+    "horizon",
+    "estimand",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "conf_level",
+)
+
+
+@dataclass(frozen=True)
+class PolicyScores:
+    r"""Doubly robust scores of each spell, from which the value of any rule follows.
+
+    Attributes
+    ----------
+    horizons : tuple of int
+        Days.
+    treated, untreated : numpy.ndarray, shape (n, H)
+        :math:`\\Gamma_i(1)` and :math:`\\Gamma_i(0)`: augmented scores of the risk of
+        escalation by each horizon with and without early help.
+    observed : numpy.ndarray, shape (n, H)
+        :math:`Y^*_i`: the censoring-augmented score of the outcome under the decision
+        actually taken (current practice).
+    offered_untreated : numpy.ndarray, shape (n, H)
+        Doubly robust score of :math:`A_i Y_i^{0}`, whether a child offered early help
+        would have escalated without it: :math:`A_i \\hat F_0(h \\mid X_i) +
+        \\hat\\pi_1(X_i)\\{\\Gamma_i(0) - \\hat F_0(h \\mid X_i)\\}` (the second term is
+        non-zero only for children not offered it; the estimator of the effect on the
+        treated). Its mean is the share of children offered early help under current
+        practice who would have escalated anyway.
+    treatment : numpy.ndarray of int, shape (n,)
+        Early help within the grace period (the decision actually taken).
+    propensity : numpy.ndarray, shape (n,)
+        Estimated probability of early help.
+    cluster : numpy.ndarray of int, shape (n,)
+        Family codes for clustered standard errors.
+    spell_id : numpy.ndarray
+        The spells' identifiers (rules are checked against them; never shown).
+    backend : Nuisance
+        The fitted propensity, outcome and censoring models.
+    """
+
+    horizons: tuple[int, ...]
+    treated: FloatArray = field(repr=False)
+    untreated: FloatArray = field(repr=False)
+    observed: FloatArray = field(repr=False)
+    offered_untreated: FloatArray = field(repr=False)
+    treatment: npt.NDArray[np.int64] = field(repr=False)
+    propensity: FloatArray = field(repr=False)
+    cluster: npt.NDArray[np.int64] = field(repr=False)
+    spell_id: npt.NDArray[Any] = field(repr=False)
+    backend: Nuisance = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        """Spells scored."""
+        return len(self.treatment)
+
+    def column(self, horizon: int) -> int:
+        """Return the position of ``horizon`` in :attr:`horizons` (or raise naming them)."""
+        if int(horizon) not in self.horizons:
+            raise DesignError(
+                f"horizon {horizon} was not scored; the scores cover {list(self.horizons)} days"
+            )
+        return self.horizons.index(int(horizon))
+
+
+def policy_scores(
+    frame: pd.DataFrame,
+    *,
+    covariates: Sequence[str],
+    horizons: Sequence[int],
+    duration: str = "duration",
+    event: str = "event",
+    treatment: str = "treatment",
+    cluster: str = "family_id",
+    spell_id: str = "spell_id",
+    min_count: int = 20,
+) -> PolicyScores:
+    """Compute each spell's doubly robust scores for the value of treatment rules.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per spell (e.g. ``SpellData.spells``) with follow-up, event code (0
+        censored, 1 escalation, 2+ competing), 0/1 treatment and the covariates.
+    covariates : sequence of str
+        Confounders, coded with :class:`escalation.timeline.CovariateCoding`.
+    horizons : sequence of int
+        Days after time zero.
+    duration, event, treatment : str
+        Column names.
+    cluster : str, default "family_id"
+        Family column for clustered standard errors (each row its own family when absent).
+    spell_id : str, default "spell_id"
+        Identifier column (row numbers when absent).
+    min_count : int, default 20
+        Rare categorical levels are pooled.
+
+    Returns
+    -------
+    PolicyScores
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 400
+    >>> x = rng.normal(size=n)
+    >>> a = (rng.random(n) < 1 / (1 + np.exp(-x))).astype(int)
+    >>> t = rng.exponential(500 / np.exp(0.5 * x - 0.4 * a))
+    >>> frame = pd.DataFrame({"x": x, "treatment": a, "duration": np.minimum(t, 800),
+    ...                       "event": (t < 800).astype(int)})
+    >>> scores = policy_scores(frame, covariates=["x"], horizons=[365])
+    >>> scores.treated.shape
+    (400, 1)
+    """
+    if frame.empty:
+        raise DataValidationError(
+            [Problem("spells", None, None, None, "no spells to score")], "policy value"
+        )
+    days = np.asarray(sorted({int(h) for h in horizons}), dtype=float)
+    if not len(days) or days.min() <= 0:
+        raise DesignError(f"horizons must be positive days, got {list(horizons)}")
+    a = treatment_vector(frame, treatment)
+    coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
+    matrix, _ = drop_redundant(coding.apply(frame))
+    x = matrix.to_numpy(dtype=float)
+    dur = durations(frame[duration])
+    ev = event_codes(frame[event])
+    aipw = run_estimator("aipw", dur, ev, a, x, days, days, influence=True)
+    with warnings.catch_warnings():
+        # The same outcome models again (for each row's fitted risks): anything they had
+        # to say, the AIPW fit just said.
+        warnings.simplefilter("ignore", StatisticalWarning)
+        gformula = run_estimator("gformula", dur, ev, a, x, days, days, influence=True)
+    if aipw.influence is None or gformula.influence is None or aipw.nuisance.propensity is None:
+        raise RuntimeError("the AIPW engine returned no influence values")  # pragma: no cover
+    # Per-row augmented scores (n, arm, H) and per-row g-formula risks (n, arm, H).
+    gamma = aipw.influence["risk"] + aipw.risk[None, :, :]
+    fitted = gformula.influence["risk"] + gformula.risk[None, :, :]
+    # Bounded as the AIPW fit bounded them (and warned, when it had to).
+    e = np.clip(
+        predict_logistic(aipw.nuisance.propensity, x), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR
+    )
+    rows = np.arange(len(a))
+    own_prob = np.where(a == 1, e, 1.0 - e)[:, None]
+    residual = (gamma[rows, a, :] - fitted[rows, a, :]) * own_prob
+    observed = fitted[rows, a, :] + residual
+    # A * Y^0, doubly robust (ATT form): gamma_0 - F_0 is non-zero only where A = 0.
+    offered_untreated = a[:, None] * fitted[:, 0, :] + e[:, None] * (
+        gamma[:, 0, :] - fitted[:, 0, :]
+    )
+    ids = frame[spell_id].to_numpy() if spell_id in frame.columns else np.arange(len(frame))
+    families = frame[cluster].to_numpy() if cluster in frame.columns else np.arange(len(frame))
+    return PolicyScores(
+        horizons=tuple(int(h) for h in days),
+        treated=np.ascontiguousarray(gamma[:, 1, :]),
+        untreated=np.ascontiguousarray(gamma[:, 0, :]),
+        observed=observed,
+        offered_untreated=offered_untreated,
+        treatment=a,
+        propensity=e,
+        cluster=cluster_codes(families),
+        spell_id=ids,
+        backend=aipw.nuisance,
+    )
+
+
+def _flags(name: str, values: npt.ArrayLike, n: int) -> FloatArray:
+    """Return a rule's flags as floats in [0, 1] (1 = offer early help), or raise."""
+    d = np.asarray(values, dtype=float)
+    if d.shape != (n,):
+        raise DataValidationError(
+            [Problem("rules", None, name, d.shape, f"needs one flag per spell ({n})")],
+            "policy rules",
+        )
+    bad = ~np.isfinite(d) | (d < 0) | (d > 1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataValidationError(
+            [Problem("rules", row, name, float(d[row]), "flags must be 0/1 (or in [0, 1])")],
+            "policy rules",
+        )
+    return d
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """Per-row influence values of one rule at one horizon."""
+
+    risk: FloatArray
+    flagged: FloatArray
+    hits: FloatArray  # d * Y*: flagged and escalated under current practice
+    flagged_untreated: FloatArray  # d * Y^0: flagged and would escalate without early help
+
+
+def _pieces(d: FloatArray | None, scores: PolicyScores, column: int) -> _Pieces:
+    observed = scores.observed[:, column]
+    if d is None:  # current practice
+        flagged = scores.treatment.astype(float)
+        risk = observed
+        flagged_untreated = scores.offered_untreated[:, column]
+    else:
+        flagged = d
+        risk = d * scores.treated[:, column] + (1.0 - d) * scores.untreated[:, column]
+        flagged_untreated = d * scores.untreated[:, column]
+    return _Pieces(
+        risk=risk, flagged=flagged, hits=flagged * observed, flagged_untreated=flagged_untreated
+    )
+
+
+@dataclass(frozen=True)
+class PolicyValueResult(Presents):
+    """The value of treatment rules, with family-clustered influence-function intervals.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        The tidy table (see :meth:`tidy`).
+    rules : tuple of str
+        The rules, ``current_practice`` first.
+    horizons : tuple of int
+        Days.
+    n : int
+        Spells.
+    conf_level : float
+        Level of the intervals.
+    backend : PolicyScores
+        The scores (per-spell values stay inside the local authority).
+    flags : dict of str to numpy.ndarray
+        Each rule's flags (row order of the scores; ``current_practice`` is the treatment).
+    """
+
+    values: pd.DataFrame
+    rules: tuple[str, ...]
+    horizons: tuple[int, ...]
+    n: int
+    conf_level: float
+    backend: PolicyScores = field(repr=False)
+    flags: dict[str, FloatArray] = field(repr=False, default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return the values: one row per rule, horizon and estimand.
+
+        Columns :data:`POLICY_COLUMNS` (``rule, horizon, estimand, estimate, std_error,
+        conf_low, conf_high, conf_level``); estimands :data:`POLICY_ESTIMANDS`.
+
+        ``risk`` is the value (cumulative incidence of escalation by the horizon had the
+        rule decided); ``prevented_per_1000`` escalations prevented per 1,000 decision
+        points against offering early help to no one; ``change_vs_current_per_1000``
+        escalations per 1,000 against current practice (negative: fewer);
+        ``flagged_per_1000`` children offered early help; ``number_needed_to_offer``
+        offers per escalation prevented (interval by inverting that of the prevented
+        share, Altman 1998; infinite when it includes 0); the last three describe the
+        flag against the outcome under current practice: flagged children per 1,000 who
+        did not escalate, the share of flagged children who escalated (``precision``)
+        and the share of children who escalated who were flagged (``recall``).
+        ``unneeded_offers_per_1000`` counts, per 1,000 decision points, the children the
+        rule offers early help who would not have escalated by the horizon without it
+        (``d (1 - Y^0)``, doubly robust; for current practice the estimator of the effect
+        on the treated).
+        """
+        return self.values.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: n, rules, horizons, method and versions."""
+        row = {
+            "n": self.n,
+            "rules": ", ".join(self.rules),
+            "horizons": ", ".join(map(str, self.horizons)),
+            "method": "AIPTW-AIPCW policy value (influence function, clustered by family)",
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return the values and prevented escalations as a printable summary."""
+        table = self.values[self.values["estimand"].isin(["risk", "prevented_per_1000"])]
+        return Summary(
+            "Value of rules deciding who is offered early help",
+            {"n": self.n, "rules": len(self.rules)},
+            table,
+            (
+                "risk: cumulative incidence of escalation by the horizon had the rule "
+                "decided (death competing)",
+                "prevented_per_1000: against offering early help to no one",
+            ),
+        )
+
+    def compare(self, rule: str, other: str, *, horizon: int | None = None) -> pd.DataFrame:
+        """Return the difference in value between two rules, per 1,000 decision points.
+
+        ``estimate`` is escalations per 1,000 under ``rule`` minus under ``other``
+        (negative: ``rule`` prevents more), with a family-clustered interval and a
+        two-sided p-value; both rules are judged on the same spells, so the interval
+        accounts for their correlation.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(5)
+        >>> z, early = rng.normal(size=400), rng.integers(0, 2, 400)
+        >>> days = rng.exponential(400 * np.exp(0.5 * early - 0.5 * z))
+        >>> frame = pd.DataFrame({"x": z, "treatment": early, "duration": np.minimum(days, 900),
+        ...                       "event": np.where(days < 900, 1 + (rng.random(400) < 0.1), 0)})
+        >>> scores = policy_scores(frame, covariates=["x"], horizons=[365])
+        >>> n = len(frame)
+        >>> fit = estimate_policy_values(scores, {"everyone": np.ones(n), "no_one": np.zeros(n)})
+        >>> float(fit.compare("everyone", "no_one")["estimate"].iloc[0]) < 0
+        True
+        """
+        for name in (rule, other):
+            if name not in self.flags:
+                raise DesignError(f"unknown rule {name!r}; rules are {list(self.rules)}")
+        scores = self.backend
+        chosen = self.horizons if horizon is None else (int(horizon),)
+        z = stats.norm.ppf(0.5 + self.conf_level / 2)
+        rows = []
+        for h in chosen:
+            column = scores.column(h)
+            one = _pieces(_rule_flags(self.flags, rule), scores, column).risk
+            two = _pieces(_rule_flags(self.flags, other), scores, column).risk
+            diff = one - two
+            estimate = 1000 * float(diff.mean())
+            se = 1000 * float(
+                cluster_standard_error((diff - diff.mean())[:, None], scores.cluster)[0]
+            )
+            p = float(2 * stats.norm.sf(abs(estimate) / se)) if se > 0 else float("nan")
+            rows.append(
+                {
+                    "rule": rule,
+                    "other": other,
+                    "horizon": int(h),
+                    "estimand": "difference_per_1000",
+                    "estimate": estimate,
+                    "std_error": se,
+                    "conf_low": estimate - z * se,
+                    "conf_high": estimate + z * se,
+                    "conf_level": self.conf_level,
+                    "p_value": p,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def _rule_flags(flags: Mapping[str, FloatArray], name: str) -> FloatArray | None:
+    return None if name == CURRENT_PRACTICE else flags[name]
+
+
+def _ratio(
+    top: FloatArray, bottom: FloatArray, cluster: npt.NDArray[np.int64]
+) -> tuple[float, float]:
+    """Ratio of means and its delta-method (clustered) standard error."""
+    mean_bottom = float(bottom.mean())
+    if mean_bottom <= 0:
+        return float("nan"), float("nan")
+    ratio = float(top.mean()) / mean_bottom
+    phi = (top - ratio * bottom) / mean_bottom
+    return ratio, float(cluster_standard_error(phi[:, None], cluster)[0])
+
+
+def estimate_policy_values(
+    scores: PolicyScores,
+    rules: Mapping[str, npt.ArrayLike],
+    *,
+    conf_level: float = 0.95,
+) -> PolicyValueResult:
+    """Estimate the value of treatment rules from doubly robust scores.
+
+    Parameters
+    ----------
+    scores : PolicyScores
+        From :func:`policy_scores`.
+    rules : mapping of str to array_like
+        Rule name to flags, one per scored spell in the scores' row order (1: offer early
+        help within the grace period; values in (0, 1) are a randomised rule's
+        probabilities). ``current_practice`` (the decisions actually taken) is always
+        added first and cannot be given.
+    conf_level : float, default 0.95
+        Level of the Wald intervals.
+
+    Returns
+    -------
+    PolicyValueResult
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> x = rng.normal(size=500)
+    >>> treated = (rng.random(500) < 0.5).astype(int)
+    >>> time = rng.exponential(600 / np.exp(0.4 * x - 0.3 * treated)) + 1
+    >>> frame = pd.DataFrame({"x": x, "treatment": treated,
+    ...                       "duration": np.minimum(time, 900), "event": (time < 900) * 1})
+    >>> scores = policy_scores(frame, covariates=["x"], horizons=[365])
+    >>> fit = estimate_policy_values(scores, {"top half": (x > np.median(x)) * 1})
+    >>> fit.tidy()[["rule", "estimand"]].drop_duplicates()["rule"].unique().tolist()
+    ['current_practice', 'top half']
+    """
+    if not 0 < conf_level < 1:
+        raise DesignError(f"conf_level must lie in (0, 1), got {conf_level}")
+    if CURRENT_PRACTICE in rules:
+        raise DesignError(
+            f"{CURRENT_PRACTICE!r} is the decisions actually taken and is always included; "
+            "give your own rules other names"
+        )
+    flags = {name: _flags(name, values, scores.n) for name, values in rules.items()}
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    cluster = scores.cluster
+    records: list[dict[str, Any]] = []
+    names = (CURRENT_PRACTICE, *flags)
+
+    def add(rule: str, h: int, estimand: str, estimate: float, se: float, **bounds: float) -> None:
+        low = bounds.get("low", estimate - z * se)
+        high = bounds.get("high", estimate + z * se)
+        records.append(
+            {
+                "rule": rule,
+                "horizon": h,
+                "estimand": estimand,
+                "estimate": estimate,
+                "std_error": se,
+                "conf_low": low,
+                "conf_high": high,
+                "conf_level": conf_level,
+            }
+        )
+
+    def se_of(phi: FloatArray) -> float:
+        return float(cluster_standard_error((phi - phi.mean())[:, None], cluster)[0])
+
+    for h in scores.horizons:
+        column = scores.column(h)
+        nobody = scores.untreated[:, column]
+        current = _pieces(None, scores, column).risk
+        for name in names:
+            piece = _pieces(_rule_flags(flags, name), scores, column)
+            value = float(piece.risk.mean())
+            add(name, h, "risk", value, se_of(piece.risk))
+            prevented = 1000 * (nobody - piece.risk)
+            prevented_mean = float(prevented.mean())
+            prevented_se = se_of(prevented)
+            add(name, h, "prevented_per_1000", prevented_mean, prevented_se)
+            change = 1000 * (piece.risk - current)
+            add(name, h, "change_vs_current_per_1000", float(change.mean()), se_of(change))
+            flagged = 1000 * piece.flagged
+            flagged_mean = float(flagged.mean())
+            add(name, h, "flagged_per_1000", flagged_mean, se_of(flagged))
+            nno, nno_se, nno_bounds = _number_needed(flagged_mean, prevented_mean, prevented_se, z)
+            add(name, h, "number_needed_to_offer", nno, nno_se, **nno_bounds)
+            missed = 1000 * (piece.flagged - piece.hits)
+            add(name, h, "flagged_not_escalating_per_1000", float(missed.mean()), se_of(missed))
+            unneeded = 1000 * (piece.flagged - piece.flagged_untreated)
+            add(name, h, "unneeded_offers_per_1000", float(unneeded.mean()), se_of(unneeded))
+            precision, precision_se = _ratio(piece.hits, piece.flagged, cluster)
+            add(name, h, "precision", precision, precision_se)
+            recall, recall_se = _ratio(piece.hits, scores.observed[:, column], cluster)
+            add(name, h, "recall", recall, recall_se)
+    values = pd.DataFrame.from_records(records)
+    values = values[list(POLICY_COLUMNS)]
+    return PolicyValueResult(
+        values=values,
+        rules=names,
+        horizons=scores.horizons,
+        n=scores.n,
+        conf_level=conf_level,
+        backend=scores,
+        flags={CURRENT_PRACTICE: scores.treatment.astype(float), **flags},
+    )
+
+
+def _number_needed(
+    flagged: float, prevented: float, prevented_se: float, z: float
+) -> tuple[float, float, dict[str, float]]:
+    """Offers per escalation prevented, its SE and its interval by inversion."""
+    if flagged <= 0:
+        nan = float("nan")
+        return nan, nan, {"low": nan, "high": nan}
+    low, high = prevented - z * prevented_se, prevented + z * prevented_se
+    estimate = flagged / prevented if prevented > 0 else float("inf")
+    se = flagged * prevented_se / prevented**2 if prevented > 0 else float("nan")
+    upper = flagged / low if low > 0 else float("inf")
+    lower = flagged / high if high > 0 else float("inf")
+    return estimate, se, {"low": lower, "high": upper}

@@ -1,0 +1,128 @@
+"""``escalation policy design.toml --out DIR``: should a score decide who gets early help."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from escalation.cli import SUMMARIES
+from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli.build import load_study
+from escalation.design.registration import check_registration, registration_path
+from escalation.figures import save_figure
+from escalation.figures.policy import plot_policy_values
+from escalation.policy.study import evaluate_policies, rule_label
+from escalation.predict.modelcard import ModelCard
+from escalation.report.caveats import CaveatLog
+from escalation.report.disclosure import DisclosureRules
+from escalation.timeline.spells import build_spells
+
+if TYPE_CHECKING:
+    from escalation.policy.study import PolicyStudy
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``policy`` sub-command."""
+    parser = subparsers.add_parser(
+        "policy",
+        help=SUMMARIES["policy"],
+        description=(
+            "Read the study design ([policy] and [criteria]) and its case-history data, "
+            "learn the rules by cross-fitting over families, and write policy_values.csv, "
+            "policy_groups.csv, policy_disparities.csv, policy_contrasts.csv, "
+            "policy_criteria.csv, the figure policy_values.png|pdf|svg and the model-card "
+            "sections model_cards/<rule>_policy.md to DIR."
+        ),
+    )
+    parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
+    add_output_arguments(parser)
+    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
+    parser.add_argument(
+        "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
+    )
+    parser.add_argument(
+        "--registration",
+        metavar="FILE",
+        help="registration file (default: <design>.registration.json beside the design)",
+    )
+    parser.add_argument("--seed", type=int, help="seed (default: the design's)")
+    parser.add_argument(
+        "--trees", type=int, default=100, help="causal forest trees of the benefit rule"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate the rules and write the files; return 0 on success."""
+    with output_folder(args) as folder:
+        design, history = load_study(args)
+        log = CaveatLog(design, args.design)
+        with log.watch("spells"):
+            data = build_spells(history, design)
+        registration = check_registration(
+            design, args.registration or registration_path(Path(args.design))
+        )
+        with log.watch("policy"):
+            study = evaluate_policies(
+                data, design, registration=registration, seed=args.seed, forest_trees=args.trees
+            )
+        rules = DisclosureRules.from_design(design)
+        _write(folder.staging, study, rules)
+        (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        folder.commit(
+            command=folder.command,
+            design=design,
+            inputs=(history.children, history.episodes),
+            seeds={"policy": study.settings.get("seed")},
+            extra={
+                "policy": study.provenance(),
+                "registration": registration.to_dict(),
+                "disclosure": rules.to_dict(),
+                "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
+            },
+        )
+    figure = study.figure_data()
+    for row in figure.itertuples(index=False):
+        print(
+            f"{row.label:<32} flags {row.flagged_per_1000:5.0f} per 1,000; prevents "
+            f"{row.prevented_per_1000:5.1f} ({row.conf_low:.1f} to {row.conf_high:.1f})"
+        )
+    for row in study.criteria.itertuples(index=False):
+        print(f"Criterion {row.criterion:<24} {row.verdict}")
+    print(registration.describe())
+    print(f"Wrote policy_values.csv, figures and model-card sections to {folder.path}")
+    return 0
+
+
+def _write(out: Path, study: PolicyStudy, rules: DisclosureRules) -> None:
+    """Write the tables, the figure and the model-card sections into ``out``.
+
+    The tables hold rates, shares and per-1,000 values with intervals; the only counts,
+    the groups' ``n``, passed the design's disclosure rules when the study was run.
+    """
+    study.tidy().to_csv(out / "policy_values.csv", index=False)
+    study.groups.to_csv(out / "policy_groups.csv", index=False)
+    study.disparities.to_csv(out / "policy_disparities.csv", index=False)
+    study.contrasts.to_csv(out / "policy_contrasts.csv", index=False)
+    study.criteria.to_csv(out / "policy_criteria.csv", index=False)
+    figure = study.figure_data()
+    figure.to_csv(out / "policy_figure.csv", index=False)
+    save_figure(
+        plot_policy_values(figure, capacity_per_1000=1000 * study.capacity),
+        out / "policy_values",
+    )
+    cards = out / "model_cards"
+    cards.mkdir(parents=True, exist_ok=True)
+    for rule in study.values.rules:
+        if not rule.startswith("risk_"):
+            continue
+        table, notes = study.decision_use(rule)
+        card = ModelCard(rule, rule_label(rule), {}, table.iloc[:0], table.iloc[:0])
+        section = card.with_decision_use(table, notes).decision_markdown()
+        (cards / f"{rule}_policy.md").write_text(
+            f"<!-- model-card section: {rule_label(rule)} -->\n{section}\n{rules.statement()}\n",
+            encoding="utf-8",
+        )

@@ -1,0 +1,265 @@
+"""Who a rule flags, by group: the share flagged and the share of escalating children found.
+
+For each rule and each attribute (sex, ethnicity, disability, deprivation, age band and,
+when the data record it, unborn at the decision point) the table gives, per group,
+
+``flagged``
+    the share of the group's decision points the rule offers early help;
+``recall``
+    the share of the group's children who went on to escalate (under current practice,
+    the censoring-augmented scores of :class:`escalation.causal.policy.PolicyScores`)
+    whom the rule flagged: the rule's equal-opportunity gap when it differs by group.
+
+Both come with family-clustered influence-function intervals (conditional on the
+learned rules). A group with fewer than ``min_group`` decision points (or, for recall,
+fewer than ``min_group`` escalations seen by the horizon) is suppressed: no numbers,
+``suppressed = True`` (statistical disclosure control, and no over-reading of noise).
+Counts in ``n`` are rounded to 5 by :func:`escalation.report.disclosure.disclose_table`.
+
+:func:`disparities` gives, for each rule, attribute and metric, the largest difference
+between two reported groups with its interval (that of the difference of the two groups
+picked by their estimates; the pick itself is not accounted for, which makes the
+interval a little optimistic).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from escalation.causal.heterogeneity import subgroup_levels
+from escalation.causal.influence import cluster_standard_error
+from escalation.causal.policy import PolicyValueResult
+from escalation.predict.fairness import fairness_groups
+from escalation.report.disclosure import DEFAULT_RULES, DisclosureRules, disclose_table
+
+__all__ = ["GROUP_COLUMNS", "disparities", "flagged_by_group", "policy_groups"]
+
+FloatArray = npt.NDArray[np.float64]
+#: Columns of :func:`flagged_by_group`.
+GROUP_COLUMNS: Final = (
+    "rule",
+    "horizon",
+    "attribute",
+    "group",
+    "n",
+    "metric",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "conf_level",
+    "suppressed",
+)
+
+
+def policy_groups(spells: pd.DataFrame) -> pd.DataFrame:
+    """Return each spell's group for every attribute present (same index).
+
+    Sex, ethnicity, disability and deprivation as in
+    :func:`escalation.predict.fairness.fairness_groups`; ``age`` in bands 0-4, 5-10,
+    11-15, 16-17 (children not yet born fall in 0-4); ``unborn`` (``yes``/``no``) when the
+    spells have an ``unborn`` column.
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"sex": ["F", "M"], "age": [-0.2, 12.0],
+    ...                        "unborn": [True, False]})
+    >>> policy_groups(spells).to_dict("list")
+    {'sex': ['F', 'M'], 'age': ['0-4', '11-15'], 'unborn': ['yes', 'no']}
+    """
+    out = fairness_groups(spells)
+    if "age" in spells:
+        out["age"] = subgroup_levels(spells[["age"]])["age_band"].to_numpy()
+    if "unborn" in spells:
+        flag = spells["unborn"].astype("boolean")
+        out["unborn"] = np.where(
+            flag.isna().to_numpy(), "missing", np.where(flag.fillna(False), "yes", "no")
+        )
+    return out
+
+
+def _group_estimates(
+    flags: FloatArray,
+    observed: FloatArray,
+    cluster: npt.NDArray[np.int64],
+    member: npt.NDArray[np.bool_],
+) -> dict[str, tuple[float, FloatArray]]:
+    """Estimates and per-row influence values (whole-cohort scale) of one group."""
+    n = len(flags)
+    weight = member.astype(float)
+    share = weight.mean()
+    flagged = float((flags * weight).sum() / weight.sum())
+    phi_flagged = weight * (flags - flagged) / share
+    hits = weight * flags * observed
+    cases = weight * observed
+    out: dict[str, tuple[float, FloatArray]] = {"flagged": (flagged, phi_flagged)}
+    if cases.sum() > 0:
+        recall = float(hits.sum() / cases.sum())
+        phi_recall = (hits - recall * cases) / (cases.sum() / n)
+        out["recall"] = (recall, phi_recall)
+    return out
+
+
+def flagged_by_group(
+    result: PolicyValueResult,
+    spells: pd.DataFrame,
+    *,
+    horizon: int,
+    min_group: int = 10,
+    rules: list[str] | None = None,
+    disclosure: DisclosureRules = DEFAULT_RULES,
+) -> pd.DataFrame:
+    """Return who each rule flags, by group, with intervals and disclosure control.
+
+    Parameters
+    ----------
+    result : PolicyValueResult
+        The rules' values (their flags and scores are used).
+    spells : pandas.DataFrame
+        The spells scored, in the same row order (``spell_id`` is checked).
+    horizon : int
+        Days (recall is of escalation by this horizon).
+    min_group : int, default 10
+        Smallest group (decision points; escalations for recall) reported; never below
+        the disclosure threshold.
+    rules : list of str, optional
+        Rules to describe (default: all but ``no_one`` and ``everyone``, which flag
+        every group alike).
+    disclosure : DisclosureRules, optional
+        The design's disclosure rules (:meth:`DisclosureRules.from_design`); default:
+        counts below 10 suppressed, others rounded to 5. The groups of one attribute add
+        up to the cohort, so where one is suppressed the next smallest is too
+        (complementary suppression).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`GROUP_COLUMNS`; ``n`` under disclosure control.
+    """
+    scores = result.backend
+    ids = spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(len(spells))
+    if len(ids) != scores.n or not np.array_equal(ids, scores.spell_id):
+        raise ValueError("the spells are not those the rules were scored on (spell_id differs)")
+    column = scores.column(horizon)
+    observed = scores.observed[:, column]
+    seen = (spells["event"].to_numpy() == 1) & (spells["duration"].to_numpy(dtype=float) <= horizon)
+    groups = policy_groups(spells.reset_index(drop=True))
+    chosen = (
+        rules if rules is not None else [r for r in result.rules if r not in ("everyone", "no_one")]
+    )
+    z = stats.norm.ppf(0.5 + result.conf_level / 2)
+    min_group = max(int(min_group), disclosure.threshold)
+    rows: list[dict[str, Any]] = []
+    for rule in chosen:
+        flags = result.flags[rule]
+        for attribute in groups.columns:
+            labels = groups[attribute].to_numpy()
+            for group in sorted(pd.unique(labels), key=str):
+                member = labels == group
+                size = int(member.sum())
+                escalated = int(seen[member].sum())
+                estimates = _group_estimates(flags, observed, scores.cluster, member)
+                for metric in ("flagged", "recall"):
+                    small = size < min_group or (metric == "recall" and escalated < min_group)
+                    base = {
+                        "rule": rule,
+                        "horizon": int(horizon),
+                        "attribute": attribute,
+                        "group": str(group),
+                        "n": size,
+                        "metric": metric,
+                        "conf_level": result.conf_level,
+                    }
+                    if small or metric not in estimates:
+                        rows.append(
+                            {**base, "estimate": np.nan, "std_error": np.nan,
+                             "conf_low": np.nan, "conf_high": np.nan, "suppressed": True}
+                        )  # fmt: skip
+                        continue
+                    value, phi = estimates[metric]
+                    se = float(cluster_standard_error(phi[:, None], scores.cluster)[0])
+                    rows.append(
+                        {**base, "estimate": value, "std_error": se, "conf_low": value - z * se,
+                         "conf_high": value + z * se, "suppressed": False}
+                    )  # fmt: skip
+    table = pd.DataFrame.from_records(rows, columns=list(GROUP_COLUMNS))
+    # Groups under min_group count as suppressed cells when the counts are disclosed, so
+    # complementary suppression within each attribute accounts for them (a recall row
+    # suppressed for too few escalations publishes no escalation count: no complement).
+    unreported = table["suppressed"].to_numpy(bool)
+    counted = table.drop(columns="suppressed")
+    counted["n"] = counted["n"].where(counted["n"] >= min_group, 0)
+    disclosed = disclose_table(
+        counted,
+        ["n"],
+        rules=disclosure,
+        partition=["rule", "horizon", "attribute", "metric"],
+    )
+    disclosed["suppressed"] = disclosed["suppressed"] | unreported
+    numbers = ["estimate", "std_error", "conf_low", "conf_high"]
+    disclosed.loc[disclosed["suppressed"], numbers] = np.nan
+    return disclosed[list(GROUP_COLUMNS)]
+
+
+def disparities(
+    result: PolicyValueResult,
+    spells: pd.DataFrame,
+    groups_table: pd.DataFrame,
+    *,
+    horizon: int,
+) -> pd.DataFrame:
+    """Return the largest gap between two reported groups, per rule, attribute and metric.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rule, horizon, attribute, metric, higher, lower, estimate, std_error,
+        conf_low, conf_high, conf_level`` (``estimate`` = higher group minus lower).
+    """
+    scores = result.backend
+    column = scores.column(horizon)
+    observed = scores.observed[:, column]
+    labels_frame = policy_groups(spells.reset_index(drop=True))
+    z = stats.norm.ppf(0.5 + result.conf_level / 2)
+    shown = groups_table[~groups_table["suppressed"].astype(bool)]
+    rows = []
+    for (rule, attribute, metric), part in shown.groupby(
+        ["rule", "attribute", "metric"], sort=False
+    ):
+        if len(part) < 2:
+            continue
+        estimates = part["estimate"].to_numpy(dtype=float)
+        top = part.iloc[int(np.argmax(estimates))]
+        bottom = part.iloc[int(np.argmin(estimates))]
+        labels = labels_frame[attribute].to_numpy()
+        flags = result.flags[str(rule)]
+        high = _group_estimates(flags, observed, scores.cluster, labels == top["group"])
+        low = _group_estimates(flags, observed, scores.cluster, labels == bottom["group"])
+        gap = high[str(metric)][0] - low[str(metric)][0]
+        phi = high[str(metric)][1] - low[str(metric)][1]
+        se = float(cluster_standard_error(phi[:, None], scores.cluster)[0])
+        rows.append(
+            {
+                "rule": rule,
+                "horizon": int(horizon),
+                "attribute": attribute,
+                "metric": metric,
+                "higher": top["group"],
+                "lower": bottom["group"],
+                "estimate": gap,
+                "std_error": se,
+                "conf_low": gap - z * se,
+                "conf_high": gap + z * se,
+                "conf_level": result.conf_level,
+            }
+        )
+    columns = [
+        "rule", "horizon", "attribute", "metric", "higher", "lower", "estimate",
+        "std_error", "conf_low", "conf_high", "conf_level",
+    ]  # fmt: skip
+    return pd.DataFrame.from_records(rows, columns=columns)

@@ -1,0 +1,559 @@
+"""Rules that could decide who is offered early help, learned without judging on their own data.
+
+Fixed rules need no learning: offer early help to ``everyone`` or to ``no_one``. The
+targeting rules offer it to the share of decision points the capacity allows:
+
+``risk_<model>``
+    the highest predicted risk of escalation by the horizon, from a risk model of
+    :mod:`escalation.predict` (Cox, penalised Cox, gradient boosting, random forest);
+``benefit``
+    the largest estimated benefit of early help (minus the estimated change in risk,
+    the CATE of the causal forest in :mod:`escalation.causal.heterogeneity`);
+``tree``
+    a shallow policy tree (Athey & Wager 2021; econml's ``PolicyTree``) chosen to
+    maximise the doubly robust estimate of escalations prevented, with a shadow price
+    per offer raised until the tree flags no more than the capacity (and never a group
+    whose estimated benefit is negative).
+
+Every learned rule is **cross-fitted**: families are dealt to folds
+(:func:`escalation.predict.splits.grouped_folds`), and each fold's children are flagged
+by a rule learned on the other folds only: the model, the cut-off that fills the
+capacity (a quantile of the training scores) and the tree's doubly robust scores
+(:func:`escalation.causal.policy.policy_scores` refitted on the training folds). A rule
+is therefore never judged on the data that chose it; the value estimated is that of the
+learning procedure at this sample size. The rule one would deploy (learned on every
+family) is described in words by :attr:`LearnedRules.descriptions`.
+
+References
+----------
+Athey S, Wager S (2021). Policy learning with observational data. Econometrica
+89:133–61. doi:10.3982/ECTA15732.
+Chernozhukov V, Chetverikov D, Demirer M, Duflo E, Hansen C, Newey W, Robins J (2018).
+Double/debiased machine learning for treatment and structural parameters. Econom J
+21:C1–68. doi:10.1111/ectj.12097.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation.causal.heterogeneity import fit_effect_model
+from escalation.causal.policy import policy_scores
+from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.predict.models import MODEL_KINDS, risk_model
+from escalation.predict.splits import grouped_folds
+from escalation.timeline.matrix import CovariateCoding
+
+__all__ = ["FIXED_RULES", "LearnedRules", "describe_tree", "learn_rules", "top_share"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+#: Rules that need no learning.
+FIXED_RULES: Final = ("everyone", "no_one")
+_LEARNED: Final = ("risk", "benefit", "tree")
+#: Ridge penalty of the Cox risk model where the unpenalised one does not converge.
+_RIDGE: Final = 0.01
+
+
+@dataclass(frozen=True)
+class LearnedRules:
+    """Each spell's flag under every rule, from rules learned on other families.
+
+    Attributes
+    ----------
+    flags : dict of str to numpy.ndarray
+        Rule name to 0/1 flags in the row order of the spells (1: offer early help).
+    scores : dict of str to numpy.ndarray
+        For targeting rules, the out-of-fold score the rule ranked by (predicted risk,
+        estimated benefit); never leaves the local authority.
+    fold : numpy.ndarray of int
+        Cross-fitting fold of each spell.
+    descriptions : dict of str to str
+        Each rule in words (for the tree: the tree learned on every family).
+    capacity : float
+        Share of decision points the targeting rules may flag.
+    horizon : int
+        Days: risks and benefits are by this horizon.
+    spell_id : numpy.ndarray
+        The spells' identifiers, in row order (checked when flags are used).
+    backend : dict
+        The rules learned on every family when ``deployable=True``: ``coding`` (the
+        covariate coding), and per rule its model and cut-off (``(model, cut)``; the tree
+        alone); :meth:`apply` uses them.
+    """
+
+    flags: dict[str, FloatArray]
+    scores: dict[str, FloatArray] = field(repr=False)
+    fold: IntArray = field(repr=False)
+    descriptions: dict[str, str]
+    capacity: float
+    horizon: int
+    spell_id: npt.NDArray[Any] = field(repr=False)
+    backend: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def aligned(self, spell_id: npt.ArrayLike) -> dict[str, FloatArray]:
+        """Return the flags, checking that they belong to spells ``spell_id`` in that order.
+
+        Raises
+        ------
+        DesignError
+            When the spells differ (flags never ride on row positions unchecked).
+        """
+        ids = np.asarray(spell_id)
+        if ids.shape != self.spell_id.shape or not np.array_equal(ids, self.spell_id):
+            raise DesignError(
+                "the rules were learned on other spells (or another order) than those "
+                "being scored; learn and score them on the same spells table"
+            )
+        return dict(self.flags)
+
+    def apply(self, spells: pd.DataFrame) -> dict[str, FloatArray]:
+        """Flag new decision points (another period or authority) with the deployable rules.
+
+        The rules learned on every family (``deployable=True``) are applied unchanged:
+        the same models and the same cut-offs, so the share flagged may differ from the
+        capacity where the new children's risks differ. An assessment-factor flag
+        (``factor_<code>``) the new spells lack is a factor none of them has (0). Rules
+        built on ``fixed_scores`` cannot be applied (their scores are not known here) and
+        are left out.
+
+        Raises
+        ------
+        DesignError
+            When the rules were learned with ``deployable=False``.
+        """
+        if "coding" not in self.backend:
+            raise DesignError("these rules were learned with deployable=False: nothing to apply")
+        frame = spells.reset_index(drop=True)
+        # build_spells writes a factor_<code> flag only for factors some child has: one
+        # the learning spells had and these lack is a factor no child here has (0).
+        absent = [
+            c for c in self.backend["coding"].columns if c.startswith("factor_") and c not in frame
+        ]
+        frame = frame.assign(**dict.fromkeys(absent, 0))
+        n = len(frame)
+        out: dict[str, FloatArray] = {}
+        for name in self.flags:
+            if name == "everyone":
+                out[name] = np.ones(n)
+            elif name == "no_one":
+                out[name] = np.zeros(n)
+        coded = self.backend["coding"].apply(frame)
+        for name in self.backend:
+            if name != "coding":
+                out[name] = _flag(self.backend, name, frame, self.horizon, coded)[0]
+        return out
+
+
+def _cut(score: FloatArray, share: float) -> float:
+    """Return the score at or above which ``share`` of the rows lie (``inf``: none)."""
+    k = int(np.floor(share * len(score) + 1e-9))
+    if k == 0:
+        return float("inf")
+    return float(np.sort(score)[::-1][min(k, len(score)) - 1])
+
+
+def top_share(
+    score: npt.ArrayLike, share: float, *, reference: npt.ArrayLike | None = None
+) -> FloatArray:
+    """Flag the rows whose score is at or above the ``1 - share`` quantile of ``reference``.
+
+    The cut-off comes from ``reference`` (the training scores; default ``score``
+    itself), so a rule learned on some families can be applied unchanged to others.
+
+    Examples
+    --------
+    >>> top_share([0.1, 0.5, 0.3, 0.9], 0.5).tolist()
+    [0.0, 1.0, 0.0, 1.0]
+    >>> top_share([0.2, 0.95], 0.25, reference=[0.1, 0.5, 0.3, 0.9]).tolist()
+    [0.0, 1.0]
+    """
+    values = np.asarray(score, dtype=float)
+    base = values if reference is None else np.asarray(reference, dtype=float)
+    if not 0 < share <= 1:
+        raise DesignError(f"the share flagged must lie in (0, 1], got {share}")
+    if share >= 1:
+        return np.ones(len(values))
+    out: FloatArray = (values >= _cut(base, share)).astype(float)
+    return out
+
+
+def _policy_tree(
+    x: FloatArray, benefit: FloatArray, capacity: float, *, depth: int, seed: int
+) -> tuple[Any, float]:
+    """Fit a policy tree flagging at most ``capacity`` of the rows; return it and its price.
+
+    The reward of offering early help is the doubly robust benefit minus a shadow price
+    per offer (never below zero: no offer where the benefit is negative). The share a
+    tree flags does not fall smoothly as the price rises (a split can flip a large leaf),
+    so the price is searched in two steps: bisection finds the smallest price at which the
+    tree flags no more than the capacity, then a grid up to twice that price keeps, of
+    the trees within the capacity, the one with the largest estimated benefit.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from econml.policy import PolicyTree
+
+    leaf = max(20, len(x) // 40)
+
+    def fit(price: float) -> tuple[Any, FloatArray]:
+        rewards = np.column_stack([np.zeros(len(x)), benefit - price])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = PolicyTree(
+                max_depth=depth, min_samples_leaf=leaf, random_state=seed, honest=True
+            ).fit(x, rewards)
+            flags = np.asarray(tree.predict(x), dtype=float)
+        return tree, flags
+
+    tree, flags = fit(0.0)
+    if flags.mean() <= capacity:
+        return tree, 0.0
+    low, high = 0.0, float(np.max(np.abs(benefit))) + 1e-9
+    for _ in range(30):
+        middle = (low + high) / 2
+        if fit(middle)[1].mean() <= capacity:
+            high = middle
+        else:
+            low = middle
+        if high - low < 1e-6:
+            break
+    best, best_flags = fit(high)
+    best_price, best_gain = high, float(best_flags @ benefit)
+    for price in np.linspace(0.0, 2.0 * high, 41)[1:]:
+        candidate, chosen = fit(float(price))
+        gain = float(chosen @ benefit)
+        if chosen.mean() <= capacity and gain > best_gain:
+            best, best_price, best_gain = candidate, float(price), gain
+    return best, best_price
+
+
+def describe_tree(tree: Any, columns: Sequence[str], x: FloatArray | None = None) -> str:
+    """Return a fitted policy tree as a sentence: when it offers early help.
+
+    ``x`` (the training matrix) lets 0/1 columns read as "with"/"without" the column.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from econml.policy import PolicyTree
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.column_stack([rng.integers(0, 2, 400), rng.normal(size=400)])
+    >>> rewards = np.column_stack([np.zeros(400), x[:, 0] - 0.5])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     tree = PolicyTree(max_depth=1, min_samples_leaf=20, random_state=0).fit(x, rewards)
+    >>> print(describe_tree(tree, ["factor_4B", "age"], x))
+    offer early help with factor_4B
+    """
+    structure = tree.tree_
+    binary = set()
+    if x is not None:
+        for j in range(x.shape[1]):
+            if np.isin(x[:, j], (0.0, 1.0)).all():
+                binary.add(j)
+
+    def condition(node: int, left: bool) -> str:
+        j = int(structure.feature[node])
+        name = str(columns[j])
+        if j in binary and 0 < structure.threshold[node] < 1:
+            return f"without {name}" if left else f"with {name}"
+        sign = "<=" if left else ">"
+        return f"{name} {sign} {structure.threshold[node]:.3g}"
+
+    def walk(node: int) -> list[list[str]] | bool:
+        """Paths (conditions) to treating leaves below ``node``; True/False: all/none."""
+        left, right = structure.children_left[node], structure.children_right[node]
+        if left < 0:
+            return bool(int(np.argmax(structure.value[node, :, 0])) == 1)
+        below = (walk(int(left)), walk(int(right)))
+        if below == (True, True) or below == (False, False):
+            return below[0]
+        paths: list[list[str]] = []
+        for side, sub in zip((True, False), below, strict=True):
+            if sub is True:
+                paths.append([condition(node, side)])
+            elif sub is not False:
+                paths += [[condition(node, side), *p] for p in sub]
+        return paths
+
+    found = walk(0)
+    if found is False:
+        return "offer early help to no one"
+    if found is True:
+        return "offer early help to everyone"
+    paths = found
+    return "offer early help " + " or ".join(" and ".join(p) for p in paths)
+
+
+def _fit_risk(kind: str, coding: CovariateCoding, train: pd.DataFrame, seed: int) -> Any:
+    """Fit a risk model on ``train``; a Cox model that does not converge gets a ridge."""
+    x = coding.apply(train)
+    duration = train["duration"].to_numpy(dtype=float)
+    event = train["event"].to_numpy(dtype=np.int64)
+    try:
+        return risk_model(kind, seed=seed).fit(x, duration, event)
+    except ConvergenceError:
+        if kind != "cox":
+            raise
+        # A fit that fails outright (separation only warns): a small ridge, said aloud.
+        warnings.warn(
+            StatisticalWarning(
+                f"the cox risk model did not converge on {len(train):,} training spells and "
+                f"{x.shape[1]} covariate columns; the risk rule uses a ridge-penalised Cox "
+                f"model (penalizer {_RIDGE}) there instead",
+                design_key="[policy] risk_models",
+                advice='use risk_models = ["penalised_cox"], or fewer covariates.',
+            ),
+            stacklevel=4,
+        )
+        return risk_model("penalised_cox", penalizer=_RIDGE, l1_ratio=0.0, seed=seed).fit(
+            x, duration, event
+        )
+
+
+def learn_rules(
+    spells: pd.DataFrame,
+    *,
+    covariates: Sequence[str],
+    capacity: float,
+    horizon: int,
+    rules: Sequence[str] = ("everyone", "no_one", "risk", "benefit", "tree"),
+    risk_models: Sequence[str] = ("cox",),
+    folds: int = 5,
+    seed: int = 1,
+    tree_depth: int = 2,
+    forest_trees: int = 100,
+    fixed_scores: Mapping[str, npt.ArrayLike] | None = None,
+    deployable: bool = True,
+    cross_fit: bool = True,
+) -> LearnedRules:
+    """Learn the rules by cross-fitting over families and flag every spell.
+
+    Parameters
+    ----------
+    spells : pandas.DataFrame
+        ``SpellData.spells`` (``spell_id``, ``family_id``, ``duration``, ``event``,
+        ``treatment`` and the covariates).
+    covariates : sequence of str
+        Baseline covariates the rules may use (e.g. ``SpellData.model_covariates``).
+    capacity : float
+        Share of decision points that can be offered early help, in (0, 1].
+    horizon : int
+        Days: risk and benefit by this horizon.
+    rules : sequence of str
+        From ``everyone``, ``no_one``, ``risk``, ``benefit``, ``tree``.
+    risk_models : sequence of str
+        Risk models of :mod:`escalation.predict` for ``risk`` (one rule each).
+    folds : int, default 5
+        Cross-fitting folds, grouped by family.
+    seed : int, default 1
+        Seed of the folds and of every learner.
+    tree_depth : int, default 2
+        Depth of the policy tree.
+    forest_trees : int, default 100
+        Trees of the causal forest behind ``benefit``.
+    fixed_scores : mapping of str to array_like, optional
+        Scores of existing tools, one per spell (e.g. a risk score built elsewhere): each
+        gives a rule ``top_<name>`` flagging the highest scores up to the capacity. They
+        are not learned from these data, so they are not cross-fitted.
+    deployable : bool, default True
+        Also learn each rule on every family, to describe the rule one would deploy and
+        to :meth:`LearnedRules.apply` it to other decision points.
+    cross_fit : bool, default True
+        Flag these spells by cross-fitting. With ``False`` only the rules to deploy are
+        learned (to apply to another period or authority): ``flags`` then holds the
+        fixed rules only, since flags of these spells from rules learned on them must
+        not be used to judge the rules.
+
+    Returns
+    -------
+    LearnedRules
+
+    Raises
+    ------
+    DesignError
+        For an unknown rule or model, a capacity outside (0, 1], or too few families.
+    """
+    unknown = [r for r in rules if r not in (*FIXED_RULES, *_LEARNED)]
+    if unknown:
+        raise DesignError(f"unknown rule(s) {unknown}; choose from {[*FIXED_RULES, *_LEARNED]}")
+    bad_models = [m for m in risk_models if m not in MODEL_KINDS]
+    if bad_models:
+        raise DesignError(f"unknown risk model(s) {bad_models}; choose from {MODEL_KINDS}")
+    if not 0 < capacity <= 1:
+        raise DesignError(f"capacity must be a share in (0, 1], got {capacity}")
+    frame = spells.reset_index(drop=True)
+    n = len(frame)
+    covs = list(covariates)
+    flags: dict[str, FloatArray] = {}
+    scores: dict[str, FloatArray] = {}
+    descriptions: dict[str, str] = {}
+    backend: dict[str, Any] = {}
+    if "everyone" in rules:
+        flags["everyone"] = np.ones(n)
+        descriptions["everyone"] = "offer early help to every child"
+    if "no_one" in rules:
+        flags["no_one"] = np.zeros(n)
+        descriptions["no_one"] = "offer early help to no child"
+    for name, values in (fixed_scores or {}).items():
+        score = np.asarray(values, dtype=float)
+        if score.shape != (n,) or not np.isfinite(score).all():
+            raise DesignError(f"fixed score {name!r} needs one finite value per spell ({n})")
+        flags[f"top_{name}"] = top_share(score, capacity)
+        scores[f"top_{name}"] = score
+        descriptions[f"top_{name}"] = f"offer early help to the highest {name} scores"
+    learned = [r for r in rules if r in _LEARNED]
+    settings = _Settings(
+        covs, float(capacity), int(horizon), tuple(learned), tuple(risk_models), seed,
+        tree_depth, forest_trees,
+    )  # fmt: skip
+    fold = np.full(n, -1, dtype=np.int64)
+    if learned and cross_fit:
+        splits = grouped_folds(frame, folds, seed=seed)
+        names = [f"risk_{m}" for m in risk_models] if "risk" in learned else []
+        names += [r for r in ("benefit", "tree") if r in learned]
+        for name in names:
+            flags[name] = np.zeros(n)
+            scores[name] = np.full(n, np.nan)
+        for k, split in enumerate(splits):
+            fold[split.test] = k
+            train, test = frame.iloc[split.train], frame.iloc[split.test]
+            _learn_fold(train, test, split.test, settings, flags, scores)
+    if learned and (deployable or not cross_fit):
+        descriptions.update(_deployable(frame, settings, backend))
+    elif learned:
+        descriptions.update(_plain_descriptions(learned, risk_models))
+    return LearnedRules(
+        flags=flags,
+        scores=scores,
+        fold=fold,
+        descriptions=descriptions,
+        capacity=float(capacity),
+        horizon=int(horizon),
+        spell_id=frame["spell_id"].to_numpy() if "spell_id" in frame else np.arange(n),
+        backend=backend,
+    )
+
+
+def _plain_descriptions(learned: Sequence[str], risk_models: Sequence[str]) -> dict[str, str]:
+    out = {
+        f"risk_{m}": f"offer early help to the highest predicted risks ({m})" for m in risk_models
+    }
+    out = out if "risk" in learned else {}
+    if "benefit" in learned:
+        out["benefit"] = "offer early help to the largest estimated benefits (causal forest)"
+    if "tree" in learned:
+        out["tree"] = "offer early help as a shallow policy tree learned from the data says"
+    return out
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What every learner needs (one place for the fold and the deployable learners)."""
+
+    covariates: list[str]
+    capacity: float
+    horizon: int
+    learned: tuple[str, ...]
+    risk_models: tuple[str, ...]
+    seed: int
+    tree_depth: int
+    forest_trees: int
+
+
+def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
+    """Learn every rule on ``frame``: ``coding`` and, per rule, ``(model, cut)`` or the tree."""
+    covariates, capacity, horizon = settings.covariates, settings.capacity, settings.horizon
+    learned, risk_models, seed = settings.learned, settings.risk_models, settings.seed
+    tree_depth, forest_trees = settings.tree_depth, settings.forest_trees
+    coding = CovariateCoding.learn(frame, covariates)
+    out: dict[str, Any] = {"coding": coding}
+    if "risk" in learned:
+        for kind in risk_models:
+            fitted = _fit_risk(kind, coding, frame, seed)
+            own = fitted.predict_risk(coding.apply(frame), [horizon])[:, 0]
+            out[f"risk_{kind}"] = (fitted, _cut(own, capacity))
+    if "benefit" in learned:
+        model = fit_effect_model(
+            frame, covariates=covariates, horizon=horizon, n_estimators=forest_trees, seed=seed
+        )
+        out["benefit"] = (model, _cut(-model.predict(frame), capacity))
+    if "tree" in learned:
+        dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
+        gain = dr.untreated[:, 0] - dr.treated[:, 0]
+        matrix = coding.apply(frame).to_numpy(dtype=float)
+        out["tree"], _ = _policy_tree(matrix, gain, capacity, depth=tree_depth, seed=seed)
+    return out
+
+
+def _flag(
+    models: dict[str, Any], name: str, frame: pd.DataFrame, horizon: int, coded: pd.DataFrame
+) -> tuple[FloatArray, FloatArray]:
+    """Return the flags of ``frame`` under a learned rule, and the score it ranks by.
+
+    ``coded`` is ``frame`` coded by the rules' covariate coding (computed once per call).
+    """
+    if name == "tree":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            chosen = models["tree"].predict(coded.to_numpy(dtype=float))
+        flags = np.asarray(chosen, dtype=float)
+        return flags, flags
+    model, cut = models[name]
+    if name == "benefit":
+        score = -model.predict(frame)
+    else:
+        score = model.predict_risk(coded, [horizon])[:, 0]
+    return (score >= cut).astype(float), np.asarray(score, dtype=float)
+
+
+def _learn_fold(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    rows: IntArray,
+    settings: _Settings,
+    flags: dict[str, FloatArray],
+    scores: dict[str, FloatArray],
+) -> None:
+    """Learn every rule on ``train`` and flag the ``test`` rows (positions ``rows``)."""
+    models = _learn_on(train, settings)
+    coded = models["coding"].apply(test)
+    for name in flags:
+        if name in models:
+            flags[name][rows], scores[name][rows] = _flag(
+                models, name, test, settings.horizon, coded
+            )
+
+
+def _deployable(
+    frame: pd.DataFrame, settings: _Settings, backend: dict[str, Any]
+) -> dict[str, str]:
+    """Learn each rule on every family (the rule one would deploy) and describe it."""
+    learned, horizon = settings.learned, settings.horizon
+    out = _plain_descriptions(learned, settings.risk_models)
+    models = _learn_on(frame, settings)
+    backend.update(models)
+    for kind in settings.risk_models if "risk" in learned else ():
+        cut = models[f"risk_{kind}"][1]
+        out[f"risk_{kind}"] = (
+            f"offer early help when the predicted risk of escalation by day {horizon} "
+            f"({kind} model) is at least {100 * cut:.1f}%"
+        )
+    if "benefit" in learned:
+        out["benefit"] = (
+            "offer early help when the estimated fall in the risk of escalation by day "
+            f"{horizon} (causal forest) is at least {100 * models['benefit'][1]:.1f} "
+            "percentage points"
+        )
+    if "tree" in learned:
+        x = models["coding"].apply(frame)
+        out["tree"] = describe_tree(models["tree"], list(x.columns), x.to_numpy(dtype=float))
+    return out

@@ -1,0 +1,394 @@
+"""The policy study: should a risk score decide who is offered early help.
+
+:func:`evaluate_policies` puts the package's two questions together. It learns the rules
+of the design's ``[policy]`` section by cross-fitting over families
+(:mod:`escalation.policy.rules`), estimates the cumulative incidence of escalation had
+each rule decided who is offered early help, with doubly robust scores and
+family-clustered intervals (:mod:`escalation.causal.policy`), describes who each rule
+flags by group (:mod:`escalation.policy.groups`) and judges the pre-registered criteria
+of ``[criteria]`` (:mod:`escalation.policy.criteria`), saying whether the design was
+registered and changed since (:mod:`escalation.design.registration`).
+
+A score may support a practitioner's judgement; it must never make the decision. The
+study estimates what would happen *on average* if a rule decided, which is the
+question a local authority faces before adopting a tool; it cannot say what is right for
+any one child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from escalation.causal.policy import (
+    CURRENT_PRACTICE,
+    PolicyValueResult,
+    estimate_policy_values,
+    policy_scores,
+)
+from escalation.design.registration import RegistrationCheck, check_registration
+from escalation.design.study import StudyDesign
+from escalation.errors import DesignError
+from escalation.policy.criteria import judge_criteria
+from escalation.policy.groups import disparities, flagged_by_group
+from escalation.policy.rules import LearnedRules, learn_rules
+from escalation.report.disclosure import DisclosureRules
+from escalation.results import Presents, Summary, data_hash, package_versions, provenance
+from escalation.timeline.spells import SpellData
+
+__all__ = [
+    "DECISION_CAVEAT",
+    "MEASURE_LABELS",
+    "RULE_LABELS",
+    "PolicyStudy",
+    "evaluate_policies",
+    "rule_label",
+]
+
+#: Said wherever the policy study is reported.
+DECISION_CAVEAT: Final = (
+    "A score may support a practitioner's judgement; it must never make the decision."
+)
+#: Plain names of the estimands of ``policy_values.csv``.
+MEASURE_LABELS: Final = {
+    "risk": "Escalation risk by the horizon had the rule decided",
+    "prevented_per_1000": "Escalations prevented per 1,000 referrals (against no early help)",
+    "change_vs_current_per_1000": "Change in escalations per 1,000 against current practice",
+    "flagged_per_1000": "Children offered early help per 1,000 referrals",
+    "number_needed_to_offer": "Offers of early help per escalation prevented",
+    "flagged_not_escalating_per_1000": "Flagged per 1,000 who did not escalate",
+    "unneeded_offers_per_1000": "Offers per 1,000 to children who would not have escalated anyway",
+    "precision": "Precision: flagged children who escalated",
+    "recall": "Recall: children who escalated who were flagged",
+}
+
+#: Plain names of the rules, for tables, figures and the brief.
+RULE_LABELS: Final = {
+    CURRENT_PRACTICE: "Current practice",
+    "everyone": "Everyone",
+    "no_one": "No one",
+    "benefit": "Largest estimated benefit",
+    "tree": "Learned tree",
+}
+_MODEL_WORDS: Final = {
+    "cox": "Cox",
+    "penalised_cox": "penalised Cox",
+    "gradient_boosting": "gradient boosting",
+    "random_forest": "random forest",
+}
+
+
+def rule_label(rule: str) -> str:
+    """Return a rule's plain name.
+
+    Examples
+    --------
+    >>> rule_label("risk_cox"), rule_label("tree")
+    ('Highest predicted risk (Cox)', 'Learned tree')
+    """
+    if rule in RULE_LABELS:
+        return RULE_LABELS[rule]
+    if rule.startswith("risk_"):
+        model = rule.removeprefix("risk_")
+        return f"Highest predicted risk ({_MODEL_WORDS.get(model, model)})"
+    if rule.startswith("top_"):
+        return f"Highest {rule.removeprefix('top_')} score"
+    return rule.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class PolicyStudy(Presents):
+    """The value of rules deciding who is offered early help, and the criteria judged.
+
+    Attributes
+    ----------
+    values : PolicyValueResult
+        Every rule's value and its capacity measures (``tidy()`` is ``policy_values.csv``).
+    groups : pandas.DataFrame
+        Who each rule flags, by group (:func:`escalation.policy.groups.flagged_by_group`).
+    disparities : pandas.DataFrame
+        Largest gap between groups per rule, attribute and metric.
+    criteria : pandas.DataFrame
+        The pre-registered criteria judged (empty without ``[criteria]``).
+    contrasts : pandas.DataFrame
+        Differences in escalations per 1,000 between pairs of rules (each targeting rule
+        against current practice, and risk against benefit targeting).
+    rules : LearnedRules
+        The rules' flags and descriptions.
+    registration : RegistrationCheck
+        The design against its registration.
+    capacity : float
+        Share of decision points the targeting rules flag.
+    horizon : int
+        Days.
+    judged_rule : str or None
+        The rule the criteria judge.
+    settings : dict
+        Provenance: seed, folds, models, data hash, versions.
+    """
+
+    values: PolicyValueResult = field(repr=False)
+    groups: pd.DataFrame = field(repr=False)
+    disparities: pd.DataFrame = field(repr=False)
+    criteria: pd.DataFrame = field(repr=False)
+    contrasts: pd.DataFrame = field(repr=False)
+    rules: LearnedRules = field(repr=False)
+    registration: RegistrationCheck
+    capacity: float
+    horizon: int
+    judged_rule: str | None
+    settings: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """Return ``policy_values.csv``: every rule's estimands with a ``label`` column."""
+        values = self.values.tidy()
+        values.insert(1, "label", values["rule"].map(rule_label))
+        return values
+
+    def glance(self) -> pd.DataFrame:
+        """Return one row: n, capacity, horizon, rules, registration, versions."""
+        row = {
+            "n": self.values.n,
+            "capacity_per_1000": round(1000 * self.capacity),
+            "horizon": self.horizon,
+            "rules": ", ".join(self.values.rules),
+            "registration": self.registration.status,
+            "method": "cross-fitted rules, AIPTW-AIPCW policy value",
+            **package_versions(),
+        }
+        return pd.DataFrame([row])
+
+    def summary(self) -> Summary:
+        """Return the headline table (never prints)."""
+        frame = self.figure_data()[
+            ["label", "flagged_per_1000", "prevented_per_1000", "conf_low", "conf_high"]
+        ]
+        return Summary(
+            "Should a risk score decide who is offered early help?",
+            {"n": self.values.n, "capacity per 1,000": round(1000 * self.capacity)},
+            frame,
+            (self.registration.describe(),),
+        )
+
+    def figure_data(self, horizon: int | None = None) -> pd.DataFrame:
+        """Return the tidy frame of the policy figure: one row per rule.
+
+        Columns ``rule, label, horizon, flagged_per_1000, flagged_low, flagged_high,
+        prevented_per_1000, conf_low, conf_high, conf_level``.
+        """
+        h = self.horizon if horizon is None else int(horizon)
+        values = self.values.tidy()
+        values = values[values["horizon"] == h]
+        rows = []
+        for rule in self.values.rules:
+            mine = values[values["rule"] == rule]
+            flagged = mine[mine["estimand"] == "flagged_per_1000"].iloc[0]
+            prevented = mine[mine["estimand"] == "prevented_per_1000"].iloc[0]
+            rows.append(
+                {
+                    "rule": rule,
+                    "label": rule_label(rule),
+                    "horizon": h,
+                    "flagged_per_1000": float(flagged["estimate"]),
+                    "flagged_low": float(flagged["conf_low"]),
+                    "flagged_high": float(flagged["conf_high"]),
+                    "prevented_per_1000": float(prevented["estimate"]),
+                    "conf_low": float(prevented["conf_low"]),
+                    "conf_high": float(prevented["conf_high"]),
+                    "conf_level": float(prevented["conf_level"]),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def most_flagged(self, rule: str | None = None, top: int = 3) -> pd.DataFrame:
+        """Return the groups a rule flags most often, relative to the whole cohort.
+
+        Rows ``attribute, group, estimate, conf_low, conf_high, overall`` of the share
+        flagged, suppressed groups left out, largest first.
+        """
+        chosen = rule if rule is not None else (self.judged_rule or self.values.rules[-1])
+        part = self.groups[
+            (self.groups["rule"] == chosen)
+            & (self.groups["metric"] == "flagged")
+            & ~self.groups["suppressed"].astype(bool)
+        ].copy()
+        values = self.values.tidy()
+        overall = values[
+            (values["rule"] == chosen)
+            & (values["horizon"] == self.horizon)
+            & (values["estimand"] == "flagged_per_1000")
+        ]["estimate"]
+        part["overall"] = float(overall.iloc[0]) / 1000 if len(overall) else np.nan
+        part = part.sort_values("estimate", ascending=False).head(top)
+        return part[["attribute", "group", "estimate", "conf_low", "conf_high", "overall"]]
+
+    def decision_use(self, rule: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+        """Return a rule's model-card section: the measures and the sentences with them.
+
+        For :meth:`escalation.predict.ModelCard.with_decision_use`: what would happen,
+        at the design's capacity, if this rule decided who is offered early help.
+        """
+        if rule not in self.values.rules:
+            raise DesignError(f"unknown rule {rule!r}; rules are {list(self.values.rules)}")
+        values = self.values.tidy()
+        mine = values[(values["rule"] == rule) & (values["horizon"] == self.horizon)]
+        table = pd.DataFrame(
+            {
+                "measure": mine["estimand"].map(MEASURE_LABELS),
+                "estimate": mine["estimate"].to_numpy(),
+                "conf_low": mine["conf_low"].to_numpy(),
+                "conf_high": mine["conf_high"].to_numpy(),
+            }
+        ).reset_index(drop=True)
+        notes = [
+            f"Early-help capacity {round(1000 * self.capacity)} per 1,000 referrals; "
+            f"escalation by day {self.horizon} after the decision, deaths competing; 95% "
+            "intervals clustered by family.",
+            "The rule was learned on other families than those it is judged on "
+            "(cross-fitting); precision and recall are against escalation under current "
+            "practice.",
+            f"Rule: {self.rules.descriptions.get(rule, rule_label(rule))}.",
+        ]
+        if rule == self.judged_rule and not self.criteria.empty:
+            verdicts = "; ".join(
+                f"{c} {v}"
+                for c, v in zip(self.criteria["criterion"], self.criteria["verdict"], strict=True)
+            )
+            notes.append(f"Pre-registered criteria: {verdicts}. {self.registration.describe()}")
+        notes.append(DECISION_CAVEAT)
+        return table, tuple(notes)
+
+    def provenance(self) -> dict[str, Any]:
+        """Return versions and settings for the output manifest."""
+        return provenance(**self.settings, registration=self.registration.to_dict())
+
+
+def _judged_rule(design: StudyDesign, rules: LearnedRules) -> str | None:
+    if design.criteria is None or design.policy is None:
+        return None
+    kind = design.criteria.rule
+    if kind == "risk":
+        return f"risk_{design.policy.risk_models[0]}"
+    return kind if kind in rules.flags else None
+
+
+def evaluate_policies(
+    data: SpellData,
+    design: StudyDesign | None = None,
+    *,
+    registration: RegistrationCheck | None = None,
+    seed: int | None = None,
+    forest_trees: int = 100,
+    conf_level: float = 0.95,
+) -> PolicyStudy:
+    """Evaluate the rules of the design's ``[policy]`` and judge its ``[criteria]``.
+
+    Parameters
+    ----------
+    data : SpellData
+        Spells from :func:`~escalation.timeline.build_spells`.
+    design : StudyDesign, optional
+        Default ``data.design``; needs a ``[policy]`` section.
+    registration : RegistrationCheck, optional
+        The design against its registration (:func:`check_registration`); default: not
+        registered.
+    seed : int, optional
+        Seed of the folds and learners (default: the design's).
+    forest_trees : int, default 100
+        Trees of the causal forest behind the ``benefit`` rule.
+    conf_level : float, default 0.95
+        Level of the intervals.
+
+    Returns
+    -------
+    PolicyStudy
+
+    Raises
+    ------
+    DesignError
+        When the design has no ``[policy]`` section.
+    """
+    design = data.design if design is None else design
+    if design.policy is None:
+        raise DesignError(
+            "the design has no [policy] section: state the early-help capacity "
+            "(capacity_per_1000) and the rules to compare"
+        )
+    policy = design.policy
+    seed = design.estimation.seed if seed is None else int(seed)
+    horizon = design.policy_horizon
+    spells = data.spells.reset_index(drop=True)
+    covariates = list(data.model_covariates)
+    horizons = [int(h) for h in design.outcome.horizons]
+    scores = policy_scores(spells, covariates=covariates, horizons=horizons)
+    rules = learn_rules(
+        spells,
+        covariates=covariates,
+        capacity=policy.capacity,
+        horizon=horizon,
+        rules=policy.rules,
+        risk_models=policy.risk_models,
+        folds=policy.folds,
+        seed=seed,
+        tree_depth=policy.tree_depth,
+        forest_trees=forest_trees,
+    )
+    values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
+    groups = flagged_by_group(
+        values,
+        spells,
+        horizon=horizon,
+        min_group=policy.min_group,
+        disclosure=DisclosureRules.from_design(design),
+    )
+    gaps = disparities(values, spells, groups, horizon=horizon)
+    check = registration or check_registration(design, None)
+    judged = _judged_rule(design, rules)
+    criteria = (
+        judge_criteria(
+            values.tidy(),
+            gaps,
+            design.criteria,
+            rule=judged,
+            horizon=horizon,
+            registration=check,
+        )
+        if design.criteria is not None and judged is not None
+        else pd.DataFrame()
+    )
+    pairs = [(r, CURRENT_PRACTICE) for r in values.rules if r != CURRENT_PRACTICE]
+    risk_rules = [r for r in values.rules if r.startswith("risk_")]
+    if risk_rules and "benefit" in values.rules:
+        pairs.append(("benefit", risk_rules[0]))
+    contrasts = (
+        pd.concat([values.compare(a, b, horizon=horizon) for a, b in pairs], ignore_index=True)
+        if pairs
+        else pd.DataFrame()
+    )
+    settings = {
+        "seed": seed,
+        "capacity_per_1000": policy.capacity_per_1000,
+        "horizon": horizon,
+        "folds": policy.folds,
+        "risk_models": list(policy.risk_models),
+        "tree_depth": policy.tree_depth,
+        "forest_trees": forest_trees,
+        "covariates": covariates,
+        "data_hash": data_hash(spells[["duration", "event", "treatment"]]),
+    }
+    return PolicyStudy(
+        values=values,
+        groups=groups,
+        disparities=gaps,
+        criteria=criteria,
+        contrasts=contrasts,
+        rules=rules,
+        registration=check,
+        capacity=policy.capacity,
+        horizon=horizon,
+        judged_rule=judged,
+        settings=settings,
+    )

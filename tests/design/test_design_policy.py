@@ -1,0 +1,212 @@
+"""The [policy] and [criteria] sections, and the registration flow of a design."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from escalation.cli import main
+from escalation.design import (
+    CriteriaSpec,
+    PolicySpec,
+    StudyDesign,
+    check_registration,
+    default_design,
+    read_design,
+    read_registration,
+    register_design,
+    registration_path,
+)
+from escalation.design.options import RISK_MODELS
+from escalation.errors import DesignError
+from escalation.predict.models import MODEL_KINDS
+
+
+def _mapping() -> dict[str, dict[str, object]]:
+    return default_design().to_dict()
+
+
+def test_default_design_states_capacity_and_wwcsc_criteria() -> None:
+    design = default_design()
+    assert design.policy == PolicySpec(capacity_per_1000=300)
+    assert design.policy.capacity == 0.3
+    assert design.criteria is not None
+    assert design.criteria.min_precision == 0.65
+    assert design.criteria.stated == {
+        "min_precision": 0.65,
+        "min_recall": 0.5,
+        "max_disparity": 0.1,
+        "min_prevented_per_1000": 10.0,
+    }
+    assert design.policy_horizon == 365
+    assert StudyDesign.from_toml(design.to_toml()) == design
+
+
+def test_policy_sections_are_optional_and_left_out_when_absent() -> None:
+    mapping = _mapping()
+    del mapping["policy"], mapping["criteria"]
+    design = StudyDesign.from_dict(mapping)
+    assert design.policy is None and design.criteria is None
+    assert "[policy]" not in design.to_toml()
+    assert StudyDesign.from_toml(design.to_toml()) == design
+
+
+def test_existing_keys_are_unchanged() -> None:
+    """New sections only: every key of the design spec still reads as before."""
+    mapping = _mapping()
+    assert set(mapping) == {
+        "time_zero", "outcome", "treatment", "covariates", "estimation", "data",
+        "policy", "criteria",
+    }  # fmt: skip
+    assert set(mapping["estimation"]) == {"estimators", "bootstrap", "seed"}
+    assert set(mapping["outcome"]) == {"events", "competing", "censor", "horizons"}
+
+
+def test_risk_models_of_the_design_are_those_of_predict() -> None:
+    assert RISK_MODELS == MODEL_KINDS
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("policy", "capacity_per_1000", 1200, "at most 1000"),
+        ("policy", "capacity_per_1000", 0, "at least 1"),
+        ("policy", "capacity_per_1000", 0.3, "whole number"),
+        ("policy", "rules", ["everyone", "risky"], "unknown value 'risky'"),
+        ("policy", "risk_models", ["cox", "xgboost"], "unknown value 'xgboost'"),
+        ("policy", "horizon", 180, "must be one of \\[outcome\\] horizons"),
+        ("policy", "folds", 1, "at least 2"),
+        ("policy", "tree_depth", 6, "readable rule"),
+        ("policy", "min_group", 5, "at least 10"),
+        ("criteria", "min_precision", 65, "between 0 and 1"),
+        ("criteria", "max_disparity", "ten", "must be a number"),
+        ("criteria", "rule", "oracle", "must be one of"),
+        ("criteria", "disparity_metric", "auc", "must be one of"),
+    ],
+)
+def test_bad_policy_values_are_named(section: str, key: str, value: object, message: str) -> None:
+    mapping = _mapping()
+    mapping[section][key] = value
+    with pytest.raises(DesignError, match=rf"\[{section}\]") as error:
+        StudyDesign.from_dict(mapping)
+    assert key in str(error.value) or section == "criteria"
+    assert error.match(message)
+
+
+def test_joined_rules_of_policy_and_criteria() -> None:
+    mapping = _mapping()
+    del mapping["policy"]
+    with pytest.raises(DesignError, match="needs a \\[policy\\] section"):
+        StudyDesign.from_dict(mapping)
+    mapping = _mapping()
+    mapping["policy"]["rules"] = ["everyone", "risk"]
+    mapping["criteria"]["rule"] = "tree"
+    with pytest.raises(DesignError, match="not among \\[policy\\] rules"):
+        StudyDesign.from_dict(mapping)
+    mapping = _mapping()
+    mapping["criteria"] = {"rule": "risk"}
+    with pytest.raises(DesignError, match="states no criterion"):
+        StudyDesign.from_dict(mapping)
+    mapping = _mapping()
+    del mapping["policy"]["capacity_per_1000"]
+    with pytest.raises(DesignError, match="'capacity_per_1000' is required"):
+        StudyDesign.from_dict(mapping)
+    mapping = _mapping()
+    mapping["policy"]["capacity"] = 300
+    with pytest.raises(DesignError, match="unknown key 'capacity'"):
+        StudyDesign.from_dict(mapping)
+    assert CriteriaSpec(min_recall=0.4).stated == {"min_recall": 0.4}
+
+
+# ---------------------------------------------------------------- registration
+
+
+def _write(folder: Path, design: StudyDesign | None = None) -> Path:
+    return (design or default_design()).write(folder / "design.toml")
+
+
+def test_registration_records_hashes_time_and_values(tmp_path: Path) -> None:
+    file = _write(tmp_path)
+    moment = dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC)
+    path = register_design(file, now=moment)
+    assert path == registration_path(file) == tmp_path / "design.registration.json"
+    record = read_registration(path)
+    assert record.registered_at == "2024-05-01T09:30:00+00:00"
+    assert len(record.design_sha256) == 64 and len(record.file_sha256) == 64
+    assert StudyDesign.from_dict(record.design) == default_design()
+    check = check_registration(read_design(file), path)
+    assert check.status == "registered" and not check.changed
+    assert "registered on 2024-05-01T09:30:00+00:00 and has not changed" in check.describe()
+
+
+def test_a_change_after_registration_is_flagged_with_what_changed(tmp_path: Path) -> None:
+    file = _write(tmp_path)
+    path = register_design(file)
+    design = default_design()
+    assert design.criteria is not None and design.policy is not None
+    changed = design.replace(
+        criteria=dataclasses.replace(design.criteria, min_precision=0.3),
+        policy=dataclasses.replace(design.policy, capacity_per_1000=450),
+    )
+    changed.write(file)
+    check = check_registration(read_design(file), path)
+    assert check.status == "changed" and check.changed
+    assert check.changes == (
+        "[criteria] min_precision: 0.65 -> 0.3",
+        "[policy] capacity_per_1000: 300 -> 450",
+    )
+    assert "changed after registration" in check.describe()
+    # A section added after registration is flagged too.
+    mapping = _mapping()
+    del mapping["criteria"]
+    registered_without = tmp_path / "other"
+    registered_without.mkdir()
+    other = StudyDesign.from_dict(mapping).write(registered_without / "design.toml")
+    reg = register_design(other)
+    assert check_registration(default_design(), reg).changes == ("[criteria] section added",)
+
+
+def test_comments_alone_are_not_a_change(tmp_path: Path) -> None:
+    file = _write(tmp_path)
+    path = register_design(file)
+    file.write_text("# a note added later\n" + file.read_text(), encoding="utf-8")
+    assert check_registration(read_design(file), path).status == "registered"
+    assert (
+        read_registration(path).file_sha256
+        != __import__("hashlib").sha256(file.read_bytes()).hexdigest()
+    )
+
+
+def test_registration_is_never_overwritten_and_missing_means_not_registered(
+    tmp_path: Path,
+) -> None:
+    file = _write(tmp_path)
+    path = register_design(file)
+    before = path.read_text()
+    with pytest.raises(DesignError, match="already exists"):
+        register_design(file)
+    assert path.read_text() == before
+    assert check_registration(default_design(), tmp_path / "none.json").status == ("not_registered")
+    assert check_registration(default_design(), None).status == "not_registered"
+    bad = tmp_path / "bad.registration.json"
+    bad.write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(DesignError, match="not a registration file"):
+        check_registration(default_design(), bad)
+    invalid = tmp_path / "invalid.toml"
+    invalid.write_text("[policy]\ncapacity_per_1000 = 300\n")
+    with pytest.raises(DesignError):
+        register_design(invalid)
+    assert not registration_path(invalid).exists()
+
+
+def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = _write(tmp_path)
+    assert main(["register", str(file)]) == 0
+    assert "Design SHA-256" in capsys.readouterr().out
+    assert registration_path(file).exists()
+    assert main(["register", str(file)]) == 2
+    assert "already exists" in capsys.readouterr().err

@@ -1,0 +1,143 @@
+"""Learned rules: cross-fitting never judges a rule on the families that chose it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import escalation.policy.rules as rules_module
+from escalation.errors import DesignError
+from escalation.policy import learn_rules, top_share
+from tests.policy.policy_support import small_spells
+
+COVARIATES = ["risk", "factor", "age"]
+
+
+def test_top_share_uses_the_reference_cut() -> None:
+    assert top_share([1.0, 2.0, 3.0, 4.0], 0.25).tolist() == [0, 0, 0, 1]
+    assert top_share([1.0, 2.0, 3.0, 4.0], 1.0).tolist() == [1, 1, 1, 1]
+    assert top_share([1.0, 2.0], 0.1).tolist() == [0, 0]  # capacity below one child
+    assert top_share([5.0, 0.5], 0.5, reference=[1.0, 2.0, 3.0, 4.0]).tolist() == [1, 0]
+    with pytest.raises(DesignError, match="share flagged"):
+        top_share([1.0], 0.0)
+
+
+def test_every_learned_rule_is_judged_on_families_it_never_saw(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frame = small_spells()
+    seen: list[tuple[str, frozenset[str]]] = []
+
+    def spy(name: str, original: Any) -> Any:
+        def wrapped(train: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+            seen.append((name, frozenset(train["family_id"])))
+            return original(train, *args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(
+        rules_module, "fit_effect_model", spy("benefit", rules_module.fit_effect_model)
+    )
+    monkeypatch.setattr(rules_module, "policy_scores", spy("tree", rules_module.policy_scores))
+    original_risk = rules_module._fit_risk
+
+    def risk_spy(kind: str, coding: Any, train: pd.DataFrame, seed: int) -> Any:
+        seen.append(("risk", frozenset(train["family_id"])))
+        return original_risk(kind, coding, train, seed)
+
+    monkeypatch.setattr(rules_module, "_fit_risk", risk_spy)
+    learned = learn_rules(
+        frame,
+        covariates=COVARIATES,
+        capacity=0.3,
+        horizon=365,
+        folds=3,
+        forest_trees=8,
+        deployable=False,
+    )
+    assert set(learned.flags) == {"everyone", "no_one", "risk_cox", "benefit", "tree"}
+    assert sorted(set(learned.fold)) == [0, 1, 2]
+    families = frame["family_id"].to_numpy()
+    fits = {name: [f for n, f in seen if n == name] for name in ("risk", "benefit", "tree")}
+    for name, trained in fits.items():
+        assert len(trained) == 3, name
+        for fold, families_trained in enumerate(trained):
+            judged = set(families[learned.fold == fold])
+            assert judged and judged.isdisjoint(families_trained), name
+            assert families_trained == set(families[learned.fold != fold]), name
+    # Targeting rules fill about the capacity on families they did not learn from.
+    for name in ("risk_cox", "benefit"):
+        assert abs(learned.flags[name].mean() - 0.3) < 0.05, name
+    assert learned.flags["tree"].mean() <= 0.3 + 0.05
+    assert set(np.unique(learned.flags["tree"])) <= {0.0, 1.0}
+    assert np.isfinite(learned.scores["risk_cox"]).all()
+
+
+def test_deployable_rules_apply_to_new_decision_points() -> None:
+    frame = small_spells()
+    learned = learn_rules(
+        frame,
+        covariates=COVARIATES,
+        capacity=0.25,
+        horizon=365,
+        rules=("everyone", "risk", "tree"),
+        cross_fit=False,
+    )
+    assert set(learned.flags) == {"everyone"}  # no in-sample flags of learned rules
+    assert "is at least" in learned.descriptions["risk_cox"]
+    assert learned.descriptions["tree"].startswith("offer early help")
+    same = learned.apply(frame)
+    assert set(same) == {"everyone", "risk_cox", "tree"}
+    assert same["risk_cox"].mean() == pytest.approx(0.25, abs=0.01)
+    new = small_spells(600, seed=9)
+    other = learned.apply(new)
+    assert len(other["tree"]) == 600
+    # The same model and cut-off: a child's flag does not depend on who else is scored.
+    np.testing.assert_array_equal(learned.apply(new.iloc[:50])["risk_cox"], other["risk_cox"][:50])
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_rules_apply_where_a_factor_was_never_recorded() -> None:
+    """Another authority's spells have no factor_9Z column (no child had the factor): the
+    rules flag them as if every child had the flag 0 (before: 'not in the table')."""
+    frame = small_spells().copy()
+    frame["factor_9Z"] = (np.arange(len(frame)) % 7 == 0).astype(int)
+    learned = learn_rules(frame, covariates=[*COVARIATES, "factor_9Z"], capacity=0.25,
+                          horizon=365, rules=("risk", "tree"), cross_fit=False)  # fmt: skip
+    new = small_spells(600, seed=9)
+    without = learned.apply(new)
+    zeros = learned.apply(new.assign(factor_9Z=0))
+    assert set(without) == {"risk_cox", "tree"}
+    for name in without:
+        np.testing.assert_array_equal(without[name], zeros[name])
+
+
+def test_flags_are_checked_against_the_spells_they_belong_to() -> None:
+    frame = small_spells()
+    learned = learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
+                          rules=("everyone", "no_one"))  # fmt: skip
+    assert set(learned.aligned(frame["spell_id"])) == {"everyone", "no_one"}
+    with pytest.raises(DesignError, match="other spells"):
+        learned.aligned(frame["spell_id"].to_numpy()[::-1])
+    with pytest.raises(DesignError, match="deployable=False"):
+        learned.apply(frame)
+
+
+def test_bad_rules_are_refused() -> None:
+    frame = small_spells()
+    with pytest.raises(DesignError, match="unknown rule"):
+        learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365, rules=["oracle"])
+    with pytest.raises(DesignError, match="unknown risk model"):
+        learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
+                    rules=["risk"], risk_models=["xgb"])  # fmt: skip
+    with pytest.raises(DesignError, match="capacity"):
+        learn_rules(frame, covariates=COVARIATES, capacity=1.5, horizon=365)
+    with pytest.raises(DesignError, match="one finite value per spell"):
+        learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365, rules=[],
+                    fixed_scores={"tool": np.ones(3)})  # fmt: skip
+    fixed = learn_rules(frame, covariates=COVARIATES, capacity=0.2, horizon=365, rules=[],
+                        fixed_scores={"tool": frame["risk"].to_numpy()})  # fmt: skip
+    assert fixed.flags["top_tool"].mean() == pytest.approx(0.2, abs=0.002)
