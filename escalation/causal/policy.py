@@ -81,6 +81,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import resolve_cluster
 from escalation.causal.curves import Nuisance, run_estimator
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.propensity import drop_redundant, treatment_vector
@@ -196,7 +197,7 @@ def policy_scores(
     duration: str = "duration",
     event: str = "event",
     treatment: str = "treatment",
-    cluster: str = "family_id",
+    cluster: str | None = "auto",
     spell_id: str = "spell_id",
     min_count: int = 20,
 ) -> PolicyScores:
@@ -213,8 +214,10 @@ def policy_scores(
         Days after time zero.
     duration, event, treatment : str
         Column names.
-    cluster : str, default "family_id"
-        Family column for clustered standard errors (each row its own family when absent).
+    cluster : str, None or "auto", default "auto"
+        Column of clusters for the standard errors (e.g. ``"family_id"``); ``None`` or
+        ``"auto"`` on a plain frame: each row its own cluster. (The policy study passes its
+        design's cluster, ``SpellData.cluster``.)
     spell_id : str, default "spell_id"
         Identifier column (row numbers when absent).
     min_count : int, default 20
@@ -274,7 +277,10 @@ def policy_scores(
         gamma[:, 0, :] - fitted[:, 0, :]
     )
     ids = frame[spell_id].to_numpy() if spell_id in frame.columns else np.arange(len(frame))
-    families = frame[cluster].to_numpy() if cluster in frame.columns else np.arange(len(frame))
+    column = resolve_cluster(frame, cluster)
+    if column is not None and column not in frame.columns:
+        raise DesignError(f"cluster column {column!r} is not in the spells table")
+    families = frame[column].to_numpy() if column is not None else np.arange(len(frame))
     return PolicyScores(
         horizons=tuple(int(h) for h in days),
         treated=np.ascontiguousarray(gamma[:, 1, :]),

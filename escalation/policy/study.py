@@ -323,7 +323,7 @@ def evaluate_policies(
     spells = data.spells.reset_index(drop=True)
     covariates = list(data.model_covariates)
     horizons = [int(h) for h in design.outcome.horizons]
-    scores = policy_scores(spells, covariates=covariates, horizons=horizons)
+    scores = policy_scores(spells, covariates=covariates, horizons=horizons, cluster=data.cluster)
     rules = learn_rules(
         spells,
         covariates=covariates,

@@ -169,10 +169,10 @@ def test_standard_errors_are_clustered_by_family(data: pd.DataFrame) -> None:
     double = pd.concat([single, single], ignore_index=True)
     rules = _rules(data)
     one = estimate_policy_values(
-        policy_scores(single, covariates=COVARIATES, horizons=[365]), rules
+        policy_scores(single, covariates=COVARIATES, horizons=[365], cluster="family_id"), rules
     ).tidy()
     two = estimate_policy_values(
-        policy_scores(double, covariates=COVARIATES, horizons=[365]),
+        policy_scores(double, covariates=COVARIATES, horizons=[365], cluster="family_id"),
         {k: np.r_[v, v] for k, v in rules.items()},
     ).tidy()
     risk_one = one[one["estimand"] == "risk"].reset_index(drop=True)

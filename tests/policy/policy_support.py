@@ -97,7 +97,7 @@ def _replicates(
         flags = {"everyone": np.ones(len(spells)), "no_one": np.zeros(len(spells))}
         flags.update(learned.apply(spells))
         scores = policy_scores(spells, covariates=list(data.model_covariates),
-                               horizons=[365, 730])  # fmt: skip
+                               horizons=[365, 730], cluster="family_id")  # fmt: skip
         fit = estimate_policy_values(scores, flags)
         truth = sim.truth.policy_values(spells, flags).set_index(["rule", "horizon"])
         table = fit.tidy()

@@ -79,7 +79,8 @@ def _held_out_contrast(heterogeneity: bool) -> tuple[pd.Series, float]:
     spells = held_out.spells.reset_index(drop=True)
     flags = learned.apply(spells)
     scores = policy_scores(spells, covariates=list(held_out.model_covariates),
-                           horizons=list(design.outcome.horizons))  # fmt: skip
+                           horizons=list(design.outcome.horizons),
+                           cluster="family_id")  # fmt: skip
     fit = estimate_policy_values(scores, flags)
     risk = _within(fit.tidy(), sim, spells, flags)
     bad = risk[risk["error"].abs() > risk["tolerance"]]
@@ -103,10 +104,13 @@ def test_risk_and_benefit_targeting_are_told_apart_when_they_differ() -> None:
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
-def test_without_heterogeneity_risk_and_benefit_targeting_are_not_told_apart() -> None:
+def test_without_heterogeneity_the_contrast_is_small_and_covers_the_truth() -> None:
+    """No heterogeneity: the two targetings differ by less than 5 per 1,000 in truth, and the
+    interval covers that truth. (It need not cover 0: a benefit rule learned from noise is
+    truly a little worse than risk targeting, 4.6 per 1,000 on this draw.)"""
     contrast, truth = _held_out_contrast(heterogeneity=False)
     assert abs(truth) < 5
-    assert contrast["conf_low"] <= 0 <= contrast["conf_high"], contrast
+    assert contrast["conf_low"] <= truth <= contrast["conf_high"], contrast
 
 
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
