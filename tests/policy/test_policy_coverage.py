@@ -32,7 +32,10 @@ def test_interval_coverage_over_200_authorities() -> None:
         # Bias small against the spread; model SEs agree with the empirical ones.
         assert (part["bias"].abs() < 3 * part["empirical_se"] / np.sqrt(200)).all(), part
         np.testing.assert_allclose(part["model_se"], part["empirical_se"], rtol=0.2)
-        assert (part["within"] >= 0.98).all(), part
+        # |error| <= 2.5 SE holds for 98.8% of normal draws (more with the 1-point floor);
+        # over 200 replicates one rule's share has Monte Carlo SE 0.8 points, so 3 SEs down
+        # is 96%. (A 98% bar failed by chance at 97.5% for one rule of twelve.)
+        assert (part["within"] >= 0.96).all(), part
 
 
 @pytest.mark.slow
