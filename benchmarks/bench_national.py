@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -170,8 +171,6 @@ def main() -> None:
     data, built = args.out / "data", args.out / "built"
     python = [sys.executable, "-m", "escalation"]
     if not args.skip_simulate:
-        import shutil
-
         shutil.rmtree(data, ignore_errors=True)
         result = timed(
             [
@@ -199,6 +198,8 @@ def main() -> None:
     )
     design = args.out / "design.toml"
     from escalation.design import default_design
+
+    shutil.rmtree(built, ignore_errors=True)  # a scratch folder: escalation never replaces files
 
     design.write_text(default_design().to_toml(), encoding="utf-8")
     result = timed(
