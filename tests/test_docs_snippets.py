@@ -31,9 +31,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 CHILDREN = 800
 #: Pages whose examples need what a test cannot have, and why.
-CANNOT_RUN = {
-    "statutory.md": "reads an SSDA903 return folder; no SSDA903 writer exists to make one",
-}
+CANNOT_RUN: dict[str, str] = {}
 
 
 def blocks(page: Path) -> list[str]:
@@ -112,7 +110,7 @@ def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A working folder with the files the docs read."""
-    from escalation.data.statutory import write_cin_census
+    from escalation.data.statutory import write_annex_a, write_cin_census, write_ssda903
 
     root = tmp_path_factory.mktemp("docs")
     history = _authority().history
@@ -120,6 +118,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         escalation.write_case_history(history, root / name)
     for year in (2022, 2023, 2024):
         write_cin_census(history, root / f"cin_{year}.xml", year=year)
+        since, until = f"{year - 1}-04-01", f"{year}-03-31"
+        write_annex_a(history, root / f"annex_a_{year}.xlsx", since=since, until=until)
+    write_ssda903(history, root / "ssda903_2024", years=[2024])
     design = dataclasses.replace(
         escalation.default_design(), data=DataSpec(path="data/", extract_date="2024-03-31")
     )

@@ -28,7 +28,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     add_output_arguments(parser)
     parser.add_argument(
-        "--format", choices=("parquet", "csv"), default="parquet", help="table format"
+        "--format",
+        choices=("parquet", "csv", "ssda903"),
+        default="parquet",
+        help=(
+            "table format; ssda903 writes the periods of care as the DfE's SSDA903 "
+            "looked-after children return instead, one header_YYYY.csv and episodes_YYYY.csv "
+            "per collection year (read them with 'escalation convert ssda903')"
+        ),
     )
     parser.add_argument("--no-notes", action="store_true", help="do not write case notes")
     parser.add_argument(
@@ -58,7 +65,11 @@ def run(args: argparse.Namespace) -> int:
     config = SimulationConfig(notes=not args.no_notes)
     with output_folder(args) as folder:
         simulated = simulate_local_authority(args.children, seed=args.seed, config=config)
-        write_case_history(simulated.history, folder.staging, format=args.format)
+        returns = None
+        if args.format == "ssda903":
+            returns = _write_returns(simulated.history, folder.staging)
+        else:
+            write_case_history(simulated.history, folder.staging, format=args.format)
         (folder.staging / "truth.json").write_text(simulated.truth.to_json(), encoding="utf-8")
         folder.commit(
             command=folder.command,
@@ -71,9 +82,33 @@ def run(args: argparse.Namespace) -> int:
     print(f"Simulated local authority written to {out}")
     print(f"  children  {len(history.children):,}")
     print(f"  episodes  {len(history.episodes):,}")
-    print(f"  notes     {len(history.notes):,}")
+    if returns is not None:
+        print(
+            f"  as SSDA903 returns: {len(returns.files) // 2} collection years, "
+            f"{returns.children:,} children looked after, {returns.episodes:,} periods of care"
+        )
+    else:
+        print(f"  notes     {len(history.notes):,}")
     print(f"  index spells with ground truth  {len(simulated.truth.spell_risks):,}")
     return 0
+
+
+def _write_returns(history: Any, folder: Any) -> Any:
+    """Write one SSDA903 return per collection year holding a period of care."""
+    import pandas as pd
+
+    from escalation.data.statutory import write_ssda903
+
+    care = history.episodes[history.episodes["kind"].astype(str) == "looked_after"]
+    if care.empty:
+        years: list[int] = []
+    else:
+        first = pd.Timestamp(care["start"].min())
+        # collection year YYYY runs from 1 April YYYY-1 to 31 March YYYY
+        since = first.year + (first.month > 3)
+        until = history.extract_date.year + (history.extract_date.month > 3)
+        years = list(range(since, until + 1))
+    return write_ssda903(history, folder, years=years)
 
 
 def _national(args: argparse.Namespace) -> int:

@@ -244,7 +244,7 @@ def _codes(
                 action="value dropped",
             )
         )
-    return text.where(~bad & (text != ""), None)
+    return text.where(~bad & text.notna() & (text != ""), None)  # empty: None, not NaN
 
 
 def read_ssda903(
