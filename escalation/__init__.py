@@ -45,6 +45,7 @@ _EXPORTS = {
     "source_report": "escalation.data.statutory",
     "write_annex_a": "escalation.data.statutory",
     "write_cin_census": "escalation.data.statutory",
+    "write_ssda903": "escalation.data.statutory",
     "StudyDesign": "escalation.design",
     "default_design": "escalation.design",
     "read_design": "escalation.design",
@@ -93,6 +94,7 @@ if TYPE_CHECKING:  # what type checkers and the API docs see
         source_report,
         write_annex_a,
         write_cin_census,
+        write_ssda903,
     )
     from escalation.design import StudyDesign, default_design, read_design
     from escalation.timeline import SpellData, build_spells, landmark
@@ -128,4 +130,5 @@ __all__ = [
     "write_annex_a",
     "write_case_history",
     "write_cin_census",
+    "write_ssda903",
 ]
