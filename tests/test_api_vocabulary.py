@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,8 +21,8 @@ import pytest
 import escalation
 
 ENTRY_POINTS = ("fit_", "estimate_", "refute_", "clone_", "naive_", "ipw_")
-PACKAGES = (
-    "escalation",
+#: Packages whose ``__all__`` the walk reads, besides every subpackage found below.
+LISTED = (
     "escalation.causal",
     "escalation.data",
     "escalation.data.simulator",
@@ -36,6 +37,26 @@ PACKAGES = (
     "escalation.survival",
     "escalation.timeline",
 )
+
+
+#: Subpackages that are not public API, and why.
+INTERNAL = {
+    "escalation.cli": "the command line; its interface is the commands, not Python names",
+    "escalation.core": "the numerical kernels beneath the public estimators (internal)",
+}
+
+
+def _public_modules() -> tuple[str, ...]:
+    """``escalation``, its public attribute modules and every public subpackage, walked."""
+    found = {"escalation", *(f"escalation.{name}" for name in escalation._SUBMODULES)}
+    for info in pkgutil.walk_packages(escalation.__path__, "escalation."):
+        private = any(part.startswith("_") for part in info.name.split("."))
+        if info.ispkg and not private and info.name not in INTERNAL:
+            found.add(info.name)
+    return tuple(sorted(found))
+
+
+PACKAGES = _public_modules()
 
 
 def _public() -> Iterator[tuple[str, str, Any]]:
@@ -156,7 +177,10 @@ def test_results_use_one_naming_scheme() -> None:
 
 
 def test_the_walk_sees_the_model_entry_points() -> None:
-    """The checks above cannot pass vacuously."""
+    """The checks above cannot pass vacuously, and the walk finds every public package."""
+    assert set(LISTED) < set(PACKAGES)
+    for package in ("escalation.policy", "escalation.simstudy", "escalation.compute"):
+        assert package in PACKAGES
     names = {where for where, _ in _callables()}
     for expected in (
         "escalation.survival.fit_cox",
@@ -164,6 +188,7 @@ def test_the_walk_sees_the_model_entry_points() -> None:
         "escalation.causal.estimate_effects",
         "escalation.causal.fit_propensity",
         "escalation.federated.profile_cox",
+        "escalation.policy.evaluate_policies",
     ):
         assert expected in names
     assert escalation.survival.CurveResult is not escalation.causal.AdjustedCurveResult
