@@ -9,7 +9,10 @@ pandas or any modelling library.
 Exit status: 0 success; 1 ``validate`` found rows that break the contract; 2 bad input
 (arguments, data, design, an output folder escalation may not write); 3 a stage of a study
 failed (nothing written; ``--keep-going`` carries on and exits 0 with the failure listed in
-the brief and manifest); 130 interrupted (Ctrl-C or SIGTERM; nothing written).
+the brief and manifest); 70 an unexpected error (a bug, or an input escalation does not
+handle yet: one message naming where it happened; ``--debug`` shows the traceback); 130
+interrupted (Ctrl-C or SIGTERM; nothing written); 141 the reader of the output went away
+(``escalation ... | head``), as a program stopped by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from types import FrameType
+from types import FrameType, TracebackType
 from typing import Final
 
 from escalation import __version__
@@ -31,7 +35,9 @@ from escalation.errors import EscalationError, StageError
 __all__ = [
     "ARGUMENT_CHECKS",
     "COMMANDS",
+    "EXIT_BROKEN_PIPE",
     "EXIT_FAILED_STAGE",
+    "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
     "SUMMARIES",
@@ -44,8 +50,14 @@ __all__ = [
 EXIT_USAGE: Final = 2
 #: Exit status when a stage of a study failed (and ``--keep-going`` was not given).
 EXIT_FAILED_STAGE: Final = 3
+#: Exit status of an unexpected error (sysexits' EX_SOFTWARE): a bug or an unhandled input.
+EXIT_INTERNAL: Final = 70
 #: Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED: Final = 130
+#: Exit status when the output's reader closed the pipe (128 + SIGPIPE, as shells report it).
+EXIT_BROKEN_PIPE: Final = 141
+#: The option (anywhere on the command line) that shows an unexpected error's traceback.
+DEBUG_OPTION: Final = "--debug"
 
 #: Sub-command modules, in the order ``--help`` lists them (the last part is the name).
 COMMANDS = (
@@ -105,6 +117,12 @@ def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentPars
         description="Causal and survival analysis of children's social care case histories.",
     )
     parser.add_argument("--version", action="version", version=f"escalation {__version__}")
+    parser.add_argument(
+        DEBUG_OPTION,
+        action="store_true",
+        help="show the Python traceback of an unexpected error (it may show values from "
+        "your data: keep it inside the authority); also ESCALATION_DEBUG=1",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     wanted = None if commands is None else set(commands)
     for module in COMMANDS:
@@ -199,9 +217,48 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _where(trace: TracebackType | None) -> str:
+    """Return the innermost place in escalation's code a traceback passed through."""
+    place = "escalation"
+    root = Path(__file__).resolve().parents[1]
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        path = Path(code.co_filename)
+        if path.is_relative_to(root):
+            place = f"{path.relative_to(root.parent).as_posix()}:{trace.tb_lineno} ({code.co_name})"
+        trace = trace.tb_next
+    return place
+
+
+def _unexpected(command: str | None, error: Exception) -> None:
+    """Say what failed and where, without the message (it may hold values from the data)."""
+    name = f"escalation {command}" if command else "escalation"
+    print(
+        f"{name}: unexpected error: {type(error).__name__} in {_where(error.__traceback__)}. "
+        "This is a bug in escalation or an input it does not handle yet; nothing was written "
+        f"(the output folder is as it was). Run again with {DEBUG_OPTION} for the full "
+        "traceback (it may show values from your data: keep it inside the authority), and "
+        "please report the error type and place above.",
+        file=sys.stderr,
+    )
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device: its reader has gone, so nothing more is written."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout not a file
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (2 for a user error, one line)."""
     words = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_OPTION in words or os.environ.get("ESCALATION_DEBUG", "") not in ("", "0")
+    words = [word for word in words if word != DEBUG_OPTION]
+    command = None
     previous = None
     if threading.current_thread() is threading.main_thread():
         # SIGTERM stops a run as Ctrl-C does: outputs discarded, the folder as it was.
@@ -215,7 +272,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in problems:
                 print(f"escalation {args.command}: error: {problem}", file=sys.stderr)
             return EXIT_USAGE
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
+    except BrokenPipeError:
+        # ``escalation ... | head``: the reader has what it wanted; stop without a message
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except StageError as error:
         print(
             f"escalation: error: {error}\nNothing was written: the output folder is as it was. "
@@ -235,6 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    except Exception as error:
+        if debug:
+            raise
+        _unexpected(command, error)
+        return EXIT_INTERNAL
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,80 @@
+"""What a command-line user meets when something unexpected happens, or the output is piped.
+
+An error that is not one of escalation's own is one message naming its type and the place
+in escalation's code (never its text, which may quote the data), exit status 70, nothing
+written; ``--debug`` shows the traceback. ``escalation ... | head`` stops quietly with
+128 + SIGPIPE, as a program stopped by SIGPIPE.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import escalation.cli.estimate as estimate_cli
+from escalation import simulate_local_authority, write_case_history
+from escalation.cli import EXIT_BROKEN_PIPE, EXIT_INTERNAL, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("study")
+    write_case_history(simulate_local_authority(300, seed=4).history, folder / "la")
+    assert main(["init", str(folder / "study"), "--data", str(folder / "la")]) == 0
+    return folder / "study" / "design.toml"
+
+
+def _fails(*args: object, **kwargs: object) -> None:
+    raise ValueError("could not convert string to float: 'C0000123'")
+
+
+def test_an_unexpected_error_is_one_message_without_the_data(
+    study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(estimate_cli, "estimate_effects", _fails)
+    out = tmp_path / "effects"
+    capsys.readouterr()
+    assert main(["estimate", str(study), "--out", str(out)]) == EXIT_INTERNAL == 70
+    err = capsys.readouterr().err
+    assert err.startswith("escalation estimate: unexpected error: ValueError in ")
+    assert "escalation/cli/estimate.py:" in err and "(run)" in err  # where, in our code
+    assert "--debug" in err and "Traceback" not in err
+    assert "C0000123" not in err  # the exception's text may quote the data: never shown
+    assert not out.exists()  # nothing written
+
+
+def test_debug_shows_the_traceback(
+    study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(estimate_cli, "estimate_effects", _fails)
+    with pytest.raises(ValueError, match="could not convert"):
+        main(["estimate", str(study), "--out", str(tmp_path / "a"), "--debug"])
+    monkeypatch.setenv("ESCALATION_DEBUG", "1")
+    with pytest.raises(ValueError, match="could not convert"):
+        main(["estimate", str(study), "--out", str(tmp_path / "b")])
+
+
+def test_piping_into_head_stops_quietly(study: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    folder = study.parents[1] / "la"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "escalation", "validate", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader has gone before the report is written, as head does
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.wait(timeout=120) == EXIT_BROKEN_PIPE == 141
+    assert err == ""  # no "Broken pipe", no "Exception ignored"
