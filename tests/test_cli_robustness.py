@@ -78,3 +78,27 @@ def test_piping_into_head_stops_quietly(study: Path) -> None:
     child.stderr.close()
     assert child.wait(timeout=120) == EXIT_BROKEN_PIPE == 141
     assert err == ""  # no "Broken pipe", no "Exception ignored"
+
+
+STUDY_COMMANDS = ("build", "estimate", "predict", "policy", "run", "share")
+
+
+@pytest.mark.parametrize("command", STUDY_COMMANDS)
+def test_study_commands_read_the_design_and_data_one_way(
+    command: str, study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from escalation.cli import build_parser
+
+    no_path = tmp_path / "design.toml"
+    text = study.read_text()
+    no_path.write_text("\n".join(line for line in text.splitlines() if not line.startswith("path")))
+    out = ["--out", str(tmp_path / "out")]
+    capsys.readouterr()
+    assert main([command, str(no_path), *out]) == 2
+    err = capsys.readouterr().err
+    assert "design.toml: [data] path is not set; add it or pass --data DIR" in err
+    # --data and --extract-date mean the same in every study command
+    args = build_parser([command]).parse_args(
+        [command, str(study), *out, "--data", "la/", "--extract-date", "2024-03-31"]
+    )
+    assert (args.design, args.data, args.extract_date) == (str(study), "la/", "2024-03-31")

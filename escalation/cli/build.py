@@ -9,11 +9,9 @@ from typing import Any
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._study import add_study_arguments, data_folder, extract_date_of, load_study
 from escalation.data.dataset import is_partitioned
-from escalation.data.history import CaseHistory
-from escalation.data.io import read_case_history
 from escalation.design.study import StudyDesign, read_design
-from escalation.errors import DesignError
 from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
@@ -34,12 +32,8 @@ def register(subparsers: Any) -> None:
             "processes or the Dask cluster at --scheduler."
         ),
     )
-    parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
+    add_study_arguments(parser)
     add_output_arguments(parser)
-    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
-    parser.add_argument(
-        "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
-    )
     parser.add_argument(
         "--censor-at-horizon",
         action="store_true",
@@ -50,36 +44,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def data_folder(design: StudyDesign, design_file: Path, override: str | None = None) -> Path:
-    """Return the case-history folder: ``override``, else ``[data] path`` by the design file."""
-    if override is not None:
-        return Path(override)
-    if design.data.path is None:
-        raise DesignError(f"{design_file.name}: [data] path is not set; add it or pass --data DIR")
-    folder = Path(design.data.path)
-    return folder if folder.is_absolute() else design_file.parent / folder
-
-
-def load_study(args: argparse.Namespace) -> tuple[StudyDesign, CaseHistory]:
-    """Read ``args.design`` and its case histories (``--data`` and ``--extract-date`` win)."""
-    design_file = Path(args.design)
-    design = read_design(design_file)
-    folder = data_folder(design, design_file, args.data)
-    extract = args.extract_date
-    if extract is None and design.data.extract_date is not None:
-        extract = design.data.extract_date.isoformat()
-    return design, read_case_history(folder, extract_date=extract)
-
-
 def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path) -> int:
     """Build a partitioned dataset partition by partition."""
     from escalation.data.dataset import open_case_history_dataset
     from escalation.timeline.partitioned import build_spell_dataset
 
-    extract = args.extract_date
-    if extract is None and design.data.extract_date is not None:
-        extract = design.data.extract_date.isoformat()
-    dataset = open_case_history_dataset(folder, extract_date=extract)
+    dataset = open_case_history_dataset(folder, extract_date=extract_date_of(args, design))
     writes = ("flow.csv", "design.toml", "spells_dataset.json")
     with output_folder(args, writes) as output, compute_from(args, design):
         built = build_spell_dataset(

@@ -14,8 +14,7 @@ from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli.build import load_study
-from escalation.report.caveats import CaveatLog
+from escalation.cli._study import add_study_arguments, load_spells
 from escalation.report.disclosure import (
     DisclosureRules,
     disclose_balance,
@@ -26,7 +25,6 @@ from escalation.report.disclosure import (
     disclose_weights,
     spell_records,
 )
-from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
 
@@ -43,12 +41,8 @@ def register(subparsers: Any) -> None:
             "control ([disclosure]: counts below the threshold suppressed, others rounded)."
         ),
     )
-    parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
+    add_study_arguments(parser)
     add_output_arguments(parser)
-    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
-    parser.add_argument(
-        "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
-    )
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
     parser.add_argument(
@@ -90,10 +84,8 @@ def run(args: argparse.Namespace) -> int:
         )
     ]  # fmt: skip
     with output_folder(args, [*writes, "design.toml"]) as folder:
-        design, history = load_study(args)
-        log = CaveatLog(design, args.design)
-        with log.watch("spells"):
-            data = build_spells(history, design)
+        study = load_spells(args)
+        design, history, data, log = study.design, study.history, study.data, study.log
         with log.watch("effects"), compute_from(args, design):
             result = estimate_effects(
                 data,

@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli.build import load_study
+from escalation.cli._study import add_study_arguments, load_spells
 from escalation.design.registration import check_registration, registration_path
 from escalation.figures import save_figure
 from escalation.figures.policy import plot_policy_values
 from escalation.policy.study import evaluate_policies, rule_label
 from escalation.predict.modelcard import ModelCard
-from escalation.report.caveats import CaveatLog
 from escalation.report.disclosure import DisclosureRules
-from escalation.timeline.spells import build_spells
 
 if TYPE_CHECKING:
     from escalation.policy.study import PolicyStudy
@@ -37,12 +35,8 @@ def register(subparsers: Any) -> None:
             "sections model_cards/<rule>_policy.md to DIR."
         ),
     )
-    parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
+    add_study_arguments(parser)
     add_output_arguments(parser)
-    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
-    parser.add_argument(
-        "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
-    )
     parser.add_argument(
         "--registration",
         metavar="FILE",
@@ -58,10 +52,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Evaluate the rules and write the files; return 0 on success."""
     with output_folder(args) as folder:
-        design, history = load_study(args)
-        log = CaveatLog(design, args.design)
-        with log.watch("spells"):
-            data = build_spells(history, design)
+        loaded = load_spells(args)
+        design, history, data, log = loaded.design, loaded.history, loaded.data, loaded.log
         registration = check_registration(
             design, args.registration or registration_path(Path(args.design))
         )

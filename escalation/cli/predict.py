@@ -12,11 +12,10 @@ import pandas as pd
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli.build import load_study
+from escalation.cli._study import add_study_arguments, load_spells
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
 from escalation.predict.validate import validate_risk_models
-from escalation.report.caveats import CaveatLog
 from escalation.report.disclosure import (
     DisclosureRules,
     disclose_decision_curve,
@@ -25,7 +24,6 @@ from escalation.report.disclosure import (
     disclose_model_card,
     format_count,
 )
-from escalation.timeline.spells import build_spells
 
 __all__ = ["register", "run"]
 
@@ -42,10 +40,8 @@ def register(subparsers: Any) -> None:
             "model_cards/*.md (and .html) to DIR, under the design's disclosure control."
         ),
     )
-    parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
+    add_study_arguments(parser)
     add_output_arguments(parser)
-    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
-    parser.add_argument("--extract-date", help="extract date YYYY-MM-DD (overrides [data])")
     parser.add_argument("--horizon", type=int, help="days (default: the design's first horizon)")
     parser.add_argument(
         "--models",
@@ -120,11 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         raise DesignError(f"--models: unknown {', '.join(bad)}; choose from {MODEL_KINDS}")
     with output_folder(args) as folder:
-        design, history = load_study(args)
+        study = load_spells(args)
+        design, history, data, log = study.design, study.history, study.data, study.log
         models = models or list(design.prediction.models)
-        log = CaveatLog(design, args.design)
-        with log.watch("spells"):
-            data = build_spells(history, design)
         truth = None
         if args.truth:
             path = Path(args.truth)

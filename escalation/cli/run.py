@@ -16,7 +16,7 @@ from typing import Any
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli.build import load_study
+from escalation.cli._study import add_study_arguments, load_study
 from escalation.data.io import read_case_history, write_case_history
 from escalation.design.registration import register_design, registration_path
 from escalation.design.study import StudyDesign, default_design
@@ -38,12 +38,8 @@ def register(subparsers: Any) -> None:
             "unchanged) unless --keep-going."
         ),
     )
-    parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
+    add_study_arguments(parser)
     add_output_arguments(parser)
-    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
-    parser.add_argument(
-        "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
-    )
     parser.add_argument("--seed", type=int, default=None, help="seed (default: the design's)")
     parser.add_argument(
         "--bootstrap", type=int, default=None, help="bootstrap replicates (default: the design's)"

@@ -14,7 +14,7 @@ from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
-from escalation.cli.build import load_study
+from escalation.cli._study import add_study_arguments, load_study
 from escalation.errors import DataValidationError
 from escalation.federated.pack import build_share_pack, read_share_pack, write_share_pack
 from escalation.report.outputs import OutputFolderError
@@ -35,12 +35,8 @@ def register(subparsers: Any) -> None:
             "disclosure threshold; no identifier or record-level field is included."
         ),
     )
-    parser.add_argument("design", metavar="DESIGN", help="the registered study design (TOML)")
+    add_study_arguments(parser, "the registered study design (TOML)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the pack")
-    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
-    parser.add_argument(
-        "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
-    )
     parser.add_argument(
         "--la", help="the authority's code (needed when the data hold several authorities)"
     )

@@ -1,0 +1,84 @@
+"""The study commands' shared start: the design file, its data and the spells.
+
+``build``, ``estimate``, ``predict``, ``policy``, ``share`` and ``run`` all take a design
+file with ``--data`` and ``--extract-date`` overriding its ``[data]`` section; this module
+adds those arguments and reads the study in one way.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from escalation.data.history import CaseHistory
+from escalation.data.io import read_case_history
+from escalation.design.study import StudyDesign, read_design
+from escalation.errors import DesignError
+from escalation.report.caveats import CaveatLog
+from escalation.timeline.spells import SpellData, build_spells
+
+__all__ = [
+    "Study",
+    "add_study_arguments",
+    "data_folder",
+    "extract_date_of",
+    "load_spells",
+    "load_study",
+]
+
+
+def add_study_arguments(parser: Any, design_help: str = "the study design TOML file") -> None:
+    """Add ``DESIGN``, ``--data`` and ``--extract-date`` to a study command's parser."""
+    parser.add_argument("design", metavar="DESIGN", help=design_help)
+    parser.add_argument("--data", help="case-history folder (overrides [data] path)")
+    parser.add_argument(
+        "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"
+    )
+
+
+def data_folder(design: StudyDesign, design_file: Path, override: str | None = None) -> Path:
+    """Return the case-history folder: ``override``, else ``[data] path`` by the design file."""
+    if override is not None:
+        return Path(override)
+    if design.data.path is None:
+        raise DesignError(f"{design_file.name}: [data] path is not set; add it or pass --data DIR")
+    folder = Path(design.data.path)
+    return folder if folder.is_absolute() else design_file.parent / folder
+
+
+def extract_date_of(args: argparse.Namespace, design: StudyDesign) -> str | None:
+    """Return ``--extract-date``, else the design's ``[data] extract_date`` (or None)."""
+    if args.extract_date is not None:
+        return str(args.extract_date)
+    if design.data.extract_date is not None:
+        return design.data.extract_date.isoformat()
+    return None
+
+
+def load_study(args: argparse.Namespace) -> tuple[StudyDesign, CaseHistory]:
+    """Read ``args.design`` and its case histories (``--data`` and ``--extract-date`` win)."""
+    design_file = Path(args.design)
+    design = read_design(design_file)
+    folder = data_folder(design, design_file, args.data)
+    return design, read_case_history(folder, extract_date=extract_date_of(args, design))
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study command's inputs: the design, its case histories, spells and caveat log."""
+
+    design: StudyDesign
+    history: CaseHistory
+    data: SpellData
+    log: CaveatLog
+
+
+def load_spells(args: argparse.Namespace) -> Study:
+    """Read the study and build its spells, their warnings logged against the design file."""
+    design, history = load_study(args)
+    log = CaveatLog(design, args.design)
+    with log.watch("spells"):
+        data = build_spells(history, design)
+    return Study(design, history, data, log)
