@@ -103,24 +103,22 @@ def test_a_death_ending_a_period_is_written_as_e2_and_read_back(tmp_path: Path) 
     assert rec.tolist() == ["E2"]
 
 
+def a_return(folder: Path, header: list[str], episodes: list[str]) -> Path:
+    """Write a small SSDA903 return (a header and an episodes file) into ``folder``."""
+    folder.mkdir(exist_ok=True)
+    write(folder, "header.csv", csv(BUILDER_HEADER, header))
+    write(folder, "episodes.csv", csv(BUILDER_EPISODES, episodes))
+    return folder
+
+
 def test_a_return_read_and_written_again_keeps_its_codes(tmp_path: Path) -> None:
-    source = tmp_path / "source"
-    source.mkdir()
-    write(
-        source,
-        "header.csv",
-        csv(BUILDER_HEADER, ["A,1,01/05/2010,WBRI,,,", "B,2,15/08/2008,BCRB,,,"]),
-    )
-    write(
-        source,
-        "episodes.csv",
-        csv(
-            BUILDER_EPISODES,
-            [
-                episode_row("A", "01/04/2019", "S", "V2", "U1", "01/02/2020", "E11"),
-                episode_row("B", "05/01/2021", "S", "C2", "R1"),
-            ],
-        ),
+    source = a_return(
+        tmp_path / "source",
+        ["A,1,01/05/2010,WBRI,,,", "B,2,15/08/2008,BCRB,,,"],
+        [
+            episode_row("A", "01/04/2019", "S", "V2", "U1", "01/02/2020", "E11"),
+            episode_row("B", "05/01/2021", "S", "C2", "R1"),
+        ],
     )
     once = read_ssda903(source, extract_date="2022-03-31")
     write_ssda903(once, tmp_path / "again")
@@ -134,17 +132,13 @@ def test_a_return_read_and_written_again_keeps_its_codes(tmp_path: Path) -> None
 
 def test_an_empty_placement_is_read_as_missing(tmp_path: Path) -> None:
     # an episode without a placement code used to stop the reader with a TypeError
-    write(tmp_path, "header.csv", csv(BUILDER_HEADER, ["A,1,01/05/2010,WBRI,,,"]))
-    write(
+    a_return(
         tmp_path,
-        "episodes.csv",
-        csv(
-            BUILDER_EPISODES,
-            [
-                episode_row("A", "01/04/2019", "S", "", "", "10/05/2019", "X1"),
-                episode_row("A", "10/05/2019", "P", "C2", "U3"),
-            ],
-        ),
+        ["A,1,01/05/2010,WBRI,,,"],
+        [
+            episode_row("A", "01/04/2019", "S", "", "", "10/05/2019", "X1"),
+            episode_row("A", "10/05/2019", "P", "C2", "U3"),
+        ],
     )
     history = read_ssda903(tmp_path, extract_date="2022-03-31")
     period = history.episodes.iloc[0]
