@@ -35,6 +35,7 @@ from escalation.causal.curves import (
     EngineOutput,
     Nuisance,
     _rmst_from_curve,
+    column_names,
     fit_hazard,
     run_estimator,
 )
@@ -99,6 +100,8 @@ def run_ccw(
     grace: float,
     report: FloatArray,
     horizons: FloatArray,
+    *,
+    names: Sequence[str] = (),
 ) -> EngineOutput:
     """Clone–censor–weight cumulative incidence under both strategies (array inner loop).
 
@@ -114,17 +117,23 @@ def run_ccw(
         Length of the grace period.
     report, horizons : numpy.ndarray
         Curve times and horizons (as in :func:`run_estimator`).
+    names : sequence of str, optional
+        Names of the columns of ``x``, for the models' warnings (as in
+        :func:`run_estimator`).
 
     Returns
     -------
     EngineOutput
     """
+    names = column_names(names, x.shape[1])
     n = len(duration)
     start = np.where(np.isnan(treatment_start), np.inf, treatment_start)
     started = start <= np.minimum(grace, duration)
     # Arm 0: censor at start; weights 1 / P(not started by u-) from a Cox model.
     t_model = np.where(started, start, np.minimum(duration, grace))
-    cox = fit_hazard(t_model, started, x, None, "the Cox model of the time to treatment start")
+    cox = fit_hazard(
+        t_model, started, x, None, "the Cox model of the time to treatment start", names
+    )
     lp = cox.linear_predictor(x)
     times = cox.terms.hazard_time
     bounds = np.unique(np.r_[times[times <= grace], grace])
@@ -160,7 +169,10 @@ def run_ccw(
             "period both with and without treatment started"
         )
     coef = fit_logistic(
-        x[followed], y, what="the logistic model of treatment start by the grace period"
+        x[followed],
+        y,
+        names=names,
+        what="the logistic model of treatment start by the grace period",
     ).coef
     keep_after = followed & started
     p = bounded_probability(
@@ -198,16 +210,18 @@ def _frame_arrays(
     covariates: Sequence[str] | None,
     formula: str | None,
     min_count: int,
-) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, list[str]]:
     from escalation.causal._confounders import confounders
 
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count
     )
+    x = adjust.coding.apply(frame)
     return (
         frame[adjust.duration].to_numpy(dtype=float),
         frame[adjust.event].to_numpy(dtype=np.int64),
-        adjust.coding.apply(frame).to_numpy(dtype=float),
+        x.to_numpy(dtype=float),
+        [str(c) for c in x.columns],
     )
 
 
@@ -265,10 +279,10 @@ def clone_censor_weight(
     >>> fit.risk.shape
     (2, 1)
     """
-    dur, ev, x = _frame_arrays(frame, duration, event, covariates, formula, min_count)
+    dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     report = np.asarray(sorted(times), dtype=float)
     start = frame[treatment_start].to_numpy(dtype=float)
-    out = run_ccw(dur, ev, start, x, float(grace_days), report, report)
+    out = run_ccw(dur, ev, start, x, float(grace_days), report, report, names=names)
     return AdjustedCurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
 
 
@@ -304,7 +318,7 @@ def naive_grace_comparison(
     >>> caught[0].category.__name__
     'StatisticalWarning'
     """
-    dur, ev, x = _frame_arrays(frame, duration, event, covariates, formula, min_count)
+    dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     start = frame[treatment_start].to_numpy(dtype=float)
     treated = (np.nan_to_num(start, nan=np.inf) <= grace_days).astype(np.int64)
     ended = int(((dur <= grace_days) & (treated == 0)).sum())
@@ -317,7 +331,7 @@ def naive_grace_comparison(
         stacklevel=2,
     )
     report = np.asarray(sorted(times), dtype=float)
-    out = run_estimator(method, dur, ev, treated, x, report, report)
+    out = run_estimator(method, dur, ev, treated, x, report, report, names=names)
     return AdjustedCurveResult(
         f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance
     )

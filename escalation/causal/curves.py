@@ -54,6 +54,7 @@ __all__ = [
     "CurveEstimator",
     "EngineOutput",
     "Nuisance",
+    "column_names",
     "estimate_curves",
     "ipcw_outcome",
     "pooled_logistic_survival",
@@ -141,6 +142,26 @@ def _rmst_from_curve(grid: FloatArray, curve: FloatArray, horizons: FloatArray) 
     return np.stack(out, axis=-1)
 
 
+def column_names(names: Sequence[str], width: int) -> list[str]:
+    """Return the names of the ``width`` columns of a covariate matrix, for messages.
+
+    ``names`` when it names every column; otherwise (no names given) each column by its
+    position, ``"column 1"`` first.
+
+    Examples
+    --------
+    >>> column_names(["age", "sex_M"], 2)
+    ['age', 'sex_M']
+    >>> column_names([], 2)
+    ['column 1', 'column 2']
+    """
+    if len(names) == width:
+        return [str(name) for name in names]
+    if len(names):
+        raise DesignError(f"{len(names)} column names given for {width} covariate columns")
+    return [f"column {j + 1}" for j in range(width)]
+
+
 def fit_hazard(
     duration: FloatArray,
     status: np.ndarray,
@@ -159,14 +180,23 @@ def fit_hazard(
 
 
 def _cox(
-    duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray, what: str
+    duration: FloatArray,
+    status: np.ndarray,
+    xa: FloatArray,
+    cw: FloatArray,
+    what: str,
+    names: Sequence[str],
 ) -> CoxFit:
-    names = ["treatment", *(f"covariate {j}" for j in range(1, xa.shape[1]))]
-    return fit_hazard(duration, status, xa, cw, what, names)
+    """Fit a hazard model of treatment (the first column of ``xa``) and the covariates."""
+    return fit_hazard(duration, status, xa, cw, what, ["treatment", *names][: xa.shape[1]])
 
 
 def _competing_cox(
-    duration: FloatArray, status: np.ndarray, xa: FloatArray, cw: FloatArray
+    duration: FloatArray,
+    status: np.ndarray,
+    xa: FloatArray,
+    cw: FloatArray,
+    names: Sequence[str],
 ) -> tuple[CoxFit | None, int]:
     """Competing-event model: full covariates with >= 5 events per column, else treatment only.
 
@@ -179,7 +209,7 @@ def _competing_cox(
         return None, 0
     columns = xa.shape[1] if events >= 5 * xa.shape[1] else 1
     what = "the Cox model of competing events"
-    return _cox(duration, status, xa[:, :columns], cw, what), columns
+    return _cox(duration, status, xa[:, :columns], cw, what, names), columns
 
 
 def _set_arm(xa: FloatArray, arm: int) -> FloatArray:
@@ -216,6 +246,7 @@ def run_estimator(
     influence: bool = False,
     warm: Nuisance | None = None,
     case_weights: FloatArray | None = None,
+    names: Sequence[str] = (),
 ) -> EngineOutput:
     """Run one estimator on arrays; the inner loop of :func:`estimate_curves` and bootstrap.
 
@@ -241,11 +272,16 @@ def run_estimator(
         Nuisance fits used as starting values (bootstrap).
     case_weights : numpy.ndarray, optional
         Frequency weights (a bootstrap sample stored as distinct rows with counts).
+    names : sequence of str, optional
+        Names of the columns of ``x``: warnings and errors of the nuisance models (e.g.
+        separation) name the covariate, not its position. Without them a column is
+        named by its position.
 
     Returns
     -------
     EngineOutput
     """
+    names = column_names(names, x.shape[1])
     a = treatment.astype(bool)
     n_rows = len(duration)
     cw = np.ones(n_rows) if case_weights is None else np.asarray(case_weights, dtype=float)
@@ -261,6 +297,7 @@ def run_estimator(
                 weights=cw,
                 start=warm.propensity if warm else None,
                 what="the propensity model",
+                names=names,
             ).coef
             e = predict_logistic(prop, x)
             w = cw * treatment_weights(e, a, estimand=weight_estimand, truncate=truncate)
@@ -282,8 +319,8 @@ def run_estimator(
     if method not in ("gformula", "aipw"):
         raise DesignError(f"estimator {method!r} is not one of {CURVE_ESTIMATORS}")
     xa = np.column_stack([a.astype(float), x])
-    fit1 = _cox(duration, cause, xa, cw, "the Cox model of escalation")
-    fit2, columns2 = _competing_cox(duration, competing, xa, cw)
+    fit1 = _cox(duration, cause, xa, cw, "the Cox model of escalation", names)
+    fit2, columns2 = _competing_cox(duration, competing, xa, cw, names)
     grid = _grid(duration, report)
     h1 = fit1.hazard_on(grid)
     h2 = fit2.hazard_on(grid) if fit2 is not None else np.zeros(len(grid))
@@ -299,10 +336,19 @@ def run_estimator(
     own = np.full(n_rows, len(grid), dtype=np.int64)
     if aipw:
         prop = fit_logistic(
-            x, a, weights=cw, start=warm.propensity if warm else None, what="the propensity model"
+            x,
+            a,
+            weights=cw,
+            start=warm.propensity if warm else None,
+            what="the propensity model",
+            names=names,
         ).coef
         e = bounded_probability(predict_logistic(prop, x), "propensity scores")
-        fitc = _cox(duration, censored, xa, cw, "the censoring model") if censored.any() else None
+        fitc = (
+            _cox(duration, censored, xa, cw, "the censoring model", names)
+            if censored.any()
+            else None
+        )
         if fitc is not None:
             hc = fitc.hazard_on(grid)
             ec = np.exp(fitc.linear_predictor(xa))
@@ -514,6 +560,7 @@ def estimate_curves(
         weight_estimand=weight_estimand,
         truncate=truncate,
         influence=method == "aipw",
+        names=list(x.columns),
     )
     se = None
     if out.influence is not None:

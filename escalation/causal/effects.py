@@ -72,6 +72,7 @@ class _Config:
     weight_estimand: WeightEstimand
     truncate: float | None
     grace: float | None
+    names: tuple[str, ...] = ()
 
 
 def _run(
@@ -95,7 +96,9 @@ def _run(
     if name == "ccw":
         if config.grace is None:
             raise DesignError("the ccw estimator needs [treatment] grace_days in the design")
-        return run_ccw(dur, ev, start, x, config.grace, config.report, config.horizons)
+        return run_ccw(
+            dur, ev, start, x, config.grace, config.report, config.horizons, names=config.names
+        )
     return run_estimator(
         name,  # type: ignore[arg-type]
         dur,
@@ -109,6 +112,7 @@ def _run(
         influence=influence,
         warm=warm,
         case_weights=counts,
+        names=config.names,
     )
 
 
@@ -608,7 +612,9 @@ def estimate_effects(
                 stacklevel=2,
             )
     report = np.unique(np.r_[np.linspace(0, hz_days.max(), curve_points + 1)[1:], hz_days])
-    config = _Config(names, report, hz_days, weight_estimand, truncate, grace)
+    config = _Config(
+        names, report, hz_days, weight_estimand, truncate, grace, tuple(prop.matrix.columns)
+    )
     arrays = (dur, ev, a, x, start)
     hz = np.searchsorted(report, hz_days)
 

@@ -253,12 +253,13 @@ def policy_scores(
     x = matrix.to_numpy(dtype=float)
     dur = durations(frame[duration])
     ev = event_codes(frame[event])
-    aipw = run_estimator("aipw", dur, ev, a, x, days, days, influence=True)
+    names = list(matrix.columns)
+    aipw = run_estimator("aipw", dur, ev, a, x, days, days, influence=True, names=names)
     with warnings.catch_warnings():
         # The same outcome models again (for each row's fitted risks): anything they had
         # to say, the AIPW fit just said.
         warnings.simplefilter("ignore", StatisticalWarning)
-        gformula = run_estimator("gformula", dur, ev, a, x, days, days, influence=True)
+        gformula = run_estimator("gformula", dur, ev, a, x, days, days, influence=True, names=names)
     if aipw.influence is None or gformula.influence is None or aipw.nuisance.propensity is None:
         raise RuntimeError("the AIPW engine returned no influence values")  # pragma: no cover
     # Per-row augmented scores (n, arm, H) and per-row g-formula risks (n, arm, H).
