@@ -38,6 +38,9 @@ __all__ = [
 
 #: Pre-registered subgroups: name → column they are derived from.
 SUBGROUPS = {"age_band": "age", "n_factors": "n_factors", "deprivation": "imd_decile"}
+#: Age bands at time zero, youngest first. Unborn children (a negative age: records
+#: before birth, which the case-history contract allows) are a band of their own.
+AGE_BANDS: Final = ("unborn", "0-4", "5-10", "11-15", "16-17")
 #: Dependency warnings known to be harmless here, by category and message (start).
 _ECONML_NOISE: Final = (
     (UserWarning, "Could not generate out-of-bag predictions on some training data"),
@@ -45,7 +48,12 @@ _ECONML_NOISE: Final = (
 
 
 def _level_order(level: str) -> tuple[float, str]:
-    """Sort key of a subgroup level: by its leading number ("5-10" before "11-15")."""
+    """Sort key of a subgroup level: by its leading number ("5-10" before "11-15").
+
+    ``unborn`` comes first (before ``0-4``).
+    """
+    if level == AGE_BANDS[0]:
+        return (-1.0, level)
     digits = re.match(r"\d+", level)
     return (float(digits.group()) if digits else np.inf, level)
 
@@ -53,23 +61,25 @@ def _level_order(level: str) -> tuple[float, str]:
 def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the pre-registered subgroup of each row (columns present in ``frame`` only).
 
-    ``age_band``: 0-4, 5-10, 11-15, 16-17 years; ``n_factors``: 0, 1, 2, 3+;
+    ``age_band``: unborn (age at time zero below 0: the decision was made before
+    birth), 0-4, 5-10, 11-15, 16-17 years; ``n_factors``: 0, 1, 2, 3+;
     ``deprivation``: IMD deciles 1-3 (most deprived), 4-7, 8-10.
 
     Examples
     --------
-    >>> subgroup_levels(pd.DataFrame({"age": [2, 12], "n_factors": [0, 5]}))
+    >>> subgroup_levels(pd.DataFrame({"age": [-0.3, 2, 12], "n_factors": [1, 0, 5]}))
       age_band n_factors
-    0      0-4         0
-    1    11-15        3+
+    0   unborn         1
+    1      0-4         0
+    2    11-15        3+
     """
     out = pd.DataFrame(index=frame.index)
     if "age" in frame:
         out["age_band"] = pd.cut(
             frame["age"],
-            [-np.inf, 5, 11, 16, np.inf],
+            [-np.inf, 0, 5, 11, 16, np.inf],
             right=False,
-            labels=["0-4", "5-10", "11-15", "16-17"],
+            labels=list(AGE_BANDS),
         ).astype(str)
     if "n_factors" in frame:
         k = frame["n_factors"].clip(upper=3).astype(int)

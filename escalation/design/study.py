@@ -151,8 +151,13 @@ def _age(section: str, key: str, value: object) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(section, key, value, "must be a number of years")
-    if not 0 <= value <= 25:
-        raise _fail(section, key, value, "must be between 0 and 25 years")
+    if not -1 <= value <= 25:
+        raise _fail(
+            section,
+            key,
+            value,
+            "must be between -1 (an unborn child: time zero before birth) and 25 years",
+        )
     return float(value)
 
 
@@ -199,7 +204,10 @@ class TimeZeroSpec:
         Which eligible spells of a child are kept.
     min_age, max_age : float, optional
         Allowed age at time zero, in completed years (inclusive): ``max_age = 17``
-        keeps children up to the day before their 18th birthday.
+        keeps children up to the day before their 18th birthday. Age at time zero is
+        negative for an unborn child (a pre-birth referral: -1 completed years), so
+        ``min_age = 0`` excludes unborn children, ``min_age = -1`` (or no ``min_age``)
+        keeps them, and ``max_age = -1`` studies only them. Between -1 and 25.
     """
 
     kind: EpisodeKind = "referral"

@@ -61,16 +61,16 @@ def policy_groups(spells: pd.DataFrame) -> pd.DataFrame:
     """Return each spell's group for every attribute present (same index).
 
     Sex, ethnicity, disability and deprivation as in
-    :func:`escalation.predict.fairness.fairness_groups`; ``age`` in bands 0-4, 5-10,
-    11-15, 16-17 (children not yet born fall in 0-4); ``unborn`` (``yes``/``no``) when the
-    spells have an ``unborn`` column.
+    :func:`escalation.predict.fairness.fairness_groups`; ``age`` in bands unborn, 0-4,
+    5-10, 11-15, 16-17 (:data:`escalation.causal.heterogeneity.AGE_BANDS`); ``unborn``
+    (``yes``/``no``) when the spells have an ``unborn`` column.
 
     Examples
     --------
     >>> spells = pd.DataFrame({"sex": ["F", "M"], "age": [-0.2, 12.0],
     ...                        "unborn": [True, False]})
     >>> policy_groups(spells).to_dict("list")
-    {'sex': ['F', 'M'], 'age': ['0-4', '11-15'], 'unborn': ['yes', 'no']}
+    {'sex': ['F', 'M'], 'age': ['unborn', '11-15'], 'unborn': ['yes', 'no']}
     """
     out = fairness_groups(spells)
     if "age" in spells:

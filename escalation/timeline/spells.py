@@ -610,7 +610,8 @@ def _day(value: Any) -> int:
 def _age_text(low: float | None, high: float | None, limit_18: bool) -> str:
     parts = []
     if low is not None or high is not None:
-        lo = f"{low:g}" if low is not None else "0"
+        # Without min_age an unborn child (-1 completed years) is kept, never "outside 0".
+        lo = "unborn" if low is None or low < 0 else f"{low:g}"
         hi = f"{high:g}" if high is not None else "any"
         parts.append(f"age at time zero outside {lo}–{hi} completed years")
     if limit_18:
