@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from escalation.timeline.matrix import Coding
 
 __all__ = [
+    "KSampleTestResult",
     "SurvivalResult",
     "check_conf_level",
     "coefficient_table",
@@ -183,3 +184,64 @@ class SurvivalResult(Presents):
         ``print(result)`` prints it; Jupyter renders it as HTML.
         """
         return Summary(self.title, self._summary_facts(), self._summary_table(), self._notes())
+
+
+@dataclass(frozen=True)
+class KSampleTestResult(SurvivalResult):
+    """Base of the K-sample tests (log-rank, Gray): one chi-squared test across groups.
+
+    Subclasses name their :attr:`method` and may add facts (:meth:`_test_facts`) and
+    fields (keyword-only); ``summary()`` shows the facts and the per-group table.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per group (the subclass says which columns).
+    statistic, df, p_value : float
+        The chi-squared statistic, its degrees of freedom and p-value.
+    rho : float
+        Power of the test's weight function (0: the unweighted test).
+    strata : str or None
+        Column the test was stratified on.
+    n, events, dropped : int
+        Spells used, events of the cause tested, and rows left out.
+    """
+
+    table: pd.DataFrame
+    statistic: float
+    df: int
+    p_value: float
+    rho: float
+    strata: str | None
+    n: int
+    events: int
+    backend: None = field(default=None, repr=False)
+    dropped: int = 0
+
+    @property
+    def method(self) -> str:  # pragma: no cover - overridden
+        """The test, as ``glance()`` names it."""
+        raise NotImplementedError
+
+    def tidy(self) -> pd.DataFrame:
+        """Return the per-group table."""
+        return self.table.copy()
+
+    def _test_facts(self) -> dict[str, Any]:
+        return {}
+
+    def _summary_table(self) -> pd.DataFrame:
+        return self.table
+
+    def _facts(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "events": self.events,
+            "dropped": self.dropped,
+            "method": self.method,
+            **self._test_facts(),
+            "strata": self.strata or "none",
+            "statistic": self.statistic,
+            "df": self.df,
+            "p_value": self.p_value,
+        }

@@ -31,7 +31,7 @@ from scipy import stats
 
 from escalation.core import productlimit
 from escalation.errors import DesignError
-from escalation.survival._result import SurvivalResult
+from escalation.survival._result import KSampleTestResult
 from escalation.survival.nonparametric import _arrays, _levels
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class GrayTestResult(SurvivalResult):
+class GrayTestResult(KSampleTestResult):
     r"""Gray's test of equal cumulative incidence of one cause across groups.
 
     Attributes
@@ -60,22 +60,17 @@ class GrayTestResult(SurvivalResult):
         Column the test was stratified on.
     """
 
-    table: pd.DataFrame
-    statistic: float
-    df: int
-    p_value: float
-    cause: int
-    rho: float
-    strata: str | None
-    n: int
-    events: int
-    backend: None = field(default=None, repr=False)
-    dropped: int = 0
+    cause: int = field(kw_only=True)
 
     @property
     def title(self) -> str:
         """Heading of the summary."""
         return f"Gray's test of cumulative incidence (cause {self.cause})"
+
+    @property
+    def method(self) -> str:
+        """The test, as ``glance()`` names it."""
+        return "gray"
 
     def tidy(self) -> pd.DataFrame:
         """Return one row: ``cause, statistic, df, p_value, rho``."""
@@ -91,21 +86,8 @@ class GrayTestResult(SurvivalResult):
             ]
         )
 
-    def _summary_table(self) -> pd.DataFrame:
-        return self.table
-
-    def _facts(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "events": self.events,
-            "dropped": self.dropped,
-            "method": "gray",
-            "cause": self.cause,
-            "strata": self.strata or "none",
-            "statistic": self.statistic,
-            "df": self.df,
-            "p_value": self.p_value,
-        }
+    def _test_facts(self) -> dict[str, Any]:
+        return {"cause": self.cause}
 
 
 def _stratum(
@@ -256,10 +238,10 @@ def gray_test(
         statistic,
         df,
         float(stats.chi2.sf(statistic, df)),
-        int(cause),
         float(rho),
         strata,
         arrays.duration.size,
         events,
         dropped=arrays.dropped,
+        cause=int(cause),
     )

@@ -25,7 +25,7 @@ from escalation._vocabulary import cause_from_event
 from escalation.core import productlimit
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes, usable_rows
-from escalation.survival._result import SurvivalResult, check_conf_level
+from escalation.survival._result import KSampleTestResult, SurvivalResult, check_conf_level
 from escalation.survival.quantiles import curve_quantile
 
 if TYPE_CHECKING:
@@ -781,7 +781,7 @@ def aalen_johansen(
 
 
 @dataclass(frozen=True)
-class LogRankResult(SurvivalResult):
+class LogRankResult(KSampleTestResult):
     r"""A (stratified, weighted) log-rank test.
 
     Attributes
@@ -797,37 +797,15 @@ class LogRankResult(SurvivalResult):
         Column the test was stratified on.
     """
 
-    table: pd.DataFrame
-    statistic: float
-    df: int
-    p_value: float
-    rho: float
-    strata: str | None
-    n: int
-    events: int
-    backend: None = field(default=None, repr=False)
-    dropped: int = 0
-
     @property
     def title(self) -> str:
         """Heading of the summary."""
         return "Log-rank test" + (f" (G-rho, rho = {self.rho:g})" if self.rho else "")
 
-    def tidy(self) -> pd.DataFrame:
-        """Return ``group, observed, expected`` per group."""
-        return self.table.copy()
-
-    def _facts(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "events": self.events,
-            "dropped": self.dropped,
-            "method": f"log-rank, rho={self.rho:g}",
-            "strata": self.strata or "none",
-            "statistic": self.statistic,
-            "df": self.df,
-            "p_value": self.p_value,
-        }
+    @property
+    def method(self) -> str:
+        """The test, as ``glance()`` names it."""
+        return f"log-rank, rho={self.rho:g}"
 
 
 def logrank_test(
