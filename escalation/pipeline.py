@@ -6,7 +6,7 @@ CSV results, the figures (PNG, PDF, SVG), the policy brief and the provenance
 manifest into one folder:
 
 ``out/results/*.csv``
-    Tidy results; they have passed disclosure control (:mod:`escalation.report.disclosure`).
+    Tidy results; they have passed disclosure control (:mod:`escalation.disclosure`).
 ``out/figures/*.png|pdf|svg``
     Every figure at journal column widths, drawn from the disclosed tables.
 ``out/brief.html``
@@ -57,6 +57,22 @@ from escalation.design.registration import (
     registration_path,
 )
 from escalation.design.study import StudyDesign
+from escalation.disclosure import (
+    DisclosureRules,
+    count_labels,
+    disclose_balance,
+    disclose_curves,
+    disclose_decision_curve,
+    disclose_effects,
+    disclose_metric_counts,
+    disclose_model,
+    disclose_table,
+    disclose_text,
+    disclose_threshold_curve,
+    disclose_weights,
+    microaggregate,
+    spell_records,
+)
 from escalation.errors import ConvergenceError, DesignError, StageError
 from escalation.figures import (
     colour_map,
@@ -98,22 +114,6 @@ from escalation.report.brief import (
     write_brief,
 )
 from escalation.report.caveats import Caveat, CaveatLog, Failure
-from escalation.report.disclosure import (
-    DisclosureRules,
-    count_labels,
-    disclose_balance,
-    disclose_curves,
-    disclose_decision_curve,
-    disclose_effects,
-    disclose_metric_counts,
-    disclose_model,
-    disclose_table,
-    disclose_text,
-    disclose_threshold_curve,
-    disclose_weights,
-    microaggregate,
-    spell_records,
-)
 from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
 from escalation.report.workbook import write_workbook

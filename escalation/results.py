@@ -11,7 +11,7 @@ Every fit in escalation returns an immutable result (a frozen dataclass) with
 
 Results are exact: every count and estimate as computed, for use inside the local
 authority (summaries say so, :data:`EXACT_NOTE`). What is shared passes through the
-disclosure gate, :mod:`escalation.report.disclosure`, first; the commands that write
+disclosure gate, :mod:`escalation.disclosure`, first; the commands that write
 folders do that.
 
 :class:`Presents` gives every result the rest of what R and lifelines users expect:
@@ -46,7 +46,7 @@ __all__ = [
 #: Closes every summary: results are exact, not under disclosure control.
 EXACT_NOTE = (
     "Exact results for use inside the local authority, not under disclosure control; "
-    "share only outputs that passed escalation.report.disclosure (the commands' folders do)."
+    "share only outputs that passed escalation.disclosure (the commands' folders do)."
 )
 
 _TRACKED = (

@@ -28,6 +28,7 @@ LISTED = (
     "escalation.data.simulator",
     "escalation.data.statutory",
     "escalation.design",
+    "escalation.disclosure",
     "escalation.federated",
     "escalation.figures",
     "escalation.formula",

@@ -15,7 +15,7 @@ from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli._study import add_study_arguments, load_spells
-from escalation.report.disclosure import (
+from escalation.disclosure import (
     DisclosureRules,
     disclose_balance,
     disclose_curves,

@@ -10,11 +10,11 @@ from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli._study import add_study_arguments, load_spells
 from escalation.design.registration import check_registration, registration_path
+from escalation.disclosure import DisclosureRules
 from escalation.figures import save_figure
 from escalation.figures.policy import plot_policy_values
 from escalation.policy.study import evaluate_policies, rule_label
 from escalation.predict.modelcard import ModelCard
-from escalation.report.disclosure import DisclosureRules
 
 if TYPE_CHECKING:
     from escalation.policy.study import PolicyStudy

@@ -13,10 +13,7 @@ from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli._study import add_study_arguments, load_spells
-from escalation.errors import DesignError
-from escalation.predict.models import MODEL_KINDS
-from escalation.predict.validate import validate_risk_models
-from escalation.report.disclosure import (
+from escalation.disclosure import (
     DisclosureRules,
     disclose_decision_curve,
     disclose_metric_counts,
@@ -24,6 +21,9 @@ from escalation.report.disclosure import (
     disclose_model_card,
     format_count,
 )
+from escalation.errors import DesignError
+from escalation.predict.models import MODEL_KINDS
+from escalation.predict.validate import validate_risk_models
 
 __all__ = ["register", "run"]
 

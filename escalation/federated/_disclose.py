@@ -1,7 +1,7 @@
 """Disclosure control of share packs: every count that leaves an authority passes here.
 
-The rule is the package's (:mod:`escalation.report.disclosure`): no count below
-:data:`~escalation.report.disclosure.THRESHOLD` (10; zero included) leaves the
+The rule is the package's (:mod:`escalation.disclosure`): no count below
+:data:`~escalation.disclosure.THRESHOLD` (10; zero included) leaves the
 authority. Counts in a pack are *not* rounded: the hub adds them across authorities, and
 rounding would make the pooled curves and tables inexact; the hub's own outputs are
 rounded when they are published. Instead of rounding, risk-set tables are coarsened
@@ -23,8 +23,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from escalation.disclosure import THRESHOLD
 from escalation.errors import DataValidationError, Problem
-from escalation.report.disclosure import THRESHOLD
 
 __all__ = [
     "COUNT_COLUMNS",

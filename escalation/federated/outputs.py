@@ -3,7 +3,7 @@
 :func:`write_pooled` writes a :class:`~escalation.federated.hub.PooledAnalysis` to a
 folder: ``results/*.csv``, ``figures/*.png|pdf|svg``, ``brief.html`` and
 ``manifest.json``. Counts the hub publishes (pooled numbers at risk, Table 1) are rounded
-and small ones suppressed by :mod:`escalation.report.disclosure`, as every output of the
+and small ones suppressed by :mod:`escalation.disclosure`, as every output of the
 package is.
 """
 
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from escalation import __version__
+from escalation.disclosure import disclose_table
 from escalation.federated.hub import PooledAnalysis
 from escalation.figures import plot_authority_forest, plot_survival_curves, save_figure
 from escalation.report.brief import (
@@ -31,7 +32,6 @@ from escalation.report.brief import (
     describe_difference,
     write_brief,
 )
-from escalation.report.disclosure import disclose_table
 from escalation.report.manifest import write_manifest
 
 __all__ = ["PooledOutputs", "write_pooled"]

@@ -53,6 +53,7 @@ import pandas as pd
 from escalation import __version__
 from escalation.data.history import CaseHistory
 from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
+from escalation.disclosure import THRESHOLD
 from escalation.errors import (
     ConvergenceError,
     DataValidationError,
@@ -70,7 +71,6 @@ from escalation.federated._disclose import (
 from escalation.federated.profile import LikelihoodProfile, profile_cox
 from escalation.federated.risksets import risk_set_counts, time_grid
 from escalation.federated.summaries import covariate_summary
-from escalation.report.disclosure import THRESHOLD
 from escalation.timeline.spells import SpellData, build_spells
 
 __all__ = [

@@ -61,7 +61,7 @@ def require_columns(frame: object, columns: Sequence[str], *, figure: str) -> pd
 def count_label(value: object) -> str:
     """Format a count for display: thousands separators; missing (suppressed) as ``<10``.
 
-    Disclosure control happens upstream (:mod:`escalation.report.disclosure`); a count it
+    Disclosure control happens upstream (:mod:`escalation.disclosure`); a count it
     suppressed arrives here as missing and is shown as ``<10``.
     """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):

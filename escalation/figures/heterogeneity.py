@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import plotnine as p9
 
+from escalation.disclosure import disclose_count
 from escalation.figures._checks import require_columns
 from escalation.figures._labels import point_breaks, points
 from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.forest import interval
 from escalation.figures.theme import GREY, theme_escalation
-from escalation.report.disclosure import disclose_count
 
 __all__ = ["plot_effect_distribution", "plot_subgroup_effects"]
 

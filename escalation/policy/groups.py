@@ -14,7 +14,7 @@ Both come with family-clustered influence-function intervals (conditional on the
 learned rules). A group with fewer than ``min_group`` decision points (or, for recall,
 fewer than ``min_group`` escalations seen by the horizon) is suppressed: no numbers,
 ``suppressed = True`` (statistical disclosure control, and no over-reading of noise).
-Counts in ``n`` are rounded to 5 by :func:`escalation.report.disclosure.disclose_table`.
+Counts in ``n`` are rounded to 5 by :func:`escalation.disclosure.disclose_table`.
 
 :func:`disparities` gives, for each rule, attribute and metric, the largest difference
 between two reported groups with its interval (that of the difference of the two groups
@@ -34,8 +34,8 @@ from scipy import stats
 from escalation.causal.heterogeneity import subgroup_levels
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import PolicyValueResult
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_table
 from escalation.predict.fairness import fairness_groups
-from escalation.report.disclosure import DEFAULT_RULES, DisclosureRules, disclose_table
 
 __all__ = ["GROUP_COLUMNS", "disparities", "flagged_by_group", "policy_groups"]
 

@@ -31,11 +31,11 @@ from escalation.causal.policy import (
 )
 from escalation.design.registration import RegistrationCheck, check_registration
 from escalation.design.study import StudyDesign
+from escalation.disclosure import DisclosureRules
 from escalation.errors import DesignError
 from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
 from escalation.policy.rules import LearnedRules, learn_rules
-from escalation.report.disclosure import DisclosureRules
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.timeline.spells import SpellData
 

@@ -66,7 +66,7 @@ class ModelCard:
     facts : dict
         Data facts (spells, escalations, period, validation, horizon). Whole-number facts
         are exact counts, for use inside the local authority; a card to share passes
-        through :func:`escalation.report.disclosure.disclose_model_card` first.
+        through :func:`escalation.disclosure.disclose_model_card` first.
     performance : pandas.DataFrame
         ``metric, estimate, conf_low, conf_high`` (readable metric names).
     subgroups : pandas.DataFrame

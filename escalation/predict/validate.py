@@ -522,7 +522,7 @@ def validate_risk_models(
             else f"{n_splits}-fold cross-validation grouped by family"
         ),
         # Counts are exact here (the API's results stay exact, for use inside the local
-        # authority); escalation.report.disclosure.disclose_model_card discloses them.
+        # authority); escalation.disclosure.disclose_model_card discloses them.
         ("Training spells" if validation == "temporal" else "Training spells per fold"): (
             int(n_train) if validation == "temporal" else int(n_train // max(n_splits, 1))
         ),

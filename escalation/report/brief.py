@@ -7,8 +7,8 @@ limits. It is one HTML file with the figures embedded as PNG data URIs and a pri
 stylesheet, so it can be e-mailed, archived or printed to PDF.
 
 Disclosure control: cohort counts are given to :class:`Brief` as raw numbers and are
-rounded or suppressed by :func:`escalation.report.disclosure.format_count` under the
-brief's :class:`~escalation.report.disclosure.DisclosureRules` when the brief is
+rounded or suppressed by :func:`escalation.disclosure.format_count` under the
+brief's :class:`~escalation.disclosure.DisclosureRules` when the brief is
 rendered; free text must be built with the same function (the helpers here never put a
 count in a sentence), and figures must be drawn from disclosed tables. The footer states
 the rules. :func:`render_brief` refuses to produce a brief containing any of the
@@ -33,9 +33,9 @@ import matplotlib.pyplot as plt
 import plotnine as p9
 from markupsafe import Markup, escape
 
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures.theme import width_mm
-from escalation.report.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from escalation.design.study import StudyDesign
+from escalation.disclosure import DisclosureRules, disclose_text
 from escalation.errors import StatisticalWarning
-from escalation.report.disclosure import DisclosureRules, disclose_text
 
 __all__ = ["Caveat", "CaveatLog", "Failure", "caveat_from_warning", "design_key_line"]
 
@@ -75,7 +75,7 @@ class Caveat:
 
         Examples
         --------
-        >>> from escalation.report.disclosure import DEFAULT_RULES
+        >>> from escalation.disclosure import DEFAULT_RULES
         >>> Caveat("effects", "[estimation] estimators", "3 untreated spells ended early",
         ...        "add ccw.").disclosed(DEFAULT_RULES).message
         'fewer than 10 untreated spells ended early'

@@ -1,8 +1,8 @@
 """Table 1 through disclosure control, out as CSV, HTML, LaTeX and Word.
 
 Every count of :class:`~escalation.causal.TableOne` is rounded or suppressed under the
-design's :class:`~escalation.report.disclosure.DisclosureRules`
-(:func:`~escalation.report.disclosure.disclose_count`) and percentages are recomputed
+design's :class:`~escalation.disclosure.DisclosureRules`
+(:func:`~escalation.disclosure.disclose_count`) and percentages are recomputed
 from the disclosed counts before any of the files is written. Summaries of a number are
 shown only where they rest on enough children: a mean (SD) needs the threshold of children
 in the arm, a median [Q1, Q3] the threshold below its lower quartile.
@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from escalation.report.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
 
 __all__ = [
     "disclosed_table_one",

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from escalation.causal.tableone import smd_categorical, smd_numeric, table_one
-from escalation.report.disclosure import disclose_count
+from escalation.disclosure import disclose_count
 
 tableone = pytest.importorskip("tableone")
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from escalation.data.simulator import simulate_local_authorities
+from escalation.disclosure import THRESHOLD
 from escalation.errors import DataValidationError, DesignError
 from escalation.federated._disclose import (
     COUNT_COLUMNS,
@@ -28,7 +29,6 @@ from escalation.federated.pack import (
     write_share_pack,
 )
 from escalation.federated.risksets import grid_level, risk_set_counts, time_grid
-from escalation.report.disclosure import THRESHOLD
 from escalation.timeline import build_spells
 from tests.federated.federated_support import authorities, cheap_design, packs
 

@@ -11,6 +11,7 @@ import pytest
 
 from escalation.causal.policy import estimate_policy_values, policy_scores
 from escalation.design import CriteriaSpec, PolicySpec, RegistrationCheck, StudyDesign
+from escalation.disclosure import BASE, DisclosureRules
 from escalation.errors import DesignError
 from escalation.policy import (
     PolicyStudy,
@@ -21,7 +22,6 @@ from escalation.policy import (
     policy_groups,
 )
 from escalation.policy.groups import GROUP_COLUMNS
-from escalation.report.disclosure import BASE, DisclosureRules
 from tests.policy.policy_support import authority, small_spells
 
 

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalation.errors import DataValidationError
-from escalation.report.disclosure import (
+from escalation.disclosure import (
     disclose_count,
     disclose_table,
     disclosed_share,
     format_count,
 )
+from escalation.errors import DataValidationError
 
 
 @pytest.mark.parametrize(
@@ -95,8 +95,8 @@ def test_report_disclose_table_marks_suppressed_rows() -> None:
 def test_report_disclosure_rules_follow_the_design() -> None:
     from escalation import default_design
     from escalation.design import StudyDesign
+    from escalation.disclosure import DisclosureRules
     from escalation.errors import DesignError
-    from escalation.report.disclosure import DisclosureRules
 
     text = default_design().to_toml() + "\n[disclosure]\nthreshold = 20\nrounding = 10\n"
     rules = DisclosureRules.from_design(StudyDesign.from_toml(text))
@@ -142,7 +142,7 @@ def brute_force_events(times: np.ndarray, low: float, high: float) -> int:
 def test_report_disclose_curves_every_step_rests_on_the_threshold(
     event_days: list[int], censor_days: list[int], threshold: int
 ) -> None:
-    from escalation.report.disclosure import DisclosureRules, disclose_curves
+    from escalation.disclosure import DisclosureRules, disclose_curves
 
     rules = DisclosureRules(threshold=threshold, rounding=1)
     events = np.array(event_days, dtype=float)
@@ -180,7 +180,7 @@ def test_report_disclose_curves_every_step_rests_on_the_threshold(
 
 
 def test_report_disclose_curves_suppress_a_curve_with_few_events() -> None:
-    from escalation.report.disclosure import disclose_curves
+    from escalation.disclosure import disclose_curves
 
     # 2 of 15 treated children escalate: the curve would step by 1/15 (issue 13).
     records = pd.DataFrame(
@@ -196,7 +196,7 @@ def test_report_disclose_curves_suppress_a_curve_with_few_events() -> None:
 
 
 def test_report_disclose_effects_blank_horizons_with_few_children() -> None:
-    from escalation.report.disclosure import disclose_effects
+    from escalation.disclosure import disclose_effects
 
     spells = pd.DataFrame(
         {
@@ -216,7 +216,7 @@ def test_report_disclose_effects_blank_horizons_with_few_children() -> None:
 
 # --------------------------------------------------------------------------- diagnostics
 def test_report_disclose_weights_and_positivity() -> None:
-    from escalation.report.disclosure import disclose_positivity, disclose_weights
+    from escalation.disclosure import disclose_positivity, disclose_weights
 
     weights = pd.DataFrame(
         {
@@ -254,7 +254,7 @@ def test_report_disclose_weights_and_positivity() -> None:
 
 
 def test_report_disclose_operating_metrics_recover_the_counts() -> None:
-    from escalation.report.disclosure import disclose_metric_counts
+    from escalation.disclosure import disclose_metric_counts
 
     table = pd.DataFrame(
         {
@@ -284,7 +284,7 @@ def test_report_disclose_operating_metrics_recover_the_counts() -> None:
 def test_report_microaggregate_each_value_stands_for_the_threshold(
     values: list[float], threshold: int
 ) -> None:
-    from escalation.report.disclosure import DisclosureRules, microaggregate
+    from escalation.disclosure import DisclosureRules, microaggregate
 
     frame = pd.DataFrame({"score": values})
     out = microaggregate(frame, ["score"], rules=DisclosureRules(threshold=threshold))
@@ -297,8 +297,8 @@ def test_report_microaggregate_each_value_stands_for_the_threshold(
 
 
 def test_report_disclose_model_card() -> None:
+    from escalation.disclosure import disclose_model_card
     from escalation.predict.modelcard import model_card
-    from escalation.report.disclosure import disclose_model_card
 
     metrics = pd.DataFrame(
         {

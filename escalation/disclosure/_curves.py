@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.report.disclosure._counts import DEFAULT_RULES, DisclosureRules
-from escalation.report.disclosure._models import STAT_COLUMNS
+from escalation.disclosure._counts import DEFAULT_RULES, DisclosureRules
+from escalation.disclosure._models import STAT_COLUMNS
 
 
 def spell_records(spells: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
 The functions take tidy frames and return disclosed copies; inputs are never modified.
 """
 
-from escalation.report.disclosure._counts import (
+from escalation.disclosure._counts import (
     BASE,
     CONVENTIONS,
     DEFAULT_RULES,
@@ -46,14 +46,14 @@ from escalation.report.disclosure._counts import (
     disclosed_share,
     format_count,
 )
-from escalation.report.disclosure._curves import disclose_curves, disclose_effects, spell_records
-from escalation.report.disclosure._diagnostics import (
+from escalation.disclosure._curves import disclose_curves, disclose_effects, spell_records
+from escalation.disclosure._diagnostics import (
     disclose_balance,
     disclose_positivity,
     disclose_weights,
     microaggregate,
 )
-from escalation.report.disclosure._models import (
+from escalation.disclosure._models import (
     disclose_decision_curve,
     disclose_metric_counts,
     disclose_model,

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.report.disclosure._counts import (
+from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
     disclose_count,

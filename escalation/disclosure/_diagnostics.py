@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.report.disclosure._counts import DEFAULT_RULES, DisclosureRules, disclose_table
+from escalation.disclosure._counts import DEFAULT_RULES, DisclosureRules, disclose_table
 
 
 def disclose_balance(
