@@ -605,8 +605,11 @@ class PolicySpec:
         ``no_one``, ``risk`` (top by predicted risk, one rule per risk model),
         ``benefit`` (top by estimated benefit of early help) and ``tree`` (a learned
         shallow tree).
-    risk_models : tuple of str, default ("cox",)
-        Risk models of :mod:`escalation.predict` for the ``risk`` rules.
+    risk_models : tuple of str, optional
+        Risk models of :mod:`escalation.predict` for the ``risk`` rules (one rule per
+        model). Left out, the policy study uses the design's ``[prediction] models``
+        (:attr:`StudyDesign.policy_risk_models`), so the risk rules are the models the
+        study validates.
     horizon : int, optional
         Days: risks, benefits and the criteria are judged by this horizon (default: the
         first of ``[outcome] horizons``, and it must be one of them).
@@ -621,7 +624,7 @@ class PolicySpec:
 
     capacity_per_1000: int
     rules: tuple[PolicyRuleName, ...] = cast(tuple[PolicyRuleName, ...], POLICY_RULES)
-    risk_models: tuple[RiskModelName, ...] = ("cox",)
+    risk_models: tuple[RiskModelName, ...] | None = None
     horizon: int | None = None
     folds: int = 5
     tree_depth: int = 2
@@ -635,10 +638,12 @@ class PolicySpec:
         _members("policy", "rules", rules, POLICY_RULES)
         if not rules:
             raise _fail("policy", "rules", [], "needs at least one rule besides current practice")
-        models = _strings("policy", "risk_models", self.risk_models)
-        _members("policy", "risk_models", models, RISK_MODELS)
-        if "risk" in rules and not models:
-            raise _fail("policy", "risk_models", [], "the risk rule needs at least one model")
+        models = None
+        if self.risk_models is not None:
+            models = _strings("policy", "risk_models", self.risk_models)
+            _members("policy", "risk_models", models, RISK_MODELS)
+            if "risk" in rules and not models:
+                raise _fail("policy", "risk_models", [], "the risk rule needs at least one model")
         if self.horizon is not None:
             _integer("policy", "horizon", self.horizon, minimum=1)
         _integer("policy", "folds", self.folds, minimum=2)
@@ -876,6 +881,17 @@ class StudyDesign:
         if self.policy is not None and self.policy.horizon is not None:
             return int(self.policy.horizon)
         return int(self.outcome.horizons[0])
+
+    @property
+    def policy_risk_models(self) -> tuple[RiskModelName, ...]:
+        """Risk models of the policy's risk rules.
+
+        ``[policy] risk_models`` when the design states them, else ``[prediction]
+        models`` (the models the study validates).
+        """
+        if self.policy is not None and self.policy.risk_models is not None:
+            return self.policy.risk_models
+        return self.prediction.models
 
     # ----------------------------------------------------------------- reading
     @classmethod

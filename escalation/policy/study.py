@@ -271,7 +271,7 @@ def _judged_rule(design: StudyDesign, rules: LearnedRules) -> str | None:
         return None
     kind = design.criteria.rule
     if kind == "risk":
-        return f"risk_{design.policy.risk_models[0]}"
+        return f"risk_{design.policy_risk_models[0]}"
     return kind if kind in rules.flags else None
 
 
@@ -330,7 +330,7 @@ def evaluate_policies(
         capacity=policy.capacity,
         horizon=horizon,
         rules=policy.rules,
-        risk_models=policy.risk_models,
+        risk_models=design.policy_risk_models,
         folds=policy.folds,
         seed=seed,
         tree_depth=policy.tree_depth,
@@ -373,7 +373,7 @@ def evaluate_policies(
         "capacity_per_1000": policy.capacity_per_1000,
         "horizon": horizon,
         "folds": policy.folds,
-        "risk_models": list(policy.risk_models),
+        "risk_models": list(design.policy_risk_models),
         "tree_depth": policy.tree_depth,
         "forest_trees": forest_trees,
         "covariates": covariates,

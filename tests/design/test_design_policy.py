@@ -6,7 +6,9 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from escalation.cli import main
@@ -32,7 +34,7 @@ def _mapping() -> dict[str, dict[str, object]]:
 
 def test_default_design_states_capacity_and_wwcsc_criteria() -> None:
     design = default_design()
-    assert design.policy == PolicySpec(capacity_per_1000=300)
+    assert design.policy == PolicySpec(capacity_per_1000=300, risk_models=("cox",))
     assert design.policy.capacity == 0.3
     assert design.criteria is not None
     assert design.criteria.min_precision == 0.65
@@ -210,3 +212,48 @@ def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert registration_path(file).exists()
     assert main(["register", str(file)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_policy_risk_models_follow_prediction_models_unless_stated() -> None:
+    """Was: ``[policy] risk_models`` defaulted to ["cox"] whatever ``[prediction]`` chose."""
+    mapping = _mapping()
+    mapping["prediction"] = {"models": ["penalised_cox", "random_forest"]}
+    del mapping["policy"]["risk_models"]
+    design = StudyDesign.from_dict(mapping)
+    assert design.policy is not None and design.policy.risk_models is None
+    assert design.policy_risk_models == ("penalised_cox", "random_forest")
+    assert "risk_models" not in design.to_dict()["policy"]  # not written: the hash keeps
+    assert StudyDesign.from_toml(design.to_toml()) == design
+    mapping["policy"]["risk_models"] = ["cox"]
+    stated = StudyDesign.from_dict(mapping)
+    assert stated.policy_risk_models == ("cox",)
+    # without a [prediction] section, the prediction default
+    del mapping["prediction"], mapping["policy"]["risk_models"]
+    assert StudyDesign.from_dict(mapping).policy_risk_models == ("cox", "gradient_boosting")
+
+
+def test_policy_study_uses_the_prediction_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    import escalation.policy.study as study
+
+    mapping = _mapping()
+    mapping["prediction"] = {"models": ["penalised_cox"]}
+    del mapping["policy"]["risk_models"]
+    design = StudyDesign.from_dict(mapping)
+    used: list[tuple[str, ...]] = []
+
+    class StopError(Exception):
+        """Raised where the rules would be learned: the models asked for are recorded."""
+
+    def learn(*args: object, risk_models: tuple[str, ...], **kwargs: object) -> None:
+        used.append(tuple(risk_models))
+        raise StopError
+
+    monkeypatch.setattr(study, "policy_scores", lambda *args, **kwargs: None)
+    monkeypatch.setattr(study, "learn_rules", learn)
+    frame = pd.DataFrame({"duration": [1.0], "event": [0], "treatment": [0]})
+    spells = SimpleNamespace(spells=frame, model_covariates=(), cluster=None)
+    with pytest.raises(StopError):
+        study.evaluate_policies(spells, design)  # type: ignore[arg-type]
+    assert used == [("penalised_cox",)]
+    learned = SimpleNamespace(flags={})
+    assert study._judged_rule(design, learned) == "risk_penalised_cox"  # type: ignore[arg-type]
