@@ -168,6 +168,10 @@ class SurvivalResult(Presents):
     def _notes(self) -> tuple[str, ...]:
         return ()
 
+    def _counts(self) -> dict[str, Any]:
+        """Return the first facts of a result that has them: ``n, events, dropped, method``."""
+        return {name: getattr(self, name) for name in ("n", "events", "dropped", "method")}
+
     def glance(self) -> pd.DataFrame:
         """Return one row: the model facts plus the package versions."""
         return pd.DataFrame([{**self._facts(), **package_versions()}])
@@ -235,10 +239,7 @@ class KSampleTestResult(SurvivalResult):
 
     def _facts(self) -> dict[str, Any]:
         return {
-            "n": self.n,
-            "events": self.events,
-            "dropped": self.dropped,
-            "method": self.method,
+            **self._counts(),
             **self._test_facts(),
             "strata": self.strata or "none",
             "statistic": self.statistic,

@@ -335,10 +335,7 @@ class CurveResult(SurvivalResult):
 
     def _facts(self) -> dict[str, Any]:
         return {
-            "n": self.n,
-            "events": self.events,
-            "dropped": self.dropped,
-            "method": self.method,
+            **self._counts(),
             "groups": self.curves["group"].nunique(),
             "conf_level": self.conf_level,
         }
