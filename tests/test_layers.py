@@ -14,7 +14,6 @@ import pytest
 
 import escalation.disclosure
 import escalation.report
-import escalation.report.disclosure
 
 PACKAGE = Path(escalation.__file__).parent
 #: Packages below the report (models, figures and what they stand on) and what they may
@@ -58,7 +57,19 @@ def test_layers_below_the_report_never_import_it(layer: str) -> None:
 
 def test_the_report_does_not_repeat_the_gates_names() -> None:
     assert not set(escalation.report.__all__) & set(escalation.disclosure.__all__)
-    # the former module path still gives the gate itself, not a second copy
+
+
+def test_the_former_homes_of_the_gate_warn_and_give_the_gate_itself() -> None:
+    import importlib
+    import sys
+
+    sys.modules.pop("escalation.report.disclosure", None)
+    with pytest.deprecated_call(match="escalation.disclosure"):
+        old = importlib.import_module("escalation.report.disclosure")
     for name in escalation.disclosure.__all__:
-        assert getattr(escalation.report.disclosure, name) is getattr(escalation.disclosure, name)
-    assert list(escalation.report.disclosure.__all__) == list(escalation.disclosure.__all__)
+        assert getattr(old, name) is getattr(escalation.disclosure, name)
+    assert list(old.__all__) == list(escalation.disclosure.__all__)
+    with pytest.deprecated_call(match="escalation.disclosure.disclose_table"):
+        assert escalation.report.disclose_table is escalation.disclosure.disclose_table
+    with pytest.raises(AttributeError, match="no_such_name"):
+        escalation.report.no_such_name  # noqa: B018
