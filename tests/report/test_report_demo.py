@@ -11,7 +11,9 @@ from escalation import read_design
 from escalation.cli.run import run_demo
 
 
-# Simulated data are small here: models may rightly warn about sparse levels.
+# The whole demo study (about 50 s of CPU): a long simulation check, skipped by
+# `make test-fast`. Simulated data are small here: models may rightly warn about sparse levels.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
 def test_report_demo_writes_everything(tmp_path: Path) -> None:
     outputs = run_demo(tmp_path, children=3000, seed=5, bootstrap=5, progress=False)

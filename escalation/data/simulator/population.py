@@ -7,7 +7,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from escalation.data.simulator.config import SimulationConfig
 
@@ -72,17 +71,16 @@ def day_of(value: str) -> int:
 
 
 def _eighteenth(birth: IntArray) -> IntArray:
-    """Day of the 18th birthday (29 February births turn 18 on 1 March in common years)."""
-    stamps = pd.DatetimeIndex(birth.astype("datetime64[D]"))
-    year = stamps.year.to_numpy(np.int64) + 18
-    month = stamps.month.to_numpy(np.int64)
-    day = stamps.day.to_numpy(np.int64)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    feb29 = (month == 2) & (day == 29) & ~leap
-    frame = pd.DataFrame(
-        {"year": year, "month": np.where(feb29, 3, month), "day": np.where(feb29, 1, day)}
-    )
-    out: IntArray = pd.to_datetime(frame).to_numpy(dtype="datetime64[D]").astype(np.int64)
+    """Day of the 18th birthday (29 February births turn 18 on 1 March in common years).
+
+    Calendar arithmetic on day counts: the same month 18 years on, plus the day of the
+    month less one (29 February plus 28 days is 1 March when February has 28 days).
+    """
+    days = birth.astype("datetime64[D]")
+    month = days.astype("datetime64[M]")
+    day_in_month = (days - month.astype("datetime64[D]")).astype(np.int64)
+    later = (month + np.timedelta64(12 * 18, "M")).astype("datetime64[D]")
+    out: IntArray = later.astype(np.int64) + day_in_month
     return out
 
 

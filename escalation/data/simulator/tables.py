@@ -129,8 +129,8 @@ def factor_text(masks: IntArray) -> pd.Series:
             labels.append(None)
         else:
             labels.append(";".join(c for i, c in enumerate(FACTOR_CODES) if mask >> i & 1))
-    values = np.array(labels, dtype=object)[inverse.reshape(-1)]
-    return pd.Series(pd.array(values, dtype="string"))
+    # Converted to strings once per distinct mask, then gathered (no per-row conversion).
+    return pd.Series(pd.array(labels, dtype="string").take(inverse.reshape(-1)))
 
 
 def episodes_table(rows: dict[str, IntArray], ids: npt.NDArray[np.object_]) -> pd.DataFrame:
