@@ -240,7 +240,12 @@ def test_outputs_ctrl_c_in_a_real_process(tmp_path: Path) -> None:
     out = tmp_path / "sim"
     process = start_long_run(out)
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=120)
+    try:
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:  # the interrupt was lost: fail here, leave no process behind
+            process.kill()
+            process.communicate()
     assert process.returncode == 130, err
     assert "interrupted; nothing was written" in err and "Traceback" not in err
     assert not out.exists()
