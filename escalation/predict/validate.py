@@ -22,7 +22,7 @@ import pandas as pd
 from escalation.compute import batched_map
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
-from escalation.jobs import resolve_jobs, run_tasks
+from escalation.jobs import resolve_jobs, run_batched, run_tasks
 from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
 from escalation.predict.metrics import (
     Competing,
@@ -300,9 +300,9 @@ def validate_risk_models(
     competing : {"control", "censor"}
         Whether children who died first count as controls (default) or as censored.
     n_jobs : int, optional
-        Worker processes for the cross-validation folds: default the design's
-        ``[compute] workers``, else every core; ``1`` runs here. Predictions are
-        identical for any number (every model is seeded).
+        Worker processes for the cross-validation folds and the bootstrap of the
+        metrics: default the design's ``[compute] workers``, else every core; ``1`` runs
+        here. Results are identical for any number (every model is seeded).
     progress : bool, optional
         Show a progress bar over the folds (default: when standard error is a terminal).
 
@@ -412,7 +412,8 @@ def validate_risk_models(
         truth=truth,
         horizon=horizon,
     )
-    jobs = resolve_jobs(n_jobs, design) if len(splits) > 1 else 1
+    workers = resolve_jobs(n_jobs, design)
+    jobs = workers if len(splits) > 1 else 1
     fitted_splits = run_tasks(
         _fit_split, splits, args=(task,), n_jobs=jobs, progress=progress,
         description="cross-validation" if len(splits) > 1 else "fitting",
@@ -477,6 +478,7 @@ def validate_risk_models(
                 replicates=_restrict(replicates, usable),
                 conf_level=conf_level,
                 competing=competing,
+                n_jobs=workers,
             )
         )
         subgroup_rows.append(
@@ -493,6 +495,7 @@ def validate_risk_models(
                 min_events=min_group,
                 conf_level=conf_level,
                 competing=competing,
+                n_jobs=workers,
             )
         )
         curve = calibration_curve(
@@ -816,6 +819,7 @@ def _metric_table(
     replicates: Sequence[npt.NDArray[np.int64]],
     conf_level: float,
     competing: Competing,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     inputs = _ScoreInputs(
         duration=duration,
@@ -829,8 +833,8 @@ def _metric_table(
         has_curve=bool(np.isfinite(matrix).all()),
     )
     point = _score_rows(slice(None), inputs)
-    draws = batched_map(
-        _score_rows, replicates, shared=(inputs,), description=f"{label}: bootstrap"
+    draws = run_batched(
+        _score_rows, replicates, args=(inputs,), n_jobs=n_jobs, description=f"{label}: bootstrap"
     )
     records = []
     for metric, estimate in point.items():
