@@ -100,6 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         sources = {"this tree": ROOT}
         if args.baseline:
+            (Path(folder) / "baseline").mkdir()
             sources[args.baseline] = export(args.baseline, Path(folder) / "baseline")
         runs: dict[str, list[Run]] = {name: [] for name in sources}
         for i in range(args.runs):
