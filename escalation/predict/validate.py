@@ -199,13 +199,14 @@ def _text_matrix(
 ) -> pd.DataFrame:
     """Case-note features of every spell, the topic model fitted on training spells only."""
     try:
-        from escalation.predict.text import fit_note_topics, note_features
+        from escalation.predict.text import note_features
     except ImportError as error:  # pragma: no cover - text module absent
         raise DesignError(
             "feature set 'structured+text' needs escalation.predict.text (case-note features)"
         ) from error
     try:
-        topics: Any = fit_note_topics(history, spells.iloc[train], seed=seed)
+        # The topic model is fitted on the training spells' notes (each note redacted once).
+        features = note_features(history, spells, seed=seed, fit_rows=train)
     except ValueError:
         warnings.warn(
             "too few case notes in the training period for a topic model; the text "
@@ -213,8 +214,7 @@ def _text_matrix(
             StatisticalWarning,
             stacklevel=3,
         )
-        topics = None
-    features = note_features(history, spells, vectorizer=topics, seed=seed)
+        features = note_features(history, spells, vectorizer=None, seed=seed)
     return features.astype(float)
 
 
