@@ -413,18 +413,24 @@ def validate_risk_models(
         horizon=horizon,
     )
     workers = resolve_jobs(n_jobs, design)
-    jobs = workers if len(splits) > 1 else 1
-    fitted_splits = run_tasks(
-        _fit_split, splits, args=(task,), n_jobs=jobs, progress=progress,
-        description="cross-validation" if len(splits) > 1 else "fitting",
+    # One task per split and feature set (the text features are made once per split).
+    parts = [(split, feature_set) for split in splits for feature_set in feature_sets]
+    fitted_parts = iter(
+        run_tasks(
+            _fit_part, parts, args=(task,), n_jobs=workers if len(parts) > 1 else 1,
+            progress=progress, description="cross-validation" if len(splits) > 1 else "fitting",
+        )
     )  # fmt: skip
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     n_train = 0
-    for split_predictions, split_backend, split_train in fitted_splits:
-        predictions += split_predictions
-        backend.update(split_backend)
-        n_train += split_train
+    for split in splits:
+        for _ in feature_sets:
+            part_predictions, part_backend = next(fitted_parts)
+            predictions += part_predictions
+            backend.update(part_backend)
+        predictions += _oracle_predictions(split, task)
+        n_train += len(split.train)
     frame = pd.concat(predictions, ignore_index=True)
     test_rows = np.unique(np.concatenate([s.test for s in splits]))
     test = spells.iloc[test_rows].reset_index(drop=True)
@@ -599,20 +605,21 @@ class _SplitTask:
     horizon: int
 
 
-def _fit_split(
-    split: Split, task: _SplitTask
-) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], int]:
-    """Fit every model of one split on its training spells and predict its test spells.
+def _fit_part(
+    part: tuple[Split, str], task: _SplitTask
+) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel]]:
+    """Fit every model of one split and feature set on its training spells; predict its test.
 
-    Module level, so cross-validation folds run on worker processes; every model is
+    Module level, so splits and feature sets run on worker processes; every model is
     seeded from the task, so the predictions do not depend on where they ran.
     """
+    split, feature_set = part
     spells, covariates, seed, times = task.spells, list(task.covariates), task.seed, task.times
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     train = spells.iloc[split.train]
     coding = CovariateCoding.learn(train, covariates)
-    structured = coding.apply(spells)
+    x = coding.apply(spells)
     train_duration = train["duration"].to_numpy(dtype=float)
     train_event = train["event"].to_numpy(dtype=np.int64)
     if task.censor_training and split.cutoff is not None:
@@ -620,33 +627,34 @@ def _fit_split(
         later = train_duration > known
         train_duration = np.where(later, known, train_duration)
         train_event = np.where(later, 0, train_event)
-    for feature_set in task.feature_sets:
-        x = structured
-        if feature_set == "structured+text":
-            text = (
-                _aligned(task.text_features, task.index)
-                if task.text_features is not None
-                else _text_matrix(task.history, spells, split.train, seed)
-            )
-            x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
-        for kind in task.models:
-            options = dict(task.model_options.get(kind, {}))
-            options.setdefault("seed", seed)
-            fitted = risk_model(kind, **options).fit(
-                x.iloc[split.train], train_duration, train_event
-            )
-            risk = fitted.predict_risk(x.iloc[split.test], times)
-            label = _model_label(kind, feature_set)
-            backend[label] = fitted
-            predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
-    if task.truth is not None:
-        oracle = oracle_risk(task.truth, spells, task.horizon)
-        if oracle is None:  # pragma: no cover - checked before the splits are fitted
-            raise DesignError(f"truth has no risk_observed_{task.horizon} column")
-        risk = np.full((len(split.test), len(times)), np.nan)
-        risk[:, -1] = oracle.to_numpy()[split.test]
-        predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
-    return predictions, backend, len(train)
+    if feature_set == "structured+text":
+        text = (
+            _aligned(task.text_features, task.index)
+            if task.text_features is not None
+            else _text_matrix(task.history, spells, split.train, seed)
+        )
+        x = pd.concat([x, text.set_axis(spells.index)], axis=1)
+    for kind in task.models:
+        options = dict(task.model_options.get(kind, {}))
+        options.setdefault("seed", seed)
+        fitted = risk_model(kind, **options).fit(x.iloc[split.train], train_duration, train_event)
+        risk = fitted.predict_risk(x.iloc[split.test], times)
+        label = _model_label(kind, feature_set)
+        backend[label] = fitted
+        predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
+    return predictions, backend
+
+
+def _oracle_predictions(split: Split, task: _SplitTask) -> list[pd.DataFrame]:
+    """Return the true risks of the split's test spells (none without a simulation truth)."""
+    if task.truth is None:
+        return []
+    oracle = oracle_risk(task.truth, task.spells, task.horizon)
+    if oracle is None:  # pragma: no cover - checked before the splits are fitted
+        raise DesignError(f"truth has no risk_observed_{task.horizon} column")
+    risk = np.full((len(split.test), len(task.times)), np.nan)
+    risk[:, -1] = oracle.to_numpy()[split.test]
+    return [_prediction_frame(task.spells, split, ORACLE, "truth", risk)]
 
 
 def _aligned(features: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
