@@ -2,6 +2,7 @@
 
     python benchmarks/bench_demo.py                       # this tree, once
     python benchmarks/bench_demo.py --runs 2 --baseline 15244c6
+    python benchmarks/bench_demo.py --baseline main --keep /tmp/demos   # keep the outputs
 
 Runs ``python -m escalation demo --out TMP --quiet`` (20,000 simulated children, 50
 bootstrap replicates: the demo's own settings) in a fresh process and prints the time of
@@ -11,6 +12,8 @@ time of the process and its helpers (``os.wait4``: the demo process plus the hel
 process that draws figures, which it joins on exit). With ``--baseline REV`` the
 ``escalation`` package of a git revision (exported with ``git archive``) runs the same
 demo too, alternating with this tree so that changes in machine load hit both alike.
+With ``--keep DIR`` the demos' output folders are kept in ``DIR`` (one per run and
+source), to compare their results.
 
 The machine and its load averages are printed before and after: on a shared machine wall
 times stretch with the load, CPU times much less. Nothing here is asserted in the tests.
@@ -90,17 +93,21 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REV", help="git revision to compare with")
     parser.add_argument("--children", type=int, default=20_000)
     parser.add_argument("--bootstrap", type=int, default=50)
+    parser.add_argument("--keep", metavar="DIR", type=Path, help="keep the demos' outputs here")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
     with tempfile.TemporaryDirectory() as folder:
         sources = {"this tree": ROOT}
         if args.baseline:
+            (Path(folder) / "baseline").mkdir()
             sources[args.baseline] = export(args.baseline, Path(folder) / "baseline")
         runs: dict[str, list[Run]] = {name: [] for name in sources}
         for i in range(args.runs):
             for name, source in sources.items():
-                out = Path(folder) / f"demo-{len(runs[name])}-{name.replace(' ', '-')}"
+                where = args.keep if args.keep is not None else Path(folder)
+                where.mkdir(parents=True, exist_ok=True)
+                out = where / f"demo-{len(runs[name])}-{name.replace(' ', '-')}"
                 runs[name].append(run_demo(source, out, args.children, args.bootstrap))
                 print(f"run {i + 1}, {name}: {runs[name][-1].wall:.1f} s", flush=True)
     print(f"load after: {load()}")

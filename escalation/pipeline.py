@@ -447,10 +447,16 @@ def _one_blas_thread(func: Callable[_P, _R]) -> Callable[_P, _R]:
     threads than it gains, and on a busy machine its spinning threads made the effect
     estimates fifteen times slower (``benchmarks/bench_demo.py``). The limit is lifted
     when ``func`` returns.
+
+    threadpoolctl limits only the libraries already loaded, and SciPy ships its own BLAS
+    (beside NumPy's), loaded on the first import of ``scipy.linalg``: it is loaded first,
+    or every least-squares fit of the causal forest's outcome model ran on every core
+    (twenty times the CPU time of one thread).
     """
 
     @functools.wraps(func)
     def limited(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so that it is limited too)
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):

@@ -47,6 +47,7 @@ import pandas as pd
 from escalation.causal.heterogeneity import fit_effect_model
 from escalation.causal.policy import policy_scores
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.jobs import resolve_jobs, run_tasks
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
 from escalation.timeline.matrix import CovariateCoding
@@ -334,6 +335,7 @@ def learn_rules(
     fixed_scores: Mapping[str, npt.ArrayLike] | None = None,
     deployable: bool = True,
     cross_fit: bool = True,
+    n_jobs: int | None = None,
 ) -> LearnedRules:
     """Learn the rules by cross-fitting over families and flag every spell.
 
@@ -372,6 +374,10 @@ def learn_rules(
         learned (to apply to another period or authority): ``flags`` then holds the
         fixed rules only, since flags of these spells from rules learned on them must
         not be used to judge the rules.
+    n_jobs : int, optional
+        Worker processes for the folds and the rules to deploy (each learned apart):
+        default every core; ``1`` learns them here. The flags are identical for any
+        number (every learner is seeded).
 
     Returns
     -------
@@ -416,19 +422,26 @@ def learn_rules(
         tree_depth, forest_trees,
     )  # fmt: skip
     fold = np.full(n, -1, dtype=np.int64)
-    if learned and cross_fit:
-        splits = grouped_folds(frame, folds, seed=seed)
+    splits = grouped_folds(frame, folds, seed=seed) if learned and cross_fit else []
+    # One task per fold, and one for the rules to deploy (first: it is the largest).
+    tasks: list[IntArray | None] = [split.train for split in splits]
+    if learned and (deployable or not cross_fit):
+        tasks.insert(0, None)
+    done = run_tasks(
+        _learn_task, tasks, args=(frame, settings), n_jobs=resolve_jobs(n_jobs),
+        progress=False, description="policy rules",
+    )  # fmt: skip
+    if splits:
         names = [f"risk_{m}" for m in risk_models] if "risk" in learned else []
         names += [r for r in ("benefit", "tree") if r in learned]
         for name in names:
             flags[name] = np.zeros(n)
             scores[name] = np.full(n, np.nan)
-        for k, split in enumerate(splits):
+        for k, (split, models) in enumerate(zip(splits, done[-len(splits) :], strict=True)):
             fold[split.test] = k
-            train, test = frame.iloc[split.train], frame.iloc[split.test]
-            _learn_fold(train, test, split.test, settings, flags, scores)
+            _flag_fold(models, frame.iloc[split.test], split.test, settings, flags, scores)
     if learned and (deployable or not cross_fit):
-        descriptions.update(_deployable(frame, settings, backend))
+        descriptions.update(_deployable(frame, settings, done[0], backend))
     elif learned:
         descriptions.update(_plain_descriptions(learned, risk_models))
     return LearnedRules(
@@ -515,16 +528,23 @@ def _flag(
     return (score >= cut).astype(float), np.asarray(score, dtype=float)
 
 
-def _learn_fold(
-    train: pd.DataFrame,
+def _learn_task(train: IntArray | None, frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
+    """Learn every rule on the rows ``train`` of ``frame`` (``None``: every row).
+
+    Module level, so the folds are learned on worker processes.
+    """
+    return _learn_on(frame if train is None else frame.iloc[train], settings)
+
+
+def _flag_fold(
+    models: dict[str, Any],
     test: pd.DataFrame,
     rows: IntArray,
     settings: _Settings,
     flags: dict[str, FloatArray],
     scores: dict[str, FloatArray],
 ) -> None:
-    """Learn every rule on ``train`` and flag the ``test`` rows (positions ``rows``)."""
-    models = _learn_on(train, settings)
+    """Flag the ``test`` rows (positions ``rows``) by the rules learned on the other folds."""
     coded = models["coding"].apply(test)
     for name in flags:
         if name in models:
@@ -534,12 +554,11 @@ def _learn_fold(
 
 
 def _deployable(
-    frame: pd.DataFrame, settings: _Settings, backend: dict[str, Any]
+    frame: pd.DataFrame, settings: _Settings, models: dict[str, Any], backend: dict[str, Any]
 ) -> dict[str, str]:
-    """Learn each rule on every family (the rule one would deploy) and describe it."""
+    """Keep each rule learned on every family (the rule one would deploy); describe it."""
     learned, horizon = settings.learned, settings.horizon
     out = _plain_descriptions(learned, settings.risk_models)
-    models = _learn_on(frame, settings)
     backend.update(models)
     for kind in settings.risk_models if "risk" in learned else ():
         cut = models[f"risk_{kind}"][1]

@@ -33,6 +33,7 @@ from escalation.design.registration import RegistrationCheck, check_registration
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules
 from escalation.errors import DesignError
+from escalation.jobs import resolve_jobs
 from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
 from escalation.policy.rules import LearnedRules, learn_rules
@@ -283,6 +284,7 @@ def evaluate_policies(
     seed: int | None = None,
     forest_trees: int = 100,
     conf_level: float = 0.95,
+    n_jobs: int | None = None,
 ) -> PolicyStudy:
     """Evaluate the rules of the design's ``[policy]`` and judge its ``[criteria]``.
 
@@ -301,6 +303,10 @@ def evaluate_policies(
         Trees of the causal forest behind the ``benefit`` rule.
     conf_level : float, default 0.95
         Level of the intervals.
+    n_jobs : int, optional
+        Worker processes learning the rules (one task per cross-fitting fold): default
+        the design's ``[compute] workers``, else every core; ``1`` learns them here. The
+        results are identical for any number.
 
     Returns
     -------
@@ -335,6 +341,7 @@ def evaluate_policies(
         seed=seed,
         tree_depth=policy.tree_depth,
         forest_trees=forest_trees,
+        n_jobs=resolve_jobs(n_jobs, design),
     )
     values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
     groups = flagged_by_group(

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.compute import batched_map
+from escalation.jobs import run_batched
 from escalation.predict.metrics import (
     Competing,
     bootstrap_indices,
@@ -172,6 +172,7 @@ def subgroup_metrics(
     min_events: int = 10,
     conf_level: float = 0.95,
     competing: Competing = "control",
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Return every metric of :func:`~escalation.predict.metrics.score_risks` by group.
 
@@ -197,6 +198,9 @@ def subgroup_metrics(
         Level of the intervals.
     competing : {"control", "censor"}
         How deaths count (see :mod:`escalation.predict.metrics`).
+    n_jobs : int, default 1
+        Worker processes scoring the bootstrap samples (identical results for any
+        number).
 
     Returns
     -------
@@ -231,9 +235,10 @@ def subgroup_metrics(
         competing=competing,
     )
     point = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
-    draws = batched_map(
-        _score_groups, replicates, shared=(inputs,), description=f"{model}: group bootstrap"
-    )
+    draws = run_batched(
+        _score_groups, replicates, args=(inputs,), n_jobs=n_jobs,
+        description=f"{model}: group bootstrap",
+    )  # fmt: skip
     records = []
     for (attribute, group, metric), estimate in point.items():
         n = point[(attribute, group, "n")]

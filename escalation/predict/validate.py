@@ -22,7 +22,7 @@ import pandas as pd
 from escalation.compute import batched_map
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
-from escalation.jobs import resolve_jobs, run_tasks
+from escalation.jobs import resolve_jobs, run_batched, run_tasks
 from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
 from escalation.predict.metrics import (
     Competing,
@@ -199,13 +199,14 @@ def _text_matrix(
 ) -> pd.DataFrame:
     """Case-note features of every spell, the topic model fitted on training spells only."""
     try:
-        from escalation.predict.text import fit_note_topics, note_features
+        from escalation.predict.text import note_features
     except ImportError as error:  # pragma: no cover - text module absent
         raise DesignError(
             "feature set 'structured+text' needs escalation.predict.text (case-note features)"
         ) from error
     try:
-        topics: Any = fit_note_topics(history, spells.iloc[train], seed=seed)
+        # The topic model is fitted on the training spells' notes (each note redacted once).
+        features = note_features(history, spells, seed=seed, fit_rows=train)
     except ValueError:
         warnings.warn(
             "too few case notes in the training period for a topic model; the text "
@@ -213,8 +214,7 @@ def _text_matrix(
             StatisticalWarning,
             stacklevel=3,
         )
-        topics = None
-    features = note_features(history, spells, vectorizer=topics, seed=seed)
+        features = note_features(history, spells, vectorizer=None, seed=seed)
     return features.astype(float)
 
 
@@ -300,9 +300,9 @@ def validate_risk_models(
     competing : {"control", "censor"}
         Whether children who died first count as controls (default) or as censored.
     n_jobs : int, optional
-        Worker processes for the cross-validation folds: default the design's
-        ``[compute] workers``, else every core; ``1`` runs here. Predictions are
-        identical for any number (every model is seeded).
+        Worker processes for the cross-validation folds and the bootstrap of the
+        metrics: default the design's ``[compute] workers``, else every core; ``1`` runs
+        here. Results are identical for any number (every model is seeded).
     progress : bool, optional
         Show a progress bar over the folds (default: when standard error is a terminal).
 
@@ -412,18 +412,25 @@ def validate_risk_models(
         truth=truth,
         horizon=horizon,
     )
-    jobs = resolve_jobs(n_jobs, design) if len(splits) > 1 else 1
-    fitted_splits = run_tasks(
-        _fit_split, splits, args=(task,), n_jobs=jobs, progress=progress,
-        description="cross-validation" if len(splits) > 1 else "fitting",
+    workers = resolve_jobs(n_jobs, design)
+    # One task per split and feature set (the text features are made once per split).
+    parts = [(split, feature_set) for split in splits for feature_set in feature_sets]
+    fitted_parts = iter(
+        run_tasks(
+            _fit_part, parts, args=(task,), n_jobs=workers if len(parts) > 1 else 1,
+            progress=progress, description="cross-validation" if len(splits) > 1 else "fitting",
+        )
     )  # fmt: skip
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     n_train = 0
-    for split_predictions, split_backend, split_train in fitted_splits:
-        predictions += split_predictions
-        backend.update(split_backend)
-        n_train += split_train
+    for split in splits:
+        for _ in feature_sets:
+            part_predictions, part_backend = next(fitted_parts)
+            predictions += part_predictions
+            backend.update(part_backend)
+        predictions += _oracle_predictions(split, task)
+        n_train += len(split.train)
     frame = pd.concat(predictions, ignore_index=True)
     test_rows = np.unique(np.concatenate([s.test for s in splits]))
     test = spells.iloc[test_rows].reset_index(drop=True)
@@ -477,6 +484,7 @@ def validate_risk_models(
                 replicates=_restrict(replicates, usable),
                 conf_level=conf_level,
                 competing=competing,
+                n_jobs=workers,
             )
         )
         subgroup_rows.append(
@@ -493,6 +501,7 @@ def validate_risk_models(
                 min_events=min_group,
                 conf_level=conf_level,
                 competing=competing,
+                n_jobs=workers,
             )
         )
         curve = calibration_curve(
@@ -596,20 +605,21 @@ class _SplitTask:
     horizon: int
 
 
-def _fit_split(
-    split: Split, task: _SplitTask
-) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], int]:
-    """Fit every model of one split on its training spells and predict its test spells.
+def _fit_part(
+    part: tuple[Split, str], task: _SplitTask
+) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel]]:
+    """Fit every model of one split and feature set on its training spells; predict its test.
 
-    Module level, so cross-validation folds run on worker processes; every model is
+    Module level, so splits and feature sets run on worker processes; every model is
     seeded from the task, so the predictions do not depend on where they ran.
     """
+    split, feature_set = part
     spells, covariates, seed, times = task.spells, list(task.covariates), task.seed, task.times
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     train = spells.iloc[split.train]
     coding = CovariateCoding.learn(train, covariates)
-    structured = coding.apply(spells)
+    x = coding.apply(spells)
     train_duration = train["duration"].to_numpy(dtype=float)
     train_event = train["event"].to_numpy(dtype=np.int64)
     if task.censor_training and split.cutoff is not None:
@@ -617,33 +627,34 @@ def _fit_split(
         later = train_duration > known
         train_duration = np.where(later, known, train_duration)
         train_event = np.where(later, 0, train_event)
-    for feature_set in task.feature_sets:
-        x = structured
-        if feature_set == "structured+text":
-            text = (
-                _aligned(task.text_features, task.index)
-                if task.text_features is not None
-                else _text_matrix(task.history, spells, split.train, seed)
-            )
-            x = pd.concat([structured, text.set_axis(spells.index)], axis=1)
-        for kind in task.models:
-            options = dict(task.model_options.get(kind, {}))
-            options.setdefault("seed", seed)
-            fitted = risk_model(kind, **options).fit(
-                x.iloc[split.train], train_duration, train_event
-            )
-            risk = fitted.predict_risk(x.iloc[split.test], times)
-            label = _model_label(kind, feature_set)
-            backend[label] = fitted
-            predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
-    if task.truth is not None:
-        oracle = oracle_risk(task.truth, spells, task.horizon)
-        if oracle is None:  # pragma: no cover - checked before the splits are fitted
-            raise DesignError(f"truth has no risk_observed_{task.horizon} column")
-        risk = np.full((len(split.test), len(times)), np.nan)
-        risk[:, -1] = oracle.to_numpy()[split.test]
-        predictions.append(_prediction_frame(spells, split, ORACLE, "truth", risk))
-    return predictions, backend, len(train)
+    if feature_set == "structured+text":
+        text = (
+            _aligned(task.text_features, task.index)
+            if task.text_features is not None
+            else _text_matrix(task.history, spells, split.train, seed)
+        )
+        x = pd.concat([x, text.set_axis(spells.index)], axis=1)
+    for kind in task.models:
+        options = dict(task.model_options.get(kind, {}))
+        options.setdefault("seed", seed)
+        fitted = risk_model(kind, **options).fit(x.iloc[split.train], train_duration, train_event)
+        risk = fitted.predict_risk(x.iloc[split.test], times)
+        label = _model_label(kind, feature_set)
+        backend[label] = fitted
+        predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
+    return predictions, backend
+
+
+def _oracle_predictions(split: Split, task: _SplitTask) -> list[pd.DataFrame]:
+    """Return the true risks of the split's test spells (none without a simulation truth)."""
+    if task.truth is None:
+        return []
+    oracle = oracle_risk(task.truth, task.spells, task.horizon)
+    if oracle is None:  # pragma: no cover - checked before the splits are fitted
+        raise DesignError(f"truth has no risk_observed_{task.horizon} column")
+    risk = np.full((len(split.test), len(task.times)), np.nan)
+    risk[:, -1] = oracle.to_numpy()[split.test]
+    return [_prediction_frame(task.spells, split, ORACLE, "truth", risk)]
 
 
 def _aligned(features: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
@@ -816,6 +827,7 @@ def _metric_table(
     replicates: Sequence[npt.NDArray[np.int64]],
     conf_level: float,
     competing: Competing,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     inputs = _ScoreInputs(
         duration=duration,
@@ -829,8 +841,8 @@ def _metric_table(
         has_curve=bool(np.isfinite(matrix).all()),
     )
     point = _score_rows(slice(None), inputs)
-    draws = batched_map(
-        _score_rows, replicates, shared=(inputs,), description=f"{label}: bootstrap"
+    draws = run_batched(
+        _score_rows, replicates, args=(inputs,), n_jobs=n_jobs, description=f"{label}: bootstrap"
     )
     records = []
     for metric, estimate in point.items():

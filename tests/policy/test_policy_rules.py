@@ -57,6 +57,7 @@ def test_every_learned_rule_is_judged_on_families_it_never_saw(
         folds=3,
         forest_trees=8,
         deployable=False,
+        n_jobs=1,  # the spies record fits made in this process
     )
     assert set(learned.flags) == {"everyone", "no_one", "risk_cox", "benefit", "tree"}
     assert sorted(set(learned.fold)) == [0, 1, 2]
@@ -141,3 +142,23 @@ def test_bad_rules_are_refused() -> None:
     fixed = learn_rules(frame, covariates=COVARIATES, capacity=0.2, horizon=365, rules=[],
                         fixed_scores={"tool": frame["risk"].to_numpy()})  # fmt: skip
     assert fixed.flags["top_tool"].mean() == pytest.approx(0.2, abs=0.002)
+
+
+def test_rules_learned_on_two_workers_equal_those_learned_here() -> None:
+    frame = small_spells()
+    kwargs: dict[str, Any] = {
+        "covariates": COVARIATES, "capacity": 0.3, "horizon": 365, "folds": 3,
+        "forest_trees": 8,
+    }  # fmt: skip
+    here = learn_rules(frame, n_jobs=1, **kwargs)
+    workers = learn_rules(frame, n_jobs=2, **kwargs)
+    assert here.descriptions == workers.descriptions
+    np.testing.assert_array_equal(here.fold, workers.fold)
+    assert here.flags.keys() == workers.flags.keys()
+    for name in here.flags:
+        np.testing.assert_array_equal(here.flags[name], workers.flags[name], err_msg=name)
+    for name in here.scores:
+        np.testing.assert_array_equal(here.scores[name], workers.scores[name], err_msg=name)
+    applied_here, applied_workers = here.apply(frame), workers.apply(frame)
+    for name in applied_here:
+        np.testing.assert_array_equal(applied_here[name], applied_workers[name], err_msg=name)

@@ -99,3 +99,12 @@ def test_fairness_table_resamples_families_and_keeps_chosen_metrics() -> None:
     assert np.allclose(merged["estimate"], merged["estimate_direct"])
     everything = fairness_table(spells, risk, 365, metrics=None, bootstrap=0)
     assert {"auc", "calibration_in_the_large", "fnr_gap_top10"} <= set(everything["metric"])
+
+
+def test_group_bootstrap_on_two_workers_equals_the_one_here() -> None:
+    duration, event, risk, groups = biased(1200, 6)
+    reps = bootstrap_indices(np.arange(1200) // 2, 6, seed=3)
+    here = subgroup_metrics(duration, event, risk, groups, 365, model="m", replicates=reps)
+    two = subgroup_metrics(duration, event, risk, groups, 365, model="m", replicates=reps, n_jobs=2)
+    pd.testing.assert_frame_equal(here, two)
+    assert here["conf_low"].notna().any()

@@ -182,3 +182,16 @@ def test_text_features_too_few_spells_for_a_vocabulary() -> None:
         warnings.simplefilter("error")
         f = note_features(history, spells, vectorizer=None)
     assert f["text_flag_alcohol"].tolist() == [1, 0]
+
+
+def test_text_features_fitted_on_some_rows_equal_a_model_fitted_on_them() -> None:
+    history, spells = _data()
+    spells = spells.reset_index(drop=True)
+    # Training rows scattered through the table, as a temporal split's are.
+    rows = np.flatnonzero((spells["time_zero"] <= spells["time_zero"].median()).to_numpy())
+    assert not np.array_equal(rows, np.arange(len(rows)))
+    model = fit_note_topics(history, spells.iloc[rows], n_topics=4, seed=2)
+    direct = note_features(history, spells, vectorizer=model)
+    once = note_features(history, spells, n_topics=4, seed=2, fit_rows=rows)
+    pd.testing.assert_frame_equal(once, direct)
+    assert once.filter(like="text_topic_").shape[1] == 4

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 from sklearn.decomposition import NMF, LatentDirichletAllocation
@@ -561,6 +562,7 @@ def note_features(
     lookback_days: int | None = None,
     known_names: tuple[str, ...] | None = None,
     counts: bool = True,
+    fit_rows: npt.ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Return lexicon counts and flags and topic weights per spell, from redacted notes.
 
@@ -596,6 +598,11 @@ def note_features(
     counts : bool
         Include the counts by assertion (default); ``False`` keeps ``text_n_notes``, the
         flags and the topics only, a compact set for unpenalised models.
+    fit_rows : array_like of int, optional
+        With ``vectorizer="tfidf"``: fit the topic model on the spells at these
+        positions only (e.g. the training spells), and apply it to every spell. The
+        same as ``note_features(..., vectorizer=fit_note_topics(history,
+        spells.iloc[fit_rows], ...))``, with each note redacted once.
 
     Returns
     -------
@@ -670,12 +677,15 @@ def note_features(
 
     if vectorizer is not None:
         docs = _documents(history, spells, pairs, used, redacted)
+        # A spell's document depends on that spell only: the training spells' documents
+        # are theirs among every spell's.
+        rows = np.arange(len(spells)) if fit_rows is None else np.asarray(fit_rows, np.int64)
         model = (
             vectorizer
             if isinstance(vectorizer, NoteTopicModel)
             else _fit_topics(
-                docs,
-                _families(spells),
+                docs.iloc[rows].reset_index(drop=True),
+                _families(spells.iloc[rows]),
                 n_topics=n_topics,
                 method=method,
                 seed=seed,
