@@ -195,3 +195,28 @@ def test_text_features_fitted_on_some_rows_equal_a_model_fitted_on_them() -> Non
     once = note_features(history, spells, n_topics=4, seed=2, fit_rows=rows)
     pd.testing.assert_frame_equal(once, direct)
     assert once.filter(like="text_topic_").shape[1] == 4
+
+
+def test_text_features_fitted_on_later_rows_count_each_family_once() -> None:
+    # Was: with training rows not starting at 0, the documents were renumbered but their
+    # families were not, so each note was counted under another spell's family and a
+    # term seen in one family's notes only passed the family min_df rule.
+    ids = [f"c{i}" for i in range(12)]
+    kids = pd.DataFrame({"child_id": ids, "birth_date": pd.Timestamp("2012-01-01")})
+    common = ["school attendance poor", "home conditions dirty", "mother drinks alcohol"]
+    text = [common[i % 3] + (" zebra" if i in (8, 9) else "") for i in range(12)]
+    notes = pd.DataFrame({"child_id": ids, "date": pd.Timestamp("2020-01-01"), "text": text})
+    history = CaseHistory(kids, empty_episodes(), notes, extract_date="2022-01-01")
+    spells = pd.DataFrame(
+        {
+            "child_id": ids,
+            "family_id": [f"f{i}" if i not in (8, 9) else "shared" for i in range(12)],
+            "time_zero": pd.Timestamp("2020-06-01"),
+        }
+    )
+    rows = np.arange(4, 12)
+    model = fit_note_topics(history, spells.iloc[rows], n_topics=2, seed=0, min_df=2)
+    assert "zebra" not in set(model.topics(n_terms=50)["term"])
+    direct = note_features(history, spells, vectorizer=model)
+    once = note_features(history, spells, n_topics=2, seed=0, min_df=2, fit_rows=rows)
+    pd.testing.assert_frame_equal(once, direct)

@@ -685,7 +685,7 @@ def note_features(
             if isinstance(vectorizer, NoteTopicModel)
             else _fit_topics(
                 docs.iloc[rows].reset_index(drop=True),
-                _families(spells.iloc[rows]),
+                _families(spells.iloc[rows]).reset_index(drop=True),
                 n_topics=n_topics,
                 method=method,
                 seed=seed,
