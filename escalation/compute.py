@@ -2,8 +2,9 @@
 
 Bootstrap replicates, simulation replications, cross-validation folds and per-partition
 (per-authority) runs are independent tasks. They all go through :func:`parallel_map` (results
-in the order of the items) or :func:`imap_unordered` (results as they finish), which send
-them to one of three places:
+in the order of the items), :func:`imap_unordered` (results as they finish) or
+:func:`run_tasks` (the functions that take ``n_jobs=``), which send them to one of three
+places:
 
 - **this process** (the default, ``workers=1``): no start-up cost, nothing to install;
 - **a local cluster** of ``workers`` processes started for the work and closed after it: a
@@ -14,12 +15,16 @@ them to one of three places:
 
 Choose once for a block of work with :func:`use_compute` (the command line does this from
 ``--workers``/``--scheduler`` or the design's ``[compute]`` section); library functions
-called inside pick it up without new arguments. A task's result never depends on where it
-ran: every random step is seeded from the task itself (e.g. its replicate number), so
-results are bit-identical whatever the number of workers. Inside a worker, nested work runs
-in that worker.
+called inside pick it up without new arguments. Outside such a block, the functions that
+take ``n_jobs`` (the bootstrap of :func:`~escalation.causal.estimate_effects`, the
+cross-validation of :func:`~escalation.predict.validate_risk_models`) use every core by
+default (:func:`resolve_jobs`) on joblib's process pool, which is reused from call to call.
+A task's result never depends on where it ran: every random step is seeded from the task
+itself (e.g. its replicate number), so results are bit-identical whatever the number of
+workers. Inside a worker, nested work runs in that worker.
 
-Progress: a rich progress bar on the terminal, and on a Dask cluster the dashboard link.
+Progress: a rich progress bar on the terminal (by default when standard error is one,
+:func:`show_progress`), and on a Dask cluster the dashboard link.
 """
 
 # dask.distributed is not annotated: calls to it are untyped.
@@ -34,6 +39,7 @@ import logging
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -42,11 +48,16 @@ from escalation.errors import EscalationError
 
 __all__ = [
     "ComputeEngine",
+    "available_cores",
     "batched_map",
     "current_compute",
     "imap_unordered",
     "in_dask_worker",
     "parallel_map",
+    "resolve_jobs",
+    "run_batched",
+    "run_tasks",
+    "show_progress",
     "use_compute",
 ]
 
@@ -172,6 +183,53 @@ def _call_shared(func: Callable[..., Any], item: Any, shared: tuple[Any, ...] | 
     return func(item, *(shared or ()))
 
 
+def available_cores() -> int:
+    """Return the cores this process may use (its CPU affinity where the OS reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS and Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_jobs(n_jobs: int | None = None, design: Any = None) -> int:
+    """Return the number of worker processes: ``n_jobs``, the design's, or every core.
+
+    Parameters
+    ----------
+    n_jobs : int, optional
+        Workers; ``-1`` every core, ``-2`` all but one (joblib's convention), ``1`` none.
+    design : StudyDesign, optional
+        Its ``[compute] workers`` is used when ``n_jobs`` is not given.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> resolve_jobs(1), resolve_jobs(3)
+    (1, 3)
+    >>> resolve_jobs() == resolve_jobs(-1) == available_cores()
+    True
+    """
+    if n_jobs is None:
+        section = getattr(design, "compute", None)
+        n_jobs = getattr(section, "workers", None)
+    if n_jobs is None:
+        n_jobs = -1
+    if n_jobs < 0:
+        return max(1, available_cores() + 1 + int(n_jobs))
+    return max(1, int(n_jobs))
+
+
+def show_progress(progress: bool | None) -> bool:
+    """Return whether to show a progress bar: as asked, else when stderr is a terminal."""
+    if progress is not None:
+        return bool(progress)
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
 def _has_distributed() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
@@ -250,7 +308,7 @@ def _make_engine(workers: int | None, scheduler: str | None) -> ComputeEngine:
         return ComputeEngine(workers=0, scheduler=scheduler.strip(), backend="dask")
     n = 1 if workers is None else int(workers)
     if n == -1:
-        n = os.cpu_count() or 1
+        n = available_cores()
     if n < 1:
         raise EscalationError(f"workers must be at least 1 (or -1 for every core), not {workers}")
     if n == 1:
@@ -310,7 +368,7 @@ def imap_unordered(
     *,
     shared: tuple[Any, ...] = (),
     description: str = "working",
-    progress: bool = False,
+    progress: bool | None = False,
     workers: int | None = None,
     scheduler: str | None = None,
 ) -> Iterator[tuple[int, R]]:
@@ -327,8 +385,8 @@ def imap_unordered(
         Arguments common to every task, sent to each worker once.
     description : str
         Label of the progress bar and of the Dask tasks.
-    progress : bool, default False
-        Show a progress bar on standard error.
+    progress : bool or None, default False
+        Show a progress bar on standard error (``None``: when it is a terminal).
     workers, scheduler : optional
         Run this call alone on a local cluster or a Dask cluster (see :func:`use_compute`);
         default: the engine of the enclosing :func:`use_compute`, else this process.
@@ -340,16 +398,26 @@ def imap_unordered(
     """
     tasks = list(items)
     if in_dask_worker():
-        engine = ComputeEngine()
-        owned = True
+        engine, owned = ComputeEngine(), True
     elif workers is not None or scheduler is not None:
-        engine = _make_engine(workers, scheduler)
-        owned = True
+        engine, owned = _make_engine(workers, scheduler), True
     else:
-        engine = current_compute()
-        owned = False
+        engine, owned = current_compute(), False
+    return _imap(engine, owned, func, tasks, tuple(shared), description, show_progress(progress))
+
+
+def _imap(
+    engine: ComputeEngine,
+    owned: bool,
+    func: Callable[..., Any],
+    tasks: list[Any],
+    shared: tuple[Any, ...],
+    description: str,
+    progress: bool,
+) -> Iterator[tuple[int, Any]]:
+    """Run the tasks on ``engine`` (closing it after when ``owned``), with a progress bar."""
     try:
-        results = engine._start().run(func, tasks, tuple(shared), description)
+        results = engine._start().run(func, tasks, shared, description)
         if not progress or not tasks:
             yield from results
             return
@@ -376,7 +444,7 @@ def parallel_map(
     *,
     shared: tuple[Any, ...] = (),
     description: str = "working",
-    progress: bool = False,
+    progress: bool | None = False,
     workers: int | None = None,
     scheduler: str | None = None,
 ) -> list[R]:
@@ -432,4 +500,109 @@ def batched_map(
     size = max(1, int(batch_size))
     batches = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     done = parallel_map(_apply_batch, batches, shared=(func, *shared), description=description)
+    return [result for batch in done for result in batch]
+
+
+def run_tasks(
+    func: Callable[..., R],
+    items: Sequence[Any],
+    *,
+    args: tuple[Any, ...] = (),
+    n_jobs: int = 1,
+    progress: bool | None = None,
+    description: str = "working",
+) -> list[R]:
+    """Return ``[func(item, *args) for item in items]``, on ``n_jobs`` processes.
+
+    The engine of the functions that take ``n_jobs=`` (bootstrap, cross-validation).
+    Inside :func:`use_compute` (``--workers``, ``--scheduler`` or a design's
+    ``[compute]``) the tasks run on that engine whatever ``n_jobs`` says; otherwise on
+    ``n_jobs`` processes of joblib's pool (reused from call to call, so no cluster starts
+    for each call), and inside a Dask worker one after another there. ``func`` must be a
+    module-level function when it runs elsewhere. Results come back in the order of
+    ``items``, and warnings raised in another process are raised again here, so none is
+    lost to a worker's terminal.
+
+    Parameters
+    ----------
+    func : callable
+        Called as ``func(item, *args)``.
+    items : sequence
+        One task per item.
+    args : tuple
+        Arguments common to every task.
+    n_jobs : int, default 1
+        Processes outside :func:`use_compute` (see :func:`resolve_jobs`).
+    progress : bool, optional
+        Show a progress bar (default: when standard error is a terminal).
+    description : str
+        Label of the progress bar.
+
+    Examples
+    --------
+    >>> run_tasks(pow, [1, 2, 3], args=(2,))
+    [1, 4, 9]
+    """
+    tasks = list(items)
+    engine, owned = current_compute(), False
+    if in_dask_worker():
+        engine, owned = ComputeEngine(), True
+    elif engine.backend == "in-process" and min(max(1, n_jobs), len(tasks)) > 1:
+        engine, owned = ComputeEngine(workers=min(n_jobs, len(tasks)), backend="joblib"), True
+    shown = show_progress(progress)
+    if engine.backend == "in-process":  # warnings reach the caller as they are raised
+        pairs = _imap(engine, owned, _call, tasks, (func, *args), description, shown)
+        return [result for _, result in pairs]
+    out: list[Any] = [None] * len(tasks)
+    for i, recorded in _imap(engine, owned, _recording, tasks, (func, *args), description, shown):
+        out[i] = recorded
+    results: list[R] = []
+    for result, caught in out:  # warnings from other processes, again here, in item order
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=2)
+        results.append(result)
+    return results
+
+
+def _call(item: Any, func: Callable[..., R], *args: Any) -> R:
+    return func(item, *args)
+
+
+def _recording(item: Any, func: Callable[..., R], *args: Any) -> tuple[R, list[Any]]:
+    """Call ``func(item, *args)`` and return its result with the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func(item, *args)
+    return result, [(w.message, w.category) for w in caught]
+
+
+def run_batched(
+    func: Callable[..., R],
+    items: Sequence[Any],
+    *,
+    args: tuple[Any, ...] = (),
+    n_jobs: int = 1,
+    batch_size: int = 25,
+    description: str = "working",
+) -> list[R]:
+    """Return ``[func(item, *args) for item in items]``, sent to :func:`run_tasks` in batches.
+
+    For many small tasks (bootstrap replicates of a metric): one task per batch of at
+    most ``batch_size`` items, and at least one batch per worker, so that every core is
+    used and the cost of sending a task stays small. Results are in the order of
+    ``items`` and identical for any number of workers.
+
+    Examples
+    --------
+    >>> run_batched(divmod, [7, 9, 11], args=(4,), batch_size=2)
+    [(1, 3), (2, 1), (2, 3)]
+    """
+    tasks = list(items)
+    jobs = max(1, int(n_jobs))
+    size = max(1, min(int(batch_size), -(-len(tasks) // jobs)))
+    batches = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    done = run_tasks(
+        _apply_batch, batches, args=(func, *args), n_jobs=jobs, progress=False,
+        description=description,
+    )  # fmt: skip
     return [result for batch in done for result in batch]

@@ -1,4 +1,8 @@
-"""Parallel by default: every core unless told otherwise, identical results for any n_jobs."""
+"""Parallel by default: every core unless told otherwise, identical results for any n_jobs
+
+(:func:`escalation.compute.run_tasks` and :func:`~escalation.compute.resolve_jobs`; the old
+``escalation.jobs`` module is a deprecated alias.)
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import pandas as pd
 import pytest
 
 from escalation.causal import estimate_effects
+from escalation.compute import available_cores, resolve_jobs, run_tasks
 from escalation.errors import StatisticalWarning
-from escalation.jobs import available_cores, resolve_jobs, run_tasks
 from escalation.predict import validate_risk_models
 from tests.predict.predict_support import simulated_spells
 
@@ -69,3 +73,21 @@ def test_cross_validation_is_identical_for_any_number_of_workers() -> None:
     ]  # fmt: skip
     pd.testing.assert_frame_equal(runs[0].predictions, runs[1].predictions, check_exact=True)
     pd.testing.assert_frame_equal(runs[0].metrics, runs[1].metrics, check_exact=True)
+
+
+def test_the_old_jobs_module_still_works_with_a_deprecation_warning() -> None:
+    import escalation.compute
+
+    with pytest.warns(DeprecationWarning, match=r"escalation\.jobs\.run_tasks moved to"):
+        from escalation.jobs import run_tasks as old_run_tasks
+    assert old_run_tasks is escalation.compute.run_tasks
+    with pytest.raises(ImportError, match="no_such_name"):
+        from escalation.jobs import no_such_name  # type: ignore[attr-defined]  # noqa: F401
+
+
+def test_run_tasks_on_processes_keeps_the_order_of_items_and_of_warnings() -> None:
+    with pytest.warns(StatisticalWarning) as caught:
+        assert run_tasks(_warn, list(range(8)), n_jobs=2, progress=False) == [
+            2 * v for v in range(8)
+        ]
+    assert [str(w.message) for w in caught] == [f"item {v}" for v in range(8)]

@@ -3,7 +3,7 @@
 Siblings share a family, so whole families are resampled with replacement (the cluster
 bootstrap; Field & Welsh 2007, doi:10.1111/j.1467-9868.2007.00593.x). Replicate ``b`` uses
 the ``b``-th child of ``numpy.random.SeedSequence(seed)``, so results do not depend on the
-number of workers. Every core is used unless told otherwise (:mod:`escalation.jobs`); inside
+number of workers. Every core is used unless told otherwise (:mod:`escalation.compute`); inside
 a :func:`escalation.compute.use_compute` block (``--workers``, ``--scheduler``) the batches
 of replicates run there instead (local processes or a Dask cluster).
 """
@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from escalation.clusters import cluster_codes
+from escalation.compute import resolve_jobs, run_tasks
 from escalation.errors import EscalationError, StatisticalWarning
-from escalation.jobs import resolve_jobs, run_tasks
 
 __all__ = ["cluster_bootstrap", "resample_clusters"]
 

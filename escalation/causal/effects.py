@@ -33,11 +33,11 @@ from escalation.causal.weights import (
     treatment_weights,
     weight_summary,
 )
+from escalation.compute import resolve_jobs
 from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
-from escalation.jobs import resolve_jobs
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
 

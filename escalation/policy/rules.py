@@ -46,8 +46,8 @@ import pandas as pd
 
 from escalation.causal.heterogeneity import fit_effect_model
 from escalation.causal.policy import policy_scores
+from escalation.compute import resolve_jobs, run_tasks
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
-from escalation.jobs import resolve_jobs, run_tasks
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
 from escalation.timeline.matrix import CovariateCoding

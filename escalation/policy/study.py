@@ -29,11 +29,11 @@ from escalation.causal.policy import (
     estimate_policy_values,
     policy_scores,
 )
+from escalation.compute import resolve_jobs
 from escalation.design.registration import RegistrationCheck, check_registration
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules
 from escalation.errors import DesignError
-from escalation.jobs import resolve_jobs
 from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
 from escalation.policy.rules import LearnedRules, learn_rules

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.jobs import run_batched
+from escalation.compute import run_batched
 from escalation.predict.metrics import (
     Competing,
     bootstrap_indices,

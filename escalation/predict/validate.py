@@ -19,10 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.compute import batched_map
+from escalation.compute import batched_map, resolve_jobs, run_batched, run_tasks
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
-from escalation.jobs import resolve_jobs, run_batched, run_tasks
 from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
 from escalation.predict.metrics import (
     Competing,

@@ -194,8 +194,8 @@ def test_run_tasks_goes_to_the_cluster_and_brings_warnings_back(
 ) -> None:
     import os
 
+    from escalation.compute import run_tasks
     from escalation.errors import StatisticalWarning
-    from escalation.jobs import run_tasks
 
     with pytest.warns(StatisticalWarning) as caught:
         out = run_tasks(_warns, [1, 2], n_jobs=1)
