@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,7 +22,9 @@ def register(subparsers: Any) -> None:
             "replication not yet in the output folder (results/ is partitioned Parquet, "
             "appended as replications finish: stop and rerun to resume), then write "
             "performance.csv (Morris, White & Crowther 2019 measures with Monte Carlo SEs), "
-            "scenarios.csv and figures/."
+            "scenarios.csv and figures/. The folder is written like every output folder: it "
+            "must be new, empty or escalation's, and manifest.json lists every file with the "
+            "plan, its seed and the package versions."
         ),
     )
     parser.add_argument("plan", metavar="PLAN", help="the simulation-study plan TOML file")
@@ -39,38 +40,15 @@ def register(subparsers: Any) -> None:
         metavar="ADDRESS",
         help="address of a Dask scheduler, e.g. tcp://host:8786 (overrides [compute])",
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="also write into a folder escalation did not write, beside the files there "
+        "(files escalation did not write are never deleted or changed)",
+    )
     parser.add_argument("--no-figures", action="store_true", help="do not draw the figures")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
-
-
-def _figures(study: Any, folder: Path) -> list[str]:
-    from escalation.figures.save import save_figure
-    from escalation.figures.simstudy import plot_nested_loop
-
-    written = []
-    save_figure(study.plot("coverage"), folder / "coverage", formats=("png",), width="double")
-    written.append("coverage.png")
-    for horizon in study.plan.horizons:
-        for estimand in ("risk_difference",):
-            if estimand not in study.plan.estimands:
-                continue
-            name = f"zip_{estimand}_{horizon}"
-            save_figure(
-                study.plot("zip", horizon=horizon, estimand=estimand),
-                folder / name,
-                formats=("png",),
-                width="double",
-            )
-            written.append(f"{name}.png")
-    if study.plan.varied:
-        rows = study.performance[study.performance["estimand"] == "risk_difference"]
-        rows = rows[rows["horizon"] == study.plan.horizons[0]]
-        if not rows.empty:
-            plot = plot_nested_loop(rows, settings=list(study.plan.varied), measure="bias")
-            save_figure(plot, folder / "nested_loop_bias", formats=("png",), width="double")
-            written.append("nested_loop_bias.png")
-    return written
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,10 +63,10 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=not args.no_progress,
+        figures=not args.no_figures,
+        overwrite=args.overwrite,
     )
-    figures: list[str] = []
-    if not args.no_figures and not study.performance.empty:
-        figures = _figures(study, study.folder / "figures")
+    figures = (study.folder / "figures").is_dir()
     glance = study.glance().iloc[0]
     table = study.wide(["bias", "empirical_se", "model_se", "coverage"])
     keep = [
@@ -112,6 +90,6 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"Wrote results/, performance.csv, scenarios.csv{', figures/' if figures else ''} "
-        f"to {study.folder}"
+        f"and manifest.json to {study.folder}"
     )
     return 0

@@ -122,17 +122,34 @@ def _national(args: argparse.Namespace) -> int:
         print("--authorities writes a partitioned Parquet dataset (no CSV)", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    with compute_from(args):
+    config = SimulationConfig(notes=args.notes)
+    with output_folder(args) as folder, compute_from(args) as engine:
         dataset = simulate_national(
             args.children,
-            args.out,
+            folder.staging,
             authorities=args.authorities,
             seed=args.seed,
-            config=SimulationConfig(notes=args.notes),
+            config=config,
             progress=True,
         )
-    rows = dataset.count_rows().sum(numeric_only=True)
-    print(f"Simulated {len(dataset.partitions)} local authorities to {dataset.path}")
+        rows = dataset.count_rows().sum(numeric_only=True)
+        folder.commit(
+            command=folder.command,
+            seeds={"simulation": args.seed},
+            extra={
+                "disclosure": "none: simulated children, not real ones",
+                "simulation": {
+                    "children": args.children,
+                    "authorities": args.authorities,
+                    "config": config.to_dict(),
+                    "rows": {k: int(rows.get(k, 0)) for k in ("children", "episodes", "notes")},
+                    "computed_on": engine.describe(),
+                },
+                "input": "none: the data are determined by the seed and the configuration; "
+                "every file's SHA-256 is listed under outputs",
+            },
+        )
+    print(f"Simulated {len(dataset.partitions)} local authorities to {folder.path}")
     print(f"  children  {int(rows['children']):,}")
     print(f"  episodes  {int(rows['episodes']):,}")
     print(f"  in {time.perf_counter() - start:.1f} s (truth/ holds each authority's true risks)")

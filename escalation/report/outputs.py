@@ -15,6 +15,12 @@ Every command that writes a folder (``convert``, ``simulate``, ``build``, ``esti
   manifest is written last, listing exactly this run's files, and the files are moved into
   place (the whole folder is renamed when it holds nothing else). A run that fails or is
   interrupted leaves no manifest and the previous outputs as they were.
+- **Append-only stores, resumable.** A long run that appends results as they finish (the
+  simulation study's ``results/``) names the store's folders in ``keep``: files escalation
+  wrote there in earlier runs are kept and listed again rather than removed as stale, and
+  :meth:`OutputFolder.checkpoint` publishes what the run has written so far (files and a
+  manifest saying the run is not finished) while the run goes on. A run stopped after a
+  checkpoint leaves that checkpoint's outputs, owned and complete; a rerun resumes from them.
 """
 
 from __future__ import annotations
@@ -272,6 +278,9 @@ class OutputFolder:
     writes : iterable of str, optional
         Files the run will write, when known in advance: a clash with a file escalation
         did not write is then refused before any work is done (else when committing).
+    keep : iterable of str, optional
+        Folders of append-only stores (``"results"``): the files escalation wrote there
+        before are kept and listed in this run's manifest, beside the files this run adds.
 
     Examples
     --------
@@ -292,9 +301,13 @@ class OutputFolder:
         overwrite: bool = False,
         command: str = "",
         writes: Iterable[str] = (),
+        keep: Iterable[str] = (),
     ) -> None:
         self.path = Path(path).absolute()
         self.writes = frozenset({MANIFEST_NAME, *writes})
+        self.keep = tuple(k.strip("/") + "/" for k in keep)
+        #: Files this run published with :meth:`checkpoint` (kept unless written again).
+        self.published: set[str] = set()
         self.overwrite = overwrite
         self.command = command or "escalation"
         self._lock = _Lock(self.path, self.command)
@@ -387,7 +400,8 @@ class OutputFolder:
         **manifest
             Passed to :func:`escalation.report.manifest.write_manifest` (``command``,
             ``design``, ``seeds``, ``notes``, ``extra``, ...). It lists exactly the files
-            written under :attr:`staging`. Without any, a ``manifest.json`` the run wrote
+            written under :attr:`staging` (with the files kept in ``keep`` folders and those
+            published by :meth:`checkpoint`). Without any, a ``manifest.json`` the run wrote
             itself, last, into :attr:`staging` is kept as it is.
 
         Returns
@@ -401,6 +415,57 @@ class OutputFolder:
             When a file of this run would replace a file escalation did not write; this
             run's outputs are then kept in a visible sibling folder, which the message names.
         """
+        path = self._publish(manifest, final=True)
+        self._lock.release()
+        return path
+
+    def checkpoint(self, **manifest: Any) -> Path:
+        """Publish what the run has written so far, and go on writing.
+
+        The files under :attr:`staging` move into the output folder with a manifest listing
+        them (give it a fact saying the run is unfinished, e.g. ``extra={"complete":
+        False}``); the lock stays held and :attr:`staging` starts empty. Published files
+        stay in the output, listed by every later manifest of this run, unless written
+        again. A run stopped after a checkpoint leaves the checkpoint's outputs in place.
+
+        Parameters
+        ----------
+        **manifest
+            As for :meth:`commit`.
+
+        Returns
+        -------
+        Path
+            The manifest in the output folder.
+        """
+        if self.committed or not self.staging.is_dir():
+            raise OutputFolderError(f"output folder {self.path} is not open for writing")
+        staged = {
+            p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
+        }
+        path = self._publish(manifest, final=False)
+        self.published |= staged - {MANIFEST_NAME}
+        self.staging.mkdir()
+        return path
+
+    def _carry_over(self, state: FolderState) -> None:
+        """Link into :attr:`staging` the owned files this run keeps (``keep``, published)."""
+        for name in sorted(state.owned - {MANIFEST_NAME} - state.changed):
+            if not (name in self.published or name.startswith(self.keep)):
+                continue
+            target = self.staging / name
+            if target.exists():
+                continue  # written again by this run
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.path / name, target)
+            except OSError:  # a file system without hard links
+                shutil.copy2(self.path / name, target)
+
+    def _publish(self, manifest: dict[str, Any], *, final: bool) -> Path:
+        """Move the staging folder's files (and the manifest) into the output folder."""
+        if self.keep or self.published:
+            self._carry_over(inspect_folder(self.path))
         if manifest or not (self.staging / MANIFEST_NAME).is_file():
             write_manifest(self.staging, **manifest)
         state = inspect_folder(self.path)
@@ -424,8 +489,7 @@ class OutputFolder:
                 pass
             else:
                 self._move_files(state, new)
-            self.committed = True
-        self._lock.release()
+            self.committed = final
         self.left_alone = state.foreign
         return self.path / MANIFEST_NAME
 

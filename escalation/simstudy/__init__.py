@@ -13,7 +13,7 @@ from escalation.simstudy.generators import GENERATORS
 from escalation.simstudy.measures import MEASURES, performance_measures, zip_data
 from escalation.simstudy.plan import ESTIMANDS, Scenario, SimulationPlan, read_plan
 from escalation.simstudy.store import read_results
-from escalation.simstudy.study import SimulationStudy, replicate, run_simstudy
+from escalation.simstudy.study import SimulationStudy, replicate, run_simstudy, save_figures
 
 __all__ = [
     "ESTIMANDS",
@@ -27,5 +27,6 @@ __all__ = [
     "read_results",
     "replicate",
     "run_simstudy",
+    "save_figures",
     "zip_data",
 ]

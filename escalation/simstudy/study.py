@@ -22,15 +22,17 @@ import pandas as pd
 from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.compute import imap_unordered
 from escalation.errors import DesignError, EscalationError
+from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.results import Summary, package_versions, provenance
 from escalation.simstudy.generators import GENERATORS
 from escalation.simstudy.measures import performance_measures, zip_data
 from escalation.simstudy.plan import Scenario, SimulationPlan
 from escalation.simstudy.store import append_results, completed_replications, read_results
 
-__all__ = ["RESULT_COLUMNS", "SimulationStudy", "replicate", "run_simstudy"]
+__all__ = ["RESULT_COLUMNS", "SimulationStudy", "replicate", "run_simstudy", "save_figures"]
 
 _META: Final = "simstudy.json"
+_STORE: Final = "results"
 #: Columns of the results, in order (``seconds``, the replication's wall time, is the only one
 #: that differs between runs).
 RESULT_COLUMNS: Final = (
@@ -235,22 +237,42 @@ def _scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _check_folder(folder: Path, plan: SimulationPlan) -> None:
-    meta = folder / _META
+def _check_plan(folder: OutputFolder, plan: SimulationPlan) -> None:
+    """Refuse a folder holding another plan's results, or files under results/ not ours."""
+    meta = folder.path / _META
     if meta.is_file():
         stored = json.loads(meta.read_text(encoding="utf-8"))
         if stored.get("fingerprint") != plan.fingerprint():
             raise DesignError(
-                f"{folder} holds results of another plan (fingerprint "
+                f"{folder.path} holds results of another plan (fingerprint "
                 f"{stored.get('fingerprint')} vs {plan.fingerprint()}): settings, estimators, "
                 "bootstrap or seed changed. Use a new output folder, or restore the plan; only "
                 "the number of replications and the compute settings may change on resuming"
             )
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    record = provenance(command="simstudy", fingerprint=plan.fingerprint(), plan=plan.to_dict())
-    record["fingerprint"] = plan.fingerprint()
-    meta.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    strays = sorted(n for n in folder.left_alone if n == _STORE or n.startswith(_STORE + "/"))
+    if strays:
+        shown = ", ".join(strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
+        raise OutputFolderError(
+            f"output folder {folder.path}: {_STORE}/ holds {shown}, which escalation did not "
+            "write (it is not in manifest.json) and would be read as results. Move them away, "
+            "or choose another output folder."
+        )
+
+
+def _manifest(plan: SimulationPlan, stored: int, *, complete: bool) -> dict[str, Any]:
+    """Return the manifest's facts: the plan, its seed, and how far the study has got."""
+    return {
+        "command": "escalation simstudy",
+        "seeds": {"master": plan.seed},
+        "extra": {
+            "plan": plan.to_dict(),
+            "plan_fingerprint": plan.fingerprint(),
+            "complete": complete,
+            "replications_stored": stored,
+            "replications_planned": plan.replications * len(plan.scenarios()),
+            "disclosure": "none: simulated data, no real children",
+        },
+    }
 
 
 def summarise(plan: SimulationPlan, results: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
@@ -275,10 +297,20 @@ def run_simstudy(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    figures: bool = False,
+    overwrite: bool = False,
     flush_every: int = 20,
     flush_seconds: float = 30.0,
 ) -> SimulationStudy:
     """Run (or resume) a simulation study and return its results and performance measures.
+
+    The output folder is written through :class:`~escalation.report.outputs.OutputFolder`:
+    it must be new, empty, or one escalation wrote (its ``manifest.json`` lists every file,
+    with the plan, its seed and the package versions). Finished replications are published
+    as they are flushed (a checkpoint: the parts under ``results/`` and a manifest with
+    ``"complete": false``), so a stopped run keeps them; rerunning the same plan into the same
+    folder runs only the replications not stored yet, keeps the stored ones, and rewrites
+    ``performance.csv`` (and the figures) from all of them, with ``"complete": true``.
 
     Parameters
     ----------
@@ -294,6 +326,11 @@ def run_simstudy(
         :func:`escalation.compute.use_compute`, else this process).
     progress : bool, default False
         Show a progress bar.
+    figures : bool, default False
+        Also draw ``figures/`` (coverage by scenario, zip plots, nested-loop plot of the bias).
+    overwrite : bool, default False
+        Write into a folder escalation did not write, beside the files there (which are
+        never touched; files under ``results/`` are refused, as they would be read).
     flush_every, flush_seconds : int, float
         Finished replications are written after this many, or this many seconds.
 
@@ -305,6 +342,9 @@ def run_simstudy(
     ------
     DesignError
         No output folder, or the folder holds results of a different plan.
+    OutputFolderError
+        The folder was not written by escalation (without ``overwrite``), another run is
+        writing it, or files escalation did not write are in the way.
 
     Examples
     --------
@@ -312,7 +352,7 @@ def run_simstudy(
     >>> plan = SimulationPlan(generator="spells", replications=3, seed=1,
     ...                       fixed={"n": 400}, estimators=("unadjusted",),
     ...                       horizons=(365,), bootstrap=0)
-    >>> study = run_simstudy(plan, out=getfixture("tmp_path"))
+    >>> study = run_simstudy(plan, out=getfixture("tmp_path") / "study")
     >>> len(study.results), int(study.glance()["replications"].iloc[0])
     (12, 3)
     """
@@ -321,46 +361,99 @@ def run_simstudy(
     target = out if out is not None else plan.output
     if target is None:
         raise DesignError("give an output folder (out=..., or [study] output in the plan)")
-    folder = Path(target)
-    _check_folder(folder, plan)
-    scenarios = plan.scenarios()
-    table = _scenario_table(scenarios)
-    table.to_csv(folder / "scenarios.csv", index=False)
-    store = folder / "results"
-    done = completed_replications(store)
-    tasks = [
-        (scenario, r)
-        for r in range(plan.replications)
-        for scenario in scenarios
-        if (scenario.scenario_id, r) not in done
-    ]
     if workers is None and scheduler is None:
         workers, scheduler = plan.workers, plan.scheduler
-    start = time.perf_counter()
-    buffer: list[pd.DataFrame] = []
-    last = time.monotonic()
-    try:
-        for _, frame in imap_unordered(
-            replicate,
-            tasks,
-            shared=(plan,),
-            description=f"{plan.name}: replications",
-            progress=progress,
-            workers=workers,
-            scheduler=scheduler,
-        ):
-            buffer.append(frame)
-            if len(buffer) >= flush_every or time.monotonic() - last >= flush_seconds:
-                append_results(store, pd.concat(buffer, ignore_index=True))
-                buffer, last = [], time.monotonic()
-    finally:
-        if buffer:
-            append_results(store, pd.concat(buffer, ignore_index=True))
-    seconds = time.perf_counter() - start
-    results = read_results(store)
-    wanted = {(s.scenario_id, r) for s in scenarios for r in range(plan.replications)}
-    keys = list(zip(results["scenario_id"], results["replication"], strict=True))
-    results = results[[k in wanted for k in keys]].reset_index(drop=True)
-    performance = summarise(plan, results, table)
-    performance.to_csv(folder / "performance.csv", index=False)
-    return SimulationStudy(plan, table, results, performance, folder, seconds, len(tasks))
+    scenarios = plan.scenarios()
+    table = _scenario_table(scenarios)
+    writes = (_META, "scenarios.csv", "performance.csv")
+    with OutputFolder(
+        target, overwrite=overwrite, command="escalation simstudy", writes=writes, keep=(_STORE,)
+    ) as folder:
+        _check_plan(folder, plan)
+        record = provenance(command="simstudy", fingerprint=plan.fingerprint(), plan=plan.to_dict())
+        record["fingerprint"] = plan.fingerprint()
+        (folder.staging / _META).write_text(
+            json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+        table.to_csv(folder.staging / "scenarios.csv", index=False)
+        store = folder.path / _STORE
+        done = completed_replications(store)
+        tasks = [
+            (scenario, r)
+            for r in range(plan.replications)
+            for scenario in scenarios
+            if (scenario.scenario_id, r) not in done
+        ]
+        start = time.perf_counter()
+        stored = len(done)
+        buffer: list[pd.DataFrame] = []
+        last = time.monotonic()
+
+        def flush() -> None:
+            nonlocal buffer, last, stored
+            frames, buffer, last = buffer, [], time.monotonic()
+            if frames:
+                append_results(folder.staging / _STORE, pd.concat(frames, ignore_index=True))
+                stored += len(frames)
+                folder.checkpoint(**_manifest(plan, stored, complete=False))
+
+        try:
+            for _, frame in imap_unordered(
+                replicate,
+                tasks,
+                shared=(plan,),
+                description=f"{plan.name}: replications",
+                progress=progress,
+                workers=workers,
+                scheduler=scheduler,
+            ):
+                buffer.append(frame)
+                if len(buffer) >= flush_every or time.monotonic() - last >= flush_seconds:
+                    flush()
+        finally:
+            flush()  # a stopped run keeps every replication that finished
+        seconds = time.perf_counter() - start
+        results = read_results(store)
+        wanted = {(s.scenario_id, r) for s in scenarios for r in range(plan.replications)}
+        keys = list(zip(results["scenario_id"], results["replication"], strict=True))
+        results = results[[k in wanted for k in keys]].reset_index(drop=True)
+        performance = summarise(plan, results, table)
+        performance.to_csv(folder.staging / "performance.csv", index=False)
+        study = SimulationStudy(plan, table, results, performance, folder.path, seconds, len(tasks))
+        if figures and not performance.empty:
+            save_figures(study, folder.staging / "figures")
+        folder.commit(**_manifest(plan, stored, complete=True))
+    return study
+
+
+def save_figures(study: SimulationStudy, folder: str | Path) -> list[str]:
+    """Draw the study's figures into ``folder`` as PNG; return the file names.
+
+    ``coverage.png`` (coverage by scenario), ``zip_risk_difference_<horizon>.png`` (zip
+    plots) and, when the plan varies settings, ``nested_loop_bias.png``.
+    """
+    from escalation.figures.save import save_figure
+    from escalation.figures.simstudy import plot_nested_loop
+
+    target = Path(folder)
+    written = []
+    save_figure(study.plot("coverage"), target / "coverage", formats=("png",), width="double")
+    written.append("coverage.png")
+    if "risk_difference" in study.plan.estimands:
+        for horizon in study.plan.horizons:
+            name = f"zip_risk_difference_{horizon}"
+            save_figure(
+                study.plot("zip", horizon=horizon, estimand="risk_difference"),
+                target / name,
+                formats=("png",),
+                width="double",
+            )
+            written.append(f"{name}.png")
+    if study.plan.varied:
+        rows = study.performance[study.performance["estimand"] == "risk_difference"]
+        rows = rows[rows["horizon"] == study.plan.horizons[0]]
+        if not rows.empty:
+            plot = plot_nested_loop(rows, settings=list(study.plan.varied), measure="bias")
+            save_figure(plot, target / "nested_loop_bias", formats=("png",), width="double")
+            written.append("nested_loop_bias.png")
+    return written

@@ -271,3 +271,44 @@ def test_outputs_second_concurrent_run_is_refused_naming_the_first(
     assert main(["simulate", "--children", "30", "--out", str(out)]) == 0
     manifest_matches(out)
     assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------ append-only stores
+def test_outputs_checkpoint_publishes_and_a_stopped_run_keeps_it(tmp_path: Path) -> None:
+    from escalation.report.outputs import OutputFolder, inspect_folder
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt), OutputFolder(out, keep=("store",)) as folder:
+        (folder.staging / "store").mkdir()
+        (folder.staging / "store" / "a.txt").write_text("a")
+        (folder.staging / "plan.txt").write_text("plan")
+        folder.checkpoint(command="test", extra={"complete": False})
+        assert (out / "store" / "a.txt").read_text() == "a"  # published, run still open
+        (folder.staging / "store").mkdir()
+        (folder.staging / "store" / "b.txt").write_text("b")
+        folder.checkpoint(command="test", extra={"complete": False})
+        # a published file stays listed although the run did not write it again
+        assert manifest_matches(out) == ["plan.txt", "store/a.txt", "store/b.txt"]
+        (folder.staging / "store").mkdir()
+        (folder.staging / "store" / "c.txt").write_text("never published")
+        raise KeyboardInterrupt
+    assert manifest_matches(out) == ["plan.txt", "store/a.txt", "store/b.txt"]
+    assert not inspect_folder(out).foreign
+    assert json.loads((out / "manifest.json").read_text())["complete"] is False
+    assert leftovers(tmp_path) == []  # lock released, staging removed
+
+    # The next run keeps the store's files, adds its own, and drops the stale plan.txt.
+    with OutputFolder(out, keep=("store",)) as folder:
+        (folder.staging / "store").mkdir()
+        (folder.staging / "store" / "d.txt").write_text("d")
+        folder.commit(command="test", extra={"complete": True})
+    assert manifest_matches(out) == ["store/a.txt", "store/b.txt", "store/d.txt"]
+    assert sorted(p.name for p in (out / "store").iterdir()) == ["a.txt", "b.txt", "d.txt"]
+
+
+def test_outputs_checkpoint_needs_an_open_folder(tmp_path: Path) -> None:
+    from escalation.report.outputs import OutputFolder, OutputFolderError
+
+    folder = OutputFolder(tmp_path / "out")
+    with pytest.raises(OutputFolderError, match="not open"):
+        folder.checkpoint(command="test")

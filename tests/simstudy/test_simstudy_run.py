@@ -113,20 +113,35 @@ def test_a_stopped_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             raise KeyboardInterrupt
         return real(task, plan)
 
+    from escalation.report.outputs import inspect_folder
+
     monkeypatch.setattr(study_module, "replicate", stops_after_three)
+    out = tmp_path / "study"
     with pytest.raises(KeyboardInterrupt):
-        run_simstudy(small_plan(), out=tmp_path, flush_every=1)
+        run_simstudy(small_plan(), out=out, flush_every=2)
+    # The three finished replications were published (flushed at 2, then on stopping):
+    # the folder is escalation's, with a manifest saying the study is unfinished.
+    stopped = _manifest(out)
+    assert stopped["complete"] is False and stopped["replications_stored"] == 3
+    assert not inspect_folder(out).foreign and not (out / "performance.csv").exists()
     monkeypatch.setattr(study_module, "replicate", real)
-    resumed = run_simstudy(small_plan(), out=tmp_path)
+    resumed = run_simstudy(small_plan(), out=out)
     assert resumed.new_replications == 3
+    finished = _manifest(out)
+    assert finished["complete"] is True and finished["replications_stored"] == 6
+    listed = {o["path"] for o in finished["outputs"]}  # type: ignore[attr-defined]
+    assert {o["path"] for o in stopped["outputs"]} - {"manifest.json"} <= listed  # type: ignore[attr-defined]
+    assert not inspect_folder(out).foreign
     fresh = run_simstudy(small_plan(), out=tmp_path / "fresh")
     pd.testing.assert_frame_equal(stable(resumed.results), stable(fresh.results), check_exact=True)
 
 
 def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     run_simstudy(small_plan(replications=1), out=tmp_path)
+    before = _manifest(tmp_path)
     with pytest.raises(DesignError, match="another plan"):
         run_simstudy(small_plan(replications=1, bootstrap=7), out=tmp_path)
+    assert _manifest(tmp_path) == before  # the folder is as it was
 
 
 def test_same_results_on_two_dask_workers(tmp_path: Path) -> None:
@@ -207,3 +222,48 @@ def test_committed_early_help_plan_and_cli(
     }
     performance = pd.read_csv(tmp_path / "performance.csv")
     assert set(performance["measure"]) >= {"bias", "coverage", "relative_error_model_se"}
+
+
+def _manifest(folder: Path) -> dict[str, object]:
+    import json
+
+    manifest: dict[str, object] = json.loads((folder / "manifest.json").read_text())
+    return manifest
+
+
+def test_the_study_folder_is_owned_and_has_a_manifest(tmp_path: Path) -> None:
+    from escalation.report.manifest import file_hash
+    from escalation.report.outputs import OutputFolderError, inspect_folder
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my own notes")
+    with pytest.raises(OutputFolderError, match="not written by escalation"):
+        run_simstudy(small_plan(replications=1), out=mine)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no lock or staging left
+
+    study = run_simstudy(small_plan(replications=2), out=tmp_path / "study")
+    manifest = _manifest(study.folder)
+    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}  # type: ignore[attr-defined]
+    parts = sorted(p.relative_to(study.folder).as_posix() for p in study.folder.rglob("*.parquet"))
+    assert parts and set(parts) <= set(outputs)
+    assert {"performance.csv", "scenarios.csv", "simstudy.json"} <= set(outputs)
+    assert all(file_hash(study.folder / p) == h for p, h in outputs.items())
+    assert not inspect_folder(study.folder).foreign
+    assert manifest["complete"] is True and manifest["replications_stored"] == 4
+    assert manifest["plan_fingerprint"] == small_plan().fingerprint()
+    assert manifest["seeds"] == {"master": 11}
+    assert "escalation" in manifest["versions"]  # type: ignore[operator]
+
+
+def test_parquet_files_not_ours_among_the_results_are_refused(tmp_path: Path) -> None:
+    from escalation.report.outputs import OutputFolderError
+
+    run_simstudy(small_plan(replications=1), out=tmp_path / "study")
+    stray = tmp_path / "study" / "results" / "scenario_id=x" / "part-mine.parquet"
+    stray.parent.mkdir()
+    pd.DataFrame({"replication": [0]}).to_parquet(stray)
+    with pytest.raises(OutputFolderError, match=r"results/ holds results/scenario_id=x"):
+        run_simstudy(small_plan(replications=2), out=tmp_path / "study", overwrite=True)
+    assert stray.is_file()

@@ -167,3 +167,36 @@ def test_build_cli_on_a_partitioned_folder_with_a_scheduler(
     assert flow.loc[flow["rule"] == "spells", "episodes"].iloc[0] == len(spells)
     code = main(["validate", str(tmp_path / "data"), "--workers", "1"])
     assert code == 0
+
+
+def test_simulate_authorities_writes_an_owned_folder_with_a_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from escalation.data.dataset import open_case_history_dataset
+    from escalation.report.manifest import file_hash
+    from escalation.report.outputs import inspect_folder
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my own notes")
+    argv = ["simulate", "--children", "600", "--authorities", "2", "--seed", "4", "--out"]
+    assert main([*argv, str(mine)]) == 2  # refused, nothing written
+    assert "not written by escalation" in capsys.readouterr().err
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+    out = tmp_path / "national"
+    assert main([*argv, str(out), "--workers", "1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    assert any(p.startswith("episodes/authority=LA002/") for p in outputs)
+    assert all(file_hash(out / p) == h for p, h in outputs.items())
+    assert not inspect_folder(out).foreign
+    assert manifest["seeds"] == {"simulation": 4}
+    assert manifest["simulation"]["authorities"] == 2
+    assert manifest["simulation"]["rows"]["children"] == 600
+    assert open_case_history_dataset(out).partitions == ("LA001", "LA002")
+    # A rerun replaces escalation's own folder (no stale partitions are left).
+    assert main(["simulate", "--children", "300", "--authorities", "1", "--out", str(out)]) == 0
+    assert open_case_history_dataset(out).partitions == ("LA001",)
