@@ -76,7 +76,7 @@ def _standardise(
             s_prev = 1.0
             cif = 0.0
             g_prev = 1.0
-            g_own = 1.0
+            inv_g_own = 0.0
             sum_ratio = 0.0
             sum_cif_ratio = 0.0
             if influence:
@@ -96,27 +96,31 @@ def _standardise(
                     dlc = ec[i] * hc[k]
                     if dlc > 1.0:
                         capped += 1
-                    g = cif_step(g_prev, dlc, dlc)[1]
-                    if k == oi:
-                        g_own = g_prev
-                    d_mc = -dlc if k <= oi else 0.0
-                    if has_jump and k == oi:
-                        d_mc += 1.0
-                    denom = s * g
-                    if denom < _FLOOR:
-                        denom = _FLOOR
+                    if k <= oi:
+                        # Up to the row's own follow-up end the censoring martingale moves;
+                        # after it, its increments are zero and the sums stay as they are
+                        # (adding a zero ratio changes no bit), so no division is needed.
+                        g = cif_step(g_prev, dlc, dlc)[1]
+                        if k == oi:
+                            g_own = g_prev
+                            inv_g_own = 1.0 / (g_own if g_own > _FLOOR else _FLOOR)
+                        d_mc = -dlc
+                        if has_jump and k == oi:
+                            d_mc += 1.0
+                        denom = s * g
+                        if denom < _FLOOR:
+                            denom = _FLOOR
+                            if d_mc != 0.0:
+                                capped += 1
                         if d_mc != 0.0:
-                            capped += 1
-                    ratio = d_mc / denom
-                    sum_ratio += ratio
-                    sum_cif_ratio += cif * ratio
-                    event_term = 0.0
-                    if has_event and k >= oi:
-                        event_term = 1.0 / (g_own if g_own > _FLOOR else _FLOOR)
+                            ratio = d_mc / denom
+                            sum_ratio += ratio
+                            sum_cif_ratio += cif * ratio
+                        g_prev = g
+                    event_term = inv_g_own if has_event and k >= oi else 0.0
                     corr = (event_term - cif + cif * sum_ratio - sum_cif_ratio) / pi
                     total[arm, k] += wi * corr
                     value += corr
-                    g_prev = g
                 if influence:
                     for h in range(n_h):
                         phi_rmst[i, arm, h] -= value * lengths[k, h]

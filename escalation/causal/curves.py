@@ -247,6 +247,7 @@ def run_estimator(
     warm: Nuisance | None = None,
     case_weights: FloatArray | None = None,
     names: Sequence[str] = (),
+    propensity: FloatArray | None = None,
 ) -> EngineOutput:
     """Run one estimator on arrays; the inner loop of :func:`estimate_curves` and bootstrap.
 
@@ -276,6 +277,10 @@ def run_estimator(
         Names of the columns of ``x``: warnings and errors of the nuisance models (e.g.
         separation) name the covariate, not its position. Without them a column is
         named by its position.
+    propensity : numpy.ndarray, optional
+        Coefficients of the propensity model already fitted to these rows and weights (by
+        another estimator of the same bootstrap replicate, ``ipw`` or ``aipw``): used as
+        they are instead of fitting the same model again.
 
     Returns
     -------
@@ -291,14 +296,16 @@ def run_estimator(
         w = cw.copy()
         prop = None
         if method == "ipw":
-            prop = fit_logistic(
-                x,
-                a,
-                weights=cw,
-                start=warm.propensity if warm else None,
-                what="the propensity model",
-                names=names,
-            ).coef
+            prop = propensity
+            if prop is None:
+                prop = fit_logistic(
+                    x,
+                    a,
+                    weights=cw,
+                    start=warm.propensity if warm else None,
+                    what="the propensity model",
+                    names=names,
+                ).coef
             e = predict_logistic(prop, x)
             w = cw * treatment_weights(e, a, estimand=weight_estimand, truncate=truncate)
         grid = _grid(duration, report)
@@ -335,14 +342,16 @@ def run_estimator(
     e = np.full(n_rows, 0.5)
     own = np.full(n_rows, len(grid), dtype=np.int64)
     if aipw:
-        prop = fit_logistic(
-            x,
-            a,
-            weights=cw,
-            start=warm.propensity if warm else None,
-            what="the propensity model",
-            names=names,
-        ).coef
+        prop = propensity
+        if prop is None:
+            prop = fit_logistic(
+                x,
+                a,
+                weights=cw,
+                start=warm.propensity if warm else None,
+                what="the propensity model",
+                names=names,
+            ).coef
         e = bounded_probability(predict_logistic(prop, x), "propensity scores")
         fitc = (
             _cox(duration, censored, xa, cw, "the censoring model", names)

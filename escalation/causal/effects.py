@@ -83,14 +83,15 @@ def _run(
     *,
     influence: bool = False,
     warm: Nuisance | None = None,
+    distinct: tuple[npt.NDArray[np.int64], FloatArray] | None = None,
+    propensity: FloatArray | None = None,
 ) -> EngineOutput:
     dur, ev, a, x, start = arrays
     counts = None
     if rows is not None and name != "ccw" and config.truncate is None:
         # Distinct rows with frequency weights: the same estimate, less work (not with
         # truncation, whose percentiles are of rows, not of weights).
-        rows, counts_int = np.unique(rows, return_counts=True)
-        counts = counts_int.astype(float)
+        rows, counts = distinct if distinct is not None else _distinct(rows)
     if rows is not None:
         dur, ev, a, x, start = dur[rows], ev[rows], a[rows], x[rows], start[rows]
     if name == "ccw":
@@ -113,7 +114,14 @@ def _run(
         warm=warm,
         case_weights=counts,
         names=config.names,
+        propensity=propensity if counts is not None else None,
     )
+
+
+def _distinct(rows: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Return the distinct rows of a bootstrap sample and how often each was drawn."""
+    unique, counts = np.unique(rows, return_counts=True)
+    return unique, counts.astype(float)
 
 
 def _flatten(out: EngineOutput) -> FloatArray:
@@ -128,17 +136,24 @@ def _replicate(
     """One bootstrap replicate of every estimator (module level: sent to workers).
 
     With both ``gformula`` and ``aipw``, the g-formula comes from the AIPW run (same
-    outcome models), so the cause-specific Cox models are fitted once.
+    outcome models), so the cause-specific Cox models are fitted once; ``ipw`` and ``aipw``
+    share one propensity fit, and every estimator the same distinct rows and counts.
     """
     outputs: dict[str, EngineOutput] = {}
+    distinct = _distinct(rows)  # one resample, one set of frequency weights, every estimator
+    propensity: FloatArray | None = None  # ipw and aipw fit the same propensity model
     if "aipw" in config.estimators and "gformula" in config.estimators:
-        aipw = _run("aipw", rows, arrays, config)
+        aipw = _run("aipw", rows, arrays, config, distinct=distinct)
         outputs["aipw"] = aipw
+        propensity = aipw.nuisance.propensity
         if aipw.gformula is not None:
             outputs["gformula"] = aipw.gformula
     for name in config.estimators:
         if name not in outputs:
-            outputs[name] = _run(name, rows, arrays, config)
+            shared = propensity if name in ("ipw", "aipw") else None
+            outputs[name] = _run(name, rows, arrays, config, distinct=distinct, propensity=shared)
+            if name in ("ipw", "aipw") and propensity is None:
+                propensity = outputs[name].nuisance.propensity
     return np.concatenate([_flatten(outputs[name]) for name in config.estimators])
 
 

@@ -14,7 +14,7 @@ import time
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -22,12 +22,14 @@ import pandas as pd
 from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.compute import imap_unordered
 from escalation.errors import DesignError, EscalationError
-from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.results import Summary, package_versions, provenance
 from escalation.simstudy.generators import GENERATORS
 from escalation.simstudy.measures import performance_measures, zip_data
 from escalation.simstudy.plan import Scenario, SimulationPlan
 from escalation.simstudy.store import append_results, completed_replications, read_results
+
+if TYPE_CHECKING:
+    from escalation.report.outputs import OutputFolder
 
 __all__ = ["RESULT_COLUMNS", "SimulationStudy", "replicate", "run_simstudy", "save_figures"]
 
@@ -97,6 +99,8 @@ def replicate(task: tuple[Scenario, int], plan: SimulationPlan) -> pd.DataFrame:
                 bootstrap=plan.bootstrap,
                 seed=boot_seed,
                 conf_level=plan.conf_level,
+                n_jobs=1,  # the replications are the parallel tasks, not their bootstraps
+                progress=False,
             ).tidy()
         except _FAILURES as failure:
             error = f"{type(failure).__name__}: {failure}"
@@ -239,6 +243,8 @@ def _scenario_table(scenarios: list[Scenario]) -> pd.DataFrame:
 
 def _check_plan(folder: OutputFolder, plan: SimulationPlan) -> None:
     """Refuse a folder holding another plan's results, or files under results/ not ours."""
+    from escalation.report.outputs import OutputFolderError
+
     meta = folder.path / _META
     if meta.is_file():
         stored = json.loads(meta.read_text(encoding="utf-8"))
@@ -356,6 +362,8 @@ def run_simstudy(
     >>> len(study.results), int(study.glance()["replications"].iloc[0])
     (12, 3)
     """
+    from escalation.report.outputs import OutputFolder
+
     if replications is not None:
         plan = replace(plan, replications=int(replications))
     target = out if out is not None else plan.output
