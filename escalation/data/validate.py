@@ -322,9 +322,19 @@ class _Checker:
 def _has_nul(values: pd.Series, kind: str) -> np.ndarray:
     """Return True where a text value holds a NUL byte.
 
-    One joined string is searched first (fast, and nearly always NUL-free); only when it
-    holds a NUL are the rows found one by one.
+    Arrow text is searched in Arrow. Otherwise one joined string is searched first (fast,
+    and nearly always NUL-free); only when it holds a NUL are the rows found one by one.
     """
+    if isinstance(values.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pa.types.is_string(values.dtype.pyarrow_dtype) or pa.types.is_large_string(
+            values.dtype.pyarrow_dtype
+        ):
+            # Arrow text (the CSV reader's): searched where it is, no Python strings made.
+            found = pc.fill_null(pc.match_substring(values.array.__arrow_array__(), "\x00"), False)
+            return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
     text = values if kind in ("string", "empty") else values.where(values.map(_is_text))
     present = text.dropna()
     if "\x00" not in "".join(present.astype(str).tolist()):
