@@ -625,9 +625,13 @@ def _check_episodes(
 def _check_kind_codes(eps: _Checker, frame: pd.DataFrame) -> None:
     """Drop codes recorded on a kind they do not belong to (a closure reason on a plan)."""
     kind = frame["kind"].astype("string")
+    # Kinds are few: decide on the distinct kinds, then expand to rows.
+    codes, distinct = pd.factorize(kind, use_na_sentinel=True)
+    distinct_kinds = np.asarray(distinct, dtype=object)
     for column, kinds in CODED_KINDS.items():
         values = frame[column]
-        misplaced = (values.notna() & kind.notna() & ~kind.isin(list(kinds))).to_numpy(dtype=bool)
+        other = np.r_[~np.isin(distinct_kinds, list(kinds)), False]  # missing kind: last
+        misplaced = values.notna().to_numpy(dtype=bool) & other[codes]
         if not misplaced.any():
             continue
         listed = " and ".join(sorted(kinds))
