@@ -1,7 +1,7 @@
 """Output folders: who owns them, one writer at a time, and all-or-nothing updates.
 
-Every command that writes a folder (``convert``, ``simulate``, ``build``, ``estimate``,
-``predict``, ``run``, ``demo`` and the analysis scripts) writes through
+Every command that writes a folder (``convert``, ``simulate``, ``simstudy``, ``build``,
+``estimate``, ``predict``, ``run``, ``demo`` and the analysis scripts) writes through
 :class:`OutputFolder`:
 
 - **Ownership.** The folder must be new, empty, or one escalation wrote before: it holds
