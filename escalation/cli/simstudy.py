@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from escalation.cli import SUMMARIES
+from escalation.cli import EXIT_INTERRUPTED, SUMMARIES
 
 __all__ = ["register", "run"]
 
@@ -56,16 +56,20 @@ def run(args: argparse.Namespace) -> int:
     from escalation.simstudy import read_plan, run_simstudy
 
     plan = read_plan(args.plan)
-    study = run_simstudy(
-        plan,
-        out=args.out,
-        replications=args.replications,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=not args.no_progress,
-        figures=not args.no_figures,
-        overwrite=args.overwrite,
-    )
+    try:
+        study = run_simstudy(
+            plan,
+            out=args.out,
+            replications=args.replications,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.no_progress,
+            figures=not args.no_figures,
+            overwrite=args.overwrite,
+        )
+    except KeyboardInterrupt:
+        _interrupted(args.out if args.out is not None else plan.output)
+        return EXIT_INTERRUPTED
     figures = (study.folder / "figures").is_dir()
     glance = study.glance().iloc[0]
     table = study.wide(["bias", "empirical_se", "model_se", "coverage"])
@@ -93,3 +97,24 @@ def run(args: argparse.Namespace) -> int:
         f"and manifest.json to {study.folder}"
     )
     return 0
+
+
+def _interrupted(out: str | None) -> None:
+    """Say what a stopped study kept: the replications of its last checkpoint."""
+    import json
+    import sys
+    from pathlib import Path
+
+    stored = None
+    manifest = Path(str(out)) / "manifest.json"
+    if out is not None and manifest.is_file():
+        stored = json.loads(manifest.read_text(encoding="utf-8")).get("replications_stored")
+    if isinstance(stored, int):
+        which = "replication that finished is" if stored == 1 else "replications that finished are"
+        kept = f'the {stored:,} {which} kept in {out} (its manifest.json says "complete": false)'
+    else:
+        kept = "no replication had finished; the output folder is as it was"
+    print(
+        f"escalation simstudy: interrupted; {kept}. Run the same command again to resume.",
+        file=sys.stderr,
+    )

@@ -267,3 +267,31 @@ def test_parquet_files_not_ours_among_the_results_are_refused(tmp_path: Path) ->
     with pytest.raises(OutputFolderError, match=r"results/ holds results/scenario_id=x"):
         run_simstudy(small_plan(replications=2), out=tmp_path / "study", overwrite=True)
     assert stray.is_file()
+
+
+def test_the_command_says_what_a_stopped_study_kept_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[study]\nname = "small"\ngenerator = "spells"\nreplications = 2\nseed = 3\n'
+        '[scenarios]\nn = 300\n[estimation]\nestimators = ["unadjusted"]\nhorizons = [365]\n'
+        "bootstrap = 0\n"
+    )
+    real = study_module.replicate
+    calls = {"n": 0}
+
+    def stops_after_one(task, plan):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise KeyboardInterrupt
+        return real(task, plan)
+
+    monkeypatch.setattr(study_module, "replicate", stops_after_one)
+    argv = ["simstudy", str(plan), "--out", str(tmp_path / "out"), "--no-progress", "--no-figures"]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "the 1 replication that finished is kept" in err and "nothing was written" not in err
+    monkeypatch.setattr(study_module, "replicate", real)
+    assert main(argv) == 0
+    assert "2 replications (1 new, 0 failed)" in capsys.readouterr().out
