@@ -212,6 +212,28 @@ def _competing_cox(
     return _cox(duration, status, xa[:, :columns], cw, what, names), columns
 
 
+def _propensity(
+    x: FloatArray,
+    a: npt.NDArray[np.bool_],
+    cw: FloatArray,
+    warm: Nuisance | None,
+    names: Sequence[str],
+    given: FloatArray | None,
+) -> FloatArray:
+    """Return the propensity model's coefficients: ``given`` (already fitted), else a fit."""
+    if given is not None:
+        return given
+    coef: FloatArray = fit_logistic(
+        x,
+        a,
+        weights=cw,
+        start=warm.propensity if warm else None,
+        what="the propensity model",
+        names=names,
+    ).coef
+    return coef
+
+
 def _set_arm(xa: FloatArray, arm: int) -> FloatArray:
     """Return a copy of ``xa`` with the treatment column (the first) set to ``arm``."""
     out = xa.copy()
@@ -296,16 +318,7 @@ def run_estimator(
         w = cw.copy()
         prop = None
         if method == "ipw":
-            prop = propensity
-            if prop is None:
-                prop = fit_logistic(
-                    x,
-                    a,
-                    weights=cw,
-                    start=warm.propensity if warm else None,
-                    what="the propensity model",
-                    names=names,
-                ).coef
+            prop = _propensity(x, a, cw, warm, names, propensity)
             e = predict_logistic(prop, x)
             w = cw * treatment_weights(e, a, estimand=weight_estimand, truncate=truncate)
         grid = _grid(duration, report)
@@ -342,16 +355,7 @@ def run_estimator(
     e = np.full(n_rows, 0.5)
     own = np.full(n_rows, len(grid), dtype=np.int64)
     if aipw:
-        prop = propensity
-        if prop is None:
-            prop = fit_logistic(
-                x,
-                a,
-                weights=cw,
-                start=warm.propensity if warm else None,
-                what="the propensity model",
-                names=names,
-            ).coef
+        prop = _propensity(x, a, cw, warm, names, propensity)
         e = bounded_probability(predict_logistic(prop, x), "propensity scores")
         fitc = (
             _cox(duration, censored, xa, cw, "the censoring model", names)

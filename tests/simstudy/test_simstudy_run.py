@@ -33,6 +33,20 @@ def small_plan(**changes: object) -> SimulationPlan:
     return dataclasses.replace(plan, **changes)
 
 
+def stopping_after(finished: int):  # type: ignore[no-untyped-def]
+    """Return ``replicate`` as a user stopping the run (Ctrl-C) after ``finished`` calls."""
+    real = study_module.replicate
+    calls = {"n": 0}
+
+    def replicate(task, plan):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > finished:
+            raise KeyboardInterrupt
+        return real(task, plan)
+
+    return replicate
+
+
 def stable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[STABLE].sort_values(STABLE[:5]).reset_index(drop=True)
 
@@ -104,18 +118,10 @@ def test_results_do_not_depend_on_order_or_resuming(tmp_path: Path) -> None:
 
 
 def test_a_stopped_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = study_module.replicate
-    calls = {"n": 0}
-
-    def stops_after_three(task, plan):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] > 3:
-            raise KeyboardInterrupt
-        return real(task, plan)
-
     from escalation.report.outputs import inspect_folder
 
-    monkeypatch.setattr(study_module, "replicate", stops_after_three)
+    real = study_module.replicate
+    monkeypatch.setattr(study_module, "replicate", stopping_after(3))
     out = tmp_path / "study"
     with pytest.raises(KeyboardInterrupt):
         run_simstudy(small_plan(), out=out, flush_every=2)
@@ -279,15 +285,7 @@ def test_the_command_says_what_a_stopped_study_kept_and_resumes(
         "bootstrap = 0\n"
     )
     real = study_module.replicate
-    calls = {"n": 0}
-
-    def stops_after_one(task, plan):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise KeyboardInterrupt
-        return real(task, plan)
-
-    monkeypatch.setattr(study_module, "replicate", stops_after_one)
+    monkeypatch.setattr(study_module, "replicate", stopping_after(1))
     argv = ["simstudy", str(plan), "--out", str(tmp_path / "out"), "--no-progress", "--no-figures"]
     assert main(argv) == 130
     err = capsys.readouterr().err
