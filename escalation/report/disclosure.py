@@ -1,18 +1,28 @@
 """Former home of the disclosure gate, now :mod:`escalation.disclosure`.
 
 The gate moved beneath the models and figures (which apply it too and must not import
-the report); this module keeps imports written before the move working, with a deprecation
-warning, for one release.
+the report). ``from escalation.report.disclosure import disclose_table`` (and the gate's
+other names) still works for one release, with a :class:`DeprecationWarning`; import them
+from :mod:`escalation.disclosure` instead.
 """
 
+from __future__ import annotations
+
 import warnings
+from typing import Any
 
-warnings.warn(
-    "escalation.report.disclosure moved to escalation.disclosure; import it from there "
-    "(the old module goes in the next release)",
-    DeprecationWarning,
-    stacklevel=2,
-)
+__all__: list[str] = []
 
-from escalation.disclosure import *  # noqa: E402, F403
-from escalation.disclosure import __all__ as __all__  # noqa: E402
+
+def __getattr__(name: str) -> Any:
+    import escalation.disclosure as disclosure
+
+    if name in disclosure.__all__:
+        warnings.warn(
+            f"escalation.report.disclosure.{name} moved to escalation.disclosure.{name}; "
+            "import it from there (the old name goes in the next release)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(disclosure, name)
+    raise AttributeError(f"module 'escalation.report.disclosure' has no attribute {name!r}")
