@@ -219,18 +219,56 @@ def test_outputs_failed_run_writes_no_manifest(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+# A process started from a background job of a non-interactive shell (``make test &``, some
+# CI runners) inherits SIGINT ignored, and so does ``python -m escalation`` started from it:
+# Python installs its KeyboardInterrupt handler only where SIGINT is not ignored, so the one
+# SIGINT of the Ctrl-C test was lost and the run went on to the end. This launcher gives
+# SIGINT its default action back, as a shell does for a command run in the foreground of a
+# terminal (where Ctrl-C comes from), then execs the command in the same process (same pid,
+# which the lock file names).
+FOREGROUND = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+SIGINT_RAISES = (
+    "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+)
+
+
+def in_foreground(argv: list[str], **popen: Any) -> subprocess.Popen[str]:
+    """Start ``argv`` with SIGINT's default action, as from a terminal's foreground."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", FOREGROUND, *argv], env=env, text=True, **popen)
+
+
+def test_outputs_ctrl_c_reaches_a_run_started_where_sigint_is_ignored() -> None:
+    """Where SIGINT is ignored (a background job), the Ctrl-C tests' child still gets it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        plain = subprocess.Popen(
+            [sys.executable, "-c", SIGINT_RAISES], stdout=subprocess.PIPE, text=True
+        )
+        launched = in_foreground([sys.executable, "-c", SIGINT_RAISES], stdout=subprocess.PIPE)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert plain.communicate(timeout=60)[0].strip() == "False"  # SIGINT would be lost
+    assert launched.communicate(timeout=60)[0].strip() == "True"
+
+
 def start_long_run(out: Path) -> subprocess.Popen[str]:
     """Start ``python -m escalation simulate`` of a large authority; return once it writes."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     argv = [sys.executable, "-m", "escalation", "simulate", "--children", "300000"]
-    process = subprocess.Popen(
-        [*argv, "--out", str(out)], env=env, stderr=subprocess.PIPE, text=True
-    )
+    process = in_foreground([*argv, "--out", str(out)], stderr=subprocess.PIPE)
     lock = out.parent / f".{out.name}.escalation.lock"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # a loaded machine imports slowly
     while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert process.poll() is None, "the run ended before it could be stopped"
+    if process.poll() is not None or not lock.exists():
+        process.kill()
+        _, err = process.communicate()
+        pytest.fail(
+            f"the run ended, or took no lock within 120 s, before it could be stopped: {err}"
+        )
     return process
 
 
