@@ -236,7 +236,9 @@ def _interrupts_deferred(*, reraise: bool = False) -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM for a few file operations that must not be cut in two.
 
     With ``reraise``, a Ctrl-C or SIGTERM that came meanwhile is raised afterwards as
-    :class:`KeyboardInterrupt`; otherwise (files already in place) it is dropped.
+    :class:`KeyboardInterrupt`; otherwise (files already in place) it is dropped. A signal
+    the process ignores (SIGINT in a background job) stays ignored, and both handlers are
+    put back even when a Ctrl-C arrives as they are.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -248,13 +250,26 @@ def _interrupts_deferred(*, reraise: bool = False) -> Iterator[None]:
 
     previous = {}
     for number in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(number) in (signal.SIG_IGN, None):  # None: not set from Python
+            continue
         with suppress(ValueError, OSError):
             previous[number] = signal.signal(number, hold)
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        try:
+            if signal.SIGINT in previous:
+                signal.signal(signal.SIGINT, previous[signal.SIGINT])
+        finally:
+            # Ctrl-C's own handler may be back: a Ctrl-C arriving now raises, even out of
+            # the call below (it runs pending handlers before it changes one). SIGTERM's
+            # handler is then put back all the same, before the interrupt goes on.
+            if signal.SIGTERM in previous:
+                try:
+                    signal.signal(signal.SIGTERM, previous[signal.SIGTERM])
+                except KeyboardInterrupt:
+                    signal.signal(signal.SIGTERM, previous[signal.SIGTERM])
+                    raise
     if received and reraise:
         raise KeyboardInterrupt
 
