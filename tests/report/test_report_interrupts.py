@@ -24,8 +24,9 @@ def stopped(signum: int, frame: Any) -> None:
 
 @pytest.fixture
 def handlers() -> Iterator[None]:
-    """Put SIGINT's and SIGTERM's handlers back after the test, whatever it did."""
+    """Ctrl-C raising (even where pytest runs with SIGINT ignored); all put back after."""
     saved = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     for number, handler in saved.items():
         signal.signal(number, handler)
