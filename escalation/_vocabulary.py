@@ -8,8 +8,9 @@ See ``docs/vocabulary.md``.
 
 from __future__ import annotations
 
+import importlib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Final
 
 import pandas as pd
@@ -21,6 +22,7 @@ __all__ = [
     "canonical_columns",
     "cause_from_event",
     "design_cluster",
+    "moved_names",
     "resolve_cluster",
     "warn_deprecated",
 ]
@@ -36,6 +38,32 @@ def warn_deprecated(message: str, *, stacklevel: int = 3) -> None:
         DeprecationWarning,
         stacklevel=stacklevel,
     )
+
+
+def moved_names(old: str, new: str, names: Collection[str]) -> Callable[[str], Any]:
+    """Return a module ``__getattr__`` that forwards ``names``, moved to module ``new``.
+
+    Each access warns (:func:`warn_deprecated`) and returns the object from its new home;
+    any other name raises :class:`AttributeError`, as a module without it would.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> getattr_ = moved_names("old.place", "math", ["pi"])
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     round(getattr_("pi"), 2)
+    3.14
+    """
+    moved = frozenset(names)
+
+    def forward(name: str) -> Any:
+        if name not in moved:
+            raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        warn_deprecated(f"{old}.{name} moved to {new}.{name}; import it from there")
+        return getattr(importlib.import_module(new), name)
+
+    return forward
 
 
 def cause_from_event(

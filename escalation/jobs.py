@@ -7,23 +7,12 @@
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from escalation._vocabulary import moved_names
 
 __all__: list[str] = []
 
-_MOVED = ("available_cores", "resolve_jobs", "run_batched", "run_tasks", "show_progress")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        warnings.warn(
-            f"escalation.jobs.{name} moved to escalation.compute.{name}; "
-            "escalation.jobs will be removed in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        from escalation import compute
-
-        return getattr(compute, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = moved_names(
+    __name__,
+    "escalation.compute",
+    ("available_cores", "resolve_jobs", "run_batched", "run_tasks", "show_progress"),
+)

@@ -10,6 +10,8 @@
 - :mod:`escalation.report.brief`: the self-contained HTML policy brief.
 """
 
+from escalation import disclosure as _disclosure
+from escalation._vocabulary import moved_names
 from escalation.report.brief import (
     DECISION_SUPPORT_CAVEAT,
     Brief,
@@ -24,26 +26,9 @@ from escalation.report.caveats import Caveat, CaveatLog, Failure, caveat_from_wa
 from escalation.report.manifest import build_manifest, write_manifest
 from escalation.report.outputs import FolderState, OutputFolder, OutputFolderError, inspect_folder
 
-
-def __getattr__(name: str) -> object:
-    """Forward the disclosure gate's names, which moved to :mod:`escalation.disclosure`.
-
-    Deprecated for one release: ``escalation.report.disclose_table`` and the like warn and
-    return the object from its new home.
-    """
-    import warnings
-
-    import escalation.disclosure as disclosure
-
-    if name in disclosure.__all__:
-        warnings.warn(
-            f"escalation.report.{name} moved to escalation.disclosure.{name}; "
-            "import it from there (the old name goes in the next release)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(disclosure, name)
-    raise AttributeError(f"module 'escalation.report' has no attribute {name!r}")
+#: The disclosure gate's names, which moved to :mod:`escalation.disclosure`, still resolve
+#: here for one release, with a deprecation warning.
+__getattr__ = moved_names(__name__, "escalation.disclosure", _disclosure.__all__)
 
 
 __all__ = [

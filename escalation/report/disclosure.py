@@ -8,21 +8,9 @@ from :mod:`escalation.disclosure` instead.
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from escalation import disclosure
+from escalation._vocabulary import moved_names
 
 __all__: list[str] = []
 
-
-def __getattr__(name: str) -> Any:
-    import escalation.disclosure as disclosure
-
-    if name in disclosure.__all__:
-        warnings.warn(
-            f"escalation.report.disclosure.{name} moved to escalation.disclosure.{name}; "
-            "import it from there (the old name goes in the next release)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(disclosure, name)
-    raise AttributeError(f"module 'escalation.report.disclosure' has no attribute {name!r}")
+__getattr__ = moved_names(__name__, "escalation.disclosure", disclosure.__all__)
