@@ -49,6 +49,7 @@ CountRule = Callable[[int], int | None]
 #: Covariates of the spells shown by default, in order (those present are used).
 DEFAULT_VARIABLES: Final = (
     "age",
+    "unborn",
     "sex",
     "ethnicity",
     "disability",
@@ -62,6 +63,8 @@ DEFAULT_VARIABLES: Final = (
     "need",
     "n_factors",
 )
+#: 0/1 flags shown as one ``n (%)`` row (as the assessment factors), not as a mean.
+FLAGS: Final = ("unborn",)
 #: Skewed counts summarised by median [Q1, Q3].
 DEFAULT_NONNORMAL: Final = (
     "prior_referrals",
@@ -293,8 +296,9 @@ def table_one(
     by : str, default "treatment"
         Column of the arms (1/0 are named "Early help"/"No early help").
     variables : sequence of str, optional
-        Columns to describe (default: the spells' baseline covariates present, then the
-        assessment factors with ``factors=True``).
+        Columns to describe (default: the spells' baseline covariates present, with
+        ``unborn`` only when some child was unborn at time zero, then the assessment
+        factors with ``factors=True``).
     nonnormal : sequence of str, optional
         Numeric columns summarised by median [Q1, Q3] (default: the prior counts, days
         since first referral and the number of factors).
@@ -326,7 +330,12 @@ def table_one(
             "table one",
         )
     if variables is None:
-        chosen = [v for v in DEFAULT_VARIABLES if v in frame.columns]
+        # A flag no spell carries (no unborn child) adds nothing to the table.
+        chosen = [
+            v
+            for v in DEFAULT_VARIABLES
+            if v in frame.columns and (v not in FLAGS or frame[v].sum() > 0)
+        ]
         if factors:
             chosen += [
                 c
@@ -365,7 +374,9 @@ def table_one(
         described = describe_covariate(variable)
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         distinct = set(pd.unique(values.dropna()))
-        binary = numeric and distinct <= {0, 1} and variable.startswith("factor_")
+        binary = (
+            numeric and distinct <= {0, 1} and (variable.startswith("factor_") or variable in FLAGS)
+        )
         kind = "binary" if binary else ("numeric" if numeric else "categorical")
         base = {
             "variable": variable,

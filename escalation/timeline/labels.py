@@ -41,6 +41,7 @@ ARM_LABELS: Final = {1: "Early help", 0: "No early help"}
 _VARIABLES: Final = {
     "treatment": ("Early help (within the grace period)", "Treatment"),
     "age": ("Age (years)", "Child"),
+    "unborn": ("Unborn at time zero (pre-birth referral)", "Child"),
     "sex": ("Sex", "Child"),
     "ethnicity": ("Ethnicity", "Child"),
     "disability": ("Disability", "Child"),

@@ -17,6 +17,7 @@ import pytest
 
 from escalation.causal.tableone import smd_categorical, smd_numeric, table_one
 from escalation.disclosure import disclose_count
+from escalation.timeline.labels import ARM_LABELS
 
 tableone = pytest.importorskip("tableone")
 
@@ -120,3 +121,22 @@ def test_causal_table_one_disclosure_rounds_counts_and_recomputes_percentages() 
     assert early[0] == "25"  # 23 children, rounded to 5
     assert early[1] == "<10"  # 7 girls: suppressed
     assert early[2] == "15 (60.0)"  # 16 boys -> 15, of 25
+
+
+def test_causal_table_one_counts_unborn_children_by_default() -> None:
+    data = frozen_example()
+    data["unborn"] = (np.arange(len(data)) % 7 == 0).astype(np.int64)
+    data.loc[data["unborn"] == 1, "age"] = -0.3
+    stats = table_one(data).stats
+    rows = stats[stats["variable"] == "unborn"]
+    assert set(rows["kind"]) == {"binary"}
+    assert rows["label"].iloc[0] == "Unborn at time zero (pre-birth referral)"
+    for arm, part in data.groupby("treatment"):
+        row = rows[rows["group"] == ARM_LABELS[int(arm)]]
+        assert int(row["count"].iloc[0]) == int(part["unborn"].sum())
+        assert row["percent"].iloc[0] == pytest.approx(100 * part["unborn"].mean())
+    printed = table_one(data).table()
+    assert printed.iloc[:, 0].str.startswith("Unborn at time zero").any()
+    # A cohort with no unborn child gets no row for them.
+    born = table_one(data.assign(unborn=0)).stats
+    assert "unborn" not in set(born["variable"])
