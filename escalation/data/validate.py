@@ -9,7 +9,6 @@ child's episodes and notes) and lists each one in ``history.exclusions``.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
@@ -32,6 +31,14 @@ from escalation.data.codes import (
     REFERRAL_SOURCES,
     SEXES,
 )
+from escalation.data.columns import (
+    as_text,
+    distinct_text,
+    expand,
+    has_nul,
+    parse_bools,
+    parse_dates,
+)
 from escalation.data.history import (
     CHILDREN_COLUMNS,
     EPISODE_COLUMNS,
@@ -45,21 +52,7 @@ from escalation.errors import DataValidationError, Problem
 
 __all__ = ["parse_bools", "parse_dates", "validate_case_history"]
 
-#: Accepted written forms of dates, tried in order (ISO first; UK day-first next).
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%d/%m/%Y",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m",
-    "%m/%Y",
-)
 _CHILD_EXCLUDED = "the child was excluded (see the children table)"
-#: First and last whole days pandas can hold at nanosecond precision (seconds since 1970).
-_FIRST_SECOND = int((dt.datetime(1677, 9, 22) - dt.datetime(1970, 1, 1)).total_seconds())
-_LAST_SECOND = int((dt.datetime(2262, 4, 11) - dt.datetime(1970, 1, 1)).total_seconds())
-_TRUE = frozenset({"true", "t", "yes", "y", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "0"})
 
 _EPISODE_CODE_LISTS: Mapping[str, Mapping[str, str]] = {
     "source": REFERRAL_SOURCES,
@@ -68,108 +61,6 @@ _EPISODE_CODE_LISTS: Mapping[str, Mapping[str, str]] = {
     "reason": CLOSURE_REASONS,
     "legal_status": LEGAL_STATUSES,
 }
-
-
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a column of dates to day precision.
-
-    Accepts datetimes, ``datetime.date`` objects and text in ISO 8601 (``2024-03-31``),
-    UK day-first (``31/03/2024``) or month-only form (``2024-03``, read as the 1st).
-
-    Parameters
-    ----------
-    values : pandas.Series
-        The raw column.
-
-    Returns
-    -------
-    parsed : pandas.Series
-        ``datetime64[ns]`` values normalised to midnight; ``NaT`` where empty or invalid.
-    invalid : pandas.Series of bool
-        True where a non-empty value could not be read as a real calendar date.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = pd.Series(values, copy=False)
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_localize(None)
-        parsed = parsed.dt.normalize().astype("datetime64[ns]")
-        return parsed, pd.Series(False, index=values.index)
-    fast = _iso_dates(values)
-    if fast is not None:
-        return fast, pd.Series(False, index=values.index, dtype="boolean")
-    text = values.astype("string").str.strip()
-    empty = text.isna() | (text == "")
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in DATE_FORMATS:
-        todo = parsed.isna() & ~empty
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    todo = parsed.isna() & ~empty
-    if todo.any() and values.dtype == object:  # date objects read from Parquet
-        objects = values[todo]
-        is_date = objects.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
-        if is_date.any():
-            parsed[objects.index[is_date]] = pd.to_datetime(objects[is_date], errors="coerce")
-    parsed = parsed.dt.normalize()
-    return parsed, parsed.isna() & ~empty
-
-
-def _iso_dates(values: pd.Series) -> pd.Series | None:
-    """Parse a text column in one vectorised pass when every value is a plain ISO date.
-
-    Returns ``None`` (the general parser then runs) unless every present value is text of
-    the exact form ``YYYY-MM-DD`` naming a real day within pandas' date range (pyarrow parses
-    them; a day that does not exist, which pyarrow would roll into the next month, sends the
-    column to the general parser). That is exactly the set the general parser accepts with its
-    first format, so the result is the same.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype == pa.string():
-        text = pa.array(values.array)  # Arrow text from the CSV reader
-    elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        try:
-            text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return None  # not all text (e.g. date objects from Parquet)
-    else:
-        return None
-    parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-    if parsed.null_count != text.null_count:
-        return None
-    if len(parsed) > parsed.null_count:
-        if not pc.all(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$")).as_py():
-            return None  # not zero-padded YYYY-MM-DD
-        written_day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64())
-        if not pc.all(pc.equal(written_day, pc.day(parsed))).as_py():
-            return None  # an impossible day (31 April) that pyarrow rolled over
-        seconds = pc.min_max(parsed.cast(pa.int64()))
-        if seconds["min"].as_py() < _FIRST_SECOND or seconds["max"].as_py() > _LAST_SECOND:
-            return None  # outside the days pandas can hold
-    days = parsed.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
-    return pd.Series(days, index=values.index, dtype="datetime64[ns]")
-
-
-def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a column of yes/no values (``true/false``, ``yes/no``, ``1/0``, ``t/f``).
-
-    Returns
-    -------
-    parsed : pandas.Series
-        Nullable ``boolean`` values (``<NA>`` where empty or invalid).
-    invalid : pandas.Series of bool
-        True where a non-empty value is not a recognised yes/no.
-    """
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype("boolean"), pd.Series(False, index=values.index)
-    text = values.astype("string").str.strip().str.lower()
-    parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    parsed[text.isin(_TRUE).fillna(False)] = True
-    parsed[text.isin(_FALSE).fillna(False)] = False
-    empty = text.isna() | (text == "")
-    return parsed, parsed.isna() & ~empty
 
 
 #: What lenient reading does with a row that breaks a hard rule, by table.
@@ -222,9 +113,11 @@ class _Checker:
     def _record(
         self, positions: np.ndarray, column: str | None, reason: str, show: bool, action: str
     ) -> None:
-        raw = self.frame[column].to_numpy() if show and column in self.frame else None
-        for pos in positions:
-            value = None if raw is None else _plain(raw[pos])
+        shown = show and column in self.frame
+        # Only the offending values are taken (a column of Arrow text stays in Arrow).
+        raw = self.frame[column].iloc[positions].to_numpy() if shown else None
+        for i, pos in enumerate(positions):
+            value = None if raw is None else _plain(raw[i])
             self.problems.append(Problem(self.table, int(pos), column, value, reason, action))
 
     def require_columns(self, spec: Mapping[str, bool]) -> list[Problem]:
@@ -263,7 +156,7 @@ class _Checker:
                 out.append(Problem(self.table, None, str(column), None, "holds bytes, not text"))
                 continue
             self.flag(
-                _has_nul(values, kind),
+                has_nul(values, kind),
                 str(column),
                 "holds a NUL byte (character 0), which would cut the value short; the "
                 "file is damaged or was not exported as text",
@@ -273,7 +166,7 @@ class _Checker:
 
     def check_codes(self, column: str, allowed: Mapping[str, str], what: str) -> pd.Series:
         """Drop values outside a code list; return the column as a categorical of the list."""
-        codes, text = _distinct_text(self.frame[column])
+        codes, text = distinct_text(self.frame[column])
         unknown = text.notna() & ~text.isin(list(allowed))
         self.soft(unknown.to_numpy()[codes], column, f"unknown {what} code (see the DfE code list)")
         dtype = pd.CategoricalDtype(list(allowed))
@@ -319,34 +212,6 @@ class _Checker:
         return parsed.where(~invalid & ~(parsed > limit))
 
 
-def _has_nul(values: pd.Series, kind: str) -> np.ndarray:
-    """Return True where a text value holds a NUL byte.
-
-    Arrow text is searched in Arrow. Otherwise one joined string is searched first (fast,
-    and nearly always NUL-free); only when it holds a NUL are the rows found one by one.
-    """
-    if isinstance(values.dtype, pd.ArrowDtype):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if pa.types.is_string(values.dtype.pyarrow_dtype) or pa.types.is_large_string(
-            values.dtype.pyarrow_dtype
-        ):
-            # Arrow text (the CSV reader's): searched where it is, no Python strings made.
-            found = pc.fill_null(pc.match_substring(values.array.__arrow_array__(), "\x00"), False)
-            return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-    text = values if kind in ("string", "empty") else values.where(values.map(_is_text))
-    present = text.dropna()
-    if "\x00" not in "".join(present.astype(str).tolist()):
-        return np.zeros(len(values), dtype=bool)
-    found = text.astype("string").str.contains("\x00", regex=False)
-    return found.fillna(False).to_numpy(dtype=bool)
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str)
-
-
 def _plain(value: object) -> object:
     """Return a plain Python value for a problem report (no pandas NA objects)."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -354,29 +219,6 @@ def _plain(value: object) -> object:
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
-
-
-def _distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Factorise a column and return (codes, distinct values as stripped text).
-
-    Work on distinct values only: coded columns have few of them, so this is fast.
-    The last entry of the distinct values is always missing; missing input maps to it.
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
-    text = pd.concat([text.where(text != ""), pd.Series([pd.NA], dtype="string")])
-    return np.where(codes < 0, len(text) - 1, codes), text.reset_index(drop=True)
-
-
-def _expand(distinct: pd.Series, codes: np.ndarray) -> pd.Series:
-    """Map factorised codes back to a full column of distinct values."""
-    return pd.Series(distinct.to_numpy()[codes], dtype=distinct.dtype)
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """Return values as stripped strings, with empty strings as missing."""
-    codes, text = _distinct_text(values)
-    return _expand(text, codes)
 
 
 def validate_case_history(
@@ -535,7 +377,7 @@ def _numeric_if_all_numbers(values: pd.Series) -> pd.Series:
 
 def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     frame = kids.frame.copy()
-    ids = _as_text(frame["child_id"])
+    ids = as_text(frame["child_id"])
     kids.flag(ids.isna(), "child_id", "child_id is empty")
     kids.flag(ids.duplicated(keep=False) & ids.notna(), "child_id", "child_id is not unique")
     frame["child_id"] = ids
@@ -555,13 +397,39 @@ def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     parsed, invalid = parse_bools(frame["disability"])
     kids.soft(invalid, "disability", "not a yes/no value (use true or false)")
     frame["disability"] = parsed
-    frame["family_id"] = _as_text(frame["family_id"])
+    frame["family_id"] = as_text(frame["family_id"])
     if "la" in frame.columns:
         # Several local authorities in one dataset: each child needs its authority.
-        la = _as_text(frame["la"])
+        la = as_text(frame["la"])
         kids.flag(la.isna(), "la", "la (local authority) is empty; give every child's authority")
         frame["la"] = la
     return frame
+
+
+def _link_children(
+    checker: _Checker, frame: pd.DataFrame, children: pd.DataFrame, excluded_ids: pd.Index
+) -> np.ndarray:
+    """Check each row's ``child_id``; return its position in ``children`` (-1: none).
+
+    Flags empty identifiers, rows of excluded children and identifiers no child has, and
+    replaces ``frame["child_id"]`` with the identifiers as text. The work is done once per
+    distinct identifier, then spread to the rows.
+    """
+    codes, text = distinct_text(frame["child_id"])
+    frame["child_id"] = expand(text, codes)
+    empty = text.isna().to_numpy(dtype=bool)
+    excluded = text.isin(excluded_ids).fillna(False).to_numpy(dtype=bool)
+    position = pd.Index(children["child_id"]).get_indexer(text)
+    checker.flag(empty[codes], "child_id", "child_id is empty")
+    checker.flag(excluded[codes], "child_id", _CHILD_EXCLUDED)
+    unknown = ~empty & (position < 0) & ~excluded
+    checker.flag(unknown[codes], "child_id", "no child with this child_id in the children table")
+    return position[codes]
+
+
+def _of_child(values: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """Each row's value of a per-child datetime array (``NaT`` where ``child`` is -1)."""
+    return np.r_[values.astype("datetime64[ns]"), np.datetime64("NaT", "ns")][child]
 
 
 def _check_episodes(
@@ -571,16 +439,10 @@ def _check_episodes(
     extract_date: pd.Timestamp,
 ) -> pd.DataFrame:
     frame = eps.frame.copy()
-    ids = _as_text(frame["child_id"])
-    frame["child_id"] = ids
-    eps.flag(ids.isna(), "child_id", "child_id is empty")
-    excluded = ids.isin(excluded_ids).fillna(False)
-    eps.flag(excluded, "child_id", _CHILD_EXCLUDED)
-    unknown = ids.notna() & ~ids.isin(children["child_id"]).fillna(False) & ~excluded
-    eps.flag(unknown, "child_id", "no child with this child_id in the children table")
+    child = _link_children(eps, frame, children, excluded_ids)
 
-    eps.flag(_as_text(frame["kind"]).isna(), "kind", "kind is empty")
-    kinds, kind_text = _distinct_text(frame["kind"])
+    kinds, kind_text = distinct_text(frame["kind"])
+    eps.flag(kind_text.isna().to_numpy(dtype=bool)[kinds], "kind", "kind is empty")
     known_kind = kind_text.isin(list(EPISODE_KINDS))
     eps.flag(
         (kind_text.notna() & ~known_kind).to_numpy()[kinds],
@@ -604,9 +466,9 @@ def _check_episodes(
     # Some systems record a point event with end = start: the same fact, normalised to the
     # contract's empty end.
     frame.loc[is_point & end.notna(), "end"] = pd.NaT
-    earliest = ids.map(children.set_index("child_id")["_earliest"])
+    earliest = _of_child(children["_earliest"].to_numpy(), child)
     eps.flag(
-        start < earliest,
+        start.to_numpy() < earliest,
         "start",
         f"episode starts more than {PREBIRTH_DAYS} days (40 weeks) before the child's birth "
         "date (or expected birth date)",
@@ -617,28 +479,28 @@ def _check_episodes(
     frame["factors"] = _check_factors(eps, frame["factors"])
     _check_kind_codes(eps, frame)
 
-    _check_deaths(eps, frame)
-    _check_overlaps(eps, frame, extract_date)
+    _check_deaths(eps, frame, child, len(children))
+    _check_overlaps(eps, frame, child, extract_date)
     return frame
 
 
 def _check_kind_codes(eps: _Checker, frame: pd.DataFrame) -> None:
     """Drop codes recorded on a kind they do not belong to (a closure reason on a plan)."""
-    kind = frame["kind"].astype("string")
-    # Kinds are few: decide on the distinct kinds, then expand to rows.
-    codes, distinct = pd.factorize(kind, use_na_sentinel=True)
-    distinct_kinds = np.asarray(distinct, dtype=object)
+    # Kinds are few: decide on the categories, then spread to rows by the kind codes.
+    kind_codes = frame["kind"].cat.codes.to_numpy()
+    names = np.asarray(frame["kind"].cat.categories, dtype=object)
     for column, kinds in CODED_KINDS.items():
         values = frame[column]
-        other = np.r_[~np.isin(distinct_kinds, list(kinds)), False]  # missing kind: last
-        misplaced = values.notna().to_numpy(dtype=bool) & other[codes]
+        other = np.r_[~np.isin(names, list(kinds)), False]  # missing kind (-1): last
+        misplaced = values.notna().to_numpy(dtype=bool) & other[kind_codes]
         if not misplaced.any():
             continue
         listed = " and ".join(sorted(kinds))
         what = column.replace("_", " ")
-        for name in sorted(set(kind[misplaced].tolist())):
-            here = misplaced & (kind == name).to_numpy(dtype=bool)
-            eps.soft(here, column, f"a {what} is recorded on a {name}; it belongs to {listed} only")
+        for code in sorted(set(kind_codes[misplaced].tolist()), key=lambda c: names[c]):
+            here = misplaced & (kind_codes == code)
+            reason = f"a {what} is recorded on a {names[code]}; it belongs to {listed} only"
+            eps.soft(here, column, reason)
         if isinstance(values.dtype, pd.CategoricalDtype):
             frame[column] = values.where(~misplaced)
         else:
@@ -650,7 +512,7 @@ def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
     # Spaces are removed from the distinct values only (few), not from every row.
     raw_codes, raw = pd.factorize(values, use_na_sentinel=True)
     spaced = pd.Series(np.asarray(raw, dtype=object), dtype="string")
-    inner, text = _distinct_text(spaced.str.replace(" ", "", regex=False))
+    inner, text = distinct_text(spaced.str.replace(" ", "", regex=False))
     lookup = np.r_[inner, len(text) - 1]  # the last entry: missing
     codes = lookup[np.where(raw_codes < 0, len(inner), raw_codes)]
     known = set(ASSESSMENT_FACTORS)
@@ -670,21 +532,30 @@ def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
         "codes are dropped"
     )
     eps.soft(np.asarray(unknown, dtype=bool)[codes], "factors", reason)
-    return _expand(pd.Series(kept, dtype="string"), codes)
+    return expand(pd.Series(kept, dtype="string"), codes)
 
 
-def _check_deaths(eps: _Checker, frame: pd.DataFrame) -> None:
-    """Flag second deaths and episodes that start after a child's death."""
-    deaths = frame[(frame["kind"] == "death") & ~eps.bad].sort_values("start")
-    second = deaths["child_id"].duplicated(keep="first")
+def _check_deaths(eps: _Checker, frame: pd.DataFrame, child: np.ndarray, children: int) -> None:
+    """Flag second deaths and episodes that start after a child's death.
+
+    ``child`` is each row's position among the ``children`` valid children (-1: none).
+    """
+    is_death = (frame["kind"] == "death").to_numpy(dtype=bool) & ~eps.bad & (child >= 0)
+    deaths = frame.loc[is_death, ["start"]].assign(_child=child[is_death]).sort_values("start")
+    second = deaths["_child"].duplicated(keep="first")
     eps.flag(
         np.isin(np.arange(len(frame)), deaths.index[second]),
         "kind",
         "a second death recorded for the child",
     )
-    death_date = deaths[~second].set_index("child_id")["start"]
-    died = frame["child_id"].map(death_date)
-    eps.flag(frame["start"] > died, "start", "episode starts after the child's death")
+    death_date = np.full(children, np.datetime64("NaT", "ns"))
+    first = deaths[~second]
+    death_date[first["_child"].to_numpy()] = first["start"].to_numpy()
+    eps.flag(
+        frame["start"].to_numpy() > _of_child(death_date, child),
+        "start",
+        "episode starts after the child's death",
+    )
 
 
 def _sort_order(*keys: np.ndarray) -> np.ndarray:
@@ -705,19 +576,28 @@ def _sort_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(packed, kind="stable")
 
 
-def _check_overlaps(eps: _Checker, frame: pd.DataFrame, extract_date: pd.Timestamp) -> None:
-    """Flag interval episodes that start before an earlier one of the same kind ends."""
-    candidates = frame[frame["kind"].isin(list(INTERVAL_KINDS)) & ~eps.bad]
-    if candidates.empty:
+def _check_overlaps(
+    eps: _Checker, frame: pd.DataFrame, child: np.ndarray, extract_date: pd.Timestamp
+) -> None:
+    """Flag interval episodes that start before an earlier one of the same kind ends.
+
+    ``child`` is each row's position among the valid children (-1: none, a row already
+    excluded).
+    """
+    kind = frame["kind"]
+    rows = np.flatnonzero(
+        kind.isin(list(INTERVAL_KINDS)).to_numpy(dtype=bool) & ~eps.bad & (child >= 0)
+    )
+    if rows.size == 0:
         return
-    # Sort on one integer code per (child, kind), then start and end (np.lexsort is stable,
-    # so ties keep row order): the order within each child's kind is what matters, and
+    # Sort on one integer code per (child, kind), then start and end (a stable sort, so
+    # ties keep row order): the order within each child's kind is what matters, and
     # integers sort far faster than identifiers.
-    child = pd.factorize(candidates["child_id"])[0].astype(np.int64)
-    kind = candidates["kind"].cat.codes.to_numpy().astype(np.int64)
-    pair = child * len(candidates["kind"].cat.categories) + kind
-    starts = candidates["start"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    ends = candidates["end"].fillna(extract_date).to_numpy()
+    kind_codes = kind.cat.codes.to_numpy()[rows].astype(np.int64)
+    pair = child[rows].astype(np.int64) * len(kind.cat.categories) + kind_codes
+    starts = frame["start"].to_numpy()[rows].astype("datetime64[D]").astype(np.int64)
+    end_values = frame["end"].to_numpy()[rows]
+    ends = np.where(np.isnat(end_values), extract_date.to_datetime64(), end_values)
     ends = ends.astype("datetime64[D]").astype(np.int64)
     order = _sort_order(pair, starts, ends)
     pairs = pair[order]
@@ -725,13 +605,13 @@ def _check_overlaps(eps: _Checker, frame: pd.DataFrame, extract_date: pd.Timesta
     start_days = starts[order]
     end_days = ends[order]
     # Running maximum of end within each group: offset groups so one accumulate suffices.
-    offset = (group.astype(np.int64)) * (10**7)
+    offset = group * (10**7)
     running_end = np.maximum.accumulate(end_days + offset) - offset
     new_group = np.r_[True, group[1:] != group[:-1]]
     previous_end = np.r_[np.iinfo(np.int64).min, running_end[:-1]]
     overlaps = ~new_group & (start_days < previous_end)
     mask = np.zeros(len(frame), dtype=bool)
-    mask[candidates.index.to_numpy()[order][overlaps]] = True
+    mask[rows[order][overlaps]] = True
     eps.flag(mask, "start", "overlaps an earlier episode of the same kind for this child")
 
 
@@ -744,17 +624,10 @@ def _check_notes(
     if notes.frame.empty:
         return empty_notes()
     frame = notes.frame.copy()
-    ids = _as_text(frame["child_id"])
-    frame["child_id"] = ids
-    notes.flag(ids.isna(), "child_id", "child_id is empty")
-    excluded = ids.isin(excluded_ids).fillna(False)
-    notes.flag(excluded, "child_id", _CHILD_EXCLUDED)
-    unknown = ids.notna() & ~ids.isin(children["child_id"]).fillna(False) & ~excluded
-    notes.flag(unknown, "child_id", "no child with this child_id in the children table")
+    child = _link_children(notes, frame, children, excluded_ids)
     frame["date"] = notes.check_dates("date", True, extract_date)
-    earliest = ids.map(children.set_index("child_id")["_earliest"])
     notes.flag(
-        frame["date"] < earliest,
+        frame["date"].to_numpy() < _of_child(children["_earliest"].to_numpy(), child),
         "date",
         f"note is dated more than {PREBIRTH_DAYS} days (40 weeks) before the child's birth "
         "date (or expected birth date)",

@@ -1,0 +1,312 @@
+"""Column parsers behind validation: dates, yes/no values, identifiers and codes as text.
+
+A column reaches validation as Python objects (pandas' CSV reader, a frame a user built), as
+Arrow text (the multi-threaded CSV reader, :mod:`escalation.data.csv_reader`) or typed
+(Parquet). Each parser here gives the same result for the same values whatever the
+representation. Values that repeat (codes, identifiers, yes/no) are worked on once per
+distinct value; dates written ``YYYY-MM-DD`` are parsed in ``pyarrow.compute``, and only the
+rows written otherwise go to the general parser, so a column with one odd date costs little
+more than a clean one and its message is exactly the general parser's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "DATE_FORMATS",
+    "as_text",
+    "distinct_text",
+    "expand",
+    "has_nul",
+    "parse_bools",
+    "parse_dates",
+]
+
+#: Accepted written forms of dates, tried in order (ISO first; UK day-first next).
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m",
+    "%m/%Y",
+)
+_EPOCH: Final = dt.date(1970, 1, 1)
+#: First and last whole days pandas can hold at nanosecond precision (days since 1970).
+_FIRST_DAY: Final = (dt.date(1677, 9, 22) - _EPOCH).days
+_LAST_DAY: Final = (dt.date(2262, 4, 11) - _EPOCH).days
+_NO_DAY: Final = np.iinfo(np.int64).min
+_NS_PER_DAY: Final = 86_400 * 10**9
+_ISO_SHAPE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TRUE: Final = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE: Final = frozenset({"false", "f", "no", "n", "0"})
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of dates to day precision.
+
+    Accepts datetimes, ``datetime.date`` objects and text in ISO 8601 (``2024-03-31``),
+    UK day-first (``31/03/2024``) or month-only form (``2024-03``, read as the 1st).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The raw column.
+
+    Returns
+    -------
+    parsed : pandas.Series
+        ``datetime64[ns]`` values normalised to midnight; ``NaT`` where empty or invalid.
+    invalid : pandas.Series of bool
+        True where a non-empty value could not be read as a real calendar date.
+
+    Notes
+    -----
+    Text written exactly ``YYYY-MM-DD`` naming a real day pandas can hold is parsed in one
+    vectorised pass; every other row (another form, padding, an impossible or out-of-range
+    day) goes to the general parser, which tries :data:`DATE_FORMATS` in turn. The first
+    of those formats accepts exactly the rows the vectorised pass parses, so the result is
+    the general parser's for every row.
+
+    Examples
+    --------
+    >>> parsed, invalid = parse_dates(pd.Series(["2024-03-31", "31/03/2024", "2024-02-30"]))
+    >>> parsed.dt.strftime("%Y-%m-%d").tolist(), invalid.tolist()
+    (['2024-03-31', '2024-03-31', nan], [False, False, True])
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = pd.Series(values, copy=False)
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_localize(None)
+        parsed = parsed.dt.normalize().astype("datetime64[ns]")
+        return parsed, pd.Series(False, index=values.index)
+    text = _arrow_text(values, convert=True)
+    if text is None:
+        return _general_dates(values)
+    days, rest = _iso_days(text)
+    parsed = pd.Series(_datetimes(days), index=values.index)
+    invalid = pd.Series(False, index=values.index, dtype="boolean")
+    if rest.any():
+        rows = np.flatnonzero(rest)
+        rest_parsed, rest_invalid = _general_dates(values.iloc[rows])
+        parsed.iloc[rows] = rest_parsed.to_numpy()
+        invalid.iloc[rows] = rest_invalid.to_numpy()
+    return parsed, invalid
+
+
+def _general_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse any column of dates, trying each of :data:`DATE_FORMATS` in turn."""
+    text = values.astype("string").str.strip()
+    empty = text.isna() | (text == "")
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in DATE_FORMATS:
+        todo = parsed.isna() & ~empty
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    todo = parsed.isna() & ~empty
+    if todo.any() and values.dtype == object:  # date objects read from Parquet
+        objects = values[todo]
+        is_date = objects.map(lambda v: hasattr(v, "year") and hasattr(v, "month"))
+        if is_date.any():
+            parsed[objects.index[is_date]] = pd.to_datetime(objects[is_date], errors="coerce")
+    parsed = parsed.dt.normalize()
+    return parsed, parsed.isna() & ~empty
+
+
+def _iso_days(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Days since 1970 of values written ``YYYY-MM-DD``, and the rows left to other parsers.
+
+    Returns
+    -------
+    days : numpy.ndarray of int64
+        The day of each plain ISO date pandas can hold; ``_NO_DAY`` elsewhere.
+    rest : numpy.ndarray of bool
+        True where a value is present but was not parsed here.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        # Arrow's cast accepts exactly zero-padded YYYY-MM-DD naming a real day (no
+        # padding, no time, no impossible day): one pass when a whole column is clean.
+        as_days = pc.cast(pc.cast(text, pa.date32()), pa.int32())
+    except pa.ArrowInvalid:
+        days = _iso_days_by_row(text)
+    else:
+        days = np.asarray(pc.fill_null(as_days, 0).to_numpy(), dtype=np.int64)
+        days[~_valid(as_days)] = _NO_DAY
+    present = _valid(text)
+    days[(days < _FIRST_DAY) | (days > _LAST_DAY)] = _NO_DAY  # outside pandas' range
+    return days, present & (days == _NO_DAY)
+
+
+def _valid(array: pa.ChunkedArray) -> np.ndarray:
+    """True where an Arrow value is present."""
+    return np.asarray(array.is_valid().to_numpy(), dtype=bool)
+
+
+def _iso_days_by_row(text: pa.ChunkedArray) -> np.ndarray:
+    """:func:`_iso_days` for a column with some values Arrow's cast refuses, row by row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    shaped = pc.fill_null(pc.match_substring_regex(text, _ISO_SHAPE), False)
+    safe = pc.if_else(shaped, text, "1970-01-01")  # digits in every row, so casts succeed
+
+    def part(start: int, stop: int) -> np.ndarray:
+        digits = pc.cast(pc.utf8_slice_codeunits(safe, start, stop), pa.int64())
+        return np.asarray(digits.to_numpy(), dtype=np.int64)
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    ok = np.asarray(shaped.to_numpy(), dtype=bool) & (month >= 1) & (month <= 12) & (day >= 1)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    first = months.astype("datetime64[D]").astype(np.int64)
+    length = (months + 1).astype("datetime64[D]").astype(np.int64) - first
+    ok &= day <= length
+    return np.where(ok, first + day - 1, _NO_DAY)
+
+
+def _datetimes(days: np.ndarray) -> np.ndarray:
+    """``datetime64[ns]`` midnights of day numbers (``NaT`` for ``_NO_DAY``)."""
+    missing = days == _NO_DAY
+    nanoseconds = np.where(missing, 0, days) * _NS_PER_DAY
+    out = nanoseconds.view("datetime64[ns]")
+    out[missing] = np.datetime64("NaT")
+    return out
+
+
+def _arrow_text(values: pd.Series, *, convert: bool = False) -> pa.ChunkedArray | None:
+    """Return the column as Arrow text, or ``None`` when it is not all text.
+
+    Arrow text (the CSV reader's) is returned as it is; with ``convert``, a column of
+    Python strings is converted.
+    """
+    import pyarrow as pa
+
+    dtype = values.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        if pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype):
+            return pa.chunked_array(values.array.__arrow_array__())
+        return None
+    if not convert or not (dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype)):
+        return None
+    try:
+        converted = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # not all text (e.g. date objects from Parquet)
+    return pa.chunked_array([converted])
+
+
+def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of yes/no values (``true/false``, ``yes/no``, ``1/0``, ``t/f``).
+
+    Returns
+    -------
+    parsed : pandas.Series
+        Nullable ``boolean`` values (``<NA>`` where empty or invalid).
+    invalid : pandas.Series of bool
+        True where a non-empty value is not a recognised yes/no.
+
+    Examples
+    --------
+    >>> parsed, invalid = parse_bools(pd.Series(["Yes", " false ", "maybe", None]))
+    >>> parsed.tolist(), invalid.tolist()
+    ([True, False, <NA>, <NA>], [False, False, True, False])
+    """
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean"), pd.Series(False, index=values.index)
+    codes, text = distinct_text(values)  # few distinct values: decide on those
+    lowered = text.str.lower()
+    answer = pd.Series(pd.NA, index=text.index, dtype="boolean")
+    answer[lowered.isin(_TRUE).fillna(False)] = True
+    answer[lowered.isin(_FALSE).fillna(False)] = False
+    parsed = expand(answer, codes)
+    parsed.index = values.index
+    invalid = answer.isna().to_numpy() & text.notna().to_numpy()
+    return parsed, pd.Series(invalid[codes], index=values.index, dtype="boolean")
+
+
+def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Factorise a column and return (codes, distinct values as stripped text).
+
+    Work on distinct values only: coded columns and identifiers repeat, so this is fast.
+    The last entry of the distinct values is always missing; missing input, and text that
+    is empty once stripped, maps to it. Distinct values may strip to the same text.
+
+    Examples
+    --------
+    >>> codes, text = distinct_text(pd.Series(["a ", None, "b", "a ", "  "]))
+    >>> codes.tolist(), text.tolist()
+    ([0, 3, 1, 0, 2], ['a', 'b', <NA>, <NA>])
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # Text of each distinct value (a number becomes its digits), stripped.
+    written = pd.Series(np.asarray(uniques, dtype=object)).astype("string").tolist()
+    stripped = [v.strip() or None if isinstance(v, str) else None for v in written]
+    text = pd.Series([*stripped, None], dtype="string")
+    return np.where(codes < 0, len(text) - 1, codes), text
+
+
+def expand(distinct: pd.Series, codes: np.ndarray) -> pd.Series:
+    """Map factorised codes back to a full column of distinct values."""
+    return pd.Series(distinct.to_numpy()[codes], dtype=distinct.dtype)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Return values as stripped strings, with empty strings as missing."""
+    codes, text = distinct_text(values)
+    return expand(text, codes)
+
+
+def has_nul(values: pd.Series, kind: str) -> np.ndarray:
+    """Return True where a text value holds a NUL byte.
+
+    ``kind`` is ``pandas.api.types.infer_dtype`` of the column. Arrow text is searched
+    where it is: its bytes in one scan, and only when a zero byte is there, the rows. A
+    column of Python strings is joined and searched once, and only when that finds a NUL
+    are the rows found one by one.
+    """
+    import pyarrow.compute as pc
+
+    text = _arrow_text(values)
+    if text is not None:
+        if not _holds_zero_byte(text):
+            return np.zeros(len(values), dtype=bool)
+        found = pc.fill_null(pc.match_substring(text, "\x00"), False)
+        return np.asarray(found.to_numpy(), dtype=bool)
+    present = values if kind in ("string", "empty") else values.where(values.map(_is_text))
+    if "\x00" not in "".join(present.dropna().astype(str).tolist()):
+        return np.zeros(len(values), dtype=bool)
+    found_rows = present.astype("string").str.contains("\x00", regex=False)
+    return found_rows.fillna(False).to_numpy(dtype=bool)
+
+
+def _holds_zero_byte(text: pa.ChunkedArray) -> bool:
+    """Whether any value of Arrow (large) string ``text`` holds a zero byte."""
+    import pyarrow as pa
+
+    for chunk in text.chunks:
+        if len(chunk) == 0:
+            continue
+        offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        ends = np.frombuffer(offsets_buffer, dtype=offset_type)[chunk.offset :]
+        first, last = int(ends[0]), int(ends[len(chunk)])
+        if last > first and data_buffer is not None:
+            data = np.frombuffer(data_buffer, dtype=np.uint8, count=last)[first:]
+            if not data.all():
+                return True
+    return False
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
