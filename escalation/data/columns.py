@@ -150,7 +150,7 @@ def _iso_days(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _valid(array: pa.ChunkedArray) -> np.ndarray:
-    """True where an Arrow value is present."""
+    """Return True where an Arrow value is present."""
     return np.asarray(array.is_valid().to_numpy(), dtype=bool)
 
 

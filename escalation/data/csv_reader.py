@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 from collections.abc import Collection
 from pathlib import Path
 from typing import Final
@@ -23,12 +24,36 @@ __all__ = ["read_csv_table"]
 
 _BOM: Final = b"\xef\xbb\xbf"
 _BLOCK: Final = 1 << 22  # 4 MiB per parsing task
+_HEAD: Final = 1 << 16  # a file blank so far is left to the pandas reader
 
 
-def _header(raw: bytes) -> list[str] | None:
+def _layout(file: Path) -> tuple[int, list[str], bool] | None:
+    """Find where the rows begin, the column names and whether any value is quoted.
+
+    Rows begin after a byte-order mark, if any. ``None`` when the file is empty, blank or
+    its header cannot be read simply. The file is searched where it lies (memory-mapped),
+    not copied.
+    """
+    try:
+        if file.stat().st_size == 0:
+            return None
+        with (
+            file.open("rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            start = len(_BOM) if data[: len(_BOM)] == _BOM else 0
+            if data[start : start + _HEAD].isspace() or len(data) == start:
+                return None  # blank (or so it starts): the pandas reader says what is wrong
+            end = data.find(b"\n", start)
+            names = _header(data[start : len(data) if end < 0 else end])
+            quoted = data.find(b'"', start) >= 0
+    except (OSError, ValueError):
+        return None
+    return None if names is None else (start, names, quoted)
+
+
+def _header(line: bytes) -> list[str] | None:
     """Column names from the first line (``None`` when it cannot be read simply)."""
-    end = raw.find(b"\n")
-    line = raw if end < 0 else raw[:end]
     try:
         text = line.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
@@ -77,27 +102,25 @@ def read_csv_table(
 
     if encoding.lower().replace("_", "-") not in {"utf-8", "utf8", "utf-8-sig"}:
         return None
-    raw = file.read_bytes()
-    if raw.startswith(_BOM):
-        raw = raw[len(_BOM) :]
-    if not raw.strip():
+    layout = _layout(file)
+    if layout is None:
         return None
-    names = _header(raw)
-    if names is None:
-        return None
+    start, names, quoted = layout
     try:
-        table = pacsv.read_csv(
-            pa.py_buffer(raw),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK),
-            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in raw),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                check_utf8=True,
-            ),
-        )
+        # The file is mapped, not read into memory: the parsing threads read it in place.
+        with pa.memory_map(str(file)) as source:
+            table = pacsv.read_csv(
+                source.read_buffer().slice(start),
+                read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK),
+                parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    check_utf8=True,
+                ),
+            )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
     if table.column_names != names:
