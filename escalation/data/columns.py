@@ -46,6 +46,7 @@ _LAST_DAY: Final = (dt.date(2262, 4, 11) - _EPOCH).days
 _NO_DAY: Final = np.iinfo(np.int64).min
 _NS_PER_DAY: Final = 86_400 * 10**9
 _ISO_SHAPE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_STRIPPED: Final = r"(?s)^[\x21-\x7e](.*[\x21-\x7e])?$"
 _TRUE: Final = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE: Final = frozenset({"false", "f", "no", "n", "0"})
 
@@ -248,17 +249,37 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     >>> codes.tolist(), text.tolist()
     ([0, 3, 1, 0, 2], ['a', 'b', <NA>, <NA>])
     """
+    import pyarrow.compute as pc
+
+    arrow = _arrow_text(values)
+    if arrow is not None:  # Arrow text: encoded in Arrow, Python strings for distinct values
+        encoded = pc.dictionary_encode(arrow).combine_chunks()
+        distinct = encoded.dictionary
+        codes = np.asarray(pc.fill_null(encoded.indices, len(distinct)).to_numpy())
+        return codes, pd.Series([*_stripped_arrow(distinct), None], dtype="string")
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    # Text of each distinct value (a number becomes its digits), stripped.
     written = pd.Series(np.asarray(uniques, dtype=object)).astype("string").tolist()
-    stripped = [v.strip() or None if isinstance(v, str) else None for v in written]
+    stripped = [(v.strip() or None) if isinstance(v, str) else None for v in written]
     text = pd.Series([*stripped, None], dtype="string")
     return np.where(codes < 0, len(text) - 1, codes), text
 
 
+def _stripped_arrow(distinct: pa.Array) -> np.ndarray:
+    """Python strings of Arrow text values, stripped, with ``""`` as None."""
+    import pyarrow.compute as pc
+
+    objects = np.asarray(distinct.to_numpy(zero_copy_only=False), dtype=object)
+    # Python's whitespace is never printable ASCII: values that begin and end with a
+    # printable ASCII character are already stripped (nearly all of them).
+    plain = pc.fill_null(pc.match_substring_regex(distinct, _STRIPPED), False)
+    for i in np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)):
+        objects[i] = objects[i].strip() or None
+    return objects
+
+
 def expand(distinct: pd.Series, codes: np.ndarray) -> pd.Series:
     """Map factorised codes back to a full column of distinct values."""
-    return pd.Series(distinct.to_numpy()[codes], dtype=distinct.dtype)
+    return pd.Series(distinct.array.take(codes))
 
 
 def as_text(values: pd.Series) -> pd.Series:

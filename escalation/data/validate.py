@@ -70,6 +70,7 @@ _EXCLUDED: Final = {
     "notes": "note excluded",
 }
 _WINDOW = pd.Timedelta(days=PREBIRTH_DAYS)
+_NS_PER_DAY: Final = 86_400 * 10**9
 _NESTED = (list, tuple, dict, set, np.ndarray)
 
 
@@ -362,17 +363,21 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
 
 def _numeric_if_all_numbers(values: pd.Series) -> pd.Series:
     """Return ``values`` as numbers if every non-missing value is one, else unchanged."""
-    present = pd.Series(values.dropna().unique())  # the checks need distinct values only
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    present = pd.Series(np.asarray(uniques, dtype=object))  # the checks need distinct values
     if present.empty or not all(isinstance(v, str) for v in present):
         return values
-    text = present.str.strip()
-    if text.str.match(r"^[+-]?0\d").any():
+    if present.str.strip().str.match(r"^[+-]?0\d").any():
         return values
     try:
-        numbers = pd.to_numeric(values.astype(object).where(values.notna(), None))
+        numbers = pd.to_numeric(present).to_numpy()
     except (ValueError, TypeError):
         return values
-    return numbers
+    if numbers.dtype.kind not in "if":  # beyond 64-bit integers: as the whole column reads
+        return pd.to_numeric(values.astype(object).where(values.notna(), None))
+    if (codes < 0).any():  # missing values make the column floating point, as to_numeric does
+        numbers = np.r_[numbers.astype(np.float64), np.nan]
+    return pd.Series(numbers[codes], index=values.index, name=values.name)
 
 
 def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
@@ -595,10 +600,11 @@ def _check_overlaps(
     # integers sort far faster than identifiers.
     kind_codes = kind.cat.codes.to_numpy()[rows].astype(np.int64)
     pair = child[rows].astype(np.int64) * len(kind.cat.categories) + kind_codes
-    starts = frame["start"].to_numpy()[rows].astype("datetime64[D]").astype(np.int64)
+    # Days since 1970 (every date is a midnight: validation normalised them).
+    starts = frame["start"].to_numpy()[rows].view(np.int64) // _NS_PER_DAY
     end_values = frame["end"].to_numpy()[rows]
-    ends = np.where(np.isnat(end_values), extract_date.to_datetime64(), end_values)
-    ends = ends.astype("datetime64[D]").astype(np.int64)
+    ends = np.where(np.isnat(end_values), extract_date.as_unit("ns").asm8, end_values)
+    ends = ends.view(np.int64) // _NS_PER_DAY
     order = _sort_order(pair, starts, ends)
     pairs = pair[order]
     group = np.r_[0, np.cumsum(pairs[1:] != pairs[:-1])].astype(np.int64)
