@@ -25,6 +25,7 @@ __all__ = [
     "as_text",
     "distinct_text",
     "expand",
+    "factorize",
     "has_nul",
     "parse_bools",
     "parse_dates",
@@ -189,7 +190,7 @@ def _arrow_text(values: pd.Series, *, convert: bool = False) -> pa.ChunkedArray 
     """Return the column as Arrow text, or ``None`` when it is not all text.
 
     Arrow text (the CSV reader's) is returned as it is; with ``convert``, a column of
-    Python strings is converted.
+    Python strings (and missing values) is converted.
     """
     import pyarrow as pa
 
@@ -200,11 +201,41 @@ def _arrow_text(values: pd.Series, *, convert: bool = False) -> pa.ChunkedArray 
         return None
     if not convert or not (dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype)):
         return None
-    try:
-        converted = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None  # not all text (e.g. date objects from Parquet)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None  # numbers, dates, bytes (Arrow would decode them), ...
+    converted = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     return pa.chunked_array([converted])
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return codes (-1 where missing) and the distinct values of a column.
+
+    As ``pandas.factorize``, except that text is compared whole: pandas' hash table for
+    columns of text ends each value at a NUL byte (character 0), so that ``"c3"`` and a
+    damaged ``"c3"`` + NUL + ``"x"`` would be one value, and the damaged row's value could
+    stand for the good rows. Text is encoded in Arrow instead.
+
+    Examples
+    --------
+    >>> codes, distinct = factorize(pd.Series(["c3", "c3\x00x", None, "c3"]))
+    >>> codes.tolist(), distinct.tolist()
+    ([0, 1, -1, 0], ['c3', 'c3\x00x'])
+    """
+    arrow = _arrow_text(values, convert=True)
+    if arrow is None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return codes, np.asarray(uniques, dtype=object)
+    codes, distinct = _encode(arrow)
+    return codes, np.asarray(distinct.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _encode(text: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Dictionary-encode Arrow text: codes (-1 where missing) and the distinct values."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(text).combine_chunks()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return np.asarray(codes, dtype=np.intp), encoded.dictionary
 
 
 def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -249,17 +280,14 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     >>> codes.tolist(), text.tolist()
     ([0, 3, 1, 0, 2], ['a', 'b', <NA>, <NA>])
     """
-    import pyarrow.compute as pc
-
-    arrow = _arrow_text(values)
-    if arrow is not None:  # Arrow text: encoded in Arrow, Python strings for distinct values
-        encoded = pc.dictionary_encode(arrow).combine_chunks()
-        distinct = encoded.dictionary
-        codes = np.asarray(pc.fill_null(encoded.indices, len(distinct)).to_numpy())
-        return codes, pd.Series([*_stripped_arrow(distinct), None], dtype="string")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    written = pd.Series(np.asarray(uniques, dtype=object)).astype("string").tolist()
-    stripped = [(v.strip() or None) if isinstance(v, str) else None for v in written]
+    arrow = _arrow_text(values, convert=True)
+    if arrow is not None:  # text: encoded in Arrow, Python strings for distinct values only
+        codes, distinct = _encode(arrow)
+        stripped = _stripped_arrow(distinct)
+    else:  # numbers, dates, ...: the text of each distinct value
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        written = pd.Series(np.asarray(uniques, dtype=object)).astype("string").tolist()
+        stripped = [(v.strip() or None) if isinstance(v, str) else None for v in written]
     text = pd.Series([*stripped, None], dtype="string")
     return np.where(codes < 0, len(text) - 1, codes), text
 

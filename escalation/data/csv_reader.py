@@ -16,9 +16,13 @@ import io
 import mmap
 from collections.abc import Collection
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["read_csv_table"]
 
@@ -95,7 +99,7 @@ def read_csv_table(
     >>> path = getfixture("tmp_path") / "t.csv"
     >>> _ = path.write_text("child_id,birth_date\nc1,2015-01-02\nc2,\n")
     >>> read_csv_table(path).to_dict("list")
-    {'child_id': ['c1', 'c2'], 'birth_date': ['2015-01-02', None]}
+    {'child_id': ['c1', 'c2'], 'birth_date': ['2015-01-02', nan]}
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -130,8 +134,15 @@ def read_csv_table(
         name: (
             pd.Series(table.column(name), dtype=arrow_text)
             if name in text_columns
-            else table.column(name).to_pandas()
+            else _python_strings(table.column(name))
         )
         for name in names
     }
     return pd.DataFrame(columns)
+
+
+def _python_strings(column: pa.ChunkedArray) -> pd.Series:
+    """Return a column of Python strings, missing values NaN, as pandas' reader gives them."""
+    values = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+    values[np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
+    return pd.Series(values, dtype=object)

@@ -35,6 +35,7 @@ from escalation.data.columns import (
     as_text,
     distinct_text,
     expand,
+    factorize,
     has_nul,
     parse_bools,
     parse_dates,
@@ -309,7 +310,7 @@ def validate_case_history(
 
     children = _check_children(kids, extract_date)
     valid_children = children.loc[~kids.bad, ["child_id", "birth_date", "_earliest"]]
-    excluded_ids = pd.Index(children.loc[kids.bad, "child_id"].dropna().unique())
+    excluded_ids = pd.Index(children.loc[kids.bad, "child_id"].dropna())
     episodes = _check_episodes(eps, valid_children, excluded_ids, extract_date)
     notes_out = _check_notes(notes, valid_children, excluded_ids, extract_date)
 
@@ -320,11 +321,18 @@ def validate_case_history(
     report = ExclusionReport(tuple(problems))
     return replace(
         history,
-        children=children.loc[~kids.bad].drop(columns="_earliest").reset_index(drop=True),
-        episodes=episodes.loc[~eps.bad].reset_index(drop=True),
-        notes=notes_out.loc[~notes.bad].reset_index(drop=True),
+        children=_kept(children, kids.bad).drop(columns="_earliest"),
+        episodes=_kept(episodes, eps.bad),
+        notes=_kept(notes_out, notes.bad),
         exclusions=history.exclusions + report,
     )
+
+
+def _kept(frame: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
+    """Return the rows not flagged, numbered from 0 (the frame itself when none is flagged)."""
+    if not bad.any():
+        return frame
+    return frame.loc[~bad].reset_index(drop=True)
 
 
 #: Optional contract columns outside the required/optional spec that stay text (codes
@@ -363,8 +371,8 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
 
 def _numeric_if_all_numbers(values: pd.Series) -> pd.Series:
     """Return ``values`` as numbers if every non-missing value is one, else unchanged."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    present = pd.Series(np.asarray(uniques, dtype=object))  # the checks need distinct values
+    codes, uniques = factorize(values)
+    present = pd.Series(uniques)  # the checks need distinct values only
     if present.empty or not all(isinstance(v, str) for v in present):
         return values
     if present.str.strip().str.match(r"^[+-]?0\d").any():
@@ -514,12 +522,11 @@ def _check_kind_codes(eps: _Checker, frame: pd.DataFrame) -> None:
 
 def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
     """Drop unknown assessment factor codes (the known codes of a value are kept)."""
-    # Spaces are removed from the distinct values only (few), not from every row.
-    raw_codes, raw = pd.factorize(values, use_na_sentinel=True)
-    spaced = pd.Series(np.asarray(raw, dtype=object), dtype="string")
-    inner, text = distinct_text(spaced.str.replace(" ", "", regex=False))
-    lookup = np.r_[inner, len(text) - 1]  # the last entry: missing
-    codes = lookup[np.where(raw_codes < 0, len(inner), raw_codes)]
+    # Spaces are removed from the distinct values only (few), not from every row; values
+    # the same once they are gone ("3B; 4B" and "3B;4B") become one.
+    outer, stripped = distinct_text(values)
+    inner, text = distinct_text(stripped.str.replace(" ", "", regex=False))
+    codes = inner[outer]
     known = set(ASSESSMENT_FACTORS)
     unknown = []
     kept: list[str | None] = []

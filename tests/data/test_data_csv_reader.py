@@ -130,3 +130,15 @@ def test_bad_bytes_still_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     (folder / "episodes.csv").write_text(EPISODES)
     fast, slow = read_both(folder, monkeypatch)
     assert fast == slow and "is not valid utf-8 text (byte" in fast and "row 2" in fast
+
+
+def test_missing_values_of_extra_columns_are_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Arrow reader gave None where pandas' reader gives NaN in columns outside the
+    # contract (kept as text), so the validated histories differed.
+    children = "child_id,birth_date,imd_decile,school\nc1,2012-05-04,,\nc2,2015-01-20,,St Mary's\n"
+    folder = write_folder(tmp_path / "h", children, EPISODES)
+    fast, slow = read_both(folder, monkeypatch)
+    pd.testing.assert_frame_equal(fast.children, slow.children)
+    assert fast.children["school"].isna().tolist() == [True, False]

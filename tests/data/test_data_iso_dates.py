@@ -92,9 +92,7 @@ def test_a_clean_column_is_one_cast_and_the_row_by_row_pass_agrees() -> None:
 
 def test_one_odd_date_in_a_column_is_parsed_by_the_general_parser_alone() -> None:
     values = ["2024-01-05", "05/01/2024", "2024-13-01", None]
-    parsed, invalid = parse_dates(
-        pd.Series(pa.array(values), dtype=pd.ArrowDtype(pa.string()))
-    )
+    parsed, invalid = parse_dates(pd.Series(pa.array(values), dtype=pd.ArrowDtype(pa.string())))
     assert parsed.iloc[:2].tolist() == [pd.Timestamp("2024-01-05")] * 2
     assert pd.isna(parsed.iloc[2]) and pd.isna(parsed.iloc[3])
     assert invalid.tolist() == [False, False, True, False]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation import DataValidationError, read_case_history, validate_case_history
+from escalation import CaseHistory, DataValidationError, read_case_history, validate_case_history
 from escalation.cli import main
 from escalation.data.statutory import read_cin_census, read_ssda903, source_report
 from escalation.design import StudyDesign, default_design
@@ -48,6 +48,27 @@ def test_a_nul_byte_in_a_csv_identifier_is_a_located_error(tmp_path: Path) -> No
     history = read_case_history(folder, extract_date=EXTRACT, lenient=True)
     assert "c2" not in set(history.children["child_id"])  # excluded, never truncated
     assert history.notes.empty  # the NUL note, and c2's with c2
+
+
+def test_a_damaged_identifier_does_not_stand_for_the_good_one() -> None:
+    # pandas' hash table for text ends a value at a NUL byte: "c3" + NUL + "x", seen first,
+    # stood for every "c3", so the good episode of child c3 was excluded as unknown.
+    children = pd.DataFrame({"child_id": ["c3", "c4"], "birth_date": ["2012-05-04"] * 2})
+    episodes = pd.DataFrame(
+        {
+            "child_id": ["c3\x00x", "c3", "c4"],
+            "kind": "referral",
+            "start": "2019-06-01",
+            "end": None,
+        }
+    )
+    history = validate_case_history(
+        CaseHistory(children, episodes, extract_date="2024-03-31"), lenient=True
+    )
+    assert history.episodes["child_id"].tolist() == ["c3", "c4"]
+    problems = {(p.row, p.reason) for p in history.exclusions.problems}
+    assert (0, "no child with this child_id in the children table") in problems
+    assert all(row == 0 for row, _ in problems)
 
 
 def test_a_nul_byte_in_an_ssda903_field_is_a_located_error(tmp_path: Path) -> None:
