@@ -94,14 +94,17 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if text is None:
         return _general_dates(values)
     days, rest = _iso_days(text)
-    parsed = pd.Series(_datetimes(days), index=values.index)
-    invalid = pd.Series(False, index=values.index, dtype="boolean")
+    midnights = _datetimes(days)
+    invalid = np.zeros(len(values), dtype=bool)
     if rest.any():
         rows = np.flatnonzero(rest)
         rest_parsed, rest_invalid = _general_dates(values.iloc[rows])
-        parsed.iloc[rows] = rest_parsed.to_numpy()
-        invalid.iloc[rows] = rest_invalid.to_numpy()
-    return parsed, invalid
+        midnights[rows] = rest_parsed.to_numpy()
+        invalid[rows] = rest_invalid.to_numpy(dtype=bool)
+    return (
+        pd.Series(midnights, index=values.index),
+        pd.Series(invalid, index=values.index, dtype="boolean"),
+    )
 
 
 def _general_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -281,9 +284,10 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     ([0, 3, 1, 0, 2], ['a', 'b', <NA>, <NA>])
     """
     arrow = _arrow_text(values, convert=True)
+    stripped: list[str | None]
     if arrow is not None:  # text: encoded in Arrow, Python strings for distinct values only
         codes, distinct = _encode(arrow)
-        stripped = _stripped_arrow(distinct)
+        stripped = _stripped_arrow(distinct).tolist()
     else:  # numbers, dates, ...: the text of each distinct value
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         written = pd.Series(np.asarray(uniques, dtype=object)).astype("string").tolist()

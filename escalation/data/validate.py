@@ -437,12 +437,13 @@ def _link_children(
     checker.flag(excluded[codes], "child_id", _CHILD_EXCLUDED)
     unknown = ~empty & (position < 0) & ~excluded
     checker.flag(unknown[codes], "child_id", "no child with this child_id in the children table")
-    return position[codes]
+    return np.asarray(position[codes])
 
 
 def _of_child(values: np.ndarray, child: np.ndarray) -> np.ndarray:
     """Each row's value of a per-child datetime array (``NaT`` where ``child`` is -1)."""
-    return np.r_[values.astype("datetime64[ns]"), np.datetime64("NaT", "ns")][child]
+    per_child = np.r_[values.astype("datetime64[ns]"), np.datetime64("NaT", "ns")]
+    return np.asarray(per_child[child])
 
 
 def _check_episodes(
