@@ -29,6 +29,7 @@ __all__ = [
     "has_nul",
     "parse_bools",
     "parse_dates",
+    "positions",
 ]
 
 #: Accepted written forms of dates, tried in order (ISO first; UK day-first next).
@@ -318,6 +319,26 @@ def as_text(values: pd.Series) -> pd.Series:
     """Return values as stripped strings, with empty strings as missing."""
     codes, text = distinct_text(values)
     return expand(text, codes)
+
+
+def positions(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """Return where each text value first occurs in ``among`` (-1: absent or missing).
+
+    Looked up in Arrow, whole values compared (see :func:`factorize`).
+
+    Examples
+    --------
+    >>> positions(pd.Series(["b", None, "z"]), pd.Series(["a", "b"])).tolist()
+    [1, -1, -1]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def arrow(column: pd.Series) -> pa.Array:
+        return pa.array(column.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
+
+    found = pc.index_in(arrow(values), value_set=arrow(among), skip_nulls=True)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
 def has_nul(values: pd.Series, kind: str) -> np.ndarray:

@@ -39,6 +39,7 @@ from escalation.data.columns import (
     has_nul,
     parse_bools,
     parse_dates,
+    positions,
 )
 from escalation.data.history import (
     CHILDREN_COLUMNS,
@@ -432,7 +433,7 @@ def _link_children(
     frame["child_id"] = expand(text, codes)
     empty = text.isna().to_numpy(dtype=bool)
     excluded = text.isin(excluded_ids).fillna(False).to_numpy(dtype=bool)
-    position = pd.Index(children["child_id"]).get_indexer(text)
+    position = positions(text, children["child_id"])
     checker.flag(empty[codes], "child_id", "child_id is empty")
     checker.flag(excluded[codes], "child_id", _CHILD_EXCLUDED)
     unknown = ~empty & (position < 0) & ~excluded
