@@ -27,6 +27,7 @@ __all__ = [
     "expand",
     "factorize",
     "has_nul",
+    "memory_pool",
     "parse_bools",
     "parse_dates",
     "positions",
@@ -144,11 +145,15 @@ def _iso_days(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     try:
         # Arrow's cast accepts exactly zero-padded YYYY-MM-DD naming a real day (no
         # padding, no time, no impossible day): one pass when a whole column is clean.
-        as_days = pc.cast(pc.cast(text, pa.date32()), pa.int32())
+        as_days = pc.cast(
+            pc.cast(text, pa.date32(), memory_pool=memory_pool()),
+            pa.int32(),
+            memory_pool=memory_pool(),
+        )
     except pa.ArrowInvalid:
         days = _iso_days_by_row(text)
     else:
-        days = np.asarray(pc.fill_null(as_days, 0).to_numpy(), dtype=np.int64)
+        days = np.array(_filled(as_days, 0).to_numpy(), dtype=np.int64)  # a writable copy
         days[~_valid(as_days)] = _NO_DAY
     present = _valid(text)
     days[(days < _FIRST_DAY) | (days > _LAST_DAY)] = _NO_DAY  # outside pandas' range
@@ -157,7 +162,9 @@ def _iso_days(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 def _valid(array: pa.ChunkedArray) -> np.ndarray:
     """Return True where an Arrow value is present."""
-    return np.asarray(array.is_valid().to_numpy(), dtype=bool)
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.is_valid(array, memory_pool=memory_pool()).to_numpy(), dtype=bool)
 
 
 def _iso_days_by_row(text: pa.ChunkedArray) -> np.ndarray:
@@ -165,11 +172,17 @@ def _iso_days_by_row(text: pa.ChunkedArray) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    shaped = pc.fill_null(pc.match_substring_regex(text, _ISO_SHAPE), False)
-    safe = pc.if_else(shaped, text, "1970-01-01")  # digits in every row, so casts succeed
+    shaped = _filled(pc.match_substring_regex(text, _ISO_SHAPE, memory_pool=memory_pool()), False)
+    safe = pc.if_else(
+        shaped, text, "1970-01-01", memory_pool=memory_pool()
+    )  # digits in every row, so casts succeed
 
     def part(start: int, stop: int) -> np.ndarray:
-        digits = pc.cast(pc.utf8_slice_codeunits(safe, start, stop), pa.int64())
+        digits = pc.cast(
+            pc.utf8_slice_codeunits(safe, start, stop, memory_pool=memory_pool()),
+            pa.int64(),
+            memory_pool=memory_pool(),
+        )
         return np.asarray(digits.to_numpy(), dtype=np.int64)
 
     year, month, day = part(0, 4), part(5, 7), part(8, 10)
@@ -207,7 +220,9 @@ def _arrow_text(values: pd.Series, *, convert: bool = False) -> pa.ChunkedArray 
         return None
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None  # numbers, dates, bytes (Arrow would decode them), ...
-    converted = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    converted = pa.array(
+        values.to_numpy(dtype=object), type=pa.string(), from_pandas=True, memory_pool=memory_pool()
+    )
     return pa.chunked_array([converted])
 
 
@@ -237,8 +252,8 @@ def _encode(text: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """Dictionary-encode Arrow text: codes (-1 where missing) and the distinct values."""
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(text).combine_chunks()
-    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(text, memory_pool=memory_pool()).combine_chunks(memory_pool())
+    codes = _filled(encoded.indices, -1).to_numpy(zero_copy_only=False)
     return np.asarray(codes, dtype=np.intp), encoded.dictionary
 
 
@@ -304,7 +319,7 @@ def _stripped_arrow(distinct: pa.Array) -> np.ndarray:
     objects = np.asarray(distinct.to_numpy(zero_copy_only=False), dtype=object)
     # Python's whitespace is never printable ASCII: values that begin and end with a
     # printable ASCII character are already stripped (nearly all of them).
-    plain = pc.fill_null(pc.match_substring_regex(distinct, _STRIPPED), False)
+    plain = _filled(pc.match_substring_regex(distinct, _STRIPPED, memory_pool=memory_pool()), False)
     for i in np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)):
         objects[i] = objects[i].strip() or None
     return objects
@@ -335,10 +350,17 @@ def positions(values: pd.Series, among: pd.Series) -> np.ndarray:
     import pyarrow.compute as pc
 
     def arrow(column: pd.Series) -> pa.Array:
-        return pa.array(column.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
+        return pa.array(
+            column.astype(object).to_numpy(),
+            type=pa.string(),
+            from_pandas=True,
+            memory_pool=memory_pool(),
+        )
 
-    found = pc.index_in(arrow(values), value_set=arrow(among), skip_nulls=True)
-    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
+    found = pc.index_in(
+        arrow(values), value_set=arrow(among), skip_nulls=True, memory_pool=memory_pool()
+    )
+    return np.asarray(_filled(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
 def has_nul(values: pd.Series, kind: str) -> np.ndarray:
@@ -355,7 +377,7 @@ def has_nul(values: pd.Series, kind: str) -> np.ndarray:
     if text is not None:
         if not _holds_zero_byte(text):
             return np.zeros(len(values), dtype=bool)
-        found = pc.fill_null(pc.match_substring(text, "\x00"), False)
+        found = _filled(pc.match_substring(text, "\x00", memory_pool=memory_pool()), False)
         return np.asarray(found.to_numpy(), dtype=bool)
     present = values if kind in ("string", "empty") else values.where(values.map(_is_text))
     if "\x00" not in "".join(present.dropna().astype(str).tolist()):
@@ -380,6 +402,27 @@ def _holds_zero_byte(text: pa.ChunkedArray) -> bool:
             if not data.all():
                 return True
     return False
+
+
+def memory_pool() -> pa.MemoryPool:
+    """Return the memory pool for the Arrow work of reading and validation.
+
+    The C library's allocator rather than pyarrow's default (mimalloc in the wheels), which
+    hands freed pages back to the kernel and faults them in again. Reading and validating
+    200,000 children (1.3 million episodes) on the benchmark machine (2-core AMD EPYC,
+    Linux 6.18) spent 0.5-0.8 s in the kernel with the default pool and 0.3-0.4 s with this
+    one, the user time the same (four runs each, alternating, load 11-12).
+    """
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
+
+
+def _filled(array: pa.ChunkedArray | pa.Array, value: object) -> pa.ChunkedArray | pa.Array:
+    """``pyarrow.compute.fill_null`` in :func:`_pool`'s memory."""
+    import pyarrow.compute as pc
+
+    return pc.coalesce(array, value, memory_pool=memory_pool())
 
 
 def _is_text(value: object) -> bool:

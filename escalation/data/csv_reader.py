@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from escalation.data.columns import memory_pool
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -124,6 +126,7 @@ def read_csv_table(
                     quoted_strings_can_be_null=True,
                     check_utf8=True,
                 ),
+                memory_pool=memory_pool(),
             )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
@@ -144,5 +147,5 @@ def read_csv_table(
 def _python_strings(column: pa.ChunkedArray) -> pd.Series:
     """Return a column of Python strings, missing values NaN, as pandas' reader gives them."""
     values = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
-    values[np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = np.nan
+    values[np.asarray(column.is_null().to_numpy(), dtype=bool)] = np.nan
     return pd.Series(values, dtype=object)
