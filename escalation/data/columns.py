@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DATE_FORMATS",
     "as_text",
+    "coded",
     "distinct_text",
     "expand",
     "factorize",
@@ -361,6 +362,41 @@ def positions(values: pd.Series, among: pd.Series) -> np.ndarray:
         arrow(values), value_set=arrow(among), skip_nulls=True, memory_pool=memory_pool()
     )
     return np.asarray(_filled(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
+def coded(values: pd.Series, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return each value's position in a code list (-1: none) and where it is empty.
+
+    A value is matched once stripped; an empty value (missing, or blank) has position -1
+    and is marked empty, a value outside the list has position -1 and is not. Arrow text
+    is looked up in Arrow as it is, and only the few rows that do not match exactly (padded,
+    blank, unknown) are stripped and looked up again.
+
+    Examples
+    --------
+    >>> position, empty = coded(pd.Series(["b", " a", None, "z", " "]), ["a", "b"])
+    >>> position.tolist(), empty.tolist()
+    ([1, 0, -1, -1, -1], [False, False, True, False, True])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    listed = pd.Series(codes, dtype=object)
+    arrow = _arrow_text(values)
+    if arrow is None:
+        rows, text = distinct_text(values)
+        return positions(text, listed)[rows], text.isna().to_numpy(dtype=bool)[rows]
+    found = pc.index_in(
+        arrow, value_set=pa.array(codes, type=pa.string()), memory_pool=memory_pool()
+    )
+    position = np.array(_filled(found, -1).to_numpy(), dtype=np.intp)  # a writable copy
+    empty = ~_valid(arrow)
+    odd = np.flatnonzero((position < 0) & ~empty)
+    if odd.size:
+        rows, text = distinct_text(values.iloc[odd])
+        position[odd] = positions(text, listed)[rows]
+        empty[odd] = text.isna().to_numpy(dtype=bool)[rows]
+    return position, empty
 
 
 def has_nul(values: pd.Series, kind: str) -> np.ndarray:

@@ -33,6 +33,7 @@ from escalation.data.codes import (
 )
 from escalation.data.columns import (
     as_text,
+    coded,
     distinct_text,
     expand,
     factorize,
@@ -169,12 +170,11 @@ class _Checker:
 
     def check_codes(self, column: str, allowed: Mapping[str, str], what: str) -> pd.Series:
         """Drop values outside a code list; return the column as a categorical of the list."""
-        codes, text = distinct_text(self.frame[column])
-        unknown = text.notna() & ~text.isin(list(allowed))
-        self.soft(unknown.to_numpy()[codes], column, f"unknown {what} code (see the DfE code list)")
+        position, empty = coded(self.frame[column], list(allowed))
+        unknown = ~empty & (position < 0)
+        self.soft(unknown, column, f"unknown {what} code (see the DfE code list)")
         dtype = pd.CategoricalDtype(list(allowed))
-        lookup = dtype.categories.get_indexer(pd.Index(text.where(~unknown).fillna("\0")))
-        return pd.Series(pd.Categorical.from_codes(lookup[codes], dtype=dtype))
+        return pd.Series(pd.Categorical.from_codes(position, dtype=dtype))
 
     def check_dates(
         self,
@@ -456,17 +456,15 @@ def _check_episodes(
     frame = eps.frame.copy()
     child = _link_children(eps, frame, children, excluded_ids)
 
-    kinds, kind_text = distinct_text(frame["kind"])
-    eps.flag(kind_text.isna().to_numpy(dtype=bool)[kinds], "kind", "kind is empty")
-    known_kind = kind_text.isin(list(EPISODE_KINDS))
+    kind, empty = coded(frame["kind"], list(EPISODE_KINDS))
+    eps.flag(empty, "kind", "kind is empty")
     eps.flag(
-        (kind_text.notna() & ~known_kind).to_numpy()[kinds],
+        ~empty & (kind < 0),
         "kind",
         f"unknown episode kind (the contract's kinds are {', '.join(EPISODE_KINDS)})",
     )
     dtype = pd.CategoricalDtype(list(EPISODE_KINDS))
-    lookup = dtype.categories.get_indexer(pd.Index(kind_text.where(known_kind).fillna("\0")))
-    frame["kind"] = pd.Series(pd.Categorical.from_codes(lookup[kinds], dtype=dtype))
+    frame["kind"] = pd.Series(pd.Categorical.from_codes(kind, dtype=dtype))
     start = eps.check_dates("start", True, extract_date)
     end = eps.check_dates("end", False, extract_date)
     frame["start"], frame["end"] = start, end

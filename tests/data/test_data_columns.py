@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalation.data.columns import as_text, factorize, has_nul, parse_bools
+from escalation.data.columns import as_text, coded, factorize, has_nul, parse_bools
 from escalation.data.validate import _numeric_if_all_numbers
 
 # Text with the characters that matter: Python's whitespace (ASCII and not), NUL, letters.
@@ -51,6 +51,21 @@ def test_text_is_stripped_per_value_in_every_form(values: list[str | None]) -> N
     for form, column in forms(values).items():
         got = [None if pd.isna(v) else v for v in as_text(column).tolist()]
         assert got == expected, form
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXT, max_size=10))
+def test_codes_are_looked_up_per_stripped_value_in_every_form(values: list[str | None]) -> None:
+    codes = ["c1", "True", "Y", "aZ"]
+
+    def one(value: str | None) -> tuple[int, bool]:
+        text = "" if value is None else value.strip()
+        return (codes.index(text) if text in codes else -1), text == ""
+
+    expected = [one(v) for v in values]
+    for form, column in forms(values).items():
+        position, empty = coded(column, codes)
+        assert list(zip(position.tolist(), empty.tolist(), strict=True)) == expected, form
 
 
 @settings(max_examples=200, deadline=None)
