@@ -34,22 +34,22 @@ except the command line.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from escalation import __version__
 from escalation.background import Pending, available, submit
+from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
 from escalation.design.registration import (
     RegistrationCheck,
@@ -435,37 +435,7 @@ def _steps(curves: pd.DataFrame, by: str, value: str = "estimate") -> bool:
     return bool(moved.all() and lines.all() and len(moved) == curves[by].nunique())
 
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _one_blas_thread(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` with the linear-algebra (BLAS) libraries limited to one thread.
-
-    The study's matrices are small (thousands of rows, tens of columns) and it fits
-    thousands of them: multi-threaded BLAS spends more on handing each product between
-    threads than it gains, and on a busy machine its spinning threads made the effect
-    estimates fifteen times slower (``benchmarks/bench_demo.py``). The limit is lifted
-    when ``func`` returns.
-
-    threadpoolctl limits only the libraries already loaded, and SciPy ships its own BLAS
-    (beside NumPy's), loaded on the first import of ``scipy.linalg``: it is loaded first,
-    or every least-squares fit of the causal forest's outcome model ran on every core
-    (twenty times the CPU time of one thread).
-    """
-
-    @functools.wraps(func)
-    def limited(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so that it is limited too)
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
-            return func(*args, **kwargs)
-
-    return limited
-
-
-@_one_blas_thread
+@one_blas_thread
 def run_study(
     history: CaseHistory,
     design: StudyDesign,

@@ -46,7 +46,7 @@ import pandas as pd
 
 from escalation.causal.heterogeneity import fit_effect_model
 from escalation.causal.policy import policy_scores
-from escalation.compute import resolve_jobs, run_tasks
+from escalation.compute import one_blas_thread, resolve_jobs, run_tasks
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
@@ -320,6 +320,7 @@ def _fit_risk(kind: str, coding: CovariateCoding, train: pd.DataFrame, seed: int
         )
 
 
+@one_blas_thread
 def learn_rules(
     spells: pd.DataFrame,
     *,
@@ -387,6 +388,12 @@ def learn_rules(
     ------
     DesignError
         For an unknown rule or model, a capacity outside (0, 1], or too few families.
+
+    Notes
+    -----
+    Linear algebra runs on one thread (:func:`escalation.compute.one_blas_thread`): the
+    matrices are small, so threads cost more than they gain, and the results do not depend
+    on how many threads BLAS would otherwise use.
     """
     unknown = [r for r in rules if r not in (*FIXED_RULES, *_LEARNED)]
     if unknown:
@@ -488,11 +495,12 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
     learned, risk_models, seed = settings.learned, settings.risk_models, settings.seed
     tree_depth, forest_trees = settings.tree_depth, settings.forest_trees
     coding = CovariateCoding.learn(frame, covariates)
+    coded = coding.apply(frame)
     out: dict[str, Any] = {"coding": coding}
     if "risk" in learned:
         for kind in risk_models:
             fitted = _fit_risk(kind, coding, frame, seed)
-            own = fitted.predict_risk(coding.apply(frame), [horizon])[:, 0]
+            own = fitted.predict_risk(coded, [horizon])[:, 0]
             out[f"risk_{kind}"] = (fitted, _cut(own, capacity))
     if "benefit" in learned:
         model = fit_effect_model(
@@ -502,7 +510,7 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
     if "tree" in learned:
         dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
         gain = dr.untreated[:, 0] - dr.treated[:, 0]
-        matrix = coding.apply(frame).to_numpy(dtype=float)
+        matrix = coded.to_numpy(dtype=float)
         out["tree"], _ = _policy_tree(matrix, gain, capacity, depth=tree_depth, seed=seed)
     return out
 

@@ -29,7 +29,7 @@ from escalation.causal.policy import (
     estimate_policy_values,
     policy_scores,
 )
-from escalation.compute import resolve_jobs
+from escalation.compute import one_blas_thread, resolve_jobs
 from escalation.design.registration import RegistrationCheck, check_registration
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules
@@ -276,6 +276,7 @@ def _judged_rule(design: StudyDesign, rules: LearnedRules) -> str | None:
     return kind if kind in rules.flags else None
 
 
+@one_blas_thread
 def evaluate_policies(
     data: SpellData,
     design: StudyDesign | None = None,
@@ -316,6 +317,12 @@ def evaluate_policies(
     ------
     DesignError
         When the design has no ``[policy]`` section.
+
+    Notes
+    -----
+    Linear algebra runs on one thread (:func:`escalation.compute.one_blas_thread`): the
+    matrices are small, so threads cost more than they gain, and the results do not depend
+    on how many threads BLAS would otherwise use.
     """
     design = data.design if design is None else design
     if design.policy is None:
