@@ -229,6 +229,9 @@ def fit_effect_model(
             cv=2,
             random_state=seed,
             n_jobs=1,
+            # No doubly robust ATE on the training rows (``ate_``, unused here): it cost
+            # a tenth of the fit in out-of-bag predictions and changes nothing else.
+            drate=False,
         )
         forest.fit(y, a, X=xs)
     return EffectModel(int(horizon), coding, center, scale, forest, duration, event)
