@@ -622,7 +622,9 @@ def _run_into(
             _fairness(run, state.get("prediction"))
     if "policy" in wanted:
         with run.stage("policy", "Asking whether a risk score should decide who gets early help"):
-            state["policy"] = _policy(run, data_, design, seed, registration)
+            state["policy"] = _policy(
+                run, data_, design, seed, registration, state.get("heterogeneity")
+            )
     if run.pending:
         run.finish_figures()
     if "brief" in wanted:
@@ -1631,13 +1633,25 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
 
 
 def _policy(
-    run: _Run, data: SpellData, design: StudyDesign, seed: int, registration: RegistrationCheck
+    run: _Run,
+    data: SpellData,
+    design: StudyDesign,
+    seed: int,
+    registration: RegistrationCheck,
+    heterogeneity: Any = None,
 ) -> Any:
     if design.policy is None:
         raise _SkipStageError("the design has no [policy] section (capacity_per_1000)")
     from escalation.policy import evaluate_policies
 
-    study = evaluate_policies(data, design, registration=registration, seed=seed)
+    # The heterogeneity stage's causal forest is the benefit rule's to deploy when they
+    # share the horizon (same spells, covariates, trees and seed): not grown twice.
+    forest = None
+    if heterogeneity is not None and heterogeneity.horizon == design.policy_horizon:
+        forest = heterogeneity.backend["effect_model"]
+    study = evaluate_policies(
+        data, design, registration=registration, seed=seed, effect_model=forest
+    )
     run.table("policy_values", study.tidy())
     run.table("policy_groups", study.groups)
     run.table("policy_disparities", study.disparities)

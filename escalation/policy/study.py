@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation.causal.heterogeneity import EffectModel
 from escalation.causal.policy import (
     CURRENT_PRACTICE,
     PolicyValueResult,
@@ -286,6 +287,7 @@ def evaluate_policies(
     forest_trees: int = 100,
     conf_level: float = 0.95,
     n_jobs: int | None = None,
+    effect_model: EffectModel | None = None,
 ) -> PolicyStudy:
     """Evaluate the rules of the design's ``[policy]`` and judge its ``[criteria]``.
 
@@ -308,6 +310,11 @@ def evaluate_policies(
         Worker processes learning the rules (one task per cross-fitting fold): default
         the design's ``[compute] workers``, else every core; ``1`` learns them here. The
         results are identical for any number.
+    effect_model : EffectModel, optional
+        The heterogeneity study's causal forest (``HeterogeneityResult.backend
+        ["effect_model"]``) when it was fitted on these spells with the ``benefit`` rule's
+        settings (covariates, horizon, trees, seed): the rule to deploy uses it instead of
+        growing the same forest again (see :func:`~escalation.policy.learn_rules`).
 
     Returns
     -------
@@ -316,7 +323,8 @@ def evaluate_policies(
     Raises
     ------
     DesignError
-        When the design has no ``[policy]`` section.
+        When the design has no ``[policy]`` section, or ``effect_model`` was fitted on
+        other spells or with other settings.
 
     Notes
     -----
@@ -349,6 +357,7 @@ def evaluate_policies(
         tree_depth=policy.tree_depth,
         forest_trees=forest_trees,
         n_jobs=resolve_jobs(n_jobs, design),
+        effect_model=effect_model,
     )
     values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
     groups = flagged_by_group(
