@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import importlib.util
 import logging
 import os
@@ -42,7 +43,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from escalation.errors import EscalationError
 
@@ -53,6 +54,7 @@ __all__ = [
     "current_compute",
     "imap_unordered",
     "in_dask_worker",
+    "one_blas_thread",
     "parallel_map",
     "resolve_jobs",
     "run_batched",
@@ -63,6 +65,7 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = ParamSpec("P")
 _log = logging.getLogger(__name__)
 
 
@@ -181,6 +184,46 @@ class _Dask:
 
 def _call_shared(func: Callable[..., Any], item: Any, shared: tuple[Any, ...] | None) -> Any:
     return func(item, *(shared or ()))
+
+
+#: Whether this thread runs inside :func:`one_blas_thread` (nested calls skip the 4 ms of
+#: finding the BLAS libraries again).
+_ONE_BLAS_THREAD: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "one_blas_thread", default=False
+)
+
+
+def one_blas_thread(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with the linear-algebra (BLAS) libraries limited to one thread.
+
+    The package's matrices are small (thousands of rows, tens of columns) and a study fits
+    thousands of them: multi-threaded BLAS spends more on handing each product between
+    threads than it gains, and on a busy machine its spinning threads made the effect
+    estimates fifteen times slower (``benchmarks/bench_demo.py``) and doubled the CPU time
+    of the policy study. The limit is lifted when ``func`` returns; the results are the
+    same on any number of threads.
+
+    threadpoolctl limits only the libraries already loaded, and SciPy ships its own BLAS
+    (beside NumPy's), loaded on the first import of ``scipy.linalg``: it is loaded first,
+    or every least-squares fit of the causal forest's outcome model ran on every core
+    (twenty times the CPU time of one thread).
+    """
+
+    @functools.wraps(func)
+    def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _ONE_BLAS_THREAD.get():  # called inside another: already limited
+            return func(*args, **kwargs)
+        import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so that it is limited too)
+        from threadpoolctl import threadpool_limits
+
+        token = _ONE_BLAS_THREAD.set(True)
+        try:
+            with threadpool_limits(limits=1, user_api="blas"):
+                return func(*args, **kwargs)
+        finally:
+            _ONE_BLAS_THREAD.reset(token)
+
+    return limited
 
 
 def available_cores() -> int:

@@ -34,22 +34,22 @@ except the command line.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from escalation import __version__
 from escalation.background import Pending, available, submit
+from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
 from escalation.design.registration import (
     RegistrationCheck,
@@ -435,37 +435,7 @@ def _steps(curves: pd.DataFrame, by: str, value: str = "estimate") -> bool:
     return bool(moved.all() and lines.all() and len(moved) == curves[by].nunique())
 
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _one_blas_thread(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``func`` with the linear-algebra (BLAS) libraries limited to one thread.
-
-    The study's matrices are small (thousands of rows, tens of columns) and it fits
-    thousands of them: multi-threaded BLAS spends more on handing each product between
-    threads than it gains, and on a busy machine its spinning threads made the effect
-    estimates fifteen times slower (``benchmarks/bench_demo.py``). The limit is lifted
-    when ``func`` returns.
-
-    threadpoolctl limits only the libraries already loaded, and SciPy ships its own BLAS
-    (beside NumPy's), loaded on the first import of ``scipy.linalg``: it is loaded first,
-    or every least-squares fit of the causal forest's outcome model ran on every core
-    (twenty times the CPU time of one thread).
-    """
-
-    @functools.wraps(func)
-    def limited(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so that it is limited too)
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):
-            return func(*args, **kwargs)
-
-    return limited
-
-
-@_one_blas_thread
+@one_blas_thread
 def run_study(
     history: CaseHistory,
     design: StudyDesign,
@@ -652,7 +622,9 @@ def _run_into(
             _fairness(run, state.get("prediction"))
     if "policy" in wanted:
         with run.stage("policy", "Asking whether a risk score should decide who gets early help"):
-            state["policy"] = _policy(run, data_, design, seed, registration)
+            state["policy"] = _policy(
+                run, data_, design, seed, registration, state.get("heterogeneity")
+            )
     if run.pending:
         run.finish_figures()
     if "brief" in wanted:
@@ -1661,13 +1633,25 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
 
 
 def _policy(
-    run: _Run, data: SpellData, design: StudyDesign, seed: int, registration: RegistrationCheck
+    run: _Run,
+    data: SpellData,
+    design: StudyDesign,
+    seed: int,
+    registration: RegistrationCheck,
+    heterogeneity: Any = None,
 ) -> Any:
     if design.policy is None:
         raise _SkipStageError("the design has no [policy] section (capacity_per_1000)")
     from escalation.policy import evaluate_policies
 
-    study = evaluate_policies(data, design, registration=registration, seed=seed)
+    # The heterogeneity stage's causal forest is the benefit rule's to deploy when they
+    # share the horizon (same spells, covariates, trees and seed): not grown twice.
+    forest = None
+    if heterogeneity is not None and heterogeneity.horizon == design.policy_horizon:
+        forest = heterogeneity.backend["effect_model"]
+    study = evaluate_policies(
+        data, design, registration=registration, seed=seed, effect_model=forest
+    )
     run.table("policy_values", study.tidy())
     run.table("policy_groups", study.groups)
     run.table("policy_disparities", study.disparities)

@@ -270,6 +270,7 @@ def run_estimator(
     case_weights: FloatArray | None = None,
     names: Sequence[str] = (),
     propensity: FloatArray | None = None,
+    outcome: Nuisance | None = None,
 ) -> EngineOutput:
     """Run one estimator on arrays; the inner loop of :func:`estimate_curves` and bootstrap.
 
@@ -303,6 +304,10 @@ def run_estimator(
         Coefficients of the propensity model already fitted to these rows and weights (by
         another estimator of the same bootstrap replicate, ``ipw`` or ``aipw``): used as
         they are instead of fitting the same model again.
+    outcome : Nuisance, optional
+        The Cox models of escalation and of competing events already fitted to these rows
+        and weights (the ``nuisance`` of a ``gformula`` or ``aipw`` output): used as they
+        are by ``gformula`` and ``aipw`` instead of fitting the same models again.
 
     Returns
     -------
@@ -339,8 +344,11 @@ def run_estimator(
     if method not in ("gformula", "aipw"):
         raise DesignError(f"estimator {method!r} is not one of {CURVE_ESTIMATORS}")
     xa = np.column_stack([a.astype(float), x])
-    fit1 = _cox(duration, cause, xa, cw, "the Cox model of escalation", names)
-    fit2, columns2 = _competing_cox(duration, competing, xa, cw, names)
+    if outcome is not None and outcome.cause is not None:
+        fit1, fit2, columns2 = outcome.cause, outcome.competing, outcome.competing_columns
+    else:
+        fit1 = _cox(duration, cause, xa, cw, "the Cox model of escalation", names)
+        fit2, columns2 = _competing_cox(duration, competing, xa, cw, names)
     grid = _grid(duration, report)
     h1 = fit1.hazard_on(grid)
     h2 = fit2.hazard_on(grid) if fit2 is not None else np.zeros(len(grid))

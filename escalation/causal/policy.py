@@ -87,6 +87,7 @@ from escalation.causal.influence import cluster_standard_error
 from escalation.causal.propensity import drop_redundant, treatment_vector
 from escalation.causal.weights import PROBABILITY_FLOOR
 from escalation.clusters import cluster_codes
+from escalation.compute import one_blas_thread
 from escalation.core.logistic import predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
@@ -189,6 +190,7 @@ class PolicyScores:
         return self.horizons.index(int(horizon))
 
 
+@one_blas_thread
 def policy_scores(
     frame: pd.DataFrame,
     *,
@@ -227,6 +229,12 @@ def policy_scores(
     -------
     PolicyScores
 
+    Notes
+    -----
+    Linear algebra runs on one thread (:func:`escalation.compute.one_blas_thread`): the
+    matrices are small, so threads cost more than they gain, and the results do not depend
+    on how many threads BLAS would otherwise use.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -256,10 +264,13 @@ def policy_scores(
     names = list(matrix.columns)
     aipw = run_estimator("aipw", dur, ev, a, x, days, days, influence=True, names=names)
     with warnings.catch_warnings():
-        # The same outcome models again (for each row's fitted risks): anything they had
-        # to say, the AIPW fit just said.
+        # Each row's fitted risks from the AIPW fit's own outcome models (not fitted
+        # again): anything they had to say, the AIPW fit just said.
         warnings.simplefilter("ignore", StatisticalWarning)
-        gformula = run_estimator("gformula", dur, ev, a, x, days, days, influence=True, names=names)
+        gformula = run_estimator(
+            "gformula", dur, ev, a, x, days, days, influence=True, names=names,
+            outcome=aipw.nuisance,
+        )  # fmt: skip
     if aipw.influence is None or gformula.influence is None or aipw.nuisance.propensity is None:
         raise RuntimeError("the AIPW engine returned no influence values")  # pragma: no cover
     # Per-row augmented scores (n, arm, H) and per-row g-formula risks (n, arm, H).

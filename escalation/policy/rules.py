@@ -37,16 +37,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.causal.heterogeneity import fit_effect_model
+from escalation.causal.heterogeneity import EffectModel, fit_effect_model, forest_size
 from escalation.causal.policy import policy_scores
-from escalation.compute import resolve_jobs, run_tasks
+from escalation.compute import one_blas_thread, resolve_jobs, run_tasks
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
@@ -61,6 +61,8 @@ FIXED_RULES: Final = ("everyone", "no_one")
 _LEARNED: Final = ("risk", "benefit", "tree")
 #: Ridge penalty of the Cox risk model where the unpenalised one does not converge.
 _RIDGE: Final = 0.01
+#: Smallest leaf of the benefit rule's causal forest.
+_LEAF: Final = 20
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,7 @@ def _fit_risk(kind: str, coding: CovariateCoding, train: pd.DataFrame, seed: int
         )
 
 
+@one_blas_thread
 def learn_rules(
     spells: pd.DataFrame,
     *,
@@ -336,6 +339,7 @@ def learn_rules(
     deployable: bool = True,
     cross_fit: bool = True,
     n_jobs: int | None = None,
+    effect_model: EffectModel | None = None,
 ) -> LearnedRules:
     """Learn the rules by cross-fitting over families and flag every spell.
 
@@ -378,6 +382,11 @@ def learn_rules(
         Worker processes for the folds and the rules to deploy (each learned apart):
         default every core; ``1`` learns them here. The flags are identical for any
         number (every learner is seeded).
+    effect_model : EffectModel, optional
+        The causal forest of the ``benefit`` rule to deploy, already fitted on every
+        family of ``spells`` with these covariates, horizon, trees and seed (the
+        heterogeneity study's, ``HeterogeneityResult.backend["effect_model"]``, when
+        their settings agree): used as it is instead of growing the same forest again.
 
     Returns
     -------
@@ -386,7 +395,14 @@ def learn_rules(
     Raises
     ------
     DesignError
-        For an unknown rule or model, a capacity outside (0, 1], or too few families.
+        For an unknown rule or model, a capacity outside (0, 1], too few families, or an
+        ``effect_model`` fitted on other spells or with other settings.
+
+    Notes
+    -----
+    Linear algebra runs on one thread (:func:`escalation.compute.one_blas_thread`): the
+    matrices are small, so threads cost more than they gain, and the results do not depend
+    on how many threads BLAS would otherwise use.
     """
     unknown = [r for r in rules if r not in (*FIXED_RULES, *_LEARNED)]
     if unknown:
@@ -417,20 +433,26 @@ def learn_rules(
         scores[f"top_{name}"] = score
         descriptions[f"top_{name}"] = f"offer early help to the highest {name} scores"
     learned = [r for r in rules if r in _LEARNED]
+    deploy = bool(learned) and (deployable or not cross_fit)
+    given = effect_model if deploy and "benefit" in learned else None
+    if given is not None:
+        _check_effect_model(given, frame, covs, int(horizon), forest_trees, seed)
     settings = _Settings(
         covs, float(capacity), int(horizon), tuple(learned), tuple(risk_models), seed,
-        tree_depth, forest_trees,
+        tree_depth, forest_trees, benefit_given=given is not None,
     )  # fmt: skip
     fold = np.full(n, -1, dtype=np.int64)
     splits = grouped_folds(frame, folds, seed=seed) if learned and cross_fit else []
     # One task per fold, and one for the rules to deploy (first: it is the largest).
     tasks: list[IntArray | None] = [split.train for split in splits]
-    if learned and (deployable or not cross_fit):
+    if deploy:
         tasks.insert(0, None)
     done = run_tasks(
         _learn_task, tasks, args=(frame, settings), n_jobs=resolve_jobs(n_jobs),
         progress=False, description="policy rules",
     )  # fmt: skip
+    if given is not None:  # the forest given, in the place the task kept for it
+        done[0]["benefit"] = (given, _cut(-given.predict(frame), capacity))
     if splits:
         names = [f"risk_{m}" for m in risk_models] if "risk" in learned else []
         names += [r for r in ("benefit", "tree") if r in learned]
@@ -440,7 +462,7 @@ def learn_rules(
         for k, (split, models) in enumerate(zip(splits, done[-len(splits) :], strict=True)):
             fold[split.test] = k
             _flag_fold(models, frame.iloc[split.test], split.test, settings, flags, scores)
-    if learned and (deployable or not cross_fit):
+    if deploy:
         descriptions.update(_deployable(frame, settings, done[0], backend))
     elif learned:
         descriptions.update(_plain_descriptions(learned, risk_models))
@@ -480,29 +502,78 @@ class _Settings:
     seed: int
     tree_depth: int
     forest_trees: int
+    #: The forest of the benefit rule to deploy is given (not grown by the task).
+    benefit_given: bool = False
+
+
+def _check_effect_model(
+    model: EffectModel,
+    frame: pd.DataFrame,
+    covariates: list[str],
+    horizon: int,
+    trees: int,
+    seed: int,
+) -> None:
+    """Refuse a causal forest fitted on other spells or with other settings than the rule's.
+
+    The same covariates coded the same way, the same coded column means (the same spells),
+    horizon, outcome columns, trees, leaf size and seed as :func:`fit_effect_model` in
+    :func:`_learn_on` would use.
+    """
+    coding = CovariateCoding.learn(frame, covariates)
+    forest = model.backend
+    differs = [
+        name
+        for name, same in (
+            ("covariates", model.coding == coding),
+            ("horizon", model.horizon == horizon),
+            ("outcome", (model.duration, model.event) == ("duration", "event")),
+            ("trees", forest.n_estimators == forest_size(trees)),
+            ("leaf size", forest.min_samples_leaf == _LEAF),
+            ("seed", forest.random_state == seed),
+        )
+        if not same
+    ]
+    if not differs:
+        center = coding.apply(frame).to_numpy(dtype=float).mean(axis=0)
+        if not np.array_equal(center, model.center):
+            differs.append("spells")
+    if differs:
+        raise DesignError(
+            "the causal forest given for the benefit rule was fitted with other "
+            f"{', '.join(differs)} than the rule's; leave effect_model out to fit it here"
+        )
 
 
 def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
-    """Learn every rule on ``frame``: ``coding`` and, per rule, ``(model, cut)`` or the tree."""
+    """Learn every rule on ``frame``: ``coding`` and, per rule, ``(model, cut)`` or the tree.
+
+    With ``settings.benefit_given`` the benefit rule's place is kept (``None``) for the
+    caller's forest.
+    """
     covariates, capacity, horizon = settings.covariates, settings.capacity, settings.horizon
     learned, risk_models, seed = settings.learned, settings.risk_models, settings.seed
     tree_depth, forest_trees = settings.tree_depth, settings.forest_trees
     coding = CovariateCoding.learn(frame, covariates)
+    coded = coding.apply(frame)
     out: dict[str, Any] = {"coding": coding}
     if "risk" in learned:
         for kind in risk_models:
             fitted = _fit_risk(kind, coding, frame, seed)
-            own = fitted.predict_risk(coding.apply(frame), [horizon])[:, 0]
+            own = fitted.predict_risk(coded, [horizon])[:, 0]
             out[f"risk_{kind}"] = (fitted, _cut(own, capacity))
-    if "benefit" in learned:
+    if "benefit" in learned and settings.benefit_given:
+        out["benefit"] = None
+    elif "benefit" in learned:
         model = fit_effect_model(
-            frame, covariates=covariates, horizon=horizon, n_estimators=forest_trees, seed=seed
-        )
+            frame, covariates=covariates, horizon=horizon, n_estimators=forest_trees,
+            min_samples_leaf=_LEAF, seed=seed,
+        )  # fmt: skip
         out["benefit"] = (model, _cut(-model.predict(frame), capacity))
     if "tree" in learned:
         dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
         gain = dr.untreated[:, 0] - dr.treated[:, 0]
-        matrix = coding.apply(frame).to_numpy(dtype=float)
+        matrix = coded.to_numpy(dtype=float)
         out["tree"], _ = _policy_tree(matrix, gain, capacity, depth=tree_depth, seed=seed)
     return out
 
@@ -531,9 +602,12 @@ def _flag(
 def _learn_task(train: IntArray | None, frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
     """Learn every rule on the rows ``train`` of ``frame`` (``None``: every row).
 
-    Module level, so the folds are learned on worker processes.
+    Module level, so the folds are learned on worker processes. A given forest is the
+    rule to deploy's only: the folds grow their own.
     """
-    return _learn_on(frame if train is None else frame.iloc[train], settings)
+    if train is None:
+        return _learn_on(frame, settings)
+    return _learn_on(frame.iloc[train], replace(settings, benefit_given=False))
 
 
 def _flag_fold(

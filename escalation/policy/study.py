@@ -23,13 +23,14 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation.causal.heterogeneity import EffectModel
 from escalation.causal.policy import (
     CURRENT_PRACTICE,
     PolicyValueResult,
     estimate_policy_values,
     policy_scores,
 )
-from escalation.compute import resolve_jobs
+from escalation.compute import one_blas_thread, resolve_jobs
 from escalation.design.registration import RegistrationCheck, check_registration
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules
@@ -276,6 +277,7 @@ def _judged_rule(design: StudyDesign, rules: LearnedRules) -> str | None:
     return kind if kind in rules.flags else None
 
 
+@one_blas_thread
 def evaluate_policies(
     data: SpellData,
     design: StudyDesign | None = None,
@@ -285,6 +287,7 @@ def evaluate_policies(
     forest_trees: int = 100,
     conf_level: float = 0.95,
     n_jobs: int | None = None,
+    effect_model: EffectModel | None = None,
 ) -> PolicyStudy:
     """Evaluate the rules of the design's ``[policy]`` and judge its ``[criteria]``.
 
@@ -307,6 +310,11 @@ def evaluate_policies(
         Worker processes learning the rules (one task per cross-fitting fold): default
         the design's ``[compute] workers``, else every core; ``1`` learns them here. The
         results are identical for any number.
+    effect_model : EffectModel, optional
+        The heterogeneity study's causal forest (``HeterogeneityResult.backend
+        ["effect_model"]``) when it was fitted on these spells with the ``benefit`` rule's
+        settings (covariates, horizon, trees, seed): the rule to deploy uses it instead of
+        growing the same forest again (see :func:`~escalation.policy.learn_rules`).
 
     Returns
     -------
@@ -315,7 +323,14 @@ def evaluate_policies(
     Raises
     ------
     DesignError
-        When the design has no ``[policy]`` section.
+        When the design has no ``[policy]`` section, or ``effect_model`` was fitted on
+        other spells or with other settings.
+
+    Notes
+    -----
+    Linear algebra runs on one thread (:func:`escalation.compute.one_blas_thread`): the
+    matrices are small, so threads cost more than they gain, and the results do not depend
+    on how many threads BLAS would otherwise use.
     """
     design = data.design if design is None else design
     if design.policy is None:
@@ -342,6 +357,7 @@ def evaluate_policies(
         tree_depth=policy.tree_depth,
         forest_trees=forest_trees,
         n_jobs=resolve_jobs(n_jobs, design),
+        effect_model=effect_model,
     )
     values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
     groups = flagged_by_group(

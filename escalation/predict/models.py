@@ -271,20 +271,24 @@ class FittedRiskModel:
             return pd.Series(self.backend.params_.to_numpy(), index=list(self.columns))
         raise DesignError(f"a {self.spec.kind} model has no coefficients")
 
-    def cumulative_hazard(self, covariates: pd.DataFrame) -> FloatArray:
-        """Return the cumulative hazard of escalation on :attr:`grid`, one row per spell."""
+    def cumulative_hazard(self, covariates: pd.DataFrame, upto: int | None = None) -> FloatArray:
+        """Return the cumulative hazard of escalation on :attr:`grid`, one row per spell.
+
+        ``upto``: only the first ``upto`` grid times (the same values, less work).
+        """
+        grid = self.grid[:upto]
         x = covariates.astype(float).reindex(columns=list(self.columns), fill_value=0.0)
         if isinstance(self.backend, CoxFit):
-            base = np.cumsum(self.backend.hazard_on(self.grid))
+            base = np.cumsum(self.backend.hazard_on(self.grid))[:upto]
             relative = np.exp(self.backend.linear_predictor(x.to_numpy(dtype=float)))
             out: FloatArray = np.outer(relative, base)
             return out
         if self.spec.kind == "penalised_cox":
-            frame = self.backend.predict_cumulative_hazard(x, times=self.grid)
+            frame = self.backend.predict_cumulative_hazard(x, times=grid)
             return np.asarray(frame.to_numpy().T, dtype=float)
         functions = self.backend.predict_cumulative_hazard_function(x.to_numpy(), return_array=True)
         own = np.asarray(self.backend.unique_times_, dtype=float)
-        index = np.searchsorted(own, self.grid, side="right") - 1
+        index = np.searchsorted(own, grid, side="right") - 1
         values = np.asarray(functions, dtype=float)[:, np.clip(index, 0, None)]
         return np.where(index[None, :] >= 0, values, 0.0)
 
@@ -318,7 +322,7 @@ class FittedRiskModel:
         at = np.asarray(times, dtype=float)
         # only the grid up to the last time asked for shapes the result
         upto = int(np.searchsorted(self.grid, at.max(initial=-np.inf), side="right"))
-        escalation = np.diff(self.cumulative_hazard(covariates)[:, :upto], axis=1, prepend=0.0)
+        escalation = np.diff(self.cumulative_hazard(covariates, upto), axis=1, prepend=0.0)
         death = np.diff(self.death_hazard[:upto], prepend=0.0)
         if np.any(escalation < -1e-12):
             # tree ensembles can give a cumulative hazard that dips: say so, do not hide it

@@ -31,7 +31,11 @@ _TIE_COLUMNS: Final = ("reason", "source", "need", "category", "legal_status", "
 
 def to_days(values: pd.Series | pd.Index) -> tuple[IntArray, BoolArray]:
     """Return whole days since 1970-01-01 and a mask of missing dates (set to ``NEVER``)."""
-    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]")
+    # Dates already stored as dates (a validated history's) are read as they are:
+    # pandas.to_datetime would look them over again (14 ms per 20,000 dates).
+    if not pd.api.types.is_datetime64_dtype(values.dtype):
+        values = pd.to_datetime(values)
+    stamps = values.to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(stamps)
     days = stamps.astype("datetime64[D]").astype(np.int64)
     days[missing] = NEVER

@@ -207,10 +207,12 @@ class CovariateCoding:
             values = frame[column]
             if column in self.levels:
                 kept = self.levels[column]
-                text = _as_text(values)
-                text = text.where(text.isin(kept), OTHER)
-                for level in kept[1:]:
-                    out[f"{column}_{level}"] = (text == level).to_numpy(dtype=float)
+                # Each row's position among the kept levels (one hash lookup per row, not
+                # one comparison of every row per level); a level not kept is ``other``.
+                position = pd.Index(kept).get_indexer(pd.Index(_as_text(values)))
+                position[position < 0] = kept.index(OTHER) if OTHER in kept else -1
+                for j, level in enumerate(kept[1:], start=1):
+                    out[f"{column}_{level}"] = (position == j).astype(float)
                 continue
             if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(
                 values.dtype, pd.api.extensions.ExtensionDtype

@@ -202,3 +202,30 @@ def test_run_tasks_goes_to_the_cluster_and_brings_warnings_back(
     assert [str(w.message) for w in caught] == ["task 1 is sparse", "task 2 is sparse"]
     assert [item for item, _ in out] == [1, 2]
     assert all(pid != os.getpid() for _, pid in out)  # ran on the cluster's workers
+
+
+def test_one_blas_thread_limits_once_for_nested_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A limited function calling another finds the BLAS libraries once, not per call."""
+    import threadpoolctl
+
+    entered: list[int] = []
+    original = threadpoolctl.threadpool_limits
+
+    def counting(*args: object, **kwargs: object) -> object:
+        entered.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", counting)
+
+    @compute.one_blas_thread
+    def inner() -> set[int]:
+        info = threadpoolctl.threadpool_info()
+        return {p["num_threads"] for p in info if p["user_api"] == "blas"}
+
+    @compute.one_blas_thread
+    def outer() -> list[set[int]]:
+        return [inner(), inner()]
+
+    assert outer() == [{1}, {1}]
+    assert len(entered) == 1
+    assert inner() == {1} and len(entered) == 2  # outside again: limited anew

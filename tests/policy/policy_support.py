@@ -9,6 +9,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from escalation.causal.policy import estimate_policy_values, policy_scores
+from escalation.compute import one_blas_thread
 from escalation.data.simulator import (
     SimulatedLocalAuthority,
     SimulationConfig,
@@ -68,9 +69,11 @@ def monte_carlo(
     conf_low, conf_high, truth, sample_truth``: see the note on ``truth`` below) and
     one row per replicate and contrast of two rules (with the true difference).
     """
-    # Small matrices: one BLAS thread is fastest, and stable when cores are shared.
+    # Small matrices: one thread is fastest, and stable when cores are shared. Inside
+    # one_blas_thread the package's own limited functions do not look for the BLAS
+    # libraries again on every replicate.
     with threadpool_limits(1):
-        return _replicates(reps, n_children, seed, hazard_ratio, capacity)
+        return one_blas_thread(_replicates)(reps, n_children, seed, hazard_ratio, capacity)
 
 
 def _replicates(

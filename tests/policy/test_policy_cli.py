@@ -11,7 +11,7 @@ import pytest
 
 from escalation.cli import main
 from escalation.data.io import write_case_history
-from escalation.design import DataSpec, default_design, register_design
+from escalation.design import ComputeSpec, DataSpec, default_design, register_design
 from tests.policy.policy_support import authority
 
 
@@ -26,6 +26,9 @@ def test_policy_command_flags_a_design_changed_after_registration(
     design = design.replace(
         data=DataSpec(path="data", extract_date="2024-03-31"),
         policy=dataclasses.replace(design.policy, rules=("no_one", "risk"), folds=2),
+        # Three small Cox fits: here, not on worker processes started for them (the
+        # results are the same on any number: test_policy_rules).
+        compute=ComputeSpec(workers=1),
     )
     file = design.write(tmp_path / "design.toml")
     register_design(file)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import escalation.policy.rules as rules_module
+from escalation.causal.heterogeneity import fit_effect_model
 from escalation.errors import DesignError
 from escalation.policy import learn_rules, top_share
 from tests.policy.policy_support import small_spells
@@ -162,3 +163,56 @@ def test_rules_learned_on_two_workers_equal_those_learned_here() -> None:
     applied_here, applied_workers = here.apply(frame), workers.apply(frame)
     for name in applied_here:
         np.testing.assert_array_equal(applied_here[name], applied_workers[name], err_msg=name)
+
+
+def test_a_given_forest_is_the_deployed_benefit_rule_and_the_folds_grow_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The heterogeneity study's forest, fitted with the rule's settings, deploys exactly
+    the rule learn_rules would grow; the cross-fitting folds still grow theirs."""
+    frame = small_spells()
+    kwargs: dict[str, Any] = {
+        "covariates": COVARIATES, "capacity": 0.3, "horizon": 365, "folds": 2,
+        "forest_trees": 8, "seed": 3, "rules": ("risk", "benefit"), "n_jobs": 1,
+    }  # fmt: skip
+    grown = learn_rules(frame, **kwargs)
+    forest = fit_effect_model(frame, covariates=COVARIATES, horizon=365, n_estimators=8, seed=3)
+    fitted: list[int] = []
+    original = rules_module.fit_effect_model
+
+    def counting(train: pd.DataFrame, *args: Any, **kw: Any) -> Any:
+        fitted.append(len(train))
+        return original(train, *args, **kw)
+
+    monkeypatch.setattr(rules_module, "fit_effect_model", counting)
+    given = learn_rules(frame, effect_model=forest, **kwargs)
+    assert len(fitted) == 2 and max(fitted) < len(frame)  # the two folds only
+    assert given.backend["benefit"][0] is forest
+    assert given.backend["benefit"][1] == grown.backend["benefit"][1]  # the same cut-off
+    assert list(given.backend) == list(grown.backend)
+    assert given.descriptions == grown.descriptions
+    for name in grown.flags:
+        np.testing.assert_array_equal(given.flags[name], grown.flags[name], err_msg=name)
+    np.testing.assert_array_equal(given.apply(frame)["benefit"], grown.apply(frame)["benefit"])
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"seed": 4}, "seed"),
+        ({"n_estimators": 12}, "trees"),
+        ({"horizon": 730}, "horizon"),
+        ({"covariates": ["risk", "age"]}, "covariates"),
+        ({"frame": "other"}, "spells"),
+    ],
+)
+def test_a_forest_fitted_otherwise_is_refused(change: dict[str, Any], named: str) -> None:
+    frame = small_spells()
+    settings: dict[str, Any] = {"covariates": COVARIATES, "horizon": 365, "n_estimators": 8,
+                                "seed": 3}  # fmt: skip
+    settings.update(change)
+    data = frame.iloc[1:] if settings.pop("frame", None) == "other" else frame
+    forest = fit_effect_model(data, **settings)
+    with pytest.raises(DesignError, match=f"fitted with other {named}"):
+        learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365, rules=["benefit"],
+                    forest_trees=8, seed=3, effect_model=forest, n_jobs=1)  # fmt: skip

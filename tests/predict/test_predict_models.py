@@ -49,6 +49,18 @@ def test_predicted_risk_is_a_cumulative_incidence() -> None:
         assert np.all((risk >= 0) & (risk <= 1)), kind
 
 
+def test_cumulative_hazard_up_to_a_grid_time_is_the_start_of_the_whole() -> None:
+    """predict_risk asks only for the grid up to its last time: the same values."""
+    x, time, event, _ = exponential_data(400, 7)
+    for kind in ("cox", "penalised_cox", "gradient_boosting", "random_forest"):
+        fitted = risk_model(kind, n_estimators=10, min_samples_leaf=15).fit(x, time, event)
+        whole = fitted.cumulative_hazard(x.iloc[:40])
+        upto = int(np.searchsorted(fitted.grid, 365, side="right"))
+        assert 0 < upto < whole.shape[1], kind
+        np.testing.assert_array_equal(fitted.cumulative_hazard(x.iloc[:40], upto),
+                                      whole[:, :upto], err_msg=kind)  # fmt: skip
+
+
 def test_machine_learning_models_rank_and_calibrate_reasonably() -> None:
     x, time, event, _ = exponential_data(1000, 3)
     test_x, test_time, test_event, test_truth = exponential_data(800, 4)

@@ -1,4 +1,5 @@
-"""run_study limits every BLAS to one thread, SciPy's own included (loaded lazily)."""
+"""one_blas_thread (run_study, the policy study) limits every BLAS to one thread, SciPy's own
+included (loaded lazily)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 _PROBE = """
 import json
 from threadpoolctl import threadpool_info
-from escalation.pipeline import _one_blas_thread
+from escalation.compute import one_blas_thread
 
 def inside():
     import scipy.linalg  # first loaded here, as the causal forest's outcome model does
     return [[p["filepath"], p["num_threads"]] for p in threadpool_info() if p["user_api"] == "blas"]
 
-print(json.dumps(_one_blas_thread(inside)()))
+print(json.dumps(one_blas_thread(inside)()))
 """
 
 

@@ -448,3 +448,18 @@ def test_flow_is_a_tidy_table_in_order() -> None:
         "prevalent_treatment", "spell_rule", "spells",
     ]  # fmt: skip
     assert set(flow["stage"]) == {"entered", "excluded", "remaining"}
+
+
+def test_dates_stored_as_dates_or_as_text_give_the_same_days() -> None:
+    """to_days reads datetime64 columns (any unit) directly and parses anything else."""
+    from escalation.timeline._index import NEVER, to_days
+
+    text = pd.Series(["2020-02-01", None, "1969-12-31", "2024-03-31"])
+    stamps = pd.to_datetime(text)
+    days, missing = to_days(text)
+    assert days.tolist() == [18293, int(NEVER), -1, 19813]
+    assert missing.tolist() == [False, True, False, False]
+    for values in (stamps, stamps.astype("datetime64[s]"), pd.Index(stamps)):
+        again, gap = to_days(values)
+        np.testing.assert_array_equal(again, days)
+        np.testing.assert_array_equal(gap, missing)

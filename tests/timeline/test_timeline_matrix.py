@@ -60,3 +60,29 @@ def test_missing_numeric_values_and_absent_columns_are_errors() -> None:
         covariate_matrix(data, ["age"])
     with pytest.raises(DesignError, match="imd_decile"):
         covariate_matrix(frame(), ["imd_decile"])
+
+
+def test_levels_pooled_unseen_or_missing_are_coded_as_other_wherever_it_stands() -> None:
+    """Each row's indicators, against the definition level by level: a level not kept is
+    ``other`` (its own column when ``other`` is kept and not the reference; all zeros when
+    it is the reference or not kept at all)."""
+    train = pd.DataFrame(
+        {"g": pd.Categorical(["a"] * 3 + ["b"] * 3 + ["c", "d", None, None, None])}
+    )
+    new = pd.DataFrame({"g": pd.Categorical(["a", "b", "c", "d", "z", None, "other"])})
+    codings = {
+        "other kept": CovariateCoding.learn(train, ["g"], min_count=2),
+        "other the reference": CovariateCoding.learn(
+            train, ["g"], min_count=2, reference={"g": "other"}
+        ),
+        "nothing pooled": CovariateCoding.learn(train, ["g"], min_count=1),
+    }
+    assert codings["other kept"].levels["g"] == ("a", "b", "missing", "other")
+    assert codings["other the reference"].levels["g"] == ("other", "a", "b", "missing")
+    assert "other" not in codings["nothing pooled"].levels["g"]
+    for label, coding in codings.items():
+        kept = coding.levels["g"]
+        text = ["missing" if v is None or v != v else str(v) for v in new["g"].tolist()]
+        level = [t if t in kept else "other" for t in text]
+        expected = {f"g_{k}": [float(v == k) for v in level] for k in kept[1:]}
+        assert coding.apply(new).to_dict("list") == expected, label

@@ -1,0 +1,141 @@
+"""Benchmark: the policy study's CPU time, as its tests run it, beside a baseline revision.
+
+    python benchmarks/bench_policy.py                        # this tree
+    python benchmarks/bench_policy.py --baseline 57b0e46     # and a revision, alternating
+
+Each measurement runs in a fresh process (imports and compiled kernels warmed up first,
+on a small authority) with the package of this tree or of ``--baseline REV`` (exported
+with ``git archive``) first on the path, alternating so that changes in machine load hit
+both alike:
+
+- **study**: :func:`escalation.policy.evaluate_policies` on a simulated authority of
+  20,000 children (about 9,400 decision points; five cross-fitting folds and the rules to
+  deploy, each with a 100-tree causal forest, a policy tree and a Cox risk model), in
+  this process (``n_jobs=1``) as ``tests/policy/test_policy_truth.py`` calls it: without
+  a thread limit of its own;
+- **replicate**: one replicate of the Monte Carlo coverage check
+  (``tests/policy/test_policy_coverage.py``, inside ``threadpool_limits(1)`` as there):
+  simulate an authority of 3,000 children, build its spells, flag them with rules
+  learned once on a development authority, score them and estimate six rules' values;
+  the mean over ``--reps`` replicates, with the simulation and spells apart.
+
+CPU time is the process's user + system time (``time.process_time``); on a shared machine
+wall times stretch with the load, CPU times much less. Nothing here is asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _machine import load, machine
+from bench_startup import export
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CHILD = r"""
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+import scipy.linalg  # noqa: F401  (SciPy's BLAS loaded, so that threadpool_limits sees it)
+from threadpoolctl import threadpool_limits
+from escalation.causal.policy import estimate_policy_values, policy_scores
+from escalation.data.simulator import SimulationConfig, simulate_local_authority
+from escalation.design import default_design
+from escalation.policy import evaluate_policies, learn_rules
+from escalation.timeline import build_spells
+
+what, reps = sys.argv[1], int(sys.argv[2])
+design = default_design()
+
+
+def spells_of(n, seed, hazard_ratio=0.75):
+    config = SimulationConfig(notes=False, early_help_hazard_ratio=hazard_ratio)
+    sim = simulate_local_authority(n, seed=seed, config=config)
+    return sim, build_spells(sim.history, design)
+
+
+out = {}
+if what == "study":
+    _, small = spells_of(3000, 5)
+    evaluate_policies(small, seed=3, n_jobs=1)  # imports and compiled kernels
+    _, data = spells_of(20_000, 32)
+    start, wall = time.process_time(), time.perf_counter()
+    evaluate_policies(data, seed=3, n_jobs=1)
+    out = {"study": time.process_time() - start, "study wall": time.perf_counter() - wall}
+else:
+    with threadpool_limits(1):
+        _, development = spells_of(20_000, 77)
+        learned = learn_rules(development.spells, covariates=list(development.model_covariates),
+                              capacity=0.3, horizon=365, rules=("risk", "benefit", "tree"),
+                              cross_fit=False, seed=1)
+        parts = {"simulation and spells": 0.0, "policy": 0.0}
+        for rep in range(reps + 1):  # the first replicate warms up, uncounted
+            start = time.process_time()
+            sim, data = spells_of(3000, 10_000 + rep)
+            middle = time.process_time()
+            spells = data.spells.reset_index(drop=True)
+            flags = {"everyone": np.ones(len(spells)), "no_one": np.zeros(len(spells))}
+            flags.update(learned.apply(spells))
+            scores = policy_scores(spells, covariates=list(data.model_covariates),
+                                   horizons=[365, 730], cluster="family_id")
+            fit = estimate_policy_values(scores, flags)
+            sim.truth.policy_values(spells, flags)
+            for one, other in (("everyone", "no_one"), ("risk_cox", "current_practice"),
+                               ("benefit", "risk_cox"), ("tree", "risk_cox")):
+                fit.compare(one, other)
+            if rep:
+                parts["simulation and spells"] += (middle - start) / reps
+                parts["policy"] += (time.process_time() - middle) / reps
+        out = {f"replicate: {k}": v for k, v in parts.items()}
+print(json.dumps(out))
+"""
+
+
+def measure(source: Path, what: str, reps: int) -> dict[str, float]:
+    """Run one measurement in a fresh process with ``source`` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, what, str(reps)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    """Print the machine, the load and one row per measurement (CPU seconds)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", metavar="REV", help="git revision to compare with")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each (default 1)")
+    parser.add_argument("--reps", type=int, default=20, help="Monte Carlo replicates timed")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(f"load before: {load()}")
+    with tempfile.TemporaryDirectory() as folder:
+        sources = {"this tree": ROOT}
+        if args.baseline:
+            sources[args.baseline] = export(args.baseline, Path(folder))
+        results: dict[str, dict[str, list[float]]] = {name: {} for name in sources}
+        for _ in range(args.runs):
+            for what in ("study", "replicate"):
+                for name, source in sources.items():
+                    for key, value in measure(source, what, args.reps).items():
+                        results[name].setdefault(key, []).append(value)
+    print(f"load after: {load()}")
+    print()
+    names = list(sources)
+    print("| seconds, mean of runs (CPU unless wall) | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for key in results[names[0]]:
+        cells = [f"{sum(v) / len(v):.3f}" for v in (results[n].get(key, []) for n in names) if v]
+        print(f"| {key} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
