@@ -3,10 +3,15 @@
 Standardisation over a cause-specific Cox model needs each child's cumulative incidence on
 the whole time grid, and AIPW adds each child's censoring-martingale augmentation. Done
 with whole-array numpy operations this costs a dozen passes over an ``n x grid`` matrix per
-arm, which is memory-bound. Here one pass per child keeps a handful of running values
-(survival, incidence, censoring survival and two martingale sums) and adds the child's
-contribution to the arm totals as it goes: the same arithmetic in the same order, several
-times faster, in constant memory. Numba is already required by DoWhy and EconML.
+arm, which is memory-bound. Here one pass over the grid keeps a handful of running values
+per child (survival, incidence, censoring survival and two martingale sums) and adds the
+child's contribution to the arm totals as it goes, in constant memory. The pass takes
+:data:`LANES` children at a time, side by side: one child's values form a chain of
+dependent multiplications that leaves the processor waiting, while the same step of
+independent children runs as vector instructions. Each lane keeps its own partial totals
+(summed at the end, always in the same order), so the result does not depend on the
+processor's vector width or on where the work runs. Numba is already required by DoWhy and
+EconML.
 
 Each child's cumulative incidence, and each child's censoring survival, is built step by
 step with the package's one cumulative-incidence formula, :func:`escalation.core.cif.step`
