@@ -46,7 +46,6 @@ from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.core.riskset import CoxData
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival._outcome import durations, event_codes
 
 __all__ = [
@@ -327,9 +326,13 @@ def run_estimator(
             e = predict_logistic(prop, x)
             w = cw * treatment_weights(e, a, estimand=weight_estimand, truncate=truncate)
         grid = _grid(duration, report)
+        # The grid holds every time up to the last report time, so the Aalen-Johansen
+        # estimate is counted on it directly (no distinct times to find, nothing to step).
         curves = np.stack(
             [
-                cumulative_incidence_at(duration[sel], event[sel], grid, weights=w[sel])
+                productlimit.cumulative_incidence(
+                    productlimit.count(duration[sel], event[sel], weights=w[sel], times=grid), 1
+                )
                 for sel in (~a, a)
             ]
         )

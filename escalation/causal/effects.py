@@ -33,6 +33,7 @@ from escalation.causal.weights import (
     treatment_weights,
     weight_summary,
 )
+from escalation.clusters import cluster_codes
 from escalation.compute import resolve_jobs
 from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
@@ -132,18 +133,20 @@ def _replicate(
     rows: npt.NDArray[np.int64],
     arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
     config: _Config,
+    warm: Nuisance | None = None,
 ) -> FloatArray:
     """One bootstrap replicate of every estimator (module level: sent to workers).
 
     With both ``gformula`` and ``aipw``, the g-formula comes from the AIPW run (same
     outcome models), so the cause-specific Cox models are fitted once; ``ipw`` and ``aipw``
-    share one propensity fit, and every estimator the same distinct rows and counts.
+    share one propensity fit, started from ``warm`` (the fit to all the rows), and every
+    estimator the same distinct rows and counts.
     """
     outputs: dict[str, EngineOutput] = {}
     distinct = _distinct(rows)  # one resample, one set of frequency weights, every estimator
     propensity: FloatArray | None = None  # ipw and aipw fit the same propensity model
     if "aipw" in config.estimators and "gformula" in config.estimators:
-        aipw = _run("aipw", rows, arrays, config, distinct=distinct)
+        aipw = _run("aipw", rows, arrays, config, warm=warm, distinct=distinct)
         outputs["aipw"] = aipw
         propensity = aipw.nuisance.propensity
         if aipw.gformula is not None:
@@ -151,7 +154,9 @@ def _replicate(
     for name in config.estimators:
         if name not in outputs:
             shared = propensity if name in ("ipw", "aipw") else None
-            outputs[name] = _run(name, rows, arrays, config, distinct=distinct, propensity=shared)
+            outputs[name] = _run(
+                name, rows, arrays, config, warm=warm, distinct=distinct, propensity=shared
+            )
             if name in ("ipw", "aipw") and propensity is None:
                 propensity = outputs[name].nuisance.propensity
     return np.concatenate([_flatten(outputs[name]) for name in config.estimators])
@@ -663,11 +668,21 @@ def estimate_effects(
     }
     replicates = None
     if n_boot > 0:
+        # The bootstrap runs on the rows sorted by duration, so each resample's distinct rows
+        # are sorted too and the sorts of its risk sets and grids are nearly free. The
+        # clusters are coded first, in the rows' own order: the same seed draws the same
+        # families (hence the same rows) as on the unsorted rows.
+        by_time = np.argsort(dur, kind="stable")
+        fitted = [points[e].nuisance.propensity for e in ("aipw", "ipw") if e in points]
         replicates = cluster_bootstrap(
             _replicate,
-            cluster_ids,
+            cluster_codes(cluster_ids)[by_time],
             n_boot,
-            args=(arrays, config),
+            args=(
+                tuple(v[by_time] for v in arrays),
+                config,
+                Nuisance(propensity=fitted[0]) if fitted else None,
+            ),
             seed=seed_,
             n_jobs=resolve_jobs(n_jobs, design),
             progress=progress,
