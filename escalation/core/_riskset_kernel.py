@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
+
+from escalation.core.kernels import B1, BOOL, F1, F2, I1, kernel
 
 __all__ = ["gather_centred", "relative_risks", "score_residuals", "walk", "weighted_gram"]
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F1, F1, B1, F1, F1, I1, I1, BOOL, BOOL, BOOL)
 def walk(
     x: Any,
     r: Any,
@@ -211,7 +212,7 @@ def walk(
     )
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F1, F1, F1, B1, I1)
 def relative_risks(
     x: Any, beta: Any, offset: Any, w: Any, status: Any, bounds: Any
 ) -> tuple[Any, Any, Any, float]:  # pragma: no cover - compiled; tested via cox_terms
@@ -243,7 +244,7 @@ def relative_risks(
     return relative, r, shift, events
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F2, F1, F1, I1, F2)
 def score_residuals(
     x: Any, g: Any, h: Any, relative: Any, time_of: Any, mean: Any
 ) -> None:  # pragma: no cover - compiled; compared with the numpy path in tests
@@ -258,7 +259,7 @@ def score_residuals(
             g[i, k] = value
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F1, F1)
 def weighted_gram(x: Any, r: Any, h: Any) -> Any:  # pragma: no cover - tested via cox_terms
     """Return ``x' diag(r h) x`` in one pass over the rows (no n x p temporary)."""
     n, p = x.shape
@@ -277,7 +278,7 @@ def weighted_gram(x: Any, r: Any, h: Any) -> Any:  # pragma: no cover - tested v
     return out
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, I1, F1, B1)
 def gather_centred(
     x: Any, order: Any, w: Any, status: Any
 ) -> tuple[Any, Any, Any]:  # pragma: no cover

@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numba
 import numpy as np
 import numpy.typing as npt
+
+from escalation.core.kernels import F2, I1, c_array, kernel
 
 __all__ = ["ALIAS_TOLERANCE", "CONSTANT_TOLERANCE", "Redundant", "redundant_columns"]
 
@@ -69,7 +70,7 @@ def _means(x: FloatArray, codes: npt.NDArray[np.int64] | None) -> FloatArray:
     return np.column_stack(columns) if columns else np.zeros((k, 0))
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, I1, F2)
 def _centred_gram(x: Any, codes: Any, means: Any) -> tuple[Any, Any, Any]:  # pragma: no cover
     """Return the Gram matrix of the centred columns, their spread and scale, in one pass."""
     n, p = x.shape
@@ -140,7 +141,9 @@ def redundant_columns(
     if engine == "numpy":
         gram, spread, scale = _centred_gram_numpy(values, codes, means)
     else:
-        gram, spread, scale = _centred_gram(values, codes, means)
+        gram, spread, scale = _centred_gram(
+            c_array(values), c_array(codes, np.int64), c_array(means)
+        )
     scale = np.maximum(scale, 1.0)
     constant = spread <= CONSTANT_TOLERANCE * scale
     aliased = np.zeros(p, dtype=bool)
