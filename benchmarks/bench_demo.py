@@ -13,7 +13,10 @@ process that draws figures, which it joins on exit). With ``--baseline REV`` the
 ``escalation`` package of a git revision (exported with ``git archive``) runs the same
 demo too, alternating with this tree so that changes in machine load hit both alike.
 With ``--keep DIR`` the demos' output folders are kept in ``DIR`` (one per run and
-source), to compare their results.
+source), to compare their results. With ``--first-run`` every run is a new user's first,
+as from a fresh clone: the package is copied without its ``__pycache__`` folders and
+numba's cache (``NUMBA_CACHE_DIR``) starts empty, so every module is byte-compiled and
+every kernel compiled (the installed dependencies keep theirs, as after an install).
 
 The machine and its load averages are printed before and after: on a shared machine wall
 times stretch with the load, CPU times much less. Nothing here is asserted in the tests.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,9 +50,18 @@ class Run:
     stages: dict[str, float]
 
 
-def run_demo(source: Path, out: Path, children: int, bootstrap: int) -> Run:
+def run_demo(
+    source: Path, out: Path, children: int, bootstrap: int, first_run: bool = False
+) -> Run:
     """Run the demo of the package in ``source`` into ``out``; return its times."""
+    if first_run:
+        fresh = Path(tempfile.mkdtemp(prefix="first-run-", dir=out.parent))
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(source / "escalation", fresh / "escalation", ignore=ignore)
+        source = fresh
     env = {**os.environ, "PYTHONPATH": str(source)}
+    if first_run:
+        env["NUMBA_CACHE_DIR"] = str(source / "numba-cache")
     command = [sys.executable, "-m", "escalation", "demo", "--out", str(out), "--quiet"]
     command += ["--children", str(children), "--bootstrap", str(bootstrap)]
     with (out.parent / f"{out.name}.log").open("w") as log:
@@ -94,9 +107,16 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=20_000)
     parser.add_argument("--bootstrap", type=int, default=50)
     parser.add_argument("--keep", metavar="DIR", type=Path, help="keep the demos' outputs here")
+    parser.add_argument(
+        "--first-run",
+        action="store_true",
+        help="empty numba and byte-code caches for every run (a fresh clone's first demo)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
+    if args.first_run:
+        print("first run: empty numba and byte-code caches for every run")
     with tempfile.TemporaryDirectory() as folder:
         sources = {"this tree": ROOT}
         if args.baseline:
@@ -108,7 +128,9 @@ def main() -> None:
                 where = args.keep if args.keep is not None else Path(folder)
                 where.mkdir(parents=True, exist_ok=True)
                 out = where / f"demo-{len(runs[name])}-{name.replace(' ', '-')}"
-                runs[name].append(run_demo(source, out, args.children, args.bootstrap))
+                runs[name].append(
+                    run_demo(source, out, args.children, args.bootstrap, args.first_run)
+                )
                 print(f"run {i + 1}, {name}: {runs[name][-1].wall:.1f} s", flush=True)
     print(f"load after: {load()}")
     print()
