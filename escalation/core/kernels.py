@@ -9,10 +9,13 @@ kernel is declared here with the one signature its callers use (C-contiguous, wr
 float64, int64 and bool arrays) and its callers pass exactly those (:func:`c_array`);
 the tests hold every kernel to its signature.
 
-:func:`compile_ahead` compiles them all in the helper process
-(:mod:`escalation.background`) while this process simulates or reads the data; numba's
-cache then hands the machine code to this process when a kernel is first called (about
-0.05 s each). The code compiled is the same either way, so are the results.
+:func:`compile_ahead` hands the kernels, in the order a study first calls them, to the
+helper process (:mod:`escalation.background`) while this process simulates or reads the
+data; numba's cache then gives this process the machine code when it first calls a kernel
+(about 0.05 s each). A kernel this process calls while the helper is compiling it waits for
+the helper rather than compiling it a second time; one the helper has not started is
+compiled here (and the helper's task dropped). The code compiled is the same either way,
+so are the results.
 
 Examples
 --------
@@ -24,8 +27,10 @@ True
 from __future__ import annotations
 
 import importlib
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Final, TypeVar
 
 import numba
@@ -41,6 +46,7 @@ __all__ = [
     "c_array",
     "compile_ahead",
     "compile_all",
+    "compile_kernel",
     "declared",
     "kernel",
 ]
@@ -61,9 +67,63 @@ MODULES: Final = (
     "escalation.predict.metrics",
 )
 
+#: Kernels in the order a study first calls them (compiled ahead in this order).
+FIRST_USE: Final = (
+    "escalation.core.collinearity._centred_gram",
+    "escalation.core._riskset_kernel.gather_centred",
+    "escalation.core._riskset_kernel.relative_risks",
+    "escalation.core._riskset_kernel.walk",
+    "escalation.core._riskset_kernel.weighted_gram",
+    "escalation.causal._standardise._standardise",
+    "escalation.core.cif._survival",
+    "escalation.core._riskset_kernel.score_residuals",
+    "escalation.predict.metrics._fenwick_counts",
+    "escalation.core.cif._paths",
+)
+#: Longest wait for the helper to finish compiling a kernel this process needs.
+WAIT_SECONDS: Final = 120.0
+
 _F = TypeVar("_F", bound=Callable[..., Any])
-_DECLARED: dict[str, tuple[Any, tuple[Any, ...]]] = {}
+_DECLARED: dict[str, Kernel] = {}
+_AHEAD: dict[str, Future[Any]] = {}
+_lock = threading.Lock()
 _started = False
+
+
+class Kernel:
+    """A numba kernel with its declared signature; calling it calls the dispatcher.
+
+    The first call waits while the helper process compiles this kernel (see the module
+    notes); later calls go straight to numba.
+
+    Attributes
+    ----------
+    name : str
+        Qualified name (module and function).
+    dispatcher : numba.core.registry.CPUDispatcher
+        The compiled function.
+    signature : tuple
+        The numba type of each argument.
+    """
+
+    __slots__ = ("dispatcher", "name", "ready", "signature")
+
+    def __init__(self, name: str, dispatcher: Any, signature: tuple[Any, ...]) -> None:
+        self.name = name
+        self.dispatcher = dispatcher
+        self.signature = signature
+        self.ready = False
+
+    def __call__(self, *args: Any) -> Any:
+        """Call the kernel (after the helper's compile of it, if one is under way)."""
+        if not self.ready:
+            _wait_for_helper(self.name)
+            self.ready = True
+        return self.dispatcher(*args)
+
+    def compile(self) -> None:
+        """Compile the declared signature, or load it from numba's cache."""
+        self.dispatcher.compile(self.signature)
 
 
 def kernel(*signature: Any, **options: Any) -> Callable[[_F], _F]:
@@ -79,23 +139,25 @@ def kernel(*signature: Any, **options: Any) -> Callable[[_F], _F]:
     Returns
     -------
     callable
-        A decorator returning the numba dispatcher (compiled on first call, as usual).
+        A decorator returning the :class:`Kernel` (compiled on first call, as usual).
     """
 
     def declare(func: _F) -> _F:
         settings = {"cache": True, "nogil": True, "error_model": "numpy", **options}
-        dispatcher = numba.njit(**settings)(func)
-        _DECLARED[f"{func.__module__}.{func.__qualname__}"] = (dispatcher, tuple(signature))
-        return dispatcher  # type: ignore[no-any-return]
+        name = f"{func.__module__}.{func.__qualname__}"
+        declared_ = Kernel(name, numba.njit(**settings)(func), tuple(signature))
+        _DECLARED[name] = declared_
+        return declared_  # type: ignore[return-value]
 
     return declare
 
 
-def declared() -> dict[str, tuple[Any, tuple[Any, ...]]]:
-    """Return every kernel of the package: qualified name -> (dispatcher, signature)."""
+def declared() -> dict[str, Kernel]:
+    """Return every kernel of the package by qualified name, in the order of first use."""
     for module in MODULES:
         importlib.import_module(module)
-    return dict(_DECLARED)
+    rank = {name: i for i, name in enumerate(FIRST_USE)}
+    return dict(sorted(_DECLARED.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
 def c_array(values: npt.ArrayLike, dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
@@ -107,14 +169,16 @@ def c_array(values: npt.ArrayLike, dtype: npt.DTypeLike = np.float64) -> npt.NDA
     return out
 
 
+def compile_kernel(name: str) -> float:
+    """Compile (or load from numba's cache) one kernel; return the seconds it took."""
+    start = time.perf_counter()
+    declared()[name].compile()
+    return time.perf_counter() - start
+
+
 def compile_all() -> dict[str, float]:
     """Compile (or load from numba's cache) every kernel; return the seconds each took."""
-    seconds = {}
-    for name, (dispatcher, signature) in declared().items():
-        start = time.perf_counter()
-        dispatcher.compile(signature)
-        seconds[name] = time.perf_counter() - start
-    return seconds
+    return {name: compile_kernel(name) for name in declared()}
 
 
 def compile_ahead() -> None:
@@ -122,12 +186,28 @@ def compile_ahead() -> None:
 
     Does nothing on a single CPU (the helper would only compete with this process) or
     when the helper cannot start; a kernel not compiled ahead is compiled when first
-    called, as without this. The result is not waited for.
+    called, as without this.
     """
     global _started
     from escalation import background
 
-    if _started or not background.available():
+    with _lock:
+        if _started or not background.available():
+            return
+        _started = True
+        for name in declared():
+            future = background.submit(compile_kernel, name).future
+            if future is not None:
+                _AHEAD[name] = future
+
+
+def _wait_for_helper(name: str) -> None:
+    """Let the helper finish compiling ``name`` if it has started; else drop its task."""
+    with _lock:
+        future = _AHEAD.pop(name, None)
+    if future is None or future.cancel():
         return
-    _started = True
-    background.submit(compile_all)
+    try:
+        future.result(timeout=WAIT_SECONDS)
+    except Exception:  # the helper failed or is slow: numba compiles it here
+        return

@@ -12,9 +12,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from escalation.causal._standardise import standardise
 from escalation.core import kernels
@@ -107,8 +110,8 @@ def test_kernels_keep_their_one_signature_whatever_the_input() -> None:
     harrell_c(stop.tolist(), status.astype(int), _awkward(x[:, 0]))
     uno_c(_awkward(stop), status.astype(np.int32), x[:, 1], horizon=15)
 
-    for name, (dispatcher, signature) in kernels.declared().items():
-        extra = [s for s in dispatcher.signatures if tuple(s) != signature]
+    for name, declared in kernels.declared().items():
+        extra = [s for s in declared.dispatcher.signatures if tuple(s) != declared.signature]
         assert not extra, f"{name} was compiled again for {extra}"
 
 
@@ -140,8 +143,9 @@ def test_a_kernel_compiled_ahead_in_another_process_is_loaded_from_the_cache(
         "import sys\n"
         "import escalation.core.cif\n"
         "from escalation.core import kernels\n"
-        "d, sig = kernels._DECLARED['escalation.core.cif._survival']\n"
-        "d.compile(sig)\n"
+        "kernel = kernels._DECLARED['escalation.core.cif._survival']\n"
+        "kernel.compile()\n"
+        "d = kernel.dispatcher\n"
         "print(sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()))\n"
     )
 
@@ -152,3 +156,43 @@ def test_a_kernel_compiled_ahead_in_another_process_is_loaded_from_the_cache(
 
     assert run() == ["0", "1"]  # compiled (and saved) ahead
     assert run() == ["1", "0"]  # loaded here
+
+
+def test_compile_ahead_hands_every_kernel_to_the_helper_once_in_first_use_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from escalation import background
+
+    assert set(kernels.FIRST_USE) == set(kernels.declared())
+    sent: list[str] = []
+
+    def submit(func: object, name: str) -> background.Pending[float]:
+        assert func is kernels.compile_kernel
+        sent.append(name)
+        return background.Pending(kernels.compile_kernel, (name,), {}, None)
+
+    monkeypatch.setattr(kernels, "_started", False)
+    monkeypatch.setattr(background, "available", lambda: False)
+    kernels.compile_ahead()
+    assert sent == []  # one CPU: nothing ahead
+    monkeypatch.setattr(background, "available", lambda: True)
+    monkeypatch.setattr(background, "submit", submit)
+    kernels.compile_ahead()
+    kernels.compile_ahead()
+    assert sent == list(kernels.FIRST_USE)
+
+
+def test_first_call_waits_for_a_compile_under_way_and_drops_one_not_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    running: Future[float] = Future()
+    assert running.set_running_or_notify_cancel()
+    queued: Future[float] = Future()
+    monkeypatch.setattr(kernels, "_AHEAD", {"a": running, "b": queued})
+    threading.Timer(0.2, running.set_result, (1.0,)).start()
+    kernels._wait_for_helper("a")
+    assert running.done()  # waited for the helper
+    kernels._wait_for_helper("b")
+    assert queued.cancelled()  # never started: compiled here instead
+    kernels._wait_for_helper("c")  # nothing ahead
+    assert kernels._AHEAD == {}
