@@ -114,12 +114,12 @@ class Kernel:
         self.signature = signature
         self.ready = False
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the kernel (after the helper's compile of it, if one is under way)."""
         if not self.ready:
             _wait_for_helper(self.name)
             self.ready = True
-        return self.dispatcher(*args)
+        return self.dispatcher(*args, **kwargs)
 
     def compile(self) -> None:
         """Compile the declared signature, or load it from numba's cache."""
