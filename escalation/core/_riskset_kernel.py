@@ -278,17 +278,20 @@ def weighted_gram(x: Any, r: Any, h: Any) -> Any:  # pragma: no cover - tested v
     return out
 
 
-@kernel(F2, I1, F1, B1)
+@kernel(F2, I1, F1, B1, BOOL)
 def gather_centred(
-    x: Any, order: Any, w: Any, status: Any
+    x: Any, order: Any, w: Any, status: Any, columns: bool
 ) -> tuple[Any, Any, Any]:  # pragma: no cover
     """Return ``x[order]`` centred at its ``w``-weighted column means, and the means.
 
     Also returns ``sum_i w_i status_i (x_i - mean)``, the part of the Cox score free of
     beta. ``w`` and ``status`` are already in the new order. One pass to gather and sum, one to
-    centre: cheaper than numpy's fancy indexing of a large array and a subtraction.
+    centre: cheaper than numpy's fancy indexing of a large array and a subtraction. With
+    ``columns``, ``x`` is the (p, n) transpose of the covariates (a Fortran-ordered matrix,
+    read without a copy: :func:`escalation.core.kernels.rows_or_columns`).
     """
-    n, p = x.shape
+    n = order.shape[0]
+    p = x.shape[0] if columns else x.shape[1]
     out = np.empty((n, p))
     center = np.zeros(p)
     events = np.zeros(p)
@@ -301,7 +304,7 @@ def gather_centred(
         dead = wi if status[i] else 0.0
         total_events += dead
         for k in range(p):
-            value = x[o, k]
+            value = x[k, o] if columns else x[o, k]
             out[i, k] = value
             center[k] += wi * value
             events[k] += dead * value

@@ -41,7 +41,7 @@ from escalation.core._riskset_kernel import (
     walk,
     weighted_gram,
 )
-from escalation.core.kernels import c_array
+from escalation.core.kernels import c_array, rows_or_columns
 
 __all__ = ["CoxData", "Engine", "Terms", "Ties", "cox_terms"]
 
@@ -162,7 +162,8 @@ class CoxData:
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)[order]
         xx = np.asarray(x, dtype=float).reshape(n, -1)
         dead = np.asarray(status, dtype=bool)[order]
-        xs, center, event_score = gather_centred(c_array(xx), order, c_array(w), dead)
+        matrix, columns = rows_or_columns(xx)
+        xs, center, event_score = gather_centred(matrix, order, c_array(w), dead, columns)
         codes = codes[order]
         cuts = np.flatnonzero(np.diff(codes)) + 1
         bounds = np.concatenate(([0], cuts, [n])).astype(np.int64)
