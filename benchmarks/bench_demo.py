@@ -13,10 +13,13 @@ process that draws figures, which it joins on exit). With ``--baseline REV`` the
 ``escalation`` package of a git revision (exported with ``git archive``) runs the same
 demo too, alternating with this tree so that changes in machine load hit both alike.
 With ``--keep DIR`` the demos' output folders are kept in ``DIR`` (one per run and
-source), to compare their results. With ``--first-run`` every run is a new user's first,
-as from a fresh clone: the package is copied without its ``__pycache__`` folders and
-numba's cache (``NUMBA_CACHE_DIR``) starts empty, so every module is byte-compiled and
-every kernel compiled (the installed dependencies keep theirs, as after an install).
+source), to compare their results. Before the runs, each source runs a small demo (3,000
+children), unrecorded, so that the runs find its kernels compiled (a revision exported
+for ``--baseline`` has no compiled cache of its own). With ``--first-run`` every run is
+instead a new user's first, as from a fresh clone: the package is copied without its
+``__pycache__`` folders and numba's cache (``NUMBA_CACHE_DIR``) starts empty, so every
+module is byte-compiled and every kernel compiled (the installed dependencies keep
+theirs, as after an install).
 
 The machine and its load averages are printed before and after: on a shared machine wall
 times stretch with the load, CPU times much less. Nothing here is asserted in the tests.
@@ -39,6 +42,8 @@ from bench_cox import load, machine
 from bench_startup import export
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Children in the small demo that fills numba's cache before warm runs.
+PRIME_CHILDREN = 3_000
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,11 @@ def main() -> None:
             (Path(folder) / "baseline").mkdir()
             sources[args.baseline] = export(args.baseline, Path(folder) / "baseline")
         runs: dict[str, list[Run]] = {name: [] for name in sources}
+        if not args.first_run:
+            for name, source in sources.items():  # fill numba's cache: the runs are warm
+                prime = Path(folder) / f"prime-{name.replace(' ', '-')}"
+                run_demo(source, prime, PRIME_CHILDREN, 2)
+                print(f"primed {name}'s compiled kernels (a demo of {PRIME_CHILDREN:,})")
         for i in range(args.runs):
             for name, source in sources.items():
                 where = args.keep if args.keep is not None else Path(folder)
