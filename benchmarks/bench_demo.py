@@ -13,7 +13,13 @@ process that draws figures, which it joins on exit). With ``--baseline REV`` the
 ``escalation`` package of a git revision (exported with ``git archive``) runs the same
 demo too, alternating with this tree so that changes in machine load hit both alike.
 With ``--keep DIR`` the demos' output folders are kept in ``DIR`` (one per run and
-source), to compare their results.
+source), to compare their results. Before the runs, each source runs a small demo (3,000
+children), unrecorded, so that the runs find its kernels compiled (a revision exported
+for ``--baseline`` has no compiled cache of its own). With ``--first-run`` every run is
+instead a new user's first, as from a fresh clone: the package is copied without its
+``__pycache__`` folders and numba's cache (``NUMBA_CACHE_DIR``) starts empty, so every
+module is byte-compiled and every kernel compiled (the installed dependencies keep
+theirs, as after an install).
 
 The machine and its load averages are printed before and after: on a shared machine wall
 times stretch with the load, CPU times much less. Nothing here is asserted in the tests.
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +42,8 @@ from bench_cox import load, machine
 from bench_startup import export
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Children in the small demo that fills numba's cache before warm runs.
+PRIME_CHILDREN = 3_000
 
 
 @dataclass(frozen=True)
@@ -46,9 +55,18 @@ class Run:
     stages: dict[str, float]
 
 
-def run_demo(source: Path, out: Path, children: int, bootstrap: int) -> Run:
+def run_demo(
+    source: Path, out: Path, children: int, bootstrap: int, first_run: bool = False
+) -> Run:
     """Run the demo of the package in ``source`` into ``out``; return its times."""
+    if first_run:
+        fresh = Path(tempfile.mkdtemp(prefix="first-run-", dir=out.parent))
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(source / "escalation", fresh / "escalation", ignore=ignore)
+        source = fresh
     env = {**os.environ, "PYTHONPATH": str(source)}
+    if first_run:
+        env["NUMBA_CACHE_DIR"] = str(source / "numba-cache")
     command = [sys.executable, "-m", "escalation", "demo", "--out", str(out), "--quiet"]
     command += ["--children", str(children), "--bootstrap", str(bootstrap)]
     with (out.parent / f"{out.name}.log").open("w") as log:
@@ -94,21 +112,35 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=20_000)
     parser.add_argument("--bootstrap", type=int, default=50)
     parser.add_argument("--keep", metavar="DIR", type=Path, help="keep the demos' outputs here")
+    parser.add_argument(
+        "--first-run",
+        action="store_true",
+        help="empty numba and byte-code caches for every run (a fresh clone's first demo)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
+    if args.first_run:
+        print("first run: empty numba and byte-code caches for every run")
     with tempfile.TemporaryDirectory() as folder:
         sources = {"this tree": ROOT}
         if args.baseline:
             (Path(folder) / "baseline").mkdir()
             sources[args.baseline] = export(args.baseline, Path(folder) / "baseline")
         runs: dict[str, list[Run]] = {name: [] for name in sources}
+        if not args.first_run:
+            for name, source in sources.items():  # fill numba's cache: the runs are warm
+                prime = Path(folder) / f"prime-{name.replace(' ', '-')}"
+                run_demo(source, prime, PRIME_CHILDREN, 2)
+                print(f"primed {name}'s compiled kernels (a demo of {PRIME_CHILDREN:,})")
         for i in range(args.runs):
             for name, source in sources.items():
                 where = args.keep if args.keep is not None else Path(folder)
                 where.mkdir(parents=True, exist_ok=True)
                 out = where / f"demo-{len(runs[name])}-{name.replace(' ', '-')}"
-                runs[name].append(run_demo(source, out, args.children, args.bootstrap))
+                runs[name].append(
+                    run_demo(source, out, args.children, args.bootstrap, args.first_run)
+                )
                 print(f"run {i + 1}, {name}: {runs[name][-1].wall:.1f} s", flush=True)
     print(f"load after: {load()}")
     print()

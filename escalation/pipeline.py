@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,7 @@ import pandas as pd
 from escalation import __version__
 from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
+from escalation.core.kernels import compile_ahead
 from escalation.data.history import CaseHistory
 from escalation.design.registration import (
     RegistrationCheck,
@@ -98,9 +99,9 @@ from escalation.figures import (
     plot_subgroup_effects,
     plot_survival_curves,
     plot_transitions,
-    save_figure,
     time_breaks,
 )
+from escalation.figures.save import drawn, write_figure
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
     Brief,
@@ -185,9 +186,17 @@ FigureFiles = tuple[list[Path], BriefImages | None]
 
 
 def _write_figure(plot: Any, stem: Path, width: str, brief: BriefFigure | None) -> FigureFiles:
-    """Write a figure's files and, if it goes in the brief, draw it for the screen."""
-    paths = save_figure(plot, stem, width=width)  # type: ignore[arg-type]
-    return paths, figure_images(brief) if brief is not None else None
+    """Write a figure's files and, if it goes in the brief, its images for the screen.
+
+    The figure is drawn once for its files; a brief image of the same size (a
+    single-column figure) is rendered from that drawing rather than drawn again.
+    """
+    with drawn(plot, width=width) as figure:  # type: ignore[arg-type]
+        paths = write_figure(figure, stem)
+        images = None
+        if brief is not None:
+            images = figure_images(brief, drawn=figure if brief.plot is plot else None)
+    return paths, images
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,7 @@ class _PendingFigure:
     name: str
     brief: BriefFigure | None
     task: Pending[FigureFiles]
+    section: str = "figures"
 
 
 class _Run:
@@ -218,9 +228,12 @@ class _Run:
         subfolders: bool,
         design_file: str | Path,
         background: bool = False,
+        brief: bool = True,
     ) -> None:
         self.folder = folder
         self.background = background
+        #: Whether the brief is written (its figures are then also drawn for the screen).
+        self.with_brief = brief
         self.current_stage = ""
         self.pending: list[_PendingFigure] = []
         self.out = folder.staging
@@ -233,6 +246,8 @@ class _Run:
         self.tables: dict[str, pd.DataFrame] = {}
         self.figures: dict[str, list[Path]] = {}
         self.brief_figures: list[BriefFigure] = []
+        #: The figure of the brief's policy section.
+        self.policy_figure: BriefFigure | None = None
         self.notes: list[str] = []
         #: Notes for the brief's reader: stages skipped and results left out, and why.
         self.remarks: list[str] = []
@@ -307,25 +322,36 @@ class _Run:
         caption: str,
         alt: str,
         width: str = "single",
-        in_brief: bool = True,
+        in_brief: bool | Literal["policy"] = True,
         narrow: Any = None,
     ) -> None:
-        """Save a figure drawn from disclosed frames (and put it in the brief)."""
+        """Save a figure drawn from disclosed frames (and put it in the brief).
+
+        ``in_brief``: among the brief's figures (True), as the figure of its policy
+        section (``"policy"``) or not at all (False).
+        """
         brief = (
             BriefFigure(title, caption, plot, alt, width=width, narrow=narrow)  # type: ignore[arg-type]
-            if in_brief
+            if in_brief and self.with_brief
             else None
         )
+        section = "policy" if in_brief == "policy" else "figures"
         stem = self.figures_dir / name
         if self.background:
             self.figures[name] = []
             task = submit(_write_figure, plot, stem, width, brief)
-            self.pending.append(_PendingFigure(self.current_stage, name, brief, task))
+            self.pending.append(_PendingFigure(self.current_stage, name, brief, task, section))
             return
-        paths = save_figure(plot, stem, width=width)  # type: ignore[arg-type]
+        paths, images = _write_figure(plot, stem, width, brief)
         self.figures[name] = [self.folder.final(p) for p in paths]
         if brief is not None:
-            self.brief_figures.append(brief)
+            self._add_to_brief(dataclasses.replace(brief, images=images), section)
+
+    def _add_to_brief(self, figure: BriefFigure, section: str) -> None:
+        if section == "policy":
+            self.policy_figure = figure
+        else:
+            self.brief_figures.append(figure)
 
     def finish_figures(self) -> None:
         """Wait for the figures drawn in the helper, in order; a failure is its stage's.
@@ -349,7 +375,7 @@ class _Run:
                 continue
             self.figures[item.name] = [self.folder.final(p) for p in paths]
             if item.brief is not None:
-                self.brief_figures.append(dataclasses.replace(item.brief, images=images))
+                self._add_to_brief(dataclasses.replace(item.brief, images=images), item.section)
         self.timings["figures"] = round(time.perf_counter() - start, 2)
 
 
@@ -392,6 +418,19 @@ def numbers_at_risk(spells: pd.DataFrame, times: list[float]) -> pd.DataFrame:
 def _arm_labels(curves: pd.DataFrame) -> pd.DataFrame:
     """Name the arms of a table's ``group`` column as in every table and figure."""
     return curves.assign(group=curves["group"].astype(str).map(arm_label))
+
+
+def compile_kernels_ahead() -> None:
+    """Have the helper process compile the package's kernels while this one reads data.
+
+    On a fresh install numba compiles each kernel when it is first called (about 6 s of
+    CPU in all, then cached); called before the data are read or simulated, this does
+    that work in the helper process (the one that draws figures, when there are two or
+    more CPUs: :func:`~escalation.core.kernels.compile_ahead`), so the study finds them
+    compiled. Does nothing where figures are drawn in this process.
+    """
+    if available():
+        compile_ahead()
 
 
 def design_as_run(design: StudyDesign, *, seed: int, bootstrap: int | None) -> StudyDesign:
@@ -570,6 +609,9 @@ def _run_into(
             f"output folder {folder.path} is not open: use `with OutputFolder(...) as folder`"
         )
     (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+    background = available() if background_figures is None else background_figures
+    if background:
+        compile_ahead()  # the helper compiles the kernels (if not yet) before any figure
     run = _Run(
         folder,
         design,
@@ -577,7 +619,8 @@ def _run_into(
         keep_going=keep_going,
         subfolders=subfolders,
         design_file=design_file if design_file is not None else folder.path / "design.toml",
-        background=available() if background_figures is None else background_figures,
+        background=background,
+        brief="brief" in stages,
     )
     horizons = [int(h) for h in design.outcome.horizons]
     input_hash = data_hash(history.children, history.episodes)
@@ -1661,14 +1704,19 @@ def _policy(
     figure = run.table("policy_figure", study.figure_data())
     capacity = round(1000 * study.capacity)
     study_figure = plot_policy_values(figure, capacity_per_1000=capacity)
-    # Drawn in the brief's policy section rather than among the other figures.
+    # Shown in the brief's policy section rather than among the other figures.
     run.figure(
         "policy_values",
         study_figure,
-        title="Rules deciding who is offered early help",
-        caption="",
-        alt="",
-        in_brief=False,
+        title="The rules side by side",
+        caption=(
+            f"Escalations prevented within {study.horizon} days per 1,000 referrals, against "
+            "offering early help to no one, and how many children each rule offers it to; "
+            "lines are 95% confidence intervals. Learned rules were judged on families they "
+            "were not learned from. The dotted line is the early-help capacity."
+        ),
+        alt="Escalations prevented against children offered early help, by rule.",
+        in_brief="policy",
     )
     return study
 
@@ -1718,7 +1766,9 @@ def _rule_phrase(rule: str) -> str:
     )
 
 
-def _policy_section(study: Any, design: StudyDesign) -> PolicySection | None:
+def _policy_section(
+    study: Any, design: StudyDesign, policy_figure: BriefFigure | None
+) -> PolicySection | None:
     if study is None:
         return None
     from escalation.policy import rule_label
@@ -1798,18 +1848,9 @@ def _policy_section(study: Any, design: StudyDesign) -> PolicySection | None:
         registration = (
             "The design states no success criteria ([criteria]); none are judged. " + registration
         )
-    plot = plot_policy_values(study.figure_data(), capacity_per_1000=capacity)
     return PolicySection(
         summary=" ".join(parts),
-        figure=BriefFigure(
-            "The rules side by side",
-            f"Escalations prevented within {h} days per 1,000 referrals, against offering "
-            "early help to no one, and how many children each rule offers it to; lines are "
-            "95% confidence intervals. Learned rules were judged on families they were not "
-            "learned from. The dotted line is the early-help capacity.",
-            plot,
-            "Escalations prevented against children offered early help, by rule.",
-        ),
+        figure=policy_figure,
         criteria=criteria_rows,
         registration=registration,
         most_flagged=tuple(flagged),
@@ -2087,7 +2128,7 @@ def _brief(
         does_not_show=tuple(not_show),
         limits=tuple(limits),
         risk_tool=risk_text,
-        policy=_policy_section(state.get("policy"), design),
+        policy=_policy_section(state.get("policy"), design, run.policy_figure),
         figures=tuple(run.brief_figures),
         caveats=tuple(c.disclosed(run.rules).text() for c in run.log.caveats),
         failures=tuple(

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from escalation.core.cif import step as cif_step
+from escalation.core.kernels import B1, BOOL, F1, F2, I1, c_array, kernel
 
 __all__ = ["standardise"]
 
@@ -256,7 +257,7 @@ def _walk(
     return int(capped.sum())
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F1, F1, F1, F2, F2, F1, F1, B1, F1, I1, B1, B1, I1, F2, F1, BOOL, BOOL)
 def _standardise(
     h1: Any,
     h2: Any,
@@ -392,22 +393,22 @@ def standardise(
     [[0.2], [0.2]]
     """
     result: tuple[FloatArray, FloatArray, FloatArray, FloatArray, int] = _standardise(
-        h1,
-        h2,
-        hc,
-        e1,
-        e2,
-        ec,
-        w,
-        treated,
-        propensity,
-        own,
-        cause,
-        censored,
-        hz,
-        lengths,
-        horizons,
-        aipw,
-        influence,
+        c_array(h1),
+        c_array(h2),
+        c_array(hc),
+        c_array(e1),
+        c_array(e2),
+        c_array(ec),
+        c_array(w),
+        c_array(treated, np.bool_),
+        c_array(propensity),
+        c_array(own, np.int64),
+        c_array(cause, np.bool_),
+        c_array(censored, np.bool_),
+        c_array(hz, np.int64),
+        c_array(lengths),
+        c_array(horizons),
+        bool(aipw),
+        bool(influence),
     )
     return result

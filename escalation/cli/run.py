@@ -64,8 +64,9 @@ def add_keep_going(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the study on the design's data; return 0 on success."""
-    from escalation.pipeline import run_study
+    from escalation.pipeline import compile_kernels_ahead, run_study
 
+    compile_kernels_ahead()  # while the data are read and validated
     design_file = Path(args.design)
     with output_folder(args) as folder:
         design, history = load_study(args)
@@ -151,9 +152,10 @@ def run_demo(
     escalation.pipeline.StudyOutputs
     """
     from escalation.data.simulator import simulate_local_authority
-    from escalation.pipeline import design_as_run, run_study
+    from escalation.pipeline import compile_kernels_ahead, design_as_run, run_study
     from escalation.report.outputs import OutputFolder
 
+    compile_kernels_ahead()  # while the data are simulated, written and read back
     design = design if design is not None else default_design()
     command = command or (
         f"escalation demo --children {children} --seed {seed} --bootstrap {bootstrap}"

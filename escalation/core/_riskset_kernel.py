@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
+
+from escalation.core.kernels import B1, BOOL, F1, F2, I1, kernel
 
 __all__ = ["gather_centred", "relative_risks", "score_residuals", "walk", "weighted_gram"]
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F1, F1, B1, F1, F1, I1, I1, BOOL, BOOL, BOOL)
 def walk(
     x: Any,
     r: Any,
@@ -211,7 +212,7 @@ def walk(
     )
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F1, F1, F1, B1, I1)
 def relative_risks(
     x: Any, beta: Any, offset: Any, w: Any, status: Any, bounds: Any
 ) -> tuple[Any, Any, Any, float]:  # pragma: no cover - compiled; tested via cox_terms
@@ -243,7 +244,7 @@ def relative_risks(
     return relative, r, shift, events
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F2, F1, F1, I1, F2)
 def score_residuals(
     x: Any, g: Any, h: Any, relative: Any, time_of: Any, mean: Any
 ) -> None:  # pragma: no cover - compiled; compared with the numpy path in tests
@@ -258,7 +259,7 @@ def score_residuals(
             g[i, k] = value
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F1, F1)
 def weighted_gram(x: Any, r: Any, h: Any) -> Any:  # pragma: no cover - tested via cox_terms
     """Return ``x' diag(r h) x`` in one pass over the rows (no n x p temporary)."""
     n, p = x.shape
@@ -277,17 +278,20 @@ def weighted_gram(x: Any, r: Any, h: Any) -> Any:  # pragma: no cover - tested v
     return out
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, I1, F1, B1, BOOL)
 def gather_centred(
-    x: Any, order: Any, w: Any, status: Any
+    x: Any, order: Any, w: Any, status: Any, columns: bool
 ) -> tuple[Any, Any, Any]:  # pragma: no cover
     """Return ``x[order]`` centred at its ``w``-weighted column means, and the means.
 
     Also returns ``sum_i w_i status_i (x_i - mean)``, the part of the Cox score free of
     beta. ``w`` and ``status`` are already in the new order. One pass to gather and sum, one to
-    centre: cheaper than numpy's fancy indexing of a large array and a subtraction.
+    centre: cheaper than numpy's fancy indexing of a large array and a subtraction. With
+    ``columns``, ``x`` is the (p, n) transpose of the covariates (a Fortran-ordered matrix,
+    read without a copy: :func:`escalation.core.kernels.rows_or_columns`).
     """
-    n, p = x.shape
+    n = order.shape[0]
+    p = x.shape[0] if columns else x.shape[1]
     out = np.empty((n, p))
     center = np.zeros(p)
     events = np.zeros(p)
@@ -300,7 +304,7 @@ def gather_centred(
         dead = wi if status[i] else 0.0
         total_events += dead
         for k in range(p):
-            value = x[o, k]
+            value = x[k, o] if columns else x[o, k]
             out[i, k] = value
             center[k] += wi * value
             events[k] += dead * value

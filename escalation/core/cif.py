@@ -34,6 +34,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from escalation.core.kernels import F2, c_array, kernel
 from escalation.errors import StatisticalWarning
 
 __all__ = ["cumulative_incidence", "event_free", "step", "warn_capped"]
@@ -53,7 +54,7 @@ def step(survival: float, cause: float, total: float) -> tuple[float, float]:
     return survival * cause, survival * (1.0 - total)
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2, F2)
 def _paths(cause: Any, total: Any) -> tuple[Any, int]:  # pragma: no cover - compiled
     n, g = cause.shape
     out = np.empty((n, g))
@@ -70,7 +71,7 @@ def _paths(cause: Any, total: Any) -> tuple[Any, int]:  # pragma: no cover - com
     return out, capped
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@kernel(F2)
 def _survival(total: Any) -> tuple[Any, int]:  # pragma: no cover - compiled
     n, g = total.shape
     out = np.empty((n, g))
@@ -144,7 +145,7 @@ def cumulative_incidence(
     if engine == "numpy":
         out, capped = _paths_numpy(c, np.asarray(t))
     else:
-        out, capped = _paths(np.ascontiguousarray(c), np.ascontiguousarray(t))
+        out, capped = _paths(c_array(c), c_array(t))
     warn_capped(int(capped), what)
     return np.asarray(out, dtype=float)
 
@@ -160,6 +161,6 @@ def event_free(total: npt.ArrayLike, *, what: str = "event-free probability") ->
     [[0.5, 0.25]]
     """
     t = np.atleast_2d(np.asarray(total, dtype=float))
-    out, capped = _survival(np.ascontiguousarray(t))
+    out, capped = _survival(c_array(t))
     warn_capped(int(capped), what)
     return np.asarray(out, dtype=float)

@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numba
 import numpy as np
 import numpy.typing as npt
+
+from escalation.core.kernels import BOOL, F2, I1, c_array, kernel, rows_or_columns
 
 __all__ = ["ALIAS_TOLERANCE", "CONSTANT_TOLERANCE", "Redundant", "redundant_columns"]
 
@@ -69,10 +70,16 @@ def _means(x: FloatArray, codes: npt.NDArray[np.int64] | None) -> FloatArray:
     return np.column_stack(columns) if columns else np.zeros((k, 0))
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _centred_gram(x: Any, codes: Any, means: Any) -> tuple[Any, Any, Any]:  # pragma: no cover
-    """Return the Gram matrix of the centred columns, their spread and scale, in one pass."""
-    n, p = x.shape
+@kernel(F2, I1, F2, BOOL)
+def _centred_gram(
+    x: Any, codes: Any, means: Any, columns: bool
+) -> tuple[Any, Any, Any]:  # pragma: no cover
+    """Return the Gram matrix of the centred columns, their spread and scale, in one pass.
+
+    With ``columns``, ``x`` is the (p, n) transpose of the matrix (see ``rows_or_columns``).
+    """
+    n = codes.shape[0]
+    p = means.shape[1]
     gram = np.zeros((p, p))
     spread = np.zeros(p)
     scale = np.zeros(p)
@@ -80,7 +87,7 @@ def _centred_gram(x: Any, codes: Any, means: Any) -> tuple[Any, Any, Any]:  # pr
     for i in range(n):
         c = codes[i]
         for k in range(p):
-            value = x[i, k]
+            value = x[k, i] if columns else x[i, k]
             d[k] = value - means[c, k]
             spread[k] = max(spread[k], abs(d[k]))
             scale[k] = max(scale[k], abs(value))
@@ -140,7 +147,10 @@ def redundant_columns(
     if engine == "numpy":
         gram, spread, scale = _centred_gram_numpy(values, codes, means)
     else:
-        gram, spread, scale = _centred_gram(values, codes, means)
+        matrix, columns = rows_or_columns(values)
+        gram, spread, scale = _centred_gram(
+            matrix, c_array(codes, np.int64), c_array(means), columns
+        )
     scale = np.maximum(scale, 1.0)
     constant = spread <= CONSTANT_TOLERANCE * scale
     aliased = np.zeros(p, dtype=bool)

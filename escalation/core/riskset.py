@@ -41,6 +41,7 @@ from escalation.core._riskset_kernel import (
     walk,
     weighted_gram,
 )
+from escalation.core.kernels import c_array, rows_or_columns
 
 __all__ = ["CoxData", "Engine", "Terms", "Ties", "cox_terms"]
 
@@ -48,6 +49,20 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Ties = Literal["efron", "breslow"]
 Engine = Literal["compiled", "numpy"]
+
+_FIELD_DTYPES: dict[str, type] = {
+    "start": np.float64,
+    "stop": np.float64,
+    "status": np.bool_,
+    "x": np.float64,
+    "center": np.float64,
+    "weights": np.float64,
+    "offset": np.float64,
+    "strata": np.int64,
+    "bounds": np.int64,
+    "entry_order": np.int64,
+    "event_score": np.float64,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +102,14 @@ class CoxData:
     bounds: IntArray
     entry_order: IntArray | None
     event_score: FloatArray
+
+    def __post_init__(self) -> None:
+        # The compiled walk takes C-contiguous writable arrays of one dtype each, so that
+        # it is compiled once (escalation.core.kernels); arrays already so are not copied.
+        for name, dtype in _FIELD_DTYPES.items():
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, c_array(value, dtype))
 
     @property
     def n(self) -> int:
@@ -139,7 +162,8 @@ class CoxData:
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)[order]
         xx = np.asarray(x, dtype=float).reshape(n, -1)
         dead = np.asarray(status, dtype=bool)[order]
-        xs, center, event_score = gather_centred(xx, order, w, dead)
+        matrix, columns = rows_or_columns(xx)
+        xs, center, event_score = gather_centred(matrix, order, c_array(w), dead, columns)
         codes = codes[order]
         cuts = np.flatnonzero(np.diff(codes)) + 1
         bounds = np.concatenate(([0], cuts, [n])).astype(np.int64)
@@ -263,7 +287,7 @@ def cox_terms(
     >>> round(cox_terms(data, [0.0], "breslow").loglik, 6)
     -2.484907
     """
-    b = np.asarray(beta, dtype=float).reshape(-1)
+    b = c_array(np.asarray(beta, dtype=float).reshape(-1))
     if engine == "numpy" or gtime is not None:
         eta = data.x @ b + data.offset if b.size else data.offset.copy()
         shift = np.zeros(data.bounds.size - 1)
@@ -317,8 +341,8 @@ def cox_terms(
             entry if entry is not None else np.zeros(0, np.int64),
             data.bounds,
             entry is not None,
-            efron,
-            want,
+            bool(efron),
+            bool(want),
         )
         s = None
     logsum, means, outer, h, g, time, stratum, hazard, weight, _count, mean, time_of = parts

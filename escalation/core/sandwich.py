@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from escalation.core._riskset_kernel import weighted_gram
+from escalation.core.kernels import c_array
 
 __all__ = ["cluster_sandwich"]
 
@@ -46,7 +47,7 @@ def cluster_sandwich(
         columns = [np.bincount(codes, weights=col, minlength=size) for col in u.T]
         u = np.column_stack(columns) if columns else np.zeros((size, 0))
     ones = np.ones(len(u))
-    meat = weighted_gram(np.ascontiguousarray(u), ones, ones)  # sum_c U_c' U_c, one pass
+    meat = weighted_gram(c_array(u), ones, ones)  # sum_c U_c' U_c, one pass
     v = np.asarray(bread, dtype=float)
     out: FloatArray = v @ meat @ v
     return out

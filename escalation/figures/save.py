@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -16,7 +18,7 @@ import plotnine as p9
 from escalation.errors import DesignError
 from escalation.figures.theme import ColumnWidth, width_mm
 
-__all__ = ["FORMATS", "save_figure"]
+__all__ = ["FORMATS", "drawn", "save_figure", "write_figure"]
 
 #: Formats :func:`save_figure` can write.
 FORMATS: Final = ("png", "pdf", "svg")
@@ -30,6 +32,19 @@ _METADATA: Final = {
     "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
     "svg": {"Date": None, "Creator": None},
 }
+#: The house settings every figure is drawn and written with.
+_RC: Final[dict[Any, Any]] = {
+    "svg.hashsalt": "escalation",
+    "pdf.fonttype": 42,
+    "svg.fonttype": "path",
+}
+#: Font tables left out of the TrueType fonts embedded in PDF: text shaping (GSUB, GPOS,
+#: GDEF, kern) and math layout (MATH). A PDF places every glyph itself, so no reader uses
+#: them; reading and subsetting them was most of the time spent writing a PDF.
+_UNUSED_IN_PDF: Final = ("GSUB", "GPOS", "GDEF", "MATH", "kern")
+_lean_lock = threading.Lock()
+_lean_users = 0
+_lean_saved: list[str] = []
 
 
 def save_figure(
@@ -44,8 +59,9 @@ def save_figure(
     """Write ``plot`` to ``path_stem.png``, ``.pdf`` and ``.svg`` at a journal width.
 
     The figure is drawn once and written in every format; fonts are embedded as
-    TrueType in PDF and as paths in SVG, and time stamps are left out, so the same
-    figure gives the same files on every run.
+    TrueType in PDF (the glyphs used, with their outlines and metrics) and as paths in
+    SVG, and time stamps are left out, so the same figure gives the same files on every
+    run.
 
     Parameters
     ----------
@@ -79,12 +95,35 @@ def save_figure(
     ...     [p.name for p in paths]
     ['hr.png']
     """
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise DesignError(
-            f"figure formats {unknown or list(formats)} are not supported; "
-            f"use some of {', '.join(FORMATS)}"
-        )
+    _check_formats(formats)
+    with drawn(plot, width=width, height_mm=height_mm, dpi=dpi) as figure:
+        return write_figure(figure, path_stem, formats=formats, dpi=dpi)
+
+
+@contextmanager
+def drawn(
+    plot: p9.ggplot,
+    *,
+    width: ColumnWidth | float = "single",
+    height_mm: float | None = None,
+    dpi: int = 300,
+) -> Iterator[Any]:
+    """Draw ``plot`` at a journal width; yield the matplotlib figure, closed afterwards.
+
+    What :func:`save_figure` writes, for callers that also want the drawn figure (the
+    pipeline renders the brief's screen image from it rather than drawing it again).
+
+    Parameters
+    ----------
+    plot : plotnine.ggplot
+        The figure.
+    width, height_mm, dpi
+        As for :func:`save_figure`.
+
+    Yields
+    ------
+    matplotlib.figure.Figure
+    """
     if dpi <= 0:
         raise DesignError(f"dpi must be positive, got {dpi}")
     w = width_mm(width) / _MM_PER_INCH
@@ -95,17 +134,83 @@ def save_figure(
         if height_mm <= 0:
             raise DesignError(f"figure height must be positive millimetres, got {height_mm}")
         h = float(height_mm) / _MM_PER_INCH
+    sized: Any = plot + p9.theme(figure_size=(w, h), dpi=dpi)
+    with mpl.rc_context(_RC):
+        figure = sized.draw()
+    try:
+        yield figure
+    finally:
+        plt.close(figure)
+
+
+def write_figure(
+    figure: Any,
+    path_stem: str | Path,
+    *,
+    formats: Sequence[Format] = FORMATS,
+    dpi: int = 300,
+) -> list[Path]:
+    """Write a figure drawn by :func:`drawn` to ``path_stem`` in each of ``formats``.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The drawn figure.
+    path_stem : str or Path
+        Output path without extension; folders are created.
+    formats, dpi
+        As for :func:`save_figure`.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    _check_formats(formats)
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    sized: Any = plot + p9.theme(figure_size=(w, h), dpi=dpi)
     written: list[Path] = []
-    with mpl.rc_context({"svg.hashsalt": "escalation", "pdf.fonttype": 42, "svg.fonttype": "path"}):
-        figure = sized.draw()
-        try:
-            for fmt in formats:
-                path = stem.with_name(f"{stem.name}.{fmt}")
-                figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
-                written.append(path)
-        finally:
-            plt.close(figure)
+    with mpl.rc_context(_RC), _lean_font_subsets():
+        for fmt in formats:
+            path = stem.with_name(f"{stem.name}.{fmt}")
+            figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+            written.append(path)
     return written
+
+
+def _check_formats(formats: Sequence[str]) -> None:
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise DesignError(
+            f"figure formats {unknown or list(formats)} are not supported; "
+            f"use some of {', '.join(FORMATS)}"
+        )
+
+
+@contextmanager
+def _lean_font_subsets() -> Iterator[None]:
+    """Leave :data:`_UNUSED_IN_PDF` out of the fonts fontTools subsets for embedding.
+
+    matplotlib subsets each font it embeds in a PDF with fontTools, which otherwise
+    reads and subsets the font's text-shaping tables (DejaVu Sans has large ones) only
+    to embed tables no PDF reader uses. fontTools' default list of dropped tables is
+    extended while the figure is written (held by a lock and a count, so overlapping
+    writers in threads restore it once, after the last).
+    """
+    global _lean_users, _lean_saved
+    from fontTools import subset
+
+    with _lean_lock:
+        if _lean_users == 0:
+            _lean_saved = list(subset.Options._drop_tables_default)
+            subset.Options._drop_tables_default = _lean_saved + [
+                t for t in _UNUSED_IN_PDF if t not in _lean_saved
+            ]
+        _lean_users += 1
+    try:
+        yield
+    finally:
+        with _lean_lock:
+            _lean_users -= 1
+            if _lean_users == 0:
+                subset.Options._drop_tables_default = _lean_saved

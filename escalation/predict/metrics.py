@@ -48,6 +48,7 @@ from scipy import special, stats
 
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
+from escalation.core.kernels import I1, c_array, kernel
 from escalation.core.logistic import fit_logistic
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DataValidationError, Problem
@@ -217,11 +218,13 @@ def _prefix_counts(
     below = np.searchsorted(ordered, low, side="left").astype(np.int64)
     within = np.searchsorted(ordered, high, side="right").astype(np.int64)
     order = np.argsort(prefix, kind="stable").astype(np.int64)
-    less, upto = _fenwick_counts(rank, np.asarray(prefix, np.int64), below, within, order)
+    less, upto = _fenwick_counts(
+        *(c_array(a, np.int64) for a in (rank, prefix, below, within, order))
+    )
     return less.astype(float), upto.astype(float)
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel(I1, I1, I1, I1, I1)
 def _fenwick_counts(
     rank: Any, prefix: Any, below: Any, within: Any, order: Any
 ) -> tuple[Any, Any]:  # pragma: no cover - compiled; tested against a direct count

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -412,24 +413,48 @@ def figure_data_uri(
     >>> figure_data_uri(plot_hazard_ratios(effects), dpi=50)[:22]
     'data:image/png;base64,'
     """
+    sized: Any = plot + p9.theme(figure_size=_size_inches(plot, width, height_mm), dpi=dpi)
+    figure = sized.draw()
+    try:
+        return _png_uri(figure, dpi)
+    finally:
+        plt.close(figure)
+
+
+def _size_inches(
+    plot: p9.ggplot, width: Literal["single", "double"] | float, height_mm: float | None
+) -> tuple[float, float]:
     w = width_mm(width) / _MM_PER_INCH
     if height_mm is None:
         size = plot.theme.themeables.property("figure_size") if plot.theme else None
-        h = float(size[1]) if size else w * 0.75
-    else:
-        h = height_mm / _MM_PER_INCH
-    sized: Any = plot + p9.theme(figure_size=(w, h), dpi=dpi)
-    figure = sized.draw()
+        return w, float(size[1]) if size else w * 0.75
+    return w, height_mm / _MM_PER_INCH
+
+
+def _png_uri(figure: Any, dpi: int) -> str:
     buffer = io.BytesIO()
-    try:
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    finally:
-        plt.close(figure)
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure_images(figure: BriefFigure, *, dpi: int = 200) -> BriefImages:
+def figure_images(figure: BriefFigure, *, dpi: int = 200, drawn: Any = None) -> BriefImages:
     """Draw a brief figure for the screen: at its screen width, and narrow if double.
+
+    Parameters
+    ----------
+    figure : BriefFigure
+        The figure.
+    dpi : int, default 200
+        Resolution of the images.
+    drawn : matplotlib.figure.Figure, optional
+        ``figure.plot`` already drawn, e.g. to write its files
+        (:func:`escalation.figures.save.drawn`). When it has the screen size (a
+        single-column figure at its own height) the screen image is rendered from it
+        at ``dpi`` instead of drawing the plot again.
+
+    Returns
+    -------
+    BriefImages
 
     Examples
     --------
@@ -442,9 +467,14 @@ def figure_images(figure: BriefFigure, *, dpi: int = 200) -> BriefImages:
     >>> images.uri[:22], images.narrow[:22], images.dpi
     ('data:image/png;base64,', 'data:image/png;base64,', 30)
     """
-    uri = figure_data_uri(
-        figure.plot, width=_SCREEN_WIDTH_MM[figure.width], height_mm=figure.height_mm, dpi=dpi
-    )
+    width = _SCREEN_WIDTH_MM[figure.width]
+    size = _size_inches(figure.plot, width, figure.height_mm)
+    if drawn is not None and all(
+        math.isclose(a, b, abs_tol=1e-9) for a, b in zip(drawn.get_size_inches(), size, strict=True)
+    ):
+        uri = _png_uri(drawn, dpi)
+    else:
+        uri = figure_data_uri(figure.plot, width=width, height_mm=figure.height_mm, dpi=dpi)
     narrow = None
     if figure.width == "double":
         plot = figure.narrow if figure.narrow is not None else figure.plot
