@@ -41,10 +41,17 @@ def test_every_compiled_function_of_the_package_is_a_declared_kernel() -> None:
     found = []
     for path in sorted((ROOT / "escalation").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for match in re.finditer(r"@numba\.njit\(([^)]*)\)", text):
-            found.append((path.name, match.group(1)))
-    # Only helpers inlined into a kernel are compiled outside kernels.kernel.
-    assert found and all('inline="always"' in options for _, options in found), found
+        for match in re.finditer(r"@numba\.njit\(([^)]*)\)\s*def (\w+)", text):
+            found.append((f"{path.name}:{match.group(2)}", match.group(1)))
+    # Only helpers compiled as part of a kernel are compiled outside kernels.kernel: those
+    # inlined into it, and the standardisation's lane walk (called only by _standardise;
+    # inlining it would double that kernel's compile time).
+    outside = [
+        (name, options)
+        for name, options in found
+        if 'inline="always"' not in options and name != "_standardise.py:_walk"
+    ]
+    assert found and outside == [], outside
     declared = kernels.declared()
     assert {name.rsplit(".", 1)[1] for name in declared} >= {
         "walk",
