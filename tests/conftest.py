@@ -80,3 +80,12 @@ def _one_core_for_each_test_worker() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch, threadpool_limits(limits=1):
         patch.setattr(compute, "available_cores", lambda: 1)
         yield
+
+
+@pytest.fixture
+def png_figures() -> Iterator[None]:
+    """Figures written as PNG alone during the test (see ``tests/figure_formats.py``)."""
+    from tests.figure_formats import png_figures as only_png
+
+    with only_png():
+        yield
