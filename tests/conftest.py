@@ -50,3 +50,42 @@ def _figures_drawn_in_the_study_process() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline, "available", lambda: False)
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_core_for_each_test_worker() -> Iterator[None]:
+    """Under ``pytest -n auto`` every test worker has one core: defaults use one process.
+
+    The package's default is every core (:func:`escalation.compute.available_cores`): a
+    bootstrap, cross-validation or rule learning left at its default starts a pool of worker
+    processes, and BLAS and OpenMP (scikit-learn's gradient boosting) start a thread per core.
+    With every core already running a test worker, those pools only add their start-up
+    (each pool process imports the scientific stack), the pickling of the data and threads
+    spinning while they wait for a core. So each test worker reports one core, and BLAS and
+    OpenMP run on one thread.
+
+    Results do not depend on the number of processes or threads; that is tested explicitly
+    with two workers where it matters (``n_jobs=2`` or ``workers=2`` in ``tests/test_jobs.py``,
+    ``tests/compute``, ``tests/causal/test_causal_weights.py``,
+    ``tests/predict/test_predict_fairness.py``, ``tests/policy/test_policy_rules.py`` and
+    ``tests/simstudy``), and those explicit pools still start.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield  # one process: the package's defaults are tested as a user meets them
+        return
+    from threadpoolctl import threadpool_limits
+
+    import escalation.compute as compute
+
+    with pytest.MonkeyPatch.context() as patch, threadpool_limits(limits=1):
+        patch.setattr(compute, "available_cores", lambda: 1)
+        yield
+
+
+@pytest.fixture
+def png_figures() -> Iterator[None]:
+    """Figures written as PNG alone during the test (see ``tests/figure_formats.py``)."""
+    from tests.figure_formats import png_figures as only_png
+
+    with only_png():
+        yield

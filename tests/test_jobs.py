@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import escalation.compute as compute
 from escalation.causal import estimate_effects
 from escalation.compute import available_cores, resolve_jobs, run_tasks
 from escalation.errors import StatisticalWarning
@@ -20,7 +21,9 @@ from escalation.predict import validate_risk_models
 from tests.predict.predict_support import simulated_spells
 
 
-def test_jobs_default_to_every_core_unless_told() -> None:
+def test_jobs_default_to_every_core_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the machine's cores, not the one core tests/conftest.py gives each pytest-xdist worker
+    monkeypatch.setattr(compute, "available_cores", available_cores)
     assert resolve_jobs() == available_cores()
     design = SimpleNamespace(compute=SimpleNamespace(workers=3))
     assert resolve_jobs(None, design) == 3  # the design's [compute] section

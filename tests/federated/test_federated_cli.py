@@ -19,6 +19,7 @@ from tests.federated.federated_support import authorities, cheap_design
 
 # Small simulated authorities: models may rightly warn about sparse levels.
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+@pytest.mark.usefixtures("png_figures")  # the pooled tables and PNG are checked
 def test_share_in_each_authority_then_pool_at_the_hub(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

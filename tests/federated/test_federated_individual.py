@@ -15,6 +15,9 @@ from escalation.pipeline import run_study
 from escalation.survival import fit_cox
 from escalation.timeline import build_spells
 
+# The checks read tables, notes and the PNG: figures in one format (tests/figure_formats.py).
+pytestmark = pytest.mark.usefixtures("png_figures")
+
 
 def _design(authority: str) -> object:
     base = default_design()

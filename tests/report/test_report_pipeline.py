@@ -24,17 +24,26 @@ def history() -> Any:
     return synthetic_history(3000, 11)
 
 
+#: The stages of the module's study; the helper-process test runs them again to compare.
+STAGES = ("describe", "survival", "brief")
+
+
 @pytest.fixture(scope="module")
 def study(history: Any, tmp_path_factory: pytest.TempPathFactory) -> pipeline.StudyOutputs:
+    """One study, its figures drawn in this process (read by several tests)."""
     out = tmp_path_factory.mktemp("study")
-    return run_study(
-        history,
-        default_design(),
-        out=out,
-        seed=3,
-        progress=False,
-        stages=("describe", "brief"),
-    )
+    with warnings.catch_warnings():
+        # the small synthetic study separates on rare levels; the figures are the point
+        warnings.simplefilter("ignore", StatisticalWarning)
+        return run_study(
+            history,
+            default_design(),
+            out=out,
+            seed=3,
+            progress=False,
+            stages=STAGES,
+            background_figures=False,
+        )
 
 
 def test_report_pipeline_writes_disclosed_counts(history: Any, study: Any) -> None:
@@ -112,6 +121,7 @@ def test_report_pipeline_numbers_at_risk() -> None:
 
 
 # Small synthetic data: the risk models rightly warn that sparse levels make them unstable.
+@pytest.mark.usefixtures("png_figures")  # tables and PNGs checked: one format
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
 def test_report_pipeline_prediction_outputs_are_disclosed(history: Any, tmp_path: Path) -> None:
     out = run_study(
@@ -138,6 +148,7 @@ def test_report_pipeline_prediction_outputs_are_disclosed(history: Any, tmp_path
     }
 
 
+@pytest.mark.usefixtures("png_figures")  # tables and PNGs checked: one format
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
 def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path: Path) -> None:
     out = run_study(
@@ -189,6 +200,7 @@ def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_p
     assert manifest["registration"]["status"] == "not_registered"
 
 
+@pytest.mark.usefixtures("png_figures")  # tables and PNGs checked: one format
 def test_report_pipeline_blas_runs_on_one_thread_during_the_study(
     history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -210,23 +222,20 @@ def test_report_pipeline_blas_runs_on_one_thread_during_the_study(
 
 
 def test_report_pipeline_figures_drawn_in_the_helper_are_the_same_files(
-    history: Any, tmp_path: Path
+    history: Any, study: pipeline.StudyOutputs, tmp_path: Path
 ) -> None:
     with warnings.catch_warnings():
-        # the small synthetic study separates on rare levels; the figures are the point
-        warnings.simplefilter("ignore", StatisticalWarning)
-        outputs = {
-            background: run_study(
-                history,
-                default_design(),
-                out=tmp_path / str(background),
-                progress=False,
-                stages=("describe", "survival", "brief"),
-                background_figures=background,
-            )
-            for background in (True, False)
-        }
-    helper, here = outputs[True], outputs[False]
+        warnings.simplefilter("ignore", StatisticalWarning)  # as in the module's study
+        helper = run_study(
+            history,
+            default_design(),
+            out=tmp_path / "helper",
+            seed=3,
+            progress=False,
+            stages=STAGES,
+            background_figures=True,
+        )
+    here = study  # the same study, its figures drawn in this process
     assert "figures" in helper.timings and "figures" not in here.timings
     assert list(helper.figures) == list(here.figures) and len(here.figures) >= 4
     for name, paths in here.figures.items():

@@ -23,6 +23,7 @@ import escalation.pipeline as pipeline
 from escalation import build_spells, read_case_history, read_design
 from escalation.cli import main
 from escalation.cli.run import run_demo
+from tests.figure_formats import png_figures
 
 THRESHOLD = 10
 #: Columns that hold counts of children, spells, episodes or events.
@@ -55,7 +56,10 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         # figures drawn in this process, where save_figure is seen (the helper process
         # writes the same files: test_report_pipeline)
         patch.setattr(pipeline, "available", lambda: False)
-        outputs = run_demo(out, children=80, seed=1, bootstrap=0, progress=False, keep_going=True)
+        with png_figures():  # the checks read tables, the PNGs and the plots drawn
+            outputs = run_demo(
+                out, children=80, seed=1, bootstrap=0, progress=False, keep_going=True
+            )
     design = read_design(out / "design.toml")
     spells = build_spells(read_case_history(out / "data"), design).spells
     yield {"out": out, "outputs": outputs, "plots": plots, "spells": spells, "brief": briefs[0]}
