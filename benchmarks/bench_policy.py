@@ -13,6 +13,9 @@ both alike:
   deploy, each with a 100-tree causal forest, a policy tree and a Cox risk model), in
   this process (``n_jobs=1``) as ``tests/policy/test_policy_truth.py`` calls it: without
   a thread limit of its own;
+- **demo stage**: the policy stage of ``escalation demo`` (its 20,000 children, seed 1),
+  in this process and on one BLAS thread as ``run_study`` runs it: with the heterogeneity
+  stage's causal forest given, where the package takes it (``effect_model=``);
 - **replicate**: one replicate of the Monte Carlo coverage check
   (``tests/policy/test_policy_coverage.py``, inside ``threadpool_limits(1)`` as there):
   simulate an authority of 3,000 children, build its spells, flag them with rules
@@ -37,6 +40,7 @@ from _machine import load, machine
 from bench_startup import export
 
 ROOT = Path(__file__).resolve().parents[1]
+MEASURES = ("study", "stage", "replicate")
 
 _CHILD = r"""
 import json, sys, time, warnings
@@ -68,6 +72,22 @@ if what == "study":
     start, wall = time.process_time(), time.perf_counter()
     evaluate_policies(data, seed=3, n_jobs=1)
     out = {"study": time.process_time() - start, "study wall": time.perf_counter() - wall}
+elif what == "stage":
+    import inspect
+    from escalation.causal import estimate_heterogeneity
+    _, small = spells_of(3000, 5)
+    evaluate_policies(small, seed=3, n_jobs=1)
+    sim = simulate_local_authority(20_000, seed=1)
+    data = build_spells(sim.history, design)
+    forest = estimate_heterogeneity(data.spells, covariates=list(data.model_covariates),
+                                    horizon=design.policy_horizon, seed=1, n_estimators=100)
+    given = {}
+    if "effect_model" in inspect.signature(evaluate_policies).parameters:
+        given = {"effect_model": forest.backend["effect_model"]}
+    start = time.process_time()
+    with threadpool_limits(limits=1, user_api="blas"):  # as run_study runs its stages
+        evaluate_policies(data, design, seed=1, n_jobs=1, **given)
+    out = {"demo stage": time.process_time() - start}
 else:
     with threadpool_limits(1):
         _, development = spells_of(20_000, 77)
@@ -114,6 +134,7 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REV", help="git revision to compare with")
     parser.add_argument("--runs", type=int, default=1, help="runs of each (default 1)")
     parser.add_argument("--reps", type=int, default=20, help="Monte Carlo replicates timed")
+    parser.add_argument("--only", choices=MEASURES, help="one measurement only")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
@@ -123,7 +144,7 @@ def main() -> None:
             sources[args.baseline] = export(args.baseline, Path(folder))
         results: dict[str, dict[str, list[float]]] = {name: {} for name in sources}
         for _ in range(args.runs):
-            for what in ("study", "replicate"):
+            for what in (args.only,) if args.only else MEASURES:
                 for name, source in sources.items():
                     for key, value in measure(source, what, args.reps).items():
                         results[name].setdefault(key, []).append(value)
