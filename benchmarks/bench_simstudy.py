@@ -17,7 +17,9 @@ replications run up to three ways (``--configs``), each into its own results fol
     ``dask worker --nworkers 4 --nthreads 1`` processes, ``--scheduler tcp://...``),
     standing in for the cluster of a secure research environment; on a 2-core machine its
     four workers share two cores, so it shows the overhead of the remote path, not more
-    speed.
+    speed. Its nannies leave glibc's malloc thresholds alone, as escalation's local
+    clusters do (``--remote-dask-defaults``: Dask's ``MALLOC_TRIM_THRESHOLD_=65536``,
+    which costs about a third more CPU per replication).
 
 Each configuration is timed in two parts: **start-up** (starting the cluster, and a small
 warm-up study through it, so every worker has imported the package and loaded its compiled
@@ -62,11 +64,27 @@ STABLE = [c for c in RESULT_COLUMNS if c not in ("se_method", "warnings", "error
 ESTIMATORS = ("unadjusted", "ipw", "gformula", "aipw")
 
 
-def external_cluster(folder: Path, workers: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
+#: Dask configuration of the separately started cluster: its nannies leave glibc's malloc
+#: thresholds alone, as escalation's own local clusters do (docs/scaling.md).
+DASK_CONFIG = """distributed:
+  nanny:
+    pre-spawn-environ:
+      MALLOC_TRIM_THRESHOLD_: null
+"""
+
+
+def external_cluster(
+    folder: Path, workers: int, *, dask_defaults: bool = False
+) -> tuple[str, list[subprocess.Popen[bytes]]]:
     """Start ``dask scheduler`` and ``dask worker`` processes; return the address."""
     dask = shutil.which("dask") or str(Path(sys.executable).parent / "dask")
     file = folder / "scheduler.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if not dask_defaults:
+        (folder / "dask-config").mkdir(exist_ok=True)
+        (folder / "dask-config" / "escalation.yaml").write_text(DASK_CONFIG, encoding="utf-8")
+        env["DASK_CONFIG"] = str(folder / "dask-config")
+        env.pop("MALLOC_TRIM_THRESHOLD_", None)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     scheduler = subprocess.Popen(
         [
@@ -190,6 +208,11 @@ def main() -> None:
         default="1,2,remote",
         help="comma-separated: 1 (this process), 2 (local 2-worker cluster), remote",
     )
+    parser.add_argument(
+        "--remote-dask-defaults",
+        action="store_true",
+        help="start the remote cluster's workers with Dask's MALLOC_TRIM_THRESHOLD_=65536",
+    )
     parser.add_argument("--summary", type=Path, help="write the measurements to this JSON file")
     parser.add_argument("--progress", action="store_true", help="progress bar per study")
     args = parser.parse_args()
@@ -224,7 +247,9 @@ def main() -> None:
                 workers = args.remote_workers
                 label = f"Dask cluster at an address, {workers} workers"
                 cluster_start = time.perf_counter()
-                address, processes = external_cluster(Path(tmp), workers)
+                address, processes = external_cluster(
+                    Path(tmp), workers, dask_defaults=args.remote_dask_defaults
+                )
                 cluster_seconds = time.perf_counter() - cluster_start
                 options: dict[str, Any] = {"scheduler": address}
             else:
@@ -303,6 +328,7 @@ def main() -> None:
                 "horizons": [365, 730],
             },
             "configurations": records,
+            "remote_dask_defaults": args.remote_dask_defaults,
             "bit_identical": identical,
         }
         args.summary.parent.mkdir(parents=True, exist_ok=True)
