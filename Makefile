@@ -54,14 +54,17 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
-	@# mypy runs on one core (about a minute on a fresh clone, with no cache yet): it runs beside
-	@# the tests rather than before them, and either failing fails the target.
-	@echo "$(BIN)/mypy (beside the tests; its report follows them)"
+	@# mypy (about a minute of one core on a fresh clone, with no cache yet) and the docs build
+	@# (about 8 s of one core) run beside the tests rather than before them; their reports
+	@# follow the tests', and any of the three failing fails the target.
+	@echo "$(BIN)/mypy and $(BIN)/mkdocs build --strict (beside the tests; reports follow them)"
 	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & types=$$!; \
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site \
+	  > $(VENV)/mkdocs.log 2>&1 & docs=$$!; \
 	$(BIN)/pytest -n auto --dist worksteal; tests=$$?; \
-	wait $$types; typed=$$?; cat $(VENV)/mypy.log; \
-	test $$tests = 0 && test $$typed = 0
+	wait $$types; typed=$$?; wait $$docs; built=$$?; \
+	cat $(VENV)/mypy.log; echo "mkdocs build: exit $$built"; cat $(VENV)/mkdocs.log; \
+	test $$tests = 0 && test $$typed = 0 && test $$built = 0
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/pytest -n auto --dist worksteal -m "not slow"

@@ -39,11 +39,11 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     out = tmp_path_factory.mktemp("small") / "demo"
     plots: dict[str, Any] = {}
     briefs: list[Any] = []
-    save, write = pipeline.save_figure, pipeline.write_brief
+    save, write = pipeline._write_figure, pipeline.write_brief
 
-    def capture(plot: Any, path: Path, **kwargs: Any) -> Any:
-        plots[Path(path).name] = plot
-        return save(plot, path, **kwargs)
+    def capture(plot: Any, stem: Path, *args: Any) -> Any:
+        plots[Path(stem).name] = plot
+        return save(plot, stem, *args)
 
     def keep(brief: Any, path: Path, **kwargs: Any) -> Any:
         briefs.append(brief)
@@ -51,9 +51,9 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numerical warnings of tiny data, as on the CLI
-        patch.setattr(pipeline, "save_figure", capture)
+        patch.setattr(pipeline, "_write_figure", capture)
         patch.setattr(pipeline, "write_brief", keep)
-        # figures drawn in this process, where save_figure is seen (the helper process
+        # figures drawn in this process, where _write_figure is seen (the helper process
         # writes the same files: test_report_pipeline)
         patch.setattr(pipeline, "available", lambda: False)
         with png_figures():  # the checks read tables, the PNGs and the plots drawn
