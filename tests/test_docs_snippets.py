@@ -118,8 +118,10 @@ def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import escalation.report.brief as brief
 
     saver = _capped(save.save_figure, dpi=72)
-    for module in (figures, save, pipeline):
+    for module in (figures, save):
         monkeypatch.setattr(module, "save_figure", saver)
+    # a study draws each figure once and writes its files with write_figure
+    monkeypatch.setattr(pipeline, "write_figure", _capped(save.write_figure, dpi=72))
     monkeypatch.setattr(brief, "figure_data_uri", _capped(brief.figure_data_uri, dpi=72))
     # in this process: a local Dask cluster takes seconds to start (tests/compute runs one)
     monkeypatch.setattr(compute, "use_compute", _capped(compute.use_compute, workers=1))
