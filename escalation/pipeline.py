@@ -868,8 +868,9 @@ def _effects(
     aligned = len(weights) == len(data.spells)
     t1 = table_one(data, weights=weights if aligned else None)
     write_table_one(t1, run.results_dir, rules=rules)
-    run.table("table_one", disclosed_table_one(t1, rules=rules))
-    run.extra["table_one_html"] = table_one_html(disclosed_table_one(t1, rules=rules))
+    shown = disclosed_table_one(t1, rules=rules)  # once for the results and the brief
+    run.table("table_one", shown)
+    run.extra["table_one_html"] = table_one_html(shown)
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
     unadjusted = _shown(curves[curves["estimator"] == "unadjusted"])
     if "unadjusted" in set(curves["estimator"]) and not _steps(unadjusted, "group"):
