@@ -201,16 +201,26 @@ def test_a_failing_replication_is_recorded(tmp_path: Path, monkeypatch: pytest.M
 def test_committed_early_help_plan_and_cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan = read_plan(ROOT / "analyses" / "simstudy_early_help.toml")
+    committed = ROOT / "analyses" / "simstudy_early_help.toml"
+    plan = read_plan(committed)
     assert plan.generator == "spells" and plan.replications == 1000
     assert plan.estimators == ("unadjusted", "ipw", "gformula", "aipw")
-    assert plan.scenarios()[0].settings["n"] == 1500
+    assert plan.scenarios()[0].settings["n"] == 1500 and plan.bootstrap == 200
+    # The committed plan through the command, at 2 replications (--replications) of 20
+    # bootstrap replicates (the command has no option for it: a copy of the plan says so).
+    text = committed.read_text(encoding="utf-8")
+    assert text.count("\nbootstrap = 200\n") == 1
+    (tmp_path / "plan").mkdir()
+    copy = tmp_path / "plan" / committed.name
+    copy.write_text(text.replace("\nbootstrap = 200\n", "\nbootstrap = 20\n"), encoding="utf-8")
+    assert read_plan(copy).bootstrap == 20
+    out = tmp_path / "out"
     code = main(
         [
             "simstudy",
-            str(ROOT / "analyses" / "simstudy_early_help.toml"),
+            str(copy),
             "--out",
-            str(tmp_path),
+            str(out),
             "--replications",
             "2",
             "--workers",
@@ -219,14 +229,14 @@ def test_committed_early_help_plan_and_cli(
         ]
     )
     assert code == 0
-    out = capsys.readouterr().out
-    assert "2 replications (2 new, 0 failed) of 1 scenario(s)" in out
-    assert (tmp_path / "performance.csv").is_file()
-    assert {p.name for p in (tmp_path / "figures").iterdir()} >= {
+    shown = capsys.readouterr().out
+    assert "2 replications (2 new, 0 failed) of 1 scenario(s)" in shown
+    assert (out / "performance.csv").is_file()
+    assert {p.name for p in (out / "figures").iterdir()} >= {
         "coverage.png",
         "zip_risk_difference_365.png",
     }
-    performance = pd.read_csv(tmp_path / "performance.csv")
+    performance = pd.read_csv(out / "performance.csv")
     assert set(performance["measure"]) >= {"bias", "coverage", "relative_error_model_se"}
 
 
