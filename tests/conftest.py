@@ -3,13 +3,77 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 # The scripts under tests/reference generate frozen inputs for the R references. They are run
 # by hand, never imported by the suite (doctest collection would execute and rewrite them).
 collect_ignore = ["reference"]
+
+_ROOT = Path(__file__).resolve().parents[1]
+#: Under pytest-xdist: a file that exists once the kernels are in numba's cache.
+_KERNELS_READY = "ESCALATION_TEST_KERNELS_READY"
+_COMPILING = pytest.StashKey[subprocess.Popen[bytes]]()
+_COMPILE = (
+    "import pathlib, sys\n"
+    "try:\n"
+    "    from escalation.core.kernels import compile_all\n"
+    "    compile_all()\n"
+    "finally:\n"
+    "    pathlib.Path(sys.argv[1]).touch()\n"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, compile the package's kernels once for every test worker.
+
+    On a fresh clone numba's cache is empty and each test worker compiled every kernel it
+    called (about 6 s of CPU for all of them, :mod:`escalation.core.kernels`), the workers
+    mostly at the same time. One process started here compiles them into the cache while
+    the workers start and collect the tests; each worker waits for it before its first test
+    (:func:`_kernels_compiled_once`) and then loads them from the cache (about 0.05 s each).
+    With a warm cache the process only loads them. The code compiled is the same.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", 0):
+        return
+    ready = Path(tempfile.mkdtemp(prefix="escalation-kernels-")) / "ready"
+    os.environ[_KERNELS_READY] = str(ready)  # the workers, started after this, inherit it
+    path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    config.stash[_COMPILING] = subprocess.Popen(
+        [sys.executable, "-c", _COMPILE, str(ready)],
+        env={**os.environ, "PYTHONPATH": path},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    compiling = config.stash.get(_COMPILING, None)
+    if compiling is None:
+        return
+    if compiling.poll() is None:
+        compiling.kill()
+    compiling.wait()
+    ready = Path(os.environ.pop(_KERNELS_READY))
+    ready.unlink(missing_ok=True)
+    ready.parent.rmdir()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kernels_compiled_once() -> None:
+    """A test worker starts its tests once the kernels are compiled (see pytest_configure)."""
+    ready = os.environ.get(_KERNELS_READY)
+    if not ready or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    deadline = time.monotonic() + 600  # past it, a kernel not cached is compiled as it is used
+    while not Path(ready).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
