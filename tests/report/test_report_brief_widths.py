@@ -1,12 +1,13 @@
 """The brief at desktop, tablet and phone widths in headless Chromium, measured in the page.
 
 Headless Chromium's window is at least 500 px wide, so the brief is loaded into an
-``<iframe>`` of the width tested (its media queries see that width). A script added to
-a copy of the brief measures, after the page has loaded, whether
+``<iframe>`` of each width tested (its media queries see that width), the three frames in
+one host page and one Chromium. A script added to a copy of the brief measures, after the
+page has loaded, whether
 anything is wider than the viewport (``scrollWidth`` against ``clientWidth`` of the
 document and of every element), the smallest computed font size of visible text, and
 for every figure the size at which its smallest text (7 pt at print size) is drawn on
-screen: ``7 / 72 * dpi * displayed width / image width`` CSS pixels. The frame posts its
+screen: ``7 / 72 * dpi * displayed width / image width`` CSS pixels. Each frame posts its
 results to the host page, and Chromium's ``--dump-dom`` prints the host page after they
 have been written into it.
 """
@@ -68,16 +69,24 @@ window.addEventListener("load", () => {
 </script>
 """
 
+#: The host page: one ``<iframe>`` per width tested, one under the other; each frame's
+#: results are written into the host page as they arrive, by frame.
 HOST = """<!DOCTYPE html><html><body style="margin:0">
-<iframe src="probe.html" style="width:%(width)dpx;height:%(height)dpx;border:0"></iframe>
+%(frames)s
 <script>
 window.addEventListener("message", (event) => {
+  const frames = Array.from(document.querySelectorAll("iframe"));
   const out = document.createElement("pre");
-  out.id = "layout-check";
+  out.id = "layout-check-" + frames.findIndex((f) => f.contentWindow === event.source);
   out.textContent = event.data;
   document.body.appendChild(out);
 });
 </script></body></html>"""
+FRAME = (
+    '<iframe src="probe.html" style="display:block;width:%(width)dpx;height:%(height)dpx;'
+    'border:0"></iframe>'
+)
+SIZES = {"desktop": (1366, 900), "tablet": (768, 1024), "phone": (400, 800)}
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +102,14 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return probe
 
 
-def measure(page: Path, width: int, height: int, profile: Path) -> dict[str, object]:
+def measure(page: Path, sizes: list[tuple[int, int]], profile: Path) -> list[dict[str, object]]:
+    """Load the probe at every size in one Chromium; return each frame's measurements."""
     assert CHROMIUM is not None
-    host = page.with_name(f"host_{width}.html")
-    host.write_text(HOST % {"width": width, "height": height}, encoding="utf-8")
+    host = page.with_name("host.html")
+    frames = "\n".join(FRAME % {"width": w, "height": h} for w, h in sizes)
+    host.write_text(HOST % {"frames": frames}, encoding="utf-8")
+    width = max(w for w, _ in sizes)
+    height = sum(h for _, h in sizes)
     result = subprocess.run(
         [
             CHROMIUM,
@@ -121,16 +134,25 @@ def measure(page: Path, width: int, height: int, profile: Path) -> dict[str, obj
         timeout=180,
         text=True,
     )
-    found = re.search(r'<pre id="layout-check">(.*?)</pre>', result.stdout, re.S)
-    assert found, "the measuring script did not run"
-    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    found = dict(re.findall(r'<pre id="layout-check-(\d+)">(.*?)</pre>', result.stdout, re.S))
+    assert sorted(found) == [str(i) for i in range(len(sizes))], "the measuring script did not run"
+    return [
+        json.loads(found[str(i)].replace("&quot;", '"').replace("&amp;", "&"))
+        for i in range(len(sizes))
+    ]
 
 
-@pytest.mark.parametrize(
-    "size", [(1366, 900), (768, 1024), (400, 800)], ids=["desktop", "tablet", "phone"]
-)
-def test_report_brief_fits_the_screen(page: Path, size: tuple[int, int], tmp_path: Path) -> None:
-    layout = measure(page, *size, tmp_path / "profile")
+@pytest.fixture(scope="module")
+def layouts(page: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+    """Every width measured in one Chromium (one start-up instead of one per width)."""
+    profile = tmp_path_factory.mktemp("chromium_profile")
+    return dict(zip(SIZES, measure(page, list(SIZES.values()), profile), strict=True))
+
+
+@pytest.mark.parametrize("name", list(SIZES))
+def test_report_brief_fits_the_screen(layouts: dict[str, dict[str, object]], name: str) -> None:
+    size = SIZES[name]
+    layout = layouts[name]
     assert layout["view"] == size[0]
     # No horizontal overflow of the page, nor of any element (wide tables scroll inside
     # their own box).
