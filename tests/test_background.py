@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 import warnings
+from collections.abc import Callable
 
 import pytest
 
@@ -66,3 +69,86 @@ def test_background_helper_that_cannot_start_runs_everything_here(
     task = submit(_pid)
     assert task.result() == os.getpid()
     assert not task.ran_in_helper
+
+
+def _sleep_then(value: int) -> int:
+    time.sleep(0.5)
+    return value
+
+
+_KEPT: list[bytearray] = []
+
+
+def _grow(megabytes: int) -> int:
+    """Keep ``megabytes`` of written memory in the helper, as drawing figures does."""
+    _KEPT.append(bytearray(b"x") * (megabytes * 1_000_000))
+    time.sleep(1.2)  # loky checks the worker's memory at most once a second
+    return os.getpid()
+
+
+def _wait_at_most(seconds: float, call: Callable[[], object]) -> list[object]:
+    """Run ``call`` in a thread; return its result in a list, empty if it did not finish."""
+    done: list[object] = []
+    waiter = threading.Thread(target=lambda: done.append(call()), daemon=True)
+    waiter.start()
+    waiter.join(seconds)
+    return done
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_background_helper_lost_while_waiting_runs_the_function_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hang seen in the suite: loky's manager thread ended (it warned, under -W error,
+    about a worker that timed out as a task arrived) and the result never came."""
+    from joblib.externals.loky import process_executor
+
+    import escalation.background as background
+
+    def dies(self: object, result_item: object) -> None:
+        raise UserWarning("A worker stopped while some jobs were given to the executor.")
+
+    monkeypatch.setattr(background, "_executor", None)  # a helper of this test's own
+    monkeypatch.setattr(process_executor._ExecutorManagerThread, "process_result_item", dies)
+    monkeypatch.setattr(background, "POLL_SECONDS", 0.1)
+    task = submit(_sleep_then, 5)
+    done = _wait_at_most(60, task.result)
+    assert done == [5], "waited for a helper that was gone"
+    assert not task.ran_in_helper
+    monkeypatch.undo()  # a new helper works again
+    assert submit(_pid).result() != os.getpid()
+
+
+def test_background_idle_helper_is_closed_here_and_started_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import escalation.background as background
+
+    monkeypatch.setattr(background, "IDLE_TIMEOUT", 0.2)
+    monkeypatch.setattr(background, "_executor", None)
+    first = submit(_pid)
+    helper = first.result()
+    assert first.ran_in_helper and background._executor is not None
+    deadline = time.monotonic() + 30
+    while background._executor is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert background._executor is None, "an idle helper was not closed"
+    again = submit(_pid)
+    assert again.result() not in (helper, os.getpid()) and again.ran_in_helper
+
+
+def test_background_helper_is_not_restarted_for_memory_a_study_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """loky took 300 MB of growth after the first task for a leak and restarted the helper
+    part-way through every study (its figures grow the helper by more than that)."""
+    import escalation.background as background
+
+    monkeypatch.setattr(background, "_executor", None)  # a helper of this test's own
+    first = submit(_pid)
+    grown = submit(_grow, 400)
+    after = submit(_pid)  # queued while the helper grows
+    pids = _wait_at_most(60, lambda: [first.result(), grown.result(), after.result()])
+    assert pids, "the helper was restarted and its manager thread lost the queued task"
+    assert pids[0][0] == pids[0][1] == pids[0][2] != os.getpid()  # type: ignore[index]
+    assert first.ran_in_helper and grown.ran_in_helper and after.ran_in_helper
