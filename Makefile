@@ -14,13 +14,16 @@ OUT    ?= demo-output
 
 # The installer is uv (about 10 s for everything, against about a minute for pip), installed
 # into the environment from the package registry; pip does the job when uv cannot be had or
-# fails (uv is told to read the system's certificates, as pip does).
+# fails (uv is told to read the system's certificates, as pip does). uv byte-compiles what
+# it installs, as pip does: without it a fresh clone's first demo compiled each module of
+# its dependencies as it first imported them (make demo from an empty cache, 2 cores:
+# 85.6 s, the demo's stage log 65.0 s; with it 79.8 s and 50.6 s).
 define install_into_venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1; then \
 	  UV=$$(command -v uv || echo $(BIN)/uv); \
 	  echo "installing $(1) with uv"; \
-	  UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 $$UV pip install --quiet --python $(BIN)/python -e '$(1)' || { \
+	  UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 $$UV pip install --quiet --compile-bytecode --python $(BIN)/python -e '$(1)' || { \
 	    echo "uv could not install $(1); installing with pip"; \
 	    $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; }; \
 	else \
