@@ -36,6 +36,7 @@ way is noticed and the task run here.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 import weakref
@@ -51,7 +52,7 @@ T = TypeVar("T")
 IDLE_TIMEOUT: Final = 60
 #: Seconds after which an idle helper exits by itself: only one whose parent died without
 #: closing it (killed) is idle that long; a live parent closes it after IDLE_TIMEOUT.
-ORPHAN_TIMEOUT: Final = 10 * IDLE_TIMEOUT
+ORPHAN_TIMEOUT: Final = 2 * IDLE_TIMEOUT
 #: Seconds between checks, while waiting for a result, that the helper is still there.
 POLL_SECONDS: Final = 1.0
 #: Bytes the helper may grow by after its first task before loky restarts it.
@@ -145,6 +146,10 @@ def _discard(executor: Any) -> None:
             return
         _lost.add(executor)
     executor.shutdown(wait=False, kill_workers=True)
+    # The manager thread that would stop the worker has ended: stop it here.
+    for process in list(getattr(executor, "_processes", {}).values()):
+        with contextlib.suppress(Exception):  # already gone
+            process.terminate()
 
 
 def _alive(executor: Any) -> bool:

@@ -66,6 +66,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _helper_closed_at_the_end() -> Iterator[None]:
+    """Close the figure helper (escalation.background) when the session ends.
+
+    pytest-xdist workers leave without Python's exit handlers, so a helper still open
+    would stay, orphaned, until its own idle time-out (and hold the run's output open).
+    """
+    yield
+    from escalation import background
+
+    if background._executor is not None:
+        background._executor.shutdown(wait=True, kill_workers=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _kernels_compiled_once() -> None:
     """A test worker starts its tests once the kernels are compiled (see pytest_configure)."""
     ready = os.environ.get(_KERNELS_READY)

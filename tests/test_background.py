@@ -6,7 +6,7 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -95,12 +95,24 @@ def _wait_at_most(seconds: float, call: Callable[[], object]) -> list[object]:
     return done
 
 
+@pytest.fixture
+def own_helper(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test starts a helper of its own, and it is closed after the test."""
+    import escalation.background as background
+
+    monkeypatch.setattr(background, "_executor", None)
+    yield
+    if background._executor is not None:
+        background._executor.shutdown(wait=True, kill_workers=True)
+
+
+@pytest.mark.usefixtures("own_helper")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_background_helper_lost_while_waiting_runs_the_function_here(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The hang seen in the suite: loky's manager thread ended (it warned, under -W error,
-    about a worker that timed out as a task arrived) and the result never came."""
+    """The hang seen in the suite: loky's manager thread ended (under -W error, by its
+    warning that a worker stopped while tasks were queued) and the result never came."""
     from joblib.externals.loky import process_executor
 
     import escalation.background as background
@@ -108,24 +120,28 @@ def test_background_helper_lost_while_waiting_runs_the_function_here(
     def dies(self: object, result_item: object) -> None:
         raise UserWarning("A worker stopped while some jobs were given to the executor.")
 
-    monkeypatch.setattr(background, "_executor", None)  # a helper of this test's own
     monkeypatch.setattr(process_executor._ExecutorManagerThread, "process_result_item", dies)
     monkeypatch.setattr(background, "POLL_SECONDS", 0.1)
     task = submit(_sleep_then, 5)
     done = _wait_at_most(60, task.result)
     assert done == [5], "waited for a helper that was gone"
     assert not task.ran_in_helper
+    workers = list(task.executor._processes.values())  # the lost helper's, stopped here
+    deadline = time.monotonic() + 30
+    while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers and not any(w.is_alive() for w in workers), "the lost helper lives on"
     monkeypatch.undo()  # a new helper works again
     assert submit(_pid).result() != os.getpid()
 
 
+@pytest.mark.usefixtures("own_helper")
 def test_background_idle_helper_is_closed_here_and_started_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import escalation.background as background
 
     monkeypatch.setattr(background, "IDLE_TIMEOUT", 0.2)
-    monkeypatch.setattr(background, "_executor", None)
     first = submit(_pid)
     helper = first.result()
     assert first.ran_in_helper and background._executor is not None
@@ -137,14 +153,10 @@ def test_background_idle_helper_is_closed_here_and_started_again(
     assert again.result() not in (helper, os.getpid()) and again.ran_in_helper
 
 
-def test_background_helper_is_not_restarted_for_memory_a_study_needs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.usefixtures("own_helper")
+def test_background_helper_is_not_restarted_for_memory_a_study_needs() -> None:
     """loky took 300 MB of growth after the first task for a leak and restarted the helper
     part-way through every study (its figures grow the helper by more than that)."""
-    import escalation.background as background
-
-    monkeypatch.setattr(background, "_executor", None)  # a helper of this test's own
     first = submit(_pid)
     grown = submit(_grow, 400)
     after = submit(_pid)  # queued while the helper grows
