@@ -44,7 +44,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Final, Generic, TypeVar
 
-__all__ = ["Pending", "available", "submit"]
+__all__ = ["Pending", "available", "close", "submit"]
 
 T = TypeVar("T")
 
@@ -134,6 +134,22 @@ def _close_if_idle(executor: Any) -> None:
         if executor is _executor and _outstanding == 0:
             _executor = None
             executor.shutdown(wait=False)
+
+
+def close() -> None:
+    """Close the helper now, if one is open (the next :func:`submit` starts another).
+
+    For a process that leaves without Python's exit handlers, such as a pytest-xdist
+    worker, which would otherwise leave the helper until :data:`ORPHAN_TIMEOUT`.
+    """
+    global _executor, _idle_timer
+    with _lock:
+        executor, _executor = _executor, None
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
 
 
 def _discard(executor: Any) -> None:

@@ -75,8 +75,7 @@ def _helper_closed_at_the_end() -> Iterator[None]:
     yield
     from escalation import background
 
-    if background._executor is not None:
-        background._executor.shutdown(wait=True, kill_workers=True)
+    background.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

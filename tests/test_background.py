@@ -102,8 +102,7 @@ def own_helper(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(background, "_executor", None)
     yield
-    if background._executor is not None:
-        background._executor.shutdown(wait=True, kill_workers=True)
+    background.close()
 
 
 @pytest.mark.usefixtures("own_helper")
