@@ -3,9 +3,10 @@
 Every model entry point of the package (:func:`~escalation.survival.fit_cox`,
 :func:`~escalation.survival.fit_aft`, :func:`~escalation.survival.fit_fine_gray`,
 :func:`~escalation.survival.fit_cause_specific`, :func:`~escalation.causal.fit_propensity`,
-:func:`~escalation.causal.estimate_curves`, :func:`~escalation.causal.estimate_effects`)
-takes ``formula=``. The right-hand side is a `formulaic <https://matthewwardrop.github.io/formulaic/>`_
-formula, so everything formulaic knows works:
+:func:`~escalation.causal.estimate_curves`, :func:`~escalation.causal.estimate_effects`,
+:func:`~escalation.causal.pooled_logistic_survival`) takes ``formula=``. The right-hand
+side is a `formulaic <https://matthewwardrop.github.io/formulaic/>`_ formula, so everything
+formulaic knows works:
 
 ==============================================  ===============================================
 ``x + z``                                       main effects
@@ -58,7 +59,14 @@ import pandas as pd
 
 from escalation.errors import DataValidationError, DesignError, Problem
 
-__all__ = ["FormulaCoding", "ModelFormula", "formula_argument", "parse_formula", "split_formula"]
+__all__ = [
+    "FormulaCoding",
+    "ModelFormula",
+    "check_complete",
+    "formula_argument",
+    "parse_formula",
+    "split_formula",
+]
 
 _SPECIAL = re.compile(r"^\s*(strata|cluster)\s*\((.*)\)\s*$", re.DOTALL)
 
@@ -277,6 +285,27 @@ def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None
                 ],
                 "formula data",
             )
+
+
+def check_complete(frame: pd.DataFrame, formula: str) -> None:
+    """Raise naming the column and row of ``frame`` where a variable of ``formula`` is missing.
+
+    For callers that expand the rows before coding them (the pooled logistic model's one
+    row per interval), so that the error names the row of the data as given.
+
+    Raises
+    ------
+    DataValidationError
+        At the first missing value of a variable the right-hand side uses.
+
+    Examples
+    --------
+    >>> check_complete(pd.DataFrame({"x": [1.0, 2.0], "g": ["a", "b"]}), "x + C(g)")
+    """
+    from formulaic import Formula
+
+    rhs = parse_formula(formula).rhs
+    _check_variables(frame, _variables(Formula(rhs)), rhs)
 
 
 @dataclass(frozen=True)

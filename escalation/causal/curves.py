@@ -608,11 +608,15 @@ def pooled_logistic_survival(
     The data are expanded to one row per person and interval ``1..duration`` (integer
     durations, e.g. months) with the interval in a column ``time`` (starting at 0, as in
     Hernán & Robins, *What If*, ch. 17) and the outcome ``event`` in the last interval.
-    The hazard model ``formula`` (patsy, statsmodels) may use ``time``, the treatment and
-    any covariates. With ``standardize`` the parametric g-formula averages each person's
-    predicted survival with treatment set to 1 and to 0; without it (for an IP-weighted
-    marginal structural model, pass ``weights``) survival is computed from the model's
-    hazards with treatment set to each value.
+    The hazard model ``formula`` (a right-hand side, as every model formula of the package:
+    :mod:`escalation.formula`) may use ``time``, the treatment and any covariates; it is
+    fitted by the package's one logistic regression
+    (:func:`escalation.core.logistic.fit_logistic`; statsmodels' GLM is its test oracle).
+    With ``standardize`` the parametric g-formula averages each person's predicted survival
+    with treatment set to 1 and to 0; without it (for an IP-weighted marginal structural
+    model, pass ``weights``) survival is computed from the model's hazards with treatment
+    set to each value. A missing value in a variable of the formula is an error naming the
+    row (statsmodels dropped such rows).
 
     Parameters
     ----------
@@ -652,9 +656,9 @@ def pooled_logistic_survival(
     >>> out["group"].tolist()
     ['treated', 'untreated']
     """
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
+    from escalation.formula import FormulaCoding, check_complete
 
+    check_complete(frame, formula)
     n_intervals = frame[duration].to_numpy(dtype=int)
     if (n_intervals < 1).any():
         raise DesignError(f"column {duration!r} needs integer durations of at least 1 interval")
@@ -664,17 +668,20 @@ def pooled_logistic_survival(
     long["time"] = np.arange(len(long)) - np.repeat(first, n_intervals)
     last = long["time"].to_numpy() == np.repeat(n_intervals - 1, n_intervals)
     codes = long[event].to_numpy()
-    long["_event"] = (last & (codes == 1)).astype(int)
-    long["_competing"] = (last & (codes >= 2)).astype(int)
     w = None if weights is None else np.asarray(weights, dtype=float)[rows]
-    model = smf.glm(
-        f"_event ~ {formula}", data=long, family=sm.families.Binomial(), freq_weights=w
-    ).fit()
+    coding = FormulaCoding.learn(long, formula)
+    x = coding.apply(long).to_numpy()
+
+    def hazard_model(outcome: npt.NDArray[np.bool_], what: str) -> FloatArray:
+        fit = fit_logistic(x, outcome, weights=w, names=coding.names, what=what)
+        return fit.coef
+
+    model = hazard_model(last & (codes == 1), "the pooled logistic hazard model")
     competing = None
-    if long["_competing"].any():
-        competing = smf.glm(
-            f"_competing ~ {formula}", data=long, family=sm.families.Binomial(), freq_weights=w
-        ).fit()
+    if (last & (codes >= 2)).any():
+        competing = hazard_model(
+            last & (codes >= 2), "the pooled logistic hazard model of the competing event"
+        )
     horizon = int(max(times))
     out = []
     for arm, group in ((1, "treated"), (0, "untreated")):
@@ -682,9 +689,10 @@ def pooled_logistic_survival(
         grid = base.loc[base.index.repeat(horizon)].reset_index(drop=True)
         grid["time"] = np.tile(np.arange(horizon), len(base))
         grid[treatment] = arm
-        hazard = np.asarray(model.predict(grid)).reshape(len(base), horizon)
+        coded = coding.apply(grid).to_numpy()
+        hazard = predict_logistic(model, coded).reshape(len(base), horizon)
         other = (
-            np.asarray(competing.predict(grid)).reshape(len(base), horizon)
+            predict_logistic(competing, coded).reshape(len(base), horizon)
             if competing is not None
             else np.zeros_like(hazard)
         )
