@@ -150,10 +150,12 @@ def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     assert _manifest(tmp_path) == before  # the folder is as it was
 
 
-def test_same_results_on_two_dask_workers(tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
+def test_same_results_on_two_dask_workers(tmp_path: Path, dask_scheduler: str) -> None:
+    """The replications run here and on the suite's two-worker Dask cluster (reached as a
+    user reaches theirs, by its address) give the same results. (A local cluster started
+    with ``workers=2`` is the same engine: tests/compute.)"""
     here = run_simstudy(small_plan(), out=tmp_path / "one", workers=1)
-    there = run_simstudy(small_plan(), out=tmp_path / "two", workers=2)
+    there = run_simstudy(small_plan(), out=tmp_path / "two", scheduler=dask_scheduler)
     pd.testing.assert_frame_equal(stable(here.results), stable(there.results), check_exact=True)
 
 
