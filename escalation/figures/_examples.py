@@ -6,12 +6,13 @@ show what each figure looks like and exercise its code, and are never results.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["example_figures", "example_frames"]
+__all__ = ["example_figure_names", "example_figures", "example_frames"]
 
 _ARMS = ("Early help", "No early help")
 
@@ -416,20 +417,36 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
     }
 
 
-def example_figures() -> dict[str, tuple[Any, str]]:
+def example_figure_names() -> list[str]:
+    """Return the names of :func:`example_figures`, without drawing anything (test ids)."""
+    return list(_builders({}))  # the builders are not called
+
+
+def example_figures(names: Iterable[str] | None = None) -> dict[str, tuple[Any, str]]:
     """Return every figure kind drawn from :func:`example_frames`, with its column width.
 
     The gallery (``scripts/make_figure_gallery.py``), the image snapshots and the
     font-size check all draw this same set, so a new figure kind added here is checked
     everywhere.
+
+    Parameters
+    ----------
+    names : iterable of str, optional
+        Only these figures (default: all).
     """
+    builders = _builders(example_frames())
+    wanted = list(builders) if names is None else list(names)
+    return {name: (builders[name][0](), builders[name][1]) for name in wanted}
+
+
+def _builders(f: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], str]]:
+    """Each figure kind: a function making it from the frames ``f``, and its width."""
     from escalation import figures as fg
 
-    f = example_frames()
     return {
-        "survival_curves": (fg.plot_survival_curves(f["km"], f["at_risk"]), "single"),
+        "survival_curves": (lambda: fg.plot_survival_curves(f["km"], f["at_risk"]), "single"),
         "cumulative_incidence": (
-            fg.plot_survival_curves(
+            lambda: fg.plot_survival_curves(
                 f["cif"],
                 f["at_risk"],
                 kind="cumulative_incidence",
@@ -439,39 +456,50 @@ def example_figures() -> dict[str, tuple[Any, str]]:
             "single",
         ),
         "adjusted_curves": (
-            fg.plot_adjusted_curves(f["adjusted"], horizons=[365, 730], estimator="AIPW"),
+            lambda: fg.plot_adjusted_curves(f["adjusted"], horizons=[365, 730], estimator="AIPW"),
             "single",
         ),
         "difference_curve": (
-            fg.plot_difference_curve(f["difference"], horizons=[365, 730]),
+            lambda: fg.plot_difference_curve(f["difference"], horizons=[365, 730]),
             "single",
         ),
-        "rmst_curves": (fg.plot_rmst_curves(f["rmst"], horizons=[365, 730]), "double"),
-        "risk_differences": (fg.plot_risk_differences(f["effects"], colour="method"), "single"),
-        "hazard_ratios": (fg.plot_hazard_ratios(f["hazard"]), "single"),
-        "hazard_ratio_table": (fg.plot_hazard_ratio_table(f["hazard_coded"]), "double"),
-        "love_plot": (fg.plot_love(f["balance"]), "double"),
-        "propensity_overlap": (fg.plot_overlap(f["propensity"]), "single"),
+        "rmst_curves": (lambda: fg.plot_rmst_curves(f["rmst"], horizons=[365, 730]), "double"),
+        "risk_differences": (
+            lambda: fg.plot_risk_differences(f["effects"], colour="method"),
+            "single",
+        ),
+        "hazard_ratios": (lambda: fg.plot_hazard_ratios(f["hazard"]), "single"),
+        "hazard_ratio_table": (lambda: fg.plot_hazard_ratio_table(f["hazard_coded"]), "double"),
+        "love_plot": (lambda: fg.plot_love(f["balance"]), "double"),
+        "propensity_overlap": (lambda: fg.plot_overlap(f["propensity"]), "single"),
         "distribution_balance": (
-            fg.plot_distribution_balance(f["ages"], covariate="age"),
+            lambda: fg.plot_distribution_balance(f["ages"], covariate="age"),
             "single",
         ),
-        "schoenfeld": (fg.plot_schoenfeld(f["schoenfeld"], f["ph_tests"]), "double"),
-        "state_occupation": (fg.plot_state_occupation(f["states"]), "single"),
-        "transitions": (fg.plot_transitions(f["transitions"]), "double"),
-        "calibration": (fg.plot_calibration(f["calibration"], f["histogram"]), "single"),
+        "schoenfeld": (lambda: fg.plot_schoenfeld(f["schoenfeld"], f["ph_tests"]), "double"),
+        "state_occupation": (lambda: fg.plot_state_occupation(f["states"]), "single"),
+        "transitions": (lambda: fg.plot_transitions(f["transitions"]), "double"),
+        "calibration": (lambda: fg.plot_calibration(f["calibration"], f["histogram"]), "single"),
         "roc": (
-            fg.plot_roc(f["roc"], auc={"Structured data": 0.71, "Structured + notes": 0.76}),
+            lambda: fg.plot_roc(
+                f["roc"], auc={"Structured data": 0.71, "Structured + notes": 0.76}
+            ),
             "single",
         ),
         "precision_recall": (
-            fg.plot_precision_recall(f["precision_recall"], prevalence=0.16),
+            lambda: fg.plot_precision_recall(f["precision_recall"], prevalence=0.16),
             "single",
         ),
-        "decision_curve": (fg.plot_decision_curve(f["decision"]), "single"),
-        "fairness": (fg.plot_fairness(f["fairness"], overall=f["overall"]), "double"),
-        "effect_distribution": (fg.plot_effect_distribution(f["cate"]), "single"),
-        "subgroup_effects": (fg.plot_subgroup_effects(f["subgroups"], overall=-0.025), "single"),
-        "flow": (fg.plot_flow(f["flow"]), "double"),
-        "policy_values": (fg.plot_policy_values(f["policy"], capacity_per_1000=300), "single"),
+        "decision_curve": (lambda: fg.plot_decision_curve(f["decision"]), "single"),
+        "fairness": (lambda: fg.plot_fairness(f["fairness"], overall=f["overall"]), "double"),
+        "effect_distribution": (lambda: fg.plot_effect_distribution(f["cate"]), "single"),
+        "subgroup_effects": (
+            lambda: fg.plot_subgroup_effects(f["subgroups"], overall=-0.025),
+            "single",
+        ),
+        "flow": (lambda: fg.plot_flow(f["flow"]), "double"),
+        "policy_values": (
+            lambda: fg.plot_policy_values(f["policy"], capacity_per_1000=300),
+            "single",
+        ),
     }

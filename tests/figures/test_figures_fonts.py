@@ -8,19 +8,18 @@ size and text matrix; rotated text (the y axis title) is measured across its bas
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from escalation.figures import MIN_FONT_PT, save_figure
-from escalation.figures._examples import example_figures
+from escalation.figures._examples import example_figure_names, example_figures
 
 pdfminer = pytest.importorskip("pdfminer")
 
 from pdfminer.high_level import extract_pages  # noqa: E402
 from pdfminer.layout import LTChar  # noqa: E402
-
-FIGURES = example_figures()
 
 
 def _chars(node: object) -> list[LTChar]:
@@ -42,11 +41,11 @@ def font_sizes(pdf: Path) -> Counter[float]:
     return sizes
 
 
-@pytest.mark.parametrize("name", sorted(FIGURES))
-def test_figures_text_is_at_least_7pt(name: str, tmp_path: Path) -> None:
-    plot, width = FIGURES[name]
-    (pdf,) = save_figure(plot, tmp_path / name, width=width, formats=["pdf"])  # type: ignore[arg-type]
-    sizes = font_sizes(pdf)
+@pytest.mark.parametrize("name", sorted(example_figure_names()))
+def test_figures_text_is_at_least_7pt(
+    name: str, example_files: Callable[[str], dict[str, Path]]
+) -> None:
+    sizes = font_sizes(example_files(name)["pdf"])
     assert sizes, f"{name}: no text found in the PDF"
     assert min(sizes) >= MIN_FONT_PT - 0.01, f"{name}: text sizes {sorted(sizes.items())}"
     # Axis titles and headings are the 8 pt default wherever the figure has axes.
@@ -57,7 +56,7 @@ def test_figures_text_is_at_least_7pt(name: str, tmp_path: Path) -> None:
 def test_figures_font_check_detects_small_text(tmp_path: Path) -> None:
     import plotnine as p9
 
-    plot, width = FIGURES["hazard_ratios"]
+    plot, width = example_figures(["hazard_ratios"])["hazard_ratios"]
     small = plot + p9.theme(axis_text=p9.element_text(size=5.5))
     (pdf,) = save_figure(small, tmp_path / "small", width=width, formats=["pdf"])  # type: ignore[arg-type]
     assert min(font_sizes(pdf)) == pytest.approx(5.5, abs=0.05)

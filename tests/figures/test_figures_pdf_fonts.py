@@ -44,7 +44,7 @@ def embedded_fonts(pdf: Path) -> dict[str, TTFont]:
 
 def test_pdf_text_is_real_text_in_an_embedded_truetype_font(tmp_path: Path) -> None:
     defaults = list(subset.Options._drop_tables_default)
-    plot, width = example_figures()["cumulative_incidence"]
+    plot, width = example_figures(["cumulative_incidence"])["cumulative_incidence"]
     (pdf,) = save_figure(plot, tmp_path / "cif", width=width, formats=["pdf"])  # type: ignore[arg-type]
     assert subset.Options._drop_tables_default == defaults  # restored
     text = extract_text(pdf)

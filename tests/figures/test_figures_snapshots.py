@@ -10,22 +10,20 @@ then look at the new PNGs in ``tests/figures/snapshots/`` before committing them
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import numpy as np
-import plotnine as p9
 import pytest
 
 from escalation.figures import plot_hazard_ratios, save_figure
-from escalation.figures._examples import example_figures, example_frames
+from escalation.figures._examples import example_figure_names, example_figures, example_frames
+from tests.figures.conftest import SNAPSHOT_DPI
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-DPI = 100
+DPI = SNAPSHOT_DPI
 UPDATE = os.environ.get("ESCALATION_UPDATE_SNAPSHOTS") == "1"
-
-#: Every figure kind (the same set as the gallery and the font-size check).
-CASES: dict[str, tuple[p9.ggplot, str]] = example_figures()
 
 
 def compare(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
@@ -34,16 +32,16 @@ def compare(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
     return float(diff.mean()), float((diff > 0.25).mean())
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_figures_snapshot(name: str, tmp_path: Path) -> None:
-    plot, width = CASES[name]
+# Every figure kind (the same set as the gallery and the font-size check).
+@pytest.mark.parametrize("name", sorted(example_figure_names()))
+def test_figures_snapshot(name: str, example_files: Callable[[str], dict[str, Path]]) -> None:
     target = SNAPSHOTS / f"{name}.png"
     if UPDATE:
         SNAPSHOTS.mkdir(exist_ok=True)
+        plot, width = example_figures([name])[name]
         save_figure(plot, SNAPSHOTS / name, width=width, formats=["png"], dpi=DPI)  # type: ignore[arg-type]
         pytest.skip(f"snapshot {target.name} regenerated")
-    (path,) = save_figure(plot, tmp_path / name, width=width, formats=["png"], dpi=DPI)  # type: ignore[arg-type]
-    actual = mpimg.imread(path)
+    actual = mpimg.imread(example_files(name)["png"])
     expected = mpimg.imread(target)
     assert actual.shape == expected.shape, f"{name}: image size changed"
     mean, share = compare(actual, expected)
