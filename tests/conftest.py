@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -63,6 +64,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     ready = Path(os.environ.pop(_KERNELS_READY))
     ready.unlink(missing_ok=True)
     ready.parent.rmdir()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Keep Python's cyclic garbage collector from rescanning what every test keeps.
+
+    After collection a test process holds about 400,000 objects that live to its end (the
+    scientific stack, the collected tests); each full collection scanned them all again,
+    and the collector took about 9% of the suite's CPU (measured with ``gc.callbacks`` on
+    tests/report, tests/causal and tests/data under two workers: 12.1 s of 132 s). Frozen
+    (:func:`gc.freeze`) they are no longer scanned, and with a first-generation threshold
+    of 10,000 allocations rather than 700 young objects are scanned less often: 6.4 s. The
+    garbage is still collected, less often.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 @pytest.fixture(scope="session", autouse=True)
