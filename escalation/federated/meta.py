@@ -180,21 +180,24 @@ class MetaAnalysisResult(Presents):
             if moderators is not None:
                 raise DesignError("the model has no moderators; call predict() without any")
             x = np.ones((1, 1))
-            out = pd.DataFrame(index=range(1))
+            out = pd.DataFrame(index=pd.RangeIndex(1))
         beta = self.coefficients.to_numpy()
         vb = self.covariance.to_numpy()
         pred = x @ beta
         se = np.sqrt(np.einsum("ij,jk,ik->i", x, vb, x))
         crit = self._critical()
         spread = np.sqrt(se**2 + self.tau2)
-        out["estimate"] = pred
-        out["std_error"] = se
-        out["conf_low"] = pred - crit * se
-        out["conf_high"] = pred + crit * se
-        out["pi_low"] = pred - crit * spread
-        out["pi_high"] = pred + crit * spread
-        out["conf_level"] = self.conf_level
-        return out
+        columns = {
+            "estimate": pred,
+            "std_error": se,
+            "conf_low": pred - crit * se,
+            "conf_high": pred + crit * se,
+            "pi_low": pred - crit * spread,
+            "pi_high": pred + crit * spread,
+            "conf_level": np.full(len(pred), self.conf_level),
+        }
+        # one frame built at once: adding the columns one by one cost most of a call
+        return pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
 
     def forest(self, *, studies: bool = True, exponentiate: bool = False) -> pd.DataFrame:
         """Return the rows of a forest plot (see ``escalation.figures.plot_authority_forest``).
@@ -328,10 +331,13 @@ def _weighted_fit(
 
 
 def _reml_loglik(x: FloatArray, y: FloatArray, v: FloatArray, tau2: float) -> float:
+    """Restricted log-likelihood (up to a constant) at ``tau2``."""
     w = 1 / (v + tau2)
-    inv, beta, _ = _weighted_fit(x, y, w)
+    xw = x * w[:, None]
+    xtwx = x.T @ xw
+    beta = np.linalg.solve(xtwx, xw.T @ y)
     rss = float(np.sum(w * (y - x @ beta) ** 2))
-    _, logdet = np.linalg.slogdet(np.linalg.inv(inv))
+    _, logdet = np.linalg.slogdet(xtwx)
     return -0.5 * (float(np.sum(np.log(v + tau2))) + float(logdet) + rss)
 
 

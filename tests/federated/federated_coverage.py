@@ -92,8 +92,9 @@ def bank(
         spells = build_spells(sims.history, chosen).spells
         truth = sims.truth.by_authority(spells)
         truth = truth[truth["horizon"] == HORIZON].set_index("la")["risk_difference"]
+        by_la = dict(tuple(spells.groupby("la", sort=False, observed=True)))
         for la in sims.codes:
-            estimate, se = authority_estimate(spells[spells["la"] == la])
+            estimate, se = authority_estimate(by_la[la])
             rows.append({"theta": float(truth[la]), "estimate": estimate, "std_error": se})
     return pd.DataFrame(rows)
 
