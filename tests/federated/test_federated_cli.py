@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
+import shutil
+import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -13,25 +18,45 @@ import pytest
 from escalation.cli import main
 from escalation.data.io import write_case_history
 from escalation.design import DataSpec
+from escalation.errors import StatisticalWarning
 from escalation.federated.demo import run_federated_demo
 from tests.federated.federated_support import authorities, cheap_design
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``escalation share`` run in each authority's folder with :func:`cheap_design`.
+
+    Returns the folder, the packs folder, the share exit codes and what share printed.
+    Both tests read these packs: the hub pools them, and the check of a mismatched design
+    pairs the first with a pack shared under another seed (so no authority is shared twice).
+    """
+    root = tmp_path_factory.mktemp("federated_cli")
+    design = cheap_design()
+    codes = []
+    printed = io.StringIO()
+    # Small simulated authorities: models may rightly warn about sparse levels.
+    with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
+        warnings.simplefilter("ignore", StatisticalWarning)
+        for la, sim in authorities().authorities.items():
+            home = root / la
+            write_case_history(sim.history, home / "data")
+            design.replace(data=DataSpec(path="data")).write(home / "design.toml")
+            codes.append(main(["share", str(home / "design.toml"), "--out", str(root / "packs")]))
+    return {"root": root, "packs": root / "packs", "codes": codes, "out": printed.getvalue()}
 
 
 # Small simulated authorities: models may rightly warn about sparse levels.
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
 @pytest.mark.usefixtures("png_figures")  # the pooled tables and PNG are checked
 def test_share_in_each_authority_then_pool_at_the_hub(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared: dict[str, Any], tmp_path: Path
 ) -> None:
     sims = authorities()
     design = cheap_design()
-    for la, sim in sims.authorities.items():
-        home = tmp_path / la
-        write_case_history(sim.history, home / "data")
-        design.replace(data=DataSpec(path="data")).write(home / "design.toml")
-        assert main(["share", str(home / "design.toml"), "--out", str(tmp_path / "packs")]) == 0
-    assert "Design SHA-256" in capsys.readouterr().out
-    packs = sorted((tmp_path / "packs").glob("*.zip"))
+    assert shared["codes"] == [0] * len(sims.codes)
+    assert "Design SHA-256" in shared["out"]
+    packs = sorted(shared["packs"].glob("*.zip"))
     assert [p.stem for p in packs] == list(sims.codes)
     design.write(tmp_path / "registered.toml")
     code = main(
@@ -58,19 +83,23 @@ def test_share_in_each_authority_then_pool_at_the_hub(
 
 
 def test_pool_refuses_a_pack_of_another_design(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sims = authorities()
-    design = cheap_design()
-    for i, (la, sim) in enumerate(list(sims.authorities.items())[:2]):
-        home = tmp_path / la
-        write_case_history(sim.history, home / "data")
-        own = design.replace(data=DataSpec(path="data"))
-        if i == 1:
-            own = own.replace(estimation=dataclasses.replace(own.estimation, seed=7))
-        own.write(home / "design.toml")
-        main(["share", str(home / "design.toml"), "--out", str(tmp_path / "packs")])
+    first, second = list(sims.codes)[:2]
+    # the first authority's pack as shared under the design; the second shares its data
+    # under the same design but another seed
+    (tmp_path / "packs").mkdir()
+    shutil.copy(shared["packs"] / f"{first}.zip", tmp_path / "packs")
+    home = tmp_path / second
+    write_case_history(sims.authorities[second].history, home / "data")
+    own = cheap_design().replace(data=DataSpec(path="data"))
+    own = own.replace(estimation=dataclasses.replace(own.estimation, seed=7))
+    own.write(home / "design.toml")
+    main(["share", str(home / "design.toml"), "--out", str(tmp_path / "packs")])
+    capsys.readouterr()  # what share printed
     packs = [str(p) for p in sorted((tmp_path / "packs").glob("*.zip"))]
+    assert len(packs) == 2
     assert main(["pool", *packs, "--out", str(tmp_path / "pooled")]) == 2
     assert "used a different design" in capsys.readouterr().err
     assert not (tmp_path / "pooled").exists()
