@@ -172,10 +172,10 @@ def oracle_risk(truth: Any, spells: pd.DataFrame, horizon: int) -> pd.Series | N
     >>> oracle_risk(table, spells, 365).tolist()
     [0.1, 0.4]
     """
-    table = getattr(truth, "spell_risks", truth)
-    column = f"risk_observed_{horizon}"
-    if not isinstance(table, pd.DataFrame) or column not in table.columns:
+    table = _oracle_table(truth, horizon)
+    if table is None:
         return None
+    column = f"risk_observed_{horizon}"
     keys = table[["child_id", "time_zero", column]].copy()
     keys["child_id"] = keys["child_id"].astype("string")
     keys["time_zero"] = pd.to_datetime(keys["time_zero"])
@@ -188,6 +188,14 @@ def oracle_risk(truth: Any, spells: pd.DataFrame, horizon: int) -> pd.Series | N
     )
     merged = left.merge(keys, on=["child_id", "time_zero"], how="left")
     return pd.Series(merged[column].to_numpy(dtype=float), index=spells.index, name=ORACLE)
+
+
+def _oracle_table(truth: Any, horizon: int) -> pd.DataFrame | None:
+    """Return the truth's table of spell risks if it has ``risk_observed_<horizon>``."""
+    table = getattr(truth, "spell_risks", truth)
+    if not isinstance(table, pd.DataFrame) or f"risk_observed_{horizon}" not in table.columns:
+        return None
+    return table
 
 
 def _text_matrix(
@@ -391,7 +399,7 @@ def validate_risk_models(
             covariates.append(name)
     times = np.linspace(horizon / 10, horizon, 10)
 
-    if truth is not None and oracle_risk(truth, spells, horizon) is None:
+    if truth is not None and _oracle_table(truth, horizon) is None:
         raise DesignError(
             f"truth was given but has no risk_observed_{horizon} column (with child_id "
             "and time_zero): pass the simulator's GroundTruth or its spell_risks table"
@@ -408,8 +416,6 @@ def validate_risk_models(
         models=tuple(models),
         model_options={k: dict(v) for k, v in (model_options or {}).items()},
         times=times,
-        truth=truth,
-        horizon=horizon,
     )
     workers = resolve_jobs(n_jobs, design)
     # One task per split and feature set (the text features are made once per split).
@@ -423,12 +429,13 @@ def validate_risk_models(
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
     n_train = 0
+    oracle = None if truth is None else oracle_risk(truth, spells, horizon)
     for split in splits:
         for _ in feature_sets:
             part_predictions, part_backend = next(fitted_parts)
             predictions += part_predictions
             backend.update(part_backend)
-        predictions += _oracle_predictions(split, task)
+        predictions += _oracle_predictions(split, task, oracle)
         n_train += len(split.train)
     frame = pd.concat(predictions, ignore_index=True)
     test_rows = np.unique(np.concatenate([s.test for s in splits]))
@@ -600,8 +607,6 @@ class _SplitTask:
     models: tuple[str, ...]
     model_options: dict[str, dict[str, Any]]
     times: npt.NDArray[np.float64]
-    truth: Any
-    horizon: int
 
 
 def _fit_part(
@@ -644,13 +649,15 @@ def _fit_part(
     return predictions, backend
 
 
-def _oracle_predictions(split: Split, task: _SplitTask) -> list[pd.DataFrame]:
-    """Return the true risks of the split's test spells (none without a simulation truth)."""
-    if task.truth is None:
+def _oracle_predictions(
+    split: Split, task: _SplitTask, oracle: pd.Series | None
+) -> list[pd.DataFrame]:
+    """Return the true risks of the split's test spells (none without a simulation truth).
+
+    ``oracle``: every spell's true risk (:func:`oracle_risk`, found once for all splits).
+    """
+    if oracle is None:
         return []
-    oracle = oracle_risk(task.truth, task.spells, task.horizon)
-    if oracle is None:  # pragma: no cover - checked before the splits are fitted
-        raise DesignError(f"truth has no risk_observed_{task.horizon} column")
     risk = np.full((len(split.test), len(task.times)), np.nan)
     risk[:, -1] = oracle.to_numpy()[split.test]
     return [_prediction_frame(task.spells, split, ORACLE, "truth", risk)]
