@@ -49,7 +49,7 @@ from scipy import special, stats
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
 from escalation.core.kernels import I1, c_array, kernel
-from escalation.core.logistic import fit_logistic
+from escalation.core.logistic import LogisticFit, fit_logistic
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DataValidationError, Problem
 from escalation.survival._cif import cumulative_incidence_at
@@ -439,8 +439,30 @@ def _weighted_logistic(
     curve, and say so.
     """
     p = design.shape[1]
-    if not redundant_columns(design[:, 1:]).keep.all():
+    fitted = _logistic_fit(design, outcome, weight)
+    if fitted is None:
         return np.full(p, np.nan), np.full((p, p), np.nan)
+    fit, bread = fitted
+    scores = fit.scores(design[:, 1:], outcome, weight)
+    return fit.coef, cluster_sandwich(scores, bread)
+
+
+def _logistic_slope(design: FloatArray, outcome: FloatArray, weight: FloatArray) -> float:
+    """Return the slope of :func:`_weighted_logistic` (NaN when it is NaN), no covariance.
+
+    The calibration slope is computed for every subgroup on every bootstrap sample; its
+    sandwich covariance was never used there.
+    """
+    fitted = _logistic_fit(design, outcome, weight)
+    return float("nan") if fitted is None else float(fitted[0].coef[1])
+
+
+def _logistic_fit(
+    design: FloatArray, outcome: FloatArray, weight: FloatArray
+) -> tuple[LogisticFit, FloatArray] | None:
+    """Return the fit and its model-based covariance, or None (aliased, separated, singular)."""
+    if not redundant_columns(design[:, 1:]).keep.all():
+        return None
     try:
         fit = fit_logistic(
             design[:, 1:],
@@ -451,9 +473,8 @@ def _weighted_logistic(
         )
         bread = fit.covariance
     except (ConvergenceError, np.linalg.LinAlgError):
-        return np.full(p, np.nan), np.full((p, p), np.nan)
-    scores = fit.scores(design[:, 1:], outcome, weight)
-    return fit.coef, cluster_sandwich(scores, bread)
+        return None
+    return fit, bread
 
 
 def calibration_slope(
@@ -480,8 +501,7 @@ def calibration_slope(
     status = horizon_status(time, code, horizon, competing=competing)
     known = status.weight > 0
     design = np.column_stack([np.ones(known.sum()), _logit(score[known])])
-    beta, _ = _weighted_logistic(design, status.case[known].astype(float), status.weight[known])
-    return float(beta[1])
+    return _logistic_slope(design, status.case[known].astype(float), status.weight[known])
 
 
 def _spline_basis(x: FloatArray, knots: FloatArray) -> FloatArray:
@@ -776,8 +796,7 @@ def _slope(score: FloatArray, status: HorizonStatus) -> float:
     if case.all() or not case.any():
         return float("nan")
     design = np.column_stack([np.ones(known.sum()), _logit(score[known])])
-    beta, _ = _weighted_logistic(design, case.astype(float), status.weight[known])
-    return float(beta[1])
+    return _logistic_slope(design, case.astype(float), status.weight[known])
 
 
 def bootstrap_indices(
