@@ -246,7 +246,8 @@ def _positions(values: pd.Series, kept: tuple[str, ...]) -> npt.NDArray[np.intp]
         categories = pd.Series(values.cat.categories)
         # code -1 (a missing value) reads the last entry: the level ``missing`` when kept
         lookup = np.append(
-            index.get_indexer(pd.Index(_as_text(categories))), index.get_indexer([MISSING])
+            index.get_indexer(pd.Index(_as_text(categories))),
+            index.get_indexer(pd.Index([MISSING])),
         )
         out: npt.NDArray[np.intp] = lookup[values.cat.codes.to_numpy()]
         return out
