@@ -129,17 +129,25 @@ class EffectModel:
     duration: str = "duration"
     event: str = "event"
 
-    def standardised(self, frame: pd.DataFrame) -> np.ndarray:
-        """Return the coded, standardised covariates of ``frame`` (the forest's input)."""
-        x = self.coding.apply(frame).to_numpy(dtype=float)
+    def standardised(self, frame: pd.DataFrame, coded: pd.DataFrame | None = None) -> np.ndarray:
+        """Return the coded, standardised covariates of ``frame`` (the forest's input).
+
+        ``coded`` is ``frame`` already coded by :attr:`coding` (``coding.apply(frame)``),
+        when the caller has it: it is not coded again.
+        """
+        x = (self.coding.apply(frame) if coded is None else coded).to_numpy(dtype=float)
         out: np.ndarray = (x - self.center) / self.scale
         return out
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Return each row's estimated effect: risk with treatment minus risk without."""
+    def predict(self, frame: pd.DataFrame, coded: pd.DataFrame | None = None) -> np.ndarray:
+        """Return each row's estimated effect: risk with treatment minus risk without.
+
+        ``coded``: ``frame`` already coded by :attr:`coding`, if at hand (see
+        :meth:`standardised`).
+        """
         with warnings.catch_warnings():
             _quiet_noise()
-            effect = self.backend.effect(self.standardised(frame))
+            effect = self.backend.effect(self.standardised(frame, coded))
         return np.asarray(effect, dtype=float)
 
 

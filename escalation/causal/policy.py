@@ -463,7 +463,7 @@ class PolicyValueResult(Presents):
             diff = one - two
             estimate = 1000 * float(diff.mean())
             se = 1000 * float(
-                cluster_standard_error((diff - diff.mean())[:, None], scores.cluster)[0]
+                cluster_standard_error((diff - diff.mean())[:, None], scores.cluster, coded=True)[0]
             )
             p = float(2 * stats.norm.sf(abs(estimate) / se)) if se > 0 else float("nan")
             rows.append(
@@ -496,7 +496,7 @@ def _ratio(
         return float("nan"), float("nan")
     ratio = float(top.mean()) / mean_bottom
     phi = (top - ratio * bottom) / mean_bottom
-    return ratio, float(cluster_standard_error(phi[:, None], cluster)[0])
+    return ratio, float(cluster_standard_error(phi[:, None], cluster, coded=True)[0])
 
 
 def estimate_policy_values(
@@ -566,7 +566,7 @@ def estimate_policy_values(
         )
 
     def se_of(phi: FloatArray) -> float:
-        return float(cluster_standard_error((phi - phi.mean())[:, None], cluster)[0])
+        return float(cluster_standard_error((phi - phi.mean())[:, None], cluster, coded=True)[0])
 
     for h in scores.horizons:
         column = scores.column(h)

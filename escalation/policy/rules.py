@@ -205,8 +205,12 @@ def _policy_tree(
         from econml.policy import PolicyTree
 
     leaf = max(20, len(x) // 40)
+    fitted: dict[float, tuple[Any, FloatArray]] = {}
 
     def fit(price: float) -> tuple[Any, FloatArray]:
+        # Seeded, so a price already tried (the bisection's last) gives the same tree.
+        if price in fitted:
+            return fitted[price]
         rewards = np.column_stack([np.zeros(len(x)), benefit - price])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -214,6 +218,7 @@ def _policy_tree(
                 max_depth=depth, min_samples_leaf=leaf, random_state=seed, honest=True
             ).fit(x, rewards)
             flags = np.asarray(tree.predict(x), dtype=float)
+        fitted[price] = tree, flags
         return tree, flags
 
     tree, flags = fit(0.0)
@@ -569,7 +574,8 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
             frame, covariates=covariates, horizon=horizon, n_estimators=forest_trees,
             min_samples_leaf=_LEAF, seed=seed,
         )  # fmt: skip
-        out["benefit"] = (model, _cut(-model.predict(frame), capacity))
+        same = model.coding == coding
+        out["benefit"] = (model, _cut(-model.predict(frame, coded if same else None), capacity))
     if "tree" in learned:
         dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
         gain = dr.untreated[:, 0] - dr.treated[:, 0]
@@ -593,7 +599,10 @@ def _flag(
         return flags, flags
     model, cut = models[name]
     if name == "benefit":
-        score = -model.predict(frame)
+        # The forest's coding is the rules' own (the same covariates, learned on the same
+        # rows) unless the forest was given: then it codes the rows itself.
+        same = model.coding == models["coding"]
+        score = -model.predict(frame, coded if same else None)
     else:
         score = model.predict_risk(coded, [horizon])[:, 0]
     return (score >= cut).astype(float), np.asarray(score, dtype=float)

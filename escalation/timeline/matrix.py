@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from escalation.errors import DesignError
@@ -200,19 +201,18 @@ class CovariateCoding:
         DesignError
             When a covariate is absent or a numeric covariate has missing values.
         """
-        out: dict[str, np.ndarray] = {}
+        out = np.empty((len(frame), len(self.names)), order="F")
+        place = {name: j for j, name in enumerate(self.names)}
         for column in self.columns:
             if column not in frame.columns:
                 raise DesignError(f"covariate {column!r} is not in the table")
             values = frame[column]
             if column in self.levels:
                 kept = self.levels[column]
-                # Each row's position among the kept levels (one hash lookup per row, not
-                # one comparison of every row per level); a level not kept is ``other``.
-                position = pd.Index(kept).get_indexer(pd.Index(_as_text(values)))
+                position = _positions(values, kept)
                 position[position < 0] = kept.index(OTHER) if OTHER in kept else -1
                 for j, level in enumerate(kept[1:], start=1):
-                    out[f"{column}_{level}"] = (position == j).astype(float)
+                    out[:, place[f"{column}_{level}"]] = position == j
                 continue
             if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(
                 values.dtype, pd.api.extensions.ExtensionDtype
@@ -229,8 +229,29 @@ class CovariateCoding:
                     f"covariate {column!r} has {n_missing} missing value(s); impute them or "
                     "leave the covariate out of the design"
                 )
-            out[column] = array
+            out[:, place[column]] = array
+        # One block of floats (not a column each): the same numbers, built without
+        # pandas consolidating dozens of columns.
         return pd.DataFrame(out, index=frame.index, columns=list(self.names))
+
+
+def _positions(values: pd.Series, kept: tuple[str, ...]) -> npt.NDArray[np.intp]:
+    """Return each row's position among the ``kept`` levels of a categorical column (-1: none).
+
+    One hash lookup per row, not one comparison of every row per level; a pandas
+    ``Categorical`` is looked up once per category and read through its codes.
+    """
+    index = pd.Index(kept)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(values.cat.categories)
+        # code -1 (a missing value) reads the last entry: the level ``missing`` when kept
+        lookup = np.append(
+            index.get_indexer(pd.Index(_as_text(categories))),
+            index.get_indexer(pd.Index([MISSING])),
+        )
+        out: npt.NDArray[np.intp] = lookup[values.cat.codes.to_numpy()]
+        return out
+    return index.get_indexer(pd.Index(_as_text(values)))
 
 
 def covariate_matrix(

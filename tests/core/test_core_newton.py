@@ -100,3 +100,26 @@ def test_a_trial_step_that_overflows_is_halved_without_a_warning() -> None:
 
     solution = newton(poisson, [-5.8], what="a Poisson mean")
     assert abs(float(solution.beta[0]) - np.log(3)) < 1e-8
+
+
+def test_information_is_shifted_only_when_clearly_not_positive_definite() -> None:
+    """The Cholesky shortcut of ``_positive`` decides as the eigenvalue rule it stands for.
+
+    Positive definite (even nearly singular) informations come back unchanged; one with an
+    eigenvalue below -1e-8 of the largest is shifted to smallest eigenvalue 1e-3 of it;
+    one with a tiny negative eigenvalue (round-off, above the bar) is left as it is.
+    """
+    from escalation.core.newton import _positive
+
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(6, 6)))
+    for values in ([5.0, 3, 2, 1, 0.5, 0.1], [4.0, 2, 1, 1, 1e-9, 1e-12],
+                   [3.0, 2, 1, 0.5, 0.2, -1e-12], [3.0, 2, 1, 0.5, 0.2, -0.4]):  # fmt: skip
+        info = (q * np.array(values)) @ q.T
+        out = _positive(info)
+        eigen = np.linalg.eigvalsh(info)
+        scale = np.abs(eigen).max()
+        if eigen[0] < -1e-8 * scale:
+            np.testing.assert_allclose(np.linalg.eigvalsh(out)[0], 1e-3 * scale, rtol=1e-8)
+        else:
+            assert out is info

@@ -102,7 +102,9 @@ def _replicates(
         scores = policy_scores(spells, covariates=list(data.model_covariates),
                                horizons=[365, 730], cluster="family_id")  # fmt: skip
         fit = estimate_policy_values(scores, flags)
+        # (rule, horizon) -> the true values (a dict: looked up ~30 times a replicate)
         truth = sim.truth.policy_values(spells, flags).set_index(["rule", "horizon"])
+        truth = truth.to_dict("index")
         table = fit.tidy()
         checked = table[table["estimand"].isin(CHECKED)]
         for row in checked.itertuples(index=False):
@@ -113,12 +115,12 @@ def _replicates(
                  "estimand": row.estimand, "n": len(spells),
                  "estimate": row.estimate, "std_error": row.std_error,
                  "conf_low": row.conf_low, "conf_high": row.conf_high,
-                 "truth": truth.loc[(row.rule, row.horizon), row.estimand]}
+                 "truth": truth[(row.rule, row.horizon)][row.estimand]}
             )  # fmt: skip
         for one, other in pairs:
             for row in fit.compare(one, other).itertuples(index=False):
                 true = 1000 * (
-                    truth.loc[(one, row.horizon), "risk"] - truth.loc[(other, row.horizon), "risk"]
+                    truth[(one, row.horizon)]["risk"] - truth[(other, row.horizon)]["risk"]
                 )
                 contrasts.append(
                     {"rep": rep, "rule": one, "other": other, "horizon": row.horizon,

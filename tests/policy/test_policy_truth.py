@@ -137,7 +137,8 @@ def test_flags_of_the_study_are_its_cross_fitted_rules() -> None:
         policy=dataclasses.replace(design.policy, rules=("no_one", "tree"), folds=2),
         criteria=dataclasses.replace(design.criteria, rule="tree"),
     )
-    study = evaluate_policies(data, design, seed=5)
+    # In this process (as above): worker processes would only add their start-up.
+    study = evaluate_policies(data, design, seed=5, n_jobs=1)
     assert isinstance(data, SpellData)
     assert set(np.unique(study.rules.fold)) == {0, 1}
     np.testing.assert_array_equal(study.values.flags["tree"], study.rules.flags["tree"])
