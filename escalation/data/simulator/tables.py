@@ -120,17 +120,34 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
     return {k: v[order] for k, v in rows.items()}
 
 
+#: Factor bits per label table: a mask's label joins those of its two halves.
+_HALF = 10
+
+
+def _half_labels(low: int) -> list[str]:
+    """Codes joined by ``;`` of every mask of the ``_HALF`` factor bits from bit ``low``."""
+    codes = FACTOR_CODES[low : low + _HALF]
+    return [";".join(c for i, c in enumerate(codes) if mask >> i & 1) for mask in range(1 << _HALF)]
+
+
+_LOW_LABELS = _half_labels(0)
+_HIGH_LABELS = _half_labels(_HALF)
+
+
+def _mask_label(mask: int) -> str | None:
+    """Return the codes of a factor mask joined by ``;`` (None for -1)."""
+    if mask < 0:
+        return None
+    low, high = _LOW_LABELS[mask & ((1 << _HALF) - 1)], _HIGH_LABELS[mask >> _HALF]
+    return f"{low};{high}" if low and high else low or high
+
+
 def factor_text(masks: IntArray) -> pd.Series:
     """Factor masks as codes joined by ``;`` (``<NA>`` for -1), vectorised by unique mask."""
-    uniques, inverse = np.unique(masks, return_inverse=True)
-    labels: list[str | None] = []
-    for mask in uniques.tolist():
-        if mask < 0:
-            labels.append(None)
-        else:
-            labels.append(";".join(c for i, c in enumerate(FACTOR_CODES) if mask >> i & 1))
+    inverse, uniques = pd.factorize(np.asarray(masks, dtype=np.int64))
+    labels = [_mask_label(mask) for mask in uniques.tolist()]
     # Converted to strings once per distinct mask, then gathered (no per-row conversion).
-    return pd.Series(pd.array(labels, dtype="string").take(inverse.reshape(-1)))
+    return pd.Series(pd.array(labels, dtype="string").take(inverse))
 
 
 def episodes_table(rows: dict[str, IntArray], ids: npt.NDArray[np.object_]) -> pd.DataFrame:
