@@ -27,6 +27,8 @@ BoolArray = npt.NDArray[np.bool_]
 NEVER: Final = np.int64(2**40)
 _SHIFT: Final = 20
 _TIE_COLUMNS: Final = ("reason", "source", "need", "category", "legal_status", "factors")
+#: Stands for an open end when sorting: after the last day a datetime64[ns] can hold.
+_LAST_DAY: Final = 106_752
 
 
 def to_days(values: pd.Series | pd.Index) -> tuple[IntArray, BoolArray]:
@@ -206,19 +208,25 @@ def prepare(history: CaseHistory) -> Prepared:
     child = ids.get_indexer(pd.Index(episodes["child_id"].astype("string"))).astype(np.int64)
     start, no_start = to_days(episodes["start"])
     end, is_open = to_days(episodes["end"])
-    kinds = pd.Categorical(episodes["kind"].astype("string"), categories=list(EPISODE_KINDS))
-    kind = np.asarray(kinds.codes, dtype=np.int64)
+    kind = _kind_codes(episodes["kind"])
     usable = (child >= 0) & ~no_start & (kind >= 0)
     unknown_child = int(np.sum(child < 0))
-    tie_keys = [_codes(episodes[c]) for c in reversed(_TIE_COLUMNS) if c in episodes.columns]
-    order = np.lexsort((*tie_keys, end, kind, start, child))
-    order = order[usable[order]].astype(np.int64)
     birth, _ = to_days(children["birth_date"])
     extract_day = int(to_days(pd.Series([history.extract_date]))[0][0])
     real = np.concatenate([birth[birth != NEVER], start[usable], [extract_day]])
     base = int(real.min()) - 1
     if int(real.max()) - base >= (1 << _SHIFT):
         raise ValueError("dates span more than 2,800 years; check the date columns")
+    # Sort the usable episodes by (child, start, kind, end, tie columns), packing
+    # neighbouring keys into one integer where they fit.
+    kept = np.flatnonzero(usable).astype(np.int64)
+    tie_keys = [_codes(episodes[c])[kept] + 1 for c in _TIE_COLUMNS if c in episodes.columns]
+    last = end[kept]
+    last = np.where(last == NEVER, _LAST_DAY, last)  # open ends after every real day
+    keys = _pack(
+        [child[kept], start[kept] - base, kind[kept], last - int(last.min(initial=0)), *tie_keys]
+    )
+    order = kept[np.lexsort(keys[::-1])] if len(keys) > 1 else kept[_stable_order(keys[0])]
     return Prepared(
         children=children,
         table=episodes,
@@ -235,6 +243,43 @@ def prepare(history: CaseHistory) -> Prepared:
         no_start=int(np.sum(no_start & (child >= 0))),
         unknown_kind=int(np.sum((kind < 0) & ~no_start & (child >= 0))),
     )
+
+
+def _kind_codes(kinds: pd.Series) -> IntArray:
+    """Return the position of each episode's kind in ``EPISODE_KINDS`` (-1: unknown)."""
+    dtype = kinds.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and list(dtype.categories) == list(EPISODE_KINDS):
+        return np.asarray(kinds.cat.codes, dtype=np.int64)
+    codes = pd.Categorical(kinds.astype("string"), categories=list(EPISODE_KINDS)).codes
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _stable_order(key: IntArray) -> IntArray:
+    out: IntArray = np.argsort(key, kind="stable").astype(np.int64)
+    return out
+
+
+def _pack(columns: list[IntArray]) -> list[IntArray]:
+    """Pack sort keys (most significant first, each >= 0) into as few int64 keys as fit.
+
+    Neighbouring keys become one mixed-radix number while it stays below 2**62, so
+    sorting by the packed keys gives the order of sorting by the original ones.
+    """
+    packed: list[IntArray] = []
+    current: IntArray | None = None
+    span = 1
+    for column in columns:
+        radix = int(column.max(initial=0)) + 1
+        if current is not None and span * radix < (1 << 62):
+            current = current * radix + column
+            span *= radix
+        else:
+            if current is not None:
+                packed.append(current)
+            current, span = column.astype(np.int64), radix
+    if current is not None:
+        packed.append(current)
+    return packed
 
 
 def _codes(values: pd.Series) -> IntArray:
