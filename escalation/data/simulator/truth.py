@@ -368,8 +368,19 @@ class GroundTruth:
         keys = spells[["child_id", "time_zero"]].astype(
             {"child_id": "string", "time_zero": "datetime64[ns]"}
         )
-        chosen = keys.merge(risks, on=["child_id", "time_zero"], how="left")
-        missing = int(chosen["propensity"].isna().sum())
+        ids = pd.Index(risks["child_id"])
+        if ids.is_unique:
+            # One truth row per child (the simulator's): the rows a left merge on
+            # (child_id, time_zero) gives, looked up by child_id.
+            pos = ids.get_indexer(pd.Index(keys["child_id"]))
+            found = pos >= 0
+            t0 = risks["time_zero"].to_numpy()
+            found[found] = t0[pos[found]] == keys["time_zero"].to_numpy()[found]
+            missing = int(np.sum(~found))
+            chosen = risks.take(pos if not missing else []).reset_index(drop=True)
+        else:
+            chosen = keys.merge(risks, on=["child_id", "time_zero"], how="left")
+            missing = int(chosen["propensity"].isna().sum())
         if missing:
             raise ValueError(
                 f"{missing:,} spells have no ground truth: the truth covers each "
