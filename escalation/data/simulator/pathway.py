@@ -88,10 +88,13 @@ NEVER: Final = 1 << 40
 GRACE_DELAY_P: Final = 0.4
 
 
+#: Number of set bits of every 10-bit number.
+_BITS_SET: Final = np.array([bin(i).count("1") for i in range(1 << 10)], dtype=np.int64)
+
+
 def _popcount(mask: IntArray) -> IntArray:
-    count = np.zeros(mask.shape, dtype=np.int64)
-    for bit in range(len(FACTOR_CODES)):
-        count += (mask >> bit) & 1
+    """Number of the factor bits (0 to 19) set in each mask."""
+    count: IntArray = _BITS_SET[mask & 1023] + _BITS_SET[(mask >> 10) & 1023]
     return count
 
 
@@ -233,31 +236,44 @@ class IndexSpells:
     features: Features
 
 
+_CODE_COLUMNS: Final = ("source", "need", "factors", "true_factors", "category", "reason", "legal")
+
+
 @dataclass
 class _Sink:
     """Collects episode rows as arrays, concatenated once at the end."""
 
-    parts: dict[str, list[IntArray]] = field(default_factory=dict)
+    parts: list[tuple[int, IntArray, IntArray, IntArray, dict[str, IntArray]]] = field(
+        default_factory=list
+    )
 
     def add(
         self, kind: str, child: IntArray, start: IntArray, end: IntArray, **codes: IntArray
     ) -> None:
-        n = len(child)
-        if n == 0:
-            return
-        full = {
-            "kind": np.full(n, _K[kind], dtype=np.int64),
-            "child": child,
-            "start": start,
-            "end": end,
-        }
-        for name in ("source", "need", "factors", "true_factors", "category", "reason", "legal"):
-            full[name] = codes.get(name, np.full(n, -1, dtype=np.int64))
-        for name, values in full.items():
-            self.parts.setdefault(name, []).append(np.asarray(values, dtype=np.int64))
+        if len(child):
+            self.parts.append((_K[kind], child, start, end, codes))
 
     def arrays(self) -> dict[str, IntArray]:
-        return {name: np.concatenate(values) for name, values in self.parts.items()}
+        """Return every column (codes not given are -1), the rows in the order added."""
+        if not self.parts:
+            return {}
+        sizes = [len(child) for _, child, _, _, _ in self.parts]
+        out = {
+            "kind": np.repeat(np.array([part[0] for part in self.parts], np.int64), sizes),
+            "child": np.concatenate([part[1] for part in self.parts]).astype(np.int64),
+            "start": np.concatenate([part[2] for part in self.parts]).astype(np.int64),
+            "end": np.concatenate([part[3] for part in self.parts]).astype(np.int64),
+        }
+        bounds = np.cumsum([0, *sizes]).tolist()
+        for name in _CODE_COLUMNS:
+            column = np.full(bounds[-1], -1, dtype=np.int64)
+            for (_, _, _, _, codes), low, high in zip(
+                self.parts, bounds[:-1], bounds[1:], strict=True
+            ):
+                if name in codes:
+                    column[low:high] = codes[name]
+            out[name] = column
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,6 +307,13 @@ def _cp_days(rng: np.random.Generator, n: int) -> IntArray:
     return np.rint(days).astype(np.int64)
 
 
+def _bits(flags: BoolArray, codes: tuple[str, ...]) -> IntArray:
+    """Factor mask with the bit of ``codes[j]`` set where ``flags[:, j]``."""
+    bits = np.array([_B[code] for code in codes], dtype=np.int64)
+    out: IntArray = np.bitwise_or.reduce(np.where(flags, bits, 0), axis=1)
+    return out
+
+
 def _draw_factors(
     rng: np.random.Generator, pop: Population, who: IntArray, day: IntArray
 ) -> tuple[IntArray, IntArray]:
@@ -299,9 +322,7 @@ def _draw_factors(
     age = (day - pop.birth[who]) / 365.25
     problems = pop.problems[who]
     n_prob = problems.sum(axis=1)
-    true = np.zeros(n, dtype=np.int64)
-    for j, code in enumerate(("3B", "4B", "2B", "1B", "5B")):
-        true |= np.where(problems[:, j], _B[code], 0)
+    true = _bits(problems[:, :5], ("3B", "4B", "2B", "1B", "5B"))
     teen = age >= 11
 
     def expit(x: FloatArray) -> FloatArray:
@@ -325,12 +346,9 @@ def _draw_factors(
         "7A": np.where(problems[:, 1] & (age >= 8), 0.10, 0.0),
     }
     draws = rng.random((n, len(child_p)))
-    for j, (code, p) in enumerate(child_p.items()):
-        true |= np.where(draws[:, j] < p, _B[code], 0)
+    true |= _bits(draws < np.column_stack(list(child_p.values())), tuple(child_p))
     keep = rng.random((n, len(FACTOR_CODES))) < 0.82
-    keep_mask = np.zeros(n, dtype=np.int64)
-    for bit in range(len(FACTOR_CODES)):
-        keep_mask |= np.where(keep[:, bit], 1 << bit, 0)
+    keep_mask = _bits(keep, FACTOR_CODES)
     recorded = true & keep_mask
     recorded = np.where(recorded == 0, _B["21"], recorded)
     true = np.where(true == 0, _B["21"], true)
