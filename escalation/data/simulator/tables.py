@@ -104,20 +104,36 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
         (pop.moved_out <= extract) & (pop.moved_out < pop.birthday18) & (pop.moved_out < pop.death)
     )
     extra = {
-        "kind": np.r_[
-            np.full(dies.sum(), KINDS.index("death")),
-            np.full(moves.sum(), KINDS.index("moved_out")),
-        ],
-        "child": np.r_[kids[dies], kids[moves]],
-        "start": np.r_[pop.death[dies], pop.moved_out[moves]],
+        "kind": np.concatenate(
+            [
+                np.full(dies.sum(), KINDS.index("death")),
+                np.full(moves.sum(), KINDS.index("moved_out")),
+            ]
+        ),
+        "child": np.concatenate([kids[dies], kids[moves]]),
+        "start": np.concatenate([pop.death[dies], pop.moved_out[moves]]),
     }
     m = len(extra["child"])
     for k in rows:
         if k not in extra:
             extra[k] = np.full(m, NEVER if k == "end" else -1, dtype=np.int64)
-    rows = {k: np.r_[rows[k], extra[k].astype(np.int64)] for k in rows}
-    order = np.lexsort((rows["kind"], rows["start"], rows["child"]))
-    return {k: v[order] for k, v in rows.items()}
+    rows = {k: np.concatenate([rows[k], extra[k]]).astype(np.int64) for k in rows}
+    return {k: v[_row_order(rows)] for k, v in rows.items()}
+
+
+def _row_order(rows: dict[str, IntArray]) -> IntArray:
+    """Order of the rows by child, start and kind (stable)."""
+    child, start, kind = rows["child"], rows["start"], rows["kind"]
+    if len(child) == 0:
+        return np.arange(0, dtype=np.int64)
+    low = int(start.min())
+    days, kinds = int(start.max()) - low + 1, len(KINDS)
+    if (int(child.max()) + 1) * days * kinds < (1 << 62):
+        # One number per row sorts as (child, start, kind) does.
+        key = (child * days + (start - low)) * kinds + kind
+        out: IntArray = np.argsort(key, kind="stable")
+        return out
+    return np.lexsort((kind, start, child))
 
 
 #: Factor bits per label table: a mask's label joins those of its two halves.
