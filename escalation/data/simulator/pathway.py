@@ -310,7 +310,7 @@ def _cp_days(rng: np.random.Generator, n: int) -> IntArray:
 def _bits(flags: BoolArray, codes: tuple[str, ...]) -> IntArray:
     """Factor mask with the bit of ``codes[j]`` set where ``flags[:, j]``."""
     bits = np.array([_B[code] for code in codes], dtype=np.int64)
-    out: IntArray = np.bitwise_or.reduce(np.where(flags, bits, 0), axis=1)
+    out: IntArray = flags.astype(np.int64) @ bits  # distinct bits: the sum is the union
     return out
 
 
