@@ -186,7 +186,7 @@ def simulate_local_authority(
     treated = (index.decision == 1) & (index.delay <= config.grace_days)
     frame = pd.DataFrame(
         {
-            "child_id": pd.array(ids[index.child], dtype="string"),
+            "child_id": ids.take(index.child),
             "time_zero": index.time_zero.astype("datetime64[D]").astype("datetime64[ns]"),
             "decision": pd.array(np.where(index.decision == 1, "RC9", "RC8"), dtype="string"),
             "early_help_delay": np.where(np.isfinite(index.delay), index.delay, np.nan),

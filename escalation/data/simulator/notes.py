@@ -18,6 +18,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.pathway import FACTOR_CODES, NEVER
@@ -298,7 +299,7 @@ def write_notes(
     rows: dict[str, IntArray],
     assessment_rows: IntArray,
     pop: Population,
-    ids: npt.NDArray[np.object_],
+    ids: ExtensionArray,
     config: SimulationConfig,
     rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -312,7 +313,7 @@ def write_notes(
         Row positions of the assessments.
     pop : Population
         The children.
-    ids : array of str
+    ids : pandas string array
         Child identifiers by child number.
     config : SimulationConfig
         The parameters (extract date).
@@ -352,7 +353,7 @@ def write_notes(
     position[order] = np.arange(m)
     notes = pd.DataFrame(
         {
-            "child_id": pd.array(ids[child[order]], dtype="string"),
+            "child_id": ids.take(child[order]),
             "date": date[order].astype("datetime64[D]").astype("datetime64[ns]"),
             "text": pd.array(texts[order], dtype="string"),
             "author_role": pd.array(role[order], dtype="string"),

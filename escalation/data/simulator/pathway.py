@@ -93,7 +93,7 @@ _BITS_SET: Final = np.array([bin(i).count("1") for i in range(1 << 10)], dtype=n
 
 
 def _popcount(mask: IntArray) -> IntArray:
-    """Number of the factor bits (0 to 19) set in each mask."""
+    """Return the number of factor bits (0 to 19) set in each mask."""
     count: IntArray = _BITS_SET[mask & 1023] + _BITS_SET[(mask >> 10) & 1023]
     return count
 
@@ -308,7 +308,7 @@ def _cp_days(rng: np.random.Generator, n: int) -> IntArray:
 
 
 def _bits(flags: BoolArray, codes: tuple[str, ...]) -> IntArray:
-    """Factor mask with the bit of ``codes[j]`` set where ``flags[:, j]``."""
+    """Return factor masks with the bit of ``codes[j]`` set where ``flags[:, j]``."""
     bits = np.array([_B[code] for code in codes], dtype=np.int64)
     out: IntArray = flags.astype(np.int64) @ bits  # distinct bits: the sum is the union
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from escalation.data.history import CODE_DTYPES
 from escalation.data.simulator.pathway import (
@@ -27,10 +28,14 @@ _POINTS = np.array([KINDS.index(k) for k in ("s47", "icpc", "moved_out", "death"
 _REFERRAL = KINDS.index("referral")
 
 
-def child_ids(n: int) -> npt.NDArray[np.object_]:
-    """Return identifiers ``C0000001``, ... (zero-padded to 7 digits or more)."""
+def child_ids(n: int) -> ExtensionArray:
+    """Return identifiers ``C0000001``, ... (zero-padded to 7 digits or more).
+
+    A pandas string array: the tables take their identifiers from it by position
+    (``ids.take(child)``), so each text is made and checked once.
+    """
     width = max(7, len(str(n)))
-    return np.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    return pd.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype="string")
 
 
 def _categorical(codes: IntArray, labels: tuple[str, ...], column: str) -> pd.Categorical:
@@ -45,21 +50,21 @@ def _dates(days: IntArray) -> npt.NDArray[np.datetime64]:
     return out.astype("datetime64[ns]")
 
 
-def children_table(pop: Population, ids: npt.NDArray[np.object_]) -> pd.DataFrame:
+def children_table(pop: Population, ids: ExtensionArray) -> pd.DataFrame:
     """Return the children table in normal form (plus ``imd_decile``)."""
-    n = len(ids)
     width = max(6, len(str(int(pop.family.max(initial=0)) + 1)))
-    fam_ids = np.array(
-        [f"F{i + 1:0{width}d}" for i in range(int(pop.family.max(initial=-1)) + 1)], dtype=object
+    fam_ids = pd.array(
+        [f"F{i + 1:0{width}d}" for i in range(int(pop.family.max(initial=-1)) + 1)],
+        dtype="string",
     )
     return pd.DataFrame(
         {
-            "child_id": pd.array(ids, dtype="string"),
+            "child_id": ids.copy(),
             "birth_date": _dates(pop.birth),
             "sex": _categorical(pop.sex, ("F", "M", "U"), "sex"),
             "ethnicity": _categorical(pop.ethnicity, tuple(ETHNICITY_SHARES), "ethnicity"),
             "disability": pd.array(pop.disability, dtype="boolean"),
-            "family_id": pd.array(fam_ids[pop.family] if n else fam_ids, dtype="string"),
+            "family_id": fam_ids.take(pop.family),
             "imd_decile": pop.imd.astype(np.int64),
         }
     )
@@ -166,11 +171,11 @@ def factor_text(masks: IntArray) -> pd.Series:
     return pd.Series(pd.array(labels, dtype="string").take(inverse))
 
 
-def episodes_table(rows: dict[str, IntArray], ids: npt.NDArray[np.object_]) -> pd.DataFrame:
+def episodes_table(rows: dict[str, IntArray], ids: ExtensionArray) -> pd.DataFrame:
     """Return the episodes table in normal form."""
     return pd.DataFrame(
         {
-            "child_id": pd.array(ids[rows["child"]], dtype="string"),
+            "child_id": ids.take(rows["child"]),
             "kind": _categorical(rows["kind"], KINDS, "kind"),
             "start": _dates(rows["start"]),
             "end": _dates(rows["end"]),
