@@ -100,7 +100,7 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
     reason = np.where(open_ & (rows["kind"] == _REFERRAL), -1, reason)
     end = np.where(is_point, NEVER, end)
     rows["end"], rows["reason"] = end, reason
-    rows = {k: v[keep] for k, v in rows.items()}
+    kept = np.flatnonzero(keep)
     # Point events: moving out and death (only while under 18 and by the extract date).
     n = len(pop.birth)
     kids = np.arange(n, dtype=np.int64)
@@ -122,8 +122,13 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
     for k in rows:
         if k not in extra:
             extra[k] = np.full(m, NEVER if k == "end" else -1, dtype=np.int64)
-    rows = {k: np.concatenate([rows[k], extra[k]]).astype(np.int64) for k in rows}
-    return {k: v[_row_order(rows)] for k, v in rows.items()}
+    # The kept rows, then the point events, sorted: one gather per column.
+    take = np.concatenate([kept, len(keep) + np.arange(m)])
+    order = take[_row_order({k: np.concatenate([rows[k][kept], extra[k]]) for k in _ORDER_BY})]
+    return {k: np.concatenate([v, extra[k]]).astype(np.int64)[order] for k, v in rows.items()}
+
+
+_ORDER_BY = ("child", "start", "kind")
 
 
 def _row_order(rows: dict[str, IntArray]) -> IntArray:
