@@ -98,7 +98,13 @@ class Prepared:
         n = len(positions)
         if name not in self.table.columns:
             return pd.Series(pd.NA, index=range(n), dtype="object")
-        values = self.table[name].take(self.rows[np.maximum(positions, 0)] if n else positions)
+        column = self.table[name]
+        rows = self.rows[np.maximum(positions, 0)] if n else positions
+        if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+            # Categorical, string, boolean...: row -1 takes a missing value.
+            at = np.where(positions >= 0, rows, -1)
+            return pd.Series(column.array.take(at, allow_fill=True), name=name)
+        values = column.take(rows)
         values = values.reset_index(drop=True)
         return values.mask(pd.Series(positions < 0)) if n else values
 
@@ -187,12 +193,25 @@ class Prepared:
         n = len(index.positions)
         if n == 0:
             return np.zeros(len(child), dtype=bool)
-        running = pd.Series(index.end).groupby(index.child).cummax().to_numpy(np.int64)
+        running = _running_max_end(index.child, index.end)
         pos = np.searchsorted(index.keys, self.key(child, day), side="left") - 1
         safe = np.clip(pos, 0, n - 1)
         found = (pos >= 0) & (index.child[safe] == child)
         covered: BoolArray = found & (running[safe] > day)
         return covered
+
+
+def _running_max_end(child: IntArray, end: IntArray) -> IntArray:
+    """Latest end so far within each child's episodes (sorted by child): a cumulative max.
+
+    Each end (``NEVER`` after every real day) becomes an 18-bit offset below the child's
+    number, so one running maximum over all rows restarts at every child.
+    """
+    low = -(1 << 17)  # before the first day a datetime64[ns] can hold
+    offset = np.where(end >= NEVER, _LAST_DAY, end) - low
+    most = np.maximum.accumulate((child << 18) | offset) & ((1 << 18) - 1)
+    out: IntArray = np.where(most == _LAST_DAY - low, NEVER, most + low)
+    return out
 
 
 def prepare(history: CaseHistory) -> Prepared:
@@ -220,13 +239,17 @@ def prepare(history: CaseHistory) -> Prepared:
     # Sort the usable episodes by (child, start, kind, end, tie columns), packing
     # neighbouring keys into one integer where they fit.
     kept = np.flatnonzero(usable).astype(np.int64)
-    tie_keys = [_codes(episodes[c])[kept] + 1 for c in _TIE_COLUMNS if c in episodes.columns]
     last = end[kept]
     last = np.where(last == NEVER, _LAST_DAY, last)  # open ends after every real day
-    keys = _pack(
-        [child[kept], start[kept] - base, kind[kept], last - int(last.min(initial=0)), *tie_keys]
-    )
-    order = kept[np.lexsort(keys[::-1])] if len(keys) > 1 else kept[_stable_order(keys[0])]
+    columns = [child[kept], start[kept] - base, kind[kept], last - int(last.min(initial=0))]
+    ties = [c for c in _TIE_COLUMNS if c in episodes.columns]
+    # The factors text (slow to encode in order) is read only when everything else ties.
+    keys = _pack([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties[:-1])])
+    order = _sorted(keys)
+    if ties and ties[-1] == "factors" and _any_ties(keys, order):
+        keys = _pack([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties)])
+        order = _sorted(keys)
+    order = kept[order]
     return Prepared(
         children=children,
         table=episodes,
@@ -254,9 +277,21 @@ def _kind_codes(kinds: pd.Series) -> IntArray:
     return np.asarray(codes, dtype=np.int64)
 
 
-def _stable_order(key: IntArray) -> IntArray:
-    out: IntArray = np.argsort(key, kind="stable").astype(np.int64)
-    return out
+def _sorted(keys: list[IntArray]) -> IntArray:
+    """Return the stable order of rows sorted by ``keys`` (most significant first)."""
+    if len(keys) == 1:
+        out: IntArray = np.argsort(keys[0], kind="stable").astype(np.int64)
+        return out
+    return np.lexsort(keys[::-1]).astype(np.int64)
+
+
+def _any_ties(keys: list[IntArray], order: IntArray) -> bool:
+    """Whether two rows have equal ``keys`` (``order`` sorts them)."""
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for key in keys:
+        ranked = key[order]
+        same &= ranked[1:] == ranked[:-1]
+    return bool(same.any())
 
 
 def _pack(columns: list[IntArray]) -> list[IntArray]:

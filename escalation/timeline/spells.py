@@ -48,7 +48,15 @@ from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
+from escalation.timeline._index import (
+    NEVER,
+    IntArray,
+    Prepared,
+    _pack,
+    _sorted,
+    day_time,
+    prepare,
+)
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
 
@@ -793,7 +801,7 @@ def _latest_assessment(
     if len(pos) == 0:
         return np.full(len(child), -1, dtype=np.int64)
     a_child, a_end, a_start = index.child[closed], index.end[closed], index.start[closed]
-    order = np.lexsort((pos, a_start, a_end, a_child))
+    order = _sorted(_pack([a_child, a_end - int(a_end.min()), a_start - int(a_start.min()), pos]))
     pos, a_child, a_end, a_start = pos[order], a_child[order], a_end[order], a_start[order]
     keys = prep.key(a_child, a_end)
     at = np.searchsorted(keys, prep.key(child, asof), side="right") - 1
