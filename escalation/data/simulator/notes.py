@@ -335,7 +335,7 @@ def write_notes(
     a_end = np.where(rows["end"][src] == NEVER, extract, rows["end"][src])
     a_end = np.minimum(a_end, extract)
     date = a_start + np.floor(rng.random(m) * (a_end - a_start + 1)).astype(np.int64)
-    role = np.asarray(_ROLES, dtype=object)[rng.integers(len(_ROLES), size=m)]
+    role = rng.integers(len(_ROLES), size=m)
     true_mask = rows["true_factors"][src]
     birth = pop.birth[child]
     chunks = [
@@ -348,7 +348,10 @@ def write_notes(
     m_kind_index = np.concatenate([chunk.kind for chunk in chunks])
     m_code_index = np.concatenate([chunk.code for chunk in chunks])
     m_true = np.concatenate([chunk.true for chunk in chunks])
-    order = np.lexsort((np.arange(m), date, child))
+    # Notes by child, then date, then as written (child and date as one number).
+    low = int(date.min()) if m else 0
+    span = int(date.max()) - low + 1 if m else 1
+    order = np.argsort(child * span + (date - low), kind="stable")
     position = np.empty(m, dtype=np.int64)
     position[order] = np.arange(m)
     notes = pd.DataFrame(
@@ -356,16 +359,18 @@ def write_notes(
             "child_id": ids.take(child[order]),
             "date": date[order].astype("datetime64[D]").astype("datetime64[ns]"),
             "text": pd.array(texts[order], dtype="string"),
-            "author_role": pd.array(role[order], dtype="string"),
+            "author_role": pd.array(_ROLES, dtype="string").take(role[order]),
         }
     )
+    # Mentions by note row, then factor code as text (stable), as a sort of the table.
+    text_rank = np.argsort(np.argsort(np.asarray(FACTOR_CODES)))
+    by_row = np.lexsort((text_rank[m_code_index], position[m_row]))
     mentions = pd.DataFrame(
         {
-            "note_row": position[m_row],
-            "factor": pd.array(_words(FACTOR_CODES)[m_code_index], dtype="string"),
-            "assertion": pd.array(_words(_KINDS)[m_kind_index], dtype="string"),
-            "true": m_true,
+            "note_row": position[m_row][by_row],
+            "factor": pd.array(FACTOR_CODES, dtype="string").take(m_code_index[by_row]),
+            "assertion": pd.array(_KINDS, dtype="string").take(m_kind_index[by_row]),
+            "true": m_true[by_row],
         }
     )
-    mentions = mentions.sort_values(["note_row", "factor"], kind="stable", ignore_index=True)
     return notes, mentions
