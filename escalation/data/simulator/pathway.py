@@ -19,6 +19,7 @@ closure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -117,7 +118,7 @@ class Features:
     source: IntArray
     need: IntArray
 
-    @property
+    @cached_property
     def n_factors(self) -> IntArray:
         """Number of recorded factors, not counting ``21`` (no factors)."""
         return _popcount(self.factors & ~_B["21"])
@@ -307,6 +308,17 @@ def _cp_days(rng: np.random.Generator, n: int) -> IntArray:
     return np.rint(days).astype(np.int64)
 
 
+#: The child's own assessment factors, in the order their chances are drawn.
+_CHILD_CODES: Final = (
+    "16A", "17A", "18B", "19B", "4A", "14A", "11A", "23A", "10A", "3A", "1A", "2A", "6A", "7A",
+)  # fmt: skip
+#: Chances of 4A, 14A, 11A, 23A and 10A at 11 or older, and younger.
+_TEEN_P: Final = np.array([0.16, 0.08, 0.03, 0.03, 0.04])
+_CHILD_P: Final = np.array([0.02, 0.005, 0.0, 0.0, 0.0])
+#: Chances of 3A, 1A and 2A at 13 or older (none younger).
+_OLDER_P: Final = np.array([0.04, 0.02, 0.04])
+
+
 def _bits(flags: BoolArray, codes: tuple[str, ...]) -> IntArray:
     """Return factor masks with the bit of ``codes[j]`` set where ``flags[:, j]``."""
     bits = np.array([_B[code] for code in codes], dtype=np.int64)
@@ -329,24 +341,21 @@ def _draw_factors(
         out: FloatArray = 1 / (1 + np.exp(-x))
         return out
 
-    child_p = {
-        "16A": expit(-2.4 + 0.5 * n_prob + 0.6 * (age < 5)),
-        "17A": expit(-2.2 + 0.7 * problems[:, 0] + 0.3 * n_prob),
-        "18B": np.full(n, 0.05),
-        "19B": np.full(n, 0.03),
-        "4A": np.where(teen, 0.16, 0.02),
-        "14A": np.where(teen, 0.08, 0.005),
-        "11A": np.where(teen, 0.03, 0.0),
-        "23A": np.where(teen, 0.03, 0.0),
-        "10A": np.where(teen, 0.04, 0.0),
-        "3A": np.where(age >= 13, 0.04, 0.0),
-        "1A": np.where(age >= 13, 0.02, 0.0),
-        "2A": np.where(age >= 13, 0.04, 0.0),
-        "6A": np.where(pop.disability[who], 0.6, 0.0),
-        "7A": np.where(problems[:, 1] & (age >= 8), 0.10, 0.0),
-    }
-    draws = rng.random((n, len(child_p)))
-    true |= _bits(draws < np.column_stack(list(child_p.values())), tuple(child_p))
+    # The child's own factors, in the order of _CHILD_CODES (one column each).
+    child_p = np.column_stack(
+        [
+            expit(-2.4 + 0.5 * n_prob + 0.6 * (age < 5)),  # 16A
+            expit(-2.2 + 0.7 * problems[:, 0] + 0.3 * n_prob),  # 17A
+            np.full(n, 0.05),  # 18B
+            np.full(n, 0.03),  # 19B
+            np.where(teen[:, None], _TEEN_P, _CHILD_P),  # 4A, 14A, 11A, 23A, 10A
+            np.where((age >= 13)[:, None], _OLDER_P, 0.0),  # 3A, 1A, 2A
+            np.where(pop.disability[who], 0.6, 0.0),  # 6A
+            np.where(problems[:, 1] & (age >= 8), 0.10, 0.0),  # 7A
+        ]
+    )
+    draws = rng.random((n, len(_CHILD_CODES)))
+    true |= _bits(draws < child_p, _CHILD_CODES)
     keep = rng.random((n, len(FACTOR_CODES))) < 0.82
     keep_mask = _bits(keep, FACTOR_CODES)
     recorded = true & keep_mask
