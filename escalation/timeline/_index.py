@@ -244,11 +244,11 @@ def prepare(history: CaseHistory) -> Prepared:
     columns = [child[kept], start[kept] - base, kind[kept], last - int(last.min(initial=0))]
     ties = [c for c in _TIE_COLUMNS if c in episodes.columns]
     # The factors text (slow to encode in order) is read only when everything else ties.
-    keys = _pack([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties[:-1])])
-    order = _sorted(keys)
+    keys = pack_keys([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties[:-1])])
+    order = stable_order(keys)
     if ties and ties[-1] == "factors" and _any_ties(keys, order):
-        keys = _pack([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties)])
-        order = _sorted(keys)
+        keys = pack_keys([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties)])
+        order = stable_order(keys)
     order = kept[order]
     return Prepared(
         children=children,
@@ -277,7 +277,7 @@ def _kind_codes(kinds: pd.Series) -> IntArray:
     return np.asarray(codes, dtype=np.int64)
 
 
-def _sorted(keys: list[IntArray]) -> IntArray:
+def stable_order(keys: list[IntArray]) -> IntArray:
     """Return the stable order of rows sorted by ``keys`` (most significant first)."""
     if len(keys) == 1:
         out: IntArray = np.argsort(keys[0], kind="stable").astype(np.int64)
@@ -294,7 +294,7 @@ def _any_ties(keys: list[IntArray], order: IntArray) -> bool:
     return bool(same.any())
 
 
-def _pack(columns: list[IntArray]) -> list[IntArray]:
+def pack_keys(columns: list[IntArray]) -> list[IntArray]:
     """Pack sort keys (most significant first, each >= 0) into as few int64 keys as fit.
 
     Neighbouring keys become one mixed-radix number while it stays below 2**62, so

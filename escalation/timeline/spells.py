@@ -52,10 +52,10 @@ from escalation.timeline._index import (
     NEVER,
     IntArray,
     Prepared,
-    _pack,
-    _sorted,
     day_time,
+    pack_keys,
     prepare,
+    stable_order,
 )
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
@@ -801,7 +801,8 @@ def _latest_assessment(
     if len(pos) == 0:
         return np.full(len(child), -1, dtype=np.int64)
     a_child, a_end, a_start = index.child[closed], index.end[closed], index.start[closed]
-    order = _sorted(_pack([a_child, a_end - int(a_end.min()), a_start - int(a_start.min()), pos]))
+    ends, starts = a_end - int(a_end.min()), a_start - int(a_start.min())
+    order = stable_order(pack_keys([a_child, ends, starts, pos]))
     pos, a_child, a_end, a_start = pos[order], a_child[order], a_end[order], a_start[order]
     keys = prep.key(a_child, a_end)
     at = np.searchsorted(keys, prep.key(child, asof), side="right") - 1

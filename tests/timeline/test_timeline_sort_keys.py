@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from escalation.timeline._index import NEVER, _pack, _running_max_end, _sorted
+from escalation.timeline._index import NEVER, _running_max_end, pack_keys, stable_order
 from escalation.timeline.spells import _completed_years, eighteenth_birthday
 
 
@@ -17,9 +17,9 @@ def test_packed_keys_sort_as_the_keys_do() -> None:
         columns = [rng.integers(0, r, 5_000) for r in radices]
         columns[1][::3] = columns[1][1::3][: len(columns[1][::3])]  # ties
         expected = np.lexsort(columns[::-1])
-        keys = _pack(columns)
+        keys = pack_keys(columns)
         assert len(keys) < len(columns)
-        np.testing.assert_array_equal(_sorted(keys), expected)
+        np.testing.assert_array_equal(stable_order(keys), expected)
 
 
 def test_running_latest_end_restarts_at_each_child() -> None:
