@@ -27,6 +27,8 @@ BoolArray = npt.NDArray[np.bool_]
 NEVER: Final = np.int64(2**40)
 _SHIFT: Final = 20
 _TIE_COLUMNS: Final = ("reason", "source", "need", "category", "legal_status", "factors")
+#: Stands for an open end when sorting: after the last day a datetime64[ns] can hold.
+_LAST_DAY: Final = 106_752
 
 
 def to_days(values: pd.Series | pd.Index) -> tuple[IntArray, BoolArray]:
@@ -96,7 +98,13 @@ class Prepared:
         n = len(positions)
         if name not in self.table.columns:
             return pd.Series(pd.NA, index=range(n), dtype="object")
-        values = self.table[name].take(self.rows[np.maximum(positions, 0)] if n else positions)
+        column = self.table[name]
+        rows = self.rows[np.maximum(positions, 0)] if n else positions
+        if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+            # Categorical, string, boolean...: row -1 takes a missing value.
+            at = np.where(positions >= 0, rows, -1)
+            return pd.Series(column.array.take(at, allow_fill=True), name=name)
+        values = column.take(rows)
         values = values.reset_index(drop=True)
         return values.mask(pd.Series(positions < 0)) if n else values
 
@@ -185,12 +193,25 @@ class Prepared:
         n = len(index.positions)
         if n == 0:
             return np.zeros(len(child), dtype=bool)
-        running = pd.Series(index.end).groupby(index.child).cummax().to_numpy(np.int64)
+        running = _running_max_end(index.child, index.end)
         pos = np.searchsorted(index.keys, self.key(child, day), side="left") - 1
         safe = np.clip(pos, 0, n - 1)
         found = (pos >= 0) & (index.child[safe] == child)
         covered: BoolArray = found & (running[safe] > day)
         return covered
+
+
+def _running_max_end(child: IntArray, end: IntArray) -> IntArray:
+    """Latest end so far within each child's episodes (sorted by child): a cumulative max.
+
+    Each end (``NEVER`` after every real day) becomes an 18-bit offset below the child's
+    number, so one running maximum over all rows restarts at every child.
+    """
+    low = -(1 << 17)  # before the first day a datetime64[ns] can hold
+    offset = np.where(end >= NEVER, _LAST_DAY, end) - low
+    most = np.maximum.accumulate((child << 18) | offset) & ((1 << 18) - 1)
+    out: IntArray = np.where(most == _LAST_DAY - low, NEVER, most + low)
+    return out
 
 
 def prepare(history: CaseHistory) -> Prepared:
@@ -206,19 +227,29 @@ def prepare(history: CaseHistory) -> Prepared:
     child = ids.get_indexer(pd.Index(episodes["child_id"].astype("string"))).astype(np.int64)
     start, no_start = to_days(episodes["start"])
     end, is_open = to_days(episodes["end"])
-    kinds = pd.Categorical(episodes["kind"].astype("string"), categories=list(EPISODE_KINDS))
-    kind = np.asarray(kinds.codes, dtype=np.int64)
+    kind = _kind_codes(episodes["kind"])
     usable = (child >= 0) & ~no_start & (kind >= 0)
     unknown_child = int(np.sum(child < 0))
-    tie_keys = [_codes(episodes[c]) for c in reversed(_TIE_COLUMNS) if c in episodes.columns]
-    order = np.lexsort((*tie_keys, end, kind, start, child))
-    order = order[usable[order]].astype(np.int64)
     birth, _ = to_days(children["birth_date"])
     extract_day = int(to_days(pd.Series([history.extract_date]))[0][0])
     real = np.concatenate([birth[birth != NEVER], start[usable], [extract_day]])
     base = int(real.min()) - 1
     if int(real.max()) - base >= (1 << _SHIFT):
         raise ValueError("dates span more than 2,800 years; check the date columns")
+    # Sort the usable episodes by (child, start, kind, end, tie columns), packing
+    # neighbouring keys into one integer where they fit.
+    kept = np.flatnonzero(usable).astype(np.int64)
+    last = end[kept]
+    last = np.where(last == NEVER, _LAST_DAY, last)  # open ends after every real day
+    columns = [child[kept], start[kept] - base, kind[kept], last - int(last.min(initial=0))]
+    ties = [c for c in _TIE_COLUMNS if c in episodes.columns]
+    # The factors text (slow to encode in order) is read only when everything else ties.
+    keys = pack_keys([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties[:-1])])
+    order = stable_order(keys)
+    if ties and ties[-1] == "factors" and _any_ties(keys, order):
+        keys = pack_keys([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties)])
+        order = stable_order(keys)
+    order = kept[order]
     return Prepared(
         children=children,
         table=episodes,
@@ -235,6 +266,55 @@ def prepare(history: CaseHistory) -> Prepared:
         no_start=int(np.sum(no_start & (child >= 0))),
         unknown_kind=int(np.sum((kind < 0) & ~no_start & (child >= 0))),
     )
+
+
+def _kind_codes(kinds: pd.Series) -> IntArray:
+    """Return the position of each episode's kind in ``EPISODE_KINDS`` (-1: unknown)."""
+    dtype = kinds.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and list(dtype.categories) == list(EPISODE_KINDS):
+        return np.asarray(kinds.cat.codes, dtype=np.int64)
+    codes = pd.Categorical(kinds.astype("string"), categories=list(EPISODE_KINDS)).codes
+    return np.asarray(codes, dtype=np.int64)
+
+
+def stable_order(keys: list[IntArray]) -> IntArray:
+    """Return the stable order of rows sorted by ``keys`` (most significant first)."""
+    if len(keys) == 1:
+        out: IntArray = np.argsort(keys[0], kind="stable").astype(np.int64)
+        return out
+    return np.lexsort(keys[::-1]).astype(np.int64)
+
+
+def _any_ties(keys: list[IntArray], order: IntArray) -> bool:
+    """Whether two rows have equal ``keys`` (``order`` sorts them)."""
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for key in keys:
+        ranked = key[order]
+        same &= ranked[1:] == ranked[:-1]
+    return bool(same.any())
+
+
+def pack_keys(columns: list[IntArray]) -> list[IntArray]:
+    """Pack sort keys (most significant first, each >= 0) into as few int64 keys as fit.
+
+    Neighbouring keys become one mixed-radix number while it stays below 2**62, so
+    sorting by the packed keys gives the order of sorting by the original ones.
+    """
+    packed: list[IntArray] = []
+    current: IntArray | None = None
+    span = 1
+    for column in columns:
+        radix = int(column.max(initial=0)) + 1
+        if current is not None and span * radix < (1 << 62):
+            current = current * radix + column
+            span *= radix
+        else:
+            if current is not None:
+                packed.append(current)
+            current, span = column.astype(np.int64), radix
+    if current is not None:
+        packed.append(current)
+    return packed
 
 
 def _codes(values: pd.Series) -> IntArray:

@@ -48,7 +48,15 @@ from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
+from escalation.timeline._index import (
+    NEVER,
+    IntArray,
+    Prepared,
+    day_time,
+    pack_keys,
+    prepare,
+    stable_order,
+)
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
 
@@ -71,6 +79,8 @@ _PRIOR: Final = {
     "prior_looked_after": "looked_after",
 }
 _YEAR: Final = 365.25
+#: Completed years given to a child without a birth date: outside every age range.
+_NO_AGE: Final = 10**9
 
 
 @dataclass(frozen=True, eq=False)
@@ -620,20 +630,24 @@ def _age_text(low: float | None, high: float | None, limit_18: bool) -> str:
 
 
 def _ymd(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    stamps = pd.DatetimeIndex(days.astype("datetime64[D]"))
-    return (
-        stamps.year.to_numpy(np.int64),
-        stamps.month.to_numpy(np.int64),
-        stamps.day.to_numpy(np.int64),
-    )
+    """Return the year, month and day of month of days since 1970-01-01."""
+    stamps64 = days.astype("datetime64[D]")
+    month_start = stamps64.astype("datetime64[M]")
+    year_start = month_start.astype("datetime64[Y]")
+    day = (stamps64 - month_start.astype("datetime64[D]")).astype(np.int64) + 1
+    month = (month_start - year_start.astype("datetime64[M]")).astype(np.int64) + 1
+    return year_start.astype(np.int64) + 1970, month, day
 
 
 def _completed_years(birth: IntArray, day: IntArray) -> IntArray:
-    """Completed years of age on ``day`` (a 29 February birthday falls on 1 March)."""
+    """Completed years of age on ``day`` (a 29 February birthday falls on 1 March).
+
+    A missing birth date (``NEVER``) gives ``_NO_AGE``, outside every age rule.
+    """
     by, bm, bd = _ymd(birth)
     y, m, d = _ymd(day)
     before_birthday = (m < bm) | ((m == bm) & (d < bd))
-    years: IntArray = y - by - before_birthday.astype(np.int64)
+    years: IntArray = np.where(birth == NEVER, _NO_AGE, y - by - before_birthday.astype(np.int64))
     return years
 
 
@@ -645,8 +659,10 @@ def eighteenth_birthday(birth: IntArray) -> IntArray:
     feb29 = (bm == 2) & (bd == 29) & ~leap
     month = np.where(feb29, 3, bm)
     day = np.where(feb29, 1, bd)
-    stamps = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
-    return stamps.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    months = (year - 1970) * 12 + (month - 1)
+    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    out: IntArray = first + day - 1
+    return out
 
 
 def _follow_up(
@@ -769,9 +785,10 @@ def baseline_covariates(
         ref = prep.last_before("referral", child, asof, inclusive=inclusive)
     for column in ("source", "need"):
         out[column] = prep.column(column, ref)
-    frame = pd.DataFrame(out)
     factors = _factor_flags(prep, child, asof, inclusive=inclusive)
-    return pd.concat([frame, factors], axis=1)
+    if factors.keys() & out.keys():  # an extra children column named like a flag: keep both
+        return pd.concat([pd.DataFrame(out), pd.DataFrame(factors, index=range(n))], axis=1)
+    return pd.DataFrame({**out, **factors}, index=range(n))
 
 
 def _latest_assessment(
@@ -784,7 +801,8 @@ def _latest_assessment(
     if len(pos) == 0:
         return np.full(len(child), -1, dtype=np.int64)
     a_child, a_end, a_start = index.child[closed], index.end[closed], index.start[closed]
-    order = np.lexsort((pos, a_start, a_end, a_child))
+    ends, starts = a_end - int(a_end.min()), a_start - int(a_start.min())
+    order = stable_order(pack_keys([a_child, ends, starts, pos]))
     pos, a_child, a_end, a_start = pos[order], a_child[order], a_end[order], a_start[order]
     keys = prep.key(a_child, a_end)
     at = np.searchsorted(keys, prep.key(child, asof), side="right") - 1
@@ -805,8 +823,13 @@ def _latest_assessment(
 
 def _factor_flags(
     prep: Prepared, child: IntArray, asof: IntArray, *, inclusive: bool
-) -> pd.DataFrame:
-    """``factor_<code>`` flags and ``n_factors`` of the assessment known at ``asof``."""
+) -> dict[str, Any]:
+    """``factor_<code>`` flags and ``n_factors`` of the assessment known at ``asof``.
+
+    A code is flagged when it is one of the ``;``-separated codes of the assessment's
+    ``factors`` (spaces ignored): the known codes in their order, then any others sorted.
+    Each distinct ``factors`` text is split once.
+    """
     n = len(child)
     latest = _latest_assessment(prep, child, asof, inclusive=inclusive)
     if "factors" in prep.table.columns:
@@ -814,14 +837,17 @@ def _factor_flags(
     else:
         text = pd.Series(pd.NA, index=range(n), dtype="string")
     codes, uniques = pd.factorize(text.reset_index(drop=True), use_na_sentinel=True)
-    dummies = pd.Series(uniques, dtype="string").str.replace(" ", "").str.get_dummies(sep=";")
-    known = [c for c in ASSESSMENT_FACTORS if c in dummies.columns]
-    order = known + sorted(c for c in dummies.columns if c not in ASSESSMENT_FACTORS)
-    table = dummies[order].to_numpy(dtype=np.int8)
-    table = np.vstack([table, np.zeros((1, len(order)), dtype=np.int8)])  # row for "none"
+    split = [set(str(u).replace(" ", "").split(";")) - {""} for u in uniques]
+    found = set().union(*split)
+    known = [c for c in ASSESSMENT_FACTORS if c in found]
+    order = known + sorted(found.difference(ASSESSMENT_FACTORS))
+    table = np.zeros((len(uniques) + 1, len(order)), dtype=np.int8)  # last row: "none"
+    column = {c: j for j, c in enumerate(order)}
+    for i, present in enumerate(split):
+        table[i, [column[c] for c in present]] = 1
     rows = np.where(codes >= 0, codes, len(uniques))
     flags = table[rows]
-    frame = pd.DataFrame(flags, columns=[f"factor_{c}" for c in order])
-    real = [i for i, c in enumerate(order) if c != "21"]
-    frame["n_factors"] = flags[:, real].sum(axis=1, dtype=np.int64) if real else 0
-    return frame
+    out: dict[str, Any] = {f"factor_{c}": flags[:, j] for j, c in enumerate(order)}
+    real = [j for j, c in enumerate(order) if c != "21"]
+    out["n_factors"] = flags[:, real].sum(axis=1, dtype=np.int64) if real else 0
+    return out

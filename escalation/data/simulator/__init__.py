@@ -186,9 +186,9 @@ def simulate_local_authority(
     treated = (index.decision == 1) & (index.delay <= config.grace_days)
     frame = pd.DataFrame(
         {
-            "child_id": pd.array(ids[index.child], dtype="string"),
+            "child_id": ids.take(index.child),
             "time_zero": index.time_zero.astype("datetime64[D]").astype("datetime64[ns]"),
-            "decision": pd.array(np.where(index.decision == 1, "RC9", "RC8"), dtype="string"),
+            "decision": pd.array(["RC8", "RC9"], dtype="string").take(index.decision),
             "early_help_delay": np.where(np.isfinite(index.delay), index.delay, np.nan),
             "treated": treated.astype(np.int64),
             "propensity": index.propensity * (1 - config.late_early_help),
@@ -206,7 +206,7 @@ def simulate_local_authority(
     assessments = pd.DataFrame(
         {
             "episode_row": assessment_rows.astype(np.int64),
-            "recorded": factor_text(rows["factors"][assessment_rows]),
+            "recorded": episodes["factors"].array.take(assessment_rows),
             "true": factor_text(rows["true_factors"][assessment_rows]),
         }
     )

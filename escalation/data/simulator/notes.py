@@ -18,6 +18,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.pathway import FACTOR_CODES, NEVER
@@ -147,52 +148,76 @@ def _words(values: tuple[str, ...] | list[str]) -> npt.NDArray[np.object_]:
     return out
 
 
-def _numbers(stop: int, width: int = 0) -> npt.NDArray[np.object_]:
-    """Return the decimal texts of ``0 .. stop - 1`` (zero-padded to ``width``)."""
-    return _words([f"{i:0{width}d}" for i in range(stop)])
+#: ``"01/"`` .. ``"31/"``: the day and month parts of a date (index 0 unused).
+_DAY_MONTH: Final = _words([f"{i:02d}/" for i in range(32)])
 
 
 def _format_days(days: IntArray) -> npt.NDArray[np.object_]:
-    """Return days since the epoch as ``dd/mm/YYYY`` (formatting each distinct day once)."""
-    unique, inverse = np.unique(days, return_inverse=True)
-    text = pd.DatetimeIndex(unique.astype("datetime64[D]")).strftime("%d/%m/%Y")
-    out: npt.NDArray[np.object_] = _words(list(text))[inverse]
+    """Return days since the epoch as ``dd/mm/YYYY``.
+
+    Day, month and year come from ``datetime64`` arithmetic and their texts from small
+    tables, so no date is formatted one at a time.
+    """
+    stamps = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    month_start = stamps.astype("datetime64[M]")
+    year_start = month_start.astype("datetime64[Y]")
+    day = (stamps - month_start.astype("datetime64[D]")).astype(np.int64)
+    month = (month_start - year_start.astype("datetime64[M]")).astype(np.int64)
+    year = year_start.astype(np.int64) + 1970
+    low = int(year.min()) if len(year) else 1970
+    years = _words([f"{y:04d}" for y in range(low, int(year.max(initial=low)) + 1)])
+    out: npt.NDArray[np.object_] = _DAY_MONTH[day + 1] + _DAY_MONTH[month + 1] + years[year - low]
     return out
 
 
-def _postcodes(m: int, rng: np.random.Generator) -> npt.NDArray[np.object_]:
+def _postcodes(m: int, rng: np.random.Generator) -> list[str]:
     """Return ``m`` made-up postcodes such as ``LS12 3AB``."""
-    letters = _words(list(_LETTERS))
-    out: npt.NDArray[np.object_] = (
-        _words(_POST_AREA)[rng.integers(len(_POST_AREA), size=m)]
-        + _numbers(30)[rng.integers(1, 30, size=m)]
-        + " "
-        + _numbers(10)[rng.integers(1, 10, size=m)]
-        + letters[rng.integers(len(_LETTERS), size=m)]
-        + letters[rng.integers(len(_LETTERS), size=m)]
-    )
-    return out
-
-
-def _mention_sentences(
-    kind: str, phrases: dict[str, tuple[str, ...]], codes: list[str], j: IntArray, pick: IntArray
-) -> npt.NDArray[np.object_]:
-    """Return the sentence of each mention of factor ``codes[j]`` (phrase chosen by ``pick``)."""
-    out = np.empty(len(j), dtype=object)
-    for code_index in np.unique(j).tolist():
-        options = []
-        for phrase in phrases[codes[code_index]]:
-            if kind == "uncertain" and not phrase.startswith(("neighbours", "father", "mother")):
-                phrase = f"worker noted {phrase}"
-            options.append(_capital(phrase) + ".")
-        sel = j == code_index
-        out[sel] = _words(options)[(pick[sel] + code_index) % len(options)]
-    return out
+    area = np.asarray(_POST_AREA, dtype=object)[rng.integers(len(_POST_AREA), size=m)]
+    district = rng.integers(1, 30, size=m)
+    sector = rng.integers(1, 10, size=m)
+    letters = np.asarray(list(_LETTERS), dtype=object)
+    unit_1 = letters[rng.integers(len(_LETTERS), size=m)]
+    unit_2 = letters[rng.integers(len(_LETTERS), size=m)]
+    return [
+        f"{a}{d} {s}{u}{v}"
+        for a, d, s, u, v in zip(
+            area.tolist(),
+            district.tolist(),
+            sector.tolist(),
+            unit_1.tolist(),
+            unit_2.tolist(),
+            strict=True,
+        )
+    ]
 
 
 #: Notes written at a time: bounds the memory of the (notes x factors) draws and texts.
 _CHUNK: Final = 200_000
 _KINDS: Final = ("present", "uncertain", "negated", "hypothetical")
+
+
+def _sentence_table() -> tuple[npt.NDArray[np.object_], IntArray]:
+    """Return the sentences of each (assertion, factor) and how many there are.
+
+    ``table[k, j, i]`` is sentence ``i`` for assertion ``_KINDS[k]`` of factor
+    ``FACTOR_CODES[j]``; ``count[k, j]`` is 0 when the factor is never mentioned so.
+    """
+    width = max(len(options) for phrases in _PHRASES for options in phrases.values())
+    table = np.full((len(_KINDS), len(FACTOR_CODES), width), "", dtype=object)
+    count = np.zeros((len(_KINDS), len(FACTOR_CODES)), dtype=np.int64)
+    for k, (kind, phrases) in enumerate(zip(_KINDS, _PHRASES, strict=True)):
+        for j, code in enumerate(FACTOR_CODES):
+            options = phrases.get(code, ())
+            for i, phrase in enumerate(options):
+                said_by = phrase.startswith(("neighbours", "father", "mother"))
+                if kind == "uncertain" and not said_by:
+                    phrase = f"worker noted {phrase}"
+                table[k, j, i] = _capital(phrase) + "."
+            count[k, j] = len(options)
+    return table, count
+
+
+_SENTENCES, _N_SENTENCES = _sentence_table()
 
 
 @dataclass(frozen=True)
@@ -211,70 +236,70 @@ def _note_chunk(
 ) -> _Chunk:
     """Write the notes of one run: which factors each mentions and how, then the text."""
     m = len(true_mask)
-    codes = list(FACTOR_CODES)
-    has = ((true_mask[:, None] >> np.arange(len(codes))[None, :]) & 1).astype(bool)
-    shape = (m, len(codes))
+    has = ((true_mask[:, None] >> np.arange(len(FACTOR_CODES))[None, :]) & 1).astype(bool)
+    shape = (m, len(FACTOR_CODES))
     present = has & (rng.random(shape, dtype=np.float32) < 0.6)
     uncertain = ~present & (rng.random(shape, dtype=np.float32) < np.where(has, 0.15, 0.01))
     negated = ~has & (rng.random(shape, dtype=np.float32) < 0.06)
     hypothetical = rng.random(shape, dtype=np.float32) < 0.02
-    for j, code in enumerate(codes):
-        if code not in PRESENT:
-            present[:, j] = False
-        if code not in UNCERTAIN:
-            uncertain[:, j] = False
-        if code not in NEGATED:
-            negated[:, j] = False
-        if code not in HYPOTHETICAL:
-            hypothetical[:, j] = False
-    hypothetical &= ~present & ~uncertain & ~negated
+    mentioned = np.stack([present, uncertain, negated, hypothetical], axis=1)
+    mentioned &= _N_SENTENCES[None, :, :] > 0  # a factor with no phrase of that kind
+    mentioned[:, 3] &= ~mentioned[:, :3].any(axis=1)  # hypothetical only when nothing else
     picks = rng.integers(0, 1 << 30, size=(m, 8))
     with_pii = rng.random(m) < 0.7
-    first = _words(_FIRST)[picks[:, 0] % len(_FIRST)]
-    surname_index = picks[:, 1] % len(_SURNAME)
-    surname = _words(_SURNAME)[surname_index]
-    parent_index = picks[:, 2] % len(_FIRST)
-    intro = np.where(
-        with_pii,
-        "Home visit to " + first + " " + surname + " (DOB " + _format_days(birth)
-        + ") at " + _numbers(181)[picks[:, 3] % 180 + 1] + " "
-        + _words(_STREET)[picks[:, 4] % len(_STREET)] + ", " + _postcodes(m, rng) + ".",
-        "Visit to " + first + " at school, seen alone.",
-    )  # fmt: skip
+    postcode = _postcodes(m, rng)
     # Mentions in note order: by note, then present/uncertain/negated/hypothetical, then code.
-    parts = []
-    for k, (kind, matrix, phrases) in enumerate(
-        zip(_KINDS, (present, uncertain, negated, hypothetical), _PHRASES, strict=True)
-    ):
-        note, factor = np.nonzero(matrix)
-        sentences = _mention_sentences(kind, phrases, codes, factor, picks[note, 5])
-        parts.append((note, np.full(len(note), k), factor, sentences))
-    row, kind_index, code_index, sentence = (
-        np.concatenate(column) for column in zip(*parts, strict=True)
-    )
-    by_note = np.lexsort((code_index, kind_index, row))
-    row, kind_index, code_index = row[by_note], kind_index[by_note], code_index[by_note]
-    middle = " " + first + " presented as settled and engaged well."
-    if len(row):
-        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-        middle[row[starts]] = np.add.reduceat(" " + sentence[by_note], starts)
-    contact = np.where(
-        with_pii & (picks[:, 6] % 2 == 0),
-        " " + _words(_FIRST)[parent_index] + " " + surname + " can be reached on 07700 900"
-        + _numbers(1000, 3)[picks[:, 7] % 1000] + " or "
-        + _words([f.lower() for f in _FIRST])[parent_index] + "."
-        + _words([s.lower() for s in _SURNAME])[surname_index] + "@example.com.",
-        "",
-    )  # fmt: skip
-    texts = intro + middle + contact + " Next contact planned for " + _format_days(date + 14) + "."
-    return _Chunk(texts, row, kind_index, code_index, has[row, code_index])
+    row, kind_index, code_index = np.nonzero(mentioned)
+    choice = (picks[row, 5] + code_index) % np.maximum(_N_SENTENCES[kind_index, code_index], 1)
+    sentences = _SENTENCES[kind_index, code_index, choice].tolist()
+    said: list[str | None] = [None] * m
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]).tolist() if len(row) else []
+    ends = [*starts[1:], len(sentences)] if starts else []
+    for note, low, high in zip(row[starts].tolist(), starts, ends, strict=True):
+        said[note] = " " + " ".join(sentences[low:high])
+    first = np.asarray(_FIRST, dtype=object)[picks[:, 0] % len(_FIRST)].tolist()
+    surname = np.asarray(_SURNAME, dtype=object)[picks[:, 1] % len(_SURNAME)].tolist()
+    parent = np.asarray(_FIRST, dtype=object)[picks[:, 2] % len(_FIRST)].tolist()
+    street = np.asarray(_STREET, dtype=object)[picks[:, 4] % len(_STREET)].tolist()
+    # One f-string per note (element-wise + on object arrays makes every part anew).
+    texts = [
+        (
+            f"Home visit to {f} {s} (DOB {dob}) at {house} {road}, {code}."
+            if pii
+            else f"Visit to {f} at school, seen alone."
+        )
+        + (f" {f} presented as settled and engaged well." if words is None else words)
+        + (
+            f" {p} {s} can be reached on 07700 900{phone:03d} or "
+            f"{p.lower()}.{s.lower()}@example.com."
+            if pii and call
+            else ""
+        )
+        + f" Next contact planned for {planned}."
+        for f, s, p, dob, house, road, code, pii, call, phone, words, planned in zip(
+            first,
+            surname,
+            parent,
+            _format_days(birth).tolist(),
+            (picks[:, 3] % 180 + 1).tolist(),
+            street,
+            postcode,
+            with_pii.tolist(),
+            (picks[:, 6] % 2 == 0).tolist(),
+            (picks[:, 7] % 1000).tolist(),
+            said,
+            _format_days(date + 14).tolist(),
+            strict=True,
+        )
+    ]
+    return _Chunk(_words(texts), row, kind_index, code_index, has[row, code_index])
 
 
 def write_notes(
     rows: dict[str, IntArray],
     assessment_rows: IntArray,
     pop: Population,
-    ids: npt.NDArray[np.object_],
+    ids: ExtensionArray,
     config: SimulationConfig,
     rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -288,7 +313,7 @@ def write_notes(
         Row positions of the assessments.
     pop : Population
         The children.
-    ids : array of str
+    ids : pandas string array
         Child identifiers by child number.
     config : SimulationConfig
         The parameters (extract date).
@@ -310,7 +335,7 @@ def write_notes(
     a_end = np.where(rows["end"][src] == NEVER, extract, rows["end"][src])
     a_end = np.minimum(a_end, extract)
     date = a_start + np.floor(rng.random(m) * (a_end - a_start + 1)).astype(np.int64)
-    role = np.asarray(_ROLES, dtype=object)[rng.integers(len(_ROLES), size=m)]
+    role = rng.integers(len(_ROLES), size=m)
     true_mask = rows["true_factors"][src]
     birth = pop.birth[child]
     chunks = [
@@ -323,24 +348,29 @@ def write_notes(
     m_kind_index = np.concatenate([chunk.kind for chunk in chunks])
     m_code_index = np.concatenate([chunk.code for chunk in chunks])
     m_true = np.concatenate([chunk.true for chunk in chunks])
-    order = np.lexsort((np.arange(m), date, child))
+    # Notes by child, then date, then as written (child and date as one number).
+    low = int(date.min()) if m else 0
+    span = int(date.max()) - low + 1 if m else 1
+    order = np.argsort(child * span + (date - low), kind="stable")
     position = np.empty(m, dtype=np.int64)
     position[order] = np.arange(m)
     notes = pd.DataFrame(
         {
-            "child_id": pd.array(ids[child[order]], dtype="string"),
+            "child_id": ids.take(child[order]),
             "date": date[order].astype("datetime64[D]").astype("datetime64[ns]"),
             "text": pd.array(texts[order], dtype="string"),
-            "author_role": pd.array(role[order], dtype="string"),
+            "author_role": pd.array(_ROLES, dtype="string").take(role[order]),
         }
     )
+    # Mentions by note row, then factor code as text (stable), as a sort of the table.
+    text_rank = np.argsort(np.argsort(np.asarray(FACTOR_CODES)))
+    by_row = np.lexsort((text_rank[m_code_index], position[m_row]))
     mentions = pd.DataFrame(
         {
-            "note_row": position[m_row],
-            "factor": pd.array(_words(FACTOR_CODES)[m_code_index], dtype="string"),
-            "assertion": pd.array(_words(_KINDS)[m_kind_index], dtype="string"),
-            "true": m_true,
+            "note_row": position[m_row][by_row],
+            "factor": pd.array(FACTOR_CODES, dtype="string").take(m_code_index[by_row]),
+            "assertion": pd.array(_KINDS, dtype="string").take(m_kind_index[by_row]),
+            "true": m_true[by_row],
         }
     )
-    mentions = mentions.sort_values(["note_row", "factor"], kind="stable", ignore_index=True)
     return notes, mentions

@@ -19,6 +19,7 @@ closure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -88,10 +89,13 @@ NEVER: Final = 1 << 40
 GRACE_DELAY_P: Final = 0.4
 
 
+#: Number of set bits of every 10-bit number.
+_BITS_SET: Final = np.array([bin(i).count("1") for i in range(1 << 10)], dtype=np.int64)
+
+
 def _popcount(mask: IntArray) -> IntArray:
-    count = np.zeros(mask.shape, dtype=np.int64)
-    for bit in range(len(FACTOR_CODES)):
-        count += (mask >> bit) & 1
+    """Return the number of factor bits (0 to 19) set in each mask."""
+    count: IntArray = _BITS_SET[mask & 1023] + _BITS_SET[(mask >> 10) & 1023]
     return count
 
 
@@ -114,7 +118,7 @@ class Features:
     source: IntArray
     need: IntArray
 
-    @property
+    @cached_property
     def n_factors(self) -> IntArray:
         """Number of recorded factors, not counting ``21`` (no factors)."""
         return _popcount(self.factors & ~_B["21"])
@@ -233,31 +237,44 @@ class IndexSpells:
     features: Features
 
 
+_CODE_COLUMNS: Final = ("source", "need", "factors", "true_factors", "category", "reason", "legal")
+
+
 @dataclass
 class _Sink:
     """Collects episode rows as arrays, concatenated once at the end."""
 
-    parts: dict[str, list[IntArray]] = field(default_factory=dict)
+    parts: list[tuple[int, IntArray, IntArray, IntArray, dict[str, IntArray]]] = field(
+        default_factory=list
+    )
 
     def add(
         self, kind: str, child: IntArray, start: IntArray, end: IntArray, **codes: IntArray
     ) -> None:
-        n = len(child)
-        if n == 0:
-            return
-        full = {
-            "kind": np.full(n, _K[kind], dtype=np.int64),
-            "child": child,
-            "start": start,
-            "end": end,
-        }
-        for name in ("source", "need", "factors", "true_factors", "category", "reason", "legal"):
-            full[name] = codes.get(name, np.full(n, -1, dtype=np.int64))
-        for name, values in full.items():
-            self.parts.setdefault(name, []).append(np.asarray(values, dtype=np.int64))
+        if len(child):
+            self.parts.append((_K[kind], child, start, end, codes))
 
     def arrays(self) -> dict[str, IntArray]:
-        return {name: np.concatenate(values) for name, values in self.parts.items()}
+        """Return every column (codes not given are -1), the rows in the order added."""
+        if not self.parts:
+            return {}
+        sizes = [len(child) for _, child, _, _, _ in self.parts]
+        out = {
+            "kind": np.repeat(np.array([part[0] for part in self.parts], np.int64), sizes),
+            "child": np.concatenate([part[1] for part in self.parts]).astype(np.int64),
+            "start": np.concatenate([part[2] for part in self.parts]).astype(np.int64),
+            "end": np.concatenate([part[3] for part in self.parts]).astype(np.int64),
+        }
+        bounds = np.cumsum([0, *sizes]).tolist()
+        for name in _CODE_COLUMNS:
+            column = np.full(bounds[-1], -1, dtype=np.int64)
+            for (_, _, _, _, codes), low, high in zip(
+                self.parts, bounds[:-1], bounds[1:], strict=True
+            ):
+                if name in codes:
+                    column[low:high] = codes[name]
+            out[name] = column
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,6 +308,24 @@ def _cp_days(rng: np.random.Generator, n: int) -> IntArray:
     return np.rint(days).astype(np.int64)
 
 
+#: The child's own assessment factors, in the order their chances are drawn.
+_CHILD_CODES: Final = (
+    "16A", "17A", "18B", "19B", "4A", "14A", "11A", "23A", "10A", "3A", "1A", "2A", "6A", "7A",
+)  # fmt: skip
+#: Chances of 4A, 14A, 11A, 23A and 10A at 11 or older, and younger.
+_TEEN_P: Final = np.array([0.16, 0.08, 0.03, 0.03, 0.04])
+_CHILD_P: Final = np.array([0.02, 0.005, 0.0, 0.0, 0.0])
+#: Chances of 3A, 1A and 2A at 13 or older (none younger).
+_OLDER_P: Final = np.array([0.04, 0.02, 0.04])
+
+
+def _bits(flags: BoolArray, codes: tuple[str, ...]) -> IntArray:
+    """Return factor masks with the bit of ``codes[j]`` set where ``flags[:, j]``."""
+    bits = np.array([_B[code] for code in codes], dtype=np.int64)
+    out: IntArray = flags.astype(np.int64) @ bits  # distinct bits: the sum is the union
+    return out
+
+
 def _draw_factors(
     rng: np.random.Generator, pop: Population, who: IntArray, day: IntArray
 ) -> tuple[IntArray, IntArray]:
@@ -299,38 +334,30 @@ def _draw_factors(
     age = (day - pop.birth[who]) / 365.25
     problems = pop.problems[who]
     n_prob = problems.sum(axis=1)
-    true = np.zeros(n, dtype=np.int64)
-    for j, code in enumerate(("3B", "4B", "2B", "1B", "5B")):
-        true |= np.where(problems[:, j], _B[code], 0)
+    true = _bits(problems[:, :5], ("3B", "4B", "2B", "1B", "5B"))
     teen = age >= 11
 
     def expit(x: FloatArray) -> FloatArray:
         out: FloatArray = 1 / (1 + np.exp(-x))
         return out
 
-    child_p = {
-        "16A": expit(-2.4 + 0.5 * n_prob + 0.6 * (age < 5)),
-        "17A": expit(-2.2 + 0.7 * problems[:, 0] + 0.3 * n_prob),
-        "18B": np.full(n, 0.05),
-        "19B": np.full(n, 0.03),
-        "4A": np.where(teen, 0.16, 0.02),
-        "14A": np.where(teen, 0.08, 0.005),
-        "11A": np.where(teen, 0.03, 0.0),
-        "23A": np.where(teen, 0.03, 0.0),
-        "10A": np.where(teen, 0.04, 0.0),
-        "3A": np.where(age >= 13, 0.04, 0.0),
-        "1A": np.where(age >= 13, 0.02, 0.0),
-        "2A": np.where(age >= 13, 0.04, 0.0),
-        "6A": np.where(pop.disability[who], 0.6, 0.0),
-        "7A": np.where(problems[:, 1] & (age >= 8), 0.10, 0.0),
-    }
-    draws = rng.random((n, len(child_p)))
-    for j, (code, p) in enumerate(child_p.items()):
-        true |= np.where(draws[:, j] < p, _B[code], 0)
+    # The child's own factors, in the order of _CHILD_CODES (one column each).
+    child_p = np.column_stack(
+        [
+            expit(-2.4 + 0.5 * n_prob + 0.6 * (age < 5)),  # 16A
+            expit(-2.2 + 0.7 * problems[:, 0] + 0.3 * n_prob),  # 17A
+            np.full(n, 0.05),  # 18B
+            np.full(n, 0.03),  # 19B
+            np.where(teen[:, None], _TEEN_P, _CHILD_P),  # 4A, 14A, 11A, 23A, 10A
+            np.where((age >= 13)[:, None], _OLDER_P, 0.0),  # 3A, 1A, 2A
+            np.where(pop.disability[who], 0.6, 0.0),  # 6A
+            np.where(problems[:, 1] & (age >= 8), 0.10, 0.0),  # 7A
+        ]
+    )
+    draws = rng.random((n, len(_CHILD_CODES)))
+    true |= _bits(draws < child_p, _CHILD_CODES)
     keep = rng.random((n, len(FACTOR_CODES))) < 0.82
-    keep_mask = np.zeros(n, dtype=np.int64)
-    for bit in range(len(FACTOR_CODES)):
-        keep_mask |= np.where(keep[:, bit], 1 << bit, 0)
+    keep_mask = _bits(keep, FACTOR_CODES)
     recorded = true & keep_mask
     recorded = np.where(recorded == 0, _B["21"], recorded)
     true = np.where(true == 0, _B["21"], true)

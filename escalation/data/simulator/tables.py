@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from escalation.data.history import CODE_DTYPES
 from escalation.data.simulator.pathway import (
@@ -27,10 +28,14 @@ _POINTS = np.array([KINDS.index(k) for k in ("s47", "icpc", "moved_out", "death"
 _REFERRAL = KINDS.index("referral")
 
 
-def child_ids(n: int) -> npt.NDArray[np.object_]:
-    """Return identifiers ``C0000001``, ... (zero-padded to 7 digits or more)."""
+def child_ids(n: int) -> ExtensionArray:
+    """Return identifiers ``C0000001``, ... (zero-padded to 7 digits or more).
+
+    A pandas string array: the tables take their identifiers from it by position
+    (``ids.take(child)``), so each text is made and checked once.
+    """
     width = max(7, len(str(n)))
-    return np.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    return pd.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype="string")
 
 
 def _categorical(codes: IntArray, labels: tuple[str, ...], column: str) -> pd.Categorical:
@@ -45,21 +50,21 @@ def _dates(days: IntArray) -> npt.NDArray[np.datetime64]:
     return out.astype("datetime64[ns]")
 
 
-def children_table(pop: Population, ids: npt.NDArray[np.object_]) -> pd.DataFrame:
+def children_table(pop: Population, ids: ExtensionArray) -> pd.DataFrame:
     """Return the children table in normal form (plus ``imd_decile``)."""
-    n = len(ids)
     width = max(6, len(str(int(pop.family.max(initial=0)) + 1)))
-    fam_ids = np.array(
-        [f"F{i + 1:0{width}d}" for i in range(int(pop.family.max(initial=-1)) + 1)], dtype=object
+    fam_ids = pd.array(
+        [f"F{i + 1:0{width}d}" for i in range(int(pop.family.max(initial=-1)) + 1)],
+        dtype="string",
     )
     return pd.DataFrame(
         {
-            "child_id": pd.array(ids, dtype="string"),
+            "child_id": ids.copy(),
             "birth_date": _dates(pop.birth),
             "sex": _categorical(pop.sex, ("F", "M", "U"), "sex"),
             "ethnicity": _categorical(pop.ethnicity, tuple(ETHNICITY_SHARES), "ethnicity"),
             "disability": pd.array(pop.disability, dtype="boolean"),
-            "family_id": pd.array(fam_ids[pop.family] if n else fam_ids, dtype="string"),
+            "family_id": fam_ids.take(pop.family),
             "imd_decile": pop.imd.astype(np.int64),
         }
     )
@@ -95,7 +100,7 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
     reason = np.where(open_ & (rows["kind"] == _REFERRAL), -1, reason)
     end = np.where(is_point, NEVER, end)
     rows["end"], rows["reason"] = end, reason
-    rows = {k: v[keep] for k, v in rows.items()}
+    kept = np.flatnonzero(keep)
     # Point events: moving out and death (only while under 18 and by the extract date).
     n = len(pop.birth)
     kids = np.arange(n, dtype=np.int64)
@@ -104,40 +109,78 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
         (pop.moved_out <= extract) & (pop.moved_out < pop.birthday18) & (pop.moved_out < pop.death)
     )
     extra = {
-        "kind": np.r_[
-            np.full(dies.sum(), KINDS.index("death")),
-            np.full(moves.sum(), KINDS.index("moved_out")),
-        ],
-        "child": np.r_[kids[dies], kids[moves]],
-        "start": np.r_[pop.death[dies], pop.moved_out[moves]],
+        "kind": np.concatenate(
+            [
+                np.full(dies.sum(), KINDS.index("death")),
+                np.full(moves.sum(), KINDS.index("moved_out")),
+            ]
+        ),
+        "child": np.concatenate([kids[dies], kids[moves]]),
+        "start": np.concatenate([pop.death[dies], pop.moved_out[moves]]),
     }
     m = len(extra["child"])
     for k in rows:
         if k not in extra:
             extra[k] = np.full(m, NEVER if k == "end" else -1, dtype=np.int64)
-    rows = {k: np.r_[rows[k], extra[k].astype(np.int64)] for k in rows}
-    order = np.lexsort((rows["kind"], rows["start"], rows["child"]))
-    return {k: v[order] for k, v in rows.items()}
+    # The kept rows, then the point events, sorted: one gather per column.
+    take = np.concatenate([kept, len(keep) + np.arange(m)])
+    order = take[_row_order({k: np.concatenate([rows[k][kept], extra[k]]) for k in _ORDER_BY})]
+    return {k: np.concatenate([v, extra[k]]).astype(np.int64)[order] for k, v in rows.items()}
+
+
+_ORDER_BY = ("child", "start", "kind")
+
+
+def _row_order(rows: dict[str, IntArray]) -> IntArray:
+    """Order of the rows by child, start and kind (stable)."""
+    child, start, kind = rows["child"], rows["start"], rows["kind"]
+    if len(child) == 0:
+        return np.arange(0, dtype=np.int64)
+    low = int(start.min())
+    days, kinds = int(start.max()) - low + 1, len(KINDS)
+    if (int(child.max()) + 1) * days * kinds < (1 << 62):
+        # One number per row sorts as (child, start, kind) does.
+        key = (child * days + (start - low)) * kinds + kind
+        out: IntArray = np.argsort(key, kind="stable")
+        return out
+    return np.lexsort((kind, start, child))
+
+
+#: Factor bits per label table: a mask's label joins those of its two halves.
+_HALF = 10
+
+
+def _half_labels(low: int) -> list[str]:
+    """Codes joined by ``;`` of every mask of the ``_HALF`` factor bits from bit ``low``."""
+    codes = FACTOR_CODES[low : low + _HALF]
+    return [";".join(c for i, c in enumerate(codes) if mask >> i & 1) for mask in range(1 << _HALF)]
+
+
+_LOW_LABELS = _half_labels(0)
+_HIGH_LABELS = _half_labels(_HALF)
+
+
+def _mask_label(mask: int) -> str | None:
+    """Return the codes of a factor mask joined by ``;`` (None for -1)."""
+    if mask < 0:
+        return None
+    low, high = _LOW_LABELS[mask & ((1 << _HALF) - 1)], _HIGH_LABELS[mask >> _HALF]
+    return f"{low};{high}" if low and high else low or high
 
 
 def factor_text(masks: IntArray) -> pd.Series:
     """Factor masks as codes joined by ``;`` (``<NA>`` for -1), vectorised by unique mask."""
-    uniques, inverse = np.unique(masks, return_inverse=True)
-    labels: list[str | None] = []
-    for mask in uniques.tolist():
-        if mask < 0:
-            labels.append(None)
-        else:
-            labels.append(";".join(c for i, c in enumerate(FACTOR_CODES) if mask >> i & 1))
+    inverse, uniques = pd.factorize(np.asarray(masks, dtype=np.int64))
+    labels = [_mask_label(mask) for mask in uniques.tolist()]
     # Converted to strings once per distinct mask, then gathered (no per-row conversion).
-    return pd.Series(pd.array(labels, dtype="string").take(inverse.reshape(-1)))
+    return pd.Series(pd.array(labels, dtype="string").take(inverse))
 
 
-def episodes_table(rows: dict[str, IntArray], ids: npt.NDArray[np.object_]) -> pd.DataFrame:
+def episodes_table(rows: dict[str, IntArray], ids: ExtensionArray) -> pd.DataFrame:
     """Return the episodes table in normal form."""
     return pd.DataFrame(
         {
-            "child_id": pd.array(ids[rows["child"]], dtype="string"),
+            "child_id": ids.take(rows["child"]),
             "kind": _categorical(rows["kind"], KINDS, "kind"),
             "start": _dates(rows["start"]),
             "end": _dates(rows["end"]),

@@ -74,6 +74,93 @@ def grace_delay_weights(grace_days: int = 14) -> FloatArray:
     return out
 
 
+class _RiskTerms:
+    """The terms of :func:`_risk` for one set of spells, each computed once.
+
+    The integral's piece before early help starts, ``(0, delay)``, is the same at every
+    horizon, so it is kept and reused; a hazard ratio common to all spells is applied to
+    the quadrature nodes once instead of to every spell, and ``exp(-mu t)`` once per
+    distinct death rate. Every number comes from the same floating-point operations as
+    when computed term by term.
+
+    Parameters
+    ----------
+    rate, mu : numpy.ndarray
+        Each spell's escalation hazard multiplier and death hazard per day.
+    config : SimulationConfig
+        The baseline hazard and default hazard ratio.
+    hazard_ratio : numpy.ndarray, optional
+        Each spell's hazard ratio under early help (default
+        ``config.early_help_hazard_ratio`` for all).
+    """
+
+    def __init__(
+        self,
+        rate: FloatArray,
+        mu: FloatArray,
+        config: SimulationConfig,
+        hazard_ratio: FloatArray | None = None,
+    ) -> None:
+        ratio = config.early_help_hazard_ratio if hazard_ratio is None else hazard_ratio
+        hr = np.broadcast_to(np.asarray(ratio, dtype=np.float64), np.shape(rate))
+        common = hr.size > 0 and bool(np.all(hr == hr.flat[0]))
+        self.hr: np.float64 | FloatArray = hr.flat[0] if common else hr[:, None]
+        self.rate = np.asarray(rate, dtype=np.float64)
+        self.neg_rate = -self.rate
+        self.mu = np.asarray(mu, dtype=np.float64)
+        self.neg_mu = -self.mu
+        # Death rates take few values (the simulator's two): exp(-mu t) per value.
+        self.levels, self.level = np.unique(self.neg_mu, return_inverse=True)
+        self.config = config
+        self.kept: dict[tuple[float, float, float | None], FloatArray] = {}
+
+    def _neg_cumhaz(self, t: FloatArray, delay: float | None) -> FloatArray:
+        """Minus each spell's cumulative hazard at ``t`` (early help from ``delay``)."""
+        base = weibull_cumhaz(t, self.config)
+        if delay is None:
+            out: FloatArray = self.neg_rate[:, None] * base[None, :]
+            return out
+        at = weibull_cumhaz(np.asarray([delay]), self.config)[0]
+        after = at + self.hr * (base - at)
+        later = t > delay
+        scaled = after if later.all() else np.where(later, after, base)
+        out = self.neg_rate[:, None] * scaled
+        return np.broadcast_to(out, (len(self.rate), len(t)))
+
+    def _switch(self, t: FloatArray, delay: float, horizon: float) -> float | None:
+        """``delay`` when early help changes the hazard at some of ``t``, else None."""
+        if np.isfinite(delay) and delay < horizon and bool(np.any(t > delay)):
+            return delay
+        return None
+
+    def _piece(self, low: float, high: float, delay: float, horizon: float) -> FloatArray:
+        """Gauss-Legendre sum over ``(low, high)`` of ``exp(-mu t) G(t)`` (unscaled)."""
+        t = (high - low) / 2 * _NODES + (high + low) / 2
+        switch = self._switch(t, delay, horizon)
+        key = (low, high, switch)
+        if key not in self.kept:
+            g = 1 - np.exp(self._neg_cumhaz(t, switch))
+            if len(self.levels) * 4 <= len(self.mu):
+                decay = np.exp(np.multiply.outer(self.levels, t))[self.level.reshape(-1)]
+            else:
+                decay = np.exp(np.multiply.outer(self.neg_mu, t))
+            self.kept[key] = (decay * g) @ _WEIGHTS
+        return self.kept[key]
+
+    def risk(self, delay: float, horizon: float) -> FloatArray:
+        """Cumulative incidence of escalation by ``horizon`` with early help from ``delay``."""
+        end = np.asarray([float(horizon)])
+        g_h = 1 - np.exp(self._neg_cumhaz(end, self._switch(end, delay, horizon))[:, 0])
+        pieces = [(0.0, float(horizon))]
+        if np.isfinite(delay) and 0 < delay < horizon:
+            pieces = [(0.0, float(delay)), (float(delay), float(horizon))]
+        integral = np.zeros_like(self.rate)
+        for low, high in pieces:
+            integral += (high - low) / 2 * self._piece(low, high, delay, horizon)
+        out: FloatArray = np.exp(-self.mu * horizon) * g_h + self.mu * integral
+        return out
+
+
 def _risk(
     rate: FloatArray,
     mu: FloatArray,
@@ -87,31 +174,7 @@ def _risk(
     ``hazard_ratio`` is each child's hazard ratio under early help (default
     ``config.early_help_hazard_ratio`` for all).
     """
-    ratio = config.early_help_hazard_ratio if hazard_ratio is None else hazard_ratio
-    hr = np.broadcast_to(np.asarray(ratio, dtype=np.float64), np.shape(rate))
-
-    def cumhaz(t: FloatArray) -> FloatArray:
-        """Each child's cumulative escalation hazard at times ``t``: shape (n, len(t))."""
-        base = weibull_cumhaz(t, config)
-        scaled = np.broadcast_to(base[None, :], (len(rate), len(t)))
-        if np.isfinite(delay) and delay < horizon:
-            at = weibull_cumhaz(np.asarray([delay]), config)[0]
-            after = at + hr[:, None] * (base - at)[None, :]
-            scaled = np.where((t > delay)[None, :], after, scaled)
-        out: FloatArray = rate[:, None] * scaled
-        return out
-
-    g_h = 1 - np.exp(-cumhaz(np.asarray([float(horizon)]))[:, 0])
-    pieces = [(0.0, float(horizon))]
-    if np.isfinite(delay) and 0 < delay < horizon:
-        pieces = [(0.0, float(delay)), (float(delay), float(horizon))]
-    integral = np.zeros_like(rate)
-    for low, high in pieces:
-        t = (high - low) / 2 * _NODES + (high + low) / 2
-        g = 1 - np.exp(-cumhaz(t))
-        integral += (high - low) / 2 * ((np.exp(-np.outer(mu, t)) * g) @ _WEIGHTS)
-    out: FloatArray = np.exp(-mu * horizon) * g_h + mu * integral
-    return out
+    return _RiskTerms(rate, mu, config, hazard_ratio).risk(delay, horizon)
 
 
 def spell_risks(index: IndexSpells, config: SimulationConfig) -> dict[str, FloatArray]:
@@ -122,12 +185,10 @@ def spell_risks(index: IndexSpells, config: SimulationConfig) -> dict[str, Float
     w_late = p * q / (1 - p + p * q)
     out: dict[str, FloatArray] = {}
     delays = [*range(config.grace_days + 1), *LATE_DELAYS]
+    terms = _RiskTerms(index.rate, index.death_rate, config, index.hazard_ratio)
     for h in config.horizons:
-        by_delay = {
-            d: _risk(index.rate, index.death_rate, float(d), h, config, index.hazard_ratio)
-            for d in delays
-        }
-        never = _risk(index.rate, index.death_rate, np.inf, h, config, index.hazard_ratio)
+        by_delay = {d: terms.risk(float(d), h) for d in delays}
+        never = terms.risk(np.inf, h)
         treated = sum(
             w * by_delay[d] for d, w in zip(range(config.grace_days + 1), grace_w, strict=True)
         )
@@ -307,8 +368,19 @@ class GroundTruth:
         keys = spells[["child_id", "time_zero"]].astype(
             {"child_id": "string", "time_zero": "datetime64[ns]"}
         )
-        chosen = keys.merge(risks, on=["child_id", "time_zero"], how="left")
-        missing = int(chosen["propensity"].isna().sum())
+        ids = pd.Index(risks["child_id"])
+        if ids.is_unique:
+            # One truth row per child (the simulator's): the rows a left merge on
+            # (child_id, time_zero) gives, looked up by child_id.
+            pos = ids.get_indexer(pd.Index(keys["child_id"]))
+            found = pos >= 0
+            t0 = risks["time_zero"].to_numpy()
+            found[found] = t0[pos[found]] == keys["time_zero"].to_numpy()[found]
+            missing = int(np.sum(~found))
+            chosen = risks.take(pos if not missing else []).reset_index(drop=True)
+        else:
+            chosen = keys.merge(risks, on=["child_id", "time_zero"], how="left")
+            missing = int(chosen["propensity"].isna().sum())
         if missing:
             raise ValueError(
                 f"{missing:,} spells have no ground truth: the truth covers each "
