@@ -315,6 +315,10 @@ def design_key_line(text: str, design_key: str) -> int:
     return header or 1
 
 
+#: Numbers in a message (counts, estimates), masked to tell variants of one warning apart.
+_NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
 class CaveatLog:
     """The caveats of one run: warnings watched stage by stage, re-issued against the design.
 
@@ -344,6 +348,7 @@ class CaveatLog:
         path = Path(design_file)
         self.text = path.read_text(encoding="utf-8") if path.is_file() else design.to_toml()
         self._caveats: dict[tuple[str, str, str], Caveat] = {}
+        self._shown: set[tuple[str, str, str]] = set()
 
     @property
     def caveats(self) -> tuple[Caveat, ...]:
@@ -363,8 +368,10 @@ class CaveatLog:
         """Keep every statistical warning raised inside as a caveat of ``stage``.
 
         Statistical warnings are always kept, whatever the filters; each is re-issued once,
-        against the line of its design key in the design file. Other warnings follow the
-        caller's filters and are passed on unchanged.
+        against the line of its design key in the design file (a warning differing from one
+        already shown only in its numbers, such as a count of steps in another model's fit,
+        is kept but not shown again). Other warnings follow the caller's filters and are
+        passed on unchanged.
         """
         recorded: list[warnings.WarningMessage] = []
         try:
@@ -382,9 +389,10 @@ class CaveatLog:
                 )
                 continue
             caveat = caveat_from_warning(caught.message, stage=stage, design=self.design)
-            new = (caveat.stage, caveat.design_key, caveat.message) not in self._caveats
+            shape = (caveat.stage, caveat.design_key, _NUMBER.sub("#", caveat.message))
             self.add(caveat)
-            if new:
+            if shape not in self._shown:
+                self._shown.add(shape)
                 warnings.warn_explicit(
                     StatisticalWarning(
                         f"{caveat.design_key}: {caveat.message} (in the design file: "

@@ -112,3 +112,24 @@ def test_caveats_remedies_outside_the_design_say_where_they_are(message: str, wh
     names = set(inspect.signature(estimate_effects).parameters)
     names |= set(inspect.signature(fit_cox).parameters)
     assert {"weight_estimand", "truncate", "penalizer", "min_count"} <= names
+
+
+def test_caveats_the_same_warning_with_other_numbers_is_shown_once_and_kept_each_time() -> None:
+    """The demo's terminal showed one warning five times, differing only in a count
+    (1, 2, 5, 3 and 6 steps). It is shown once (the first, with its own numbers); the log
+    keeps each (the brief and manifest list them)."""
+    from escalation.report.caveats import CaveatLog
+
+    log = CaveatLog(default_design(), "design.toml")
+    text = "the model: at {} (profile, time) step(s) the hazard increments add up to more than 1"
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with log.watch("effects"):
+            for count in (1, 2, 5, 1):
+                warnings.warn(text.format(count), StatisticalWarning, stacklevel=1)
+            warnings.warn("bootstrap replicates failed", StatisticalWarning, stacklevel=1)
+    messages = [str(w.message) for w in shown]
+    assert len(messages) == 2, messages
+    assert "at 1 (profile, time)" in messages[0] and "bootstrap" in messages[1]
+    kept = sorted((c.message, c.count) for c in log.caveats if "increments" in c.message)
+    assert [count for _, count in kept] == [2, 1, 1]  # three distinct messages, one twice
