@@ -26,16 +26,19 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import numba
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from escalation.background import Pending
 
 __all__ = [
     "B1",
@@ -81,12 +84,10 @@ FIRST_USE: Final = (
     "escalation.predict.metrics._fenwick_counts",
     "escalation.core.cif._paths",
 )
-#: Longest wait for the helper to finish compiling a kernel this process needs.
-WAIT_SECONDS: Final = 120.0
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _DECLARED: dict[str, Kernel] = {}
-_AHEAD: dict[str, Future[Any]] = {}
+_AHEAD: dict[str, Pending[float]] = {}
 _lock = threading.Lock()
 _started = False
 
@@ -215,18 +216,18 @@ def compile_ahead() -> None:
             return
         _started = True
         for name in declared():
-            future = background.submit(compile_kernel, name).future
-            if future is not None:
-                _AHEAD[name] = future
+            pending = background.submit(compile_kernel, name)
+            if pending.future is not None:
+                _AHEAD[name] = pending
 
 
 def _wait_for_helper(name: str) -> None:
     """Let the helper finish compiling ``name`` if it has started; else drop its task."""
     with _lock:
-        future = _AHEAD.pop(name, None)
-    if future is None or future.cancel():
+        pending = _AHEAD.pop(name, None)
+    if pending is None or pending.future is None or pending.future.cancel():
         return
-    try:
-        future.result(timeout=WAIT_SECONDS)
-    except Exception:  # the helper failed or is slow: numba compiles it here
-        return
+    with contextlib.suppress(Exception):  # it failed here too: numba compiles it at the call
+        # Waits while the helper compiles it; a helper lost meanwhile is noticed within a
+        # poll (escalation.background) and the kernel compiled here instead.
+        pending.result()

@@ -13,8 +13,10 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,17 +191,60 @@ def test_compile_ahead_hands_every_kernel_to_the_helper_once_in_first_use_order(
     assert sent == list(kernels.FIRST_USE)
 
 
+def _ahead(future: Future[Any], executor: object = None) -> Any:
+    """A kernel handed to the helper, as compile_ahead keeps it."""
+    from escalation import background
+
+    return background.Pending(kernels.compile_kernel, ("a",), {}, future, executor)
+
+
 def test_first_call_waits_for_a_compile_under_way_and_drops_one_not_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    running: Future[float] = Future()
+    running: Future[Any] = Future()
     assert running.set_running_or_notify_cancel()
-    queued: Future[float] = Future()
-    monkeypatch.setattr(kernels, "_AHEAD", {"a": running, "b": queued})
-    threading.Timer(0.2, running.set_result, (1.0,)).start()
+    queued: Future[Any] = Future()
+    monkeypatch.setattr(kernels, "_AHEAD", {"a": _ahead(running), "b": _ahead(queued)})
+    threading.Timer(0.2, running.set_result, ((1.0, []),)).start()
     kernels._wait_for_helper("a")
     assert running.done()  # waited for the helper
     kernels._wait_for_helper("b")
     assert queued.cancelled()  # never started: compiled here instead
     kernels._wait_for_helper("c")  # nothing ahead
     assert kernels._AHEAD == {}
+
+
+def test_first_call_does_not_wait_for_a_lost_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper lost while compiling (its result thread ended) is noticed within a poll; the
+    kernel is compiled here rather than after a two-minute wait for a result never coming."""
+    from escalation import background
+
+    class Lost:
+        """A helper whose thread handing back results has ended."""
+
+        def __init__(self) -> None:
+            self._processes: dict[int, Any] = {}
+            self._executor_manager_thread = threading.Thread(target=lambda: None)
+            self._executor_manager_thread.start()
+            self._executor_manager_thread.join()
+
+        def shutdown(self, **kwargs: object) -> None:
+            return None
+
+    def submit(func: Any, name: str) -> background.Pending[float]:
+        never: Future[Any] = Future()
+        assert never.set_running_or_notify_cancel()  # the helper took it, then was lost
+        return background.Pending(func, (name,), {}, never, Lost())
+
+    monkeypatch.setattr(kernels, "_started", False)
+    monkeypatch.setattr(kernels, "_AHEAD", {})
+    monkeypatch.setattr(background, "available", lambda: True)
+    monkeypatch.setattr(background, "submit", submit)
+    monkeypatch.setattr(background, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(kernels, "WAIT_SECONDS", 2.0, raising=False)  # before: 120 s
+    kernels.compile_ahead()  # each kernel handed to the lost helper
+    name = kernels.FIRST_USE[0]
+    started = time.monotonic()
+    kernels._wait_for_helper(name)
+    assert time.monotonic() - started < 1.0, "waited for a helper that was gone"
+    assert name not in kernels._AHEAD
