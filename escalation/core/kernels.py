@@ -13,7 +13,8 @@ the tests hold every kernel to its signature.
 helper process (:mod:`escalation.background`) while this process simulates or reads the
 data; numba's cache then gives this process the machine code when it first calls a kernel
 (about 0.05 s each). A kernel this process calls while the helper is compiling it waits for
-the helper rather than compiling it a second time; one the helper has not started is
+the helper rather than compiling it a second time (a helper lost meanwhile is noticed
+within a second, and the kernel compiled here); one the helper has not started is
 compiled here (and the helper's task dropped). The code compiled is the same either way,
 so are the results.
 
