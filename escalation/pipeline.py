@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from escalation import __version__
+from escalation._vocabulary import warn_deprecated
 from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
 from escalation.core.kernels import compile_ahead
@@ -492,6 +493,7 @@ def run_study(
     data_label: str | None = None,
     registration: RegistrationCheck | str | Path | None = None,
     background_figures: bool | None = None,
+    strict: bool | None = None,
 ) -> StudyOutputs:
     """Run the whole study and write results, figures, the brief and the manifest.
 
@@ -539,6 +541,9 @@ def run_study(
         Draw and write the figures in a helper process while the study goes on
         (:mod:`escalation.background`); the files are the same either way. Default: when
         two or more CPUs are available.
+    strict : bool, optional
+        Deprecated: ``strict=True`` is ``keep_going=False`` (now the default) and
+        ``strict=False`` is ``keep_going=True``.
 
     Returns
     -------
@@ -569,6 +574,13 @@ def run_study(
     >>> with tempfile.TemporaryDirectory() as folder:  # doctest: +SKIP
     ...     outputs = run_study(empty, default_design(), out=folder, progress=False)
     """
+    if strict is not None:
+        # the caller's line: warn_deprecated, run_study, one_blas_thread's wrapper, caller
+        warn_deprecated(
+            "run_study(strict=) is keep_going= reversed (strict=False is keep_going=True)",
+            stacklevel=4,
+        )
+        keep_going = not strict
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         raise DesignError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")

@@ -94,3 +94,20 @@ def test_causal_curve_result_is_renamed() -> None:
         old = escalation.causal.CurveResult
     assert old is escalation.causal.AdjustedCurveResult
     assert "CurveResult" not in escalation.causal.__all__
+
+
+@pytest.mark.parametrize(("strict", "keep_going"), [(True, False), (False, True)])
+def test_run_study_strict_is_keep_going_reversed(
+    strict: bool, keep_going: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``strict=`` (before issue 13) still works for one release: ``strict=False`` carried
+    on past a failed stage, as ``keep_going=True`` does now."""
+    import escalation.pipeline as pipeline
+    from escalation import default_design
+
+    given: list[bool] = []
+    monkeypatch.setattr(pipeline, "_run_into", lambda *args: given.append(args[6]))
+    with pytest.warns(DeprecationWarning, match="keep_going") as caught:
+        pipeline.run_study(None, default_design(), out=tmp_path / "out", strict=strict)  # type: ignore[arg-type, call-arg]
+    assert given == [keep_going]
+    assert caught[0].filename == __file__  # reported against the caller's line
