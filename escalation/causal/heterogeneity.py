@@ -35,6 +35,7 @@ __all__ = [
     "fit_effect_model",
     "forest_size",
     "subgroup_levels",
+    "subgroup_sort_key",
 ]
 
 #: Pre-registered subgroups: name → column they are derived from.
@@ -48,10 +49,16 @@ _ECONML_NOISE: Final = (
 )
 
 
-def _level_order(level: str) -> tuple[float, str]:
+def subgroup_sort_key(level: str) -> tuple[float, str]:
     """Sort key of a subgroup level: by its leading number ("5-10" before "11-15").
 
-    ``unborn`` comes first (before ``0-4``).
+    ``unborn`` comes first (before ``0-4``); levels without a leading number follow, by
+    their text. Subgroup tables and the policy study's groups are listed in this order.
+
+    Examples
+    --------
+    >>> sorted(["11-15", "5-10", "unborn", "0-4", "missing"], key=subgroup_sort_key)
+    ['unborn', '0-4', '5-10', '11-15', 'missing']
     """
     if level == AGE_BANDS[0]:
         return (-1.0, level)
@@ -404,7 +411,7 @@ def estimate_heterogeneity(
             )
         rows = []
         for name in groups.columns:
-            for level in sorted(groups[name].unique(), key=_level_order):
+            for level in sorted(groups[name].unique(), key=subgroup_sort_key):
                 index = np.flatnonzero(groups[name].to_numpy() == level)
                 low, high = forest.ate_interval(X=xs[index], alpha=alpha)
                 rows.append(

@@ -31,7 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation.causal.heterogeneity import subgroup_levels
+from escalation.causal.heterogeneity import subgroup_levels, subgroup_sort_key
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import PolicyValueResult
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_table
@@ -159,7 +159,7 @@ def flagged_by_group(
         flags = result.flags[rule]
         for attribute in groups.columns:
             labels = groups[attribute].to_numpy()
-            for group in sorted(pd.unique(labels), key=str):
+            for group in sorted(pd.unique(labels), key=lambda g: subgroup_sort_key(str(g))):
                 member = labels == group
                 size = int(member.sum())
                 escalated = int(seen[member].sum())

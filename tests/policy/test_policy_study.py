@@ -118,6 +118,13 @@ def test_groups_include_unborn_when_recorded() -> None:
     assert got == pytest.approx((frame["risk"] > 0.5).to_numpy()[member].mean())
     with pytest.raises(ValueError, match="spell_id differs"):
         flagged_by_group(fit, frame.iloc[::-1], horizon=365)
+    # Age bands in their order (unborn, 0-4, 5-10, 11-15, 16-17), not as text ("11-15"
+    # before "5-10").
+    from escalation.causal.heterogeneity import AGE_BANDS
+
+    ages = table.loc[(table["attribute"] == "age") & (table["metric"] == "flagged"), "group"]
+    assert {"5-10", "11-15"} <= set(ages)
+    assert ages.tolist() == [band for band in AGE_BANDS if band in set(ages)]
 
 
 def test_judging_criteria() -> None:
