@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
 from typing import Any
 
-__all__ = ["lazy_attributes"]
+__all__ = ["import_module_quietly", "lazy_attributes"]
 
 
 def lazy_attributes(
@@ -54,3 +55,22 @@ def lazy_attributes(
         return sorted({*vars(sys.modules[package]), *exports, *modules})
 
     return attribute, names
+
+
+def import_module_quietly(name: str) -> ModuleType:
+    """Import the module ``name``, undoing any change it makes to how results are shown.
+
+    DoWhy (imported by EconML) calls ``sympy.init_printing()`` when it is imported, which
+    replaces ``sys.displayhook``: after a causal forest was first fitted, the Python prompt
+    showed ``['a', 'b']`` as ``[a, b]``. The package imports EconML and DoWhy through this.
+
+    Examples
+    --------
+    >>> import_module_quietly("math").sqrt(4.0)
+    2.0
+    """
+    hook = sys.displayhook
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.displayhook = hook

@@ -97,3 +97,25 @@ def test_every_sub_command_is_listed_and_loaded_only_when_run(
     with pytest.raises(SystemExit):
         main(["nonsense"])
     assert "invalid choice: 'nonsense'" in capsys.readouterr().err
+
+
+def test_importing_econml_or_dowhy_leaves_the_prompt_showing_values_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DoWhy (imported by EconML) calls sympy's ``init_printing()`` on import, which replaced
+    ``sys.displayhook``: after the first causal forest the prompt showed ``['a', 'b']`` as
+    ``[a, b]`` (and a doctest of estimate_heterogeneity failed when run alone). The package
+    imports them through ``import_module_quietly``, which puts the hook back."""
+    from escalation._lazy import import_module_quietly
+
+    (tmp_path / "hooking_module.py").write_text(
+        "import sys\nsys.displayhook = lambda value: print(str(value))\nVALUE = 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    hook = sys.displayhook
+    try:
+        assert import_module_quietly("hooking_module").VALUE == 1
+        assert sys.displayhook is hook
+    finally:
+        sys.displayhook = hook
+        sys.modules.pop("hooking_module", None)

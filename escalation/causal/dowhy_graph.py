@@ -33,6 +33,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from escalation._lazy import import_module_quietly
 from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.causal.propensity import drop_redundant
@@ -268,7 +269,7 @@ def refute_effect(
     with warnings.catch_warnings():
         for category, message in _IMPORT_NOISE:
             warnings.filterwarnings("ignore", message=message, category=category)
-        from dowhy import CausalModel
+        dowhy = import_module_quietly("dowhy")
 
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count
@@ -286,7 +287,7 @@ def refute_effect(
     graph = causal_graph(names, outcome=outcome)
     rows = []
     # DoWhy's own warnings (e.g. a rank-deficient design) reach the caller.
-    model = CausalModel(data=data, treatment=TREATMENT, outcome=outcome, graph=graph)
+    model = dowhy.CausalModel(data=data, treatment=TREATMENT, outcome=outcome, graph=graph)
     # Maximal adjustment: every design covariate is a confounder (and DoWhy's default
     # search over minimal sets grows exponentially with the number of covariates).
     identified = model.identify_effect(

@@ -21,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation._lazy import import_module_quietly
 from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.errors import DesignError
@@ -231,7 +232,7 @@ def fit_effect_model(
     >>> model.predict(frame.head(3)).shape
     (3,)
     """
-    from econml.dml import CausalForestDML
+    dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     adjust = confounders(
@@ -249,7 +250,7 @@ def fit_effect_model(
     trees = forest_size(n_estimators)
     with warnings.catch_warnings():
         _quiet_noise()
-        forest = CausalForestDML(
+        forest = dml.CausalForestDML(
             model_y=LinearRegression(),
             model_t=LogisticRegression(max_iter=1000),
             discrete_treatment=True,
@@ -378,7 +379,7 @@ def estimate_heterogeneity(
     >>> sorted(out.tidy()["subgroup"].unique())
     ['age_band', 'deprivation', 'n_factors']
     """
-    from econml.dml import LinearDML
+    dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     model = fit_effect_model(
@@ -425,7 +426,7 @@ def estimate_heterogeneity(
                     }
                 )
         blp_x = pd.get_dummies(groups, drop_first=True, dtype=float)
-        projection = LinearDML(
+        projection = dml.LinearDML(
             model_y=LinearRegression(),
             model_t=LogisticRegression(max_iter=1000),
             discrete_treatment=True,

@@ -44,6 +44,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._lazy import import_module_quietly
 from escalation.causal.heterogeneity import EffectModel, fit_effect_model, forest_size
 from escalation.causal.policy import policy_scores
 from escalation.compute import one_blas_thread, resolve_jobs, run_tasks
@@ -202,7 +203,7 @@ def _policy_tree(
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from econml.policy import PolicyTree
+        policy = import_module_quietly("econml.policy")
 
     leaf = max(20, len(x) // 40)
     fitted: dict[float, tuple[Any, FloatArray]] = {}
@@ -214,7 +215,7 @@ def _policy_tree(
         rewards = np.column_stack([np.zeros(len(x)), benefit - price])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = PolicyTree(
+            tree = policy.PolicyTree(
                 max_depth=depth, min_samples_leaf=leaf, random_state=seed, honest=True
             ).fit(x, rewards)
             flags = np.asarray(tree.predict(x), dtype=float)
