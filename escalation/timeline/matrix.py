@@ -230,6 +230,9 @@ class CovariateCoding:
                     "leave the covariate out of the design"
                 )
             out[:, place[column]] = array
+        for j, name in enumerate(self.names):
+            if place[name] != j:  # a name given twice: every copy holds its (last) values
+                out[:, j] = out[:, place[name]]
         # One block of floats (not a column each): the same numbers, built without
         # pandas consolidating dozens of columns.
         return pd.DataFrame(out, index=frame.index, columns=list(self.names))
@@ -243,7 +246,10 @@ def _positions(values: pd.Series, kept: tuple[str, ...]) -> npt.NDArray[np.intp]
     """
     index = pd.Index(kept)
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = pd.Series(values.cat.categories)
+        # The categories as a Categorical of the same dtype: turned into text exactly as
+        # the values are (a plain Series of datetime categories would drop the time part).
+        size = len(values.cat.categories)
+        categories = pd.Series(pd.Categorical.from_codes(np.arange(size), dtype=values.dtype))
         # code -1 (a missing value) reads the last entry: the level ``missing`` when kept
         lookup = np.append(
             index.get_indexer(pd.Index(_as_text(categories))),

@@ -86,3 +86,21 @@ def test_levels_pooled_unseen_or_missing_are_coded_as_other_wherever_it_stands()
         level = [t if t in kept else "other" for t in text]
         expected = {f"g_{k}": [float(v == k) for v in level] for k in kept[1:]}
         assert coding.apply(new).to_dict("list") == expected, label
+
+
+def test_categories_that_are_dates_are_coded_as_their_levels_are_named() -> None:
+    """A Categorical of dates: its levels are named from the values' text (with the time
+    of day), and each row is coded by the same text, not by the categories' shorter one."""
+    days = pd.to_datetime(["2020-01-01", "2021-01-01", "2021-01-01", "2020-01-01", "2021-01-01"])
+    data = pd.DataFrame({"month": pd.Categorical(days)})
+    coding = CovariateCoding.learn(data, ["month"], min_count=1)
+    assert coding.names == ("month_2021-01-01 00:00:00",)
+    coded = coding.apply(data)["month_2021-01-01 00:00:00"]
+    assert coded.tolist() == [0.0, 1.0, 1.0, 0.0, 1.0]
+
+
+def test_a_covariate_named_twice_fills_both_columns() -> None:
+    coding = CovariateCoding.learn(frame(), ["age", "age"], min_count=1)
+    matrix = coding.apply(frame())
+    assert coding.names == ("age", "age")
+    assert matrix.to_numpy().tolist() == [[v, v] for v in frame()["age"].tolist()]
