@@ -60,7 +60,9 @@ def cluster_standard_error(
     # Per trailing element, the rows' values added to their cluster's sum in row order
     # (as numpy's ``add.at`` does, many times faster).
     flat = phi.reshape(n, -1)
-    sums = np.column_stack([np.bincount(codes, weights=col, minlength=k) for col in flat.T])
+    sums = np.zeros((k, flat.shape[1]))  # (stays empty when ``influence`` has no columns)
+    for j in range(flat.shape[1]):
+        sums[:, j] = np.bincount(codes, weights=flat[:, j], minlength=k)
     out = np.sqrt((sums.reshape(k, *phi.shape[1:]) ** 2).sum(axis=0)) / n
     return out
 

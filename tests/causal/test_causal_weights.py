@@ -194,6 +194,18 @@ def test_missing_family_is_a_family_of_one() -> None:
     np.testing.assert_array_equal(one, two)
 
 
+def test_clustered_errors_keep_the_shape_of_the_influence_values() -> None:
+    """Per element of the trailing axes, the square root of the summed squared cluster
+    totals over n; an influence array with no elements beyond the rows gives none."""
+    phi = np.arange(12.0).reshape(4, 3) - 5.5
+    family = np.array([0, 1, 0, 1])
+    totals = np.array([phi[0] + phi[2], phi[1] + phi[3]])
+    expected = np.sqrt((totals**2).sum(axis=0)) / 4
+    np.testing.assert_allclose(cluster_standard_error(phi, family), expected, rtol=1e-14)
+    assert cluster_standard_error(np.zeros((4, 0)), family).shape == (0,)
+    assert cluster_standard_error(np.zeros((4, 2, 0)), family).shape == (2, 0)
+
+
 @pytest.mark.parametrize(("column", "value"), [("duration", -3.0), ("event", -1), ("event", 0.5)])
 def test_invalid_outcomes_are_refused_with_their_row(column: str, value: float) -> None:
     from escalation.causal import estimate_effects
