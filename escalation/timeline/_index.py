@@ -244,9 +244,10 @@ def prepare(history: CaseHistory) -> Prepared:
     columns = [child[kept], start[kept] - base, kind[kept], last - int(last.min(initial=0))]
     ties = [c for c in _TIE_COLUMNS if c in episodes.columns]
     # The factors text (slow to encode in order) is read only when everything else ties.
-    keys = pack_keys([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties[:-1])])
+    first = [c for c in ties if c != "factors"]
+    keys = pack_keys([*columns, *(_codes(episodes[c])[kept] + 1 for c in first)])
     order = stable_order(keys)
-    if ties and ties[-1] == "factors" and _any_ties(keys, order):
+    if len(first) < len(ties) and _any_ties(keys, order):
         keys = pack_keys([*columns, *(_codes(episodes[c])[kept] + 1 for c in ties)])
         order = stable_order(keys)
     order = kept[order]

@@ -7,6 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from escalation import CaseHistory
+from escalation.design import default_design
+from escalation.timeline import build_spells
 from escalation.timeline._index import NEVER, _running_max_end, pack_keys, stable_order
 from escalation.timeline.spells import _completed_years, eighteenth_birthday
 
@@ -50,3 +53,26 @@ def test_ages_and_eighteenth_birthdays_follow_the_calendar() -> None:
     on = np.array([(dt.date(2018, 2, 28) - dt.date(1970, 1, 1)).days] * 4, dtype=np.int64)
     assert _completed_years(days_of, on).tolist() == [62, 17, 13, -2]
     assert _completed_years(np.array([NEVER]), on[:1]).tolist()[0] > 10**6  # no birth date
+
+
+def test_tied_episodes_sort_by_the_last_tie_column_when_there_are_no_factors() -> None:
+    """Two referrals alike but for ``need`` (the last tie column of a table without
+    ``factors``): the spell is the same whichever row comes first in the table."""
+    children = pd.DataFrame({"child_id": ["a"], "birth_date": ["2015-06-01"], "imd_decile": [3]})
+    episodes = pd.DataFrame(
+        {
+            "child_id": ["a", "a", "a"],
+            "kind": ["referral", "referral", "cp_plan"],
+            "start": ["2020-01-01", "2020-01-01", "2020-03-01"],
+            "end": ["2020-02-01", "2020-02-01", ""],
+            "reason": ["RC8", "RC8", ""],
+            "source": ["1A", "1A", None],
+            "need": ["N2", "N1", None],
+        }
+    )
+    needs = []
+    for rows in ([0, 1, 2], [1, 0, 2]):
+        table = episodes.iloc[rows].reset_index(drop=True)
+        history = CaseHistory(children, table, extract_date="2024-03-31")
+        needs.append(build_spells(history, default_design()).spells["need"].astype(str).tolist())
+    assert needs == [["N1"], ["N1"]]
