@@ -42,6 +42,10 @@ _RC: Final[dict[Any, Any]] = {
 #: GDEF, kern) and math layout (MATH). A PDF places every glyph itself, so no reader uses
 #: them; reading and subsetting them was most of the time spent writing a PDF.
 _UNUSED_IN_PDF: Final = ("GSUB", "GPOS", "GDEF", "MATH", "kern")
+#: Held while a figure is drawn or written under :data:`_RC`: matplotlib's settings are
+#: global, and a thread leaving its ``rc_context`` restored them while another thread was
+#: still writing (whose PDF then embedded Type 3 fonts).
+_rc_lock = threading.RLock()
 _lean_lock = threading.Lock()
 _lean_users = 0
 _lean_saved: list[str] = []
@@ -135,7 +139,7 @@ def drawn(
             raise DesignError(f"figure height must be positive millimetres, got {height_mm}")
         h = float(height_mm) / _MM_PER_INCH
     sized: Any = plot + p9.theme(figure_size=(w, h), dpi=dpi)
-    with mpl.rc_context(_RC):
+    with _rc_lock, mpl.rc_context(_RC):
         figure = sized.draw()
         # plotnine's layout engine places the panels, legends and titles when the figure is
         # first drawn, and matplotlib ran it again before writing each format (a full draw
@@ -159,6 +163,9 @@ def write_figure(
 ) -> list[Path]:
     """Write a figure drawn by :func:`drawn` to ``path_stem`` in each of ``formats``.
 
+    Figures may be drawn and written from several threads: one at a time, since
+    matplotlib's settings are global.
+
     Parameters
     ----------
     figure : matplotlib.figure.Figure
@@ -177,7 +184,7 @@ def write_figure(
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with mpl.rc_context(_RC), _lean_font_subsets():
+    with _rc_lock, mpl.rc_context(_RC), _lean_font_subsets():
         for fmt in formats:
             path = stem.with_name(f"{stem.name}.{fmt}")
             figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])

@@ -46,3 +46,46 @@ def test_figures_save_rejects_bad_arguments(tmp_path: Path) -> None:
         save_figure(plot, tmp_path / "x", width="triple")  # type: ignore[arg-type]
     with pytest.raises(DesignError, match="height must be positive"):
         save_figure(plot, tmp_path / "x", height_mm=0)
+
+
+def test_figures_written_from_two_threads_keep_their_truetype_fonts(tmp_path: Path) -> None:
+    """matplotlib's settings are global: a thread leaving its ``rc_context`` restored them
+    while another thread was still writing, whose PDF then embedded Type 3 fonts (journals
+    refuse them). The interleaving is forced here: B is inside its writing when A starts; A
+    waits inside its own writing until B has finished (or one second has passed)."""
+    import threading
+
+    import matplotlib as mpl
+
+    from escalation.figures.save import drawn, write_figure
+
+    plot = plot_hazard_ratios(example_frames()["hazard"])
+    b_inside, a_inside, b_done = threading.Event(), threading.Event(), threading.Event()
+    seen: list[object] = []
+    with drawn(plot, dpi=72) as fig_a, drawn(plot, dpi=72) as fig_b:
+        save_a, save_b = fig_a.savefig, fig_b.savefig
+
+        def writing_b(*args: object, **kwargs: object) -> None:
+            b_inside.set()
+            a_inside.wait(timeout=1)  # A gets in meanwhile, unless writers take turns
+            save_b(*args, **kwargs)
+
+        def writing_a(*args: object, **kwargs: object) -> None:
+            a_inside.set()
+            b_done.wait(timeout=1)
+            seen.append(mpl.rcParams["pdf.fonttype"])
+            save_a(*args, **kwargs)
+
+        fig_a.savefig, fig_b.savefig = writing_a, writing_b
+
+        def thread_b() -> None:
+            write_figure(fig_b, tmp_path / "b", formats=["pdf"])
+            b_done.set()
+
+        other = threading.Thread(target=thread_b)
+        other.start()
+        assert b_inside.wait(timeout=30)
+        (pdf,) = write_figure(fig_a, tmp_path / "a", formats=["pdf"])
+        other.join()
+    assert seen == [42]  # TrueType (Type 42) while A wrote, not Type 3
+    assert b"/FontType 3" not in pdf.read_bytes() and b"/Subtype /Type3" not in pdf.read_bytes()
