@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.codes import EPISODE_KINDS
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, Problem
@@ -278,14 +279,6 @@ def _kind_codes(kinds: pd.Series) -> IntArray:
     return np.asarray(codes, dtype=np.int64)
 
 
-def stable_order(keys: list[IntArray]) -> IntArray:
-    """Return the stable order of rows sorted by ``keys`` (most significant first)."""
-    if len(keys) == 1:
-        out: IntArray = np.argsort(keys[0], kind="stable").astype(np.int64)
-        return out
-    return np.lexsort(keys[::-1]).astype(np.int64)
-
-
 def _any_ties(keys: list[IntArray], order: IntArray) -> bool:
     """Whether two rows have equal ``keys`` (``order`` sorts them)."""
     same = np.ones(max(len(order) - 1, 0), dtype=bool)
@@ -293,29 +286,6 @@ def _any_ties(keys: list[IntArray], order: IntArray) -> bool:
         ranked = key[order]
         same &= ranked[1:] == ranked[:-1]
     return bool(same.any())
-
-
-def pack_keys(columns: list[IntArray]) -> list[IntArray]:
-    """Pack sort keys (most significant first, each >= 0) into as few int64 keys as fit.
-
-    Neighbouring keys become one mixed-radix number while it stays below 2**62, so
-    sorting by the packed keys gives the order of sorting by the original ones.
-    """
-    packed: list[IntArray] = []
-    current: IntArray | None = None
-    span = 1
-    for column in columns:
-        radix = int(column.max(initial=0)) + 1
-        if current is not None and span * radix < (1 << 62):
-            current = current * radix + column
-            span *= radix
-        else:
-            if current is not None:
-                packed.append(current)
-            current, span = column.astype(np.int64), radix
-    if current is not None:
-        packed.append(current)
-    return packed
 
 
 def _codes(values: pd.Series) -> IntArray:

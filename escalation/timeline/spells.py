@@ -43,20 +43,13 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline._index import (
-    NEVER,
-    IntArray,
-    Prepared,
-    day_time,
-    pack_keys,
-    prepare,
-    stable_order,
-)
+from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
 

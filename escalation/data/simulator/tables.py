@@ -7,6 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.history import CODE_DTYPES
 from escalation.data.simulator.pathway import (
     CATEGORIES,
@@ -124,26 +125,11 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
             extra[k] = np.full(m, NEVER if k == "end" else -1, dtype=np.int64)
     # The kept rows, then the point events, sorted: one gather per column.
     take = np.concatenate([kept, len(keep) + np.arange(m)])
-    order = take[_row_order({k: np.concatenate([rows[k][kept], extra[k]]) for k in _ORDER_BY})]
+    child, start, kind = (
+        np.concatenate([rows[k][kept], extra[k]]) for k in ("child", "start", "kind")
+    )
+    order = take[stable_order(pack_keys([child, start - int(start.min(initial=0)), kind]))]
     return {k: np.concatenate([v, extra[k]]).astype(np.int64)[order] for k, v in rows.items()}
-
-
-_ORDER_BY = ("child", "start", "kind")
-
-
-def _row_order(rows: dict[str, IntArray]) -> IntArray:
-    """Order of the rows by child, start and kind (stable)."""
-    child, start, kind = rows["child"], rows["start"], rows["kind"]
-    if len(child) == 0:
-        return np.arange(0, dtype=np.int64)
-    low = int(start.min())
-    days, kinds = int(start.max()) - low + 1, len(KINDS)
-    if (int(child.max()) + 1) * days * kinds < (1 << 62):
-        # One number per row sorts as (child, start, kind) does.
-        key = (child * days + (start - low)) * kinds + kind
-        out: IntArray = np.argsort(key, kind="stable")
-        return out
-    return np.lexsort((kind, start, child))
 
 
 #: Factor bits per label table: a mask's label joins those of its two halves.
