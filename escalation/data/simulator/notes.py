@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.pathway import FACTOR_CODES, NEVER
 from escalation.data.simulator.population import Population, day_of
@@ -348,10 +349,8 @@ def write_notes(
     m_kind_index = np.concatenate([chunk.kind for chunk in chunks])
     m_code_index = np.concatenate([chunk.code for chunk in chunks])
     m_true = np.concatenate([chunk.true for chunk in chunks])
-    # Notes by child, then date, then as written (child and date as one number).
-    low = int(date.min()) if m else 0
-    span = int(date.max()) - low + 1 if m else 1
-    order = np.argsort(child * span + (date - low), kind="stable")
+    # Notes by child, then date, then as written.
+    order = stable_order(pack_keys([child, date - int(date.min(initial=0))]))
     position = np.empty(m, dtype=np.int64)
     position[order] = np.arange(m)
     notes = pd.DataFrame(
