@@ -80,8 +80,8 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
     >>> list(rows.columns)
     ['spell_id', 'start', 'stop', 'from_state', 'to_state']
     """
+    from escalation._calendar import eighteenth_birthday
     from escalation.timeline._index import NEVER, day_time
-    from escalation.timeline.spells import eighteenth_birthday
 
     context = data._context
     if context is None:

@@ -43,6 +43,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation._calendar import eighteenth_birthday, ymd
 from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
@@ -622,40 +623,16 @@ def _age_text(low: float | None, high: float | None, limit_18: bool) -> str:
     return "; ".join(parts) if parts else "age rule (none set)"
 
 
-def _ymd(days: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Return the year, month and day of month of days since 1970-01-01."""
-    stamps64 = days.astype("datetime64[D]")
-    month_start = stamps64.astype("datetime64[M]")
-    year_start = month_start.astype("datetime64[Y]")
-    day = (stamps64 - month_start.astype("datetime64[D]")).astype(np.int64) + 1
-    month = (month_start - year_start.astype("datetime64[M]")).astype(np.int64) + 1
-    return year_start.astype(np.int64) + 1970, month, day
-
-
 def _completed_years(birth: IntArray, day: IntArray) -> IntArray:
     """Completed years of age on ``day`` (a 29 February birthday falls on 1 March).
 
     A missing birth date (``NEVER``) gives ``_NO_AGE``, outside every age rule.
     """
-    by, bm, bd = _ymd(birth)
-    y, m, d = _ymd(day)
+    by, bm, bd = ymd(birth)
+    y, m, d = ymd(day)
     before_birthday = (m < bm) | ((m == bm) & (d < bd))
     years: IntArray = np.where(birth == NEVER, _NO_AGE, y - by - before_birthday.astype(np.int64))
     return years
-
-
-def eighteenth_birthday(birth: IntArray) -> IntArray:
-    """Day of the 18th birthday (29 February births turn 18 on 1 March in common years)."""
-    by, bm, bd = _ymd(birth)
-    year = by + 18
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    feb29 = (bm == 2) & (bd == 29) & ~leap
-    month = np.where(feb29, 3, bm)
-    day = np.where(feb29, 1, bd)
-    months = (year - 1970) * 12 + (month - 1)
-    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    out: IntArray = first + day - 1
-    return out
 
 
 def _follow_up(

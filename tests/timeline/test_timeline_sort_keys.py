@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from escalation import CaseHistory
+from escalation._calendar import eighteenth_birthday
 from escalation._sort_keys import pack_keys, stable_order
 from escalation.design import default_design
 from escalation.timeline import build_spells
 from escalation.timeline._index import NEVER, _running_max_end
-from escalation.timeline.spells import _completed_years, eighteenth_birthday
+from escalation.timeline.spells import _completed_years
 
 
 def test_packed_keys_sort_as_the_keys_do() -> None:

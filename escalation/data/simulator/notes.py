@@ -20,6 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
+from escalation._calendar import ymd
 from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.pathway import FACTOR_CODES, NEVER
@@ -159,15 +160,10 @@ def _format_days(days: IntArray) -> npt.NDArray[np.object_]:
     Day, month and year come from ``datetime64`` arithmetic and their texts from small
     tables, so no date is formatted one at a time.
     """
-    stamps = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    month_start = stamps.astype("datetime64[M]")
-    year_start = month_start.astype("datetime64[Y]")
-    day = (stamps - month_start.astype("datetime64[D]")).astype(np.int64)
-    month = (month_start - year_start.astype("datetime64[M]")).astype(np.int64)
-    year = year_start.astype(np.int64) + 1970
+    year, month, day = ymd(days)
     low = int(year.min()) if len(year) else 1970
     years = _words([f"{y:04d}" for y in range(low, int(year.max(initial=low)) + 1)])
-    out: npt.NDArray[np.object_] = _DAY_MONTH[day + 1] + _DAY_MONTH[month + 1] + years[year - low]
+    out: npt.NDArray[np.object_] = _DAY_MONTH[day] + _DAY_MONTH[month] + years[year - low]
     return out
 
 

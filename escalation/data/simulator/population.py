@@ -8,6 +8,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from escalation._calendar import eighteenth_birthday
 from escalation.data.simulator.config import SimulationConfig
 
 __all__ = ["ETHNICITY_SHARES", "FAMILY_PROBLEMS", "Population", "draw_population"]
@@ -70,20 +71,6 @@ def day_of(value: str) -> int:
     return int(np.datetime64(value, "D").astype(np.int64))
 
 
-def _eighteenth(birth: IntArray) -> IntArray:
-    """Day of the 18th birthday (29 February births turn 18 on 1 March in common years).
-
-    Calendar arithmetic on day counts: the same month 18 years on, plus the day of the
-    month less one (29 February plus 28 days is 1 March when February has 28 days).
-    """
-    days = birth.astype("datetime64[D]")
-    month = days.astype("datetime64[M]")
-    day_in_month = (days - month.astype("datetime64[D]")).astype(np.int64)
-    later = (month + np.timedelta64(12 * 18, "M")).astype("datetime64[D]")
-    out: IntArray = later.astype(np.int64) + day_in_month
-    return out
-
-
 def draw_population(
     n_children: int, config: SimulationConfig, rng: np.random.Generator
 ) -> Population:
@@ -140,7 +127,7 @@ def draw_population(
         family=family.astype(np.int64),
         birth=birth.astype(np.int64),
         first_referral=first.astype(np.int64),
-        birthday18=_eighteenth(birth.astype(np.int64)),
+        birthday18=eighteenth_birthday(birth.astype(np.int64)),
         sex=sex.astype(np.int64),
         ethnicity=fam_eth[family].astype(np.int64),
         disability=disability,
