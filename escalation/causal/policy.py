@@ -158,7 +158,8 @@ class PolicyScores:
     propensity : numpy.ndarray, shape (n,)
         Estimated probability of early help.
     cluster : numpy.ndarray of int, shape (n,)
-        Family codes for clustered standard errors.
+        Family codes ``0..k-1`` for clustered standard errors (any family labels given
+        are coded so on construction, by :func:`escalation.clusters.cluster_codes`).
     spell_id : numpy.ndarray
         The spells' identifiers (rules are checked against them; never shown).
     backend : Nuisance
@@ -175,6 +176,11 @@ class PolicyScores:
     cluster: npt.NDArray[np.int64] = field(repr=False)
     spell_id: npt.NDArray[Any] = field(repr=False)
     backend: Nuisance = field(repr=False)
+
+    def __post_init__(self) -> None:
+        # The standard errors add influence values up by code (``coded=True``): codes
+        # must be 0..k-1, so family labels of any kind (text, ids) are coded here.
+        object.__setattr__(self, "cluster", cluster_codes(self.cluster))
 
     @property
     def n(self) -> int:
@@ -301,7 +307,7 @@ def policy_scores(
         offered_untreated=offered_untreated,
         treatment=a,
         propensity=e,
-        cluster=cluster_codes(families),
+        cluster=families,
         spell_id=ids,
         backend=aipw.nuisance,
     )

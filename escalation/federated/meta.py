@@ -294,6 +294,14 @@ class MetaAnalysisResult(Presents):
         )
 
 
+#: Names the results use for their own columns and coefficients: a moderator named like
+#: one of them would overwrite it in the studies table or duplicate it in predictions.
+_RESERVED: Final = frozenset(
+    ("intercept", "study", "estimate", "std_error", "weight", "conf_low", "conf_high",
+     "pi_low", "pi_high", "conf_level")
+)  # fmt: skip
+
+
 def _design_matrix(
     moderators: pd.DataFrame | None, k: int
 ) -> tuple[FloatArray, list[str], tuple[str, ...]]:
@@ -302,6 +310,12 @@ def _design_matrix(
     if len(moderators) != k:
         raise DesignError(f"moderators have {len(moderators)} rows for {k} estimates")
     names = tuple(str(c) for c in moderators.columns)
+    taken = sorted(set(names) & _RESERVED)
+    if taken:
+        raise DesignError(
+            f"moderator(s) {', '.join(map(repr, taken))} share a name with a column of the "
+            "results (studies, coefficients or predictions); rename them"
+        )
     values = moderators.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     bad = np.argwhere(~np.isfinite(values))
     if bad.size:

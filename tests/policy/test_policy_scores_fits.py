@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import escalation.causal.curves as curves
 import escalation.causal.policy as causal_policy
 from escalation.causal.curves import run_estimator
-from escalation.causal.policy import policy_scores
+from escalation.causal.policy import estimate_policy_values, policy_scores
 from tests.policy.policy_support import small_spells
 
 COVARIATES = ["risk", "factor", "age"]
@@ -68,3 +70,22 @@ def test_scores_are_computed_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch)
         after = {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
     assert seen and set(seen) == {1}
     assert after == {2}
+
+
+def test_scores_with_family_labels_of_any_kind_give_the_same_standard_errors() -> None:
+    """Scores built with the families' own labels (text, or integer ids that are not codes
+    0..k-1) are clustered by family as the study's scores are; text labels raised a
+    ValueError and negative ids a bincount error in the standard errors."""
+    frame = small_spells()
+    scores = policy_scores(frame, covariates=COVARIATES, horizons=[365], cluster="family_id")
+    flags = {"risk": (frame["risk"] > frame["risk"].median()).to_numpy(float)}
+    expected = estimate_policy_values(scores, flags).tidy()
+    families = frame["family_id"].to_numpy()
+    as_ints = -np.unique(families, return_inverse=True)[1] - 7  # negative, not 0..k-1
+    for labels in (families, as_ints):
+        relabelled = dataclasses.replace(scores, cluster=labels)
+        k = len(np.unique(families))
+        np.testing.assert_array_equal(np.unique(relabelled.cluster), np.arange(k))
+        got = estimate_policy_values(relabelled, flags).tidy()
+        # the same families, perhaps numbered otherwise: sums of squares in another order
+        pd.testing.assert_frame_equal(got, expected, rtol=1e-12, atol=0)
