@@ -172,3 +172,22 @@ def test_sorted_centred_data_and_sandwich_equal_their_numpy_definitions() -> Non
     np.testing.assert_allclose(
         cluster_sandwich(scores, bread, cluster), summed.T @ summed, rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("n", [1, 4, 7, 30])
+def test_weighted_gram_adds_the_rows_one_after_another(n: int) -> None:
+    # The information's x' diag(v) x is summed row by row, in row order (rows of weight
+    # zero skipped): the same numbers to the last bit however the kernel groups the rows.
+    from escalation.core._riskset_kernel import weighted_gram
+
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, 5)) * np.exp(rng.normal(size=(n, 1)) * 3)
+    r = rng.exponential(size=n)
+    h = np.where(rng.random(n) < 0.3, 0.0, rng.exponential(size=n))
+    expected = np.zeros((5, 5))
+    for i in range(n):
+        if r[i] * h[i] != 0.0:
+            expected += np.outer(r[i] * h[i] * x[i], x[i])
+    lower = np.tril(expected)
+    expected = lower + np.tril(expected, -1).T
+    assert np.array_equal(weighted_gram(x, r, h), expected)
