@@ -24,6 +24,7 @@ __all__ = [
     "design_cluster",
     "moved_names",
     "resolve_cluster",
+    "spare_column",
     "warn_deprecated",
 ]
 
@@ -163,3 +164,20 @@ def canonical_columns(
             "rename one of them"
         )
     return frame.rename(columns=renames)
+
+
+def spare_column(name: str, taken: Collection[object]) -> str:
+    """Return ``name``, lengthened with underscores until it is not among ``taken``.
+
+    For the helper columns (``_duration``, ``_event``) a function adds to a table of the
+    user's covariates, so that a covariate of the same name is never overwritten.
+
+    Examples
+    --------
+    >>> spare_column("_event", ["x", "_event"])
+    '_event_'
+    """
+    names = {str(t) for t in taken}
+    while name in names:
+        name += "_"
+    return name

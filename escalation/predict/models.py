@@ -55,6 +55,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import spare_column
 from escalation.core.cif import cumulative_incidence
 from escalation.core.collinearity import redundant_columns
 from escalation.core.coxfit import CoxFit, fit_cox_model
@@ -176,7 +177,10 @@ class RiskModel:
             from lifelines.exceptions import ConvergenceWarning as LifelinesWarning
             from scipy.linalg import LinAlgWarning
 
-            frame = x.assign(_duration=time, _event=escalated.astype(int))
+            # helper columns named apart from the covariates, which they must not overwrite
+            duration = spare_column("_duration", x.columns)
+            event = spare_column("_event", [*x.columns, duration])
+            frame = x.assign(**{duration: time, event: escalated.astype(int)})
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", LifelinesWarning)
@@ -186,7 +190,7 @@ class RiskModel:
                     warnings.simplefilter("always", LinAlgWarning)
                     warnings.simplefilter("always", RuntimeWarning)
                     fitted = CoxPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio).fit(
-                        frame, duration_col="_duration", event_col="_event"
+                        frame, duration_col=duration, event_col=event
                     )
                 _rewarn(caught, self.kind)
                 return fitted

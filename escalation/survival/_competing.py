@@ -70,16 +70,20 @@ def prepare_competing(
     min_count: int,
     coding: Coding | None = None,
     formula: str | None = None,
+    reserved: tuple[str, ...] = (),
+    table: str = "",
 ) -> CompetingData:
     """Check and code the input of a competing-risks model.
 
     ``formula`` is a right-hand side (:mod:`escalation.formula`), used instead of
-    ``covariates``.
+    ``covariates``. ``reserved`` are the columns the model adds next to the coded
+    covariates in its result's ``table``; a coded covariate of the same name is refused.
 
     Raises
     ------
     DesignError
-        When covariates are not named for a plain frame, or a column is missing.
+        When covariates are not named for a plain frame, a column is missing, or a coded
+        covariate is named like a ``reserved`` column.
     DataValidationError
         When durations are not positive or event codes are not whole numbers >= 0.
     """
@@ -144,6 +148,13 @@ def prepare_competing(
         coding = FormulaCoding.learn(frame, formula)
     elif coding is None:
         coding = CovariateCoding.learn(frame, names, min_count=min_count)
+    taken = [name for name in coding.names if name in reserved]
+    if taken:
+        raise DesignError(
+            f"covariate(s) {', '.join(map(repr, taken))} share a name with a column of the "
+            f"result's {table} table ({', '.join(reserved)}), which would overwrite them; "
+            "rename them"
+        )
     x = coding.apply(frame).to_numpy(dtype=float)
     if x.shape[1] == 0:
         raise DesignError("the model has no covariates; name at least one")

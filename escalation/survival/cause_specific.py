@@ -396,6 +396,8 @@ def fit_cause_specific(
         min_count=min_count,
         coding=coding,
         formula=terms.rhs,
+        reserved=("cs_duration", "cs_event", "cs_status", "cs_weight"),
+        table="design",
     )
     code = prepared.event
     if causes is None:

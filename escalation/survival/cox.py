@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import AUTO, warn_deprecated
+from escalation._vocabulary import AUTO, spare_column, warn_deprecated
 from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
@@ -135,15 +135,19 @@ class CoxResult(SurvivalResult):
         d = self._model.data
         names = list(self.coefficients.index)
         work = pd.DataFrame(d.x + d.center, columns=names)
-        work["_stop"] = d.stop
-        work["_event"] = d.status.astype(int)
-        work["_w"] = d.weights
+        # helper columns named apart from the covariates, which they must not overwrite
+        stop, event, weight, entry, stratum = (
+            spare_column(base, names) for base in ("_stop", "_event", "_w", "_entry", "_stratum")
+        )
+        work[stop] = d.stop
+        work[event] = d.status.astype(int)
+        work[weight] = d.weights
         if self.time_varying:
-            work["_entry"] = d.start
+            work[entry] = d.start
         if self._model.strata_columns:
-            work["_stratum"] = d.strata
+            work[stratum] = d.strata
         fitter = CoxPHFitter(
-            penalizer=self.penalizer, strata=["_stratum"] if self._model.strata_columns else None
+            penalizer=self.penalizer, strata=[stratum] if self._model.strata_columns else None
         )
 
         def fit() -> None:
@@ -151,10 +155,10 @@ class CoxResult(SurvivalResult):
                 warnings.filterwarnings("ignore", message=".*weights are not integers.*")
                 fitter.fit(
                     work,
-                    duration_col="_stop",
-                    event_col="_event",
-                    weights_col="_w",
-                    entry_col="_entry" if self.time_varying else None,
+                    duration_col=stop,
+                    event_col=event,
+                    weights_col=weight,
+                    entry_col=entry if self.time_varying else None,
                     robust=self._model.weighted,
                 )
 

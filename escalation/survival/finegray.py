@@ -494,6 +494,8 @@ def fit_fine_gray(
         min_count=min_count,
         coding=coding,
         formula=terms.rhs,
+        reserved=("fg_start", "fg_stop", "fg_status", "fg_weight"),
+        table="expanded",
     )
     check_cause(prepared.event, cause, "the Fine–Gray model")
     case_weights = None

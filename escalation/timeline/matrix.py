@@ -149,9 +149,15 @@ class CovariateCoding:
         Raises
         ------
         DesignError
-            When a column is absent from ``frame``, or a reference level is not among the
-            column's kept levels.
+            When a column is absent from ``frame`` or listed twice, or a reference level is
+            not among the column's kept levels.
         """
+        twice = sorted({str(c) for c in columns if list(columns).count(c) > 1})
+        if twice:
+            raise DesignError(
+                f"covariate(s) listed more than once: {', '.join(twice)}; list each once "
+                "(a repeated column is collinear with itself and would be left out)"
+            )
         missing = [c for c in columns if c not in frame.columns]
         unknown = sorted(set(reference or {}) - set(columns))
         if unknown:

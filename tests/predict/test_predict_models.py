@@ -86,3 +86,19 @@ def test_errors_say_what_is_wrong() -> None:
         risk_model("neural_net")
     with pytest.raises(DataValidationError, match="no escalations"):
         risk_model("cox").fit(x, time, np.zeros(50, dtype=int))
+
+
+@pytest.mark.parametrize("name", ["_duration", "_event"])
+def test_a_covariate_named_like_the_penalised_cox_helper_columns_is_kept(name: str) -> None:
+    # lifelines needs the outcome as columns next to the covariates; a covariate named like
+    # them was overwritten by the outcome and left out of the model without a word
+    x, time, event, _ = exponential_data(600, 3)
+    spec = risk_model("penalised_cox", penalizer=0.1)
+    plain = spec.fit(x, time, event)
+    clashing = spec.fit(x.rename(columns={"a": name}), time, event)
+    assert list(clashing.coefficients.index) == [name, "b"]
+    np.testing.assert_allclose(clashing.coefficients.to_numpy(), plain.coefficients.to_numpy())
+    np.testing.assert_allclose(
+        clashing.predict_risk(x.rename(columns={"a": name}), [365]),
+        plain.predict_risk(x, [365]),
+    )

@@ -1,0 +1,63 @@
+"""A covariate never clashes with a column the survival models add or lists twice.
+
+A covariate named like a helper column the model adds next to the covariates (the
+outcome columns of the lifelines backends, the ``design`` and ``expanded`` tables) was
+overwritten by it, and a covariate listed twice was left out as collinear with itself;
+both without an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.errors import DesignError
+from escalation.survival import fit_cause_specific, fit_cox, fit_fine_gray
+
+
+def _spells(n: int = 400, seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    z = rng.binomial(1, 0.5, n).astype(float)
+    t1 = rng.exponential(1 / (0.002 * np.exp(0.5 * x - 0.4 * z)))
+    t2 = rng.exponential(500, n)
+    c = rng.uniform(200, 900, n)
+    duration = np.minimum.reduce([t1, t2, c])
+    event = np.select([duration == t1, duration == t2], [1, 2], 0)
+    return pd.DataFrame({"duration": duration + 1, "event": event, "x": x, "z": z})
+
+
+@pytest.mark.parametrize("fit", [fit_cox, fit_cause_specific, fit_fine_gray])
+def test_a_covariate_listed_twice_is_refused(fit: object) -> None:
+    with pytest.raises(DesignError, match="listed more than once: x"):
+        fit(_spells(), ["x", "z", "x"])  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("name", ["_stop", "_event", "_w"])
+def test_the_lifelines_cox_backend_keeps_a_covariate_named_like_its_helper_columns(
+    name: str,
+) -> None:
+    spells = _spells().rename(columns={"x": name})
+    fit = fit_cox(spells, [name, "z"])
+    params = fit.backend.params_
+    assert list(params.index) == [name, "z"]
+    # lifelines' own fit of the same model: the same estimates
+    np.testing.assert_allclose(params.to_numpy(), fit.coefficients.to_numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("fit", "name"),
+    [
+        (fit_cause_specific, "cs_duration"),
+        (fit_cause_specific, "cs_status"),
+        (fit_fine_gray, "fg_status"),
+        (fit_fine_gray, "fg_weight"),
+    ],
+)
+def test_a_covariate_named_like_a_column_of_the_result_tables_is_refused(
+    fit: object, name: str
+) -> None:
+    spells = _spells().rename(columns={"x": name})
+    with pytest.raises(DesignError, match=f"'{name}' share a name with a column"):
+        fit(spells, [name, "z"])  # type: ignore[operator]
