@@ -21,6 +21,7 @@ __all__ = [
     "AUTO",
     "canonical_columns",
     "cause_from_event",
+    "covariates_apart",
     "design_cluster",
     "moved_names",
     "resolve_cluster",
@@ -181,3 +182,35 @@ def spare_column(name: str, taken: Collection[object]) -> str:
     while name in names:
         name += "_"
     return name
+
+
+def covariates_apart(covariates: Collection[object] | None, columns: Mapping[str, str]) -> None:
+    """Refuse covariates that are also the model's outcome or treatment column.
+
+    ``columns`` maps a role (``"duration"``, ``"event"``, ``"treatment"``) to the user's
+    column. A model given its own outcome (or the treatment it estimates the effect of)
+    as a covariate fits something other than what was asked, or fails on a singular
+    information matrix that does not say why.
+
+    Raises
+    ------
+    DesignError
+        Naming each covariate that is also an outcome or treatment column.
+
+    Examples
+    --------
+    >>> covariates_apart(["age", "event"], {"duration": "duration", "event": "event"})
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: covariate 'event' is the event column; ...
+    """
+    clashes = [
+        f"covariate {column!r} is the {role} column"
+        for role, column in columns.items()
+        if covariates is not None and column in covariates
+    ]
+    if clashes:
+        raise DesignError(
+            f"{'; '.join(clashes)}; a model's outcome and treatment cannot also be its "
+            "covariates: leave them out of the covariates"
+        )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from escalation._vocabulary import covariates_apart
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
@@ -50,13 +51,15 @@ def confounders(
     duration: str,
     event: str,
     min_count: int,
+    treatment: str | None = None,
 ) -> Confounders:
     """Return the coded confounders of ``frame`` from covariates or a formula.
 
     Raises
     ------
     DesignError
-        When neither is given, the formula's left-hand side is not ``Surv(duration,
+        When neither is given, a covariate is the outcome or ``treatment`` column, the
+        formula's left-hand side is not ``Surv(duration,
         event)`` (or absent), or it and ``duration``/``event`` disagree.
 
     Examples
@@ -75,6 +78,8 @@ def confounders(
                 "'Surv(duration, event) ~ x + C(g)'"
             )
         names = [covariates] if isinstance(covariates, str) else list(covariates)
+        roles = {"duration": duration, "event": event}
+        covariates_apart(names, roles | ({"treatment": treatment} if treatment else {}))
         coding = CovariateCoding.learn(frame, names, min_count=min_count)
         return Confounders(coding, duration, event, names)
     if model.strata or model.cluster or model.counting or len(model.response) == 1:

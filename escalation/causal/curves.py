@@ -562,7 +562,13 @@ def estimate_curves(
     from escalation.causal.propensity import treatment_vector
 
     adjust = confounders(
-        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+        frame,
+        covariates,
+        formula,
+        duration=duration,
+        event=event,
+        min_count=min_count,
+        treatment=treatment,
     )
     a = treatment_vector(frame, treatment)
     x = adjust.coding.apply(frame)

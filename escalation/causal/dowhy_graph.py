@@ -272,7 +272,13 @@ def refute_effect(
         dowhy = import_module_quietly("dowhy")
 
     adjust = confounders(
-        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+        frame,
+        covariates,
+        formula,
+        duration=duration,
+        event=event,
+        min_count=min_count,
+        treatment=treatment,
     )
     duration, event = adjust.duration, adjust.event
     x, _ = drop_redundant(adjust.coding.apply(frame))
@@ -281,6 +287,13 @@ def refute_effect(
         raise DesignError("covariate names collide after making them identifiers; rename them")
     data = pd.DataFrame(x.to_numpy(dtype=float), columns=names)
     outcome = f"escalation_{int(horizon)}"
+    taken = sorted({TREATMENT, outcome} & set(names))
+    if taken:
+        raise DesignError(
+            f"covariate(s) {', '.join(map(repr, taken))} share a name with the treatment "
+            f"({TREATMENT!r}) or outcome ({outcome!r}) column of the refutation data; rename "
+            "them"
+        )
     y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
     data[outcome] = y
     data[TREATMENT] = frame[treatment].to_numpy().astype(bool)

@@ -434,6 +434,7 @@ def _inputs(
         duration=columns["duration"],
         event=columns["event"],
         min_count=min_count,
+        treatment=columns["treatment"],
     )
     names = {"duration": adjust.duration, "event": adjust.event, "treatment": columns["treatment"]}
     missing = [c for c in names.values() if c not in frame.columns]

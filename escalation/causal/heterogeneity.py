@@ -236,7 +236,13 @@ def fit_effect_model(
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     adjust = confounders(
-        frame, covariates, formula, duration=duration, event=event, min_count=min_count
+        frame,
+        covariates,
+        formula,
+        duration=duration,
+        event=event,
+        min_count=min_count,
+        treatment=treatment,
     )
     duration, event = adjust.duration, adjust.event
     coding = adjust.coding

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from escalation._vocabulary import cause_from_event, resolve_cluster
+from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
@@ -137,6 +137,11 @@ def resolve_outcome(
 def _finish(
     terms: ModelTerms, function: str, default_cause: int | None, stratified: bool
 ) -> ModelTerms:
+    covariates_apart(
+        terms.covariates,
+        {"duration": terms.time[-1], "event": terms.event}
+        | ({"start": terms.time[0]} if terms.time_varying else {}),
+    )
     if terms.strata and not stratified:
         raise DesignError(f"{function} has no strata; give the strata columns as covariates")
     if terms.cause is None and default_cause is not None:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from escalation.errors import DesignError
-from escalation.survival import fit_cause_specific, fit_cox, fit_fine_gray
+from escalation.survival import fit_aft, fit_cause_specific, fit_cox, fit_fine_gray
 
 
 def _spells(n: int = 400, seed: int = 5) -> pd.DataFrame:
@@ -61,3 +61,11 @@ def test_a_covariate_named_like_a_column_of_the_result_tables_is_refused(
     spells = _spells().rename(columns={"x": name})
     with pytest.raises(DesignError, match=f"'{name}' share a name with a column"):
         fit(spells, [name, "z"])  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("fit", [fit_cox, fit_cause_specific, fit_fine_gray, fit_aft])
+@pytest.mark.parametrize("column", ["duration", "event"])
+def test_the_outcome_as_a_covariate_is_refused(fit: object, column: str) -> None:
+    # the event codes as a covariate fitted a model of the outcome on itself without a word
+    with pytest.raises(DesignError, match=f"covariate '{column}' is the {column} column"):
+        fit(_spells(), [column, "x"])  # type: ignore[operator]

@@ -99,8 +99,7 @@ def test_categories_that_are_dates_are_coded_as_their_levels_are_named() -> None
     assert coded.tolist() == [0.0, 1.0, 1.0, 0.0, 1.0]
 
 
-def test_a_covariate_named_twice_fills_both_columns() -> None:
-    coding = CovariateCoding.learn(frame(), ["age", "age"], min_count=1)
-    matrix = coding.apply(frame())
-    assert coding.names == ("age", "age")
-    assert matrix.to_numpy().tolist() == [[v, v] for v in frame()["age"].tolist()]
+def test_a_covariate_named_twice_is_refused() -> None:
+    # a model given the same column twice left both copies out as collinear with each other
+    with pytest.raises(DesignError, match="listed more than once: age"):
+        CovariateCoding.learn(frame(), ["age", "sex", "age"], min_count=1)

@@ -1,0 +1,46 @@
+"""The causal estimators refuse covariates that are the treatment or outcome columns.
+
+Given the treatment (or an outcome column) as a confounder, the estimators failed on a
+singular information matrix that did not say why, or fitted something else silently; a
+covariate named like the refutation data's own ``early_help``/``escalation_<h>`` columns
+was overwritten by them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from escalation.causal import estimate_effects, estimate_heterogeneity, refute_effect
+from escalation.errors import DesignError
+
+from .causal_support import simulate
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return simulate(400, seed=3)
+
+
+@pytest.mark.parametrize("column", ["treatment", "duration", "event"])
+def test_estimate_effects_refuses_the_treatment_or_outcome_as_a_covariate(
+    data: pd.DataFrame, column: str
+) -> None:
+    with pytest.raises(DesignError, match=f"covariate '{column}' is the {column} column"):
+        estimate_effects(
+            data, covariates=["risk", column], estimators=["ipw", "gformula"], horizons=[180]
+        )
+
+
+def test_estimate_heterogeneity_refuses_the_treatment_as_a_covariate(data: pd.DataFrame) -> None:
+    with pytest.raises(DesignError, match="covariate 'treatment' is the treatment column"):
+        estimate_heterogeneity(data, covariates=["risk", "treatment"], horizon=180)
+
+
+@pytest.mark.parametrize("name", ["early_help", "escalation_180"])
+def test_refute_effect_refuses_a_covariate_named_like_its_own_columns(
+    data: pd.DataFrame, name: str
+) -> None:
+    renamed = data.rename(columns={"age": name})
+    with pytest.raises(DesignError, match=f"'{name}' share a name with the treatment"):
+        refute_effect(renamed, covariates=["risk", name], horizon=180, num_simulations=2)
