@@ -372,6 +372,13 @@ def validate_risk_models(
     unknown = [m for m in models if m not in MODEL_KINDS]
     if unknown:
         raise DesignError(f"unknown risk model(s) {unknown}; choose from {MODEL_KINDS}")
+    for what, names in (("risk model", models), ("feature set", feature_sets)):
+        twice = sorted({n for n in names if list(names).count(n) > 1})
+        if twice:
+            raise DesignError(
+                f"{what}(s) {', '.join(map(repr, twice))} listed more than once; each is "
+                "fitted and scored once, so list it once"
+            )
     bad_sets = [f for f in feature_sets if f not in FEATURE_SETS]
     if bad_sets:
         raise DesignError(f"unknown feature set(s) {bad_sets}; choose from {FEATURE_SETS}")
@@ -397,6 +404,7 @@ def validate_risk_models(
             covariates += [c for c in spells.columns if str(c).startswith("factor_")]
         else:
             covariates.append(name)
+    covariates = list(dict.fromkeys(covariates))  # a flag also listed by name: once
     times = np.linspace(horizon / 10, horizon, 10)
 
     if truth is not None and _oracle_table(truth, horizon) is None:
@@ -637,6 +645,12 @@ def _fit_part(
             if task.text_features is not None
             else _text_matrix(task.history, spells, split.train, seed)
         )
+        clash = [str(c) for c in text.columns if c in x.columns]
+        if clash:
+            raise DesignError(
+                f"text feature(s) {', '.join(map(repr, clash))} share a name with a coded "
+                "covariate of the spells; rename them"
+            )
         x = pd.concat([x, text.set_axis(spells.index)], axis=1)
     for kind in task.models:
         options = dict(task.model_options.get(kind, {}))

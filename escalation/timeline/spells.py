@@ -246,6 +246,7 @@ class SpellData(Presents):
         """Columns of the design's ``[covariates] include``, in its order.
 
         ``factors`` expands to the ``factor_<code>`` flags; every other name is a column.
+        A flag also listed by name is kept once.
         """
         out: list[str] = []
         for name in self.design.covariates.include:
@@ -253,7 +254,7 @@ class SpellData(Presents):
                 out += [c for c in self.spells.columns if c.startswith("factor_")]
             else:
                 out.append(name)
-        return tuple(out)
+        return tuple(dict.fromkeys(out))
 
     @property
     def counting(self) -> pd.DataFrame:

@@ -158,6 +158,44 @@ def test_bad_requests_say_what_to_do(simulated: tuple[object, pd.DataFrame]) -> 
         validate_risk_models(censored, horizon=730, models=["cox"], bootstrap=0)
 
 
+def test_names_that_would_be_duplicated_are_refused(
+    simulated: tuple[object, pd.DataFrame],
+) -> None:
+    data, _ = simulated
+    # a model listed twice was fitted twice and every spell's prediction written twice
+    with pytest.raises(DesignError, match=r"risk model.*'cox' listed more than once"):
+        validate_risk_models(data, models=["cox", "cox"], bootstrap=0)  # type: ignore[arg-type]
+    with pytest.raises(DesignError, match=r"feature set.*'structured' listed more than once"):
+        validate_risk_models(
+            data,  # type: ignore[arg-type]
+            models=["cox"], feature_sets=["structured", "structured"], bootstrap=0,
+        )  # fmt: skip
+    # a text feature named like a covariate failed in pandas ("duplicate labels")
+    spells = data.spells  # type: ignore[attr-defined]
+    clashing = pd.DataFrame({"age": 1.0, "text_x": 0.0}, index=spells.index)
+    with pytest.raises(DesignError, match=r"text feature.*'age' share a name with a coded"):
+        validate_risk_models(
+            data,  # type: ignore[arg-type]
+            models=["cox"], feature_sets=["structured+text"], text_features=clashing, bootstrap=0,
+        )  # fmt: skip
+
+
+def test_a_factor_flag_also_listed_by_name_is_one_covariate(
+    simulated: tuple[object, pd.DataFrame],
+) -> None:
+    data, _ = simulated
+    design = data.design  # type: ignore[attr-defined]
+    include = (*design.covariates.include, "factor_1B")
+    listed = dataclasses.replace(
+        data,  # type: ignore[type-var]
+        design=dataclasses.replace(
+            design, covariates=dataclasses.replace(design.covariates, include=include)
+        ),
+    )
+    assert "factors" in include
+    assert listed.model_covariates.count("factor_1B") == 1  # type: ignore[attr-defined]
+
+
 def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     history = validate_case_history(synthetic_history(2500, 8), lenient=True)
     write_case_history(history, tmp_path / "data")
