@@ -344,6 +344,15 @@ def table_one(
             ]
     else:
         chosen = list(variables)
+    twice = sorted({v for v in chosen if chosen.count(v) > 1})
+    if twice:
+        raise DataValidationError(
+            [
+                Problem("table one", None, v, None, "listed more than once in variables")
+                for v in twice
+            ],
+            "table one",
+        )
     missing_cols = [v for v in chosen if v not in frame.columns]
     if missing_cols:
         raise DataValidationError(

@@ -17,6 +17,7 @@ import pytest
 
 from escalation.causal.tableone import smd_categorical, smd_numeric, table_one
 from escalation.disclosure import disclose_count
+from escalation.errors import DataValidationError
 from escalation.timeline.labels import ARM_LABELS
 
 tableone = pytest.importorskip("tableone")
@@ -140,3 +141,10 @@ def test_causal_table_one_counts_unborn_children_by_default() -> None:
     # A cohort with no unborn child gets no row for them.
     born = table_one(data.assign(unborn=0)).stats
     assert "unborn" not in set(born["variable"])
+
+
+def test_causal_table_one_refuses_a_variable_listed_twice() -> None:
+    # a variable listed twice was described twice: its rows and SMD doubled in tidy()
+    spells = pd.DataFrame({"treatment": [1, 1, 0, 0, 0], "age": [4.0, 6, 5, 9, 7]})
+    with pytest.raises(DataValidationError, match=r"age.*listed more than once"):
+        table_one(spells, variables=["age", "age"])
