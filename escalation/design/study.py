@@ -69,6 +69,12 @@ __all__ = [
 #: Columns of the children table that are never usable as covariates.
 _RESERVED_COLUMNS: Final = frozenset({"child_id", "family_id", "birth_date", "la"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Columns ``build_spells`` makes in the spells (and counting-process) table; an extra
+#: children column of the same name (or a ``factor_`` name) would be a second column.
+_MADE_COLUMNS: Final = frozenset(
+    {"spell_id", "time_zero", "duration", "event", "end_reason", "treatment",
+     "treatment_start", "start", "stop", "treatment_tv", "early_help_episodes", "n_factors"}
+)  # fmt: skip
 
 
 def _fail(section: str, key: str, value: object, problem: str) -> DesignError:
@@ -415,6 +421,14 @@ class CovariateSpec:
                     "include",
                     list(names),
                     f"unknown covariate {name!r} (did you mean {close[0]!r}?)",
+                )
+            if name in _MADE_COLUMNS or name.startswith("factor_"):
+                raise _fail(
+                    "covariates",
+                    "include",
+                    list(names),
+                    f"{name!r} is a column the spells table makes itself (its follow-up, "
+                    "treatment or factor flags); rename that children column",
                 )
             if name in _RESERVED_COLUMNS or not _NAME.match(name):
                 raise _fail(

@@ -404,7 +404,6 @@ def validate_risk_models(
             covariates += [c for c in spells.columns if str(c).startswith("factor_")]
         else:
             covariates.append(name)
-    covariates = list(dict.fromkeys(covariates))  # a flag also listed by name: once
     times = np.linspace(horizon / 10, horizon, 10)
 
     if truth is not None and _oracle_table(truth, horizon) is None:

@@ -246,7 +246,6 @@ class SpellData(Presents):
         """Columns of the design's ``[covariates] include``, in its order.
 
         ``factors`` expands to the ``factor_<code>`` flags; every other name is a column.
-        A flag also listed by name is kept once.
         """
         out: list[str] = []
         for name in self.design.covariates.include:
@@ -254,7 +253,7 @@ class SpellData(Presents):
                 out += [c for c in self.spells.columns if c.startswith("factor_")]
             else:
                 out.append(name)
-        return tuple(dict.fromkeys(out))
+        return tuple(out)
 
     @property
     def counting(self) -> pd.DataFrame:

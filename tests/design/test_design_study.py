@@ -180,6 +180,11 @@ _DROP = object()
         ("covariates", "include", ["age", "prior_referral"], "did you mean 'prior_referrals'"),
         ("covariates", "include", ["child_id"], "neither a built-in covariate"),
         ("covariates", "include", ["imd decile"], "neither a built-in covariate"),
+        # an extra children column named like a column build_spells makes was a second,
+        # duplicated column of the spells table
+        ("covariates", "include", ["age", "treatment"], "'treatment' is a column the spells"),
+        ("covariates", "include", ["age", "duration"], "'duration' is a column the spells"),
+        ("covariates", "include", ["factors", "factor_1B"], "'factor_1B' is a column the"),
         ("estimation", "estimators", ["ipw", "tmle"], "unknown value 'tmle'"),
         ("estimation", "bootstrap", -5, "at least 0"),
         ("estimation", "seed", 1.5, "whole number"),

@@ -180,22 +180,6 @@ def test_names_that_would_be_duplicated_are_refused(
         )  # fmt: skip
 
 
-def test_a_factor_flag_also_listed_by_name_is_one_covariate(
-    simulated: tuple[object, pd.DataFrame],
-) -> None:
-    data, _ = simulated
-    design = data.design  # type: ignore[attr-defined]
-    include = (*design.covariates.include, "factor_1B")
-    listed = dataclasses.replace(
-        data,  # type: ignore[type-var]
-        design=dataclasses.replace(
-            design, covariates=dataclasses.replace(design.covariates, include=include)
-        ),
-    )
-    assert "factors" in include
-    assert listed.model_covariates.count("factor_1B") == 1  # type: ignore[attr-defined]
-
-
 def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     history = validate_case_history(synthetic_history(2500, 8), lenient=True)
     write_case_history(history, tmp_path / "data")
