@@ -16,7 +16,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["SUMMARY_COLUMNS", "covariate_summary", "pool_covariate_summaries"]
 
@@ -65,6 +65,12 @@ def covariate_summary(
     missing = [c for c in (*covariates, treatment) if c not in spells.columns]
     if missing:
         raise DesignError(f"the spells lack column(s) {', '.join(missing)} for Table 1")
+    twice = sorted({str(c) for c in covariates if list(covariates).count(c) > 1})
+    if twice:
+        raise DesignError(
+            f"covariate(s) {', '.join(map(repr, twice))} listed more than once; each is "
+            "summarised once (pooled, a repeated one would be counted twice)"
+        )
     arm = pd.to_numeric(spells[treatment], errors="coerce")
     rows = []
     for covariate in covariates:
@@ -119,9 +125,27 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
     -------
     pandas.DataFrame
         ``covariate, level, group, n, count, percent, mean, sd, withheld``.
+
+    Raises
+    ------
+    DataValidationError
+        When an authority's summary has two rows for one covariate, level and group.
     """
     if not summaries:
         raise DesignError("no covariate summaries to pool")
+    problems = [
+        Problem(
+            f"{authority} covariate summary",
+            int(row),
+            "covariate",
+            summary["covariate"].iloc[row],
+            "a second row for this covariate, level and group (it would be counted twice)",
+        )
+        for authority, summary in summaries.items()
+        for row in np.flatnonzero(summary.duplicated(["covariate", "level", "group"]))
+    ]
+    if problems:
+        raise DataValidationError(problems, "covariate summaries")
     frames = [s.assign(authority=a) for a, s in summaries.items()]
     every = pd.concat(frames, ignore_index=True)
     rows = []

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from escalation.design import ComputeSpec
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError
 from escalation.federated.hub import pool_share_packs
 from escalation.federated.pack import SharePack, design_hash
 from escalation.federated.summaries import covariate_summary, pool_covariate_summaries
@@ -95,3 +95,15 @@ def test_pooled_table1_equals_the_table_of_the_pooled_data_without_withheld_cell
     assert np.allclose(merged["mean"].fillna(0), merged["mean_direct"].fillna(0))
     assert np.allclose(merged["sd"].fillna(0), merged["sd_direct"].fillna(0))
     assert np.allclose(merged["count"].fillna(0), merged["count_direct"].fillna(0))
+
+
+def test_a_covariate_summarised_twice_is_never_counted_twice() -> None:
+    # a covariate listed twice was summarised twice, and pooling added both copies: the
+    # authority's children counted twice in the pooled n, count and mean
+    spells = pd.DataFrame({"treatment": [1, 0, 0, 1], "age": [3.0, 5, 7, 2]})
+    with pytest.raises(DesignError, match="'age' listed more than once"):
+        covariate_summary(spells, ["age", "age"])
+    once = covariate_summary(spells, ["age"])
+    twice = pd.concat([once, once.iloc[[0]]], ignore_index=True)  # e.g. a hand-edited pack
+    with pytest.raises(DataValidationError, match=r"B covariate summary.*row 3.*counted twice"):
+        pool_covariate_summaries({"A": once, "B": twice})
