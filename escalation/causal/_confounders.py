@@ -94,4 +94,7 @@ def confounders(
         )
     if model.response:
         duration, event = model.response
-    return Confounders(FormulaCoding.learn(frame, model.rhs), duration, event, model.rhs)
+    learnt = FormulaCoding.learn(frame, model.rhs)
+    roles = {"duration": duration, "event": event}
+    covariates_apart(learnt.columns, roles | ({"treatment": treatment} if treatment else {}))
+    return Confounders(learnt, duration, event, model.rhs)

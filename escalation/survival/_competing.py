@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import covariates_apart
 from escalation.clusters import cluster_codes
 from escalation.core.collinearity import redundant_columns
 from escalation.core.coxfit import fit_cox_model
@@ -146,6 +147,7 @@ def prepare_competing(
         )
     if coding is None and formula is not None:
         coding = FormulaCoding.learn(frame, formula)
+        covariates_apart(coding.columns, {"duration": duration, "event": event})
     elif coding is None:
         coding = CovariateCoding.learn(frame, names, min_count=min_count)
     taken = [name for name in coding.names if name in reserved]

@@ -173,7 +173,9 @@ def learn_coding(
             raise DesignError("give a formula or a coding, not both")
         return coding
     if terms.rhs is not None:
-        return FormulaCoding.learn(frame, terms.rhs)
+        learnt = FormulaCoding.learn(frame, terms.rhs)
+        covariates_apart(learnt.columns, {"duration": terms.time[-1], "event": terms.event})
+        return learnt
     covariates = terms.covariates if terms.covariates is not None else default
     if covariates is None:
         raise DesignError(

@@ -44,3 +44,15 @@ def test_refute_effect_refuses_a_covariate_named_like_its_own_columns(
     renamed = data.rename(columns={"age": name})
     with pytest.raises(DesignError, match=f"'{name}' share a name with the treatment"):
         refute_effect(renamed, covariates=["risk", name], horizon=180, num_simulations=2)
+
+
+def test_estimate_effects_refuses_the_treatment_in_the_confounders_formula(
+    data: pd.DataFrame,
+) -> None:
+    with pytest.raises(DesignError, match="covariate 'treatment' is the treatment column"):
+        estimate_effects(
+            data,
+            formula="Surv(duration, event) ~ risk + treatment",
+            estimators=["ipw"],
+            horizons=[180],
+        )

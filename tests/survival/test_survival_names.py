@@ -69,3 +69,9 @@ def test_the_outcome_as_a_covariate_is_refused(fit: object, column: str) -> None
     # the event codes as a covariate fitted a model of the outcome on itself without a word
     with pytest.raises(DesignError, match=f"covariate '{column}' is the {column} column"):
         fit(_spells(), [column, "x"])  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("fit", [fit_cox, fit_cause_specific, fit_fine_gray, fit_aft])
+def test_the_outcome_in_a_formula_is_refused(fit: object) -> None:
+    with pytest.raises(DesignError, match="covariate 'event' is the event column"):
+        fit(_spells(), "Surv(duration, event) ~ x + event")  # type: ignore[operator]
