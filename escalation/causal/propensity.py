@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import warn_deprecated
+from escalation._vocabulary import covariates_apart, warn_deprecated
 from escalation.core.collinearity import redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
@@ -273,12 +273,14 @@ def fit_propensity(
             raise DesignError("give a formula or covariates (or a coding), not both")
         treatment = parsed.response[0]
         coding = FormulaCoding.learn(frame, parsed.rhs)
+        covariates_apart(coding.columns, {"treatment": treatment})
     if treatment is None:
         raise DesignError("name the treatment column, or give a formula 'treatment ~ x'")
     a = treatment_vector(frame, treatment)
     if coding is None:
         if covariates is None:
             raise DesignError("name the covariates, or give a formula 'treatment ~ x'")
+        covariates_apart(list(covariates), {"treatment": treatment})
         coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
     matrix, dropped = drop_redundant(coding.apply(frame))
     x = matrix.to_numpy(dtype=float)

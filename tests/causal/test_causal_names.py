@@ -11,7 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from escalation.causal import estimate_effects, estimate_heterogeneity, refute_effect
+from escalation.causal import (
+    estimate_effects,
+    estimate_heterogeneity,
+    fit_propensity,
+    refute_effect,
+)
 from escalation.errors import DesignError
 
 from .causal_support import simulate
@@ -56,3 +61,18 @@ def test_estimate_effects_refuses_the_treatment_in_the_confounders_formula(
             estimators=["ipw"],
             horizons=[180],
         )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"treatment": "treatment", "covariates": ["risk", "treatment"]},
+        {"formula": "treatment ~ risk + treatment"},
+    ],
+)
+def test_fit_propensity_refuses_the_treatment_as_a_covariate(
+    data: pd.DataFrame, arguments: dict[str, object]
+) -> None:
+    # it fitted the treatment on itself: a separation warning and a propensity of 0 or 1
+    with pytest.raises(DesignError, match="covariate 'treatment' is the treatment column"):
+        fit_propensity(data, **arguments)  # type: ignore[arg-type]
