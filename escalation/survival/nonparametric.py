@@ -112,6 +112,21 @@ def _arrays(
     return _Arrays(time, codes_, w, levels, codes, s, used.dropped)
 
 
+def check_strata_apart(group: str, strata: str | None) -> None:
+    """Refuse a k-sample test stratified by its own group column (it compares nothing).
+
+    Raises
+    ------
+    DesignError
+        When ``strata`` is ``group``.
+    """
+    if strata is not None and strata == group:
+        raise DesignError(
+            f"column {group!r} is both the group and the strata: within each stratum there "
+            "is one group, so there is nothing to compare; give other strata"
+        )
+
+
 def _levels(values: npt.NDArray[Any]) -> list[Any]:
     return list(pd.unique(pd.Series(values)).tolist()) if values.size else []
 
@@ -854,6 +869,7 @@ def logrank_test(
     """
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
+    check_strata_apart(group, strata)
     arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
     levels = list(arrays.levels)
     if len(levels) < 2:

@@ -1,4 +1,4 @@
-"""A covariate never clashes with a column the survival models add or lists twice.
+"""A survival model's user-chosen names never clash with its own columns or each other.
 
 A covariate named like a helper column the model adds next to the covariates (the
 outcome columns of the lifelines backends, the ``design`` and ``expanded`` tables) was
@@ -13,7 +13,14 @@ import pandas as pd
 import pytest
 
 from escalation.errors import DesignError
-from escalation.survival import fit_aft, fit_cause_specific, fit_cox, fit_fine_gray
+from escalation.survival import (
+    fit_aft,
+    fit_cause_specific,
+    fit_cox,
+    fit_fine_gray,
+    gray_test,
+    logrank_test,
+)
 
 
 def _spells(n: int = 400, seed: int = 5) -> pd.DataFrame:
@@ -75,3 +82,11 @@ def test_the_outcome_as_a_covariate_is_refused(fit: object, column: str) -> None
 def test_the_outcome_in_a_formula_is_refused(fit: object) -> None:
     with pytest.raises(DesignError, match="covariate 'event' is the event column"):
         fit(_spells(), "Surv(duration, event) ~ x + event")  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("test", [logrank_test, gray_test])
+def test_a_k_sample_test_stratified_by_its_own_group_is_refused(test: object) -> None:
+    # it compared nothing within each stratum and reported statistic 0, p = 1
+    spells = _spells().assign(arm=lambda f: (f["x"] > 0).astype(int))
+    with pytest.raises(DesignError, match="'arm' is both the group and the strata"):
+        test(spells, "arm", strata="arm")  # type: ignore[operator]
