@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Final
 
 import pandas as pd
@@ -24,6 +24,7 @@ __all__ = [
     "covariates_apart",
     "design_cluster",
     "moved_names",
+    "refuse_repeats",
     "resolve_cluster",
     "spare_column",
     "warn_deprecated",
@@ -213,4 +214,35 @@ def covariates_apart(covariates: Collection[object] | None, columns: Mapping[str
         raise DesignError(
             f"{'; '.join(clashes)}; a model's outcome and treatment cannot also be its "
             "covariates: leave them out of the covariates"
+        )
+
+
+def refuse_repeats(what: str, values: Iterable[object], why: str = "") -> None:
+    """Refuse a list of names (covariates, causes, models, ...) with one given twice.
+
+    A repeated name would be fitted, summarised or reported twice (or, as a covariate,
+    left out as collinear with itself).
+
+    Raises
+    ------
+    DesignError
+        Naming each value given more than once.
+
+    Examples
+    --------
+    >>> refuse_repeats("cause(s)", [1, 2, 1])
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: cause(s) listed more than once: 1; list each once
+    """
+    seen: list[object] = []
+    twice: list[object] = []
+    for value in values:
+        if value in seen and value not in twice:
+            twice.append(value)
+        seen.append(value)
+    if twice:
+        reason = f" ({why})" if why else ""
+        raise DesignError(
+            f"{what} listed more than once: {', '.join(map(str, twice))}; list each once{reason}"
         )

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import AUTO, canonical_columns, resolve_cluster
+from escalation._vocabulary import AUTO, canonical_columns, refuse_repeats, resolve_cluster
 from escalation.causal._confounders import Confounders, confounders
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap
@@ -588,6 +588,7 @@ def estimate_effects(
     names = tuple(
         estimators if estimators is not None else (spec.estimators if spec else ("unadjusted",))
     )
+    refuse_repeats("estimator(s)", names)
     unknown = [e for e in names if e not in ESTIMATORS]
     if unknown:
         raise DesignError(f"unknown estimator(s) {unknown}; choose from {list(ESTIMATORS)}")
@@ -597,6 +598,7 @@ def estimate_effects(
         if design is None:
             raise DesignError("give horizons= (or a design) when data is a plain DataFrame")
         horizons = design.outcome.horizons
+    refuse_repeats("horizon(s)", horizons)
     hz_days = np.asarray(sorted(horizons), dtype=float)
     grace = None
     if design is not None and design.treatment.grace_days is not None:

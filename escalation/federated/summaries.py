@@ -16,6 +16,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from escalation._vocabulary import refuse_repeats
 from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["SUMMARY_COLUMNS", "covariate_summary", "pool_covariate_summaries"]
@@ -65,12 +66,7 @@ def covariate_summary(
     missing = [c for c in (*covariates, treatment) if c not in spells.columns]
     if missing:
         raise DesignError(f"the spells lack column(s) {', '.join(missing)} for Table 1")
-    twice = sorted({str(c) for c in covariates if list(covariates).count(c) > 1})
-    if twice:
-        raise DesignError(
-            f"covariate(s) {', '.join(map(repr, twice))} listed more than once; each is "
-            "summarised once (pooled, a repeated one would be counted twice)"
-        )
+    refuse_repeats("covariate(s)", covariates, "pooled, a repeated one would be counted twice")
     arm = pd.to_numeric(spells[treatment], errors="coerce")
     rows = []
     for covariate in covariates:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import refuse_repeats
 from escalation.compute import batched_map, resolve_jobs, run_batched, run_tasks
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
@@ -372,13 +373,8 @@ def validate_risk_models(
     unknown = [m for m in models if m not in MODEL_KINDS]
     if unknown:
         raise DesignError(f"unknown risk model(s) {unknown}; choose from {MODEL_KINDS}")
-    for what, names in (("risk model", models), ("feature set", feature_sets)):
-        twice = sorted({n for n in names if list(names).count(n) > 1})
-        if twice:
-            raise DesignError(
-                f"{what}(s) {', '.join(map(repr, twice))} listed more than once; each is "
-                "fitted and scored once, so list it once"
-            )
+    refuse_repeats("risk model(s)", models, "each is fitted and scored once")
+    refuse_repeats("feature set(s)", feature_sets, "each is fitted and scored once")
     bad_sets = [f for f in feature_sets if f not in FEATURE_SETS]
     if bad_sets:
         raise DesignError(f"unknown feature set(s) {bad_sets}; choose from {FEATURE_SETS}")

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import AUTO, warn_deprecated
+from escalation._vocabulary import AUTO, refuse_repeats, warn_deprecated
 from escalation.core.cif import cumulative_incidence
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
@@ -406,6 +406,7 @@ def fit_cause_specific(
             check_cause(code, 1, "a cause-specific model")
     else:
         wanted = tuple(int(c) for c in causes)
+        refuse_repeats("cause(s)", wanted)
     for k in wanted:
         check_cause(code, k, f"the cause-specific model of cause {k}")
     start = np.zeros(len(code))

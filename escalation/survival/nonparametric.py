@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import cause_from_event
+from escalation._vocabulary import cause_from_event, refuse_repeats
 from escalation.core import productlimit
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes, usable_rows
@@ -739,6 +739,7 @@ def aalen_johansen(
     arrays = _arrays(data, group=group, weights=weights, duration=duration, event=event)
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
     causes = wanted if causes is None else [int(c) for c in causes]
+    refuse_repeats("cause(s)", causes)
     unknown = sorted(set(causes) - set(wanted))
     if unknown:
         warnings.warn(

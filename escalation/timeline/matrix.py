@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import refuse_repeats
 from escalation.errors import DesignError
 
 __all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
@@ -152,12 +153,11 @@ class CovariateCoding:
             When a column is absent from ``frame`` or listed twice, or a reference level is
             not among the column's kept levels.
         """
-        twice = sorted({str(c) for c in columns if list(columns).count(c) > 1})
-        if twice:
-            raise DesignError(
-                f"covariate(s) listed more than once: {', '.join(twice)}; list each once "
-                "(a repeated column is collinear with itself and would be left out)"
-            )
+        refuse_repeats(
+            "covariate(s)",
+            columns,
+            "a repeated column is collinear with itself and would be left out",
+        )
         missing = [c for c in columns if c not in frame.columns]
         unknown = sorted(set(reference or {}) - set(columns))
         if unknown:

@@ -76,3 +76,18 @@ def test_fit_propensity_refuses_the_treatment_as_a_covariate(
     # it fitted the treatment on itself: a separation warning and a propensity of 0 or 1
     with pytest.raises(DesignError, match="covariate 'treatment' is the treatment column"):
         fit_propensity(data, **arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"estimators": ["ipw", "ipw"], "horizons": [180]}, "estimator.s. listed .*: ipw"),
+        ({"estimators": ["ipw"], "horizons": [180, 365, 180]}, "horizon.s. listed .*: 180"),
+    ],
+)
+def test_estimate_effects_refuses_an_estimator_or_horizon_listed_twice(
+    data: pd.DataFrame, arguments: dict[str, list[object]], message: str
+) -> None:
+    # every row of its estimates was written twice
+    with pytest.raises(DesignError, match=message):
+        estimate_effects(data, covariates=["risk"], **arguments)  # type: ignore[arg-type]

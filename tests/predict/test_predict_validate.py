@@ -163,9 +163,9 @@ def test_names_that_would_be_duplicated_are_refused(
 ) -> None:
     data, _ = simulated
     # a model listed twice was fitted twice and every spell's prediction written twice
-    with pytest.raises(DesignError, match=r"risk model.*'cox' listed more than once"):
+    with pytest.raises(DesignError, match=r"risk model\(s\) listed more than once: cox"):
         validate_risk_models(data, models=["cox", "cox"], bootstrap=0)  # type: ignore[arg-type]
-    with pytest.raises(DesignError, match=r"feature set.*'structured' listed more than once"):
+    with pytest.raises(DesignError, match=r"feature set\(s\) listed more than once: structured"):
         validate_risk_models(
             data,  # type: ignore[arg-type]
             models=["cox"], feature_sets=["structured", "structured"], bootstrap=0,

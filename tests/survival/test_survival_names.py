@@ -14,6 +14,7 @@ import pytest
 
 from escalation.errors import DesignError
 from escalation.survival import (
+    aalen_johansen,
     fit_aft,
     fit_cause_specific,
     fit_cox,
@@ -90,3 +91,11 @@ def test_a_k_sample_test_stratified_by_its_own_group_is_refused(test: object) ->
     spells = _spells().assign(arm=lambda f: (f["x"] > 0).astype(int))
     with pytest.raises(DesignError, match="'arm' is both the group and the strata"):
         test(spells, "arm", strata="arm")  # type: ignore[operator]
+
+
+def test_a_cause_listed_twice_is_refused() -> None:
+    # its curves (or coefficients) were written twice
+    with pytest.raises(DesignError, match=r"cause\(s\) listed more than once: 1"):
+        aalen_johansen(_spells(), causes=[1, 1])
+    with pytest.raises(DesignError, match=r"cause\(s\) listed more than once: 1"):
+        fit_cause_specific(_spells(), ["x", "z"], causes=[1, 2, 1])
