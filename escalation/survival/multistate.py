@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import refuse_repeats
 from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DesignError
@@ -207,6 +208,7 @@ def _increments(rows: pd.DataFrame, states: Sequence[str] | None, s: float) -> _
         ]
     else:
         order = list(states)
+        refuse_repeats("state(s)", order)
         unknown = [x for x in seen if x not in order]
         if unknown:
             raise DesignError(f"states not listed in states=: {', '.join(unknown)}")

@@ -21,6 +21,8 @@ from escalation.survival import (
     fit_fine_gray,
     gray_test,
     logrank_test,
+    state_occupation,
+    transition_probabilities,
 )
 
 
@@ -99,3 +101,19 @@ def test_a_cause_listed_twice_is_refused() -> None:
         aalen_johansen(_spells(), causes=[1, 1])
     with pytest.raises(DesignError, match=r"cause\(s\) listed more than once: 1"):
         fit_cause_specific(_spells(), ["x", "z"], causes=[1, 2, 1])
+
+
+@pytest.mark.parametrize("estimate", [state_occupation, transition_probabilities])
+def test_a_state_listed_twice_is_refused(estimate: object) -> None:
+    # the first copy got no spells: a second row for the state, with probability 0
+    rows = pd.DataFrame(
+        {
+            "spell_id": [1, 2, 3, 3],
+            "start": [0.0, 0.0, 0.0, 5.0],
+            "stop": [4.0, 6.0, 5.0, 9.0],
+            "from_state": ["a", "a", "a", "b"],
+            "to_state": ["b", None, "b", None],
+        }
+    )
+    with pytest.raises(DesignError, match=r"state\(s\) listed more than once: a"):
+        estimate(rows, states=["a", "a", "b"])  # type: ignore[operator]
