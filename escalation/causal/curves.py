@@ -622,7 +622,8 @@ def pooled_logistic_survival(
     with treatment set to 1 and to 0; without it (for an IP-weighted marginal structural
     model, pass ``weights``) survival is computed from the model's hazards with treatment
     set to each value. A missing value in a variable of the formula is an error naming the
-    row (statsmodels dropped such rows).
+    row (statsmodels dropped such rows), and so is a column ``time`` of ``frame`` other
+    than the duration (the expanded rows' interval would overwrite it).
 
     Parameters
     ----------
@@ -664,6 +665,11 @@ def pooled_logistic_survival(
     """
     from escalation.formula import FormulaCoding, check_complete
 
+    if "time" in frame.columns and duration != "time":
+        raise DesignError(
+            "the frame has a column 'time', but the expanded rows use 'time' for the "
+            "interval (the formula's time); rename that column"
+        )
     check_complete(frame, formula)
     n_intervals = frame[duration].to_numpy(dtype=int)
     if (n_intervals < 1).any():

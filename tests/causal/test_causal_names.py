@@ -8,6 +8,7 @@ was overwritten by them.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +16,7 @@ from escalation.causal import (
     estimate_effects,
     estimate_heterogeneity,
     fit_propensity,
+    pooled_logistic_survival,
     refute_effect,
 )
 from escalation.errors import DesignError
@@ -91,3 +93,28 @@ def test_estimate_effects_refuses_an_estimator_or_horizon_listed_twice(
     # every row of its estimates was written twice
     with pytest.raises(DesignError, match=message):
         estimate_effects(data, covariates=["risk"], **arguments)  # type: ignore[arg-type]
+
+
+def test_pooled_logistic_survival_refuses_a_column_named_like_its_interval() -> None:
+    # a covariate 'time' was overwritten by the expanded rows' interval: the model used
+    # the interval where the formula meant the covariate
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "t": rng.integers(1, 6, n),
+            "d": rng.integers(0, 2, n),
+            "a": rng.integers(0, 2, n),
+            "time": rng.normal(size=n),
+        }
+    )
+    with pytest.raises(DesignError, match="a column 'time'"):
+        pooled_logistic_survival(
+            frame, duration="t", event="d", treatment="a", formula="a + time", times=[5]
+        )
+    # the duration itself named 'time' is the interval's own column: allowed
+    renamed = frame.drop(columns="time").rename(columns={"t": "time"})
+    out = pooled_logistic_survival(
+        renamed, duration="time", event="d", treatment="a", formula="a + time", times=[5]
+    )
+    assert list(out["group"]) == ["treated", "untreated"]
