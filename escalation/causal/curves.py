@@ -562,14 +562,9 @@ def estimate_curves(
     from escalation.causal.propensity import treatment_vector
 
     adjust = confounders(
-        frame,
-        covariates,
-        formula,
-        duration=duration,
-        event=event,
-        min_count=min_count,
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,
-    )
+    )  # fmt: skip
     a = treatment_vector(frame, treatment)
     x = adjust.coding.apply(frame)
     dur = durations(frame[adjust.duration])

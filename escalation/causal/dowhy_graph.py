@@ -272,14 +272,9 @@ def refute_effect(
         dowhy = import_module_quietly("dowhy")
 
     adjust = confounders(
-        frame,
-        covariates,
-        formula,
-        duration=duration,
-        event=event,
-        min_count=min_count,
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,
-    )
+    )  # fmt: skip
     duration, event = adjust.duration, adjust.event
     x, _ = drop_redundant(adjust.coding.apply(frame))
     names = [_safe(c) for c in x.columns]

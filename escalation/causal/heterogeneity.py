@@ -236,14 +236,9 @@ def fit_effect_model(
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     adjust = confounders(
-        frame,
-        covariates,
-        formula,
-        duration=duration,
-        event=event,
-        min_count=min_count,
+        frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,
-    )
+    )  # fmt: skip
     duration, event = adjust.duration, adjust.event
     coding = adjust.coding
     x = coding.apply(frame).to_numpy(dtype=float)
