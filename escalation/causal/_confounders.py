@@ -71,6 +71,7 @@ def confounders(
     ('t', 'e', ('g[T.b]',))
     """
     model = formula_argument(covariates, formula)
+    treated = {"treatment": treatment} if treatment else {}
     if model is None:
         if covariates is None:
             raise DesignError(
@@ -78,8 +79,7 @@ def confounders(
                 "'Surv(duration, event) ~ x + C(g)'"
             )
         names = [covariates] if isinstance(covariates, str) else list(covariates)
-        roles = {"duration": duration, "event": event}
-        covariates_apart(names, roles | ({"treatment": treatment} if treatment else {}))
+        covariates_apart(names, {"duration": duration, "event": event, **treated})
         coding = CovariateCoding.learn(frame, names, min_count=min_count)
         return Confounders(coding, duration, event, names)
     if model.strata or model.cluster or model.counting or len(model.response) == 1:
@@ -95,6 +95,5 @@ def confounders(
     if model.response:
         duration, event = model.response
     learnt = FormulaCoding.learn(frame, model.rhs)
-    roles = {"duration": duration, "event": event}
-    covariates_apart(learnt.columns, roles | ({"treatment": treatment} if treatment else {}))
+    covariates_apart(learnt.columns, {"duration": duration, "event": event, **treated})
     return Confounders(learnt, duration, event, model.rhs)

@@ -32,7 +32,7 @@ from scipy import stats
 from escalation.core import productlimit
 from escalation.errors import DesignError
 from escalation.survival._result import KSampleTestResult
-from escalation.survival.nonparametric import _arrays, _levels, check_strata_apart
+from escalation.survival.nonparametric import _arrays, _levels
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -207,7 +207,6 @@ def gray_test(
     >>> round(gray_test(spells, "arm").p_value, 4)  # R cmprsk::cuminc: 0.1351518
     0.1352
     """
-    check_strata_apart(group, strata)
     arrays = _arrays(data, group=group, strata=strata)
     levels = list(arrays.levels)
     k = len(levels)

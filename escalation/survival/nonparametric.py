@@ -90,6 +90,11 @@ def _arrays(
 ) -> _Arrays:
     from escalation.timeline.spells import SpellData
 
+    if strata is not None and strata == group:  # a k-sample test within its own groups
+        raise DesignError(
+            f"column {group!r} is both the group and the strata: within each stratum there "
+            "is one group, so there is nothing to compare; give other strata"
+        )
     frame = data.spells if isinstance(data, SpellData) else data
     if not isinstance(frame, pd.DataFrame):
         raise DesignError(
@@ -110,21 +115,6 @@ def _arrays(
     levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
     return _Arrays(time, codes_, w, levels, codes, s, used.dropped)
-
-
-def check_strata_apart(group: str, strata: str | None) -> None:
-    """Refuse a k-sample test stratified by its own group column (it compares nothing).
-
-    Raises
-    ------
-    DesignError
-        When ``strata`` is ``group``.
-    """
-    if strata is not None and strata == group:
-        raise DesignError(
-            f"column {group!r} is both the group and the strata: within each stratum there "
-            "is one group, so there is nothing to compare; give other strata"
-        )
 
 
 def _levels(values: npt.NDArray[Any]) -> list[Any]:
@@ -870,7 +860,6 @@ def logrank_test(
     """
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
-    check_strata_apart(group, strata)
     arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
     levels = list(arrays.levels)
     if len(levels) < 2:
