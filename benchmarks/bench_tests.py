@@ -3,6 +3,7 @@
     python benchmarks/bench_tests.py                  # the whole suite, two workers
     python benchmarks/bench_tests.py tests/policy     # one folder
     python benchmarks/bench_tests.py --workers 1 --top 40
+    python benchmarks/bench_tests.py --tests 60       # and the 60 costliest tests
 
 Runs ``pytest -n WORKERS --dist worksteal`` (as ``make test`` does) with this file as a
 pytest plugin: each test worker records, per test, its wall time, the CPU time of the
@@ -76,7 +77,7 @@ def _area(nodeid: str, depth: int) -> str:
     return "/".join(parts[: min(depth, len(parts))])
 
 
-def _report(folder: Path, top: int) -> None:
+def _report(folder: Path, top: int, tests: int) -> None:
     workers = [json.loads(p.read_text()) for p in sorted(folder.glob("gw*.json"))]
     workers = workers or [json.loads(p.read_text()) for p in folder.glob("main.json")]
     rows = [row for worker in workers for row in worker["rows"]]
@@ -102,6 +103,11 @@ def _report(folder: Path, top: int) -> None:
         ranked = sorted(totals.items(), key=lambda kv: -(kv[1][1] + kv[1][2]))
         for name, (wall, cpu, child, count) in ranked[:limit]:
             print(f"{cpu + child:8.1f} {cpu:7.1f} {child:7.1f} {wall:8.1f} {int(count):6d}  {name}")
+    if tests:
+        print("\nby test (CPU = own + children), largest first")
+        print(f"{'CPU s':>8} {'own':>7} {'child':>7} {'wall s':>8}  test")
+        for nodeid, wall, cpu, child in sorted(rows, key=lambda r: -(r[2] + r[3]))[:tests]:
+            print(f"{cpu + child:8.1f} {cpu:7.1f} {child:7.1f} {wall:8.1f}  {nodeid}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("paths", nargs="*", help="test paths (default: the whole suite)")
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers")
     parser.add_argument("--top", type=int, default=25, help="files listed")
+    parser.add_argument("--tests", type=int, default=0, help="single tests listed")
     args = parser.parse_args(argv)
     print(machine())
     print(f"load averages before: {load()}")
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
             f"pytest and everything it started: {wall:.1f} s wall, "
             f"{usage.ru_utime + usage.ru_stime:.1f} s CPU (exit status {status >> 8})"
         )
-        _report(Path(folder), args.top)
+        _report(Path(folder), args.top, args.tests)
     print(f"\nload averages after: {load()}")
 
 
