@@ -232,6 +232,9 @@ class AuthoritiesTruth:
             hazard_ratio``.
         """
         frames = []
+        if spells is not None:  # only what the truth is looked up by (not every column)
+            keys = [c for c in ("la", "child_id", "time_zero", "treatment") if c in spells]
+            spells = spells[keys]
         for la, truth in self.authorities.items():
             chosen = None if spells is None else spells[spells["la"] == la]
             if chosen is not None and chosen.empty:
