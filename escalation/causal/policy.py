@@ -442,6 +442,12 @@ class PolicyValueResult(Presents):
         two-sided p-value; both rules are judged on the same spells, so the interval
         accounts for their correlation.
 
+        Raises
+        ------
+        DesignError
+            When a rule is unknown, the two rules are the same rule, or ``horizon`` was
+            not scored.
+
         Examples
         --------
         >>> rng = np.random.default_rng(5)
@@ -458,6 +464,11 @@ class PolicyValueResult(Presents):
         for name in (rule, other):
             if name not in self.flags:
                 raise DesignError(f"unknown rule {name!r}; rules are {list(self.rules)}")
+        if rule == other:
+            raise DesignError(
+                f"cannot compare rule {rule!r} with itself (the difference is 0 by "
+                f"construction, with no p-value); compare two of {list(self.rules)}"
+            )
         scores = self.backend
         chosen = self.horizons if horizon is None else (int(horizon),)
         z = stats.norm.ppf(0.5 + self.conf_level / 2)

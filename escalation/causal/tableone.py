@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.errors import DataValidationError, Problem
+from escalation.errors import PERSONAL_COLUMNS, DataValidationError, Problem, shown
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.labels import arm_label, describe_covariate
 
@@ -270,7 +270,39 @@ class TableOne(Presents):
         return pd.DataFrame(rows)
 
 
-def _arms(values: pd.Series) -> tuple[pd.Series, tuple[str, ...]]:
+def _arm_value(by: str, value: object) -> str:
+    """Return an arm value as a message shows it: its text and its type (1 is not "1")."""
+    if by in PERSONAL_COLUMNS:
+        return shown(by, value)
+    return f"{str(value)!r} ({type(value).__name__})"
+
+
+def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
+    """Return each row's arm name and the arms in column order.
+
+    Raises
+    ------
+    DataValidationError
+        When distinct values of the column would be given one name (1 and "1", or 1 and
+        "Early help"): merged, two groups would be described as one.
+    """
+    shared: dict[str, list[object]] = {}
+    for value in pd.unique(values):
+        shared.setdefault(arm_label(value), []).append(value)
+    clashes = [
+        Problem(
+            "table one",
+            None,
+            by,
+            None,
+            f"arm values {' and '.join(_arm_value(by, v) for v in raw)} would share the "
+            f"name {label!r} and be described as one arm; code each arm one way (e.g. 1 and 0)",
+        )
+        for label, raw in shared.items()
+        if len(raw) > 1
+    ]
+    if clashes:
+        raise DataValidationError(clashes, "table one")
     names = values.map(arm_label)
     present = list(pd.unique(names))
     order = [a for a in ("No early help", "Early help") if a in present]
@@ -310,6 +342,12 @@ def table_one(
     Returns
     -------
     TableOne
+
+    Raises
+    ------
+    DataValidationError
+        When the ``by`` column is missing, a variable is missing or listed twice, or two
+        values of ``by`` would share an arm's name (1 and "1", or 1 and "Early help").
 
     Examples
     --------
@@ -363,7 +401,7 @@ def table_one(
             "table one",
         )
     skewed = set(DEFAULT_NONNORMAL if nonnormal is None else nonnormal)
-    names, groups = _arms(frame[by])
+    names, groups = _arms(frame[by], by)
     if isinstance(weights, str):
         w_all = frame[weights].to_numpy(float)
     elif weights is not None:

@@ -110,6 +110,42 @@ def covariate_summary(
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
+def _numeric_covariates(every: pd.DataFrame) -> set[str]:
+    """Return the covariates summarised as numeric; refuse one also summarised by counts.
+
+    ``every`` holds every authority's rows (an ``authority`` column). A row with a mean
+    is numeric, one with another level than ``""`` or with a count is categorical, and a
+    withheld row of the level ``""`` (neither) could be either.
+    """
+    level = every["level"].fillna("").astype(str)
+    count = pd.to_numeric(every["count"], errors="coerce").notna()
+    mean = pd.to_numeric(every["mean"], errors="coerce").notna()
+    counted = (level != "") | count
+    problems = []
+    numeric = set()
+    for covariate, rows in every.groupby("covariate", sort=False).groups.items():
+        as_numbers = sorted(set(every.loc[rows[mean[rows].to_numpy()], "authority"].astype(str)))
+        as_counts = sorted(set(every.loc[rows[counted[rows].to_numpy()], "authority"].astype(str)))
+        if as_numbers and as_counts:
+            problems.append(
+                Problem(
+                    "covariate summaries",
+                    None,
+                    "covariate",
+                    None,
+                    f"covariate {str(covariate)!r} is summarised as numeric in "
+                    f"{', '.join(as_numbers)} (n, mean and SD) but as categorical in "
+                    f"{', '.join(as_counts)} (counts by level): pooled, the two would be "
+                    "mixed; summarise it one way in every authority",
+                )
+            )
+        elif not as_counts:
+            numeric.add(str(covariate))
+    if problems:
+        raise DataValidationError(problems, "covariate summaries")
+    return numeric
+
+
 def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Combine authorities' covariate summaries into one Table 1.
 
@@ -122,10 +158,18 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
     pandas.DataFrame
         ``covariate, level, group, n, count, percent, mean, sd, withheld``.
 
+    Notes
+    -----
+    A numeric covariate is summarised in one row per group with the level ``""``, a mean
+    and no count; a categorical one in one row per level, and a blank value (``""``) is a
+    level like any other, with its count. So a covariate is numeric when every row of it
+    has the level ``""`` and none has a count.
+
     Raises
     ------
     DataValidationError
-        When an authority's summary has two rows for one covariate, level and group.
+        When an authority's summary has two rows for one covariate, level and group, or
+        one authority summarised a covariate as numeric and another as categorical.
     """
     if not summaries:
         raise DesignError("no covariate summaries to pool")
@@ -144,6 +188,7 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
         raise DataValidationError(problems, "covariate summaries")
     frames = [s.assign(authority=a) for a, s in summaries.items()]
     every = pd.concat(frames, ignore_index=True)
+    numeric = _numeric_covariates(every)
     rows = []
     for (covariate, level, group), part in every.groupby(
         ["covariate", "level", "group"], sort=False, dropna=False
@@ -165,7 +210,7 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
             "sd": np.nan,
             "withheld": withheld,
         }
-        if level == "":
+        if str(covariate) in numeric:
             if not withheld and np.all(np.isfinite(mean)):
                 grand = float(np.sum(n * mean) / total)
                 within = np.nansum((n - 1) * np.where(np.isfinite(sd), sd, 0.0) ** 2)

@@ -45,6 +45,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._lazy import import_module_quietly
+from escalation._vocabulary import refuse_repeats
 from escalation.causal.heterogeneity import EffectModel, fit_effect_model, forest_size
 from escalation.causal.policy import policy_scores
 from escalation.compute import one_blas_thread, resolve_jobs, run_tasks
@@ -401,8 +402,9 @@ def learn_rules(
     Raises
     ------
     DesignError
-        For an unknown rule or model, a capacity outside (0, 1], too few families, or an
-        ``effect_model`` fitted on other spells or with other settings.
+        For an unknown rule or model, a rule or model listed twice, a capacity outside
+        (0, 1], too few families, or an ``effect_model`` fitted on other spells or with
+        other settings.
 
     Notes
     -----
@@ -416,6 +418,8 @@ def learn_rules(
     bad_models = [m for m in risk_models if m not in MODEL_KINDS]
     if bad_models:
         raise DesignError(f"unknown risk model(s) {bad_models}; choose from {MODEL_KINDS}")
+    refuse_repeats("rule(s)", rules, "each is learned and judged once")
+    refuse_repeats("risk model(s)", risk_models, "each is fitted and scored once")
     if not 0 < capacity <= 1:
         raise DesignError(f"capacity must be a share in (0, 1], got {capacity}")
     frame = spells.reset_index(drop=True)

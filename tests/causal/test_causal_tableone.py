@@ -148,3 +148,23 @@ def test_causal_table_one_refuses_a_variable_listed_twice() -> None:
     spells = pd.DataFrame({"treatment": [1, 1, 0, 0, 0], "age": [4.0, 6, 5, 9, 7]})
     with pytest.raises(DataValidationError, match=r"age.*listed more than once"):
         table_one(spells, variables=["age", "age"])
+
+
+@pytest.mark.parametrize(
+    ("arms", "named"),
+    [
+        ([1, "1", 0, 0, 1, "1"], r"'1' \(int\) and '1' \(str\)"),
+        ([1, "Early help", 0, 0, 1, "Early help"], r"'1' \(int\) and 'Early help' \(str\)"),
+    ],
+)
+def test_causal_table_one_refuses_arm_values_that_would_share_a_label(
+    arms: list[object], named: str
+) -> None:
+    # 1 and "1" (or 1 and "Early help") were both named "Early help" and silently merged
+    # into one arm: its n, means and the SMD described two groups as one
+    spells = pd.DataFrame({"treatment": arms, "age": [1.0, 2, 3, 4, 5, 6]})
+    with pytest.raises(DataValidationError, match=rf"'treatment'.*{named}.*'Early help'"):
+        table_one(spells, variables=["age"])
+    # one coding of the arms is described as before
+    kept = table_one(spells.assign(treatment=[1, 1, 0, 0, 1, 1]), variables=["age"])
+    assert kept.n == {"No early help": 2, "Early help": 4}

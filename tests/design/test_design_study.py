@@ -256,3 +256,21 @@ def test_invalid_toml_and_file_name_in_message(tmp_path: Path) -> None:
 def test_design_error_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="horizons"):
         OutcomeSpec(events=("cp_plan",), horizons=(0,))
+
+
+@pytest.mark.parametrize(
+    ("section", "values"),
+    [
+        ("prediction", {"models": ["cox", "cox"]}),
+        ("policy", {"capacity_per_1000": 300, "risk_models": ["cox", "cox"]}),
+    ],
+)
+def test_a_risk_model_listed_twice_is_refused_by_the_design(
+    section: str, values: dict[str, Any]
+) -> None:
+    # evaluate_policies and `escalation policy` take their risk models from here (learn_rules
+    # refuses a repeat too), so a model listed twice never reaches them
+    mapping = base()
+    mapping[section] = values
+    with pytest.raises(DesignError, match=rf"\[{section}\] \w*models = .*lists 'cox' more than"):
+        StudyDesign.from_dict(mapping)

@@ -107,3 +107,34 @@ def test_a_covariate_summarised_twice_is_never_counted_twice() -> None:
     twice = pd.concat([once, once.iloc[[0]]], ignore_index=True)  # e.g. a hand-edited pack
     with pytest.raises(DataValidationError, match=r"B covariate summary.*row 3.*counted twice"):
         pool_covariate_summaries({"A": once, "B": twice})
+
+
+def test_a_blank_level_is_pooled_as_a_level_like_any_other() -> None:
+    # covariate_summary shares a blank ("") value of a categorical covariate as the level
+    # "" with its count; pooling read level "" as a numeric summary and dropped the count
+    frames = {
+        name: pd.DataFrame({"treatment": [1, 0, 0, 1, 1, 0], "ethnicity": values})
+        for name, values in (
+            ("A", ["", "A", "A", "B", "", "B"]),
+            ("B", ["A", "", "B", "B", "", ""]),
+        )
+    }
+    pooled = pool_covariate_summaries(
+        {k: covariate_summary(v, ["ethnicity"]) for k, v in frames.items()}
+    ).set_index(["level", "group"])
+    blank = pooled.loc[("", "all")]
+    assert (blank["n"], blank["count"], blank["withheld"]) == (12, 5, 0)
+    assert blank["percent"] == pytest.approx(100 * 5 / 12)
+    assert pooled.loc[("", "treated"), "count"] == 3  # rows 0, 4 of A and 4 of B
+    direct = covariate_summary(pd.concat(frames.values()), ["ethnicity"])
+    assert pooled["count"].tolist() == direct["count"].tolist()
+
+
+def test_a_covariate_numeric_in_one_pack_and_categorical_in_another_is_refused() -> None:
+    # its numeric row (level "") would have been pooled with the other's blank level
+    numeric = covariate_summary(pd.DataFrame({"treatment": [1, 0, 0], "x": [2.0, 3, 5]}), ["x"])
+    text = covariate_summary(pd.DataFrame({"treatment": [1, 0, 0], "x": ["", "a", "b"]}), ["x"])
+    with pytest.raises(
+        DataValidationError, match=r"'x' is summarised as numeric in A.*categorical in B"
+    ):
+        pool_covariate_summaries({"A": numeric, "B": text})

@@ -135,6 +135,13 @@ def test_bad_rules_are_refused() -> None:
     with pytest.raises(DesignError, match="unknown risk model"):
         learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
                     rules=["risk"], risk_models=["xgb"])  # fmt: skip
+    # a model (or rule) given twice was learned twice, in every fold, for one rule
+    with pytest.raises(DesignError, match=r"risk model\(s\) listed more than once: cox;"):
+        learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
+                    rules=["risk"], risk_models=["cox", "penalised_cox", "cox"])  # fmt: skip
+    with pytest.raises(DesignError, match=r"rule\(s\) listed more than once: everyone;"):
+        learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
+                    rules=["everyone", "no_one", "everyone"])  # fmt: skip
     with pytest.raises(DesignError, match="capacity"):
         learn_rules(frame, covariates=COVARIATES, capacity=1.5, horizon=365)
     with pytest.raises(DesignError, match="one finite value per spell"):
