@@ -6,7 +6,8 @@ numeric covariates and ``median [Q1, Q3]`` for skewed counts, the number missing
 the standardised mean difference (SMD) between the arms before and, given weights,
 after weighting.
 
-SMDs follow Yang & Dalton (2012), as ``tableone``: for a numeric covariate
+SMDs follow Yang & Dalton (2012), as ``tableone``; with more than two arms the SMD is
+the mean of the pairwise SMDs (as R's ``tableone`` reports it). For a numeric covariate
 :math:`(\bar x_1 - \bar x_0)/\sqrt{(s_1^2 + s_0^2)/2}`; for a categorical one with
 proportion vectors :math:`p_1, p_0` over its levels but the first,
 :math:`\sqrt{(p_1 - p_0)^\top S^{-1} (p_1 - p_0)}` with :math:`S` the mean of the two
@@ -29,6 +30,7 @@ covariates between treatment groups in propensity-score matched samples. Stat Me
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -138,8 +140,8 @@ class TableOne(Presents):
         Long and raw: ``variable, label, domain, kind, level, level_label, group, n,
         count, percent, mean, sd, median, q1, q3, missing`` (counts not disclosed).
     smd : pandas.DataFrame
-        ``variable, smd, smd_weighted`` (absolute values; weighted missing without
-        weights).
+        ``variable, smd, smd_weighted`` (absolute values; with more than two arms the
+        mean over every pair of arms; missing with one arm, and weighted without weights).
     groups : tuple of str
         Arm names, in column order.
     n : dict
@@ -286,6 +288,15 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
         When distinct values of the column would be given one name (1 and "1", or 1 and
         "Early help"): merged, two groups would be described as one.
     """
+    missing = np.flatnonzero(values.isna().to_numpy())
+    if len(missing):
+        raise DataValidationError(
+            [
+                Problem("table one", int(row), by, None, "no arm: the value is missing")
+                for row in missing
+            ],
+            "table one",
+        )
     shared: dict[str, list[object]] = {}
     for value in pd.unique(values):
         shared.setdefault(arm_label(value), []).append(value)
@@ -326,7 +337,8 @@ def table_one(
     data : SpellData or pandas.DataFrame
         The spells (``SpellData.spells``) or any frame with the ``by`` column.
     by : str, default "treatment"
-        Column of the arms (1/0 are named "Early help"/"No early help").
+        Column of the arms (1/0 are named "Early help"/"No early help"); every row
+        needs one (a missing value is refused).
     variables : sequence of str, optional
         Columns to describe (default: the spells' baseline covariates present, with
         ``unborn`` only when some child was unborn at time zero, then the assessment
@@ -346,8 +358,9 @@ def table_one(
     Raises
     ------
     DataValidationError
-        When the ``by`` column is missing, a variable is missing or listed twice, or two
-        values of ``by`` would share an arm's name (1 and "1", or 1 and "Early help").
+        When the ``by`` column is missing or has a missing value, a variable is missing
+        or listed twice, or two values of ``by`` would share an arm's name (1 and "1", or
+        1 and "Early help").
 
     Examples
     --------
@@ -502,25 +515,27 @@ def table_one(
                         "missing": missing,
                     }
                 )
-        g1, g0 = groups[-1], groups[0]
-        if kind == "numeric":
-            s1, s0 = arm_rows[g1], arm_rows[g0]
-            x = values.to_numpy(float)
-            ok = ~np.isnan(x)
-            smd = abs(smd_numeric(x[s1 & ok], x[s0 & ok]))
-            smd_w = (
-                abs(smd_numeric(x[s1 & ok], x[s0 & ok], w_all[s1 & ok], w_all[s0 & ok]))
-                if w_all is not None
-                else np.nan
-            )
-        else:
-            smd = smd_categorical(proportions[g1], proportions[g0])
-            smd_w = (
-                smd_categorical(weighted_props[g1], weighted_props[g0])
-                if w_all is not None
-                else np.nan
-            )
-        smds.append({"variable": variable, "smd": smd, "smd_weighted": smd_w})
+        pairwise, pairwise_w = [], []  # every pair of arms (one pair for two arms)
+        for g0, g1 in itertools.combinations(groups, 2):
+            if kind == "numeric":
+                s1, s0 = arm_rows[g1], arm_rows[g0]
+                x = values.to_numpy(float)
+                ok = ~np.isnan(x)
+                pairwise.append(abs(smd_numeric(x[s1 & ok], x[s0 & ok])))
+                if w_all is not None:
+                    w1, w0 = w_all[s1 & ok], w_all[s0 & ok]
+                    pairwise_w.append(abs(smd_numeric(x[s1 & ok], x[s0 & ok], w1, w0)))
+            else:
+                pairwise.append(smd_categorical(proportions[g1], proportions[g0]))
+                if w_all is not None:
+                    pairwise_w.append(smd_categorical(weighted_props[g1], weighted_props[g0]))
+        smds.append(
+            {
+                "variable": variable,
+                "smd": float(np.mean(pairwise)) if pairwise else np.nan,
+                "smd_weighted": float(np.mean(pairwise_w)) if pairwise_w else np.nan,
+            }
+        )
     stats = pd.DataFrame(rows)
     n = {g: int(arm_rows[g].sum()) for g in groups}
     return TableOne(

@@ -168,3 +168,40 @@ def test_causal_table_one_refuses_arm_values_that_would_share_a_label(
     # one coding of the arms is described as before
     kept = table_one(spells.assign(treatment=[1, 1, 0, 0, 1, 1]), variables=["age"])
     assert kept.n == {"No early help": 2, "Early help": 4}
+
+
+def test_causal_table_one_three_arms_smd_is_the_mean_of_the_pairwise_smds() -> None:
+    """Three arms: the SMD is the mean of the three pairwise SMDs, as R's tableone reports
+    it (ExtractSmd); each pair is compared with the Python tableone package's own pairwise
+    SMD columns. (Before, only the first and last arms were compared.)"""
+    rng = np.random.default_rng(11)
+    n = 300
+    data = pd.DataFrame(
+        {
+            "arm": rng.choice(["A", "B", "C"], n),
+            "age": rng.normal(8, 4, n).round(1),
+            "sex": rng.choice(["F", "M"], n),
+        }
+    )
+    data.loc[data["arm"] == "B", "age"] += 1.5
+    ours = table_one(data, by="arm", variables=["age", "sex"]).smd.set_index("variable")["smd"]
+    reference = tableone.TableOne(
+        data, columns=["age", "sex"], categorical=["sex"], groupby="arm", smd=True,
+        overall=False, pval=False, missing=False,
+    ).tableone  # fmt: skip
+    pairs = [c for c in reference.columns if str(c[1]).startswith("SMD (")]
+    assert len(pairs) == 3
+    for variable, label in (("age", "age, mean (SD)"), ("sex", "sex, n (%)")):
+        cells = reference.loc[label, pairs].replace("", np.nan).dropna(how="all")
+        pairwise = [abs(float(v)) for v in cells.iloc[0]]
+        assert ours[variable] == pytest.approx(np.mean(pairwise), abs=1.5e-3)  # 3 decimals
+
+
+def test_causal_table_one_refuses_rows_without_an_arm() -> None:
+    """A missing arm is not an arm called "nan": the rows are named and refused."""
+    data = frozen_example().astype({"treatment": float})
+    data.loc[[3, 17], "treatment"] = np.nan
+    with pytest.raises(DataValidationError, match="treatment") as caught:
+        table_one(data, variables=["age"])
+    rows = {p.row for p in caught.value.problems}
+    assert rows == {3, 17}
