@@ -451,8 +451,10 @@ def read_share_pack(path: str | Path) -> SharePack:
             tables = {}
             for name in PACK_TABLES:
                 raw = archive.read(f"{name}.csv")
+                # Only an empty cell is missing (as to_csv writes NaN): a level spelled
+                # "NA", "None" or "null" is text, not pandas' default missing markers.
                 tables[name] = (
-                    pd.read_csv(io.BytesIO(raw), keep_default_na=True)
+                    pd.read_csv(io.BytesIO(raw), keep_default_na=False, na_values=[""])
                     if raw.strip()
                     else pd.DataFrame()
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -156,3 +157,22 @@ def test_several_authorities_need_a_choice() -> None:
         build_share_pack(sims.history, cheap_design())
     with pytest.raises(DesignError, match="'LA09' is not in the data"):
         build_share_pack(sims.history, cheap_design(), authority="LA09")
+
+
+def test_round_trip_keeps_levels_that_read_like_missing_values(tmp_path: Path) -> None:
+    """A level spelled "NA", "None", "null", "nan" or "N/A" (a user's covariate may have
+    them) comes back as that text, not as a blank level; empty cells stay missing."""
+    pack = packs()[1]
+    covariates = pack.tables["covariates"].copy()
+    spelled = ["NA", "None", "null", "nan", "N/A"]
+    categorical = covariates.index[covariates["level"] != ""][: len(spelled)]
+    covariates.loc[categorical, "level"] = spelled
+    changed = dataclasses.replace(pack, tables={**pack.tables, "covariates": covariates})
+    again = read_share_pack(write_share_pack(changed, tmp_path / "x.zip"))
+    assert again.tables["covariates"].loc[categorical, "level"].tolist() == spelled
+    for name in PACK_TABLES:  # missing values alike (pandas' NA in memory, NaN read back)
+        read, sent = (
+            t.astype(object).where(t.notna(), None)
+            for t in (again.tables[name], changed.tables[name])
+        )
+        pd.testing.assert_frame_equal(read, sent, check_dtype=False, obj=name)
