@@ -21,7 +21,7 @@ True
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,7 @@ import pandas as pd
 __all__ = ["canonical_order", "in_canonical_order", "restore"]
 
 IntArray = npt.NDArray[np.int64]
-_Array = TypeVar("_Array", bound=np.ndarray)  # type: ignore[type-arg]
+_Array = TypeVar("_Array", bound=npt.NDArray[Any])
 
 
 def canonical_order(frame: pd.DataFrame, key: str = "spell_id") -> IntArray | None:
@@ -59,6 +59,6 @@ def restore(values: _Array, order: IntArray | None) -> _Array:
     """Put per-row ``values`` (first axis) computed in canonical order back in input order."""
     if order is None:
         return values
-    out = np.empty_like(values)
+    out = values.copy()
     out[order] = values
     return out
