@@ -198,6 +198,18 @@ def _effects(s: pd.DataFrame) -> pd.DataFrame:
     return _quiet(lambda: estimate_effects(data, **options).tidy())  # type: ignore[arg-type]
 
 
+def _effects_missing_families(s: pd.DataFrame) -> pd.DataFrame:
+    """Children without a recorded family are each a family of one in the bootstrap."""
+    spells = s.assign(family_id=s["family_id"].mask(s["spell_id"] % 3 == 0))
+    options = {"bootstrap": 4, "seed": 2, "horizons": [365], "covariates": COVARIATES}
+    data = dataclasses.replace(spell_data(), spells=spells)
+    fit = _quiet(lambda: estimate_effects(data, estimators=["ipw"], **options).tidy())  # type: ignore[arg-type]
+    rows = _quiet(
+        lambda: estimate_effects(spells, estimators=["ipw"], cluster=None, **options).tidy()  # type: ignore[arg-type]
+    )
+    return pd.concat([fit, rows], keys=["families", "rows"])
+
+
 def _propensity(s: pd.DataFrame) -> pd.DataFrame:
     fit = fit_propensity(s, "treatment", CATEGORICAL)
     per_row = _by_spell({"score": fit.scores}, s["spell_id"])
@@ -404,6 +416,7 @@ CASES: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     "transition_probabilities": _transition_probabilities,
     "state_occupation_rows": _pathway_rows,
     "estimate_effects": _effects,
+    "estimate_effects_missing_families": _effects_missing_families,
     "fit_propensity": _propensity,
     "balance_table": _balance,
     "balance_table_fit": _balance_from_fit,
