@@ -693,7 +693,7 @@ def pooled_logistic_survival(
     out = []
     for arm, group in ((1, "treated"), (0, "untreated")):
         base = frame if standardize else frame.iloc[:1]
-        grid = base.loc[base.index.repeat(horizon)].reset_index(drop=True)
+        grid = base.iloc[np.repeat(np.arange(len(base)), horizon)].reset_index(drop=True)
         grid["time"] = np.tile(np.arange(horizon), len(base))
         grid[treatment] = arm
         coded = coding.apply(grid).to_numpy()

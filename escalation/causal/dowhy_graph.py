@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from escalation._lazy import import_module_quietly
+from escalation._row_order import in_canonical_order
 from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.causal.propensity import drop_redundant
@@ -247,6 +248,11 @@ def refute_effect(
     this check found no problem. Covariate columns that are constant or linear
     combinations of others are left out first (they do not change the effect estimate).
 
+    The refuters permute, draw and subset rows by position, so the rows are put in
+    ``spell_id`` order first (a frame already in that order is used as it is): the same
+    spells give the same refutations for a seed whatever their order. Without a
+    ``spell_id`` column the row order is part of the input.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -271,6 +277,9 @@ def refute_effect(
             warnings.filterwarnings("ignore", message=message, category=category)
         dowhy = import_module_quietly("dowhy")
 
+    # The refuters permute, draw and subset rows by position: in spell_id order, the same
+    # spells give the same refutations whatever order they arrive in.
+    frame, _ = in_canonical_order(frame)
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,

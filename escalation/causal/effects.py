@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import AUTO, canonical_columns, refuse_repeats, resolve_cluster
 from escalation.causal._confounders import Confounders, confounders
 from escalation.causal.balance import balance_table
@@ -469,6 +470,23 @@ def _check_estimable(a: np.ndarray, ev: np.ndarray, dur: np.ndarray, hz_days: np
         )
 
 
+def _bootstrap_clusters(
+    frame: pd.DataFrame, labels: npt.NDArray[Any] | None
+) -> npt.NDArray[np.int64]:
+    """Cluster codes for the bootstrap that do not depend on the order of the rows.
+
+    Labels present are coded in sorted order; a missing label (a child without a family)
+    and, without a cluster column, every row is a cluster of its own, numbered in
+    ``spell_id`` order (row order without ``spell_id``), so the same seed draws the same
+    spells whatever order they arrive in. Spells already in ``spell_id`` order get the
+    codes they always had.
+    """
+    order = canonical_order(frame)
+    if labels is None:
+        return restore(np.arange(len(frame), dtype=np.int64), order)
+    return restore(cluster_codes(labels if order is None else labels[order]), order)
+
+
 def estimate_effects(
     data: Any,
     design: StudyDesign | None = None,
@@ -679,7 +697,7 @@ def estimate_effects(
         fitted = [points[e].nuisance.propensity for e in ("aipw", "ipw") if e in points]
         replicates = cluster_bootstrap(
             _replicate,
-            cluster_codes(cluster_ids)[by_time],
+            _bootstrap_clusters(frame, cluster_ids if cluster is not None else None)[by_time],
             n_boot,
             args=(
                 tuple(v[by_time] for v in arrays),

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from escalation._lazy import import_module_quietly
+from escalation._row_order import in_canonical_order, restore
 from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.errors import DesignError
@@ -218,6 +219,13 @@ def fit_effect_model(
     -------
     EffectModel
 
+    Notes
+    -----
+    The forest draws rows at random by position, so the rows are put in ``spell_id`` order
+    first (a frame already in that order is used as it is): the same spells grow the same
+    forest for a seed whatever their order. Without a ``spell_id`` column the row order is
+    part of the input: the same rows in another order grow another forest.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -241,6 +249,9 @@ def fit_effect_model(
     )  # fmt: skip
     duration, event = adjust.duration, adjust.event
     coding = adjust.coding
+    # The forest draws rows by position: in spell_id order, the same spells grow the same
+    # forest whatever order they arrive in.
+    frame, _ = in_canonical_order(frame)
     x = coding.apply(frame).to_numpy(dtype=float)
     center = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -277,7 +288,8 @@ class HeterogeneityResult(Presents):
     horizon : int
         Days.
     effect : numpy.ndarray
-        Each child's estimated risk difference by the horizon.
+        Each child's estimated risk difference by the horizon, in the row order of the
+        frame.
     subgroups : pandas.DataFrame
         ``subgroup, level, n, estimate, conf_low, conf_high``.
     projection : pandas.DataFrame
@@ -364,6 +376,14 @@ def estimate_heterogeneity(
     -------
     HeterogeneityResult
 
+    Notes
+    -----
+    The forest and the projection's cross-fitting draw rows at random by position, so the
+    rows are put in ``spell_id`` order first (a frame already in that order is used as it
+    is): the same spells give the same estimates for a seed whatever their order. Without a
+    ``spell_id`` column the row order is part of the input: the same rows in another order
+    give other estimates.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -383,6 +403,9 @@ def estimate_heterogeneity(
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
+    # The forest and the projection's cross-fitting draw rows by position: in spell_id
+    # order, the same spells give the same answer whatever order they arrive in.
+    frame, order = in_canonical_order(frame)
     model = fit_effect_model(
         frame,
         covariates=covariates,
@@ -455,7 +478,7 @@ def estimate_heterogeneity(
     )
     return HeterogeneityResult(
         int(horizon),
-        effect,
+        restore(effect, order),
         pd.DataFrame(rows),
         blp,
         {"forest": forest, "projection": projection, "effect_model": model},

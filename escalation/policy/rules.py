@@ -45,6 +45,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._lazy import import_module_quietly
+from escalation._row_order import in_canonical_order, restore
 from escalation._vocabulary import refuse_repeats
 from escalation.causal.heterogeneity import EffectModel, fit_effect_model, forest_size
 from escalation.causal.policy import policy_scores
@@ -411,6 +412,12 @@ def learn_rules(
     Linear algebra runs on one thread (:func:`escalation.compute.one_blas_thread`): the
     matrices are small, so threads cost more than they gain, and the results do not depend
     on how many threads BLAS would otherwise use.
+
+    The folds, the forest, the tree and ties at the capacity's cut-off are decided by row
+    position, so the rules are learned on the spells in ``spell_id`` order (spells already
+    in that order are used as they are); the flags, scores and folds returned are in the
+    row order of ``spells``. The same spells give the same rules and the same flag for
+    each spell whatever their row order or index.
     """
     unknown = [r for r in rules if r not in (*FIXED_RULES, *_LEARNED)]
     if unknown:
@@ -422,7 +429,10 @@ def learn_rules(
     refuse_repeats("risk model(s)", risk_models, "each is fitted and scored once")
     if not 0 < capacity <= 1:
         raise DesignError(f"capacity must be a share in (0, 1], got {capacity}")
-    frame = spells.reset_index(drop=True)
+    # Folds, forests and ties are decided by row position: in spell_id order, the same
+    # spells give the same rules and flags whatever order they arrive in.
+    ordered, order = in_canonical_order(spells)
+    frame = ordered.reset_index(drop=True)
     n = len(frame)
     covs = list(covariates)
     flags: dict[str, FloatArray] = {}
@@ -439,6 +449,7 @@ def learn_rules(
         score = np.asarray(values, dtype=float)
         if score.shape != (n,) or not np.isfinite(score).all():
             raise DesignError(f"fixed score {name!r} needs one finite value per spell ({n})")
+        score = score if order is None else score[order]
         flags[f"top_{name}"] = top_share(score, capacity)
         scores[f"top_{name}"] = score
         descriptions[f"top_{name}"] = f"offer early help to the highest {name} scores"
@@ -477,13 +488,13 @@ def learn_rules(
     elif learned:
         descriptions.update(_plain_descriptions(learned, risk_models))
     return LearnedRules(
-        flags=flags,
-        scores=scores,
-        fold=fold,
+        flags={name: restore(values, order) for name, values in flags.items()},
+        scores={name: restore(values, order) for name, values in scores.items()},
+        fold=restore(fold, order),
         descriptions=descriptions,
         capacity=float(capacity),
         horizon=int(horizon),
-        spell_id=frame["spell_id"].to_numpy() if "spell_id" in frame else np.arange(n),
+        spell_id=spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(n),
         backend=backend,
     )
 

@@ -805,6 +805,8 @@ def bootstrap_indices(
     """Return row indices of ``replicates`` bootstrap samples that resample whole clusters.
 
     Siblings (one ``family_id``) are drawn together, so intervals respect their correlation.
+    Clusters are drawn by their sorted label, so the same clusters are drawn for a seed
+    whatever the order of the rows (a replicate lists each cluster's rows in row order).
 
     Examples
     --------
@@ -812,7 +814,9 @@ def bootstrap_indices(
     [[0, 1, 2], [2, 2]]
     """
     rng = np.random.default_rng(seed)
-    codes, _ = pd.factorize(pd.Series(np.asarray(cluster, dtype=object)), use_na_sentinel=False)
+    codes, _ = pd.factorize(
+        pd.Series(np.asarray(cluster, dtype=object)), sort=True, use_na_sentinel=False
+    )
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))

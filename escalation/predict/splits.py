@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._row_order import canonical_order, restore
 from escalation.errors import DesignError
 
 __all__ = ["Split", "SplitMethod", "family_groups", "grouped_folds", "temporal_split"]
@@ -47,6 +48,10 @@ class Split:
 def family_groups(spells: pd.DataFrame) -> npt.NDArray[np.int64]:
     """Return one integer group per row: the family, or the child when no family is known.
 
+    Groups are numbered in the order they first appear with the rows in ``spell_id`` order
+    (in row order without a ``spell_id`` column), so the same spells in another row order
+    get the same numbers, and the folds and bootstrap draws made from them are the same.
+
     Examples
     --------
     >>> spells = pd.DataFrame({"child_id": ["a", "b", "c"], "family_id": ["f", "f", None]})
@@ -56,8 +61,10 @@ def family_groups(spells: pd.DataFrame) -> npt.NDArray[np.int64]:
     family = spells["family_id"].astype("string") if "family_id" in spells else None
     child = "child:" + spells["child_id"].astype("string")
     key = child if family is None else ("family:" + family).fillna(child)
-    codes, _ = pd.factorize(key)
-    return np.asarray(codes, dtype=np.int64)
+    order = canonical_order(spells)
+    if order is None:
+        return np.asarray(pd.factorize(key)[0], dtype=np.int64)
+    return restore(np.asarray(pd.factorize(key.iloc[order])[0], dtype=np.int64), order)
 
 
 def temporal_split(

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._row_order import in_canonical_order
 from escalation._vocabulary import refuse_repeats
 from escalation.compute import batched_map, resolve_jobs, run_batched, run_tasks
 from escalation.design.study import StudyDesign
@@ -332,6 +333,11 @@ def validate_risk_models(
     data). The integrated Brier score averages the Brier score over ten equally spaced
     times up to the horizon.
 
+    The folds, the bootstrap and the seeded learners pick rows by position, so the spells
+    are put in ``spell_id`` order first (spells already in that order, as
+    :func:`~escalation.timeline.build_spells` writes them, are used as they are): the same
+    spells give the same results for a seed whatever their row order or index.
+
     Examples
     --------
     >>> import dataclasses
@@ -383,7 +389,10 @@ def validate_risk_models(
             "feature set 'structured+text' needs the case history with notes (history=...) "
             "or precomputed text_features"
         )
-    spells = data.spells.reset_index(drop=True)
+    # Folds, bootstrap draws and seeded learners pick rows by position: in spell_id order,
+    # the same spells give the same answer whatever order they arrive in.
+    source, _ = in_canonical_order(data.spells)
+    spells = source.reset_index(drop=True)
     if spells.empty:
         raise DataValidationError(
             [Problem("spells", None, None, None, "no spells to validate on")], "spells"
@@ -409,7 +418,7 @@ def validate_risk_models(
         )
     task = _SplitTask(
         spells=spells,
-        index=data.spells.index,
+        index=source.index,
         covariates=tuple(covariates),
         censor_training=censor_training,
         feature_sets=tuple(feature_sets),
