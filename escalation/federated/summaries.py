@@ -110,6 +110,39 @@ def covariate_summary(
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
+def _binary_as_numeric(every: pd.DataFrame) -> pd.DataFrame:
+    """Return ``every`` with 0/1 summaries of covariates summarised as numbers elsewhere.
+
+    :func:`covariate_summary` decides by an authority's own values: a count that is 0 or
+    1 for every child of one authority (prior care episodes in a small one) is shared
+    there as a 0/1 covariate, ``n`` and the count of ones (level ``"yes"``), and as a
+    number (``n``, mean, SD) where it takes other values. The count of ones is the same
+    values' numeric summary: mean ``c / n`` and SD ``sqrt(c (n - c) / (n (n - 1)))``. An
+    authority whose only level of such a covariate is ``"yes"`` has its rows rewritten so
+    (a withheld count leaves the mean missing, withheld).
+    """
+    has_mean = pd.to_numeric(every["mean"], errors="coerce").notna()
+    names = every["covariate"].astype(str)
+    numbers = set(names[has_mean])
+    if not numbers:
+        return every
+    out = every.copy()
+    for key, rows in out.groupby(["authority", names], sort=False).groups.items():
+        covariate = str(key[1]) if isinstance(key, tuple) else ""
+        if covariate not in numbers or set(out.loc[rows, "level"].astype(str)) != {"yes"}:
+            continue
+        n = pd.to_numeric(out.loc[rows, "n"], errors="coerce").to_numpy(dtype=float)
+        ones = pd.to_numeric(out.loc[rows, "count"], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(n > 0, ones / n, np.nan)
+            sd = np.where(n > 1, np.sqrt(ones * (n - ones) / (n * (n - 1))), np.nan)
+        out.loc[rows, "level"] = ""
+        out.loc[rows, "count"] = np.nan
+        out.loc[rows, "mean"] = mean
+        out.loc[rows, "sd"] = sd
+    return out
+
+
 def _numeric_covariates(every: pd.DataFrame) -> set[str]:
     """Return the covariates summarised as numeric; refuse one also summarised by counts.
 
@@ -163,7 +196,10 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
     A numeric covariate is summarised in one row per group with the level ``""``, a mean
     and no count; a categorical one in one row per level, and a blank value (``""``) is a
     level like any other, with its count. So a covariate is numeric when every row of it
-    has the level ``""`` and none has a count.
+    has the level ``""`` and none has a count. A covariate shared as 0/1 (level ``"yes"``)
+    by some authorities and as a number by others (a count that is 0 or 1 for every child
+    of a small authority) is pooled as a number: the count of ones gives the same values'
+    n, mean and SD exactly.
 
     Raises
     ------
@@ -187,7 +223,7 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
     if problems:
         raise DataValidationError(problems, "covariate summaries")
     frames = [s.assign(authority=a) for a, s in summaries.items()]
-    every = pd.concat(frames, ignore_index=True)
+    every = _binary_as_numeric(pd.concat(frames, ignore_index=True))
     numeric = _numeric_covariates(every)
     rows = []
     for (covariate, level, group), part in every.groupby(
@@ -211,7 +247,12 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
             "withheld": withheld,
         }
         if str(covariate) in numeric:
-            if not withheld and np.all(np.isfinite(mean)):
+            # a mean missing beside its n was withheld with the count it came from
+            withheld = max(withheld, int(np.sum(np.isnan(mean) & (n > 0))))
+            row["withheld"] = withheld
+            some = n > 0  # an authority without a value in the group adds nothing
+            n, mean, sd = n[some], mean[some], sd[some]
+            if not withheld and total > 0 and np.all(np.isfinite(mean)):
                 grand = float(np.sum(n * mean) / total)
                 within = np.nansum((n - 1) * np.where(np.isfinite(sd), sd, 0.0) ** 2)
                 between = float(np.sum(n * (mean - grand) ** 2))

@@ -130,6 +130,42 @@ def test_a_blank_level_is_pooled_as_a_level_like_any_other() -> None:
     assert pooled["count"].tolist() == direct["count"].tolist()
 
 
+def test_a_count_that_is_0_or_1_in_one_authority_is_pooled_as_a_number() -> None:
+    """A count (prior care episodes) 0 or 1 in every child of a small authority is
+    summarised there as a 0/1 covariate (n and the count of ones) and elsewhere as a
+    number (n, mean, SD): pooled, the count of ones is the same values' n, mean and SD, so
+    the pooled row equals the numeric summary of every child together (the federated demo
+    failed here when the mix was refused; before that the two halves were pooled apart)."""
+    frames = {
+        "A": pd.DataFrame({"treatment": [1, 0, 0, 1, 1, 0, 1], "x": [0, 1, 0, 1, 1, 0, 0]}),
+        "B": pd.DataFrame({"treatment": [1, 0, 0, 1, 0, 1], "x": [2, 0, 1, 3, 0, 1]}),
+    }
+    shared = {k: covariate_summary(v, ["x"]) for k, v in frames.items()}
+    assert set(shared["A"]["level"]) == {"yes"} and set(shared["B"]["level"]) == {""}
+    pooled = pool_covariate_summaries(shared).set_index("group")
+    direct = covariate_summary(pd.concat(frames.values()), ["x"]).set_index("group")
+    assert set(pooled["level"]) == {""}
+    for group in ("all", "treated", "untreated"):
+        assert pooled.loc[group, "n"] == direct.loc[group, "n"]
+        assert pooled.loc[group, "mean"] == pytest.approx(direct.loc[group, "mean"], rel=1e-12)
+        assert pooled.loc[group, "sd"] == pytest.approx(direct.loc[group, "sd"], rel=1e-12)
+    assert (pooled["withheld"] == 0).all()
+
+
+def test_an_authority_without_values_in_a_group_adds_nothing_to_the_pooled_mean() -> None:
+    # n = 0 and no mean in the treated group of B: the pooled mean was missing, unexplained
+    frames = {
+        "A": pd.DataFrame({"treatment": [1, 0, 0, 1], "x": [2.0, 3.0, 5.0, 4.0]}),
+        "B": pd.DataFrame({"treatment": [1, 0, 0], "x": [np.nan, 7.0, 1.0]}),
+    }
+    shared = {k: covariate_summary(v, ["x"]) for k, v in frames.items()}
+    pooled = pool_covariate_summaries(shared).set_index("group")
+    direct = covariate_summary(pd.concat(frames.values()), ["x"]).set_index("group")
+    for group in ("all", "treated", "untreated"):
+        assert pooled.loc[group, "mean"] == pytest.approx(direct.loc[group, "mean"], rel=1e-12)
+        assert pooled.loc[group, "sd"] == pytest.approx(direct.loc[group, "sd"], rel=1e-12)
+
+
 def test_a_covariate_numeric_in_one_pack_and_categorical_in_another_is_refused() -> None:
     # its numeric row (level "") would have been pooled with the other's blank level
     numeric = covariate_summary(pd.DataFrame({"treatment": [1, 0, 0], "x": [2.0, 3, 5]}), ["x"])
