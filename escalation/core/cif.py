@@ -141,7 +141,9 @@ def cumulative_incidence(
     [[0.1, 0.24]]
     """
     c = np.atleast_2d(np.asarray(cause, dtype=float))
-    t = np.broadcast_to(np.asarray(total, dtype=float), c.shape)
+    t = np.asarray(total, dtype=float)
+    if t.shape != c.shape:  # a broadcast view is read-only: the kernel gets a copy of it
+        t = np.broadcast_to(t, c.shape)
     if engine == "numpy":
         out, capped = _paths_numpy(c, np.asarray(t))
     else:
