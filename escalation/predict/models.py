@@ -343,12 +343,13 @@ class FittedRiskModel:
         # the total increments overwrite the cumulative hazards (no longer needed)
         mine = cumulative.flags.writeable and cumulative.dtype == np.float64
         total = np.add(escalation, death[None, :], out=cumulative if mine else None)
-        cif = cumulative_incidence(escalation, total, what=f"the {self.spec.kind} risk model")
         index = np.searchsorted(self.grid[:upto], at, side="right")
         # F is 0 before the first grid time (index 0), else its value at grid time index - 1
-        out = np.zeros((len(cif), len(index)))
         later = index > 0
-        out[:, later] = cif[:, index[later] - 1]
+        out = np.zeros((len(escalation), len(index)))
+        out[:, later] = cumulative_incidence(
+            escalation, total, what=f"the {self.spec.kind} risk model", at=index[later] - 1
+        )
         return out
 
 
