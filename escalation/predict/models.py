@@ -345,12 +345,14 @@ class FittedRiskModel:
         total = np.add(escalation, death[None, :], out=cumulative if mine else None)
         index = np.searchsorted(self.grid[:upto], at, side="right")
         # F is 0 before the first grid time (index 0), else its value at grid time index - 1
-        later = index > 0
-        out = np.zeros((len(escalation), len(index)))
+        # (one column per time, in the shape of ``times``: (n,) for a single time)
+        flat = index.reshape(-1)
+        later = flat > 0
+        out = np.zeros((len(escalation), flat.size))
         out[:, later] = cumulative_incidence(
-            escalation, total, what=f"the {self.spec.kind} risk model", at=index[later] - 1
+            escalation, total, what=f"the {self.spec.kind} risk model", at=flat[later] - 1
         )
-        return out
+        return out.reshape(len(escalation), *index.shape)
 
 
 def _rewarn(caught: list[warnings.WarningMessage], kind: str) -> None:

@@ -38,6 +38,15 @@ def test_cox_risk_model_equals_riskregression_predict_risk() -> None:
     np.testing.assert_allclose(risk, expected, atol=1e-6)
     assert np.max(np.abs(risk - expected)) < 1e-9  # in fact equal to rounding
     assert np.all((risk >= 0) & (risk <= 1))
+    # times in any order, repeated, before the first event or as one number: the same
+    # values, in the shape of the times asked for
+    again = fitted.predict_risk(profiles, [80.0, 0.0, 5.0, 80.0])
+    np.testing.assert_array_equal(
+        again, np.column_stack([risk[:, 4], np.zeros(5), risk[:, [0, 4]]])
+    )
+    np.testing.assert_array_equal(fitted.predict_risk(profiles, 40.0), risk[:, 2])
+    square = fitted.predict_risk(profiles, times[:4].reshape(2, 2))
+    np.testing.assert_array_equal(square, risk[:, :4].reshape(5, 2, 2))
 
 
 def test_risks_stay_within_one_and_the_bound_is_announced() -> None:
