@@ -156,10 +156,10 @@ class EffectModel:
         """
         with warnings.catch_warnings():
             _quiet_noise()
-            return forest_effect(self.backend, self.standardised(frame, coded))
+            return _forest_effect(self.backend, self.standardised(frame, coded))
 
 
-def forest_effect(forest: Any, x: np.ndarray) -> np.ndarray:
+def _forest_effect(forest: Any, x: np.ndarray) -> np.ndarray:
     """Return a fitted ``CausalForestDML``'s effect of treatment 1 against 0 at rows ``x``.
 
     The forest's ``effect(x)`` is its ``const_marginal_effect(x)`` times ``T1 - T0 = 1``
@@ -439,7 +439,7 @@ def estimate_heterogeneity(
     alpha = 1 - conf_level
     with warnings.catch_warnings():
         _quiet_noise()
-        effect = forest_effect(forest, xs)
+        effect = _forest_effect(forest, xs)
         groups = subgroup_levels(frame)
         if groups.empty:
             raise DesignError(
