@@ -317,13 +317,14 @@ def _positions(values: pd.Series, kept: tuple[str, ...]) -> npt.NDArray[np.intp]
     One hash lookup per row, not one comparison of every row per level; a pandas
     ``Categorical`` is looked up once per category and read through its codes.
     """
-    index = pd.Index(kept)
     if isinstance(values.dtype, pd.CategoricalDtype):
         # code -1 (a missing value) reads the last entry: the level ``missing`` when kept
-        lookup = index.get_indexer(pd.Index([*_category_text(values.dtype), MISSING]))
+        where = {level: j for j, level in enumerate(kept)}
+        text = [*_category_text(values.dtype), MISSING]
+        lookup = np.array([where.get(level, -1) for level in text], dtype=np.intp)
         out: npt.NDArray[np.intp] = lookup[values.cat.codes.to_numpy()]
         return out
-    return index.get_indexer(pd.Index(_as_text(values)))
+    return pd.Index(kept).get_indexer(pd.Index(_as_text(values)))
 
 
 def covariate_matrix(
