@@ -17,10 +17,13 @@ both alike:
   in this process and on one BLAS thread as ``run_study`` runs it: with the heterogeneity
   stage's causal forest given, where the package takes it (``effect_model=``);
 - **replicate**: one replicate of the Monte Carlo coverage check
-  (``tests/policy/test_policy_coverage.py``, inside ``threadpool_limits(1)`` as there):
+  (``tests/policy/test_policy_coverage.py``):
   simulate an authority of 3,000 children, build its spells, flag them with rules
   learned once on a development authority, score them and estimate six rules' values;
-  the mean over ``--reps`` replicates, with the simulation and spells apart.
+  the mean over ``--reps`` replicates of each part (simulation, spells, applying the
+  rules, the scores, the values with their contrasts and tidy table, the true values)
+  and of the whole, inside ``threadpool_limits(1)`` and
+  :func:`escalation.compute.one_blas_thread` as ``tests/policy/policy_support.py``.
 
 CPU time is the process's user + system time (``time.process_time``); on a shared machine
 wall times stretch with the load, CPU times much less. Nothing here is asserted in tests.
@@ -89,30 +92,49 @@ elif what == "stage":
         evaluate_policies(data, design, seed=1, n_jobs=1, **given)
     out = {"demo stage": time.process_time() - start}
 else:
-    with threadpool_limits(1):
+    from escalation.compute import one_blas_thread
+
+    def replicates(reps):
         _, development = spells_of(20_000, 77)
         learned = learn_rules(development.spells, covariates=list(development.model_covariates),
                               capacity=0.3, horizon=365, rules=("risk", "benefit", "tree"),
                               cross_fit=False, seed=1)
-        parts = {"simulation and spells": 0.0, "policy": 0.0}
+        config = SimulationConfig(notes=False, early_help_hazard_ratio=0.75)
+        names = ("simulate_local_authority", "build_spells", "LearnedRules.apply",
+                 "policy_scores", "values, compare, tidy", "truth.policy_values")
+        parts = dict.fromkeys(names, 0.0)
         for rep in range(reps + 1):  # the first replicate warms up, uncounted
-            start = time.process_time()
-            sim, data = spells_of(3000, 10_000 + rep)
-            middle = time.process_time()
+            clock = [time.process_time()]
+            sim = simulate_local_authority(3000, seed=10_000 + rep, config=config)
+            clock.append(time.process_time())
+            data = build_spells(sim.history, design)
+            clock.append(time.process_time())
             spells = data.spells.reset_index(drop=True)
             flags = {"everyone": np.ones(len(spells)), "no_one": np.zeros(len(spells))}
             flags.update(learned.apply(spells))
+            clock.append(time.process_time())
             scores = policy_scores(spells, covariates=list(data.model_covariates),
                                    horizons=[365, 730], cluster="family_id")
+            clock.append(time.process_time())
             fit = estimate_policy_values(scores, flags)
-            sim.truth.policy_values(spells, flags)
+            fit.tidy()
             for one, other in (("everyone", "no_one"), ("risk_cox", "current_practice"),
                                ("benefit", "risk_cox"), ("tree", "risk_cox")):
                 fit.compare(one, other)
+            clock.append(time.process_time())
+            sim.truth.policy_values(spells, flags)
+            clock.append(time.process_time())
             if rep:
-                parts["simulation and spells"] += (middle - start) / reps
-                parts["policy"] += (time.process_time() - middle) / reps
-        out = {f"replicate: {k}": v for k, v in parts.items()}
+                for name, begin, end in zip(names, clock, clock[1:]):
+                    parts[name] += (end - begin) / reps
+        parts["one replicate"] = sum(parts.values())
+        return parts
+
+    # as tests/policy/policy_support.py runs the replicates: one BLAS thread, and the
+    # package's own limited functions inside one_blas_thread (no new BLAS lookups)
+    with threadpool_limits(1):
+        parts = one_blas_thread(replicates)(reps)
+    out = {f"replicate, ms: {k}": 1000 * v for k, v in parts.items()}
 print(json.dumps(out))
 """
 
@@ -151,7 +173,7 @@ def main() -> None:
     print(f"load after: {load()}")
     print()
     names = list(sources)
-    print("| seconds, mean of runs (CPU unless wall) | " + " | ".join(names) + " |")
+    print("| seconds (replicate: ms), mean of runs (CPU unless wall) | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 1) + "|")
     for key in results[names[0]]:
         cells = [f"{sum(v) / len(v):.3f}" for v in (results[n].get(key, []) for n in names) if v]

@@ -233,11 +233,18 @@ def _propensity(
     return coef
 
 
-def _set_arm(xa: FloatArray, arm: int) -> FloatArray:
-    """Return a copy of ``xa`` with the treatment column (the first) set to ``arm``."""
-    out = xa.copy()
-    out[:, 0] = arm
-    return out
+def _relative_hazards(fit: CoxFit, xa: FloatArray, columns: int) -> FloatArray:
+    """Return the relative hazards of ``xa[:, :columns]`` under treatment 0 and 1 (rows).
+
+    ``exp`` of the fit's linear predictor with the treatment column (the first) set to
+    each arm; one copy of the columns serves both arms (that column overwritten in turn).
+    """
+    arms = xa[:, :columns].copy()
+    out = np.empty((2, len(xa)))
+    for arm in (0, 1):
+        arms[:, 0] = arm
+        out[arm] = fit.linear_predictor(arms)
+    return np.exp(out)
 
 
 def _split_events(event: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -377,12 +384,8 @@ def run_estimator(
             hc = fitc.hazard_on(grid)
             ec = np.exp(fitc.linear_predictor(xa))
         own = np.where(duration <= grid[-1], np.searchsorted(grid, duration), len(grid))
-    e1 = np.exp(np.stack([fit1.linear_predictor(_set_arm(xa, arm)) for arm in (0, 1)]))
-    e2 = np.zeros((2, n_rows))
-    if fit2 is not None:
-        e2 = np.exp(
-            np.stack([fit2.linear_predictor(_set_arm(xa, arm)[:, :columns2]) for arm in (0, 1)])
-        )
+    e1 = _relative_hazards(fit1, xa, xa.shape[1])
+    e2 = _relative_hazards(fit2, xa, columns2) if fit2 is not None else np.zeros((2, n_rows))
     total, total_g, phi_risk, phi_rmst, capped = standardise(
         h1,
         h2,

@@ -156,8 +156,20 @@ class EffectModel:
         """
         with warnings.catch_warnings():
             _quiet_noise()
-            effect = self.backend.effect(self.standardised(frame, coded))
-        return np.asarray(effect, dtype=float)
+            return _forest_effect(self.backend, self.standardised(frame, coded))
+
+
+def _forest_effect(forest: Any, x: np.ndarray) -> np.ndarray:
+    """Return a fitted ``CausalForestDML``'s effect of treatment 1 against 0 at rows ``x``.
+
+    The forest's ``effect(x)`` is its ``const_marginal_effect(x)`` times ``T1 - T0 = 1``
+    (one binary treatment, one outcome), after checking and one-hot coding ``T0`` and
+    ``T1`` for every row; here the same numbers are read without that coding. ``+ 0.0``
+    as in ``effect``'s sum: a zero effect is written ``0.0``, never ``-0.0``.
+    """
+    theta = np.asarray(forest.const_marginal_effect(x), dtype=float)
+    out: np.ndarray = theta.reshape(len(x)) + 0.0
+    return out
 
 
 def forest_size(n_estimators: int) -> int:
@@ -427,7 +439,7 @@ def estimate_heterogeneity(
     alpha = 1 - conf_level
     with warnings.catch_warnings():
         _quiet_noise()
-        effect = np.asarray(forest.effect(xs), dtype=float)
+        effect = _forest_effect(forest, xs)
         groups = subgroup_levels(frame)
         if groups.empty:
             raise DesignError(

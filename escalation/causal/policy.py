@@ -71,6 +71,7 @@ doi:10.1136/bmj.317.7168.1309.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -471,33 +472,47 @@ class PolicyValueResult(Presents):
             )
         scores = self.backend
         chosen = self.horizons if horizon is None else (int(horizon),)
-        z = stats.norm.ppf(0.5 + self.conf_level / 2)
-        rows = []
+        z = _normal_quantile(self.conf_level)
+        estimates, errors = [], []
         for h in chosen:
             column = scores.column(h)
             one = _pieces(_rule_flags(self.flags, rule), scores, column).risk
             two = _pieces(_rule_flags(self.flags, other), scores, column).risk
             diff = one - two
-            estimate = 1000 * float(diff.mean())
-            se = 1000 * float(
-                cluster_standard_error((diff - diff.mean())[:, None], scores.cluster, coded=True)[0]
+            estimates.append(1000 * float(diff.mean()))
+            errors.append(
+                1000
+                * float(
+                    cluster_standard_error(
+                        (diff - diff.mean())[:, None], scores.cluster, coded=True
+                    )[0]
+                )
             )
-            p = float(2 * stats.norm.sf(abs(estimate) / se)) if se > 0 else float("nan")
-            rows.append(
-                {
-                    "rule": rule,
-                    "other": other,
-                    "horizon": int(h),
-                    "estimand": "difference_per_1000",
-                    "estimate": estimate,
-                    "std_error": se,
-                    "conf_low": estimate - z * se,
-                    "conf_high": estimate + z * se,
-                    "conf_level": self.conf_level,
-                    "p_value": p,
-                }
-            )
-        return pd.DataFrame(rows)
+        estimate, se = np.array(estimates), np.array(errors)
+        # two-sided p-values, one call for every horizon (NaN where the SE is 0)
+        tested = se > 0
+        p = np.full(len(se), np.nan)
+        p[tested] = 2 * stats.norm.sf(np.abs(estimate[tested]) / se[tested])
+        return pd.DataFrame(
+            {
+                "rule": [rule] * len(chosen),
+                "other": [other] * len(chosen),
+                "horizon": [int(h) for h in chosen],
+                "estimand": ["difference_per_1000"] * len(chosen),
+                "estimate": estimates,
+                "std_error": errors,
+                "conf_low": [e - z * s for e, s in zip(estimates, errors, strict=True)],
+                "conf_high": [e + z * s for e, s in zip(estimates, errors, strict=True)],
+                "conf_level": [self.conf_level] * len(chosen),
+                "p_value": p.tolist(),
+            }
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def _normal_quantile(conf_level: float) -> Any:
+    """Return the normal quantile of two-sided intervals at ``conf_level`` (asked often)."""
+    return stats.norm.ppf(0.5 + conf_level / 2)
 
 
 def _rule_flags(flags: Mapping[str, FloatArray], name: str) -> FloatArray | None:
@@ -561,26 +576,18 @@ def estimate_policy_values(
             "give your own rules other names"
         )
     flags = {name: _flags(name, values, scores.n) for name, values in rules.items()}
-    z = stats.norm.ppf(0.5 + conf_level / 2)
+    z = _normal_quantile(conf_level)
     cluster = scores.cluster
-    records: list[dict[str, Any]] = []
+    # the table's columns, filled row by row (one frame built at the end)
+    table: dict[str, list[Any]] = {column: [] for column in POLICY_COLUMNS}
     names = (CURRENT_PRACTICE, *flags)
 
     def add(rule: str, h: int, estimand: str, estimate: float, se: float, **bounds: float) -> None:
         low = bounds.get("low", estimate - z * se)
         high = bounds.get("high", estimate + z * se)
-        records.append(
-            {
-                "rule": rule,
-                "horizon": h,
-                "estimand": estimand,
-                "estimate": estimate,
-                "std_error": se,
-                "conf_low": low,
-                "conf_high": high,
-                "conf_level": conf_level,
-            }
-        )
+        row = (rule, h, estimand, estimate, se, low, high, conf_level)
+        for column, value in zip(table.values(), row, strict=True):
+            column.append(value)
 
     def se_of(phi: FloatArray) -> float:
         return float(cluster_standard_error((phi - phi.mean())[:, None], cluster, coded=True)[0])
@@ -612,8 +619,7 @@ def estimate_policy_values(
             add(name, h, "precision", precision, precision_se)
             recall, recall_se = _ratio(piece.hits, scores.observed[:, column], cluster)
             add(name, h, "recall", recall, recall_se)
-    values = pd.DataFrame.from_records(records)
-    values = values[list(POLICY_COLUMNS)]
+    values = pd.DataFrame(table)
     return PolicyValueResult(
         values=values,
         rules=names,

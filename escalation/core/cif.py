@@ -34,7 +34,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from escalation.core.kernels import F2, c_array, kernel
+from escalation.core.kernels import F2, I1, c_array, kernel
 from escalation.errors import StatisticalWarning
 
 __all__ = ["cumulative_incidence", "event_free", "step", "warn_capped"]
@@ -54,20 +54,25 @@ def step(survival: float, cause: float, total: float) -> tuple[float, float]:
     return survival * cause, survival * (1.0 - total)
 
 
-@kernel(F2, F2)
-def _paths(cause: Any, total: Any) -> tuple[Any, int]:  # pragma: no cover - compiled
+@kernel(F2, F2, I1)
+def _paths(cause: Any, total: Any, at: Any) -> tuple[Any, int]:  # pragma: no cover - compiled
+    """Every row's path over the whole grid, kept at the grid positions ``at`` (ascending)."""
     n, g = cause.shape
-    out = np.empty((n, g))
+    m = at.shape[0]
+    out = np.empty((n, m))
     capped = 0
     for i in range(n):
         s = 1.0
         f = 0.0
+        j = 0
         for k in range(g):
             if total[i, k] > 1.0:
                 capped += 1
             inc, s = step(s, cause[i, k], total[i, k])
             f += inc
-            out[i, k] = f
+            while j < m and at[j] == k:
+                out[i, j] = f
+                j += 1
     return out, capped
 
 
@@ -116,6 +121,7 @@ def cumulative_incidence(
     *,
     what: str = "cumulative incidence",
     engine: Literal["compiled", "numpy"] = "compiled",
+    at: npt.ArrayLike | None = None,
 ) -> FloatArray:
     """Return the cumulative incidence of a cause on a grid, one row per profile.
 
@@ -129,23 +135,39 @@ def cumulative_incidence(
         The model, for the warning.
     engine : {"compiled", "numpy"}
         The compiled loop or the whole-array numpy path (equal to 1e-12).
+    at : array_like of int, optional
+        Grid positions whose values are wanted (default every one): the same values,
+        without an ``n x G`` result when only a few are read. Every step is still
+        counted for the warning.
 
     Returns
     -------
-    numpy.ndarray, shape (n, G)
-        :math:`F(t)` just after each grid time.
+    numpy.ndarray, shape (n, G) or (n, len(at))
+        :math:`F(t)` just after each grid time (or each of ``at``).
 
     Examples
     --------
     >>> cumulative_incidence([[0.1, 0.2]], [[0.3, 0.2]]).round(6).tolist()
     [[0.1, 0.24]]
+    >>> cumulative_incidence([[0.1, 0.2]], [[0.3, 0.2]], at=[1, 0, 1]).round(6).tolist()
+    [[0.24, 0.1, 0.24]]
     """
     c = np.atleast_2d(np.asarray(cause, dtype=float))
-    t = np.broadcast_to(np.asarray(total, dtype=float), c.shape)
+    t = np.asarray(total, dtype=float)
+    if t.shape != c.shape:  # a broadcast view is read-only: the kernel gets a copy of it
+        t = np.broadcast_to(t, c.shape)
+    g = c.shape[1]
+    wanted = np.arange(g) if at is None else np.asarray(at, dtype=np.int64).reshape(-1)
+    if wanted.size and (wanted.min() < 0 or wanted.max() >= g):
+        raise ValueError(f"grid positions must lie in [0, {g}), got {wanted.tolist()}")
     if engine == "numpy":
         out, capped = _paths_numpy(c, np.asarray(t))
+        out = out if at is None else out[:, wanted]
     else:
-        out, capped = _paths(c_array(c), c_array(t))
+        # the kernel keeps ascending positions; any order (or repeats) is read from them
+        kept, back = np.unique(wanted, return_inverse=True)
+        out, capped = _paths(c_array(c), c_array(t), c_array(kept, np.int64))
+        out = out if at is None else out[:, back.reshape(-1)]
     warn_capped(int(capped), what)
     return np.asarray(out, dtype=float)
 

@@ -163,8 +163,12 @@ def redundant_columns(
         for j in range(varying.size):
             residual = 1.0
             if kept:
-                block = corr[np.ix_(kept, kept)]
-                cross = corr[kept, j]
+                # While every earlier column is kept, they are the leading block: the same
+                # entries read as a slice rather than gathered by index (``cross`` a
+                # contiguous copy as before, so that its product is summed alike).
+                leading = len(kept) == j
+                block = corr[:j, :j] if leading else corr[np.ix_(kept, kept)]
+                cross = np.ascontiguousarray(corr[:j, j]) if leading else corr[kept, j]
                 residual = 1.0 - float(cross @ np.linalg.solve(block, cross))
             if residual <= ALIAS_TOLERANCE:
                 aliased[varying[j]] = True

@@ -326,7 +326,12 @@ class FittedRiskModel:
         at = np.asarray(times, dtype=float)
         # only the grid up to the last time asked for shapes the result
         upto = int(np.searchsorted(self.grid, at.max(initial=-np.inf), side="right"))
-        escalation = np.diff(self.cumulative_hazard(covariates, upto), axis=1, prepend=0.0)
+        cumulative = self.cumulative_hazard(covariates, upto)
+        # The increments (np.diff with a leading 0) and their bound at 0 are written into
+        # one array: each n x grid temporary costs more in fresh memory than in arithmetic.
+        escalation = np.empty_like(cumulative)
+        escalation[:, :1] = cumulative[:, :1] - 0.0
+        np.subtract(cumulative[:, 1:], cumulative[:, :-1], out=escalation[:, 1:])
         death = np.diff(self.death_hazard[:upto], prepend=0.0)
         if np.any(escalation < -1e-12):
             # tree ensembles can give a cumulative hazard that dips: say so, do not hide it
@@ -334,13 +339,20 @@ class FittedRiskModel:
                 f"the {self.spec.kind} model's cumulative hazard decreases over time for "
                 "some spells; it is not a hazard model there"
             )
-        escalation = np.maximum(escalation, 0.0)  # rounding only (checked just above)
-        cif = cumulative_incidence(
-            escalation, escalation + death[None, :], what=f"the {self.spec.kind} risk model"
-        )
+        np.maximum(escalation, 0.0, out=escalation)  # rounding only (checked just above)
+        # the total increments overwrite the cumulative hazards (no longer needed)
+        mine = cumulative.flags.writeable and cumulative.dtype == np.float64
+        total = np.add(escalation, death[None, :], out=cumulative if mine else None)
         index = np.searchsorted(self.grid[:upto], at, side="right")
-        out = np.concatenate([np.zeros((len(cif), 1)), cif], axis=1)[:, index]
-        return np.asarray(out, dtype=float)
+        # F is 0 before the first grid time (index 0), else its value at grid time index - 1
+        # (one column per time, in the shape of ``times``: (n,) for a single time)
+        flat = index.reshape(-1)
+        later = flat > 0
+        out = np.zeros((len(escalation), flat.size))
+        out[:, later] = cumulative_incidence(
+            escalation, total, what=f"the {self.spec.kind} risk model", at=flat[later] - 1
+        )
+        return out.reshape(len(escalation), *index.shape)
 
 
 def _rewarn(caught: list[warnings.WarningMessage], kind: str) -> None:

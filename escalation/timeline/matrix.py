@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -56,18 +56,50 @@ def level_order(values: pd.Series) -> list[str]:
     >>> level_order(pd.Series(pd.Categorical(["lo", "hi"], categories=["lo", "hi"])))
     ['lo', 'hi']
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _categorical_tally(values)[1]
     present = set(_as_text(values).unique())
     has_missing = MISSING in present and bool(values.isna().any())
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        order = [str(c) for c in values.cat.categories if str(c) in present]
+    observed = [str(v) for v in values.dropna().astype("string").unique()]
+    numbers = pd.to_numeric(pd.Series(observed, dtype=object), errors="coerce")
+    if len(observed) and numbers.notna().all():
+        order = [observed[i] for i in np.argsort(numbers.to_numpy(dtype=float), kind="stable")]
     else:
-        observed = [str(v) for v in values.dropna().astype("string").unique()]
-        numbers = pd.to_numeric(pd.Series(observed, dtype=object), errors="coerce")
-        if len(observed) and numbers.notna().all():
-            order = [observed[i] for i in np.argsort(numbers.to_numpy(dtype=float), kind="stable")]
-        else:
-            order = sorted(observed)
+        order = sorted(observed)
     return [*order, MISSING] if has_missing else order
+
+
+def _category_text(dtype: Any) -> list[str]:
+    """Return each category of ``dtype`` as :func:`_as_text` writes it, in code order.
+
+    Categories that are already text are written unchanged; others go through
+    :func:`_as_text` as a ``Categorical`` of the same dtype (a plain Series of datetime
+    categories would drop the time part).
+    """
+    categories = dtype.categories
+    if categories.dtype == object and pd.api.types.infer_dtype(categories, skipna=False) in (
+        "string",
+        "empty",
+    ):
+        return [str(c) for c in categories]
+    whole = pd.Categorical.from_codes(np.arange(len(categories)), dtype=dtype)
+    return list(_as_text(pd.Series(whole)))
+
+
+def _categorical_tally(values: pd.Series) -> tuple[dict[str, int], list[str]]:
+    """Return the rows of each level of a ``Categorical`` column, and its level order.
+
+    What ``_as_text(values).value_counts()`` and :func:`level_order` give, read from the
+    codes: the categories are turned into text once, not every row.
+    """
+    text = _category_text(values.dtype)
+    rows = np.bincount(values.cat.codes.to_numpy().astype(np.intp) + 1, minlength=len(text) + 1)
+    counts: dict[str, int] = {}
+    for level, k in zip([MISSING, *text], rows.tolist(), strict=True):
+        if k:
+            counts[level] = counts.get(level, 0) + k
+    order = [str(c) for c in values.cat.categories if str(c) in counts]
+    return counts, [*order, MISSING] if rows[0] else order
 
 
 @runtime_checkable
@@ -177,8 +209,11 @@ class CovariateCoding:
             if not _is_categorical(values):
                 names.append(column)
                 continue
-            counts = _as_text(values).value_counts()
-            coded = level_order(values)
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                counts, coded = _categorical_tally(values)
+            else:
+                counts = {str(k): int(v) for k, v in _as_text(values).value_counts().items()}
+                coded = level_order(values)
             rare = [level for level in coded if counts[level] < min_count]
             order = [level for level in coded if counts[level] >= min_count]
             if rare:
@@ -209,9 +244,26 @@ class CovariateCoding:
         """
         out = np.empty((len(frame), len(self.names)), order="F")
         place = {name: j for j, name in enumerate(self.names)}
+        # Plain numpy numbers (the usual case) are read as floats in one go: one copy
+        # out of pandas, not one a column (the same conversion of each value).
+        dtypes = frame.dtypes.to_dict()
+        plain = [
+            c
+            for c in dict.fromkeys(self.columns)
+            if c not in self.levels and c in dtypes and _plain_number(dtypes[c])
+        ]
+        block = frame[plain].to_numpy(dtype=float) if plain else np.empty((len(frame), 0))
+        numbers_at = {column: j for j, column in enumerate(plain)}
         for column in self.columns:
             if column not in frame.columns:
                 raise DesignError(f"covariate {column!r} is not in the table")
+            if column in numbers_at:
+                array = block[:, numbers_at[column]]
+                n_missing = int(np.isnan(array).sum())
+                if n_missing:
+                    raise _missing_numbers(column, n_missing)
+                out[:, place[column]] = array
+                continue
             values = frame[column]
             if column in self.levels:
                 kept = self.levels[column]
@@ -220,21 +272,16 @@ class CovariateCoding:
                 for j, level in enumerate(kept[1:], start=1):
                     out[:, place[f"{column}_{level}"]] = position == j
                 continue
-            if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(
-                values.dtype, pd.api.extensions.ExtensionDtype
-            ):
-                # plain numpy numbers (the usual case): no nullable-dtype round trip
-                array = values.to_numpy(dtype=float)
-                n_missing = int(np.isnan(array).sum())
+            if isinstance(values.array, pd.arrays.BooleanArray | _NULLABLE_NUMBERS):
+                # nullable numbers: missing values (the mask) read as NaN, then refused
+                n_missing = int(values.isna().sum())
+                array = values.to_numpy(dtype=float, na_value=np.nan)
             else:
                 numbers = pd.to_numeric(values.astype("Float64"), errors="coerce")
                 n_missing = int(numbers.isna().sum())
                 array = numbers.to_numpy(dtype=float, na_value=np.nan)
             if n_missing:
-                raise DesignError(
-                    f"covariate {column!r} has {n_missing} missing value(s); impute them or "
-                    "leave the covariate out of the design"
-                )
+                raise _missing_numbers(column, n_missing)
             out[:, place[column]] = array
         for j, name in enumerate(self.names):
             if place[name] != j:  # a name given twice: every copy holds its (last) values
@@ -244,26 +291,40 @@ class CovariateCoding:
         return pd.DataFrame(out, index=frame.index, columns=list(self.names))
 
 
+#: Nullable number arrays (with :class:`pandas.arrays.BooleanArray`): NA is their mask.
+_NULLABLE_NUMBERS = pd.arrays.IntegerArray | pd.arrays.FloatingArray
+
+
+def _plain_number(dtype: object) -> bool:
+    """Whether a column of ``dtype`` holds plain numpy numbers (or booleans)."""
+    return bool(
+        isinstance(dtype, np.dtype)
+        and pd.api.types.is_numeric_dtype(dtype)
+        and not isinstance(dtype, pd.api.extensions.ExtensionDtype)
+    )
+
+
+def _missing_numbers(column: str, n_missing: int) -> DesignError:
+    return DesignError(
+        f"covariate {column!r} has {n_missing} missing value(s); impute them or "
+        "leave the covariate out of the design"
+    )
+
+
 def _positions(values: pd.Series, kept: tuple[str, ...]) -> npt.NDArray[np.intp]:
     """Return each row's position among the ``kept`` levels of a categorical column (-1: none).
 
     One hash lookup per row, not one comparison of every row per level; a pandas
     ``Categorical`` is looked up once per category and read through its codes.
     """
-    index = pd.Index(kept)
     if isinstance(values.dtype, pd.CategoricalDtype):
-        # The categories as a Categorical of the same dtype: turned into text exactly as
-        # the values are (a plain Series of datetime categories would drop the time part).
-        size = len(values.cat.categories)
-        categories = pd.Series(pd.Categorical.from_codes(np.arange(size), dtype=values.dtype))
         # code -1 (a missing value) reads the last entry: the level ``missing`` when kept
-        lookup = np.append(
-            index.get_indexer(pd.Index(_as_text(categories))),
-            index.get_indexer(pd.Index([MISSING])),
-        )
+        where = {level: j for j, level in enumerate(kept)}
+        text = [*_category_text(values.dtype), MISSING]
+        lookup = np.array([where.get(level, -1) for level in text], dtype=np.intp)
         out: npt.NDArray[np.intp] = lookup[values.cat.codes.to_numpy()]
         return out
-    return index.get_indexer(pd.Index(_as_text(values)))
+    return pd.Index(kept).get_indexer(pd.Index(_as_text(values)))
 
 
 def covariate_matrix(

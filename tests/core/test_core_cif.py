@@ -38,6 +38,15 @@ def test_cox_risk_model_equals_riskregression_predict_risk() -> None:
     np.testing.assert_allclose(risk, expected, atol=1e-6)
     assert np.max(np.abs(risk - expected)) < 1e-9  # in fact equal to rounding
     assert np.all((risk >= 0) & (risk <= 1))
+    # times in any order, repeated, before the first event or as one number: the same
+    # values, in the shape of the times asked for
+    again = fitted.predict_risk(profiles, [80.0, 0.0, 5.0, 80.0])
+    np.testing.assert_array_equal(
+        again, np.column_stack([risk[:, 4], np.zeros(5), risk[:, [0, 4]]])
+    )
+    np.testing.assert_array_equal(fitted.predict_risk(profiles, 40.0), risk[:, 2])
+    square = fitted.predict_risk(profiles, times[:4].reshape(2, 2))
+    np.testing.assert_array_equal(square, risk[:, :4].reshape(5, 2, 2))
 
 
 def test_risks_stay_within_one_and_the_bound_is_announced() -> None:
@@ -71,6 +80,26 @@ def test_compiled_and_numpy_cif_agree_and_add_to_one(seed: int) -> None:
     )
     survival = cif.event_free(d1 + d2)
     np.testing.assert_allclose(f1 + f2 + survival, 1.0, atol=1e-12)
+
+
+def test_chosen_grid_positions_are_the_full_paths_there_and_every_step_is_counted() -> None:
+    """``at`` keeps some positions (any order, repeated) of the very same paths; the steps
+    above one are counted over the whole grid, as without it."""
+    rng = np.random.default_rng(8)
+    cause = rng.exponential(0.05, (5, 40))
+    total = cause + rng.exponential(0.03, (5, 40))
+    total[2, 30] = 1.4  # one capped step after the last position kept
+    at = [12, 0, 39, 12, 5]
+    for engine in ("compiled", "numpy"):
+        with pytest.warns(StatisticalWarning, match="at 1 ") as full_warning:
+            full = cif.cumulative_incidence(cause, total, engine=engine)  # type: ignore[arg-type]
+        with pytest.warns(StatisticalWarning, match="at 1 ") as kept_warning:
+            kept = cif.cumulative_incidence(cause, total, engine=engine, at=at)  # type: ignore[arg-type]
+        assert str(full_warning[0].message) == str(kept_warning[0].message)
+        assert np.array_equal(kept, full[:, at]), engine
+    assert cif.cumulative_incidence(cause, total * 0.1, at=[]).shape == (5, 0)
+    with pytest.raises(ValueError, match="grid positions"):
+        cif.cumulative_incidence(cause, total * 0.1, at=[40])
 
 
 @settings(max_examples=25, deadline=None)

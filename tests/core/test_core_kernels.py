@@ -95,6 +95,7 @@ def test_kernels_keep_their_one_signature_whatever_the_input() -> None:
     cause = _awkward(rng.random((4, 5)) * 0.1)
     cumulative_incidence(cause, np.full(5, 0.2))
     cumulative_incidence(cause[:1], np.full(5, 0.2))  # (1, G) broadcast: read-only view
+    cumulative_incidence(cause, _awkward(rng.random((4, 5)) * 0.3), at=[3, 0, 3])
     event_free(_awkward(rng.random((4, 5)) * 0.1))
     g = 6
     standardise(

@@ -223,3 +223,17 @@ def test_a_forest_fitted_otherwise_is_refused(change: dict[str, Any], named: str
     with pytest.raises(DesignError, match=f"fitted with other {named}"):
         learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365, rules=["benefit"],
                     forest_trees=8, seed=3, effect_model=forest, n_jobs=1)  # fmt: skip
+
+
+def test_the_forest_effect_is_econml_effect_bit_for_bit() -> None:
+    """The benefit rule reads the forest's effect without EconML coding T0 and T1 for
+    every row: the same numbers as ``CausalForestDML.effect`` (one binary treatment)."""
+    frame = small_spells()
+    model = fit_effect_model(frame, covariates=COVARIATES, horizon=365, n_estimators=8, seed=3)
+    new = small_spells(600, seed=9)
+    x = model.standardised(new)
+    expected = np.asarray(model.backend.effect(x), dtype=float)
+    got = model.predict(new)
+    assert got.shape == expected.shape == (len(new),)
+    assert np.array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))

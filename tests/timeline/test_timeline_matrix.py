@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -103,3 +104,50 @@ def test_a_covariate_named_twice_is_refused() -> None:
     # a model given the same column twice left both copies out as collinear with each other
     with pytest.raises(DesignError, match="listed more than once: age"):
         CovariateCoding.learn(frame(), ["age", "sex", "age"], min_count=1)
+
+
+def test_categorical_levels_and_counts_are_those_of_the_values_text() -> None:
+    """A Categorical is tallied from its codes: the levels, their order and the pooling are
+    those of its values written as text (integer categories, unused categories, a
+    category named ``missing`` beside missing values, more than 127 categories)."""
+    rng = np.random.default_rng(3)
+    categories = [*range(200), "missing"]
+    values = [categories[i] for i in rng.integers(0, 40, 600)] + ["missing"] * 3 + [None] * 4
+    data = pd.DataFrame({"g": pd.Categorical(values, categories=categories)})
+    coding = CovariateCoding.learn(data, ["g"], min_count=15)
+    text = ["missing" if v is None else str(v) for v in values]
+    counts = pd.Series(text).value_counts()
+    present = [str(c) for c in categories if str(c) in counts.index]
+    kept = [level for level in present if counts[level] >= 15]
+    assert coding.levels["g"] == (*kept, "other")
+    assert set(coding.pooled["g"]) == {level for level in present if counts[level] < 15}
+    matrix = coding.apply(data)
+    for level in kept[1:]:
+        assert matrix[f"g_{level}"].tolist() == [float(t == level) for t in text], level
+    assert matrix["g_other"].tolist() == [float(t not in kept) for t in text]
+
+
+def test_numbers_of_every_dtype_are_read_as_the_same_floats() -> None:
+    """Plain numpy columns (read together) and nullable ones give each value as a float;
+    a missing value is refused naming the first such covariate in the coding's order."""
+    data = pd.DataFrame(
+        {
+            "small": np.array([1, -2, 3], dtype=np.int8),
+            "big": np.array([2**53 + 1, 7, -9], dtype=np.int64),
+            "real": [0.1, 1e300, -0.0],
+            "flag": [True, False, True],
+            "count": pd.array([4, 5, 6], dtype="Int64"),
+            "yes": pd.array([True, False, True], dtype="boolean"),
+        }
+    )
+    columns = ["real", "yes", "small", "count", "big", "flag"]
+    matrix = CovariateCoding.learn(data, columns).apply(data)
+    for column in columns:
+        expected = np.asarray(data[column].astype("Float64"), dtype=float)
+        np.testing.assert_array_equal(matrix[column].to_numpy(), expected, strict=True)
+    gaps = data.assign(count=pd.array([4, None, None], dtype="Int64"), real=[0.1, np.nan, 2.0])
+    coding = CovariateCoding.learn(data, ["yes", "count", "real"])
+    with pytest.raises(DesignError, match="'count' has 2 missing"):
+        coding.apply(gaps)
+    with pytest.raises(DesignError, match="'real' has 1 missing"):
+        CovariateCoding.learn(data, ["real", "count"]).apply(gaps)
