@@ -318,8 +318,10 @@ def _refuse_non_finite(values: pd.Series, array: npt.NDArray[np.float64]) -> Non
         f"{bad.size} value(s) of numeric covariate {column!r} are missing or infinite; "
         "impute them, leave the rows out explicitly or leave the covariate out of the design"
     )
+    given = [values.iloc[row] for row in bad[:_LISTED]]
     problems = [
-        Problem("spells", int(row), column, values.iloc[row], reason) for row in bad[:_LISTED]
+        Problem("spells", int(row), column, None if value is pd.NA else value, reason)
+        for row, value in zip(bad, given, strict=False)
     ]
     raise DataValidationError(problems, f"covariate {column!r}")
 

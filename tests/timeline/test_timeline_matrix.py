@@ -147,7 +147,7 @@ def test_numbers_of_every_dtype_are_read_as_the_same_floats() -> None:
         np.testing.assert_array_equal(matrix[column].to_numpy(), expected, strict=True)
     gaps = data.assign(count=pd.array([4, None, None], dtype="Int64"), real=[0.1, np.nan, 2.0])
     coding = CovariateCoding.learn(data, ["yes", "count", "real"])
-    with pytest.raises(DesignError, match="'count' has 2 missing"):
+    with pytest.raises(DataValidationError, match="row 1, column 'count', value <empty>: 2 value"):
         coding.apply(gaps)
-    with pytest.raises(DesignError, match="'real' has 1 missing"):
+    with pytest.raises(DataValidationError, match="row 1, column 'real', value 'nan': 1 value"):
         CovariateCoding.learn(data, ["real", "count"]).apply(gaps)
