@@ -206,6 +206,10 @@ class DataValidationError(EscalationError, ValueError):
         self.context = context
         super().__init__(self._message())
 
+    def __reduce__(self) -> tuple[type[DataValidationError], tuple[object, ...]]:
+        """Rebuild from the problems (an error raised in a worker process is pickled)."""
+        return type(self), (self.problems, self.context)
+
     def _message(self) -> str:
         n = len(self.problems)
         lines = [f"{context_title(self.context)}: {n} problem{'s' if n != 1 else ''} found"]
@@ -249,7 +253,12 @@ class StageError(EscalationError, RuntimeError):
 
     def __init__(self, stage: str, message: str) -> None:
         self.stage = stage
+        self.detail = message
         super().__init__(f"stage {stage!r} failed: {message}")
+
+    def __reduce__(self) -> tuple[type[StageError], tuple[object, ...]]:
+        """Rebuild from the stage and message (an error raised in a worker is pickled)."""
+        return type(self), (self.stage, self.detail)
 
 
 class StatisticalWarning(UserWarning):

@@ -11,7 +11,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.errors import DataValidationError, DesignError, Problem
+
 __all__ = ["balance_table"]
+
+#: Rows named per column in an error (the reason says how many in all).
+_LISTED = 20
 
 
 def _weighted_mean_var(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,6 +51,14 @@ def balance_table(
         ``covariate, sample, smd, variance_ratio, mean_treated, mean_untreated``;
         ``sample`` is ``"unweighted"`` or ``"weighted"``.
 
+    Raises
+    ------
+    DataValidationError
+        When a covariate value is missing or infinite, a treatment is not 0 or 1, or a
+        weight is missing, infinite or negative (naming the rows).
+    DesignError
+        When the lengths differ, or there are no rows of one arm.
+
     Examples
     --------
     >>> import pandas as pd
@@ -55,11 +68,10 @@ def balance_table(
     0         x  unweighted  0.577             1.0         0.667           0.333
     1         x    weighted  0.289             1.2         0.500           0.333
     """
-    x = matrix.to_numpy(dtype=float)
-    a = np.asarray(treatment).astype(bool)
+    x, a, given = _checked(matrix, treatment, weights)
     samples = [("unweighted", np.ones(len(a)))]
-    if weights is not None:
-        samples.append(("weighted", np.asarray(weights, dtype=float)))
+    if given is not None:
+        samples.append(("weighted", given))
     _, v1 = _weighted_mean_var(x[a], np.ones(a.sum()))
     _, v0 = _weighted_mean_var(x[~a], np.ones((~a).sum()))
     scale = np.sqrt((v1 + v0) / 2)
@@ -83,3 +95,50 @@ def balance_table(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _checked(
+    matrix: pd.DataFrame, treatment: npt.ArrayLike, weights: npt.ArrayLike | None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.float64] | None]:
+    """Return the covariates, arms and weights as arrays, or raise naming the bad rows.
+
+    A missing covariate made its SMD missing, an arm coded other than 0/1 (or missing)
+    was counted as treated, and a negative weight gave a balance no weighting can give.
+    """
+    x = matrix.to_numpy(dtype=float)
+    arm = pd.Series(np.asarray(treatment).ravel(), dtype=object)
+    w = None if weights is None else np.asarray(weights, dtype=float).ravel()
+    if len(arm) != len(x) or (w is not None and len(w) != len(x)):
+        lengths = f"{len(x)} rows of covariates, {len(arm)} treatments"
+        lengths += "" if w is None else f" and {len(w)} weights"
+        raise DesignError(f"balance_table: {lengths}; give one of each per row")
+    if not len(x):
+        raise DesignError("balance_table: the covariates have no rows; nothing to compare")
+    codes = pd.to_numeric(arm, errors="coerce")
+    checks: list[tuple[str, npt.NDArray[np.bool_], pd.Series, str]] = [
+        (
+            str(column),
+            ~np.isfinite(x[:, j]),
+            matrix.iloc[:, j],
+            "covariate value(s) missing or infinite; their balance is not defined",
+        )
+        for j, column in enumerate(matrix.columns)
+    ]
+    checks.append(("treatment", ~codes.isin([0, 1]).to_numpy(), arm, "treatment(s) not 0 or 1"))
+    if w is not None:
+        bad_w = ~np.isfinite(w) | (w < 0)
+        checks.append(("weight", bad_w, pd.Series(w), "weight(s) missing, infinite or negative"))
+    problems = [
+        Problem("spells", int(r), column, values.iloc[r], f"{int(bad.sum())} {reason}")
+        for column, bad, values, reason in checks
+        for r in np.flatnonzero(bad)[:_LISTED]
+    ]
+    if problems:
+        raise DataValidationError(problems, "balance table")
+    a = codes.to_numpy(dtype=float) == 1
+    if a.all() or not a.any():
+        raise DesignError(
+            f"balance_table: {int(a.sum())} treated and {int((~a).sum())} untreated rows; "
+            "balance compares the two arms, so both need rows"
+        )
+    return x, a, w

@@ -43,7 +43,8 @@ from escalation.causal.weights import bounded_probability
 from escalation.core import productlimit
 from escalation.core.cif import event_free
 from escalation.core.logistic import fit_logistic, predict_logistic
-from escalation.errors import DesignError, StatisticalWarning
+from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.survival._outcome import durations, event_codes
 
 __all__ = ["clone_censor_weight", "naive_grace_comparison", "run_ccw", "weighted_aj_counting"]
 
@@ -213,16 +214,42 @@ def _frame_arrays(
 ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, list[str]]:
     from escalation.causal._confounders import confounders
 
+    if not len(frame):
+        raise DesignError("the spells table has no rows: there is nothing to estimate")
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count
     )
+    time = durations(frame[adjust.duration])  # a missing one made the weighting loop forever
+    codes = event_codes(frame[adjust.event])
     x = adjust.coding.apply(frame)
-    return (
-        frame[adjust.duration].to_numpy(dtype=float),
-        frame[adjust.event].to_numpy(dtype=np.int64),
-        x.to_numpy(dtype=float),
-        [str(c) for c in x.columns],
-    )
+    return time, codes, x.to_numpy(dtype=float), [str(c) for c in x.columns]
+
+
+def _treatment_starts(frame: pd.DataFrame, column: str) -> FloatArray:
+    """Days from time zero to the start of treatment (NaN: not started), or raise.
+
+    A start before time zero (negative) or an infinite or non-numeric one has no place
+    in the grace period and was used as if it were a day.
+    """
+    if column not in frame.columns:
+        raise DesignError(
+            f"column {column!r} is not in the spells table; "
+            f"available: {', '.join(map(str, frame.columns))}"
+        )
+    values = frame[column]
+    start = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    text = values.notna().to_numpy() & np.isnan(start)  # present but not a number
+    bad = np.flatnonzero(text | np.isinf(start) | (start < 0))
+    if bad.size:
+        reason = (
+            f"{bad.size} treatment start(s) are not days >= 0 after time zero "
+            "(leave the value missing when treatment did not start)"
+        )
+        raise DataValidationError(
+            [Problem("spells", int(r), column, values.iloc[r], reason) for r in bad[:20]],
+            f"column {column!r}",
+        )
+    return start
 
 
 def clone_censor_weight(
@@ -281,7 +308,7 @@ def clone_censor_weight(
     """
     dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     report = np.asarray(sorted(times), dtype=float)
-    start = frame[treatment_start].to_numpy(dtype=float)
+    start = _treatment_starts(frame, treatment_start)
     out = run_ccw(dur, ev, start, x, float(grace_days), report, report, names=names)
     return AdjustedCurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
 
@@ -319,7 +346,7 @@ def naive_grace_comparison(
     'StatisticalWarning'
     """
     dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
-    start = frame[treatment_start].to_numpy(dtype=float)
+    start = _treatment_starts(frame, treatment_start)
     treated = (np.nan_to_num(start, nan=np.inf) <= grace_days).astype(np.int64)
     ended = int(((dur <= grace_days) & (treated == 0)).sum())
     warnings.warn(

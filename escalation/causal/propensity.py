@@ -44,19 +44,34 @@ PropensityModel = Literal["logistic", "learner"]
 PROPENSITY_MODELS = get_args(PropensityModel)
 
 
-def treatment_vector(frame: pd.DataFrame, treatment: str) -> npt.NDArray[np.int64]:
+def treatment_vector(
+    frame: pd.DataFrame, treatment: str, *, both_arms: bool = True
+) -> npt.NDArray[np.int64]:
     """Return the 0/1 treatment column as integers, or raise naming the bad rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The spells.
+    treatment : str
+        The treatment column.
+    both_arms : bool, default True
+        Require rows of both arms (an effect needs them; a summary by arm does not).
 
     Raises
     ------
+    DesignError
+        When the column is not in the table, the table has no rows or one arm only.
     DataValidationError
-        When the column is missing or holds values other than 0 and 1.
+        When the column holds values other than 0 and 1 (naming the rows).
     """
     if treatment not in frame.columns:
         raise DesignError(
             f"treatment column {treatment!r} is not in the table; "
             f"available: {', '.join(map(str, frame.columns))}"
         )
+    if both_arms and not len(frame):
+        raise DesignError("the spells table has no rows: effects need treated and untreated spells")
     values = pd.to_numeric(frame[treatment], errors="coerce")
     bad = ~values.isin([0, 1])
     if bad.any():
@@ -67,7 +82,7 @@ def treatment_vector(frame: pd.DataFrame, treatment: str) -> npt.NDArray[np.int6
         ]
         raise DataValidationError(problems, f"treatment column {treatment!r}")
     out: npt.NDArray[np.int64] = values.to_numpy(dtype=np.int64)
-    if out.min() == out.max():
+    if both_arms and out.min() == out.max():
         raise DesignError(
             f"treatment column {treatment!r} has only the value {int(out[0])}: "
             "effects need treated and untreated spells"

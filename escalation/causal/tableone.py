@@ -321,6 +321,37 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
     return names, tuple(order)
 
 
+def _refuse_bad_weights(w: FloatArray, column: str) -> None:
+    """Raise naming the rows whose weight is missing, infinite or negative.
+
+    A missing weight made the weighted SMDs fail deep in numpy, and a negative one gave
+    a "balance" no weighting can give.
+    """
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        reason = f"{bad.size} weight(s) missing, infinite or negative; weights are finite and >= 0"
+        raise DataValidationError(
+            [Problem("table one", int(r), column, float(w[r]), reason) for r in bad[:20]],
+            "table one",
+        )
+
+
+def _refuse_infinite(frame: pd.DataFrame, variables: Sequence[str]) -> None:
+    """Raise naming the rows where a numeric variable is infinite (it has no mean or SD)."""
+    problems = []
+    for variable in variables:
+        values = frame[variable]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        bad = np.flatnonzero(np.isinf(values.to_numpy(dtype=float, na_value=np.nan)))
+        reason = f"{bad.size} value(s) are infinite; a mean, SD or SMD of them is not defined"
+        problems += [
+            Problem("table one", int(r), variable, values.iloc[r], reason) for r in bad[:20]
+        ]
+    if problems:
+        raise DataValidationError(problems, "table one")
+
+
 def table_one(
     data: Any,
     by: str = "treatment",
@@ -359,8 +390,9 @@ def table_one(
     ------
     DataValidationError
         When the ``by`` column is missing or has a missing value, a variable is missing
-        or listed twice, or two values of ``by`` would share an arm's name (1 and "1", or
-        1 and "Early help").
+        or listed twice, two values of ``by`` would share an arm's name (1 and "1", or
+        1 and "Early help"), a numeric variable is infinite, or a weight is missing,
+        infinite or negative (naming the rows), or the table has no rows.
 
     Examples
     --------
@@ -413,6 +445,11 @@ def table_one(
             ],
             "table one",
         )
+    if not len(frame):
+        raise DataValidationError(
+            [Problem("table one", None, None, None, "the table has no rows: nothing to describe")],
+            "table one",
+        )
     skewed = set(DEFAULT_NONNORMAL if nonnormal is None else nonnormal)
     names, groups = _arms(frame[by], by)
     if isinstance(weights, str):
@@ -426,6 +463,9 @@ def table_one(
             )
     else:
         w_all = None
+    if w_all is not None:
+        _refuse_bad_weights(w_all, weights if isinstance(weights, str) else "weights")
+    _refuse_infinite(frame, chosen)
     rows: list[dict[str, Any]] = []
     smds: list[dict[str, Any]] = []
     arm_rows = {g: (names == g).to_numpy() for g in groups}

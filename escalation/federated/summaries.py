@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from escalation._vocabulary import refuse_repeats
+from escalation.causal.propensity import treatment_vector
 from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["SUMMARY_COLUMNS", "covariate_summary", "pool_covariate_summaries"]
@@ -33,6 +34,21 @@ def _is_numeric(values: pd.Series) -> bool:
     if numbers.notna().sum() < values.notna().sum():
         return False
     return set(numbers.dropna().unique()) - {0, 1} != set()
+
+
+def _refuse_infinite(spells: pd.DataFrame, covariates: Sequence[str]) -> None:
+    """Raise naming the rows where a numeric covariate is infinite (no mean or SD)."""
+    problems = []
+    for covariate in covariates:
+        values = spells[covariate]
+        if not _is_numeric(values):
+            continue
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.flatnonzero(np.isinf(numbers))
+        reason = f"{bad.size} value(s) are infinite; their mean and SD are not defined"
+        problems += [Problem("spells", int(r), covariate, values.iloc[r], reason) for r in bad[:20]]
+    if problems:
+        raise DataValidationError(problems, "covariate summary")
 
 
 def covariate_summary(
@@ -55,6 +71,14 @@ def covariate_summary(
         (non-missing), ``mean`` and ``sd``; for a binary or categorical one one row per
         level and group with ``n`` (group size) and ``count``.
 
+    Raises
+    ------
+    DesignError
+        When a column is not in ``spells`` or a covariate is listed twice.
+    DataValidationError
+        When a treatment is not 0 or 1, or a numeric covariate is infinite (naming the
+        rows).
+
     Examples
     --------
     >>> spells = pd.DataFrame({"treatment": [1, 0, 0], "age": [3.0, 5.0, 7.0],
@@ -67,7 +91,9 @@ def covariate_summary(
     if missing:
         raise DesignError(f"the spells lack column(s) {', '.join(missing)} for Table 1")
     refuse_repeats("covariate(s)", covariates, "pooled, a repeated one would be counted twice")
-    arm = pd.to_numeric(spells[treatment], errors="coerce")
+    # a row of neither arm was counted in "all" but in no arm
+    arm = pd.Series(treatment_vector(spells, treatment, both_arms=False), index=spells.index)
+    _refuse_infinite(spells, covariates)
     rows = []
     for covariate in covariates:
         values = spells[covariate]

@@ -36,8 +36,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation.compute import run_batched
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.predict.metrics import (
     Competing,
+    _arrays,
     bootstrap_indices,
     percentile_interval,
     score_risks,
@@ -158,6 +160,33 @@ def _score_groups(
     return out
 
 
+def _check_groups(groups: pd.DataFrame, n: int) -> None:
+    """Raise unless ``groups`` has one labelled row per spell.
+
+    A missing label is no group (:func:`fairness_groups` names them "Not known" or
+    "missing"); it made the sorting of the groups fail with a bare ``TypeError``.
+    """
+    if not n:
+        raise DesignError("subgroup_metrics: there are no spells to score")
+    if len(groups) != n:
+        raise DesignError(
+            f"subgroup_metrics: {len(groups)} rows of groups for {n} spells; give one per spell"
+        )
+    problems = []
+    for column in groups.columns:
+        values = groups[column]
+        missing = np.flatnonzero(values.isna().to_numpy())
+        reason = (
+            f"{missing.size} spell(s) have no {column} group; label them (fairness_groups "
+            "calls them 'Not known' or 'missing')"
+        )
+        problems += [
+            Problem("groups", int(r), str(column), values.iloc[r], reason) for r in missing[:20]
+        ]
+    if problems:
+        raise DataValidationError(problems, "subgroup groups")
+
+
 def subgroup_metrics(
     duration: npt.ArrayLike,
     event: npt.ArrayLike,
@@ -210,6 +239,14 @@ def subgroup_metrics(
         metrics, ``fnr_gap_topQ`` and ``fpr_gap_topQ`` rows give each group's rate minus
         the overall rate.
 
+    Raises
+    ------
+    DataValidationError
+        When a duration, event code, risk or group label is missing or invalid (naming
+        the row).
+    DesignError
+        When there are no spells, or the groups are not one row per spell.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -221,9 +258,8 @@ def subgroup_metrics(
     >>> table.loc[table.metric == "auc", ["group", "suppressed"]].to_dict("list")
     {'group': ['F', 'M'], 'suppressed': [False, True]}
     """
-    time = np.asarray(duration, dtype=float)
-    code = np.asarray(event, dtype=np.int64)
-    score = np.asarray(risk, dtype=float)
+    time, code, score = _arrays(duration, event, risk)
+    _check_groups(groups, len(time))
     inputs = _GroupInputs(
         time=time,
         code=code,

@@ -82,21 +82,43 @@ Competing = Literal["control", "censor"]
 def _arrays(
     duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike | None = None
 ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+    """Return follow-up, event codes and risks as arrays, or raise naming the bad rows.
+
+    A missing event code was cast to a huge negative integer (a "censored" spell, with a
+    numpy warning), and a missing or infinite duration or risk was reported without its
+    row.
+    """
     time = np.asarray(duration, dtype=float)
-    code = np.asarray(event, dtype=np.int64)
+    given = np.asarray(event)
     score = np.zeros_like(time) if risk is None else np.asarray(risk, dtype=float)
-    problems = []
-    if time.shape != code.shape or time.shape != score.shape[:1]:
-        problems.append(
-            Problem("predictions", None, None, None, "duration, event and risk differ in length")
+    if time.shape != given.shape or time.shape != score.shape[:1]:
+        raise DataValidationError(
+            [Problem("predictions", None, None, None, "duration, event and risk differ in length")],
+            "predictions",
         )
-    elif len(time) and (not np.all(np.isfinite(time)) or time.min() <= 0):
-        problems.append(Problem("predictions", None, "duration", None, "must be finite and > 0"))
-    elif score.size and not np.all(np.isfinite(score)):
-        problems.append(Problem("predictions", None, "risk", None, "has missing values"))
+    if given.dtype.kind in "biuf":  # the usual case: numbers (or flags) already
+        codes = given.astype(float)
+    else:
+        numbers = pd.to_numeric(pd.Series(given.ravel(), dtype=object), errors="coerce")
+        codes = numbers.to_numpy(dtype=float, na_value=np.nan)
+    checks = (
+        ("duration", time, ~np.isfinite(time) | (time <= 0), "missing or not > 0"),
+        (
+            "event",
+            given,
+            ~np.isfinite(codes) | (codes < 0) | (codes != np.round(codes)),
+            "not whole numbers >= 0 (0 censored, 1, 2, ... the cause)",
+        ),
+        ("risk", score, ~np.isfinite(score), "missing or infinite"),
+    )
+    problems = [
+        Problem("predictions", int(r), column, values[r], f"{int(bad.sum())} value(s) {reason}")
+        for column, values, bad, reason in checks
+        for r in np.flatnonzero(bad)[:1]
+    ]
     if problems:
         raise DataValidationError(problems, "predictions")
-    return time, code, score
+    return time, codes.astype(np.int64), score
 
 
 def censoring_survival(

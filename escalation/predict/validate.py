@@ -45,6 +45,7 @@ from escalation.predict.splits import (
     temporal_split,
 )
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
+from escalation.survival._outcome import durations, event_codes
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
 
@@ -397,6 +398,9 @@ def validate_risk_models(
         raise DataValidationError(
             [Problem("spells", None, None, None, "no spells to validate on")], "spells"
         )
+    # rows named as given; a missing duration made the scoring loop forever
+    durations(data.spells["duration"])
+    event_codes(data.spells["event"])
     if validation == "temporal":
         splits = [temporal_split(spells, cutoff=cutoff)]
     elif validation == "grouped_cv":

@@ -7,6 +7,7 @@ check the follow-up times and event codes of the rows used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
@@ -19,7 +20,14 @@ from escalation.errors import DataValidationError, DesignError, Problem
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
 
-__all__ = ["UsableRows", "durations", "event_codes", "usable_data", "usable_rows"]
+__all__ = [
+    "UsableRows",
+    "durations",
+    "event_codes",
+    "refuse_missing_labels",
+    "usable_data",
+    "usable_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ def usable_rows(
     Raises
     ------
     DesignError
-        When a named column is not in ``frame``.
+        When a named column is not in ``frame``, or ``frame`` has no rows.
     DataValidationError
         When a weight is missing, infinite or negative (naming the row and value).
 
@@ -92,6 +100,8 @@ def usable_rows(
                 f"column {column!r} is not in the {table} table; available: "
                 f"{', '.join(map(str, frame.columns))}"
             )
+    if not len(frame):
+        raise DesignError(f"the {table} table has no rows: there is nothing to estimate")
     keep = np.ones(len(frame), dtype=bool)
     w = None
     if weights is not None:
@@ -184,3 +194,52 @@ def event_codes(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.i
             [Problem(table, row, str(values.name), values.iloc[row], reason)], table
         )
     return codes.astype(np.int64)
+
+
+def refuse_missing_labels(
+    frame: pd.DataFrame, columns: Sequence[str | None], *, what: str, table: str = "spells"
+) -> None:
+    """Raise naming the rows whose group or stratum label is missing.
+
+    A missing label is no group: kept, it would form a group of its own (a three-group
+    test where two were meant), and left out silently, its rows would be lost.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The input rows.
+    columns : sequence of str or None
+        The label columns (``None`` entries are skipped).
+    what : str
+        What the labels are (``"group"``, ``"strata"``), for the message.
+    table : str, default "spells"
+        The table named in errors.
+
+    Raises
+    ------
+    DataValidationError
+        When a label is missing.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"arm": ["a", None, "b"]})
+    >>> refuse_missing_labels(rows, ["arm"], what="group")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Group column 'arm': 1 problem found
+      - table 'spells', row 1, column 'arm', value <empty>: 1 row(s) have no arm; give every row a group or leave the rows out explicitly
+    """  # noqa: E501
+    for column in columns:
+        if column is None:
+            continue
+        missing = np.flatnonzero(frame[column].isna().to_numpy())
+        if missing.size:
+            reason = (
+                f"{missing.size} row(s) have no {column}; give every row a {what} or leave "
+                "the rows out explicitly"
+            )
+            values = frame[column]
+            problems = [
+                Problem(table, int(r), column, values.iloc[r], reason) for r in missing[:20]
+            ]
+            raise DataValidationError(problems, f"{what} column {column!r}")

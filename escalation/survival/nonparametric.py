@@ -24,7 +24,12 @@ from scipy import stats
 from escalation._vocabulary import cause_from_event, refuse_repeats
 from escalation.core import productlimit
 from escalation.errors import DesignError, StatisticalWarning
-from escalation.survival._outcome import durations, event_codes, usable_rows
+from escalation.survival._outcome import (
+    durations,
+    event_codes,
+    refuse_missing_labels,
+    usable_rows,
+)
 from escalation.survival._result import KSampleTestResult, SurvivalResult, check_conf_level
 from escalation.survival.quantiles import curve_quantile
 
@@ -107,6 +112,8 @@ def _arrays(
             f"column(s) {', '.join(missing)} are not in the data; available: "
             f"{', '.join(map(str, frame.columns))}"
         )
+    refuse_missing_labels(frame, [group], what="group")
+    refuse_missing_labels(frame, [strata], what="stratum")
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
     time = durations(frame[duration])

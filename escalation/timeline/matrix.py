@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import refuse_repeats
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
 
@@ -25,6 +25,8 @@ __all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
 MISSING: Final = "missing"
 #: Level that pools categorical levels seen fewer than ``min_count`` times.
 OTHER: Final = "other"
+#: Rows named in an error about a covariate's values (the count says how many in all).
+_LISTED: Final = 20
 
 
 def _is_categorical(values: pd.Series) -> bool:
@@ -132,8 +134,8 @@ class CovariateCoding:
     ``Categorical``, else the first level sorted; see :func:`level_order`), or the level
     given in ``reference``. Missing categorical values form their own level ``missing``;
     levels seen fewer than ``min_count`` times are pooled into ``other`` so that sparse
-    codes do not make models unstable. Missing numeric values are an error: impute or
-    exclude them explicitly first.
+    codes do not make models unstable. Missing or infinite numeric values are an error
+    that names their rows: impute or exclude them explicitly first.
 
     Attributes
     ----------
@@ -240,7 +242,9 @@ class CovariateCoding:
         Raises
         ------
         DesignError
-            When a covariate is absent or a numeric covariate has missing values.
+            When a covariate is absent.
+        DataValidationError
+            When a numeric covariate has missing or infinite values (naming the rows).
         """
         out = np.empty((len(frame), len(self.names)), order="F")
         place = {name: j for j, name in enumerate(self.names)}
@@ -259,9 +263,8 @@ class CovariateCoding:
                 raise DesignError(f"covariate {column!r} is not in the table")
             if column in numbers_at:
                 array = block[:, numbers_at[column]]
-                n_missing = int(np.isnan(array).sum())
-                if n_missing:
-                    raise _missing_numbers(column, n_missing)
+                if not np.isfinite(array).all():
+                    _refuse_non_finite(frame[column], array)
                 out[:, place[column]] = array
                 continue
             values = frame[column]
@@ -274,14 +277,12 @@ class CovariateCoding:
                 continue
             if isinstance(values.array, pd.arrays.BooleanArray | _NULLABLE_NUMBERS):
                 # nullable numbers: missing values (the mask) read as NaN, then refused
-                n_missing = int(values.isna().sum())
                 array = values.to_numpy(dtype=float, na_value=np.nan)
             else:
                 numbers = pd.to_numeric(values.astype("Float64"), errors="coerce")
-                n_missing = int(numbers.isna().sum())
                 array = numbers.to_numpy(dtype=float, na_value=np.nan)
-            if n_missing:
-                raise _missing_numbers(column, n_missing)
+            if not np.isfinite(array).all():
+                _refuse_non_finite(values, array)
             out[:, place[column]] = array
         for j, name in enumerate(self.names):
             if place[name] != j:  # a name given twice: every copy holds its (last) values
@@ -304,11 +305,25 @@ def _plain_number(dtype: object) -> bool:
     )
 
 
-def _missing_numbers(column: str, n_missing: int) -> DesignError:
-    return DesignError(
-        f"covariate {column!r} has {n_missing} missing value(s); impute them or "
-        "leave the covariate out of the design"
+def _refuse_non_finite(values: pd.Series, array: npt.NDArray[np.float64]) -> None:
+    """Raise naming the rows of a numeric covariate whose values are missing or infinite.
+
+    A missing value has no number to enter a model, and an infinite one makes every
+    estimate that uses the column infinite or undefined (it read as a column that "does
+    not vary"); neither is dropped or imputed silently.
+    """
+    bad = np.flatnonzero(~np.isfinite(array))
+    column = str(values.name)
+    reason = (
+        f"{bad.size} value(s) of numeric covariate {column!r} are missing or infinite; "
+        "impute them, leave the rows out explicitly or leave the covariate out of the design"
     )
+    given = [values.iloc[row] for row in bad[:_LISTED]]
+    problems = [
+        Problem("spells", int(row), column, None if value is pd.NA else value, reason)
+        for row, value in zip(bad, given, strict=False)
+    ]
+    raise DataValidationError(problems, f"covariate {column!r}")
 
 
 def _positions(values: pd.Series, kept: tuple[str, ...]) -> npt.NDArray[np.intp]:
