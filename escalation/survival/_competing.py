@@ -26,12 +26,11 @@ from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import (
     ConvergenceError,
-    DataValidationError,
     DesignError,
-    Problem,
     StatisticalWarning,
 )
 from escalation.formula import FormulaCoding
+from escalation.survival._outcome import durations, event_codes
 from escalation.timeline import CovariateCoding, SpellData
 from escalation.timeline.matrix import Coding
 
@@ -111,40 +110,8 @@ def prepare_competing(
             )
     if not len(frame):
         raise DesignError("the spells table has no rows")
-    time = pd.to_numeric(frame[duration], errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(time) | (time <= 0))
-    if len(bad):
-        row = int(bad[0])
-        raise DataValidationError(
-            [
-                Problem(
-                    "spells",
-                    row,
-                    duration,
-                    frame[duration].iloc[row],
-                    f"{len(bad)} duration(s) missing or not > 0; durations must be positive "
-                    "numbers of days",
-                )
-            ],
-            "spells",
-        )
-    codes = pd.to_numeric(frame[event], errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(codes) | (codes < 0) | (codes != np.round(codes)))
-    if len(bad):
-        row = int(bad[0])
-        raise DataValidationError(
-            [
-                Problem(
-                    "spells",
-                    row,
-                    event,
-                    frame[event].iloc[row],
-                    f"{len(bad)} event code(s) are not whole numbers >= 0 (0 censored, "
-                    "1, 2, ... the cause)",
-                )
-            ],
-            "spells",
-        )
+    time = durations(frame[duration])
+    codes = event_codes(frame[event])
     if coding is None and formula is not None:
         coding = FormulaCoding.learn(frame, formula)
         covariates_apart(coding.columns, {"duration": duration, "event": event})
@@ -186,7 +153,7 @@ def prepare_competing(
         groups = cluster_codes(frame[cluster])
     return CompetingData(
         duration=time,
-        event=codes.astype(np.int64),
+        event=codes,
         x=x,
         names=tuple(names_kept),
         coding=coding,
