@@ -211,6 +211,12 @@ def test_covariate_summary_refuses_a_row_of_neither_arm(value: object) -> None:
         covariate_summary(_with("treatment", value), ["risk", "band"])
 
 
+def test_covariate_summary_refuses_an_empty_table() -> None:
+    # it summarised 0 of 0 children as a 0/1 covariate with no ones
+    with pytest.raises(DesignError, match="no rows"):
+        covariate_summary(_with("risk", 0.5).iloc[:0], ["risk", "band"])
+
+
 def test_covariate_summary_refuses_an_infinite_value() -> None:
     with pytest.raises(DataValidationError, match=r"row 7, column 'risk', value 'inf'"):
         covariate_summary(_with("risk", np.inf), ["risk", "band"])

@@ -74,7 +74,8 @@ def covariate_summary(
     Raises
     ------
     DesignError
-        When a column is not in ``spells`` or a covariate is listed twice.
+        When a column is not in ``spells``, a covariate is listed twice or ``spells``
+        has no rows.
     DataValidationError
         When a treatment is not 0 or 1, or a numeric covariate is infinite (naming the
         rows).
@@ -91,6 +92,8 @@ def covariate_summary(
     if missing:
         raise DesignError(f"the spells lack column(s) {', '.join(missing)} for Table 1")
     refuse_repeats("covariate(s)", covariates, "pooled, a repeated one would be counted twice")
+    if not len(spells):
+        raise DesignError("the spells table has no rows: there is nothing to summarise")
     # a row of neither arm was counted in "all" but in no arm
     arm = pd.Series(treatment_vector(spells, treatment, both_arms=False), index=spells.index)
     _refuse_infinite(spells, covariates)
