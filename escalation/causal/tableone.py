@@ -336,20 +336,22 @@ def _refuse_bad_weights(w: FloatArray, column: str) -> None:
         )
 
 
-def _refuse_infinite(frame: pd.DataFrame, variables: Sequence[str]) -> None:
-    """Raise naming the rows where a numeric variable is infinite (it has no mean or SD)."""
+def refuse_infinite(frame: pd.DataFrame, variables: Sequence[str], table: str) -> None:
+    """Raise naming the rows where a numeric variable is infinite (it has no mean or SD).
+
+    Shared by Table 1 and the federated covariate summaries (``table`` names the one).
+    """
     problems = []
     for variable in variables:
         values = frame[variable]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        if pd.api.types.is_bool_dtype(values):
             continue
-        bad = np.flatnonzero(np.isinf(values.to_numpy(dtype=float, na_value=np.nan)))
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = np.flatnonzero(np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)))
         reason = f"{bad.size} value(s) are infinite; a mean, SD or SMD of them is not defined"
-        problems += [
-            Problem("table one", int(r), variable, values.iloc[r], reason) for r in bad[:20]
-        ]
+        problems += [Problem(table, int(r), variable, values.iloc[r], reason) for r in bad[:20]]
     if problems:
-        raise DataValidationError(problems, "table one")
+        raise DataValidationError(problems, table)
 
 
 def table_one(
@@ -465,7 +467,7 @@ def table_one(
         w_all = None
     if w_all is not None:
         _refuse_bad_weights(w_all, weights if isinstance(weights, str) else "weights")
-    _refuse_infinite(frame, chosen)
+    refuse_infinite(frame, chosen, "table one")
     rows: list[dict[str, Any]] = []
     smds: list[dict[str, Any]] = []
     arm_rows = {g: (names == g).to_numpy() for g in groups}

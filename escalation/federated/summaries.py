@@ -18,6 +18,7 @@ import pandas as pd
 
 from escalation._vocabulary import refuse_repeats
 from escalation.causal.propensity import treatment_vector
+from escalation.causal.tableone import refuse_infinite
 from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["SUMMARY_COLUMNS", "covariate_summary", "pool_covariate_summaries"]
@@ -34,21 +35,6 @@ def _is_numeric(values: pd.Series) -> bool:
     if numbers.notna().sum() < values.notna().sum():
         return False
     return set(numbers.dropna().unique()) - {0, 1} != set()
-
-
-def _refuse_infinite(spells: pd.DataFrame, covariates: Sequence[str]) -> None:
-    """Raise naming the rows where a numeric covariate is infinite (no mean or SD)."""
-    problems = []
-    for covariate in covariates:
-        values = spells[covariate]
-        if not _is_numeric(values):
-            continue
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = np.flatnonzero(np.isinf(numbers))
-        reason = f"{bad.size} value(s) are infinite; their mean and SD are not defined"
-        problems += [Problem("spells", int(r), covariate, values.iloc[r], reason) for r in bad[:20]]
-    if problems:
-        raise DataValidationError(problems, "covariate summary")
 
 
 def covariate_summary(
@@ -96,7 +82,7 @@ def covariate_summary(
         raise DesignError("the spells table has no rows: there is nothing to summarise")
     # a row of neither arm was counted in "all" but in no arm
     arm = pd.Series(treatment_vector(spells, treatment, both_arms=False), index=spells.index)
-    _refuse_infinite(spells, covariates)
+    refuse_infinite(spells, covariates, "covariate summary")
     rows = []
     for covariate in covariates:
         values = spells[covariate]
