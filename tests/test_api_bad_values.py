@@ -170,8 +170,10 @@ def test_table_one_names_bad_weights_and_infinite_values(column: str, value: flo
         table_one(_with(column, value), variables=["risk", "band"], weights="weight")
 
 
+@pytest.mark.timeout(60)  # a missing duration made the weighting loop forever
 @pytest.mark.parametrize(
-    ("column", "value"), [("duration", -1.0), ("event", np.nan), ("treatment_start", -3.0)]
+    ("column", "value"),
+    [("duration", -1.0), ("duration", np.nan), ("event", np.nan), ("treatment_start", -3.0)],
 )
 def test_clone_censor_weight_names_bad_outcomes_and_starts(column: str, value: float) -> None:
     with pytest.raises(DataValidationError, match=rf"row 7, column '{column}'"):
@@ -222,14 +224,16 @@ def test_covariate_summary_refuses_an_infinite_value() -> None:
         covariate_summary(_with("risk", np.inf), ["risk", "band"])
 
 
-def test_validate_risk_models_names_a_missing_duration_before_any_fit() -> None:
+@pytest.mark.timeout(60)  # a missing duration made the folds loop forever
+@pytest.mark.parametrize("column", ["duration", "event"])
+def test_validate_risk_models_names_a_missing_outcome_before_any_fit(column: str) -> None:
     from escalation.predict.validate import validate_risk_models
     from tests.predict.predict_support import simulated_spells
 
     data, _ = simulated_spells(200, 3)
-    spells = data.spells.assign(event=data.spells["event"].astype(float))
-    spells.loc[spells.index[4], "event"] = np.nan
-    with pytest.raises(DataValidationError, match="row 4, column 'event'"):
+    spells = data.spells.assign(**{column: data.spells[column].astype(float)})
+    spells.loc[spells.index[4], column] = np.nan
+    with pytest.raises(DataValidationError, match=f"row 4, column '{column}'"):
         validate_risk_models(
             dataclasses.replace(data, spells=spells), horizon=365, models=["cox"], n_jobs=1
         )
