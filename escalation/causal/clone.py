@@ -39,6 +39,7 @@ from escalation.causal.curves import (
     fit_hazard,
     run_estimator,
 )
+from escalation.causal.propensity import drop_redundant
 from escalation.causal.weights import bounded_probability
 from escalation.core import productlimit
 from escalation.core.cif import event_free
@@ -221,7 +222,25 @@ def _frame_arrays(
     )
     time = durations(frame[adjust.duration])  # a missing one made the weighting loop forever
     codes = event_codes(frame[adjust.event])
-    x = adjust.coding.apply(frame)
+    # As in the other causal estimators: a column that does not vary, or is a linear
+    # combination of earlier ones, is left out of the weight models (it made the Cox model
+    # of the time to treatment start fail as "singular"); here a warning names it.
+    x, dropped = drop_redundant(adjust.coding.apply(frame))
+    if dropped:
+        warnings.warn(
+            StatisticalWarning(
+                f"covariate column(s) {', '.join(dropped)} do not vary or are linear "
+                "combinations of earlier columns, so the weight models leave them out",
+                advice="remove them from the covariates to silence this.",
+            ),
+            stacklevel=3,
+        )
+    if x.shape[1] == 0:  # it failed inside the weight models with a reshape error
+        named = ", ".join(dropped) if dropped else "none"
+        raise DesignError(
+            f"the weight models need at least one covariate that varies (named and left out: "
+            f"{named}); name the covariates that predict treatment start and censoring"
+        )
     return time, codes, x.to_numpy(dtype=float), [str(c) for c in x.columns]
 
 
@@ -290,6 +309,17 @@ def clone_censor_weight(
     -------
     AdjustedCurveResult
         Row 1 of ``risk`` is the "start within the grace period" strategy.
+
+    Raises
+    ------
+    DesignError
+        When no covariate varies (the weight models need one).
+
+    Warns
+    -----
+    StatisticalWarning
+        A covariate column that does not vary or is collinear with earlier ones: the
+        weight models leave it out, as the other causal estimators do.
 
     Examples
     --------

@@ -20,7 +20,6 @@ import pandas as pd
 
 from escalation._vocabulary import covariates_apart
 from escalation.clusters import cluster_codes
-from escalation.core.collinearity import redundant_columns
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cluster_sandwich
@@ -31,6 +30,7 @@ from escalation.errors import (
 )
 from escalation.formula import FormulaCoding
 from escalation.survival._outcome import durations, event_codes
+from escalation.survival.cox import _check_variation
 from escalation.timeline import CovariateCoding, SpellData
 from escalation.timeline.matrix import Coding
 
@@ -124,29 +124,14 @@ def prepare_competing(
             f"result's {table} table ({', '.join(reserved)}), which would overwrite them; "
             "rename them"
         )
-    x = coding.apply(frame).to_numpy(dtype=float)
-    if x.shape[1] == 0:
+    coded = coding.apply(frame)
+    if coded.shape[1] == 0:
         raise DesignError("the model has no covariates; name at least one")
-    found = redundant_columns(x)
-    constant = [n for n, c in zip(coding.names, found.constant, strict=True) if c]
-    if constant:
-        raise DesignError(
-            f"covariate column(s) with no variation: {', '.join(constant)}; "
-            "leave them out of the model"
-        )
-    names_kept = list(coding.names)
-    keep = found.keep
-    if not keep.all():
-        dropped = [n for n, k in zip(coding.names, keep, strict=True) if not k]
-        warnings.warn(
-            f"covariate column(s) {', '.join(dropped)} are linear combinations of earlier "
-            "columns (collinear), so they were left out, as R's coxph does; drop them or "
-            "merge levels to silence this",
-            StatisticalWarning,
-            stacklevel=3,
-        )
-        x = x[:, keep]
-        names_kept = [n for n, k in zip(coding.names, keep, strict=True) if k]
+    # As in the Cox and AFT models: a column that does not vary, or is a linear combination
+    # of earlier ones, is left out with a warning naming it (R's coxph drops it too).
+    dropped = set(_check_variation(coded, None, list(coding.names)))
+    names_kept = [n for n in coding.names if n not in dropped]
+    x = coded.to_numpy(dtype=float)[:, [n not in dropped for n in coding.names]]
     if cluster is None:
         groups = np.arange(len(frame), dtype=np.int64)
     else:

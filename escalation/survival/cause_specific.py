@@ -338,9 +338,15 @@ def fit_cause_specific(
     Raises
     ------
     DesignError
-        When a requested cause has no events or a covariate has no variation.
+        When a requested cause has no events or no covariate varies.
     ConvergenceError
         When a model does not converge.
+
+    Warns
+    -----
+    StatisticalWarning
+        A covariate that does not vary or is collinear with earlier ones: it is left out,
+        as in :func:`~escalation.survival.fit_cox`.
 
     Notes
     -----

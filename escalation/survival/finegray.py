@@ -435,7 +435,7 @@ def fit_fine_gray(
     Raises
     ------
     DesignError
-        When the cause has no events, a covariate has no variation, or a column is missing.
+        When the cause has no events, no covariate varies, or a column is missing.
     ConvergenceError
         When the weighted Cox model does not converge.
 
@@ -445,6 +445,8 @@ def fit_fine_gray(
         Separation (a covariate value with all or none of the events): the estimate is
         infinite, the warning and :attr:`FineGrayResult.separated` name it (the one rule
         of :mod:`escalation.core.newton`).
+        A covariate that does not vary or is collinear with earlier ones: it is left out,
+        as in :func:`~escalation.survival.fit_cox`.
 
     Notes
     -----

@@ -8,7 +8,7 @@ import pytest
 
 from escalation.causal import clone_censor_weight, naive_grace_comparison
 from escalation.causal.clone import weighted_aj_counting
-from escalation.errors import StatisticalWarning
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._cif import cumulative_incidence_at
 
 
@@ -59,6 +59,20 @@ def test_ccw_recovers_null_effect_where_naive_comparison_is_biased() -> None:
     # Children who escalated before help could start count as untreated: spurious benefit.
     assert naive.risk[1, 0] - naive.risk[0, 0] < -0.02
     assert abs(difference[0]) < abs(naive.risk[1, 0] - naive.risk[0, 0]) / 2
+
+
+def test_a_covariate_that_does_not_vary_is_left_out_with_a_warning() -> None:
+    """As in the other causal estimators; the time-to-start Cox model failed as singular."""
+    frame = _null_effect_data(2000, seed=3).assign(flat=1.0)
+    with pytest.warns(StatisticalWarning, match=r"flat do not vary"):
+        fit = clone_censor_weight(frame, covariates=["x", "flat"], grace_days=14, times=[30, 365])
+    alone = clone_censor_weight(frame, covariates=["x"], grace_days=14, times=[30, 365])
+    np.testing.assert_array_equal(fit.risk, alone.risk)
+    with (
+        pytest.warns(StatisticalWarning, match="flat do not vary"),
+        pytest.raises(DesignError, match=r"at least one covariate that varies.*flat"),
+    ):
+        clone_censor_weight(frame, covariates=["flat"], grace_days=14, times=[30])
 
 
 def test_estimate_effects_runs_ccw_on_spells_from_a_design() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import DesignError
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival.cause_specific import fit_cause_specific
 
 REF = Path(__file__).parents[1] / "reference" / "survival"
@@ -82,3 +82,12 @@ def test_survival_cause_specific_backend_is_lifelines() -> None:
     for cause in (1, 2):
         got = fit.backend[cause].params_.reindex(COVARIATES).to_numpy()
         np.testing.assert_allclose(got, fit.coefficients[cause], rtol=1e-4)
+
+
+def test_survival_cause_specific_constant_covariate_is_left_out_as_in_cox() -> None:
+    # it was a DesignError here while fit_cox and fit_aft warned and left the column out
+    data = _data("continuous").assign(flat=1.0)
+    with pytest.warns(StatisticalWarning, match="flat do not vary"):
+        fit = fit_cause_specific(data, ["x1", "flat"], min_count=1)
+    alone = fit_cause_specific(data, ["x1"], min_count=1)
+    pd.testing.assert_frame_equal(fit.tidy(), alone.tidy())

@@ -134,10 +134,17 @@ def test_survival_finegray_cause_without_events() -> None:
         fit_fine_gray(_data("continuous"), COVARIATES, cause=3, min_count=1)
 
 
-def test_survival_finegray_constant_covariate() -> None:
+def test_survival_finegray_constant_covariate_is_left_out_as_in_cox() -> None:
     data = _data("continuous").assign(flat=1.0)
-    with pytest.raises(DesignError, match="no variation: flat"):
-        fit_fine_gray(data, ["x1", "flat"], min_count=1)
+    with pytest.warns(StatisticalWarning, match="flat do not vary"):
+        fit = fit_fine_gray(data, ["x1", "flat"], min_count=1)
+    alone = fit_fine_gray(data, ["x1"], min_count=1)
+    pd.testing.assert_frame_equal(fit.tidy(), alone.tidy())
+    with (
+        pytest.warns(StatisticalWarning, match="flat do not vary"),
+        pytest.raises(DesignError, match="no covariate varies"),
+    ):
+        fit_fine_gray(data, ["flat"], min_count=1)
 
 
 def test_survival_finegray_needs_covariates_for_frames() -> None:
