@@ -288,6 +288,7 @@ def evaluate_policies(
     conf_level: float = 0.95,
     n_jobs: int | None = None,
     effect_model: EffectModel | None = None,
+    deployable: bool = True,
 ) -> PolicyStudy:
     """Evaluate the rules of the design's ``[policy]`` and judge its ``[criteria]``.
 
@@ -315,6 +316,13 @@ def evaluate_policies(
         ["effect_model"]``) when it was fitted on these spells with the ``benefit`` rule's
         settings (covariates, horizon, trees, seed): the rule to deploy uses it instead of
         growing the same forest again (see :func:`~escalation.policy.learn_rules`).
+    deployable : bool, default True
+        Also learn each rule on every family: the rule one would deploy, described in
+        words in the rules' descriptions and applicable to other decision points
+        (:meth:`~escalation.policy.LearnedRules.apply`). ``False`` skips that learning
+        (one task in six with five folds) where only the estimates are wanted, e.g. a
+        simulation study of the estimates; they, the flags and every table are the same
+        either way, only the descriptions are the plain ones.
 
     Returns
     -------
@@ -358,6 +366,7 @@ def evaluate_policies(
         forest_trees=forest_trees,
         n_jobs=resolve_jobs(n_jobs, design),
         effect_model=effect_model,
+        deployable=deployable,
     )
     values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
     groups = flagged_by_group(

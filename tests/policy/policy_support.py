@@ -76,6 +76,16 @@ def monte_carlo(
         return one_blas_thread(_replicates)(reps, n_children, seed, hazard_ratio, capacity)
 
 
+#: The columns of a tidy row the replicates keep, and of a contrast of two rules.
+_ROW = ("rule", "horizon", "estimand", "estimate", "std_error", "conf_low", "conf_high")
+_CONTRAST = ("horizon", "estimate", "std_error", "conf_low", "conf_high")
+
+
+def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> list[list[object]]:
+    """Return the columns ``names`` of ``frame`` as lists of Python scalars."""
+    return [frame[name].tolist() for name in names]
+
+
 def _replicates(
     reps: int, n_children: int, seed: int, hazard_ratio: float, capacity: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -102,30 +112,39 @@ def _replicates(
         scores = policy_scores(spells, covariates=list(data.model_covariates),
                                horizons=[365, 730], cluster="family_id")  # fmt: skip
         fit = estimate_policy_values(scores, flags)
-        # (rule, horizon) -> the true values (a dict: looked up ~30 times a replicate)
-        truth = sim.truth.policy_values(spells, flags).set_index(["rule", "horizon"])
-        truth = truth.to_dict("index")
+        # (rule, horizon) -> estimand -> the true value (looked up ~30 times a replicate;
+        # columns read as lists: pandas' per-row iteration would cost more than the rest)
+        truth_table = sim.truth.policy_values(spells, flags)
+        truth = {
+            (rule, horizon): dict(zip(CHECKED, true_values, strict=True))
+            for rule, horizon, *true_values in zip(
+                *_columns(truth_table, ("rule", "horizon", *CHECKED)), strict=True
+            )
+        }
         table = fit.tidy()
         checked = table[table["estimand"].isin(CHECKED)]
-        for row in checked.itertuples(index=False):
-            if row.rule == "no_one" and row.estimand != "risk":
+        for rule, horizon, estimand, estimate, std_error, low, high in zip(
+            *_columns(checked, _ROW), strict=True
+        ):
+            if rule == "no_one" and estimand != "risk":
                 continue  # flags no one: zero by construction, nothing to check
             values.append(
-                {"rep": rep, "rule": row.rule, "horizon": row.horizon,
-                 "estimand": row.estimand, "n": len(spells),
-                 "estimate": row.estimate, "std_error": row.std_error,
-                 "conf_low": row.conf_low, "conf_high": row.conf_high,
-                 "truth": truth[(row.rule, row.horizon)][row.estimand]}
+                {"rep": rep, "rule": rule, "horizon": horizon,
+                 "estimand": estimand, "n": len(spells),
+                 "estimate": estimate, "std_error": std_error,
+                 "conf_low": low, "conf_high": high,
+                 "truth": truth[(rule, horizon)][estimand]}
             )  # fmt: skip
         for one, other in pairs:
-            for row in fit.compare(one, other).itertuples(index=False):
-                true = 1000 * (
-                    truth[(one, row.horizon)]["risk"] - truth[(other, row.horizon)]["risk"]
-                )
+            compared = fit.compare(one, other)
+            for horizon, estimate, std_error, low, high in zip(
+                *_columns(compared, _CONTRAST), strict=True
+            ):
+                true = 1000 * (truth[(one, horizon)]["risk"] - truth[(other, horizon)]["risk"])
                 contrasts.append(
-                    {"rep": rep, "rule": one, "other": other, "horizon": row.horizon,
-                     "estimate": row.estimate, "std_error": row.std_error,
-                     "conf_low": row.conf_low, "conf_high": row.conf_high, "truth": true}
+                    {"rep": rep, "rule": one, "other": other, "horizon": horizon,
+                     "estimate": estimate, "std_error": std_error,
+                     "conf_low": low, "conf_high": high, "truth": true}
                 )  # fmt: skip
     frame = pd.DataFrame(values)
     # The value is judged against each authority's own truth (its children's potential-

@@ -165,6 +165,32 @@ def test_judging_criteria() -> None:
     assert empty.set_index("criterion").loc["max_disparity", "verdict"] == "inconclusive"
 
 
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_a_study_without_the_rules_to_deploy_has_the_same_estimates() -> None:
+    """``deployable=False`` skips learning the rules on every family: every estimate, flag,
+    score and table is the same to the bit, only the descriptions are the plain ones."""
+    result, _ = study()
+    _, data = authority(4000, 3)
+    lean = evaluate_policies(
+        data, _design(data.design), registration=result.registration, seed=2, n_jobs=1,
+        deployable=False,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(lean.tidy(), result.tidy(), check_exact=True)
+    for table in ("contrasts", "groups", "disparities", "criteria"):
+        pd.testing.assert_frame_equal(
+            getattr(lean, table), getattr(result, table), check_exact=True
+        )
+    for name, flags in result.rules.flags.items():
+        np.testing.assert_array_equal(lean.rules.flags[name], flags)
+    for name, score in result.rules.scores.items():
+        np.testing.assert_array_equal(lean.rules.scores[name], score)
+    assert "coding" in result.rules.backend and lean.rules.backend == {}
+    assert result.rules.descriptions["tree"].startswith("offer early help")
+    assert lean.rules.descriptions["tree"] == (
+        "offer early help as a shallow policy tree learned from the data says"
+    )
+
+
 def test_a_design_without_policy_is_refused() -> None:
     _, data = authority(4000, 3)
     design = data.design.replace(policy=None, criteria=None)
