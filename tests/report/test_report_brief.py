@@ -10,13 +10,34 @@ import numpy as np
 import pytest
 
 from escalation.errors import DataValidationError
-from escalation.report.brief import DECISION_SUPPORT_CAVEAT, render_brief, write_brief
+from escalation.report.brief import (
+    DECISION_SUPPORT_CAVEAT,
+    Brief,
+    figure_images,
+    render_brief,
+    write_brief,
+)
 from tests.report.report_support import example_brief
+
+#: Resolution of the module's brief images.
+DPI = 60
 
 
 @pytest.fixture(scope="module")
-def html() -> str:
-    return render_brief(example_brief(), dpi=60)
+def drawn() -> Brief:
+    """The example brief with its figures drawn for the screen once (as render_brief would).
+
+    Tests of other parts of the brief (Table 1, the policy section) render it with these
+    images rather than drawing the same five figures again.
+    """
+    brief = example_brief()
+    figures = tuple(dataclasses.replace(f, images=figure_images(f, dpi=DPI)) for f in brief.figures)
+    return dataclasses.replace(brief, figures=figures)
+
+
+@pytest.fixture(scope="module")
+def html(drawn: Brief) -> str:
+    return render_brief(drawn, dpi=DPI)
 
 
 def test_report_brief_is_self_contained(html: str) -> None:
@@ -90,13 +111,13 @@ def test_report_brief_rounding_keeps_estimate_inside_interval() -> None:
         assert round(100 * low, d) < round(100 * est, d) < round(100 * high, d)
 
 
-def test_report_brief_table_one_paragraphs_and_phone_figures() -> None:
+def test_report_brief_table_one_paragraphs_and_phone_figures(drawn: Brief) -> None:
     brief = dataclasses.replace(
-        example_brief(),
+        drawn,
         table_one='<table class="tableone"><tr><td>n</td></tr></table>',
         paragraphs=("Why the two comparisons disagree: confounding by indication.",),
     )
-    html = render_brief(brief, dpi=40)
+    html = render_brief(brief, dpi=DPI)
     assert '<div class="table-wrap"><table class="tableone">' in html
     assert "confounding by indication" in html
     # The two double-column figures carry a one-column variant for narrow screens.
@@ -104,9 +125,11 @@ def test_report_brief_table_one_paragraphs_and_phone_figures() -> None:
     assert "figure.single img { max-width: 30rem; }" not in html
 
 
-def test_report_brief_policy_section(html: str) -> None:
+def test_report_brief_policy_section(html: str, drawn: Brief) -> None:
     without = html  # the module's brief: example_brief() has no policy section
-    html = render_brief(example_brief(with_policy=True), dpi=30)
+    # the same brief's figures (already drawn) and the policy section's, drawn here
+    brief = dataclasses.replace(example_brief(with_policy=True), figures=drawn.figures)
+    html = render_brief(brief, dpi=DPI)
     assert "Should a risk score decide who gets early help?" in html
     assert "Pre-registered criteria" in html and "<strong>not met</strong>" in html
     assert "What the evidence cannot say." in html

@@ -120,6 +120,7 @@ def test_outputs_convert_ssda903_never_deletes_its_input(
 
 
 # ------------------------------------------------------------------ no stale files
+@pytest.mark.usefixtures("png_figures")  # which files a rerun leaves: one format is enough
 def test_outputs_rerun_leaves_no_stale_files_and_lists_only_its_own(tmp_path: Path) -> None:
     history = synthetic_history(400, 3)
     out = tmp_path / "study"
