@@ -49,8 +49,6 @@ _rc_lock = threading.RLock()
 _lean_lock = threading.Lock()
 _lean_users = 0
 _lean_saved: list[str] = []
-#: fontTools' own ``subset.load_font``, while :func:`_lean_font_subsets` replaces it.
-_lean_load: Any = None
 
 
 def save_figure(
@@ -210,11 +208,10 @@ def _lean_font_subsets() -> Iterator[None]:
     matplotlib subsets each font it embeds in a PDF with fontTools, which otherwise
     reads and subsets the font's text-shaping tables (DejaVu Sans has large ones) only
     to embed tables no PDF reader uses. fontTools' default list of dropped tables is
-    extended while the figure is written, and the font fontTools loads for subsetting
-    has them removed before any is read (:func:`_load_font_lean`). The two are held by a
-    lock and a count, so overlapping writers in threads restore them once, after the last.
+    extended while the figure is written (held by a lock and a count, so overlapping
+    writers in threads restore it once, after the last).
     """
-    global _lean_users, _lean_saved, _lean_load
+    global _lean_users, _lean_saved
     from fontTools import subset
 
     with _lean_lock:
@@ -223,8 +220,6 @@ def _lean_font_subsets() -> Iterator[None]:
             subset.Options._drop_tables_default = _lean_saved + [
                 t for t in _UNUSED_IN_PDF if t not in _lean_saved
             ]
-            _lean_load = subset.load_font
-            subset.load_font = _load_font_lean
         _lean_users += 1
     try:
         yield
@@ -233,20 +228,3 @@ def _lean_font_subsets() -> Iterator[None]:
             _lean_users -= 1
             if _lean_users == 0:
                 subset.Options._drop_tables_default = _lean_saved
-                subset.load_font = _lean_load
-
-
-def _load_font_lean(font_file: Any, options: Any, *args: Any, **kwargs: Any) -> Any:
-    """Load a font as fontTools' ``subset.load_font`` does, without :data:`_UNUSED_IN_PDF`.
-
-    fontTools 4.68's subsetter reads and converts GSUB, GPOS and GDEF (looking for
-    extended layout formats) before it drops the tables it was asked to drop: about a
-    tenth of the time of embedding DejaVu Sans in a PDF. The tables asked to be dropped
-    are removed as the font is loaded (lazily, so before they are read); the subset
-    written is the same, byte for byte.
-    """
-    font = _lean_load(font_file, options, *args, **kwargs)
-    for tag in _UNUSED_IN_PDF:
-        if tag in options.drop_tables and tag in font:
-            del font[tag]
-    return font
