@@ -116,7 +116,9 @@ def _run(
         warm=warm,
         case_weights=counts,
         names=config.names,
-        propensity=propensity if counts is not None else None,
+        # Given coefficients are of these rows and weights: the distinct rows of a
+        # bootstrap sample with their counts, or every row with unit weights.
+        propensity=propensity if counts is not None or rows is None else None,
     )
 
 
@@ -683,8 +685,24 @@ def estimate_effects(
     positivity = positivity_check(prop.scores, a, prop.matrix, weights=weights)
     summary_w = weight_summary(weights, a)
 
+    # ipw and aipw fit the propensity model above to the same rows with unit weights: they
+    # take its coefficients rather than fit it again. After separation they fit it again,
+    # so each still warns (the warnings of a study are unchanged).
+    coefficients = prop.coefficients
+    given = (
+        coefficients.to_numpy(dtype=float)
+        if coefficients is not None and not prop.separated
+        else None
+    )
     points = {
-        name: _run(name, None, arrays, config, influence=(name == "aipw" and n_boot == 0))
+        name: _run(
+            name,
+            None,
+            arrays,
+            config,
+            influence=(name == "aipw" and n_boot == 0),
+            propensity=given if name in ("ipw", "aipw") else None,
+        )
         for name in names
     }
     replicates = None

@@ -238,17 +238,21 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
     if problems:
         raise DataValidationError(problems, "covariate summaries")
     frames = [s.assign(authority=a) for a, s in summaries.items()]
-    every = _binary_as_numeric(pd.concat(frames, ignore_index=True))
+    every = _binary_as_numeric(pd.concat(frames, ignore_index=True)).reset_index(drop=True)
     numeric = _numeric_covariates(every)
+    # The numbers as floats once (not four conversions per cell): rows by position.
+    values = {
+        name: pd.to_numeric(every[name], errors="coerce").to_numpy(dtype=float)
+        for name in ("n", "count", "mean", "sd")
+    }
     rows = []
     for (covariate, level, group), part in every.groupby(
         ["covariate", "level", "group"], sort=False, dropna=False
     ):
-        n = pd.to_numeric(part["n"], errors="coerce").to_numpy(dtype=float)
+        at = part.index.to_numpy()
+        n = values["n"][at]
         withheld = int(np.isnan(n).sum())
-        count = pd.to_numeric(part["count"], errors="coerce").to_numpy(dtype=float)
-        mean = pd.to_numeric(part["mean"], errors="coerce").to_numpy(dtype=float)
-        sd = pd.to_numeric(part["sd"], errors="coerce").to_numpy(dtype=float)
+        count, mean, sd = values["count"][at], values["mean"][at], values["sd"][at]
         total = float(n.sum()) if not withheld else np.nan
         row = {
             "covariate": covariate,

@@ -41,6 +41,7 @@ from escalation.predict.metrics import (
     Competing,
     _arrays,
     bootstrap_indices,
+    operating_point,
     percentile_interval,
     score_risks,
 )
@@ -144,7 +145,18 @@ def _score_groups(
             competing=inputs.competing,
         )
 
-    overall = scored(rows)
+    # The gaps need only the whole sample's operating points (not every metric on it).
+    overall = {
+        q: operating_point(
+            inputs.time[rows],
+            inputs.code[rows],
+            inputs.score[rows],
+            inputs.horizon,
+            threshold=inputs.cuts[q],
+            competing=inputs.competing,
+        )
+        for q in inputs.flags
+    }
     out: dict[tuple[str, str, str], float] = {}
     for attribute in inputs.groups.columns:
         labels = inputs.groups[attribute].to_numpy()[rows]
@@ -156,7 +168,9 @@ def _score_groups(
                 label = f"top{round(q * 100):d}"
                 for rate in ("fnr", "fpr"):
                     key = f"{rate}_{label}"
-                    out[(attribute, str(group), f"{rate}_gap_{label}")] = values[key] - overall[key]
+                    out[(attribute, str(group), f"{rate}_gap_{label}")] = (
+                        values[key] - overall[q][rate]
+                    )
     return out
 
 

@@ -43,7 +43,10 @@ from escalation.survival import aalen_johansen
 from escalation.timeline import build_spells
 
 HORIZON = 365
+#: ``horizons``: the true risks are computed at the one horizon used (the simulated
+#: records do not depend on the horizons; the truth at 730 days was never read).
 CONFIG = SimulationConfig(
+    horizons=(HORIZON,),
     notes=False,
     confounding=0.0,
     late_early_help=0.0,

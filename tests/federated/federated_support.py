@@ -13,6 +13,7 @@ from escalation.data.simulator import (
 )
 from escalation.design import AnalysisSpec, StudyDesign, default_design
 from escalation.errors import StatisticalWarning
+from escalation.federated.hub import PooledAnalysis, pool_share_packs
 from escalation.federated.pack import SharePack, build_share_pack
 
 
@@ -51,3 +52,9 @@ def packs(k: int = 3, children: int = 8_000, seed: int = 11) -> tuple[SharePack,
         for sim in sims.authorities.values():
             out.append(build_share_pack(sim.history, design))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def pooled_analysis() -> PooledAnalysis:
+    """The hub's analysis of :func:`packs` with every default (cached: one object, read only)."""
+    return pool_share_packs(list(packs()))

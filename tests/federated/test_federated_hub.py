@@ -13,7 +13,7 @@ from escalation.errors import DataValidationError, DesignError
 from escalation.federated.hub import pool_share_packs
 from escalation.federated.pack import SharePack, design_hash
 from escalation.federated.summaries import covariate_summary, pool_covariate_summaries
-from tests.federated.federated_support import cheap_design, packs
+from tests.federated.federated_support import cheap_design, packs, pooled_analysis
 
 
 def _with_design(pack: SharePack, hash_: str) -> SharePack:
@@ -54,7 +54,7 @@ def test_two_packs_from_one_authority_are_refused() -> None:
 
 
 def test_pooled_estimates_and_meta_regression_are_reported() -> None:
-    result = pool_share_packs(list(packs()))
+    result = pooled_analysis()
     meta = result.meta.set_index(["estimator", "horizon", "estimand"])
     row = meta.loc[("cox_ps_stratified", 0, "log_hazard_ratio")]
     assert row["k"] == 3 and row["pi_low"] <= row["conf_low"] <= row["estimate"]

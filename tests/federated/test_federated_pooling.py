@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 from escalation.errors import StatisticalWarning
-from escalation.federated.hub import pool_share_packs
 from escalation.federated.pack import propensity_strata
 from escalation.federated.profile import (
     LikelihoodProfile,
@@ -28,7 +27,7 @@ from escalation.federated.profile import (
 )
 from escalation.survival import aalen_johansen, fit_cox
 from escalation.timeline import build_spells
-from tests.federated.federated_support import authorities, cheap_design, packs
+from tests.federated.federated_support import authorities, cheap_design, packs, pooled_analysis
 
 
 def _pooled_spells() -> pd.DataFrame:
@@ -37,7 +36,7 @@ def _pooled_spells() -> pd.DataFrame:
 
 
 def test_pooled_cox_from_profiles_matches_stratified_individual_cox() -> None:
-    pooled = pool_share_packs(list(packs())).cox.set_index("model")
+    pooled = pooled_analysis().cox.set_index("model")
     spells = _pooled_spells()
     covariates = list(build_spells(authorities().history, cheap_design()).model_covariates)
     parts = []
@@ -86,7 +85,7 @@ def test_zero_events_in_an_arm_still_pool() -> None:
 
 
 def test_pooled_curves_equal_the_coarsened_individual_estimate_exactly() -> None:
-    result = pool_share_packs(list(packs()))
+    result = pooled_analysis()
     pooled = result.curves[result.curves["authority"] == "pooled"]
     boundaries = np.sort(pooled["time"].unique())
     assert len(boundaries) >= 3  # 0, at least one interior boundary, the end
@@ -119,7 +118,7 @@ def test_pooled_curves_equal_the_coarsened_individual_estimate_exactly() -> None
 
 
 def test_pooled_table1_adds_counts_and_combines_means_exactly() -> None:
-    result = pool_share_packs(list(packs()))
+    result = pooled_analysis()
     spells = _pooled_spells()
     age = result.table1[(result.table1["covariate"] == "age") & (result.table1["group"] == "all")]
     assert age["n"].iloc[0] == len(spells)

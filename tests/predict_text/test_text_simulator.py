@@ -46,7 +46,13 @@ def test_text_simulator_no_planted_identifier_survives() -> None:
     assert planted, "the simulator planted no identifiers in its notes"
     notes = la.history.notes
     redacted = "\n".join(redact(notes["text"]).tolist())
-    survived = {v for v in set(planted) if re.search(rf"(?<!\w){re.escape(v)}(?!\w)", redacted)}
+    # A value found as a whole word is found as a substring: the substring test (fast)
+    # leaves the regex (a scan of the whole text per value) to the few values present.
+    survived = {
+        v
+        for v in set(planted)
+        if v in redacted and re.search(rf"(?<!\w){re.escape(v)}(?!\w)", redacted)
+    }
     assert not survived, f"{len(survived)} planted identifiers survived redaction"
     assert re.search(r"07700 900\d{3}", redacted) is None
     assert "@example.com" not in redacted
