@@ -239,8 +239,15 @@ def one_blas_thread(func: Callable[P, R]) -> Callable[P, R]:
     thousands of them: multi-threaded BLAS spends more on handing each product between
     threads than it gains, and on a busy machine its spinning threads made the effect
     estimates fifteen times slower (``benchmarks/bench_demo.py``) and doubled the CPU time
-    of the policy study. The limit is lifted when ``func`` returns; the results are the
-    same on any number of threads.
+    of the policy study. The limit is lifted when ``func`` returns.
+
+    The order of a product's partial sums depends on the number of threads sharing it, so
+    results on two threads can differ from those on one in their last bits. The study
+    functions (``run_study``, ``estimate_effects``, ``estimate_heterogeneity``,
+    ``fit_effect_model``, ``refute_effect``, ``clone_censor_weight``,
+    ``validate_risk_models``, the policy functions, ``build_share_pack`` and
+    ``pool_share_packs``) all run this way, so each gives the same bits called on its own
+    as inside a study, on any machine and whatever thread limits the caller set.
 
     threadpoolctl limits only the libraries already loaded, and SciPy ships its own BLAS
     (beside NumPy's), loaded on the first import of ``scipy.linalg``: it is loaded first,

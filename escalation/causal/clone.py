@@ -41,6 +41,7 @@ from escalation.causal.curves import (
 )
 from escalation.causal.propensity import drop_redundant
 from escalation.causal.weights import bounded_probability
+from escalation.compute import one_blas_thread
 from escalation.core import productlimit
 from escalation.core.cif import event_free
 from escalation.core.logistic import fit_logistic, predict_logistic
@@ -271,6 +272,7 @@ def _treatment_starts(frame: pd.DataFrame, column: str) -> FloatArray:
     return start
 
 
+@one_blas_thread
 def clone_censor_weight(
     frame: pd.DataFrame,
     *,

@@ -38,6 +38,7 @@ from escalation._row_order import in_canonical_order
 from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
 from escalation.causal.propensity import drop_redundant
+from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
@@ -184,6 +185,7 @@ class RefutationResult(Presents):
         )
 
 
+@one_blas_thread
 def refute_effect(
     frame: pd.DataFrame,
     *,

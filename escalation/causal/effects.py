@@ -35,7 +35,7 @@ from escalation.causal.weights import (
     weight_summary,
 )
 from escalation.clusters import cluster_codes
-from escalation.compute import resolve_jobs
+from escalation.compute import one_blas_thread, resolve_jobs
 from escalation.design.options import ESTIMATORS
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
@@ -489,6 +489,7 @@ def _bootstrap_clusters(
     return restore(cluster_codes(labels if order is None else labels[order]), order)
 
 
+@one_blas_thread
 def estimate_effects(
     data: Any,
     design: StudyDesign | None = None,

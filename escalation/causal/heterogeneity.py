@@ -25,6 +25,7 @@ from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
 from escalation.causal._confounders import confounders
 from escalation.causal.curves import ipcw_outcome
+from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.matrix import Coding
@@ -185,6 +186,7 @@ def forest_size(n_estimators: int) -> int:
     return max(4, int(np.ceil(n_estimators / 4)) * 4)
 
 
+@one_blas_thread
 def fit_effect_model(
     frame: pd.DataFrame,
     *,
@@ -344,6 +346,7 @@ class HeterogeneityResult(Presents):
         )
 
 
+@one_blas_thread
 def estimate_heterogeneity(
     frame: pd.DataFrame,
     *,

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from escalation.causal.effects import EFFECT_COLUMNS
+from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, EscalationError, StatisticalWarning
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
@@ -385,6 +386,7 @@ def _curves(packs: Sequence[SharePack], notes: list[str]) -> tuple[pd.DataFrame,
     return frame[columns], pooled
 
 
+@one_blas_thread
 def pool_share_packs(
     packs: Sequence[SharePack],
     *,

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from escalation import __version__
+from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
 from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
 from escalation.disclosure import THRESHOLD
@@ -316,6 +317,7 @@ def _characteristics(spells: pd.DataFrame, authority: str, log: DisclosureLog) -
     )
 
 
+@one_blas_thread
 def build_share_pack(
     history: CaseHistory,
     design: StudyDesign,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from escalation._row_order import in_canonical_order
 from escalation._vocabulary import refuse_repeats
-from escalation.compute import batched_map, resolve_jobs, run_batched, run_tasks
+from escalation.compute import batched_map, one_blas_thread, resolve_jobs, run_batched, run_tasks
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
@@ -232,6 +232,7 @@ def _model_label(kind: str, feature_set: str) -> str:
     return kind if feature_set == "structured" else f"{kind}+text"
 
 
+@one_blas_thread
 def validate_risk_models(
     data: SpellData,
     design: StudyDesign | None = None,
