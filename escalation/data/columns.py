@@ -281,9 +281,9 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         return values.astype("boolean"), pd.Series(False, index=values.index)
     codes, text = distinct_text(values)  # few distinct values: decide on those
     lowered = text.str.lower()
-    answer = pd.Series(pd.NA, index=text.index, dtype="boolean")
-    answer[lowered.isin(_TRUE).fillna(False)] = True
-    answer[lowered.isin(_FALSE).fillna(False)] = False
+    yes = lowered.isin(_TRUE).fillna(False).to_numpy(dtype=bool)
+    no = lowered.isin(_FALSE).fillna(False).to_numpy(dtype=bool)
+    answer = pd.Series(pd.arrays.BooleanArray(yes & ~no, ~(yes | no)), index=text.index)
     parsed = expand(answer, codes)
     parsed.index = values.index
     invalid = answer.isna().to_numpy() & text.notna().to_numpy()
