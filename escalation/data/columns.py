@@ -114,12 +114,15 @@ def _general_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse any column of dates, trying each of :data:`DATE_FORMATS` in turn."""
     text = values.astype("string").str.strip()
     empty = text.isna() | (text == "")
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    present = ~empty.to_numpy(dtype=bool)
+    strings = text.to_numpy(dtype=object)
+    midnights = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     for fmt in DATE_FORMATS:
-        todo = parsed.isna() & ~empty
+        todo = np.isnat(midnights) & present
         if not todo.any():
             break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        midnights[todo] = pd.to_datetime(strings[todo], format=fmt, errors="coerce")
+    parsed = pd.Series(midnights, index=values.index)
     todo = parsed.isna() & ~empty
     if todo.any() and values.dtype == object:  # date objects read from Parquet
         objects = values[todo]
@@ -278,9 +281,9 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         return values.astype("boolean"), pd.Series(False, index=values.index)
     codes, text = distinct_text(values)  # few distinct values: decide on those
     lowered = text.str.lower()
-    answer = pd.Series(pd.NA, index=text.index, dtype="boolean")
-    answer[lowered.isin(_TRUE).fillna(False)] = True
-    answer[lowered.isin(_FALSE).fillna(False)] = False
+    yes = lowered.isin(_TRUE).fillna(False).to_numpy(dtype=bool)
+    no = lowered.isin(_FALSE).fillna(False).to_numpy(dtype=bool)
+    answer = pd.Series(pd.arrays.BooleanArray(yes & ~no, ~(yes | no)), index=text.index)
     parsed = expand(answer, codes)
     parsed.index = values.index
     invalid = answer.isna().to_numpy() & text.notna().to_numpy()

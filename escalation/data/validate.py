@@ -362,11 +362,13 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
     frame = frame.reset_index(drop=True)
     missing = {c: pd.Series(pd.NA, index=frame.index, dtype=object) for c in spec if c not in frame}
     frame = frame.assign(**missing)
-    for column in frame.columns:
-        if column in _TEXT_EXTRAS:
+    for column, dtype in frame.dtypes.items():
+        if column in _TEXT_EXTRAS or column in spec or dtype != np.dtype(object):
             continue
-        if column not in spec and frame[column].dtype == object:
-            frame[column] = _numeric_if_all_numbers(frame[column])
+        values = frame[column]
+        numbers = _numeric_if_all_numbers(values)
+        if numbers is not values:
+            frame[column] = numbers
     return frame[list(spec) + [c for c in frame.columns if c not in spec]]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
@@ -149,12 +150,16 @@ def _drop_nul_rows(
     frame: pd.DataFrame, file: str, action: str, problems: list[SourceProblem]
 ) -> pd.DataFrame:
     """Report and drop rows with a NUL byte in any field (it would cut the value short)."""
-    bad = pd.Series(False, index=frame.index)
-    for column in frame.columns:
-        if column.startswith("_") or frame[column].dtype != object:
+    bad = np.zeros(len(frame), dtype=bool)
+    for column, dtype in zip(frame.columns, frame.dtypes, strict=True):
+        if column.startswith("_") or dtype != np.dtype(object):
             continue
-        has = frame[column].str.contains("\x00", regex=False) == True  # noqa: E712
-        for pos in frame.loc[has, "_pos"].tolist():
+        has = (frame[column].str.contains("\x00", regex=False) == True).to_numpy(  # noqa: E712
+            dtype=bool
+        )
+        if not has.any():
+            continue
+        for pos in frame["_pos"].to_numpy()[has].tolist():
             problems.append(
                 SourceProblem(
                     file,
