@@ -544,7 +544,9 @@ def estimate_effects(
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
         Population of the IP weights (``ipw`` and the balance table).
     truncate : float, optional
-        Percentile truncation of the IP weights.
+        Percentile truncation of the IP weights (see
+        :func:`~escalation.causal.treatment_weights`): of the ``ipw`` estimator and the
+        balance table. ``aipw``, ``gformula`` and ``ccw`` do not truncate.
     conf_level : float, default 0.95
         Confidence level.
     min_count : int, default 20
