@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,41 @@ _COMPILE = (
 )
 
 
+#: Under pytest-xdist: the folder through which the test workers share one Dask cluster
+#: (its address, a lock, its log); ``..._PID`` is the main process, which stops it.
+_DASK_HOME = "ESCALATION_TEST_DASK_HOME"
+_DASK_STOP_WAIT = 30  # seconds the main process waits for the cluster to close
+#: Dask settings of the test cluster (see :func:`dask_scheduler`).
+_QUIET_DASK = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
+#: The shared cluster's process: starts it, writes its address, and closes it once the
+#: main process writes ``stop`` (or has gone), then writes ``stopped``.
+_CLUSTER = f"""
+import os, sys, time
+from pathlib import Path
+import dask, distributed
+home, main = Path(sys.argv[1]), int(sys.argv[2])
+with dask.config.set({_QUIET_DASK!r}):
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0")
+try:
+    with cluster:
+        (home / "address.part").write_text(cluster.scheduler_address)
+        (home / "address.part").rename(home / "address")
+        while not (home / "stop").exists():
+            try:
+                os.kill(main, 0)
+            except OSError:
+                break
+            time.sleep(0.5)
+finally:
+    (home / "stopped").touch()
+"""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist, compile the package's kernels once for every test worker.
 
@@ -45,19 +81,27 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     ready = Path(tempfile.mkdtemp(prefix="escalation-kernels-")) / "ready"
     os.environ[_KERNELS_READY] = str(ready)  # the workers, started after this, inherit it
-    path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    os.environ[_DASK_HOME] = tempfile.mkdtemp(prefix="escalation-dask-")
+    os.environ[_DASK_HOME + "_PID"] = str(os.getpid())
     config.stash[_COMPILING] = subprocess.Popen(
         [sys.executable, "-c", _COMPILE, str(ready)],
-        env={**os.environ, "PYTHONPATH": path},
+        env={**os.environ, "PYTHONPATH": _python_path()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _python_path() -> str:
+    """PYTHONPATH for a process the tests start: this checkout first."""
+    return os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     compiling = config.stash.get(_COMPILING, None)
     if compiling is None:
         return
+    os.environ.pop(_DASK_HOME + "_PID", None)
+    _stop_shared_dask_cluster(Path(os.environ.pop(_DASK_HOME)))
     if compiling.poll() is None:
         compiling.kill()
     compiling.wait()
@@ -120,26 +164,28 @@ def _kernels_compiled_once() -> None:
 
 @pytest.fixture(scope="session")
 def dask_scheduler() -> Iterator[str]:
-    """The address of one local Dask cluster (two worker processes) for the whole session.
+    """The address of one local Dask cluster (two worker processes) for the whole run.
 
     Tests reach it the way a user with a cluster does (``--scheduler ADDRESS``); starting one
-    cluster per session rather than per module keeps the suite fast.
+    cluster per run rather than per module keeps the suite fast. Under pytest-xdist the test
+    workers share one cluster (:func:`_shared_dask_cluster`): a cluster per test worker
+    started two more worker processes, each importing the scientific stack (about 15 s of
+    CPU on a 2-core run).
 
-    The cluster lives from its first test to the session's end, mostly idle. Idle, a
-    default cluster used 3 s of CPU every 30 s (the workers' statistical profiler sampling
-    every 10 ms, the event-loop tick every 20 ms, the system monitor every 0.5 s); without
-    the profiler, with a 1 s tick and a 5 s monitor, 0.8 s. Those settings change what the
+    The cluster lives from its first test to the run's end, mostly idle. Idle, a default
+    cluster used 3 s of CPU every 30 s (the workers' statistical profiler sampling every
+    10 ms, the event-loop tick every 20 ms, the system monitor every 0.5 s); without the
+    profiler, with a 1 s tick and a 5 s monitor, 0.8 s. Those settings change what the
     dashboard would show, nothing a task computes.
     """
     distributed = pytest.importorskip("distributed")
+    home = os.environ.get(_DASK_HOME)
+    if home and os.environ.get("PYTEST_XDIST_WORKER"):
+        yield _shared_dask_cluster(Path(home))
+        return
     import dask
 
-    quiet = {
-        "distributed.worker.profile.enabled": False,
-        "distributed.admin.tick.interval": "1s",
-        "distributed.admin.system-monitor.interval": "5s",
-    }
-    with dask.config.set(quiet):  # read as the cluster starts; other tests keep the defaults
+    with dask.config.set(_QUIET_DASK):  # read as the cluster starts
         cluster = distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
@@ -149,6 +195,49 @@ def dask_scheduler() -> Iterator[str]:
         )
     with cluster:
         yield str(cluster.scheduler_address)
+
+
+def _stop_shared_dask_cluster(home: Path) -> None:
+    """Close the test workers' shared Dask cluster, if one started, and remove its folder."""
+    if (home / "address").exists():
+        (home / "stop").touch()
+        deadline = time.monotonic() + _DASK_STOP_WAIT
+        while not (home / "stopped").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _shared_dask_cluster(home: Path) -> str:
+    """Return the address of the run's cluster, starting it if no test worker has yet.
+
+    The first test worker to need it starts it in a process of its own (:data:`_CLUSTER`),
+    which outlives that worker and stops when the run ends (``pytest_unconfigure`` of the
+    main process) or when the main process has gone.
+    """
+    import fcntl
+
+    address = home / "address"
+    with open(home / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while starting: the others wait, then read
+        if not address.exists():
+            log = home / "cluster.log"
+            # Spawned, not a subprocess.Popen: it outlives this test worker, whose Popen
+            # object would warn at exit that the process is still running.
+            pid = os.posix_spawn(
+                sys.executable,
+                [sys.executable, "-c", _CLUSTER, str(home), os.environ[_DASK_HOME + "_PID"]],
+                {**os.environ, "PYTHONPATH": _python_path()},
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT, 0o600),
+                    (os.POSIX_SPAWN_DUP2, 1, 2),
+                ],
+            )
+            deadline = time.monotonic() + 300
+            while not address.exists():
+                if os.waitpid(pid, os.WNOHANG) != (0, 0) or time.monotonic() > deadline:
+                    pytest.fail(f"the test run's Dask cluster did not start:\n{log.read_text()}")
+                time.sleep(0.1)
+    return address.read_text()
 
 
 @pytest.fixture(scope="session", autouse=True)

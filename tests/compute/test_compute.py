@@ -19,30 +19,9 @@ from escalation import compute
 from escalation.causal.bootstrap import cluster_bootstrap
 from escalation.compute import imap_unordered, parallel_map, use_compute
 from escalation.errors import EscalationError
+from tests.compute.tasks import draw, fails, mean, nested, trim_setting, warns
 
 pytest.importorskip("distributed")
-
-
-def _draw(seed: int, scale: float) -> np.ndarray:
-    return scale * np.random.default_rng(seed).normal(size=5)
-
-
-def _fails(item: int) -> int:
-    if item == 3:
-        raise ValueError("item 3 is bad")
-    return item
-
-
-def _nested(item: int) -> list[int]:
-    return parallel_map(abs, [-item, item])
-
-
-def _trim_setting(_: int) -> str | None:
-    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
-
-
-def _mean(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    return np.array([values[rows].mean(), np.median(values[rows])])
 
 
 @pytest.fixture
@@ -53,15 +32,15 @@ def cluster(dask_scheduler: str) -> Iterator[compute.ComputeEngine]:
 
 def test_in_process_is_the_default() -> None:
     assert compute.current_compute().backend == "in-process"
-    assert parallel_map(_draw, [1, 2], shared=(2.0,))[1].tolist() == _draw(2, 2.0).tolist()
+    assert parallel_map(draw, [1, 2], shared=(2.0,))[1].tolist() == draw(2, 2.0).tolist()
 
 
 def test_dask_results_in_item_order_and_identical(cluster: compute.ComputeEngine) -> None:
     assert cluster.backend == "dask"
-    local = parallel_map(_draw, range(12), shared=(3.0,), workers=1)
-    remote = parallel_map(_draw, range(12), shared=(3.0,))
+    local = parallel_map(draw, range(12), shared=(3.0,), workers=1)
+    remote = parallel_map(draw, range(12), shared=(3.0,))
     assert all(np.array_equal(a, b) for a, b in zip(local, remote, strict=True))
-    positions = sorted(i for i, _ in imap_unordered(_draw, range(12), shared=(3.0,)))
+    positions = sorted(i for i, _ in imap_unordered(draw, range(12), shared=(3.0,)))
     assert positions == list(range(12))
 
 
@@ -69,28 +48,28 @@ def test_bootstrap_bit_identical_on_one_and_two_workers(cluster: compute.Compute
     rng = np.random.default_rng(0)
     values = rng.exponential(size=400)
     families = np.arange(400) // 3
-    two = cluster_bootstrap(_mean, families, 60, args=(values,), seed=9)
+    two = cluster_bootstrap(mean, families, 60, args=(values,), seed=9)
     with use_compute(workers=1):
-        one = cluster_bootstrap(_mean, families, 60, args=(values,), seed=9)
+        one = cluster_bootstrap(mean, families, 60, args=(values,), seed=9)
     assert one.shape == (60, 2)
     assert np.array_equal(one, two)
 
 
 def test_task_errors_reach_the_caller(cluster: compute.ComputeEngine) -> None:
     with pytest.raises(ValueError, match="item 3 is bad"):
-        parallel_map(_fails, range(6))
+        parallel_map(fails, range(6))
 
 
 def test_nested_work_runs_inside_the_worker(cluster: compute.ComputeEngine) -> None:
-    assert parallel_map(_nested, [1, 2]) == [[1, 1], [2, 2]]
+    assert parallel_map(nested, [1, 2]) == [[1, 1], [2, 2]]
 
 
 def test_joblib_when_dask_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compute, "_has_distributed", lambda: False)
     with use_compute(workers=2) as engine:
         assert engine.backend == "joblib"
-        out = parallel_map(_draw, range(6), shared=(1.5,))
-    assert all(np.array_equal(a, _draw(i, 1.5)) for i, a in enumerate(out))
+        out = parallel_map(draw, range(6), shared=(1.5,))
+    assert all(np.array_equal(a, draw(i, 1.5)) for i, a in enumerate(out))
 
 
 def test_local_workers_keep_glibc_malloc_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,7 +83,7 @@ def test_local_workers_keep_glibc_malloc_thresholds(monkeypatch: pytest.MonkeyPa
     key = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # as an earlier cluster leaves it
     with use_compute(workers=2):
-        seen = parallel_map(_trim_setting, range(4))
+        seen = parallel_map(trim_setting, range(4))
     assert seen == [None] * 4
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"  # this process's own: restored
     with dask.config.set({key: 131072}), compute._glibc_malloc_defaults():
@@ -202,16 +181,6 @@ def test_progress_names_the_cluster_and_its_dashboard(
     assert f"dashboard {link}" in shown
 
 
-def _warns(item: int) -> tuple[int, int]:
-    import os
-    import warnings
-
-    from escalation.errors import StatisticalWarning
-
-    warnings.warn(f"task {item} is sparse", StatisticalWarning, stacklevel=1)
-    return item, os.getpid()
-
-
 def test_run_tasks_goes_to_the_cluster_and_brings_warnings_back(
     cluster: compute.ComputeEngine,
 ) -> None:
@@ -221,7 +190,7 @@ def test_run_tasks_goes_to_the_cluster_and_brings_warnings_back(
     from escalation.errors import StatisticalWarning
 
     with pytest.warns(StatisticalWarning) as caught:
-        out = run_tasks(_warns, [1, 2], n_jobs=1)
+        out = run_tasks(warns, [1, 2], n_jobs=1)
     assert [str(w.message) for w in caught] == ["task 1 is sparse", "task 2 is sparse"]
     assert [item for item, _ in out] == [1, 2]
     assert all(pid != os.getpid() for _, pid in out)  # ran on the cluster's workers
