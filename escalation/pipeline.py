@@ -118,6 +118,13 @@ from escalation.report.brief import (
 from escalation.report.caveats import Caveat, CaveatLog, Failure
 from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
+from escalation.report.wording import (
+    arms_sentence,
+    cohort_sentence,
+    study_limits,
+    study_question,
+    study_title,
+)
 from escalation.report.workbook import write_workbook
 from escalation.results import data_hash
 from escalation.timeline.labels import arm_label
@@ -742,17 +749,13 @@ def _workbook_readme(
     design: StudyDesign, data_label: str | None, rules: DisclosureRules
 ) -> dict[str, str]:
     """Rows of the README sheet of ``results.xlsx``: the design and the disclosure rules."""
-    t0 = design.time_zero
+    horizons = ", ".join(str(int(h)) for h in design.outcome.horizons)
     return {
         "What this is": "Every results table of the study, one sheet each, as in the CSV "
         "files beside this workbook. Made with escalation " + __version__ + ".",
         "Data": data_label or "The case histories named in the design.",
-        "Design": f"Decision point: {t0.kind} ending between {t0.from_} and {t0.to}; "
-        f"outcome: {', '.join(design.outcome.events)}; horizons "
-        f"{', '.join(str(int(h)) for h in design.outcome.horizons)} days; early help counted "
-        f"when it started within the grace period of {design.treatment.grace_days} days.",
-        "Arms": "Early help: early help started within the grace period. No early help: "
-        "it did not.",
+        "Design": f"{cohort_sentence(design)} Horizons: {horizons} days.",
+        "Arms": arms_sentence(design),
         "Disclosure control": rules.statement()
         + " Suppressed values are left blank and marked in the 'suppressed' column where a "
         "table has one. Percentages are of the rounded counts.",
@@ -2101,14 +2104,7 @@ def _brief(
                     f"(95% CI {float(text_auc['conf_low']):.2f} to "
                     f"{float(text_auc['conf_high']):.2f})."
                 )
-    limits = [
-        "Observational data: the comparison of families who did and did not get early help "
-        "adjusts only for what was recorded; unrecorded differences may remain.",
-        "Early help is counted when it started within the grace period after the decision; "
-        "help that started later is not part of the comparison.",
-        "Children who moved away, turned 18 or whose records end are followed until then; "
-        "deaths are treated as a competing event.",
-    ]
+    limits = study_limits(design)
     missing = [_STAGE_WORDS[f.stage] for f in run.failures if f.stage in _STAGE_WORDS]
     if missing:
         limits.append(
@@ -2123,18 +2119,10 @@ def _brief(
         "Early help started within the grace period": int(glance["treated"]),
         "Died during follow-up": int(glance["competing"]),
     }
-    t0 = design.time_zero
-    cohort_text = (
-        f"Children whose {t0.kind} ended between {t0.from_} and {t0.to} with no "
-        "further statutory action, followed from that decision point until a child protection "
-        "plan or care, death, moving away, turning 18 or the end of the records."
-    )
     return Brief(
-        title="Does early help keep children out of child protection and care?",
-        question="When a referral to children's social care closes without statutory action, "
-        "does offering early help change how often, and how soon, children come back and "
-        "need a child protection plan or to be looked after?",
-        cohort_text=cohort_text,
+        title=study_title(design),
+        question=study_question(design),
+        cohort_text=cohort_sentence(design),
         cohort_counts=counts,
         key_numbers=tuple(key),
         shows=tuple(shows),

@@ -33,6 +33,7 @@ from escalation.report.brief import (
     write_brief,
 )
 from escalation.report.manifest import write_manifest
+from escalation.report.wording import cohort_sentence, study_question, study_title
 
 __all__ = ["PooledOutputs", "write_pooled"]
 
@@ -269,16 +270,14 @@ def write_pooled(
         "interval, is estimated imprecisely.",
         *result.notes,
     ]
-    t0 = design.time_zero
     brief = Brief(
-        title="Does early help keep children out of child protection and care? "
-        f"Evidence from {len(result.authorities)} local authorities",
-        question="When a referral closes without statutory action, does offering early help "
-        "change how often children come back and need a child protection plan or care, and "
-        "does that differ between local authorities?",
-        cohort_text=f"Children whose {t0.kind} ended between {t0.from_} and {t0.to} in each of "
-        f"{len(result.authorities)} local authorities, followed from that decision point; each "
-        "authority ran the same registered design and shared only aggregate statistics.",
+        title=f"{study_title(design)} Evidence from {len(result.authorities)} local authorities",
+        question=study_question(design, between_authorities=True),
+        cohort_text=cohort_sentence(
+            design, where=f" in each of {len(result.authorities)} local authorities"
+        )
+        + " Each authority ran the same registered design and shared only aggregate "
+        "statistics.",
         cohort_counts=counts,
         key_numbers=tuple(key),
         shows=tuple(shows),
