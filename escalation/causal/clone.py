@@ -43,7 +43,7 @@ from escalation.causal.propensity import drop_redundant
 from escalation.causal.weights import bounded_probability
 from escalation.compute import one_blas_thread
 from escalation.core import productlimit
-from escalation.core.cif import event_free
+from escalation.core.discrete import kalbfleisch_prentice
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes
@@ -141,10 +141,15 @@ def run_ccw(
     times = cox.terms.hazard_time
     bounds = np.unique(np.r_[times[times <= grace], grace])
     knots = np.r_[0.0, bounds]
-    hazard = cox.hazard_on(bounds)
-    k_surv = event_free(
-        np.exp(lp)[:, None] * hazard[None, :], what="the model of the time to treatment start"
-    )
+    # P(not started by u) under the Cox model by the Kalbfleisch–Prentice baseline (R's
+    # survfit.coxph(stype = 1)): the Breslow product limit reached 0 for a child seen not
+    # to start when many started on the first day (weights of 1e6, see the changelog).
+    risk = np.exp(lp - lp.max())
+    log_free = kalbfleisch_prentice(t_model, started, risk, bounds)
+    with np.errstate(invalid="ignore"):
+        steps = risk[:, None] * log_free[None, :]
+    steps[np.isnan(steps)] = 0.0  # a relative risk of 0 times log(0): no chance of starting
+    k_surv = np.exp(np.cumsum(steps, axis=1))
     k_surv = bounded_probability(
         k_surv, "probabilities of not having started treatment", upper=False
     )

@@ -15,6 +15,8 @@ module                    job
 ``logistic``              weighted logistic regression on the same solver
 ``collinearity``          the one check for constant and aliased columns
 ``sandwich``              the cluster-robust (sandwich) covariance
+``discrete``              the Kalbfleisch–Prentice baseline: a Cox model's event-free
+                          probabilities that stay above 0 under heavy ties
 ========================  ===============================================================
 
 The modules are internal: the public estimators in :mod:`escalation.survival`,
