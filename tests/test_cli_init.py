@@ -103,3 +103,34 @@ def test_prediction_models_come_from_the_design(tmp_path: Path) -> None:
     path.write_text(text + '\n[prediction]\nmodels = ["svm"]\n')
     with pytest.raises(DesignError, match=r"prediction.*models.*svm"):
         read_design(path)
+
+
+def test_a_design_from_statutory_data_builds_on_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Data converted from the statutory returns have no ``imd_decile``, may have
+    ``disability`` unrecorded, and may close no referral with RC8 or RC9: ``init --data``
+    offered all three, so ``build`` refused the design or found no spell."""
+    history = simulate_local_authority(400, seed=3).history
+    children = history.children.drop(columns="imd_decile")
+    children["disability"] = children["disability"].astype(object)
+    children.loc[children.index[:5], "disability"] = None  # not recorded for five children
+    episodes = history.episodes.copy()
+    referral = episodes["kind"] == "referral"
+    episodes.loc[referral & episodes["reason"].isin(["RC8", "RC9"]), "reason"] = "RC7"
+    folder = tmp_path / "la"
+    write_case_history(
+        type(history)(children, episodes, history.notes, history.extract_date), folder
+    )
+    study = tmp_path / "study"
+    assert main(["init", str(study), "--data", str(folder)]) == 0
+    design = read_design(study / "design.toml")
+    assert "imd_decile" not in design.covariates.include
+    assert "disability" not in design.covariates.include
+    assert {"age", "sex", "prior_referrals"} <= set(design.covariates.include)
+    assert design.time_zero.reasons is None  # every closure kept: none is RC8 or RC9
+    text = (study / "design.toml").read_text()
+    assert "# left out: missing for some or all of your children: disability, imd_decile" in text
+    capsys.readouterr()
+    assert main(["build", str(study / "design.toml"), "--out", str(tmp_path / "spells")]) == 0
+    assert "Spells         0" not in capsys.readouterr().out

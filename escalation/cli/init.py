@@ -25,6 +25,11 @@ _COVARIATES = (
     "age", "sex", "ethnicity", "disability", "imd_decile",
     "prior_referrals", "source", "factors",
 )  # fmt: skip
+#: Covariates read from an optional column of the children table: offered with ``--data``
+#: only when every child has a value (a missing value stops the models; ``imd_decile`` is
+#: not in the statutory returns, and converters leave ``disability`` empty when the
+#: return does not record it).
+_FROM_OPTIONAL_COLUMNS = ("disability", "imd_decile")
 
 
 def register(subparsers: Any) -> None:
@@ -61,8 +66,16 @@ def _from_data(folder: Path, extract_date: str | None) -> dict[str, Any]:
     closed = referrals["end"].dropna()
     reasons = sorted(str(r) for r in referrals["reason"].dropna().unique())
     known = {*CHILDREN_COLUMNS, *BUILTIN_COVARIATES, "la"}
-    extra = [c for c in history.children.columns if c not in known]
+    children = history.children
+    extra = [c for c in children.columns if c not in known]
+    incomplete = [
+        c
+        for c in _FROM_OPTIONAL_COLUMNS
+        if c not in children.columns or not len(children) or children[c].isna().any()
+    ]
     return {
+        "covariates": [c for c in _COVARIATES if c not in incomplete],
+        "left_out": incomplete,
         "extract_date": history.extract_date.date().isoformat(),
         "from": closed.min().date().isoformat() if len(closed) else None,
         "to": closed.max().date().isoformat() if len(closed) else None,
@@ -79,6 +92,13 @@ def design_text(
     found = found or {}
     extract = found.get("extract_date")
     reasons = [r for r in ("RC8", "RC9") if r in found.get("reasons", ("RC8", "RC9"))]
+    # Data without RC8 or RC9 closures: keep every closure (a filter would leave no spell).
+    reasons_line = (
+        f"reasons = {_toml_list(reasons)}".ljust(29)
+        + "# optional: only episodes that ended with these reasons"
+        if reasons
+        else '# reasons = ["RC8", "RC9"]   # none in your referrals: every closure is kept'
+    )
     window_from = found.get("from") or "2017-04-01"
     window_to = found.get("to") or "2023-03-31"
     lines = [
@@ -102,8 +122,7 @@ def design_text(
         "[time_zero]                  # eligibility and the decision point where follow-up starts",
         'kind = "referral"            # the episode kind that defines the decision point',
         'at = "end"                   # "start" or "end" of that episode',
-        f"reasons = {_toml_list(reasons or ['RC8', 'RC9'])}".ljust(29)
-        + "# optional: only episodes that ended with these reasons",
+        reasons_line,
     ]
     if found.get("reasons"):
         lines.append(f"# closure reasons in your referrals: {', '.join(found['reasons'])}")
@@ -137,11 +156,16 @@ def design_text(
         '# reasons = ["RC9"]          # treated: the time-zero episode ended with one of these',
         "",
         "[covariates]                 # measured at time zero from history up to time zero only",
-        "# built-in covariates: age, sex, ethnicity, disability, imd_decile, prior_referrals,",
+        "# built-in covariates: age, sex, ethnicity, disability, prior_referrals,",
         "# prior_assessments, prior_cp_plans, prior_looked_after, days_since_first_referral,",
-        "# source, need, factors (assessment factors); or extra columns of the children table",
-        f"include = {_toml_list(list(_COVARIATES))}",
+        "# source, need, factors (assessment factors); or columns of the children table such",
+        "# as imd_decile (the simulator writes it; the statutory returns do not have it)",
+        f"include = {_toml_list(list(found.get('covariates', _COVARIATES)))}",
     ]
+    if found.get("left_out"):
+        lines.append(
+            "# left out: missing for some or all of your children: " + ", ".join(found["left_out"])
+        )
     if found.get("extra"):
         lines.append(
             "# extra columns of your children table that may be added: " + ", ".join(found["extra"])
