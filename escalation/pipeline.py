@@ -60,8 +60,10 @@ from escalation.design.registration import (
 )
 from escalation.design.study import StudyDesign
 from escalation.disclosure import (
+    WITHHELD_LABEL,
     DisclosureRules,
     count_labels,
+    count_texts,
     disclose_balance,
     disclose_curves,
     disclose_decision_curve,
@@ -115,7 +117,7 @@ from escalation.report.brief import (
     interval_digits,
     write_brief,
 )
-from escalation.report.caveats import Caveat, CaveatLog, Failure
+from escalation.report.caveats import NOT_SHARED, Caveat, CaveatLog, Failure
 from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
 from escalation.report.wording import (
@@ -257,6 +259,8 @@ class _Run:
         #: The figure of the brief's policy section.
         self.policy_figure: BriefFigure | None = None
         self.notes: list[str] = []
+        #: The notes as shared (manifest): a failed stage's error text left out.
+        self.shared_notes: list[str] = []
         #: Notes for the brief's reader: stages skipped and results left out, and why.
         self.remarks: list[str] = []
         self.failures: list[Failure] = []
@@ -273,9 +277,13 @@ class _Run:
         if self.console is not None:
             self.console.log(message)
 
-    def note(self, message: str, remark: str | None = None) -> None:
-        """Record a note (manifest, log); ``remark`` is how the brief words it."""
+    def note(self, message: str, remark: str | None = None, *, shared: str | None = None) -> None:
+        """Record a note (manifest, log); ``remark`` is how the brief words it.
+
+        ``shared``: how the manifest words it, when ``message`` must stay on this machine.
+        """
         self.notes.append(message)
+        self.shared_notes.append(message if shared is None else shared)
         if remark is not None:
             self.remarks.append(remark)
         log.warning(message)
@@ -299,17 +307,25 @@ class _Run:
             failure = Failure(name, type(error).__name__, str(error))
             if not self.keep_going:
                 raise StageError(name, f"{failure.error}: {failure.message}") from error
-            self.failures.append(failure)
-            self.note(f"{name}: failed ({failure.error}: {failure.message})")
+            self.fail(failure)
         finally:
             if status is not None:
                 status.stop()
             self.timings[name] = round(time.perf_counter() - start, 2)
         self.say(f"{label}: done in {self.timings[name]:.1f} s")
 
+    def fail(self, failure: Failure) -> None:
+        """Record a stage that failed: in full here, its stage and kind of error when shared."""
+        self.failures.append(failure)
+        self.note(
+            f"{failure.stage}: failed ({failure.error}: {failure.message})",
+            shared=f"{failure.stage}: failed ({failure.error}; {NOT_SHARED})",
+        )
+
     def caveat(self, stage: str, design_key: str, message: str, advice: str) -> None:
         """Record a caveat the runner itself raises (a fallback it had to take)."""
         self.notes.append(f"{stage}: {message}")
+        self.shared_notes.append(f"{stage}: {message}")
         self.log.add(Caveat(stage, design_key, message, advice))
         if self.console is not None:
             self.console.log(f"[yellow]caveat:[/yellow] {message}")
@@ -378,8 +394,7 @@ class _Run:
                 if not self.keep_going:
                     raise StageError(item.stage, f"{failure.error}: {failure.message}") from error
                 del self.figures[item.name]
-                self.failures.append(failure)
-                self.note(f"{item.stage}: failed ({failure.error}: {failure.message})")
+                self.fail(failure)
                 continue
             self.figures[item.name] = [self.folder.final(p) for p in paths]
             if item.brief is not None:
@@ -711,10 +726,10 @@ def _run_into(
         design=design,
         input_hash=input_hash,
         seeds={"study": seed},
-        notes=tuple(disclose_text(n, run.rules) for n in run.notes),
+        notes=tuple(disclose_text(n, run.rules) for n in run.shared_notes),
         extra={
             "status": "incomplete" if run.failures else "complete",
-            "failures": [f.disclosed(run.rules).to_dict() for f in run.failures],
+            "failures": [f.shared().to_dict() for f in run.failures],
             "caveats": [c.disclosed(run.rules).to_dict() for c in caveats],
             "disclosure": run.rules.to_dict(),
             "timings_seconds": run.timings,
@@ -763,22 +778,15 @@ def _workbook_readme(
     }
 
 
-def _describe(run: _Run, data: SpellData) -> None:
-    rules = run.rules
-    raw = data.flow
-    # Exclusions between two "remaining" rows add up to their difference: complementary
-    # suppression works within those blocks.
-    block = (raw["stage"] != "excluded").cumsum()
-    flow = disclose_table(
-        raw.assign(_block=block.to_numpy()),
-        ["children", "episodes"],
-        rules=rules,
-        partition=["_block"],
-    ).drop(columns=["_block", "suppressed"])
-    run.table("flow", flow)
-    removed_nobody = (raw["stage"] == "excluded") & (raw["children"] == 0) & (raw["episodes"] == 0)
+def _cohort(data: SpellData, rules: DisclosureRules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the cohort counts (``results/cohort.csv``) before and after disclosure.
+
+    Escalations, competing events and censored spells add up to the spells: they are
+    disclosed together (complementary suppression), so that none can be worked out from
+    the others. The brief's counts are taken from the disclosed table, never the raw one.
+    """
     glance = data.glance().iloc[0]
-    cohort = pd.DataFrame(
+    raw = pd.DataFrame(
         {
             "measure": [
                 "spells",
@@ -800,17 +808,35 @@ def _describe(run: _Run, data: SpellData) -> None:
             "_sum": ["spells", "children", "ends", "ends", "ends", "treated"],
         }
     )
-    run.table(
-        "cohort",
-        disclose_table(cohort, ["count"], rules=rules, partition=["_sum"]).drop(columns="_sum"),
-    )
-    boxes = count_labels(flow[~removed_nobody.to_numpy()], ["children", "episodes"], rules)
+    return raw, disclose_table(raw, ["count"], rules=rules, partition=["_sum"])
+
+
+def _describe(run: _Run, data: SpellData) -> None:
+    rules = run.rules
+    raw = data.flow
+    # Exclusions between two "remaining" rows add up to their difference: complementary
+    # suppression works within those blocks.
+    block = (raw["stage"] != "excluded").cumsum()
+    flow = disclose_table(
+        raw.assign(_block=block.to_numpy()),
+        ["children", "episodes"],
+        rules=rules,
+        partition=["_block"],
+    ).drop(columns="_block")
+    run.table("flow", flow)
+    removed_nobody = (raw["stage"] == "excluded") & (raw["children"] == 0) & (raw["episodes"] == 0)
+    run.table("cohort", _cohort(data, rules)[1].drop(columns="_sum"))
+    # A count hidden only to protect a small one is not small: "[c]", not "<10".
+    kept = ~removed_nobody.to_numpy()
+    boxes = count_labels(flow[kept], ["children", "episodes"], rules, raw=raw[kept])
     run.figure(
         "flow",
         plot_flow(boxes),
         title="Who was studied",
         caption="How children and episodes in the case histories became the spells analysed; "
-        "each box on the right lists the reasons episodes were left out.",
+        "each box on the right lists the reasons episodes were left out. "
+        f"<{rules.threshold}: fewer than {rules.threshold}; {WITHHELD_LABEL}: not shown, so "
+        f"that a count below {rules.threshold} cannot be worked out from the others.",
         alt="Flow diagram of inclusion and exclusion.",
         width="double",
         narrow=plot_flow(boxes, width="single"),
@@ -901,10 +927,12 @@ def _effects(
         # The table sits at the ticks of the time axis, which cover the curves.
         last = float(unadjusted["time"].max())
         times = [t for t in time_breaks(last) if t <= last + 1e-9]
-        at_risk = disclose_table(
-            numbers_at_risk(spells, times), ["at_risk", "events", "censored"], rules=rules
-        ).drop(columns="suppressed")
-        run.table("at_risk", at_risk)
+        at_risk = run.table(
+            "at_risk",
+            disclose_table(
+                numbers_at_risk(spells, times), ["at_risk", "events", "censored"], rules=rules
+            ),
+        )
         # Each + stands for the mean follow-up of at least `threshold` censored children.
         censored = spells.loc[spells["event"] == 0, ["duration", "treatment"]]
         marks = microaggregate(censored, ["duration"], by=["treatment"], rules=rules)
@@ -1339,23 +1367,28 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
     counts = moves.groupby(["from_state", "to_state"], sort=False).size().rename("n").reset_index()
     # The moves out of a state add up to the children who left it: complementary
     # suppression within each state.
+    raw_counts = counts
     counts = run.table(
-        "transitions",
-        disclose_table(counts, ["n"], rules=rules, partition=["from_state"]).drop(
-            columns="suppressed"
-        ),
+        "transitions", disclose_table(counts, ["n"], rules=rules, partition=["from_state"])
     )
+    # A move hidden only to protect a small one is not small: "[c]", not "<10".
+    labels = count_labels(counts, ["n"], rules, raw=raw_counts)["n"]
     present = list(pd.unique(pd.concat([counts["from_state"], counts["to_state"]]).astype(str)))
     order = [s for s in _STATE_LABELS if s in present] + [
         s for s in present if s not in _STATE_LABELS
     ]
     run.figure(
         "transitions",
-        plot_transitions(counts, states=order or None, labels=_STATE_LABELS),
+        plot_transitions(
+            counts.drop(columns="suppressed").assign(label=labels.to_numpy()),
+            states=order or None,
+            labels=_STATE_LABELS,
+        ),
         title="Moves between states after the decision point",
         caption="Transitions seen between the states of the multi-state model; forward "
         f"moves arc above the states, moves back below. Counts rounded to {rules.rounding}; "
-        f"<{rules.threshold}: fewer than {rules.threshold}.",
+        f"<{rules.threshold}: fewer than {rules.threshold}; {WITHHELD_LABEL}: not shown, so "
+        f"that a count below {rules.threshold} cannot be worked out from the others.",
         alt="Transition diagram with counts.",
         width="double",
         in_brief=False,
@@ -1542,7 +1575,7 @@ def _prediction(
     bins = risk_histogram(predictions, bins=25, top=min(1.0, max(top, 0.05)))
     # The bars of each model add up to the test children: complementary suppression.
     bins = disclose_table(bins, ["count"], rules=rules, partition=["model"])
-    bins = run.table("predicted_risk_histogram", bins.drop(columns="suppressed"))
+    bins = run.table("predicted_risk_histogram", bins).drop(columns="suppressed")
     if few:
         raise _SkipStageError(
             f"fewer than {rules.threshold} escalations (or non-escalations) in the test data: "
@@ -1923,6 +1956,30 @@ def _confounding_paragraph(crude: float, adjusted: float, horizon: int, label: s
     )
 
 
+#: The brief's cohort counts: its label of each measure of ``results/cohort.csv``.
+_COHORT_LABELS: Final = {
+    "children": "Children",
+    "spells": "Decision points (spells)",
+    "escalations": "Went on to escalate",
+    "early help within the grace period": "Early help started within the grace period",
+    "competing events": "Died during follow-up",
+}
+
+
+def _cohort_counts(data: SpellData, rules: DisclosureRules) -> dict[str, str]:
+    """Return the brief's cohort counts as shown: from the disclosed cohort table.
+
+    A count suppressed to protect another (complementary suppression) reads "not shown",
+    never the raw count (which would give the small one away by subtraction) nor "fewer
+    than 10" (which would be false).
+    """
+    raw, disclosed = _cohort(data, rules)
+    texts = dict(
+        zip(raw["measure"], count_texts(disclosed["count"], raw["count"], rules), strict=True)
+    )
+    return {label: texts[measure] for measure, label in _COHORT_LABELS.items()}
+
+
 def _brief(
     run: _Run,
     data: SpellData,
@@ -1932,7 +1989,6 @@ def _brief(
     data_label: str | None,
     input_hash: str,
 ) -> Brief:
-    glance = data.glance().iloc[0]
     h = [int(x) for x in design.outcome.horizons]
     key: list[KeyNumber] = []
     shows: list[str] = []
@@ -2112,13 +2168,7 @@ def _brief(
             + "; ".join(missing)
             + " (see 'What did not run' below)."
         )
-    counts = {
-        "Children": int(glance["children"]),
-        "Decision points (spells)": int(glance["n"]),
-        "Went on to escalate": int(glance["events"]),
-        "Early help started within the grace period": int(glance["treated"]),
-        "Died during follow-up": int(glance["competing"]),
-    }
+    counts = _cohort_counts(data, run.rules)
     return Brief(
         title=study_title(design),
         question=study_question(design),
@@ -2133,8 +2183,9 @@ def _brief(
         figures=tuple(run.brief_figures),
         caveats=tuple(c.disclosed(run.rules).text() for c in run.log.caveats),
         failures=tuple(
-            f"{_STAGE_WORDS.get(f.stage, f.stage).capitalize()} did not run: {f.error}: "
-            + f.disclosed(run.rules).message
+            f"{_STAGE_WORDS.get(f.stage, f.stage).capitalize()} did not run ({f.error}): "
+            + f.shared().message
+            + "."
             for f in run.failures
         ),
         notes=tuple(disclose_text(r, run.rules) for r in run.remarks),

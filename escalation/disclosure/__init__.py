@@ -12,7 +12,8 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
    upwards.
 3. **Complementary suppression.** When counts that add up to a published total have
    exactly one suppressed, the smallest other is suppressed too, so the hidden one
-   cannot be found by subtraction.
+   cannot be found by subtraction. That other count is not small: it reads "not shown"
+   in text and ``[c]`` in figures, never "fewer than 10".
 4. **Statistics of a suppressed group** (its estimate and interval) are suppressed with
    its count; figures are drawn from the disclosed table, so they never show them.
 5. **Estimates that rest on few children.** A risk, difference or ratio at a horizon is
@@ -38,8 +39,11 @@ from escalation.disclosure._counts import (
     DEFAULT_RULES,
     SUPPRESSED_TEXT,
     THRESHOLD,
+    WITHHELD_LABEL,
+    WITHHELD_TEXT,
     DisclosureRules,
     count_labels,
+    count_texts,
     disclose_count,
     disclose_table,
     disclose_text,
@@ -68,8 +72,11 @@ __all__ = [
     "DEFAULT_RULES",
     "SUPPRESSED_TEXT",
     "THRESHOLD",
+    "WITHHELD_LABEL",
+    "WITHHELD_TEXT",
     "DisclosureRules",
     "count_labels",
+    "count_texts",
     "disclose_balance",
     "disclose_count",
     "disclose_curves",

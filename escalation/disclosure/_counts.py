@@ -172,15 +172,20 @@ def format_count(count: float | int | None, rules: DisclosureRules = DEFAULT_RUL
 _COUNTED: Final = (
     r"(?:children|child|spells?|events?|escalations?|famil(?:y|ies)|deaths?|rows?|cases?|"
     r"episodes?|referrals?|records?|people|persons?|treated|untreated|scores?|"
-    r"probabilit(?:y|ies)|predictions?)"
+    r"probabilit(?:y|ies)|predictions?|values?|value\(s\)|observations?|strat(?:um|a)|"
+    r"stratum/strata)"
 )
 #: "3 untreated spells", "12 competing events", "1,204 children" ...
 _COUNT_BEFORE: Final = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"
     r"(?=\s+(?:(?:competing|test|training|censored|distinct|more|other|propensity)\s+)?"
     + _COUNTED
-    + r"\b)",
+    + r"(?!\w))",
     re.IGNORECASE,
+)
+#: "row 0", "rows 3, 5 and 9", "row 12 to 14": where a record is, which locates a child.
+_ROW_LOCATOR: Final = re.compile(
+    r"\b(rows?)\s+\d+(?:\s*(?:,|and|to|-|–)\s*\d+)*(?![.\d])", re.IGNORECASE
 )
 #: "escalations=126", "children: 12" ...
 _COUNT_AFTER: Final = re.compile(
@@ -206,6 +211,11 @@ def disclose_text(text: str, rules: DisclosureRules = DEFAULT_RULES) -> str:
     'fewer than 10 propensity scores are within 1e-06 of 0 or 1'
     >>> disclose_text("norm(delta) is still high, 0.248; horizon 730 days")
     'norm(delta) is still high, 0.248; horizon 730 days'
+
+    Row numbers, which locate a record, are not shown:
+
+    >>> disclose_text("table 'spells', row 0, column 'disability': 2 value(s) are missing")
+    "table 'spells', row [not shown], column 'disability': fewer than 10 value(s) are missing"
     """
 
     def before(match: re.Match[str]) -> str:
@@ -214,7 +224,8 @@ def disclose_text(text: str, rules: DisclosureRules = DEFAULT_RULES) -> str:
     def after(match: re.Match[str]) -> str:
         return match.group(1) + format_count(int(match.group(2).replace(",", "")), rules)
 
-    return _COUNT_AFTER.sub(after, _COUNT_BEFORE.sub(before, text))
+    located = _ROW_LOCATOR.sub(lambda m: f"{m.group(1)} [not shown]", text)
+    return _COUNT_AFTER.sub(after, _COUNT_BEFORE.sub(before, located))
 
 
 def disclosed_share(
@@ -357,23 +368,87 @@ def disclose_table(
     return out
 
 
+#: How a count hidden only by complementary suppression (not small itself) reads in
+#: figures: the GSS/DfE symbol for a confidential value.
+WITHHELD_LABEL: Final = "[c]"
+#: How such a count reads in text.
+WITHHELD_TEXT: Final = "not shown"
+
+
+def _withheld(raw: object, rules: DisclosureRules) -> bool:
+    """Whether a suppressed count was hidden to protect another (its raw count is not small)."""
+    value = pd.to_numeric(pd.Series([raw]), errors="coerce").iloc[0]
+    return bool(not pd.isna(value) and value >= rules.threshold)
+
+
 def count_labels(
-    frame: pd.DataFrame, columns: Sequence[str], rules: DisclosureRules = DEFAULT_RULES
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    rules: DisclosureRules = DEFAULT_RULES,
+    *,
+    raw: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return a disclosed table with its count columns as the text a figure shows.
 
     Suppressed (missing) counts read ``"<10"`` (the rules' threshold), others with
-    thousands separators; figure functions draw text counts as given.
+    thousands separators; figure functions draw text counts as given. A count suppressed
+    only to protect another (complementary suppression) is not small and must not be
+    shown as ``<10``: given the counts before disclosure (``raw``, aligned row by row),
+    such a count reads ``"[c]"``. Without ``raw`` every suppressed count reads ``<10``,
+    which is right only for tables without complementary suppression.
 
     Examples
     --------
     >>> table = disclose_table(pd.DataFrame({"n": [4, 1234]}), rules=DisclosureRules(20))
     >>> count_labels(table, ["n"], DisclosureRules(20))["n"].tolist()
     ['<20', '1,235']
+    >>> raw = pd.DataFrame({"n": [4, 30, 1234]})
+    >>> table = disclose_table(raw, partition=())
+    >>> count_labels(table, ["n"], raw=raw)["n"].tolist()
+    ['<10', '[c]', '1,235']
     """
     out = frame.copy()
     for column in columns:
+        before = raw[column].tolist() if raw is not None else [None] * len(out)
         out[column] = [
-            f"<{rules.threshold}" if pd.isna(v) else f"{int(v):,}" for v in out[column].tolist()
+            (WITHHELD_LABEL if _withheld(r, rules) else f"<{rules.threshold}")
+            if pd.isna(v)
+            else f"{int(v):,}"
+            for v, r in zip(out[column].tolist(), before, strict=True)
         ]
     return out
+
+
+def count_texts(
+    disclosed: Iterable[object],
+    raw: Iterable[object],
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> list[str]:
+    """Return disclosed counts as the text a sentence or a table of the brief shows.
+
+    ``"fewer than 10"`` for a count below the threshold, ``"not shown"`` for one hidden
+    only to protect another (complementary suppression: it is not small, and saying
+    so would be false), else the disclosed (rounded) count with thousands separators.
+
+    Parameters
+    ----------
+    disclosed : iterable
+        Counts after :func:`disclose_table` (missing: suppressed).
+    raw : iterable
+        The same counts before disclosure, to tell the two kinds of suppression apart.
+    rules : DisclosureRules, optional
+        The rules the counts were disclosed under.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"n": [1440, 230, 4, 1206]})
+    >>> table = disclose_table(raw, partition=())
+    >>> count_texts(table["n"], raw["n"])
+    ['1,440', 'not shown', 'fewer than 10', '1,205']
+    """
+    return [
+        (WITHHELD_TEXT if _withheld(r, rules) else rules.suppressed_text)
+        if pd.isna(v)  # type: ignore[call-overload]
+        else f"{int(v):,}"  # type: ignore[call-overload]
+        for v, r in zip(list(disclosed), list(raw), strict=True)
+    ]

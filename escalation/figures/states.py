@@ -103,13 +103,16 @@ def plot_transitions(
     States sit in a row in pathway order; moves forward along the pathway arc above the
     row, moves back arc below it, each arrow labelled with how many transitions were
     seen and drawn thicker for more. Counts should already have passed disclosure
-    control: missing counts (suppressed) are labelled ``<10`` and drawn thinnest.
+    control: missing counts (suppressed) are labelled ``<10`` and drawn thinnest, unless
+    a ``label`` column gives each arrow's text (e.g. ``[c]`` for a count suppressed only
+    to protect another, from :func:`escalation.disclosure.count_labels`).
 
     Parameters
     ----------
     transitions : pandas.DataFrame
         ``from_state, to_state, n``: observed transitions (e.g. counts of
-        :func:`escalation.survival.pathway_transitions` rows with a ``to_state``).
+        :func:`escalation.survival.pathway_transitions` rows with a ``to_state``);
+        optionally ``label``, the text of each arrow (default: ``n``).
     states : sequence of str, optional
         Order of the states (default: order of first appearance).
     labels : mapping, optional
@@ -178,7 +181,7 @@ def plot_transitions(
             {
                 "x": float(xs[len(xs) // 2]),
                 "y": float(ys[len(ys) // 2]) + (0.55 if forward else -0.55),
-                "label": count_label(row.n),
+                "label": str(row.label) if "label" in moves else count_label(row.n),
             }
         )
     lines = (

@@ -260,8 +260,11 @@ class Brief:
         The question the study answers, in one or two sentences.
     cohort_text : str
         Who was studied, in words (no counts: put them in ``cohort_counts``).
-    cohort_counts : mapping of str to int
-        Raw counts (children, spells, escalations, ...); disclosed when rendered.
+    cohort_counts : mapping of str to int or str
+        Counts of the cohort (children, spells, escalations, ...): a number is a raw count,
+        disclosed when rendered (on its own: without the complementary suppression of the
+        counts it adds up with); text is a count already disclosed with them, shown as
+        given (the study runner gives text from ``results/cohort.csv``).
     key_numbers : tuple of KeyNumber
         Headline numbers.
     shows, does_not_show, limits : tuple of str
@@ -295,7 +298,7 @@ class Brief:
     title: str
     question: str
     cohort_text: str
-    cohort_counts: Mapping[str, int | None]
+    cohort_counts: Mapping[str, int | str | None]
     key_numbers: tuple[KeyNumber, ...] = ()
     shows: tuple[str, ...] = ()
     does_not_show: tuple[str, ...] = ()
@@ -589,7 +592,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
             "uri": images.uri,
         }
     rows = [
-        (label, format_count(count, brief.disclosure))
+        (label, count if isinstance(count, str) else format_count(count, brief.disclosure))
         for label, count in brief.cohort_counts.items()
     ]
     environment = _environment()

@@ -28,7 +28,14 @@ from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules, disclose_text
 from escalation.errors import StatisticalWarning
 
-__all__ = ["Caveat", "CaveatLog", "Failure", "caveat_from_warning", "design_key_line"]
+__all__ = [
+    "NOT_SHARED",
+    "Caveat",
+    "CaveatLog",
+    "Failure",
+    "caveat_from_warning",
+    "design_key_line",
+]
 
 
 @dataclass(frozen=True)
@@ -97,9 +104,20 @@ class Caveat:
         }
 
 
+#: What the shared outputs (brief, manifest) say in place of a failed stage's message.
+NOT_SHARED: Final = (
+    "the full message is not shared, as it can quote counts and rows of the data; it was "
+    "printed on the terminal when the run ended (in Python: StudyOutputs.failures)"
+)
+
+
 @dataclass(frozen=True)
 class Failure:
     """A stage that raised an error: what did not run and why.
+
+    The message is the error's own text, exact, for the analyst inside the authority (the
+    terminal, :class:`~escalation.pipeline.StudyOutputs`); what is shared carries only the
+    stage and the kind of error (:meth:`shared`).
 
     Examples
     --------
@@ -115,9 +133,25 @@ class Failure:
         """Return the failure as one line."""
         return f"{self.stage}: {self.error}: {self.message}"
 
+    def shared(self) -> Failure:
+        """Return the failure as shared (brief, manifest): the stage and kind of error only.
+
+        An error's text quotes the data as the code met it (row numbers, counts of
+        values, of children), below the disclosure threshold as often as not: it is
+        replaced by where the full message is.
+
+        Examples
+        --------
+        >>> failure = Failure("spells", "DataValidationError",
+        ...                   "table 'spells', row 0: 2 value(s) of 'disability' are missing")
+        >>> failure.shared().message == NOT_SHARED
+        True
+        """
+        return dataclasses.replace(self, message=NOT_SHARED)
+
     def disclosed(self, rules: DisclosureRules) -> Failure:
-        """Return the failure as shared (brief, manifest): counts in its message disclosed."""
-        return dataclasses.replace(self, message=disclose_text(self.message, rules))
+        """Return the failure as shared (as :meth:`shared`; ``rules`` are not needed)."""
+        return self.shared()
 
     def to_dict(self) -> dict[str, str]:
         """Return the failure as recorded in the manifest."""

@@ -25,6 +25,7 @@ from escalation import (
     write_case_history,
 )
 from escalation.cli import main
+from escalation.errors import DataValidationError, Problem
 
 ROOT = Path(__file__).resolve().parents[2]
 HORIZON_WARNING = (
@@ -72,17 +73,20 @@ def test_exit_codes_keep_going_lists_the_failure_in_the_brief(
 ) -> None:
     design, out = study_files
     assert main(["run", str(design), "--out", str(out), "--quiet", "--keep-going"]) == 0
-    assert "stage describe: ValueError" in capsys.readouterr().err
+    # The analyst's terminal has the full message; what is shared, the stage and the kind.
+    assert "stage describe: ValueError: the flow table has a hole" in capsys.readouterr().err
     html = (out / "brief.html").read_text()
     assert "What did not run" in html
-    assert "The description of the cohort did not run: ValueError: the flow table has a hole" in (
+    assert "The description of the cohort did not run (ValueError): the full message is not " in (
         html
     )
+    assert "the flow table has a hole" not in html
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "incomplete"
-    assert manifest["failures"] == [
-        {"stage": "describe", "error": "ValueError", "message": "the flow table has a hole"}
-    ]
+    (failure,) = manifest["failures"]
+    assert (failure["stage"], failure["error"]) == ("describe", "ValueError")
+    assert "printed on the terminal" in failure["message"]
+    assert "the flow table has a hole" not in json.dumps(manifest)
 
 
 @pytest.mark.usefixtures("describe_fails")
@@ -155,6 +159,12 @@ def test_exit_codes_counts_in_caveats_and_failures_are_disclosed(
 
     def warns(run: Any, data: Any) -> None:
         warnings.warn(immortal, StatisticalWarning, stacklevel=1)
+        warnings.warn(
+            "table 'spells', row 0, column 'x': 2 value(s) of 'x' are extreme; "
+            "3 stratum/strata hold a single row",
+            StatisticalWarning,
+            stacklevel=1,
+        )
         raise ValueError("the flow table has 1,203 children and 7 events in one box")
 
     monkeypatch.setattr(pipeline, "_describe", warns)
@@ -169,5 +179,42 @@ def test_exit_codes_counts_in_caveats_and_failures_are_disclosed(
     for shared in (html, json.dumps(manifest)):
         assert "3 untreated" not in shared and "7 events" not in shared
         assert "fewer than 10 untreated spells ended within that grace period" in shared
-        assert "1,205 children and fewer than 10 events in one box" in shared
+        # A failed stage's message is not shared at all, disclosed or not.
+        assert "in one box" not in shared
+        assert "row 0" not in shared and "2 value(s)" not in shared and "3 stratum" not in shared
+        assert "fewer than 10 value(s) of" in shared
     assert "14 days" in manifest["caveats"][0]["message"]  # days are not counts
+
+
+def test_exit_codes_failed_stage_shares_no_counts_or_rows(
+    study_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A data error quoting rows and a small count stays on the terminal, not in what is shared.
+
+    The error is the one a covariate left empty for a few children raises.
+    """
+    design, out = study_files
+    message = (
+        "table 'spells', row 0, column 'disability' (value nan); row 1, column 'disability' "
+        "(value nan): 2 value(s) of numeric covariate 'disability' are missing"
+    )
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise DataValidationError([Problem("spells", 0, "disability", None, message)])
+
+    monkeypatch.setattr(pipeline, "_describe", broken)
+    for stage in ("_effects", "_survival", "_heterogeneity", "_prediction", "_policy"):
+        monkeypatch.setattr(pipeline, stage, lambda *args, **kwargs: None)
+    assert main(["run", str(design), "--out", str(out), "--quiet", "--keep-going"]) == 0
+    assert "2 value(s) of numeric covariate 'disability'" in capsys.readouterr().err
+    html = (out / "brief.html").read_text()
+    manifest = (out / "manifest.json").read_text()
+    for shared in (html, manifest):
+        assert "value(s)" not in shared
+        assert "row 0" not in shared and "row 1" not in shared
+        assert "DataValidationError" in shared and "printed on the terminal" in shared
+    assert "The description of the cohort did not run (DataValidationError)" in html
+    notes = json.loads(manifest)["notes"]
+    assert notes and all("value(s)" not in n for n in notes)

@@ -108,7 +108,12 @@ def test_report_pipeline_failed_stage_stops_the_run_unless_keep_going(
     assert out.notes == ("survival: failed (ValueError: model did not converge)",)
     assert [f.text() for f in out.failures] == ["survival: ValueError: model did not converge"]
     manifest = json.loads(out.manifest.read_text())
-    assert manifest["notes"] == list(out.notes) and manifest["status"] == "incomplete"
+    assert manifest["status"] == "incomplete"
+    assert manifest["notes"] == [
+        "survival: failed (ValueError; the full message is not shared, as it can quote counts "
+        "and rows of the data; it was printed on the terminal when the run ended (in Python: "
+        "StudyOutputs.failures))"
+    ]
     assert out.figures == {} and out.brief is None
     with pytest.raises(DesignError, match="unknown stage"):
         run_study(history, default_design(), out=target, progress=False, stages=("plots",))
@@ -176,6 +181,10 @@ def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path
     at_risk = pd.read_csv(results / "at_risk.csv")
     for column in ("at_risk", "events", "censored"):
         assert (at_risk[column].dropna() % 5 == 0).all()
+    # Blanked counts are marked, as in every table (docs/outputs.md).
+    blank = at_risk[["at_risk", "events", "censored"]].isna().any(axis=1)
+    assert "suppressed" in at_risk.columns
+    assert at_risk["suppressed"].astype(bool).equals(blank)
     with pd.ExcelFile(results / "results.xlsx") as book:
         assert book.sheet_names[0] == "README"
         readme = book.parse("README")

@@ -111,6 +111,21 @@ def test_small_cohort_every_table_is_disclosed(study: dict[str, Any]) -> None:
     assert weights[["min", "max"]].isna().all().all()  # one child's weight each
 
 
+def test_small_cohort_blanked_counts_are_marked_suppressed(study: dict[str, Any]) -> None:
+    """Every CSV with a blanked count says so in its ``suppressed`` column (docs/outputs.md)."""
+    checked = set()
+    for path in sorted((study["out"] / "results").glob("*.csv")):
+        table = pd.read_csv(path)
+        counts = [c for c in table.columns if str(c) in COUNTS]
+        blank = table[counts].isna().any(axis=1) if counts else pd.Series(False, table.index)
+        if not blank.any():
+            continue
+        assert "suppressed" in table.columns, f"{path.name} blanks counts without saying so"
+        assert table.loc[blank, "suppressed"].astype(bool).all(), path.name
+        checked.add(path.stem)
+    assert {"flow", "transitions"} <= checked
+
+
 def test_small_cohort_curves_step_by_at_least_ten_events(study: dict[str, Any]) -> None:
     out, spells = study["out"], study["spells"]
     curves = pd.read_csv(out / "results" / "adjusted_curves.csv")
@@ -157,10 +172,10 @@ def within(values: pd.Series, allowed: pd.Series, what: str) -> None:
 
 def check_flow(data: pd.DataFrame, study: dict[str, Any]) -> None:
     text = " ".join(data.select_dtypes("object").astype(str).to_numpy().ravel())
-    numbers = re.findall(r"(<10|[\d,]+) (?:children|episodes)", text)
+    numbers = re.findall(r"(<10|\[c\]|[\d,]+) (?:children|episodes)", text)
     assert numbers, "the flow diagram shows no counts"
     for number in numbers:
-        if number != "<10":
+        if number not in ("<10", "[c]"):
             value = int(number.replace(",", ""))
             assert value >= THRESHOLD and value % 5 == 0, f"flow shows {number}"
 
@@ -290,7 +305,7 @@ def test_small_cohort_brief_shows_no_small_count(study: dict[str, Any]) -> None:
     cells = re.findall(r'<td class="num">([^<]+)</td>', cohort.group(1))
     assert cells, "the brief lists no cohort counts"
     for cell in cells:
-        assert cell == "fewer than 10" or (int(cell.replace(",", "")) % 5 == 0), cell
+        assert cell in ("fewer than 10", "not shown") or int(cell.replace(",", "")) % 5 == 0, cell
     assert "Statistical disclosure control: counts below 10" in text
 
 
