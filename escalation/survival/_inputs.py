@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster
@@ -19,7 +21,7 @@ from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
 
-__all__ = ["ModelTerms", "learn_coding", "resolve_outcome"]
+__all__ = ["ModelTerms", "learn_coding", "profile_labels", "resolve_outcome"]
 
 
 @dataclass(frozen=True)
@@ -183,3 +185,25 @@ def learn_coding(
             'formula such as "Surv(duration, event) ~ x + C(g)"'
         )
     return CovariateCoding.learn(frame, tuple(covariates), min_count=min_count)
+
+
+def profile_labels(profiles: pd.DataFrame) -> npt.NDArray[Any]:
+    """Return the index labels that name the profiles of a prediction.
+
+    Every ``predict_*`` method of escalation's survival models labels its rows ``profile``
+    with the index label of the row of ``profiles`` it predicts for (docs/vocabulary.md),
+    so predictions of several models merge on ``profile`` and join back to ``profiles``.
+
+    Raises
+    ------
+    DesignError
+        When an index label repeats (the labels are not shown: they may be identifiers).
+    """
+    if not profiles.index.is_unique:
+        repeats = int(profiles.index.duplicated().sum())
+        raise DesignError(
+            f"profiles: {repeats} row(s) repeat an index label; predictions name each "
+            "profile by its index label, so give every row its own (e.g. "
+            "profiles.reset_index(drop=True))"
+        )
+    return np.asarray(profiles.index.to_numpy())

@@ -27,7 +27,7 @@ from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.core.newton import Value, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError
-from escalation.survival._inputs import learn_coding, resolve_outcome
+from escalation.survival._inputs import learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
@@ -235,24 +235,38 @@ class AFTResult(SurvivalResult):
         return eta, float(np.exp(beta[-1]))
 
     def predict_survival(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
-        """Return predicted survival ``profile, time, estimate`` for covariate profiles."""
+        """Return predicted survival ``profile, time, estimate`` for covariate profiles.
+
+        ``profile`` is the index label of the row of ``profiles`` (as every
+        ``predict_*``: docs/vocabulary.md).
+        """
+        labels = profile_labels(profiles)
         eta, sigma = self._linear(profiles)
         at = np.asarray(times, dtype=float)
         z = (np.log(at)[None, :] - eta[:, None]) / sigma
         surv = _survival_of(self.distribution, z)
         return pd.DataFrame(
             {
-                "profile": np.repeat(np.arange(len(eta)), at.size),
+                "profile": np.repeat(labels, at.size),
                 "time": np.tile(at, len(eta)),
                 "estimate": surv.reshape(-1),
             }
         )
 
     def predict_median(self, profiles: pd.DataFrame) -> pd.Series:
-        """Return the median time to the event for each profile."""
+        """Return the median time to the event for each profile.
+
+        The Series ``median`` is indexed by ``profile``, the index labels of ``profiles``
+        (as every ``predict_*``: docs/vocabulary.md).
+        """
+        labels = profile_labels(profiles)
         eta, sigma = self._linear(profiles)
         w50 = {"weibull": np.log(np.log(2.0)), "lognormal": 0.0, "loglogistic": 0.0}
-        return pd.Series(np.exp(eta + sigma * w50[self.distribution]), name="median")
+        return pd.Series(
+            np.exp(eta + sigma * w50[self.distribution]),
+            index=pd.Index(labels, name="profile"),
+            name="median",
+        )
 
 
 _LIFELINES = {

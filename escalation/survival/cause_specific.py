@@ -27,7 +27,7 @@ from escalation.survival._competing import (
     prepare_competing,
     run_lifelines,
 )
-from escalation.survival._inputs import resolve_outcome
+from escalation.survival._inputs import profile_labels, resolve_outcome
 from escalation.survival._outcome import usable_data
 from escalation.survival._result import (
     check_conf_level,
@@ -236,8 +236,10 @@ class CauseSpecificResult(Presents):
         Returns
         -------
         pandas.DataFrame
-            ``profile, time, cause, estimate``.
+            ``profile, time, cause, estimate``, with ``profile`` the index label of the
+            row of ``profiles`` (as every ``predict_*``: docs/vocabulary.md).
         """
+        labels = profile_labels(profiles)
         x = self.coding.apply(profiles)[list(self.terms)].to_numpy(dtype=float)
         at = np.asarray(times, dtype=float)
         grid = np.unique(self.baseline["time"].to_numpy())
@@ -265,7 +267,7 @@ class CauseSpecificResult(Presents):
             frames.append(
                 pd.DataFrame(
                     {
-                        "profile": np.repeat(profiles.index.to_numpy(), len(at)),
+                        "profile": np.repeat(labels, len(at)),
                         "time": np.tile(at, len(x)),
                         "cause": k,
                         "estimate": values.ravel(),

@@ -33,7 +33,7 @@ from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.results import format_number, format_p
-from escalation.survival._inputs import learn_coding, resolve_outcome
+from escalation.survival._inputs import learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
@@ -461,9 +461,16 @@ class CoxResult(SurvivalResult):
         Returns
         -------
         pandas.DataFrame
-            ``profile, time, estimate`` (``profile`` is the row position in
-            ``profiles``).
+            ``profile, time, estimate``, with ``profile`` the index label of the row of
+            ``profiles`` (as every ``predict_*``: docs/vocabulary.md).
+
+        Raises
+        ------
+        DesignError
+            When a stratum of a profile was not in the fitted data, or an index label of
+            ``profiles`` repeats.
         """
+        labels = profile_labels(profiles)
         x = self.coding.apply(profiles)[list(self.coefficients.index)].to_numpy(dtype=float)
         eta = x @ self.coefficients.to_numpy()
         base = self.baseline_hazard()
@@ -483,12 +490,11 @@ class CoxResult(SurvivalResult):
             curve = base[base["stratum"] == key]
             if curve.empty:
                 # The key is not shown: strata may be identifiers (e.g. family_id).
-                raise DesignError(f"profile {i}: its stratum was not in the fitted data")
+                raise DesignError(f"profiles row {i}: its stratum was not in the fitted data")
             idx = np.searchsorted(curve["time"].to_numpy(), at, side="right") - 1
             cum = np.where(idx >= 0, curve["cumulative_hazard"].to_numpy()[idx.clip(0)], 0.0)
-            out.append(
-                pd.DataFrame({"profile": i, "time": at, "estimate": np.exp(-cum * np.exp(eta[i]))})
-            )
+            estimate = np.exp(-cum * np.exp(eta[i]))
+            out.append(pd.DataFrame({"profile": labels[i], "time": at, "estimate": estimate}))
         return pd.concat(out, ignore_index=True)
 
 

@@ -28,7 +28,7 @@ from escalation.survival._competing import (
     prepare_competing,
     run_lifelines,
 )
-from escalation.survival._inputs import resolve_outcome
+from escalation.survival._inputs import profile_labels, resolve_outcome
 from escalation.survival._outcome import usable_rows
 from escalation.survival._result import (
     check_conf_level,
@@ -344,8 +344,10 @@ class FineGrayResult(Presents):
         Returns
         -------
         pandas.DataFrame
-            ``profile`` (index label of ``profiles``), ``time``, ``cause``, ``estimate``.
+            ``profile`` (index label of the row of ``profiles``, as every ``predict_*``:
+            docs/vocabulary.md), ``time``, ``cause``, ``estimate``.
         """
+        labels = profile_labels(profiles)
         x = self.coding.apply(profiles)[list(self.terms)].to_numpy(dtype=float)
         at = np.asarray(times, dtype=float)
         steps = self.baseline["time"].to_numpy()
@@ -356,7 +358,7 @@ class FineGrayResult(Presents):
         cif = 1.0 - np.exp(-np.outer(lp, base))
         return pd.DataFrame(
             {
-                "profile": np.repeat(profiles.index.to_numpy(), len(at)),
+                "profile": np.repeat(labels, len(at)),
                 "time": np.tile(at, len(x)),
                 "cause": self.cause,
                 "estimate": cif.ravel(),

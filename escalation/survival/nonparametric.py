@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 ConfType = Literal["log", "log-log", "plain"]
 
 
@@ -191,8 +192,8 @@ class CurveResult(SurvivalResult):
     conf_level : float
         Level of the intervals.
     exits : pandas.DataFrame
-        ``group, time, count``: rows leaving follow-up at each time (for numbers at
-        risk).
+        ``group, time, count, weight``: rows leaving follow-up at each time and their
+        summed case weights (for numbers at risk).
     group_name : str or None
         The column the groups come from (labels the legend of :meth:`plot`).
     """
@@ -224,6 +225,9 @@ class CurveResult(SurvivalResult):
     def at_risk(self, times: Sequence[float] | None = None) -> pd.DataFrame:
         """Return numbers at risk (unweighted) ``time, group, at_risk`` at ``times``.
 
+        The number at risk at ``t`` counts the rows still followed at ``t`` (duration
+        ``>= t``), as R's ``summary(survfit, times = )``; 0 past a group's last follow-up.
+
         Parameters
         ----------
         times : sequence of float, optional
@@ -234,31 +238,87 @@ class CurveResult(SurvivalResult):
             frame = rows[["time", "group", "n_risk_unweighted"]]
             return frame.rename(columns={"n_risk_unweighted": "at_risk"}).reset_index(drop=True)
         at = np.asarray(times, dtype=float)
-        out = []
-        for group, part in self.exits.groupby("group", sort=False):
-            t = part["time"].to_numpy()
-            remaining = np.concatenate((np.cumsum(part["count"].to_numpy()[::-1])[::-1], [0]))
-            value = remaining[np.searchsorted(t, at, side="left")]
-            out.append(pd.DataFrame({"time": at, "group": group, "at_risk": value}))
+        out = [
+            pd.DataFrame({"time": at, "group": group, "at_risk": counts})
+            for group, counts, _weighted in self._remaining(at)
+        ]
         return pd.concat(out, ignore_index=True)
 
-    def at(self, times: Sequence[float]) -> pd.DataFrame:
-        """Return the step functions evaluated at ``times`` (right-continuous).
+    def _remaining(self, at: FloatArray) -> list[tuple[Any, IntArray, FloatArray]]:
+        """Per group: the rows (and their summed weights) still followed at each of ``at``."""
+        out = []
+        for group, part in self.exits.groupby("group", sort=False):
+            t = part["time"].to_numpy(dtype=float)
+            index = np.searchsorted(t, at, side="left")
+            counts = part["count"].to_numpy()
+            weights = part["weight"].to_numpy(dtype=float) if "weight" in part else counts
+            # sums from the last exit backwards, so the weight left past the end is exactly 0
+            count_left = np.concatenate((np.cumsum(counts[::-1])[::-1], [0]))
+            weight_left = np.concatenate((np.cumsum(weights[::-1])[::-1], [0.0]))
+            out.append((group, count_left[index], weight_left[index].astype(float)))
+        return out
 
-        Past a group's last follow-up time the curve is unknown, so its values are NaN
-        (as R's ``summary(survfit, times, extend = FALSE)`` leaves them out).
+    def at(self, times: Sequence[float]) -> pd.DataFrame:
+        """Return the curves read off at ``times``, with the counts of R's ``summary``.
+
+        The estimate, its standard error and limits are the step functions'
+        (right-continuous) values at each time. The counts follow R's
+        ``summary(survfit, times = )``:
+
+        - ``n_risk`` (weighted) and ``n_risk_unweighted``: the number at risk at ``t``
+          (rows with duration ``>= t``), the same as :meth:`at_risk`;
+        - ``n_event`` (weighted): the events (of the curve's cause) in the interval since
+          the previous requested time, ``(previous, t]``, or ``[0, t]`` for the first. The
+          previous time is the largest of ``times`` below ``t``, whatever their order, so
+          the ``n_event`` of sorted ``times`` add up to the events by the last one.
+
+        Past a group's last follow-up time the curve is unknown, so its estimate, standard
+        error and limits are NaN (R's ``summary(survfit, times, extend = FALSE)`` leaves
+        those times out); ``n_risk`` is then 0 and ``n_event`` still counts the events
+        since the previous time (as R's ``extend = TRUE``).
+
+        Parameters
+        ----------
+        times : sequence of float
+            Times to read the curves at (the same for every group).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :attr:`curves`, one row per time and group (and cause), with
+            ``time`` the requested time.
+
+        Examples
+        --------
+        >>> spells = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6],
+        ...                        "event": [1, 1, 1, 0, 1, 0]})
+        >>> kaplan_meier(spells).at([2.5, 5])[["time", "estimate", "n_risk", "n_event"]]
+           time  estimate  n_risk  n_event
+        0   2.5  0.666667     4.0      2.0
+        1   5.0  0.250000     2.0      2.0
         """
         keys = ["group", "cause"] if "cause" in self.curves else ["group"]
+        counts = ("n_risk", "n_event", "n_risk_unweighted")
         last = self.exits.groupby("group")["time"].max()
         at = np.asarray(times, dtype=float)
-        unknown = [c for c in self.curves.columns if c not in (*keys, "time", "conf_level")]
+        previous = _previous_times(at)
+        remaining = {group: (n, w) for group, n, w in self._remaining(at)}
+        unknown = [
+            c for c in self.curves.columns if c not in (*keys, *counts, "time", "conf_level")
+        ]
         out = []
         for _key, part in self.curves.groupby(keys, sort=False):
-            idx = np.searchsorted(part["time"].to_numpy(), at, "right")
+            group = part["group"].iloc[0]
+            t = part["time"].to_numpy(dtype=float)
+            idx = np.searchsorted(t, at, "right")
             rows = part.iloc[np.maximum(idx - 1, 0)].copy()
             rows["time"] = at
-            beyond = at > float(last.get(part["group"].iloc[0], np.inf))
-            rows.loc[beyond, unknown] = np.nan
+            rows.loc[at > float(last.get(group, np.inf)), unknown] = np.nan
+            so_far = np.concatenate(([0.0], np.cumsum(part["n_event"].to_numpy(dtype=float))))
+            rows["n_event"] = so_far[idx] - so_far[np.searchsorted(t, previous, "right")]
+            n_unweighted, n_weighted = remaining[group]
+            rows["n_risk"] = n_weighted
+            rows["n_risk_unweighted"] = n_unweighted.astype(float)
             out.append(rows)
         return pd.concat(out, ignore_index=True)[list(self.curves.columns)]
 
@@ -378,13 +438,27 @@ class CurveResult(SurvivalResult):
         )
 
 
+def _previous_times(at: FloatArray) -> FloatArray:
+    """Return the largest of ``at`` below each of ``at`` (``-inf`` for the smallest)."""
+    ordered = np.unique(at)
+    position = np.searchsorted(ordered, at, side="left")
+    return np.concatenate(([-np.inf], ordered))[position]
+
+
 def _exits(arrays: _Arrays) -> pd.DataFrame:
     frames = []
-    for level, rows in arrays.groups():  # exits by time, counted with a hash
-        counts = pd.Series(arrays.duration[rows]).value_counts().sort_index()
+    for level, rows in arrays.groups():  # exits by time: rows and their summed weights
+        by_time = (
+            pd.Series(arrays.weights[rows]).groupby(arrays.duration[rows]).agg(["size", "sum"])
+        )
         frames.append(
             pd.DataFrame(
-                {"group": level, "time": counts.index.to_numpy(), "count": counts.to_numpy()}
+                {
+                    "group": level,
+                    "time": by_time.index.to_numpy(dtype=float),
+                    "count": by_time["size"].to_numpy(),
+                    "weight": by_time["sum"].to_numpy(dtype=float),
+                }
             )
         )
     return pd.concat(frames, ignore_index=True)

@@ -141,7 +141,8 @@ def test_stratified_prediction_needs_the_stratum(fitted: dict[str, CoxResult]) -
     with pytest.raises(DesignError, match="strata column"):
         fitted["strata_efron"].predict_survival(profiles, [10])
     by_stratum = fitted["strata_efron"].predict_survival(
-        pd.concat([profiles.assign(stratum=1), profiles.assign(stratum=2)]), [30]
+        pd.concat([profiles.assign(stratum=1), profiles.assign(stratum=2)], ignore_index=True),
+        [30],
     )
     assert by_stratum["estimate"].iloc[0] != pytest.approx(by_stratum["estimate"].iloc[1])
 

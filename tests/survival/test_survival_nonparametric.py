@@ -87,6 +87,54 @@ def test_aalen_johansen_matches_survfit_multistate(
     np.testing.assert_allclose(ours["conf_high"], ref["upper"], atol=ATOL)
 
 
+AT_CURVES = {
+    "km_by_group": (kaplan_meier, {"group": "group"}, "survival"),
+    "km_weighted": (kaplan_meier, {"weights": "weight"}, "survival"),
+    "na_by_group": (nelson_aalen, {"group": "group"}, "cumhaz"),
+    "aj_overall": (aalen_johansen, {}, "incidence"),
+    "aj_weighted_by_group": (aalen_johansen, {"group": "group", "weights": "weight"}, "incidence"),
+}
+
+
+@pytest.mark.parametrize("curve", list(AT_CURVES))
+@pytest.mark.parametrize("order", ["sorted", "reversed"])
+def test_at_matches_summary_survfit_times(curve: str, order: str) -> None:
+    # R's summary(survfit, times =): n.risk at t, n.event since the previous requested time;
+    # times before the first event, between event times, on event times and past the end
+    fit, kwargs, column = AT_CURVES[curve]
+    ref = read("curves_at_reference.csv").query("curve == @curve.replace('na_', 'km_')")
+    times = sorted(ref["time"].unique())
+    result = fit(spells(), **kwargs)  # type: ignore[operator]
+    got = result.at(times if order == "sorted" else times[::-1])
+    keys = ["group", "cause", "time"] if "cause" in got else ["group", "time"]
+    ref = ref.assign(group=ref["group"].astype(str), cause=ref["cause"].astype("Int64"))
+    merged = ref.merge(got.assign(group=got["group"].astype(str)), on=keys, validate="1:1")
+    assert len(merged) == len(ref) == len(got)
+    np.testing.assert_allclose(merged["n_risk_x"], merged["n_risk_y"], atol=1e-9)
+    np.testing.assert_allclose(merged["n_event_x"], merged["n_event_y"], atol=1e-9)
+    np.testing.assert_allclose(merged["n_risk_unweighted_x"], merged["n_risk_unweighted_y"], atol=0)
+    last = (
+        result.exits.assign(group=result.exits["group"].astype(str)).groupby("group")["time"].max()
+    )
+    known = merged["time"] <= merged["group"].map(last)
+    np.testing.assert_allclose(merged.loc[known, "estimate"], merged.loc[known, column], atol=ATOL)
+    assert merged.loc[~known, ["estimate", "std_error", "conf_low"]].isna().all().all()
+    assert (~known).any() and (merged["time"].isin([20.0, 64.0])).any()
+
+
+def test_at_counts_agree_with_at_risk_and_add_up_to_the_events() -> None:
+    d = spells()
+    km = kaplan_meier(d, group="group")
+    times = [0.5, 7.5, 20.0, 33.0, 64.0, 90.0, 500.0]
+    got = km.at(times)
+    at_risk = km.at_risk(times)
+    assert got["n_risk"].tolist() == at_risk["at_risk"].astype(float).tolist()
+    assert got["n_risk_unweighted"].tolist() == at_risk["at_risk"].astype(float).tolist()
+    events = got.groupby("group")["n_event"].sum()
+    expected = d[d["event"] > 0].groupby("group").size().astype(float)
+    pd.testing.assert_series_equal(events, expected, check_names=False)
+
+
 def test_aalen_johansen_point_values_are_the_shared_core() -> None:
     d = spells()
     tidy = aalen_johansen(d, causes=[1], weights="weight").tidy()
