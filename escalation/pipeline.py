@@ -1518,6 +1518,17 @@ def _prediction(
 ) -> dict[str, Any]:
     from escalation.predict import validate_risk_models as validate
 
+    # The test children are some of the spells: with fewer escalations (or spells without
+    # one) by the horizon than the threshold in all of them, the validation would not be
+    # shown, and models fitted to a handful of escalations may not even give predictions.
+    spells = data.spells
+    horizon = design.outcome.horizons[0]
+    escalated = int(((spells["event"] == 1) & (spells["duration"] <= horizon)).sum())
+    if escalated < run.rules.threshold or len(spells) - escalated < run.rules.threshold:
+        raise _SkipStageError(
+            f"fewer than {run.rules.threshold} escalations (or spells without one) by "
+            f"{horizon} days: the risk tool's validation is not shown"
+        )
     feature_sets: tuple[str, ...] = ("structured",)
     if len(history.notes):
         feature_sets += ("structured+text",)

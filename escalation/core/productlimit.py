@@ -261,10 +261,14 @@ def step(
     [1.0, 0.8, 0.8, 0.5]
     >>> step([1.0, 3.0], [0.8, 0.5], [1.0, 3.0], before=1.0, left=True).tolist()
     [1.0, 0.8]
+    >>> step([], [], [2.0], before=1.0).tolist()
+    [1.0]
     """
     t = np.asarray(times, dtype=float)
     v = np.asarray(values, dtype=float)
     where = np.asarray(at, dtype=float)
+    if v.size == 0:  # no jump (no rows): the value before the first jump everywhere
+        return np.full(where.shape, float(before))
     index = np.searchsorted(t, where, side="left" if left else "right") - 1
     out: FloatArray = np.where(index >= 0, v[np.clip(index, 0, None)], before)
     return out
