@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
 
-__all__ = ["Confounders", "confounders"]
+__all__ = ["Confounders", "confounders", "spells_and_covariates"]
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,33 @@ def confounders(
     learnt = FormulaCoding.learn(frame, model.rhs)
     covariates_apart(learnt.columns, {"duration": duration, "event": event, **treated})
     return Confounders(learnt, duration, event, model.rhs)
+
+
+def spells_and_covariates(
+    data: Any, covariates: Sequence[str] | str | None, formula: str | None
+) -> tuple[pd.DataFrame, Sequence[str] | str | None]:
+    """Return the spells table of ``data`` and the confounders to name.
+
+    A :class:`~escalation.timeline.SpellData` gives its ``spells`` and, when neither
+    ``covariates`` nor ``formula`` is given, its design's ``model_covariates``; a data
+    frame is used as it is, with ``covariates`` as given.
+
+    Raises
+    ------
+    DesignError
+        When ``data`` is neither a SpellData nor a data frame.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"duration": [1.0], "event": [1], "x": [0.5]})
+    >>> spells_and_covariates(frame, ["x"], None)[1]
+    ['x']
+    """
+    frame = data if isinstance(data, pd.DataFrame) else getattr(data, "spells", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise DesignError(
+            f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
+        )
+    if covariates is None and formula is None and frame is not data:
+        covariates = getattr(data, "model_covariates", None)
+    return frame, covariates

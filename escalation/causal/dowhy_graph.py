@@ -27,7 +27,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import networkx as nx
 import numpy as np
@@ -35,13 +35,16 @@ import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order
-from escalation.causal._confounders import confounders
+from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal.curves import ipcw_outcome
 from escalation.causal.propensity import drop_redundant
 from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "RefutationResult",
@@ -187,7 +190,7 @@ class RefutationResult(Presents):
 
 @one_blas_thread
 def refute_effect(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     covariates: Sequence[str] | None = None,
     formula: str | None = None,
@@ -205,10 +208,11 @@ def refute_effect(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        One row per spell.
-    covariates : sequence of str
-        Confounders (coded with :class:`CovariateCoding`).
+    frame : SpellData or pandas.DataFrame
+        One row per spell (a :class:`~escalation.timeline.SpellData` gives its ``spells``).
+    covariates : sequence of str, optional
+        Confounders (coded with :class:`CovariateCoding`). Default: ``model_covariates``
+        of a SpellData; required (or ``formula``) for a plain DataFrame.
     formula : str, optional
         ``"Surv(duration, event) ~ x + C(g)"``: the confounders as a formula, instead of
         ``covariates`` (see :mod:`escalation.formula`).
@@ -281,7 +285,8 @@ def refute_effect(
 
     # The refuters permute, draw and subset rows by position: in spell_id order, the same
     # spells give the same refutations whatever order they arrive in.
-    frame, _ = in_canonical_order(frame)
+    spells, covariates = spells_and_covariates(frame, covariates, formula)
+    frame, _ = in_canonical_order(spells)
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,

@@ -21,7 +21,7 @@ from scipy import stats
 
 from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import AUTO, canonical_columns, refuse_repeats, resolve_cluster
-from escalation.causal._confounders import Confounders, confounders
+from escalation.causal._confounders import Confounders, confounders, spells_and_covariates
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap
 from escalation.causal.clone import run_ccw
@@ -419,12 +419,8 @@ def _inputs(
     columns: dict[str, str],
     min_count: int,
 ) -> tuple[pd.DataFrame, StudyDesign | None, Confounders]:
-    frame = getattr(data, "spells", data)
-    if not isinstance(frame, pd.DataFrame):
-        raise DesignError("data must be a SpellData or a pandas DataFrame of spells")
+    frame, covariates = spells_and_covariates(data, covariates, formula)
     design = design if design is not None else getattr(data, "design", None)
-    if covariates is None and formula is None:
-        covariates = getattr(data, "model_covariates", None)
     if covariates is None and formula is None:
         raise DesignError(
             "give covariates= (or a formula 'Surv(duration, event) ~ x') when data is a "

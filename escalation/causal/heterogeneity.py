@@ -16,19 +16,22 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
-from escalation.causal._confounders import confounders
+from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal.curves import ipcw_outcome
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.matrix import Coding
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "SUBGROUPS",
@@ -348,7 +351,7 @@ class HeterogeneityResult(Presents):
 
 @one_blas_thread
 def estimate_heterogeneity(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     covariates: Sequence[str] | None = None,
     formula: str | None = None,
@@ -366,11 +369,13 @@ def estimate_heterogeneity(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : SpellData or pandas.DataFrame
         One row per spell with ``duration, event, treatment``, covariates and the subgroup
-        columns (``age``, ``n_factors``, ``imd_decile``) where available.
-    covariates : sequence of str
-        Effect modifiers and confounders.
+        columns (``age``, ``n_factors``, ``imd_decile``) where available (a
+        :class:`~escalation.timeline.SpellData` gives its ``spells``).
+    covariates : sequence of str, optional
+        Effect modifiers and confounders. Default: ``model_covariates`` of a SpellData;
+        required (or ``formula``) for a plain DataFrame.
     formula : str, optional
         ``"Surv(duration, event) ~ x + C(g)"``: the confounders as a formula, instead of
         ``covariates`` (see :mod:`escalation.formula`).
@@ -420,7 +425,8 @@ def estimate_heterogeneity(
 
     # The forest and the projection's cross-fitting draw rows by position: in spell_id
     # order, the same spells give the same answer whatever order they arrive in.
-    frame, order = in_canonical_order(frame)
+    spells, covariates = spells_and_covariates(frame, covariates, formula)
+    frame, order = in_canonical_order(spells)
     model = fit_effect_model(
         frame,
         covariates=covariates,

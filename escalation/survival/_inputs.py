@@ -124,6 +124,11 @@ def resolve_outcome(
     if model.strata and strata_cols:
         raise DesignError(f"{function}: give strata in the formula or as strata=, not both")
     *times, status = model.response
+    if time_varying and len(times) != 2:
+        raise DesignError(
+            f"{function}: time_varying=True fits (start, stop] rows, but the formula's left-hand "
+            f"side is {model.formula.split('~')[0].strip()}; write Surv(start, stop, event)"
+        )
     terms = ModelTerms(
         time=tuple(times),
         event=status,

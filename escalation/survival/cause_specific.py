@@ -174,7 +174,10 @@ class CauseSpecificResult(Presents):
         facts["events"] = int(self.events.get(1, sum(self.events.values())))
         for cause in self.causes:
             facts[f"events_cause_{cause}"] = self.events[cause]
-        facts["variance"] = f"robust, clustered by {self.cluster}" if self.cluster else "model"
+        if self.cluster:
+            facts["variance"] = f"robust, clustered by {self.cluster}"
+        else:  # case weights: robust by spell, as R's coxph with weights
+            facts["variance"] = "robust" if self.weights is not None else "model"
         facts["separated"] = (
             "; ".join(f"cause {k}: {', '.join(v)}" for k, v in self.separated.items() if v)
             or "none"

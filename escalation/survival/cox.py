@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -33,7 +33,7 @@ from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.results import format_number, format_p
-from escalation.survival._inputs import learn_coding, profile_labels, resolve_outcome
+from escalation.survival._inputs import ModelTerms, learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 __all__ = ["CoxResult", "Ties", "Transform", "fit_cox"]
 
 Transform = Literal["km", "identity", "rank", "log"]
+
+#: The time-varying treatment column of a SpellData's counting-process rows.
+_TV = "treatment_tv"
 
 
 @dataclass(frozen=True)
@@ -521,12 +524,32 @@ def _frame_of(
         if "family_id" not in frame.columns:
             family = data.spells.set_index("spell_id")["family_id"]
             frame = frame.assign(family_id=frame["spell_id"].map(family).to_numpy())
-        return frame, ("treatment_tv", *data.model_covariates)
+        return frame, (_TV, *data.model_covariates)
     if isinstance(data, pd.DataFrame):
         return data, None
     raise DesignError(
         f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
     )
+
+
+def _with_time_varying_treatment(data: SpellData | pd.DataFrame, terms: ModelTerms) -> ModelTerms:
+    """Put ``treatment_tv`` in a SpellData's time-varying covariate list.
+
+    On counting-process rows the baseline ``treatment`` (treated within the grace
+    period) is known only at the end of the grace period; using it from time zero gives
+    the treated spells immortal time. A listed ``treatment`` is therefore replaced by
+    ``treatment_tv`` in place, and ``treatment_tv`` is put first when it is not listed.
+    Formulas, plain data frames and spell (not counting) fits are left as given.
+    """
+    from escalation.timeline.spells import SpellData
+
+    if not (isinstance(data, SpellData) and terms.time_varying and terms.covariates is not None):
+        return terms
+    covariates = tuple(_TV if c == "treatment" else c for c in terms.covariates)
+    covariates = tuple(dict.fromkeys(covariates))  # "treatment" and "treatment_tv": once
+    if _TV not in covariates:
+        covariates = (_TV, *covariates)
+    return replace(terms, covariates=covariates)
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -571,8 +594,10 @@ def fit_cox(
         gives ``spells`` (or ``counting``) and its design's covariates.
     covariates : sequence of str or str, optional
         Covariate columns, coded by :class:`~escalation.timeline.CovariateCoding`.
-        Default: ``data.model_covariates`` (plus ``treatment_tv`` when time-varying);
-        required for a plain DataFrame. A string with ``~`` is a formula.
+        Default: ``data.model_covariates``; required for a plain DataFrame. A string
+        with ``~`` is a formula. With ``time_varying`` on a SpellData, ``treatment_tv``
+        is always fitted: put first unless listed, and in place of a listed baseline
+        ``treatment`` (which would give the treated spells immortal time).
     formula : str, optional
         ``"Surv(duration, event) ~ x + C(g, Treatment('b')) + bs(age, df=3) +
         strata(h) + cluster(family_id)"`` (see :mod:`escalation.formula`), instead of
@@ -596,7 +621,9 @@ def fit_cox(
     ties : {"efron", "breslow"}, default "efron"
         Handling of tied event times.
     time_varying : bool, default False
-        Fit to (start, stop] counting-process rows.
+        Fit to (start, stop] counting-process rows: ``data.counting`` of a SpellData,
+        with ``treatment_tv`` (see ``covariates``). A formula's left-hand side must then
+        be ``Surv(start, stop, event)``.
     penalizer : float, default 0.0
         Ridge penalty, in lifelines' parametrisation: the log partial likelihood minus
         ``penalizer * n / 2 * sum((beta_j * sd_j)**2)`` (``sd_j`` the standard deviation
@@ -664,6 +691,7 @@ def fit_cox(
     cause = 1 if terms.cause is None else terms.cause
     cluster = terms.cluster
     frame, default_covariates = _frame_of(data, time_varying)
+    terms = _with_time_varying_treatment(data, terms)
     _require(frame, [*terms.time, terms.event], "time/event")
     strata_cols = terms.strata
     _require(frame, strata_cols, "strata")

@@ -69,3 +69,31 @@ def test_heterogeneity_finds_larger_effects_for_high_risk(data: pd.DataFrame) ->
     assert np.mean(out.effect) == pytest.approx(true_effect.mean(), abs=0.05)
     assert out.projection["term"].iloc[0] == "intercept"
     assert out.projection["std_error"].gt(0).all()
+
+
+@pytest.fixture(scope="module")
+def spell_data() -> object:
+    from escalation import build_spells, default_design, simulate_local_authority
+
+    return build_spells(simulate_local_authority(2_000, seed=1).history, default_design())
+
+
+@pytest.mark.filterwarnings("ignore")  # the simulated design covariates are collinear
+def test_refutations_take_spell_data_with_the_design_covariates(spell_data: object) -> None:
+    covariates = list(spell_data.model_covariates)  # type: ignore[attr-defined]
+    spells = spell_data.spells  # type: ignore[attr-defined]
+    settings = {"horizon": 365, "num_simulations": 2, "seed": 3}
+    got = refute_effect(spell_data, **settings)  # type: ignore[arg-type]
+    expected = refute_effect(spells, covariates=covariates, **settings)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(got.tidy(), expected.tidy())
+
+
+@pytest.mark.filterwarnings("ignore")  # the simulated design covariates are collinear
+def test_heterogeneity_takes_spell_data_with_the_design_covariates(spell_data: object) -> None:
+    covariates = list(spell_data.model_covariates)  # type: ignore[attr-defined]
+    spells = spell_data.spells  # type: ignore[attr-defined]
+    settings = {"horizon": 365, "n_estimators": 8, "seed": 3}
+    got = estimate_heterogeneity(spell_data, **settings)  # type: ignore[arg-type]
+    expected = estimate_heterogeneity(spells, covariates=covariates, **settings)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(got.tidy(), expected.tidy())
+    np.testing.assert_array_equal(got.effect, expected.effect)

@@ -75,6 +75,7 @@ def test_survival_cause_specific_case_weights_match_r() -> None:
     ref = coef[(coef.data == "ties") & (coef.method == "cause_specific_coxph_weighted")]
     np.testing.assert_allclose(fit.tidy()["estimate"], ref["estimate"], rtol=1e-8)
     np.testing.assert_allclose(fit.tidy()["std_error"], ref["std_error"], rtol=1e-8)
+    assert fit.glance()["variance"].iloc[0] == "robust"  # it said "model" (docs/competing.md)
 
 
 def test_survival_cause_specific_backend_is_lifelines() -> None:

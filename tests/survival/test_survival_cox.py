@@ -252,3 +252,36 @@ def test_zero_weights_equal_leaving_the_rows_out(ties: str) -> None:
     kept = fit_cox(d[d["w"] > 0], COVARIATES, cluster="cluster", weights="w", ties=ties).tidy()  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(zero, kept, rtol=1e-10)
     assert zero["std_error"].notna().all()
+
+
+@pytest.fixture(scope="module")
+def simulated() -> object:
+    from escalation import build_spells, default_design, simulate_local_authority
+
+    return build_spells(simulate_local_authority(5_000, seed=1).history, default_design())
+
+
+@pytest.mark.parametrize(
+    "covariates",
+    [["age"], ["age", "treatment"], ["treatment", "age"], ["age", "treatment_tv"]],
+)
+def test_time_varying_fit_on_spell_data_always_uses_treatment_tv(
+    simulated: object, covariates: list[str]
+) -> None:
+    # the listed covariates are kept; a baseline "treatment" becomes treatment_tv (using it
+    # from time zero on the counting rows would give the treated spells immortal time)
+    data = simulated
+    formula = "Surv(start, stop, event) ~ age + treatment_tv + cluster(family_id)"
+    expected = _fit_quietly(data.counting, covariates=formula).coefficients  # type: ignore[attr-defined]
+    got = _fit_quietly(data, covariates=covariates, time_varying=True)
+    assert sorted(got.coefficients.index) == ["age", "treatment_tv"]
+    assert got.variance == "robust"
+    np.testing.assert_allclose(got.coefficients[expected.index], expected, rtol=1e-9)
+    assert "treatment" in _fit_quietly(data, covariates=["age", "treatment"]).coefficients
+
+
+def test_time_varying_disagreeing_with_a_spell_formula_is_refused(simulated: object) -> None:
+    from escalation.errors import DesignError
+
+    with pytest.raises(DesignError, match=r"Surv\(start, stop, event\)"):
+        fit_cox(simulated, "Surv(duration, event) ~ age", time_varying=True)  # type: ignore[arg-type]
