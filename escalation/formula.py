@@ -386,6 +386,28 @@ class FormulaCoding:
             spec=spec,
         )
 
+    def terms(self) -> dict[str, tuple[str, ...]]:
+        """Return each term's coded columns, in the formula's order (without the intercept).
+
+        As R's ``terms``: a factor, an interaction or a spline basis is one term of
+        several columns (tested together by
+        :meth:`~escalation.survival.CoxResult.ph_test`).
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "c", "a"]})
+        >>> FormulaCoding.learn(frame, "x + C(g)").terms()
+        {'x': ('x',), 'C(g)': ('C(g)[T.b]', 'C(g)[T.c]')}
+        """
+        columns = [str(c) for c in self.spec.column_names]
+        kept = set(self.names)
+        out: dict[str, tuple[str, ...]] = {}
+        for term, where in self.spec.term_slices.items():
+            coded = tuple(c for c in columns[where] if c in kept)
+            if coded:
+                out[str(term)] = coded
+        return out
+
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Return the coded matrix of ``frame`` (same index), columns :attr:`names`.
 

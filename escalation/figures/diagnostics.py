@@ -87,6 +87,23 @@ def _p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def _term_of(column: str, p_values: dict[str, float]) -> str | None:
+    """Return the tested term of a coded column: itself, or the term it is an indicator of.
+
+    ``ph_test`` tests a categorical covariate (``sex``, or a formula's ``C(sex)``) once, on
+    its indicator columns (``sex_M``; ``C(sex)[T.M]``): the longest term that names such
+    a column is its term.
+    """
+    if column in p_values:
+        return column
+    owners = [
+        term
+        for term in p_values
+        if term != "global" and (column.startswith(f"{term}_") or column.startswith(f"{term}["))
+    ]
+    return max(owners, key=len) if owners else None
+
+
 def plot_schoenfeld(
     residuals: pd.DataFrame,
     tests: pd.DataFrame | None = None,
@@ -104,7 +121,8 @@ def plot_schoenfeld(
     As ``survminer::ggcoxzph``: the residuals, a natural-spline smooth (``df`` degrees
     of freedom, as ``survival::plot.cox.zph``) with its 95% band, the coefficient's
     constant value as a dashed line and, with ``tests``, each covariate's test of
-    proportional hazards in its panel title (the global test in the subtitle). A flat
+    proportional hazards in its panel title (the global test in the subtitle; a
+    categorical covariate's indicators show the test of the covariate, on its df). A flat
     smooth is consistent with proportional hazards (Grambsch & Therneau, 1994,
     doi:10.1093/biomet/81.3.515). Panel titles are human labels of the terms.
 
@@ -165,11 +183,12 @@ def plot_schoenfeld(
         p_values = dict(zip(tests["term"].astype(str), tests["p_value"].astype(float), strict=True))
         if "global" in p_values:
             subtitle = f"Global test of proportional hazards: {_p_text(p_values['global'])}"
-    names = {
-        c: textwrap.fill(covariate_label(c), 40)
-        + (f"\n{_p_text(p_values[c])}" if c in p_values else "")
-        for c in chosen
-    }
+    names = {}
+    for c in chosen:
+        term = _term_of(c, p_values)
+        names[c] = textwrap.fill(covariate_label(c), 40) + (
+            f"\n{_p_text(p_values[term])}" if term is not None else ""
+        )
     panels = [names[c] for c in chosen]
     points, smooths, means = [], [], []
     for c in chosen:

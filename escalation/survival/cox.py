@@ -376,9 +376,12 @@ class CoxResult(SurvivalResult):
     def ph_test(self, transform: Transform = "km") -> pd.DataFrame:
         """Test proportional hazards: the score test of ``survival::cox.zph`` (R >= 3.0).
 
-        For each covariate, the score test that its coefficient does not change linearly
-        in ``g(t)`` (the transformed time, centred on its mean over events), holding the
-        other coefficients at their estimates; and a global test of all at once.
+        For each term, the score test that its coefficients do not change linearly in
+        ``g(t)`` (the transformed time, centred on its mean over events), holding the
+        other coefficients at their estimates; and a global test of all at once. A term
+        is a covariate, as in ``cox.zph(terms = TRUE)``: a categorical covariate (its
+        indicators), an interaction or a spline basis is one test on as many degrees of
+        freedom as it has columns; a numeric covariate is one column.
 
         Parameters
         ----------
@@ -388,7 +391,9 @@ class CoxResult(SurvivalResult):
         Returns
         -------
         pandas.DataFrame
-            ``term, statistic, df, p_value, transform``; the last row is ``global``.
+            ``term, statistic, df, p_value, transform``: one row per term (named as the
+            covariate, e.g. ``sex``, or the formula's term, e.g. ``C(sex)``), then
+            ``global``.
 
         References
         ----------
@@ -404,22 +409,42 @@ class CoxResult(SurvivalResult):
         p = len(self.coefficients)
         full = np.block([[terms.information, terms.info_xg], [terms.info_xg.T, terms.info_gg]])
         u = np.concatenate((np.zeros(p), terms.score_g))
+        groups = self._term_positions()
         stat = []
-        for j in range(p):
-            keep = np.concatenate((np.arange(p), [p + j]))
+        for where in groups.values():
+            keep = np.concatenate((np.arange(p), p + where))
             uj = u[keep]
             stat.append(float(uj @ np.linalg.solve(full[np.ix_(keep, keep)], uj)))
         stat.append(float(u @ np.linalg.solve(full, u)))
-        df = [1] * p + [p]
+        df = [len(where) for where in groups.values()] + [p]
         return pd.DataFrame(
             {
-                "term": [*self.coefficients.index, "global"],
+                "term": [*groups, "global"],
                 "statistic": stat,
                 "df": df,
                 "p_value": stats.chi2.sf(stat, df),
                 "transform": transform,
             }
         )
+
+    def _term_positions(self) -> dict[str, npt.NDArray[np.int64]]:
+        """Return the positions of each term's coefficients (a factor's indicators together).
+
+        Terms come from the coding (R's ``terms``); columns left out of the fit are left
+        out of their term. A coding without terms gives one term per coefficient.
+        """
+        names = list(self.coefficients.index)
+        at = {name: j for j, name in enumerate(names)}
+        terms_of = getattr(self.coding, "terms", None)
+        grouped = terms_of() if callable(terms_of) else {name: (name,) for name in names}
+        out: dict[str, npt.NDArray[np.int64]] = {}
+        for term, coded in grouped.items():
+            where = [at.pop(c) for c in coded if c in at]
+            if where:
+                out[str(term)] = np.asarray(where, dtype=np.int64)
+        for name, j in at.items():  # not in any term (should not happen): its own row
+            out[name] = np.asarray([j], dtype=np.int64)
+        return out
 
     def baseline_hazard(self) -> pd.DataFrame:
         """Return the baseline cumulative hazard (at covariates zero).

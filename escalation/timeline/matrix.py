@@ -236,6 +236,29 @@ class CovariateCoding:
             names += [f"{column}_{level}" for level in order[1:]]
         return cls(tuple(columns), levels, pooled, tuple(names))
 
+    def terms(self) -> dict[str, tuple[str, ...]]:
+        """Return each covariate's coded columns (a categorical's indicators), in order.
+
+        A covariate is one term of the model, as in R's ``terms``: a factor's indicators
+        are tested together (e.g. by :meth:`~escalation.survival.CoxResult.ph_test`).
+        A categorical column with a single kept level codes no column and is left out.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "c"]})
+        >>> CovariateCoding.learn(frame, ["x", "g"], min_count=1).terms()
+        {'x': ('x',), 'g': ('g_b', 'g_c')}
+        """
+        out: dict[str, tuple[str, ...]] = {}
+        for column in self.columns:
+            if column in self.levels:
+                coded = tuple(f"{column}_{level}" for level in self.levels[column][1:])
+            else:
+                coded = (column,)
+            if coded:
+                out[column] = coded
+        return out
+
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Return the numeric matrix of ``frame`` (same index), columns :attr:`names`.
 

@@ -259,6 +259,23 @@ def test_figures_schoenfeld(frames: dict[str, pd.DataFrame]) -> None:
         plot_schoenfeld(frames["schoenfeld"], covariates=["sex"])
 
 
+def test_figures_schoenfeld_indicators_show_their_covariates_test(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    # ph_test tests a categorical covariate once (sex; a formula's C(sex)), as cox.zph
+    age = frames["schoenfeld"].query("covariate == 'age'")
+    residuals = pd.concat(
+        [age.assign(covariate=name) for name in ("sex_M", "C(sex)[T.U]", "age_band_5")]
+    )
+    tests = pd.DataFrame(
+        {"term": ["sex", "C(sex)", "age", "age_band", "global"],
+         "p_value": [0.3, 0.4, 0.01, 0.5, 0.2]}
+    )  # fmt: skip
+    plot = plot_schoenfeld(residuals, tests)
+    panels = list(plot.data["panel"].cat.categories)
+    assert [panel.split("\n")[-1] for panel in panels] == ["p = 0.300", "p = 0.400", "p = 0.500"]
+
+
 def test_figures_spline_smooth_matches_r_ns_fit() -> None:
     # A cubic polynomial lies in the natural-spline space only when linear beyond the
     # boundary knots; a straight line always does: the fit is exact, the band has width 0.

@@ -107,6 +107,33 @@ def test_ph_test_matches_cox_zph(fitted: dict[str, CoxResult], model: str, trans
     assert list(test["df"]) == list(ref["df"])
 
 
+ZPH_TERMS = {
+    "factor": "x1 + C(group) + x3",
+    "interaction": "x1 + C(group) + x1:C(group)",
+    "spline": "bs(x1, df=3) + x2 + C(group)",
+}
+
+
+@pytest.mark.parametrize("model", [*ZPH_TERMS, "factor_covariates"])
+@pytest.mark.parametrize("transform", ["km", "identity"])
+def test_ph_test_has_one_row_per_term_as_cox_zph(model: str, transform: str) -> None:
+    # a factor, an interaction or a spline is one test on its df (tests/reference/survival/
+    # zph_terms.R); it was one 1-df row per indicator column
+    if model == "factor_covariates":
+        fit = fit_cox(spells(), ["x1", "group", "x3"], cluster=None, min_count=1)
+        names = ["x1", "group", "x3", "global"]
+        model = "factor"
+    else:
+        fit = fit_cox(spells(), f"Surv(duration, event == 1) ~ {ZPH_TERMS[model]}", cluster=None)
+        names = [t.strip() for t in ZPH_TERMS[model].split("+")] + ["global"]
+    ref = read("zph_terms_reference.csv").query("model == @model and transform == @transform")
+    test = fit.ph_test(transform)  # type: ignore[arg-type]
+    assert test["term"].tolist() == names
+    np.testing.assert_allclose(test["statistic"], ref["chisq"], rtol=1e-6)
+    np.testing.assert_allclose(test["p_value"], ref["p"], rtol=1e-5)
+    assert list(test["df"]) == list(ref["df"])
+
+
 @pytest.mark.parametrize("model", ["efron", "strata_efron", "rossi_efron", "tv_efron"])
 def test_scaled_schoenfeld_residuals_match_cox_zph(
     fitted: dict[str, CoxResult], model: str
