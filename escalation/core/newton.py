@@ -29,7 +29,13 @@ Separation rule (monotone likelihood)
     :math:`\times (|\ell| + 0.1)` on two consecutive steps while some coefficient still
     moved by more than :math:`10^{-5}(1 + |\beta_j|)`; those coefficients are the
     *separated* ones (R's ``coxph`` uses the same test: "Loglik converged before variable
-    ...; coefficient may be infinite"). The solver then **warns** with
+    ...; coefficient may be infinite"). The same warning is given when no halving of a
+    step is accepted while the step still moves some coefficients, because a trial raised
+    the log-likelihood but its information overflowed, or because every trial changed it
+    by no more than rounding (:data:`_ROUNDING` :math:`\times (|\ell| + 1)`): separated
+    coefficients that ran far (to the hundreds or millions) before the log-likelihood
+    flattened. The fit stops where it is.
+    The solver then **warns** with
     :class:`~escalation.errors.StatisticalWarning`, naming them, and returns the estimate
     where it stopped: the separated coefficients are finite stand-ins for infinite ones
     (their standard errors mean nothing) and the other coefficients, and every
@@ -70,6 +76,9 @@ STEP_TOLERANCE = 1e-10
 LOGLIK_TOLERANCE = 1e-9
 _MOVING = float(np.sqrt(STEP_TOLERANCE))
 _HALVINGS = 30
+#: A trial log-likelihood within this much (times |l| + 1) below the current one differs
+#: from it by rounding only (the sums of a likelihood near its supremum).
+_ROUNDING = 1e-6
 
 
 class Evaluation(Protocol):
@@ -258,6 +267,13 @@ def newton(
             return Solution(beta, current, loglik, info, iteration, (), lam)
         if iteration == max_iter:
             break
+        newton_step = step
+        # Separation can end here rather than on two flat steps: a trial raised the
+        # log-likelihood but its information overflowed, or every trial moved it only by
+        # rounding (a likelihood converging to its supremum, often 0, with coefficients
+        # in the millions).
+        rose_past_overflow = False
+        best_trial = -np.inf
         for _ in range(_HALVINGS + 1):
             trial_beta = beta + step
             # A trial step may overflow (exp of a huge linear predictor); the non-finite
@@ -268,8 +284,21 @@ def newton(
             finite = np.isfinite(trial_loglik) and np.all(np.isfinite(trial_info))
             if finite and trial_loglik >= loglik - 1e-12 * (abs(loglik) + 1):
                 break
+            if np.isfinite(trial_loglik):
+                rose_past_overflow |= bool(trial_loglik > loglik)
+                best_trial = max(best_trial, float(trial_loglik))
             step = step / 2.0
         else:
+            moving = np.flatnonzero(np.abs(newton_step) > _MOVING * (1.0 + np.abs(beta)))
+            rounding = best_trial >= loglik - _ROUNDING * (abs(loglik) + 1.0)
+            if (rose_past_overflow or rounding) and moving.size:
+                message = _separation_message(what, names, moving, beta)
+                if on_separation == "raise":
+                    raise ConvergenceError(message)
+                warnings.warn(message, StatisticalWarning, stacklevel=4)
+                return Solution(
+                    beta, current, loglik, info, iteration, tuple(int(j) for j in moving), lam
+                )
             raise ConvergenceError(
                 f"{what}: the log-likelihood could not be increased from the current "
                 "estimate; check for covariates with extreme values or near collinearity"

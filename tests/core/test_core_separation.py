@@ -121,3 +121,26 @@ def test_clone_censor_weight_treatment_model_warns_alike() -> None:
     with pytest.warns(StatisticalWarning, match=INFINITE):
         out = run_ccw(duration, event, start, x, 14.0, times, times)
     assert out.nuisance.censoring is not None and out.nuisance.censoring.separated == (1,)
+
+
+def test_separation_found_when_no_halving_is_accepted() -> None:
+    """A 200-child simulated authority's Cox risk model: separated coefficients ran to the
+    thousands before the log-likelihood flattened, and every halving of the next step
+    either overflowed the information or changed the log-likelihood by rounding only. The
+    fit failed with "the log-likelihood could not be increased" (and stopped the risk-tool
+    stage of a 200-child demo); it now stops with the separation warning, as the rule says."""
+    import warnings
+
+    from escalation import build_spells, default_design
+    from escalation.data.simulator import simulate_local_authority
+    from escalation.predict import validate_risk_models
+
+    design = default_design()
+    data = build_spells(simulate_local_authority(200, seed=1).history, design)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = validate_risk_models(
+            data, design, models=["cox"], bootstrap=0, seed=1, censor_training=True
+        )
+    assert any("may be infinite" in str(w.message) for w in caught)
+    assert set(fit.metrics["model"]) == {"cox"}
