@@ -528,7 +528,10 @@ def run_study(
     out : str, Path or OutputFolder
         Output folder: new, empty, or one escalation wrote before (see
         :class:`escalation.report.outputs.OutputFolder`); or an open ``OutputFolder`` that
-        already holds other files of this run (its manifest lists them too).
+        already holds other files of this run (its manifest lists them too). A folder that
+        is, or holds, what the study reads (the folder or files ``history`` was read from,
+        ``design_file`` and the design's ``[data] path``) is refused before anything runs,
+        as is one another command wrote (unless ``overwrite``).
     seed : int, default 1
         Seed of every random step (bootstrap, forests, model fitting).
     progress : bool, default True
@@ -540,7 +543,8 @@ def run_study(
         and the manifest, instead of stopping with :class:`~escalation.errors.StageError`
         and writing nothing.
     overwrite : bool, default False
-        Write into a folder escalation did not write (its files are left untouched).
+        Write into a folder escalation did not write, or another command wrote (its files
+        are left untouched).
     command : str
         Recorded in the manifest.
     design_file : str or Path, optional
@@ -576,7 +580,8 @@ def run_study(
     StageError
         When a stage fails and ``keep_going`` is false (nothing is written).
     OutputFolderError
-        When the output folder is not escalation's or another run is writing it.
+        When the output folder is not escalation's, another command wrote it, it is or
+        holds one of the study's inputs, or another run is writing it.
 
     Notes
     -----
@@ -611,11 +616,42 @@ def run_study(
             out, history, design, seed, progress, bootstrap, keep_going, command,
             design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
-    with OutputFolder(out, overwrite=overwrite, command=command) as folder:
+    inputs = study_inputs(history, design, design_file)
+    with OutputFolder(out, overwrite=overwrite, command=command, inputs=inputs) as folder:
         return _run_into(
             folder, history, design, seed, progress, bootstrap, keep_going, command,
             design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
+
+
+def study_inputs(
+    history: CaseHistory, design: StudyDesign, design_file: str | Path | None
+) -> list[Path]:
+    """Return the files and folders a study reads, as far as they are known.
+
+    The folders or files ``history`` was read from (:attr:`CaseHistory.source`), the design
+    file, and the design's ``[data] path`` (relative to the design file; a relative path
+    without a design file is not known). An output folder refuses to be or hold one.
+
+    Examples
+    --------
+    >>> from escalation import default_design
+    >>> from escalation.data.history import CaseHistory
+    >>> empty = CaseHistory(pd.DataFrame(), pd.DataFrame(), extract_date="2024-03-31",
+    ...                     source=("la/",))
+    >>> [p.as_posix() for p in study_inputs(empty, default_design(), "study/design.toml")]
+    ['la', 'study/design.toml']
+    """
+    inputs = [Path(source) for source in history.source]
+    if design_file is not None:
+        inputs.append(Path(design_file))
+    if design.data.path is not None:
+        data = Path(design.data.path)
+        if data.is_absolute():
+            inputs.append(data)
+        elif design_file is not None:
+            inputs.append(Path(design_file).parent / data)
+    return inputs
 
 
 def _run_into(
@@ -642,6 +678,7 @@ def _run_into(
         raise OutputFolderError(
             f"output folder {folder.path} is not open: use `with OutputFolder(...) as folder`"
         )
+    folder.protect(study_inputs(history, design, design_file))
     (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
     background = available() if background_figures is None else background_figures
     if background:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,23 +19,45 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         required=True,
         metavar="DIR",
-        help="output folder: new, empty, or one escalation wrote before (its manifest.json "
-        "says so); outputs appear there only when the command succeeds",
+        help="output folder: new, empty, or one the same command wrote before (its "
+        "manifest.json says so), never one holding the command's input; outputs appear "
+        "there only when the command succeeds",
     )
     parser.add_argument(
         "--overwrite",
         action="store_true",
-        help="also write into a folder escalation did not write, beside the files there "
-        "(files escalation did not write are never deleted or changed)",
+        help="also write into a folder escalation did not write, or another command wrote, "
+        "beside the files there (those files are never deleted or changed)",
     )
 
 
-def output_folder(args: argparse.Namespace, writes: Iterable[str] = ()) -> OutputFolder:
-    """Return the (unopened) output folder of a command, named after the command line."""
+def output_folder(
+    args: argparse.Namespace,
+    writes: Iterable[str] = (),
+    inputs: Iterable[str | Path | None] = (),
+) -> OutputFolder:
+    """Return the (unopened) output folder of a command, named after the command line.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``out``, ``overwrite``, ``command_line``).
+    writes : iterable of str
+        Files the command will write, when known in advance.
+    inputs : iterable of str, Path or None
+        Files and folders the command reads (None: not given): opening the folder refuses
+        one that is the output folder or lies inside it.
+    """
     from escalation.report.outputs import OutputFolder
 
     command = (
         getattr(args, "command_line", None)
         or " ".join(["escalation", str(getattr(args, "command", "") or "")]).strip()
     )
-    return OutputFolder(args.out, overwrite=args.overwrite, command=command, writes=writes)
+    return OutputFolder(
+        args.out,
+        overwrite=args.overwrite,
+        command=command,
+        writes=writes,
+        inputs=[Path(i) for i in inputs if i is not None],
+    )

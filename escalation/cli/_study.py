@@ -26,6 +26,7 @@ __all__ = [
     "extract_date_of",
     "load_spells",
     "load_study",
+    "study_inputs",
 ]
 
 
@@ -46,6 +47,16 @@ def data_folder(design: StudyDesign, design_file: Path, override: str | None = N
         raise DesignError(f"{design_file.name}: [data] path is not set; add it or pass --data DIR")
     folder = Path(design.data.path)
     return folder if folder.is_absolute() else design_file.parent / folder
+
+
+def study_inputs(args: argparse.Namespace) -> list[Path]:
+    """Return what a study command reads: the design file and its case-history folder.
+
+    An output folder is told these, so that it refuses to be (or hold) one of them.
+    """
+    design_file = Path(args.design)
+    design = read_design(design_file)
+    return [design_file, data_folder(design, design_file, args.data)]
 
 
 def extract_date_of(args: argparse.Namespace, design: StudyDesign) -> str | None:

@@ -51,7 +51,8 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
 
     dataset = open_case_history_dataset(folder, extract_date=extract_date_of(args, design))
     writes = ("flow.csv", "design.toml", "spells_dataset.json")
-    with output_folder(args, writes) as output, compute_from(args, design):
+    inputs = (args.design, folder)
+    with output_folder(args, writes, inputs) as output, compute_from(args, design):
         built = build_spell_dataset(
             dataset,
             design,
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if is_partitioned(source):
         return _run_partitioned(args, design, source)
     writes = ("spells.parquet", "counting.parquet", "flow.csv", "design.toml")
-    with output_folder(args, writes) as folder:
+    with output_folder(args, writes, (design_file, source)) as folder:
         design, history = load_study(args)
         data = build_spells(history, design, censor_at_horizon=args.censor_at_horizon)
         out = folder.staging

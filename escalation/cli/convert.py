@@ -87,12 +87,17 @@ def run(args: argparse.Namespace) -> int:
     """Convert the return; write the tables and the report; return 0 on success.
 
     The output folder is written all at once when the conversion succeeds; it never holds
-    the return being read (a folder escalation did not write is refused unless
-    ``--overwrite``, and even then only escalation's own files are written there).
+    the return being read (a folder holding it, or being it, is refused, ``--overwrite`` or
+    not; a folder escalation did not write is refused unless ``--overwrite``, and even then
+    only escalation's own files are written there).
     """
     # Known before reading: the notes table and the report are written only when needed.
     writes = [f"children.{args.format}", f"episodes.{args.format}", "case_history.json"]
-    with output_folder(args, writes) as folder:
+    if args.format_name == "ssda903":
+        inputs = [args.folder]
+    else:
+        inputs = [*args.files, *getattr(args, "cin_census", [])]
+    with output_folder(args, writes, inputs) as folder:
         history: CaseHistory
         if args.format_name == "cin-census":
             history = read_cin_census(

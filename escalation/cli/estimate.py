@@ -14,7 +14,7 @@ from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, load_spells
+from escalation.cli._study import add_study_arguments, load_spells, study_inputs
 from escalation.disclosure import (
     DisclosureRules,
     disclose_balance,
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             "heterogeneity",
         )
     ]  # fmt: skip
-    with output_folder(args, [*writes, "design.toml"]) as folder:
+    with output_folder(args, [*writes, "design.toml"], study_inputs(args)) as folder:
         study = load_spells(args)
         design, history, data, log = study.design, study.history, study.data, study.log
         with log.watch("effects"), compute_from(args, design):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, load_spells
+from escalation.cli._study import add_study_arguments, load_spells, study_inputs
 from escalation.design.registration import check_registration, registration_path
 from escalation.disclosure import DisclosureRules
 from escalation.figures import save_figure
@@ -51,12 +51,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate the rules and write the files; return 0 on success."""
-    with output_folder(args) as folder:
+    registration_file = args.registration or registration_path(Path(args.design))
+    with output_folder(args, inputs=[*study_inputs(args), registration_file]) as folder:
         loaded = load_spells(args)
         design, history, data, log = loaded.design, loaded.history, loaded.data, loaded.log
-        registration = check_registration(
-            design, args.registration or registration_path(Path(args.design))
-        )
+        registration = check_registration(design, registration_file)
         with log.watch("policy"):
             study = evaluate_policies(
                 data, design, registration=registration, seed=args.seed, forest_trees=args.trees

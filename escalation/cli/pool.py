@@ -57,7 +57,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Pool the packs and write the outputs; return 0 on success."""
-    with output_folder(args) as folder:
+    inputs = [*args.packs, args.design, args.characteristics]
+    with output_folder(args, inputs=inputs) as folder:
         packs = [read_share_pack(Path(p)) for p in args.packs]
         design = read_design(args.design) if args.design else None
         extra = pd.read_csv(args.characteristics) if args.characteristics else None

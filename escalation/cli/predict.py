@@ -12,7 +12,7 @@ import pandas as pd
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, load_spells
+from escalation.cli._study import add_study_arguments, load_spells, study_inputs
 from escalation.disclosure import (
     DisclosureRules,
     disclose_decision_curve,
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     bad = [m for m in models if m not in MODEL_KINDS]
     if bad:
         raise DesignError(f"--models: unknown {', '.join(bad)}; choose from {MODEL_KINDS}")
-    with output_folder(args) as folder:
+    with output_folder(args, inputs=[*study_inputs(args), args.truth]) as folder:
         study = load_spells(args)
         design, history, data, log = study.design, study.history, study.data, study.log
         models = models or list(design.prediction.models)

@@ -16,7 +16,7 @@ from typing import Any
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, load_study
+from escalation.cli._study import add_study_arguments, load_study, study_inputs
 from escalation.data.io import read_case_history, write_case_history
 from escalation.design.registration import register_design, registration_path
 from escalation.design.study import StudyDesign, default_design
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     compile_kernels_ahead()  # while the data are read and validated
     design_file = Path(args.design)
-    with output_folder(args) as folder:
+    with output_folder(args, inputs=study_inputs(args)) as folder:
         design, history = load_study(args)
         seed = args.seed if args.seed is not None else design.estimation.seed
         with compute_from(args, design):

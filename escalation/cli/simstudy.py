@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             figures=not args.no_figures,
             overwrite=args.overwrite,
+            inputs=[args.plan],
         )
     except KeyboardInterrupt:
         _interrupted(args.out if args.out is not None else plan.output)

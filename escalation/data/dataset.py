@@ -201,6 +201,7 @@ class CaseHistoryDataset:
             notes=frames.get("notes", empty_notes()),
             extract_date=self.extract_date,
             extract_date_source=self.extract_date_source,
+            source=(str(self.path),),
         )
 
     def __iter__(self) -> Iterator[tuple[str, CaseHistory]]:

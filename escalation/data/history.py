@@ -188,6 +188,10 @@ class CaseHistory:
         ``"CIN census ReferenceDate"``).
     exclusions : ExclusionReport
         Rows left out by lenient reading, with reasons (empty when nothing was left out).
+    source : tuple of str
+        The files or folders the tables were read from, when read from files (empty
+        otherwise): an output folder holding one of them is refused
+        (:func:`escalation.pipeline.run_study`).
 
     Notes
     -----
@@ -201,6 +205,7 @@ class CaseHistory:
     extract_date: pd.Timestamp = None  # type: ignore[assignment]
     extract_date_source: str = "given"
     exclusions: ExclusionReport = field(default_factory=ExclusionReport)
+    source: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.extract_date is None:

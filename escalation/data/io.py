@@ -116,6 +116,7 @@ def read_case_history(
         notes=tables.get("notes", empty_notes()),
         extract_date=when,
         extract_date_source=source,
+        source=(str(folder),),
     )
     return validate_case_history(history, lenient=lenient, context=f"case history in {folder}")
 

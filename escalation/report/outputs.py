@@ -8,7 +8,12 @@ Every command that writes a folder (``convert``, ``simulate``, ``simstudy``, ``b
   escalation's ``manifest.json``, which lists every file of that run. Anything else is
   refused unless ``overwrite=True`` (``--overwrite``); even then files escalation did not
   write are never deleted, moved or replaced. Files of the previous run that this run does
-  not write again are removed, so nothing stale is left behind.
+  not write again are removed, so nothing stale is left behind, but only when the previous
+  run was the same command (:func:`command_kind` of the manifest's ``command``): a folder
+  another command wrote is refused unless ``overwrite=True``, and then that run's files are
+  kept, never deleted or replaced (a run that would write one of them again is refused).
+- **Inputs.** The files and folders a run reads (``inputs``) never lie inside its output
+  folder, nor are it: such a run is refused before it starts, with or without ``overwrite``.
 - **One writer.** A lock file beside the folder (``.NAME.escalation.lock``) refuses a
   second run into the same folder while the first is running, naming its process.
 - **Atomic.** Outputs are written into a hidden sibling folder. When the run succeeds the
@@ -42,7 +47,7 @@ from typing import Any, Final
 from escalation.errors import EscalationError
 from escalation.report.manifest import MANIFEST_NAME, file_hash, write_manifest
 
-__all__ = ["FolderState", "OutputFolder", "OutputFolderError", "inspect_folder"]
+__all__ = ["FolderState", "OutputFolder", "OutputFolderError", "command_kind", "inspect_folder"]
 
 _LOCK_SUFFIX: Final = ".escalation.lock"
 _PARTIAL: Final = ".escalation-partial-"
@@ -69,12 +74,40 @@ class FolderState:
         Owned files whose bytes no longer match the manifest (edited since).
     foreign : frozenset of str
         Files and empty folders escalation did not write.
+    command : str or None
+        The command its manifest records (None: no manifest, or none recorded).
     """
 
     exists: bool
     owned: frozenset[str]
     changed: frozenset[str]
     foreign: frozenset[str]
+    command: str | None = None
+
+
+def command_kind(command: str) -> str:
+    """Return which command a command line runs: what decides who owns an output folder.
+
+    ``escalation`` commands are named by their sub-command (``"escalation convert"``,
+    whatever the format and options); :func:`escalation.pipeline.run_study` (``"run_study"``)
+    writes what ``escalation run`` writes; any other command by its first word.
+
+    Examples
+    --------
+    >>> command_kind("escalation convert ssda903 return --out data --format csv")
+    'escalation convert'
+    >>> command_kind("run_study"), command_kind("analyses (describe) escalation 1.0")
+    ('escalation run', 'analyses')
+    """
+    words = command.split()
+    if not words:
+        return ""
+    if words[0] == "escalation":
+        rest = [word for word in words[1:] if not word.startswith("-")]
+        return f"escalation {rest[0]}" if rest else "escalation"
+    if words[0] == "run_study":
+        return "escalation run"
+    return words[0]
 
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -134,7 +167,14 @@ def inspect_folder(path: str | Path) -> FolderState:
                 changed.add(name)
         else:
             foreign.add(name)
-    return FolderState(True, frozenset(owned), frozenset(changed), frozenset(foreign))
+    command = manifest.get("command") if manifest is not None else None
+    return FolderState(
+        True,
+        frozenset(owned),
+        frozenset(changed),
+        frozenset(foreign),
+        command if isinstance(command, str) else None,
+    )
 
 
 def _listing(names: frozenset[str] | set[str]) -> str:
@@ -286,16 +326,22 @@ class OutputFolder:
     path : str or Path
         The output folder.
     overwrite : bool, default False
-        Write into a folder escalation did not write, beside the files there, and replace
-        owned files edited since. Files escalation did not write are never touched.
+        Write into a folder escalation did not write, or that another command wrote, beside
+        the files there, and replace owned files edited since. Files escalation did not
+        write, and the files of another command's run, are never deleted or replaced.
     command : str
-        What is running (named by the lock to a second run).
+        What is running (named by the lock to a second run). When given, a folder whose
+        manifest records another command (:func:`command_kind`) is refused without
+        ``overwrite``; re-running the same command replaces its earlier outputs.
     writes : iterable of str, optional
         Files the run will write, when known in advance: a clash with a file escalation
         did not write is then refused before any work is done (else when committing).
     keep : iterable of str, optional
         Folders of append-only stores (``"results"``): the files escalation wrote there
         before are kept and listed in this run's manifest, beside the files this run adds.
+    inputs : iterable of str or Path, optional
+        Files and folders the run reads. One that is the output folder or lies inside it
+        is refused before anything is done, ``overwrite`` or not (see :meth:`protect`).
 
     Examples
     --------
@@ -317,14 +363,17 @@ class OutputFolder:
         command: str = "",
         writes: Iterable[str] = (),
         keep: Iterable[str] = (),
+        inputs: Iterable[str | Path] = (),
     ) -> None:
         self.path = Path(path).absolute()
+        self.inputs: list[Path] = [Path(i) for i in inputs]
         self.writes = frozenset({MANIFEST_NAME, *writes})
         self.keep = tuple(k.strip("/") + "/" for k in keep)
         #: Files this run published with :meth:`checkpoint` (kept unless written again).
         self.published: set[str] = set()
         self.overwrite = overwrite
         self.command = command or "escalation"
+        self.kind = command_kind(command) if command else None
         self._lock = _Lock(self.path, self.command)
         self.staging = self.path.parent / f".{self.path.name}{_PARTIAL}{os.getpid()}"
         self.committed = False
@@ -351,9 +400,11 @@ class OutputFolder:
         Raises
         ------
         OutputFolderError
-            When the folder is not escalation's (without ``overwrite``), holds outputs
-            edited since, or another run is writing it.
+            When the folder is not escalation's or another command wrote it (without
+            ``overwrite``), holds outputs edited since, holds one of the run's inputs, or
+            another run is writing it.
         """
+        self._check_inputs(self.inputs)
         self._check(inspect_folder(self.path))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -369,6 +420,61 @@ class OutputFolder:
         except BaseException:
             self._lock.release()
             raise
+
+    def protect(self, inputs: Iterable[str | Path]) -> None:
+        """Add files or folders the run reads; refuse at once one the output folder holds.
+
+        Call it before :meth:`open` (or pass ``inputs``), or while the folder is open, before
+        :meth:`commit`: a run is refused before anything is published.
+
+        Raises
+        ------
+        OutputFolderError
+            When an input is the output folder or lies inside it.
+        """
+        added = [Path(i) for i in inputs]
+        self._check_inputs(added)
+        self.inputs += added
+
+    def _check_inputs(self, inputs: Iterable[Path]) -> None:
+        """Refuse a run whose input is the output folder or lies inside it."""
+        folder = self.path.resolve()
+        for given in inputs:
+            path = given.absolute().resolve()
+            if path == folder:
+                where = f"is the output folder {self.path}"
+            elif path.is_relative_to(folder):
+                where = f"lies inside the output folder {self.path}"
+            else:
+                continue
+            raise OutputFolderError(
+                f"this run reads {given}, which {where}: escalation never deletes, moves or "
+                "replaces a run's own input. Choose another output folder."
+            )
+
+    def _other_run(self, state: FolderState) -> str | None:
+        """Return the command that wrote ``state``'s outputs when it is not this run's."""
+        if self.kind is None or not state.owned or state.command is None:
+            return None
+        previous = command_kind(state.command)
+        return previous if previous and previous != self.kind else None
+
+    def _check_other_run(self, state: FolderState, other: str, written: set[str]) -> None:
+        """Refuse a folder another command wrote (unless told), or replacing its files."""
+        theirs = {name for name in state.owned - {MANIFEST_NAME} if name in written}
+        if theirs:
+            raise OutputFolderError(
+                f"output folder {self.path} was written by `{other}` (its manifest.json says "
+                f"so): this run writes {_listing(theirs)}, which that run wrote and this one "
+                "never replaces. Choose another output folder."
+            )
+        if not self.overwrite:
+            raise OutputFolderError(
+                f"output folder {self.path} was written by `{other}` (its manifest.json says "
+                f"so), not by `{self.kind}`: this run would remove that run's files. Choose "
+                "another output folder, or pass --overwrite to write this run's files beside "
+                "them (they are kept)."
+            )
 
     def _check(self, state: FolderState, new: Iterable[str] = ()) -> None:
         """Refuse a folder escalation did not write, or outputs edited since, unless told."""
@@ -386,6 +492,9 @@ class OutputFolder:
                 "escalation did not write and never replaces. Choose another output folder, "
                 "or move those files away."
             )
+        other = self._other_run(state)
+        if other is not None:
+            self._check_other_run(state, other, written)
         if self.overwrite:
             return
         if state.foreign and not state.owned:
@@ -465,6 +574,8 @@ class OutputFolder:
 
     def _carry_over(self, state: FolderState) -> None:
         """Link into :attr:`staging` the owned files this run keeps (``keep``, published)."""
+        if self._other_run(state) is not None:
+            return  # another command's files: kept where they are, not taken over
         for name in sorted(state.owned - {MANIFEST_NAME} - state.changed):
             if not (name in self.published or name.startswith(self.keep)):
                 continue
@@ -488,6 +599,7 @@ class OutputFolder:
             p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file()
         }
         try:
+            self._check_inputs(self.inputs)
             self._check(state, new)
         except OutputFolderError as error:
             kept = (
@@ -497,6 +609,7 @@ class OutputFolder:
             self._lock.release()
             self.committed = True
             raise OutputFolderError(f"{error} This run's outputs are in {kept} instead.") from None
+        state = self._keep_other_run(state, new)
         with _interrupts_deferred():
             if not state.exists:
                 os.replace(self.staging, self.path)
@@ -507,6 +620,24 @@ class OutputFolder:
             self.committed = final
         self.left_alone = state.foreign
         return self.path / MANIFEST_NAME
+
+    def _keep_other_run(self, state: FolderState, new: set[str]) -> FolderState:
+        """Count another command's files as files escalation did not write (kept).
+
+        With ``overwrite``, a folder another command wrote keeps that run's files (this run
+        writing one of them again was refused by :meth:`_check`); only its manifest is
+        replaced by this run's, which lists this run's files.
+        """
+        if self._other_run(state) is None:
+            return state
+        kept = state.owned - new - {MANIFEST_NAME}
+        return FolderState(
+            state.exists,
+            state.owned - kept,
+            state.changed - kept,
+            state.foreign | kept,
+            state.command,
+        )
 
     def _swap(self) -> bool:
         """Swap the whole folder for the staging one; False when renaming is impossible."""

@@ -29,6 +29,8 @@ from escalation.simstudy.plan import Scenario, SimulationPlan
 from escalation.simstudy.store import append_results, completed_replications, read_results
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from escalation.report.outputs import OutputFolder
 
 __all__ = ["RESULT_COLUMNS", "SimulationStudy", "replicate", "run_simstudy", "save_figures"]
@@ -307,6 +309,7 @@ def run_simstudy(
     overwrite: bool = False,
     flush_every: int = 20,
     flush_seconds: float = 30.0,
+    inputs: Sequence[str | Path] = (),
 ) -> SimulationStudy:
     """Run (or resume) a simulation study and return its results and performance measures.
 
@@ -339,6 +342,9 @@ def run_simstudy(
         never touched; files under ``results/`` are refused, as they would be read).
     flush_every, flush_seconds : int, float
         Finished replications are written after this many, or this many seconds.
+    inputs : sequence of str or Path, optional
+        Files the study was read from (the plan file): an output folder holding one is
+        refused.
 
     Returns
     -------
@@ -375,7 +381,12 @@ def run_simstudy(
     table = _scenario_table(scenarios)
     writes = (_META, "scenarios.csv", "performance.csv")
     with OutputFolder(
-        target, overwrite=overwrite, command="escalation simstudy", writes=writes, keep=(_STORE,)
+        target,
+        overwrite=overwrite,
+        command="escalation simstudy",
+        writes=writes,
+        keep=(_STORE,),
+        inputs=inputs,
     ) as folder:
         _check_plan(folder, plan)
         record = provenance(command="simstudy", fingerprint=plan.fingerprint(), plan=plan.to_dict())

@@ -104,19 +104,213 @@ def test_outputs_convert_ssda903_never_deletes_its_input(
 ) -> None:
     source = ssda903_return(tmp_path)
     before = snapshot(source)
-    for extra in ([], ["--format", "csv"], ["--overwrite", "--format", "csv"]):
+    # The return is the output folder: refused before it starts, --overwrite or not, even
+    # with parquet tables that would clash with none of its files.
+    for extra in ([], ["--format", "csv"], ["--overwrite", "--format", "csv"], ["--overwrite"]):
         argv = ["convert", "ssda903", str(source), "--out", str(source), *extra]
         argv += ["--extract-date", "2020-03-31"]
         assert main(argv) == 2, extra
         assert snapshot(source) == before
-    # With parquet tables nothing clashes: they are written beside the return's CSV files.
-    argv = ["convert", "ssda903", str(source), "--out", str(source), "--overwrite"]
-    assert main([*argv, "--extract-date", "2020-03-31"]) == 0
-    after = snapshot(source)
-    assert {k: after[k] for k in before} == before
-    assert "episodes.parquet" in after
-    assert "episodes.csv" not in manifest_matches(source)
+        assert "which is the output folder" in capsys.readouterr().err
+    assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------ inputs, other commands
+STUDY_DESIGN = """\
+[data]
+path = "{data}"
+[time_zero]
+kind = "referral"
+at = "start"
+[outcome]
+events = ["cp_plan", "looked_after"]
+competing = ["death"]
+censor = ["moved_out", "age_18"]
+horizons = [365]
+[treatment]
+kind = "early_help"
+grace_days = 14
+[covariates]
+include = ["age"]
+[estimation]
+estimators = ["unadjusted"]
+bootstrap = 0
+seed = 1
+"""
+
+
+def simulated_return(tmp_path: Path, name: str = "return") -> Path:
+    """An SSDA903 return written by ``escalation simulate`` (a folder with its manifest)."""
+    out = tmp_path / name
+    argv = ["simulate", "--children", "300", "--seed", "1", "--format", "ssda903"]
+    assert main([*argv, "--out", str(out)]) == 0
+    return out
+
+
+def test_outputs_build_into_its_own_data_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # convert writes my-la; a design reads it; build --out my-la removed the converted
+    # tables (the build's own input) and exited 0.
+    source = simulated_return(tmp_path)
+    data = tmp_path / "my-la"
+    argv = ["convert", "ssda903", str(source), "--out", str(data), "--format", "csv"]
+    assert main(argv) == 0
+    design = tmp_path / "design.toml"
+    design.write_text(STUDY_DESIGN.format(data="my-la/"))
+    before = snapshot(data)
     capsys.readouterr()
+    for extra in ([], ["--overwrite"]):
+        assert main(["build", str(design), "--out", str(data), *extra]) == 2, extra
+        err = capsys.readouterr().err.strip()
+        assert "which is the output folder" in err and "my-la" in err, err
+        assert "Choose another output folder" in err and "\n" not in err
+        assert snapshot(data) == before
+    # Into another folder it builds.
+    assert main(["build", str(design), "--out", str(tmp_path / "spells")]) == 0
+    assert snapshot(data) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_convert_a_simulated_return_into_itself_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The return simulate wrote has a manifest: convert --out return removed all its files.
+    source = simulated_return(tmp_path)
+    before = snapshot(source)
+    assert any(name.startswith("episodes_") for name in before)
+    capsys.readouterr()
+    for extra in (["--format", "csv"], ["--format", "csv", "--overwrite"]):
+        argv = ["convert", "ssda903", str(source), "--out", str(source), *extra]
+        assert main(argv) == 2, extra
+        assert "which is the output folder" in capsys.readouterr().err
+        assert snapshot(source) == before
+    assert leftovers(tmp_path) == []
+
+
+def demo_folder(tmp_path: Path) -> Path:
+    """A folder as ``escalation demo`` leaves it: data/, truth.json, the registration."""
+    from escalation.data.io import write_case_history
+    from escalation.data.simulator import simulate_local_authority
+    from escalation.design.registration import register_design
+    from escalation.report.outputs import OutputFolder
+
+    out = tmp_path / "d"
+    command = f"escalation demo --children 400 --out {out}"
+    with OutputFolder(out, command=command) as folder:
+        write_case_history(simulate_local_authority(400, seed=1).history, folder.staging / "data")
+        (folder.staging / "truth.json").write_text("{}")
+        design = folder.staging / "design.toml"
+        design.write_text(default_design().to_toml())
+        register_design(design)
+        folder.commit(command=command)
+    return out
+
+
+def test_outputs_run_into_the_demo_folder_it_reads_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # escalation run d/design.toml --data d/data --out d removed d/data, truth.json and
+    # design.registration.json.
+    out = demo_folder(tmp_path)
+    before = snapshot(out)
+    assert {"truth.json", "design.registration.json"} <= set(before)
+    design, data = out / "design.toml", out / "data"
+    argv = ["run", str(design), "--data", str(data), "--out", str(out), "--quiet"]
+    for extra in (["--keep-going", "--bootstrap", "0"], ["--overwrite"]):
+        assert main([*argv, *extra]) == 2, extra
+        err = capsys.readouterr().err
+        assert "design.toml, which lies inside the output folder" in err, err
+        assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_a_folder_another_command_wrote_is_refused_unless_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # build's data are elsewhere; its output folder is one convert wrote.
+    source = simulated_return(tmp_path)
+    data = tmp_path / "la"
+    argv = ["convert", "ssda903", str(source), "--out", str(data), "--format", "csv"]
+    assert main(argv) == 0
+    converted = tmp_path / "converted"
+    argv = ["convert", "ssda903", str(source), "--out", str(converted), "--format", "csv"]
+    assert main(argv) == 0
+    design = tmp_path / "design.toml"
+    design.write_text(STUDY_DESIGN.format(data="la/"))
+    before = snapshot(converted)
+    capsys.readouterr()
+    assert main(["build", str(design), "--out", str(converted)]) == 2
+    err = capsys.readouterr().err
+    assert "was written by `escalation convert`" in err and "--overwrite" in err, err
+    assert snapshot(converted) == before
+    # simulate writes a case_history.json too: convert's is never replaced, --overwrite or not.
+    argv = ["simulate", "--children", "30", "--format", "csv", "--out", str(converted)]
+    assert main([*argv, "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "case_history.json" in err and "which that run wrote and this one never" in err, err
+    assert snapshot(converted) == before
+    # With --overwrite build's files are written beside convert's, which are all kept.
+    assert main(["build", str(design), "--out", str(converted), "--overwrite"]) == 0
+    after = snapshot(converted)
+    assert {name: after[name] for name in before if name != "manifest.json"} == {
+        name: digest for name, digest in before.items() if name != "manifest.json"
+    }
+    assert set(manifest_matches(converted)) == {
+        "counting.parquet", "design.toml", "flow.csv", "spells.parquet"
+    }  # fmt: skip
+    # The same command again replaces its own files, as before.
+    capsys.readouterr()
+    argv = ["convert", "ssda903", str(source), "--out", str(data), "--format", "csv"]
+    assert main(argv) == 0
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_run_study_refuses_the_folder_its_data_were_read_from(tmp_path: Path) -> None:
+    from escalation.data.io import read_case_history
+    from escalation.report.outputs import OutputFolderError
+
+    data = tmp_path / "la"
+    assert main(["simulate", "--children", "300", "--format", "csv", "--out", str(data)]) == 0
+    history = read_case_history(data)
+    before = snapshot(data)
+    for overwrite in (False, True):
+        with pytest.raises(OutputFolderError, match=r"which is the output folder"):
+            run_study(
+                history, default_design(), out=data, progress=False, stages=("describe",),
+                overwrite=overwrite,
+            )  # fmt: skip
+        assert snapshot(data) == before
+    # A folder holding the data is refused too (the demo's layout: out/data).
+    demo = demo_folder(tmp_path)
+    before = snapshot(demo)
+    history = read_case_history(demo / "data")
+    with pytest.raises(OutputFolderError, match=r"lies inside the output folder"):
+        run_study(history, default_design(), out=demo, progress=False, stages=("describe",))
+    assert snapshot(demo) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_command_kind_decides_who_owns_a_folder(tmp_path: Path) -> None:
+    from escalation.report.outputs import OutputFolder, OutputFolderError, command_kind
+
+    assert command_kind("escalation demo --children 80 --out d") == "escalation demo"
+    assert command_kind("escalation run d/design.toml --out d") == "escalation run"
+    assert command_kind("run_study") == "escalation run"
+    out = tmp_path / "out"
+    with OutputFolder(out, command="escalation demo --out out") as folder:
+        (folder.staging / "truth.json").write_text("{}")
+        folder.commit(command=folder.command)
+    # demo and run both write a study, but a demo's folder holds its simulated data too.
+    refused = r"written by `escalation demo`.*not by `escalation run`"
+    with pytest.raises(OutputFolderError, match=refused):
+        OutputFolder(out, command="run_study").open()
+    with OutputFolder(out, command="escalation run x.toml --out out", overwrite=True) as folder:
+        (folder.staging / "brief.html").write_text("brief")
+        folder.commit(command=folder.command)
+    assert (out / "truth.json").read_text() == "{}"
+    assert manifest_matches(out) == ["brief.html"]
+    assert leftovers(tmp_path) == []
 
 
 # ------------------------------------------------------------------ no stale files

@@ -23,7 +23,7 @@ import re
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -618,7 +618,8 @@ def read_annex_a(
         element_of=_element_of(headers),
         frames=frames,
     )
-    return with_date_columns(history, ("pre_proceedings_start", "pre_proceedings_end"))
+    history = with_date_columns(history, ("pre_proceedings_start", "pre_proceedings_end"))
+    return replace(history, source=tuple(str(path) for path in [*files, *cin_files]))
 
 
 def _as_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:

@@ -19,7 +19,7 @@ import re
 import xml.sax
 import xml.sax.handler
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Final
@@ -1123,7 +1123,8 @@ def read_cin_census(
         context=cin_context(files),
         format_name="CIN census",
     )
-    return with_date_columns(history, PRE_PROCEEDINGS_DATES)
+    history = with_date_columns(history, PRE_PROCEEDINGS_DATES)
+    return replace(history, source=tuple(str(path) for path in files))
 
 
 def cin_context(files: Sequence[Path]) -> str:

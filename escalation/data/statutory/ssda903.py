@@ -12,6 +12,7 @@ status and placement code of the period is kept in extra columns.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -371,7 +372,7 @@ def read_ssda903(
         latest = pd.Timestamp(max(pd.concat([episodes["start"], episodes["end"]]).dropna()))
         year = latest.year if latest <= pd.Timestamp(latest.year, 3, 31) else latest.year + 1
         when, source = pd.Timestamp(year, 3, 31), "SSDA903: 31 March after the latest episode date"
-    return merge_returns(
+    history = merge_returns(
         [],
         problems,
         extract_date=when,
@@ -382,6 +383,7 @@ def read_ssda903(
         element_of=_element,
         frames=[(children, episodes)],
     )
+    return replace(history, source=(str(folder),))
 
 
 def _ranked(files: list[tuple[str, pd.DataFrame]], date_column: str | None) -> pd.DataFrame:
