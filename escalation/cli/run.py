@@ -66,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the study on the design's data; return 0 on success."""
     from escalation.pipeline import compile_kernels_ahead, run_study
 
-    compile_kernels_ahead()  # while the data are read and validated
     design_file = Path(args.design)
     with output_folder(args, inputs=study_inputs(args)) as folder:
+        compile_kernels_ahead()  # while the data are read (not for a refused output folder)
         design, history = load_study(args)
         seed = args.seed if args.seed is not None else design.estimation.seed
         with compute_from(args, design):
@@ -155,7 +155,6 @@ def run_demo(
     from escalation.pipeline import compile_kernels_ahead, design_as_run, run_study
     from escalation.report.outputs import OutputFolder
 
-    compile_kernels_ahead()  # while the data are simulated, written and read back
     design = design if design is not None else default_design()
     command = command or (
         f"escalation demo --children {children} --seed {seed} --bootstrap {bootstrap}"
@@ -167,6 +166,7 @@ def run_demo(
         console = Console(stderr=True)
     start = time.perf_counter()
     with OutputFolder(out, overwrite=overwrite, command=command) as folder:
+        compile_kernels_ahead()  # while the data are simulated, written and read back
         # Pre-register the design as it will be run, before any data exist. A registration
         # is never replaced: a previous run's is kept (and a changed design then flagged).
         registration = registration_path(folder.staging / "design.toml")
