@@ -642,7 +642,8 @@ def study_inputs(
     >>> [p.as_posix() for p in study_inputs(empty, default_design(), "study/design.toml")]
     ['la', 'study/design.toml']
     """
-    inputs = [Path(source) for source in history.source]
+    # (a history built in memory, or an object standing in for one, has no source)
+    inputs = [Path(source) for source in getattr(history, "source", ())]
     if design_file is not None:
         inputs.append(Path(design_file))
     if design.data.path is not None:

@@ -63,18 +63,8 @@ _UNTIL: Final = {
     "death": "death",
     "age_18": "turning 18",
 }
-#: What a child "needs" when the outcome happens.
-_NEED: Final = {
-    "contact": "a new contact",
-    "referral": "a new referral",
-    "assessment": "an assessment",
-    "early_help": "early help",
-    "cin_plan": "a child in need plan",
-    "s47": "a section 47 enquiry",
-    "icpc": "an initial child protection conference",
-    "cp_plan": "a child protection plan",
-    "looked_after": "to be looked after",
-}
+#: What a child "needs" when the outcome happens: as "until", but "to be looked after".
+_NEED: Final = {**_UNTIL, "looked_after": "to be looked after"}
 #: The outcome as what a service keeps children "out of".
 _OUT_OF: Final = {
     "contact": "further contacts",
