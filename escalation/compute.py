@@ -515,7 +515,9 @@ def _imap(
 
         console = Console(stderr=True)
         if engine.backend != "in-process" and not engine._announced:
-            console.print(f"[dim]Running on {engine.describe()}[/dim]", soft_wrap=True)
+            from rich.markup import escape
+
+            console.print(f"[dim]Running on {escape(engine.describe())}[/dim]", soft_wrap=True)
             engine._announced = True
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(description, total=len(tasks))

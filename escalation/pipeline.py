@@ -46,6 +46,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
+from rich.markup import escape
 
 from escalation import __version__
 from escalation._vocabulary import warn_deprecated
@@ -275,7 +276,7 @@ class _Run:
     def say(self, message: str) -> None:
         log.info(message)
         if self.console is not None:
-            self.console.log(message)
+            self.console.log(escape(message))  # text, not rich markup: "[policy]" stays
 
     def note(self, message: str, remark: str | None = None, *, shared: str | None = None) -> None:
         """Record a note (manifest, log); ``remark`` is how the brief words it.
@@ -288,7 +289,7 @@ class _Run:
             self.remarks.append(remark)
         log.warning(message)
         if self.console is not None:
-            self.console.log(f"[yellow]note:[/yellow] {message}")
+            self.console.log(f"[yellow]note:[/yellow] {escape(message)}")
 
     @contextmanager
     def stage(self, name: str, label: str) -> Iterator[None]:
@@ -328,7 +329,7 @@ class _Run:
         self.shared_notes.append(f"{stage}: {message}")
         self.log.add(Caveat(stage, design_key, message, advice))
         if self.console is not None:
-            self.console.log(f"[yellow]caveat:[/yellow] {message}")
+            self.console.log(f"[yellow]caveat:[/yellow] {escape(message)}")
 
     def table(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         """Write a table that has passed the disclosure gate to ``results/<name>.csv``."""
@@ -755,7 +756,7 @@ def _run_into(
         write_workbook(
             run.tables,
             run.results_dir / "results.xlsx",
-            readme=_workbook_readme(design, data_label, run.rules),
+            readme=_workbook_readme(design, data_label, run.rules, input_hash),
         )
     caveats = run.log.caveats
     # What is shared is disclosed: counts in warnings and notes as in the tables.
@@ -799,7 +800,7 @@ def _run_into(
 
 
 def _workbook_readme(
-    design: StudyDesign, data_label: str | None, rules: DisclosureRules
+    design: StudyDesign, data_label: str | None, rules: DisclosureRules, input_hash: str
 ) -> dict[str, str]:
     """Rows of the README sheet of ``results.xlsx``: the design and the disclosure rules."""
     horizons = ", ".join(str(int(h)) for h in design.outcome.horizons)
@@ -807,6 +808,7 @@ def _workbook_readme(
         "What this is": "Every results table of the study, one sheet each, as in the CSV "
         "files beside this workbook. Made with escalation " + __version__ + ".",
         "Data": data_label or "The case histories named in the design.",
+        "Input data (SHA-256)": input_hash,
         "Design": f"{cohort_sentence(design)} Horizons: {horizons} days.",
         "Arms": arms_sentence(design),
         "Disclosure control": rules.statement()

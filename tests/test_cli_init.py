@@ -134,3 +134,16 @@ def test_a_design_from_statutory_data_builds_on_them(
     capsys.readouterr()
     assert main(["build", str(study / "design.toml"), "--out", str(tmp_path / "spells")]) == 0
     assert "Spells         0" not in capsys.readouterr().out
+
+
+def test_the_next_command_can_be_pasted_for_a_path_with_spaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shlex
+
+    study = tmp_path / "my study"
+    assert main(["init", str(study)]) == 0
+    command = capsys.readouterr().out.splitlines()[-1].strip()
+    assert shlex.split(command) == [
+        "escalation", "build", str(study / "design.toml"), "--out", str(study / "spells"),
+    ]  # fmt: skip

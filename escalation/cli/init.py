@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -215,5 +216,6 @@ def run(args: argparse.Namespace) -> int:
     StudyDesign.from_dict(tomllib.loads(text))  # the file we write must be a valid design
     target.write_text(text, encoding="utf-8")
     print(f"Wrote {target}: check every value (comments say what each key means), then run")
-    print(f"  escalation build {target} --out {out / 'spells'}")
+    # Quoted for the shell, so the line can be pasted when a path holds spaces.
+    print(f"  escalation build {shlex.quote(str(target))} --out {shlex.quote(str(out / 'spells'))}")
     return 0

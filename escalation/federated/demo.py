@@ -112,7 +112,9 @@ def run_federated_demo(
 
     def say(message: str) -> None:
         if console is not None:
-            console.log(message)
+            from rich.markup import escape
+
+            console.log(escape(message))
 
     # The registered design is the one every authority runs: bootstrap and seed included.
     design = design.replace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import warnings
 from pathlib import Path
@@ -116,3 +117,28 @@ def test_the_brief_and_workbook_of_a_study_describe_its_design(tmp_path: Path) -
     readme = pd.read_excel(tmp_path / "results" / "results.xlsx", sheet_name="README", header=None)
     design_row = readme[readme[0] == "Design"].iloc[0, 1]
     assert design_row.startswith(cohort_sentence(design)) and "None" not in design_row
+    # the input data's hash, as in manifest.json
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    hashed = readme[readme[0] == "Input data (SHA-256)"].iloc[0, 1]
+    assert hashed == manifest["input_hash"], (hashed, list(manifest))
+
+
+def test_console_notes_keep_their_square_brackets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console read notes as rich markup: "the design has no [policy] section" was
+    shown as "the design has no  section"."""
+    design = default_design().replace(policy=None, criteria=None)
+    outputs = run_study(
+        synthetic_history(300, 4),
+        design,
+        out=tmp_path,
+        progress=True,
+        stages=("policy",),
+        background_figures=False,
+    )
+    assert outputs.notes == (
+        "policy: skipped (the design has no [policy] section (capacity_per_1000))",
+    )
+    shown = capsys.readouterr().err
+    assert "the design has no [policy]" in shown, shown
