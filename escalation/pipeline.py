@@ -956,9 +956,10 @@ def _effects(
     unadjusted = _shown(curves[curves["estimator"] == "unadjusted"])
     if "unadjusted" in set(curves["estimator"]) and not _steps(unadjusted, "group"):
         run.note(
-            f"effects: unadjusted curves not drawn (fewer than {rules.threshold} escalations)",
-            "The unadjusted risk curves by early help are not drawn: fewer than "
-            f"{rules.threshold} children escalated.",
+            f"effects: unadjusted curves not drawn (fewer than {rules.threshold} escalations "
+            "in an arm)",
+            "The unadjusted risk curves by early help are not drawn: in one arm or both, "
+            f"fewer than {rules.threshold} children escalated.",
         )
     elif len(unadjusted):
         from escalation.survival import gray_test
