@@ -1549,6 +1549,22 @@ def _model_label(name: object) -> str:
     return f"{label} + {extra}" if extra else label
 
 
+def _need_escalations(run: _Run, data: SpellData, horizon: float, what: str) -> None:
+    """Skip a stage resting on escalations by ``horizon`` when the spells hold too few.
+
+    With fewer of them (or fewer spells without one) than the disclosure threshold,
+    nothing the stage found could be shown, and models of a handful of escalations may
+    not even fit.
+    """
+    spells = data.spells
+    escalated = int(((spells["event"] == 1) & (spells["duration"] <= horizon)).sum())
+    if escalated < run.rules.threshold or len(spells) - escalated < run.rules.threshold:
+        raise _SkipStageError(
+            f"fewer than {run.rules.threshold} escalations (or spells without one) by "
+            f"{horizon:g} days: {what} is not shown"
+        )
+
+
 def _prediction(
     run: _Run,
     data: SpellData,
@@ -1562,14 +1578,7 @@ def _prediction(
     # The test children are some of the spells: with fewer escalations (or spells without
     # one) by the horizon than the threshold in all of them, the validation would not be
     # shown, and models fitted to a handful of escalations may not even give predictions.
-    spells = data.spells
-    horizon = design.outcome.horizons[0]
-    escalated = int(((spells["event"] == 1) & (spells["duration"] <= horizon)).sum())
-    if escalated < run.rules.threshold or len(spells) - escalated < run.rules.threshold:
-        raise _SkipStageError(
-            f"fewer than {run.rules.threshold} escalations (or spells without one) by "
-            f"{horizon} days: the risk tool's validation is not shown"
-        )
+    _need_escalations(run, data, design.outcome.horizons[0], "the risk tool's validation")
     feature_sets: tuple[str, ...] = ("structured",)
     if len(history.notes):
         feature_sets += ("structured+text",)
@@ -1786,6 +1795,7 @@ def _policy(
 ) -> Any:
     if design.policy is None:
         raise _SkipStageError("the design has no [policy] section (capacity_per_1000)")
+    _need_escalations(run, data, design.policy_horizon, "the policy study")
     from escalation.policy import evaluate_policies
 
     # The heterogeneity stage's causal forest is the benefit rule's to deploy when they

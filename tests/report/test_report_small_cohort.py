@@ -363,17 +363,19 @@ def test_small_cohort_brief_lists_what_was_left_out(study: dict[str, Any]) -> No
 
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
 def test_risk_tool_stage_of_a_tiny_authority_is_skipped_not_failed(tmp_path: Path) -> None:
-    """80 simulated children: fewer than 10 escalations by the horizon, so the risk tool's
-    validation could never be shown. The stage tried anyway and failed (an IndexError
-    from scoring a test set whose models gave no prediction), stopping the demo with exit
-    status 3; it is now skipped with the reason in the notes."""
+    """80 simulated children: fewer than 10 escalations by the horizon, so neither the risk
+    tool's validation nor the policy study could ever be shown. The stages tried anyway
+    and failed (an IndexError from scoring a test set whose models gave no prediction; a
+    separated Cox model in the policy study), stopping the demo with exit status 3; they
+    are now skipped with the reason in the notes."""
     from escalation import default_design
     from escalation.data.simulator import simulate_local_authority
 
     history = simulate_local_authority(80, seed=1).history
     outputs = pipeline.run_study(
-        history, default_design(), out=tmp_path, progress=False, stages=("prediction",),
-        background_figures=False,
+        history, default_design(), out=tmp_path, progress=False,
+        stages=("prediction", "policy"), background_figures=False,
     )  # fmt: skip
     assert [n for n in outputs.notes if n.startswith("prediction: skipped (fewer than 10")]
+    assert [n for n in outputs.notes if n.startswith("policy: skipped (fewer than 10")]
     assert not outputs.failures
