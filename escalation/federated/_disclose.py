@@ -23,7 +23,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from escalation.disclosure import THRESHOLD
+from escalation.disclosure import THRESHOLD, disclose_text
 from escalation.errors import DataValidationError, Problem
 
 __all__ = [
@@ -82,7 +82,14 @@ class DisclosureLog:
     rows: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, table: str, item: str, action: str) -> None:
-        self.rows.append({"table": table, "item": item, "action": action})
+        """Record what was done; counts and row numbers in ``action`` are disclosed.
+
+        Actions quote warnings and errors of the analysis ("positivity: 12 children (3
+        treated, ...)", "row 0 ... 2 value(s) ... missing"); the log travels in the share
+        pack, so their counts are written as disclosed counts and rows are not shown
+        (:func:`escalation.disclosure.disclose_text`).
+        """
+        self.rows.append({"table": table, "item": item, "action": disclose_text(action)})
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["table", "item", "action"])

@@ -176,3 +176,21 @@ def test_round_trip_keeps_levels_that_read_like_missing_values(tmp_path: Path) -
             for t in (again.tables[name], changed.tables[name])
         )
         pd.testing.assert_frame_equal(read, sent, check_dtype=False, obj=name)
+
+
+def test_the_packs_disclosure_log_quotes_no_small_count_or_row() -> None:
+    """The log of what was withheld travels in the share pack and quotes the analysis'
+    warnings and errors ("positivity: 12 children (3 treated, 9 untreated) ..."): their
+    small counts and row numbers reached the hub as they were."""
+    from escalation.federated._disclose import DisclosureLog
+
+    log = DisclosureLog()
+    log.add("effects", "warning", "positivity: 12 children (3 treated, 9 untreated) have weights")
+    log.add("cox_profiles", "ps_stratified", "failed (table 'spells', row 4: 2 value(s) missing)")
+    log.add("risk_sets", "treated", "fewer than 10 escalations or exits: withheld")
+    actions = log.frame()["action"].tolist()
+    assert actions == [
+        "positivity: 10 children (fewer than 10 treated, fewer than 10 untreated) have weights",
+        "failed (table 'spells', row [not shown]: fewer than 10 value(s) missing)",
+        "fewer than 10 escalations or exits: withheld",
+    ]
