@@ -126,15 +126,12 @@ def _window(start: dt.date | None, end: dt.date | None) -> str:
 
 
 def _ages(low: float | None, high: float | None) -> str:
-    def years(age: float) -> str:
-        return f"{age:g}"
-
     if low is not None and high is not None:
-        return f", aged {years(low)} to {years(high)}"
+        return f", aged {low:g} to {high:g}"
     if high is not None:
-        return f", aged up to {years(high)}"
+        return f", aged up to {high:g}"
     if low is not None:
-        return f", aged {years(low)} or over"
+        return f", aged {low:g} or over"
     return ""
 
 
@@ -239,9 +236,9 @@ def follow_up_limit(design: StudyDesign) -> str:
     """Return how follow-up ends and what competes with the outcome, in plain words."""
     outcome = design.outcome
     did = [_words(k, _DID) for k in outcome.censor]
-    sentence = f"Children who {_either([*did, 'whose records end'])} are followed until then"
-    if did == []:
-        sentence = "Children whose records end are followed until then"
+    if did:
+        did[0] = f"who {did[0]}"
+    sentence = f"Children {_either([*did, 'whose records end'])} are followed until then"
     competing = [_words(k, _COMPETING) for k in outcome.competing]
     if competing:
         verb = "is" if len(competing) == 1 and not competing[0].endswith("s") else "are"
