@@ -531,8 +531,14 @@ def run_study(
         :class:`escalation.report.outputs.OutputFolder`); or an open ``OutputFolder`` that
         already holds other files of this run (its manifest lists them too). A folder that
         is, or holds, what the study reads (the folder or files ``history`` was read from,
-        ``design_file`` and the design's ``[data] path``) is refused before anything runs,
-        as is one another command wrote (unless ``overwrite``).
+        its :attr:`~escalation.data.history.CaseHistory.source`; ``design_file`` and the
+        design's ``[data] path``) is refused before anything runs, ``overwrite`` or not,
+        as is one another command wrote (unless ``overwrite``). A history built in memory
+        (by the simulator, or ``CaseHistory(...)`` from frames) has no source: no file of
+        it is read, so there is none to protect. Even so its folder is never lost: files in
+        ``out`` that escalation did not write (a copy of the tables written there, say)
+        are refused without ``overwrite`` and with it left untouched, never deleted or
+        replaced.
     seed : int, default 1
         Seed of every random step (bootstrap, forests, model fitting).
     progress : bool, default True
@@ -630,9 +636,10 @@ def study_inputs(
 ) -> list[Path]:
     """Return the files and folders a study reads, as far as they are known.
 
-    The folders or files ``history`` was read from (:attr:`CaseHistory.source`), the design
-    file, and the design's ``[data] path`` (relative to the design file; a relative path
-    without a design file is not known). An output folder refuses to be or hold one.
+    The folders or files ``history`` was read from (:attr:`CaseHistory.source`, absolute
+    paths), the design file, and the design's ``[data] path`` (relative to the design file;
+    a relative path without a design file is not known). An output folder refuses to be or
+    hold one.
 
     Examples
     --------
@@ -640,8 +647,16 @@ def study_inputs(
     >>> from escalation.data.history import CaseHistory
     >>> empty = CaseHistory(pd.DataFrame(), pd.DataFrame(), extract_date="2024-03-31",
     ...                     source=("la/",))
-    >>> [p.as_posix() for p in study_inputs(empty, default_design(), "study/design.toml")]
-    ['la', 'study/design.toml']
+    >>> inputs = study_inputs(empty, default_design(), "study/design.toml")
+    >>> [p.name for p in inputs], inputs[0].is_absolute()
+    (['la', 'design.toml'], True)
+
+    A history built in memory (the simulator's, ``CaseHistory(...)``) was read from no
+    file: it adds nothing.
+
+    >>> memory = CaseHistory(pd.DataFrame(), pd.DataFrame(), extract_date="2024-03-31")
+    >>> study_inputs(memory, default_design(), None)
+    []
     """
     # (a history built in memory, or an object standing in for one, has no source)
     inputs = [Path(source) for source in getattr(history, "source", ())]

@@ -35,6 +35,7 @@ def output_folder(
     args: argparse.Namespace,
     writes: Iterable[str] = (),
     inputs: Iterable[str | Path | None] = (),
+    keep: Iterable[str] = (),
 ) -> OutputFolder:
     """Return the (unopened) output folder of a command, named after the command line.
 
@@ -47,6 +48,9 @@ def output_folder(
     inputs : iterable of str, Path or None
         Files and folders the command reads (None: not given): opening the folder refuses
         one that is the output folder or lies inside it.
+    keep : iterable of str
+        Folders or patterns of files that earlier runs of the command wrote and this run
+        keeps (see :class:`~escalation.report.outputs.OutputFolder`).
     """
     from escalation.report.outputs import OutputFolder
 
@@ -60,4 +64,5 @@ def output_folder(
         command=command,
         writes=writes,
         inputs=[Path(i) for i in inputs if i is not None],
+        keep=keep,
     )

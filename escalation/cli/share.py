@@ -4,6 +4,13 @@ Runs inside one local authority: reads its case histories, runs the registered d
 writes ``pack/<la>.zip`` holding only aggregate, disclosure-controlled statistics (see
 ``docs/federated.md``). Nothing record-level leaves: the pack is checked before it is
 written.
+
+The folder is written through :class:`~escalation.report.outputs.OutputFolder`, as every
+command's: it must be new, empty, or one ``escalation share`` wrote before (then the packs
+of other authorities shared there are kept, and listed again in ``manifest.json``); the
+design file and the data folder may not be or lie inside it; and a pack that would replace
+a file escalation did not write, or another command's file, is refused before the analysis
+runs.
 """
 
 from __future__ import annotations
@@ -14,9 +21,9 @@ from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
-from escalation.cli._study import add_study_arguments, load_study
-from escalation.errors import DataValidationError
-from escalation.federated.pack import build_share_pack, read_share_pack, write_share_pack
+from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._study import add_study_arguments, load_study, study_inputs
+from escalation.federated.pack import build_share_pack, pack_name, write_share_pack
 from escalation.report.outputs import OutputFolderError
 
 __all__ = ["register", "run"]
@@ -32,11 +39,12 @@ def register(subparsers: Any) -> None:
             "write DIR/<la>.zip: effect estimates with standard errors and bootstrap "
             "summaries, Cox likelihood profiles, risk-set tables on coarsened time, covariate "
             "summaries, the design hash and the package version. Every count is at least the "
-            "disclosure threshold; no identifier or record-level field is included."
+            "disclosure threshold; no identifier or record-level field is included. DIR "
+            "keeps the packs of other authorities shared there before."
         ),
     )
     add_study_arguments(parser, "the registered study design (TOML)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the pack")
+    add_output_arguments(parser)
     parser.add_argument(
         "--la", help="the authority's code (needed when the data hold several authorities)"
     )
@@ -46,34 +54,43 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _refuse_replacing_another_file(out: str, authority: str) -> None:
-    """Refuse to replace a file that is not an earlier share pack (escalation did not write it)."""
+def _refuse_a_file_name(out: str) -> None:
+    """Refuse ``--out NAME.zip``: the output is a folder, the pack is named by its authority."""
     target = Path(out)
-    if target.suffix != ".zip":
-        target = target / f"{authority}.zip"
-    if not target.exists():
-        return
-    try:
-        read_share_pack(target)
-    except (DataValidationError, OSError, ValueError) as error:
+    if target.suffix == ".zip" and not target.is_dir():
         raise OutputFolderError(
-            f"{target} exists and is not a share pack escalation wrote ({type(error).__name__}); "
-            "escalation never replaces a file it did not write: move it or choose another --out"
-        ) from None
+            f"--out {out} names a file: --out is the folder the pack is written to, as "
+            "DIR/<la>.zip. Choose a folder (e.g. --out pack/)."
+        )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build and write the pack; return 0 on success."""
-    design, history = load_study(args)
-    with compute_from(args, design):
-        pack = build_share_pack(
-            history, design, authority=args.la, bootstrap=args.bootstrap, seed=args.seed
+    """Build the pack and write it into the output folder; return 0 on success."""
+    _refuse_a_file_name(args.out)
+    with output_folder(args, inputs=study_inputs(args), keep=("*.zip",)) as folder:
+        design, history = load_study(args)
+        name = pack_name(history, args.la)
+        folder.claim([name])  # before the analysis: a clash is refused with no work done
+        with compute_from(args, design):
+            pack = build_share_pack(
+                history, design, authority=args.la, bootstrap=args.bootstrap, seed=args.seed
+            )
+        write_share_pack(pack, folder.staging / name)
+        folder.commit(
+            command=folder.command,
+            design=design,
+            inputs=(history.children, history.episodes),
+            extra={
+                "authority": pack.authority,
+                "pack": name,
+                "pack_design_sha256": pack.design_hash,
+                "disclosure": "the packs hold aggregate statistics only, every count at least "
+                "the threshold (see each pack's disclosure.csv)",
+            },
         )
-    _refuse_replacing_another_file(args.out, pack.authority)
-    path = write_share_pack(pack, args.out)
     withheld = pack.tables["disclosure"]
     print(f"Authority      {pack.authority}")
     print(f"Design SHA-256 {pack.design_hash[:12]}")
     print(f"Disclosure     {len(withheld)} item(s) withheld, folded or coarsened (disclosure.csv)")
-    print(f"Wrote {path}")
+    print(f"Wrote {folder.final(folder.staging / name)}")
     return 0

@@ -11,7 +11,7 @@ from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.data.io import write_case_history
 
-__all__ = ["register"]
+__all__ = ["planned_files", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.authorities is not None:
         return _national(args)
     config = SimulationConfig(notes=not args.no_notes)
-    with output_folder(args) as folder:
+    with output_folder(args, writes=planned_files(args.format, config)) as folder:
         simulated = simulate_local_authority(args.children, seed=args.seed, config=config)
         returns = None
         if args.format == "ssda903":
@@ -93,6 +93,50 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def planned_files(table_format: str, config: Any) -> list[str]:
+    """Return the files ``escalation simulate`` writes, known before it simulates.
+
+    The output folder refuses a clash with one of them (a file escalation did not write,
+    or one another command wrote) before any work starts, as ``build`` and ``convert`` do.
+
+    Parameters
+    ----------
+    table_format : {"parquet", "csv", "ssda903"}
+        The ``--format``.
+    config : SimulationConfig
+        The simulation's configuration (its notes, history start and extract date).
+
+    Returns
+    -------
+    list of str
+        Paths relative to the output folder. For ``ssda903``, the two files of every
+        collection year from the history's start to the extract date: which of them hold a
+        period of care is known only once simulated.
+
+    Examples
+    --------
+    >>> from escalation.data.simulator import SimulationConfig
+    >>> planned_files("csv", SimulationConfig(notes=False))
+    ['truth.json', 'case_history.json', 'children.csv', 'episodes.csv']
+    >>> planned_files("ssda903", SimulationConfig())[1:3]
+    ['header_2015.csv', 'episodes_2015.csv']
+    """
+    import pandas as pd
+
+    from escalation.data.io import METADATA_FILE
+
+    if table_format == "ssda903":
+        first, last = pd.Timestamp(config.history_start), pd.Timestamp(config.extract_date)
+        # collection year YYYY runs from 1 April YYYY-1 to 31 March YYYY
+        years = range(first.year + (first.month > 3), last.year + (last.month > 3) + 1)
+        return [
+            "truth.json",
+            *(f"{kind}_{y}.csv" for y in years for kind in ("header", "episodes")),
+        ]
+    tables = ("children", "episodes", *(("notes",) if config.notes else ()))
+    return ["truth.json", METADATA_FILE, *(f"{table}.{table_format}" for table in tables)]
+
+
 def _write_returns(history: Any, folder: Any) -> Any:
     """Write one SSDA903 return per collection year holding a period of care."""
     import pandas as pd
@@ -116,14 +160,15 @@ def _national(args: argparse.Namespace) -> int:
     import time
 
     from escalation.data.simulator import SimulationConfig
-    from escalation.data.simulator.national import simulate_national
+    from escalation.data.simulator.national import national_files, simulate_national
 
     if args.format != "parquet":
         print("--authorities writes a partitioned Parquet dataset (no CSV)", file=sys.stderr)
         return 2
     start = time.perf_counter()
     config = SimulationConfig(notes=args.notes)
-    with output_folder(args) as folder, compute_from(args) as engine:
+    writes = national_files(args.authorities, notes=args.notes)
+    with output_folder(args, writes=writes) as folder, compute_from(args) as engine:
         dataset = simulate_national(
             args.children,
             folder.staging,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Final
@@ -189,9 +190,11 @@ class CaseHistory:
     exclusions : ExclusionReport
         Rows left out by lenient reading, with reasons (empty when nothing was left out).
     source : tuple of str
-        The files or folders the tables were read from, when read from files (empty
-        otherwise): an output folder holding one of them is refused
-        (:func:`escalation.pipeline.run_study`).
+        The files or folders the tables were read from, when read from files (empty for a
+        history built in memory, e.g. by the simulator): an output folder that is or holds
+        one of them is refused (:func:`escalation.pipeline.run_study`). Kept as absolute
+        paths (a relative one is taken from the working directory when the history is
+        made), so that changing directory afterwards does not hide where it was read from.
 
     Notes
     -----
@@ -216,6 +219,8 @@ class CaseHistory:
                 "case history: pass extract_date=... (the date the data were extracted)",
             )
         object.__setattr__(self, "extract_date", pd.Timestamp(self.extract_date).normalize())
+        # Absolute now: a relative path read after a change of directory names another place.
+        object.__setattr__(self, "source", tuple(os.path.abspath(s) for s in self.source))
 
     def __repr__(self) -> str:
         return (

@@ -81,6 +81,7 @@ __all__ = [
     "SharePack",
     "build_share_pack",
     "design_hash",
+    "pack_name",
     "propensity_strata",
     "read_share_pack",
     "write_share_pack",
@@ -190,6 +191,20 @@ def propensity_strata(
 def _file_problem(file: str, reason: str) -> Problem:
     """Return a problem with a pack file (it names no row, column or value)."""
     return Problem("share pack", None, None, None, f"{file}: {reason}")
+
+
+def pack_name(history: CaseHistory, authority: str | None = None) -> str:
+    """Return the file name of the pack :func:`build_share_pack` makes: ``<authority>.zip``.
+
+    Known before the analysis runs, so that ``escalation share`` refuses an output folder
+    where the pack would replace a file escalation did not write before doing the work.
+
+    Raises
+    ------
+    DesignError
+        When the data hold several authorities and none was chosen, or not the one chosen.
+    """
+    return f"{_authority_of(history, authority)[1]}.zip"
 
 
 def _authority_of(history: CaseHistory, authority: str | None) -> tuple[CaseHistory, str]:
@@ -410,15 +425,32 @@ def build_share_pack(
 def write_share_pack(pack: SharePack, out: str | Path) -> Path:
     """Write the pack to ``out/<authority>.zip`` (or to ``out`` if it ends in ``.zip``).
 
+    An earlier share pack there is replaced; any other file is not. ``escalation share``
+    writes through an output folder instead (:class:`~escalation.report.outputs.OutputFolder`:
+    a manifest, and no file escalation did not write replaced, pack or not).
+
     Returns
     -------
     Path
         The zip file.
+
+    Raises
+    ------
+    FileExistsError
+        When the file exists and is not a share pack (nothing is written).
     """
     check_pack(pack.tables)
     target = Path(out)
     if target.suffix != ".zip":
         target = target / f"{pack.authority}.zip"
+    if target.exists():
+        try:
+            read_share_pack(target)
+        except (DataValidationError, OSError, ValueError) as error:
+            raise FileExistsError(
+                f"{target} exists and is not a share pack ({type(error).__name__}); writing "
+                "there would replace it. Move it or choose another folder."
+            ) from None
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".zip.partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:

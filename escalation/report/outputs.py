@@ -1,8 +1,8 @@
 """Output folders: who owns them, one writer at a time, and all-or-nothing updates.
 
 Every command that writes a folder (``convert``, ``simulate``, ``simstudy``, ``build``,
-``estimate``, ``predict``, ``run``, ``demo`` and the analysis scripts) writes through
-:class:`OutputFolder`:
+``estimate``, ``predict``, ``run``, ``demo``, ``pool``, ``share`` and the analysis scripts)
+writes through :class:`OutputFolder`:
 
 - **Ownership.** The folder must be new, empty, or one escalation wrote before: it holds
   escalation's ``manifest.json``, which lists every file of that run. Anything else is
@@ -21,10 +21,11 @@ Every command that writes a folder (``convert``, ``simulate``, ``simstudy``, ``b
   place (the whole folder is renamed when it holds nothing else). A run that fails or is
   interrupted leaves no manifest and the previous outputs as they were.
 - **Append-only stores, resumable.** A long run that appends results as they finish (the
-  simulation study's ``results/``) names the store's folders in ``keep``: files escalation
-  wrote there in earlier runs are kept and listed again rather than removed as stale, and
-  :meth:`OutputFolder.checkpoint` publishes what the run has written so far (files and a
-  manifest saying the run is not finished) while the run goes on. A run stopped after a
+  simulation study's ``results/``) names the store's folders in ``keep`` (``share`` names
+  ``*.zip``: the packs of other authorities shared into the same folder before): files
+  escalation wrote there in earlier runs are kept and listed again rather than removed as
+  stale, and :meth:`OutputFolder.checkpoint` publishes what the run has written so far
+  (files and a manifest saying the run is not finished) while the run goes on. A run stopped after a
   checkpoint leaves that checkpoint's outputs, owned and complete; a rerun resumes from them.
 """
 
@@ -40,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Final
@@ -175,6 +177,11 @@ def inspect_folder(path: str | Path) -> FolderState:
         frozenset(foreign),
         command if isinstance(command, str) else None,
     )
+
+
+def _is_pattern(keep: str) -> bool:
+    """Whether a ``keep`` entry is a pattern of file names rather than a folder."""
+    return any(char in keep for char in "*?[")
 
 
 def _listing(names: frozenset[str] | set[str]) -> str:
@@ -337,8 +344,10 @@ class OutputFolder:
         Files the run will write, when known in advance: a clash with a file escalation
         did not write is then refused before any work is done (else when committing).
     keep : iterable of str, optional
-        Folders of append-only stores (``"results"``): the files escalation wrote there
-        before are kept and listed in this run's manifest, beside the files this run adds.
+        Folders of append-only stores (``"results"``), or patterns of file names
+        (``"*.zip"``, matched with :func:`fnmatch.fnmatchcase` against the path in the
+        folder): the files escalation wrote there before are kept and listed in this run's
+        manifest, beside the files this run adds.
     inputs : iterable of str or Path, optional
         Files and folders the run reads. One that is the output folder or lies inside it
         is refused before anything is done, ``overwrite`` or not (see :meth:`protect`).
@@ -368,7 +377,7 @@ class OutputFolder:
         self.path = Path(path).absolute()
         self.inputs: list[Path] = [Path(i) for i in inputs]
         self.writes = frozenset({MANIFEST_NAME, *writes})
-        self.keep = tuple(k.strip("/") + "/" for k in keep)
+        self.keep = tuple(k if _is_pattern(k) else k.strip("/") + "/" for k in keep)
         #: Files this run published with :meth:`checkpoint` (kept unless written again).
         self.published: set[str] = set()
         self.overwrite = overwrite
@@ -435,6 +444,23 @@ class OutputFolder:
         added = [Path(i) for i in inputs]
         self._check_inputs(added)
         self.inputs += added
+
+    def claim(self, writes: Iterable[str]) -> None:
+        """Add files the run will write; refuse at once a clash with the folder's files.
+
+        For files known only once the run has read its input (a share pack's name is its
+        authority's code): call it before the work that writes them, so that a clash (a
+        file escalation did not write, one another command wrote) is refused before that
+        work is done, as ``writes`` is when the folder opens.
+
+        Raises
+        ------
+        OutputFolderError
+            When one of them would replace a file escalation did not write, or a file of
+            another command's run.
+        """
+        self.writes = self.writes | set(writes)
+        self._check(inspect_folder(self.path))
 
     def _check_inputs(self, inputs: Iterable[Path]) -> None:
         """Refuse a run whose input is the output folder or lies inside it."""
@@ -572,12 +598,19 @@ class OutputFolder:
         self.staging.mkdir()
         return path
 
+    def _kept(self, name: str) -> bool:
+        """Whether an earlier run's file lies in a ``keep`` folder or matches a pattern."""
+        return any(
+            fnmatchcase(name, keep) if _is_pattern(keep) else name.startswith(keep)
+            for keep in self.keep
+        )
+
     def _carry_over(self, state: FolderState) -> None:
         """Link into :attr:`staging` the owned files this run keeps (``keep``, published)."""
         if self._other_run(state) is not None:
             return  # another command's files: kept where they are, not taken over
         for name in sorted(state.owned - {MANIFEST_NAME} - state.changed):
-            if not (name in self.published or name.startswith(self.keep)):
+            if not (name in self.published or self._kept(name)):
                 continue
             target = self.staging / name
             if target.exists():

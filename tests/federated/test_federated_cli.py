@@ -58,6 +58,11 @@ def test_share_in_each_authority_then_pool_at_the_hub(
     assert "Design SHA-256" in shared["out"]
     packs = sorted(shared["packs"].glob("*.zip"))
     assert [p.stem for p in packs] == list(sims.codes)
+    # Written through the output folder: its manifest lists every authority's pack shared
+    # there (each run keeps the packs of the runs before it).
+    manifest = json.loads((shared["packs"] / "manifest.json").read_text())
+    assert manifest["command"].startswith("escalation share")
+    assert [o["path"] for o in manifest["outputs"]] == [p.name for p in packs]
     design.write(tmp_path / "registered.toml")
     code = main(
         [
@@ -96,13 +101,87 @@ def test_pool_refuses_a_pack_of_another_design(
     own = cheap_design().replace(data=DataSpec(path="data"))
     own = own.replace(estimation=dataclasses.replace(own.estimation, seed=7))
     own.write(home / "design.toml")
-    main(["share", str(home / "design.toml"), "--out", str(tmp_path / "packs")])
+    # the folder holds a pack copied by hand, which escalation did not write: --overwrite
+    argv = ["share", str(home / "design.toml"), "--out", str(tmp_path / "packs")]
+    assert main([*argv, "--overwrite"]) == 0
     capsys.readouterr()  # what share printed
     packs = [str(p) for p in sorted((tmp_path / "packs").glob("*.zip"))]
     assert len(packs) == 2
     assert main(["pool", *packs, "--out", str(tmp_path / "pooled")]) == 2
     assert "used a different design" in capsys.readouterr().err
     assert not (tmp_path / "pooled").exists()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def no_work(*args: Any, **kwargs: Any) -> Any:
+    """Stands in for the analysis: a refused folder must be refused before it runs."""
+    raise AssertionError("the analysis ran before the output folder refused the run")
+
+
+def test_share_writes_through_an_output_folder(
+    shared: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # share wrote its pack with no output folder: into a folder of someone else's files,
+    # another command's folder or its own data folder, over a pack copied there by hand
+    # (after the analysis had run), and with no manifest.
+    from escalation.cli import share
+    from escalation.federated.pack import read_share_pack
+    from escalation.report.outputs import OutputFolder
+
+    sims = authorities()
+    first = next(iter(sims.codes))
+    home = tmp_path / "home"
+    write_case_history(sims.authorities[first].history, home / "data")
+    cheap_design().replace(data=DataSpec(path="data")).write(home / "design.toml")
+    design = str(home / "design.toml")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.docx").write_text("the analyst's own file")
+    copied = tmp_path / "copied"
+    copied.mkdir()
+    shutil.copy(shared["packs"] / f"{first}.zip", copied)
+    with OutputFolder(tmp_path / "built", command=f"escalation build {design}") as folder:
+        (folder.staging / "flow.csv").write_text("rule,children\n")
+        folder.commit(command=folder.command)
+    monkeypatch.setattr(share, "build_share_pack", no_work)
+    cases = [
+        ("mine", [], "not written by escalation"),
+        ("built", [], "was written by `escalation build`"),
+        ("home", [], "design.toml, which lies inside the output folder"),
+        ("home", ["--overwrite"], "design.toml, which lies inside the output folder"),
+        ("home/data", ["--overwrite"], "data, which is the output folder"),
+        ("copied", ["--overwrite"], f"{first}.zip, which escalation did not write"),
+        ("pack.zip", [], "names a file"),
+    ]
+    capsys.readouterr()
+    for name, extra, says in cases:
+        before = snapshot(tmp_path)
+        assert main(["share", design, "--out", str(tmp_path / name), *extra]) == 2, name
+        err = capsys.readouterr().err
+        assert says in err, err
+        assert snapshot(tmp_path) == before, name
+    # Into a folder of packs share wrote, an authority's pack replaces its own earlier one
+    # and keeps the others, all listed by the manifest.
+    packs = tmp_path / "packs"
+    shutil.copytree(shared["packs"], packs)
+    again = read_share_pack(packs / f"{first}.zip")
+    monkeypatch.setattr(share, "build_share_pack", lambda *args, **kwargs: again)
+    (packs / f"{first}.zip").unlink()  # gone: it is written again, the others are kept
+    assert main(["share", design, "--out", str(packs)]) == 0
+    manifest = json.loads((packs / "manifest.json").read_text())
+    assert [o["path"] for o in manifest["outputs"]] == [f"{code}.zip" for code in sims.codes]
+    assert manifest["authority"] == first
+    assert read_share_pack(packs / f"{first}.zip").design_hash == again.design_hash
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 @pytest.mark.slow

@@ -112,6 +112,18 @@ def test_check_pack_refuses_small_cells_and_record_level_columns() -> None:
     check_pack({"risk_sets": pd.DataFrame({"events": [12, None]})})
 
 
+def test_write_share_pack_replaces_only_a_share_pack(tmp_path: Path) -> None:
+    pack = packs()[0]
+    theirs = tmp_path / f"{pack.authority}.zip"
+    theirs.write_text("not a pack")
+    with pytest.raises(FileExistsError, match="is not a share pack"):
+        write_share_pack(pack, tmp_path)
+    assert theirs.read_text() == "not a pack"
+    theirs.unlink()
+    first = write_share_pack(pack, tmp_path)
+    assert write_share_pack(pack, tmp_path) == first  # an earlier pack is replaced
+
+
 def test_a_tampered_pack_is_refused(tmp_path: Path) -> None:
     path = write_share_pack(packs()[0], tmp_path)
     tampered = tmp_path / "tampered.zip"

@@ -291,6 +291,91 @@ def test_outputs_run_study_refuses_the_folder_its_data_were_read_from(tmp_path: 
     assert leftovers(tmp_path) == []
 
 
+def no_work(*args: Any, **kwargs: Any) -> Any:
+    """Stands in for a command's work: a clash must be refused before it is called."""
+    raise AssertionError("the work started before the output folder refused the run")
+
+
+def test_outputs_simulate_finds_a_clash_before_it_simulates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # simulate declared none of its files: a clash was found only when committing, after
+    # the simulation, and its outputs went to a sibling folder (out-escalation-<time>).
+    from escalation.data import simulator
+    from escalation.data.simulator import national
+    from escalation.report.outputs import OutputFolder
+
+    assert main(["simulate", "--children", "30", "--no-notes", "--out", str(tmp_path / "own")]) == 0
+    (tmp_path / "own" / "notes.parquet").write_text("the analyst's own notes")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "children.parquet").write_text("theirs")
+    (tmp_path / "ret").mkdir()
+    (tmp_path / "ret" / "header_2020.csv").write_text("theirs")
+    part = tmp_path / "national" / "children" / "authority=LA001"
+    part.mkdir(parents=True)
+    (part / "part-0.parquet").write_text("theirs")
+    with OutputFolder(tmp_path / "converted", command="escalation convert ssda903 r") as folder:
+        (folder.staging / "case_history.json").write_text("{}")
+        folder.commit(command=folder.command)
+    monkeypatch.setattr(simulator, "simulate_local_authority", no_work)
+    monkeypatch.setattr(national, "simulate_national", no_work)
+    cases = [
+        ("own", [], "notes.parquet, which escalation did not write"),
+        ("foreign", ["--overwrite"], "children.parquet, which escalation did not write"),
+        ("ret", ["--overwrite", "--format", "ssda903"], "header_2020.csv, which escalation"),
+        ("national", ["--overwrite", "--authorities", "2"], "authority=LA001/part-0.parquet"),
+        ("converted", ["--overwrite"], "case_history.json, which that run wrote"),
+    ]
+    capsys.readouterr()
+    for name, extra, says in cases:
+        before = snapshot(tmp_path / name)
+        argv = ["simulate", "--children", "30", "--out", str(tmp_path / name), *extra]
+        assert main(argv) == 2, name
+        err = capsys.readouterr().err
+        assert says in err and "instead" not in err, err
+        assert snapshot(tmp_path / name) == before
+    assert [p.name for p in tmp_path.iterdir() if "-escalation-" in p.name] == []
+    assert leftovers(tmp_path) == []
+
+
+def test_outputs_run_study_knows_where_a_history_was_read_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A history read with a relative path, then a change of directory: run_study resolved
+    # the path against the new directory, and ran into the folder the data were read from.
+    from escalation import pipeline
+    from escalation.data.io import read_case_history, write_case_history
+    from escalation.data.simulator import simulate_local_authority
+    from escalation.report.outputs import OutputFolderError
+
+    history = simulate_local_authority(300, seed=1).history
+    assert history.source == ()  # built in memory: no file of it to protect
+    monkeypatch.chdir(tmp_path)
+    write_case_history(history, "la/data")
+    read = read_case_history("la/data")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    before = snapshot(tmp_path / "la")
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "build_spells", no_work)  # refused before any work
+        for overwrite in (False, True):
+            with pytest.raises(OutputFolderError, match=r"lies inside the output folder"):
+                run_study(read, default_design(), out="../la", overwrite=overwrite,
+                          progress=False, stages=("describe",))  # fmt: skip
+            assert snapshot(tmp_path / "la") == before
+    assert read.source == (str(tmp_path / "la" / "data"),)  # absolute: read before cd
+    # The same tables built in memory were read from no file: the folder's own files are
+    # what protects them (refused, or with overwrite written beside, never replaced).
+    with pytest.raises(OutputFolderError, match=r"not written by escalation"):
+        run_study(history, default_design(), out="../la", progress=False, stages=("describe",))
+    run_study(history, default_design(), out="../la", overwrite=True, progress=False,
+              stages=("describe",))  # fmt: skip
+    after = snapshot(tmp_path / "la")
+    assert {name: after[name] for name in before} == before
+    assert leftovers(tmp_path) == []
+
+
 def test_outputs_command_kind_decides_who_owns_a_folder(tmp_path: Path) -> None:
     from escalation.report.outputs import OutputFolder, OutputFolderError, command_kind
 

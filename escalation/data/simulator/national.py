@@ -32,7 +32,7 @@ from escalation.data.dataset import (
 )
 from escalation.data.simulator.config import SimulationConfig
 
-__all__ = ["authority_codes", "simulate_national"]
+__all__ = ["authority_codes", "national_files", "simulate_national"]
 
 _KEY: Final = "authority"
 
@@ -47,6 +47,29 @@ def authority_codes(n: int) -> list[str]:
     """
     width = max(3, len(str(n)))
     return [f"LA{i:0{width}d}" for i in range(1, n + 1)]
+
+
+def national_files(authorities: int, *, notes: bool) -> list[str]:
+    """Return the files :func:`simulate_national` writes, relative to its folder.
+
+    Known before anything is simulated, so that an output folder can refuse a clash with
+    a file escalation did not write before the work starts. The notes table is written
+    only for authorities that have notes; with ``notes`` its files are all listed.
+
+    Examples
+    --------
+    >>> national_files(2, notes=False)[:2]
+    ['case_history.json', 'children/authority=LA001/part-0.parquet']
+    >>> len(national_files(2, notes=True))  # case_history.json and 4 tables per authority
+    9
+    """
+    tables = ("children", "episodes", *(("notes",) if notes else ()), "truth")
+    parts = [
+        f"{table}/{_KEY}={code}/part-0.parquet"
+        for code in authority_codes(authorities)
+        for table in tables
+    ]
+    return [METADATA_FILE, *parts]
 
 
 @dataclass(frozen=True)
