@@ -54,8 +54,12 @@ def test_the_shared_sample_converts_and_reports_its_inconsistencies(tmp_path: Pa
         "contact": 4, "referral": 11, "assessment": 5, "early_help": 5, "s47": 5, "icpc": 3,
         "cp_plan": 6, "looked_after": 4,
     }  # fmt: skip
-    assert history.extract_date == pd.Timestamp("2021-02-16")
-    assert history.extract_date_source == "Annex A: latest date recorded in annex-a.xlsx"
+    # List 6 records a child last seen on 2021-03-15, after every episode date
+    assert history.extract_date == pd.Timestamp("2021-03-15")
+    assert history.extract_date_source == (
+        "Annex A: latest date recorded in annex-a.xlsx (sheet 'List 6', column 'Date Child "
+        "Was Last Seen')"
+    )
     early = history.episodes[history.episodes["kind"] == "early_help"]
     assert "Early Help Locality 2" in set(early["organisation"])
     report = source_report(history.exclusions)

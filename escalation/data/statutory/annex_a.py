@@ -19,6 +19,7 @@ dates and free text are never shown.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import struct
 import zipfile
@@ -35,6 +36,8 @@ from escalation.data.statutory.annex_a_columns import (
     LISTS,
     ListSpec,
     find_columns,
+    other_date_columns,
+    parse_date,
     parse_value,
 )
 from escalation.data.statutory.cin_census import cin_returns, with_date_columns
@@ -48,7 +51,7 @@ from escalation.data.statutory.merge import (
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors
 from escalation.errors import DataValidationError
 
-__all__ = ["ANNEX_A_KINDS", "read_annex_a"]
+__all__ = ["ANNEX_A_KINDS", "OTHER_DATES_WINDOW_DAYS", "read_annex_a"]
 
 #: Kinds of the contract each list becomes (``referral`` from Lists 3 and 6 together).
 ANNEX_A_KINDS: Final = {
@@ -103,9 +106,24 @@ _MAX_HEADER_ROW: Final = 20
 _MAX_UNPACKED: Final = 2 * 1024**3  # bytes of a workbook's unpacked parts
 _EXTRA_EPISODE: Final = ("organisation", "reason_ceased", "category_of_need")
 _LIST_TITLE = re.compile(r"(?:\blist|^l)\s*0*(\d{1,2})\b", re.IGNORECASE)
+#: How many days after a workbook's latest episode date another date it records (a child
+#: last seen, a visit, a review) may lie and still count towards the extract date; a later
+#: one is most likely mistyped (a year of 2031 for 2021) and is reported, not used.
+OTHER_DATES_WINDOW_DAYS: Final = 31
 
 
 _Numbered = tuple[int, tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """One date the workbook records, where it is, and whether it is an episode's."""
+
+    day: str
+    sheet: str
+    row: int
+    column: str
+    episode: bool
 
 
 @dataclass
@@ -126,7 +144,8 @@ class _Workbook:
     headers: dict[tuple[str, str], str] = field(default_factory=dict)
     children: dict[str, dict[str, Any]] = field(default_factory=dict)
     episodes: list[dict[str, Any]] = field(default_factory=list)
-    dates: list[str] = field(default_factory=list)
+    dated: list[_Dated] = field(default_factory=list)
+    unreadable: list[SourceProblem] = field(default_factory=list)
     referrals: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -172,11 +191,46 @@ class _Workbook:
             if not spec.converted:
                 reason = (
                     f"List {number} ({spec.name}) is not part of the case-history contract; "
-                    "not converted"
+                    "not converted (its dates other than birth dates count towards the extract "
+                    "date)"
                 )
                 self.report(sheet, None, None, None, reason, "ignored", "note")
+                self._dates_only(sheet, spec, rows)
                 continue
             self._list(sheet, spec, rows)
+
+    def _dates_only(self, sheet: str, spec: ListSpec, rows: Iterator[_Numbered]) -> None:
+        """Read only the dates of a list not converted (care leavers, adoption)."""
+        for number, cells in rows:
+            columns, _ = find_columns(cells, spec)
+            others = other_date_columns(cells, columns.values())
+            filled = sum(not _blank_cell(c) for c in cells)
+            if all(key in columns for key in spec.required) and others and filled > 1:
+                for number, cells in rows:
+                    self._other_dates(sheet, number, cells, others)
+                return
+            if number >= _MAX_HEADER_ROW:
+                return
+
+    def _other_dates(
+        self, sheet: str, number: int, cells: tuple[Any, ...], others: list[tuple[int, str]]
+    ) -> None:
+        """Keep a row's dates outside the converted columns, for the extract date."""
+        for at, header in others:
+            raw = cells[at] if at < len(cells) else None
+            try:
+                day = parse_date(raw)
+            except ValueError:
+                reason = f"{_WHAT['date']}; not used for the extract date"
+                shown_raw = None if raw is None else str(raw)
+                problem = SourceProblem(
+                    self.file, number, header, shown_raw, reason, line=number, unit=sheet,
+                    action="value dropped", severity="note",
+                )  # fmt: skip
+                self.unreadable.append(problem)
+                continue
+            if day is not None:
+                self.dated.append(_Dated(day, sheet, number, header, episode=False))
 
     def _list(self, sheet: str, spec: ListSpec, rows: Iterator[_Numbered]) -> None:
         header_row, headers, columns = _header(rows, spec)
@@ -190,10 +244,12 @@ class _Workbook:
             return
         for key, at in columns.items():
             self.headers.setdefault((sheet, key), str(headers[at]).strip())
+        others = other_date_columns(headers, columns.values())
         by_key = {c.key: c for c in spec.columns}
         for number, cells in rows:
             if all(_blank_cell(c) for c in cells):
                 continue
+            self._other_dates(sheet, number, cells, others)
             values: dict[str, Any] = {}
             for key, at in columns.items():
                 raw = cells[at] if at < len(cells) else None
@@ -234,7 +290,8 @@ class _Workbook:
         for key, value in v.items():
             dated = key.endswith(("_start", "_date", "_end")) and "birth" not in key
             if dated and isinstance(value, str):
-                self.dates.append(value)
+                header = self.headers[(row.sheet, key)]
+                self.dated.append(_Dated(value, row.sheet, row.number, header, episode=True))
         self._child(row)
         n = spec.number
         if n == 1:
@@ -351,6 +408,58 @@ class _Workbook:
         self.episodes[-1].update(fields)
         self.episodes[-1]["_list"] = number
         self.referrals.setdefault(key, self.episodes[-1])
+
+    # -- the extract date ---------------------------------------------------------------
+    def latest(self, today: str) -> tuple[_Dated | None, list[SourceProblem]]:
+        """Return the latest date the workbook records and the dates not used for it.
+
+        Every date counts: the episodes' and the other dates of every list (a child last
+        seen, a visit, a review). A date after ``today`` cannot have been recorded yet; a
+        date outside the episodes more than :data:`OTHER_DATES_WINDOW_DAYS` days after the
+        latest episode date is most likely mistyped. Neither is used, and such a date
+        outside the episodes is reported here (an episode's is reported when the episode
+        is excluded for lying after the workbook's date).
+        """
+        episodes = [d for d in self.dated if d.episode and d.day <= today]
+        anchor = max((d.day for d in episodes), default=None)
+        if anchor is None:
+            return None, []
+        window = dt.timedelta(days=OTHER_DATES_WINDOW_DAYS)
+        limit = (dt.date.fromisoformat(anchor) + window).isoformat()
+        used, problems = [], []
+        for d in self.dated:  # in reading order: the first of the latest is named
+            if d.episode:
+                if d.day <= today:
+                    used.append(d)
+                continue
+            if d.day > today:
+                reason = (
+                    f"the date is after today ({today}), so it cannot have been recorded "
+                    "yet; not used for the extract date"
+                )
+            elif d.day > limit:
+                reason = (
+                    f"the date is more than {OTHER_DATES_WINDOW_DAYS} days after the "
+                    f"workbook's latest episode date ({anchor}), most likely mistyped; not "
+                    "used for the extract date"
+                )
+            else:
+                used.append(d)
+                continue
+            problems.append(
+                SourceProblem(
+                    self.file,
+                    d.row,
+                    d.column,
+                    d.day,
+                    reason,
+                    line=d.row,
+                    unit=d.sheet,
+                    action="value dropped",
+                    read_as_date=True,
+                )
+            )
+        return max(used, key=lambda d: d.day), problems
 
     # -- the return ---------------------------------------------------------------------
     def frames(self, rank: int, reference: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -518,8 +627,13 @@ def read_annex_a(
         in ``history.exclusions`` (see :func:`source_report`).
     extract_date : str or Timestamp, optional
         The extract date. When omitted it is the latest of the sources' dates: a CIN
-        census ``ReferenceDate``, or for a workbook the latest date it records (a workbook
-        carries no date of its own); ``history.extract_date_source`` says which.
+        census ``ReferenceDate``, or for a workbook the latest date it records on any list
+        (a workbook carries no date of its own): the episodes' dates and every other date
+        column (a child last seen, visits, reviews, checks, adoption dates; not birth dates
+        nor dates ahead by design, such as a next review). ``history.extract_date_source``
+        says which file, sheet and column. A date after today, or one outside the episodes
+        more than :data:`OTHER_DATES_WINDOW_DAYS` days after the workbook's latest episode
+        date (a mistyped year), is not used and is reported with its sheet, row and column.
 
     Returns
     -------
@@ -544,8 +658,9 @@ def read_annex_a(
     -----
     The mapping of every list and column is on the statutory-returns page of the
     documentation. Lists 9 (care leavers), 10 and 11 (adoption) are reported as not
-    converted. An early help assessment's start and completion dates are the
-    ``early_help`` episode's start and end: Annex A records no other end of early help.
+    converted (their dates count towards the extract date). An early help assessment's
+    start and completion dates are the ``early_help`` episode's start and end: Annex A
+    records no other end of early help.
 
     Examples
     --------
@@ -564,21 +679,28 @@ def read_annex_a(
     books = [_read_workbook(path) for path in files]
     problems = [p for book in books for p in book.problems]
     sources: list[tuple[str, int, Any]] = []
+    latest_of: dict[int, _Dated] = {}
+    set_aside = 0
     for i, book in enumerate(books):
-        reference = max(book.dates) if book.dates else None
-        if reference is None and given is None:
+        found, late = book.latest(_today())
+        if given is None:  # what the extract date is taken from, and what it is not
+            problems += book.unreadable + late
+            set_aside += len(late)
+        if found is None and given is None:
             problems.append(
                 SourceProblem(
                     book.file,
                     None,
                     None,
                     None,
-                    "no dates found to take the extract date from; pass extract_date=... "
-                    "(--extract-date)",
+                    "no episode dates found to take the extract date from; pass "
+                    "extract_date=... (--extract-date)",
                     action="file not read",
                 )
             )
-        sources.append((reference or "", i, book))
+        if found is not None:
+            latest_of[i] = found
+        sources.append((found.day if found is not None else "", i, book))
     raise_for_errors([p for p in problems if p.action == "file not read"], _context(files))
     returns: list[ReturnTables] = []
     if cin_files:
@@ -600,13 +722,11 @@ def read_annex_a(
         when, origin = given, "given"
     else:
         when = pd.Timestamp(latest[0])
-        what = "ReferenceDate" if isinstance(latest[2], ReturnTables) else "latest date in"
         name = latest[2].file
-        origin = (
-            f"CIN census ReferenceDate ({name})"
-            if what == "ReferenceDate"
-            else f"Annex A: latest date recorded in {name}"
-        )
+        if isinstance(latest[2], ReturnTables):
+            origin = f"CIN census ReferenceDate ({name})"
+        else:
+            origin = _latest_source(name, latest_of[latest[1]], set_aside)
     history = merge_returns(
         [],
         problems,
@@ -620,6 +740,27 @@ def read_annex_a(
     )
     history = with_date_columns(history, ("pre_proceedings_start", "pre_proceedings_end"))
     return replace(history, source=tuple(str(path) for path in [*files, *cin_files]))
+
+
+def _today() -> str:
+    """Today's date (ISO): no date a workbook records can lie after it."""
+    return dt.date.today().isoformat()
+
+
+def _latest_source(name: str, latest: _Dated, set_aside: int) -> str:
+    """Say where a workbook's extract date was found, in a user's words."""
+    origin = (
+        f"Annex A: latest date recorded in {name} (sheet {latest.sheet!r}, column "
+        f"{latest.column!r})"
+    )
+    if set_aside:
+        dates = "date" if set_aside == 1 else "dates"
+        origin += (
+            f"; {set_aside} later {dates} not used, after today or more than "
+            f"{OTHER_DATES_WINDOW_DAYS} days after the latest episode date (see the exclusion "
+            "report)"
+        )
+    return origin
 
 
 def _as_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:

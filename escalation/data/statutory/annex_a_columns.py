@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -34,6 +34,7 @@ __all__ = [
     "ValueKind",
     "find_columns",
     "header_words",
+    "other_date_columns",
     "parse_date",
     "parse_value",
 ]
@@ -331,6 +332,71 @@ def find_columns(
                     found[column.key] = position
                 break
     return found, repeats
+
+
+#: A header with one of these words holds a date (``Date Child Was Last Seen``).
+_DATE_WORDS: Final = ("date", "dated", "dates")
+#: A header without a date word holds one when it names a last or latest event
+#: (``Last Seen``, ``Latest Review``, ``Most Recent Visit``).
+_LAST_WORDS: Final = ("last", "latest", "recent")
+_EVENT_WORDS: Final = (
+    "seen", "visit", "visited", "review", "reviewed", "contact", "check", "assessment",
+    "conference", "meeting",
+)  # fmt: skip
+#: Headers with these words are not dates the workbook recorded as having happened: the
+#: child's birth (personal data), dates that lie ahead by design (an expected birth, a next
+#: review, a target or due date) and counts or ages (``Number of Days since Last Visit``).
+_NOT_RECORDED: Final = (
+    "birth", "dob", "born", "expected", "due", "target", "next", "planned", "proposed",
+    "scheduled", "deadline", "future", "number", "count", "total", "days", "weeks",
+    "months", "years", "age",
+)  # fmt: skip
+
+
+def other_date_columns(
+    headers: Sequence[object], converted: Iterable[int] = ()
+) -> list[tuple[int, str]]:
+    """Find the columns holding dates of events besides those a list converts.
+
+    Annex A lists record more dates than their episodes' starts and ends: the date a
+    child was last seen (List 6), of the last statutory visit and the latest review
+    conference (List 7), of the latest review, visits and checks (List 8), and the
+    adoption and adopter dates of Lists 10 and 11. They are not episodes of the
+    contract, but they are dates the authority had recorded when it prepared the
+    workbook, so they count towards its extract date.
+
+    Parameters
+    ----------
+    headers : sequence
+        The header row's cells.
+    converted : iterable of int
+        Positions of the columns the list converts (left out).
+
+    Returns
+    -------
+    list of (int, str)
+        Position and header (as written, stripped) of each date column: a header with the
+        word ``date`` or naming a last or latest event (``Last Seen``,
+        ``Latest Review``), but not a birth, a date ahead by design (``expected``,
+        ``next``, ``due``, ``target``, ``planned``) or a count or age.
+
+    Examples
+    --------
+    >>> other_date_columns(["Child Unique ID", "Date Child Was Last Seen", "Last visit",
+    ...                     "Date of next review", "Date of Birth", "Was the Child Seen Alone?"])
+    [(1, 'Date Child Was Last Seen'), (2, 'Last visit')]
+    """
+    skip = set(converted)
+    found = []
+    for position, header in enumerate(headers):
+        words = header_words(header)
+        if position in skip or not words or any(w in _NOT_RECORDED for w in words):
+            continue
+        dated = any(w in _DATE_WORDS for w in words)
+        last = any(w in _LAST_WORDS for w in words) and any(w in _EVENT_WORDS for w in words)
+        if dated or last:
+            found.append((position, str(header).strip()))
+    return found
 
 
 _EMPTY: Final = frozenset({"", "#n/a", "n/a", "na", "null", "none", "-", "not applicable"})

@@ -9,6 +9,7 @@ and other personal values are withheld from every message and report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -60,6 +61,8 @@ PERSONAL_FIELDS: Final = frozenset(
     }
 )
 
+_ISO_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 @dataclass(frozen=True)
 class SourceProblem(Problem):
@@ -89,6 +92,10 @@ class SourceProblem(Problem):
         What the reader did (see :data:`Action`).
     severity : {"error", "note"}
         Errors make strict reading fail; notes never do.
+    read_as_date : bool
+        The reader read ``value`` as the date of an event (ISO ``YYYY-MM-DD``, never a
+        birth date), so it is shown whatever the column's header (``Last Seen`` has no
+        word ``date`` that would tell :func:`~escalation.errors.shown` so).
 
     Examples
     --------
@@ -106,6 +113,7 @@ class SourceProblem(Problem):
     unit: str = "Child"
     action: str = "kept"
     severity: Severity = "error"
+    read_as_date: bool = False
 
     @property
     def file(self) -> str:
@@ -117,6 +125,8 @@ class SourceProblem(Problem):
         field = (self.column or "").rsplit("/", 1)[-1].split("[", 1)[0]
         if field in PERSONAL_FIELDS or field in PERSONAL_COLUMNS:
             return "<withheld: personal data>"
+        if self.read_as_date and isinstance(self.value, str) and _ISO_DAY.fullmatch(self.value):
+            return repr(self.value)
         return super().shown_value()
 
     def location(self) -> str:
