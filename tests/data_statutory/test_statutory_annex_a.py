@@ -296,3 +296,22 @@ def test_a_zip_needing_an_unknown_version_to_extract_is_refused(tmp_path: Path) 
     path.write_bytes(bytes(data))
     with pytest.raises(DataValidationError, match=r"not a readable \.xlsx workbook"):
         read_annex_a(path, lenient=True)
+
+
+def test_a_birth_date_is_never_shown(tmp_path: Path) -> None:
+    kid = ["a) Male", "a) WBRI"]
+    path = workbook(
+        tmp_path / "born.xlsx",
+        {
+            "List 1": [
+                ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Date of Contact"],
+                ["C1", *kid, dt.datetime(2012, 1, 1), dt.datetime(2023, 3, 20)],
+                ["C2", *kid, dt.datetime(2025, 1, 7), dt.datetime(2023, 3, 1)],  # too late
+            ],
+        },
+    )
+    history = read_annex_a(path, lenient=True)
+    report = source_report(history.exclusions)
+    born = report[report["element"] == "Date of Birth"]
+    assert born["value"].tolist() == ["<withheld: personal data>"]
+    assert "2025-01-07" not in history.exclusions.describe() + report.to_csv()

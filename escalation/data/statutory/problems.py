@@ -62,6 +62,8 @@ PERSONAL_FIELDS: Final = frozenset(
 )
 
 _ISO_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: A workbook's header naming a birth date (``Date of Birth``, ``Expected DOB``): withheld.
+_BIRTH_HEADER: Final = re.compile(r"birth|\bdob\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class SourceProblem(Problem):
         field = (self.column or "").rsplit("/", 1)[-1].split("[", 1)[0]
         if field in PERSONAL_FIELDS or field in PERSONAL_COLUMNS:
             return "<withheld: personal data>"
+        if self.unit not in ("Child", "row") and _BIRTH_HEADER.search(field):
+            return "<withheld: personal data>"  # an Annex A sheet's birth date column
         if self.read_as_date and isinstance(self.value, str) and _ISO_DAY.fullmatch(self.value):
             return repr(self.value)
         return super().shown_value()
