@@ -1477,9 +1477,10 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
 
 def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
     from escalation.causal import estimate_heterogeneity as estimate
+    from escalation.causal.heterogeneity import WHOLE_COHORT
 
     fit = estimate(
-        data.spells,
+        data,  # the spells, and the design's clusters (families) for the standard errors
         covariates=list(data.model_covariates),
         horizon=horizon,
         seed=seed,
@@ -1506,16 +1507,22 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
             in_brief=False,
         )
     shown = _shown(subgroups)
+    whole = (shown["subgroup"] == WHOLE_COHORT[0]) & (shown["level"].astype(str) == WHOLE_COHORT[1])
+    overall = shown.loc[whole, "estimate"].dropna()
+    shown = shown.loc[~whole]
     if len(shown):
         run.figure(
             "subgroup_effects",
             plot_subgroup_effects(
                 shown.assign(subgroup=shown["subgroup"].map(_pretty)),
-                overall=float(np.mean(fit.effect)),
+                overall=float(overall.iloc[0]) if len(overall) else None,
+                overall_label="All children (AIPW)",
             ),
             title="Effect of early help in groups of children",
             caption=f"Change in risk of escalation by {horizon} days with early help, within "
-            "groups; the solid line is the average. Lines are 95% confidence intervals. "
+            "groups: the mean of the children's doubly robust (AIPW) estimates in each group. "
+            "The solid line is the doubly robust (AIPW) effect in all children. Lines are 95% "
+            "confidence intervals. "
             f"Groups of fewer than {run.rules.threshold} children are not shown.",
             alt="Forest plot of subgroup effects.",
         )

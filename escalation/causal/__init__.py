@@ -25,7 +25,11 @@ from escalation.causal.dowhy_graph import (
 )
 from escalation.causal.effects import EffectsResult, estimate_effects, ipw_mean_difference
 from escalation.causal.evalues import evalue, evalue_table, hazard_ratio_to_risk_ratio
-from escalation.causal.heterogeneity import HeterogeneityResult, estimate_heterogeneity
+from escalation.causal.heterogeneity import (
+    HeterogeneityResult,
+    estimate_heterogeneity,
+    subgroup_effects,
+)
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import (
     PolicyScores,
@@ -75,6 +79,7 @@ __all__ = [
     "positivity_check",
     "refute_effect",
     "rmst_curves",
+    "subgroup_effects",
     "table_one",
     "treatment_weights",
     "weight_summary",

@@ -1,13 +1,51 @@
-"""Heterogeneous effects of early help on escalation by a horizon (EconML).
+r"""Heterogeneous effects of early help on escalation by a horizon (EconML and AIPW).
 
-The outcome is escalation by the horizon, made usable despite censoring by inverse
-probability of censoring weighting (:func:`escalation.causal.curves.ipcw_outcome`, a
-transformed outcome whose conditional mean is the cumulative incidence). A causal forest
-with double machine learning (``econml.dml.CausalForestDML``; Athey, Tibshirani & Wager
-2019, doi:10.1214/18-AOS1709) estimates each child's effect (risk difference), averaged
-within pre-registered subgroups (age band, number of assessment factors, deprivation);
-a linear DML model (``econml.dml.LinearDML``) gives the best linear projection of the
-effect on the subgroup variables (Semenova & Chernozhukov 2021, doi:10.1093/ectj/utaa027).
+The outcome is escalation by the horizon (cumulative incidence, death competing). A causal
+forest with double machine learning (``econml.dml.CausalForestDML``; Athey, Tibshirani &
+Wager 2019, doi:10.1214/18-AOS1709) on the censoring-weighted outcome
+(:func:`escalation.causal.curves.ipcw_outcome`, a transformed outcome whose conditional
+mean is the cumulative incidence) estimates each child's effect (risk difference); a
+linear DML model (``econml.dml.LinearDML``) gives the best linear projection of the effect
+on the subgroup variables (Semenova & Chernozhukov 2021, doi:10.1093/ectj/utaa027).
+
+Effects within pre-registered subgroups (age band, number of assessment factors,
+deprivation) are not averages of the forest's estimates: EconML's ``ate_interval`` for a
+subset of the training rows is a conservative bound (the root mean squared pointwise
+error; EconML issues #340 and #479) that does not shrink with the group: on the demo
+authority up to 3.4 times as wide as the intervals below for large groups, and narrower
+for the smallest. They are the mean of each child's doubly robust score within the
+subgroup, with the standard error of that mean (:func:`subgroup_effects`; as R grf's
+``average_treatment_effect(forest, subset = ...)``, Athey & Wager 2019,
+doi:10.1353/obs.2019.0001). The score is the package's AIPTW-AIPCW score at the horizon
+(:func:`escalation.causal.curves.run_estimator`, Ozenne et al. 2020,
+doi:10.1002/sim.8522): for arm :math:`a`,
+
+.. math::
+
+    \Gamma_i(a) = F_a(h \mid X_i) + \frac{1\{A_i = a\}}{\pi_a(X_i)}
+    \Big[\frac{1\{T_i \le h, \text{cause}_i = 1\}}{G(T_i- \mid a, X_i)} - F_a(h \mid X_i)
+    + \int_0^{h \wedge T_i} \frac{F_a(h \mid X_i) - F_a(u \mid X_i)}
+    {S_a(u \mid X_i)\, G(u \mid a, X_i)}\, dM^C_i(u)\Big],
+
+with :math:`F_a, S_a` from the cause-specific Cox models of escalation and of competing
+events, :math:`\pi_a` from the logistic propensity model and :math:`G` and the censoring
+martingale :math:`M^C` from a Cox model of censoring given treatment and covariates. So
+censoring enters the subgroup effects through the censoring model (censoring independent
+of escalation given treatment and covariates), not through the forest's marginal
+Kaplan–Meier weights; the estimand is the same risk difference by the horizon. The
+subgroup estimate is :math:`\bar\psi_S`, the mean of
+:math:`\psi_i = \Gamma_i(1) - \Gamma_i(0)` over the subgroup's children, with the
+cluster-robust standard error
+:math:`\{\sum_c (\sum_{i \in S \cap c} (\psi_i - \bar\psi_S))^2\}^{1/2} / n_S`
+(families as clusters, :func:`escalation.causal.influence.cluster_standard_error`). Over
+every child this is exactly the AIPW risk difference of
+:func:`escalation.causal.estimate_effects` with its influence-function standard error.
+The scores are those of :func:`escalation.causal.policy_scores` (``treated -
+untreated``). The models are those of the package's AIPW estimator, fitted once on every
+child: the subgroup mean is consistent when the propensity model or the outcome models
+are right (the outcome models have no treatment-covariate interaction, so with effect
+modification it is the propensity model that carries it), and the standard error leaves
+out the nuisance-estimation terms, which vanish when both are (as for the whole cohort).
 """
 
 from __future__ import annotations
@@ -23,8 +61,9 @@ import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
+from escalation._vocabulary import AUTO, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
-from escalation.causal.curves import ipcw_outcome
+from escalation.causal.curves import ipcw_outcome, run_estimator
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
@@ -40,6 +79,7 @@ __all__ = [
     "estimate_heterogeneity",
     "fit_effect_model",
     "forest_size",
+    "subgroup_effects",
     "subgroup_levels",
     "subgroup_sort_key",
 ]
@@ -49,6 +89,18 @@ SUBGROUPS = {"age_band": "age", "n_factors": "n_factors", "deprivation": "imd_de
 #: Age bands at time zero, youngest first. Unborn children (a negative age: records
 #: before birth, which the case-history contract allows) are a band of their own.
 AGE_BANDS: Final = ("unborn", "0-4", "5-10", "11-15", "16-17")
+#: The whole cohort's row of the subgroup table: its ``subgroup`` and ``level``.
+WHOLE_COHORT: Final = ("all", "all")
+#: The fewest children of each arm in a subgroup whose effect is estimated: with fewer the
+#: doubly robust mean rests on the outcome models' extrapolation, and its standard error
+#: (which leaves the models' uncertainty out) would be too small.
+MIN_PER_ARM: Final = 10
+#: The columns of the subgroup table, in order.
+SUBGROUP_COLUMNS: Final = (
+    "subgroup", "level", "n", "estimate", "std_error", "conf_low", "conf_high", "method",
+)  # fmt: skip
+#: What the subgroup table's ``method`` names: the mean of doubly robust scores.
+SUBGROUP_METHOD: Final = "aipw_scores"
 #: Dependency warnings known to be harmless here, by category and message (start).
 _ECONML_NOISE: Final = (
     (UserWarning, "Could not generate out-of-bag predictions on some training data"),
@@ -296,6 +348,216 @@ def fit_effect_model(
     return EffectModel(int(horizon), coding, center, scale, forest, duration, event)
 
 
+def _score_differences(
+    frame: pd.DataFrame,
+    x: pd.DataFrame,
+    *,
+    duration: str,
+    event: str,
+    treatment: str,
+    horizon: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return each row's doubly robust score of the risk difference by ``horizon``.
+
+    :math:`\psi_i = \Gamma_i(1) - \Gamma_i(0)` (see the module notes): the AIPW
+    estimator's per-row values at the horizon, from one run of the package's engine
+    (:func:`escalation.causal.curves.run_estimator`) on the coded covariates ``x`` less
+    their redundant columns, as :func:`escalation.causal.estimate_effects` runs it: their
+    mean is its AIPW risk difference.
+    Returns the scores and the 0/1 treatment.
+    """
+    from escalation.causal.effects import _check_estimable
+    from escalation.causal.propensity import drop_redundant, treatment_vector
+    from escalation.survival._outcome import durations, event_codes
+
+    # Redundant columns dropped as estimate_effects drops them: the same models.
+    x, _ = drop_redundant(x)
+    a = treatment_vector(frame, treatment)
+    dur = durations(frame[duration])
+    ev = event_codes(frame[event])
+    at = np.array([float(horizon)])
+    _check_estimable(a, ev, dur, at)
+    out = run_estimator(
+        "aipw",
+        dur,
+        ev,
+        a,
+        x.to_numpy(dtype=float),
+        at,
+        at,
+        influence=True,
+        names=list(x.columns),
+    )
+    if out.influence is None:  # pragma: no cover - aipw with influence=True always has them
+        raise RuntimeError("the AIPW engine returned no influence values")
+    # The engine's influence values are the per-row scores less their mean (the estimate).
+    scores = out.influence["risk"][:, :, 0] + out.risk[None, :, 0]
+    psi: np.ndarray = scores[:, 1] - scores[:, 0]
+    return psi, a
+
+
+def _subgroup_rows(
+    psi: np.ndarray,
+    treated: np.ndarray,
+    groups: pd.DataFrame,
+    cluster: np.ndarray | None,
+    conf_level: float,
+) -> pd.DataFrame:
+    """Return the subgroup table: the mean score in each level, its standard error, interval.
+
+    The first row is the whole cohort (:data:`WHOLE_COHORT`); then each column of
+    ``groups``, its levels in :func:`subgroup_sort_key` order. A level with fewer than
+    :data:`MIN_PER_ARM` children in either arm has no estimate (a
+    :class:`~escalation.errors.StatisticalWarning` names it).
+    """
+    from scipy import stats
+
+    from escalation.causal.influence import cluster_standard_error
+    from escalation.errors import StatisticalWarning
+
+    z = float(stats.norm.ppf(0.5 + conf_level / 2))
+
+    def row(name: str, level: str, index: np.ndarray) -> dict[str, Any]:
+        n_treated = int(treated[index].sum())
+        estimate = se = np.nan
+        if min(n_treated, len(index) - n_treated) < MIN_PER_ARM:
+            warnings.warn(
+                f"subgroup {name} = {level} has fewer than {MIN_PER_ARM} children with or "
+                "without early help: its effect is not estimated",
+                StatisticalWarning,
+                stacklevel=4,
+            )
+        else:
+            estimate = float(np.mean(psi[index]))
+            labels = None if cluster is None else cluster[index]
+            centred = (psi[index] - estimate)[:, None]
+            se = float(cluster_standard_error(centred, labels)[0])
+        return {
+            "subgroup": name,
+            "level": level,
+            "n": len(index),
+            "estimate": estimate,
+            "std_error": se,
+            "conf_low": estimate - z * se,
+            "conf_high": estimate + z * se,
+            "method": SUBGROUP_METHOD,
+        }
+
+    rows = [row(*WHOLE_COHORT, np.arange(len(psi)))]
+    for name in groups.columns:
+        values = groups[name].astype(str).to_numpy()
+        for level in sorted(set(values), key=subgroup_sort_key):
+            rows.append(row(str(name), str(level), np.flatnonzero(values == level)))
+    return pd.DataFrame(rows, columns=list(SUBGROUP_COLUMNS))
+
+
+def _cluster_labels(frame: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
+    """Return the cluster column's values (``None``: every row its own cluster)."""
+    if cluster is None:
+        return None
+    if cluster not in frame.columns:
+        raise DesignError(
+            f"the cluster column {cluster!r} is not in the spells table; available: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    return frame[cluster].to_numpy()
+
+
+@one_blas_thread
+def subgroup_effects(
+    frame: SpellData | pd.DataFrame,
+    *,
+    covariates: Sequence[str] | None = None,
+    formula: str | None = None,
+    horizon: int,
+    duration: str = "duration",
+    event: str = "event",
+    treatment: str = "treatment",
+    groups: pd.DataFrame | None = None,
+    cluster: str | None = AUTO,
+    min_count: int = 20,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Estimate the effect of early help within subgroups: means of doubly robust scores.
+
+    Each child's AIPTW-AIPCW score of the risk difference by ``horizon`` is averaged over
+    the subgroup; the standard error is that of the mean, clustered (see the module
+    notes). The first row, ``subgroup = level = "all"``, is the whole cohort: the AIPW
+    risk difference of :func:`~escalation.causal.estimate_effects` with its
+    influence-function standard error.
+
+    Parameters
+    ----------
+    frame : SpellData or pandas.DataFrame
+        One row per spell with ``duration, event, treatment``, the covariates and the
+        subgroup columns (``age``, ``n_factors``, ``imd_decile``) unless ``groups`` is
+        given.
+    covariates : sequence of str, optional
+        Confounders of the propensity, outcome and censoring models. Default:
+        ``model_covariates`` of a SpellData; required (or ``formula``) for a plain
+        DataFrame.
+    formula : str, optional
+        ``"Surv(duration, event) ~ x + C(g)"``: the confounders as a formula.
+    horizon : int
+        Escalation by this many days.
+    duration, event, treatment : str
+        Column names.
+    groups : pandas.DataFrame, optional
+        One column per subgroup variable, one row per row of ``frame`` (in its order),
+        holding each row's level. Default: :func:`subgroup_levels` of ``frame``.
+    cluster : str, None or "auto", default "auto"
+        Column of clusters for the standard errors (``"auto"``: the design's, families,
+        for a SpellData; none for a data frame).
+    min_count : int, default 20
+        Rare categorical levels are pooled.
+    conf_level : float, default 0.95
+        Interval level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``subgroup, level, n, estimate, std_error, conf_low, conf_high, method``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> n = 800
+    >>> age = rng.uniform(0, 17, n)
+    >>> a = (rng.random(n) < 0.5).astype(int)
+    >>> t = rng.exponential(600 / np.exp(-0.5 * a * (age > 10)))
+    >>> frame = pd.DataFrame({"age": age, "treatment": a, "duration": np.minimum(t, 800),
+    ...                       "event": (t < 800).astype(int)})
+    >>> table = subgroup_effects(frame, covariates=["age"], horizon=365)
+    >>> table[["subgroup", "level", "n"]].values.tolist()[:3]
+    [['all', 'all', 800], ['age_band', '0-4', 220], ['age_band', '5-10', 278]]
+    """
+    cluster = resolve_cluster(frame, cluster)
+    spells, covariates = spells_and_covariates(frame, covariates, formula)
+    if groups is None:
+        groups = subgroup_levels(spells)
+    elif len(groups) != len(spells):
+        raise DesignError(
+            f"groups has {len(groups)} rows for {len(spells)} spells: give one row per spell"
+        )
+    spells, order = in_canonical_order(spells)
+    if order is not None:
+        groups = groups.iloc[order]
+    adjust = confounders(
+        spells, covariates, formula, duration=duration, event=event, min_count=min_count,
+        treatment=treatment,
+    )  # fmt: skip
+    psi, a = _score_differences(
+        spells,
+        adjust.coding.apply(spells),
+        duration=adjust.duration,
+        event=adjust.event,
+        treatment=treatment,
+        horizon=horizon,
+    )
+    return _subgroup_rows(psi, a, groups, _cluster_labels(spells, cluster), conf_level)
+
+
 @dataclass(frozen=True)
 class HeterogeneityResult(Presents):
     """Child-level and subgroup effects, and the best linear projection.
@@ -305,10 +567,12 @@ class HeterogeneityResult(Presents):
     horizon : int
         Days.
     effect : numpy.ndarray
-        Each child's estimated risk difference by the horizon, in the row order of the
-        frame.
+        Each child's estimated risk difference by the horizon (the causal forest), in the
+        row order of the frame.
     subgroups : pandas.DataFrame
-        ``subgroup, level, n, estimate, conf_low, conf_high``.
+        ``subgroup, level, n, estimate, std_error, conf_low, conf_high, method``: the
+        mean doubly robust score within each subgroup (:func:`subgroup_effects`), the
+        whole cohort first (``subgroup = level = "all"``).
     projection : pandas.DataFrame
         ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
     backend : dict
@@ -331,12 +595,24 @@ class HeterogeneityResult(Presents):
         """Return per-child effects (column ``effect``), in row order, without identifiers."""
         return pd.DataFrame({"effect": self.effect})
 
+    def overall(self) -> pd.Series:
+        """Return the whole cohort's row of the subgroup table (the AIPW risk difference)."""
+        table = self.subgroups
+        whole = (table["subgroup"] == WHOLE_COHORT[0]) & (table["level"] == WHOLE_COHORT[1])
+        return table.loc[whole].iloc[0]
+
     def glance(self) -> pd.DataFrame:
-        """Return one row: n, horizon, mean effect, method, versions."""
+        """Return one row: n, horizon, the forest's mean effect, the AIPW effect, versions.
+
+        ``mean_effect`` is the mean of the forest's per-child effects; ``average_effect``
+        the whole cohort's doubly robust (AIPW) risk difference, the subgroup table's
+        first row.
+        """
         row = {
             "n": len(self.effect),
             "horizon": self.horizon,
             "mean_effect": float(np.mean(self.effect)),
+            "average_effect": float(self.overall()["estimate"]),
             "method": "CausalForestDML",
             **package_versions(),
         }
@@ -364,8 +640,13 @@ def estimate_heterogeneity(
     seed: int = 1,
     min_count: int = 20,
     conf_level: float = 0.95,
+    cluster: str | None = AUTO,
 ) -> HeterogeneityResult:
-    """Estimate heterogeneous effects with a causal forest on the censoring-weighted outcome.
+    """Estimate heterogeneous effects: a causal forest, subgroup effects, a projection.
+
+    Each child's effect is the causal forest's on the censoring-weighted outcome; the
+    subgroups' effects are means of doubly robust scores (:func:`subgroup_effects`, with
+    the same covariates), not averages of the forest's estimates (see the module notes).
 
     Parameters
     ----------
@@ -391,6 +672,9 @@ def estimate_heterogeneity(
         Rare categorical levels are pooled.
     conf_level : float, default 0.95
         Interval level.
+    cluster : str, None or "auto", default "auto"
+        Column of clusters for the subgroups' standard errors (``"auto"``: the design's,
+        families, for a SpellData; none for a data frame).
 
     Returns
     -------
@@ -418,15 +702,23 @@ def estimate_heterogeneity(
     >>> out = estimate_heterogeneity(frame, covariates=["age", "n_factors", "imd_decile"],
     ...                              horizon=365, n_estimators=20)
     >>> sorted(out.tidy()["subgroup"].unique())
-    ['age_band', 'deprivation', 'n_factors']
+    ['age_band', 'all', 'deprivation', 'n_factors']
     """
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     # The forest and the projection's cross-fitting draw rows by position: in spell_id
     # order, the same spells give the same answer whatever order they arrive in.
+    cluster = resolve_cluster(frame, cluster)
     spells, covariates = spells_and_covariates(frame, covariates, formula)
     frame, order = in_canonical_order(spells)
+    labels = _cluster_labels(frame, cluster)
+    groups = subgroup_levels(frame)
+    if groups.empty:
+        raise DesignError(
+            "no subgroup columns (age, n_factors, imd_decile) in the data: "
+            "heterogeneity needs at least one"
+        )
     model = fit_effect_model(
         frame,
         covariates=covariates,
@@ -442,34 +734,19 @@ def estimate_heterogeneity(
     )
     duration, event = model.duration, model.event
     forest = model.backend
-    xs = model.standardised(frame)
+    coded = model.coding.apply(frame)
+    xs = model.standardised(frame, coded)
     y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
     a = frame[treatment].to_numpy().astype(int)
-    alpha = 1 - conf_level
+    # Subgroup effects: means of the AIPW engine's doubly robust scores (with the
+    # forest's covariates, unstandardised as estimate_effects codes them).
+    psi, treated = _score_differences(
+        frame, coded, duration=duration, event=event, treatment=treatment, horizon=horizon
+    )
+    table = _subgroup_rows(psi, treated, groups, labels, conf_level)
     with warnings.catch_warnings():
         _quiet_noise()
         effect = _forest_effect(forest, xs)
-        groups = subgroup_levels(frame)
-        if groups.empty:
-            raise DesignError(
-                "no subgroup columns (age, n_factors, imd_decile) in the data: "
-                "heterogeneity needs at least one"
-            )
-        rows = []
-        for name in groups.columns:
-            for level in sorted(groups[name].unique(), key=subgroup_sort_key):
-                index = np.flatnonzero(groups[name].to_numpy() == level)
-                low, high = forest.ate_interval(X=xs[index], alpha=alpha)
-                rows.append(
-                    {
-                        "subgroup": name,
-                        "level": str(level),
-                        "n": len(index),
-                        "estimate": float(np.mean(effect[index])),
-                        "conf_low": float(np.asarray(low).ravel()[0]),
-                        "conf_high": float(np.asarray(high).ravel()[0]),
-                    }
-                )
         blp_x = pd.get_dummies(groups, drop_first=True, dtype=float)
         projection = dml.LinearDML(
             model_y=LinearRegression(),
@@ -500,7 +777,7 @@ def estimate_heterogeneity(
     return HeterogeneityResult(
         int(horizon),
         restore(effect, order),
-        pd.DataFrame(rows),
+        table,
         blp,
         {"forest": forest, "projection": projection, "effect_model": model},
     )

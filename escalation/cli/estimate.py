@@ -135,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
                         horizon=horizon,
                         n_estimators=args.trees,
                         seed=seed,
+                        cluster=data.cluster,  # the design's, as the effects' errors
                     ).tidy()
                     values = [
                         c for c in ("estimate", "std_error", "conf_low", "conf_high") if c in tidy

@@ -494,7 +494,9 @@ def _builders(f: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], str]]:
         "fairness": (lambda: fg.plot_fairness(f["fairness"], overall=f["overall"]), "double"),
         "effect_distribution": (lambda: fg.plot_effect_distribution(f["cate"]), "single"),
         "subgroup_effects": (
-            lambda: fg.plot_subgroup_effects(f["subgroups"], overall=-0.025),
+            lambda: fg.plot_subgroup_effects(
+                f["subgroups"], overall=-0.025, overall_label="All children (AIPW)"
+            ),
             "single",
         ),
         "flow": (lambda: fg.plot_flow(f["flow"]), "double"),

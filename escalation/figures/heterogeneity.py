@@ -16,11 +16,13 @@ from escalation.figures._checks import require_columns
 from escalation.figures._labels import point_breaks, points
 from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.forest import interval
-from escalation.figures.theme import GREY, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, GREY, theme_escalation
 
 __all__ = ["plot_effect_distribution", "plot_subgroup_effects"]
 
 _SUBGROUP: Final = ("subgroup", "level", "estimate", "conf_low", "conf_high")
+#: Colour of the overall effect's line and label.
+_OVERALL: Final = "#D55E00"
 
 
 def plot_effect_distribution(
@@ -99,6 +101,7 @@ def plot_subgroup_effects(
     *,
     percent: bool = True,
     overall: float | None = None,
+    overall_label: str | None = None,
     xlab: str = "Risk difference, % points (95% CI)",
     title: str | None = None,
     width: Literal["single", "double"] | float = "single",
@@ -114,6 +117,9 @@ def plot_subgroup_effects(
         Estimates are proportions shown in percentage points.
     overall : float, optional
         The overall effect, drawn as a solid reference line.
+    overall_label : str, optional
+        What that line is (e.g. ``"All children (AIPW)"``), written beside it in the top
+        row (a subgroup's header row, which has no interval).
     xlab, title, width, height_mm
         Labels and size (height defaults to 18 mm + 5 mm per level).
 
@@ -149,7 +155,30 @@ def plot_subgroup_effects(
         + p9.theme(panel_grid_major_y=p9.element_blank())
     )
     if overall is not None:
-        plot += p9.geom_vline(xintercept=float(overall), color="#D55E00", size=0.5)
+        plot += p9.geom_vline(xintercept=float(overall), color=_OVERALL, size=0.5)
+        if overall_label:
+            plot += _line_label(data, float(overall), overall_label, order[0])
     if percent:
         plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
     return plot
+
+
+def _line_label(data: pd.DataFrame, overall: float, text: str, row: str) -> p9.geom_text:
+    """Return the overall line's label in ``row``, on the side of the line with more room.
+
+    The panel spans the intervals, zero and the line; the label goes right of the line
+    unless there is more room to its left.
+    """
+    values = np.r_[data["conf_low"], data["conf_high"], data["estimate"], 0.0, overall]
+    values = values[np.isfinite(values)]
+    right = overall - values.min() <= values.max() - overall
+    return p9.geom_text(
+        p9.aes("estimate", "row"),
+        data=pd.DataFrame({"estimate": [overall], "row": [row]}),
+        label=f" {text}" if right else f"{text} ",
+        color=_OVERALL,
+        size=ANNOTATION_PT,
+        ha="left" if right else "right",
+        va="center",
+        inherit_aes=False,
+    )

@@ -62,13 +62,37 @@ def test_heterogeneity_finds_larger_effects_for_high_risk(data: pd.DataFrame) ->
         seed=1,
     )
     table = out.tidy()
-    assert set(table["subgroup"]) == {"age_band", "n_factors", "deprivation"}
-    assert {"subgroup", "level", "estimate", "conf_low", "conf_high"} <= set(table.columns)
+    assert set(table["subgroup"]) == {"all", "age_band", "n_factors", "deprivation"}
+    assert {"subgroup", "level", "estimate", "std_error", "conf_low", "conf_high"} <= set(
+        table.columns
+    )
     assert len(out.effects()) == len(data)
     true_effect = true_cif(data, 1, 365) - true_cif(data, 0, 365)
     assert np.mean(out.effect) == pytest.approx(true_effect.mean(), abs=0.05)
     assert out.projection["term"].iloc[0] == "intercept"
     assert out.projection["std_error"].gt(0).all()
+
+
+def test_heterogeneity_subgroup_intervals_shrink_with_the_group() -> None:
+    """Subgroup intervals are those of a mean: a group 1/6 the size is about sqrt(6) wider.
+
+    Was: EconML's ``ate_interval(X=subset)``, a bound that does not shrink with the group
+    (on the demo a group of 245 children had a narrower interval than one of 4,365). Ages
+    are uniform on 0-17, so the 16-17 band holds about 1/17 of the children and 5-10 about
+    6/17; the scores of the two bands vary alike (the simulator's effect does not depend on
+    age), so their widths differ by about sqrt(6) = 2.4.
+    """
+    from escalation.data.simulator.exponential import simulate_spells
+
+    data = simulate_spells(4_000, 6)
+    out = estimate_heterogeneity(
+        data, covariates=["risk", "factor", "age"], horizon=365, n_estimators=8, seed=1
+    )
+    table = out.tidy().set_index("level")
+    width = table["conf_high"] - table["conf_low"]
+    expected = np.sqrt(table.loc["5-10", "n"] / table.loc["16-17", "n"])
+    assert expected > 2
+    assert width["16-17"] / width["5-10"] == pytest.approx(expected, rel=0.3)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +118,8 @@ def test_heterogeneity_takes_spell_data_with_the_design_covariates(spell_data: o
     spells = spell_data.spells  # type: ignore[attr-defined]
     settings = {"horizon": 365, "n_estimators": 8, "seed": 3}
     got = estimate_heterogeneity(spell_data, **settings)  # type: ignore[arg-type]
-    expected = estimate_heterogeneity(spells, covariates=covariates, **settings)  # type: ignore[arg-type]
+    # A SpellData clusters the subgroups' standard errors by its design's clusters.
+    cluster = spell_data.cluster  # type: ignore[attr-defined]
+    expected = estimate_heterogeneity(spells, covariates=covariates, cluster=cluster, **settings)  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(got.tidy(), expected.tidy())
     np.testing.assert_array_equal(got.effect, expected.effect)
