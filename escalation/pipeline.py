@@ -624,11 +624,31 @@ def run_study(
             design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
     inputs = study_inputs(history, design, design_file)
-    with OutputFolder(out, overwrite=overwrite, command=command, inputs=inputs) as folder:
+    writes = study_files(stages)
+    with OutputFolder(
+        out, overwrite=overwrite, command=command, inputs=inputs, writes=writes
+    ) as folder:
         return _run_into(
             folder, history, design, seed, progress, bootstrap, keep_going, command,
             design_file, stages, subfolders, data_label, registration, background_figures,
         )  # fmt: skip
+
+
+def study_files(stages: Sequence[str] = STAGES) -> list[str]:
+    """Return the files a study writes whatever its data: known before it runs.
+
+    An output folder refuses a clash with one of them (a file escalation did not write,
+    e.g. a hand-made ``design.toml``) before any work is done; the tables and figures,
+    which depend on the data, are checked when the run is committed.
+
+    Examples
+    --------
+    >>> study_files()
+    ['design.toml', 'brief.html']
+    >>> study_files(("describe",))
+    ['design.toml']
+    """
+    return ["design.toml", *(["brief.html"] if "brief" in stages else [])]
 
 
 def study_inputs(
@@ -696,6 +716,7 @@ def _run_into(
             f"output folder {folder.path} is not open: use `with OutputFolder(...) as folder`"
         )
     folder.protect(study_inputs(history, design, design_file))
+    folder.claim(study_files(stages))
     (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
     background = available() if background_figures is None else background_figures
     if background:

@@ -152,7 +152,7 @@ def run_demo(
     escalation.pipeline.StudyOutputs
     """
     from escalation.data.simulator import simulate_local_authority
-    from escalation.pipeline import compile_kernels_ahead, design_as_run, run_study
+    from escalation.pipeline import compile_kernels_ahead, design_as_run, run_study, study_files
     from escalation.report.outputs import OutputFolder
 
     design = design if design is not None else default_design()
@@ -165,7 +165,9 @@ def run_demo(
 
         console = Console(stderr=True)
     start = time.perf_counter()
-    with OutputFolder(out, overwrite=overwrite, command=command) as folder:
+    # Files known before anything is simulated: a clash is refused before the work.
+    writes = [*study_files(), registration_path("design.toml").as_posix(), "truth.json"]
+    with OutputFolder(out, overwrite=overwrite, command=command, writes=writes) as folder:
         compile_kernels_ahead()  # while the data are simulated, written and read back
         # Pre-register the design as it will be run, before any data exist. A registration
         # is never replaced: a previous run's is kept (and a changed design then flagged).

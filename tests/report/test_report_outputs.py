@@ -376,6 +376,38 @@ def test_outputs_run_study_knows_where_a_history_was_read_from(
     assert leftovers(tmp_path) == []
 
 
+def test_outputs_run_study_finds_a_clash_before_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hand-made design.toml in the folder, written into with overwrite: the study ran to
+    # the end, was then refused, and left its outputs in a sibling folder.
+    from escalation import pipeline
+    from escalation.report.outputs import OutputFolderError
+
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "design.toml").write_text("# my notes on the design\n", encoding="utf-8")
+    before = snapshot(out)
+    monkeypatch.setattr(pipeline, "build_spells", no_work)  # refused before any work
+    for stages in (("describe",), ("describe", "brief")):
+        with pytest.raises(OutputFolderError, match=r"writes design\.toml, which escalation"):
+            run_study(synthetic_history(50, 1), default_design(), out=out, overwrite=True,
+                      progress=False, stages=stages)  # fmt: skip
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]  # no sibling folder
+    # The demo: a truth.json of the user's is found before the authority is simulated.
+    from escalation.cli.run import run_demo
+
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "truth.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr("escalation.data.simulator.simulate_local_authority", no_work)
+    with pytest.raises(OutputFolderError, match=r"writes truth\.json, which escalation"):
+        run_demo(demo, children=100, progress=False, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo", "study"]
+
+
 def test_outputs_command_kind_decides_who_owns_a_folder(tmp_path: Path) -> None:
     from escalation.report.outputs import OutputFolder, OutputFolderError, command_kind
 
