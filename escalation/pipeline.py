@@ -773,7 +773,9 @@ def _run_into(
         with run.stage("fairness", "Checking the risk tool by group"):
             _fairness(run, state.get("prediction"))
     if "policy" in wanted:
-        with run.stage("policy", "Asking whether a risk score should decide who gets early help"):
+        with run.stage(
+            "policy", "Asking whether a risk score would help decide who gets early help"
+        ):
             state["policy"] = _policy(
                 run, data_, design, seed, registration, state.get("heterogeneity")
             )
@@ -1864,8 +1866,8 @@ def _policy(
         study_figure,
         title="The rules side by side",
         caption=(
-            f"Escalations prevented within {study.horizon} days per 1,000 referrals, against "
-            "offering early help to no one, and how many children each rule offers it to; "
+            f"Estimated escalations prevented within {study.horizon} days per 1,000 referrals, "
+            "against offering early help to no one, and how many children each rule offers it to; "
             "lines are 95% confidence intervals. Learned rules were judged on families they "
             "were not learned from. The dotted line is the early-help capacity."
         ),
@@ -1887,19 +1889,46 @@ def _pct(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
+def _against(value: float, threshold: float, *, scale: float = 1.0, digits: int = 0) -> str:
+    """Return ``value`` rounded so that it never reads as the registered ``threshold``.
+
+    A bound of 0.505 against a threshold of 0.5 is "50.5", not "50": one more decimal
+    (up to three more) wherever rounding would make a value that differs from the
+    threshold print as it.
+
+    Examples
+    --------
+    >>> _against(0.505, 0.5, scale=100), _against(0.58, 0.5, scale=100)
+    ('50.5', '58')
+    >>> _against(9.96, 10, digits=1)
+    '9.96'
+    """
+    shown = f"{scale * value:.{digits}f}"
+    limit = scale * threshold
+    for extra in range(1, 4):
+        if value == threshold or float(shown) != round(limit, digits + extra - 1):
+            break
+        shown = f"{scale * value:.{digits + extra}f}"
+    return shown
+
+
 def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
     key = str(row["criterion"])
     estimate, low, high = float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"])
     threshold = float(row["threshold"])
+
+    def at(value: float, scale: float = 1.0, digits: int = 0) -> str:
+        return _against(value, threshold, scale=scale, digits=digits)
+
     if key in ("min_precision", "min_recall"):
-        limit = f"at least {_pct(threshold)}"
-        shown = f"{_pct(estimate)} ({_pct(low)} to {_pct(high)})"
+        limit = f"at least {100 * threshold:g}%"
+        shown = f"{at(estimate, 100)}% ({at(low, 100)}% to {at(high, 100)}%)"
     elif key == "max_disparity":
-        limit = f"at most {100 * threshold:.0f} points"
-        shown = f"{100 * estimate:.0f} points ({100 * low:.0f} to {100 * high:.0f})"
+        limit = f"at most {100 * threshold:g} points"
+        shown = f"{at(estimate, 100)} points ({at(low, 100)} to {at(high, 100)})"
     else:
         limit = f"at least {threshold:g}"
-        shown = f"{estimate:.1f} ({low:.1f} to {high:.1f})"
+        shown = f"{at(estimate, digits=1)} ({at(low, digits=1)} to {at(high, digits=1)})"
     if not np.isfinite(estimate):
         shown = "not estimable"
     name = _CRITERIA_WORDS.get(key, key)
@@ -1920,6 +1949,37 @@ def _rule_phrase(rule: str) -> str:
     )
 
 
+def _difference_words(estimate: float, low: float, high: float, than: str) -> str:
+    """Return a difference in escalations per 1,000 with its direction in words.
+
+    ``estimate`` and its interval are escalations per 1,000 referrals under one rule
+    minus under the other (negative: fewer).
+
+    Examples
+    --------
+    >>> _difference_words(10.38, 2.57, 18.18, "risk targeting")
+    '10.4 more escalations per 1,000 referrals than risk targeting (95% CI 2.6 to 18.2 more)'
+    >>> _difference_words(-7.69, -12.39, -2.98, "current practice")
+    '7.7 fewer escalations per 1,000 referrals than current practice (95% CI 3.0 to 12.4 fewer)'
+    >>> _difference_words(-7.1, -15.0, 0.9, "no one")
+    '7.1 fewer escalations per 1,000 referrals than no one (95% CI 15.0 fewer to 0.9 more)'
+    """
+
+    def words(value: float) -> str:
+        return f"{abs(value):,.1f} {'more' if value > 0 else 'fewer'}"
+
+    if low > 0 or high < 0:
+        near, far = sorted((low, high), key=abs)
+        interval = f"{abs(near):,.1f} to {words(far)}"
+    else:
+        interval = f"{words(low)} to {words(high)}"
+    if round(abs(estimate), 1) == 0:
+        head = "about as many escalations per 1,000 referrals as"
+    else:
+        head = f"{words(estimate)} escalations per 1,000 referrals than"
+    return f"{head} {than} (95% CI {interval})"
+
+
 def _policy_section(
     study: Any, design: StudyDesign, policy_figure: BriefFigure | None
 ) -> PolicySection | None:
@@ -1931,23 +1991,46 @@ def _policy_section(
     h = study.horizon
     capacity = round(1000 * study.capacity)
 
-    def prevented(rule: str) -> str:
+    def against_no_one(rule: str) -> str:
         row = figure.loc[rule]
-        return (
-            f"{row['prevented_per_1000']:.1f} escalations per 1,000 referrals (95% CI "
-            f"{row['conf_low']:.1f} to {row['conf_high']:.1f})"
-        )
+        return _difference_words(
+            -row["prevented_per_1000"], -row["conf_high"], -row["conf_low"],
+            "offering it to no one",
+        )  # fmt: skip
+
+    def contrast(rule: str, other: str) -> pd.Series | None:
+        table = study.contrasts
+        if table.empty:
+            return None
+        pair = table[(table["rule"] == rule) & (table["other"] == other)]
+        return pair.iloc[0] if len(pair) else None
 
     parts = []
     judged = study.judged_rule
     risk_rules = [r for r in figure.index if str(r).startswith("risk_")]
     lead = judged if judged in figure.index else (risk_rules[0] if risk_rules else None)
     if lead is not None:
+        row = figure.loc[lead]
         parts.append(
-            f"If early help were offered to {capacity} in every 1,000 referrals closed without "
-            f"statutory action, choosing them by {_rule_phrase(lead)} would prevent "
-            f"about {prevented(lead)} within {h} days, compared with offering it to no one."
+            f"If early help were offered to {capacity:,} in every 1,000 referrals closed "
+            f"without statutory action, choosing them by {_rule_phrase(lead)} is estimated "
+            f"to prevent about {row['prevented_per_1000']:,.1f} escalations per 1,000 "
+            f"referrals within {h} days (95% CI {row['conf_low']:,.1f} to "
+            f"{row['conf_high']:,.1f}), compared with offering it to no one."
         )
+        current = contrast(lead, "current_practice")
+        if current is not None:
+            parts.append(
+                f"Choosing them by {_rule_phrase(lead)} rather than as practitioners did is "
+                "estimated to lead to "
+                + _difference_words(
+                    current["estimate"],
+                    current["conf_low"],
+                    current["conf_high"],
+                    "current practice",
+                )
+                + "."
+            )
         values = study.values.tidy()
         unneeded = values[
             (values["rule"] == lead)
@@ -1957,34 +2040,36 @@ def _policy_section(
         if len(unneeded):
             row = unneeded.iloc[0]
             parts.append(
-                f"About {row['estimate']:.0f} of those offers per 1,000 referrals (95% CI "
-                f"{row['conf_low']:.0f} to {row['conf_high']:.0f}) would go to children who "
-                f"would not have escalated within {h} days without early help."
+                f"An estimated {row['estimate']:,.0f} of those offers per 1,000 referrals "
+                f"(95% CI {row['conf_low']:,.0f} to {row['conf_high']:,.0f}) would go to "
+                f"children who would not have escalated within {h} days without early help."
             )
-    current = figure.loc["current_practice"]
+    current_row = figure.loc["current_practice"]
     parts.append(
-        f"Current practice offered it to about {current['flagged_per_1000']:.0f} in 1,000 and "
-        f"prevented about {prevented('current_practice')}."
+        f"Current practice offered it to about {current_row['flagged_per_1000']:,.0f} in "
+        f"1,000: an estimated {against_no_one('current_practice')}."
     )
     for rule in ("benefit", "tree", "everyone"):
         if rule in figure.index:
             row = figure.loc[rule]
             parts.append(
-                f"{rule_label(rule)} ({row['flagged_per_1000']:.0f} offers per 1,000): "
-                f"{prevented(rule)}."
+                f"{rule_label(rule)} ({row['flagged_per_1000']:,.0f} offers per 1,000): "
+                f"an estimated {against_no_one(rule)}."
             )
-    contrasts = study.contrasts
-    if not contrasts.empty and lead is not None and "benefit" in figure.index:
-        pair = contrasts[(contrasts["rule"] == "benefit") & (contrasts["other"] == lead)]
-        if len(pair):
-            c = pair.iloc[0]
-            differ = c["conf_low"] > 0 or c["conf_high"] < 0
-            parts.append(
-                "Targeting by estimated benefit and by predicted risk "
-                + ("gave clearly different results" if differ else "could not be told apart")
-                + f" (difference {c['estimate']:+.1f} escalations per 1,000, 95% CI "
-                f"{c['conf_low']:+.1f} to {c['conf_high']:+.1f})."
+    pair = contrast("benefit", lead) if lead is not None and "benefit" in figure.index else None
+    if pair is not None and lead is not None:
+        parts.append(
+            "Targeting by the largest estimated benefit instead is estimated to lead to "
+            + _difference_words(
+                pair["estimate"],
+                pair["conf_low"],
+                pair["conf_high"],
+                "targeting by predicted risk" if lead.startswith("risk_") else _rule_phrase(lead),
             )
+            + "."
+        )
+    if study.grace_caveat:
+        parts.append(study.grace_caveat)
     criteria_rows: tuple[tuple[str, str, str, str], ...] = ()
     metric = design.criteria.disparity_metric if design.criteria is not None else "recall"
     if not study.criteria.empty:
@@ -2009,9 +2094,9 @@ def _policy_section(
         registration=registration,
         most_flagged=tuple(flagged),
         cannot_say=(
-            "These are averages over children like those studied: they cannot say whether "
-            "early help is right for any one child, and they hold only if everything that "
-            "drove both early help and escalation was recorded."
+            "These are estimated averages over children like those studied: they cannot say "
+            "whether early help is right for any one child, and they hold only if everything "
+            "that drove both early help and escalation was recorded."
         ),
     )
 

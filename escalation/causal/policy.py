@@ -103,6 +103,7 @@ __all__ = [
     "PolicyValueResult",
     "estimate_policy_values",
     "policy_scores",
+    "proportion_interval",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -519,6 +520,60 @@ def _rule_flags(flags: Mapping[str, FloatArray], name: str) -> FloatArray | None
     return None if name == CURRENT_PRACTICE else flags[name]
 
 
+def proportion_interval(estimate: float, std_error: float, z: float) -> tuple[float, float]:
+    r"""Return an interval for a proportion that stays within [0, 1].
+
+    Recall, precision and the share flagged are ratios of means whose standard errors
+    come from their (family-clustered) influence values. The symmetric Wald interval
+    ``estimate ± z SE`` on the proportion scale can cross 0 or 1 (a group's recall of
+    0.04 with SE 0.04 gave -0.035), and it under-covers near the bounds, where the
+    estimator's distribution is skewed. The interval is therefore formed on the logit
+    scale, by the delta method with the same standard error,
+    :math:`\operatorname{logit}\hat p \pm z\,\widehat{SE}/\{\hat p(1-\hat p)\}`,
+    and transformed back: it stays inside (0, 1), is asymmetric near a bound, and agrees
+    with the Wald interval where that is safe (the logit interval of survey estimation,
+    e.g. R's ``survey::svyciprop(method = "logit")`` and Stata's ``proportion``). A
+    Wilson interval would need a number of independent trials, which clustered,
+    censoring-augmented scores do not have; the standard error already accounts for
+    both.
+
+    A proportion estimated as exactly 0 or 1 with no variation (everyone, no one) has the
+    degenerate interval at its estimate. The censoring-augmented scores are not bounded,
+    so an estimate may (rarely) fall at or outside a bound with a positive standard
+    error: the logit does not exist there, and the Wald interval is clipped to [0, 1]
+    (the proportion estimated cannot lie outside it; clipping only drops impossible
+    values). The point estimate and standard error are left as estimated.
+
+    Parameters
+    ----------
+    estimate, std_error : float
+        The proportion and its standard error.
+    z : float
+        Normal quantile of the interval (1.96 for 95%).
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; NaN when the estimate or standard error is.
+
+    Examples
+    --------
+    >>> low, high = proportion_interval(0.04, 0.04, 1.96)
+    >>> 0 < low < 0.04 < high < 1
+    True
+    >>> proportion_interval(1.0, 0.0, 1.96)
+    (1.0, 1.0)
+    """
+    p, se = float(estimate), float(std_error)
+    if not (np.isfinite(p) and np.isfinite(se)):
+        return float("nan"), float("nan")
+    if se == 0 or not 0 < p < 1:
+        return float(np.clip(p - z * se, 0.0, 1.0)), float(np.clip(p + z * se, 0.0, 1.0))
+    centre = np.log(p / (1 - p))
+    half = z * se / (p * (1 - p))
+    return float(1 / (1 + np.exp(-(centre - half)))), float(1 / (1 + np.exp(-(centre + half))))
+
+
 def _ratio(
     top: FloatArray, bottom: FloatArray, cluster: npt.NDArray[np.int64]
 ) -> tuple[float, float]:
@@ -549,7 +604,8 @@ def estimate_policy_values(
         probabilities). ``current_practice`` (the decisions actually taken) is always
         added first and cannot be given.
     conf_level : float, default 0.95
-        Level of the Wald intervals.
+        Level of the intervals (Wald; for precision and recall on the logit scale, within
+        [0, 1]: :func:`proportion_interval`).
 
     Returns
     -------
@@ -615,10 +671,13 @@ def estimate_policy_values(
             add(name, h, "flagged_not_escalating_per_1000", float(missed.mean()), se_of(missed))
             unneeded = 1000 * (piece.flagged - piece.flagged_untreated)
             add(name, h, "unneeded_offers_per_1000", float(unneeded.mean()), se_of(unneeded))
+            # Proportions: intervals within [0, 1] (logit scale, proportion_interval).
             precision, precision_se = _ratio(piece.hits, piece.flagged, cluster)
-            add(name, h, "precision", precision, precision_se)
+            low, high = proportion_interval(precision, precision_se, z)
+            add(name, h, "precision", precision, precision_se, low=low, high=high)
             recall, recall_se = _ratio(piece.hits, scores.observed[:, column], cluster)
-            add(name, h, "recall", recall, recall_se)
+            low, high = proportion_interval(recall, recall_se, z)
+            add(name, h, "recall", recall, recall_se, low=low, high=high)
     values = pd.DataFrame(table)
     return PolicyValueResult(
         values=values,

@@ -1,4 +1,4 @@
-"""``escalation policy design.toml --out DIR``: should a score decide who gets early help."""
+"""``escalation policy design.toml --out DIR``: would a score help decide who gets early help."""
 
 from __future__ import annotations
 

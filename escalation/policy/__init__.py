@@ -1,4 +1,4 @@
-"""The policy study: should a risk score decide who is offered early help.
+"""The policy study: would a risk score help decide who is offered early help.
 
 The policy study puts prediction and effect together: for rules that could decide who is
 offered early help (current practice, everyone, no one, the highest predicted risk, the

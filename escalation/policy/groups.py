@@ -10,16 +10,30 @@ when the data record it, unborn at the decision point) the table gives, per grou
     the censoring-augmented scores of :class:`escalation.causal.policy.PolicyScores`)
     whom the rule flagged: the rule's equal-opportunity gap when it differs by group.
 
-Both come with family-clustered influence-function intervals (conditional on the
-learned rules). A group with fewer than ``min_group`` decision points (or, for recall,
-fewer than ``min_group`` escalations seen by the horizon) is suppressed: no numbers,
-``suppressed = True`` (statistical disclosure control, and no over-reading of noise).
-Counts in ``n`` are rounded to 5 by :func:`escalation.disclosure.disclose_table`.
+Both come with family-clustered influence-function standard errors (conditional on the
+learned rules) and intervals on the logit scale, which stay within [0, 1]
+(:func:`escalation.causal.policy.proportion_interval`).
+
+Disclosure control, per rule and group (``suppressed = True``, no numbers):
+
+* a group with fewer than ``min_group`` decision points (or, for recall, fewer than
+  ``min_group`` escalations seen by the horizon) is suppressed (statistical disclosure
+  control, and no over-reading of noise);
+* the operating-point rule of the risk tool's group metrics
+  (:func:`escalation.disclosure.disclose_operating_metrics`): a share flagged and a
+  recall reveal how many children the rule flagged and missed, among those who escalated
+  by the horizon and among those who did not. Unless each of the four counts (flagged
+  and escalated, missed and escalated, flagged and not escalated, missed and not
+  escalated) reaches the disclosure threshold, both of the group's metrics for that rule
+  are suppressed.
+
+Counts in ``n`` are rounded to 5 by :func:`escalation.disclosure.disclose_table`, with
+complementary suppression of the groups too small to report.
 
 :func:`disparities` gives, for each rule, attribute and metric, the largest difference
-between two reported groups with its interval (that of the difference of the two groups
-picked by their estimates; the pick itself is not accounted for, which makes the
-interval a little optimistic).
+between two reported (not suppressed) groups with its interval (that of the difference
+of the two groups picked by their estimates; the pick itself is not accounted for, which
+makes the interval a little optimistic).
 """
 
 from __future__ import annotations
@@ -33,11 +47,17 @@ from scipy import stats
 
 from escalation.causal.heterogeneity import subgroup_levels, subgroup_sort_key
 from escalation.causal.influence import cluster_standard_error
-from escalation.causal.policy import PolicyValueResult
+from escalation.causal.policy import PolicyValueResult, proportion_interval
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_table
 from escalation.predict.fairness import fairness_groups
 
-__all__ = ["GROUP_COLUMNS", "disparities", "flagged_by_group", "policy_groups"]
+__all__ = [
+    "GROUP_COLUMNS",
+    "disparities",
+    "flagged_by_group",
+    "operating_counts",
+    "policy_groups",
+]
 
 FloatArray = npt.NDArray[np.float64]
 #: Columns of :func:`flagged_by_group`.
@@ -105,6 +125,46 @@ def _group_estimates(
     return out
 
 
+def operating_counts(
+    flags: npt.ArrayLike, escalated: npt.ArrayLike, member: npt.ArrayLike | None = None
+) -> FloatArray:
+    """Return a rule's operating-point counts in a group: what its metrics reveal.
+
+    Parameters
+    ----------
+    flags : array-like of float
+        The rule's flags (1 offer early help; a randomised rule's probabilities count
+        as expected numbers).
+    escalated : array-like of bool
+        Escalation seen by the horizon.
+    member : array-like of bool, optional
+        The group (default: everyone).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[flagged and escalated, missed and escalated, flagged and not escalated,
+        missed and not escalated]``.
+
+    Examples
+    --------
+    >>> operating_counts([1, 1, 0, 0, 1], [True, False, True, False, False]).tolist()
+    [1.0, 1.0, 2.0, 1.0]
+    """
+    d = np.asarray(flags, dtype=float)
+    seen = np.asarray(escalated, dtype=bool)
+    inside = np.ones(len(d), dtype=bool) if member is None else np.asarray(member, dtype=bool)
+    d, seen = d[inside], seen[inside]
+    return np.array(
+        [d[seen].sum(), (1 - d[seen]).sum(), d[~seen].sum(), (1 - d[~seen]).sum()], dtype=float
+    )
+
+
+def _discloses(counts: FloatArray, threshold: int) -> bool:
+    """Whether every operating-point count reaches the threshold (as the risk tool's)."""
+    return bool(np.all(np.round(counts) >= threshold))
+
+
 def flagged_by_group(
     result: PolicyValueResult,
     spells: pd.DataFrame,
@@ -126,7 +186,11 @@ def flagged_by_group(
         Days (recall is of escalation by this horizon).
     min_group : int, default 10
         Smallest group (decision points; escalations for recall) reported; never below
-        the disclosure threshold.
+        the disclosure threshold. Beyond it, a group's metrics for a rule are shown only
+        when the children it flags and misses, among those who escalated by the horizon
+        and among those who did not, each reach the disclosure threshold
+        (:func:`operating_counts`; the rule of
+        :func:`escalation.disclosure.disclose_operating_metrics`).
     rules : list of str, optional
         Rules to describe (default: all but ``no_one`` and ``everyone``, which flag
         every group alike).
@@ -139,7 +203,8 @@ def flagged_by_group(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`GROUP_COLUMNS`; ``n`` under disclosure control.
+        Columns :data:`GROUP_COLUMNS`; ``n`` under disclosure control; suppressed rows
+        have no estimate, standard error or interval and ``suppressed = True``.
     """
     scores = result.backend
     ids = spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(len(spells))
@@ -164,8 +229,14 @@ def flagged_by_group(
                 size = int(member.sum())
                 escalated = int(seen[member].sum())
                 estimates = _group_estimates(flags, observed, scores.cluster, member)
+                counts = operating_counts(flags, seen, member)
+                revealing = not _discloses(counts, disclosure.threshold)
                 for metric in ("flagged", "recall"):
-                    small = size < min_group or (metric == "recall" and escalated < min_group)
+                    small = (
+                        size < min_group
+                        or revealing
+                        or (metric == "recall" and escalated < min_group)
+                    )
                     base = {
                         "rule": rule,
                         "horizon": int(horizon),
@@ -183,9 +254,10 @@ def flagged_by_group(
                         continue
                     value, phi = estimates[metric]
                     se = float(cluster_standard_error(phi[:, None], scores.cluster)[0])
+                    low, high = proportion_interval(value, se, z)
                     rows.append(
-                        {**base, "estimate": value, "std_error": se, "conf_low": value - z * se,
-                         "conf_high": value + z * se, "suppressed": False}
+                        {**base, "estimate": value, "std_error": se, "conf_low": low,
+                         "conf_high": high, "suppressed": False}
                     )  # fmt: skip
     table = pd.DataFrame.from_records(rows, columns=list(GROUP_COLUMNS))
     # Groups under min_group count as suppressed cells when the counts are disclosed, so
@@ -214,6 +286,9 @@ def disparities(
     horizon: int,
 ) -> pd.DataFrame:
     """Return the largest gap between two reported groups, per rule, attribute and metric.
+
+    Only the rows of ``groups_table`` not suppressed are compared, so no gap rests on a
+    group whose metrics are not shown.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""The policy study: should a risk score decide who is offered early help.
+"""The policy study: would a risk score help decide who is offered early help.
 
 :func:`evaluate_policies` puts the package's two questions together. It learns the rules
 of the design's ``[policy]`` section by cross-fitting over families
@@ -47,6 +47,7 @@ __all__ = [
     "RULE_LABELS",
     "PolicyStudy",
     "evaluate_policies",
+    "grace_period_ended",
     "rule_label",
 ]
 
@@ -130,6 +131,13 @@ class PolicyStudy(Presents):
         The rule the criteria judge.
     settings : dict
         Provenance: seed, folds, models, data hash, versions.
+    grace_days : int or None
+        The design's grace period (point form of ``[treatment]``), days.
+    grace_period_ended : int
+        Untreated spells that ended within the grace period (exact; never shown): they
+        could not have been treated, which biases the AIPW-type scores behind every value
+        towards benefit, as the effect estimate's caveat says
+        (:func:`grace_period_ended`). See :attr:`grace_caveat`.
     """
 
     values: PolicyValueResult = field(repr=False)
@@ -143,6 +151,27 @@ class PolicyStudy(Presents):
     horizon: int
     judged_rule: str | None
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    grace_days: int | None = None
+    grace_period_ended: int = field(default=0, repr=False)
+
+    @property
+    def grace_caveat(self) -> str:
+        """Return the sentence the values carry when the grace-period caveat applies, or "".
+
+        The values rest on doubly robust (AIPW-type) scores that classify early help by
+        whether it started within the grace period; untreated spells that ended within it
+        could not have been treated (immortal time), which biases the scores towards
+        benefit. The sentence names no count.
+        """
+        if not self.grace_period_ended or not self.grace_days:
+            return ""
+        return (
+            "These policy estimates rest on the same AIPW-type scores as the effect "
+            "estimate, so they carry its caveat: some children without early help left the "
+            f"study within the {self.grace_days}-day grace period, before they could have "
+            "received it, which makes early help look more beneficial than it is (see the "
+            "caveats)."
+        )
 
     def tidy(self) -> pd.DataFrame:
         """Return ``policy_values.csv``: every rule's estimands with a ``label`` column."""
@@ -169,7 +198,7 @@ class PolicyStudy(Presents):
             ["label", "flagged_per_1000", "prevented_per_1000", "conf_low", "conf_high"]
         ]
         return Summary(
-            "Should a risk score decide who is offered early help?",
+            "Would a risk score help decide who is offered early help?",
             {"n": self.values.n, "capacity per 1,000": round(1000 * self.capacity)},
             frame,
             (self.registration.describe(),),
@@ -266,6 +295,28 @@ class PolicyStudy(Presents):
     def provenance(self) -> dict[str, Any]:
         """Return versions and settings for the output manifest."""
         return provenance(**self.settings, registration=self.registration.to_dict())
+
+
+def grace_period_ended(spells: pd.DataFrame, design: StudyDesign) -> int:
+    """Return how many untreated spells ended within the design's grace period.
+
+    The condition of the effect estimate's grace-period caveat
+    (:func:`escalation.causal.estimate_effects`): treatment of the point form with a
+    positive grace period, and untreated spells whose follow-up ended within it.
+
+    Examples
+    --------
+    >>> from escalation.design import default_design
+    >>> spells = pd.DataFrame({"duration": [3, 30, 5], "treatment": [0, 0, 1]})
+    >>> grace_period_ended(spells, default_design())
+    1
+    """
+    grace = design.treatment.grace_days
+    if design.treatment.form != "point" or grace is None or grace <= 0:
+        return 0
+    duration = spells["duration"].to_numpy(dtype=float)
+    untreated = spells["treatment"].to_numpy(dtype=float) == 0
+    return int(((duration <= grace) & untreated).sum())
 
 
 def _judged_rule(design: StudyDesign, rules: LearnedRules) -> str | None:
@@ -423,4 +474,6 @@ def evaluate_policies(
         horizon=horizon,
         judged_rule=judged,
         settings=settings,
+        grace_days=design.treatment.grace_days if design.treatment.form == "point" else None,
+        grace_period_ended=grace_period_ended(spells, design),
     )

@@ -217,7 +217,7 @@ class BriefImages:
 
 @dataclass(frozen=True)
 class PolicySection:
-    """The brief's answer to "Should a risk score decide who gets early help?".
+    """The brief's answer to "Would a risk score help decide who is offered early help?".
 
     Parameters
     ----------
@@ -273,7 +273,7 @@ class Brief:
         What the validation says about a risk tool; the decision-support caveat is
         always shown with it.
     policy : PolicySection or None
-        Should a risk score decide who gets early help (the policy study)?
+        Would a risk score help decide who is offered early help (the policy study)?
     figures : tuple of BriefFigure
         Figures, embedded in order.
     paragraphs : tuple of str

@@ -214,7 +214,9 @@ def test_groups_follow_the_design_disclosure_rules_with_complementary_suppressio
     for (_, attribute), part in flagged.groupby(["rule", "attribute"]):
         true = sizes[attribute].value_counts()
         small = {g for g in part["group"] if true[g] < 50}
-        hidden = set(part.loc[part["suppressed"], "group"])
+        # Groups whose size is withheld (the operating-point rule may blank a group's
+        # metrics too, but publishes its size: it is not a cell of the size table).
+        hidden = set(part.loc[part["n"].isna(), "group"])
         assert small <= hidden
         assert len(hidden) != 1 or len(part) == 1, (attribute, hidden)
         if len(small) == 1:
@@ -222,3 +224,84 @@ def test_groups_follow_the_design_disclosure_rules_with_complementary_suppressio
             assert len(hidden) == 2  # the smallest other group went too
             assert part.loc[part["suppressed"], ["estimate", "conf_low"]].isna().all().all()
     assert complemented > 0  # the case arises in these data
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_group_metrics_follow_the_operating_point_rule() -> None:
+    """A group's share flagged and recall reveal how many children the rule flagged and
+    missed, among those who escalated and those who did not: both are shown only when each
+    of the four counts reaches the threshold (the rule of the risk tool's group metrics),
+    otherwise suppressed and marked; the disparities compare shown groups only. (The
+    review's demo published recall for groups with about 1 to 6 flagged escalations.)"""
+    result, spells = study()
+    groups = result.groups
+    labels = policy_groups(spells)
+    seen = ((spells["event"] == 1) & (spells["duration"] <= result.horizon)).to_numpy()
+    numbers = ["estimate", "std_error", "conf_low", "conf_high"]
+    revealing = 0
+    for (rule, attribute, group), part in groups.groupby(["rule", "attribute", "group"]):
+        member = labels[attribute].to_numpy() == group
+        flags, escalated = result.values.flags[str(rule)][member], seen[member]
+        counts = np.round(
+            [flags[escalated].sum(), (1 - flags[escalated]).sum(),
+             flags[~escalated].sum(), (1 - flags[~escalated]).sum()]
+        )  # fmt: skip
+        if counts.min() < 10:
+            assert part["suppressed"].all(), (rule, attribute, group, counts)
+            assert part[numbers].isna().all().all()
+            # shown before the operating-point rule (group and its escalations >= 10)
+            revealing += int(member.sum() >= 10 and escalated.sum() >= 10)
+    assert revealing > 0  # the case arises in these data
+    shown = groups[~groups["suppressed"]]
+    assert len(shown) and shown[numbers].notna().all().all()
+    assert len(result.disparities)
+    for gap in result.disparities.itertuples():
+        for group in (gap.higher, gap.lower):
+            assert (
+                (shown["rule"] == gap.rule)
+                & (shown["attribute"] == gap.attribute)
+                & (shown["metric"] == gap.metric)
+                & (shown["group"] == group)
+            ).any(), gap
+    # The brief's "most often flagged" never quotes a suppressed group.
+    quoted = result.most_flagged("risk_cox", top=10)
+    hidden = groups[groups["suppressed"] & (groups["rule"] == "risk_cox")]
+    assert not set(zip(quoted["attribute"], quoted["group"], strict=True)) & set(
+        zip(hidden["attribute"], hidden["group"], strict=True)
+    )
+
+
+def _few_escalations_flagged() -> tuple[pd.DataFrame, np.ndarray]:
+    """A rule flagging 60 spells, two of them escalating by day 365 (one per sex)."""
+    frame = small_spells()
+    escalated = ((frame["event"] == 1) & (frame["duration"] <= 365)).to_numpy()
+    female = (frame["sex"] == "F").to_numpy()
+    flags = np.zeros(len(frame))
+    flags[np.flatnonzero(escalated & female)[:1]] = 1
+    flags[np.flatnonzero(escalated & ~female)[:1]] = 1
+    flags[np.flatnonzero(~escalated)[:58]] = 1
+    return frame, flags
+
+
+def test_recall_and_precision_intervals_stay_within_0_and_1() -> None:
+    """Recall of 2 escalations in about 430: the Wald interval would reach below 0; the
+    logit-scale interval stays inside (0, 1), around the estimate."""
+    frame, flags = _few_escalations_flagged()
+    scores = policy_scores(frame, covariates=["risk", "factor", "age"], horizons=[365])
+    fit = estimate_policy_values(scores, {"few": flags})
+    table = fit.tidy()
+    proportions = table[table["estimand"].isin(["precision", "recall"])].dropna(subset=["estimate"])
+    assert (proportions["conf_low"] >= 0).all() and (proportions["conf_high"] <= 1).all()
+    recall = table[(table["rule"] == "few") & (table["estimand"] == "recall")].iloc[0]
+    assert recall["estimate"] - 1.96 * recall["std_error"] < 0  # Wald would cross 0
+    assert 0 < recall["conf_low"] < recall["estimate"] < recall["conf_high"] < 1
+    # By group (threshold 1 so that these tiny groups are shown at all).
+    groups = flagged_by_group(
+        fit, frame, horizon=365, rules=["few"], min_group=1,
+        disclosure=DisclosureRules(threshold=1, rounding=1),
+    )  # fmt: skip
+    shown = groups[~groups["suppressed"]]
+    by_sex = shown[(shown["attribute"] == "sex") & (shown["metric"] == "recall")]
+    assert len(by_sex) == 2
+    assert (shown["conf_low"] > 0).all() and (shown["conf_high"] < 1).all()
+    assert (shown["estimate"] - 1.96 * shown["std_error"] < 0).any()

@@ -25,7 +25,7 @@ def example_policy() -> PolicySection:
     """A policy section from the example frames (the rules side by side, criteria)."""
     return PolicySection(
         summary="If early help were offered to 300 in every 1,000 referrals, choosing them by "
-        "highest predicted risk would prevent about 7.4 escalations per 1,000 referrals "
+        "highest predicted risk is estimated to prevent about 7.4 escalations per 1,000 referrals "
         "(95% CI 3.4 to 11.4) within 365 days, compared with offering it to no one.",
         figure=BriefFigure(
             "The rules side by side",

@@ -130,11 +130,11 @@ def test_report_brief_policy_section(html: str, drawn: Brief) -> None:
     # the same brief's figures (already drawn) and the policy section's, drawn here
     brief = dataclasses.replace(example_brief(with_policy=True), figures=drawn.figures)
     html = render_brief(brief, dpi=DPI)
-    assert "Should a risk score decide who gets early help?" in html
+    assert "Would a risk score help decide who is offered early help?" in html
     assert "Pre-registered criteria" in html and "<strong>not met</strong>" in html
     assert "What the evidence cannot say." in html
     assert "must never make the decision" in html
     assert "Who would be flagged most often" in html
     assert "has not changed since" in html
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 6
-    assert "Should a risk score decide" not in without
+    assert "Would a risk score help decide" not in without

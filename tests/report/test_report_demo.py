@@ -36,7 +36,7 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
             "figures/policy_values.png"} <= paths  # fmt: skip
     assert manifest["registration"]["status"] == "registered"
     assert (tmp_path / "design.registration.json").exists()
-    assert "Should a risk score decide who gets early help?" in html
+    assert "Would a risk score help decide who is offered early help?" in html
     assert "must never make the decision" in html
     assert "would go to children who would not have escalated within" in html
     criteria = outputs.tables["policy_criteria"]

@@ -203,7 +203,7 @@ def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_p
         n.startswith("policy: skipped (the design has no [policy] section") for n in out.notes
     )
     html = (tmp_path / "brief.html").read_text()
-    assert "Should a risk score decide" not in html
+    assert "Would a risk score help decide" not in html
     assert "The study of rules deciding who is offered early help: skipped" in html
     manifest = json.loads(out.manifest.read_text())
     assert manifest["registration"]["status"] == "not_registered"

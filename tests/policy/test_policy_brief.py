@@ -1,0 +1,147 @@
+"""The brief's policy section in words: estimates as estimates, directions, decimals, caveat."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.causal.policy import estimate_policy_values, policy_scores
+from escalation.design import RegistrationCheck, default_design
+from escalation.pipeline import _criterion_row, _difference_words, _policy_section
+from escalation.policy import PolicyStudy, disparities, flagged_by_group, judge_criteria
+from escalation.policy.rules import LearnedRules
+from escalation.policy.study import grace_period_ended
+from tests.policy.policy_support import small_spells
+
+
+@cache
+def study() -> PolicyStudy:
+    """A policy study of made-up rules on a small frame (every sentence of the section)."""
+    design = default_design()
+    assert design.criteria is not None
+    frame = small_spells()
+    n = len(frame)
+    risk = frame["risk"].to_numpy(dtype=float)
+    rng = np.random.default_rng(3)
+    flags = {
+        "everyone": np.ones(n),
+        "no_one": np.zeros(n),
+        "risk_cox": (risk >= np.quantile(risk, 0.7)).astype(float),
+        "benefit": (rng.random(n) < 0.3).astype(float),
+        "tree": (frame["age"].to_numpy() < 5).astype(float),
+    }
+    scores = policy_scores(frame, covariates=["risk", "factor", "age"], horizons=[365])
+    values = estimate_policy_values(scores, flags)
+    groups = flagged_by_group(values, frame, horizon=365)
+    gaps = disparities(values, frame, groups, horizon=365)
+    registration = RegistrationCheck("not_registered", None, "ab")
+    criteria = judge_criteria(
+        values.tidy(), gaps, design.criteria, rule="risk_cox", horizon=365,
+        registration=registration,
+    )  # fmt: skip
+    pairs = [(r, "current_practice") for r in values.rules if r != "current_practice"]
+    pairs.append(("benefit", "risk_cox"))
+    contrasts = pd.concat([values.compare(a, b) for a, b in pairs], ignore_index=True)
+    rules = LearnedRules(
+        flags=flags, scores={}, fold=np.zeros(n, dtype=np.int64), descriptions={},
+        capacity=0.3, horizon=365, spell_id=frame["spell_id"].to_numpy(),
+    )  # fmt: skip
+    return PolicyStudy(
+        values=values, groups=groups, disparities=gaps, criteria=criteria,
+        contrasts=contrasts, rules=rules, registration=registration, capacity=0.3,
+        horizon=365, judged_rule="risk_cox", grace_days=14,
+        grace_period_ended=grace_period_ended(frame, design),
+    )  # fmt: skip
+
+
+def _summary(result: PolicyStudy) -> str:
+    section = _policy_section(result, default_design(), None)
+    assert section is not None
+    return section.summary
+
+
+def test_policy_section_states_estimates_as_estimates_with_directions() -> None:
+    result = study()
+    text = _summary(result)
+    assert "is estimated to prevent about" in text
+    # Never the tool deciding, never an estimate stated as fact.
+    assert not re.search(r"would prevent|\bprevented about|\bdecides?\b", text), text
+    # Thousands separators.
+    assert "Everyone (1,000 offers per 1,000)" in text
+    assert "1000" not in text
+    # Every interval of a difference says which way each end lies.
+    for interval in re.findall(r"95% CI ([^)]*)\)", text):
+        if "more" in interval or "fewer" in interval:
+            assert re.fullmatch(r"[\d.,]+( more| fewer)? to [\d.,]+ (more|fewer)", interval), (
+                interval
+            )
+    # Benefit against risk targeting: its direction in words, as the contrast says.
+    pair = result.contrasts.set_index(["rule", "other"]).loc[("benefit", "risk_cox")]
+    way = "more" if pair["estimate"] > 0 else "fewer"
+    assert (
+        f"Targeting by the largest estimated benefit instead is estimated to lead to "
+        f"{abs(pair['estimate']):.1f} {way} escalations per 1,000 referrals than targeting "
+        "by predicted risk (95% CI"
+    ) in text
+    # The policy-relevant contrast: risk targeting against current practice.
+    own = result.contrasts.set_index(["rule", "other"]).loc[("risk_cox", "current_practice")]
+    way = "more" if own["estimate"] > 0 else "fewer"
+    assert (
+        "Choosing them by the highest predicted risk (Cox model) rather than as practitioners "
+        f"did is estimated to lead to {abs(own['estimate']):.1f} {way} escalations per 1,000 "
+        "referrals than current practice (95% CI"
+    ) in text
+
+
+def test_policy_section_carries_the_grace_period_caveat() -> None:
+    """The values rest on AIPW-type scores: where untreated spells ended within the grace
+    period (the effect estimate's caveat), the section says so beside its numbers."""
+    result = study()
+    assert result.grace_period_ended > 0
+    text = _summary(result)
+    assert "14-day grace period" in text and "carry its caveat" in text
+    assert str(result.grace_period_ended) not in re.findall(r"\d+", result.grace_caveat)
+    import dataclasses
+
+    clean = dataclasses.replace(result, grace_period_ended=0)
+    assert clean.grace_caveat == ""
+    assert "grace period" not in _summary(clean)
+
+
+def test_difference_words_and_threshold_decimals() -> None:
+    assert _difference_words(10.38, 2.57, 18.18, "risk targeting") == (
+        "10.4 more escalations per 1,000 referrals than risk targeting (95% CI 2.6 to 18.2 more)"
+    )
+    assert _difference_words(-1234.5, -2000.0, 3.0, "no one").endswith(
+        "(95% CI 2,000.0 fewer to 3.0 more)"
+    )
+    row = pd.Series(
+        {"criterion": "min_recall", "estimate": 0.5402, "conf_low": 0.50486,
+         "conf_high": 0.5756, "threshold": 0.5, "verdict": "met"}
+    )  # fmt: skip
+    assert _criterion_row(row, "recall")[1:] == ("at least 50%", "54% (50.5% to 58%)", "met")
+    row = pd.Series(
+        {"criterion": "min_prevented_per_1000", "estimate": 17.4, "conf_low": 9.96,
+         "conf_high": 26.5, "threshold": 10.0, "verdict": "inconclusive"}
+    )  # fmt: skip
+    assert _criterion_row(row, "recall")[2] == "17.4 (9.96 to 26.5)"
+    row = pd.Series(
+        {"criterion": "max_disparity", "estimate": 0.43, "conf_low": 0.0996,
+         "conf_high": 0.57, "threshold": 0.1, "verdict": "inconclusive"}
+    )  # fmt: skip
+    assert _criterion_row(row, "recall")[2] == "43 points (9.96 to 57)"
+
+
+@pytest.mark.parametrize("value", [0.5, 0.58, 0.4951])
+def test_threshold_decimals_leave_other_values_alone(value: float) -> None:
+    row = pd.Series(
+        {"criterion": "min_recall", "estimate": value, "conf_low": value,
+         "conf_high": value, "threshold": 0.5, "verdict": "met"}
+    )  # fmt: skip
+    shown = _criterion_row(row, "recall")[2].split(" ")[0]
+    expected = {0.5: "50%", 0.58: "58%", 0.4951: "49.5%"}[value]
+    assert shown == expected
