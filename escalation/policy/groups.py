@@ -25,7 +25,11 @@ Disclosure control, per rule and group (``suppressed = True``, no numbers):
   by the horizon and among those who did not. Unless each of the four counts (flagged
   and escalated, missed and escalated, flagged and not escalated, missed and not
   escalated) reaches the disclosure threshold, both of the group's metrics for that rule
-  are suppressed.
+  are suppressed. Where exactly one group of an attribute is so suppressed and the
+  number it flags, or does not flag, is below the threshold, the smallest other group's
+  metrics are suppressed too: that number could otherwise be recovered by subtraction
+  from the whole cohort's share flagged and the other groups' (complementary
+  suppression).
 
 Counts in ``n`` are rounded to 5 by :func:`escalation.disclosure.disclose_table`, with
 complementary suppression of the groups too small to report.
@@ -220,6 +224,9 @@ def flagged_by_group(
     z = stats.norm.ppf(0.5 + result.conf_level / 2)
     min_group = max(int(min_group), disclosure.threshold)
     rows: list[dict[str, Any]] = []
+    # (rule, attribute, group) -> whether the group's number flagged or not flagged is
+    # below the threshold (what subtraction could recover: see _complement_flagged)
+    thin: dict[tuple[str, str, str], bool] = {}
     for rule in chosen:
         flags = result.flags[rule]
         for attribute in groups.columns:
@@ -231,6 +238,10 @@ def flagged_by_group(
                 estimates = _group_estimates(flags, observed, scores.cluster, member)
                 counts = operating_counts(flags, seen, member)
                 revealing = not _discloses(counts, disclosure.threshold)
+                flagged_counts = np.round([counts[0] + counts[2], counts[1] + counts[3]])
+                thin[(rule, attribute, str(group))] = bool(
+                    flagged_counts.min() < disclosure.threshold
+                )
                 for metric in ("flagged", "recall"):
                     small = (
                         size < min_group
@@ -273,9 +284,38 @@ def flagged_by_group(
         partition=["rule", "horizon", "attribute", "metric"],
     )
     disclosed["suppressed"] = disclosed["suppressed"] | unreported
+    disclosed = _complement_flagged(disclosed, thin)
     numbers = ["estimate", "std_error", "conf_low", "conf_high"]
     disclosed.loc[disclosed["suppressed"], numbers] = np.nan
     return disclosed[list(GROUP_COLUMNS)]
+
+
+def _complement_flagged(
+    table: pd.DataFrame, thin: dict[tuple[str, str, str], bool]
+) -> pd.DataFrame:
+    """Blank a second group where one blanked group's number flagged could be recovered.
+
+    The whole cohort's share flagged (``policy_values.csv``) and every group's size are
+    published, so where exactly one group of an attribute has its metrics blanked (its
+    size shown), the number it flags follows, to within the rounding of the sizes, by
+    subtraction from the other groups' shares. When that number, or the number it does
+    not flag, is below the disclosure threshold, the metrics of the smallest other shown
+    group are blanked too (complementary suppression, as for the sizes). Recall cannot
+    be recovered so: the groups' numbers of escalations are not published.
+    """
+    out = table.copy()
+    flagged = out[out["metric"] == "flagged"]
+    for (rule, attribute), part in flagged.groupby(["rule", "attribute"], sort=False):
+        blanked = part[part["suppressed"].astype(bool)]
+        shown = part[~part["suppressed"].astype(bool)]
+        if len(blanked) != 1 or shown.empty or blanked["n"].isna().any():
+            continue
+        if not thin.get((str(rule), str(attribute), str(blanked["group"].iloc[0])), False):
+            continue
+        other = shown.sort_values("n", kind="stable")["group"].iloc[0]
+        hit = (out["rule"] == rule) & (out["attribute"] == attribute) & (out["group"] == other)
+        out.loc[hit, "suppressed"] = True
+    return out
 
 
 def disparities(

@@ -305,3 +305,27 @@ def test_recall_and_precision_intervals_stay_within_0_and_1() -> None:
     assert len(by_sex) == 2
     assert (shown["conf_low"] > 0).all() and (shown["conf_high"] < 1).all()
     assert (shown["estimate"] - 1.96 * shown["std_error"] < 0).any()
+
+
+def test_a_lone_blanked_group_with_few_flagged_takes_a_second_group_with_it() -> None:
+    """Sex "U" (40 children) with 3 flagged is blanked by the operating-point rule; the
+    cohort's share flagged and the sizes are published, so "U"'s 3 would follow by
+    subtraction from F and M: the smaller of them is blanked too. With 20 flagged in "U"
+    (at least the threshold flagged and not flagged) nothing more is blanked."""
+    frame = small_spells().copy()
+    unknown = np.arange(len(frame)) < 40
+    frame["sex"] = np.where(unknown, "U", frame["sex"])
+    risk = frame["risk"].to_numpy(dtype=float)
+    top = (risk >= np.quantile(risk, 0.7)) & ~unknown
+    scores = policy_scores(frame, covariates=["risk", "factor", "age"], horizons=[365])
+    for flagged_in_u, complemented in ((3, True), (20, False)):
+        flags = top.astype(float)
+        flags[np.flatnonzero(unknown)[:flagged_in_u]] = 1
+        fit = estimate_policy_values(scores, {"top": flags})
+        table = flagged_by_group(fit, frame, horizon=365, rules=["top"])
+        sex = table[table["attribute"] == "sex"]
+        hidden = set(sex.loc[sex["suppressed"], "group"])
+        assert "U" in hidden  # too few escalations in "U" to show it at all
+        assert sex["n"].notna().all()  # sizes are shown
+        assert (len(hidden) == 2) is complemented, hidden
+        assert sex.loc[sex["suppressed"], ["estimate", "conf_low"]].isna().all().all()
