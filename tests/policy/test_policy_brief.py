@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import cache
 
@@ -11,10 +12,9 @@ import pytest
 
 from escalation.causal.policy import estimate_policy_values, policy_scores
 from escalation.design import RegistrationCheck, default_design
-from escalation.pipeline import _criterion_row, _difference_words, _policy_section
+from escalation.pipeline import _criterion_row, _policy_section
 from escalation.policy import PolicyStudy, disparities, flagged_by_group, judge_criteria
 from escalation.policy.rules import LearnedRules
-from escalation.policy.study import grace_period_ended
 from tests.policy.policy_support import small_spells
 
 
@@ -53,8 +53,7 @@ def study() -> PolicyStudy:
     return PolicyStudy(
         values=values, groups=groups, disparities=gaps, criteria=criteria,
         contrasts=contrasts, rules=rules, registration=registration, capacity=0.3,
-        horizon=365, judged_rule="risk_cox", grace_days=14,
-        grace_period_ended=grace_period_ended(frame, design),
+        horizon=365, judged_rule="risk_cox",
     )  # fmt: skip
 
 
@@ -100,19 +99,23 @@ def test_policy_section_states_estimates_as_estimates_with_directions() -> None:
 def test_policy_section_carries_the_grace_period_caveat() -> None:
     """The values rest on AIPW-type scores: where untreated spells ended within the grace
     period (the effect estimate's caveat), the section says so beside its numbers."""
-    result = study()
-    assert result.grace_period_ended > 0
+    from escalation.policy.study import grace_period_ended
+
+    ended = grace_period_ended(small_spells(), default_design())
+    assert ended > 0
+    result = dataclasses.replace(study(), grace_days=14, grace_period_ended=ended)
     text = _summary(result)
     assert "14-day grace period" in text and "carry its caveat" in text
-    assert str(result.grace_period_ended) not in re.findall(r"\d+", result.grace_caveat)
-    import dataclasses
-
+    assert str(ended) not in re.findall(r"\d+", result.grace_caveat)
     clean = dataclasses.replace(result, grace_period_ended=0)
     assert clean.grace_caveat == ""
     assert "grace period" not in _summary(clean)
+    assert "grace period" not in _summary(study())  # a study that records none
 
 
 def test_difference_words_and_threshold_decimals() -> None:
+    from escalation.pipeline import _difference_words
+
     assert _difference_words(10.38, 2.57, 18.18, "risk targeting") == (
         "10.4 more escalations per 1,000 referrals than risk targeting (95% CI 2.6 to 18.2 more)"
     )
