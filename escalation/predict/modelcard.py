@@ -99,7 +99,7 @@ class ModelCard:
     decision_notes: tuple[str, ...] = ()
 
     def with_decision_use(self, table: pd.DataFrame, notes: Sequence[str] = ()) -> ModelCard:
-        """Return a copy with the policy study's section ("if the score decided").
+        """Return a copy with the policy study's section ("if offers of early help followed the score").
 
         Parameters
         ----------
@@ -113,16 +113,16 @@ class ModelCard:
         >>> card = ModelCard("cox", "Cox model.", {}, pd.DataFrame(), pd.DataFrame())
         >>> table = pd.DataFrame({"measure": ["Escalations prevented per 1,000"],
         ...                       "estimate": [9.8], "conf_low": [1.2], "conf_high": [18.0]})
-        >>> "If the score decided" in card.with_decision_use(table).to_markdown()
+        >>> "If offers of early help followed the score" in card.with_decision_use(table).to_markdown()
         True
         """
         return dataclasses.replace(self, decision_use=table.copy(), decision_notes=tuple(notes))
 
     def decision_markdown(self) -> str:
-        """Return the section "If the score decided who is offered early help" (Markdown)."""
+        """Return the section "If offers of early help followed the score" (Markdown)."""
         if self.decision_use.empty and not self.decision_notes:
             return ""
-        lines = ["## If the score decided who is offered early help", ""]
+        lines = ["## If offers of early help followed the score", ""]
         if not self.decision_use.empty:
             lines += _markdown_table(self.decision_use)
             lines.append("")
@@ -189,7 +189,7 @@ class ModelCard:
             )
             notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.decision_notes)
             decision = (
-                f"<h2>If the score decided who is offered early help</h2>{table}<ul>{notes}</ul>"
+                f"<h2>If offers of early help followed the score</h2>{table}<ul>{notes}</ul>"
             )
         return (
             f"<h1>Model card: {html.escape(self.model)}</h1>"

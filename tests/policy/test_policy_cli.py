@@ -60,7 +60,7 @@ def test_policy_command_flags_a_design_changed_after_registration(
     assert "Statistical disclosure control" in card_text
 
     card = (out / "model_cards" / "risk_cox_policy.md").read_text()
-    assert "## If the score decided who is offered early help" in card
+    assert "## If offers of early help followed the score" in card
     assert "must never make the decision" in card
     child_ids = set(sim.history.children["child_id"].astype(str))
     for csv in out.glob("*.csv"):
