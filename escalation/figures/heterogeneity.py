@@ -144,6 +144,9 @@ def plot_subgroup_effects(
     keys, order, names = grouped_rows(data["subgroup"].tolist(), data["level"].tolist())
     data["row"] = keys
     height = 20.0 + 4.6 * len(order) if height_mm is None else height_mm
+    # A level without an estimate (too few children in an arm) keeps its row, with words.
+    missing = data[~np.isfinite(data["estimate"].to_numpy(dtype=float))]
+    data = data.drop(index=missing.index)
     plot = (
         p9.ggplot(data, p9.aes("estimate", "row"))
         + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
@@ -154,6 +157,18 @@ def plot_subgroup_effects(
         + row_scale(order, names)
         + p9.theme(panel_grid_major_y=p9.element_blank())
     )
+    if len(missing):
+        # at the panel's left edge, where the intervals and lines leave room
+        values = np.r_[data["conf_low"], data["estimate"], 0.0, overall or 0.0]
+        left = float(np.min(values[np.isfinite(values)]))
+        plot += p9.geom_text(
+            p9.aes("estimate", "row"),
+            data=missing.assign(estimate=left),
+            label="not estimated (too few children)",
+            size=ANNOTATION_PT,
+            ha="left",
+            color=GREY,
+        )
     if overall is not None:
         plot += p9.geom_vline(xintercept=float(overall), color=_OVERALL, size=0.5)
         if overall_label:

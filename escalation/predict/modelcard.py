@@ -99,7 +99,7 @@ class ModelCard:
     decision_notes: tuple[str, ...] = ()
 
     def with_decision_use(self, table: pd.DataFrame, notes: Sequence[str] = ()) -> ModelCard:
-        """Return a copy with the policy study's section ("if offers of early help followed the score").
+        """Return a copy with the policy study's section (if offers followed the score).
 
         Parameters
         ----------
@@ -113,7 +113,8 @@ class ModelCard:
         >>> card = ModelCard("cox", "Cox model.", {}, pd.DataFrame(), pd.DataFrame())
         >>> table = pd.DataFrame({"measure": ["Escalations prevented per 1,000"],
         ...                       "estimate": [9.8], "conf_low": [1.2], "conf_high": [18.0]})
-        >>> "If offers of early help followed the score" in card.with_decision_use(table).to_markdown()
+        >>> section = card.with_decision_use(table).to_markdown()
+        >>> "If offers of early help followed the score" in section
         True
         """
         return dataclasses.replace(self, decision_use=table.copy(), decision_notes=tuple(notes))
@@ -188,9 +189,7 @@ class ModelCard:
                 else ""
             )
             notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.decision_notes)
-            decision = (
-                f"<h2>If offers of early help followed the score</h2>{table}<ul>{notes}</ul>"
-            )
+            decision = f"<h2>If offers of early help followed the score</h2>{table}<ul>{notes}</ul>"
         return (
             f"<h1>Model card: {html.escape(self.model)}</h1>"
             f"<p>{html.escape(self.description)}</p>"

@@ -326,6 +326,27 @@ def test_figures_heterogeneity(frames: dict[str, pd.DataFrame]) -> None:
     assert "Prior referrals" in names and "Domestic abuse" in names
 
 
+def test_figures_subgroup_without_an_estimate_keeps_its_row_in_words(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    # A level too small to estimate (NaN): plotnine warned "Removed 1 rows containing
+    # missing values", which stopped the study's heterogeneity stage.
+    import warnings
+
+    from escalation.figures.save import drawn
+
+    subgroups = frames["subgroups"].copy()
+    subgroups.loc[0, ["estimate", "conf_low", "conf_high"]] = np.nan
+    plot = plot_subgroup_effects(subgroups, overall=-0.025)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with drawn(plot, width="single", height_mm=None, dpi=72) as figure:
+            texts = [t.get_text() for t in figure.findobj(lambda a: hasattr(a, "get_text"))]
+    assert "not estimated (too few children)" in texts
+    y = plot.scales.get_scales("y")
+    assert len(y.limits) == len(frames["subgroups"]) + frames["subgroups"]["subgroup"].nunique()
+
+
 def test_figures_flow_layout(frames: dict[str, pd.DataFrame]) -> None:
     flow = frames["flow"]
     boxes, arrows = flow_layout(flow)
