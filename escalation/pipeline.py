@@ -36,8 +36,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -108,6 +109,8 @@ from escalation.figures import (
 from escalation.figures.save import drawn, write_figure
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
+    GLOSSARY,
+    SPELL_CHOICE,
     Brief,
     BriefFigure,
     BriefImages,
@@ -118,7 +121,14 @@ from escalation.report.brief import (
     interval_digits,
     write_brief,
 )
-from escalation.report.caveats import NOT_SHARED, Caveat, CaveatLog, Failure
+from escalation.report.caveats import (
+    NOT_SHARED,
+    Caveat,
+    CaveatLog,
+    Failure,
+    brief_caveats,
+    in_words,
+)
 from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
 from escalation.report.wording import (
@@ -794,7 +804,9 @@ def _run_into(
         write_workbook(
             run.tables,
             run.results_dir / "results.xlsx",
-            readme=_workbook_readme(design, data_label, run.rules, input_hash),
+            readme=_workbook_readme(
+                design, data_label, run.rules, input_hash, caveats=run.log.caveats
+            ),
         )
     caveats = run.log.caveats
     # What is shared is disclosed: counts in warnings and notes as in the tables.
@@ -838,10 +850,34 @@ def _run_into(
 
 
 def _workbook_readme(
-    design: StudyDesign, data_label: str | None, rules: DisclosureRules, input_hash: str
+    design: StudyDesign,
+    data_label: str | None,
+    rules: DisclosureRules,
+    input_hash: str,
+    *,
+    caveats: Sequence[Caveat] = (),
 ) -> dict[str, str]:
-    """Rows of the README sheet of ``results.xlsx``: the design and the disclosure rules."""
+    """Rows of the README sheet of ``results.xlsx``: design, disclosure rules, caveats.
+
+    Examples
+    --------
+    >>> from escalation import default_design
+    >>> from escalation.disclosure import DEFAULT_RULES
+    >>> rows = _workbook_readme(default_design(), None, DEFAULT_RULES, "abc", caveats=[
+    ...     Caveat("effects", "[outcome] horizons", "3 spells ended early", "shorten them.")])
+    >>> print(rows["Caveat 1"])
+    Fewer than 10 spells ended early. In the design file, [outcome] horizons: shorten them.
+    >>> text = rows["Disclosure control"]
+    >>> "blank cell" in text, "shown as 'fewer than 10'" in text
+    (True, False)
+    """
     horizons = ", ".join(str(int(h)) for h in design.outcome.horizons)
+    rounded = (
+        f"every other count is rounded to the nearest {rules.rounding}"
+        if rules.rounding > 1
+        else "other counts are exact"
+    )
+    listed = brief_caveats(list(caveats), rules, replicates=int(design.estimation.bootstrap))
     return {
         "What this is": "Every results table of the study, one sheet each, as in the CSV "
         "files beside this workbook. Made with escalation " + __version__ + ".",
@@ -849,9 +885,19 @@ def _workbook_readme(
         "Input data (SHA-256)": input_hash,
         "Design": f"{cohort_sentence(design)} Horizons: {horizons} days.",
         "Arms": arms_sentence(design),
-        "Disclosure control": rules.statement()
-        + " Suppressed values are left blank and marked in the 'suppressed' column where a "
-        "table has one. Percentages are of the rounded counts.",
+        "Disclosure control": f"Statistical disclosure control: counts below "
+        f"{rules.threshold} are suppressed and {rounded}; estimates resting on fewer than "
+        f"{rules.threshold} children or events are not shown. In these sheets a suppressed "
+        "value is a blank cell, and its row reads TRUE in the 'Suppressed' column where a "
+        "table has one: the count was below the threshold, or was withheld so that one "
+        "below it cannot be worked out from the others (complementary suppression). Table 1 "
+        f"writes a count below the threshold as '<{rules.threshold}'. Percentages are of the "
+        "rounded counts. No names, identifiers or case-note text appear.",
+        "Caveats": f"{len(listed)} caveat(s) raised by the analysis, listed below as in the "
+        "brief; manifest.json records each warning as raised."
+        if listed
+        else "The analysis raised no caveats.",
+        **{f"Caveat {i}": text for i, text in enumerate(listed, start=1)},
         "Design file (TOML)": design.to_toml(),
     }
 
@@ -1980,6 +2026,27 @@ def _difference_words(estimate: float, low: float, high: float, than: str) -> st
     return f"{head} {than} (95% CI {interval})"
 
 
+def _criteria_note(study: Any, capacity: int) -> str:
+    """Return the criteria table's caption: rule, operating point, population, key number.
+
+    The risk tool's key number flags the riskiest 10% of the later years' referrals with a
+    model trained on the earlier years; the criteria judge the registered rule at the
+    design's capacity on every referral, each scored by a model fitted without its family.
+    """
+    judged = study.judged_rule
+    rule = _rule_phrase(str(judged)) if judged else "the rule the design names"
+    return (
+        f"Judged on one rule: offering early help to {capacity / 10:g}% of referrals "
+        f"(the operating point the design states, [policy] capacity_per_1000), chosen by "
+        f"{rule}, among every referral studied, each scored by a model fitted without that "
+        f"child's family (cross-fitting), within {study.horizon} days. These differ from the "
+        "risk tool's key number above, which flags the riskiest 10% of the later years' "
+        "referrals with a model trained on the earlier years: flagging more children finds "
+        "more of those who escalate (higher recall), and fewer of those flagged escalate "
+        "(lower precision)."
+    )
+
+
 def _policy_section(
     study: Any, design: StudyDesign, policy_figure: BriefFigure | None
 ) -> PolicySection | None:
@@ -2091,6 +2158,7 @@ def _policy_section(
         summary=" ".join(parts),
         figure=policy_figure,
         criteria=criteria_rows,
+        criteria_note=_criteria_note(study, capacity) if criteria_rows else "",
         registration=registration,
         most_flagged=tuple(flagged),
         cannot_say=(
@@ -2120,6 +2188,87 @@ _STAGE_WORDS: Final = {
     "fairness": "the comparison of the risk tool between groups",
     "policy": "the study of rules deciding who is offered early help",
 }
+
+
+def _horizons_sentence(horizons: Sequence[int]) -> str:
+    """Return the brief's subtitle on horizons: the key numbers' own, and where the others are.
+
+    Examples
+    --------
+    >>> print(_horizons_sentence([365, 730]))  # doctest: +NORMALIZE_WHITESPACE
+    Key numbers at 365 days after the decision; the estimates at 730 days are in
+    results/effects.csv.
+    >>> _horizons_sentence([365])
+    'Outcomes followed for 365 days after the decision.'
+    """
+    if len(horizons) < 2:
+        days = " and ".join(f"{x} days" for x in horizons)
+        return f"Outcomes followed for {days} after the decision."
+    others = " and ".join(str(x) for x in horizons[1:])
+    return (
+        f"Key numbers at {horizons[0]} days after the decision; the estimates at {others} "
+        "days are in results/effects.csv."
+    )
+
+
+#: The immortal-time caveat of the effects stage, naming the estimators it biases.
+_GRACE_BIAS: Final = re.compile(r"which biases (?P<names>[a-z_, ]+?) towards benefit")
+
+
+def _grace_biased(caveats: Iterable[Caveat]) -> set[str]:
+    """Return the estimators a grace-period (immortal-time) caveat says are biased.
+
+    Examples
+    --------
+    >>> caveat = Caveat("effects", "[estimation] estimators", "3 untreated spells ended "
+    ...                 "within that grace period, which biases ipw, aipw towards benefit "
+    ...                 "(immortal time).", "read ccw first.")
+    >>> sorted(_grace_biased([caveat]))
+    ['aipw', 'ipw']
+    """
+    biased: set[str] = set()
+    for caveat in caveats:
+        match = _GRACE_BIAS.search(caveat.message)
+        if caveat.stage == "effects" and match is not None:
+            biased |= {name.strip() for name in match.group("names").split(",")}
+    return biased
+
+
+def _grace_caveat(run: _Run, compare: str) -> str:
+    """Return the caveat shown beside the key numbers when CCW leads (counts disclosed)."""
+    message = next(
+        in_words(c.disclosed(run.rules).message)
+        for c in run.log.caveats
+        if c.stage == "effects" and _GRACE_BIAS.search(c.message)
+    )
+    label = _ESTIMATOR_LABELS.get(compare, compare)
+    return (
+        f"Why these numbers come from CCW, not {label}: {message[:1].upper()}{message[1:]} "
+        f"{label}, which this brief would otherwise lead with, is shown beside CCW for "
+        "comparison only."
+    )
+
+
+def _difference_card(
+    rd: Mapping[str, float], horizon: int, label: str, *, comparison: bool = False
+) -> KeyNumber:
+    """Return the key number of a change in risk (``rd``: estimate, conf_low, conf_high)."""
+    dd = max(1, interval_digits(rd["estimate"], rd["conf_low"], rd["conf_high"], digits=1))
+    plain = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
+    if comparison:
+        plain = (
+            f"For comparison only: {plain[:1].lower()}{plain[1:]} This estimate does not "
+            "allow for the grace period (see the caveat below) and is likely to overstate "
+            "the benefit."
+        )
+    return KeyNumber(
+        f"Change in risk with early help, by {horizon} days ({label}"
+        + (", for comparison)" if comparison else ")"),
+        f"{100 * rd['estimate']:+.{dd}f} points",
+        plain,
+        interval=f"95% CI {100 * rd['conf_low']:+.{dd}f} to "
+        f"{100 * rd['conf_high']:+.{dd}f} percentage points",
+    )
 
 
 def _confounding_paragraph(crude: float, adjusted: float, horizon: int, label: str) -> str:
@@ -2181,6 +2330,7 @@ def _brief(
 ) -> Brief:
     h = [int(x) for x in design.outcome.horizons]
     key: list[KeyNumber] = []
+    key_caveat = ""
     shows: list[str] = []
     paragraphs: list[str] = []
     not_show = [
@@ -2193,6 +2343,13 @@ def _brief(
         effects = _shown(disclosed)
         pick = [e for e in _PREFERRED if e in set(effects["estimator"])]
         est = pick[0] if pick else None
+        compare = None
+        biased = _grace_biased(run.log.caveats)
+        if est in biased and "ccw" in set(effects["estimator"]):
+            # The design's own caveat says the preferred estimator is biased by the grace
+            # period and CCW is not: CCW leads, the preferred one is shown beside it.
+            est, compare = "ccw", est
+            key_caveat = _grace_caveat(run, str(compare))
         if est is None:
             not_show.insert(
                 0,
@@ -2217,9 +2374,6 @@ def _brief(
                 label = _ESTIMATOR_LABELS.get(str(est), str(est))
                 modelled = est != "unadjusted"
                 d0 = interval_digits(r0["estimate"], r0["conf_low"], r0["conf_high"])
-                dd = max(
-                    1, interval_digits(rd["estimate"], rd["conf_low"], rd["conf_high"], digits=1)
-                )
                 if modelled:
                     headline = (
                         f"Had none of these children received early help, an estimated "
@@ -2243,15 +2397,22 @@ def _brief(
                         f"{100 * r0['conf_high']:.{d0}f}%",
                     )
                 )
-                key.append(
-                    KeyNumber(
-                        f"Change in risk with early help, by {horizon} days ({label})",
-                        f"{100 * rd['estimate']:+.{dd}f} points",
-                        describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"]),
-                        interval=f"95% CI {100 * rd['conf_low']:+.{dd}f} to "
-                        f"{100 * rd['conf_high']:+.{dd}f} percentage points",
+                key.append(_difference_card(rd, horizon, label))
+                other = effects[
+                    (effects["estimator"] == compare)
+                    & (effects["horizon"] == horizon)
+                    & (effects["estimand"] == "risk_difference")
+                ]
+                if compare is not None and len(other):
+                    columns = ["estimate", "conf_low", "conf_high"]
+                    key.append(
+                        _difference_card(
+                            dict(zip(columns, other.iloc[0][columns].to_numpy(float), strict=True)),
+                            horizon,
+                            _ESTIMATOR_LABELS.get(compare, compare),
+                            comparison=True,
+                        )
                     )
-                )
                 if "risk_untreated" in crude_rows.index and modelled:
                     observed = crude_rows.loc["risk_untreated"]
                     shows.append(
@@ -2318,7 +2479,7 @@ def _brief(
             r, p = 100 * float(recall["estimate"]), 100 * float(precision["estimate"])
             key.append(
                 KeyNumber(
-                    "Risk tool: children who escalated that it flagged",
+                    "Risk tool: children who escalated that it flagged (riskiest 10%, later years)",
                     f"{r:.0f}%",
                     f"Flagging the riskiest 10% would find about {r:.0f} in 100 of the children "
                     f"who went on to escalate and miss the rest; about {p:.0f} in 100 flagged "
@@ -2365,13 +2526,16 @@ def _brief(
         cohort_text=cohort_sentence(design),
         cohort_counts=counts,
         key_numbers=tuple(key),
+        key_caveat=key_caveat,
         shows=tuple(shows),
         does_not_show=tuple(not_show),
         limits=tuple(limits),
         risk_tool=risk_text,
         policy=_policy_section(state.get("policy"), design, run.policy_figure),
         figures=tuple(run.brief_figures),
-        caveats=tuple(c.disclosed(run.rules).text() for c in run.log.caveats),
+        caveats=brief_caveats(
+            run.log.caveats, run.rules, replicates=int(design.estimation.bootstrap)
+        ),
         failures=tuple(
             f"{_STAGE_WORDS.get(f.stage, f.stage).capitalize()} did not run ({f.error}): "
             + f.shared().message
@@ -2383,8 +2547,10 @@ def _brief(
         paragraphs=tuple(paragraphs),
         table_one=run.extra.get("table_one_html"),
         kicker="Policy brief" + (f" · {data_label}" if data_label else ""),
-        subtitle=(f"{data_label}. " if data_label else "")
-        + f"Outcomes followed for {' and '.join(f'{x} days' for x in h)} after the decision.",
+        subtitle=(f"{data_label}. " if data_label else "") + _horizons_sentence(h),
+        glossary={"spell": f"{GLOSSARY['spell']} {SPELL_CHOICE[design.time_zero.spells]}"}
+        if design.time_zero.spells in SPELL_CHOICE
+        else {},
         provenance=(
             f"Made with escalation {__version__} on {date.today().isoformat()}; design "
             f"SHA-256 {hashlib.sha256(design.to_toml().encode()).hexdigest()[:12]}, input data "

@@ -42,6 +42,7 @@ __all__ = [
     "DECISION_SUPPORT_CAVEAT",
     "ESTIMATOR_NAMES",
     "GLOSSARY",
+    "SPELL_CHOICE",
     "Brief",
     "BriefFigure",
     "BriefImages",
@@ -79,10 +80,15 @@ GLOSSARY: Final = {
     "start to count as early help. Help that starts later is not counted, so that "
     "children are compared by what happened at the decision, not later.",
     "spell": "One decision point for one child (a referral closed without further action) "
-    "and the time followed from it. A child can have more than one spell.",
+    "and the time followed from it.",
     "AIPW": "Augmented inverse probability weighting: an estimate of what would have "
     "happened had every child (or no child) received early help, combining a model of who "
     "gets early help with a model of escalation. It stays correct if either model is.",
+    "CCW": "Clone-censor-weight: each child is copied into both strategies (early help "
+    "within the grace period, or not), and a copy stops being followed when what happened "
+    "departs from its strategy, with weights for the copies stopped. No child's time "
+    "counts for early help before it could have started, which the other estimates "
+    "cannot avoid when help may start days after the decision.",
     "Aalen–Johansen": "The estimate of the share of children who escalated by each day "
     "that allows for children who left the study early and for deaths, which stop "
     "escalation from happening.",
@@ -91,10 +97,18 @@ GLOSSARY: Final = {
     "quintile": "One of five equal-sized groups after ranking (for example, of "
     "deprivation): the first quintile is the fifth with the lowest values.",
 }
+#: What the glossary adds to "spell" for each ``[time_zero] spells`` of the design.
+SPELL_CHOICE: Final = {
+    "first": "This study kept each child's first spell only, so each child counts once.",
+    "last": "This study kept each child's last spell only, so each child counts once.",
+    "all": "This study kept every spell of a child, so a child can count more than once "
+    "(the intervals allow for this by resampling families).",
+}
 _GLOSSARY_PATTERNS: Final = {
     "grace period": r"grace period",
     "spell": r"spells?",
     "AIPW": r"AIPW|augmented inverse probability weighting",
+    "CCW": r"CCW|clone-censor-weight",
     "Aalen–Johansen": r"Aalen[–-]Johansen",
     "AUC": r"AUC",
     "quintile": r"quintiles?",
@@ -228,6 +242,10 @@ class PolicySection:
     criteria : tuple of tuple of str
         One row per pre-registered criterion: (criterion, threshold, estimate with its
         interval, verdict "met" / "not met" / "inconclusive").
+    criteria_note : str
+        The criteria table's caption: the rule judged, its operating point (the share of
+        referrals flagged), the population and how its risks were predicted, and why
+        these numbers differ from the risk tool's key number.
     registration : str
         Whether the design was registered before the analysis and changed since.
     most_flagged : tuple of str
@@ -242,6 +260,7 @@ class PolicySection:
     summary: str
     figure: BriefFigure | None = None
     criteria: tuple[tuple[str, str, str, str], ...] = ()
+    criteria_note: str = ""
     registration: str = ""
     most_flagged: tuple[str, ...] = ()
     cannot_say: str = ""
@@ -267,6 +286,9 @@ class Brief:
         given (the study runner gives text from ``results/cohort.csv``).
     key_numbers : tuple of KeyNumber
         Headline numbers.
+    key_caveat : str
+        A caveat shown beside the key numbers, when one governs which estimate they lead
+        with (e.g. the grace period's bias, when the clone-censor-weight estimate leads).
     shows, does_not_show, limits : tuple of str
         Bullet points.
     risk_tool : str or None
@@ -293,6 +315,9 @@ class Brief:
         Parts of the analysis skipped or left out of the brief, and why.
     disclosure : DisclosureRules
         The disclosure rules the counts are shown under (stated in the footer).
+    glossary : mapping of str to str, optional
+        Definitions that replace those of :data:`GLOSSARY` for this study (e.g. "spell",
+        with which spells of a child the design kept: :data:`SPELL_CHOICE`).
     """
 
     title: str
@@ -300,6 +325,7 @@ class Brief:
     cohort_text: str
     cohort_counts: Mapping[str, int | str | None]
     key_numbers: tuple[KeyNumber, ...] = ()
+    key_caveat: str = ""
     shows: tuple[str, ...] = ()
     does_not_show: tuple[str, ...] = ()
     limits: tuple[str, ...] = ()
@@ -315,6 +341,7 @@ class Brief:
     failures: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     disclosure: DisclosureRules = DEFAULT_RULES
+    glossary: Mapping[str, str] = field(default_factory=dict)
 
 
 def interval_digits(
@@ -598,7 +625,9 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
     environment = _environment()
     environment.filters["gloss"] = _Glossary()
     html = environment.get_template("brief.html").render(
-        glossary=[(term, _anchor(term), text) for term, text in GLOSSARY.items()],
+        glossary=[
+            (term, _anchor(term), brief.glossary.get(term, text)) for term, text in GLOSSARY.items()
+        ],
         dpi=dpi,
         table_one=Markup(brief.table_one) if brief.table_one else None,
         brief=brief,

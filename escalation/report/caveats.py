@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, Final
 
 from escalation.design.study import StudyDesign
@@ -33,8 +35,10 @@ __all__ = [
     "Caveat",
     "CaveatLog",
     "Failure",
+    "brief_caveats",
     "caveat_from_warning",
     "design_key_line",
+    "in_words",
 ]
 
 
@@ -54,6 +58,9 @@ class Caveat:
         What to change in the design file (or that nothing needs to change).
     count : int
         How many times it was raised.
+    refits : int
+        How many of those times it was raised by a bootstrap refit (a model fitted again
+        on resampled families for the intervals), not by the fit the estimates come from.
     """
 
     stage: str
@@ -61,6 +68,7 @@ class Caveat:
     message: str
     advice: str
     count: int = 1
+    refits: int = 0
 
     def text(self) -> str:
         """Return the caveat as one sentence for the brief.
@@ -101,6 +109,7 @@ class Caveat:
             "message": self.message,
             "advice": self.advice,
             "count": self.count,
+            "bootstrap_refits": self.refits,
         }
 
 
@@ -349,6 +358,25 @@ def design_key_line(text: str, design_key: str) -> int:
     return header or 1
 
 
+def _in_bootstrap_refit() -> bool:
+    """Whether the warning being shown was raised by a bootstrap replicate's refit.
+
+    A replicate runs in :func:`escalation.causal.cluster_bootstrap`'s tasks (``_batch``
+    here, or ``run_tasks``, which raises again the warnings of other processes); the
+    first call of the statistic, on every row, runs outside them and is not a refit.
+    """
+    frame: FrameType | None = sys._getframe(1)
+    in_task = False
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name in ("_batch", "run_tasks"):
+            in_task = True
+        if code.co_name == "cluster_bootstrap" and code.co_filename.endswith("bootstrap.py"):
+            return in_task
+        frame = frame.f_back
+    return False
+
+
 #: Numbers in a message (counts, estimates), masked to tell variants of one warning apart.
 _NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
@@ -394,7 +422,11 @@ class CaveatLog:
         key = (caveat.stage, caveat.design_key, caveat.message)
         old = self._caveats.get(key)
         self._caveats[key] = (
-            caveat if old is None else dataclasses.replace(old, count=old.count + caveat.count)
+            caveat
+            if old is None
+            else dataclasses.replace(
+                old, count=old.count + caveat.count, refits=old.refits + caveat.refits
+            )
         )
 
     @contextmanager
@@ -407,22 +439,36 @@ class CaveatLog:
         is kept but not shown again). Other warnings follow the caller's filters and are
         passed on unchanged.
         """
-        recorded: list[warnings.WarningMessage] = []
+        recorded: list[tuple[warnings.WarningMessage, bool]] = []
+
+        def keep(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: Any = None,
+            line: str | None = None,
+        ) -> None:
+            caught = warnings.WarningMessage(message, category, filename, lineno, file, line)
+            recorded.append((caught, _in_bootstrap_refit()))
+
         try:
-            with warnings.catch_warnings(record=True) as recorded:
+            with warnings.catch_warnings():
                 warnings.simplefilter("always", StatisticalWarning)
+                warnings.showwarning = keep
                 yield
         finally:
             self._pass_on(stage, recorded)
 
-    def _pass_on(self, stage: str, recorded: list[warnings.WarningMessage]) -> None:
-        for caught in recorded:
+    def _pass_on(self, stage: str, recorded: list[tuple[warnings.WarningMessage, bool]]) -> None:
+        for caught, refit in recorded:
             if not issubclass(caught.category, StatisticalWarning):
                 warnings.warn_explicit(
                     caught.message, caught.category, caught.filename, caught.lineno
                 )
                 continue
             caveat = caveat_from_warning(caught.message, stage=stage, design=self.design)
+            caveat = dataclasses.replace(caveat, refits=int(refit))
             shape = (caveat.stage, caveat.design_key, _NUMBER.sub("#", caveat.message))
             self.add(caveat)
             if shape not in self._shown:
@@ -438,3 +484,165 @@ class CaveatLog:
                     self.file,
                     design_key_line(self.text, caveat.design_key),
                 )
+
+
+#: A model's separation warning: which model, and the coefficients that kept growing.
+_SEPARATION: Final = re.compile(
+    r"^the (?P<model>.+?): the log-likelihood stopped changing while the coefficient\(s\) of "
+    r"(?P<terms>.+?) kept growing"
+)
+#: A coefficient named in a warning, with the value where its fit stopped.
+_TERM: Final = re.compile(r"(?P<name>[A-Za-z][\w+-]*) \([-+]?[\d.]+\)")
+#: Coded model columns a warning may name (``source_3C``), shown by their labels.
+_CODED_COLUMN: Final = re.compile(
+    r"\b(?:source|need|factor|ethnicity|sex|disability|imd_decile)_[A-Za-z0-9]+\b"
+)
+#: Estimators as the brief names them ("ipw, gformula, aipw" in a warning).
+_ESTIMATOR_WORDS: Final = {"ipw": "IPW", "gformula": "g-formula", "aipw": "AIPW", "ccw": "CCW"}
+_ESTIMATOR_WORD: Final = re.compile(r"(?<![\w\"(])(?:ipw|gformula|aipw|ccw)(?![\w\")])")
+#: Advice about the Python API, kept in the manifest, left out of the brief.
+_API_ADVICE: Final = re.compile(r" The warning also mentions options the design file.*$", re.S)
+#: Pointers into Python objects, kept in the manifest, left out of the brief.
+_API_POINTER: Final = re.compile(r";?\s*settings\[[^\]]*\] says so")
+
+
+def _term_label(name: str) -> str:
+    from escalation.timeline.labels import covariate_label
+
+    if name.startswith("text_"):
+        return "a feature from case notes (" + name.removeprefix("text_").replace("_", " ") + ")"
+    return covariate_label(name)
+
+
+def _labelled(text: str) -> str:
+    """Replace the coded model columns in ``text`` by their labels."""
+    return _CODED_COLUMN.sub(lambda m: _term_label(m.group()), text)
+
+
+def in_words(text: str) -> str:
+    """Return a warning's text with model columns and estimators named in words.
+
+    Examples
+    --------
+    >>> in_words("biases ipw, aipw; see need_N7")
+    'biases IPW, AIPW; see Primary need: Low income'
+    """
+    return _ESTIMATOR_WORD.sub(lambda m: _ESTIMATOR_WORDS[m.group()], _labelled(text))
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _separation_text(
+    stage: str, model: str, group: list[Caveat], rules: DisclosureRules, replicates: int
+) -> str:
+    """One brief caveat for a model's separation warnings, grouped over refits."""
+    refits = sum(c.refits for c in group)
+    main = sum(c.count - c.refits for c in group)
+    competing = "competing event" in model
+    terms: list[str] = []
+    if not competing:  # a competing event's model is of a rare event: no group is named
+        for caveat in group:
+            match = _SEPARATION.match(caveat.message)
+            for term in _TERM.finditer(match.group("terms") if match else ""):
+                label = _term_label(term.group("name"))
+                if label not in terms:
+                    terms.append(label)
+    what = (
+        "could not estimate every coefficient, because the events it models are rare"
+        if competing or not terms
+        else "could not estimate the coefficients of some rare characteristics ("
+        + "; ".join(terms)
+        + "), because too few children had them"
+    )
+    where = []
+    if main:
+        where.append("in the fit the estimates come from")
+    if refits:
+        of = f" of the {replicates}" if stage == "effects" and replicates >= refits else ""
+        where.append(
+            f"in {refits}{of} bootstrap refit{'s' if refits != 1 else ''} (the model fitted "
+            "again on resampled families to work out the intervals)"
+        )
+    consequence = (
+        " The estimates themselves come from a fit without this problem; these refits are "
+        "included in the intervals, which they may widen a little."
+        if refits and not main
+        else " The values of those coefficients mean nothing, but the other estimates and "
+        "the predictions are still valid."
+    )
+    change = (
+        "merge rare levels or leave these covariates out."
+        if main
+        else "nothing needs to change; merging rare levels or leaving these covariates out "
+        "would avoid it."
+    )
+    model = re.sub(r"\bcox\b", "Cox", model)
+    text = (
+        f"The {model} {what}, {' and '.join(where)}.{consequence} In the design file, "
+        f"{group[0].design_key}: {change}"
+    )
+    return disclose_text(text[:1].upper() + text[1:], rules)
+
+
+def brief_caveats(
+    caveats: tuple[Caveat, ...] | list[Caveat], rules: DisclosureRules, *, replicates: int = 0
+) -> tuple[str, ...]:
+    """Return the caveats as the brief lists them: grouped, in words, counts disclosed.
+
+    The manifest keeps every caveat as raised (:meth:`Caveat.to_dict`); the brief is read
+    by people who decide policy, so there
+
+    * a model's separation warnings (one per rare level and per refit) become one line
+      per model, saying how many of them came from bootstrap refits rather than the fit
+      the estimates come from, with labels instead of model columns (``source_3C`` is
+      "Referral source: ..."); a competing event's model names no group, since saying
+      which group had none of a rare event would give a small count away;
+    * advice about the Python API and pointers into Python objects are left out;
+    * every line goes through :func:`~escalation.disclosure.disclose_text`.
+
+    Parameters
+    ----------
+    caveats : sequence of Caveat
+        The run's caveats, as recorded (not yet disclosed).
+    rules : DisclosureRules
+        The brief's disclosure rules.
+    replicates : int, default 0
+        The bootstrap replicates of the effect estimates ("in 11 of the 50 refits").
+
+    Examples
+    --------
+    >>> from escalation.disclosure import DEFAULT_RULES
+    >>> raised = "the Cox model of escalation: the log-likelihood stopped changing while "
+    >>> raised += "the coefficient(s) of source_3C (-15.0) kept growing, so ..."
+    >>> refits = [Caveat("effects", "[covariates] include", raised.replace("15.0", v),
+    ...                  "remove them.", refits=1) for v in ("15.0", "14.2")]
+    >>> text = brief_caveats(refits, DEFAULT_RULES, replicates=50)[0]
+    >>> "(Referral source: Health services: school nurse)" in text, "source_3C" in text
+    (True, False)
+    >>> text[text.index("in 2 of"):].split(" (")[0]
+    'in 2 of the 50 bootstrap refits'
+    """
+    lines: list[str] = []
+    grouped: dict[tuple[str, str], list[Caveat]] = {}
+    for caveat in caveats:
+        match = _SEPARATION.match(caveat.message)
+        if match is None:
+            continue
+        grouped.setdefault((caveat.stage, match.group("model")), []).append(caveat)
+    done: set[tuple[str, str]] = set()
+    for caveat in caveats:
+        match = _SEPARATION.match(caveat.message)
+        if match is not None:
+            key = (caveat.stage, match.group("model"))
+            if key not in done:
+                done.add(key)
+                lines.append(_separation_text(*key, grouped[key], rules, replicates))
+            continue
+        text = _API_POINTER.sub("", _API_ADVICE.sub("", caveat.text()))
+        if caveat.count > 1:
+            text += f" (Raised {_times(caveat.count)}.)"
+        text = disclose_text(in_words(text), rules)
+        lines.append(text[:1].upper() + text[1:])
+    return tuple(lines)

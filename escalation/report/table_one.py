@@ -11,8 +11,10 @@ in the arm, a median [Q1, Q3] the threshold below its lower quartile.
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -62,41 +64,87 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
     medians = block.str.endswith(", median [Q1, Q3]").to_numpy()
     for group in t1.groups:
         n = float(t1.n[group])
+        table[group] = table[group].where(~medians, table[group].map(_whole_numbers))
         if n < rules.threshold:
             table.loc[means, group] = NOT_SHOWN
         if 0.25 * n < rules.threshold:
             table.loc[medians, group] = NOT_SHOWN
+    level = table["Level"].astype(str)
+    table["Level"] = level.map(_YES_NO).fillna(table["Level"])
     return table
+
+
+#: Levels of a yes/no characteristic as Table 1 shows them.
+_YES_NO: Final = {"True": "Yes", "False": "No"}
+_NUMBER: Final = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def _whole_numbers(text: object) -> object:
+    """Print a median [Q1, Q3] of days or counts as whole numbers where they are whole.
+
+    Where a median or quartile falls between two values (a half), one decimal is kept.
+
+    Examples
+    --------
+    >>> _whole_numbers("1108.00 [29.00, 1215.00]"), _whole_numbers("0.50 [0.00, 1.00]")
+    ('1,108 [29, 1,215]', '0.5 [0.0, 1.0]')
+    """
+    if not isinstance(text, str):
+        return text
+    values = [float(v.replace(",", "")) for v in _NUMBER.findall(text)]
+    if not values:
+        return text
+    digits = 0 if all(v == int(v) for v in values) else 1
+    return _NUMBER.sub(lambda m: f"{float(m.group().replace(',', '')):,.{digits}f}", text)
 
 
 def table_one_html(
     table: pd.DataFrame, *, caption: str = "Table 1. Baseline characteristics"
 ) -> str:
-    """Return Table 1 as an HTML ``<table>`` (variable names bold, numbers right-aligned).
+    """Return Table 1 as an HTML ``<table>`` (numbers right-aligned).
+
+    A characteristic with levels (sex, ethnicity, ...) heads its own row, with its SMD and
+    missing count, and its levels follow in the first column, indented: the table has one
+    text column, not two, so that the arms' numbers stay on a phone's screen.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"Characteristic": ["n"], "Level": [""], "A": ["10"]})
-    >>> "<caption>" in table_one_html(frame)
-    True
+    >>> frame = pd.DataFrame({"Characteristic": ["n", "Sex, n (%)", ""],
+    ...                       "Level": ["", "Female", "Male"], "A": ["10", "5 (50.0)", "5 (50.0)"]})
+    >>> html = table_one_html(frame)
+    >>> "<caption>" in html, html.count('class="level"')
+    (True, 2)
     """
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
+    columns = [c for c in table.columns if c not in ("Characteristic", "Level")]
+    arms = {c for c in columns if not str(c).startswith("SMD") and c != "Missing"}
+    head = '<th scope="col">Characteristic</th>' + "".join(
+        f'<th scope="col">{html.escape(str(c))}</th>' for c in columns
+    )
+
+    def cells(row: Mapping[Any, Any], keep: set[Any]) -> str:
+        return "".join(
+            f'<td class="num">{html.escape(str(row[c]))}</td>' if c in keep else "<td></td>"
+            for c in columns
+        )
+
     body = []
-    for row in table.itertuples(index=False):
-        cells = []
-        for column, value in zip(table.columns, row, strict=True):
-            text = html.escape(str(value))
-            if column == "Characteristic":
-                cells.append(f'<th scope="row">{text}</th>')
-            else:
-                kind = ' class="num"' if column not in ("Level",) else ""
-                cells.append(f"<td{kind}>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+    for row in table.to_dict("records"):
+        name, level = html.escape(str(row["Characteristic"])), html.escape(str(row["Level"]))
+        if name and level:  # a characteristic with levels heads its own row
+            body.append(
+                f'<tr class="block"><th scope="rowgroup">{name}</th>'
+                f"{cells(row, set(columns) - arms)}</tr>"
+            )
+            body.append(f'<tr class="level"><th scope="row">{level}</th>{cells(row, arms)}</tr>')
+        elif level:
+            body.append(f'<tr class="level"><th scope="row">{level}</th>{cells(row, arms)}</tr>')
+        else:
+            body.append(f'<tr><th scope="row">{name}</th>{cells(row, set(columns))}</tr>')
     return (
         '<table class="tableone">'
         f"<caption>{html.escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-        f'<tfoot><tr><td colspan="{len(table.columns)}">{html.escape(_NOTE)}</td></tr></tfoot>'
+        f'<tfoot><tr><td colspan="{len(columns) + 1}">{html.escape(_NOTE)}</td></tr></tfoot>'
         "</table>"
     )
 

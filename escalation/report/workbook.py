@@ -46,7 +46,7 @@ COLUMN_NAMES: Final = {
     "model": "Model",
     "metric": "Metric",
     "attribute": "Attribute",
-    "suppressed": "Suppressed (fewer than 10)",
+    "suppressed": "Suppressed",
     "term": "Term",
     "statistic": "Test statistic",
     "df": "Degrees of freedom",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from escalation.data.codes import ETHNICITIES, REFERRAL_SOURCES
 from escalation.figures import (
     plot_adjusted_curves,
     plot_fairness,
@@ -19,6 +22,51 @@ from escalation.report.brief import (
     describe_difference,
     describe_risk,
 )
+from escalation.report.table_one import table_one_html
+
+
+def example_table_one() -> str:
+    """Table 1 as the demo prints it: about 50 rows, arms' numbers in the thousands."""
+    rows = [("n", "", "5,890", "3,395", "", "", "")]
+    rows.append(("Age (years), mean (SD)", "", "8.65 (5.26)", "8.07 (5.26)", "0.112", "0.005", "0"))
+    for name, codes in (
+        ("Ethnicity, n (%)", ETHNICITIES),
+        ("Referral source, n (%)", REFERRAL_SOURCES),
+    ):
+        for i, label in enumerate(codes.values()):
+            head = i == 0
+            rows.append(
+                (
+                    name if head else "",
+                    label,
+                    "3,805 (64.6)",
+                    "2,195 (64.7)",
+                    "0.098" if head else "",
+                    "0.024" if head else "",
+                    "0" if head else "",
+                )
+            )
+    rows.append(
+        (
+            "Days since first referral, median [Q1, Q3]",
+            "",
+            "53 [29, 1,108]",
+            "69 [31, 1,215]",
+            "0.084",
+            "0.004",
+            "0",
+        )
+    )
+    columns = [
+        "Characteristic",
+        "Level",
+        "No early help",
+        "Early help",
+        "SMD",
+        "SMD after weighting",
+        "Missing",
+    ]
+    return table_one_html(pd.DataFrame(rows, columns=columns))
 
 
 def example_policy() -> PolicySection:
@@ -41,10 +89,22 @@ def example_policy() -> PolicySection:
                 "not met",
             ),
             (
+                "Recall: share of children who escalated who were flagged",
+                "at least 50%",
+                "54% (50% to 58%)",
+                "met",
+            ),
+            (
                 "Largest gap between groups in recall",
                 "at most 10 points",
                 "41 points (26 to 56)",
                 "not met",
+            ),
+            (
+                "Escalations prevented per 1,000 referrals",
+                "at least 10",
+                "17.4 (8.4 to 26.5)",
+                "inconclusive",
             ),
         ),
         registration="The design was registered on 2024-05-01T09:30:00+00:00 and has not "
@@ -55,7 +115,9 @@ def example_policy() -> PolicySection:
     )
 
 
-def example_brief(with_risk_tool: bool = True, with_policy: bool = False) -> Brief:
+def example_brief(
+    with_risk_tool: bool = True, with_policy: bool = False, with_table_one: bool = False
+) -> Brief:
     f = example_frames()
     figures = (
         BriefFigure(
@@ -114,6 +176,7 @@ def example_brief(with_risk_tool: bool = True, with_policy: bool = False) -> Bri
         if with_risk_tool
         else None,
         policy=example_policy() if with_policy else None,
+        table_one=example_table_one() if with_table_one else None,
         figures=figures,
         subtitle="Illustrative numbers from the package's example frames.",
         provenance=("escalation test build",),

@@ -138,3 +138,31 @@ def test_report_brief_policy_section(html: str, drawn: Brief) -> None:
     assert "has not changed since" in html
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 6
     assert "Would a risk score help decide" not in without
+
+
+def test_report_brief_table_one_prints_days_and_counts_as_whole_numbers() -> None:
+    import pandas as pd
+
+    from escalation.causal import table_one
+    from escalation.report.table_one import disclosed_table_one, table_one_html
+
+    spells = pd.DataFrame(
+        {
+            "treatment": [1] * 60 + [0] * 60,
+            "days_since_first_referral": ([29] * 20 + [53] * 20 + [1108] * 20) * 2,
+            "disability": [True, False, False] * 40,
+        }
+    )
+    t1 = table_one(
+        spells,
+        variables=["days_since_first_referral", "disability"],
+        nonnormal=["days_since_first_referral"],
+    )
+    table = disclosed_table_one(t1)
+    days = table.loc[table["Characteristic"].str.startswith("Days"), "Early help"].iloc[0]
+    assert days == "53 [29, 1,108]", days  # not "53.00 [29.00, 1108.00]"
+    assert set(table["Level"]) >= {"Yes", "No"}  # not True / False
+    html = table_one_html(table)
+    # A characteristic with levels heads its own row; its levels follow, indented.
+    assert '<tr class="block"><th scope="rowgroup">Disability, n (%)</th>' in html
+    assert '<tr class="level"><th scope="row">Yes</th>' in html

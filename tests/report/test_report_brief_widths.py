@@ -62,8 +62,11 @@ window.addEventListener("load", () => {
       text_px: %(pt)s / 72 * dpi * img.clientWidth / img.naturalWidth,
     });
   }
+  const evidence = document.getElementById("evidence");
+  const top = evidence ? evidence.getBoundingClientRect().top + window.scrollY : -1;
   parent.postMessage(JSON.stringify({
-    view, scroll: doc.scrollWidth, wide: wide.slice(0, 5), smallest, figures
+    view, scroll: doc.scrollWidth, wide: wide.slice(0, 5), smallest, figures,
+    evidence: top, height: window.innerHeight
   }), "*");
 });
 </script>
@@ -86,13 +89,24 @@ FRAME = (
     '<iframe src="probe.html" style="display:block;width:%(width)dpx;height:%(height)dpx;'
     'border:0"></iframe>'
 )
-SIZES = {"desktop": (1366, 900), "tablet": (768, 1024), "phone": (400, 800)}
+SIZES = {
+    "desktop": (1366, 900),
+    "tablet": (768, 1024),
+    "phone": (400, 800),
+    "small phone": (360, 740),
+}
+#: How far down the page "What the evidence shows" may start, in screens of the phone: the
+#: key numbers and who was studied come first, Table 1 after the evidence.
+MAX_SCREENS_TO_EVIDENCE = 3
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("brief_widths")
-    brief = write_brief(example_brief(with_policy=True), folder / "brief.html", dpi=DPI)
+    # The policy section's criteria table ("inconclusive" is its widest word) and Table 1
+    # are the brief's widest and longest parts on a phone.
+    example = example_brief(with_policy=True, with_table_one=True)
+    brief = write_brief(example, folder / "brief.html", dpi=DPI)
     html = brief.read_text(encoding="utf-8")
     probe = folder / "probe.html"
     probe.write_text(
@@ -164,3 +178,6 @@ def test_report_brief_fits_the_screen(layouts: dict[str, dict[str, object]], nam
     for figure in figures:
         assert figure["shown"] <= layout["view"]
         assert figure["text_px"] >= MIN_FIGURE_TEXT_PX, (size, figure)
+    # Table 1 does not stand between the key numbers and the evidence.
+    screens = float(layout["evidence"]) / float(layout["height"])  # type: ignore[arg-type]
+    assert 0 < screens < MAX_SCREENS_TO_EVIDENCE, (name, screens)

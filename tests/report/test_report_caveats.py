@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import warnings
 
+import numpy as np
 import pytest
 
 from escalation import StatisticalWarning, build_spells, default_design, simulate_local_authority
@@ -133,3 +135,92 @@ def test_caveats_the_same_warning_with_other_numbers_is_shown_once_and_kept_each
     assert "at 1 (profile, time)" in messages[0] and "bootstrap" in messages[1]
     kept = sorted((c.message, c.count) for c in log.caveats if "increments" in c.message)
     assert [count for _, count in kept] == [2, 1, 1]  # three distinct messages, one twice
+
+
+SEPARATION = (
+    "the Cox model of {model}: the log-likelihood stopped changing while the coefficient(s) "
+    "of {terms} kept growing, so the likelihood is monotone in them and their estimates are "
+    "infinite (separation: a covariate value with all or none of the events, or that "
+    "predicts the outcome perfectly). Coefficient may be infinite: the values shown are where "
+    "the fit stopped and their standard errors mean nothing. Merge or drop those levels, or "
+    "refit with an explicit penalizer"
+)
+
+
+def _refitting(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A bootstrap statistic whose every refit warns of separation (as the demo's did)."""
+    warnings.warn(
+        SEPARATION.format(model="competing events", terms=f"treatment (-{19 + rows[0] % 3})"),
+        StatisticalWarning,
+        stacklevel=1,
+    )
+    return np.array([values[rows].mean()])
+
+
+def test_caveats_count_the_warnings_of_bootstrap_refits() -> None:
+    """A warning raised by a bootstrap replicate is counted as a refit's, not the main fit's
+    (the demo's brief read as if its main model had failed eleven times)."""
+    from escalation.causal import cluster_bootstrap
+    from escalation.report.caveats import CaveatLog
+
+    log = CaveatLog(default_design(), "design.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with log.watch("effects"):
+            cluster_bootstrap(_refitting, np.arange(40) // 2, 12, args=(np.arange(40.0),), n_jobs=1)
+    caveats = [c for c in log.caveats if "separation" in c.message]
+    # The first call of the statistic (on every row, to size the output) is not a refit.
+    assert sum(c.count for c in caveats) == 13
+    assert sum(c.refits for c in caveats) == 12
+    assert all(c.to_dict()["bootstrap_refits"] == c.refits for c in caveats)
+
+
+def test_caveats_in_the_brief_are_grouped_labelled_and_disclosed() -> None:
+    from escalation.disclosure import DEFAULT_RULES
+    from escalation.report.caveats import Caveat, brief_caveats, caveat_from_warning
+
+    design = default_design()
+
+    def caveat(message: str, count: int = 1, refits: int = 0) -> Caveat:
+        found = caveat_from_warning(message, stage="effects", design=design)
+        return dataclasses.replace(found, count=count, refits=refits)
+
+    raised = [
+        caveat(SEPARATION.format(model="escalation", terms="source_3C (-15.0)"), 1, 1),
+        caveat(SEPARATION.format(model="competing events", terms="treatment (-19.8)"), 6, 6),
+        caveat(SEPARATION.format(model="escalation", terms="need_N7 (-15.7)"), 1, 1),
+        caveat(SEPARATION.format(model="competing events", terms="treatment (-19.7)"), 5, 5),
+        caveat(
+            SEPARATION.format(
+                model="escalation", terms="ethnicity_WIRI (-16.1), factor_2A (-15.9)"
+            ),
+            1,
+            1,
+        ),
+        caveat(
+            "10 competing events for 78 model columns (fewer than 5 per column): the g-formula "
+            "and AIPW model the competing event by treatment only (its covariate effects set "
+            "to 0); settings['competing_model'] says so"
+        ),
+        caveat("positivity: 40 children (38 treated, 2 untreated) have extreme scores"),
+    ]
+    lines = brief_caveats(raised, DEFAULT_RULES, replicates=50)
+    assert len(lines) == 4  # one line per model, however many refits and levels
+    escalation, competing, _, positivity = lines
+    # Refits are counted as such, of the replicates run, not as failures of the main fit.
+    assert "in 3 of the 50 bootstrap refits" in escalation
+    assert "in 11 of the 50 bootstrap refits" in competing
+    assert "come from a fit without this problem" in competing
+    # Labels, not model columns.
+    for code in ("source_3C", "need_N7", "ethnicity_WIRI", "factor_2A"):
+        assert code not in escalation
+    assert "Primary need: Low income" in escalation and "Ethnicity: White Irish" in escalation
+    # A competing event's model names no group: which arm had none of a rare event would
+    # give a small count away.
+    assert "treatment" not in competing and "all or none" not in competing
+    # Advice about the Python API and pointers into Python objects stay in the manifest.
+    for line in lines:
+        assert "Python API" not in line and "penalizer" not in line and "settings[" not in line
+    assert "fit_cox" in raised[0].advice  # ... where they still are
+    # Counts below the threshold are disclosed.
+    assert "2 untreated" not in positivity and "fewer than 10 untreated" in positivity

@@ -1,0 +1,132 @@
+"""The brief's key numbers lead with the estimate the design supports.
+
+When the effects stage warns that untreated spells ended within the grace period (which
+biases the unadjusted, IPW, g-formula and AIPW estimates towards benefit) and the
+clone-censor-weight (CCW) estimate was made, the key numbers lead with CCW, show AIPW
+beside it for comparison and carry the caveat with them; otherwise they lead with AIPW.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import escalation.pipeline as pipeline
+from escalation import StatisticalWarning, default_design, simulate_local_authority
+
+GRACE_WARNING = (
+    "treatment is classified by early help starting within 14 days of time zero; 60 untreated "
+    "spells ended within that grace period and could not have been treated, which biases "
+    "unadjusted, ipw, gformula, aipw towards benefit (immortal time). The ccw estimator "
+    "handles the grace period."
+)
+#: Risk without early help and change in risk, by 365 days (as the demo's effects.csv).
+ESTIMATES = {
+    "unadjusted": ((0.081, 0.073, 0.089), (0.021, 0.008, 0.034)),
+    "aipw": ((0.098, 0.089, 0.108), (-0.0213, -0.0357, -0.0068)),
+    "ccw": ((0.094, 0.085, 0.104), (-0.0147, -0.0285, -0.0008)),
+}
+
+
+def _effects_table() -> pd.DataFrame:
+    rows = []
+    for estimator, (untreated, difference) in ESTIMATES.items():
+        for estimand, (estimate, low, high) in (
+            ("risk_untreated", untreated),
+            ("risk_difference", difference),
+        ):
+            rows.append(
+                {
+                    "estimator": estimator,
+                    "horizon": 365,
+                    "estimand": estimand,
+                    "estimate": estimate,
+                    "conf_low": low,
+                    "conf_high": high,
+                    "suppressed": False,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def _brief_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, grace_warning: bool) -> str:
+    """Run the effects stage (replaced by the demo's estimates) and the brief.
+
+    Returns the text of the key numbers (the whole brief is ``out/brief.html``).
+    """
+
+    def effects(run: Any, *args: Any, **kwargs: Any) -> object:
+        if grace_warning:
+            warnings.warn(GRACE_WARNING, StatisticalWarning, stacklevel=1)
+        run.table("effects", _effects_table())
+        return object()
+
+    monkeypatch.setattr(pipeline, "_effects", effects)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        outputs = pipeline.run_study(
+            simulate_local_authority(300, seed=5).history,
+            default_design(),
+            out=tmp_path / "out",
+            progress=False,
+            stages=("effects", "brief"),
+            background_figures=False,
+        )
+    page = Path(outputs.brief).read_text(encoding="utf-8")
+    return _text(page[page.index('<section aria-labelledby="key">') : page.index('"cohort"')])
+
+
+def test_report_brief_headline_is_ccw_when_the_grace_period_biases_aipw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = _brief_text(tmp_path, monkeypatch, grace_warning=True)
+    labels = re.findall(r"Change in risk with early help, by 365 days \(([^)]*)\)", key)
+    assert labels == ["CCW", "AIPW, for comparison"]
+    assert "without early help (estimated, CCW)" in key
+    assert "-1.5 points" in key and "-2.1 points" in key
+    assert key.index("-1.5 points") < key.index("-2.1 points")
+    # The caveat sits with the key numbers, its count disclosed, estimators in words.
+    assert "Read with this caveat." in key
+    assert "60 untreated spells ended within that grace period" in key
+    assert "biases unadjusted, IPW, g-formula, AIPW towards benefit" in key
+
+
+def test_report_brief_headline_is_aipw_without_the_grace_period_caveat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = _brief_text(tmp_path, monkeypatch, grace_warning=False)
+    labels = re.findall(r"Change in risk with early help, by 365 days \(([^)]*)\)", key)
+    assert labels == ["AIPW"]
+    assert "without early help (estimated, AIPW)" in key
+    assert "-2.1 points" in key and "-1.5 points" not in key
+    assert "Read with this caveat." not in key and "grace period" not in key
+
+
+def test_report_brief_glossary_header_and_workbook_say_what_the_design_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _brief_text(tmp_path, monkeypatch, grace_warning=True)
+    text = _text((tmp_path / "out" / "brief.html").read_text(encoding="utf-8"))
+    # The default design keeps each child's first spell only.
+    assert "A child can have more than one spell" not in text
+    assert "kept each child's first spell only" in text
+    # The key numbers are at 365 days; the header says where the 730-day estimates are.
+    assert "Outcomes followed for 365 days and 730 days" not in text
+    assert "the estimates at 730 days are in results/effects.csv" in text
+    # The workbook's README lists the caveats and says how suppressed cells look.
+    readme = pd.read_excel(tmp_path / "out" / "results" / "results.xlsx", sheet_name="README")
+    rows = dict(zip(readme["Topic"], readme["Text"], strict=True))
+    assert "60 untreated spells ended within that grace period" in rows["Caveat 1"]
+    assert "blank cell" in rows["Disclosure control"]
+    assert "shown as 'fewer than 10'" not in rows["Disclosure control"]
