@@ -2244,8 +2244,7 @@ def _grace_caveat(run: _Run, compare: str) -> str:
     label = _ESTIMATOR_LABELS.get(compare, compare)
     return (
         f"Why these numbers come from CCW, not {label}: {message[:1].upper()}{message[1:]} "
-        f"{label}, which this brief would otherwise lead with, is shown beside CCW for "
-        "comparison only."
+        f"{label}, which this brief would otherwise lead with, is shown for comparison only."
     )
 
 
@@ -2257,9 +2256,8 @@ def _difference_card(
     plain = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
     if comparison:
         plain = (
-            f"For comparison only: {plain[:1].lower()}{plain[1:]} This estimate does not "
-            "allow for the grace period (see the caveat below) and is likely to overstate "
-            "the benefit."
+            "For comparison only: this estimate does not allow for the grace period (see "
+            "the caveat below), so it is likely to overstate the benefit."
         )
     return KeyNumber(
         f"Change in risk with early help, by {horizon} days ({label}"
@@ -2268,6 +2266,7 @@ def _difference_card(
         plain,
         interval=f"95% CI {100 * rd['conf_low']:+.{dd}f} to "
         f"{100 * rd['conf_high']:+.{dd}f} percentage points",
+        comparison=comparison,
     )
 
 

@@ -164,12 +164,15 @@ class KeyNumber:
         The number in plain words, uncertainty included.
     interval : str
         The interval, shown small under the number (e.g. "95% CI 16% to 21%").
+    comparison : bool
+        Shown for comparison only (muted), with :attr:`Brief.key_caveat` right after it.
     """
 
     label: str
     value: str
     plain: str
     interval: str = ""
+    comparison: bool = False
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,30 @@ def test_report_brief_table_one_prints_days_and_counts_as_whole_numbers() -> Non
     # A characteristic with levels heads its own row; its levels follow, indented.
     assert '<tr class="block"><th scope="rowgroup">Disability, n (%)</th>' in html
     assert '<tr class="level"><th scope="row">Yes</th>' in html
+
+
+def test_report_brief_key_caveat_follows_the_numbers_it_concerns() -> None:
+    from escalation.report.brief import KeyNumber
+
+    brief = dataclasses.replace(
+        example_brief(with_risk_tool=False),
+        figures=(),
+        key_numbers=(
+            KeyNumber("Change in risk (CCW)", "-1.5 points", "About 1 fewer."),
+            KeyNumber(
+                "Change in risk (AIPW, for comparison)",
+                "-2.1 points",
+                "For comparison.",
+                comparison=True,
+            ),
+            KeyNumber("Risk tool", "27%", "Flagging the riskiest 10%."),
+        ),
+        key_caveat="Untreated spells ended within the grace period.",
+    )
+    html = render_brief(brief, dpi=30)
+    ccw, aipw = html.index("-1.5 points"), html.index("-2.1 points")
+    caveat, tool = html.index('id="key-caveat"'), html.index("Flagging the riskiest")
+    assert ccw < aipw < caveat < tool
+    assert html.count('class="card comparison"') == 1
+    without = render_brief(dataclasses.replace(brief, key_caveat=""), dpi=30)
+    assert 'id="key-caveat"' not in without
