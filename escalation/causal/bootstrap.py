@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from escalation.clusters import cluster_codes
 from escalation.compute import resolve_jobs, run_tasks
 from escalation.errors import EscalationError, StatisticalWarning
 
-__all__ = ["cluster_bootstrap", "resample_clusters"]
+__all__ = ["cluster_bootstrap", "refitting", "resample_clusters"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -81,6 +82,24 @@ def _batch(
         except (EscalationError, np.linalg.LinAlgError, FloatingPointError):
             continue
     return out
+
+
+_REFITTING: ContextVar[bool] = ContextVar("escalation_bootstrap_refitting", default=False)
+
+
+def refitting() -> bool:
+    """Return whether a bootstrap replicate's refit is running (its warnings are arriving).
+
+    True while :func:`cluster_bootstrap` runs its replicates, in this thread: a warning
+    raised then comes from a model fitted again on resampled families, not from the fit
+    the estimates come from (the brief counts such warnings as refits).
+
+    Examples
+    --------
+    >>> refitting()
+    False
+    """
+    return _REFITTING.get()
 
 
 def cluster_bootstrap(
@@ -143,14 +162,20 @@ def cluster_bootstrap(
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     batches = [seeds[i : i + batch_size] for i in range(0, n_boot, batch_size)]
     jobs = min(resolve_jobs(n_jobs), len(batches))
-    chunks: list[FloatArray] = run_tasks(
-        _batch,
-        batches,
-        args=(statistic, index, args, width),
-        n_jobs=jobs,
-        progress=progress,
-        description=description,
-    )
+    # Warnings of the replicates reach the caller here (raised in this thread, or raised
+    # again from other processes): marked as refits while they run (see refitting()).
+    token = _REFITTING.set(True)
+    try:
+        chunks: list[FloatArray] = run_tasks(
+            _batch,
+            batches,
+            args=(statistic, index, args, width),
+            n_jobs=jobs,
+            progress=progress,
+            description=description,
+        )
+    finally:
+        _REFITTING.reset(token)
     out = np.vstack(chunks) if chunks else np.empty((0, width))
     failed = int(np.isnan(out).all(axis=1).sum())
     if failed:

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any, Final
 
+from escalation.causal.bootstrap import refitting
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules, disclose_text
 from escalation.errors import StatisticalWarning
@@ -358,25 +357,6 @@ def design_key_line(text: str, design_key: str) -> int:
     return header or 1
 
 
-def _in_bootstrap_refit() -> bool:
-    """Whether the warning being shown was raised by a bootstrap replicate's refit.
-
-    A replicate runs in :func:`escalation.causal.cluster_bootstrap`'s tasks (``_batch``
-    here, or ``run_tasks``, which raises again the warnings of other processes); the
-    first call of the statistic, on every row, runs outside them and is not a refit.
-    """
-    frame: FrameType | None = sys._getframe(1)
-    in_task = False
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name in ("_batch", "run_tasks"):
-            in_task = True
-        if code.co_name == "cluster_bootstrap" and code.co_filename.endswith("bootstrap.py"):
-            return in_task
-        frame = frame.f_back
-    return False
-
-
 #: Numbers in a message (counts, estimates), masked to tell variants of one warning apart.
 _NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
@@ -450,7 +430,7 @@ class CaveatLog:
             line: str | None = None,
         ) -> None:
             caught = warnings.WarningMessage(message, category, filename, lineno, file, line)
-            recorded.append((caught, _in_bootstrap_refit()))
+            recorded.append((caught, refitting()))
 
         try:
             with warnings.catch_warnings():
