@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from escalation.core.newton import newton
+from escalation.core.newton import covariance, newton, spread
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 
 __all__ = ["CoxFit", "fit_cox_model"]
@@ -47,6 +47,9 @@ class CoxFit:
         Coefficients the separation rule found infinite (see :mod:`escalation.core.newton`).
     penalty : numpy.ndarray or None
         The ridge penalty per coefficient, when one was given.
+    inestimable : tuple of int
+        Coefficients the partial likelihood does not depend on (the singularity rule of
+        :mod:`escalation.core.newton`), held at their starting values (0: no effect).
     """
 
     data: CoxData
@@ -59,6 +62,17 @@ class CoxFit:
     iterations: int
     separated: tuple[int, ...]
     penalty: FloatArray | None
+    inestimable: tuple[int, ...] = ()
+
+    def covariance(self) -> FloatArray:
+        """Return the model-based covariance: the inverse information, NaN for singular pivots.
+
+        The singularity rule of :mod:`escalation.core.newton` on the fit's scale (R's
+        ``coxph`` gives those coefficients ``NA``).
+        """
+        return covariance(
+            self.information, spread(self.data.x + self.data.center, self.data.weights)
+        )
 
     @property
     def center(self) -> FloatArray:
@@ -152,7 +166,12 @@ def fit_cox_model(
         return terms
 
     begin = np.zeros(p) if start is None else np.asarray(start, dtype=float)
-    solution = newton(evaluate, begin, what=what, names=names, penalty=penalty, max_iter=max_iter)
+    # R's coxph scales covariates to unit mean absolute deviation (0/1 columns as they
+    # are); the singularity rule judges the information on that scale.
+    scale = spread(data.x + data.center, data.weights)
+    solution = newton(
+        evaluate, begin, what=what, names=names, penalty=penalty, max_iter=max_iter, scale=scale
+    )
     null = first[0] if start is None else cox_terms(data, np.zeros(p), ties)
     terms = (
         cox_terms(data, solution.beta, ties, residuals=True) if residuals else solution.evaluation
@@ -168,4 +187,5 @@ def fit_cox_model(
         iterations=solution.iterations,
         separated=solution.separated,
         penalty=solution.penalty,
+        inestimable=solution.inestimable,
     )

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from escalation.core.newton import Value, newton
+from escalation.core.newton import Value, covariance, newton, spread
 
 __all__ = ["LogisticFit", "fit_logistic", "predict_logistic"]
 
@@ -42,6 +42,10 @@ class LogisticFit:
         Newton steps taken.
     separated : tuple of int
         Coefficients found infinite by the separation rule (0 is the intercept).
+    inestimable : tuple of int
+        Coefficients the likelihood does not depend on (the singularity rule), held at 0.
+    scale : numpy.ndarray or None
+        The columns' spread on which the singularity rule judged the information.
     """
 
     coef: FloatArray
@@ -49,11 +53,13 @@ class LogisticFit:
     loglik: float
     iterations: int
     separated: tuple[int, ...]
+    inestimable: tuple[int, ...] = ()
+    scale: FloatArray | None = None
 
     @property
     def covariance(self) -> FloatArray:
-        """Model-based covariance: the inverse information."""
-        return np.asarray(np.linalg.inv(self.information), dtype=float)
+        """Model-based covariance: the inverse information (NaN for singular pivots)."""
+        return covariance(self.information, self.scale)
 
     def scores(
         self, x: npt.ArrayLike, y: npt.ArrayLike, weights: npt.ArrayLike | None = None
@@ -128,6 +134,7 @@ def fit_logistic(
         return Value(loglik, score, info)
 
     begin = np.zeros(design.shape[1]) if start is None else np.asarray(start, dtype=float)
+    scale = spread(design, w)
     solution = newton(
         evaluate,
         begin,
@@ -135,6 +142,7 @@ def fit_logistic(
         names=["intercept", *names],
         max_iter=max_iter,
         on_separation=on_separation,
+        scale=scale,
     )
     return LogisticFit(
         coef=solution.beta,
@@ -142,6 +150,8 @@ def fit_logistic(
         loglik=solution.loglik,
         iterations=solution.iterations,
         separated=solution.separated,
+        inestimable=solution.inestimable,
+        scale=scale,
     )
 
 

@@ -42,8 +42,27 @@ Separation rule (monotone likelihood)
     prediction, are at the limit the likelihood approaches. Nothing is dropped, clipped
     or penalised behind the user's back; a penalty is only ever an explicit argument.
 
+Singularity rule (coefficients the likelihood does not depend on)
+    A coefficient can be absent from the likelihood altogether although its column varies:
+    in a Cox model, a covariate whose every non-zero row leaves the risk set before the
+    first event (a small cohort, or one cross-fitting fold of it, with a flag only early
+    leavers have) never meets a risk set, so the information is zero in it and the score
+    gives it no direction. The information is judged as R's ``coxph`` judges it
+    (``cholesky2`` with ``toler.chol``): on covariates scaled to unit mean absolute
+    deviation (``spread``; 0/1 columns unscaled), a Cholesky pivot below
+    :data:`SINGULAR_TOLERANCE` times the largest diagonal is singular, and the Newton step
+    leaves that coefficient where it is (R's ``chsolve2``); the earlier of two collinear
+    columns is kept. Without the rule the solve divided by round-off (a pivot of 1e-17)
+    and stepped 1e16 along the flat direction, where every trial overflowed. A coefficient
+    still singular when the fit stops is *inestimable* when it is 0 and never moved: it
+    stays at 0 (no effect: the model without that covariate, which R reports as ``NA``),
+    the solver **warns** with :class:`~escalation.errors.StatisticalWarning` naming it,
+    and :attr:`Solution.inestimable` records it. One that moved before its information
+    vanished, or was held at a non-zero start (a warm start from a separated fit), ran
+    off towards infinity: it is *separated* (above).
+
 Failure
-    :class:`~escalation.errors.ConvergenceError` when the information is singular, the
+    :class:`~escalation.errors.ConvergenceError` when the Newton step is not finite, the
     log-likelihood cannot be increased, or ``max_iter`` steps were used up.
 """
 
@@ -61,11 +80,14 @@ from escalation.errors import ConvergenceError, StatisticalWarning
 
 __all__ = [
     "LOGLIK_TOLERANCE",
+    "SINGULAR_TOLERANCE",
     "STEP_TOLERANCE",
     "Evaluation",
     "Solution",
     "Value",
+    "covariance",
     "newton",
+    "spread",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -74,6 +96,9 @@ FloatArray = npt.NDArray[np.float64]
 STEP_TOLERANCE = 1e-10
 #: A change of the log-likelihood below this (relative) counts as no change.
 LOGLIK_TOLERANCE = 1e-9
+#: A Cholesky pivot of the (scaled) information below this times its largest diagonal is
+#: singular: R's ``coxph.control(toler.chol = .Machine$double.eps^0.75)``.
+SINGULAR_TOLERANCE = float(np.finfo(float).eps ** 0.75)
 _MOVING = float(np.sqrt(STEP_TOLERANCE))
 _HALVINGS = 30
 #: A trial log-likelihood within this much (times |l| + 1) below the current one differs
@@ -130,6 +155,10 @@ class Solution(Generic[E]):
         Positions of coefficients found infinite by the separation rule (empty normally).
     penalty : numpy.ndarray or None
         The ridge penalty used: ``loglik - 0.5 * sum(penalty * beta**2)`` was maximised.
+    inestimable : tuple of int
+        Positions of coefficients the likelihood does not depend on (the singularity
+        rule; empty normally): held at their starting values, their rows and columns of
+        ``information`` are (numerically) zero.
     """
 
     beta: FloatArray
@@ -139,6 +168,7 @@ class Solution(Generic[E]):
     iterations: int
     separated: tuple[int, ...]
     penalty: FloatArray | None
+    inestimable: tuple[int, ...] = ()
 
 
 def _penalised(
@@ -176,6 +206,111 @@ def _positive(info: FloatArray) -> FloatArray:
     return info
 
 
+def spread(x: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> FloatArray:
+    """Return R's ``coxph`` scale of each column: its mean absolute deviation, 1 for 0/1 ones.
+
+    The singularity rule judges the information on covariates divided by these (R's
+    ``doscale``), so that it does not depend on the units of a covariate. A column without
+    spread gets 1.
+
+    Examples
+    --------
+    >>> spread([[0.0, 1.0], [1.0, 3.0], [0.0, 5.0]]).tolist()
+    [1.0, 1.3333333333333333]
+    """
+    values = np.asarray(x, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    total = float(w.sum())
+    if not len(values) or total <= 0:
+        return np.ones(values.shape[1])
+    mean = (w @ values) / total
+    deviation = (w @ np.abs(values - mean)) / total
+    binary = np.all((values == 0) | (values == 1), axis=0)
+    out: FloatArray = np.where(binary | ~(deviation > 0), 1.0, deviation)
+    return out
+
+
+def _singular_pivots(scaled: FloatArray) -> npt.NDArray[np.bool_]:
+    """Return the columns whose Cholesky pivot is singular (R's ``cholesky2``, in order)."""
+    matrix = np.array(scaled, dtype=float, copy=True)
+    p = matrix.shape[0]
+    top = float(np.max(np.diag(matrix), initial=0.0))
+    eps = SINGULAR_TOLERANCE * top if top > 0 else SINGULAR_TOLERANCE
+    singular = np.zeros(p, dtype=bool)
+    for i in range(p):
+        pivot = matrix[i, i]
+        if not np.isfinite(pivot) or pivot < eps:
+            singular[i] = True
+            continue
+        column = matrix[i + 1 :, i] / pivot
+        matrix[i + 1 :, i + 1 :] -= np.outer(column, matrix[i, i + 1 :])
+    return singular
+
+
+def _singular(info: FloatArray, scale: FloatArray) -> npt.NDArray[np.bool_]:
+    """Return the singular pivots of ``info`` judged on ``scale`` (one Cholesky usually)."""
+    scaled = info / np.outer(scale, scale)
+    top = float(np.max(np.diag(scaled), initial=0.0))
+    try:
+        factor = np.linalg.cholesky(scaled)
+    except np.linalg.LinAlgError:
+        return _singular_pivots(scaled)
+    if np.any(np.diag(factor) ** 2 < SINGULAR_TOLERANCE * top):
+        return _singular_pivots(scaled)
+    return np.zeros(len(info), dtype=bool)
+
+
+def covariance(information: npt.ArrayLike, scale: npt.ArrayLike | None = None) -> FloatArray:
+    """Return the inverse information, NaN in the rows and columns of singular pivots.
+
+    The singularity rule of the solver (module notes) decides which coefficients have no
+    variance to report (R's ``coxph`` and ``glm`` give them ``NA``); the others' block is
+    inverted.
+
+    Parameters
+    ----------
+    information : array_like, shape (p, p)
+        The information at the estimate.
+    scale : array_like, optional
+        The covariates' spread (:func:`spread`); default 1.
+
+    Examples
+    --------
+    >>> covariance([[4.0, 0.0], [0.0, 1e-20]]).tolist()
+    [[0.25, nan], [nan, nan]]
+    """
+    info = np.asarray(information, dtype=float)
+    p = info.shape[0]
+    unit = np.ones(p) if scale is None else np.asarray(scale, dtype=float).reshape(-1)
+    out: FloatArray = np.full((p, p), np.nan)
+    if not p:
+        return out
+    kept = ~_singular(info, unit)
+    out[np.ix_(kept, kept)] = np.linalg.inv(info[np.ix_(kept, kept)])
+    return out
+
+
+def _newton_step(
+    info: FloatArray, score: FloatArray, scale: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Return the Newton step and the coefficients it leaves alone (singular pivots).
+
+    The information (shifted first when it is clearly not positive definite) is judged
+    on covariates scaled by ``scale``; a pivot below :data:`SINGULAR_TOLERANCE` times
+    the largest diagonal is singular and its coefficient does not move. One Cholesky
+    factorisation decides in the usual case; the pivots are walked only when it fails or
+    finds a small pivot.
+    """
+    shifted = _positive(info)
+    singular = _singular(shifted, scale)
+    step = np.zeros(len(score))
+    kept = ~singular
+    step[kept] = np.linalg.solve(shifted[np.ix_(kept, kept)], score[kept])
+    return step, singular
+
+
 def _label(names: Sequence[str], index: int) -> str:
     return str(names[index]) if index < len(names) else f"column {index}"
 
@@ -189,6 +324,7 @@ def newton(
     penalty: npt.ArrayLike | None = None,
     max_iter: int = 50,
     on_separation: Literal["warn", "raise"] = "warn",
+    scale: npt.ArrayLike | None = None,
 ) -> Solution[E]:
     r"""Maximise a log-likelihood by Newton–Raphson (see the module notes for the rules).
 
@@ -208,9 +344,12 @@ def newton(
     max_iter : int, default 50
         Newton steps allowed.
     on_separation : {"warn", "raise"}, default "warn"
-        What the separation rule does: warn and return (the rule of every estimator), or
-        raise :class:`~escalation.errors.ConvergenceError` for a caller that has a
-        fallback of its own (it must say so in its documentation).
+        What the separation and singularity rules do: warn and return (the rule of every
+        estimator), or raise :class:`~escalation.errors.ConvergenceError` for a caller
+        that has a fallback of its own (it must say so in its documentation).
+    scale : array_like, optional
+        Spread of each coefficient's covariate (:func:`spread`), on which the
+        singularity rule judges the information; default 1 for every coefficient.
 
     Returns
     -------
@@ -219,12 +358,13 @@ def newton(
     Raises
     ------
     ConvergenceError
-        Singular information, no increase possible, or ``max_iter`` used up.
+        A step that is not finite, no increase possible, or ``max_iter`` used up.
 
     Warns
     -----
     StatisticalWarning
-        When the separation rule finds infinite coefficients.
+        When the separation rule finds infinite coefficients, or the singularity rule
+        coefficients the likelihood does not depend on.
 
     Examples
     --------
@@ -239,7 +379,9 @@ def newton(
     1.098612289
     """
     beta = np.array(start, dtype=float, copy=True).reshape(-1)
+    begin = beta.copy()
     lam = None if penalty is None else np.asarray(penalty, dtype=float).reshape(-1)
+    unit = np.ones(beta.size) if scale is None else np.asarray(scale, dtype=float).reshape(-1)
     current = evaluate(beta)
     loglik, score, info = _penalised(current, beta, lam)
     if not np.isfinite(loglik):
@@ -248,12 +390,38 @@ def newton(
             "covariates for extreme values"
         )
     flat = 0
+    singular = np.zeros(beta.size, dtype=bool)
+
+    def stop(iterations: int, moving: npt.NDArray[np.intp] | None = None) -> Solution[E]:
+        """Return the fit where it stands, flagging separated and inestimable coefficients."""
+        # At 0 and never moved: absent from the likelihood. Moved, or held at a non-zero
+        # start (a warm start from a separated fit): the information vanished as the
+        # coefficient grew, so it is separated.
+        still = singular & (beta == begin) & (beta == 0)
+        ran_off = np.flatnonzero(singular & ~still)
+        separated = np.union1d(moving if moving is not None else [], ran_off).astype(np.intp)
+        if separated.size:
+            _report(_separation_message(what, names, separated, beta), on_separation)
+        inestimable = np.flatnonzero(still)
+        if inestimable.size:
+            _report(_inestimable_message(what, names, inestimable), on_separation)
+        return Solution(
+            beta,
+            current,
+            loglik,
+            info,
+            iterations,
+            tuple(int(j) for j in separated),
+            lam,
+            tuple(int(j) for j in inestimable),
+        )
+
     for iteration in range(max_iter + 1):
         if beta.size == 0:
             return Solution(beta, current, loglik, info, iteration, (), lam)
         try:
-            step = np.linalg.solve(_positive(info), score)
-        except np.linalg.LinAlgError as error:
+            step, singular = _newton_step(info, score, unit)
+        except np.linalg.LinAlgError as error:  # pragma: no cover - kept pivots are regular
             raise ConvergenceError(
                 f"{what}: the information matrix is singular; drop covariates that are "
                 "collinear or merge sparse levels"
@@ -264,7 +432,7 @@ def newton(
                 "or merge sparse levels"
             )
         if np.all(np.abs(step) <= STEP_TOLERANCE * (1.0 + np.abs(beta))):
-            return Solution(beta, current, loglik, info, iteration, (), lam)
+            return stop(iteration)
         if iteration == max_iter:
             break
         newton_step = step
@@ -292,13 +460,7 @@ def newton(
             moving = np.flatnonzero(np.abs(newton_step) > _MOVING * (1.0 + np.abs(beta)))
             rounding = best_trial >= loglik - _ROUNDING * (abs(loglik) + 1.0)
             if (rose_past_overflow or rounding) and moving.size:
-                message = _separation_message(what, names, moving, beta)
-                if on_separation == "raise":
-                    raise ConvergenceError(message)
-                warnings.warn(message, StatisticalWarning, stacklevel=4)
-                return Solution(
-                    beta, current, loglik, info, iteration, tuple(int(j) for j in moving), lam
-                )
+                return stop(iteration, moving)
             raise ConvergenceError(
                 f"{what}: the log-likelihood could not be increased from the current "
                 "estimate; check for covariates with extreme values or near collinearity"
@@ -309,16 +471,29 @@ def newton(
         loglik, score, info = trial_loglik, trial_score, trial_info
         moving = np.flatnonzero(np.abs(step) > _MOVING * (1.0 + np.abs(beta)))
         if flat >= 2 and moving.size:
-            message = _separation_message(what, names, moving, beta)
-            if on_separation == "raise":
-                raise ConvergenceError(message)
-            warnings.warn(message, StatisticalWarning, stacklevel=4)
-            return Solution(
-                beta, current, loglik, info, iteration + 1, tuple(int(j) for j in moving), lam
-            )
+            return stop(iteration + 1, moving)
     raise ConvergenceError(
         f"{what} did not converge in {max_iter} Newton steps; check for covariates that are "
         "nearly collinear or have extreme values"
+    )
+
+
+def _report(message: str, on_separation: Literal["warn", "raise"]) -> None:
+    """Warn with ``message`` (from the caller of :func:`newton`), or raise it."""
+    if on_separation == "raise":
+        raise ConvergenceError(message)
+    warnings.warn(message, StatisticalWarning, stacklevel=6)
+
+
+def _inestimable_message(what: str, names: Sequence[str], held: npt.NDArray[np.intp]) -> str:
+    listed = ", ".join(_label(names, int(j)) for j in held)
+    return (
+        f"{what}: the log-likelihood does not depend on the coefficient(s) of {listed} "
+        "(the information is zero in them: e.g. a covariate whose every non-zero row "
+        "leaves the risk set before the first event, or a linear combination of earlier "
+        "covariates among the rows that count), so they cannot be estimated and are held "
+        "at 0 (no effect: the model without them, where R's coxph reports NA); their "
+        "standard errors mean nothing. Merge or drop those covariates"
     )
 
 

@@ -31,7 +31,8 @@ def cluster_sandwich(
     scores : array_like, shape (n, p)
         Weighted per-row score contributions.
     bread : array_like, shape (p, p)
-        The inverse information.
+        The inverse information (NaN rows and columns, for coefficients without a
+        variance, stay NaN).
     cluster : array_like of int, optional
         Cluster codes 0, 1, ... (each row its own cluster when omitted).
 
@@ -49,5 +50,12 @@ def cluster_sandwich(
     ones = np.ones(len(u))
     meat = weighted_gram(c_array(u), ones, ones)  # sum_c U_c' U_c, one pass
     v = np.asarray(bread, dtype=float)
+    # Coefficients without a variance (NaN rows and columns of the bread: the singularity
+    # rule of escalation.core.newton) keep NaN; they do not spread to the others.
+    missing = np.isnan(v)
+    if missing.any():
+        v = np.where(missing, 0.0, v)
     out: FloatArray = v @ meat @ v
+    if missing.any():
+        out[missing] = np.nan
     return out

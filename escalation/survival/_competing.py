@@ -237,12 +237,7 @@ def fit_counting(
     """
     data, order = CoxData.build(stop, status, x, start=start, weights=weight)
     fit = fit_cox_model(data, "efron", what=what, names=names, residuals=True)
-    try:
-        naive = np.asarray(np.linalg.inv(fit.information), dtype=float)
-    except np.linalg.LinAlgError as error:
-        raise ConvergenceError(
-            f"{what}: the information matrix is singular; drop collinear covariates"
-        ) from error
+    naive = fit.covariance()
     assert fit.terms.score_residuals is not None
     scores = fit.terms.score_residuals * data.weights[:, None]
     return CountingFit(

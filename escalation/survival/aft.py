@@ -24,9 +24,9 @@ import pandas as pd
 from scipy import special, stats
 
 from escalation._vocabulary import AUTO, warn_deprecated
-from escalation.core.newton import Value, newton
+from escalation.core.newton import Value, covariance, newton
 from escalation.core.sandwich import cluster_sandwich
-from escalation.errors import ConvergenceError, DesignError
+from escalation.errors import DesignError
 from escalation.survival._inputs import learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import (
@@ -404,12 +404,7 @@ def fit_aft(
     )
     theta = solution.beta
     loglik = solution.loglik
-    try:
-        cov = np.linalg.inv(solution.information)
-    except np.linalg.LinAlgError as exc:
-        raise ConvergenceError(
-            "the AFT information matrix is singular; drop collinear covariates"
-        ) from exc
+    cov = covariance(solution.information)
     variance: Literal["model", "robust"] = "model"
     if cluster is not None or weights is not None:
         groups = pd.factorize(frame[cluster])[0] if cluster is not None else None

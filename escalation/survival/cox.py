@@ -31,7 +31,7 @@ from escalation.core.collinearity import redundant_columns
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
-from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import format_number, format_p
 from escalation.survival._inputs import ModelTerms, learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import durations, event_codes, usable_rows
@@ -789,7 +789,7 @@ def fit_cox(
         penalty=penalty,
         residuals=cluster_codes is not None,
     )
-    naive = _inverse(fit.information, names)
+    naive = fit.covariance()
     if cluster_codes is not None:
         assert fit.terms.score_residuals is not None
         scores = fit.terms.score_residuals * cox_data.weights[:, None]
@@ -818,16 +818,6 @@ def fit_cox(
         separated=tuple(names[j] for j in fit.separated),
         _model=_Model(cox_data, cluster_codes, level_values, strata_cols, w is not None),
     )
-
-
-def _inverse(information: npt.NDArray[np.float64], names: list[str]) -> npt.NDArray[np.float64]:
-    try:
-        return np.asarray(np.linalg.inv(information), dtype=float)
-    except np.linalg.LinAlgError as exc:  # pragma: no cover - caught by checks before
-        raise ConvergenceError(
-            f"the information matrix of ({', '.join(names)}) is singular: some covariates are "
-            "collinear; drop or combine them"
-        ) from exc
 
 
 def _check_strata(codes: npt.NDArray[np.intp], status: npt.NDArray[np.bool_], k: int) -> None:

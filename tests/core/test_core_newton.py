@@ -15,7 +15,7 @@ import pytest
 
 from escalation.core.logistic import fit_logistic
 from escalation.core.newton import STEP_TOLERANCE, newton
-from escalation.errors import ConvergenceError
+from escalation.errors import ConvergenceError, StatisticalWarning
 from escalation.survival import fit_cox
 from tests.survival.survival_reference import spells
 
@@ -38,12 +38,25 @@ def test_convergence_rule_stops_at_a_small_step() -> None:
     assert out.iterations == 1 and out.separated == ()
 
 
-def test_singular_information_is_a_convergence_error() -> None:
-    def flat(b: np.ndarray) -> SimpleNamespace:
-        return SimpleNamespace(loglik=0.0, score=np.ones(2), information=np.ones((2, 2)))
+def test_a_coefficient_absent_from_the_likelihood_is_held_and_named() -> None:
+    """The singularity rule: zero information in a coefficient (round-off, not exactly 0).
 
-    with pytest.raises(ConvergenceError, match="singular"):
-        newton(flat, [0.0, 0.0], what="a flat function")
+    Was: the solve divided by the round-off and stepped ~1e16 along the flat direction.
+    """
+
+    def absent(b: np.ndarray) -> SimpleNamespace:
+        return SimpleNamespace(
+            loglik=-float((b[0] - 2.0) ** 2),
+            score=np.array([-2 * (b[0] - 2.0), 1e-18]),
+            information=np.array([[2.0, 1e-18], [1e-18, 1e-17]]),
+        )
+
+    with pytest.warns(StatisticalWarning, match="does not depend on the coefficient.*of spare"):
+        out = newton(absent, [0.0, 0.0], what="a quadratic", names=["x", "spare"])
+    assert out.beta[0] == pytest.approx(2.0) and out.beta[1] == 0.0
+    assert out.inestimable == (1,) and out.separated == ()
+    with pytest.raises(ConvergenceError, match="does not depend"):
+        newton(absent, [0.0, 0.0], what="a quadratic", on_separation="raise")
 
 
 def test_logistic_matches_statsmodels() -> None:

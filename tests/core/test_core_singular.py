@@ -1,0 +1,103 @@
+"""The singularity rule: a coefficient the likelihood does not depend on is held at 0 and named.
+
+R is the reference (``tests/reference/core/singular.R``, output frozen beside it): on a
+small data set with a covariate whose only non-zero rows leave before the first event
+(``early``) and a flag without events (``flag``), ``coxph`` reports ``early`` NA and
+``flag`` "may be infinite"; ``glm`` reports an aliased column (``x2 = 2 x``) NA. The
+estimable coefficients and the log-likelihood agree with R's.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.core.coxfit import fit_cox_model
+from escalation.core.logistic import fit_logistic
+from escalation.core.riskset import CoxData
+from escalation.errors import StatisticalWarning
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "core"
+
+
+def _data() -> pd.DataFrame:
+    return pd.read_csv(REFERENCE / "singular_data.csv")
+
+
+def _frozen() -> pd.DataFrame:
+    """R's output (``format(digits = 17)`` pads ``NA`` with spaces)."""
+    r = pd.read_csv(REFERENCE / "singular_r.csv", skipinitialspace=True)
+    return r.assign(model=r["model"].str.strip())
+
+
+def _r(model: str) -> pd.Series:
+    r = _frozen()
+    r = r[r["model"] == model]
+    return pd.Series(r["estimate"].to_numpy(float), index=r["term"].str.strip())
+
+
+@pytest.mark.parametrize("ties", ["breslow", "efron"])
+def test_cox_holds_the_absent_covariate_as_coxph_reports_it_na(ties: str) -> None:
+    d = _data()
+    r = _r(f"coxph_{ties}")
+    names = ["x", "early", "flag"]
+    data, _ = CoxData.build(
+        d["time"].to_numpy(float), d["status"].to_numpy(bool), d[names].to_numpy(float)
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_cox_model(data, ties, what="the Cox model", names=names)  # type: ignore[arg-type]
+    messages = [str(w.message) for w in caught if issubclass(w.category, StatisticalWarning)]
+    assert any("does not depend on the coefficient(s) of early" in m for m in messages)
+    assert any("flag" in m and "may be infinite" in m for m in messages)
+    assert np.isnan(r["early"]) and fit.inestimable == (1,) and fit.beta[1] == 0.0
+    assert fit.separated == (2,) and fit.beta[2] < -15 and r["flag"] < -15
+    assert fit.beta[0] == pytest.approx(r["x"], abs=1e-7)
+    expected = _frozen()
+    loglik = expected.loc[expected["model"] == f"coxph_{ties}", "loglik"].iloc[0]
+    assert fit.loglik == pytest.approx(loglik, abs=1e-6)
+    cov = fit.covariance()
+    assert np.isnan(cov[1]).all() and np.isnan(cov[:, 1]).all() and np.isfinite(cov[0, 0])
+
+
+def test_logistic_holds_an_aliased_column_as_glm_reports_it_na() -> None:
+    d = _data()
+    r = _r("glm")
+    x = np.column_stack([d["x"], 2 * d["x"], d["flag"]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_logistic(x, d["y"].to_numpy(float), names=["x", "x2", "flag"])
+    messages = [str(w.message) for w in caught if issubclass(w.category, StatisticalWarning)]
+    assert any("does not depend on the coefficient(s) of x2" in m for m in messages)
+    assert any("flag" in m and "may be infinite" in m for m in messages)
+    assert np.isnan(r["x2"]) and fit.inestimable == (2,) and fit.coef[2] == 0.0
+    assert fit.separated == (3,) and fit.coef[3] < -15 and r["flag"] < -15
+    np.testing.assert_allclose(fit.coef[:2], [r["(Intercept)"], r["x"]], atol=1e-6)
+    assert np.isnan(fit.covariance[2, 2]) and np.isfinite(fit.covariance[1, 1])
+
+
+def test_a_small_authority_policy_study_finishes() -> None:
+    """The censoring model of a cross-fitting fold (79 spells of a 200-child authority):
+    prior_looked_after and factor_14A are 1 only for spells that end before the first
+    censoring, so the partial likelihood does not depend on them. The solve divided by
+    round-off (pivots of 1e-17), stepped 1e16 along them, and every halving overflowed:
+    "the censoring model: the log-likelihood could not be increased" stopped the policy
+    stage of a 200-child demo. Now they are held at 0 and named, as R's coxph gives NA."""
+    from escalation.causal.policy import policy_scores
+
+    d = pd.read_csv(REFERENCE / "singular_fold.csv")
+    covariates = [c for c in d.columns if c not in ("duration", "event", "treatment")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = policy_scores(d, covariates=covariates, horizons=[365], min_count=1)
+    held = [str(w.message) for w in caught if "does not depend" in str(w.message)]
+    assert any(
+        m.startswith("the censoring model") and "prior_looked_after, factor_14A" in m for m in held
+    )
+    assert scores.backend.censoring is not None
+    assert scores.backend.censoring.inestimable == (8, 24)  # treatment first, as named
+    assert np.all(np.isfinite(scores.treated)) and np.all(np.isfinite(scores.untreated))
