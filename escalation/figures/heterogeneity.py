@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import plotnine as p9
 
@@ -75,7 +76,7 @@ def plot_effect_distribution(
     mean = float(np.mean(values))
     # Disclosure control: bars are counts of children, so each is rounded to 5 and bars
     # of fewer than 10 children are not drawn.
-    counts, edges = np.histogram(values, bins=bins)
+    counts, edges = np.histogram(values, bins=bins, range=_histogram_range(values))
     shown = [disclose_count(int(c)) for c in counts]
     data = pd.DataFrame(
         {
@@ -197,3 +198,28 @@ def _line_label(data: pd.DataFrame, overall: float, text: str, row: str) -> p9.g
         va="center",
         inherit_aes=False,
     )
+
+
+def _histogram_range(values: npt.NDArray[np.float64]) -> tuple[float, float] | None:
+    """Return the histogram's range: the data's, widened when it spans a few ulps only.
+
+    A model that gives every child (nearly) the same effect, as in a small authority, left
+    values differing by rounding, and ``numpy.histogram`` cannot cut such a range into
+    finite bins ("Too many bins for data range"): the range is then widened to 1e-6 (of
+    the values' size, at least 1) around its centre, so every child falls in one bar.
+
+    Examples
+    --------
+    >>> [round(end, 9) for end in _histogram_range(np.array([0.1, np.nextafter(0.1, 1.0)]))]
+    [0.0999995, 0.1000005]
+    >>> _histogram_range(np.array([-0.05, 0.01])) is None
+    True
+    """
+    if not values.size:
+        return None
+    low, high = float(values.min()), float(values.max())
+    floor = 1e-6 * max(1.0, abs(low), abs(high))
+    if high - low >= floor:
+        return None
+    centre = low + (high - low) / 2
+    return centre - floor / 2, centre + floor / 2

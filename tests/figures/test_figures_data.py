@@ -347,6 +347,16 @@ def test_figures_subgroup_without_an_estimate_keeps_its_row_in_words(
     assert len(y.limits) == len(frames["subgroups"]) + frames["subgroups"]["subgroup"].nunique()
 
 
+def test_figures_effect_distribution_of_equal_effects() -> None:
+    """A 150-child demo's forest gave every child the same effect up to rounding:
+    numpy could not cut that range into 40 bins ("Too many bins for data range") and the
+    heterogeneity stage stopped. All the children are now in one bar."""
+    effects = np.full(60, 0.1)
+    effects[::2] = np.nextafter(0.1, 1.0)
+    plot = plot_effect_distribution(pd.DataFrame({"effect": effects}))
+    assert int(plot.data["children"].sum()) == 60 and int((plot.data["children"] > 0).sum()) == 1
+
+
 def test_figures_flow_layout(frames: dict[str, pd.DataFrame]) -> None:
     flow = frames["flow"]
     boxes, arrows = flow_layout(flow)
