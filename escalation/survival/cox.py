@@ -29,6 +29,7 @@ from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
 from escalation.core.coxfit import fit_cox_model
+from escalation.core.newton import covariance
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import DesignError, StatisticalWarning
@@ -413,9 +414,8 @@ class CoxResult(SurvivalResult):
         stat = []
         for where in groups.values():
             keep = np.concatenate((np.arange(p), p + where))
-            uj = u[keep]
-            stat.append(float(uj @ np.linalg.solve(full[np.ix_(keep, keep)], uj)))
-        stat.append(float(u @ np.linalg.solve(full, u)))
+            stat.append(_score_statistic(full[np.ix_(keep, keep)], u[keep], p))
+        stat.append(_score_statistic(full, u, p))
         df = [len(where) for where in groups.values()] + [p]
         return pd.DataFrame(
             {
@@ -818,6 +818,25 @@ def fit_cox(
         separated=tuple(names[j] for j in fit.separated),
         _model=_Model(cox_data, cluster_codes, level_values, strata_cols, w is not None),
     )
+
+
+def _score_statistic(
+    information: npt.NDArray[np.float64], u: npt.NDArray[np.float64], p: int
+) -> float:
+    """Return the score statistic ``u' I^-1 u`` of the entries after the first ``p``.
+
+    The information is inverted by the singularity rule of the Newton solver
+    (:func:`escalation.core.newton.covariance`): fitted coefficients with a singular
+    pivot (the likelihood does not depend on them, or they ran off with a separated
+    covariate) are held at their estimates, as R's ``cox.zph`` leaves out coefficients
+    ``coxph`` reports ``NA``; when a tested entry is singular there is no test (NaN).
+    """
+    v = covariance(information)
+    ok = ~np.isnan(np.diag(v))
+    if not ok[p:].all():
+        return float("nan")
+    used = u[ok]
+    return float(used @ v[np.ix_(ok, ok)] @ used)
 
 
 def _check_strata(codes: npt.NDArray[np.intp], status: npt.NDArray[np.bool_], k: int) -> None:

@@ -101,3 +101,18 @@ def test_a_small_authority_policy_study_finishes() -> None:
     assert scores.backend.censoring is not None
     assert scores.backend.censoring.inestimable == (8, 24)  # treatment first, as named
     assert np.all(np.isfinite(scores.treated)) and np.all(np.isfinite(scores.untreated))
+
+
+def test_fit_cox_reports_no_variance_and_no_ph_test_for_the_absent_covariate() -> None:
+    """R's coxph gives early NA (no variance) and cox.zph leaves it out; x is tested."""
+    from escalation.survival import fit_cox
+
+    d = _data().rename(columns={"time": "duration", "status": "event"})
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        fit = fit_cox(d, ["x", "early"], cluster=None)
+    assert fit.coefficients["early"] == 0.0
+    assert np.isnan(fit.covariance.loc["early", "early"])
+    assert np.isfinite(fit.covariance.loc["x", "x"])
+    ph = fit.ph_test().set_index("term")
+    assert np.isnan(ph.loc["early", "statistic"]) and np.isfinite(ph.loc["x", "statistic"])
