@@ -107,6 +107,7 @@ from escalation.figures import (
     time_breaks,
 )
 from escalation.figures.save import drawn, write_figure
+from escalation.figures.theme import with_note
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
     GLOSSARY,
@@ -140,7 +141,7 @@ from escalation.report.wording import (
 )
 from escalation.report.workbook import write_workbook
 from escalation.results import data_hash
-from escalation.timeline.labels import arm_label
+from escalation.timeline.labels import arm_label, covariate_label, describe_covariate
 from escalation.timeline.spells import SpellData, build_spells
 
 __all__ = ["STAGES", "StudyOutputs", "design_as_run", "numbers_at_risk", "run_study"]
@@ -206,6 +207,28 @@ class StudyOutputs:
 FigureFiles = tuple[list[Path], BriefImages | None]
 
 
+#: What every figure drawn from simulated data says beneath it.
+SIMULATED_NOTE: Final = "Simulated data: not real children"
+
+
+def figure_note(data_label: str | None) -> str | None:
+    """Return the line figures carry beneath them for data described by ``data_label``.
+
+    Figures drawn from simulated data say so (:data:`SIMULATED_NOTE`), since a figure
+    is often forwarded on its own; figures of real data carry no note.
+
+    Examples
+    --------
+    >>> figure_note("Simulated local authority: not real children")
+    'Simulated data: not real children'
+    >>> figure_note(None) is None
+    True
+    """
+    if data_label and "simulated" in data_label.lower():
+        return SIMULATED_NOTE
+    return None
+
+
 def _write_figure(plot: Any, stem: Path, width: str, brief: BriefFigure | None) -> FigureFiles:
     """Write a figure's files and, if it goes in the brief, its images for the screen.
 
@@ -250,8 +273,12 @@ class _Run:
         design_file: str | Path,
         background: bool = False,
         brief: bool = True,
+        figure_note: str | None = None,
     ) -> None:
         self.folder = folder
+        #: A line every figure carries beneath it (simulated data say so: a figure is
+        #: often forwarded on its own, without the brief that explains it).
+        self.figure_note = figure_note
         self.background = background
         #: Whether the brief is written (its figures are then also drawn for the screen).
         self.with_brief = brief
@@ -363,8 +390,13 @@ class _Run:
         """Save a figure drawn from disclosed frames (and put it in the brief).
 
         ``in_brief``: among the brief's figures (True), as the figure of its policy
-        section (``"policy"``) or not at all (False).
+        section (``"policy"``) or not at all (False). The run's :attr:`figure_note` is
+        added beneath the figure and its narrow variant.
         """
+        if self.figure_note:
+            plot = with_note(plot, self.figure_note)
+            if narrow is not None:
+                narrow = with_note(narrow, self.figure_note)
         brief = (
             BriefFigure(title, caption, plot, alt, width=width, narrow=narrow)  # type: ignore[arg-type]
             if in_brief and self.with_brief
@@ -740,6 +772,7 @@ def _run_into(
         design_file=design_file if design_file is not None else folder.path / "design.toml",
         background=background,
         brief="brief" in stages,
+        figure_note=figure_note(data_label),
     )
     horizons = [int(h) for h in design.outcome.horizons]
     input_hash = data_hash(history.children, history.episodes)
@@ -960,11 +993,43 @@ def _describe(run: _Run, data: SpellData) -> None:
         caption="How children and episodes in the case histories became the spells analysed; "
         "each box on the right lists the reasons episodes were left out. "
         f"<{rules.threshold}: fewer than {rules.threshold}; {WITHHELD_LABEL}: not shown, so "
-        f"that a count below {rules.threshold} cannot be worked out from the others.",
+        f"that a count below {rules.threshold} cannot be worked out from the others."
+        + _rounding_note(flow[kept], rules.rounding),
         alt="Flow diagram of inclusion and exclusion.",
         width="double",
         narrow=plot_flow(boxes, width="single"),
     )
+
+
+def _rounding_note(flow: pd.DataFrame, rounding: int) -> str:
+    """Return the flow caption's sentence on rounding (empty when counts are exact).
+
+    Says so when the rounded counts of a box, less those excluded beneath it, do not
+    give the next box's (or cannot, because some are not shown).
+    """
+    if rounding <= 1:
+        return ""
+    text = f" Counts are rounded to the nearest {rounding}"
+    if not _flow_adds_up(flow):
+        text += ", so the counts left out do not add up exactly to the difference between the boxes"
+    return text + "."
+
+
+def _flow_adds_up(flow: pd.DataFrame) -> bool:
+    """Whether each box's counts less the exclusions beneath it give the next box's."""
+    for column in ("children", "episodes"):
+        before: float | None = None
+        removed = 0.0
+        counts = pd.to_numeric(flow[column], errors="coerce")
+        for stage, value in zip(flow["stage"], counts, strict=True):
+            if stage == "excluded":
+                removed += float(value) if pd.notna(value) else float("nan")
+                continue
+            # A count not shown (missing) never adds up: NaN differs from everything.
+            if before is not None and before - removed != float(value):
+                return False
+            before, removed = float(value), 0.0
+    return True
 
 
 #: Estimators left out, in this order, when their Cox model does not converge.
@@ -1260,12 +1325,39 @@ _STATE_LABELS = {
 }
 
 
-def _term_label(term: str) -> str:
-    """Readable label of a coded term: ``sex_F`` -> ``sex: F (vs most common)``."""
+def _term_label(term: str, references: Mapping[str, str] | None = None) -> str:
+    """Readable label of a coded term, naming the level it is compared with.
+
+    ``references`` holds each categorical covariate's reference level as the model
+    coded it (:func:`_references`): ``sex_M`` with reference ``F`` reads "Sex: Male vs
+    Female". A term of a covariate whose reference is unknown is named without one.
+
+    Examples
+    --------
+    >>> _term_label("sex_M", {"sex": "F"})
+    'Sex: Male vs Female'
+    >>> _term_label("treatment")
+    'Early help (grace period)'
+    """
     if term in _TERM_LABELS:
         return _TERM_LABELS[term]
-    name, _, level = term.partition("_")
-    return f"{name.capitalize()}: {level} (vs most common)" if level else term
+    for column in sorted(references or {}, key=len, reverse=True):
+        if term.startswith(column + "_"):
+            level = term[len(column) + 1 :]
+            reference = str((references or {})[column])
+            coded, base = describe_covariate(term), describe_covariate(f"{column}_{reference}")
+            if coded.level_label is None or base.level_label is None:
+                return f"{column.replace('_', ' ').capitalize()}: {level} vs {reference}"
+            return f"{coded.variable_label}: {coded.level_label} vs {base.level_label}"
+    return covariate_label(term)
+
+
+def _references(coding: object) -> dict[str, str]:
+    """Return the reference level of each categorical covariate of a model's coding."""
+    levels = getattr(coding, "levels", None)
+    if isinstance(levels, Mapping):
+        return {str(c): str(kept[0]) for c, kept in levels.items() if len(kept)}
+    return {}
 
 
 def _authority_options(run: _Run, data: SpellData, design: StudyDesign) -> dict[str, Any]:
@@ -1443,6 +1535,7 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
     )
     if not hr["suppressed"].any():
         shown = _shown(hr)
+        references = _references(fit.coding)
         run.figure(
             "hazard_ratio_table",
             plot_hazard_ratio_table(shown),
@@ -1456,7 +1549,9 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
         )
         run.figure(
             "hazard_ratios",
-            plot_hazard_ratios(shown.assign(term=shown["term"].map(_term_label))),
+            plot_hazard_ratios(
+                shown.assign(term=shown["term"].map(lambda t: _term_label(t, references)))
+            ),
             title="What is associated with faster escalation",
             caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron "
             "ties; standard errors robust to families); above 1 means escalation tends to "
@@ -1586,6 +1681,7 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
                 shown.assign(subgroup=shown["subgroup"].map(_pretty)),
                 overall=float(overall.iloc[0]) if len(overall) else None,
                 overall_label="All children (AIPW)",
+                horizon=horizon,
             ),
             title="Effect of early help in groups of children",
             caption=f"Change in risk of escalation by {horizon} days with early help, within "
@@ -1618,10 +1714,9 @@ _MODEL_LABELS: Final = {
     "treat_all": "Treat all",
     "treat_none": "Treat none",
 }
-_FAIRNESS_METRICS: Final = {
-    "recall_top10": "Recall (riskiest 10% flagged)",
-    "precision_top10": "Precision (riskiest 10% flagged)",
-}
+_FAIRNESS_METRICS: Final = {"recall_top10": "Recall", "precision_top10": "Precision"}
+#: What the metrics of the fairness figure share, said once in its subtitle.
+_FAIRNESS_FLAGGED: Final = "Riskiest 10% flagged"
 
 
 _PRETTY: Final = {"age_band": "Age", "n_factors": "Factors at assessment", "imd_decile": "IMD"}
@@ -1854,6 +1949,7 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
         metrics_shown=list(_FAIRNESS_METRICS.values()),
         overall=overall[["metric", "estimate"]] if len(overall) else None,
         colours=colours,
+        subtitle=_FAIRNESS_FLAGGED,
     )
     run.figure(
         "fairness",
@@ -1871,6 +1967,7 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
             metrics_shown=list(_FAIRNESS_METRICS.values()),
             overall=overall[["metric", "estimate"]] if len(overall) else None,
             colours=colours,
+            subtitle=_FAIRNESS_FLAGGED,
             width="single",
         ),
     )
@@ -1905,7 +2002,7 @@ def _policy(
         run.table("policy_criteria", study.criteria)
     figure = run.table("policy_figure", study.figure_data())
     capacity = round(1000 * study.capacity)
-    study_figure = plot_policy_values(figure, capacity_per_1000=capacity)
+    study_figure = plot_policy_values(figure, capacity_per_1000=capacity, horizon=study.horizon)
     # Shown in the brief's policy section rather than among the other figures.
     run.figure(
         "policy_values",

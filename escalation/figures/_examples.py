@@ -495,13 +495,13 @@ def _builders(f: dict[str, Any]) -> dict[str, tuple[Callable[[], Any], str]]:
         "effect_distribution": (lambda: fg.plot_effect_distribution(f["cate"]), "single"),
         "subgroup_effects": (
             lambda: fg.plot_subgroup_effects(
-                f["subgroups"], overall=-0.025, overall_label="All children (AIPW)"
+                f["subgroups"], overall=-0.025, overall_label="All children (AIPW)", horizon=365
             ),
             "single",
         ),
         "flow": (lambda: fg.plot_flow(f["flow"]), "double"),
         "policy_values": (
-            lambda: fg.plot_policy_values(f["policy"], capacity_per_1000=300),
+            lambda: fg.plot_policy_values(f["policy"], capacity_per_1000=300, horizon=365),
             "single",
         ),
     }

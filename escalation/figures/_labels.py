@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["abs_percent", "percent", "point_breaks", "points"]
+from escalation.figures.theme import ColumnWidth, width_mm
+
+__all__ = ["abs_percent", "percent", "point_breaks", "points", "wrap_to_width"]
 
 Values = Sequence[float] | Sequence[str]
 
@@ -69,3 +72,30 @@ def points(values: Values) -> Sequence[str]:
         text = f"{x:+.{digits}f}"
         out.append("0" if float(text) == 0 else text)
     return out
+
+
+#: Width of an average character of DejaVu Sans, in ems (generous: capitals are wider).
+_EM_PER_CHARACTER = 0.6
+_PT_PER_MM = 72 / 25.4
+
+
+def wrap_to_width(
+    text: str, width: ColumnWidth | float, *, size_pt: float = 7.5, margin_mm: float = 16.0
+) -> str:
+    """Wrap ``text`` into lines that fit a figure ``width`` wide (a title or subtitle).
+
+    Titles and subtitles start at the panel, after the y axis (``margin_mm`` allows for
+    it); matplotlib does not wrap them, and text longer than the figure is cut off.
+
+    Examples
+    --------
+    >>> print(wrap_to_width("Adjusted (AIPW): had every child, or none, received early help",
+    ...                     "single"))
+    Adjusted (AIPW): had every child, or none,
+    received early help
+    >>> wrap_to_width("Unadjusted", "single")
+    'Unadjusted'
+    """
+    room = (width_mm(width) - margin_mm) * _PT_PER_MM
+    characters = max(int(room / (_EM_PER_CHARACTER * size_pt)), 12)
+    return "\n".join(textwrap.wrap(text, width=characters)) or text

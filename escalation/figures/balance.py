@@ -20,7 +20,8 @@ from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
     scale_colour_escalation,
-    scale_fill_escalation,
+    scale_colour_groups,
+    scale_fill_groups,
     theme_escalation,
 )
 from escalation.timeline.labels import DOMAINS, describe_covariate
@@ -319,9 +320,9 @@ def plot_overlap(
             show_legend=False,
         )
         + p9.facet_wrap("sample", nrow=1)
-        + scale_fill_escalation(name="")
-        + scale_colour_escalation(name="")
-        + p9.scale_y_continuous(labels=abs_percent, expand=(0.02, 0))
+        + scale_fill_groups(list(treatment_labels)[::-1], name="")
+        + scale_colour_groups(list(treatment_labels)[::-1], name="")
+        + p9.scale_y_continuous(labels=abs_percent, expand=(0.08, 0))
         + p9.scale_x_continuous(breaks=_score_breaks, labels=_score_labels)
         + p9.labs(x="Propensity score", y="Share of the arm", title=title)
         + theme_escalation(width=width, height_mm=height_mm)
@@ -425,8 +426,8 @@ def plot_distribution_balance(
     return (
         plot
         + p9.facet_wrap("sample", nrow=1)
-        + scale_fill_escalation(name="")
-        + scale_colour_escalation(name="")
+        + scale_fill_groups(list(treatment_labels)[::-1], name="")
+        + scale_colour_groups(list(treatment_labels)[::-1], name="")
         + p9.labs(x=label, y=ylab, title=title)
         + theme_escalation(width=width, height_mm=height_mm)
         + p9.theme(legend_title=p9.element_blank())

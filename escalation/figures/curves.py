@@ -22,12 +22,14 @@ from mizani.breaks import breaks_extended
 
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
-from escalation.figures._labels import percent, point_breaks, points
+from escalation.figures._labels import percent, point_breaks, points, wrap_to_width
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
     scale_colour_escalation,
+    scale_colour_groups,
     scale_fill_escalation,
+    scale_fill_groups,
     theme_escalation,
 )
 from escalation.timeline.labels import arm_label
@@ -300,8 +302,8 @@ def plot_survival_curves(
             p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
-        + scale_colour_escalation(name=group_label, limits=order)
-        + scale_fill_escalation(name=group_label, limits=order)
+        + scale_colour_groups(order, name=group_label)
+        + scale_fill_groups(order, name=group_label)
         + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
     )
     if censored is not None:
@@ -488,8 +490,9 @@ def plot_adjusted_curves(
     >>> plot = plot_adjusted_curves(curves, horizons=[365, 730], estimator="AIPW")
     >>> plot.labels.y
     'Risk of escalation'
-    >>> plot.labels.subtitle
-    'Adjusted (AIPW): had every child, or none, received early help'
+    >>> print(plot.labels.subtitle)
+    Adjusted (AIPW): had every child, or none,
+    received early help
     """
     figure = "adjusted curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
@@ -503,6 +506,7 @@ def plot_adjusted_curves(
     if subtitle is None:
         subtitle = f"Adjusted ({estimator})" if estimator else "Adjusted"
         subtitle += ": had every child, or none, received early help"
+    subtitle = wrap_to_width(subtitle, width)
     breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
     top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))
     limits = (0.0, min(1.0, top * 1.06)) if kind != "survival" else None
@@ -512,8 +516,8 @@ def plot_adjusted_curves(
             p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
-        + scale_colour_escalation(name=group_label, limits=order)
-        + scale_fill_escalation(name=group_label, limits=order)
+        + scale_colour_groups(order, name=group_label)
+        + scale_fill_groups(order, name=group_label)
         + p9.scale_y_continuous(labels=percent, limits=limits, expand=(0, 0))
         + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
         + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
@@ -658,7 +662,8 @@ def plot_rmst_curves(
     data = _relabel(data, labels)
     is_diff = data["group"].str.lower() == "difference"
     arms = data[~is_diff].copy()
-    order = list(pd.unique(arms["group"]))
+    # Early help first, as in the legends of the other curves.
+    order = sorted(pd.unique(arms["group"]), key=lambda g: g != arm_label(1))
     arms["group"] = pd.Categorical(arms["group"], categories=order)
     breaks = time_breaks(max(float(data["time"].max()), *map(float, horizons or [0])))
     plot = (
@@ -667,8 +672,8 @@ def plot_rmst_curves(
             p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         )
         + p9.geom_line(p9.aes(color="group"), size=0.6)
-        + scale_colour_escalation(name="", limits=order)
-        + scale_fill_escalation(name="", limits=order)
+        + scale_colour_groups(order, name="")
+        + scale_fill_groups(order, name="")
         + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
         + p9.labs(x=xlab, y=f"Mean days free of {outcome}", title=title, subtitle=subtitle)
         + theme_escalation(width=width, height_mm=height_mm)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -37,6 +38,38 @@ class _Box:
     y1: float
     text: str
     kind: str
+
+
+#: Episode kinds as the exclusion rules name them (design codes), in plain words.
+_KIND_WORDS: Final = {
+    "early_help": "early help",
+    "cin_plan": "child in need plan",
+    "cp_plan": "child protection plan",
+    "looked_after": "care",
+    "moved_out": "moving away",
+    "s47": "section 47 enquiry",
+    "icpc": "child protection conference",
+}
+_KIND_PATTERN: Final = re.compile(r"\b(" + "|".join(_KIND_WORDS) + r")\b", re.IGNORECASE)
+
+
+def plain_words(text: str) -> str:
+    """Return ``text`` with episode-kind codes in words, its first letter a capital.
+
+    Examples
+    --------
+    >>> plain_words("early_help already under way at time zero")
+    'Early help already under way at time zero'
+    >>> plain_words("already in cp_plan or looked_after at time zero")
+    'Already in child protection plan or care at time zero'
+    """
+    words = _KIND_PATTERN.sub(lambda m: _KIND_WORDS[m.group(1).lower()], str(text))
+    return words[:1].upper() + words[1:]
+
+
+def _count_lines(counts: str, wrap: int) -> str:
+    """Put the children and the episodes on lines of their own when one line is too long."""
+    return counts if len(counts) <= wrap else counts.replace("; ", ";\n")
 
 
 def _is_zero(value: object) -> bool:
@@ -119,8 +152,7 @@ def flow_layout(
         pending = []
 
     for row in flow.itertuples(index=False):
-        description = str(row.description)
-        description = description[:1].upper() + description[1:]
+        description = plain_words(str(row.description))
         counts = _counts(row.children, row.episodes)
         if row.stage == "excluded":
             empty = _is_zero(row.children) and _is_zero(row.episodes)
@@ -134,7 +166,7 @@ def flow_layout(
             )
             pending.append(item)
         else:
-            text = textwrap.fill(description, width=wrap) + "\n" + counts
+            text = textwrap.fill(description, width=wrap) + "\n" + _count_lines(counts, wrap)
             place_main(text)
     if pending and previous is not None:
         place_main("Not analysed")

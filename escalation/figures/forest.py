@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -13,9 +14,15 @@ import plotnine as p9
 
 from escalation.figures._checks import require_columns
 from escalation.figures._labels import point_breaks, points
-from escalation.figures.theme import GREY, scale_colour_escalation, theme_escalation
+from escalation.figures.theme import (
+    GREY,
+    SHAPES,
+    scale_colour_escalation,
+    theme_escalation,
+    width_mm,
+)
 
-__all__ = ["plot_forest", "plot_hazard_ratios", "plot_risk_differences"]
+__all__ = ["plot_forest", "plot_hazard_ratios", "plot_risk_differences", "shape_scale"]
 
 _EFFECT_COLUMNS: Final = ("estimate", "conf_low", "conf_high")
 
@@ -32,7 +39,9 @@ def dodged_layers(
     """Return interval and point layers, one pair per level of ``colour``, nudged apart.
 
     ``position_dodge`` works along x only; horizontal intervals on a discrete y axis
-    are separated by nudging each level's layers by a fixed offset instead.
+    are separated by nudging each level's layers by a fixed offset instead. The first
+    level is drawn on top. Points take their shape from ``colour`` too (add
+    :func:`shape_scale`), so that levels differ by more than colour.
     """
     levels = list(pd.unique(data[colour]))
     step = spread / max(len(levels), 1)
@@ -50,8 +59,22 @@ def dodged_layers(
                 na_rm=True,
             )
         )
-        layers.append(p9.geom_point(p9.aes(color=colour), data=subset, size=1.6, position=nudge))
+        layers.append(
+            p9.geom_point(
+                p9.aes(color=colour, shape=colour),
+                data=subset,
+                size=1.8,
+                position=nudge,
+            )
+        )
     return layers
+
+
+def shape_scale(levels: list[str], name: str = "") -> Any:
+    """Return the shape scale of :func:`dodged_layers`: one of :data:`SHAPES` per level."""
+    return p9.scale_shape_manual(
+        values=[SHAPES[i % len(SHAPES)] for i in range(len(levels))], limits=levels, name=name
+    )
 
 
 def _label_column(effects: pd.DataFrame, label: str | None) -> str:
@@ -110,19 +133,30 @@ def plot_forest(
     needed = (label, *_EFFECT_COLUMNS) + ((colour,) if colour else ())
     effects = require_columns(effects, needed, figure="forest plot")
     data = effects.copy()
-    data[label] = data[label].astype(str)
+    # Long row labels ("Sex: Unknown or not stated vs Female") wrap rather than squeeze
+    # the panel until the axis title runs off the figure.
+    characters = 30 if width_mm(width) < 150 else 60
+    data[label] = [textwrap.fill(str(v), characters) for v in data[label]]
     order = list(pd.unique(data[label]))
     data[label] = pd.Categorical(data[label], categories=order[::-1])
     null = 1.0 if scale == "ratio" else 0.0
     aes = p9.aes(x="estimate", y=label, xmin="conf_low", xmax="conf_high")
     plot = p9.ggplot(data, aes) + p9.geom_vline(xintercept=null, linetype="dashed", color=GREY)
     if colour:
-        data[colour] = data[colour].astype(str)
+        # The legend lists the levels in the order they are drawn, top to bottom.
+        levels = list(pd.unique(data[colour].astype(str)))
+        data[colour] = pd.Categorical(data[colour].astype(str), categories=levels)
         plot.data = data
         for layer in dodged_layers(data, colour, y=label):
             plot += layer
-        plot += scale_colour_escalation(name=colour.replace("_", " ").capitalize())
-        plot += p9.guides(color=p9.guide_legend(nrow=2 if data[colour].nunique() > 3 else 1))
+        name = colour.replace("_", " ").capitalize()
+        plot += scale_colour_escalation(name=name, limits=levels)
+        plot += shape_scale(levels, name=name)
+        rows = 2 if len(levels) > 3 else 1
+        plot += p9.guides(
+            color=p9.guide_legend(nrow=rows, byrow=True),
+            shape=p9.guide_legend(nrow=rows, byrow=True),
+        )
     else:
         plot += interval(label, size=0.6, color="#0072B2")
         plot += p9.geom_point(size=1.6, color="#0072B2")

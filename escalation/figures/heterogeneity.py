@@ -103,7 +103,8 @@ def plot_subgroup_effects(
     percent: bool = True,
     overall: float | None = None,
     overall_label: str | None = None,
-    xlab: str = "Risk difference, % points (95% CI)",
+    horizon: float | None = None,
+    xlab: str | None = None,
     title: str | None = None,
     width: Literal["single", "double"] | float = "single",
     height_mm: float | None = None,
@@ -121,8 +122,11 @@ def plot_subgroup_effects(
     overall_label : str, optional
         What that line is (e.g. ``"All children (AIPW)"``), written beside it in the top
         row (a subgroup's header row, which has no interval).
+    horizon : float, optional
+        Days by which the risk is counted, named on the x axis.
     xlab, title, width, height_mm
-        Labels and size (height defaults to 18 mm + 5 mm per level).
+        Labels and size (height defaults to 18 mm + 5 mm per level; ``xlab`` to the risk
+        difference in % points, by ``horizon`` days when it is given).
 
     Returns
     -------
@@ -138,6 +142,10 @@ def plot_subgroup_effects(
     [['sex', '    F']]
     """
     subgroups = require_columns(subgroups, _SUBGROUP, figure="subgroup effects")
+    if xlab is None:
+        xlab = "Risk difference, % points (95% CI)"
+        if horizon is not None:
+            xlab += f"\nby {float(horizon):g} days"
     data = subgroups.copy()
     data["subgroup"] = data["subgroup"].astype(str)
     data["level"] = data["level"].astype(str)

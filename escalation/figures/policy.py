@@ -13,7 +13,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
-from escalation.figures.theme import GREY, palette, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, GREY, palette, theme_escalation
 
 __all__ = ["plot_policy_values"]
 
@@ -25,9 +25,10 @@ def plot_policy_values(
     values: pd.DataFrame,
     *,
     xlab: str = "Children offered early help per 1,000 referrals",
-    ylab: str = "Escalations prevented per 1,000",
+    ylab: str | None = None,
     title: str | None = None,
     capacity_per_1000: float | None = None,
+    horizon: float | None = None,
     width: Literal["single", "double"] | float = "single",
     height_mm: float | None = None,
 ) -> p9.ggplot:
@@ -36,9 +37,9 @@ def plot_policy_values(
     One point per rule (colour and shape name it in the legend) with its 95% interval of
     escalations prevented (vertical) and, where given, of children flagged
     (horizontal); the dashed line is no escalation prevented, the dotted line the
-    early-help capacity. Rules that flag almost the same number of children (the
-    targeting rules all fill the capacity) are spread a little sideways so that none
-    hides another; the table behind the figure has the exact numbers.
+    early-help capacity (labelled on the plot). Rules that flag almost the same number
+    of children (the targeting rules all fill the capacity) are spread a little sideways
+    so that none hides another; the table behind the figure has the exact numbers.
 
     Parameters
     ----------
@@ -47,9 +48,13 @@ def plot_policy_values(
         conf_high`` and optionally ``flagged_low, flagged_high`` (e.g.
         ``PolicyStudy.figure_data()``).
     xlab, ylab, title : str
-        Labels.
+        Labels (``ylab`` defaults to escalations prevented per 1,000, within ``horizon``
+        days when it is given).
     capacity_per_1000 : float, optional
-        Early-help places per 1,000 referrals, drawn as a dotted vertical line.
+        Early-help places per 1,000 referrals, drawn as a dotted vertical line labelled
+        "Capacity".
+    horizon : float, optional
+        Days within which escalations are counted, named on the y axis.
     width, height_mm
         Journal column or millimetres, and height (default: room for the legend, which
         lists one rule a line: beneath the plot at one column, beside it at two).
@@ -64,10 +69,17 @@ def plot_policy_values(
     ...     "flagged_per_1000": [365.0, 1000.0, 300.0],
     ...     "prevented_per_1000": [9.0, 19.0, 10.0], "conf_low": [4.0, 12.0, 3.0],
     ...     "conf_high": [14.0, 26.0, 17.0]})
-    >>> plot = plot_policy_values(frame, capacity_per_1000=300)
+    >>> plot = plot_policy_values(frame, capacity_per_1000=300, horizon=365)
     >>> plot.data["label"].cat.categories.tolist()
     ['Current practice', 'Everyone', 'Highest risk']
+    >>> print(plot.labels.y)
+    Escalations prevented per 1,000
+    within 365 days
     """
+    if ylab is None:
+        ylab = "Escalations prevented per 1,000"
+        if horizon is not None:
+            ylab += f"\nwithin {float(horizon):g} days"
     values = require_columns(values, _COLUMNS, figure="policy values")
     data = values.copy()
     order = list(pd.unique(data["label"].astype(str)))
@@ -85,6 +97,17 @@ def plot_policy_values(
         plot += p9.geom_vline(
             xintercept=float(capacity_per_1000), linetype="dotted", color=GREY, size=0.4
         )
+        top = float(np.nanmax(data[["conf_high", "prevented_per_1000"]].to_numpy(float)))
+        plot += p9.annotate(
+            "text",
+            x=float(capacity_per_1000) + 12,
+            y=top,
+            label=f"Capacity: {float(capacity_per_1000):,.0f}",
+            ha="left",
+            va="top",
+            size=ANNOTATION_PT,
+            color=GREY,
+        )
     if {"flagged_low", "flagged_high"} <= set(data.columns):
         plot += p9.geom_errorbarh(
             p9.aes(xmin="flagged_low", xmax="flagged_high"), height=0, size=0.5
@@ -97,7 +120,11 @@ def plot_policy_values(
         + p9.scale_shape_manual(
             values=[_SHAPES[i % len(_SHAPES)] for i in range(len(order))], name="Rule"
         )
-        + p9.scale_x_continuous(limits=(-30, 1030), breaks=[0, 250, 500, 750, 1000])
+        + p9.scale_x_continuous(
+            limits=(-30, 1030),
+            breaks=[0, 250, 500, 750, 1000],
+            labels=["0", "250", "500", "750", "1,000"],
+        )
         + p9.labs(x=xlab, y=ylab, title=title)
         + theme_escalation(
             width=width,

@@ -5,21 +5,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 import plotnine as p9
+from mizani.breaks import breaks_extended
 
 from escalation.figures._checks import require_columns
-from escalation.figures._labels import percent
-from escalation.figures.forest import dodged_layers
+from escalation.figures._labels import percent, wrap_to_width
+from escalation.figures.forest import dodged_layers, shape_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
     colour_map,
+    linetype_map,
     theme_escalation,
+    width_mm,
 )
 
 __all__ = ["plot_calibration", "plot_decision_curve", "plot_fairness"]
@@ -94,6 +98,7 @@ def plot_calibration(
     data = calibration.assign(model=calibration["model"].astype(str))
     models = list(pd.unique(data["model"]))
     palette_ = dict(colours) if colours else colour_map(models)
+    lines = linetype_map(models, reserved=list(colours or ()))
     top = float(np.nanmax(data[["predicted", "conf_high", "observed"]].to_numpy()))
     top = min(1.0, max(top * 1.05, 0.05))
     smooth = bool(data.groupby("model").size().max() > 15)
@@ -102,7 +107,8 @@ def plot_calibration(
     diagonal = pd.DataFrame({"x": [0.0], "y": [0.0], "xend": [top], "yend": [top]}).assign(
         panel=pd.Categorical([_CAL_PANEL], categories=panels)
     )
-    plot = p9.ggplot(data, p9.aes("predicted", "observed", color="model")) + p9.geom_segment(
+    aes = p9.aes("predicted", "observed", color="model", linetype="model")
+    plot = p9.ggplot(data, aes) + p9.geom_segment(
         p9.aes(x="x", y="y", xend="xend", yend="yend"),
         data=diagonal,
         linetype="dashed",
@@ -130,7 +136,9 @@ def plot_calibration(
     plot = (
         plot
         + p9.scale_color_manual(values=palette_, name="")
-        + p9.guides(color=p9.guide_legend(ncol=2))
+        + p9.scale_linetype_manual(values=lines, name="")
+        + p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2))
+        + p9.theme(legend_key_width=22)
         + p9.scale_x_continuous(labels=percent, limits=(0.0, top), expand=(0.01, 0))
         + p9.labs(x="Predicted risk", y="Observed risk", title=title)
         + p9.theme(legend_title=p9.element_blank())
@@ -153,11 +161,21 @@ def plot_calibration(
         count=lambda f: f["count"].astype(float),
         panel=lambda f: pd.Categorical([_HIST_PANEL] * len(f), categories=panels),
     )
+    # Each model's bars are outlined in its colour and line type: over one another,
+    # translucent fills alone are told apart by colour only.
     plot += p9.geom_rect(
-        p9.aes(xmin="predicted_low", xmax="predicted_high", ymin=0, ymax="count", fill="model"),
+        p9.aes(
+            xmin="predicted_low",
+            xmax="predicted_high",
+            ymin=0,
+            ymax="count",
+            fill="model",
+            color="model",
+            linetype="model",
+        ),
         data=bars,
-        alpha=0.45,
-        size=0,
+        alpha=0.2,
+        size=0.35,
         inherit_aes=False,
         show_legend=False,
     )
@@ -269,6 +287,7 @@ def plot_fairness(
     overall: pd.DataFrame | None = None,
     colours: Mapping[str, str] | None = None,
     title: str | None = None,
+    subtitle: str | None = None,
     width: Literal["single", "double"] | float = "double",
     height_mm: float | None = None,
 ) -> p9.ggplot:
@@ -293,8 +312,12 @@ def plot_fairness(
         ``metric, estimate`` (+ ``model``): the metric over all children.
     colours : mapping, optional
         Colour of each model (default :func:`~escalation.figures.theme.colour_map`).
+    subtitle : str, optional
+        What the metrics share (e.g. "Riskiest 10% flagged"), put before the model's name
+        in the subtitle rather than repeated in every panel title.
     title, width, height_mm
-        Labels and size (height defaults to 24 mm + 5 mm per group).
+        Labels and size (height defaults to 24 mm + 5 mm per group). Panel titles and the
+        subtitle are wrapped to the width, and a narrow figure has fewer x breaks.
 
     Returns
     -------
@@ -336,9 +359,16 @@ def plot_fairness(
     palette_ = dict(colours) if colours else colour_map(models)
     n_rows = data.groupby("attribute", observed=True)["group"].nunique().sum()
     height = 24.0 + 5.0 * float(n_rows) if height_mm is None else height_mm
-    subtitle_parts = [f"Model: {models[0]}"] if len(models) == 1 else []
+    subtitle_parts = [subtitle] if subtitle else []
+    subtitle_parts += [f"model: {models[0]}" if subtitle else f"Model: {models[0]}"] * (
+        len(models) == 1
+    )
     if overall is not None:
         subtitle_parts.append("dashed lines: all children")
+    narrow = width_mm(width) < 150
+    n_metrics = max(int(data["metric"].nunique()), 1)
+    # Panel titles wrap to their panel (beside the group names and the attribute strips).
+    panel_characters = max(int((width_mm(width) - 50) / n_metrics * 2.835 / (0.6 * 8)), 8)
     plot = (
         p9.ggplot(
             shown, p9.aes("estimate", "group", xmin="conf_low", xmax="conf_high", color="model")
@@ -347,6 +377,10 @@ def plot_fairness(
         + p9.facet_grid(
             rows="attribute",
             cols="metric",
+            # plotnine types labeller as a name only; a labeller object is documented.
+            labeller=p9.labeller(  # type: ignore[arg-type]
+                cols=lambda name: textwrap.fill(name, panel_characters)
+            ),
             scales="free",
             space={
                 "x": [1.0] * data["metric"].nunique(),
@@ -358,16 +392,20 @@ def plot_fairness(
             },
         )
         + p9.scale_color_manual(values=palette_, name="")
-        + p9.scale_x_continuous(labels=percent)
+        + shape_scale(models)
+        + p9.scale_x_continuous(labels=percent, breaks=_fewer_breaks(3 if narrow else 5))
         + p9.labs(
             x="Estimate (95% CI)",
             y="",
             title=title,
-            subtitle="; ".join(subtitle_parts) or None,
+            subtitle=wrap_to_width("; ".join(subtitle_parts), width) or None,
         )
         + theme_escalation(width=width, height_mm=float(np.clip(height, 45.0, 230.0)))
         + p9.theme(legend_title=p9.element_blank(), strip_text_y=p9.element_text(angle=0))
     )
+    if narrow:
+        # Tick labels at the edges of neighbouring panels would run together.
+        plot += p9.theme(panel_spacing_x=0.065)
     if len(models) == 1:
         plot += p9.theme(legend_position="none")
     if overall is not None:
@@ -413,3 +451,13 @@ def plot_fairness(
             inherit_aes=False,
         )
     return plot
+
+
+def _fewer_breaks(n: int) -> Callable[[tuple[float, float]], Sequence[float]]:
+    """Return a breaks function giving about ``n`` round breaks (fewer on narrow panels)."""
+    extended = breaks_extended(n=n)
+
+    def breaks(limits: tuple[float, float]) -> Sequence[float]:
+        return [float(b) for b in extended(limits)]
+
+    return breaks

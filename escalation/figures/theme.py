@@ -16,21 +16,31 @@ from typing import Any, Final, Literal
 
 import plotnine as p9
 
+from escalation.timeline.labels import ARM_LABELS
+
 __all__ = [
     "ANNOTATION_PT",
+    "ARM_COLOURS",
     "COLUMN_WIDTH_MM",
     "FONT_FAMILY",
     "GREY",
+    "LINETYPES",
     "MIN_FONT_PT",
     "OKABE_ITO",
+    "SHAPES",
     "ColumnWidth",
     "colour_map",
+    "group_colours",
+    "linetype_map",
     "palette",
     "scale_colour_escalation",
+    "scale_colour_groups",
     "scale_fill_escalation",
+    "scale_fill_groups",
     "theme_diagram",
     "theme_escalation",
     "width_mm",
+    "with_note",
 ]
 
 #: The font every figure uses (bundled with matplotlib, hence available everywhere).
@@ -57,6 +67,19 @@ OKABE_ITO: Final = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
+
+#: Marker shapes, in the order groups take them: a second cue beside colour, so that no
+#: figure tells groups apart by colour alone.
+SHAPES: Final = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+#: Line types, in the order models take them (with :func:`linetype_map`): lines that
+#: differ in colour differ in pattern too, for readers who cannot tell the colours apart
+#: and for print in grey.
+LINETYPES: Final = ("solid", "dashed", "dotted", "dashdot", (0, (6, 2, 1, 2, 1, 2)), (0, (8, 3)))
+
+#: The colour of each treatment arm, the same in every figure (curves, balance, overlap,
+#: restricted means): early help blue, no early help vermillion.
+ARM_COLOURS: Final = {ARM_LABELS[1]: OKABE_ITO[0], ARM_LABELS[0]: OKABE_ITO[1]}
 
 #: Neutral grey for reference lines and secondary marks.
 GREY: Final = "#6E6E6E"
@@ -103,6 +126,71 @@ def colour_map(levels: Sequence[object], *, reserved: Sequence[object] = ()) -> 
     every = sorted({str(v) for v in [*reserved, *levels]})
     colours = dict(zip(every, palette(len(every)), strict=True))
     return {str(v): colours[str(v)] for v in levels}
+
+
+def group_colours(levels: Sequence[object]) -> dict[str, str]:
+    """Return the colour of each group: the arms' own colours, others the palette's next.
+
+    The treatment arms ("Early help", "No early help") always take :data:`ARM_COLOURS`,
+    whatever order the groups arrive in; any other group takes the palette's colours
+    not used by an arm, in the order given.
+
+    Examples
+    --------
+    >>> group_colours(["No early help", "Early help"])
+    {'No early help': '#D55E00', 'Early help': '#0072B2'}
+    >>> group_colours(["Girls", "Boys"])
+    {'Girls': '#0072B2', 'Boys': '#D55E00'}
+    """
+    names = [str(v) for v in levels]
+    free = iter(
+        c
+        for c in OKABE_ITO * (1 + len(names) // len(OKABE_ITO))
+        if c not in {ARM_COLOURS[n] for n in names if n in ARM_COLOURS}
+    )
+    return {n: ARM_COLOURS[n] if n in ARM_COLOURS else next(free) for n in names}
+
+
+def scale_colour_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_color_manual:
+    """Return a colour scale giving ``levels`` their :func:`group_colours`, in that order.
+
+    Examples
+    --------
+    >>> scale_colour_groups(["No early help", "Early help"]).limits
+    ['No early help', 'Early help']
+    """
+    names = [str(v) for v in levels]
+    return p9.scale_color_manual(values=group_colours(names), limits=names, **kwargs)
+
+
+def scale_fill_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_fill_manual:
+    """Return the fill scale of :func:`scale_colour_groups`.
+
+    Examples
+    --------
+    >>> scale_fill_groups(["Early help"]).aesthetics
+    ['fill']
+    """
+    names = [str(v) for v in levels]
+    return p9.scale_fill_manual(values=group_colours(names), limits=names, **kwargs)
+
+
+def linetype_map(
+    levels: Sequence[object], *, reserved: Sequence[object] = ()
+) -> dict[str, str | tuple[int, tuple[int, ...]]]:
+    """Return one line type per level, fixed as :func:`colour_map` fixes colours.
+
+    Levels take :data:`LINETYPES` in sorted order of ``levels`` and ``reserved``, so that
+    a model has the same colour and the same line type in every figure.
+
+    Examples
+    --------
+    >>> linetype_map(["Gradient boosting", "Cox"])
+    {'Gradient boosting': 'dashed', 'Cox': 'solid'}
+    """
+    every = sorted({str(v) for v in [*reserved, *levels]})
+    types = {v: LINETYPES[i % len(LINETYPES)] for i, v in enumerate(every)}
+    return {str(v): types[str(v)] for v in levels}
 
 
 def width_mm(width: ColumnWidth | float) -> float:
@@ -199,6 +287,9 @@ def theme_escalation(
         legend_key=p9.element_blank(),
         legend_background=p9.element_blank(),
         legend_position="bottom",
+        # A caption (e.g. the simulated-data note) starts at the figure's left edge: from
+        # the panel, behind long row labels, it ran off the right edge.
+        plot_caption_position="plot",
         legend_box_margin=0,
         strip_text=p9.element_text(size=base_size, ha="left"),
         strip_background=p9.element_blank(),
@@ -208,6 +299,32 @@ def theme_escalation(
         axis_line=p9.element_line(color="#4D4D4D", size=0.4),
         axis_ticks=p9.element_line(color="#4D4D4D", size=0.4),
     )
+
+
+#: Height a one-line note adds beneath a figure, in millimetres.
+_NOTE_MM: Final = 5.0
+
+
+def with_note(plot: p9.ggplot, note: str) -> p9.ggplot:
+    """Return ``plot`` with ``note`` as a caption line beneath it, the figure that much taller.
+
+    The panels keep their size: a caption added to a figure of fixed height squeezed the
+    panels (and the rows of a risk table ran into their titles).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> plot = p9.ggplot(pd.DataFrame({"x": [1]})) + theme_escalation(height_mm=60)
+    >>> noted = with_note(plot, "Simulated data: not real children")
+    >>> noted.labels.caption, round(noted.theme.themeables.property("figure_size")[1] * 25.4)
+    ('Simulated data: not real children', 65)
+    """
+    noted = plot + p9.labs(caption=note)
+    try:
+        width, height = plot.theme.themeables.property("figure_size")
+    except (AttributeError, KeyError):
+        return noted
+    return noted + p9.theme(figure_size=(width, height + _NOTE_MM / _MM_PER_INCH))
 
 
 def theme_diagram() -> p9.theme:

@@ -33,7 +33,15 @@ def test_policy_figure_data_and_layers(tmp_path: object) -> None:
     assert data.loc["Everyone", "shown_at"] == 1000
     np.testing.assert_allclose(data["prevented_per_1000"], _frame()["prevented_per_1000"])
     geoms = [type(layer.geom).__name__ for layer in plot.layers]
-    assert geoms == ["geom_hline", "geom_vline", "geom_errorbarh", "geom_errorbar", "geom_point"]
+    # The dotted capacity line is named by the text beside it.
+    assert geoms == [
+        "geom_hline",
+        "geom_vline",
+        "geom_text",
+        "geom_errorbarh",
+        "geom_errorbar",
+        "geom_point",
+    ]
     assert plot.labels.x == "Children offered early help per 1,000 referrals"
     files = save_figure(plot, f"{tmp_path}/policy")
     assert all(f.stat().st_size > 0 for f in files)

@@ -1,0 +1,364 @@
+"""Labels, colours and text of the figures: what a reader forwarded one figure can tell.
+
+- every figure gives each arm the same colour, whatever order the arms arrive in;
+- a coded term names its reference level as the model coded it ("Male vs Female");
+- no text is cut off at the figure's edge or its panel's, and none runs into other text
+  (measured with matplotlib's renderer after drawing), at each figure's width and in the
+  narrow variants the brief shows on phones;
+- groups are told apart by more than colour (shapes, line types), legends list them in
+  the order they are drawn;
+- horizons and the capacity line are named on the figures.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import escalation.figures as fg
+from escalation.figures._examples import example_figures, example_frames
+from escalation.figures.save import drawn
+from tests.figures.text_fits import text_problems
+
+EARLY_HELP, NO_EARLY_HELP = "#0072B2", "#D55E00"
+
+
+def _built(plot: Any) -> Any:
+    """Draw ``plot`` so that its layers hold the mapped colours."""
+    import matplotlib.pyplot as plt
+
+    plt.close(plot.draw())
+    return plot
+
+
+def _texts(plot: Any) -> list[str]:
+    """Every piece of text of the drawn figure."""
+    from matplotlib.text import Text
+
+    with drawn(plot, width="single", dpi=50) as figure:
+        return [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
+
+
+def _values(scale: Any) -> dict[str, Any]:
+    """A manual scale's value of each of its limits."""
+    limits = list(scale.limits or ())
+    values = scale.palette(len(limits))
+    if isinstance(values, dict):
+        return {str(k): values[k] for k in limits or values}
+    return dict(zip(map(str, limits), values, strict=False))
+
+
+def _curves(first: str, *, rmst: bool = False) -> pd.DataFrame:
+    """Curves with the untreated arm first; the treated arm's estimates are the higher."""
+    times = np.arange(0.0, 731.0, 73.0)
+    rows = []
+    for group, scale in ((first, 1.0), ("1" if first == "0" else "0", 2.0)):
+        treated = group == "1"
+        level = (2.0 if treated else 1.0) * (times if rmst else 0.0001 * times)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "time": times,
+                    "estimate": level,
+                    "conf_low": level * 0.9,
+                    "conf_high": level * 1.1,
+                    "group": group,
+                }
+            )
+        )
+        del scale
+    return pd.concat(rows, ignore_index=True)
+
+
+def _line_colour_of_top(plot: Any) -> str:
+    """Colour of the line reaching highest (the treated arm, in :func:`_curves`)."""
+    layer = next(
+        layer
+        for layer in plot.layers
+        if type(layer.geom).__name__ in {"geom_line", "geom_step"} and "color" in layer.data
+    )
+    data = layer.data
+    return str(data.loc[data["y"].idxmax(), "color"])
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda c: fg.plot_adjusted_curves(c),
+        lambda c: fg.plot_survival_curves(c, kind="cumulative_incidence"),
+    ],
+    ids=["adjusted_curves", "cumulative_incidence"],
+)
+def test_curves_colour_each_arm_the_same_whatever_comes_first(draw: Any) -> None:
+    for first in ("0", "1"):
+        plot = _built(draw(_curves(first)))
+        assert _line_colour_of_top(plot) == EARLY_HELP, f"early help not blue ({first} first)"
+
+
+def test_rmst_curves_colour_the_arms_as_the_other_figures() -> None:
+    # rmst_curves.png had early help orange: its arms arrive untreated first.
+    rmst = _curves("0", rmst=True)
+    plot = _built(fg.plot_rmst_curves(rmst))
+    assert _line_colour_of_top(plot) == EARLY_HELP
+
+
+@pytest.mark.parametrize("kind", ["plot_overlap", "plot_distribution_balance"])
+def test_balance_figures_colour_the_arms_as_the_curves(kind: str) -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    treatment = rng.integers(0, 2, n)
+    if kind == "plot_overlap":
+        frame = pd.DataFrame(
+            {"propensity": rng.uniform(0.1, 0.9, n), "treatment": treatment, "weight": 1.0}
+        )
+        plot = _built(fg.plot_overlap(frame))
+        rects = next(layer.data for layer in plot.layers if "fill" in layer.data)
+        above = rects[rects["ymax"] > 0]  # early help is drawn above the axis
+        assert set(above["fill"]) == {EARLY_HELP}
+    else:
+        frame = pd.DataFrame({"value": rng.normal(8, 4, n), "treatment": treatment, "weight": 1})
+        plot = fg.plot_distribution_balance(frame, covariate="age")
+        scale = next(s for s in plot.scales if "color" in s.aesthetics)
+        assert _values(scale) == {"Early help": EARLY_HELP, "No early help": NO_EARLY_HELP}
+
+
+def test_hazard_ratio_terms_name_the_reference_level_the_model_used() -> None:
+    from escalation.pipeline import _references, _term_label
+    from escalation.timeline.matrix import CovariateCoding
+
+    # Male is the most common level, but the coding's reference is the first code: F.
+    spells = pd.DataFrame({"sex": ["M"] * 60 + ["F"] * 30 + ["U"] * 10})
+    coding = CovariateCoding.learn(spells, ["sex"], min_count=1)
+    references = _references(coding)
+    assert references == {"sex": "F"}
+    assert _term_label("sex_M", references) == "Sex: Male vs Female"
+    assert "most common" not in _term_label("sex_U", references)
+    assert _term_label("sex_U", references).endswith("vs Female")
+    # Without the coding, no reference is claimed.
+    assert _term_label("sex_M") == "Sex: Male"
+
+
+# ---------------------------------------------------------------------------------------
+# Text cut off or run together
+
+
+def _demo_like() -> dict[str, tuple[Any, str]]:
+    """Figures with the labels the demo study gives them (long counts, long names)."""
+    flow = pd.DataFrame(
+        {
+            "stage": ["entered", "excluded", "remaining", "excluded", "excluded", "remaining"],
+            "rule": ["history", "unusable", "candidates", "open", "prevalent", "spells"],
+            "description": [
+                "children and episodes in the case history",
+                "children with no referral episode; episodes of other kinds (history only)",
+                "candidate time-zero episodes (referral, at its end)",
+                "referral still open at the extract date",
+                "early_help already under way at time zero (prevalent treatment)",
+                "spells analysed",
+            ],
+            "children": [20000, None, 20000, 765, None, 9280],
+            "episodes": [130475, "[c]", 44405, 1985, 400, 9280],
+        }
+    )
+    f = example_frames()
+    fairness = f["fairness"].copy()
+    fairness["attribute"] = fairness["attribute"].replace({"IMD quintile": "Deprivation"})
+    adjusted = f["adjusted"]
+    from escalation.figures.theme import with_note
+
+    note = "Simulated data: not real children"
+    return {
+        # The note beneath a figure must not squeeze its panels: the risk table's rows ran
+        # into their titles, the precision axis title off the top.
+        "cumulative incidence (note)": (
+            with_note(
+                fg.plot_survival_curves(
+                    f["cif"], f["at_risk"], kind="cumulative_incidence", censored=f["censored"]
+                ),
+                note,
+            ),
+            "single",
+        ),
+        "precision-recall (note)": (
+            with_note(fg.plot_precision_recall(f["precision_recall"], prevalence=0.16), note),
+            "single",
+        ),
+        "flow (narrow)": (fg.plot_flow(flow, width="single"), "single"),
+        "flow": (fg.plot_flow(flow), "double"),
+        "fairness (narrow)": (
+            fg.plot_fairness(
+                fairness,
+                overall=f["overall"],
+                subtitle="Riskiest 10% flagged",
+                width="single",
+            ),
+            "single",
+        ),
+        "adjusted curves (AIPW)": (
+            fg.plot_adjusted_curves(adjusted, horizons=[365, 730], estimator="AIPW"),
+            "single",
+        ),
+        "policy values (horizon)": (
+            fg.plot_policy_values(f["policy"], capacity_per_1000=300, horizon=365),
+            "single",
+        ),
+        "subgroup effects (horizon)": (
+            fg.plot_subgroup_effects(
+                f["subgroups"], overall=-0.02, overall_label="All children (AIPW)", horizon=365
+            ),
+            "single",
+        ),
+    }
+
+
+def _every_figure() -> dict[str, tuple[Any, str]]:
+    figures = dict(example_figures())
+    f = example_frames()
+    # The narrow (phone) variants the brief shows of its double-column figures.
+    figures["flow (narrow)"] = (fg.plot_flow(f["flow"], width="single"), "single")
+    figures["fairness (narrow)"] = (
+        fg.plot_fairness(f["fairness"], overall=f["overall"], width="single"),
+        "single",
+    )
+    return figures
+
+
+@pytest.mark.parametrize("name", sorted(_every_figure()))
+def test_figures_text_is_whole_and_apart(name: str) -> None:
+    plot, width = _every_figure()[name]
+    with warnings.catch_warnings(), drawn(plot, width=width, dpi=100) as figure:
+        warnings.simplefilter("ignore")
+        problems = text_problems(figure)
+    assert not problems, f"{name}: " + "; ".join(map(str, problems))
+
+
+DEMO_LIKE = (
+    "adjusted curves (AIPW)",
+    "cumulative incidence (note)",
+    "precision-recall (note)",
+    "fairness (narrow)",
+    "flow",
+    "flow (narrow)",
+    "policy values (horizon)",
+    "subgroup effects (horizon)",
+)
+
+
+def test_demo_like_figures_are_all_checked() -> None:
+    assert sorted(_demo_like()) == sorted(DEMO_LIKE)
+
+
+@pytest.mark.parametrize("name", DEMO_LIKE)
+def test_figures_text_fits_with_the_demo_labels(name: str) -> None:
+    # The review's cut text: "... received ea" (adjusted curves), ",280 children" (narrow
+    # flow), overlapping panel titles and "0%10%20%30%" (narrow fairness).
+    plot, width = _demo_like()[name]
+    with drawn(plot, width=width, dpi=100) as figure:
+        problems = text_problems(figure)
+    assert not problems, f"{name}: " + "; ".join(map(str, problems))
+
+
+def test_text_check_finds_a_cut_subtitle_and_colliding_labels() -> None:
+    import plotnine as p9
+
+    plot = fg.plot_hazard_ratios(example_frames()["hazard"]) + p9.labs(
+        subtitle="A subtitle much too long for one journal column, which matplotlib cuts off"
+    )
+    with drawn(plot, width="single", dpi=100) as figure:
+        problems = [str(p) for p in text_problems(figure)]
+    assert any("right edge of the figure" in p for p in problems)
+    crowded = fg.plot_hazard_ratios(example_frames()["hazard"]) + p9.theme(
+        axis_text_x=p9.element_text(size=40)
+    )
+    with drawn(crowded, width="single", dpi=100) as figure:
+        assert any("overlaps" in str(p) for p in text_problems(figure))
+
+
+# ---------------------------------------------------------------------------------------
+# Words on the figures
+
+
+def test_flow_names_episode_kinds_in_words_and_wraps_counts() -> None:
+    (plot, _) = _demo_like()["flow (narrow)"]
+    text = "\n".join(plot.data["text"])
+    assert "Early_help" not in text and "early_help" not in text
+    assert "• Early help already" in text
+    assert "20,000 children;\n130,475 episodes" in text
+
+
+def test_policy_values_name_the_horizon_and_the_capacity_line() -> None:
+    plot = fg.plot_policy_values(example_frames()["policy"], capacity_per_1000=300, horizon=365)
+    assert "within 365 days" in plot.labels.y
+    texts = _texts(plot)
+    assert "Capacity: 300" in texts, f"no text names the capacity line: {texts}"
+    assert "1,000" in texts
+
+
+def test_subgroup_effects_name_the_horizon() -> None:
+    plot = fg.plot_subgroup_effects(example_frames()["subgroups"], overall=-0.02, horizon=365)
+    assert "by 365 days" in plot.labels.x
+
+
+def test_estimators_differ_by_shape_and_the_legend_follows_the_plot() -> None:
+    effects = pd.DataFrame(
+        {
+            "term": ["By 365 days"] * 5,
+            "method": ["Unadjusted", "IPW", "G-formula", "AIPW", "CCW"],
+            "estimate": [0.02, -0.02, -0.021, -0.021, -0.014],
+            "conf_low": [0.007, -0.035, -0.03, -0.036, -0.028],
+            "conf_high": [0.035, -0.006, -0.012, -0.006, 0.0],
+        }
+    )
+    plot = fg.plot_risk_differences(effects, label="term", colour="method")
+    shape = next(s for s in plot.scales if "shape" in s.aesthetics)
+    colour = next(s for s in plot.scales if "color" in s.aesthetics)
+    drawn_order = list(effects["method"])  # top to bottom
+    assert list(shape.limits) == list(colour.limits) == drawn_order
+    assert len(set(_values(shape).values())) == 5
+    legend = plot.guides.color
+    assert getattr(legend, "byrow", False), "the legend reads across, in the drawn order"
+
+
+@pytest.mark.parametrize("kind", ["calibration", "roc", "precision_recall"])
+def test_models_differ_by_line_type_as_well_as_colour(kind: str) -> None:
+    f = example_frames()
+    plot = {
+        "calibration": lambda: fg.plot_calibration(f["calibration"], f["histogram"]),
+        "roc": lambda: fg.plot_roc(f["roc"]),
+        "precision_recall": lambda: fg.plot_precision_recall(f["precision_recall"]),
+    }[kind]()
+    scale = next((s for s in plot.scales if "linetype" in s.aesthetics), None)
+    assert scale is not None, f"{kind}: models told apart by colour only"
+    values = _values(scale)
+    assert len({str(v) for v in values.values()}) == len(values) > 1
+
+
+def test_figures_from_simulated_data_say_so() -> None:
+    from escalation.pipeline import figure_note
+
+    assert figure_note("Simulated local authority: not real children") == (
+        "Simulated data: not real children"
+    )
+    assert figure_note("Simulated local authorities: not real children") is not None
+    assert figure_note(None) is None and figure_note("Anytown extract, 2024") is None
+
+
+def test_flow_caption_says_counts_are_rounded_and_do_not_add_up() -> None:
+    from escalation.pipeline import _rounding_note
+
+    flow = pd.DataFrame(
+        {
+            "stage": ["entered", "excluded", "excluded", "remaining"],
+            "children": [20000.0, 765.0, 3725.0, 15505.0],
+            "episodes": [130475.0, 1985.0, 13140.0, 115350.0],
+        }
+    )
+    assert "rounded to the nearest 5" in _rounding_note(flow, 5)
+    assert "do not add up" in _rounding_note(flow, 5)
+    exact = flow.assign(children=[20000.0, 765.0, 3725.0, 15510.0])
+    assert "do not add up" not in _rounding_note(exact, 5)
+    assert _rounding_note(exact, 1) == ""
