@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -146,6 +147,7 @@ def test_hazard_ratio_terms_name_the_reference_level_the_model_used() -> None:
 # Text cut off or run together
 
 
+@cache
 def _demo_like() -> dict[str, tuple[Any, str]]:
     """Figures with the labels the demo study gives them (long counts, long names)."""
     flow = pd.DataFrame(
@@ -215,6 +217,7 @@ def _demo_like() -> dict[str, tuple[Any, str]]:
     }
 
 
+@cache
 def _every_figure() -> dict[str, tuple[Any, str]]:
     figures = dict(example_figures())
     f = example_frames()
