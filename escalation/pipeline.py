@@ -107,7 +107,7 @@ from escalation.figures import (
     time_breaks,
 )
 from escalation.figures.save import drawn, write_figure
-from escalation.figures.theme import with_note
+from escalation.figures.theme import figure_note, with_note
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
     GLOSSARY,
@@ -205,28 +205,6 @@ class StudyOutputs:
 
 
 FigureFiles = tuple[list[Path], BriefImages | None]
-
-
-#: What every figure drawn from simulated data says beneath it.
-SIMULATED_NOTE: Final = "Simulated data: not real children"
-
-
-def figure_note(data_label: str | None) -> str | None:
-    """Return the line figures carry beneath them for data described by ``data_label``.
-
-    Figures drawn from simulated data say so (:data:`SIMULATED_NOTE`), since a figure
-    is often forwarded on its own; figures of real data carry no note.
-
-    Examples
-    --------
-    >>> figure_note("Simulated local authority: not real children")
-    'Simulated data: not real children'
-    >>> figure_note(None) is None
-    True
-    """
-    if data_label and "simulated" in data_label.lower():
-        return SIMULATED_NOTE
-    return None
 
 
 def _write_figure(plot: Any, stem: Path, width: str, brief: BriefFigure | None) -> FigureFiles:

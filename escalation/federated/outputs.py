@@ -24,6 +24,7 @@ from escalation import __version__
 from escalation.disclosure import disclose_table
 from escalation.federated.hub import PooledAnalysis
 from escalation.figures import plot_authority_forest, plot_survival_curves, save_figure
+from escalation.figures.theme import figure_note, with_note
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
     Brief,
@@ -140,7 +141,11 @@ def write_pooled(
     figures: dict[str, list[Path]] = {}
     brief_figures: list[BriefFigure] = []
 
+    note = figure_note(data_label)  # simulated data say so on every figure
+
     def figure(name: str, plot: Any, title: str, caption: str, alt: str) -> None:
+        if note:
+            plot = with_note(plot, note)
         figures[name] = save_figure(plot, figures_dir / name)
         brief_figures.append(BriefFigure(title, caption, plot, alt))
 

@@ -28,8 +28,10 @@ __all__ = [
     "MIN_FONT_PT",
     "OKABE_ITO",
     "SHAPES",
+    "SIMULATED_NOTE",
     "ColumnWidth",
     "colour_map",
+    "figure_note",
     "group_colours",
     "linetype_map",
     "palette",
@@ -303,6 +305,29 @@ def theme_escalation(
 
 #: Height a one-line note adds beneath a figure, in millimetres.
 _NOTE_MM: Final = 5.0
+
+
+#: What every figure drawn from simulated data says beneath it.
+SIMULATED_NOTE: Final = "Simulated data: not real children"
+
+
+def figure_note(data_label: str | None) -> str | None:
+    """Return the line figures carry beneath them for data described by ``data_label``.
+
+    Figures drawn from simulated data say so (:data:`SIMULATED_NOTE`, drawn with
+    :func:`with_note`), since a figure is often forwarded on its own; figures of real
+    data carry no note.
+
+    Examples
+    --------
+    >>> figure_note("Simulated local authority: not real children")
+    'Simulated data: not real children'
+    >>> figure_note(None) is None
+    True
+    """
+    if data_label and "simulated" in data_label.lower():
+        return SIMULATED_NOTE
+    return None
 
 
 def with_note(plot: p9.ggplot, note: str) -> p9.ggplot:

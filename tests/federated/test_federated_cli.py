@@ -199,6 +199,9 @@ def test_demo_with_authorities_runs_the_federated_path(tmp_path: Path) -> None:
     assert {"authorities", "by_authority", "pooled", "mean_over_authorities"} <= set(truth)
     html = (tmp_path / "pooled" / "brief.html").read_text()
     assert "Simulated local authorities: not real children" in html
+    # Every pooled figure says it was drawn from simulated data, as the study's do.
+    svgs = sorted((tmp_path / "pooled" / "figures").glob("*.svg"))
+    assert svgs and all("Simulated data: not real children" in s.read_text() for s in svgs)
     manifest = json.loads((tmp_path / "pooled" / "manifest.json").read_text())
     assert manifest["design_sha256"] == demo.pooled.design_sha256
     assert "bootstrap = 5" in (tmp_path / "registered_design.toml").read_text()

@@ -341,7 +341,7 @@ def test_models_differ_by_line_type_as_well_as_colour(kind: str) -> None:
 
 
 def test_figures_from_simulated_data_say_so() -> None:
-    from escalation.pipeline import figure_note
+    from escalation.figures.theme import figure_note
 
     assert figure_note("Simulated local authority: not real children") == (
         "Simulated data: not real children"
