@@ -116,7 +116,6 @@ from escalation.report.brief import (
     BriefFigure,
     BriefImages,
     KeyNumber,
-    PolicySection,
     describe_difference,
     figure_images,
     interval_digits,
@@ -131,9 +130,11 @@ from escalation.report.caveats import (
     in_words,
 )
 from escalation.report.outputs import OutputFolder, OutputFolderError
+from escalation.report.policy_section import policy_section
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
 from escalation.report.wording import (
     arms_sentence,
+    attribute_label,
     cohort_sentence,
     study_limits,
     study_question,
@@ -1656,7 +1657,7 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
         run.figure(
             "subgroup_effects",
             plot_subgroup_effects(
-                shown.assign(subgroup=shown["subgroup"].map(_pretty)),
+                shown.assign(subgroup=shown["subgroup"].map(attribute_label)),
                 overall=float(overall.iloc[0]) if len(overall) else None,
                 overall_label="All children (AIPW)",
                 horizon=horizon,
@@ -1695,15 +1696,6 @@ _MODEL_LABELS: Final = {
 _FAIRNESS_METRICS: Final = {"recall_top10": "Recall", "precision_top10": "Precision"}
 #: What the metrics of the fairness figure share, said once in its subtitle.
 _FAIRNESS_FLAGGED: Final = "Riskiest 10% flagged"
-
-
-_PRETTY: Final = {"age_band": "Age", "n_factors": "Factors at assessment", "imd_decile": "IMD"}
-
-
-def _pretty(name: object) -> str:
-    """Return a column-like name as a label: ``age_band`` -> ``Age``."""
-    text = str(name)
-    return _PRETTY.get(text, text.replace("_", " ").capitalize())
 
 
 def _model_label(name: object) -> str:
@@ -1909,7 +1901,7 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     if shown.empty:
         raise _SkipStageError("no recall or precision by group to draw")
     shown["metric"] = shown["metric"].map(_FAIRNESS_METRICS)
-    shown["attribute"] = shown["attribute"].map(_pretty)
+    shown["attribute"] = shown["attribute"].map(attribute_label)
     shown["model"] = shown["model"].map(_model_label)
     for column in ("estimate", "conf_low", "conf_high"):
         shown[column] = pd.to_numeric(shown[column], errors="coerce")
@@ -1998,253 +1990,6 @@ def _policy(
     return study
 
 
-_CRITERIA_WORDS: Final = {
-    "min_precision": "Precision: share of flagged children who escalated",
-    "min_recall": "Recall: share of children who escalated who were flagged",
-    "max_disparity": "Largest gap between groups",
-    "min_prevented_per_1000": "Escalations prevented per 1,000 referrals",
-}
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.0f}%"
-
-
-def _against(value: float, threshold: float, *, scale: float = 1.0, digits: int = 0) -> str:
-    """Return ``value`` rounded so that it never reads as the registered ``threshold``.
-
-    A bound of 0.505 against a threshold of 0.5 is "50.5", not "50": one more decimal
-    (up to three more) wherever rounding would make a value that differs from the
-    threshold print as it.
-
-    Examples
-    --------
-    >>> _against(0.505, 0.5, scale=100), _against(0.58, 0.5, scale=100)
-    ('50.5', '58')
-    >>> _against(9.96, 10, digits=1)
-    '9.96'
-    """
-    shown = f"{scale * value:.{digits}f}"
-    limit = scale * threshold
-    for extra in range(1, 4):
-        if value == threshold or float(shown) != round(limit, digits + extra - 1):
-            break
-        shown = f"{scale * value:.{digits + extra}f}"
-    return shown
-
-
-def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
-    key = str(row["criterion"])
-    estimate, low, high = float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"])
-    threshold = float(row["threshold"])
-
-    def at(value: float, scale: float = 1.0, digits: int = 0) -> str:
-        return _against(value, threshold, scale=scale, digits=digits)
-
-    if key in ("min_precision", "min_recall"):
-        limit = f"at least {100 * threshold:g}%"
-        shown = f"{at(estimate, 100)}% ({at(low, 100)}% to {at(high, 100)}%)"
-    elif key == "max_disparity":
-        limit = f"at most {100 * threshold:g} points"
-        shown = f"{at(estimate, 100)} points ({at(low, 100)} to {at(high, 100)})"
-    else:
-        limit = f"at least {threshold:g}"
-        shown = f"{at(estimate, digits=1)} ({at(low, digits=1)} to {at(high, digits=1)})"
-    if not np.isfinite(estimate):
-        shown = "not estimable"
-    name = _CRITERIA_WORDS.get(key, key)
-    if key == "max_disparity":
-        name += f" in {'recall' if metric == 'recall' else 'the share flagged'}"
-    return (name, limit, shown, str(row["verdict"]))
-
-
-def _rule_phrase(rule: str) -> str:
-    """Return a targeting rule in running text: "the highest predicted risk (Cox model)"."""
-    from escalation.policy import rule_label
-
-    if rule.startswith("risk_"):
-        model = rule_label(rule).split("(", 1)[1].rstrip(")")
-        return f"the highest predicted risk ({model} model)"
-    return {"benefit": "the largest estimated benefit", "tree": "the learned tree"}.get(
-        rule, rule_label(rule).lower()
-    )
-
-
-def _difference_words(estimate: float, low: float, high: float, than: str) -> str:
-    """Return a difference in escalations per 1,000 with its direction in words.
-
-    ``estimate`` and its interval are escalations per 1,000 referrals under one rule
-    minus under the other (negative: fewer).
-
-    Examples
-    --------
-    >>> _difference_words(10.38, 2.57, 18.18, "risk targeting")
-    '10.4 more escalations per 1,000 referrals than risk targeting (95% CI 2.6 to 18.2 more)'
-    >>> _difference_words(-7.69, -12.39, -2.98, "current practice")
-    '7.7 fewer escalations per 1,000 referrals than current practice (95% CI 3.0 to 12.4 fewer)'
-    >>> _difference_words(-7.1, -15.0, 0.9, "no one")
-    '7.1 fewer escalations per 1,000 referrals than no one (95% CI 15.0 fewer to 0.9 more)'
-    """
-
-    def words(value: float) -> str:
-        return f"{abs(value):,.1f} {'more' if value > 0 else 'fewer'}"
-
-    if low > 0 or high < 0:
-        near, far = sorted((low, high), key=abs)
-        interval = f"{abs(near):,.1f} to {words(far)}"
-    else:
-        interval = f"{words(low)} to {words(high)}"
-    if round(abs(estimate), 1) == 0:
-        head = "about as many escalations per 1,000 referrals as"
-    else:
-        head = f"{words(estimate)} escalations per 1,000 referrals than"
-    return f"{head} {than} (95% CI {interval})"
-
-
-def _criteria_note(study: Any, capacity: int) -> str:
-    """Return the criteria table's caption: rule, operating point, population, key number.
-
-    The risk tool's key number flags the riskiest 10% of the later years' referrals with a
-    model trained on the earlier years; the criteria judge the registered rule at the
-    design's capacity on every referral, each scored by a model fitted without its family.
-    """
-    judged = study.judged_rule
-    rule = _rule_phrase(str(judged)) if judged else "the rule the design names"
-    return (
-        f"Judged on one rule: offering early help to {capacity / 10:g}% of referrals "
-        f"(the operating point the design states, [policy] capacity_per_1000), chosen by "
-        f"{rule}, among every referral studied, each scored by a model fitted without that "
-        f"child's family (cross-fitting), within {study.horizon} days. These differ from the "
-        "risk tool's key number above, which flags the riskiest 10% of the later years' "
-        "referrals with a model trained on the earlier years: flagging more children finds "
-        "more of those who escalate (higher recall), and fewer of those flagged escalate "
-        "(lower precision)."
-    )
-
-
-def _policy_section(
-    study: Any, design: StudyDesign, policy_figure: BriefFigure | None
-) -> PolicySection | None:
-    if study is None:
-        return None
-    from escalation.policy import rule_label
-
-    figure = study.figure_data().set_index("rule")
-    h = study.horizon
-    capacity = round(1000 * study.capacity)
-
-    def against_no_one(rule: str) -> str:
-        row = figure.loc[rule]
-        return _difference_words(
-            -row["prevented_per_1000"], -row["conf_high"], -row["conf_low"],
-            "offering it to no one",
-        )  # fmt: skip
-
-    def contrast(rule: str, other: str) -> pd.Series | None:
-        table = study.contrasts
-        if table.empty:
-            return None
-        pair = table[(table["rule"] == rule) & (table["other"] == other)]
-        return pair.iloc[0] if len(pair) else None
-
-    parts = []
-    judged = study.judged_rule
-    risk_rules = [r for r in figure.index if str(r).startswith("risk_")]
-    lead = judged if judged in figure.index else (risk_rules[0] if risk_rules else None)
-    if lead is not None:
-        row = figure.loc[lead]
-        parts.append(
-            f"If early help were offered to {capacity:,} in every 1,000 referrals closed "
-            f"without statutory action, choosing them by {_rule_phrase(lead)} is estimated "
-            f"to prevent about {row['prevented_per_1000']:,.1f} escalations per 1,000 "
-            f"referrals within {h} days (95% CI {row['conf_low']:,.1f} to "
-            f"{row['conf_high']:,.1f}), compared with offering it to no one."
-        )
-        current = contrast(lead, "current_practice")
-        if current is not None:
-            parts.append(
-                f"Choosing them by {_rule_phrase(lead)} rather than as practitioners did is "
-                "estimated to lead to "
-                + _difference_words(
-                    current["estimate"],
-                    current["conf_low"],
-                    current["conf_high"],
-                    "current practice",
-                )
-                + "."
-            )
-        values = study.values.tidy()
-        unneeded = values[
-            (values["rule"] == lead)
-            & (values["horizon"] == h)
-            & (values["estimand"] == "unneeded_offers_per_1000")
-        ]
-        if len(unneeded):
-            row = unneeded.iloc[0]
-            parts.append(
-                f"An estimated {row['estimate']:,.0f} of those offers per 1,000 referrals "
-                f"(95% CI {row['conf_low']:,.0f} to {row['conf_high']:,.0f}) would go to "
-                f"children who would not have escalated within {h} days without early help."
-            )
-    current_row = figure.loc["current_practice"]
-    parts.append(
-        f"Current practice offered it to about {current_row['flagged_per_1000']:,.0f} in "
-        f"1,000: an estimated {against_no_one('current_practice')}."
-    )
-    for rule in ("benefit", "tree", "everyone"):
-        if rule in figure.index:
-            row = figure.loc[rule]
-            parts.append(
-                f"{rule_label(rule)} ({row['flagged_per_1000']:,.0f} offers per 1,000): "
-                f"an estimated {against_no_one(rule)}."
-            )
-    pair = contrast("benefit", lead) if lead is not None and "benefit" in figure.index else None
-    if pair is not None and lead is not None:
-        parts.append(
-            "Targeting by the largest estimated benefit instead is estimated to lead to "
-            + _difference_words(
-                pair["estimate"],
-                pair["conf_low"],
-                pair["conf_high"],
-                "targeting by predicted risk" if lead.startswith("risk_") else _rule_phrase(lead),
-            )
-            + "."
-        )
-    if study.grace_caveat:
-        parts.append(study.grace_caveat)
-    criteria_rows: tuple[tuple[str, str, str, str], ...] = ()
-    metric = design.criteria.disparity_metric if design.criteria is not None else "recall"
-    if not study.criteria.empty:
-        criteria_rows = tuple(_criterion_row(r, metric) for _, r in study.criteria.iterrows())
-    flagged = []
-    if lead is not None:
-        for row in study.most_flagged(lead).itertuples(index=False):
-            flagged.append(
-                f"{_pretty(row.attribute)}: {row.group} — {_pct(row.estimate)} flagged (95% CI "
-                f"{_pct(row.conf_low)} to {_pct(row.conf_high)}) against {_pct(row.overall)} "
-                "of all children."
-            )
-    registration = study.registration.describe()
-    if study.criteria.empty:
-        registration = (
-            "The design states no success criteria ([criteria]); none are judged. " + registration
-        )
-    return PolicySection(
-        summary=" ".join(parts),
-        figure=policy_figure,
-        criteria=criteria_rows,
-        criteria_note=_criteria_note(study, capacity) if criteria_rows else "",
-        registration=registration,
-        most_flagged=tuple(flagged),
-        cannot_say=(
-            "These are estimated averages over children like those studied: they cannot say "
-            "whether early help is right for any one child, and they hold only if everything "
-            "that drove both early help and escalation was recorded."
-        ),
-    )
-
-
-#: The estimator the brief and the adjusted figures lead with, in order of preference.
 _PREFERRED: Final = ("aipw", "ipw", "gformula", "ccw", "unadjusted")
 _ESTIMATOR_LABELS: Final = {
     "unadjusted": "Unadjusted",
@@ -2605,7 +2350,7 @@ def _brief(
         does_not_show=tuple(not_show),
         limits=tuple(limits),
         risk_tool=risk_text,
-        policy=_policy_section(state.get("policy"), design, run.policy_figure),
+        policy=policy_section(state.get("policy"), design, run.policy_figure),
         figures=tuple(run.brief_figures),
         caveats=brief_caveats(
             run.log.caveats, run.rules, replicates=int(design.estimation.bootstrap)

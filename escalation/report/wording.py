@@ -26,6 +26,7 @@ from escalation.design import StudyDesign
 
 __all__ = [
     "arms_sentence",
+    "attribute_label",
     "cohort_sentence",
     "follow_up_limit",
     "study_limits",
@@ -281,3 +282,19 @@ def arms_sentence(design: StudyDesign) -> str:
     days = f" of {treatment.grace_days} days" if treatment.grace_days is not None else ""
     name = got[0].upper() + got[1:]
     return f"{name}: {got} started within the grace period{days}. No {got}: it did not."
+
+
+#: Labels of the attributes that name subgroups and groups in figures and the brief.
+_ATTRIBUTES: Final = {"age_band": "Age", "n_factors": "Factors at assessment", "imd_decile": "IMD"}
+
+
+def attribute_label(name: object) -> str:
+    """Return a column-like attribute name as a label.
+
+    Examples
+    --------
+    >>> attribute_label("age_band"), attribute_label("sex")
+    ('Age', 'Sex')
+    """
+    text = str(name)
+    return _ATTRIBUTES.get(text, text.replace("_", " ").capitalize())

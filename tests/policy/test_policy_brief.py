@@ -12,9 +12,9 @@ import pytest
 
 from escalation.causal.policy import estimate_policy_values, policy_scores
 from escalation.design import RegistrationCheck, default_design
-from escalation.pipeline import _criterion_row, _policy_section
 from escalation.policy import PolicyStudy, disparities, flagged_by_group, judge_criteria
 from escalation.policy.rules import LearnedRules
+from escalation.report.policy_section import _criterion_row, policy_section
 from tests.policy.policy_support import small_spells
 
 
@@ -58,7 +58,7 @@ def study() -> PolicyStudy:
 
 
 def _summary(result: PolicyStudy) -> str:
-    section = _policy_section(result, default_design(), None)
+    section = policy_section(result, default_design(), None)
     assert section is not None
     return section.summary
 
@@ -114,7 +114,7 @@ def test_policy_section_carries_the_grace_period_caveat() -> None:
 
 
 def test_difference_words_and_threshold_decimals() -> None:
-    from escalation.pipeline import _difference_words
+    from escalation.report.policy_section import _difference_words
 
     assert _difference_words(10.38, 2.57, 18.18, "risk targeting") == (
         "10.4 more escalations per 1,000 referrals than risk targeting (95% CI 2.6 to 18.2 more)"
