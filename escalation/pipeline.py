@@ -38,7 +38,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -2032,36 +2032,22 @@ def _horizons_sentence(horizons: Sequence[int]) -> str:
 
 
 #: The immortal-time caveat of the effects stage, naming the estimators it biases.
+#: The effects stage's grace-period caveat (its text is shown beside the key numbers).
 _GRACE_BIAS: Final = re.compile(r"which biases (?P<names>[a-z_, ]+?) towards benefit")
-
-
-def _grace_biased(caveats: Iterable[Caveat]) -> set[str]:
-    """Return the estimators a grace-period (immortal-time) caveat says are biased.
-
-    Examples
-    --------
-    >>> caveat = Caveat("effects", "[estimation] estimators", "3 untreated spells ended "
-    ...                 "within that grace period, which biases ipw, aipw towards benefit "
-    ...                 "(immortal time).", "read ccw first.")
-    >>> sorted(_grace_biased([caveat]))
-    ['aipw', 'ipw']
-    """
-    biased: set[str] = set()
-    for caveat in caveats:
-        match = _GRACE_BIAS.search(caveat.message)
-        if caveat.stage == "effects" and match is not None:
-            biased |= {name.strip() for name in match.group("names").split(",")}
-    return biased
 
 
 def _grace_caveat(run: _Run, compare: str) -> str:
     """Return the caveat shown beside the key numbers when CCW leads (counts disclosed)."""
-    message = next(
-        in_words(c.disclosed(run.rules).message)
-        for c in run.log.caveats
-        if c.stage == "effects" and _GRACE_BIAS.search(c.message)
-    )
     label = _ESTIMATOR_LABELS.get(compare, compare)
+    message = next(
+        (
+            in_words(c.disclosed(run.rules).message)
+            for c in run.log.caveats
+            if c.stage == "effects" and _GRACE_BIAS.search(c.message)
+        ),
+        "some children's follow-up ended within the grace period, before they could have "
+        f"been treated, which biases {label} towards benefit (immortal time).",
+    )
     return (
         f"Why these numbers come from CCW, not {label}: {message[:1].upper()}{message[1:]} "
         f"{label}, which this brief would otherwise lead with, is shown for comparison only."
@@ -2163,7 +2149,8 @@ def _brief(
         pick = [e for e in _PREFERRED if e in set(effects["estimator"])]
         est = pick[0] if pick else None
         compare = None
-        biased = _grace_biased(run.log.caveats)
+        # the estimators the effects stage found biased by the grace period's immortal time
+        biased = set(state["effects"].settings.get("grace_biased", ()))
         if est in biased and "ccw" in set(effects["estimator"]):
             # The design's own caveat says the preferred estimator is biased by the grace
             # period and CCW is not: CCW leads, the preferred one is shown beside it.

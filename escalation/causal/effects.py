@@ -661,6 +661,7 @@ def estimate_effects(
     hz = np.searchsorted(report, hz_days)
 
     naive = [e for e in names if e != "ccw"]
+    grace_biased: list[str] = []  # estimators the grace period's immortal time biases
     if (
         grace is not None
         and grace > 0
@@ -670,6 +671,7 @@ def estimate_effects(
     ):
         ended = int(((dur <= grace) & (a == 0)).sum())
         if ended:
+            grace_biased = naive
             warnings.warn(
                 f"treatment is classified by early help starting within {grace:g} days of time "
                 f"zero; {ended} untreated spells ended within that grace period and could not "
@@ -833,6 +835,7 @@ def estimate_effects(
         "cluster": cluster,
         "dropped_columns": list(prop.dropped),
         "competing_model": competing_model,
+        "grace_biased": grace_biased,
         "data_hash": data_hash(frame[["duration", "event", "treatment"]]),
     }
     return EffectsResult(

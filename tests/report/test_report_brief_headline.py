@@ -12,6 +12,7 @@ import html
 import re
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -70,7 +71,9 @@ def _brief_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, grace_warnin
         if grace_warning:
             warnings.warn(GRACE_WARNING, StatisticalWarning, stacklevel=1)
         run.table("effects", _effects_table())
-        return object()
+        # what estimate_effects records beside that warning: the estimators it biases
+        biased = ["unadjusted", "ipw", "gformula", "aipw"] if grace_warning else []
+        return SimpleNamespace(settings={"grace_biased": biased})
 
     monkeypatch.setattr(pipeline, "_effects", effects)
     with warnings.catch_warnings():
