@@ -1526,15 +1526,22 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
             width="double",
             in_brief=False,
         )
+        # A term the likelihood does not depend on has no estimate (R's NA): the table
+        # figure says "not estimable"; the forest plot leaves it out and says so.
+        estimated = shown[shown["estimate"].notna()]
+        missing = [_term_label(t, references) for t in shown.loc[shown["estimate"].isna(), "term"]]
+        unshown = (
+            f" Not estimable from these data (not shown): {', '.join(missing)}." if missing else ""
+        )
         run.figure(
             "hazard_ratios",
             plot_hazard_ratios(
-                shown.assign(term=shown["term"].map(lambda t: _term_label(t, references)))
+                estimated.assign(term=estimated["term"].map(lambda t: _term_label(t, references)))
             ),
             title="What is associated with faster escalation",
             caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron "
             "ties; standard errors robust to families); above 1 means escalation tends to "
-            "come sooner. Associations, not effects.",
+            "come sooner. Associations, not effects." + unshown,
             alt="Forest plot of hazard ratios.",
             in_brief=False,
         )

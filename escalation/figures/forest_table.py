@@ -24,7 +24,13 @@ _COLUMNS: Final = ("term", "estimate", "conf_low", "conf_high")
 _TEXT_X: Final = 100.0
 
 
+#: The text of a term without an estimate (R's ``NA``: the likelihood does not depend on it).
+NOT_ESTIMABLE: Final = "not estimable"
+
+
 def _ratio_text(est: float, low: float, high: float) -> str:
+    if not np.isfinite(est):
+        return NOT_ESTIMABLE
     return f"{est:.2f} ({low:.2f} to {high:.2f})"
 
 
@@ -68,7 +74,8 @@ def plot_hazard_ratio_table(
     ----------
     effects : pandas.DataFrame
         ``term, estimate, conf_low, conf_high`` (+ ``p_value``) on the ratio scale, e.g.
-        ``CoxResult.tidy(exponentiate=True)``.
+        ``CoxResult.tidy(exponentiate=True)``. A term without an estimate (``NaN``: not
+        estimable, R's ``NA``) keeps its row, says "not estimable" and draws no point.
     label : str, optional
         Column of row labels (default: human labels of ``term`` from the code lists).
     group : str, optional
@@ -106,11 +113,12 @@ def plot_hazard_ratio_table(
     forest_name = f"{ratio} (95% CI, log scale)"
     text_name = f"{ratio} (95% CI)"
     panels = [forest_name, text_name, "p"]
-    forest = data.assign(
-        x=np.log10(data["estimate"]),
-        lo=np.log10(data["conf_low"]),
-        hi=np.log10(data["conf_high"]),
-        panel=pd.Categorical([forest_name] * len(data), categories=panels),
+    drawn = data[np.isfinite(data["estimate"].to_numpy(dtype=float))]
+    forest = drawn.assign(
+        x=np.log10(drawn["estimate"]),
+        lo=np.log10(drawn["conf_low"]),
+        hi=np.log10(drawn["conf_high"]),
+        panel=pd.Categorical([forest_name] * len(drawn), categories=panels),
     )
     text = pd.concat(
         [

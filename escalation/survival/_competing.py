@@ -206,6 +206,8 @@ class CountingFit:
         Weighted covariate means the baseline refers to.
     separated : tuple of str
         Terms with infinite estimates (separation), named in a warning at fit.
+    inestimable : tuple of str
+        Terms the likelihood does not depend on (held at 0), named in a warning at fit.
     """
 
     coef: FloatArray
@@ -215,6 +217,7 @@ class CountingFit:
     hazard: FloatArray
     center: FloatArray
     separated: tuple[str, ...]
+    inestimable: tuple[str, ...] = ()
 
 
 def fit_counting(
@@ -248,4 +251,5 @@ def fit_counting(
         hazard=fit.terms.hazard,
         center=data.center,
         separated=tuple(str(names[j]) if j < len(names) else str(j) for j in fit.separated),
+        inestimable=tuple(str(names[j]) if j < len(names) else str(j) for j in fit.inestimable),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +51,14 @@ def coefficient_table(
     conf_level: float,
     *,
     exponentiate: bool = False,
+    inestimable: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Return Wald estimates, intervals and two-sided p-values as a tidy frame.
+
+    Terms in ``inestimable`` (the likelihood does not depend on them: the singularity
+    rule of :mod:`escalation.core.newton`) get ``NaN`` for the estimate, standard error,
+    interval and p-value, as R's ``coxph``, ``survreg`` and ``glm`` report them ``NA``:
+    the 0 the fit holds them at (a ratio of 1) is not an estimate.
 
     With ``exponentiate=True`` the estimate and interval are exponentiated (hazard or time
     ratios); ``std_error`` stays on the log scale, as in R's ``broom``, and a last column
@@ -63,10 +70,14 @@ def coefficient_table(
     >>> coefficient_table(["x"], np.array([0.0]), np.array([0.1]), 0.95,
     ...                   exponentiate=True).columns.tolist()[-2:]
     ['p_value', 'std_error_scale']
+    >>> coefficient_table(["x", "early"], np.array([0.2, 0.0]), np.array([0.1, np.nan]),
+    ...                   0.95, inestimable=["early"])["estimate"].tolist()
+    [0.2, nan]
     """
     z = stats.norm.ppf(0.5 + conf_level / 2.0)
-    est = np.asarray(estimate, dtype=float)
-    se = np.asarray(std_error, dtype=float)
+    held = np.isin(np.asarray(list(terms), dtype=object), list(inestimable))
+    est = np.where(held, np.nan, np.asarray(estimate, dtype=float))
+    se = np.where(held, np.nan, np.asarray(std_error, dtype=float))
     low, high = est - z * se, est + z * se
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2.0 * stats.norm.sf(np.abs(est / se))

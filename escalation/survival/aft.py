@@ -134,6 +134,10 @@ class AFTResult(SurvivalResult):
     separated : tuple of str
         Terms with infinite estimates (separation, e.g. a level with no events), named in
         a warning at fit (the one rule of :mod:`escalation.core.newton`).
+    inestimable : tuple of str
+        Terms the likelihood does not depend on (the singularity rule of
+        :mod:`escalation.core.newton`), named in a warning at fit: held at 0, ``NaN``
+        in :meth:`tidy` (R's ``NA``).
     """
 
     coefficients: pd.Series
@@ -148,6 +152,7 @@ class AFTResult(SurvivalResult):
     coding: Coding
     conf_level: float
     separated: tuple[str, ...] = ()
+    inestimable: tuple[str, ...] = ()
     _inputs: tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], FloatArray, bool] | None = field(
         default=None, repr=False, compare=False
     )
@@ -186,6 +191,7 @@ class AFTResult(SurvivalResult):
             se,
             self.conf_level,
             exponentiate=exponentiate,
+            inestimable=self.inestimable,
         )
 
     @property
@@ -203,8 +209,9 @@ class AFTResult(SurvivalResult):
             "cause": self.cause,
             "variance": self.variance,
             "separated": ", ".join(self.separated) or "none",
+            "inestimable": ", ".join(self.inestimable) or "none",
             "loglik": self.loglik,
-            "aic": -2.0 * self.loglik + 2.0 * len(self.coefficients),
+            "aic": -2.0 * self.loglik + 2.0 * (len(self.coefficients) - len(self.inestimable)),
         }
 
     def _summary_table(self) -> pd.DataFrame:
@@ -424,6 +431,7 @@ def fit_aft(
         coding=coding,
         conf_level=conf_level,
         separated=tuple(terms[j] for j in solution.separated),
+        inestimable=tuple(terms[j] for j in solution.inestimable),
         _inputs=(xf.to_numpy(dtype=float), log_t, status, w, weights is not None),
     )
 

@@ -81,6 +81,9 @@ class CauseSpecificResult(Presents):
         Subjects left out (case weight 0).
     separated : dict
         Cause -> terms with infinite estimates (separation), named in a warning at fit.
+    inestimable : dict
+        Cause -> terms the likelihood does not depend on (held at 0, ``NaN`` in
+        :meth:`tidy`, R's ``NA``), named in a warning at fit.
     backend : dict
         Cause -> ``lifelines.CoxPHFitter`` of the same model, fitted on first access (the
         estimates here come from an exact Newton–Raphson of the same likelihood).
@@ -102,6 +105,7 @@ class CauseSpecificResult(Presents):
     design: pd.DataFrame
     dropped: int = 0
     separated: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    inestimable: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def backend(self) -> dict[int, Any]:
@@ -164,6 +168,7 @@ class CauseSpecificResult(Presents):
                 se,
                 self.conf_level,
                 exponentiate=exponentiate,
+                inestimable=self.inestimable.get(cause, ()),
             )
             table.insert(0, "cause", cause)
             frames.append(table)
@@ -180,6 +185,10 @@ class CauseSpecificResult(Presents):
             facts["variance"] = "robust" if self.weights is not None else "model"
         facts["separated"] = (
             "; ".join(f"cause {k}: {', '.join(v)}" for k, v in self.separated.items() if v)
+            or "none"
+        )
+        facts["inestimable"] = (
+            "; ".join(f"cause {k}: {', '.join(v)}" for k, v in self.inestimable.items() if v)
             or "none"
         )
         facts["method"] = "cause_specific_cox"
@@ -429,6 +438,7 @@ def fit_cause_specific(
     baselines = []
     center = prepared.x.mean(axis=0)
     separated: dict[int, tuple[str, ...]] = {}
+    inestimable: dict[int, tuple[str, ...]] = {}
     for k in wanted:
         fit = fit_counting(
             prepared.x,
@@ -445,6 +455,7 @@ def fit_cause_specific(
         baselines.append(pd.DataFrame({"cause": k, "time": fit.times, "hazard": fit.hazard}))
         center = fit.center
         separated[k] = fit.separated
+        inestimable[k] = fit.inestimable
     design = pd.DataFrame(prepared.x, columns=list(prepared.names))
     design["cs_duration"] = prepared.duration
     design["cs_event"] = code
@@ -466,4 +477,5 @@ def fit_cause_specific(
         design=design,
         dropped=used.dropped,
         separated=separated,
+        inestimable=inestimable,
     )

@@ -102,6 +102,12 @@ class CoxResult(SurvivalResult):
         :mod:`escalation.core.newton`); a :class:`StatisticalWarning` named them at fit.
     penalizer : float
         The ridge penalty given (0: none), in lifelines' parametrisation.
+    inestimable : tuple of str
+        Terms the partial likelihood does not depend on (the singularity rule of
+        :mod:`escalation.core.newton`: e.g. a flag whose every non-zero row leaves the
+        risk set before the first event); a :class:`StatisticalWarning` named them at
+        fit. Their coefficients are held at 0 (no effect) for predictions, and
+        :meth:`tidy` reports them ``NaN``, as R's ``coxph`` reports them ``NA``.
     """
 
     coefficients: pd.Series
@@ -122,6 +128,7 @@ class CoxResult(SurvivalResult):
     dropped_terms: tuple[str, ...]
     separated: tuple[str, ...]
     _model: _Model = field(repr=False, compare=False)
+    inestimable: tuple[str, ...] = ()
 
     @cached_property
     def backend(self) -> Any:
@@ -193,6 +200,9 @@ class CoxResult(SurvivalResult):
         -------
         pandas.DataFrame
             ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
+            Terms in :attr:`inestimable` have ``NaN`` in every number, as R's ``coxph``
+            reports them ``NA``: no hazard ratio can be estimated for them
+            (``glance()`` and ``summary()`` name them).
         """
         se = np.sqrt(np.diag(self.covariance.to_numpy()))
         return coefficient_table(
@@ -201,7 +211,13 @@ class CoxResult(SurvivalResult):
             se,
             self.conf_level,
             exponentiate=exponentiate,
+            inestimable=self.inestimable,
         )
+
+    @property
+    def _df(self) -> int:
+        """Degrees of freedom of the fit: the coefficients estimated (R's non-NA ones)."""
+        return len(self.coefficients) - len(self.inestimable)
 
     def _facts(self) -> dict[str, Any]:
         lr = 2.0 * (self.loglik - self.loglik_null)
@@ -215,10 +231,12 @@ class CoxResult(SurvivalResult):
             "variance": self.variance,
             "dropped_terms": ", ".join(self.dropped_terms) or "none",
             "separated": ", ".join(self.separated) or "none",
+            "inestimable": ", ".join(self.inestimable) or "none",
             "penalizer": self.penalizer,
             "loglik": self.loglik,
             "lr_statistic": lr,
-            "lr_p_value": float(stats.chi2.sf(lr, len(self.coefficients))),
+            "lr_df": self._df,
+            "lr_p_value": float(stats.chi2.sf(lr, self._df)),
             "concordance": np.nan if self.time_varying else self._concordance(),
         }
 
@@ -227,7 +245,7 @@ class CoxResult(SurvivalResult):
 
     def _summary_facts(self) -> dict[str, Any]:
         facts = self._facts()
-        df = len(self.coefficients)
+        df = self._df
         return {
             "n": facts["n"],
             "events": facts["events"],
@@ -245,6 +263,11 @@ class CoxResult(SurvivalResult):
             **({"penalizer": self.penalizer} if self.penalizer else {}),
             **({"left out (no variation)": facts["dropped_terms"]} if self.dropped_terms else {}),
             **({"separated": facts["separated"]} if self.separated else {}),
+            **(
+                {"not estimable (NA)": _inestimable_phrase(self.inestimable)}
+                if self.inestimable
+                else {}
+            ),
         }
 
     def check_assumptions(self) -> Any:
@@ -295,6 +318,13 @@ class CoxResult(SurvivalResult):
             notes.append(
                 f"Infinite estimates (separation): {', '.join(self.separated)}; their values "
                 "are where the fit stopped and their standard errors mean nothing."
+            )
+        if self.inestimable:
+            notes.append(
+                f"Not estimable: {', '.join(self.inestimable)}. The partial likelihood does "
+                "not depend on their coefficients (e.g. every spell with the covariate left "
+                "follow-up before the first event), so no hazard ratio is shown (NA, as R's "
+                "coxph); predictions hold them at 0 (no effect). Merge or drop them."
             )
         return tuple(notes)
 
@@ -384,6 +414,11 @@ class CoxResult(SurvivalResult):
         indicators), an interaction or a spline basis is one test on as many degrees of
         freedom as it has columns; a numeric covariate is one column.
 
+        Coefficients in :attr:`inestimable` (R's ``NA``) are left out, as ``cox.zph``
+        leaves them out: the global test and a term's test use the estimable columns
+        (and their degrees of freedom); a term with none has ``NaN`` and ``df`` 0, and
+        ``note`` says which columns were left out and why.
+
         Parameters
         ----------
         transform : {"km", "identity", "rank", "log"}, default "km"
@@ -392,9 +427,9 @@ class CoxResult(SurvivalResult):
         Returns
         -------
         pandas.DataFrame
-            ``term, statistic, df, p_value, transform``: one row per term (named as the
-            covariate, e.g. ``sex``, or the formula's term, e.g. ``C(sex)``), then
-            ``global``.
+            ``term, statistic, df, p_value, transform, note``: one row per term (named
+            as the covariate, e.g. ``sex``, or the formula's term, e.g. ``C(sex)``), then
+            ``global``. ``note`` is empty unless columns were left out.
 
         References
         ----------
@@ -410,20 +445,37 @@ class CoxResult(SurvivalResult):
         p = len(self.coefficients)
         full = np.block([[terms.information, terms.info_xg], [terms.info_xg.T, terms.info_gg]])
         u = np.concatenate((np.zeros(p), terms.score_g))
-        groups = self._term_positions()
-        stat = []
-        for where in groups.values():
-            keep = np.concatenate((np.arange(p), p + where))
-            stat.append(_score_statistic(full[np.ix_(keep, keep)], u[keep], p))
-        stat.append(_score_statistic(full, u, p))
-        df = [len(where) for where in groups.values()] + [p]
+        names = list(self.coefficients.index)
+        held = np.isin(names, self.inestimable)
+        fitted = np.flatnonzero(~held)
+        groups = {"": np.arange(p)} | self._term_positions()  # "": the global test
+        rows = []
+        for term, where in groups.items():
+            tested = where[~held[where]]
+            left_out = [names[j] for j in where[held[where]]]
+            keep = np.concatenate((fitted, p + tested))
+            statistic = (
+                _score_statistic(full[np.ix_(keep, keep)], u[keep], fitted.size)
+                if tested.size
+                else np.nan
+            )
+            note = (
+                f"left out (not estimable, NA in coxph): {', '.join(left_out)}" if left_out else ""
+            )
+            rows.append((term or "global", statistic, int(tested.size), note))
+        rows = rows[1:] + rows[:1]  # the global test last
+        chisq = np.array([row[1] for row in rows], dtype=float)
+        df = np.array([row[2] for row in rows])
+        with np.errstate(invalid="ignore"):
+            p_value = np.where(df > 0, stats.chi2.sf(chisq, np.maximum(df, 1)), np.nan)
         return pd.DataFrame(
             {
-                "term": [*groups, "global"],
-                "statistic": stat,
+                "term": [row[0] for row in rows],
+                "statistic": chisq,
                 "df": df,
-                "p_value": stats.chi2.sf(stat, df),
+                "p_value": p_value,
                 "transform": transform,
+                "note": [row[3] for row in rows],
             }
         )
 
@@ -524,6 +576,11 @@ class CoxResult(SurvivalResult):
             estimate = np.exp(-cum * np.exp(eta[i]))
             out.append(pd.DataFrame({"profile": labels[i], "time": at, "estimate": estimate}))
         return pd.concat(out, ignore_index=True)
+
+
+def _inestimable_phrase(terms: Sequence[str]) -> str:
+    """Return how many terms were not estimable and which, as R's summary counts them."""
+    return f"{len(terms)} not defined because of singularities: {', '.join(terms)}"
 
 
 def _p_phrase(p: float) -> str:
@@ -817,6 +874,7 @@ def fit_cox(
         dropped_terms=tuple(dropped_terms),
         separated=tuple(names[j] for j in fit.separated),
         _model=_Model(cox_data, cluster_codes, level_values, strata_cols, w is not None),
+        inestimable=tuple(names[j] for j in fit.inestimable),
     )
 
 

@@ -183,6 +183,10 @@ class FineGrayResult(Presents):
     separated : tuple of str
         Terms with infinite estimates (separation; see :mod:`escalation.core.newton`),
         named in a :class:`~escalation.errors.StatisticalWarning` at fit.
+    inestimable : tuple of str
+        Terms the likelihood does not depend on (the singularity rule of
+        :mod:`escalation.core.newton`), named in a warning at fit: held at 0, ``NaN``
+        in :meth:`tidy` (R's ``NA``).
     backend : lifelines.CoxTimeVaryingFitter
         The same weighted Cox model fitted by lifelines on :attr:`expanded`, fitted on
         first access (the estimates here come from an exact Newton–Raphson of the same
@@ -208,6 +212,7 @@ class FineGrayResult(Presents):
     expanded: pd.DataFrame
     dropped: int = 0
     separated: tuple[str, ...] = ()
+    inestimable: tuple[str, ...] = ()
 
     @cached_property
     def backend(self) -> Any:
@@ -279,6 +284,7 @@ class FineGrayResult(Presents):
             self.std_error,
             self.conf_level,
             exponentiate=exponentiate,
+            inestimable=self.inestimable,
         )
 
     def glance(self) -> pd.DataFrame:
@@ -296,6 +302,7 @@ class FineGrayResult(Presents):
             "expanded_rows": self.expanded_rows,
             "clusters": self.clusters,
             "separated": ", ".join(self.separated) or "none",
+            "inestimable": ", ".join(self.inestimable) or "none",
             "method": "fine_gray",
         }
 
@@ -565,4 +572,5 @@ def _fit(
         expanded=expanded,
         dropped=int((~fitted).sum()),
         separated=fit.separated,
+        inestimable=fit.inestimable,
     )

@@ -116,3 +116,112 @@ def test_fit_cox_reports_no_variance_and_no_ph_test_for_the_absent_covariate() -
     assert np.isfinite(fit.covariance.loc["x", "x"])
     ph = fit.ph_test().set_index("term")
     assert np.isnan(ph.loc["early", "statistic"]) and np.isfinite(ph.loc["x", "statistic"])
+
+
+def _user_data() -> pd.DataFrame:
+    """The reference data as fit_cox reads them, with singular.R's factor g ("a": early)."""
+    d = _data().rename(columns={"time": "duration", "status": "event"})
+    g = np.where(d["early"] == 1, "a", np.where(d["duration"] % 3 == 0, "b", "c"))
+    return d.assign(g=g)
+
+
+def _user_fit(model: str, ties: str = "efron") -> object:
+    from escalation.survival import fit_cox
+
+    covariates = ["x", "early"] if model == "x_early" else "Surv(duration, event) ~ x + C(g)"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_cox(_user_data(), covariates, cluster=None, ties=ties)  # type: ignore[arg-type]
+    assert any("does not depend on the coefficient(s)" in str(w.message) for w in caught)
+    return fit
+
+
+def _reference(name: str) -> pd.DataFrame:
+    r = pd.read_csv(REFERENCE / name, skipinitialspace=True)
+    return r.assign(**{c: r[c].str.strip() for c in r.columns if r[c].dtype == object})
+
+
+@pytest.mark.parametrize(("model", "held"), [("x_early", "early"), ("x_g", "C(g)[T.c]")])
+def test_tidy_reports_the_inestimable_term_na_as_coxph(model: str, held: str) -> None:
+    """summary(coxph) gives the coefficient NA: tidy() gives NaN, never a ratio of 1."""
+    fit = _user_fit(model)
+    r = _reference("singular_coef.csv")
+    r = r[r["model"] == model].reset_index(drop=True)
+    for exponentiate in (False, True):
+        table = fit.tidy(exponentiate=exponentiate)  # type: ignore[attr-defined]
+        row = table.set_index("term").loc[held]
+        assert row[["estimate", "std_error", "conf_low", "conf_high", "p_value"]].isna().all()
+    table = fit.tidy()  # type: ignore[attr-defined]
+    assert np.isnan(r["estimate"]).tolist() == table["estimate"].isna().tolist()
+    ok = r["estimate"].notna().to_numpy()
+    np.testing.assert_allclose(table["estimate"][ok], r["estimate"][ok], rtol=1e-7)
+    np.testing.assert_allclose(table["std_error"][ok], r["std_error"][ok], rtol=1e-6)
+    np.testing.assert_allclose(table["p_value"][ok], r["p_value"][ok], rtol=1e-6)
+    assert fit.coefficients[held] == 0.0  # type: ignore[attr-defined]  # predictions: no effect
+
+
+def test_glance_and_summary_say_which_terms_are_not_estimable() -> None:
+    fit = _user_fit("x_g")
+    glance = fit.glance().iloc[0]  # type: ignore[attr-defined]
+    assert glance["inestimable"] == "C(g)[T.c]"
+    assert glance["lr_df"] == 2  # R's likelihood ratio test counts the estimated ones
+    text = str(fit.summary())  # type: ignore[attr-defined]
+    assert "1 not defined because of singularities: C(g)[T.c]" in text
+    assert "on 2 df" in text and "Not estimable: C(g)[T.c]" in text
+
+
+@pytest.mark.parametrize("transform", ["km", "identity"])
+@pytest.mark.parametrize(
+    ("model", "held", "term"), [("x_early", "early", "early"), ("x_g", "C(g)[T.c]", "C(g)")]
+)
+def test_ph_test_leaves_the_inestimable_coefficient_out_as_cox_zph(
+    model: str, held: str, term: str, transform: str
+) -> None:
+    """cox.zph drops NA coefficients: the global test is on the estimable ones."""
+    fit = _user_fit(model)
+    ph = fit.ph_test(transform).set_index("term")  # type: ignore[attr-defined]
+    r = _reference("singular_zph.csv")
+    r = r[(r["model"] == model) & (r["transform"] == transform)]
+    r = r.assign(term=r["term"].replace({"GLOBAL": "global", "g": "C(g)"})).set_index("term")
+    for name in r.index:
+        assert ph.loc[name, "statistic"] == pytest.approx(r.loc[name, "statistic"], rel=1e-6)
+        assert ph.loc[name, "df"] == r.loc[name, "df"]
+        assert ph.loc[name, "p_value"] == pytest.approx(r.loc[name, "p_value"], rel=1e-6)
+    assert held in ph.loc["global", "note"] and "not estimable" in ph.loc["global", "note"]
+    assert held in ph.loc[term, "note"]
+    if term not in r.index:  # the whole term is inestimable: no test, said why
+        assert np.isnan(ph.loc[term, "statistic"]) and ph.loc[term, "df"] == 0
+    assert ph.loc["x", "note"] == ""
+
+
+def test_competing_risk_models_report_the_inestimable_term_na() -> None:
+    from escalation.survival import fit_cause_specific, fit_fine_gray
+
+    d = _user_data()
+    d.loc[d["duration"].isin([10, 20, 30]), "event"] = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        fg = fit_fine_gray(d, ["x", "early"], cluster=None)
+        cs = fit_cause_specific(d, ["x", "early"], cluster=None)
+    assert fg.inestimable == ("early",) and fg.glance()["inestimable"].iloc[0] == "early"
+    assert fg.tidy().set_index("term").loc["early"].drop("conf_level").isna().all()
+    assert cs.inestimable == {1: ("early",), 2: ("early",)}
+    assert cs.tidy(exponentiate=True).query("term == 'early'")["estimate"].isna().all()
+
+
+def test_hazard_ratio_figures_draw_no_ratio_for_an_inestimable_term() -> None:
+    """A ratio of 1 without an interval would read as an estimate: the table figure says
+    "not estimable" and draws no point; the forest plot leaves the row out."""
+    from escalation.figures import plot_hazard_ratio_table
+    from escalation.figures.results import plot_coefficients
+
+    hr = _user_fit("x_early").tidy(exponentiate=True)  # type: ignore[attr-defined]
+    table = plot_hazard_ratio_table(hr)
+    assert table.data["term"].tolist() == ["x"]  # the point and interval: x only
+    texts = [layer.geom.data for layer in table.layers]
+    texts = [d for d in texts if isinstance(d, pd.DataFrame) and "label_text" in d]
+    assert "not estimable" in texts[0]["label_text"].tolist()
+    forest = plot_coefficients(hr, "Hazard ratio")
+    assert len(forest.data) == 1
+    table.draw()  # no "Removed rows containing missing values" (warnings are errors)
+    forest.draw()

@@ -13,6 +13,10 @@
 #   x2     2 * x in glm: aliased, reported NA ("not defined because of singularities").
 # The messages R gives are printed; singular_r.csv holds the estimates (NA: not
 # estimated) and log-likelihoods.
+# What a user sees (fit_cox's tidy() and ph_test()): singular_coef.csv holds summary(coxph)'s
+# coefficient table of y ~ x + early and of y ~ x + g (g a factor whose level "a" is the
+# early rows: gc is then aliased among the rows that count, and NA), and singular_zph.csv
+# holds cox.zph of both (km and identity transforms), which leaves the NA coefficients out.
 # Run from the repository root: Rscript tests/reference/core/singular.R
 # R 4.2.2, survival 3.5.3.
 library(survival)
@@ -54,4 +58,30 @@ rows[["glm"]] <- data.frame(
 )
 out <- do.call(rbind, rows)
 write.csv(format(out, digits = 17), "tests/reference/core/singular_r.csv",
+          row.names = FALSE, quote = FALSE)
+
+# The user-facing tables: summary(coxph) (NA coefficients) and cox.zph (NA ones left out).
+d$g <- factor(ifelse(d$early == 1, "a", ifelse(d$time %% 3 == 0, "b", "c")))
+models <- list(x_early = Surv(time, status) ~ x + early, x_g = Surv(time, status) ~ x + g)
+coefs <- list()
+zph <- list()
+for (m in names(models)) {
+  fit <- coxph(models[[m]], data = d)
+  s <- summary(fit)$coefficients
+  coefs[[m]] <- data.frame(
+    model = m, term = rownames(s), estimate = s[, "coef"], std_error = s[, "se(coef)"],
+    p_value = s[, "Pr(>|z|)"]
+  )
+  for (transform in c("km", "identity")) {
+    z <- cox.zph(fit, transform = transform)
+    print(z)
+    zph[[paste(m, transform)]] <- data.frame(
+      model = m, transform = transform, term = rownames(z$table),
+      statistic = z$table[, "chisq"], df = z$table[, "df"], p_value = z$table[, "p"]
+    )
+  }
+}
+write.csv(format(do.call(rbind, coefs), digits = 17), "tests/reference/core/singular_coef.csv",
+          row.names = FALSE, quote = FALSE)
+write.csv(format(do.call(rbind, zph), digits = 17), "tests/reference/core/singular_zph.csv",
           row.names = FALSE, quote = FALSE)
