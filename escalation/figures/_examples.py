@@ -151,6 +151,14 @@ def example_frames(seed: int = 7) -> dict[str, pd.DataFrame]:
             pd.DataFrame(
                 {"model": "Structured data", "threshold": thresholds, "net_benefit": model_nb}
             ),
+            pd.DataFrame(
+                {
+                    "model": "Structured + notes",
+                    "threshold": thresholds,
+                    "net_benefit": np.maximum(all_nb, 0)
+                    + 0.028 * np.exp(-(((thresholds - 0.17) / 0.13) ** 2)),
+                }
+            ),
             pd.DataFrame({"model": "Treat all", "threshold": thresholds, "net_benefit": all_nb}),
             pd.DataFrame({"model": "Treat none", "threshold": thresholds, "net_benefit": 0.0}),
         ],

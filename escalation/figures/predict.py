@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,9 +43,12 @@ _FAIRNESS: Final = (
 )
 
 
+#: The reference strategies' line types; thin, grey and named on the panel besides.
+_BASELINE: Final = (0, (1, 0))  # treat none: a fine solid line along zero
+_LONG_DASH: Final = (0, (5, 2))  # treat all
+
 _HISTOGRAM: Final = ("model", "predicted_low", "predicted_high", "count")
 _CAL_PANEL: Final = "Calibration"
-_HIST_PANEL: Final = "Children"
 
 
 def plot_calibration(
@@ -59,10 +62,11 @@ def plot_calibration(
 ) -> p9.ggplot:
     """Plot observed against predicted risk by model, with a histogram of predicted risks.
 
-    The line of perfect calibration is dashed. With ``histogram``, a panel beneath
-    shares the predicted-risk axis and shows how many children received each predicted
-    risk (as ``rms::val.prob`` and ``riskRegression::plotCalibration`` do), so that
-    stretches of the curve resting on few children are visible.
+    The line of perfect calibration is dashed. With ``histogram``, strips beneath share
+    the predicted-risk axis and show how many children received each predicted risk (as
+    ``rms::val.prob`` and ``riskRegression::plotCalibration`` do), so that stretches of
+    the curve resting on few children are visible: one strip per model, in the legend's
+    order, each named and in the model's colour, on one count scale.
 
     Parameters
     ----------
@@ -77,7 +81,8 @@ def plot_calibration(
     colours : mapping, optional
         Colour of each model (default :func:`~escalation.figures.theme.colour_map`).
     title, width, height_mm
-        Labels and size (default 80 mm, 100 mm with the histogram).
+        Labels and size (default 80 mm; with the histogram 100 mm, and 14 mm more for
+        each model after the first).
 
     Returns
     -------
@@ -102,7 +107,10 @@ def plot_calibration(
     top = float(np.nanmax(data[["predicted", "conf_high", "observed"]].to_numpy()))
     top = min(1.0, max(top * 1.05, 0.05))
     smooth = bool(data.groupby("model").size().max() > 15)
-    panels = [_CAL_PANEL, _HIST_PANEL]
+    bars = None if histogram is None else _histogram_bars(histogram, models)
+    # Strips in the legend's order (plotnine sorts the models' names).
+    strips = [] if bars is None else sorted(m for m in models if m in set(bars["model"]))
+    panels = [_CAL_PANEL, *strips]
     data["panel"] = pd.Categorical([_CAL_PANEL] * len(data), categories=panels)
     diagonal = pd.DataFrame({"x": [0.0], "y": [0.0], "xend": [top], "yend": [top]}).assign(
         panel=pd.Categorical([_CAL_PANEL], categories=panels)
@@ -145,7 +153,7 @@ def plot_calibration(
     )
     if len(models) == 1:
         plot += p9.theme(legend_position="none")
-    if histogram is None:
+    if bars is None:
         return (
             plot
             + p9.scale_y_continuous(labels=percent, expand=(0.01, 0))
@@ -153,16 +161,14 @@ def plot_calibration(
             + p9.theme(legend_title=p9.element_blank())
             + (p9.theme(legend_position="none") if len(models) == 1 else p9.theme())
         )
-    bars = require_columns(histogram, _HISTOGRAM, figure="predicted-risk histogram").copy()
-    bars["model"] = bars["model"].astype(str)
-    bars = bars[bars["model"].isin(models) & bars["count"].notna()]
+    # One strip of bars per model, in its colour, on one count scale: bars of several
+    # models over one another could be told apart by colour only and hid each other.
     bars = bars[bars["predicted_low"] < top].assign(
         predicted_high=lambda f: np.minimum(f["predicted_high"], top),
         count=lambda f: f["count"].astype(float),
-        panel=lambda f: pd.Categorical([_HIST_PANEL] * len(f), categories=panels),
+        panel=lambda f: pd.Categorical(f["model"], categories=panels),
     )
-    # Each model's bars are outlined in its colour and line type: over one another,
-    # translucent fills alone are told apart by colour only.
+    most = float(bars["count"].max()) if len(bars) else 1.0
     plot += p9.geom_rect(
         p9.aes(
             xmin="predicted_low",
@@ -171,28 +177,41 @@ def plot_calibration(
             ymax="count",
             fill="model",
             color="model",
-            linetype="model",
         ),
         data=bars,
-        alpha=0.2,
-        size=0.35,
+        alpha=0.45,
+        size=0.25,
         inherit_aes=False,
         show_legend=False,
     )
     if not smooth:
         plot += p9.scale_fill_manual(values=palette_, guide=None)
+    names = [f"Children per bin: {m}" if len(strips) > 1 else "Children per bin" for m in strips]
+    strip_space = 1.0 if len(strips) == 1 else 0.55
+    default_height = 100.0 + 14.0 * max(len(strips) - 1, 0)
     return (
         plot
-        + p9.facet_grid(rows="panel", scales="free_y", space={"x": [1.0], "y": [3.0, 1.0]})
-        + p9.scale_y_continuous(labels=_cal_labels, expand=(0.01, 0))
+        + p9.facet_grid(
+            rows="panel",
+            scales="free_y",
+            space={"x": [1.0], "y": [3.0] + [strip_space] * len(strips)},
+        )
+        + p9.geom_blank(
+            p9.aes(x="x", y="y"),
+            data=pd.DataFrame(
+                {"x": top, "y": most, "panel": pd.Categorical(strips, categories=panels)}
+            ),
+            inherit_aes=False,
+        )
+        + p9.scale_y_continuous(labels=_cal_labels, breaks=_cal_breaks, expand=(0.01, 0))
         + p9.geom_text(
             p9.aes(x="x", y="y", label="label"),
             data=pd.DataFrame(
                 {
-                    "x": [top],
-                    "y": [float(bars["count"].max()) if len(bars) else 1.0],
-                    "label": ["Children per bin"],
-                    "panel": pd.Categorical([_HIST_PANEL], categories=panels),
+                    "x": top,
+                    "y": most,
+                    "label": names,
+                    "panel": pd.Categorical(strips, categories=panels),
                 }
             ),
             ha="right",
@@ -201,10 +220,27 @@ def plot_calibration(
             color=GREY,
             inherit_aes=False,
         )
-        + theme_escalation(width=width, height_mm=100.0 if height_mm is None else height_mm)
+        + theme_escalation(
+            width=width, height_mm=default_height if height_mm is None else height_mm
+        )
         + p9.theme(strip_text_y=p9.element_blank(), legend_title=p9.element_blank())
         + (p9.theme(legend_position="none") if len(models) == 1 else p9.theme())
     )
+
+
+def _histogram_bars(histogram: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
+    """Return the disclosed bins of the models drawn (suppressed bins, missing, left out)."""
+    bars = require_columns(histogram, _HISTOGRAM, figure="predicted-risk histogram").copy()
+    bars["model"] = bars["model"].astype(str)
+    return bars[bars["model"].isin(models) & bars["count"].notna()]
+
+
+def _cal_breaks(limits: tuple[float, float]) -> Sequence[float]:
+    """Risk breaks on the calibration panel; 0 and one round count on a histogram strip."""
+    if limits[1] > 1.0:
+        inside = [b for b in breaks_extended(n=3)(limits) if limits[0] <= b <= limits[1]]
+        return [inside[0], inside[-1]]
+    return list(breaks_extended(n=5)(limits))
 
 
 def _cal_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
@@ -227,7 +263,10 @@ def plot_decision_curve(
     """Plot net benefit against the threshold probability (Vickers & Elkin, 2006).
 
     Include the reference strategies as models in the frame (e.g. "Treat all",
-    "Treat none"); they are drawn in grey. doi:10.1177/0272989X06295361.
+    "Treat none"); they are drawn thin and grey, in line types of their own, and named
+    beside their lines rather than in the legend. Each model has its colour and its line
+    type (:func:`~escalation.figures.theme.linetype_map`), the same as in the ROC,
+    precision-recall and calibration figures. doi:10.1177/0272989X06295361.
 
     Parameters
     ----------
@@ -256,27 +295,88 @@ def plot_decision_curve(
     names = data["model"].str.lower().str.replace("_", " ", regex=False)
     reference = names.isin(["treat all", "treat none", "all", "none"])
     models = list(pd.unique(data.loc[~reference, "model"]))
-    refs = list(pd.unique(data.loc[reference, "model"]))
-    data["model"] = pd.Categorical(data["model"], categories=models + refs)
+    # In sorted order, as the legends of the ROC and calibration figures list them.
+    lines = data[~reference].assign(
+        model=lambda f: pd.Categorical(f["model"], categories=sorted(models))
+    )
     top = float(np.nanmax(data["net_benefit"]))
     low = -0.25 * max(top, 1e-3) if floor is None else floor
     chosen = dict(colours) if colours else colour_map(models)
-    values = {**{m: chosen[m] for m in models}, **dict.fromkeys(refs, GREY)}
-    lines = {
-        **dict.fromkeys(models, "solid"),
-        **{r: ("dashed", "dotted")[i % 2] for i, r in enumerate(refs)},
-    }
+    plot = p9.ggplot(lines, p9.aes("threshold", "net_benefit", color="model", linetype="model"))
+    for layer in _reference_layers(data[reference], low=low, top=top):  # beneath the models
+        plot += layer
     return (
-        p9.ggplot(data, p9.aes("threshold", "net_benefit", color="model", linetype="model"))
+        plot
         + p9.geom_line(size=0.6)
-        + p9.scale_color_manual(values=values, name="")
-        + p9.scale_linetype_manual(values=lines, name="")
+        + p9.scale_color_manual(values={m: chosen[m] for m in models}, name="")
+        + p9.scale_linetype_manual(
+            values=linetype_map(models, reserved=list(colours or ())), name=""
+        )
         + p9.scale_x_continuous(labels=percent)
         + p9.coord_cartesian(ylim=(low, top * 1.05))
         + p9.labs(x="Threshold probability", y="Net benefit", title=title)
         + p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2))
         + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_title=p9.element_blank())
+        + p9.theme(legend_title=p9.element_blank(), legend_key_width=22)
+    )
+
+
+def _reference_layers(refs: pd.DataFrame, *, low: float, top: float) -> list[Any]:
+    """Draw "treat all" and "treat none" thin and grey, each named at its line.
+
+    The references are told apart by their names written beside them and their line
+    types (treat none solid and fine, as a baseline; treat all long-dashed), not by colour;
+    the models keep the legend.
+    """
+    if refs.empty:
+        return []
+    refs = refs.assign(model=refs["model"].astype(str))
+    none = refs["model"].str.lower().str.contains("none")
+    styles = {m: (_BASELINE if n else _LONG_DASH) for m, n in zip(refs["model"], none, strict=True)}
+    span = float(refs["threshold"].max() - refs["threshold"].min())
+    layers: list[Any] = []
+    for name, line in refs.groupby("model", sort=False):
+        line = line.sort_values("threshold").dropna(subset=["net_benefit"])
+        if line.empty:  # every threshold suppressed: nothing to draw or name
+            continue
+        layers.append(
+            p9.geom_line(
+                p9.aes("threshold", "net_benefit"),
+                data=line,
+                color=GREY,
+                linetype=styles[str(name)],
+                size=0.35,
+                inherit_aes=False,
+            )
+        )
+        layers.append(
+            p9.geom_text(
+                p9.aes("threshold", "net_benefit", label="label"),
+                data=_label_point(line, str(name), low=low, top=top),
+                color=GREY,
+                size=ANNOTATION_PT,
+                ha="right",
+                # Treat none runs along zero under the models' tails: named beneath it.
+                va="top" if styles[str(name)] == _BASELINE else "bottom",
+                nudge_y=(-0.02 if styles[str(name)] == _BASELINE else 0.01) * (top - low),
+                # Treat all falls steeply: its name kept clear of the line to its right.
+                nudge_x=0.0 if styles[str(name)] == _BASELINE else -0.02 * span,
+                inherit_aes=False,
+            )
+        )
+    return layers
+
+
+def _label_point(line: pd.DataFrame, name: str, *, low: float, top: float) -> pd.DataFrame:
+    """Return where to name a reference: its last point inside the panel, near the right."""
+    inside = line[(line["net_benefit"] >= low) & (line["net_benefit"] <= top)]
+    point = (inside if len(inside) else line).iloc[-1]
+    return pd.DataFrame(
+        {
+            "threshold": [float(point["threshold"])],
+            "net_benefit": [float(point["net_benefit"])],
+            "label": [name],
+        }
     )
 
 

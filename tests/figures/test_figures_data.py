@@ -300,7 +300,9 @@ def test_figures_calibration_and_decision(frames: dict[str, pd.DataFrame]) -> No
     smooth = pd.concat([smooth] * 3, ignore_index=True)
     assert "geom_ribbon" in layer_geoms(plot_calibration(smooth))
     dec = plot_decision_curve(frames["decision"])
-    assert list(dec.data["model"].cat.categories) == ["Structured data", "Treat all", "Treat none"]
+    # The models keep the legend; the reference strategies are drawn (and named) apart.
+    assert list(dec.data["model"].cat.categories) == ["Structured + notes", "Structured data"]
+    assert sum(type(layer.geom).__name__ == "geom_line" for layer in dec.layers) == 3
     top = frames["decision"]["net_benefit"].max()
     assert dec.coordinates.limits.y == pytest.approx((-0.25 * top, 1.05 * top))
 

@@ -365,3 +365,68 @@ def test_flow_caption_says_counts_are_rounded_and_do_not_add_up() -> None:
     exact = flow.assign(children=[20000.0, 765.0, 3725.0, 15510.0])
     assert "do not add up" not in _rounding_note(exact, 5)
     assert _rounding_note(exact, 1) == ""
+
+
+def _decision(models: list[str]) -> pd.DataFrame:
+    """Net benefit of ``models`` and of the two reference strategies."""
+    thresholds = np.linspace(0.01, 0.5, 20)
+    treat_all = 0.16 - 0.84 * thresholds / (1 - thresholds)
+    frames = [
+        pd.DataFrame({"model": m, "threshold": thresholds, "net_benefit": treat_all + 0.01 * i})
+        for i, m in enumerate(models, start=1)
+    ]
+    frames += [
+        pd.DataFrame({"model": "Treat all", "threshold": thresholds, "net_benefit": treat_all}),
+        pd.DataFrame({"model": "Treat none", "threshold": thresholds, "net_benefit": 0.0}),
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_decision_curve_models_differ_by_line_type_as_on_the_other_figures() -> None:
+    # The decision curve drew every model solid: three models told apart by colour only.
+    from escalation.figures.theme import linetype_map
+
+    models = ["Structured data", "Structured + notes", "Gradient boosting"]
+    plot = fg.plot_decision_curve(_decision(models))
+    scale = next((s for s in plot.scales if "linetype" in s.aesthetics), None)
+    assert scale is not None, "decision curve: models told apart by colour only"
+    values = {k: v for k, v in _values(scale).items() if k in models}
+    assert sorted(values) == sorted(models), "every model has a line type in the legend"
+    assert len({str(v) for v in values.values()}) == len(models)
+    # The same line type as on the ROC, precision-recall and calibration figures.
+    assert values == linetype_map(models)
+    roc = fg.plot_roc(pd.DataFrame({"model": models, "fpr": 0.5, "tpr": 0.6}))
+    roc_types = _values(next(s for s in roc.scales if "linetype" in s.aesthetics))
+    assert values == {m: roc_types[m] for m in models}
+
+
+def test_decision_curve_references_are_named_not_only_grey() -> None:
+    # "Treat all" and "Treat none" were two grey lines told apart in the legend only.
+    plot = fg.plot_decision_curve(_decision(["Structured data", "Structured + notes"]))
+    texts = _texts(plot)
+    assert "Treat all" in texts and "Treat none" in texts, f"references not named: {texts}"
+    styles = [
+        str(layer.geom.aes_params["linetype"])
+        for layer in plot.layers
+        if type(layer.geom).__name__ == "geom_line" and "linetype" in layer.geom.aes_params
+    ]
+    assert len(styles) == len(set(styles)) == 2, "the references share a line type"
+
+
+def test_calibration_histogram_has_one_strip_per_model() -> None:
+    # Four models' outlined bars drawn over one another in one panel could not be read.
+    f = example_frames()
+    names = ["Cox", "Cox + text", "Gradient boosting", "Random forest"]
+    one = f["calibration"]["model"] == "Structured data"
+    calibration = pd.concat([f["calibration"][one].assign(model=m) for m in names])
+    bins = f["histogram"][f["histogram"]["model"] == "Structured data"]
+    histogram = pd.concat([bins.assign(model=m) for m in names])
+    plot = fg.plot_calibration(calibration, histogram)
+    assert len(plot.facet.space["y"]) == 1 + len(names)
+    rects = next(
+        layer.data for layer in _built(plot).layers if type(layer.geom).__name__ == "geom_rect"
+    )
+    fills = rects.groupby("PANEL", observed=True)["fill"].nunique()
+    assert len(fills) == len(names) and (fills == 1).all(), "a strip mixes models"
+    texts = _texts(fg.plot_calibration(calibration, histogram))
+    assert all(any(t.endswith(f": {m}") for t in texts) for m in names), texts
