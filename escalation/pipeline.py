@@ -1526,12 +1526,23 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
             width="double",
             in_brief=False,
         )
-        # A term the likelihood does not depend on has no estimate (R's NA): the table
-        # figure says "not estimable"; the forest plot leaves it out and says so.
-        estimated = shown[shown["estimate"].notna()]
+        # A term the likelihood does not depend on has no estimate (R's NA), a separated one
+        # no interval (its estimate is infinite): the table figure says which; the forest
+        # plot leaves them out and its caption names them.
+        interval = shown[["conf_low", "conf_high"]].notna().all(axis=1)
+        estimated = shown[shown["estimate"].notna() & interval]
         missing = [_term_label(t, references) for t in shown.loc[shown["estimate"].isna(), "term"]]
+        infinite = [
+            _term_label(t, references)
+            for t in shown.loc[shown["estimate"].notna() & ~interval, "term"]
+        ]
         unshown = (
             f" Not estimable from these data (not shown): {', '.join(missing)}." if missing else ""
+        ) + (
+            f" Infinite estimates (separation: a level with all or none of the escalations; "
+            f"not shown): {', '.join(infinite)}."
+            if infinite
+            else ""
         )
         run.figure(
             "hazard_ratios",

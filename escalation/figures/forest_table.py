@@ -26,11 +26,15 @@ _TEXT_X: Final = 100.0
 
 #: The text of a term without an estimate (R's ``NA``: the likelihood does not depend on it).
 NOT_ESTIMABLE: Final = "not estimable"
+#: The text of a term whose estimate is infinite (separation): no interval is meaningful.
+INFINITE: Final = "infinite (separation)"
 
 
 def _ratio_text(est: float, low: float, high: float) -> str:
     if not np.isfinite(est):
         return NOT_ESTIMABLE
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return INFINITE
     return f"{est:.2f} ({low:.2f} to {high:.2f})"
 
 
@@ -75,7 +79,9 @@ def plot_hazard_ratio_table(
     effects : pandas.DataFrame
         ``term, estimate, conf_low, conf_high`` (+ ``p_value``) on the ratio scale, e.g.
         ``CoxResult.tidy(exponentiate=True)``. A term without an estimate (``NaN``: not
-        estimable, R's ``NA``) keeps its row, says "not estimable" and draws no point.
+        estimable, R's ``NA``) keeps its row, says "not estimable" and draws no point; one
+        with an estimate but no interval (separated: an infinite estimate) says "infinite
+        (separation)" and draws no point either.
     label : str, optional
         Column of row labels (default: human labels of ``term`` from the code lists).
     group : str, optional
@@ -113,7 +119,9 @@ def plot_hazard_ratio_table(
     forest_name = f"{ratio} (95% CI, log scale)"
     text_name = f"{ratio} (95% CI)"
     panels = [forest_name, text_name, "p"]
-    drawn = data[np.isfinite(data["estimate"].to_numpy(dtype=float))]
+    drawn = data[
+        np.isfinite(data[["estimate", "conf_low", "conf_high"]].to_numpy(dtype=float)).all(axis=1)
+    ]
     forest = drawn.assign(
         x=np.log10(drawn["estimate"]),
         lo=np.log10(drawn["conf_low"]),

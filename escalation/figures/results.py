@@ -40,7 +40,8 @@ def plot_coefficients(
     table : pandas.DataFrame
         ``term, estimate, conf_low, conf_high`` on the ratio scale. Terms without an
         estimate (``NaN``: not estimable, R's ``NA``) are not drawn: a ratio of 1 with
-        no interval would read as an estimate. ``summary()`` names them.
+        no interval would read as an estimate; nor are separated terms (an infinite
+        estimate, no interval). ``summary()`` names both.
     measure : str
         What the ratios are ("Hazard ratio"), for the axis title.
     colour : str, optional
@@ -60,7 +61,7 @@ def plot_coefficients(
     >>> sorted(plot.data["term"].astype(str)), plot.labels.x
     (['Age (years)', 'Sex: Male'], 'Hazard ratio (95% CI, log scale)')
     """
-    table = table[table["estimate"].notna()]
+    table = table[table[["estimate", "conf_low", "conf_high"]].notna().all(axis=1)]
     data = table.assign(term=[covariate_label(str(t)) for t in table["term"]])
     level = table["conf_level"].iloc[0] if "conf_level" in table and len(table) else 0.95
     options.setdefault("xlab", f"{measure} ({100 * float(level):g}% CI, log scale)")

@@ -52,6 +52,7 @@ def coefficient_table(
     *,
     exponentiate: bool = False,
     inestimable: Sequence[str] = (),
+    separated: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Return Wald estimates, intervals and two-sided p-values as a tidy frame.
 
@@ -59,6 +60,12 @@ def coefficient_table(
     rule of :mod:`escalation.core.newton`) get ``NaN`` for the estimate, standard error,
     interval and p-value, as R's ``coxph``, ``survreg`` and ``glm`` report them ``NA``:
     the 0 the fit holds them at (a ratio of 1) is not an estimate.
+
+    Terms in ``separated`` (their estimates are infinite: the separation rule) keep the
+    value where the fit stopped, which says the direction, but get ``NaN`` for the
+    standard error, interval and p-value: a Wald interval around a value that is not a
+    maximum means nothing (a separated level's hazard ratio of 1e-9 came with an
+    interval of 6e-11 to 1e-8 and a p-value of 1e-51).
 
     With ``exponentiate=True`` the estimate and interval are exponentiated (hazard or time
     ratios); ``std_error`` stays on the log scale, as in R's ``broom``, and a last column
@@ -73,11 +80,17 @@ def coefficient_table(
     >>> coefficient_table(["x", "early"], np.array([0.2, 0.0]), np.array([0.1, np.nan]),
     ...                   0.95, inestimable=["early"])["estimate"].tolist()
     [0.2, nan]
+    >>> table = coefficient_table(["x", "rare"], np.array([0.2, -21.0]), np.array([0.1, 1.4]),
+    ...                           0.95, separated=["rare"])
+    >>> table[["estimate", "p_value"]].round(3).values.tolist()
+    [[0.2, 0.046], [-21.0, nan]]
     """
     z = stats.norm.ppf(0.5 + conf_level / 2.0)
-    held = np.isin(np.asarray(list(terms), dtype=object), list(inestimable))
+    names = np.asarray(list(terms), dtype=object)
+    held = np.isin(names, list(inestimable))
+    infinite = np.isin(names, list(separated))
     est = np.where(held, np.nan, np.asarray(estimate, dtype=float))
-    se = np.where(held, np.nan, np.asarray(std_error, dtype=float))
+    se = np.where(held | infinite, np.nan, np.asarray(std_error, dtype=float))
     low, high = est - z * se, est + z * se
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2.0 * stats.norm.sf(np.abs(est / se))

@@ -192,6 +192,7 @@ class AFTResult(SurvivalResult):
             self.conf_level,
             exponentiate=exponentiate,
             inestimable=self.inestimable,
+            separated=self.separated,
         )
 
     @property

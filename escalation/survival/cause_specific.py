@@ -169,6 +169,7 @@ class CauseSpecificResult(Presents):
                 self.conf_level,
                 exponentiate=exponentiate,
                 inestimable=self.inestimable.get(cause, ()),
+                separated=self.separated.get(cause, ()),
             )
             table.insert(0, "cause", cause)
             frames.append(table)

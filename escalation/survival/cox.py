@@ -212,6 +212,7 @@ class CoxResult(SurvivalResult):
             self.conf_level,
             exponentiate=exponentiate,
             inestimable=self.inestimable,
+            separated=self.separated,
         )
 
     @property

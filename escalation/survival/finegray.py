@@ -285,6 +285,7 @@ class FineGrayResult(Presents):
             self.conf_level,
             exponentiate=exponentiate,
             inestimable=self.inestimable,
+            separated=self.separated,
         )
 
     def glance(self) -> pd.DataFrame:

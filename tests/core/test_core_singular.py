@@ -225,3 +225,34 @@ def test_hazard_ratio_figures_draw_no_ratio_for_an_inestimable_term() -> None:
     assert len(forest.data) == 1
     table.draw()  # no "Removed rows containing missing values" (warnings are errors)
     forest.draw()
+
+
+def test_a_separated_term_has_no_interval_in_tables_or_figures() -> None:
+    """``flag`` has no events: its coefficient runs off (R: "Loglik converged before
+    variable; coefficient may be infinite"). Its Wald interval around where the fit
+    stopped meant nothing but was shown: on a 200-child demo a hazard ratio of 8e-10 with
+    an interval of 6e-11 to 1e-8 and a p-value of 1e-51. The estimate stays (it says the
+    direction); the standard error, interval and p-value are NaN, and the figures draw no
+    point for it."""
+    from escalation.figures import plot_hazard_ratio_table
+    from escalation.figures.results import plot_coefficients
+    from escalation.survival import fit_cox
+
+    d = _data().rename(columns={"time": "duration", "status": "event"})
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        fit = fit_cox(d, ["x", "flag"], cluster=None)
+    assert fit.separated == ("flag",)
+    hr = fit.tidy(exponentiate=True).set_index("term")
+    assert hr.loc["flag", "estimate"] < 1e-6  # the direction: escalation much later
+    assert hr.loc["flag", ["std_error", "conf_low", "conf_high", "p_value"]].isna().all()
+    assert hr.loc["x", ["std_error", "conf_low", "conf_high", "p_value"]].notna().all()
+    table = plot_hazard_ratio_table(hr.reset_index())
+    assert table.data["term"].tolist() == ["x"]
+    texts = [layer.geom.data for layer in table.layers]
+    texts = [t for t in texts if isinstance(t, pd.DataFrame) and "label_text" in t]
+    assert "infinite (separation)" in texts[0]["label_text"].tolist()
+    forest = plot_coefficients(hr.reset_index(), "Hazard ratio")
+    assert len(forest.data) == 1  # x only
+    table.draw()  # no "Removed rows containing missing values" (warnings are errors)
+    forest.draw()
