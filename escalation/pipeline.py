@@ -1134,6 +1134,15 @@ def _effects(
     shown_curves = _shown(curves)
     stepped = [e for e, part in shown_curves.groupby("estimator") if _steps(part, "group")]
     preferred = [e for e in _PREFERRED[:-1] if e in stepped]
+    grace_note = ""
+    if preferred and preferred[0] in fit.settings.get("grace_biased", ()) and "ccw" in stepped:
+        # as the key numbers: CCW when the grace period biases the preferred estimator
+        preferred.insert(0, "ccw")
+        grace_note = (
+            f" Clone–censor–weight (CCW) is shown because the grace period biases "
+            f"{_ESTIMATOR_LABELS.get(preferred[1], preferred[1])} towards benefit (see the "
+            "caveats)."
+        )
     if preferred:
         chosen = preferred[0]
         label = _ESTIMATOR_LABELS.get(chosen, chosen)
@@ -1145,7 +1154,7 @@ def _effects(
             caption=f"Estimated risk had every child received early help, or none "
             f"({ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
             "between families). These are model-based, not observed, risks. "
-            "Dotted lines mark the horizons; bands are 95% confidence intervals.",
+            "Dotted lines mark the horizons; bands are 95% confidence intervals." + grace_note,
             alt="Adjusted cumulative incidence under early help and under none.",
         )
         # A contrast of the arms steps when either arm does: each step rests on the
@@ -1515,9 +1524,10 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
     if not hr["suppressed"].any():
         shown = _shown(hr)
         references = _references(fit.coding)
+        labelled = shown.assign(label=shown["term"].map(lambda t: _term_label(t, references)))
         run.figure(
             "hazard_ratio_table",
-            plot_hazard_ratio_table(shown),
+            plot_hazard_ratio_table(labelled, label="label"),
             title="Hazard ratios of escalation",
             caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron "
             "ties; standard errors robust to families), grouped by domain; above 1 means "
@@ -1638,7 +1648,7 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
 
 def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
     from escalation.causal import estimate_heterogeneity as estimate
-    from escalation.causal.heterogeneity import WHOLE_COHORT
+    from escalation.causal.heterogeneity import MIN_PER_ARM, WHOLE_COHORT
 
     fit = estimate(
         data,  # the spells, and the design's clusters (families) for the standard errors
@@ -1685,7 +1695,8 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
             "groups: the mean of the children's doubly robust (AIPW) estimates in each group. "
             "The solid line is the doubly robust (AIPW) effect in all children. Lines are 95% "
             "confidence intervals. "
-            f"Groups of fewer than {run.rules.threshold} children are not shown.",
+            f"Groups of fewer than {run.rules.threshold} children are not shown; a group with "
+            f"fewer than {MIN_PER_ARM} children with or without early help is not estimated.",
             alt="Forest plot of subgroup effects.",
         )
     return fit

@@ -166,11 +166,11 @@ class PolicyStudy(Presents):
         if not self.grace_period_ended or not self.grace_days:
             return ""
         return (
-            "These policy estimates rest on the same AIPW-type scores as the effect "
-            "estimate, so they carry its caveat: some children without early help left the "
-            f"study within the {self.grace_days}-day grace period, before they could have "
-            "received it, which makes early help look more beneficial than it is (see the "
-            "caveats)."
+            "These policy estimates rest on AIPW-type scores and share the AIPW estimate's "
+            "bias: some children without early help escalated "
+            f"or left the study within the {self.grace_days}-day grace period, before they "
+            "could have received it, which makes early help look more beneficial than it is "
+            "(see the caveats)."
         )
 
     def tidy(self) -> pd.DataFrame:

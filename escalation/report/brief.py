@@ -253,6 +253,9 @@ class PolicySection:
         Whether the design was registered before the analysis and changed since.
     most_flagged : tuple of str
         The groups the judged rule flags most often, one sentence each.
+    flagged_by : str
+        The rule and population the groups flagged most often refer to (the risk
+        tool's fairness figure shows another rule: the riskiest 10% of later years).
     cannot_say : str
         One sentence on what the evidence cannot say.
     caveat : str
@@ -266,6 +269,7 @@ class PolicySection:
     criteria_note: str = ""
     registration: str = ""
     most_flagged: tuple[str, ...] = ()
+    flagged_by: str = ""
     cannot_say: str = ""
     caveat: str = "A score may support a practitioner's judgement; it must never make the decision."
 

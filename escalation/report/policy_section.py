@@ -275,6 +275,14 @@ def policy_section(
         criteria_note=_criteria_note(study, capacity) if criteria_rows else "",
         registration=registration,
         most_flagged=tuple(flagged),
+        flagged_by=(
+            f"By {rule_label(lead)[:1].lower()}{rule_label(lead)[1:]}, offering early help to "
+            f"{capacity:,} in every 1,000 "
+            "referrals (every referral, cross-fitted). The risk tool's fairness figure shows "
+            "another rule: the riskiest 10% of the later years' referrals."
+            if flagged and lead is not None
+            else ""
+        ),
         cannot_say=(
             "These are estimated averages over children like those studied: they cannot say "
             "whether early help is right for any one child, and they hold only if everything "

@@ -105,7 +105,8 @@ def test_policy_section_carries_the_grace_period_caveat() -> None:
     assert ended > 0
     result = dataclasses.replace(study(), grace_days=14, grace_period_ended=ended)
     text = _summary(result)
-    assert "14-day grace period" in text and "carry its caveat" in text
+    assert "14-day grace period" in text and "share the AIPW estimate's bias" in text
+    assert "escalated or left the study" in text
     assert str(ended) not in re.findall(r"\d+", result.grace_caveat)
     clean = dataclasses.replace(result, grace_period_ended=0)
     assert clean.grace_caveat == ""

@@ -39,5 +39,10 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     assert "Would a risk score help decide who is offered early help?" in html
     assert "must never make the decision" in html
     assert "would go to children who would not have escalated within" in html
+    # The adjusted curves follow the key numbers: CCW when the grace period biases AIPW.
+    assert ("Read with this caveat." in html) == ("(CCW) is shown because the grace" in html)
+    assert "Read with this caveat." in html  # 3,000 children, seed 5: it does
+    # The groups flagged most often name their rule and population (not Figure 7's).
+    assert "offering early help to 300 in every 1,000 referrals (every referral" in html
     criteria = outputs.tables["policy_criteria"]
     assert set(criteria["registration"]) == {"registered"}
