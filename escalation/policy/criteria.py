@@ -46,6 +46,7 @@ CRITERIA_COLUMNS: Final = (
     "verdict",
     "registration",
     "note",
+    "groups",
 )
 _ESTIMAND: Final = {
     "min_precision": "precision",
@@ -134,6 +135,7 @@ def judge_criteria(
             "threshold": threshold,
             "registration": "registered" if registered else _short(registration),
             "note": "" if registered else status,
+            "groups": "",  # the largest gap's two groups (max_disparity)
         }
         if key == "max_disparity":
             part = gaps[
@@ -153,6 +155,7 @@ def judge_criteria(
                 for lo, hi in zip(part["conf_low"], part["conf_high"], strict=True)
             ]
             worst = part.iloc[int(np.argmax(part["estimate"].to_numpy(dtype=float)))]
+            groups = f"{worst['attribute']} ({worst['higher']} vs {worst['lower']})"
             verdict: str = (
                 "not met"
                 if "not met" in verdicts
@@ -166,10 +169,9 @@ def judge_criteria(
                     "conf_high": float(worst["conf_high"]),
                     "verdict": verdict,
                     "note": _join(
-                        row["note"],
-                        f"largest gap in {criteria.disparity_metric}: {worst['attribute']} "
-                        f"({worst['higher']} vs {worst['lower']})",
+                        row["note"], f"largest gap in {criteria.disparity_metric}: {groups}"
                     ),
+                    "groups": groups,
                 }
             )
             continue

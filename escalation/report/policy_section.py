@@ -78,6 +78,8 @@ def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
     name = _CRITERIA_WORDS.get(key, key)
     if key == "max_disparity":
         name += f" in {'recall' if metric == 'recall' else 'the share flagged'}"
+        if row.get("groups"):  # the two groups compared (both disclosed)
+            name += f": {row['groups']}"
     return (name, limit, shown, str(row["verdict"]))
 
 

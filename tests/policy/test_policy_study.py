@@ -155,6 +155,12 @@ def test_judging_criteria() -> None:
     }
     assert (out["registration"] == "registered").all()
     assert list(out["note"]) == ["", "", "Largest gap in recall: age (0-4 vs 16-17).", ""]
+    # The two groups as a column of their own (the brief names them beside the criterion).
+    assert list(out["groups"]) == ["", "", "age (0-4 vs 16-17)", ""]
+    from escalation.report.policy_section import _criterion_row
+
+    gap = out.set_index("criterion", drop=False).loc["max_disparity"]
+    assert _criterion_row(gap, "recall")[0].endswith("in recall: age (0-4 vs 16-17)")
     wide = gaps.assign(conf_low=[-0.01, 0.11], conf_high=[0.05, 0.2], estimate=[0.02, 0.15])
     out = judge_criteria(values, wide, spec, rule="r", horizon=365)
     row = out.set_index("criterion").loc["max_disparity"]
