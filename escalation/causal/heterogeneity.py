@@ -98,7 +98,12 @@ MIN_PER_ARM: Final = 10
 #: The columns of the subgroup table, in order.
 SUBGROUP_COLUMNS: Final = (
     "subgroup", "level", "n", "estimate", "std_error", "conf_low", "conf_high", "method",
+    "se_method",
 )  # fmt: skip
+#: How the subgroup table's standard errors are made (as ``effects.csv``'s ``se_method``):
+#: from the scores (clustered), not the bootstrap, so the whole-cohort row's interval
+#: differs from the bootstrap interval of the same AIPW estimate in ``effects.csv``.
+SUBGROUP_SE_METHOD: Final = "influence_function"
 #: What the subgroup table's ``method`` names: the mean of doubly robust scores.
 SUBGROUP_METHOD: Final = "aipw_scores"
 #: Dependency warnings known to be harmless here, by category and message (start).
@@ -441,6 +446,7 @@ def _subgroup_rows(
             "conf_low": estimate - z * se,
             "conf_high": estimate + z * se,
             "method": SUBGROUP_METHOD,
+            "se_method": SUBGROUP_SE_METHOD,
         }
 
     rows = [row(*WHOLE_COHORT, np.arange(len(psi)))]

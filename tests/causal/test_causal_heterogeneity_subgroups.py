@@ -82,7 +82,10 @@ def test_the_whole_cohort_row_is_the_aipw_estimate_with_its_influence_function_s
     assert whole["conf_low"] == pytest.approx(aipw["conf_low"], abs=1e-12)
     assert list(table.columns) == [
         "subgroup", "level", "n", "estimate", "std_error", "conf_low", "conf_high", "method",
+        "se_method",
     ]  # fmt: skip
+    # Named as effects.csv names its own (whose intervals for AIPW are the bootstrap's).
+    assert set(table["se_method"]) == {"influence_function"}
 
 
 def test_subgroup_effects_match_a_hand_computation_of_the_published_formulas() -> None:
