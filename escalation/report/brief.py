@@ -404,14 +404,19 @@ def describe_difference(
 
     Examples
     --------
+    Below 10 in 100 the words keep one decimal, as the key number they stand under
+    ("-1.5 points" above "About 1.5 fewer", not "About 1 fewer").
+
     >>> describe_difference(-0.021, -0.038, -0.004)
-    'About 2 fewer in every 100 children would escalate (plausibly between 0.4 and 4 fewer).'
+    'About 2.1 fewer in every 100 children would escalate (plausibly between 0.4 and 3.8 fewer).'
     >>> print(describe_difference(-0.01, -0.03, 0.01))  # doctest: +NORMALIZE_WHITESPACE
-    About 1 fewer in every 100 children would escalate; the data are also compatible with no
-    difference or 1 more.
+    About 1.0 fewer in every 100 children would escalate; the data are also compatible with
+    no difference or 1.0 more.
+    >>> describe_difference(-0.123, -0.15, -0.096)
+    'About 12 fewer in every 100 children would escalate (plausibly between 10 and 15 fewer).'
     """
     values = sorted(abs(100 * v) for v in (estimate, conf_low, conf_high))
-    d = 1 if 0 < min(abs(100 * estimate), values[-1]) < 0.95 else 0
+    d = 1 if abs(100 * estimate) < 10 else 0
     if conf_low < estimate < conf_high and not conf_low <= 0 <= conf_high:
         d = max(d, interval_digits(abs(estimate), values[0] / 100, values[-1] / 100))
 

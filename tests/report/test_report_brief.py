@@ -58,7 +58,11 @@ def test_report_brief_counts_pass_disclosure(html: str) -> None:
 
 def test_report_brief_plain_words_and_caveat(html: str) -> None:
     assert "15% (95% CI 13% to 17%)" in html
-    assert "About 2 fewer in every 100 children would escalate (plausibly between 0.4 and 4" in html
+    # the words keep the decimal of the number above them ("-2.1 points")
+    assert (
+        "About 2.1 fewer in every 100 children would escalate (plausibly between 0.4 and 3.8"
+        in html
+    )
     assert "Decision support only." in html
     assert DECISION_SUPPORT_CAVEAT.split(";")[0].replace("'", "&#39;") in html
     # the caveat goes with the risk tool's paragraph (figures play no part: none drawn)
