@@ -22,8 +22,10 @@ from escalation.figures.theme import ANNOTATION_PT, GREY, theme_escalation
 __all__ = ["plot_effect_distribution", "plot_subgroup_effects"]
 
 _SUBGROUP: Final = ("subgroup", "level", "estimate", "conf_low", "conf_high")
-#: Colour of the overall effect's line and label.
-_OVERALL: Final = "#D55E00"
+#: Colours of the subgroups' estimates and of the overall effect's line and label: neither
+#: is an arm's (blue and vermillion are early help and no early help in every figure).
+_ESTIMATE: Final = "#333333"
+_OVERALL: Final = "#000000"
 
 
 def plot_effect_distribution(
@@ -159,8 +161,8 @@ def plot_subgroup_effects(
     plot = (
         p9.ggplot(data, p9.aes("estimate", "row"))
         + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
-        + interval("row", color="#0072B2", size=0.6)
-        + p9.geom_point(color="#0072B2", size=1.5)
+        + interval("row", color=_ESTIMATE, size=0.6)
+        + p9.geom_point(color=_ESTIMATE, size=1.5)
         + p9.labs(x=xlab, y="", title=title)
         + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0)))
         + row_scale(order, names)

@@ -430,3 +430,16 @@ def test_calibration_histogram_has_one_strip_per_model() -> None:
     assert len(fills) == len(names) and (fills == 1).all(), "a strip mixes models"
     texts = _texts(fg.plot_calibration(calibration, histogram))
     assert all(any(t.endswith(f": {m}") for t in texts) for m in names), texts
+
+
+def test_subgroup_effects_use_no_arm_colour() -> None:
+    # Blue and vermillion are early help and no early help in every figure: the subgroup
+    # figure's estimates and overall line drew in them, reading as the two arms.
+    from escalation.figures.theme import ARM_COLOURS
+
+    f = example_frames()
+    plot = fg.plot_subgroup_effects(f["subgroups"], overall=-0.02, overall_label="All")
+    colours = {str(layer.geom.aes_params.get("color", "")).upper() for layer in plot.layers}
+    assert "#333333" in colours  # the estimates
+    arms = {str(c).upper() for c in ARM_COLOURS.values()}
+    assert not colours & arms, colours & arms
