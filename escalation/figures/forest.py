@@ -170,7 +170,12 @@ def plot_forest(
         plot
         + p9.labs(x=xlab, y="", title=title)
         + theme_escalation(width=width, height_mm=float(np.clip(height, 35.0, 230.0)))
-        + p9.theme(panel_grid_major_y=p9.element_blank())
+        + p9.theme(
+            panel_grid_major_y=p9.element_blank(),
+            # right-aligned under the panel: long row labels push the panel right, and a
+            # centred title ran off the figure's right edge
+            axis_title_x=p9.element_text(ha="right"),
+        )
     )
 
 

@@ -443,3 +443,23 @@ def test_subgroup_effects_use_no_arm_colour() -> None:
     assert "#333333" in colours  # the estimates
     arms = {str(c).upper() for c in ARM_COLOURS.values()}
     assert not colours & arms, colours & arms
+
+
+def test_hazard_ratio_axis_title_stays_inside_with_long_row_labels() -> None:
+    # The demo's labels ("Sex: Unknown or not stated vs Female") push the panel right: the
+    # centred x-axis title ran 3 px (at 300 dpi) off the figure's right edge.
+    labels = ["Early help (grace period)", "Age, per year", "Sex: Male vs Female",
+              "Sex: Unknown or not stated vs Female", "Deprivation decile, per decile",
+              "Prior periods in care, each"]  # fmt: skip
+    hr = pd.DataFrame(
+        {
+            "term": labels,
+            "estimate": [0.8, 0.95, 1.05, 1.0, 0.95, 1.7],
+            "conf_low": [0.7, 0.93, 0.95, 0.6, 0.94, 1.4],
+            "conf_high": [0.9, 0.97, 1.15, 1.6, 0.96, 2.2],
+        }
+    )
+    with warnings.catch_warnings(), drawn(fg.plot_hazard_ratios(hr), width="single", dpi=300) as f:
+        warnings.simplefilter("ignore")
+        problems = text_problems(f)
+    assert not problems, "; ".join(map(str, problems))
