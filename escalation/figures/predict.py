@@ -169,6 +169,8 @@ def plot_calibration(
         panel=lambda f: pd.Categorical(f["model"], categories=panels),
     )
     most = float(bars["count"].max()) if len(bars) else 1.0
+    # Each strip's name sits in headroom above its tallest bar (it sat on the bars).
+    room = _STRIP_HEADROOM * most
     plot += p9.geom_rect(
         p9.aes(
             xmin="predicted_low",
@@ -199,7 +201,7 @@ def plot_calibration(
         + p9.geom_blank(
             p9.aes(x="x", y="y"),
             data=pd.DataFrame(
-                {"x": top, "y": most, "panel": pd.Categorical(strips, categories=panels)}
+                {"x": top, "y": room, "panel": pd.Categorical(strips, categories=panels)}
             ),
             inherit_aes=False,
         )
@@ -209,7 +211,7 @@ def plot_calibration(
             data=pd.DataFrame(
                 {
                     "x": top,
-                    "y": most,
+                    "y": room,
                     "label": names,
                     "panel": pd.Categorical(strips, categories=panels),
                 }
@@ -228,6 +230,11 @@ def plot_calibration(
     )
 
 
+#: The height of a calibration figure's histogram strip over its tallest bar: the top
+#: part holds the strip's name.
+_STRIP_HEADROOM: Final = 1.75
+
+
 def _histogram_bars(histogram: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
     """Return the disclosed bins of the models drawn (suppressed bins, missing, left out)."""
     bars = require_columns(histogram, _HISTOGRAM, figure="predicted-risk histogram").copy()
@@ -238,7 +245,9 @@ def _histogram_bars(histogram: pd.DataFrame, models: Sequence[str]) -> pd.DataFr
 def _cal_breaks(limits: tuple[float, float]) -> Sequence[float]:
     """Risk breaks on the calibration panel; 0 and one round count on a histogram strip."""
     if limits[1] > 1.0:
-        inside = [b for b in breaks_extended(n=3)(limits) if limits[0] <= b <= limits[1]]
+        # the round count at most the tallest bar: the headroom above holds the strip's name
+        bars = (limits[0], limits[1] / _STRIP_HEADROOM)
+        inside = [b for b in breaks_extended(n=3)(bars) if bars[0] <= b <= bars[1]]
         return [inside[0], inside[-1]]
     return list(breaks_extended(n=5)(limits))
 

@@ -463,3 +463,13 @@ def test_hazard_ratio_axis_title_stays_inside_with_long_row_labels() -> None:
         warnings.simplefilter("ignore")
         problems = text_problems(f)
     assert not problems, "; ".join(map(str, problems))
+
+
+def test_calibration_strip_names_sit_above_the_bars() -> None:
+    # "Children per bin: Gradient boosting + text" was drawn over the tallest bar.
+    plot, _ = example_figures(["calibration"])["calibration"]
+    layers = [layer.geom.data for layer in plot.layers]
+    layers = [d for d in layers if isinstance(d, pd.DataFrame)]
+    bars = next(d for d in layers if "count" in d)
+    names = next(d for d in layers if "label" in d and "y" in d)
+    assert (names["y"] >= 1.5 * bars["count"].max()).all()
