@@ -92,8 +92,8 @@ def report_outputs(outputs: Any) -> int:
         print(f"escalation: stage {failure.text()} (listed in the brief)", file=sys.stderr)
     if outputs.caveats:
         print(
-            f"{len(outputs.caveats)} caveat(s) raised; each is listed with its design key in "
-            f"the brief and in {outputs.manifest}",
+            f"{len(outputs.caveats)} caveat(s) raised: each with its design key in "
+            f"{outputs.manifest}; the brief lists them grouped, in plain words",
             file=sys.stderr,
         )
     if outputs.failures:
