@@ -490,8 +490,36 @@ def _term_label(name: str) -> str:
     from escalation.timeline.labels import covariate_label
 
     if name.startswith("text_"):
-        return "a feature from case notes (" + name.removeprefix("text_").replace("_", " ") + ")"
+        return _text_feature_label(name)
     return covariate_label(name)
+
+
+def _text_feature_label(name: str) -> str:
+    """Return a case-note feature in words, from its factor group's assessment-factor label.
+
+    ``text_flag_cce`` is "case notes mention child criminal exploitation",
+    ``text_n_cce_affirmed`` "affirmed mentions of child criminal exploitation in case notes".
+    """
+    from escalation.predict.text.lexicon import ASSERTIONS, FACTOR_GROUPS
+    from escalation.timeline.labels import covariate_label
+
+    rest = name.removeprefix("text_")
+    if rest == "n_notes":
+        return "the number of case notes"
+    kind, _, group = rest.partition("_")
+    assertion = ""
+    if kind == "n" and group.rsplit("_", 1)[-1] in ASSERTIONS:
+        group, assertion = group.rsplit("_", 1)
+    codes = FACTOR_GROUPS.get(group)
+    if not codes:
+        return "a feature from case notes (" + rest.replace("_", " ") + ")"
+    factor = covariate_label(f"factor_{codes[0]}")
+    if len(codes) > 1:  # e.g. domestic abuse: the codes' common name before ":"
+        factor = factor.split(":")[0]
+    factor = factor[:1].lower() + factor[1:]
+    if kind == "flag":
+        return f"case notes mention {factor}"
+    return f"{assertion + ' ' if assertion else ''}mentions of {factor} in case notes"
 
 
 def _labelled(text: str) -> str:

@@ -224,3 +224,14 @@ def test_caveats_in_the_brief_are_grouped_labelled_and_disclosed() -> None:
     assert "fit_cox" in raised[0].advice  # ... where they still are
     # Counts below the threshold are disclosed.
     assert "2 untreated" not in positivity and "fewer than 10 untreated" in positivity
+
+
+def test_caveats_name_case_note_features_in_words() -> None:
+    # A separation caveat named "a feature from case notes (flag cce)".
+    from escalation.report.caveats import _term_label
+
+    assert _term_label("text_flag_cce") == "case notes mention child criminal exploitation"
+    assert _term_label("text_n_cce_affirmed") == (
+        "affirmed mentions of child criminal exploitation in case notes"
+    )
+    assert _term_label("text_n_notes") == "the number of case notes"
