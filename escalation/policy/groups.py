@@ -297,8 +297,9 @@ def _complement_flagged(
 
     The whole cohort's share flagged (``policy_values.csv``) and every group's size are
     published, so where exactly one group of an attribute has its metrics blanked (its
-    size shown), the number it flags follows, to within the rounding of the sizes, by
-    subtraction from the other groups' shares. When that number, or the number it does
+    size shown), the number it flags follows by subtraction from the other groups'
+    shares; the shares, published in full precision, can even give back the sizes before
+    rounding (a known limit, not yet addressed). When that number, or the number it does
     not flag, is below the disclosure threshold, the metrics of the smallest other shown
     group are blanked too (complementary suppression, as for the sizes). Recall cannot
     be recovered so: the groups' numbers of escalations are not published.
