@@ -19,7 +19,9 @@ be new, empty or one escalation wrote before; the outputs appear all at once whe
 succeeds, and a run that fails or is interrupted leaves the previous outputs as they were.
 
 Each stage calls the public API of its layer. A stage that cannot run on the data (no
-validated risk tool to check by group, say) is skipped with a note. A stage that fails
+validated risk tool to check by group, say) is skipped with a note, as is a hazard model
+with fewer than :data:`MIN_EVENTS_PER_PARAMETER` escalations per parameter (the note gives
+the rule and the numbers). A stage that fails
 stops the run with :class:`~escalation.errors.StageError` and nothing is written, unless
 ``keep_going=True``: then the other stages run and the brief and manifest list what failed
 and why. Every :class:`~escalation.errors.StatisticalWarning` becomes a caveat in the brief
@@ -67,6 +69,7 @@ from escalation.disclosure import (
     count_labels,
     count_texts,
     disclose_balance,
+    disclose_count,
     disclose_curves,
     disclose_decision_curve,
     disclose_effects,
@@ -76,6 +79,7 @@ from escalation.disclosure import (
     disclose_text,
     disclose_threshold_curve,
     disclose_weights,
+    format_count,
     microaggregate,
     spell_records,
 )
@@ -143,13 +147,30 @@ from escalation.report.wording import (
 from escalation.report.workbook import write_workbook
 from escalation.results import data_hash
 from escalation.timeline.labels import arm_label, covariate_label, describe_covariate
+from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData, build_spells
 
-__all__ = ["STAGES", "StudyOutputs", "design_as_run", "numbers_at_risk", "run_study"]
+__all__ = [
+    "MIN_EVENTS_PER_PARAMETER",
+    "STAGES",
+    "StudyOutputs",
+    "design_as_run",
+    "numbers_at_risk",
+    "run_study",
+]
 
 log = logging.getLogger("escalation.pipeline")
 
 _AT_RISK_POINTS: Final = 5
+
+#: The fewest events per model parameter for which a model is fitted and its estimates
+#: published: the usual minimum for stable regression coefficients and intervals (Peduzzi
+#: et al. 1996, J Clin Epidemiol 49:1373-1379; Concato et al. 1995, J Clin Epidemiol
+#: 48:1495-1501). A model's parameters are the columns of its coded design matrix (each
+#: numeric covariate one, each categorical one per kept level but the reference, as
+#: :class:`~escalation.timeline.matrix.CovariateCoding` codes them). Below it the stage's
+#: models are not fitted and the run says why (docs/outputs.md, "Stages skipped").
+MIN_EVENTS_PER_PARAMETER: Final = 10
 
 #: Stages of :func:`run_study` after the spells are built, in order.
 STAGES: Final = (
@@ -1500,14 +1521,40 @@ def _by_authority(
 
 
 def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
-    from escalation.survival import fit_cox, state_occupation
+    """Hazard models (when the escalations support them), transitions and state occupation.
+
+    The Cox model of :data:`HAZARD_COVARIATES` (its hazard ratios and proportional hazards
+    check) is fitted only with :data:`MIN_EVENTS_PER_PARAMETER` escalations per column of
+    its design matrix; otherwise the run notes why. The transitions between states and the
+    state occupation curves are descriptive and always drawn.
+    """
+    spells = data.spells
+    covariates = [c for c in HAZARD_COVARIATES if c in spells.columns]
+    escalations = int((spells["event"] == 1).sum())
+    short = _too_few_events(escalations, _model_parameters(spells, covariates), run.rules)
+    if short is None:
+        _hazard_models(run, data, design, covariates)
+    else:
+        what = _STAGE_WORDS["survival"]
+        run.note(
+            f"survival: hazard models skipped ({short})",
+            f"{what[0].upper()}{what[1:]} (hazard ratios and the proportional hazards check): "
+            f"skipped, {short}.",
+        )
+    _pathways(run, data)
+
+
+def _hazard_models(
+    run: _Run, data: SpellData, design: StudyDesign, covariates: Sequence[str]
+) -> None:
+    """Fit the Cox model of ``covariates``: hazard ratios and the Schoenfeld check."""
+    from escalation.survival import fit_cox
 
     rules, spells = run.rules, data.spells
-    covariates = [c for c in HAZARD_COVARIATES if c in spells.columns]
     handling = design.analysis.authority if len(data.authorities) > 1 else "ignore"
     fit = fit_cox(
         data,
-        covariates,
+        list(covariates),
         strata="la" if handling == "stratify" else None,
         cluster="la" if handling == "cluster" else "family_id",
     )
@@ -1587,8 +1634,13 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
             width="double",
             in_brief=False,
         )
-    from escalation.survival import pathway_transitions
 
+
+def _pathways(run: _Run, data: SpellData) -> None:
+    """Draw the moves between states and the state occupation (descriptive: no model)."""
+    from escalation.survival import pathway_transitions, state_occupation
+
+    rules, spells = run.rules, data.spells
     moves = pathway_transitions(data)
     moves = moves[moves["to_state"].notna()]
     counts = moves.groupby(["from_state", "to_state"], sort=False).size().rename("n").reset_index()
@@ -1748,6 +1800,59 @@ def _need_escalations(run: _Run, data: SpellData, horizon: float, what: str) -> 
             f"fewer than {run.rules.threshold} escalations (or spells without one) by "
             f"{horizon:g} days: {what} is not shown"
         )
+
+
+def _model_parameters(spells: pd.DataFrame, covariates: Sequence[str]) -> int:
+    """Return the columns of the design matrix a model codes from ``covariates``.
+
+    As the models code them (:class:`~escalation.timeline.matrix.CovariateCoding`, levels
+    seen fewer than 20 times pooled): one column for each numeric covariate, one for each
+    kept level of a categorical one but its reference.
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"age": [1.0, 2.0] * 20, "sex": ["F", "M"] * 20})
+    >>> _model_parameters(spells, ["age", "sex"])
+    2
+    """
+    return len(CovariateCoding.learn(spells, list(covariates)).names)
+
+
+def _too_few_events(
+    events: int,
+    parameters: int,
+    rules: DisclosureRules,
+    *,
+    counted: str = "escalations",
+    model: str = "Cox model",
+) -> str | None:
+    """Return why a model of ``parameters`` columns cannot rest on ``events``, or None.
+
+    A model is fitted when it has at least :data:`MIN_EVENTS_PER_PARAMETER` events for
+    each parameter. The reason names the rule and the numbers, the count disclosed as
+    every count the run shows (suppressed below the threshold, else rounded).
+
+    Examples
+    --------
+    >>> from escalation.disclosure import DEFAULT_RULES
+    >>> print(_too_few_events(31, 10, DEFAULT_RULES))
+    about 30 escalations for 10 model parameters (fewer than the 100 needed: 10 per \
+parameter, the usual minimum for a stable Cox model)
+    >>> print(_too_few_events(4, 10, DEFAULT_RULES))
+    fewer than 10 escalations for 10 model parameters (fewer than the 100 needed: 10 per \
+parameter, the usual minimum for a stable Cox model)
+    >>> _too_few_events(100, 10, DEFAULT_RULES) is None
+    True
+    """
+    if events >= MIN_EVENTS_PER_PARAMETER * parameters:
+        return None
+    shown = format_count(events, rules)
+    about = "" if disclose_count(events, rules) in (None, events) else "about "
+    return (
+        f"{about}{shown} {counted} for {parameters} model parameters (fewer than the "
+        f"{MIN_EVENTS_PER_PARAMETER * parameters} needed: {MIN_EVENTS_PER_PARAMETER} per "
+        f"parameter, the usual minimum for a stable {model})"
+    )
 
 
 def _prediction(

@@ -1,0 +1,111 @@
+"""The events-per-parameter rule: a model too large for its events is not fitted.
+
+A small local authority's hazard model has fewer than
+:data:`escalation.pipeline.MIN_EVENTS_PER_PARAMETER` escalations per column of its
+design matrix: the run skips the hazard ratios and the proportional hazards check, says
+why (the rule and the numbers, the count disclosed) in the notes, the manifest and the
+brief, and still draws the descriptive transitions. With enough escalations it fits them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import escalation.pipeline as pipeline
+from escalation import build_spells, default_design
+from escalation.data.simulator import simulate_local_authority
+from escalation.disclosure import DEFAULT_RULES
+from escalation.errors import StatisticalWarning
+
+#: "about 20 escalations for 10 model parameters (fewer than the 100 needed: ...)"
+REASON = re.compile(
+    r"(about (\d+)|fewer than 10) escalations for (\d+) model parameters \(fewer than the "
+    r"(\d+) needed: 10 per parameter, the usual minimum for a stable Cox model\)"
+)
+
+
+def _survival_only(children: int, seed: int, out: Path) -> Any:
+    """Run the survival stage (and the brief) on a simulated authority; figures as PNG."""
+    from tests.figure_formats import png_figures
+
+    history = simulate_local_authority(children, seed=seed).history
+    with png_figures(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        outputs = pipeline.run_study(
+            history,
+            default_design(),
+            out=out,
+            progress=False,
+            stages=("survival", "brief"),
+            background_figures=False,
+        )
+    return history, outputs
+
+
+def _reason(events: int, parameters: int, **kwargs: str) -> str:
+    short = pipeline._too_few_events(events, parameters, DEFAULT_RULES, **kwargs)
+    assert short is not None
+    return short
+
+
+def test_too_few_events_names_the_rule_and_discloses_the_count() -> None:
+    assert pipeline.MIN_EVENTS_PER_PARAMETER == 10
+    assert pipeline._too_few_events(100, 10, DEFAULT_RULES) is None
+    assert pipeline._too_few_events(20, 2, DEFAULT_RULES) is None
+    assert _reason(99, 10).startswith("about 100 escalations for 10 model parameters")
+    # Exact counts are never shown: below the threshold suppressed, else rounded to 5.
+    assert _reason(7, 2).startswith("fewer than 10 escalations for 2 model parameters")
+    assert _reason(15, 2).startswith("15 escalations")
+    arm = _reason(23, 24, counted="spells in the smaller arm", model="propensity model")
+    assert arm.startswith("about 25 spells in the smaller arm for 24 model parameters")
+    assert arm.endswith(
+        "(fewer than the 240 needed: 10 per parameter, the usual minimum for a "
+        "stable propensity model)"
+    )
+
+
+def test_small_authority_skips_the_hazard_models_with_the_reason(tmp_path: Path) -> None:
+    history, out = _survival_only(250, 1, tmp_path)
+    spells = build_spells(history, default_design()).spells
+    escalations = int((spells["event"] == 1).sum())
+    assert 0 < escalations < 100  # the model's 10 columns would need 100
+    notes = [n for n in out.notes if n.startswith("survival: hazard models skipped")]
+    assert len(notes) == 1, out.notes
+    found = REASON.search(notes[0])
+    assert found is not None, notes[0]
+    shown = found.group(2)
+    # The count is disclosed: suppressed below 10, else rounded to 5 (never the exact one).
+    if shown is None:
+        assert escalations < 10
+    else:
+        assert int(shown) % 5 == 0 and int(shown) >= 10 and abs(int(shown) - escalations) <= 2
+    results = out.out / "results"
+    assert not (results / "hazard_ratios.csv").exists()
+    assert not (results / "proportional_hazards.csv").exists()
+    assert "hazard_ratios" not in out.figures and "schoenfeld" not in out.figures
+    # Descriptive outputs are still written.
+    assert (results / "transitions.csv").exists()
+    manifest = json.loads(out.manifest.read_text())
+    assert [n for n in manifest["notes"] if REASON.search(n)] == notes
+    html = (out.out / "brief.html").read_text()
+    assert "The hazard models (hazard ratios and the proportional hazards check): skipped" in html
+    assert REASON.search(html) is not None
+    assert not out.failures
+
+
+def test_authority_just_above_the_minimum_fits_the_hazard_models(tmp_path: Path) -> None:
+    # 1,400 simulated children (seed 3) give about 100 escalations for the 10 columns.
+    history, out = _survival_only(1_400, 3, tmp_path)
+    spells = build_spells(history, default_design()).spells
+    escalations = int((spells["event"] == 1).sum())
+    assert 100 <= escalations < 120
+    assert not [n for n in out.notes if "hazard models skipped" in n], out.notes
+    hazard = pd.read_csv(out.out / "results" / "hazard_ratios.csv")
+    assert len(hazard) == 10
+    assert {"hazard_ratios", "schoenfeld"} <= set(out.figures)
