@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -273,9 +274,11 @@ def plot_decision_curve(
 
     Include the reference strategies as models in the frame (e.g. "Treat all",
     "Treat none"); they are drawn thin and grey, in line types of their own, and named
-    beside their lines rather than in the legend. Each model has its colour and its line
-    type (:func:`~escalation.figures.theme.linetype_map`), the same as in the ROC,
-    precision-recall and calibration figures. doi:10.1177/0272989X06295361.
+    beside their lines rather than in the legend, each name 1.2 mm clear of every line
+    at the figure's size (treat all's right of where it leaves the panel). Each model
+    has its colour and its line type (:func:`~escalation.figures.theme.linetype_map`),
+    the same as in the ROC, precision-recall and calibration figures.
+    doi:10.1177/0272989X06295361.
 
     Parameters
     ----------
@@ -312,7 +315,15 @@ def plot_decision_curve(
     low = -0.25 * max(top, 1e-3) if floor is None else floor
     chosen = dict(colours) if colours else colour_map(models)
     plot = p9.ggplot(lines, p9.aes("threshold", "net_benefit", color="model", linetype="model"))
-    for layer in _reference_layers(data[reference], low=low, top=top):  # beneath the models
+    panel = _Panel(
+        width=width_mm(width),
+        height=height_mm,
+        legend_rows=(len(models) + 1) // 2,
+        x_range=(float(data["threshold"].min()), float(data["threshold"].max())),
+        y_range=(low, top * 1.05),
+    )
+    references = _reference_layers(data[reference], lines, low=low, panel=panel)
+    for layer in references:  # beneath the models
         plot += layer
     return (
         plot
@@ -330,24 +341,34 @@ def plot_decision_curve(
     )
 
 
-def _reference_layers(refs: pd.DataFrame, *, low: float, top: float) -> list[Any]:
+def _reference_layers(
+    refs: pd.DataFrame, models: pd.DataFrame, *, low: float, panel: _Panel
+) -> list[Any]:
     """Draw "treat all" and "treat none" thin and grey, each named at its line.
 
     The references are told apart by their names written beside them and their line
     types (treat none solid and fine, as a baseline; treat all long-dashed), not by colour;
-    the models keep the legend.
+    the models keep the legend. Each name is put in the first of its places
+    (:func:`_treat_all_places`, :func:`_treat_none_places`) whose box keeps
+    :data:`_LABEL_GAP_MM` clear of every line and of the other name (:func:`_first_clear`).
     """
     if refs.empty:
         return []
     refs = refs.assign(model=refs["model"].astype(str))
     none = refs["model"].str.lower().str.contains("none")
     styles = {m: (_BASELINE if n else _LONG_DASH) for m, n in zip(refs["model"], none, strict=True)}
-    span = float(refs["threshold"].max() - refs["threshold"].min())
+    drawn = [
+        line.sort_values("threshold").dropna(subset=["net_benefit"])
+        for _, line in pd.concat([models, refs]).groupby("model", sort=False, observed=True)
+    ]
+    paths = [(f["threshold"].to_numpy(float), f["net_benefit"].to_numpy(float)) for f in drawn]
     layers: list[Any] = []
+    named: list[_Box] = []
     for name, line in refs.groupby("model", sort=False):
         line = line.sort_values("threshold").dropna(subset=["net_benefit"])
         if line.empty:  # every threshold suppressed: nothing to draw or name
             continue
+        baseline = styles[str(name)] == _BASELINE
         layers.append(
             p9.geom_line(
                 p9.aes("threshold", "net_benefit"),
@@ -358,35 +379,213 @@ def _reference_layers(refs: pd.DataFrame, *, low: float, top: float) -> list[Any
                 inherit_aes=False,
             )
         )
+        places = (
+            _treat_none_places(line, panel) if baseline else _treat_all_places(line, low, panel)
+        )
+        place = _first_clear(places, str(name), paths, named, panel)
+        named.append(place.box(str(name), panel))
         layers.append(
             p9.geom_text(
                 p9.aes("threshold", "net_benefit", label="label"),
-                data=_label_point(line, str(name), low=low, top=top),
+                data=pd.DataFrame(
+                    {"threshold": [place.x], "net_benefit": [place.y], "label": [str(name)]}
+                ),
                 color=GREY,
                 size=ANNOTATION_PT,
-                ha="right",
-                # Treat none runs along zero under the models' tails: named beneath it.
-                va="top" if styles[str(name)] == _BASELINE else "bottom",
-                nudge_y=(-0.02 if styles[str(name)] == _BASELINE else 0.01) * (top - low),
-                # Treat all falls steeply: its name kept clear of the line to its right.
-                nudge_x=0.0 if styles[str(name)] == _BASELINE else -0.02 * span,
+                ha=place.ha,
+                va=place.va,
                 inherit_aes=False,
             )
         )
     return layers
 
 
-def _label_point(line: pd.DataFrame, name: str, *, low: float, top: float) -> pd.DataFrame:
-    """Return where to name a reference: its last point inside the panel, near the right."""
-    inside = line[(line["net_benefit"] >= low) & (line["net_benefit"] <= top)]
-    point = (inside if len(inside) else line).iloc[-1]
-    return pd.DataFrame(
-        {
-            "threshold": [float(point["threshold"])],
-            "net_benefit": [float(point["net_benefit"])],
-            "label": [name],
-        }
-    )
+#: The clear space kept between a reference's name and any line (1.2 mm: 3.4 pt).
+_LABEL_GAP_MM: Final = 1.2
+#: A name's box in millimetres per character and in height, at :data:`ANNOTATION_PT`
+#: (generous: DejaVu Sans averages under 0.6 em a character).
+_CHARACTER_MM: Final = 0.6 * ANNOTATION_PT * 25.4 / 72
+_LABEL_HEIGHT_MM: Final = 1.3 * ANNOTATION_PT * 25.4 / 72
+
+#: A box in data units: threshold from, to; net benefit from, to.
+_Box = tuple[float, float, float, float]
+
+
+class _Panel:
+    """Millimetres to data units on a decision curve's panel (at least as large as drawn).
+
+    The panel's size is known only once matplotlib lays the figure out; it is estimated
+    on the small side from the figure's size (less the axes, their titles and a legend
+    row per two models), so that a distance of ``mm`` here is at least ``mm`` when drawn.
+    The panel shows the data ranges and 5% of each beyond either end (plotnine's expand).
+
+    Parameters
+    ----------
+    width, height : float
+        The figure's size in millimetres.
+    legend_rows : int
+        Rows of the legend beneath the panel.
+    x_range, y_range : tuple of float
+        The thresholds drawn and the net-benefit limits.
+    """
+
+    def __init__(
+        self,
+        *,
+        width: float,
+        height: float,
+        legend_rows: int,
+        x_range: tuple[float, float],
+        y_range: tuple[float, float],
+    ) -> None:
+        x_span = x_range[1] - x_range[0] or 1.0
+        y_span = y_range[1] - y_range[0] or 1.0
+        self.bounds: _Box = (
+            x_range[0] - 0.05 * x_span,
+            x_range[1] + 0.05 * x_span,
+            y_range[0] - 0.05 * y_span,
+            y_range[1] + 0.05 * y_span,
+        )
+        width_drawn = max(width - 20.0, 20.0)
+        height_drawn = max(height - 18.0 - 6.0 * legend_rows, 15.0)
+        self.x_per_mm = 1.1 * x_span / width_drawn
+        self.y_per_mm = 1.1 * y_span / height_drawn
+
+    def gap(self, times: float = 1.0) -> tuple[float, float]:
+        """:data:`_LABEL_GAP_MM` (``times`` over) along the threshold and the net benefit."""
+        return times * _LABEL_GAP_MM * self.x_per_mm, times * _LABEL_GAP_MM * self.y_per_mm
+
+    def label_size(self, name: str) -> tuple[float, float]:
+        """Width and height of ``name`` written at :data:`ANNOTATION_PT`, in data units."""
+        return len(name) * _CHARACTER_MM * self.x_per_mm, _LABEL_HEIGHT_MM * self.y_per_mm
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a name is written: its anchor in data units and how it aligns to it."""
+
+    x: float
+    y: float
+    ha: Literal["left", "right"]
+    va: Literal["bottom", "top"]
+
+    def box(self, name: str, panel: _Panel) -> _Box:
+        """Return the box ``name`` takes up written here (generous: see `_Panel.label_size`)."""
+        width, height = panel.label_size(name)
+        x0 = self.x if self.ha == "left" else self.x - width
+        y0 = self.y if self.va == "bottom" else self.y - height
+        return x0, x0 + width, y0, y0 + height
+
+
+def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float | None:
+    """Return the threshold where a falling line first reaches ``level`` (None: never)."""
+    below = np.flatnonzero(y <= level)
+    if not len(below):
+        return None
+    i = int(below[0])
+    if i == 0:
+        return float(x[0])
+    return float(np.interp(level, [y[i], y[i - 1]], [x[i], x[i - 1]]))
+
+
+def _treat_all_places(line: pd.DataFrame, low: float, panel: _Panel) -> list[_Place]:
+    """Places to name "treat all": right of its foot, else left of its line, low down.
+
+    Treat all falls steeply, and its name, written left of the line at its last point
+    in the panel, touched it. First choice: to the right of where the line reaches the
+    panel's floor, the box's lower left corner the gap to the right of and above that
+    point (the line bends away from it: ``p - (1 - p) t / (1 - t)`` is concave), in the
+    space below zero that the models do not reach. Then to the left of the line, the
+    box's upper right corner twice the gap to the left of and below a point of the line
+    (the line bends towards that side): low in the panel, else (a short panel) just
+    above zero, beneath treat all where it is still above the models' reach.
+    """
+    x = line["threshold"].to_numpy(float)
+    y = line["net_benefit"].to_numpy(float)
+    gap_x, gap_y = panel.gap()
+    places = []
+    foot = _crossing(x, y, low)
+    if foot is not None:
+        places.append(_Place(foot + gap_x, low + gap_y, "left", "bottom"))
+    _, height = panel.label_size("Treat all")
+    for bottom in (max(float(y[-1]), low) + 2 * gap_y, gap_y):
+        at = _crossing(x, y, bottom + height + 2 * gap_y)
+        right = (float(x[-1]) if at is None else at) - 2 * gap_x
+        places.append(_Place(right, bottom + height, "right", "top"))
+    return places
+
+
+def _treat_none_places(line: pd.DataFrame, panel: _Panel) -> list[_Place]:
+    """Places to name "treat none": beneath its right end, above it, then at its left end.
+
+    A model's net benefit can fall below zero at high thresholds, and treat all (with
+    many children escalating) can still be in the panel at the right: the name then goes
+    above the line, or to its left end, where the models and treat all are high.
+    """
+    left, right = float(line["threshold"].iloc[0]), float(line["threshold"].iloc[-1])
+    _, gap_y = panel.gap()
+    return [
+        _Place(right, -gap_y, "right", "top"),
+        _Place(right, gap_y, "right", "bottom"),
+        _Place(left, -gap_y, "left", "top"),
+        _Place(left, gap_y, "left", "bottom"),
+    ]
+
+
+def _first_clear(
+    places: Sequence[_Place],
+    name: str,
+    paths: Sequence[tuple[np.ndarray, np.ndarray]],
+    named: Sequence[_Box],
+    panel: _Panel,
+) -> _Place:
+    """Return the first place where ``name`` is inside the panel and clear of the rest.
+
+    Clear: no line (``paths``, the thresholds and net benefits of every line drawn)
+    passes within :data:`_LABEL_GAP_MM` of the name's box, nor does a name already
+    written (``named``). Without such a place, the first inside the panel, else the first.
+    """
+    gap_x, gap_y = panel.gap(0.95)  # a name at exactly the gap from a line is clear
+    left, right, bottom, top = panel.bounds
+    inside = [
+        place
+        for place in places
+        if left <= (box := place.box(name, panel))[0]
+        and box[1] <= right
+        and bottom <= box[2]
+        and box[3] <= top
+    ]
+    for place in inside:
+        x0, x1, y0, y1 = place.box(name, panel)
+        padded = (x0 - gap_x, x1 + gap_x, y0 - gap_y, y1 + gap_y)
+        if any(_crosses(x, y, padded) for x, y in paths):
+            continue
+        if any(_overlaps(padded, box) for box in named):
+            continue
+        return place
+    return (inside or places)[0]
+
+
+def _overlaps(a: _Box, b: _Box) -> bool:
+    """Whether two boxes share any area."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def _crosses(x: np.ndarray, y: np.ndarray, box: _Box) -> bool:
+    """Whether the polyline through ``(x, y)`` enters ``box`` (Liang–Barsky clipping)."""
+    x0, x1, y0, y1 = box
+    if len(x) == 1:
+        return bool(x0 < x[0] < x1 and y0 < y[0] < y1)
+    sx, sy, dx, dy = x[:-1], y[:-1], np.diff(x), np.diff(y)
+    usable = np.isfinite(sx + sy + dx + dy)
+    enter, leave = np.zeros(len(dx)), np.ones(len(dx))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for step, room in ((-dx, sx - x0), (dx, x1 - sx), (-dy, sy - y0), (dy, y1 - sy)):
+            ratio = room / step
+            usable &= (step != 0) | (room > 0)  # parallel to this edge and outside it
+            enter = np.where(step < 0, np.maximum(enter, ratio), enter)
+            leave = np.where(step > 0, np.minimum(leave, ratio), leave)
+    return bool((usable & (enter < leave)).any())
 
 
 def plot_fairness(

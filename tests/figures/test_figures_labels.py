@@ -5,6 +5,8 @@
 - no text is cut off at the figure's edge or its panel's, and none runs into other text
   (measured with matplotlib's renderer after drawing), at each figure's width and in the
   narrow variants the brief shows on phones;
+- a name written beside a line (the decision curve's "Treat all") keeps clear of every
+  line, its own and the others (measured the same way);
 - groups are told apart by more than colour (shapes, line types), legends list them in
   the order they are drawn;
 - horizons and the capacity line are named on the figures.
@@ -23,7 +25,7 @@ import pytest
 import escalation.figures as fg
 from escalation.figures._examples import example_figures, example_frames
 from escalation.figures.save import drawn
-from tests.figures.text_fits import text_problems
+from tests.figures.text_fits import label_line_gaps, text_problems
 
 EARLY_HELP, NO_EARLY_HELP = "#0072B2", "#D55E00"
 
@@ -279,6 +281,73 @@ def test_text_check_finds_a_cut_subtitle_and_colliding_labels() -> None:
     )
     with drawn(crowded, width="single", dpi=100) as figure:
         assert any("overlaps" in str(p) for p in text_problems(figure))
+
+
+#: The clear space a name written beside a line keeps from every line, in points (its box
+#: to the line's edge): "Treat all" touching its line measured 0.6 pt, or ran into it.
+MIN_LABEL_GAP_PT = 1.5
+
+
+def _demo_decision() -> pd.DataFrame:
+    """Net benefit shaped as the demo study's: 8.7% escalate, thresholds 1% to 50%.
+
+    Treat all falls through the panel's floor near 10%; four models hug it, then zero.
+    """
+    thresholds = np.round(np.arange(0.01, 0.505, 0.01), 2)
+    prevalence = 0.087
+    treat_all = prevalence - (1 - prevalence) * thresholds / (1 - thresholds)
+    above = np.maximum(treat_all, 0.0)
+    bumps = {"Cox": 0.012, "Cox + text": 0.009, "Gradient boosting": 0.006}
+    bumps["Gradient boosting + text"] = 0.004
+    frames = [
+        pd.DataFrame(
+            {
+                "model": model,
+                "threshold": thresholds,
+                "net_benefit": above + bump * np.exp(-(((thresholds - 0.12) / 0.08) ** 2)),
+            }
+        )
+        for model, bump in bumps.items()
+    ]
+    frames += [
+        pd.DataFrame({"model": "Treat all", "threshold": thresholds, "net_benefit": treat_all}),
+        pd.DataFrame({"model": "Treat none", "threshold": thresholds, "net_benefit": 0.0}),
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("width", ["single", "double"])
+@pytest.mark.parametrize("data", ["example", "demo"])
+def test_decision_curve_names_keep_clear_of_every_line(data: str, width: str) -> None:
+    # "Treat all", written left of its steep line, touched it in the demo's figure (0.6 pt
+    # at one column) and ran into it in the example's.
+    frame = _demo_decision() if data == "demo" else example_frames()["decision"]
+    plot = fg.plot_decision_curve(frame, width=width)  # type: ignore[arg-type]
+    with warnings.catch_warnings(), drawn(plot, width=width, dpi=100) as figure:  # type: ignore[arg-type]
+        warnings.simplefilter("ignore")
+        gaps = label_line_gaps(figure)
+        problems = text_problems(figure)
+    assert sorted(g.text for g in gaps) == ["Treat all", "Treat none"]
+    close = [str(g) for g in gaps if g.gap_pt < MIN_LABEL_GAP_PT]
+    assert not close, f"{data}, {width}: " + "; ".join(close)
+    assert not problems, "; ".join(map(str, problems))
+
+
+def test_label_gap_check_finds_a_name_on_its_line() -> None:
+    import plotnine as p9
+
+    line = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})
+    on = pd.DataFrame({"x": [0.5], "y": [0.5], "label": ["on the line"]})
+    off = pd.DataFrame({"x": [0.0], "y": [1.0], "label": ["far"]})
+    plot = (
+        p9.ggplot(line, p9.aes("x", "y"))
+        + p9.geom_line()
+        + p9.geom_text(p9.aes(label="label"), data=on)
+        + p9.geom_text(p9.aes(label="label"), data=off, ha="left", va="top")
+    )
+    with drawn(plot, width="single", height_mm=60, dpi=100) as figure:
+        gaps = {g.text: g.gap_pt for g in label_line_gaps(figure)}
+    assert gaps["on the line"] < 0 < MIN_LABEL_GAP_PT < gaps["far"]
 
 
 # ---------------------------------------------------------------------------------------
