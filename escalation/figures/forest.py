@@ -17,7 +17,7 @@ from escalation.figures._labels import point_breaks, points
 from escalation.figures.theme import (
     GREY,
     SHAPES,
-    scale_colour_escalation,
+    scale_colour_estimators,
     theme_escalation,
     width_mm,
 )
@@ -107,7 +107,9 @@ def plot_forest(
     label : str, optional
         Column naming each row (default ``term``, else ``estimand``).
     colour : str, optional
-        Column that colours and dodges estimates (e.g. ``method`` or ``horizon``).
+        Column whose levels are dodged (e.g. ``method`` or ``horizon``), each with its
+        marker shape and shade of grey (:func:`~escalation.figures.theme.estimator_inks`;
+        never the colours of the arms, which mean early help and no early help).
     scale : {"difference", "ratio"}, default "difference"
         Null value 0 on a linear axis, or 1 on a log axis.
     percent : bool, default False
@@ -150,7 +152,8 @@ def plot_forest(
         for layer in dodged_layers(data, colour, y=label):
             plot += layer
         name = colour.replace("_", " ").capitalize()
-        plot += scale_colour_escalation(name=name, limits=levels)
+        # Shades of grey and shapes: blue and vermillion are the arms in every figure.
+        plot += scale_colour_estimators(levels, name=name)
         plot += shape_scale(levels, name=name)
         rows = 2 if len(levels) > 3 else 1
         plot += p9.guides(

@@ -20,10 +20,13 @@ import plotnine as p9
 
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
+from escalation.figures.forest import shape_scale
 from escalation.figures.theme import (
     GREY,
+    LINETYPES,
     ColumnWidth,
     scale_colour_escalation,
+    scale_colour_estimators,
     theme_escalation,
 )
 
@@ -41,6 +44,10 @@ _LABELS: Final = {
 }
 
 
+#: The settings' step lines of a nested-loop plot, lighter than any estimator's shade.
+_SETTING: Final = "#ADADAD"
+
+
 def _facet_label(frame: pd.DataFrame) -> pd.Series:
     parts = []
     if "estimand" in frame.columns:
@@ -53,6 +60,15 @@ def _facet_label(frame: pd.DataFrame) -> pd.Series:
     for part in parts[1:]:
         label = label + ", " + part
     return label
+
+
+def _estimator_levels(frame: pd.DataFrame) -> list[str]:
+    """Return the estimators in the order they first appear, as text.
+
+    Estimators are drawn in shades of grey with marker shapes (and line types),
+    :func:`~escalation.figures.theme.estimator_inks`: never in the colours of the arms.
+    """
+    return list(pd.unique(frame["estimator"].astype(str)))
 
 
 def plot_zip(
@@ -171,12 +187,15 @@ def plot_coverage(
     frame["scenario"] = pd.Categorical(
         frame["scenario"].astype(str), sorted(frame["scenario"].astype(str).unique(), key=int)
     )
+    frame["estimator"] = frame["estimator"].astype(str)
+    estimators = _estimator_levels(frame)
     dodge = p9.position_dodge(width=0.6)
     plot = (
         p9.ggplot(frame, p9.aes("scenario", "value", color="estimator"))
         + p9.geom_linerange(p9.aes(ymin="low", ymax="high"), position=dodge, size=0.5)
-        + p9.geom_point(position=dodge, size=1.4)
-        + scale_colour_escalation(name="Estimator")
+        + p9.geom_point(p9.aes(shape="estimator"), position=dodge, size=1.4)
+        + scale_colour_estimators(estimators, name="Estimator")
+        + shape_scale(estimators, name="Estimator")
         + p9.labs(
             x="Scenario",
             y=_LABELS.get(measure, measure) + (" (%)" if is_share else ""),
@@ -245,6 +264,8 @@ def plot_nested_loop(
     order = frame[list(settings)].drop_duplicates().sort_values(list(settings))
     order["position"] = np.arange(1, len(order) + 1)
     frame = frame.merge(order, on=list(settings))
+    frame["estimator"] = frame["estimator"].astype(str)
+    estimators = _estimator_levels(frame)
     scale = 100.0 if measure in ("coverage", "bias_eliminated_coverage", "power") else 1.0
     frame["value"] = scale * frame["estimate"]
     rows = []
@@ -278,9 +299,12 @@ def plot_nested_loop(
     labels["value"] = labels["value"] + labels["nudge"]
     plot = (
         p9.ggplot(frame, p9.aes("position", "value"))
-        + p9.geom_step(p9.aes(color="estimator"), direction="mid", size=0.6)
-        + p9.geom_point(p9.aes(color="estimator"), size=0.9)
-        + p9.geom_step(p9.aes(group="setting"), data=layers, direction="mid", color=GREY, size=0.4)
+        + p9.geom_step(p9.aes(color="estimator", linetype="estimator"), direction="mid", size=0.6)
+        + p9.geom_point(p9.aes(color="estimator", shape="estimator"), size=0.9)
+        # lighter than the estimators' greys: the settings are not estimates
+        + p9.geom_step(
+            p9.aes(group="setting"), data=layers, direction="mid", color=_SETTING, size=0.4
+        )
         + p9.geom_text(
             p9.aes(label="text"),
             data=labels,
@@ -289,7 +313,13 @@ def plot_nested_loop(
             size=5.5,
             color=GREY,
         )
-        + scale_colour_escalation(name="Estimator")
+        + scale_colour_estimators(estimators, name="Estimator")
+        + shape_scale(estimators, name="Estimator")
+        + p9.scale_linetype_manual(
+            values=[LINETYPES[i % len(LINETYPES)] for i in range(len(estimators))],
+            limits=estimators,
+            name="Estimator",
+        )
         + p9.scale_x_continuous(breaks=order["position"].tolist())
         + p9.labs(
             x="Scenario (settings beneath, outermost loop first)",

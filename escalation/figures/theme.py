@@ -22,6 +22,7 @@ __all__ = [
     "ANNOTATION_PT",
     "ARM_COLOURS",
     "COLUMN_WIDTH_MM",
+    "ESTIMATOR_INKS",
     "FONT_FAMILY",
     "GREY",
     "LINETYPES",
@@ -31,11 +32,13 @@ __all__ = [
     "SIMULATED_NOTE",
     "ColumnWidth",
     "colour_map",
+    "estimator_inks",
     "figure_note",
     "group_colours",
     "linetype_map",
     "palette",
     "scale_colour_escalation",
+    "scale_colour_estimators",
     "scale_colour_groups",
     "scale_fill_escalation",
     "scale_fill_groups",
@@ -85,6 +88,14 @@ ARM_COLOURS: Final = {ARM_LABELS[1]: OKABE_ITO[0], ARM_LABELS[0]: OKABE_ITO[1]}
 
 #: Neutral grey for reference lines and secondary marks.
 GREY: Final = "#6E6E6E"
+
+#: The shades of estimators (IPW, AIPW, CCW, ...) and of the other levels a forest plot
+#: dodges: black and greys, each one after another far from the last, the lightest at
+#: least 3:1 against white. Never the arms' colours: a reader who has learned that blue and
+#: vermillion mean early help and no early help would read two estimators as the arms.
+#: Levels differ by marker shape as well (:data:`SHAPES`), so that no shade must be told
+#: from its neighbour.
+ESTIMATOR_INKS: Final = ("#000000", "#5E5E5E", "#8C8C8C", "#2E2E2E", "#767676", "#474747")
 
 _MM_PER_INCH: Final = 25.4
 
@@ -175,6 +186,34 @@ def scale_fill_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_fill_
     """
     names = [str(v) for v in levels]
     return p9.scale_fill_manual(values=group_colours(names), limits=names, **kwargs)
+
+
+def estimator_inks(levels: Sequence[object]) -> dict[str, str]:
+    """Return the shade of each estimator (or other dodged level), in the order given.
+
+    Levels take :data:`ESTIMATOR_INKS` in turn (recycled beyond six), never an arm's
+    colour; draw them with marker shapes too (:data:`SHAPES`).
+
+    Examples
+    --------
+    >>> estimator_inks(["IPW", "AIPW"])
+    {'IPW': '#000000', 'AIPW': '#5E5E5E'}
+    """
+    names = list(dict.fromkeys(str(v) for v in levels))
+    return {n: ESTIMATOR_INKS[i % len(ESTIMATOR_INKS)] for i, n in enumerate(names)}
+
+
+def scale_colour_estimators(levels: Sequence[object], **kwargs: Any) -> p9.scale_color_manual:
+    """Return a colour scale giving ``levels`` their :func:`estimator_inks`, in that order.
+
+    Examples
+    --------
+    >>> scale = scale_colour_estimators(["Unadjusted", "IPW"], name="Method")
+    >>> scale.limits, scale.name
+    (['Unadjusted', 'IPW'], 'Method')
+    """
+    names = list(dict.fromkeys(str(v) for v in levels))
+    return p9.scale_color_manual(values=estimator_inks(names), limits=names, **kwargs)
 
 
 def linetype_map(

@@ -514,6 +514,84 @@ def test_subgroup_effects_use_no_arm_colour() -> None:
     assert not colours & arms, colours & arms
 
 
+def _drawn_colours(plot: Any) -> tuple[set[str], set[str]]:
+    """Every colour the drawn layers use (mapped or set), and every marker shape."""
+    colours: set[str] = set()
+    shapes: set[str] = set()
+    for layer in _built(plot).layers:
+        for column in ("color", "fill"):
+            if column in layer.data:
+                colours |= {str(c).upper() for c in layer.data[column].dropna()}
+            if layer.geom.aes_params.get(column):
+                colours.add(str(layer.geom.aes_params[column]).upper())
+        if "shape" in layer.data:
+            shapes |= {str(shape) for shape in layer.data["shape"]}
+    return colours, shapes
+
+
+def _estimator_figures() -> dict[str, tuple[Any, int]]:
+    """Figures that tell estimators apart, and how many estimators each draws."""
+    from escalation.figures.simstudy import plot_coverage, plot_nested_loop
+
+    methods = ["Unadjusted", "IPW", "G-formula", "AIPW", "CCW"]
+    effects = pd.DataFrame(
+        {
+            "term": ["By 365 days"] * 5 + ["By 730 days"] * 5,
+            "method": methods * 2,
+            "estimate": [0.021, -0.021, -0.021, -0.021, -0.014] * 2,
+            "conf_low": [0.007, -0.035, -0.03, -0.036, -0.028] * 2,
+            "conf_high": [0.035, -0.006, -0.012, -0.006, 0.0] * 2,
+        }
+    )
+    performance = pd.DataFrame(
+        {
+            "scenario": [1, 1, 1, 2, 2, 2],
+            "n": [500, 500, 500, 1000, 1000, 1000],
+            "estimator": ["ipw", "aipw", "ccw"] * 2,
+            "measure": "coverage",
+            "estimate": [0.93, 0.95, 0.94, 0.92, 0.95, 0.96],
+            "mcse": 0.01,
+        }
+    )
+    return {
+        "risk differences (the brief's)": (
+            fg.plot_risk_differences(effects, label="term", colour="method"),
+            5,
+        ),
+        "risk differences (example)": (
+            example_figures(["risk_differences"])["risk_differences"][0],
+            2,  # IPW and AIPW
+        ),
+        "forest of ratios by estimator": (
+            fg.plot_forest(
+                effects.assign(estimate=1.1, conf_low=0.9, conf_high=1.3),
+                colour="method",
+                scale="ratio",
+            ),
+            5,
+        ),
+        "simulation coverage": (plot_coverage(performance), 3),
+        "simulation nested loop": (
+            plot_nested_loop(performance, settings=["n"], measure="coverage"),
+            3,
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_estimator_figures()))
+def test_estimator_figures_use_no_arm_colour(name: str) -> None:
+    # Blue and vermillion are early help and no early help in every figure: the forest
+    # plot of risk differences drew IPW and AIPW in them, which read as the two arms.
+    from escalation.figures.theme import ARM_COLOURS
+
+    plot, n_estimators = _estimator_figures()[name]
+    colours, shapes = _drawn_colours(plot)
+    arms = {str(c).upper() for c in ARM_COLOURS.values()}
+    assert not colours & arms, f"{name}: estimators in the arms' colours {colours & arms}"
+    # Told apart by marker shape, not by shade alone.
+    assert len(shapes) == n_estimators, f"{name}: estimators' shapes {shapes}"
+
+
 def test_hazard_ratio_axis_title_stays_inside_with_long_row_labels() -> None:
     # The demo's labels ("Sex: Unknown or not stated vs Female") push the panel right: the
     # centred x-axis title ran 3 px (at 300 dpi) off the figure's right edge.
