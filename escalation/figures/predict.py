@@ -357,11 +357,11 @@ def _reference_layers(
     refs = refs.assign(model=refs["model"].astype(str))
     none = refs["model"].str.lower().str.contains("none")
     styles = {m: (_BASELINE if n else _LONG_DASH) for m, n in zip(refs["model"], none, strict=True)}
-    drawn = [
+    every_line = [
         line.sort_values("threshold").dropna(subset=["net_benefit"])
         for _, line in pd.concat([models, refs]).groupby("model", sort=False, observed=True)
     ]
-    paths = [(f["threshold"].to_numpy(float), f["net_benefit"].to_numpy(float)) for f in drawn]
+    paths = [(f["threshold"].to_numpy(float), f["net_benefit"].to_numpy(float)) for f in every_line]
     layers: list[Any] = []
     named: list[_Box] = []
     for name, line in refs.groupby("model", sort=False):
@@ -380,7 +380,9 @@ def _reference_layers(
             )
         )
         places = (
-            _treat_none_places(line, panel) if baseline else _treat_all_places(line, low, panel)
+            _treat_none_places(line, panel)
+            if baseline
+            else _treat_all_places(line, str(name), low=low, panel=panel)
         )
         place = _first_clear(places, str(name), paths, named, panel)
         named.append(place.box(str(name), panel))
@@ -478,7 +480,13 @@ class _Place:
 
 
 def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float | None:
-    """Return the threshold where a falling line first reaches ``level`` (None: never)."""
+    """Return the threshold where a falling line first reaches ``level`` (None: never).
+
+    Examples
+    --------
+    >>> _crossing(np.array([0.1, 0.2, 0.3]), np.array([0.05, -0.05, -0.15]), -0.1)
+    0.25
+    """
     below = np.flatnonzero(y <= level)
     if not len(below):
         return None
@@ -488,7 +496,7 @@ def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float | None:
     return float(np.interp(level, [y[i], y[i - 1]], [x[i], x[i - 1]]))
 
 
-def _treat_all_places(line: pd.DataFrame, low: float, panel: _Panel) -> list[_Place]:
+def _treat_all_places(line: pd.DataFrame, name: str, *, low: float, panel: _Panel) -> list[_Place]:
     """Places to name "treat all": right of its foot, else left of its line, low down.
 
     Treat all falls steeply, and its name, written left of the line at its last point
@@ -507,7 +515,7 @@ def _treat_all_places(line: pd.DataFrame, low: float, panel: _Panel) -> list[_Pl
     foot = _crossing(x, y, low)
     if foot is not None:
         places.append(_Place(foot + gap_x, low + gap_y, "left", "bottom"))
-    _, height = panel.label_size("Treat all")
+    _, height = panel.label_size(name)
     for bottom in (max(float(y[-1]), low) + 2 * gap_y, gap_y):
         at = _crossing(x, y, bottom + height + 2 * gap_y)
         right = (float(x[-1]) if at is None else at) - 2 * gap_x
@@ -567,12 +575,21 @@ def _first_clear(
 
 
 def _overlaps(a: _Box, b: _Box) -> bool:
-    """Whether two boxes share any area."""
+    """Return whether two boxes share any area."""
     return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
 
 
 def _crosses(x: np.ndarray, y: np.ndarray, box: _Box) -> bool:
-    """Whether the polyline through ``(x, y)`` enters ``box`` (Liang–Barsky clipping)."""
+    """Whether the polyline through ``(x, y)`` enters ``box`` (Liang–Barsky clipping).
+
+    Examples
+    --------
+    >>> diagonal = np.array([0.0, 1.0])
+    >>> _crosses(diagonal, diagonal, (0.4, 0.6, 0.45, 0.55))
+    True
+    >>> _crosses(diagonal, diagonal, (0.6, 0.9, 0.0, 0.3))
+    False
+    """
     x0, x1, y0, y1 = box
     if len(x) == 1:
         return bool(x0 < x[0] < x1 and y0 < y[0] < y1)
