@@ -14,12 +14,14 @@ import plotnine as p9
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._checks import require_columns
 from escalation.figures._labels import points
-from escalation.figures.theme import GREY, theme_escalation
+from escalation.figures.theme import ESTIMATOR_INKS, GREY, INK, theme_escalation
 
 __all__ = ["plot_authority_forest"]
 
 _KINDS: Final = ("authority", "pooled", "prediction")
-_COLOURS: Final = {"authority": "#0072B2", "pooled": "#D55E00", "prediction": "#D55E00"}
+#: Authorities in grey squares, the pooled estimate a black diamond with its prediction
+#: interval dotted: never the arms' blue and vermillion.
+_COLOURS: Final = {"authority": ESTIMATOR_INKS[1], "pooled": INK, "prediction": INK}
 
 
 def plot_authority_forest(

@@ -26,6 +26,7 @@ from escalation.figures._labels import percent, point_breaks, points, wrap_to_wi
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
+    INK,
     scale_colour_escalation,
     scale_colour_groups,
     scale_fill_escalation,
@@ -595,12 +596,12 @@ def plot_difference_curve(
     else:
         plot += p9.geom_ribbon(
             p9.aes(ymin="conf_low", ymax="conf_high"),
-            fill="#0072B2",
+            fill=INK,
             alpha=0.18,
             size=0,
             na_rm=True,
         )
-        plot += p9.geom_line(color="#0072B2", size=0.6)
+        plot += p9.geom_line(color=INK, size=0.6)
     if len(horizons):
         plot += p9.geom_vline(
             xintercept=[float(h) for h in horizons], linetype="dotted", color=GREY, size=0.4

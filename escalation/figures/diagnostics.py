@@ -16,7 +16,7 @@ import plotnine as p9
 
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
-from escalation.figures.theme import GREY, theme_escalation
+from escalation.figures.theme import GREY, INK, theme_escalation
 from escalation.timeline.labels import covariate_label
 
 __all__ = ["natural_spline_smooth", "plot_schoenfeld"]
@@ -232,11 +232,11 @@ def plot_schoenfeld(
         + p9.geom_ribbon(
             p9.aes(x="time", ymin="low", ymax="high"),
             data=fit,
-            fill="#D55E00",
+            fill=INK,
             alpha=0.2,
             inherit_aes=False,
         )
-        + p9.geom_line(p9.aes(x="time", y="fit"), data=fit, color="#D55E00", size=0.7)
+        + p9.geom_line(p9.aes(x="time", y="fit"), data=fit, color=INK, size=0.7)
         + p9.scale_shape_manual(values={"residual": "o", "beyond the axis": "^"}, guide=None)
         + p9.facet_wrap("panel", ncol=ncol, scales="free_y")
         + p9.labs(

@@ -16,6 +16,7 @@ from escalation.figures._checks import require_columns
 from escalation.figures._labels import point_breaks, points
 from escalation.figures.theme import (
     GREY,
+    INK,
     SHAPES,
     scale_colour_estimators,
     theme_escalation,
@@ -161,8 +162,8 @@ def plot_forest(
             shape=p9.guide_legend(nrow=rows, byrow=True),
         )
     else:
-        plot += interval(label, size=0.6, color="#0072B2")
-        plot += p9.geom_point(size=1.6, color="#0072B2")
+        plot += interval(label, size=0.6, color=INK)
+        plot += p9.geom_point(size=1.6, color=INK)
     if scale == "ratio":
         plot += p9.scale_x_log10()
     elif percent:

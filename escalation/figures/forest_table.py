@@ -14,7 +14,7 @@ import plotnine as p9
 
 from escalation.figures._checks import require_columns
 from escalation.figures._rows import grouped_rows, row_scale
-from escalation.figures.theme import ANNOTATION_PT, GREY, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, GREY, INK, theme_escalation
 from escalation.timeline.labels import describe_covariate
 
 __all__ = ["plot_hazard_ratio_table"]
@@ -151,8 +151,8 @@ def plot_hazard_ratio_table(
     return (
         p9.ggplot(forest, p9.aes("x", "row"))
         + p9.geom_vline(p9.aes(xintercept="x"), data=null, linetype="dashed", color=GREY)
-        + p9.geom_segment(p9.aes(x="lo", xend="hi", yend="row"), size=0.6, color="#0072B2")
-        + p9.geom_point(size=1.6, color="#0072B2", shape="s")
+        + p9.geom_segment(p9.aes(x="lo", xend="hi", yend="row"), size=0.6, color=INK)
+        + p9.geom_point(size=1.6, color=INK, shape="s")
         + p9.geom_text(
             p9.aes(x="x", y="row", label="label_text"),
             data=text,

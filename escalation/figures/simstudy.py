@@ -22,10 +22,11 @@ from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
 from escalation.figures.forest import shape_scale
 from escalation.figures.theme import (
+    ESTIMATOR_INKS,
     GREY,
+    INK,
     LINETYPES,
     ColumnWidth,
-    scale_colour_escalation,
     scale_colour_estimators,
     theme_escalation,
 )
@@ -132,7 +133,10 @@ def plot_zip(
         ),
         p9.geom_vline(p9.aes(xintercept="truth_mean"), color=GREY, size=0.4),
         p9.geom_hline(yintercept=100 * level, linetype="dashed", color="#1A1A1A", size=0.4),
-        scale_colour_escalation(name=""),
+        # Misses in black over the light grey of the covering intervals: not the arms' colours.
+        p9.scale_color_manual(
+            values={"covers the truth": ESTIMATOR_INKS[2], "misses the truth": INK}, name=""
+        ),
         p9.labs(x="Confidence interval", y="Centile of |z| (fractional)", title=title),
         theme_escalation(width=width, height_mm=height_mm),
     ]

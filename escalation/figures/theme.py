@@ -25,6 +25,7 @@ __all__ = [
     "ESTIMATOR_INKS",
     "FONT_FAMILY",
     "GREY",
+    "INK",
     "LINETYPES",
     "MIN_FONT_PT",
     "OKABE_ITO",
@@ -88,6 +89,10 @@ ARM_COLOURS: Final = {ARM_LABELS[1]: OKABE_ITO[0], ARM_LABELS[0]: OKABE_ITO[1]}
 
 #: Neutral grey for reference lines and secondary marks.
 GREY: Final = "#6E6E6E"
+
+#: The colour of a figure's only series (a forest of one kind of estimate, a curve of a
+#: difference, a mean): black, since blue and vermillion mean the arms in every figure.
+INK: Final = "#000000"
 
 #: The shades of estimators (IPW, AIPW, CCW, ...) and of the other levels a forest plot
 #: dodges: black and greys, each one after another far from the last, the lightest at

@@ -592,6 +592,60 @@ def test_estimator_figures_use_no_arm_colour(name: str) -> None:
     assert len(shapes) == n_estimators, f"{name}: estimators' shapes {shapes}"
 
 
+_WITHOUT_ARMS = ("authority forest", "difference_curve", "effect_distribution",
+                 "hazard_ratio_table", "hazard_ratios", "schoenfeld", "zip plot")  # fmt: skip
+
+
+@cache
+def _figures_without_arms() -> dict[str, Any]:
+    """Figures whose lines and points are not the arms: one series, or authorities."""
+    from escalation.figures.simstudy import plot_zip
+
+    kinds = ["difference_curve", "hazard_ratios", "hazard_ratio_table", "schoenfeld",
+             "effect_distribution"]  # fmt: skip
+    out = {name: plot for name, (plot, _) in example_figures(kinds).items()}
+    out["authority forest"] = fg.plot_authority_forest(
+        pd.DataFrame(
+            {
+                "label": ["LA01", "LA02", "Pooled (random effects)", "Prediction interval"],
+                "estimate": [-0.02, -0.01, -0.015, -0.015],
+                "conf_low": [-0.04, -0.03, -0.03, -0.06],
+                "conf_high": [0.0, 0.01, 0.0, 0.03],
+                "kind": ["authority", "authority", "pooled", "prediction"],
+            }
+        )
+    )
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=40)
+    out["zip plot"] = plot_zip(
+        pd.DataFrame(
+            {
+                "conf_low": z - 1.96,
+                "conf_high": z + 1.96,
+                "truth": 0.0,
+                "centile": 100 * np.argsort(np.argsort(np.abs(z))) / 40,
+                "covers": np.abs(z) < 1.96,
+                "estimator": "aipw",
+            }
+        )
+    )
+    return out
+
+
+@pytest.mark.parametrize("name", _WITHOUT_ARMS)
+def test_figures_without_arms_use_no_arm_colour(name: str) -> None:
+    # A forest of hazard ratios, a difference curve, the mean of the individual effects,
+    # a Schoenfeld smooth, authorities against their pooled estimate, and intervals that
+    # miss the truth were drawn in the arms' blue or vermillion.
+    from escalation.figures.theme import ARM_COLOURS
+
+    figures = _figures_without_arms()
+    assert set(figures) == set(_WITHOUT_ARMS)
+    colours, _ = _drawn_colours(figures[name])
+    arms = {str(c).upper() for c in ARM_COLOURS.values()}
+    assert not colours & arms, f"{name}: drawn in the arms' colours {colours & arms}"
+
+
 def test_hazard_ratio_axis_title_stays_inside_with_long_row_labels() -> None:
     # The demo's labels ("Sex: Unknown or not stated vs Female") push the panel right: the
     # centred x-axis title ran 3 px (at 300 dpi) off the figure's right edge.
