@@ -432,18 +432,17 @@ def subgroups_alt(
     ...     "level": ["0-4", "5-10", "F"], "estimate": [0.036, -0.041, None],
     ...     "conf_low": [-0.037, -0.085, None], "conf_high": [0.11, 0.003, None]})
     >>> print(subgroups_alt(groups, 365))  # doctest: +NORMALIZE_WHITESPACE
-    Change in the risk of escalation by 365 days with early help (AIPW, percentage
-    points) within 3 groups of children by Age and Sex: from -4.1 points (Age: 5-10) to
-    +3.6 points (Age: 0-4); every estimated group's 95% interval includes no difference;
-    1 group not estimated.
+    Change in the risk of escalation by 365 days with early help (AIPW) in 3 groups by
+    Age and Sex: from -4.1 points (Age: 5-10) to +3.6 points (Age: 0-4); every estimated
+    group's 95% interval includes no difference; 1 group not estimated.
     """
     attributes = list(dict.fromkeys(attribute_label(s) for s in subgroups["subgroup"]))
     by = " and ".join(
         [", ".join(attributes[:-1]), attributes[-1]] if len(attributes) > 1 else attributes
     )
     head = (
-        f"Change in the risk of escalation by {horizon} days with early help (AIPW, percentage "
-        f"points) within {len(subgroups)} groups of children by {by}"
+        f"Change in the risk of escalation by {horizon} days with early help (AIPW) in "
+        f"{len(subgroups)} groups by {by}"
     )
     shown = _shown(subgroups)
     parts = []
@@ -508,18 +507,18 @@ def calibration_alt(
     ...     "estimate": [0.0726, 0.0826, 0.23], "conf_low": [0.054, 0.075, -0.04],
     ...     "conf_high": [0.084, 0.091, 0.52]})
     >>> print(calibration_alt(metrics, 365, str.capitalize))  # doctest: +NORMALIZE_WHITESPACE
-    Observed against predicted risk of escalation by 365 days for 1 risk model, in later
-    years than it was trained on (dashed diagonal: perfect agreement). Observed risk
-    7.3% (95% CI 5.4% to 8.4%), mean predicted 8.3%; calibration slope (1 is ideal): Cox
-    0.23.
+    Observed against predicted risk of escalation by 365 days for 1 risk model tested on
+    later years than it was trained on (dashed diagonal: perfect agreement). Observed
+    risk 7.3% (95% CI 5.4% to 8.4%), mean predicted 8.3%; calibration slope (1 is
+    ideal): Cox 0.23.
     """
     models = list(pd.unique(metrics["model"]))
     names = [label(m) for m in models]
     one = len(models) == 1
     head = (
         f"Observed against predicted risk of escalation by {horizon} days for {len(models)} "
-        f"risk model{'' if one else 's'}, in later years than {'it was' if one else 'they were'} "
-        "trained on (dashed diagonal: perfect agreement)."
+        f"risk model{'' if one else 's'} tested on later years than "
+        f"{'it was' if one else 'they were'} trained on (dashed diagonal: perfect agreement)."
     )
     observed = next((r for m in models if (r := _metric(metrics, m, "observed")) is not None), None)
     expected = [
@@ -650,27 +649,29 @@ def policy_alt(figure: pd.DataFrame, capacity: int, horizon: int) -> str:
     ...     "flagged_per_1000": [0.0, 349.0, 291.9], "prevented_per_1000": [0.0, 3.56, 7.4],
     ...     "conf_low": [0.0, -11.6, 3.4], "conf_high": [0.0, 18.7, 11.4]})
     >>> print(policy_alt(figure, 300, 365))  # doctest: +NORMALIZE_WHITESPACE
-    Escalations prevented within 365 days per 1,000 referrals (estimated, against
-    offering early help to no one; below zero: more) by children offered early help per
-    1,000, for each rule; dotted line: capacity, 300. Current practice 3.6 (349 offers);
-    Highest predicted risk (Cox) 7.4 (292 offers); the 95% intervals of 1 of 2 rules
-    exclude no difference.
+    Estimated escalations prevented within 365 days per 1,000 referrals, against
+    offering early help to no one (below zero: more), plotted against offers of early
+    help per 1,000, for each rule; dotted line: capacity of 300. Current practice 3.6 at
+    349 offers; Highest predicted risk (Cox) 7.4 at 292; the 95% intervals of 1 of 2
+    rules exclude no difference.
     """
     rows = _shown(
         figure[figure["rule"] != "no_one"].rename(columns={"prevented_per_1000": "estimate"})
     )
     listed = [
-        f"{label} {prevented:,.1f} ({flagged:,.0f} offers)"
-        for label, prevented, flagged in zip(
-            rows["label"], rows["estimate"].astype(float), rows["flagged_per_1000"], strict=True
+        f"{label} {prevented:,.1f} at {flagged:,.0f}{' offers' if i == 0 else ''}"
+        for i, (label, prevented, flagged) in enumerate(
+            zip(
+                rows["label"], rows["estimate"].astype(float), rows["flagged_per_1000"], strict=True
+            )
         )
     ]
     missing = figure.loc[(figure["rule"] != "no_one") & ~figure.index.isin(rows.index), "label"]
     listed += [f"{label} not estimated" for label in missing]
     verdict = _intervals(_rows(rows), "rule")
     return (
-        f"Escalations prevented within {horizon} days per 1,000 referrals (estimated, against "
-        "offering early help to no one; below zero: more) by children offered early help per "
-        f"1,000, for each rule; dotted line: capacity, {capacity:,}. {'; '.join(listed)}; "
-        f"{verdict}."
+        f"Estimated escalations prevented within {horizon} days per 1,000 referrals, against "
+        "offering early help to no one (below zero: more), plotted against offers of early "
+        f"help per 1,000, for each rule; dotted line: capacity of {capacity:,}. "
+        f"{'; '.join(listed)}; {verdict}."
     )

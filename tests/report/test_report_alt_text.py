@@ -195,9 +195,9 @@ def test_policy_and_authority_alts_give_each_rule_and_the_pooled_estimate() -> N
         }
     )  # fmt: skip
     text = policy_alt(policy, 300, 365)
-    assert "Current practice 3.6 (349 offers); Highest predicted risk (Cox) 7.4 (292" in text
+    assert "Current practice 3.6 at 349 offers; Highest predicted risk (Cox) 7.4 at 292;" in text
     assert "95% intervals of 1 of 2 rules exclude no difference" in text
-    assert "per 1,000 referrals" in text and "capacity, 300" in text
+    assert "per 1,000 referrals" in text and "capacity of 300" in text
     assert "No one" not in text and "Largest estimated benefit not estimated" in text
     forest = pd.DataFrame(
         {
