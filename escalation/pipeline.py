@@ -112,6 +112,7 @@ from escalation.figures import (
 )
 from escalation.figures.save import drawn, write_figure
 from escalation.figures.theme import figure_note, with_note
+from escalation.report import alt_text
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
     GLOSSARY,
@@ -995,7 +996,7 @@ def _describe(run: _Run, data: SpellData) -> None:
         f"<{rules.threshold}: fewer than {rules.threshold}; {WITHHELD_LABEL}: not shown, so "
         f"that a count below {rules.threshold} cannot be worked out from the others."
         + _rounding_note(flow[kept], rules.rounding),
-        alt="Flow diagram of inclusion and exclusion.",
+        alt=alt_text.flow_alt(flow[kept], raw[kept], rules),
         width="double",
         narrow=plot_flow(boxes, width="single"),
     )
@@ -1150,7 +1151,7 @@ def _effects(
             f"follow-up of at least {rules.threshold} children whose follow-up ended; the "
             "table gives the numbers still followed, escalated and censored. "
             "The p-value is Gray's test of equal cumulative incidence of escalation.",
-            alt="Cumulative incidence of escalation by early help, unadjusted.",
+            alt=alt_text.incidence_alt(effects, horizons, rules),
         )
     shown_curves = _shown(curves)
     stepped = [e for e, part in shown_curves.groupby("estimator") if _steps(part, "group")]
@@ -1176,7 +1177,7 @@ def _effects(
             f"({ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
             "between families). These are model-based, not observed, risks. "
             "Dotted lines mark the horizons; bands are 95% confidence intervals." + grace_note,
-            alt="Adjusted cumulative incidence under early help and under none.",
+            alt=alt_text.adjusted_alt(effects, chosen, label, horizons, rules),
         )
         # A contrast of the arms steps when either arm does: each step rests on the
         # threshold of escalations in both arms.
@@ -1238,7 +1239,12 @@ def _effects(
             caption="Risk with early help minus risk without, by estimator and horizon; "
             "below zero means fewer children escalated. Lines are 95% confidence intervals. "
             "The unadjusted comparison is of the groups as observed.",
-            alt="Forest plot of risk differences.",
+            alt=alt_text.risk_differences_alt(
+                effects,
+                {e: _ESTIMATOR_LABELS.get(e, e) for e in [*preferred, *_PREFERRED]},
+                horizons,
+                rules,
+            ),
         )
     balanced = _shown(balance)
     if len(balanced):
@@ -1515,7 +1521,7 @@ def _by_authority(
         caption=f"Change in the risk of escalation by {horizon} days with early help ({name}) "
         "within each authority, for all authorities together, pooled by random-effects "
         "meta-analysis, and the 95% prediction interval for a new authority (dotted).",
-        alt="Forest plot of risk differences by local authority.",
+        alt=alt_text.authority_alt(pd.concat(parts, ignore_index=True), horizon, name),
     )
     return summary
 
@@ -1749,7 +1755,7 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
             "confidence intervals. "
             f"Groups of fewer than {run.rules.threshold} children are not shown; a group with "
             f"fewer than {MIN_PER_ARM} children with or without early help is not estimated.",
-            alt="Forest plot of subgroup effects.",
+            alt=alt_text.subgroups_alt(shown, horizon, _shown(subgroups).loc[whole]),
         )
     return fit
 
@@ -1998,7 +2004,7 @@ def _prediction(
         caption=f"Observed against predicted risk of escalation by {horizon} days, in later "
         "years than the models were trained on; the dashed line is perfect agreement and "
         "bands are 95% confidence intervals.",
-        alt="Calibration curves.",
+        alt=alt_text.calibration_alt(metrics, horizon, _model_label),
     )
     decision = run.table(
         "decision_curve",
@@ -2064,7 +2070,9 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
         "model when the riskiest 10% are flagged, by group; dashed lines are all children. "
         f"Groups with fewer than {run.rules.threshold} children, escalations or flagged "
         "children are suppressed.",
-        alt="Recall and precision of the risk tool by group.",
+        alt=alt_text.fairness_alt(
+            shown, overall if len(overall) else None, _model_label(first), run.rules
+        ),
         width="double",
         narrow=plot_fairness(
             shown,
@@ -2118,7 +2126,7 @@ def _policy(
             "lines are 95% confidence intervals. Learned rules were judged on families they "
             "were not learned from. The dotted line is the early-help capacity."
         ),
-        alt="Escalations prevented against children offered early help, by rule.",
+        alt=alt_text.policy_alt(figure, capacity, study.horizon),
         in_brief="policy",
     )
     return study

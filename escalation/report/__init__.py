@@ -8,6 +8,8 @@
 - :mod:`escalation.report.caveats`: warnings of a run tied to the design key to change.
 - :mod:`escalation.report.manifest`: ``manifest.json``, how every output was made.
 - :mod:`escalation.report.brief`: the self-contained HTML policy brief.
+- :mod:`escalation.report.alt_text`: the brief figures' alternative text, each stating
+  what the figure plots and its finding from the disclosed tables.
 """
 
 from escalation import disclosure as _disclosure

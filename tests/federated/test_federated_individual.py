@@ -14,6 +14,7 @@ from escalation.design import AnalysisSpec, default_design
 from escalation.pipeline import run_study
 from escalation.survival import fit_cox
 from escalation.timeline import build_spells
+from tests.report.alt_support import check_alt_texts
 
 # The checks read tables, notes and the PNG: figures in one format (tests/figure_formats.py).
 pytestmark = pytest.mark.usefixtures("png_figures")
@@ -62,6 +63,10 @@ def test_stratified_study_reports_effects_by_authority_beside_the_pooled(
     html = (tmp_path / "brief.html").read_text()
     assert "By local authority" in html
     assert out.brief is not None
+    # The forest by authority says what it plots and its estimates, from the written tables.
+    ids = [*history.children["child_id"], *history.children["family_id"]]  # type: ignore[attr-defined]
+    alts = dict((title, alt) for alt, title in check_alt_texts(tmp_path, ids))
+    assert "3 authorities shown" in alts["Effect of early help in each local authority"]
 
 
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")

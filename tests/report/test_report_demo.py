@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from escalation import read_design
+from escalation import read_case_history, read_design
 from escalation.cli.run import run_demo
+from tests.report.alt_support import check_alt_texts
 
 
 # The whole demo study (about 50 s of CPU): a long simulation check, skipped by
@@ -44,5 +45,10 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     assert "Read with this caveat." in html  # 3,000 children, seed 5: it does
     # The groups flagged most often name their rule and population (not Figure 7's).
     assert "offering early help to 300 in every 1,000 referrals (every referral" in html
+    # Every figure's alt text states its finding from the written tables.
+    history = read_case_history(tmp_path / "data")
+    ids = [*history.children["child_id"], *history.children["family_id"]]
+    titles = {title for _, title in check_alt_texts(tmp_path, ids, history.notes["text"])}
+    assert {"Who was studied", "Change in risk with early help", "The rules side by side"} <= titles
     criteria = outputs.tables["policy_criteria"]
     assert set(criteria["registration"]) == {"registered"}

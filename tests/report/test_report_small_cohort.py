@@ -24,6 +24,7 @@ from escalation import build_spells, read_case_history, read_design
 from escalation.cli import main
 from escalation.cli.run import run_demo
 from tests.figure_formats import png_figures
+from tests.report.alt_support import check_alt_texts
 
 THRESHOLD = 10
 #: Columns that hold counts of children, spells, episodes or events.
@@ -307,6 +308,21 @@ def test_small_cohort_brief_shows_no_small_count(study: dict[str, Any]) -> None:
     for cell in cells:
         assert cell in ("fewer than 10", "not shown") or int(cell.replace(",", "")) % 5 == 0, cell
     assert "Statistical disclosure control: counts below 10" in text
+
+
+def test_small_cohort_brief_images_state_their_findings(study: dict[str, Any]) -> None:
+    """Every figure's alt text says what it plots and a disclosed number, or that it is not
+    shown (WCAG 2.2 SC 1.1.1); it was one generic phrase per figure."""
+    spells = study["spells"]
+    ids = pd.concat([spells[c] for c in ("child_id", "family_id") if c in spells.columns])
+    notes = read_case_history(study["out"] / "data").notes["text"]
+    images = check_alt_texts(study["out"], ids.astype(str), notes)
+    titles = [title for _, title in images]
+    assert "Who was studied" in titles, titles
+    for alt, _ in images:
+        # no small count: a number in an alt text is never a count below the threshold
+        for count in re.findall(r"(\d[\d,]*) (?:children|spells|episodes)\b", alt):
+            assert int(count.replace(",", "")) >= THRESHOLD, alt
 
 
 def test_small_cohort_estimate_command_is_disclosed(
