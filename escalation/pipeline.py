@@ -2045,6 +2045,13 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     shown["model"] = shown["model"].map(_model_label)
     for column in ("estimate", "conf_low", "conf_high"):
         shown[column] = pd.to_numeric(shown[column], errors="coerce")
+    if shown["estimate"].isna().all():
+        # An empty figure would say nothing the note does not (fairness.csv is written).
+        raise _SkipStageError(
+            f"every group's recall and precision rests on fewer than {run.rules.threshold} "
+            "children, escalations or flagged children, so none is shown and the figure is "
+            "not drawn"
+        )
     disclosed = prediction["metrics"]
     overall = disclosed[
         (disclosed["model"] == first) & disclosed["metric"].isin(list(_FAIRNESS_METRICS))
@@ -2200,7 +2207,7 @@ def _difference_card(
     rd: Mapping[str, float], horizon: int, label: str, *, comparison: bool = False
 ) -> KeyNumber:
     """Return the key number of a change in risk (``rd``: estimate, conf_low, conf_high)."""
-    dd = max(1, interval_digits(rd["estimate"], rd["conf_low"], rd["conf_high"], digits=1))
+    dd = alt_text.point_digits(rd["estimate"], rd["conf_low"], rd["conf_high"])
     plain = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
     if comparison:
         plain = (

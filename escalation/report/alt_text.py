@@ -33,6 +33,7 @@ __all__ = [
     "fairness_alt",
     "flow_alt",
     "incidence_alt",
+    "point_digits",
     "points",
     "policy_alt",
     "risk_differences_alt",
@@ -103,8 +104,14 @@ def _intervals(stats: Iterable[Stats], noun: str) -> str:
     return f"the 95% intervals of {clear} of {len(listed)} {noun}s exclude no difference"
 
 
-def _digits(estimate: float, conf_low: float, conf_high: float) -> int:
-    """Decimals of a difference in points, as the key numbers give it (one at least)."""
+def point_digits(estimate: float, conf_low: float, conf_high: float) -> int:
+    """Decimals of a difference in points, as the key numbers give it (one at least).
+
+    Examples
+    --------
+    >>> point_digits(-0.0152, -0.0311, 0.0012), point_digits(-0.0100, -0.0200, -0.0096)
+    (1, 2)
+    """
     return max(1, interval_digits(estimate, conf_low, conf_high, digits=1))
 
 
@@ -119,7 +126,7 @@ def points(estimate: float, conf_low: float, conf_high: float) -> str:
     >>> points(-0.0152, -0.0311, 0.0012)
     '-1.5 points (95% CI -3.1 to +0.1)'
     """
-    d = _digits(estimate, conf_low, conf_high)
+    d = point_digits(estimate, conf_low, conf_high)
     return (
         f"{100 * estimate:+.{d}f} points (95% CI {100 * conf_low:+.{d}f} to "
         f"{100 * conf_high:+.{d}f})"
@@ -342,7 +349,7 @@ def risk_differences_alt(
         lead, rest = listed[0], listed[1:]
         findings = ", ".join(
             [f"{lead[0]} {points(*lead[1])}"]
-            + [f"{label} {100 * e:+.{_digits(e, lo, hi)}f}" for label, (e, lo, hi) in rest]
+            + [f"{label} {100 * e:+.{point_digits(e, lo, hi)}f}" for label, (e, lo, hi) in rest]
         )
         findings += "; " + _intervals([stats for _, stats in listed], "estimator")
     else:

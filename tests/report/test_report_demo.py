@@ -50,5 +50,12 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     ids = [*history.children["child_id"], *history.children["family_id"]]
     titles = {title for _, title in check_alt_texts(tmp_path, ids, history.notes["text"])}
     assert {"Who was studied", "Change in risk with early help", "The rules side by side"} <= titles
+    # No empty figure: when every group's recall and precision is suppressed (as here), the
+    # fairness figure is not drawn and a note says why.
+    fairness = outputs.tables["fairness"]
+    rates = fairness[fairness["metric"].isin(["recall_top10", "precision_top10"])]
+    assert len(rates) and rates["estimate"].isna().all()  # 3,000 children, seed 5
+    assert "fairness" not in outputs.figures
+    assert any(n.startswith("fairness: skipped (every group") for n in outputs.notes)
     criteria = outputs.tables["policy_criteria"]
     assert set(criteria["registration"]) == {"registered"}
