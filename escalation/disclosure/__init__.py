@@ -45,10 +45,12 @@ from escalation.disclosure._counts import (
     count_labels,
     count_texts,
     disclose_count,
+    disclose_share,
     disclose_table,
     disclose_text,
     disclosed_share,
     format_count,
+    round_std_error,
 )
 from escalation.disclosure._curves import disclose_curves, disclose_effects, spell_records
 from escalation.disclosure._diagnostics import (
@@ -87,6 +89,7 @@ __all__ = [
     "disclose_model_card",
     "disclose_operating_metrics",
     "disclose_positivity",
+    "disclose_share",
     "disclose_table",
     "disclose_text",
     "disclose_threshold_curve",
@@ -94,5 +97,6 @@ __all__ = [
     "disclosed_share",
     "format_count",
     "microaggregate",
+    "round_std_error",
     "spell_records",
 ]
