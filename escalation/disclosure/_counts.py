@@ -252,7 +252,7 @@ def _whole(count: float | NAType | None) -> float | None:
     """Return a count, or an expected number (a sum of weights), as a whole number."""
     if count is None or isinstance(count, NAType) or not math.isfinite(float(count)):
         return None
-    return float(max(0, round(float(count))))
+    return float(max(0, math.floor(float(count) + 0.5)))  # halves up, as disclose_count
 
 
 def disclose_share(
