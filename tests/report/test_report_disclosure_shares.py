@@ -190,3 +190,32 @@ def test_report_operating_metrics_are_shares_of_disclosed_counts() -> None:
     # Model-based metrics are left as estimated.
     for key in ("auc", "brier", "harrell_c"):
         assert out[key] == metrics[key]
+
+
+def test_report_group_rates_and_gaps_are_of_disclosed_counts() -> None:
+    """fairness.csv: each group's rates from its disclosed counts; a gap (the group's rate
+    minus the whole test set's) is the difference of two rates so computed, the whole test
+    set's counts being the sums over the attribute's groups."""
+    rows = []
+    groups = (("a", 603, 62, 23, 101, 78 / 541), ("b", 1402, 148, 41, 199, 158 / 1254))
+    for group, n, events, tp, flagged, fp_rate in groups:
+        for metric, value in (("events", events), ("recall_top10", tp / events),
+                              ("precision_top10", tp / flagged), ("fnr_top10", 1 - tp / events),
+                              ("fpr_top10", fp_rate)):  # fmt: skip
+            rows.append((group, n, metric, float(value)))
+    table = pd.DataFrame(rows, columns=["group", "n", "metric", "estimate"])
+    table = table.assign(model="cox", attribute="sex", suppressed=False)
+    overall_fnr = 1 - (23 + 41) / (62 + 148)
+    gap = table[table["metric"] == "fnr_top10"].assign(
+        metric="fnr_gap_top10", estimate=lambda t: t["estimate"] - overall_fnr
+    )
+    out = disclose_metric_counts(pd.concat([table, gap], ignore_index=True))
+    shown = out.set_index(["group", "metric"])["estimate"].astype(float)
+    assert shown["a", "recall_top10"] == 25 / 60 and shown["b", "recall_top10"] == 40 / 150
+    assert shown["a", "precision_top10"] == 25 / 100 and shown["b", "precision_top10"] == 40 / 200
+    assert shown["a", "fpr_top10"] == disclose_share(78 / 541 * (603 - 62), 603 - 62)
+    # the whole test set: 210 escalations, 64 found (146 missed) -> 145/210
+    for group in ("a", "b"):
+        expected = shown[group, "fnr_top10"] - 145 / 210
+        assert shown[group, "fnr_gap_top10"] == pytest.approx(expected, abs=1e-12)
+        assert not out.loc[out["group"] == group, "suppressed"].any()
