@@ -29,6 +29,11 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
    children.
 8. **Extremes.** Minimum and maximum values, and percentiles with fewer than the
    threshold beyond them, are suppressed.
+9. **Shares of counts** (shares flagged, recall, precision, true- and false-positive
+   rates, rates per 1,000) are computed from the disclosed numerator and denominator
+   (:func:`disclose_share`) and suppressed when either is: at full precision they would
+   give the exact counts back. A standard error published with one is rounded to 2
+   significant figures (:func:`round_std_error`).
 
 The functions take tidy frames and return disclosed copies; inputs are never modified.
 """
