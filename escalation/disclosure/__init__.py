@@ -29,6 +29,11 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
    children.
 8. **Extremes.** Minimum and maximum values, and percentiles with fewer than the
    threshold beyond them, are suppressed.
+9. **Shares of counts** (shares flagged, recall, precision, true- and false-positive
+   rates, rates per 1,000) are computed from the disclosed numerator and denominator
+   (:func:`disclose_share`) and suppressed when either is: at full precision they would
+   give the exact counts back. A standard error published with one is rounded to 2
+   significant figures (:func:`round_std_error`).
 
 The functions take tidy frames and return disclosed copies; inputs are never modified.
 """
@@ -45,10 +50,12 @@ from escalation.disclosure._counts import (
     count_labels,
     count_texts,
     disclose_count,
+    disclose_share,
     disclose_table,
     disclose_text,
     disclosed_share,
     format_count,
+    round_std_error,
 )
 from escalation.disclosure._curves import disclose_curves, disclose_effects, spell_records
 from escalation.disclosure._diagnostics import (
@@ -87,6 +94,7 @@ __all__ = [
     "disclose_model_card",
     "disclose_operating_metrics",
     "disclose_positivity",
+    "disclose_share",
     "disclose_table",
     "disclose_text",
     "disclose_threshold_curve",
@@ -94,5 +102,6 @@ __all__ = [
     "disclosed_share",
     "format_count",
     "microaggregate",
+    "round_std_error",
     "spell_records",
 ]

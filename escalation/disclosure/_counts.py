@@ -242,10 +242,92 @@ def disclosed_share(
     >>> disclosed_share(6, 1003)
     'not shown (fewer than 10)'
     """
-    a, b = disclose_count(part, rules), disclose_count(whole, rules)
-    if a is None or b is None or b == 0:
+    share = disclose_share(part, whole, rules, per=100)
+    if share is None:
         return f"not shown ({rules.suppressed_text})"
-    return f"{100 * a / b:.{digits}f}%"
+    return f"{share:.{digits}f}%"
+
+
+def _whole(count: float | NAType | None) -> float | None:
+    """Return a count, or an expected number (a sum of weights), as a whole number."""
+    if count is None or isinstance(count, NAType) or not math.isfinite(float(count)):
+        return None
+    return float(max(0, math.floor(float(count) + 0.5)))  # halves up, as disclose_count
+
+
+def disclose_share(
+    numerator: float | NAType | None,
+    denominator: float | NAType | None,
+    rules: DisclosureRules = DEFAULT_RULES,
+    *,
+    per: float = 1.0,
+) -> float | None:
+    """Return a ratio of two counts computed from the counts as disclosed.
+
+    A share (recall, precision, a true- or false-positive rate, a share flagged, a rate
+    per 1,000) published at full precision gives back the exact counts it divides,
+    undoing their rounding: 234/578 = 0.40484429065743943 and no other ratio of counts
+    below 1,000 is that number. The value is therefore computed from the disclosed
+    (rounded) numerator and denominator, so it carries no more than the counts do; when
+    either is suppressed (below the threshold, zero included) so is the share.
+
+    Parameters
+    ----------
+    numerator, denominator : float or None
+        Counts. An expected number (a sum of probabilities or of censoring weights) is
+        rounded to a whole number first; ``None``, NaN and ``pd.NA`` are suppressed.
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+    per : float, default 1.0
+        Scale of the result (``1000`` for a rate per 1,000, ``100`` for a percentage).
+
+    Returns
+    -------
+    float or None
+        ``per * disclosed numerator / disclosed denominator``, or ``None`` when either
+        count is suppressed (or the denominator is 0).
+
+    See Also
+    --------
+    round_std_error : the standard error published with such a share.
+
+    Examples
+    --------
+    >>> disclose_share(234, 578)  # 235 / 580, not 0.40484429065743943
+    0.4051724137931034
+    >>> disclose_share(3393, 9282, per=1000)  # per 1,000: 3,395 of 9,280
+    365.8405172413793
+    >>> disclose_share(7, 578) is None, disclose_share(234, None) is None
+    (True, True)
+    >>> disclose_share(233.6, 578.2)  # expected numbers: 234 of 578, then disclosed
+    0.4051724137931034
+    """
+    a = disclose_count(_whole(numerator), rules)
+    b = disclose_count(_whole(denominator), rules)
+    if a is None or b is None or b == 0:
+        return None
+    return per * a / b
+
+
+def round_std_error(std_error: float, digits: int = 2) -> float:
+    r"""Return a standard error rounded to ``digits`` significant figures.
+
+    The standard error of a share k/n estimated from the exact data, e.g.
+    :math:`\sqrt{k(n-k)/n^3}`, at full precision gives back k and n as the share
+    itself would; rounded to 2 significant figures it still sizes the interval. Zero,
+    NaN and infinite values are returned unchanged.
+
+    Examples
+    --------
+    >>> round_std_error(0.020923557391038235), round_std_error(5.123598575734494)
+    (0.021, 5.1)
+    >>> round_std_error(0.0), round_std_error(float("nan"))
+    (0.0, nan)
+    """
+    value = float(std_error)
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 _COUNT_NAMES: Final = frozenset(

@@ -15,6 +15,7 @@ from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
     disclose_count,
+    disclose_share,
     disclose_table,
     format_count,
 )
@@ -75,12 +76,25 @@ def disclose_operating_metrics(
     operating metric (gaps included) is blanked unless TP, FN, FP and TN all reach the
     threshold.
 
+    The metrics shown are then computed from the disclosed counts
+    (:func:`disclose_share`): at full precision a rate gives back its counts (a
+    false-positive rate of 158/1885 names the test children without escalation). A
+    censoring-weighted rate counts its expected number, the rate times the children it is
+    a share of: escalations for recall and the false-negative rate, children without an
+    escalation seen for the false-positive rate, children flagged for precision. A gap
+    (a group's rate minus the whole test set's) is the difference of the two rates so
+    computed, the whole test set's counts being the sums over the attribute's groups.
+    Intervals are left as estimated.
+
     Examples
     --------
     >>> table = pd.DataFrame({"model": "cox", "metric": ["events", "recall_top10",
     ...     "precision_top10"], "n": [400, 400, 400], "estimate": [40.0, 0.1, 0.1]})
     >>> disclose_operating_metrics(table)["estimate"].tolist()  # TP = 4: blanked
     [40.0, nan, nan]
+    >>> table["estimate"] = [42.0, 23 / 42, 23 / 41]  # TP 23 of 42 escalations, 41 flagged
+    >>> disclose_operating_metrics(table)["estimate"].round(4).tolist()  # 25/40, 25/40
+    [42.0, 0.625, 0.625]
     """
     if "metric" not in frame.columns or "estimate" not in frame.columns:
         return frame.copy()
@@ -94,33 +108,89 @@ def disclose_operating_metrics(
     for column in stats:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     blank = np.zeros(len(out), dtype=bool)
+    shares = out["estimate"].to_numpy(dtype=float).copy()
     grouped = (
         out.groupby(keys, sort=False, dropna=False).indices if keys else {0: np.arange(len(out))}
     )
-    for rows in grouped.values():
+    totals = _whole_sample_counts(out, keys)
+    for key, members in grouped.items():
+        rows = np.asarray(members, dtype=np.int64)
         part = out.iloc[rows]
-        values = dict(zip(part["metric"].astype(str), part["estimate"], strict=False))
+        names = part["metric"].astype(str).to_numpy()
+        values = dict(zip(names, part["estimate"], strict=False))
         n = (
             float(pd.to_numeric(part["n"], errors="coerce").astype("float64").max())
             if "n" in part
             else float(values.get("n", np.nan))
         )
         events = float(values.get("events", np.nan))
-        for suffix in {m.group(3) for m in map(_OPERATING.match, part["metric"].astype(str)) if m}:
+        whole = totals.get(_outer_key(key, keys), (np.nan, np.nan))
+        for suffix in {m.group(3) for m in map(_OPERATING.match, names) if m}:
             recall = float(values.get(f"recall_top{suffix}", np.nan))
             precision = float(values.get(f"precision_top{suffix}", np.nan))
             tp = recall * events
             flagged = tp / precision if precision > 0 else np.nan
             counts = np.array([tp, events - tp, flagged - tp, n - events - (flagged - tp)])
             safe = bool(np.all(np.isfinite(counts)) and np.all(np.round(counts) >= rules.threshold))
+            hit = np.char.endswith(names.astype(str), f"_top{suffix}") & operating[rows]
             if not safe:
-                hit = part["metric"].astype(str).str.endswith(f"_top{suffix}").to_numpy()
-                blank[rows[hit & operating[rows]]] = True
+                blank[rows[hit]] = True
+                continue
+            bases = {"recall": events, "fnr": events, "fpr": n - events, "precision": flagged}
+            for j in np.flatnonzero(hit):
+                match = _OPERATING.match(names[j])
+                assert match is not None
+                rate, gap = match.group(1), bool(match.group(2))
+                value = float(shares[rows[j]])
+                own = values.get(f"{rate}_top{suffix}", np.nan) if gap else value
+                if rate == "fnr" and not np.isfinite(float(own)):
+                    own = 1 - recall  # the false-negative rate is 1 - recall
+                base = bases[rate]
+                mine = disclose_share(float(own) * base, base, rules)
+                if gap:
+                    overall = float(own) - value
+                    other = whole[0] - whole[1] if rate == "fpr" else whole[1]
+                    theirs = disclose_share(overall * other, other, rules)
+                    disclosed = None if mine is None or theirs is None else mine - theirs
+                else:
+                    disclosed = mine
+                blank[rows[j]] |= disclosed is None
+                shares[rows[j]] = np.nan if disclosed is None else disclosed
+    out["estimate"] = np.where(operating & ~blank, shares, out["estimate"].to_numpy(dtype=float))
     for column in stats:
         out.loc[blank, column] = np.nan
     if "suppressed" in out.columns:
         out["suppressed"] = out["suppressed"].astype(bool) | blank
     return out
+
+
+def _outer_key(key: object, keys: list[str]) -> tuple[object, ...]:
+    """Return the key of a group's whole sample: its key without ``group``."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple(p for p, k in zip(parts, keys, strict=False) if k != "group")
+
+
+def _whole_sample_counts(
+    frame: pd.DataFrame, keys: list[str]
+) -> dict[tuple[object, ...], tuple[float, float]]:
+    """Children and escalations of each whole sample, summed over its groups.
+
+    Only for tables of groups (a ``group`` and an ``n`` column): the groups of an
+    attribute partition the sample the gaps are measured against.
+    """
+    if "group" not in keys or "n" not in frame.columns:
+        return {}
+    outer = [k for k in keys if k != "group"]
+    events = frame[frame["metric"].astype(str) == "events"].copy()
+    events["n"] = pd.to_numeric(events["n"], errors="coerce").astype(float)
+    events["estimate"] = pd.to_numeric(events["estimate"], errors="coerce").astype(float)
+    if not outer:
+        return {(): (float(events["n"].sum()), float(events["estimate"].sum()))}
+    sums = events.groupby(outer, sort=False, dropna=False)[["n", "estimate"]].sum(min_count=1)
+    return {
+        (k if isinstance(k, tuple) else (k,)): (float(row["n"]), float(row["estimate"]))
+        for k, row in sums.iterrows()
+    }
 
 
 def disclose_model(
@@ -232,6 +302,14 @@ def disclose_threshold_curve(
     merges with the one before until it does too. The first row (nobody flagged) and the
     last (everybody) are the curve's fixed ends.
 
+    Each value is then a ratio of counts computed from the disclosed counts
+    (:func:`disclose_share`), since at full precision it gives them back (a false-positive
+    rate of 11/1885 names the children without escalation exactly): ``tpr`` and
+    ``recall`` of the children who escalated, ``fpr`` of those who did not, ``precision``
+    of the children flagged at the row. A censoring-weighted value counts its expected
+    number (the value times the children it is a share of). Rows with a share suppressed
+    are dropped; the first row, fixed by construction, is kept as it is.
+
     Parameters
     ----------
     curve : pandas.DataFrame
@@ -266,7 +344,27 @@ def disclose_threshold_curve(
         kept.pop()
     if last > 0:
         kept.append(last)
-    return out.iloc[kept].reset_index(drop=True)
+    flagged = tp + fp
+    bases = {
+        "tpr": np.full(len(out), hit.sum()),
+        "recall": np.full(len(out), hit.sum()),
+        "fpr": np.full(len(out), (~hit).sum()),
+        "precision": flagged,
+    }
+    shown = out.iloc[kept].copy()
+    dropped = np.zeros(len(shown), dtype=bool)
+    for column, base in bases.items():
+        if column not in shown.columns:
+            continue
+        values = shown[column].to_numpy(dtype=float)
+        for j, i in enumerate(kept):
+            if i == 0:
+                continue  # nobody flagged: the curve's fixed start
+            share = disclose_share(values[j] * base[i], base[i], rules)
+            dropped[j] |= share is None
+            values[j] = np.nan if share is None else share
+        shown[column] = values
+    return shown[~dropped].reset_index(drop=True)
 
 
 def disclose_decision_curve(

@@ -13,12 +13,13 @@ it must never make the decision.
 from escalation.policy.criteria import judge, judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group, policy_groups
 from escalation.policy.rules import LearnedRules, describe_tree, learn_rules, top_share
-from escalation.policy.study import PolicyStudy, evaluate_policies, rule_label
+from escalation.policy.study import PolicyStudy, disclose_values, evaluate_policies, rule_label
 
 __all__ = [
     "LearnedRules",
     "PolicyStudy",
     "describe_tree",
+    "disclose_values",
     "disparities",
     "evaluate_policies",
     "flagged_by_group",

@@ -14,6 +14,13 @@ Both come with family-clustered influence-function standard errors (conditional 
 learned rules) and intervals on the logit scale, which stay within [0, 1]
 (:func:`escalation.causal.policy.proportion_interval`).
 
+Each share is computed from the disclosed counts it divides
+(:func:`escalation.disclosure.disclose_share`: the group's children flagged and its size,
+or its escalations flagged and its escalations, censoring-augmented sums rounded to whole
+numbers): at full precision 0.40484429065743943 gives back 234 flagged of 578, sizes the
+table rounds to 5. The standard error, itself a function of those counts, is rounded to
+2 significant figures and the interval is centred on the disclosed share with it.
+
 Disclosure control, per rule and group (``suppressed = True``, no numbers):
 
 * a group with fewer than ``min_group`` decision points (or, for recall, fewer than
@@ -35,9 +42,10 @@ Counts in ``n`` are rounded to 5 by :func:`escalation.disclosure.disclose_table`
 complementary suppression of the groups too small to report.
 
 :func:`disparities` gives, for each rule, attribute and metric, the largest difference
-between two reported (not suppressed) groups with its interval (that of the difference
-of the two groups picked by their estimates; the pick itself is not accounted for, which
-makes the interval a little optimistic).
+between two reported (not suppressed) groups, the difference of their shares as
+published, with its interval (its standard error, that of the difference of the two
+groups picked by their estimates, rounded to 2 significant figures; the pick itself is
+not accounted for, which makes the interval a little optimistic).
 """
 
 from __future__ import annotations
@@ -52,7 +60,13 @@ from scipy import stats
 from escalation.causal.heterogeneity import subgroup_levels, subgroup_sort_key
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import PolicyValueResult, proportion_interval
-from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_table
+from escalation.disclosure import (
+    DEFAULT_RULES,
+    DisclosureRules,
+    disclose_share,
+    disclose_table,
+    round_std_error,
+)
 from escalation.predict.fairness import fairness_groups
 
 __all__ = [
@@ -112,8 +126,13 @@ def _group_estimates(
     observed: FloatArray,
     cluster: npt.NDArray[np.int64],
     member: npt.NDArray[np.bool_],
-) -> dict[str, tuple[float, FloatArray]]:
-    """Estimates and per-row influence values (whole-cohort scale) of one group."""
+) -> dict[str, tuple[float, FloatArray, float, float]]:
+    """Estimates, per-row influence values (whole-cohort scale), numerator and denominator.
+
+    The numerator and denominator are the (expected) numbers the estimate divides: for
+    ``flagged`` the group's children flagged and its size, for ``recall`` its
+    escalations flagged and its escalations (censoring-augmented sums).
+    """
     n = len(flags)
     weight = member.astype(float)
     share = weight.mean()
@@ -121,11 +140,12 @@ def _group_estimates(
     phi_flagged = weight * (flags - flagged) / share
     hits = weight * flags * observed
     cases = weight * observed
-    out: dict[str, tuple[float, FloatArray]] = {"flagged": (flagged, phi_flagged)}
+    chosen = float((flags * weight).sum())
+    out = {"flagged": (flagged, phi_flagged, chosen, float(weight.sum()))}
     if cases.sum() > 0:
         recall = float(hits.sum() / cases.sum())
         phi_recall = (hits - recall * cases) / (cases.sum() / n)
-        out["recall"] = (recall, phi_recall)
+        out["recall"] = (recall, phi_recall, float(hits.sum()), float(cases.sum()))
     return out
 
 
@@ -263,8 +283,17 @@ def flagged_by_group(
                              "conf_low": np.nan, "conf_high": np.nan, "suppressed": True}
                         )  # fmt: skip
                         continue
-                    value, phi = estimates[metric]
-                    se = float(cluster_standard_error(phi[:, None], scores.cluster)[0])
+                    _, phi, numerator, denominator = estimates[metric]
+                    value = disclose_share(numerator, denominator, disclosure)
+                    if value is None:
+                        rows.append(
+                            {**base, "estimate": np.nan, "std_error": np.nan,
+                             "conf_low": np.nan, "conf_high": np.nan, "suppressed": True}
+                        )  # fmt: skip
+                        continue
+                    se = round_std_error(
+                        float(cluster_standard_error(phi[:, None], scores.cluster)[0])
+                    )
                     low, high = proportion_interval(value, se, z)
                     rows.append(
                         {**base, "estimate": value, "std_error": se, "conf_low": low,
@@ -297,12 +326,13 @@ def _complement_flagged(
 
     The whole cohort's share flagged (``policy_values.csv``) and every group's size are
     published, so where exactly one group of an attribute has its metrics blanked (its
-    size shown), the number it flags follows by subtraction from the other groups'
-    shares; the shares, published in full precision, can even give back the sizes before
-    rounding (a known limit, not yet addressed). When that number, or the number it does
-    not flag, is below the disclosure threshold, the metrics of the smallest other shown
-    group are blanked too (complementary suppression, as for the sizes). Recall cannot
-    be recovered so: the groups' numbers of escalations are not published.
+    size shown), the number it flags follows, to within the rounding, by subtraction from
+    the other groups' shares. (The shares themselves give back no exact count: each is
+    computed from the disclosed counts, :func:`escalation.disclosure.disclose_share`.)
+    When that number, or the number it does not flag, is below the disclosure threshold,
+    the metrics of the smallest other shown group are blanked too (complementary
+    suppression, as for the sizes). Recall cannot be recovered so: the groups' numbers
+    of escalations are not published.
     """
     out = table.copy()
     flagged = out[out["metric"] == "flagged"]
@@ -329,7 +359,9 @@ def disparities(
     """Return the largest gap between two reported groups, per rule, attribute and metric.
 
     Only the rows of ``groups_table`` not suppressed are compared, so no gap rests on a
-    group whose metrics are not shown.
+    group whose metrics are not shown. The gap is the difference of the two shares as
+    the table publishes them (from disclosed counts), its standard error rounded to 2
+    significant figures (:func:`escalation.disclosure.round_std_error`).
 
     Returns
     -------
@@ -356,9 +388,12 @@ def disparities(
         flags = result.flags[str(rule)]
         high = _group_estimates(flags, observed, scores.cluster, labels == top["group"])
         low = _group_estimates(flags, observed, scores.cluster, labels == bottom["group"])
-        gap = high[str(metric)][0] - low[str(metric)][0]
+        # The difference of the two shares as published (each from disclosed counts), with
+        # the standard error rounded as theirs are: the exact difference of two shares
+        # would give back both pairs of counts.
+        gap = float(top["estimate"]) - float(bottom["estimate"])
         phi = high[str(metric)][1] - low[str(metric)][1]
-        se = float(cluster_standard_error(phi[:, None], scores.cluster)[0])
+        se = round_std_error(float(cluster_standard_error(phi[:, None], scores.cluster)[0]))
         rows.append(
             {
                 "rule": rule,

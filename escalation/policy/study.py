@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from scipy import stats
 
 from escalation.causal.heterogeneity import EffectModel
 from escalation.causal.policy import (
@@ -29,11 +31,12 @@ from escalation.causal.policy import (
     PolicyValueResult,
     estimate_policy_values,
     policy_scores,
+    proportion_interval,
 )
 from escalation.compute import one_blas_thread, resolve_jobs
 from escalation.design.registration import RegistrationCheck, check_registration
 from escalation.design.study import StudyDesign
-from escalation.disclosure import DisclosureRules
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_share, round_std_error
 from escalation.errors import DesignError
 from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
@@ -46,6 +49,7 @@ __all__ = [
     "MEASURE_LABELS",
     "RULE_LABELS",
     "PolicyStudy",
+    "disclose_values",
     "evaluate_policies",
     "grace_period_ended",
     "rule_label",
@@ -138,6 +142,10 @@ class PolicyStudy(Presents):
         could not have been treated, which biases the AIPW-type scores behind every value
         towards benefit, as the effect estimate's caveat says
         (:func:`grace_period_ended`). See :attr:`grace_caveat`.
+    disclosure : DisclosureRules
+        The design's disclosure rules: the published tables (:meth:`tidy`,
+        :meth:`figure_data`, :attr:`groups`, :attr:`criteria`) follow them
+        (:func:`disclose_values`).
     """
 
     values: PolicyValueResult = field(repr=False)
@@ -153,6 +161,15 @@ class PolicyStudy(Presents):
     settings: dict[str, Any] = field(default_factory=dict, repr=False)
     grace_days: int | None = None
     grace_period_ended: int = field(default=0, repr=False)
+    disclosure: DisclosureRules = field(default=DEFAULT_RULES, repr=False)
+
+    def published_values(self) -> pd.DataFrame:
+        """Return the rules' values as published: ratios of counts disclosed.
+
+        :func:`disclose_values` under :attr:`disclosure`; ``values.tidy()`` stays exact,
+        for use inside the local authority.
+        """
+        return disclose_values(self.values, self.disclosure)
 
     @property
     def grace_caveat(self) -> str:
@@ -175,7 +192,7 @@ class PolicyStudy(Presents):
 
     def tidy(self) -> pd.DataFrame:
         """Return ``policy_values.csv``: every rule's estimands with a ``label`` column."""
-        values = self.values.tidy()
+        values = self.published_values()
         values.insert(1, "label", values["rule"].map(rule_label))
         return values
 
@@ -211,7 +228,7 @@ class PolicyStudy(Presents):
         prevented_per_1000, conf_low, conf_high, conf_level``.
         """
         h = self.horizon if horizon is None else int(horizon)
-        values = self.values.tidy()
+        values = self.published_values()
         values = values[values["horizon"] == h]
         rows = []
         for rule in self.values.rules:
@@ -246,7 +263,7 @@ class PolicyStudy(Presents):
             & (self.groups["metric"] == "flagged")
             & ~self.groups["suppressed"].astype(bool)
         ].copy()
-        values = self.values.tidy()
+        values = self.published_values()
         overall = values[
             (values["rule"] == chosen)
             & (values["horizon"] == self.horizon)
@@ -264,7 +281,7 @@ class PolicyStudy(Presents):
         """
         if rule not in self.values.rules:
             raise DesignError(f"unknown rule {rule!r}; rules are {list(self.values.rules)}")
-        values = self.values.tidy()
+        values = self.published_values()
         mine = values[(values["rule"] == rule) & (values["horizon"] == self.horizon)]
         table = pd.DataFrame(
             {
@@ -295,6 +312,79 @@ class PolicyStudy(Presents):
     def provenance(self) -> dict[str, Any]:
         """Return versions and settings for the output manifest."""
         return provenance(**self.settings, registration=self.registration.to_dict())
+
+
+def _fixed(flags: npt.NDArray[np.float64]) -> bool:
+    """Whether a rule flags no one or everyone: its share flagged is known by design."""
+    return bool(len(flags)) and bool(np.all(flags == flags[0])) and flags[0] in (0.0, 1.0)
+
+
+def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.DataFrame:
+    """Return the rules' values (``result.tidy()``) with their ratios of counts disclosed.
+
+    ``flagged_per_1000`` is the number a rule flags per 1,000 decision points; precision
+    and recall divide the escalations it flags (censoring-augmented sums) by the number
+    it flags and by the escalations. At full precision each gives back its counts
+    (365.546218487395 = 1000 x 3393/9282 names the cohort, 9,282, the brief rounds to
+    9,280), so each is computed from the disclosed counts
+    (:func:`escalation.disclosure.disclose_share`), its standard error rounded to 2
+    significant figures (:func:`escalation.disclosure.round_std_error`) and its interval
+    centred on it on the table's scale (Wald per 1,000; logit for precision and recall,
+    :func:`escalation.causal.policy.proportion_interval`). A value resting on a
+    suppressed count is missing. The number needed to offer, offers per escalation
+    prevented, is rescaled to the disclosed number flagged (it would otherwise give it
+    back with the escalations prevented). Rules flagging no one or everyone keep their
+    shares, which are known by design. The other estimands rest on models and are left
+    as estimated.
+
+    Parameters
+    ----------
+    result : PolicyValueResult
+        The rules' values, flags and number of decision points (``n``).
+    rules : DisclosureRules
+        The design's disclosure rules.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result.tidy()`` with those rows replaced.
+    """
+    out = result.tidy()
+    z = float(stats.norm.ppf(0.5 + result.conf_level / 2))
+    numbers = ["estimate", "std_error", "conf_low", "conf_high"]
+    for (rule, _), part in out.groupby(["rule", "horizon"], sort=False):
+        if _fixed(np.asarray(result.flags[str(rule)], dtype=float)):
+            continue
+        row = {str(e): i for e, i in zip(part["estimand"], part.index, strict=True)}
+        value = dict(zip(row, part["estimate"].to_numpy(dtype=float).tolist(), strict=True))
+        error = dict(zip(row, part["std_error"].to_numpy(dtype=float).tolist(), strict=True))
+        flagged = value["flagged_per_1000"] * result.n / 1000
+        hits = value["precision"] * flagged
+        escalations = hits / value["recall"] if value["recall"] > 0 else np.nan
+        shares = {
+            "flagged_per_1000": disclose_share(flagged, result.n, rules, per=1000),
+            "precision": disclose_share(hits, flagged, rules),
+            "recall": disclose_share(hits, escalations, rules),
+        }
+        for estimand, share in shares.items():
+            i = row[estimand]
+            if share is None:
+                out.loc[i, numbers] = np.nan
+                continue
+            se = round_std_error(error[estimand])
+            low, high = (
+                (share - z * se, share + z * se)
+                if estimand == "flagged_per_1000"
+                else proportion_interval(share, se, z)
+            )
+            out.loc[i, numbers] = [share, se, low, high]
+        disclosed = shares["flagged_per_1000"]
+        i = row["number_needed_to_offer"]
+        if disclosed is None or value["flagged_per_1000"] <= 0:
+            out.loc[i, numbers] = np.nan
+        else:
+            out.loc[i, numbers] = out.loc[i, numbers] * (disclosed / value["flagged_per_1000"])
+    return out
 
 
 def grace_period_ended(spells: pd.DataFrame, design: StudyDesign) -> int:
@@ -420,19 +510,16 @@ def evaluate_policies(
         deployable=deployable,
     )
     values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
+    disclosure = DisclosureRules.from_design(design)
     groups = flagged_by_group(
-        values,
-        spells,
-        horizon=horizon,
-        min_group=policy.min_group,
-        disclosure=DisclosureRules.from_design(design),
+        values, spells, horizon=horizon, min_group=policy.min_group, disclosure=disclosure
     )
     gaps = disparities(values, spells, groups, horizon=horizon)
     check = registration or check_registration(design, None)
     judged = _judged_rule(design, rules)
     criteria = (
         judge_criteria(
-            values.tidy(),
+            disclose_values(values, disclosure),  # judged on the values as published
             gaps,
             design.criteria,
             rule=judged,
@@ -476,4 +563,5 @@ def evaluate_policies(
         settings=settings,
         grace_days=design.treatment.grace_days if design.treatment.form == "point" else None,
         grace_period_ended=grace_period_ended(spells, design),
+        disclosure=disclosure,
     )

@@ -213,7 +213,7 @@ def policy_section(
                 )
                 + "."
             )
-        values = study.values.tidy()
+        values = study.published_values()
         unneeded = values[
             (values["rule"] == lead)
             & (values["horizon"] == h)

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.causal.policy import estimate_policy_values, policy_scores
+from escalation.causal.policy import estimate_policy_values, policy_scores, proportion_interval
 from escalation.design import CriteriaSpec, PolicySpec, RegistrationCheck, StudyDesign
-from escalation.disclosure import BASE, DisclosureRules
+from escalation.disclosure import BASE, DisclosureRules, disclose_count
 from escalation.errors import DesignError
 from escalation.policy import (
     PolicyStudy,
@@ -95,7 +95,9 @@ def test_groups_are_disclosure_controlled_and_match_direct_shares() -> None:
     flags = result.values.flags["risk_cox"]
     for row in shown[(shown["rule"] == "risk_cox") & (shown["metric"] == "flagged")].itertuples():
         member = labels[row.attribute].to_numpy() == row.group
-        assert row.estimate == pytest.approx(flags[member].mean())
+        # the share of the disclosed counts: the number flagged and the size, rounded to 5
+        assert row.estimate == pytest.approx(flags[member].mean(), abs=0.01)
+        assert row.estimate == disclose_count(round(flags[member].sum())) / row.n
     # Sex "U" (about 1% of children) has too few escalations for its recall to be shown.
     unknown = groups[(groups["attribute"] == "sex") & (groups["group"] == "U")]
     assert unknown.loc[unknown["metric"] == "recall", "suppressed"].all()
@@ -115,7 +117,8 @@ def test_groups_include_unborn_when_recorded() -> None:
     assert set(unborn["group"]) == {"yes", "no"}
     member = labels["unborn"].to_numpy() == "yes"
     got = unborn.set_index("group").loc["yes", "estimate"]
-    assert got == pytest.approx((frame["risk"] > 0.5).to_numpy()[member].mean())
+    flagged = (frame["risk"] > 0.5).to_numpy()[member]
+    assert got == disclose_count(int(flagged.sum())) / disclose_count(len(flagged))
     with pytest.raises(ValueError, match="spell_id differs"):
         flagged_by_group(fit, frame.iloc[::-1], horizon=365)
     # Age bands in their order (unborn, 0-4, 5-10, 11-15, 16-17), not as text ("11-15"
@@ -335,3 +338,67 @@ def test_a_lone_blanked_group_with_few_flagged_takes_a_second_group_with_it() ->
         assert sex["n"].notna().all()  # sizes are shown
         assert (len(hidden) == 2) is complemented, hidden
         assert sex.loc[sex["suppressed"], ["estimate", "conf_low"]].isna().all().all()
+
+
+def _gives_back_a_count(share: float, size: float, base: int = BASE) -> bool:
+    """Whether ``share`` is k/n for a whole k and an n within 2 of ``size`` that rounding
+    to ``base`` would hide (n not itself a multiple of it: the disclosed size is)."""
+    if not np.isfinite(share) or any(
+        abs(share * b - round(share * b)) < 1e-9 for b in (1, 2, 3, 4)
+    ):
+        return False  # 1/2, 1/3, 3/4 ... : k/n for many n alike, naming none
+    near = np.arange(round(size) - 2, round(size) + 3)
+    near = near[(near > 0) & (near % base != 0)]
+    k = share * near
+    return bool(np.any(np.abs(k - np.round(k)) < 1e-9))
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_published_shares_give_back_no_count_the_rounding_hides() -> None:
+    """Attack: a share published at full precision, 0.40484429065743943 = 234/578, gives
+    back the exact counts the table rounds to 5 (group Asian, n shown as 580). Every share
+    of policy_groups and every ratio of counts of policy_values must be the share of the
+    disclosed counts, and none may be k/n for an n within 2 of the group's size (or the
+    cohort's) other than the disclosed one; standard errors carry 2 significant figures
+    and intervals are centred on the disclosed share."""
+    result, spells = study()
+    scores = result.values.backend
+    observed = scores.observed[:, scores.column(result.horizon)]
+    labels = policy_groups(spells)
+    groups = result.groups[~result.groups["suppressed"]]
+    assert len(groups) > 20
+    for row in groups.itertuples():
+        member = labels[row.attribute].to_numpy() == row.group
+        flags = result.values.flags[str(row.rule)][member]
+        if row.metric == "flagged":
+            numerator, denominator = flags.sum(), float(member.sum())
+        else:
+            numerator, denominator = (flags * observed[member]).sum(), observed[member].sum()
+        assert not _gives_back_a_count(row.estimate, denominator), row
+        shown = disclose_count(round(numerator)), disclose_count(round(denominator))
+        assert row.estimate == shown[0] / shown[1], row
+        assert row.std_error == float(f"{row.std_error:.2g}"), row
+        low, high = proportion_interval(row.estimate, row.std_error, 1.959963984540054)
+        assert (row.conf_low, row.conf_high) == pytest.approx((low, high)), row
+    for gap in result.disparities.itertuples():  # the difference of the shares shown
+        mine = groups[(groups["rule"] == gap.rule) & (groups["metric"] == gap.metric)
+                      & (groups["attribute"] == gap.attribute)].set_index("group")  # fmt: skip
+        assert gap.estimate == mine.at[gap.higher, "estimate"] - mine.at[gap.lower, "estimate"]
+        assert gap.std_error == float(f"{gap.std_error:.2g}")
+    values = result.tidy()
+    values = values[values["horizon"] == result.horizon]
+    n = scores.n
+    flagged = values[values["estimand"] == "flagged_per_1000"].set_index("rule")
+    shown_n = disclose_count(n)
+    for rule, row in flagged.iterrows():
+        count = result.values.flags[str(rule)].sum()
+        assert not _gives_back_a_count(row["estimate"] / 1000, n), rule
+        if rule not in ("everyone", "no_one"):  # fixed by design: 1,000 and 0
+            assert row["estimate"] == 1000 * disclose_count(round(count)) / shown_n, rule
+            assert row["std_error"] == float(f"{row['std_error']:.2g}")
+    # The figure, the brief's sentences and the criteria read the published values.
+    figure = result.figure_data().set_index("rule")
+    assert (figure["flagged_per_1000"] == flagged["estimate"].loc[figure.index]).all()
+    judged = result.criteria.set_index("criterion")
+    published = values[values["rule"] == result.judged_rule].set_index("estimand")
+    assert judged.at["min_precision", "estimate"] == published.at["precision", "estimate"]

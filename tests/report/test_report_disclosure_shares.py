@@ -1,0 +1,221 @@
+"""Shares of counts are published from the disclosed counts, never at full precision.
+
+A share printed to 17 digits gives back the counts it divides: 0.40484429065743943 is
+234/578 and nothing else with a denominator near 580, so the group size the table rounds
+to 580 and the number flagged come back exactly. Each test below attacks the published
+values with the hidden denominators and checks each share is the disclosed numerator
+over the disclosed denominator.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from escalation.disclosure import (
+    DisclosureRules,
+    disclose_count,
+    disclose_metric_counts,
+    disclose_share,
+    disclose_threshold_curve,
+    round_std_error,
+)
+from escalation.predict import precision_recall_curve, roc_curve
+from escalation.predict.metrics import horizon_status, score_risks
+
+HORIZON = 365.0
+
+
+def gives_back(share: float, hidden: float) -> bool:
+    """Whether ``share`` is k/n for a whole k and n the exact ``hidden`` count, when rounding
+    to 5 hides that count (a multiple of 5 is shown as it is)."""
+    if (
+        round(hidden) % 5 == 0
+        or not np.isfinite(share)
+        or any(abs(share * b - round(share * b)) < 1e-9 for b in (1, 2))
+    ):
+        return False  # 0, 1/2, 1: k/n for many n alike, naming none
+    k = share * round(hidden)
+    return bool(abs(k - round(k)) < 1e-9)
+
+
+def of_disclosed(share: float, denominator: float, base: int = 5) -> bool:
+    """Whether ``share`` is a multiple of ``base`` over the disclosed ``denominator``."""
+    shown = disclose_count(round(denominator))
+    assert shown is not None
+    k = share * shown
+    return bool(abs(k - round(k)) < 1e-6 and round(k) % base == 0)
+
+
+# ------------------------------------------------------------------------------ the helper
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [
+        (234, 578, 235 / 580),
+        (233.6, 578.2, 235 / 580),  # expected numbers: whole numbers first
+        (12, 12, 1.0),
+        (10, 1003, 10 / 1005),
+        (9, 1003, None),  # numerator below the threshold
+        (0, 1003, None),  # zero included
+        (5, 9, None),  # denominator below the threshold
+        (None, 100, None),
+        (10, float("nan"), None),
+        (-3.2, 100, None),  # a negative augmented sum: no count to show
+    ],
+)
+def test_report_disclose_share(
+    numerator: float | None, denominator: float, expected: float | None
+) -> None:
+    assert disclose_share(numerator, denominator) == expected
+
+
+def test_report_disclose_share_scale_and_rules() -> None:
+    assert disclose_share(3393, 9282, per=1000) == 1000 * 3395 / 9280
+    rules = DisclosureRules(threshold=20, rounding=10)
+    assert disclose_share(234, 578, rules) == 230 / 580
+    assert disclose_share(19, 578, rules) is None
+    assert disclose_share(234, 578, DisclosureRules(threshold=1, rounding=1)) == 234 / 578
+
+
+@given(st.integers(min_value=10, max_value=50_000), st.integers(min_value=10, max_value=50_000))
+def test_report_disclose_share_gives_back_only_disclosed_counts(k: int, n: int) -> None:
+    share = disclose_share(k, n)
+    assert share == disclose_count(k) / disclose_count(n)  # type: ignore[operator]
+    assert share is not None and of_disclosed(share, n)
+
+
+@pytest.mark.parametrize(
+    ("se", "expected"),
+    [
+        (0.020923557391038235, 0.021),
+        (5.123598575734494, 5.1),
+        (0.0058355437, 0.0058),
+        (123.45, 120.0),
+        (0.0, 0.0),
+        (float("inf"), float("inf")),
+    ],
+)
+def test_report_round_std_error(se: float, expected: float) -> None:
+    assert round_std_error(se) == expected
+
+
+def test_report_round_std_error_digits_and_missing() -> None:
+    assert round_std_error(0.020923557391038235, digits=3) == 0.0209
+    assert math.isnan(round_std_error(float("nan")))
+    # sqrt(k (n - k) / n^3) at full precision names k = 234 and n = 578; rounded, not
+    se = math.sqrt(234 * 344 / 578**3)
+    rounded = round_std_error(se)
+    assert rounded == 0.02 and rounded != se
+
+
+# ------------------------------------------------------------------------ risk tool tables
+def _test_set(n: int = 1003, seed: int = 1) -> pd.DataFrame:
+    """Predicted risks and outcomes with censoring before the horizon (IPCW weights)."""
+    rng = np.random.default_rng(seed)
+    risk = rng.uniform(0.02, 0.6, size=n)
+    event_time = rng.exponential(HORIZON / risk)
+    censor = rng.uniform(100, 2000, size=n)
+    duration = np.minimum(event_time, censor).round() + 1
+    event = (event_time <= censor).astype(int)
+    return pd.DataFrame({"duration": duration, "event": event, "risk": risk})
+
+
+def _hidden(data: pd.DataFrame) -> dict[str, float]:
+    status = horizon_status(data["duration"], data["event"], HORIZON)
+    case = ((data["event"] == 1) & (data["duration"] <= HORIZON)).to_numpy()
+    return {
+        "cases": float(case.sum()),
+        "non_cases": float((~case).sum()),
+        "controls": float(status.control.sum()),
+        "n": float(len(data)),
+    }
+
+
+def test_report_threshold_curves_are_shares_of_disclosed_counts() -> None:
+    """ROC and precision–recall curves: on the curves as they were, the false-positive rate
+    at each step was k/1885, naming the test children without escalation exactly."""
+    data = _test_set()
+    hidden = _hidden(data)
+    assert all(v % 5 for v in hidden.values())  # none hidden by being a multiple of 5
+    case = ((data["event"] == 1) & (data["duration"] <= HORIZON)).to_numpy()
+    risk = data["risk"].to_numpy()
+    roc = roc_curve(data["duration"], data["event"], risk, HORIZON)
+    pr = precision_recall_curve(data["duration"], data["event"], risk, HORIZON)
+    roc = disclose_threshold_curve(roc, risk, case)
+    pr = disclose_threshold_curve(pr, risk, case)
+    assert len(roc) > 5 and len(pr) > 5
+    for row in roc.iloc[1:].itertuples():
+        assert not gives_back(row.fpr, hidden["controls"]), row
+        assert not gives_back(row.fpr, hidden["non_cases"]), row
+        assert not gives_back(row.tpr, hidden["cases"]), row
+        assert of_disclosed(row.fpr, hidden["non_cases"]), row
+        assert of_disclosed(row.tpr, hidden["cases"]), row
+    for row in pr.iloc[1:].itertuples():
+        flagged = float((risk >= row.threshold).sum())
+        assert not gives_back(row.recall, hidden["cases"]), row
+        assert not gives_back(row.precision, flagged), row
+        assert of_disclosed(row.recall, hidden["cases"]), row
+        assert of_disclosed(row.precision, flagged), row
+    # The fixed ends: nobody flagged, everybody flagged.
+    assert roc.iloc[0][["fpr", "tpr"]].tolist() == [0.0, 0.0]
+    assert roc.iloc[-1][["fpr", "tpr"]].tolist() == [1.0, 1.0]
+    assert pr.iloc[0][["recall", "precision"]].tolist() == [0.0, 1.0]
+    assert (np.diff(roc["fpr"]) >= 0).all() and (np.diff(roc["tpr"]) >= 0).all()
+
+
+def test_report_operating_metrics_are_shares_of_disclosed_counts() -> None:
+    """prediction_metrics.csv: fpr_top10 was 158/1885 in the demo."""
+    data = _test_set()
+    hidden = _hidden(data)
+    metrics = score_risks(data["duration"], data["event"], data["risk"], HORIZON, flags=[0.1])
+    table = pd.DataFrame(
+        {"model": "cox", "metric": list(metrics), "estimate": list(metrics.values())}
+    )
+    out = disclose_metric_counts(table).set_index("metric")["estimate"].astype(float)
+    events, n = metrics["events"], metrics["n"]
+    assert not gives_back(out["fpr_top10"], hidden["controls"])
+    assert gives_back(metrics["fpr_top10"], hidden["controls"])  # the exact rate does
+    assert of_disclosed(out["fpr_top10"], n - events)
+    assert of_disclosed(out["recall_top10"], events)
+    assert of_disclosed(out["fnr_top10"], events)
+    tp = metrics["recall_top10"] * events
+    assert of_disclosed(out["precision_top10"], tp / metrics["precision_top10"])
+    for key in ("fpr_top10", "recall_top10", "fnr_top10", "precision_top10"):
+        assert out[key] == pytest.approx(metrics[key], abs=0.02), key
+    # Model-based metrics are left as estimated.
+    for key in ("auc", "brier", "harrell_c"):
+        assert out[key] == metrics[key]
+
+
+def test_report_group_rates_and_gaps_are_of_disclosed_counts() -> None:
+    """fairness.csv: each group's rates from its disclosed counts; a gap (the group's rate
+    minus the whole test set's) is the difference of two rates so computed, the whole test
+    set's counts being the sums over the attribute's groups."""
+    rows = []
+    groups = (("a", 603, 62, 23, 101, 78 / 541), ("b", 1402, 148, 41, 199, 158 / 1254))
+    for group, n, events, tp, flagged, fp_rate in groups:
+        for metric, value in (("events", events), ("recall_top10", tp / events),
+                              ("precision_top10", tp / flagged), ("fnr_top10", 1 - tp / events),
+                              ("fpr_top10", fp_rate)):  # fmt: skip
+            rows.append((group, n, metric, float(value)))
+    table = pd.DataFrame(rows, columns=["group", "n", "metric", "estimate"])
+    table = table.assign(model="cox", attribute="sex", suppressed=False)
+    overall_fnr = 1 - (23 + 41) / (62 + 148)
+    gap = table[table["metric"] == "fnr_top10"].assign(
+        metric="fnr_gap_top10", estimate=lambda t: t["estimate"] - overall_fnr
+    )
+    out = disclose_metric_counts(pd.concat([table, gap], ignore_index=True))
+    shown = out.set_index(["group", "metric"])["estimate"].astype(float)
+    assert shown["a", "recall_top10"] == 25 / 60 and shown["b", "recall_top10"] == 40 / 150
+    assert shown["a", "precision_top10"] == 25 / 100 and shown["b", "precision_top10"] == 40 / 200
+    assert shown["a", "fpr_top10"] == disclose_share(78 / 541 * (603 - 62), 603 - 62)
+    # the whole test set: 210 escalations, 64 found (146 missed) -> 145/210
+    for group in ("a", "b"):
+        expected = shown[group, "fnr_top10"] - 145 / 210
+        assert shown[group, "fnr_gap_top10"] == pytest.approx(expected, abs=1e-12)
+        assert not out.loc[out["group"] == group, "suppressed"].any()
