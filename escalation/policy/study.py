@@ -334,7 +334,8 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     suppressed count is missing. The number needed to offer, offers per escalation
     prevented, is rescaled to the disclosed number flagged (it would otherwise give it
     back with the escalations prevented). Rules flagging no one or everyone keep their
-    shares, which are known by design. The other estimands rest on models and are left
+    shares flagged and recall, which are known by design; everyone's precision, the
+    cohort's risk of escalation, is disclosed like the others. The other estimands rest on models and are left
     as estimated.
 
     Parameters
@@ -353,19 +354,27 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     z = float(stats.norm.ppf(0.5 + result.conf_level / 2))
     numbers = ["estimate", "std_error", "conf_low", "conf_high"]
     for (rule, _), part in out.groupby(["rule", "horizon"], sort=False):
-        if _fixed(np.asarray(result.flags[str(rule)], dtype=float)):
-            continue
+        flags = np.asarray(result.flags[str(rule)], dtype=float)
         row = {str(e): i for e, i in zip(part["estimand"], part.index, strict=True)}
         value = dict(zip(row, part["estimate"].to_numpy(dtype=float).tolist(), strict=True))
         error = dict(zip(row, part["std_error"].to_numpy(dtype=float).tolist(), strict=True))
         flagged = value["flagged_per_1000"] * result.n / 1000
         hits = value["precision"] * flagged
-        escalations = hits / value["recall"] if value["recall"] > 0 else np.nan
-        shares = {
-            "flagged_per_1000": disclose_share(flagged, result.n, rules, per=1000),
-            "precision": disclose_share(hits, flagged, rules),
-            "recall": disclose_share(hits, escalations, rules),
-        }
+        if _fixed(flags):
+            # Flagged per 1,000 and recall are known by design (no one: 0 and 0; everyone:
+            # 1,000 and 1), but everyone's precision is the cohort's risk of escalation,
+            # a share of counts like any other (it gave back the exact cohort).
+            if flags[0] == 1.0:
+                shares = {"precision": disclose_share(hits, result.n, rules)}
+            else:
+                continue
+        else:
+            escalations = hits / value["recall"] if value["recall"] > 0 else np.nan
+            shares = {
+                "flagged_per_1000": disclose_share(flagged, result.n, rules, per=1000),
+                "precision": disclose_share(hits, flagged, rules),
+                "recall": disclose_share(hits, escalations, rules),
+            }
         for estimand, share in shares.items():
             i = row[estimand]
             if share is None:
@@ -378,6 +387,8 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
                 else proportion_interval(share, se, z)
             )
             out.loc[i, numbers] = [share, se, low, high]
+        if _fixed(flags):
+            continue
         disclosed = shares["flagged_per_1000"]
         i = row["number_needed_to_offer"]
         if disclosed is None or value["flagged_per_1000"] <= 0:

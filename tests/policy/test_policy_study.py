@@ -396,6 +396,11 @@ def test_published_shares_give_back_no_count_the_rounding_hides() -> None:
         if rule not in ("everyone", "no_one"):  # fixed by design: 1,000 and 0
             assert row["estimate"] == 1000 * disclose_count(round(count)) / shown_n, rule
             assert row["std_error"] == float(f"{row['std_error']:.2g}")
+    # Everyone's precision is the cohort's risk of escalation: a share of counts too.
+    everyone = values[(values["rule"] == "everyone") & (values["estimand"] == "precision")]
+    hits = result.values.flags["everyone"] @ observed
+    assert everyone["estimate"].iloc[0] == disclose_count(round(hits)) / shown_n
+    assert everyone["std_error"].iloc[0] == float(f"{everyone['std_error'].iloc[0]:.2g}")
     # The figure, the brief's sentences and the criteria read the published values.
     figure = result.figure_data().set_index("rule")
     assert (figure["flagged_per_1000"] == flagged["estimate"].loc[figure.index]).all()
