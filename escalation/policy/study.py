@@ -335,8 +335,8 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     prevented, is rescaled to the disclosed number flagged (it would otherwise give it
     back with the escalations prevented). Rules flagging no one or everyone keep their
     shares flagged and recall, which are known by design; everyone's precision, the
-    cohort's risk of escalation, is disclosed like the others. The other estimands rest on models and are left
-    as estimated.
+    cohort's risk of escalation, is disclosed like the others. The other estimands rest
+    on models and are left as estimated.
 
     Parameters
     ----------
