@@ -2132,6 +2132,7 @@ def _policy(
             "against offering early help to no one, and how many children each rule offers it to; "
             "lines are 95% confidence intervals. Learned rules were judged on families they "
             "were not learned from. The dotted line is the early-help capacity."
+            + (f" {study.grace_caveat}" if study.grace_caveat else "")
         ),
         alt=alt_text.policy_alt(figure, capacity, study.horizon),
         in_brief="policy",
@@ -2159,14 +2160,20 @@ _STAGE_WORDS: Final = {
 }
 
 
-def _horizons_sentence(horizons: Sequence[int]) -> str:
+def _horizons_sentence(horizons: Sequence[int], table: str = "results/effects.csv") -> str:
     """Return the brief's subtitle on horizons: the key numbers' own, and where the others are.
+
+    ``table`` is the effects table's path beside the brief (``effects.csv`` when the run
+    writes its results without subfolders, as ``analyses/05_brief.py`` does).
 
     Examples
     --------
     >>> print(_horizons_sentence([365, 730]))  # doctest: +NORMALIZE_WHITESPACE
     Key numbers at 365 days after the decision; the estimates at 730 days are in
     results/effects.csv.
+    >>> print(_horizons_sentence([365, 730], "effects.csv"))  # doctest: +NORMALIZE_WHITESPACE
+    Key numbers at 365 days after the decision; the estimates at 730 days are in
+    effects.csv.
     >>> _horizons_sentence([365])
     'Outcomes followed for 365 days after the decision.'
     """
@@ -2176,7 +2183,7 @@ def _horizons_sentence(horizons: Sequence[int]) -> str:
     others = " and ".join(str(x) for x in horizons[1:])
     return (
         f"Key numbers at {horizons[0]} days after the decision; the estimates at {others} "
-        "days are in results/effects.csv."
+        f"days are in {table}."
     )
 
 
@@ -2253,7 +2260,7 @@ def _confounding_paragraph(crude: float, adjusted: float, horizon: int, label: s
 _COHORT_LABELS: Final = {
     "children": "Children",
     "spells": "Decision points (spells)",
-    "escalations": "Went on to escalate",
+    "escalations": "Went on to escalate (any time in follow-up)",
     "early help within the grace period": "Early help started within the grace period",
     "competing events": "Died during follow-up",
 }
@@ -2432,13 +2439,19 @@ def _brief(
         recall, precision, auc = metric("recall_top10"), metric("precision_top10"), metric("auc")
         if recall is not None and precision is not None:
             r, p = 100 * float(recall["estimate"]), 100 * float(precision["estimate"])
+            within = (
+                f" within {int(recall['horizon'])} days"
+                if "horizon" in recall and pd.notna(recall["horizon"])
+                else ""
+            )
             key.append(
                 KeyNumber(
-                    "Risk tool: children who escalated that it flagged (riskiest 10%, later years)",
+                    f"Risk tool: children who escalated{within} that it flagged (riskiest 10%, "
+                    "later years)",
                     f"{r:.0f}%",
                     f"Flagging the riskiest 10% would find about {r:.0f} in 100 of the children "
-                    f"who went on to escalate and miss the rest; about {p:.0f} in 100 flagged "
-                    "children escalated.",
+                    f"who escalated{within} and miss the rest; about {p:.0f} in 100 flagged "
+                    f"children escalated{within}.",
                     interval=f"95% CI {100 * float(recall['conf_low']):.0f}% to "
                     f"{100 * float(recall['conf_high']):.0f}%",
                 )
@@ -2447,9 +2460,9 @@ def _brief(
                 f"A risk model was trained on earlier years and tested on later ones, as it "
                 f"would be used ({_model_label(first)}, structured case data). Flagging the "
                 "riskiest 10% "
-                f"of children would miss about {100 - r:.0f} in every 100 children who went on "
-                f"to escalate, and about {100 - p:.0f} in every 100 children it flagged would "
-                "not escalate."
+                f"of children would miss about {100 - r:.0f} in every 100 children who "
+                f"escalated{within}, and about {100 - p:.0f} in every 100 children it flagged "
+                f"would not escalate{within}."
             )
             if auc is not None:
                 risk_text += (
@@ -2502,7 +2515,8 @@ def _brief(
         paragraphs=tuple(paragraphs),
         table_one=run.extra.get("table_one_html"),
         kicker="Policy brief" + (f" · {data_label}" if data_label else ""),
-        subtitle=(f"{data_label}. " if data_label else "") + _horizons_sentence(h),
+        subtitle=(f"{data_label}. " if data_label else "")
+        + _horizons_sentence(h, (run.results_dir / "effects.csv").relative_to(run.out).as_posix()),
         glossary={"spell": f"{GLOSSARY['spell']} {SPELL_CHOICE[design.time_zero.spells]}"}
         if design.time_zero.spells in SPELL_CHOICE
         else {},

@@ -251,6 +251,9 @@ class PolicySection:
         these numbers differ from the risk tool's key number.
     registration : str
         Whether the design was registered before the analysis and changed since.
+    criteria_heading : str
+        The criteria table's heading: "Pre-registered criteria" only when the design was
+        registered and is unchanged since.
     most_flagged : tuple of str
         The groups the judged rule flags most often, one sentence each.
     flagged_by : str
@@ -268,6 +271,7 @@ class PolicySection:
     criteria: tuple[tuple[str, str, str, str], ...] = ()
     criteria_note: str = ""
     registration: str = ""
+    criteria_heading: str = "Success criteria"
     most_flagged: tuple[str, ...] = ()
     flagged_by: str = ""
     cannot_say: str = ""
@@ -405,15 +409,18 @@ def describe_difference(
     Examples
     --------
     Below 10 in 100 the words keep one decimal, as the key number they stand under
-    ("-1.5 points" above "About 1.5 fewer", not "About 1 fewer").
+    ("-1.5 points" above "An estimated 1.5 fewer", not "An estimated 1 fewer"); the
+    words say "an estimated", as every estimate in the brief is worded.
 
-    >>> describe_difference(-0.021, -0.038, -0.004)
-    'About 2.1 fewer in every 100 children would escalate (plausibly between 0.4 and 3.8 fewer).'
+    >>> print(describe_difference(-0.021, -0.038, -0.004))  # doctest: +NORMALIZE_WHITESPACE
+    An estimated 2.1 fewer in every 100 children would escalate (plausibly between 0.4 and
+    3.8 fewer).
     >>> print(describe_difference(-0.01, -0.03, 0.01))  # doctest: +NORMALIZE_WHITESPACE
-    About 1.0 fewer in every 100 children would escalate; the data are also compatible with
-    no difference or 1.0 more.
-    >>> describe_difference(-0.123, -0.15, -0.096)
-    'About 12 fewer in every 100 children would escalate (plausibly between 10 and 15 fewer).'
+    An estimated 1.0 fewer in every 100 children would escalate; the data are also compatible
+    with no difference or 1.0 more.
+    >>> print(describe_difference(-0.123, -0.15, -0.096))  # doctest: +NORMALIZE_WHITESPACE
+    An estimated 12 fewer in every 100 children would escalate (plausibly between 10 and 15
+    fewer).
     """
     values = sorted(abs(100 * v) for v in (estimate, conf_low, conf_high))
     d = 1 if abs(100 * estimate) < 10 else 0
@@ -425,7 +432,7 @@ def describe_difference(
         return f"{value:.1f}" if 0 < value < 0.95 and d == 0 else f"{value:.{d}f}"
 
     direction = "fewer" if estimate < 0 else "more"
-    head = f"About {per100(estimate)} {direction} in every 100 children would {outcome}"
+    head = f"An estimated {per100(estimate)} {direction} in every 100 children would {outcome}"
     if conf_low <= 0 <= conf_high:
         other = conf_high if estimate < 0 else conf_low
         other_direction = "more" if estimate < 0 else "fewer"

@@ -173,7 +173,7 @@ def _immortal(design: StudyDesign, stage: str) -> str:
     if "ccw" in design.estimation.estimators:
         return (
             'this design includes "ccw" (clone-censor-weight), which handles the grace period: '
-            "compare its estimate (the CCW rows of results/effects.csv and of the figure of "
+            "compare its estimate (the CCW rows of effects.csv and of the figure of "
             "risk differences) with the others, which this bias affects."
         )
     return (

@@ -251,7 +251,8 @@ def policy_section(
             + "."
         )
     if study.grace_caveat:
-        parts.append(study.grace_caveat)
+        # First, not last: the reader meets the bias before the numbers it inflates.
+        parts.insert(0, study.grace_caveat)
     criteria_rows: tuple[tuple[str, str, str, str], ...] = ()
     metric = design.criteria.disparity_metric if design.criteria is not None else "recall"
     if not study.criteria.empty:
@@ -276,6 +277,7 @@ def policy_section(
         criteria=criteria_rows,
         criteria_note=_criteria_note(study, capacity) if criteria_rows else "",
         registration=registration,
+        criteria_heading=_criteria_heading(study.registration.status),
         most_flagged=tuple(flagged),
         flagged_by=(
             f"By {rule_label(lead)[:1].lower()}{rule_label(lead)[1:]}, offering early help to "
@@ -291,6 +293,23 @@ def policy_section(
             "that drove both early help and escalation was recorded."
         ),
     )
+
+
+def _criteria_heading(status: str) -> str:
+    """Return the criteria table's heading for the design's registration ``status``.
+
+    Examples
+    --------
+    >>> _criteria_heading("registered"), _criteria_heading("not_registered")
+    ('Pre-registered criteria', 'Success criteria (not registered)')
+    >>> _criteria_heading("changed")
+    'Success criteria (changed since registration)'
+    """
+    if status == "registered":
+        return "Pre-registered criteria"
+    if status == "changed":
+        return "Success criteria (changed since registration)"
+    return "Success criteria (not registered)"
 
 
 #: The estimator the brief and the adjusted figures lead with, in order of preference.

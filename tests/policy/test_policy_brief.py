@@ -106,6 +106,9 @@ def test_policy_section_carries_the_grace_period_caveat() -> None:
     result = dataclasses.replace(study(), grace_days=14, grace_period_ended=ended)
     text = _summary(result)
     assert "14-day grace period" in text and "share the AIPW estimate's bias" in text
+    # First, before the numbers it inflates (a reviewer found it at the end of a paragraph
+    # a phone screen long).
+    assert text.startswith(result.grace_caveat), text[:120]
     assert "escalated or left the study" in text
     assert str(ended) not in re.findall(r"\d+", result.grace_caveat)
     clean = dataclasses.replace(result, grace_period_ended=0)
@@ -149,3 +152,17 @@ def test_threshold_decimals_leave_other_values_alone(value: float) -> None:
     shown = _criterion_row(row, "recall")[2].split(" ")[0]
     expected = {0.5: "50%", 0.58: "58%", 0.4951: "49.5%"}[value]
     assert shown == expected
+
+
+def test_policy_section_criteria_heading_follows_the_registration() -> None:
+    """ "Pre-registered criteria" only for a design registered and unchanged since."""
+    result = study()
+    assert result.registration.status == "not_registered"
+    section = policy_section(result, default_design(), None)
+    assert section is not None
+    assert section.criteria_heading == "Success criteria (not registered)"
+    registered = dataclasses.replace(
+        result, registration=RegistrationCheck("registered", "2024-05-01T09:30:00+00:00", "ab")
+    )
+    section = policy_section(registered, default_design(), None)
+    assert section is not None and section.criteria_heading == "Pre-registered criteria"

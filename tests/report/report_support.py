@@ -107,6 +107,7 @@ def example_policy() -> PolicySection:
                 "inconclusive",
             ),
         ),
+        criteria_heading="Pre-registered criteria",
         registration="The design was registered on 2024-05-01T09:30:00+00:00 and has not "
         "changed since.",
         most_flagged=("Age: 0-4 — 41% flagged (95% CI 39% to 43%) against 30% of all children.",),

@@ -60,7 +60,7 @@ def test_report_brief_plain_words_and_caveat(html: str) -> None:
     assert "15% (95% CI 13% to 17%)" in html
     # the words keep the decimal of the number above them ("-2.1 points")
     assert (
-        "About 2.1 fewer in every 100 children would escalate (plausibly between 0.4 and 3.8"
+        "An estimated 2.1 fewer in every 100 children would escalate (plausibly between 0.4 and 3.8"
         in html
     )
     assert "Decision support only." in html

@@ -61,7 +61,9 @@ def _text(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-def _brief_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, grace_warning: bool) -> str:
+def _brief_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, grace_warning: bool, subfolders: bool = True
+) -> str:
     """Run the effects stage (replaced by the demo's estimates) and the brief.
 
     Returns the text of the key numbers (the whole brief is ``out/brief.html``).
@@ -85,6 +87,7 @@ def _brief_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, grace_warnin
             progress=False,
             stages=("effects", "brief"),
             background_figures=False,
+            subfolders=subfolders,
         )
     page = Path(outputs.brief).read_text(encoding="utf-8")
     return _text(page[page.index('<section aria-labelledby="key">') : page.index('"cohort"')])
@@ -133,3 +136,15 @@ def test_report_brief_glossary_header_and_workbook_say_what_the_design_did(
     assert "60 untreated spells ended within that grace period" in rows["Caveat 1"]
     assert "blank cell" in rows["Disclosure control"]
     assert "shown as 'fewer than 10'" not in rows["Disclosure control"]
+
+
+def test_report_brief_points_to_the_effects_table_where_it_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # analyses/05_brief.py writes everything beside the brief: there is no results/ folder,
+    # and the header pointed to results/effects.csv all the same.
+    _brief_text(tmp_path, monkeypatch, grace_warning=True, subfolders=False)
+    assert (tmp_path / "out" / "effects.csv").exists()
+    text = _text((tmp_path / "out" / "brief.html").read_text(encoding="utf-8"))
+    assert "the estimates at 730 days are in effects.csv" in text
+    assert "results/effects.csv" not in text

@@ -99,14 +99,14 @@ def test_complementary_brief_takes_its_counts_from_the_disclosed_table(
     text = _text(out / "brief.html")
     facts = dict(
         re.findall(
-            r"(Went on to escalate|Died during follow-up|Children) "
+            r"(Went on to escalate \(any time in follow-up\)|Died during follow-up|Children) "
             r"(not shown|fewer than 10|[\d,]+)",
             text,
         )
     )
     # Not 230 (the rounded raw count): spells minus censored would give the deaths away.
-    assert facts["Went on to escalate"] == "not shown"
+    assert facts["Went on to escalate (any time in follow-up)"] == "not shown"
     assert facts["Died during follow-up"] == "fewer than 10"
     assert facts["Children"] == f"{int(cohort['children']):,}"
     for raw in ("228", "230", "225"):
-        assert not re.search(rf"Went on to escalate {raw}\b", text)
+        assert not re.search(rf"Went on to escalate \(any time in follow-up\) {raw}\b", text)

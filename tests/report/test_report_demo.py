@@ -50,6 +50,13 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     ids = [*history.children["child_id"], *history.children["family_id"]]
     titles = {title for _, title in check_alt_texts(tmp_path, ids, history.notes["text"])}
     assert {"Who was studied", "Change in risk with early help", "The rules side by side"} <= titles
+    # The cohort's escalations say over what period (a reviewer found 365-day rates beside
+    # an all-follow-up count, neither saying so).
+    assert "Went on to escalate (any time in follow-up)" in html
+    # The criteria's heading does not call an unregistered design's criteria registered.
+    assert ("Pre-registered criteria" in html) == (
+        manifest["registration"]["status"] == "registered"
+    )
     # No empty figure: when every group's recall and precision is suppressed (as here), the
     # fairness figure is not drawn and a note says why.
     fairness = outputs.tables["fairness"]
