@@ -809,7 +809,11 @@ def _run_into(
             _survival(run, data_, design)
     if "heterogeneity" in wanted:
         with run.stage("heterogeneity", "Looking for differences in effect"):
-            state["heterogeneity"] = _heterogeneity(run, data_, horizons[0], seed)
+            effects = state.get("effects")
+            biased = effects is not None and "aipw" in effects.settings.get("grace_biased", ())
+            state["heterogeneity"] = _heterogeneity(
+                run, data_, horizons[0], seed, grace_biased=biased
+            )
     if "prediction" in wanted or "fairness" in wanted:
         with run.stage("prediction", "Validating a risk tool"):
             state["prediction"] = _prediction(run, data_, design, seed, bootstrap, history)
@@ -1704,7 +1708,14 @@ def _pathways(run: _Run, data: SpellData) -> None:
         )
 
 
-def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
+def _heterogeneity(
+    run: _Run, data: SpellData, horizon: int, seed: int, *, grace_biased: bool = False
+) -> Any:
+    """Estimate and draw the causal forest's individual effects and the subgroups' effects.
+
+    ``grace_biased``: the effects stage found the grace period biasing its AIPW estimate;
+    the subgroups' AIPW means share that bias and their caption says so.
+    """
     from escalation.causal import estimate_heterogeneity as estimate
     from escalation.causal.heterogeneity import MIN_PER_ARM, WHOLE_COHORT
 
@@ -1752,9 +1763,16 @@ def _heterogeneity(run: _Run, data: SpellData, horizon: int, seed: int) -> Any:
             caption=f"Change in risk of escalation by {horizon} days with early help, within "
             "groups: the mean of the children's doubly robust (AIPW) estimates in each group. "
             "The solid line is the doubly robust (AIPW) effect in all children. Lines are 95% "
-            "confidence intervals. "
+            "confidence intervals from the estimates' influence functions (the key numbers' "
+            "come from the bootstrap, so they differ a little). "
             f"Groups of fewer than {run.rules.threshold} children are not shown; a group with "
-            f"fewer than {MIN_PER_ARM} children with or without early help is not estimated.",
+            f"fewer than {MIN_PER_ARM} children with or without early help is not estimated."
+            + (
+                " Like the AIPW estimate of the key numbers, these are biased towards benefit "
+                "by the grace period (see its caveat)."
+                if grace_biased
+                else ""
+            ),
             alt=alt_text.subgroups_alt(shown, horizon, _shown(subgroups).loc[whole]),
         )
     return fit

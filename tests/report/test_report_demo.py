@@ -50,6 +50,8 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     ids = [*history.children["child_id"], *history.children["family_id"]]
     titles = {title for _, title in check_alt_texts(tmp_path, ids, history.notes["text"])}
     assert {"Who was studied", "Change in risk with early help", "The rules side by side"} <= titles
+    # The subgroups' AIPW means share the grace period's bias, and their caption says so.
+    assert "these are biased towards benefit by the grace period" in html
     # The cohort's escalations say over what period (a reviewer found 365-day rates beside
     # an all-follow-up count, neither saying so).
     assert "Went on to escalate (any time in follow-up)" in html
