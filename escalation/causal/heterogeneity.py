@@ -129,15 +129,21 @@ def subgroup_sort_key(level: str) -> tuple[float, str]:
     return (float(digits.group()) if digits else np.inf, level)
 
 
+#: The deprivation subgroups: Index of Multiple Deprivation deciles, 1 the most deprived.
+DEPRIVATION_BANDS: Final = ("1-3 (most deprived)", "4-7", "8-10 (least deprived)")
+
+
 def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the pre-registered subgroup of each row (columns present in ``frame`` only).
 
     ``age_band``: unborn (age at time zero below 0: the decision was made before
     birth), 0-4, 5-10, 11-15, 16-17 years; ``n_factors``: 0, 1, 2, 3+;
-    ``deprivation``: IMD deciles 1-3 (most deprived), 4-7, 8-10.
+    ``deprivation``: IMD deciles "1-3 (most deprived)", "4-7", "8-10 (least deprived)".
 
     Examples
     --------
+    >>> subgroup_levels(pd.DataFrame({"imd_decile": [1, 5, 10]}))["deprivation"].tolist()
+    ['1-3 (most deprived)', '4-7', '8-10 (least deprived)']
     >>> subgroup_levels(pd.DataFrame({"age": [-0.3, 2, 12], "n_factors": [1, 0, 5]}))
       age_band n_factors
     0   unborn         1
@@ -157,7 +163,8 @@ def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
         out["n_factors"] = k.astype(str).replace({"3": "3+"})
     if "imd_decile" in frame:
         imd = pd.to_numeric(frame["imd_decile"], errors="coerce")
-        out["deprivation"] = pd.cut(imd, [0, 3, 7, 10], labels=["1-3", "4-7", "8-10"]).astype(str)
+        # The ends named, as the risk tool's quintiles are: decile 1 is the most deprived.
+        out["deprivation"] = pd.cut(imd, [0, 3, 7, 10], labels=list(DEPRIVATION_BANDS)).astype(str)
     return out
 
 
