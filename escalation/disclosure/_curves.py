@@ -15,6 +15,7 @@ import pandas as pd
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
+    disclose_count,
     disclose_share,
     round_std_error,
 )
@@ -362,6 +363,39 @@ def _log_interval(
         return p / spread, np.minimum(p * spread, 1.0)
 
 
+def _disclosed_error(
+    se: npt.NDArray[np.float64],
+    exact: npt.NDArray[np.float64],
+    shown: npt.NDArray[np.float64],
+    n: int,
+    rules: DisclosureRules,
+) -> npt.NDArray[np.float64]:
+    """Return standard errors that carry no more than the disclosed share and spells.
+
+    The exact standard error of a share k/n, even at 2 significant figures, gives a small
+    k back (k is about (se n)^2). It is published as the binomial standard error of the
+    disclosed share over the disclosed spells, times the ratio of the estimate's standard
+    error to its binomial one (1 without censoring; censoring raises it) rounded to 2
+    significant figures, the product rounded to 2 significant figures again.
+
+    Examples
+    --------
+    Twelve of 9,282, shown as 10 of 9,280: the exact 0.00037 would say 12.
+
+    >>> exact = np.sqrt(12 * 9270 / 9282**3)
+    >>> _disclosed_error(np.array([exact]), np.array([12 / 9282]), np.array([10 / 9280]),
+    ...                  9282, DEFAULT_RULES)
+    array([0.00034])
+    """
+    total = disclose_count(n, rules)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binomial = np.sqrt(exact * (1 - exact) / n)
+        ratio = np.where(binomial > 0, se / binomial, np.where(se == 0, 1.0, np.nan))
+        base = np.sqrt(shown * (1 - shown) / total) if total else np.full_like(shown, np.nan)
+    ratio = np.array([round_std_error(x) for x in ratio])
+    return np.array([round_std_error(x) for x in ratio * base])
+
+
 def disclose_state_occupation(
     occupation: pd.DataFrame,
     transitions: pd.DataFrame,
@@ -387,9 +421,9 @@ def disclose_state_occupation(
        expected number is below the threshold, zero included, and rounded otherwise. The
        states may not add up to exactly one after rounding.
 
-    The standard error is rounded to 2 significant figures
-    (:func:`~escalation.disclosure.round_std_error`) and the interval is recomputed on
-    the log scale around the value shown. From the first time fewer than the threshold of
+    The standard error is published on the disclosed numbers too (see
+    :func:`_disclosed_error`) and the interval is recomputed from it on the log scale
+    around the value shown. From the first time fewer than the threshold of
     spells remain in follow-up (neither censored nor absorbed), every value is suppressed.
 
     Parameters
@@ -457,8 +491,9 @@ def disclose_state_occupation(
         out.loc[index, "shown_from"] = np.where(shown, times[at], np.nan)
         out.loc[index, "suppressed"] = ~shown
         if "std_error" in errors:
-            se = out["std_error"].to_numpy(dtype=float)[rows][at]
-            se = np.array([round_std_error(x) for x in se])
+            se = _disclosed_error(
+                out["std_error"].to_numpy(dtype=float)[rows][at], exact[at], value, spells, rules
+            )
             out.loc[index, "std_error"] = np.where(shown, se, np.nan)
             if "conf_low" in errors and "conf_high" in errors and "conf_level" in out:
                 level = out["conf_level"].to_numpy(dtype=float)[rows]
