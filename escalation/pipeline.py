@@ -75,6 +75,7 @@ from escalation.disclosure import (
     disclose_effects,
     disclose_metric_counts,
     disclose_model,
+    disclose_state_occupation,
     disclose_table,
     disclose_text,
     disclose_threshold_curve,
@@ -1650,9 +1651,8 @@ def _pathways(run: _Run, data: SpellData) -> None:
     """Draw the moves between states and the state occupation (descriptive: no model)."""
     from escalation.survival import pathway_transitions, state_occupation
 
-    rules, spells = run.rules, data.spells
-    moves = pathway_transitions(data)
-    moves = moves[moves["to_state"].notna()]
+    rules, rows = run.rules, pathway_transitions(data)
+    moves = rows[rows["to_state"].notna()]
     counts = moves.groupby(["from_state", "to_state"], sort=False).size().rename("n").reset_index()
     # The moves out of a state add up to the children who left it: complementary
     # suppression within each state.
@@ -1682,27 +1682,27 @@ def _pathways(run: _Run, data: SpellData) -> None:
         width="double",
         in_brief=False,
     )
+    # Each state's steps rest on the threshold of its own moves, and each value is a
+    # disclosed expected count over the disclosed spells (not the exact shares).
     states = run.table(
         "state_occupation",
-        disclose_curves(
-            state_occupation(data).tidy(),
-            spell_records(spells),
-            rules=rules,
-            by=(),
-            match=None,
-            jointly="state",
-            event="ended",
-        ),
+        disclose_state_occupation(state_occupation(rows).tidy(), rows, rules=rules),
     )
-    shown_states = _shown(states)
+    # The stack is drawn at the times some state is shown; a state suppressed there
+    # (fewer than the threshold expected in it) is drawn at zero.
+    drawn = states[states.groupby("time")["suppressed"].transform("min").eq(False)]
+    shown_states = drawn.assign(probability=drawn["probability"].fillna(0.0))
     if len(shown_states) and (shown_states.groupby("state")["probability"].nunique() > 1).any():
         run.figure(
             "state_occupation",
             plot_state_occupation(shown_states.replace({"state": _STATE_LABELS})),
             title="Where children are over time",
             caption="Probability of being in each state after the decision point (multi-state "
-            f"Aalen–Johansen); each step stands for at least {rules.threshold} moves between "
-            "states.",
+            f"Aalen–Johansen); each step of a state stands for at least {rules.threshold} "
+            "moves into or out of it. Each probability is an expected number of children "
+            f"rounded to {rules.rounding} over the spells rounded to {rules.rounding}, so the "
+            f"states may not add up to exactly 100%; a state with fewer than {rules.threshold} "
+            "expected is drawn at zero.",
             alt="Stacked state occupation probabilities.",
             in_brief=False,
         )

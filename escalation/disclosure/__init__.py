@@ -23,7 +23,10 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
    rates) only when its numerator and the rest of its denominator both reach the
    threshold.
 6. **Curves** are coarsened so that each step stands for at least the threshold of
-   events; where fewer than the threshold remain at risk the curve stops.
+   events; where fewer than the threshold remain at risk the curve stops. Curves of
+   several states (state occupation) are coarsened state by state, each step of a state
+   resting on the threshold of moves into or out of it, and are shown as shares of
+   disclosed counts (rule 9; :func:`disclose_state_occupation`).
 7. **Record-level figures** (distributions, residuals, propensity scores) are drawn from
    micro-aggregated values: each point or bar stands for at least the threshold of
    children.
@@ -57,7 +60,12 @@ from escalation.disclosure._counts import (
     format_count,
     round_std_error,
 )
-from escalation.disclosure._curves import disclose_curves, disclose_effects, spell_records
+from escalation.disclosure._curves import (
+    disclose_curves,
+    disclose_effects,
+    disclose_state_occupation,
+    spell_records,
+)
 from escalation.disclosure._diagnostics import (
     disclose_balance,
     disclose_positivity,
@@ -95,6 +103,7 @@ __all__ = [
     "disclose_operating_metrics",
     "disclose_positivity",
     "disclose_share",
+    "disclose_state_occupation",
     "disclose_table",
     "disclose_text",
     "disclose_threshold_curve",

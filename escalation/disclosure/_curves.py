@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.disclosure._counts import DEFAULT_RULES, DisclosureRules
+from escalation.disclosure._counts import (
+    DEFAULT_RULES,
+    DisclosureRules,
+    disclose_count,
+    disclose_share,
+    round_std_error,
+)
 from escalation.disclosure._models import STAT_COLUMNS
 
 
@@ -210,8 +219,10 @@ def disclose_curves(
         Value columns (default: those of ``estimate, probability, std_error, conf_low,
         conf_high`` present).
     jointly : str, optional
-        A column whose curves are coarsened together, at the same times (e.g. ``state``
-        of state occupation probabilities, which add up to one at every time).
+        Deprecated: a column whose curves are coarsened together, at the same times. A
+        step then stands for the threshold of events in all, not for each level: a
+        level that moved by fewer, and the exact counts behind the values, can be read
+        off. State occupation is disclosed with :func:`disclose_state_occupation`.
     duration, event : str
         Columns of ``records``.
 
@@ -240,6 +251,13 @@ def disclose_curves(
         ]
     )
     if jointly is not None:
+        warnings.warn(
+            "disclose_curves(jointly=) is deprecated: a step of the joint curves can stand "
+            "for fewer than the threshold of moves of one level; disclose state occupation "
+            "with disclose_state_occupation",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return _disclose_jointly(
             curves, records, rules, list(by), match, time, value_columns, jointly, duration, event
         )
@@ -326,3 +344,164 @@ def _disclose_jointly(
     merged.index.name = curves.index.name
     merged[jointly] = curves[jointly]
     return merged[[*curves.columns, "shown_from", "suppressed"]]
+
+
+def _moves_of(transitions: pd.DataFrame, state: str) -> npt.NDArray[np.float64]:
+    """Return the times of the moves into or out of ``state`` (rows ending in a move)."""
+    moved = transitions[transitions["to_state"].notna()]
+    touches = (moved["from_state"].astype(str) == state) | (moved["to_state"].astype(str) == state)
+    return moved.loc[touches, "stop"].to_numpy(dtype=float)
+
+
+def _log_interval(
+    p: npt.NDArray[np.float64], se: npt.NDArray[np.float64], level: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Log-scale interval around ``p`` (as ``StateOccupationResult.tidy``), truncated at 1."""
+    z = np.array([NormalDist().inv_cdf(0.5 + c / 2) if math.isfinite(c) else np.nan for c in level])
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        spread = np.where(p > 0, np.exp(z * se / p), 1.0)
+        return p / spread, np.minimum(p * spread, 1.0)
+
+
+def _disclosed_error(
+    se: npt.NDArray[np.float64],
+    exact: npt.NDArray[np.float64],
+    shown: npt.NDArray[np.float64],
+    n: int,
+    rules: DisclosureRules,
+) -> npt.NDArray[np.float64]:
+    """Return standard errors that carry no more than the disclosed share and spells.
+
+    The exact standard error of a share k/n, even at 2 significant figures, gives a small
+    k back (k is about (se n)^2). It is published as the binomial standard error of the
+    disclosed share over the disclosed spells, times the ratio of the estimate's standard
+    error to its binomial one (1 without censoring; censoring raises it) rounded to 2
+    significant figures, the product rounded to 2 significant figures again.
+
+    Examples
+    --------
+    Twelve of 9,282, shown as 10 of 9,280: the exact 0.00037 would say 12.
+
+    >>> exact = np.sqrt(12 * 9270 / 9282**3)
+    >>> _disclosed_error(np.array([exact]), np.array([12 / 9282]), np.array([10 / 9280]),
+    ...                  9282, DEFAULT_RULES)
+    array([0.00034])
+    """
+    total = disclose_count(n, rules)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binomial = np.sqrt(exact * (1 - exact) / n)
+        ratio = np.where(binomial > 0, se / binomial, np.where(se == 0, 1.0, np.nan))
+        base = np.sqrt(shown * (1 - shown) / total) if total else np.full_like(shown, np.nan)
+    ratio = np.array([round_std_error(x) for x in ratio])
+    return np.array([round_std_error(x) for x in ratio * base])
+
+
+def disclose_state_occupation(
+    occupation: pd.DataFrame,
+    transitions: pd.DataFrame,
+    *,
+    rules: DisclosureRules = DEFAULT_RULES,
+    n: int | None = None,
+) -> pd.DataFrame:
+    """Return state occupation probabilities coarsened state by state and shown as shares.
+
+    Two rules, each needed on its own:
+
+    1. **Every state's steps rest on the threshold of its own moves.** Each state's curve
+       is coarsened as :func:`disclose_curves` coarsens one curve, counting the moves
+       into or out of that state: its published value changes only where at least the
+       threshold of such moves happened since its last change (``shown_from`` says from
+       which time a value comes). Coarsening the states together would let a state that
+       moved by one child step on its own (one death on day 5 shows a step of 1/n).
+    2. **The values carry no more than disclosed counts.** A probability times the spells
+       at the start is an expected number of children in the state; published at full
+       precision it gives back that number and the exact cohort (5/9,282 on day 1). Each
+       value is therefore the disclosed expected number over the disclosed number of
+       spells (:func:`~escalation.disclosure.disclose_share`): suppressed where the
+       expected number is below the threshold, zero included, and rounded otherwise. The
+       states may not add up to exactly one after rounding.
+
+    The standard error is published on the disclosed numbers too (see
+    :func:`_disclosed_error`) and the interval is recomputed from it on the log scale
+    around the value shown. From the first time fewer than the threshold of
+    spells remain in follow-up (neither censored nor absorbed), every value is suppressed.
+
+    Parameters
+    ----------
+    occupation : pandas.DataFrame
+        ``time, state, probability`` and optionally ``std_error, conf_low, conf_high,
+        conf_level`` (``StateOccupationResult.tidy()``).
+    transitions : pandas.DataFrame
+        The rows the curves were estimated from: ``spell_id, stop, from_state,
+        to_state`` (:func:`~escalation.survival.pathway_transitions`; a missing
+        ``to_state`` ends in censoring).
+    rules : DisclosureRules, optional
+    n : int, optional
+        Spells the probabilities are shares of (default: the spells in ``transitions``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``occupation`` with the values disclosed, plus ``shown_from`` and ``suppressed``
+        (true where the state's value is not shown).
+
+    Examples
+    --------
+    Three of 100 spells move to a CP plan on day 1 and 12 more on day 2: day 1 is not a
+    step of its own, and the 3 cannot be read off day 1.
+
+    >>> rows = pd.DataFrame({"spell_id": range(100), "start": 0.0,
+    ...     "stop": [1.0] * 3 + [2.0] * 12 + [9.0] * 85,
+    ...     "from_state": "referral_closed",
+    ...     "to_state": ["cp_plan"] * 15 + [None] * 85})
+    >>> occupation = pd.DataFrame({"time": [0.0, 0, 1, 1, 2, 2],
+    ...     "state": ["referral_closed", "cp_plan"] * 3,
+    ...     "probability": [1.0, 0.0, 0.97, 0.03, 0.85, 0.15]})
+    >>> out = disclose_state_occupation(occupation, rows)
+    >>> out[["time", "state", "probability", "suppressed"]].values.tolist()
+    [[0.0, 'referral_closed', 1.0, False], [0.0, 'cp_plan', nan, True], \
+[1.0, 'referral_closed', 1.0, False], [1.0, 'cp_plan', nan, True], \
+[2.0, 'referral_closed', 0.85, False], [2.0, 'cp_plan', 0.15, False]]
+    """
+    out = occupation.copy()
+    spells = int(transitions["spell_id"].nunique()) if n is None else int(n)
+    ends = transitions.groupby("spell_id", sort=False)["stop"].max().to_numpy(dtype=float)
+    errors = [c for c in ("std_error", "conf_low", "conf_high") if c in out.columns]
+    for column in ["probability", *errors]:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    out["shown_from"] = np.nan
+    out["suppressed"] = True
+    for state, members in out.groupby("state", sort=False).indices.items():
+        rows = members[np.argsort(out["time"].to_numpy(dtype=float)[members], kind="stable")]
+        index = out.index[rows]
+        times = out["time"].to_numpy(dtype=float)[rows]
+        exact = out["probability"].to_numpy(dtype=float)[rows]
+        changed = np.r_[False, np.abs(np.diff(exact)) > 1e-12]
+        source = _curve_sources(
+            times, changed, [(_moves_of(transitions, str(state)), ends)], rules.threshold
+        )
+        at = np.maximum(source, 0)
+        shares = [
+            disclose_share(exact[i] * spells, spells, rules) if source[k] >= 0 else None
+            for k, i in enumerate(at)
+        ]
+        value = np.array([np.nan if s is None else s for s in shares], dtype=float)
+        shown = np.isfinite(value)
+        out.loc[index, "probability"] = value
+        out.loc[index, "shown_from"] = np.where(shown, times[at], np.nan)
+        out.loc[index, "suppressed"] = ~shown
+        if "std_error" in errors:
+            se = _disclosed_error(
+                out["std_error"].to_numpy(dtype=float)[rows][at], exact[at], value, spells, rules
+            )
+            out.loc[index, "std_error"] = np.where(shown, se, np.nan)
+            if "conf_low" in errors and "conf_high" in errors and "conf_level" in out:
+                level = out["conf_level"].to_numpy(dtype=float)[rows]
+                low, high = _log_interval(value, se, level)
+                out.loc[index, "conf_low"] = np.where(shown, low, np.nan)
+                out.loc[index, "conf_high"] = np.where(shown, high, np.nan)
+        else:
+            for column in errors:
+                out.loc[index, column] = np.nan  # not recomputable from the disclosed value
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out

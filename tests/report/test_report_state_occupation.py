@@ -1,0 +1,163 @@
+"""State occupation as the pipeline publishes it gives back no exact or small count.
+
+The table ``state_occupation.csv`` (and the figure drawn from it) is made by
+``pipeline._pathways``. On a simulated authority of 916 spells (1 death, 3 moves from a
+CP plan into care) every state's published change must rest on at least 10 moves into
+or out of that state, and no published probability times the exact number of spells may
+give back a count below 10, an exact count that rounding hides, or the exact cohort.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import escalation as esc
+import escalation.pipeline as pipeline
+from escalation.disclosure import DEFAULT_RULES, disclose_count, round_std_error
+from escalation.survival import pathway_transitions, state_occupation
+
+THRESHOLD = DEFAULT_RULES.threshold
+
+
+class _Run:
+    """The parts of a pipeline run ``_pathways`` uses: the rules, tables and figures."""
+
+    def __init__(self) -> None:
+        self.rules = DEFAULT_RULES
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.figures: dict[str, Any] = {}
+
+    def table(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        self.tables[name] = frame
+        return frame
+
+    def figure(self, name: str, plot: Any, **kwargs: Any) -> None:
+        self.figures[name] = (plot, kwargs)
+
+
+@pytest.fixture(scope="module")
+def published() -> Iterator[dict[str, Any]]:
+    history = esc.simulate_local_authority(2000, seed=5).history
+    data = esc.build_spells(history, esc.default_design())
+    run = _Run()
+    pipeline._pathways(run, data)  # type: ignore[arg-type]
+    rows = pathway_transitions(data)
+    yield {
+        "states": run.tables["state_occupation"],
+        "figures": run.figures,
+        "rows": rows,
+        "exact": state_occupation(rows).tidy(),
+        "n": len(data.spells),
+    }
+
+
+def _whole(value: float) -> bool:
+    return math.isclose(value, round(value), rel_tol=0, abs_tol=1e-6)
+
+
+def test_state_occupation_gives_back_no_small_or_hidden_count(
+    published: dict[str, Any],
+) -> None:
+    states, exact, n = published["states"], published["exact"], published["n"]
+    assert n == 916
+    hidden = set()  # exact expected counts that rounding to 5 hides
+    for value in exact["probability"] * n:
+        if _whole(value) and round(value) % DEFAULT_RULES.rounding:
+            hidden.add(round(value))
+    shown = states.loc[~states["suppressed"].astype(bool), "probability"].dropna()
+    assert len(shown)
+    given = {round(p * n) for p in shown if _whole(p * n)}
+    small = sorted(k for k in given if k < THRESHOLD)
+    assert not small, f"published values are {small} of {n}"
+    assert not (given & hidden) - {n}, f"exact counts {sorted(given & hidden)} given back"
+
+
+def test_state_occupation_shows_no_exact_cohort(published: dict[str, Any]) -> None:
+    """Every published probability is a disclosed count over the disclosed spells."""
+    states, n = published["states"], published["n"]
+    total = disclose_count(n)
+    assert total is not None and total != n
+    for p in states["probability"].dropna():
+        k = Fraction(p).limit_denominator(total) * total
+        assert k.denominator == 1 and math.isclose(float(k) / total, p), p
+        assert k >= THRESHOLD and k % DEFAULT_RULES.rounding == 0, (p, k)
+
+
+def test_state_occupation_every_change_rests_on_ten_moves(published: dict[str, Any]) -> None:
+    states, rows = published["states"], published["rows"]
+    moves = rows[rows["to_state"].notna()]
+    steps = 0
+    for state, curve in states.groupby("state", sort=False):
+        touched = moves.loc[
+            (moves["from_state"].astype(str) == state) | (moves["to_state"].astype(str) == state),
+            "stop",
+        ].to_numpy(float)
+        curve = curve.sort_values("time")
+        values = curve["probability"].to_numpy(float)
+        times = curve["time"].to_numpy(float)
+        last_value, last_change = values[0], -np.inf
+        for time, value in zip(times[1:], values[1:], strict=True):
+            if np.isnan(value) or (not np.isnan(last_value) and value == last_value):
+                continue
+            moved = int(((touched > last_change) & (touched <= time)).sum())
+            assert moved >= THRESHOLD, f"{state} changes at {time} on {moved} moves"
+            last_value, last_change, steps = value, time, steps + 1
+    assert steps > 0, "no state's curve moves at all"
+    deaths = states[states["state"] == "death"]
+    assert deaths["probability"].isna().all(), "1 death: the state is never shown"
+
+
+def test_state_occupation_figure_draws_what_the_table_shows(published: dict[str, Any]) -> None:
+    states = published["states"]
+    plot, kwargs = published["figures"]["state_occupation"]
+    drawn = plot.data
+    allowed = set(np.round(states["probability"].dropna(), 10))
+    values = pd.to_numeric(drawn["probability"])
+    assert set(np.round(values[values > 0], 10)) <= allowed
+    assert "at least 10 moves into or out of it" in kwargs["caption"]
+    assert "may not add up to exactly 100%" in kwargs["caption"]
+
+
+def test_disclose_state_occupation_a_dozen_deaths_step_once() -> None:
+    """Twelve deaths, one a day: the death state shows one step, 10 of the disclosed 1,280."""
+    from escalation.disclosure import disclose_state_occupation
+
+    n = 1283
+    stop = [float(d) for d in range(1, 13)] + [100.0] * (n - 12)
+    rows = pd.DataFrame(
+        {
+            "spell_id": range(n),
+            "start": 0.0,
+            "stop": stop,
+            "from_state": "referral_closed",
+            "to_state": ["death"] * 12 + [None] * (n - 12),
+        }
+    )
+    out = disclose_state_occupation(state_occupation(rows).tidy(), rows)
+    death = out[out["state"] == "death"].sort_values("time")
+    shown = death["probability"].dropna()
+    assert list(shown) == [10 / 1285]
+    assert death.loc[death["probability"].notna(), "time"].min() == 12.0
+    # Before any censoring the standard error is that of the disclosed share: the exact
+    # one, sqrt(12 * 1271 / 1283^3) = 0.0027 even at 2 figures, would say 12 deaths.
+    shown_rows = out[~out["suppressed"]]
+    p = shown_rows["probability"].to_numpy(float)
+    binomial = [round_std_error(x) for x in np.sqrt(p * (1 - p) / 1285)]
+    assert np.allclose(shown_rows["std_error"].to_numpy(float), binomial, rtol=0, atol=1e-12)
+    assert death["std_error"].dropna().tolist() == [0.0025]
+
+
+def test_disclose_curves_jointly_is_deprecated() -> None:
+    from escalation.disclosure import disclose_curves
+
+    curve = pd.DataFrame({"time": [0.0, 0.0], "state": ["a", "b"], "probability": [1.0, 0.0]})
+    records = pd.DataFrame({"duration": [5.0] * 20, "event": 1})
+    with pytest.warns(DeprecationWarning, match="disclose_state_occupation"):
+        disclose_curves(curve, records, by=(), match=None, jointly="state")
