@@ -19,7 +19,7 @@ from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
-    scale_colour_escalation,
+    scale_colour_estimators,
     scale_colour_groups,
     scale_fill_groups,
     theme_escalation,
@@ -207,7 +207,8 @@ def plot_love(
             scales="free_x",
             space={"x": [3.0, 1.6][: len(panels)], "y": [1.0]},
         )
-        + scale_colour_escalation(name="")
+        # Before and after weighting are not the arms: black and grey, and shapes.
+        + scale_colour_estimators(legend, name="")
         + p9.scale_shape_manual(values=["o", "s", "^", "D"], name="")
         + p9.scale_x_continuous(breaks=_vr_breaks, labels=_vr_labels)
         + p9.labs(x="", y="", title=title)

@@ -17,7 +17,7 @@ from escalation.figures._checks import require_columns
 from escalation.figures._labels import point_breaks, points
 from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.forest import interval
-from escalation.figures.theme import ANNOTATION_PT, GREY, INK, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, ESTIMATOR_INKS, GREY, INK, theme_escalation
 
 __all__ = ["plot_effect_distribution", "plot_subgroup_effects"]
 
@@ -88,7 +88,10 @@ def plot_effect_distribution(
     )
     plot = (
         p9.ggplot(data, p9.aes("effect", "children"))
-        + p9.geom_col(width=float(edges[1] - edges[0]), fill="#56B4E9", color="white", size=0.2)
+        # Grey, not sky blue: a near shade of the blue of early help.
+        + p9.geom_col(
+            width=float(edges[1] - edges[0]), fill=ESTIMATOR_INKS[2], color="white", size=0.2
+        )
         + p9.geom_vline(xintercept=mean, color=INK, size=0.7)
         + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
         + p9.labs(x=xlab, y="Children", title=title)

@@ -13,7 +13,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
-from escalation.figures.theme import ANNOTATION_PT, GREY, palette, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, GREY, estimator_inks, theme_escalation
 
 __all__ = ["plot_policy_values"]
 
@@ -89,7 +89,9 @@ def plot_policy_values(
     for column in ("flagged_low", "flagged_high"):
         if column in data:
             data[column] = data[column] + offset
-    colours = palette(len(order))
+    # Rules are not the arms: "Everyone" gets early help but was drawn in the vermillion
+    # of no early help. Black and greys, told apart by marker shape.
+    colours = estimator_inks(order)
     plot = p9.ggplot(data, p9.aes("shown_at", "prevented_per_1000", color="label")) + p9.geom_hline(
         yintercept=0.0, linetype="dashed", color=GREY, size=0.4
     )

@@ -16,7 +16,7 @@ import plotnine as p9
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
 from escalation.figures._labels import percent
-from escalation.figures.theme import ANNOTATION_PT, palette, theme_diagram, theme_escalation
+from escalation.figures.theme import ANNOTATION_PT, series_hues, theme_diagram, theme_escalation
 
 __all__ = ["plot_state_occupation", "plot_transitions"]
 
@@ -63,9 +63,8 @@ def plot_state_occupation(
     plot = (
         p9.ggplot(data, p9.aes("time", "probability", fill="state"))
         + p9.geom_area(position="stack", alpha=0.9, color="white", size=0.2)
-        + p9.scale_fill_manual(
-            values=dict(zip(order, palette(len(order)), strict=True)), breaks=order, name=""
-        )
+        # States are not the arms: hues far from the arms' blue and vermillion.
+        + p9.scale_fill_manual(values=series_hues(order), breaks=order, name="")
         + p9.scale_y_continuous(labels=percent, expand=(0, 0))
         + p9.scale_x_continuous(expand=(0, 0))
         + p9.labs(x=xlab, y="Probability of being in the state", title=title)

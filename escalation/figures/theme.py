@@ -22,13 +22,16 @@ __all__ = [
     "ANNOTATION_PT",
     "ARM_COLOURS",
     "COLUMN_WIDTH_MM",
+    "DIFFERENT_FROM_ARMS",
     "ESTIMATOR_INKS",
     "FONT_FAMILY",
     "GREY",
+    "GROUP_HUES",
     "INK",
     "LINETYPES",
     "MIN_FONT_PT",
     "OKABE_ITO",
+    "SERIES_HUES",
     "SHAPES",
     "SIMULATED_NOTE",
     "ColumnWidth",
@@ -37,12 +40,14 @@ __all__ = [
     "figure_note",
     "group_colours",
     "linetype_map",
+    "near_arm_colour",
     "palette",
     "scale_colour_escalation",
     "scale_colour_estimators",
     "scale_colour_groups",
     "scale_fill_escalation",
     "scale_fill_groups",
+    "series_hues",
     "theme_diagram",
     "theme_escalation",
     "width_mm",
@@ -102,7 +107,105 @@ INK: Final = "#000000"
 #: from its neighbour.
 ESTIMATOR_INKS: Final = ("#000000", "#5E5E5E", "#8C8C8C", "#2E2E2E", "#767676", "#474747")
 
+#: How far (CIE76 colour difference in CIELAB) a colour that is not an arm must stay from
+#: each arm's colour. Sky blue (26 from the arms' blue) and orange (33 from their
+#: vermillion) are nearer and read as the arms; bluish green (70) and greys (over 40) are
+#: not.
+DIFFERENT_FROM_ARMS: Final = 40.0
+
+#: The fills of series that need more distinct hues than greys give (the stacked areas of
+#: state occupation): the Okabe–Ito hues far from both arms' colours
+#: (:func:`near_arm_colour`), then greys.
+SERIES_HUES: Final = ("#009E73", "#CC79A7", "#F0E442", "#8C8C8C", "#5E5E5E", "#000000")
+
+#: The colours of groups drawn like the arms that are not the arms (:func:`group_colours`):
+#: bluish green, then black and greys. Reddish purple and yellow are too light for the
+#: numbers of a risk table (under 3:1 against white).
+GROUP_HUES: Final = (SERIES_HUES[0], *ESTIMATOR_INKS)
+
+# The colour rule, once for every figure
+# --------------------------------------
+# * The treatment arms, and only they, are blue (early help) and vermillion (no early
+#   help): :data:`ARM_COLOURS`, :func:`group_colours`.
+# * Groups drawn like arms that are not the arms (curves by sex) take :data:`GROUP_HUES`.
+# * Every other set of series (estimators, risk models, policy rules, before and after
+#   weighting, the groups of a fairness figure) is black and greys (:data:`ESTIMATOR_INKS`,
+#   :func:`estimator_inks`, :func:`colour_map`), told apart by marker shape
+#   (:data:`SHAPES`) or line type (:data:`LINETYPES`) as well.
+# * Where distinct hues are really needed (stacked areas), :func:`series_hues`: Okabe–Ito
+#   hues other than the arms' and not near them (:func:`near_arm_colour`), then greys.
+
 _MM_PER_INCH: Final = 25.4
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    """Return the CIELAB coordinates (D65 white) of a ``#RRGGBB`` colour."""
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    xyz = (
+        (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047,
+        0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2],
+        (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883,
+    )
+    f = [t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def near_arm_colour(colour: str) -> bool:
+    """Return whether ``colour`` is an arm's colour or a near shade of one.
+
+    Near means a CIE76 colour difference below :data:`DIFFERENT_FROM_ARMS` from blue
+    ``#0072B2`` or vermillion ``#D55E00`` (:data:`ARM_COLOURS`). A figure whose series are
+    not the arms draws nothing in such a colour.
+
+    Parameters
+    ----------
+    colour : str
+        A ``#RRGGBB`` colour (``#RRGGBBAA`` is read without its alpha).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> [near_arm_colour(c) for c in ("#0072B2", "#1980B9", "#56B4E9", "#E69F00")]
+    [True, True, True, True]
+    >>> [near_arm_colour(c) for c in ("#009E73", "#CC79A7", "#000000", "#8C8C8C")]
+    [False, False, False, False]
+    """
+    here = _lab(str(colour)[:7])
+    for arm in ARM_COLOURS.values():
+        there = _lab(arm)
+        if sum((a - b) ** 2 for a, b in zip(here, there, strict=True)) ** 0.5 < DIFFERENT_FROM_ARMS:
+            return True
+    return False
+
+
+def series_hues(levels: Sequence[object]) -> dict[str, str]:
+    """Return a distinct fill for each level that is not an arm, in the order given.
+
+    For figures that need hues, not only greys (the stacked areas of state occupation):
+    levels take :data:`SERIES_HUES` in turn (recycled beyond six), never an arm's colour
+    or a near shade of one.
+
+    Parameters
+    ----------
+    levels : sequence
+        The series, in the order they take the hues.
+
+    Returns
+    -------
+    dict of str to str
+        Colour of each level.
+
+    Examples
+    --------
+    >>> series_hues(["Referral closed", "CP plan"])
+    {'Referral closed': '#009E73', 'CP plan': '#CC79A7'}
+    """
+    names = list(dict.fromkeys(str(v) for v in levels))
+    return {n: SERIES_HUES[i % len(SERIES_HUES)] for i, n in enumerate(names)}
 
 
 def palette(n: int) -> list[str]:
@@ -127,46 +230,46 @@ def palette(n: int) -> list[str]:
 
 
 def colour_map(levels: Sequence[object], *, reserved: Sequence[object] = ()) -> dict[str, str]:
-    """Return one colour per level, the same whatever order or subset a figure shows.
+    """Return one shade per level (a risk model), the same whatever order or subset is shown.
 
-    Levels are coloured in sorted order, so that "Cox + text" has the same colour in the
-    calibration plot, the decision curve, the ROC curves and the fairness plot whenever
-    the same models are drawn. Pass every model of a study (``reserved``) to keep the
-    colours fixed when a figure shows only some of them.
+    Models are not the arms, so they take black and greys (:data:`ESTIMATOR_INKS`), never
+    the arms' blue and vermillion, and differ by line type (:func:`linetype_map`) or marker
+    shape as well. Levels take the shades in sorted order, so that "Cox + text" has the
+    same shade in the calibration plot, the decision curve, the ROC curves and the fairness
+    plot whenever the same models are drawn. Pass every model of a study (``reserved``) to
+    keep the shades fixed when a figure shows only some of them.
 
     Examples
     --------
     >>> dict(sorted(colour_map(["Gradient boosting", "Cox"]).items()))
-    {'Cox': '#0072B2', 'Gradient boosting': '#D55E00'}
+    {'Cox': '#000000', 'Gradient boosting': '#5E5E5E'}
     >>> colour_map(["Gradient boosting"], reserved=["Cox", "Gradient boosting"])
-    {'Gradient boosting': '#D55E00'}
+    {'Gradient boosting': '#5E5E5E'}
     """
     every = sorted({str(v) for v in [*reserved, *levels]})
-    colours = dict(zip(every, palette(len(every)), strict=True))
+    colours = {v: ESTIMATOR_INKS[i % len(ESTIMATOR_INKS)] for i, v in enumerate(every)}
     return {str(v): colours[str(v)] for v in levels}
 
 
 def group_colours(levels: Sequence[object]) -> dict[str, str]:
-    """Return the colour of each group: the arms' own colours, others the palette's next.
+    """Return the colour of each group: the arms' own colours, other groups never theirs.
 
     The treatment arms ("Early help", "No early help") always take :data:`ARM_COLOURS`,
-    whatever order the groups arrive in; any other group takes the palette's colours
-    not used by an arm, in the order given.
+    whatever order the groups arrive in. Any other group (curves by sex, say) is not an
+    arm, so it takes :data:`GROUP_HUES` in the order given: never blue, vermillion or a
+    near shade of them, which would read as the arms.
 
     Examples
     --------
     >>> group_colours(["No early help", "Early help"])
     {'No early help': '#D55E00', 'Early help': '#0072B2'}
     >>> group_colours(["Girls", "Boys"])
-    {'Girls': '#0072B2', 'Boys': '#D55E00'}
+    {'Girls': '#009E73', 'Boys': '#000000'}
     """
     names = [str(v) for v in levels]
-    free = iter(
-        c
-        for c in OKABE_ITO * (1 + len(names) // len(OKABE_ITO))
-        if c not in {ARM_COLOURS[n] for n in names if n in ARM_COLOURS}
-    )
-    return {n: ARM_COLOURS[n] if n in ARM_COLOURS else next(free) for n in names}
+    others = [n for n in names if n not in ARM_COLOURS]
+    hues = {n: GROUP_HUES[i % len(GROUP_HUES)] for i, n in enumerate(others)}
+    return {n: ARM_COLOURS[n] if n in ARM_COLOURS else hues[n] for n in names}
 
 
 def scale_colour_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_color_manual:

@@ -109,6 +109,20 @@ def test_rmst_curves_colour_the_arms_as_the_other_figures() -> None:
     assert _line_colour_of_top(plot) == EARLY_HELP
 
 
+def test_curves_of_groups_that_are_not_arms_use_no_arm_colour() -> None:
+    # Curves by any other grouping (sex, say) took blue and vermillion: girls would read as
+    # early help and boys as no early help.
+    f = example_frames()
+    sexes = {"Early help": "Girls", "No early help": "Boys"}
+    plot = fg.plot_survival_curves(
+        f["km"].assign(group=f["km"]["group"].map(sexes)),
+        f["at_risk"].assign(group=f["at_risk"]["group"].map(sexes)),
+    )
+    colours, _ = _drawn_colours(plot)
+    near = {c for c in colours if c.startswith("#") and _near_arm(c[:7])}
+    assert not near, f"groups drawn in the arms' colours or near shades {near}"
+
+
 @pytest.mark.parametrize("kind", ["plot_overlap", "plot_distribution_balance"])
 def test_balance_figures_colour_the_arms_as_the_curves(kind: str) -> None:
     rng = np.random.default_rng(1)
@@ -593,17 +607,35 @@ def test_estimator_figures_use_no_arm_colour(name: str) -> None:
 
 
 _WITHOUT_ARMS = ("authority forest", "difference_curve", "effect_distribution",
-                 "hazard_ratio_table", "hazard_ratios", "schoenfeld", "zip plot")  # fmt: skip
+                 "hazard_ratio_table", "hazard_ratios", "schoenfeld", "zip plot",
+                 "policy_values", "fairness", "fairness (the brief's, flagged by group)",
+                 "calibration", "roc", "precision_recall", "decision_curve",
+                 "love_plot", "state_occupation")  # fmt: skip
+
+#: Figures whose series may take hues (stacked areas), not only black and greys.
+_HUED = ("state_occupation",)
 
 
 @cache
 def _figures_without_arms() -> dict[str, Any]:
-    """Figures whose lines and points are not the arms: one series, or authorities."""
+    """Figures whose lines, points and areas are not the arms.
+
+    One series, authorities, policy rules, risk models, before and after weighting, states.
+    """
     from escalation.figures.simstudy import plot_zip
+    from escalation.figures.theme import colour_map
 
     kinds = ["difference_curve", "hazard_ratios", "hazard_ratio_table", "schoenfeld",
-             "effect_distribution"]  # fmt: skip
+             "effect_distribution", "policy_values", "fairness", "calibration", "roc",
+             "precision_recall", "decision_curve", "love_plot", "state_occupation"]  # fmt: skip
     out = {name: plot for name, (plot, _) in example_figures(kinds).items()}
+    # The brief's "who is flagged" figure: the first model only, in the study's colours.
+    f = example_frames()
+    out["fairness (the brief's, flagged by group)"] = fg.plot_fairness(
+        f["fairness"].assign(model="Cox"),
+        overall=f["overall"],
+        colours=colour_map(["Cox", "Cox + text"]),
+    )
     out["authority forest"] = fg.plot_authority_forest(
         pd.DataFrame(
             {
@@ -632,11 +664,58 @@ def _figures_without_arms() -> dict[str, Any]:
     return out
 
 
+def _near_arm(colour: str) -> bool:
+    """Whether ``colour`` is within CIE76 distance 40 of the arms' blue or vermillion.
+
+    Computed here, not by the package, so that the test judges the package's colours.
+    """
+    from matplotlib.colors import to_rgb
+
+    def lab(hex_colour: str) -> np.ndarray:
+        rgb = np.array(to_rgb(hex_colour))
+        lin = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+        to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                           [0.0193, 0.1192, 0.9505]])  # fmt: skip
+        xyz = to_xyz @ lin / np.array([0.95047, 1.0, 1.08883])
+        f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+        return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+    return any(
+        float(np.linalg.norm(lab(colour) - lab(arm))) < 40.0 for arm in (EARLY_HELP, NO_EARLY_HELP)
+    )
+
+
+def _contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio of ``colour`` against white."""
+    from matplotlib.colors import to_rgb
+
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def _mapped_colours(plot: Any) -> set[str]:
+    """The colours the layers of a drawn ``plot`` map to their series (not fixed marks)."""
+    from matplotlib.colors import to_hex
+
+    mapped: set[str] = set()
+    for layer in plot.layers:
+        for column in ("color", "fill"):
+            if column in layer.data and column in layer.mapping:
+                mapped |= {to_hex(c).upper() for c in layer.data[column].dropna()}
+    return mapped
+
+
 @pytest.mark.parametrize("name", _WITHOUT_ARMS)
 def test_figures_without_arms_use_no_arm_colour(name: str) -> None:
     # A forest of hazard ratios, a difference curve, the mean of the individual effects,
     # a Schoenfeld smooth, authorities against their pooled estimate, and intervals that
-    # miss the truth were drawn in the arms' blue or vermillion.
+    # miss the truth were drawn in the arms' blue or vermillion; so were the policy rules
+    # ("Everyone", who all get early help, in the vermillion of no early help), the risk
+    # models (Cox blue, Cox + text vermillion), every group of the brief's flagged-by-group
+    # figure, before and after weighting, and the states (in near shades of both).
+    from matplotlib.colors import to_hex
+
     from escalation.figures.theme import ARM_COLOURS
 
     figures = _figures_without_arms()
@@ -644,6 +723,12 @@ def test_figures_without_arms_use_no_arm_colour(name: str) -> None:
     colours, _ = _drawn_colours(figures[name])
     arms = {str(c).upper() for c in ARM_COLOURS.values()}
     assert not colours & arms, f"{name}: drawn in the arms' colours {colours & arms}"
+    near = {c for c in colours if c not in {"NONE", ""} and _near_arm(to_hex(c))}
+    assert not near, f"{name}: drawn in near shades of the arms' colours {near}"
+    if name not in _HUED:
+        # Black and greys told apart by shape or line type: none too light to see.
+        light = {c for c in _mapped_colours(figures[name]) if _contrast_with_white(c) < 3.0}
+        assert not light, f"{name}: series lighter than 3:1 against white {light}"
 
 
 def test_hazard_ratio_axis_title_stays_inside_with_long_row_labels() -> None:
