@@ -70,6 +70,7 @@ from escalation.disclosure import (
     count_texts,
     disclose_balance,
     disclose_count,
+    disclose_curve_shares,
     disclose_curves,
     disclose_decision_curve,
     disclose_effects,
@@ -1080,7 +1081,11 @@ def _effects(
             estimators = kept
     rules, records = run.rules, spell_records(data.spells)
     effects = run.table("effects", disclose_effects(fit.tidy(), records, rules=rules))
-    coarse = disclose_curves(fit.curves, records, rules=rules, by=("estimator", "group"))
+    coarse = disclose_curve_shares(
+        disclose_curves(fit.curves, records, rules=rules, by=("estimator", "group")),
+        records,
+        rules,
+    )
     curves = run.table("adjusted_curves", _arm_labels(coarse))
     # Means of binary covariates by arm would give small counts back: only the standardised
     # differences and variance ratios (what the love plot shows) are written, and those of

@@ -61,6 +61,7 @@ from escalation.disclosure._counts import (
     round_std_error,
 )
 from escalation.disclosure._curves import (
+    disclose_curve_shares,
     disclose_curves,
     disclose_effects,
     disclose_state_occupation,
@@ -94,6 +95,7 @@ __all__ = [
     "count_texts",
     "disclose_balance",
     "disclose_count",
+    "disclose_curve_shares",
     "disclose_curves",
     "disclose_decision_curve",
     "disclose_effects",

@@ -396,6 +396,84 @@ def _disclosed_error(
     return np.array([round_std_error(x) for x in ratio * base])
 
 
+def disclose_curve_shares(
+    curves: pd.DataFrame,
+    records: pd.DataFrame,
+    rules: DisclosureRules = DEFAULT_RULES,
+    *,
+    estimators: Sequence[str] = ("unadjusted",),
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Publish observed risk curves as disclosed counts over the disclosed arm sizes.
+
+    An observed (Aalen–Johansen) risk is, before censoring, a share of the arm's spells:
+    at full precision its value times the arm's size gives the exact number escalated back
+    (29.02 of 3,393 on the demo's first step), undoing the rounding of every count. Each
+    value of the ``estimators`` rows (already coarsened by :func:`disclose_curves`) is
+    therefore its expected count, disclosed, over the arm's spells, disclosed
+    (:func:`~escalation.disclosure.disclose_share`); its standard error carries no more
+    than those (:func:`_disclosed_error`) and its Wald interval is recomputed around it,
+    within [0, 1]. A value whose expected count is suppressed is suppressed. Rows of other
+    estimators (model-based, standardised over every child) are left as they are.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Curves after :func:`disclose_curves`: ``estimator``, ``group`` (``"treated"`` or
+        ``"untreated"``), ``estimate``, ``conf_low``, ``conf_high``, ``suppressed``.
+    records : pandas.DataFrame
+        :func:`spell_records` of the spells (the arm sizes).
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+    estimators : sequence of str, default ("unadjusted",)
+        The estimators whose values are observed shares.
+    conf_level : float, default 0.95
+        Level of the (symmetric, Wald) intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> records = pd.DataFrame({"group": ["treated"] * 3393})
+    >>> curves = pd.DataFrame({"estimator": "unadjusted", "group": "treated",
+    ...     "estimate": [29 / 3393, 4 / 3393], "conf_low": [0.0055, 0.0], "conf_high": [0.0116,
+    ...     0.0024], "suppressed": False})
+    >>> out = disclose_curve_shares(curves, records)
+    >>> out["estimate"].round(6).tolist(), out["suppressed"].tolist()  # 30/3,395; 4: hidden
+    ([0.008837, nan], [False, True])
+    """
+    out = curves.copy()
+    stats = [c for c in ("estimate", "conf_low", "conf_high") if c in out.columns]
+    sizes = records["group"].astype(str).value_counts()
+    z = NormalDist().inv_cdf(0.5 + conf_level / 2)
+    chosen = out["estimator"].astype(str).isin(list(estimators)).to_numpy()
+    for group, n in sizes.items():
+        rows = np.flatnonzero(chosen & (out["group"].astype(str) == group).to_numpy())
+        if not len(rows):
+            continue
+        exact = out["estimate"].to_numpy(dtype=float)[rows]
+        shown = np.array(
+            [np.nan if not math.isfinite(p) else disclose_share(p * n, n, rules) for p in exact],
+            dtype=float,
+        )
+        se = (
+            out["conf_high"].to_numpy(dtype=float)[rows]
+            - out["conf_low"].to_numpy(dtype=float)[rows]
+        ) / (2 * z)
+        error = _disclosed_error(se, exact, shown, int(n), rules)
+        hidden = ~np.isfinite(shown)
+        out.loc[out.index[rows], "estimate"] = shown
+        out.loc[out.index[rows], "conf_low"] = np.clip(shown - z * error, 0.0, 1.0)
+        out.loc[out.index[rows], "conf_high"] = np.clip(shown + z * error, 0.0, 1.0)
+        if hidden.any():
+            out.loc[out.index[rows[hidden]], stats] = np.nan
+            if "suppressed" in out.columns:
+                out.loc[out.index[rows[hidden]], "suppressed"] = True
+    return out
+
+
 def disclose_state_occupation(
     occupation: pd.DataFrame,
     transitions: pd.DataFrame,

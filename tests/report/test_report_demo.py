@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from escalation import read_case_history, read_design
@@ -50,6 +51,15 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     ids = [*history.children["child_id"], *history.children["family_id"]]
     titles = {title for _, title in check_alt_texts(tmp_path, ids, history.notes["text"])}
     assert {"Who was studied", "Change in risk with early help", "The rules side by side"} <= titles
+    # Observed risk curves are disclosed counts over the disclosed arm sizes (Table 1's n):
+    # at full precision their first steps gave the exact numbers escalated back.
+    sizes = outputs.tables["table_one"].iloc[0]
+    curves = outputs.tables["adjusted_curves"]
+    observed = curves[(curves["estimator"] == "unadjusted") & curves["estimate"].notna()]
+    assert len(observed) > 20
+    for arm, part in observed.groupby("group"):
+        counts = part["estimate"] * float(str(sizes[arm]).replace(",", ""))
+        assert np.allclose(counts / 5, np.round(counts / 5), atol=1e-6), (arm, counts.head())
     # The subgroups' AIPW means share the grace period's bias, and their caption says so.
     assert "these are biased towards benefit by the grace period" in html
     # The cohort's escalations say over what period (a reviewer found 365-day rates beside

@@ -219,3 +219,35 @@ def test_report_group_rates_and_gaps_are_of_disclosed_counts() -> None:
         expected = shown[group, "fnr_top10"] - 145 / 210
         assert shown[group, "fnr_gap_top10"] == pytest.approx(expected, abs=1e-12)
         assert not out.loc[out["group"] == group, "suppressed"].any()
+
+
+def test_observed_curves_are_disclosed_counts_over_disclosed_arms() -> None:
+    """An observed risk of 29 of 3,393 was published as 0.0085470..., giving 29 back."""
+    from escalation.disclosure import disclose_curve_shares
+
+    records = pd.DataFrame({"group": ["treated"] * 3393 + ["untreated"] * 5887})
+    exact = [4 / 3393, 29 / 3393, 58 / 3393]
+    curves = pd.DataFrame(
+        {
+            "estimator": ["unadjusted"] * 3 + ["aipw"],
+            "group": ["treated"] * 4,
+            "estimate": [*exact, 0.0123456789],
+            "conf_low": [0.0, 0.0055, 0.0126, 0.01],
+            "conf_high": [0.0024, 0.0116, 0.0216, 0.015],
+            "suppressed": False,
+        }
+    )
+    out = disclose_curve_shares(curves, records)
+    # 4 expected: suppressed; 29 -> 30 and 58 -> 60, over 3,395
+    assert out["suppressed"].tolist() == [True, False, False, False]
+    assert np.isnan(out.loc[0, ["estimate", "conf_low", "conf_high"]].astype(float)).all()
+    assert out.loc[1:2, "estimate"].tolist() == [30 / 3395, 60 / 3395]
+    # the interval is recomputed around the value shown, from a standard error that carries
+    # no more than the disclosed counts (2 significant figures)
+    shown = out.loc[1:2]
+    half = (shown["conf_high"] - shown["estimate"]).to_numpy()
+    np.testing.assert_allclose(half, (shown["estimate"] - shown["conf_low"]).to_numpy())
+    se = half / 1.959963984540054
+    assert [float(f"{x:.2g}") for x in se] == pytest.approx(list(se))
+    # model-based rows are not shares of counts: left as they were
+    assert out.loc[3, "estimate"] == 0.0123456789
