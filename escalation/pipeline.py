@@ -1111,7 +1111,7 @@ def _effects(
     write_table_one(t1, run.results_dir, rules=rules)
     shown = disclosed_table_one(t1, rules=rules)  # once for the results and the brief
     run.table("table_one", shown)
-    run.extra["table_one_html"] = table_one_html(shown)
+    run.extra["table_one_html"] = table_one_html(shown, footer=False)  # note beneath it
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
     unadjusted = _shown(curves[curves["estimator"] == "unadjusted"])
     if "unadjusted" in set(curves["estimator"]) and not _steps(unadjusted, "group"):

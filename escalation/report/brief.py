@@ -37,6 +37,7 @@ from markupsafe import Markup, escape
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures.theme import width_mm
+from escalation.report.table_one import TABLE_ONE_NOTE
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",
@@ -649,6 +650,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         ],
         dpi=dpi,
         table_one=Markup(brief.table_one) if brief.table_one else None,
+        table_one_note=TABLE_ONE_NOTE,
         brief=brief,
         figures=figures,
         policy_figure=policy_figure,

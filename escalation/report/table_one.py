@@ -21,6 +21,7 @@ import pandas as pd
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
 
 __all__ = [
+    "TABLE_ONE_NOTE",
     "disclosed_table_one",
     "table_one_html",
     "table_one_latex",
@@ -28,7 +29,9 @@ __all__ = [
     "write_table_one_docx",
 ]
 
-_NOTE = (
+#: The note beneath Table 1: rounding, percentages and SMD (:func:`table_one_html`'s footer;
+#: the brief prints it beneath the table's scrolling box instead).
+TABLE_ONE_NOTE: Final = (
     "Counts are rounded to the nearest 5 and counts below 10 shown as <10; percentages "
     "are of the rounded counts of children with the value recorded. SMD: absolute "
     "standardised mean difference between the arms (0.1 or more is usually taken as "
@@ -99,9 +102,14 @@ def _whole_numbers(text: object) -> object:
 
 
 def table_one_html(
-    table: pd.DataFrame, *, caption: str = "Table 1. Baseline characteristics"
+    table: pd.DataFrame, *, caption: str = "Table 1. Baseline characteristics", footer: bool = True
 ) -> str:
     """Return Table 1 as an HTML ``<table>`` (numbers right-aligned).
+
+    With ``footer`` the note on rounding and SMD (:data:`TABLE_ONE_NOTE`) is the table's
+    footer; the brief prints it beneath the table instead (``footer=False``), since a
+    footer spans the whole table and is cut off, like its right-hand columns, in the
+    scrolling box a phone shows it in.
 
     A characteristic with levels (sex, ethnicity, ...) heads its own row, with its SMD and
     missing count, and its levels follow in the first column, indented: the table has one
@@ -144,8 +152,13 @@ def table_one_html(
         '<table class="tableone">'
         f"<caption>{html.escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-        f'<tfoot><tr><td colspan="{len(columns) + 1}">{html.escape(_NOTE)}</td></tr></tfoot>'
-        "</table>"
+        + (
+            f'<tfoot><tr><td colspan="{len(columns) + 1}">{html.escape(TABLE_ONE_NOTE)}</td></tr>'
+            "</tfoot>"
+            if footer
+            else ""
+        )
+        + "</table>"
     )
 
 
@@ -197,7 +210,7 @@ def table_one_latex(
     lines += [
         r"\bottomrule",
         r"\end{tabular}",
-        rf"\par\smallskip\footnotesize {_latex_escape(_NOTE)}",
+        rf"\par\smallskip\footnotesize {_latex_escape(TABLE_ONE_NOTE)}",
         r"\end{table}",
     ]
     return "\n".join(lines) + "\n"
@@ -231,7 +244,7 @@ def write_table_one_docx(table: pd.DataFrame, path: str | Path, *, title: str = 
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9)
-    note = document.add_paragraph(_NOTE)
+    note = document.add_paragraph(TABLE_ONE_NOTE)
     for run in note.runs:
         run.font.size = Pt(8)
     target = Path(path)

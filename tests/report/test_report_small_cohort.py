@@ -9,6 +9,7 @@ The ``estimate`` command is checked the same way on the same data.
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -397,3 +398,17 @@ def test_risk_tool_stage_of_a_tiny_authority_is_skipped_not_failed(tmp_path: Pat
     assert [n for n in outputs.notes if n.startswith("prediction: skipped (fewer than 10")]
     assert [n for n in outputs.notes if n.startswith("policy: skipped (fewer than 10")]
     assert not outputs.failures
+
+
+def test_small_cohort_table_one_note_is_beneath_its_scrolling_box(study: dict[str, Any]) -> None:
+    # At 390 px the note was a footer as wide as the table, cut off inside the box that
+    # scrolls the SMD and missing columns; it now follows the box, with a cue to scroll.
+    from escalation.report.table_one import TABLE_ONE_NOTE
+
+    page = (study["out"] / "brief.html").read_text(encoding="utf-8")
+    start = page.index('<div class="table-wrap"><table class="tableone">')
+    box = page[start : page.index("</div>", start)]
+    assert "<tfoot>" not in box and html.escape(TABLE_ONE_NOTE) not in box
+    after = page[page.index("</div>", start) :]
+    assert after.index(html.escape(TABLE_ONE_NOTE)) < after.index("</section>")
+    assert "The table scrolls sideways" in page[:start][-400:]
