@@ -330,6 +330,61 @@ def round_std_error(std_error: float, digits: int = 2) -> float:
     return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
+def disclose_std_error(
+    std_error: float,
+    exact: float,
+    shown: float,
+    n: float,
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> float:
+    r"""Return the standard error of a disclosed share, carrying no more than its counts.
+
+    The standard error of a share k/n estimated from the exact data, even rounded to 2
+    significant figures, says how many children a small share is (it is about
+    :math:`\sqrt{k}/n`: 0.00037 of 9,282 says 12, where the share shows 10). It is
+    published as the binomial standard error of the disclosed share over the disclosed
+    ``n``, times the estimate's design effect on its standard error (its ratio to the
+    binomial one of the exact share: clustering, weights, censoring; 1 for a plain
+    share) rounded to 2 significant figures, the product rounded to 2 significant
+    figures again (:func:`round_std_error`).
+
+    Parameters
+    ----------
+    std_error : float
+        The standard error estimated from the exact data.
+    exact, shown : float
+        The share as estimated, and as disclosed (:func:`disclose_share`).
+    n : float
+        What the share is of (children, escalations, children flagged); a sum of
+        weights is rounded to a whole number.
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+
+    Returns
+    -------
+    float
+        NaN when ``n`` is suppressed or a value is missing.
+
+    Examples
+    --------
+    Twelve of 9,282 shown as 10 of 9,280: the exact 0.00037 would say 12.
+
+    >>> exact = math.sqrt(12 * 9270 / 9282**3)
+    >>> disclose_std_error(exact, 12 / 9282, 10 / 9280, 9282)
+    0.00034
+    >>> disclose_std_error(2 * exact, 12 / 9282, 10 / 9280, 9282)  # clustered: twice
+    0.00068
+    """
+    total = disclose_count(_whole(n), rules)
+    values = (float(std_error), float(exact), float(shown))
+    if not total or not all(math.isfinite(v) for v in values):
+        return math.nan
+    binomial = math.sqrt(values[1] * (1 - values[1]) / float(n))
+    ratio = (1.0 if values[0] == 0 else math.nan) if binomial == 0 else values[0] / binomial
+    base = math.sqrt(values[2] * (1 - values[2]) / total)
+    return round_std_error(round_std_error(ratio) * base)
+
+
 _COUNT_NAMES: Final = frozenset(
     {
         "n",

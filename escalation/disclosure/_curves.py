@@ -15,9 +15,8 @@ import pandas as pd
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
-    disclose_count,
     disclose_share,
-    round_std_error,
+    disclose_std_error,
 )
 from escalation.disclosure._models import STAT_COLUMNS
 
@@ -387,13 +386,10 @@ def _disclosed_error(
     ...                  9282, DEFAULT_RULES)
     array([0.00034])
     """
-    total = disclose_count(n, rules)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        binomial = np.sqrt(exact * (1 - exact) / n)
-        ratio = np.where(binomial > 0, se / binomial, np.where(se == 0, 1.0, np.nan))
-        base = np.sqrt(shown * (1 - shown) / total) if total else np.full_like(shown, np.nan)
-    ratio = np.array([round_std_error(x) for x in ratio])
-    return np.array([round_std_error(x) for x in ratio * base])
+    return np.array(
+        [disclose_std_error(*v, n, rules) for v in zip(se, exact, shown, strict=True)],
+        dtype=float,
+    )
 
 
 def disclose_curve_shares(

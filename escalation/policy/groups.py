@@ -64,6 +64,7 @@ from escalation.disclosure import (
     DEFAULT_RULES,
     DisclosureRules,
     disclose_share,
+    disclose_std_error,
     disclose_table,
     round_std_error,
 )
@@ -291,8 +292,12 @@ def flagged_by_group(
                              "conf_low": np.nan, "conf_high": np.nan, "suppressed": True}
                         )  # fmt: skip
                         continue
-                    se = round_std_error(
-                        float(cluster_standard_error(phi[:, None], scores.cluster)[0])
+                    se = disclose_std_error(
+                        float(cluster_standard_error(phi[:, None], scores.cluster)[0]),
+                        numerator / denominator if denominator else np.nan,
+                        value,
+                        denominator,
+                        disclosure,
                     )
                     low, high = proportion_interval(value, se, z)
                     rows.append(

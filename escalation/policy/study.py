@@ -36,7 +36,12 @@ from escalation.causal.policy import (
 from escalation.compute import one_blas_thread, resolve_jobs
 from escalation.design.registration import RegistrationCheck, check_registration
 from escalation.design.study import StudyDesign
-from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_share, round_std_error
+from escalation.disclosure import (
+    DEFAULT_RULES,
+    DisclosureRules,
+    disclose_share,
+    disclose_std_error,
+)
 from escalation.errors import DesignError
 from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
@@ -327,8 +332,8 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     it flags and by the escalations. At full precision each gives back its counts
     (365.546218487395 = 1000 x 3393/9282 names the cohort, 9,282, the brief rounds to
     9,280), so each is computed from the disclosed counts
-    (:func:`escalation.disclosure.disclose_share`), its standard error rounded to 2
-    significant figures (:func:`escalation.disclosure.round_std_error`) and its interval
+    (:func:`escalation.disclosure.disclose_share`), its standard error that of the
+    disclosed share (:func:`escalation.disclosure.disclose_std_error`) and its interval
     centred on it on the table's scale (Wald per 1,000; logit for precision and recall,
     :func:`escalation.causal.policy.proportion_interval`). A value resting on a
     suppressed count is missing. The number needed to offer, offers per escalation
@@ -360,27 +365,35 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
         error = dict(zip(row, part["std_error"].to_numpy(dtype=float).tolist(), strict=True))
         flagged = value["flagged_per_1000"] * result.n / 1000
         hits = value["precision"] * flagged
+        # estimand -> (numerator, denominator, scale): each is a share of counts
+        counts: dict[str, tuple[float, float, float]]
         if _fixed(flags):
             # Flagged per 1,000 and recall are known by design (no one: 0 and 0; everyone:
             # 1,000 and 1), but everyone's precision is the cohort's risk of escalation,
             # a share of counts like any other (it gave back the exact cohort).
-            if flags[0] == 1.0:
-                shares = {"precision": disclose_share(hits, result.n, rules)}
-            else:
+            if flags[0] != 1.0:
                 continue
+            counts = {"precision": (hits, result.n, 1.0)}
         else:
             escalations = hits / value["recall"] if value["recall"] > 0 else np.nan
-            shares = {
-                "flagged_per_1000": disclose_share(flagged, result.n, rules, per=1000),
-                "precision": disclose_share(hits, flagged, rules),
-                "recall": disclose_share(hits, escalations, rules),
+            counts = {
+                "flagged_per_1000": (flagged, result.n, 1000.0),
+                "precision": (hits, flagged, 1.0),
+                "recall": (hits, escalations, 1.0),
             }
+        shares = {
+            estimand: disclose_share(k, n, rules, per=scale)
+            for estimand, (k, n, scale) in counts.items()
+        }
         for estimand, share in shares.items():
             i = row[estimand]
             if share is None:
                 out.loc[i, numbers] = np.nan
                 continue
-            se = round_std_error(error[estimand])
+            _, n, scale = counts[estimand]
+            se = scale * disclose_std_error(
+                error[estimand] / scale, value[estimand] / scale, share / scale, n, rules
+            )
             low, high = (
                 (share - z * se, share + z * se)
                 if estimand == "flagged_per_1000"

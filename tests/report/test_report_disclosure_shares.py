@@ -251,3 +251,23 @@ def test_observed_curves_are_disclosed_counts_over_disclosed_arms() -> None:
     assert [float(f"{x:.2g}") for x in se] == pytest.approx(list(se))
     # model-based rows are not shares of counts: left as they were
     assert out.loc[3, "estimate"] == 0.0123456789
+
+
+def test_a_published_standard_error_does_not_tell_counts_the_rounding_hides() -> None:
+    """sqrt(k(n-k)/n^3) to 2 significant figures told 10, 11 and 12 of 9,282 apart; the
+    published standard error of every count the rounding shows as 10 is now the same."""
+    from escalation.disclosure import disclose_std_error, round_std_error
+
+    n = 9282
+    published = set()
+    for k in (10, 11, 12):  # each shown as 10 of 9,280
+        exact = k / n
+        se = math.sqrt(exact * (1 - exact) / n)
+        assert round_std_error(se) != round_std_error(math.sqrt(10 * (n - 10) / n**3)) or k == 10
+        published.add(disclose_std_error(se, exact, disclose_share(k, n), n))
+    assert published == {0.00034}
+    # a design effect (clustering) carries over, to 2 significant figures
+    assert disclose_std_error(2 * se, exact, disclose_share(12, n), n) == 0.00068
+    # nothing to publish when the denominator is suppressed or a value is missing
+    assert math.isnan(disclose_std_error(0.1, 0.5, 0.5, 8))
+    assert math.isnan(disclose_std_error(float("nan"), 0.5, 0.5, 100))
