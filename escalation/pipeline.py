@@ -2151,11 +2151,11 @@ def _policy(
         study_figure,
         title="The rules side by side",
         caption=(
-            f"Estimated escalations prevented within {study.horizon} days per 1,000 referrals, "
+            (f"{study.grace_caveat} " if study.grace_caveat else "")
+            + f"Estimated escalations prevented within {study.horizon} days per 1,000 referrals, "
             "against offering early help to no one, and how many children each rule offers it to; "
             "lines are 95% confidence intervals. Learned rules were judged on families they "
             "were not learned from. The dotted line is the early-help capacity."
-            + (f" {study.grace_caveat}" if study.grace_caveat else "")
         ),
         alt=alt_text.policy_alt(figure, capacity, study.horizon),
         in_brief="policy",
@@ -2489,7 +2489,8 @@ def _brief(
             )
             if auc is not None:
                 risk_text += (
-                    f" Its ability to rank children (AUC) was {float(auc['estimate']):.2f} "
+                    f" Its ability to rank children by their risk of escalating{within} (AUC) was "
+                    f"{float(auc['estimate']):.2f} "
                     f"(95% CI {float(auc['conf_low']):.2f} to {float(auc['conf_high']):.2f}; "
                     "0.5 is no better than chance)."
                 )
@@ -2500,7 +2501,8 @@ def _brief(
                     f" Adding features from case notes gave an AUC of "
                     f"{float(text_auc['estimate']):.2f} "
                     f"(95% CI {float(text_auc['conf_low']):.2f} to "
-                    f"{float(text_auc['conf_high']):.2f})."
+                    f"{float(text_auc['conf_high']):.2f})"
+                    + (f", for escalation{within}." if within else ".")
                 )
     limits = study_limits(design)
     missing = [_STAGE_WORDS[f.stage] for f in run.failures if f.stage in _STAGE_WORDS]

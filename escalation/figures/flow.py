@@ -252,7 +252,7 @@ def plot_flow(
             family=FONT_FAMILY,
             lineheight=1.15,
         )
-        + p9.scale_fill_manual(values={"main": "#E8F1F8", "excluded": "#F7F7F7"}, guide=None)
+        + p9.scale_fill_manual(values={"main": "#EDEDED", "excluded": "#F7F7F7"}, guide=None)
         + p9.scale_x_continuous(limits=(-0.2, 22.2), expand=(0, 0))
         + p9.scale_y_continuous(expand=(0.01, 0.01))
         + p9.labs(title=title)

@@ -201,7 +201,7 @@ def plot_transitions(
         )
         + p9.geom_rect(
             p9.aes(xmin="x0", xmax="x1", ymin="y0", ymax="y1"),
-            fill="#E8F1F8",
+            fill="#EDEDED",
             color="#333333",
             size=0.4,
         )

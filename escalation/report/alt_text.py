@@ -336,7 +336,7 @@ def risk_differences_alt(
     ...     "conf_low": [-0.031, -0.014], "conf_high": [0.001, 0.048], "suppressed": False})
     >>> print(risk_differences_alt(effects, {"aipw": "AIPW", "unadjusted": "Unadjusted"},
     ...                            [365]))  # doctest: +NORMALIZE_WHITESPACE
-    Change in the risk of escalation with early help, in percentage points (below zero:
+    Estimated change in the risk of escalation with early help, in percentage points (below zero:
     fewer escalated), by estimator at 365 days. By 365 days: AIPW -1.5 points (95% CI
     -3.1 to +0.1), Unadjusted +1.7; every estimator's 95% interval includes no
     difference.
@@ -355,7 +355,7 @@ def risk_differences_alt(
     else:
         findings = _few_children(rules)
     return (
-        "Change in the risk of escalation with early help, in percentage points (below "
+        "Estimated change in the risk of escalation with early help, in percentage points (below "
         f"zero: fewer escalated), by estimator at {_days(horizons)}. By {first} days: "
         f"{findings}."
     )
@@ -385,7 +385,7 @@ def authority_alt(forest: pd.DataFrame, horizon: int, name: str) -> str:
     ...     "estimate": [-0.02, 0.01, -0.005], "conf_low": [-0.05, -0.03, -0.02],
     ...     "conf_high": [0.01, 0.05, 0.01], "kind": ["authority", "authority", "pooled"]})
     >>> print(authority_alt(forest, 365, "AIPW"))  # doctest: +NORMALIZE_WHITESPACE
-    Change in the risk of escalation by 365 days with early help (AIPW, percentage
+    Estimated change in the risk of escalation by 365 days with early help (AIPW, percentage
     points) in each local authority: 2 authorities shown, from -2.0 to +1.0 points;
     Pooled (random effects) -0.5 points (95% CI -2.0 to +1.0).
     """
@@ -404,7 +404,7 @@ def authority_alt(forest: pd.DataFrame, horizon: int, name: str) -> str:
     for row in rows[rows["kind"] == "pooled"].to_dict("records"):
         parts.append(f"{row['label']} {points(*_stats(row))}")
     return (
-        f"Change in the risk of escalation by {horizon} days with early help ({name}, "
+        f"Estimated change in the risk of escalation by {horizon} days with early help ({name}, "
         f"percentage points) in each local authority: {'; '.join(parts)}."
     )
 
@@ -439,7 +439,7 @@ def subgroups_alt(
     ...     "level": ["0-4", "5-10", "F"], "estimate": [0.036, -0.041, None],
     ...     "conf_low": [-0.037, -0.085, None], "conf_high": [0.11, 0.003, None]})
     >>> print(subgroups_alt(groups, 365))  # doctest: +NORMALIZE_WHITESPACE
-    Change in the risk of escalation by 365 days with early help (AIPW) in 3 groups by
+    Estimated change in the risk of escalation by 365 days with early help (AIPW) in 3 groups by
     Age and Sex: from -4.1 points (Age: 5-10) to +3.6 points (Age: 0-4); every estimated
     group's 95% interval includes no difference; 1 group not estimated.
     """
@@ -448,7 +448,7 @@ def subgroups_alt(
         [", ".join(attributes[:-1]), attributes[-1]] if len(attributes) > 1 else attributes
     )
     head = (
-        f"Change in the risk of escalation by {horizon} days with early help (AIPW) in "
+        f"Estimated change in the risk of escalation by {horizon} days with early help (AIPW) in "
         f"{len(subgroups)} groups by {by}"
     )
     shown = _shown(subgroups)
@@ -516,8 +516,8 @@ def calibration_alt(
     >>> print(calibration_alt(metrics, 365, str.capitalize))  # doctest: +NORMALIZE_WHITESPACE
     Observed against predicted risk of escalation by 365 days for 1 risk model tested on
     later years than it was trained on (dashed diagonal: perfect agreement). Observed
-    risk 7.3% (95% CI 5.4% to 8.4%), mean predicted 8.3%; calibration slope (1 is
-    ideal): Cox 0.23.
+    risk (estimated) 7.3% (95% CI 5.4% to 8.4%), mean predicted 8.3%; calibration slope
+    (1 is ideal): Cox 0.23.
     """
     models = list(pd.unique(metrics["model"]))
     names = [label(m) for m in models]
@@ -533,7 +533,7 @@ def calibration_alt(
     ]
     parts = []
     if observed is not None:
-        text = f"Observed risk {describe_risk(*_stats(observed), digits=1)}"
+        text = f"Observed risk (estimated) {describe_risk(*_stats(observed), digits=1)}"
         if expected:
             low, high = min(expected), max(expected)
             spread = (

@@ -759,3 +759,12 @@ def test_calibration_strip_names_sit_above_the_bars() -> None:
     bars = next(d for d in layers if "count" in d)
     names = next(d for d in layers if "label" in d and "y" in d)
     assert (names["y"] >= 1.5 * bars["count"].max()).all()
+
+
+@pytest.mark.parametrize("name", ["flow", "transitions"])
+def test_diagram_boxes_are_neutral_grey(name: str) -> None:
+    # The boxes were a pale tint of the early-help blue (#E8F1F8): a diagram of the cohort
+    # is not an arm.
+    colours, _ = _drawn_colours(example_figures([name])[name][0])
+    tinted = {c for c in colours if c.startswith("#") and len({c[1:3], c[3:5], c[5:7]}) > 1}
+    assert not tinted, f"{name}: boxes or lines in colours that are not greys {tinted}"

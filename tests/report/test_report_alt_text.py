@@ -154,7 +154,10 @@ def test_calibration_alt_says_what_is_plotted_and_the_slopes() -> None:
     text = calibration_alt(metrics, 365, label)
     assert "Observed against predicted risk of escalation by 365 days for 2 risk models" in text
     assert "dashed diagonal: perfect agreement" in text
-    assert "Observed risk 7.3% (95% CI 5.4% to 8.4%), mean predicted 8.2% to 8.3%" in text
+    assert (
+        "Observed risk (estimated) 7.3% (95% CI 5.4% to 8.4%), mean predicted 8.2% to 8.3%" in text
+    )
+    assert text.count("Observed risk (estimated)") == 1  # an estimate, worded as one
     assert "calibration slope (1 is ideal): Cox 0.23, Gradient boosting 0.77" in text
     # withheld (too few escalations in the test years): not shown, no number given
     blank = metrics.assign(estimate=float("nan"), conf_low=float("nan"), conf_high=float("nan"))

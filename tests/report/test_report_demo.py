@@ -60,6 +60,8 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     for arm, part in observed.groupby("group"):
         counts = part["estimate"] * float(str(sizes[arm]).replace(",", ""))
         assert np.allclose(counts / 5, np.round(counts / 5), atol=1e-6), (arm, counts.head())
+    # The policy figure's caption opens with the grace period's bias, as its section does.
+    assert "The rules side by side.</b> These policy estimates rest on AIPW-type" in html
     # The subgroups' AIPW means share the grace period's bias, and their caption says so.
     assert "these are biased towards benefit by the grace period" in html
     # The cohort's escalations say over what period (a reviewer found 365-day rates beside
