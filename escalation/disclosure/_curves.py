@@ -369,23 +369,7 @@ def _disclosed_error(
     n: int,
     rules: DisclosureRules,
 ) -> npt.NDArray[np.float64]:
-    """Return standard errors that carry no more than the disclosed share and spells.
-
-    The exact standard error of a share k/n, even at 2 significant figures, gives a small
-    k back (k is about (se n)^2). It is published as the binomial standard error of the
-    disclosed share over the disclosed spells, times the ratio of the estimate's standard
-    error to its binomial one (1 without censoring; censoring raises it) rounded to 2
-    significant figures, the product rounded to 2 significant figures again.
-
-    Examples
-    --------
-    Twelve of 9,282, shown as 10 of 9,280: the exact 0.00037 would say 12.
-
-    >>> exact = np.sqrt(12 * 9270 / 9282**3)
-    >>> _disclosed_error(np.array([exact]), np.array([12 / 9282]), np.array([10 / 9280]),
-    ...                  9282, DEFAULT_RULES)
-    array([0.00034])
-    """
+    """Return :func:`~escalation.disclosure.disclose_std_error` of each row (over ``n``)."""
     return np.array(
         [disclose_std_error(*v, n, rules) for v in zip(se, exact, shown, strict=True)],
         dtype=float,
