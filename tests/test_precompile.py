@@ -1,0 +1,61 @@
+"""scripts/precompile.py: which modules the install step byte-compiles."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("precompile", ROOT / "scripts" / "precompile.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_names_come_from_every_kind_of_import(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.py").write_text(
+        "import json, email.mime\n"
+        "from collections import abc as _abc, OrderedDict\n"
+        "from . import sibling\n"
+        "from .sibling import thing\n"
+        "def f():\n"
+        "    import csv\n"
+        "    return import_module_quietly('decimal')\n"
+    )
+    (tmp_path / "sub" / "b.py").write_text(
+        "import importlib\nimportlib.import_module('fractions')\n"
+        "from tests.helpers import x\nimport pkg.__main__\nimport_module(name)\n"
+    )
+    names = _script().imported_names(tmp_path)
+    assert names == {
+        "json", "email.mime", "collections", "collections.abc", "collections.OrderedDict",
+        "csv", "decimal", "importlib", "fractions",
+    }  # fmt: skip
+
+
+def test_importing_writes_bytecode_and_skips_what_cannot_be_imported(tmp_path: Path) -> None:
+    package = tmp_path / "fresh_precompile_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("VALUE = 1\n")
+    (package / "broken.py").write_text("raise SystemExit('not a module to import')\n")
+    sys.path.insert(0, str(tmp_path))
+    saved = sys.dont_write_bytecode
+    try:
+        sys.dont_write_bytecode = False
+        imported, failed = _script().import_all(
+            ["fresh_precompile_pkg", "fresh_precompile_pkg.broken", "fresh_precompile_pkg.no"]
+        )
+    finally:
+        sys.dont_write_bytecode = saved
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n.startswith("fresh_precompile_pkg")]:
+            del sys.modules[name]
+    assert (imported, failed) == (1, 2)
+    assert list((package / "__pycache__").glob("__init__.*.pyc"))
