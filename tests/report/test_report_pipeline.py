@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,20 @@ from escalation import build_spells, default_design
 from escalation.errors import DesignError, StageError, StatisticalWarning
 from escalation.pipeline import numbers_at_risk, run_study
 from tests.timeline.timeline_support import synthetic_history
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _helper_closed_after_the_module() -> Iterator[None]:
+    """Close the figures helper the module's studies started, once they are done.
+
+    Left open, it idled for a minute in the test worker and was then closed by whichever
+    test ran at that moment: its CPU (the plotting stack's imports and every figure drawn
+    in it, 6-8 s) was counted against that test by ``benchmarks/bench_tests.py``.
+    """
+    yield
+    from escalation import background
+
+    background.close()
 
 
 @pytest.fixture(scope="module")
