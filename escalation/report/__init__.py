@@ -12,26 +12,70 @@
   what the figure plots and its finding from the disclosed tables.
 """
 
-from escalation import disclosure as _disclosure
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from escalation._lazy import lazy_attributes
 from escalation._vocabulary import moved_names
-from escalation.report.brief import (
-    DECISION_SUPPORT_CAVEAT,
-    Brief,
-    BriefFigure,
-    KeyNumber,
-    describe_difference,
-    describe_risk,
-    render_brief,
-    write_brief,
-)
-from escalation.report.caveats import Caveat, CaveatLog, Failure, caveat_from_warning
-from escalation.report.manifest import build_manifest, write_manifest
-from escalation.report.outputs import FolderState, OutputFolder, OutputFolderError, inspect_folder
 
-#: The disclosure gate's names, which moved to :mod:`escalation.disclosure`, still resolve
-#: here for one release, with a deprecation warning.
-__getattr__ = moved_names(__name__, "escalation.disclosure", _disclosure.__all__)
+#: Public name -> the module that defines it, imported on first access (PEP 562). Importing
+#: every module here loaded the brief's plotting and modelling stack (plotnine, matplotlib,
+#: SciPy, the causal estimators: about 1.4 s of CPU) into every command that only writes
+#: an output folder, such as ``escalation simulate``, ``convert`` or ``build``.
+_EXPORTS = {
+    "DECISION_SUPPORT_CAVEAT": "escalation.report.brief",
+    "Brief": "escalation.report.brief",
+    "BriefFigure": "escalation.report.brief",
+    "KeyNumber": "escalation.report.brief",
+    "describe_difference": "escalation.report.brief",
+    "describe_risk": "escalation.report.brief",
+    "render_brief": "escalation.report.brief",
+    "write_brief": "escalation.report.brief",
+    "Caveat": "escalation.report.caveats",
+    "CaveatLog": "escalation.report.caveats",
+    "Failure": "escalation.report.caveats",
+    "caveat_from_warning": "escalation.report.caveats",
+    "build_manifest": "escalation.report.manifest",
+    "write_manifest": "escalation.report.manifest",
+    "FolderState": "escalation.report.outputs",
+    "OutputFolder": "escalation.report.outputs",
+    "OutputFolderError": "escalation.report.outputs",
+    "inspect_folder": "escalation.report.outputs",
+}
+_exported, __dir__ = lazy_attributes(__name__, _EXPORTS)
 
+
+def __getattr__(name: str) -> Any:
+    """Return a public name, imported on first access, or a disclosure name that moved."""
+    if name in _EXPORTS:
+        return _exported(name)
+    # The disclosure gate's names, which moved to :mod:`escalation.disclosure`, still
+    # resolve here for one release, with a deprecation warning.
+    from escalation import disclosure
+
+    return moved_names(__name__, "escalation.disclosure", disclosure.__all__)(name)
+
+
+if TYPE_CHECKING:  # what type checkers and the API docs see
+    from escalation.report.brief import (
+        DECISION_SUPPORT_CAVEAT,
+        Brief,
+        BriefFigure,
+        KeyNumber,
+        describe_difference,
+        describe_risk,
+        render_brief,
+        write_brief,
+    )
+    from escalation.report.caveats import Caveat, CaveatLog, Failure, caveat_from_warning
+    from escalation.report.manifest import build_manifest, write_manifest
+    from escalation.report.outputs import (
+        FolderState,
+        OutputFolder,
+        OutputFolderError,
+        inspect_folder,
+    )
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",

@@ -33,17 +33,29 @@ def cheap_design(**analysis: object) -> StudyDesign:
     )
 
 
-@lru_cache(maxsize=2)
 def authorities(k: int = 3, children: int = 8_000, seed: int = 11) -> SimulatedAuthorities:
     """Simulated authorities that differ (cached: the same object for every test)."""
+    return _authorities(k, children, seed)
+
+
+def packs(k: int = 3, children: int = 8_000, seed: int = 11) -> tuple[SharePack, ...]:
+    """One share pack per simulated authority, built with :func:`cheap_design`."""
+    return _packs(k, children, seed)
+
+
+# The caches are keyed on the arguments as passed: ``authorities()`` and
+# ``authorities(3, 8_000, 11)`` were two entries, so the authorities every test reads were
+# simulated twice in a test worker (once for the tests, once for ``packs()``). The public
+# builders above pass every argument, so each set of authorities is one entry.
+@lru_cache(maxsize=2)
+def _authorities(k: int, children: int, seed: int) -> SimulatedAuthorities:
     return simulate_local_authorities(
         k, n_children=children, seed=seed, variation=AuthorityVariation()
     )
 
 
 @lru_cache(maxsize=2)
-def packs(k: int = 3, children: int = 8_000, seed: int = 11) -> tuple[SharePack, ...]:
-    """One share pack per simulated authority, built with :func:`cheap_design`."""
+def _packs(k: int, children: int, seed: int) -> tuple[SharePack, ...]:
     sims = authorities(k, children, seed)
     design = cheap_design()
     out = []

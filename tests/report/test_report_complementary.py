@@ -35,9 +35,18 @@ FLOW = pd.DataFrame(
 )
 
 
-@pytest.fixture
-def run_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Run the description and the brief on a cohort and flow with these counts."""
+@pytest.fixture(scope="module")
+def run_with(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run the description and the brief on a cohort and flow with these counts.
+
+    One run for the module: both tests read its files and figures and change nothing (each
+    test ran the same study in its own folder before).
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return _run_with(tmp_path_factory.mktemp("complementary"), monkeypatch)
+
+
+def _run_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     glance = SpellData.glance
 
     def crafted(self: SpellData) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import escalation
 from escalation import default_design
 from escalation.cli import main
 from escalation.pipeline import run_study
@@ -34,6 +35,8 @@ from tests.data_statutory.statutory_builders import (
 from tests.timeline.timeline_support import synthetic_history
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The folder holding the package these tests import (a child process imports the same).
+PACKAGE_ROOT = Path(escalation.__file__).resolve().parents[1]
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -565,6 +568,25 @@ def test_outputs_ctrl_c_reaches_a_run_started_where_sigint_is_ignored() -> None:
         signal.signal(signal.SIGINT, previous)
     assert plain.communicate(timeout=60)[0].strip() == "False"  # SIGINT would be lost
     assert launched.communicate(timeout=60)[0].strip() == "True"
+
+
+def test_outputs_a_command_writing_a_folder_imports_no_plotting_or_models(tmp_path: Path) -> None:
+    """``escalation simulate`` imported the brief's plotting and modelling stack (plotnine,
+    matplotlib, SciPy, the causal estimators) with its output folder: ``import
+    escalation.report.outputs`` ran ``escalation/report/__init__.py``, which imported the
+    brief. About 1.4 s of CPU for each such command (and for the runs the tests below stop)."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "escalation", "simulate", "--children", "30",
+         "--no-notes", "--format", "csv", "--out", str(tmp_path / "sim")],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)},
+        cwd=tmp_path, check=True,  # not the checkout's folder, which -m puts on sys.path
+    )  # fmt: skip
+    rows = [line for line in out.stderr.splitlines() if line.startswith("import time:")]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in rows}
+    assert "escalation.report.outputs" in imported  # the list is read correctly
+    heavy = {"plotnine", "matplotlib", "scipy", "sklearn", "escalation.causal"}
+    assert sorted(imported & heavy) == []
+    assert manifest_matches(tmp_path / "sim")
 
 
 def start_long_run(out: Path) -> subprocess.Popen[str]:
