@@ -1108,10 +1108,8 @@ def _effects(
     weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
     aligned = len(weights) == len(data.spells)
     t1 = table_one(data, weights=weights if aligned else None)
-    # Disclosed once, for the files, the results and the brief (write_table_one disclosed
-    # it again by itself).
-    shown = disclosed_table_one(t1, rules=rules)
-    write_table_one(t1, run.results_dir, rules=rules, disclosed=shown)
+    write_table_one(t1, run.results_dir, rules=rules)
+    shown = disclosed_table_one(t1, rules=rules)  # once for the results and the brief
     run.table("table_one", shown)
     run.extra["table_one_html"] = table_one_html(shown, footer=False)  # note beneath it
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.

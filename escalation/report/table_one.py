@@ -259,7 +259,6 @@ def write_table_one(
     *,
     stem: str = "table_one",
     rules: DisclosureRules = DEFAULT_RULES,
-    disclosed: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write the disclosed Table 1 as CSV, HTML, LaTeX and Word into ``folder``.
 
@@ -273,16 +272,13 @@ def write_table_one(
         The files' name without extension.
     rules : DisclosureRules
         The disclosure rules.
-    disclosed : DataFrame, optional
-        ``disclosed_table_one(t1, rules)``, when the caller has it already (it is then not
-        computed again).
 
     Returns
     -------
     list of Path
         ``table_one.csv``, ``.html``, ``.tex`` and ``.docx``.
     """
-    table = disclosed if disclosed is not None else disclosed_table_one(t1, rules)
+    table = disclosed_table_one(t1, rules)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / f"{stem}.csv", out / f"{stem}.html", out / f"{stem}.tex"]
