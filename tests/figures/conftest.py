@@ -8,30 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from escalation.figures import save_figure
-from escalation.figures._examples import example_figures
-
-#: Resolution of the PNG snapshots (tests/figures/snapshots).
-SNAPSHOT_DPI = 100
+from tests.figures.drawings import SNAPSHOT_DPI as SNAPSHOT_DPI
+from tests.figures.drawings import drawing, write_drawing
 
 
 @pytest.fixture(scope="session")
 def example_files(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[str, Path]]:
     """Return a function giving an example figure's PNG (at :data:`SNAPSHOT_DPI`) and PDF.
 
-    The figure is drawn once and written in both formats (as :func:`save_figure` writes
-    every format of one drawing), at its journal width; the image snapshot reads the PNG
-    and the font-size check the PDF, whose text is vector (its sizes do not depend on
-    the PNG's resolution).
+    The figure is the worker's one drawing of it (:func:`tests.figures.drawings.drawing`,
+    which the text and colour checks read too), written once in both formats (as
+    :func:`~escalation.figures.save_figure` writes every format of one drawing), at its
+    journal width; the image snapshot reads the PNG and the font-size check the PDF,
+    whose text is vector (its sizes do not depend on the PNG's resolution).
     """
     folder = tmp_path_factory.mktemp("example-figures")
 
     @cache
     def files(name: str) -> dict[str, Path]:
-        ((plot, width),) = example_figures([name]).values()
-        paths = save_figure(
-            plot, folder / name, width=width, formats=["png", "pdf"], dpi=SNAPSHOT_DPI
-        )
-        return {path.suffix.lstrip("."): path for path in paths}
+        return write_drawing(drawing(name), folder / name, ["png", "pdf"])
 
     return files
