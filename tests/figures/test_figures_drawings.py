@@ -25,7 +25,7 @@ def test_written_drawing_measures_as_a_fresh_one(tmp_path: Path) -> None:
     # Writing a PDF draws at 72 dpi and left the policy figure's legend where that draw
     # put it: the text checks run after it found the legend title over a rule's name.
     shared = drawing("policy_values")
-    write_drawing(shared, tmp_path / "policy_values", ["png", "pdf"])
+    write_drawing(shared, tmp_path / "policy_values", ["pdf"])
     plot, width = example_figures(["policy_values"])["policy_values"]
     with drawn(plot, width=width, dpi=SNAPSHOT_DPI) as fresh:  # type: ignore[arg-type]
         assert _text_boxes(shared.figure) == _text_boxes(fresh)
