@@ -22,13 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 
 import escalation.figures as fg
 from escalation.figures._examples import example_figure_names, example_figures, example_frames
 from escalation.figures.save import Format, _draw, write_figure
+from escalation.figures.theme import ColumnWidth
 
 __all__ = ["SNAPSHOT_DPI", "Drawing", "drawing", "drawing_names", "write_drawing"]
 
@@ -50,13 +51,13 @@ class Drawing:
     figure : matplotlib.figure.Figure
         The laid-out figure (released by pyplot, so that the drawings kept do not count
         as open windows; it is still measured and written as before).
-    width : str
+    width : {"single", "double"}
         Its column width ("single" or "double").
     """
 
     plot: Any
     figure: Any
-    width: str
+    width: ColumnWidth
 
 
 def drawing_names() -> list[str]:
@@ -79,7 +80,8 @@ def drawing(name: str) -> Drawing:
 
     Callers must not change it (no new artists, styles or sizes): the next test reads it.
     """
-    plot, width = _plot(name)
+    plot, named_width = _plot(name)
+    width = cast(ColumnWidth, named_width)
     drawn_plot, figure = _draw(plot, width=width, height_mm=None, dpi=SNAPSHOT_DPI)
     plt.close(figure)  # as drawn() does once its figure is written
     return Drawing(drawn_plot, figure, width)
