@@ -128,6 +128,21 @@ def drawn(
     ------
     matplotlib.figure.Figure
     """
+    _, figure = _draw(plot, width=width, height_mm=height_mm, dpi=dpi)
+    try:
+        yield figure
+    finally:
+        plt.close(figure)
+
+
+def _draw(
+    plot: p9.ggplot, *, width: ColumnWidth | float, height_mm: float | None, dpi: int
+) -> tuple[p9.ggplot, Any]:
+    """Draw ``plot`` as :func:`drawn` does; return the plot as drawn and its open figure.
+
+    The plot drawn is a sized copy of ``plot`` (which is left as it was); drawing builds
+    its layers, whose data then hold the mapped colours, shapes and positions.
+    """
     if dpi <= 0:
         raise DesignError(f"dpi must be positive, got {dpi}")
     w = width_mm(width) / _MM_PER_INCH
@@ -148,10 +163,7 @@ def drawn(
         figure.draw_without_rendering()
         with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
             figure.set_layout_engine(None)  # no engine: matplotlib does not lay it out again
-    try:
-        yield figure
-    finally:
-        plt.close(figure)
+    return sized, figure
 
 
 def write_figure(

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import warnings
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,8 @@ import pytest
 
 import escalation.figures as fg
 from escalation.figures._examples import example_figures, example_frames
-from escalation.figures.save import drawn
+from escalation.figures.save import _draw, drawn
+from tests.figures.drawings import drawing, drawing_names
 from tests.figures.text_fits import label_line_gaps, text_problems
 
 EARLY_HELP, NO_EARLY_HELP = "#0072B2", "#D55E00"
@@ -40,10 +42,22 @@ def _built(plot: Any) -> Any:
 
 def _texts(plot: Any) -> list[str]:
     """Every piece of text of the drawn figure."""
+    return _drawn_texts(plot)[1]
+
+
+def _drawn_texts(plot: Any) -> tuple[Any, list[str]]:
+    """Draw ``plot`` (one column, 50 dpi): the plot as drawn, and every piece of its text.
+
+    The plot drawn is a copy of ``plot``, whose layers then hold the mapped colours.
+    """
+    import matplotlib.pyplot as plt
     from matplotlib.text import Text
 
-    with drawn(plot, width="single", dpi=50) as figure:
-        return [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
+    built, figure = _draw(plot, width="single", height_mm=None, dpi=50)
+    try:
+        return built, [t.get_text() for t in figure.findobj(Text) if t.get_text().strip()]
+    finally:
+        plt.close(figure)
 
 
 def _values(scale: Any) -> dict[str, Any]:
@@ -233,23 +247,12 @@ def _demo_like() -> dict[str, tuple[Any, str]]:
     }
 
 
-@cache
-def _every_figure() -> dict[str, tuple[Any, str]]:
-    figures = dict(example_figures())
-    f = example_frames()
-    # The narrow (phone) variants the brief shows of its double-column figures.
-    figures["flow (narrow)"] = (fg.plot_flow(f["flow"], width="single"), "single")
-    figures["fairness (narrow)"] = (
-        fg.plot_fairness(f["fairness"], overall=f["overall"], width="single"),
-        "single",
-    )
-    return figures
-
-
-@pytest.mark.parametrize("name", sorted(_every_figure()))
+# Every example figure at its width, and the narrow (phone) variants the brief shows of
+# its double-column figures, at 100 dpi: the worker's one drawing of each.
+@pytest.mark.parametrize("name", sorted(drawing_names()))
 def test_figures_text_is_whole_and_apart(name: str) -> None:
-    plot, width = _every_figure()[name]
-    with warnings.catch_warnings(), drawn(plot, width=width, dpi=100) as figure:
+    figure = drawing(name).figure
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         problems = text_problems(figure)
     assert not problems, f"{name}: " + "; ".join(map(str, problems))
@@ -506,12 +509,11 @@ def test_calibration_histogram_has_one_strip_per_model() -> None:
     histogram = pd.concat([bins.assign(model=m) for m in names])
     plot = fg.plot_calibration(calibration, histogram)
     assert len(plot.facet.space["y"]) == 1 + len(names)
-    rects = next(
-        layer.data for layer in _built(plot).layers if type(layer.geom).__name__ == "geom_rect"
-    )
+    # One drawing gives both the bars' mapped fills and the strips' text.
+    built, texts = _drawn_texts(plot)
+    rects = next(layer.data for layer in built.layers if type(layer.geom).__name__ == "geom_rect")
     fills = rects.groupby("PANEL", observed=True)["fill"].nunique()
     assert len(fills) == len(names) and (fills == 1).all(), "a strip mixes models"
-    texts = _texts(fg.plot_calibration(calibration, histogram))
     assert all(any(t.endswith(f": {m}") for t in texts) for m in names), texts
 
 
@@ -530,9 +532,14 @@ def test_subgroup_effects_use_no_arm_colour() -> None:
 
 def _drawn_colours(plot: Any) -> tuple[set[str], set[str]]:
     """Every colour the drawn layers use (mapped or set), and every marker shape."""
+    return _layer_colours(_built(plot))
+
+
+def _layer_colours(built: Any) -> tuple[set[str], set[str]]:
+    """Every colour the layers of a drawn plot use (mapped or set), and every marker shape."""
     colours: set[str] = set()
     shapes: set[str] = set()
-    for layer in _built(plot).layers:
+    for layer in built.layers:
         for column in ("color", "fill"):
             if column in layer.data:
                 colours |= {str(c).upper() for c in layer.data[column].dropna()}
@@ -543,8 +550,11 @@ def _drawn_colours(plot: Any) -> tuple[set[str], set[str]]:
     return colours, shapes
 
 
-def _estimator_figures() -> dict[str, tuple[Any, int]]:
-    """Figures that tell estimators apart, and how many estimators each draws."""
+def _estimator_figures() -> dict[str, tuple[Callable[[], Any], int]]:
+    """Figures that tell estimators apart, drawn when called, and how many estimators.
+
+    The example's risk differences are the worker's one drawing of that figure.
+    """
     from escalation.figures.simstudy import plot_coverage, plot_nested_loop
 
     methods = ["Unadjusted", "IPW", "G-formula", "AIPW", "CCW"]
@@ -569,24 +579,26 @@ def _estimator_figures() -> dict[str, tuple[Any, int]]:
     )
     return {
         "risk differences (the brief's)": (
-            fg.plot_risk_differences(effects, label="term", colour="method"),
+            lambda: _built(fg.plot_risk_differences(effects, label="term", colour="method")),
             5,
         ),
         "risk differences (example)": (
-            example_figures(["risk_differences"])["risk_differences"][0],
+            lambda: drawing("risk_differences").plot,
             2,  # IPW and AIPW
         ),
         "forest of ratios by estimator": (
-            fg.plot_forest(
-                effects.assign(estimate=1.1, conf_low=0.9, conf_high=1.3),
-                colour="method",
-                scale="ratio",
+            lambda: _built(
+                fg.plot_forest(
+                    effects.assign(estimate=1.1, conf_low=0.9, conf_high=1.3),
+                    colour="method",
+                    scale="ratio",
+                )
             ),
             5,
         ),
-        "simulation coverage": (plot_coverage(performance), 3),
+        "simulation coverage": (lambda: _built(plot_coverage(performance)), 3),
         "simulation nested loop": (
-            plot_nested_loop(performance, settings=["n"], measure="coverage"),
+            lambda: _built(plot_nested_loop(performance, settings=["n"], measure="coverage")),
             3,
         ),
     }
@@ -598,8 +610,8 @@ def test_estimator_figures_use_no_arm_colour(name: str) -> None:
     # plot of risk differences drew IPW and AIPW in them, which read as the two arms.
     from escalation.figures.theme import ARM_COLOURS
 
-    plot, n_estimators = _estimator_figures()[name]
-    colours, shapes = _drawn_colours(plot)
+    built, n_estimators = _estimator_figures()[name]
+    colours, shapes = _layer_colours(built())
     arms = {str(c).upper() for c in ARM_COLOURS.values()}
     assert not colours & arms, f"{name}: estimators in the arms' colours {colours & arms}"
     # Told apart by marker shape, not by shade alone.
@@ -615,20 +627,39 @@ _WITHOUT_ARMS = ("authority forest", "difference_curve", "effect_distribution",
 #: Figures whose series may take hues (stacked areas), not only black and greys.
 _HUED = ("state_occupation",)
 
+#: The example figures among :data:`_WITHOUT_ARMS` (read from the worker's drawings).
+_EXAMPLES_WITHOUT_ARMS = ("difference_curve", "hazard_ratios", "hazard_ratio_table",
+                          "schoenfeld", "effect_distribution", "policy_values", "fairness",
+                          "calibration", "roc", "precision_recall", "decision_curve",
+                          "love_plot", "state_occupation")  # fmt: skip
 
-@cache
-def _figures_without_arms() -> dict[str, Any]:
-    """Figures whose lines, points and areas are not the arms.
+
+def _figures_without_arms() -> dict[str, Callable[[], Any]]:
+    """Figures whose lines, points and areas are not the arms, drawn when called.
 
     One series, authorities, policy rules, risk models, before and after weighting, states.
+    The example figures are the worker's one drawing of each.
     """
+    out: dict[str, Callable[[], Any]] = {
+        name: partial(_drawn_example, name) for name in _EXAMPLES_WITHOUT_ARMS
+    }
+    others = _other_figures_without_arms()
+    out |= {name: partial(_built, plot) for name, plot in others.items()}
+    return out
+
+
+def _drawn_example(name: str) -> Any:
+    """The example figure ``name`` as drawn (its layers built): the worker's drawing."""
+    return drawing(name).plot
+
+
+@cache
+def _other_figures_without_arms() -> dict[str, Any]:
+    """The figures of :data:`_WITHOUT_ARMS` that are not example figures (not drawn)."""
     from escalation.figures.simstudy import plot_zip
     from escalation.figures.theme import colour_map
 
-    kinds = ["difference_curve", "hazard_ratios", "hazard_ratio_table", "schoenfeld",
-             "effect_distribution", "policy_values", "fairness", "calibration", "roc",
-             "precision_recall", "decision_curve", "love_plot", "state_occupation"]  # fmt: skip
-    out = {name: plot for name, (plot, _) in example_figures(kinds).items()}
+    out: dict[str, Any] = {}
     # The brief's "who is flagged" figure: the first model only, in the study's colours.
     f = example_frames()
     out["fairness (the brief's, flagged by group)"] = fg.plot_fairness(
@@ -720,14 +751,15 @@ def test_figures_without_arms_use_no_arm_colour(name: str) -> None:
 
     figures = _figures_without_arms()
     assert set(figures) == set(_WITHOUT_ARMS)
-    colours, _ = _drawn_colours(figures[name])
+    built = figures[name]()
+    colours, _ = _layer_colours(built)
     arms = {str(c).upper() for c in ARM_COLOURS.values()}
     assert not colours & arms, f"{name}: drawn in the arms' colours {colours & arms}"
     near = {c for c in colours if c not in {"NONE", ""} and _near_arm(to_hex(c))}
     assert not near, f"{name}: drawn in near shades of the arms' colours {near}"
     if name not in _HUED:
         # Black and greys told apart by shape or line type: none too light to see.
-        light = {c for c in _mapped_colours(figures[name]) if _contrast_with_white(c) < 3.0}
+        light = {c for c in _mapped_colours(built) if _contrast_with_white(c) < 3.0}
         assert not light, f"{name}: series lighter than 3:1 against white {light}"
 
 
@@ -765,6 +797,6 @@ def test_calibration_strip_names_sit_above_the_bars() -> None:
 def test_diagram_boxes_are_neutral_grey(name: str) -> None:
     # The boxes were a pale tint of the early-help blue (#E8F1F8): a diagram of the cohort
     # is not an arm.
-    colours, _ = _drawn_colours(example_figures([name])[name][0])
+    colours, _ = _layer_colours(drawing(name).plot)
     tinted = {c for c in colours if c.startswith("#") and len({c[1:3], c[3:5], c[5:7]}) > 1}
     assert not tinted, f"{name}: boxes or lines in colours that are not greys {tinted}"
