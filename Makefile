@@ -14,23 +14,15 @@ OUT    ?= demo-output
 
 # The installer is uv (about 10 s for everything, against about a minute for pip), installed
 # into the environment from the package registry; pip does the job when uv cannot be had or
-# fails (uv is told to read the system's certificates, as pip does). After uv, the modules
-# that the package's code (and, for the tests, the tests' code) imports are byte-compiled
-# once (scripts/precompile.py), so that the demo's and the tests' processes do not each
-# compile them as they first import them; pip instead byte-compiles every file it installs. Byte-compiling everything with uv took 37 s of CPU
-# for the package (12,000 modules) and 45 s with the development tools (15,400); the
-# modules imported, about 5,000, take 16 s.
+# fails (uv is told to read the system's certificates, as pip does).
 define install_into_venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1; then \
 	  UV=$$(command -v uv || echo $(BIN)/uv); \
 	  echo "installing $(1) with uv"; \
-	  if UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 $$UV pip install --quiet --python $(BIN)/python -e '$(1)'; then \
-	    $(BIN)/python scripts/precompile.py $(2); \
-	  else \
+	  UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 $$UV pip install --quiet --python $(BIN)/python -e '$(1)' || { \
 	    echo "uv could not install $(1); installing with pip"; \
-	    $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; \
-	  fi; \
+	    $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; }; \
 	else \
 	  echo "installing $(1) with pip (uv is not available)"; \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; \
@@ -39,15 +31,30 @@ endef
 
 # The demo needs only the package; the tests add pytest, ruff, mypy and the docs tooling.
 $(VENV)/.installed: pyproject.toml
-	$(call install_into_venv,.,escalation)
+	$(call install_into_venv,.)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml
-	$(call install_into_venv,.[dev],escalation tests)
+	$(call install_into_venv,.[dev])
 	@touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+# Then the modules that the package's code (for the tests, also the tests' code) imports are
+# byte-compiled once (scripts/precompile.py), so that the demo's and the tests' processes
+# do not each compile them as they first import them. Byte-compiling every installed file
+# instead (uv's --compile-bytecode, pip's default) compiled 12,000 modules for the package
+# and 15,400 with the development tools, of which about 5,000 are imported: `make
+# install-dev` took 39.3 s of CPU that way and 22.6 s this way (wall 23.4 and 21.8 s: uv
+# compiles on every core, this on one, so `make test` runs it beside mypy).
+$(VENV)/.precompiled: $(VENV)/.installed
+	@$(BIN)/python scripts/precompile.py escalation
+	@touch $@
+
+$(VENV)/.precompiled-dev: $(VENV)/.installed-dev
+	@$(BIN)/python scripts/precompile.py escalation tests
+	@touch $@ $(VENV)/.precompiled
+
+install: $(VENV)/.precompiled
+install-dev: $(VENV)/.precompiled-dev
 
 # Headless Chromium renders the policy brief in its test (Debian's package; needs root).
 # Without it that one test is skipped with its reason; nothing else needs it.
@@ -56,25 +63,27 @@ browser:
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium is not installed: the brief's rendering test will be skipped"
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.precompiled
 	$(BIN)/escalation demo --out $(OUT)
 
 test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@# mypy (about a minute of one core on a fresh clone, with no cache yet) and the docs build
-	@# (about 8 s of one core) run beside the tests rather than before them; their reports
-	@# follow the tests', and any of the three failing fails the target.
+	@# mypy (about 40 s of one core on a fresh clone, with no cache yet) and the docs build
+	@# (about 8 s of one core) run beside the byte-compiling (one core) and the tests rather
+	@# than before them; their reports follow the tests', and any of the three failing fails
+	@# the target.
 	@echo "$(BIN)/mypy and $(BIN)/mkdocs build --strict (beside the tests; reports follow them)"
 	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & types=$$!; \
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site \
 	  > $(VENV)/mkdocs.log 2>&1 & docs=$$!; \
+	$(MAKE) --no-print-directory $(VENV)/.precompiled-dev; \
 	$(BIN)/pytest -n auto --dist worksteal; tests=$$?; \
 	wait $$types; typed=$$?; wait $$docs; built=$$?; \
 	cat $(VENV)/mypy.log; echo "mkdocs build: exit $$built"; cat $(VENV)/mkdocs.log; \
 	test $$tests = 0 && test $$typed = 0 && test $$built = 0
 
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.precompiled-dev
 	$(BIN)/pytest -n auto --dist worksteal -m "not slow"
 
 clean:
