@@ -1143,6 +1143,10 @@ def _effects(
         marks = marks[marks["time"] <= last]
         test = gray_test(spells, "treatment", cause=1)
         enough = int((spells["event"] == 1).sum()) >= rules.threshold
+        if enough:  # the p-value the figure prints, with its statistic (no counts)
+            gray = {"test": "Gray's test", "cause": "escalation", "statistic": test.statistic,
+                    "df": test.df, "p_value": test.p_value}  # fmt: skip
+            run.table("cumulative_incidence_test", pd.DataFrame([gray]))
         run.figure(
             "cumulative_incidence",
             plot_survival_curves(

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from escalation import read_case_history, read_design
+from escalation import build_spells, read_case_history, read_design
 from escalation.cli.run import run_demo
+from escalation.survival import gray_test
 from tests.report.alt_support import check_alt_texts
 
 
@@ -60,6 +61,15 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     for arm, part in observed.groupby("group"):
         counts = part["estimate"] * float(str(sizes[arm]).replace(",", ""))
         assert np.allclose(counts / 5, np.round(counts / 5), atol=1e-6), (arm, counts.head())
+    # The p-value on the cumulative incidence figure is in a results table, as R's
+    # cmprsk::cuminc gives it (Gray's test of the observed curves by arm).
+    gray = outputs.tables["cumulative_incidence_test"]
+    spells = build_spells(history, written).spells
+    reference = gray_test(spells, "treatment", cause=1)
+    assert gray[["test", "cause", "df"]].values.tolist() == [["Gray's test", "escalation", 1]]
+    assert gray["p_value"].iloc[0] == pytest.approx(reference.p_value, rel=1e-12)
+    assert gray["statistic"].iloc[0] == pytest.approx(reference.statistic, rel=1e-12)
+    assert "results/cumulative_incidence_test.csv" in paths
     # The policy figure's caption opens with the grace period's bias, as its section does.
     assert "The rules side by side.</b> These policy estimates rest on AIPW-type" in html
     # The subgroups' AIPW means share the grace period's bias, and their caption says so.
