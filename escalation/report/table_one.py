@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from escalation._archives import fix_archive_times
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
 
 __all__ = [
@@ -250,7 +251,7 @@ def write_table_one_docx(table: pd.DataFrame, path: str | Path, *, title: str = 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(target))
-    return target
+    return fix_archive_times(target)  # the same bytes on every run
 
 
 def write_table_one(

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from escalation._archives import fix_archive_times
 from escalation.data.codes import (
     CLOSURE_REASONS,
     CP_CATEGORIES,
@@ -295,6 +296,7 @@ def write_annex_a(
     )  # fmt: skip
     target = Path(path)
     workbook.save(target)
+    fix_archive_times(target)  # the same bytes for the same history on every run
     return AnnexAWriteSummary(target, len(written), rows, skipped)
 
 
