@@ -3,7 +3,7 @@
     python scripts/precompile.py escalation          # what `make demo` runs after installing
     python scripts/precompile.py escalation tests    # what `make test` runs
 
-The installer leaves the dependencies' sources uncompiled; every module named by an
+uv installs the dependencies' sources uncompiled; every module named by an
 ``import`` statement (or an ``import_module``-style call with a literal name) anywhere under
 the given folders is then imported once in this process, which writes its bytecode, and so
 is everything those modules import in turn. Later processes (the demo's workers, the test
@@ -12,7 +12,8 @@ the same modules as they first import them.
 
 Byte-compiling every installed file instead (``uv pip install --compile-bytecode``, pip's
 default) compiled about 12,000 modules for the package and 15,400 with the development
-tools, of which the demo and the tests import about 4,500. Names that cannot be imported
+tools, of which the package's code imports about 4,500 and with the tests' about 5,200
+(`make install-dev`: 39.3 s of CPU that way, 22.6 s this way). Names that cannot be imported
 here (optional extras, names of attributes rather than modules) are skipped: they only
 lose the head start.
 """
