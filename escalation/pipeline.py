@@ -21,12 +21,14 @@ succeeds, and a run that fails or is interrupted leaves the previous outputs as 
 Each stage calls the public API of its layer. A stage that cannot run on the data (no
 validated risk tool to check by group, say) is skipped with a note, as is a hazard model
 with fewer than :data:`MIN_EVENTS_PER_PARAMETER` escalations per parameter (the note gives
-the rule and the numbers). A stage that fails
-stops the run with :class:`~escalation.errors.StageError` and nothing is written, unless
-``keep_going=True``: then the other stages run and the brief and manifest list what failed
-and why. Every :class:`~escalation.errors.StatisticalWarning` becomes a caveat in the brief
-and the manifest, tied to the design key to change. Nothing is substituted for a skipped
-or failed stage. This module sits above every layer and nothing in the package imports it
+the rule and the numbers); the effect, heterogeneity, risk and policy models are fitted
+whatever their events per parameter, with a caveat on ``[covariates] include`` when they
+fall short. A stage that fails stops the run with :class:`~escalation.errors.StageError`
+and nothing is written, unless ``keep_going=True``: then the other stages run and the
+brief and manifest list what failed and why. Every
+:class:`~escalation.errors.StatisticalWarning` becomes a caveat in the brief and the
+manifest, tied to the design key to change. Nothing is substituted for a skipped or failed
+stage. This module sits above every layer and nothing in the package imports it
 except the command line.
 """
 
@@ -1079,6 +1081,7 @@ def _effects(
                 f"remove {dropped}, or use fewer or coarser covariates in [covariates] include.",
             )
             estimators = kept
+    _effect_model_caveats(run, data, options.get("covariates", data.model_covariates), estimators)
     rules, records = run.rules, spell_records(data.spells)
     effects = run.table("effects", disclose_effects(fit.tidy(), records, rules=rules))
     coarse = disclose_curve_shares(
@@ -1728,6 +1731,7 @@ def _heterogeneity(
     from escalation.causal import estimate_heterogeneity as estimate
     from escalation.causal.heterogeneity import MIN_PER_ARM, WHOLE_COHORT
 
+    _horizon_model_caveat(run, "heterogeneity", data.spells, data.model_covariates, horizon)
     fit = estimate(
         data,  # the spells, and the design's clusters (families) for the standard errors
         covariates=list(data.model_covariates),
@@ -1888,6 +1892,119 @@ parameter, the usual minimum for a stable Cox model)
     )
 
 
+#: What to do about a model with too few events per parameter (the caveats' advice).
+_FEWER_COVARIATES: Final = "use fewer or coarser covariates (merge rare levels)."
+#: The estimators whose outcome model is a Cox model of escalation on the covariates.
+_OUTCOME_MODEL_ESTIMATORS: Final = ("gformula", "aipw")
+
+
+def _events_caveat(
+    run: _Run,
+    stage: str,
+    what: str,
+    events: int,
+    parameters: int,
+    *,
+    counted: str = "escalations",
+    model: str = "Cox model",
+    concern: str = "unstable",
+) -> None:
+    """Raise a caveat on ``[covariates] include`` when ``what`` has too few events per column.
+
+    The model is still fitted (skipping it would leave small authorities without their main
+    analyses); the caveat gives the numbers (:func:`_too_few_events`) and the remedy.
+    """
+    short = _too_few_events(events, parameters, run.rules, counted=counted, model=model)
+    if short is not None:
+        message = f"{what} may be {concern}: {short}."
+        run.caveat(stage, "[covariates] include", message, _FEWER_COVARIATES)
+
+
+def _effect_model_caveats(
+    run: _Run, data: SpellData, covariates: Sequence[str], estimators: Sequence[str]
+) -> None:
+    """Caveats on the effect estimators' outcome and propensity models with too few events.
+
+    The outcome model (of the g-formula and AIPW) counts the escalations, the propensity
+    model the spells of the smaller arm, each per column of the confounders' coded matrix.
+    """
+    spells = data.spells
+    parameters = _model_parameters(spells, covariates)
+    used = [_ESTIMATOR_LABELS[e] for e in _OUTCOME_MODEL_ESTIMATORS if e in estimators]
+    if used:
+        _events_caveat(
+            run,
+            "effects",
+            f"The outcome model of the effect estimates ({', '.join(used)})",
+            int((spells["event"] == 1).sum()),
+            parameters,
+        )
+    treated = int((spells["treatment"] == 1).sum())
+    _events_caveat(
+        run,
+        "effects",
+        "The propensity model (the chance of early help)",
+        min(treated, len(spells) - treated),
+        parameters,
+        counted="spells in the smaller group (with or without early help)",
+        model="propensity model",
+    )
+
+
+def _escalated_by(spells: pd.DataFrame, horizon: float) -> int:
+    """Return the spells escalated by ``horizon`` days."""
+    return int(((spells["event"] == 1) & (spells["duration"] <= horizon)).sum())
+
+
+#: What the models of escalation by the first horizon serve, by stage (for the caveat).
+_HORIZON_MODELS: Final = {
+    "heterogeneity": "the differences in effect between groups",
+    "policy": "the rules deciding who is offered early help",
+}
+
+
+def _horizon_model_caveat(
+    run: _Run, stage: str, spells: pd.DataFrame, covariates: Sequence[str], horizon: float
+) -> None:
+    """Caveat on a stage's models of escalation by ``horizon`` with too few escalations."""
+    _events_caveat(
+        run,
+        stage,
+        f"The models of escalation by {horizon:g} days behind {_HORIZON_MODELS[stage]}",
+        _escalated_by(spells, horizon),
+        _model_parameters(spells, covariates),
+        counted=f"escalations by {horizon:g} days",
+        model="model",
+    )
+
+
+def _risk_tool_caveat(run: _Run, data: SpellData, horizon: float) -> None:
+    """Caveat on the risk models with too few escalations in the years they are trained on.
+
+    As :func:`~escalation.predict.validate_risk_models` trains them (temporal validation,
+    the default cutoff, follow-up censored at the cutoff): the escalations by ``horizon``
+    seen before the cutoff, per column of the covariates coded on the training spells.
+    """
+    from escalation.predict.splits import temporal_split
+
+    spells = data.spells
+    split = temporal_split(spells)
+    train = spells.iloc[split.train]
+    cutoff = split.cutoff if split.cutoff is not None else pd.Timestamp.max  # always set
+    known = (cutoff - pd.to_datetime(train["time_zero"])).dt.days
+    seen = train[train["duration"] <= known]  # escalations after the cutoff were not seen
+    _events_caveat(
+        run,
+        "prediction",
+        "The risk models",
+        _escalated_by(seen, horizon),
+        _model_parameters(train, data.model_covariates),
+        counted=f"escalations by {horizon:g} days in the training years",
+        model="model",
+        concern="overfitted (predicted risks too extreme)",
+    )
+
+
 def _prediction(
     run: _Run,
     data: SpellData,
@@ -1902,6 +2019,7 @@ def _prediction(
     # one) by the horizon than the threshold in all of them, the validation would not be
     # shown, and models fitted to a handful of escalations may not even give predictions.
     _need_escalations(run, data, design.outcome.horizons[0], "the risk tool's validation")
+    _risk_tool_caveat(run, data, design.outcome.horizons[0])
     feature_sets: tuple[str, ...] = ("structured",)
     if len(history.notes):
         feature_sets += ("structured+text",)
@@ -2130,6 +2248,7 @@ def _policy(
     if design.policy is None:
         raise _SkipStageError("the design has no [policy] section (capacity_per_1000)")
     _need_escalations(run, data, design.policy_horizon, "the policy study")
+    _horizon_model_caveat(run, "policy", data.spells, data.model_covariates, design.policy_horizon)
     from escalation.policy import evaluate_policies
 
     # The heterogeneity stage's causal forest is the benefit rule's to deploy when they

@@ -32,9 +32,12 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     assert "bootstrap = 5" in manifest["design"]["toml"]
     html = (tmp_path / "brief.html").read_text()
     assert "Simulated local authority: not real children" in html
-    assert "effects" not in " ".join(outputs.notes), outputs.notes
+    # 3,000 children have too few events per column for the effect, heterogeneity, risk
+    # and policy models: those caveats are right; no other note names these stages.
+    notes = " ".join(n for n in outputs.notes if "model parameters (fewer than the" not in n)
+    assert "effects" not in notes, outputs.notes
     # The policy study: registered before the data were simulated, judged, in the brief.
-    assert "policy" not in " ".join(outputs.notes), outputs.notes
+    assert "policy" not in notes, outputs.notes
     assert {"results/policy_values.csv", "results/policy_criteria.csv",
             "figures/policy_values.png"} <= paths  # fmt: skip
     assert manifest["registration"]["status"] == "registered"
