@@ -45,13 +45,17 @@ $(VENV)/.installed-dev: pyproject.toml
 # and 15,400 with the development tools, of which about 5,000 are imported: `make
 # install-dev` took 39.3 s of CPU that way and 22.6 s this way (wall 23.4 and 21.8 s: uv
 # compiles on every core, this on one, so `make test` runs it beside mypy).
+# Only a head start: if it fails, the run goes on (and the next one tries again).
+define precompile
+	$(BIN)/python scripts/precompile.py $(1) && touch $(2) \
+	  || echo "byte-compiling skipped: each process compiles what it imports"
+endef
+
 $(VENV)/.precompiled: $(VENV)/.installed
-	@$(BIN)/python scripts/precompile.py escalation
-	@touch $@
+	@$(call precompile,escalation,$@)
 
 $(VENV)/.precompiled-dev: $(VENV)/.installed-dev
-	@$(BIN)/python scripts/precompile.py escalation tests
-	@touch $@ $(VENV)/.precompiled
+	@$(call precompile,escalation tests,$@ $(VENV)/.precompiled)
 
 install: $(VENV)/.precompiled
 install-dev: $(VENV)/.precompiled-dev
@@ -77,7 +81,8 @@ test: $(VENV)/.installed-dev browser
 	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & types=$$!; \
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site \
 	  > $(VENV)/mkdocs.log 2>&1 & docs=$$!; \
-	$(MAKE) --no-print-directory $(VENV)/.precompiled-dev; \
+	test $(VENV)/.precompiled-dev -nt $(VENV)/.installed-dev \
+	  || { $(call precompile,escalation tests,$(VENV)/.precompiled-dev $(VENV)/.precompiled); }; \
 	$(BIN)/pytest -n auto --dist worksteal; tests=$$?; \
 	wait $$types; typed=$$?; wait $$docs; built=$$?; \
 	cat $(VENV)/mypy.log; echo "mkdocs build: exit $$built"; cat $(VENV)/mkdocs.log; \

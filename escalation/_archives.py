@@ -28,7 +28,8 @@ _PROPERTIES: Final = "docProps/core.xml"
 def fix_archive_times(path: str | Path) -> Path:
     """Rewrite the zip archive at ``path`` with every time in it set to :data:`FIXED_TIME`.
 
-    The members keep their names, order, contents and compression; the document
+    The members keep their names, order, contents, compression method and permissions; the
+    document
     properties' ``created`` and ``modified`` times (when the archive has them) read
     ``1980-01-01T00:00:00Z``.
 
@@ -66,5 +67,7 @@ def fix_archive_times(path: str | Path) -> Path:
             if info.filename == _PROPERTIES:
                 data = _PROPERTY_TIMES.sub(rb"\g<1>" + stamp + rb"\g<3>", data)
             archive.writestr(fixed, data)
-    target.write_bytes(buffer.getvalue())
+    partial = target.with_name(target.name + ".partial")  # never a half-written file
+    partial.write_bytes(buffer.getvalue())
+    partial.replace(target)
     return target

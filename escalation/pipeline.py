@@ -1081,7 +1081,7 @@ def _effects(
                 f"remove {dropped}, or use fewer or coarser covariates in [covariates] include.",
             )
             estimators = kept
-    _effect_model_caveats(run, data, options.get("covariates", data.model_covariates), estimators)
+    _effect_model_caveats(run, fit, data.spells, estimators)
     rules, records = run.rules, spell_records(data.spells)
     effects = run.table("effects", disclose_effects(fit.tidy(), records, rules=rules))
     coarse = disclose_curve_shares(
@@ -1731,7 +1731,6 @@ def _heterogeneity(
     from escalation.causal import estimate_heterogeneity as estimate
     from escalation.causal.heterogeneity import MIN_PER_ARM, WHOLE_COHORT
 
-    _horizon_model_caveat(run, "heterogeneity", data.spells, data.model_covariates, horizon)
     fit = estimate(
         data,  # the spells, and the design's clusters (families) for the standard errors
         covariates=list(data.model_covariates),
@@ -1739,6 +1738,7 @@ def _heterogeneity(
         seed=seed,
         n_estimators=100,
     )
+    _horizon_model_caveat(run, "heterogeneity", data.spells, data.model_covariates, horizon)
     tidy = fit.tidy()
     values = [c for c in ("estimate", "std_error", "conf_low", "conf_high") if c in tidy]
     # The levels of each subgroup add up to the cohort: complementary suppression within.
@@ -1875,6 +1875,9 @@ def _too_few_events(
     >>> print(_too_few_events(31, 10, DEFAULT_RULES))
     about 30 escalations for 10 model parameters (fewer than the 100 needed: 10 per \
 parameter, the usual minimum for a stable Cox model)
+    >>> print(_too_few_events(130, 65, DEFAULT_RULES, counted="escalations by 365 days"))
+    about 130 escalations by 365 days for 65 model parameters (fewer than the 650 needed: \
+10 per parameter, the usual minimum for a stable Cox model)
     >>> print(_too_few_events(4, 10, DEFAULT_RULES))
     fewer than 10 escalations for 10 model parameters (fewer than the 100 needed: 10 per \
 parameter, the usual minimum for a stable Cox model)
@@ -1884,7 +1887,9 @@ parameter, the usual minimum for a stable Cox model)
     if events >= MIN_EVENTS_PER_PARAMETER * parameters:
         return None
     shown = format_count(events, rules)
-    about = "" if disclose_count(events, rules) in (None, events) else "about "
+    # A rounded count reads "about" even when it happens to be exact: "130" alone would say
+    # that it is exactly 130, which rounding to 5 must not tell.
+    about = "about " if disclose_count(events, rules) is not None and rules.rounding > 1 else ""
     return (
         f"{about}{shown} {counted} for {parameters} model parameters (fewer than the "
         f"{MIN_EVENTS_PER_PARAMETER * parameters} needed: {MIN_EVENTS_PER_PARAMETER} per "
@@ -1921,15 +1926,17 @@ def _events_caveat(
 
 
 def _effect_model_caveats(
-    run: _Run, data: SpellData, covariates: Sequence[str], estimators: Sequence[str]
+    run: _Run, fit: Any, spells: pd.DataFrame, estimators: Sequence[str]
 ) -> None:
     """Caveats on the effect estimators' outcome and propensity models with too few events.
 
-    The outcome model (of the g-formula and AIPW) counts the escalations, the propensity
-    model the spells of the smaller arm, each per column of the confounders' coded matrix.
+    Counted on the fitted models (``fit``, an :class:`~escalation.causal.EffectsResult`),
+    as the effect estimate's own check of sparse events counts them: the outcome model (of
+    the g-formula and AIPW, a Cox model of treatment and the confounders) has the
+    escalations for its confounders' columns and treatment, the propensity model the
+    spells of the smaller arm for the confounders' columns.
     """
-    spells = data.spells
-    parameters = _model_parameters(spells, covariates)
+    confounders = int(fit.propensity.matrix.shape[1])
     used = [_ESTIMATOR_LABELS[e] for e in _OUTCOME_MODEL_ESTIMATORS if e in estimators]
     if used:
         _events_caveat(
@@ -1937,7 +1944,7 @@ def _effect_model_caveats(
             "effects",
             f"The outcome model of the effect estimates ({', '.join(used)})",
             int((spells["event"] == 1).sum()),
-            parameters,
+            confounders + 1,
         )
     treated = int((spells["treatment"] == 1).sum())
     _events_caveat(
@@ -1945,7 +1952,7 @@ def _effect_model_caveats(
         "effects",
         "The propensity model (the chance of early help)",
         min(treated, len(spells) - treated),
-        parameters,
+        confounders,
         counted="spells in the smaller group (with or without early help)",
         model="propensity model",
     )
@@ -1996,7 +2003,8 @@ def _risk_tool_caveat(run: _Run, data: SpellData, horizon: float) -> None:
     _events_caveat(
         run,
         "prediction",
-        "The risk models",
+        "The risk models (more so those with case-note features, which have more parameters "
+        "than counted here)",
         _escalated_by(seen, horizon),
         _model_parameters(train, data.model_covariates),
         counted=f"escalations by {horizon:g} days in the training years",
@@ -2019,7 +2027,6 @@ def _prediction(
     # one) by the horizon than the threshold in all of them, the validation would not be
     # shown, and models fitted to a handful of escalations may not even give predictions.
     _need_escalations(run, data, design.outcome.horizons[0], "the risk tool's validation")
-    _risk_tool_caveat(run, data, design.outcome.horizons[0])
     feature_sets: tuple[str, ...] = ("structured",)
     if len(history.notes):
         feature_sets += ("structured+text",)
@@ -2083,6 +2090,7 @@ def _prediction(
             f"fewer than {rules.threshold} escalations (or non-escalations) in the test data: "
             "the risk tool's validation is not shown"
         )
+    _risk_tool_caveat(run, data, design.outcome.horizons[0])
     outcome = data.spells.set_index("spell_id")[["duration", "event"]]
     roc_parts, pr_parts, auc, ap = [], [], {}, {}
     for model, part in predictions.groupby("model", sort=False):
@@ -2248,7 +2256,6 @@ def _policy(
     if design.policy is None:
         raise _SkipStageError("the design has no [policy] section (capacity_per_1000)")
     _need_escalations(run, data, design.policy_horizon, "the policy study")
-    _horizon_model_caveat(run, "policy", data.spells, data.model_covariates, design.policy_horizon)
     from escalation.policy import evaluate_policies
 
     # The heterogeneity stage's causal forest is the benefit rule's to deploy when they
@@ -2259,6 +2266,7 @@ def _policy(
     study = evaluate_policies(
         data, design, registration=registration, seed=seed, effect_model=forest
     )
+    _horizon_model_caveat(run, "policy", data.spells, data.model_covariates, design.policy_horizon)
     run.table("policy_values", study.tidy())
     run.table("policy_groups", study.groups)
     run.table("policy_disparities", study.disparities)

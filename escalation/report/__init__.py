@@ -43,12 +43,18 @@ _EXPORTS = {
     "OutputFolderError": "escalation.report.outputs",
     "inspect_folder": "escalation.report.outputs",
 }
-_exported, __dir__ = lazy_attributes(__name__, _EXPORTS)
+#: Its modules, reachable as attributes (``escalation.report.brief``) as when they were all
+#: imported with the package.
+_SUBMODULES = (
+    "alt_text", "brief", "caveats", "disclosure", "manifest", "outputs", "policy_section",
+    "table_one", "wording", "workbook",
+)  # fmt: skip
+_exported, __dir__ = lazy_attributes(__name__, _EXPORTS, _SUBMODULES)
 
 
 def __getattr__(name: str) -> Any:
     """Return a public name, imported on first access, or a disclosure name that moved."""
-    if name in _EXPORTS:
+    if name in _EXPORTS or name in _SUBMODULES:
         return _exported(name)
     # The disclosure gate's names, which moved to :mod:`escalation.disclosure`, still
     # resolve here for one release, with a deprecation warning.

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from escalation import build_spells
@@ -22,7 +23,7 @@ __all__ = ["check_small_authority_caveats", "count_columns", "epp_caveats"]
 
 #: "about 230 escalations for 65 model parameters (fewer than the 650 needed: ...model)"
 COUNTED = re.compile(
-    r": (?:about )?(\d+|fewer than 10) (.+?) for (\d+) model parameters \(fewer than the "
+    r": about (\d+) (.+?) for (\d+) model parameters \(fewer than the "
     r"(\d+) needed: 10 per parameter, the usual minimum for a stable (.+?)\)\.$"
 )
 
@@ -33,21 +34,36 @@ def count_columns(spells: pd.DataFrame, covariates: list[str]) -> int:
     One for each numeric covariate; one for each categorical level seen at least 20 times
     but the first, plus one for ``other`` when rarer levels are pooled into it.
     """
-    columns = 0
+    return coded(spells, covariates).shape[1]
+
+
+def coded(spells: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
+    """The covariates coded here: numbers as they are, categories as indicators of their
+    levels seen at least 20 times (rarer ones pooled as ``other``), the first left out."""
+    parts = []
     for name in covariates:
         values = spells[name]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            columns += 1
+            parts.append(values.astype(float).rename(name))
             continue
-        counts = values.astype("string").value_counts()
-        kept = int((counts >= 20).sum())
-        pooled = bool((counts < 20).any())
-        columns += kept + pooled - 1
-    return columns
+        text = values.astype("string").fillna("<missing>")
+        counts = text.value_counts()
+        pooled = text.where(text.map(counts) >= 20, "other")
+        parts.append(pd.get_dummies(pooled, prefix=name, drop_first=True, dtype=float))
+    return pd.concat(parts, axis=1)
+
+
+def estimable_columns(spells: pd.DataFrame, covariates: list[str]) -> int:
+    """Columns left once those that are a combination of others (and the intercept) go.
+
+    The models drop such redundant columns before fitting; the rank counts what is left.
+    """
+    matrix = coded(spells, covariates).to_numpy()
+    return int(np.linalg.matrix_rank(np.column_stack([np.ones(len(matrix)), matrix]))) - 1
 
 
 def _shown_count(text: str, exact: int) -> None:
-    """The count shown is the disclosed one: rounded to 5 (never exact unless a multiple)."""
+    """The count shown is the disclosed one, rounded to 5 (and read "about", even when exact)."""
     assert int(text) % 5 == 0 and abs(int(text) - exact) <= 2, (text, exact)
 
 
@@ -98,6 +114,7 @@ def check_small_authority_caveats(outputs: Any, history: Any, design: StudyDesig
     assert design.policy_horizon == horizon  # the policy study's models: the same horizon
     covariates = list(data.model_covariates)
     columns = count_columns(spells, covariates)
+    estimable = estimable_columns(spells, covariates)  # what the effect models fit
     escalations = int((spells["event"] == 1).sum())
     treated = int((spells["treatment"] == 1).sum())
     smaller = min(treated, len(spells) - treated)
@@ -118,13 +135,15 @@ def check_small_authority_caveats(outputs: Any, history: Any, design: StudyDesig
         "in effect between groups may be unstable: ",
         "policy": f"The models of escalation by {horizon} days behind the rules deciding who "
         "is offered early help may be unstable: ",
-        "prediction": "The risk models may be overfitted (predicted risks too extreme): ",
+        "prediction": "The risk models (more so those with case-note features, which have "
+        "more parameters than counted here) may be overfitted (predicted risks too extreme): ",
     }
     by = f"escalations by {horizon} days"
     smaller_arm = "spells in the smaller group (with or without early help)"
-    check_message(outcome.message, start["outcome"], escalations, "escalations", columns,
+    # The outcome model is a Cox model of treatment and the confounders: one column more.
+    check_message(outcome.message, start["outcome"], escalations, "escalations", estimable + 1,
                   "Cox model")  # fmt: skip
-    check_message(propensity.message, start["propensity"], smaller, smaller_arm, columns,
+    check_message(propensity.message, start["propensity"], smaller, smaller_arm, estimable,
                   "propensity model")  # fmt: skip
     for stage in ("heterogeneity", "policy"):
         check_message(caveats[stage][0].message, start[stage], by_horizon, by, columns, "model")

@@ -75,7 +75,8 @@ def test_too_few_events_names_the_rule_and_discloses_the_count() -> None:
     assert _reason(99, 10).startswith("about 100 escalations for 10 model parameters")
     # Exact counts are never shown: below the threshold suppressed, else rounded to 5.
     assert _reason(7, 2).startswith("fewer than 10 escalations for 2 model parameters")
-    assert _reason(15, 2).startswith("15 escalations")
+    # A rounded count reads "about" even when it is exact: "15" alone would say it is 15.
+    assert _reason(15, 2).startswith("about 15 escalations")
     arm = _reason(23, 24, counted="spells in the smaller arm", model="propensity model")
     assert arm.startswith("about 25 spells in the smaller arm for 24 model parameters")
     assert arm.endswith(

@@ -684,3 +684,12 @@ def test_outputs_checkpoint_needs_an_open_folder(tmp_path: Path) -> None:
     folder = OutputFolder(tmp_path / "out")
     with pytest.raises(OutputFolderError, match="not open"):
         folder.checkpoint(command="test")
+
+
+def test_outputs_the_report_modules_are_attributes_of_the_package() -> None:
+    """Imported lazily now, the modules of ``escalation.report`` are still its attributes."""
+    import escalation.report as report
+
+    assert report.brief.write_brief is report.write_brief
+    assert report.workbook.write_workbook.__module__ == "escalation.report.workbook"
+    assert {"brief", "outputs", "write_brief", "OutputFolder"} <= set(dir(report))

@@ -23,6 +23,8 @@ from escalation.report.workbook import write_workbook
 def _times(path: Path) -> tuple[set[tuple[int, ...]], list[bytes]]:
     with zipfile.ZipFile(path) as archive:
         dates = {info.date_time for info in archive.infolist()}
+        # compressed as written (Office files are deflated), not stored after the rewrite
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
         names = archive.namelist()
         core = archive.read("docProps/core.xml") if "docProps/core.xml" in names else b""
     return dates, re.findall(rb"<dcterms:(?:created|modified)\b[^>]*>([^<]*)<", core)
