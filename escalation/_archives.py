@@ -29,9 +29,8 @@ def fix_archive_times(path: str | Path) -> Path:
     """Rewrite the zip archive at ``path`` with every time in it set to :data:`FIXED_TIME`.
 
     The members keep their names, order, contents, compression method and permissions; the
-    document
-    properties' ``created`` and ``modified`` times (when the archive has them) read
-    ``1980-01-01T00:00:00Z``.
+    document properties' ``created`` and ``modified`` times (when the archive has them)
+    read ``1980-01-01T00:00:00Z``.
 
     Parameters
     ----------
