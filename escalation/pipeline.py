@@ -2003,13 +2003,13 @@ def _risk_tool_caveat(run: _Run, data: SpellData, horizon: float) -> None:
     _events_caveat(
         run,
         "prediction",
-        "The risk models (more so those with case-note features, which have more parameters "
-        "than counted here)",
+        "The risk models",
         _escalated_by(seen, horizon),
         _model_parameters(train, data.model_covariates),
         counted=f"escalations by {horizon:g} days in the training years",
         model="model",
-        concern="overfitted (predicted risks too extreme)",
+        concern="overfitted (predicted risks too extreme; more so those with case-note "
+        "features, which have more parameters than counted here)",
     )
 
 

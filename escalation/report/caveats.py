@@ -481,6 +481,13 @@ _CODED_COLUMN: Final = re.compile(
 _ESTIMATOR_WORDS: Final = {"ipw": "IPW", "gformula": "g-formula", "aipw": "AIPW", "ccw": "CCW"}
 _ESTIMATOR_WORD: Final = re.compile(r"(?<![\w\"(])(?:ipw|gformula|aipw|ccw)(?![\w\")])")
 #: Advice about the Python API, kept in the manifest, left out of the brief.
+#: A model with fewer events per parameter than the usual minimum (the runner's caveats on
+#: the effect, heterogeneity, risk and policy models): what, its numbers and the minimum.
+_SHORT_OF_EVENTS: Final = re.compile(
+    r"^(?P<what>.+?) may be (?P<concern>.+?): (?P<numbers>.+? for \d+ model parameters) "
+    r"\(fewer than the [\d,]+ needed: (?P<minimum>\d+) per parameter, the usual minimum "
+    r"for a stable [^)]+\)\.$"
+)
 _API_ADVICE: Final = re.compile(r" The warning also mentions options the design file.*$", re.S)
 #: Pointers into Python objects, kept in the manifest, left out of the brief.
 _API_POINTER: Final = re.compile(r";?\s*settings\[[^\]]*\] says so")
@@ -540,6 +547,38 @@ def in_words(text: str) -> str:
 
 def _times(n: int) -> str:
     return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+
+
+def _short_of_events_text(caveats: list[Caveat]) -> str:
+    """One sentence for several models with too few events per parameter.
+
+    Examples
+    --------
+    >>> raised = [Caveat("effects", "[covariates] include", f"The {m} may be {c}: about {n} "
+    ...                  "escalations for 65 model parameters (fewer than the 650 needed: 10 per "
+    ...                  "parameter, the usual minimum for a stable model).", "use fewer.")
+    ...           for m, c, n in (("outcome model", "unstable", 230),
+    ...                           ("risk models", "overfitted", 85))]
+    >>> print(_short_of_events_text(raised))  # doctest: +NORMALIZE_WHITESPACE
+    2 models rest on fewer than 10 events per model parameter, the usual minimum for stable
+    estimates, so their results may be unstable: the outcome model, about 230 escalations for
+    65 model parameters; the risk models, which may be overfitted, about 85 escalations for
+    65 model parameters. In the design file, [covariates] include: use fewer.
+    """
+    parts, minimum = [], "10"
+    for caveat in caveats:
+        found = _SHORT_OF_EVENTS.match(caveat.message)
+        assert found is not None  # the caller kept only these
+        what, concern, minimum = found.group("what", "concern", "minimum")
+        which = "" if concern == "unstable" else f", which may be {concern}"
+        parts.append(f"{what[:1].lower()}{what[1:]}{which}, {found.group('numbers')}")
+    keys = dict.fromkeys((c.design_key, c.advice) for c in caveats)
+    advice = " ".join(f"In the design file, {key}: {text}" for key, text in keys)
+    return (
+        f"{len(caveats)} models rest on fewer than {minimum} events per model parameter, the "
+        "usual minimum for stable estimates, so their results may be unstable: "
+        f"{'; '.join(parts)}. {advice}"
+    )
 
 
 def _separation_text(
@@ -639,8 +678,13 @@ def brief_caveats(
         if match is None:
             continue
         grouped.setdefault((caveat.stage, match.group("model")), []).append(caveat)
+    short = [c for c in caveats if _SHORT_OF_EVENTS.match(c.message)]
     done: set[tuple[str, str]] = set()
     for caveat in caveats:
+        if len(short) > 1 and caveat in short:
+            if caveat is short[0]:  # one line for them all, where the first was raised
+                lines.append(disclose_text(_short_of_events_text(short), rules))
+            continue
         match = _SEPARATION.match(caveat.message)
         if match is not None:
             key = (caveat.stage, match.group("model"))

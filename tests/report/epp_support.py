@@ -135,8 +135,8 @@ def check_small_authority_caveats(outputs: Any, history: Any, design: StudyDesig
         "in effect between groups may be unstable: ",
         "policy": f"The models of escalation by {horizon} days behind the rules deciding who "
         "is offered early help may be unstable: ",
-        "prediction": "The risk models (more so those with case-note features, which have "
-        "more parameters than counted here) may be overfitted (predicted risks too extreme): ",
+        "prediction": "The risk models may be overfitted (predicted risks too extreme; more "
+        "so those with case-note features, which have more parameters than counted here): ",
     }
     by = f"escalations by {horizon} days"
     smaller_arm = "spells in the smaller group (with or without early help)"
@@ -153,6 +153,10 @@ def check_small_authority_caveats(outputs: Any, history: Any, design: StudyDesig
         assert caveat.design_key == "[covariates] include"
         assert caveat.advice == "use fewer or coarser covariates (merge rare levels)."
         assert f"{caveat.stage}: {caveat.message}" in outputs.notes
+    # The brief, read by people who decide policy, puts the five in one sentence.
+    html = (outputs.out / "brief.html").read_text()
+    assert html.count("5 models rest on fewer than 10 events per model parameter") == 1
+    assert "model may be unstable: about" not in html
     manifest = json.loads(outputs.manifest.read_text())
     shared = {(c["stage"], c["message"]) for c in manifest["caveats"]}
     assert {(c.stage, c.message) for found in caveats.values() for c in found} <= shared

@@ -235,3 +235,35 @@ def test_caveats_name_case_note_features_in_words() -> None:
         "affirmed mentions of child criminal exploitation in case notes"
     )
     assert _term_label("text_n_notes") == "the number of case notes"
+
+
+def test_caveats_models_short_of_events_are_one_sentence_in_the_brief() -> None:
+    """Several models with too few events per parameter: one sentence in the brief, each
+    model with its numbers, the design key once; the manifest keeps every caveat."""
+    from escalation.disclosure import DEFAULT_RULES
+    from escalation.report.caveats import Caveat, brief_caveats
+
+    def short(what: str, concern: str, numbers: str) -> Caveat:
+        message = (
+            f"{what} may be {concern}: {numbers} (fewer than the 650 needed: 10 per "
+            "parameter, the usual minimum for a stable model)."
+        )
+        return Caveat("effects", "[covariates] include", message, "use fewer covariates.")
+
+    raised = [
+        short("The outcome model", "unstable", "about 230 escalations for 65 model parameters"),
+        Caveat("effects", "[outcome] horizons", "Horizon 730 is past follow-up.", "shorten."),
+        short("The propensity model", "unstable", "about 560 spells for 64 model parameters"),
+        short("The risk models", "overfitted", "about 85 escalations for 59 model parameters"),
+    ]
+    lines = brief_caveats(raised, DEFAULT_RULES)
+    assert len(lines) == 2, lines
+    combined, other = lines
+    assert combined.startswith("3 models rest on fewer than 10 events per model parameter")
+    assert "the outcome model, about 230 escalations for 65 model parameters; " in combined
+    assert "the risk models, which may be overfitted, about 85 escalations" in combined
+    assert combined.count("In the design file, [covariates] include") == 1
+    assert other.startswith("Horizon 730 is past follow-up.")
+    # One such caveat alone reads as raised.
+    (alone,) = brief_caveats(raised[:1], DEFAULT_RULES)
+    assert alone.startswith("The outcome model may be unstable: about 230 escalations")
