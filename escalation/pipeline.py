@@ -1823,6 +1823,11 @@ def _model_label(name: object) -> str:
     return f"{label} + {extra}" if extra else label
 
 
+def _escalated_by(spells: pd.DataFrame, horizon: float) -> int:
+    """Return the spells escalated by ``horizon`` days."""
+    return int(((spells["event"] == 1) & (spells["duration"] <= horizon)).sum())
+
+
 def _need_escalations(run: _Run, data: SpellData, horizon: float, what: str) -> None:
     """Skip a stage resting on escalations by ``horizon`` when the spells hold too few.
 
@@ -1831,7 +1836,7 @@ def _need_escalations(run: _Run, data: SpellData, horizon: float, what: str) -> 
     not even fit.
     """
     spells = data.spells
-    escalated = int(((spells["event"] == 1) & (spells["duration"] <= horizon)).sum())
+    escalated = _escalated_by(spells, horizon)
     if escalated < run.rules.threshold or len(spells) - escalated < run.rules.threshold:
         raise _SkipStageError(
             f"fewer than {run.rules.threshold} escalations (or spells without one) by "
@@ -1943,7 +1948,7 @@ def _effect_model_caveats(
             run,
             "effects",
             f"The outcome model of the effect estimates ({', '.join(used)})",
-            int((spells["event"] == 1).sum()),
+            int(fit.events),
             confounders + 1,
         )
     treated = int((spells["treatment"] == 1).sum())
@@ -1956,11 +1961,6 @@ def _effect_model_caveats(
         counted="spells in the smaller group (with or without early help)",
         model="propensity model",
     )
-
-
-def _escalated_by(spells: pd.DataFrame, horizon: float) -> int:
-    """Return the spells escalated by ``horizon`` days."""
-    return int(((spells["event"] == 1) & (spells["duration"] <= horizon)).sum())
 
 
 #: What the models of escalation by the first horizon serve, by stage (for the caveat).
