@@ -79,6 +79,7 @@ __all__ = [
     "estimate_heterogeneity",
     "fit_effect_model",
     "forest_size",
+    "split_candidates",
     "subgroup_effects",
     "subgroup_levels",
     "subgroup_sort_key",
@@ -253,6 +254,28 @@ def forest_size(n_estimators: int) -> int:
     return max(4, int(np.ceil(n_estimators / 4)) * 4)
 
 
+def split_candidates(n_columns: int) -> int:
+    """Return how many of the forest's ``n_columns`` columns each split chooses among.
+
+    R grf's default (``mtry``, Athey, Tibshirani & Wager 2019): ``min(ceil(sqrt(p) + 20),
+    p)`` of the ``p`` columns, drawn afresh at each split. EconML's default considers every
+    column at every split; with the default design's 78 coded columns that grew trees
+    that agree more with each other and took twice the time. Against the simulator's truth
+    (forests fitted on one authority of 20,000 children and judged on another, 5 pairs of
+    authorities by 3 forest seeds; ``benchmarks/bench_forest_split_candidates.py``) grf's
+    choice estimated each child's effect better: correlation with the true effect 0.197
+    against 0.166 (paired difference 0.032, SD 0.029), a higher share of the escalations
+    an oracle would prevent (0.594 against 0.576) and a lower root mean squared error in
+    every pair.
+
+    Examples
+    --------
+    >>> split_candidates(78), split_candidates(10), split_candidates(1)
+    (29, 10, 1)
+    """
+    return min(int(np.ceil(np.sqrt(n_columns) + 20)), n_columns)
+
+
 @one_blas_thread
 def fit_effect_model(
     frame: pd.DataFrame,
@@ -290,7 +313,8 @@ def fit_effect_model(
     n_estimators : int, default 200
         Trees (rounded up to a multiple of 4).
     min_samples_leaf : int, default 20
-        Minimum leaf size.
+        Minimum leaf size. Each split chooses among :func:`split_candidates` of the
+        coded columns (R grf's default).
     seed : int, default 1
         Random seed.
     min_count : int, default 20
@@ -349,6 +373,7 @@ def fit_effect_model(
             discrete_treatment=True,
             n_estimators=trees,
             min_samples_leaf=min_samples_leaf,
+            max_features=split_candidates(xs.shape[1]),
             cv=2,
             random_state=seed,
             n_jobs=1,

@@ -47,7 +47,12 @@ import pandas as pd
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
 from escalation._vocabulary import refuse_repeats
-from escalation.causal.heterogeneity import EffectModel, fit_effect_model, forest_size
+from escalation.causal.heterogeneity import (
+    EffectModel,
+    fit_effect_model,
+    forest_size,
+    split_candidates,
+)
 from escalation.causal.policy import policy_scores
 from escalation.compute import one_blas_thread, resolve_jobs, run_tasks
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
@@ -538,8 +543,8 @@ def _check_effect_model(
     """Refuse a causal forest fitted on other spells or with other settings than the rule's.
 
     The same covariates coded the same way, the same coded column means (the same spells),
-    horizon, outcome columns, trees, leaf size and seed as :func:`fit_effect_model` in
-    :func:`_learn_on` would use.
+    horizon, outcome columns, trees, leaf size, split candidates and seed as
+    :func:`fit_effect_model` in :func:`_learn_on` would use.
     """
     coding = CovariateCoding.learn(frame, covariates)
     forest = model.backend
@@ -551,6 +556,7 @@ def _check_effect_model(
             ("outcome", (model.duration, model.event) == ("duration", "event")),
             ("trees", forest.n_estimators == forest_size(trees)),
             ("leaf size", forest.min_samples_leaf == _LEAF),
+            ("split candidates", forest.max_features == split_candidates(len(model.center))),
             ("seed", forest.random_state == seed),
         )
         if not same

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import escalation.causal.heterogeneity as heterogeneity_module
 import escalation.policy.rules as rules_module
-from escalation.causal.heterogeneity import fit_effect_model
+from escalation.causal.heterogeneity import fit_effect_model, split_candidates
 from escalation.errors import DesignError
 from escalation.policy import learn_rules, top_share
 from tests.policy.policy_support import small_spells
@@ -221,6 +222,29 @@ def test_a_forest_fitted_otherwise_is_refused(change: dict[str, Any], named: str
     data = frame.iloc[1:] if settings.pop("frame", None) == "other" else frame
     forest = fit_effect_model(data, **settings)
     with pytest.raises(DesignError, match=f"fitted with other {named}"):
+        learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365, rules=["benefit"],
+                    forest_trees=8, seed=3, effect_model=forest, n_jobs=1)  # fmt: skip
+
+
+def test_the_forest_splits_among_grf_s_share_of_the_columns() -> None:
+    """Each split of the causal forest chooses among R grf's default number of columns."""
+    frame = small_spells()
+    model = fit_effect_model(frame, covariates=COVARIATES, horizon=365, n_estimators=8, seed=3)
+    columns = len(model.center)
+    assert model.backend.max_features == split_candidates(columns)
+    assert all(tree.max_features == split_candidates(columns)
+               for tree in model.backend.model_cate.estimators_)  # fmt: skip
+    assert split_candidates(78) == 29  # the default design's coded columns
+
+
+def test_a_forest_with_other_split_candidates_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = small_spells()
+    with monkeypatch.context() as patched:
+        patched.setattr(heterogeneity_module, "split_candidates", lambda columns: 1)
+        forest = fit_effect_model(frame, covariates=COVARIATES, horizon=365, n_estimators=8,
+                                  seed=3)  # fmt: skip
+    assert forest.backend.max_features == 1
+    with pytest.raises(DesignError, match="fitted with other split candidates"):
         learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365, rules=["benefit"],
                     forest_trees=8, seed=3, effect_model=forest, n_jobs=1)  # fmt: skip
 
