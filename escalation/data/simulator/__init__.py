@@ -89,6 +89,27 @@ def _whole_days(time: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The empty notes and mentions tables, by the string dtype they were made with.
+_EMPTY: dict[pd.StringDtype, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _no_notes() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return new empty notes and mentions tables (copies of ones made once)."""
+    key = pd.StringDtype()  # the default string storage, which the tables' dtypes follow
+    if key not in _EMPTY:
+        mentions = pd.DataFrame(
+            {
+                "note_row": pd.Series(dtype=np.int64),
+                "factor": pd.Series(dtype="string"),
+                "assertion": pd.Series(dtype="string"),
+                "true": pd.Series(dtype=bool),
+            }
+        )
+        _EMPTY[key] = (empty_notes(), mentions)
+    notes, mentions = _EMPTY[key]
+    return notes.copy(), mentions.copy()
+
+
 def simulate_local_authority(
     n_children: int = 20_000,
     seed: int = 1,
@@ -160,15 +181,7 @@ def simulate_local_authority(
             rows, assessment_rows, pop, ids, config, np.random.default_rng(note_seed)
         )
     else:
-        notes = empty_notes()
-        mentions = pd.DataFrame(
-            {
-                "note_row": pd.Series(dtype=np.int64),
-                "factor": pd.Series(dtype="string"),
-                "assertion": pd.Series(dtype="string"),
-                "true": pd.Series(dtype=bool),
-            }
-        )
+        notes, mentions = _no_notes()
     history = CaseHistory(
         children=children,
         episodes=episodes,

@@ -154,12 +154,8 @@ def _words(values: tuple[str, ...] | list[str]) -> npt.NDArray[np.object_]:
 _DAY_MONTH: Final = _words([f"{i:02d}/" for i in range(32)])
 
 
-def _format_days(days: IntArray) -> npt.NDArray[np.object_]:
-    """Return days since the epoch as ``dd/mm/YYYY``.
-
-    Day, month and year come from ``datetime64`` arithmetic and their texts from small
-    tables, so no date is formatted one at a time.
-    """
+def _format_each_day(days: IntArray) -> npt.NDArray[np.object_]:
+    """Return days since the epoch as ``dd/mm/YYYY``, each day formatted anew."""
     year, month, day = ymd(days)
     low = int(year.min()) if len(year) else 1970
     years = _words([f"{y:04d}" for y in range(low, int(year.max(initial=low)) + 1)])
@@ -167,25 +163,40 @@ def _format_days(days: IntArray) -> npt.NDArray[np.object_]:
     return out
 
 
-def _postcodes(m: int, rng: np.random.Generator) -> list[str]:
-    """Return ``m`` made-up postcodes such as ``LS12 3AB``."""
-    area = np.asarray(_POST_AREA, dtype=object)[rng.integers(len(_POST_AREA), size=m)]
+def _format_days(days: IntArray) -> npt.NDArray[np.object_]:
+    """Return days since the epoch as ``dd/mm/YYYY``.
+
+    Day, month and year come from ``datetime64`` arithmetic and their texts from small
+    tables, so no date is formatted one at a time; when days repeat (many notes over a
+    few years), each day of their range is formatted once and the texts gathered.
+    """
+    days = np.asarray(days, dtype=np.int64)
+    if len(days) == 0:
+        return _format_each_day(days)
+    low, high = int(days.min()), int(days.max())
+    if high - low + 1 >= len(days):
+        return _format_each_day(days)
+    table = _format_each_day(np.arange(low, high + 1, dtype=np.int64))
+    out: npt.NDArray[np.object_] = table[days - low]
+    return out
+
+
+#: Outward codes (``LS12``) by ``area * 29 + district - 1`` and inward codes (``3AB``) by
+#: ``(sector - 1) * 400 + unit_1 * 20 + unit_2``: postcodes are gathered, not formatted.
+_OUTWARD: Final = _words([f"{a}{d}" for a in _POST_AREA for d in range(1, 30)])
+_INWARD: Final = _words([f"{s}{u}{v}" for s in range(1, 10) for u in _LETTERS for v in _LETTERS])
+
+
+def _postcodes(m: int, rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    """Return the outward and inward parts of ``m`` made-up postcodes such as ``LS12 3AB``."""
+    area = rng.integers(len(_POST_AREA), size=m)
     district = rng.integers(1, 30, size=m)
     sector = rng.integers(1, 10, size=m)
-    letters = np.asarray(list(_LETTERS), dtype=object)
-    unit_1 = letters[rng.integers(len(_LETTERS), size=m)]
-    unit_2 = letters[rng.integers(len(_LETTERS), size=m)]
-    return [
-        f"{a}{d} {s}{u}{v}"
-        for a, d, s, u, v in zip(
-            area.tolist(),
-            district.tolist(),
-            sector.tolist(),
-            unit_1.tolist(),
-            unit_2.tolist(),
-            strict=True,
-        )
-    ]
+    unit_1 = rng.integers(len(_LETTERS), size=m)
+    unit_2 = rng.integers(len(_LETTERS), size=m)
+    outward = _OUTWARD[area * 29 + district - 1]
+    inward = _INWARD[((sector - 1) * len(_LETTERS) + unit_1) * len(_LETTERS) + unit_2]
+    return outward.tolist(), inward.tolist()
 
 
 #: Notes written at a time: bounds the memory of the (notes x factors) draws and texts.
@@ -215,6 +226,21 @@ def _sentence_table() -> tuple[npt.NDArray[np.object_], IntArray]:
 
 
 _SENTENCES, _N_SENTENCES = _sentence_table()
+#: Each sentence after a space: a note's mentions are these, concatenated.
+_SPOKEN: Final = " " + _SENTENCES
+#: Texts gathered by name: ``_WHO[f * len(_SURNAME) + s]`` opens a home visit to child
+#: ``_FIRST[f]`` of surname ``_SURNAME[s]``; ``_REACH`` and ``_EMAIL`` (same index, first
+#: name of the parent) frame the phone number; ``_SETTLED`` and ``_SCHOOL`` by first name.
+_WHO: Final = _words([f"Home visit to {f} {s} (DOB " for f in _FIRST for s in _SURNAME])
+_REACH: Final = _words([f" {f} {s} can be reached on 07700 900" for f in _FIRST for s in _SURNAME])
+_EMAIL: Final = _words(
+    [f" or {f.lower()}.{s.lower()}@example.com." for f in _FIRST for s in _SURNAME]
+)
+_PHONE: Final = _words([f"{i:03d}" for i in range(1000)])
+_SETTLED: Final = _words([f" {f} presented as settled and engaged well." for f in _FIRST])
+_SCHOOL: Final = _words([f"Visit to {f} at school, seen alone." for f in _FIRST])
+#: ``_ADDRESS[(house - 1) * len(_STREET) + street]``: ``") at 12 Oak Drive, "``.
+_ADDRESS: Final = _words([f") at {h} {road}, " for h in range(1, 181) for road in _STREET])
 
 
 @dataclass(frozen=True)
@@ -228,10 +254,14 @@ class _Chunk:
     true: npt.NDArray[np.bool_]
 
 
-def _note_chunk(
-    true_mask: IntArray, birth: IntArray, date: IntArray, rng: np.random.Generator
-) -> _Chunk:
-    """Write the notes of one run: which factors each mentions and how, then the text."""
+def _mentions(
+    true_mask: IntArray, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Draw which factors each note mentions and how: ``(has, mentioned)``.
+
+    ``has[i, j]``: factor ``FACTOR_CODES[j]`` is truly present; ``mentioned[i, k, j]``:
+    note ``i`` mentions it with assertion ``_KINDS[k]``.
+    """
     m = len(true_mask)
     has = ((true_mask[:, None] >> np.arange(len(FACTOR_CODES))[None, :]) & 1).astype(bool)
     shape = (m, len(FACTOR_CODES))
@@ -242,49 +272,50 @@ def _note_chunk(
     mentioned = np.stack([present, uncertain, negated, hypothetical], axis=1)
     mentioned &= _N_SENTENCES[None, :, :] > 0  # a factor with no phrase of that kind
     mentioned[:, 3] &= ~mentioned[:, :3].any(axis=1)  # hypothetical only when nothing else
+    return has, mentioned
+
+
+def _note_chunk(
+    true_mask: IntArray, birth: IntArray, date: IntArray, rng: np.random.Generator
+) -> _Chunk:
+    """Write the notes of one run: which factors each mentions and how, then the text."""
+    m = len(true_mask)
+    has, mentioned = _mentions(true_mask, rng)
     picks = rng.integers(0, 1 << 30, size=(m, 8))
     with_pii = rng.random(m) < 0.7
-    postcode = _postcodes(m, rng)
-    # Mentions in note order: by note, then present/uncertain/negated/hypothetical, then code.
-    row, kind_index, code_index = np.nonzero(mentioned)
+    outward, inward = _postcodes(m, rng)
+    # Mentions in note order: by note, then present/uncertain/negated/hypothetical, then
+    # code (np.nonzero's order, from the flat positions).
+    row, rest = np.divmod(np.flatnonzero(mentioned), mentioned.shape[1] * mentioned.shape[2])
+    kind_index, code_index = np.divmod(rest, mentioned.shape[2])
     choice = (picks[row, 5] + code_index) % np.maximum(_N_SENTENCES[kind_index, code_index], 1)
-    sentences = _SENTENCES[kind_index, code_index, choice].tolist()
-    said: list[str | None] = [None] * m
-    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]).tolist() if len(row) else []
-    ends = [*starts[1:], len(sentences)] if starts else []
-    for note, low, high in zip(row[starts].tolist(), starts, ends, strict=True):
-        said[note] = " " + " ".join(sentences[low:high])
-    first = np.asarray(_FIRST, dtype=object)[picks[:, 0] % len(_FIRST)].tolist()
-    surname = np.asarray(_SURNAME, dtype=object)[picks[:, 1] % len(_SURNAME)].tolist()
-    parent = np.asarray(_FIRST, dtype=object)[picks[:, 2] % len(_FIRST)].tolist()
-    street = np.asarray(_STREET, dtype=object)[picks[:, 4] % len(_STREET)].tolist()
-    # One f-string per note (element-wise + on object arrays makes every part anew).
+    # What the note says: its mentions' sentences, each after a space, or that the child
+    # was settled.
+    first = picks[:, 0] % len(_FIRST)
+    words = _SETTLED[first]
+    if len(row):
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        words[row[starts]] = np.add.reduceat(_SPOKEN[kind_index, code_index, choice], starts)
+    name = first * len(_SURNAME) + picks[:, 1] % len(_SURNAME)
+    parent = (picks[:, 2] % len(_FIRST)) * len(_SURNAME) + picks[:, 1] % len(_SURNAME)
+    address = (picks[:, 3] % 180) * len(_STREET) + picks[:, 4] % len(_STREET)
+    contact = np.full(m, "", dtype=object)
+    call = np.flatnonzero(with_pii & (picks[:, 6] % 2 == 0))
+    contact[call] = _REACH[parent[call]] + _PHONE[picks[call, 7] % 1000] + _EMAIL[parent[call]]
+    # One f-string per note, its parts gathered from tables (no part formatted anew).
     texts = [
-        (
-            f"Home visit to {f} {s} (DOB {dob}) at {house} {road}, {code}."
-            if pii
-            else f"Visit to {f} at school, seen alone."
-        )
-        + (f" {f} presented as settled and engaged well." if words is None else words)
-        + (
-            f" {p} {s} can be reached on 07700 900{phone:03d} or "
-            f"{p.lower()}.{s.lower()}@example.com."
-            if pii and call
-            else ""
-        )
-        + f" Next contact planned for {planned}."
-        for f, s, p, dob, house, road, code, pii, call, phone, words, planned in zip(
-            first,
-            surname,
-            parent,
+        (f"{who}{dob}{at}{out} {inn}." if pii else school)
+        + f"{said}{reach} Next contact planned for {planned}."
+        for who, dob, at, out, inn, pii, school, said, reach, planned in zip(
+            _WHO[name].tolist(),
             _format_days(birth).tolist(),
-            (picks[:, 3] % 180 + 1).tolist(),
-            street,
-            postcode,
+            _ADDRESS[address].tolist(),
+            outward,
+            inward,
             with_pii.tolist(),
-            (picks[:, 6] % 2 == 0).tolist(),
-            (picks[:, 7] % 1000).tolist(),
-            said,
+            _SCHOOL[first].tolist(),
+            words.tolist(),
+            contact.tolist(),
             _format_days(date + 14).tolist(),
             strict=True,
         )

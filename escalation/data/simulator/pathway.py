@@ -80,6 +80,8 @@ _CATEGORY_P: Final = (0.485, 0.355, 0.085, 0.035, 0.040)
 REASONS: Final = ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9")
 LEGAL: Final = ("C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4")
 _LEGAL_P: Final = (0.12, 0.30, 0.0, 0.02, 0.0, 0.02, 0.0, 0.04, 0.06, 0.0, 0.44, 0.0, 0.0)
+#: Late early-help starts (days after closure), equally likely.
+_LATE_DELAYS: Final = np.array([21, 28, 42, 56])
 _RC = {r: i for i, r in enumerate(REASONS)}
 _POLICE = SOURCES.index("6")
 _LP_CENTRE: Final = 1.3
@@ -97,6 +99,27 @@ def _popcount(mask: IntArray) -> IntArray:
     """Return the number of factor bits (0 to 19) set in each mask."""
     count: IntArray = _BITS_SET[mask & 1023] + _BITS_SET[(mask >> 10) & 1023]
     return count
+
+
+def choice_cdf(p: npt.ArrayLike) -> FloatArray:
+    """Return the cumulative probabilities ``Generator.choice(..., p=p)`` draws from.
+
+    ``p`` normalised as ``choice`` does (cumulative sum divided by its last value), so that
+    :func:`draw_choice` with it gives ``choice``'s numbers; made once, not at every draw.
+    """
+    cdf: FloatArray = np.array(p, dtype=np.float64).cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+def draw_choice(rng: np.random.Generator, cdf: FloatArray, size: int) -> IntArray:
+    """Draw like ``rng.choice(len(p), size=size, p=p)`` with ``cdf = choice_cdf(p)``.
+
+    The same numbers from the same uniforms (one ``rng.random(size)``), without
+    ``choice``'s checks of ``p`` at every call.
+    """
+    out: IntArray = cdf.searchsorted(rng.random(size), side="right")
+    return out
 
 
 def _has(mask: IntArray, code: str) -> FloatArray:
@@ -267,13 +290,10 @@ class _Sink:
         }
         bounds = np.cumsum([0, *sizes]).tolist()
         for name in _CODE_COLUMNS:
-            column = np.full(bounds[-1], -1, dtype=np.int64)
-            for (_, _, _, _, codes), low, high in zip(
-                self.parts, bounds[:-1], bounds[1:], strict=True
-            ):
-                if name in codes:
-                    column[low:high] = codes[name]
-            out[name] = column
+            out[name] = np.full(bounds[-1], -1, dtype=np.int64)
+        for (_, _, _, _, codes), low, high in zip(self.parts, bounds[:-1], bounds[1:], strict=True):
+            for name, values in codes.items():
+                out[name][low:high] = values
         return out
 
 
@@ -374,8 +394,10 @@ def simulate_pathway(
     cutoff = np.minimum(np.minimum(pop.moved_out, pop.death), extract)
     stop = np.minimum(cutoff, pop.birthday18 - 30)
     sink = _Sink()
-    src_p = np.asarray(_SOURCE_P) / np.sum(_SOURCE_P)
-    need_p = np.asarray(_NEED_OTHER_P) / np.sum(_NEED_OTHER_P)
+    src_cdf = choice_cdf(np.asarray(_SOURCE_P) / np.sum(_SOURCE_P))
+    need_cdf = choice_cdf(np.asarray(_NEED_OTHER_P) / np.sum(_NEED_OTHER_P))
+    category_cdf = choice_cdf(_CATEGORY_P)
+    legal_cdf = choice_cdf(np.asarray(_LEGAL_P) / sum(_LEGAL_P))
     share_logit = np.log(config.early_help_share / (1 - config.early_help_share))
     rr_rate = config.rereferral_rate_per_year / 365.25
     gap = config.min_rereferral_gap_days
@@ -407,7 +429,7 @@ def simulate_pathway(
             break
         r = nxt[active]
         m = len(active)
-        source = rng.choice(len(SOURCES), size=m, p=src_p)
+        source = draw_choice(rng, src_cdf, m)
         # Police refer more where there is domestic abuse.
         police = pop.problems[active, 0] & (rng.random(m) < 0.25)
         source = np.where(police, _POLICE, source)
@@ -415,7 +437,7 @@ def simulate_pathway(
         a_end = a_start + _assessment_days(rng, m)
         true_f, rec_f = _draw_factors(rng, pop, active, a_end)
         abuse = (rec_f & (_B["16A"] | _B["17A"] | _B["18B"] | _B["19B"] | _B["3B"])) != 0
-        need = np.where(abuse & (rng.random(m) < 0.9), 1, rng.choice(len(NEEDS), size=m, p=need_p))
+        need = np.where(abuse & (rng.random(m) < 0.9), 1, draw_choice(rng, need_cdf, m))
         # Escalation cycles: pending escalation reached, or an ordinary re-referral in the
         # index follow-up whose assessment would run past the escalation day.
         esc = esc_next[active] | (follow[active] & (a_end >= esc_day[active]))
@@ -469,7 +491,8 @@ def simulate_pathway(
         rc9 = rng.random(len(ci)) < ps
         late = rng.random(len(ci)) < config.late_early_help
         grace_delay = np.minimum(rng.geometric(GRACE_DELAY_P, len(ci)) - 1, config.grace_days)
-        late_delay = rng.choice(np.array([21, 28, 42, 56]), size=len(ci))
+        # rng.choice(_LATE_DELAYS, size=len(ci)), without its checks
+        late_delay = _LATE_DELAYS[rng.integers(0, len(_LATE_DELAYS), size=len(ci), dtype=np.int64)]
         delay = np.where(rc9, np.where(late, late_delay, grace_delay), np.inf).astype(np.float64)
         e_u = rng.random(len(ci))
         hr = early_help_hazard_ratios(xc, config)
@@ -564,7 +587,7 @@ def simulate_pathway(
         sink.add("s47", active[cp_i], cp_s47, np.full(len(cp_i), NEVER))
         sink.add("icpc", active[cp_i], cp_start, np.full(len(cp_i), NEVER))
         cp_end = cp_start + _cp_days(rng, len(cp_i))
-        category = rng.choice(len(CATEGORIES), size=len(cp_i), p=_CATEGORY_P)
+        category = draw_choice(rng, category_cdf, len(cp_i))
         sink.add("cp_plan", active[cp_i], cp_start, cp_end, category=category)
         ref_end[cp_i] = cp_end
         reason[cp_i] = _RC["RC7"]
@@ -580,7 +603,7 @@ def simulate_pathway(
             np.full(len(la_s47), NEVER),
         )
         la_end = la_start + np.ceil(rng.lognormal(np.log(420), 1.0, len(la_i))).astype(np.int64)
-        legal = rng.choice(len(LEGAL), size=len(la_i), p=np.asarray(_LEGAL_P) / sum(_LEGAL_P))
+        legal = draw_choice(rng, legal_cdf, len(la_i))
         sink.add("looked_after", active[la_i], la_start, la_end, legal=legal)
         ref_end[la_i] = la_end
         reason[la_i] = _RC["RC7"]

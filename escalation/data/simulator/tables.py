@@ -29,14 +29,30 @@ _POINTS = np.array([KINDS.index(k) for k in ("s47", "icpc", "moved_out", "death"
 _REFERRAL = KINDS.index("referral")
 
 
+#: Identifier texts already made, by (prefix, width): repeated simulations (Monte Carlo
+#: studies of one size) reuse them. Up to ``_KEEP_NUMBERED`` texts each are kept.
+_NUMBERED: dict[tuple[str, int], npt.NDArray[np.object_]] = {}
+_KEEP_NUMBERED = 200_000
+
+
+def _numbered(prefix: str, width: int, count: int) -> ExtensionArray:
+    """Return a string array ``{prefix}{i:0{width}d}`` for i = 1..count (a new array)."""
+    known = _NUMBERED.get((prefix, width))
+    if known is None or len(known) < count:
+        known = np.empty(count, dtype=object)
+        known[:] = [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
+        if count <= _KEEP_NUMBERED:
+            _NUMBERED[prefix, width] = known
+    return pd.array(known[:count], dtype="string")
+
+
 def child_ids(n: int) -> ExtensionArray:
     """Return identifiers ``C0000001``, ... (zero-padded to 7 digits or more).
 
     A pandas string array: the tables take their identifiers from it by position
     (``ids.take(child)``), so each text is made and checked once.
     """
-    width = max(7, len(str(n)))
-    return pd.array([f"C{i:0{width}d}" for i in range(1, n + 1)], dtype="string")
+    return _numbered("C", max(7, len(str(n))), n)
 
 
 def _categorical(codes: IntArray, labels: tuple[str, ...], column: str) -> pd.Categorical:
@@ -54,10 +70,7 @@ def _dates(days: IntArray) -> npt.NDArray[np.datetime64]:
 def children_table(pop: Population, ids: ExtensionArray) -> pd.DataFrame:
     """Return the children table in normal form (plus ``imd_decile``)."""
     width = max(6, len(str(int(pop.family.max(initial=0)) + 1)))
-    fam_ids = pd.array(
-        [f"F{i + 1:0{width}d}" for i in range(int(pop.family.max(initial=-1)) + 1)],
-        dtype="string",
-    )
+    fam_ids = _numbered("F", width, int(pop.family.max(initial=-1)) + 1)
     return pd.DataFrame(
         {
             "child_id": ids.copy(),
@@ -129,7 +142,10 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
         np.concatenate([rows[k][kept], extra[k]]) for k in ("child", "start", "kind")
     )
     order = take[stable_order(pack_keys([child, start - int(start.min(initial=0)), kind]))]
-    return {k: np.concatenate([v, extra[k]]).astype(np.int64)[order] for k, v in rows.items()}
+    return {
+        k: np.concatenate([v, extra[k]]).astype(np.int64, copy=False)[order]
+        for k, v in rows.items()
+    }
 
 
 #: Factor bits per label table: a mask's label joins those of its two halves.
@@ -144,20 +160,31 @@ def _half_labels(low: int) -> list[str]:
 
 _LOW_LABELS = _half_labels(0)
 _HIGH_LABELS = _half_labels(_HALF)
+_LOW_TEXT = np.array(_LOW_LABELS, dtype=object)
+_HIGH_TEXT = np.array(_HIGH_LABELS, dtype=object)
+_LOW_ANY = np.array([bool(label) for label in _LOW_LABELS])
+_HIGH_ANY = np.array([bool(label) for label in _HIGH_LABELS])
 
 
-def _mask_label(mask: int) -> str | None:
-    """Return the codes of a factor mask joined by ``;`` (None for -1)."""
-    if mask < 0:
-        return None
-    low, high = _LOW_LABELS[mask & ((1 << _HALF) - 1)], _HIGH_LABELS[mask >> _HALF]
-    return f"{low};{high}" if low and high else low or high
+def _mask_labels(masks: IntArray) -> npt.NDArray[np.object_]:
+    """Return the codes of each factor mask joined by ``;`` (None for -1).
+
+    A mask's label joins those of its two halves, gathered from the label tables.
+    """
+    low_bits = np.where(masks < 0, 0, masks) & ((1 << _HALF) - 1)
+    high_bits = np.where(masks < 0, 0, masks) >> _HALF
+    low, high = _LOW_TEXT[low_bits], _HIGH_TEXT[high_bits]
+    both = _LOW_ANY[low_bits] & _HIGH_ANY[high_bits]
+    labels: npt.NDArray[np.object_] = np.where(_LOW_ANY[low_bits], low, high)
+    labels[both] = low[both] + ";" + high[both]
+    labels[masks < 0] = None
+    return labels
 
 
 def factor_text(masks: IntArray) -> pd.Series:
     """Factor masks as codes joined by ``;`` (``<NA>`` for -1), vectorised by unique mask."""
     inverse, uniques = pd.factorize(np.asarray(masks, dtype=np.int64))
-    labels = [_mask_label(mask) for mask in uniques.tolist()]
+    labels = _mask_labels(np.asarray(uniques, dtype=np.int64))
     # Converted to strings once per distinct mask, then gathered (no per-row conversion).
     return pd.Series(pd.array(labels, dtype="string").take(inverse))
 

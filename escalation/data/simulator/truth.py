@@ -110,7 +110,9 @@ class _RiskTerms:
         self.mu = np.asarray(mu, dtype=np.float64)
         self.neg_mu = -self.mu
         # Death rates take few values (the simulator's two): exp(-mu t) per value.
-        self.levels, self.level = np.unique(self.neg_mu, return_inverse=True)
+        self.levels, level = np.unique(self.neg_mu, return_inverse=True)
+        self.level = level.reshape(-1)
+        self.at: dict[float, np.float64] = {}  # baseline cumulative hazard at each delay
         self.config = config
         self.kept: dict[tuple[float, float, float | None], FloatArray] = {}
 
@@ -120,16 +122,18 @@ class _RiskTerms:
         if delay is None:
             out: FloatArray = self.neg_rate[:, None] * base[None, :]
             return out
-        at = weibull_cumhaz(np.asarray([delay]), self.config)[0]
+        if delay not in self.at:
+            self.at[delay] = weibull_cumhaz(np.asarray([delay]), self.config)[0]
+        at = self.at[delay]
         after = at + self.hr * (base - at)
         later = t > delay
         scaled = after if later.all() else np.where(later, after, base)
-        out = self.neg_rate[:, None] * scaled
-        return np.broadcast_to(out, (len(self.rate), len(t)))
+        out = self.neg_rate[:, None] * scaled  # (spells, len(t)): scaled is (len(t),) or that
+        return out
 
     def _switch(self, t: FloatArray, delay: float, horizon: float) -> float | None:
         """``delay`` when early help changes the hazard at some of ``t``, else None."""
-        if np.isfinite(delay) and delay < horizon and bool(np.any(t > delay)):
+        if np.isfinite(delay) and delay < horizon and float(t.max()) > delay:
             return delay
         return None
 
@@ -139,12 +143,15 @@ class _RiskTerms:
         switch = self._switch(t, delay, horizon)
         key = (low, high, switch)
         if key not in self.kept:
-            g = 1 - np.exp(self._neg_cumhaz(t, switch))
+            # decay * (1 - exp(-H)), made in one buffer (the same operations in place).
+            terms = np.exp(self._neg_cumhaz(t, switch))
+            np.subtract(1, terms, out=terms)
             if len(self.levels) * 4 <= len(self.mu):
-                decay = np.exp(np.multiply.outer(self.levels, t))[self.level.reshape(-1)]
+                decay = np.exp(np.multiply.outer(self.levels, t)).take(self.level, axis=0)
             else:
                 decay = np.exp(np.multiply.outer(self.neg_mu, t))
-            self.kept[key] = (decay * g) @ _WEIGHTS
+            np.multiply(decay, terms, out=terms)
+            self.kept[key] = terms @ _WEIGHTS
         return self.kept[key]
 
     def risk(self, delay: float, horizon: float) -> FloatArray:
