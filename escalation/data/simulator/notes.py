@@ -163,21 +163,34 @@ def _format_each_day(days: IntArray) -> npt.NDArray[np.object_]:
     return out
 
 
+#: Texts of consecutive days, kept between calls: ``(first day, texts)``.
+_DAY_TEXTS: list[tuple[int, npt.NDArray[np.object_]]] = []
+#: Most days kept (about 270 years).
+_KEEP_DAYS: Final = 100_000
+
+
 def _format_days(days: IntArray) -> npt.NDArray[np.object_]:
     """Return days since the epoch as ``dd/mm/YYYY``.
 
     Day, month and year come from ``datetime64`` arithmetic and their texts from small
-    tables, so no date is formatted one at a time; when days repeat (many notes over a
-    few years), each day of their range is formatted once and the texts gathered.
+    tables, so no date is formatted one at a time; each day of the range is formatted
+    once (and kept for later calls) and the texts gathered.
     """
     days = np.asarray(days, dtype=np.int64)
     if len(days) == 0:
         return _format_each_day(days)
     low, high = int(days.min()), int(days.max())
-    if high - low + 1 >= len(days):
+    if _DAY_TEXTS:
+        first, texts = _DAY_TEXTS[0]
+        if first <= low and high < first + len(texts):
+            out: npt.NDArray[np.object_] = texts[days - first]
+            return out
+        low, high = min(low, first), max(high, first + len(texts) - 1)
+    if high - low + 1 > _KEEP_DAYS:
         return _format_each_day(days)
-    table = _format_each_day(np.arange(low, high + 1, dtype=np.int64))
-    out: npt.NDArray[np.object_] = table[days - low]
+    texts = _format_each_day(np.arange(low, high + 1, dtype=np.int64))
+    _DAY_TEXTS[:] = [(low, texts)]
+    out = texts[days - low]
     return out
 
 
@@ -271,7 +284,8 @@ def _mentions(
     hypothetical = rng.random(shape, dtype=np.float32) < 0.02
     mentioned = np.stack([present, uncertain, negated, hypothetical], axis=1)
     mentioned &= _N_SENTENCES[None, :, :] > 0  # a factor with no phrase of that kind
-    mentioned[:, 3] &= ~mentioned[:, :3].any(axis=1)  # hypothetical only when nothing else
+    # Hypothetical only when nothing else (any of the other three, as two ORs).
+    mentioned[:, 3] &= ~(mentioned[:, 0] | mentioned[:, 1] | mentioned[:, 2])
     return has, mentioned
 
 
@@ -390,7 +404,7 @@ def write_notes(
     )
     # Mentions by note row, then factor code as text (stable), as a sort of the table.
     text_rank = np.argsort(np.argsort(np.asarray(FACTOR_CODES)))
-    by_row = np.lexsort((text_rank[m_code_index], position[m_row]))
+    by_row = stable_order(pack_keys([position[m_row], text_rank[m_code_index]]))
     mentions = pd.DataFrame(
         {
             "note_row": position[m_row][by_row],

@@ -289,8 +289,8 @@ class _Sink:
             "end": np.concatenate([part[3] for part in self.parts]).astype(np.int64),
         }
         bounds = np.cumsum([0, *sizes]).tolist()
-        for name in _CODE_COLUMNS:
-            out[name] = np.full(bounds[-1], -1, dtype=np.int64)
+        codes = np.full((len(_CODE_COLUMNS), bounds[-1]), -1, dtype=np.int64)  # one block
+        out.update(zip(_CODE_COLUMNS, codes, strict=True))
         for (_, _, _, _, codes), low, high in zip(self.parts, bounds[:-1], bounds[1:], strict=True):
             for name, values in codes.items():
                 out[name][low:high] = values
@@ -346,34 +346,63 @@ def _bits(flags: BoolArray, codes: tuple[str, ...]) -> IntArray:
     return out
 
 
+def _expit(x: FloatArray) -> FloatArray:
+    out: FloatArray = 1 / (1 + np.exp(-x))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _ChildTerms:
+    """What :func:`_draw_factors` needs of each child that never changes (by child)."""
+
+    n_prob: IntArray  # number of family problems
+    family: IntArray  # factor mask of the family problems
+    p_17a: FloatArray  # chance of 17A
+    p_6a: FloatArray  # chance of 6A
+    carer: BoolArray  # a parent with mental health problems (7A from age 8)
+
+    @classmethod
+    def of(cls, pop: Population) -> _ChildTerms:
+        """Compute the terms of every child (the same operations as child by child)."""
+        problems = pop.problems
+        n_prob = problems.sum(axis=1)
+        return cls(
+            n_prob=n_prob,
+            family=_bits(problems[:, :5], ("3B", "4B", "2B", "1B", "5B")),
+            p_17a=_expit(-2.2 + 0.7 * problems[:, 0] + 0.3 * n_prob),
+            p_6a=np.where(pop.disability, 0.6, 0.0),
+            carer=problems[:, 1],
+        )
+
+
 def _draw_factors(
-    rng: np.random.Generator, pop: Population, who: IntArray, day: IntArray
+    rng: np.random.Generator,
+    pop: Population,
+    who: IntArray,
+    day: IntArray,
+    terms: _ChildTerms | None = None,
 ) -> tuple[IntArray, IntArray]:
-    """Draw the true and recorded factor masks of assessments of children ``who`` on ``day``."""
+    """Draw the true and recorded factor masks of assessments of children ``who`` on ``day``.
+
+    ``terms`` (``_ChildTerms.of(pop)``, computed once for many draws) gives the same
+    masks as without.
+    """
+    terms = _ChildTerms.of(pop) if terms is None else terms
     n = len(who)
     age = (day - pop.birth[who]) / 365.25
-    problems = pop.problems[who]
-    n_prob = problems.sum(axis=1)
-    true = _bits(problems[:, :5], ("3B", "4B", "2B", "1B", "5B"))
+    n_prob = terms.n_prob[who]
+    true = terms.family[who]
     teen = age >= 11
-
-    def expit(x: FloatArray) -> FloatArray:
-        out: FloatArray = 1 / (1 + np.exp(-x))
-        return out
-
     # The child's own factors, in the order of _CHILD_CODES (one column each).
-    child_p = np.column_stack(
-        [
-            expit(-2.4 + 0.5 * n_prob + 0.6 * (age < 5)),  # 16A
-            expit(-2.2 + 0.7 * problems[:, 0] + 0.3 * n_prob),  # 17A
-            np.full(n, 0.05),  # 18B
-            np.full(n, 0.03),  # 19B
-            np.where(teen[:, None], _TEEN_P, _CHILD_P),  # 4A, 14A, 11A, 23A, 10A
-            np.where((age >= 13)[:, None], _OLDER_P, 0.0),  # 3A, 1A, 2A
-            np.where(pop.disability[who], 0.6, 0.0),  # 6A
-            np.where(problems[:, 1] & (age >= 8), 0.10, 0.0),  # 7A
-        ]
-    )
+    child_p = np.empty((n, len(_CHILD_CODES)))
+    child_p[:, 0] = _expit(-2.4 + 0.5 * n_prob + 0.6 * (age < 5))  # 16A
+    child_p[:, 1] = terms.p_17a[who]  # 17A
+    child_p[:, 2] = 0.05  # 18B
+    child_p[:, 3] = 0.03  # 19B
+    child_p[:, 4:9] = np.where(teen[:, None], _TEEN_P, _CHILD_P)  # 4A, 14A, 11A, 23A, 10A
+    child_p[:, 9:12] = np.where((age >= 13)[:, None], _OLDER_P, 0.0)  # 3A, 1A, 2A
+    child_p[:, 12] = terms.p_6a[who]  # 6A
+    child_p[:, 13] = np.where(terms.carer[who] & (age >= 8), 0.10, 0.0)  # 7A
     draws = rng.random((n, len(_CHILD_CODES)))
     true |= _bits(draws < child_p, _CHILD_CODES)
     keep = rng.random((n, len(FACTOR_CODES))) < 0.82
@@ -394,6 +423,7 @@ def simulate_pathway(
     cutoff = np.minimum(np.minimum(pop.moved_out, pop.death), extract)
     stop = np.minimum(cutoff, pop.birthday18 - 30)
     sink = _Sink()
+    child_terms = _ChildTerms.of(pop)
     src_cdf = choice_cdf(np.asarray(_SOURCE_P) / np.sum(_SOURCE_P))
     need_cdf = choice_cdf(np.asarray(_NEED_OTHER_P) / np.sum(_NEED_OTHER_P))
     category_cdf = choice_cdf(_CATEGORY_P)
@@ -435,7 +465,7 @@ def simulate_pathway(
         source = np.where(police, _POLICE, source)
         a_start = r + rng.integers(0, 4, size=m)
         a_end = a_start + _assessment_days(rng, m)
-        true_f, rec_f = _draw_factors(rng, pop, active, a_end)
+        true_f, rec_f = _draw_factors(rng, pop, active, a_end, child_terms)
         abuse = (rec_f & (_B["16A"] | _B["17A"] | _B["18B"] | _B["19B"] | _B["3B"])) != 0
         need = np.where(abuse & (rng.random(m) < 0.9), 1, draw_choice(rng, need_cdf, m))
         # Escalation cycles: pending escalation reached, or an ordinary re-referral in the
