@@ -157,6 +157,22 @@ def simulate_local_authority(
     >>> sorted(sim.truth.marginal_risks()["horizon"])
     [365, 730]
     """
+    return _simulate(n_children, seed, config=config, progress=progress)
+
+
+def _simulate(
+    n_children: int,
+    seed: int,
+    *,
+    config: SimulationConfig | None = None,
+    progress: bool = False,
+    prefix: str = "",
+) -> SimulatedLocalAuthority:
+    """:func:`simulate_local_authority` with identifiers that start with ``prefix``.
+
+    ``prefix="LA01-"`` gives the identifiers :func:`label_authority` would (the
+    same random numbers: identifiers are made from positions, never drawn).
+    """
     if int(n_children) < 1:
         raise ValueError("n_children must be at least 1")
     config = config if config is not None else SimulationConfig()
@@ -170,8 +186,8 @@ def simulate_local_authority(
         _log.info("simulating referral cycles")
     pathway = simulate_pathway(pop, config, np.random.default_rng(path_seed))
     rows = truncate(pathway, pop, config.extract_date)
-    ids = child_ids(n)
-    children = children_table(pop, ids)
+    ids = child_ids(n, prefix)
+    children = children_table(pop, ids, prefix)
     episodes = episodes_table(rows, ids)
     assessment_rows = np.flatnonzero(rows["kind"] == 1)
     if config.notes:

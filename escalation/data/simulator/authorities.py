@@ -177,17 +177,33 @@ def label_authority(sim: SimulatedLocalAuthority, la: str) -> SimulatedLocalAuth
     children["child_id"] = _prefixed(children["child_id"], la)
     if "family_id" in children.columns:
         children["family_id"] = _prefixed(children["family_id"], la)
-    position = list(children.columns).index("family_id") + 1 if "family_id" in children else 1
-    children.insert(
-        position, "la", pd.Series([la] * len(children), dtype="string", index=children.index)
-    )
     episodes = history.episodes.assign(child_id=_prefixed(history.episodes["child_id"], la))
     notes = history.notes.assign(child_id=_prefixed(history.notes["child_id"], la))
     risks = sim.truth.spell_risks.copy()
     risks["child_id"] = _prefixed(risks["child_id"], la)
+    return _with_la(sim, la, children=children, episodes=episodes, notes=notes, risks=risks)
+
+
+def _with_la(
+    sim: SimulatedLocalAuthority,
+    la: str,
+    *,
+    children: pd.DataFrame,
+    episodes: pd.DataFrame,
+    notes: pd.DataFrame,
+    risks: pd.DataFrame,
+) -> SimulatedLocalAuthority:
+    """Return ``sim`` with these tables (identifiers prefixed) and the ``la`` columns.
+
+    ``children`` and ``risks`` gain the ``la`` column in place.
+    """
+    position = list(children.columns).index("family_id") + 1 if "family_id" in children else 1
+    children.insert(
+        position, "la", pd.Series([la] * len(children), dtype="string", index=children.index)
+    )
     risks.insert(0, "la", pd.Series([la] * len(risks), dtype="string", index=risks.index))
     truth = dataclasses.replace(sim.truth, spell_risks=risks, extra={**sim.truth.extra, "la": la})
-    labelled = history.with_tables(children=children, episodes=episodes, notes=notes)
+    labelled = sim.history.with_tables(children=children, episodes=episodes, notes=notes)
     return dataclasses.replace(sim, history=labelled, truth=truth)
 
 
@@ -397,7 +413,7 @@ def simulate_local_authorities(
     >>> sorted(sims.truth.pooled()["horizon"])
     [365, 730]
     """
-    from escalation.data.simulator import simulate_local_authority
+    from escalation.data.simulator import _simulate
 
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a whole number of authorities >= 1, got {k!r}")
@@ -420,8 +436,17 @@ def simulate_local_authorities(
             early_help_hazard_ratio=float(row["hazard_ratio"]),
         )
         local_seed = int(stream.generate_state(1)[0])
-        sim = simulate_local_authority(int(row["n_children"]), seed=local_seed, config=own)
-        authorities[la] = label_authority(sim, la)
+        # Identifiers made with the authority's prefix: label_authority's tables, without
+        # prefixing every row's identifier afterwards.
+        sim = _simulate(int(row["n_children"]), local_seed, config=own, prefix=f"{la}-")
+        authorities[la] = _with_la(
+            sim,
+            la,
+            children=sim.history.children,
+            episodes=sim.history.episodes,
+            notes=sim.history.notes,
+            risks=sim.truth.spell_risks,
+        )
     truth = AuthoritiesTruth(
         authorities={la: s.truth for la, s in authorities.items()},
         characteristics=parameters,

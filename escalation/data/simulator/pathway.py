@@ -289,8 +289,8 @@ class _Sink:
             "end": np.concatenate([part[3] for part in self.parts]).astype(np.int64),
         }
         bounds = np.cumsum([0, *sizes]).tolist()
-        codes = np.full((len(_CODE_COLUMNS), bounds[-1]), -1, dtype=np.int64)  # one block
-        out.update(zip(_CODE_COLUMNS, codes, strict=True))
+        block = np.full((len(_CODE_COLUMNS), bounds[-1]), -1, dtype=np.int64)  # one allocation
+        out.update(zip(_CODE_COLUMNS, block, strict=True))
         for (_, _, _, _, codes), low, high in zip(self.parts, bounds[:-1], bounds[1:], strict=True):
             for name, values in codes.items():
                 out[name][low:high] = values

@@ -30,9 +30,11 @@ _REFERRAL = KINDS.index("referral")
 
 
 #: Identifier texts already made, by (prefix, width): repeated simulations (Monte Carlo
-#: studies of one size) reuse them. Up to ``_KEEP_NUMBERED`` texts each are kept.
+#: studies of one size) reuse them. Up to ``_KEEP_NUMBERED`` texts each are kept, for
+#: the ``_KEEP_PREFIXES`` prefixes made last.
 _NUMBERED: dict[tuple[str, int], npt.NDArray[np.object_]] = {}
 _KEEP_NUMBERED = 200_000
+_KEEP_PREFIXES = 16
 
 
 def _numbered(prefix: str, width: int, count: int) -> ExtensionArray:
@@ -42,17 +44,21 @@ def _numbered(prefix: str, width: int, count: int) -> ExtensionArray:
         known = np.empty(count, dtype=object)
         known[:] = [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
         if count <= _KEEP_NUMBERED:
+            _NUMBERED.pop((prefix, width), None)
             _NUMBERED[prefix, width] = known
+            while len(_NUMBERED) > _KEEP_PREFIXES:  # the least recently made go first
+                del _NUMBERED[next(iter(_NUMBERED))]
     return pd.array(known[:count], dtype="string")
 
 
-def child_ids(n: int) -> ExtensionArray:
+def child_ids(n: int, prefix: str = "") -> ExtensionArray:
     """Return identifiers ``C0000001``, ... (zero-padded to 7 digits or more).
 
     A pandas string array: the tables take their identifiers from it by position
-    (``ids.take(child)``), so each text is made and checked once.
+    (``ids.take(child)``), so each text is made and checked once. ``prefix`` comes
+    first (``LA01-C0000001``).
     """
-    return _numbered("C", max(7, len(str(n))), n)
+    return _numbered(f"{prefix}C", max(7, len(str(n))), n)
 
 
 def _categorical(codes: IntArray, labels: tuple[str, ...], column: str) -> pd.Categorical:
@@ -67,10 +73,13 @@ def _dates(days: IntArray) -> npt.NDArray[np.datetime64]:
     return out.astype("datetime64[ns]")
 
 
-def children_table(pop: Population, ids: ExtensionArray) -> pd.DataFrame:
-    """Return the children table in normal form (plus ``imd_decile``)."""
+def children_table(pop: Population, ids: ExtensionArray, prefix: str = "") -> pd.DataFrame:
+    """Return the children table in normal form (plus ``imd_decile``).
+
+    Family identifiers start with ``prefix`` (as the children's in ``ids``).
+    """
     width = max(6, len(str(int(pop.family.max(initial=0)) + 1)))
-    fam_ids = _numbered("F", width, int(pop.family.max(initial=-1)) + 1)
+    fam_ids = _numbered(f"{prefix}F", width, int(pop.family.max(initial=-1)) + 1)
     return pd.DataFrame(
         {
             "child_id": ids.copy(),
