@@ -17,7 +17,8 @@ children in under 60 s and 4 GB.
 ``--small N`` instead measures what the test suite's Monte Carlo checks repeat hundreds of
 times on small authorities: CPU time (``time.process_time``, so other users of a shared
 machine count less than in wall time) per call of ``simulate_local_authority`` (notes on,
-the default, and off), ``build_spells`` (default design) and ``GroundTruth.policy_values``
+the default, and off), ``simulate_local_authorities`` (four authorities of about N/4
+children, notes on), ``build_spells`` (default design) and ``GroundTruth.policy_values``
 and ``marginal_risks``, the best of three rounds of ``--calls`` calls each. ``--root``
 runs another checkout's code the same way (e.g. before and after a change, side by
 side). Nothing here is asserted on in tests.
@@ -57,7 +58,9 @@ _SMALL = r"""
 import json, sys, time
 sys.path.insert(0, {root!r})
 import numpy as np
-from escalation.data.simulator import SimulationConfig, simulate_local_authority
+from escalation.data.simulator import (
+    SimulationConfig, simulate_local_authorities, simulate_local_authority,
+)
 from escalation.design import default_design
 from escalation.timeline import build_spells
 
@@ -83,6 +86,9 @@ out = {{
     "simulate_local_authority (notes)": per_call(lambda i: simulate_local_authority(n, seed=i)),
     "simulate_local_authority (no notes)": per_call(
         lambda i: simulate_local_authority(n, seed=i, config=quiet)
+    ),
+    "simulate_local_authorities (4 of N/4)": per_call(
+        lambda i: simulate_local_authorities(4, n_children=max(200, n // 4), seed=i)
     ),
     "build_spells (default design)": per_call(lambda i: build_spells(sim.history, design)),
     "GroundTruth.policy_values": per_call(

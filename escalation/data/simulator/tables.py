@@ -30,24 +30,23 @@ _REFERRAL = KINDS.index("referral")
 
 
 #: Identifier texts already made, by (prefix, width): repeated simulations (Monte Carlo
-#: studies of one size) reuse them. Up to ``_KEEP_NUMBERED`` texts each are kept, for
-#: the ``_KEEP_PREFIXES`` prefixes made last.
+#: studies of one size) reuse them. At most ``_KEEP_NUMBERED`` texts in all are kept
+#: (a few megabytes), those made last.
 _NUMBERED: dict[tuple[str, int], npt.NDArray[np.object_]] = {}
 _KEEP_NUMBERED = 200_000
-_KEEP_PREFIXES = 16
 
 
 def _numbered(prefix: str, width: int, count: int) -> ExtensionArray:
     """Return a string array ``{prefix}{i:0{width}d}`` for i = 1..count (a new array)."""
-    known = _NUMBERED.get((prefix, width))
+    key = (prefix, width)
+    known = _NUMBERED.get(key)
     if known is None or len(known) < count:
         known = np.empty(count, dtype=object)
         known[:] = [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
-        if count <= _KEEP_NUMBERED:
-            _NUMBERED.pop((prefix, width), None)
-            _NUMBERED[prefix, width] = known
-            while len(_NUMBERED) > _KEEP_PREFIXES:  # the least recently made go first
-                del _NUMBERED[next(iter(_NUMBERED))]
+        _NUMBERED.pop(key, None)
+        _NUMBERED[key] = known
+        while sum(len(texts) for texts in _NUMBERED.values()) > _KEEP_NUMBERED:
+            del _NUMBERED[next(iter(_NUMBERED))]  # the least recently made go first
     return pd.array(known[:count], dtype="string")
 
 
