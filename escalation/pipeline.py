@@ -2480,12 +2480,12 @@ def _brief(
             ].set_index("estimand")
             if {"risk_untreated", "risk_difference"} <= set(by.index):
                 columns = ["estimate", "conf_low", "conf_high"]
-                r0 = dict(
-                    zip(columns, by.loc["risk_untreated", columns].to_numpy(float), strict=True)
-                )
-                rd = dict(
-                    zip(columns, by.loc["risk_difference", columns].to_numpy(float), strict=True)
-                )
+                # Not inlined in dict(zip(...)): there mypy checks the pandas overloads again
+                # for each overload of dict and zip (seconds of a fresh clone's type check).
+                untreated = by.loc["risk_untreated", columns].to_numpy(float)
+                difference = by.loc["risk_difference", columns].to_numpy(float)
+                r0: dict[str, float] = dict(zip(columns, untreated, strict=True))
+                rd: dict[str, float] = dict(zip(columns, difference, strict=True))
                 name = ESTIMATOR_NAMES.get(str(est), str(est))
                 label = _ESTIMATOR_LABELS.get(str(est), str(est))
                 modelled = est != "unadjusted"
@@ -2521,9 +2521,10 @@ def _brief(
                 ]
                 if compare is not None and len(other):
                     columns = ["estimate", "conf_low", "conf_high"]
+                    compared = other.iloc[0][columns].to_numpy(float)
                     key.append(
                         _difference_card(
-                            dict(zip(columns, other.iloc[0][columns].to_numpy(float), strict=True)),
+                            dict(zip(columns, compared, strict=True)),
                             horizon,
                             _ESTIMATOR_LABELS.get(compare, compare),
                             comparison=True,

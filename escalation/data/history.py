@@ -254,7 +254,8 @@ class CaseHistory:
         child_ids : sequence of str
             Children to keep.
         """
-        keep = pd.Index(pd.Series(child_ids, dtype="string"))
+        ids = pd.Series(child_ids, dtype="string")
+        keep = pd.Index(ids)
         return replace(
             self,
             children=self.children[self.children["child_id"].isin(keep)].reset_index(drop=True),

@@ -186,7 +186,8 @@ def _check_designs(
             notes.append(f"{message}: pooled anyway, as asked; read the results with care.")
     kept = [p for p, ok in zip(packs, matches, strict=True) if ok or on_mismatch == "flag"]
     checks["pooled"] = [ok or on_mismatch == "flag" for ok in matches]
-    versions = sorted(set(checks.loc[checks["pooled"], "version"]))
+    pooled_versions = checks.loc[checks["pooled"], "version"]
+    versions = sorted(set(pooled_versions))
     if len(versions) > 1:
         notes.append(f"Packs were made with different escalation versions ({', '.join(versions)}).")
     if not kept:
@@ -204,8 +205,12 @@ def _effects(packs: Sequence[SharePack]) -> pd.DataFrame:
         rr = rows["estimand"] == "risk_ratio"
         rows.loc[rr, "estimate"] = rows.loc[rr, "log_estimate"]
         rows.loc[rr, "std_error"] = rows.loc[rr, "log_std_error"]
-        rows.loc[rr, "conf_low"] = np.log(rows.loc[rr, "conf_low"])
-        rows.loc[rr, "conf_high"] = np.log(rows.loc[rr, "conf_high"])
+        # Not inlined in np.log: there mypy checks the .loc overloads again for each
+        # overload of np.log (seconds of a fresh clone's type check).
+        low = rows.loc[rr, "conf_low"]
+        high = rows.loc[rr, "conf_high"]
+        rows.loc[rr, "conf_low"] = np.log(low)
+        rows.loc[rr, "conf_high"] = np.log(high)
         rows["estimand"] = rows["estimand"].map(_ESTIMANDS)
         rows.insert(0, "authority", pack.authority)
         frames.append(rows)

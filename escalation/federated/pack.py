@@ -224,7 +224,8 @@ def _authority_of(history: CaseHistory, authority: str | None) -> tuple[CaseHist
             f"local authority {authority!r} is not in the data's la column; it holds "
             f"{', '.join(codes)}"
         )
-    keep = children.loc[children["la"].astype(str) == authority, "child_id"]
+    here = children["la"].astype(str) == authority
+    keep = children.loc[here, "child_id"]
     return history.subset(keep), authority
 
 

@@ -144,10 +144,16 @@ def _binary_as_numeric(every: pd.DataFrame) -> pd.DataFrame:
     out = every.copy()
     for key, rows in out.groupby(["authority", names], sort=False).groups.items():
         covariate = str(key[1]) if isinstance(key, tuple) else ""
-        if covariate not in numbers or set(out.loc[rows, "level"].astype(str)) != {"yes"}:
+        if covariate not in numbers:
             continue
-        n = pd.to_numeric(out.loc[rows, "n"], errors="coerce").to_numpy(dtype=float)
-        ones = pd.to_numeric(out.loc[rows, "count"], errors="coerce").to_numpy(dtype=float)
+        # Not inlined in set() or pd.to_numeric: there mypy checks the .loc overloads again
+        # for each of their overloads.
+        levels = out.loc[rows, "level"].astype(str)
+        if set(levels) != {"yes"}:
+            continue
+        given_n, given_count = out.loc[rows, "n"], out.loc[rows, "count"]
+        n = pd.to_numeric(given_n, errors="coerce").to_numpy(dtype=float)
+        ones = pd.to_numeric(given_count, errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, ones / n, np.nan)
             sd = np.where(n > 1, np.sqrt(ones * (n - ones) / (n * (n - 1))), np.nan)
@@ -172,8 +178,12 @@ def _numeric_covariates(every: pd.DataFrame) -> set[str]:
     problems = []
     numeric = set()
     for covariate, rows in every.groupby("covariate", sort=False).groups.items():
-        as_numbers = sorted(set(every.loc[rows[mean[rows].to_numpy()], "authority"].astype(str)))
-        as_counts = sorted(set(every.loc[rows[counted[rows].to_numpy()], "authority"].astype(str)))
+        # Not inlined in sorted(set(...)): there mypy checks the .loc overloads again for
+        # each overload of sorted and set.
+        numbered_by = every.loc[rows[mean[rows].to_numpy()], "authority"].astype(str)
+        counted_by = every.loc[rows[counted[rows].to_numpy()], "authority"].astype(str)
+        as_numbers = sorted(set(numbered_by))
+        as_counts = sorted(set(counted_by))
         if as_numbers and as_counts:
             problems.append(
                 Problem(

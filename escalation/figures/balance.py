@@ -167,10 +167,8 @@ def plot_love(
         set(rows["sample"]) - set(_SAMPLES)
     )
     legend = [_SAMPLE_NAMES.get(s, s[:1].upper() + s[1:]) for s in samples]
-    rows["sample"] = pd.Categorical(
-        rows["sample"].map(lambda s: _SAMPLE_NAMES.get(s, s[:1].upper() + s[1:])),
-        categories=legend,
-    )
+    named = rows["sample"].map(lambda s: _SAMPLE_NAMES.get(s, s[:1].upper() + s[1:]))
+    rows["sample"] = pd.Categorical(named, categories=legend)
     panels = ["Absolute SMD"]
     long = [rows.assign(x=rows["smd"], panel="Absolute SMD")]
     lines = [pd.DataFrame({"x": [threshold], "panel": "Absolute SMD"})]

@@ -240,7 +240,8 @@ def _histogram_bars(histogram: pd.DataFrame, models: Sequence[str]) -> pd.DataFr
     """Return the disclosed bins of the models drawn (suppressed bins, missing, left out)."""
     bars = require_columns(histogram, _HISTOGRAM, figure="predicted-risk histogram").copy()
     bars["model"] = bars["model"].astype(str)
-    return bars[bars["model"].isin(models) & bars["count"].notna()]
+    drawn = bars["model"].isin(models) & bars["count"].notna()
+    return bars[drawn]
 
 
 def _cal_breaks(limits: tuple[float, float]) -> Sequence[float]:
@@ -306,7 +307,9 @@ def plot_decision_curve(
     data = decision.assign(model=decision["model"].astype(str))
     names = data["model"].str.lower().str.replace("_", " ", regex=False)
     reference = names.isin(["treat all", "treat none", "all", "none"])
-    models = list(pd.unique(data.loc[~reference, "model"]))
+    # Not inlined in pd.unique: there mypy checks the .loc overloads again for each of its own.
+    modelled = data.loc[~reference, "model"]
+    models = list(pd.unique(modelled))
     # In sorted order, as the legends of the ROC and calibration figures list them.
     lines = data[~reference].assign(
         model=lambda f: pd.Categorical(f["model"], categories=sorted(models))

@@ -136,7 +136,8 @@ def plot_transitions(
     moves = require_columns(transitions, _TRANSITIONS, figure="transition diagram").copy()
     moves["from_state"] = moves["from_state"].astype(str)
     moves["to_state"] = moves["to_state"].astype(str)
-    present = list(pd.unique(pd.concat([moves["from_state"], moves["to_state"]])))
+    ends = pd.concat([moves["from_state"], moves["to_state"]])
+    present = list(pd.unique(ends))
     order = present if states is None else [str(s) for s in states]
     unknown = sorted(set(present) - set(order))
     if unknown:

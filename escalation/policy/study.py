@@ -407,7 +407,8 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
         if disclosed is None or value["flagged_per_1000"] <= 0:
             out.loc[i, numbers] = np.nan
         else:
-            out.loc[i, numbers] = out.loc[i, numbers] * (disclosed / value["flagged_per_1000"])
+            shown = out.loc[i, numbers]
+            out.loc[i, numbers] = shown * (disclosed / value["flagged_per_1000"])
     return out
 
 

@@ -99,7 +99,8 @@ def _arrays(
     if given.dtype.kind in "biuf":  # the usual case: numbers (or flags) already
         codes = given.astype(float)
     else:
-        numbers = pd.to_numeric(pd.Series(given.ravel(), dtype=object), errors="coerce")
+        entries = pd.Series(given.ravel(), dtype=object)
+        numbers = pd.to_numeric(entries, errors="coerce")
         codes = numbers.to_numpy(dtype=float, na_value=np.nan)
     checks = (
         ("duration", time, ~np.isfinite(time) | (time <= 0), "missing or not > 0"),
@@ -836,9 +837,8 @@ def bootstrap_indices(
     [[0, 1, 2], [2, 2]]
     """
     rng = np.random.default_rng(seed)
-    codes, _ = pd.factorize(
-        pd.Series(np.asarray(cluster, dtype=object)), sort=True, use_na_sentinel=False
-    )
+    clusters = pd.Series(np.asarray(cluster, dtype=object))
+    codes, _ = pd.factorize(clusters, sort=True, use_na_sentinel=False)
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
