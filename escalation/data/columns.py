@@ -12,6 +12,7 @@ more than a clean one and its message is exactly the general parser's.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DATE_FORMATS",
     "as_text",
+    "blank_text",
     "coded",
     "distinct_text",
     "expand",
@@ -141,7 +143,7 @@ def _iso_days(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     days : numpy.ndarray of int64
         The day of each plain ISO date pandas can hold; ``_NO_DAY`` elsewhere.
     rest : numpy.ndarray of bool
-        True where a value is present but was not parsed here.
+        True where a value is present (and not empty text) but was not parsed here.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -155,13 +157,51 @@ def _iso_days(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             memory_pool=memory_pool(),
         )
     except pa.ArrowInvalid:
-        days = _iso_days_by_row(text)
+        days, blank = _iso_days_with_blanks(text)
+        # Empty text ("") is an empty date, as the general parser reads it.
+        present = _valid(text) & ~blank
     else:
-        days = np.array(_filled(as_days, 0).to_numpy(), dtype=np.int64)  # a writable copy
-        days[~_valid(as_days)] = _NO_DAY
-    present = _valid(text)
+        days, present = _cast_days(as_days), _valid(text)
     days[(days < _FIRST_DAY) | (days > _LAST_DAY)] = _NO_DAY  # outside pandas' range
     return days, present & (days == _NO_DAY)
+
+
+def _cast_days(as_days: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Day numbers of Arrow ``int32`` days as a writable array (``_NO_DAY`` where null)."""
+    days = np.array(_filled(as_days, 0).to_numpy(), dtype=np.int64)  # a writable copy
+    days[~_valid(as_days)] = _NO_DAY
+    return days
+
+
+def _iso_days_with_blanks(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_iso_days`' days when Arrow's cast refused the column, and its empty texts.
+
+    A column whose only values the cast refuses are empty texts ("", as a CSV read without
+    missing-value markers gives) is cast once more with them as missing; any other is read
+    row by row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    is_blank = _filled(pc.equal(text, "", memory_pool=memory_pool()), False)
+    blank = np.asarray(is_blank.to_numpy(), dtype=bool)
+    if blank.any():
+        missing = pa.scalar(None, type=text.type)
+        try:
+            as_days = pc.cast(
+                pc.cast(
+                    pc.if_else(is_blank, missing, text, memory_pool=memory_pool()),
+                    pa.date32(),
+                    memory_pool=memory_pool(),
+                ),
+                pa.int32(),
+                memory_pool=memory_pool(),
+            )
+        except pa.ArrowInvalid:
+            pass
+        else:
+            return _cast_days(as_days), blank
+    return _iso_days_by_row(text), blank
 
 
 def _valid(array: pa.ChunkedArray) -> np.ndarray:
@@ -290,6 +330,29 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, pd.Series(invalid[codes], index=values.index, dtype="boolean")
 
 
+def blank_text(text: pd.Series) -> np.ndarray:
+    """Return True where ``string`` text is missing or only whitespace.
+
+    Text holding a printable ASCII character other than the space is not blank (Python's
+    whitespace is never printable ASCII), which Arrow finds in one pass; only the rest
+    (empty, whitespace, other alphabets) is stripped in Python.
+    """
+    import pyarrow.compute as pc
+
+    missing = text.isna().to_numpy(dtype=bool)
+    try:
+        arrow = _arrow_text(text, convert=True)
+    except UnicodeEncodeError:  # a lone surrogate: not text Arrow holds
+        arrow = None
+    if arrow is None:
+        return missing | (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
+    printable = pc.match_substring_regex(arrow, r"[\x21-\x7e]", memory_pool=memory_pool())
+    rest = np.flatnonzero(~missing & ~np.asarray(_filled(printable, True).to_numpy(), dtype=bool))
+    blank = missing.copy()
+    blank[rest] = text.iloc[rest].str.strip().eq("").to_numpy(dtype=bool)
+    return blank
+
+
 def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Factorise a column and return (codes, distinct values as stripped text).
 
@@ -312,7 +375,7 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         written = pd.Series(np.asarray(uniques, dtype=object)).astype("string").tolist()
         stripped = [(v.strip() or None) if isinstance(v, str) else None for v in written]
-    text = pd.Series([*stripped, None], dtype="string")
+    text = pd.Series([*stripped, None], dtype=pd.StringDtype())
     return np.where(codes < 0, len(text) - 1, codes), text
 
 
@@ -350,19 +413,27 @@ def positions(values: pd.Series, among: pd.Series) -> np.ndarray:
     >>> positions(pd.Series(["b", None, "z"]), pd.Series(["a", "b"])).tolist()
     [1, -1, -1]
     """
+    return _index_in(values, _as_arrow(among))
+
+
+def _as_arrow(column: pd.Series) -> pa.Array:
+    """Return a column of text (and missing values) as an Arrow array."""
     import pyarrow as pa
+
+    return pa.array(
+        column.astype(object).to_numpy(),
+        type=pa.string(),
+        from_pandas=True,
+        memory_pool=memory_pool(),
+    )
+
+
+def _index_in(values: pd.Series, value_set: pa.Array) -> np.ndarray:
+    """:func:`positions` with the values looked among already in Arrow."""
     import pyarrow.compute as pc
 
-    def arrow(column: pd.Series) -> pa.Array:
-        return pa.array(
-            column.astype(object).to_numpy(),
-            type=pa.string(),
-            from_pandas=True,
-            memory_pool=memory_pool(),
-        )
-
     found = pc.index_in(
-        arrow(values), value_set=arrow(among), skip_nulls=True, memory_pool=memory_pool()
+        _as_arrow(values), value_set=value_set, skip_nulls=True, memory_pool=memory_pool()
     )
     return np.asarray(_filled(found, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
 
@@ -371,9 +442,10 @@ def coded(values: pd.Series, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Return each value's position in a code list (-1: none) and where it is empty.
 
     A value is matched once stripped; an empty value (missing, or blank) has position -1
-    and is marked empty, a value outside the list has position -1 and is not. Arrow text
-    is looked up in Arrow as it is, and only the few rows that do not match exactly (padded,
-    blank, unknown) are stripped and looked up again.
+    and is marked empty, a value outside the list has position -1 and is not. Text (Arrow
+    text, or Python strings converted to it) is looked up in Arrow as it is, and only the
+    few rows that do not match exactly (padded, blank, unknown) are stripped and looked up
+    again; a categorical column is decided on its categories.
 
     Examples
     --------
@@ -381,25 +453,36 @@ def coded(values: pd.Series, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     >>> position.tolist(), empty.tolist()
     ([1, 0, -1, -1, -1], [False, False, True, False, True])
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    listed = pd.Series(codes, dtype=object)
-    arrow = _arrow_text(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Categories are few: decide on them, then spread to the rows (-1: missing, last).
+        categories = pd.Series(np.asarray(values.cat.categories, dtype=object), dtype=object)
+        known, blank = coded(categories, codes)
+        rows = values.cat.codes.to_numpy()
+        return np.r_[known, -1][rows], np.r_[blank, True][rows]
+    value_set = _code_array(tuple(codes))
+    arrow = _arrow_text(values, convert=True)
     if arrow is None:
         rows, text = distinct_text(values)
-        return positions(text, listed)[rows], text.isna().to_numpy(dtype=bool)[rows]
-    found = pc.index_in(
-        arrow, value_set=pa.array(codes, type=pa.string()), memory_pool=memory_pool()
-    )
+        return _index_in(text, value_set)[rows], text.isna().to_numpy(dtype=bool)[rows]
+    found = pc.index_in(arrow, value_set=value_set, memory_pool=memory_pool())
     position = np.array(_filled(found, -1).to_numpy(), dtype=np.intp)  # a writable copy
     empty = ~_valid(arrow)
     odd = np.flatnonzero((position < 0) & ~empty)
     if odd.size:
         rows, text = distinct_text(values.iloc[odd])
-        position[odd] = positions(text, listed)[rows]
+        position[odd] = _index_in(text, value_set)[rows]
         empty[odd] = text.isna().to_numpy(dtype=bool)[rows]
     return position, empty
+
+
+@functools.lru_cache(maxsize=64)
+def _code_array(codes: tuple[str, ...]) -> pa.Array:
+    """Return a code list as Arrow text, made once per list (Arrow arrays are immutable)."""
+    import pyarrow as pa
+
+    return pa.array(codes, type=pa.string())
 
 
 def has_nul(values: pd.Series, kind: str) -> np.ndarray:
@@ -419,7 +502,8 @@ def has_nul(values: pd.Series, kind: str) -> np.ndarray:
         found = _filled(pc.match_substring(text, "\x00", memory_pool=memory_pool()), False)
         return np.asarray(found.to_numpy(), dtype=bool)
     present = values if kind in ("string", "empty") else values.where(values.map(_is_text))
-    if "\x00" not in "".join(present.dropna().astype(str).tolist()):
+    objects = present.to_numpy(dtype=object)
+    if "\x00" not in "".join(objects[~pd.isna(objects)].tolist()):
         return np.zeros(len(values), dtype=bool)
     found_rows = present.astype("string").str.contains("\x00", regex=False)
     return found_rows.fillna(False).to_numpy(dtype=bool)

@@ -9,6 +9,7 @@ child's episodes and notes) and lists each one in ``history.exclusions``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
@@ -33,6 +34,7 @@ from escalation.data.codes import (
 )
 from escalation.data.columns import (
     as_text,
+    blank_text,
     coded,
     distinct_text,
     expand,
@@ -173,8 +175,7 @@ class _Checker:
         position, empty = coded(self.frame[column], list(allowed))
         unknown = ~empty & (position < 0)
         self.soft(unknown, column, f"unknown {what} code (see the DfE code list)")
-        dtype = pd.CategoricalDtype(list(allowed))
-        return pd.Series(pd.Categorical.from_codes(position, dtype=dtype))
+        return pd.Series(pd.Categorical.from_codes(position, dtype=_code_dtype(tuple(allowed))))
 
     def check_dates(
         self,
@@ -213,6 +214,12 @@ class _Checker:
             return parsed
         limit = extract_date if latest is None else latest
         return parsed.where(~invalid & ~(parsed > limit))
+
+
+@functools.lru_cache(maxsize=32)
+def _code_dtype(codes: tuple[str, ...]) -> pd.CategoricalDtype:
+    """Return the categorical type of a code list, made once (a dtype is immutable)."""
+    return pd.CategoricalDtype(list(codes))
 
 
 def _plain(value: object) -> object:
@@ -359,9 +366,10 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
     is one, so a model treats ``imd_decile`` the same whether it came from CSV or Parquet;
     codes with leading zeros ("0123") stay text, as do columns typed as ``string``.
     """
-    frame = frame.reset_index(drop=True)
-    missing = {c: pd.Series(pd.NA, index=frame.index, dtype=object) for c in spec if c not in frame}
-    frame = frame.assign(**missing)
+    # The frame is the checker's own copy, numbered from 0: columns are added in place.
+    for name in spec:
+        if name not in frame:
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype=object)
     for column, dtype in frame.dtypes.items():
         if column in _TEXT_EXTRAS or column in spec or dtype != np.dtype(object):
             continue
@@ -465,7 +473,7 @@ def _check_episodes(
         "kind",
         f"unknown episode kind (the contract's kinds are {', '.join(EPISODE_KINDS)})",
     )
-    dtype = pd.CategoricalDtype(list(EPISODE_KINDS))
+    dtype = _code_dtype(tuple(EPISODE_KINDS))
     frame["kind"] = pd.Series(pd.Categorical.from_codes(kind, dtype=dtype))
     start = eps.check_dates("start", True, extract_date)
     end = eps.check_dates("end", False, extract_date)
@@ -555,16 +563,20 @@ def _check_deaths(eps: _Checker, frame: pd.DataFrame, child: np.ndarray, childre
     ``child`` is each row's position among the ``children`` valid children (-1: none).
     """
     is_death = (frame["kind"] == "death").to_numpy(dtype=bool) & ~eps.bad & (child >= 0)
-    deaths = frame.loc[is_death, ["start"]].assign(_child=child[is_death]).sort_values("start")
-    second = deaths["_child"].duplicated(keep="first")
-    eps.flag(
-        np.isin(np.arange(len(frame)), deaths.index[second]),
-        "kind",
-        "a second death recorded for the child",
-    )
+    rows = np.flatnonzero(is_death)
+    starts = frame["start"].to_numpy()[rows]  # never NaT: a row without a start is bad
+    # The deaths by date, in the order ``sort_values`` (quicksort) gives, then the first of
+    # each child's.
+    order = np.argsort(starts, kind="quicksort")
+    rows, starts = rows[order], starts[order]
+    _, first_of_child = np.unique(child[rows], return_index=True)
+    second = np.ones(rows.size, dtype=bool)
+    second[first_of_child] = False
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[rows[second]] = True
+    eps.flag(mask, "kind", "a second death recorded for the child")
     death_date = np.full(children, np.datetime64("NaT", "ns"))
-    first = deaths[~second]
-    death_date[first["_child"].to_numpy()] = first["start"].to_numpy()
+    death_date[child[rows[~second]]] = starts[~second]
     eps.flag(
         frame["start"].to_numpy() > _of_child(death_date, child),
         "start",
@@ -648,14 +660,17 @@ def _check_notes(
         "date (or expected birth date)",
     )
     raw = frame["text"]
-    not_text = raw.map(lambda v: not isinstance(v, str) and not pd.isna(v)).to_numpy(bool)
+    not_text = _not_text(raw)
     notes.flag(not_text, "text", "note text is a number or other value, not text", show=False)
-    text = raw.where(~not_text).astype("string")
-    notes.flag(
-        ~not_text & (text.isna() | (text.str.strip() == "")).to_numpy(bool),
-        "text",
-        "note text is empty",
-    )
+    text = (raw.where(~not_text) if not_text.any() else raw).astype("string")
+    notes.flag(~not_text & blank_text(text), "text", "note text is empty")
     frame["text"] = text
     frame["author_role"] = frame["author_role"].astype("string")
     return frame
+
+
+def _not_text(values: pd.Series) -> np.ndarray:
+    """Return True where a value is present but not text (a number, say)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return np.zeros(len(values), dtype=bool)  # text and missing values only
+    return values.map(lambda v: not isinstance(v, str) and not pd.isna(v)).to_numpy(bool)
