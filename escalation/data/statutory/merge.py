@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from escalation.data.codes import PREBIRTH_DAYS
@@ -460,23 +461,82 @@ def _deduplicate(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFra
     # latest return's is kept, and the change is reported rather than dropped silently.
     keys = ["child_id", "kind", "start"]
     compare = [c for c in ("end", "reason") if c in ordered.columns]
-    kept = ordered[~dup].set_index(keys)[compare]
-    for _, row in ordered[dup & ~same_return].iterrows():
-        latest = kept.loc[tuple(row[k] for k in keys)]
-        # An episode open in an earlier return and closed in a later one is the normal
-        # update; only a recorded value that changed is reported.
+    earlier = (dup & ~same_return).to_numpy(dtype=bool)
+    kept = ~dup.to_numpy(dtype=bool)
+    changes = _changes(ordered, earlier, kept, keys, compare)
+    if changes is None:  # a key is missing: looked up row by row
+        changes = _changes_by_row(ordered, earlier, kept, keys, compare)
+    rows = ordered.iloc[[at for at, _ in changes]].iterrows()
+    for (_, row), changed in zip(rows, changes, strict=True):
+        reason = (
+            f"this {row['kind']} is recorded in a later return with a different "
+            f"{' and '.join(changed[1])}; the latest return's is kept"
+        )
+        problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
+    return ordered[~dup].sort_values(["_rank", "_pos", "_line"], kind="stable")
+
+
+def _changes(
+    ordered: pd.DataFrame,
+    earlier: np.ndarray,
+    kept: np.ndarray,
+    keys: list[str],
+    compare: list[str],
+) -> list[tuple[int, list[str]]] | None:
+    """Return the rows of earlier returns whose recorded values the kept row changes.
+
+    ``ordered`` runs from the latest return; ``kept`` marks each episode's kept row, the
+    first with its keys. Returns the position of each ``earlier`` row with a ``compare``
+    column that changed (an episode open in an earlier return and closed in a later one is
+    the normal update: only a recorded value that changed counts) and those columns, in
+    order; ``None`` when a key is missing (the rows are then looked up one by one).
+    """
+    rows = np.flatnonzero(earlier)
+    if rows.size == 0:
+        return []
+    if ordered[keys].isna().to_numpy().any():
+        return None
+    # Groups numbered in order of first appearance: group g's kept row is the g-th kept.
+    group = ordered.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    first = np.flatnonzero(kept)
+    if not np.array_equal(group[first], np.arange(first.size)):
+        return None
+    latest = first[group[rows]]
+    changed = np.zeros((len(compare), rows.size), dtype=bool)
+    for i, column in enumerate(compare):
+        values = ordered[column].astype(object).to_numpy()
+        mine, theirs = values[rows], values[latest]
+        present, gone = ~pd.isna(mine), pd.isna(theirs)
+        both = np.flatnonzero(present & ~gone)
+        changed[i] = present & gone
+        changed[i, both] = [bool(a != b) for a, b in zip(mine[both], theirs[both], strict=True)]
+    return [
+        (int(rows[j]), [c for i, c in enumerate(compare) if changed[i, j]])
+        for j in np.flatnonzero(changed.any(axis=0))
+    ]
+
+
+def _changes_by_row(
+    ordered: pd.DataFrame,
+    earlier: np.ndarray,
+    kept: np.ndarray,
+    keys: list[str],
+    compare: list[str],
+) -> list[tuple[int, list[str]]]:
+    """Return :func:`_changes`' rows, each row's kept row looked up by its keys."""
+    latest_rows = ordered[kept].set_index(keys)[compare]
+    out = []
+    for at in np.flatnonzero(earlier):
+        row = ordered.iloc[at]
+        latest = latest_rows.loc[tuple(row[k] for k in keys)]
         changed = [
             c
             for c in compare
             if pd.notna(row[c]) and (pd.isna(latest[c]) or bool(row[c] != latest[c]))
         ]
         if changed:
-            reason = (
-                f"this {row['kind']} is recorded in a later return with a different "
-                f"{' and '.join(changed)}; the latest return's is kept"
-            )
-            problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
-    return ordered[~dup].sort_values(["_rank", "_pos", "_line"], kind="stable")
+            out.append((int(at), changed))
+    return out
 
 
 def _translate(
