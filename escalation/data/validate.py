@@ -386,17 +386,28 @@ def _numeric_if_all_numbers(values: pd.Series) -> pd.Series:
     present = pd.Series(uniques)  # the checks need distinct values only
     if present.empty or not all(isinstance(v, str) for v in present):
         return values
-    if present.str.strip().str.match(r"^[+-]?0\d").any():
-        return values
+    # Parsing comes first, as most text columns fail at their first value; a code with a
+    # leading zero stays text whatever the parser says.
     try:
         numbers = pd.to_numeric(present).to_numpy()
     except (ValueError, TypeError):
+        return values
+    except Exception:
+        if _leading_zero(present):
+            return values
+        raise
+    if _leading_zero(present):
         return values
     if numbers.dtype.kind not in "if":  # beyond 64-bit integers: as the whole column reads
         return pd.to_numeric(values.astype(object).where(values.notna(), None))
     if (codes < 0).any():  # missing values make the column floating point, as to_numeric does
         numbers = np.r_[numbers.astype(np.float64), np.nan]
     return pd.Series(numbers[codes], index=values.index, name=values.name)
+
+
+def _leading_zero(present: pd.Series) -> bool:
+    """Return whether any text value is a number written with a leading zero ("0123")."""
+    return bool(present.str.strip().str.match(r"^[+-]?0\d").any())
 
 
 def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
