@@ -13,6 +13,7 @@ code (``6``), the template's lettered choice (``q) 6: Police``) or the label (``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -557,6 +558,13 @@ def parse_value(value: object, kind: ValueKind) -> object:
     >>> parse_value(9212044, "id"), parse_value("Physical abuse", "category")
     ('9212044', 'PHY')
     """
+    if type(value) is str and kind not in _UNCACHED:
+        return _parse_code(value, kind)  # codes and labels repeat down a column
+    return _parse_value(value, kind)
+
+
+def _parse_value(value: object, kind: ValueKind) -> object:
+    """Return :func:`parse_value` of one cell."""
     if _blank(value):
         return None
     if kind == "date":
@@ -578,3 +586,10 @@ def parse_value(value: object, kind: ValueKind) -> object:
     if found is None:
         raise ValueError(f"not a {kind} code")
     return found
+
+
+#: Kinds whose text is not remembered: identifiers, free text and dates (personal data).
+_UNCACHED: Final = frozenset({"id", "text", "date"})
+#: :func:`_parse_value` of code cells (sex, codes, yes/no) held as text, each distinct text
+#: read once (an unreadable value raises each time).
+_parse_code = functools.lru_cache(maxsize=1024)(_parse_value)
