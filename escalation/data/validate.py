@@ -10,7 +10,7 @@ child's episodes and notes) and lists each one in ``history.exclusions``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -366,7 +366,27 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
     is one, so a model treats ``imd_decile`` the same whether it came from CSV or Parquet;
     codes with leading zeros ("0123") stay text, as do columns typed as ``string``.
     """
-    # The frame is the checker's own copy, numbered from 0: columns are added in place.
+    if not frame.columns.is_unique:  # each name once below; pandas handles repeats
+        return _with_all_columns_repeated(frame, spec)
+    # The frame is the checker's own copy, numbered from 0: one new frame of its columns.
+    absent = np.full(len(frame), pd.NA, dtype=object)
+    columns: dict[Hashable, pd.Series] = {
+        name: frame[name] if name in frame else pd.Series(absent, index=frame.index)
+        for name in spec
+    }
+    for column, dtype in frame.dtypes.items():
+        if column in spec:
+            continue
+        values = frame[column]
+        if column not in _TEXT_EXTRAS and dtype == np.dtype(object):
+            values = _numeric_if_all_numbers(values)
+        columns[column] = values
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _with_all_columns_repeated(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataFrame:
+    """Return :func:`_with_all_columns` of a frame with a column name used twice."""
+    frame = frame.copy()
     for name in spec:
         if name not in frame:
             frame[name] = pd.Series(pd.NA, index=frame.index, dtype=object)
