@@ -6,6 +6,9 @@ with an authority's prefix) must leave every table and every random number uncha
 
 from __future__ import annotations
 
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +17,7 @@ from escalation.data.simulator import SimulationConfig, _simulate, simulate_loca
 from escalation.data.simulator.authorities import _with_la, label_authority
 from escalation.data.simulator.notes import _format_days, _format_each_day
 from escalation.data.simulator.pathway import choice_cdf, draw_choice
+import escalation.data.simulator.tables as tables
 from escalation.data.simulator.tables import child_ids
 
 
@@ -30,6 +34,38 @@ def test_draws_without_checks_are_choices_draws(seed: int) -> None:
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
     assert ours.random() == numpys.random()  # the same numbers used up
+
+
+def test_identifier_texts_kept_are_shared_safely_by_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads making identifiers of many prefixes at once, the kept texts overflowing:
+    each gets its own identifiers (no error from the shared store)."""
+    monkeypatch.setattr(tables, "_KEEP_NUMBERED", 50)
+    monkeypatch.setattr(tables, "_NUMBERED", {})
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often: a race shows
+
+    def made(thread: int) -> bool:
+        return all(
+            child_ids(20 + k % 7, prefix=f"T{thread}-{k % 5}").tolist()
+            == [f"T{thread}-{k % 5}C{i:07d}" for i in range(1, 21 + k % 7)]
+            for k in range(300)
+        )
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            assert all(pool.map(made, range(8)))
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def test_day_texts_inside_the_kept_range_and_beyond_the_most_kept() -> None:
+    _format_days(np.arange(17_000, 17_400))  # kept: 17,000 to 17,399
+    inside = np.random.default_rng(4).integers(17_100, 17_300, 50)
+    assert _format_days(inside).tolist() == _format_each_day(inside).tolist()
+    wide = np.array([0, 150_000, 3])  # more days than are ever kept
+    assert _format_days(wide).tolist() == _format_each_day(wide).tolist()
 
 
 def test_day_texts_kept_between_calls_are_each_days_own() -> None:
