@@ -315,3 +315,28 @@ def test_a_birth_date_is_never_shown(tmp_path: Path) -> None:
     born = report[report["element"] == "Date of Birth"]
     assert born["value"].tolist() == ["<withheld: personal data>"]
     assert "2025-01-07" not in history.exclusions.describe() + report.to_csv()
+
+
+def test_code_cells_read_once_are_kept_for_one_read_only() -> None:
+    """A code cell may hold more than its code (a name, an address): its text is kept
+    only in the reader's own memo for one list, never by the module between reads."""
+    import functools
+
+    from escalation.data.statutory import annex_a_columns
+
+    cell = "N1 - mother's partner John Smith assaulted her at 12 Oak Drive"
+    known: dict[tuple[str, str], object] = {}
+    assert annex_a_columns.parse_value(cell, "need", known) == "N1"
+    assert annex_a_columns.parse_value(cell, "need", known) == "N1"
+    assert annex_a_columns.parse_value("Jo Bloggs", "text", known) == "Jo Bloggs"
+    assert annex_a_columns.parse_value("9212044", "id", known) == "9212044"
+    assert list(known) == [(cell, "need")]  # free text and identifiers are not kept
+    for _ in range(2):  # an unreadable value raises every time and is not kept
+        with pytest.raises(ValueError, match="not a need code"):
+            annex_a_columns.parse_value("Z9 unknown", "need", known)
+    assert list(known) == [(cell, "need")]
+    kept = [
+        name for name, value in vars(annex_a_columns).items()
+        if isinstance(value, functools._lru_cache_wrapper)
+    ]  # fmt: skip
+    assert kept == [], kept

@@ -246,6 +246,7 @@ class _Workbook:
             self.headers.setdefault((sheet, key), str(headers[at]).strip())
         others = other_date_columns(headers, columns.values())
         by_key = {c.key: c for c in spec.columns}
+        known: dict[tuple[str, str], object] = {}  # code texts read in this list only
         for number, cells in rows:
             if all(_blank_cell(c) for c in cells):
                 continue
@@ -255,7 +256,7 @@ class _Workbook:
                 raw = cells[at] if at < len(cells) else None
                 header = self.headers[(sheet, key)]
                 try:
-                    values[key] = parse_value(raw, by_key[key].kind)
+                    values[key] = parse_value(raw, by_key[key].kind, known)
                 except ValueError:
                     required = key in spec.required
                     reason = _WHAT[by_key[key].kind]

@@ -13,7 +13,6 @@ code (``6``), the template's lettered choice (``q) 6: Police``) or the label (``
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -543,11 +542,16 @@ def _yes_no(value: object) -> bool | None:
     raise ValueError("not yes or no")
 
 
-def parse_value(value: object, kind: ValueKind) -> object:
+def parse_value(
+    value: object, kind: ValueKind, known: dict[tuple[str, str], object] | None = None
+) -> object:
     """Read one cell of a column of the given kind.
 
     Returns None for an empty cell (blank, ``#N/A``, ``N/A``); raises ValueError when the
-    value cannot be read (an unknown code, a date that is not a date).
+    value cannot be read (an unknown code, a date that is not a date). ``known``: the texts
+    of code cells (sex, codes, yes/no) already read, which repeat down a column; a reader
+    keeps it for one list of one workbook, so no cell text (a code cell may hold more
+    than its code) outlives the read. Identifiers, free text and dates are never kept.
 
     Examples
     --------
@@ -558,9 +562,12 @@ def parse_value(value: object, kind: ValueKind) -> object:
     >>> parse_value(9212044, "id"), parse_value("Physical abuse", "category")
     ('9212044', 'PHY')
     """
-    if type(value) is str and kind not in _UNCACHED:
-        return _parse_code(value, kind)  # codes and labels repeat down a column
-    return _parse_value(value, kind)
+    if known is None or type(value) is not str or kind in _UNCACHED:
+        return _parse_value(value, kind)
+    key = (value, kind)
+    if key not in known:
+        known[key] = _parse_value(value, kind)  # an unreadable value raises each time
+    return known[key]
 
 
 def _parse_value(value: object, kind: ValueKind) -> object:
@@ -590,6 +597,3 @@ def _parse_value(value: object, kind: ValueKind) -> object:
 
 #: Kinds whose text is not remembered: identifiers, free text and dates (personal data).
 _UNCACHED: Final = frozenset({"id", "text", "date"})
-#: :func:`_parse_value` of code cells (sex, codes, yes/no) held as text, each distinct text
-#: read once (an unreadable value raises each time).
-_parse_code = functools.lru_cache(maxsize=1024)(_parse_value)
