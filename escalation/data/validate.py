@@ -369,9 +369,11 @@ def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataF
     if not frame.columns.is_unique:  # each name once below; pandas handles repeats
         return _with_all_columns_repeated(frame, spec)
     # The frame is the checker's own copy, numbered from 0: one new frame of its columns.
-    absent = np.full(len(frame), pd.NA, dtype=object)
+    # Each absent column its own array: a write to one must not reach the others.
     columns: dict[Hashable, pd.Series] = {
-        name: frame[name] if name in frame else pd.Series(absent, index=frame.index)
+        name: frame[name]
+        if name in frame
+        else pd.Series(np.full(len(frame), pd.NA, dtype=object), index=frame.index)
         for name in spec
     }
     for column, dtype in frame.dtypes.items():

@@ -355,3 +355,15 @@ def test_a_history_needs_its_extract_date(tables):
     # never guessed (e.g. as today): open episodes are censored at it
     with pytest.raises(DataValidationError, match="no extract date given"):
         CaseHistory(tables["children"], tables["episodes"], tables["notes"])
+
+
+def test_absent_optional_columns_are_each_their_own() -> None:
+    """Optional columns a table lacks are added empty, each with its own values."""
+    from escalation.data.validate import EPISODE_COLUMNS, _with_all_columns
+
+    frame = pd.DataFrame({"child_id": ["C1"], "kind": ["referral"], "start": ["2020-01-01"]})
+    filled = _with_all_columns(frame, EPISODE_COLUMNS)
+    absent = [name for name in EPISODE_COLUMNS if name not in frame]
+    assert len(absent) >= 2, absent
+    filled.loc[0, absent[0]] = "written"
+    assert filled.loc[0, absent[1:]].isna().all()
