@@ -532,6 +532,17 @@ class _Settings:
     benefit_given: bool = False
 
 
+def _same_split_candidates(forest: Any, columns: int) -> bool:
+    """Whether ``forest`` chose each split among :func:`split_candidates` of its columns.
+
+    A forest grown before the package set them (EconML's default, ``"auto"`` or None:
+    every column) qualifies when that is the same number.
+    """
+    wanted = split_candidates(columns)
+    given = forest.max_features
+    return bool(given == wanted or (given in ("auto", None) and wanted == columns))
+
+
 def _check_effect_model(
     model: EffectModel,
     frame: pd.DataFrame,
@@ -556,7 +567,7 @@ def _check_effect_model(
             ("outcome", (model.duration, model.event) == ("duration", "event")),
             ("trees", forest.n_estimators == forest_size(trees)),
             ("leaf size", forest.min_samples_leaf == _LEAF),
-            ("split candidates", forest.max_features == split_candidates(len(model.center))),
+            ("split candidates", _same_split_candidates(forest, len(model.center))),
             ("seed", forest.random_state == seed),
         )
         if not same

@@ -249,6 +249,24 @@ def test_a_forest_with_other_split_candidates_is_refused(monkeypatch: pytest.Mon
                     forest_trees=8, seed=3, effect_model=forest, n_jobs=1)  # fmt: skip
 
 
+def test_a_forest_grown_with_econml_s_default_is_taken_when_that_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forest from before split candidates were set (every column, EconML's default)
+    is given to the rules when grf's number is every column too (26 columns or fewer)."""
+    frame = small_spells()
+    with monkeypatch.context() as patched:
+        patched.setattr(heterogeneity_module, "split_candidates", lambda columns: "auto")
+        forest = fit_effect_model(frame, covariates=COVARIATES, horizon=365, n_estimators=8,
+                                  seed=3)  # fmt: skip
+    assert forest.backend.max_features == "auto"
+    assert split_candidates(len(forest.center)) == len(forest.center)
+    given = learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
+                        rules=["benefit"], forest_trees=8, seed=3, effect_model=forest,
+                        n_jobs=1)  # fmt: skip
+    assert given.backend["benefit"][0] is forest
+
+
 def test_the_forest_effect_is_econml_effect_bit_for_bit() -> None:
     """The benefit rule reads the forest's effect without EconML coding T0 and T1 for
     every row: the same numbers as ``CausalForestDML.effect`` (one binary treatment)."""
