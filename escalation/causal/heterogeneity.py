@@ -257,16 +257,17 @@ def forest_size(n_estimators: int) -> int:
 def split_candidates(n_columns: int) -> int:
     """Return how many of the forest's ``n_columns`` columns each split chooses among.
 
-    R grf's default (``mtry``, Athey, Tibshirani & Wager 2019): ``min(ceil(sqrt(p) + 20),
-    p)`` of the ``p`` columns, drawn afresh at each split. EconML's default considers every
-    column at every split; with the default design's 78 coded columns that grew trees
-    that agree more with each other and took twice the time. Against the simulator's truth
-    (forests fitted on one authority of 20,000 children and judged on another, 5 pairs of
-    authorities by 3 forest seeds; ``benchmarks/bench_forest_split_candidates.py``) grf's
-    choice estimated each child's effect better: correlation with the true effect 0.197
-    against 0.166 (paired difference 0.032, SD 0.029), a higher share of the escalations
-    an oracle would prevent (0.594 against 0.576) and a lower root mean squared error in
-    every pair.
+    R grf's default ``mtry``, ``min(ceil(sqrt(p) + 20), p)`` of the ``p`` columns (grf's
+    ``causal_forest`` documentation); grf draws a Poisson number around it at each split,
+    EconML's ``max_features`` takes exactly this many, drawn afresh at each split.
+    EconML's default considers every column at every split, and took twice the time.
+    Against the simulator's truth (forests fitted on one authority of 20,000 children and
+    judged on another, 5 pairs of authorities by 3 forest seeds, 365 days, 100 trees;
+    ``benchmarks/bench_forest_split_candidates.py``) grf's number estimated each child's
+    effect better in each of the 5 pairs: correlation with the true effect 0.197 against
+    0.166 (mean paired difference 0.032, SD 0.023 over the pairs), a larger share of the
+    escalations an oracle would prevent (0.594 against 0.576; 0.018, SD 0.013) and a lower
+    root mean squared error.
 
     Examples
     --------
@@ -314,7 +315,7 @@ def fit_effect_model(
         Trees (rounded up to a multiple of 4).
     min_samples_leaf : int, default 20
         Minimum leaf size. Each split chooses among :func:`split_candidates` of the
-        coded columns (R grf's default).
+        coded columns (R grf's default number).
     seed : int, default 1
         Random seed.
     min_count : int, default 20

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import escalation.data.simulator.tables as tables
 from escalation.data.simulator import SimulationConfig, _simulate, simulate_local_authority
 from escalation.data.simulator.authorities import _with_la, label_authority
 from escalation.data.simulator.notes import _format_days, _format_each_day
 from escalation.data.simulator.pathway import choice_cdf, draw_choice
-import escalation.data.simulator.tables as tables
 from escalation.data.simulator.tables import child_ids
 
 
