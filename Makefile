@@ -45,6 +45,8 @@ $(VENV)/.installed-dev: pyproject.toml
 # and 15,400 with the development tools, of which about 5,000 are imported: `make
 # install-dev` took 39.3 s of CPU that way and 22.6 s this way (wall 23.4 and 21.8 s: uv
 # compiles on every core, this on one, so `make test` runs it beside mypy).
+# Beside it the package's numba kernels are compiled into numba's cache, which the first
+# study otherwise did as it went (about 15 s of the demo's stage log on a fresh clone).
 # Only a head start: if it fails, the run goes on (and the next one tries again).
 define precompile
 	$(BIN)/python scripts/precompile.py $(1) && touch $(2) \
