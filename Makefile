@@ -45,8 +45,10 @@ $(VENV)/.installed-dev: pyproject.toml
 # and 15,400 with the development tools, of which about 5,000 are imported: `make
 # install-dev` took 39.3 s of CPU that way and 22.6 s this way (wall 23.4 and 21.8 s: uv
 # compiles on every core, this on one, so `make test` runs it beside mypy).
-# Beside it the package's numba kernels are compiled into numba's cache, which the first
-# study otherwise did as it went (about 15 s of the demo's stage log on a fresh clone).
+# For the demo, the package's numba kernels are also compiled into numba's cache beside it
+# (--kernels), which the first study otherwise did as it went (on a fresh clone, about 13 s
+# of the demo's stage log: 62.9 -> 54.1 s); the tests compile them once themselves, while
+# their workers start (tests/conftest.py).
 # Only a head start: if it fails, the run goes on (and the next one tries again).
 define precompile
 	$(BIN)/python scripts/precompile.py $(1) && touch $(2) \
@@ -54,7 +56,7 @@ define precompile
 endef
 
 $(VENV)/.precompiled: $(VENV)/.installed
-	@$(call precompile,escalation,$@)
+	@$(call precompile,--kernels escalation,$@)
 
 $(VENV)/.precompiled-dev: $(VENV)/.installed-dev
 	@$(call precompile,escalation tests,$@ $(VENV)/.precompiled)
