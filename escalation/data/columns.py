@@ -31,6 +31,7 @@ __all__ = [
     "factorize",
     "has_nul",
     "memory_pool",
+    "not_utf8",
     "parse_bools",
     "parse_dates",
     "positions",
@@ -507,6 +508,39 @@ def has_nul(values: pd.Series, kind: str) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     found_rows = present.astype("string").str.contains("\x00", regex=False)
     return found_rows.fillna(False).to_numpy(dtype=bool)
+
+
+def not_utf8(values: pd.Series) -> np.ndarray:
+    r"""Return True where a text value cannot be written as UTF-8 (a lone surrogate).
+
+    Arrow text is UTF-8 by construction. A column of Python strings is joined and encoded
+    once; only when that fails are the rows tried one by one. Such text comes from a
+    damaged file or one decoded with the wrong encoding (``surrogateescape``), and would
+    stop every later step that writes it (Arrow, CSV, the brief).
+
+    Examples
+    --------
+    >>> not_utf8(pd.Series(["M", "M\ud800", None])).tolist()
+    [False, True, False]
+    """
+    if _arrow_text(values) is not None:
+        return np.zeros(len(values), dtype=bool)
+    objects = values.to_numpy(dtype=object)
+    texts = [v for v in objects if isinstance(v, str)]
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return np.array([isinstance(v, str) and not _encodes(v) for v in objects], dtype=bool)
+    return np.zeros(len(values), dtype=bool)
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _holds_zero_byte(text: pa.ChunkedArray) -> bool:

@@ -40,6 +40,7 @@ from escalation.data.columns import (
     expand,
     factorize,
     has_nul,
+    not_utf8,
     parse_bools,
     parse_dates,
     positions,
@@ -135,7 +136,10 @@ class _Checker:
         ]
 
     def check_cells(self) -> list[Problem]:
-        """Flag values holding a NUL byte; return table-level problems for unusable columns.
+        """Flag values with a NUL byte or not UTF-8; return table-level problems of bad columns.
+
+        A value holding a character UTF-8 cannot write (a lone surrogate) would stop every
+        later step that writes it; its row is excluded like one with a NUL byte.
 
         A NUL byte (character 0) cuts a value short in most software, so ``C0000001``
         followed by a NUL and more characters would otherwise pass as ``C0000001``. A
@@ -168,6 +172,19 @@ class _Checker:
                 "file is damaged or was not exported as text",
                 show=False,
             )
+            unwritable = not_utf8(values)
+            if unwritable.any():
+                # Kept escaped (M\ud800) in the frame: the row is excluded, and the later
+                # checks (in Arrow) can read the column.
+                kept = values.to_numpy(dtype=object, copy=True)
+                kept[unwritable] = [_escaped(v) for v in kept[unwritable]]
+                self.frame[column] = pd.Series(kept, index=self.frame.index, dtype=object)
+                self.flag(
+                    unwritable,
+                    str(column),
+                    "holds a character that cannot be written as UTF-8; the file is damaged "
+                    "or was read with the wrong encoding",
+                )
         return out
 
     def check_codes(self, column: str, allowed: Mapping[str, str], what: str) -> pd.Series:
@@ -334,6 +351,11 @@ def validate_case_history(
         notes=_kept(notes_out, notes.bad),
         exclusions=history.exclusions + report,
     )
+
+
+def _escaped(text: str) -> str:
+    """Return ``text`` with what UTF-8 cannot hold written as a backslash escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _kept(frame: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:

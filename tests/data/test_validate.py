@@ -367,3 +367,30 @@ def test_absent_optional_columns_are_each_their_own() -> None:
     assert len(absent) >= 2, absent
     filled.loc[0, absent[0]] = "written"
     assert filled.loc[0, absent[1:]].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("children", "sex", "M\ud800"),
+        ("episodes", "start", "2020-01-0\udcff"),
+        ("episodes", "kind", "referral\ud800"),
+    ],
+)
+def test_text_utf8_cannot_hold_is_named_not_a_crash(table: str, column: str, value: str) -> None:
+    """A lone surrogate (a damaged file, or one read with the wrong encoding) is a problem
+    naming its table, row and column; leniently its row is excluded."""
+    tables = valid_tables()
+    frame = tables[table].copy()
+    frame[column] = frame[column].astype(object)
+    frame.loc[1, column] = value
+    tables[table] = frame
+    with pytest.raises(DataValidationError) as raised:
+        validate_case_history(history_from(tables))
+    problems = raised.value.problems
+    named = [(p.table, p.row, p.column) for p in problems if "UTF-8" in p.reason]
+    assert named == [(table, 1, column)]
+    kept = validate_case_history(history_from(tables), lenient=True)
+    excluded = [(p.table, p.row, p.column) for p in kept.exclusions.problems]
+    assert (table, 1, column) in excluded
+    assert len(getattr(kept, table)) < len(frame)
