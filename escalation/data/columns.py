@@ -31,10 +31,10 @@ __all__ = [
     "factorize",
     "has_nul",
     "memory_pool",
-    "not_utf8",
     "parse_bools",
     "parse_dates",
     "positions",
+    "text_faults",
 ]
 
 #: Accepted written forms of dates, tried in order (ISO first; UK day-first next).
@@ -341,10 +341,7 @@ def blank_text(text: pd.Series) -> np.ndarray:
     import pyarrow.compute as pc
 
     missing = text.isna().to_numpy(dtype=bool)
-    try:
-        arrow = _arrow_text(text, convert=True)
-    except UnicodeEncodeError:  # a lone surrogate: not text Arrow holds
-        arrow = None
+    arrow = _arrow_text(text, convert=True)  # no lone surrogates after check_cells
     if arrow is None:
         return missing | (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
     printable = pc.match_substring_regex(arrow, r"[\x21-\x7e]", memory_pool=memory_pool())
@@ -487,51 +484,45 @@ def _code_array(codes: tuple[str, ...]) -> pa.Array:
 
 
 def has_nul(values: pd.Series, kind: str) -> np.ndarray:
-    """Return True where a text value holds a NUL byte.
+    """Return True where a text value holds a NUL byte (see :func:`text_faults`)."""
+    return text_faults(values, kind)[0]
+
+
+def text_faults(values: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    r"""Return where a text value holds a NUL byte, and where UTF-8 cannot write it.
 
     ``kind`` is ``pandas.api.types.infer_dtype`` of the column. Arrow text is searched
-    where it is: its bytes in one scan, and only when a zero byte is there, the rows. A
-    column of Python strings is joined and searched once, and only when that finds a NUL
-    are the rows found one by one.
-    """
-    import pyarrow.compute as pc
-
-    text = _arrow_text(values)
-    if text is not None:
-        if not _holds_zero_byte(text):
-            return np.zeros(len(values), dtype=bool)
-        found = _filled(pc.match_substring(text, "\x00", memory_pool=memory_pool()), False)
-        return np.asarray(found.to_numpy(), dtype=bool)
-    present = values if kind in ("string", "empty") else values.where(values.map(_is_text))
-    objects = present.to_numpy(dtype=object)
-    if "\x00" not in "".join(objects[~pd.isna(objects)].tolist()):
-        return np.zeros(len(values), dtype=bool)
-    found_rows = present.astype("string").str.contains("\x00", regex=False)
-    return found_rows.fillna(False).to_numpy(dtype=bool)
-
-
-def not_utf8(values: pd.Series) -> np.ndarray:
-    r"""Return True where a text value cannot be written as UTF-8 (a lone surrogate).
-
-    Arrow text is UTF-8 by construction. A column of Python strings is joined and encoded
-    once; only when that fails are the rows tried one by one. Such text comes from a
-    damaged file or one decoded with the wrong encoding (``surrogateescape``), and would
-    stop every later step that writes it (Arrow, CSV, the brief).
+    where it is: its bytes in one scan, and only when a zero byte is there, the rows; it is
+    UTF-8 by construction. A column of Python strings is joined once, searched for a NUL
+    and encoded as UTF-8; only when either fails are the rows found one by one. Text UTF-8
+    cannot hold (a lone surrogate) comes from a damaged file or one decoded with the wrong
+    encoding (``surrogateescape``), and would stop every later step that writes it.
 
     Examples
     --------
-    >>> not_utf8(pd.Series(["M", "M\ud800", None])).tolist()
-    [False, True, False]
+    >>> nul, unwritable = text_faults(pd.Series(["M", "M\ud800", "F\x00", None]), "string")
+    >>> nul.tolist(), unwritable.tolist()
+    ([False, False, True, False], [False, True, False, False])
     """
-    if _arrow_text(values) is not None:
-        return np.zeros(len(values), dtype=bool)
-    objects = values.to_numpy(dtype=object)
-    texts = [v for v in objects if isinstance(v, str)]
-    try:
-        "".join(texts).encode("utf-8")
-    except UnicodeEncodeError:
-        return np.array([isinstance(v, str) and not _encodes(v) for v in objects], dtype=bool)
-    return np.zeros(len(values), dtype=bool)
+    import pyarrow.compute as pc
+
+    none = np.zeros(len(values), dtype=bool)
+    text = _arrow_text(values)
+    if text is not None:
+        if not _holds_zero_byte(text):
+            return none, none
+        found = _filled(pc.match_substring(text, "\x00", memory_pool=memory_pool()), False)
+        return np.asarray(found.to_numpy(), dtype=bool), none
+    present = values if kind in ("string", "empty") else values.where(values.map(_is_text))
+    objects = present.to_numpy(dtype=object)
+    joined = "".join(objects[~pd.isna(objects)].tolist())
+    nul = unwritable = none
+    if "\x00" in joined:
+        found_rows = present.astype("string").str.contains("\x00", regex=False)
+        nul = found_rows.fillna(False).to_numpy(dtype=bool)
+    if not joined.isascii() and not _encodes(joined):
+        unwritable = np.array([isinstance(v, str) and not _encodes(v) for v in objects])
+    return nul, unwritable
 
 
 def _encodes(text: str) -> bool:

@@ -39,11 +39,10 @@ from escalation.data.columns import (
     distinct_text,
     expand,
     factorize,
-    has_nul,
-    not_utf8,
     parse_bools,
     parse_dates,
     positions,
+    text_faults,
 )
 from escalation.data.history import (
     CHILDREN_COLUMNS,
@@ -165,14 +164,14 @@ class _Checker:
             if kind == "bytes":
                 out.append(Problem(self.table, None, str(column), None, "holds bytes, not text"))
                 continue
+            nul, unwritable = text_faults(values, kind)
             self.flag(
-                has_nul(values, kind),
+                nul,
                 str(column),
                 "holds a NUL byte (character 0), which would cut the value short; the "
                 "file is damaged or was not exported as text",
                 show=False,
             )
-            unwritable = not_utf8(values)
             if unwritable.any():
                 # Kept escaped (M\ud800) in the frame: the row is excluded, and the later
                 # checks (in Arrow) can read the column.
