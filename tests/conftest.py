@@ -41,6 +41,7 @@ _QUIET_DASK = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
 }
 #: The shared cluster's process: starts it, writes its address, and closes it once the
 #: main process writes ``stop`` (or has gone), then writes ``stopped``.
@@ -175,8 +176,11 @@ def dask_scheduler() -> Iterator[str]:
     The cluster lives from its first test to the run's end, mostly idle. Idle, a default
     cluster used 3 s of CPU every 30 s (the workers' statistical profiler sampling every
     10 ms, the event-loop tick every 20 ms, the system monitor every 0.5 s); without the
-    profiler, with a 1 s tick and a 5 s monitor, 0.8 s. Those settings change what the
-    dashboard would show, nothing a task computes.
+    profiler, with a 1 s tick and a 5 s monitor, 0.8 s. The workers' memory check every
+    0.1 s then took half of what was left: checked every second, idle CPU went from 1.6 to
+    0.8 s a minute (distributed 2026.8 on a 2-core machine). Those settings change
+    what the dashboard would show and how soon a worker past its memory limit is paused,
+    nothing a task computes.
     """
     distributed = pytest.importorskip("distributed")
     home = os.environ.get(_DASK_HOME)
