@@ -38,6 +38,7 @@ __all__ = [
     "count",
     "cumulative_incidence",
     "horizon_weights",
+    "horizons_weights",
     "product_limit",
     "step",
     "survival",
@@ -290,13 +291,35 @@ def horizon_weights(stop: npt.ArrayLike, code: npt.ArrayLike, horizon: float) ->
     """
     t = np.asarray(stop, dtype=float)
     k = np.asarray(code, dtype=np.int64)
-    counts = count(t, k)
+    return horizons_weights(count(t, k), t, k, [horizon])[0]
+
+
+def horizons_weights(
+    counts: Counts, stop: npt.ArrayLike, code: npt.ArrayLike, horizons: npt.ArrayLike
+) -> FloatArray:
+    """Return :func:`horizon_weights` at each of ``horizons`` from the rows' counts.
+
+    ``counts`` is :func:`count` of ``stop`` and ``code`` (found once: the censoring
+    survival and each row's :math:`G(T_i-)` do not depend on the horizon). Row ``j`` of
+    the result is ``horizon_weights(stop, code, horizons[j])``, bit for bit.
+
+    Examples
+    --------
+    >>> t, k = [1, 2, 3, 5], [1, 0, 2, 0]
+    >>> horizons_weights(count(t, k), t, k, [2, 4]).round(6).tolist()
+    [[1.0, 0.0, 1.5, 1.5], [1.0, 0.0, 1.5, 1.5]]
+    """
+    t = np.asarray(stop, dtype=float)
+    k = np.asarray(code, dtype=np.int64)
     g = censoring_survival(counts)
-    before = t <= horizon
     g_own = step(counts.time, g, t, before=1.0, left=True)
-    g_h = float(step(counts.time, g, [horizon], before=1.0)[0])
-    known = np.where(before, k > 0, True)
-    value = np.where(before, g_own, g_h)
-    out = np.zeros(t.size)
-    np.divide(1.0, value, out=out, where=known & (value > 0))
+    grid = np.asarray(horizons, dtype=float).reshape(-1)
+    g_at = step(counts.time, g, grid, before=1.0)
+    event = k > 0
+    out = np.zeros((grid.size, t.size))
+    for j, horizon in enumerate(grid):
+        before = t <= horizon
+        known = np.where(before, event, True)
+        value = np.where(before, g_own, float(g_at[j]))
+        np.divide(1.0, value, out=out[j], where=known & (value > 0))
     return out

@@ -127,6 +127,8 @@ class _GroupInputs:
     flags: tuple[float, ...]
     cuts: dict[float, float]
     competing: Competing
+    #: Each attribute's sorted labels and every row's code among them (:func:`_group_codes`).
+    coded: dict[str, tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]
 
 
 def _score_groups(
@@ -158,10 +160,12 @@ def _score_groups(
         for q in inputs.flags
     }
     out: dict[tuple[str, str, str], float] = {}
-    for attribute in inputs.groups.columns:
-        labels = inputs.groups[attribute].to_numpy()[rows]
-        for group in np.unique(labels):
-            values = scored(rows[labels == group])
+    for attribute, (names, codes) in inputs.coded.items():
+        labels = codes[rows]
+        # The groups present, in the order of their labels (as np.unique of the labels).
+        for code in np.flatnonzero(np.bincount(labels, minlength=len(names))):
+            group = names[code]
+            values = scored(rows[labels == code])
             for metric, value in values.items():
                 out[(attribute, str(group), metric)] = value
             for q in inputs.flags:
@@ -171,6 +175,22 @@ def _score_groups(
                     out[(attribute, str(group), f"{rate}_gap_{label}")] = (
                         values[key] - overall[q][rate]
                     )
+    return out
+
+
+def _group_codes(
+    groups: pd.DataFrame,
+) -> dict[str, tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]:
+    """Return each attribute's sorted distinct labels and every row's position among them.
+
+    Found once per attribute (not per bootstrap sample): comparing small integers is
+    cheaper than comparing the labels, and the labels sort as ``np.unique`` sorts them.
+    """
+    out = {}
+    for attribute in groups.columns:
+        values = groups[attribute].to_numpy()
+        names, codes = np.unique(values, return_inverse=True)
+        out[attribute] = (names, codes.reshape(-1))
     return out
 
 
@@ -283,6 +303,7 @@ def subgroup_metrics(
         flags=tuple(flags),
         cuts={q: float(np.quantile(score, 1 - q)) for q in flags},
         competing=competing,
+        coded=_group_codes(groups),
     )
     point = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
     draws = run_batched(

@@ -186,12 +186,23 @@ def horizon_status(
     ([True, False, False, False], [False, False, True, True], [1.0, 0.0, 1.5, 1.5])
     """
     time, code, _ = _arrays(duration, event)
-    if competing == "censor":
-        code = np.where(code == 1, 1, 0)
+    code = _coded(code, competing)
+    return _status(time, code, horizon, productlimit.horizon_weights(time, code, horizon))
+
+
+def _coded(code: npt.NDArray[np.int64], competing: Competing) -> npt.NDArray[np.int64]:
+    """Return the event codes as scored: deaths censored with ``competing="censor"``."""
+    return np.where(code == 1, 1, 0) if competing == "censor" else code
+
+
+def _status(
+    time: FloatArray, code: npt.NDArray[np.int64], horizon: float, weight: FloatArray
+) -> HorizonStatus:
+    """Return the status at ``horizon`` of validated, coded rows with their IPCW weights."""
     before = time <= horizon
     case = before & (code == 1)
     control = ~before | (before & (code >= 2))
-    return HorizonStatus(case, control, productlimit.horizon_weights(time, code, horizon))
+    return HorizonStatus(case, control, weight)
 
 
 def _pairs(
@@ -208,19 +219,51 @@ def _pairs(
     counts of lower and tied risks within prefixes are found with a Fenwick tree in
     O(n log n) rather than O(n^2).
     """
+    return _weighted_pairs(_case_pairs(time, case, risk), weight)
+
+
+@dataclass(frozen=True)
+class _CasePairs:
+    """Each case's comparable spells and lower and tied risks among them (no weights).
+
+    ``cases``: the cases' rows, in the order of :func:`_pairs` (time descending);
+    ``prefix``: how many spells each is comparable with; ``less``, ``upto``: how many of
+    those have a lower risk, and a lower or tied one. Harrell's and Uno's C weight the
+    same counts differently, so :func:`score_risks` finds them once for both.
+    """
+
+    cases: npt.NDArray[np.int64]
+    prefix: npt.NDArray[np.int64]
+    less: FloatArray
+    upto: FloatArray
+
+
+def _case_pairs(time: FloatArray, case: npt.NDArray[np.bool_], risk: FloatArray) -> _CasePairs:
+    """Return the comparable pairs of every case (see :func:`_pairs`)."""
     n = len(time)
     order = np.lexsort((case, -time))
-    t, c, r, w = time[order], case[order], risk[order], weight[order]
-    queries = np.flatnonzero(c & (w > 0))
+    t, c, r = time[order], case[order], risk[order]
+    queries = np.flatnonzero(c)
     if len(queries) == 0:
-        return float("nan")
+        empty = np.zeros(0)
+        return _CasePairs(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty)
     change = (np.diff(t) != 0) | (np.diff(c.astype(np.int8)) != 0)
     run_start = np.r_[0, np.flatnonzero(change) + 1]
     run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, n]))
     prefix = run_start[run_of[queries]]
     q = r[queries]
     less, upto = _prefix_counts(r, prefix, q - 1e-8, q + 1e-8)
-    wq = w[queries]
+    return _CasePairs(order[queries].astype(np.int64), prefix, less, upto)
+
+
+def _weighted_pairs(pairs: _CasePairs, weight: FloatArray) -> float:
+    """Return the concordance of :func:`_pairs` from the cases' counts, cases weighted."""
+    w = weight[pairs.cases]
+    keep = w > 0
+    if not keep.any():
+        return float("nan")
+    wq = w[keep]
+    prefix, less, upto = pairs.prefix[keep], pairs.less[keep], pairs.upto[keep]
     denominator = float(wq @ prefix)
     if denominator <= 0:
         return float("nan")
@@ -310,12 +353,16 @@ def uno_c(
     """
     time, code, score = _arrays(duration, event, risk)
     case = code == 1
+    return _pairs(time, case, score, _uno_weight(time, case, horizon))
+
+
+def _uno_weight(time: FloatArray, case: npt.NDArray[np.bool_], horizon: float) -> FloatArray:
+    r"""Return Uno's weights: :math:`1/\hat G(T_i-)^2` for cases before ``horizon``, else 0."""
     g_times, g = censoring_survival(time, case.astype(int))
     g_own = productlimit.step(g_times, g, time, before=1.0, left=True)
     with np.errstate(divide="ignore"):
         weight = np.where(case & (time < horizon), 1.0 / g_own**2, 0.0)
-    weight = np.where(np.isfinite(weight), weight, 0.0)
-    return _pairs(time, case, score, weight)
+    return np.where(np.isfinite(weight), weight, 0.0)
 
 
 def time_dependent_auc(
@@ -417,9 +464,15 @@ def integrated_brier_score(
             [Problem("predictions", None, "risk", None, "needs one column per time, >= 2 times")],
             "predictions",
         )
+    # The rows are checked as brier_score checks them, column by column (the same error);
+    # their counts and censoring survival are found once for every time.
+    time, code, _ = _arrays(duration, event, matrix[:, 0])
+    for k in range(1, len(grid)):
+        _arrays(time, code, matrix[:, k])
+    code = _coded(code, competing)
+    weights = productlimit.horizons_weights(productlimit.count(time, code), time, code, grid)
     scores = [
-        brier_score(duration, event, matrix[:, k], t, competing=competing)
-        for k, t in enumerate(grid)
+        _brier(matrix[:, k], _status(time, code, t, weights[k])) for k, t in enumerate(grid)
     ]
     return float(np.trapezoid(scores, grid) / (grid[-1] - grid[0]))
 
@@ -785,14 +838,23 @@ def score_risks(
     (0.75, 0.5)
     """
     time, code, score = _arrays(duration, event, risk)
-    status = horizon_status(time, code, horizon, competing=competing)
-    observed = observed_risk(time, code, horizon, competing=competing)
+    # One count of the rows gives the censoring weights and the observed risk (as
+    # horizon_status and observed_risk find them); Harrell's and Uno's C share the pairs.
+    coded = _coded(code, competing)
+    counts = productlimit.count(time, coded)
+    status = _status(
+        time, coded, horizon, productlimit.horizons_weights(counts, time, coded, [horizon])[0]
+    )
+    incidence = productlimit.cumulative_incidence(counts, 1)
+    observed = float(productlimit.step(counts.time, incidence, [horizon], before=0.0)[0])
     expected = float(score.mean()) if len(score) else float("nan")
+    case = code == 1
+    pairs = _case_pairs(time, case, score)
     out: dict[str, float] = {
         "n": float(len(score)),
         "events": float(status.case.sum()),
-        "harrell_c": _pairs(time, code == 1, score, np.ones_like(time)),
-        "uno_c": uno_c(time, code, score, horizon),
+        "harrell_c": _weighted_pairs(pairs, np.ones_like(time)),
+        "uno_c": _weighted_pairs(pairs, _uno_weight(time, case, horizon)),
         "auc": _auc(score, status),
         "brier": _brier(score, status),
         "observed": observed,
