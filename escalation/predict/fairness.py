@@ -40,10 +40,11 @@ from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.predict.metrics import (
     Competing,
     _arrays,
+    _follow_up,
+    _operating,
+    _score,
     bootstrap_indices,
-    operating_point,
     percentile_interval,
-    score_risks,
 )
 from escalation.predict.splits import family_groups
 
@@ -117,15 +118,20 @@ def fairness_groups(spells: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class _GroupInputs:
-    """One model's test-set predictions and groups, scored per bootstrap sample (to workers)."""
+    """Models' test-set predictions and groups, scored per bootstrap sample (to workers).
+
+    ``scores`` and ``cuts`` hold one entry per model; the models share the spells, so
+    each group's follow-up (counts, censoring weights, order of the pairs) is found once
+    for all of them.
+    """
 
     time: npt.NDArray[np.float64]
     code: npt.NDArray[np.int64]
-    score: npt.NDArray[np.float64]
+    scores: tuple[npt.NDArray[np.float64], ...]
     groups: pd.DataFrame
     horizon: float
     flags: tuple[float, ...]
-    cuts: dict[float, float]
+    cuts: tuple[dict[float, float], ...]
     competing: Competing
     #: Each attribute's sorted labels and every row's code among them (:func:`_group_codes`).
     coded: dict[str, tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]
@@ -133,48 +139,40 @@ class _GroupInputs:
 
 def _score_groups(
     rows: npt.NDArray[np.int64], inputs: _GroupInputs
-) -> dict[tuple[str, str, str], float]:
-    """Return every metric in every group on ``rows`` (one bootstrap sample)."""
+) -> list[dict[tuple[str, str, str], float]]:
+    """Return every metric in every group on ``rows`` (one bootstrap sample), by model.
 
-    def scored(keep: npt.NDArray[np.int64]) -> dict[str, float]:
-        return score_risks(
-            inputs.time[keep],
-            inputs.code[keep],
-            inputs.score[keep],
-            inputs.horizon,
-            flags=inputs.flags,
-            thresholds=inputs.cuts,
-            competing=inputs.competing,
-        )
-
+    Each model's numbers are :func:`~escalation.predict.metrics.score_risks` of its
+    risks in the group (and its rates minus the whole sample's
+    :func:`~escalation.predict.metrics.operating_point`); the follow-up side of those is
+    computed once per group for every model.
+    """
+    horizon, flags = inputs.horizon, inputs.flags
     # The gaps need only the whole sample's operating points (not every metric on it).
-    overall = {
-        q: operating_point(
-            inputs.time[rows],
-            inputs.code[rows],
-            inputs.score[rows],
-            inputs.horizon,
-            threshold=inputs.cuts[q],
-            competing=inputs.competing,
-        )
-        for q in inputs.flags
-    }
-    out: dict[tuple[str, str, str], float] = {}
+    whole = _follow_up(inputs.time[rows], inputs.code[rows], horizon, inputs.competing)
+    overall = [
+        {q: _operating(score[rows], whole.status, float(cuts[q])) for q in flags}
+        for score, cuts in zip(inputs.scores, inputs.cuts, strict=True)
+    ]
+    out: list[dict[tuple[str, str, str], float]] = [{} for _ in inputs.scores]
     for attribute, (names, codes) in inputs.coded.items():
         labels = codes[rows]
         # The groups present, in the order of their labels (as np.unique of the labels).
         for code in np.flatnonzero(np.bincount(labels, minlength=len(names))):
-            group = names[code]
-            values = scored(rows[labels == code])
-            for metric, value in values.items():
-                out[(attribute, str(group), metric)] = value
-            for q in inputs.flags:
-                label = f"top{round(q * 100):d}"
-                for rate in ("fnr", "fpr"):
-                    key = f"{rate}_{label}"
-                    out[(attribute, str(group), f"{rate}_gap_{label}")] = (
-                        values[key] - overall[q][rate]
-                    )
+            group = str(names[code])
+            keep = rows[labels == code]
+            follow_up = _follow_up(inputs.time[keep], inputs.code[keep], horizon, inputs.competing)
+            for model, score in enumerate(inputs.scores):
+                values = _score(follow_up, score[keep], flags, inputs.cuts[model])
+                table = out[model]
+                for metric, value in values.items():
+                    table[(attribute, group, metric)] = value
+                for q in flags:
+                    label = f"top{round(q * 100):d}"
+                    for rate in ("fnr", "fpr"):
+                        table[(attribute, group, f"{rate}_gap_{label}")] = (
+                            values[f"{rate}_{label}"] - overall[model][q][rate]
+                        )
     return out
 
 
@@ -294,22 +292,77 @@ def subgroup_metrics(
     """
     time, code, score = _arrays(duration, event, risk)
     _check_groups(groups, len(time))
+    (table,) = _subgroup_tables(
+        time,
+        code,
+        (score,),
+        groups,
+        horizon,
+        models=(model,),
+        flags=flags,
+        replicates=replicates,
+        min_n=min_n,
+        min_events=min_events,
+        conf_level=conf_level,
+        competing=competing,
+        n_jobs=n_jobs,
+    )
+    return table
+
+
+def _subgroup_tables(
+    time: npt.NDArray[np.float64],
+    code: npt.NDArray[np.int64],
+    scores: Sequence[npt.NDArray[np.float64]],
+    groups: pd.DataFrame,
+    horizon: float,
+    *,
+    models: Sequence[str],
+    flags: Sequence[float],
+    replicates: Sequence[npt.NDArray[np.int64]],
+    min_n: int,
+    min_events: int,
+    conf_level: float,
+    competing: Competing,
+    n_jobs: int,
+) -> list[pd.DataFrame]:
+    """Return :func:`subgroup_metrics` of several models' risks for the same spells.
+
+    ``time``, ``code`` and each of ``scores`` are validated (:func:`_arrays`) and
+    ``groups`` checked; one table per model, equal to :func:`subgroup_metrics` of it
+    alone, but each bootstrap sample and group is counted once for every model.
+    """
     inputs = _GroupInputs(
         time=time,
         code=code,
-        score=score,
+        scores=tuple(scores),
         groups=groups,
         horizon=horizon,
         flags=tuple(flags),
-        cuts={q: float(np.quantile(score, 1 - q)) for q in flags},
+        cuts=tuple({q: float(np.quantile(score, 1 - q)) for q in flags} for score in scores),
         competing=competing,
         coded=_group_codes(groups),
     )
-    point = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
+    points = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
     draws = run_batched(
         _score_groups, replicates, args=(inputs,), n_jobs=n_jobs,
-        description=f"{model}: group bootstrap",
+        description=f"{', '.join(models)}: group bootstrap",
     )  # fmt: skip
+    return [
+        _group_table(model, point, [d[k] for d in draws], min_n, min_events, conf_level)
+        for k, (model, point) in enumerate(zip(models, points, strict=True))
+    ]
+
+
+def _group_table(
+    model: str,
+    point: dict[tuple[str, str, str], float],
+    draws: Sequence[dict[tuple[str, str, str], float]],
+    min_n: int,
+    min_events: int,
+    conf_level: float,
+) -> pd.DataFrame:
+    """Return one model's subgroup table from its estimates and bootstrap draws."""
     records = []
     for (attribute, group, metric), estimate in point.items():
         n = point[(attribute, group, "n")]

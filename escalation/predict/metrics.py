@@ -240,20 +240,41 @@ class _CasePairs:
 
 def _case_pairs(time: FloatArray, case: npt.NDArray[np.bool_], risk: FloatArray) -> _CasePairs:
     """Return the comparable pairs of every case (see :func:`_pairs`)."""
+    return _ranked_pairs(_case_runs(time, case), risk)
+
+
+@dataclass(frozen=True)
+class _CaseRuns:
+    """The order of :func:`_pairs` and each case's comparable prefix (no risks)."""
+
+    order: npt.NDArray[np.intp]
+    queries: npt.NDArray[np.intp]
+    prefix: npt.NDArray[np.int64]
+
+
+def _case_runs(time: FloatArray, case: npt.NDArray[np.bool_]) -> _CaseRuns:
+    """Return the spells' order and every case's comparable prefix (see :func:`_pairs`)."""
     n = len(time)
     order = np.lexsort((case, -time))
-    t, c, r = time[order], case[order], risk[order]
+    t, c = time[order], case[order]
     queries = np.flatnonzero(c)
     if len(queries) == 0:
-        empty = np.zeros(0)
-        return _CasePairs(np.zeros(0, np.int64), np.zeros(0, np.int64), empty, empty)
+        return _CaseRuns(order, queries, np.zeros(0, np.int64))
     change = (np.diff(t) != 0) | (np.diff(c.astype(np.int8)) != 0)
     run_start = np.r_[0, np.flatnonzero(change) + 1]
     run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, n]))
-    prefix = run_start[run_of[queries]]
-    q = r[queries]
-    less, upto = _prefix_counts(r, prefix, q - 1e-8, q + 1e-8)
-    return _CasePairs(order[queries].astype(np.int64), prefix, less, upto)
+    return _CaseRuns(order, queries, run_start[run_of[queries]])
+
+
+def _ranked_pairs(runs: _CaseRuns, risk: FloatArray) -> _CasePairs:
+    """Return the lower and tied risks among every case's comparable spells."""
+    if len(runs.queries) == 0:
+        empty = np.zeros(0)
+        return _CasePairs(np.zeros(0, np.int64), runs.prefix, empty, empty)
+    r = risk[runs.order]
+    q = r[runs.queries]
+    less, upto = _prefix_counts(r, runs.prefix, q - 1e-8, q + 1e-8)
+    return _CasePairs(runs.order[runs.queries].astype(np.int64), runs.prefix, less, upto)
 
 
 def _weighted_pairs(pairs: _CasePairs, weight: FloatArray) -> float:
@@ -529,14 +550,20 @@ def _logistic_slope(design: FloatArray, outcome: FloatArray, weight: FloatArray)
     The calibration slope is computed for every subgroup on every bootstrap sample; its
     sandwich covariance was never used there.
     """
-    fitted = _logistic_fit(design, outcome, weight)
+    fitted = _logistic_fit(design, outcome, weight, covariance=False)
     return float("nan") if fitted is None else float(fitted[0].coef[1])
 
 
 def _logistic_fit(
-    design: FloatArray, outcome: FloatArray, weight: FloatArray
+    design: FloatArray, outcome: FloatArray, weight: FloatArray, *, covariance: bool = True
 ) -> tuple[LogisticFit, FloatArray] | None:
-    """Return the fit and its model-based covariance, or None (aliased, separated, singular)."""
+    """Return the fit and its model-based covariance, or None (aliased, separated, singular).
+
+    With ``covariance=False`` the covariance is not computed (an empty array is returned
+    in its place): a fit that ``fit_logistic`` returns has no singular pivot (it raises
+    on one, ``on_separation="raise"``) and a finite information, whose inverse does not
+    fail, so the fit is returned in the same cases either way.
+    """
     if not redundant_columns(design[:, 1:]).keep.all():
         return None
     try:
@@ -547,7 +574,7 @@ def _logistic_fit(
             what="the calibration model",
             on_separation="raise",
         )
-        bread = fit.covariance
+        bread = fit.covariance if covariance else np.empty((0, 0))
     except (ConvergenceError, np.linalg.LinAlgError):
         return None
     return fit, bread
@@ -838,6 +865,29 @@ def score_risks(
     (0.75, 0.5)
     """
     time, code, score = _arrays(duration, event, risk)
+    return _score(_follow_up(time, code, horizon, competing), score, flags, thresholds)
+
+
+@dataclass(frozen=True)
+class _FollowUp:
+    """What :func:`score_risks` finds from the follow-up alone, before any risk is scored.
+
+    Models scored on the same spells (every model of a validation, on one bootstrap
+    sample or group) share it: the counts, censoring weights, observed risk and order of
+    the pairs depend on the spells, not on the predictions.
+    """
+
+    time: FloatArray
+    status: HorizonStatus
+    observed: float
+    runs: _CaseRuns
+    uno_weight: FloatArray
+
+
+def _follow_up(
+    time: FloatArray, code: npt.NDArray[np.int64], horizon: float, competing: Competing
+) -> _FollowUp:
+    """Return the follow-up side of :func:`score_risks` of validated rows."""
     # One count of the rows gives the censoring weights and the observed risk (as
     # horizon_status and observed_risk find them); Harrell's and Uno's C share the pairs.
     coded = _coded(code, competing)
@@ -847,14 +897,27 @@ def score_risks(
     )
     incidence = productlimit.cumulative_incidence(counts, 1)
     observed = float(productlimit.step(counts.time, incidence, [horizon], before=0.0)[0])
-    expected = float(score.mean()) if len(score) else float("nan")
     case = code == 1
-    pairs = _case_pairs(time, case, score)
+    return _FollowUp(
+        time, status, observed, _case_runs(time, case), _uno_weight(time, case, horizon)
+    )
+
+
+def _score(
+    rows: _FollowUp,
+    score: FloatArray,
+    flags: Sequence[float] = (0.1,),
+    thresholds: dict[float, float] | None = None,
+) -> dict[str, float]:
+    """Return :func:`score_risks` of validated risks on the rows of ``rows``."""
+    status, observed = rows.status, rows.observed
+    expected = float(score.mean()) if len(score) else float("nan")
+    pairs = _ranked_pairs(rows.runs, score)
     out: dict[str, float] = {
         "n": float(len(score)),
         "events": float(status.case.sum()),
-        "harrell_c": _weighted_pairs(pairs, np.ones_like(time)),
-        "uno_c": _weighted_pairs(pairs, _uno_weight(time, case, horizon)),
+        "harrell_c": _weighted_pairs(pairs, np.ones_like(rows.time)),
+        "uno_c": _weighted_pairs(pairs, rows.uno_weight),
         "auc": _auc(score, status),
         "brier": _brier(score, status),
         "observed": observed,

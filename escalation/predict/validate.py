@@ -24,9 +24,16 @@ from escalation._vocabulary import refuse_repeats
 from escalation.compute import batched_map, one_blas_thread, resolve_jobs, run_batched, run_tasks
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
-from escalation.predict.fairness import FAIRNESS_COLUMNS, fairness_groups, subgroup_metrics
+from escalation.predict.fairness import (
+    FAIRNESS_COLUMNS,
+    _check_groups,
+    _subgroup_tables,
+    fairness_groups,
+    subgroup_metrics,
+)
 from escalation.predict.metrics import (
     Competing,
+    _arrays,
     bootstrap_indices,
     calibration_curve,
     horizon_status,
@@ -476,10 +483,19 @@ def validate_risk_models(
     calibration_rows: list[pd.DataFrame] = []
     decision_rows: list[pd.DataFrame] = []
     labels = list(dict.fromkeys(frame["model"]))
+    matrices = {label: _risk_matrix(frame, label, position, len(test), times) for label in labels}
+    duration_all, event_all = test["duration"].to_numpy(), test["event"].to_numpy()
+    # Models with a prediction for every test spell are scored by group together (each
+    # bootstrap sample and group counted once); the others one by one below.
+    complete = [label for label in labels if np.isfinite(matrices[label][:, -1]).all()]
+    joint = _joint_subgroups(
+        complete, matrices, duration_all, event_all, groups, horizon,
+        flags=flags, replicates=replicates, min_group=min_group, conf_level=conf_level,
+        competing=competing, n_jobs=workers,
+    )  # fmt: skip
     for label in labels:
         rows = frame[frame["model"] == label]
-        matrix = np.full((len(test), len(times)), np.nan)
-        matrix[position[rows["spell_id"].to_numpy()].to_numpy()] = np.vstack(rows["_risks"])
+        matrix = matrices[label]
         risk = matrix[:, -1]
         usable = np.isfinite(risk)
         if not usable.all():
@@ -511,7 +527,9 @@ def validate_risk_models(
             )
         )
         subgroup_rows.append(
-            subgroup_metrics(
+            joint[label]
+            if label in joint
+            else subgroup_metrics(
                 duration,
                 event,
                 r,
@@ -607,6 +625,46 @@ def validate_risk_models(
             data_hash=data_hash(spells[["spell_id", "duration", "event"]]),
         ),
     )
+
+
+def _risk_matrix(
+    frame: pd.DataFrame, label: str, position: pd.Series, n: int, times: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Return one model's predicted risks at ``times`` for every test spell (NaN: none)."""
+    rows = frame[frame["model"] == label]
+    matrix = np.full((n, len(times)), np.nan)
+    matrix[position[rows["spell_id"].to_numpy()].to_numpy()] = np.vstack(rows["_risks"])
+    return matrix
+
+
+def _joint_subgroups(
+    labels: Sequence[str],
+    matrices: Mapping[str, npt.NDArray[np.float64]],
+    duration: npt.NDArray[Any],
+    event: npt.NDArray[Any],
+    groups: pd.DataFrame,
+    horizon: int,
+    *,
+    flags: Sequence[float],
+    replicates: Sequence[npt.NDArray[np.int64]],
+    min_group: int,
+    conf_level: float,
+    competing: Competing,
+    n_jobs: int,
+) -> dict[str, pd.DataFrame]:
+    """Return :func:`subgroup_metrics` of every model in ``labels`` (each predicting every
+    test spell), found together: each bootstrap sample and group is counted once."""
+    if not labels:
+        return {}
+    time, code, _ = _arrays(duration, event)
+    scores = [_arrays(time, code, matrices[label][:, -1])[2] for label in labels]
+    _check_groups(groups, len(time))
+    tables = _subgroup_tables(
+        time, code, scores, groups, horizon, models=labels, flags=flags,
+        replicates=list(replicates), min_n=min_group, min_events=min_group,
+        conf_level=conf_level, competing=competing, n_jobs=n_jobs,
+    )  # fmt: skip
+    return dict(zip(labels, tables, strict=True))
 
 
 @dataclass(frozen=True, eq=False)
