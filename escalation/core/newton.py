@@ -306,7 +306,8 @@ def _newton_step(
     shifted = _positive(info)
     singular = _singular(shifted, scale)
     if not singular.any():  # the usual case: the whole system (the same solve, no copies)
-        return np.linalg.solve(shifted, score), singular
+        whole = np.asarray(np.linalg.solve(shifted, score), dtype=float)
+        return whole, singular
     step = np.zeros(len(score))
     kept = ~singular
     step[kept] = np.linalg.solve(shifted[np.ix_(kept, kept)], score[kept])

@@ -291,7 +291,8 @@ def horizon_weights(stop: npt.ArrayLike, code: npt.ArrayLike, horizon: float) ->
     """
     t = np.asarray(stop, dtype=float)
     k = np.asarray(code, dtype=np.int64)
-    return horizons_weights(count(t, k), t, k, [horizon])[0]
+    out: FloatArray = horizons_weights(count(t, k), t, k, [horizon])[0]
+    return out
 
 
 def horizons_weights(

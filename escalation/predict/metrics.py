@@ -492,9 +492,7 @@ def integrated_brier_score(
         _arrays(time, code, matrix[:, k])
     code = _coded(code, competing)
     weights = productlimit.horizons_weights(productlimit.count(time, code), time, code, grid)
-    scores = [
-        _brier(matrix[:, k], _status(time, code, t, weights[k])) for k, t in enumerate(grid)
-    ]
+    scores = [_brier(matrix[:, k], _status(time, code, t, weights[k])) for k, t in enumerate(grid)]
     return float(np.trapezoid(scores, grid) / (grid[-1] - grid[0]))
 
 

@@ -633,7 +633,7 @@ def _risk_matrix(
     """Return one model's predicted risks at ``times`` for every test spell (NaN: none)."""
     rows = frame[frame["model"] == label]
     matrix = np.full((n, len(times)), np.nan)
-    matrix[position[rows["spell_id"].to_numpy()].to_numpy()] = np.vstack(rows["_risks"])
+    matrix[position[rows["spell_id"].to_numpy()].to_numpy()] = np.vstack(list(rows["_risks"]))
     return matrix
 
 
@@ -652,8 +652,11 @@ def _joint_subgroups(
     competing: Competing,
     n_jobs: int,
 ) -> dict[str, pd.DataFrame]:
-    """Return :func:`subgroup_metrics` of every model in ``labels`` (each predicting every
-    test spell), found together: each bootstrap sample and group is counted once."""
+    """Return :func:`subgroup_metrics` of every model in ``labels``, found together.
+
+    Each model predicts every test spell; each bootstrap sample and group is counted
+    once for all of them.
+    """
     if not labels:
         return {}
     time, code, _ = _arrays(duration, event)
