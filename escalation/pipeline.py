@@ -240,7 +240,7 @@ def _write_figure(plot: Any, stem: Path, width: str, brief: BriefFigure | None) 
     The figure is drawn once for its files; a brief image of the same size (a
     single-column figure) is rendered from that drawing rather than drawn again.
     """
-    with drawn(plot, width=width) as figure:  # type: ignore[arg-type]
+    with drawn(plot, width=width, measured=False) as figure:  # type: ignore[arg-type]
         paths = write_figure(figure, stem)
         images = None
         if brief is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -100,7 +100,7 @@ def save_figure(
     ['hr.png']
     """
     _check_formats(formats)
-    with drawn(plot, width=width, height_mm=height_mm, dpi=dpi) as figure:
+    with drawn(plot, width=width, height_mm=height_mm, dpi=dpi, measured=False) as figure:
         return write_figure(figure, path_stem, formats=formats, dpi=dpi)
 
 
@@ -111,6 +111,7 @@ def drawn(
     width: ColumnWidth | float = "single",
     height_mm: float | None = None,
     dpi: int = 300,
+    measured: bool = True,
 ) -> Iterator[Any]:
     """Draw ``plot`` at a journal width; yield the matplotlib figure, closed afterwards.
 
@@ -123,12 +124,17 @@ def drawn(
         The figure.
     width, height_mm, dpi
         As for :func:`save_figure`.
+    measured : bool, default True
+        Draw the laid-out figure once without output, so that its artists' positions and
+        extents can be read from it (checks of where labels fall). False only lays it out
+        (:func:`lay_out`), which is all writing its files needs: the same files, for a
+        tenth less CPU.
 
     Yields
     ------
     matplotlib.figure.Figure
     """
-    _, figure = _draw(plot, width=width, height_mm=height_mm, dpi=dpi)
+    _, figure = _draw(plot, width=width, height_mm=height_mm, dpi=dpi, measured=measured)
     try:
         yield figure
     finally:
@@ -136,7 +142,12 @@ def drawn(
 
 
 def _draw(
-    plot: p9.ggplot, *, width: ColumnWidth | float, height_mm: float | None, dpi: int
+    plot: p9.ggplot,
+    *,
+    width: ColumnWidth | float,
+    height_mm: float | None,
+    dpi: int,
+    measured: bool = True,
 ) -> tuple[p9.ggplot, Any]:
     """Draw ``plot`` as :func:`drawn` does; return the plot as drawn and its open figure.
 
@@ -156,14 +167,38 @@ def _draw(
     sized: Any = plot + p9.theme(figure_size=(w, h), dpi=dpi)
     with _rc_lock, mpl.rc_context(_RC):
         figure = sized.draw()
-        # plotnine's layout engine places the panels, legends and titles when the figure is
-        # first drawn, and matplotlib ran it again before writing each format (a full draw
-        # without output: a quarter of the time of writing PNG, PDF and SVG). It runs once
-        # here, at the figure's resolution, and every format is written from that layout.
-        figure.draw_without_rendering()
-        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-            figure.set_layout_engine(None)  # no engine: matplotlib does not lay it out again
+        lay_out(figure, measured=measured)
     return sized, figure
+
+
+def lay_out(figure: Any, *, measured: bool = False) -> None:
+    """Place a drawn plot's panels, legends and titles once, for every file written from it.
+
+    plotnine's layout engine places them when the figure is first drawn, and matplotlib
+    runs it again before writing each format (a full draw without output: a quarter of
+    the time of writing PNG, PDF and SVG). It runs once here, at the figure's
+    resolution, and is then removed, so that every format is written from that layout.
+    The engine is run by itself, as matplotlib runs it at the start of a draw: the rest
+    of a draw without output (every artist measured and placed, then drawn again when a
+    file is written) changed nothing in the files and took a tenth of a figure's time.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        A figure from ``ggplot.draw()``, not yet drawn.
+    measured : bool, default False
+        Run the engine in a whole draw without output instead, after which every
+        artist's position and extent can be read from the figure (before a draw, an
+        axes' active position, and so its data's place, is the one before the layout).
+    """
+    engine = figure.get_layout_engine()
+    if measured:
+        figure.draw_without_rendering()  # runs the engine first
+    elif engine is not None and figure.axes:
+        with suppress(ValueError):  # as matplotlib's Figure.draw does
+            engine.execute(figure)
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        figure.set_layout_engine(None)  # no engine: matplotlib does not lay it out again
 
 
 def write_figure(

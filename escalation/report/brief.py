@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
+from escalation.figures.save import lay_out
 from escalation.figures.theme import width_mm
 from escalation.report.table_one import TABLE_ONE_NOTE
 
@@ -466,6 +467,7 @@ def figure_data_uri(
     sized: Any = plot + p9.theme(figure_size=_size_inches(plot, width, height_mm), dpi=dpi)
     figure = sized.draw()
     try:
+        lay_out(figure)  # once: saving a figure with its layout engine draws it twice
         return _png_uri(figure, dpi)
     finally:
         plt.close(figure)

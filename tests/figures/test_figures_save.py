@@ -5,12 +5,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import matplotlib as mpl
 import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import plotnine as p9
 import pytest
+from matplotlib.figure import Figure
 
 from escalation.errors import DesignError
-from escalation.figures import plot_hazard_ratios, save_figure
+from escalation.figures import (
+    plot_flow,
+    plot_hazard_ratios,
+    plot_love,
+    plot_schoenfeld,
+    save,
+    save_figure,
+)
 from escalation.figures._examples import example_frames
+from escalation.figures.save import drawn
 
 
 def test_figures_save_writes_three_formats_at_column_width(tmp_path: Path) -> None:
@@ -89,3 +101,45 @@ def test_figures_written_from_two_threads_keep_their_truetype_fonts(tmp_path: Pa
         other.join()
     assert seen == [42]  # TrueType (Type 42) while A wrote, not Type 3
     assert b"/FontType 3" not in pdf.read_bytes() and b"/Subtype /Type3" not in pdf.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("kind", "frame"),
+    [("love", "balance"), ("schoenfeld", "schoenfeld"), ("flow", "flow"), ("hr", "hazard")],
+)
+def test_figures_laid_out_by_the_engine_alone_are_those_of_a_full_draw(
+    tmp_path: Path, kind: str, frame: str
+) -> None:
+    # save_figure runs plotnine's layout engine by itself, as the start of a draw does,
+    # rather than in a whole draw without output; the files are those of the whole draw.
+    plots = {"love": plot_love, "schoenfeld": plot_schoenfeld, "flow": plot_flow}
+    plot = plots.get(kind, plot_hazard_ratios)(example_frames()[frame])
+    ours = save_figure(plot, tmp_path / "ours", width="double", height_mm=70, dpi=100)
+    sized = plot + p9.theme(figure_size=(178 / 25.4, 70 / 25.4), dpi=100)
+    with save._rc_lock, mpl.rc_context(save._RC), save._lean_font_subsets():
+        figure = sized.draw()
+        try:
+            figure.draw_without_rendering()  # the layout engine runs at the start
+            figure.set_layout_engine(None)
+            for path in ours:
+                reference = tmp_path / f"reference{path.suffix}"
+                fmt = path.suffix[1:]
+                figure.savefig(reference, format=fmt, dpi=100, metadata=save._METADATA[fmt])
+                assert path.read_bytes() == reference.read_bytes(), path.suffix
+        finally:
+            plt.close(figure)
+
+
+def test_figures_drawn_lays_out_without_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # To write files, the layout is computed without a draw of the whole figure (each
+    # format draws it); drawn() by default also draws it, for checks that measure it.
+    draws: list[object] = []
+    real = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(r) or real(self, r))
+    plot = plot_hazard_ratios(example_frames()["hazard"])
+    with drawn(plot, dpi=72, measured=False) as figure:
+        assert draws == []
+        assert figure.get_layout_engine() is None
+    with drawn(plot, dpi=72) as figure:
+        assert len(draws) == 1
+        assert figure.get_layout_engine() is None

@@ -13,7 +13,10 @@ import io
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import plotnine as p9
 import pytest
+from matplotlib.figure import Figure
 
 import escalation.report.brief as brief_module
 from escalation.figures import plot_hazard_ratios, plot_love
@@ -73,3 +76,23 @@ def test_write_figure_files_are_those_save_figure_writes(tmp_path: Path) -> None
     again = save_figure(plot, tmp_path / "b" / "hr")
     assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
     assert images is not None and images.dpi == 200
+
+
+def test_brief_images_drawn_again_are_laid_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # figure_data_uri lays the figure out before saving it: one draw, not matplotlib's two
+    # (a draw without output for the layout engine, then the image), and the same image.
+    plot = plot_love(example_frames()["balance"])
+    sized = plot + p9.theme(figure_size=(85 / 25.4, 60 / 25.4), dpi=60)
+    reference = sized.draw()
+    try:
+        assert reference.get_layout_engine() is not None
+        buffer = io.BytesIO()
+        reference.savefig(buffer, format="png", dpi=60, metadata={"Software": None})
+    finally:
+        plt.close(reference)
+    draws: list[object] = []
+    real = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(r) or real(self, r))
+    uri = brief_module.figure_data_uri(plot, width="single", height_mm=60, dpi=60)
+    assert len(draws) == 1
+    assert base64.b64decode(uri.split(",", 1)[1]) == buffer.getvalue()
