@@ -127,8 +127,8 @@ def drawn(
     measured : bool, default True
         Draw the laid-out figure once without output, so that its artists' positions and
         extents can be read from it (checks of where labels fall). False only lays it out
-        (:func:`lay_out`), which is all writing its files needs: the same files, for a
-        tenth less CPU.
+        (:func:`lay_out`), which is all writing its files needs: the same files, for
+        about 5% less CPU.
 
     Yields
     ------
@@ -180,7 +180,7 @@ def lay_out(figure: Any, *, measured: bool = False) -> None:
     resolution, and is then removed, so that every format is written from that layout.
     The engine is run by itself, as matplotlib runs it at the start of a draw: the rest
     of a draw without output (every artist measured and placed, then drawn again when a
-    file is written) changed nothing in the files and took a tenth of a figure's time.
+    file is written) changed nothing in the files and took about 5% of a figure's CPU.
 
     Parameters
     ----------
