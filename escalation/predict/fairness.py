@@ -44,6 +44,7 @@ from escalation.predict.metrics import (
     _operating,
     _score,
     bootstrap_indices,
+    horizon_status,
     percentile_interval,
 )
 from escalation.predict.splits import family_groups
@@ -149,9 +150,11 @@ def _score_groups(
     """
     horizon, flags = inputs.horizon, inputs.flags
     # The gaps need only the whole sample's operating points (not every metric on it).
-    whole = _follow_up(inputs.time[rows], inputs.code[rows], horizon, inputs.competing)
+    whole = horizon_status(
+        inputs.time[rows], inputs.code[rows], horizon, competing=inputs.competing
+    )
     overall = [
-        {q: _operating(score[rows], whole.status, float(cuts[q])) for q in flags}
+        {q: _operating(score[rows], whole, float(cuts[q])) for q in flags}
         for score, cuts in zip(inputs.scores, inputs.cuts, strict=True)
     ]
     out: list[dict[tuple[str, str, str], float]] = [{} for _ in inputs.scores]

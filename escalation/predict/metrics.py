@@ -511,9 +511,7 @@ def observed_risk(
     0.25
     """
     time, code, _ = _arrays(duration, event)
-    if competing == "censor":
-        code = np.where(code == 1, 1, 0)
-    return float(cumulative_incidence_at(time, code, [horizon])[0])
+    return float(cumulative_incidence_at(time, _coded(code, competing), [horizon])[0])
 
 
 def _logit(p: FloatArray) -> FloatArray:
