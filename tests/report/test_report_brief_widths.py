@@ -100,9 +100,8 @@ SIZES = {
 MAX_SCREENS_TO_EVIDENCE = 3
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("brief_widths")
+def probe_page(folder: Path) -> Path:
+    """Write the brief and a copy of it carrying the measuring script; return the copy."""
     # The policy section's criteria table ("inconclusive" is its widest word) and Table 1
     # are the brief's widest and longest parts on a phone.
     example = example_brief(with_policy=True, with_table_one=True)
@@ -156,28 +155,43 @@ def measure(page: Path, sizes: list[tuple[int, int]], profile: Path) -> list[dic
     ]
 
 
-@pytest.fixture(scope="module")
-def layouts(page: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
-    """Every width measured in one Chromium (one start-up instead of one per width)."""
-    profile = tmp_path_factory.mktemp("chromium_profile")
-    return dict(zip(SIZES, measure(page, list(SIZES.values()), profile), strict=True))
-
-
-@pytest.mark.parametrize("name", list(SIZES))
-def test_report_brief_fits_the_screen(layouts: dict[str, dict[str, object]], name: str) -> None:
+def problems(name: str, layout: dict[str, object]) -> list[str]:
+    """Return what is wrong with the brief at the width ``name`` (empty: nothing)."""
     size = SIZES[name]
-    layout = layouts[name]
-    assert layout["view"] == size[0]
+    found = []
+    if layout["view"] != size[0]:
+        found.append(f"viewport {layout['view']} px, not {size[0]}")
     # No horizontal overflow of the page, nor of any element (wide tables scroll inside
     # their own box).
-    assert layout["scroll"] <= layout["view"], layout
-    assert layout["wide"] == [], layout
-    assert float(layout["smallest"]) >= MIN_TEXT_PX, layout  # type: ignore[arg-type]
+    if float(layout["scroll"]) > float(layout["view"]) or layout["wide"]:  # type: ignore[arg-type]
+        found.append(f"wider than the screen: {layout}")
+    if float(layout["smallest"]) < MIN_TEXT_PX:  # type: ignore[arg-type]
+        found.append(f"text of {layout['smallest']} px")
     figures = layout["figures"]
-    assert isinstance(figures, list) and len(figures) == 6  # five figures and the policy section's
+    assert isinstance(figures, list)
+    if len(figures) != 6:  # five figures and the policy section's
+        found.append(f"{len(figures)} figures, not 6")
     for figure in figures:
-        assert figure["shown"] <= layout["view"]
-        assert figure["text_px"] >= MIN_FIGURE_TEXT_PX, (size, figure)
+        if figure["shown"] > layout["view"] or figure["text_px"] < MIN_FIGURE_TEXT_PX:
+            found.append(f"figure too wide or its text too small: {figure}")
     # Table 1 does not stand between the key numbers and the evidence.
     screens = float(layout["evidence"]) / float(layout["height"])  # type: ignore[arg-type]
-    assert 0 < screens < MAX_SCREENS_TO_EVIDENCE, (name, screens)
+    if not 0 < screens < MAX_SCREENS_TO_EVIDENCE:
+        found.append(f"the evidence starts {screens:.1f} screens down")
+    return found
+
+
+def test_report_brief_fits_every_screen(tmp_path: Path) -> None:
+    """Desktop, tablet, phone and small phone, measured in one Chromium.
+
+    One test rather than one per width: under pytest-xdist the widths of a parametrized
+    test were often split between the two workers, and each built the brief and started
+    Chromium for them all (about 4 s of CPU twice).
+    """
+    layouts = measure(probe_page(tmp_path), list(SIZES.values()), tmp_path / "chromium_profile")
+    found = {
+        name: wrong
+        for name, layout in zip(SIZES, layouts, strict=True)
+        if (wrong := problems(name, layout))
+    }
+    assert not found, found
