@@ -122,9 +122,10 @@ def draw_choice(rng: np.random.Generator, cdf: FloatArray, size: int) -> IntArra
     return out
 
 
-def _has(mask: IntArray, code: str) -> FloatArray:
-    out: FloatArray = ((mask & _B[code]) != 0).astype(np.float64)
-    return out
+#: The factor codes the linear predictors look at, each a row of ``Features.has``.
+_USED: Final = ("16A", "3B", "2B", "1B", "17A", "18B", "19B", "4B")
+_USED_ROW: Final = {code: row for row, code in enumerate(_USED)}
+_USED_SHIFT: Final = np.array([FACTOR_CODES.index(code) for code in _USED])[:, None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,19 +147,29 @@ class Features:
         """Number of recorded factors, not counting ``21`` (no factors)."""
         return _popcount(self.factors & ~_B["21"])
 
+    @cached_property
+    def _flags(self) -> FloatArray:
+        """1.0 where each factor of ``_USED`` is recorded, else 0.0 (a row per code)."""
+        out: FloatArray = ((self.factors[None, :] >> _USED_SHIFT) & 1).astype(np.float64)
+        return out
+
+    def has(self, code: str) -> FloatArray:
+        """Return 1.0 where factor ``code`` (one of ``_USED``) is recorded, else 0.0."""
+        out: FloatArray = self._flags[_USED_ROW[code]]
+        return out
+
 
 def escalation_lp(x: Features) -> FloatArray:
     """Linear predictor of the escalation hazard from recorded covariates (centred)."""
-    f = x.factors
     lp = (
         0.20 * x.n_factors
-        + 0.35 * _has(f, "16A")
-        + 0.25 * _has(f, "3B")
-        + 0.30 * _has(f, "2B")
-        + 0.20 * _has(f, "1B")
-        + 0.20 * _has(f, "17A")
-        + 0.40 * _has(f, "18B")
-        + 0.50 * _has(f, "19B")
+        + 0.35 * x.has("16A")
+        + 0.25 * x.has("3B")
+        + 0.30 * x.has("2B")
+        + 0.20 * x.has("1B")
+        + 0.20 * x.has("17A")
+        + 0.40 * x.has("18B")
+        + 0.50 * x.has("19B")
         + 0.80 * (x.prior_cp > 0)
         + 0.60 * (x.prior_la > 0)
         + 0.10 * np.minimum(x.prior_referrals, 6)
@@ -174,13 +185,12 @@ def escalation_lp(x: Features) -> FloatArray:
 
 def early_help_lp(x: Features) -> FloatArray:
     """Covariate part of the log-odds of RC9 versus RC8 at a closure (centred)."""
-    f = x.factors
     lp = (
         0.35 * x.n_factors
-        + 0.30 * _has(f, "16A")
-        + 0.25 * _has(f, "3B")
-        + 0.20 * _has(f, "4B")
-        + 0.15 * _has(f, "17A")
+        + 0.30 * x.has("16A")
+        + 0.25 * x.has("3B")
+        + 0.20 * x.has("4B")
+        + 0.15 * x.has("17A")
         + 0.60 * (x.prior_cp > 0)
         + 0.40 * (x.prior_la > 0)
         + 0.12 * np.minimum(x.prior_referrals, 6)
@@ -206,8 +216,8 @@ def early_help_hazard_ratios(x: Features, config: SimulationConfig) -> FloatArra
     hr = np.full(len(x.age), float(config.early_help_hazard_ratio))
     if not config.effect_heterogeneity:
         return hr
-    none = (x.prior_cp > 0) | (x.prior_la > 0) | (_has(x.factors, "16A") > 0)
-    strong = ~none & (_has(x.factors, "4B") > 0)
+    none = (x.prior_cp > 0) | (x.prior_la > 0) | (x.has("16A") > 0)
+    strong = ~none & (x.has("4B") > 0)
     out: FloatArray = np.where(none, 1.0, np.where(strong, config.strong_effect_hazard_ratio, hr))
     return out
 
@@ -339,10 +349,19 @@ _CHILD_P: Final = np.array([0.02, 0.005, 0.0, 0.0, 0.0])
 _OLDER_P: Final = np.array([0.04, 0.02, 0.04])
 
 
+#: The bit of each code as a float, by tuple of codes (made once).
+_CODE_BITS: dict[tuple[str, ...], FloatArray] = {}
+
+
 def _bits(flags: BoolArray, codes: tuple[str, ...]) -> IntArray:
-    """Return factor masks with the bit of ``codes[j]`` set where ``flags[:, j]``."""
-    bits = np.array([_B[code] for code in codes], dtype=np.int64)
-    out: IntArray = flags.astype(np.int64) @ bits  # distinct bits: the sum is the union
+    """Return factor masks with the bit of ``codes[j]`` set where ``flags[:, j]``.
+
+    Distinct bits, so their sum is their union; the sum is a float matrix product (BLAS),
+    exact because every partial sum is a whole number below ``2**20``.
+    """
+    if codes not in _CODE_BITS:
+        _CODE_BITS[codes] = np.array([_B[code] for code in codes], dtype=np.float64)
+    out: IntArray = (flags @ _CODE_BITS[codes]).astype(np.int64)
     return out
 
 
@@ -413,6 +432,45 @@ def _draw_factors(
     return true, recorded
 
 
+#: The values kept of each index closure, in the order of a spell block's rows.
+_SPELL_VALUES: Final = (
+    "child", "time_zero", "decision", "delay", "rate", "propensity", "hazard_ratio",
+    "escalation_day", "uniform",
+)  # fmt: skip
+_FEATURES: Final = tuple(Features.__dataclass_fields__)
+
+
+def _index_spells(
+    spell_blocks: list[FloatArray], feature_blocks: list[FloatArray], pop: Population
+) -> IndexSpells:
+    """Return the index spells from the blocks kept at each cycle, ordered by child.
+
+    Rows of the blocks are ``_SPELL_VALUES`` and ``_FEATURES``, as floats (whole numbers
+    below ``2**53``, so exact), one column per index closure.
+    """
+    spells = np.concatenate([np.empty((len(_SPELL_VALUES), 0)), *spell_blocks], axis=1)
+    covariates = np.concatenate([np.empty((len(_FEATURES), 0)), *feature_blocks], axis=1)
+    child = spells[0].astype(np.int64)
+    order = np.argsort(child, kind="stable")
+    value = {k: row[order] for k, row in zip(_SPELL_VALUES, spells, strict=True)}
+    feature = {k: row[order] for k, row in zip(_FEATURES, covariates, strict=True)}
+    whole = {k: feature[k].astype(np.int64) for k in _FEATURES if k not in ("age", "disability")}
+    features = Features(**whole, age=feature["age"], disability=feature["disability"].astype(bool))
+    return IndexSpells(
+        child=child[order],
+        time_zero=value["time_zero"].astype(np.int64),
+        decision=value["decision"].astype(np.int64),
+        delay=value["delay"],
+        rate=value["rate"],
+        death_rate=pop.death_rate[child[order]],
+        propensity=value["propensity"],
+        hazard_ratio=value["hazard_ratio"],
+        escalation_day=value["escalation_day"].astype(np.int64),
+        uniform=value["uniform"],
+        features=features,
+    )
+
+
 def simulate_pathway(
     pop: Population, config: SimulationConfig, rng: np.random.Generator
 ) -> Pathway:
@@ -441,7 +499,10 @@ def simulate_pathway(
     n_ref = np.zeros(n, dtype=np.int64)
     n_cp = np.zeros(n, dtype=np.int64)
     n_la = np.zeros(n, dtype=np.int64)
-    index_parts: dict[str, list[npt.NDArray[np.generic]]] = {}
+    # Each cycle's index closures: their values (_SPELL_VALUES) and covariates (_FEATURES),
+    # a block of rows each (every value a float: whole numbers stay exact).
+    spell_blocks: list[FloatArray] = []
+    feature_blocks: list[FloatArray] = []
 
     def rereferral(who: IntArray, after: IntArray) -> IntArray:
         rate = rr_rate * pop.frailty[who] ** 0.5 * np.exp(0.05 * (5.5 - pop.imd[who]))
@@ -487,7 +548,7 @@ def simulate_pathway(
         )
         # ------------------------------------------------------------ decisions
         lp_d = 0.3 * x.n_factors + 0.9 * (x.prior_cp > 0) + 0.7 * (x.prior_la > 0)
-        lp_d = lp_d + 0.4 * _has(rec_f, "16A") + 0.5 * _has(rec_f, "18B") + 0.7 * _has(rec_f, "19B")
+        lp_d = lp_d + 0.4 * x.has("16A") + 0.5 * x.has("18B") + 0.7 * x.has("19B")
         logits = np.column_stack(
             [
                 np.full(m, 0.9 + config.referral_threshold),  # close
@@ -514,10 +575,11 @@ def simulate_pathway(
         ci = np.flatnonzero(close)
         t0 = a_end[ci]
         who = active[ci]
-        xc = Features(**{k: getattr(x, k)[ci] for k in x.__dataclass_fields__})
-        lp = escalation_lp(xc)
+        # The closures' linear predictors, taken from those of every assessment (the same
+        # numbers: sums and products of each one's own covariates).
+        lp = escalation_lp(x)[ci]
         rate = np.exp(lp) * pop.frailty[who]
-        ps = 1 / (1 + np.exp(-(share_logit + config.confounding * early_help_lp(xc))))
+        ps = 1 / (1 + np.exp(-(share_logit + config.confounding * early_help_lp(x)[ci])))
         rc9 = rng.random(len(ci)) < ps
         late = rng.random(len(ci)) < config.late_early_help
         grace_delay = np.minimum(rng.geometric(GRACE_DELAY_P, len(ci)) - 1, config.grace_days)
@@ -525,7 +587,7 @@ def simulate_pathway(
         late_delay = _LATE_DELAYS[rng.integers(0, len(_LATE_DELAYS), size=len(ci), dtype=np.int64)]
         delay = np.where(rc9, np.where(late, late_delay, grace_delay), np.inf).astype(np.float64)
         e_u = rng.random(len(ci))
-        hr = early_help_hazard_ratios(xc, config)
+        hr = early_help_hazard_ratios(x, config)[ci]
         e_time = draw_escalation(e_u, rate, delay, config, hr)
         e_at = t0 + np.maximum(np.ceil(e_time), 1).astype(np.int64)
         e_at = np.where(np.isfinite(e_time) & (e_time < 1e6), e_at, NEVER)
@@ -566,20 +628,10 @@ def simulate_pathway(
         eh_busy[who[ok]] = eh_end[ok]
         has_index[who] |= index_now
         ix = np.flatnonzero(index_now)
-        for key, value in (
-            ("child", who[ix]),
-            ("time_zero", t0[ix]),
-            ("decision", rc9[ix].astype(np.int64)),
-            ("delay", delay[ix]),
-            ("rate", rate[ix]),
-            ("death_rate", pop.death_rate[who[ix]]),
-            ("propensity", ps[ix]),
-            ("hazard_ratio", hr[ix]),
-            ("escalation_day", e_at[ix]),
-            ("uniform", e_u[ix]),
-            *((f"x_{k}", getattr(xc, k)[ix]) for k in xc.__dataclass_fields__),
-        ):
-            index_parts.setdefault(key, []).append(np.asarray(value))
+        values = (who, t0, rc9, delay, rate, ps, hr, e_at, e_u)
+        spell_blocks.append(np.stack(values, dtype=np.float64)[:, ix])
+        features = [getattr(x, k) for k in _FEATURES]
+        feature_blocks.append(np.stack(features, dtype=np.float64)[:, ci[ix]])
 
         # -------------------------------------------------- child in need plans
         cin = np.flatnonzero((choice == 1) | (choice == 2))
@@ -663,40 +715,5 @@ def simulate_pathway(
         esc_day[active] = new_esc_day
         follow[active] = new_follow
 
-    parts = {k: np.concatenate(v) if v else np.empty(0) for k, v in index_parts.items()}
-    if not parts:
-        parts = {
-            k: np.empty(0, dtype=np.int64)
-            for k in ("child", "time_zero", "decision", "escalation_day")
-        }
-        for k in ("delay", "rate", "death_rate", "propensity", "hazard_ratio", "uniform"):
-            parts[k] = np.empty(0, dtype=np.float64)
-        for k in Features.__dataclass_fields__:
-            parts[f"x_{k}"] = np.empty(0, dtype=np.float64 if k == "age" else np.int64)
-    order = np.argsort(parts["child"], kind="stable")
-    parts = {k: v[order] for k, v in parts.items()}
-    features = Features(
-        factors=parts["x_factors"].astype(np.int64),
-        prior_referrals=parts["x_prior_referrals"].astype(np.int64),
-        prior_cp=parts["x_prior_cp"].astype(np.int64),
-        prior_la=parts["x_prior_la"].astype(np.int64),
-        age=parts["x_age"].astype(np.float64),
-        imd=parts["x_imd"].astype(np.int64),
-        disability=parts["x_disability"].astype(bool),
-        source=parts["x_source"].astype(np.int64),
-        need=parts["x_need"].astype(np.int64),
-    )
-    index = IndexSpells(
-        child=parts["child"].astype(np.int64),
-        time_zero=parts["time_zero"].astype(np.int64),
-        decision=parts["decision"].astype(np.int64),
-        delay=parts["delay"].astype(np.float64),
-        rate=parts["rate"].astype(np.float64),
-        death_rate=parts["death_rate"].astype(np.float64),
-        propensity=parts["propensity"].astype(np.float64),
-        hazard_ratio=parts["hazard_ratio"].astype(np.float64),
-        escalation_day=parts["escalation_day"].astype(np.int64),
-        uniform=parts["uniform"].astype(np.float64),
-        features=features,
-    )
+    index = _index_spells(spell_blocks, feature_blocks, pop)
     return Pathway(rows=sink.arrays(), index=index)

@@ -27,32 +27,38 @@ from escalation.data.simulator.population import ETHNICITY_SHARES, Population, d
 __all__ = ["child_ids", "children_table", "episodes_table", "factor_text", "truncate"]
 
 IntArray = npt.NDArray[np.int64]
-_POINTS = np.array([KINDS.index(k) for k in ("s47", "icpc", "moved_out", "death")])
+#: Whether each episode kind is a point event (no end), by kind code.
+_IS_POINT = np.isin(KINDS, ("s47", "icpc", "moved_out", "death"))
 _REFERRAL = KINDS.index("referral")
 
 
-#: Identifier texts already made, by (prefix, width): repeated simulations (Monte Carlo
-#: studies of one size) reuse them. At most ``_KEEP_NUMBERED`` texts in all are kept
-#: (about 14 MB at 200,000 texts such as ``LA01-C0000001``), those made last; simulations
-#: in several threads share them under ``_NUMBERED_LOCK``.
-_NUMBERED: dict[tuple[str, int], npt.NDArray[np.object_]] = {}
+#: Identifier texts already made, as string arrays, by (prefix, width, string dtype):
+#: repeated simulations (Monte Carlo studies of one size) reuse them. At most
+#: ``_KEEP_NUMBERED`` texts in all are kept (about 14 MB at 200,000 texts such as
+#: ``LA01-C0000001``), those made last; simulations in several threads share them under
+#: ``_NUMBERED_LOCK``.
+_NUMBERED: dict[tuple[str, int, pd.StringDtype], ExtensionArray] = {}
 _KEEP_NUMBERED = 200_000
 _NUMBERED_LOCK = threading.Lock()
 
 
 def _numbered(prefix: str, width: int, count: int) -> ExtensionArray:
-    """Return a string array ``{prefix}{i:0{width}d}`` for i = 1..count (a new array)."""
-    key = (prefix, width)
+    """Return a string array ``{prefix}{i:0{width}d}`` for i = 1..count (a new array).
+
+    The texts are made and checked as strings once, then copied for each call.
+    """
+    key = (prefix, width, pd.StringDtype())  # the default string storage, followed
     with _NUMBERED_LOCK:
         known = _NUMBERED.get(key)
         if known is None or len(known) < count:
-            known = np.empty(count, dtype=object)
-            known[:] = [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
+            texts = np.empty(count, dtype=object)
+            texts[:] = [f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]
+            known = pd.array(texts, dtype="string")
             _NUMBERED.pop(key, None)
             _NUMBERED[key] = known
-            while sum(len(texts) for texts in _NUMBERED.values()) > _KEEP_NUMBERED:
+            while sum(len(kept) for kept in _NUMBERED.values()) > _KEEP_NUMBERED:
                 del _NUMBERED[next(iter(_NUMBERED))]  # the least recently made go first
-    return pd.array(known[:count], dtype="string")
+    return known[:count].copy()
 
 
 def child_ids(n: int, prefix: str = "") -> ExtensionArray:
@@ -65,11 +71,29 @@ def child_ids(n: int, prefix: str = "") -> ExtensionArray:
     return _numbered(f"{prefix}C", max(7, len(str(n))), n)
 
 
+#: The contract's category code of each simulator code, by (labels, column); the last
+#: entry is -1 (missing), so that code -1 gathers it.
+_LOOKUPS: dict[tuple[tuple[str, ...], str], IntArray] = {}
+
+
+def _lookup(labels: tuple[str, ...], column: str) -> IntArray:
+    """Return the contract's category codes of ``labels`` followed by -1 (made once)."""
+    key = (labels, column)
+    if key not in _LOOKUPS:
+        categories = CODE_DTYPES[column].categories
+        codes = [categories.get_loc(c) for c in labels]
+        _LOOKUPS[key] = np.array([*codes, -1], dtype=np.int64)
+    return _LOOKUPS[key]
+
+
 def _categorical(codes: IntArray, labels: tuple[str, ...], column: str) -> pd.Categorical:
-    dtype = CODE_DTYPES[column]
-    lookup = np.array([dtype.categories.get_loc(c) for c in labels], dtype=np.int64)
-    mapped = np.where(codes >= 0, lookup[np.clip(codes, 0, None)], -1)
-    return pd.Categorical.from_codes(mapped, dtype=dtype)
+    """Return the contract's categorical of simulator codes (``labels`` positions, -1 none).
+
+    The codes are gathered from a lookup made once and are valid by construction, so
+    pandas does not check them again.
+    """
+    mapped = _lookup(labels, column)[codes]
+    return pd.Categorical.from_codes(mapped, dtype=CODE_DTYPES[column], validate=False)
 
 
 def _dates(days: IntArray) -> npt.NDArray[np.datetime64]:
@@ -117,7 +141,7 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
         np.where(death <= moved, REASONS.index("RC2"), REASONS.index("RC5")),
     )
     start, end = rows["start"], rows["end"]
-    is_point = np.isin(rows["kind"], _POINTS)
+    is_point = _IS_POINT[rows["kind"]]
     keep = (start < b18) & (start <= np.minimum(moved, death)) & (start <= extract)
     cut = ~is_point & (end > leave) & (leave <= extract)
     end = np.where(cut, leave, end)

@@ -34,6 +34,7 @@ the oracle a predictive model could at best reach.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -63,6 +64,9 @@ Estimand = Literal["ate", "att"]
 
 LATE_DELAYS: Final = (21.0, 28.0, 42.0, 56.0)
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
+#: The largest node: a piece's last quadrature point, ``(high - low) / 2 * _NODE_MAX +
+#: (high + low) / 2``, is the largest of its points (rounding keeps the order).
+_NODE_MAX: Final = float(_NODES.max())
 
 
 def grace_delay_weights(grace_days: int = 14) -> FloatArray:
@@ -72,6 +76,13 @@ def grace_delay_weights(grace_days: int = 14) -> FloatArray:
     w[-1] = (1 - GRACE_DELAY_P) ** grace_days
     out: FloatArray = w
     return out
+
+
+def _pieces(delay: float, horizon: float) -> list[tuple[float, float]]:
+    """Return the pieces ``(low, high)`` of the integral to ``horizon`` (split at ``delay``)."""
+    if np.isfinite(delay) and 0 < delay < horizon:
+        return [(0.0, float(delay)), (float(delay), float(horizon))]
+    return [(0.0, float(horizon))]
 
 
 class _RiskTerms:
@@ -115,10 +126,17 @@ class _RiskTerms:
         self.at: dict[float, np.float64] = {}  # baseline cumulative hazard at each delay
         self.config = config
         self.kept: dict[tuple[float, float, float | None], FloatArray] = {}
+        # By horizon: the horizon as an array, its baseline cumulative hazard, exp(-mu h).
+        self.ends: dict[float, tuple[FloatArray, FloatArray, FloatArray]] = {}
 
-    def _neg_cumhaz(self, t: FloatArray, delay: float | None) -> FloatArray:
-        """Minus each spell's cumulative hazard at ``t`` (early help from ``delay``)."""
-        base = weibull_cumhaz(t, self.config)
+    def _neg_cumhaz(
+        self, t: FloatArray, delay: float | None, base: FloatArray | None = None
+    ) -> FloatArray:
+        """Minus each spell's cumulative hazard at ``t`` (early help from ``delay``).
+
+        ``base`` is ``weibull_cumhaz(t)`` when already known.
+        """
+        base = weibull_cumhaz(t, self.config) if base is None else base
         if delay is None:
             out: FloatArray = self.neg_rate[:, None] * base[None, :]
             return out
@@ -131,18 +149,19 @@ class _RiskTerms:
         out = self.neg_rate[:, None] * scaled  # (spells, len(t)): scaled is (len(t),) or that
         return out
 
-    def _switch(self, t: FloatArray, delay: float, horizon: float) -> float | None:
-        """``delay`` when early help changes the hazard at some of ``t``, else None."""
-        if np.isfinite(delay) and delay < horizon and float(t.max()) > delay:
+    def _switch(self, last: float, delay: float, horizon: float) -> float | None:
+        """``delay`` when early help changes the hazard at some times up to ``last``."""
+        if math.isfinite(delay) and delay < horizon and last > delay:
             return delay
         return None
 
     def _piece(self, low: float, high: float, delay: float, horizon: float) -> FloatArray:
         """Gauss-Legendre sum over ``(low, high)`` of ``exp(-mu t) G(t)`` (unscaled)."""
-        t = (high - low) / 2 * _NODES + (high + low) / 2
-        switch = self._switch(t, delay, horizon)
+        half, middle = (high - low) / 2, (high + low) / 2
+        switch = self._switch(half * _NODE_MAX + middle, delay, horizon)
         key = (low, high, switch)
         if key not in self.kept:
+            t = half * _NODES + middle
             # decay * (1 - exp(-H)), made in one buffer (the same operations in place).
             terms = np.exp(self._neg_cumhaz(t, switch))
             np.subtract(1, terms, out=terms)
@@ -156,15 +175,16 @@ class _RiskTerms:
 
     def risk(self, delay: float, horizon: float) -> FloatArray:
         """Cumulative incidence of escalation by ``horizon`` with early help from ``delay``."""
-        end = np.asarray([float(horizon)])
-        g_h = 1 - np.exp(self._neg_cumhaz(end, self._switch(end, delay, horizon))[:, 0])
-        pieces = [(0.0, float(horizon))]
-        if np.isfinite(delay) and 0 < delay < horizon:
-            pieces = [(0.0, float(delay)), (float(delay), float(horizon))]
+        if horizon not in self.ends:
+            end = np.asarray([float(horizon)])
+            self.ends[horizon] = (end, weibull_cumhaz(end, self.config), np.exp(-self.mu * horizon))
+        end, base, survival = self.ends[horizon]
+        switch = self._switch(float(horizon), delay, horizon)
+        g_h = 1 - np.exp(self._neg_cumhaz(end, switch, base)[:, 0])
         integral = np.zeros_like(self.rate)
-        for low, high in pieces:
+        for low, high in _pieces(delay, horizon):
             integral += (high - low) / 2 * self._piece(low, high, delay, horizon)
-        out: FloatArray = np.exp(-self.mu * horizon) * g_h + self.mu * integral
+        out: FloatArray = survival * g_h + self.mu * integral
         return out
 
 
@@ -193,6 +213,11 @@ def spell_risks(index: IndexSpells, config: SimulationConfig) -> dict[str, Float
     out: dict[str, FloatArray] = {}
     delays = [*range(config.grace_days + 1), *LATE_DELAYS]
     terms = _RiskTerms(index.rate, index.death_rate, config, index.hazard_ratio)
+    # The risk each spell's actual delay picks: 0 never (no delay matches), else 1 + the
+    # delay's position (one gather per horizon, not one selection per delay).
+    hits = index.delay[:, None] == np.asarray(delays, dtype=np.float64)[None, :]
+    pick = np.where(hits.any(axis=1), hits.argmax(axis=1) + 1, 0)
+    spells = np.arange(len(pick))
     for h in config.horizons:
         by_delay = {d: terms.risk(float(d), h) for d in delays}
         never = terms.risk(np.inf, h)
@@ -201,10 +226,7 @@ def spell_risks(index: IndexSpells, config: SimulationConfig) -> dict[str, Float
         )
         late = sum(by_delay[d] for d in LATE_DELAYS) / len(LATE_DELAYS)
         untreated = (1 - w_late) * never + w_late * late
-        observed = never.copy()
-        for d in delays:
-            hit = index.delay == d
-            observed[hit] = by_delay[d][hit]
+        observed = np.stack([never, *(by_delay[d] for d in delays)])[pick, spells]
         out[f"risk_treated_{h}"] = np.asarray(treated, dtype=np.float64)
         out[f"risk_untreated_{h}"] = np.asarray(untreated, dtype=np.float64)
         out[f"risk_observed_{h}"] = observed
