@@ -241,7 +241,13 @@ class PolicySection:
     Parameters
     ----------
     summary : str
-        What the rules would do, in plain words (no counts: rates per 1,000 only).
+        What the judged rule would do, in plain words (no counts: rates per 1,000 only):
+        against offering early help to no one and against current practice, the offers
+        to children who would not have escalated, and targeting by benefit instead.
+    other_rules : tuple of str
+        One sentence per other rule (current practice, largest benefit, learned tree,
+        everyone): how many it offers early help to and what it does against offering it
+        to no one. Listed under the summary rather than run into it.
     figure : BriefFigure, optional
         The rules side by side: escalations prevented against children flagged.
     criteria : tuple of tuple of str
@@ -269,6 +275,7 @@ class PolicySection:
     """
 
     summary: str
+    other_rules: tuple[str, ...] = ()
     figure: BriefFigure | None = None
     criteria: tuple[tuple[str, str, str, str], ...] = ()
     criteria_note: str = ""

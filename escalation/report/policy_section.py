@@ -226,17 +226,16 @@ def policy_section(
                 f"(95% CI {row['conf_low']:,.0f} to {row['conf_high']:,.0f}) would go to "
                 f"children who would not have escalated within {h} days without early help."
             )
-    current_row = figure.loc["current_practice"]
-    parts.append(
-        f"Current practice offered it to about {current_row['flagged_per_1000']:,.0f} in "
-        f"1,000: an estimated {against_no_one('current_practice')}."
-    )
+    # The other rules, one sentence each: listed under the summary, not run into it.
+    others = [
+        f"Current practice (about {figure.loc['current_practice', 'flagged_per_1000']:,.0f} "
+        f"offers per 1,000): an estimated {against_no_one('current_practice')}."
+    ]
     for rule in ("benefit", "tree", "everyone"):
         if rule in figure.index:
-            row = figure.loc[rule]
-            parts.append(
-                f"{rule_label(rule)} ({row['flagged_per_1000']:,.0f} offers per 1,000): "
-                f"an estimated {against_no_one(rule)}."
+            others.append(
+                f"{rule_label(rule)} ({figure.loc[rule, 'flagged_per_1000']:,.0f} offers per "
+                f"1,000): an estimated {against_no_one(rule)}."
             )
     pair = contrast("benefit", lead) if lead is not None and "benefit" in figure.index else None
     if pair is not None and lead is not None:
@@ -273,6 +272,7 @@ def policy_section(
         )
     return PolicySection(
         summary=" ".join(parts),
+        other_rules=tuple(others),
         figure=policy_figure,
         criteria=criteria_rows,
         criteria_note=_criteria_note(study, capacity) if criteria_rows else "",

@@ -58,9 +58,25 @@ def study() -> PolicyStudy:
 
 
 def _summary(result: PolicyStudy) -> str:
+    """The section's words: the summary, then the other rules' sentences."""
     section = policy_section(result, default_design(), None)
     assert section is not None
-    return section.summary
+    return " ".join((section.summary, *section.other_rules))
+
+
+def test_policy_section_lists_the_other_rules_apart_from_the_judged_one() -> None:
+    """The summary is about the judged rule; each other rule is one sentence of its own
+    (a reader on a phone met eight rules' numbers in one paragraph)."""
+    section = policy_section(study(), default_design(), None)
+    assert section is not None
+    assert [s.split(" (")[0] for s in section.other_rules] == [
+        "Current practice", "Largest estimated benefit", "Learned tree", "Everyone",
+    ]  # fmt: skip
+    assert all(s.count("than offering it to no one") == 1 for s in section.other_rules)
+    for name in ("Current practice (", "Learned tree (", "Everyone ("):
+        assert name not in section.summary
+    assert section.summary.startswith("If early help were offered to 300 in every 1,000")
+    assert "Targeting by the largest estimated benefit instead" in section.summary
 
 
 def test_policy_section_states_estimates_as_estimates_with_directions() -> None:

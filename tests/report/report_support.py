@@ -75,6 +75,12 @@ def example_policy() -> PolicySection:
         summary="If early help were offered to 300 in every 1,000 referrals, choosing them by "
         "highest predicted risk is estimated to prevent about 7.4 escalations per 1,000 referrals "
         "(95% CI 3.4 to 11.4) within 365 days, compared with offering it to no one.",
+        other_rules=(
+            "Current practice (about 366 offers per 1,000): an estimated 9.8 fewer escalations "
+            "per 1,000 referrals than offering it to no one (95% CI 3.2 to 16.3 fewer).",
+            "Everyone (1,000 offers per 1,000): an estimated 21.3 fewer escalations per 1,000 "
+            "referrals than offering it to no one (95% CI 8.7 to 33.8 fewer).",
+        ),
         figure=BriefFigure(
             "The rules side by side",
             "Escalations prevented per 1,000 referrals, against offering early help to no one.",

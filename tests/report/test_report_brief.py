@@ -140,6 +140,12 @@ def test_report_brief_policy_section(html: str, drawn: Brief) -> None:
     assert "must never make the decision" in html
     assert "Who would be flagged most often" in html
     assert "has not changed since" in html
+    # The other rules are a list under the summary, one item each, not run into it.
+    others = re.search(r"<p>The other rules:</p>\s*<ul>(.*?)</ul>", html, re.S)
+    assert others is not None
+    items = re.findall(r"<li>(.*?)</li>", others.group(1), re.S)
+    assert [item[:30] for item in items] == [rule[:30] for rule in brief.policy.other_rules]
+    assert len(items) == 2
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == 6
     assert "Would a risk score help decide" not in without
 
