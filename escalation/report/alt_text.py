@@ -88,12 +88,15 @@ def _few_children(rules: DisclosureRules) -> str:
 
 
 def _intervals(stats: Iterable[Stats], noun: str) -> str:
-    """Return how many 95% intervals exclude no difference, in words.
+    """Return how many 95% intervals lie wholly on one side of no difference, in words.
+
+    Said without a double negative ("exclude no difference" was easily heard backwards
+    by a screen reader's listener).
 
     Examples
     --------
     >>> _intervals([(-1.0, -2.0, 0.5), (1.0, 0.5, 2.0)], "rule")
-    'the 95% intervals of 1 of 2 rules exclude no difference'
+    'for 1 of the 2 rules the 95% interval lies wholly on one side of no difference'
     >>> _intervals([(-1.0, -2.0, 0.5)], "rule")
     "every rule's 95% interval includes no difference"
     """
@@ -101,7 +104,10 @@ def _intervals(stats: Iterable[Stats], noun: str) -> str:
     clear = sum(low > 0 or high < 0 for _, low, high in listed)
     if clear == 0:
         return f"every {noun}'s 95% interval includes no difference"
-    return f"the 95% intervals of {clear} of {len(listed)} {noun}s exclude no difference"
+    return (
+        f"for {clear} of the {len(listed)} {noun}s the 95% interval lies wholly on one side "
+        "of no difference"
+    )
 
 
 def point_digits(estimate: float, conf_low: float, conf_high: float) -> int:
@@ -659,8 +665,8 @@ def policy_alt(figure: pd.DataFrame, capacity: int, horizon: int) -> str:
     Estimated escalations prevented within 365 days per 1,000 referrals, against
     offering early help to no one (below zero: more), plotted against offers of early
     help per 1,000, for each rule; dotted line: capacity of 300. Current practice 3.6 at
-    349 offers; Highest predicted risk (Cox) 7.4 at 292; the 95% intervals of 1 of 2
-    rules exclude no difference.
+    349 offers; Highest predicted risk (Cox) 7.4 at 292; for 1 of the 2 rules the 95%
+    interval lies wholly on one side of no difference.
     """
     rows = _shown(
         figure[figure["rule"] != "no_one"].rename(columns={"prevented_per_1000": "estimate"})

@@ -79,13 +79,14 @@ DECISION_SUPPORT_CAVEAT: Final = (
 #: Terms explained at the end of the brief, each linked from its first use.
 GLOSSARY: Final = {
     "grace period": "The days after the decision point within which early help has to "
-    "start to count as early help. Help that starts later is not counted, so that "
-    "children are compared by what happened at the decision, not later.",
+    "start to count as early help. Children whose help starts later count as not having "
+    "had it, so that children are compared by what happened at the decision, not later.",
     "spell": "One decision point for one child (a referral closed without further action) "
     "and the time followed from it.",
     "AIPW": "Augmented inverse probability weighting: an estimate of what would have "
     "happened had every child (or no child) received early help, combining a model of who "
-    "gets early help with a model of escalation. It stays correct if either model is.",
+    "gets early help with a model of escalation. It stays correct if either model is, "
+    "provided everything that drove both early help and escalation was recorded.",
     "CCW": "Clone-censor-weight: each child is copied into both strategies (early help "
     "within the grace period, or not), and a copy stops being followed when what happened "
     "departs from its strategy, with weights for the copies stopped. No child's time "

@@ -147,6 +147,43 @@ def _criteria_note(study: Any, capacity: int) -> str:
     )
 
 
+def _precision_ceiling(study: Any, threshold: float | None) -> str:
+    """Return a sentence when no rule at the judged rule's share could meet ``threshold``.
+
+    A rule that offers early help to a share ``s`` of referrals, of which a share ``p``
+    escalate (everyone's precision), flags at most ``p`` per referral who escalate, so
+    its precision is at most ``p / s``. Below the threshold, "not met" says more about the
+    threshold than about the rule. Empty when the threshold can be met, or without one.
+    """
+    if threshold is None or study.judged_rule is None:
+        return ""
+    values = study.published_values()
+    h = study.horizon
+    everyone = values[
+        (values["rule"] == "everyone")
+        & (values["horizon"] == h)
+        & (values["estimand"] == "precision")
+    ]
+    flagged = values[
+        (values["rule"] == study.judged_rule)
+        & (values["horizon"] == h)
+        & (values["estimand"] == "flagged_per_1000")
+    ]
+    if everyone.empty or flagged.empty or not flagged["estimate"].iloc[0] > 0:
+        return ""
+    escalated = float(everyone["estimate"].iloc[0])
+    share = float(flagged["estimate"].iloc[0]) / 1000
+    ceiling = min(1.0, escalated / share)
+    if ceiling >= threshold:
+        return ""
+    return (
+        f" About {1000 * escalated:,.0f} in 1,000 referrals escalated within {h} days, so a "
+        f"rule offering early help to {1000 * share:,.0f} in 1,000 could have a precision of "
+        f"at most about {_pct(ceiling)}: the precision threshold ({_pct(threshold)}) cannot "
+        "be met at this capacity, whatever the score."
+    )
+
+
 def policy_section(
     study: Any, design: StudyDesign, policy_figure: BriefFigure | None
 ) -> PolicySection | None:
@@ -202,9 +239,11 @@ def policy_section(
         )
         current = contrast(lead, "current_practice")
         if current is not None:
+            # Not like for like unless the reader sees how many practitioners offered it to.
+            offered = figure.loc["current_practice", "flagged_per_1000"]
             parts.append(
-                f"Choosing them by {_rule_phrase(lead)} rather than as practitioners did is "
-                "estimated to lead to "
+                f"Choosing them by {_rule_phrase(lead)} rather than as practitioners did "
+                f"(they offered it to about {offered:,.0f} in 1,000) is estimated to lead to "
                 + _difference_words(
                     current["estimate"],
                     current["conf_low"],
@@ -275,7 +314,14 @@ def policy_section(
         other_rules=tuple(others),
         figure=policy_figure,
         criteria=criteria_rows,
-        criteria_note=_criteria_note(study, capacity) if criteria_rows else "",
+        criteria_note=(
+            _criteria_note(study, capacity)
+            + _precision_ceiling(
+                study, design.criteria.min_precision if design.criteria is not None else None
+            )
+            if criteria_rows
+            else ""
+        ),
         registration=registration,
         criteria_heading=_criteria_heading(study.registration.status),
         most_flagged=tuple(flagged),

@@ -265,8 +265,9 @@ def study_limits(design: StudyDesign) -> list[str]:
         days = f" ({treatment.grace_days} days)" if treatment.grace_days is not None else ""
         limits.append(
             f"{got[0].upper()}{got[1:]} is counted when it started within the grace "
-            f"period{days} after the decision; {got} that started later is not part of the "
-            "comparison."
+            f"period{days} after the decision; children whose {got} started later count as "
+            f"not having had it, so if {got} that starts later also works, the effect of "
+            f"{got} against none at all is larger than the comparison shows."
         )
     limits.append(follow_up_limit(design))
     return limits

@@ -105,10 +105,12 @@ def test_policy_section_states_estimates_as_estimates_with_directions() -> None:
     # The policy-relevant contrast: risk targeting against current practice.
     own = result.contrasts.set_index(["rule", "other"]).loc[("risk_cox", "current_practice")]
     way = "more" if own["estimate"] > 0 else "fewer"
+    offered = result.figure_data().set_index("rule").loc["current_practice", "flagged_per_1000"]
     assert (
         "Choosing them by the highest predicted risk (Cox model) rather than as practitioners "
-        f"did is estimated to lead to {abs(own['estimate']):.1f} {way} escalations per 1,000 "
-        "referrals than current practice (95% CI"
+        f"did (they offered it to about {offered:,.0f} in 1,000) is estimated to lead to "
+        f"{abs(own['estimate']):.1f} {way} escalations per 1,000 referrals than current "
+        "practice (95% CI"
     ) in text
 
 
@@ -182,3 +184,25 @@ def test_policy_section_criteria_heading_follows_the_registration() -> None:
     )
     section = policy_section(registered, default_design(), None)
     assert section is not None and section.criteria_heading == "Pre-registered criteria"
+
+
+def test_policy_section_says_when_no_rule_could_meet_the_precision_threshold() -> None:
+    """Offering early help to a share s of referrals, of which a share p escalate, flags
+    at most p per referral who escalate: precision at most p / s. Offering it to everyone
+    (s = 1) caps it at p, the cohort's escalation risk, below the default 65% threshold."""
+    result = dataclasses.replace(study(), judged_rule="everyone")
+    values = result.published_values()
+    risk = values[(values["rule"] == "everyone") & (values["estimand"] == "precision")]
+    p = float(risk["estimate"].iloc[0])
+    assert p < 0.65
+    section = policy_section(result, default_design(), None)
+    assert section is not None
+    assert (
+        f"About {1000 * p:,.0f} in 1,000 referrals escalated within 365 days, so a rule "
+        f"offering early help to 1,000 in 1,000 could have a precision of at most about "
+        f"{100 * p:.0f}%: the precision threshold (65%) cannot be met at this capacity"
+    ) in section.criteria_note
+    # The risk rule offers it to about 300 in 1,000 of a cohort of whom about 30% escalate:
+    # a precision of up to about 100% is possible, and nothing is said.
+    judged = policy_section(study(), default_design(), None)
+    assert judged is not None and "cannot be met" not in judged.criteria_note

@@ -94,7 +94,10 @@ def test_risk_differences_alt_leads_with_the_preferred_estimator_in_key_number_f
     # the key numbers' format: "-1.5 points", "95% CI -3.1 to +0.1"
     assert "By 365 days: AIPW -1.5 points (95% CI -3.1 to +0.1), Unadjusted -4.0" in text
     assert text.index("AIPW") < text.index("Unadjusted")
-    assert "95% intervals of 1 of 2 estimators exclude no difference" in text
+    assert (
+        "for 1 of the 2 estimators the 95% interval lies wholly on one side of no difference"
+        in text
+    )
     assert not re.search(r"\bIPW\b", text)  # not estimated: not listed
 
 
@@ -135,7 +138,10 @@ def test_subgroups_alt_gives_the_range_and_the_groups_not_estimated() -> None:
     text = subgroups_alt(groups, 365, overall)
     assert "by Age and Factors at assessment" in text
     assert "from -7.0 points (Factors at assessment: 3+) to +3.6 points (Age: 0-4)" in text
-    assert "95% intervals of 1 of 3 estimated groups exclude no difference" in text
+    assert (
+        "for 1 of the 3 estimated groups the 95% interval lies wholly on one side of no difference"
+        in text
+    )
     assert "1 group not estimated" in text
     assert "all children -0.8 points (95% CI -3.9 to +2.2)" in text
 
@@ -199,7 +205,7 @@ def test_policy_and_authority_alts_give_each_rule_and_the_pooled_estimate() -> N
     )  # fmt: skip
     text = policy_alt(policy, 300, 365)
     assert "Current practice 3.6 at 349 offers; Highest predicted risk (Cox) 7.4 at 292;" in text
-    assert "95% intervals of 1 of 2 rules exclude no difference" in text
+    assert "for 1 of the 2 rules the 95% interval lies wholly on one side of no difference" in text
     assert "per 1,000 referrals" in text and "capacity of 300" in text
     assert "No one" not in text and "Largest estimated benefit not estimated" in text
     forest = pd.DataFrame(

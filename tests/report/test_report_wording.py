@@ -56,7 +56,9 @@ def test_the_default_design_reads_as_before() -> None:
     )
     assert study_limits(design)[1:] == [
         "Early help is counted when it started within the grace period (14 days) after the "
-        "decision; early help that started later is not part of the comparison.",
+        "decision; children whose early help started later count as not having had it, so "
+        "if early help that starts later also works, the effect of early help against none at "
+        "all is larger than the comparison shows.",
         "Children who moved away, turned 18 or whose records end are followed until then; "
         "deaths are treated as a competing event.",
     ]
