@@ -120,11 +120,13 @@ def shown(column: str | None, value: object) -> str:
     '<not shown: 7 characters, letters and digits>'
     >>> shown("child_id", "C1")
     '<withheld: personal data>'
+    >>> shown("child_id", "  ")  # an empty identifier discloses nothing: say it is empty
+    '<empty>'
     """
+    if _is_missing(value):
+        return "<empty>"
     if column in PERSONAL_COLUMNS:
         return "<withheld: personal data>"
-    if value is None:
-        return "<empty>"
     text = str(value)
     shape = value_shape(column)
     if shape is None and _is_number(value) and len(text) <= 16:
@@ -132,6 +134,18 @@ def shown(column: str | None, value: object) -> str:
     if shape is None or not shape.fullmatch(text.strip()):
         return describe_text(text)
     return repr(text)
+
+
+def _is_missing(value: object) -> bool:
+    """Return whether a value is missing: None, NaN, pandas' NA or NaT, or blank text."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)  # NaN, NaT and NA are not equal to themselves
+    except (TypeError, ValueError):  # NA's comparison is NA, whose truth is ambiguous
+        return True
 
 
 def _is_number(value: object) -> bool:

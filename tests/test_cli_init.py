@@ -11,7 +11,7 @@ import pytest
 
 from escalation import simulate_local_authority, write_case_history
 from escalation.cli import main
-from escalation.design import read_design
+from escalation.design import default_design, read_design
 from escalation.errors import DesignError
 
 DESIGN_DOC = Path(__file__).parents[1] / "docs" / "design.md"
@@ -63,6 +63,10 @@ def test_init_writes_every_contract_key_with_a_comment(
     assert design.data.extract_date is not None
     assert design.data.extract_date.isoformat() == "2024-03-31"  # from the data's metadata
     assert "penalised_cox" in design.prediction.models
+    # The estimators the default design runs, the grace period's CCW among them: without
+    # it the brief led with an estimate its own caveat called biased towards benefit.
+    assert design.estimation.estimators == default_design().estimation.estimators
+    assert "ccw" in design.estimation.estimators
     assert "escalation build" in capsys.readouterr().out
 
 

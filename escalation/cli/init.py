@@ -107,7 +107,7 @@ def design_text(
         "# pre-registered analysis plan; every output records it. Keys follow the design",
         "# contract; lines starting with # are comments. Check each value, then run:",
         "#   escalation build design.toml --out spells/",
-        "#   escalation run design.toml --out study/",
+        "#   escalation run design.toml --out results/",
         "",
         "[data]",
         f'path = "{data_path or "data/"}"'
@@ -174,8 +174,9 @@ def design_text(
     lines += [
         "",
         "[estimation]",
-        'estimators = ["unadjusted", "ipw", "gformula", "aipw"]  # also "ccw" (clone–censor–',
-        "                                                        # weight, for the grace period)",
+        'estimators = ["unadjusted", "ipw", "gformula", "aipw", "ccw"]  # ccw (clone–censor–',
+        "                                   # weight) handles the grace period, which biases the",
+        "                                   # others towards benefit (the brief leads with it)",
         "bootstrap = 200              # family-clustered bootstrap replicates (0: none)",
         "seed = 1                     # seed of every random step",
         "",

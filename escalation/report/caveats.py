@@ -337,6 +337,9 @@ def design_key_line(text: str, design_key: str) -> int:
     --------
     >>> design_key_line("[outcome]\nevents = []\nhorizons = [365]\n", "[outcome] horizons")
     3
+    >>> design_key_line("[data]  # where\n[covariates]   # kept\ninclude = []\n",
+    ...                 "[covariates] include")
+    3
     """
     match = _KEY.match(design_key.strip())
     if match is None:
@@ -345,7 +348,7 @@ def design_key_line(text: str, design_key: str) -> int:
     header = None
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
+        stripped = line.split("#", 1)[0].strip()  # a header may carry a comment
         if stripped.startswith("["):
             if header is not None:
                 break

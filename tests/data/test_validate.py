@@ -334,6 +334,20 @@ def test_messages_never_show_identifiers_or_birth_dates(tables):
     assert "SECRET-ID-42" not in history_report(tables)
 
 
+def test_an_empty_identifier_is_said_to_be_empty_not_withheld(tables):
+    """An empty child_id discloses nothing: the analyst is told it is empty (it was
+    "<withheld: personal data>", which sent them looking for a value that is not there)."""
+    tables["children"].loc[1, "child_id"] = ""
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables))
+    empty = [p for p in info.value.problems if p.table == "children" and p.column == "child_id"]
+    assert empty, info.value.problems
+    message = str(info.value)
+    assert "table 'children', row 1, column 'child_id', value <empty>" in message, message
+    # The other tables' rows of that child still withhold their (non-empty) identifiers.
+    assert "table 'episodes', row 7, column 'child_id', value <withheld" in message
+
+
 def history_report(tables: dict[str, pd.DataFrame]) -> str:
     history = validate_case_history(history_from(tables), lenient=True)
     return history.exclusions.to_frame().to_string() + history.exclusions.describe()
