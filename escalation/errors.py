@@ -123,10 +123,10 @@ def shown(column: str | None, value: object) -> str:
     >>> shown("child_id", "  ")  # an empty identifier discloses nothing: say it is empty
     '<empty>'
     """
-    if _is_missing(value):
-        return "<empty>"
     if column in PERSONAL_COLUMNS:
-        return "<withheld: personal data>"
+        return "<empty>" if _is_missing(value) else "<withheld: personal data>"
+    if value is None:
+        return "<empty>"
     text = str(value)
     shape = value_shape(column)
     if shape is None and _is_number(value) and len(text) <= 16:
@@ -193,7 +193,8 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-            where.append(f"value {self.shown_value()}")
+            if self.row is not None or self.value is not None:  # a column has no value
+                where.append(f"value {self.shown_value()}")
         done = f" [{self.action}]" if self.action else ""
         return f"{', '.join(where)}: {self.reason}{done}"
 

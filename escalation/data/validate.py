@@ -127,12 +127,32 @@ class _Checker:
             self.problems.append(Problem(self.table, int(pos), column, value, reason, action))
 
     def require_columns(self, spec: Mapping[str, bool]) -> list[Problem]:
-        """Return table-level problems for required columns that are absent."""
-        return [
-            Problem(self.table, None, column, None, "required column is missing")
-            for column, required in spec.items()
-            if required and column not in self.frame
-        ]
+        """Return table-level problems for contract columns that are absent or misnamed.
+
+        A required column that is absent is a problem; so is an optional one when another
+        column looks like it (:func:`_look_alike`: ``End Date`` for ``end``, ``Reason``
+        for ``reason``), which would otherwise be ignored without a word. Each message
+        says what to rename, or lists the columns the table has.
+        """
+        others = [str(name) for name in self.frame.columns if name not in spec]
+        out = []
+        for column, required in spec.items():
+            if column in self.frame:
+                continue
+            alike = _look_alike(others, column)
+            if alike is not None:
+                kind = "required" if required else "optional"
+                reason = (
+                    f"{kind} column is missing, and the table has a column {alike!r} that "
+                    f"looks like it{'' if required else ' (it would be ignored)'}: rename it "
+                    f"to {column!r}"
+                )
+            elif required:
+                reason = f"required column is missing; {_columns_found(self.frame.columns)}"
+            else:
+                continue
+            out.append(Problem(self.table, None, column, None, reason))
+        return out
 
     def check_cells(self) -> list[Problem]:
         """Flag values with a NUL byte or not UTF-8; return table-level problems of bad columns.
@@ -378,6 +398,50 @@ def _text_column(values: pd.Series) -> list[Problem]:
         )
         return [Problem("notes", None, "text", None, reason)]
     return []
+
+
+def _name_key(name: str) -> str:
+    """Return a column name reduced for comparison: lower case, letters and digits only."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _look_alike(names: list[str], column: str) -> str | None:
+    """Return the first of ``names`` that looks like contract column ``column``, if any.
+
+    Alike: the same letters and digits whatever the case, spaces and punctuation
+    (``Child ID``, ``birth-date``, ``REASON``), or those followed by "date" (``End Date``
+    for ``end``).
+
+    Examples
+    --------
+    >>> _look_alike(["Gender", "End Date"], "end"), _look_alike(["Child ID"], "child_id")
+    ('End Date', 'Child ID')
+    >>> _look_alike(["Gender"], "sex") is None
+    True
+    """
+    want = _name_key(column)
+    for name in names:
+        key = _name_key(name)
+        if key == want or key == f"{want}date":
+            return name
+    return None
+
+
+def _columns_found(columns: pd.Index) -> str:
+    """Return the table's column names in words, with a hint when they look run together.
+
+    A file read with the wrong separator (semicolons, tabs) arrives as one column whose
+    name holds them all.
+    """
+    names = [str(name) for name in columns]
+    if not names:
+        return "the table has no columns"
+    shown = ", ".join(repr(name) for name in names[:12])
+    more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+    hint = ""
+    if len(names) == 1 and any(mark in names[0] for mark in (";", "\t", "|")):
+        hint = " (one column: the file may use another separator than commas)"
+    return f"the table's columns are {shown}{more}{hint}"
 
 
 def _with_all_columns(frame: pd.DataFrame, spec: Mapping[str, bool]) -> pd.DataFrame:

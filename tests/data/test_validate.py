@@ -65,6 +65,49 @@ def test_missing_required_column_raises_even_when_lenient(tables, table, column)
     assert (info.value.problems[0].table, info.value.problems[0].column) == (table, column)
 
 
+@pytest.mark.parametrize(
+    ("table", "column", "renamed", "kind"),
+    [("children", "child_id", "Child ID", "required"),
+     ("episodes", "start", "Start Date", "required"),
+     ("episodes", "end", "End Date", "optional"),
+     ("episodes", "reason", "Reason", "optional"),
+     ("children", "sex", "SEX", "optional")],
+)  # fmt: skip
+def test_a_renamed_contract_column_is_named_with_the_fix(tables, table, column, renamed, kind):
+    """A contract column under another spelling is reported, even an optional one, which
+    was otherwise ignored without a word (a renamed ``reason`` silently widened the cohort
+    to every closure)."""
+    tables[table] = tables[table].rename(columns={column: renamed})
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables), lenient=True)
+    (problem,) = [p for p in info.value.problems if p.column == column]
+    assert problem.table == table and problem.row is None
+    assert problem.reason == (
+        f"{kind} column is missing, and the table has a column {renamed!r} that looks like "
+        f"it{' (it would be ignored)' if kind == 'optional' else ''}: rename it to {column!r}"
+    )
+    # A column has no value to show (it read "value <withheld: personal data>").
+    assert f"table {table!r}, column {column!r}: {kind} column is missing" in str(info.value)
+
+
+def test_a_missing_column_lists_the_columns_found_and_a_separator_hint(tables):
+    """Read with the wrong separator, a table arrives as one column named after them all."""
+    header = ";".join(tables["children"].columns)
+    tables["children"] = pd.DataFrame({header: ["x"] * len(tables["children"])})
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables))
+    problem = next(p for p in info.value.problems if p.column == "child_id")
+    assert problem.reason == (
+        f"required column is missing; the table's columns are {header!r} (one column: the "
+        "file may use another separator than commas)"
+    )
+    # Unrelated extra columns do not count as look-alikes: an optional column stays optional.
+    tables = dict(tables, children=tables["children"].assign(Gender="F"))
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables))
+    assert not any(p.column == "sex" for p in info.value.problems)
+
+
 @pytest.mark.parametrize("table", ["children", "episodes"])
 def test_empty_table_raises(tables, table):
     tables[table] = tables[table].iloc[0:0]
