@@ -219,3 +219,26 @@ def test_missing_tables(tmp_path: Path) -> None:
         read_ssda903(tmp_path, lenient=True)
     with pytest.raises(FileNotFoundError):
         read_ssda903(tmp_path / "absent")
+
+
+def test_a_years_table_with_a_renamed_column_is_an_error_not_a_note(tmp_path: Path) -> None:
+    """``header_2020.csv`` with ``DOB`` renamed was "not recognised ... [ignored]", a note,
+    and the conversion succeeded without that year's children. It is now an error naming
+    the columns it lacks: strict reading stops, lenient reading reports it."""
+    write(tmp_path, "header_2020.csv", HEADER.replace("DOB", "Date of Birth", 1))
+    write(tmp_path, "header_2021.csv", HEADER)
+    write(
+        tmp_path,
+        "episodes.csv",
+        csv(EPISODE_COLUMNS, [episode_row("A", "01/04/2019", "S", "V2", "U1")]),
+    )
+    with pytest.raises(DataValidationError, match=r"header_2020\.csv.*lacks the column\(s\) DOB"):
+        read_ssda903(tmp_path, extract_date="2021-03-31")
+    history = read_ssda903(tmp_path, extract_date="2021-03-31", lenient=True)
+    (problem,) = [p for p in history.exclusions.problems if p.table == "header_2020.csv"]
+    assert problem.severity == "error" and problem.action == "file not read"  # type: ignore[attr-defined]
+    # Someone else's file in the folder is still only a note.
+    write(tmp_path, "notes.csv", "something,else\n1,2\n")
+    history = read_ssda903(tmp_path, extract_date="2021-03-31", lenient=True)
+    (note,) = [p for p in history.exclusions.problems if p.table == "notes.csv"]
+    assert note.severity == "note"  # type: ignore[attr-defined]

@@ -193,6 +193,34 @@ def _kind_of(columns: Iterable[str]) -> str | None:
     return None
 
 
+def _meant_kind(name: str, columns: Iterable[str]) -> tuple[str, list[str]] | None:
+    """Return the table a file not recognised seems meant to be, and the columns it lacks.
+
+    Meant: the file's name contains the table's (``header_2015.csv``), or it has at least
+    half of the table's key columns (:data:`SSDA903_TABLES`), two or more. None for a
+    file that is neither (someone else's file, reported as a note).
+
+    Examples
+    --------
+    >>> _meant_kind("header_2015.csv", ["CHILD", "SEX", "Date of Birth", "ETHNIC"])
+    ('header', ['DOB'])
+    >>> _meant_kind("notes.csv", ["something", "else"]) is None
+    True
+    """
+    have = {str(column).strip().upper() for column in columns}
+    stem = Path(name).stem.lower()
+    candidates = []  # (named after it, key columns present, kind, lacking)
+    for kind, needed in SSDA903_TABLES.items():
+        lacking = [column for column in needed if column not in have]
+        present = len(needed) - len(lacking)
+        if kind in stem or (present >= 2 and 2 * present >= len(needed)):
+            candidates.append((kind in stem, present, kind, lacking))
+    if not candidates:
+        return None
+    _, _, kind, lacking = max(candidates, key=lambda c: (c[0], c[1]))
+    return kind, lacking
+
+
 def _dates(
     frame: pd.DataFrame, column: str, file: str, problems: list[SourceProblem], action: str
 ) -> pd.Series:
@@ -323,6 +351,25 @@ def read_ssda903(
         if frame is None:
             continue
         kind = _kind_of(frame.columns)
+        meant = _meant_kind(path.name, frame.columns) if kind is None else None
+        if meant is not None:
+            # A year's table with a renamed or missing column is not someone else's file:
+            # it would leave out that year without more than a note.
+            meant_kind, lacking = meant
+            problems.append(
+                SourceProblem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"looks like the SSDA903 {meant_kind} table (by its name or columns) but "
+                    f"lacks the column(s) {', '.join(lacking)}; not converted: check its "
+                    "header row",
+                    unit="row",
+                    action="file not read",
+                )
+            )
+            continue
         if kind is None:
             problems.append(
                 SourceProblem(
