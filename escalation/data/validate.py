@@ -210,7 +210,7 @@ class _Checker:
         """Drop values outside a code list; return the column as a categorical of the list."""
         position, empty = coded(self.frame[column], list(allowed))
         unknown = ~empty & (position < 0)
-        self.soft(unknown, column, f"unknown {what} code (see the DfE code list)")
+        self.soft(unknown, column, f"unknown {what} code ({_code_hint(list(allowed))})")
         return pd.Series(pd.Categorical.from_codes(position, dtype=_code_dtype(tuple(allowed))))
 
     def check_dates(
@@ -398,6 +398,21 @@ def _text_column(values: pd.Series) -> list[Problem]:
         )
         return [Problem("notes", None, "text", None, reason)]
     return []
+
+
+def _code_hint(codes: list[str]) -> str:
+    """Return the codes of a short list in words, else where to find them.
+
+    Examples
+    --------
+    >>> _code_hint(["F", "M", "U"])
+    'one of F, M or U'
+    >>> _code_hint([f"N{i}" for i in range(11)])
+    'see the DfE code list'
+    """
+    if len(codes) > 10:
+        return "see the DfE code list"
+    return "one of " + ", ".join(codes[:-1]) + " or " + codes[-1]
 
 
 def _name_key(name: str) -> str:

@@ -222,16 +222,33 @@ def test_unknown_episode_kind(tables):
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "what"),
-    [("source", "11", "source"), ("need", "N10", "need"),
-     ("category", "NEGLECT", "category"), ("reason", "RC10", "reason"),
-     ("legal_status", "X9", "legal status")],
+    ("column", "value", "what", "hint"),
+    [("source", "11", "source", "see the DfE code list"),  # 21 codes: too many to list
+     ("need", "N10", "need", "one of N0, N1, N2, N3, N4, N5, N6, N7, N8 or N9"),
+     ("category", "NEGLECT", "category", "one of NEG, EMO, PHY, SAB or MUL"),
+     ("reason", "RC10", "reason", "one of RC1, RC2, RC3, RC4, RC5, RC6, RC7, RC8 or RC9"),
+     ("legal_status", "X9", "legal status", "see the DfE code list")],  # 13 codes
 )  # fmt: skip
-def test_unknown_episode_codes(tables, column, value, what):
+def test_unknown_episode_codes(tables, column, value, what, hint):
+    """A short code list is given in the message (the analyst cannot see the value)."""
     row = {"category": 6, "legal_status": 8}.get(column, 0)
     tables["episodes"].loc[row, column] = value
-    reason = f"unknown {what} code (see the DfE code list)"
+    reason = f"unknown {what} code ({hint})"
     assert ("episodes", row, column, reason) in problems_of(tables)
+
+
+def test_a_sex_written_out_is_told_the_codes(tables):
+    tables["children"].loc[0, "sex"] = "Male"
+    assert ("children", 0, "sex", "unknown sex code (one of F, M or U)") in problems_of_lenient(
+        tables
+    )
+
+
+def problems_of_lenient(
+    tables: dict[str, pd.DataFrame],
+) -> list[tuple[str, int | None, str | None, str]]:
+    history = validate_case_history(history_from(tables), lenient=True)
+    return [(p.table, p.row, p.column, p.reason) for p in history.exclusions.problems]
 
 
 def test_unknown_assessment_factor(tables):
