@@ -193,6 +193,30 @@ def _kind_of(columns: Iterable[str]) -> str | None:
     return None
 
 
+def _unrecognised(name: str, columns: Iterable[str]) -> SourceProblem:
+    """Return the problem of a file that is none of the tables read.
+
+    A year's table with a renamed or missing column (:func:`_meant_kind`) is an error:
+    as a note, that year's table would be left out with little notice. Any other file
+    (someone else's, or a table not read) is a note.
+    """
+    meant = _meant_kind(name, columns)
+    if meant is None:
+        reason = (
+            "not recognised as an SSDA903 table (header, episodes, uasc, missing, reviews); "
+            "not converted"
+        )
+        return SourceProblem(
+            name, None, None, None, reason, unit="row", action="ignored", severity="note"
+        )
+    kind, lacking = meant
+    reason = (
+        f"looks like the SSDA903 {kind} table (by its name or columns) but lacks the "
+        f"column(s) {', '.join(lacking)}; not converted: check its header row"
+    )
+    return SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
+
+
 def _meant_kind(name: str, columns: Iterable[str]) -> tuple[str, list[str]] | None:
     """Return the table a file not recognised seems meant to be, and the columns it lacks.
 
@@ -351,39 +375,8 @@ def read_ssda903(
         if frame is None:
             continue
         kind = _kind_of(frame.columns)
-        meant = _meant_kind(path.name, frame.columns) if kind is None else None
-        if meant is not None:
-            # A year's table with a renamed or missing column is not someone else's file:
-            # it would leave out that year without more than a note.
-            meant_kind, lacking = meant
-            problems.append(
-                SourceProblem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"looks like the SSDA903 {meant_kind} table (by its name or columns) but "
-                    f"lacks the column(s) {', '.join(lacking)}; not converted: check its "
-                    "header row",
-                    unit="row",
-                    action="file not read",
-                )
-            )
-            continue
         if kind is None:
-            problems.append(
-                SourceProblem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    "not recognised as an SSDA903 table "
-                    "(header, episodes, uasc, missing, reviews); not converted",
-                    unit="row",
-                    action="ignored",
-                    severity="note",
-                )
-            )
+            problems.append(_unrecognised(path.name, frame.columns))
             continue
         frame = frame.assign(_pos=range(len(frame)), _file=path.name)
         action = {"header": "child excluded", "episodes": "episode excluded"}.get(kind, "ignored")
