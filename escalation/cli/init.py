@@ -174,9 +174,9 @@ def design_text(
     lines += [
         "",
         "[estimation]",
-        'estimators = ["unadjusted", "ipw", "gformula", "aipw", "ccw"]  # ccw (clone–censor–',
-        "                                   # weight) handles the grace period, which biases the",
-        "                                   # others towards benefit (the brief leads with it)",
+        "# ccw (clone–censor–weight) handles the grace period, which biases the others",
+        "# towards benefit; the brief leads with it",
+        'estimators = ["unadjusted", "ipw", "gformula", "aipw", "ccw"]',
         "bootstrap = 200              # family-clustered bootstrap replicates (0: none)",
         "seed = 1                     # seed of every random step",
         "",
