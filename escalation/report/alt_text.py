@@ -21,7 +21,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from escalation.disclosure import DEFAULT_RULES, DisclosureRules, count_texts
+from escalation.disclosure import DEFAULT_RULES, WITHHELD_TEXT, DisclosureRules, count_texts
 from escalation.report.brief import describe_risk, interval_digits
 from escalation.report.wording import attribute_label
 
@@ -139,6 +139,11 @@ def points(estimate: float, conf_low: float, conf_high: float) -> str:
     )
 
 
+def _episodes(count: str) -> str:
+    """Return a count text of episodes in words ("episodes not shown" when withheld)."""
+    return "episodes not shown" if count == WITHHELD_TEXT else f"{count} episodes"
+
+
 def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES) -> str:
     """Return the flow diagram's text: the counts it starts and ends with, disclosed.
 
@@ -146,7 +151,9 @@ def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEF
     ----------
     flow : pandas.DataFrame
         The disclosed flow (``results/flow.csv``): ``stage`` ("entered", "excluded",
-        "remaining"), ``children`` and ``episodes``, as the figure draws them.
+        "remaining"), ``children`` and ``episodes``, as the figure draws them, and
+        optionally ``description``: each reason for leaving episodes out, listed with its
+        count.
     raw : pandas.DataFrame
         The same rows before disclosure, only to tell a count below the threshold from
         one withheld to protect another (neither is given).
@@ -165,23 +172,32 @@ def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEF
     >>> raw = flow.assign(children=[3002, 4, 1398], episodes=[19787, 61, 1398])
     >>> print(flow_alt(flow, raw))  # doctest: +NORMALIZE_WHITESPACE
     Flow diagram of who was studied: 3,000 children with 19,785 episodes in the case
-    histories; 1 reason episodes were left out, with its counts; 1,400 spells of 1,400
-    children analysed (counts rounded to the nearest 5).
+    histories; episodes were left out for 1 reason; 1,400 spells of 1,400 children
+    analysed (counts rounded to the nearest 5).
+    >>> described = flow.assign(description=["", "referral still open", ""])
+    >>> print(flow_alt(described, raw))  # doctest: +NORMALIZE_WHITESPACE
+    Flow diagram of who was studied: 3,000 children with 19,785 episodes in the case
+    histories; episodes were left out for 1 reason: referral still open (60 episodes);
+    1,400 spells of 1,400 children analysed (counts rounded to the nearest 5).
     """
     texts = {
         column: count_texts(flow[column], raw[column], rules) for column in ("children", "episodes")
     }
     stages = flow["stage"].astype(str).tolist()
     first, last = 0, len(stages) - 1
-    excluded = sum(stage == "excluded" for stage in stages)
-    reasons = "reason" if excluded == 1 else "reasons"
-    counts = "its counts" if excluded == 1 else "their counts"
+    excluded = [i for i, stage in enumerate(stages) if stage == "excluded"]
+    left_out = f"episodes were left out for {len(excluded)} reason{'s' * (len(excluded) != 1)}"
+    if "description" in flow:  # each reason with its count, as the figure shows them
+        described = [text.replace("; ", ", ") for text in flow["description"].astype(str)]
+        left_out += ": " + "; ".join(
+            f"{described[i]} ({_episodes(texts['episodes'][i])})" for i in excluded
+        )
     rounded = f" (counts rounded to the nearest {rules.rounding})" if rules.rounding > 1 else ""
     return (
         f"Flow diagram of who was studied: {texts['children'][first]} children with "
-        f"{texts['episodes'][first]} episodes in the case histories; {excluded} {reasons} "
-        f"episodes were left out, with {counts}; {texts['episodes'][last]} spells of "
-        f"{texts['children'][last]} children analysed{rounded}."
+        f"{texts['episodes'][first]} episodes in the case histories; {left_out}; "
+        f"{texts['episodes'][last]} spells of {texts['children'][last]} children "
+        f"analysed{rounded}."
     )
 
 
