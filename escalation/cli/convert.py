@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from escalation.cli import SUMMARIES
@@ -20,6 +22,7 @@ from escalation.data.statutory import (
     read_ssda903,
     source_report,
 )
+from escalation.errors import DataValidationError, EscalationError
 
 __all__ = ["REPORT_FILE", "register", "run"]
 
@@ -83,6 +86,24 @@ def register(subparsers: Any) -> None:
         sub.set_defaults(func=run)
 
 
+@contextlib.contextmanager
+def _lenient_hint(lenient: bool) -> Iterator[None]:
+    """Add to a strict conversion's problems how to convert what can be read.
+
+    A strict read that finds problems converts nothing and lists them all, some marked
+    ``[kept]`` (what lenient reading would keep), which read as if nothing had stopped.
+    """
+    try:
+        yield
+    except DataValidationError as error:
+        if lenient:
+            raise
+        raise EscalationError(
+            f"{error}\nNothing was converted. With --lenient, what can be read is converted "
+            f"and every problem above is listed in {REPORT_FILE} with what was done about it."
+        ) from error
+
+
 def run(args: argparse.Namespace) -> int:
     """Convert the return; write the tables and the report; return 0 on success.
 
@@ -97,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         inputs = [args.folder]
     else:
         inputs = [*args.files, *getattr(args, "cin_census", [])]
-    with output_folder(args, writes, inputs) as folder:
+    with output_folder(args, writes, inputs) as folder, _lenient_hint(args.lenient):
         history: CaseHistory
         if args.format_name == "cin-census":
             history = read_cin_census(
