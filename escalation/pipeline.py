@@ -2454,6 +2454,9 @@ def _brief(
         "Effects of help that was not recorded, or of its quality and intensity.",
     ]
     disclosed = run.tables.get("effects") if state.get("effects") is not None else None
+    # The CCW effect leading the key numbers (the grace period biasing the others), which
+    # the policy section gives beside its own AIPW-based value of offering it to everyone.
+    ccw_effect: tuple[int, dict[str, float]] | None = None
     if disclosed is not None:
         effects = _shown(disclosed)
         pick = [e for e in _PREFERRED if e in set(effects["estimator"])]
@@ -2486,6 +2489,8 @@ def _brief(
                 difference = by.loc["risk_difference", columns].to_numpy(float)
                 r0: dict[str, float] = dict(zip(columns, untreated, strict=True))
                 rd: dict[str, float] = dict(zip(columns, difference, strict=True))
+                if est == "ccw" and compare is not None:
+                    ccw_effect = (int(horizon), rd)
                 name = ESTIMATOR_NAMES.get(str(est), str(est))
                 label = _ESTIMATOR_LABELS.get(str(est), str(est))
                 modelled = est != "unadjusted"
@@ -2656,7 +2661,9 @@ def _brief(
         does_not_show=tuple(not_show),
         limits=tuple(limits),
         risk_tool=risk_text,
-        policy=policy_section(state.get("policy"), design, run.policy_figure),
+        policy=policy_section(
+            state.get("policy"), design, run.policy_figure, ccw_effect=ccw_effect
+        ),
         figures=tuple(run.brief_figures),
         caveats=brief_caveats(
             run.log.caveats, run.rules, replicates=int(design.estimation.bootstrap)

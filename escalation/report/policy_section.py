@@ -9,6 +9,7 @@ the pipeline's brief stage.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -185,7 +186,11 @@ def _precision_ceiling(study: Any, threshold: float | None) -> str:
 
 
 def policy_section(
-    study: Any, design: StudyDesign, policy_figure: BriefFigure | None
+    study: Any,
+    design: StudyDesign,
+    policy_figure: BriefFigure | None,
+    *,
+    ccw_effect: tuple[int, Mapping[str, float]] | None = None,
 ) -> PolicySection | None:
     """Return the brief's policy section for a policy study (None without one).
 
@@ -197,6 +202,13 @@ def policy_section(
         The design that ran (its registered success criteria).
     policy_figure : BriefFigure or None
         The policy values figure, shown in the section.
+    ccw_effect : tuple of (int, mapping), optional
+        The horizon and the clone-censor-weight risk difference (``estimate``,
+        ``conf_low``, ``conf_high``, as proportions) that lead the key numbers when the
+        grace period biases the other estimators. Offering early help to everyone against
+        no one is the same quantity, here estimated from AIPW-type scores that share that
+        bias: at the same horizon, the "everyone" rule is followed by the CCW figure for
+        scale, so that the reader is not left with two answers to one question.
 
     Returns
     -------
@@ -276,6 +288,17 @@ def policy_section(
                 f"{rule_label(rule)} ({figure.loc[rule, 'flagged_per_1000']:,.0f} offers per "
                 f"1,000): an estimated {against_no_one(rule)}."
             )
+    if ccw_effect is not None and ccw_effect[0] == h and "everyone" in figure.index:
+        rd = ccw_effect[1]
+        others[-1] += (
+            " For scale: the clone-censor-weight estimate that leads the key numbers, which "
+            "the grace period does not bias, is "
+            + _difference_words(
+                1000 * rd["estimate"], 1000 * rd["conf_low"], 1000 * rd["conf_high"],
+                "offering it to no one",
+            )
+            + "; read these values as likely too high."
+        )  # fmt: skip
     pair = contrast("benefit", lead) if lead is not None and "benefit" in figure.index else None
     if pair is not None and lead is not None:
         parts.append(

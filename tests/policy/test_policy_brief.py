@@ -206,3 +206,24 @@ def test_policy_section_says_when_no_rule_could_meet_the_precision_threshold() -
     # a precision of up to about 100% is possible, and nothing is said.
     judged = policy_section(study(), default_design(), None)
     assert judged is not None and "cannot be met" not in judged.criteria_note
+
+
+def test_offering_everyone_is_given_beside_the_ccw_effect_that_leads_the_brief() -> None:
+    """Everyone against no one is the key numbers' effect, here from AIPW-type scores: when
+    CCW leads (the grace period biasing the others), its figure follows for scale."""
+    ccw = {"estimate": -0.015, "conf_low": -0.029, "conf_high": -0.001}
+    section = policy_section(study(), default_design(), None, ccw_effect=(365, ccw))
+    assert section is not None
+    everyone = section.other_rules[-1]
+    assert everyone.startswith("Everyone (1,000 offers per 1,000)")
+    assert everyone.endswith(
+        "For scale: the clone-censor-weight estimate that leads the key numbers, which the "
+        "grace period does not bias, is 15.0 fewer escalations per 1,000 referrals than "
+        "offering it to no one (95% CI 1.0 to 29.0 fewer); read these values as likely too "
+        "high."
+    ), everyone
+    # Another horizon, or no CCW lead: nothing is added.
+    other = policy_section(study(), default_design(), None, ccw_effect=(730, ccw))
+    plain = policy_section(study(), default_design(), None)
+    assert other is not None and plain is not None
+    assert "For scale" not in " ".join(other.other_rules + plain.other_rules)

@@ -49,6 +49,9 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     # The adjusted curves follow the key numbers: CCW when the grace period biases AIPW.
     assert ("Read with this caveat." in html) == ("(CCW) is shown because the grace" in html)
     assert "Read with this caveat." in html  # 3,000 children, seed 5: it does
+    # Then offering everyone early help (the policy section's AIPW-based value) is followed
+    # by the CCW effect that leads the key numbers: the same quantity, for scale.
+    assert "For scale: the clone-censor-weight estimate that leads the key numbers" in html
     # The groups flagged most often name their rule and population (not Figure 7's).
     assert "offering early help to 300 in every 1,000 referrals (every referral" in html
     # Every figure's alt text states its finding from the written tables.
