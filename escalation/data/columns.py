@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -30,6 +31,7 @@ __all__ = [
     "expand",
     "factorize",
     "has_nul",
+    "header_words",
     "memory_pool",
     "parse_bools",
     "parse_dates",
@@ -575,3 +577,20 @@ def _filled(array: pa.ChunkedArray | pa.Array, value: object) -> pa.ChunkedArray
 
 def _is_text(value: object) -> bool:
     return isinstance(value, str)
+
+
+def header_words(header: object) -> tuple[str, ...]:
+    """Split a header into lower-case words (``ChildID`` → ``child id``; quotes dropped).
+
+    Examples
+    --------
+    >>> header_words("Child's Unique ID ")
+    ('childs', 'unique', 'id')
+    >>> header_words("ChildID")
+    ('child', 'id')
+    """
+    text = str(header) if header is not None else ""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
+    text = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
+    text = text.lower().replace("'", "").replace("’", "").replace("‘", "")
+    return tuple(w for w in re.split(r"[^a-z0-9]+", text) if w)

@@ -39,6 +39,7 @@ from escalation.data.columns import (
     distinct_text,
     expand,
     factorize,
+    header_words,
     parse_bools,
     parse_dates,
     positions,
@@ -416,8 +417,8 @@ def _code_hint(codes: list[str]) -> str:
 
 
 def _name_key(name: str) -> str:
-    """Return a column name reduced for comparison: lower case, letters and digits only."""
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
+    """Return a column name reduced for comparison: its header words run together."""
+    return "".join(header_words(name))
 
 
 def _look_alike(names: list[str], column: str) -> str | None:

@@ -148,32 +148,32 @@ def _criteria_note(study: Any, capacity: int) -> str:
     )
 
 
-def _precision_ceiling(study: Any, threshold: float | None) -> str:
+def _published(values: pd.DataFrame, rule: str, horizon: int, estimand: str) -> pd.Series | None:
+    """Return the published row of ``rule``'s ``estimand`` at ``horizon`` (None if none)."""
+    rows = values[
+        (values["rule"] == rule) & (values["horizon"] == horizon) & (values["estimand"] == estimand)
+    ]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _precision_ceiling(values: pd.DataFrame, study: Any, threshold: float | None) -> str:
     """Return a sentence when no rule at the judged rule's share could meet ``threshold``.
 
     A rule that offers early help to a share ``s`` of referrals, of which a share ``p``
     escalate (everyone's precision), flags at most ``p`` per referral who escalate, so
     its precision is at most ``p / s``. Below the threshold, "not met" says more about the
     threshold than about the rule. Empty when the threshold can be met, or without one.
+    ``values`` are the study's published values.
     """
     if threshold is None or study.judged_rule is None:
         return ""
-    values = study.published_values()
     h = study.horizon
-    everyone = values[
-        (values["rule"] == "everyone")
-        & (values["horizon"] == h)
-        & (values["estimand"] == "precision")
-    ]
-    flagged = values[
-        (values["rule"] == study.judged_rule)
-        & (values["horizon"] == h)
-        & (values["estimand"] == "flagged_per_1000")
-    ]
-    if everyone.empty or flagged.empty or not flagged["estimate"].iloc[0] > 0:
+    everyone = _published(values, "everyone", h, "precision")
+    flagged = _published(values, study.judged_rule, h, "flagged_per_1000")
+    if everyone is None or flagged is None or not flagged["estimate"] > 0:
         return ""
-    escalated = float(everyone["estimate"].iloc[0])
-    share = float(flagged["estimate"].iloc[0]) / 1000
+    escalated = float(everyone["estimate"])
+    share = float(flagged["estimate"]) / 1000
     ceiling = min(1.0, escalated / share)
     if ceiling >= threshold:
         return ""
@@ -236,6 +236,8 @@ def policy_section(
         pair = table[(table["rule"] == rule) & (table["other"] == other)]
         return pair.iloc[0] if len(pair) else None
 
+    values = study.published_values()
+    practice_offers = figure.loc["current_practice", "flagged_per_1000"]
     parts = []
     judged = study.judged_rule
     risk_rules = [r for r in figure.index if str(r).startswith("risk_")]
@@ -252,10 +254,10 @@ def policy_section(
         current = contrast(lead, "current_practice")
         if current is not None:
             # Not like for like unless the reader sees how many practitioners offered it to.
-            offered = figure.loc["current_practice", "flagged_per_1000"]
             parts.append(
                 f"Choosing them by {_rule_phrase(lead)} rather than as practitioners did "
-                f"(they offered it to about {offered:,.0f} in 1,000) is estimated to lead to "
+                f"(they offered it to about {practice_offers:,.0f} in 1,000) is estimated to "
+                "lead to "
                 + _difference_words(
                     current["estimate"],
                     current["conf_low"],
@@ -264,14 +266,8 @@ def policy_section(
                 )
                 + "."
             )
-        values = study.published_values()
-        unneeded = values[
-            (values["rule"] == lead)
-            & (values["horizon"] == h)
-            & (values["estimand"] == "unneeded_offers_per_1000")
-        ]
-        if len(unneeded):
-            row = unneeded.iloc[0]
+        row = _published(values, lead, h, "unneeded_offers_per_1000")
+        if row is not None:
             parts.append(
                 f"An estimated {row['estimate']:,.0f} of those offers per 1,000 referrals "
                 f"(95% CI {row['conf_low']:,.0f} to {row['conf_high']:,.0f}) would go to "
@@ -279,8 +275,8 @@ def policy_section(
             )
     # The other rules, one sentence each: listed under the summary, not run into it.
     others = [
-        f"Current practice (about {figure.loc['current_practice', 'flagged_per_1000']:,.0f} "
-        f"offers per 1,000): an estimated {against_no_one('current_practice')}."
+        f"Current practice (about {practice_offers:,.0f} offers per 1,000): an estimated "
+        f"{against_no_one('current_practice')}."
     ]
     for rule in ("benefit", "tree", "everyone"):
         if rule in figure.index:
@@ -340,7 +336,9 @@ def policy_section(
         criteria_note=(
             _criteria_note(study, capacity)
             + _precision_ceiling(
-                study, design.criteria.min_precision if design.criteria is not None else None
+                values,
+                study,
+                design.criteria.min_precision if design.criteria is not None else None,
             )
             if criteria_rows
             else ""

@@ -26,6 +26,7 @@ from escalation.data.codes import (
     PRIMARY_NEEDS,
     REFERRAL_SOURCES,
 )
+from escalation.data.columns import header_words
 
 __all__ = [
     "LISTS",
@@ -287,23 +288,6 @@ LISTS: Final[Mapping[int, ListSpec]] = {
     10: ListSpec(10, "adoption", _COMMON, ("child_id",), converted=False),
     11: ListSpec(11, "adopters", (), (), converted=False),
 }
-
-
-def header_words(header: object) -> tuple[str, ...]:
-    """Split a header into lower-case words (``ChildID`` → ``child id``; quotes dropped).
-
-    Examples
-    --------
-    >>> header_words("Child's Unique ID ")
-    ('childs', 'unique', 'id')
-    >>> header_words("ChildID")
-    ('child', 'id')
-    """
-    text = str(header) if header is not None else ""
-    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
-    text = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
-    text = text.lower().replace("'", "").replace("’", "").replace("‘", "")
-    return tuple(w for w in re.split(r"[^a-z0-9]+", text) if w)
 
 
 def find_columns(
