@@ -125,6 +125,7 @@ from escalation.report.brief import (
     BriefFigure,
     BriefImages,
     KeyNumber,
+    bootstrap_edge_note,
     describe_difference,
     figure_images,
     interval_digits,
@@ -2386,6 +2387,27 @@ def _difference_card(
     )
 
 
+def _bootstrap_edge(
+    rows: pd.DataFrame, rd: Mapping[str, float], settings: Mapping[str, Any]
+) -> str | None:
+    """Return the note on a risk difference whose bootstrap verdict another seed could change.
+
+    ``rows``: the headline estimator's effects at the horizon, by estimand (the disclosed
+    table, whose ``std_error_mc`` is missing without a bootstrap and in results written
+    before it existed); see :func:`escalation.report.brief.bootstrap_edge_note`.
+    """
+    if "std_error_mc" not in rows.columns:
+        return None
+    error = rows["std_error_mc"].astype(float).get("risk_difference", np.nan)
+    return bootstrap_edge_note(
+        rd["estimate"],
+        rd["conf_low"],
+        rd["conf_high"],
+        std_error_mc=float(error),
+        replicates=int(settings.get("bootstrap", 0) or 0),
+    )
+
+
 def _confounding_paragraph(crude: float, adjusted: float, horizon: int, label: str) -> str:
     """Explain, in plain words, why the crude and adjusted comparisons point opposite ways.
 
@@ -2548,6 +2570,8 @@ def _brief(
                 else:
                     shows.append(headline)
                 sentence = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
+                edge = _bootstrap_edge(by, rd, state["effects"].settings)
+                sentence += f" {edge}" if edge else ""
                 if rd["conf_low"] > 0 or rd["conf_high"] < 0:
                     shows.append(
                         f"Comparing families alike in what was recorded ({name}): {sentence}"

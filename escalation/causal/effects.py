@@ -23,7 +23,7 @@ from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import AUTO, canonical_columns, refuse_repeats, resolve_cluster
 from escalation.causal._confounders import Confounders, confounders, spells_and_covariates
 from escalation.causal.balance import balance_table
-from escalation.causal.bootstrap import cluster_bootstrap
+from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_error
 from escalation.causal.clone import run_ccw
 from escalation.causal.curves import EngineOutput, Nuisance, run_estimator
 from escalation.causal.influence import cluster_standard_error
@@ -228,7 +228,9 @@ class EffectsResult(Presents):
         """Return the ``effects.csv`` table.
 
         Columns: estimator, horizon, estimand, estimate, std_error, conf_low, conf_high,
-        then conf_level, p_value, se_method.
+        then conf_level, p_value, se_method and ``std_error_mc``: with a bootstrap, the
+        Monte Carlo error of ``std_error`` (another seed would give another standard error;
+        :func:`~escalation.causal.bootstrap.standard_error_mc_error`), else missing.
         """
         return self.effects.copy()
 
@@ -736,6 +738,7 @@ def estimate_effects(
         out = points[name]
         est = _derived(out.risk, out.rmst, hz)
         se: dict[str, FloatArray]
+        se_mc: dict[str, FloatArray] = {}
         curve_se = np.full_like(out.risk, np.nan)
         se_method = "none"
         if replicates is not None:
@@ -747,6 +750,7 @@ def estimate_effects(
             with np.errstate(divide="ignore", invalid="ignore"):
                 reps["risk_ratio"] = np.log(reps["risk_ratio"])
             se = {key: np.nanstd(v, axis=0, ddof=1) for key, v in reps.items()}
+            se_mc = {key: standard_error_mc_error(v) for key, v in reps.items()}
             curve_se = np.nanstd(risk_b, axis=0, ddof=1)
             se_method = "cluster_bootstrap"
         elif out.influence is not None:
@@ -769,9 +773,10 @@ def estimate_effects(
             for estimand in ESTIMANDS:
                 value = float(est[estimand][j])
                 s = float(se[estimand][j])
+                s_mc = float(se_mc[estimand][j]) if se_mc else np.nan
                 if estimand == "risk_ratio":
                     low, high = np.exp(np.log(value) + np.array([-z, z]) * s)
-                    std_error = value * s
+                    std_error, s_mc = value * s, value * s_mc
                     p = 2 * stats.norm.sf(abs(np.log(value)) / s) if s > 0 else np.nan
                 else:
                     low, high = value - z * s, value + z * s
@@ -793,6 +798,7 @@ def estimate_effects(
                         "conf_level": conf_level,
                         "p_value": float(p),
                         "se_method": se_method,
+                        "std_error_mc": s_mc,
                     }
                 )
         for arm, group in ((1, "treated"), (0, "untreated")):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from escalation.disclosure import DEFAULT_RULES, WITHHELD_TEXT, DisclosureRules, count_texts
-from escalation.report.brief import describe_risk, interval_digits
+from escalation.report.brief import describe_risk, interval_digits, point_digits
 from escalation.report.wording import attribute_label
 
 __all__ = [
@@ -108,17 +108,6 @@ def _intervals(stats: Iterable[Stats], noun: str) -> str:
         f"for {clear} of the {len(listed)} {noun}s the 95% interval lies wholly on one side "
         "of no difference"
     )
-
-
-def point_digits(estimate: float, conf_low: float, conf_high: float) -> int:
-    """Decimals of a difference in points, as the key numbers give it (one at least).
-
-    Examples
-    --------
-    >>> point_digits(-0.0152, -0.0311, 0.0012), point_digits(-0.0100, -0.0200, -0.0096)
-    (1, 2)
-    """
-    return max(1, interval_digits(estimate, conf_low, conf_high, digits=1))
 
 
 def points(estimate: float, conf_low: float, conf_high: float) -> str:

@@ -454,6 +454,69 @@ def describe_difference(
     return f"{head} (plausibly between {per100(low)} and {per100(high)} {direction})."
 
 
+def point_digits(estimate: float, conf_low: float, conf_high: float) -> int:
+    """Decimals of a difference in points, as the key numbers give it (one at least).
+
+    Examples
+    --------
+    >>> point_digits(-0.0152, -0.0311, 0.0012), point_digits(-0.0100, -0.0200, -0.0096)
+    (1, 2)
+    """
+    return max(1, interval_digits(estimate, conf_low, conf_high, digits=1))
+
+
+def bootstrap_edge_note(
+    estimate: float, conf_low: float, conf_high: float, *, std_error_mc: float, replicates: int
+) -> str | None:
+    """Say when a bootstrap interval's verdict could change with another seed.
+
+    The interval ``estimate ± z s`` (``s`` the bootstrap standard error from ``replicates``
+    replicates) has ends whose Monte Carlo error is ``z`` times ``std_error_mc``
+    (:func:`escalation.causal.bootstrap.standard_error_mc_error`). When the end nearest no
+    difference lies within twice that error of it, whether the interval includes no
+    difference is not settled by this many replicates: about one seed in 40 or more would
+    put it on the other side. Returns a sentence saying so and how many replicates would
+    settle it (``R (2 z e / |end|)²``, where the end's error is half its distance from no
+    difference, rounded up to hundreds), or None when the verdict is settled or no
+    bootstrap was run.
+
+    Examples
+    --------
+    >>> print(bootstrap_edge_note(-0.0147, -0.0285, -0.0008, std_error_mc=0.0007,
+    ...                           replicates=50))  # doctest: +NORMALIZE_WHITESPACE
+    With 50 bootstrap replicates the end of this interval nearest no difference (-0.1
+    points) is within their Monte Carlo error of it: with another seed the interval could
+    include no difference. Run the study again with about 600 replicates (bootstrap in the
+    design's [estimation] table) before relying on this.
+    >>> bootstrap_edge_note(-0.03, -0.05, -0.01, std_error_mc=0.0007, replicates=50) is None
+    True
+    """
+    if not (replicates > 0 and math.isfinite(std_error_mc) and std_error_mc > 0):
+        return None
+    z = 1.959963984540054
+    edge = conf_high if estimate < 0 else conf_low
+    if abs(edge) >= 2 * z * std_error_mc:
+        return None
+    digits = max(point_digits(estimate, conf_low, conf_high), 1)
+    includes = conf_low <= 0 <= conf_high
+    head = (
+        f"With {replicates} bootstrap replicates the end of this interval nearest no "
+        f"difference ({100 * edge:+.{digits}f} points) is within their Monte Carlo error of "
+        "it: with another seed the interval could "
+        + ("leave out no difference." if includes else "include no difference.")
+    )
+    needed = math.inf if edge == 0 else replicates * (2 * z * std_error_mc / abs(edge)) ** 2
+    if needed > 10_000:
+        return (
+            f"{head} It ends so close to no difference that more replicates would not settle "
+            "it: read it as touching no difference."
+        )
+    return (
+        f"{head} Run the study again with about {100 * math.ceil(needed / 100):,} replicates "
+        "(bootstrap in the design's [estimation] table) before relying on this."
+    )
+
+
 def figure_data_uri(
     plot: p9.ggplot,
     *,

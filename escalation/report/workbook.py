@@ -65,6 +65,7 @@ COLUMN_NAMES: Final = {
     "level": "Level",
     "cause": "Outcome",
     "se_method": "Standard error method",
+    "std_error_mc": "Monte Carlo error of the standard error",
     "transform": "Time transform",
     "feature_set": "Features",
     "ess": "Effective sample size",

@@ -54,6 +54,17 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     assert "For scale: the clone-censor-weight estimate that leads the key numbers" in html
     # The groups flagged most often name their rule and population (not Figure 7's).
     assert "offering early help to 300 in every 1,000 referrals (every referral" in html
+    # With 5 bootstrap replicates the headline interval's end nearest no difference is
+    # judged against its Monte Carlo error (effects.csv's std_error_mc): the brief says
+    # so exactly when that end lies within twice the error (z std_error_mc) of no difference.
+    effects = outputs.tables["effects"]
+    shown = effects[~effects["suppressed"].astype(bool)]
+    assert len(shown) and shown["std_error_mc"].notna().all()  # all bootstrapped here
+    ccw = effects[(effects["estimator"] == "ccw") & (effects["estimand"] == "risk_difference")]
+    rd = ccw.sort_values("horizon").iloc[0]
+    end = rd["conf_high"] if rd["estimate"] < 0 else rd["conf_low"]
+    unsettled = abs(end) < 2 * 1.959963984540054 * rd["std_error_mc"]
+    assert ("is within their Monte Carlo error of it" in html) == unsettled, rd
     # Every figure's alt text states its finding from the written tables.
     history = read_case_history(tmp_path / "data")
     ids = [*history.children["child_id"], *history.children["family_id"]]
