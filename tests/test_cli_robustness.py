@@ -102,3 +102,32 @@ def test_study_commands_read_the_design_and_data_one_way(
         [command, str(study), *out, "--data", "la/", "--extract-date", "2024-03-31"]
     )
     assert (args.design, args.data, args.extract_date) == (str(study), "la/", "2024-03-31")
+
+
+def _demo_folder(out: Path) -> None:
+    """A folder as ``escalation demo`` leaves it (its study files, data and truth)."""
+    from escalation.report.outputs import OutputFolder
+
+    with OutputFolder(out, command="escalation demo --out demo") as folder:
+        for name in ("design.toml", "brief.html", "truth.json", "data/children.csv"):
+            (folder.staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder.staging / name).write_text("x", encoding="utf-8")
+        folder.commit(command=folder.command)
+
+
+@pytest.mark.parametrize("command", ["run", "predict", "policy"])
+def test_a_demo_folder_is_refused_with_a_remedy_that_works(
+    command: str, study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``escalation run`` into a demo's folder suggested --overwrite, which then failed: the
+    run writes design.toml (and brief.html), which the demo wrote and no run replaces."""
+    out = tmp_path / "demo"
+    _demo_folder(out)
+    capsys.readouterr()
+    for overwrite in ([], ["--overwrite"]):
+        assert main([command, str(study), "--out", str(out), *overwrite]) == 2
+        err = capsys.readouterr().err
+        assert "was written by `escalation demo`" in err, err
+        assert "design.toml, which that run wrote and this one never replaces" in err, err
+        assert "pass --overwrite" not in err, err
+        assert "Choose another output folder." in err, err

@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Evaluate the rules and write the files; return 0 on success."""
     registration_file = args.registration or registration_path(Path(args.design))
-    with output_folder(args, inputs=[*study_inputs(args), registration_file]) as folder:
+    inputs = [*study_inputs(args), registration_file]
+    with output_folder(args, ["design.toml"], inputs) as folder:
         loaded = load_spells(args)
         design, history, data, log = loaded.design, loaded.history, loaded.data, loaded.log
         registration = check_registration(design, registration_file)

@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
     bad = [m for m in models if m not in MODEL_KINDS]
     if bad:
         raise DesignError(f"--models: unknown {', '.join(bad)}; choose from {MODEL_KINDS}")
-    with output_folder(args, inputs=[*study_inputs(args), args.truth]) as folder:
+    inputs = [*study_inputs(args), args.truth]
+    with output_folder(args, ["design.toml"], inputs) as folder:
         study = load_spells(args)
         design, history, data, log = study.design, study.history, study.data, study.log
         models = models or list(design.prediction.models)

@@ -64,10 +64,12 @@ def add_keep_going(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the study on the design's data; return 0 on success."""
-    from escalation.pipeline import compile_kernels_ahead, run_study
+    from escalation.pipeline import compile_kernels_ahead, run_study, study_files
 
     design_file = Path(args.design)
-    with output_folder(args, inputs=study_inputs(args)) as folder:
+    # The files known in advance (design.toml, brief.html): a folder whose earlier run
+    # wrote them (a demo's) is refused at once, without suggesting --overwrite.
+    with output_folder(args, study_files(), study_inputs(args)) as folder:
         compile_kernels_ahead()  # while the data are read (not for a refused output folder)
         design, history = load_study(args)
         seed = args.seed if args.seed is not None else design.estimation.seed
