@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -419,8 +420,10 @@ class CaveatLog:
         Statistical warnings are always kept, whatever the filters; each is re-issued once,
         against the line of its design key in the design file (a warning differing from one
         already shown only in its numbers, such as a count of steps in another model's fit,
-        is kept but not shown again). Other warnings follow the caller's filters and are
-        passed on unchanged.
+        is kept but not shown again; the warnings of bootstrap refits are shown once per
+        kind, the first in full with the count of the others: "(and 46 more like it during
+        the bootstrap refits)"). Other warnings follow the caller's filters and are passed
+        on unchanged.
         """
         recorded: list[tuple[warnings.WarningMessage, bool]] = []
 
@@ -444,29 +447,72 @@ class CaveatLog:
             self._pass_on(stage, recorded)
 
     def _pass_on(self, stage: str, recorded: list[tuple[warnings.WarningMessage, bool]]) -> None:
+        """Keep the statistical warnings of ``stage`` as caveats and re-issue them.
+
+        Warnings of bootstrap refits are shown once per kind (:func:`_kind`): the first in
+        full, saying how many more like it the refits raised; the log keeps every one.
+        """
+        caught_caveats: list[tuple[warnings.WarningMessage, Caveat | None]] = []
         for caught, refit in recorded:
-            if not issubclass(caught.category, StatisticalWarning):
+            caveat = None
+            if issubclass(caught.category, StatisticalWarning):
+                caveat = caveat_from_warning(caught.message, stage=stage, design=self.design)
+                caveat = dataclasses.replace(caveat, refits=int(refit))
+                self.add(caveat)
+            caught_caveats.append((caught, caveat))
+        refits = Counter(_kind(c) for _, c in caught_caveats if c is not None and c.refits)
+        told: set[tuple[str, ...]] = set()
+        for caught, caveat in caught_caveats:
+            if caveat is None:
                 warnings.warn_explicit(
                     caught.message, caught.category, caught.filename, caught.lineno
                 )
-                continue
-            caveat = caveat_from_warning(caught.message, stage=stage, design=self.design)
-            caveat = dataclasses.replace(caveat, refits=int(refit))
-            shape = (caveat.stage, caveat.design_key, _NUMBER.sub("#", caveat.message))
-            self.add(caveat)
-            if shape not in self._shown:
-                self._shown.add(shape)
-                warnings.warn_explicit(
-                    StatisticalWarning(
-                        f"{caveat.design_key}: {caveat.message} (in the design file: "
-                        f"{caveat.advice})",
-                        design_key=caveat.design_key,
-                        advice=caveat.advice,
-                    ),
-                    StatisticalWarning,
-                    self.file,
-                    design_key_line(self.text, caveat.design_key),
-                )
+            elif not caveat.refits:
+                self._show(caveat)
+            elif _kind(caveat) not in told:
+                told.add(_kind(caveat))
+                self._show(caveat, more=refits[_kind(caveat)] - 1)
+
+    def _show(self, caveat: Caveat, more: int = 0) -> None:
+        """Issue a caveat's warning against its design key's line, unless already shown.
+
+        A warning differing from one shown only in its numbers is not shown again, unless
+        ``more`` (other bootstrap refits' warnings of its kind, not shown) is to be told.
+        """
+        shape = (caveat.stage, caveat.design_key, _NUMBER.sub("#", caveat.message))
+        if shape in self._shown and not more:
+            return
+        self._shown.add(shape)
+        also = f" (and {more} more like it during the bootstrap refits)" if more else ""
+        warnings.warn_explicit(
+            StatisticalWarning(
+                f"{caveat.design_key}: {caveat.message} (in the design file: "
+                f"{caveat.advice}){also}",
+                design_key=caveat.design_key,
+                advice=caveat.advice,
+            ),
+            StatisticalWarning,
+            self.file,
+            design_key_line(self.text, caveat.design_key),
+        )
+
+
+def _kind(caveat: Caveat) -> tuple[str, ...]:
+    """Return what makes warnings alike: a model's separation, else the text but its numbers.
+
+    Examples
+    --------
+    >>> raised = "the propensity model: the log-likelihood stopped changing while the "
+    >>> raised += "coefficient(s) of {} kept growing, so ..."
+    >>> one, two = (Caveat("effects", "[covariates] include", raised.format(terms), "")
+    ...             for terms in ("sex_other (-19.5)", "factor_7A (-18.4)"))
+    >>> _kind(one) == _kind(two), _kind(one)[-1]
+    (True, 'separation of the propensity model')
+    """
+    match = _SEPARATION.match(caveat.message)
+    if match is not None:
+        return (caveat.stage, caveat.design_key, f"separation of the {match.group('model')}")
+    return (caveat.stage, caveat.design_key, _NUMBER.sub("#", caveat.message))
 
 
 #: A model's separation warning: which model, and the coefficients that kept growing.

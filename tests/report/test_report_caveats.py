@@ -147,13 +147,13 @@ SEPARATION = (
 )
 
 
+def _warn_separation(model: str, terms: str) -> None:
+    warnings.warn(SEPARATION.format(model=model, terms=terms), StatisticalWarning, stacklevel=2)
+
+
 def _refitting(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A bootstrap statistic whose every refit warns of separation (as the demo's did)."""
-    warnings.warn(
-        SEPARATION.format(model="competing events", terms=f"treatment (-{19 + rows[0] % 3})"),
-        StatisticalWarning,
-        stacklevel=1,
-    )
+    _warn_separation("competing events", f"treatment (-{19 + rows[0] % 3})")
     return np.array([values[rows].mean()])
 
 
@@ -267,3 +267,34 @@ def test_caveats_models_short_of_events_are_one_sentence_in_the_brief() -> None:
     # One such caveat alone reads as raised.
     (alone,) = brief_caveats(raised[:1], DEFAULT_RULES)
     assert alone.startswith("The outcome model may be unstable: about 230 escalations")
+
+
+def _separating(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A bootstrap statistic whose refits warn of separation in other terms each time."""
+    terms = ("source_3C", "need_N7", "factor_2A")[rows[0] % 3]
+    _warn_separation("escalation", f"{terms} (-{15 + rows[1] % 4})")
+    return np.array([values[rows].mean()])
+
+
+def test_caveats_warnings_of_bootstrap_refits_are_shown_once_with_their_count() -> None:
+    """A run of 200 refits printed 47 separation warnings of one model on the terminal. The
+    refits' warnings of a kind are shown once, the first in full, with the exact count of
+    the others; the log keeps every one (the brief and manifest count them)."""
+    from escalation.causal import cluster_bootstrap
+    from escalation.report.caveats import CaveatLog
+
+    log = CaveatLog(default_design(), "design.toml")
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with log.watch("effects"):
+            cluster_bootstrap(
+                _separating, np.arange(40) // 2, 12, args=(np.arange(40.0),), n_jobs=1, seed=5
+            )
+    separation = [str(w.message) for w in shown if "separation" in str(w.message)]
+    # The fit on every row (not a refit), then the first refit's with the other 11 counted.
+    assert len(separation) == 2, separation
+    assert "more like it" not in separation[0]
+    assert separation[1].endswith("(and 11 more like it during the bootstrap refits)")
+    assert "kept growing, so the likelihood is monotone" in separation[1]  # in full
+    caveats = [c for c in log.caveats if "separation" in c.message]
+    assert sum(c.count for c in caveats) == 13 and sum(c.refits for c in caveats) == 12
