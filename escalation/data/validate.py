@@ -10,7 +10,7 @@ child's episodes and notes) and lists each one in ``history.exclusions``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -94,6 +94,9 @@ class _Checker:
 
     def __post_init__(self) -> None:
         self.bad = np.zeros(len(self.frame), dtype=bool)
+        #: Rows whose every cell is empty: reported once (:meth:`flag_blank_rows`), by no
+        #: other rule.
+        self.blank = np.zeros(len(self.frame), dtype=bool)
 
     def flag(
         self,
@@ -117,15 +120,43 @@ class _Checker:
         if positions.size:
             self._record(positions, column, reason, True, "value dropped")
 
+    def flag_each(self, positions: np.ndarray, column: str, reasons: Sequence[str]) -> None:
+        """Record a problem with its own reason for each row at ``positions``; exclude them."""
+        self.bad[positions] = True
+        self._record(positions, column, reasons, True, _EXCLUDED[self.table])
+
+    def flag_blank_rows(self) -> None:
+        """Exclude rows whose every cell is empty, each with one problem, not one per column.
+
+        A spreadsheet saved as CSV often ends with such a row (``,,,,,``); no later rule
+        reports it again.
+        """
+        blank = _blank_rows(self.frame)
+        reason = (
+            "blank row: every cell is empty (a spreadsheet saved as CSV often ends with one); "
+            "delete it"
+        )
+        self.flag(blank, None, reason)
+        self.blank = blank
+
     def _record(
-        self, positions: np.ndarray, column: str | None, reason: str, show: bool, action: str
+        self,
+        positions: np.ndarray,
+        column: str | None,
+        reason: str | Sequence[str],
+        show: bool,
+        action: str,
     ) -> None:
+        reasons = [reason] * len(positions) if isinstance(reason, str) else list(reason)
+        kept = ~self.blank[positions]  # a blank row is reported once, as blank
+        positions = positions[kept]
+        reasons = [why for why, keep in zip(reasons, kept, strict=True) if keep]
         shown = show and column in self.frame
         # Only the offending values are taken (a column of Arrow text stays in Arrow).
         raw = self.frame[column].iloc[positions].to_numpy() if shown else None
         for i, pos in enumerate(positions):
             value = None if raw is None else _plain(raw[i])
-            self.problems.append(Problem(self.table, int(pos), column, value, reason, action))
+            self.problems.append(Problem(self.table, int(pos), column, value, reasons[i], action))
 
     def require_columns(self, spec: Mapping[str, bool]) -> list[Problem]:
         """Return table-level problems for contract columns that are absent or misnamed.
@@ -302,7 +333,10 @@ def validate_case_history(
     Notes
     -----
     Rules applied: required columns present and tables not empty; no value holding a NUL
-    byte and no column of lists or records; note text stored as text; unique, non-empty
+    byte and no column of lists or records; note text stored as text; no blank row (every
+    cell empty: one problem, no other); no word among the numbers of an extra column (at
+    most 3 distinct words filling at most 10% of its values: each reported, the column made
+    numbers, the word dropped when lenient); unique, non-empty
     ``child_id``; valid dates, none after the extract date (a birth date up to 40 weeks
     after it: a child unborn then) and no episode or note more than 280 days (40 weeks)
     before the child's birth or expected birth date; ``end`` never before ``start``;
@@ -311,7 +345,8 @@ def validate_case_history(
     it belongs to (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``,
     ``s47``, ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal
     to the start is normalised to empty); every episode and note for a known child; at
-    most one death per child and no episode starting after it; no two episodes of the
+    most one death per child and no episode starting after it; no point event repeating an
+    earlier row in every column (the copy is the problem, naming that row); no two episodes of the
     same interval kind overlapping for a child (open episodes run to the extract date);
     when the children table has an ``la`` column (several local authorities), every child
     has one (kept as text), and ``child_id`` stays unique across authorities.
@@ -351,7 +386,9 @@ def validate_case_history(
     if structural:
         raise DataValidationError(structural, context)
     for checker, spec in ((kids, CHILDREN_COLUMNS), (eps, EPISODE_COLUMNS), (notes, NOTE_COLUMNS)):
+        checker.flag_blank_rows()
         checker.frame = _with_all_columns(checker.frame, spec)
+        _check_numeric_extras(checker, spec)
 
     children = _check_children(kids, extract_date)
     valid_children = children.loc[~kids.bad, ["child_id", "birth_date", "_earliest"]]
@@ -636,6 +673,7 @@ def _check_episodes(
     frame["factors"] = _check_factors(eps, frame["factors"])
     _check_kind_codes(eps, frame)
 
+    _check_repeated_points(eps, frame, child)
     _check_deaths(eps, frame, child, len(children))
     _check_overlaps(eps, frame, child, extract_date)
     return frame
@@ -808,3 +846,135 @@ def _not_text(values: pd.Series) -> np.ndarray:
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return np.zeros(len(values), dtype=bool)  # text and missing values only
     return values.map(lambda v: not isinstance(v, str) and not pd.isna(v)).to_numpy(bool)
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Return True for rows whose every cell is missing or blank text.
+
+    Columns are checked one by one on the rows still blank, so a table without blank rows
+    costs one column's check.
+    """
+    blank = np.ones(len(frame), dtype=bool)
+    for i in range(frame.shape[1]):
+        rows = np.flatnonzero(blank)
+        if rows.size == 0:
+            break
+        cells = frame.iloc[:, i] if rows.size == len(frame) else frame.iloc[rows, i]
+        blank[rows] = _blank_cells(cells)
+    return blank
+
+
+def _blank_cells(values: pd.Series) -> np.ndarray:
+    """Return True where a cell is missing, or text that is empty once stripped."""
+    missing = values.isna().to_numpy(dtype=bool)
+    if missing.all() or pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return missing
+    return blank_text(values)
+
+
+def _check_repeated_points(eps: _Checker, frame: pd.DataFrame, child: np.ndarray) -> None:
+    """Exclude a point event that repeats an earlier row in every column, naming that row.
+
+    Two ``s47`` rows of one child on one day, identical in every column as read, are one
+    enquiry entered or extracted twice; counting both would count the enquiry twice. Rows
+    alike in child, kind and start but different in another column are kept (they may be
+    two records). Repeated interval episodes are reported as overlaps
+    (:func:`_check_overlaps`), a repeated death as a second death (:func:`_check_deaths`).
+    ``child`` is each row's position among the valid children.
+    """
+    kind = frame["kind"]
+    points = [name for name in POINT_KINDS if name != "death"]
+    rows = np.flatnonzero(kind.isin(points).to_numpy(dtype=bool) & ~eps.bad & (child >= 0))
+    if rows.size < 2:
+        return
+    # Rows alike in child, kind and start first (cheap), then every column as read.
+    keys = pd.DataFrame(
+        {
+            "child": child[rows],
+            "kind": kind.cat.codes.to_numpy()[rows],
+            "start": frame["start"].to_numpy()[rows].view(np.int64),
+        }
+    )
+    rows = rows[keys.duplicated(keep=False).to_numpy(dtype=bool)]
+    if rows.size == 0:
+        return
+    raw = eps.frame.iloc[rows]
+    codes = np.column_stack([factorize(raw.iloc[:, i])[0] for i in range(raw.shape[1])])
+    _, first, group = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    original = rows[first[group.ravel()]]
+    repeats = np.flatnonzero(original != rows)
+    kinds = kind.to_numpy()[rows[repeats]]
+    reasons = [
+        f"repeats row {int(original[i])}: the same {name} of the same child on the same date, "
+        "identical in every column (a copy made in data entry or by the extract, which "
+        "would count it twice); delete one"
+        for i, name in zip(repeats, kinds, strict=True)
+    ]
+    eps.flag_each(rows[repeats], "kind", reasons)
+
+
+#: "Otherwise numeric": at most this many distinct values in a column of numbers are not...
+_MAX_WORDS: Final = 3
+#: ... and they hold at most this share of the column's non-empty values.
+_MAX_WORD_SHARE: Final = 0.1
+
+
+def _check_numeric_extras(checker: _Checker, spec: Mapping[str, bool]) -> None:
+    """Make an extra column of numbers but for a few words numbers; flag each word.
+
+    One ``unknown`` in ``imd_decile`` would otherwise make the column text, and a model
+    would treat each decile as a category. A column is otherwise numeric when its non-empty
+    values are text, at most :data:`_MAX_WORDS` distinct values are not numbers and they
+    hold at most :data:`_MAX_WORD_SHARE` of the non-empty values; a word's value is dropped
+    (lenient reading) and the rest become numbers. Numbers with leading zeros (codes) keep
+    the column text, as in :func:`_with_all_columns`.
+    """
+    frame = checker.frame
+    if not frame.columns.is_unique:
+        return
+    for column in frame.columns:
+        if column in spec or column in _TEXT_EXTRAS or frame[column].dtype != np.dtype(object):
+            continue
+        values = frame[column]
+        words = _stray_words(values)
+        if words is None:
+            continue
+        numbers = _numeric_if_all_numbers(values.mask(words))
+        if numbers.dtype == np.dtype(object):
+            continue  # codes with leading zeros: text
+        present = int(values.notna().sum())
+        reason = (
+            f"not a number, in a column otherwise numeric ({present - int(words.sum())} of "
+            f"its {present} values are numbers): lenient reading treats it as missing, so "
+            "the column stays numbers rather than becoming categories; leave unknown values "
+            "empty"
+        )
+        checker.soft(words, str(column), reason)
+        checker.frame[column] = numbers
+
+
+def _stray_words(values: pd.Series) -> np.ndarray | None:
+    """Return where a column of text numbers holds a few values that are not numbers.
+
+    ``None`` when the column is all numbers, or not numbers but for a few (see
+    :func:`_check_numeric_extras`).
+
+    Examples
+    --------
+    >>> _stray_words(pd.Series([str(i % 10) for i in range(19)] + ["unknown"])).nonzero()
+    (array([19]),)
+    >>> _stray_words(pd.Series(["1", "two", "3"])) is None  # a third: not "a few"
+    True
+    """
+    codes, uniques = factorize(values)
+    if len(uniques) == 0 or not all(isinstance(v, str) for v in uniques):
+        return None
+    parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+    word = parsed.isna().to_numpy(dtype=bool)
+    if not word.any() or word.sum() > _MAX_WORDS or word.all():
+        return None
+    present = codes >= 0
+    rows = present & np.r_[word, False][codes]
+    if rows.sum() > _MAX_WORD_SHARE * present.sum():
+        return None
+    return np.asarray(rows)
