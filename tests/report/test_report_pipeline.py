@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import json
 import warnings
 from collections.abc import Iterator
@@ -309,3 +310,17 @@ def test_report_pipeline_figure_failing_in_the_helper_is_a_failure_of_its_stage(
             stages=("describe",),
             background_figures=True,
         )
+
+
+def test_report_pipeline_flow_caption_counts_the_rules_it_does_not_list(
+    history: Any, study: Any
+) -> None:
+    """Rules that left out nobody are not drawn; the caption says how many, and the table
+    lists them (suppressed: zero is a count below the threshold)."""
+    raw = build_spells(history, default_design()).flow
+    nobody = (raw["stage"] == "excluded") & (raw["children"] == 0) & (raw["episodes"] == 0)
+    assert nobody.sum() >= 2  # this history: several rules apply to no one
+    text = " ".join(html_lib.unescape((study.out / "brief.html").read_text()).split())
+    assert f"{nobody.sum()} rules that left out no one are not listed" in text
+    written = pd.read_csv(study.out / "results" / "flow.csv")
+    assert written["rule"].tolist() == raw["rule"].tolist()
