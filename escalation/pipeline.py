@@ -2548,15 +2548,16 @@ def _brief(
                         f"early help went on to a child protection plan or care within "
                         f"{horizon} days."
                     )
-                key.append(
-                    KeyNumber(
-                        f"Escalation within {horizon} days without early help"
-                        + (f" (estimated, {label})" if modelled else " (observed)"),
-                        f"{100 * r0['estimate']:.{d0}f}%",
-                        headline,
-                        interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to "
-                        f"{100 * r0['conf_high']:.{d0}f}%",
-                    )
+                # The headline answer (the effect, with any estimate shown beside it for
+                # comparison and the caveat that governs them) leads; the risk without
+                # early help follows as context.
+                context = KeyNumber(
+                    f"Escalation within {horizon} days without early help"
+                    + (f" (estimated, {label})" if modelled else " (observed)"),
+                    f"{100 * r0['estimate']:.{d0}f}%",
+                    headline,
+                    interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to "
+                    f"{100 * r0['conf_high']:.{d0}f}%",
                 )
                 key.append(_difference_card(rd, horizon, label))
                 other = effects[
@@ -2575,6 +2576,7 @@ def _brief(
                             comparison=True,
                         )
                     )
+                key.append(context)
                 if "risk_untreated" in crude_rows.index and modelled:
                     observed = crude_rows.loc["risk_untreated"]
                     shows.append(

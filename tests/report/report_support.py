@@ -166,14 +166,14 @@ def example_brief(
         "how often children come back and need a plan or care?",
         cohort_text="Children whose referral closed in 2019-2023 with no further action.",
         cohort_counts={"Children": 8796, "Went on to escalate": 1234, "Died": 3},
-        key_numbers=(
+        key_numbers=(  # the headline answer first, then the context, as run_study orders them
+            KeyNumber(
+                "Change with early help", "-2.1 points", describe_difference(-0.021, -0.038, -0.004)
+            ),
             KeyNumber(
                 "Escalation within a year without early help",
                 describe_risk(0.148, 0.131, 0.166),
                 "About 15 in every 100 children.",
-            ),
-            KeyNumber(
-                "Change with early help", "-2.1 points", describe_difference(-0.021, -0.038, -0.004)
             ),
         ),
         shows=("Families who got early help escalated a little less often.",),

@@ -1,5 +1,8 @@
 """The brief's key numbers lead with the estimate the design supports.
 
+They lead with the change in risk with early help (the headline answer), then give the
+risk without early help as context.
+
 When the effects stage warns that untreated spells ended within the grace period (which
 biases the unadjusted, IPW, g-formula and AIPW estimates towards benefit) and the
 clone-censor-weight (CCW) estimate was made, the key numbers lead with CCW, show AIPW
@@ -102,6 +105,10 @@ def test_report_brief_headline_is_ccw_when_the_grace_period_biases_aipw(
     assert "without early help (estimated, CCW)" in key
     assert "-1.5 points" in key and "-2.1 points" in key
     assert key.index("-1.5 points") < key.index("-2.1 points")
+    # The headline answer leads: the change in risk (with AIPW beside it for comparison and
+    # the caveat that governs both), then the risk without early help as context.
+    untreated = key.index("without early help (estimated, CCW)")
+    assert key.index("-1.5 points") < key.index("Read with this caveat.") < untreated
     # The caveat sits with the key numbers, its count disclosed, estimators in words.
     assert "Read with this caveat." in key
     assert "60 untreated spells ended within that grace period" in key
@@ -116,6 +123,8 @@ def test_report_brief_headline_is_aipw_without_the_grace_period_caveat(
     assert labels == ["AIPW"]
     assert "without early help (estimated, AIPW)" in key
     assert "-2.1 points" in key and "-1.5 points" not in key
+    # The change in risk leads; the risk without early help follows it as context.
+    assert key.index("-2.1 points") < key.index("without early help (estimated, AIPW)")
     assert "Read with this caveat." not in key and "grace period" not in key
 
 
