@@ -69,7 +69,9 @@ ESTIMATOR_NAMES: Final = {
     "ccw": "clone-censor-weight",
 }
 
-#: Shown with every risk tool, whatever its performance.
+#: The words of the brief's "Decision support only" box, the one text shown wherever the
+#: brief discusses a score: with the risk tool, whatever its performance, and with the
+#: policy section's rules deciding who is offered early help.
 DECISION_SUPPORT_CAVEAT: Final = (
     "A risk score can support a practitioner's judgement; it must never make or replace "
     "a decision about a child. It will miss some children who go on to need protection "
@@ -270,9 +272,12 @@ class PolicySection:
         tool's fairness figure shows another rule: the riskiest 10% of later years).
     cannot_say : str
         One sentence on what the evidence cannot say.
-    caveat : str
-        The restatement that a score may support a practitioner's judgement and must
-        never make the decision.
+
+    Notes
+    -----
+    The section ends with the brief's "Decision support only" box, in the words of
+    :data:`DECISION_SUPPORT_CAVEAT`, as the risk tool's section does: one text, not set
+    per section.
     """
 
     summary: str
@@ -285,7 +290,6 @@ class PolicySection:
     most_flagged: tuple[str, ...] = ()
     flagged_by: str = ""
     cannot_say: str = ""
-    caveat: str = "A score may support a practitioner's judgement; it must never make the decision."
 
 
 @dataclass(frozen=True)
@@ -313,8 +317,8 @@ class Brief:
     shows, does_not_show, limits : tuple of str
         Bullet points.
     risk_tool : str or None
-        What the validation says about a risk tool; the decision-support caveat is
-        always shown with it.
+        What the validation says about a risk tool; the decision-support caveat
+        (:data:`DECISION_SUPPORT_CAVEAT`) is always shown with it, and with ``policy``.
     policy : PolicySection or None
         Would a risk score help decide who is offered early help (the policy study)?
     figures : tuple of BriefFigure

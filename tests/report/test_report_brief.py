@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from escalation.errors import DataValidationError
 from escalation.report.brief import (
     DECISION_SUPPORT_CAVEAT,
     Brief,
+    PolicySection,
     figure_images,
     render_brief,
     write_brief,
@@ -68,6 +70,26 @@ def test_report_brief_plain_words_and_caveat(html: str) -> None:
     # the caveat goes with the risk tool's paragraph (figures play no part: none drawn)
     without = dataclasses.replace(example_brief(with_risk_tool=False), figures=())
     assert "Decision support only." not in render_brief(without, dpi=30)
+
+
+def test_report_brief_decision_support_boxes_say_one_text() -> None:
+    # The risk tool's box and the policy section's are one text, from one place.
+    brief = dataclasses.replace(example_brief(with_policy=True), figures=())
+    assert brief.policy is not None
+    brief = dataclasses.replace(brief, policy=dataclasses.replace(brief.policy, figure=None))
+    html = render_brief(brief, dpi=30)
+    boxes = re.findall(
+        r'<div class="caveat[^"]*" role="note"><strong>Decision support only\.</strong>'
+        r"\s*(.*?)</div>",
+        html,
+        re.S,
+    )
+    assert len(boxes) == 2
+    assert boxes[0] == boxes[1] == str(escape(DECISION_SUPPORT_CAVEAT))
+    # A policy section without the risk tool's still shows the box, in the same words.
+    alone = render_brief(dataclasses.replace(brief, risk_tool=None), dpi=30)
+    assert alone.count(str(escape(DECISION_SUPPORT_CAVEAT))) == 1
+    assert not any(f.name == "caveat" for f in dataclasses.fields(PolicySection))
 
 
 def test_report_brief_refuses_identifiers(tmp_path: Path) -> None:
@@ -137,7 +159,7 @@ def test_report_brief_policy_section(html: str, drawn: Brief) -> None:
     assert "Would a risk score help decide who is offered early help?" in html
     assert "Pre-registered criteria" in html and "<strong>not met</strong>" in html
     assert "What the evidence cannot say." in html
-    assert "must never make the decision" in html
+    assert html.count("Decision support only.") == 2  # the risk tool's and this section's
     assert "Who would be flagged most often" in html
     assert "has not changed since" in html
     # The other rules are a list under the summary, one item each, not run into it.

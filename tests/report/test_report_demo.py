@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from escalation import build_spells, read_case_history, read_design
 from escalation.cli.run import run_demo
+from escalation.report.brief import DECISION_SUPPORT_CAVEAT
 from escalation.survival import gray_test
 from tests.report.alt_support import check_alt_texts
 from tests.report.epp_support import check_small_authority_caveats
@@ -44,7 +46,9 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     assert manifest["registration"]["status"] == "registered"
     assert (tmp_path / "design.registration.json").exists()
     assert "Would a risk score help decide who is offered early help?" in html
-    assert "must never make the decision" in html
+    # Its decision-support box is the risk tool's, in the same words.
+    policy = html[html.index('<section aria-labelledby="policy">') :]
+    assert str(escape(DECISION_SUPPORT_CAVEAT)) in policy[: policy.index("</section>")]
     assert "would go to children who would not have escalated within" in html
     # The adjusted curves follow the key numbers: CCW when the grace period biases AIPW.
     assert ("Read with this caveat." in html) == ("(CCW) is shown because the grace" in html)
