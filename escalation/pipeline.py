@@ -2233,6 +2233,8 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     )
     overall = overall[overall["estimate"].notna()]
     colours = run.extra.get("model_colours")
+    # The groups disclosure control withheld, named (labels, not counts) in the caption.
+    hidden = alt_text.fairness_hidden(shown, run.rules)
     plot = plot_fairness(
         shown,
         metrics_shown=list(_FAIRNESS_METRICS.values()),
@@ -2246,9 +2248,8 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
         title="Does the tool work equally well for all children?",
         caption=f"Recall (the share of children who escalated that were flagged) and "
         f"precision (the share of flagged children who escalated) of the {_model_label(first)} "
-        "model when the riskiest 10% are flagged, by group; dashed lines are all children. "
-        f"Groups with fewer than {run.rules.threshold} children, escalations or flagged "
-        "children are suppressed.",
+        "model when the riskiest 10% are flagged, by group; dashed lines are all children."
+        + (f" {hidden}" if hidden else ""),
         alt=alt_text.fairness_alt(
             shown, overall if len(overall) else None, _model_label(first), run.rules
         ),

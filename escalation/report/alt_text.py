@@ -31,6 +31,7 @@ __all__ = [
     "authority_alt",
     "calibration_alt",
     "fairness_alt",
+    "fairness_hidden",
     "flow_alt",
     "incidence_alt",
     "point_digits",
@@ -579,6 +580,74 @@ def _range(rows: pd.DataFrame) -> str:
     )
 
 
+def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES) -> str:
+    """Return the sentence naming the groups the fairness figure does not show, and why.
+
+    A group is not shown when disclosure control withheld its estimate (``suppressed``, or
+    the estimate missing); a group withheld for some metrics only is named with them. The
+    groups are named by their labels (categories such as an ethnic group or a deprivation
+    quintile, never a child), without counts. Empty when every group is shown.
+
+    Parameters
+    ----------
+    groups : pandas.DataFrame
+        The rows the figure draws: ``metric``, ``attribute`` (labelled), ``group``,
+        ``estimate`` and optionally ``suppressed``.
+    rules : DisclosureRules, optional
+        The rules the groups were disclosed under.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> groups = pd.DataFrame({"metric": ["Recall"] * 3 + ["Precision"] * 3,
+    ...     "attribute": ["Ethnicity", "Ethnicity", "Sex"] * 2,
+    ...     "group": ["Asian", "White", "M"] * 2,
+    ...     "estimate": [None, 0.3, 0.2, None, 0.2, None]})
+    >>> print(fairness_hidden(groups))  # doctest: +NORMALIZE_WHITESPACE
+    Groups not shown, as they have too few children to show (fewer than 10 children,
+    escalations or flagged children in the group): Ethnicity: Asian; Sex: M (precision
+    only).
+    >>> fairness_hidden(groups.assign(estimate=0.3))
+    ''
+    """
+    withheld = pd.to_numeric(groups["estimate"], errors="coerce").isna().to_numpy()
+    if "suppressed" in groups.columns:
+        withheld |= groups["suppressed"].fillna(True).astype(bool).to_numpy()
+    metrics = list(dict.fromkeys(str(m) for m in groups["metric"]))
+    named: dict[str, list[str]] = {}
+    for (attribute, group), rows in groups.assign(_withheld=withheld).groupby(
+        ["attribute", "group"], sort=False, observed=True
+    ):
+        gone = [str(m) for m in rows.loc[rows["_withheld"], "metric"]]
+        if not gone:
+            continue
+        every = set(gone) >= {str(m) for m in rows["metric"]}
+        label = str(group) if every else f"{group} ({_words(_ordered(gone, metrics))} only)"
+        named.setdefault(str(attribute), []).append(label)
+    if not named:
+        return ""
+    listing = "; ".join(f"{attribute}: {', '.join(labels)}" for attribute, labels in named.items())
+    return (
+        f"Groups {NOT_SHOWN}, as they have too few children to show (fewer than "
+        f"{rules.threshold} children, escalations or flagged children in the group): "
+        f"{listing}."
+    )
+
+
+def _ordered(names: Iterable[str], order: Sequence[str]) -> list[str]:
+    """Return ``names`` once each, in ``order``, lower case."""
+    chosen = set(names)
+    return [name.lower() for name in order if name in chosen]
+
+
+def _words(names: Sequence[str]) -> str:
+    """Join names as "a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def fairness_alt(
     groups: pd.DataFrame,
     overall: pd.DataFrame | None,
@@ -586,6 +655,8 @@ def fairness_alt(
     rules: DisclosureRules = DEFAULT_RULES,
 ) -> str:
     """Return the fairness figure's text: the range of recall and precision across groups.
+
+    The groups not shown are named, with why (:func:`fairness_hidden`).
 
     Parameters
     ----------
@@ -613,7 +684,9 @@ def fairness_alt(
     >>> print(fairness_alt(groups, overall, "Cox"))  # doctest: +NORMALIZE_WHITESPACE
     Recall and precision of the Cox model flagging the riskiest 10%, by group (Sex).
     Recall from 40% (Sex: F) to 62% (Sex: M), against 50% for all children; precision not
-    shown for any group (fewer than 10 children, escalations or flagged children).
+    shown for any group (fewer than 10 children, escalations or flagged children). Groups
+    not shown, as they have too few children to show (fewer than 10 children, escalations
+    or flagged children in the group): Sex: F (precision only), M (precision only).
     """
     attributes = list(dict.fromkeys(str(a) for a in groups["attribute"]))
     head = (
@@ -629,9 +702,6 @@ def fairness_alt(
             parts.append(f"{metric.lower()} {NOT_SHOWN} for any group ({reason})")
             continue
         text = f"{metric.lower()} {_range(rows)}"
-        hidden = int((groups["metric"] == metric).sum()) - len(rows)
-        if hidden:
-            text += f" ({hidden} group{'' if hidden == 1 else 's'} {NOT_SHOWN}: {reason})"
         all_rows = None if overall is None else overall[overall["metric"] == metric]
         if all_rows is not None and len(all_rows):
             text += f", against {100 * float(all_rows['estimate'].iloc[0]):.0f}% for all children"
@@ -640,7 +710,8 @@ def fairness_alt(
     if not shown.any():
         return f"{head} Recall and precision are {NOT_SHOWN} for any group ({reason})."
     body = "; ".join(parts)
-    return f"{head} {body[:1].upper()}{body[1:]}."
+    hidden = fairness_hidden(groups, rules)
+    return f"{head} {body[:1].upper()}{body[1:]}." + (f" {hidden}" if hidden else "")
 
 
 def policy_alt(figure: pd.DataFrame, capacity: int, horizon: int) -> str:

@@ -183,7 +183,9 @@ def test_fairness_alt_range_overall_and_suppressed_groups() -> None:
     overall = pd.DataFrame({"metric": ["Recall", "Precision"], "estimate": [0.5, 0.2]})
     text = fairness_alt(groups, overall, "Cox")
     assert "by group (Sex, Disability)" in text
-    assert "Recall from 40% (Sex: F) to 62% (Sex: M) (1 group not shown" in text
+    assert "Recall from 40% (Sex: F) to 62% (Sex: M), against 50%" in text
+    # the group not shown is named, with why (not counted)
+    assert text.endswith("flagged children in the group): Disability: yes.")
     assert "against 50% for all children" in text
     assert "precision from 18% (Sex: F) to 21% (Sex: M)" in text
     hidden = fairness_alt(groups.assign(estimate=None), None, "Cox", DisclosureRules(20))
