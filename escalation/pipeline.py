@@ -141,6 +141,7 @@ from escalation.report.caveats import (
 )
 from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.policy_section import policy_section
+from escalation.report.risk_tool import risk_tool_paragraph
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
 from escalation.report.wording import (
     arms_sentence,
@@ -2641,7 +2642,7 @@ def _brief(
             rows = metrics[(metrics["model"] == model) & (metrics["metric"] == name)]
             return None if rows.empty else rows.iloc[0]
 
-        recall, precision, auc = metric("recall_top10"), metric("precision_top10"), metric("auc")
+        recall, precision = metric("recall_top10"), metric("precision_top10")
         if recall is not None and precision is not None:
             r, p = 100 * float(recall["estimate"]), 100 * float(precision["estimate"])
             within = (
@@ -2661,31 +2662,7 @@ def _brief(
                     f"{100 * float(recall['conf_high']):.0f}%",
                 )
             )
-            risk_text = (
-                f"A risk model was trained on earlier years and tested on later ones, as it "
-                f"would be used ({_model_label(first)}, structured case data). Flagging the "
-                "riskiest 10% "
-                f"of children would miss about {100 - r:.0f} in every 100 children who "
-                f"escalated{within}, and about {100 - p:.0f} in every 100 children it flagged "
-                f"would not escalate{within}."
-            )
-            if auc is not None:
-                risk_text += (
-                    f" Its ability to rank children by their risk of escalating{within} (AUC) was "
-                    f"{float(auc['estimate']):.2f} "
-                    f"(95% CI {float(auc['conf_low']):.2f} to {float(auc['conf_high']):.2f}; "
-                    "0.5 is no better than chance)."
-                )
-            text_models = [m for m in metrics["model"].unique() if "+text" in str(m)]
-            text_auc = metric("auc", str(text_models[0])) if text_models else None
-            if auc is not None and text_auc is not None:
-                risk_text += (
-                    f" Adding features from case notes gave an AUC of "
-                    f"{float(text_auc['estimate']):.2f} "
-                    f"(95% CI {float(text_auc['conf_low']):.2f} to "
-                    f"{float(text_auc['conf_high']):.2f})"
-                    + (f", for escalation{within}." if within else ".")
-                )
+            risk_text = risk_tool_paragraph(metrics, first, _model_label(first), within=within)
     limits = study_limits(design)
     missing = [_STAGE_WORDS[f.stage] for f in run.failures if f.stage in _STAGE_WORDS]
     if missing:

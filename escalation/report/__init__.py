@@ -10,6 +10,8 @@
 - :mod:`escalation.report.brief`: the self-contained HTML policy brief.
 - :mod:`escalation.report.alt_text`: the brief figures' alternative text, each stating
   what the figure plots and its finding from the disclosed tables.
+- :mod:`escalation.report.risk_tool`: the brief's paragraph on the risk tool, its
+  calibration and case-note verdicts read from the validation's intervals.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _EXPORTS = {
 #: imported with the package.
 _SUBMODULES = (
     "alt_text", "brief", "caveats", "disclosure", "manifest", "outputs", "policy_section",
-    "table_one", "wording", "workbook",
+    "risk_tool", "table_one", "wording", "workbook",
 )  # fmt: skip
 _exported, __dir__ = lazy_attributes(__name__, _EXPORTS, _SUBMODULES)
 

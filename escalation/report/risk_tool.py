@@ -1,0 +1,258 @@
+"""The brief's paragraph on the risk tool: what its validation found, in plain words.
+
+Every verdict is read from the intervals of the validation's own metrics table
+(``results/prediction_metrics.csv``: ``model, metric, estimate, conf_low, conf_high``),
+never from a point estimate alone, and is worded whichever way the result goes:
+
+- Calibration slope (1 is ideal): the interval wholly below 1 says the predicted risks
+  were too extreme (the usual sign of overfitting), wholly above 1 too modest; an interval
+  that includes 1 says their spread was consistent with what happened.
+- Calibration in the large (observed − expected risk): an interval wholly above 0 says
+  the tool predicted too little escalation on average, wholly below 0 too much; one that
+  includes 0 says the average predicted risk matched the observed.
+- Case-note (text) features: the model with them (``<model>+text``) is judged against the
+  same model on structured data alone. Their AUC intervals not overlapping, the text
+  features improved (or worsened) the ranking; overlapping, there was no clear
+  improvement, and the words say "did not improve" when the estimate with text was no
+  higher. The two AUCs are measured on the same children but their difference has no
+  interval of its own, so this is conservative: a small real gain reads "no clear
+  improvement".
+
+Only shares and AUCs appear, no counts; metrics withheld by disclosure control (missing)
+leave their sentence out.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import pandas as pd
+
+__all__ = [
+    "calibration_sentence",
+    "risk_tool_paragraph",
+    "text_features_sentence",
+]
+
+Stats = tuple[float, float, float]
+#: The suffix of a model with case-note features in the metrics table.
+_TEXT: Final = "+text"
+
+
+def _values(metrics: pd.DataFrame, model: str, metric: str) -> Stats:
+    """Return ``(estimate, conf_low, conf_high)`` of one model's metric (NaN: not shown)."""
+    rows = metrics[(metrics["model"].astype(str) == model) & (metrics["metric"] == metric)]
+    if rows.empty:
+        return math.nan, math.nan, math.nan
+    row = rows.iloc[0]
+    low, high = (row.get(c, math.nan) for c in ("conf_low", "conf_high"))
+    e, lo, hi = (float(pd.to_numeric(v, errors="coerce")) for v in (row["estimate"], low, high))
+    return e, lo, hi
+
+
+def _stats(metrics: pd.DataFrame, model: str, metric: str) -> Stats | None:
+    """Return one model's metric with its interval, or None unless all three are shown."""
+    values = _values(metrics, model, metric)
+    return None if any(math.isnan(v) for v in values) else values
+
+
+def _two(stats: Stats) -> str:
+    """Return "0.76 (95% CI 0.62 to 0.94)"."""
+    e, lo, hi = stats
+    return f"{e:.2f} (95% CI {lo:.2f} to {hi:.2f})"
+
+
+def _share(value: float) -> str:
+    """Return a share as a percentage with one decimal ("8.7%")."""
+    return f"{100 * value:.1f}%"
+
+
+def calibration_sentence(metrics: pd.DataFrame, model: str, *, within: str = "") -> str:
+    """Return the calibration verdict of ``model``: slope, then average risk.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The validation's metrics (``model, metric, estimate, conf_low, conf_high``), with
+        ``calibration_slope``, ``calibration_in_the_large`` (observed − expected),
+        ``observed`` and ``expected`` rows.
+    model : str
+        The model the brief describes.
+    within : str, optional
+        The horizon in words (" within 365 days").
+
+    Returns
+    -------
+    str
+        Empty when neither is shown.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"model": "cox", "metric": ["calibration_slope",
+    ...     "calibration_in_the_large", "observed", "expected"],
+    ...     "estimate": [0.76, 0.005, 0.087, 0.082], "conf_low": [0.62, -0.005, 0.076, 0.078],
+    ...     "conf_high": [0.94, 0.019, 0.099, 0.084]})
+    >>> print(calibration_sentence(metrics, "cox"))  # doctest: +NORMALIZE_WHITESPACE
+    Its predicted risks were too extreme: the calibration slope was 0.76 (95% CI 0.62 to
+    0.94; 1 is ideal, and the interval lies below it), so children it rated at high risk
+    escalated less often than predicted and those at low risk more often; the scores
+    rank children but should not be read as each child's chance of escalating. On
+    average it predicted about as much escalation as happened: 8.7% of children
+    escalated against 8.2% predicted (the 95% CI of the difference includes no
+    difference).
+    """
+    parts = []
+    slope = _stats(metrics, model, "calibration_slope")
+    if slope is not None:
+        shown = f"{_two(slope)[:-1]}; 1 is ideal"
+        if slope[2] < 1:
+            parts.append(
+                f"Its predicted risks were too extreme: the calibration slope was {shown}, "
+                "and the interval lies below it), so children it rated at high risk "
+                "escalated less often than predicted and those at low risk more often; the "
+                "scores rank children but should not be read as each child's chance of "
+                f"escalating{within}."
+            )
+        elif slope[1] > 1:
+            parts.append(
+                f"Its predicted risks were too modest: the calibration slope was {shown}, "
+                "and the interval lies above it), so children it rated at high risk "
+                "escalated more often than predicted and those at low risk less often; the "
+                "scores rank children but should not be read as each child's chance of "
+                f"escalating{within}."
+            )
+        else:
+            parts.append(
+                "The spread of its predicted risks was consistent with what happened: the "
+                f"calibration slope was {shown}, and the interval includes it)."
+            )
+    difference = _stats(metrics, model, "calibration_in_the_large")
+    observed = _stats(metrics, model, "observed")
+    expected = _stats(metrics, model, "expected")
+    if difference is not None and observed is not None and expected is not None:
+        o, x = observed[0], expected[0]
+        average = f"{_share(o)} of children escalated{within} against {_share(x)} predicted"
+        if difference[1] > 0:
+            parts.append(
+                f"On average it predicted too little escalation: {average} (the 95% CI of "
+                "the difference lies wholly above no difference)."
+            )
+        elif difference[2] < 0:
+            parts.append(
+                f"On average it predicted too much escalation: {average} (the 95% CI of "
+                "the difference lies wholly below no difference)."
+            )
+        else:
+            parts.append(
+                f"On average it predicted about as much escalation as happened: {average} "
+                "(the 95% CI of the difference includes no difference)."
+            )
+    return " ".join(parts)
+
+
+def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
+    """Return whether case-note (text) features improved ``model``'s ranking (AUC).
+
+    The model with them is ``<model>+text`` (else the first model with text features);
+    the verdict reads the two AUCs' intervals (see the module's rules).
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The validation's metrics, with ``auc`` rows of both models.
+    model : str
+        The model on structured data that the brief describes.
+
+    Returns
+    -------
+    str
+        Empty without a model with text features, or an AUC not shown.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"model": ["cox", "cox+text"], "metric": "auc",
+    ...     "estimate": [0.674, 0.660], "conf_low": [0.644, 0.632],
+    ...     "conf_high": [0.720, 0.701]})
+    >>> print(text_features_sentence(metrics, "cox"))  # doctest: +NORMALIZE_WHITESPACE
+    Adding features from case notes did not improve it: with them its AUC was 0.66 (95% CI
+    0.63 to 0.70), against 0.67 (95% CI 0.64 to 0.72) on structured data alone.
+    """
+    names = [str(m) for m in pd.unique(metrics["model"])]
+    text_models = [m for m in names if m == f"{model}{_TEXT}"] or [m for m in names if _TEXT in m]
+    if not text_models:
+        return ""
+    base = _stats(metrics, model, "auc")
+    text = _stats(metrics, text_models[0], "auc")
+    if base is None or text is None:
+        return ""
+    both = f"with them its AUC was {_two(text)}, against {_two(base)} on structured data alone"
+    if text[1] > base[2]:
+        return f"Adding features from case notes improved its ranking: {both}."
+    if text[2] < base[1]:
+        return f"Adding features from case notes made its ranking worse: {both}."
+    if text[0] <= base[0]:
+        return f"Adding features from case notes did not improve it: {both}."
+    return (
+        f"Adding features from case notes gave no clear improvement: {both}; the two "
+        "intervals overlap."
+    )
+
+
+def risk_tool_paragraph(
+    metrics: pd.DataFrame, model: str, label: str, *, within: str = ""
+) -> str | None:
+    """Return the brief's paragraph on the risk tool (``Brief.risk_tool``).
+
+    What flagging the riskiest 10% would miss and flag wrongly, the ranking (AUC), whether
+    its predicted risks were right (:func:`calibration_sentence`) and whether case-note
+    features improved it (:func:`text_features_sentence`).
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The validation's disclosed metrics (``results/prediction_metrics.csv``).
+    model : str
+        The model on structured data the brief describes (as in ``metrics``).
+    label : str
+        Its name in words ("Cox").
+    within : str, optional
+        The horizon in words (" within 365 days").
+
+    Returns
+    -------
+    str or None
+        None without the model's recall and precision at the riskiest 10%.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"model": "cox", "metric": ["recall_top10",
+    ...     "precision_top10"], "estimate": [0.26, 0.23], "conf_low": [0.23, 0.19],
+    ...     "conf_high": [0.33, 0.28]})
+    >>> print(risk_tool_paragraph(metrics, "cox", "Cox"))  # doctest: +NORMALIZE_WHITESPACE
+    A risk model was trained on earlier years and tested on later ones, as it would be used
+    (Cox, structured case data). Flagging the riskiest 10% of children would miss about 74
+    in every 100 children who escalated, and about 77 in every 100 children it flagged
+    would not escalate.
+    """
+    r = 100 * _values(metrics, model, "recall_top10")[0]
+    p = 100 * _values(metrics, model, "precision_top10")[0]
+    if math.isnan(r) or math.isnan(p):
+        return None
+    parts = [
+        "A risk model was trained on earlier years and tested on later ones, as it would be "
+        f"used ({label}, structured case data). Flagging the riskiest 10% of children would "
+        f"miss about {100 - r:.0f} in every 100 children who escalated{within}, and about "
+        f"{100 - p:.0f} in every 100 children it flagged would not escalate{within}."
+    ]
+    auc = _stats(metrics, model, "auc")
+    if auc is not None:
+        parts.append(
+            f"Its ability to rank children by their risk of escalating{within} (AUC) was "
+            f"{_two(auc)[:-1]}; 0.5 is no better than chance)."
+        )
+    parts += [
+        calibration_sentence(metrics, model, within=within),
+        text_features_sentence(metrics, model),
+    ]
+    return " ".join(p for p in parts if p)

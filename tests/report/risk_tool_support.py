@@ -1,0 +1,38 @@
+"""Validation metrics tables for the brief's risk-tool paragraph (constructed, no data)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+Stats = tuple[float, float, float]
+#: The demo's structured Cox model (results/prediction_metrics.csv), rounded.
+DEMO: dict[str, Stats] = {
+    "recall_top10": (0.263, 0.230, 0.331),
+    "precision_top10": (0.227, 0.186, 0.284),
+    "auc": (0.675, 0.644, 0.720),
+    "observed": (0.0871, 0.0759, 0.0993),
+    "expected": (0.0816, 0.0784, 0.0844),
+    "calibration_in_the_large": (0.0054, -0.0046, 0.0188),
+    "calibration_slope": (0.759, 0.625, 0.939),
+}
+#: The demo's Cox model with case-note features.
+DEMO_TEXT: dict[str, Stats] = {**DEMO, "auc": (0.660, 0.632, 0.701)}
+
+
+def metrics_table(models: dict[str, dict[str, Stats]]) -> pd.DataFrame:
+    """A validation's metrics table: one row per model and metric, at 365 days."""
+    rows = [
+        {
+            "model": model,
+            "feature_set": "structured+text" if model.endswith("+text") else "structured",
+            "metric": metric,
+            "estimate": e,
+            "conf_low": lo,
+            "conf_high": hi,
+            "conf_level": 0.95,
+            "horizon": 365,
+        }
+        for model, values in models.items()
+        for metric, (e, lo, hi) in values.items()
+    ]
+    return pd.DataFrame(rows)

@@ -1,0 +1,85 @@
+"""The brief's risk-tool paragraph gives the calibration and case-note verdicts.
+
+Each verdict is read from the validation's intervals, not from point estimates alone, and
+is worded whichever way the result goes: predictions too extreme, too modest or of the
+right spread; too little, too much or about the right escalation on average; case-note
+(text) features improving the ranking, worsening it, or not clearly improving it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from escalation.report import risk_tool
+from tests.report.risk_tool_support import DEMO, DEMO_TEXT, Stats, metrics_table
+
+
+def _calibration(**values: Stats) -> str:
+    return risk_tool.calibration_sentence(metrics_table({"cox": {**DEMO, **values}}), "cox")
+
+
+def _text(auc: Stats, text_auc: Stats) -> str:
+    table = metrics_table({"cox": {**DEMO, "auc": auc}, "cox+text": {**DEMO, "auc": text_auc}})
+    return risk_tool.text_features_sentence(table, "cox")
+
+
+@pytest.mark.parametrize(
+    ("slope", "verdict"),
+    [
+        ((0.76, 0.62, 0.94), "too extreme"),  # the demo: interval below 1
+        ((1.56, 1.28, 1.96), "too modest"),  # interval above 1
+        ((0.80, 0.55, 1.05), "consistent with what happened"),  # below 1, interval includes 1
+        ((1.02, 0.90, 1.15), "consistent with what happened"),
+    ],
+)
+def test_risk_tool_calibration_slope_verdict_comes_from_its_interval(
+    slope: Stats, verdict: str
+) -> None:
+    text = _calibration(calibration_slope=slope)
+    assert verdict in text
+    assert f"calibration slope was {slope[0]:.2f} (95% CI {slope[1]:.2f} to {slope[2]:.2f}" in text
+    others = {"too extreme", "too modest", "consistent with what happened"} - {verdict}
+    assert not any(o in text for o in others), text
+
+
+@pytest.mark.parametrize(
+    ("difference", "verdict"),
+    [
+        ((0.0054, -0.0046, 0.0188), "about as much escalation as happened"),  # the demo
+        ((0.030, 0.012, 0.048), "too little escalation"),
+        ((-0.030, -0.048, -0.012), "too much escalation"),
+    ],
+)
+def test_risk_tool_average_calibration_verdict_comes_from_its_interval(
+    difference: Stats, verdict: str
+) -> None:
+    text = _calibration(calibration_in_the_large=difference)
+    assert f"On average it predicted {verdict}" in text
+    assert "8.7% of children escalated against 8.2% predicted" in text
+
+
+@pytest.mark.parametrize(
+    ("auc", "text_auc", "verdict"),
+    [
+        ((0.675, 0.644, 0.720), (0.660, 0.632, 0.701), "did not improve it"),  # the demo
+        ((0.660, 0.630, 0.700), (0.690, 0.650, 0.730), "gave no clear improvement"),
+        ((0.660, 0.630, 0.690), (0.760, 0.730, 0.790), "improved its ranking"),
+        ((0.760, 0.730, 0.790), (0.660, 0.630, 0.690), "made its ranking worse"),
+    ],
+)
+def test_risk_tool_case_note_verdict_comes_from_the_intervals(
+    auc: Stats, text_auc: Stats, verdict: str
+) -> None:
+    text = _text(auc, text_auc)
+    assert text.startswith(f"Adding features from case notes {verdict}")
+    assert f"with them its AUC was {text_auc[0]:.2f} (95% CI {text_auc[1]:.2f}" in text
+    assert f"against {auc[0]:.2f} (95% CI {auc[1]:.2f} to {auc[2]:.2f})" in text
+
+
+def test_risk_tool_says_nothing_it_cannot_read() -> None:
+    # No model with case notes, or an interval withheld: no verdict.
+    assert risk_tool.text_features_sentence(metrics_table({"cox": DEMO}), "cox") == ""
+    blank = metrics_table({"cox": DEMO, "cox+text": DEMO_TEXT})
+    blank.loc[(blank["model"] == "cox+text") & (blank["metric"] == "auc"), "conf_low"] = None
+    assert risk_tool.text_features_sentence(blank, "cox") == ""
+    assert _calibration(calibration_slope=(float("nan"),) * 3).startswith("On average")
