@@ -588,17 +588,8 @@ def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
     groups are named by their labels (categories such as an ethnic group or a deprivation
     quintile, never a child), without counts. Empty when every group is shown.
 
-    Parameters
-    ----------
-    groups : pandas.DataFrame
-        The rows the figure draws: ``metric``, ``attribute`` (labelled), ``group``,
-        ``estimate`` and optionally ``suppressed``.
-    rules : DisclosureRules, optional
-        The rules the groups were disclosed under.
-
-    Returns
-    -------
-    str
+    ``groups`` and ``rules`` are as :func:`fairness_alt` takes them (the rows the figure
+    draws; ``suppressed`` is read when present).
 
     Examples
     --------

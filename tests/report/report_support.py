@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 
 from escalation.data.codes import ETHNICITIES, REFERRAL_SOURCES
@@ -188,3 +192,26 @@ def example_brief(
         subtitle="Illustrative numbers from the package's example frames.",
         provenance=("escalation test build",),
     )
+
+
+def run_brief(out: Path, stages: tuple[str, ...], **options: Any) -> str:
+    """Run ``stages`` and the brief on 300 simulated children (seed 5); return brief.html.
+
+    A test replaces the stages' work first (``monkeypatch.setattr(pipeline, "_effects",
+    ...)``) to put chosen results in the brief; their warnings are ignored.
+    """
+    import escalation.pipeline as pipeline
+    from escalation import StatisticalWarning, default_design, simulate_local_authority
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        outputs = pipeline.run_study(
+            simulate_local_authority(300, seed=5).history,
+            default_design(),
+            out=out,
+            progress=False,
+            stages=(*stages, "brief"),
+            background_figures=False,
+            **options,
+        )
+    return Path(outputs.brief).read_text(encoding="utf-8")

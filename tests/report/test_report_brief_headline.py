@@ -22,7 +22,8 @@ import pandas as pd
 import pytest
 
 import escalation.pipeline as pipeline
-from escalation import StatisticalWarning, default_design, simulate_local_authority
+from escalation import StatisticalWarning
+from tests.report.report_support import run_brief
 
 GRACE_WARNING = (
     "treatment is classified by early help starting within 14 days of time zero; 60 untreated "
@@ -81,18 +82,7 @@ def _brief_text(
         return SimpleNamespace(settings={"grace_biased": biased})
 
     monkeypatch.setattr(pipeline, "_effects", effects)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StatisticalWarning)
-        outputs = pipeline.run_study(
-            simulate_local_authority(300, seed=5).history,
-            default_design(),
-            out=tmp_path / "out",
-            progress=False,
-            stages=("effects", "brief"),
-            background_figures=False,
-            subfolders=subfolders,
-        )
-    page = Path(outputs.brief).read_text(encoding="utf-8")
+    page = run_brief(tmp_path / "out", ("effects",), subfolders=subfolders)
     return _text(page[page.index('<section aria-labelledby="key">') : page.index('"cohort"')])
 
 

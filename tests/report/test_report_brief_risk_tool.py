@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pandas as pd
 import pytest
 
 import escalation.pipeline as pipeline
-from escalation import StatisticalWarning, default_design, simulate_local_authority
+from tests.report.report_support import run_brief
 from tests.report.risk_tool_support import DEMO, DEMO_TEXT, metrics_table
 
 
@@ -29,17 +28,7 @@ def _brief_paragraph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, metrics: p
         return {"fit": None, "metrics": metrics, "horizon": 365}
 
     monkeypatch.setattr(pipeline, "_prediction", prediction)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StatisticalWarning)
-        outputs = pipeline.run_study(
-            simulate_local_authority(300, seed=5).history,
-            default_design(),
-            out=tmp_path / "out",
-            progress=False,
-            stages=("prediction", "brief"),
-            background_figures=False,
-        )
-    page = Path(outputs.brief).read_text(encoding="utf-8")
+    page = run_brief(tmp_path / "out", ("prediction",))
     section = re.search(r'<section aria-labelledby="tool">(.*?)</section>', page, re.S)
     assert section is not None
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section.group(1))))
