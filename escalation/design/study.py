@@ -73,7 +73,8 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: children column of the same name (or a ``factor_`` name) would be a second column.
 _MADE_COLUMNS: Final = frozenset(
     {"spell_id", "time_zero", "duration", "event", "end_reason", "treatment",
-     "treatment_start", "start", "stop", "treatment_tv", "early_help_episodes", "n_factors"}
+     "treatment_start", "start", "stop", "treatment_tv", "treatment_started",
+     "early_help_episodes", "n_factors"}
 )  # fmt: skip
 
 

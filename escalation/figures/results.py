@@ -80,7 +80,7 @@ def group_labels(column: str | None, levels: list[Any]) -> dict[str, str]:
     """
     if column is None:
         return {}
-    if column in {"treatment", "treatment_tv", "arm"}:
+    if column in {"treatment", "treatment_tv", "treatment_started", "arm"}:
         return {str(v): arm_label(v) for v in levels}
     out = {}
     for value in levels:

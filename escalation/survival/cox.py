@@ -53,7 +53,9 @@ __all__ = ["CoxResult", "Ties", "Transform", "fit_cox"]
 Transform = Literal["km", "identity", "rank", "log"]
 
 #: The time-varying treatment column of a SpellData's counting-process rows.
-_TV = "treatment_tv"
+_STARTED = "treatment_started"
+#: The other time-varying treatment column: 1 only while an episode is under way.
+_UNDER_WAY = "treatment_tv"
 
 
 @dataclass(frozen=True)
@@ -607,7 +609,7 @@ def _frame_of(
         if "family_id" not in frame.columns:
             family = data.spells.set_index("spell_id")["family_id"]
             frame = frame.assign(family_id=frame["spell_id"].map(family).to_numpy())
-        return frame, (_TV, *data.model_covariates)
+        return frame, (_STARTED, *data.model_covariates)
     if isinstance(data, pd.DataFrame):
         return data, None
     raise DesignError(
@@ -616,22 +618,24 @@ def _frame_of(
 
 
 def _with_time_varying_treatment(data: SpellData | pd.DataFrame, terms: ModelTerms) -> ModelTerms:
-    """Put ``treatment_tv`` in a SpellData's time-varying covariate list.
+    """Put ``treatment_started`` in a SpellData's time-varying covariate list.
 
     On counting-process rows the baseline ``treatment`` (treated within the grace
     period) is known only at the end of the grace period; using it from time zero gives
     the treated spells immortal time. A listed ``treatment`` is therefore replaced by
-    ``treatment_tv`` in place, and ``treatment_tv`` is put first when it is not listed.
+    ``treatment_started`` (1 from the treatment's start on) in place, and
+    ``treatment_started`` is put first when no time-varying treatment is listed (a listed
+    ``treatment_tv``, 1 only while an episode is under way, is fitted as asked).
     Formulas, plain data frames and spell (not counting) fits are left as given.
     """
     from escalation.timeline.spells import SpellData
 
     if not (isinstance(data, SpellData) and terms.time_varying and terms.covariates is not None):
         return terms
-    covariates = tuple(_TV if c == "treatment" else c for c in terms.covariates)
-    covariates = tuple(dict.fromkeys(covariates))  # "treatment" and "treatment_tv": once
-    if _TV not in covariates:
-        covariates = (_TV, *covariates)
+    covariates = tuple(_STARTED if c == "treatment" else c for c in terms.covariates)
+    covariates = tuple(dict.fromkeys(covariates))  # "treatment" and "treatment_started": once
+    if _STARTED not in covariates and _UNDER_WAY not in covariates:
+        covariates = (_STARTED, *covariates)
     return replace(terms, covariates=covariates)
 
 
@@ -678,9 +682,11 @@ def fit_cox(
     covariates : sequence of str or str, optional
         Covariate columns, coded by :class:`~escalation.timeline.CovariateCoding`.
         Default: ``data.model_covariates``; required for a plain DataFrame. A string
-        with ``~`` is a formula. With ``time_varying`` on a SpellData, ``treatment_tv``
-        is always fitted: put first unless listed, and in place of a listed baseline
-        ``treatment`` (which would give the treated spells immortal time).
+        with ``~`` is a formula. With ``time_varying`` on a SpellData, the time-varying
+        treatment ``treatment_started`` (1 from the treatment's start on) is always
+        fitted: put first unless it or ``treatment_tv`` (1 only while an episode is
+        under way) is listed, and in place of a listed baseline ``treatment`` (which
+        would give the treated spells immortal time).
     formula : str, optional
         ``"Surv(duration, event) ~ x + C(g, Treatment('b')) + bs(age, df=3) +
         strata(h) + cluster(family_id)"`` (see :mod:`escalation.formula`), instead of
@@ -705,7 +711,7 @@ def fit_cox(
         Handling of tied event times.
     time_varying : bool, default False
         Fit to (start, stop] counting-process rows: ``data.counting`` of a SpellData,
-        with ``treatment_tv`` (see ``covariates``). A formula's left-hand side must then
+        with ``treatment_started`` (see ``covariates``). A formula's left-hand side must then
         be ``Surv(start, stop, event)``.
     penalizer : float, default 0.0
         Ridge penalty, in lifelines' parametrisation: the log partial likelihood minus

@@ -237,7 +237,7 @@ def test_fit_on_spell_data_for_the_pipeline() -> None:
     assert list(residuals.columns[:4]) == ["time", "transformed_time", "covariate", "residual"]
     assert len(residuals) == fit.events * len(hr)
     tv = _fit_quietly(data, time_varying=True)
-    assert tv.tidy()["term"].iloc[0] == "treatment_tv"
+    assert tv.tidy()["term"].iloc[0] == "treatment_started"
 
 
 def _fit_quietly(data: object, **kwargs: object) -> CoxResult:
@@ -289,22 +289,52 @@ def simulated() -> object:
 
 
 @pytest.mark.parametrize(
-    "covariates",
-    [["age"], ["age", "treatment"], ["treatment", "age"], ["age", "treatment_tv"]],
+    ("covariates", "treatment"),
+    [
+        (["age"], "treatment_started"),
+        (["age", "treatment"], "treatment_started"),
+        (["treatment", "age"], "treatment_started"),
+        (["age", "treatment_started"], "treatment_started"),
+        (["age", "treatment_tv"], "treatment_tv"),  # under way only: fitted as asked
+    ],
 )
-def test_time_varying_fit_on_spell_data_always_uses_treatment_tv(
-    simulated: object, covariates: list[str]
+def test_time_varying_fit_on_spell_data_always_uses_a_time_varying_treatment(
+    simulated: object, covariates: list[str], treatment: str
 ) -> None:
-    # the listed covariates are kept; a baseline "treatment" becomes treatment_tv (using it
-    # from time zero on the counting rows would give the treated spells immortal time)
+    # the listed covariates are kept; a baseline "treatment" becomes treatment_started (using
+    # it from time zero on the counting rows would give the treated spells immortal time)
     data = simulated
-    formula = "Surv(start, stop, event) ~ age + treatment_tv + cluster(family_id)"
+    formula = f"Surv(start, stop, event) ~ age + {treatment} + cluster(family_id)"
     expected = _fit_quietly(data.counting, covariates=formula).coefficients  # type: ignore[attr-defined]
     got = _fit_quietly(data, covariates=covariates, time_varying=True)
-    assert sorted(got.coefficients.index) == ["age", "treatment_tv"]
+    assert sorted(got.coefficients.index) == ["age", treatment]
     assert got.variance == "robust"
     np.testing.assert_allclose(got.coefficients[expected.index], expected, rtol=1e-9)
     assert "treatment" in _fit_quietly(data, covariates=["age", "treatment"]).coefficients
+
+
+def test_time_varying_fit_finds_no_effect_where_early_help_has_none() -> None:
+    """Simulated authorities where early help has no effect (hazard ratio 1): the default
+    time-varying fit (the design's covariates and ``treatment_started``, 1 from the start of
+    early help on) covers a hazard ratio of 1 on each of three authorities of 5,000
+    children (each a 5% chance of missing). ``treatment_tv`` (1 only while early help is
+    under way) excludes 1 on each: early help ends when a case steps up, just before it
+    escalates, so help without effect looks protective (0.60 to 0.72 on five such
+    authorities); that was the default before."""
+    from escalation import build_spells, default_design
+    from escalation.data.simulator import SimulationConfig, simulate_local_authority
+
+    config = SimulationConfig(notes=False, early_help_hazard_ratio=1.0)
+    for seed in (1, 2, 3):
+        history = simulate_local_authority(5_000, seed=seed, config=config).history
+        data = build_spells(history, default_design())
+        started = _fit_quietly(data, time_varying=True).tidy(exponentiate=True).iloc[0]
+        assert started["term"] == "treatment_started"
+        assert started["conf_low"] <= 1 <= started["conf_high"], started
+        covariates = ["treatment_tv", *data.model_covariates]
+        under_way = _fit_quietly(data, covariates=covariates, time_varying=True)
+        row = under_way.tidy(exponentiate=True).iloc[0]
+        assert row["term"] == "treatment_tv" and row["conf_high"] < 1, row
 
 
 def test_time_varying_disagreeing_with_a_spell_formula_is_refused(simulated: object) -> None:

@@ -35,8 +35,9 @@ def test_build_writes_spells_counting_and_flow(
     counting = pd.read_parquet(out / "counting.parquet")
     flow = pd.read_csv(out / "flow.csv")
     assert len(spells) == len(pd.read_csv(REFERENCE / "spells.csv"))
-    assert list(counting.columns[:6]) == [
-        "spell_id", "start", "stop", "event", "treatment_tv", "early_help_episodes",
+    assert list(counting.columns[:7]) == [
+        "spell_id", "start", "stop", "event", "treatment_tv", "treatment_started",
+        "early_help_episodes",
     ]  # fmt: skip
     assert flow["rule"].iloc[-1] == "spells" and flow["episodes"].iloc[-1] == len(spells)
     assert read_design(out / "design.toml").time_zero.spells == "all"
