@@ -93,11 +93,42 @@ def run(args: argparse.Namespace) -> int:
         f"{glance['failed']:,} failed) of {glance['scenarios']} scenario(s) in "
         f"{study.seconds:.0f} s"
     )
+    note = _without_std_error(study.performance)
+    if note:
+        print(note)
     print(
         f"Wrote results/, performance.csv, scenarios.csv{', figures/' if figures else ''} "
         f"and manifest.json to {study.folder}"
     )
     return 0
+
+
+def _without_std_error(performance: pd.DataFrame) -> str | None:
+    """Name the estimators whose SE-based measures used fewer replications than their bias.
+
+    Parameters
+    ----------
+    performance : pandas.DataFrame
+        The tidy performance measures (``estimator``, ``measure``, ``replications``).
+
+    Returns
+    -------
+    str or None
+        A sentence for the console, or None when every estimate had a standard error.
+    """
+    used = performance.pivot_table(
+        index="estimator", columns="measure", values="replications", aggfunc="sum"
+    )
+    if not {"bias", "model_se"} <= set(used.columns):
+        return None
+    short = used.index[used["model_se"] < used["bias"]].tolist()
+    if not short:
+        return None
+    return (
+        f"Without a standard error in some replications (not failures): {', '.join(short)}; "
+        "their model SE and coverage use only the replications with one (performance.csv, "
+        "column replications)"
+    )
 
 
 def _interrupted(out: str | None) -> None:

@@ -2,9 +2,9 @@
 
 The measures and their Monte Carlo standard errors (MCSE) are those of Morris, White &
 Crowther (2019), "Using simulation studies to evaluate statistical methods", *Statistics in
-Medicine* 38:2074–2102, doi:10.1002/sim.8086, Table 6. Over the ``n`` replications where an
-estimate and its standard error exist, with estimates ``θ̂_i``, model variances
-``V_i = SE_i²``, truth ``θ`` and ``θ̄ = mean(θ̂_i)``:
+Medicine* 38:2074–2102, doi:10.1002/sim.8086, Table 6. Each measure is computed over the
+``n`` replications that have what it needs, with estimates ``θ̂_i``, model variances
+``V_i = SE_i²``, truth ``θ`` and ``θ̄ = mean(θ̂_i)`` over those replications:
 
 - ``bias`` = ``θ̄ - θ``; MCSE ``sqrt(Σ(θ̂_i - θ̄)² / (n(n-1)))``
 - ``empirical_se`` = ``sqrt(Σ(θ̂_i - θ̄)² / (n-1))``; MCSE ``EmpSE / sqrt(2(n-1))``
@@ -15,6 +15,13 @@ estimate and its standard error exist, with estimates ``θ̂_i``, model variance
 - ``coverage`` = ``Σ 1(low_i ≤ θ ≤ high_i) / n``; MCSE ``sqrt(C(1-C) / n)``
 - ``bias_eliminated_coverage`` = ``Σ 1(low_i ≤ θ̄ ≤ high_i) / n``; MCSE ``sqrt(C(1-C) / n)``
 - ``power`` = ``Σ 1(p_i ≤ α) / n``; MCSE ``sqrt(P(1-P) / n)``
+
+Bias, empirical SE and MSE need an estimate and a truth; the model SE and its relative error
+also a standard error (the relative error compares the two SEs over those same
+replications); coverage also an interval; power also a p-value. Estimators without a
+standard error (no bootstrap) thus still have a bias, empirical SE and MSE, as in rsimsum
+without ``se``. ``replications`` says which ``n`` each measure used; a replication with an
+error or no estimate is ``failed`` and used by none.
 
 ``Var(V)`` is the sample variance (divisor ``n-1``) of the model variances. Coverage and power
 are proportions (0–1); the relative error of the model SE is a percentage.
@@ -52,62 +59,123 @@ MEASURES: Final = (
 _REQUIRED: Final = ("estimate", "std_error", "conf_low", "conf_high", "truth")
 
 FloatArray = npt.NDArray[np.float64]
+_NAN: Final = (np.nan, np.nan)
 
 
-def _measures(
-    estimate: FloatArray,
-    variance: FloatArray,
-    low: FloatArray,
-    high: FloatArray,
-    truth: FloatArray,
-    p_value: FloatArray,
-    alpha: float,
-) -> dict[str, tuple[float, float]]:
-    """Return ``{measure: (estimate, mcse)}`` for one method in one scenario."""
+def _estimate_measures(estimate: FloatArray, truth: FloatArray) -> dict[str, tuple[float, float]]:
+    """Return bias, empirical SE and MSE with their MCSEs (estimates and truths only)."""
     n = len(estimate)
-    nan = (np.nan, np.nan)
     if n == 0:
-        return dict.fromkeys(MEASURES, nan)
+        return dict.fromkeys(("bias", "empirical_se", "mse"), _NAN)
     error = estimate - truth
-    mean_error = error.mean()
-    mean = estimate.mean()
-    spread = estimate - mean
-    ss = float(np.sum(spread**2))
-    out: dict[str, tuple[float, float]] = {}
-    if n > 1:
-        err_spread = error - mean_error
-        out["bias"] = (float(mean_error), float(np.sqrt(np.sum(err_spread**2) / (n * (n - 1)))))
-        emp = float(np.sqrt(ss / (n - 1)))
-        out["empirical_se"] = (emp, emp / np.sqrt(2 * (n - 1)))
-        sq = error**2
-        mse = float(sq.mean())
-        out["mse"] = (mse, float(np.sqrt(np.sum((sq - mse) ** 2) / (n * (n - 1)))))
-        mod = float(np.sqrt(variance.mean()))
-        var_v = float(np.sum((variance - variance.mean()) ** 2) / (n - 1))
-        out["model_se"] = (mod, float(np.sqrt(var_v / (4 * n * mod**2))) if mod > 0 else np.nan)
-        if emp > 0 and mod > 0:
-            ratio = mod / emp
-            rel_mcse = 100 * ratio * np.sqrt(var_v / (4 * n * mod**4) + 1 / (2 * (n - 1)))
-            out["relative_error_model_se"] = (100 * (ratio - 1), float(rel_mcse))
-        else:
-            out["relative_error_model_se"] = nan
+    mean_error = float(error.mean())
+    sq = error**2
+    mse = float(sq.mean())
+    if n == 1:
+        return {"bias": (mean_error, np.nan), "empirical_se": _NAN, "mse": (mse, np.nan)}
+    emp = float(np.sqrt(np.sum((estimate - estimate.mean()) ** 2) / (n - 1)))
+    return {
+        "bias": (mean_error, float(np.sqrt(np.sum((error - mean_error) ** 2) / (n * (n - 1))))),
+        "empirical_se": (emp, emp / np.sqrt(2 * (n - 1))),
+        "mse": (mse, float(np.sqrt(np.sum((sq - mse) ** 2) / (n * (n - 1))))),
+    }
+
+
+def _se_measures(estimate: FloatArray, variance: FloatArray) -> dict[str, tuple[float, float]]:
+    """Return the model SE and its relative error, over replications with a standard error.
+
+    The empirical SE in the relative error is that of the same replications, so that both
+    SEs, and the Monte Carlo SE of their ratio, rest on one ``n``.
+    """
+    n = len(estimate)
+    if n == 0:
+        return {"model_se": _NAN, "relative_error_model_se": _NAN}
+    mod = float(np.sqrt(variance.mean()))
+    if n == 1:
+        return {"model_se": (mod, np.nan), "relative_error_model_se": _NAN}
+    emp = float(np.sqrt(np.sum((estimate - estimate.mean()) ** 2) / (n - 1)))
+    var_v = float(np.sum((variance - variance.mean()) ** 2) / (n - 1))
+    out = {"model_se": (mod, float(np.sqrt(var_v / (4 * n * mod**2))) if mod > 0 else np.nan)}
+    if emp > 0 and mod > 0:
+        ratio = mod / emp
+        rel_mcse = 100 * ratio * np.sqrt(var_v / (4 * n * mod**4) + 1 / (2 * (n - 1)))
+        out["relative_error_model_se"] = (100 * (ratio - 1), float(rel_mcse))
     else:
-        out["bias"] = (float(mean_error), np.nan)
-        out["empirical_se"] = nan
-        out["mse"] = (float(np.mean(error**2)), np.nan)
-        out["model_se"] = (float(np.sqrt(variance.mean())), np.nan)
-        out["relative_error_model_se"] = nan
-
-    def proportion(hits: npt.NDArray[np.bool_]) -> tuple[float, float]:
-        share = float(hits.mean())
-        return share, float(np.sqrt(share * (1 - share) / len(hits)))
-
-    out["coverage"] = proportion((low <= truth) & (truth <= high))
-    centre = truth + mean_error  # = θ̄ when the truth is one value
-    out["bias_eliminated_coverage"] = proportion((low <= centre) & (centre <= high))
-    tested = ~np.isnan(p_value)
-    out["power"] = proportion(p_value[tested] <= alpha) if tested.any() else nan
+        out["relative_error_model_se"] = _NAN
     return out
+
+
+def _proportion(hits: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """Return a share and its Monte Carlo SE, ``sqrt(p(1-p)/n)`` (missing when ``n = 0``)."""
+    if len(hits) == 0:
+        return _NAN
+    share = float(hits.mean())
+    return share, float(np.sqrt(share * (1 - share) / len(hits)))
+
+
+def _interval_measures(
+    estimate: FloatArray, low: FloatArray, high: FloatArray, truth: FloatArray
+) -> dict[str, tuple[float, float]]:
+    """Return the coverage and bias-eliminated coverage, over replications with an interval."""
+    centre = truth + (estimate - truth).mean() if len(estimate) else truth  # = θ̄, one truth
+    return {
+        "coverage": _proportion((low <= truth) & (truth <= high)),
+        "bias_eliminated_coverage": _proportion((low <= centre) & (centre <= high)),
+    }
+
+
+def _column(frame: pd.DataFrame, name: str) -> FloatArray:
+    """Return a column as floats (all missing when the frame lacks it)."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return frame[name].to_numpy(dtype=float)
+
+
+def _failed(group: pd.DataFrame) -> pd.Series:
+    """Return which rows are failed replications: an error, or no estimate."""
+    failed = group["estimate"].isna()
+    if "error" in group.columns:
+        failed |= group["error"].notna()
+    return failed
+
+
+def _group_measures(group: pd.DataFrame, alpha: float) -> dict[str, tuple[float, float, int]]:
+    """Return ``{measure: (estimate, mcse, replications used)}`` for one method in one scenario.
+
+    Each measure uses the replications that have what its formula needs: an estimate and a
+    truth (bias, empirical SE, MSE); also a standard error (model SE and its relative
+    error); also an interval (coverage); also a p-value (power).
+    """
+    estimate, truth = _column(group, "estimate"), _column(group, "truth")
+    se, low, high = (
+        _column(group, "std_error"),
+        _column(group, "conf_low"),
+        _column(group, "conf_high"),
+    )
+    p_value = _column(group, "p_value")
+    base = ~np.isnan(estimate) & ~np.isnan(truth)
+    with_se = base & ~np.isnan(se)
+    with_interval = base & ~np.isnan(low) & ~np.isnan(high)
+    tested = base & ~np.isnan(p_value)
+    parts = [
+        (_estimate_measures(estimate[base], truth[base]), base),
+        (_se_measures(estimate[with_se], se[with_se] ** 2), with_se),
+        (
+            _interval_measures(
+                estimate[with_interval],
+                low[with_interval],
+                high[with_interval],
+                truth[with_interval],
+            ),
+            with_interval,
+        ),
+        ({"power": _proportion(p_value[tested] <= alpha)}, tested),
+    ]
+    return {
+        measure: (value, mcse, int(used.sum()))
+        for values, used in parts
+        for measure, (value, mcse) in values.items()
+    }
 
 
 def performance_measures(
@@ -123,8 +191,11 @@ def performance_measures(
     results : pandas.DataFrame
         One row per replication and method: ``estimate, std_error, conf_low, conf_high,
         truth`` and optionally ``p_value`` (needed for power), plus the ``by`` columns.
-        Rows whose estimate or standard error is missing (a failed replication) are
-        counted in ``failed`` and left out of the measures.
+        Optionally ``error``. A row with an error or without an estimate is a failed
+        replication: it is counted in ``failed`` and left out of every measure. A row with
+        an estimate but no standard error (an estimator without a bootstrap) is not a
+        failure: it counts for bias, empirical SE and MSE, and is left out of the measures
+        that need a standard error, an interval or a p-value.
     by : sequence of str
         Columns identifying a method in a scenario.
     alpha : float, default 0.05
@@ -134,8 +205,8 @@ def performance_measures(
     -------
     pandas.DataFrame
         Tidy: the ``by`` columns, ``measure`` (see :data:`MEASURES`), ``estimate``,
-        ``mcse`` (its Monte Carlo standard error), ``replications`` (used) and
-        ``failed``.
+        ``mcse`` (its Monte Carlo standard error), ``replications`` (the ``n`` this
+        measure and its MCSE used) and ``failed`` (errors or no estimate).
 
     Raises
     ------
@@ -167,32 +238,18 @@ def performance_measures(
     keys = list(by)
     for key, group in results.groupby(keys, sort=True, observed=True, dropna=False):
         values = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        ok = group["estimate"].notna() & group["std_error"].notna()
-        used = group[ok]
-        p = (
-            used["p_value"].to_numpy(dtype=float)
-            if "p_value" in used.columns
-            else np.full(len(used), np.nan)
-        )
-        measures = _measures(
-            used["estimate"].to_numpy(dtype=float),
-            used["std_error"].to_numpy(dtype=float) ** 2,
-            used["conf_low"].to_numpy(dtype=float),
-            used["conf_high"].to_numpy(dtype=float),
-            used["truth"].to_numpy(dtype=float),
-            p,
-            alpha,
-        )
+        failed = int(_failed(group).sum())
+        measures = _group_measures(group, alpha)
         for measure in MEASURES:
-            estimate, mcse = measures[measure]
+            estimate, mcse, used = measures[measure]
             rows.append(
                 {
                     **values,
                     "measure": measure,
                     "estimate": estimate,
                     "mcse": mcse,
-                    "replications": int(ok.sum()),
-                    "failed": int((~ok).sum()),
+                    "replications": used,
+                    "failed": failed,
                 }
             )
     columns = [*keys, "measure", "estimate", "mcse", "replications", "failed"]

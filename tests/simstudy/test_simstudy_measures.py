@@ -138,3 +138,66 @@ def test_zip_data_ranks_the_misses_on_top(estimates: pd.DataFrame) -> None:
         hits = ordered.loc[ordered["covers"], "centile"]
         assert misses.min() > hits.max()  # every miss ranks above every hit
         assert group["coverage"].iloc[0] == pytest.approx(group["covers"].mean())
+
+
+def _without_se_table() -> pd.DataFrame:
+    """Method a: 4 estimates (2 with an SE, interval and p-value) and 1 failure; b: no SE."""
+    nan = np.nan
+    a = pd.DataFrame(
+        {
+            "method": "a",
+            "estimate": [0.9, 1.1, 1.0, 1.2, nan],
+            "std_error": [0.1, 0.2, nan, nan, nan],
+            "conf_low": [0.7, 1.05, nan, nan, nan],
+            "conf_high": [1.1, 1.4, nan, nan, nan],
+            "p_value": [0.01, 0.2, nan, nan, nan],
+            "truth": 1.0,
+            "error": [None, None, None, None, "ValueError: boom"],
+        }
+    )
+    b = a.iloc[:4].assign(method="b", std_error=nan, conf_low=nan, conf_high=nan, p_value=nan)
+    return pd.concat([a, b], ignore_index=True)
+
+
+def test_a_missing_standard_error_is_not_a_failure() -> None:
+    """Hand computation of Table 6 (Morris et al. 2019) on a 5-row table.
+
+    Errors θ̂ - θ over the 4 estimates: -0.1, 0.1, 0, 0.2 (mean 0.05; deviations ±0.15,
+    ±0.05, sum of squares 0.05). Squared errors 0.01, 0.01, 0, 0.04 (MSE 0.015; squared
+    deviations from it sum to 0.0009). The 2 replications with an SE: variances 0.01, 0.04
+    (mean 0.025, sample variance 0.00045), estimates 0.9, 1.1 (EmpSE √0.02). Intervals
+    [0.7, 1.1] (covers 1) and [1.05, 1.4] (does not); their mean error is 0, so the
+    bias-eliminated centre is 1 too. p-values 0.01 and 0.2.
+    """
+    out = performance_measures(_without_se_table(), by=["method"]).set_index(["method", "measure"])
+    ratio = math.sqrt(0.025) / math.sqrt(0.02)
+    expected = {
+        "bias": (0.05, math.sqrt(0.05 / (4 * 3)), 4),
+        "empirical_se": (math.sqrt(0.05 / 3), math.sqrt(0.05 / 3) / math.sqrt(2 * 3), 4),
+        "mse": (0.015, math.sqrt(0.0009 / (4 * 3)), 4),
+        "model_se": (math.sqrt(0.025), math.sqrt(0.00045 / (4 * 2 * 0.025)), 2),
+        "relative_error_model_se": (
+            100 * (ratio - 1),
+            100 * ratio * math.sqrt(0.00045 / (4 * 2 * 0.025**2) + 1 / (2 * 1)),
+            2,
+        ),
+        "coverage": (0.5, math.sqrt(0.5 * 0.5 / 2), 2),
+        "bias_eliminated_coverage": (0.5, math.sqrt(0.5 * 0.5 / 2), 2),
+        "power": (0.5, math.sqrt(0.5 * 0.5 / 2), 2),
+    }
+    for measure, (value, mcse, n) in expected.items():
+        row = out.loc[("a", measure)]
+        assert row["estimate"] == pytest.approx(value, abs=1e-12), measure
+        assert row["mcse"] == pytest.approx(mcse, abs=1e-12), measure
+        assert (row["replications"], row["failed"]) == (n, 1), measure
+    # b never has an SE: the estimate-only measures are a's, the others missing, n = 0.
+    for measure in MEASURES:
+        row = out.loc[("b", measure)]
+        assert row["failed"] == 0
+        if measure in ("bias", "empirical_se", "mse"):
+            assert row["estimate"] == pytest.approx(expected[measure][0], abs=1e-12)
+            assert row["mcse"] == pytest.approx(expected[measure][1], abs=1e-12)
+            assert row["replications"] == 4
+        else:
+            assert np.isnan(row["estimate"]) and np.isnan(row["mcse"])
+            assert row["replications"] == 0

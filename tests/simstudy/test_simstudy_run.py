@@ -305,3 +305,30 @@ def test_the_command_says_what_a_stopped_study_kept_and_resumes(
     monkeypatch.setattr(study_module, "replicate", real)
     assert main(argv) == 0
     assert "2 replications (1 new, 0 failed)" in capsys.readouterr().out
+
+
+def test_estimators_without_a_bootstrap_keep_their_bias(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bootstrap = 0: no SE for ipw, not a failure; the command and performance.csv agree."""
+    file = tmp_path / "plan.toml"
+    file.write_text(
+        '[study]\ngenerator = "spells"\nreplications = 3\nseed = 5\noutput = "out"\n'
+        '[scenarios]\nn = 300\n[estimation]\nestimators = ["aipw", "ipw"]\nhorizons = [365]\n'
+        'bootstrap = 0\nestimands = ["risk_difference"]\n'
+    )
+    code = main(["simstudy", str(file), "--workers", "1", "--no-progress", "--no-figures"])
+    assert code == 0
+    shown = capsys.readouterr().out
+    assert "3 replications (3 new, 0 failed) of 1 scenario(s)" in shown
+    performance = pd.read_csv(tmp_path / "out" / "performance.csv")
+    assert (performance["failed"] == 0).all()
+    ipw = performance[performance["estimator"] == "ipw"].set_index("measure")
+    for measure in ("bias", "empirical_se", "mse"):
+        assert np.isfinite(ipw.loc[measure, ["estimate", "mcse"]].astype(float)).all()
+        assert ipw.loc[measure, "replications"] == 3
+    for measure in ("model_se", "relative_error_model_se", "coverage", "power"):
+        assert np.isnan(ipw.loc[measure, "estimate"]) and ipw.loc[measure, "replications"] == 0
+    aipw = performance[performance["estimator"] == "aipw"].set_index("measure")
+    assert (aipw.loc[["bias", "model_se", "coverage"], "replications"] == 3).all()
+    assert "Without a standard error in some replications (not failures): ipw;" in shown
