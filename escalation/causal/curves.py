@@ -17,9 +17,9 @@ Four estimators of the counterfactual cumulative incidence :math:`F_a(t) = P(T^a
     ``riskRegression::ate``.
 ``aipw``
     Augmented inverse-probability-of-treatment and -censoring weighting (AIPTW-AIPCW,
-    Ozenne et al. 2020, doi:10.1002/sim.8522): doubly robust, combining the propensity
-    model, the cause-specific Cox models and a Cox model for censoring; standard errors
-    from its influence function.
+    Ozenne et al. 2020, Biometrical Journal 62(3):751–763, doi:10.1002/bimj.201800298):
+    doubly robust, combining the propensity model, the cause-specific Cox models and a Cox
+    model for censoring; standard errors from its influence function.
 
 Assumptions shared by all adjusted estimators: consistency, no unmeasured confounding
 given the covariates, positivity, and (for ``aipw``) censoring independent of escalation

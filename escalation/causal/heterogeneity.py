@@ -17,8 +17,8 @@ for the smallest. They are the mean of each child's doubly robust score within t
 subgroup, with the standard error of that mean (:func:`subgroup_effects`; as R grf's
 ``average_treatment_effect(forest, subset = ...)``, Athey & Wager 2019,
 doi:10.1353/obs.2019.0001). The score is the package's AIPTW-AIPCW score at the horizon
-(:func:`escalation.causal.curves.run_estimator`, Ozenne et al. 2020,
-doi:10.1002/sim.8522): for arm :math:`a`,
+(:func:`escalation.causal.curves.run_estimator`, Ozenne et al. 2020, Biometrical Journal
+62(3):751–763, doi:10.1002/bimj.201800298): for arm :math:`a`,
 
 .. math::
 

@@ -6,8 +6,8 @@ the influence values within each family before squaring:
 :math:`\widehat{\operatorname{var}} = n^{-2} \sum_c (\sum_{i \in c} \phi_i)^2`.
 The AIPW estimator's influence function is computed in
 :func:`escalation.causal.curves.run_estimator`; nuisance-estimation terms vanish when the
-propensity and outcome models are both correct (Ozenne et al. 2020,
-doi:10.1002/sim.8522), so they are not added here.
+propensity and outcome models are both correct (Ozenne et al. 2020, Biometrical Journal
+62(3):751–763, doi:10.1002/bimj.201800298), so they are not added here.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ Bai X, Tsiatis AA, O'Brien SM (2013). Doubly-robust estimators of treatment-spec
 survival distributions in observational studies with stratified sampling. Biometrics
 69:830–9. doi:10.1111/biom.12076.
 Ozenne BMH, Scheike TH, Stærk L, Gerds TA (2020). On the estimation of average treatment
-effects with right-censored time to event outcome and competing risks. Biom J 62:751–63.
+effects with right-censored time to event outcome and competing risks. Biom J 62(3):751–763.
 doi:10.1002/bimj.201800298.
 Athey S, Wager S (2021). Policy learning with observational data. Econometrica
 89:133–61. doi:10.3982/ECTA15732.

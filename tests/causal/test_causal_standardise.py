@@ -3,9 +3,9 @@
 The kernel walks blocks of children side by side and splits each block's grid where the
 rows' censoring martingales stop; here every child's curve, censoring survival and
 martingale sums are whole-array numpy expressions of the definitions (Ozenne et al. 2020,
-doi:10.1002/sim.8522), so a lane that reads another's state, a block boundary, a padded
-lane or a wrong split would show. Row counts are not multiples of the block size, and
-follow-up ends fall before, inside and beyond the grid.
+Biometrical Journal 62(3):751–763, doi:10.1002/bimj.201800298), so a lane that reads
+another's state, a block boundary, a padded lane or a wrong split would show. Row counts are
+not multiples of the block size, and follow-up ends fall before, inside and beyond the grid.
 """
 
 from __future__ import annotations
