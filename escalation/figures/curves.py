@@ -25,13 +25,16 @@ from escalation.figures._checks import count_label, require_columns
 from escalation.figures._labels import percent, point_breaks, points, wrap_to_width
 from escalation.figures.theme import (
     ANNOTATION_PT,
+    FONT_FAMILY,
     GREY,
     INK,
+    MIN_FONT_PT,
     scale_colour_escalation,
     scale_colour_groups,
     scale_fill_escalation,
     scale_fill_groups,
     theme_escalation,
+    width_mm,
 )
 from escalation.timeline.labels import arm_label
 
@@ -228,7 +231,9 @@ def plot_survival_curves(
         ``time, group, at_risk`` (+ ``events``, ``censored``: cumulative counts by that
         time): drawn as a titled table beneath the curves at those times. Counts should
         already have passed disclosure control; missing counts (suppressed) show as
-        ``<10``.
+        ``<10``. A time closer to the previous one than their numbers are wide (e.g. 0,
+        180, 365 on an axis to 1,825 days in one column) is left out of the table rather
+        than drawn over it; :func:`time_breaks` gives times that fit.
     kind : {"survival", "cumulative_incidence"}, default "survival"
         Sets the default y label and the value at time 0 (1 or 0), added to curves
         that start later; estimates are drawn as given.
@@ -326,6 +331,7 @@ def plot_survival_curves(
             + _legend_title(group_label)
         )
     table, titles, names, lowest = _risk_table(at_risk, order, outcome)
+    table = _thin_table(table, [*names.values(), "40%"], width, span=1.16 * breaks[-1])
     levels = [_CURVE_PANEL, _TABLE_PANEL]
     lines["panel"] = pd.Categorical([_CURVE_PANEL] * len(lines), categories=levels)
     table["panel"] = pd.Categorical([_TABLE_PANEL] * len(table), categories=levels)
@@ -410,6 +416,64 @@ def _risk_table(
     out["group"] = pd.Categorical(out["group"], categories=order)
     lowest = -(len(stats) - 1) * (k + 1.0) - k
     return out, pd.DataFrame(titles), names, lowest
+
+
+def _text_pt(text: str, size: float) -> float:
+    """Return the width of ``text`` in points, in the figures' font at ``size`` points."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=FONT_FAMILY, size=size)
+    return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
+
+
+def _thin_table(
+    table: pd.DataFrame,
+    row_labels: Sequence[str],
+    width: Literal["single", "double"] | float,
+    *,
+    span: float,
+    gap_pt: float = 3.0,
+) -> pd.DataFrame:
+    """Drop the risk table's times whose numbers would run into the previous time's.
+
+    The panel's width is the figure's less the y axis (its title, and its labels, the
+    widest of ``row_labels`` at the axis-text size); ``span`` is the x axis' range in
+    days. Going from the first time, a time is kept when the gap to the last kept time
+    holds half of each time's widest number plus ``gap_pt``; the others are dropped (times
+    given closer together than their numbers are wide, e.g. 0, 180, 365, 730 on an axis
+    to 1,825 days in one column).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The cells (``time``, ``label``) of :func:`_risk_table`.
+    row_labels : sequence of str
+        The y axis labels (group names, percentages).
+    width : {"single", "double"} or float
+        The figure width (journal column or millimetres).
+    span : float
+        The x axis range in days.
+    gap_pt : float, default 3.0
+        The clear space between neighbouring numbers, in points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` without the rows of the dropped times.
+    """
+    axis_pt = max(8.0 * 0.94, MIN_FONT_PT)
+    margin = max((_text_pt(label, axis_pt) for label in row_labels), default=0.0) + 30.0
+    per_day = max(width_mm(width) * 72.0 / 25.4 - margin, 1.0) / max(span, 1.0)
+    widest = table.groupby("time")["label"].agg(
+        lambda labels: max(_text_pt(str(v), ANNOTATION_PT) for v in labels)
+    )
+    kept: list[tuple[float, float]] = []  # (time, widest number in points)
+    for time, label_pt in zip(widest.index.to_numpy(float), widest.to_numpy(float), strict=True):
+        if kept and (time - kept[-1][0]) * per_day < (kept[-1][1] + label_pt) / 2 + gap_pt:
+            continue
+        kept.append((float(time), float(label_pt)))
+    return table[table["time"].isin([t for t, _ in kept])]
 
 
 def _legend_title(name: str) -> p9.theme:

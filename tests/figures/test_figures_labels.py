@@ -800,3 +800,65 @@ def test_diagram_boxes_are_neutral_grey(name: str) -> None:
     colours, _ = _layer_colours(drawing(name).plot)
     tinted = {c for c in colours if c.startswith("#") and len({c[1:3], c[3:5], c[5:7]}) > 1}
     assert not tinted, f"{name}: boxes or lines in colours that are not greys {tinted}"
+
+
+def _risk_table_example(times: list[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Curves to 1,747 days and four-digit numbers at risk at ``times`` (the review's)."""
+    t = np.linspace(0.0, 1747.0, 60)
+    curves = pd.concat(
+        [
+            pd.DataFrame({"time": t, "estimate": r * t / 1747, "group": g}).assign(
+                conf_low=lambda f: f["estimate"] * 0.8, conf_high=lambda f: f["estimate"] * 1.2
+            )
+            for g, r in ((0, 0.25), (1, 0.3))
+        ],
+        ignore_index=True,
+    )
+    counts = {
+        0: [1487, 1339, 1234, 797, 464, 216, 100, 50],
+        1: [893, 799, 714, 456, 260, 121, 60, 30],
+    }
+    at_risk = pd.DataFrame(
+        [
+            {"time": time, "group": g, "at_risk": counts[g][i]}
+            for g in (0, 1)
+            for i, time in enumerate(times)
+        ]
+    )
+    return curves, at_risk
+
+
+def _table_numbers(plot: Any, width: str) -> tuple[set[str], list[tuple[str, str]]]:
+    """The numbers of the drawn risk table, and the pairs in one row whose boxes overlap."""
+    with drawn(plot, width=width, dpi=100) as figure:
+        renderer = figure._get_renderer()
+        boxes = [
+            (t.get_text(), t.get_window_extent(renderer))
+            for axes in figure.axes
+            for t in axes.texts  # the text layers (the table), not the tick labels
+            if t.get_visible() and t.get_text().replace(",", "").isdigit()
+        ]
+    overlapping = [
+        (a, b)
+        for i, (a, box_a) in enumerate(boxes)
+        for b, box_b in boxes[i + 1 :]
+        if abs(box_a.y0 - box_b.y0) < 1 and min(box_a.x1, box_b.x1) > max(box_a.x0, box_b.x0)
+    ]
+    return {text for text, _ in boxes}, overlapping
+
+
+@pytest.mark.parametrize("width", ["single", "double"])
+def test_risk_table_numbers_never_run_into_each_other(width: str) -> None:
+    # The review: at_risk([0, 180, 365, 730]) under curves to 1,800 days drew "1,48 7,33 9,234".
+    curves, at_risk = _risk_table_example([0, 180, 365, 730])
+    plot = fg.plot_survival_curves(curves, at_risk, kind="cumulative_incidence", width=width)
+    numbers, overlapping = _table_numbers(plot, width)
+    assert not overlapping
+    assert {"1,487", "1,234", "797", "893", "714", "456"} <= numbers  # thinned, not emptied
+    # Times that fit are all drawn: round breaks (time_breaks).
+    breaks = fg.time_breaks(1747)[:-1]
+    curves, at_risk = _risk_table_example(breaks)
+    plot = fg.plot_survival_curves(curves, at_risk, kind="cumulative_incidence", width=width)
+    numbers, overlapping = _table_numbers(plot, width)
+    assert not overlapping
+    assert numbers == {f"{v:,}" for v in at_risk["at_risk"]}
