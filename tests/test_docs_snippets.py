@@ -204,3 +204,20 @@ def test_snippet_runner_catches_an_undefined_name(tmp_path: Path) -> None:
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def test_competing_risks_example_has_competing_events() -> None:
+    # The review: 3,000 children gave spells without a death, so Fine–Gray and the
+    # cause-specific model agreed to 5 decimals, and `need` was separated. Run at full size.
+    import warnings
+
+    from escalation.errors import StatisticalWarning
+
+    namespace: dict[str, Any] = {"__name__": "docs_competing_full"}
+    first, _, _, fine_gray = blocks(ROOT / "docs" / "competing.md")[:4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StatisticalWarning)
+        exec(compile(first, "competing.md block 1", "exec"), namespace)
+        exec(compile(fine_gray, "competing.md block 4", "exec"), namespace)
+    glance = namespace["fg"].glance().iloc[0]
+    assert glance["competing"] >= 100 and not namespace["fg"].separated
