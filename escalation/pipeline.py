@@ -992,11 +992,11 @@ def _describe(run: _Run, data: SpellData) -> None:
         partition=["_block"],
     ).drop(columns="_block")
     run.table("flow", flow)
-    removed_nobody = (raw["stage"] == "excluded") & (raw["children"] == 0) & (raw["episodes"] == 0)
     run.table("cohort", _cohort(data, rules)[1].drop(columns="_sum"))
-    # A count hidden only to protect a small one is not small: "[c]", not "<10".
-    kept = ~removed_nobody.to_numpy()
-    boxes = count_labels(flow[kept], ["children", "episodes"], rules, raw=raw[kept])
+    # Every rule is listed, as in the table: one that left out no one reads "<10" like any
+    # count below the threshold (zero included), so the figure tells no zero the table
+    # withholds. A count hidden only to protect a small one is not small: "[c]", not "<10".
+    boxes = count_labels(flow, ["children", "episodes"], rules, raw=raw)
     run.figure(
         "flow",
         plot_flow(boxes),
@@ -1005,29 +1005,11 @@ def _describe(run: _Run, data: SpellData) -> None:
         "each box on the right lists the reasons episodes were left out. "
         f"<{rules.threshold}: fewer than {rules.threshold}; {WITHHELD_LABEL}: not shown, so "
         f"that a count below {rules.threshold} cannot be worked out from the others."
-        + _rounding_note(flow[kept], rules.rounding)
-        + _unlisted_note(int(removed_nobody.sum())),
-        alt=alt_text.flow_alt(flow[kept], raw[kept], rules),
+        + _rounding_note(flow, rules.rounding),
+        alt=alt_text.flow_alt(flow, raw, rules),
         width="double",
         narrow=plot_flow(boxes, width="single"),
     )
-
-
-def _unlisted_note(rules_unlisted: int) -> str:
-    """Return the flow caption's sentence on the rules it does not list (that left out nobody).
-
-    Examples
-    --------
-    >>> _unlisted_note(0), _unlisted_note(1)
-    ('', ' One rule that left out no one is not listed; flow.csv lists every rule applied.')
-    >>> _unlisted_note(3)
-    ' 3 rules that left out no one are not listed; flow.csv lists every rule applied.'
-    """
-    if rules_unlisted == 0:
-        return ""
-    rules = "One rule" if rules_unlisted == 1 else f"{rules_unlisted} rules"
-    verb = "is" if rules_unlisted == 1 else "are"
-    return f" {rules} that left out no one {verb} not listed; flow.csv lists every rule applied."
 
 
 def _rounding_note(flow: pd.DataFrame, rounding: int) -> str:
