@@ -2368,11 +2368,26 @@ def _grace_caveat(run: _Run, compare: str) -> str:
 
 
 def _difference_card(
-    rd: Mapping[str, float], horizon: int, label: str, *, comparison: bool = False
+    rd: Mapping[str, float],
+    horizon: int,
+    label: str,
+    *,
+    comparison: bool = False,
+    unsettled: bool = False,
 ) -> KeyNumber:
-    """Return the key number of a change in risk (``rd``: estimate, conf_low, conf_high)."""
+    """Return the key number of a change in risk (``rd``: estimate, conf_low, conf_high).
+
+    ``unsettled``: another bootstrap seed could change whether the interval includes no
+    difference (:func:`_bootstrap_edge`); the card says so and points to the reason.
+    """
     dd = alt_text.point_digits(rd["estimate"], rd["conf_low"], rd["conf_high"])
     plain = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
+    if unsettled:
+        clear = "short of being clear" if rd["conf_low"] <= 0 <= rd["conf_high"] else "clear"
+        plain += (
+            f" Only just {clear} of no difference: a rerun could change that (see 'What the "
+            "evidence shows')."
+        )
     if comparison:
         plain = (
             "For comparison only: this estimate does not allow for the grace period (see "
@@ -2543,7 +2558,8 @@ def _brief(
                     interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to "
                     f"{100 * r0['conf_high']:.{d0}f}%",
                 )
-                key.append(_difference_card(rd, horizon, label))
+                edge = _bootstrap_edge(by, rd, state["effects"].settings)
+                key.append(_difference_card(rd, horizon, label, unsettled=edge is not None))
                 other = effects[
                     (effects["estimator"] == compare)
                     & (effects["horizon"] == horizon)
@@ -2574,7 +2590,6 @@ def _brief(
                 else:
                     shows.append(headline)
                 sentence = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
-                edge = _bootstrap_edge(by, rd, state["effects"].settings)
                 sentence += f" {edge}" if edge else ""
                 if rd["conf_low"] > 0 or rd["conf_high"] < 0:
                     shows.append(

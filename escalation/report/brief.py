@@ -475,49 +475,52 @@ def bootstrap_edge_note(
     """Say when a bootstrap interval's verdict could change with another seed.
 
     The interval ``estimate ± z s`` (``s`` the bootstrap standard error from ``replicates``
-    replicates) has ends whose Monte Carlo error is ``z`` times ``std_error_mc``
+    replicates) has ends whose Monte Carlo error is ``e = z`` times ``std_error_mc``
     (:func:`escalation.causal.bootstrap.standard_error_mc_error`). When the end nearest no
-    difference lies within twice that error of it, whether the interval includes no
-    difference is not settled by this many replicates: about one seed in 40 or more would
-    put it on the other side. Returns a sentence saying so and how many replicates would
-    settle it (``R (2 z e / |end|)²``, where the end's error is half its distance from no
-    difference, rounded up to hundreds), or None when the verdict is settled or no
-    bootstrap was run.
+    difference lies within ``2 e`` of it, whether the interval includes no difference is
+    not settled by this many replicates (in simulations, another seed moved the end across
+    no difference in about a quarter of such cases). Returns a sentence saying so, in
+    plain words, and how many replicates would put the end 3 Monte Carlo errors from no
+    difference, ``R (3 e / |end|)²`` rounded up to hundreds ("at least about": the end
+    moves too); or None when the verdict is settled or no bootstrap was run.
 
     Examples
     --------
     >>> print(bootstrap_edge_note(-0.0147, -0.0285, -0.0008, std_error_mc=0.0007,
     ...                           replicates=50))  # doctest: +NORMALIZE_WHITESPACE
-    With 50 bootstrap replicates the end of this interval nearest no difference (-0.1
-    points) is within their Monte Carlo error of it: with another seed the interval could
-    include no difference. Run the study again with about 600 replicates (bootstrap in the
-    design's [estimation] table) before relying on this.
+    This result is only just clear of no difference: with 50 bootstrap resamples, a rerun
+    with another random seed could show no clear effect (the interval's end nearest no
+    difference, -0.1 points, is within twice its Monte Carlo error of it). Repeat the
+    analysis with at least about 1,400 resamples (bootstrap in the design's [estimation]
+    table) before a decision rests on it.
     >>> bootstrap_edge_note(-0.03, -0.05, -0.01, std_error_mc=0.0007, replicates=50) is None
     True
     """
     if not (replicates > 0 and math.isfinite(std_error_mc) and std_error_mc > 0):
         return None
-    z = 1.959963984540054
+    error = 1.959963984540054 * std_error_mc  # the Monte Carlo error of each end
     edge = conf_high if estimate < 0 else conf_low
-    if abs(edge) >= 2 * z * std_error_mc:
+    if abs(edge) >= 2 * error:
         return None
-    digits = max(point_digits(estimate, conf_low, conf_high), 1)
+    digits = point_digits(estimate, conf_low, conf_high)
     includes = conf_low <= 0 <= conf_high
     head = (
-        f"With {replicates} bootstrap replicates the end of this interval nearest no "
-        f"difference ({100 * edge:+.{digits}f} points) is within their Monte Carlo error of "
-        "it: with another seed the interval could "
-        + ("leave out no difference." if includes else "include no difference.")
+        f"This result is only just {'short of being clear' if includes else 'clear'} of no "
+        f"difference: with {replicates} bootstrap resamples, a rerun with another random "
+        f"seed could show {'a clear effect' if includes else 'no clear effect'} (the "
+        f"interval's end nearest no difference, {100 * edge:+.{digits}f} points, is within "
+        "twice its Monte Carlo error of it)."
     )
-    needed = math.inf if edge == 0 else replicates * (2 * z * std_error_mc / abs(edge)) ** 2
+    needed = math.inf if edge == 0 else replicates * (3 * error / abs(edge)) ** 2
     if needed > 10_000:
         return (
-            f"{head} It ends so close to no difference that more replicates would not settle "
-            "it: read it as touching no difference."
+            f"{head} Only an impractical number of resamples (over 10,000) would settle it: "
+            "read the interval as touching no difference."
         )
     return (
-        f"{head} Run the study again with about {100 * math.ceil(needed / 100):,} replicates "
-        "(bootstrap in the design's [estimation] table) before relying on this."
+        f"{head} Repeat the analysis with at least about {100 * math.ceil(needed / 100):,} "
+        "resamples (bootstrap in the design's [estimation] table) before a decision rests "
+        "on it."
     )
 
 

@@ -9,14 +9,15 @@ never from a point estimate alone, and is worded whichever way the result goes:
   that includes 1 says their spread was consistent with what happened.
 - Calibration in the large (observed − expected risk): an interval wholly above 0 says
   the tool predicted too little escalation on average, wholly below 0 too much; one that
-  includes 0 says the average predicted risk matched the observed.
+  includes 0 says its predictions were not clearly too high or too low on average.
 - Case-note (text) features: the model with them (``<model>+text``) is judged against the
-  same model on structured data alone. Their AUC intervals not overlapping, the text
-  features improved (or worsened) the ranking; overlapping, there was no clear
-  improvement, and the words say "did not improve" when the estimate with text was no
-  higher. The two AUCs are measured on the same children but their difference has no
-  interval of its own, so this is conservative: a small real gain reads "no clear
-  improvement".
+  same model on structured data alone (nothing is said without it). Their AUC intervals
+  not overlapping, the text features improved (or worsened) the ranking; overlapping,
+  the words say they "showed no sign of improving it" when the estimate with text was no
+  higher, and that it "could not be told" otherwise. The two AUCs are measured on the same
+  children but their difference has no interval of its own, so this is very
+  conservative: with the strongly correlated AUCs of nested models, a gain that a paired
+  test finds most of the time reads "could not be told".
 
 Only shares and AUCs appear, no counts; metrics withheld by disclosure control (missing)
 leave their sentence out.
@@ -98,7 +99,7 @@ def calibration_sentence(metrics: pd.DataFrame, model: str, *, within: str = "")
     0.94; 1 is ideal, and the interval lies below it), so children it rated at high risk
     escalated less often than predicted and those at low risk more often; the scores
     rank children but should not be read as each child's chance of escalating. On
-    average it predicted about as much escalation as happened: 8.7% of children
+    average its predictions were not clearly too high or too low: 8.7% of children
     escalated against 8.2% predicted (the 95% CI of the difference includes no
     difference).
     """
@@ -145,7 +146,7 @@ def calibration_sentence(metrics: pd.DataFrame, model: str, *, within: str = "")
             )
         else:
             parts.append(
-                f"On average it predicted about as much escalation as happened: {average} "
+                f"On average its predictions were not clearly too high or too low: {average} "
                 "(the 95% CI of the difference includes no difference)."
             )
     return " ".join(parts)
@@ -154,7 +155,8 @@ def calibration_sentence(metrics: pd.DataFrame, model: str, *, within: str = "")
 def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     """Return whether case-note (text) features improved ``model``'s ranking (AUC).
 
-    The model with them is ``<model>+text`` (else the first model with text features);
+    The model with them is ``<model>+text`` (nothing is said without it: another model's
+    text features would credit the text with the difference between the models);
     the verdict reads the two AUCs' intervals (see the module's rules).
 
     Parameters
@@ -175,15 +177,16 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     ...     "estimate": [0.674, 0.660], "conf_low": [0.644, 0.632],
     ...     "conf_high": [0.720, 0.701]})
     >>> print(text_features_sentence(metrics, "cox"))  # doctest: +NORMALIZE_WHITESPACE
-    Adding features from case notes did not improve it: with them its AUC was 0.66 (95% CI
-    0.63 to 0.70), against 0.67 (95% CI 0.64 to 0.72) on structured data alone.
+    Adding features from case notes showed no sign of improving it: with them its AUC was
+    0.66 (95% CI 0.63 to 0.70), against 0.67 (95% CI 0.64 to 0.72) on structured data alone.
     """
     names = [str(m) for m in pd.unique(metrics["model"])]
-    text_models = [m for m in names if m == f"{model}{_TEXT}"] or [m for m in names if _TEXT in m]
-    if not text_models:
+    # Only the same model with the text features: another family's would credit the text
+    # with the difference between the models.
+    if f"{model}{_TEXT}" not in names:
         return ""
     base = _stats(metrics, model, "auc")
-    text = _stats(metrics, text_models[0], "auc")
+    text = _stats(metrics, f"{model}{_TEXT}", "auc")
     if base is None or text is None:
         return ""
     both = f"with them its AUC was {_two(text)}, against {_two(base)} on structured data alone"
@@ -192,10 +195,10 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     if text[2] < base[1]:
         return f"Adding features from case notes made its ranking worse: {both}."
     if text[0] <= base[0]:
-        return f"Adding features from case notes did not improve it: {both}."
+        return f"Adding features from case notes showed no sign of improving it: {both}."
     return (
-        f"Adding features from case notes gave no clear improvement: {both}; the two "
-        "intervals overlap."
+        f"Whether adding features from case notes improved it could not be told: {both}; "
+        "the two intervals overlap."
     )
 
 

@@ -132,10 +132,19 @@ def _column(frame: pd.DataFrame, name: str) -> FloatArray:
 
 
 def _failed(group: pd.DataFrame) -> pd.Series:
-    """Return which rows are failed replications: an error, or no estimate."""
+    """Return which rows are failed replications: an error, or no estimate.
+
+    With an ``se_method`` column, a missing standard error that should have been there (a
+    method other than ``"none"``, e.g. a bootstrap whose every replicate failed) is a
+    failure too: counted for bias alone, such replications would be silently left out of
+    the coverage, which then rests on the replications that went well.
+    """
     failed = group["estimate"].isna()
     if "error" in group.columns:
         failed |= group["error"].notna()
+    if "se_method" in group.columns and "std_error" in group.columns:
+        method = group["se_method"].astype("string")
+        failed |= group["std_error"].isna() & method.notna() & (method != "none")
     return failed
 
 
@@ -238,8 +247,9 @@ def performance_measures(
     keys = list(by)
     for key, group in results.groupby(keys, sort=True, observed=True, dropna=False):
         values = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        failed = int(_failed(group).sum())
-        measures = _group_measures(group, alpha)
+        failures = _failed(group)
+        failed = int(failures.sum())
+        measures = _group_measures(group[~failures.to_numpy()], alpha)
         for measure in MEASURES:
             estimate, mcse, used = measures[measure]
             rows.append(

@@ -24,7 +24,7 @@ def test_mc_error_is_the_spread_of_the_bootstrap_standard_error_over_seeds() -> 
     families): the standard deviation of the 300 standard errors, against the mean of
     the Monte Carlo errors each run estimates from its own 50 replicates. The spread has
     Monte Carlo error 4% over 300 seeds, and the estimate from 50 replicates runs about
-    6% low for normal replicates (its fourth moment from 50 values): within 15%."""
+    1% low for normal replicates: within 15%."""
     rng = np.random.default_rng(11)
     family = np.repeat(np.arange(300), 2)
     values = rng.normal(size=300)[family] + rng.normal(size=600)
@@ -65,6 +65,19 @@ def test_mc_error_follows_the_textbook_formula_for_known_distributions(
     assert estimated.mean() == pytest.approx(sets.std(axis=0, ddof=1).std(ddof=1), rel=0.1)
 
 
+def test_mc_error_uses_the_bias_corrected_kurtosis_of_scipy() -> None:
+    """The delta-method formula (s / 2) sqrt(2 / (B - 1) + G2 / B), with G2 from
+    scipy.stats.kurtosis(bias=False) (an independent implementation of the estimator)."""
+    from scipy import stats
+
+    reps = np.random.default_rng(8).exponential(size=(37, 4))
+    sd = reps.std(axis=0, ddof=1)
+    excess = stats.kurtosis(reps, axis=0, bias=False)
+    np.testing.assert_allclose(
+        standard_error_mc_error(reps), sd / 2 * np.sqrt(2 / 36 + excess / 37), rtol=1e-12
+    )
+
+
 def test_failed_replicates_are_left_out_and_degenerate_columns_say_so() -> None:
     rng = np.random.default_rng(5)
     reps = rng.normal(size=(60, 3, 2))
@@ -80,16 +93,19 @@ def test_failed_replicates_are_left_out_and_degenerate_columns_say_so() -> None:
 
 def test_edge_note_in_both_directions_and_at_no_difference() -> None:
     """The note says which way another seed could move the verdict, how many replicates
-    would settle it (B (2 z e / |end|)², in hundreds), and nothing when it is settled."""
+    would put the end 3 Monte Carlo errors from no difference (B (3 z e / |end|)², in
+    hundreds), and nothing when it is settled (the end 2 Monte Carlo errors away or more)."""
     z = 1.959963984540054
     excludes = bootstrap_edge_note(0.02, 0.001, 0.039, std_error_mc=0.001, replicates=50)
-    assert excludes is not None and "could include no difference" in excludes
-    needed = 50 * (2 * z * 0.001 / 0.001) ** 2  # 768.3 -> about 800
-    assert f"about {100 * int(np.ceil(needed / 100)):,} replicates" in excludes
+    assert excludes is not None and "only just clear of no difference" in excludes
+    assert "could show no clear effect" in excludes
+    needed = 50 * (3 * z * 0.001 / 0.001) ** 2  # 1,728.6: the end 3 MC errors away
+    assert f"at least about {100 * int(np.ceil(needed / 100)):,} resamples" in excludes
     includes = bootstrap_edge_note(-0.02, -0.041, 0.0005, std_error_mc=0.001, replicates=50)
-    assert includes is not None and "could leave out no difference" in includes
+    assert includes is not None and "only just short of being clear" in includes
+    assert "could show a clear effect" in includes
     at_zero = bootstrap_edge_note(-0.02, -0.04, 0.0, std_error_mc=0.001, replicates=50)
-    assert at_zero is not None and "more replicates would not settle it" in at_zero
+    assert at_zero is not None and "Only an impractical number of resamples" in at_zero
     # Settled: the end is more than 2 z e from no difference; or no bootstrap was run.
     edge = 2 * z * 0.001
     assert bootstrap_edge_note(0.02, edge * 1.01, 0.04, std_error_mc=0.001, replicates=50) is None

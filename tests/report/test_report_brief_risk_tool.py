@@ -40,7 +40,7 @@ def test_report_brief_risk_tool_paragraph_gives_both_verdicts(
     demo = metrics_table({"cox": DEMO, "cox+text": DEMO_TEXT})
     text = _brief_paragraph(tmp_path / "demo", monkeypatch, demo)
     assert "Its predicted risks were too extreme: the calibration slope was 0.76" in text
-    assert "Adding features from case notes did not improve it" in text
+    assert "Adding features from case notes showed no sign of improving it" in text
     # The other way: text helps, and the predictions are well calibrated.
     good = metrics_table(
         {

@@ -8,6 +8,7 @@ right spread; too little, too much or about the right escalation on average; cas
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from escalation.report import risk_tool
@@ -45,33 +46,49 @@ def test_risk_tool_calibration_slope_verdict_comes_from_its_interval(
 @pytest.mark.parametrize(
     ("difference", "verdict"),
     [
-        ((0.0054, -0.0046, 0.0188), "about as much escalation as happened"),  # the demo
-        ((0.030, 0.012, 0.048), "too little escalation"),
-        ((-0.030, -0.048, -0.012), "too much escalation"),
+        ((0.0054, -0.0046, 0.0188), "its predictions were not clearly too high or too low"),
+        ((0.030, 0.012, 0.048), "it predicted too little escalation"),
+        ((-0.030, -0.048, -0.012), "it predicted too much escalation"),
     ],
 )
 def test_risk_tool_average_calibration_verdict_comes_from_its_interval(
     difference: Stats, verdict: str
 ) -> None:
     text = _calibration(calibration_in_the_large=difference)
-    assert f"On average it predicted {verdict}" in text
+    assert f"On average {verdict}" in text
     assert "8.7% of children escalated against 8.2% predicted" in text
 
 
 @pytest.mark.parametrize(
     ("auc", "text_auc", "verdict"),
     [
-        ((0.675, 0.644, 0.720), (0.660, 0.632, 0.701), "did not improve it"),  # the demo
-        ((0.660, 0.630, 0.700), (0.690, 0.650, 0.730), "gave no clear improvement"),
-        ((0.660, 0.630, 0.690), (0.760, 0.730, 0.790), "improved its ranking"),
-        ((0.760, 0.730, 0.790), (0.660, 0.630, 0.690), "made its ranking worse"),
+        (
+            (0.675, 0.644, 0.720),
+            (0.660, 0.632, 0.701),
+            "Adding features from case notes showed no sign of improving it",
+        ),  # the demo
+        (
+            (0.660, 0.630, 0.700),
+            (0.690, 0.650, 0.730),
+            "Whether adding features from case notes improved it could not be told",
+        ),
+        (
+            (0.660, 0.630, 0.690),
+            (0.760, 0.730, 0.790),
+            "Adding features from case notes improved its ranking",
+        ),
+        (
+            (0.760, 0.730, 0.790),
+            (0.660, 0.630, 0.690),
+            "Adding features from case notes made its ranking worse",
+        ),
     ],
 )
 def test_risk_tool_case_note_verdict_comes_from_the_intervals(
     auc: Stats, text_auc: Stats, verdict: str
 ) -> None:
     text = _text(auc, text_auc)
-    assert text.startswith(f"Adding features from case notes {verdict}")
+    assert text.startswith(verdict)
     assert f"with them its AUC was {text_auc[0]:.2f} (95% CI {text_auc[1]:.2f}" in text
     assert f"against {auc[0]:.2f} (95% CI {auc[1]:.2f} to {auc[2]:.2f})" in text
 
@@ -83,3 +100,18 @@ def test_risk_tool_says_nothing_it_cannot_read() -> None:
     blank.loc[(blank["model"] == "cox+text") & (blank["metric"] == "auc"), "conf_low"] = None
     assert risk_tool.text_features_sentence(blank, "cox") == ""
     assert _calibration(calibration_slope=(float("nan"),) * 3).startswith("On average")
+
+
+def test_text_features_are_judged_only_against_the_same_model() -> None:
+    """Another family's text model (gbm+text against cox) would credit the case notes with
+    the difference between the models: nothing is said."""
+    metrics = pd.DataFrame(
+        {
+            "model": ["cox", "gbm+text"],
+            "metric": "auc",
+            "estimate": [0.60, 0.75],
+            "conf_low": [0.57, 0.72],
+            "conf_high": [0.63, 0.78],
+        }
+    )
+    assert risk_tool.text_features_sentence(metrics, "cox") == ""

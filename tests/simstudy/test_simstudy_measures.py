@@ -201,3 +201,28 @@ def test_a_missing_standard_error_is_not_a_failure() -> None:
         else:
             assert np.isnan(row["estimate"]) and np.isnan(row["mcse"])
             assert row["replications"] == 0
+
+
+def test_a_standard_error_that_should_be_there_is_a_failure() -> None:
+    """A bootstrapped estimator's missing standard error (``se_method`` not "none", e.g.
+    every replicate failed) is a failed replication, left out of every measure: counted
+    for bias alone, it would leave coverage resting on the replications that went well.
+    So is a row with an error, even with an estimate. Without an ``se_method`` (or with
+    "none") a missing standard error is not a failure (the test above)."""
+    table = (
+        _without_se_table()
+        .query("method == 'a'")
+        .assign(
+            se_method=["cluster_bootstrap"] * 4 + [None],
+            error=[None, None, None, "ValueError: late", "ValueError: boom"],
+        )
+    )
+    out = performance_measures(table, by=["method"]).set_index("measure")
+    # Failed: rows 3 (no SE from its bootstrap), 4 (an error, with an estimate), 5 (error).
+    assert (out["failed"] == 3).all()
+    # Bias over the two replications left, 0.9 and 1.1: errors -0.1 and 0.1.
+    assert out.loc["bias", "estimate"] == pytest.approx(0.0, abs=1e-12)
+    assert out.loc["bias", "replications"] == 2
+    assert out.loc["coverage", "replications"] == 2
+    none = table.assign(se_method="none", error=None)  # only row 5 (no estimate) fails
+    assert (performance_measures(none, by=["method"])["failed"] == 1).all()
