@@ -598,9 +598,10 @@ def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
     ...     "group": ["Asian", "White", "M"] * 2,
     ...     "estimate": [None, 0.3, 0.2, None, 0.2, None]})
     >>> print(fairness_hidden(groups))  # doctest: +NORMALIZE_WHITESPACE
-    Groups not shown, as they have too few children to show (fewer than 10 children,
-    escalations or flagged children in the group): Ethnicity: Asian; Sex: M (precision
-    only).
+    Groups not shown, as one of the counts behind their rates is below 10 (children flagged
+    who escalated, missed, flagged who did not escalate, or neither): Ethnicity: Asian;
+    Sex: M (precision only). Whether the tool works as well for them cannot be judged from
+    these data.
     >>> fairness_hidden(groups.assign(estimate=0.3))
     ''
     """
@@ -622,9 +623,10 @@ def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
         return ""
     listing = "; ".join(f"{attribute}: {', '.join(labels)}" for attribute, labels in named.items())
     return (
-        f"Groups {NOT_SHOWN}, as they have too few children to show (fewer than "
-        f"{rules.threshold} children, escalations or flagged children in the group): "
-        f"{listing}."
+        f"Groups {NOT_SHOWN}, as one of the counts behind their rates is below "
+        f"{rules.threshold} (children flagged who escalated, missed, flagged who did not "
+        f"escalate, or neither): {listing}. Whether the tool works as well for them cannot "
+        "be judged from these data."
     )
 
 
@@ -675,16 +677,17 @@ def fairness_alt(
     >>> print(fairness_alt(groups, overall, "Cox"))  # doctest: +NORMALIZE_WHITESPACE
     Recall and precision of the Cox model flagging the riskiest 10%, by group (Sex).
     Recall from 40% (Sex: F) to 62% (Sex: M), against 50% for all children; precision not
-    shown for any group (fewer than 10 children, escalations or flagged children). Groups
-    not shown, as they have too few children to show (fewer than 10 children, escalations
-    or flagged children in the group): Sex: F (precision only), M (precision only).
+    shown for any group (a count behind it below 10). Groups not shown, as one of the
+    counts behind their rates is below 10 (children flagged who escalated, missed, flagged
+    who did not escalate, or neither): Sex: F (precision only), M (precision only). Whether
+    the tool works as well for them cannot be judged from these data.
     """
     attributes = list(dict.fromkeys(str(a) for a in groups["attribute"]))
     head = (
         f"Recall and precision of the {model} model flagging the riskiest 10%, by group "
         f"({', '.join(attributes)})."
     )
-    reason = f"fewer than {rules.threshold} children, escalations or flagged children"
+    reason = f"a count behind it below {rules.threshold}"
     parts = []
     for metric in ("Recall", "Precision"):
         rows = groups[groups["metric"] == metric]

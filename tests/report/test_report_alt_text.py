@@ -185,11 +185,14 @@ def test_fairness_alt_range_overall_and_suppressed_groups() -> None:
     assert "by group (Sex, Disability)" in text
     assert "Recall from 40% (Sex: F) to 62% (Sex: M), against 50%" in text
     # the group not shown is named, with why (not counted)
-    assert text.endswith("flagged children in the group): Disability: yes.")
+    assert text.endswith(
+        "did not escalate, or neither): Disability: yes. Whether the tool works as well for "
+        "them cannot be judged from these data."
+    )
     assert "against 50% for all children" in text
     assert "precision from 18% (Sex: F) to 21% (Sex: M)" in text
     hidden = fairness_alt(groups.assign(estimate=None), None, "Cox", DisclosureRules(20))
-    assert "Recall and precision are not shown for any group (fewer than 20 children" in hidden
+    assert "Recall and precision are not shown for any group (a count behind it below 20" in hidden
     assert not re.search(r"\d+% \(", hidden)
 
 

@@ -84,7 +84,7 @@ def _figure(small: bool) -> dict[str, Any]:
 def test_report_fairness_caption_and_alt_name_the_hidden_groups() -> None:
     figure = _figure(small=True)
     named = "Ethnicity: Asian, Black."
-    reason = "too few children to show (fewer than 10 children, escalations or flagged"
+    reason = "one of the counts behind their rates is below 10 (children flagged who"
     for text in (figure["caption"], figure["alt"]):
         assert named in text and reason in text, text
         assert "White" not in text.split("Groups not shown")[-1]  # shown groups are not listed
@@ -106,9 +106,10 @@ def test_report_fairness_hidden_names_groups_by_attribute_and_partial_metrics() 
     )
     text = alt_text.fairness_hidden(groups, DisclosureRules(20))
     assert text == (
-        "Groups not shown, as they have too few children to show (fewer than 20 children, "
-        "escalations or flagged children in the group): Deprivation: Q4, Q5 (least deprived); "
-        "Disability: yes (precision only)."
+        "Groups not shown, as one of the counts behind their rates is below 20 (children "
+        "flagged who escalated, missed, flagged who did not escalate, or neither): "
+        "Deprivation: Q4, Q5 (least deprived); Disability: yes (precision only). Whether the "
+        "tool works as well for them cannot be judged from these data."
     )
     assert text in alt_text.fairness_alt(groups, None, "Cox", DisclosureRules(20))
     assert alt_text.fairness_hidden(groups.assign(estimate=0.3)) == ""
