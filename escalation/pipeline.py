@@ -2374,14 +2374,19 @@ def _difference_card(
     *,
     comparison: bool = False,
     unsettled: bool = False,
+    baseline: str | None = None,
 ) -> KeyNumber:
     """Return the key number of a change in risk (``rd``: estimate, conf_low, conf_high).
 
     ``unsettled``: another bootstrap seed could change whether the interval includes no
     difference (:func:`_bootstrap_edge`); the card says so and points to the reason.
+    ``baseline``: the sentence giving the risk without treatment, for scale (the change
+    is read against it; its own card comes later).
     """
     dd = alt_text.point_digits(rd["estimate"], rd["conf_low"], rd["conf_high"])
     plain = describe_difference(rd["estimate"], rd["conf_low"], rd["conf_high"])
+    if baseline is not None:
+        plain += f" {baseline}"
     if unsettled:
         clear = "short of being clear" if rd["conf_low"] <= 0 <= rd["conf_high"] else "clear"
         plain += (
@@ -2559,7 +2564,21 @@ def _brief(
                     f"{100 * r0['conf_high']:.{d0}f}%",
                 )
                 edge = _bootstrap_edge(by, rd, state["effects"].settings)
-                key.append(_difference_card(rd, horizon, label, unsettled=edge is not None))
+                key.append(
+                    _difference_card(
+                        rd,
+                        horizon,
+                        label,
+                        unsettled=edge is not None,
+                        baseline=(
+                            f"Without early help, an estimated {100 * r0['estimate']:.{d0}f} "
+                            "in every 100 would."
+                            if modelled
+                            else f"Of those without early help, {100 * r0['estimate']:.{d0}f} "
+                            "in every 100 did."
+                        ),
+                    )
+                )
                 other = effects[
                     (effects["estimator"] == compare)
                     & (effects["horizon"] == horizon)

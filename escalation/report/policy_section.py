@@ -307,6 +307,14 @@ def policy_section(
             )
             + "."
         )
+    if lead is not None:
+        # The values are those of a rule applied as written; the tool is meant to inform
+        # practitioners' choices, not to make them (the decision-support box below).
+        parts.append(
+            "These figures assume the rule alone chose who was offered early help; used as "
+            "intended, a score would only inform practitioners' choices, so what it would "
+            "change in practice depends on how they use it."
+        )
     if study.grace_caveat:
         # First, not last: the reader meets the bias before the numbers it inflates.
         parts.insert(0, study.grace_caveat)

@@ -77,6 +77,13 @@ def test_policy_section_lists_the_other_rules_apart_from_the_judged_one() -> Non
         assert name not in section.summary
     assert section.summary.startswith("If early help were offered to 300 in every 1,000")
     assert "Targeting by the largest estimated benefit instead" in section.summary
+    # The values are a rule applied as written, not a score informing practitioners: the
+    # summary ends saying so (a policy reader took them as the tool choosing).
+    assert section.summary.endswith(
+        "These figures assume the rule alone chose who was offered early help; used as "
+        "intended, a score would only inform practitioners' choices, so what it would change "
+        "in practice depends on how they use it."
+    )
 
 
 def test_policy_section_states_estimates_as_estimates_with_directions() -> None:

@@ -99,6 +99,11 @@ def test_report_brief_headline_is_ccw_when_the_grace_period_biases_aipw(
     # the caveat that governs both), then the risk without early help as context.
     untreated = key.index("without early help (estimated, CCW)")
     assert key.index("-1.5 points") < key.index("Read with this caveat.") < untreated
+    # The leading change gives the risk without early help for scale (that card comes
+    # after the caveat), the comparison card does not repeat it.
+    first = key[key.index("-1.5 points") : key.index("-2.1 points")]
+    assert re.search(r"Without early help, an estimated \d+ in every 100 would\.", first)
+    assert key.count("Without early help, an estimated") == 1
     # The caveat sits with the key numbers, its count disclosed, estimators in words.
     assert "Read with this caveat." in key
     assert "60 untreated spells ended within that grace period" in key
