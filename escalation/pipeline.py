@@ -1002,7 +1002,8 @@ def _describe(run: _Run, data: SpellData) -> None:
         plot_flow(boxes),
         title="Who was studied",
         caption="How children and episodes in the case histories became the spells analysed; "
-        "each box on the right lists the reasons episodes were left out. "
+        "each box on the right lists the reasons episodes were left out, with the children "
+        "who had none left after that step. "
         f"<{rules.threshold}: fewer than {rules.threshold}; {WITHHELD_LABEL}: not shown, so "
         f"that a count below {rules.threshold} cannot be worked out from the others."
         + _rounding_note(flow, rules.rounding),
