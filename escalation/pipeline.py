@@ -2411,23 +2411,26 @@ def _difference_card(
 
 
 def _bootstrap_edge(
-    rows: pd.DataFrame, rd: Mapping[str, float], settings: Mapping[str, Any]
+    rows: pd.DataFrame, rd: Mapping[str, float], settings: Mapping[str, Any], estimator: str
 ) -> str | None:
     """Return the note on a risk difference whose bootstrap verdict another seed could change.
 
     ``rows``: the headline estimator's effects at the horizon, by estimand (the disclosed
     table, whose ``std_error_mc`` is missing without a bootstrap and in results written
-    before it existed); see :func:`escalation.report.brief.bootstrap_edge_note`.
+    before it existed); ``settings``: the effects' settings, whose replicates that
+    succeeded for ``estimator`` the note counts. See
+    :func:`escalation.report.brief.bootstrap_edge_note`.
     """
     if "std_error_mc" not in rows.columns:
         return None
     error = rows["std_error_mc"].astype(float).get("risk_difference", np.nan)
+    replicates = settings.get("bootstrap_succeeded", {}).get(estimator, settings.get("bootstrap"))
     return bootstrap_edge_note(
         rd["estimate"],
         rd["conf_low"],
         rd["conf_high"],
         std_error_mc=float(error),
-        replicates=int(settings.get("bootstrap", 0) or 0),
+        replicates=int(replicates or 0),
     )
 
 
@@ -2564,7 +2567,7 @@ def _brief(
                     interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to "
                     f"{100 * r0['conf_high']:.{d0}f}%",
                 )
-                edge = _bootstrap_edge(by, rd, state["effects"].settings)
+                edge = _bootstrap_edge(by, rd, state["effects"].settings, str(est))
                 key.append(
                     _difference_card(
                         rd,

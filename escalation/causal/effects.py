@@ -734,6 +734,7 @@ def estimate_effects(
     rows: list[dict[str, Any]] = []
     curve_frames = []
     width = 2 * len(report) + 2 * len(hz_days)
+    succeeded: dict[str, int] = {}  # bootstrap replicates behind each estimator's SEs
     for k, name in enumerate(names):
         out = points[name]
         est = _derived(out.risk, out.rmst, hz)
@@ -744,6 +745,7 @@ def estimate_effects(
         if replicates is not None:
             block = replicates[:, k * width : (k + 1) * width]
             block = block[~np.isnan(block).all(axis=1)]
+            succeeded[name] = len(block)
             risk_b = block[:, : 2 * len(report)].reshape(-1, 2, len(report))
             rmst_b = block[:, 2 * len(report) :].reshape(-1, 2, len(hz_days))
             reps = _derived(risk_b, rmst_b, hz)
@@ -833,6 +835,7 @@ def estimate_effects(
         "estimators": list(names),
         "horizons": [int(h) for h in hz_days],
         "bootstrap": n_boot,
+        "bootstrap_succeeded": succeeded,
         "seed": seed_,
         "weight_estimand": weight_estimand,
         "truncate": truncate,

@@ -111,3 +111,34 @@ def test_edge_note_in_both_directions_and_at_no_difference() -> None:
     assert bootstrap_edge_note(0.02, edge * 1.01, 0.04, std_error_mc=0.001, replicates=50) is None
     assert bootstrap_edge_note(0.02, edge * 0.99, 0.04, std_error_mc=0.001, replicates=50)
     assert bootstrap_edge_note(0.02, 0.001, 0.04, std_error_mc=np.nan, replicates=0) is None
+
+
+def test_effects_record_the_replicates_behind_each_standard_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """settings["bootstrap_succeeded"]: per estimator, the replicates its standard errors
+    (and their Monte Carlo errors) rest on, which the brief's note counts; a failed
+    replicate (a row of NaN) is not one of them."""
+    import escalation.causal.effects as effects_module
+    from escalation.causal import estimate_effects
+    from tests.causal.causal_support import simulate
+
+    frame = simulate(600, 3)
+    fit = estimate_effects(
+        frame, covariates=["risk", "age"], estimators=["unadjusted", "ipw"], horizons=[365],
+        bootstrap=6, seed=2, n_jobs=1, progress=False,
+    )  # fmt: skip
+    assert fit.settings["bootstrap_succeeded"] == {"unadjusted": 6, "ipw": 6}
+    real = effects_module.cluster_bootstrap
+
+    def two_fail(*args: object, **kwargs: object) -> np.ndarray:
+        out = real(*args, **kwargs)  # type: ignore[arg-type]
+        out[[1, 4]] = np.nan
+        return out
+
+    monkeypatch.setattr(effects_module, "cluster_bootstrap", two_fail)
+    fit = estimate_effects(
+        frame, covariates=["risk", "age"], estimators=["unadjusted", "ipw"], horizons=[365],
+        bootstrap=6, seed=2, n_jobs=1, progress=False,
+    )  # fmt: skip
+    assert fit.settings["bootstrap_succeeded"] == {"unadjusted": 4, "ipw": 4}
