@@ -42,6 +42,7 @@ _HEADLINE: Final = (
     ("observed", "Observed risk (Aalen–Johansen)"),
     ("expected", "Mean predicted risk"),
     ("auc", "Time-dependent AUC"),
+    ("auc_difference", "AUC with case-note features minus without (paired)"),
     ("harrell_c", "Harrell's C"),
     ("uno_c", "Uno's C"),
     ("brier", "Brier score"),

@@ -62,6 +62,10 @@ FeatureSet = Literal["structured", "structured+text"]
 #: Feature sets: baseline covariates of the design, or those plus case-note features.
 FEATURE_SETS: Final[tuple[str, ...]] = get_args(FeatureSet)
 ORACLE: Final = "oracle"
+#: The suffix of a model's label with case-note features (``cox+text``).
+_TEXT: Final = "+text"
+#: The paired difference of the AUCs of ``<model>+text`` and ``<model>``.
+AUC_DIFFERENCE: Final = "auc_difference"
 METRIC_COLUMNS: Final = (
     "model",
     "feature_set",
@@ -89,7 +93,9 @@ class RiskValidation(Presents):
     metrics : pandas.DataFrame
         ``model, feature_set, metric, estimate, conf_low, conf_high, conf_level, horizon``;
         one row per model and metric (see :func:`~escalation.predict.metrics.score_risks`
-        plus ``integrated_brier``).
+        plus ``integrated_brier``); each ``<model>+text`` whose ``<model>`` was validated
+        too has an ``auc_difference`` row (its AUC minus that model's, with a paired
+        bootstrap interval).
     subgroup_metrics : pandas.DataFrame
         ``model, metric, attribute, group, n, estimate, conf_low, conf_high, suppressed``.
     calibration : pandas.DataFrame
@@ -236,7 +242,7 @@ def _text_matrix(
 
 
 def _model_label(kind: str, feature_set: str) -> str:
-    return kind if feature_set == "structured" else f"{kind}+text"
+    return kind if feature_set == "structured" else f"{kind}{_TEXT}"
 
 
 @one_blas_thread
@@ -341,6 +347,13 @@ def validate_risk_models(
     :mod:`escalation.predict.metrics` (IPCW with a marginal censoring model of the test
     data). The integrated Brier score averages the Brier score over ten equally spaced
     times up to the horizon.
+
+    With both feature sets, each text model's ``auc_difference`` row (``<model>+text``,
+    ``structured+text``) is its AUC minus that of ``<model>`` on structured data alone;
+    its interval is the percentile interval of the differences over the same bootstrap
+    samples (both AUCs on the same resampled children), so it allows for the strong
+    correlation of the two AUCs that comparing their separate intervals ignores. Two
+    models that predict different test spells get no such row (a warning says so).
 
     The folds, the bootstrap and the seeded learners pick rows by position, so the spells
     are put in ``spell_id`` order first (spells already in that order, as
@@ -493,11 +506,15 @@ def validate_risk_models(
         flags=flags, replicates=replicates, min_group=min_group, conf_level=conf_level,
         competing=competing, n_jobs=workers,
     )  # fmt: skip
+    tables: dict[str, pd.DataFrame] = {}
+    auc_draws: dict[str, npt.NDArray[np.float64]] = {}
+    predicted: dict[str, npt.NDArray[np.bool_]] = {}
     for label in labels:
         rows = frame[frame["model"] == label]
         matrix = matrices[label]
         risk = matrix[:, -1]
         usable = np.isfinite(risk)
+        predicted[label] = usable
         if not usable.all():
             warnings.warn(
                 f"{label}: {int((~usable).sum())} test spells without a prediction were "
@@ -509,22 +526,20 @@ def validate_risk_models(
         duration, event = sub["duration"].to_numpy(), sub["event"].to_numpy()
         r = risk[usable]
         feature_set = str(rows["feature_set"].iloc[0])
-        metric_rows.append(
-            _metric_table(
-                label,
-                feature_set,
-                duration,
-                event,
-                r,
-                matrix[usable],
-                times,
-                horizon,
-                flags=flags,
-                replicates=_restrict(replicates, usable),
-                conf_level=conf_level,
-                competing=competing,
-                n_jobs=workers,
-            )
+        tables[label], auc_draws[label] = _metric_table(
+            label,
+            feature_set,
+            duration,
+            event,
+            r,
+            matrix[usable],
+            times,
+            horizon,
+            flags=flags,
+            replicates=_restrict(replicates, usable),
+            conf_level=conf_level,
+            competing=competing,
+            n_jobs=workers,
         )
         subgroup_rows.append(
             joint[label]
@@ -556,6 +571,13 @@ def validate_risk_models(
         decision_rows.append(benefit[benefit["model"] == "model"].assign(model=label))
         if label == labels[0]:
             decision_rows.append(benefit[benefit["model"] != "model"])
+    for label in labels:
+        metric_rows.append(tables[label])
+        base = label.removesuffix(_TEXT)
+        if label.endswith(_TEXT) and base in tables:
+            metric_rows += _auc_difference(
+                label, tables, auc_draws, predicted, conf_level=conf_level
+            )
     metrics = pd.concat(metric_rows, ignore_index=True)
     fairness = pd.concat(subgroup_rows, ignore_index=True)[list(FAIRNESS_COLUMNS)]
     calibration = pd.concat(calibration_rows, ignore_index=True)[
@@ -918,7 +940,8 @@ def _metric_table(
     conf_level: float,
     competing: Competing,
     n_jobs: int = 1,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, npt.NDArray[np.float64]]:
+    """Return one model's metrics table and its AUC on every bootstrap sample (in order)."""
     inputs = _ScoreInputs(
         duration=duration,
         event=event,
@@ -952,4 +975,38 @@ def _metric_table(
                 "horizon": horizon,
             }
         )
-    return pd.DataFrame.from_records(records, columns=list(METRIC_COLUMNS))
+    table = pd.DataFrame.from_records(records, columns=list(METRIC_COLUMNS))
+    return table, np.array([d["auc"] for d in draws], dtype=float)
+
+
+def _auc_difference(
+    label: str,
+    tables: Mapping[str, pd.DataFrame],
+    auc_draws: Mapping[str, npt.NDArray[np.float64]],
+    predicted: Mapping[str, npt.NDArray[np.bool_]],
+    *,
+    conf_level: float,
+) -> list[pd.DataFrame]:
+    """Return the ``auc_difference`` row of the text model ``label`` (none if unpaired).
+
+    The estimate is the text model's AUC minus that of the same model on structured data
+    (the two ``auc`` rows); the interval is the percentile interval of the differences on
+    each bootstrap sample, both AUCs computed on the same resampled children. Models that
+    predict different test spells are not paired (no row, with a warning).
+    """
+    base = label.removesuffix(_TEXT)
+    if not np.array_equal(predicted[label], predicted[base]):
+        warnings.warn(
+            f"{label} and {base} predict different test spells: their AUCs are not "
+            f"compared pairwise (no {AUC_DIFFERENCE} row)",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+        return []
+    row = tables[label][tables[label]["metric"] == "auc"].copy()
+    base_auc = tables[base].loc[tables[base]["metric"] == "auc", "estimate"].to_numpy(float)
+    low, high = percentile_interval(auc_draws[label] - auc_draws[base], conf_level)
+    row["metric"] = AUC_DIFFERENCE
+    row["estimate"] = row["estimate"].to_numpy(float) - base_auc
+    row["conf_low"], row["conf_high"] = low, high
+    return [row]

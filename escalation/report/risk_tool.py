@@ -11,13 +11,18 @@ never from a point estimate alone, and is worded whichever way the result goes:
   the tool predicted too little escalation on average, wholly below 0 too much; one that
   includes 0 says its predictions were not clearly too high or too low on average.
 - Case-note (text) features: the model with them (``<model>+text``) is judged against the
-  same model on structured data alone (nothing is said without it). Their AUC intervals
-  not overlapping, the text features improved (or worsened) the ranking; overlapping,
-  the words say they "showed no sign of improving it" when the estimate with text was no
-  higher, and that it "could not be told" otherwise. The two AUCs are measured on the same
-  children but their difference has no interval of its own, so this is very
-  conservative: with the strongly correlated AUCs of nested models, a gain that a paired
-  test finds most of the time reads "could not be told".
+  same model on structured data alone (nothing is said without it), from the paired
+  difference of their AUCs (the ``auc_difference`` row of ``<model>+text``: text minus
+  structured, its interval from the same bootstrap resamples of the same children). The
+  interval wholly above 0 says the text features improved the ranking, wholly below 0
+  that they made it worse; one that includes 0 says they "showed no sign of improving it"
+  when the estimated difference was 0 or less, and that it "could not be told" otherwise.
+  The sentence gives both AUCs and the difference with its interval (three decimals).
+  Results without that row (written before it existed) are judged as they were, by the two
+  AUC intervals: apart (improved or worse) or overlapping (no sign, or could not be told).
+  That rule is very conservative: the two AUCs are measured on the same children and
+  strongly correlated, so a gain that the paired interval finds most of the time reads
+  "could not be told".
 
 Only shares and AUCs appear, no counts; metrics withheld by disclosure control (missing)
 leave their sentence out.
@@ -39,6 +44,8 @@ __all__ = [
 Stats = tuple[float, float, float]
 #: The suffix of a model with case-note features in the metrics table.
 _TEXT: Final = "+text"
+#: The text model's AUC minus the structured model's (paired bootstrap interval).
+_DIFFERENCE: Final = "auc_difference"
 
 
 def _values(metrics: pd.DataFrame, model: str, metric: str) -> Stats:
@@ -156,13 +163,16 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     """Return whether case-note (text) features improved ``model``'s ranking (AUC).
 
     The model with them is ``<model>+text`` (nothing is said without it: another model's
-    text features would credit the text with the difference between the models);
-    the verdict reads the two AUCs' intervals (see the module's rules).
+    text features would credit the text with the difference between the models); the
+    verdict reads the interval of the paired difference of the two AUCs (the text model's
+    ``auc_difference`` row), or, without it, the two AUCs' intervals (see the module's
+    rules).
 
     Parameters
     ----------
     metrics : pandas.DataFrame
-        The validation's metrics, with ``auc`` rows of both models.
+        The validation's metrics, with ``auc`` rows of both models and, from validations
+        that pair them, the ``auc_difference`` row of ``<model>+text``.
     model : str
         The model on structured data that the brief describes.
 
@@ -179,6 +189,13 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     >>> print(text_features_sentence(metrics, "cox"))  # doctest: +NORMALIZE_WHITESPACE
     Adding features from case notes showed no sign of improving it: with them its AUC was
     0.66 (95% CI 0.63 to 0.70), against 0.67 (95% CI 0.64 to 0.72) on structured data alone.
+    >>> paired = pd.concat([metrics, pd.DataFrame({"model": ["cox+text"],
+    ...     "metric": "auc_difference", "estimate": [-0.014], "conf_low": [-0.031],
+    ...     "conf_high": [0.004]})])
+    >>> print(text_features_sentence(paired, "cox"))  # doctest: +NORMALIZE_WHITESPACE
+    Adding features from case notes showed no sign of improving it: with them its AUC was
+    0.66 (95% CI 0.63 to 0.70), against 0.67 (95% CI 0.64 to 0.72) on structured data alone
+    (difference -0.014, 95% CI -0.031 to 0.004).
     """
     names = [str(m) for m in pd.unique(metrics["model"])]
     # Only the same model with the text features: another family's would credit the text
@@ -190,6 +207,10 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     if base is None or text is None:
         return ""
     both = f"with them its AUC was {_two(text)}, against {_two(base)} on structured data alone"
+    difference = _stats(metrics, f"{model}{_TEXT}", _DIFFERENCE)
+    if difference is not None:
+        return _paired_verdict(difference, both)
+    # Results written before the paired difference: the two intervals (conservative).
     if text[1] > base[2]:
         return f"Adding features from case notes improved its ranking: {both}."
     if text[2] < base[1]:
@@ -199,6 +220,32 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     return (
         f"Whether adding features from case notes improved it could not be told: {both}; "
         "the two intervals overlap."
+    )
+
+
+def _signed(value: float) -> str:
+    """Return an AUC difference with three decimals (never "-0.000").
+
+    Differences are small: at two decimals an interval end of 0.004 reads 0.00 beside a
+    verdict that the interval lies above 0.
+    """
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
+def _paired_verdict(difference: Stats, both: str) -> str:
+    """Return the case-note verdict read from the paired AUC difference's interval."""
+    e, lo, hi = difference
+    shown = f"{both} (difference {_signed(e)}, 95% CI {_signed(lo)} to {_signed(hi)})"
+    if lo > 0:
+        return f"Adding features from case notes improved its ranking: {shown}."
+    if hi < 0:
+        return f"Adding features from case notes made its ranking worse: {shown}."
+    if e <= 0:
+        return f"Adding features from case notes showed no sign of improving it: {shown}."
+    return (
+        f"Whether adding features from case notes improved it could not be told: {shown}; "
+        "the interval of the difference includes no difference."
     )
 
 

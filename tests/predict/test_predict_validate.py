@@ -12,8 +12,11 @@ import pytest
 
 from escalation import default_design, validate_case_history, write_case_history
 from escalation.cli import predict as predict_command
-from escalation.errors import DataValidationError, DesignError
+from escalation.disclosure import disclose_metric_counts
+from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS
+from escalation.predict.metrics import bootstrap_indices, percentile_interval, time_dependent_auc
+from escalation.predict.splits import family_groups
 from escalation.predict.validate import RiskValidation, validate_risk_models
 from tests.predict.predict_support import simulated_spells
 from tests.timeline.timeline_support import synthetic_history
@@ -139,6 +142,73 @@ def test_grouped_cv_and_text_features(simulated: tuple[object, pd.DataFrame]) ->
     )  # fmt: skip
     first = out.metrics[out.metrics["model"] == "cox"]["estimate"].to_numpy()
     assert np.allclose(first, again.metrics["estimate"].to_numpy(), equal_nan=True)
+
+
+def test_text_gain_has_a_paired_interval(simulated: tuple[object, pd.DataFrame]) -> None:
+    """auc_difference: the text model's AUC minus the structured model's, paired bootstrap.
+
+    A modest note feature raises the AUC by about 0.04: the two AUC intervals overlap
+    (the old rule could not tell), but the paired interval, recomputed here from the same
+    family resamples with the public AUC, lies above 0.
+    """
+    data, _ = simulated
+    spells = data.spells  # type: ignore[attr-defined]
+    escalated = ((spells["event"] == 1) & (spells["duration"] <= 365)).to_numpy()
+    noise = np.random.default_rng(0).normal(0, 1.0, len(spells))
+    notes = pd.DataFrame({"text_signal": 0.5 * escalated + noise}, index=spells.index)
+    out = validate_risk_models(
+        data,  # type: ignore[arg-type]
+        horizon=365,
+        models=["cox"],
+        feature_sets=["structured", "structured+text"],
+        bootstrap=50,
+        seed=4,
+        text_features=notes,
+        n_jobs=1,
+    )
+    rows = out.metrics.set_index(["model", "metric"])
+    row = rows.loc[("cox+text", "auc_difference")]
+    assert row["feature_set"] == "structured+text" and row["horizon"] == 365
+    assert row["conf_level"] == 0.95
+    assert ("cox", "auc_difference") not in rows.index
+    base, text = rows.loc[("cox", "auc")], rows.loc[("cox+text", "auc")]
+    assert row["estimate"] == pytest.approx(text["estimate"] - base["estimate"], abs=1e-12)
+    # by hand: the test spells in spell_id order, the same family resamples, the public AUC
+    risk = out.predictions.pivot(index="spell_id", columns="model", values="risk")
+    test = spells.set_index("spell_id").loc[risk.index]
+    duration, event = test["duration"].to_numpy(), test["event"].to_numpy()
+
+    def auc(rows: np.ndarray, model: str) -> float:
+        return time_dependent_auc(duration[rows], event[rows], risk[model].to_numpy()[rows], 365)
+
+    every = np.arange(len(test))
+    assert row["estimate"] == pytest.approx(auc(every, "cox+text") - auc(every, "cox"))
+    replicates = bootstrap_indices(family_groups(test.reset_index()), 50, 4)
+    by_hand = percentile_interval([auc(r, "cox+text") - auc(r, "cox") for r in replicates])
+    assert (row["conf_low"], row["conf_high"]) == pytest.approx(by_hand, abs=1e-9)
+    # the separate intervals overlap; the paired one finds the gain
+    assert text["conf_low"] < base["conf_high"]
+    assert 0 < row["conf_low"] < row["estimate"] < row["conf_high"]
+    # a difference of AUCs reveals no count: disclosure leaves it as it leaves the AUC
+    shown = disclose_metric_counts(out.tidy()).set_index(["model", "metric"])
+    assert shown.loc[("cox+text", "auc_difference"), "conf_low"] == row["conf_low"]
+    assert "AUC with case-note features minus without" in out.model_cards["cox+text"].to_markdown()
+
+
+def test_auc_difference_only_pairs_the_same_spells() -> None:
+    from escalation.predict.validate import _auc_difference  # the private pairing step
+
+    table = pd.DataFrame({"metric": ["auc"], "estimate": [0.7], "conf_low": [0.6],
+                          "conf_high": [0.8]})  # fmt: skip
+    draws = {"cox": np.array([0.70, 0.72]), "cox+text": np.array([0.71, 0.74])}
+    same = {"cox": np.ones(3, bool), "cox+text": np.ones(3, bool)}
+    tables = {"cox": table, "cox+text": table.assign(estimate=0.75)}
+    (row,) = _auc_difference("cox+text", tables, draws, same, conf_level=0.5)
+    assert row["estimate"].iloc[0] == pytest.approx(0.05)
+    assert row[["conf_low", "conf_high"]].iloc[0].tolist() == pytest.approx([0.0125, 0.0175])
+    other = {**same, "cox+text": np.array([True, True, False])}
+    with pytest.warns(StatisticalWarning, match="not compared pairwise"):
+        assert _auc_difference("cox+text", tables, draws, other, conf_level=0.5) == []
 
 
 def test_bad_requests_say_what_to_do(simulated: tuple[object, pd.DataFrame]) -> None:

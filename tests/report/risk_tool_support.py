@@ -36,3 +36,11 @@ def metrics_table(models: dict[str, dict[str, Stats]]) -> pd.DataFrame:
         for metric, (e, lo, hi) in values.items()
     ]
     return pd.DataFrame(rows)
+
+
+#: A modest gain from case notes: the AUC intervals overlap, the paired difference's does not.
+GAIN: dict[str, Stats] = {
+    **DEMO,
+    "auc": (0.692, 0.662, 0.737),
+    "auc_difference": (0.017, 0.004, 0.030),
+}

@@ -3,7 +3,8 @@
 Each verdict is read from the validation's intervals, not from point estimates alone, and
 is worded whichever way the result goes: predictions too extreme, too modest or of the
 right spread; too little, too much or about the right escalation on average; case-note
-(text) features improving the ranking, worsening it, or not clearly improving it.
+(text) features improving the ranking, worsening it, or not clearly improving it (from the
+paired AUC difference's interval when the table has it, else from the two AUC intervals).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from escalation.report import risk_tool
-from tests.report.risk_tool_support import DEMO, DEMO_TEXT, Stats, metrics_table
+from tests.report.risk_tool_support import DEMO, DEMO_TEXT, GAIN, Stats, metrics_table
 
 
 def _calibration(**values: Stats) -> str:
@@ -91,6 +92,70 @@ def test_risk_tool_case_note_verdict_comes_from_the_intervals(
     assert text.startswith(verdict)
     assert f"with them its AUC was {text_auc[0]:.2f} (95% CI {text_auc[1]:.2f}" in text
     assert f"against {auc[0]:.2f} (95% CI {auc[1]:.2f} to {auc[2]:.2f})" in text
+
+
+def _paired(difference: Stats, text_auc: Stats = GAIN["auc"]) -> str:
+    table = metrics_table(
+        {"cox": DEMO, "cox+text": {**DEMO, "auc": text_auc, "auc_difference": difference}}
+    )
+    return risk_tool.text_features_sentence(table, "cox")
+
+
+@pytest.mark.parametrize(
+    ("difference", "verdict", "shown"),
+    [
+        (
+            (0.017, 0.004, 0.030),
+            "Adding features from case notes improved its ranking",
+            "(difference 0.017, 95% CI 0.004 to 0.030).",
+        ),
+        (
+            (-0.016, -0.028, -0.006),
+            "Adding features from case notes made its ranking worse",
+            "(difference -0.016, 95% CI -0.028 to -0.006).",
+        ),
+        (
+            (-0.012, -0.031, 0.004),
+            "Adding features from case notes showed no sign of improving it",
+            "(difference -0.012, 95% CI -0.031 to 0.004).",
+        ),
+        (
+            (-0.0001, -0.02, 0.02),
+            "Adding features from case notes showed no sign of improving it",
+            "(difference 0.000, 95% CI -0.020 to 0.020).",
+        ),
+        (
+            (0.012, -0.004, 0.031),
+            "Whether adding features from case notes improved it could not be told",
+            "(difference 0.012, 95% CI -0.004 to 0.031); the interval of the difference includes",
+        ),
+    ],
+)
+def test_risk_tool_case_note_verdict_comes_from_the_paired_difference(
+    difference: Stats, verdict: str, shown: str
+) -> None:
+    """With an auc_difference row its interval decides, though the AUC intervals overlap."""
+    text = _paired(difference)
+    assert text.startswith(verdict), text
+    assert "with them its AUC was 0.69 (95% CI 0.66 to 0.74), against 0.68 (95% CI 0.64 to" in text
+    assert shown in text
+    assert "two intervals overlap" not in text
+
+
+def test_paired_difference_overrides_the_intervals_both_ways() -> None:
+    # Intervals apart (the old rule: improved), the paired difference includes 0.
+    apart = (0.760, 0.730, 0.790)
+    assert _paired((0.01, -0.01, 0.03), apart).startswith("Whether adding features")
+    # Overlapping intervals (the old rule: could not be told), the difference above 0.
+    assert _text(DEMO["auc"], GAIN["auc"]).startswith("Whether adding features")
+    assert _paired(GAIN["auc_difference"]).startswith("Adding features from case notes improved")
+
+
+def test_without_an_interval_of_the_difference_the_auc_intervals_decide() -> None:
+    """Results without a paired interval (no bootstrap, or older tables) keep the old rule."""
+    text = _paired((0.017, float("nan"), float("nan")))
+    assert text.startswith("Whether adding features from case notes improved it could not")
+    assert text.endswith("the two intervals overlap.") and "difference" not in text
 
 
 def test_risk_tool_says_nothing_it_cannot_read() -> None:
