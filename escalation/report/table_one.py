@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -66,9 +66,18 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
     block = label.where(label != "").ffill().fillna("")
     means = block.str.endswith(", mean (SD)").to_numpy()
     medians = block.str.endswith(", median [Q1, Q3]").to_numpy()
+    groups = list(t1.groups)
+    if medians.any():  # one format across the arms of a row
+        rows = table[medians][groups]
+        formatted = pd.DataFrame(
+            [_whole_numbers(list(row)) for row in rows.itertuples(index=False)],
+            index=rows.index,
+            columns=groups,
+        )
+        for group in groups:
+            table[group] = table[group].where(~medians, formatted[group])
     for group in t1.groups:
         n = float(t1.n[group])
-        table[group] = table[group].where(~medians, table[group].map(_whole_numbers))
         if n < rules.threshold:
             table.loc[means, group] = NOT_SHOWN
         if 0.25 * n < rules.threshold:
@@ -83,23 +92,28 @@ _YES_NO: Final = {"True": "Yes", "False": "No"}
 _NUMBER: Final = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
-def _whole_numbers(text: object) -> object:
-    """Print a median [Q1, Q3] of days or counts as whole numbers where they are whole.
+def _whole_numbers(cells: Sequence[object]) -> list[object]:
+    """Print one row's medians [Q1, Q3] of days or counts as whole numbers where they are.
 
-    Where a median or quartile falls between two values (a half), one decimal is kept.
+    Where a median or quartile of the row falls between two values (a half), every cell of
+    the row keeps one decimal, so that the arms side by side have one format.
 
     Examples
     --------
-    >>> _whole_numbers("1108.00 [29.00, 1215.00]"), _whole_numbers("0.50 [0.00, 1.00]")
-    ('1,108 [29, 1,215]', '0.5 [0.0, 1.0]')
+    >>> _whole_numbers(["1108.00 [29.00, 1215.00]", "70.00 [34.00, 1189.00]"])
+    ['1,108 [29, 1,215]', '70 [34, 1,189]']
+    >>> _whole_numbers(["53.00 [32.00, 992.50]", "70.00 [34.00, 1189.00]"])
+    ['53.0 [32.0, 992.5]', '70.0 [34.0, 1,189.0]']
     """
-    if not isinstance(text, str):
-        return text
-    values = [float(v.replace(",", "")) for v in _NUMBER.findall(text)]
-    if not values:
-        return text
+    texts = [text for text in cells if isinstance(text, str)]
+    values = [float(v.replace(",", "")) for text in texts for v in _NUMBER.findall(text)]
     digits = 0 if all(v == int(v) for v in values) else 1
-    return _NUMBER.sub(lambda m: f"{float(m.group().replace(',', '')):,.{digits}f}", text)
+    return [
+        _NUMBER.sub(lambda m: f"{float(m.group().replace(',', '')):,.{digits}f}", text)
+        if isinstance(text, str)
+        else text
+        for text in cells
+    ]
 
 
 def table_one_html(

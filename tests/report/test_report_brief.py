@@ -193,6 +193,17 @@ def test_report_brief_table_one_prints_days_and_counts_as_whole_numbers() -> Non
     table = disclosed_table_one(t1)
     days = table.loc[table["Characteristic"].str.startswith("Days"), "Early help"].iloc[0]
     assert days == "53 [29, 1,108]", days  # not "53.00 [29.00, 1108.00]"
+    # One format across a row's arms: a half in one arm gives every arm one decimal (an
+    # academic reader found "53.0 [32.0, 992.5]" beside "70 [34, 1,189]").
+    halves = spells.assign(days_since_first_referral=spells["days_since_first_referral"] + (
+        spells["treatment"] == 1) * (spells.index % 2) * 1)  # fmt: skip
+    row = disclosed_table_one(
+        table_one(halves, variables=["days_since_first_referral"],
+                  nonnormal=["days_since_first_referral"])
+    ).iloc[1]  # fmt: skip
+    arms = " ".join(row[["No early help", "Early help"]])
+    decimals = {len(v.split(".")[1]) for v in re.findall(r"\d\.\d+", arms)}
+    assert decimals == {1} and all("." in row[arm] for arm in ("Early help", "No early help"))
     assert set(table["Level"]) >= {"Yes", "No"}  # not True / False
     html = table_one_html(table)
     # A characteristic with levels heads its own row; its levels follow, indented.
