@@ -9,7 +9,14 @@ import numpy as np
 
 from escalation.figures.theme import ColumnWidth, width_mm
 
-__all__ = ["abs_percent", "percent", "point_breaks", "points", "wrap_to_width"]
+__all__ = [
+    "abs_percent",
+    "interval_digits",
+    "percent",
+    "point_breaks",
+    "points",
+    "wrap_to_width",
+]
 
 Values = Sequence[float] | Sequence[str]
 
@@ -99,3 +106,28 @@ def wrap_to_width(
     room = (width_mm(width) - margin_mm) * _PT_PER_MM
     characters = max(int(room / (_EM_PER_CHARACTER * size_pt)), 12)
     return "\n".join(textwrap.wrap(text, width=characters)) or text
+
+
+def interval_digits(
+    estimate: float, conf_low: float, conf_high: float, *, scale: float = 100.0, digits: int = 0
+) -> int:
+    """Return the fewest decimals (from ``digits``) that keep the estimate inside its interval.
+
+    Rounding may put a point estimate on, or past, a rounded limit ("10% (95% CI 9% to
+    10%)" for 9.96% with an upper limit of 9.98%); decimals are added until the printed
+    estimate lies strictly between the printed limits, as the unrounded one does.
+
+    Examples
+    --------
+    >>> interval_digits(0.0996, 0.0912, 0.0998)
+    2
+    >>> interval_digits(0.183, 0.161, 0.207)
+    0
+    """
+    e, lo, hi = (scale * float(v) for v in (estimate, conf_low, conf_high))
+    if not (lo < e < hi):
+        return digits
+    for d in range(digits, digits + 7):
+        if round(lo, d) < round(e, d) < round(hi, d):
+            return d
+    return digits + 6

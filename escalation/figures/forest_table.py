@@ -13,6 +13,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
+from escalation.figures._labels import interval_digits
 from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.theme import ANNOTATION_PT, GREY, INK, theme_escalation
 from escalation.timeline.labels import describe_covariate
@@ -31,11 +32,22 @@ INFINITE: Final = "infinite (separation)"
 
 
 def _ratio_text(est: float, low: float, high: float) -> str:
+    """Return a hazard ratio with its interval: "0.80 (0.70 to 0.92)".
+
+    Two decimals, more (up to five) where two would put the ratio on its interval's ends,
+    as "1.00 (1.00 to 1.00)" per day of a covariate in days.
+
+    Examples
+    --------
+    >>> _ratio_text(0.8, 0.7, 0.92), _ratio_text(0.99962, 0.99931, 0.99993)
+    ('0.80 (0.70 to 0.92)', '0.9996 (0.9993 to 0.9999)')
+    """
     if not np.isfinite(est):
         return NOT_ESTIMABLE
     if not (np.isfinite(low) and np.isfinite(high)):
         return INFINITE
-    return f"{est:.2f} ({low:.2f} to {high:.2f})"
+    d = min(interval_digits(est, low, high, scale=1.0, digits=2), 5)
+    return f"{est:.{d}f} ({low:.{d}f} to {high:.{d}f})"
 
 
 def _p_text(p: float) -> str:

@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
+from escalation.figures._labels import interval_digits
 from escalation.figures.save import lay_out
 from escalation.figures.theme import width_mm
 from escalation.report.table_one import TABLE_ONE_NOTE
@@ -367,31 +368,6 @@ class Brief:
     notes: tuple[str, ...] = ()
     disclosure: DisclosureRules = DEFAULT_RULES
     glossary: Mapping[str, str] = field(default_factory=dict)
-
-
-def interval_digits(
-    estimate: float, conf_low: float, conf_high: float, *, scale: float = 100.0, digits: int = 0
-) -> int:
-    """Return the fewest decimals (from ``digits``) that keep the estimate inside its interval.
-
-    Rounding may put a point estimate on, or past, a rounded limit ("10% (95% CI 9% to
-    10%)" for 9.96% with an upper limit of 9.98%); decimals are added until the printed
-    estimate lies strictly between the printed limits, as the unrounded one does.
-
-    Examples
-    --------
-    >>> interval_digits(0.0996, 0.0912, 0.0998)
-    2
-    >>> interval_digits(0.183, 0.161, 0.207)
-    0
-    """
-    e, lo, hi = (scale * float(v) for v in (estimate, conf_low, conf_high))
-    if not (lo < e < hi):
-        return digits
-    for d in range(digits, digits + 7):
-        if round(lo, d) < round(e, d) < round(hi, d):
-            return d
-    return digits + 6
 
 
 def describe_risk(estimate: float, conf_low: float, conf_high: float, digits: int = 0) -> str:

@@ -862,3 +862,22 @@ def test_risk_table_numbers_never_run_into_each_other(width: str) -> None:
     numbers, overlapping = _table_numbers(plot, width)
     assert not overlapping
     assert numbers == {f"{v:,}" for v in at_risk["at_risk"]}
+
+
+def test_hazard_ratio_table_keeps_the_ratio_inside_its_printed_interval() -> None:
+    """A covariate in days has hazard ratios near 1 per day: two decimals printed
+    "1.00 (1.00 to 1.00)" (an academic reader's table); the text keeps decimals until the
+    ratio lies strictly inside its interval, as the brief's numbers do."""
+    from escalation.figures import plot_hazard_ratio_table
+
+    table = pd.DataFrame(
+        {
+            "term": ["age", "days_since_first_referral"],
+            "estimate": [1.05, 0.99962],
+            "conf_low": [1.01, 0.99931],
+            "conf_high": [1.09, 0.99993],
+            "p_value": [0.01, 0.02],
+        }
+    )
+    texts = set(plot_hazard_ratio_table(table).data["text"].dropna())
+    assert texts == {"1.05 (1.01 to 1.09)", "0.9996 (0.9993 to 0.9999)"}
