@@ -348,6 +348,12 @@ def policy_section(
                 study,
                 design.criteria.min_precision if design.criteria is not None else None,
             )
+            + (
+                " The escalations prevented rest on the same AIPW-type scores as the values "
+                "above, so they share their bias towards benefit."
+                if study.grace_caveat
+                else ""
+            )
             if criteria_rows
             else ""
         ),

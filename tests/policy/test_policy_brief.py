@@ -135,6 +135,13 @@ def test_policy_section_carries_the_grace_period_caveat() -> None:
     # a phone screen long).
     assert text.startswith(result.grace_caveat), text[:120]
     assert "escalated or left the study" in text
+    # The criteria's escalations prevented carry it too (a policy reader met the criterion
+    # "inconclusive" with no word of the bias), and only where it applies.
+    bias = "so they share their bias towards benefit"
+    section = policy_section(result, default_design(), None)
+    assert section is not None and section.criteria and bias in section.criteria_note
+    plain = policy_section(study(), default_design(), None)
+    assert plain is not None and plain.criteria and bias not in plain.criteria_note
     assert str(ended) not in re.findall(r"\d+", result.grace_caveat)
     clean = dataclasses.replace(result, grace_period_ended=0)
     assert clean.grace_caveat == ""
