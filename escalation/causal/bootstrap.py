@@ -231,14 +231,16 @@ def standard_error_mc_error(replicates: npt.ArrayLike) -> FloatArray:
     finite = np.isfinite(values)
     b = finite.sum(axis=0).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centred = np.where(
-            finite, values - np.nanmean(np.where(finite, values, np.nan), axis=0), 0.0
-        )
+        mean = np.where(finite, values, 0.0).sum(axis=0) / b  # NaN for a column of none
+        centred = np.where(finite, values - mean, 0.0)
         m2 = (centred**2).sum(axis=0) / b
         g2 = (centred**4).sum(axis=0) / b / m2**2 - 3
         excess = ((b + 1) * g2 + 6) * (b - 1) / ((b - 2) * (b - 3))  # G2, bias-corrected
         sd = np.sqrt(m2 * b / (b - 1))
-        spread = np.maximum(2 / (b - 1) + excess / b, 0.0)
+        spread = 2 / (b - 1) + excess / b
+        # A few replicates (two-valued, or B near 4) can give G2 so negative that the
+        # spread is not positive: the normal-theory value then, never an error of 0.
+        spread = np.where(spread > 0, spread, 2 / (b - 1))
         error = np.where(m2 > 0, sd / 2 * np.sqrt(spread), 0.0)
     out: FloatArray = np.where(b >= 4, error, np.nan)
     return out

@@ -936,6 +936,7 @@ def _check_numeric_extras(checker: _Checker, spec: Mapping[str, bool]) -> None:
         if column in spec or column in _TEXT_EXTRAS or frame[column].dtype != np.dtype(object):
             continue
         values = frame[column]
+        values = values.mask(_blank_cells(values))  # only whitespace: empty, not a word
         words = _stray_words(values)
         if words is None:
             continue

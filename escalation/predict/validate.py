@@ -56,14 +56,22 @@ from escalation.survival._outcome import durations, event_codes
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
 
-__all__ = ["FEATURE_SETS", "FeatureSet", "RiskValidation", "oracle_risk", "validate_risk_models"]
+__all__ = [
+    "AUC_DIFFERENCE",
+    "FEATURE_SETS",
+    "TEXT_SUFFIX",
+    "FeatureSet",
+    "RiskValidation",
+    "oracle_risk",
+    "validate_risk_models",
+]
 
 FeatureSet = Literal["structured", "structured+text"]
 #: Feature sets: baseline covariates of the design, or those plus case-note features.
 FEATURE_SETS: Final[tuple[str, ...]] = get_args(FeatureSet)
 ORACLE: Final = "oracle"
 #: The suffix of a model's label with case-note features (``cox+text``).
-_TEXT: Final = "+text"
+TEXT_SUFFIX: Final = "+text"
 #: The paired difference of the AUCs of ``<model>+text`` and ``<model>``.
 AUC_DIFFERENCE: Final = "auc_difference"
 METRIC_COLUMNS: Final = (
@@ -242,7 +250,7 @@ def _text_matrix(
 
 
 def _model_label(kind: str, feature_set: str) -> str:
-    return kind if feature_set == "structured" else f"{kind}{_TEXT}"
+    return kind if feature_set == "structured" else f"{kind}{TEXT_SUFFIX}"
 
 
 @one_blas_thread
@@ -573,8 +581,8 @@ def validate_risk_models(
             decision_rows.append(benefit[benefit["model"] != "model"])
     for label in labels:
         metric_rows.append(tables[label])
-        base = label.removesuffix(_TEXT)
-        if label.endswith(_TEXT) and base in tables:
+        base = label.removesuffix(TEXT_SUFFIX)
+        if label.endswith(TEXT_SUFFIX) and base in tables:
             metric_rows += _auc_difference(
                 label, tables, auc_draws, predicted, conf_level=conf_level
             )
@@ -994,13 +1002,13 @@ def _auc_difference(
     each bootstrap sample, both AUCs computed on the same resampled children. Models that
     predict different test spells are not paired (no row, with a warning).
     """
-    base = label.removesuffix(_TEXT)
+    base = label.removesuffix(TEXT_SUFFIX)
     if not np.array_equal(predicted[label], predicted[base]):
         warnings.warn(
             f"{label} and {base} predict different test spells: their AUCs are not "
             f"compared pairwise (no {AUC_DIFFERENCE} row)",
             StatisticalWarning,
-            stacklevel=3,
+            stacklevel=4,  # past validate_risk_models and its one_blas_thread wrapper
         )
         return []
     row = tables[label][tables[label]["metric"] == "auc"].copy()

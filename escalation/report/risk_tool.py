@@ -31,9 +31,10 @@ leave their sentence out.
 from __future__ import annotations
 
 import math
-from typing import Final
 
 import pandas as pd
+
+from escalation.predict.validate import AUC_DIFFERENCE, TEXT_SUFFIX
 
 __all__ = [
     "calibration_sentence",
@@ -42,10 +43,6 @@ __all__ = [
 ]
 
 Stats = tuple[float, float, float]
-#: The suffix of a model with case-note features in the metrics table.
-_TEXT: Final = "+text"
-#: The text model's AUC minus the structured model's (paired bootstrap interval).
-_DIFFERENCE: Final = "auc_difference"
 
 
 def _values(metrics: pd.DataFrame, model: str, metric: str) -> Stats:
@@ -200,14 +197,14 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     names = [str(m) for m in pd.unique(metrics["model"])]
     # Only the same model with the text features: another family's would credit the text
     # with the difference between the models.
-    if f"{model}{_TEXT}" not in names:
+    if f"{model}{TEXT_SUFFIX}" not in names:
         return ""
     base = _stats(metrics, model, "auc")
-    text = _stats(metrics, f"{model}{_TEXT}", "auc")
+    text = _stats(metrics, f"{model}{TEXT_SUFFIX}", "auc")
     if base is None or text is None:
         return ""
     both = f"with them its AUC was {_two(text)}, against {_two(base)} on structured data alone"
-    difference = _stats(metrics, f"{model}{_TEXT}", _DIFFERENCE)
+    difference = _stats(metrics, f"{model}{TEXT_SUFFIX}", AUC_DIFFERENCE)
     if difference is not None:
         return _paired_verdict(difference, both)
     # Results written before the paired difference: the two intervals (conservative).

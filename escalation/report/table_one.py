@@ -67,7 +67,15 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
     means = block.str.endswith(", mean (SD)").to_numpy()
     medians = block.str.endswith(", median [Q1, Q3]").to_numpy()
     groups = list(t1.groups)
-    if medians.any():  # one format across the arms of a row
+    for group in groups:
+        n = float(t1.n[group])
+        if n < rules.threshold:
+            table.loc[means, group] = NOT_SHOWN
+        if 0.25 * n < rules.threshold:
+            table.loc[medians, group] = NOT_SHOWN
+    # One format across the arms of a row, decided after an arm is withheld: its values
+    # must not set the others' decimals.
+    if medians.any():
         rows = table[medians][groups]
         formatted = pd.DataFrame(
             [_whole_numbers(list(row)) for row in rows.itertuples(index=False)],
@@ -76,12 +84,6 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
         )
         for group in groups:
             table[group] = table[group].where(~medians, formatted[group])
-    for group in t1.groups:
-        n = float(t1.n[group])
-        if n < rules.threshold:
-            table.loc[means, group] = NOT_SHOWN
-        if 0.25 * n < rules.threshold:
-            table.loc[medians, group] = NOT_SHOWN
     level = table["Level"].astype(str)
     table["Level"] = level.map(_YES_NO).fillna(table["Level"])
     return table

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from escalation.errors import DataValidationError, Problem
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ def counting_process(data: SpellData) -> pd.DataFrame:
     ctx = data._context
     if ctx is None:
         raise ValueError("this SpellData was not made by build_spells; rebuild it")
+    _require_spell_columns(data.spells)
     at = ctx.positions(data.spells)
     prep, child, t0, tz_pos = ctx.prep, ctx.child[at], ctx.t0[at], ctx.tz_pos[at]
     design = data.design
@@ -185,6 +187,31 @@ def counting_process(data: SpellData) -> pd.DataFrame:
     baseline = data.spells.drop(columns=["spell_id", "duration", "event", "end_reason"])
     baseline = baseline.take(s).reset_index(drop=True)
     return pd.concat([frame, baseline], axis=1)
+
+
+#: Columns of ``data.spells`` the counting-process rows are made from.
+_SPELL_COLUMNS: Final = ("duration", "event", "treatment_start")
+
+
+def _require_spell_columns(spells: pd.DataFrame) -> None:
+    """Raise a located error for each column the counting-process rows need and lack."""
+    missing = [column for column in _SPELL_COLUMNS if column not in spells.columns]
+    if missing:
+        raise DataValidationError(
+            [
+                Problem(
+                    "spells",
+                    None,
+                    column,
+                    None,
+                    f"the spells table has no {column} column, which the counting-process "
+                    "rows are made from; keep the columns build_spells wrote (reorder or "
+                    "filter rows freely)",
+                )
+                for column in missing
+            ],
+            "spells",
+        )
 
 
 def _cumsum_by(values: IntArray, first: np.ndarray) -> IntArray:

@@ -8,6 +8,8 @@ standard deviation of the bootstrap standard errors actually obtained with many 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -89,6 +91,16 @@ def test_failed_replicates_are_left_out_and_degenerate_columns_say_so() -> None:
     )
     assert standard_error_mc_error(np.ones((10, 1))).tolist() == [0.0]  # no variation
     assert np.isnan(standard_error_mc_error(np.arange(3.0)[:, None])).all()  # too few
+    # Replicates that vary never get an error of 0 (two-valued ones give a very negative
+    # kurtosis): the normal-theory value, s / sqrt(2 (B - 1)), instead.
+    two_valued = np.array([[0.0], [0.0], [1.0], [1.0]])
+    np.testing.assert_allclose(
+        standard_error_mc_error(two_valued), two_valued.std(ddof=1) / np.sqrt(2 * 3)
+    )
+    # A column whose every replicate failed: NaN, without numpy's warnings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(standard_error_mc_error(np.full((6, 2), np.nan))).all()
 
 
 def test_edge_note_in_both_directions_and_at_no_difference() -> None:

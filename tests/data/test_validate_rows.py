@@ -91,6 +91,18 @@ def test_a_word_in_a_numeric_column_is_a_located_problem(tables):
     assert (dropped.row, dropped.action) == (7, "value dropped")
 
 
+def test_a_cell_of_whitespace_is_empty_not_a_word(tables):
+    """A cell holding only spaces beside a word: the word is the one problem, the spaces
+    are an empty value (not "not a number ... leave unknown values empty")."""
+    imd = [str(1 + i % 10) for i in range(30)]
+    imd[7], imd[12] = "unknown", "  "
+    tables["children"] = _children_with_imd(imd)
+    (problem,) = _strict_problems(tables)
+    assert (problem.row, problem.column) == (7, "imd_decile")
+    column = validate_case_history(history_from(tables), lenient=True).children["imd_decile"]
+    assert pd.api.types.is_numeric_dtype(column) and pd.isna(column[12]) and column[13] == 4
+
+
 def test_a_column_of_words_or_codes_stays_text(tables):
     many = [str(1 + i % 10) for i in range(30)]
     many[:5] = ["unknown", "n/a", "x", "y", "z"]  # five different words: not "a few"

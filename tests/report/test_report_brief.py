@@ -204,6 +204,16 @@ def test_report_brief_table_one_prints_days_and_counts_as_whole_numbers() -> Non
     arms = " ".join(row[["No early help", "Early help"]])
     decimals = {len(v.split(".")[1]) for v in re.findall(r"\d\.\d+", arms)}
     assert decimals == {1} and all("." in row[arm] for arm in ("Early help", "No early help"))
+    # A withheld arm (too few children for its quartiles) sets no other arm's decimals.
+    few = pd.DataFrame(
+        {"treatment": [1] * 20 + [0] * 60,
+         "days_since_first_referral": [30, 31] * 10 + [29] * 20 + [53] * 20 + [1108] * 20}
+    )  # fmt: skip
+    row = disclosed_table_one(
+        table_one(few, variables=["days_since_first_referral"],
+                  nonnormal=["days_since_first_referral"])
+    ).iloc[1]  # fmt: skip
+    assert row["Early help"] == "not shown" and row["No early help"] == "53 [29, 1,108]"
     assert set(table["Level"]) >= {"Yes", "No"}  # not True / False
     html = table_one_html(table)
     # A characteristic with levels heads its own row; its levels follow, indented.

@@ -463,3 +463,18 @@ def test_dates_stored_as_dates_or_as_text_give_the_same_days() -> None:
         again, gap = to_days(values)
         np.testing.assert_array_equal(again, days)
         np.testing.assert_array_equal(gap, missing)
+
+
+def test_counting_rows_name_a_spells_column_they_need_and_lack() -> None:
+    """Spells edited with dataclasses.replace that dropped treatment_start (which
+    treatment_started is made from): a located error, not a bare KeyError."""
+    import dataclasses
+
+    from escalation.errors import DataValidationError
+    from tests.timeline.timeline_support import synthetic_history
+
+    data = build_spells(synthetic_history(200, 3), default_design())
+    edited = dataclasses.replace(data, spells=data.spells.drop(columns="treatment_start"))
+    with pytest.raises(DataValidationError, match="no treatment_start column") as raised:
+        _ = edited.counting
+    assert [p.column for p in raised.value.problems] == ["treatment_start"]
