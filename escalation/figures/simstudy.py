@@ -182,11 +182,21 @@ def plot_coverage(
     frame = frame[frame["measure"] == measure].copy()
     if frame.empty:
         raise DesignError(f"the performance table has no {measure!r} rows")
+    # A measure an estimator has no value for (coverage without a standard error, e.g. no
+    # bootstrap) is left out, not drawn as missing; a value without a Monte Carlo SE (one
+    # replication) is drawn without its bar.
+    frame = frame[frame["estimate"].notna()]
+    if frame.empty:
+        raise DesignError(
+            f"no estimator has a {measure!r} value (coverage needs standard errors: a "
+            "bootstrap, or AIPW's influence function)"
+        )
     is_share = measure in ("coverage", "bias_eliminated_coverage", "power")
     scale = 100.0 if is_share else 1.0
     frame["value"] = scale * frame["estimate"]
-    frame["low"] = scale * (frame["estimate"] - 1.96 * frame["mcse"])
-    frame["high"] = scale * (frame["estimate"] + 1.96 * frame["mcse"])
+    mcse = frame["mcse"].fillna(0.0)
+    frame["low"] = scale * (frame["estimate"] - 1.96 * mcse)
+    frame["high"] = scale * (frame["estimate"] + 1.96 * mcse)
     frame["panel"] = _facet_label(frame)
     frame["scenario"] = pd.Categorical(
         frame["scenario"].astype(str), sorted(frame["scenario"].astype(str).unique(), key=int)

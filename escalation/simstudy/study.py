@@ -448,16 +448,19 @@ def run_simstudy(
 def save_figures(study: SimulationStudy, folder: str | Path) -> list[str]:
     """Draw the study's figures into ``folder`` as PNG; return the file names.
 
-    ``coverage.png`` (coverage by scenario), ``zip_risk_difference_<horizon>.png`` (zip
-    plots) and, when the plan varies settings, ``nested_loop_bias.png``.
+    ``coverage.png`` (coverage by scenario, when an estimator has standard errors),
+    ``zip_risk_difference_<horizon>.png`` (zip plots) and, when the plan varies settings,
+    ``nested_loop_bias.png``.
     """
     from escalation.figures.save import save_figure
     from escalation.figures.simstudy import plot_nested_loop
 
     target = Path(folder)
     written = []
-    save_figure(study.plot("coverage"), target / "coverage", formats=("png",), width="double")
-    written.append("coverage.png")
+    if study.performance.loc[study.performance["measure"] == "coverage", "estimate"].notna().any():
+        # (no estimator with a standard error, e.g. no bootstrap and no AIPW: no coverage)
+        save_figure(study.plot("coverage"), target / "coverage", formats=("png",), width="double")
+        written.append("coverage.png")
     if "risk_difference" in study.plan.estimands:
         for horizon in study.plan.horizons:
             name = f"zip_risk_difference_{horizon}"
