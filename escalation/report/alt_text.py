@@ -23,7 +23,7 @@ import pandas as pd
 
 from escalation.disclosure import DEFAULT_RULES, WITHHELD_TEXT, DisclosureRules, count_texts
 from escalation.report.brief import describe_risk, interval_digits, point_digits
-from escalation.report.wording import attribute_label
+from escalation.report.wording import attribute_label, join_words
 
 __all__ = [
     "NOT_SHOWN",
@@ -617,7 +617,8 @@ def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
         if not gone:
             continue
         every = set(gone) >= {str(m) for m in rows["metric"]}
-        label = str(group) if every else f"{group} ({_words(_ordered(gone, metrics))} only)"
+        only = join_words(_ordered(gone, metrics), "and")
+        label = str(group) if every else f"{group} ({only} only)"
         named.setdefault(str(attribute), []).append(label)
     if not named:
         return ""
@@ -634,11 +635,6 @@ def _ordered(names: Iterable[str], order: Sequence[str]) -> list[str]:
     """Return ``names`` once each, in ``order``, lower case."""
     chosen = set(names)
     return [name.lower() for name in order if name in chosen]
-
-
-def _words(names: Sequence[str]) -> str:
-    """Join names as "a", "a and b", "a, b and c"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def fairness_alt(

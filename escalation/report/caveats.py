@@ -469,9 +469,9 @@ class CaveatLog:
                 )
             elif not caveat.refits:
                 self._show(caveat)
-            elif _kind(caveat) not in told:
-                told.add(_kind(caveat))
-                self._show(caveat, more=refits[_kind(caveat)] - 1)
+            elif (kind := _kind(caveat)) not in told:
+                told.add(kind)
+                self._show(caveat, more=refits[kind] - 1)
 
     def _show(self, caveat: Caveat, more: int = 0) -> None:
         """Issue a caveat's warning against its design key's line, unless already shown.

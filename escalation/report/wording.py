@@ -29,6 +29,7 @@ __all__ = [
     "attribute_label",
     "cohort_sentence",
     "follow_up_limit",
+    "join_words",
     "study_limits",
     "study_question",
     "study_title",
@@ -100,8 +101,14 @@ def _episode(kind: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
-def _either(items: Sequence[str], word: str = "or") -> str:
-    """Join ``["a", "b", "c"]`` as ``"a, b or c"``."""
+def join_words(items: Sequence[str], word: str = "or") -> str:
+    """Join ``["a", "b", "c"]`` as ``"a, b or c"`` (or with another ``word``: "and").
+
+    Examples
+    --------
+    >>> join_words(["a", "b", "c"]), join_words(["a", "b"], "and"), join_words(["a"])
+    ('a, b or c', 'a and b', 'a')
+    """
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -113,7 +120,7 @@ def _reasons(reasons: Sequence[str]) -> str:
     shown = [
         f"'{CLOSURE_REASONS[r].lower()}' ({r})" if r in CLOSURE_REASONS else r for r in reasons
     ]
-    return _either(shown)
+    return join_words(shown)
 
 
 def _window(start: dt.date | None, end: dt.date | None) -> str:
@@ -145,7 +152,7 @@ _SPELLS: Final = {
 
 def _follow_up_ends(design: StudyDesign) -> list[str]:
     outcome = design.outcome
-    events = _either([_words(k, _UNTIL) for k in outcome.events])
+    events = join_words([_words(k, _UNTIL) for k in outcome.events])
     ends = [events] if events else []
     ends += [_words(k, _UNTIL) for k in (*outcome.competing, *outcome.censor)]
     return [*ends, "the end of the records"]
@@ -172,7 +179,7 @@ def cohort_sentence(design: StudyDesign, *, where: str = "") -> str:
         f"Children whose {_words(t0.kind, _EPISODE)} {verb}{reason}"
         f"{_window(t0.from_, t0.to)}{_ages(t0.min_age, t0.max_age)}"
         f"{_SPELLS.get(t0.spells, '')}{where}, followed from that decision point until "
-        f"{_either(_follow_up_ends(design))}."
+        f"{join_words(_follow_up_ends(design))}."
     )
 
 
@@ -196,7 +203,7 @@ def _closed_without_action(design: StudyDesign) -> bool:
 
 def study_title(design: StudyDesign) -> str:
     """Return the brief's title question, e.g. "Does early help keep children out of care?"."""
-    out_of = _either([_words(k, _OUT_OF) for k in design.outcome.events], "and")
+    out_of = join_words([_words(k, _OUT_OF) for k in design.outcome.events], "and")
     return f"Does {treatment_words(design)} keep children out of {out_of}?"
 
 
@@ -215,7 +222,7 @@ def study_question(design: StudyDesign, *, between_authorities: bool = False) ->
     str
     """
     t0 = design.time_zero
-    need = _either([_words(k, _NEED) for k in design.outcome.events])
+    need = join_words([_words(k, _NEED) for k in design.outcome.events])
     if _closed_without_action(design):
         when, children = (
             "When a referral to children's social care closes without statutory action",
@@ -239,11 +246,11 @@ def follow_up_limit(design: StudyDesign) -> str:
     did = [_words(k, _DID) for k in outcome.censor]
     if did:
         did[0] = f"who {did[0]}"
-    sentence = f"Children {_either([*did, 'whose records end'])} are followed until then"
+    sentence = f"Children {join_words([*did, 'whose records end'])} are followed until then"
     competing = [_words(k, _COMPETING) for k in outcome.competing]
     if competing:
         verb = "is" if len(competing) == 1 and not competing[0].endswith("s") else "are"
-        return f"{sentence}; {_either(competing)} {verb} treated as a competing event."
+        return f"{sentence}; {join_words(competing)} {verb} treated as a competing event."
     return f"{sentence}."
 
 

@@ -62,6 +62,11 @@ FloatArray = npt.NDArray[np.float64]
 _NAN: Final = (np.nan, np.nan)
 
 
+def _empirical_se(estimate: FloatArray) -> float:
+    """Return ``sqrt(Σ(θ̂_i - θ̄)² / (n - 1))``, the spread of the estimates (``n >= 2``)."""
+    return float(np.sqrt(np.sum((estimate - estimate.mean()) ** 2) / (len(estimate) - 1)))
+
+
 def _estimate_measures(estimate: FloatArray, truth: FloatArray) -> dict[str, tuple[float, float]]:
     """Return bias, empirical SE and MSE with their MCSEs (estimates and truths only)."""
     n = len(estimate)
@@ -73,7 +78,7 @@ def _estimate_measures(estimate: FloatArray, truth: FloatArray) -> dict[str, tup
     mse = float(sq.mean())
     if n == 1:
         return {"bias": (mean_error, np.nan), "empirical_se": _NAN, "mse": (mse, np.nan)}
-    emp = float(np.sqrt(np.sum((estimate - estimate.mean()) ** 2) / (n - 1)))
+    emp = _empirical_se(estimate)
     return {
         "bias": (mean_error, float(np.sqrt(np.sum((error - mean_error) ** 2) / (n * (n - 1))))),
         "empirical_se": (emp, emp / np.sqrt(2 * (n - 1))),
@@ -93,7 +98,7 @@ def _se_measures(estimate: FloatArray, variance: FloatArray) -> dict[str, tuple[
     mod = float(np.sqrt(variance.mean()))
     if n == 1:
         return {"model_se": (mod, np.nan), "relative_error_model_se": _NAN}
-    emp = float(np.sqrt(np.sum((estimate - estimate.mean()) ** 2) / (n - 1)))
+    emp = _empirical_se(estimate)
     var_v = float(np.sum((variance - variance.mean()) ** 2) / (n - 1))
     out = {"model_se": (mod, float(np.sqrt(var_v / (4 * n * mod**2))) if mod > 0 else np.nan)}
     if emp > 0 and mod > 0:
