@@ -2505,6 +2505,9 @@ def _brief(
     # The CCW effect leading the key numbers (the grace period biasing the others), which
     # the policy section gives beside its own AIPW-based value of offering it to everyone.
     ccw_effect: tuple[int, dict[str, float]] | None = None
+    # The AIPW effect among the key numbers (leading, or beside CCW): the policy section's
+    # value of offering early help to everyone is the same estimate with another interval.
+    aipw_effect: tuple[int, dict[str, float]] | None = None
     if disclosed is not None:
         effects = _shown(disclosed)
         pick = [e for e in _PREFERRED if e in set(effects["estimator"])]
@@ -2539,6 +2542,8 @@ def _brief(
                 rd: dict[str, float] = dict(zip(columns, difference, strict=True))
                 if est == "ccw" and compare is not None:
                     ccw_effect = (int(horizon), rd)
+                if est == "aipw":
+                    aipw_effect = (int(horizon), rd)
                 name = ESTIMATOR_NAMES.get(str(est), str(est))
                 label = _ESTIMATOR_LABELS.get(str(est), str(est))
                 modelled = est != "unadjusted"
@@ -2590,10 +2595,13 @@ def _brief(
                 ]
                 if compare is not None and len(other):
                     columns = ["estimate", "conf_low", "conf_high"]
-                    compared = other.iloc[0][columns].to_numpy(float)
+                    values = other.iloc[0][columns].to_numpy(float)
+                    compared: dict[str, float] = dict(zip(columns, values, strict=True))
+                    if compare == "aipw":
+                        aipw_effect = (int(horizon), compared)
                     key.append(
                         _difference_card(
-                            dict(zip(columns, compared, strict=True)),
+                            compared,
                             horizon,
                             _ESTIMATOR_LABELS.get(compare, compare),
                             comparison=True,
@@ -2704,7 +2712,11 @@ def _brief(
         limits=tuple(limits),
         risk_tool=risk_text,
         policy=policy_section(
-            state.get("policy"), design, run.policy_figure, ccw_effect=ccw_effect
+            state.get("policy"),
+            design,
+            run.policy_figure,
+            ccw_effect=ccw_effect,
+            aipw_effect=aipw_effect,
         ),
         figures=tuple(run.brief_figures),
         caveats=brief_caveats(

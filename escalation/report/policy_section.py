@@ -111,20 +111,23 @@ def _difference_words(estimate: float, low: float, high: float, than: str) -> st
     >>> _difference_words(-7.1, -15.0, 0.9, "no one")
     '7.1 fewer escalations per 1,000 referrals than no one (95% CI 15.0 fewer to 0.9 more)'
     """
-
-    def words(value: float) -> str:
-        return f"{abs(value):,.1f} {'more' if value > 0 else 'fewer'}"
-
-    if low > 0 or high < 0:
-        near, far = sorted((low, high), key=abs)
-        interval = f"{abs(near):,.1f} to {words(far)}"
-    else:
-        interval = f"{words(low)} to {words(high)}"
     if round(abs(estimate), 1) == 0:
         head = "about as many escalations per 1,000 referrals as"
     else:
-        head = f"{words(estimate)} escalations per 1,000 referrals than"
-    return f"{head} {than} (95% CI {interval})"
+        head = f"{_more_or_fewer(estimate)} escalations per 1,000 referrals than"
+    return f"{head} {than} (95% CI {_interval_words(low, high)})"
+
+
+def _more_or_fewer(value: float) -> str:
+    return f"{abs(value):,.1f} {'more' if value > 0 else 'fewer'}"
+
+
+def _interval_words(low: float, high: float) -> str:
+    """Return an interval of a difference per 1,000 in words ("3.0 to 12.4 fewer")."""
+    if low > 0 or high < 0:
+        near, far = sorted((low, high), key=abs)
+        return f"{abs(near):,.1f} to {_more_or_fewer(far)}"
+    return f"{_more_or_fewer(low)} to {_more_or_fewer(high)}"
 
 
 def _criteria_note(study: Any, capacity: int) -> str:
@@ -145,6 +148,36 @@ def _criteria_note(study: Any, capacity: int) -> str:
         "referrals with a model trained on the earlier years: flagging more children finds "
         "more of those who escalate (higher recall), and fewer of those flagged escalate "
         "(lower precision)."
+    )
+
+
+def _same_as_key_number(everyone: pd.Series, aipw: Mapping[str, float]) -> str:
+    """Return a sentence tying the "everyone" rule's value to the key numbers' AIPW effect.
+
+    ``everyone`` is the rule's row of the figure's data (``prevented_per_1000``);
+    ``aipw`` the key numbers' risk difference (proportions). Empty unless the two
+    estimates agree as printed (one decimal per 1,000): a value that differed would not be
+    "the same estimate".
+
+    Examples
+    --------
+    >>> row = pd.Series({"prevented_per_1000": 21.256})
+    >>> text = _same_as_key_number(row, {"estimate": -0.021256, "conf_low": -0.0357,
+    ...                                  "conf_high": -0.0068})
+    >>> text.endswith("so the two intervals differ (there: 95% CI 6.8 to 35.7 fewer).")
+    True
+
+    >>> _same_as_key_number(row, {"estimate": -0.018, "conf_low": -0.03, "conf_high": -0.006})
+    ''
+    """
+    prevented = -1000 * aipw["estimate"]
+    if f"{prevented:,.1f}" != f"{everyone['prevented_per_1000']:,.1f}":
+        return ""
+    interval = _interval_words(1000 * aipw["conf_low"], 1000 * aipw["conf_high"])
+    return (
+        " This is the key numbers' change in risk with early help (AIPW) per 1,000: the "
+        "same estimate, its interval here from a formula and there from resampling "
+        f"families, so the two intervals differ (there: 95% CI {interval})."
     )
 
 
@@ -191,6 +224,7 @@ def policy_section(
     policy_figure: BriefFigure | None,
     *,
     ccw_effect: tuple[int, Mapping[str, float]] | None = None,
+    aipw_effect: tuple[int, Mapping[str, float]] | None = None,
 ) -> PolicySection | None:
     """Return the brief's policy section for a policy study (None without one).
 
@@ -209,6 +243,12 @@ def policy_section(
         no one is the same quantity, here estimated from AIPW-type scores that share that
         bias: at the same horizon, the "everyone" rule is followed by the CCW figure for
         scale, so that the reader is not left with two answers to one question.
+    aipw_effect : tuple of (int, mapping), optional
+        The horizon and the AIPW risk difference among the key numbers (leading, or shown
+        beside CCW), with its bootstrap interval. The "everyone" rule's value is the same
+        estimate with an interval from the scores' influence functions: when the two agree
+        as printed, the section says so and gives the key numbers' interval, so that two
+        intervals for one estimate are not left unexplained.
 
     Returns
     -------
@@ -284,6 +324,8 @@ def policy_section(
                 f"{rule_label(rule)} ({figure.loc[rule, 'flagged_per_1000']:,.0f} offers per "
                 f"1,000): an estimated {against_no_one(rule)}."
             )
+    if "everyone" in figure.index and aipw_effect is not None and aipw_effect[0] == h:
+        others[-1] += _same_as_key_number(figure.loc["everyone"], aipw_effect[1])
     if ccw_effect is not None and ccw_effect[0] == h and "everyone" in figure.index:
         rd = ccw_effect[1]
         others[-1] += (

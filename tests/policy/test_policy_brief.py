@@ -241,3 +241,30 @@ def test_offering_everyone_is_given_beside_the_ccw_effect_that_leads_the_brief()
     plain = policy_section(study(), default_design(), None)
     assert other is not None and plain is not None
     assert "For scale" not in " ".join(other.other_rules + plain.other_rules)
+
+
+def test_offering_everyone_is_tied_to_the_aipw_key_number() -> None:
+    """Everyone against no one is the key numbers' AIPW effect: the same estimate, with a
+    bootstrap interval there and an influence-function interval here. The section says so
+    and gives the other interval, only when the two estimates agree as printed."""
+    everyone = study().figure_data().set_index("rule").loc["everyone"]
+    prevented = everyone["prevented_per_1000"]
+    aipw = {"estimate": -prevented / 1000, "conf_low": -0.041, "conf_high": -0.0021}
+    section = policy_section(study(), default_design(), None, aipw_effect=(365, aipw))
+    assert section is not None
+    assert section.other_rules[-1].endswith(
+        "This is the key numbers' change in risk with early help (AIPW) per 1,000: the same "
+        "estimate, its interval here from a formula and there from resampling families, so "
+        "the two intervals differ (there: 95% CI 2.1 to 41.0 fewer)."
+    ), section.other_rules[-1]
+    # Before the CCW figure when both are given (the AIPW tie first, then the scale).
+    both = policy_section(study(), default_design(), None, aipw_effect=(365, aipw),
+                          ccw_effect=(365, aipw))  # fmt: skip
+    assert both is not None
+    last = both.other_rules[-1]
+    assert last.index("(AIPW) per 1,000") < last.index("For scale")
+    # Another horizon, or an estimate that differs as printed: nothing is added.
+    moved = {**aipw, "estimate": aipw["estimate"] - 0.0002}
+    for kwargs in ({"aipw_effect": (730, aipw)}, {"aipw_effect": (365, moved)}):
+        other = policy_section(study(), default_design(), None, **kwargs)  # type: ignore[arg-type]
+        assert other is not None and "(AIPW) per 1,000" not in other.other_rules[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,23 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     # Then offering everyone early help (the policy section's AIPW-based value) is followed
     # by the CCW effect that leads the key numbers: the same quantity, for scale.
     assert "For scale: the clone-censor-weight estimate that leads the key numbers" in html
+    # ... and tied to the AIPW key number shown for comparison: the same estimate, whose
+    # bootstrap interval (effects.csv) is given beside the policy stage's own.
+    aipw = (
+        outputs.tables["effects"]
+        .query("estimator == 'aipw' and horizon == 365 and estimand == 'risk_difference'")
+        .iloc[0]
+    )
+    tie = re.search(
+        r"This is the key numbers&#(?:39|x27); change in risk with early help \(AIPW\) per 1,000: "
+        r"the same estimate, its interval here from a formula and there from resampling "
+        r"families, so the two intervals differ \(there: 95% CI ([\d.]+)(?: (fewer|more))? "
+        r"to ([\d.]+) (fewer|more)\)\.",
+        html,
+    )
+    assert tie is not None
+    ends = {float(tie[1]), float(tie[3])}
+    assert ends == {round(1000 * abs(aipw[c]), 1) for c in ("conf_low", "conf_high")}, ends
     # The groups flagged most often name their rule and population (not Figure 7's).
     assert "offering early help to 300 in every 1,000 referrals (every referral" in html
     # With 5 bootstrap replicates the headline interval's end nearest no difference is
