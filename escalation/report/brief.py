@@ -75,9 +75,9 @@ ESTIMATOR_NAMES: Final = {
 #: policy section's rules deciding who is offered early help.
 DECISION_SUPPORT_CAVEAT: Final = (
     "A risk score can support a practitioner's judgement; it must never make or replace "
-    "a decision about a child. It will miss some children who go on to need protection "
-    "and flag some who do not: those errors, and how they differ between groups of "
-    "children, must be known and explained to the people using it."
+    "a decision about a child. It will miss children who go on to need protection and "
+    "flag children who do not, often many of them: how many, and how those errors differ "
+    "between groups of children, must be known and explained to the people using it."
 )
 #: Terms explained at the end of the brief, each linked from its first use.
 GLOSSARY: Final = {
