@@ -1819,6 +1819,35 @@ _FAIRNESS_METRICS: Final = {"recall_top10": "Recall", "precision_top10": "Precis
 _FAIRNESS_FLAGGED: Final = "Riskiest 10% flagged"
 
 
+def _estimated(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Return the validation metrics with an estimate (withheld ones and counts left out)."""
+    return metrics[
+        pd.to_numeric(metrics["estimate"], errors="coerce").notna()
+        & (metrics["metric"] != "events")
+    ]
+
+
+def _lead_model(metrics: pd.DataFrame) -> str:
+    """Return the model the brief describes: the first with an estimated metric."""
+    return str(metrics["model"].iloc[0]) if len(metrics) else ""
+
+
+#: The metrics without which the brief has no risk-tool paragraph (and key number).
+_RISK_TOOL_METRICS: Final = ("recall_top10", "precision_top10")
+
+
+def _described_model(metrics: pd.DataFrame) -> str | None:
+    """Return the model the brief's risk-tool paragraph describes (None: no paragraph).
+
+    ``metrics`` are the disclosed validation metrics: the lead model is described when
+    its recall and precision at the riskiest 10% were not withheld.
+    """
+    estimated = _estimated(metrics)
+    lead = _lead_model(estimated)
+    found = set(estimated.loc[estimated["model"] == lead, "metric"])
+    return lead if set(_RISK_TOOL_METRICS) <= found else None
+
+
 def _model_label(name: object) -> str:
     text = str(name)
     base, _, extra = text.partition("+")
@@ -2149,6 +2178,15 @@ def _prediction(
         in_brief=False,
     )
     shown_calibration = _shown(calibration)
+    drawn_models = set(pd.unique(shown_calibration["model"]))
+    described = _described_model(metrics)
+    # The brief's text describes one model (its lead); the reader is told which line it is.
+    which = (
+        f" The risk tool described above is the {_model_label(described)} model; the others "
+        "are drawn for comparison."
+        if len(drawn_models) > 1 and described in drawn_models
+        else ""
+    )
     run.figure(
         "calibration",
         plot_calibration(
@@ -2159,7 +2197,7 @@ def _prediction(
         title="Are the predicted risks right?",
         caption=f"Observed against predicted risk of escalation by {horizon} days, in later "
         "years than the models were trained on; the dashed line is perfect agreement and "
-        "bands are 95% confidence intervals.",
+        f"bands are 95% confidence intervals.{which}",
         alt=alt_text.calibration_alt(metrics, horizon, _model_label),
     )
     decision = run.table(
@@ -2659,19 +2697,15 @@ def _brief(
     prediction = state.get("prediction")
     risk_text = None
     if prediction is not None:
-        metrics = prediction["metrics"]
-        metrics = metrics[
-            pd.to_numeric(metrics["estimate"], errors="coerce").notna()
-            & (metrics["metric"] != "events")
-        ]
-        first = str(metrics["model"].iloc[0]) if len(metrics) else ""
+        metrics = _estimated(prediction["metrics"])
+        first = _described_model(metrics)
+        if first is not None:
 
-        def metric(name: str, model: str = first) -> pd.Series | None:
-            rows = metrics[(metrics["model"] == model) & (metrics["metric"] == name)]
-            return None if rows.empty else rows.iloc[0]
+            def metric(name: str, model: str = first) -> pd.Series:
+                rows = metrics[(metrics["model"] == model) & (metrics["metric"] == name)]
+                return rows.iloc[0]
 
-        recall, precision = metric("recall_top10"), metric("precision_top10")
-        if recall is not None and precision is not None:
+            recall, precision = (metric(name) for name in _RISK_TOOL_METRICS)
             r, p = 100 * float(recall["estimate"]), 100 * float(precision["estimate"])
             within = (
                 f" within {int(recall['horizon'])} days"

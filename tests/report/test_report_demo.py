@@ -47,6 +47,11 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     assert manifest["registration"]["status"] == "registered"
     assert (tmp_path / "design.registration.json").exists()
     assert "Would a risk score help decide who is offered early help?" in html
+    # The calibration figure draws every validated model; its caption says which one the
+    # risk-tool paragraph describes, when there is one (at 3,000 children the recall at
+    # the riskiest 10% is withheld, and with it the paragraph).
+    described = "The risk tool described above is the Cox model; the others are drawn"
+    assert ("(Cox, structured case data)" in html) == (described in html)
     # Its decision-support box is the risk tool's, in the same words.
     policy = html[html.index('<section aria-labelledby="policy">') :]
     assert str(escape(DECISION_SUPPORT_CAVEAT)) in policy[: policy.index("</section>")]
