@@ -90,6 +90,7 @@ from escalation.disclosure import (
 from escalation.errors import ConvergenceError, DesignError, StageError
 from escalation.figures import (
     colour_map,
+    hazard_ratio_table_width,
     plot_adjusted_curves,
     plot_calibration,
     plot_decision_curve,
@@ -115,7 +116,7 @@ from escalation.figures import (
     time_breaks,
 )
 from escalation.figures.save import drawn, write_figure
-from escalation.figures.theme import figure_note, with_note
+from escalation.figures.theme import ColumnWidth, figure_note, width_mm, with_note
 from escalation.report import alt_text
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
@@ -236,13 +237,15 @@ class StudyOutputs:
 FigureFiles = tuple[list[Path], BriefImages | None]
 
 
-def _write_figure(plot: Any, stem: Path, width: str, brief: BriefFigure | None) -> FigureFiles:
+def _write_figure(
+    plot: Any, stem: Path, width: ColumnWidth | float, brief: BriefFigure | None
+) -> FigureFiles:
     """Write a figure's files and, if it goes in the brief, its images for the screen.
 
     The figure is drawn once for its files; a brief image of the same size (a
     single-column figure) is rendered from that drawing rather than drawn again.
     """
-    with drawn(plot, width=width, measured=False) as figure:  # type: ignore[arg-type]
+    with drawn(plot, width=width, measured=False) as figure:
         paths = write_figure(figure, stem)
         images = None
         if brief is not None:
@@ -390,7 +393,7 @@ class _Run:
         title: str,
         caption: str,
         alt: str,
-        width: str = "single",
+        width: ColumnWidth | float = "single",
         in_brief: bool | Literal["policy"] = True,
         narrow: Any = None,
     ) -> None:
@@ -1598,15 +1601,17 @@ def _hazard_models(
         shown = _shown(hr)
         references = _references(fit.coding)
         labelled = shown.assign(label=shown["term"].map(lambda t: _term_label(t, references)))
+        # A double column, wider where the row labels need it (files only, not the brief).
+        table_width = max(width_mm("double"), hazard_ratio_table_width(labelled, label="label"))
         run.figure(
             "hazard_ratio_table",
-            plot_hazard_ratio_table(labelled, label="label"),
+            plot_hazard_ratio_table(labelled, label="label", width=table_width),
             title="Hazard ratios of escalation",
             caption="Hazard ratios from a Cox model of escalation (deaths censored; Efron "
             "ties; standard errors robust to families), grouped by domain; above 1 means "
             "escalation tends to come sooner. Associations, not effects.",
             alt="Table of hazard ratios with a forest plot.",
-            width="double",
+            width=table_width,
             in_brief=False,
         )
         # A term the likelihood does not depend on has no estimate (R's NA), a separated one

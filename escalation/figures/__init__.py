@@ -20,7 +20,7 @@ from escalation.figures.diagnostics import plot_schoenfeld
 from escalation.figures.discrimination import plot_precision_recall, plot_roc
 from escalation.figures.flow import plot_flow
 from escalation.figures.forest import plot_forest, plot_hazard_ratios, plot_risk_differences
-from escalation.figures.forest_table import plot_hazard_ratio_table
+from escalation.figures.forest_table import hazard_ratio_table_width, plot_hazard_ratio_table
 from escalation.figures.heterogeneity import plot_effect_distribution, plot_subgroup_effects
 from escalation.figures.policy import plot_policy_values
 from escalation.figures.predict import plot_calibration, plot_decision_curve, plot_fairness
@@ -43,6 +43,7 @@ __all__ = [
     "MIN_FONT_PT",
     "OKABE_ITO",
     "colour_map",
+    "hazard_ratio_table_width",
     "palette",
     "plot_adjusted_curves",
     "plot_authority_forest",

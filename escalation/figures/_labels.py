@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from escalation.figures.theme import ColumnWidth, width_mm
+from escalation.figures.theme import FONT_FAMILY, ColumnWidth, width_mm
 
 __all__ = [
     "abs_percent",
@@ -15,6 +15,7 @@ __all__ = [
     "percent",
     "point_breaks",
     "points",
+    "text_width_pt",
     "wrap_to_width",
 ]
 
@@ -84,6 +85,21 @@ def points(values: Values) -> Sequence[str]:
 #: Width of an average character of DejaVu Sans, in ems (generous: capitals are wider).
 _EM_PER_CHARACTER = 0.6
 _PT_PER_MM = 72 / 25.4
+
+
+def text_width_pt(text: str, size: float, *, bold: bool = False) -> float:
+    """Return the width of ``text`` in points, in the figures' font at ``size`` points.
+
+    Examples
+    --------
+    >>> text_width_pt("0.80 (0.70 to 0.92)", 7.5) > text_width_pt("0.80", 7.5) > 0
+    True
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")
+    return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
 
 
 def wrap_to_width(

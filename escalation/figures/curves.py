@@ -22,17 +22,22 @@ from mizani.breaks import breaks_extended
 
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
-from escalation.figures._labels import percent, point_breaks, points, wrap_to_width
+from escalation.figures._labels import (
+    percent,
+    point_breaks,
+    points,
+    text_width_pt,
+    wrap_to_width,
+)
 from escalation.figures.theme import (
     ANNOTATION_PT,
-    FONT_FAMILY,
     GREY,
     INK,
-    MIN_FONT_PT,
     scale_colour_escalation,
     scale_colour_groups,
     scale_fill_escalation,
     scale_fill_groups,
+    secondary_pt,
     theme_escalation,
     width_mm,
 )
@@ -418,15 +423,6 @@ def _risk_table(
     return out, pd.DataFrame(titles), names, lowest
 
 
-def _text_pt(text: str, size: float) -> float:
-    """Return the width of ``text`` in points, in the figures' font at ``size`` points."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
-
-    prop = FontProperties(family=FONT_FAMILY, size=size)
-    return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
-
-
 def _thin_table(
     table: pd.DataFrame,
     row_labels: Sequence[str],
@@ -462,11 +458,11 @@ def _thin_table(
     pandas.DataFrame
         ``table`` without the rows of the dropped times.
     """
-    axis_pt = max(8.0 * 0.94, MIN_FONT_PT)
-    margin = max((_text_pt(label, axis_pt) for label in row_labels), default=0.0) + 30.0
+    axis_pt = secondary_pt()
+    margin = max((text_width_pt(label, axis_pt) for label in row_labels), default=0.0) + 30.0
     per_day = max(width_mm(width) * 72.0 / 25.4 - margin, 1.0) / max(span, 1.0)
     widest = table.groupby("time")["label"].agg(
-        lambda labels: max(_text_pt(str(v), ANNOTATION_PT) for v in labels)
+        lambda labels: max(text_width_pt(str(v), ANNOTATION_PT) for v in labels)
     )
     kept: list[tuple[float, float]] = []  # (time, widest number in points)
     for time, label_pt in zip(widest.index.to_numpy(float), widest.to_numpy(float), strict=True):

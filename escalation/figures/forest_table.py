@@ -5,20 +5,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 import plotnine as p9
 
+from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
-from escalation.figures._labels import interval_digits
+from escalation.figures._labels import interval_digits, text_width_pt
 from escalation.figures._rows import grouped_rows, row_scale
-from escalation.figures.theme import ANNOTATION_PT, GREY, INK, theme_escalation
+from escalation.figures.theme import (
+    ANNOTATION_PT,
+    GREY,
+    INK,
+    ColumnWidth,
+    secondary_pt,
+    theme_escalation,
+    width_mm,
+)
 from escalation.timeline.labels import describe_covariate
 
-__all__ = ["plot_hazard_ratio_table"]
+__all__ = ["hazard_ratio_table_width", "plot_hazard_ratio_table"]
 
 _COLUMNS: Final = ("term", "estimate", "conf_low", "conf_high")
 #: Text columns sit far to the right of any log10 hazard ratio on the shared x scale.
@@ -56,14 +67,158 @@ def _p_text(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _log_breaks(limits: Sequence[float]) -> Sequence[float]:
-    if limits[0] >= _TEXT_X / 2:
-        return []
-    candidates = np.log10([0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0])
-    inside = [float(c) for c in candidates if limits[0] <= c <= limits[1]]
-    if len(inside) > 5:
-        inside = [c for c in inside if round(10**c, 2) in (0.25, 0.5, 1.0, 2.0, 4.0, 0.1, 10.0)]
-    return inside
+#: Relative widths of the forest, ratio-text and p-value panels, where their text fits.
+_SPACES: Final = (3.0, 2.2, 1.0)
+#: Millimetres of a table's width outside its row labels and panels: the plot's margins,
+#: the gaps between panels and beside the labels (7.6 mm measured at 140 and 178 mm).
+_FRAME_MM: Final = 8.0
+#: Room a text panel keeps beyond its widest text, and the narrowest forest drawn.
+_PAD_MM: Final = 3.0
+_MIN_FOREST_MM: Final = 25.0
+#: Clear space between two tick labels of the forest's axis.
+_TICK_GAP_PT: Final = 4.0
+_STRIP_PT: Final = 8.0  # the theme's base size: the panels' bold headers
+_MM_PER_PT: Final = 25.4 / 72.0
+#: Ticks of the log axis, the most telling first: the rest are added while they fit.
+_TICK_PRIORITY: Final = (1.0, 0.5, 2.0, 0.25, 4.0, 0.1, 10.0, 0.2, 5.0, 0.75, 1.5, 3.0)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table's rows and their text: ``data`` with ``row``, ``text`` and ``p_text``."""
+
+    data: pd.DataFrame
+    order: list[str]
+    names: dict[str, str]
+    headers: tuple[str, str, str]  # the forest's, the ratio text's and the p-values' panel
+
+    def needs_mm(self) -> tuple[float, tuple[float, float, float]]:
+        """Return the row labels' width and the narrowest forest, text and p panels (mm)."""
+
+        def mm(strings: Sequence[str], size: float, *, bold: bool = False) -> float:
+            widths = [text_width_pt(t, size, bold=bold) for t in strings if t]
+            return max(widths, default=0.0) * _MM_PER_PT
+
+        forest, text, p = ([h] for h in self.headers)
+        need = (
+            max(_MIN_FOREST_MM, mm(forest, _STRIP_PT, bold=True) + _PAD_MM),
+            max(mm(self.data["text"].tolist(), ANNOTATION_PT), mm(text, _STRIP_PT, bold=True))
+            + _PAD_MM,
+            max(mm(self.data["p_text"].tolist(), ANNOTATION_PT), mm(p, _STRIP_PT, bold=True))
+            + _PAD_MM,
+        )
+        return mm([self.names[k] for k in self.order], secondary_pt()), need
+
+    def narrowest_mm(self) -> float:
+        """Return the narrowest figure width (mm) at which every text of the table fits."""
+        labels, need = self.needs_mm()
+        return labels + _FRAME_MM + sum(need)
+
+
+def _table(effects: pd.DataFrame, label: str | None, group: str | None, ratio: str) -> _Table:
+    """Return the rows of a hazard-ratio table, their labels, ratio text and p-values."""
+    data = require_columns(effects, _COLUMNS, figure="hazard-ratio table").copy()
+    described = [describe_covariate(str(t)) for t in data["term"]]
+    labels = data[label].astype(str).tolist() if label else [d.label for d in described]
+    groups = data[group].tolist() if group else [d.domain for d in described]
+    keys, order, names = grouped_rows(groups, labels)
+    data["row"] = keys
+    data["text"] = [
+        _ratio_text(e, lo, hi)
+        for e, lo, hi in zip(data["estimate"], data["conf_low"], data["conf_high"], strict=True)
+    ]
+    p_values = data["p_value"] if "p_value" in data else pd.Series(np.nan, index=data.index)
+    data["p_text"] = [_p_text(float(p)) for p in p_values]
+    headers = (f"{ratio} (95% CI, log scale)", f"{ratio} (95% CI)", "p")
+    return _Table(data, order, names, headers)
+
+
+def _panel_widths(
+    table: _Table, width: ColumnWidth | float
+) -> tuple[tuple[float, float, float], float]:
+    """Return the widths of the forest, text and p panels, and the forest's in millimetres.
+
+    The panels' widths are relative (facet_grid's ``space``): the usual proportions
+    (:data:`_SPACES`) where each panel's text fits them; otherwise the text panels get
+    the width of their widest text and the forest the rest. A width too narrow for a
+    forest of :data:`_MIN_FOREST_MM` (or its header) beside the row labels and text is a
+    :class:`DesignError` naming the width needed: drawn anyway, the text was cut off at
+    the panels' edges.
+    """
+    total = width_mm(width)
+    labels, need = table.needs_mm()
+    panels = total - labels - _FRAME_MM
+    usual = [panels * space / sum(_SPACES) for space in _SPACES]
+    if all(u >= n for u, n in zip(usual, need, strict=True)):
+        return _SPACES, usual[0]
+    forest = panels - need[1] - need[2]
+    if forest < need[0]:
+        raise DesignError(
+            "the hazard-ratio table needs a width of at least "
+            f"{math.ceil(table.narrowest_mm())} mm for these row labels and ratios, not "
+            f"{total:.0f} mm (at {width!r} its text would be cut off); draw it wider "
+            "(hazard_ratio_table_width gives the width needed), or draw the ratios alone "
+            "with plot_hazard_ratios, which fits a single column"
+        )
+    return (forest, need[1], need[2]), forest
+
+
+def hazard_ratio_table_width(
+    effects: pd.DataFrame,
+    *,
+    label: str | None = None,
+    group: str | None = None,
+    ratio: str = "HR",
+) -> float:
+    """Return the narrowest width (mm) at which :func:`plot_hazard_ratio_table` fits.
+
+    The row labels, the ratios with their intervals and the p-values are measured in the
+    figures' font; the forest keeps at least 25 mm. Narrower, the table is a
+    :class:`~escalation.errors.DesignError` rather than a figure with its text cut off.
+
+    Parameters
+    ----------
+    effects, label, group, ratio
+        As for :func:`plot_hazard_ratio_table`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> hr = pd.DataFrame({"term": ["treatment", "age"], "estimate": [0.82, 0.97],
+    ...     "conf_low": [0.7, 0.95], "conf_high": [0.96, 0.99]})
+    >>> 85 < hazard_ratio_table_width(hr) < 178  # wider than a single column
+    True
+    """
+    return _table(effects, label, group, ratio).narrowest_mm()
+
+
+def _log_breaks_within(forest_mm: float) -> Callable[[Sequence[float]], Sequence[float]]:
+    """Return the forest axis' breaks function for a forest ``forest_mm`` wide.
+
+    The candidates within the axis are kept, the most telling first, while each label
+    stays clear of those kept (their half-widths and :data:`_TICK_GAP_PT` apart): on a
+    narrow forest "0.25" and "0.5" ran together.
+    """
+
+    def breaks(limits: Sequence[float]) -> Sequence[float]:
+        if limits[0] >= _TEXT_X / 2:
+            return []
+        inside = [float(c) for c in np.log10(_TICK_PRIORITY) if limits[0] <= c <= limits[1]]
+        if len(inside) > 5:
+            wanted = (0.25, 0.5, 1.0, 2.0, 4.0, 0.1, 10.0)
+            inside = [c for c in inside if round(10**c, 2) in wanted]
+        per_unit = forest_mm / _MM_PER_PT / max(limits[1] - limits[0], 1e-9)
+        kept: list[tuple[float, float]] = []  # (position, half the label's width), points
+        for c in inside:
+            half = text_width_pt(_log_labels([c])[0], secondary_pt()) / 2
+            if all(abs(c - k) * per_unit >= half + h + _TICK_GAP_PT for k, h in kept):
+                kept.append((c, half))
+        return sorted(k for k, _ in kept)
+
+    return breaks
 
 
 def _log_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
@@ -116,21 +271,11 @@ def plot_hazard_ratio_table(
     >>> sorted(plot.data["text"].dropna())[:2]
     ['0.82 (0.70 to 0.96)', '0.97 (0.95 to 0.99)']
     """
-    data = require_columns(effects, _COLUMNS, figure="hazard-ratio table").copy()
-    described = [describe_covariate(str(t)) for t in data["term"]]
-    labels = data[label].astype(str).tolist() if label else [d.label for d in described]
-    groups = data[group].tolist() if group else [d.domain for d in described]
-    keys, order, names = grouped_rows(groups, labels)
-    data["row"] = keys
-    data["text"] = [
-        _ratio_text(e, lo, hi)
-        for e, lo, hi in zip(data["estimate"], data["conf_low"], data["conf_high"], strict=True)
-    ]
-    p_values = data["p_value"] if "p_value" in data else pd.Series(np.nan, index=data.index)
-    data["p_text"] = [_p_text(float(p)) for p in p_values]
-    forest_name = f"{ratio} (95% CI, log scale)"
-    text_name = f"{ratio} (95% CI)"
-    panels = [forest_name, text_name, "p"]
+    table = _table(effects, label, group, ratio)
+    spaces, forest_mm = _panel_widths(table, width)
+    data, order, names = table.data, table.order, table.names
+    forest_name, text_name, _ = table.headers
+    panels = list(table.headers)
     drawn = data[
         np.isfinite(data[["estimate", "conf_low", "conf_high"]].to_numpy(dtype=float)).all(axis=1)
     ]
@@ -152,7 +297,7 @@ def plot_hazard_ratio_table(
     blank = pd.DataFrame(
         {
             "x": [-span * 1.08, span * 1.08, _TEXT_X - 1, _TEXT_X + 1, _TEXT_X - 1, _TEXT_X + 1],
-            "row": keys[0],
+            "row": data["row"].iloc[0],
             "panel": pd.Categorical(
                 [forest_name] * 2 + [text_name] * 2 + ["p"] * 2, categories=panels
             ),
@@ -173,8 +318,10 @@ def plot_hazard_ratio_table(
             inherit_aes=False,
         )
         + p9.geom_blank(p9.aes(x="x", y="row"), data=blank, inherit_aes=False)
-        + p9.facet_grid(cols="panel", scales="free_x", space={"x": [3.0, 2.2, 1.0], "y": [1.0]})
-        + p9.scale_x_continuous(breaks=_log_breaks, labels=_log_labels, expand=(0, 0))
+        + p9.facet_grid(cols="panel", scales="free_x", space={"x": list(spaces), "y": [1.0]})
+        + p9.scale_x_continuous(
+            breaks=_log_breaks_within(forest_mm), labels=_log_labels, expand=(0, 0)
+        )
         + p9.labs(x="", y="", title=title)
         + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 240.0)))
         + row_scale(order, names)

@@ -47,6 +47,7 @@ __all__ = [
     "scale_colour_groups",
     "scale_fill_escalation",
     "scale_fill_groups",
+    "secondary_pt",
     "series_hues",
     "theme_diagram",
     "theme_escalation",
@@ -391,6 +392,19 @@ def scale_fill_escalation(**kwargs: Any) -> p9.scale_fill_manual:
     return p9.scale_fill_manual(values=list(OKABE_ITO), **kwargs)
 
 
+def secondary_pt(base_size: float = 8.0) -> float:
+    """Return the size of secondary text (ticks, legend, captions) for ``base_size``.
+
+    A little smaller than the base size, never below :data:`MIN_FONT_PT`.
+
+    Examples
+    --------
+    >>> round(secondary_pt(), 2), secondary_pt(6.0)
+    (7.52, 7.0)
+    """
+    return max(base_size * 0.94, MIN_FONT_PT)
+
+
 def theme_escalation(
     base_size: float = 8.0, *, width: ColumnWidth | float = "single", height_mm: float = 65.0
 ) -> p9.theme:
@@ -418,8 +432,7 @@ def theme_escalation(
     """
     w = width_mm(width) / _MM_PER_INCH
     h = float(height_mm) / _MM_PER_INCH
-    # Secondary text (ticks, legend, captions) is a little smaller, never below 7 pt.
-    small = max(base_size * 0.94, MIN_FONT_PT)
+    small = secondary_pt(base_size)
     return p9.theme_bw(base_size=base_size, base_family=FONT_FAMILY) + p9.theme(
         figure_size=(w, h),
         dpi=300,
