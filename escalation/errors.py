@@ -289,6 +289,13 @@ class StatisticalWarning(UserWarning):
     advice : str, optional
         What to change in the design file.
 
+    Attributes
+    ----------
+    more_like_it : int
+        How many more warnings of its kind bootstrap refits raised (0 for a warning as
+        raised): a bootstrap called from Python shows its refits' warnings once per kind,
+        the first in full ending "(and 13 more like it in other bootstrap refits)".
+
     Examples
     --------
     >>> import warnings
@@ -305,3 +312,4 @@ class StatisticalWarning(UserWarning):
         super().__init__(*args)
         self.design_key = design_key
         self.advice = advice
+        self.more_like_it = 0

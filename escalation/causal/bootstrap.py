@@ -18,11 +18,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from escalation.causal._refit_warnings import (
+    RefitWarnings,
+    caller_outside_package,
+    each_refit_warning,
+)
 from escalation.clusters import cluster_codes
 from escalation.compute import resolve_jobs, run_tasks
 from escalation.errors import EscalationError, StatisticalWarning
 
-__all__ = ["cluster_bootstrap", "refitting", "resample_clusters", "standard_error_mc_error"]
+__all__ = [
+    "cluster_bootstrap",
+    "each_refit_warning",
+    "refitting",
+    "resample_clusters",
+    "standard_error_mc_error",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -146,6 +157,18 @@ def cluster_bootstrap(
         Failed replicates (a model that does not converge) are rows of NaN; a
         :class:`StatisticalWarning` reports how many.
 
+    Warns
+    -----
+    StatisticalWarning
+        The replicates' statistical warnings (a model that separates on a resample, say),
+        once per kind (:func:`~escalation.warning_kinds.warning_kind`), against the
+        caller's line: the first in full, ending "(and 13 more like it in other bootstrap
+        refits)" with the exact count of the others (also its ``more_like_it``). Python's
+        filters decide first, as for any warning. Inside
+        ``warnings.catch_warnings(record=True)`` or :func:`each_refit_warning` every one is
+        passed on as raised. Other warnings are passed on unchanged. A last warning says how
+        many replicates failed.
+
     Examples
     --------
     >>> import numpy as np
@@ -163,19 +186,25 @@ def cluster_bootstrap(
     batches = [seeds[i : i + batch_size] for i in range(0, n_boot, batch_size)]
     jobs = min(resolve_jobs(n_jobs), len(batches))
     # Warnings of the replicates reach the caller here (raised in this thread, or raised
-    # again from other processes): marked as refits while they run (see refitting()).
+    # again from other processes): marked as refits while they run (see refitting()), and
+    # their statistical warnings passed on once per kind, against the caller's line.
+    refits, caller = RefitWarnings(), caller_outside_package()
     token = _REFITTING.set(True)
     try:
-        chunks: list[FloatArray] = run_tasks(
-            _batch,
-            batches,
-            args=(statistic, index, args, width),
-            n_jobs=jobs,
-            progress=progress,
-            description=description,
-        )
+        with refits.collecting():
+            chunks: list[FloatArray] = run_tasks(
+                _batch,
+                batches,
+                args=(statistic, index, args, width),
+                n_jobs=jobs,
+                progress=progress,
+                description=description,
+            )
     finally:
-        _REFITTING.reset(token)
+        try:
+            refits.pass_on(caller)
+        finally:
+            _REFITTING.reset(token)
     out = np.vstack(chunks) if chunks else np.empty((0, width))
     failed = int(np.isnan(out).all(axis=1).sum())
     if failed:

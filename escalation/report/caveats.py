@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from escalation.causal.bootstrap import refitting
+from escalation.causal.bootstrap import each_refit_warning, refitting
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules, disclose_text
 from escalation.errors import StatisticalWarning
+from escalation.warning_kinds import SEPARATION, warning_kind, without_numbers
 
 __all__ = [
     "NOT_SHARED",
@@ -361,10 +362,6 @@ def design_key_line(text: str, design_key: str) -> int:
     return header or 1
 
 
-#: Numbers in a message (counts, estimates), masked to tell variants of one warning apart.
-_NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?")
-
-
 class CaveatLog:
     """The caveats of one run: warnings watched stage by stage, re-issued against the design.
 
@@ -423,7 +420,8 @@ class CaveatLog:
         is kept but not shown again; the warnings of bootstrap refits are shown once per
         kind, the first in full with the count of the others: "(and 46 more like it during
         the bootstrap refits)"). Other warnings follow the caller's filters and are passed
-        on unchanged.
+        on unchanged. Inside, bootstraps pass on every refit's warning rather than one per
+        kind (:func:`~escalation.causal.bootstrap.each_refit_warning`), so that each is kept.
         """
         recorded: list[tuple[warnings.WarningMessage, bool]] = []
 
@@ -439,7 +437,7 @@ class CaveatLog:
             recorded.append((caught, refitting()))
 
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), each_refit_warning():
                 warnings.simplefilter("always", StatisticalWarning)
                 warnings.showwarning = keep
                 yield
@@ -479,7 +477,7 @@ class CaveatLog:
         A warning differing from one shown only in its numbers is not shown again, unless
         ``more`` (other bootstrap refits' warnings of its kind, not shown) is to be told.
         """
-        shape = (caveat.stage, caveat.design_key, _NUMBER.sub("#", caveat.message))
+        shape = (caveat.stage, caveat.design_key, without_numbers(caveat.message))
         if shape in self._shown and not more:
             return
         self._shown.add(shape)
@@ -498,7 +496,10 @@ class CaveatLog:
 
 
 def _kind(caveat: Caveat) -> tuple[str, ...]:
-    """Return what makes warnings alike: a model's separation, else the text but its numbers.
+    """Return what makes caveats alike: their stage, design key and warning's kind.
+
+    The kind is :func:`~escalation.warning_kinds.warning_kind`'s: a model's separation, else
+    the text but its numbers.
 
     Examples
     --------
@@ -509,17 +510,9 @@ def _kind(caveat: Caveat) -> tuple[str, ...]:
     >>> _kind(one) == _kind(two), _kind(one)[-1]
     (True, 'separation of the propensity model')
     """
-    match = _SEPARATION.match(caveat.message)
-    if match is not None:
-        return (caveat.stage, caveat.design_key, f"separation of the {match.group('model')}")
-    return (caveat.stage, caveat.design_key, _NUMBER.sub("#", caveat.message))
+    return (caveat.stage, caveat.design_key, warning_kind(caveat.message))
 
 
-#: A model's separation warning: which model, and the coefficients that kept growing.
-_SEPARATION: Final = re.compile(
-    r"^the (?P<model>.+?): the log-likelihood stopped changing while the coefficient\(s\) of "
-    r"(?P<terms>.+?) kept growing"
-)
 #: A coefficient named in a warning, with the value where its fit stopped.
 _TERM: Final = re.compile(r"(?P<name>[A-Za-z][\w+-]*) \([-+]?[\d.]+\)")
 #: Coded model columns a warning may name (``source_3C``), shown by their labels.
@@ -640,7 +633,7 @@ def _separation_text(
     terms: list[str] = []
     if not competing:  # a competing event's model is of a rare event: no group is named
         for caveat in group:
-            match = _SEPARATION.match(caveat.message)
+            match = SEPARATION.match(caveat.message)
             for term in _TERM.finditer(match.group("terms") if match else ""):
                 label = _term_label(term.group("name"))
                 if label not in terms:
@@ -723,7 +716,7 @@ def brief_caveats(
     lines: list[str] = []
     grouped: dict[tuple[str, str], list[Caveat]] = {}
     for caveat in caveats:
-        match = _SEPARATION.match(caveat.message)
+        match = SEPARATION.match(caveat.message)
         if match is None:
             continue
         grouped.setdefault((caveat.stage, match.group("model")), []).append(caveat)
@@ -734,7 +727,7 @@ def brief_caveats(
             if caveat is short[0]:  # one line for them all, where the first was raised
                 lines.append(disclose_text(_short_of_events_text(short), rules))
             continue
-        match = _SEPARATION.match(caveat.message)
+        match = SEPARATION.match(caveat.message)
         if match is not None:
             key = (caveat.stage, match.group("model"))
             if key not in done:

@@ -276,10 +276,12 @@ def _separating(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.array([values[rows].mean()])
 
 
-def test_caveats_warnings_of_bootstrap_refits_are_shown_once_with_their_count() -> None:
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_caveats_warnings_of_bootstrap_refits_are_shown_once_with_their_count(n_jobs: int) -> None:
     """A run of 200 refits printed 47 separation warnings of one model on the terminal. The
     refits' warnings of a kind are shown once, the first in full, with the exact count of
-    the others; the log keeps every one (the brief and manifest count them)."""
+    the others; the log keeps every one (the brief and manifest count them), in this
+    process or from worker processes (the bootstrap does not group them for it)."""
     from escalation.causal import cluster_bootstrap
     from escalation.report.caveats import CaveatLog
 
@@ -288,7 +290,13 @@ def test_caveats_warnings_of_bootstrap_refits_are_shown_once_with_their_count() 
         warnings.simplefilter("always")
         with log.watch("effects"):
             cluster_bootstrap(
-                _separating, np.arange(40) // 2, 12, args=(np.arange(40.0),), n_jobs=1, seed=5
+                _separating,
+                np.arange(40) // 2,
+                12,
+                args=(np.arange(40.0),),
+                n_jobs=n_jobs,
+                seed=5,
+                progress=False,
             )
     separation = [str(w.message) for w in shown if "separation" in str(w.message)]
     # The fit on every row (not a refit), then the first refit's with the other 11 counted.
