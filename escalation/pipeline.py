@@ -2393,8 +2393,14 @@ def _horizons_sentence(horizons: Sequence[int], table: str = "results/effects.cs
 _GRACE_BIAS: Final = re.compile(r"which biases (?P<names>[a-z_, ]+?) towards benefit")
 
 
-def _grace_caveat(run: _Run, compare: str) -> str:
-    """Return the caveat shown beside the key numbers when CCW leads (counts disclosed)."""
+def _grace_caveat(run: _Run, compare: str, *, leads: bool = False) -> str:
+    """Return the caveat shown beside the key numbers when the grace period biases them.
+
+    When CCW leads, ``compare`` is the estimator it replaced (shown for comparison);
+    with ``leads``, ``compare`` is the biased estimator the key numbers lead with (the
+    design has no CCW), and the caveat says what that means for them and how to avoid it.
+    Counts in the effects stage's warning are disclosed.
+    """
     label = _ESTIMATOR_LABELS.get(compare, compare)
     message = next(
         (
@@ -2405,8 +2411,15 @@ def _grace_caveat(run: _Run, compare: str) -> str:
         "some children's follow-up ended within the grace period, before they could have "
         f"been treated, which biases {label} towards benefit (immortal time).",
     )
+    message = f"{message[:1].upper()}{message[1:]}"
+    if leads:
+        return (
+            f"{message} These key numbers come from {label}, so they are likely to overstate "
+            "the benefit of early help. The clone-censor-weight (CCW) estimator handles the "
+            'grace period: add "ccw" to [estimation] estimators in the design file.'
+        )
     return (
-        f"Why these numbers come from CCW, not {label}: {message[:1].upper()}{message[1:]} "
+        f"Why these numbers come from CCW, not {label}: {message} "
         f"{label}, which this brief would otherwise lead with, is shown for comparison only."
     )
 
@@ -2563,6 +2576,9 @@ def _brief(
             # period and CCW is not: CCW leads, the preferred one is shown beside it.
             est, compare = "ccw", est
             key_caveat = _grace_caveat(run, str(compare))
+        elif est in biased:
+            # No CCW to lead with: the biased estimate leads, and says so beside it.
+            key_caveat = _grace_caveat(run, str(est), leads=True)
         if est is None:
             not_show.insert(
                 0,

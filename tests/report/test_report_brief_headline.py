@@ -39,9 +39,10 @@ ESTIMATES = {
 }
 
 
-def _effects_table() -> pd.DataFrame:
+def _effects_table(estimators: tuple[str, ...] = tuple(ESTIMATES)) -> pd.DataFrame:
     rows = []
-    for estimator, (untreated, difference) in ESTIMATES.items():
+    for estimator in estimators:
+        untreated, difference = ESTIMATES[estimator]
         for estimand, (estimate, low, high) in (
             ("risk_untreated", untreated),
             ("risk_difference", difference),
@@ -66,7 +67,12 @@ def _text(page: str) -> str:
 
 
 def _brief_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, grace_warning: bool, subfolders: bool = True
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    grace_warning: bool,
+    subfolders: bool = True,
+    estimators: tuple[str, ...] = tuple(ESTIMATES),
 ) -> str:
     """Run the effects stage (replaced by the demo's estimates) and the brief.
 
@@ -76,7 +82,7 @@ def _brief_text(
     def effects(run: Any, *args: Any, **kwargs: Any) -> object:
         if grace_warning:
             warnings.warn(GRACE_WARNING, StatisticalWarning, stacklevel=1)
-        run.table("effects", _effects_table())
+        run.table("effects", _effects_table(estimators))
         # what estimate_effects records beside that warning: the estimators it biases
         biased = ["unadjusted", "ipw", "gformula", "aipw"] if grace_warning else []
         return SimpleNamespace(settings={"grace_biased": biased})
@@ -152,3 +158,22 @@ def test_report_brief_points_to_the_effects_table_where_it_was_written(
     text = _text((tmp_path / "out" / "brief.html").read_text(encoding="utf-8"))
     assert "the estimates at 730 days are in effects.csv" in text
     assert "results/effects.csv" not in text
+
+
+def test_report_brief_headline_without_ccw_carries_the_grace_period_caveat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A design without CCW: AIPW leads though the grace period biases it, and the key
+    numbers say so beside it (an analyst's design without "ccw" headlined "-2.3 points ...
+    2.3 fewer in every 100" with the bias only in the caveats list)."""
+    key = _brief_text(tmp_path, monkeypatch, grace_warning=True, estimators=("unadjusted", "aipw"))
+    labels = re.findall(r"Change in risk with early help, by 365 days \(([^)]*)\)", key)
+    assert labels == ["AIPW"]
+    assert key.index("-2.1 points") < key.index("Read with this caveat.")
+    caveat = key[key.index("Read with this caveat.") :]
+    assert "60 untreated spells ended within that grace period" in caveat
+    assert (
+        "These key numbers come from AIPW, so they are likely to overstate the benefit of "
+        'early help. The clone-censor-weight (CCW) estimator handles the grace period: add "ccw" '
+        "to [estimation] estimators in the design file."
+    ) in caveat
