@@ -714,6 +714,7 @@ def brief_caveats(
     'in 2 of the 50 bootstrap refits'
     """
     lines: list[str] = []
+    raised: dict[str, int] = {}  # a line from caveats below, and how many times raised
     grouped: dict[tuple[str, str], list[Caveat]] = {}
     for caveat in caveats:
         match = SEPARATION.match(caveat.message)
@@ -734,9 +735,18 @@ def brief_caveats(
                 done.add(key)
                 lines.append(_separation_text(*key, grouped[key], rules, replicates))
             continue
-        text = _API_POINTER.sub("", _API_ADVICE.sub("", caveat.text()))
-        if caveat.count > 1:
-            text += f" (Raised {_times(caveat.count)}.)"
-        text = disclose_text(in_words(text), rules)
-        lines.append(text[:1].upper() + text[1:])
-    return tuple(lines)
+        text = disclose_text(
+            in_words(_API_POINTER.sub("", _API_ADVICE.sub("", caveat.text()))), rules
+        )
+        text = text[:1].upper() + text[1:]
+        # Caveats that read alike once their counts are disclosed ("Fewer than 10
+        # propensity scores ..." from 3 and from 7) are one line, with every time raised.
+        if text in raised:
+            raised[text] += caveat.count
+        else:
+            raised[text] = caveat.count
+            lines.append(text)
+    return tuple(
+        f"{line} (Raised {_times(raised[line])}.)" if raised.get(line, 1) > 1 else line
+        for line in lines
+    )

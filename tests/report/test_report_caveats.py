@@ -306,3 +306,26 @@ def test_caveats_warnings_of_bootstrap_refits_are_shown_once_with_their_count(n_
     assert "kept growing, so the likelihood is monotone" in separation[1]  # in full
     caveats = [c for c in log.caveats if "separation" in c.message]
     assert sum(c.count for c in caveats) == 13 and sum(c.refits for c in caveats) == 12
+
+
+def test_caveats_alike_once_disclosed_are_one_line_in_the_brief() -> None:
+    """Caveats whose counts differ but read alike once disclosed are one line, with every
+    time raised: an analyst's brief listed "Fewer than 10 propensity scores are within
+    1e-06 ..." three times (raised with 3, 5 and 7 scores). Counts that stay apart once
+    disclosed stay on their own lines."""
+    from escalation.disclosure import DEFAULT_RULES
+    from escalation.report.caveats import Caveat, brief_caveats
+
+    message = "{} propensity scores are within 1e-06 of 0 or 1 (positivity fails for them)"
+    raised = [(3, 1), (5, 2), (7, 1), (25, 1)]
+    caveats = [
+        Caveat("effects", "[time_zero]", message.format(n), "restrict who is studied.", count=c)
+        for n, c in raised
+    ]
+    lines = brief_caveats(caveats, DEFAULT_RULES)
+    assert lines == (
+        "Fewer than 10 propensity scores are within 1e-06 of 0 or 1 (positivity fails for "
+        "them). In the design file, [time_zero]: restrict who is studied. (Raised 4 times.)",
+        "25 propensity scores are within 1e-06 of 0 or 1 (positivity fails for them). In the "
+        "design file, [time_zero]: restrict who is studied.",
+    )
