@@ -531,10 +531,12 @@ class OutputFolder:
                 "files (escalation never deletes or changes files it did not write)."
             )
         if state.changed:
+            one = len(state.changed) == 1
+            them, they = ("it", "it no longer matches") if one else ("them", "they no longer match")
             raise OutputFolderError(
                 f"output folder {self.path}: {_listing(state.changed)} changed since "
-                "escalation wrote them (they no longer match manifest.json). Move them away, "
-                "or pass --overwrite to replace them."
+                f"escalation wrote {them} ({they} manifest.json). Move {them} away, "
+                f"or pass --overwrite to replace {them}."
             )
 
     # ------------------------------------------------------------------ writing

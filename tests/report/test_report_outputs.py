@@ -476,6 +476,9 @@ def test_outputs_refuse_outputs_edited_since_unless_overwrite(tmp_path: Path) ->
     assert inspect_folder(out).changed == {"effects.csv"}
     with pytest.raises(OutputFolderError, match=r"effects\.csv changed since escalation wrote"):
         OutputFolder(out).open()
+    with pytest.raises(OutputFolderError) as error:
+        OutputFolder(out).open()
+    assert "wrote it (it no longer matches manifest.json). Move it away" in str(error.value)
     with OutputFolder(out, overwrite=True) as folder:
         (folder.staging / "effects.csv").write_text("estimate\n0.2\n")
         folder.commit(command="test")
