@@ -1832,11 +1832,6 @@ def _estimated(metrics: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
-def _lead_model(metrics: pd.DataFrame) -> str:
-    """Return the model the brief describes: the first with an estimated metric."""
-    return str(metrics["model"].iloc[0]) if len(metrics) else ""
-
-
 #: The metrics without which the brief has no risk-tool paragraph (and key number).
 _RISK_TOOL_METRICS: Final = ("recall_top10", "precision_top10")
 
@@ -1845,10 +1840,11 @@ def _described_model(metrics: pd.DataFrame) -> str | None:
     """Return the model the brief's risk-tool paragraph describes (None: no paragraph).
 
     ``metrics`` are the disclosed validation metrics: the lead model is described when
-    its recall and precision at the riskiest 10% were not withheld.
+    its recall and precision at the riskiest 10% were not withheld (the lead model: the
+    first with an estimated metric).
     """
     estimated = _estimated(metrics)
-    lead = _lead_model(estimated)
+    lead = str(estimated["model"].iloc[0]) if len(estimated) else ""
     found = set(estimated.loc[estimated["model"] == lead, "metric"])
     return lead if set(_RISK_TOOL_METRICS) <= found else None
 
