@@ -36,7 +36,6 @@ bootstrap's remaining warnings are then shown one by one, as before (none is los
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import re
 import sys
@@ -157,15 +156,10 @@ def _with_more(first: StatisticalWarning, more: int) -> StatisticalWarning:
     if not more:
         return first
     text = f"{_as_raised(first)} (and {more} more like it in other bootstrap refits)"
-    try:
-        grouped = copy.copy(first)  # keeps its class and attributes (design_key, advice)
-    except TypeError:  # a subclass that cannot be rebuilt from its arguments
-        grouped = StatisticalWarning(
-            text,
-            design_key=getattr(first, "design_key", None),
-            advice=getattr(first, "advice", None),
-        )
-    grouped.args = (text,)
+    # A new warning, not copy.copy(first): a copy goes through copyreg, where other
+    # libraries register reducers for exceptions, and with tblib's (which distributed
+    # installs) the copy shared its attributes with the first warning.
+    grouped = StatisticalWarning(text, design_key=first.design_key, advice=first.advice)
     grouped.more_like_it = more
     return grouped
 

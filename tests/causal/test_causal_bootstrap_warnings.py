@@ -189,3 +189,25 @@ def test_bootstrap_warnings_on_a_terminal_once_per_kind_against_the_callers_line
     assert len(lines) == 1, run.stderr
     assert lines[0].startswith("<string>:12: StatisticalWarning: stopped at ")  # the call
     assert lines[0].endswith(MORE)
+
+
+def test_grouped_warning_leaves_the_first_as_raised_whatever_copyreg_holds() -> None:
+    """With tblib's reducers for exceptions registered (distributed installs them), a
+    copy of a warning shared its attributes with the original: grouping set the first
+    warning's own ``more_like_it`` (found by the full test suite, where a Dask test had
+    installed them)."""
+    import copyreg
+
+    from escalation.causal._refit_warnings import _with_more
+
+    pickling_support = pytest.importorskip("tblib.pickling_support")  # with distributed
+
+    copyreg.pickle(StatisticalWarning, pickling_support.pickle_exception)
+    try:
+        first = StatisticalWarning("3 spells ended early", design_key="[outcome] horizons")
+        grouped = _with_more(first, 4)
+    finally:
+        copyreg.dispatch_table.pop(StatisticalWarning, None)
+    assert (grouped.more_like_it, first.more_like_it) == (4, 0)
+    assert str(first) == "3 spells ended early"
+    assert grouped.design_key == "[outcome] horizons"
