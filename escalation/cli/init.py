@@ -4,9 +4,11 @@ The file follows the design contract (``docs/design.md``) key by key, each key
 with a comment saying what it means and which values it takes. With ``--data`` the case
 histories are read once and the file is filled in from them: the folder (relative to the
 design file), the extract date, the time-zero window (the first and last referral
-closures) and the referral closure reasons found, and extra columns of the children
-table offered as covariates. Nothing personal is read into the file: only dates of the
-window, codes and column names.
+closures, or the first referral start to the extract date when none closed; never past
+the extract date) and the referral closure reasons found, and extra columns of the
+children table offered as covariates. The spells the written design gives are built:
+when there are none, a note at the top of the file and a warning say why. Nothing
+personal is read into the file: only dates of the window, codes and column names.
 """
 
 from __future__ import annotations
