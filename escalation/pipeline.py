@@ -154,6 +154,7 @@ from escalation.report.wording import (
 )
 from escalation.report.workbook import write_workbook
 from escalation.results import data_hash
+from escalation.timeline.flow import require_spells
 from escalation.timeline.labels import arm_label, covariate_label, describe_covariate
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData, build_spells
@@ -638,6 +639,10 @@ def run_study(
     ------
     StageError
         When a stage fails and ``keep_going`` is false (nothing is written).
+    DesignError
+        When the design gives no spell on the data (nothing is written, ``keep_going``
+        or not): the message names the exclusion rules that removed every candidate
+        (:func:`escalation.timeline.no_spell_reason`).
     OutputFolderError
         When the output folder is not escalation's, another command wrote it, it is or
         holds one of the study's inputs, or another run is writing it.
@@ -769,7 +774,9 @@ def _run_into(
         )
     folder.protect(study_inputs(history, design, design_file))
     folder.claim(study_files(stages))
-    (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+    # The copy names the same data as the design file: its relative [data] path is
+    # re-expressed from the output folder. The manifest records the design as analysed.
+    design.relocated(design_file, folder.path).write(folder.staging / "design.toml")
     background = available() if background_figures is None else background_figures
     if background:
         compile_ahead()  # the helper compiles the kernels (if not yet) before any figure
@@ -799,6 +806,9 @@ def _run_into(
     data_: SpellData | None = state.get("data")
     if data_ is None:
         raise StageError("spells", "; ".join(run.notes))
+    # No spell: every analysis would fail. Stop before the first, saying which
+    # exclusion rules removed the candidates (even with keep_going: nothing could run).
+    require_spells(data_.flow)
     spells = data_.spells
 
     wanted = set(stages)

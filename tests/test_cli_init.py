@@ -151,3 +151,65 @@ def test_the_next_command_can_be_pasted_for_a_path_with_spaces(
     assert shlex.split(command) == [
         "escalation", "build", str(study / "design.toml"), "--out", str(study / "spells"),
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def annex_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared Annex A sample converted: no referral in it has a closure date."""
+    from tests.data_statutory.statutory_builders import samples_dir
+
+    data = tmp_path_factory.mktemp("annex") / "aa"
+    sample = str(samples_dir() / "annex-a.xlsx")
+    assert main(["convert", "annex-a", sample, "--out", str(data), "--lenient"]) == 0
+    return data
+
+
+_WHY = "no referral in these data has an end date"
+
+
+def test_init_on_annex_a_data_fits_the_window_and_says_why_no_spell(
+    annex_a: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Time zero at a referral's end gives no spell on these data: ``init`` wrote the
+    default window (to 2023-03-31, past the 2021-03-15 extract) and said nothing."""
+    study = tmp_path / "st_aa"
+    capsys.readouterr()
+    assert main(["init", str(study), "--data", str(annex_a)]) == 0
+    assert _WHY in capsys.readouterr().err
+    text = (study / "design.toml").read_text()
+    assert "# NOTE: these data give no spell under this design" in text
+    design = read_design(study / "design.toml")
+    assert design.data.extract_date is not None
+    assert design.time_zero.to is not None and design.time_zero.from_ is not None
+    assert design.time_zero.to <= design.data.extract_date  # the window fits the data
+    assert design.time_zero.from_ <= design.time_zero.to
+
+
+def test_build_and_run_say_why_a_design_gives_no_spell(
+    annex_a: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``build`` wrote 0 spells without a word; ``run`` failed in its effects stage
+    (exit 3) without saying why. Now: a warning, and exit 2 before any analysis."""
+    study = tmp_path / "st_aa"
+    assert main(["init", str(study), "--data", str(annex_a)]) == 0
+    capsys.readouterr()
+    assert main(["build", str(study / "design.toml"), "--out", str(study / "spells")]) == 0
+    built = capsys.readouterr()
+    assert "Spells         0" in built.out
+    assert _WHY in built.err and "[time_zero] at" in built.err
+    assert main(["run", str(study / "design.toml"), "--out", str(study / "results")]) == 2
+    err = capsys.readouterr().err
+    assert _WHY in err and "[time_zero] at" in err
+    assert "stage 'effects'" not in err
+    assert not (study / "results").exists()
+
+
+def test_init_says_nothing_of_spells_when_the_data_give_some(
+    data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(tmp_path / "study"), "--data", str(data_folder)]) == 0
+    assert "no spell" not in capsys.readouterr().err
+    design = read_design(tmp_path / "study" / "design.toml")
+    assert "NOTE" not in (tmp_path / "study" / "design.toml").read_text()
+    assert design.time_zero.to is not None and design.data.extract_date is not None
+    assert design.time_zero.to <= design.data.extract_date

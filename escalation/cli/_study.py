@@ -10,14 +10,18 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalation.data.history import CaseHistory
 from escalation.data.io import read_case_history
 from escalation.design.study import StudyDesign, read_design
 from escalation.errors import DesignError
 from escalation.report.caveats import CaveatLog
+from escalation.timeline.flow import require_spells
 from escalation.timeline.spells import SpellData, build_spells
+
+if TYPE_CHECKING:
+    from escalation.report.outputs import OutputFolder
 
 __all__ = [
     "Study",
@@ -27,6 +31,7 @@ __all__ = [
     "load_spells",
     "load_study",
     "study_inputs",
+    "write_design_copy",
 ]
 
 
@@ -59,6 +64,17 @@ def study_inputs(args: argparse.Namespace) -> list[Path]:
     return [design_file, data_folder(design, design_file, args.data)]
 
 
+def write_design_copy(design: StudyDesign, design_file: str | Path, folder: OutputFolder) -> Path:
+    """Write the design into the output folder as ``design.toml``, naming the same data.
+
+    Its relative ``[data] path`` is re-expressed from the output folder
+    (:meth:`StudyDesign.relocated`), so the copy reads the data the original read
+    wherever the output folder is.
+    """
+    copy = design.relocated(design_file, folder.path)
+    return copy.write(folder.staging / "design.toml")
+
+
 def extract_date_of(args: argparse.Namespace, design: StudyDesign) -> str | None:
     """Return ``--extract-date``, else the design's ``[data] extract_date`` (or None)."""
     if args.extract_date is not None:
@@ -87,9 +103,17 @@ class Study:
 
 
 def load_spells(args: argparse.Namespace) -> Study:
-    """Read the study and build its spells, their warnings logged against the design file."""
+    """Read the study and build its spells, their warnings logged against the design file.
+
+    Raises
+    ------
+    DesignError
+        When the design gives no spell on the data: the message names the exclusion
+        rules that removed every candidate (nothing is analysed).
+    """
     design, history = load_study(args)
     log = CaveatLog(design, args.design)
     with log.watch("spells"):
         data = build_spells(history, design)
+    require_spells(data.flow)
     return Study(design, history, data, log)

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, data_folder, extract_date_of, load_study
+from escalation.cli._study import (
+    add_study_arguments,
+    data_folder,
+    extract_date_of,
+    load_study,
+    write_design_copy,
+)
 from escalation.data.dataset import is_partitioned
 from escalation.design.study import StudyDesign, read_design
+from escalation.timeline.flow import no_spell_reason
 from escalation.timeline.spells import build_spells
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register", "run"]
 
@@ -60,7 +71,7 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
             censor_at_horizon=args.censor_at_horizon,
             progress=not args.no_progress,
         )
-        (output.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        write_design_copy(design, args.design, output)
         output.commit(
             command=output.command,
             design=design,
@@ -83,7 +94,19 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
         "Wrote spells/, counting/ (partitioned Parquet), flow.csv, design.toml and "
         f"manifest.json to {out}"
     )
+    _warn_if_empty(built.flow)
     return 0
+
+
+def _warn_if_empty(flow: pd.DataFrame) -> None:
+    """Say on standard error why no spell was built (``run`` would stop on it)."""
+    reason = no_spell_reason(flow)
+    if reason is not None:
+        print(
+            f"escalation build: warning: no spell: {reason}. Every analysis needs spells: "
+            "change the design keys named above (escalation run stops on this design)",
+            file=sys.stderr,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         data.spells.to_parquet(out / "spells.parquet", index=False)
         data.counting.to_parquet(out / "counting.parquet", index=False)
         data.flow.to_csv(out / "flow.csv", index=False)
-        (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
             design=design,
@@ -122,4 +145,5 @@ def run(args: argparse.Namespace) -> int:
         "Wrote spells.parquet, counting.parquet, flow.csv, design.toml and manifest.json to "
         f"{folder.path} (record-level data: for use inside the local authority only)"
     )
+    _warn_if_empty(data.flow)
     return 0

@@ -14,7 +14,7 @@ from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, load_spells, study_inputs
+from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.disclosure import (
     DisclosureRules,
     disclose_balance,
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             pd.concat(heterogeneity, ignore_index=True).to_csv(
                 out / "heterogeneity.csv", index=False
             )
-        (out / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
             design=design,

@@ -4,9 +4,11 @@ The file follows the design contract (``docs/design.md``) key by key, each key
 with a comment saying what it means and which values it takes. With ``--data`` the case
 histories are read once and the file is filled in from them: the folder (relative to the
 design file), the extract date, the time-zero window (the first and last referral
-closures) and the referral closure reasons found, and extra columns of the children
-table offered as covariates. Nothing personal is read into the file: only dates of the
-window, codes and column names.
+closures, or the first referral start to the extract date when none closed; never past
+the extract date) and the referral closure reasons found, and extra columns of the
+children table offered as covariates. The spells the written design gives are built:
+when there are none, a note at the top of the file and a warning say why. Nothing
+personal is read into the file: only dates of the window, codes and column names.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
+import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
 from escalation.errors import DesignError, EscalationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from escalation.data.history import CaseHistory
 
 __all__ = ["design_text", "register", "run"]
 
@@ -55,16 +64,36 @@ def _toml_list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join(f'"{v}"' for v in values) + "]"
 
 
-def _from_data(folder: Path, extract_date: str | None) -> dict[str, Any]:
+def _read(folder: Path, extract_date: str | None) -> CaseHistory:
+    """Read the case histories leniently (a design is wanted even for imperfect data)."""
+    from escalation.data.io import read_case_history
+
+    return read_case_history(folder, extract_date=extract_date, lenient=True)
+
+
+def _window(referrals: pd.DataFrame, extract: pd.Timestamp) -> tuple[str | None, str | None]:
+    """Return the time-zero window the data allow: within their dates and the extract date.
+
+    With closed referrals, from their first to their last closure; without, from the
+    first referral start. Never past the extract date (nothing is followed up after it).
+    """
+    closed = referrals["end"].dropna()
+    dates = closed if len(closed) else referrals["start"].dropna()
+    if not len(dates):
+        return None, None
+    first, last = dates.min(), min(closed.max() if len(closed) else extract, extract)
+    if first > last:
+        return None, None
+    return first.date().isoformat(), last.date().isoformat()
+
+
+def _from_data(history: CaseHistory) -> dict[str, Any]:
     """Return what the design can take from the data: dates, reasons, extra columns."""
     from escalation.data.history import CHILDREN_COLUMNS
-    from escalation.data.io import read_case_history
     from escalation.design.options import BUILTIN_COVARIATES
 
-    history = read_case_history(folder, extract_date=extract_date, lenient=True)
     episodes = history.episodes
     referrals = episodes[episodes["kind"] == "referral"]
-    closed = referrals["end"].dropna()
     reasons = sorted(str(r) for r in referrals["reason"].dropna().unique())
     known = {*CHILDREN_COLUMNS, *BUILTIN_COVARIATES, "la"}
     children = history.children
@@ -74,16 +103,43 @@ def _from_data(folder: Path, extract_date: str | None) -> dict[str, Any]:
         for c in _FROM_OPTIONAL_COLUMNS
         if c not in children.columns or not len(children) or children[c].isna().any()
     ]
+    window_from, window_to = _window(referrals, history.extract_date)
     return {
         "covariates": [c for c in _COVARIATES if c not in incomplete],
         "left_out": incomplete,
         "extract_date": history.extract_date.date().isoformat(),
-        "from": closed.min().date().isoformat() if len(closed) else None,
-        "to": closed.max().date().isoformat() if len(closed) else None,
+        "from": window_from,
+        "to": window_to,
+        "closed": bool(referrals["end"].notna().any()),
         "reasons": reasons,
         "kinds": sorted(str(k) for k in episodes["kind"].dropna().unique()),
         "extra": extra,
     }
+
+
+def _no_spell(history: CaseHistory, text: str) -> str | None:
+    """Return why the design ``text`` gives no spell on ``history`` (None: it gives some)."""
+    import tomllib
+    import warnings
+
+    from escalation.design.study import StudyDesign
+    from escalation.timeline.flow import no_spell_reason
+    from escalation.timeline.spells import build_spells
+
+    design = StudyDesign.from_dict(tomllib.loads(text))
+    with warnings.catch_warnings():  # build warns itself; here only the count matters
+        warnings.simplefilter("ignore")
+        return no_spell_reason(build_spells(history, design).flow)
+
+
+def _note(reason: str) -> list[str]:
+    """Return the commented note that the data give no spell under the design written."""
+    words = textwrap.wrap(
+        f"NOTE: these data give no spell under this design, so build finds none and run "
+        f"stops: {reason}. Change the keys named or check the data.",
+        width=88,
+    )
+    return ["# " + line for line in words]
 
 
 def design_text(
@@ -102,12 +158,19 @@ def design_text(
     )
     window_from = found.get("from") or "2017-04-01"
     window_to = found.get("to") or "2023-03-31"
+    if not found.get("to"):
+        window_note = "            # end of the window"
+    elif found.get("closed"):
+        window_note = "            # first and last referral closures in your data"
+    else:
+        window_note = "            # first referral start to the extract date"
     lines = [
         "# Study design (escalation). Declare it before looking at any result, like a",
         "# pre-registered analysis plan; every output records it. Keys follow the design",
         "# contract; lines starting with # are comments. Check each value, then run:",
         "#   escalation build design.toml --out spells/",
         "#   escalation run design.toml --out results/",
+        *(_note(found["no_spell"]) if found.get("no_spell") else ()),
         "",
         "[data]",
         f'path = "{data_path or "data/"}"'
@@ -129,12 +192,7 @@ def design_text(
         lines.append(f"# closure reasons in your referrals: {', '.join(found['reasons'])}")
     lines += [
         f'from = "{window_from}"          # optional window on the time-zero date',
-        f'to = "{window_to}"'
-        + (
-            "            # first and last referral closures in your data"
-            if found.get("to")
-            else "            # end of the window"
-        ),
+        f'to = "{window_to}"' + window_note,
         'spells = "first"             # "first", "last" or "all" eligible spells per child',
         "min_age = 0                  # optional, years at time zero",
         "max_age = 17                 # optional, oldest age in years at time zero",
@@ -197,26 +255,38 @@ def run(args: argparse.Namespace) -> int:
         raise DesignError(f"{target} exists; pass --force to overwrite it")
     found: dict[str, Any] = {}
     data_path = None
+    history = None
     if args.data:
         folder = Path(args.data)
         try:
-            found = _from_data(folder, args.extract_date)
+            history = _read(folder, args.extract_date)
         except (EscalationError, FileNotFoundError) as error:
             raise DesignError(
                 f"could not read the case histories in {folder}: {error}".rstrip()
             ) from error
+        found = _from_data(history)
         data_path = Path(os.path.relpath(folder.resolve(), out.resolve())).as_posix() + "/"
     elif args.extract_date:
         found = {"extract_date": args.extract_date}
-    out.mkdir(parents=True, exist_ok=True)
     text = design_text(data_path, found)
     import tomllib
 
     from escalation.design.study import StudyDesign
 
     StudyDesign.from_dict(tomllib.loads(text))  # the file we write must be a valid design
+    if history is not None:
+        found["no_spell"] = _no_spell(history, text)
+        text = design_text(data_path, found)
+    out.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(f"Wrote {target}: check every value (comments say what each key means), then run")
+    if found.get("no_spell"):
+        print(
+            f"escalation init: warning: these data give no spell under the design written: "
+            f"{found['no_spell']}. The file says so at the top; change the keys named "
+            "before building",
+            file=sys.stderr,
+        )
     # Quoted for the shell, so the line can be pasted when a path holds spaces.
     print(f"  escalation build {shlex.quote(str(target))} --out {shlex.quote(str(out / 'spells'))}")
     return 0

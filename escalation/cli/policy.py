@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, load_spells, study_inputs
+from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.design.registration import check_registration, registration_path
 from escalation.disclosure import DisclosureRules
 from escalation.figures import save_figure
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             )
         rules = DisclosureRules.from_design(design)
         _write(folder.staging, study, rules)
-        (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
             design=design,

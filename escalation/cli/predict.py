@@ -12,7 +12,7 @@ import pandas as pd
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.cli._study import add_study_arguments, load_spells, study_inputs
+from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.disclosure import (
     DisclosureRules,
     disclose_decision_curve,
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
             )
         rules = DisclosureRules.from_design(design)
         _write(folder.staging, result, rules)
-        (folder.staging / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+        write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
             design=design,

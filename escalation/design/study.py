@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -1054,6 +1055,45 @@ class StudyDesign:
     def replace(self, **sections: Any) -> StudyDesign:
         """Return a copy with whole sections replaced (the design itself never changes)."""
         return replace(self, **sections)
+
+    def relocated(self, design_file: str | Path | None, folder: str | Path) -> StudyDesign:
+        """Return the design as a copy of ``design_file`` written into ``folder`` must read.
+
+        A relative ``[data] path`` is read relative to the design file's folder, so a copy
+        of the file elsewhere (the ``design.toml`` every command writes beside its outputs)
+        would point to another folder, or to none. The copy's path is re-expressed
+        relative to ``folder`` so that it names the same data: relative when the two
+        folders share a root, else absolute. Everything else is unchanged; so is a design
+        without a path, with an absolute one, or read from no file (``design_file``
+        None). The copy's text, and so its hash, differs from the original's only in
+        ``[data] path``.
+
+        Parameters
+        ----------
+        design_file : str, Path or None
+            The file the design was read from (its ``[data] path`` is relative to it).
+        folder : str or Path
+            The folder the copy is written into.
+
+        Examples
+        --------
+        >>> design = default_design().replace(data=DataSpec(path="../la/"))
+        >>> design.relocated("study/design.toml", "deep/a/b").data.path
+        '../../../la/'
+        >>> design.relocated("study/design.toml", "results").data.path
+        '../la/'
+        """
+        path = self.data.path
+        if path is None or design_file is None or Path(path).is_absolute():
+            return self
+        data = (Path(design_file).parent / path).resolve()
+        try:
+            moved = Path(os.path.relpath(data, Path(folder).resolve())).as_posix()
+        except ValueError:  # another drive (Windows): no relative path
+            moved = data.as_posix()
+        if path.endswith(("/", "\\")) and not moved.endswith("/"):
+            moved += "/"
+        return replace(self, data=replace(self.data, path=moved))
 
 
 def _toml_value(value: object) -> str:

@@ -1,0 +1,124 @@
+"""Why a design gives no spell on a case history: read from the exclusion flow.
+
+:func:`build_spells` records every exclusion rule in its flow; when nothing remains,
+:func:`no_spell_reason` names the rules that removed the candidates, in plain words and
+with the design key that sets each, so ``init``, ``build`` and ``run`` can say why.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+from escalation.errors import DesignError
+
+__all__ = ["RULE_KEYS", "no_spell_reason", "require_spells"]
+
+#: The design key that sets each exclusion rule of the flow (what to change).
+RULE_KEYS: Final = {
+    "not_time_zero_kind": "[time_zero] kind",
+    "open": "[time_zero] at",
+    "reason": "[time_zero] reasons",
+    "before_window": "[time_zero] from",
+    "after_window": "[time_zero] to",
+    "age": "[time_zero] min_age/max_age",
+    "no_follow_up": "[data] extract_date",
+    "already_escalated": "[outcome] events",
+    "prevalent_treatment": "[treatment] kind",
+}
+
+
+def _count(flow: pd.DataFrame, rule: str, column: str = "episodes") -> int:
+    rows = flow.loc[flow["rule"] == rule, column]
+    return int(rows.sum()) if len(rows) else 0
+
+
+def _plain(rule: str, description: str, kind: str) -> str:
+    """Return the sentence saying that one rule removed every candidate."""
+    if rule == "open":
+        return (
+            f"no {kind} in these data has an end date (each is still open at the extract "
+            f'date): time zero at the end of a {kind} gives no spell (at = "start" starts '
+            f"follow-up when the {kind} starts)"
+        )
+    if rule == "reason":
+        return f"no {kind} in these data ended with the closure reasons the design keeps"
+    if rule in ("before_window", "after_window"):
+        return f"every candidate time zero lies outside the window: {description}"
+    return f"every candidate was excluded: {description}"
+
+
+def no_spell_reason(flow: pd.DataFrame) -> str | None:
+    """Return why the exclusion flow ends with no spell, or None when it has spells.
+
+    Parameters
+    ----------
+    flow : pandas.DataFrame
+        The exclusion flow of :func:`escalation.timeline.build_spells` (``rule``,
+        ``description``, ``children`` and ``episodes`` columns).
+
+    Returns
+    -------
+    str or None
+        One sentence for people: the rules that removed the candidate time-zero
+        episodes, each with its count and design key; None when spells remain.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flow = pd.DataFrame({
+    ...     "rule": ["history", "candidates", "open", "spells"],
+    ...     "description": ["", "candidate time-zero episodes (referral, at its end)",
+    ...                     "referral still open at the extract date", "spells analysed"],
+    ...     "children": [5, 3, 3, 0], "episodes": [9, 4, 4, 0]})
+    >>> print(no_spell_reason(flow))
+    no referral in these data has an end date (each is still open at the extract date): time zero at the end of a referral gives no spell (at = "start" starts follow-up when the referral starts). Exclusion flow: 4 candidate time-zero episodes (referral, at its end); excluded: 4 referral still open at the extract date ([time_zero] at)
+    """  # noqa: E501
+    if _count(flow, "spells") > 0:
+        return None
+    if _count(flow, "history", "children") == 0:
+        return "the case history has no children"
+    candidates = _count(flow, "candidates")
+    described = flow.loc[flow["rule"] == "candidates", "description"]
+    what = str(described.iloc[0]) if len(described) else "candidate time-zero episodes"
+    kind = what.split("(", 1)[-1].split(",", 1)[0] if "(" in what else "time-zero"
+    if candidates == 0:
+        return (
+            f"no {kind} episode in these data: {RULE_KEYS['not_time_zero_kind']} names an "
+            "episode kind the data do not have"
+        )
+    after = list(flow["rule"]).index("candidates") + 1
+    steps = flow.iloc[after:]
+    hits = steps[(steps["episodes"] > 0) & (steps["rule"] != "spells")]
+    listed = "; ".join(
+        f"{int(episodes):,} {description}"
+        + (f" ({RULE_KEYS[str(rule)]})" if str(rule) in RULE_KEYS else "")
+        for rule, description, episodes in zip(
+            hits["rule"], hits["description"], hits["episodes"], strict=True
+        )
+    )
+    counts = f"Exclusion flow: {candidates:,} {what}; excluded: {listed}"
+    if len(hits) == 1:
+        row = hits.iloc[0]
+        return f"{_plain(str(row['rule']), str(row['description']), kind)}. {counts}"
+    return f"every candidate time-zero episode was excluded. {counts}"
+
+
+def require_spells(flow: pd.DataFrame) -> None:
+    """Raise :class:`DesignError` saying why when the exclusion flow ends with no spell.
+
+    Every analysis needs spells; a study with none stops here, before any analysis,
+    with the rules that removed the candidates (see :func:`no_spell_reason`).
+
+    Raises
+    ------
+    DesignError
+        When no spell remains.
+    """
+    reason = no_spell_reason(flow)
+    if reason is not None:
+        raise DesignError(
+            f"the design gives no spell on these data, so there is nothing to analyse: "
+            f"{reason}. Change the design keys named above (or check the data)"
+        )
