@@ -253,3 +253,24 @@ def test_strict_problems_are_listed_by_file_then_row(tmp_path: Path) -> None:
     report = source_report(history.exclusions)
     ordered = report.sort_values(["file", "position"], kind="stable")
     pd.testing.assert_frame_equal(report, ordered)
+
+
+def test_an_excluded_earlier_row_says_the_later_record_is_used(tmp_path: Path) -> None:
+    """An earlier year's row excluded for its ``DEC`` is superseded by the later record."""
+    write(tmp_path, "header.csv", HEADER)
+    write(
+        tmp_path,
+        "episodes_2023.csv",
+        csv(EPISODE_COLUMNS, [episode_row("A", "10/09/2022", "S", "V2", "U1", "31/31/2022")]),
+    )
+    write(
+        tmp_path,
+        "episodes_2024.csv",
+        csv(
+            EPISODE_COLUMNS, [episode_row("A", "10/09/2022", "S", "V2", "U1", "18/11/2023", "E11")]
+        ),
+    )
+    history = read_ssda903(tmp_path, lenient=True)
+    assert history.episodes["end"].astype(str).tolist() == ["2023-11-18"]
+    (problem,) = [p for p in problems_of(history) if p.column == "DEC"]
+    assert "recorded in the later file 'episodes_2024.csv' (row 0), which is used" in problem.reason

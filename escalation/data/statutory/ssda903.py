@@ -771,7 +771,8 @@ def _used_instead(every: pd.DataFrame, kept: pd.DataFrame, problems: list[Source
 
     An episode recurs in each year's file while it is open; when the latest file's row is
     excluded (a ``DECOM`` or ``DEC`` that is not a date), an earlier file's row of the same
-    episode is used instead, and it may lack the episode's end. With a readable ``DECOM``
+    episode is used instead, and it may lack the episode's end (an earlier file's row
+    excluded is said to be superseded by the later file's). With a readable ``DECOM``
     that row is the one with the same child and ``DECOM``; with an unreadable one, it is
     an episode of the child open in an earlier file that the later file does not otherwise
     hold. The exclusion's reason is extended to say so (``problems`` is changed in place).
@@ -786,37 +787,53 @@ def _used_instead(every: pd.DataFrame, kept: pd.DataFrame, problems: list[Source
         and p.action == "episode excluded"
         and p.column in ("DECOM", "DEC")
     }
+    by_child = {child: group for child, group in kept.groupby("child", sort=False)}
     for row in bad.to_dict("records"):
         index = at.get((row["_file"], int(row["_pos"])))
-        if index is None:
+        if index is None or row["child"] not in by_child:
             continue
-        older = kept[(kept["child"] == row["child"]) & (kept["_rank"] < row["_rank"])]
-        if row["decom"] is not None and not pd.isna(row["decom"]):
-            older = older[older["decom"] == row["decom"]]
-        else:
-            held = kept.loc[kept["_file"] == row["_file"], ["child", "decom"]]
-            mine = set(map(tuple, held.to_numpy().tolist()))
-            elsewhere = [
-                (c, d) not in mine for c, d in zip(older["child"], older["decom"], strict=True)
-            ]
-            older = older[older["dec"].isna().to_numpy(dtype=bool) & np.array(elsewhere, bool)]
-        if older.empty:
-            continue
-        used = older.sort_values(["_rank", "_pos"]).iloc[-1]
-        ends = "no end date" if pd.isna(used["dec"]) else f"the end date {used['dec']}"
-        extra = (
-            f"; the record of this episode in {used['_file']!r} (row {int(used['_pos'])}), "
-            f"which has {ends}, is used instead"
-        )
-        if row["decom"] is None or pd.isna(row["decom"]):
-            extra = (
-                f"; its start cannot be read, so the episode of this child open in "
-                f"{used['_file']!r} (row {int(used['_pos'])}) and missing from this file "
-                "is taken to be this one: that earlier record, which has no end date, is "
-                "used instead (its period reads as open)"
+        extra = _stand_in(row, by_child[row["child"]])
+        if extra:
+            problem = problems[index]
+            problems[index] = replace(problem, reason=problem.reason + extra)
+
+
+def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
+    """Return what :func:`_used_instead` adds to an excluded row's reason ('' for nothing).
+
+    ``theirs`` are the rows kept of the excluded row's child, from every file.
+    """
+    known = row["decom"] is not None and not pd.isna(row["decom"])
+    if known:
+        same = theirs[theirs["decom"] == row["decom"]]
+        later = same[same["_rank"] > row["_rank"]]
+        if not later.empty:  # a later year's record supersedes this row anyway
+            used = later.sort_values(["_rank", "_pos"]).iloc[-1]
+            return (
+                f"; the episode is recorded in the later file {used['_file']!r} (row "
+                f"{int(used['_pos'])}), which is used"
             )
-        problem = problems[index]
-        problems[index] = replace(problem, reason=problem.reason + extra)
+        older = same[same["_rank"] < row["_rank"]]
+    else:
+        here = theirs[theirs["_file"] == row["_file"]]
+        mine = set(zip(here["child"], here["decom"], strict=True))
+        older = theirs[theirs["_rank"] < row["_rank"]]
+        elsewhere = np.array(
+            [(c, d) not in mine for c, d in zip(older["child"], older["decom"], strict=True)], bool
+        )
+        older = older[older["dec"].isna().to_numpy(dtype=bool) & elsewhere]
+    if older.empty:
+        return ""
+    used = older.sort_values(["_rank", "_pos"]).iloc[-1]
+    where = f"{used['_file']!r} (row {int(used['_pos'])})"
+    if not known:
+        return (
+            f"; its start cannot be read, so the episode of this child open in {where} and "
+            "missing from this file is taken to be this one: that earlier record, which has "
+            "no end date, is used instead (its period reads as open)"
+        )
+    ends = "no end date" if pd.isna(used["dec"]) else f"the end date {used['dec']}"
+    return f"; the record of this episode in {where}, which has {ends}, is used instead"
 
 
 def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
