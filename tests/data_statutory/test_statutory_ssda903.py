@@ -77,7 +77,8 @@ def test_episodes_join_into_periods_of_care(tmp_path: Path) -> None:
     kids = history.children.set_index("child_id")
     assert kids["sex"].astype(str).to_dict() == {"A": "M", "B": "F", "C": "M"}
     assert kids.loc["B", "birth_date"] == pd.Timestamp("2008-08-15")
-    assert not history.exclusions
+    (note,) = history.exclusions.problems  # B has no episode: kept, with a note
+    assert (note.table, note.row, note.severity) == ("header.csv", 1, "note")  # type: ignore[attr-defined]
 
 
 def test_extract_date_inferred_from_the_collection_year(tmp_path: Path) -> None:
@@ -100,11 +101,12 @@ def test_period_starting_before_the_data_and_broken_chains(tmp_path: Path) -> No
     assert "row 1 (line 3)" in str(error.value)
     history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
     report = source_report(history.exclusions)
-    assert report[["position", "element", "severity"]].values.tolist() == [
-        [0, "RNE", "note"],
-        [1, "DECOM", "error"],
-        [3, "RNE", "error"],
-        [3, "REC", "error"],
+    assert report[["file", "position", "element", "severity"]].values.tolist() == [
+        ["episodes.csv", 0, "RNE", "note"],
+        ["episodes.csv", 1, "DECOM", "error"],
+        ["episodes.csv", 3, "RNE", "error"],
+        ["episodes.csv", 3, "REC", "error"],
+        ["header.csv", 2, None, "note"],  # C has no episode
     ]
     got = periods(history)
     assert [(r[0], r[2], r[3]) for r in got] == [
@@ -126,11 +128,12 @@ def test_unknown_codes_and_invalid_dates(tmp_path: Path) -> None:
     history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
     report = source_report(history.exclusions)
     assert report[["file", "position", "line", "element", "value", "action"]].values.tolist() == [
-        ["episodes.csv", 1, 3, "DECOM", "'31/02/2019'", "episode excluded"],
         ["episodes.csv", 0, 2, "LS", "'ZZ'", "value dropped"],
         ["episodes.csv", 0, 2, "PLACE", "'Q9'", "value dropped"],
-        ["episodes.csv", 2, 4, "PLACE", "'u1'", "value dropped"],
         ["episodes.csv", 0, 2, "REC", "'E99'", "value dropped"],
+        ["episodes.csv", 1, 3, "DECOM", "'31/02/2019'", "episode excluded"],
+        ["episodes.csv", 2, 4, "PLACE", "'u1'", "value dropped"],
+        ["header.csv", 1, 3, None, None, "kept"],  # B: its only episode was excluded
     ]
     assert periods(history)[1][:5] == ("C", "looked_after", "2019-06-01", "NaT", "V2")
 
@@ -148,7 +151,7 @@ def test_unknown_child_and_personal_values_withheld(tmp_path: Path) -> None:
     assert history.children["child_id"].tolist() == ["A"] and history.episodes.empty
     shown = history.exclusions.describe() + source_report(history.exclusions).to_csv()
     assert "SECRET9" not in shown and "'Z'" not in shown
-    assert sorted(source_report(history.exclusions)["element"]) == [
+    assert sorted(source_report(history.exclusions)["element"].dropna()) == [
         "CHILD",
         "DOB",
         "ETHNIC",
@@ -209,8 +212,9 @@ def test_extra_tables_and_several_years(tmp_path: Path) -> None:
     assert kids["uasc"].to_dict() == {"A": False, "B": True, "C": False}
     assert kids["missing_episodes"].to_dict() == {"A": 2, "B": 0, "C": 0}
     assert kids["reviews"].to_dict() == {"A": 1, "B": 0, "C": 0}
-    (note,) = history.exclusions.problems
-    assert note.table == "notes.csv" and note.severity == "note"  # type: ignore[attr-defined]
+    notes = [(p.table, p.row) for p in history.exclusions.problems]
+    assert notes == [("header_2021.csv", 2), ("notes.csv", None)]  # C: no episode
+    assert {p.severity for p in history.exclusions.problems} == {"note"}  # type: ignore[attr-defined]
 
 
 def test_missing_tables(tmp_path: Path) -> None:

@@ -207,6 +207,7 @@ def merge_returns(
     format_name: str,
     element_of: ElementOf = cin_element,
     frames: Sequence[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+    arrange: Callable[[list[SourceProblem]], list[SourceProblem]] | None = None,
 ) -> CaseHistory:
     """Merge returns into one validated history, reporting problems at their source.
 
@@ -228,6 +229,9 @@ def merge_returns(
         Maps a contract column of a row to its source element or column.
     frames : sequence of (children, episodes) frames, optional
         Ready-made frames with origin columns, used instead of ``returns``' rows.
+    arrange : callable, optional
+        Applied to the list of every problem before it is raised or reported (to order
+        them or add what only the reader knows, such as a file it could not read).
 
     Returns
     -------
@@ -261,7 +265,7 @@ def merge_returns(
         if extra and eps[column].map(lambda v: v is None or isinstance(v, str)).all():
             eps[column] = eps[column].astype("string")
     kids, eps = _after_reference(kids, eps, problems, element_of)
-    kids, eps = _match_children(kids, eps, problems, format_name)
+    kids, eps = _match_children(kids, eps, problems, format_name, element_of)
     eps = _deduplicate(eps, problems)
     history = CaseHistory(
         children=kids.reset_index(drop=True),
@@ -269,15 +273,22 @@ def merge_returns(
         extract_date=extract_date,
         extract_date_source=extract_date_source,
     )
+    tidy = arrange or list
     if history.children.empty or history.episodes.empty:
-        raise_for_errors(problems, context)
+        raise_for_errors(tidy(problems), context)
         reason = "no valid children or episodes could be read"
         raise_for_errors(
-            [*problems, SourceProblem(context, None, None, None, reason, action="file not read")],
+            tidy(
+                [
+                    *problems,
+                    SourceProblem(context, None, None, None, reason, action="file not read"),
+                ]
+            ),
             context,
         )
     valid = validate_case_history(history, lenient=True, context=context)
     problems += _translate(valid.exclusions, history, element_of)
+    problems = tidy(problems)
     if not lenient:
         raise_for_errors(problems, context)
     drop = [c for c in ORIGIN if c in valid.children]
@@ -379,14 +390,20 @@ _COMPARED: Final = {"sex": "sex", "ethnicity": "ethnicity", "disability": "disab
 
 
 def _match_children(
-    kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], format_name: str
+    kids: pd.DataFrame,
+    eps: pd.DataFrame,
+    problems: list[SourceProblem],
+    format_name: str,
+    element_of: ElementOf = cin_element,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep one row per child, the latest return's; report conflicts between returns.
 
     Values the latest return lacks are taken from the latest earlier return that has them.
     A birth date that differs between returns is an error, unless an earlier return held
     only the expected birth date of a child then unborn; a differing sex, ethnicity or
-    disability is a note.
+    disability is a note. A child repeated within one return is an error naming the
+    characteristics (by their source element) in which the two records differ, never
+    their values.
     """
     unit = _unit(kids)
     if "_born" not in kids:
@@ -403,9 +420,15 @@ def _match_children(
             where = f"sheet {own!r} row {int(first_row['_pos'])}"
         else:
             where = f"row {int(first_row['_pos'])}"
+        differ = _differing(first_row, row, element_of)
+        how = (
+            f"with a different {' and '.join(differ)}"
+            if differ
+            else "with the same characteristics"
+        )
         reason = (
-            f"the same child identifier appears again (first at {where}); its episodes are "
-            "merged and the first record's characteristics kept"
+            f"the same child identifier appears again (first at {where}), {how}; its "
+            "episodes are merged and the first record's characteristics kept"
         )
         problems.append(_problem(row, None, None, reason, "kept", unit))
     kids = kids[~same_file]
@@ -441,6 +464,29 @@ def _match_children(
     ordered = ordered.assign(_born=ordered["child_id"].isin(latest_born.index) | ordered["_born"])
     kids = ordered.drop_duplicates("child_id", keep="first").sort_values(["_rank", "_pos"])
     return kids, eps
+
+
+def _differing(first: pd.Series, again: pd.Series, element_of: ElementOf) -> list[str]:
+    """Return the source elements of the characteristics in which two child rows differ.
+
+    Examples
+    --------
+    >>> a = pd.Series({"birth_date": "2010-01-01", "sex": "M", "ethnicity": None, "_el": "X"})
+    >>> b = pd.Series({"birth_date": "2012-06-15", "sex": "M", "ethnicity": None, "_el": "X"})
+    >>> _differing(a, b, cin_element)
+    ['ChildIdentifiers/PersonBirthDate']
+    """
+    out = []
+    for column in CHILD_FIELDS[1:]:
+        if column not in first.index or column not in again.index:
+            continue
+        mine, theirs = first[column], again[column]
+        if pd.isna(mine) and pd.isna(theirs):
+            continue
+        if pd.isna(mine) or pd.isna(theirs) or bool(mine != theirs):
+            element = element_of("children", column, str(again.get("_el", "")), None)
+            out.append(column if not element or element == again.get("_el") else element)
+    return out
 
 
 def _deduplicate(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:

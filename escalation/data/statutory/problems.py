@@ -151,7 +151,8 @@ class SourceProblem(Problem):
         if self.column is not None:
             kind = "element" if self.unit == "Child" else "column"
             where.append(f"{kind} {self.column!r}")
-            where.append(f"value {self.shown_value()}")
+            if self.row is not None or self.value is not None:  # not a whole column
+                where.append(f"value {self.shown_value()}")
         return f"{', '.join(where)}: {self.reason} [{self.action}]"
 
 

@@ -42,6 +42,41 @@ SSDA903_TABLES: Final = {
     "missing": ("CHILD", "MISSING", "MIS_START", "MIS_END"),
     "reviews": ("CHILD", "REVIEW"),
 }
+#: Columns without which a table cannot be read: a file lacking one is not read.
+REQUIRED_COLUMNS: Final = {
+    "header": ("CHILD", "DOB"),
+    "episodes": ("CHILD", "DECOM", "RNE"),
+    "uasc": ("CHILD", "DUC"),
+    "missing": ("CHILD", "MIS_START"),
+    "reviews": ("CHILD", "REVIEW"),
+}
+#: Other columns read, when missing from a file: (severity, what becomes of its rows). A
+#: child characteristic the case-history contract treats as optional is a note; an
+#: episode column, which makes or describes the periods of care, is an error.
+_WITHOUT: Final = {
+    ("header", "SEX"): (
+        "note",
+        "sex is unknown for this file's children (optional in the case-history contract)",
+    ),
+    ("header", "ETHNIC"): (
+        "note",
+        "ethnicity is unknown for this file's children (optional in the case-history contract)",
+    ),
+    ("episodes", "LS"): ("error", "legal status is unknown for this file's episodes"),
+    ("episodes", "CIN"): ("error", "category of need is unknown for this file's episodes"),
+    ("episodes", "PLACE"): ("error", "placement type is unknown for this file's episodes"),
+    ("episodes", "DEC"): (
+        "error",
+        "this file's episodes are read with no end date, so a period of care that ended "
+        "reads as still open unless a later file records its end",
+    ),
+    ("episodes", "REC"): (
+        "error",
+        "the reason each of this file's episodes ceased is unknown: an episode is read as "
+        "continuing its period when the child's next episode does not start one (RNE other "
+        "than S), and a death (E2) is not seen",
+    ),
+}
 #: Reason for new episode: S starts a period of care; the others continue one.
 REASONS_NEW_EPISODE: Final = {
     "S": "Started to be looked after",
@@ -245,6 +280,74 @@ def _meant_kind(name: str, columns: Iterable[str]) -> tuple[str, list[str]] | No
     return kind, lacking
 
 
+def _lacking(kind: str, name: str, columns: Iterable[str]) -> tuple[list[SourceProblem], bool]:
+    """Return the problems of the expected columns a table's file lacks, and whether it is read.
+
+    A file lacking a column of :data:`REQUIRED_COLUMNS` is not read (an error); each other
+    missing column the reader uses is reported, with what becomes of the file's rows.
+
+    Examples
+    --------
+    >>> problems, read = _lacking("episodes", "episodes_2024.csv", ["CHILD", "DECOM", "RNE"])
+    >>> read, [p.column for p in problems], {p.severity for p in problems}
+    (True, ['LS', 'CIN', 'PLACE', 'DEC', 'REC'], {'error'})
+    >>> _lacking("header", "header.csv", ["CHILD", "SEX"])[1]
+    False
+    """
+    have = set(columns)
+    required = [c for c in REQUIRED_COLUMNS[kind] if c not in have]
+    if required:
+        reason = (
+            f"the SSDA903 {kind} table lacks the column(s) {', '.join(required)}, without "
+            "which its rows cannot be read; not converted: check its header row"
+        )
+        problem = SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
+        return [problem], False
+    out = []
+    for column in SSDA903_TABLES[kind]:
+        if column in have or (kind, column) not in _WITHOUT:
+            continue
+        severity, consequence = _WITHOUT[(kind, column)]
+        out.append(
+            SourceProblem(
+                name,
+                None,
+                column,
+                None,
+                f"the column {column} expected in the SSDA903 {kind} table is missing; "
+                f"{consequence}",
+                unit="row",
+                action="value dropped",
+                severity="note" if severity == "note" else "error",
+            )
+        )
+    return out, True
+
+
+def _kind_meant(name: str, columns: Iterable[str]) -> str | None:
+    """Return the table a file lacking only columns it can do without is read as, if any.
+
+    Such a file is named after the table (``header_2024.csv`` without ``ETHNIC``), or lacks
+    a single one of its key columns; it must have every column of
+    :data:`REQUIRED_COLUMNS`.
+
+    Examples
+    --------
+    >>> _kind_meant("header_2024.csv", ["CHILD", "SEX", "DOB"])
+    'header'
+    >>> _kind_meant("oc3.csv", ["CHILD", "DOB", "IN_TOUCH"]) is None
+    True
+    """
+    meant = _meant_kind(name, columns)
+    if meant is None:
+        return None
+    kind, lacking = meant
+    if set(lacking) & set(REQUIRED_COLUMNS[kind]):
+        return None
+    named = kind in Path(name).stem.lower()
+    return kind if named or len(lacking) <= 1 else None
+
+
 def _dates(
     frame: pd.DataFrame, column: str, file: str, problems: list[SourceProblem], action: str
 ) -> pd.Series:
@@ -370,19 +473,36 @@ def read_ssda903(
         raise FileNotFoundError(f"SSDA903 folder not found: {root}")
     problems: list[SourceProblem] = []
     tables: dict[str, list[tuple[str, pd.DataFrame]]] = {k: [] for k in SSDA903_TABLES}
+    refused: list[str] = []  # header files not read: their children are missing
     for path in sorted(root.glob("*.csv")):
         frame = _read_csv(path, problems)
         if frame is None:
+            if "header" in path.stem.lower():
+                refused.append(path.name)
             continue
-        kind = _kind_of(frame.columns)
+        kind = _kind_of(frame.columns) or _kind_meant(path.name, frame.columns)
         if kind is None:
-            problems.append(_unrecognised(path.name, frame.columns))
+            problem = _unrecognised(path.name, frame.columns)
+            problems.append(problem)
+            meant = _meant_kind(path.name, frame.columns)
+            if problem.severity == "error" and meant is not None and meant[0] == "header":
+                refused.append(path.name)
+            continue
+        lacking, readable = _lacking(kind, path.name, frame.columns)
+        problems.extend(lacking)
+        if not readable:
+            if kind == "header":
+                refused.append(path.name)
             continue
         frame = frame.assign(_pos=range(len(frame)), _file=path.name)
         action = {"header": "child excluded", "episodes": "episode excluded"}.get(kind, "ignored")
         frame = _drop_nul_rows(frame, path.name, action, problems)
         tables[kind].append((path.name, frame))
     context = f"SSDA903 return in {root}"
+
+    def arrange(found: list[SourceProblem]) -> list[SourceProblem]:
+        return _arranged(found, refused)
+
     missing = [k for k in ("header", "episodes") if not any(len(f) for _, f in tables[k])]
     if missing:
         problems.append(
@@ -397,7 +517,7 @@ def read_ssda903(
                 action="file not read",
             )
         )
-        raise DataValidationError(problems, context)
+        raise DataValidationError(arrange(problems), context)
     episodes = _episodes(tables["episodes"], problems)
     children = _children(tables, problems)
     if episodes.empty:
@@ -405,7 +525,8 @@ def read_ssda903(
         problems.append(
             SourceProblem(root.name, None, None, None, reason, unit="row", action="file not read")
         )
-        raise DataValidationError(problems, context)
+        raise DataValidationError(arrange(problems), context)
+    problems.extend(_without_episodes(children, episodes))
     if extract_date is not None:
         when, source = given_date(extract_date), "given"
     else:
@@ -422,8 +543,66 @@ def read_ssda903(
         format_name="SSDA903",
         element_of=_element,
         frames=[(children, episodes)],
+        arrange=arrange,
     )
     return replace(history, source=(str(folder),))
+
+
+_NO_CHILD: Final = "no child with this child_id in the children table"
+
+
+def _arranged(problems: list[SourceProblem], refused: list[str]) -> list[SourceProblem]:
+    """Order problems by file then row, files not read first; name refused header files.
+
+    An episode whose child is missing because a header file could not be read says so,
+    so that the cascade of "no child" errors does not hide its cause.
+    """
+    if refused:
+        names = ", ".join(repr(name) for name in refused)
+        why = (
+            f"; the header file(s) {names} could not be read (reported first) and may "
+            "hold this child"
+        )
+        problems = [
+            replace(p, reason=p.reason + why) if p.reason.startswith(_NO_CHILD) else p
+            for p in problems
+        ]
+
+    def key(p: SourceProblem) -> tuple[bool, str, int]:
+        not_read = p.row is None and getattr(p, "action", "") == "file not read"
+        return (not not_read, str(p.table), -1 if p.row is None else int(p.row))
+
+    return sorted(problems, key=key)
+
+
+def _without_episodes(children: pd.DataFrame, episodes: pd.DataFrame) -> list[SourceProblem]:
+    """Return a note for each child of the header tables with no episode read.
+
+    The child is kept (the contract allows a child with no episode), named at its row in
+    the latest header file that holds it.
+    """
+    have = set(episodes["child_id"].dropna()) if "child_id" in episodes else set()
+    latest = children.sort_values("_rank", ascending=False, kind="stable")
+    latest = latest.drop_duplicates("child_id")
+    alone = latest[latest["child_id"].notna() & ~latest["child_id"].isin(have)]
+    reason = (
+        "the child has no episode read (none in the episodes tables, or each was excluded "
+        "for a problem reported here): kept in the children table with no period of care"
+    )
+    return [
+        SourceProblem(
+            str(row["_file"]),
+            int(row["_pos"]),
+            None,
+            None,
+            reason,
+            line=int(row["_pos"]) + 2,
+            unit="row",
+            action="kept",
+            severity="note",
+        )
+        for row in alone.sort_values(["_file", "_pos"]).to_dict("records")
+    ]
 
 
 def _ranked(files: list[tuple[str, pd.DataFrame]], date_column: str | None) -> pd.DataFrame:
@@ -505,6 +684,7 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
                 "rec": _codes(
                     part, "REC", REASONS_EPISODE_CEASED, "reason episode ceased", file, problems
                 ),
+                "rec_known": "REC" in part,
                 "_file": file,
                 "_rank": part["_rank"],
                 "_pos": part["_pos"],
@@ -512,13 +692,148 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
             }
         )
         parsed["bad_dec"] = parsed["bad_dec"] & parsed["dec"].isna()
-        parts.append(parsed)
-    eps = pd.concat(parts)
-    eps = eps[eps["decom"].notna() & ~eps["bad_dec"] & eps["child"].notna()]
+        keep = parsed["decom"].notna() & ~parsed["bad_dec"] & parsed["child"].notna()
+        repeated = _repeated(part, parsed, keep, file, problems)
+        parsed["excluded"] = ~keep
+        parts.append(parsed[~repeated])
+    every = pd.concat(parts)
+    eps = every[~every["excluded"]]
+    _used_instead(every, eps, problems)
     # an episode recurring in several years' files: keep the latest file's row
     eps = eps.sort_values("_rank", ascending=False, kind="stable")
     eps = eps.drop_duplicates(["child", "decom"]).sort_values(["child", "decom"], kind="stable")
-    return _periods(eps, problems)
+    return _periods(eps.drop(columns=["excluded", "bad_dec"]), problems)
+
+
+def _repeated(
+    part: pd.DataFrame,
+    parsed: pd.DataFrame,
+    keep: pd.Series,
+    file: str,
+    problems: list[SourceProblem],
+) -> pd.Series:
+    """Report and mark the rows of one file repeating an earlier row's child and DECOM.
+
+    A row identical in every column is a copy (made in data entry or by the extract); a
+    row differing in some column is a second, conflicting record of the episode. Either
+    way the first row is kept and the column(s) that differ are named, never their values.
+    """
+    again = keep & parsed.duplicated(["child", "decom"], keep="first") & parsed["decom"].notna()
+    if not again.any():
+        return again
+    columns = [c for c in part.columns if not str(c).startswith("_")]
+    values = part[columns].astype(object).to_dict("index")
+    firsts: dict[tuple[object, object], Hashable] = {}
+    kept = zip(parsed.index[keep], parsed["child"][keep], parsed["decom"][keep], strict=True)
+    for at, child, decom in kept:
+        firsts.setdefault((child, decom), at)
+    positions = {at: int(pos) for at, pos in part["_pos"].items()}
+    twice = zip(parsed.index[again], parsed["child"][again], parsed["decom"][again], strict=True)
+    for at, child, decom in twice:
+        origin = firsts[(child, decom)]
+        mine, theirs = values[at], values[origin]
+        differ = [str(c) for c in columns if not _same(mine[c], theirs[c])]
+        pos, own = positions[origin], positions[at]
+        if differ:
+            reason = (
+                f"the same child and DECOM as row {pos} but a different {', '.join(differ)}: "
+                f"two records of one episode; row {pos} is kept"
+            )
+        else:
+            reason = (
+                f"repeats row {pos}: the same episode, identical in every column (a copy made "
+                "in data entry or by the extract, which would count it twice); delete one"
+            )
+        problems.append(
+            SourceProblem(
+                file,
+                own,
+                "DECOM",
+                mine.get("DECOM"),
+                reason,
+                line=own + 2,
+                unit="row",
+                action="episode excluded",
+            )
+        )
+    return again
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether two cells as read are the same (both empty counts as the same)."""
+    if pd.isna(a) or pd.isna(b):  # type: ignore[call-overload]
+        return bool(pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
+    return str(a) == str(b)
+
+
+def _used_instead(every: pd.DataFrame, kept: pd.DataFrame, problems: list[SourceProblem]) -> None:
+    """Say which earlier file's record of an episode stands in for a row excluded for a date.
+
+    An episode recurs in each year's file while it is open; when the latest file's row is
+    excluded (a ``DECOM`` or ``DEC`` that is not a date), an earlier file's row of the same
+    episode is used instead, and it may lack the episode's end (an earlier file's row
+    excluded is said to be superseded by the later file's). With a readable ``DECOM``
+    that row is the one with the same child and ``DECOM``; with an unreadable one, it is
+    an episode of the child open in an earlier file that the later file does not otherwise
+    hold. The exclusion's reason is extended to say so (``problems`` is changed in place).
+    """
+    bad = every[every["excluded"] & every["child"].notna()]
+    if bad.empty:
+        return
+    at = {
+        (p.table, p.row): i
+        for i, p in enumerate(problems)
+        if isinstance(p, SourceProblem)
+        and p.action == "episode excluded"
+        and p.column in ("DECOM", "DEC")
+    }
+    by_child = {child: group for child, group in kept.groupby("child", sort=False)}
+    for row in bad.to_dict("records"):
+        index = at.get((row["_file"], int(row["_pos"])))
+        if index is None or row["child"] not in by_child:
+            continue
+        extra = _stand_in(row, by_child[row["child"]])
+        if extra:
+            problem = problems[index]
+            problems[index] = replace(problem, reason=problem.reason + extra)
+
+
+def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
+    """Return what :func:`_used_instead` adds to an excluded row's reason ('' for nothing).
+
+    ``theirs`` are the rows kept of the excluded row's child, from every file.
+    """
+    known = row["decom"] is not None and not pd.isna(row["decom"])
+    if known:
+        same = theirs[theirs["decom"] == row["decom"]]
+        later = same[same["_rank"] > row["_rank"]]
+        if not later.empty:  # a later year's record supersedes this row anyway
+            used = later.sort_values(["_rank", "_pos"]).iloc[-1]
+            return (
+                f"; the episode is recorded in the later file {used['_file']!r} (row "
+                f"{int(used['_pos'])}), which is used"
+            )
+        older = same[same["_rank"] < row["_rank"]]
+    else:
+        here = theirs[theirs["_file"] == row["_file"]]
+        mine = set(zip(here["child"], here["decom"], strict=True))
+        older = theirs[theirs["_rank"] < row["_rank"]]
+        elsewhere = np.array(
+            [(c, d) not in mine for c, d in zip(older["child"], older["decom"], strict=True)], bool
+        )
+        older = older[older["dec"].isna().to_numpy(dtype=bool) & elsewhere]
+    if older.empty:
+        return ""
+    used = older.sort_values(["_rank", "_pos"]).iloc[-1]
+    where = f"{used['_file']!r} (row {int(used['_pos'])})"
+    if not known:
+        return (
+            f"; its start cannot be read, so the episode of this child open in {where} and "
+            "missing from this file is taken to be this one: that earlier record, which has "
+            "no end date, is used instead (its period reads as open)"
+        )
+    ends = "no end date" if pd.isna(used["dec"]) else f"the end date {used['dec']}"
+    return f"; the record of this episode in {where}, which has {ends}, is used instead"
 
 
 def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
@@ -563,7 +878,9 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
         if previous is not None and previous["dec"] is None:
             report(ep, "DECOM", ep["decom"], "starts while the previous episode is still open")
         starts = ep["rne"] == "S"
-        continues = previous is not None and previous["rec"] == "X1"
+        continues = previous is not None and (
+            previous["rec"] == "X1" or (not previous["rec_known"] and not starts)
+        )
         if starts and continues:
             report(
                 ep,
