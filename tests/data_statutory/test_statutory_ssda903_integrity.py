@@ -33,7 +33,7 @@ def problems_of(history: object) -> list[SourceProblem]:
     return list(history.exclusions.problems)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("column", ["DEC", "REC", "LS", "CIN", "PLACE"])
+@pytest.mark.parametrize("column", ["DEC", "REC"])
 def test_a_missing_episode_column_is_an_error_naming_file_and_column(
     tmp_path: Path, column: str
 ) -> None:
@@ -61,6 +61,31 @@ def test_a_missing_episode_column_is_an_error_naming_file_and_column(
     if column == "DEC":
         assert "read with no end date" in problem.reason
         assert history.episodes["end"].isna().all()  # as the report says
+
+
+@pytest.mark.parametrize("column", ["LS", "CIN", "PLACE"])
+def test_a_missing_descriptive_episode_column_is_a_note_naming_file_and_column(
+    tmp_path: Path, column: str
+) -> None:
+    """Legal status (optional in the contract), category of need and placement type only
+    describe a period of care: without their column a file is read, those values unknown,
+    with a note naming the file and the column (they went missing silently)."""
+    write(tmp_path, "header.csv", HEADER)
+    rows = [
+        episode_row("A", "01/04/2019", "S", "V2", "U1", "10/05/2019", "E11"),
+        episode_row("B", "01/06/2019", "S", "C2", "U3"),
+    ]
+    write(
+        tmp_path, "episodes_2020.csv", without(EPISODE_COLUMNS, csv(EPISODE_COLUMNS, rows), column)
+    )
+    history = read_ssda903(tmp_path, extract_date="2020-03-31")  # strict: a note only
+    (problem,) = problems_of(history)
+    assert (problem.table, problem.row, problem.column) == ("episodes_2020.csv", None, column)
+    assert problem.severity == "note" and problem.action == "value dropped"
+    assert f"the column {column} expected in the SSDA903 episodes table is missing" in (
+        problem.reason
+    )
+    assert len(history.episodes[history.episodes["kind"] == "looked_after"]) == 2
 
 
 def test_a_missing_rec_column_reads_episodes_as_continuing_when_the_next_does(

@@ -62,9 +62,13 @@ _WITHOUT: Final = {
         "note",
         "ethnicity is unknown for this file's children (optional in the case-history contract)",
     ),
-    ("episodes", "LS"): ("error", "legal status is unknown for this file's episodes"),
-    ("episodes", "CIN"): ("error", "category of need is unknown for this file's episodes"),
-    ("episodes", "PLACE"): ("error", "placement type is unknown for this file's episodes"),
+    ("episodes", "LS"): (
+        "note",
+        "legal status is unknown for this file's episodes (optional in the case-history "
+        "contract)",
+    ),
+    ("episodes", "CIN"): ("note", "category of need is unknown for this file's episodes"),
+    ("episodes", "PLACE"): ("note", "placement type is unknown for this file's episodes"),
     ("episodes", "DEC"): (
         "error",
         "this file's episodes are read with no end date, so a period of care that ended "
