@@ -64,8 +64,7 @@ _WITHOUT: Final = {
     ),
     ("episodes", "LS"): (
         "note",
-        "legal status is unknown for this file's episodes (optional in the case-history "
-        "contract)",
+        "legal status is unknown for this file's episodes (optional in the case-history contract)",
     ),
     ("episodes", "CIN"): ("note", "category of need is unknown for this file's episodes"),
     ("episodes", "PLACE"): ("note", "placement type is unknown for this file's episodes"),
