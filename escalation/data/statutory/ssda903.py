@@ -292,8 +292,9 @@ def _lacking(kind: str, name: str, columns: Iterable[str]) -> tuple[list[SourceP
     Examples
     --------
     >>> problems, read = _lacking("episodes", "episodes_2024.csv", ["CHILD", "DECOM", "RNE"])
-    >>> read, [p.column for p in problems], {p.severity for p in problems}
-    (True, ['LS', 'CIN', 'PLACE', 'DEC', 'REC'], {'error'})
+    >>> read, [(p.column, p.severity) for p in problems]  # doctest: +NORMALIZE_WHITESPACE
+    (True, [('LS', 'note'), ('CIN', 'note'), ('PLACE', 'note'), ('DEC', 'error'),
+            ('REC', 'error')])
     >>> _lacking("header", "header.csv", ["CHILD", "SEX"])[1]
     False
     """
