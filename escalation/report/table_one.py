@@ -40,8 +40,8 @@ __all__ = [
 #: the brief prints it beneath the table's scrolling box instead).
 TABLE_ONE_NOTE: Final = (
     "Counts are rounded to the nearest 5 and counts below 10 shown as <10; [c]: not "
-    "shown, so that a count below 10 cannot be worked out from the arm's n; percentages "
-    "are of the rounded counts of children with the value recorded. SMD: absolute "
+    "shown, so that a count below 10 cannot be worked out from the n of its arm; "
+    "percentages are of the rounded counts of children with the value recorded. SMD: absolute "
     "standardised mean difference between the arms (0.1 or more is usually taken as "
     "imbalance)."
 )
