@@ -313,6 +313,9 @@ class _Run:
         #: Notes for the brief's reader: stages skipped and results left out, and why.
         self.remarks: list[str] = []
         self.failures: list[Failure] = []
+        #: Words counting what the cohort table withholds ("escalations", ...): no shared
+        #: text quotes a count of it (:func:`_withheld_words`).
+        self.withheld: tuple[str, ...] = ()
         self.timings: dict[str, float] = {}
         self.extra: dict[str, Any] = {}
         self.console: Any = None
@@ -371,11 +374,17 @@ class _Run:
             shared=f"{failure.stage}: failed ({failure.error}; {NOT_SHARED})",
         )
 
-    def caveat(self, stage: str, design_key: str, message: str, advice: str) -> None:
-        """Record a caveat the runner itself raises (a fallback it had to take)."""
+    def caveat(
+        self, stage: str, design_key: str, message: str, advice: str, *, shared: str | None = None
+    ) -> None:
+        """Record a caveat the runner itself raises (a fallback it had to take).
+
+        ``shared``: how the brief, the manifest and the workbook word it, when ``message``
+        must stay on this machine (a count the cohort counts withhold).
+        """
         self.notes.append(f"{stage}: {message}")
-        self.shared_notes.append(f"{stage}: {message}")
-        self.log.add(Caveat(stage, design_key, message, advice))
+        self.shared_notes.append(f"{stage}: {message if shared is None else shared}")
+        self.log.add(Caveat(stage, design_key, message, advice, shared=shared))
         if self.console is not None:
             self.console.log(f"[yellow]caveat:[/yellow] {escape(message)}")
 
@@ -810,6 +819,7 @@ def _run_into(
     # exclusion rules removed the candidates (even with keep_going: nothing could run).
     require_spells(data_.flow)
     spells = data_.spells
+    run.withheld = _withheld_words(data_, run.rules)
 
     wanted = set(stages)
     if "describe" in wanted:
@@ -862,7 +872,12 @@ def _run_into(
             run.tables,
             run.results_dir / "results.xlsx",
             readme=_workbook_readme(
-                design, data_label, run.rules, input_hash, caveats=run.log.caveats
+                design,
+                data_label,
+                run.rules,
+                input_hash,
+                caveats=run.log.caveats,
+                withheld=run.withheld,
             ),
         )
     caveats = run.log.caveats
@@ -872,11 +887,11 @@ def _run_into(
         design=design,
         input_hash=input_hash,
         seeds={"study": seed},
-        notes=tuple(disclose_text(n, run.rules) for n in run.shared_notes),
+        notes=tuple(disclose_text(n, run.rules, withheld=run.withheld) for n in run.shared_notes),
         extra={
             "status": "incomplete" if run.failures else "complete",
             "failures": [f.shared().to_dict() for f in run.failures],
-            "caveats": [c.disclosed(run.rules).to_dict() for c in caveats],
+            "caveats": [c.disclosed(run.rules, withheld=run.withheld).to_dict() for c in caveats],
             "disclosure": run.rules.to_dict(),
             "timings_seconds": run.timings,
             "design_file": str(design_file) if design_file is not None else None,
@@ -913,6 +928,7 @@ def _workbook_readme(
     input_hash: str,
     *,
     caveats: Sequence[Caveat] = (),
+    withheld: Sequence[str] = (),
 ) -> dict[str, str]:
     """Rows of the README sheet of ``results.xlsx``: design, disclosure rules, caveats.
 
@@ -934,7 +950,9 @@ def _workbook_readme(
         if rules.rounding > 1
         else "other counts are exact"
     )
-    listed = brief_caveats(list(caveats), rules, replicates=int(design.estimation.bootstrap))
+    listed = brief_caveats(
+        list(caveats), rules, replicates=int(design.estimation.bootstrap), withheld=withheld
+    )
     return {
         "What this is": "Every results table of the study, one sheet each, as in the CSV "
         "files beside this workbook. Made with escalation " + __version__ + ".",
@@ -948,7 +966,8 @@ def _workbook_readme(
         "value is a blank cell, and its row reads TRUE in the 'Suppressed' column where a "
         "table has one: the count was below the threshold, or was withheld so that one "
         "below it cannot be worked out from the others (complementary suppression). Table 1 "
-        f"writes a count below the threshold as '<{rules.threshold}'. Percentages are of the "
+        f"writes a count below the threshold as '<{rules.threshold}' and a count withheld "
+        "to protect one as '[c]'. Percentages are of the "
         "rounded counts. No names, identifiers or case-note text appear.",
         "Caveats": f"{len(listed)} caveat(s) raised by the analysis, listed below as in the "
         "brief; manifest.json records each warning as raised."
@@ -990,6 +1009,35 @@ def _cohort(data: SpellData, rules: DisclosureRules) -> tuple[pd.DataFrame, pd.D
         }
     )
     return raw, disclose_table(raw, ["count"], rules=rules, partition=["_sum"])
+
+
+#: The words that count a measure of the cohort table in free text (a note, a caveat).
+_COUNT_WORDS: Final = {
+    "escalations": ("escalations", "escalation", "events", "event"),
+    "competing events": (
+        "competing events",
+        "competing event",
+        "deaths",
+        "death",
+        "events",
+        "event",
+    ),
+    "censored": ("censored",),
+}
+
+
+def _withheld_words(data: SpellData, rules: DisclosureRules) -> tuple[str, ...]:
+    """Return the words counting what the cohort table withholds, for shared free text.
+
+    When the cohort counts withhold the escalations or the competing events (below the
+    threshold, or withheld so that a small one cannot be worked out by subtraction), no
+    caveat or note may quote a count of them, nor of a part of them (escalations by a
+    horizon, in the training years): with the spells and censored spells, which are
+    published, it would give the withheld count back.
+    """
+    disclosed = _cohort(data, rules)[1]
+    hidden = disclosed.loc[disclosed["suppressed"].astype(bool), "measure"]
+    return tuple(dict.fromkeys(w for m in hidden for w in _COUNT_WORDS.get(str(m), ())))
 
 
 def _describe(run: _Run, data: SpellData) -> None:
@@ -1570,15 +1618,21 @@ def _survival(run: _Run, data: SpellData, design: StudyDesign) -> None:
     spells = data.spells
     covariates = [c for c in HAZARD_COVARIATES if c in spells.columns]
     escalations = int((spells["event"] == 1).sum())
-    short = _too_few_events(escalations, _model_parameters(spells, covariates), run.rules)
+    parameters = _model_parameters(spells, covariates)
+    short = _too_few_events(escalations, parameters, run.rules)
     if short is None:
         _hazard_models(run, data, design, covariates)
     else:
+        # Shared, the count of escalations is given only where the cohort counts give it.
+        shared = short
+        if "escalations" in run.withheld:
+            shared = _too_few_events(escalations, parameters, run.rules, withheld=True) or short
         what = _STAGE_WORDS["survival"]
         run.note(
             f"survival: hazard models skipped ({short})",
             f"{what[0].upper()}{what[1:]} (hazard ratios and the proportional hazards check): "
-            f"skipped, {short}.",
+            f"skipped, {shared}.",
+            shared=f"survival: hazard models skipped ({shared})",
         )
     _pathways(run, data)
 
@@ -1910,12 +1964,16 @@ def _too_few_events(
     *,
     counted: str = "escalations",
     model: str = "Cox model",
+    withheld: bool = False,
 ) -> str | None:
     """Return why a model of ``parameters`` columns cannot rest on ``events``, or None.
 
     A model is fitted when it has at least :data:`MIN_EVENTS_PER_PARAMETER` events for
     each parameter. The reason names the rule and the numbers, the count disclosed as
-    every count the run shows (suppressed below the threshold, else rounded).
+    every count the run shows (suppressed below the threshold, else rounded). When the
+    cohort counts withhold the escalations (``withheld``), no count of them is given,
+    not even of a part of them: "too few escalations (their number is withheld, as in
+    the cohort counts)".
 
     Examples
     --------
@@ -1931,9 +1989,19 @@ parameter, the usual minimum for a stable Cox model)
 parameter, the usual minimum for a stable Cox model)
     >>> _too_few_events(100, 10, DEFAULT_RULES) is None
     True
+    >>> print(_too_few_events(465, 63, DEFAULT_RULES, withheld=True))
+    too few escalations (their number is withheld, as in the cohort counts) for 63 model \
+parameters (fewer than the 630 needed: 10 per parameter, the usual minimum for a stable Cox model)
     """
     if events >= MIN_EVENTS_PER_PARAMETER * parameters:
         return None
+    if withheld:
+        return (
+            f"too few {counted} (their number is withheld, as in the cohort counts) for "
+            f"{parameters} model parameters (fewer than the "
+            f"{MIN_EVENTS_PER_PARAMETER * parameters} needed: {MIN_EVENTS_PER_PARAMETER} per "
+            f"parameter, the usual minimum for a stable {model})"
+        )
     shown = format_count(events, rules)
     # A rounded count reads "about" even when it happens to be exact: "130" alone would say
     # that it is exactly 130, which rounding to 5 must not tell.
@@ -1970,7 +2038,13 @@ def _events_caveat(
     short = _too_few_events(events, parameters, run.rules, counted=counted, model=model)
     if short is not None:
         message = f"{what} may be {concern}: {short}."
-        run.caveat(stage, "[covariates] include", message, _FEWER_COVARIATES)
+        shared = None
+        if counted.startswith("escalations") and "escalations" in run.withheld:
+            hidden = _too_few_events(
+                events, parameters, run.rules, counted=counted, model=model, withheld=True
+            )
+            shared = f"{what} may be {concern}: {hidden}."
+        run.caveat(stage, "[covariates] include", message, _FEWER_COVARIATES, shared=shared)
 
 
 def _effect_model_caveats(
@@ -2410,7 +2484,7 @@ def _grace_caveat(run: _Run, compare: str, *, leads: bool = False) -> str:
     label = _ESTIMATOR_LABELS.get(compare, compare)
     message = next(
         (
-            in_words(c.disclosed(run.rules).message)
+            in_words(c.disclosed(run.rules, withheld=run.withheld).message)
             for c in run.log.caveats
             if c.stage == "effects" and _GRACE_BIAS.search(c.message)
         ),
@@ -2781,7 +2855,10 @@ def _brief(
         ),
         figures=tuple(run.brief_figures),
         caveats=brief_caveats(
-            run.log.caveats, run.rules, replicates=int(design.estimation.bootstrap)
+            run.log.caveats,
+            run.rules,
+            replicates=int(design.estimation.bootstrap),
+            withheld=run.withheld,
         ),
         failures=tuple(
             f"{_STAGE_WORDS.get(f.stage, f.stage).capitalize()} did not run ({f.error}): "
@@ -2789,7 +2866,7 @@ def _brief(
             + "."
             for f in run.failures
         ),
-        notes=tuple(disclose_text(r, run.rules) for r in run.remarks),
+        notes=tuple(disclose_text(r, run.rules, withheld=run.withheld) for r in run.remarks),
         disclosure=run.rules,
         paragraphs=tuple(paragraphs),
         table_one=run.extra.get("table_one_html"),

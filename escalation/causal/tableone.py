@@ -31,7 +31,7 @@ covariates between treatment groups in propensity-score matched samples. Stat Me
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -187,6 +187,8 @@ class TableOne(Presents):
         cat_digits: int = 1,
         smd_digits: int = 3,
         suppressed: str = "<10",
+        withheld: Collection[tuple[str, str, str]] = (),
+        withheld_text: str = "[c]",
     ) -> pd.DataFrame:
         """Return the printed Table 1, one row per line, as ``tableone`` prints it.
 
@@ -201,6 +203,12 @@ class TableOne(Presents):
             ``contDigits = 2``, ``catDigits = 1`` and three for SMDs).
         suppressed : str, default "<10"
             Text of a suppressed count.
+        withheld : collection of (variable, level label, arm), optional
+            Counts withheld so that a suppressed one cannot be worked out from the
+            others (complementary suppression): they read ``withheld_text``, without a
+            percentage.
+        withheld_text : str, default "[c]"
+            Text of a withheld count (the GSS/DfE symbol for a confidential value).
 
         Returns
         -------
@@ -263,7 +271,8 @@ class TableOne(Presents):
                             row[g] = f"{c['mean']:.{cont_digits}f} ({c['sd']:.{cont_digits}f})"
                     else:
                         c = cell[cell["level_label"] == level].iloc[0]
-                        row[g] = share(c["count"], c["n"])
+                        hidden = (str(variable), str(level), g) in withheld
+                        row[g] = withheld_text if hidden else share(c["count"], c["n"])
                 row["SMD"] = smd_text if head else ""
                 if self.weighted:
                     row["SMD after weighting"] = (smd_w or "") if head else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -193,13 +193,31 @@ _COUNT_AFTER: Final = re.compile(
 )
 
 
-def disclose_text(text: str, rules: DisclosureRules = DEFAULT_RULES) -> str:
+#: How a count that the tables withhold reads in free text.
+WITHHELD_COUNT: Final = "[not shown]"
+
+
+def _withholds(withheld: Collection[str], following: str) -> bool:
+    """Whether the words after a number (``following``) count something withheld."""
+    words = following.lstrip().lower()
+    return any(re.match(re.escape(w.lower()) + r"(?!\w)", words) for w in withheld)
+
+
+def disclose_text(
+    text: str, rules: DisclosureRules = DEFAULT_RULES, *, withheld: Collection[str] = ()
+) -> str:
     """Return free text (a warning, a note) with the counts of people in it disclosed.
 
     A number followed by what it counts ("3 untreated spells", "12 competing events",
     "1,204 children") or following it ("escalations=126") is written as
     :func:`format_count` writes it; other numbers (days, horizons, percentages, model
     statistics, replicate counts) are left as they are.
+
+    A count of what the run's tables withhold (``withheld``: the words that count it,
+    e.g. ``("escalations", "competing events", "events")`` when the cohort counts do
+    not show the escalations) reads ``[not shown]`` whatever its size, so that no text
+    publishes a count, or a part of one, that a table withholds; "fewer than 10 ..."
+    (already disclosed) is left as it is.
 
     Examples
     --------
@@ -216,12 +234,28 @@ def disclose_text(text: str, rules: DisclosureRules = DEFAULT_RULES) -> str:
 
     >>> disclose_text("table 'spells', row 0, column 'disability': 2 value(s) are missing")
     "table 'spells', row [not shown], column 'disability': fewer than 10 value(s) are missing"
+
+    Counts the tables withhold:
+
+    >>> disclose_text("465 escalations for 63 parameters; 3,045 spells",
+    ...               withheld=["escalations"])
+    '[not shown] escalations for 63 parameters; 3,045 spells'
+    >>> disclose_text("fewer than 10 escalations by 365 days", withheld=["escalations"])
+    'fewer than 10 escalations by 365 days'
     """
+    already = rules.suppressed_text.removesuffix(str(rules.threshold))
 
     def before(match: re.Match[str]) -> str:
-        return format_count(int(match.group(1).replace(",", "")), rules)
+        count = int(match.group(1).replace(",", ""))
+        tail = match.string[match.end() :]
+        done = match.string[: match.start()].endswith(already)  # "fewer than 10 ...": a bound
+        if withheld and not done and _withholds(withheld, tail):
+            return WITHHELD_COUNT
+        return format_count(count, rules)
 
     def after(match: re.Match[str]) -> str:
+        if withheld and _withholds(withheld, match.group(1)):
+            return match.group(1) + WITHHELD_COUNT
         return match.group(1) + format_count(int(match.group(2).replace(",", "")), rules)
 
     located = _ROW_LOCATOR.sub(lambda m: f"{m.group(1)} [not shown]", text)

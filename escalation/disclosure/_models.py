@@ -32,14 +32,16 @@ def disclose_metric_counts(
     The ``n`` column and rows whose ``metric`` is a count (``n``, ``events``) are
     disclosed as :func:`disclose_count` does (below 10 missing, others rounded to 5);
     count rows lose their intervals. Proportions at an operating point are then checked
-    by :func:`disclose_operating_metrics`.
+    by :func:`disclose_operating_metrics`. A ``suppressed`` column (added when the table
+    has none) is true on every row blanked here, so that a blank value is told from one
+    that was not computed.
 
     Examples
     --------
     >>> table = pd.DataFrame({"metric": ["events", "auc"], "n": [123, 123],
     ...                       "estimate": [7.0, 0.71], "conf_low": [None, 0.65]})
-    >>> disclose_metric_counts(table)[["n", "estimate"]].values.tolist()
-    [[125, None], [125, 0.71]]
+    >>> disclose_metric_counts(table)[["n", "estimate", "suppressed"]].values.tolist()
+    [[125, None, True], [125, 0.71, False]]
     """
     out = disclose_operating_metrics(frame, rules)
     if "n" in out.columns:
@@ -47,11 +49,17 @@ def disclose_metric_counts(
         out = disclose_table(out, ["n"], rules=rules).drop(columns="suppressed")
         if was is not None:
             out["suppressed"] = was.to_numpy() | out["n"].isna().to_numpy()
+    if "suppressed" not in out.columns:  # blank values are told from values not computed
+        out["suppressed"] = False
+    out["suppressed"] = out["suppressed"].astype(bool)
     counts = out["metric"].isin(["n", "events"])
     if counts.any():
         disclosed = [disclose_count(v, rules) for v in out.loc[counts, "estimate"]]
         out["estimate"] = out["estimate"].astype(object)
         out.loc[counts, "estimate"] = disclosed
+        raw = pd.to_numeric(frame.loc[counts.to_numpy(), "estimate"], errors="coerce")
+        hidden = np.array([v is None for v in disclosed]) & raw.notna().to_numpy()
+        out.loc[out.index[counts.to_numpy()][hidden], "suppressed"] = True
         for column in ("conf_low", "conf_high"):
             if column in out.columns:
                 out[column] = out[column].astype(object)
@@ -84,7 +92,8 @@ def disclose_operating_metrics(
     escalation seen for the false-positive rate, children flagged for precision. A gap
     (a group's rate minus the whole test set's) is the difference of the two rates so
     computed, the whole test set's counts being the sums over the attribute's groups.
-    Intervals are left as estimated.
+    Intervals are left as estimated. Blanked rows read ``suppressed = True`` (the column
+    is added when the table has none).
 
     Examples
     --------
@@ -159,8 +168,8 @@ def disclose_operating_metrics(
     out["estimate"] = np.where(operating & ~blank, shares, out["estimate"].to_numpy(dtype=float))
     for column in stats:
         out.loc[blank, column] = np.nan
-    if "suppressed" in out.columns:
-        out["suppressed"] = out["suppressed"].astype(bool) | blank
+    was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
+    out["suppressed"] = was | blank
     return out
 
 

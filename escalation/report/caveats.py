@@ -19,7 +19,7 @@ import dataclasses
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,34 @@ __all__ = [
     "caveat_from_warning",
     "design_key_line",
     "in_words",
+    "redact_competing",
 ]
+
+
+#: What a shared competing event's separation warning says in place of its terms.
+NOT_NAMED: Final = "[not shown]"
+
+
+def redact_competing(message: str) -> str:
+    """Return a warning with the terms of a competing event's separated model not named.
+
+    A competing event (death) is rare: "the coefficient of treatment kept growing" in its
+    model says that one arm had none of them. The brief names no group for such a model;
+    everything else that is shared (the manifest, the workbook) says the same.
+
+    Examples
+    --------
+    >>> raised = ("the Cox model of competing events: the log-likelihood stopped changing "
+    ...           "while the coefficient(s) of treatment (-20.7) kept growing, so ...")
+    >>> redact_competing(raised)[-54:]
+    'the coefficient(s) of [not shown] kept growing, so ...'
+    >>> redact_competing("the propensity model: ... coefficient(s) of sex_U (-9.1) kept growing")
+    'the propensity model: ... coefficient(s) of sex_U (-9.1) kept growing'
+    """
+    match = SEPARATION.match(message)
+    if match is None or "competing event" not in match.group("model"):
+        return message
+    return message[: match.start("terms")] + NOT_NAMED + message[match.end("terms") :]
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,10 @@ class Caveat:
     refits : int
         How many of those times it was raised by a bootstrap refit (a model fitted again
         on resampled families for the intervals), not by the fit the estimates come from.
+    shared : str or None
+        How the message is shared (brief, manifest, workbook) when it must say less than
+        the message as raised, e.g. without a count the cohort counts withhold; ``None``:
+        the message, disclosed.
     """
 
     stage: str
@@ -70,6 +101,13 @@ class Caveat:
     advice: str
     count: int = 1
     refits: int = 0
+    shared: str | None = None
+
+    def sharable(self) -> Caveat:
+        """Return the caveat with its message as shared (:attr:`shared`), not yet disclosed."""
+        if self.shared is None:
+            return self
+        return dataclasses.replace(self, message=self.shared, shared=None)
 
     def text(self) -> str:
         """Return the caveat as one sentence for the brief.
@@ -84,10 +122,14 @@ class Caveat:
         end = "" if message.endswith((".", "!", "?")) else "."
         return f"{message}{end} In the design file, {self.design_key}: {self.advice}"
 
-    def disclosed(self, rules: DisclosureRules) -> Caveat:
-        """Return the caveat as shared (brief, manifest): counts in it disclosed.
+    def disclosed(self, rules: DisclosureRules, *, withheld: Collection[str] = ()) -> Caveat:
+        """Return the caveat as shared (brief, manifest, workbook): counts in it disclosed.
 
         The warning raised by the API keeps the exact counts, for use inside the authority.
+        What is shared names no term of a competing event's model that separated (which
+        arm or group had none of a rare event gives a small count away), as the brief
+        does (:func:`redact_competing`), and quotes no count of what the tables withhold
+        (``withheld``, see :func:`~escalation.disclosure.disclose_text`).
 
         Examples
         --------
@@ -96,10 +138,11 @@ class Caveat:
         ...        "add ccw.").disclosed(DEFAULT_RULES).message
         'fewer than 10 untreated spells ended early'
         """
+        caveat = self.sharable()
         return dataclasses.replace(
-            self,
-            message=disclose_text(self.message, rules),
-            advice=disclose_text(self.advice, rules),
+            caveat,
+            message=disclose_text(redact_competing(caveat.message), rules, withheld=withheld),
+            advice=disclose_text(caveat.advice, rules, withheld=withheld),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -676,7 +719,11 @@ def _separation_text(
 
 
 def brief_caveats(
-    caveats: tuple[Caveat, ...] | list[Caveat], rules: DisclosureRules, *, replicates: int = 0
+    caveats: tuple[Caveat, ...] | list[Caveat],
+    rules: DisclosureRules,
+    *,
+    replicates: int = 0,
+    withheld: Collection[str] = (),
 ) -> tuple[str, ...]:
     """Return the caveats as the brief lists them: grouped, in words, counts disclosed.
 
@@ -699,6 +746,9 @@ def brief_caveats(
         The brief's disclosure rules.
     replicates : int, default 0
         The bootstrap replicates of the effect estimates ("in 11 of the 50 refits").
+    withheld : collection of str, optional
+        What the run's tables withhold (the words that count it, ``"escalations"``): no
+        line quotes a count of it (:func:`~escalation.disclosure.disclose_text`).
 
     Examples
     --------
@@ -715,6 +765,7 @@ def brief_caveats(
     """
     lines: list[str] = []
     raised: dict[str, int] = {}  # a line from caveats below, and how many times raised
+    caveats = [c.sharable() for c in caveats]
     grouped: dict[tuple[str, str], list[Caveat]] = {}
     for caveat in caveats:
         match = SEPARATION.match(caveat.message)
@@ -726,17 +777,20 @@ def brief_caveats(
     for caveat in caveats:
         if len(short) > 1 and caveat in short:
             if caveat is short[0]:  # one line for them all, where the first was raised
-                lines.append(disclose_text(_short_of_events_text(short), rules))
+                lines.append(disclose_text(_short_of_events_text(short), rules, withheld=withheld))
             continue
         match = SEPARATION.match(caveat.message)
         if match is not None:
             key = (caveat.stage, match.group("model"))
             if key not in done:
                 done.add(key)
-                lines.append(_separation_text(*key, grouped[key], rules, replicates))
+                text = _separation_text(*key, grouped[key], rules, replicates)
+                lines.append(disclose_text(text, rules, withheld=withheld))
             continue
         text = disclose_text(
-            in_words(_API_POINTER.sub("", _API_ADVICE.sub("", caveat.text()))), rules
+            in_words(_API_POINTER.sub("", _API_ADVICE.sub("", caveat.text()))),
+            rules,
+            withheld=withheld,
         )
         text = text[:1].upper() + text[1:]
         # Caveats that read alike once their counts are disclosed ("Fewer than 10

@@ -19,7 +19,13 @@ from typing import Any, Final
 import pandas as pd
 
 from escalation._archives import fix_archive_times
-from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
+from escalation.disclosure import (
+    DEFAULT_RULES,
+    WITHHELD_LABEL,
+    DisclosureRules,
+    disclose_count,
+    disclose_table,
+)
 
 __all__ = [
     "TABLE_ONE_NOTE",
@@ -33,8 +39,9 @@ __all__ = [
 #: The note beneath Table 1: rounding, percentages and SMD (:func:`table_one_html`'s footer;
 #: the brief prints it beneath the table's scrolling box instead).
 TABLE_ONE_NOTE: Final = (
-    "Counts are rounded to the nearest 5 and counts below 10 shown as <10; percentages "
-    "are of the rounded counts of children with the value recorded. SMD: absolute "
+    "Counts are rounded to the nearest 5 and counts below 10 shown as <10; [c]: not "
+    "shown, so that a count below 10 cannot be worked out from the n of its arm; "
+    "percentages are of the rounded counts of children with the value recorded. SMD: absolute "
     "standardised mean difference between the arms (0.1 or more is usually taken as "
     "imbalance)."
 )
@@ -44,8 +51,56 @@ TABLE_ONE_NOTE: Final = (
 NOT_SHOWN = "not shown"
 
 
+def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
+    """Return the counts of Table 1 withheld to protect a suppressed one: (variable, level, arm).
+
+    The counts of a characteristic in an arm add up to the arm's n, which is published:
+    the levels shown, the children without the flag (for a yes/no row, which shows only
+    those with it) and, when the characteristic has missing values, the arm's missing.
+    When exactly one of them is suppressed, the smallest other is withheld too
+    (:func:`~escalation.disclosure.disclose_table`'s complementary suppression), so that
+    none can be worked out by subtraction. Only levels shown are returned (the others
+    are not printed).
+
+    Examples
+    --------
+    >>> from escalation.causal import table_one
+    >>> spells = pd.DataFrame({"treatment": [1] * 60,
+    ...                        "sex": ["F"] * 26 + ["M"] * 30 + ["U"] * 4})
+    >>> sorted(_complements(table_one(spells, variables=["sex"]), DEFAULT_RULES))
+    [('sex', 'Female', 'Early help')]
+    """
+    stats = t1.stats
+    if not len(stats):
+        return set()
+    parts = []
+    for (variable, group), part in stats[stats["kind"] != "numeric"].groupby(
+        ["variable", "group"], sort=False
+    ):
+        first = part.iloc[0]
+        levels = zip(part["level_label"], part["count"], strict=True)
+        rows = [(str(label), float(count), True) for label, count in levels]
+        if first["kind"] == "binary":  # the children without the flag: n - those with it
+            rows.append(("", float(first["n"]) - float(part["count"].sum()), False))
+        if stats.loc[stats["variable"] == variable, "missing"].sum() > 0:
+            rows.append(("", float(first["missing"]), False))
+        parts += [(variable, group, label, count, shown) for label, count, shown in rows]
+    if not parts:
+        return set()
+    raw = pd.DataFrame(parts, columns=["variable", "group", "level", "count", "shown"])
+    disclosed = disclose_table(raw, ["count"], rules=rules, partition=["variable", "group"])
+    hidden = disclosed["suppressed"] & (raw["count"] >= rules.threshold) & raw["shown"]
+    return {
+        (str(r.variable), str(r.level), str(r.group))
+        for r in raw[hidden.to_numpy()].itertuples(index=False)
+    }
+
+
 def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.DataFrame:
     """Return the printed Table 1 with every count and summary under disclosure control.
+
+    Within each characteristic and arm, a count withheld so that a suppressed one cannot
+    be worked out from the arm's n reads ``[c]`` (:func:`_complements`).
 
     Examples
     --------
@@ -60,7 +115,10 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
     ['10', 'not shown']
     """
     table: pd.DataFrame = t1.table(
-        count_rule=lambda c: disclose_count(c, rules), suppressed=f"<{rules.threshold}"
+        count_rule=lambda c: disclose_count(c, rules),
+        suppressed=f"<{rules.threshold}",
+        withheld=_complements(t1, rules),
+        withheld_text=WITHHELD_LABEL,
     )
     label = table["Characteristic"].astype(str)
     block = label.where(label != "").ffill().fillna("")

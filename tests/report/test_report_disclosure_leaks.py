@@ -1,0 +1,183 @@
+"""No shared output gives back a count another output withholds (reviewer's findings).
+
+* free text (caveats, notes) quotes no count of what the cohort table withholds;
+* Table 1 withholds a second count of a characteristic in an arm when one is suppressed;
+* a competing event's separated model names no term in the manifest or workbook either;
+* ``prediction_metrics.csv`` marks its blanked values ``suppressed``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from escalation import default_design
+from escalation.causal import table_one
+from escalation.disclosure import DEFAULT_RULES, disclose_metric_counts, disclose_text
+from escalation.report.caveats import Caveat, brief_caveats
+from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
+
+#: The words the run withholds counts of when the cohort table withholds escalations.
+ESCALATIONS_WITHHELD = ("escalations", "escalation", "events", "event")
+
+
+# ------------------------------------------------------------------ 1. free text
+def test_text_quotes_no_count_of_what_the_cohort_table_withholds() -> None:
+    text = (
+        "The outcome model may be unstable: about 465 escalations for 63 model parameters; "
+        "The Cox model of cause 2 (12 events); escalations=131; 3,045 spells"
+    )
+    shown = disclose_text(text, DEFAULT_RULES, withheld=ESCALATIONS_WITHHELD)
+    assert "465" not in shown and "131" not in shown
+    assert "[not shown] escalations for 63 model parameters" in shown
+    assert "(fewer than 10 events)" not in shown and "[not shown] events" in shown
+    assert "3,045 spells" in shown  # the spells are published
+
+
+def test_too_few_events_withholds_the_count_when_the_cohort_does() -> None:
+    from escalation.pipeline import _too_few_events
+
+    short = _too_few_events(465, 63, DEFAULT_RULES, withheld=True)
+    assert short is not None and not re.search(r"\b46[05]\b", short)
+    assert "fewer than the 630 needed" in short
+    # Unchanged when the cohort publishes the escalations.
+    assert (_too_few_events(465, 63, DEFAULT_RULES) or "").startswith("about 465 escalations")
+
+
+def test_caveats_in_the_brief_workbook_and_manifest_withhold_the_count() -> None:
+    from escalation.pipeline import _workbook_readme
+
+    raised = [
+        Caveat(
+            "effects",
+            "[covariates] include",
+            f"The {what} may be unstable: about {n} escalations for 63 model parameters "
+            "(fewer than the 630 needed: 10 per parameter, the usual minimum for a stable "
+            "Cox model).",
+            "use fewer or coarser covariates (merge rare levels).",
+        )
+        for what, n in (("outcome model", 465), ("risk models", 135))
+    ]
+    brief = " ".join(brief_caveats(raised, DEFAULT_RULES, withheld=ESCALATIONS_WITHHELD))
+    readme = _workbook_readme(
+        default_design(), None, DEFAULT_RULES, "abc", caveats=raised, withheld=ESCALATIONS_WITHHELD
+    )
+    manifest = " ".join(
+        c.disclosed(DEFAULT_RULES, withheld=ESCALATIONS_WITHHELD).message for c in raised
+    )
+    for text in (brief, " ".join(readme.values()), manifest):
+        assert "465" not in text and "135" not in text
+    assert brief.startswith("2 models rest on fewer than 10 events per model parameter")
+
+
+def test_a_run_whose_cohort_withholds_escalations_quotes_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: a caveat on too few escalations, in the brief and the manifest."""
+    import escalation.pipeline as pipeline
+    from tests.report.report_support import run_brief
+
+    seen: dict[str, Any] = {}
+
+    def survival(run: Any, data: Any, design: Any) -> None:
+        seen["run"] = run
+        seen["escalations"] = int((data.spells["event"] == 1).sum())
+        pipeline._events_caveat(run, "survival", "The model", seen["escalations"], 63)
+
+    monkeypatch.setattr(pipeline, "_survival", survival)
+    html = run_brief(tmp_path / "out", ("describe", "survival"))
+    cohort = pd.read_csv(tmp_path / "out" / "results" / "cohort.csv").set_index("measure")
+    assert bool(cohort.loc["escalations", "suppressed"])  # 300 children: few deaths
+    manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+    rounded = 5 * round(seen["escalations"] / 5)
+    for text in (html, manifest):
+        assert not re.search(rf"\b{rounded} escalations", text)
+        assert "too few escalations (their number is withheld" in text
+    assert json.loads(manifest)["caveats"]
+    notes = " ".join(json.loads(manifest)["notes"])
+    assert "too few escalations (their number is withheld" in notes
+    # The analyst's own record (StudyOutputs, the terminal) keeps the disclosed count.
+    local = [c.message for c in seen["run"].log.caveats if c.stage == "survival"]
+    assert local and "escalations for 63 model parameters" in local[0]
+
+
+# ------------------------------------------------------------------ 2. Table 1
+def _spells() -> pd.DataFrame:
+    """Early help: Female 525, Male 525, Unknown 9 (as the reviewer's authority)."""
+    sex = ["F"] * 525 + ["M"] * 526 + ["U"] * 9 + ["F"] * 930 + ["M"] * 1035 + ["U"] * 15
+    return pd.DataFrame({"treatment": [1] * 1060 + [0] * 1980, "sex": sex})
+
+
+def test_table_one_withholds_a_second_count_within_each_arm(tmp_path: Path) -> None:
+    t1 = table_one(_spells(), variables=["sex"])
+    table = disclosed_table_one(t1, DEFAULT_RULES)
+    early = table["Early help"].tolist()
+    assert early[0] == "1,060"
+    assert early.count("<10") == 1 and early.count("[c]") == 1  # Unknown, and one other
+    assert "[c]" not in table["No early help"].tolist()  # 15 unknown: nothing to protect
+    assert "[c]" in table_one_html(table)  # the brief's Table 1
+    written = write_table_one(t1, tmp_path, rules=DEFAULT_RULES)
+    assert "[c]" in written[0].read_text(encoding="utf-8")
+    assert "[c]" in written[1].read_text(encoding="utf-8")
+    with zipfile.ZipFile(written[3]) as docx:
+        assert "[c]" in docx.read("word/document.xml").decode("utf-8")
+
+
+def test_table_one_protects_a_yes_no_row_with_few_without_it() -> None:
+    """A flag shown as one row: those with it, n - those without; 5 without is protected."""
+    spells = pd.DataFrame({"treatment": [1] * 200, "factor_4A": [1] * 195 + [0] * 5})
+    table = disclosed_table_one(table_one(spells, variables=["factor_4A"]), DEFAULT_RULES)
+    assert table["Early help"].tolist() == ["200", "[c]"]
+
+
+# ------------------------------------------------------------------ 3. competing events
+def test_shared_caveats_name_no_term_of_a_competing_events_model() -> None:
+    from escalation.pipeline import _workbook_readme
+
+    caveat = Caveat(
+        "effects",
+        "[covariates] include",
+        "the Cox model of competing events: the log-likelihood stopped changing while the "
+        "coefficient(s) of treatment (-20.7) kept growing, so the likelihood is monotone in "
+        "them and their estimates are infinite",
+        "remove the covariates named, or merge their rare levels.",
+        count=2,
+        refits=2,
+    )
+    shared = caveat.disclosed(DEFAULT_RULES).to_dict()  # the manifest's record
+    assert "treatment" not in shared["message"] and "20.7" not in shared["message"]
+    assert shared["count"] == 2 and shared["bootstrap_refits"] == 2
+    readme = _workbook_readme(default_design(), None, DEFAULT_RULES, "abc", caveats=[caveat])
+    assert "treatment (" not in " ".join(readme.values())
+    brief = brief_caveats([caveat], DEFAULT_RULES, replicates=20)
+    assert "treatment" not in " ".join(brief)
+
+
+# ------------------------------------------------------------------ 4. risk-tool metrics
+def test_prediction_metrics_mark_blanked_values_suppressed() -> None:
+    tidy = pd.DataFrame(
+        {
+            "model": "cox",
+            "feature_set": "structured",
+            "metric": ["n", "events", "auc", "precision_top10", "recall_top10", "fpr_top10"],
+            "estimate": [775.0, 35.0, 0.66, 4 / 78, 4 / 35, 74 / 740],  # TP = 4: unsafe
+            "conf_low": [None, None, 0.51, 0.01, 0.02, 0.05],
+            "conf_high": [None, None, 0.72, 0.1, 0.2, 0.15],
+        }
+    )
+    shown = disclose_metric_counts(tidy, DEFAULT_RULES).set_index("metric")
+    assert "suppressed" in shown.columns
+    blank = ["precision_top10", "recall_top10", "fpr_top10"]
+    assert shown.loc[blank, "estimate"].isna().all()
+    assert shown.loc[blank, "suppressed"].all()
+    assert not shown.loc[["n", "events", "auc"], "suppressed"].any()
+    few = tidy.assign(estimate=[775.0, 7.0, 0.66, float("nan"), float("nan"), float("nan")])
+    assert (
+        disclose_metric_counts(few, DEFAULT_RULES).set_index("metric").loc["events", "suppressed"]
+    )
