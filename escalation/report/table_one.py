@@ -142,9 +142,27 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
         )
         for group in groups:
             table[group] = table[group].where(~medians, formatted[group])
+    _hide_revealing_smds(table, block, groups, (f"<{rules.threshold}", WITHHELD_LABEL, NOT_SHOWN))
     level = table["Level"].astype(str)
     table["Level"] = level.map(_YES_NO).fillna(table["Level"])
     return table
+
+
+def _hide_revealing_smds(
+    table: pd.DataFrame, block: pd.Series, groups: Sequence[str], hidden: tuple[str, ...]
+) -> None:
+    """Withhold the SMDs of characteristics with a count or summary withheld (in place).
+
+    An SMD is computed from the exact shares (or means and SDs) of every level in both
+    arms: printed to three decimals beside a suppressed count, it narrowed that count
+    (Sex in one arm: Female [c], Male 525, Unknown <10, SMD 0.053 put Unknown at 6 to 9).
+    """
+    smds = [c for c in table.columns if str(c).startswith("SMD")]
+    cells = table[list(groups)].astype(str)
+    withheld = cells.apply(lambda column: column.str.startswith(hidden)).any(axis=1)
+    revealing = block[withheld.to_numpy()].unique()
+    rows = block.isin(revealing) & table[smds].astype(str).ne("").any(axis=1)
+    table.loc[rows, smds] = NOT_SHOWN
 
 
 #: Levels of a yes/no characteristic as Table 1 shows them.

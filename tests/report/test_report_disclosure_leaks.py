@@ -181,3 +181,28 @@ def test_prediction_metrics_mark_blanked_values_suppressed() -> None:
     assert (
         disclose_metric_counts(few, DEFAULT_RULES).set_index("metric").loc["events", "suppressed"]
     )
+
+
+def test_table_one_withholds_the_smd_of_a_characteristic_with_a_count_withheld() -> None:
+    """An SMD comes from the exact shares of every level in both arms: at three decimals
+    beside a suppressed count it narrowed that count (Sex: Female [c], Male 525, Unknown
+    <10 and SMD 0.053 put Unknown at 6 to 9). It reads "not shown" where a cell of its
+    characteristic is withheld; other characteristics keep theirs."""
+    import numpy as np
+
+    from escalation.causal import table_one
+    from escalation.report.table_one import disclosed_table_one
+
+    rng = np.random.default_rng(1)
+    n = 600
+    sex = np.where(rng.random(n) < 0.49, "F", "M")
+    sex[:7] = "U"
+    spells = pd.DataFrame(
+        {"treatment": (rng.random(n) < 0.5).astype(int), "sex": sex,
+         "age": rng.integers(0, 17, n), "disability": rng.random(n) < 0.2}
+    )  # fmt: skip
+    table = disclosed_table_one(table_one(spells, variables=["sex", "age", "disability"]))
+    smd = dict(zip(table["Characteristic"], table["SMD"], strict=True))
+    assert "<10" in set(table["Early help"]) | set(table["No early help"])
+    assert smd["Sex, n (%)"] == "not shown"
+    assert smd["Age (years), mean (SD)"] != "not shown" and smd["Disability, n (%)"] != "not shown"
