@@ -43,7 +43,8 @@ TABLE_ONE_NOTE: Final = (
     "shown, so that a count below 10 cannot be worked out from the n of its arm; "
     "percentages are of the rounded counts of children with the value recorded. SMD: absolute "
     "standardised mean difference between the arms (0.1 or more is usually taken as "
-    "imbalance)."
+    "imbalance); not shown for a characteristic with a count or summary not shown, which "
+    "it would narrow."
 )
 
 
