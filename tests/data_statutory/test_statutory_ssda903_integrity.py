@@ -299,3 +299,41 @@ def test_an_excluded_earlier_row_says_the_later_record_is_used(tmp_path: Path) -
     assert history.episodes["end"].astype(str).tolist() == ["2023-11-18"]
     (problem,) = [p for p in problems_of(history) if p.column == "DEC"]
     assert "recorded in the later file 'episodes_2024.csv' (row 0), which is used" in problem.reason
+
+
+def test_a_corrected_row_after_an_excluded_one_is_kept(tmp_path: Path) -> None:
+    """A row excluded for a bad value is not the episode's first record: the corrected
+    row after it was called a repeat of itself and excluded too, losing the episode."""
+    (tmp_path / "header.csv").write_text("CHILD,SEX,DOB,ETHNIC\nA1,1,01/05/2012,WBRI\n")
+    (tmp_path / "episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,DEC,REC\n"
+        "A1,03/01/2022,S,V2,N1,U1,10/13/2022,E11\n"
+        "A1,03/01/2022,S,V2,N1,U1,10/02/2022,E11\n"
+    )
+    history = read_ssda903(tmp_path, extract_date="2023-03-31", lenient=True)
+    care = history.episodes[history.episodes["kind"] == "looked_after"]
+    assert care["end"].astype(str).tolist() == ["2022-02-10"]
+    assert [(p.row, p.column) for p in problems_of(history)] == [(0, "DEC")]
+
+
+def test_a_year_without_rec_is_read_as_such_beside_years_with_it(tmp_path: Path) -> None:
+    """Whether REC is known is a property of each file: a year without it read its
+    episodes as continuing only when every year lacked it (the files are joined)."""
+    (tmp_path / "header.csv").write_text(
+        "CHILD,SEX,DOB,ETHNIC\nA1,1,01/05/2012,WBRI\nB1,2,01/05/2013,WBRI\n"
+    )
+    (tmp_path / "episodes_2022.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,DEC\nB1,03/01/2022,S,V2,N1,U1,10/02/2022\n"
+        "B1,10/02/2022,P,V2,N1,U3,\n"
+    )
+    alone = read_ssda903(tmp_path, extract_date="2023-03-31", lenient=True)
+    (tmp_path / "episodes_2021.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,DEC,REC\nA1,03/01/2021,S,V2,N1,U1,10/02/2021,E11\n"
+    )
+    beside = read_ssda903(tmp_path, extract_date="2023-03-31", lenient=True)
+    for history in (alone, beside):
+        care = history.episodes[
+            (history.episodes["kind"] == "looked_after") & (history.episodes["child_id"] == "B1")
+        ]
+        assert len(care) == 1  # one period: the P episode continues the S one
+        assert not any(p.column == "RNE" for p in problems_of(history))

@@ -669,6 +669,9 @@ def _children(
 
 def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProblem]) -> pd.DataFrame:
     raw = _ranked(files, "DECOM")
+    # Each file's own columns: the files are joined, so a column one year lacks is there,
+    # empty, beside the years that have it.
+    columns_of = {name: set(frame.columns) for name, frame in files}
     parts = []
     for name, part in raw.groupby("_file", sort=False):
         file = str(name)
@@ -688,7 +691,7 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
                 "rec": _codes(
                     part, "REC", REASONS_EPISODE_CEASED, "reason episode ceased", file, problems
                 ),
-                "rec_known": "REC" in part,
+                "rec_known": "REC" in columns_of[file],
                 "_file": file,
                 "_rank": part["_rank"],
                 "_pos": part["_pos"],
@@ -722,7 +725,12 @@ def _repeated(
     row differing in some column is a second, conflicting record of the episode. Either
     way the first row is kept and the column(s) that differ are named, never their values.
     """
-    again = keep & parsed.duplicated(["child", "decom"], keep="first") & parsed["decom"].notna()
+    # Among the rows kept only: a row excluded for a bad value is not the episode's first
+    # record (the corrected row after it is then the one kept, not a repeat).
+    candidates = (keep & parsed["decom"].notna()).to_numpy()
+    repeats = np.zeros(len(parsed), dtype=bool)
+    repeats[candidates] = parsed[candidates].duplicated(["child", "decom"], keep="first").to_numpy()
+    again = pd.Series(repeats, index=parsed.index)
     if not again.any():
         return again
     columns = [c for c in part.columns if not str(c).startswith("_")]
