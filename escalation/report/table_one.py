@@ -90,10 +90,18 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
         return set()
     raw = pd.DataFrame(parts, columns=["variable", "group", "level", "count", "shown"])
     disclosed = disclose_table(raw, ["count"], rules=rules, partition=["variable", "group"])
-    hidden = disclosed["suppressed"] & (raw["count"] >= rules.threshold) & raw["shown"]
+    raw["hidden"] = disclosed["suppressed"].to_numpy()
+    # The complement must be a printed count: one not printed (the missing, those without
+    # the flag) can still be worked out (the n from a level's percentage, the missing from
+    # the Missing column and the other arm), so hiding it protects nothing. Where a single
+    # printed count is hidden, the smallest other printed one is withheld too.
+    for _, part in raw[raw["shown"]].groupby(["variable", "group"], sort=False):
+        if part["hidden"].sum() == 1 and (~part["hidden"]).any():
+            raw.loc[part.loc[~part["hidden"], "count"].idxmin(), "hidden"] = True
+    withheld = raw["hidden"] & (raw["count"] >= rules.threshold) & raw["shown"]
     return {
         (str(r.variable), str(r.level), str(r.group))
-        for r in raw[hidden.to_numpy()].itertuples(index=False)
+        for r in raw[withheld.to_numpy()].itertuples(index=False)
     }
 
 

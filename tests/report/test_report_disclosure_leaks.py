@@ -206,3 +206,23 @@ def test_table_one_withholds_the_smd_of_a_characteristic_with_a_count_withheld()
     assert "<10" in set(table["Early help"]) | set(table["No early help"])
     assert smd["Sex, n (%)"] == "not shown"
     assert smd["Age (years), mean (SD)"] != "not shown" and smd["Disability, n (%)"] != "not shown"
+
+
+def test_table_one_complement_is_a_printed_count() -> None:
+    """The complement of a suppressed Table 1 count was once the arm's missing count,
+    which is not printed, so nothing printed was withheld: with exact counts, F 30 (40.5%),
+    M 40 (54.1%) gave the arm's recorded n (74) and Unknown = 74 - 30 - 40 = 4. A printed
+    count is now withheld with it."""
+    from escalation.causal import table_one
+    from escalation.disclosure import DisclosureRules
+    from escalation.report.table_one import disclosed_table_one
+
+    def arm(treated: int, f: int, m: int, u: int, missing: int) -> pd.DataFrame:
+        sex = ["F"] * f + ["M"] * m + ["U"] * u + [None] * missing
+        return pd.DataFrame({"treatment": treated, "sex": sex})
+
+    spells = pd.concat([arm(1, 30, 40, 4, 12), arm(0, 50, 60, 20, 15)], ignore_index=True)
+    rules = DisclosureRules(threshold=10, rounding=1)
+    table = disclosed_table_one(table_one(spells, variables=["sex"]), rules)
+    early = table["Early help"].tolist()[1:]
+    assert early.count("<10") == 1 and early.count("[c]") == 1, early
