@@ -74,3 +74,13 @@ def test_a_long_row_label_needs_more_than_a_double_column() -> None:
     short.loc[1, "label"] = "Prior referrals"
     assert hazard_ratio_table_width(short, label="label") < 178
     assert hazard_ratio_table_width(long, label="label") > 178
+
+
+def test_table_is_drawn_at_exactly_the_width_it_says_it_needs() -> None:
+    """The study draws the table at ``hazard_ratio_table_width`` when its labels need more
+    than a double column: at that width a rounding error made it a DesignError."""
+    for k in range(1, 40):
+        effects = pd.DataFrame({"term": ["t0"], "label": ["Sex: Female" * k], "estimate": [0.8],
+                                "conf_low": [0.5], "conf_high": [1.3]})  # fmt: skip
+        width = hazard_ratio_table_width(effects, label="label")
+        plot_hazard_ratio_table(effects, label="label", width=width)  # no DesignError
