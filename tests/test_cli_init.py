@@ -178,6 +178,10 @@ def test_init_on_annex_a_data_fits_the_window_and_says_why_no_spell(
     assert _WHY in capsys.readouterr().err
     text = (study / "design.toml").read_text()
     assert "# NOTE: these data give no spell under this design" in text
+    # The file may be shared as a pre-registration: the rules, not the record-level
+    # counts of the exclusion flow (the terminal has them).
+    note = " ".join(line for line in text.splitlines() if line.startswith("#"))
+    assert "Excluded by:" in note and "Exclusion flow:" not in note
     design = read_design(study / "design.toml")
     assert design.data.extract_date is not None
     assert design.time_zero.to is not None and design.time_zero.from_ is not None

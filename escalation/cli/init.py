@@ -117,8 +117,12 @@ def _from_data(history: CaseHistory) -> dict[str, Any]:
     }
 
 
-def _no_spell(history: CaseHistory, text: str) -> str | None:
-    """Return why the design ``text`` gives no spell on ``history`` (None: it gives some)."""
+def _no_spell(history: CaseHistory, text: str) -> tuple[str, str] | None:
+    """Return why the design ``text`` gives no spell on ``history`` (None: it gives some).
+
+    Twice: with the exclusion flow's counts (for the terminal), and without them (for the
+    design file, which may be shared as a pre-registration: the counts are not disclosed).
+    """
     import tomllib
     import warnings
 
@@ -129,7 +133,9 @@ def _no_spell(history: CaseHistory, text: str) -> str | None:
     design = StudyDesign.from_dict(tomllib.loads(text))
     with warnings.catch_warnings():  # build warns itself; here only the count matters
         warnings.simplefilter("ignore")
-        return no_spell_reason(build_spells(history, design).flow)
+        flow = build_spells(history, design).flow
+    reason = no_spell_reason(flow)
+    return None if reason is None else (reason, str(no_spell_reason(flow, counts=False)))
 
 
 def _note(reason: str) -> list[str]:
@@ -170,7 +176,7 @@ def design_text(
         "# contract; lines starting with # are comments. Check each value, then run:",
         "#   escalation build design.toml --out spells/",
         "#   escalation run design.toml --out results/",
-        *(_note(found["no_spell"]) if found.get("no_spell") else ()),
+        *(_note(found["no_spell"][1]) if found.get("no_spell") else ()),
         "",
         "[data]",
         f'path = "{data_path or "data/"}"'
@@ -283,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
     if found.get("no_spell"):
         print(
             f"escalation init: warning: these data give no spell under the design written: "
-            f"{found['no_spell']}. The file says so at the top; change the keys named "
+            f"{found['no_spell'][0]}. The file says so at the top; change the keys named "
             "before building",
             file=sys.stderr,
         )

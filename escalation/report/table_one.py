@@ -170,7 +170,7 @@ def _hide_revealing_smds(
     cells = table[list(groups)].astype(str)
     withheld = cells.apply(lambda column: column.str.startswith(hidden)).any(axis=1)
     revealing = block[withheld.to_numpy()].unique()
-    rows = block.isin(revealing) & table[smds].astype(str).ne("").any(axis=1)
+    rows = block.isin(revealing) & (table[smds].astype(str) != "").any(axis=1)
     table.loc[rows, smds] = NOT_SHOWN
 
 

@@ -49,7 +49,7 @@ def _plain(rule: str, description: str, kind: str) -> str:
     return f"every candidate was excluded: {description}"
 
 
-def no_spell_reason(flow: pd.DataFrame) -> str | None:
+def no_spell_reason(flow: pd.DataFrame, *, counts: bool = True) -> str | None:
     """Return why the exclusion flow ends with no spell, or None when it has spells.
 
     Parameters
@@ -57,6 +57,9 @@ def no_spell_reason(flow: pd.DataFrame) -> str | None:
     flow : pandas.DataFrame
         The exclusion flow of :func:`escalation.timeline.build_spells` (``rule``,
         ``description``, ``children`` and ``episodes`` columns).
+    counts : bool, default True
+        Give each rule's count of episodes. Without (for a file that may be shared, such
+        as a design file: the counts are record-level and not disclosed), the rules only.
 
     Returns
     -------
@@ -92,17 +95,22 @@ def no_spell_reason(flow: pd.DataFrame) -> str | None:
     steps = flow.iloc[after:]
     hits = steps[(steps["episodes"] > 0) & (steps["rule"] != "spells")]
     listed = "; ".join(
-        f"{int(episodes):,} {description}"
+        (f"{int(episodes):,} " if counts else "")
+        + str(description)
         + (f" ({RULE_KEYS[str(rule)]})" if str(rule) in RULE_KEYS else "")
         for rule, description, episodes in zip(
             hits["rule"], hits["description"], hits["episodes"], strict=True
         )
     )
-    counts = f"Exclusion flow: {candidates:,} {what}; excluded: {listed}"
+    flow_text = (
+        f"Exclusion flow: {candidates:,} {what}; excluded: {listed}"
+        if counts
+        else f"Excluded by: {listed}"
+    )
     if len(hits) == 1:
         row = hits.iloc[0]
-        return f"{_plain(str(row['rule']), str(row['description']), kind)}. {counts}"
-    return f"every candidate time-zero episode was excluded. {counts}"
+        return f"{_plain(str(row['rule']), str(row['description']), kind)}. {flow_text}"
+    return f"every candidate time-zero episode was excluded. {flow_text}"
 
 
 def require_spells(flow: pd.DataFrame) -> None:

@@ -740,7 +740,9 @@ def _repeated(
     for at, child, decom in kept:
         firsts.setdefault((child, decom), at)
     positions = {at: int(pos) for at, pos in part["_pos"].items()}
-    twice = zip(parsed.index[again], parsed["child"][again], parsed["decom"][again], strict=True)
+    twice = zip(
+        parsed.index[repeats], parsed["child"][repeats], parsed["decom"][repeats], strict=True
+    )
     for at, child, decom in twice:
         origin = firsts[(child, decom)]
         mine, theirs = values[at], values[origin]
