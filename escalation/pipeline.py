@@ -2495,8 +2495,8 @@ def _grace_caveat(run: _Run, compare: str, *, leads: bool = False) -> str:
     if leads:
         return (
             f"{message} These key numbers come from {label}, so they are likely to overstate "
-            "the benefit of early help. The clone-censor-weight (CCW) estimator handles the "
-            'grace period: add "ccw" to [estimation] estimators in the design file.'
+            'the benefit of early help: add "ccw" (clone-censor-weight) to [estimation] '
+            "estimators in the design file for an estimate the grace period does not bias."
         )
     return (
         f"Why these numbers come from CCW, not {label}: {message} "

@@ -30,7 +30,9 @@ caveat log uses to keep each warning as a caveat.
 
 If another thread enters ``catch_warnings`` before a bootstrap starts and leaves it while
 the bootstrap runs, it puts back the ``showwarning`` it found, without the wrapper: that
-bootstrap's remaining warnings are then shown one by one, as before (none is lost).
+bootstrap's remaining warnings are then shown one by one, as before (none is lost). In the
+other order (entered while a bootstrap runs, left after it ends) it puts the wrapper back,
+which then stays: outside a bootstrap it passes every warning on unchanged.
 """
 
 from __future__ import annotations
@@ -98,8 +100,9 @@ class RefitWarnings:
     def grouped(self) -> list[StatisticalWarning]:
         """Return one warning per kind, in the order first raised, with the count of the rest.
 
-        A kind raised once is its warning as raised; otherwise a copy of the first, saying
-        "(and N more like it in other bootstrap refits)", with ``more_like_it`` set to N.
+        A kind raised once is its warning as raised; otherwise a new warning with the
+        first's text, design key and advice, saying "(and N more like it in other bootstrap
+        refits)", with ``more_like_it`` set to N.
         """
         return [_with_more(group.first, group.more) for group in self.groups.values()]
 

@@ -163,8 +163,11 @@ def cluster_bootstrap(
         The replicates' statistical warnings (a model that separates on a resample, say),
         once per kind (:func:`~escalation.warning_kinds.warning_kind`), against the
         caller's line: the first in full, ending "(and 13 more like it in other bootstrap
-        refits)" with the exact count of the others (also its ``more_like_it``). Python's
-        filters decide first, as for any warning. Inside
+        refits)" with the count of the others (also its ``more_like_it``). Python's
+        filters decide first, as for any warning, so the count is of the warnings they let
+        through: under the default filter a text already shown from the same line is not
+        shown, nor counted, again (and warnings from worker processes are raised again
+        from one line). Inside
         ``warnings.catch_warnings(record=True)`` or :func:`each_refit_warning` every one is
         passed on as raised. Other warnings are passed on unchanged. A last warning says how
         many replicates failed.

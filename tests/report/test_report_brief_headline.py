@@ -174,6 +174,7 @@ def test_report_brief_headline_without_ccw_carries_the_grace_period_caveat(
     assert "60 untreated spells ended within that grace period" in caveat
     assert (
         "These key numbers come from AIPW, so they are likely to overstate the benefit of "
-        'early help. The clone-censor-weight (CCW) estimator handles the grace period: add "ccw" '
-        "to [estimation] estimators in the design file."
+        'early help: add "ccw" (clone-censor-weight) to [estimation] estimators in the design '
+        "file for an estimate the grace period does not bias."
     ) in caveat
+    assert caveat.count("handles the grace period") <= 1  # the warning's own sentence once
