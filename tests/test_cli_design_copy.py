@@ -78,3 +78,18 @@ def test_relocating_changes_only_the_data_path() -> None:
     absolute = design.replace(data=DataSpec(path=str(Path("/srv/la").resolve())))
     assert absolute.relocated("study/design.toml", "x") == absolute
     assert design.relocated(None, "x") == design
+
+
+def test_the_copy_names_the_data_given_with_data_and_extract_date(project: Path) -> None:
+    """With ``--data`` (and ``--extract-date``) the command reads another folder than the
+    design file names: the copy named the design file's folder, data not analysed."""
+    out = project / "other_data"
+    decoy = project / "deep" / "a" / "la"
+    assert main([
+        "build", str(project / "study" / "design.toml"), "--out", str(out),
+        "--data", str(decoy), "--extract-date", "2024-03-31",
+    ]) == 0  # fmt: skip
+    copy = read_design(out / "design.toml")
+    assert copy.data.path == "../deep/a/la/"  # relative, from the output folder
+    assert (out / str(copy.data.path)).resolve() == decoy.resolve()
+    assert str(copy.data.extract_date) == "2024-03-31"

@@ -8,7 +8,9 @@ adds those arguments and reads the study in one way.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+import datetime as dt
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,13 +66,29 @@ def study_inputs(args: argparse.Namespace) -> list[Path]:
     return [design_file, data_folder(design, design_file, args.data)]
 
 
-def write_design_copy(design: StudyDesign, design_file: str | Path, folder: OutputFolder) -> Path:
-    """Write the design into the output folder as ``design.toml``, naming the same data.
+def write_design_copy(
+    design: StudyDesign, design_file: str | Path, folder: OutputFolder, args: argparse.Namespace
+) -> Path:
+    """Write the design into the output folder as ``design.toml``, naming the data read.
 
     Its relative ``[data] path`` is re-expressed from the output folder
     (:meth:`StudyDesign.relocated`), so the copy reads the data the original read
-    wherever the output folder is.
+    wherever the output folder is. With ``--data`` or ``--extract-date`` the copy names
+    the folder and extract date the command used instead of the design file's.
     """
+    if args.data is not None or args.extract_date is not None:
+        used = data_folder(design, Path(design_file), args.data).resolve()
+        extract = (
+            dt.date.fromisoformat(args.extract_date)
+            if args.extract_date is not None
+            else design.data.extract_date
+        )
+        try:  # relative to the design file, as a [data] path is read (relocated below)
+            path = Path(os.path.relpath(used, Path(design_file).resolve().parent)).as_posix()
+        except ValueError:  # another drive (Windows)
+            path = used.as_posix()
+        data = replace(design.data, path=path + "/", extract_date=extract)
+        design = design.replace(data=data)
     copy = design.relocated(design_file, folder.path)
     return copy.write(folder.staging / "design.toml")
 

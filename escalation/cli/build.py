@@ -71,7 +71,7 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
             censor_at_horizon=args.censor_at_horizon,
             progress=not args.no_progress,
         )
-        write_design_copy(design, args.design, output)
+        write_design_copy(design, args.design, output, args)
         output.commit(
             command=output.command,
             design=design,
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         data.spells.to_parquet(out / "spells.parquet", index=False)
         data.counting.to_parquet(out / "counting.parquet", index=False)
         data.flow.to_csv(out / "flow.csv", index=False)
-        write_design_copy(design, args.design, folder)
+        write_design_copy(design, args.design, folder, args)
         folder.commit(
             command=folder.command,
             design=design,
