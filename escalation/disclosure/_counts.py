@@ -175,12 +175,12 @@ _COUNTED: Final = (
     r"probabilit(?:y|ies)|predictions?|values?|value\(s\)|observations?|strat(?:um|a)|"
     r"stratum/strata)"
 )
+#: Words allowed between a count and what it counts ("12 competing events").
+_QUALIFIER: Final = r"(?:competing|test|training|censored|distinct|more|other|propensity)"
 #: "3 untreated spells", "12 competing events", "1,204 children" ...
 _COUNT_BEFORE: Final = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"
-    r"(?=\s+(?:(?:competing|test|training|censored|distinct|more|other|propensity)\s+)?"
-    + _COUNTED
-    + r"(?!\w))",
+    r"(?=\s+(?:" + _QUALIFIER + r"\s+)?" + _COUNTED + r"(?!\w))",
     re.IGNORECASE,
 )
 #: "row 0", "rows 3, 5 and 9", "row 12 to 14": where a record is, which locates a child.
@@ -198,9 +198,18 @@ WITHHELD_COUNT: Final = "[not shown]"
 
 
 def _withholds(withheld: Collection[str], following: str) -> bool:
-    """Whether the words after a number (``following``) count something withheld."""
+    """Whether the words after a number (``following``) count something withheld.
+
+    A qualifier between them ("465 training escalations", "12 more events") is skipped,
+    unless it is part of what is withheld ("competing events").
+    """
     words = following.lstrip().lower()
-    return any(re.match(re.escape(w.lower()) + r"(?!\w)", words) for w in withheld)
+    unqualified = re.sub(r"^" + _QUALIFIER + r"\s+", "", words, flags=re.IGNORECASE)
+    return any(
+        re.match(re.escape(w.lower()) + r"(?!\w)", text)
+        for w in withheld
+        for text in (words, unqualified)
+    )
 
 
 def disclose_text(
@@ -242,13 +251,16 @@ def disclose_text(
     '[not shown] escalations for 63 parameters; 3,045 spells'
     >>> disclose_text("fewer than 10 escalations by 365 days", withheld=["escalations"])
     'fewer than 10 escalations by 365 days'
+    >>> disclose_text("465 training escalations; Fewer than 10 escalations",
+    ...               withheld=["escalations"])
+    '[not shown] training escalations; Fewer than 10 escalations'
     """
-    already = rules.suppressed_text.removesuffix(str(rules.threshold))
+    already = rules.suppressed_text.removesuffix(str(rules.threshold)).lower()
 
     def before(match: re.Match[str]) -> str:
         count = int(match.group(1).replace(",", ""))
         tail = match.string[match.end() :]
-        done = match.string[: match.start()].endswith(already)  # "fewer than 10 ...": a bound
+        done = match.string[: match.start()].lower().endswith(already)  # "fewer than 10 ..."
         if withheld and not done and _withholds(withheld, tail):
             return WITHHELD_COUNT
         return format_count(count, rules)
