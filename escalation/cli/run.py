@@ -7,6 +7,7 @@ then run the same study on it), for the ``demo`` command to call.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     # wrote them (a demo's) is refused at once, without suggesting --overwrite.
     with output_folder(args, study_files(), study_inputs(args)) as folder:
         compile_kernels_ahead()  # while the data are read (not for a refused output folder)
+        before = _design_hash(folder.path / "manifest.json")
         design, history = load_study(args)
         seed = args.seed if args.seed is not None else design.estimation.seed
         with compute_from(args, design):
@@ -85,7 +87,24 @@ def run(args: argparse.Namespace) -> int:
                 command=folder.command,
                 design_file=design_file,
             )
+    after = _design_hash(outputs.manifest)
+    if before is not None and after is not None and before != after:
+        # The same command may re-run into its folder; a changed design is said out loud.
+        print(
+            f"escalation run: note: {folder.path} held the outputs of a run of another design "
+            f"(design SHA-256 {before[:12]}, now {after[:12]}); they were replaced",
+            file=sys.stderr,
+        )
     return report_outputs(outputs)
+
+
+def _design_hash(manifest: Path) -> str | None:
+    """Return the design hash a manifest records (None without a readable one)."""
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))["design"]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(recorded) if recorded else None
 
 
 def report_outputs(outputs: Any) -> int:

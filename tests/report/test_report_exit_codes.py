@@ -218,3 +218,28 @@ def test_exit_codes_failed_stage_shares_no_counts_or_rows(
     assert "The description of the cohort did not run (DataValidationError)" in html
     notes = json.loads(manifest)["notes"]
     assert notes and all("value(s)" not in n for n in notes)
+
+
+def test_a_rerun_with_another_design_says_it_replaced_the_earlier_outputs(
+    study_files: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same command may re-run into its folder; with another design it replaced the
+    earlier study without a word (an analyst's walkthrough). Now a note names both
+    designs' hashes; a re-run of the same design says nothing."""
+    for stage in ("_effects", "_survival", "_heterogeneity", "_prediction", "_policy"):
+        monkeypatch.setattr(pipeline, stage, lambda *args, **kwargs: None)
+    design, out = study_files
+    assert main(["run", str(design), "--out", str(out), "--quiet"]) == 0
+    first = json.loads((out / "manifest.json").read_text())["design"]["sha256"]
+    assert main(["run", str(design), "--out", str(out), "--quiet"]) == 0
+    assert "another design" not in capsys.readouterr().err
+    design.write_text(design.read_text().replace("grace_days = 14", "grace_days = 30"))
+    assert main(["run", str(design), "--out", str(out), "--quiet"]) == 0
+    second = json.loads((out / "manifest.json").read_text())["design"]["sha256"]
+    assert first != second
+    assert (
+        f"held the outputs of a run of another design (design SHA-256 {first[:12]}, now "
+        f"{second[:12]}); they were replaced"
+    ) in capsys.readouterr().err
