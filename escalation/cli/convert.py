@@ -99,8 +99,9 @@ def _lenient_hint(lenient: bool) -> Iterator[None]:
         if lenient:
             raise
         raise EscalationError(
-            f"{error}\nNothing was converted. With --lenient, what can be read is converted "
-            f"and every problem above is listed in {REPORT_FILE} with what was done about it."
+            f"{error}\nNothing was converted: the word in brackets after each problem is what "
+            "--lenient would do about it. With --lenient, what can be read is converted and "
+            f"every problem above is listed in {REPORT_FILE} with what was done about it."
         ) from error
 
 

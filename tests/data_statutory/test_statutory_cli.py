@@ -100,5 +100,6 @@ def test_main_reports_a_strict_failure_without_identifiers(
     err = capsys.readouterr().err
     assert "Child #1" in err and "'N11'" in err and "SECRET42" not in err
     # The way on: what --lenient does (the problems read "[kept]", yet nothing was written).
-    assert "Nothing was converted. With --lenient, what can be read is converted" in err
+    assert "Nothing was converted: the word in brackets after each problem is what" in err
+    assert "--lenient would do about it. With --lenient, what can be read is converted" in err
     assert not (tmp_path / "out" / "children.parquet").exists()
