@@ -294,7 +294,7 @@ class StatisticalWarning(UserWarning):
     more_like_it : int
         How many more warnings of its kind bootstrap refits raised (0 for a warning as
         raised): a bootstrap called from Python shows its refits' warnings once per kind,
-        the first in full ending "(and 13 more like it in other bootstrap refits)".
+        the first in full ending "(and 13 more like it during the bootstrap refits)".
 
     Examples
     --------

@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["NUMBER", "SEPARATION", "warning_kind", "without_numbers"]
+__all__ = [
+    "MORE_LIKE_IT",
+    "NUMBER",
+    "SEPARATION",
+    "more_like_it",
+    "warning_kind",
+    "without_numbers",
+]
 
 #: Numbers in a message (counts, estimates), masked to tell variants of one warning apart.
 NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -65,3 +72,22 @@ def warning_kind(message: str) -> str:
     if match is not None:
         return f"separation of the {match.group('model')}"
     return without_numbers(message)
+
+
+#: What a warning shown for several of its kind ends with (:func:`more_like_it`).
+MORE_LIKE_IT: Final = re.compile(r" \(and \d+ more like it during the bootstrap refits\)$")
+
+
+def more_like_it(more: int) -> str:
+    """Return what a warning shown once for ``more`` others of its kind ends with.
+
+    One wording for the command line's caveat log and for a bootstrap called from Python.
+
+    Examples
+    --------
+    >>> more_like_it(13)
+    ' (and 13 more like it during the bootstrap refits)'
+    >>> bool(MORE_LIKE_IT.search("few events" + more_like_it(2)))
+    True
+    """
+    return f" (and {more} more like it during the bootstrap refits)"

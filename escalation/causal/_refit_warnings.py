@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import threading
 import warnings
@@ -51,7 +50,7 @@ from types import FrameType
 from typing import Final, TextIO
 
 from escalation.errors import StatisticalWarning
-from escalation.warning_kinds import warning_kind
+from escalation.warning_kinds import MORE_LIKE_IT, more_like_it, warning_kind
 
 __all__ = ["RefitWarnings", "caller_outside_package", "each_refit_warning"]
 
@@ -76,7 +75,7 @@ class RefitWarnings:
     >>> for n in (3, 5, 8):
     ...     refits.add(StatisticalWarning(f"{n} spells ended early"))
     >>> [str(w) for w in refits.grouped()]
-    ['3 spells ended early (and 2 more like it in other bootstrap refits)']
+    ['3 spells ended early (and 2 more like it during the bootstrap refits)']
     >>> refits.grouped()[0].more_like_it
     2
     """
@@ -136,12 +135,11 @@ class RefitWarnings:
 
 
 #: What :func:`_with_more` adds to a warning's text.
-_MORE: Final = re.compile(r" \(and \d+ more like it in other bootstrap refits\)$")
 
 
 def _as_raised(message: Warning) -> str:
     """Return a warning's text without the count :func:`_with_more` added."""
-    return _MORE.sub("", str(message))
+    return MORE_LIKE_IT.sub("", str(message))
 
 
 def _with_more(first: StatisticalWarning, more: int) -> StatisticalWarning:
@@ -152,13 +150,13 @@ def _with_more(first: StatisticalWarning, more: int) -> StatisticalWarning:
     >>> first = StatisticalWarning("3 spells ended early", design_key="[outcome] horizons")
     >>> grouped = _with_more(first, 4)
     >>> str(grouped)
-    '3 spells ended early (and 4 more like it in other bootstrap refits)'
+    '3 spells ended early (and 4 more like it during the bootstrap refits)'
     >>> grouped.design_key, grouped.more_like_it, first.more_like_it
     ('[outcome] horizons', 4, 0)
     """
     if not more:
         return first
-    text = f"{_as_raised(first)} (and {more} more like it in other bootstrap refits)"
+    text = _as_raised(first) + more_like_it(more)
     # A new warning, not copy.copy(first): a copy goes through copyreg, where other
     # libraries register reducers for exceptions, and with tblib's (which distributed
     # installs) the copy shared its attributes with the first warning.

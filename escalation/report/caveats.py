@@ -29,7 +29,7 @@ from escalation.causal.bootstrap import each_refit_warning, refitting
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules, disclose_text
 from escalation.errors import StatisticalWarning
-from escalation.warning_kinds import SEPARATION, warning_kind, without_numbers
+from escalation.warning_kinds import SEPARATION, more_like_it, warning_kind, without_numbers
 
 __all__ = [
     "NOT_SHARED",
@@ -524,7 +524,7 @@ class CaveatLog:
         if shape in self._shown and not more:
             return
         self._shown.add(shape)
-        also = f" (and {more} more like it during the bootstrap refits)" if more else ""
+        also = more_like_it(more) if more else ""
         warnings.warn_explicit(
             StatisticalWarning(
                 f"{caveat.design_key}: {caveat.message} (in the design file: "

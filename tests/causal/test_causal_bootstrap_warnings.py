@@ -33,7 +33,7 @@ CLUSTER = np.arange(40) // 2
 VALUES = np.arange(40.0)
 #: Numbers for the warnings' texts, different on every resample (positive: a sign is text).
 NOISE = np.random.default_rng(0).random(40)
-MORE = f"(and {N_BOOT - 1} more like it in other bootstrap refits)"
+MORE = f"(and {N_BOOT - 1} more like it during the bootstrap refits)"
 
 
 def _refitted(rows: np.ndarray) -> bool:
