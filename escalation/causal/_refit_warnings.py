@@ -134,9 +134,6 @@ class RefitWarnings:
             _warn_from(message, frame)
 
 
-#: What :func:`_with_more` adds to a warning's text.
-
-
 def _as_raised(message: Warning) -> str:
     """Return a warning's text without the count :func:`_with_more` added."""
     return MORE_LIKE_IT.sub("", str(message))
