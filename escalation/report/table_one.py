@@ -91,12 +91,16 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
     raw = pd.DataFrame(parts, columns=["variable", "group", "level", "count", "shown"])
     disclosed = disclose_table(raw, ["count"], rules=rules, partition=["variable", "group"])
     raw["hidden"] = disclosed["suppressed"].to_numpy()
-    # The complement must be a printed count: one not printed (the missing, those without
-    # the flag) can still be worked out (the n from a level's percentage, the missing from
-    # the Missing column and the other arm), so hiding it protects nothing. Where a single
-    # printed count is hidden, the smallest other printed one is withheld too.
+    # A small printed count's complement must be a printed count: one not printed (the
+    # missing, those without the flag) can still be worked out (the n from a level's
+    # percentage, the missing from the Missing column and the other arm), so hiding it
+    # protects nothing. Where a small printed count is the only printed count hidden, the
+    # smallest other printed one is withheld too. (A printed count hidden as the complement
+    # of a small count that is not printed, the arm's missing, is enough as it is.)
     for _, part in raw[raw["shown"]].groupby(["variable", "group"], sort=False):
-        if part["hidden"].sum() == 1 and (~part["hidden"]).any():
+        hidden = part[part["hidden"]]
+        alone = len(hidden) == 1 and hidden["count"].iloc[0] < rules.threshold
+        if alone and (~part["hidden"]).any():
             raw.loc[part.loc[~part["hidden"], "count"].idxmin(), "hidden"] = True
     withheld = raw["hidden"] & (raw["count"] >= rules.threshold) & raw["shown"]
     return {

@@ -226,3 +226,22 @@ def test_table_one_complement_is_a_printed_count() -> None:
     table = disclosed_table_one(table_one(spells, variables=["sex"]), rules)
     early = table["Early help"].tolist()[1:]
     assert early.count("<10") == 1 and early.count("[c]") == 1, early
+
+
+def test_table_one_withholds_no_more_than_a_small_unprinted_count_needs() -> None:
+    """An arm's missing below the threshold is not printed; the printed count withheld as
+    its complement (the smallest level) is enough: a second printed count was withheld too,
+    which hid a count of 30 for nothing."""
+    from escalation.causal import table_one
+    from escalation.report.table_one import disclosed_table_one
+
+    def arm(treated: int, f: int, m: int, u: int, missing: int) -> pd.DataFrame:
+        sex = ["F"] * f + ["M"] * m + ["U"] * u + [None] * missing
+        return pd.DataFrame({"treatment": treated, "sex": sex})
+
+    spells = pd.concat([arm(1, 30, 40, 14, 3), arm(0, 50, 60, 20, 4)], ignore_index=True)
+    table = disclosed_table_one(table_one(spells, variables=["sex"]))
+    for group in ("Early help", "No early help"):
+        cells = table[group].tolist()[1:]
+        assert cells.count("[c]") == 1 and "<10" not in cells, cells
+    assert table["Missing"].tolist()[1] == "<10"
