@@ -1996,18 +1996,14 @@ parameters (fewer than the 630 needed: 10 per parameter, the usual minimum for a
     if events >= MIN_EVENTS_PER_PARAMETER * parameters:
         return None
     if withheld:
-        return (
-            f"too few {counted} (their number is withheld, as in the cohort counts) for "
-            f"{parameters} model parameters (fewer than the "
-            f"{MIN_EVENTS_PER_PARAMETER * parameters} needed: {MIN_EVENTS_PER_PARAMETER} per "
-            f"parameter, the usual minimum for a stable {model})"
-        )
-    shown = format_count(events, rules)
-    # A rounded count reads "about" even when it happens to be exact: "130" alone would say
-    # that it is exactly 130, which rounding to 5 must not tell.
-    about = "about " if disclose_count(events, rules) is not None and rules.rounding > 1 else ""
+        how_many = f"too few {counted} (their number is withheld, as in the cohort counts)"
+    else:
+        # A rounded count reads "about" even when it happens to be exact: "130" alone would
+        # say that it is exactly 130, which rounding to 5 must not tell.
+        rounded = disclose_count(events, rules) is not None and rules.rounding > 1
+        how_many = f"{'about ' if rounded else ''}{format_count(events, rules)} {counted}"
     return (
-        f"{about}{shown} {counted} for {parameters} model parameters (fewer than the "
+        f"{how_many} for {parameters} model parameters (fewer than the "
         f"{MIN_EVENTS_PER_PARAMETER * parameters} needed: {MIN_EVENTS_PER_PARAMETER} per "
         f"parameter, the usual minimum for a stable {model})"
     )

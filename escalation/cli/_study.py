@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalation.data.history import CaseHistory
 from escalation.data.io import read_case_history
-from escalation.design.study import StudyDesign, read_design
+from escalation.design.study import StudyDesign, path_from, read_design
 from escalation.errors import DesignError
 from escalation.report.caveats import CaveatLog
 from escalation.timeline.flow import require_spells
@@ -83,10 +82,8 @@ def write_design_copy(
             if args.extract_date is not None
             else design.data.extract_date
         )
-        try:  # relative to the design file, as a [data] path is read (relocated below)
-            path = Path(os.path.relpath(used, Path(design_file).resolve().parent)).as_posix()
-        except ValueError:  # another drive (Windows)
-            path = used.as_posix()
+        # Relative to the design file, as a [data] path is read (relocated below).
+        path = path_from(used, Path(design_file).resolve().parent)
         data = replace(design.data, path=path + "/", extract_date=extract)
         design = design.replace(data=data)
     copy = design.relocated(design_file, folder.path)

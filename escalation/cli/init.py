@@ -14,7 +14,6 @@ personal is read into the file: only dates of the window, codes and column names
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 import textwrap
@@ -271,7 +270,9 @@ def run(args: argparse.Namespace) -> int:
                 f"could not read the case histories in {folder}: {error}".rstrip()
             ) from error
         found = _from_data(history)
-        data_path = Path(os.path.relpath(folder.resolve(), out.resolve())).as_posix() + "/"
+        from escalation.design.study import path_from
+
+        data_path = path_from(folder, out) + "/"
     elif args.extract_date:
         found = {"extract_date": args.extract_date}
     text = design_text(data_path, found)

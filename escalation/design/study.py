@@ -64,6 +64,7 @@ __all__ = [
     "TimeZeroSpec",
     "TreatmentSpec",
     "default_design",
+    "path_from",
     "read_design",
 ]
 
@@ -1086,14 +1087,25 @@ class StudyDesign:
         path = self.data.path
         if path is None or design_file is None or Path(path).is_absolute():
             return self
-        data = (Path(design_file).parent / path).resolve()
-        try:
-            moved = Path(os.path.relpath(data, Path(folder).resolve())).as_posix()
-        except ValueError:  # another drive (Windows): no relative path
-            moved = data.as_posix()
+        moved = path_from((Path(design_file).parent / path).resolve(), folder)
         if path.endswith(("/", "\\")) and not moved.endswith("/"):
             moved += "/"
         return replace(self, data=replace(self.data, path=moved))
+
+
+def path_from(target: str | Path, folder: str | Path) -> str:
+    """Return ``target`` as a path from ``folder``: relative, or absolute on another drive.
+
+    Examples
+    --------
+    >>> path_from("/data/la", "/data/study/results")
+    '../../la'
+    """
+    target = Path(target).resolve()
+    try:
+        return Path(os.path.relpath(target, Path(folder).resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path
+        return target.as_posix()
 
 
 def _toml_value(value: object) -> str:

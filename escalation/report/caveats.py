@@ -65,9 +65,14 @@ def redact_competing(message: str) -> str:
     'the propensity model: ... coefficient(s) of sex_U (-9.1) kept growing'
     """
     match = SEPARATION.match(message)
-    if match is None or "competing event" not in match.group("model"):
+    if match is None or not _of_competing_events(match.group("model")):
         return message
     return message[: match.start("terms")] + NOT_NAMED + message[match.end("terms") :]
+
+
+def _of_competing_events(model: str) -> bool:
+    """Whether a separation warning's model is of a competing event (its groups unnamed)."""
+    return "competing event" in model
 
 
 @dataclass(frozen=True)
@@ -672,7 +677,7 @@ def _separation_text(
     """One brief caveat for a model's separation warnings, grouped over refits."""
     refits = sum(c.refits for c in group)
     main = sum(c.count - c.refits for c in group)
-    competing = "competing event" in model
+    competing = _of_competing_events(model)
     terms: list[str] = []
     if not competing:  # a competing event's model is of a rare event: no group is named
         for caveat in group:

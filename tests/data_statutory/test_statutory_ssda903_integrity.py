@@ -33,6 +33,16 @@ def problems_of(history: object) -> list[SourceProblem]:
     return list(history.exclusions.problems)  # type: ignore[attr-defined]
 
 
+def _episodes_without(folder: Path, column: str) -> None:
+    """A header and a year's episodes file (two children, one period each) lacking ``column``."""
+    write(folder, "header.csv", HEADER)
+    rows = [
+        episode_row("A", "01/04/2019", "S", "V2", "U1", "10/05/2019", "E11"),
+        episode_row("B", "01/06/2019", "S", "C2", "U3"),
+    ]
+    write(folder, "episodes_2020.csv", without(EPISODE_COLUMNS, csv(EPISODE_COLUMNS, rows), column))
+
+
 @pytest.mark.parametrize("column", ["DEC", "REC"])
 def test_a_missing_episode_column_is_an_error_naming_file_and_column(
     tmp_path: Path, column: str
@@ -40,14 +50,7 @@ def test_a_missing_episode_column_is_an_error_naming_file_and_column(
     """Deleting ``DEC`` from a year's episodes file was silent: "No problems found", and
     periods that had ended became open. Every missing episode column is now an error
     naming the file and the column; lenient reading says what became of the rows."""
-    write(tmp_path, "header.csv", HEADER)
-    rows = [
-        episode_row("A", "01/04/2019", "S", "V2", "U1", "10/05/2019", "E11"),
-        episode_row("B", "01/06/2019", "S", "C2", "U3"),
-    ]
-    write(
-        tmp_path, "episodes_2020.csv", without(EPISODE_COLUMNS, csv(EPISODE_COLUMNS, rows), column)
-    )
+    _episodes_without(tmp_path, column)
     with pytest.raises(DataValidationError) as error:
         read_ssda903(tmp_path, extract_date="2020-03-31")
     assert f"file 'episodes_2020.csv', column {column!r}:" in str(error.value)
@@ -70,14 +73,7 @@ def test_a_missing_descriptive_episode_column_is_a_note_naming_file_and_column(
     """Legal status (optional in the contract), category of need and placement type only
     describe a period of care: without their column a file is read, those values unknown,
     with a note naming the file and the column (they went missing silently)."""
-    write(tmp_path, "header.csv", HEADER)
-    rows = [
-        episode_row("A", "01/04/2019", "S", "V2", "U1", "10/05/2019", "E11"),
-        episode_row("B", "01/06/2019", "S", "C2", "U3"),
-    ]
-    write(
-        tmp_path, "episodes_2020.csv", without(EPISODE_COLUMNS, csv(EPISODE_COLUMNS, rows), column)
-    )
+    _episodes_without(tmp_path, column)
     history = read_ssda903(tmp_path, extract_date="2020-03-31")  # strict: a note only
     (problem,) = problems_of(history)
     assert (problem.table, problem.row, problem.column) == ("episodes_2020.csv", None, column)

@@ -20,7 +20,7 @@ from escalation.data.history import CaseHistory, ExclusionReport
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors
 from escalation.data.validate import validate_case_history
 
-__all__ = ["ReturnTables", "merge_returns"]
+__all__ = ["ReturnTables", "merge_returns", "same_cell"]
 
 #: Origin columns carried by the rows until the history is validated.
 ORIGIN: Final = ("_file", "_rank", "_pos", "_line", "_el", "_ref", "_unit", "_born")
@@ -466,6 +466,19 @@ def _match_children(
     return kids, eps
 
 
+def same_cell(a: object, b: object) -> bool:
+    """Return whether two cells as read are the same (both empty counts as the same).
+
+    Examples
+    --------
+    >>> same_cell(None, float("nan")), same_cell("M", "M"), same_cell("M", None)
+    (True, True, False)
+    """
+    if pd.isna(a) or pd.isna(b):  # type: ignore[call-overload]
+        return bool(pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
+    return str(a) == str(b)
+
+
 def _differing(first: pd.Series, again: pd.Series, element_of: ElementOf) -> list[str]:
     """Return the source elements of the characteristics in which two child rows differ.
 
@@ -480,10 +493,7 @@ def _differing(first: pd.Series, again: pd.Series, element_of: ElementOf) -> lis
     for column in CHILD_FIELDS[1:]:
         if column not in first.index or column not in again.index:
             continue
-        mine, theirs = first[column], again[column]
-        if pd.isna(mine) and pd.isna(theirs):
-            continue
-        if pd.isna(mine) or pd.isna(theirs) or bool(mine != theirs):
+        if not same_cell(first[column], again[column]):
             element = element_of("children", column, str(again.get("_el", "")), None)
             out.append(column if not element or element == again.get("_el") else element)
     return out

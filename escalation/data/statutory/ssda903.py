@@ -22,7 +22,7 @@ import pandas as pd
 from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
 from escalation.data.io import given_date, read_csv_text, record_of
-from escalation.data.statutory.merge import merge_returns
+from escalation.data.statutory.merge import merge_returns, same_cell
 from escalation.data.statutory.problems import SourceProblem
 from escalation.errors import DataValidationError
 
@@ -328,7 +328,7 @@ def _lacking(kind: str, name: str, columns: Iterable[str]) -> tuple[list[SourceP
     return out, True
 
 
-def _kind_meant(name: str, columns: Iterable[str]) -> str | None:
+def _kind_read_as(name: str, columns: Iterable[str]) -> str | None:
     """Return the table a file lacking only columns it can do without is read as, if any.
 
     Such a file is named after the table (``header_2024.csv`` without ``ETHNIC``), or lacks
@@ -337,9 +337,9 @@ def _kind_meant(name: str, columns: Iterable[str]) -> str | None:
 
     Examples
     --------
-    >>> _kind_meant("header_2024.csv", ["CHILD", "SEX", "DOB"])
+    >>> _kind_read_as("header_2024.csv", ["CHILD", "SEX", "DOB"])
     'header'
-    >>> _kind_meant("oc3.csv", ["CHILD", "DOB", "IN_TOUCH"]) is None
+    >>> _kind_read_as("oc3.csv", ["CHILD", "DOB", "IN_TOUCH"]) is None
     True
     """
     meant = _meant_kind(name, columns)
@@ -484,7 +484,7 @@ def read_ssda903(
             if "header" in path.stem.lower():
                 refused.append(path.name)
             continue
-        kind = _kind_of(frame.columns) or _kind_meant(path.name, frame.columns)
+        kind = _kind_of(frame.columns) or _kind_read_as(path.name, frame.columns)
         if kind is None:
             problem = _unrecognised(path.name, frame.columns)
             problems.append(problem)
@@ -727,7 +727,7 @@ def _repeated(
     """
     # Among the rows kept only: a row excluded for a bad value is not the episode's first
     # record (the corrected row after it is then the one kept, not a repeat).
-    candidates = (keep & parsed["decom"].notna()).to_numpy()
+    candidates = keep.to_numpy()
     repeats = np.zeros(len(parsed), dtype=bool)
     repeats[candidates] = parsed[candidates].duplicated(["child", "decom"], keep="first").to_numpy()
     again = pd.Series(repeats, index=parsed.index)
@@ -746,7 +746,7 @@ def _repeated(
     for at, child, decom in twice:
         origin = firsts[(child, decom)]
         mine, theirs = values[at], values[origin]
-        differ = [str(c) for c in columns if not _same(mine[c], theirs[c])]
+        differ = [str(c) for c in columns if not same_cell(mine[c], theirs[c])]
         pos, own = positions[origin], positions[at]
         if differ:
             reason = (
@@ -771,13 +771,6 @@ def _repeated(
             )
         )
     return again
-
-
-def _same(a: object, b: object) -> bool:
-    """Whether two cells as read are the same (both empty counts as the same)."""
-    if pd.isna(a) or pd.isna(b):  # type: ignore[call-overload]
-        return bool(pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
-    return str(a) == str(b)
 
 
 def _used_instead(every: pd.DataFrame, kept: pd.DataFrame, problems: list[SourceProblem]) -> None:
