@@ -426,8 +426,8 @@ class OutputFolder:
                 if leftover.name.startswith(f".{self.path.name}{_PARTIAL}"):
                     shutil.rmtree(leftover, ignore_errors=True)  # from runs that were killed
             self.staging.mkdir()
-        except BaseException:
-            self._lock.release()
+        except BaseException:  # an error or Ctrl-C, possibly just after the staging was made
+            self.discard()
             raise
 
     def protect(self, inputs: Iterable[str | Path]) -> None:

@@ -627,6 +627,30 @@ def test_outputs_ctrl_c_in_a_real_process(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+def test_outputs_ctrl_c_as_the_staging_folder_is_made_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C just after the staging folder was made, before the run holds the folder.
+
+    The real-process test above, on a loaded machine, once left ``.sim.escalation-partial-N``
+    behind: the interrupt came inside ``OutputFolder.open``, after the staging folder was
+    made, and only the lock was removed."""
+    from escalation.report.outputs import OutputFolder
+
+    out = tmp_path / "sim"
+    made = Path.mkdir
+
+    def mkdir_then_interrupt(path: Path, *args: Any, **kwargs: Any) -> None:
+        made(path, *args, **kwargs)
+        if path.name.startswith(".sim.escalation-partial-"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_interrupt)
+    with pytest.raises(KeyboardInterrupt), OutputFolder(out):
+        pytest.fail("the folder was opened")
+    assert leftovers(tmp_path) == []
+
+
 # ------------------------------------------------------------------ one writer at a time
 @pytest.mark.slow
 def test_outputs_second_concurrent_run_is_refused_naming_the_first(

@@ -516,7 +516,7 @@ def fit_note_topics(
     ...          "home conditions neglect dirty", "father uses cannabis drugs"]
     >>> notes = pd.DataFrame({"child_id": kids["child_id"],
     ...                       "date": pd.Timestamp("2020-01-01"),
-    ...                       "text": [words[i % 4] for i in range(40)]})
+    ...                       "text": [f"{words[i % 4]}; {words[i // 10]}" for i in range(40)]})
     >>> h = CaseHistory(kids, empty_episodes(), notes, extract_date="2022-01-01")
     >>> spells = pd.DataFrame({"child_id": kids["child_id"],
     ...                        "time_zero": pd.Timestamp("2020-06-01")})
