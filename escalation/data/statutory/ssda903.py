@@ -42,6 +42,43 @@ SSDA903_TABLES: Final = {
     "missing": ("CHILD", "MISSING", "MIS_START", "MIS_END"),
     "reviews": ("CHILD", "REVIEW"),
 }
+#: Every table of the return with its columns in the DfE's CSV layout (2016-17 onward);
+#: the reader uses the first five and names the others, which it sets aside.
+SSDA903_LAYOUTS: Final = {
+    "header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    "episodes": (
+        "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+        "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN",
+    ),
+    "uasc": ("CHILD", "SEX", "DOB", "DUC"),
+    "missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
+    "reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    "OC2": (
+        "CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK",
+        "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED",
+    ),
+    "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    "AD1": (
+        "CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR",
+        "LS_ADOPTR",
+    ),
+    "PlacedAdoption": (
+        "CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED",
+    ),
+    "PrevPerm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
+    "SocialWorker": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
+}  # fmt: skip
+#: The child's identifier and characteristics, which several tables repeat: they identify
+#: no table (an OC3 file with ``SEX`` and ``ETHNIC`` is still the OC3 table).
+_CHILD_COLUMNS: Final = frozenset({"CHILD", "SEX", "DOB", "ETHNIC"})
+#: Columns that identify a table read, all present: the rule a file is first matched by.
+_IDENTIFIED_BY: Final = {
+    "episodes": ("DECOM", "RNE"),
+    "uasc": ("DUC",),
+    "missing": ("MIS_START",),
+    "reviews": ("REVIEW",),
+}
 #: Columns without which a table cannot be read: a file lacking one is not read.
 REQUIRED_COLUMNS: Final = {
     "header": ("CHILD", "DOB"),
@@ -78,6 +115,16 @@ _WITHOUT: Final = {
         "the reason each of this file's episodes ceased is unknown: an episode is read as "
         "continuing its period when the child's next episode does not start one (RNE other "
         "than S), and a death (E2) is not seen",
+    ),
+    ("missing", "MISSING"): (
+        "note",
+        "whether each episode was missing (M) or away without authorisation (A) is unknown; "
+        "missing_episodes counts both, by MIS_START, so it is read as usual",
+    ),
+    ("missing", "MIS_END"): (
+        "note",
+        "when each episode ended is unknown; missing_episodes counts episodes by their "
+        "MIS_START, so it is read as usual",
     ),
 }
 #: Reason for new episode: S starts a period of care; the others continue one.
@@ -216,19 +263,86 @@ def _drop_nul_rows(
     return frame[~bad]
 
 
-def _kind_of(columns: Iterable[str]) -> str | None:
+def _kinds_of(columns: Iterable[str]) -> list[str]:
+    """Return the table(s) a file's columns identify (one, unless the file is ambiguous).
+
+    A table read is identified by all of its :data:`_IDENTIFIED_BY` columns; failing
+    that, any table but the header by one of its own columns (those of its layout in
+    :data:`SSDA903_LAYOUTS` that are not the child's, :data:`_CHILD_COLUMNS`), so that a
+    table the reader does not use is named, and a table read with its key column renamed
+    is reported as lacking it; failing that, the header by ``CHILD``, ``SEX``, ``DOB`` and
+    ``ETHNIC``. Empty when nothing identifies the file.
+
+    Examples
+    --------
+    >>> _kinds_of(["CHILD", "SEX", "DOB", "ETHNIC", "IN_TOUCH", "ACTIV", "ACCOM"])
+    ['OC3']
+    >>> _kinds_of(["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"])
+    ['header']
+    >>> _kinds_of(["CHILD", "DECOM", "RNE", "DUC"])
+    ['episodes', 'uasc']
+    """
     have = set(columns)
-    if {"DECOM", "RNE"} <= have:
-        return "episodes"
-    if "DUC" in have:
-        return "uasc"
-    if "MIS_START" in have:
-        return "missing"
-    if "REVIEW" in have:
-        return "reviews"
-    if {"CHILD", "SEX", "DOB", "ETHNIC"} <= have:
-        return "header"
-    return None
+    read = [kind for kind, key in _IDENTIFIED_BY.items() if set(key) <= have]
+    if read:
+        return read
+    owning = [
+        kind
+        for kind, layout in SSDA903_LAYOUTS.items()
+        if kind != "header" and (set(layout) - _CHILD_COLUMNS) & have
+    ]
+    if owning:
+        return owning
+    return ["header"] if {"CHILD", "SEX", "DOB", "ETHNIC"} <= have else []
+
+
+def _set_aside(name: str, kinds: list[str], columns: Iterable[str]) -> SourceProblem:
+    """Return the problem of a file of the tables ``kinds``, which is not read.
+
+    A file of tables the reader does not use (``OC2``, ``AD1``, ...) is a note naming
+    them; a file holding the identifying columns of two tables, one of them read, is an
+    error: which table its rows belong to cannot be told.
+    """
+    have = set(columns)
+    tables = " and ".join(kinds)
+    by = [
+        column
+        for kind in kinds
+        for column in SSDA903_LAYOUTS[kind]
+        if column in have and column not in _CHILD_COLUMNS
+    ]
+    if all(kind not in SSDA903_TABLES for kind in kinds):
+        reason = (
+            f"the SSDA903 {tables} table{'s' if len(kinds) > 1 else ''} (by the column(s) "
+            f"{', '.join(dict.fromkeys(by))}), not used by this reader; not converted"
+        )
+        return SourceProblem(
+            name, None, None, None, reason, unit="row", action="ignored", severity="note"
+        )
+    reason = (
+        f"holds the columns of the SSDA903 {tables} tables ({', '.join(dict.fromkeys(by))}): "
+        "a file holds one table; not converted: split it, one table per file"
+    )
+    return SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
+
+
+def _recognised(name: str, columns: Iterable[str]) -> str | SourceProblem:
+    """Return the table a file is read as, or the problem saying why it is not read.
+
+    Examples
+    --------
+    >>> _recognised("r.csv", ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"])
+    'reviews'
+    >>> problem = _recognised("oc2.csv", ["CHILD", "SEX", "DOB", "SDQ_SCORE"])
+    >>> problem.severity, problem.action  # doctest: +ELLIPSIS
+    ('note', 'ignored')
+    """
+    kinds = _kinds_of(columns)
+    if len(kinds) == 1 and kinds[0] in SSDA903_TABLES:
+        return kinds[0]
+    if kinds:
+        return _set_aside(name, kinds, columns)
+    return _kind_read_as(name, columns) or _unrecognised(name, columns)
 
 
 def _unrecognised(name: str, columns: Iterable[str]) -> SourceProblem:
@@ -241,8 +355,8 @@ def _unrecognised(name: str, columns: Iterable[str]) -> SourceProblem:
     meant = _meant_kind(name, columns)
     if meant is None:
         reason = (
-            "not recognised as an SSDA903 table (header, episodes, uasc, missing, reviews); "
-            "not converted"
+            "not recognised as a table of the SSDA903 return (none of its tables' columns "
+            "identifies it); not converted"
         )
         return SourceProblem(
             name, None, None, None, reason, unit="row", action="ignored", severity="note"
@@ -484,12 +598,11 @@ def read_ssda903(
             if "header" in path.stem.lower():
                 refused.append(path.name)
             continue
-        kind = _kind_of(frame.columns) or _kind_read_as(path.name, frame.columns)
-        if kind is None:
-            problem = _unrecognised(path.name, frame.columns)
-            problems.append(problem)
+        kind = _recognised(path.name, frame.columns)
+        if isinstance(kind, SourceProblem):
+            problems.append(kind)
             meant = _meant_kind(path.name, frame.columns)
-            if problem.severity == "error" and meant is not None and meant[0] == "header":
+            if kind.severity == "error" and meant is not None and meant[0] == "header":
                 refused.append(path.name)
             continue
         lacking, readable = _lacking(kind, path.name, frame.columns)
