@@ -326,6 +326,34 @@ def _set_aside(name: str, kinds: list[str], columns: Iterable[str]) -> SourcePro
     return SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
 
 
+#: Suffixes of files that hold tables but are not CSV: a note says they are not read.
+_WORKBOOKS: Final = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _table_files(root: Path, problems: list[SourceProblem]) -> list[Path]:
+    """Return the folder's CSV files (``.csv`` in any case), noting workbooks not read."""
+    files = sorted(path for path in root.iterdir() if path.is_file())
+    for path in files:
+        if path.suffix.lower() in _WORKBOOKS:
+            reason = (
+                "a workbook, not a CSV file: the SSDA903 reader reads CSV files only; save "
+                "each table as CSV (CSV UTF-8 in Excel) to convert it"
+            )
+            problems.append(
+                SourceProblem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    reason,
+                    unit="row",
+                    action="ignored",
+                    severity="note",
+                )
+            )
+    return [path for path in files if path.suffix.lower() == ".csv"]
+
+
 def _recognised(name: str, columns: Iterable[str]) -> str | SourceProblem:
     """Return the table a file is read as, or the problem saying why it is not read.
 
@@ -466,17 +494,34 @@ def _kind_read_as(name: str, columns: Iterable[str]) -> str | None:
     return kind if named or len(lacking) <= 1 else None
 
 
-def _dates(
-    frame: pd.DataFrame, column: str, file: str, problems: list[SourceProblem], action: str
-) -> pd.Series:
-    """Parse dd/mm/YYYY (or ISO) dates to ISO text; report invalid ones."""
-    text = frame[column].str.strip() if column in frame else pd.Series(pd.NA, index=frame.index)
-    parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+def _parsed_dates(text: pd.Series) -> pd.Series:
+    """Return dd/mm/YYYY (or ISO) date text as timestamps (NaT where not a date)."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     for fmt in _DATE_FORMATS:
         todo = parsed.isna() & text.notna()
         if not todo.any():
             break
         parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    return parsed
+
+
+def _collection_year(day: pd.Timestamp) -> int:
+    """Return the collection year of a date (``2024``: 1 April 2023 to 31 March 2024).
+
+    Examples
+    --------
+    >>> _collection_year(pd.Timestamp("2024-03-31")), _collection_year(pd.Timestamp("2024-04-01"))
+    (2024, 2025)
+    """
+    return day.year if day <= pd.Timestamp(day.year, 3, 31) else day.year + 1
+
+
+def _dates(
+    frame: pd.DataFrame, column: str, file: str, problems: list[SourceProblem], action: str
+) -> pd.Series:
+    """Parse dd/mm/YYYY (or ISO) dates to ISO text; report invalid ones."""
+    text = frame[column].str.strip() if column in frame else pd.Series(pd.NA, index=frame.index)
+    parsed = _parsed_dates(text)
     bad = parsed.isna() & text.notna() & (text != "")
     for row, value in zip(frame.loc[bad, "_pos"].tolist(), text[bad].tolist(), strict=True):
         problems.append(
@@ -592,7 +637,7 @@ def read_ssda903(
     problems: list[SourceProblem] = []
     tables: dict[str, list[tuple[str, pd.DataFrame]]] = {k: [] for k in SSDA903_TABLES}
     refused: list[str] = []  # header files not read: their children are missing
-    for path in sorted(root.glob("*.csv")):
+    for path in _table_files(root, problems):
         frame = _read_csv(path, problems)
         if frame is None:
             if "header" in path.stem.lower():
@@ -615,6 +660,7 @@ def read_ssda903(
         action = {"header": "child excluded", "episodes": "episode excluded"}.get(kind, "ignored")
         frame = _drop_nul_rows(frame, path.name, action, problems)
         tables[kind].append((path.name, frame))
+    problems.extend(_versions_of_a_year(tables["episodes"]))
     context = f"SSDA903 return in {root}"
 
     def arrange(found: list[SourceProblem]) -> list[SourceProblem]:
@@ -648,7 +694,7 @@ def read_ssda903(
         when, source = given_date(extract_date), "given"
     else:
         latest = pd.Timestamp(max(pd.concat([episodes["start"], episodes["end"]]).dropna()))
-        year = latest.year if latest <= pd.Timestamp(latest.year, 3, 31) else latest.year + 1
+        year = _collection_year(latest)
         when, source = pd.Timestamp(year, 3, 31), "SSDA903: 31 March after the latest episode date"
     history = merge_returns(
         [],
@@ -722,24 +768,64 @@ def _without_episodes(children: pd.DataFrame, episodes: pd.DataFrame) -> list[So
     ]
 
 
-def _ranked(files: list[tuple[str, pd.DataFrame]], date_column: str | None) -> pd.DataFrame:
-    """Concatenate several years' files; rank files by their latest date (later wins)."""
+def _latest(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Timestamp | None:
+    """Return the latest date in a file's ``columns`` (None when it has none)."""
+    dates = [_parsed_dates(frame[c].str.strip()) for c in columns if c in frame]
+    latest = pd.concat(dates).max() if dates else pd.NaT
+    return None if pd.isna(latest) else pd.Timestamp(latest)
+
+
+def _ranked(files: list[tuple[str, pd.DataFrame]], *date_columns: str) -> pd.DataFrame:
+    """Concatenate several years' files; rank files by their latest date (later wins).
+
+    The latest date of any of ``date_columns`` (an episode's start or end: a later year
+    may start no period after an earlier year's last, but it ends some), ties and files
+    without dates ranked by name.
+    """
     frames = []
     for name, frame in files:
-        latest = ""
-        if date_column and date_column in frame:
-            parsed = pd.to_datetime(frame[date_column], format="%d/%m/%Y", errors="coerce")
-            latest = "" if parsed.isna().all() else parsed.max().date().isoformat()
-        frames.append((latest, name, frame))
+        latest = _latest(frame, date_columns)
+        frames.append(("" if latest is None else latest.date().isoformat(), name, frame))
     frames.sort(key=lambda item: (item[0], item[1]))
     out = [f.assign(_rank=rank) for rank, (_, _, f) in enumerate(frames)]
     return pd.concat(out, ignore_index=True)
 
 
+def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourceProblem]:
+    """Return a note for each episodes file whose latest date shares another's year.
+
+    Each year's return has its latest episode date in its own collection year, so two
+    such files are likely two versions of one return (a resubmission beside the first):
+    where both record an episode the one ranked later by :func:`_ranked` is used. The
+    note is on each other file of the year, naming that one.
+    """
+    years: dict[int, list[tuple[str, str]]] = {}
+    for name, frame in files:
+        latest = _latest(frame, ("DECOM", "DEC"))
+        if latest is not None:
+            years.setdefault(_collection_year(latest), []).append((latest.isoformat(), name))
+    out = []
+    for year, found in sorted(years.items()):
+        *others, (_, used) = sorted(found)
+        for _, name in others:
+            reason = (
+                f"its latest episode date falls in the collection year {year - 1}-{year % 100:02d} "
+                f"like that of {used!r}: two versions of one year's return? Where both record "
+                f"an episode (same CHILD and DECOM), the row of {used!r} is used; keep only "
+                "the version to convert"
+            )
+            out.append(
+                SourceProblem(
+                    name, None, None, None, reason, unit="row", action="kept", severity="note"
+                )
+            )
+    return out
+
+
 def _children(
     tables: dict[str, list[tuple[str, pd.DataFrame]]], problems: list[SourceProblem]
 ) -> pd.DataFrame:
-    head = _ranked(tables["header"], None)
+    head = _ranked(tables["header"])
     out = pd.DataFrame({"child_id": head["CHILD"].str.strip() if "CHILD" in head else None})
     births = []
     for name, part in head.groupby("_file", sort=False):
@@ -781,7 +867,7 @@ def _children(
 
 
 def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProblem]) -> pd.DataFrame:
-    raw = _ranked(files, "DECOM")
+    raw = _ranked(files, "DECOM", "DEC")
     # Each file's own columns: the files are joined, so a column one year lacks is there,
     # empty, beside the years that have it.
     columns_of = {name: set(frame.columns) for name, frame in files}
