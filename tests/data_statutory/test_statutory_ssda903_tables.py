@@ -150,3 +150,53 @@ def test_a_reviews_file_with_review_renamed_is_named_as_reviews(tmp_path: Path) 
     (problem,) = [p for p in problems_of(history) if p.table == "r.csv"]
     assert "the SSDA903 reviews table lacks the column(s) REVIEW," in problem.reason
     assert "header table" not in problem.reason
+
+
+def test_a_missing_or_review_date_that_is_not_a_date_is_reported_not_counted(
+    tmp_path: Path,
+) -> None:
+    """The Missing and Reviews tables' dates were never checked: a row whose MIS_START or
+    REVIEW was not a date, or empty, was counted as an episode or a review without a word."""
+    a_return(tmp_path)
+    write(
+        tmp_path,
+        "missing.csv",
+        csv(
+            "CHILD,DOB,MISSING,MIS_START,MIS_END",
+            ["A,01/05/2010,M,02/05/2019,03/05/2019", "A,01/05/2010,M,31/02/2019,", "B,,A,,"],
+        ),
+    )
+    write(
+        tmp_path,
+        "reviews.csv",
+        csv("CHILD,DOB,REVIEW,REVIEW_CODE", ["A,01/05/2010,01/06/2019,PN1", "B,,2019-13-01,"]),
+    )
+    with pytest.raises(DataValidationError, match=r"'missing\.csv', row 1 \(line 3\), column"):
+        read_ssda903(tmp_path, extract_date="2020-03-31")
+    history = read_ssda903(tmp_path, extract_date="2020-03-31", lenient=True)
+    found = [(p.table, p.row, p.column, p.action) for p in problems_of(history)]
+    assert found == [
+        ("missing.csv", 1, "MIS_START", "ignored"),
+        ("missing.csv", 2, "MIS_START", "ignored"),
+        ("reviews.csv", 1, "REVIEW", "ignored"),
+    ]
+    kids = history.children.set_index("child_id")
+    assert kids["missing_episodes"].to_dict() == {"A": 1, "B": 0}
+    assert kids["reviews"].to_dict() == {"A": 1, "B": 0}
+
+
+def test_rows_of_a_child_in_no_header_are_named(tmp_path: Path) -> None:
+    """A UASC, Missing or Reviews row of a child in no header table was dropped from the
+    counts without a word (the child's header may be the file that is missing)."""
+    a_return(tmp_path)
+    write(tmp_path, "uasc.csv", csv("CHILD,SEX,DOB,DUC", ["Z9,1,01/05/2010,01/05/2028"]))
+    write(
+        tmp_path,
+        "reviews.csv",
+        csv("CHILD,DOB,REVIEW,REVIEW_CODE", ["A,01/05/2010,01/06/2019,PN1", "Z9,,01/06/2019,"]),
+    )
+    history = read_ssda903(tmp_path, extract_date="2020-03-31")  # strict: notes only
+    found = [(p.table, p.row, p.column, p.severity) for p in problems_of(history)]
+    assert found == [("reviews.csv", 1, "CHILD", "note"), ("uasc.csv", 0, "CHILD", "note")]
+    assert all("no child with this CHILD in the header" in p.reason for p in problems_of(history))
+    assert "Z9" not in history.exclusions.describe()

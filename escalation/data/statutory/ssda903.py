@@ -30,6 +30,7 @@ __all__ = [
     "PLACEMENT_CODES",
     "REASONS_EPISODE_CEASED",
     "REASONS_NEW_EPISODE",
+    "SSDA903_LAYOUTS",
     "SSDA903_TABLES",
     "read_ssda903",
 ]
@@ -852,18 +853,87 @@ def _children(
     )
     out = out[~bad_birth]  # reported by _dates; no birth date, no child
     ids = out["child_id"]
+    known = set(ids.dropna())
     if tables["uasc"]:
         uasc = _ranked(tables["uasc"], "DUC")
+        problems.extend(_of_no_child(uasc, known, "uasc"))
         out["uasc"] = ids.isin(uasc["CHILD"].str.strip())
-    if tables["missing"]:
-        missing = _ranked(tables["missing"], "MIS_START").drop_duplicates(["CHILD", "MIS_START"])
-        counts = missing["CHILD"].str.strip().value_counts()
-        out["missing_episodes"] = ids.map(counts).fillna(0).astype("int64")
-    if tables["reviews"]:
-        reviews = _ranked(tables["reviews"], "REVIEW").drop_duplicates(["CHILD", "REVIEW"])
-        counts = reviews["CHILD"].str.strip().value_counts()
-        out["reviews"] = ids.map(counts).fillna(0).astype("int64")
+    for kind, column, extra in (
+        ("missing", "MIS_START", "missing_episodes"),
+        ("reviews", "REVIEW", "reviews"),
+    ):
+        if tables[kind]:
+            counts = _dated_counts(tables[kind], (kind, column, extra), known, problems)
+            out[extra] = ids.map(counts).fillna(0).astype("int64")
     return out.reset_index(drop=True)
+
+
+def _dated_counts(
+    files: list[tuple[str, pd.DataFrame]],
+    what: tuple[str, str, str],
+    known: set[str],
+    problems: list[SourceProblem],
+) -> pd.Series:
+    """Return each child's count of distinct dates in a table's column (all its files).
+
+    ``what`` is the table, its date column and the children's column the counts become.
+
+    A row recurring across years (same child and date) counts once; a row whose date is
+    empty or not a date is reported and not counted, and so is a row of a child in no
+    header table (a note: the child is not in the children table).
+    """
+    kind, column, extra = what
+    table = _ranked(files, column)
+    problems.extend(_of_no_child(table, known, extra))
+    dated = []
+    for name, part in table.groupby("_file", sort=False):
+        file = str(name)
+        day = _dates(part, column, file, problems, "ignored")
+        for pos in part.loc[part[column].fillna("").str.strip() == "", "_pos"].tolist():
+            reason = f"no date, which the SSDA903 {kind} table requires: the row is not counted"
+            problems.append(
+                SourceProblem(
+                    file,
+                    int(pos),
+                    column,
+                    None,
+                    reason,
+                    line=int(pos) + 2,
+                    unit="row",
+                    action="ignored",
+                )
+            )
+        dated.append(pd.DataFrame({"child": part["CHILD"].str.strip(), "day": day}))
+    rows = pd.concat(dated).dropna().drop_duplicates()
+    counts: pd.Series = rows["child"].value_counts()
+    return counts
+
+
+def _of_no_child(table: pd.DataFrame, known: set[str], extra: str) -> list[SourceProblem]:
+    """Return a note for each row of a table whose child is in no header table.
+
+    ``extra`` is the children's column the table gives (``uasc``, ``reviews``, ...).
+    """
+    child = table["CHILD"].str.strip()
+    alone = table[child.notna() & (child != "") & ~child.isin(known)]
+    reason = (
+        "no child with this CHILD in the header tables (or only in rows excluded there): "
+        f"the row is not used for the children's {extra} column"
+    )
+    return [
+        SourceProblem(
+            str(row["_file"]),
+            int(row["_pos"]),
+            "CHILD",
+            None,
+            reason,
+            line=int(row["_pos"]) + 2,
+            unit="row",
+            action="ignored",
+            severity="note",
+        )
+        for row in alone.to_dict("records")
+    ]
 
 
 def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProblem]) -> pd.DataFrame:
