@@ -74,6 +74,10 @@ def test_two_files_of_one_year_are_named(tmp_path: Path) -> None:
     (tmp_path / "episodes_2024_v2.csv").unlink()
     write(tmp_path, "episodes_2023.csv", csv(EPISODE_COLUMNS, EARLIER))
     assert problems_of(read_ssda903(tmp_path, extract_date="2024-03-31")) == []
+    # Nor is a year in which nothing started or ended (its latest date is an earlier
+    # year's): it agrees with that year on every episode both hold.
+    write(tmp_path, "episodes_2025.csv", csv(EPISODE_COLUMNS, [LATER[1]]))
+    assert problems_of(read_ssda903(tmp_path, extract_date="2025-03-31")) == []
 
 
 def test_a_csv_file_with_an_upper_case_suffix_is_read(tmp_path: Path) -> None:

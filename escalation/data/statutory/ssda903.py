@@ -6,7 +6,9 @@ The SSDA903 return holds one CSV table per module: ``Header`` (one row per child
 with reason for new episode ``RNE = S`` starts a period, and an episode that ceased with
 ``REC = X1`` continues into the next one. Each period becomes one ``looked_after``
 episode; the legal status on entry is the contract's ``legal_status``, and every legal
-status and placement code of the period is kept in extra columns.
+status and placement code of the period is kept in extra columns. A file of the return's
+other tables (``OC2``, ``OC3``, ``AD1``, ``PlacedAdoption``, ``PrevPerm``,
+``SocialWorker``) is named as its table in a note and not read.
 """
 
 from __future__ import annotations
@@ -363,7 +365,7 @@ def _recognised(name: str, columns: Iterable[str]) -> str | SourceProblem:
     >>> _recognised("r.csv", ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"])
     'reviews'
     >>> problem = _recognised("oc2.csv", ["CHILD", "SEX", "DOB", "SDQ_SCORE"])
-    >>> problem.severity, problem.action  # doctest: +ELLIPSIS
+    >>> problem.severity, problem.action
     ('note', 'ignored')
     """
     kinds = _kinds_of(columns)
@@ -585,9 +587,10 @@ def read_ssda903(
     folder : str or Path
         Folder holding the return's CSV files (``header``, ``episodes`` and optionally
         ``uasc``, ``missing``, ``reviews``; any file names: each file is recognised by
-        its columns). Several years' files of the same table are combined, an episode
-        recurring across years (same child and start date) kept once, from the latest
-        file.
+        the columns that identify its table, :data:`SSDA903_LAYOUTS`; a file of another
+        table is named in a note). Several years' files of the same table are combined,
+        an episode recurring across years (same child and start date) kept once, from
+        the file with the latest start or end date.
     lenient : bool, default False
         If False, any error raises one :class:`~escalation.errors.DataValidationError`
         listing every problem; if True, valid rows are kept and every problem is listed in
@@ -793,27 +796,34 @@ def _ranked(files: list[tuple[str, pd.DataFrame]], *date_columns: str) -> pd.Dat
 
 
 def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourceProblem]:
-    """Return a note for each episodes file whose latest date shares another's year.
+    """Return a note for each episodes file that another of its year records differently.
 
-    Each year's return has its latest episode date in its own collection year, so two
-    such files are likely two versions of one return (a resubmission beside the first):
-    where both record an episode the one ranked later by :func:`_ranked` is used. The
-    note is on each other file of the year, naming that one.
+    Each year's return has its latest episode date in its own collection year (unless
+    nothing started or ended in it), so two files whose latest dates share a year and
+    record an episode (same ``CHILD`` and ``DECOM``) differently are two versions of one
+    return (a resubmission beside the first): the row of the one ranked later by
+    :func:`_ranked` is used. The note is on each other file of the year, naming that one.
+    Files that agree on every episode they share are not noted: either row gives the same.
     """
-    years: dict[int, list[tuple[str, str]]] = {}
+    years: dict[int, list[tuple[str, str, pd.DataFrame]]] = {}
     for name, frame in files:
         latest = _latest(frame, ("DECOM", "DEC"))
         if latest is not None:
-            years.setdefault(_collection_year(latest), []).append((latest.isoformat(), name))
+            found = years.setdefault(_collection_year(latest), [])
+            found.append((latest.isoformat(), name, frame))
     out = []
     for year, found in sorted(years.items()):
-        *others, (_, used) = sorted(found)
-        for _, name in others:
+        *others, (_, used, theirs) = sorted(found, key=lambda item: item[:2])
+        for _, name, mine in others:
+            differ = _differing_episodes(mine, theirs)
+            if not differ:
+                continue
             reason = (
-                f"its latest episode date falls in the collection year {year - 1}-{year % 100:02d} "
-                f"like that of {used!r}: two versions of one year's return? Where both record "
-                f"an episode (same CHILD and DECOM), the row of {used!r} is used; keep only "
-                "the version to convert"
+                f"its latest episode date falls in the collection year {year - 1}-"
+                f"{year % 100:02d}, like that of {used!r}, and {differ} episode(s) (same "
+                f"CHILD and DECOM) are recorded differently in the two: two versions of one "
+                f"year's return? The rows of {used!r} are used; keep only the version to "
+                "convert"
             )
             out.append(
                 SourceProblem(
@@ -821,6 +831,29 @@ def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourcePro
                 )
             )
     return out
+
+
+def _differing_episodes(mine: pd.DataFrame, theirs: pd.DataFrame) -> int:
+    """Return how many episodes (``CHILD`` and ``DECOM``) two files hold with other values.
+
+    The columns compared are those the reader uses (:data:`SSDA903_TABLES`) that both
+    have, cells as read (:func:`~escalation.data.statutory.merge.same_cell`).
+    """
+    columns = [c for c in SSDA903_TABLES["episodes"] if c in mine and c in theirs]
+    keys = ["CHILD", "DECOM"]
+    compared = [c for c in columns if c not in keys]
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        stripped = pd.DataFrame({c: frame[c].str.strip() for c in columns})
+        return stripped.drop_duplicates()
+
+    both = rows(mine).merge(rows(theirs), on=keys, suffixes=("", "_theirs"))
+    differ = {
+        (row["CHILD"], row["DECOM"])
+        for row in both.to_dict("records")
+        if not all(same_cell(row[c], row[f"{c}_theirs"]) for c in compared)
+    }
+    return len(differ)
 
 
 def _children(
