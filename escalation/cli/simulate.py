@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import Any
+from typing import Any, Final
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
@@ -21,7 +22,8 @@ def register(subparsers: Any) -> None:
         help=SUMMARIES["simulate"],
         description=(
             "Simulate children's social care case histories (children, episodes and notes) "
-            "and write them to DIR with truth.json, the true risks and parameters."
+            "and write them to DIR with truth.json, the true risks and parameters (with "
+            "--format ssda903, first the children and periods of care written)."
         ),
     )
     parser.add_argument("--children", type=int, default=20_000, help="children (default 20000)")
@@ -66,31 +68,45 @@ def run(args: argparse.Namespace) -> int:
     with output_folder(args, writes=planned_files(args.format, config)) as folder:
         simulated = simulate_local_authority(args.children, seed=args.seed, config=config)
         returns = None
+        truth = simulated.truth.to_json()
         if args.format == "ssda903":
             returns = _write_returns(simulated.history, folder.staging)
+            truth = _returns_truth(returns, simulated)
         else:
             write_case_history(simulated.history, folder.staging, format=args.format)
-        (folder.staging / "truth.json").write_text(simulated.truth.to_json(), encoding="utf-8")
+        (folder.staging / "truth.json").write_text(truth, encoding="utf-8")
         folder.commit(
             command=folder.command,
             inputs=(simulated.history.children, simulated.history.episodes),
             seeds={"simulation": args.seed},
             extra={"disclosure": "none: simulated children, not real ones"},
         )
-    out = folder.path
+    if returns is not None:
+        _say_returns(folder.path, simulated, returns)
+        return 0
     history = simulated.history
-    print(f"Simulated local authority written to {out}")
+    print(f"Simulated local authority written to {folder.path}")
     print(f"  children  {len(history.children):,}")
     print(f"  episodes  {len(history.episodes):,}")
-    if returns is not None:
-        print(
-            f"  as SSDA903 returns: {len(returns.files) // 2} collection years, "
-            f"{returns.children:,} children looked after, {returns.episodes:,} periods of care"
-        )
-    else:
-        print(f"  notes     {len(history.notes):,}")
+    print(f"  notes     {len(history.notes):,}")
     print(f"  index spells with ground truth  {len(simulated.truth.spell_risks):,}")
     return 0
+
+
+def _say_returns(out: Any, simulated: Any, returns: Any) -> None:
+    """Print what ``--format ssda903`` wrote, apart from what it simulated but did not."""
+    history, spells = simulated.history, len(simulated.truth.spell_risks)
+    print(f"Simulated local authority written to {out} as SSDA903 returns")
+    print(
+        f"  written    {len(returns.files) // 2} collection years: {returns.children:,} "
+        f"children looked after, {returns.episodes:,} periods of care"
+    )
+    print("  truth.json those children and periods of care, to check what a pipeline reads back")
+    print(
+        f"  not written: the other {sum(returns.skipped.values()):,} episodes simulated for "
+        f"{len(history.children):,} children (referrals, plans, early help) and the ground "
+        f"truth of their {spells:,} index spells (kept under full_history in truth.json)"
+    )
 
 
 def planned_files(table_format: str, config: Any) -> list[str]:
@@ -139,20 +155,55 @@ def planned_files(table_format: str, config: Any) -> list[str]:
 
 def _write_returns(history: Any, folder: Any) -> Any:
     """Write one SSDA903 return per collection year holding a period of care."""
-    import pandas as pd
-
     from escalation.data.statutory import write_ssda903
+
+    return write_ssda903(history, folder, years=_collection_years(history))
+
+
+def _collection_years(history: Any) -> list[int]:
+    """Return the collection years from the first period of care's to the extract date's."""
+    import pandas as pd
 
     care = history.episodes[history.episodes["kind"].astype(str) == "looked_after"]
     if care.empty:
-        years: list[int] = []
-    else:
-        first = pd.Timestamp(care["start"].min())
-        # collection year YYYY runs from 1 April YYYY-1 to 31 March YYYY
-        since = first.year + (first.month > 3)
-        until = history.extract_date.year + (history.extract_date.month > 3)
-        years = list(range(since, until + 1))
-    return write_ssda903(history, folder, years=years)
+        return []
+    first = pd.Timestamp(care["start"].min())
+    # collection year YYYY runs from 1 April YYYY-1 to 31 March YYYY
+    since = first.year + (first.month > 3)
+    until = history.extract_date.year + (history.extract_date.month > 3)
+    return list(range(since, until + 1))
+
+
+#: What ``full_history`` in an SSDA903 folder's ``truth.json`` refers to.
+FULL_HISTORY_NOTE: Final = (
+    "the ground truth of the full simulated case histories (referrals, assessments, early "
+    "help, child protection, care) from which the periods of care were written: SSDA903 "
+    "files hold periods of care only, so these index spells and risks cannot be found in, "
+    "checked against or estimated from them"
+)
+
+
+def _returns_truth(returns: Any, simulated: Any) -> str:
+    """Return ``truth.json`` for ``--format ssda903``: first what the files hold.
+
+    Its top level is true of the files written (:meth:`Ssda903WriteSummary.to_dict`:
+    the children and periods of care, which reading the folder back should give); the
+    simulation's causal truth is kept under ``full_history``, saying it is not theirs.
+    """
+    history = simulated.history
+    truth = {
+        "format": "ssda903",
+        "describes": (
+            "the looked-after children and periods of care written in this folder's "
+            "header_YYYY.csv and episodes_YYYY.csv files, as simulated: read the folder "
+            "with 'escalation convert ssda903' or read_ssda903 and compare"
+        ),
+        "extract_date": history.extract_date.date().isoformat(),
+        "collection_years": _collection_years(history),
+        **returns.to_dict(),
+        "full_history": {"note": FULL_HISTORY_NOTE, **simulated.truth.to_dict()},
+    }
+    return json.dumps(truth, indent=2, default=float) + "\n"
 
 
 def _national(args: argparse.Namespace) -> int:

@@ -6,7 +6,9 @@ The SSDA903 return holds one CSV table per module: ``Header`` (one row per child
 with reason for new episode ``RNE = S`` starts a period, and an episode that ceased with
 ``REC = X1`` continues into the next one. Each period becomes one ``looked_after``
 episode; the legal status on entry is the contract's ``legal_status``, and every legal
-status and placement code of the period is kept in extra columns.
+status and placement code of the period is kept in extra columns. A file of the return's
+other tables (``OC2``, ``OC3``, ``AD1``, ``PlacedAdoption``, ``PrevPerm``,
+``SocialWorker``) is named as its table in a note and not read.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "PLACEMENT_CODES",
     "REASONS_EPISODE_CEASED",
     "REASONS_NEW_EPISODE",
+    "SSDA903_LAYOUTS",
     "SSDA903_TABLES",
     "read_ssda903",
 ]
@@ -41,6 +44,43 @@ SSDA903_TABLES: Final = {
     "uasc": ("CHILD", "DUC"),
     "missing": ("CHILD", "MISSING", "MIS_START", "MIS_END"),
     "reviews": ("CHILD", "REVIEW"),
+}
+#: Every table of the return with its columns in the DfE's CSV layout (2016-17 onward);
+#: the reader uses the first five and names the others, which it sets aside.
+SSDA903_LAYOUTS: Final = {
+    "header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    "episodes": (
+        "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+        "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN",
+    ),
+    "uasc": ("CHILD", "SEX", "DOB", "DUC"),
+    "missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
+    "reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    "OC2": (
+        "CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED", "HEALTH_CHECK",
+        "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED",
+    ),
+    "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    "AD1": (
+        "CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR",
+        "LS_ADOPTR",
+    ),
+    "PlacedAdoption": (
+        "CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED",
+    ),
+    "PrevPerm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
+    "SocialWorker": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
+}  # fmt: skip
+#: The child's identifier and characteristics, which several tables repeat: they identify
+#: no table (an OC3 file with ``SEX`` and ``ETHNIC`` is still the OC3 table).
+_CHILD_COLUMNS: Final = frozenset({"CHILD", "SEX", "DOB", "ETHNIC"})
+#: Columns that identify a table read, all present: the rule a file is first matched by.
+_IDENTIFIED_BY: Final = {
+    "episodes": ("DECOM", "RNE"),
+    "uasc": ("DUC",),
+    "missing": ("MIS_START",),
+    "reviews": ("REVIEW",),
 }
 #: Columns without which a table cannot be read: a file lacking one is not read.
 REQUIRED_COLUMNS: Final = {
@@ -78,6 +118,16 @@ _WITHOUT: Final = {
         "the reason each of this file's episodes ceased is unknown: an episode is read as "
         "continuing its period when the child's next episode does not start one (RNE other "
         "than S), and a death (E2) is not seen",
+    ),
+    ("missing", "MISSING"): (
+        "note",
+        "whether each episode was missing (M) or away without authorisation (A) is unknown; "
+        "missing_episodes counts both, by MIS_START, so it is read as usual",
+    ),
+    ("missing", "MIS_END"): (
+        "note",
+        "when each episode ended is unknown; missing_episodes counts episodes by their "
+        "MIS_START, so it is read as usual",
     ),
 }
 #: Reason for new episode: S starts a period of care; the others continue one.
@@ -216,19 +266,114 @@ def _drop_nul_rows(
     return frame[~bad]
 
 
-def _kind_of(columns: Iterable[str]) -> str | None:
+def _kinds_of(columns: Iterable[str]) -> list[str]:
+    """Return the table(s) a file's columns identify (one, unless the file is ambiguous).
+
+    A table read is identified by all of its :data:`_IDENTIFIED_BY` columns; failing
+    that, any table but the header by one of its own columns (those of its layout in
+    :data:`SSDA903_LAYOUTS` that are not the child's, :data:`_CHILD_COLUMNS`), so that a
+    table the reader does not use is named, and a table read with its key column renamed
+    is reported as lacking it; failing that, the header by ``CHILD``, ``SEX``, ``DOB`` and
+    ``ETHNIC``. Empty when nothing identifies the file.
+
+    Examples
+    --------
+    >>> _kinds_of(["CHILD", "SEX", "DOB", "ETHNIC", "IN_TOUCH", "ACTIV", "ACCOM"])
+    ['OC3']
+    >>> _kinds_of(["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"])
+    ['header']
+    >>> _kinds_of(["CHILD", "DECOM", "RNE", "DUC"])
+    ['episodes', 'uasc']
+    """
     have = set(columns)
-    if {"DECOM", "RNE"} <= have:
-        return "episodes"
-    if "DUC" in have:
-        return "uasc"
-    if "MIS_START" in have:
-        return "missing"
-    if "REVIEW" in have:
-        return "reviews"
-    if {"CHILD", "SEX", "DOB", "ETHNIC"} <= have:
-        return "header"
-    return None
+    read = [kind for kind, key in _IDENTIFIED_BY.items() if set(key) <= have]
+    if read:
+        return read
+    owning = [
+        kind
+        for kind, layout in SSDA903_LAYOUTS.items()
+        if kind != "header" and (set(layout) - _CHILD_COLUMNS) & have
+    ]
+    if owning:
+        return owning
+    return ["header"] if {"CHILD", "SEX", "DOB", "ETHNIC"} <= have else []
+
+
+def _set_aside(name: str, kinds: list[str], columns: Iterable[str]) -> SourceProblem:
+    """Return the problem of a file of the tables ``kinds``, which is not read.
+
+    A file of tables the reader does not use (``OC2``, ``AD1``, ...) is a note naming
+    them; a file holding the identifying columns of two tables, one of them read, is an
+    error: which table its rows belong to cannot be told.
+    """
+    have = set(columns)
+    tables = " and ".join(kinds)
+    by = [
+        column
+        for kind in kinds
+        for column in SSDA903_LAYOUTS[kind]
+        if column in have and column not in _CHILD_COLUMNS
+    ]
+    if all(kind not in SSDA903_TABLES for kind in kinds):
+        reason = (
+            f"the SSDA903 {tables} table{'s' if len(kinds) > 1 else ''} (by the column(s) "
+            f"{', '.join(dict.fromkeys(by))}), not used by this reader; not converted"
+        )
+        return SourceProblem(
+            name, None, None, None, reason, unit="row", action="ignored", severity="note"
+        )
+    reason = (
+        f"holds the columns of the SSDA903 {tables} tables ({', '.join(dict.fromkeys(by))}): "
+        "a file holds one table; not converted: split it, one table per file"
+    )
+    return SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
+
+
+#: Suffixes of files that hold tables but are not CSV: a note says they are not read.
+_WORKBOOKS: Final = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _table_files(root: Path, problems: list[SourceProblem]) -> list[Path]:
+    """Return the folder's CSV files (``.csv`` in any case), noting workbooks not read."""
+    files = sorted(path for path in root.iterdir() if path.is_file())
+    for path in files:
+        if path.suffix.lower() in _WORKBOOKS:
+            reason = (
+                "a workbook, not a CSV file: the SSDA903 reader reads CSV files only; save "
+                "each table as CSV (CSV UTF-8 in Excel) to convert it"
+            )
+            problems.append(
+                SourceProblem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    reason,
+                    unit="row",
+                    action="ignored",
+                    severity="note",
+                )
+            )
+    return [path for path in files if path.suffix.lower() == ".csv"]
+
+
+def _recognised(name: str, columns: Iterable[str]) -> str | SourceProblem:
+    """Return the table a file is read as, or the problem saying why it is not read.
+
+    Examples
+    --------
+    >>> _recognised("r.csv", ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"])
+    'reviews'
+    >>> problem = _recognised("oc2.csv", ["CHILD", "SEX", "DOB", "SDQ_SCORE"])
+    >>> problem.severity, problem.action
+    ('note', 'ignored')
+    """
+    kinds = _kinds_of(columns)
+    if len(kinds) == 1 and kinds[0] in SSDA903_TABLES:
+        return kinds[0]
+    if kinds:
+        return _set_aside(name, kinds, columns)
+    return _kind_read_as(name, columns) or _unrecognised(name, columns)
 
 
 def _unrecognised(name: str, columns: Iterable[str]) -> SourceProblem:
@@ -241,8 +386,8 @@ def _unrecognised(name: str, columns: Iterable[str]) -> SourceProblem:
     meant = _meant_kind(name, columns)
     if meant is None:
         reason = (
-            "not recognised as an SSDA903 table (header, episodes, uasc, missing, reviews); "
-            "not converted"
+            "not recognised as a table of the SSDA903 return (none of its tables' columns "
+            "identifies it); not converted"
         )
         return SourceProblem(
             name, None, None, None, reason, unit="row", action="ignored", severity="note"
@@ -352,17 +497,34 @@ def _kind_read_as(name: str, columns: Iterable[str]) -> str | None:
     return kind if named or len(lacking) <= 1 else None
 
 
-def _dates(
-    frame: pd.DataFrame, column: str, file: str, problems: list[SourceProblem], action: str
-) -> pd.Series:
-    """Parse dd/mm/YYYY (or ISO) dates to ISO text; report invalid ones."""
-    text = frame[column].str.strip() if column in frame else pd.Series(pd.NA, index=frame.index)
-    parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+def _parsed_dates(text: pd.Series) -> pd.Series:
+    """Return dd/mm/YYYY (or ISO) date text as timestamps (NaT where not a date)."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     for fmt in _DATE_FORMATS:
         todo = parsed.isna() & text.notna()
         if not todo.any():
             break
         parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    return parsed
+
+
+def _collection_year(day: pd.Timestamp) -> int:
+    """Return the collection year of a date (``2024``: 1 April 2023 to 31 March 2024).
+
+    Examples
+    --------
+    >>> _collection_year(pd.Timestamp("2024-03-31")), _collection_year(pd.Timestamp("2024-04-01"))
+    (2024, 2025)
+    """
+    return day.year if day <= pd.Timestamp(day.year, 3, 31) else day.year + 1
+
+
+def _dates(
+    frame: pd.DataFrame, column: str, file: str, problems: list[SourceProblem], action: str
+) -> pd.Series:
+    """Parse dd/mm/YYYY (or ISO) dates to ISO text; report invalid ones."""
+    text = frame[column].str.strip() if column in frame else pd.Series(pd.NA, index=frame.index)
+    parsed = _parsed_dates(text)
     bad = parsed.isna() & text.notna() & (text != "")
     for row, value in zip(frame.loc[bad, "_pos"].tolist(), text[bad].tolist(), strict=True):
         problems.append(
@@ -425,9 +587,10 @@ def read_ssda903(
     folder : str or Path
         Folder holding the return's CSV files (``header``, ``episodes`` and optionally
         ``uasc``, ``missing``, ``reviews``; any file names: each file is recognised by
-        its columns). Several years' files of the same table are combined, an episode
-        recurring across years (same child and start date) kept once, from the latest
-        file.
+        the columns that identify its table, :data:`SSDA903_LAYOUTS`; a file of another
+        table is named in a note). Several years' files of the same table are combined,
+        an episode recurring across years (same child and start date) kept once, from
+        the file with the latest start or end date.
     lenient : bool, default False
         If False, any error raises one :class:`~escalation.errors.DataValidationError`
         listing every problem; if True, valid rows are kept and every problem is listed in
@@ -478,18 +641,17 @@ def read_ssda903(
     problems: list[SourceProblem] = []
     tables: dict[str, list[tuple[str, pd.DataFrame]]] = {k: [] for k in SSDA903_TABLES}
     refused: list[str] = []  # header files not read: their children are missing
-    for path in sorted(root.glob("*.csv")):
+    for path in _table_files(root, problems):
         frame = _read_csv(path, problems)
         if frame is None:
             if "header" in path.stem.lower():
                 refused.append(path.name)
             continue
-        kind = _kind_of(frame.columns) or _kind_read_as(path.name, frame.columns)
-        if kind is None:
-            problem = _unrecognised(path.name, frame.columns)
-            problems.append(problem)
+        kind = _recognised(path.name, frame.columns)
+        if isinstance(kind, SourceProblem):
+            problems.append(kind)
             meant = _meant_kind(path.name, frame.columns)
-            if problem.severity == "error" and meant is not None and meant[0] == "header":
+            if kind.severity == "error" and meant is not None and meant[0] == "header":
                 refused.append(path.name)
             continue
         lacking, readable = _lacking(kind, path.name, frame.columns)
@@ -502,6 +664,7 @@ def read_ssda903(
         action = {"header": "child excluded", "episodes": "episode excluded"}.get(kind, "ignored")
         frame = _drop_nul_rows(frame, path.name, action, problems)
         tables[kind].append((path.name, frame))
+    problems.extend(_versions_of_a_year(tables["episodes"]))
     context = f"SSDA903 return in {root}"
 
     def arrange(found: list[SourceProblem]) -> list[SourceProblem]:
@@ -535,7 +698,7 @@ def read_ssda903(
         when, source = given_date(extract_date), "given"
     else:
         latest = pd.Timestamp(max(pd.concat([episodes["start"], episodes["end"]]).dropna()))
-        year = latest.year if latest <= pd.Timestamp(latest.year, 3, 31) else latest.year + 1
+        year = _collection_year(latest)
         when, source = pd.Timestamp(year, 3, 31), "SSDA903: 31 March after the latest episode date"
     history = merge_returns(
         [],
@@ -609,24 +772,94 @@ def _without_episodes(children: pd.DataFrame, episodes: pd.DataFrame) -> list[So
     ]
 
 
-def _ranked(files: list[tuple[str, pd.DataFrame]], date_column: str | None) -> pd.DataFrame:
-    """Concatenate several years' files; rank files by their latest date (later wins)."""
+def _latest(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Timestamp | None:
+    """Return the latest date in a file's ``columns`` (None when it has none)."""
+    dates = [_parsed_dates(frame[c].str.strip()) for c in columns if c in frame]
+    latest = pd.concat(dates).max() if dates else pd.NaT
+    return None if pd.isna(latest) else pd.Timestamp(latest)
+
+
+def _ranked(files: list[tuple[str, pd.DataFrame]], *date_columns: str) -> pd.DataFrame:
+    """Concatenate several years' files; rank files by their latest date (later wins).
+
+    The latest date of any of ``date_columns`` (an episode's start or end: a later year
+    may start no period after an earlier year's last, but it ends some), ties and files
+    without dates ranked by name.
+    """
     frames = []
     for name, frame in files:
-        latest = ""
-        if date_column and date_column in frame:
-            parsed = pd.to_datetime(frame[date_column], format="%d/%m/%Y", errors="coerce")
-            latest = "" if parsed.isna().all() else parsed.max().date().isoformat()
-        frames.append((latest, name, frame))
+        latest = _latest(frame, date_columns)
+        frames.append(("" if latest is None else latest.date().isoformat(), name, frame))
     frames.sort(key=lambda item: (item[0], item[1]))
     out = [f.assign(_rank=rank) for rank, (_, _, f) in enumerate(frames)]
     return pd.concat(out, ignore_index=True)
 
 
+def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourceProblem]:
+    """Return a note for each episodes file that another of its year records differently.
+
+    Each year's return has its latest episode date in its own collection year (unless
+    nothing started or ended in it), so two files whose latest dates share a year and
+    record an episode (same ``CHILD`` and ``DECOM``) differently are two versions of one
+    return (a resubmission beside the first): the row of the one ranked later by
+    :func:`_ranked` is used. The note is on each other file of the year, naming that one.
+    Files that agree on every episode they share are not noted: either row gives the same.
+    """
+    years: dict[int, list[tuple[str, str, pd.DataFrame]]] = {}
+    for name, frame in files:
+        latest = _latest(frame, ("DECOM", "DEC"))
+        if latest is not None:
+            found = years.setdefault(_collection_year(latest), [])
+            found.append((latest.isoformat(), name, frame))
+    out = []
+    for year, found in sorted(years.items()):
+        *others, (_, used, theirs) = sorted(found, key=lambda item: item[:2])
+        for _, name, mine in others:
+            differ = _differing_episodes(mine, theirs)
+            if not differ:
+                continue
+            reason = (
+                f"its latest episode date falls in the collection year {year - 1}-"
+                f"{year % 100:02d}, like that of {used!r}, and {differ} episode(s) (same "
+                f"CHILD and DECOM) are recorded differently in the two: two versions of one "
+                f"year's return? The rows of {used!r} are used; keep only the version to "
+                "convert"
+            )
+            out.append(
+                SourceProblem(
+                    name, None, None, None, reason, unit="row", action="kept", severity="note"
+                )
+            )
+    return out
+
+
+def _differing_episodes(mine: pd.DataFrame, theirs: pd.DataFrame) -> int:
+    """Return how many episodes (``CHILD`` and ``DECOM``) two files hold with other values.
+
+    The columns compared are those the reader uses (:data:`SSDA903_TABLES`) that both
+    have, cells as read (:func:`~escalation.data.statutory.merge.same_cell`).
+    """
+    columns = [c for c in SSDA903_TABLES["episodes"] if c in mine and c in theirs]
+    keys = ["CHILD", "DECOM"]
+    compared = [c for c in columns if c not in keys]
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        stripped = pd.DataFrame({c: frame[c].str.strip() for c in columns})
+        return stripped.drop_duplicates()
+
+    both = rows(mine).merge(rows(theirs), on=keys, suffixes=("", "_theirs"))
+    differ = {
+        (row["CHILD"], row["DECOM"])
+        for row in both.to_dict("records")
+        if not all(same_cell(row[c], row[f"{c}_theirs"]) for c in compared)
+    }
+    return len(differ)
+
+
 def _children(
     tables: dict[str, list[tuple[str, pd.DataFrame]]], problems: list[SourceProblem]
 ) -> pd.DataFrame:
-    head = _ranked(tables["header"], None)
+    head = _ranked(tables["header"])
     out = pd.DataFrame({"child_id": head["CHILD"].str.strip() if "CHILD" in head else None})
     births = []
     for name, part in head.groupby("_file", sort=False):
@@ -653,22 +886,91 @@ def _children(
     )
     out = out[~bad_birth]  # reported by _dates; no birth date, no child
     ids = out["child_id"]
+    known = set(ids.dropna())
     if tables["uasc"]:
         uasc = _ranked(tables["uasc"], "DUC")
+        problems.extend(_of_no_child(uasc, known, "uasc"))
         out["uasc"] = ids.isin(uasc["CHILD"].str.strip())
-    if tables["missing"]:
-        missing = _ranked(tables["missing"], "MIS_START").drop_duplicates(["CHILD", "MIS_START"])
-        counts = missing["CHILD"].str.strip().value_counts()
-        out["missing_episodes"] = ids.map(counts).fillna(0).astype("int64")
-    if tables["reviews"]:
-        reviews = _ranked(tables["reviews"], "REVIEW").drop_duplicates(["CHILD", "REVIEW"])
-        counts = reviews["CHILD"].str.strip().value_counts()
-        out["reviews"] = ids.map(counts).fillna(0).astype("int64")
+    for kind, column, extra in (
+        ("missing", "MIS_START", "missing_episodes"),
+        ("reviews", "REVIEW", "reviews"),
+    ):
+        if tables[kind]:
+            counts = _dated_counts(tables[kind], (kind, column, extra), known, problems)
+            out[extra] = ids.map(counts).fillna(0).astype("int64")
     return out.reset_index(drop=True)
 
 
+def _dated_counts(
+    files: list[tuple[str, pd.DataFrame]],
+    what: tuple[str, str, str],
+    known: set[str],
+    problems: list[SourceProblem],
+) -> pd.Series:
+    """Return each child's count of distinct dates in a table's column (all its files).
+
+    ``what`` is the table, its date column and the children's column the counts become.
+
+    A row recurring across years (same child and date) counts once; a row whose date is
+    empty or not a date is reported and not counted, and so is a row of a child in no
+    header table (a note: the child is not in the children table).
+    """
+    kind, column, extra = what
+    table = _ranked(files, column)
+    problems.extend(_of_no_child(table, known, extra))
+    dated = []
+    for name, part in table.groupby("_file", sort=False):
+        file = str(name)
+        day = _dates(part, column, file, problems, "ignored")
+        for pos in part.loc[part[column].fillna("").str.strip() == "", "_pos"].tolist():
+            reason = f"no date, which the SSDA903 {kind} table requires: the row is not counted"
+            problems.append(
+                SourceProblem(
+                    file,
+                    int(pos),
+                    column,
+                    None,
+                    reason,
+                    line=int(pos) + 2,
+                    unit="row",
+                    action="ignored",
+                )
+            )
+        dated.append(pd.DataFrame({"child": part["CHILD"].str.strip(), "day": day}))
+    rows = pd.concat(dated).dropna().drop_duplicates()
+    counts: pd.Series = rows["child"].value_counts()
+    return counts
+
+
+def _of_no_child(table: pd.DataFrame, known: set[str], extra: str) -> list[SourceProblem]:
+    """Return a note for each row of a table whose child is in no header table.
+
+    ``extra`` is the children's column the table gives (``uasc``, ``reviews``, ...).
+    """
+    child = table["CHILD"].str.strip()
+    alone = table[child.notna() & (child != "") & ~child.isin(known)]
+    reason = (
+        "no child with this CHILD in the header tables (or only in rows excluded there): "
+        f"the row is not used for the children's {extra} column"
+    )
+    return [
+        SourceProblem(
+            str(row["_file"]),
+            int(row["_pos"]),
+            "CHILD",
+            None,
+            reason,
+            line=int(row["_pos"]) + 2,
+            unit="row",
+            action="ignored",
+            severity="note",
+        )
+        for row in alone.to_dict("records")
+    ]
+
+
 def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProblem]) -> pd.DataFrame:
-    raw = _ranked(files, "DECOM")
+    raw = _ranked(files, "DECOM", "DEC")
     # Each file's own columns: the files are joined, so a column one year lacks is there,
     # empty, beside the years that have it.
     columns_of = {name: set(frame.columns) for name, frame in files}

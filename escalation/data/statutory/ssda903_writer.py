@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -52,6 +52,13 @@ class Ssda903WriteSummary:
         Episodes not written, by kind: every kind but ``looked_after`` (the return holds
         only periods of care; a death that ends one is written as ``REC = E2``), and
         periods of care outside every year asked for (``looked_after``).
+    periods : pandas.DataFrame
+        The periods of care written, as the files hold them together: ``child_id,
+        start, end, legal_status, reason_ceased`` (``end`` empty for a period still open
+        on the last 31 March written; codes empty when not written).
+    looked_after : pandas.DataFrame
+        The children written, as the files hold them: ``child_id, birth_date, sex``
+        (``M``, ``F`` or empty), ``ethnicity``.
     """
 
     folder: Path
@@ -59,6 +66,49 @@ class Ssda903WriteSummary:
     children: int
     episodes: int
     skipped: dict[str, int] = field(default_factory=dict)
+    periods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    looked_after: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return what was written as a JSON-ready dictionary (dates ``YYYY-MM-DD``).
+
+        It is what reading the files back should give, for checking a pipeline that reads
+        them: ``children``, ``periods_of_care``, ``open_periods``, ``deaths`` (periods
+        ceased with ``E2``), ``legal_status_on_entry`` (periods by code), and the rows of
+        :attr:`periods` and :attr:`looked_after`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from escalation.data.simulator import simulate_local_authority
+        >>> history = simulate_local_authority(300, seed=3).history
+        >>> summary = write_ssda903(history, tempfile.mkdtemp(), years=[2024])
+        >>> written = summary.to_dict()
+        >>> written["periods_of_care"] == len(written["periods"]) == summary.episodes
+        True
+        """
+        periods = _json_rows(self.periods)
+        codes = pd.Series([row["legal_status"] or "unknown" for row in periods], dtype=object)
+        return {
+            "children": self.children,
+            "periods_of_care": self.episodes,
+            "open_periods": sum(row["end"] is None for row in periods),
+            "deaths": sum(row["reason_ceased"] == "E2" for row in periods),
+            "legal_status_on_entry": {str(k): int(n) for k, n in codes.value_counts().items()},
+            "periods": periods,
+            "looked_after": _json_rows(self.looked_after),
+        }
+
+
+def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dictionaries: dates ``YYYY-MM-DD``, empty values None."""
+    out = frame.astype(object).copy()
+    for column in out.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.dt.strftime("%Y-%m-%d")
+        out[column] = out[column].where(values.notna() & (values.astype(str) != ""), None)
+    return [{str(k): v for k, v in row.items()} for row in out.to_dict("records")]
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -153,13 +203,13 @@ def _write_return(
         },
         columns=list(EPISODE_COLUMNS),
     )
-    kids = children[children["child_id"].astype(str).isin(set(periods["child_id"]))]
+    kids = _children_written(children, periods)
     header = pd.DataFrame(
         {
-            "CHILD": kids["child_id"].astype(str),
-            "SEX": _text(kids["sex"]).map(lambda s: _SEX.get(s, "")) if "sex" in kids else "",
+            "CHILD": kids["child_id"],
+            "SEX": kids["sex"].map(lambda s: _SEX.get(s, "")),
             "DOB": _dates(kids["birth_date"]),
-            "ETHNIC": _text(kids["ethnicity"]) if "ethnicity" in kids else "",
+            "ETHNIC": kids["ethnicity"],
             "UPN": "",
             "MOTHER": "",
             "MC_DOB": "",
@@ -262,4 +312,38 @@ def write_ssda903(
         children=int(written["child_id"].nunique()),
         episodes=len(written),
         skipped=skipped,
+        periods=_as_written(written, None if years is None else max(int(y) for y in years)),
+        looked_after=_children_written(history.children, written),
     )
+
+
+def _as_written(periods: pd.DataFrame, last_year: int | None) -> pd.DataFrame:
+    """Return the periods as the files hold them together (open after the last 31 March)."""
+    end = periods["end"]
+    running = pd.Series(False, index=periods.index)
+    if last_year is not None:
+        running = end > pd.Timestamp(last_year, 3, 31)
+    out = pd.DataFrame(
+        {
+            "child_id": periods["child_id"],
+            "start": periods["start"],
+            "end": end.where(~running),
+            "legal_status": periods["LS"],
+            "reason_ceased": periods["REC"].where(~running, ""),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def _children_written(children: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
+    """Return the children of ``periods`` as the header files hold them."""
+    kids = children[children["child_id"].astype(str).isin(set(periods["child_id"]))]
+    sex = _text(kids["sex"]) if "sex" in kids else pd.Series("", index=kids.index)
+    return pd.DataFrame(
+        {
+            "child_id": kids["child_id"].astype(str),
+            "birth_date": pd.to_datetime(kids["birth_date"]),
+            "sex": sex.where(sex.isin(list(_SEX)), ""),
+            "ethnicity": _text(kids["ethnicity"]) if "ethnicity" in kids else "",
+        }
+    ).reset_index(drop=True)
