@@ -1093,7 +1093,7 @@ def _flow_adds_up(flow: pd.DataFrame) -> bool:
     for column in ("children", "episodes"):
         before: float | None = None
         removed = 0.0
-        counts = pd.to_numeric(flow[column], errors="coerce")
+        counts = pd.to_numeric(flow[column], errors="coerce").astype(float)  # missing: NaN
         for stage, value in zip(flow["stage"], counts, strict=True):
             if stage == "excluded":
                 removed += float(value) if pd.notna(value) else float("nan")
