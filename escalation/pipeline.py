@@ -66,6 +66,7 @@ from escalation.design.registration import (
 )
 from escalation.design.study import StudyDesign
 from escalation.disclosure import (
+    NOT_APPLYING_LABEL,
     WITHHELD_LABEL,
     DisclosureRules,
     count_labels,
@@ -154,7 +155,7 @@ from escalation.report.wording import (
 )
 from escalation.report.workbook import write_workbook
 from escalation.results import data_hash
-from escalation.timeline.flow import require_spells
+from escalation.timeline.flow import by_construction, counts_that_apply, require_spells
 from escalation.timeline.labels import arm_label, covariate_label, describe_covariate
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData, build_spells
@@ -1042,7 +1043,9 @@ def _withheld_words(data: SpellData, rules: DisclosureRules) -> tuple[str, ...]:
 
 def _describe(run: _Run, data: SpellData) -> None:
     rules = run.rules
-    raw = data.flow
+    # A count no data can make other than zero (the children the spell rule leaves out)
+    # is no small count: missing, it is neither suppressed nor protected, and reads "—".
+    raw = counts_that_apply(data.flow)
     # Exclusions between two "remaining" rows add up to their difference: complementary
     # suppression works within those blocks.
     block = (raw["stage"] != "excluded").cumsum()
@@ -1058,6 +1061,7 @@ def _describe(run: _Run, data: SpellData) -> None:
     # count below the threshold (zero included), so the figure tells no zero the table
     # withholds. A count hidden only to protect a small one is not small: "[c]", not "<10".
     boxes = count_labels(flow, ["children", "episodes"], rules, raw=raw)
+    not_applying = (boxes[["children", "episodes"]] == NOT_APPLYING_LABEL).any(axis=None)
     run.figure(
         "flow",
         plot_flow(boxes),
@@ -1067,11 +1071,19 @@ def _describe(run: _Run, data: SpellData) -> None:
         "who had none left after that step. "
         f"<{rules.threshold}: fewer than {rules.threshold}; {WITHHELD_LABEL}: not shown, so "
         f"that a count below {rules.threshold} cannot be worked out from the others."
+        + (f" {_NOT_APPLYING_NOTE}" if not_applying else "")
         + _rounding_note(flow, rules.rounding),
         alt=alt_text.flow_alt(flow, raw, rules),
         width="double",
         narrow=plot_flow(boxes, width="single"),
     )
+
+
+#: The flow caption's note on a count that does not apply
+#: (:data:`~escalation.timeline.flow.BY_CONSTRUCTION`).
+_NOT_APPLYING_NOTE: Final = (
+    f"{NOT_APPLYING_LABEL}: does not apply (keeping one spell of each child leaves no child out)."
+)
 
 
 def _rounding_note(flow: pd.DataFrame, rounding: int) -> str:
@@ -1093,7 +1105,8 @@ def _flow_adds_up(flow: pd.DataFrame) -> bool:
     for column in ("children", "episodes"):
         before: float | None = None
         removed = 0.0
-        counts = pd.to_numeric(flow[column], errors="coerce")
+        counts = pd.to_numeric(flow[column], errors="coerce").astype(float)  # missing: NaN
+        counts = counts.mask(by_construction(flow, column), 0.0)  # none, not unknown
         for stage, value in zip(flow["stage"], counts, strict=True):
             if stage == "excluded":
                 removed += float(value) if pd.notna(value) else float("nan")

@@ -50,19 +50,11 @@ from types import FrameType
 from typing import Final, TextIO
 
 from escalation.errors import StatisticalWarning
-from escalation.warning_kinds import MORE_LIKE_IT, more_like_it, warning_kind
+from escalation.warning_kinds import Alike, warning_kind, with_more_like_it
 
 __all__ = ["RefitWarnings", "caller_outside_package", "each_refit_warning"]
 
 ShowWarning = Callable[..., None]
-
-
-@dataclass
-class _Group:
-    """The first warning of a kind, and how many more like it were shown."""
-
-    first: StatisticalWarning
-    more: int = 0
 
 
 @dataclass
@@ -80,30 +72,26 @@ class RefitWarnings:
     2
     """
 
-    groups: dict[tuple[type[Warning], str], _Group] = field(default_factory=dict)
+    alike: Alike[StatisticalWarning] = field(default_factory=Alike)
 
     def add(self, message: StatisticalWarning) -> None:
-        """Count ``message``.
+        """Count ``message`` with the others of its class and kind.
 
         A warning already grouped (by a bootstrap run inside a replicate) counts with the
         warnings it stands for.
         """
-        more = int(getattr(message, "more_like_it", 0))
-        key = (type(message), warning_kind(_as_raised(message)))
-        group = self.groups.get(key)
-        if group is None:
-            self.groups[key] = _Group(message, more)
-        else:
-            group.more += 1 + more
+        kind = (type(message), warning_kind(str(message)))
+        self.alike.add(message, kind, more=int(getattr(message, "more_like_it", 0)))
 
     def grouped(self) -> list[StatisticalWarning]:
         """Return one warning per kind, in the order first raised, with the count of the rest.
 
-        A kind raised once is its warning as raised; otherwise a new warning with the
-        first's text, design key and advice, saying "(and N more like it in other bootstrap
-        refits)", with ``more_like_it`` set to N.
+        A kind raised once is its warning as raised; otherwise a new warning of the first's
+        class, with its text, design key and advice, saying "(and N more like it during the
+        bootstrap refits)", with ``more_like_it`` set to N
+        (:func:`~escalation.warning_kinds.with_more_like_it`).
         """
-        return [_with_more(group.first, group.more) for group in self.groups.values()]
+        return [with_more_like_it(first, more) for first, more in self.alike.groups()]
 
     @contextmanager
     def collecting(self) -> Iterator[None]:
@@ -129,37 +117,9 @@ class RefitWarnings:
         Each goes through Python's filters again there (so a filter on the caller's module
         applies to it), as :func:`warnings.warn` would from that frame.
         """
-        grouped, self.groups = self.grouped(), {}
+        grouped, self.alike = self.grouped(), Alike()
         for message in grouped:
             _warn_from(message, frame)
-
-
-def _as_raised(message: Warning) -> str:
-    """Return a warning's text without the count :func:`_with_more` added."""
-    return MORE_LIKE_IT.sub("", str(message))
-
-
-def _with_more(first: StatisticalWarning, more: int) -> StatisticalWarning:
-    """Return ``first`` saying that ``more`` warnings like it were raised.
-
-    Examples
-    --------
-    >>> first = StatisticalWarning("3 spells ended early", design_key="[outcome] horizons")
-    >>> grouped = _with_more(first, 4)
-    >>> str(grouped)
-    '3 spells ended early (and 4 more like it during the bootstrap refits)'
-    >>> grouped.design_key, grouped.more_like_it, first.more_like_it
-    ('[outcome] horizons', 4, 0)
-    """
-    if not more:
-        return first
-    text = _as_raised(first) + more_like_it(more)
-    # A new warning, not copy.copy(first): a copy goes through copyreg, where other
-    # libraries register reducers for exceptions, and with tblib's (which distributed
-    # installs) the copy shared its attributes with the first warning.
-    grouped = StatisticalWarning(text, design_key=first.design_key, advice=first.advice)
-    grouped.more_like_it = more
-    return grouped
 
 
 #: The collector of the bootstrap whose replicates run in this context.

@@ -197,7 +197,11 @@ class TableOne(Presents):
         count_rule : callable, optional
             Disclosure control for every count (``int -> int | None``, ``None`` =
             suppressed); percentages are then computed from the disclosed counts and
-            withheld when either is suppressed.
+            withheld when either is suppressed, and so is the SMD of a characteristic
+            with counts (:func:`_published_smd`): from its exact shares it would narrow
+            the counts printed beside it to within their rounding. Where a count of the
+            characteristic is suppressed, it keeps the exact SMD, which
+            :func:`~escalation.report.table_one.disclosed_table_one` does not show.
         cont_digits, cat_digits, smd_digits : int
             Decimals of means/SDs/medians, of percentages and of SMDs (``tableone``'s
             ``contDigits = 2``, ``catDigits = 1`` and three for SMDs).
@@ -245,7 +249,11 @@ class TableOne(Presents):
             info = part.iloc[0]
             kind = str(info["kind"])
             missing = part.drop_duplicates("group")["missing"].sum()
-            smd_text = f"{float(smd_of[variable]):.{smd_digits}f}"
+            smd = smd_of[variable]
+            if count_rule is not None and kind != "numeric":
+                published = _published_smd(part, self.groups, count_rule)
+                smd = smd if published is None else published
+            smd_text = f"{float(smd):.{smd_digits}f}"
             smd_w = f"{float(smd_w_of[variable]):.{smd_digits}f}" if self.weighted else None
             levels = list(pd.unique(part["level_label"])) if kind != "numeric" else [""]
             for i, level in enumerate(levels):
@@ -279,6 +287,48 @@ class TableOne(Presents):
                 row["Missing"] = count(missing) if head and missing > 0 else ("0" if head else "")
                 rows.append(row)
         return pd.DataFrame(rows)
+
+
+def _published_smd(part: pd.DataFrame, groups: Sequence[str], rule: CountRule) -> float | None:
+    """Return the SMD of a characteristic with counts from its counts as published.
+
+    Each arm's shares are those its percentages show: the disclosed count of each level
+    over the disclosed count of children with the value recorded. ``None`` when one of
+    them is suppressed.
+
+    Parameters
+    ----------
+    part : pandas.DataFrame
+        The rows of :attr:`TableOne.stats` of one binary or categorical characteristic.
+    groups : sequence of str
+        The arms.
+    rule : callable
+        Disclosure control of a count (``int -> int | None``, ``None`` = suppressed).
+
+    Examples
+    --------
+    >>> from escalation.disclosure import disclose_count
+    >>> arms = pd.DataFrame({"treatment": [1] * 200 + [0] * 200,
+    ...                      "sex": ["F"] * 98 + ["M"] * 102 + ["F"] * 100 + ["M"] * 100})
+    >>> t1 = table_one(arms, variables=["sex"])
+    >>> exact = float(t1.smd["smd"].iloc[0])  # from 98 and 100 women, both printed as 100
+    >>> round(exact, 3), _published_smd(t1.stats, t1.groups, disclose_count)
+    (0.02, 0.0)
+    """
+    shares: dict[str, FloatArray] = {}
+    for group in groups:
+        cell = part[part["group"] == group]
+        recorded = rule(int(cell["n"].iloc[0]))
+        counts = [rule(int(count)) for count in cell["count"]]
+        if not recorded or any(count is None for count in counts):
+            return None
+        share = np.array(counts, dtype=float) / recorded
+        binary = cell["kind"].iloc[0] == "binary"
+        shares[group] = np.array([1 - share[0], share[0]]) if binary else share
+    pairwise = [
+        smd_categorical(shares[g1], shares[g0]) for g0, g1 in itertools.combinations(groups, 2)
+    ]
+    return float(np.mean(pairwise)) if pairwise else None
 
 
 def _arm_value(by: str, value: object) -> str:

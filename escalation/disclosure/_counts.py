@@ -556,12 +556,29 @@ def disclose_table(
 WITHHELD_LABEL: Final = "[c]"
 #: How such a count reads in text.
 WITHHELD_TEXT: Final = "not shown"
+#: How a figure shows a count that does not apply (missing before disclosure, as the
+#: children the spell rule of the exclusion flow leaves out, none by construction).
+NOT_APPLYING_LABEL: Final = "—"
+#: How text says it.
+NOT_APPLYING_TEXT: Final = "not applicable"
 
 
 def _withheld(raw: object, rules: DisclosureRules) -> bool:
     """Whether a suppressed count was hidden to protect another (its raw count is not small)."""
     value = pd.to_numeric(pd.Series([raw]), errors="coerce").iloc[0]
     return bool(not pd.isna(value) and value >= rules.threshold)
+
+
+def _missing_as(raw: object, rules: DisclosureRules, words: tuple[str, str, str]) -> str:
+    """Return how a count missing after disclosure reads, from its count before disclosure.
+
+    ``words`` are what a count below the threshold, one withheld to protect another and
+    one that does not apply (missing before disclosure too) read.
+    """
+    small, withheld, not_applying = words
+    if pd.isna(raw):  # type: ignore[call-overload]
+        return not_applying
+    return withheld if _withheld(raw, rules) else small
 
 
 def count_labels(
@@ -577,26 +594,26 @@ def count_labels(
     thousands separators; figure functions draw text counts as given. A count suppressed
     only to protect another (complementary suppression) is not small and must not be
     shown as ``<10``: given the counts before disclosure (``raw``, aligned row by row),
-    such a count reads ``"[c]"``. Without ``raw`` every suppressed count reads ``<10``,
-    which is right only for tables without complementary suppression.
+    such a count reads ``"[c]"``, and one missing there too (a count that does not apply)
+    reads ``"—"``. Without ``raw`` every missing count reads ``<10``, which is right only
+    for tables without complementary suppression.
 
     Examples
     --------
     >>> table = disclose_table(pd.DataFrame({"n": [4, 1234]}), rules=DisclosureRules(20))
     >>> count_labels(table, ["n"], DisclosureRules(20))["n"].tolist()
     ['<20', '1,235']
-    >>> raw = pd.DataFrame({"n": [4, 30, 1234]})
+    >>> raw = pd.DataFrame({"n": [4, 30, 1234, None]})
     >>> table = disclose_table(raw, partition=())
     >>> count_labels(table, ["n"], raw=raw)["n"].tolist()
-    ['<10', '[c]', '1,235']
+    ['<10', '[c]', '1,235', '—']
     """
     out = frame.copy()
+    words = (f"<{rules.threshold}", WITHHELD_LABEL, NOT_APPLYING_LABEL)
     for column in columns:
-        before = raw[column].tolist() if raw is not None else [None] * len(out)
+        before = raw[column].tolist() if raw is not None else [0] * len(out)  # 0: small
         out[column] = [
-            (WITHHELD_LABEL if _withheld(r, rules) else f"<{rules.threshold}")
-            if pd.isna(v)
-            else f"{int(v):,}"
+            _missing_as(r, rules, words) if pd.isna(v) else f"{int(v):,}"
             for v, r in zip(out[column].tolist(), before, strict=True)
         ]
     return out
@@ -611,7 +628,8 @@ def count_texts(
 
     ``"fewer than 10"`` for a count below the threshold, ``"not shown"`` for one hidden
     only to protect another (complementary suppression: it is not small, and saying
-    so would be false), else the disclosed (rounded) count with thousands separators.
+    so would be false), ``"not applicable"`` for one missing before disclosure too, else
+    the disclosed (rounded) count with thousands separators.
 
     Parameters
     ----------
@@ -629,8 +647,9 @@ def count_texts(
     >>> count_texts(table["n"], raw["n"])
     ['1,440', 'not shown', 'fewer than 10', '1,205']
     """
+    words = (rules.suppressed_text, WITHHELD_TEXT, NOT_APPLYING_TEXT)
     return [
-        (WITHHELD_TEXT if _withheld(r, rules) else rules.suppressed_text)
+        _missing_as(r, rules, words)
         if pd.isna(v)  # type: ignore[call-overload]
         else f"{int(v):,}"  # type: ignore[call-overload]
         for v, r in zip(list(disclosed), list(raw), strict=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
-from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,13 @@ from escalation.causal.bootstrap import each_refit_warning, refitting
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules, disclose_text
 from escalation.errors import StatisticalWarning
-from escalation.warning_kinds import SEPARATION, more_like_it, warning_kind, without_numbers
+from escalation.warning_kinds import (
+    SEPARATION,
+    Alike,
+    warning_kind,
+    with_more_like_it,
+    without_numbers,
+)
 
 __all__ = [
     "NOT_SHARED",
@@ -495,29 +500,27 @@ class CaveatLog:
     def _pass_on(self, stage: str, recorded: list[tuple[warnings.WarningMessage, bool]]) -> None:
         """Keep the statistical warnings of ``stage`` as caveats and re-issue them.
 
-        Warnings of bootstrap refits are shown once per kind (:func:`_kind`): the first in
-        full, saying how many more like it the refits raised; the log keeps every one.
+        Warnings of bootstrap refits are shown once per kind (:func:`_kind`), grouped as a
+        bootstrap called from Python groups them (:class:`~escalation.warning_kinds.Alike`):
+        the first in full, saying how many more like it the refits raised; the log keeps
+        every one.
         """
-        caught_caveats: list[tuple[warnings.WarningMessage, Caveat | None]] = []
+        alike: Alike[tuple[warnings.WarningMessage, Caveat | None]] = Alike()
         for caught, refit in recorded:
             caveat = None
             if issubclass(caught.category, StatisticalWarning):
                 caveat = caveat_from_warning(caught.message, stage=stage, design=self.design)
                 caveat = dataclasses.replace(caveat, refits=int(refit))
                 self.add(caveat)
-            caught_caveats.append((caught, caveat))
-        refits = Counter(_kind(c) for _, c in caught_caveats if c is not None and c.refits)
-        told: set[tuple[str, ...]] = set()
-        for caught, caveat in caught_caveats:
+            refits_kind = _kind(caveat) if caveat is not None and caveat.refits else None
+            alike.add((caught, caveat), refits_kind)
+        for (caught, caveat), more in alike.groups():
             if caveat is None:
                 warnings.warn_explicit(
                     caught.message, caught.category, caught.filename, caught.lineno
                 )
-            elif not caveat.refits:
-                self._show(caveat)
-            elif (kind := _kind(caveat)) not in told:
-                told.add(kind)
-                self._show(caveat, more=refits[kind] - 1)
+            else:
+                self._show(caveat, more=more)
 
     def _show(self, caveat: Caveat, more: int = 0) -> None:
         """Issue a caveat's warning against its design key's line, unless already shown.
@@ -529,14 +532,13 @@ class CaveatLog:
         if shape in self._shown and not more:
             return
         self._shown.add(shape)
-        also = more_like_it(more) if more else ""
+        shown = StatisticalWarning(
+            f"{caveat.design_key}: {caveat.message} (in the design file: {caveat.advice})",
+            design_key=caveat.design_key,
+            advice=caveat.advice,
+        )
         warnings.warn_explicit(
-            StatisticalWarning(
-                f"{caveat.design_key}: {caveat.message} (in the design file: "
-                f"{caveat.advice}){also}",
-                design_key=caveat.design_key,
-                advice=caveat.advice,
-            ),
+            with_more_like_it(shown, more),
             StatisticalWarning,
             self.file,
             design_key_line(self.text, caveat.design_key),

@@ -43,8 +43,10 @@ TABLE_ONE_NOTE: Final = (
     "shown, so that a count below 10 cannot be worked out from the n of its arm; "
     "percentages are of the rounded counts of children with the value recorded. SMD: absolute "
     "standardised mean difference between the arms (0.1 or more is usually taken as "
-    "imbalance); not shown for a characteristic with a count or summary not shown, which "
-    "it would narrow."
+    "imbalance), for a characteristic with counts computed from the rounded counts, as the "
+    "percentages are; not shown for a characteristic with a count or summary not shown, "
+    "which it would narrow. Missing: children with the value not recorded, in all arms, "
+    "rounded as the other counts (0: none)."
 )
 
 
@@ -166,9 +168,12 @@ def _hide_revealing_smds(
 ) -> None:
     """Withhold the SMDs of characteristics with a count or summary withheld (in place).
 
-    An SMD is computed from the exact shares (or means and SDs) of every level in both
-    arms: printed to three decimals beside a suppressed count, it narrowed that count
-    (Sex in one arm: Female [c], Male 525, Unknown <10, SMD 0.053 put Unknown at 6 to 9).
+    The SMD of a characteristic with counts is computed from its counts as published, as
+    the percentages are (:meth:`~escalation.causal.TableOne.table`'s ``count_rule``); with
+    a count withheld it can only come from the exact shares (or means and SDs) of every
+    level in both arms, and printed to three decimals beside a suppressed count it
+    narrowed that count (Sex in one arm: Female [c], Male 525, Unknown <10, SMD 0.053 put
+    Unknown at 6 to 9).
     """
     smds = [c for c in table.columns if str(c).startswith("SMD")]
     cells = table[list(groups)].astype(str)

@@ -49,6 +49,7 @@ COLUMN_NAMES: Final = {
     "metric": "Metric",
     "attribute": "Attribute",
     "suppressed": "Suppressed",
+    "not_applicable": "Not applicable (zero by construction)",
     "term": "Term",
     "statistic": "Test statistic",
     "df": "Degrees of freedom",

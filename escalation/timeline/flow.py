@@ -13,7 +13,14 @@ import pandas as pd
 
 from escalation.errors import DesignError
 
-__all__ = ["RULE_KEYS", "no_spell_reason", "require_spells"]
+__all__ = [
+    "BY_CONSTRUCTION",
+    "RULE_KEYS",
+    "by_construction",
+    "counts_that_apply",
+    "no_spell_reason",
+    "require_spells",
+]
 
 #: The design key that sets each exclusion rule of the flow (what to change).
 RULE_KEYS: Final = {
@@ -27,6 +34,60 @@ RULE_KEYS: Final = {
     "already_escalated": "[outcome] events",
     "prevalent_treatment": "[treatment] kind",
 }
+
+
+#: The counts of the flow that no data can make other than zero, by what their rule is:
+#: the spell rule keeps the first (or last) spell of every child, so it leaves episodes
+#: out but never a child. Such a count is not a count below the disclosure threshold (as
+#: a rule that could leave children out but left none is): shared outputs show it as not
+#: applying (:func:`counts_that_apply`).
+BY_CONSTRUCTION: Final = {"spell_rule": ("children",)}
+#: The count columns of the flow.
+_COUNTS: Final = ("children", "episodes")
+
+
+def by_construction(flow: pd.DataFrame, column: str) -> pd.Series:
+    """Return which rows of the flow have a ``column`` count of zero by construction.
+
+    None without the flow's ``rule`` column.
+
+    Examples
+    --------
+    >>> flow = pd.DataFrame({"rule": ["age", "spell_rule"], "children": [0, 0]})
+    >>> by_construction(flow, "children").tolist(), by_construction(flow, "episodes").tolist()
+    ([False, True], [False, False])
+    """
+    if "rule" not in flow:  # a flow without its rules: none is known
+        return pd.Series(False, index=flow.index)
+    rules = [rule for rule, columns in BY_CONSTRUCTION.items() if column in columns]
+    return flow["rule"].isin(rules)
+
+
+def counts_that_apply(flow: pd.DataFrame) -> pd.DataFrame:
+    """Return the flow with each count that is zero by construction missing (``pd.NA``).
+
+    Disclosure control then neither suppresses it (it is no count of children that
+    could be small) nor withholds another count to protect it, and
+    :func:`~escalation.disclosure.count_labels` shows it as not applying ("—"). A
+    ``not_applicable`` column names the counts of each row that do not apply.
+
+    Examples
+    --------
+    >>> flow = pd.DataFrame({"rule": ["age", "spell_rule"], "children": [0, 0],
+    ...                      "episodes": [0, 45]})
+    >>> applying = counts_that_apply(flow)
+    >>> applying["children"].tolist(), applying["not_applicable"].tolist()
+    ([0, <NA>], ['', 'children'])
+    """
+    out = flow.copy()
+    marks = {column: by_construction(out, column) for column in _COUNTS}
+    for column, mark in marks.items():
+        out[column] = out[column].astype("Int64").mask(mark)
+    out["not_applicable"] = [
+        ", ".join(column for column, mark in marks.items() if mark.iloc[row])
+        for row in range(len(out))
+    ]
+    return out
 
 
 def _count(flow: pd.DataFrame, rule: str, column: str = "episodes") -> int:

@@ -396,7 +396,9 @@ def build_spells(
     ``remaining`` row they count what is left. Candidates minus every exclusion after
     them equals the spells: nothing is dropped silently. Rows whose rule does not apply
     to the design (``open`` with ``at = "start"``, ``reason``, the window, prevalent
-    treatment in the reasons form) are left out.
+    treatment in the reasons form, ``spell_rule`` with ``spells = "all"``) are left out.
+    The ``children`` of ``spell_rule`` is 0 by construction (each child keeps a spell;
+    :data:`~escalation.timeline.flow.BY_CONSTRUCTION`).
 
     Examples
     --------
@@ -543,15 +545,15 @@ def build_spells(
         else:
             mark = np.r_[children[1:] != children[:-1], True]
         chosen = eligible[mark]
-    flow.add(
-        "excluded",
-        "spell_rule",
-        f"eligible spells that are not the {tz.spells} of the child"
-        if tz.spells != "all"
-        else "eligible spells dropped by the spell rule (all kept)",
-        0,
-        len(eligible) - len(chosen),
-    )
+    if tz.spells != "all":  # keeping every spell leaves nothing out: no row, as other rules
+        # It leaves spells out, never a child (each keeps one): see flow.BY_CONSTRUCTION.
+        flow.add(
+            "excluded",
+            "spell_rule",
+            f"eligible spells that are not the {tz.spells} of the child",
+            0,
+            len(eligible) - len(chosen),
+        )
     child = c_child[chosen]
     t0 = c_t0[chosen]
     tz_pos = cand[chosen]

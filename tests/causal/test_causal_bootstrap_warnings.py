@@ -198,16 +198,50 @@ def test_grouped_warning_leaves_the_first_as_raised_whatever_copyreg_holds() -> 
     installed them)."""
     import copyreg
 
-    from escalation.causal._refit_warnings import _with_more
+    from escalation.warning_kinds import with_more_like_it
 
     pickling_support = pytest.importorskip("tblib.pickling_support")  # with distributed
 
     copyreg.pickle(StatisticalWarning, pickling_support.pickle_exception)
     try:
         first = StatisticalWarning("3 spells ended early", design_key="[outcome] horizons")
-        grouped = _with_more(first, 4)
+        grouped = with_more_like_it(first, 4)
     finally:
         copyreg.dispatch_table.pop(StatisticalWarning, None)
     assert (grouped.more_like_it, first.more_like_it) == (4, 0)
     assert str(first) == "3 spells ended early"
     assert grouped.design_key == "[outcome] horizons"
+
+
+class _HorizonWarning(StatisticalWarning):
+    """A subclass a caller may filter by, with an attribute of its own."""
+
+    def __init__(self, message: str, horizon: int) -> None:
+        super().__init__(message, design_key="[outcome] horizons")
+        self.horizon = horizon
+
+
+def _subclassed(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    if _refitted(rows):
+        warnings.warn(
+            _HorizonWarning(f"past follow-up at {NOISE[rows].mean():.9f}", 730), stacklevel=1
+        )
+    return np.array([values[rows].mean()])
+
+
+def test_grouped_warning_keeps_the_class_of_the_first() -> None:
+    """The grouped warning was a plain StatisticalWarning whatever the refits raised: a
+    filter on the subclass (``filterwarnings("error", category=...)``) no longer matched."""
+    with _shown() as shown:
+        cluster_bootstrap(
+            _subclassed, CLUSTER, N_BOOT, args=(VALUES,), seed=5, n_jobs=1, progress=False
+        )
+    (grouped,) = [w for w in shown if issubclass(w.category, StatisticalWarning)]
+    assert grouped.category is _HorizonWarning
+    message = grouped.message
+    assert isinstance(message, _HorizonWarning) and str(message).endswith(MORE)
+    assert (message.horizon, message.design_key, message.more_like_it) == (
+        730,
+        "[outcome] horizons",
+        N_BOOT - 1,
+    )

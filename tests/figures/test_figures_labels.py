@@ -453,6 +453,25 @@ def test_flow_caption_says_counts_are_rounded_and_do_not_add_up() -> None:
     assert _rounding_note(exact, 1) == ""
 
 
+def test_flow_caption_with_its_first_box_withheld_says_the_counts_do_not_add_up() -> None:
+    """A first box withheld (missing in the disclosed flow, a nullable integer) stopped the
+    describe stage: "float() argument must be ... not 'NAType'" in the caption's check."""
+    from escalation.pipeline import _rounding_note
+
+    flow = pd.DataFrame(
+        {
+            "stage": ["entered", "excluded", "remaining"],
+            "rule": ["history", "reason", "spells"],
+            "children": pd.array([None, None, 1000], dtype="Int64"),
+            "episodes": pd.array([None, None, 3000], dtype="Int64"),
+        }
+    )
+    assert _rounding_note(flow, 5) == (
+        " Counts are rounded to the nearest 5, so the counts left out do not add up exactly "
+        "to the difference between the boxes."
+    )
+
+
 def _decision(models: list[str]) -> pd.DataFrame:
     """Net benefit of ``models`` and of the two reference strategies."""
     thresholds = np.linspace(0.01, 0.5, 20)

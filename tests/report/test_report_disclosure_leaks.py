@@ -208,6 +208,54 @@ def test_table_one_withholds_the_smd_of_a_characteristic_with_a_count_withheld()
     assert smd["Age (years), mean (SD)"] != "not shown" and smd["Disability, n (%)"] != "not shown"
 
 
+def test_table_one_smd_does_not_narrow_the_rounded_counts_beside_it() -> None:
+    """With nothing withheld, the SMD was printed to three decimals from the exact shares
+    while the counts beside it were rounded to 5: 98 to 102 women of 200 all print as
+    "100 (50.0)" beside 90 of 200 in the other arm, but gave five SMDs (0.080 to 0.120,
+    on both sides of 0.1), each naming the exact count. It is now computed from the counts
+    as published, as the percentages are: one SMD for every count that prints alike."""
+    from escalation.causal import table_one
+    from escalation.causal.tableone import smd_categorical
+    from escalation.report.table_one import disclosed_table_one
+
+    def printed(women: int, flagged: int) -> pd.DataFrame:
+        treated = pd.DataFrame(
+            {"treatment": 1, "sex": ["F"] * women + ["M"] * (200 - women),
+             "factor_3A": [1] * flagged + [0] * (200 - flagged)}
+        )  # fmt: skip
+        untreated = pd.DataFrame(
+            {"treatment": 0, "sex": ["F"] * 90 + ["M"] * 110, "factor_3A": [1, 0, 0, 0] * 50}
+        )
+        spells = pd.concat([treated, untreated], ignore_index=True)
+        return disclosed_table_one(table_one(spells, variables=["sex", "factor_3A"]))
+
+    tables = [printed(w, f) for w, f in zip(range(98, 103), range(48, 53), strict=True)]
+    arms = ["Early help", "No early help"]
+    assert all(t[arms].equals(tables[0][arms]) for t in tables)  # the counts print alike
+    assert len({tuple(t["SMD"]) for t in tables}) == 1, [list(t["SMD"]) for t in tables]
+    smd = dict(zip(tables[0]["Characteristic"], tables[0]["SMD"], strict=True))
+    assert smd["Sex, n (%)"] == f"{smd_categorical([0.5, 0.5], [0.55, 0.45]):.3f}"  # as printed
+
+
+@pytest.mark.parametrize(
+    ("missing", "rounding", "printed"),
+    [(13, 5, "15"), (12, 5, "10"), (3, 5, "<10"), (0, 5, "0"), (13, 1, "13")],
+)
+def test_table_one_missing_is_disclosed_as_the_other_counts(
+    missing: int, rounding: int, printed: str
+) -> None:
+    """The Missing column (all arms together) is rounded and suppressed as every count of
+    Table 1; none missing reads 0 (the value recorded for every child)."""
+    from escalation.disclosure import DisclosureRules
+
+    sex = ["F", "M"] * 100
+    sex[:missing] = [None] * missing
+    spells = pd.DataFrame({"treatment": [1, 0] * 100, "sex": sex})
+    rules = DisclosureRules(threshold=10, rounding=rounding)
+    table = disclosed_table_one(table_one(spells, variables=["sex"]), rules)
+    assert table["Missing"].tolist()[1] == printed
+
+
 def test_table_one_complement_is_a_printed_count() -> None:
     """The complement of a suppressed Table 1 count was once the arm's missing count,
     which is not printed, so nothing printed was withheld: with exact counts, F 30 (40.5%),

@@ -114,12 +114,18 @@ def test_small_cohort_every_table_is_disclosed(study: dict[str, Any]) -> None:
 
 
 def test_small_cohort_blanked_counts_are_marked_suppressed(study: dict[str, Any]) -> None:
-    """Every CSV with a blanked count says so in its ``suppressed`` column (docs/outputs.md)."""
+    """Every CSV with a blanked count says so in its ``suppressed`` column (docs/outputs.md);
+    a count that does not apply (zero by construction) is named in ``not_applicable``."""
     checked = set()
     for path in sorted((study["out"] / "results").glob("*.csv")):
         table = pd.read_csv(path)
         counts = [c for c in table.columns if str(c) in COUNTS]
-        blank = table[counts].isna().any(axis=1) if counts else pd.Series(False, table.index)
+        blanks = table[counts].isna() if counts else pd.DataFrame(index=table.index)
+        if "not_applicable" in table.columns:
+            named = table["not_applicable"].fillna("").astype(str)
+            for column in counts:
+                blanks[column] &= ~named.str.split(", ").map(lambda names, c=column: c in names)
+        blank = blanks.any(axis=1) if counts else pd.Series(False, table.index)
         if not blank.any():
             continue
         assert "suppressed" in table.columns, f"{path.name} blanks counts without saying so"
