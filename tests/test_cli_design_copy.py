@@ -93,3 +93,29 @@ def test_the_copy_names_the_data_given_with_data_and_extract_date(project: Path)
     assert copy.data.path == "../deep/a/la/"  # relative, from the output folder
     assert (out / str(copy.data.path)).resolve() == decoy.resolve()
     assert str(copy.data.extract_date) == "2024-03-31"
+
+
+def test_run_analyses_and_records_the_design_with_the_data_given(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``escalation run --data`` read the folder given but passed the design file's
+    ``[data]`` to the study: the copy beside the outputs, the manifest's design hash and the
+    registration check named data that were not analysed."""
+    import escalation.pipeline
+
+    given: list[object] = []
+
+    def study(history: object, design: object, **kwargs: object) -> object:
+        given.append(design)
+        raise KeyboardInterrupt  # the design is all this test needs; nothing is written
+
+    monkeypatch.setattr(escalation.pipeline, "run_study", study)
+    decoy = project / "deep" / "a" / "la"
+    design_file = project / "study" / "design.toml"
+    argv = ["run", str(design_file), "--out", str(project / "ran"), "--data", str(decoy)]
+    assert main([*argv, "--extract-date", "2024-03-31", "--quiet"]) == 130
+    (design,) = given
+    assert design.data.path == "../deep/a/la/"  # type: ignore[attr-defined]
+    assert (design_file.parent / design.data.path).resolve() == decoy.resolve()  # type: ignore[attr-defined]
+    assert str(design.data.extract_date) == "2024-03-31"  # type: ignore[attr-defined]
+    assert not (project / "ran").exists()

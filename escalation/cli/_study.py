@@ -28,6 +28,7 @@ __all__ = [
     "Study",
     "add_study_arguments",
     "data_folder",
+    "design_as_read",
     "extract_date_of",
     "load_spells",
     "load_study",
@@ -65,27 +66,36 @@ def study_inputs(args: argparse.Namespace) -> list[Path]:
     return [design_file, data_folder(design, design_file, args.data)]
 
 
-def write_design_copy(
-    design: StudyDesign, design_file: str | Path, folder: OutputFolder, args: argparse.Namespace
-) -> Path:
-    """Write the design into the output folder as ``design.toml``, naming the data read.
+def design_as_read(
+    design: StudyDesign, design_file: str | Path, args: argparse.Namespace
+) -> StudyDesign:
+    """Return the design with ``[data]`` naming the data the command reads.
+
+    With ``--data`` or ``--extract-date`` the folder and extract date the command uses
+    replace the design file's (the folder as a path from the design file, as a ``[data]
+    path`` is read), so that the design written beside the outputs, the manifest's design
+    hash and the registration check all describe the data analysed; otherwise the design
+    is returned unchanged.
+    """
+    if args.data is None and args.extract_date is None:
+        return design
+    used = data_folder(design, Path(design_file), args.data).resolve()
+    extract = (
+        dt.date.fromisoformat(args.extract_date)
+        if args.extract_date is not None
+        else design.data.extract_date
+    )
+    path = path_from(used, Path(design_file).resolve().parent)
+    return design.replace(data=replace(design.data, path=path + "/", extract_date=extract))
+
+
+def write_design_copy(design: StudyDesign, design_file: str | Path, folder: OutputFolder) -> Path:
+    """Write the design (as read: :func:`design_as_read`) into the output folder.
 
     Its relative ``[data] path`` is re-expressed from the output folder
     (:meth:`StudyDesign.relocated`), so the copy reads the data the original read
-    wherever the output folder is. With ``--data`` or ``--extract-date`` the copy names
-    the folder and extract date the command used instead of the design file's.
+    wherever the output folder is.
     """
-    if args.data is not None or args.extract_date is not None:
-        used = data_folder(design, Path(design_file), args.data).resolve()
-        extract = (
-            dt.date.fromisoformat(args.extract_date)
-            if args.extract_date is not None
-            else design.data.extract_date
-        )
-        # Relative to the design file, as a [data] path is read (relocated below).
-        path = path_from(used, Path(design_file).resolve().parent)
-        data = replace(design.data, path=path + "/", extract_date=extract)
-        design = design.replace(data=data)
     copy = design.relocated(design_file, folder.path)
     return copy.write(folder.staging / "design.toml")
 
@@ -100,11 +110,16 @@ def extract_date_of(args: argparse.Namespace, design: StudyDesign) -> str | None
 
 
 def load_study(args: argparse.Namespace) -> tuple[StudyDesign, CaseHistory]:
-    """Read ``args.design`` and its case histories (``--data`` and ``--extract-date`` win)."""
+    """Read ``args.design`` and its case histories (``--data`` and ``--extract-date`` win).
+
+    The design returned is the design as read (:func:`design_as_read`): its ``[data]``
+    names the data returned.
+    """
     design_file = Path(args.design)
     design = read_design(design_file)
     folder = data_folder(design, design_file, args.data)
-    return design, read_case_history(folder, extract_date=extract_date_of(args, design))
+    history = read_case_history(folder, extract_date=extract_date_of(args, design))
+    return design_as_read(design, design_file, args), history
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli._study import (
     add_study_arguments,
     data_folder,
+    design_as_read,
     extract_date_of,
     load_study,
     write_design_copy,
@@ -71,7 +72,7 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
             censor_at_horizon=args.censor_at_horizon,
             progress=not args.no_progress,
         )
-        write_design_copy(design, args.design, output, args)
+        write_design_copy(design, args.design, output)
         output.commit(
             command=output.command,
             design=design,
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     design = read_design(design_file)
     source = data_folder(design, design_file, args.data)
     if is_partitioned(source):
-        return _run_partitioned(args, design, source)
+        return _run_partitioned(args, design_as_read(design, design_file, args), source)
     writes = ("spells.parquet", "counting.parquet", "flow.csv", "design.toml")
     with output_folder(args, writes, (design_file, source)) as folder:
         design, history = load_study(args)
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         data.spells.to_parquet(out / "spells.parquet", index=False)
         data.counting.to_parquet(out / "counting.parquet", index=False)
         data.flow.to_csv(out / "flow.csv", index=False)
-        write_design_copy(design, args.design, folder, args)
+        write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
             design=design,

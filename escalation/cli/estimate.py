@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             pd.concat(heterogeneity, ignore_index=True).to_csv(
                 out / "heterogeneity.csv", index=False
             )
-        write_design_copy(design, args.design, folder, args)
+        write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
             design=design,

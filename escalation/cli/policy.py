@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             )
         rules = DisclosureRules.from_design(design)
         _write(folder.staging, study, rules)
-        write_design_copy(design, args.design, folder, args)
+        write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
             design=design,
