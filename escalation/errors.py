@@ -19,10 +19,12 @@ __all__ = [
     "DesignError",
     "EscalationError",
     "Problem",
+    "RecordProblem",
     "StageError",
     "StatisticalWarning",
     "describe_text",
     "shown",
+    "spreadsheet_row",
     "value_shape",
 ]
 
@@ -30,6 +32,9 @@ __all__ = [
 PERSONAL_COLUMNS = frozenset({"child_id", "family_id", "text", "birth_date", "expected_birth_date"})
 
 _MAX_LISTED = 50
+
+#: The row a spreadsheet shows for a table's first data record: the header is row 1.
+FIRST_DATA_ROW: Final = 2
 
 _DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
 #: Shapes of coded values: short runs of letters and digits, as the DfE codes are. An
@@ -136,6 +141,21 @@ def shown(column: str | None, value: object) -> str:
     return repr(text)
 
 
+def spreadsheet_row(position: int) -> int:
+    """Return the row a spreadsheet shows for the data record at 0-based ``position``.
+
+    The one row number every message and report gives: the header is row 1, so the first
+    data record is row 2. A record whose quoted value runs over several lines (a note)
+    is still one row, as a spreadsheet shows it.
+
+    Examples
+    --------
+    >>> spreadsheet_row(0)
+    2
+    """
+    return position + FIRST_DATA_ROW
+
+
 def _is_missing(value: object) -> bool:
     """Return whether a value is missing: None, NaN, pandas' NA or NaT, or blank text."""
     if value is None:
@@ -162,7 +182,8 @@ class Problem:
     table : str
         ``"children"``, ``"episodes"``, ``"notes"`` or a file name.
     row : int or None
-        Zero-based row position in the table as read (``None`` for a table-level problem).
+        Zero-based position of the record in the table as read (``None`` for a
+        table-level problem); messages and reports give :attr:`shown_row`.
     column : str or None
         The offending column (``None`` when the problem concerns the whole row or table).
     value : object
@@ -182,6 +203,15 @@ class Problem:
     reason: str
     action: str | None = None
 
+    @property
+    def shown_row(self) -> int | None:
+        """The row messages and reports give.
+
+        Here the position in a data frame passed to a function (as ``frame.iloc`` takes
+        it); a case-history table gives the row a spreadsheet shows (:class:`RecordProblem`).
+        """
+        return self.row
+
     def shown_value(self) -> str:
         """Return the value as it may be displayed (see :func:`shown`)."""
         return shown(self.column, self.value)
@@ -190,13 +220,34 @@ class Problem:
         """Return a one-line description safe for logs and reports."""
         where = [f"table {self.table!r}"]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"row {self.shown_row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
             if self.row is not None or self.value is not None:  # a column has no value
                 where.append(f"value {self.shown_value()}")
         done = f" [{self.action}]" if self.action else ""
         return f"{', '.join(where)}: {self.reason}{done}"
+
+
+@dataclass(frozen=True)
+class RecordProblem(Problem):
+    """A breach of the contract in a case-history table, located as a spreadsheet shows it.
+
+    ``row`` is the record's 0-based position in the table as read; messages and reports
+    give the row a spreadsheet shows (the header is row 1, the first data row row 2; see
+    :func:`spreadsheet_row`), for a table read from CSV or Parquet or built in memory
+    alike (row *n* of a frame is ``frame.iloc[n - 2]``).
+
+    Examples
+    --------
+    >>> RecordProblem("children", 0, "sex", "Q", "unknown sex code").describe()
+    "table 'children', row 2, column 'sex', value 'Q': unknown sex code"
+    """
+
+    @property
+    def shown_row(self) -> int | None:
+        """The row a spreadsheet shows for the record (header row 1)."""
+        return None if self.row is None else spreadsheet_row(self.row)
 
 
 class EscalationError(Exception):

@@ -133,7 +133,7 @@ def test_the_latest_date_of_any_list_is_taken_and_mistyped_ones_reported(
         "statutory visit'); 2 later dates not used, after today or more than 31 days after "
         "the latest episode date (see the exclusion report)"
     )
-    report = source_report(history.exclusions).set_index(["unit", "position", "element"])
+    report = source_report(history.exclusions).set_index(["sheet", "row", "element"])
     typo = report.loc[("List 6", 5, "Date Child Was Last Seen")]
     assert typo["value"] == "'2024-03-08'" and typo["severity"] == "error"
     assert typo["reason"] == (
@@ -186,7 +186,7 @@ def test_a_date_after_today_is_not_used(tmp_path: Path, monkeypatch: pytest.Monk
     )
     report = source_report(history.exclusions)
     later = report[report["reason"].str.startswith("the date is after today (2023-03-26)")]
-    assert sorted(zip(later["unit"], later["position"], later["value"], strict=True)) == [
+    assert sorted(zip(later["sheet"], later["row"], later["value"], strict=True)) == [
         ("List 6", 2, "'2023-03-28'"),
         ("List 6", 3, "'2031-03-28'"),
         ("List 6", 5, "'2024-03-08'"),

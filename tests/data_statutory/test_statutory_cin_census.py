@@ -345,7 +345,7 @@ def test_missing_identifiers_and_unborn_child(tmp_path: Path) -> None:
     born = history.children.set_index("child_id").loc["U1", "birth_date"]
     assert born == pd.Timestamp("2021-02-01")
     report = source_report(history.exclusions)
-    assert report[["position", "action", "severity"]].values.tolist() == [
+    assert report[["child", "action", "severity"]].values.tolist() == [
         [1, "child excluded", "error"],
         [2, "kept", "note"],
         [3, "child excluded", "error"],

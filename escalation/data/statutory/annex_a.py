@@ -48,7 +48,7 @@ from escalation.data.statutory.merge import (
     cin_element,
     merge_returns,
 )
-from escalation.data.statutory.problems import SourceProblem, raise_for_errors
+from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
 from escalation.errors import DataValidationError
 
 __all__ = ["ANNEX_A_KINDS", "OTHER_DATES_WINDOW_DAYS", "read_annex_a"]
@@ -342,7 +342,7 @@ class _Workbook:
                 "_unit": row.sheet,
             }
             return
-        where = f"first at sheet {seen['_unit']!r} row {seen['_pos']}"
+        where = f"first at {record_label(seen['_unit'], seen['_pos'])}"
         for f in fields:
             new = v.get(f)
             if new is None:
