@@ -109,7 +109,7 @@ class ExclusionReport:
                 "table": [p.table for p in self.problems],
                 "row": pd.array([p.shown_row for p in self.problems], dtype="Int64"),
                 "column": [p.column for p in self.problems],
-                "value": [p.shown_value() if p.column else None for p in self.problems],
+                "value": [p.reported_value() if p.column else None for p in self.problems],
                 "reason": [p.reason for p in self.problems],
                 "action": [p.action for p in self.problems],
             }

@@ -254,8 +254,8 @@ def test_dates_after_reference_and_invalid_dates(tmp_path: Path) -> None:
     assert history.episodes["kind"].astype(str).tolist() == ["referral"]
     report = source_report(history.exclusions)
     assert sorted(report["action"]) == ["episode excluded"] * 3
-    assert set(report["value"]) == {"'2022-04-02'", "'2021-13-01'", "'01/03/2021'"}
-    late = report[report["value"] == "'2022-04-02'"].iloc[0]
+    assert set(report["value"]) == {"2022-04-02", "2021-13-01", "01/03/2021"}
+    late = report[report["value"] == "2022-04-02"].iloc[0]
     assert late["reason"] == "date is after the return's reference date 2022-03-31"
     assert late["element"] == "CINdetails[1]/Assessments[1]/AssessmentActualStartDate"
     assert late["line"] == line_of(text, "<AssessmentActualStartDate>2022-04-02")

@@ -128,11 +128,11 @@ def test_unknown_codes_and_invalid_dates(tmp_path: Path) -> None:
     history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
     report = source_report(history.exclusions)
     assert report[["file", "row", "element", "value", "action"]].values.tolist() == [
-        ["episodes.csv", 2, "LS", "'ZZ'", "value dropped"],
-        ["episodes.csv", 2, "PLACE", "'Q9'", "value dropped"],
-        ["episodes.csv", 2, "REC", "'E99'", "value dropped"],
-        ["episodes.csv", 3, "DECOM", "'31/02/2019'", "episode excluded"],
-        ["episodes.csv", 4, "PLACE", "'u1'", "value dropped"],
+        ["episodes.csv", 2, "LS", "ZZ", "value dropped"],
+        ["episodes.csv", 2, "PLACE", "Q9", "value dropped"],
+        ["episodes.csv", 2, "REC", "E99", "value dropped"],
+        ["episodes.csv", 3, "DECOM", "31/02/2019", "episode excluded"],
+        ["episodes.csv", 4, "PLACE", "u1", "value dropped"],
         ["header.csv", 3, None, None, "kept"],  # B: its only episode was excluded
     ]
     assert periods(history)[1][:5] == ("C", "looked_after", "2019-06-01", "NaT", "V2")

@@ -161,6 +161,7 @@ class _Workbook:
         reason: str,
         action: str,
         severity: str = "error",
+        read_as: str | None = None,
     ) -> None:
         self.problems.append(
             SourceProblem(
@@ -173,6 +174,7 @@ class _Workbook:
                 unit=sheet if sheet is not None else "row",
                 action=action,
                 severity="note" if severity == "note" else "error",
+                read_as=read_as,
             )
         )
 
@@ -266,9 +268,10 @@ class _Workbook:
                         else "value dropped"
                     )
                     # as text: a number (an identifier typed into the wrong column, say)
-                    # is shown only when it looks like the column's codes
+                    # is shown only when it looks like the codes of the column's kind
                     shown_raw = None if raw is None else str(raw)
-                    self.report(sheet, number, header, shown_raw, reason, action)
+                    kind = by_key[key].kind
+                    self.report(sheet, number, header, shown_raw, reason, action, read_as=kind)
                     values[key] = None
                     if required:
                         values["_skip"] = True

@@ -17,7 +17,13 @@ from typing import Final, Literal
 import pandas as pd
 
 from escalation.data.history import ExclusionReport
-from escalation.errors import PERSONAL_COLUMNS, DataValidationError, Problem, spreadsheet_row
+from escalation.errors import (
+    PERSONAL_FIELDS,
+    DataValidationError,
+    Problem,
+    spreadsheet_row,
+    value_shape,
+)
 
 __all__ = [
     "PERSONAL_FIELDS",
@@ -43,28 +49,7 @@ Action = Literal[
 #: ``"note"`` reports content outside the contract that was not converted.
 Severity = Literal["error", "note"]
 
-#: Source fields (CIN census elements, SSDA903 columns) whose values are personal data.
-PERSONAL_FIELDS: Final = frozenset(
-    {
-        "LAchildID",
-        "UPN",
-        "FormerUPN",
-        "PersonBirthDate",
-        "ExpectedPersonBirthDate",
-        "PersonDeathDate",
-        "CHILD",
-        "DOB",
-        "MC_DOB",
-        "MOTHER",
-        "HOME_POST",
-        "PL_POST",
-        "URN",
-    }
-)
-
 _ISO_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-#: A workbook's header naming a birth date (``Date of Birth``, ``Expected DOB``): withheld.
-_BIRTH_HEADER: Final = re.compile(r"birth|\bdob\b", re.IGNORECASE)
 
 
 def record_label(unit: str, position: int) -> str:
@@ -123,6 +108,10 @@ class SourceProblem(Problem):
         The reader read ``value`` as the date of an event (ISO ``YYYY-MM-DD``, never a
         birth date), so it is shown whatever the column's header (``Last Seen`` has no
         word ``date`` that would tell :func:`~escalation.errors.shown` so).
+    read_as : str or None
+        What the reader read the column as when its header does not say (Annex A:
+        ``"yes_no"``, ``"sex"``, ``"need"``...): a value of that kind's form is shown
+        (``Referral NFA?``: ``'Maybe'``).
 
     Examples
     --------
@@ -141,22 +130,23 @@ class SourceProblem(Problem):
     action: str = "kept"
     severity: Severity = "error"
     read_as_date: bool = False
+    read_as: str | None = None
 
     @property
     def file(self) -> str:
         """The source file's name."""
         return self.table
 
-    def shown_value(self) -> str:
-        """Return the value as it may be displayed: personal data are withheld."""
-        field = (self.column or "").rsplit("/", 1)[-1].split("[", 1)[0]
-        if field in PERSONAL_FIELDS or field in PERSONAL_COLUMNS:
-            return "<withheld: personal data>"
-        if self.unit not in ("Child", "row") and _BIRTH_HEADER.search(field):
-            return "<withheld: personal data>"  # an Annex A sheet's birth date column
-        if self.read_as_date and isinstance(self.value, str) and _ISO_DAY.fullmatch(self.value):
-            return repr(self.value)
-        return super().shown_value()
+    def value_form(self) -> re.Pattern[str] | None:
+        """Return the form a value must have to be shown (see :func:`~escalation.errors.disclosed`).
+
+        A date of an event the reader read (``read_as_date``) is shown in ISO form
+        whatever its header; a column read as a kind of code (``read_as``) has that
+        kind's form; otherwise the column's own.
+        """
+        if self.read_as_date:
+            return _ISO_DAY
+        return value_shape(self.read_as) if self.read_as else None
 
     @property
     def shown_row(self) -> int | None:
@@ -223,7 +213,7 @@ def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
     >>> p = SourceProblem("cin.xml", 0, "ChildCharacteristics/Ethnicity", "XXXX",
     ...                   "unknown ethnicity code", line=20, action="value dropped")
     >>> source_report([p])[["file", "row", "child", "line", "value"]].values.tolist()
-    [['cin.xml', <NA>, 1, 20, "'XXXX'"]]
+    [['cin.xml', <NA>, 1, 20, 'XXXX']]
     """
     problems = report.problems if isinstance(report, ExclusionReport) else tuple(report)
     rows = [_report_row(p) for p in problems]
@@ -236,7 +226,7 @@ def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
 
 def _report_row(p: Problem) -> tuple[object, ...]:
     """Return one problem as a row of :func:`source_report`."""
-    value = p.shown_value() if p.column else None
+    value = p.reported_value() if p.column else None
     if not isinstance(p, SourceProblem):
         return (p.table, None, p.shown_row, None, None, p.column, value, p.reason, "kept", "error")
     sheet = p.unit if p.unit not in ("Child", "row") else None
