@@ -133,3 +133,12 @@ def test_the_conversion_report_names_its_columns_for_what_they_hold(tmp_path: Pa
         "severity",
     ]  # fmt: skip
     assert report["row"].tolist() == [3]
+
+
+def test_the_convert_help_says_what_the_report_locates_by(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["convert", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "the row a spreadsheet shows" in help_text
