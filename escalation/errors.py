@@ -19,17 +19,53 @@ __all__ = [
     "DesignError",
     "EscalationError",
     "Problem",
+    "RecordProblem",
     "StageError",
     "StatisticalWarning",
     "describe_text",
+    "disclosed",
+    "field_name",
+    "is_personal",
     "shown",
+    "spreadsheet_row",
     "value_shape",
 ]
 
 #: Columns whose values are personal data: never echoed in messages or reports.
 PERSONAL_COLUMNS = frozenset({"child_id", "family_id", "text", "birth_date", "expected_birth_date"})
+#: Source fields (CIN census elements, SSDA903 columns) whose values are personal data.
+PERSONAL_FIELDS: Final = frozenset(
+    {
+        "LAchildID",
+        "UPN",
+        "FormerUPN",
+        "PersonBirthDate",
+        "ExpectedPersonBirthDate",
+        "PersonDeathDate",
+        "CHILD",
+        "DOB",
+        "MC_DOB",
+        "MOTHER",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    }
+)
+#: A header naming personal data in a workbook whose headers vary (Annex A): a birth date
+#: (``Date of Birth``, ``Expected DOB``), an identifier (``Child Unique ID``, ``UPN``), a
+#: name or a postcode.
+_PERSONAL_HEADER: Final = re.compile(
+    r"birth|\bdob\b|\bid\b|identifier|\bupn\b|\bname\b|post ?code", re.IGNORECASE
+)
+#: Text the disclosure rule gives for an empty value, personal or not.
+EMPTY: Final = "<empty>"
+#: Text the disclosure rule gives for a personal value.
+WITHHELD: Final = "<withheld: personal data>"
 
 _MAX_LISTED = 50
+
+#: The row a spreadsheet shows for a table's first data record: the header is row 1.
+FIRST_DATA_ROW: Final = 2
 
 _DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
 #: Shapes of coded values: short runs of letters and digits, as the DfE codes are. An
@@ -37,7 +73,9 @@ _DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
 _CODE_SHAPES: Final = {
     name: re.compile(shape)
     for shape, names in (
-        (r"[0-9A-Za-z]{1,2}", ("sex", "gendercurrent")),
+        # a code, or one word as read (``Female``, ``Unknown``), never an identifier
+        (r"[0-9A-Za-z]{1,2}|[A-Za-z]{3,12}", ("sex", "gendercurrent", "gender")),
+        (r"[0-9A-Za-z]{1,3}|[A-Za-z]{4,12}", ("yes_no",)),
         (r"[0-9A-Za-z]{1,5}", ("disability", "referralnfa", "icpcnotrequired", "uasc")),
         (r"[0-9A-Za-z]{1,4}", ("source", "referralsource", "need", "primaryneedcode", "cin",
                                 "reason", "reasonforclosure", "legal_status", "ls", "place",
@@ -72,12 +110,46 @@ def value_shape(column: str | None) -> re.Pattern[str] | None:
     """
     if column is None:
         return None
-    name = column.rsplit("/", 1)[-1].split("[", 1)[0].strip().lower()
+    name = field_name(column).strip().lower()
     if name in _CODE_SHAPES:
         return _CODE_SHAPES[name]
     if "date" in name or name in _DATE_COLUMNS or name.startswith(("mis_", "dob")):
         return _DATE_SHAPE
     return None
+
+
+def field_name(column: str) -> str:
+    """Return the field a column or element path names (``CINdetails[1]/CINreferralDate``).
+
+    Examples
+    --------
+    >>> field_name("ChildIdentifiers/LAchildID"), field_name("CINdetails[2]")
+    ('LAchildID', 'CINdetails')
+    """
+    return column.rsplit("/", 1)[-1].split("[", 1)[0]
+
+
+def is_personal(column: str | None) -> bool:
+    """Return whether values of ``column`` are personal data, never shown.
+
+    Personal: the contract's identifiers, birth dates and note text
+    (:data:`PERSONAL_COLUMNS`), the statutory returns' identifiers, birth dates and
+    postcodes (:data:`PERSONAL_FIELDS`) and a workbook's column whose header names a
+    birth date, an identifier, a name or a postcode.
+
+    Examples
+    --------
+    >>> is_personal("ChildIdentifiers/UPN"), is_personal("Date of Birth"), is_personal("LS")
+    (True, True, False)
+    """
+    if column is None:
+        return False
+    field = field_name(column)
+    return (
+        field in PERSONAL_COLUMNS
+        or field in PERSONAL_FIELDS
+        or bool(_PERSONAL_HEADER.search(field.replace("_", " ")))
+    )
 
 
 def describe_text(text: str) -> str:
@@ -105,12 +177,30 @@ def describe_text(text: str) -> str:
     return f"<not shown: {len(text)} character{plural}, {listed}>"
 
 
-def shown(column: str | None, value: object) -> str:
-    """Return ``value`` as it may be displayed in a message about ``column``.
+def disclosed(column: str | None, value: object, *, shape: re.Pattern[str] | None = None) -> str:
+    """Return ``value`` as reports hold it: the value as read, or what stands for it.
 
-    Personal columns are withheld; a value shown must look like its column's codes or
-    dates (see :func:`value_shape`), or be a number in a column without codes (a weight,
-    a duration); anything else is described by :func:`describe_text`.
+    The one disclosure rule of every message and report. An empty value (None, blank
+    text, a missing marker) is :data:`EMPTY`, personal or not: emptiness discloses
+    nothing. A value of a personal column (:func:`is_personal`) is :data:`WITHHELD`.
+    Any other value is given as read when it has the form of its column's codes or dates
+    (``shape``, by default :func:`value_shape`: a bad code is shown so that it can be
+    corrected) or is a number in a column without codes (a weight, a duration); anything
+    else (free text, an identifier shifted into a coded column) is described by
+    :func:`describe_text`.
+
+    Examples
+    --------
+    >>> disclosed("source", "ZZ"), disclosed("Referral NFA?", "Maybe", shape=value_shape("yes_no"))
+    ('ZZ', 'Maybe')
+    >>> disclosed("birth_date", None), disclosed("birth_date", "2015-01-01")
+    ('<empty>', '<withheld: personal data>')
+    """
+    return _disclosure(column, value, shape)[0]
+
+
+def shown(column: str | None, value: object, *, shape: re.Pattern[str] | None = None) -> str:
+    """Return ``value`` as a message shows it: :func:`disclosed`, a value quoted.
 
     Examples
     --------
@@ -123,17 +213,51 @@ def shown(column: str | None, value: object) -> str:
     >>> shown("child_id", "  ")  # an empty identifier discloses nothing: say it is empty
     '<empty>'
     """
-    if column in PERSONAL_COLUMNS:
-        return "<empty>" if _is_missing(value) else "<withheld: personal data>"
-    if value is None:
-        return "<empty>"
+    text, as_read = _disclosure(column, value, shape)
+    return repr(text) if as_read else text
+
+
+def _disclosure(
+    column: str | None, value: object, shape: re.Pattern[str] | None
+) -> tuple[str, bool]:
+    """Return :func:`disclosed`'s text and whether it is the value as read."""
+    if is_personal(column):
+        return (EMPTY if _is_missing(value) else WITHHELD), False
+    if _is_empty(value):
+        return EMPTY, False
     text = str(value)
-    shape = value_shape(column)
+    shape = shape or value_shape(column)
     if shape is None and _is_number(value) and len(text) <= 16:
-        return repr(text)  # a measurement (a weight, a duration) in a column of numbers
+        return text, True  # a measurement (a weight, a duration) in a column of numbers
     if shape is None or not shape.fullmatch(text.strip()):
-        return describe_text(text)
-    return repr(text)
+        return describe_text(text), False
+    return text, True
+
+
+def _is_empty(value: object) -> bool:
+    """Return whether a value is empty: None, blank text, or pandas' NA or NaT.
+
+    A float NaN is not empty here: in a column of numbers it is a value (``'nan'``), one
+    that a statistical function refuses by name.
+    """
+    if isinstance(value, float):
+        return False
+    return _is_missing(value)
+
+
+def spreadsheet_row(position: int) -> int:
+    """Return the row a spreadsheet shows for the data record at 0-based ``position``.
+
+    The one row number every message and report gives: the header is row 1, so the first
+    data record is row 2. A record whose quoted value runs over several lines (a note)
+    is still one row, as a spreadsheet shows it.
+
+    Examples
+    --------
+    >>> spreadsheet_row(0)
+    2
+    """
+    return position + FIRST_DATA_ROW
 
 
 def _is_missing(value: object) -> bool:
@@ -162,7 +286,8 @@ class Problem:
     table : str
         ``"children"``, ``"episodes"``, ``"notes"`` or a file name.
     row : int or None
-        Zero-based row position in the table as read (``None`` for a table-level problem).
+        Zero-based position of the record in the table as read (``None`` for a
+        table-level problem); messages and reports give :attr:`shown_row`.
     column : str or None
         The offending column (``None`` when the problem concerns the whole row or table).
     value : object
@@ -182,21 +307,59 @@ class Problem:
     reason: str
     action: str | None = None
 
+    @property
+    def shown_row(self) -> int | None:
+        """The row messages and reports give.
+
+        Here the position in a data frame passed to a function (as ``frame.iloc`` takes
+        it); a case-history table gives the row a spreadsheet shows (:class:`RecordProblem`).
+        """
+        return self.row
+
+    def reported_value(self) -> str:
+        """Return the value as reports hold it, unquoted (see :func:`disclosed`)."""
+        return disclosed(self.column, self.value, shape=self.value_form())
+
     def shown_value(self) -> str:
-        """Return the value as it may be displayed (see :func:`shown`)."""
-        return shown(self.column, self.value)
+        """Return the value as a message shows it: a value as read is quoted."""
+        return shown(self.column, self.value, shape=self.value_form())
+
+    def value_form(self) -> re.Pattern[str] | None:
+        """Return the form a value must have to be shown (None: its column's form)."""
+        return None
 
     def describe(self) -> str:
         """Return a one-line description safe for logs and reports."""
         where = [f"table {self.table!r}"]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"row {self.shown_row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
             if self.row is not None or self.value is not None:  # a column has no value
                 where.append(f"value {self.shown_value()}")
         done = f" [{self.action}]" if self.action else ""
         return f"{', '.join(where)}: {self.reason}{done}"
+
+
+@dataclass(frozen=True)
+class RecordProblem(Problem):
+    """A breach of the contract in a case-history table, located as a spreadsheet shows it.
+
+    ``row`` is the record's 0-based position in the table as read; messages and reports
+    give the row a spreadsheet shows (the header is row 1, the first data row row 2; see
+    :func:`spreadsheet_row`), for a table read from CSV or Parquet or built in memory
+    alike (row *n* of a frame is ``frame.iloc[n - 2]``).
+
+    Examples
+    --------
+    >>> RecordProblem("children", 0, "sex", "Q", "unknown sex code").describe()
+    "table 'children', row 2, column 'sex', value 'Q': unknown sex code"
+    """
+
+    @property
+    def shown_row(self) -> int | None:
+        """The row a spreadsheet shows for the record (header row 1)."""
+        return None if self.row is None else spreadsheet_row(self.row)
 
 
 class EscalationError(Exception):

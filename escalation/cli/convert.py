@@ -37,8 +37,9 @@ def register(subparsers: Any) -> None:
         help=SUMMARIES["convert"],
         description=(
             "Read a statutory return and write children, episodes and case_history.json to "
-            f"DIR, with {REPORT_FILE} listing every problem (file, child or row, line, "
-            "element, value, what was done). Identifiers and birth dates are never shown."
+            f"DIR, with {REPORT_FILE} listing every problem (file, sheet, the row a "
+            "spreadsheet shows, or an XML file's child and line; element, value, what was "
+            "done). Identifiers and birth dates are never shown."
         ),
     )
     formats = parser.add_subparsers(dest="format_name", required=True, metavar="FORMAT")

@@ -99,15 +99,17 @@ class ExclusionReport:
         Returns
         -------
         pandas.DataFrame
-            Columns ``table, row, column, value, reason, action`` (``action``: what
-            lenient reading did, e.g. ``"value dropped"`` or ``"row excluded"``).
+            Columns ``table, row, column, value, reason, action``: ``row`` is the row a
+            spreadsheet shows (the header is row 1, the first data row row 2; see
+            :attr:`~escalation.errors.Problem.shown_row`), ``action`` what lenient
+            reading did (e.g. ``"value dropped"`` or ``"row excluded"``).
         """
         return pd.DataFrame(
             {
                 "table": [p.table for p in self.problems],
-                "row": pd.array([p.row for p in self.problems], dtype="Int64"),
+                "row": pd.array([p.shown_row for p in self.problems], dtype="Int64"),
                 "column": [p.column for p in self.problems],
-                "value": [p.shown_value() if p.column else None for p in self.problems],
+                "value": [p.reported_value() if p.column else None for p in self.problems],
                 "reason": [p.reason for p in self.problems],
                 "action": [p.action for p in self.problems],
             }

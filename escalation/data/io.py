@@ -26,7 +26,7 @@ from escalation.data.history import (
     empty_notes,
 )
 from escalation.data.validate import validate_case_history
-from escalation.errors import DataValidationError, Problem
+from escalation.errors import DataValidationError, Problem, RecordProblem
 
 __all__ = [
     "METADATA_FILE",
@@ -86,9 +86,9 @@ def read_case_history(
 
     Notes
     -----
-    Rows are numbered from 0 in the order of the file, the first data row under the header
-    being row 0; a note whose text runs over several lines is one row, as a spreadsheet
-    shows it. A NUL byte (character 0) in a CSV field is reported at its row and column
+    Problems give the row a spreadsheet shows (the header is row 1, the first data row
+    row 2); a note whose text runs over several lines is one row, as a spreadsheet shows
+    it. A NUL byte (character 0) in a CSV field is reported at its row and column
     rather than cutting the value short.
 
     Examples
@@ -223,7 +223,7 @@ def read_csv_text(text: str) -> pd.DataFrame:
         # the wrong column; refuse instead.
         fields = len(frame.columns) + frame.index.nlevels
         raise pd.errors.ParserError(
-            f"the first data row (line 2) has {fields} fields but the header names "
+            f"the first data row (row 2) has {fields} fields but the header names "
             f"{len(frame.columns)} columns: a separator too many, or a value holding an "
             "unquoted separator (quote the value, or name every column in the header)"
         )
@@ -248,7 +248,7 @@ def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | Non
             f"{file.name} is not valid {encoding} text (byte {error.start}); "
             "re-save it as UTF-8, or pass the file's encoding (e.g. encoding='cp1252')"
         )
-        return None, [Problem(table, row, None, None, reason)]
+        return None, [RecordProblem(table, row, None, None, reason)]
     try:
         frame = read_csv_text(text)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:

@@ -20,7 +20,7 @@ from escalation.compute import parallel_map
 from escalation.data.dataset import CaseHistoryDataset
 from escalation.data.history import CaseHistory, ExclusionReport
 from escalation.data.validate import validate_case_history
-from escalation.errors import DataValidationError, Problem
+from escalation.errors import DataValidationError, Problem, RecordProblem, spreadsheet_row
 
 __all__ = [
     "DatasetValidation",
@@ -90,18 +90,19 @@ def duplicate_children(
     repeated = np.flatnonzero(
         (ordered[1:] == ordered[:-1]) & (owner[order][1:] != owner[order][:-1])
     )
-    problems = []
+    problems: list[Problem] = []
     for i in repeated[:limit]:
         first, second = order[i], order[i + 1]
         a, b = partitions[owner[first]], partitions[owner[second]]
         problems.append(
-            Problem(
+            RecordProblem(
                 f"children ({key}={b})",
                 int(rows[second]),
                 "child_id",
                 None,
-                f"child_id also appears in partition {key}={a} (row {int(rows[first])}): all "
-                "of a child's rows must be in one partition",
+                f"child_id also appears in partition {key}={a} "
+                f"(row {spreadsheet_row(int(rows[first]))}): all of a child's rows must be in "
+                "one partition",
             )
         )
     return problems

@@ -54,7 +54,7 @@ from escalation.data.history import (
     ExclusionReport,
     empty_notes,
 )
-from escalation.errors import DataValidationError, Problem
+from escalation.errors import DataValidationError, Problem, RecordProblem, spreadsheet_row
 
 __all__ = ["parse_bools", "parse_dates", "validate_case_history"]
 
@@ -156,7 +156,8 @@ class _Checker:
         raw = self.frame[column].iloc[positions].to_numpy() if shown else None
         for i, pos in enumerate(positions):
             value = None if raw is None else _plain(raw[i])
-            self.problems.append(Problem(self.table, int(pos), column, value, reasons[i], action))
+            problem = RecordProblem(self.table, int(pos), column, value, reasons[i], action)
+            self.problems.append(problem)
 
     def require_columns(self, spec: Mapping[str, bool]) -> list[Problem]:
         """Return table-level problems for contract columns that are absent or misnamed.
@@ -905,9 +906,9 @@ def _check_repeated_points(eps: _Checker, frame: pd.DataFrame, child: np.ndarray
     repeats = np.flatnonzero(original != rows)
     kinds = kind.to_numpy()[rows[repeats]]
     reasons = [
-        f"repeats row {int(original[i])}: the same {name} of the same child on the same date, "
-        "identical in every column (a copy made in data entry or by the extract, which "
-        "would count it twice); delete one"
+        f"repeats row {spreadsheet_row(int(original[i]))}: the same {name} of the same child "
+        "on the same date, identical in every column (a copy made in data entry or by the "
+        "extract, which would count it twice); delete one"
         for i, name in zip(repeats, kinds, strict=True)
     ]
     eps.flag_each(rows[repeats], "kind", reasons)

@@ -113,7 +113,7 @@ def test_streaming_validation_locates_problems_and_cross_partition_duplicates(
     assert not report.valid
     described = [p.describe() for p in report.exclusions.problems]
     assert any(
-        d.startswith("table 'episodes (bucket=2)', row 3, column 'start', value '2020-02-30'")
+        d.startswith("table 'episodes (bucket=2)', row 5, column 'start', value '2020-02-30'")
         for d in described
     )
     duplicate = [d for d in described if "also appears in partition bucket=" in d]

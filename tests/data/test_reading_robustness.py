@@ -188,7 +188,7 @@ def test_ssda903_bytes_invalid_in_every_encoding_are_a_located_error(tmp_path: P
     )
     with pytest.raises(DataValidationError, match="neither UTF-8 nor Windows-1252") as error:
         read_ssda903(tmp_path)
-    assert "header.csv', row 1" in str(error.value)
+    assert "header.csv', row 3" in str(error.value)  # the row a spreadsheet shows
     assert main(["convert", "ssda903", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
 
 
@@ -210,6 +210,7 @@ def test_rows_are_counted_as_a_spreadsheet_shows_them_after_multiline_notes(
         read_case_history(folder, extract_date=EXTRACT)  # read as UTF-8: é is invalid
     (problem,) = error.value.problems
     assert (problem.table, problem.row) == ("notes", 5)
+    assert "table 'notes', row 7:" in problem.describe()  # 5 notes of three lines above it
     read_case_history(folder, extract_date=EXTRACT, encoding="cp1252")
 
 

@@ -403,9 +403,9 @@ def test_an_empty_identifier_is_said_to_be_empty_not_withheld(tables):
     empty = [p for p in info.value.problems if p.table == "children" and p.column == "child_id"]
     assert empty, info.value.problems
     message = str(info.value)
-    assert "table 'children', row 1, column 'child_id', value <empty>" in message, message
+    assert "table 'children', row 3, column 'child_id', value <empty>" in message, message
     # The other tables' rows of that child still withhold their (non-empty) identifiers.
-    assert "table 'episodes', row 7, column 'child_id', value <withheld" in message
+    assert "table 'episodes', row 9, column 'child_id', value <withheld" in message
 
 
 def history_report(tables: dict[str, pd.DataFrame]) -> str:

@@ -27,8 +27,8 @@ def test_a_repeated_point_event_is_one_located_problem_naming_both_rows(tables):
     repeated = len(episodes)  # the copy, at the end
     (problem,) = _strict_problems(tables)
     assert (problem.table, problem.row, problem.column) == ("episodes", repeated, "kind")
-    assert f"repeats row {s47}" in problem.reason and "every column" in problem.reason
-    assert f"row {repeated}, column 'kind', value " in problem.describe()
+    assert f"repeats row {s47 + 2}" in problem.reason and "every column" in problem.reason
+    assert f"row {repeated + 2}, column 'kind', value " in problem.describe()
     assert "the same s47 of the same child" in problem.reason
     lenient = validate_case_history(history_from(tables), lenient=True)
     assert len(lenient.episodes) == len(episodes)  # the first kept, the copy excluded

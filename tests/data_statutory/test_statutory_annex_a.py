@@ -64,13 +64,14 @@ def test_the_shared_sample_converts_and_reports_its_inconsistencies(tmp_path: Pa
     assert "Early Help Locality 2" in set(early["organisation"])
     report = source_report(history.exclusions)
     errors = report[report["severity"] == "error"]
-    assert sorted(zip(errors["unit"], errors["position"], errors["element"], strict=True)) == [
+    assert sorted(zip(errors["sheet"], errors["row"], errors["element"], strict=True)) == [
         ("List 1", 3, "Date of Birth"),  # no birth date in any list
         ("List 6", 2, "Primary Need Code"),  # 'PSRMEM - ...' is not a DfE primary need
         ("List 7", 8, "Child Protection Plan Start Date"),  # years before the birth date
         ("List 8", 5, "Date Started to be Looked After"),
     ]
-    assert set(report.loc[report["severity"] == "note", "unit"]) == {"List 9", "List 10", "List 11"}
+    notes = report.loc[report["severity"] == "note", "sheet"]
+    assert set(notes) == {"List 9", "List 10", "List 11"}
     # strict: one error listing the same problems; identifiers never shown
     with pytest.raises(DataValidationError) as error:
         read_annex_a(SAMPLE)
@@ -230,7 +231,7 @@ def test_header_variants_title_rows_and_value_forms(tmp_path: Path) -> None:
     kids = history.children.set_index("child_id")
     assert kids.loc["0012", "sex"] == "F" and kids.loc["12", "ethnicity"] == "WBRI"
     notes = source_report(history.exclusions)
-    assert notes["unit"].tolist() == ["Summary"] and notes["severity"].tolist() == ["note"]
+    assert notes["sheet"].tolist() == ["Summary"] and notes["severity"].tolist() == ["note"]
 
 
 def test_a_shifted_value_is_described_never_echoed(tmp_path: Path) -> None:

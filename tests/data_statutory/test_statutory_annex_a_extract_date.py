@@ -133,23 +133,23 @@ def test_the_latest_date_of_any_list_is_taken_and_mistyped_ones_reported(
         "statutory visit'); 2 later dates not used, after today or more than 31 days after "
         "the latest episode date (see the exclusion report)"
     )
-    report = source_report(history.exclusions).set_index(["unit", "position", "element"])
+    report = source_report(history.exclusions).set_index(["sheet", "row", "element"])
     typo = report.loc[("List 6", 5, "Date Child Was Last Seen")]
-    assert typo["value"] == "'2024-03-08'" and typo["severity"] == "error"
+    assert typo["value"] == "2024-03-08" and typo["severity"] == "error"
     assert typo["reason"] == (
         "the date is more than 31 days after the workbook's latest episode date "
         "(2023-03-20), most likely mistyped; not used for the extract date"
     )
     # 2031 is after today (or, from 2031, more than 31 days after): reported, not used
     future = report.loc[("List 6", 3, "Date Child Was Last Seen")]
-    assert future["value"] == "'2031-03-28'" and future["severity"] == "error"
+    assert future["value"] == "2031-03-28" and future["severity"] == "error"
     assert future["reason"].endswith("not used for the extract date")
     text = report.loc[("List 6", 4, "Date Child Was Last Seen")]
     assert text["severity"] == "note" and text["value"].startswith("<not shown")
     assert "not used for the extract date" in text["reason"]
     # a plan end mistyped as 2091 moves nothing: the plan is excluded, located
     plan = report.loc[("List 7", 3, "Child Protection Plan End Date")]
-    assert plan["value"] == "'2091-02-15'" and plan["action"] == "episode excluded"
+    assert plan["value"] == "2091-02-15" and plan["action"] == "episode excluded"
     assert int((history.episodes["kind"] == "cp_plan").sum()) == 1
     # a next review lies ahead by design: neither used nor reported
     assert "Date of Next Review" not in set(report.index.get_level_values("element"))
@@ -186,11 +186,11 @@ def test_a_date_after_today_is_not_used(tmp_path: Path, monkeypatch: pytest.Monk
     )
     report = source_report(history.exclusions)
     later = report[report["reason"].str.startswith("the date is after today (2023-03-26)")]
-    assert sorted(zip(later["unit"], later["position"], later["value"], strict=True)) == [
-        ("List 6", 2, "'2023-03-28'"),
-        ("List 6", 3, "'2031-03-28'"),
-        ("List 6", 5, "'2024-03-08'"),
-        ("List 7", 2, "'2023-03-30'"),
+    assert sorted(zip(later["sheet"], later["row"], later["value"], strict=True)) == [
+        ("List 6", 2, "2023-03-28"),
+        ("List 6", 3, "2031-03-28"),
+        ("List 6", 5, "2024-03-08"),
+        ("List 7", 2, "2023-03-30"),
     ]
 
 

@@ -254,8 +254,8 @@ def test_dates_after_reference_and_invalid_dates(tmp_path: Path) -> None:
     assert history.episodes["kind"].astype(str).tolist() == ["referral"]
     report = source_report(history.exclusions)
     assert sorted(report["action"]) == ["episode excluded"] * 3
-    assert set(report["value"]) == {"'2022-04-02'", "'2021-13-01'", "'01/03/2021'"}
-    late = report[report["value"] == "'2022-04-02'"].iloc[0]
+    assert set(report["value"]) == {"2022-04-02", "2021-13-01", "01/03/2021"}
+    late = report[report["value"] == "2022-04-02"].iloc[0]
     assert late["reason"] == "date is after the return's reference date 2022-03-31"
     assert late["element"] == "CINdetails[1]/Assessments[1]/AssessmentActualStartDate"
     assert late["line"] == line_of(text, "<AssessmentActualStartDate>2022-04-02")
@@ -345,7 +345,7 @@ def test_missing_identifiers_and_unborn_child(tmp_path: Path) -> None:
     born = history.children.set_index("child_id").loc["U1", "birth_date"]
     assert born == pd.Timestamp("2021-02-01")
     report = source_report(history.exclusions)
-    assert report[["position", "action", "severity"]].values.tolist() == [
+    assert report[["child", "action", "severity"]].values.tolist() == [
         [1, "child excluded", "error"],
         [2, "kept", "note"],
         [3, "child excluded", "error"],

@@ -55,7 +55,7 @@ def test_convert_cin_census_writes_the_contract_tables(
     assert history.extract_date == pd.Timestamp("2022-03-31")
     assert history.episodes["source"].astype(str).tolist() == ["2A", "nan"]
     report = pd.read_csv(out / convert.REPORT_FILE)
-    assert report[["file", "position", "element", "action"]].values.tolist() == [
+    assert report[["file", "child", "element", "action"]].values.tolist() == [
         ["cin.xml", 2, "CINdetails[1]/ReferralSource", "value dropped"]
     ]
 

@@ -166,7 +166,7 @@ def test_shared_sample_converts_leniently_with_its_inconsistent_dates() -> None:
         "CINdetails[1]/Section47[1]/DateOfInitialCPC",
         "CINdetails[1]/Section47[1]/S47ActualStartDate",
     ]
-    assert set(report["position"]) == {1}
+    assert set(report["child"]) == {1}
     ends = report.set_index("element")["line"]
     assert ends["CINdetails[1]/Assessments[1]/AssessmentAuthorisationDate"] == 46
     assert ends["CINdetails[1]/ChildProtectionPlans[1]/CPPendDate"] == 65

@@ -98,15 +98,15 @@ def test_period_starting_before_the_data_and_broken_chains(tmp_path: Path) -> No
     folder = folder_with(tmp_path, rows)
     with pytest.raises(DataValidationError) as error:
         read_ssda903(folder, extract_date="2020-03-31")
-    assert "row 1 (line 3)" in str(error.value)
+    assert "file 'episodes.csv', row 3, column 'DECOM'" in str(error.value)
     history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
     report = source_report(history.exclusions)
-    assert report[["file", "position", "element", "severity"]].values.tolist() == [
-        ["episodes.csv", 0, "RNE", "note"],
-        ["episodes.csv", 1, "DECOM", "error"],
-        ["episodes.csv", 3, "RNE", "error"],
-        ["episodes.csv", 3, "REC", "error"],
-        ["header.csv", 2, None, "note"],  # C has no episode
+    assert report[["file", "row", "element", "severity"]].values.tolist() == [
+        ["episodes.csv", 2, "RNE", "note"],
+        ["episodes.csv", 3, "DECOM", "error"],
+        ["episodes.csv", 5, "RNE", "error"],
+        ["episodes.csv", 5, "REC", "error"],
+        ["header.csv", 4, None, "note"],  # C has no episode
     ]
     got = periods(history)
     assert [(r[0], r[2], r[3]) for r in got] == [
@@ -127,13 +127,13 @@ def test_unknown_codes_and_invalid_dates(tmp_path: Path) -> None:
     )
     history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
     report = source_report(history.exclusions)
-    assert report[["file", "position", "line", "element", "value", "action"]].values.tolist() == [
-        ["episodes.csv", 0, 2, "LS", "'ZZ'", "value dropped"],
-        ["episodes.csv", 0, 2, "PLACE", "'Q9'", "value dropped"],
-        ["episodes.csv", 0, 2, "REC", "'E99'", "value dropped"],
-        ["episodes.csv", 1, 3, "DECOM", "'31/02/2019'", "episode excluded"],
-        ["episodes.csv", 2, 4, "PLACE", "'u1'", "value dropped"],
-        ["header.csv", 1, 3, None, None, "kept"],  # B: its only episode was excluded
+    assert report[["file", "row", "element", "value", "action"]].values.tolist() == [
+        ["episodes.csv", 2, "LS", "ZZ", "value dropped"],
+        ["episodes.csv", 2, "PLACE", "Q9", "value dropped"],
+        ["episodes.csv", 2, "REC", "E99", "value dropped"],
+        ["episodes.csv", 3, "DECOM", "31/02/2019", "episode excluded"],
+        ["episodes.csv", 4, "PLACE", "u1", "value dropped"],
+        ["header.csv", 3, None, None, "kept"],  # B: its only episode was excluded
     ]
     assert periods(history)[1][:5] == ("C", "looked_after", "2019-06-01", "NaT", "V2")
 
@@ -145,8 +145,8 @@ def test_unknown_child_and_personal_values_withheld(tmp_path: Path) -> None:
         read_ssda903(folder, extract_date="2020-03-31")
     message = str(error.value)
     assert "SECRET9" not in message and "31/13/2010" not in message
-    assert "file 'header.csv', row 0 (line 2), column 'DOB', value <withheld" in message
-    assert "no child with this child_id" in message and "'episodes.csv', row 0" in message
+    assert "file 'header.csv', row 2, column 'DOB', value <withheld" in message
+    assert "no child with this child_id" in message and "'episodes.csv', row 2" in message
     history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
     assert history.children["child_id"].tolist() == ["A"] and history.episodes.empty
     shown = history.exclusions.describe() + source_report(history.exclusions).to_csv()

@@ -180,10 +180,10 @@ def test_an_excluded_row_says_which_earlier_record_is_used_instead(tmp_path: Pat
     assert sorted(got) == [["A", "2022-09-10", "NaT"], ["B", "2023-02-01", "NaT"]]
     first, second = problems_of(history)
     assert (first.table, first.row, first.column) == ("episodes_2024.csv", 0, "DECOM")
-    assert "'episodes_2023.csv' (row 0)" in first.reason and "used instead" in first.reason
+    assert "'episodes_2023.csv' (row 2)" in first.reason and "used instead" in first.reason
     assert "no end date" in first.reason
     assert (second.table, second.row, second.column) == ("episodes_2024.csv", 1, "DEC")
-    assert "the record of this episode in 'episodes_2023.csv' (row 1)" in second.reason
+    assert "the record of this episode in 'episodes_2023.csv' (row 3)" in second.reason
     assert "which has no end date, is used instead" in second.reason
 
 
@@ -201,7 +201,7 @@ def test_repeated_episode_rows_are_reported(tmp_path: Path) -> None:
     write(tmp_path, "episodes.csv", csv(EPISODE_COLUMNS, rows))
     with pytest.raises(DataValidationError) as error:
         read_ssda903(tmp_path, extract_date="2020-03-31")
-    assert "row 1 (line 3), column 'DECOM', value '01/04/2019': repeats row 0" in str(error.value)
+    assert "row 3, column 'DECOM', value '01/04/2019': repeats row 2" in str(error.value)
     history = read_ssda903(tmp_path, extract_date="2020-03-31", lenient=True)
     assert len(history.episodes) == 2
     assert history.episodes.set_index("child_id")["placement"].astype(str).to_dict() == {
@@ -210,7 +210,7 @@ def test_repeated_episode_rows_are_reported(tmp_path: Path) -> None:
     }
     copy, other = problems_of(history)
     assert copy.row == 1 and "identical in every column" in copy.reason
-    assert other.row == 3 and "as row 2 but a different PLACE" in other.reason
+    assert other.row == 3 and "as row 4 but a different PLACE" in other.reason
     assert copy.action == other.action == "episode excluded"
 
 
@@ -236,7 +236,7 @@ def test_a_repeated_header_child_names_the_characteristics_that_differ(tmp_path:
     with pytest.raises(DataValidationError) as error:
         read_ssda903(tmp_path, extract_date="2020-03-31")
     message = str(error.value)
-    assert "appears again (first at row 0), with a different DOB;" in message
+    assert "appears again (first at row 2), with a different DOB;" in message
     assert "2012" not in message and "2010" not in message
 
 
@@ -253,7 +253,7 @@ def test_a_child_without_episodes_is_noted(tmp_path: Path) -> None:
     (note,) = problems_of(history)
     assert (note.table, note.row, note.severity, note.action) == ("header.csv", 1, "note", "kept")
     assert "no episode" in note.reason
-    assert source_report(history.exclusions)["position"].tolist() == [1]
+    assert source_report(history.exclusions)["row"].tolist() == [3]
 
 
 def test_strict_problems_are_listed_by_file_then_row(tmp_path: Path) -> None:
@@ -272,7 +272,7 @@ def test_strict_problems_are_listed_by_file_then_row(tmp_path: Path) -> None:
     assert rows_listed == sorted(rows_listed)
     history = read_ssda903(tmp_path, extract_date="2020-03-31", lenient=True)
     report = source_report(history.exclusions)
-    ordered = report.sort_values(["file", "position"], kind="stable")
+    ordered = report.sort_values(["file", "row"], kind="stable")
     pd.testing.assert_frame_equal(report, ordered)
 
 
@@ -294,7 +294,7 @@ def test_an_excluded_earlier_row_says_the_later_record_is_used(tmp_path: Path) -
     history = read_ssda903(tmp_path, lenient=True)
     assert history.episodes["end"].astype(str).tolist() == ["2023-11-18"]
     (problem,) = [p for p in problems_of(history) if p.column == "DEC"]
-    assert "recorded in the later file 'episodes_2024.csv' (row 0), which is used" in problem.reason
+    assert "recorded in the later file 'episodes_2024.csv' (row 2), which is used" in problem.reason
 
 
 def test_a_corrected_row_after_an_excluded_one_is_kept(tmp_path: Path) -> None:

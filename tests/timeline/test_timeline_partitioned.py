@@ -100,8 +100,9 @@ def test_invalid_rows_stop_the_build_and_are_located(history, tmp_path: Path) ->
     reason = "unknown episode kind (the contract's kinds are contact, referral, assessment, "
     reason += "early_help, cin_plan, s47, icpc, cp_plan, looked_after, moved_out, death)"
     assert described == [
-        f"table 'episodes (bucket=0)', row 2, column 'kind', value 'holiday': {reason}",
-        f"table 'episodes (bucket=2)', row 5, column 'kind', value 'holiday': {reason}",
+        # the rows a spreadsheet shows (header row 1): frame rows 2 and 5
+        f"table 'episodes (bucket=0)', row 4, column 'kind', value 'holiday': {reason}",
+        f"table 'episodes (bucket=2)', row 7, column 'kind', value 'holiday': {reason}",
     ]
     assert not (tmp_path / "out" / "spells").exists()
     assert [p.name for p in (tmp_path / "out").iterdir()] == []  # no staging left behind

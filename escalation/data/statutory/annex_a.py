@@ -48,7 +48,7 @@ from escalation.data.statutory.merge import (
     cin_element,
     merge_returns,
 )
-from escalation.data.statutory.problems import SourceProblem, raise_for_errors
+from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
 from escalation.errors import DataValidationError
 
 __all__ = ["ANNEX_A_KINDS", "OTHER_DATES_WINDOW_DAYS", "read_annex_a"]
@@ -161,6 +161,7 @@ class _Workbook:
         reason: str,
         action: str,
         severity: str = "error",
+        read_as: str | None = None,
     ) -> None:
         self.problems.append(
             SourceProblem(
@@ -173,6 +174,7 @@ class _Workbook:
                 unit=sheet if sheet is not None else "row",
                 action=action,
                 severity="note" if severity == "note" else "error",
+                read_as=read_as,
             )
         )
 
@@ -266,9 +268,10 @@ class _Workbook:
                         else "value dropped"
                     )
                     # as text: a number (an identifier typed into the wrong column, say)
-                    # is shown only when it looks like the column's codes
+                    # is shown only when it looks like the codes of the column's kind
                     shown_raw = None if raw is None else str(raw)
-                    self.report(sheet, number, header, shown_raw, reason, action)
+                    kind = by_key[key].kind
+                    self.report(sheet, number, header, shown_raw, reason, action, read_as=kind)
                     values[key] = None
                     if required:
                         values["_skip"] = True
@@ -342,7 +345,7 @@ class _Workbook:
                 "_unit": row.sheet,
             }
             return
-        where = f"first at sheet {seen['_unit']!r} row {seen['_pos']}"
+        where = f"first at {record_label(seen['_unit'], seen['_pos'])}"
         for f in fields:
             new = v.get(f)
             if new is None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from escalation.data.codes import PREBIRTH_DAYS
 from escalation.data.history import CaseHistory, ExclusionReport
-from escalation.data.statutory.problems import SourceProblem, raise_for_errors
+from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
 from escalation.data.validate import validate_case_history
 
 __all__ = ["ReturnTables", "merge_returns", "same_cell"]
@@ -414,12 +414,7 @@ def _match_children(
         first = kids[(kids["_rank"] == row["_rank"]) & (kids["child_id"] == row["child_id"])]
         first_row = first.iloc[0]
         own = first_row.get("_unit")
-        if own == "Child":
-            where = f"Child #{int(first_row['_pos']) + 1}"
-        elif isinstance(own, str) and own not in ("row", "Child"):
-            where = f"sheet {own!r} row {int(first_row['_pos'])}"
-        else:
-            where = f"row {int(first_row['_pos'])}"
+        where = record_label(own if isinstance(own, str) else "row", int(first_row["_pos"]))
         differ = _differing(first_row, row, element_of)
         how = (
             f"with a different {' and '.join(differ)}"

@@ -17,7 +17,13 @@ from typing import Final, Literal
 import pandas as pd
 
 from escalation.data.history import ExclusionReport
-from escalation.errors import PERSONAL_COLUMNS, DataValidationError, Problem
+from escalation.errors import (
+    PERSONAL_FIELDS,
+    DataValidationError,
+    Problem,
+    spreadsheet_row,
+    value_shape,
+)
 
 __all__ = [
     "PERSONAL_FIELDS",
@@ -25,6 +31,7 @@ __all__ = [
     "Severity",
     "SourceProblem",
     "raise_for_errors",
+    "record_label",
     "source_report",
 ]
 
@@ -42,28 +49,29 @@ Action = Literal[
 #: ``"note"`` reports content outside the contract that was not converted.
 Severity = Literal["error", "note"]
 
-#: Source fields (CIN census elements, SSDA903 columns) whose values are personal data.
-PERSONAL_FIELDS: Final = frozenset(
-    {
-        "LAchildID",
-        "UPN",
-        "FormerUPN",
-        "PersonBirthDate",
-        "ExpectedPersonBirthDate",
-        "PersonDeathDate",
-        "CHILD",
-        "DOB",
-        "MC_DOB",
-        "MOTHER",
-        "HOME_POST",
-        "PL_POST",
-        "URN",
-    }
-)
-
 _ISO_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-#: A workbook's header naming a birth date (``Date of Birth``, ``Expected DOB``): withheld.
-_BIRTH_HEADER: Final = re.compile(r"birth|\bdob\b", re.IGNORECASE)
+
+
+def record_label(unit: str, position: int) -> str:
+    """Name a record of a statutory file as every message does.
+
+    Parameters
+    ----------
+    unit : str
+        ``"Child"`` (an XML file's child: ``position`` counts children from 0), ``"row"``
+        (a CSV file: ``position`` counts data rows from 0) or a workbook sheet's name
+        (``position`` is the sheet's row number).
+
+    Examples
+    --------
+    >>> record_label("Child", 11), record_label("row", 0), record_label("List 1", 7)
+    ('Child #12', 'row 2', "sheet 'List 1' row 7")
+    """
+    if unit == "Child":
+        return f"Child #{position + 1}"
+    if unit == "row":
+        return f"row {spreadsheet_row(position)}"
+    return f"sheet {unit!r} row {position}"
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ class SourceProblem(Problem):
         The file name (``Problem.table``).
     row : int or None
         Zero-based position of the child in the file (CIN census) or of the data row
-        in the CSV file (SSDA903); ``None`` for a file-level problem.
+        in the CSV file (SSDA903), or the sheet's row number (Annex A); ``None`` for a
+        file-level problem. Messages and reports give :attr:`shown_row` or :attr:`child`.
     column : str or None
         The element path (``CINdetails[2]/Assessments[1]/AssessmentFactors``) or CSV
         column.
@@ -85,8 +94,9 @@ class SourceProblem(Problem):
     reason : str
         What is wrong.
     line : int or None
-        Line of the element (XML), or the row as a spreadsheet shows it (CSV: the header is
-        row 1, so data row ``n`` is row ``n + 2``, however many lines its values span).
+        Line of the element (XML; the only line number messages give). The CSV and
+        workbook readers set it to the row a spreadsheet shows, which messages give as
+        the row.
     unit : str
         What ``row`` counts: ``"Child"`` (CIN census), ``"row"`` (CSV data rows from 0) or
         a workbook sheet's name (Annex A: ``row`` is then the row number Excel shows).
@@ -98,6 +108,10 @@ class SourceProblem(Problem):
         The reader read ``value`` as the date of an event (ISO ``YYYY-MM-DD``, never a
         birth date), so it is shown whatever the column's header (``Last Seen`` has no
         word ``date`` that would tell :func:`~escalation.errors.shown` so).
+    read_as : str or None
+        What the reader read the column as when its header does not say (Annex A:
+        ``"yes_no"``, ``"sex"``, ``"need"``...): a value of that kind's form is shown
+        (``Referral NFA?``: ``'Maybe'``).
 
     Examples
     --------
@@ -116,32 +130,49 @@ class SourceProblem(Problem):
     action: str = "kept"
     severity: Severity = "error"
     read_as_date: bool = False
+    read_as: str | None = None
 
     @property
     def file(self) -> str:
         """The source file's name."""
         return self.table
 
-    def shown_value(self) -> str:
-        """Return the value as it may be displayed: personal data are withheld."""
-        field = (self.column or "").rsplit("/", 1)[-1].split("[", 1)[0]
-        if field in PERSONAL_FIELDS or field in PERSONAL_COLUMNS:
-            return "<withheld: personal data>"
-        if self.unit not in ("Child", "row") and _BIRTH_HEADER.search(field):
-            return "<withheld: personal data>"  # an Annex A sheet's birth date column
-        if self.read_as_date and isinstance(self.value, str) and _ISO_DAY.fullmatch(self.value):
-            return repr(self.value)
-        return super().shown_value()
+    def value_form(self) -> re.Pattern[str] | None:
+        """Return the form a value must have to be shown (see :func:`~escalation.errors.disclosed`).
+
+        A date of an event the reader read (``read_as_date``) is shown in ISO form
+        whatever its header; a column read as a kind of code (``read_as``) has that
+        kind's form; otherwise the column's own.
+        """
+        if self.read_as_date:
+            return _ISO_DAY
+        return value_shape(self.read_as) if self.read_as else None
+
+    @property
+    def shown_row(self) -> int | None:
+        """The row messages and reports give (None for a child of an XML file).
+
+        A CSV file's row as a spreadsheet shows it (header row 1), or a sheet's row.
+        """
+        if self.row is None or self.unit == "Child":
+            return None
+        return spreadsheet_row(self.row) if self.unit == "row" else self.row
+
+    @property
+    def child(self) -> int | None:
+        """The 1-based position of the child in an XML file (``Child #12``), else None."""
+        return None if self.row is None or self.unit != "Child" else self.row + 1
 
     def location(self) -> str:
         """Return where the problem is: ``Child #12 (line 345)``, ``sheet 'List 3' row 7``."""
-        if self.unit not in ("Child", "row"):
-            # a workbook sheet: the row as Excel shows it
-            return f"sheet {self.unit!r}" + (f" row {self.row}" if self.row is not None else "")
         if self.row is None:
+            if self.unit not in ("Child", "row"):
+                return f"sheet {self.unit!r}"
             return f"line {self.line}" if self.line is not None else ""
-        number = f"{self.unit} #{self.row + 1}" if self.unit == "Child" else f"row {self.row}"
-        return f"{number} (line {self.line})" if self.line is not None else number
+        place = record_label(self.unit, self.row)
+        if self.unit == "Child" and self.line is not None:
+            return f"{place} (line {self.line})"
+        return place
 
     def describe(self) -> str:
         """Return a one-line description safe for logs and reports."""
@@ -169,36 +200,41 @@ def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``file, unit, position, line, element, value, reason, action, severity``;
-        ``position`` is 1-based for children (``Child #position``), the data row for CSV
-        files and the row Excel shows for a workbook sheet (``unit`` is then the sheet's
-        name). Personal values are withheld; other values are shown only when they look
+        Columns ``file, sheet, row, child, line, element, value, reason, action,
+        severity``: ``row`` is the row a spreadsheet shows (a CSV file's header is row 1,
+        its first data row row 2; a workbook sheet's own row number, ``sheet`` naming the
+        sheet), ``child`` the 1-based position of a child in an XML file (``Child
+        #child``) and ``line`` the line of its element; each is empty where it does not
+        apply. Personal values are withheld; other values are shown only when they look
         like the codes or dates of their column (see :func:`escalation.errors.shown`).
 
     Examples
     --------
     >>> p = SourceProblem("cin.xml", 0, "ChildCharacteristics/Ethnicity", "XXXX",
     ...                   "unknown ethnicity code", line=20, action="value dropped")
-    >>> source_report([p])[["file", "position", "line", "value", "action"]].values.tolist()
-    [['cin.xml', 1, 20, "'XXXX'", 'value dropped']]
+    >>> source_report([p])[["file", "row", "child", "line", "value"]].values.tolist()
+    [['cin.xml', <NA>, 1, 20, 'XXXX']]
     """
     problems = report.problems if isinstance(report, ExclusionReport) else tuple(report)
-    rows = []
-    for p in problems:
-        if isinstance(p, SourceProblem):
-            position = None if p.row is None else (p.row + 1 if p.unit == "Child" else p.row)
-            value = p.shown_value() if p.column else None
-            rows.append(
-                (p.table, p.unit, position, p.line, p.column, value, p.reason, p.action, p.severity)
-            )
-        else:
-            value = p.shown_value() if p.column else None
-            rows.append((p.table, "row", p.row, None, p.column, value, p.reason, "kept", "error"))
-    columns = ["file", "unit", "position", "line", "element", "value", "reason", "action"]
+    rows = [_report_row(p) for p in problems]
+    columns = ["file", "sheet", "row", "child", "line", "element", "value", "reason", "action"]
     frame = pd.DataFrame(rows, columns=[*columns, "severity"])
-    for column in ("position", "line"):
+    for column in ("row", "child", "line"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def _report_row(p: Problem) -> tuple[object, ...]:
+    """Return one problem as a row of :func:`source_report`."""
+    value = p.reported_value() if p.column else None
+    if not isinstance(p, SourceProblem):
+        return (p.table, None, p.shown_row, None, None, p.column, value, p.reason, "kept", "error")
+    sheet = p.unit if p.unit not in ("Child", "row") else None
+    line = p.line if p.unit == "Child" else None
+    return (
+        p.table, sheet, p.shown_row, p.child, line, p.column, value, p.reason, p.action,
+        p.severity,
+    )  # fmt: skip
 
 
 def raise_for_errors(problems: Iterable[Problem], context: str) -> None:

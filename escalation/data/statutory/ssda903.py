@@ -25,7 +25,7 @@ from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
 from escalation.data.io import given_date, read_csv_text, record_of
 from escalation.data.statutory.merge import merge_returns, same_cell
-from escalation.data.statutory.problems import SourceProblem
+from escalation.data.statutory.problems import SourceProblem, record_label
 from escalation.errors import DataValidationError
 
 __all__ = [
@@ -1049,15 +1049,15 @@ def _repeated(
         origin = firsts[(child, decom)]
         mine, theirs = values[at], values[origin]
         differ = [str(c) for c in columns if not same_cell(mine[c], theirs[c])]
-        pos, own = positions[origin], positions[at]
+        first, own = record_label("row", positions[origin]), positions[at]
         if differ:
             reason = (
-                f"the same child and DECOM as row {pos} but a different {', '.join(differ)}: "
-                f"two records of one episode; row {pos} is kept"
+                f"the same child and DECOM as {first} but a different {', '.join(differ)}: "
+                f"two records of one episode; {first} is kept"
             )
         else:
             reason = (
-                f"repeats row {pos}: the same episode, identical in every column (a copy made "
+                f"repeats {first}: the same episode, identical in every column (a copy made "
                 "in data entry or by the extract, which would count it twice); delete one"
             )
         problems.append(
@@ -1119,8 +1119,8 @@ def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
         if not later.empty:  # a later year's record supersedes this row anyway
             used = later.sort_values(["_rank", "_pos"]).iloc[-1]
             return (
-                f"; the episode is recorded in the later file {used['_file']!r} (row "
-                f"{int(used['_pos'])}), which is used"
+                f"; the episode is recorded in the later file {used['_file']!r} "
+                f"({record_label('row', int(used['_pos']))}), which is used"
             )
         older = same[same["_rank"] < row["_rank"]]
     else:
@@ -1134,7 +1134,7 @@ def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
     if older.empty:
         return ""
     used = older.sort_values(["_rank", "_pos"]).iloc[-1]
-    where = f"{used['_file']!r} (row {int(used['_pos'])})"
+    where = f"{used['_file']!r} ({record_label('row', int(used['_pos']))})"
     if not known:
         return (
             f"; its start cannot be read, so the episode of this child open in {where} and "

@@ -1,0 +1,197 @@
+"""One disclosure rule for every message and report of the readers.
+
+An empty value is ``<empty>``, personal or not; a personal value (identifier, birth date,
+postcode, note text) is withheld; a coded value is shown as read, quoted in messages and
+plain in reports (the CSV writer quotes as needed).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from escalation import read_case_history
+from escalation.cli import main
+from escalation.data.statutory import read_annex_a, read_ssda903, source_report
+from escalation.errors import DataValidationError, shown
+
+from .statutory_builders import EPISODE_COLUMNS, HEADER_COLUMNS, csv, episode_row, write
+
+SECRET_ID = "SECRET77"
+SECRET_NOTE = "Seen at 12 Oak Drive with Jane Smith"
+#: A note the reader cannot keep: a NUL byte would cut it short, so it is a located problem.
+BROKEN_NOTE = "Seen at 12 Oak Drive\x00 with Jane Smith"
+
+
+def ssda903_return(folder: Path, header_rows: list[str], episodes: list[str]) -> Path:
+    folder.mkdir()
+    write(folder, "header.csv", csv(HEADER_COLUMNS, header_rows))
+    write(folder, "episodes.csv", csv(EPISODE_COLUMNS, episodes))
+    return folder
+
+
+def referrals_workbook(path: Path, row: list[object]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheet = book.create_sheet("List 3")
+    sheet.append(
+        [
+            "Child Unique ID",
+            "Gender",
+            "Ethnicity",
+            "Date of Birth",
+            "Referral Date",
+            "Referral Source",
+            "Referral NFA?",
+        ]
+    )
+    sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_the_conversion_report_holds_values_as_read_not_quoted(tmp_path: Path) -> None:
+    source = ssda903_return(
+        tmp_path / "return",
+        ["A,1,01/05/2010,WBRI,,,"],
+        [
+            episode_row("A", "01/04/2019", "S", "ZZ", "U1"),
+            episode_row("A", "31/02/2020", "S", "V2", "U1"),
+        ],
+    )
+    out = tmp_path / "out"
+    assert main(["convert", "ssda903", str(source), "--out", str(out), "--lenient"]) == 0
+    report = pd.read_csv(out / "conversion_report.csv", dtype=str)
+    assert report.set_index("element")["value"].to_dict() == {"LS": "ZZ", "DECOM": "31/02/2020"}
+    history = read_ssda903(source, lenient=True)
+    assert "value 'ZZ'" in history.exclusions.describe()  # quoted in messages
+
+
+def test_the_exclusion_frame_holds_values_as_read_not_quoted(tmp_path: Path) -> None:
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "children.csv").write_text("child_id,birth_date,sex\nC1,2015-01-01,Q\n")
+    (folder / "episodes.csv").write_text("child_id,kind,start\nC1,referral,2020-13-01\n")
+    history = read_case_history(folder, extract_date="2024-03-31", lenient=True)
+    values = history.exclusions.to_frame().set_index("column")["value"].to_dict()
+    assert values == {"sex": "Q", "start": "2020-13-01"}
+
+
+def test_an_empty_birth_date_is_empty_not_withheld(tmp_path: Path) -> None:
+    source = ssda903_return(
+        tmp_path / "return", ["A,1,,WBRI,,,"], [episode_row("A", "01/04/2019", "S", "V2", "U1")]
+    )
+    with pytest.raises(DataValidationError) as error:
+        read_ssda903(source, extract_date="2020-03-31")
+    assert "column 'DOB', value <empty>" in str(error.value)
+    history = read_ssda903(source, extract_date="2020-03-31", lenient=True)
+    report = source_report(history.exclusions)
+    assert report.loc[report["element"] == "DOB", "value"].tolist() == ["<empty>"]
+
+
+def test_an_empty_workbook_birth_date_is_empty_not_withheld(tmp_path: Path) -> None:
+    path = referrals_workbook(
+        tmp_path / "a.xlsx", ["C1", "a) Male", "WBRI", None, "2023-04-01", "1A", "No"]
+    )
+    report = source_report(read_annex_a(path, lenient=True).exclusions)
+    assert report.loc[report["element"] == "Date of Birth", "value"].tolist() == ["<empty>"]
+
+
+def test_a_coded_workbook_value_is_shown_as_read(tmp_path: Path) -> None:
+    path = referrals_workbook(
+        tmp_path / "a.xlsx", ["C1", "a) Male", "WBRI", "2015-01-01", "2023-04-01", "1A", "Maybe"]
+    )
+    history = read_annex_a(path, lenient=True)
+    (problem,) = history.exclusions.problems
+    assert "column 'Referral NFA?', value 'Maybe': not yes or no" in problem.describe()
+    assert source_report(history.exclusions)["value"].tolist() == ["Maybe"]
+
+
+def test_a_coded_case_history_value_is_shown_as_read(tmp_path: Path) -> None:
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "children.csv").write_text("child_id,birth_date,sex\nC1,2015-01-01,Female\n")
+    (folder / "episodes.csv").write_text("child_id,kind,start\nC1,referral,2020-01-01\n")
+    with pytest.raises(DataValidationError, match="column 'sex', value 'Female'"):
+        read_case_history(folder, extract_date="2024-03-31")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("child_id", "", "<empty>"),
+        ("birth_date", None, "<empty>"),
+        ("DOB", float("nan"), "<empty>"),
+        ("source", None, "<empty>"),
+        ("source", "  ", "<empty>"),
+        ("Date of Birth", "2015-01-01", "<withheld: personal data>"),
+        ("HOME_POST", "AB1 2CD", "<withheld: personal data>"),
+        ("Child Unique ID", "C1", "<withheld: personal data>"),
+        ("text", SECRET_NOTE, "<withheld: personal data>"),
+        ("sex", "Female", "Female"),
+        ("LS", "ZZ", "ZZ"),
+    ],
+)
+def test_one_rule_decides_what_is_shown(column: str, value: object, expected: str) -> None:
+    from escalation.errors import disclosed  # new: the rule, unquoted for reports
+
+    assert disclosed(column, value) == expected
+    quoted = expected if expected.startswith("<") else repr(expected)
+    assert shown(column, value) == quoted
+
+
+def test_an_identifier_and_a_note_are_never_shown_anywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "children.csv").write_text(f"child_id,birth_date,sex\n{SECRET_ID},2015-01-01,Q\n")
+    (folder / "episodes.csv").write_text(f"child_id,kind,start\n{SECRET_ID},referral,2020-01-01\n")
+    (folder / "notes.csv").write_text(
+        "child_id,date,text\n"
+        f'NOBODY,2020-01-05,"{SECRET_NOTE}"\n'
+        f'{SECRET_ID},2020-01-06,"{BROKEN_NOTE}"\n'
+    )
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(DataValidationError) as error:
+        read_case_history(folder, extract_date="2024-03-31")
+    history = read_case_history(folder, extract_date="2024-03-31", lenient=True)
+    assert main(["validate", str(folder), "--extract-date", "2024-03-31"]) == 1
+    printed = capsys.readouterr()
+    seen = [
+        str(error.value),
+        history.exclusions.describe(),
+        history.exclusions.to_frame().to_csv(),
+        printed.out,
+        printed.err,
+        caplog.text,
+    ]
+    assert {"text", "child_id"} <= set(history.exclusions.to_frame()["column"])
+    for text in seen:
+        assert SECRET_ID not in text and "Oak Drive" not in text and "NOBODY" not in text
+
+
+def test_a_statutory_identifier_is_never_in_the_conversion_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    source = ssda903_return(
+        tmp_path / "return",
+        [f"{SECRET_ID},1,01/05/2010,WBRI,,,"],
+        [
+            episode_row(SECRET_ID, "01/04/2019", "S", "ZZ", "U1"),
+            episode_row("NOBODY", "x", "S", "V2", "U1"),
+        ],
+    )
+    out = tmp_path / "out"
+    caplog.set_level(logging.DEBUG)
+    assert main(["convert", "ssda903", str(source), "--out", str(out), "--lenient"]) == 0
+    printed = capsys.readouterr()
+    # every file but the tables (Parquet), which hold the identifiers by design
+    written = [p.read_text() for p in out.rglob("*") if p.is_file() and p.suffix != ".parquet"]
+    for text in [printed.out, printed.err, caplog.text, *written]:
+        assert SECRET_ID not in text and "NOBODY" not in text
+    assert "ZZ" in (out / "conversion_report.csv").read_text()
