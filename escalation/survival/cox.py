@@ -963,7 +963,7 @@ def _check_variation(
     if aliased:
         warnings.warn(
             f"covariate column(s) {', '.join(aliased)} are linear combinations of earlier "
-            "columns (collinear), so they were left out, as R's coxph does; drop them or "
+            "columns, so they were left out, as R's coxph does; drop them or "
             "merge levels to silence this",
             StatisticalWarning,
             stacklevel=3,

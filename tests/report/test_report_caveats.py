@@ -58,7 +58,7 @@ def test_caveats_default_design_runs_what_its_warnings_recommend(
         ("covariate column(s) x do not vary, so their hazard ratio cannot be estimated",
          "survival", "[covariates] include"),
         ("covariate column(s) prior_assessments (collinear with prior_referrals) are linear "
-         "combinations of earlier columns (collinear), so they were left out", "survival",
+         "combinations of earlier columns, so they were left out", "survival",
          "[covariates] include"),
         ("cox (lifelines): Newton-Raphson convergence completed successfully but norm(delta) "
          "is still high", "prediction", "[covariates] include"),
