@@ -1188,6 +1188,7 @@ def _effects(
     weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
     aligned = len(weights) == len(data.spells)
     t1 = table_one(data, weights=weights if aligned else None)
+    _note_repeated_counts(run, t1.settings.get("repeats", {}))
     write_table_one(t1, run.results_dir, rules=rules)
     shown = disclosed_table_one(t1, rules=rules)  # once for the results and the brief
     run.table("table_one", shown)
@@ -1412,6 +1413,19 @@ HAZARD_COVARIATES = (
     "prior_looked_after",
     "n_factors",
 )
+
+
+def _note_repeated_counts(run: _Run, repeats: dict[str, str]) -> None:
+    """Say why Table 1 shows a prior count once: it equals another in every spell."""
+    for repeat, earlier in repeats.items():
+        run.note(
+            f"table one: {repeat} equals {earlier} in every spell; shown once",
+            f"{covariate_label(repeat)} equal {covariate_label(earlier).lower()} for every "
+            f"child in these data, so Table 1 shows them once (as "
+            f"{covariate_label(earlier).lower()}) and the models leave "
+            f"{covariate_label(repeat).lower()} out as collinear (as in the package's "
+            "simulated local authority, where every referral has exactly one assessment).",
+        )
 
 
 _TERM_LABELS = {

@@ -39,10 +39,11 @@ from escalation.causal.curves import (
     fit_hazard,
     run_estimator,
 )
-from escalation.causal.propensity import drop_redundant
+from escalation.causal.propensity import left_out_columns
 from escalation.causal.weights import bounded_probability
 from escalation.compute import one_blas_thread
 from escalation.core import productlimit
+from escalation.core.collinearity import left_out_phrase
 from escalation.core.discrete import kalbfleisch_prentice
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
@@ -231,12 +232,13 @@ def _frame_arrays(
     # As in the other causal estimators: a column that does not vary, or is a linear
     # combination of earlier ones, is left out of the weight models (it made the Cox model
     # of the time to treatment start fail as "singular"); here a warning names it.
-    x, dropped = drop_redundant(adjust.coding.apply(frame))
+    x, left_out = left_out_columns(adjust.coding.apply(frame))
+    dropped = tuple(left_out)
     if dropped:
         warnings.warn(
             StatisticalWarning(
-                f"covariate column(s) {', '.join(dropped)} do not vary or are linear "
-                "combinations of earlier columns, so the weight models leave them out",
+                f"covariate column(s) {left_out_phrase(dropped, tuple(left_out.values()))} "
+                "cannot be estimated, so the weight models leave them out",
                 advice="remove them from the covariates to silence this.",
             ),
             stacklevel=3,

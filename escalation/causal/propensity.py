@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from escalation._vocabulary import covariates_apart, warn_deprecated
-from escalation.core.collinearity import redundant_columns
+from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.formula import FormulaCoding, formula_argument
@@ -109,9 +109,15 @@ def drop_redundant(matrix: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]
     >>> drop_redundant(m)[1]
     ('c', 'd')
     """
-    keep = redundant_columns(matrix.to_numpy(dtype=float)).keep
-    dropped = tuple(str(c) for c, k in zip(matrix.columns, keep, strict=True) if not k)
-    return matrix.loc[:, keep], dropped
+    reduced, reasons = left_out_columns(matrix)
+    return reduced, tuple(reasons)
+
+
+def left_out_columns(matrix: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Return the matrix without its redundant columns, and why each was left out."""
+    found = redundant_columns(matrix.to_numpy(dtype=float))
+    reasons = found.reasons([str(c) for c in matrix.columns])
+    return matrix.loc[:, found.keep], reasons
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,9 @@ class PropensityResult(Presents):
         treatment perfectly, so positivity fails), named in a warning at fit.
     learner : object or None
         The fitted scikit-learn learner (``model="learner"``).
+    dropped_reasons : tuple of str
+        Why each of :attr:`dropped` was left out (``"no variation"``, ``"collinear with
+        a, b"``); :meth:`summary` shows them.
     """
 
     scores: FloatArray
@@ -154,6 +163,7 @@ class PropensityResult(Presents):
     covariance: pd.DataFrame | None = field(default=None, repr=False)
     separated: tuple[str, ...] = ()
     learner: Any = field(default=None, repr=False)
+    dropped_reasons: tuple[str, ...] = ()
 
     @property
     def coef(self) -> FloatArray | None:
@@ -215,6 +225,8 @@ class PropensityResult(Presents):
     def summary(self) -> Summary:
         """Return a printable summary (never prints)."""
         facts = {k: v for k, v in self.glance().iloc[0].items() if k in {"n", "treated", "method"}}
+        if self.dropped:
+            facts["left out"] = left_out_phrase(self.dropped, self.dropped_reasons)
         return Summary("Propensity model", facts, self.tidy())
 
     def overlap(self, weights: npt.ArrayLike | None = None) -> pd.DataFrame:
@@ -297,7 +309,8 @@ def fit_propensity(
             raise DesignError("name the covariates, or give a formula 'treatment ~ x'")
         covariates_apart(list(covariates), {"treatment": treatment})
         coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
-    matrix, dropped = drop_redundant(coding.apply(frame))
+    matrix, left_out = left_out_columns(coding.apply(frame))
+    dropped = tuple(left_out)
     x = matrix.to_numpy(dtype=float)
     if model == "learner":
         if learner is None:
@@ -306,7 +319,16 @@ def fit_propensity(
 
         fitted = clone(learner).fit(x, a)
         scores = np.asarray(fitted.predict_proba(x)[:, 1], dtype=float)
-        return PropensityResult(scores, a, coding, matrix, "learner", dropped, learner=fitted)
+        return PropensityResult(
+            scores,
+            a,
+            coding,
+            matrix,
+            "learner",
+            dropped,
+            learner=fitted,
+            dropped_reasons=tuple(left_out.values()),
+        )
     names = [str(c) for c in matrix.columns]
     fit = fit_logistic(x, a, names=names, what="the propensity model")
     labels = ["intercept", *names]
@@ -320,4 +342,5 @@ def fit_propensity(
         coefficients=pd.Series(fit.coef, index=labels, name="estimate"),
         covariance=pd.DataFrame(fit.covariance, index=labels, columns=labels),
         separated=tuple(labels[j] for j in fit.separated),
+        dropped_reasons=tuple(left_out.values()),
     )

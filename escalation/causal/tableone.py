@@ -65,6 +65,13 @@ DEFAULT_VARIABLES: Final = (
     "need",
     "n_factors",
 )
+#: The prior-history counts of the spells (see :func:`repeated_counts`).
+PRIOR_COUNTS: Final = (
+    "prior_referrals",
+    "prior_assessments",
+    "prior_cp_plans",
+    "prior_looked_after",
+)
 #: 0/1 flags shown as one ``n (%)`` row (as the assessment factors), not as a mean.
 FLAGS: Final = ("unborn",)
 #: Skewed counts summarised by median [Q1, Q3].
@@ -433,8 +440,10 @@ def table_one(
         needs one (a missing value is refused).
     variables : sequence of str, optional
         Columns to describe (default: the spells' baseline covariates present, with
-        ``unborn`` only when some child was unborn at time zero, then the assessment
-        factors with ``factors=True``).
+        ``unborn`` only when some child was unborn at time zero, without a prior count
+        equal in every spell to an earlier one, then the assessment factors with
+        ``factors=True``). A prior count left out as a repeat is named in
+        ``settings["repeats"]`` (``{"prior_assessments": "prior_referrals"}``, say).
     nonnormal : sequence of str, optional
         Numeric columns summarised by median [Q1, Q3] (default: the prior counts, days
         since first referral and the number of factors).
@@ -480,6 +489,9 @@ def table_one(
             for v in DEFAULT_VARIABLES
             if v in frame.columns and (v not in FLAGS or frame[v].sum() > 0)
         ]
+        # A count equal to an earlier one in every spell would be a second, identical row.
+        repeats = _repeated_counts(frame, chosen)
+        chosen = [v for v in chosen if v not in repeats]
         if factors:
             chosen += [
                 c
@@ -488,6 +500,7 @@ def table_one(
             ]
     else:
         chosen = list(variables)
+        repeats = {}
     twice = sorted({v for v in chosen if chosen.count(v) > 1})
     if twice:
         raise DataValidationError(
@@ -645,5 +658,37 @@ def table_one(
         groups,
         n,
         w_all is not None,
-        {"by": by, "variables": chosen, "nonnormal": sorted(skewed & set(chosen))},
+        {
+            "by": by,
+            "variables": chosen,
+            "nonnormal": sorted(skewed & set(chosen)),
+            "repeats": repeats,
+        },
     )
+
+
+def _repeated_counts(frame: pd.DataFrame, variables: Sequence[str]) -> dict[str, str]:
+    """Return the prior counts equal in every row to an earlier one: ``{repeat: earlier}``.
+
+    Only counts that vary are compared (two counts that are 0 for everyone each say so).
+    In a simulated history every referral has exactly one assessment, so
+    ``prior_assessments`` repeats ``prior_referrals`` (see the simulator's documentation);
+    in real data they differ.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"prior_referrals": [0, 1, 2], "prior_assessments": [0, 1, 2],
+    ...                       "prior_cp_plans": [0, 0, 0], "prior_looked_after": [0, 0, 0]})
+    >>> _repeated_counts(frame, list(frame.columns))
+    {'prior_assessments': 'prior_referrals'}
+    """
+    counts = [v for v in variables if v in PRIOR_COUNTS and v in frame.columns]
+    values = {v: frame[v].to_numpy() for v in counts}
+    out: dict[str, str] = {}
+    for i, v in enumerate(counts):
+        if len(np.unique(values[v])) < 2:
+            continue
+        same = [u for u in counts[:i] if u not in out and np.array_equal(values[u], values[v])]
+        if same:
+            out[v] = same[0]
+    return out

@@ -18,6 +18,7 @@ the columns decides which of two collinear columns is kept: the earlier one, as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,7 +27,13 @@ import numpy.typing as npt
 
 from escalation.core.kernels import BOOL, F2, I1, c_array, kernel, rows_or_columns
 
-__all__ = ["ALIAS_TOLERANCE", "CONSTANT_TOLERANCE", "Redundant", "redundant_columns"]
+__all__ = [
+    "ALIAS_TOLERANCE",
+    "CONSTANT_TOLERANCE",
+    "Redundant",
+    "left_out_phrase",
+    "redundant_columns",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -36,6 +43,9 @@ BoolArray = npt.NDArray[np.bool_]
 ALIAS_TOLERANCE = 1e-9
 #: Relative spread below which a column counts as constant.
 CONSTANT_TOLERANCE = 1e-12
+#: Share of the largest (correlation-scale) regression weight below which an earlier
+#: column is not named as a partner of an aliased column.
+PARTNER_SHARE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -48,15 +58,54 @@ class Redundant:
         Columns without variation (within strata, when strata were given).
     aliased : numpy.ndarray of bool
         Columns that are linear combinations of earlier kept columns.
+    partners : tuple of tuple of int
+        For each column, the earlier kept columns an aliased column is a combination of
+        (``()`` for the others, and when not computed).
     """
 
     constant: BoolArray
     aliased: BoolArray
+    partners: tuple[tuple[int, ...], ...] = ()
 
     @property
     def keep(self) -> BoolArray:
         """Columns that can be estimated."""
         out: BoolArray = ~(self.constant | self.aliased)
+        return out
+
+    def reasons(self, names: Sequence[str], *, where: str = "") -> dict[str, str]:
+        """Why each left-out column was left out, in column order.
+
+        Parameters
+        ----------
+        names : sequence of str
+            The names of the columns.
+        where : str, default ""
+            Appended to "no variation" (e.g. ``" within strata"``).
+
+        Returns
+        -------
+        dict
+            ``{name: "no variation"}`` for a constant column, ``{name: "collinear with a,
+            b"}`` for an aliased one (the earlier columns it is a combination of).
+
+        Examples
+        --------
+        >>> x = np.array([[1.0, 2, 5], [2, 4, 5], [3, 6, 5]])
+        >>> redundant_columns(x).reasons(["a", "b", "c"])
+        {'b': 'collinear with a', 'c': 'no variation'}
+        """
+        out: dict[str, str] = {}
+        for j, name in enumerate(names):
+            if self.constant[j]:
+                out[name] = f"no variation{where}"
+            elif self.aliased[j]:
+                with_ = self.partners[j] if self.partners else ()
+                out[name] = (
+                    f"collinear with {', '.join(names[k] for k in with_)}"
+                    if with_
+                    else "collinear with earlier columns"
+                )
         return out
 
 
@@ -154,6 +203,7 @@ def redundant_columns(
     scale = np.maximum(scale, 1.0)
     constant = spread <= CONSTANT_TOLERANCE * scale
     aliased = np.zeros(p, dtype=bool)
+    partners: list[tuple[int, ...]] = [()] * p
     varying = np.flatnonzero(~constant)
     if varying.size:
         sub = gram[np.ix_(varying, varying)]
@@ -169,9 +219,32 @@ def redundant_columns(
                 leading = len(kept) == j
                 block = corr[:j, :j] if leading else corr[np.ix_(kept, kept)]
                 cross = np.ascontiguousarray(corr[:j, j]) if leading else corr[kept, j]
-                residual = 1.0 - float(cross @ np.linalg.solve(block, cross))
+                beta = np.linalg.solve(block, cross)
+                residual = 1.0 - float(cross @ beta)
             if residual <= ALIAS_TOLERANCE:
                 aliased[varying[j]] = True
+                partners[varying[j]] = _partners(varying[kept], beta)
             else:
                 kept.append(j)
-    return Redundant(constant=constant, aliased=aliased)
+    return Redundant(constant=constant, aliased=aliased, partners=tuple(partners))
+
+
+def _partners(kept: npt.NDArray[np.int64], beta: FloatArray) -> tuple[int, ...]:
+    """Return the kept columns weighing in an aliased column's regression on them."""
+    size = np.abs(beta)
+    return tuple(int(k) for k in kept[size > PARTNER_SHARE * size.max()])
+
+
+def left_out_phrase(terms: Sequence[str], reasons: Sequence[str]) -> str:
+    """Name left-out columns with their reasons, for a summary.
+
+    ``reasons`` are those of :meth:`Redundant.reasons`, one per term; without them (a
+    result made before they were kept) the reason reads "no variation or collinear".
+
+    Examples
+    --------
+    >>> left_out_phrase(["b", "c"], ["collinear with a", "no variation"])
+    'b (collinear with a); c (no variation)'
+    """
+    why = tuple(reasons) or ("no variation or collinear",) * len(terms)
+    return "; ".join(f"{term} ({reason})" for term, reason in zip(terms, why, strict=True))

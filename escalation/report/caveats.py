@@ -289,6 +289,16 @@ _KNOWN: Final[tuple[tuple[re.Pattern[str], str, Advice], ...]] = (
         ),
     ),
     (
+        # Before "do not vary": a message naming both reasons gets the advice for both.
+        re.compile(r"collinear|linear combinations"),
+        "[covariates] include",
+        _fixed(
+            "remove the covariates named as collinear, or keep them: in this cohort they "
+            "repeat the columns named with them (or do not vary), so the models leave them "
+            "out and the estimates are those without them."
+        ),
+    ),
+    (
         re.compile(r"do not vary|does not vary"),
         "[covariates] include",
         _fixed("remove the covariates named: they do not vary in this cohort."),

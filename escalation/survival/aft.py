@@ -382,7 +382,7 @@ def fit_aft(
     coding = learn_coding(frame, terms_in, default=default, min_count=min_count)
     xf = coding.apply(frame)
     names = list(coding.names)
-    dropped_terms = _check_variation(xf, None, names) if names else []
+    dropped_terms = list(_check_variation(xf, None, names)) if names else []
     if dropped_terms:
         xf = xf.drop(columns=dropped_terms)
         names = [n for n in names if n not in dropped_terms]

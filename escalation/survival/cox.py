@@ -27,7 +27,7 @@ from scipy import stats
 from escalation._vocabulary import AUTO, spare_column, warn_deprecated
 from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
-from escalation.core.collinearity import redundant_columns
+from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.newton import covariance
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
@@ -99,6 +99,10 @@ class CoxResult(SurvivalResult):
         Level of the intervals in :meth:`tidy`.
     dropped_terms : tuple of str
         Coded columns left out (no variation, or collinear), with a warning at fit.
+    dropped_reasons : tuple of str
+        Why each of :attr:`dropped_terms` was left out: ``"no variation"`` (``"... within
+        strata"``) or ``"collinear with <the earlier columns it is a combination of>"``;
+        :meth:`summary` shows them.
     separated : tuple of str
         Terms whose estimates are infinite (monotone likelihood, see
         :mod:`escalation.core.newton`); a :class:`StatisticalWarning` named them at fit.
@@ -131,6 +135,7 @@ class CoxResult(SurvivalResult):
     separated: tuple[str, ...]
     _model: _Model = field(repr=False, compare=False)
     inestimable: tuple[str, ...] = ()
+    dropped_reasons: tuple[str, ...] = ()
 
     @cached_property
     def backend(self) -> Any:
@@ -264,7 +269,11 @@ class CoxResult(SurvivalResult):
             ),
             "concordance": facts["concordance"],
             **({"penalizer": self.penalizer} if self.penalizer else {}),
-            **({"left out (no variation)": facts["dropped_terms"]} if self.dropped_terms else {}),
+            **(
+                {"left out": left_out_phrase(self.dropped_terms, self.dropped_reasons)}
+                if self.dropped_terms
+                else {}
+            ),
             **({"separated": facts["separated"]} if self.separated else {}),
             **(
                 {"not estimable (NA)": _inestimable_phrase(self.inestimable)}
@@ -826,7 +835,8 @@ def fit_cox(
     else:
         strata_codes = None
         level_values = ("all",)
-    dropped_terms = _check_variation(x, strata_codes, names)
+    left_out = _check_variation(x, strata_codes, names)
+    dropped_terms = list(left_out)
     if dropped_terms:
         x = x.drop(columns=dropped_terms)
         names = [n for n in names if n not in dropped_terms]
@@ -882,6 +892,7 @@ def fit_cox(
         separated=tuple(names[j] for j in fit.separated),
         _model=_Model(cox_data, cluster_codes, level_values, strata_cols, w is not None),
         inestimable=tuple(names[j] for j in fit.inestimable),
+        dropped_reasons=tuple(left_out.values()),
     )
 
 
@@ -925,17 +936,22 @@ def _check_strata(codes: npt.NDArray[np.intp], status: npt.NDArray[np.bool_], k:
 
 def _check_variation(
     x: pd.DataFrame, strata: npt.NDArray[np.int64] | None, names: list[str]
-) -> list[str]:
-    """Return the columns to drop: without variation (within strata) or aliased.
+) -> dict[str, str]:
+    """Return the columns to drop, each with its reason (as ``Redundant.reasons``).
 
+    A column is dropped when it has no variation (within strata) or is collinear with
+    earlier columns (a combination of them; the reason names them).
     The check is :func:`escalation.core.collinearity.redundant_columns`. Like R's
     ``coxph``, a column that is a linear combination of earlier ones is dropped (its
     coefficient is not identifiable); unlike R, a warning names it.
     """
     found = redundant_columns(x.to_numpy(dtype=float), strata=strata)
-    flat = [name for name, c in zip(names, found.constant, strict=True) if c]
-    aliased = [name for name, a in zip(names, found.aliased, strict=True) if a]
     where = " within strata" if strata is not None else ""
+    reasons = found.reasons(names, where=where)
+    flat = [name for name, c in zip(names, found.constant, strict=True) if c]
+    aliased = [
+        f"{name} ({reasons[name]})" for name, a in zip(names, found.aliased, strict=True) if a
+    ]
     if flat:
         warnings.warn(
             f"covariate column(s) {', '.join(flat)} do not vary{where}, so their hazard ratio "
@@ -947,15 +963,14 @@ def _check_variation(
     if aliased:
         warnings.warn(
             f"covariate column(s) {', '.join(aliased)} are linear combinations of earlier "
-            "columns (collinear), so they were left out, as R's coxph does; drop them or "
+            "columns, so they were left out, as R's coxph does; drop them or "
             "merge levels to silence this",
             StatisticalWarning,
             stacklevel=3,
         )
-    dropped = flat + aliased
-    if len(dropped) == len(names):
+    if len(reasons) == len(names):
         raise DesignError(
             f"no covariate varies{where} ({', '.join(names)}): there is nothing to estimate; "
             "choose covariates that differ between spells"
         )
-    return dropped
+    return reasons

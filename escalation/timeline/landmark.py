@@ -45,8 +45,10 @@ def landmark(
         way just after the landmark), ``early_help_episodes`` (started so far) and
         ``treated_by_landmark`` (``treatment_start <= at``), and the covariates updated:
         ``age``, the prior counts, ``days_since_first_referral`` and the factor flags
-        use everything up to the end of day ``at`` (the time-zero episode is still not
-        counted). ``source``, ``need`` and the children columns stay as at time zero.
+        use everything up to the end of day ``at`` (the time-zero episode, and what started
+        inside it before time zero, are still not counted: see
+        :mod:`escalation.timeline.spells`). ``source``, ``need`` and the children columns
+        stay as at time zero.
 
     Notes
     -----
@@ -102,7 +104,9 @@ def landmark(
         "treated_by_landmark": (out["treatment_start"].to_numpy() <= days).astype(np.int64),
     }
     if days > 0:
-        updated = baseline_covariates(ctx.prep, design, child, t0 + days, tz_pos, inclusive=True)
+        updated = baseline_covariates(
+            ctx.prep, design, child, t0 + days, tz_pos, t0, inclusive=True
+        )
         old_factors = [c for c in out.columns if c.startswith("factor_")]
         new_factors = [c for c in updated.columns if c.startswith("factor_")]
         codes = {c.removeprefix("factor_") for c in (*old_factors, *new_factors)}

@@ -20,8 +20,11 @@ Treatment
     ``treatment`` is 1 when the time-zero episode ended with one of the reasons, and
     then ``treatment_start`` is 0.
 Baseline covariates
-    Only what was known at time zero: counts of episodes starting strictly before the
-    time-zero day, *not counting the time-zero episode itself*; factors of the latest
+    Only what was known at time zero. The ``prior_*`` counts are the history *before the
+    index episode*: episodes that started before the day the index episode began (its
+    start, or the start of the referral under way when it is of another kind), so neither
+    the time-zero episode nor what started inside it before time zero (with ``at =
+    "end"``, the index referral's own assessment) is counted; factors of the latest
     assessment that started before the time-zero day and was completed on or before it;
     ``source`` and ``need`` of the time-zero referral (or of the latest referral started
     before time zero when time zero is another kind); ``days_since_first_referral`` from
@@ -586,7 +589,7 @@ def build_spells(
             "treatment_start": treatment_start,
         }
     )
-    covariates = baseline_covariates(prep, design, child, t0, tz_pos, inclusive=False)
+    covariates = baseline_covariates(prep, design, child, t0, tz_pos, t0, inclusive=False)
     if "la" in kids.columns:
         # Several local authorities: each spell keeps its child's authority.
         la = kids["la"].astype("string").to_numpy()[child]
@@ -716,14 +719,16 @@ def baseline_covariates(
     child: IntArray,
     asof: IntArray,
     tz_pos: IntArray,
+    t0: IntArray,
     *,
     inclusive: bool,
 ) -> pd.DataFrame:
-    """Covariates known on day ``asof`` (time zero, or a landmark).
+    """Covariates known on day ``asof`` (time zero ``t0``, or a landmark after it).
 
     With ``inclusive=False`` (time zero) only episodes starting strictly before ``asof``
     count; with ``inclusive=True`` (a landmark, decided at the end of its day) episodes
-    starting on ``asof`` count too. The time-zero episode itself is never counted.
+    starting on ``asof`` count too. The prior counts leave out the index episode and
+    what belongs to it (see :func:`_prior_counts`).
     """
     kids = prep.children
     n = len(child)
@@ -740,12 +745,7 @@ def baseline_covariates(
         out[column] = kids[column].take(child).reset_index(drop=True)
     tz_kind = design.time_zero.kind
     tz_start = prep.start[tz_pos]
-    for name, kind in _PRIOR.items():
-        count = prep.count_before(kind, child, asof, inclusive=inclusive)
-        if kind == tz_kind:
-            counted = (tz_start <= asof) if inclusive else (tz_start < asof)
-            count = count - counted.astype(np.int64)
-        out[name] = count
+    out.update(_prior_counts(prep, design, child, asof, t0, tz_pos, inclusive=inclusive))
     first = prep.first_of_child("referral", child)
     known = (first <= asof) if inclusive else (first < asof)
     if tz_kind == "referral":
@@ -761,6 +761,55 @@ def baseline_covariates(
     if factors.keys() & out.keys():  # an extra children column named like a flag: keep both
         return pd.concat([pd.DataFrame(out), pd.DataFrame(factors, index=range(n))], axis=1)
     return pd.DataFrame({**out, **factors}, index=range(n))
+
+
+def _prior_counts(
+    prep: Prepared,
+    design: StudyDesign,
+    child: IntArray,
+    asof: IntArray,
+    t0: IntArray,
+    tz_pos: IntArray,
+    *,
+    inclusive: bool,
+) -> dict[str, IntArray]:
+    """Count the ``prior_*`` episodes: before the index episode, and after time zero.
+
+    An episode counts when it started before the index episode began (the day
+    :func:`_index_start` gives), or, at a landmark, after time zero: from the time-zero
+    day up to ``asof`` (``asof`` itself included when ``inclusive``). What started from
+    the index episode's beginning up to the day before time zero is the index episode's
+    own (the time-zero episode itself and, with ``at = "end"``, its assessment, say): it
+    is the decision point, not its history, and never counted. The time-zero episode is
+    never counted either when it starts on the time-zero day (``at = "start"``).
+    """
+    began = _index_start(prep, child, tz_pos)
+    tz_start = prep.start[tz_pos]
+    out: dict[str, IntArray] = {}
+    for name, kind in _PRIOR.items():
+        before = prep.count_before(kind, child, began)
+        since = prep.count_before(kind, child, asof, inclusive=inclusive)
+        since = since - prep.count_before(kind, child, t0)
+        if kind == design.time_zero.kind:
+            later = (tz_start <= asof) if inclusive else (tz_start < asof)
+            since = since - ((tz_start >= t0) & later).astype(np.int64)
+        out[name] = before + since
+    return out
+
+
+def _index_start(prep: Prepared, child: IntArray, tz_pos: IntArray) -> IntArray:
+    """Return the day the index episode began: its start, or its referral's.
+
+    An episode of another kind than referral (an assessment, early help...) that starts
+    while a referral is under way (started on or before its start day and not ended by
+    then) belongs to that referral: the index episode then began with the referral.
+    """
+    start = prep.start[tz_pos]
+    ref = prep.last_before("referral", child, start, inclusive=True)
+    safe = np.maximum(ref, 0)
+    under_way = (ref >= 0) & (prep.end[safe] > start)
+    began: IntArray = np.where(under_way, np.minimum(prep.start[safe], start), start)
+    return began
 
 
 def _latest_assessment(

@@ -64,12 +64,16 @@ def test_ccw_recovers_null_effect_where_naive_comparison_is_biased() -> None:
 def test_a_covariate_that_does_not_vary_is_left_out_with_a_warning() -> None:
     """As in the other causal estimators; the time-to-start Cox model failed as singular."""
     frame = _null_effect_data(2000, seed=3).assign(flat=1.0)
-    with pytest.warns(StatisticalWarning, match=r"flat do not vary"):
+    with pytest.warns(StatisticalWarning, match=r"flat \(no variation\)"):
         fit = clone_censor_weight(frame, covariates=["x", "flat"], grace_days=14, times=[30, 365])
     alone = clone_censor_weight(frame, covariates=["x"], grace_days=14, times=[30, 365])
     np.testing.assert_array_equal(fit.risk, alone.risk)
+    # A collinear column is named as collinear, with the column it repeats.
+    twice = frame.assign(twice=2.0 * frame["x"])
+    with pytest.warns(StatisticalWarning, match=r"twice \(collinear with x\)"):
+        clone_censor_weight(twice, covariates=["x", "twice"], grace_days=14, times=[30])
     with (
-        pytest.warns(StatisticalWarning, match="flat do not vary"),
+        pytest.warns(StatisticalWarning, match=r"flat \(no variation\)"),
         pytest.raises(DesignError, match=r"at least one covariate that varies.*flat"),
     ):
         clone_censor_weight(frame, covariates=["flat"], grace_days=14, times=[30])

@@ -143,6 +143,27 @@ def test_causal_table_one_counts_unborn_children_by_default() -> None:
     assert "unborn" not in set(born["variable"])
 
 
+def test_causal_table_one_shows_a_prior_count_repeating_another_once() -> None:
+    # Simulated histories give every referral one assessment: the two counts are equal.
+    data = frozen_example()
+    data["prior_referrals"] = np.arange(len(data)) % 3
+    data["prior_assessments"] = data["prior_referrals"]
+    data["prior_cp_plans"] = 0
+    data["prior_looked_after"] = 0
+    t1 = table_one(data)
+    shown = set(t1.stats["variable"])
+    assert "prior_assessments" not in shown and "prior_referrals" in shown
+    assert t1.settings["repeats"] == {"prior_assessments": "prior_referrals"}
+    # Two counts that are 0 for everyone each keep their row; counts that differ too.
+    assert {"prior_cp_plans", "prior_looked_after"} <= shown
+    other = table_one(data.assign(prior_assessments=data["prior_referrals"] + (data.index == 0)))
+    assert "prior_assessments" in set(other.stats["variable"])
+    assert other.settings["repeats"] == {}
+    # Variables named explicitly are all shown.
+    named = table_one(data, variables=["prior_referrals", "prior_assessments"])
+    assert set(named.stats["variable"]) == {"prior_referrals", "prior_assessments"}
+
+
 def test_causal_table_one_refuses_a_variable_listed_twice() -> None:
     # a variable listed twice was described twice: its rows and SMD doubled in tidy()
     spells = pd.DataFrame({"treatment": [1, 1, 0, 0, 0], "age": [4.0, 6, 5, 9, 7]})

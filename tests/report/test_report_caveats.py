@@ -57,6 +57,9 @@ def test_caveats_default_design_runs_what_its_warnings_recommend(
          "[covariates] include"),
         ("covariate column(s) x do not vary, so their hazard ratio cannot be estimated",
          "survival", "[covariates] include"),
+        ("covariate column(s) prior_assessments (collinear with prior_referrals) are linear "
+         "combinations of earlier columns, so they were left out", "survival",
+         "[covariates] include"),
         ("cox (lifelines): Newton-Raphson convergence completed successfully but norm(delta) "
          "is still high", "prediction", "[covariates] include"),
         ("something new and unforeseen", "heterogeneity", "[covariates] include"),
@@ -66,6 +69,16 @@ def test_caveats_known_warnings_name_their_design_key(message: str, stage: str, 
     caveat = caveat_from_warning(message, stage=stage, design=default_design())
     assert caveat.design_key == key
     assert caveat.advice and caveat.message == message
+
+
+def test_caveats_a_collinear_column_is_not_said_to_lack_variation() -> None:
+    message = (
+        "covariate column(s) prior_assessments (collinear with prior_referrals) cannot be "
+        "estimated, so the weight models leave them out"
+    )
+    caveat = caveat_from_warning(message, stage="effects", design=default_design())
+    assert caveat.design_key == "[covariates] include"
+    assert "collinear" in caveat.advice
 
 
 def test_caveats_a_warning_can_name_its_own_key() -> None:

@@ -215,6 +215,11 @@ def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path
     html = (out.out / "brief.html").read_text()
     assert 'class="tableone"' in html and 'id="glossary"' in html
     assert "model-based" in html
+    # Every synthetic referral has one assessment: the two prior counts are one row and a
+    # note says why (they used to be two rows, prior assessments one more than referrals).
+    assert t1["Characteristic"].str.startswith("Prior referrals").any()
+    assert not t1["Characteristic"].str.startswith("Prior assessments").any()
+    assert "Prior assessments equal prior referrals for every child" in html
 
 
 def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_path: Path) -> None:

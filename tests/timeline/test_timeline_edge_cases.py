@@ -90,8 +90,8 @@ def test_plain_spell_censored_at_the_extract_date() -> None:
         (pd.Timestamp("2020-02-01") - pd.Timestamp("2012-01-01")).days / 365.25
     )
     assert spell["imd_decile"] == 4
-    # The time-zero referral itself is not a prior referral; its assessment is prior.
-    assert (spell["prior_referrals"], spell["prior_assessments"]) == (0, 1)
+    # Neither the time-zero referral nor its own assessment is prior history.
+    assert (spell["prior_referrals"], spell["prior_assessments"]) == (0, 0)
     assert (spell["prior_cp_plans"], spell["prior_looked_after"]) == (0, 0)
     assert spell["days_since_first_referral"] == 31.0
     assert (spell["source"], spell["need"]) == ("2A", "N1")
@@ -256,7 +256,8 @@ def test_multiple_spells_per_child_all_first_last() -> None:
     second = dict(every.iloc[1])
     assert (second["duration"], second["event"]) == (1491.0, 0)
     assert second["treatment"] == 0 and math.isnan(second["treatment_start"])
-    assert (second["prior_referrals"], second["prior_assessments"]) == (1, 2)
+    # The first referral and its assessment are prior; the second's own assessment is not.
+    assert (second["prior_referrals"], second["prior_assessments"]) == (1, 1)
     assert second["days_since_first_referral"] == 60.0
     assert (second["source"], second["need"]) == ("6", "N4")
     assert (second["factor_3B"], second["factor_4B"], second["n_factors"]) == (0, 1, 1)
@@ -298,7 +299,7 @@ def test_overlapping_episodes() -> None:
     assert (spell["duration"], spell["event"], spell["end_reason"]) == (155.0, 1, "looked_after")
     assert (spell["factor_3B"], spell["factor_16A"], spell["n_factors"]) == (1, 1, 2)
     assert "factor_1B" not in data.spells.columns
-    assert spell["prior_assessments"] == 2
+    assert spell["prior_assessments"] == 0  # both started within the time-zero referral
     assert intervals(data) == [
         (0.0, 4.0, 0, 0, 0),
         (4.0, 29.0, 0, 1, 1),
@@ -306,6 +307,78 @@ def test_overlapping_episodes() -> None:
         (60.0, 90.0, 0, 1, 2),
         (90.0, 155.0, 1, 0, 2),
     ]
+
+
+# --------------------------------------------------------------------- prior history
+#: An earlier referral with its assessment, early help after it and a CP plan that ended,
+#: all before the time-zero referral (REFERRAL, 2020-01-01 -> 2020-02-01, and ASSESSMENT).
+EARLIER = [
+    ep("referral", "2019-03-01", "2019-04-15", reason="RC9", source="2A", need="N1"),
+    ep("assessment", "2019-03-02", "2019-04-10", factors="3B"),
+    ep("early_help", "2019-05-01", "2019-08-01"),
+    ep("cp_plan", "2019-09-01", "2019-11-01"),
+]
+PRIOR = ["prior_referrals", "prior_assessments", "prior_cp_plans", "prior_looked_after"]
+
+
+def index_design(kind: str, at: str) -> StudyDesign:
+    """Time zero at the ``at`` of the child's last ``kind`` episode; default outcomes."""
+    return StudyDesign(
+        time_zero=TimeZeroSpec(kind=kind, at=at, spells="last"),  # type: ignore[arg-type]
+        outcome=DESIGN.outcome,
+        treatment=TreatmentSpec(kind="cin_plan", grace_days=14),
+    )
+
+
+def prior_counts(rows: list[dict[str, Any]], design: StudyDesign) -> list[int]:
+    spell = one(build_spells(history([CHILD], rows), design))
+    return [int(spell[c]) for c in PRIOR]
+
+
+@pytest.mark.parametrize("at", ["start", "end"])
+def test_prior_counts_leave_out_the_index_referral_and_its_assessment(at: str) -> None:
+    # The reviewer's finding: at the end of the referral its own assessment was "prior".
+    rows = [*EARLIER, REFERRAL, ASSESSMENT]
+    assert prior_counts(rows, index_design("referral", at)) == [1, 1, 1, 0]
+    assert prior_counts(rows, with_spells("last")) == [1, 1, 1, 0]  # the default design
+
+
+@pytest.mark.parametrize("at", ["start", "end"])
+@pytest.mark.parametrize("start", ["2020-01-01", "2020-01-03"])
+def test_prior_counts_at_an_assessment_leave_out_the_referral_it_belongs_to(
+    at: str, start: str
+) -> None:
+    # The referral under way is the index episode's case, whether the assessment began
+    # on the referral's day or later: the same counts.
+    rows = [*EARLIER, REFERRAL, dict(ASSESSMENT, start=start)]
+    assert prior_counts(rows, index_design("assessment", at)) == [1, 1, 1, 0]
+
+
+def test_prior_counts_at_early_help() -> None:
+    # Early help after the earlier referral closed: that referral is prior history (the CP
+    # plan came after the early help).
+    assert prior_counts(EARLIER, index_design("early_help", "start")) == [1, 1, 0, 0]
+    # Early help while the time-zero referral is under way belongs to it.
+    rows = [*EARLIER, REFERRAL, ASSESSMENT, ep("early_help", "2020-01-25", "2020-04-01")]
+    assert prior_counts(rows, index_design("early_help", "start")) == [1, 1, 1, 0]
+
+
+def test_landmark_counts_what_started_after_time_zero_only() -> None:
+    rows = [*EARLIER, REFERRAL, ASSESSMENT, ep("assessment", "2020-02-11", "2020-02-19")]
+    # At the end of the referral its own assessment stays the decision point's; from its
+    # start, the assessment is follow-up, counted by a landmark as what came after it.
+    for at, expected in [("end", [1, 2, 1, 0]), ("start", [1, 3, 1, 0])]:
+        data = build_spells(history([CHILD], rows), index_design("referral", at))
+        row = dict(landmark(data, at=60).iloc[0])
+        assert [int(row[c]) for c in PRIOR] == expected
+
+
+def test_simulated_prior_assessments_never_exceed_prior_referrals() -> None:
+    from escalation.data.simulator import simulate_local_authority
+
+    spells = build_spells(simulate_local_authority(300, seed=1).history, DESIGN).spells
+    # Every simulated assessment lies within a referral.
+    assert (spells["prior_assessments"] <= spells["prior_referrals"]).all()
 
 
 # --------------------------------------------------------------------- eligibility
@@ -386,7 +459,7 @@ def test_landmark_updates_covariates_to_the_landmark() -> None:
         1,
     )
     assert row["age"] == pytest.approx(one(data)["age"] + 30 / 365.25)
-    assert row["prior_assessments"] == 2
+    assert row["prior_assessments"] == 1  # the one after time zero; the referral's own is not
     assert row["days_since_first_referral"] == 61.0
     assert (row["factor_3B"], row["factor_4B"], row["n_factors"]) == (0, 1, 1)
     assert landmark(data, at=43).empty  # the escalation on day 43 ends the risk
