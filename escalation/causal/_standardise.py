@@ -88,7 +88,11 @@ def _curves(
 def _augment(
     k: int, term: Any, f: Any, sums: Any, sums_f: Any, inv_p: Any, w: Any, acc: Any, corr: Any
 ) -> None:  # pragma: no cover - compiled
-    """Every lane's augmentation at step ``k`` (event terms ``term``), added to the sums."""
+    """Every lane's augmentation at step ``k`` (event terms ``term``), added to the sums.
+
+    ``inv_p`` is each lane's augmentation factor (``1 / P(arm)`` for the whole population)
+    and ``w`` its case weight.
+    """
     for lane in range(LANES):
         value = _correction(term[lane], f[lane], sums[lane], sums_f[lane], inv_p[lane])
         corr[lane] = value
@@ -97,11 +101,11 @@ def _augment(
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _record(
-    k: int, f: Any, corr: Any, hz: Any, lengths: Any, risk_at: Any, rmst_at: Any
+    k: int, f: Any, target: Any, corr: Any, hz: Any, lengths: Any, risk_at: Any, rmst_at: Any
 ) -> None:  # pragma: no cover - compiled
-    """Add every lane's curve value at step ``k`` to its influence values."""
+    """Add every lane's curve value at step ``k`` (its curve weighted by ``target``)."""
     for lane in range(LANES):
-        value = f[lane] + corr[lane]
+        value = target[lane] * f[lane] + corr[lane]
         for h in range(hz.shape[0]):
             rmst_at[lane, h] -= value * lengths[k, h]
             if k == hz[h]:
@@ -121,7 +125,8 @@ def _walk(
     e2: Any,
     ec: Any,
     w: Any,
-    propensity: Any,
+    target: Any,
+    factor: Any,
     own: Any,
     cause: Any,
     censored: Any,
@@ -134,9 +139,11 @@ def _walk(
 ) -> int:  # pragma: no cover - compiled; tested via standardise and run_estimator
     """Walk ``rows`` under ``arm`` in blocks of :data:`LANES`; return the capped steps.
 
-    Adds each row's weighted curve to its lane's column of ``acc[0]`` (shape (G, LANES))
-    and, with ``augment``, its weighted augmentation to ``acc[1]``. Lanes past the last
-    row have weight 0, hazards 0 and 1/P(arm) 0, so they add exact zeros.
+    Adds each row's curve, weighted by its case weight times ``target`` (its weight in the
+    population standardised over), to its lane's column of ``acc[0]`` (shape (G, LANES))
+    and, with ``augment``, its augmentation times ``factor[arm]`` and its case weight to
+    ``acc[1]``. Lanes past the last row have weights 0, hazards 0 and factor 0, so they
+    add exact zeros.
 
     With ``augment`` the rows must be sorted by their follow-up end ``own``. A block's
     grid then splits in three: before its first row's end every censoring martingale
@@ -150,12 +157,14 @@ def _walk(
     n = rows.shape[0]
     a1 = np.zeros(LANES)  # relative hazards of escalation and of the competing event
     a2 = np.zeros(LANES)
-    wl = np.zeros(LANES)  # case weights
+    wl = np.zeros(LANES)  # case weights times the population weights (of the curves)
+    wa = np.zeros(LANES)  # case weights (of the augmentation)
+    om = np.zeros(LANES)  # population weights
     s = np.ones(LANES)  # event-free survival
     f = np.zeros(LANES)  # cumulative incidence
     capped = np.zeros(LANES)
     rc = np.zeros(LANES)  # relative hazard of censoring
-    inv_p = np.zeros(LANES)  # 1 / P(arm)
+    inv_p = np.zeros(LANES)  # augmentation factor (1 / P(arm) for the whole population)
     event = np.zeros(LANES)  # 1 where follow-up ends in escalation within the grid
     jump = np.zeros(LANES)  # 1 where it ends in censoring within the grid
     g = np.ones(LANES)  # censoring survival
@@ -174,15 +183,16 @@ def _walk(
             i = rows[j] if live else rows[last]
             a1[lane] = e1[arm, i] if live else 0.0
             a2[lane] = e2[arm, i] if live else 0.0
-            wl[lane] = w[i] if live else 0.0
+            wl[lane] = w[i] * target[i] if live else 0.0
+            wa[lane] = w[i] if live else 0.0
+            om[lane] = target[i] if live else 0.0
             s[lane] = 1.0
             f[lane] = 0.0
             corr[lane] = 0.0
             if augment:
-                p = propensity[i] if arm == 1 else 1.0 - propensity[i]
                 ended = live and own[i] < n_grid
                 rc[lane] = ec[i] if live else 0.0
-                inv_p[lane] = 1.0 / p if live else 0.0
+                inv_p[lane] = factor[arm, i] if live else 0.0
                 event[lane] = 1.0 if ended and cause[i] else 0.0
                 jump[lane] = 1.0 if ended and censored[i] else 0.0
                 g[lane] = 1.0
@@ -193,12 +203,12 @@ def _walk(
             if influence:
                 for h in range(n_h):
                     risk_at[lane, h] = 0.0
-                    rmst_at[lane, h] = horizons[h]
+                    rmst_at[lane, h] = om[lane] * horizons[h]
         if not augment:
             for k in range(n_grid):
                 _curves(k, h1[k], h2[k], a1, a2, wl, s, f, capped, acc)
                 if influence:
-                    _record(k, f, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
         else:
             # Up to a row's own follow-up end its censoring martingale moves; after it the
             # increments are zero and the sums stay as they are.
@@ -216,9 +226,9 @@ def _walk(
                     )
                     sums[lane] += ratio
                     sums_f[lane] += f[lane] * ratio
-                _augment(k, term, f, sums, sums_f, inv_p, wl, acc, corr)
+                _augment(k, term, f, sums, sums_f, inv_p, wa, acc, corr)
                 if influence:
-                    _record(k, f, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
             for k in range(lo, hi):  # some lanes move, some have ended
                 bc = hc[k]
                 _curves(k, h1[k], h2[k], a1, a2, wl, s, f, capped, acc)
@@ -236,17 +246,17 @@ def _walk(
                             capped[lane] += 1.0
                         sums[lane] += ratio
                         sums_f[lane] += f[lane] * ratio
-                _augment(k, term, f, sums, sums_f, inv_p, wl, acc, corr)
+                _augment(k, term, f, sums, sums_f, inv_p, wa, acc, corr)
                 if influence:
-                    _record(k, f, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
             for k in range(hi, n_grid):  # no lane moves
                 bc = hc[k]
                 _curves(k, h1[k], h2[k], a1, a2, wl, s, f, capped, acc)
                 for lane in range(LANES):
                     capped[lane] += 1.0 if rc[lane] * bc > 1.0 else 0.0
-                _augment(k, term, f, sums, sums_f, inv_p, wl, acc, corr)
+                _augment(k, term, f, sums, sums_f, inv_p, wa, acc, corr)
                 if influence:
-                    _record(k, f, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
         if influence:
             for lane in range(LANES):
                 j = first + lane
@@ -257,7 +267,7 @@ def _walk(
     return int(capped.sum())
 
 
-@kernel(F1, F1, F1, F2, F2, F1, F1, B1, F1, I1, B1, B1, I1, F2, F1, BOOL, BOOL)
+@kernel(F1, F1, F1, F2, F2, F1, F1, F1, B1, F2, I1, B1, B1, I1, F2, F1, BOOL, BOOL)
 def _standardise(
     h1: Any,
     h2: Any,
@@ -266,8 +276,9 @@ def _standardise(
     e2: Any,
     ec: Any,
     w: Any,
+    target: Any,
     treated: Any,
-    propensity: Any,
+    factor: Any,
     own: Any,
     cause: Any,
     censored: Any,
@@ -295,14 +306,14 @@ def _standardise(
             rows = np.flatnonzero(mine)
             rows = rows[np.argsort(own[rows], kind="mergesort")]  # by follow-up end
             capped += _walk(others, arm, False, influence, h1, h2, hc, e1, e2, ec, w,
-                            propensity, own, cause, censored, hz, lengths, horizons, acc,
+                            target, factor, own, cause, censored, hz, lengths, horizons, acc,
                             phi_risk, phi_rmst)  # fmt: skip
             capped += _walk(rows, arm, True, influence, h1, h2, hc, e1, e2, ec, w,
-                            propensity, own, cause, censored, hz, lengths, horizons, acc,
+                            target, factor, own, cause, censored, hz, lengths, horizons, acc,
                             phi_risk, phi_rmst)  # fmt: skip
         else:
             capped += _walk(np.arange(n), arm, False, influence, h1, h2, hc, e1, e2, ec, w,
-                            propensity, own, cause, censored, hz, lengths, horizons, acc,
+                            target, factor, own, cause, censored, hz, lengths, horizons, acc,
                             phi_risk, phi_rmst)  # fmt: skip
         for k in range(n_grid):  # the lanes' partial sums, always in the same order
             curve = 0.0
@@ -323,8 +334,9 @@ def standardise(
     e2: FloatArray,
     ec: FloatArray,
     w: FloatArray,
+    target: FloatArray,
     treated: npt.NDArray[np.bool_],
-    propensity: FloatArray,
+    factor: FloatArray,
     own: npt.NDArray[np.int64],
     cause: npt.NDArray[np.bool_],
     censored: npt.NDArray[np.bool_],
@@ -348,10 +360,15 @@ def standardise(
         Relative hazard of censoring at the observed treatment (AIPW only).
     w : numpy.ndarray, shape (n,)
         Case weights.
+    target : numpy.ndarray, shape (n,)
+        Each row's weight in the population the curves are standardised over: ones for
+        the whole population, the treatment (0/1) for the treated.
     treated : numpy.ndarray of bool, shape (n,)
         Observed treatment.
-    propensity : numpy.ndarray, shape (n,)
-        Probability of treatment (AIPW only).
+    factor : numpy.ndarray, shape (2, n)
+        AIPW only: the factor of each row's augmentation under its own arm (row 0
+        untreated, row 1 treated): ``1 / (1 - e)`` and ``1 / e`` for the whole population,
+        ``e / (1 - e)`` and 1 for the treated.
     own : numpy.ndarray of int, shape (n,)
         Grid position of each row's follow-up end (``G`` when beyond the grid).
     cause, censored : numpy.ndarray of bool, shape (n,)
@@ -385,7 +402,7 @@ def standardise(
     >>> one = np.ones(1)
     >>> out = standardise(
     ...     np.array([0.2]), np.zeros(1), np.zeros(1), np.ones((2, 1)), np.zeros((2, 1)),
-    ...     one, one, np.zeros(1, bool), 0.5 * one, np.zeros(1, np.int64),
+    ...     one, one, one, np.zeros(1, bool), 2 * np.ones((2, 1)), np.zeros(1, np.int64),
     ...     np.zeros(1, bool), np.ones(1, bool), np.zeros(1, np.int64), np.ones((1, 1)),
     ...     one, aipw=False, influence=False,
     ... )
@@ -400,8 +417,9 @@ def standardise(
         c_array(e2),
         c_array(ec),
         c_array(w),
+        c_array(target),
         c_array(treated, np.bool_),
-        c_array(propensity),
+        c_array(factor),
         c_array(own, np.int64),
         c_array(cause, np.bool_),
         c_array(censored, np.bool_),

@@ -65,8 +65,8 @@ def _positivity(fit: EffectsResult) -> Check:
             "warning",
             text + ": some children were (almost) certain to get, or not get, the "
             "treatment, so the comparison rests on few of them." + driven + " Restrict the "
-            "cohort (e.g. by those covariates), use overlap weights (weight_estimand="
-            "'overlap'), or truncate the weights (truncate=...).",
+            "cohort (e.g. by those covariates), use overlap weights (the ipw estimator "
+            "with weight_estimand='overlap'), or truncate the ipw weights (truncate=...).",
         )
     return Check("positivity", "ok", text + ".")
 

@@ -21,6 +21,12 @@ Four estimators of the counterfactual cumulative incidence :math:`F_a(t) = P(T^a
     doubly robust, combining the propensity model, the cause-specific Cox models and a Cox
     model for censoring; standard errors from its influence function.
 
+Each adjusted estimator estimates the curves of every child (``weight_estimand="ate"``) or
+of the treated children (``"att"``: IPW weights 1 and e/(1 - e); the g-formula averaged over
+the treated children only; AIPW's treated arm their own risk and its untreated arm the
+doubly robust ATT estimator, :func:`population_weights`); ``ipw`` also of the overlap
+population. :data:`TARGETS` says which; :func:`population` names it.
+
 Assumptions shared by all adjusted estimators: consistency, no unmeasured confounding
 given the covariates, positivity, and (for ``aipw``) censoring independent of escalation
 given treatment and covariates.
@@ -38,7 +44,13 @@ import pandas as pd
 from scipy import stats
 
 from escalation.causal._standardise import standardise
-from escalation.causal.weights import WeightEstimand, bounded_probability, treatment_weights
+from escalation.causal.weights import (
+    POPULATIONS,
+    WeightEstimand,
+    bounded_probability,
+    check_truncate,
+    treatment_weights,
+)
 from escalation.core import productlimit
 from escalation.core.cif import cumulative_incidence, warn_capped
 from escalation.core.coxfit import CoxFit, fit_cox_model
@@ -49,14 +61,19 @@ from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
 
 __all__ = [
+    "CRUDE",
+    "TARGETS",
     "AdjustedCurveResult",
     "CurveEstimator",
     "EngineOutput",
     "Nuisance",
+    "check_target",
     "column_names",
     "estimate_curves",
     "ipcw_outcome",
     "pooled_logistic_survival",
+    "population",
+    "population_weights",
     "run_estimator",
 ]
 
@@ -64,6 +81,15 @@ FloatArray = npt.NDArray[np.float64]
 #: Estimators of the counterfactual cumulative incidence.
 CurveEstimator = Literal["unadjusted", "ipw", "gformula", "aipw"]
 CURVE_ESTIMATORS = get_args(CurveEstimator)
+#: The weight estimands (populations) each estimator targets. ``unadjusted`` compares the
+#: arms as observed whatever the weight estimand (the crude contrast); the g-formula and
+#: AIPW standardise over the whole population or over the treated.
+TARGETS: dict[str, tuple[WeightEstimand, ...]] = {
+    "unadjusted": ("ate", "att", "overlap"),
+    "ipw": ("ate", "att", "overlap"),
+    "gformula": ("ate", "att"),
+    "aipw": ("ate", "att"),
+}
 
 
 @dataclass(frozen=True)
@@ -260,6 +286,81 @@ def _lengths(grid: FloatArray, horizons: FloatArray) -> FloatArray:
     return out
 
 
+#: The ``population`` of the unadjusted estimator's rows: each arm's own children, as
+#: observed (no standardisation to any population).
+CRUDE = "crude"
+
+
+def population(estimator: str, weight_estimand: WeightEstimand) -> str:
+    """Return the ``population`` an estimator's rows of ``effects.csv`` are of.
+
+    ``all`` (every child: the average treatment effect, ATE), ``treated`` (the treated
+    children: ATT), ``overlap`` (overlap weights: ATO), or :data:`CRUDE` for the
+    unadjusted estimator, which compares the arms as observed.
+
+    Examples
+    --------
+    >>> population("aipw", "att"), population("unadjusted", "att")
+    ('treated', 'crude')
+    """
+    return CRUDE if estimator == "unadjusted" else POPULATIONS[weight_estimand]
+
+
+def check_target(method: str, weight_estimand: WeightEstimand) -> None:
+    """Refuse an estimator asked for a population it does not estimate.
+
+    Raises
+    ------
+    DesignError
+        When ``weight_estimand`` is not one of :data:`TARGETS` ``[method]``.
+
+    Examples
+    --------
+    >>> check_target("gformula", "att")
+    """
+    if weight_estimand not in TARGETS.get(method, ("ate",)):
+        raise DesignError(
+            f"the {method} estimator does not estimate weight_estimand={weight_estimand!r}; "
+            f"it estimates {' or '.join(map(repr, TARGETS.get(method, ('ate',))))}"
+        )
+
+
+def population_weights(
+    treated: npt.NDArray[np.bool_], propensity: FloatArray, weight_estimand: WeightEstimand
+) -> tuple[FloatArray, FloatArray]:
+    r"""Return each row's weight in the target population and its AIPW augmentation factors.
+
+    The g-formula averages each row's predicted curve with the first array as weights;
+    AIPW adds each row's augmentation under its own arm times the second (shape (2, n):
+    untreated row 0, treated row 1) and divides both by the sum of the first:
+
+    ``"ate"`` (every child)
+        Weights 1; factors :math:`1/(1 - e)` and :math:`1/e`.
+    ``"att"`` (the treated)
+        Weights :math:`A` (the treated children's covariates only); factors
+        :math:`e/(1 - e)` and 1: the treated arm's risk is the treated children's own
+        (censoring-augmented) risk, the untreated arm's the doubly robust estimator of
+        the treated children's risk without treatment (Hahn 1998,
+        doi:10.2307/2998560; Moodie et al. 2018, doi:10.1002/sta4.205).
+
+    Examples
+    --------
+    >>> target, factor = population_weights(np.array([True, False]), np.array([0.8, 0.2]),
+    ...                                     "att")
+    >>> target.tolist(), factor.round(2).tolist()
+    ([1.0, 0.0], [[4.0, 0.25], [1.0, 1.0]])
+    """
+    e = propensity
+    if weight_estimand == "ate":
+        return np.ones(len(e)), np.stack([1.0 / (1.0 - e), 1.0 / e])
+    if weight_estimand == "att":
+        return treated.astype(float), np.stack([e / (1.0 - e), np.ones(len(e))])
+    raise DesignError(
+        f"weight_estimand={weight_estimand!r} is not estimated by the g-formula or AIPW; "
+        "choose 'ate' or 'att'"
+    )
+
+
 def run_estimator(
     method: CurveEstimator,
     duration: FloatArray,
@@ -293,9 +394,12 @@ def run_estimator(
     horizons : numpy.ndarray
         Horizons for restricted mean times and influence values.
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
-        Population targeted by the ``ipw`` weights.
+        Population the estimate is of (:data:`TARGETS`): every child (``ate``), the
+        treated (``att``: ``ipw``, ``gformula`` and ``aipw``) or the overlap population
+        (``overlap``: ``ipw`` only; the g-formula and AIPW refuse it). ``unadjusted``
+        compares the arms as observed whatever this says.
     truncate : float, optional
-        Percentile truncation of the ``ipw`` weights.
+        Percentile truncation of the ``ipw`` weights (the other estimators do not use it).
     influence : bool, default False
         Return per-row influence values (``aipw`` only).
     warm : Nuisance, optional
@@ -319,6 +423,7 @@ def run_estimator(
     -------
     EngineOutput
     """
+    check_target(method, weight_estimand)
     names = column_names(names, x.shape[1])
     a = treatment.astype(bool)
     n_rows = len(duration)
@@ -375,6 +480,8 @@ def run_estimator(
     if aipw:
         prop = _propensity(x, a, cw, warm, names, propensity)
         e = bounded_probability(predict_logistic(prop, x), "propensity scores")
+    target, factor = population_weights(a, e, weight_estimand)
+    if aipw:
         fitc = (
             _cox(duration, censored, xa, cw, "the censoring model", names)
             if censored.any()
@@ -394,8 +501,9 @@ def run_estimator(
         e2,
         ec,
         cw,
+        target,
         a,
-        e,
+        factor,
         own.astype(np.int64),
         cause,
         censored,
@@ -406,14 +514,21 @@ def run_estimator(
         influence=influence,
     )
     warn_capped(capped, "the g-formula's cause-specific Cox models")
-    curves = total / n
+    size = float((cw * target).sum())  # of the target population
+    curves = total / size
     infl = None
     rmst = _rmst_from_curve(grid, curves, horizons)
     if influence:
-        infl = {"risk": phi_risk - curves[:, hz][None], "rmst": phi_rmst - rmst[None]}
+        # Per row: (its value minus its population weight times the mean) over the
+        # population's share; for every child, its value minus the mean.
+        share = size / n
+        infl = {
+            "risk": (phi_risk - target[:, None, None] * curves[:, hz][None]) / share,
+            "rmst": (phi_rmst - target[:, None, None] * rmst[None]) / share,
+        }
     companion = None
     if aipw:
-        g_curves = total_g / n
+        g_curves = total_g / size
         companion = EngineOutput(
             report,
             g_curves[:, at],
@@ -457,6 +572,9 @@ class AdjustedCurveResult(Presents):
         Rows used.
     backend : Nuisance
         The fitted nuisance models.
+    population : str
+        Whose risks the curves are: ``all``, ``treated``, ``overlap`` or ``crude``
+        (:func:`population`).
     """
 
     method: str
@@ -466,9 +584,10 @@ class AdjustedCurveResult(Presents):
     conf_level: float
     n: int
     backend: Nuisance = field(repr=False)
+    population: str = "all"
 
     def tidy(self) -> pd.DataFrame:
-        """Return ``time, estimate, conf_low, conf_high, group, cause``."""
+        """Return ``time, estimate, conf_low, conf_high, group, cause, population``."""
         z = stats.norm.ppf(0.5 + self.conf_level / 2)
         frames = []
         for arm, group in ((1, "treated"), (0, "untreated")):
@@ -482,20 +601,22 @@ class AdjustedCurveResult(Presents):
                         "conf_high": np.clip(self.risk[arm] + z * se, 0, 1),
                         "group": group,
                         "cause": "escalation",
+                        "population": self.population,
                     }
                 )
             )
         return pd.concat(frames, ignore_index=True)
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: n, method, versions."""
-        return pd.DataFrame([{"n": self.n, "method": self.method, **package_versions()}])
+        """Return one row: n, method, population, versions."""
+        row = {"n": self.n, "method": self.method, "population": self.population}
+        return pd.DataFrame([{**row, **package_versions()}])
 
     def summary(self) -> Summary:
         """Return a printable summary (never prints)."""
         return Summary(
             f"Counterfactual cumulative incidence ({self.method})",
-            {"n": self.n, "method": self.method},
+            {"n": self.n, "method": self.method, "population": self.population},
             self.tidy(),
         )
 
@@ -536,9 +657,11 @@ def estimate_curves(
     times : sequence of float, optional
         Curve times (default: 50 points up to the largest follow-up time).
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
-        Population of the ``ipw`` weights.
+        The population whose risks are estimated (:func:`run_estimator`; ``population``
+        of the result): the g-formula and AIPW refuse ``"overlap"``.
     truncate : float, optional
-        Percentile truncation of the ``ipw`` weights.
+        Percentile (not a fraction) truncation of the ``ipw`` weights: 1 truncates at the
+        1st and 99th percentiles (a value below 1 warns).
     min_count : int, default 20
         Rare categorical levels are pooled.
     conf_level : float, default 0.95
@@ -564,6 +687,8 @@ def estimate_curves(
     from escalation.causal._confounders import confounders
     from escalation.causal.propensity import treatment_vector
 
+    check_target(method, weight_estimand)
+    check_truncate(truncate)
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,
@@ -593,7 +718,16 @@ def estimate_curves(
     se = None
     if out.influence is not None:
         se = np.sqrt((out.influence["risk"] ** 2).sum(axis=0)) / len(dur)
-    return AdjustedCurveResult(method, report, out.risk, se, conf_level, len(dur), out.nuisance)
+    return AdjustedCurveResult(
+        method,
+        report,
+        out.risk,
+        se,
+        conf_level,
+        len(dur),
+        out.nuisance,
+        population(method, weight_estimand),
+    )
 
 
 def pooled_logistic_survival(

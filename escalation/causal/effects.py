@@ -25,11 +25,21 @@ from escalation.causal._confounders import Confounders, confounders, spells_and_
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_error
 from escalation.causal.clone import run_ccw
-from escalation.causal.curves import EngineOutput, Nuisance, run_estimator
+from escalation.causal.curves import (
+    CRUDE,
+    TARGETS,
+    EngineOutput,
+    Nuisance,
+    population,
+    run_estimator,
+)
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.propensity import PropensityResult, fit_propensity, treatment_vector
 from escalation.causal.weights import (
+    POPULATIONS,
+    WEIGHT_ESTIMANDS,
     WeightEstimand,
+    check_truncate,
     positivity_check,
     treatment_weights,
     weight_summary,
@@ -44,11 +54,14 @@ from escalation.results import Presents, Summary, data_hash, package_versions, p
 from escalation.survival._outcome import durations, event_codes, usable_rows
 
 __all__ = [
+    "CRUDE",
     "EFFECT_COLUMNS",
     "ESTIMANDS",
+    "ESTIMATOR_TARGETS",
     "EffectsResult",
     "estimate_effects",
     "ipw_mean_difference",
+    "population",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,6 +77,43 @@ EFFECT_COLUMNS = (
 )
 #: Estimands of ``effects.csv``, in order.
 ESTIMANDS = ("risk_treated", "risk_untreated", "risk_difference", "risk_ratio", "rmst_difference")
+#: The weight estimands (populations) each estimator estimates: clone–censor–weight
+#: emulates the trial in every child only.
+ESTIMATOR_TARGETS: dict[str, tuple[WeightEstimand, ...]] = {**TARGETS, "ccw": ("ate",)}
+
+
+def _check_targets(
+    names: Sequence[str], weight_estimand: WeightEstimand, truncate: float | None
+) -> None:
+    """Refuse estimators asked for a population they do not estimate; check ``truncate``.
+
+    ``truncate`` truncates the ``ipw`` estimator's weights (and the balance and weight
+    tables): without ``ipw`` it changes no estimate, which a warning says.
+    """
+    if weight_estimand not in WEIGHT_ESTIMANDS:
+        raise DesignError(
+            f"weight_estimand {weight_estimand!r} is not one of {list(WEIGHT_ESTIMANDS)}"
+        )
+    refused = [n for n in names if weight_estimand not in ESTIMATOR_TARGETS[n]]
+    if refused:
+        able = [n for n, t in ESTIMATOR_TARGETS.items() if weight_estimand in t]
+        raise DesignError(
+            f"weight_estimand={weight_estimand!r} (population "
+            f"{POPULATIONS[weight_estimand]!r}) is not estimated by {', '.join(refused)}: "
+            f"only by {', '.join(able)} "
+            "(unadjusted: the crude contrast, whatever the population). Leave "
+            f"{', '.join(refused)} out of estimators, or estimate them with "
+            "weight_estimand='ate' in a separate call (their rows say population 'all')"
+        )
+    check_truncate(truncate)
+    if truncate is not None and "ipw" not in names:
+        warnings.warn(
+            f"truncate={truncate:g} truncates the ipw estimator's weights only (and the "
+            f"balance and weight tables); no estimator asked for ({', '.join(names)}) uses "
+            "it, so no estimate changes",
+            StatisticalWarning,
+            stacklevel=3,
+        )
 
 
 @dataclass(frozen=True)
@@ -189,7 +239,7 @@ class EffectsResult(Presents):
     effects : pandas.DataFrame
         The ``effects.csv`` table (see :meth:`tidy`).
     curves : pandas.DataFrame
-        ``time, estimate, conf_low, conf_high, group, cause, estimator``.
+        ``time, estimate, conf_low, conf_high, group, cause, estimator, population``.
     balance : pandas.DataFrame
         ``covariate, sample, smd, variance_ratio`` (+ means), unweighted and weighted.
     weights : pandas.DataFrame
@@ -228,7 +278,10 @@ class EffectsResult(Presents):
         """Return the ``effects.csv`` table.
 
         Columns: estimator, horizon, estimand, estimate, std_error, conf_low, conf_high,
-        then conf_level, p_value, se_method and ``std_error_mc``: with a bootstrap, the
+        then ``population`` (whose risks the row estimates: ``all`` children, the
+        ``treated``, the ``overlap`` population, or ``crude`` for the unadjusted
+        estimator's arms as observed; :func:`population`), conf_level, p_value, se_method
+        and ``std_error_mc``: with a bootstrap, the
         Monte Carlo error of ``std_error`` (another seed would give another standard error;
         :func:`~escalation.causal.bootstrap.standard_error_mc_error`), else missing.
         """
@@ -245,7 +298,8 @@ class EffectsResult(Presents):
         Returns
         -------
         pandas.DataFrame
-            ``estimator, horizon, estimand, replicates`` (successful ones), ``mean``,
+            ``estimator, horizon, estimand, population, replicates`` (successful ones),
+            ``mean``,
             ``std_error`` (the bootstrap standard deviation), ``conf_low`` and
             ``conf_high`` (percentile interval), ``conf_level``; the risk ratio's are on
             the log scale (``estimand = "log_risk_ratio"``). No rows without a bootstrap.
@@ -254,6 +308,7 @@ class EffectsResult(Presents):
             "estimator",
             "horizon",
             "estimand",
+            "population",
             "replicates",
             "mean",
             "std_error",
@@ -288,6 +343,7 @@ class EffectsResult(Presents):
                             "estimator": name,
                             "horizon": int(h),
                             "estimand": estimand,
+                            "population": population(name, self.settings["weight_estimand"]),
                             "replicates": int(v.size),
                             "mean": float(v.mean()) if v.size else np.nan,
                             "std_error": float(v.std(ddof=1)) if v.size > 1 else np.nan,
@@ -299,12 +355,17 @@ class EffectsResult(Presents):
         return pd.DataFrame(rows, columns=columns)
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: n, events, method, bootstrap, seed and versions."""
+        """Return one row: n, events, method, population, bootstrap, seed and versions.
+
+        ``population`` is that of the adjusted estimators (``all``, ``treated`` or
+        ``overlap``; the unadjusted rows of :meth:`tidy` are ``crude``).
+        """
         row = {
             "n": self.n,
             "events": self.events,
             "dropped": self.dropped,
             "method": ",".join(self.settings["estimators"]),
+            "population": POPULATIONS[self.settings["weight_estimand"]],
             "bootstrap": self.settings["bootstrap"],
             "seed": self.settings["seed"],
             "ess_treated": float(self.weights.loc[self.weights["group"] == "1", "ess"].iloc[0]),
@@ -326,12 +387,13 @@ class EffectsResult(Presents):
         """Return a printable summary (never prints): one row per estimator and horizon.
 
         Risks under each arm, the risk difference (treated minus untreated) with its
-        interval and p-value, and the risk ratio; ``tidy()`` has every estimand.
+        interval and p-value, and the risk ratio, each row with the population it is of;
+        ``tidy()`` has every estimand.
         """
         facts = {
             k: v
             for k, v in self.glance().iloc[0].items()
-            if k in {"n", "events", "method", "bootstrap", "seed"}
+            if k in {"n", "events", "method", "population", "bootstrap", "seed"}
         }
         level = f"{100 * float(self.settings.get('conf_level', 0.95)):g}%"
         wide = self.effects.pivot_table(
@@ -342,6 +404,7 @@ class EffectsResult(Presents):
         )
         table = pd.DataFrame(
             {
+                "population": diff["population"],
                 "risk treated": wide["risk_treated"],
                 "risk untreated": wide["risk_untreated"],
                 "difference": wide["risk_difference"],
@@ -358,6 +421,9 @@ class EffectsResult(Presents):
             (
                 "risks are cumulative incidences with competing events as competing",
                 "risk_difference and rmst_difference are treated minus untreated",
+                "population: whose risks each row estimates: all = every child (ATE), "
+                "treated = the treated children (ATT), overlap = overlap weights (ATO), "
+                "crude = each arm's own children as observed (unadjusted)",
             ),
         )
 
@@ -540,11 +606,22 @@ def estimate_effects(
     horizons : sequence of int, optional
         Days (default: the design's horizons).
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
-        Population of the IP weights (``ipw`` and the balance table).
+        The population whose risks are estimated, named in every row's ``population``:
+        ``"ate"`` every child (``all``), ``"att"`` the treated children (``treated``:
+        ``ipw`` with weights e/(1 − e) for the untreated, ``gformula`` standardised over
+        the treated children's covariates, ``aipw`` the doubly robust ATT estimator),
+        ``"overlap"`` overlap weights (``ipw`` only). An estimator that does not estimate
+        the population asked for (``ccw`` any but ``"ate"``; ``gformula`` and ``aipw``
+        ``"overlap"``) is refused (:data:`ESTIMATOR_TARGETS`); ``unadjusted`` is the crude
+        contrast whatever this says (population ``crude``). Also the weights of the
+        balance and weight tables.
     truncate : float, optional
-        Percentile truncation of the IP weights (see
-        :func:`~escalation.causal.treatment_weights`): of the ``ipw`` estimator and the
-        balance table. ``aipw``, ``gformula`` and ``ccw`` do not truncate.
+        Percentile (not a fraction) in (0, 50) at which the IP weights are truncated: 1
+        truncates at the 1st and 99th percentiles (see
+        :func:`~escalation.causal.treatment_weights`; a value below 1 warns). Of the
+        ``ipw`` estimator and the balance and weight tables only: ``aipw``, ``gformula``
+        and ``ccw`` do not truncate (AIPW bounds its propensity scores 1e-6 from 0 and
+        1), and without ``ipw`` a ``StatisticalWarning`` says that no estimate changes.
     conf_level : float, default 0.95
         Confidence level.
     min_count : int, default 20
@@ -573,7 +650,9 @@ def estimate_effects(
     DesignError
         When an arm has fewer than :data:`MIN_SPELLS_PER_ARM` spells, there are no
         escalations, or a horizon lies past the longest follow-up of every spell (a horizon
-        past one arm's follow-up only is warned about with a ``StatisticalWarning``).
+        past one arm's follow-up only is warned about with a ``StatisticalWarning``); when
+        an estimator does not estimate ``weight_estimand``'s population; when ``truncate``
+        is not in (0, 50).
 
     Notes
     -----
@@ -613,6 +692,7 @@ def estimate_effects(
     unknown = [e for e in names if e not in ESTIMATORS]
     if unknown:
         raise DesignError(f"unknown estimator(s) {unknown}; choose from {list(ESTIMATORS)}")
+    _check_targets(names, weight_estimand, truncate)
     n_boot = int(bootstrap if bootstrap is not None else (spec.bootstrap if spec else 0))
     seed_ = int(seed if seed is not None else (spec.seed if spec else 1))
     if horizons is None:
@@ -797,6 +877,7 @@ def estimate_effects(
                         "std_error": std_error,
                         "conf_low": float(low),
                         "conf_high": float(high),
+                        "population": population(name, weight_estimand),
                         "conf_level": conf_level,
                         "p_value": float(p),
                         "se_method": se_method,
@@ -814,6 +895,7 @@ def estimate_effects(
                         "group": group,
                         "cause": "escalation",
                         "estimator": name,
+                        "population": population(name, weight_estimand),
                     }
                 )
             )

@@ -10,6 +10,9 @@ Estimands
     Weights 1 - e(x) for treated and e(x) for untreated (Li, Morgan & Zaslavsky 2018,
     doi:10.1080/01621459.2016.1260466): the population with most equipoise.
 
+Each estimand's estimates are of a population, named in ``effects.csv``'s ``population``
+column (:data:`POPULATIONS`): ``all`` (ATE), ``treated`` (ATT), ``overlap`` (ATO).
+
 Stabilised ATE weights multiply by the marginal probability of the arm received
 (Robins, Hernán & Brumback 2000, doi:10.1097/00001648-200009000-00011).
 """
@@ -27,9 +30,11 @@ import pandas as pd
 from escalation.errors import DesignError, StatisticalWarning
 
 __all__ = [
+    "POPULATIONS",
     "PROBABILITY_FLOOR",
     "WeightEstimand",
     "bounded_probability",
+    "check_truncate",
     "effective_sample_size",
     "positivity_check",
     "treatment_weights",
@@ -40,6 +45,8 @@ FloatArray = npt.NDArray[np.float64]
 #: Populations the weights target.
 WeightEstimand = Literal["ate", "att", "overlap"]
 WEIGHT_ESTIMANDS = get_args(WeightEstimand)
+#: The population each weight estimand's estimates are of (``effects.csv``'s ``population``).
+POPULATIONS: dict[str, str] = {"ate": "all", "att": "treated", "overlap": "overlap"}
 #: Probabilities that divide (inverse-probability weights, AIPW) are kept at least this far
 #: from 0 and 1, with a warning whenever the bound is used.
 PROBABILITY_FLOOR = 1e-6
@@ -74,6 +81,41 @@ def bounded_probability(p: npt.ArrayLike, what: str, *, upper: bool = True) -> F
     return out
 
 
+def check_truncate(truncate: float | None) -> None:
+    """Refuse a truncation outside (0, 50); warn when it looks like a fraction.
+
+    ``truncate`` is a percentile: 1 truncates at the 1st and 99th percentiles. A value
+    below 1, such as 0.05 meant as 5%, truncates at the 0.05th and 99.95th percentiles
+    (almost nothing), so a :class:`~escalation.errors.StatisticalWarning` says so.
+
+    Raises
+    ------
+    DesignError
+        When ``truncate`` is not in (0, 50).
+
+    Examples
+    --------
+    >>> check_truncate(1)
+    >>> check_truncate(None)
+    """
+    if truncate is None:
+        return
+    if not 0 < truncate < 50:
+        raise DesignError(
+            f"truncate must be a percentile in (0, 50), got {truncate}: 1 truncates the "
+            "weights at their 1st and 99th percentiles, 5 at the 5th and 95th"
+        )
+    if truncate < 1:
+        warnings.warn(
+            f"truncate={truncate:g} is a percentile, not a fraction: the weights are "
+            f"truncated at their {truncate:g}th and {100 - truncate:g}th percentiles. For "
+            f"the {100 * truncate:g}th and {100 - 100 * truncate:g}th give "
+            f"truncate={100 * truncate:g}",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+
+
 def treatment_weights(
     scores: npt.ArrayLike,
     treatment: npt.ArrayLike,
@@ -97,8 +139,11 @@ def treatment_weights(
         each arm's weights to its size (ATT, overlap). Point estimates from weighted
         Aalen–Johansen curves do not change; the weights' spread does.
     truncate : float, optional
-        Percentile in (0, 50): weights are capped at the ``100 - truncate`` percentile and
-        floored at the ``truncate`` percentile (e.g. 1 gives 1st–99th percentile truncation).
+        Percentile in (0, 50), not a fraction: weights are capped at the
+        ``100 - truncate`` percentile and floored at the ``truncate`` percentile (1 gives
+        1st–99th percentile truncation; 0.05 the 0.05th–99.95th, about which
+        :func:`check_truncate` warns when ``estimate_effects`` or ``estimate_curves`` is
+        given it).
 
     Returns
     -------
@@ -135,7 +180,10 @@ def treatment_weights(
                 w[sel] = w[sel] * sel.sum() / total
     if truncate is not None:
         if not 0 < truncate < 50:
-            raise DesignError(f"truncate must be a percentile in (0, 50), got {truncate}")
+            raise DesignError(
+                f"truncate must be a percentile in (0, 50), got {truncate}: 1 truncates "
+                "the weights at their 1st and 99th percentiles"
+            )
         low, high = np.percentile(w, [truncate, 100 - truncate])
         w = np.clip(w, low, high)
     return w

@@ -323,7 +323,8 @@ _API_ONLY: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (
         re.compile(r"overlap weights|truncation"),
         "overlap weights and weight truncation: "
-        'escalation.causal.estimate_effects(..., weight_estimand="overlap", truncate=...)',
+        'escalation.causal.estimate_effects(..., estimators=["ipw"], weight_estimand="overlap", '
+        "truncate=...) (overlap weights and truncation are of the ipw estimator only)",
     ),
     (
         re.compile(r"penalizer"),

@@ -42,6 +42,13 @@ def test_estimate_writes_effects_and_diagnostics(
         "estimator", "horizon", "estimand", "estimate", "std_error", "conf_low", "conf_high",
     ]  # fmt: skip
     assert set(effects["estimator"]) == {"unadjusted", "ipw", "gformula", "aipw", "ccw"}
+    # Every row names its population after the fixed columns: the design's estimators
+    # estimate the effect on every child; the unadjusted rows are the crude contrast.
+    assert effects.columns[7] == "population"
+    assert effects.groupby("estimator")["population"].unique().map(list).to_dict() == {
+        "unadjusted": ["crude"], "ipw": ["all"], "gformula": ["all"], "aipw": ["all"],
+        "ccw": ["all"],
+    }  # fmt: skip
     assert set(effects["horizon"]) == {365, 730}
     assert list(effects["estimand"].unique()) == [
         "risk_treated", "risk_untreated", "risk_difference", "risk_ratio", "rmst_difference",

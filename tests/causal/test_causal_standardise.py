@@ -19,12 +19,24 @@ from escalation.causal._standardise import LANES, standardise
 FloatArray = npt.NDArray[np.float64]
 
 
-def _inputs(n: int, grid: int, seed: int) -> dict[str, np.ndarray]:
+def _inputs(n: int, grid: int, seed: int, population: str = "ate") -> dict[str, np.ndarray]:
+    """Random inputs; ``population`` chooses the population weights and AIPW factors.
+
+    ``"ate"``: weights 1 and factors 1/(1 - e), 1/e; ``"att"``: weights the treatment and
+    factors e/(1 - e), 1; ``"any"``: any positive weights and factors.
+    """
     rng = np.random.default_rng(seed)
     own = rng.integers(0, grid + 1, n)  # grid position of each row's end; ``grid`` = beyond
     ended = rng.integers(0, 3, n)  # 0 censored, 1 escalation, 2 competing
     h = rng.exponential(0.02, (3, grid)) * (rng.random((3, grid)) < 0.8)  # some steps empty
     hz = np.array([grid // 3, grid - 1])
+    treated = rng.random(n) < 0.4
+    e = rng.uniform(0.15, 0.85, n)
+    target, factor = {
+        "ate": (np.ones(n), np.stack([1 / (1 - e), 1 / e])),
+        "att": (treated.astype(float), np.stack([e / (1 - e), np.ones(n)])),
+        "any": (rng.uniform(0, 2, n), rng.uniform(0.5, 3, (2, n))),
+    }[population]
     return {
         "h1": h[0],
         "h2": h[1],
@@ -33,8 +45,9 @@ def _inputs(n: int, grid: int, seed: int) -> dict[str, np.ndarray]:
         "e2": np.exp(rng.normal(0, 0.3, (2, n))),
         "ec": np.exp(rng.normal(0, 0.3, n)),
         "w": rng.integers(1, 4, n).astype(float),
-        "treated": rng.random(n) < 0.4,
-        "propensity": rng.uniform(0.15, 0.85, n),
+        "target": target,
+        "treated": treated,
+        "factor": factor,
         "own": own.astype(np.int64),
         "cause": ended == 1,
         "censored": ended == 0,
@@ -58,9 +71,9 @@ def _by_formula(v: dict[str, np.ndarray], *, aipw: bool) -> tuple[FloatArray, ..
         surv = np.cumprod(1.0 - d_all, axis=1)  # S just after each step
         before = np.hstack([np.ones((n, 1)), surv[:, :-1]])
         cif = np.cumsum(before * d1, axis=1)
-        value = cif.copy()
-        total_g[arm] = v["w"] @ cif
+        total_g[arm] = (v["w"] * v["target"]) @ cif
         total[arm] = total_g[arm]
+        value = v["target"][:, None] * cif
         if aipw:
             mine = v["treated"] == bool(arm)
             moving = steps[None, :] <= v["own"][:, None]
@@ -74,21 +87,24 @@ def _by_formula(v: dict[str, np.ndarray], *, aipw: bool) -> tuple[FloatArray, ..
             escalated = v["cause"] & (v["own"] < grid)  # (an end beyond the grid is no event)
             inverse = np.divide(1.0, own_g, out=np.zeros(n), where=escalated)
             event = (steps[None, :] >= v["own"][:, None]) * inverse[:, None]
-            p = np.where(arm == 1, v["propensity"], 1.0 - v["propensity"])
             corr = (
                 event - cif + cif * np.cumsum(ratio, axis=1) - np.cumsum(cif * ratio, axis=1)
-            ) / p[:, None]
+            ) * v["factor"][arm][:, None]
             total[arm] += (v["w"] * mine) @ corr
-            value = np.where(mine[:, None], cif + corr, cif)
+            value = np.where(mine[:, None], value + corr, value)
         phi_risk[:, arm, :] = value[:, v["hz"]]
-        phi_rmst[:, arm, :] = v["horizons"][None, :] - value @ v["lengths"]
+        phi_rmst[:, arm, :] = v["target"][:, None] * v["horizons"][None, :] - value @ v["lengths"]
     return total, total_g, phi_risk, phi_rmst
 
 
+@pytest.mark.parametrize("population", ["ate", "att", "any"])
 @pytest.mark.parametrize("aipw", [False, True])
 @pytest.mark.parametrize(("n", "seed"), [(3, 1), (2 * LANES + 5, 2), (200, 3)])
-def test_standardise_equals_the_formulas_written_out(aipw: bool, n: int, seed: int) -> None:
-    v = _inputs(n, 25, seed)
+def test_standardise_equals_the_formulas_written_out(
+    aipw: bool, n: int, seed: int, population: str
+) -> None:
+    """Each population's weights and factors (ATT: the treated, odds for the untreated)."""
+    v = _inputs(n, 25, seed, population)
     want = _by_formula(v, aipw=aipw)
     got = standardise(**v, aipw=aipw, influence=True)  # type: ignore[arg-type]
     for name, a, b in zip(("total", "total_g", "phi_risk", "phi_rmst"), got, want, strict=False):

@@ -107,7 +107,7 @@ def test_caveats_design_key_line() -> None:
     [
         ("positivity: 40 children (30 treated, 10 untreated) have propensity scores outside "
          "(0.01, 0.99). Consider restricting the population, overlap weights or truncation.",
-         'estimate_effects(..., weight_estimand="overlap", truncate=...)'),
+         'estimate_effects(..., estimators=["ipw"], weight_estimand="overlap", '),
         ("the Cox model: the log-likelihood stopped changing while the coefficient(s) of age "
          "(+31.0) kept growing, so the likelihood is monotone in them (separation). Merge or "
          "drop those levels, or refit with an explicit penalizer",
