@@ -208,3 +208,15 @@ def test_figure_of_clustered_curves_says_so(simdeath: SpellData) -> None:
     assert plot_curve_result(aalen_johansen(simdeath, group="treatment")).labels.subtitle == (
         "Unadjusted"
     )
+
+
+def test_clustered_curves_ignore_row_order_and_missing_labels_are_alone() -> None:
+    d = spells().assign(cluster=lambda f: f["cluster"].astype(object))
+    d.loc[:9, "cluster"] = None  # a child without a recorded family is a family of one
+    fit = aalen_johansen(d, cluster="cluster", weights="weight")
+    shuffled = aalen_johansen(
+        d.sample(frac=1.0, random_state=4), cluster="cluster", weights="weight"
+    )
+    np.testing.assert_allclose(fit.tidy()["std_error"], shuffled.tidy()["std_error"], atol=1e-14)
+    expected = d["cluster"].dropna().nunique() + 10
+    assert fit.glance()["clusters"][0] == expected
