@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["influence_se"]
+__all__ = ["area_influence", "influence_se"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -155,3 +155,53 @@ def influence_se(
     var = np.where(var <= 64.0 * np.finfo(float).eps * scale, 0.0, var)
     out: FloatArray = np.sqrt(var)
     return out
+
+
+def area_influence(
+    position: npt.ArrayLike,
+    left: npt.ArrayLike,
+    slope: npt.ArrayLike,
+    staying: npt.ArrayLike,
+    level: npt.ArrayLike,
+    widths: npt.ArrayLike,
+) -> FloatArray:
+    r"""Return each row's influence on the area :math:`\sum_j \Delta_j F_j` under a curve.
+
+    With the influence of :func:`influence_se` (:math:`v_j` while followed,
+    :math:`a_i + F_j b_i` after leaving at event time :math:`m_i`), row :math:`i`'s
+    influence on the area is :math:`\sum_{j < m_i} \Delta_j v_j + a_i \sum_{j \ge m_i}
+    \Delta_j + b_i \sum_{j \ge m_i} \Delta_j F_j`: three cumulative sums over the times.
+    A row that left before the first time (``position`` -1) has none. The restricted
+    mean survival time is the area under :math:`S = 1 - F`, so its influence is minus
+    this (R's ``survfit`` influence integrated to ``tau``).
+
+    Parameters
+    ----------
+    position, left, slope, staying, level
+        As :func:`influence_se`.
+    widths : array_like
+        Per event time: :math:`\Delta_j`, the width of the step after it (0 past the
+        end of the area).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per row: its (unweighted) influence on the area.
+
+    Examples
+    --------
+    >>> area_influence([0, 1], [1.0, 2.0], [0.0, 0.0], [0.5, 0.5], [0.1, 0.2],
+    ...                [1.0, 2.0]).tolist()
+    [3.0, 4.5]
+    """
+    m = np.asarray(position, dtype=np.int64)
+    width = np.asarray(widths, dtype=float)
+    before = np.concatenate(([0.0], np.cumsum(width * np.asarray(staying, dtype=float))))
+    after = np.concatenate((np.cumsum(width[::-1])[::-1], [0.0]))
+    weighted = width * np.asarray(level, dtype=float)
+    after_level = np.concatenate((np.cumsum(weighted[::-1])[::-1], [0.0]))
+    k = np.clip(m, 0, None)
+    out = before[k] + np.asarray(left, dtype=float) * after[k]
+    out = out + np.asarray(slope, dtype=float) * after_level[k]
+    result: FloatArray = np.where(m >= 0, out, 0.0)
+    return result

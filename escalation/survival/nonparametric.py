@@ -24,7 +24,7 @@ from scipy import stats
 from escalation._vocabulary import cause_from_event, refuse_repeats, resolve_cluster
 from escalation.clusters import cluster_codes
 from escalation.core import productlimit
-from escalation.core.influence import influence_se
+from escalation.core.influence import area_influence, influence_se
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import (
     durations,
@@ -814,28 +814,34 @@ def _event_counts(
     return productlimit.count(duration, event, weights=w, times=times)
 
 
-def _aj_influence(
+@dataclass(frozen=True)
+class _Influence:
+    """A curve's per-row influence terms (see :mod:`escalation.core.influence`)."""
+
+    counts: productlimit.Counts
+    cif: FloatArray
+    alpha: FloatArray  # per row: influence after leaving, at F = 0
+    beta: FloatArray  # per row: its slope in F
+    staying: FloatArray  # per time: the influence of every row still followed
+
+
+def _aj_terms(
     duration: FloatArray,
     event: npt.NDArray[np.int64],
     w: FloatArray,
     cause: int,
     counts: productlimit.Counts | None = None,
-    clusters: IntArray | None = None,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    r"""Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk.
+) -> _Influence:
+    r"""Return the CIF of ``cause`` and every row's infinitesimal-jackknife influence on it.
 
     The influence of a row on :math:`F(t_j)` is the same for every row still at risk after
     :math:`t_j` (:math:`v_j = -A_j + F_j B_j - C_j`), and for a row that left at event time
     :math:`m \le j` it is affine in :math:`F_j` (:math:`\alpha + F_j\beta`, fixed by the
-    row's exit and status). The variance :math:`\sum_c (\sum_{i \in c} w_i
-    \mathrm{infl}_i)^2` (each row its own cluster without ``clusters``) is then a few
-    cumulative sums over the exit times (:func:`escalation.core.influence.influence_se`):
-    one pass over the rows, whatever the number of distinct times (R's ``survfit``
-    influence for multi-state data; with ``cluster=`` its robust variance).
+    row's exit and status): R's ``survfit`` influence for multi-state data.
     """
     if counts is None:
         counts = _event_counts(duration, event, w)
-    times, y = counts.time, counts.at_risk
+    y = counts.at_risk
     surv = productlimit.survival(counts)
     s_before = np.concatenate(([1.0], surv[:-1]))
     cif = productlimit.cumulative_incidence(counts, cause)
@@ -847,18 +853,41 @@ def _aj_influence(
     cum_a = np.cumsum(s_before * lam_k / y)
     cum_b = np.cumsum(q)
     cum_c = np.cumsum(cif * q)
-    if times.size == 0:
-        return times, cif, np.zeros(0), y
-    m = counts.last
+    staying = -cum_a + cif * cum_b - cum_c
+    if counts.time.size == 0:
+        empty = np.zeros(duration.size)
+        return _Influence(counts, cif, empty, empty, staying)
     ended = event > 0
-    exited = np.clip(m, 0, None)  # rows leaving before the first time have no influence
+    exited = np.clip(counts.last, 0, None)  # rows leaving before the first time: no influence
     alpha = -cum_a[exited] - cum_c[exited]
     alpha = alpha + np.where(ended, cif[exited] * q_event[exited], 0.0)
     alpha = alpha + np.where(event == cause, s_before[exited] / y[exited], 0.0)
     beta = cum_b[exited] - np.where(ended, q_event[exited], 0.0)
-    staying = -cum_a + cif * cum_b - cum_c
-    se = influence_se(m, alpha, beta, staying, cif, w, clusters)
-    return times, cif, se, y
+    return _Influence(counts, cif, alpha, beta, staying)
+
+
+def _aj_influence(
+    duration: FloatArray,
+    event: npt.NDArray[np.int64],
+    w: FloatArray,
+    cause: int,
+    counts: productlimit.Counts | None = None,
+    clusters: IntArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk.
+
+    The variance :math:`\sum_c (\sum_{i \in c} w_i \mathrm{infl}_i)^2` (each row its own
+    cluster without ``clusters``) of the influence of :func:`_aj_terms` is a few
+    cumulative sums over the exit times (:func:`escalation.core.influence.influence_se`):
+    one pass over the rows, whatever the number of distinct times (R's ``survfit``
+    variance; with ``cluster=`` its robust variance).
+    """
+    terms = _aj_terms(duration, event, w, cause, counts)
+    c = terms.counts
+    if c.time.size == 0:
+        return c.time, terms.cif, np.zeros(0), c.at_risk
+    se = influence_se(c.last, terms.alpha, terms.beta, terms.staying, terms.cif, w, clusters)
+    return c.time, terms.cif, se, c.at_risk
 
 
 def aalen_johansen(
@@ -1125,6 +1154,10 @@ class RMSTResult(SurvivalResult):
         conf_level, p_value`` (``p_value`` only for differences).
     tau : float
         The restriction time.
+    cluster : str or None
+        The column of clusters of the (robust) standard errors, or ``None``.
+    clusters : int or None
+        The number of clusters (``None`` when not clustered).
     """
 
     table: pd.DataFrame
@@ -1133,6 +1166,8 @@ class RMSTResult(SurvivalResult):
     events: int
     backend: None = field(default=None, repr=False)
     dropped: int = 0
+    cluster: str | None = None
+    clusters: int | None = None
 
     @property
     def title(self) -> str:
@@ -1148,8 +1183,11 @@ class RMSTResult(SurvivalResult):
             "n": self.n,
             "events": self.events,
             "dropped": self.dropped,
-            "method": "area under kaplan-meier",
+            "method": "area under kaplan-meier"
+            + ("" if self.cluster is None else f", {_IJ} clustered by {self.cluster}"),
             "tau": self.tau,
+            **({} if self.cluster is None else {"cluster": self.cluster}),
+            **({} if self.clusters is None else {"clusters": self.clusters}),
         }
 
 
@@ -1162,6 +1200,7 @@ def rmst(
     event: str = "event",
     cause: int | None = None,
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> RMSTResult:
     r"""Estimate the restricted mean survival time (RMST) and its differences.
 
@@ -1182,6 +1221,11 @@ def rmst(
         The cause counted as the event; default any event.
     conf_level : float, default 0.95
         Level of the Wald intervals.
+    cluster : str, None or "auto", default None
+        Column of clusters (e.g. ``"family_id"``): the standard errors are then the
+        infinitesimal jackknife with each cluster's influence summed (R's ``survfit``
+        influence with ``cluster =``, integrated to ``tau``), and a difference's is that
+        of the clusters' differences of influence, so siblings in both groups count once.
 
     Returns
     -------
@@ -1189,7 +1233,8 @@ def rmst(
         Standard errors as R's ``print(survfit, rmean = tau)``:
         :math:`\sqrt{\sum_{t_j \le \tau} A_j^2 d_j / (Y_j (Y_j - d_j))}`, with
         :math:`A_j` the area under the curve from :math:`t_j` to :math:`\tau`;
-        differences of independent groups add variances.
+        differences of independent groups add variances. With ``cluster``, see above
+        (R's ``print`` ignores ``cluster``).
 
     References
     ----------
@@ -1207,12 +1252,15 @@ def rmst(
     if not np.isfinite(tau) or tau <= 0:
         raise DesignError(f"tau must be a positive number of days, got {tau!r}")
     event, cause = cause_from_event(event, cause, function="rmst")
-    arrays = _arrays(data, group=group, duration=duration, event=event)
+    arrays = _arrays(data, group=group, duration=duration, event=event, cluster=cluster)
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     rows = []
+    by_cluster = []
     for level, sel in arrays.groups():
         time = arrays.duration[sel]
         hit = arrays.event[sel] > 0 if cause is None else arrays.event[sel] == cause
+        if arrays.clusters is not None:
+            by_cluster.append(_rmst_cluster_influence(arrays, sel, hit, float(tau)))
         times, y, d, _ = _counts(time, hit, arrays.weights[sel])
         keep = times <= tau
         times, y, d = times[keep], y[keep], d[keep]
@@ -1224,7 +1272,10 @@ def rmst(
         area_after = np.cumsum(pieces[::-1])[::-1][1:]  # area from t_j to tau
         with np.errstate(divide="ignore", invalid="ignore"):
             terms = np.where(y > d, area_after**2 * d / (y * (y - d)), 0.0)
-        rows.append((level, estimate, float(np.sqrt(terms.sum()))))
+        se = float(np.sqrt(terms.sum()))
+        if by_cluster:
+            se = float(np.sqrt(np.sum(by_cluster[-1] ** 2)))
+        rows.append((level, estimate, se))
     table = pd.DataFrame(rows, columns=["group", "estimate", "std_error"])
     table.insert(0, "term", "rmst")
     table["p_value"] = np.nan
@@ -1235,7 +1286,7 @@ def rmst(
                 "term": "difference",
                 "group": [f"{r[0]} - {ref[0]}" for r in rows[1:]],
                 "estimate": [r[1] - ref[1] for r in rows[1:]],
-                "std_error": [float(np.hypot(r[2], ref[2])) for r in rows[1:]],
+                "std_error": _difference_errors(rows, by_cluster),
             }
         )
         diffs["p_value"] = 2.0 * stats.norm.sf(np.abs(diffs["estimate"] / diffs["std_error"]))
@@ -1248,5 +1299,43 @@ def rmst(
     ]
     hits = arrays.event > 0 if cause is None else arrays.event == cause
     return RMSTResult(
-        table, float(tau), arrays.duration.size, int(hits.sum()), dropped=arrays.dropped
+        table,
+        float(tau),
+        arrays.duration.size,
+        int(hits.sum()),
+        dropped=arrays.dropped,
+        cluster=arrays.cluster,
+        clusters=arrays.n_clusters,
     )
+
+
+def _rmst_cluster_influence(
+    arrays: _Arrays, rows: npt.NDArray[np.bool_], hit: npt.NDArray[np.bool_], tau: float
+) -> FloatArray:
+    """Return each cluster's summed (weighted) influence on a group's RMST to ``tau``."""
+    assert arrays.clusters is not None
+    time, w = arrays.duration[rows], arrays.weights[rows]
+    terms = _aj_terms(time, hit.astype(np.int64), w, 1)
+    t = terms.counts.time
+    ends = np.minimum(np.concatenate((t[1:], [np.inf])), tau)
+    widths = np.clip(ends - t, 0.0, None)
+    area = area_influence(
+        terms.counts.last, terms.alpha, terms.beta, terms.staying, terms.cif, widths
+    )
+    size = int(arrays.clusters.max()) + 1
+    # the area under S = 1 - F: its influence is minus that on the area under F
+    summed = np.bincount(arrays.clusters[rows], weights=-w * area, minlength=size)
+    return np.asarray(summed, dtype=np.float64)
+
+
+def _difference_errors(
+    rows: list[tuple[Any, float, float]], by_cluster: list[FloatArray]
+) -> list[float]:
+    """Return the standard errors of each group's RMST minus the first's.
+
+    Independent groups add variances; with clusters, a cluster's influence on the
+    difference is its influence on one group's RMST minus that on the other's.
+    """
+    if by_cluster:
+        return [float(np.sqrt(np.sum((b - by_cluster[0]) ** 2))) for b in by_cluster[1:]]
+    return [float(np.hypot(r[2], rows[0][2])) for r in rows[1:]]

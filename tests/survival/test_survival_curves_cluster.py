@@ -16,7 +16,7 @@ import pytest
 from escalation import build_spells, default_design, simulate_local_authority
 from escalation.data.simulator import SimulationConfig
 from escalation.figures.results import plot_curve_result
-from escalation.survival import aalen_johansen, fit_cox, kaplan_meier, nelson_aalen
+from escalation.survival import aalen_johansen, fit_cox, kaplan_meier, nelson_aalen, rmst
 from escalation.timeline.spells import SpellData
 from tests.survival.survival_reference import read, spells
 
@@ -220,3 +220,17 @@ def test_clustered_curves_ignore_row_order_and_missing_labels_are_alone() -> Non
     np.testing.assert_allclose(fit.tidy()["std_error"], shuffled.tidy()["std_error"], atol=1e-14)
     expected = d["cluster"].dropna().nunique() + 10
     assert fit.glance()["clusters"][0] == expected
+
+
+@pytest.mark.parametrize("tau", [30.0, 80.0])
+def test_clustered_rmst_matches_survfit_influence_to_tau(tau: float) -> None:
+    ref = read("rmst_cluster_reference.csv").query("tau == @tau")
+    result = rmst(spells(), tau, group="group", cluster="cluster")
+    merged = result.tidy().merge(ref, on=["term", "group"], validate="1:1")
+    assert len(merged) == len(ref) == 5
+    np.testing.assert_allclose(merged["estimate_x"], merged["estimate_y"], atol=1e-10)
+    np.testing.assert_allclose(merged["std_error_x"], merged["std_error_y"], atol=1e-12)
+    glance = result.glance().iloc[0]
+    assert glance["clusters"] == 187
+    assert glance["method"].endswith("infinitesimal jackknife clustered by cluster")
+    assert "clusters" not in rmst(spells(), tau, group="group").glance()
