@@ -6,6 +6,11 @@ the inverse information :math:`V`, the influence of row :math:`i` on the estimat
 :math:`\hat\Sigma = \sum_c D_c^\top D_c = V (\sum_c U_c^\top U_c) V` (Lin & Wei 1989; R's
 ``coxph(cluster =)`` and ``survreg(cluster =)``). Each row its own cluster gives the plain
 robust variance. The middle sum is one compiled pass over the clusters.
+
+The same middle sum at :math:`\beta = 0` gives the robust score test
+(:func:`robust_score_statistic`, R's ``coxph`` "Robust" test):
+:math:`U(0)^\top \{\sum_c U_c(0)^\top U_c(0)\}^{-1} U(0)`, which, unlike the
+likelihood-ratio test, allows for the clusters.
 """
 
 from __future__ import annotations
@@ -16,9 +21,45 @@ import numpy.typing as npt
 from escalation.core._riskset_kernel import weighted_gram
 from escalation.core.kernels import c_array
 
-__all__ = ["cluster_sandwich"]
+__all__ = ["cluster_sandwich", "robust_score_statistic"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def _meat(scores: npt.ArrayLike, cluster: npt.ArrayLike | None) -> FloatArray:
+    """Return ``sum_c U_c' U_c``, the scores summed within clusters (one compiled pass)."""
+    u = np.asarray(scores, dtype=float)
+    if cluster is not None:
+        codes = np.asarray(cluster, dtype=np.int64)
+        size = int(codes.max()) + 1 if codes.size else 0
+        columns = [np.bincount(codes, weights=col, minlength=size) for col in u.T]
+        u = np.column_stack(columns) if columns else np.zeros((size, 0))
+    ones = np.ones(len(u))
+    out: FloatArray = weighted_gram(c_array(u), ones, ones)
+    return out
+
+
+def robust_score_statistic(
+    scores: npt.ArrayLike, score: npt.ArrayLike, cluster: npt.ArrayLike | None = None
+) -> float:
+    """Return the robust score statistic ``U' (sum_c U_c' U_c)^- U`` (chi-squared, p df).
+
+    Parameters
+    ----------
+    scores : array_like, shape (n, p)
+        Weighted per-row score contributions at the null (``beta = 0``).
+    score : array_like, shape (p,)
+        Their total, the score vector at the null.
+    cluster : array_like of int, optional
+        Cluster codes (each row its own cluster when omitted).
+
+    Examples
+    --------
+    >>> robust_score_statistic([[1.0], [-1.0], [2.0]], [2.0], [0, 0, 1])
+    1.0
+    """
+    u = np.asarray(score, dtype=float)
+    return float(u @ np.linalg.pinv(_meat(scores, cluster)) @ u)
 
 
 def cluster_sandwich(
@@ -41,14 +82,7 @@ def cluster_sandwich(
     >>> cluster_sandwich([[1.0], [-1.0], [2.0]], [[0.5]], [0, 0, 1]).tolist()
     [[1.0]]
     """
-    u = np.asarray(scores, dtype=float)
-    if cluster is not None:
-        codes = np.asarray(cluster, dtype=np.int64)
-        size = int(codes.max()) + 1 if codes.size else 0
-        columns = [np.bincount(codes, weights=col, minlength=size) for col in u.T]
-        u = np.column_stack(columns) if columns else np.zeros((size, 0))
-    ones = np.ones(len(u))
-    meat = weighted_gram(c_array(u), ones, ones)  # sum_c U_c' U_c, one pass
+    meat = _meat(scores, cluster)
     v = np.asarray(bread, dtype=float)
     # Coefficients without a variance (NaN rows and columns of the bread: the singularity
     # rule of escalation.core.newton) keep NaN; they do not spread to the others.

@@ -89,6 +89,15 @@ def group_labels(column: str | None, levels: list[Any]) -> dict[str, str]:
     return out
 
 
+#: Cluster columns in words, for the subtitle of clustered curves.
+_CLUSTER_WORDS = {"family_id": "family", "la": "local authority"}
+
+
+def _clustered_by(cluster: str) -> str:
+    """Say that the intervals allow for clustering, e.g. ``"intervals clustered by family"``."""
+    return f"intervals clustered by {_CLUSTER_WORDS.get(cluster, cluster)}"
+
+
 def plot_curve_result(
     result: CurveResult, *, labels: Mapping[str, str] | None = None, **options: Any
 ) -> p9.ggplot:
@@ -96,7 +105,9 @@ def plot_curve_result(
 
     Survival and cumulative incidence curves are drawn by
     :func:`escalation.figures.plot_survival_curves` with the numbers at risk at the
-    time ticks; a cumulative hazard is drawn on the same axes without the table.
+    time ticks; a cumulative hazard is drawn on the same axes without the table. Each
+    curve runs to its group's last follow-up time. Clustered curves (``cluster=``) say
+    so in the subtitle ("Unadjusted; intervals clustered by family").
 
     Parameters
     ----------
@@ -121,6 +132,8 @@ def plot_curve_result(
     kind: Literal["survival", "cumulative_incidence"] = (
         "survival" if result.kind == "survival" else "cumulative_incidence"
     )
+    if result.cluster is not None:
+        options.setdefault("subtitle", f"Unadjusted; {_clustered_by(result.cluster)}")
     if result.kind == "cumulative_hazard":
         options.setdefault("ylab", "Cumulative hazard")
         return plot_survival_curves(curves, kind=kind, labels=names, **options)

@@ -31,7 +31,7 @@ from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.newton import covariance
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
-from escalation.core.sandwich import cluster_sandwich
+from escalation.core.sandwich import cluster_sandwich, robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import format_number, format_p
 from escalation.survival._inputs import ModelTerms, learn_coding, profile_labels, resolve_outcome
@@ -245,15 +245,76 @@ class CoxResult(SurvivalResult):
             "lr_statistic": lr,
             "lr_df": self._df,
             "lr_p_value": float(stats.chi2.sf(lr, self._df)),
+            **self._wald_test(),
+            **self._robust_tests,
             "concordance": np.nan if self.time_varying else self._concordance(),
+        }
+
+    def _tested(self) -> npt.NDArray[np.bool_]:
+        """Return which coefficients the overall tests are about: estimable and finite."""
+        names = self.coefficients.index
+        return ~(names.isin(self.inestimable) | names.isin(self.separated))
+
+    def _wald_test(self) -> dict[str, Any]:
+        """Return the Wald test that every coefficient is 0, with :attr:`covariance`.
+
+        As R's ``coxph`` ``wald.test``: with a cluster (or weights) :attr:`covariance` is
+        the robust variance, so the test allows for the clusters.
+        """
+        keep = self._tested()
+        beta = self.coefficients.to_numpy()[keep]
+        v = self.covariance.to_numpy()[np.ix_(keep, keep)]
+        statistic = float(beta @ np.linalg.pinv(v) @ beta) if keep.any() else np.nan
+        df = int(keep.sum())
+        return {
+            "wald_statistic": statistic,
+            "wald_df": df,
+            "wald_p_value": float(stats.chi2.sf(statistic, df)) if df else np.nan,
+        }
+
+    @cached_property
+    def _robust_tests(self) -> dict[str, Any]:
+        """Return, with a robust variance, the clusters and R's robust score test (beta = 0)."""
+        codes = self._model.cluster
+        if self.variance != "robust" or codes is None:
+            return {}
+        keep = self._tested()
+        data = self._model.data
+        null = cox_terms(data, np.zeros(len(self.coefficients)), self.ties, residuals=True)
+        assert null.score_residuals is not None
+        scores = (null.score_residuals * data.weights[:, None])[:, keep]
+        statistic = robust_score_statistic(scores, null.score[keep], codes)
+        df = int(keep.sum())
+        return {
+            "clusters": int(np.unique(codes).size),
+            "robust_score_statistic": statistic,
+            "robust_score_p_value": float(stats.chi2.sf(statistic, df)) if df else np.nan,
         }
 
     def _summary_table(self) -> pd.DataFrame:
         return ratio_table(self.tidy(), "exp(coef)")
 
+    def _robust_summary(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """Return the summary's lines for a robust variance: clusters and the robust tests."""
+        if "clusters" not in facts:
+            return {}
+        df = facts["wald_df"]
+        return {
+            "clusters": facts["clusters"],
+            "robust Wald test": (
+                f"{format_number(facts['wald_statistic'])} on {df} df, "
+                f"p {_p_phrase(facts['wald_p_value'])}"
+            ),
+            "robust score test": (
+                f"{format_number(facts['robust_score_statistic'])} on {df} df, "
+                f"p {_p_phrase(facts['robust_score_p_value'])}"
+            ),
+        }
+
     def _summary_facts(self) -> dict[str, Any]:
         facts = self._facts()
         df = self._df
+        robust = "clusters" in facts
         return {
             "n": facts["n"],
             "events": facts["events"],
@@ -266,7 +327,9 @@ class CoxResult(SurvivalResult):
             "likelihood ratio test": (
                 f"{format_number(facts['lr_statistic'])} on {df} df, "
                 f"p {_p_phrase(facts['lr_p_value'])}"
+                + (" (assumes independent rows)" if robust else "")
             ),
+            **self._robust_summary(facts),
             "concordance": facts["concordance"],
             **({"penalizer": self.penalizer} if self.penalizer else {}),
             **(
@@ -326,6 +389,12 @@ class CoxResult(SurvivalResult):
             "Hazard ratios are associations, not effects of the covariates.",
             "Cause-specific: other events are treated as censoring.",
         ]
+        if self.variance == "robust":
+            notes.append(
+                "Robust variance: standard errors, intervals and the Wald and score tests "
+                "allow for the clusters; the likelihood-ratio test assumes independent rows "
+                "(it ignores the clustering), as R's coxph notes."
+            )
         if self.separated:
             notes.append(
                 f"Infinite estimates (separation): {', '.join(self.separated)}; their values "

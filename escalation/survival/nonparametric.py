@@ -21,8 +21,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import cause_from_event, refuse_repeats
+from escalation._vocabulary import cause_from_event, refuse_repeats, resolve_cluster
+from escalation.clusters import cluster_codes
 from escalation.core import productlimit
+from escalation.core.influence import area_influence, influence_se
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import (
     durations,
@@ -62,6 +64,17 @@ class _Arrays:
     codes: npt.NDArray[np.int64]  # each row's position in levels
     strata: npt.NDArray[Any]
     dropped: int
+    clusters: IntArray | None = None  # each row's cluster code (None: not clustered)
+    cluster: str | None = None  # the column they come from
+
+    @property
+    def n_clusters(self) -> int | None:
+        """Return the number of clusters (``None`` when not clustered)."""
+        return None if self.clusters is None else int(np.unique(self.clusters).size)
+
+    def cluster_codes(self, rows: npt.NDArray[np.bool_]) -> IntArray | None:
+        """Return the cluster codes of ``rows`` (``None`` when not clustered)."""
+        return None if self.clusters is None else self.clusters[rows]
 
     def groups(self) -> list[tuple[Any, npt.NDArray[np.bool_]]]:
         """Each group's level and rows."""
@@ -93,9 +106,11 @@ def _arrays(
     strata: str | None = None,
     duration: str = "duration",
     event: str = "event",
+    cluster: str | None = None,
 ) -> _Arrays:
     from escalation.timeline.spells import SpellData
 
+    cluster = resolve_cluster(data, cluster)
     if strata is not None and strata == group:  # a k-sample test within its own groups
         raise DesignError(
             f"column {group!r} is both the group and the strata: within each stratum there "
@@ -106,7 +121,11 @@ def _arrays(
         raise DesignError(
             f"data must be a SpellData or a pandas DataFrame, got {type(data).__name__}"
         )
-    wanted = [duration, event, *(c for c in (group, weights, strata) if c is not None)]
+    wanted = [
+        duration,
+        event,
+        *(c for c in (group, weights, strata, cluster) if c is not None),
+    ]
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise DesignError(
@@ -122,7 +141,8 @@ def _arrays(
     w = np.ones(len(frame)) if used.weights is None else used.weights
     levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
-    return _Arrays(time, codes_, w, levels, codes, s, used.dropped)
+    clusters = None if cluster is None else cluster_codes(frame[cluster])
+    return _Arrays(time, codes_, w, levels, codes, s, used.dropped, clusters, cluster)
 
 
 def _levels(values: npt.NDArray[Any]) -> list[Any]:
@@ -180,7 +200,9 @@ class CurveResult(SurvivalResult):
     curves : pandas.DataFrame
         ``time, estimate, std_error, conf_low, conf_high, conf_level, group`` (+ ``cause``
         for cumulative incidence) and ``n_risk, n_event`` (weighted), one row per event
-        time and group; each curve starts with a row at time 0.
+        time and group; each curve starts with a row at time 0 and ends at its group's
+        last follow-up time (a row with no events when that is a censoring, the estimate
+        flat since the last event), as R's ``survfit`` and lifelines end them.
     kind : {"survival", "cumulative_hazard", "cumulative_incidence"}
         What ``estimate`` is.
     method : str
@@ -196,6 +218,10 @@ class CurveResult(SurvivalResult):
         summed case weights (for numbers at risk).
     group_name : str or None
         The column the groups come from (labels the legend of :meth:`plot`).
+    cluster : str or None
+        The column of clusters of the (robust) standard errors, or ``None``.
+    clusters : int or None
+        The number of clusters (``None`` when not clustered).
     """
 
     curves: pd.DataFrame
@@ -208,6 +234,8 @@ class CurveResult(SurvivalResult):
     backend: None = field(default=None, repr=False)
     dropped: int = 0
     group_name: str | None = None
+    cluster: str | None = None
+    clusters: int | None = None
 
     @property
     def title(self) -> str:
@@ -406,21 +434,29 @@ class CurveResult(SurvivalResult):
         return plot_curve_result(self, **options)
 
     def _facts(self) -> dict[str, Any]:
+        clustered = {} if self.cluster is None else {"cluster": self.cluster}
         return {
             **self._counts(),
             "groups": self.curves["group"].nunique(),
             "conf_level": self.conf_level,
+            **clustered,
+            **({} if self.clusters is None else {"clusters": self.clusters}),
         }
 
     def _summary_table(self) -> pd.DataFrame:
-        """Per group: n, events and the median with its interval (as ``print(survfit)``)."""
-        if self.kind == "cumulative_hazard":
-            return self.curves.groupby("group", sort=False)["n_event"].sum().reset_index()
-        first = self.curves.drop_duplicates("group")[["group", "n_risk_unweighted"]]
+        """Per group: n, events and the median with its interval (as ``print(survfit)``).
+
+        Counts are whole numbers (weighted events keep their decimals); a median the
+        curve never reaches reads ``not reached`` and a limit never reached ``NA``, as R
+        prints them.
+        """
         events = self.curves.groupby("group", sort=False)["n_event"].sum()
+        if self.kind == "cumulative_hazard":
+            return pd.DataFrame({"group": events.index, "events": _counts_for_reading(events)})
+        first = self.curves.drop_duplicates("group")[["group", "n_risk_unweighted"]]
         table = first.rename(columns={"n_risk_unweighted": "n"}).reset_index(drop=True)
         table["n"] = table["n"].astype(int)
-        table["events"] = table["group"].map(events).to_numpy()
+        table["events"] = _counts_for_reading(table["group"].map(events))
         medians = self.median()
         if "cause" in medians:
             medians = medians[medians["cause"] == medians["cause"].iloc[0]]
@@ -431,11 +467,32 @@ class CurveResult(SurvivalResult):
                 "group": merged["group"],
                 "n": merged["n"],
                 "events": merged["events"],
-                "median": merged["estimate"],
-                f"lower {level}": merged["conf_low"],
-                f"upper {level}": merged["conf_high"],
+                "median": _times_for_reading(merged["estimate"], "not reached"),
+                f"lower {level}": _times_for_reading(merged["conf_low"], "NA"),
+                f"upper {level}": _times_for_reading(merged["conf_high"], "NA"),
             }
         )
+
+
+def _counts_for_reading(values: pd.Series) -> pd.Series:
+    """Event counts as integers when they are whole (unweighted), else as they are."""
+    numbers = values.to_numpy(dtype=float)
+    if np.array_equal(numbers, np.round(numbers)):
+        return pd.Series(numbers.astype(np.int64), index=values.index)
+    return values
+
+
+def _times_for_reading(values: pd.Series, missing: str) -> list[Any]:
+    """Return times as printed: whole days as integers, ``missing`` where NaN."""
+    out: list[Any] = []
+    for value in values.to_numpy(dtype=float):
+        if np.isnan(value):
+            out.append(missing)
+        elif value == np.round(value):
+            out.append(int(value))
+        else:
+            out.append(float(value))
+    return out
 
 
 def _previous_times(at: FloatArray) -> FloatArray:
@@ -473,27 +530,29 @@ def _finish(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out[columns]
 
 
-def _na_influence_se(duration: FloatArray, hit: npt.NDArray[np.bool_], w: FloatArray) -> FloatArray:
+def _na_influence_se(
+    duration: FloatArray,
+    hit: npt.NDArray[np.bool_],
+    w: FloatArray,
+    clusters: IntArray | None = None,
+) -> FloatArray:
     r"""Infinitesimal-jackknife standard error of the weighted Nelson–Aalen estimate.
 
     A row leaving at event time :math:`m` has influence :math:`a = -C_m + 1/Y_m` (event) or
     :math:`-C_m` (censored) from then on, :math:`C = \sum d/Y^2`; before that
-    :math:`-C_j`. So :math:`\mathrm{var}_j = \sum_{m \le j} w^2 a^2 + C_j^2
-    \sum_{m > j} w^2`: cumulative sums over the exit times, one pass over the rows.
+    :math:`-C_j`. The variance (by row, or by cluster with ``clusters``) is
+    :func:`escalation.core.influence.influence_se` of those: one pass over the rows.
     """
     counts = productlimit.count(
         duration, hit.astype(np.int64), weights=w, times=productlimit.distinct(duration[hit])
     )
-    times, y, d = counts.time, counts.at_risk, counts.cause(1)
+    y, d = counts.at_risk, counts.cause(1)
+    if y.size == 0:
+        return np.zeros(0)
     cum = np.cumsum(d / y**2)
-    last = counts.last
-    inside = last >= 0
-    m = last[inside]
-    w2 = w[inside] ** 2
-    own = -cum[m] + np.where(hit[inside], 1.0 / y[m], 0.0)
-    done = np.cumsum(np.bincount(m, weights=w2 * own**2, minlength=times.size))
-    left = float(w2.sum()) - np.cumsum(np.bincount(m, weights=w2, minlength=times.size))
-    return np.sqrt(np.maximum(done + cum**2 * left, 0.0))
+    exited = np.clip(counts.last, 0, None)
+    own = -cum[exited] + np.where(hit, 1.0 / y[exited], 0.0)
+    return influence_se(counts.last, own, np.zeros(own.size), -cum, cum, w, clusters)
 
 
 def _curve_rows(
@@ -502,51 +561,95 @@ def _curve_rows(
     cause: int | None,
     conf_level: float,
     conf_type: ConfType,
-    weighted: bool,
+    jackknife: bool,
 ) -> tuple[list[pd.DataFrame], int]:
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     frames = []
     total = 0
     for level, rows in data.groups():
         duration, w = data.duration[rows], data.weights[rows]
+        clusters = data.cluster_codes(rows)
         hit = data.event[rows] > 0 if cause is None else data.event[rows] == cause
         total += int(hit.sum())
         times, y, d, n_risk = _counts(duration, hit, w)
         with np.errstate(divide="ignore", invalid="ignore"):
             if kind == "survival":
                 estimate = productlimit.product_limit(y, d)
-                if weighted:
-                    se_log = _aj_influence(duration, hit.astype(np.int64), w, 1)[2] / estimate
+                if jackknife:  # the standard error of S itself (0 where S = 0, as R)
+                    code = hit.astype(np.int64)
+                    se = _aj_influence(duration, code, w, 1, clusters=clusters)[2]
+                    se_log = se / estimate
                 else:
                     se_log = np.sqrt(np.cumsum(d / (y * (y - d))))
+                    se = se_log * estimate
                 low, high = _interval(estimate, se_log, z, conf_type)
-                se = se_log * estimate
                 start = 1.0
             else:
                 estimate = np.asarray(np.cumsum(d / y), dtype=float)
                 se = (
-                    _na_influence_se(duration, hit, w) if weighted else np.sqrt(np.cumsum(d / y**2))
+                    _na_influence_se(duration, hit, w, clusters)
+                    if jackknife
+                    else np.sqrt(np.cumsum(d / y**2))
                 )
                 factor = np.exp(z * se / estimate)
                 low, high = estimate / factor, estimate * factor
                 start = 0.0
-        frames.append(
-            pd.DataFrame(
-                {
-                    "time": np.concatenate(([0.0], times)),
-                    "estimate": np.concatenate(([start], estimate)),
-                    "std_error": np.concatenate(([0.0], se)),
-                    "conf_low": np.concatenate(([start], low)),
-                    "conf_high": np.concatenate(([start], high)),
-                    "conf_level": conf_level,
-                    "group": level,
-                    "n_risk": np.concatenate(([w.sum()], y)),
-                    "n_event": np.concatenate(([0.0], d)),
-                    "n_risk_unweighted": np.concatenate(([float(duration.size)], n_risk)),
-                }
-            )
+        curve = pd.DataFrame(
+            {
+                "time": np.concatenate(([0.0], times)),
+                "estimate": np.concatenate(([start], estimate)),
+                "std_error": np.concatenate(([0.0], se)),
+                "conf_low": np.concatenate(([start], low)),
+                "conf_high": np.concatenate(([start], high)),
+                "conf_level": conf_level,
+                "group": level,
+                "n_risk": np.concatenate(([w.sum()], y)),
+                "n_event": np.concatenate(([0.0], d)),
+                "n_risk_unweighted": np.concatenate(([float(duration.size)], n_risk)),
+            }
         )
+        frames.append(_to_last_follow_up(curve, duration, w))
     return frames, total
+
+
+_IJ = "infinitesimal jackknife"
+
+
+def _variance_name(weights: str | None, arrays: _Arrays, plain: str | None) -> str | None:
+    """Return the standard errors' name in ``method``: ``plain``, jackknife or clustered."""
+    if arrays.cluster is not None:
+        return f"{_IJ} clustered by {arrays.cluster}"
+    return _IJ if weights is not None else plain
+
+
+def _method(estimator: str, variance: str | None, interval: str) -> str:
+    """Return a curve's ``method``: estimator, standard errors (when named), interval."""
+    return ", ".join(part for part in (estimator, variance, interval) if part)
+
+
+def _jackknife(weights: str | None, arrays: _Arrays) -> bool:
+    """Whether the standard errors are the infinitesimal jackknife (weighted or clustered)."""
+    return weights is not None or arrays.clusters is not None
+
+
+def _to_last_follow_up(curve: pd.DataFrame, duration: FloatArray, w: FloatArray) -> pd.DataFrame:
+    """Return ``curve`` carried, flat, to its group's last follow-up time.
+
+    The curves jump at event times only; after the last event the estimate is known (and
+    flat) until the last row leaves follow-up, so a final row at that time (no events, the
+    numbers still at risk then) ends the curve there, as R's ``survfit`` and lifelines do.
+    """
+    end = float(duration.max()) if duration.size else 0.0
+    if end <= float(curve["time"].iloc[-1]):
+        return curve
+    still = duration >= end
+    final = curve.iloc[[-1]].assign(
+        time=end,
+        n_risk=float(w[still].sum()),
+        n_event=0.0,
+        n_risk_unweighted=float(still.sum()),
+    )
+    return pd.concat([curve, final], ignore_index=True)
 
 
 def kaplan_meier(
@@ -559,6 +662,7 @@ def kaplan_meier(
     cause: int | None = None,
     conf_level: float = 0.95,
     conf_type: ConfType = "log",
+    cluster: str | None = None,
 ) -> CurveResult:
     r"""Estimate survival free of events by the (weighted) Kaplan–Meier method.
 
@@ -584,13 +688,20 @@ def kaplan_meier(
         Level of the pointwise intervals.
     conf_type : {"log", "log-log", "plain"}, default "log"
         Interval transform, as R's ``survfit(conf.type=)`` (R's default is ``"log"``).
+    cluster : str, None or "auto", default None
+        Column of clusters (e.g. ``"family_id"``: siblings share a family): the standard
+        errors are the infinitesimal jackknife with each cluster's influence summed,
+        :math:`\sqrt{\sum_c (\sum_{i \in c} w_i D_i)^2}`, as R's
+        ``survfit(..., cluster = )`` (robust). ``"auto"``: the design's cluster for
+        SpellData (``SpellData.cluster``), none for a data frame. ``None``: not clustered.
 
     Returns
     -------
     CurveResult
         ``kind="survival"``; ``std_error`` is the Greenwood standard error of ``S`` or,
-        with ``weights``, the infinitesimal-jackknife standard error (R's ``survfit``
-        does the same for weighted data).
+        with ``weights`` or ``cluster``, the infinitesimal-jackknife standard error (R's
+        ``survfit`` does the same for weighted or clustered data). ``glance()`` names the
+        ``cluster`` and counts the ``clusters`` when clustered.
 
     References
     ----------
@@ -601,30 +712,38 @@ def kaplan_meier(
     --------
     >>> import pandas as pd
     >>> spells = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "event": [1, 0, 1, 1, 0]})
-    >>> kaplan_meier(spells).tidy()[["time", "estimate"]]
-       time  estimate
-    0   0.0       1.0
-    1   1.0       0.8
-    2   2.0       0.6
-    3   3.0       0.3
+    >>> kaplan_meier(spells).tidy()[["time", "estimate", "n_event"]]
+       time  estimate  n_event
+    0   0.0       1.0      0.0
+    1   1.0       0.8      1.0
+    2   2.0       0.6      1.0
+    3   3.0       0.3      1.0
+    4   4.0       0.3      0.0
+
+    The last row is the last follow-up (a censoring at day 4): the curve is known, and
+    flat, until then.
     """
     conf_level = check_conf_level(conf_level)
     _check_conf_type(conf_type)
     event, cause = cause_from_event(event, cause, function="kaplan_meier")
-    arrays = _arrays(data, group=group, weights=weights, duration=duration, event=event)
+    arrays = _arrays(
+        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+    )
     frames, total = _curve_rows(
-        "survival", arrays, cause, conf_level, conf_type, weights is not None
+        "survival", arrays, cause, conf_level, conf_type, _jackknife(weights, arrays)
     )
     return CurveResult(
         _finish(frames),
         "survival",
-        f"kaplan-meier, greenwood, {conf_type}",
+        _method("kaplan-meier", _variance_name(weights, arrays, "greenwood"), conf_type),
         arrays.duration.size,
         total,
         conf_level,
         _exits(arrays),
         dropped=arrays.dropped,
         group_name=group,
+        cluster=arrays.cluster,
+        clusters=arrays.n_clusters,
     )
 
 
@@ -637,6 +756,7 @@ def nelson_aalen(
     event: str = "event",
     cause: int | None = None,
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> CurveResult:
     r"""Estimate the cumulative hazard by the (weighted) Nelson–Aalen method.
 
@@ -645,7 +765,7 @@ def nelson_aalen(
 
     Parameters
     ----------
-    data, group, weights, duration, event, cause, conf_level
+    data, group, weights, duration, event, cause, conf_level, cluster
         As :func:`kaplan_meier`.
 
     Returns
@@ -653,7 +773,7 @@ def nelson_aalen(
     CurveResult
         ``kind="cumulative_hazard"``; ``std_error`` is
         :math:`\sqrt{\sum d_j / Y_j^2}` (R's ``std.chaz``; the infinitesimal jackknife
-        with ``weights``), intervals are log-transformed:
+        with ``weights`` or ``cluster``), intervals are log-transformed:
         :math:`\hat\Lambda \exp(\pm z\,\mathrm{se}/\hat\Lambda)`.
 
     Examples
@@ -661,24 +781,28 @@ def nelson_aalen(
     >>> import pandas as pd
     >>> spells = pd.DataFrame({"duration": [1, 2, 2, 3, 4], "event": [1, 0, 1, 1, 0]})
     >>> nelson_aalen(spells).tidy()["estimate"].round(4).tolist()
-    [0.0, 0.2, 0.45, 0.95]
+    [0.0, 0.2, 0.45, 0.95, 0.95]
     """
     conf_level = check_conf_level(conf_level)
     event, cause = cause_from_event(event, cause, function="nelson_aalen")
-    arrays = _arrays(data, group=group, weights=weights, duration=duration, event=event)
+    arrays = _arrays(
+        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+    )
     frames, total = _curve_rows(
-        "cumulative_hazard", arrays, cause, conf_level, "log", weights is not None
+        "cumulative_hazard", arrays, cause, conf_level, "log", _jackknife(weights, arrays)
     )
     return CurveResult(
         _finish(frames),
         "cumulative_hazard",
-        "nelson-aalen, log",
+        _method("nelson-aalen", _variance_name(weights, arrays, None), "log"),
         arrays.duration.size,
         total,
         conf_level,
         _exits(arrays),
         dropped=arrays.dropped,
         group_name=group,
+        cluster=arrays.cluster,
+        clusters=arrays.n_clusters,
     )
 
 
@@ -690,25 +814,34 @@ def _event_counts(
     return productlimit.count(duration, event, weights=w, times=times)
 
 
-def _aj_influence(
+@dataclass(frozen=True)
+class _Influence:
+    """A curve's per-row influence terms (see :mod:`escalation.core.influence`)."""
+
+    counts: productlimit.Counts
+    cif: FloatArray
+    alpha: FloatArray  # per row: influence after leaving, at F = 0
+    beta: FloatArray  # per row: its slope in F
+    staying: FloatArray  # per time: the influence of every row still followed
+
+
+def _aj_terms(
     duration: FloatArray,
     event: npt.NDArray[np.int64],
     w: FloatArray,
     cause: int,
     counts: productlimit.Counts | None = None,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    r"""Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk.
+) -> _Influence:
+    r"""Return the CIF of ``cause`` and every row's infinitesimal-jackknife influence on it.
 
     The influence of a row on :math:`F(t_j)` is the same for every row still at risk after
     :math:`t_j` (:math:`v_j = -A_j + F_j B_j - C_j`), and for a row that left at event time
     :math:`m \le j` it is affine in :math:`F_j` (:math:`\alpha + F_j\beta`, fixed by the
-    row's exit and status). The variance :math:`\sum_i w_i^2 \mathrm{infl}_i^2` is then a
-    few cumulative sums over the exit times: one pass over the rows, whatever the number
-    of distinct times (R's ``survfit`` influence for multi-state data).
+    row's exit and status): R's ``survfit`` influence for multi-state data.
     """
     if counts is None:
         counts = _event_counts(duration, event, w)
-    times, y = counts.time, counts.at_risk
+    y = counts.at_risk
     surv = productlimit.survival(counts)
     s_before = np.concatenate(([1.0], surv[:-1]))
     cif = productlimit.cumulative_incidence(counts, cause)
@@ -720,34 +853,41 @@ def _aj_influence(
     cum_a = np.cumsum(s_before * lam_k / y)
     cum_b = np.cumsum(q)
     cum_c = np.cumsum(cif * q)
-    last = counts.last
-    inside = last >= 0
-    m = last[inside]
-    w2 = w[inside] ** 2
-    code = event[inside]
-    ended = code > 0
-    alpha = -cum_a[m] - cum_c[m]
-    alpha = alpha + np.where(ended, cif[m] * q_event[m], 0.0)
-    alpha = alpha + np.where(code == cause, s_before[m] / y[m], 0.0)
-    beta = cum_b[m] - np.where(ended, q_event[m], 0.0)
-    size = times.size
+    staying = -cum_a + cif * cum_b - cum_c
+    if counts.time.size == 0:
+        empty = np.zeros(duration.size)
+        return _Influence(counts, cif, empty, empty, staying)
+    ended = event > 0
+    exited = np.clip(counts.last, 0, None)  # rows leaving before the first time: no influence
+    alpha = -cum_a[exited] - cum_c[exited]
+    alpha = alpha + np.where(ended, cif[exited] * q_event[exited], 0.0)
+    alpha = alpha + np.where(event == cause, s_before[exited] / y[exited], 0.0)
+    beta = cum_b[exited] - np.where(ended, q_event[exited], 0.0)
+    return _Influence(counts, cif, alpha, beta, staying)
 
-    def upto(values: FloatArray) -> FloatArray:
-        out: FloatArray = np.cumsum(np.bincount(m, weights=values, minlength=size))
-        return out
 
-    s_aa, s_ab, s_bb = upto(w2 * alpha**2), upto(w2 * alpha * beta), upto(w2 * beta**2)
-    # weight of the rows still at risk after each time: a suffix sum, so exactly zero after
-    # the last exit in any row order (a total minus a running sum left rounding residue)
-    exits = np.bincount(m, weights=w2, minlength=size)
-    left = np.concatenate((np.cumsum(exits[::-1])[::-1][1:], [0.0]))
-    at_risk_value = -cum_a + cif * cum_b - cum_c
-    var = s_aa + 2.0 * cif * s_ab + cif**2 * s_bb + at_risk_value**2 * left
-    # a sum of squares expanded: what is left within rounding of its terms is exactly zero
-    # (everyone at risk had the event), whatever the row order
-    scale = s_aa + 2.0 * np.abs(cif * s_ab) + cif**2 * s_bb + at_risk_value**2 * left
-    var = np.where(var <= 64.0 * np.finfo(float).eps * scale, 0.0, var)
-    return times, cif, np.sqrt(var), y
+def _aj_influence(
+    duration: FloatArray,
+    event: npt.NDArray[np.int64],
+    w: FloatArray,
+    cause: int,
+    counts: productlimit.Counts | None = None,
+    clusters: IntArray | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk.
+
+    The variance :math:`\sum_c (\sum_{i \in c} w_i \mathrm{infl}_i)^2` (each row its own
+    cluster without ``clusters``) of the influence of :func:`_aj_terms` is a few
+    cumulative sums over the exit times (:func:`escalation.core.influence.influence_se`):
+    one pass over the rows, whatever the number of distinct times (R's ``survfit``
+    variance; with ``cluster=`` its robust variance).
+    """
+    terms = _aj_terms(duration, event, w, cause, counts)
+    c = terms.counts
+    if c.time.size == 0:
+        return c.time, terms.cif, np.zeros(0), c.at_risk
+    se = influence_se(c.last, terms.alpha, terms.beta, terms.staying, terms.cif, w, clusters)
+    return c.time, terms.cif, se, c.at_risk
 
 
 def aalen_johansen(
@@ -759,6 +899,7 @@ def aalen_johansen(
     duration: str = "duration",
     event: str = "event",
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> CurveResult:
     r"""Estimate cumulative incidence with competing events (Aalen–Johansen).
 
@@ -771,7 +912,7 @@ def aalen_johansen(
         Spells with ``duration`` and ``event`` (0 censored, 1, 2, ... causes).
     causes : sequence of int, optional
         Causes to report; default every cause present.
-    group, weights, conf_level
+    group, weights, conf_level, cluster
         As :func:`kaplan_meier`.
 
     Returns
@@ -779,8 +920,11 @@ def aalen_johansen(
     CurveResult
         ``kind="cumulative_incidence"`` with a ``cause`` column. ``std_error`` is the
         infinitesimal-jackknife standard error (weighted: :math:`\sqrt{\sum_i (w_i
-        D_i)^2}`), as R's ``survfit`` for multi-state data; intervals use its default
-        log transform, :math:`F \exp(\pm z\,\mathrm{se}/F)` capped at 1.
+        D_i)^2}`; clustered: :math:`\sqrt{\sum_c (\sum_{i \in c} w_i D_i)^2}`), as R's
+        ``survfit`` for multi-state data; intervals use its default log transform,
+        :math:`F \exp(\pm z\,\mathrm{se}/F)` capped at 1. (R's survival 3.5.3 takes
+        ``cluster=`` for multi-state curves but leaves it out of ``std.err``; the
+        clustered values equal its per-row ``influence = TRUE`` summed by cluster.)
 
     Notes
     -----
@@ -807,7 +951,9 @@ def aalen_johansen(
     3   4.0      0.75
     """
     conf_level = check_conf_level(conf_level)
-    arrays = _arrays(data, group=group, weights=weights, duration=duration, event=event)
+    arrays = _arrays(
+        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+    )
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
     causes = wanted if causes is None else [int(c) for c in causes]
     refuse_repeats("cause(s)", causes)
@@ -825,42 +971,44 @@ def aalen_johansen(
     for level, rows in arrays.groups():
         time, code, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
         counts = _event_counts(time, code, w)
+        clusters = arrays.cluster_codes(rows)
         for cause in causes:
-            times, cif, se, y = _aj_influence(time, code, w, cause, counts)
+            times, cif, se, y = _aj_influence(time, code, w, cause, counts, clusters)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.exp(z * se / cif)
                 low = np.where(cif > 0, cif / factor, np.nan)
                 high = np.where(cif > 0, np.minimum(cif * factor, 1.0), np.nan)
             n_risk = counts.n_risk
             events = counts.cause(cause)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "time": np.concatenate(([0.0], times)),
-                        "estimate": np.concatenate(([0.0], cif)),
-                        "std_error": np.concatenate(([0.0], se)),
-                        "conf_low": np.concatenate(([0.0], low)),
-                        "conf_high": np.concatenate(([0.0], high)),
-                        "conf_level": conf_level,
-                        "group": level,
-                        "cause": cause,
-                        "n_risk": np.concatenate(([w.sum()], y)),
-                        "n_event": np.concatenate(([0.0], events)),
-                        "n_risk_unweighted": np.concatenate(([float(time.size)], n_risk)),
-                    }
-                )
+            curve = pd.DataFrame(
+                {
+                    "time": np.concatenate(([0.0], times)),
+                    "estimate": np.concatenate(([0.0], cif)),
+                    "std_error": np.concatenate(([0.0], se)),
+                    "conf_low": np.concatenate(([0.0], low)),
+                    "conf_high": np.concatenate(([0.0], high)),
+                    "conf_level": conf_level,
+                    "group": level,
+                    "cause": cause,
+                    "n_risk": np.concatenate(([w.sum()], y)),
+                    "n_event": np.concatenate(([0.0], events)),
+                    "n_risk_unweighted": np.concatenate(([float(time.size)], n_risk)),
+                }
             )
+            frames.append(_to_last_follow_up(curve, time, w))
     events_total = int(np.isin(arrays.event, causes).sum())
     return CurveResult(
         _finish(frames),
         "cumulative_incidence",
-        "aalen-johansen, infinitesimal jackknife, log",
+        _method("aalen-johansen", _variance_name(weights, arrays, _IJ), "log"),
         arrays.duration.size,
         events_total,
         conf_level,
         _exits(arrays),
         dropped=arrays.dropped,
         group_name=group,
+        cluster=arrays.cluster,
+        clusters=arrays.n_clusters,
     )
 
 
@@ -1006,6 +1154,10 @@ class RMSTResult(SurvivalResult):
         conf_level, p_value`` (``p_value`` only for differences).
     tau : float
         The restriction time.
+    cluster : str or None
+        The column of clusters of the (robust) standard errors, or ``None``.
+    clusters : int or None
+        The number of clusters (``None`` when not clustered).
     """
 
     table: pd.DataFrame
@@ -1014,6 +1166,8 @@ class RMSTResult(SurvivalResult):
     events: int
     backend: None = field(default=None, repr=False)
     dropped: int = 0
+    cluster: str | None = None
+    clusters: int | None = None
 
     @property
     def title(self) -> str:
@@ -1029,8 +1183,11 @@ class RMSTResult(SurvivalResult):
             "n": self.n,
             "events": self.events,
             "dropped": self.dropped,
-            "method": "area under kaplan-meier",
+            "method": "area under kaplan-meier"
+            + ("" if self.cluster is None else f", {_IJ} clustered by {self.cluster}"),
             "tau": self.tau,
+            **({} if self.cluster is None else {"cluster": self.cluster}),
+            **({} if self.clusters is None else {"clusters": self.clusters}),
         }
 
 
@@ -1043,6 +1200,7 @@ def rmst(
     event: str = "event",
     cause: int | None = None,
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> RMSTResult:
     r"""Estimate the restricted mean survival time (RMST) and its differences.
 
@@ -1063,6 +1221,11 @@ def rmst(
         The cause counted as the event; default any event.
     conf_level : float, default 0.95
         Level of the Wald intervals.
+    cluster : str, None or "auto", default None
+        Column of clusters (e.g. ``"family_id"``): the standard errors are then the
+        infinitesimal jackknife with each cluster's influence summed (R's ``survfit``
+        influence with ``cluster =``, integrated to ``tau``), and a difference's is that
+        of the clusters' differences of influence, so siblings in both groups count once.
 
     Returns
     -------
@@ -1070,7 +1233,8 @@ def rmst(
         Standard errors as R's ``print(survfit, rmean = tau)``:
         :math:`\sqrt{\sum_{t_j \le \tau} A_j^2 d_j / (Y_j (Y_j - d_j))}`, with
         :math:`A_j` the area under the curve from :math:`t_j` to :math:`\tau`;
-        differences of independent groups add variances.
+        differences of independent groups add variances. With ``cluster``, see above
+        (R's ``print`` ignores ``cluster``).
 
     References
     ----------
@@ -1088,12 +1252,15 @@ def rmst(
     if not np.isfinite(tau) or tau <= 0:
         raise DesignError(f"tau must be a positive number of days, got {tau!r}")
     event, cause = cause_from_event(event, cause, function="rmst")
-    arrays = _arrays(data, group=group, duration=duration, event=event)
+    arrays = _arrays(data, group=group, duration=duration, event=event, cluster=cluster)
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     rows = []
+    by_cluster = []
     for level, sel in arrays.groups():
         time = arrays.duration[sel]
         hit = arrays.event[sel] > 0 if cause is None else arrays.event[sel] == cause
+        if arrays.clusters is not None:
+            by_cluster.append(_rmst_cluster_influence(arrays, sel, hit, float(tau)))
         times, y, d, _ = _counts(time, hit, arrays.weights[sel])
         keep = times <= tau
         times, y, d = times[keep], y[keep], d[keep]
@@ -1105,7 +1272,10 @@ def rmst(
         area_after = np.cumsum(pieces[::-1])[::-1][1:]  # area from t_j to tau
         with np.errstate(divide="ignore", invalid="ignore"):
             terms = np.where(y > d, area_after**2 * d / (y * (y - d)), 0.0)
-        rows.append((level, estimate, float(np.sqrt(terms.sum()))))
+        se = float(np.sqrt(terms.sum()))
+        if by_cluster:
+            se = float(np.sqrt(np.sum(by_cluster[-1] ** 2)))
+        rows.append((level, estimate, se))
     table = pd.DataFrame(rows, columns=["group", "estimate", "std_error"])
     table.insert(0, "term", "rmst")
     table["p_value"] = np.nan
@@ -1116,7 +1286,7 @@ def rmst(
                 "term": "difference",
                 "group": [f"{r[0]} - {ref[0]}" for r in rows[1:]],
                 "estimate": [r[1] - ref[1] for r in rows[1:]],
-                "std_error": [float(np.hypot(r[2], ref[2])) for r in rows[1:]],
+                "std_error": _difference_errors(rows, by_cluster),
             }
         )
         diffs["p_value"] = 2.0 * stats.norm.sf(np.abs(diffs["estimate"] / diffs["std_error"]))
@@ -1129,5 +1299,43 @@ def rmst(
     ]
     hits = arrays.event > 0 if cause is None else arrays.event == cause
     return RMSTResult(
-        table, float(tau), arrays.duration.size, int(hits.sum()), dropped=arrays.dropped
+        table,
+        float(tau),
+        arrays.duration.size,
+        int(hits.sum()),
+        dropped=arrays.dropped,
+        cluster=arrays.cluster,
+        clusters=arrays.n_clusters,
     )
+
+
+def _rmst_cluster_influence(
+    arrays: _Arrays, rows: npt.NDArray[np.bool_], hit: npt.NDArray[np.bool_], tau: float
+) -> FloatArray:
+    """Return each cluster's summed (weighted) influence on a group's RMST to ``tau``."""
+    assert arrays.clusters is not None
+    time, w = arrays.duration[rows], arrays.weights[rows]
+    terms = _aj_terms(time, hit.astype(np.int64), w, 1)
+    t = terms.counts.time
+    ends = np.minimum(np.concatenate((t[1:], [np.inf])), tau)
+    widths = np.clip(ends - t, 0.0, None)
+    area = area_influence(
+        terms.counts.last, terms.alpha, terms.beta, terms.staying, terms.cif, widths
+    )
+    size = int(arrays.clusters.max()) + 1
+    # the area under S = 1 - F: its influence is minus that on the area under F
+    summed = np.bincount(arrays.clusters[rows], weights=-w * area, minlength=size)
+    return np.asarray(summed, dtype=np.float64)
+
+
+def _difference_errors(
+    rows: list[tuple[Any, float, float]], by_cluster: list[FloatArray]
+) -> list[float]:
+    """Return the standard errors of each group's RMST minus the first's.
+
+    Independent groups add variances; with clusters, a cluster's influence on the
+    difference is its influence on one group's RMST minus that on the other's.
+    """
+    if by_cluster:
+        return [float(np.sqrt(np.sum((b - by_cluster[0]) ** 2))) for b in by_cluster[1:]]
+    return [float(np.hypot(r[2], rows[0][2])) for r in rows[1:]]

@@ -28,7 +28,9 @@ def test_no_events_is_an_error() -> None:
     with pytest.raises(DesignError, match="no events of cause 1"):
         fit_aft(d, COVARIATES, cluster=None)
     km = kaplan_meier(d).tidy()
-    assert km["estimate"].tolist() == [1.0]  # nothing happens: the curve stays at one
+    # nothing happens: the curve stays at one, from 0 to the last follow-up
+    assert km["estimate"].tolist() == [1.0, 1.0]
+    assert km["time"].tolist() == [0.0, d["duration"].max()]
 
 
 def test_all_events_fit_and_reach_zero() -> None:
