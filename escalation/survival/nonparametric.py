@@ -21,10 +21,11 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import cause_from_event, refuse_repeats
+from escalation._vocabulary import cause_from_event, refuse_repeats, weights_column
 from escalation.core import productlimit
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import (
+    Weights,
     durations,
     event_codes,
     refuse_missing_labels,
@@ -89,7 +90,7 @@ def _arrays(
     data: SpellData | pd.DataFrame,
     *,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     strata: str | None = None,
     duration: str = "duration",
     event: str = "event",
@@ -106,6 +107,7 @@ def _arrays(
         raise DesignError(
             f"data must be a SpellData or a pandas DataFrame, got {type(data).__name__}"
         )
+    frame, weights = weights_column(frame, weights, function="the curve")
     wanted = [duration, event, *(c for c in (group, weights, strata) if c is not None)]
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
@@ -553,7 +555,7 @@ def kaplan_meier(
     data: SpellData | pd.DataFrame,
     *,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     duration: str = "duration",
     event: str = "event",
     cause: int | None = None,
@@ -572,8 +574,9 @@ def kaplan_meier(
         Spells with ``duration`` (> 0) and ``event`` (0 censored, else a cause code).
     group : str, optional
         Column splitting the data into separate curves.
-    weights : str, optional
-        Column of non-negative case weights (e.g. inverse-probability weights). Rows with
+    weights : str or array_like, optional
+        Column of non-negative case weights (e.g. inverse-probability weights), or the
+        weights themselves (one per spell, in row order). Rows with
         weight 0 are left out (also from the numbers at risk) and counted in
         ``glance()["dropped"]``.
     duration, event : str, default "duration", "event"
@@ -632,7 +635,7 @@ def nelson_aalen(
     data: SpellData | pd.DataFrame,
     *,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     duration: str = "duration",
     event: str = "event",
     cause: int | None = None,
@@ -755,7 +758,7 @@ def aalen_johansen(
     *,
     causes: Sequence[int] | None = None,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     duration: str = "duration",
     event: str = "event",
     conf_level: float = 0.95,
