@@ -196,20 +196,18 @@ def test_the_walk_sees_the_model_entry_points() -> None:
     assert escalation.survival.CurveResult is not escalation.causal.AdjustedCurveResult
 
 
-#: Arguments kept for one release under their old name (they warn; test_api_deprecations).
-DEPRECATED = {("escalation.causal.table_one", "by")}
-
-
 def test_one_column_of_groups_is_group() -> None:
     """``group=`` names the column of groups (arms) everywhere; ``by=`` is only the
-    pandas word for several grouping columns (a sequence), never one column."""
-    wrong = [
-        f"{where}: by: {p.annotation}"
-        for where, p in _parameters()
-        if p.name == "by"
-        and "Sequence" not in str(p.annotation)
-        and (where, "by") not in DEPRECATED
-    ]
+    pandas word for several grouping columns (a sequence), or, for one release, the
+    deprecated alias (default ``None``) beside ``group=``."""
+    wrong = []
+    for where, function in _callables():
+        parameters = inspect.signature(function).parameters
+        by = parameters.get("by")
+        if by is None or "Sequence" in str(by.annotation):
+            continue
+        if not (by.default is None and "group" in parameters):
+            wrong.append(f"{where}: by: {by.annotation} = {by.default!r}")
     assert not wrong, wrong
 
 
