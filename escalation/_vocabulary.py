@@ -13,12 +13,14 @@ import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from escalation.errors import DesignError
 
 __all__ = [
     "AUTO",
+    "INTERCEPT",
     "canonical_columns",
     "cause_from_event",
     "covariates_apart",
@@ -27,11 +29,15 @@ __all__ = [
     "refuse_repeats",
     "resolve_cluster",
     "spare_column",
+    "spells_of",
     "warn_deprecated",
+    "weights_column",
 ]
 
 #: Default of every ``cluster=`` argument: the design's cluster for SpellData, else none.
 AUTO: Final = "auto"
+#: The intercept's term in every coefficient table (R's name: ``glm``, ``survreg``, ``lm``).
+INTERCEPT: Final = "(Intercept)"
 
 
 def warn_deprecated(message: str, *, stacklevel: int = 3) -> None:
@@ -168,6 +174,34 @@ def canonical_columns(
     return frame.rename(columns=renames)
 
 
+def spells_of(data: object, *, function: str) -> pd.DataFrame:
+    """Return the table of spells of ``data`` (a SpellData's ``spells``, or a data frame).
+
+    Every entry point that reads spells takes a :class:`~escalation.timeline.SpellData`
+    as well as a data frame of spells (docs/vocabulary.md).
+
+    Raises
+    ------
+    DesignError
+        When ``data`` is neither (naming its type and what to pass).
+
+    Examples
+    --------
+    >>> spells_of(pd.DataFrame({"duration": [3]}), function="fit_propensity").shape
+    (1, 1)
+    """
+    from escalation.timeline.spells import SpellData
+
+    if isinstance(data, SpellData):
+        return data.spells
+    if isinstance(data, pd.DataFrame):
+        return data
+    raise DesignError(
+        f"{function}: data must be a SpellData or a pandas DataFrame of spells, got "
+        f"{type(data).__name__}"
+    )
+
+
 def spare_column(name: str, taken: Collection[object]) -> str:
     """Return ``name``, lengthened with underscores until it is not among ``taken``.
 
@@ -183,6 +217,51 @@ def spare_column(name: str, taken: Collection[object]) -> str:
     while name in names:
         name += "_"
     return name
+
+
+def weights_column(
+    frame: pd.DataFrame, weights: object, *, function: str, table: str = "spells"
+) -> tuple[pd.DataFrame, str | None]:
+    """Return ``frame`` and the name of its column of case weights.
+
+    ``weights`` names a column of ``frame``, or holds the weights themselves (an array,
+    list or Series with one value per row of ``frame``, in its row order): they are then
+    added to a copy of ``frame`` as a column whose name no other column has.
+
+    Raises
+    ------
+    DesignError
+        When the column named is not in ``frame``, an array's length is not the number
+        of rows of ``frame``, or ``weights`` is neither a name nor one-dimensional values.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"duration": [3, 5], "event": [1, 0]})
+    >>> with_weights, column = weights_column(frame, [1.0, 2.5], function="fit_cox")
+    >>> column, with_weights[column].tolist()
+    ('_weights', [1.0, 2.5])
+    >>> weights_column(frame, "w", function="fit_cox")[1]
+    'w'
+    """
+    if weights is None:
+        return frame, None
+    if isinstance(weights, str):
+        if weights not in frame.columns:
+            raise DesignError(
+                f"{function}: the weights column {weights!r} is not in the {table} table; "
+                f"available: {', '.join(map(str, frame.columns))}"
+            )
+        return frame, weights
+    values = np.asarray(weights)
+    if values.ndim != 1 or len(values) != len(frame):
+        shape = "x".join(map(str, values.shape)) or "a single value"
+        raise DesignError(
+            f"{function}: weights= is the name of the column of case weights or one weight "
+            f"per row of the {table} table ({len(frame)} rows), got {shape}; in doubt, add "
+            "them as a column (frame.assign(w=weights)) and pass weights='w'"
+        )
+    column = spare_column("_weights", frame.columns)
+    return frame.assign(**{column: values}), column
 
 
 def covariates_apart(covariates: Collection[object] | None, columns: Mapping[str, str]) -> None:

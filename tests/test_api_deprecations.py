@@ -111,3 +111,16 @@ def test_run_study_strict_is_keep_going_reversed(
         pipeline.run_study(None, default_design(), out=tmp_path / "out", strict=strict)  # type: ignore[arg-type, call-arg]
     assert given == [keep_going]
     assert caught[0].filename == __file__  # reported against the caller's line
+
+
+def test_table_one_by_is_renamed_group() -> None:
+    frame = pd.DataFrame(
+        {"arm": [1, 1, 0, 0, 0], "age": [4.0, 6.0, 5.0, 9.0, 7.0], "sex": list("FMMMF")}
+    )
+    from escalation.causal import table_one
+
+    with pytest.warns(DeprecationWarning, match=r"table_one\(by=\) is renamed group=") as caught:
+        old = table_one(frame, by="arm", variables=["age", "sex"])
+    assert caught[0].filename == __file__  # reported against the caller's line
+    new = table_one(frame, group="arm", variables=["age", "sex"])
+    pd.testing.assert_frame_equal(old.table(), new.table())

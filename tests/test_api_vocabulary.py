@@ -14,6 +14,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -193,3 +194,80 @@ def test_the_walk_sees_the_model_entry_points() -> None:
     ):
         assert expected in names
     assert escalation.survival.CurveResult is not escalation.causal.AdjustedCurveResult
+
+
+def test_one_column_of_groups_is_group() -> None:
+    """``group=`` names the column of groups (arms) everywhere; ``by=`` is only the
+    pandas word for several grouping columns (a sequence), or, for one release, the
+    deprecated alias (default ``None``) beside ``group=``."""
+    wrong = []
+    for where, function in _callables():
+        parameters = inspect.signature(function).parameters
+        by = parameters.get("by")
+        if by is None or "Sequence" in str(by.annotation):
+            continue
+        if not (by.default is None and "group" in parameters):
+            wrong.append(f"{where}: by: {by.annotation} = {by.default!r}")
+    assert not wrong, wrong
+
+
+def _takes_a_table(function: Callable[..., Any]) -> bool:
+    first = next(iter(inspect.signature(function).parameters.values()), None)
+    return first is not None and first.name in ("data", "frame")
+
+
+def test_weights_of_a_table_are_a_column_or_values() -> None:
+    """Where a function reads a table, ``weights=`` is the name of its column of weights
+    or the weights themselves (one per row), in every function alike."""
+    wrong = []
+    for where, function in _callables():
+        weights = inspect.signature(function).parameters.get("weights")
+        if weights is None or not _takes_a_table(function):
+            continue
+        annotation = str(weights.annotation)
+        both = "Weights" in annotation or ("str" in annotation and "ArrayLike" in annotation)
+        if not both:
+            wrong.append(f"{where}: weights: {annotation}")
+    assert not wrong, wrong
+
+
+def test_entry_points_take_spell_data() -> None:
+    """A ``SpellData`` is accepted wherever a data frame of spells is."""
+    wrong = []
+    for where, function in _callables():
+        name = where.rsplit(".", 1)[-1]
+        if not (name.startswith(ENTRY_POINTS) or name in ("table_one", "profile_cox")):
+            continue
+        first = next(iter(inspect.signature(function).parameters.values()))
+        annotation = str(first.annotation)
+        if first.name in ("data", "frame") and not (
+            "SpellData" in annotation or "Any" in annotation
+        ):
+            wrong.append(f"{where}: {first.name}: {annotation}")
+    assert not wrong, wrong
+
+
+def test_functions_of_a_cause_name_their_columns() -> None:
+    """Where ``cause=`` picks a code of the event column of a table, ``duration=`` and
+    ``event=`` name the columns (a table with its own names needs no renaming)."""
+    lonely = []
+    for where, function in _callables():
+        parameters = inspect.signature(function).parameters
+        if "cause" in parameters and _takes_a_table(function):
+            lonely += [f"{where}: no {c}=" for c in ("duration", "event") if c not in parameters]
+    assert not lonely, lonely
+
+
+def test_array_arguments_are_named_in_the_vocabulary() -> None:
+    """``duration``/``event`` name columns, except in the functions on arrays, which
+    docs/vocabulary.md lists by name (as scikit-learn's metrics take arrays)."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "vocabulary.md").read_text()
+    arrays = {
+        where
+        for where, p in _parameters()
+        if p.name in ("duration", "event") and "ArrayLike" in str(p.annotation)
+    }
+    assert arrays  # the walk finds them
+    # the name after the package: ``roc_curve``, ``RiskModel.fit``
+    unlisted = [w for w in sorted(arrays) if f"`{w.split('.', 2)[2]}`" not in page]
+    assert not unlisted, unlisted

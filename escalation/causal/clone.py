@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import spells_of
 from escalation.causal.curves import (
     AdjustedCurveResult,
     CurveEstimator,
@@ -48,6 +50,9 @@ from escalation.core.discrete import kalbfleisch_prentice
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = ["clone_censor_weight", "naive_grace_comparison", "run_ccw", "weighted_aj_counting"]
 
@@ -281,7 +286,7 @@ def _treatment_starts(frame: pd.DataFrame, column: str) -> FloatArray:
 
 @one_blas_thread
 def clone_censor_weight(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     duration: str = "duration",
     event: str = "event",
@@ -296,7 +301,7 @@ def clone_censor_weight(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : SpellData or pandas.DataFrame
         One row per spell (e.g. ``SpellData.spells``).
     duration, event : str
         Follow-up time and event code columns.
@@ -345,6 +350,7 @@ def clone_censor_weight(
     >>> fit.risk.shape
     (2, 1)
     """
+    frame = spells_of(frame, function="clone_censor_weight")
     dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     report = np.asarray(sorted(times), dtype=float)
     start = _treatment_starts(frame, treatment_start)
@@ -353,7 +359,7 @@ def clone_censor_weight(
 
 
 def naive_grace_comparison(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     duration: str = "duration",
     event: str = "event",
@@ -384,6 +390,7 @@ def naive_grace_comparison(
     >>> caught[0].category.__name__
     'StatisticalWarning'
     """
+    frame = spells_of(frame, function="naive_grace_comparison")
     dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     start = _treatment_starts(frame, treatment_start)
     treated = (np.nan_to_num(start, nan=np.inf) <= grace_days).astype(np.int64)

@@ -36,13 +36,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import spells_of, weights_column
 from escalation.causal._standardise import standardise
 from escalation.causal.weights import (
     POPULATIONS,
@@ -59,6 +60,9 @@ from escalation.core.riskset import CoxData
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "CRUDE",
@@ -622,7 +626,7 @@ class AdjustedCurveResult(Presents):
 
 
 def estimate_curves(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     covariates: Sequence[str] | str | None = None,
     *,
     formula: str | None = None,
@@ -640,7 +644,7 @@ def estimate_curves(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : SpellData or pandas.DataFrame
         One row per person (e.g. ``SpellData.spells``).
     covariates : sequence of str or str
         Confounders, coded with :class:`escalation.timeline.CovariateCoding` (a string
@@ -684,6 +688,7 @@ def estimate_curves(
     >>> fit.tidy()[["time", "group"]].values.tolist()
     [[1.0, 'treated'], [1.0, 'untreated']]
     """
+    frame = spells_of(frame, function="estimate_curves")
     from escalation.causal._confounders import confounders
     from escalation.causal.propensity import treatment_vector
 
@@ -731,14 +736,14 @@ def estimate_curves(
 
 
 def pooled_logistic_survival(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     duration: str,
     event: str,
     treatment: str,
     formula: str,
     times: Sequence[int],
-    weights: npt.ArrayLike | None = None,
+    weights: npt.ArrayLike | str | None = None,
     standardize: bool = True,
 ) -> pd.DataFrame:
     """Survival under each treatment from a pooled logistic (discrete-time) hazard model.
@@ -759,7 +764,7 @@ def pooled_logistic_survival(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : SpellData or pandas.DataFrame
         One row per person.
     duration : str
         Integer number of intervals of follow-up.
@@ -775,8 +780,9 @@ def pooled_logistic_survival(
         Right-hand side of the hazard model, e.g. ``"treat * (time + I(time**2))"``.
     times : sequence of int
         Intervals at which survival is returned.
-    weights : array_like, optional
-        Per-person weights (e.g. stabilised IP weights), carried to every interval.
+    weights : array_like or str, optional
+        Per-person weights (e.g. stabilised IP weights), one per row of ``frame`` in its
+        order, or the name of their column; carried to every interval.
     standardize : bool, default True
         Standardise over the covariates of ``frame`` (g-formula).
 
@@ -797,6 +803,8 @@ def pooled_logistic_survival(
     """
     from escalation.formula import FormulaCoding, check_complete
 
+    frame = spells_of(frame, function="pooled_logistic_survival")
+
     if "time" in frame.columns and duration != "time":
         raise DesignError(
             "the frame has a column 'time', but the expanded rows use 'time' for the "
@@ -812,7 +820,8 @@ def pooled_logistic_survival(
     long["time"] = np.arange(len(long)) - np.repeat(first, n_intervals)
     last = long["time"].to_numpy() == np.repeat(n_intervals - 1, n_intervals)
     codes = long[event].to_numpy()
-    w = None if weights is None else np.asarray(weights, dtype=float)[rows]
+    frame, weights = weights_column(frame, weights, function="pooled_logistic_survival")
+    w = None if weights is None else frame[weights].to_numpy(dtype=float)[rows]
     coding = FormulaCoding.learn(long, formula)
     x = coding.apply(long).to_numpy()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,13 @@ import pandas as pd
 from scipy import stats
 
 from escalation._row_order import canonical_order, restore
-from escalation._vocabulary import AUTO, canonical_columns, refuse_repeats, resolve_cluster
+from escalation._vocabulary import (
+    AUTO,
+    canonical_columns,
+    refuse_repeats,
+    resolve_cluster,
+    spells_of,
+)
 from escalation.causal._confounders import Confounders, confounders, spells_and_covariates
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_error
@@ -52,6 +58,9 @@ from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "CRUDE",
@@ -945,7 +954,7 @@ def estimate_effects(
 
 
 def ipw_mean_difference(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     outcome: str,
     treatment: str | None = None,
@@ -986,6 +995,7 @@ def ipw_mean_difference(
     >>> bool(abs(out["estimate"].iloc[0] - 2) < 0.2)
     True
     """
+    frame = spells_of(frame, function="ipw_mean_difference")
     import statsmodels.api as sm
 
     used = usable_rows(frame, missing_outcome=outcome)

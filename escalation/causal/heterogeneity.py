@@ -61,7 +61,7 @@ import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
-from escalation._vocabulary import AUTO, resolve_cluster
+from escalation._vocabulary import AUTO, INTERCEPT, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal.curves import ipcw_outcome, run_estimator
 from escalation.compute import one_blas_thread
@@ -804,7 +804,7 @@ def estimate_heterogeneity(
     z = stats.norm.ppf(0.5 + conf_level / 2)
     blp = pd.DataFrame(
         {
-            "term": ["intercept", *blp_x.columns],
+            "term": [INTERCEPT, *blp_x.columns],
             "estimate": est,
             "std_error": se,
             "conf_low": est - z * se,

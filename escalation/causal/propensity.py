@@ -15,20 +15,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import covariates_apart, warn_deprecated
+from escalation._vocabulary import INTERCEPT, covariates_apart, spells_of, warn_deprecated
 from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.matrix import Coding, CovariateCoding
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "PropensityModel",
@@ -236,7 +239,7 @@ class PropensityResult(Presents):
 
 
 def fit_propensity(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     treatment: str | None = None,
     covariates: Sequence[str] | None = None,
     *,
@@ -250,7 +253,7 @@ def fit_propensity(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : SpellData or pandas.DataFrame
         Any table with the treatment and covariate columns (e.g. ``SpellData.spells``).
     treatment : str
         The 0/1 treatment column (or a formula ``"treatment ~ x + C(g)"``).
@@ -282,12 +285,13 @@ def fit_propensity(
     >>> frame = pd.DataFrame({"x": x, "a": (rng.random(400) < 1 / (1 + np.exp(-x))).astype(int)})
     >>> fit = fit_propensity(frame, "a", ["x"])
     >>> fit.tidy()["term"].tolist()
-    ['intercept', 'x']
+    ['(Intercept)', 'x']
     >>> bool(0 < fit.scores.min() < fit.scores.max() < 1)
     True
     >>> fit_propensity(frame, formula="a ~ x + I(x**2)").tidy()["term"].tolist()
-    ['intercept', 'x', 'I(x ** 2)']
+    ['(Intercept)', 'x', 'I(x ** 2)']
     """
+    frame = spells_of(frame, function="fit_propensity")
     if model not in PROPENSITY_MODELS:
         raise DesignError(f"propensity model {model!r} is not one of {PROPENSITY_MODELS}")
     parsed = formula_argument(treatment, formula, what="treatment")
@@ -331,7 +335,7 @@ def fit_propensity(
         )
     names = [str(c) for c in matrix.columns]
     fit = fit_logistic(x, a, names=names, what="the propensity model")
-    labels = ["intercept", *names]
+    labels = [INTERCEPT, *names]
     return PropensityResult(
         predict_logistic(fit.coef, x),
         a,

@@ -1,6 +1,6 @@
 r"""Table 1: baseline characteristics by arm, with standardised differences.
 
-``table_one(data, by="treatment")`` describes each covariate in each arm the way R's
+``table_one(data, group="treatment")`` describes each covariate in each arm the way R's
 ``tableone::CreateTableOne`` prints it: ``n (%)`` for categories, ``mean (SD)`` for
 numeric covariates and ``median [Q1, Q3]`` for skewed counts, the number missing, and
 the standardised mean difference (SMD) between the arms before and, given weights,
@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import warn_deprecated
 from escalation.errors import PERSONAL_COLUMNS, DataValidationError, Problem, shown
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.labels import arm_label, describe_covariate
@@ -422,22 +423,24 @@ def refuse_infinite(frame: pd.DataFrame, variables: Sequence[str], table: str) -
 
 def table_one(
     data: Any,
-    by: str = "treatment",
+    group: str = "treatment",
     *,
     variables: Sequence[str] | None = None,
     nonnormal: Sequence[str] | None = None,
     weights: npt.ArrayLike | str | None = None,
     factors: bool = True,
+    by: str | None = None,
 ) -> TableOne:
     """Describe baseline characteristics by arm, as ``tableone::CreateTableOne``.
 
     Parameters
     ----------
     data : SpellData or pandas.DataFrame
-        The spells (``SpellData.spells``) or any frame with the ``by`` column.
-    by : str, default "treatment"
-        Column of the arms (1/0 are named "Early help"/"No early help"); every row
-        needs one (a missing value is refused).
+        The spells (``SpellData.spells``) or any frame with the ``group`` column.
+    group : str, default "treatment"
+        Column of the arms, named ``group`` as in every curve and test of the package
+        (1/0 are named "Early help"/"No early help"); every row needs one (a missing
+        value is refused).
     variables : sequence of str, optional
         Columns to describe (default: the spells' baseline covariates present, with
         ``unborn`` only when some child was unborn at time zero, without a prior count
@@ -451,6 +454,8 @@ def table_one(
         Balancing weights (or the name of their column): adds SMDs after weighting.
     factors : bool, default True
         Add the ``factor_<code>`` flags present (except none) to the default variables.
+    by : str, optional
+        Deprecated name of ``group``; warns and is used as ``group``.
 
     Returns
     -------
@@ -459,8 +464,8 @@ def table_one(
     Raises
     ------
     DataValidationError
-        When the ``by`` column is missing or has a missing value, a variable is missing
-        or listed twice, two values of ``by`` would share an arm's name (1 and "1", or
+        When the ``group`` column is missing or has a missing value, a variable is missing
+        or listed twice, two values of ``group`` would share an arm's name (1 and "1", or
         1 and "Early help"), a numeric variable is infinite, or a weight is missing,
         infinite or negative (naming the rows), or the table has no rows.
 
@@ -476,10 +481,13 @@ def table_one(
     Sex, n (%) | Female | 1 (33.3) | 1 (50.0) | 0.343
     | Male | 2 (66.7) | 1 (50.0) |
     """
+    if by is not None:
+        warn_deprecated("table_one(by=) is renamed group=, as in the curves and tests")
+        group = by
     frame = data.spells if hasattr(data, "spells") else data
-    if not isinstance(frame, pd.DataFrame) or by not in frame.columns:
+    if not isinstance(frame, pd.DataFrame) or group not in frame.columns:
         raise DataValidationError(
-            [Problem("table one", None, by, None, "the column of the arms is missing")],
+            [Problem("table one", None, group, None, "the column of the arms is missing")],
             "table one",
         )
     if variables is None:
@@ -525,7 +533,7 @@ def table_one(
             "table one",
         )
     skewed = set(DEFAULT_NONNORMAL if nonnormal is None else nonnormal)
-    names, groups = _arms(frame[by], by)
+    names, groups = _arms(frame[group], group)
     if isinstance(weights, str):
         w_all = frame[weights].to_numpy(float)
     elif weights is not None:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from escalation._vocabulary import INTERCEPT
 from escalation.core.newton import Value, covariance, newton, spread
 
 __all__ = ["LogisticFit", "fit_logistic", "predict_logistic"]
@@ -139,7 +140,7 @@ def fit_logistic(
         evaluate,
         begin,
         what=what,
-        names=["intercept", *names],
+        names=[INTERCEPT, *names],
         max_iter=max_iter,
         on_separation=on_separation,
         scale=scale,

@@ -42,6 +42,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import INTERCEPT
 from escalation.errors import ConvergenceError, DesignError
 from escalation.results import Presents, Summary, package_versions
 
@@ -63,7 +64,7 @@ class MetaAnalysisResult(Presents):
     Attributes
     ----------
     coefficients : pandas.Series
-        Pooled effect (``intercept``) and moderator coefficients.
+        Pooled effect (``(Intercept)``) and moderator coefficients.
     covariance : pandas.DataFrame
         Their covariance (Hartung–Knapp scaled with ``test="knha"``).
     tau2, se_tau2 : float
@@ -297,7 +298,7 @@ class MetaAnalysisResult(Presents):
 #: Names the results use for their own columns and coefficients: a moderator named like
 #: one of them would overwrite it in the studies table or duplicate it in predictions.
 _RESERVED: Final = frozenset(
-    ("intercept", "study", "estimate", "std_error", "weight", "conf_low", "conf_high",
+    (INTERCEPT, "study", "estimate", "std_error", "weight", "conf_low", "conf_high",
      "pi_low", "pi_high", "conf_level")
 )  # fmt: skip
 
@@ -306,7 +307,7 @@ def _design_matrix(
     moderators: pd.DataFrame | None, k: int
 ) -> tuple[FloatArray, list[str], tuple[str, ...]]:
     if moderators is None or moderators.shape[1] == 0:
-        return np.ones((k, 1)), ["intercept"], ()
+        return np.ones((k, 1)), [INTERCEPT], ()
     if len(moderators) != k:
         raise DesignError(f"moderators have {len(moderators)} rows for {k} estimates")
     names = tuple(str(c) for c in moderators.columns)
@@ -330,7 +331,7 @@ def _design_matrix(
             f"the moderators ({', '.join(names)}) are collinear or constant across the "
             "authorities; drop one"
         )
-    return x, ["intercept", *names], names
+    return x, [INTERCEPT, *names], names
 
 
 def _weighted_fit(
@@ -444,7 +445,7 @@ def meta_analyse(
     Examples
     --------
     >>> fit = meta_analyse([-0.02, -0.05, 0.01, -0.03], [0.015, 0.02, 0.018, 0.012])
-    >>> round(float(fit.coefficients["intercept"]), 4)
+    >>> round(float(fit.coefficients["(Intercept)"]), 4)
     -0.0225
     >>> list(fit.predict().columns[:6])
     ['estimate', 'std_error', 'conf_low', 'conf_high', 'pi_low', 'pi_high']

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from escalation import __version__
+from escalation._vocabulary import INTERCEPT
 from escalation.disclosure import disclose_table
 from escalation.federated.hub import PooledAnalysis
 from escalation.figures import plot_authority_forest, plot_survival_curves, save_figure
@@ -224,7 +225,7 @@ def write_pooled(
     regression = result.meta_regression
     if len(regression):
         slopes = regression[
-            (regression["term"] != "intercept") & (~regression["moderators"].str.contains(r"\+"))
+            (regression["term"] != INTERCEPT) & (~regression["moderators"].str.contains(r"\+"))
         ]
         for slope in slopes.to_dict("records"):
             low, high = float(slope["conf_low"]), float(slope["conf_high"])

@@ -29,17 +29,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
-from escalation._vocabulary import cause_from_event
+from escalation._vocabulary import cause_from_event, spells_of
 from escalation.core.riskset import CoxData, Ties, cox_terms
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "GRID",
@@ -171,7 +174,7 @@ def _maximum(
 
 
 def profile_cox(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     model: str = "unadjusted",
     treatment: str = "treatment",
@@ -186,7 +189,7 @@ def profile_cox(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    frame : SpellData or pandas.DataFrame
         Spells with ``duration``, ``event`` and the treatment (0/1) column, plus the
         strata columns.
     model : str, default "unadjusted"
@@ -221,6 +224,7 @@ def profile_cox(
     >>> float(profile.value.max()), len(profile.point) >= 41
     (0.0, True)
     """
+    frame = spells_of(frame, function="profile_cox")
     event, cause = cause_from_event(event, cause, function="profile_cox")
     cause = 1 if cause is None else int(cause)
     missing = [c for c in (duration, event, treatment, *strata) if c not in frame.columns]

@@ -1,10 +1,11 @@
-"""Write a figure as PNG, PDF and SVG at journal column widths."""
+"""Write a figure as PNG, PDF and SVG (or TIFF and EPS) at journal column widths."""
 
 # plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
 # mypy: disable-error-code="no-untyped-call, no-any-return"
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -13,17 +14,22 @@ from typing import Any, Final, Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import plotnine as p9
+from matplotlib.colors import to_rgba, to_rgba_array
 
 from escalation.errors import DesignError
 from escalation.figures.theme import ColumnWidth, width_mm
 
-__all__ = ["FORMATS", "drawn", "save_figure", "write_figure"]
+__all__ = ["FORMATS", "JOURNAL_FORMATS", "drawn", "save_figure", "write_figure"]
 
-#: Formats :func:`save_figure` can write.
+#: Formats :func:`save_figure` writes by default (and the studies write).
 FORMATS: Final = ("png", "pdf", "svg")
+#: Formats journals ask for besides: TIFF (LZW-compressed RGB, 300–600 dpi: PLOS,
+#: Elsevier) and EPS (vector, fonts embedded).
+JOURNAL_FORMATS: Final = ("tiff", "eps")
 
-Format = Literal["png", "pdf", "svg"]
+Format = Literal["png", "pdf", "svg", "tiff", "eps"]
 
 _MM_PER_INCH: Final = 25.4
 #: Metadata cleared so that the same figure gives the same bytes on every run.
@@ -31,12 +37,14 @@ _METADATA: Final = {
     "png": {"Software": None},
     "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
     "svg": {"Date": None, "Creator": None},
+    "eps": {"Creator": "escalation"},  # and no %%CreationDate (see _write_eps)
 }
 #: The house settings every figure is drawn and written with.
 _RC: Final[dict[Any, Any]] = {
     "svg.hashsalt": "escalation",
     "pdf.fonttype": 42,
     "svg.fonttype": "path",
+    "ps.fonttype": 42,
 }
 #: Font tables left out of the TrueType fonts embedded in PDF: text shaping (GSUB, GPOS,
 #: GDEF, kern) and math layout (MATH). A PDF places every glyph itself, so no reader uses
@@ -63,9 +71,15 @@ def save_figure(
     """Write ``plot`` to ``path_stem.png``, ``.pdf`` and ``.svg`` at a journal width.
 
     The figure is drawn once and written in every format; fonts are embedded as
-    TrueType in PDF (the glyphs used, with their outlines and metrics) and as paths in
-    SVG, and time stamps are left out, so the same figure gives the same files on every
-    run.
+    TrueType in PDF and EPS (the glyphs used, with their outlines and metrics: Type 42
+    in PostScript) and as paths in SVG, and time stamps are left out, so the same
+    figure gives the same files on every run.
+
+    ``formats=("pdf", "tiff", "eps")`` writes what journals ask for: TIFF is RGB (the
+    figure on white), LZW-compressed, with its resolution (``dpi``) in the file; EPS is
+    vector PostScript, which has no transparency, so partly transparent areas
+    (confidence bands) are blended with the panel beneath them (where two bands
+    overlap, the later one hides the other: use PDF or TIFF for such figures).
 
     Parameters
     ----------
@@ -77,10 +91,10 @@ def save_figure(
         85 mm, 178 mm, or millimetres.
     height_mm : float, optional
         Height in millimetres (default: the height set by the figure's theme).
-    formats : sequence of {"png", "pdf", "svg"}
-        Formats to write.
+    formats : sequence of {"png", "pdf", "svg", "tiff", "eps"}
+        Formats to write (default :data:`FORMATS`: png, pdf, svg).
     dpi : int, default 300
-        Resolution of the PNG.
+        Resolution of the PNG and TIFF (journals ask for 300–600 dpi).
 
     Returns
     -------
@@ -234,17 +248,128 @@ def write_figure(
     with _rc_lock, mpl.rc_context(_RC), _lean_font_subsets():
         for fmt in formats:
             path = stem.with_name(f"{stem.name}.{fmt}")
-            figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+            if fmt == "tiff":
+                _write_tiff(figure, path, dpi)
+            elif fmt == "eps":
+                _write_eps(figure, path, dpi)
+            else:
+                figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
             written.append(path)
     return written
 
 
+def _write_tiff(figure: Any, path: Path, dpi: int) -> None:
+    """Write ``figure`` as an LZW-compressed RGB TIFF at ``dpi`` (the figure on white)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, metadata=_METADATA["png"])
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        rgba = image.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    rgb = Image.alpha_composite(white, rgba).convert("RGB")
+    rgb.save(path, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi))
+
+
+def _write_eps(figure: Any, path: Path, dpi: int) -> None:
+    """Write ``figure`` as EPS: opaque colours (:func:`_opaque`), fonts embedded.
+
+    matplotlib writes the time as a ``%%CreationDate`` comment (optional in EPS); it is
+    left out, so the same figure gives the same file. The file ends with the ``%%EOF``
+    comment of the Document Structuring Conventions, which matplotlib does not write
+    and some journals' checkers look for.
+    """
+    with _opaque(figure):
+        figure.savefig(path, format="eps", dpi=dpi, metadata=_METADATA["eps"])
+    content = path.read_bytes()
+    header, separator, rest = content.partition(b"%%EndComments")
+    dated = b"\n".join(
+        line for line in header.split(b"\n") if not line.startswith(b"%%CreationDate")
+    )
+    ending = b"" if rest.rstrip().endswith(b"%%EOF") else b"%%EOF\n"
+    path.write_bytes(dated + separator + rest + ending)
+
+
+def _blend(colours: Any, beneath: tuple[float, ...]) -> Any:
+    """Return RGBA ``colours`` made opaque by blending them over ``beneath``.
+
+    Fully transparent colours stay so (PostScript leaves them out, as other formats do).
+    """
+    rgba = to_rgba_array(colours).copy()
+    alpha = rgba[:, 3:4]
+    partly = (alpha > 0) & (alpha < 1)
+    blended = rgba[:, :3] * alpha + np.asarray(beneath[:3]) * (1 - alpha)
+    rgba[:, :3] = np.where(partly, blended, rgba[:, :3])
+    rgba[:, 3:4] = np.where(partly, 1.0, alpha)
+    return rgba
+
+
+def _beneath(artist: Any, figure: Any) -> tuple[float, ...]:
+    """Return the opaque colour under ``artist``: its panel's, else the page's, else white."""
+    for colour in (
+        getattr(artist.axes, "get_facecolor", lambda: None)() if artist.axes else None,
+        figure.get_facecolor(),
+    ):
+        if colour is not None and to_rgba(colour)[3] == 1:
+            return to_rgba(colour)
+    return (1.0, 1.0, 1.0, 1.0)
+
+
+@contextmanager
+def _opaque(figure: Any) -> Iterator[None]:
+    """Blend the figure's partly transparent faces, edges and lines with what is beneath.
+
+    PostScript has no transparency: matplotlib draws a partly transparent artist (a
+    confidence band at alpha 0.2) opaque, hiding the curves under it. Blended with the
+    panel beneath, the band looks as it does on screen. Restored afterwards, for the
+    other formats written from the same figure.
+    """
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    restore: list[Any] = []
+    for artist in figure.findobj(lambda a: isinstance(a, Collection | Patch | Line2D)):
+        beneath = _beneath(artist, figure)
+        alpha = artist.get_alpha()
+        if isinstance(artist, Line2D):
+            colour = to_rgba(artist.get_color(), alpha)
+            if 0 < colour[3] < 1:
+                restore.append((artist.set_color, artist.get_color(), artist, alpha))
+                artist.set_alpha(None)
+                artist.set_color(tuple(_blend([colour], beneath)[0]))
+            continue
+        face, edge = artist.get_facecolor(), artist.get_edgecolor()
+        if not (_partly(face) or _partly(edge)):
+            continue
+        restore.append((artist.set_facecolor, face, artist, alpha))
+        restore.append((artist.set_edgecolor, edge, artist, alpha))
+        artist.set_alpha(None)
+        single = isinstance(artist, Patch)
+        for setter, colours in ((artist.set_facecolor, face), (artist.set_edgecolor, edge)):
+            blended = _blend(colours, beneath)
+            setter(tuple(blended[0]) if single else blended)
+    try:
+        yield
+    finally:
+        for setter, value, artist, alpha in reversed(restore):
+            artist.set_alpha(alpha)
+            setter(value)
+
+
+def _partly(colours: Any) -> bool:
+    alpha = to_rgba_array(colours)[:, 3]
+    return bool(((alpha > 0) & (alpha < 1)).any())
+
+
 def _check_formats(formats: Sequence[str]) -> None:
-    unknown = [f for f in formats if f not in FORMATS]
+    supported = (*FORMATS, *JOURNAL_FORMATS)
+    unknown = [f for f in formats if f not in supported]
     if unknown or not formats:
         raise DesignError(
             f"figure formats {unknown or list(formats)} are not supported; "
-            f"use some of {', '.join(FORMATS)}"
+            f"use some of {', '.join(supported)}"
         )
 
 

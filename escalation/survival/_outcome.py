@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import weights_column
 from escalation.errors import DataValidationError, DesignError, Problem
 
 if TYPE_CHECKING:
@@ -27,7 +28,11 @@ __all__ = [
     "refuse_missing_labels",
     "usable_data",
     "usable_rows",
+    "with_weights",
 ]
+
+#: What ``weights=`` of every time-to-event entry point takes (docs/vocabulary.md).
+Weights = str | npt.ArrayLike | None
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,24 @@ def usable_data(
         raise DesignError(f"expected SpellData or a pandas DataFrame, got {type(data).__name__}")
     used = usable_rows(data, weights=weights)
     return used.frame, used
+
+
+def with_weights(
+    data: SpellData | pd.DataFrame, weights: Weights, *, function: str
+) -> tuple[SpellData | pd.DataFrame, str | None]:
+    """Return ``data`` and its weights column, given as a name or one weight per spell.
+
+    Weights given as values (:func:`~escalation._vocabulary.weights_column`) become a
+    column of the spells (``SpellData.spells``) or of the data frame.
+    """
+    from escalation.timeline.spells import SpellData
+
+    if isinstance(data, SpellData):
+        spells, column = weights_column(data.spells, weights, function=function)
+        return (data if spells is data.spells else replace(data, spells=spells)), column
+    if not isinstance(cast(object, data), pd.DataFrame):  # refused by the entry point
+        return data, cast(str | None, weights)
+    return weights_column(data, weights, function=function)
 
 
 def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:

@@ -23,6 +23,7 @@ __all__ = [
     "coefficient_table",
     "ratio_table",
     "reference_levels",
+    "standard_errors",
 ]
 
 #: Columns of every coefficient table, in order.
@@ -44,6 +45,23 @@ def check_conf_level(conf_level: float) -> float:
     return float(conf_level)
 
 
+def standard_errors(covariance: pd.DataFrame) -> np.ndarray:
+    """Return the square roots of the diagonal of ``covariance``; ``NaN`` where negative.
+
+    A negative variance comes from an information matrix that is numerically singular:
+    separated terms (infinite estimates, which the fit has warned of and named) and the
+    levels coded with them. It has no standard error: ``NaN``, as R's ``sqrt`` gives,
+    rather than numpy's "invalid value encountered in sqrt".
+
+    Examples
+    --------
+    >>> standard_errors(pd.DataFrame([[4.0, 0.0], [0.0, -1.0]])).tolist()
+    [2.0, nan]
+    """
+    variance = np.diag(covariance.to_numpy(dtype=float))
+    return np.sqrt(np.where(variance >= 0, variance, np.nan))
+
+
 def coefficient_table(
     terms: list[str] | tuple[str, ...],
     estimate: np.ndarray,
@@ -53,6 +71,7 @@ def coefficient_table(
     exponentiate: bool = False,
     inestimable: Sequence[str] = (),
     separated: Sequence[str] = (),
+    not_ratios: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Return Wald estimates, intervals and two-sided p-values as a tidy frame.
 
@@ -70,7 +89,9 @@ def coefficient_table(
     With ``exponentiate=True`` the estimate and interval are exponentiated (hazard or time
     ratios); ``std_error`` stays on the log scale, as in R's ``broom``, and a last column
     ``std_error_scale`` says so (``"log"``), so a table of ratios (``hazard_ratios.csv``)
-    names the scale of its standard errors.
+    names the scale of its standard errors. Terms in ``not_ratios`` (an AFT model's
+    ``(Intercept)`` and ``log(scale)``: baseline parameters, not effects) stay on their
+    own scale, under their own names, as flexsurv's ``tidy(transform = "coefs.exp")``.
 
     Examples
     --------
@@ -95,7 +116,8 @@ def coefficient_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2.0 * stats.norm.sf(np.abs(est / se))
     if exponentiate:
-        est, low, high = np.exp(est), np.exp(low), np.exp(high)
+        ratio = ~np.isin(names, list(not_ratios))
+        est, low, high = (np.where(ratio, np.exp(v), v) for v in (est, low, high))
     table = pd.DataFrame(
         {
             "term": list(terms),

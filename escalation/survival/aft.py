@@ -16,25 +16,26 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
-from escalation._vocabulary import AUTO, warn_deprecated
+from escalation._vocabulary import AUTO, INTERCEPT, warn_deprecated, weights_column
 from escalation.core.newton import Value, covariance, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import DesignError
 from escalation.survival._inputs import learn_coding, profile_labels, resolve_outcome
-from escalation.survival._outcome import durations, event_codes, usable_rows
+from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
     check_conf_level,
     coefficient_table,
     ratio_table,
     reference_levels,
+    standard_errors,
 )
 from escalation.timeline.matrix import Coding
 
@@ -45,6 +46,9 @@ __all__ = ["AFTResult", "Distribution", "fit_aft"]
 
 Distribution = Literal["weibull", "lognormal", "loglogistic"]
 FloatArray = npt.NDArray[np.float64]
+#: The baseline rows of every AFT fit (R's ``survreg``): log time at the reference
+#: profile and the log of the scale σ; not effects, so never exponentiated as ratios.
+BASELINE_TERMS: Final = (INTERCEPT, "log(scale)")
 
 
 def _derivatives(
@@ -176,15 +180,17 @@ class AFTResult(SurvivalResult):
         Parameters
         ----------
         exponentiate : bool, default False
-            Report time ratios: every estimate and interval exponentiated (the
-            ``log(scale)`` row then holds the scale :math:`\sigma`).
+            Report time ratios: the covariates' estimates and intervals exponentiated.
+            The baseline rows ``(Intercept)`` (log time) and ``log(scale)`` (log
+            :math:`\sigma`) are not ratios: they stay on the log scale their names say,
+            as in flexsurv's ``tidy(transform = "coefs.exp")``.
 
         Returns
         -------
         pandas.DataFrame
             ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
         """
-        se = np.sqrt(np.diag(self.covariance.to_numpy()))
+        se = standard_errors(self.covariance)
         return coefficient_table(
             list(self.coefficients.index),
             self.coefficients.to_numpy(),
@@ -193,6 +199,7 @@ class AFTResult(SurvivalResult):
             exponentiate=exponentiate,
             inestimable=self.inestimable,
             separated=self.separated,
+            not_ratios=BASELINE_TERMS,
         )
 
     @property
@@ -216,7 +223,10 @@ class AFTResult(SurvivalResult):
         }
 
     def _summary_table(self) -> pd.DataFrame:
-        return ratio_table(self.tidy(), "time ratio")
+        table = ratio_table(self.tidy(), "time ratio")
+        ratios = [c for c in table.columns if c == "time ratio" or c.startswith(("lower", "upper"))]
+        table.loc[table["term"].isin(BASELINE_TERMS), ratios] = np.nan  # not ratios
+        return table
 
     def plot(self, **options: Any) -> Any:
         """Return the time ratios as a forest plot (no intercept or scale rows).
@@ -226,7 +236,7 @@ class AFTResult(SurvivalResult):
         from escalation.figures.results import plot_coefficients
 
         table = self.tidy(exponentiate=True)
-        table = table[~table["term"].isin(["(Intercept)", "log(scale)"])]
+        table = table[~table["term"].isin(BASELINE_TERMS)]
         return plot_coefficients(table, "Time ratio", **options)
 
     def _summary_facts(self) -> dict[str, Any]:
@@ -293,7 +303,7 @@ def fit_aft(
     duration: str = "duration",
     event: str = "event",
     cause: int | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     cluster: str | None = AUTO,
     conf_level: float = 0.95,
     min_count: int = 20,
@@ -321,8 +331,9 @@ def fit_aft(
         Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
     cause : int, optional
         The cause modelled (default 1); other codes are censored.
-    weights : str, optional
-        Column of case weights, finite and ``>= 0`` (then the robust variance is used);
+    weights : str or array_like, optional
+        Column of case weights, finite and ``>= 0``, or the weights themselves (one per
+        spell, in row order); with weights the robust variance is used;
         rows with weight 0 are left out and counted in ``glance()["dropped"]``.
     cluster : str, None or "auto", default "auto"
         Column of clusters for the robust variance; ``"auto"``: the design's cluster for
@@ -373,6 +384,7 @@ def fit_aft(
     cause = 1 if terms_in.cause is None else terms_in.cause
     cluster = terms_in.cluster
     frame, default = _frame_of(data, False)
+    frame, weights = weights_column(frame, weights, function="fit_aft")
     time_column = terms_in.time[0]
     _require(frame, [time_column, terms_in.event], "time/event")
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
@@ -397,7 +409,7 @@ def fit_aft(
     ols, *_ = np.linalg.lstsq(x * np.sqrt(w)[:, None], log_t * np.sqrt(w), rcond=None)
     spread = float(np.sqrt(np.average((log_t - x @ ols) ** 2, weights=w)))
     start = np.concatenate((ols, [np.log(max(spread, 1e-3))]))
-    terms = ["(Intercept)", *names, "log(scale)"]
+    terms = [BASELINE_TERMS[0], *names, BASELINE_TERMS[1]]
 
     def evaluate(theta: FloatArray) -> Value:
         loglik, grad, hess, scores = _loglik_parts(theta, x, log_t, status, w, distribution)

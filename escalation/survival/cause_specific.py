@@ -28,7 +28,7 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import usable_data
+from escalation.survival._outcome import Weights, usable_data, with_weights
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -299,7 +299,7 @@ def fit_cause_specific(
     event: str = "event",
     causes: Sequence[int] | None = None,
     cluster: str | None = AUTO,
-    weights: str | None = None,
+    weights: Weights = None,
     conf_level: float = 0.95,
     min_count: int = 20,
     coding: Coding | None = None,
@@ -335,8 +335,9 @@ def fit_cause_specific(
         cluster-robust sandwich. ``"auto"``: the design's cluster for SpellData
         (``SpellData.cluster``), none for a data frame; without a cluster they are
         model-based.
-    weights : str, optional
-        Column of non-negative case weights; standard errors are then robust (by subject,
+    weights : str or array_like, optional
+        Column of non-negative case weights (or the weights themselves, one per spell in
+        row order); standard errors are then robust (by subject,
         or by ``cluster``). Rows with weight 0 are left out and counted in
         ``glance()["dropped"]``.
     conf_level : float, default 0.95
@@ -407,6 +408,7 @@ def fit_cause_specific(
             )
         causes = (terms.cause,)
     cluster = terms.cluster
+    data, weights = with_weights(data, weights, function="fit_cause_specific")
     data, used = usable_data(data, weights=weights)  # weight 0: left out, counted as dropped
     prepared = prepare_competing(
         data,

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import AUTO, spare_column, warn_deprecated
+from escalation._vocabulary import AUTO, spare_column, warn_deprecated, weights_column
 from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
 from escalation.core.collinearity import left_out_phrase, redundant_columns
@@ -35,13 +35,14 @@ from escalation.core.sandwich import cluster_sandwich, robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import format_number, format_p
 from escalation.survival._inputs import ModelTerms, learn_coding, profile_labels, resolve_outcome
-from escalation.survival._outcome import durations, event_codes, usable_rows
+from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
     check_conf_level,
     coefficient_table,
     ratio_table,
     reference_levels,
+    standard_errors,
 )
 from escalation.timeline.matrix import Coding
 
@@ -211,7 +212,7 @@ class CoxResult(SurvivalResult):
             reports them ``NA``: no hazard ratio can be estimated for them
             (``glance()`` and ``summary()`` name them).
         """
-        se = np.sqrt(np.diag(self.covariance.to_numpy()))
+        se = standard_errors(self.covariance)
         return coefficient_table(
             list(self.coefficients.index),
             self.coefficients.to_numpy(),
@@ -735,7 +736,7 @@ def fit_cox(
     event: str = "event",
     cause: int | None = None,
     strata: str | Sequence[str] | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     cluster: str | None = AUTO,
     ties: Ties = "efron",
     time_varying: bool = False,
@@ -777,8 +778,10 @@ def fit_cox(
         The cause modelled; other codes are censored. Default 1 (escalation).
     strata : str or sequence of str, optional
         Columns defining strata with their own baseline hazards.
-    weights : str, optional
-        Column of non-negative case weights. Weighted fits use the robust variance. Rows
+    weights : str or array_like, optional
+        Column of non-negative case weights, or the weights themselves (one per row of
+        the table fitted, in its order: the spells, or the counting rows with
+        ``time_varying``). Weighted fits use the robust variance. Rows
         with weight 0 are left out and counted in ``glance()["dropped"]``.
     cluster : str, None or "auto", default "auto"
         Column of clusters for the robust (sandwich) variance. ``"auto"``: the design's
@@ -858,6 +861,8 @@ def fit_cox(
     cause = 1 if terms.cause is None else terms.cause
     cluster = terms.cluster
     frame, default_covariates = _frame_of(data, time_varying)
+    table = "counting" if time_varying else "spells"
+    frame, weights = weights_column(frame, weights, function="fit_cox", table=table)
     terms = _with_time_varying_treatment(data, terms)
     _require(frame, [*terms.time, terms.event], "time/event")
     strata_cols = terms.strata

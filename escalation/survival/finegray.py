@@ -29,7 +29,7 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import usable_rows
+from escalation.survival._outcome import Weights, usable_rows, with_weights
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -383,7 +383,7 @@ def fit_fine_gray(
     event: str = "event",
     cause: int | None = None,
     cluster: str | None = AUTO,
-    weights: str | None = None,
+    weights: Weights = None,
     conf_level: float = 0.95,
     min_count: int = 20,
     coding: Coding | None = None,
@@ -426,8 +426,9 @@ def fit_fine_gray(
         Column of cluster labels for the robust variance (missing labels are their own
         cluster). ``"auto"``: the design's cluster for SpellData (``SpellData.cluster``),
         none for a data frame; without a cluster each subject is its own cluster.
-    weights : str, optional
-        Column of case weights, finite and ``>= 0``, multiplying the Fine–Gray weights
+    weights : str or array_like, optional
+        Column of case weights, finite and ``>= 0`` (or the weights themselves, one per
+        spell in row order), multiplying the Fine–Gray weights
         (as ``finegray(weights = )``). Subjects with weight 0 are left out of the fit and
         counted in ``glance()["dropped"]``; like R, the censoring distribution uses
         every subject.
@@ -494,6 +495,7 @@ def fit_fine_gray(
     True
     """
     level = check_conf_level(conf_level)
+    data, weights = with_weights(data, weights, function="fit_fine_gray")
     outcome = (duration, event, cause)
     terms = resolve_outcome("fit_fine_gray", data, covariates, formula, outcome, cluster=cluster)
     cause = 1 if terms.cause is None else terms.cause

@@ -165,6 +165,8 @@ def gray_test(
     cause: int = 1,
     strata: str | None = None,
     rho: float = 0.0,
+    duration: str = "duration",
+    event: str = "event",
 ) -> GrayTestResult:
     r"""Test whether the cumulative incidence of ``cause`` is the same in every group.
 
@@ -176,7 +178,7 @@ def gray_test(
     Parameters
     ----------
     data : SpellData or pandas.DataFrame
-        Spells with ``duration`` (> 0) and ``event`` (0 censored, else a cause code).
+        Spells with the ``duration`` and ``event`` columns.
     group : str
         Column of the groups compared.
     cause : int, default 1
@@ -185,6 +187,8 @@ def gray_test(
         Column of strata: the test compares groups within strata.
     rho : float, default 0.0
         Power of the weight :math:`\{1 - \hat F(t-)\}^\rho` (R's ``rho``).
+    duration, event : str, default "duration", "event"
+        Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
 
     Returns
     -------
@@ -207,7 +211,7 @@ def gray_test(
     >>> round(gray_test(spells, "arm").p_value, 4)  # R cmprsk::cuminc: 0.1351518
     0.1352
     """
-    arrays = _arrays(data, group=group, strata=strata)
+    arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
     levels = list(arrays.levels)
     k = len(levels)
     if k < 2:

@@ -21,12 +21,18 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import cause_from_event, refuse_repeats, resolve_cluster
+from escalation._vocabulary import (
+    cause_from_event,
+    refuse_repeats,
+    resolve_cluster,
+    weights_column,
+)
 from escalation.clusters import cluster_codes
 from escalation.core import productlimit
 from escalation.core.influence import area_influence, influence_se
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import (
+    Weights,
     durations,
     event_codes,
     refuse_missing_labels,
@@ -102,7 +108,7 @@ def _arrays(
     data: SpellData | pd.DataFrame,
     *,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     strata: str | None = None,
     duration: str = "duration",
     event: str = "event",
@@ -121,6 +127,7 @@ def _arrays(
         raise DesignError(
             f"data must be a SpellData or a pandas DataFrame, got {type(data).__name__}"
         )
+    frame, weights = weights_column(frame, weights, function="the curve")
     wanted = [
         duration,
         event,
@@ -615,7 +622,7 @@ def _curve_rows(
 _IJ = "infinitesimal jackknife"
 
 
-def _variance_name(weights: str | None, arrays: _Arrays, plain: str | None) -> str | None:
+def _variance_name(weights: object, arrays: _Arrays, plain: str | None) -> str | None:
     """Return the standard errors' name in ``method``: ``plain``, jackknife or clustered."""
     if arrays.cluster is not None:
         return f"{_IJ} clustered by {arrays.cluster}"
@@ -627,7 +634,7 @@ def _method(estimator: str, variance: str | None, interval: str) -> str:
     return ", ".join(part for part in (estimator, variance, interval) if part)
 
 
-def _jackknife(weights: str | None, arrays: _Arrays) -> bool:
+def _jackknife(weights: object, arrays: _Arrays) -> bool:
     """Whether the standard errors are the infinitesimal jackknife (weighted or clustered)."""
     return weights is not None or arrays.clusters is not None
 
@@ -656,7 +663,7 @@ def kaplan_meier(
     data: SpellData | pd.DataFrame,
     *,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     duration: str = "duration",
     event: str = "event",
     cause: int | None = None,
@@ -676,8 +683,9 @@ def kaplan_meier(
         Spells with ``duration`` (> 0) and ``event`` (0 censored, else a cause code).
     group : str, optional
         Column splitting the data into separate curves.
-    weights : str, optional
-        Column of non-negative case weights (e.g. inverse-probability weights). Rows with
+    weights : str or array_like, optional
+        Column of non-negative case weights (e.g. inverse-probability weights), or the
+        weights themselves (one per spell, in row order). Rows with
         weight 0 are left out (also from the numbers at risk) and counted in
         ``glance()["dropped"]``.
     duration, event : str, default "duration", "event"
@@ -751,7 +759,7 @@ def nelson_aalen(
     data: SpellData | pd.DataFrame,
     *,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     duration: str = "duration",
     event: str = "event",
     cause: int | None = None,
@@ -895,7 +903,7 @@ def aalen_johansen(
     *,
     causes: Sequence[int] | None = None,
     group: str | None = None,
-    weights: str | None = None,
+    weights: Weights = None,
     duration: str = "duration",
     event: str = "event",
     conf_level: float = 0.95,

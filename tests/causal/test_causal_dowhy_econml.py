@@ -69,7 +69,7 @@ def test_heterogeneity_finds_larger_effects_for_high_risk(data: pd.DataFrame) ->
     assert len(out.effects()) == len(data)
     true_effect = true_cif(data, 1, 365) - true_cif(data, 0, 365)
     assert np.mean(out.effect) == pytest.approx(true_effect.mean(), abs=0.05)
-    assert out.projection["term"].iloc[0] == "intercept"
+    assert out.projection["term"].iloc[0] == "(Intercept)"
     assert out.projection["std_error"].gt(0).all()
 
 

@@ -205,7 +205,7 @@ def test_causal_table_one_three_arms_smd_is_the_mean_of_the_pairwise_smds() -> N
         }
     )
     data.loc[data["arm"] == "B", "age"] += 1.5
-    ours = table_one(data, by="arm", variables=["age", "sex"]).smd.set_index("variable")["smd"]
+    ours = table_one(data, group="arm", variables=["age", "sex"]).smd.set_index("variable")["smd"]
     reference = tableone.TableOne(
         data, columns=["age", "sex"], categorical=["sex"], groupby="arm", smd=True,
         overall=False, pval=False, missing=False,

@@ -71,7 +71,7 @@ def test_unknown_moderators_are_refused() -> None:
         pool_share_packs(list(packs()), moderators=["budget"])
     extra = pd.DataFrame({"authority": ["LA01", "LA02", "LA03"], "budget": [1.0, 2.0, 4.0]})
     result = pool_share_packs(list(packs()), characteristics=extra, moderators=["budget"])
-    assert set(result.meta_regression["term"]) == {"intercept", "budget"}
+    assert set(result.meta_regression["term"]) == {"(Intercept)", "budget"}
 
 
 def test_pooled_table1_equals_the_table_of_the_pooled_data_without_withheld_cells() -> None:

@@ -81,6 +81,33 @@ def test_time_ratios_exponentiate() -> None:
     fit = fit_aft(rossi(), ["fin", "prio"], distribution="lognormal", cluster=None)
     ratios = fit.tidy(exponentiate=True).set_index("term")
     assert ratios.loc["fin", "estimate"] == pytest.approx(np.exp(fit.coefficients["fin"]))
-    assert ratios.loc["log(scale)", "estimate"] == pytest.approx(
-        np.exp(fit.coefficients["log(scale)"])
+    # the baseline rows are not ratios: they stay what their names say (log scale)
+    for term in ("(Intercept)", "log(scale)"):
+        assert ratios.loc[term, "estimate"] == pytest.approx(fit.coefficients[term])
+    assert set(ratios["std_error_scale"]) == {"log"}
+
+
+def test_time_ratios_match_lifelines_weibull() -> None:
+    """Time ratios are lifelines' ``exp(coef)`` of the covariates; the intercept is its
+    log scale ``lambda_`` intercept and log(scale) is minus its log shape ``rho_``."""
+    from lifelines import WeibullAFTFitter
+
+    data = rossi()
+    fit = fit_aft(data, ["fin", "prio"], distribution="weibull", cluster=None)
+    ours = fit.tidy(exponentiate=True).set_index("term")
+    theirs = (
+        WeibullAFTFitter()
+        .fit(data[["duration", "event", "fin", "prio"]], "duration", "event")
+        .summary
     )
+    for term in ("fin", "prio"):
+        row = theirs.loc[("lambda_", term)]
+        assert ours.loc[term, "estimate"] == pytest.approx(row["exp(coef)"], rel=1e-5)
+        assert ours.loc[term, "conf_low"] == pytest.approx(row["exp(coef) lower 95%"], rel=1e-4)
+        assert ours.loc[term, "conf_high"] == pytest.approx(row["exp(coef) upper 95%"], rel=1e-4)
+    intercept = theirs.loc[("lambda_", "Intercept"), "coef"]
+    assert ours.loc["(Intercept)", "estimate"] == pytest.approx(intercept, rel=1e-5)
+    log_shape = theirs.loc[("rho_", "Intercept"), "coef"]
+    assert ours.loc["log(scale)", "estimate"] == pytest.approx(-log_shape, rel=1e-4)
+    summary = fit.summary().table.set_index("term")
+    assert summary.loc[["(Intercept)", "log(scale)"], "time ratio"].isna().all()

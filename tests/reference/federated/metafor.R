@@ -20,7 +20,7 @@ add <- function(case, model, quantity, term, value) {
 }
 record <- function(case, model, fit, newmods = NULL) {
   terms <- rownames(fit$beta)
-  terms[terms == "intrcpt"] <- "intercept"
+  terms[terms == "intrcpt"] <- "(Intercept)"  # escalation's name for it (R's lm, glm)
   add(case, model, "estimate", terms, fit$beta)
   add(case, model, "std_error", terms, fit$se)
   add(case, model, "statistic", terms, fit$zval)
