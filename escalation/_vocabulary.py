@@ -240,7 +240,7 @@ def weights_column(
     >>> with_weights, column = weights_column(frame, [1.0, 2.5], function="fit_cox")
     >>> column, with_weights[column].tolist()
     ('_weights', [1.0, 2.5])
-    >>> weights_column(frame, "w", function="fit_cox")[1]
+    >>> weights_column(frame.assign(w=[1.0, 2.0]), "w", function="fit_cox")[1]
     'w'
     """
     if weights is None:
