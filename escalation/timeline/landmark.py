@@ -45,10 +45,9 @@ def landmark(
         way just after the landmark), ``early_help_episodes`` (started so far) and
         ``treated_by_landmark`` (``treatment_start <= at``), and the covariates updated:
         ``age``, the prior counts, ``days_since_first_referral`` and the factor flags
-        use everything up to the end of day ``at`` (the time-zero episode, and what started
-        inside it before time zero, are still not counted: see
-        :mod:`escalation.timeline.spells`). ``source``, ``need`` and the children columns
-        stay as at time zero.
+        use everything up to the end of day ``at`` (the decision point's own episodes are
+        still not counted: see :mod:`escalation.timeline.spells`). ``source``, ``need``
+        and the children columns stay as at time zero.
 
     Notes
     -----

@@ -20,11 +20,11 @@ Treatment
     ``treatment`` is 1 when the time-zero episode ended with one of the reasons, and
     then ``treatment_start`` is 0.
 Baseline covariates
-    Only what was known at time zero. The ``prior_*`` counts are the history *before the
-    index episode*: episodes that started before the day the index episode began (its
-    start, or the start of the referral under way when it is of another kind), so neither
-    the time-zero episode nor what started inside it before time zero (with ``at =
-    "end"``, the index referral's own assessment) is counted; factors of the latest
+    Only what was known at time zero. The ``prior_*`` counts are the episodes started
+    before the time-zero day but the decision point's own: the time-zero episode and,
+    when time zero is a referral or an assessment, the index referral and the
+    assessments started within it (with ``at = "end"``, the referral's own assessment);
+    factors of the latest
     assessment that started before the time-zero day and was completed on or before it;
     ``source`` and ``need`` of the time-zero referral (or of the latest referral started
     before time zero when time zero is another kind); ``days_since_first_referral`` from
@@ -727,8 +727,8 @@ def baseline_covariates(
 
     With ``inclusive=False`` (time zero) only episodes starting strictly before ``asof``
     count; with ``inclusive=True`` (a landmark, decided at the end of its day) episodes
-    starting on ``asof`` count too. The prior counts leave out the index episode and
-    what belongs to it (see :func:`_prior_counts`).
+    starting on ``asof`` count too. The prior counts leave out the decision point's own
+    episodes (see :func:`_prior_counts`).
     """
     kids = prep.children
     n = len(child)
@@ -773,43 +773,60 @@ def _prior_counts(
     *,
     inclusive: bool,
 ) -> dict[str, IntArray]:
-    """Count the ``prior_*`` episodes: before the index episode, and after time zero.
+    """Count the ``prior_*`` episodes: those started before time zero, and at a landmark after.
 
-    An episode counts when it started before the index episode began (the day
-    :func:`_index_start` gives), or, at a landmark, after time zero: from the time-zero
-    day up to ``asof`` (``asof`` itself included when ``inclusive``). What started from
-    the index episode's beginning up to the day before time zero is the index episode's
-    own (the time-zero episode itself and, with ``at = "end"``, its assessment, say): it
-    is the decision point, not its history, and never counted. The time-zero episode is
-    never counted either when it starts on the time-zero day (``at = "start"``).
+    An episode counts when it started before the time-zero day, or, at a landmark, from
+    the time-zero day up to ``asof`` (``asof`` itself included when ``inclusive``),
+    except the decision point's own episodes: the time-zero episode itself and, when
+    time zero is a referral or an assessment, the index referral (the time-zero referral,
+    or the referral under way when the time-zero assessment started; :func:`_index_referral`)
+    with the assessments started within it before time zero (with ``at = "end"``, the
+    referral's own assessment). Every other episode that started before time zero counts,
+    a child protection plan or a period looked after within an open referral included.
     """
-    began = _index_start(prep, child, tz_pos)
+    tz_kind = design.time_zero.kind
     tz_start = prep.start[tz_pos]
+    ref = _index_referral(prep, child, tz_pos, tz_kind)
+    has_ref = ref >= 0
+    ref_start = prep.start[np.maximum(ref, 0)]
     out: dict[str, IntArray] = {}
     for name, kind in _PRIOR.items():
-        before = prep.count_before(kind, child, began)
+        before = prep.count_before(kind, child, t0)
+        own = np.zeros(len(child), dtype=np.int64)
+        if kind == tz_kind:
+            own += (tz_start < t0).astype(np.int64)
+        if kind == "referral" and tz_kind != "referral":
+            own += (has_ref & (ref_start < t0)).astype(np.int64)
+        if kind == "assessment":  # the index referral's own assessments, the time-zero one too
+            inside = before - prep.count_before(kind, child, ref_start)
+            own = np.where(has_ref, inside, own)
         since = prep.count_before(kind, child, asof, inclusive=inclusive)
         since = since - prep.count_before(kind, child, t0)
-        if kind == design.time_zero.kind:
+        if kind == tz_kind:
             later = (tz_start <= asof) if inclusive else (tz_start < asof)
             since = since - ((tz_start >= t0) & later).astype(np.int64)
-        out[name] = before + since
+        out[name] = before - own + since
     return out
 
 
-def _index_start(prep: Prepared, child: IntArray, tz_pos: IntArray) -> IntArray:
-    """Return the day the index episode began: its start, or its referral's.
+def _index_referral(prep: Prepared, child: IntArray, tz_pos: IntArray, tz_kind: str) -> IntArray:
+    """Return the position of the index referral of each spell (-1 when there is none).
 
-    An episode of another kind than referral (an assessment, early help...) that starts
-    while a referral is under way (started on or before its start day and not ended by
-    then) belongs to that referral: the index episode then began with the referral.
+    The time-zero episode when time zero is a referral; when it is an assessment, the
+    referral under way as the assessment started (started on or before its start day and
+    not ended by then), to which the assessment belongs. Other kinds of time zero (a
+    plan, early help) have no index referral: the referral they follow is history.
     """
+    if tz_kind == "referral":
+        return tz_pos
+    if tz_kind != "assessment":
+        return np.full(len(tz_pos), -1, dtype=np.int64)
     start = prep.start[tz_pos]
     ref = prep.last_before("referral", child, start, inclusive=True)
     safe = np.maximum(ref, 0)
     under_way = (ref >= 0) & (prep.end[safe] > start)
-    began: IntArray = np.where(under_way, np.minimum(prep.start[safe], start), start)
-    return began
+    found: IntArray = np.where(under_way, ref, -1)
+    return found
 
 
 def _latest_assessment(

@@ -358,9 +358,27 @@ def test_prior_counts_at_early_help() -> None:
     # Early help after the earlier referral closed: that referral is prior history (the CP
     # plan came after the early help).
     assert prior_counts(EARLIER, index_design("early_help", "start")) == [1, 1, 0, 0]
-    # Early help while the time-zero referral is under way belongs to it.
+    # Early help while a referral is under way: a time zero of another kind than referral
+    # or assessment has no index referral, so the referral and its assessment are history.
     rows = [*EARLIER, REFERRAL, ASSESSMENT, ep("early_help", "2020-01-25", "2020-04-01")]
-    assert prior_counts(rows, index_design("early_help", "start")) == [1, 1, 1, 0]
+    assert prior_counts(rows, index_design("early_help", "start")) == [2, 2, 1, 0]
+
+
+@pytest.mark.parametrize("at", ["start", "end"])
+def test_prior_counts_keep_plans_and_care_within_an_open_referral(at: str) -> None:
+    """A review found the first version of the index-episode rule leaving out every plan,
+    period of care and assessment that started inside a referral still open at time zero:
+    confounders lost, and counts that depended on whether the authority opened a new
+    referral for the plan."""
+    open_referral = ep("referral", "2018-01-01", "2021-06-01")
+    rows = [
+        open_referral,
+        ep("assessment", "2018-01-10", "2018-02-10"),
+        ep("cp_plan", "2018-03-01", "2018-12-01"),
+        ep("looked_after", "2018-12-05", "2019-03-01"),
+        ep("cp_plan", "2019-06-01", "2020-06-01"),
+    ]
+    assert prior_counts(rows, index_design("cp_plan", at)) == [1, 1, 1, 1]
 
 
 def test_landmark_counts_what_started_after_time_zero_only() -> None:
