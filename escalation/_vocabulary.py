@@ -224,9 +224,10 @@ def weights_column(
 ) -> tuple[pd.DataFrame, str | None]:
     """Return ``frame`` and the name of its column of case weights.
 
-    ``weights`` names a column of ``frame``, or holds the weights themselves (an array,
-    list or Series with one value per row of ``frame``, in its row order): they are then
-    added to a copy of ``frame`` as a column whose name no other column has.
+    ``weights`` names a column of ``frame``, or holds the weights themselves (an array or
+    list with one value per row of ``frame``, in its row order; a Series matched to the
+    rows by its index): they are then added to a copy of ``frame`` as a column whose name
+    no other column has.
 
     Raises
     ------
@@ -252,6 +253,8 @@ def weights_column(
                 f"available: {', '.join(map(str, frame.columns))}"
             )
         return frame, weights
+    if isinstance(weights, pd.Series) and not weights.index.equals(frame.index):
+        weights = _aligned(weights, frame, function=function, table=table)
     values = np.asarray(weights)
     if values.ndim != 1 or len(values) != len(frame):
         shape = "x".join(map(str, values.shape)) or "a single value"
@@ -262,6 +265,27 @@ def weights_column(
         )
     column = spare_column("_weights", frame.columns)
     return frame.assign(**{column: values}), column
+
+
+def _aligned(weights: pd.Series, frame: pd.DataFrame, *, function: str, table: str) -> pd.Series:
+    """Return a Series of weights in the row order of ``frame``, matched by index label.
+
+    A Series is matched by its index, as pandas matches it (a table sorted since its
+    weights were computed keeps each row's weight); one whose labels are not those of
+    the table's rows is refused rather than taken in row order.
+    """
+    if (
+        weights.index.is_unique
+        and frame.index.is_unique
+        and len(weights) == len(frame)
+        and weights.index.isin(frame.index).all()
+    ):
+        return weights.reindex(frame.index)
+    raise DesignError(
+        f"{function}: weights= is a Series whose index is not that of the {table} table's "
+        "rows, so which weight is whose cannot be told; pass weights with the table's "
+        "index (or their values in row order: weights.to_numpy())"
+    )
 
 
 def covariates_apart(covariates: Collection[object] | None, columns: Mapping[str, str]) -> None:

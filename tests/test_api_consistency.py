@@ -75,6 +75,29 @@ def test_weights_as_values_equal_weights_as_a_column(spells: pd.DataFrame) -> No
         assert not np.allclose(fit(None).to_numpy(), by_column.to_numpy())
 
 
+def test_weights_as_a_series_are_matched_to_the_rows_by_index(spells: pd.DataFrame) -> None:
+    """A code review found a Series of weights taken in its own order: the weights of a
+    table sorted since (``df.sort_values("duration")["w"]``) went to the wrong rows."""
+    by_column = kaplan_meier(spells, weights="weight").tidy()["estimate"]
+    shuffled = spells["weight"].sample(frac=1.0, random_state=1)
+    pd.testing.assert_series_equal(
+        kaplan_meier(spells, weights=shuffled).tidy()["estimate"], by_column
+    )
+    pd.testing.assert_series_equal(
+        fit_cox(spells, COVARIATES, weights=shuffled).coefficients,
+        fit_cox(spells, COVARIATES, weights="weight").coefficients,
+    )
+    foreign = pd.Series(spells["weight"].to_numpy(), index=spells.index + 10**6)
+    with pytest.raises(DesignError, match="index is not that of the spells table's rows"):
+        kaplan_meier(spells, weights=foreign)
+
+
+def test_table_one_settings_name_the_group(data: SpellData) -> None:
+    """``settings["by"]`` became None when the arms were given as ``group=``."""
+    settings = table_one(data, group="treatment").settings
+    assert settings["group"] == settings["by"] == "treatment"
+
+
 def test_weights_of_a_spell_data_are_one_per_spell(data: SpellData) -> None:
     rng = np.random.default_rng(3)
     w = rng.uniform(0.5, 2.0, len(data.spells))

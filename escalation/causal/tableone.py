@@ -667,7 +667,8 @@ def table_one(
         n,
         w_all is not None,
         {
-            "by": by,
+            "group": group,
+            "by": group,  # its name before ``group=``, kept for code that reads it
             "variables": chosen,
             "nonnormal": sorted(skewed & set(chosen)),
             "repeats": repeats,
