@@ -366,15 +366,18 @@ class EffectsResult(Presents):
     def glance(self) -> pd.DataFrame:
         """Return one row: n, events, method, population, bootstrap, seed and versions.
 
-        ``population`` is that of the adjusted estimators (``all``, ``treated`` or
-        ``overlap``; the unadjusted rows of :meth:`tidy` are ``crude``).
+        ``population`` names the populations of the rows of :meth:`tidy`, as they say
+        (``all``, ``treated`` or ``overlap`` for the adjusted estimators, ``crude`` for
+        the unadjusted; several joined by commas in the order of the estimators).
         """
+        estimand = self.settings["weight_estimand"]
+        populations = dict.fromkeys(population(e, estimand) for e in self.settings["estimators"])
         row = {
             "n": self.n,
             "events": self.events,
             "dropped": self.dropped,
             "method": ",".join(self.settings["estimators"]),
-            "population": POPULATIONS[self.settings["weight_estimand"]],
+            "population": ",".join(populations),
             "bootstrap": self.settings["bootstrap"],
             "seed": self.settings["seed"],
             "ess_treated": float(self.weights.loc[self.weights["group"] == "1", "ess"].iloc[0]),

@@ -500,6 +500,26 @@ def _labels_for(
     return labels
 
 
+#: What the adjusted curves of each population (``population`` of the curves) compare.
+_COUNTERFACTUALS: Final = {
+    "all": ": had every child, or none, received early help",
+    "treated": ": the children who received early help, had they received it or not",
+    "overlap": ": the overlap population (children who might or might not have received "
+    "early help), had all of them, or none, received it",
+}
+
+
+def _counterfactual(curves: pd.DataFrame) -> str:
+    """Return the subtitle's account of what the curves compare, by their population.
+
+    Curves without a ``population`` column (or of several) are every child's, the
+    average treatment effect's.
+    """
+    populations = set(curves["population"]) if "population" in curves else {"all"}
+    (population,) = populations if len(populations) == 1 else ("all",)
+    return _COUNTERFACTUALS.get(str(population), _COUNTERFACTUALS["all"])
+
+
 def plot_adjusted_curves(
     curves: pd.DataFrame,
     *,
@@ -534,7 +554,9 @@ def plot_adjusted_curves(
     horizons : sequence of float
         Times marked with dotted vertical lines (e.g. the design's horizons).
     estimator : str, optional
-        Named in the subtitle ("Adjusted (AIPW): had every child ...").
+        Named in the subtitle ("Adjusted (AIPW): had every child ..."; with a
+        ``population`` column of ``treated``, "... the children who received early help,
+        had they received it or not").
     cause, groups, labels, outcome, title, subtitle, xlab, ylab, group_label, width, height_mm
         As in :func:`plot_survival_curves`.
 
@@ -566,7 +588,7 @@ def plot_adjusted_curves(
         ylab = f"Free of {outcome}" if kind == "survival" else f"Risk of {outcome}"
     if subtitle is None:
         subtitle = f"Adjusted ({estimator})" if estimator else "Adjusted"
-        subtitle += ": had every child, or none, received early help"
+        subtitle += _counterfactual(curves)
     subtitle = wrap_to_width(subtitle, width)
     breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
     top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))

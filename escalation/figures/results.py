@@ -107,7 +107,8 @@ def plot_curve_result(
     :func:`escalation.figures.plot_survival_curves` with the numbers at risk at the
     time ticks; a cumulative hazard is drawn on the same axes without the table. Each
     curve runs to its group's last follow-up time. Clustered curves (``cluster=``) say
-    so in the subtitle ("Unadjusted; intervals clustered by family").
+    so in the subtitle ("Unadjusted; intervals clustered by family", or "Weighted; ..."
+    for weighted curves).
 
     Parameters
     ----------
@@ -133,7 +134,8 @@ def plot_curve_result(
         "survival" if result.kind == "survival" else "cumulative_incidence"
     )
     if result.cluster is not None:
-        options.setdefault("subtitle", f"Unadjusted; {_clustered_by(result.cluster)}")
+        weighted = "Weighted" if result.weighted else "Unadjusted"
+        options.setdefault("subtitle", f"{weighted}; {_clustered_by(result.cluster)}")
     if result.kind == "cumulative_hazard":
         options.setdefault("ylab", "Cumulative hazard")
         return plot_survival_curves(curves, kind=kind, labels=names, **options)

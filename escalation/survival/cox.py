@@ -275,10 +275,13 @@ class CoxResult(SurvivalResult):
 
     @cached_property
     def _robust_tests(self) -> dict[str, Any]:
-        """Return, with a robust variance, the clusters and R's robust score test (beta = 0)."""
-        codes = self._model.cluster
-        if self.variance != "robust" or codes is None:
+        """Return, with a robust variance, the clusters and R's robust score test (beta = 0).
+
+        Without a cluster (a weighted fit) each row is its own cluster, as in R.
+        """
+        if self.variance != "robust":
             return {}
+        codes = self._model.cluster
         keep = self._tested()
         data = self._model.data
         null = cox_terms(data, np.zeros(len(self.coefficients)), self.ties, residuals=True)
@@ -287,7 +290,7 @@ class CoxResult(SurvivalResult):
         statistic = robust_score_statistic(scores, null.score[keep], codes)
         df = int(keep.sum())
         return {
-            "clusters": int(np.unique(codes).size),
+            **({"clusters": int(np.unique(codes).size)} if codes is not None else {}),
             "robust_score_statistic": statistic,
             "robust_score_p_value": float(stats.chi2.sf(statistic, df)) if df else np.nan,
         }
@@ -297,11 +300,11 @@ class CoxResult(SurvivalResult):
 
     def _robust_summary(self, facts: dict[str, Any]) -> dict[str, Any]:
         """Return the summary's lines for a robust variance: clusters and the robust tests."""
-        if "clusters" not in facts:
+        if "robust_score_statistic" not in facts:
             return {}
         df = facts["wald_df"]
         return {
-            "clusters": facts["clusters"],
+            **({"clusters": facts["clusters"]} if "clusters" in facts else {}),
             "robust Wald test": (
                 f"{format_number(facts['wald_statistic'])} on {df} df, "
                 f"p {_p_phrase(facts['wald_p_value'])}"
@@ -315,7 +318,7 @@ class CoxResult(SurvivalResult):
     def _summary_facts(self) -> dict[str, Any]:
         facts = self._facts()
         df = self._df
-        robust = "clusters" in facts
+        robust = self.variance == "robust"
         return {
             "n": facts["n"],
             "events": facts["events"],
@@ -393,8 +396,8 @@ class CoxResult(SurvivalResult):
         if self.variance == "robust":
             notes.append(
                 "Robust variance: standard errors, intervals and the Wald and score tests "
-                "allow for the clusters; the likelihood-ratio test assumes independent rows "
-                "(it ignores the clustering), as R's coxph notes."
+                "allow for the clusters (or the weights); the likelihood-ratio test assumes "
+                "independent, unweighted rows, as R's coxph notes."
             )
         if self.separated:
             notes.append(

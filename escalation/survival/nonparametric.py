@@ -229,6 +229,8 @@ class CurveResult(SurvivalResult):
         The column of clusters of the (robust) standard errors, or ``None``.
     clusters : int or None
         The number of clusters (``None`` when not clustered).
+    weighted : bool
+        Whether the curves are weighted (``weights=``: inverse probability weights, say).
     """
 
     curves: pd.DataFrame
@@ -243,6 +245,7 @@ class CurveResult(SurvivalResult):
     group_name: str | None = None
     cluster: str | None = None
     clusters: int | None = None
+    weighted: bool = False
 
     @property
     def title(self) -> str:
@@ -266,7 +269,7 @@ class CurveResult(SurvivalResult):
         Parameters
         ----------
         times : sequence of float, optional
-            Default: the event times of each curve.
+            Default: the times of each curve (its event times and its last follow-up).
         """
         if times is None:
             rows = self.curves.drop_duplicates(["group", "time"])
@@ -752,6 +755,7 @@ def kaplan_meier(
         group_name=group,
         cluster=arrays.cluster,
         clusters=arrays.n_clusters,
+        weighted=weights is not None,
     )
 
 
@@ -811,6 +815,7 @@ def nelson_aalen(
         group_name=group,
         cluster=arrays.cluster,
         clusters=arrays.n_clusters,
+        weighted=weights is not None,
     )
 
 
@@ -1017,6 +1022,7 @@ def aalen_johansen(
         group_name=group,
         cluster=arrays.cluster,
         clusters=arrays.n_clusters,
+        weighted=weights is not None,
     )
 
 
@@ -1176,6 +1182,7 @@ class RMSTResult(SurvivalResult):
     dropped: int = 0
     cluster: str | None = None
     clusters: int | None = None
+    weighted: bool = False
 
     @property
     def title(self) -> str:

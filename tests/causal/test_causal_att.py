@@ -184,8 +184,20 @@ def test_every_row_names_its_population() -> None:
     text = str(fit.summary())
     assert "population" in text and "treated" in text and "crude" in text
     assert fit.summary().table["population"].tolist() == ["crude", "treated"]
-    assert fit.glance()["population"].iloc[0] == "treated"
+    assert fit.glance()["population"].iloc[0] == "crude,treated"
     assert set(fit.curves["population"]) == {"crude", "treated"}
+    # The figure of the ATT's curves says whose they are (it said "every child").
+    subtitle = " ".join(str(fit.plot(estimator="aipw").labels.subtitle).split())
+    assert subtitle == (
+        "Adjusted (aipw): the children who received early help, had they received it or not"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        crude = estimate_effects(
+            spells, covariates=COVARIATES, horizons=[HORIZON], estimators=["unadjusted"],
+            bootstrap=0, weight_estimand="att",
+        )  # fmt: skip
+    assert crude.glance()["population"].iloc[0] == "crude"  # it said "treated"
 
 
 @pytest.mark.parametrize(

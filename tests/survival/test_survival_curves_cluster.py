@@ -197,6 +197,15 @@ def test_cox_glance_has_clusters_and_the_robust_tests_of_r() -> None:
         text = fit.summary().as_text()
         assert "robust Wald test" in text and "robust score test" in text
         assert "assumes independent rows" in text
+    # Weights without a cluster: robust as well, each row its own cluster, as in R.
+    weighted = fit_cox(spells(), ["x1", "x2", "x3"], cluster=None, weights="weight")
+    glance = weighted.glance().iloc[0]
+    expected = ref.loc["weighted"]
+    assert glance["clusters"] == len(spells())
+    assert glance["wald_statistic"] == pytest.approx(expected["wald"], rel=1e-7)
+    assert glance["robust_score_statistic"] == pytest.approx(expected["robust_score"], rel=1e-7)
+    text = weighted.summary().as_text()
+    assert "robust score test" in text and "assumes independent rows" in text
     plain = fit_cox(spells(), ["x1", "x2", "x3"], cluster=None)
     assert "clusters" not in plain.glance()
     assert "assumes independent rows" not in plain.summary().as_text()
@@ -208,6 +217,10 @@ def test_figure_of_clustered_curves_says_so(simdeath: SpellData) -> None:
     assert plot_curve_result(aalen_johansen(simdeath, group="treatment")).labels.subtitle == (
         "Unadjusted"
     )
+    # Weighted (inverse probability weights, say) curves are not unadjusted (code review).
+    w = np.linspace(0.5, 2.0, len(simdeath.spells))
+    weighted = kaplan_meier(simdeath, group="treatment", weights=w, cluster="family_id")
+    assert plot_curve_result(weighted).labels.subtitle == "Weighted; intervals clustered by family"
 
 
 def test_clustered_curves_ignore_row_order_and_missing_labels_are_alone() -> None:

@@ -79,12 +79,16 @@ cat(sprintf("R %s, survival %s\n", getRversion(), packageVersion("survival")))
 cox <- list(
   cluster = coxph(Surv(duration, event == 1) ~ x1 + x2 + x3, data = spells, cluster = cluster),
   weighted_cluster = coxph(Surv(duration, event == 1) ~ x1 + x2 + x3, data = spells,
-                           weights = weight, cluster = cluster)
+                           weights = weight, cluster = cluster),
+  # weights without a cluster: the robust variance and score test take each row as its own
+  # cluster (escalation's weighted fits always use the robust variance)
+  weighted = coxph(Surv(duration, event == 1) ~ x1 + x2 + x3, data = spells,
+                   weights = weight, robust = TRUE)
 )
 tests <- do.call(rbind, lapply(names(cox), function(m) {
   fit <- cox[[m]]
   lr <- 2 * diff(fit$loglik)
-  data.frame(model = m, clusters = length(unique(spells$cluster)),
+  data.frame(model = m, clusters = if (m == "weighted") NA else length(unique(spells$cluster)),
              wald = unname(fit$wald.test), wald_df = length(coef(fit)),
              lr = lr, robust_score = unname(fit$rscore))
 }))
