@@ -29,9 +29,9 @@ def disclose_balance(
 
     For a 0/1 covariate (an indicator) the standardised difference and variance ratio are
     functions of the counts with it in each arm. Published exactly beside arm sizes
-    rounded to 5 they gave those counts back (an SMD of 0.092154 and a variance ratio of
-    1.362223 fitted 45 of 537 against 51 of 850 and its mirror only), undoing the rounding
-    of Table 1. So, for an indicator:
+    rounded to 5 they gave those counts back (an SMD of 0.092154 alone fitted 45 of 537
+    against 51 of 850 and no other counts), undoing the rounding of Table 1. So, for an
+    indicator:
 
     - the SMD before weighting is computed from its counts as disclosed, with the formula
       Table 1 prints (:func:`~escalation.core.smd.smd_categorical` of each arm's
