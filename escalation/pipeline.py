@@ -1168,9 +1168,10 @@ def _effects(
     )
     curves = run.table("adjusted_curves", _arm_labels(coarse))
     # Means of binary covariates by arm would give small counts back: only the standardised
-    # differences and variance ratios (what the love plot shows) are written, and those of
-    # indicators held by few children in an arm are blanked; the means by arm are in
-    # Table 1, whose counts pass disclosure control.
+    # differences and variance ratios (what the love plot shows) are written. For an
+    # indicator, disclose_balance computes the SMD before weighting from its disclosed
+    # counts, withholds its variance ratios and blanks it when few children in an arm have
+    # it; the shares by arm are in Table 1, whose counts pass disclosure control.
     balance = run.table(
         "balance",
         disclose_balance(

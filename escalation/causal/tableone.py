@@ -40,6 +40,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import warn_deprecated
+from escalation.core.smd import smd_categorical
 from escalation.errors import PERSONAL_COLUMNS, DataValidationError, Problem, shown
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.labels import arm_label, describe_covariate
@@ -114,28 +115,6 @@ def smd_numeric(
     m0, v0 = _wmean_var(b, wb)
     pooled = np.sqrt((v1 + v0) / 2)
     return float((m1 - m0) / pooled) if pooled > 0 else 0.0
-
-
-def smd_categorical(p1: npt.ArrayLike, p0: npt.ArrayLike) -> float:
-    """Return the SMD of a categorical covariate from its level proportions in each arm.
-
-    Examples
-    --------
-    >>> round(smd_categorical([0.3, 0.7], [0.5, 0.5]), 4)  # binary: 0.2 / sqrt(0.23)
-    0.417
-    """
-    a, b = np.asarray(p1, float), np.asarray(p0, float)
-    if len(a) < 2:
-        return 0.0
-    d = a[1:] - b[1:]
-
-    def cov(p: FloatArray) -> FloatArray:
-        q = p[1:]
-        return np.diag(q) - np.outer(q, q)
-
-    s = (cov(a) + cov(b)) / 2
-    value = float(d @ np.linalg.pinv(s) @ d)
-    return float(np.sqrt(max(value, 0.0)))
 
 
 @dataclass(frozen=True)

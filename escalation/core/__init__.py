@@ -17,6 +17,8 @@ module                    job
 ``sandwich``              the cluster-robust (sandwich) covariance
 ``discrete``              the Kalbfleisch–Prentice baseline: a Cox model's event-free
                           probabilities that stay above 0 under heavy ties
+``smd``                   the standardised difference of a categorical covariate (Table 1
+                          and the published balance table)
 ========================  ===============================================================
 
 The modules are internal: the public estimators in :mod:`escalation.survival`,

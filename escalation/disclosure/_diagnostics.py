@@ -9,7 +9,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.disclosure._counts import DEFAULT_RULES, DisclosureRules, disclose_table
+from escalation.core.smd import smd_categorical
+from escalation.disclosure._counts import (
+    DEFAULT_RULES,
+    DisclosureRules,
+    disclose_share,
+    disclose_table,
+)
 
 
 def disclose_balance(
@@ -19,22 +25,42 @@ def disclose_balance(
     *,
     rules: DisclosureRules = DEFAULT_RULES,
 ) -> pd.DataFrame:
-    """Blank the balance of indicator covariates held by too few children in an arm.
+    """Return the balance table with what it says of 0/1 covariates held to their counts.
 
-    For a 0/1 covariate the standardised difference and variance ratio give back the
-    share of each arm with it; they (and the arms' means) are blanked
-    (``suppressed = True``) when fewer than the threshold of children in either arm have,
-    or lack, the level. Everything is blanked when an arm has fewer children than the
-    threshold.
+    For a 0/1 covariate (an indicator) the standardised difference and variance ratio are
+    functions of the counts with it in each arm. Published exactly beside arm sizes
+    rounded to 5 they gave those counts back (an SMD of 0.092154 alone fitted 45 of 537
+    against 51 of 850 and no other counts), undoing the rounding of Table 1. So, for an
+    indicator:
+
+    - the SMD before weighting is computed from its counts as disclosed, with the formula
+      Table 1 prints (:func:`~escalation.core.smd.smd_categorical` of each arm's
+      disclosed share, :func:`~escalation.disclosure.disclose_share`), signed treated
+      minus untreated;
+    - the variance ratio, before and after weighting, and the means by arm are withheld
+      (missing): for a yes/no covariate the variance is fixed by the share, so the ratio
+      tells nothing the SMD does not (``cobalt`` reports none), and with ATT weights the
+      weighted treated arm is the unweighted one, whose exact variance and mean the
+      weighted row would give back;
+    - the SMD after weighting is kept: it is the difference of weighted shares, which
+      depend on continuous propensity weights, over the pooled SD; one value with an
+      unknown numerator fits any counts.
+
+    Everything of an indicator is blanked (``suppressed = True``) when fewer than the
+    threshold of children in either arm have, or lack, it; everything is blanked when an
+    arm has fewer children than the threshold. Numeric covariates keep their values.
 
     Parameters
     ----------
     balance : pandas.DataFrame
-        ``covariate``, ``smd`` (and ``variance_ratio``), e.g. ``EffectsResult.balance``.
+        ``covariate``, ``smd`` (and ``sample``, ``variance_ratio``, the means by arm),
+        e.g. ``EffectsResult.balance``; rows without ``sample`` are before weighting.
     matrix : pandas.DataFrame
         The coded covariates, one column per ``covariate``.
     treatment : array-like
         0/1 arm of each row of ``matrix``.
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
 
     Examples
     --------
@@ -43,27 +69,78 @@ def disclose_balance(
     >>> table = pd.DataFrame({"covariate": ["disability", "age"], "smd": [0.4, 0.1]})
     >>> disclose_balance(table, matrix, arm)["smd"].tolist()
     [nan, 0.1]
+    >>> matrix = pd.DataFrame({"disability": [1] * 12 + [0] * 18 + [1] * 18 + [0] * 12})
+    >>> table = pd.DataFrame({"covariate": ["disability"], "smd": [-0.4]})
+    >>> round(float(disclose_balance(table, matrix, arm)["smd"].iloc[0]), 4)  # 10 vs 20 of 30
+    -0.7071
     """
     a = np.asarray(treatment).astype(int)
-    unsafe: set[str] = set()
+    indicators = _indicators(matrix)
+    unsafe = {c for c, x in indicators.items() if _rare_in_an_arm(x, a, rules)}
     if min((a == 0).sum(), (a == 1).sum()) < rules.threshold:
         unsafe = {str(c) for c in balance["covariate"]}
-    for column in matrix.columns:
-        x = pd.to_numeric(matrix[column], errors="coerce").to_numpy(dtype=float)
-        if not np.isin(x[np.isfinite(x)], (0.0, 1.0)).all():
-            continue
-        for arm in (0, 1):
-            ones = int((x[a == arm] == 1).sum())
-            zeros = int((x[a == arm] == 0).sum())
-            if min(ones, zeros) < rules.threshold:
-                unsafe.add(str(column))
     out = balance.copy()
-    blank = out["covariate"].astype(str).isin(unsafe).to_numpy()
     for column in ("smd", "variance_ratio", "mean_treated", "mean_untreated"):
         if column in out.columns:
-            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    covariate = out["covariate"].astype(str)
+    indicator = covariate.isin(list(indicators)).to_numpy()
+    unweighted = (
+        (out["sample"].astype(str) == "unweighted").to_numpy()
+        if "sample" in out.columns
+        else np.ones(len(out), dtype=bool)
+    )
+    disclosed = {c: _disclosed_smd(x, a, rules) for c, x in indicators.items()}
+    replace = indicator & unweighted
+    out.loc[replace, "smd"] = covariate[replace].map(disclosed)
+    withheld = [c for c in ("variance_ratio", "mean_treated", "mean_untreated") if c in out]
+    out.loc[indicator, withheld] = np.nan
+    blank = covariate.isin(unsafe).to_numpy()
+    for column in ("smd", "variance_ratio", "mean_treated", "mean_untreated"):
+        if column in out.columns:
+            out[column] = out[column].where(~blank)
     out["suppressed"] = blank
     return out
+
+
+def _indicators(matrix: pd.DataFrame) -> dict[str, npt.NDArray[np.float64]]:
+    """Return the 0/1 columns of the coded covariates (missing values aside) by name."""
+    found: dict[str, npt.NDArray[np.float64]] = {}
+    for column in matrix.columns:
+        x = pd.to_numeric(matrix[column], errors="coerce").to_numpy(dtype=float)
+        if np.isin(x[np.isfinite(x)], (0.0, 1.0)).all():
+            found[str(column)] = x
+    return found
+
+
+def _rare_in_an_arm(
+    x: npt.NDArray[np.float64], a: npt.NDArray[np.int_], rules: DisclosureRules
+) -> bool:
+    """Whether fewer than the threshold of children in an arm have, or lack, the indicator."""
+    return any(
+        min(int((x[a == arm] == 1).sum()), int((x[a == arm] == 0).sum())) < rules.threshold
+        for arm in (0, 1)
+    )
+
+
+def _disclosed_smd(
+    x: npt.NDArray[np.float64], a: npt.NDArray[np.int_], rules: DisclosureRules
+) -> float:
+    """Return the SMD (treated minus untreated) of an indicator from its disclosed counts.
+
+    Each arm's share is its disclosed count with the indicator over its disclosed count
+    with it recorded; NaN when one is suppressed.
+    """
+    shares = []
+    for arm in (1, 0):
+        values = x[(a == arm) & np.isfinite(x)]
+        share = disclose_share(int((values == 1).sum()), len(values), rules)
+        if share is None:
+            return float("nan")
+        shares.append(share)
+    treated, untreated = shares
+    size = smd_categorical([1 - treated, treated], [1 - untreated, untreated])
+    return float(np.sign(treated - untreated) * size)
 
 
 def disclose_weights(
