@@ -68,22 +68,54 @@ _MAX_LISTED = 50
 FIRST_DATA_ROW: Final = 2
 
 _DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
-#: Shapes of coded values: short runs of letters and digits, as the DfE codes are. An
-#: identifier (``C0000001``), a date or a name does not fit and is described instead.
+#: The form of a DfE code: one letter or digit (``M``, ``2``), two capitals (``ZZ``), or up
+#: to four letters and digits with a digit among them (``1A``, ``N1``, ``RC8``). A name has
+#: no digit, so the only names of this form are one or two letters in capitals (``NG``).
+_CODE: Final = r"[0-9A-Za-z]|[A-Z]{2}|(?=[A-Za-z]*[0-9])[0-9A-Za-z]{2,4}"
+#: The form of a sex or yes/no code (``1``, ``2``, ``0``, ``9``; ``M``, ``F``, ``U``; ``Y``,
+#: ``N``): one letter or up to two digits, never a two- or three-letter name (``Li``, ``Ali``).
+_ONE_CHARACTER: Final = r"[0-9]{1,2}|[A-Za-z]"
+#: Words known to stand for a sex or gender: a value that is one of them (any case) is shown.
+SEX_WORDS: Final = frozenset(
+    {
+        "female", "male", "unknown", "indeterminate", "not stated", "not known",
+        "not recorded", "not specified", "unspecified", "neither", "unborn", "boy", "girl",
+        "other", "prefer not to say",
+    }
+)  # fmt: skip
+#: Words known to stand for yes, no or not known: a value that is one of them (any case) is shown.
+YES_NO_WORDS: Final = frozenset(
+    {
+        "yes", "no", "true", "false", "maybe", "unknown", "not known", "not recorded",
+        "not applicable", "none",
+    }
+)  # fmt: skip
+
+
+def _code_or_word(code: str, words: Iterable[str]) -> str:
+    """Return a pattern of a code of form ``code`` or one of ``words`` in any case."""
+    listed = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return f"{code}|(?i:{listed})"
+
+
+#: Shapes of coded values (see :func:`value_shape`): a code of the DfE form, or in a
+#: column of sex or yes/no values one of a closed list of words (never any word: a
+#: name shifted into the column, ``Smith`` or ``Ali``, has no code's form).
 _CODE_SHAPES: Final = {
     name: re.compile(shape)
     for shape, names in (
-        # a code, or one word as read (``Female``, ``Unknown``), never an identifier
-        (r"[0-9A-Za-z]{1,2}|[A-Za-z]{3,12}", ("sex", "gendercurrent", "gender")),
-        (r"[0-9A-Za-z]{1,3}|[A-Za-z]{4,12}", ("yes_no",)),
-        (r"[0-9A-Za-z]{1,5}", ("disability", "referralnfa", "icpcnotrequired", "uasc")),
-        (r"[0-9A-Za-z]{1,4}", ("source", "referralsource", "need", "primaryneedcode", "cin",
-                                "reason", "reasonforclosure", "legal_status", "ls", "place",
-                                "rec", "rne", "lea")),
-        (r"[A-Za-z]{2,6}", ("ethnicity", "ethnic", "category", "initialcategoryofabuse",
-                            "latestcategoryofabuse", "collection")),
+        (_code_or_word(_ONE_CHARACTER, SEX_WORDS), ("sex", "gendercurrent", "gender")),
+        (_code_or_word(_ONE_CHARACTER, YES_NO_WORDS),
+         ("yes_no", "disability", "referralnfa", "icpcnotrequired", "uasc")),
+        (_CODE, ("source", "referralsource", "need", "primaryneedcode", "cin",
+                 "reason", "reasonforclosure", "legal_status", "ls", "place",
+                 "rec", "rne", "lea")),
+        # the ethnicity and abuse-category codes are capitals (WBRI, PHY): a name as
+        # usually written (``Smith``) is not shown, one in capitals of two to six letters is
+        (r"[A-Z]{2,6}", ("ethnicity", "ethnic", "category", "initialcategoryofabuse",
+                         "latestcategoryofabuse", "collection")),
         (r"[A-Za-z_ -]{2,24}", ("kind",)),
-        (r"[0-9A-Za-z]{1,4}([;, ]+[0-9A-Za-z]{1,4})*", ("factors", "assessmentfactors")),
+        (f"(?:{_CODE})(?:[;, ]+(?:{_CODE}))*", ("factors", "assessmentfactors")),
         (r"[0-9]{1,4}", ("year", "numberofpreviouscpp")),
     )
     for name in names

@@ -195,3 +195,73 @@ def test_a_statutory_identifier_is_never_in_the_conversion_output(
     for text in [printed.out, printed.err, caplog.text, *written]:
         assert SECRET_ID not in text and "NOBODY" not in text
     assert "ZZ" in (out / "conversion_report.csv").read_text()
+
+
+NAMES = ["Smith", "Mohammed", "Jones", "Patel", "Ali", "Ng", "Li", "SMITH", "NG", "ALI"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "column", ["sex", "gender", "ChildCharacteristics/GenderCurrent", "disability", "UASC"]
+)
+def test_a_name_in_a_sex_gender_or_yes_no_column_is_never_shown(column: str, name: str) -> None:
+    assert name not in shown(column, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("kind", ["yes_no", "sex"])
+def test_a_name_in_a_workbook_column_read_as_codes_is_never_shown(kind: str, name: str) -> None:
+    from escalation.errors import disclosed, value_shape
+
+    assert name not in disclosed("Referral NFA?", name, shape=value_shape(kind))
+
+
+@pytest.mark.parametrize("name", ["Smith", "Patel", "Ali", "Li", "ALI"])
+@pytest.mark.parametrize("column", ["source", "LS", "PrimaryNeedCode", "AssessmentFactors"])
+def test_a_name_in_a_code_column_is_never_shown(column: str, name: str) -> None:
+    assert name not in shown(column, name)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("sex", "Female"),
+        ("sex", "not stated"),
+        ("sex", "INDETERMINATE"),
+        ("sex", "Q"),
+        ("gender", "9"),
+        ("disability", "Maybe"),
+        ("UASC", "yes"),
+        ("source", "ZZ"),
+        ("source", "1Z"),
+        ("LS", "V9"),
+        ("ReasonForClosure", "RC10"),
+        ("AssessmentFactors", "1A, 99Z"),
+        ("ethnicity", "WBRT"),
+    ],
+)
+def test_a_bad_code_or_a_known_word_is_shown(column: str, value: str) -> None:
+    assert shown(column, value) == repr(value)
+
+
+def test_a_name_in_the_sex_column_of_a_case_history_is_not_shown(tmp_path: Path) -> None:
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "children.csv").write_text(
+        "child_id,birth_date,sex\nC1,2015-01-01,F\nC2,2015-01-01,Smith\n"
+    )
+    (folder / "episodes.csv").write_text("child_id,kind,start\nC1,referral,2020-01-01\n")
+    with pytest.raises(DataValidationError) as error:
+        read_case_history(folder, extract_date="2024-03-31")
+    message = str(error.value)
+    assert "row 3, column 'sex', value <not shown: 5 characters, letters>" in message
+    assert "Smith" not in message
+
+
+def test_a_name_in_a_workbook_yes_no_column_is_not_shown(tmp_path: Path) -> None:
+    path = referrals_workbook(
+        tmp_path / "a.xlsx", ["C1", "a) Male", "WBRI", "2015-01-01", "2023-04-01", "1A", "Jones"]
+    )
+    history = read_annex_a(path, lenient=True)
+    assert "Jones" not in history.exclusions.describe()
+    assert "Jones" not in source_report(history.exclusions).to_csv()
