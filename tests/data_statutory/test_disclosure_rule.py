@@ -265,3 +265,73 @@ def test_a_name_in_a_workbook_yes_no_column_is_not_shown(tmp_path: Path) -> None
     history = read_annex_a(path, lenient=True)
     assert "Jones" not in history.exclusions.describe()
     assert "Jones" not in source_report(history.exclusions).to_csv()
+
+
+@pytest.mark.parametrize(
+    "header", ["Surname", "Forename", "LastName", "First Name", "ChildUniqueID", "PersonId"]
+)
+def test_a_header_naming_a_name_or_an_identifier_is_personal(header: str) -> None:
+    from escalation.errors import is_personal
+
+    assert is_personal(header)
+    assert shown(header, "Ali") == "<withheld: personal data>"
+
+
+@pytest.mark.parametrize("header", ["Did the child attend?", "Referral Source", "Paid"])
+def test_a_header_with_id_inside_a_word_is_not_personal(header: str) -> None:
+    from escalation.errors import is_personal
+
+    assert not is_personal(header)
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("Person Ref", "child_id"),
+        ("LA Ref", "child_id"),
+        ("Child Reference", "child_id"),
+        ("Expected delivery date", "expected_birth_date"),
+    ],
+)
+def test_a_column_read_into_a_personal_contract_column_is_withheld(header: str, key: str) -> None:
+    from escalation.data.statutory import SourceProblem
+
+    problem = SourceProblem(
+        "a.xlsx", 7, header, "31/02/2025", "not a date", unit="List 3", read_into=key
+    )
+    assert problem.shown_value() == problem.reported_value() == "<withheld: personal data>"
+    assert "31/02/2025" not in problem.describe()
+
+
+def test_a_bad_expected_delivery_date_in_a_workbook_is_withheld(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheet = book.create_sheet("List 3")
+    sheet.append(
+        ["Person Ref", "Gender", "Expected delivery date", "Referral Date", "Referral Source"]
+    )
+    sheet.append(["C1", "U", "31/02/2025", "2023-04-01", "1A"])
+    book.save(tmp_path / "a.xlsx")
+    history = read_annex_a(tmp_path / "a.xlsx", lenient=True)
+    assert "Expected delivery date" in history.exclusions.describe()
+    assert "31/02/2025" not in history.exclusions.describe()
+    report = source_report(history.exclusions)
+    assert "31/02/2025" not in report.to_csv()
+    assert report.loc[report["element"] == "Expected delivery date", "value"].tolist() == [
+        "<withheld: personal data>"
+    ]
+
+
+def test_an_expected_delivery_date_too_far_ahead_is_withheld(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheet = book.create_sheet("List 3")
+    sheet.append(
+        ["Person Ref", "Gender", "Expected delivery date", "Referral Date", "Referral Source"]
+    )
+    sheet.append(["C1", "U", "2025-12-01", "2023-04-01", "1A"])
+    book.save(tmp_path / "a.xlsx")
+    history = read_annex_a(tmp_path / "a.xlsx", lenient=True, extract_date="2024-03-31")
+    described = history.exclusions.describe()
+    assert "column 'Expected delivery date', value <withheld: personal data>" in described
+    assert "2025-12-01" not in described + source_report(history.exclusions).to_csv()
