@@ -52,10 +52,15 @@ PERSONAL_FIELDS: Final = frozenset(
     }
 )
 #: A header naming personal data in a workbook whose headers vary (Annex A): a birth date
-#: (``Date of Birth``, ``Expected DOB``), an identifier (``Child Unique ID``, ``UPN``), a
-#: name or a postcode.
+#: (``Date of Birth``, ``Expected DOB``), an identifier or a reference (``Child Unique ID``,
+#: ``ChildUniqueID``, ``UPN``, ``Person Ref``), a name (``Name``, ``Surname``,
+#: ``Forename``, ``LastName``) or a postcode. ``ID`` ending a word written together
+#: (``ChildUniqueID``, ``PersonId``) is an identifier; ``id`` in lower case ending a word
+#: (``Did``, ``Paid``) is not.
 _PERSONAL_HEADER: Final = re.compile(
-    r"birth|\bdob\b|\bid\b|identifier|\bupn\b|\bname\b|post ?code", re.IGNORECASE
+    r"birth|\bdob\b|\bid\b|(?-i:(?<=[a-z])I[Dd]\b)|identifier|\bref(erence)?\b|\bupn\b"
+    r"|names?\b|post ?code",
+    re.IGNORECASE,
 )
 #: Text the disclosure rule gives for an empty value, personal or not.
 EMPTY: Final = "<empty>"
@@ -68,22 +73,54 @@ _MAX_LISTED = 50
 FIRST_DATA_ROW: Final = 2
 
 _DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
-#: Shapes of coded values: short runs of letters and digits, as the DfE codes are. An
-#: identifier (``C0000001``), a date or a name does not fit and is described instead.
+#: The form of a DfE code: one letter or digit (``M``, ``2``), two capitals (``ZZ``), or up
+#: to four letters and digits with a digit among them (``1A``, ``N1``, ``RC8``). A name has
+#: no digit, so the only names of this form are one or two letters in capitals (``NG``).
+_CODE: Final = r"[0-9A-Za-z]|[A-Z]{2}|(?=[A-Za-z]*[0-9])[0-9A-Za-z]{2,4}"
+#: The form of a sex or yes/no code (``1``, ``2``, ``0``, ``9``; ``M``, ``F``, ``U``; ``Y``,
+#: ``N``): one letter or up to two digits, never a two- or three-letter name (``Li``, ``Ali``).
+_ONE_CHARACTER: Final = r"[0-9]{1,2}|[A-Za-z]"
+#: Words known to stand for a sex or gender: a value that is one of them (any case) is shown.
+SEX_WORDS: Final = frozenset(
+    {
+        "female", "male", "unknown", "indeterminate", "not stated", "not known",
+        "not recorded", "not specified", "unspecified", "neither", "unborn", "boy", "girl",
+        "other", "prefer not to say",
+    }
+)  # fmt: skip
+#: Words known to stand for yes, no or not known: a value that is one of them (any case) is shown.
+YES_NO_WORDS: Final = frozenset(
+    {
+        "yes", "no", "true", "false", "maybe", "unknown", "not known", "not recorded",
+        "not applicable", "none",
+    }
+)  # fmt: skip
+
+
+def _code_or_word(code: str, words: Iterable[str]) -> str:
+    """Return a pattern of a code of form ``code`` or one of ``words`` in any case."""
+    listed = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return f"{code}|(?i:{listed})"
+
+
+#: Shapes of coded values (see :func:`value_shape`): a code of the DfE form, or in a
+#: column of sex or yes/no values one of a closed list of words (never any word: a
+#: name shifted into the column, ``Smith`` or ``Ali``, has no code's form).
 _CODE_SHAPES: Final = {
     name: re.compile(shape)
     for shape, names in (
-        # a code, or one word as read (``Female``, ``Unknown``), never an identifier
-        (r"[0-9A-Za-z]{1,2}|[A-Za-z]{3,12}", ("sex", "gendercurrent", "gender")),
-        (r"[0-9A-Za-z]{1,3}|[A-Za-z]{4,12}", ("yes_no",)),
-        (r"[0-9A-Za-z]{1,5}", ("disability", "referralnfa", "icpcnotrequired", "uasc")),
-        (r"[0-9A-Za-z]{1,4}", ("source", "referralsource", "need", "primaryneedcode", "cin",
-                                "reason", "reasonforclosure", "legal_status", "ls", "place",
-                                "rec", "rne", "lea")),
-        (r"[A-Za-z]{2,6}", ("ethnicity", "ethnic", "category", "initialcategoryofabuse",
-                            "latestcategoryofabuse", "collection")),
+        (_code_or_word(_ONE_CHARACTER, SEX_WORDS), ("sex", "gendercurrent", "gender")),
+        (_code_or_word(_ONE_CHARACTER, YES_NO_WORDS),
+         ("yes_no", "disability", "referralnfa", "icpcnotrequired", "uasc")),
+        (_CODE, ("source", "referralsource", "need", "primaryneedcode", "cin",
+                 "reason", "reasonforclosure", "legal_status", "ls", "place",
+                 "rec", "rne", "lea")),
+        # the ethnicity and abuse-category codes are capitals (WBRI, PHY): a name as
+        # usually written (``Smith``) is not shown, one in capitals of two to six letters is
+        (r"[A-Z]{2,6}", ("ethnicity", "ethnic", "category", "initialcategoryofabuse",
+                         "latestcategoryofabuse", "collection")),
         (r"[A-Za-z_ -]{2,24}", ("kind",)),
-        (r"[0-9A-Za-z]{1,4}([;, ]+[0-9A-Za-z]{1,4})*", ("factors", "assessmentfactors")),
+        (f"(?:{_CODE})(?:[;, ]+(?:{_CODE}))*", ("factors", "assessmentfactors")),
         (r"[0-9]{1,4}", ("year", "numberofpreviouscpp")),
     )
     for name in names
@@ -135,11 +172,15 @@ def is_personal(column: str | None) -> bool:
     Personal: the contract's identifiers, birth dates and note text
     (:data:`PERSONAL_COLUMNS`), the statutory returns' identifiers, birth dates and
     postcodes (:data:`PERSONAL_FIELDS`) and a workbook's column whose header names a
-    birth date, an identifier, a name or a postcode.
+    birth date, an identifier, a name or a postcode. A workbook column a reader read
+    into a contract column (``Person Ref`` into ``child_id``) is personal when that
+    column is: :func:`disclosed` takes both (its ``read_into``).
 
     Examples
     --------
     >>> is_personal("ChildIdentifiers/UPN"), is_personal("Date of Birth"), is_personal("LS")
+    (True, True, False)
+    >>> is_personal("Surname"), is_personal("ChildUniqueID"), is_personal("Did the child...")
     (True, True, False)
     """
     if column is None:
@@ -177,12 +218,21 @@ def describe_text(text: str) -> str:
     return f"<not shown: {len(text)} character{plural}, {listed}>"
 
 
-def disclosed(column: str | None, value: object, *, shape: re.Pattern[str] | None = None) -> str:
+def disclosed(
+    column: str | None,
+    value: object,
+    *,
+    shape: re.Pattern[str] | None = None,
+    read_into: str | None = None,
+) -> str:
     """Return ``value`` as reports hold it: the value as read, or what stands for it.
 
     The one disclosure rule of every message and report. An empty value (None, blank
     text, a missing marker) is :data:`EMPTY`, personal or not: emptiness discloses
-    nothing. A value of a personal column (:func:`is_personal`) is :data:`WITHHELD`.
+    nothing. A value of a personal column (:func:`is_personal` of ``column`` or of
+    ``read_into``, the contract column a reader read ``column`` into: ``Person Ref`` read
+    into ``child_id``, ``Expected delivery date`` into ``expected_birth_date``) is
+    :data:`WITHHELD`.
     Any other value is given as read when it has the form of its column's codes or dates
     (``shape``, by default :func:`value_shape`: a bad code is shown so that it can be
     corrected) or is a number in a column without codes (a weight, a duration); anything
@@ -195,11 +245,19 @@ def disclosed(column: str | None, value: object, *, shape: re.Pattern[str] | Non
     ('ZZ', 'Maybe')
     >>> disclosed("birth_date", None), disclosed("birth_date", "2015-01-01")
     ('<empty>', '<withheld: personal data>')
+    >>> disclosed("Expected delivery date", "31/02/2025", read_into="expected_birth_date")
+    '<withheld: personal data>'
     """
-    return _disclosure(column, value, shape)[0]
+    return _disclosure(column, value, shape, read_into)[0]
 
 
-def shown(column: str | None, value: object, *, shape: re.Pattern[str] | None = None) -> str:
+def shown(
+    column: str | None,
+    value: object,
+    *,
+    shape: re.Pattern[str] | None = None,
+    read_into: str | None = None,
+) -> str:
     """Return ``value`` as a message shows it: :func:`disclosed`, a value quoted.
 
     Examples
@@ -213,15 +271,15 @@ def shown(column: str | None, value: object, *, shape: re.Pattern[str] | None = 
     >>> shown("child_id", "  ")  # an empty identifier discloses nothing: say it is empty
     '<empty>'
     """
-    text, as_read = _disclosure(column, value, shape)
+    text, as_read = _disclosure(column, value, shape, read_into)
     return repr(text) if as_read else text
 
 
 def _disclosure(
-    column: str | None, value: object, shape: re.Pattern[str] | None
+    column: str | None, value: object, shape: re.Pattern[str] | None, read_into: str | None
 ) -> tuple[str, bool]:
     """Return :func:`disclosed`'s text and whether it is the value as read."""
-    if is_personal(column):
+    if is_personal(read_into) or is_personal(column):
         return (EMPTY if _is_missing(value) else WITHHELD), False
     if _is_empty(value):
         return EMPTY, False
@@ -318,14 +376,22 @@ class Problem:
 
     def reported_value(self) -> str:
         """Return the value as reports hold it, unquoted (see :func:`disclosed`)."""
-        return disclosed(self.column, self.value, shape=self.value_form())
+        return disclosed(
+            self.column, self.value, shape=self.value_form(), read_into=self.contract_column()
+        )
 
     def shown_value(self) -> str:
         """Return the value as a message shows it: a value as read is quoted."""
-        return shown(self.column, self.value, shape=self.value_form())
+        return shown(
+            self.column, self.value, shape=self.value_form(), read_into=self.contract_column()
+        )
 
     def value_form(self) -> re.Pattern[str] | None:
         """Return the form a value must have to be shown (None: its column's form)."""
+        return None
+
+    def contract_column(self) -> str | None:
+        """Return the contract column a reader read :attr:`column` into (None: the same)."""
         return None
 
     def describe(self) -> str:

@@ -41,7 +41,7 @@ import pandas as pd
 
 from escalation._vocabulary import warn_deprecated
 from escalation.core.smd import smd_categorical
-from escalation.errors import PERSONAL_COLUMNS, DataValidationError, Problem, shown
+from escalation.errors import DataValidationError, Problem, is_personal, shown
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.labels import arm_label, describe_covariate
 
@@ -319,10 +319,18 @@ def _published_smd(part: pd.DataFrame, groups: Sequence[str], rule: CountRule) -
 
 
 def _arm_value(by: str, value: object) -> str:
-    """Return an arm value as a message shows it: its text and its type (1 is not "1")."""
-    if by in PERSONAL_COLUMNS:
+    """Return an arm value as a message shows it: its text and its type (1 is not "1").
+
+    A value of a personal column (an identifier) is withheld (:func:`~escalation.errors.shown`).
+    """
+    if is_personal(by):
         return shown(by, value)
     return f"{str(value)!r} ({type(value).__name__})"
+
+
+def _arm_name(by: str, label: str) -> str:
+    """Return an arm's name as a message shows it: withheld when ``by`` is personal."""
+    return shown(by, label) if is_personal(by) else repr(label)
 
 
 def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
@@ -353,7 +361,8 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
             by,
             None,
             f"arm values {' and '.join(_arm_value(by, v) for v in raw)} would share the "
-            f"name {label!r} and be described as one arm; code each arm one way (e.g. 1 and 0)",
+            f"name {_arm_name(by, label)} and be described as one arm; code each arm one way "
+            "(e.g. 1 and 0)",
         )
         for label, raw in shared.items()
         if len(raw) > 1

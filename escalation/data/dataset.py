@@ -43,7 +43,7 @@ from escalation.data.history import (
     CaseHistory,
     empty_notes,
 )
-from escalation.errors import DataValidationError, Problem
+from escalation.errors import DataValidationError, Problem, RecordProblem
 
 __all__ = [
     "CaseHistoryDataset",
@@ -464,10 +464,8 @@ def write_case_history_dataset(
         values = children[by].astype("string")
         if values.isna().any():
             row = int(np.flatnonzero(values.isna().to_numpy())[0])
-            raise DataValidationError(
-                [Problem("children", row, by, None, "a child has no partition value")],
-                "partitioning",
-            )
+            missing = RecordProblem("children", row, by, None, "a child has no partition value")
+            raise DataValidationError([missing], "partitioning")
         labels = values.to_numpy(dtype=object)
     key = by
     lookup = pd.Series(labels, index=children["child_id"].astype("string").to_numpy())
@@ -477,10 +475,9 @@ def write_case_history_dataset(
     notes_part = notes["child_id"].astype("string").map(lookup) if not notes.empty else None
     if episodes_part.isna().any():
         row = int(np.flatnonzero(episodes_part.isna().to_numpy())[0])
-        raise DataValidationError(
-            [Problem("episodes", row, "child_id", None, "no child with this child_id")],
-            "partitioning",
-        )
+        child = history.episodes["child_id"].iloc[row]
+        orphan = RecordProblem("episodes", row, "child_id", child, "no child with this child_id")
+        raise DataValidationError([orphan], "partitioning")
     partitions = sorted(set(labels.tolist()))
     for partition in partitions:
         part = CaseHistory(

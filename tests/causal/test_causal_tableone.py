@@ -226,3 +226,14 @@ def test_causal_table_one_refuses_rows_without_an_arm() -> None:
         table_one(data, variables=["age"])
     rows = {p.row for p in caught.value.problems}
     assert rows == {3, 17}
+
+
+@pytest.mark.parametrize("group", ["UPN", "LAchildID", "Child Unique ID", "child_id"])
+def test_causal_table_one_withholds_the_values_of_a_personal_arm_column(group: str) -> None:
+    # the arm column's values were echoed unless it was named as the contract names an
+    # identifier: the one disclosure rule (errors.is_personal) decides, as elsewhere
+    spells = pd.DataFrame({group: [7, "7", 0, 0, 7, "7"], "age": [1.0, 2, 3, 4, 5, 6]})
+    with pytest.raises(DataValidationError) as error:
+        table_one(spells, group=group, variables=["age"])
+    assert "<withheld: personal data>" in str(error.value)
+    assert "'7'" not in str(error.value)

@@ -139,3 +139,29 @@ def test_arrow_text_validates_to_the_same_history(history, tmp_path: Path) -> No
     a, b = validate_case_history(arrow), validate_case_history(plain)
     for table in ("children", "episodes", "notes"):
         pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+
+
+def test_partitioning_problems_give_the_spreadsheet_row(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the second child (row 3 of children.csv: the header is row 1) has no partition value;
+    # the message gave its 0-based position, "row 1"
+    authority = np.where(history.children.index % 2 == 0, "LA001", "LA002").astype(object)
+    authority[1] = None
+    children = history.children.assign(authority=authority)
+    with pytest.raises(DataValidationError) as error:
+        write_case_history_dataset(
+            history.with_tables(children=children), tmp_path / "d", by="authority"
+        )
+    assert "table 'children', row 3, column 'authority'" in str(error.value)
+    # the second episode's child is not in the children table: row 3 of episodes.csv
+    orphan = history.children["child_id"].iloc[0]
+    gone = history.episodes["child_id"] == orphan
+    episodes = pd.concat([history.episodes[~gone].iloc[:1], history.episodes[gone].iloc[:1]])
+    episodes = pd.concat([episodes, history.episodes[~gone].iloc[1:]], ignore_index=True)
+    children = history.children[history.children["child_id"] != orphan]
+    with pytest.raises(DataValidationError) as error:
+        write_case_history_dataset(
+            history.with_tables(children=children, episodes=episodes), tmp_path / "e"
+        )
+    message = str(error.value)
+    assert "table 'episodes', row 3, column 'child_id', value <withheld: personal data>" in message
+    assert str(orphan) not in message

@@ -195,3 +195,143 @@ def test_a_statutory_identifier_is_never_in_the_conversion_output(
     for text in [printed.out, printed.err, caplog.text, *written]:
         assert SECRET_ID not in text and "NOBODY" not in text
     assert "ZZ" in (out / "conversion_report.csv").read_text()
+
+
+NAMES = ["Smith", "Mohammed", "Jones", "Patel", "Ali", "Ng", "Li", "SMITH", "NG", "ALI"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "column", ["sex", "gender", "ChildCharacteristics/GenderCurrent", "disability", "UASC"]
+)
+def test_a_name_in_a_sex_gender_or_yes_no_column_is_never_shown(column: str, name: str) -> None:
+    assert name not in shown(column, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("kind", ["yes_no", "sex"])
+def test_a_name_in_a_workbook_column_read_as_codes_is_never_shown(kind: str, name: str) -> None:
+    from escalation.errors import disclosed, value_shape
+
+    assert name not in disclosed("Referral NFA?", name, shape=value_shape(kind))
+
+
+@pytest.mark.parametrize("name", ["Smith", "Patel", "Ali", "Li", "ALI"])
+@pytest.mark.parametrize("column", ["source", "LS", "PrimaryNeedCode", "AssessmentFactors"])
+def test_a_name_in_a_code_column_is_never_shown(column: str, name: str) -> None:
+    assert name not in shown(column, name)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("sex", "Female"),
+        ("sex", "not stated"),
+        ("sex", "INDETERMINATE"),
+        ("sex", "Q"),
+        ("gender", "9"),
+        ("disability", "Maybe"),
+        ("UASC", "yes"),
+        ("source", "ZZ"),
+        ("source", "1Z"),
+        ("LS", "V9"),
+        ("ReasonForClosure", "RC10"),
+        ("AssessmentFactors", "1A, 99Z"),
+        ("ethnicity", "WBRT"),
+    ],
+)
+def test_a_bad_code_or_a_known_word_is_shown(column: str, value: str) -> None:
+    assert shown(column, value) == repr(value)
+
+
+def test_a_name_in_the_sex_column_of_a_case_history_is_not_shown(tmp_path: Path) -> None:
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "children.csv").write_text(
+        "child_id,birth_date,sex\nC1,2015-01-01,F\nC2,2015-01-01,Smith\n"
+    )
+    (folder / "episodes.csv").write_text("child_id,kind,start\nC1,referral,2020-01-01\n")
+    with pytest.raises(DataValidationError) as error:
+        read_case_history(folder, extract_date="2024-03-31")
+    message = str(error.value)
+    assert "row 3, column 'sex', value <not shown: 5 characters, letters>" in message
+    assert "Smith" not in message
+
+
+def test_a_name_in_a_workbook_yes_no_column_is_not_shown(tmp_path: Path) -> None:
+    path = referrals_workbook(
+        tmp_path / "a.xlsx", ["C1", "a) Male", "WBRI", "2015-01-01", "2023-04-01", "1A", "Jones"]
+    )
+    history = read_annex_a(path, lenient=True)
+    assert "Jones" not in history.exclusions.describe()
+    assert "Jones" not in source_report(history.exclusions).to_csv()
+
+
+@pytest.mark.parametrize(
+    "header", ["Surname", "Forename", "LastName", "First Name", "ChildUniqueID", "PersonId"]
+)
+def test_a_header_naming_a_name_or_an_identifier_is_personal(header: str) -> None:
+    from escalation.errors import is_personal
+
+    assert is_personal(header)
+    assert shown(header, "Ali") == "<withheld: personal data>"
+
+
+@pytest.mark.parametrize("header", ["Did the child attend?", "Referral Source", "Paid"])
+def test_a_header_with_id_inside_a_word_is_not_personal(header: str) -> None:
+    from escalation.errors import is_personal
+
+    assert not is_personal(header)
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("Person Ref", "child_id"),
+        ("LA Ref", "child_id"),
+        ("Child Reference", "child_id"),
+        ("Expected delivery date", "expected_birth_date"),
+    ],
+)
+def test_a_column_read_into_a_personal_contract_column_is_withheld(header: str, key: str) -> None:
+    from escalation.data.statutory import SourceProblem
+
+    problem = SourceProblem(
+        "a.xlsx", 7, header, "31/02/2025", "not a date", unit="List 3", read_into=key
+    )
+    assert problem.shown_value() == problem.reported_value() == "<withheld: personal data>"
+    assert "31/02/2025" not in problem.describe()
+
+
+def test_a_bad_expected_delivery_date_in_a_workbook_is_withheld(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheet = book.create_sheet("List 3")
+    sheet.append(
+        ["Person Ref", "Gender", "Expected delivery date", "Referral Date", "Referral Source"]
+    )
+    sheet.append(["C1", "U", "31/02/2025", "2023-04-01", "1A"])
+    book.save(tmp_path / "a.xlsx")
+    history = read_annex_a(tmp_path / "a.xlsx", lenient=True)
+    assert "Expected delivery date" in history.exclusions.describe()
+    assert "31/02/2025" not in history.exclusions.describe()
+    report = source_report(history.exclusions)
+    assert "31/02/2025" not in report.to_csv()
+    assert report.loc[report["element"] == "Expected delivery date", "value"].tolist() == [
+        "<withheld: personal data>"
+    ]
+
+
+def test_an_expected_delivery_date_too_far_ahead_is_withheld(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheet = book.create_sheet("List 3")
+    sheet.append(
+        ["Person Ref", "Gender", "Expected delivery date", "Referral Date", "Referral Source"]
+    )
+    sheet.append(["C1", "U", "2025-12-01", "2023-04-01", "1A"])
+    book.save(tmp_path / "a.xlsx")
+    history = read_annex_a(tmp_path / "a.xlsx", lenient=True, extract_date="2024-03-31")
+    described = history.exclusions.describe()
+    assert "column 'Expected delivery date', value <withheld: personal data>" in described
+    assert "2025-12-01" not in described + source_report(history.exclusions).to_csv()

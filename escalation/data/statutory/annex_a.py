@@ -162,6 +162,7 @@ class _Workbook:
         action: str,
         severity: str = "error",
         read_as: str | None = None,
+        read_into: str | None = None,
     ) -> None:
         self.problems.append(
             SourceProblem(
@@ -175,6 +176,7 @@ class _Workbook:
                 action=action,
                 severity="note" if severity == "note" else "error",
                 read_as=read_as,
+                read_into=read_into,
             )
         )
 
@@ -271,7 +273,10 @@ class _Workbook:
                     # is shown only when it looks like the codes of the column's kind
                     shown_raw = None if raw is None else str(raw)
                     kind = by_key[key].kind
-                    self.report(sheet, number, header, shown_raw, reason, action, read_as=kind)
+                    self.report(
+                        sheet, number, header, shown_raw, reason, action,
+                        read_as=kind, read_into=key,
+                    )  # fmt: skip
                     values[key] = None
                     if required:
                         values["_skip"] = True

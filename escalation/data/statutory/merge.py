@@ -309,7 +309,9 @@ def _problem(
     action: str,
     unit: str,
     severity: str = "error",
+    read_into: str | None = None,
 ) -> SourceProblem:
+    """Locate a problem of a converted row in its source (``read_into``: its contract column)."""
     own_unit = row.get("_unit")
     return SourceProblem(
         str(row["_file"]),
@@ -321,6 +323,7 @@ def _problem(
         unit=str(own_unit) if isinstance(own_unit, str) else unit,
         action=action,
         severity="note" if severity == "note" else "error",
+        read_into=read_into,
     )
 
 
@@ -363,6 +366,7 @@ def _after_reference(
                 reason,
                 "child excluded",
                 unit,
+                read_into="birth_date",
             )
         )
     kids = kids[~late]
@@ -379,6 +383,7 @@ def _after_reference(
                     f"date is after the return's reference date {row['_ref']}",
                     "episode excluded",
                     unit,
+                    read_into=column,
                 )
             )
         bad |= late
@@ -607,5 +612,5 @@ def _translate(
         value = p.value
         if isinstance(value, pd.Timestamp):
             value = value.date().isoformat()
-        out.append(_problem(row, column, value, p.reason, action, _unit(frame)))
+        out.append(_problem(row, column, value, p.reason, action, _unit(frame), read_into=p.column))
     return out

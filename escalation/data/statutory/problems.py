@@ -112,6 +112,11 @@ class SourceProblem(Problem):
         What the reader read the column as when its header does not say (Annex A:
         ``"yes_no"``, ``"sex"``, ``"need"``...): a value of that kind's form is shown
         (``Referral NFA?``: ``'Maybe'``).
+    read_into : str or None
+        The contract column the reader read the column into when its header does not
+        name it (Annex A: ``child_id`` for ``Person Ref``, ``expected_birth_date`` for
+        ``Expected delivery date``): a value is personal, and withheld, when that
+        column's values are (see :func:`~escalation.errors.disclosed`).
 
     Examples
     --------
@@ -131,6 +136,7 @@ class SourceProblem(Problem):
     severity: Severity = "error"
     read_as_date: bool = False
     read_as: str | None = None
+    read_into: str | None = None
 
     @property
     def file(self) -> str:
@@ -147,6 +153,10 @@ class SourceProblem(Problem):
         if self.read_as_date:
             return _ISO_DAY
         return value_shape(self.read_as) if self.read_as else None
+
+    def contract_column(self) -> str | None:
+        """Return the contract column the reader read the column into (``read_into``)."""
+        return self.read_into
 
     @property
     def shown_row(self) -> int | None:
