@@ -339,7 +339,10 @@ class _Run:
         self.shared_notes.append(message if shared is None else shared)
         if remark is not None:
             self.remarks.append(remark)
-        log.warning(message)
+        # With no logging configured, Python prints a warning on standard error itself:
+        # beside the console's line that would say it twice.
+        if self.console is None or log.hasHandlers():
+            log.warning(message)
         if self.console is not None:
             self.console.log(f"[yellow]note:[/yellow] {escape(message)}")
 

@@ -720,3 +720,34 @@ def test_outputs_the_report_modules_are_attributes_of_the_package() -> None:
     assert report.brief.write_brief is report.write_brief
     assert report.workbook.write_workbook.__module__ == "escalation.report.workbook"
     assert {"brief", "outputs", "write_brief", "OutputFolder"} <= set(dir(report))
+
+
+def test_a_note_is_said_once_on_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo printed each note twice: on the progress console and, with no logging
+    configured, again through Python's last-resort handler of the pipeline's warning."""
+    import io
+    import logging
+
+    from rich.console import Console
+
+    from escalation import pipeline
+
+    shown = io.StringIO()
+    run = pipeline._Run.__new__(pipeline._Run)
+    run.notes, run.shared_notes, run.remarks = [], [], []
+    run.console = Console(file=shown, width=200)
+    # no handler anywhere (pytest's own capture handlers are taken off for the test)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(logging, "lastResort", logging.StreamHandler(sys.stderr))
+    run.note("table one: a repeated count; shown once")
+    assert shown.getvalue().count("a repeated count") == 1
+    assert "a repeated count" not in capsys.readouterr().err
+    # A user who configured logging still gets the note there.
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    monkeypatch.setattr(logging.getLogger(), "handlers", [handler])
+    run.note("another note")
+    assert [r.getMessage() for r in records] == ["another note"]
