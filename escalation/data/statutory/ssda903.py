@@ -25,7 +25,7 @@ from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
 from escalation.data.io import given_date, read_csv_text, record_of
 from escalation.data.statutory.merge import merge_returns, same_cell
-from escalation.data.statutory.problems import SourceProblem, record_label
+from escalation.data.statutory.problems import Severity, SourceProblem, record_label
 from escalation.errors import DataValidationError
 
 __all__ = [
@@ -192,6 +192,25 @@ def _element(table: str, column: str | None, element: str, kind: str | None) -> 
     return _ELEMENTS.get(column or "", element)
 
 
+def _csv_problem(
+    file: str,
+    row: int | None,
+    column: str | None,
+    value: object,
+    reason: str,
+    *,
+    action: str = "kept",
+    severity: Severity = "error",
+) -> SourceProblem:
+    """Return a problem of one of the return's CSV files, at a data row (from 0) or the file.
+
+    Messages and reports give the row as a spreadsheet shows it (:attr:`SourceProblem.shown_row`).
+    """
+    return SourceProblem(
+        file, row, column, value, reason, unit="row", action=action, severity=severity
+    )
+
+
 def _read_csv(path: Path, problems: list[SourceProblem]) -> pd.DataFrame | None:
     raw = path.read_bytes()
     try:
@@ -210,23 +229,18 @@ def _read_csv(path: Path, problems: list[SourceProblem]) -> pd.DataFrame | None:
             f"byte {first} is neither UTF-8 nor Windows-1252 text; re-save the file "
             "as UTF-8 (CSV UTF-8 in Excel)"
         )
-        problems.append(
-            SourceProblem(
-                path.name, row, None, None, reason, line=row + 2, unit="row", action="file not read"
-            )
-        )
+        problems.append(_csv_problem(path.name, row, None, None, reason, action="file not read"))
         return None
     try:
         frame = read_csv_text(text)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         problems.append(
-            SourceProblem(
+            _csv_problem(
                 path.name,
                 None,
                 None,
                 None,
                 f"not readable CSV: {error}",
-                unit="row",
                 action="file not read",
             )
         )
@@ -250,15 +264,13 @@ def _drop_nul_rows(
             continue
         for pos in frame["_pos"].to_numpy()[has].tolist():
             problems.append(
-                SourceProblem(
+                _csv_problem(
                     file,
                     int(pos),
                     column,
                     None,
                     "holds a NUL byte (character 0), which would cut the value short; the "
                     "file is damaged or was not exported as text",
-                    line=int(pos) + 2,
-                    unit="row",
                     action=action,
                 )
             )
@@ -319,14 +331,12 @@ def _set_aside(name: str, kinds: list[str], columns: Iterable[str]) -> SourcePro
             f"the SSDA903 {tables} table{'s' if len(kinds) > 1 else ''} (by the column(s) "
             f"{', '.join(dict.fromkeys(by))}), not used by this reader; not converted"
         )
-        return SourceProblem(
-            name, None, None, None, reason, unit="row", action="ignored", severity="note"
-        )
+        return _csv_problem(name, None, None, None, reason, action="ignored", severity="note")
     reason = (
         f"holds the columns of the SSDA903 {tables} tables ({', '.join(dict.fromkeys(by))}): "
         "a file holds one table; not converted: split it, one table per file"
     )
-    return SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
+    return _csv_problem(name, None, None, None, reason, action="file not read")
 
 
 #: Suffixes of files that hold tables but are not CSV: a note says they are not read.
@@ -343,13 +353,12 @@ def _table_files(root: Path, problems: list[SourceProblem]) -> list[Path]:
                 "each table as CSV (CSV UTF-8 in Excel) to convert it"
             )
             problems.append(
-                SourceProblem(
+                _csv_problem(
                     path.name,
                     None,
                     None,
                     None,
                     reason,
-                    unit="row",
                     action="ignored",
                     severity="note",
                 )
@@ -389,15 +398,13 @@ def _unrecognised(name: str, columns: Iterable[str]) -> SourceProblem:
             "not recognised as a table of the SSDA903 return (none of its tables' columns "
             "identifies it); not converted"
         )
-        return SourceProblem(
-            name, None, None, None, reason, unit="row", action="ignored", severity="note"
-        )
+        return _csv_problem(name, None, None, None, reason, action="ignored", severity="note")
     kind, lacking = meant
     reason = (
         f"looks like the SSDA903 {kind} table (by its name or columns) but lacks the "
         f"column(s) {', '.join(lacking)}; not converted: check its header row"
     )
-    return SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
+    return _csv_problem(name, None, None, None, reason, action="file not read")
 
 
 def _meant_kind(name: str, columns: Iterable[str]) -> tuple[str, list[str]] | None:
@@ -450,7 +457,7 @@ def _lacking(kind: str, name: str, columns: Iterable[str]) -> tuple[list[SourceP
             f"the SSDA903 {kind} table lacks the column(s) {', '.join(required)}, without "
             "which its rows cannot be read; not converted: check its header row"
         )
-        problem = SourceProblem(name, None, None, None, reason, unit="row", action="file not read")
+        problem = _csv_problem(name, None, None, None, reason, action="file not read")
         return [problem], False
     out = []
     for column in SSDA903_TABLES[kind]:
@@ -458,14 +465,13 @@ def _lacking(kind: str, name: str, columns: Iterable[str]) -> tuple[list[SourceP
             continue
         severity, consequence = _WITHOUT[(kind, column)]
         out.append(
-            SourceProblem(
+            _csv_problem(
                 name,
                 None,
                 column,
                 None,
                 f"the column {column} expected in the SSDA903 {kind} table is missing; "
                 f"{consequence}",
-                unit="row",
                 action="value dropped",
                 severity="note" if severity == "note" else "error",
             )
@@ -528,14 +534,12 @@ def _dates(
     bad = parsed.isna() & text.notna() & (text != "")
     for row, value in zip(frame.loc[bad, "_pos"].tolist(), text[bad].tolist(), strict=True):
         problems.append(
-            SourceProblem(
+            _csv_problem(
                 file,
                 int(row),
                 column,
                 value,
                 "not a date in the form dd/mm/YYYY",
-                line=int(row) + 2,
-                unit="row",
                 action=action,
             )
         )
@@ -560,14 +564,12 @@ def _codes(
     bad = text.notna() & (text != "") & ~text.isin(allowed)
     for row, value in zip(frame.loc[bad, "_pos"].tolist(), text[bad].tolist(), strict=True):
         problems.append(
-            SourceProblem(
+            _csv_problem(
                 file,
                 int(row),
                 column,
                 value,
                 f"unknown {what} code (see the SSDA903 guidance)",
-                line=int(row) + 2,
-                unit="row",
                 action="value dropped",
             )
         )
@@ -673,14 +675,13 @@ def read_ssda903(
     missing = [k for k in ("header", "episodes") if not any(len(f) for _, f in tables[k])]
     if missing:
         problems.append(
-            SourceProblem(
+            _csv_problem(
                 root.name,
                 None,
                 None,
                 None,
                 f"no {' or '.join(missing)} table found (a CSV file with columns "
                 f"{', '.join(SSDA903_TABLES[missing[0]])})",
-                unit="row",
                 action="file not read",
             )
         )
@@ -689,9 +690,7 @@ def read_ssda903(
     children = _children(tables, problems)
     if episodes.empty:
         reason = "no episode could be read (every row of the episodes table has a problem)"
-        problems.append(
-            SourceProblem(root.name, None, None, None, reason, unit="row", action="file not read")
-        )
+        problems.append(_csv_problem(root.name, None, None, None, reason, action="file not read"))
         raise DataValidationError(arrange(problems), context)
     problems.extend(_without_episodes(children, episodes))
     if extract_date is not None:
@@ -757,14 +756,12 @@ def _without_episodes(children: pd.DataFrame, episodes: pd.DataFrame) -> list[So
         "for a problem reported here): kept in the children table with no period of care"
     )
     return [
-        SourceProblem(
+        _csv_problem(
             str(row["_file"]),
             int(row["_pos"]),
             None,
             None,
             reason,
-            line=int(row["_pos"]) + 2,
-            unit="row",
             action="kept",
             severity="note",
         )
@@ -825,11 +822,7 @@ def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourcePro
                 f"year's return? The rows of {used!r} are used; keep only the version to "
                 "convert"
             )
-            out.append(
-                SourceProblem(
-                    name, None, None, None, reason, unit="row", action="kept", severity="note"
-                )
-            )
+            out.append(_csv_problem(name, None, None, None, reason, action="kept", severity="note"))
     return out
 
 
@@ -925,14 +918,12 @@ def _dated_counts(
         for pos in part.loc[part[column].fillna("").str.strip() == "", "_pos"].tolist():
             reason = f"no date, which the SSDA903 {kind} table requires: the row is not counted"
             problems.append(
-                SourceProblem(
+                _csv_problem(
                     file,
                     int(pos),
                     column,
                     None,
                     reason,
-                    line=int(pos) + 2,
-                    unit="row",
                     action="ignored",
                 )
             )
@@ -954,14 +945,12 @@ def _of_no_child(table: pd.DataFrame, known: set[str], extra: str) -> list[Sourc
         f"the row is not used for the children's {extra} column"
     )
     return [
-        SourceProblem(
+        _csv_problem(
             str(row["_file"]),
             int(row["_pos"]),
             "CHILD",
             None,
             reason,
-            line=int(row["_pos"]) + 2,
-            unit="row",
             action="ignored",
             severity="note",
         )
@@ -1061,14 +1050,12 @@ def _repeated(
                 "in data entry or by the extract, which would count it twice); delete one"
             )
         problems.append(
-            SourceProblem(
+            _csv_problem(
                 file,
                 own,
                 "DECOM",
                 mine.get("DECOM"),
                 reason,
-                line=own + 2,
-                unit="row",
                 action="episode excluded",
             )
         )
@@ -1153,14 +1140,12 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
 
     def report(ep: dict[Hashable, Any], column: str, value: object, reason: str) -> None:
         problems.append(
-            SourceProblem(
+            _csv_problem(
                 str(ep["_file"]),
                 int(str(ep["_pos"])),
                 column,
                 value,
                 reason,
-                line=int(str(ep["_pos"])) + 2,
-                unit="row",
                 action="kept",
             )
         )
@@ -1208,15 +1193,13 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
             )
         elif not starts and previous is None:
             problems.append(
-                SourceProblem(
+                _csv_problem(
                     str(ep["_file"]),
                     int(str(ep["_pos"])),
                     "RNE",
                     ep["rne"],
                     "the child's first episode does not start a period (RNE is not S): the period "
                     "began before these data; its start is this episode's DECOM",
-                    line=int(str(ep["_pos"])) + 2,
-                    unit="row",
                     action="kept",
                     severity="note",
                 )
