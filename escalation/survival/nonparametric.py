@@ -25,6 +25,7 @@ from escalation._vocabulary import (
     cause_from_event,
     refuse_repeats,
     resolve_cluster,
+    spells_of,
     weights_column,
 )
 from escalation.clusters import cluster_codes
@@ -114,20 +115,15 @@ def _arrays(
     event: str = "event",
     cluster: str | None = None,
 ) -> _Arrays:
-    from escalation.timeline.spells import SpellData
-
     cluster = resolve_cluster(data, cluster)
     if strata is not None and strata == group:  # a k-sample test within its own groups
         raise DesignError(
             f"column {group!r} is both the group and the strata: within each stratum there "
             "is one group, so there is nothing to compare; give other strata"
         )
-    frame = data.spells if isinstance(data, SpellData) else data
-    if not isinstance(frame, pd.DataFrame):
-        raise DesignError(
-            f"data must be a SpellData or a pandas DataFrame, got {type(data).__name__}"
-        )
-    frame, weights = weights_column(frame, weights, function="the curve")
+    frame, weights = weights_column(
+        spells_of(data, function="the curve"), weights, function="the curve"
+    )
     wanted = [
         duration,
         event,
