@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from escalation.causal import estimate_curves, estimate_effects
+from escalation.causal import EffectsResult, estimate_curves, estimate_effects
 from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.data.simulator.exponential import (
     SpellSimulationConfig,
@@ -38,10 +38,14 @@ def _fit(spells: pd.DataFrame, weight_estimand: str, **options: object) -> pd.Da
 
 
 def _tidy(spells: pd.DataFrame, weight_estimand: str, **options: object) -> pd.DataFrame:
+    return _effects(spells, weight_estimand, **options).tidy()
+
+
+def _effects(spells: pd.DataFrame, weight_estimand: str, **options: object) -> EffectsResult:
     options = {"estimators": ["unadjusted", "ipw", "gformula", "aipw"], **options}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
-        fit = estimate_effects(
+        return estimate_effects(
             spells,
             covariates=COVARIATES,
             horizons=[HORIZON],
@@ -50,7 +54,6 @@ def _tidy(spells: pd.DataFrame, weight_estimand: str, **options: object) -> pd.D
             cluster=None,
             **options,  # type: ignore[arg-type]
         )
-    return fit.tidy()
 
 
 def _cause_specific_risk(spells: pd.DataFrame, arm: int) -> FloatArray:
@@ -171,16 +174,7 @@ def test_every_row_names_its_population() -> None:
             "gformula": [adjusted],
             "aipw": [adjusted],
         }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StatisticalWarning)
-        fit = estimate_effects(
-            spells,
-            covariates=COVARIATES,
-            horizons=[HORIZON],
-            estimators=["unadjusted", "aipw"],
-            bootstrap=0,
-            weight_estimand="att",
-        )
+    fit = _effects(spells, "att", estimators=["unadjusted", "aipw"])
     text = str(fit.summary())
     assert "population" in text and "treated" in text and "crude" in text
     assert fit.summary().table["population"].tolist() == ["crude", "treated"]
@@ -191,12 +185,7 @@ def test_every_row_names_its_population() -> None:
     assert subtitle == (
         "Adjusted (aipw): the children who received early help, had they received it or not"
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StatisticalWarning)
-        crude = estimate_effects(
-            spells, covariates=COVARIATES, horizons=[HORIZON], estimators=["unadjusted"],
-            bootstrap=0, weight_estimand="att",
-        )  # fmt: skip
+    crude = _effects(spells, "att", estimators=["unadjusted"])
     assert crude.glance()["population"].iloc[0] == "crude"  # it said "treated"
 
 
