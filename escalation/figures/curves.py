@@ -509,15 +509,30 @@ _COUNTERFACTUALS: Final = {
 }
 
 
-def _counterfactual(curves: pd.DataFrame) -> str:
-    """Return the subtitle's account of what the curves compare, by their population.
+#: The subtitle of curves of the groups as observed (the ``crude`` population of the
+#: ``unadjusted`` estimator): nothing is standardised, so nothing is "had every child".
+_CRUDE: Final = "Unadjusted: the children as observed, by whether they received early help"
 
-    Curves without a ``population`` column (or of several) are every child's, the
-    average treatment effect's.
-    """
+
+def _population(curves: pd.DataFrame) -> str:
+    """Return the one population of the curves (``all`` without a column, or of several)."""
     populations = set(curves["population"]) if "population" in curves else {"all"}
     (population,) = populations if len(populations) == 1 else ("all",)
-    return _COUNTERFACTUALS.get(str(population), _COUNTERFACTUALS["all"])
+    return str(population)
+
+
+def _adjusted_subtitle(curves: pd.DataFrame, estimator: str | None) -> str:
+    """Return the subtitle saying whose curves these are and what they compare.
+
+    Curves without a ``population`` column (or of several) are every child's, the
+    average treatment effect's; ``crude`` curves (the unadjusted estimator's) compare
+    the groups as observed.
+    """
+    population = _population(curves)
+    if population == "crude":
+        return _CRUDE
+    named = f"Adjusted ({estimator})" if estimator else "Adjusted"
+    return named + _COUNTERFACTUALS.get(population, _COUNTERFACTUALS["all"])
 
 
 def plot_adjusted_curves(
@@ -556,7 +571,8 @@ def plot_adjusted_curves(
     estimator : str, optional
         Named in the subtitle ("Adjusted (AIPW): had every child ..."; with a
         ``population`` column of ``treated``, "... the children who received early help,
-        had they received it or not").
+        had they received it or not"). Curves of the ``crude`` population (the
+        ``unadjusted`` estimator's) are subtitled as the groups as observed instead.
     cause, groups, labels, outcome, title, subtitle, xlab, ylab, group_label, width, height_mm
         As in :func:`plot_survival_curves`.
 
@@ -587,8 +603,7 @@ def plot_adjusted_curves(
     if ylab is None:
         ylab = f"Free of {outcome}" if kind == "survival" else f"Risk of {outcome}"
     if subtitle is None:
-        subtitle = f"Adjusted ({estimator})" if estimator else "Adjusted"
-        subtitle += _counterfactual(curves)
+        subtitle = _adjusted_subtitle(curves, estimator)
     subtitle = wrap_to_width(subtitle, width)
     breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
     top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))

@@ -187,6 +187,10 @@ def test_every_row_names_its_population() -> None:
     )
     crude = _effects(spells, "att", estimators=["unadjusted"])
     assert crude.glance()["population"].iloc[0] == "crude"  # it said "treated"
+    # ... and its curves are the groups as observed (they read "Adjusted (unadjusted): had
+    # every child, or none, received early help").
+    subtitle = " ".join(str(crude.plot().labels.subtitle).split())
+    assert subtitle == "Unadjusted: the children as observed, by whether they received early help"
 
 
 @pytest.mark.parametrize(
