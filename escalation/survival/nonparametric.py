@@ -31,6 +31,8 @@ from escalation._vocabulary import (
 from escalation.clusters import cluster_codes
 from escalation.core import productlimit
 from escalation.core.influence import area_influence, influence_se
+from escalation.core.riskset import CoxData
+from escalation.core.sandwich import cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import (
     Weights,
@@ -1037,17 +1039,34 @@ class LogRankResult(KSampleTestResult):
         style).
     strata : str or None
         Column the test was stratified on.
+    cluster : str or None
+        The column of clusters of the robust (clustered) test, or ``None``.
+    clusters : int or None
+        The number of clusters (``None`` when not clustered).
     """
+
+    cluster: str | None = field(default=None, kw_only=True)
+    clusters: int | None = field(default=None, kw_only=True)
 
     @property
     def title(self) -> str:
         """Heading of the summary."""
-        return "Log-rank test" + (f" (G-rho, rho = {self.rho:g})" if self.rho else "")
+        return (
+            "Log-rank test"
+            + (f" (G-rho, rho = {self.rho:g})" if self.rho else "")
+            + ("" if self.cluster is None else f", clustered by {self.cluster}")
+        )
 
     @property
     def method(self) -> str:
         """The test, as ``glance()`` names it."""
-        return f"log-rank, rho={self.rho:g}"
+        robust = "" if self.cluster is None else f", robust score clustered by {self.cluster}"
+        return f"log-rank, rho={self.rho:g}{robust}"
+
+    def _test_facts(self) -> dict[str, Any]:
+        if self.cluster is None:
+            return {}
+        return {"cluster": self.cluster, "clusters": self.clusters}
 
 
 def logrank_test(
@@ -1059,6 +1078,7 @@ def logrank_test(
     duration: str = "duration",
     event: str = "event",
     cause: int | None = 1,
+    cluster: str | None = None,
 ) -> LogRankResult:
     r"""Test equality of the hazards of ``cause`` across groups (R's ``survdiff``).
 
@@ -1078,10 +1098,24 @@ def logrank_test(
         Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
     cause : int or None, default 1
         The cause tested (others censored); ``None`` for any event.
+    cluster : str, None or "auto", default None
+        Column of clusters (e.g. ``"family_id"``: siblings share a family): the statistic
+        is then the robust score test of a Cox model with the groups as covariates,
+        :math:`U^\top (\sum_c U_c U_c^\top)^{-1} U`, with :math:`U = O - E` and
+        :math:`U_c` the score residuals at :math:`\beta = 0` summed within cluster
+        :math:`c`: R's ``coxph(Surv(duration, event == cause) ~ factor(group) +
+        strata(strata) + cluster(cluster), ties = "breslow")`` ``rscore`` (the "Robust"
+        line of its ``summary``). Observed and expected counts are unchanged. Only for
+        ``rho = 0``. ``"auto"``: the design's cluster for SpellData, none for a data frame.
 
     Returns
     -------
     LogRankResult
+        Without ``cluster`` the statistic is R's ``survdiff`` (hypergeometric variance;
+        on tied times it equals ``coxph(..., ties = "exact")``'s score test, not the
+        Breslow one). With ``cluster``, ``glance()`` names the ``cluster`` and counts the
+        ``clusters``. Each row its own cluster does not give ``survdiff``: the robust
+        variance is another estimate of the same variance.
 
     References
     ----------
@@ -1099,10 +1133,18 @@ def logrank_test(
     """
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
-    arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
+    arrays = _arrays(
+        data, group=group, strata=strata, duration=duration, event=event, cluster=cluster
+    )
     levels = list(arrays.levels)
     if len(levels) < 2:
         raise DesignError(f"column {group!r} has a single group; a test needs two or more")
+    if arrays.clusters is not None and rho != 0:
+        raise DesignError(
+            f"the clustered log-rank test (cluster={arrays.cluster!r}) is the robust score "
+            f"test of a Cox model, which has no G-rho weights; got rho={rho!r}: use rho=0, "
+            "or cluster=None"
+        )
     hit = arrays.event > 0 if cause is None else arrays.event == cause
     k = len(levels)
     observed = np.zeros(k)
@@ -1136,7 +1178,10 @@ def logrank_test(
             "t,ti,tj->ij", factor, share, share
         )
     diff = (observed - expected)[:-1]
-    statistic = float(diff @ np.linalg.pinv(variance[:-1, :-1]) @ diff)
+    if arrays.clusters is None:
+        statistic = float(diff @ np.linalg.pinv(variance[:-1, :-1]) @ diff)
+    else:
+        statistic = _clustered_logrank(arrays, hit)
     df = k - 1
     table = pd.DataFrame({"group": levels, "observed": observed, "expected": expected})
     return LogRankResult(
@@ -1149,7 +1194,23 @@ def logrank_test(
         arrays.duration.size,
         int(hit.sum()),
         dropped=arrays.dropped,
+        cluster=arrays.cluster,
+        clusters=arrays.n_clusters,
     )
+
+
+def _clustered_logrank(arrays: _Arrays, hit: npt.NDArray[np.bool_]) -> float:
+    """Return the robust score statistic of a Cox model with the groups as covariates.
+
+    The groups are indicators against the first; the stratum codes are the Cox strata;
+    Breslow score residuals (R's robust score test, ``rscore``, of ``coxph(... +
+    cluster(), ties = "breslow")``); the statistic does not depend on the reference.
+    """
+    assert arrays.clusters is not None
+    indicators = (arrays.codes[:, None] == np.arange(1, len(arrays.levels))).astype(float)
+    strata_codes, _ = pd.factorize(pd.Series(arrays.strata))
+    data, order = CoxData.build(arrays.duration, hit, indicators, strata=strata_codes)
+    return cox_robust_score_statistic(data, "breslow", arrays.clusters[order])
 
 
 @dataclass(frozen=True)
