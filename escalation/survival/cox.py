@@ -33,7 +33,7 @@ from escalation.core.newton import covariance
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich, cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
-from escalation.results import format_number, format_p
+from escalation.results import format_number, format_p, standard_errors
 from escalation.survival._inputs import ModelTerms, learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
 from escalation.survival._result import (
@@ -42,7 +42,6 @@ from escalation.survival._result import (
     coefficient_table,
     ratio_table,
     reference_levels,
-    standard_errors,
 )
 from escalation.timeline.matrix import Coding
 
