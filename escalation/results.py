@@ -30,6 +30,7 @@ from importlib import metadata
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
@@ -41,7 +42,10 @@ __all__ = [
     "format_p",
     "package_versions",
     "provenance",
+    "standard_errors",
 ]
+
+FloatArray = npt.NDArray[np.float64]
 
 #: Closes every summary: results are exact, not under disclosure control.
 EXACT_NOTE = (
@@ -90,6 +94,36 @@ def data_hash(*frames: pd.DataFrame) -> str:
 def provenance(**extra: Any) -> dict[str, Any]:
     """Return how a result was made: versions plus any extra facts given (seed, design)."""
     return {"versions": package_versions(), **extra}
+
+
+def standard_errors(covariance: pd.DataFrame | npt.ArrayLike) -> FloatArray:
+    """Return the square roots of the diagonal of ``covariance``; ``NaN`` where negative.
+
+    Every model's ``tidy()`` takes its standard errors here (Cox, AFT, Fine–Gray,
+    cause-specific Cox, the propensity model, the meta-analysis). A negative variance
+    comes from an information matrix that is numerically singular: separated terms
+    (infinite estimates, which the fit has warned of and named) and the levels coded
+    with them. It has no standard error: ``NaN``, as R's ``sqrt`` gives, rather than
+    numpy's "invalid value encountered in sqrt" warning. ``NaN`` stays ``NaN``.
+
+    Parameters
+    ----------
+    covariance : pandas.DataFrame or array_like, shape (p, p)
+        The covariance of the coefficients.
+
+    Returns
+    -------
+    numpy.ndarray
+        One standard error per coefficient, in order.
+
+    Examples
+    --------
+    >>> standard_errors(pd.DataFrame([[4.0, 0.0], [0.0, -1.0]])).tolist()
+    [2.0, nan]
+    """
+    variance = np.diag(np.asarray(covariance, dtype=float))
+    out: FloatArray = np.sqrt(np.where(variance >= 0, variance, np.nan))
+    return out
 
 
 def format_number(value: Any, digits: int = 4) -> str:

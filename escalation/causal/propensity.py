@@ -27,7 +27,7 @@ from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.formula import FormulaCoding, formula_argument
-from escalation.results import Presents, Summary, package_versions
+from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.timeline.matrix import Coding, CovariateCoding
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class PropensityResult(Presents):
             return pd.DataFrame(columns=[*columns, "p_value"])
         assert self.coefficients is not None and self.covariance is not None
         params = self.coefficients.to_numpy(dtype=float)
-        se = np.sqrt(np.diag(self.covariance.to_numpy(dtype=float)))
+        se = standard_errors(self.covariance)
         z = stats.norm.ppf(0.5 + conf_level / 2)
         return pd.DataFrame(
             {

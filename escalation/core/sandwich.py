@@ -10,7 +10,10 @@ robust variance. The middle sum is one compiled pass over the clusters.
 The same middle sum at :math:`\beta = 0` gives the robust score test
 (:func:`robust_score_statistic`, R's ``coxph`` "Robust" test):
 :math:`U(0)^\top \{\sum_c U_c(0)^\top U_c(0)\}^{-1} U(0)`, which, unlike the
-likelihood-ratio test, allows for the clusters.
+likelihood-ratio test, allows for the clusters. For a Cox model
+(:func:`cox_robust_score_statistic`) the per-row scores are the score residuals at
+:math:`\beta = 0`; with the groups of a log-rank test as the covariates this is the
+clustered (robust) log-rank test.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import numpy.typing as npt
 
 from escalation.core._riskset_kernel import weighted_gram
 from escalation.core.kernels import c_array
+from escalation.core.riskset import CoxData, Ties, cox_terms
 
-__all__ = ["cluster_sandwich", "robust_score_statistic"]
+__all__ = ["cluster_sandwich", "cox_robust_score_statistic", "robust_score_statistic"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -60,6 +64,43 @@ def robust_score_statistic(
     """
     u = np.asarray(score, dtype=float)
     return float(u @ np.linalg.pinv(_meat(scores, cluster)) @ u)
+
+
+def cox_robust_score_statistic(
+    data: CoxData,
+    ties: Ties,
+    cluster: npt.ArrayLike | None = None,
+    columns: npt.NDArray[np.bool_] | None = None,
+) -> float:
+    r"""Return R's ``coxph`` robust score statistic (``rscore``) that the coefficients are 0.
+
+    The weighted score residuals at :math:`\beta = 0` (R's ``residuals(fit, "score")``
+    times the case weights) summed within clusters give the middle of
+    :func:`robust_score_statistic`.
+
+    Parameters
+    ----------
+    data : CoxData
+        The sorted arrays of the model.
+    ties : {"efron", "breslow"}
+        Tie handling of the score residuals (R uses the fit's ``ties``).
+    cluster : array_like of int, optional
+        Cluster codes in the order of ``data`` (its sorted rows); each row its own
+        cluster when omitted.
+    columns : numpy.ndarray of bool, optional
+        The coefficients tested (default all): the others are left out of the test.
+
+    Examples
+    --------
+    >>> data, order = CoxData.build([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 1], [[0.0], [1], [0], [1]])
+    >>> round(cox_robust_score_statistic(data, "breslow", np.array([0, 0, 1, 1])[order]), 6)
+    0.310345
+    """
+    keep = np.ones(data.x.shape[1], dtype=bool) if columns is None else columns
+    null = cox_terms(data, np.zeros(data.x.shape[1]), ties, residuals=True)
+    assert null.score_residuals is not None
+    scores = (null.score_residuals * data.weights[:, None])[:, keep]
+    return robust_score_statistic(scores, null.score[keep], cluster)
 
 
 def cluster_sandwich(

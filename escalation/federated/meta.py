@@ -44,7 +44,7 @@ from scipy import stats
 
 from escalation._vocabulary import INTERCEPT
 from escalation.errors import ConvergenceError, DesignError
-from escalation.results import Presents, Summary, package_versions
+from escalation.results import Presents, Summary, package_versions, standard_errors
 
 __all__ = ["MetaAnalysisResult", "MetaTest", "meta_analyse"]
 
@@ -123,7 +123,7 @@ class MetaAnalysisResult(Presents):
             conf_level``.
         """
         beta = self.coefficients.to_numpy()
-        se = np.sqrt(np.diag(self.covariance.to_numpy()))
+        se = standard_errors(self.covariance)
         statistic = beta / se
         if self.test == "knha":
             p = 2 * stats.t.sf(np.abs(statistic), self.df)

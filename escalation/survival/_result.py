@@ -23,7 +23,6 @@ __all__ = [
     "coefficient_table",
     "ratio_table",
     "reference_levels",
-    "standard_errors",
 ]
 
 #: Columns of every coefficient table, in order.
@@ -43,23 +42,6 @@ def check_conf_level(conf_level: float) -> float:
     if not 0.0 < conf_level < 1.0:
         raise DesignError(f"conf_level must lie strictly between 0 and 1, got {conf_level!r}")
     return float(conf_level)
-
-
-def standard_errors(covariance: pd.DataFrame) -> np.ndarray:
-    """Return the square roots of the diagonal of ``covariance``; ``NaN`` where negative.
-
-    A negative variance comes from an information matrix that is numerically singular:
-    separated terms (infinite estimates, which the fit has warned of and named) and the
-    levels coded with them. It has no standard error: ``NaN``, as R's ``sqrt`` gives,
-    rather than numpy's "invalid value encountered in sqrt".
-
-    Examples
-    --------
-    >>> standard_errors(pd.DataFrame([[4.0, 0.0], [0.0, -1.0]])).tolist()
-    [2.0, nan]
-    """
-    variance = np.diag(covariance.to_numpy(dtype=float))
-    return np.sqrt(np.where(variance >= 0, variance, np.nan))
 
 
 def coefficient_table(

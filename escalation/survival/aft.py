@@ -27,6 +27,7 @@ from escalation._vocabulary import AUTO, INTERCEPT, warn_deprecated, weights_col
 from escalation.core.newton import Value, covariance, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import DesignError
+from escalation.results import standard_errors
 from escalation.survival._inputs import learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
 from escalation.survival._result import (
@@ -35,7 +36,6 @@ from escalation.survival._result import (
     coefficient_table,
     ratio_table,
     reference_levels,
-    standard_errors,
 )
 from escalation.timeline.matrix import Coding
 

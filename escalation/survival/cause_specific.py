@@ -20,7 +20,7 @@ import pandas as pd
 from escalation._vocabulary import AUTO, refuse_repeats, warn_deprecated
 from escalation.core.cif import cumulative_incidence
 from escalation.errors import DesignError
-from escalation.results import Presents, Summary, package_versions
+from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._competing import (
     check_cause,
     fit_counting,
@@ -161,7 +161,7 @@ class CauseSpecificResult(Presents):
         """
         frames = []
         for cause in self.causes:
-            se = np.sqrt(np.diag(self.covariance[cause].to_numpy(dtype=float)))
+            se = standard_errors(self.covariance[cause])
             table = coefficient_table(
                 self.terms,
                 self.coefficients[cause].to_numpy(dtype=float),

@@ -31,9 +31,9 @@ from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.newton import covariance
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
-from escalation.core.sandwich import cluster_sandwich, robust_score_statistic
+from escalation.core.sandwich import cluster_sandwich, cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
-from escalation.results import format_number, format_p
+from escalation.results import format_number, format_p, standard_errors
 from escalation.survival._inputs import ModelTerms, learn_coding, profile_labels, resolve_outcome
 from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
 from escalation.survival._result import (
@@ -42,7 +42,6 @@ from escalation.survival._result import (
     coefficient_table,
     ratio_table,
     reference_levels,
-    standard_errors,
 )
 from escalation.timeline.matrix import Coding
 
@@ -283,11 +282,7 @@ class CoxResult(SurvivalResult):
             return {}
         codes = self._model.cluster
         keep = self._tested()
-        data = self._model.data
-        null = cox_terms(data, np.zeros(len(self.coefficients)), self.ties, residuals=True)
-        assert null.score_residuals is not None
-        scores = (null.score_residuals * data.weights[:, None])[:, keep]
-        statistic = robust_score_statistic(scores, null.score[keep], codes)
+        statistic = cox_robust_score_statistic(self._model.data, self.ties, codes, keep)
         df = int(keep.sum())
         return {
             **({"clusters": int(np.unique(codes).size)} if codes is not None else {}),

@@ -20,7 +20,7 @@ import pandas as pd
 
 from escalation._vocabulary import AUTO, warn_deprecated
 from escalation.core import productlimit
-from escalation.results import Presents, Summary, package_versions
+from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._competing import (
     CompetingData,
     check_cause,
@@ -260,7 +260,7 @@ class FineGrayResult(Presents):
     @property
     def std_error(self) -> FloatArray:
         """Robust standard errors of :attr:`coefficients`."""
-        out: FloatArray = np.sqrt(np.diag(self.covariance.to_numpy(dtype=float)))
+        out: FloatArray = standard_errors(self.covariance)
         return out
 
     def tidy(self, exponentiate: bool = False) -> pd.DataFrame:

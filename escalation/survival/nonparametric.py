@@ -31,6 +31,8 @@ from escalation._vocabulary import (
 from escalation.clusters import cluster_codes
 from escalation.core import productlimit
 from escalation.core.influence import area_influence, influence_se
+from escalation.core.riskset import CoxData
+from escalation.core.sandwich import cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._outcome import (
     Weights,
@@ -621,11 +623,11 @@ def _curve_rows(
 _IJ = "infinitesimal jackknife"
 
 
-def _variance_name(weights: object, arrays: _Arrays, plain: str | None) -> str | None:
+def _variance_name(weighted: bool, cluster: str | None, plain: str | None) -> str | None:
     """Return the standard errors' name in ``method``: ``plain``, jackknife or clustered."""
-    if arrays.cluster is not None:
-        return f"{_IJ} clustered by {arrays.cluster}"
-    return _IJ if weights is not None else plain
+    if cluster is not None:
+        return f"{_IJ} clustered by {cluster}"
+    return _IJ if weighted else plain
 
 
 def _method(estimator: str, variance: str | None, interval: str) -> str:
@@ -742,7 +744,11 @@ def kaplan_meier(
     return CurveResult(
         _finish(frames),
         "survival",
-        _method("kaplan-meier", _variance_name(weights, arrays, "greenwood"), conf_type),
+        _method(
+            "kaplan-meier",
+            _variance_name(weights is not None, arrays.cluster, "greenwood"),
+            conf_type,
+        ),
         arrays.duration.size,
         total,
         conf_level,
@@ -802,7 +808,7 @@ def nelson_aalen(
     return CurveResult(
         _finish(frames),
         "cumulative_hazard",
-        _method("nelson-aalen", _variance_name(weights, arrays, None), "log"),
+        _method("nelson-aalen", _variance_name(weights is not None, arrays.cluster, None), "log"),
         arrays.duration.size,
         total,
         conf_level,
@@ -1009,7 +1015,7 @@ def aalen_johansen(
     return CurveResult(
         _finish(frames),
         "cumulative_incidence",
-        _method("aalen-johansen", _variance_name(weights, arrays, _IJ), "log"),
+        _method("aalen-johansen", _variance_name(weights is not None, arrays.cluster, _IJ), "log"),
         arrays.duration.size,
         events_total,
         conf_level,
@@ -1037,17 +1043,34 @@ class LogRankResult(KSampleTestResult):
         style).
     strata : str or None
         Column the test was stratified on.
+    cluster : str or None
+        The column of clusters of the robust (clustered) test, or ``None``.
+    clusters : int or None
+        The number of clusters (``None`` when not clustered).
     """
+
+    cluster: str | None = field(default=None, kw_only=True)
+    clusters: int | None = field(default=None, kw_only=True)
 
     @property
     def title(self) -> str:
         """Heading of the summary."""
-        return "Log-rank test" + (f" (G-rho, rho = {self.rho:g})" if self.rho else "")
+        return (
+            "Log-rank test"
+            + (f" (G-rho, rho = {self.rho:g})" if self.rho else "")
+            + ("" if self.cluster is None else f", clustered by {self.cluster}")
+        )
 
     @property
     def method(self) -> str:
         """The test, as ``glance()`` names it."""
-        return f"log-rank, rho={self.rho:g}"
+        robust = "" if self.cluster is None else f", robust score clustered by {self.cluster}"
+        return f"log-rank, rho={self.rho:g}{robust}"
+
+    def _test_facts(self) -> dict[str, Any]:
+        if self.cluster is None:
+            return {}
+        return {"cluster": self.cluster, "clusters": self.clusters}
 
 
 def logrank_test(
@@ -1059,6 +1082,7 @@ def logrank_test(
     duration: str = "duration",
     event: str = "event",
     cause: int | None = 1,
+    cluster: str | None = None,
 ) -> LogRankResult:
     r"""Test equality of the hazards of ``cause`` across groups (R's ``survdiff``).
 
@@ -1078,10 +1102,24 @@ def logrank_test(
         Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
     cause : int or None, default 1
         The cause tested (others censored); ``None`` for any event.
+    cluster : str, None or "auto", default None
+        Column of clusters (e.g. ``"family_id"``: siblings share a family): the statistic
+        is then the robust score test of a Cox model with the groups as covariates,
+        :math:`U^\top (\sum_c U_c U_c^\top)^{-1} U`, with :math:`U = O - E` and
+        :math:`U_c` the score residuals at :math:`\beta = 0` summed within cluster
+        :math:`c`: R's ``coxph(Surv(duration, event == cause) ~ factor(group) +
+        strata(strata) + cluster(cluster), ties = "breslow")`` ``rscore`` (the "Robust"
+        line of its ``summary``). Observed and expected counts are unchanged. Only for
+        ``rho = 0``. ``"auto"``: the design's cluster for SpellData, none for a data frame.
 
     Returns
     -------
     LogRankResult
+        Without ``cluster`` the statistic is R's ``survdiff`` (hypergeometric variance;
+        on tied times it equals ``coxph(..., ties = "exact")``'s score test, not the
+        Breslow one). With ``cluster``, ``glance()`` names the ``cluster`` and counts the
+        ``clusters``. Each row its own cluster does not give ``survdiff``: the robust
+        variance is another estimate of the same variance.
 
     References
     ----------
@@ -1099,10 +1137,18 @@ def logrank_test(
     """
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
-    arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
+    arrays = _arrays(
+        data, group=group, strata=strata, duration=duration, event=event, cluster=cluster
+    )
     levels = list(arrays.levels)
     if len(levels) < 2:
         raise DesignError(f"column {group!r} has a single group; a test needs two or more")
+    if arrays.clusters is not None and rho != 0:
+        raise DesignError(
+            f"the clustered log-rank test (cluster={arrays.cluster!r}) is the robust score "
+            f"test of a Cox model, which has no G-rho weights; got rho={rho!r}: use rho=0, "
+            "or cluster=None"
+        )
     hit = arrays.event > 0 if cause is None else arrays.event == cause
     k = len(levels)
     observed = np.zeros(k)
@@ -1136,7 +1182,10 @@ def logrank_test(
             "t,ti,tj->ij", factor, share, share
         )
     diff = (observed - expected)[:-1]
-    statistic = float(diff @ np.linalg.pinv(variance[:-1, :-1]) @ diff)
+    if arrays.clusters is None:
+        statistic = float(diff @ np.linalg.pinv(variance[:-1, :-1]) @ diff)
+    else:
+        statistic = _clustered_logrank(arrays, hit)
     df = k - 1
     table = pd.DataFrame({"group": levels, "observed": observed, "expected": expected})
     return LogRankResult(
@@ -1149,7 +1198,23 @@ def logrank_test(
         arrays.duration.size,
         int(hit.sum()),
         dropped=arrays.dropped,
+        cluster=arrays.cluster,
+        clusters=arrays.n_clusters,
     )
+
+
+def _clustered_logrank(arrays: _Arrays, hit: npt.NDArray[np.bool_]) -> float:
+    """Return the robust score statistic of a Cox model with the groups as covariates.
+
+    The groups are indicators against the first; the stratum codes are the Cox strata;
+    Breslow score residuals (R's robust score test, ``rscore``, of ``coxph(... +
+    cluster(), ties = "breslow")``); the statistic does not depend on the reference.
+    """
+    assert arrays.clusters is not None
+    indicators = (arrays.codes[:, None] == np.arange(1, len(arrays.levels))).astype(float)
+    strata_codes, _ = pd.factorize(pd.Series(arrays.strata))
+    data, order = CoxData.build(arrays.duration, hit, indicators, strata=strata_codes)
+    return cox_robust_score_statistic(data, "breslow", arrays.clusters[order])
 
 
 @dataclass(frozen=True)
@@ -1168,6 +1233,8 @@ class RMSTResult(SurvivalResult):
         The column of clusters of the (robust) standard errors, or ``None``.
     clusters : int or None
         The number of clusters (``None`` when not clustered).
+    weighted : bool
+        Whether the curves are weighted (``weights=``: inverse probability weights, say).
     """
 
     table: pd.DataFrame
@@ -1194,8 +1261,9 @@ class RMSTResult(SurvivalResult):
             "n": self.n,
             "events": self.events,
             "dropped": self.dropped,
-            "method": "area under kaplan-meier"
-            + ("" if self.cluster is None else f", {_IJ} clustered by {self.cluster}"),
+            "method": _method(
+                "area under kaplan-meier", _variance_name(self.weighted, self.cluster, None), ""
+            ),
             "tau": self.tau,
             **({} if self.cluster is None else {"cluster": self.cluster}),
             **({} if self.clusters is None else {"clusters": self.clusters}),
@@ -1207,6 +1275,7 @@ def rmst(
     tau: float,
     *,
     group: str | None = None,
+    weights: Weights = None,
     duration: str = "duration",
     event: str = "event",
     cause: int | None = None,
@@ -1226,6 +1295,12 @@ def rmst(
         Restriction time (days).
     group : str, optional
         Column of groups.
+    weights : str or array_like, optional
+        Column of non-negative case weights (e.g. inverse-probability weights), or the
+        weights themselves (one per spell, in row order): the area under the weighted
+        Kaplan–Meier curve of :func:`kaplan_meier`. Rows with weight 0 are left out and
+        counted in ``glance()["dropped"]``. The standard errors are then the
+        infinitesimal jackknife, as the weighted curves' (below).
     duration, event : str, default "duration", "event"
         Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
     cause : int, optional
@@ -1244,8 +1319,14 @@ def rmst(
         Standard errors as R's ``print(survfit, rmean = tau)``:
         :math:`\sqrt{\sum_{t_j \le \tau} A_j^2 d_j / (Y_j (Y_j - d_j))}`, with
         :math:`A_j` the area under the curve from :math:`t_j` to :math:`\tau`;
-        differences of independent groups add variances. With ``cluster``, see above
-        (R's ``print`` ignores ``cluster``).
+        differences of independent groups add variances. With ``weights`` or
+        ``cluster``, the infinitesimal jackknife: each row's influence on the curve
+        (R's ``survfit(..., influence = TRUE)``) integrated to ``tau``,
+        :math:`I_i`, and :math:`\sqrt{\sum_i (w_i I_i)^2}` (by row) or
+        :math:`\sqrt{\sum_c (\sum_{i \in c} w_i I_i)^2}` (by cluster): the variance of
+        the weighted curve that :func:`kaplan_meier` gives, integrated. (R's ``print``
+        ignores ``cluster``, and with weights applies the formula above to the weighted
+        counts, which is not the variance of the weighted curve.)
 
     References
     ----------
@@ -1263,15 +1344,19 @@ def rmst(
     if not np.isfinite(tau) or tau <= 0:
         raise DesignError(f"tau must be a positive number of days, got {tau!r}")
     event, cause = cause_from_event(event, cause, function="rmst")
-    arrays = _arrays(data, group=group, duration=duration, event=event, cluster=cluster)
+    arrays = _arrays(
+        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+    )
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
+    jackknife = _jackknife(weights, arrays)
+    units = np.arange(arrays.duration.size) if arrays.clusters is None else arrays.clusters
     rows = []
     by_cluster = []
     for level, sel in arrays.groups():
         time = arrays.duration[sel]
         hit = arrays.event[sel] > 0 if cause is None else arrays.event[sel] == cause
-        if arrays.clusters is not None:
-            by_cluster.append(_rmst_cluster_influence(arrays, sel, hit, float(tau)))
+        if jackknife:
+            by_cluster.append(_rmst_influence(arrays, sel, hit, float(tau), units))
         times, y, d, _ = _counts(time, hit, arrays.weights[sel])
         keep = times <= tau
         times, y, d = times[keep], y[keep], d[keep]
@@ -1317,14 +1402,22 @@ def rmst(
         dropped=arrays.dropped,
         cluster=arrays.cluster,
         clusters=arrays.n_clusters,
+        weighted=weights is not None,
     )
 
 
-def _rmst_cluster_influence(
-    arrays: _Arrays, rows: npt.NDArray[np.bool_], hit: npt.NDArray[np.bool_], tau: float
+def _rmst_influence(
+    arrays: _Arrays,
+    rows: npt.NDArray[np.bool_],
+    hit: npt.NDArray[np.bool_],
+    tau: float,
+    units: IntArray,
 ) -> FloatArray:
-    """Return each cluster's summed (weighted) influence on a group's RMST to ``tau``."""
-    assert arrays.clusters is not None
+    """Return each unit's summed (weighted) influence on a group's RMST to ``tau``.
+
+    ``units`` are the cluster codes of every row, or each row's own position (the
+    unclustered jackknife of weighted curves).
+    """
     time, w = arrays.duration[rows], arrays.weights[rows]
     terms = _aj_terms(time, hit.astype(np.int64), w, 1)
     t = terms.counts.time
@@ -1333,9 +1426,9 @@ def _rmst_cluster_influence(
     area = area_influence(
         terms.counts.last, terms.alpha, terms.beta, terms.staying, terms.cif, widths
     )
-    size = int(arrays.clusters.max()) + 1
+    size = int(units.max()) + 1 if units.size else 0
     # the area under S = 1 - F: its influence is minus that on the area under F
-    summed = np.bincount(arrays.clusters[rows], weights=-w * area, minlength=size)
+    summed = np.bincount(units[rows], weights=-w * area, minlength=size)
     return np.asarray(summed, dtype=np.float64)
 
 
@@ -1344,8 +1437,9 @@ def _difference_errors(
 ) -> list[float]:
     """Return the standard errors of each group's RMST minus the first's.
 
-    Independent groups add variances; with clusters, a cluster's influence on the
-    difference is its influence on one group's RMST minus that on the other's.
+    Independent groups add variances; with the jackknife (weights or clusters), a
+    unit's (row's or cluster's) influence on the difference is its influence on one
+    group's RMST minus that on the other's.
     """
     if by_cluster:
         return [float(np.sqrt(np.sum((b - by_cluster[0]) ** 2))) for b in by_cluster[1:]]
