@@ -97,6 +97,26 @@ def test_simulated_authority_round_trips_through_a_workbook(tmp_path: Path) -> N
     assert summary.skipped.get("cin_plan", 0) == int((history.episodes["kind"] == "cin_plan").sum())
 
 
+def test_a_childs_cells_are_worked_out_once_and_left_empty_where_unknown() -> None:
+    """The writer looks each child up once (a lookup per row took half its time), and a
+    missing value or column gives an empty cell."""
+    from escalation.data.statutory.annex_a_writer import _child_cells
+
+    kids = pd.DataFrame(
+        {
+            "child_id": pd.array(["c1", "c2"], dtype="string"),
+            "birth_date": [pd.Timestamp("2012-10-01"), pd.NaT],
+            "sex": pd.Categorical(["M", None]),
+            "disability": pd.array([False, None], dtype="boolean"),
+        }
+    )
+    cells = _child_cells(kids, pd.Timestamp("2024-03-31"))
+    assert cells == {
+        "c1": (("c1", "a) Male", None, dt.date(2012, 10, 1), 11.5), "b) No"),
+        "c2": (("c2", None, None, None, None), None),
+    }
+
+
 def test_several_years_of_workbooks_merge_into_one_history(tmp_path: Path) -> None:
     history = simulate_local_authority(600, seed=4).history
     older = write_annex_a(history, tmp_path / "a2023.xlsx", since="2022-04-01", until="2023-03-31")

@@ -11,7 +11,7 @@ import pytest
 
 from escalation.cli import main
 from escalation.errors import DesignError
-from escalation.simstudy import SimulationPlan, read_plan, run_simstudy
+from escalation.simstudy import SimulationPlan, SimulationStudy, read_plan, run_simstudy
 from escalation.simstudy import study as study_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,13 @@ def small_plan(**changes: object) -> SimulationPlan:
         bootstrap=4,
     )
     return dataclasses.replace(plan, **changes)
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory: pytest.TempPathFactory) -> SimulationStudy:
+    """:func:`small_plan` run once, here (one worker), into a folder of its own: the study
+    that resumed, stopped and Dask runs must reproduce (each run is 0.4-0.5 s of CPU)."""
+    return run_simstudy(small_plan(), out=tmp_path_factory.mktemp("whole"), workers=1)
 
 
 def stopping_after(finished: int):  # type: ignore[no-untyped-def]
@@ -104,8 +111,7 @@ def test_local_authority_settings_are_the_simulator_config() -> None:
         small_plan(generator="local_authority", varied={}, fixed={"early_help_shar": 0.4})
 
 
-def test_results_do_not_depend_on_order_or_resuming(tmp_path: Path) -> None:
-    whole = run_simstudy(small_plan(), out=tmp_path / "whole")
+def test_results_do_not_depend_on_order_or_resuming(tmp_path: Path, whole: SimulationStudy) -> None:
     assert whole.new_replications == 6
     assert len(whole.results) == 2 * 3 * 2 * 4  # scenarios x reps x estimators x estimands
     assert whole.results["error"].isna().all()
@@ -117,7 +123,9 @@ def test_results_do_not_depend_on_order_or_resuming(tmp_path: Path) -> None:
     assert len(list((tmp_path / "parts" / "results").rglob("*.parquet"))) >= 4
 
 
-def test_a_stopped_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stopped_run_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole: SimulationStudy
+) -> None:
     from escalation.report.outputs import inspect_folder
 
     real = study_module.replicate
@@ -138,8 +146,7 @@ def test_a_stopped_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     listed = {o["path"] for o in finished["outputs"]}  # type: ignore[attr-defined]
     assert {o["path"] for o in stopped["outputs"]} - {"manifest.json"} <= listed  # type: ignore[attr-defined]
     assert not inspect_folder(out).foreign
-    fresh = run_simstudy(small_plan(), out=tmp_path / "fresh")
-    pd.testing.assert_frame_equal(stable(resumed.results), stable(fresh.results), check_exact=True)
+    pd.testing.assert_frame_equal(stable(resumed.results), stable(whole.results), check_exact=True)
 
 
 def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path) -> None:
@@ -150,13 +157,14 @@ def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     assert _manifest(tmp_path) == before  # the folder is as it was
 
 
-def test_same_results_on_two_dask_workers(tmp_path: Path, dask_scheduler: str) -> None:
+def test_same_results_on_two_dask_workers(
+    tmp_path: Path, dask_scheduler: str, whole: SimulationStudy
+) -> None:
     """The replications run here and on the suite's two-worker Dask cluster (reached as a
     user reaches theirs, by its address) give the same results. (A local cluster started
     with ``workers=2`` is the same engine: tests/compute.)"""
-    here = run_simstudy(small_plan(), out=tmp_path / "one", workers=1)
     there = run_simstudy(small_plan(), out=tmp_path / "two", scheduler=dask_scheduler)
-    pd.testing.assert_frame_equal(stable(here.results), stable(there.results), check_exact=True)
+    pd.testing.assert_frame_equal(stable(whole.results), stable(there.results), check_exact=True)
 
 
 def test_full_simulator_replication_has_a_per_replication_truth(tmp_path: Path) -> None:

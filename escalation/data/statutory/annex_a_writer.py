@@ -102,6 +102,36 @@ def _code(table: Mapping[str, str]) -> Callable[[Any], str | None]:
     return write
 
 
+def _child_cells(
+    children: pd.DataFrame, end_day: pd.Timestamp
+) -> dict[Any, tuple[tuple[Any, ...], str | None]]:
+    """Each child's cells of every sheet, worked out once per child rather than per row.
+
+    Returns, by child identifier, the cells every sheet starts with (identifier, gender,
+    ethnicity, date of birth, age at ``end_day``) and the ``Does the Child have a
+    Disability`` cell of Lists 4 to 8. A column the children table lacks is written empty.
+
+    Examples
+    --------
+    >>> kids = pd.DataFrame({"child_id": ["c1"], "birth_date": [pd.Timestamp("2015-04-01")],
+    ...                      "sex": ["F"], "disability": [True]})
+    >>> _child_cells(kids, pd.Timestamp("2024-03-31"))["c1"]
+    (('c1', 'b) Female', None, datetime.date(2015, 4, 1), 9.0), 'a) Yes')
+    """
+    ethnic = _code(_ETHNIC)
+    columns = {
+        name: children[name].tolist() if name in children else [None] * len(children)
+        for name in ("child_id", "birth_date", "sex", "ethnicity", "disability")
+    }
+    cells = {}
+    for child_id, birth_date, sex, ethnicity, disability in zip(*columns.values(), strict=True):
+        birth = _day(birth_date)
+        age = None if birth is None else round((end_day.date() - birth).days / 365.25, 2)
+        gender = _SEX.get(str(sex), None) if not _missing(sex) else None
+        cells[child_id] = ((str(child_id), gender, ethnic(ethnicity), birth, age), _yes(disability))
+    return cells
+
+
 def write_annex_a(
     history: CaseHistory,
     path: str | Path,
@@ -177,23 +207,12 @@ def write_annex_a(
     if "reason" in eps:
         eps["reason"] = eps["reason"].astype(object).where(~running, None)
 
-    kids = history.children.set_index("child_id")
+    people = _child_cells(history.children, end_day)
     common = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age"]
 
     def person(child_id: Any, disability: bool) -> list[Any]:
-        kid = kids.loc[child_id]
-        birth = _day(kid["birth_date"])
-        age = None if birth is None else round((end_day.date() - birth).days / 365.25, 2)
-        out = [
-            str(child_id),
-            _SEX.get(str(kid.get("sex")), None) if pd.notna(kid.get("sex")) else None,
-            _code(_ETHNIC)(kid.get("ethnicity")),
-            birth,
-            age,
-        ]
-        if disability:
-            out.append(_yes(kid.get("disability")))
-        return out
+        cells, disabled = people[child_id]
+        return [*cells, disabled] if disability else list(cells)
 
     workbook = openpyxl.Workbook(write_only=True)
     rows: dict[str, int] = {}
