@@ -21,7 +21,7 @@ from matplotlib.colors import to_rgba, to_rgba_array
 from escalation.errors import DesignError
 from escalation.figures.theme import ColumnWidth, width_mm
 
-__all__ = ["FORMATS", "JOURNAL_FORMATS", "drawn", "save_figure", "write_figure"]
+__all__ = ["FORMATS", "JOURNAL_FORMATS", "default_formats", "drawn", "save_figure", "write_figure"]
 
 #: Formats :func:`save_figure` writes by default (and the studies write).
 FORMATS: Final = ("png", "pdf", "svg")
@@ -256,6 +256,23 @@ def write_figure(
                 figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
             written.append(path)
     return written
+
+
+def default_formats() -> tuple[Format, ...]:
+    """Return the formats :func:`write_figure` writes in this process when none are named.
+
+    :data:`FORMATS`, unless the default of ``formats`` was changed in this process (the
+    test suite's ``png_figures`` does, for tests that check the PNG alone). A study's figure
+    helper process (:mod:`escalation.background`) is a separate Python with its own
+    default: the study names these formats to it, so that it writes what this process
+    would.
+
+    Examples
+    --------
+    >>> default_formats()
+    ('png', 'pdf', 'svg')
+    """
+    return tuple((write_figure.__kwdefaults__ or {}).get("formats", FORMATS))
 
 
 def _write_tiff(figure: Any, path: Path, dpi: int) -> None:
