@@ -21,7 +21,15 @@ from matplotlib.colors import to_rgba, to_rgba_array
 from escalation.errors import DesignError
 from escalation.figures.theme import ColumnWidth, width_mm
 
-__all__ = ["FORMATS", "JOURNAL_FORMATS", "default_formats", "drawn", "save_figure", "write_figure"]
+__all__ = [
+    "FORMATS",
+    "JOURNAL_FORMATS",
+    "PNG_COMPRESSION",
+    "default_formats",
+    "drawn",
+    "save_figure",
+    "write_figure",
+]
 
 #: Formats :func:`save_figure` writes by default (and the studies write).
 FORMATS: Final = ("png", "pdf", "svg")
@@ -39,6 +47,10 @@ _METADATA: Final = {
     "svg": {"Date": None, "Creator": None},
     "eps": {"Creator": "escalation"},  # and no %%CreationDate (see _write_eps)
 }
+#: How PNG is compressed (Pillow's zlib level): 3, the last of zlib's fast levels, takes
+#: two thirds of the CPU of Pillow's default 6 for files about 7% larger; the pixels are
+#: the same (PNG is lossless).
+PNG_COMPRESSION: Final = {"compress_level": 3}
 #: The house settings every figure is drawn and written with.
 _RC: Final[dict[Any, Any]] = {
     "svg.hashsalt": "escalation",
@@ -254,7 +266,7 @@ def write_figure(
             elif fmt == "eps":
                 _write_eps(figure, path, dpi)
             else:
-                figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+                figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt], **_extra(fmt))
             written.append(path)
     return written
 
@@ -276,12 +288,19 @@ def default_formats() -> tuple[Format, ...]:
     return tuple((write_figure.__kwdefaults__ or {}).get("formats", FORMATS))
 
 
+def _extra(fmt: str) -> dict[str, Any]:
+    """Return the further arguments of ``savefig`` for ``fmt``: PNG's compression."""
+    return {"pil_kwargs": dict(PNG_COMPRESSION)} if fmt == "png" else {}
+
+
 def _write_tiff(figure: Any, path: Path, dpi: int) -> None:
     """Write ``figure`` as an LZW-compressed RGB TIFF at ``dpi`` (the figure on white)."""
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata=_METADATA["png"])
+    buffer = io.BytesIO()  # read back at once: not compressed
+    figure.savefig(
+        buffer, format="png", dpi=dpi, metadata=_METADATA["png"], pil_kwargs={"compress_level": 0}
+    )
     buffer.seek(0)
     with Image.open(buffer) as image:
         rgba = image.convert("RGBA")
