@@ -62,8 +62,8 @@ def test_pdf_text_is_real_text_in_an_embedded_truetype_font(tmp_path: Path) -> N
 def test_pdf_font_subsets_never_read_the_tables_they_drop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # fontTools' subsetter reads a font's GDEF, GSUB and GPOS before dropping them (a third
-    # of the time of writing a PDF): save_figure removes them from the font unread.
+    # fontTools' subsetter reads a font's GDEF, GSUB and GPOS before dropping them (about
+    # 8% of the time of writing a PDF): save_figure removes them from the font unread.
     from fontTools.ttLib.tables import otBase
 
     read: list[str] = []
