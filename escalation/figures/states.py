@@ -60,6 +60,8 @@ def plot_state_occupation(
     order = list(pd.unique(data["state"])) if states is None else [str(s) for s in states]
     # plotnine stacks the last level at the bottom: reverse so ``states[0]`` is lowest.
     data["state"] = pd.Categorical(data["state"], categories=order[::-1])
+    # Rows without a time or probability are left out, as plotnine's stacking left them.
+    data = data[data["time"].notna() & data["probability"].notna()]
     # Negative probabilities first, where position_stack leaves them (which matters only
     # for a state with two rows at one time).
     data = data.iloc[np.argsort(data["probability"].to_numpy(float) >= 0, kind="stable")]
