@@ -116,7 +116,7 @@ from escalation.figures import (
     plot_transitions,
     time_breaks,
 )
-from escalation.figures.save import Format, default_formats, drawn, write_figure
+from escalation.figures.save import drawn, write_figure
 from escalation.figures.theme import ColumnWidth, figure_note, width_mm, with_note
 from escalation.report import alt_text
 from escalation.report.brief import (
@@ -240,21 +240,15 @@ FigureFiles = tuple[list[Path], BriefImages | None]
 
 
 def _write_figure(
-    plot: Any,
-    stem: Path,
-    width: ColumnWidth | float,
-    brief: BriefFigure | None,
-    formats: Sequence[Format] | None = None,
+    plot: Any, stem: Path, width: ColumnWidth | float, brief: BriefFigure | None
 ) -> FigureFiles:
     """Write a figure's files and, if it goes in the brief, its images for the screen.
 
-    The figure is drawn once for its files, in ``formats`` (default: those
-    :func:`~escalation.figures.save.write_figure` writes in this process); a brief image
-    of the same size (a single-column figure) is rendered from that drawing rather than
-    drawn again.
+    The figure is drawn once for its files; a brief image of the same size (a
+    single-column figure) is rendered from that drawing rather than drawn again.
     """
     with drawn(plot, width=width, measured=False) as figure:
-        paths = write_figure(figure, stem, formats=formats or default_formats())
+        paths = write_figure(figure, stem)
         images = None
         if brief is not None:
             images = figure_images(brief, drawn=figure if brief.plot is plot else None)
@@ -436,8 +430,7 @@ class _Run:
         stem = self.figures_dir / name
         if self.background:
             self.figures[name] = []
-            # The formats of this process, named: the helper has its own defaults.
-            task = submit(_write_figure, plot, stem, width, brief, default_formats())
+            task = submit(_write_figure, plot, stem, width, brief)
             self.pending.append(_PendingFigure(self.current_stage, name, brief, task, section))
             return
         paths, images = _write_figure(plot, stem, width, brief)

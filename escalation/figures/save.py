@@ -25,7 +25,6 @@ __all__ = [
     "FORMATS",
     "JOURNAL_FORMATS",
     "PNG_COMPRESSION",
-    "default_formats",
     "drawn",
     "save_figure",
     "write_figure",
@@ -269,23 +268,6 @@ def write_figure(
                 figure.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt], **_extra(fmt))
             written.append(path)
     return written
-
-
-def default_formats() -> tuple[Format, ...]:
-    """Return the formats :func:`write_figure` writes in this process when none are named.
-
-    :data:`FORMATS`, unless the default of ``formats`` was changed in this process (the
-    test suite's ``png_figures`` does, for tests that check the PNG alone). A study's figure
-    helper process (:mod:`escalation.background`) is a separate Python with its own
-    default: the study names these formats to it, so that it writes what this process
-    would.
-
-    Examples
-    --------
-    >>> default_formats()
-    ('png', 'pdf', 'svg')
-    """
-    return tuple((write_figure.__kwdefaults__ or {}).get("formats", FORMATS))
 
 
 def _extra(fmt: str) -> dict[str, Any]:
