@@ -60,9 +60,24 @@ def plot_state_occupation(
     order = list(pd.unique(data["state"])) if states is None else [str(s) for s in states]
     # plotnine stacks the last level at the bottom: reverse so ``states[0]`` is lowest.
     data["state"] = pd.Categorical(data["state"], categories=order[::-1])
+    # Rows without a time or probability are left out, as plotnine's stacking left them.
+    data = data[data["time"].notna() & data["probability"].notna()]
+    # Negative probabilities first, where position_stack leaves them (which matters only
+    # for a state with two rows at one time).
+    data = data.iloc[np.argsort(data["probability"].to_numpy(float) >= 0, kind="stable")]
+    data["bottom"], data["top"] = _stacked(data, order)
     plot = (
         p9.ggplot(data, p9.aes("time", "probability", fill="state"))
-        + p9.geom_area(position="stack", alpha=0.9, color="white", size=0.2)
+        # A stacked area: bands from each state's bottom to its top, as position_stack
+        # gives them (which stacks each time apart, a pandas group each: most of the
+        # figure's drawing time at hundreds of times).
+        + p9.geom_ribbon(
+            p9.aes(ymin="bottom", ymax="top", y="top"),
+            outline_type="upper",
+            alpha=0.9,
+            color="white",
+            size=0.2,
+        )
         # States are not the arms: hues far from the arms' blue and vermillion.
         + p9.scale_fill_manual(values=series_hues(order), breaks=order, name="")
         + p9.scale_y_continuous(labels=percent, expand=(0, 0))
@@ -75,6 +90,36 @@ def plot_state_occupation(
     if "group" in data.columns:
         plot += p9.facet_wrap("group", nrow=1)
     return plot
+
+
+def _stacked(data: pd.DataFrame, order: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's band, bottom and top, with the states stacked in ``order`` at each time.
+
+    As plotnine's ``position_stack`` stacks them, to the same numbers: in each panel
+    (``group``) and at each time, the probabilities are added one state after another from
+    ``order[0]`` at the bottom (rows of one state in their order), negative ones apart
+    below zero; a band runs between the sums before and after its own probability.
+    """
+    y = data["probability"].to_numpy(float)
+    level = data["state"].map({state: i for i, state in enumerate(order)}).to_numpy(int)
+    panel = pd.factorize(data["group"])[0] if "group" in data.columns else np.zeros(len(y), int)
+    time = data["time"].to_numpy(float)
+    heights = np.where(np.isnan(y), 0.0, y)
+    # Stable sort: by panel, sign, time, then state from the bottom, rows in their order.
+    rows = np.lexsort((level, time, heights < 0, panel))
+    key = np.column_stack([panel[rows], heights[rows] < 0, time[rows]])
+    starts = np.r_[True, (key[1:] != key[:-1]).any(axis=1)]
+    start_of = np.maximum.accumulate(np.where(starts, np.arange(len(rows)), 0))
+    place = np.arange(len(rows)) - start_of
+    before, after = np.zeros(len(rows)), np.zeros(len(rows))
+    for k in range(int(place.max(initial=-1)) + 1):
+        at = np.flatnonzero(place == k)
+        if k:
+            before[at] = after[at - 1]
+        after[at] = before[at] + heights[rows[at]]
+    bottom, top = np.empty(len(rows)), np.empty(len(rows))
+    bottom[rows], top[rows] = np.minimum(before, after), np.maximum(before, after)
+    return bottom, top
 
 
 _TRANSITIONS: Final = ("from_state", "to_state", "n")

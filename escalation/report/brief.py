@@ -37,7 +37,7 @@ from markupsafe import Markup, escape
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._labels import interval_digits
-from escalation.figures.save import lay_out
+from escalation.figures.save import PNG_COMPRESSION, lay_out
 from escalation.figures.theme import width_mm
 from escalation.report.table_one import TABLE_ONE_NOTE
 
@@ -539,7 +539,13 @@ def _size_inches(
 
 def _png_uri(figure: Any, dpi: int) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    figure.savefig(
+        buffer,
+        format="png",
+        dpi=dpi,
+        metadata={"Software": None},
+        pil_kwargs=dict(PNG_COMPRESSION),
+    )
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -124,7 +124,9 @@ def test_figures_laid_out_by_the_engine_alone_are_those_of_a_full_draw(
             for path in ours:
                 reference = tmp_path / f"reference{path.suffix}"
                 fmt = path.suffix[1:]
-                figure.savefig(reference, format=fmt, dpi=100, metadata=save._METADATA[fmt])
+                figure.savefig(
+                    reference, format=fmt, dpi=100, metadata=save._METADATA[fmt], **save._extra(fmt)
+                )
                 assert path.read_bytes() == reference.read_bytes(), path.suffix
         finally:
             plt.close(figure)

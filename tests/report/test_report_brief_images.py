@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 import escalation.report.brief as brief_module
 from escalation.figures import plot_hazard_ratios, plot_love
 from escalation.figures._examples import example_frames
-from escalation.figures.save import drawn
+from escalation.figures.save import PNG_COMPRESSION, drawn
 from escalation.pipeline import _write_figure
 from escalation.report.brief import BriefFigure, figure_images
 
@@ -87,7 +87,13 @@ def test_brief_images_drawn_again_are_laid_out_once(monkeypatch: pytest.MonkeyPa
     try:
         assert reference.get_layout_engine() is not None
         buffer = io.BytesIO()
-        reference.savefig(buffer, format="png", dpi=60, metadata={"Software": None})
+        reference.savefig(
+            buffer,
+            format="png",
+            dpi=60,
+            metadata={"Software": None},
+            pil_kwargs=dict(PNG_COMPRESSION),
+        )
     finally:
         plt.close(reference)
     draws: list[object] = []
