@@ -205,7 +205,7 @@ def redundant_columns(
     aliased = np.zeros(p, dtype=bool)
     partners: list[tuple[int, ...]] = [()] * p
     varying = np.flatnonzero(~constant)
-    if varying.size:
+    if varying.size > 1:  # one varying column is kept and aliases nothing (no correlations)
         sub = gram[np.ix_(varying, varying)]
         norm = np.sqrt(np.diag(sub))
         corr = sub / np.outer(norm, norm)

@@ -191,7 +191,7 @@ def _positive(info: FloatArray) -> FloatArray:
     round-off far below the 1e-8 bar), so it is returned unchanged at a fraction of the
     cost of the eigenvalues, which are computed only otherwise.
     """
-    if np.all(np.isfinite(info)):
+    if np.isfinite(info).all():
         try:
             np.linalg.cholesky(info)
         except np.linalg.LinAlgError:
@@ -250,14 +250,19 @@ def _singular_pivots(scaled: FloatArray) -> npt.NDArray[np.bool_]:
 
 
 def _singular(info: FloatArray, scale: FloatArray) -> npt.NDArray[np.bool_]:
-    """Return the singular pivots of ``info`` judged on ``scale`` (one Cholesky usually)."""
+    """Return the singular pivots of ``info`` judged on ``scale`` (one Cholesky usually).
+
+    The solver calls this on every Newton step, on systems as small as a calibration
+    slope's 2 x 2, so it uses array methods (``diagonal``, ``max``, ``any``) rather than
+    their slower module-level wrappers; the arithmetic is the same.
+    """
     scaled = info / np.outer(scale, scale)
-    top = float(np.max(np.diag(scaled), initial=0.0))
+    top = float(scaled.diagonal().max(initial=0.0))
     try:
         factor = np.linalg.cholesky(scaled)
     except np.linalg.LinAlgError:
         return _singular_pivots(scaled)
-    if np.any(np.diag(factor) ** 2 < SINGULAR_TOLERANCE * top):
+    if (factor.diagonal() ** 2 < SINGULAR_TOLERANCE * top).any():
         return _singular_pivots(scaled)
     return np.zeros(len(info), dtype=bool)
 
@@ -397,6 +402,8 @@ def newton(
 
     def stop(iterations: int, moving: npt.NDArray[np.intp] | None = None) -> Solution[E]:
         """Return the fit where it stands, flagging separated and inestimable coefficients."""
+        if moving is None and not singular.any():  # the usual end: nothing to flag
+            return Solution(beta, current, loglik, info, iterations, (), lam, ())
         # At 0 and never moved: absent from the likelihood. Moved, or held at a non-zero
         # start (a warm start from a separated fit): the information vanished as the
         # coefficient grew, so it is separated.
@@ -429,12 +436,12 @@ def newton(
                 f"{what}: the information matrix is singular; drop covariates that are "
                 "collinear or merge sparse levels"
             ) from error
-        if not np.all(np.isfinite(step)):
+        if not np.isfinite(step).all():
             raise ConvergenceError(
                 f"{what}: the Newton step is not finite; drop covariates that are collinear "
                 "or merge sparse levels"
             )
-        if np.all(np.abs(step) <= STEP_TOLERANCE * (1.0 + np.abs(beta))):
+        if (np.abs(step) <= STEP_TOLERANCE * (1.0 + np.abs(beta))).all():
             return stop(iteration)
         if iteration == max_iter:
             break
@@ -452,7 +459,7 @@ def newton(
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 trial = evaluate(trial_beta)
             trial_loglik, trial_score, trial_info = _penalised(trial, trial_beta, lam)
-            finite = np.isfinite(trial_loglik) and np.all(np.isfinite(trial_info))
+            finite = np.isfinite(trial_loglik) and np.isfinite(trial_info).all()
             if finite and trial_loglik >= loglik - 1e-12 * (abs(loglik) + 1):
                 break
             if np.isfinite(trial_loglik):
@@ -472,9 +479,10 @@ def newton(
         flat = flat + 1 if change <= LOGLIK_TOLERANCE * (abs(loglik) + 0.1) else 0
         beta, current = trial_beta, trial
         loglik, score, info = trial_loglik, trial_score, trial_info
-        moving = np.flatnonzero(np.abs(step) > _MOVING * (1.0 + np.abs(beta)))
-        if flat >= 2 and moving.size:
-            return stop(iteration + 1, moving)
+        if flat >= 2:  # the separation rule (its coefficients found only when it may apply)
+            moving = np.flatnonzero(np.abs(step) > _MOVING * (1.0 + np.abs(beta)))
+            if moving.size:
+                return stop(iteration + 1, moving)
     raise ConvergenceError(
         f"{what} did not converge in {max_iter} Newton steps; check for covariates that are "
         "nearly collinear or have extreme values"

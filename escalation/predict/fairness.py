@@ -28,7 +28,7 @@ deprivation
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -136,6 +136,9 @@ class _GroupInputs:
     competing: Competing
     #: Each attribute's sorted labels and every row's code among them (:func:`_group_codes`).
     coded: dict[str, tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]
+    #: The ``(attribute, group)`` pairs scored (None: every group). The bootstrap samples
+    #: score only the groups shown: a suppressed group's intervals are never reported.
+    scored: frozenset[tuple[str, str]] | None = None
 
 
 def _score_groups(
@@ -163,6 +166,8 @@ def _score_groups(
         # The groups present, in the order of their labels (as np.unique of the labels).
         for code in np.flatnonzero(np.bincount(labels, minlength=len(names))):
             group = str(names[code])
+            if inputs.scored is not None and (attribute, group) not in inputs.scored:
+                continue
             keep = rows[labels == code]
             follow_up = _follow_up(inputs.time[keep], inputs.code[keep], horizon, inputs.competing)
             for model, score in enumerate(inputs.scores):
@@ -347,14 +352,43 @@ def _subgroup_tables(
         coded=_group_codes(groups),
     )
     points = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
+    shown = _shown_groups(points[0], min_n, min_events) if points else frozenset()
     draws = run_batched(
-        _score_groups, replicates, args=(inputs,), n_jobs=n_jobs,
+        _score_groups, replicates, args=(replace(inputs, scored=shown),), n_jobs=n_jobs,
         description=f"{', '.join(models)}: group bootstrap",
     )  # fmt: skip
     return [
         _group_table(model, point, [d[k] for d in draws], min_n, min_events, conf_level)
         for k, (model, point) in enumerate(zip(models, points, strict=True))
     ]
+
+
+def _shown_groups(
+    point: dict[tuple[str, str, str], float], min_n: int, min_events: int
+) -> frozenset[tuple[str, str]]:
+    """Return the ``(attribute, group)`` pairs not suppressed, from one model's estimates.
+
+    Suppression depends on a group's spells and escalations, not on the model's risks,
+    so any model's estimates give every model's shown groups.
+    """
+    return frozenset(
+        (attribute, group)
+        for attribute, group, metric in point
+        if metric == "n" and not _suppressed(point, attribute, group, min_n, min_events)
+    )
+
+
+def _suppressed(
+    point: dict[tuple[str, str, str], float],
+    attribute: str,
+    group: str,
+    min_n: int,
+    min_events: int,
+) -> bool:
+    """Return whether a group is suppressed: fewer than ``min_n`` spells or ``min_events``."""
+    return bool(
+        point[(attribute, group, "n")] < min_n or point[(attribute, group, "events")] < min_events
+    )
 
 
 def _group_table(
@@ -369,8 +403,7 @@ def _group_table(
     records = []
     for (attribute, group, metric), estimate in point.items():
         n = point[(attribute, group, "n")]
-        events = point[(attribute, group, "events")]
-        suppressed = bool(n < min_n or events < min_events)
+        suppressed = _suppressed(point, attribute, group, min_n, min_events)
         low, high = percentile_interval(
             [d.get((attribute, group, metric), np.nan) for d in draws], conf_level
         )

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from escalation.core import newton, productlimit
-from escalation.predict import metrics
+from escalation.predict import fairness, metrics
 from escalation.predict.fairness import _subgroup_tables, subgroup_metrics
 from escalation.predict.metrics import Competing, bootstrap_indices, score_risks
 
@@ -157,3 +157,52 @@ def test_newton_step_of_a_regular_system_equals_the_pivoted_solve() -> None:
     long_way = np.zeros(4)
     long_way[kept] = np.linalg.solve(info[np.ix_(kept, kept)], score[kept])
     np.testing.assert_array_equal(step, long_way)
+
+
+def suppressed_sample() -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, list[Any]]:
+    """Follow-up with one group too small to show ("U": 15 spells) and 8 family samples."""
+    duration, event, risk, _ = follow_up(900, 11)
+    sex = np.where(np.arange(900) % 60 == 0, "U", np.where(np.arange(900) % 2 == 0, "F", "M"))
+    families = np.random.default_rng(11).integers(0, 400, 900)
+    return duration, event, risk, pd.DataFrame({"sex": sex}), bootstrap_indices(families, 8, 11)
+
+
+def test_subgroup_bootstrap_scores_only_the_groups_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A suppressed group's intervals are never reported, so the bootstrap samples do not
+    # score it: the follow-up is found for 3 groups on the whole sample, then 2 per sample.
+    duration, event, risk, groups, replicates = suppressed_sample()
+    counted: list[int] = []
+    real = fairness._follow_up
+
+    def follow_up_counted(time: np.ndarray, *args: Any) -> Any:
+        counted.append(len(time))
+        return real(time, *args)
+
+    monkeypatch.setattr(fairness, "_follow_up", follow_up_counted)
+    table = subgroup_metrics(duration, event, risk, groups, 365, model="m", replicates=replicates)
+    assert table.loc[table["group"] == "U", "suppressed"].all()
+    assert not table.loc[table["group"] != "U", "suppressed"].any()
+    assert len(counted) == 3 + 2 * len(replicates)
+    assert 15 in counted[:3] and 15 not in counted[3:]
+
+
+def test_subgroup_intervals_equal_score_risks_on_each_sample() -> None:
+    # The groups shown keep the intervals of scoring every sample the long way, bit for
+    # bit; the suppressed group's numbers are missing.
+    duration, event, risk, groups, replicates = suppressed_sample()
+    table = subgroup_metrics(duration, event, risk, groups, 365, model="m", replicates=replicates)
+    cut = float(np.quantile(risk, 0.9))
+    sex = groups["sex"].to_numpy()
+    for group in ("F", "M"):
+        draws = []
+        for rows in replicates:
+            keep = rows[sex[rows] == group]
+            draws.append(
+                score_risks(duration[keep], event[keep], risk[keep], 365, thresholds={0.1: cut})
+            )
+        shown = table[table["group"] == group].set_index("metric")
+        for metric in ("auc", "calibration_slope", "average_precision", "brier", "fnr_top10"):
+            low, high = metrics.percentile_interval([d[metric] for d in draws], 0.95)
+            assert (shown.loc[metric, "conf_low"], shown.loc[metric, "conf_high"]) == (low, high)
+    hidden = table[table["group"] == "U"]
+    assert hidden[["estimate", "conf_low", "conf_high"]].isna().all().all()
