@@ -71,7 +71,10 @@ def run_demo(
     command += ["--children", str(children), "--bootstrap", str(bootstrap)]
     with (out.parent / f"{out.name}.log").open("w") as log:
         start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        # In the source's folder: ``python -m`` puts the working directory first on the
+        # path, ahead of PYTHONPATH, so run from a checkout's root the "baseline" imported
+        # the checkout's own escalation and both sides ran the same code.
+        process = subprocess.Popen(command, env=env, cwd=source, stdout=log, stderr=log)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
     if status != 0:
@@ -135,7 +138,7 @@ def main() -> None:
                 print(f"primed {name}'s compiled kernels (a demo of {PRIME_CHILDREN:,})")
         for i in range(args.runs):
             for name, source in sources.items():
-                where = args.keep if args.keep is not None else Path(folder)
+                where = args.keep.resolve() if args.keep is not None else Path(folder)
                 where.mkdir(parents=True, exist_ok=True)
                 out = where / f"demo-{len(runs[name])}-{name.replace(' ', '-')}"
                 runs[name].append(

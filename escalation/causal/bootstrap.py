@@ -124,6 +124,7 @@ def cluster_bootstrap(
     progress: bool | None = None,
     description: str = "bootstrap",
     batch_size: int = 5,
+    width: int | None = None,
 ) -> FloatArray:
     """Return ``n_boot`` replicates of ``statistic`` over whole-cluster resamples.
 
@@ -150,6 +151,10 @@ def cluster_bootstrap(
         Label of the progress bar.
     batch_size : int, default 5
         Replicates per task.
+    width : int, optional
+        Length of the statistic's output, when the caller knows it. Otherwise the
+        statistic is first computed once on every row to learn it: one more run of every
+        model, in this process before the replicates start.
 
     Returns
     -------
@@ -183,8 +188,8 @@ def cluster_bootstrap(
     ((200, 1), True)
     """
     index = _cluster_index(cluster)
-    first = np.asarray(statistic(np.arange(len(index[0])), *args), dtype=float)
-    width = first.size
+    if width is None:
+        width = np.asarray(statistic(np.arange(len(index[0])), *args), dtype=float).size
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     batches = [seeds[i : i + batch_size] for i in range(0, n_boot, batch_size)]
     jobs = min(resolve_jobs(n_jobs), len(batches))

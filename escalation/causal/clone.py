@@ -111,6 +111,7 @@ def run_ccw(
     horizons: FloatArray,
     *,
     names: Sequence[str] = (),
+    case_weights: FloatArray | None = None,
 ) -> EngineOutput:
     """Clone–censor–weight cumulative incidence under both strategies (array inner loop).
 
@@ -129,6 +130,9 @@ def run_ccw(
     names : sequence of str, optional
         Names of the columns of ``x``, for the models' warnings (as in
         :func:`run_estimator`).
+    case_weights : numpy.ndarray, optional
+        Frequency weights (a bootstrap sample stored as distinct rows with counts): the
+        same estimate as the rows repeated, with less work.
 
     Returns
     -------
@@ -136,13 +140,12 @@ def run_ccw(
     """
     names = column_names(names, x.shape[1])
     n = len(duration)
+    cw = None if case_weights is None else np.asarray(case_weights, dtype=float)
     start = np.where(np.isnan(treatment_start), np.inf, treatment_start)
     started = start <= np.minimum(grace, duration)
     # Arm 0: censor at start; weights 1 / P(not started by u-) from a Cox model.
     t_model = np.where(started, start, np.minimum(duration, grace))
-    cox = fit_hazard(
-        t_model, started, x, None, "the Cox model of the time to treatment start", names
-    )
+    cox = fit_hazard(t_model, started, x, cw, "the Cox model of the time to treatment start", names)
     lp = cox.linear_predictor(x)
     times = cox.terms.hazard_time
     bounds = np.unique(np.r_[times[times <= grace], grace])
@@ -151,7 +154,7 @@ def run_ccw(
     # survfit.coxph(stype = 1)): the Breslow product limit reached 0 for a child seen not
     # to start when many started on the first day (weights of 1e6, see the changelog).
     risk = np.exp(lp - lp.max())
-    log_free = kalbfleisch_prentice(t_model, started, risk, bounds)
+    log_free = kalbfleisch_prentice(t_model, started, risk, bounds, weights=cw)
     with np.errstate(invalid="ignore"):
         steps = risk[:, None] * log_free[None, :]
     steps[np.isnan(steps)] = 0.0  # a relative risk of 0 times log(0): no chance of starting
@@ -160,6 +163,7 @@ def run_ccw(
         k_surv, "probabilities of not having started treatment", upper=False
     )
     k_before = np.c_[np.ones(n), k_surv]  # K(knot_j) for j = 0..len(bounds)
+    count = np.ones(n) if cw is None else cw
     exit0 = np.where(started, start, duration)
     event0 = np.where(started, 0, event)
     entries, exits, events, weights = [], [], [], []
@@ -171,7 +175,7 @@ def run_ccw(
         entries.append(np.full(alive.sum(), lo))
         exits.append(seg_exit)
         events.append(np.where(seg_exit == exit0[alive], event0[alive], 0))
-        weights.append(1.0 / k_before[alive, j])
+        weights.append(count[alive] / k_before[alive, j])
     arm0 = (np.concatenate(entries), np.concatenate(exits), np.concatenate(events))
     w0 = np.concatenate(weights)
     # Arm 1: censor at grace if not started; after grace weight 1 / P(started | followed).
@@ -185,6 +189,7 @@ def run_ccw(
     coef = fit_logistic(
         x[followed],
         y,
+        weights=None if cw is None else cw[followed],
         names=names,
         what="the logistic model of treatment start by the grace period",
     ).coef
@@ -199,7 +204,7 @@ def run_ccw(
     entry1 = np.r_[np.zeros(n), np.full(keep_after.sum(), grace)]
     exit1 = np.r_[exit1_early, duration[keep_after]]
     event1 = np.r_[event1_early, event[keep_after]]
-    w1 = np.r_[np.ones(n), 1.0 / p]
+    w1 = np.r_[count, count[keep_after] / p]
     grid = np.unique(np.r_[duration[duration <= report.max()], report])
     curves = np.stack(
         [

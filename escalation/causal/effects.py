@@ -146,12 +146,14 @@ def _run(
     warm: Nuisance | None = None,
     distinct: tuple[npt.NDArray[np.int64], FloatArray] | None = None,
     propensity: FloatArray | None = None,
+    outcome: Nuisance | None = None,
 ) -> EngineOutput:
     dur, ev, a, x, start = arrays
     counts = None
-    if rows is not None and name != "ccw" and config.truncate is None:
+    if rows is not None and (name == "ccw" or config.truncate is None):
         # Distinct rows with frequency weights: the same estimate, less work (not with
-        # truncation, whose percentiles are of rows, not of weights).
+        # truncation of the IP weights, whose percentiles are of rows, not of weights;
+        # clone-censor-weight does not truncate).
         rows, counts = distinct if distinct is not None else _distinct(rows)
     if rows is not None:
         dur, ev, a, x, start = dur[rows], ev[rows], a[rows], x[rows], start[rows]
@@ -159,8 +161,9 @@ def _run(
         if config.grace is None:
             raise DesignError("the ccw estimator needs [treatment] grace_days in the design")
         return run_ccw(
-            dur, ev, start, x, config.grace, config.report, config.horizons, names=config.names
-        )
+            dur, ev, start, x, config.grace, config.report, config.horizons,
+            names=config.names, case_weights=counts,
+        )  # fmt: skip
     return run_estimator(
         name,  # type: ignore[arg-type]
         dur,
@@ -178,6 +181,7 @@ def _run(
         # Given coefficients are of these rows and weights: the distinct rows of a
         # bootstrap sample with their counts, or every row with unit weights.
         propensity=propensity if counts is not None or rows is None else None,
+        outcome=outcome,
     )
 
 
@@ -202,7 +206,7 @@ def _replicate(
     With both ``gformula`` and ``aipw``, the g-formula comes from the AIPW run (same
     outcome models), so the cause-specific Cox models are fitted once; ``ipw`` and ``aipw``
     share one propensity fit, started from ``warm`` (the fit to all the rows), and every
-    estimator the same distinct rows and counts.
+    estimator (clone-censor-weight too) the same distinct rows and counts.
     """
     outputs: dict[str, EngineOutput] = {}
     distinct = _distinct(rows)  # one resample, one set of frequency weights, every estimator
@@ -222,6 +226,36 @@ def _replicate(
             if name in ("ipw", "aipw") and propensity is None:
                 propensity = outputs[name].nuisance.propensity
     return np.concatenate([_flatten(outputs[name]) for name in config.estimators])
+
+
+def _points(
+    arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
+    config: _Config,
+    *,
+    influence: bool,
+    propensity: FloatArray | None,
+) -> dict[str, EngineOutput]:
+    """Run every estimator on every row, in the order of ``config.estimators``.
+
+    ``aipw`` has influence values when ``influence``; ``ipw`` and ``aipw`` take the
+    propensity model's coefficients ``propensity`` (None: they fit it). Of ``gformula``
+    and ``aipw`` the second takes the first's cause-specific Cox models (the same models of
+    the same rows, fitted once, as in every bootstrap replicate: :func:`_replicate`).
+    """
+    done: dict[str, EngineOutput] = {}
+    for name in config.estimators:
+        other = {"gformula": "aipw", "aipw": "gformula"}.get(name)
+        shared = done[other].nuisance if other in done else None
+        done[name] = _run(
+            name,
+            None,
+            arrays,
+            config,
+            influence=influence and name == "aipw",
+            propensity=propensity if name in ("ipw", "aipw") else None,
+            outcome=shared,
+        )
+    return done
 
 
 def _derived(
@@ -789,17 +823,8 @@ def estimate_effects(
         if coefficients is not None and not prop.separated
         else None
     )
-    points = {
-        name: _run(
-            name,
-            None,
-            arrays,
-            config,
-            influence=(name == "aipw" and n_boot == 0),
-            propensity=given if name in ("ipw", "aipw") else None,
-        )
-        for name in names
-    }
+    points = _points(arrays, config, influence=n_boot == 0, propensity=given)
+    width = 2 * len(report) + 2 * len(hz_days)  # of each estimator's curves and means
     replicates = None
     if n_boot > 0:
         # The bootstrap runs on the rows sorted by duration, so each resample's distinct rows
@@ -821,11 +846,11 @@ def estimate_effects(
             n_jobs=resolve_jobs(n_jobs, design),
             progress=progress,
             description="bootstrap " + ", ".join(names),
+            width=len(names) * width,
         )
     z = stats.norm.ppf(0.5 + conf_level / 2)
     rows: list[dict[str, Any]] = []
     curve_frames = []
-    width = 2 * len(report) + 2 * len(hz_days)
     succeeded: dict[str, int] = {}  # bootstrap replicates behind each estimator's SEs
     for k, name in enumerate(names):
         out = points[name]

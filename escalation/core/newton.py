@@ -226,7 +226,11 @@ def spread(x: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> FloatArray
     if not len(values) or total <= 0:
         return np.ones(values.shape[1])
     mean = (w @ values) / total
-    deviation = (w @ np.abs(values - mean)) / total
+    # The absolute deviations in place: one n x p temporary, not two (the same numbers; a
+    # second large array cost more than the arithmetic, and every fit computes this).
+    absolute = values - mean
+    np.abs(absolute, out=absolute)
+    deviation = (w @ absolute) / total
     binary = np.all((values == 0) | (values == 1), axis=0)
     out: FloatArray = np.where(binary | ~(deviation > 0), 1.0, deviation)
     return out
