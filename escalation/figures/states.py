@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 import plotnine as p9
+from plotnine.exceptions import PlotnineWarning
 
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
@@ -60,8 +62,17 @@ def plot_state_occupation(
     order = list(pd.unique(data["state"])) if states is None else [str(s) for s in states]
     # plotnine stacks the last level at the bottom: reverse so ``states[0]`` is lowest.
     data["state"] = pd.Categorical(data["state"], categories=order[::-1])
-    # Rows without a time or probability are left out, as plotnine's stacking left them.
-    data = data[data["time"].notna() & data["probability"].notna()]
+    # Rows without a time or probability are left out, as plotnine's stacking left them
+    # (with its warning).
+    drawable = data["time"].notna() & data["probability"].notna()
+    if not drawable.all():
+        warnings.warn(
+            f"plot_state_occupation: removed {int((~drawable).sum())} rows containing "
+            "missing values (no time or probability)",
+            PlotnineWarning,
+            stacklevel=2,
+        )
+    data = data[drawable]
     # Negative probabilities first, where position_stack leaves them (which matters only
     # for a state with two rows at one time).
     data = data.iloc[np.argsort(data["probability"].to_numpy(float) >= 0, kind="stable")]
@@ -101,7 +112,10 @@ def _stacked(data: pd.DataFrame, order: Sequence[str]) -> tuple[np.ndarray, np.n
     below zero; a band runs between the sums before and after its own probability.
     """
     y = data["probability"].to_numpy(float)
-    level = data["state"].map({state: i for i, state in enumerate(order)}).to_numpy(int)
+    # From the bottom: ``order`` (the categories reversed); a state ``states`` does not
+    # list (no category) stacks on top of them, where position_stack put it.
+    codes = data["state"].cat.codes.to_numpy()
+    level = np.where(codes < 0, len(order), len(order) - 1 - codes)
     panel = pd.factorize(data["group"])[0] if "group" in data.columns else np.zeros(len(y), int)
     time = data["time"].to_numpy(float)
     heights = np.where(np.isnan(y), 0.0, y)

@@ -51,13 +51,14 @@ def _stacked_area(frame: pd.DataFrame, order: list[str]) -> p9.ggplot:
         + p9.labs(x="Days since the decision point", y="Probability of being in the state")
         + theme_escalation(width="single", height_mm=70.0)
         + p9.theme(legend_title=p9.element_blank())
-        + p9.guides(fill=p9.guide_legend(nrow=2))
+        + p9.guides(fill=p9.guide_legend(nrow=2 if len(order) > 3 else 1))
     )
     return plot + p9.facet_wrap("group", nrow=1) if "group" in data.columns else plot
 
 
 def test_state_occupation_is_not_stacked_by_plotnine() -> None:
-    plot = plot_state_occupation(_frame(groups=True))
+    with pytest.warns(PlotnineWarning, match="missing values"):
+        plot = plot_state_occupation(_frame(groups=True))
     assert not any(isinstance(layer.position, p9.position_stack) for layer in plot.layers)
     bands = plot.data.set_index(["group", "time", "state"]).sort_index()
     first = bands.loc[("A", 0)]
@@ -66,10 +67,24 @@ def test_state_occupation_is_not_stacked_by_plotnine() -> None:
 
 @pytest.mark.parametrize("groups", [True, False], ids=["panels", "one panel"])
 def test_state_occupation_files_are_those_of_the_stacked_area(groups: bool, tmp_path: Path) -> None:
-    frame = _frame(groups)
-    order = ["s3", "s1", "s2", "s4"]
-    ours = save_figure(plot_state_occupation(frame, states=order), tmp_path / "ours", dpi=100)
+    _same_files(_frame(groups), ["s3", "s1", "s2", "s4"], tmp_path)
+
+
+def test_a_state_that_states_does_not_list_is_stacked_on_top_as_before(tmp_path: Path) -> None:
+    """``s4`` not in ``states``: plotnine's stacking drew it on top (it went to the bottom)."""
+    rng = np.random.default_rng(5)
+    times = np.repeat(np.arange(0, 60, 3), 4)
+    states = np.tile(["s1", "s2", "s3", "s4"], 20)
+    frame = pd.DataFrame({"time": times, "state": states, "probability": rng.random(80) / 4})
+    frame.loc[7, "probability"] = np.nan
+    _same_files(frame, ["s3", "s1", "s2"], tmp_path)
+
+
+def _same_files(frame: pd.DataFrame, order: list[str], folder: Path) -> None:
+    """Both builders' PNG, PDF and SVG are the same bytes; both warn of the row left out."""
     with pytest.warns(PlotnineWarning, match="missing values"):  # the row left out
-        theirs = save_figure(_stacked_area(frame, order), tmp_path / "theirs", dpi=100)
+        ours = save_figure(plot_state_occupation(frame, states=order), folder / "ours", dpi=100)
+    with pytest.warns(PlotnineWarning, match="missing values"):
+        theirs = save_figure(_stacked_area(frame, order), folder / "theirs", dpi=100)
     for mine, reference in zip(ours, theirs, strict=True):
         assert mine.read_bytes() == reference.read_bytes(), mine.name
