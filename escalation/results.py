@@ -42,6 +42,7 @@ __all__ = [
     "format_p",
     "package_versions",
     "provenance",
+    "root_variance",
     "standard_errors",
 ]
 
@@ -121,8 +122,23 @@ def standard_errors(covariance: pd.DataFrame | npt.ArrayLike) -> FloatArray:
     >>> standard_errors(pd.DataFrame([[4.0, 0.0], [0.0, -1.0]])).tolist()
     [2.0, nan]
     """
-    variance = np.diag(np.asarray(covariance, dtype=float))
-    out: FloatArray = np.sqrt(np.where(variance >= 0, variance, np.nan))
+    return root_variance(np.diag(np.asarray(covariance, dtype=float)))
+
+
+def root_variance(variance: npt.ArrayLike) -> FloatArray:
+    r"""Return the square roots of ``variance``: ``NaN`` where it is negative (or ``NaN``).
+
+    The rule of :func:`standard_errors`, for variances computed otherwise (the quadratic
+    form :math:`x^\top V x` of a prediction's standard error, say): a negative variance
+    has no standard error, and numpy's "invalid value encountered in sqrt" is not raised.
+
+    Examples
+    --------
+    >>> root_variance([4.0, -1e-18, 0.0]).tolist()
+    [2.0, nan, 0.0]
+    """
+    values = np.asarray(variance, dtype=float)
+    out: FloatArray = np.sqrt(np.where(values >= 0, values, np.nan))
     return out
 
 

@@ -134,3 +134,27 @@ def test_no_model_takes_the_square_root_of_a_covariance_diagonal_itself() -> Non
     }
     # the collinearity check's Gram matrix of centred columns is not a covariance
     assert found <= {"core/collinearity.py", "results.py"}, sorted(found)
+
+
+def test_a_prediction_with_a_negative_variance_gives_nan_and_no_warning() -> None:
+    """The meta-regression's ``predict()`` takes its standard errors by the same rule.
+
+    Its quadratic form :math:`x^\\top V x` went through a raw ``np.sqrt`` (review): with
+    warnings as errors it raised numpy's "invalid value encountered in sqrt".
+    """
+    result, _ = _meta()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = result.predict(pd.DataFrame({"size": [0.0, 6.0]}))
+    # at size 0 the slope's negative variance does not enter; at size 6 it does
+    assert np.isfinite(table["std_error"].iloc[0]) and np.isnan(table["std_error"].iloc[1])
+
+
+def test_no_module_takes_the_square_root_of_a_quadratic_form_itself() -> None:
+    raw = re.compile(r"np\.sqrt\(\s*np\.einsum")
+    found = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if raw.search(path.read_text("utf-8"))
+    )
+    assert not found, found

@@ -44,7 +44,13 @@ from scipy import stats
 
 from escalation._vocabulary import INTERCEPT
 from escalation.errors import ConvergenceError, DesignError
-from escalation.results import Presents, Summary, package_versions, standard_errors
+from escalation.results import (
+    Presents,
+    Summary,
+    package_versions,
+    root_variance,
+    standard_errors,
+)
 
 __all__ = ["MetaAnalysisResult", "MetaTest", "meta_analyse"]
 
@@ -185,7 +191,7 @@ class MetaAnalysisResult(Presents):
         beta = self.coefficients.to_numpy()
         vb = self.covariance.to_numpy()
         pred = x @ beta
-        se = np.sqrt(np.einsum("ij,jk,ik->i", x, vb, x))
+        se = root_variance(np.einsum("ij,jk,ik->i", x, vb, x))
         crit = self._critical()
         spread = np.sqrt(se**2 + self.tau2)
         columns = {

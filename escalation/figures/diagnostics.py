@@ -17,6 +17,7 @@ import plotnine as p9
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
 from escalation.figures.theme import GREY, INK, theme_escalation
+from escalation.results import root_variance
 from escalation.timeline.labels import covariate_label
 
 __all__ = ["natural_spline_smooth", "plot_schoenfeld"]
@@ -79,7 +80,7 @@ def natural_spline_smooth(
     sigma2 = float(resid @ resid) / dof
     cov = sigma2 * np.linalg.pinv(design.T @ design)
     fit = new @ coef
-    se = np.sqrt(np.einsum("ij,jk,ik->i", new, cov, new))
+    se = root_variance(np.einsum("ij,jk,ik->i", new, cov, new))
     return pd.DataFrame({"time": grid, "fit": fit, "low": fit - z * se, "high": fit + z * se})
 
 
