@@ -18,12 +18,15 @@ clustered (robust) log-rank test.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 
 from escalation.core._riskset_kernel import weighted_gram
 from escalation.core.kernels import c_array
 from escalation.core.riskset import CoxData, Ties, cox_terms
+from escalation.errors import StatisticalWarning
 
 __all__ = ["cluster_sandwich", "cox_robust_score_statistic", "robust_score_statistic"]
 
@@ -59,11 +62,29 @@ def robust_score_statistic(
 
     Examples
     --------
-    >>> robust_score_statistic([[1.0], [-1.0], [2.0]], [2.0], [0, 0, 1])
-    1.0
+    >>> round(robust_score_statistic([[1.0], [-1.0], [2.0], [0.5]], [2.5], [0, 0, 1, 2]), 6)
+    1.470588
+
+    Warns
+    -----
+    StatisticalWarning
+        With no more clusters than coefficients tested: the statistic then equals the
+        number of clusters whatever the data (the middle matrix is a sum of that many
+        outer products), so its p-value means nothing.
     """
     u = np.asarray(score, dtype=float)
-    return float(u @ np.linalg.pinv(_meat(scores, cluster)) @ u)
+    meat = _meat(scores, cluster)
+    units = len(np.asarray(scores)) if cluster is None else np.unique(np.asarray(cluster)).size
+    if 0 < units <= u.size:
+        warnings.warn(
+            f"the robust score test has {units} cluster(s) for {u.size} degree(s) of freedom: "
+            "with no more clusters than degrees of freedom its statistic equals the number "
+            "of clusters whatever the data, and its p-value means nothing; it needs many "
+            "more clusters than degrees of freedom",
+            StatisticalWarning,
+            stacklevel=2,
+        )
+    return float(u @ np.linalg.pinv(meat) @ u)
 
 
 def cox_robust_score_statistic(

@@ -8,13 +8,14 @@ cluster(cluster), ties = "breslow")``'s ``rscore``). Tolerance: 1e-8 relative.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import DesignError
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival import logrank_test
 from tests.survival.survival_reference import read, spells
 
@@ -74,3 +75,18 @@ def test_auto_leaves_a_data_frame_unclustered() -> None:
     data = _data()
     auto = logrank_test(data, "group", cluster="auto")
     assert auto.cluster is None and auto.statistic == logrank_test(data, "group").statistic
+
+
+def test_no_more_clusters_than_degrees_of_freedom_is_warned_of() -> None:
+    """Three groups (2 df) in two clusters: the statistic is 2 whatever the data (review).
+
+    The middle matrix is a sum of two outer products, so ``U' M^- U`` is the number of
+    clusters; R's ``rscore`` gives the same number without a word.
+    """
+    frame = _data().assign(two_clusters=lambda f: np.arange(len(f)) % 2)
+    with pytest.warns(StatisticalWarning, match="2 cluster"):
+        result = logrank_test(frame, group="group", cause=1, cluster="two_clusters")
+    assert result.statistic == pytest.approx(2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        logrank_test(frame, group="group", cause=1, cluster="cluster")  # many clusters
