@@ -1299,7 +1299,9 @@ def rmst(
         Column of non-negative case weights (e.g. inverse-probability weights), or the
         weights themselves (one per spell, in row order): the area under the weighted
         Kaplan–Meier curve of :func:`kaplan_meier`. Rows with weight 0 are left out and
-        counted in ``glance()["dropped"]``. The standard errors are then the
+        counted in ``glance()["dropped"]``; a group whose every row has weight 0 is left
+        out with them, so the differences are then against the first group left (check
+        the ``group`` column of the table). The standard errors are then the
         infinitesimal jackknife, as the weighted curves' (below).
     duration, event : str, default "duration", "event"
         Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
