@@ -602,21 +602,12 @@ def _curve_rows(
                 factor = np.exp(z * se / estimate)
                 low, high = estimate / factor, estimate * factor
                 start = 0.0
-        curve = pd.DataFrame(
-            {
-                "time": np.concatenate(([0.0], times)),
-                "estimate": np.concatenate(([start], estimate)),
-                "std_error": np.concatenate(([0.0], se)),
-                "conf_low": np.concatenate(([start], low)),
-                "conf_high": np.concatenate(([start], high)),
-                "conf_level": conf_level,
-                "group": level,
-                "n_risk": np.concatenate(([w.sum()], y)),
-                "n_event": np.concatenate(([0.0], d)),
-                "n_risk_unweighted": np.concatenate(([float(duration.size)], n_risk)),
-            }
-        )
-        frames.append(_to_last_follow_up(curve, duration, w))
+        frames.append(
+            _curve_frame(
+                times, (estimate, se, low, high), start, (y, d, n_risk), duration, w,
+                {"conf_level": conf_level, "group": level},
+            )
+        )  # fmt: skip
     return frames, total
 
 
@@ -638,6 +629,40 @@ def _method(estimator: str, variance: str | None, interval: str) -> str:
 def _jackknife(weights: object, arrays: _Arrays) -> bool:
     """Whether the standard errors are the infinitesimal jackknife (weighted or clustered)."""
     return weights is not None or arrays.clusters is not None
+
+
+def _curve_frame(
+    times: FloatArray,
+    curve: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    start: float,
+    counts: tuple[FloatArray, FloatArray, FloatArray],
+    duration: FloatArray,
+    w: FloatArray,
+    labels: dict[str, Any],
+) -> pd.DataFrame:
+    """Return one group's curve table, from time 0 (at ``start``) to its last follow-up.
+
+    ``curve`` is the estimate, its standard error and interval at ``times``; ``counts``
+    the weighted numbers at risk and of events and the unweighted numbers at risk there;
+    ``labels`` the constant columns between the interval and the counts (``conf_level``,
+    ``group`` and, of a cumulative incidence, ``cause``).
+    """
+    estimate, se, low, high = curve
+    y, d, n_risk = counts
+    table = pd.DataFrame(
+        {
+            "time": np.concatenate(([0.0], times)),
+            "estimate": np.concatenate(([start], estimate)),
+            "std_error": np.concatenate(([0.0], se)),
+            "conf_low": np.concatenate(([start], low)),
+            "conf_high": np.concatenate(([start], high)),
+            **labels,
+            "n_risk": np.concatenate(([w.sum()], y)),
+            "n_event": np.concatenate(([0.0], d)),
+            "n_risk_unweighted": np.concatenate(([float(duration.size)], n_risk)),
+        }
+    )
+    return _to_last_follow_up(table, duration, w)
 
 
 def _to_last_follow_up(curve: pd.DataFrame, duration: FloatArray, w: FloatArray) -> pd.DataFrame:
@@ -993,24 +1018,13 @@ def aalen_johansen(
                 factor = np.exp(z * se / cif)
                 low = np.where(cif > 0, cif / factor, np.nan)
                 high = np.where(cif > 0, np.minimum(cif * factor, 1.0), np.nan)
-            n_risk = counts.n_risk
-            events = counts.cause(cause)
-            curve = pd.DataFrame(
-                {
-                    "time": np.concatenate(([0.0], times)),
-                    "estimate": np.concatenate(([0.0], cif)),
-                    "std_error": np.concatenate(([0.0], se)),
-                    "conf_low": np.concatenate(([0.0], low)),
-                    "conf_high": np.concatenate(([0.0], high)),
-                    "conf_level": conf_level,
-                    "group": level,
-                    "cause": cause,
-                    "n_risk": np.concatenate(([w.sum()], y)),
-                    "n_event": np.concatenate(([0.0], events)),
-                    "n_risk_unweighted": np.concatenate(([float(time.size)], n_risk)),
-                }
-            )
-            frames.append(_to_last_follow_up(curve, time, w))
+            frames.append(
+                _curve_frame(
+                    times, (cif, se, low, high), 0.0,
+                    (y, counts.cause(cause), counts.n_risk), time, w,
+                    {"conf_level": conf_level, "group": level, "cause": cause},
+                )
+            )  # fmt: skip
     events_total = int(np.isin(arrays.event, causes).sum())
     return CurveResult(
         _finish(frames),
