@@ -7,9 +7,10 @@ that describes it best (``ValueError`` for bad data or designs).
 
 from __future__ import annotations
 
+import functools
 import numbers
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -73,13 +74,21 @@ _MAX_LISTED = 50
 FIRST_DATA_ROW: Final = 2
 
 _DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
-#: The form of a DfE code: one letter or digit (``M``, ``2``), two capitals (``ZZ``), or up
-#: to four letters and digits with a digit among them (``1A``, ``N1``, ``RC8``). A name has
-#: no digit, so the only names of this form are one or two letters in capitals (``NG``).
-_CODE: Final = r"[0-9A-Za-z]|[A-Z]{2}|(?=[A-Za-z]*[0-9])[0-9A-Za-z]{2,4}"
+#: The form of a DfE code of the columns whose codes all hold a digit or are one
+#: character (referral source, need, closure reason, legal status, placement, ...): one
+#: letter or digit (``M``, ``4``), or two to four letters and digits with a digit among
+#: them (``1A``, ``1a``, ``N1``, ``RC8``, ``RC10``). A name has no digit, so no name longer
+#: than an initial has this form (``NG``, ``LI``, ``ZZ`` have not).
+_CODE: Final = r"[0-9A-Za-z]|(?=[A-Za-z]*[0-9])[0-9A-Za-z]{2,4}"
 #: The form of a sex or yes/no code (``1``, ``2``, ``0``, ``9``; ``M``, ``F``, ``U``; ``Y``,
 #: ``N``): one letter or up to two digits, never a two- or three-letter name (``Li``, ``Ali``).
 _ONE_CHARACTER: Final = r"[0-9]{1,2}|[A-Za-z]"
+#: A character a near miss of a code (:func:`_listed`) may hold where the code has another:
+#: a letter, a digit or a separator (``cp plan``, ``cp-plan``, ``s.47``).
+_TYPED: Final = r"[0-9A-Za-z_ .-]"
+#: The fewest characters of a near miss without a digit. Names of two and three letters
+#: (``NG``, ``LI``, ``SAM``, ``MEL``) lie one letter from many codes of three letters.
+_SHORTEST_WORD_MISS: Final = 4
 #: Words known to stand for a sex or gender: a value that is one of them (any case) is shown.
 SEX_WORDS: Final = frozenset(
     {
@@ -103,28 +112,80 @@ def _code_or_word(code: str, words: Iterable[str]) -> str:
     return f"{code}|(?i:{listed})"
 
 
-#: Shapes of coded values (see :func:`value_shape`): a code of the DfE form, or in a
-#: column of sex or yes/no values one of a closed list of words (never any word: a
-#: name shifted into the column, ``Smith`` or ``Ali``, has no code's form).
-_CODE_SHAPES: Final = {
-    name: re.compile(shape)
-    for shape, names in (
-        (_code_or_word(_ONE_CHARACTER, SEX_WORDS), ("sex", "gendercurrent", "gender")),
-        (_code_or_word(_ONE_CHARACTER, YES_NO_WORDS),
-         ("yes_no", "disability", "referralnfa", "icpcnotrequired", "uasc")),
-        (_CODE, ("source", "referralsource", "need", "primaryneedcode", "cin",
-                 "reason", "reasonforclosure", "legal_status", "ls", "place",
-                 "rec", "rne", "lea")),
-        # the ethnicity and abuse-category codes are capitals (WBRI, PHY): a name as
-        # usually written (``Smith``) is not shown, one in capitals of two to six letters is
-        (r"[A-Z]{2,6}", ("ethnicity", "ethnic", "category", "initialcategoryofabuse",
-                         "latestcategoryofabuse", "collection")),
-        (r"[A-Za-z_ -]{2,24}", ("kind",)),
-        (f"(?:{_CODE})(?:[;, ]+(?:{_CODE}))*", ("factors", "assessmentfactors")),
-        (r"[0-9]{1,4}", ("year", "numberofpreviouscpp")),
-    )
-    for name in names
-}  # fmt: skip
+def _listed(codes: Collection[str]) -> str:
+    """Return a pattern of ``codes`` and of their near misses, in any case.
+
+    A near miss keeps a code's first character and differs from it by one character
+    changed, added or dropped after it (``WBRT``, ``WBRII``, ``WBR1`` of ``WBRI``; ``cp_pln`` and
+    ``CP Plan`` of ``cp_plan``; ``s4`` and ``S 47`` of ``s47``). It holds a digit when its
+    code does (``LI``, ``L1`` with its digit typed as a letter, is the name Li), and one
+    without a digit has at least :data:`_SHORTEST_WORD_MISS` characters. Two letters
+    swapped are two changes: ``CHEN`` is no near miss of ``CHNE``.
+
+    Examples
+    --------
+    >>> shape = re.compile(_listed(["WBRI", "NEG", "s47"]))
+    >>> [v for v in ("wbri", "WBRT", "WBRII", "WBR", "QBRI", "NEGL", "NG", "S4", "SA")
+    ...  if shape.fullmatch(v)]
+    ['wbri', 'WBRT', 'WBRII', 'NEGL', 'S4']
+    """
+    pieces = [re.escape(code) for code in codes]
+    for code in codes:
+        has_digit = any(c.isdigit() for c in code)
+        for miss, length in _near_misses(code):
+            needs_digit = has_digit or length < _SHORTEST_WORD_MISS
+            pieces.append(f"(?=.*[0-9]){miss}" if needs_digit else miss)
+    return "(?i:" + "|".join(dict.fromkeys(pieces)) + ")"
+
+
+def _near_misses(code: str) -> Iterator[tuple[str, int]]:
+    """Yield a pattern of each near miss of ``code`` (see :func:`_listed`) and its length."""
+    for at in range(1, len(code) + 1):
+        head, tail = re.escape(code[:at]), code[at:]
+        yield head + _TYPED + re.escape(tail), len(code) + 1  # one added
+        if tail:
+            yield head + _TYPED + re.escape(tail[1:]), len(code)  # one changed
+            yield head + re.escape(tail[1:]), len(code) - 1  # one dropped
+
+
+@functools.cache
+def _code_shapes() -> dict[str, re.Pattern[str]]:
+    """Return the shape of each coded column's values (see :func:`value_shape`), by field.
+
+    In a column of sex or yes/no values: a code of one character or one of a closed list
+    of words. In a column whose codes hold a digit (or are one character): a code of the
+    DfE form (:data:`_CODE`). In a column with a closed list of codes of letters
+    (ethnicity, abuse category, episode kind): a listed code or a near miss of one
+    (:func:`_listed`). Never any word: a name shifted into the column (``Smith``,
+    ``PATEL``, ``NG``, ``John Smith``) has none of these forms, unless it is a near miss
+    of a code of its column (``BOOTH`` of ``BOTH``).
+    """
+    # escalation.data imports this module, so the code lists are read on first use
+    from escalation.data.codes import CP_CATEGORIES, EPISODE_KINDS, ETHNICITIES
+
+    return {
+        name: re.compile(shape)
+        for shape, names in (
+            (_code_or_word(_ONE_CHARACTER, SEX_WORDS), ("sex", "gendercurrent", "gender")),
+            (_code_or_word(_ONE_CHARACTER, YES_NO_WORDS),
+             ("yes_no", "disability", "referralnfa", "icpcnotrequired", "uasc")),
+            (_CODE, ("source", "referralsource", "need", "primaryneedcode", "cin",
+                     "reason", "reasonforclosure", "legal_status", "ls", "place",
+                     "rec", "rne", "lea", "ceased")),
+            (_listed(ETHNICITIES), ("ethnicity", "ethnic")),
+            (_listed(CP_CATEGORIES),
+             ("category", "initialcategoryofabuse", "latestcategoryofabuse")),
+            (_listed(EPISODE_KINDS), ("kind",)),
+            (f"(?:{_CODE})(?:[;, ]+(?:{_CODE}))*", ("factors", "assessmentfactors")),
+            (r"[0-9]{1,4}", ("year", "numberofpreviouscpp")),
+            # the name of a DfE collection in a CIN census file's header, which holds no
+            # child's data: shown so that a file of another collection is recognised
+            (r"[A-Z]{2,6}", ("collection",)),
+        )
+        for name in names
+    }  # fmt: skip
+
+
 _DATE_COLUMNS: Final = frozenset({"start", "end", "decom", "dec", "duc", "review"})
 
 
@@ -133,13 +194,20 @@ def value_shape(column: str | None) -> re.Pattern[str] | None:
 
     Codes and dates have a recognisable form (``WBRI``, ``3B``, ``2024-03-31``); a value
     of another form in such a column (an identifier or a birth date shifted into the
-    column by a missing separator, say) is described, never echoed. Free-text and
-    unknown columns have no shape: their values are always described.
+    column by a missing separator, a name shifted into a column of codes) is described,
+    never echoed. A column with a closed list of codes of letters (ethnicity, abuse
+    category, episode kind) takes its listed codes and their near misses in any case
+    (``WBRT``, ``wbri``, ``cp_pln``), never any other word; a column whose codes hold a
+    digit takes a code with a digit (``1Z``, ``V9``), never a word of letters only
+    (``ZZ``, ``NG``); see :func:`_code_shapes`. Free-text and unknown columns have no
+    shape: their values are always described.
 
     Examples
     --------
-    >>> bool(value_shape("ethnicity").fullmatch("WBRI"))
-    True
+    >>> [bool(value_shape("ethnicity").fullmatch(v)) for v in ("WBRI", "WBRT", "PATEL")]
+    [True, True, False]
+    >>> [bool(value_shape("source").fullmatch(v)) for v in ("1A", "1Z", "1a", "ZZ", "NG")]
+    [True, True, True, False, False]
     >>> bool(value_shape("disability").fullmatch("F000001"))
     False
     >>> value_shape("author_role") is None
@@ -148,8 +216,9 @@ def value_shape(column: str | None) -> re.Pattern[str] | None:
     if column is None:
         return None
     name = field_name(column).strip().lower()
-    if name in _CODE_SHAPES:
-        return _CODE_SHAPES[name]
+    shapes = _code_shapes()
+    if name in shapes:
+        return shapes[name]
     if "date" in name or name in _DATE_COLUMNS or name.startswith(("mis_", "dob")):
         return _DATE_SHAPE
     return None
@@ -196,15 +265,22 @@ def is_personal(column: str | None) -> bool:
 def describe_text(text: str) -> str:
     """Describe a value without showing it: its length and the kinds of characters in it.
 
+    Letters are said to be capitals or lower case when all are (a name in capitals in a
+    column of codes in capitals reads ``5 characters, capital letters``).
+
     Examples
     --------
     >>> describe_text("F000001")
-    '<not shown: 7 characters, letters and digits>'
+    '<not shown: 7 characters, capital letters and digits>'
+    >>> describe_text("unknown")
+    '<not shown: 7 characters, lower-case letters>'
+    >>> describe_text("John Smith")
+    '<not shown: 10 characters, letters and spaces>'
     """
     kinds = [
         name
         for name, found in (
-            ("letters", any(c.isalpha() for c in text)),
+            (_letters(text), any(c.isalpha() for c in text)),
             ("digits", any(c.isdigit() for c in text)),
             ("spaces", any(c.isspace() for c in text)),
             ("other characters", any(not (c.isalnum() or c.isspace()) for c in text)),
@@ -216,6 +292,16 @@ def describe_text(text: str) -> str:
     listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
     plural = "s" if len(text) != 1 else ""
     return f"<not shown: {len(text)} character{plural}, {listed}>"
+
+
+def _letters(text: str) -> str:
+    """Name the letters of ``text`` as :func:`describe_text` does: their case when all share one."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and all(c.isupper() for c in letters):
+        return "capital letters"
+    if letters and all(c.islower() for c in letters):
+        return "lower-case letters"
+    return "letters"
 
 
 def disclosed(
@@ -241,8 +327,10 @@ def disclosed(
 
     Examples
     --------
-    >>> disclosed("source", "ZZ"), disclosed("Referral NFA?", "Maybe", shape=value_shape("yes_no"))
-    ('ZZ', 'Maybe')
+    >>> disclosed("source", "1Z"), disclosed("Referral NFA?", "Maybe", shape=value_shape("yes_no"))
+    ('1Z', 'Maybe')
+    >>> disclosed("ethnicity", "WBRT"), disclosed("ethnicity", "PATEL")
+    ('WBRT', '<not shown: 5 characters, capital letters>')
     >>> disclosed("birth_date", None), disclosed("birth_date", "2015-01-01")
     ('<empty>', '<withheld: personal data>')
     >>> disclosed("Expected delivery date", "31/02/2025", read_into="expected_birth_date")
@@ -262,10 +350,12 @@ def shown(
 
     Examples
     --------
-    >>> shown("source", "ZZ")
-    "'ZZ'"
+    >>> shown("source", "1Z")
+    "'1Z'"
+    >>> shown("source", "NG")  # a word of letters is no code of a column of codes with digits
+    '<not shown: 2 characters, capital letters>'
     >>> shown("disability", "F000001")
-    '<not shown: 7 characters, letters and digits>'
+    '<not shown: 7 characters, capital letters and digits>'
     >>> shown("child_id", "C1")
     '<withheld: personal data>'
     >>> shown("child_id", "  ")  # an empty identifier discloses nothing: say it is empty

@@ -82,7 +82,7 @@ def test_a_word_in_a_numeric_column_is_a_located_problem(tables):
     assert (problem.table, problem.row, problem.column) == ("children", 7, "imd_decile")
     assert "otherwise numeric" in problem.reason and "not a number" in problem.reason
     # shown safely: described, not echoed
-    assert "value <not shown: 7 characters, letters>" in problem.describe()
+    assert "value <not shown: 7 characters, lower-case letters>" in problem.describe()
     lenient = validate_case_history(history_from(tables), lenient=True)
     column = lenient.children["imd_decile"]
     assert pd.api.types.is_numeric_dtype(column) and column.isna().tolist().count(True) == 1

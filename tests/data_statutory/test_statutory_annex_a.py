@@ -274,7 +274,7 @@ def test_a_shifted_value_is_described_never_echoed(tmp_path: Path) -> None:
     history = read_annex_a(path, lenient=True)
     text = history.exclusions.describe() + source_report(history.exclusions).to_csv()
     assert "F000001" not in text and "2015-02-01" not in text
-    assert "<not shown: 7 characters, letters and digits>" in text
+    assert "<not shown: 7 characters, capital letters and digits>" in text
     assert len(history.episodes) == 1  # the values are dropped, the contact kept
 
 

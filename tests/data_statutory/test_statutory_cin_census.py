@@ -389,13 +389,13 @@ def test_personal_values_are_withheld_everywhere(tmp_path: Path) -> None:
 
 def test_line_numbers_point_at_the_element(tmp_path: Path) -> None:
     kids = [child(f"K{i}", details=[cin_details("2021-01-01", source="2A")]) for i in range(5)]
-    kids[3] = child("K3", details=[cin_details("2021-01-01", source="ZZ")])
+    kids[3] = child("K3", details=[cin_details("2021-01-01", source="1Z")])
     text = message(kids)
     history = read_cin_census(write(tmp_path, "c.xml", text), lenient=True)
     (problem,) = history.exclusions.problems
     assert problem.describe() == (
-        f"file 'c.xml', Child #4 (line {line_of(text, '<ReferralSource>ZZ')}), element "
-        "'CINdetails[1]/ReferralSource', value 'ZZ': unknown referral source code "
+        f"file 'c.xml', Child #4 (line {line_of(text, '<ReferralSource>1Z')}), element "
+        "'CINdetails[1]/ReferralSource', value '1Z': unknown referral source code "
         "(see the DfE code list) [value dropped]"
     )
 

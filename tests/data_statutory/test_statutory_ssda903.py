@@ -120,7 +120,7 @@ def test_unknown_codes_and_invalid_dates(tmp_path: Path) -> None:
     folder = folder_with(
         tmp_path,
         [
-            episode_row("A", "01/04/2019", "S", "ZZ", "Q9", "10/05/2019", "E99"),
+            episode_row("A", "01/04/2019", "S", "V9", "Q9", "10/05/2019", "E99"),
             episode_row("B", "31/02/2019", "S", "V2", "U1"),
             episode_row("C", "2019-06-01", "S", "V2", "u1"),  # ISO dates accepted; codes exact
         ],
@@ -128,7 +128,7 @@ def test_unknown_codes_and_invalid_dates(tmp_path: Path) -> None:
     history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
     report = source_report(history.exclusions)
     assert report[["file", "row", "element", "value", "action"]].values.tolist() == [
-        ["episodes.csv", 2, "LS", "ZZ", "value dropped"],
+        ["episodes.csv", 2, "LS", "V9", "value dropped"],
         ["episodes.csv", 2, "PLACE", "Q9", "value dropped"],
         ["episodes.csv", 2, "REC", "E99", "value dropped"],
         ["episodes.csv", 3, "DECOM", "31/02/2019", "episode excluded"],

@@ -92,7 +92,7 @@ def test_invalid_rows_stop_the_build_and_are_located(history, tmp_path: Path) ->
         file = tmp_path / "in" / "episodes" / f"bucket={bucket}" / "part-0.parquet"
         frame = pd.read_parquet(file)
         frame["kind"] = frame["kind"].astype("string")
-        frame.loc[row, "kind"] = "holiday"
+        frame.loc[row, "kind"] = "referal"  # a typo: shown
         frame.to_parquet(file, index=False)
     with pytest.raises(DataValidationError) as error:
         build_spell_dataset(dataset, default_design(), tmp_path / "out")
@@ -101,8 +101,8 @@ def test_invalid_rows_stop_the_build_and_are_located(history, tmp_path: Path) ->
     reason += "early_help, cin_plan, s47, icpc, cp_plan, looked_after, moved_out, death)"
     assert described == [
         # the rows a spreadsheet shows (header row 1): frame rows 2 and 5
-        f"table 'episodes (bucket=0)', row 4, column 'kind', value 'holiday': {reason}",
-        f"table 'episodes (bucket=2)', row 7, column 'kind', value 'holiday': {reason}",
+        f"table 'episodes (bucket=0)', row 4, column 'kind', value 'referal': {reason}",
+        f"table 'episodes (bucket=2)', row 7, column 'kind', value 'referal': {reason}",
     ]
     assert not (tmp_path / "out" / "spells").exists()
     assert [p.name for p in (tmp_path / "out").iterdir()] == []  # no staging left behind

@@ -220,10 +220,10 @@ def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> p = SourceProblem("cin.xml", 0, "ChildCharacteristics/Ethnicity", "XXXX",
+    >>> p = SourceProblem("cin.xml", 0, "ChildCharacteristics/Ethnicity", "WBRT",
     ...                   "unknown ethnicity code", line=20, action="value dropped")
     >>> source_report([p])[["file", "row", "child", "line", "value"]].values.tolist()
-    [['cin.xml', <NA>, 1, 20, 'XXXX']]
+    [['cin.xml', <NA>, 1, 20, 'WBRT']]
     """
     problems = report.problems if isinstance(report, ExclusionReport) else tuple(report)
     rows = [_report_row(p) for p in problems]
