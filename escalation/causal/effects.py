@@ -573,7 +573,9 @@ def _inputs(
     columns: dict[str, str],
     min_count: int,
 ) -> tuple[pd.DataFrame, StudyDesign | None, Confounders]:
-    frame, covariates = spells_and_covariates(data, covariates, formula)
+    frame, covariates = spells_and_covariates(
+        data, covariates, formula, function="estimate_effects"
+    )
     design = design if design is not None else getattr(data, "design", None)
     if covariates is None and formula is None:
         raise DesignError(
