@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from escalation._vocabulary import covariates_apart
+from escalation._vocabulary import covariates_apart, spells_of
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
@@ -101,30 +101,38 @@ def confounders(
 
 
 def spells_and_covariates(
-    data: Any, covariates: Sequence[str] | str | None, formula: str | None
+    data: Any, covariates: Sequence[str] | str | None, formula: str | None, *, function: str
 ) -> tuple[pd.DataFrame, Sequence[str] | str | None]:
     """Return the spells table of ``data`` and the confounders to name.
 
     A :class:`~escalation.timeline.SpellData` gives its ``spells`` and, when neither
     ``covariates`` nor ``formula`` is given, its design's ``model_covariates``; a data
-    frame is used as it is, with ``covariates`` as given.
+    frame is used as it is, with ``covariates`` as given (:func:`spells_of`).
+
+    Parameters
+    ----------
+    data : SpellData or pandas.DataFrame
+        The spells.
+    covariates : sequence of str or str, optional
+        The confounders named by the caller.
+    formula : str, optional
+        The confounders' formula named by the caller.
+    function : str
+        The entry point called, named in the error.
 
     Raises
     ------
     DesignError
-        When ``data`` is neither a SpellData nor a data frame.
+        When ``data`` is neither a SpellData nor a data frame (naming ``function`` and
+        the type given).
 
     Examples
     --------
     >>> frame = pd.DataFrame({"duration": [1.0], "event": [1], "x": [0.5]})
-    >>> spells_and_covariates(frame, ["x"], None)[1]
+    >>> spells_and_covariates(frame, ["x"], None, function="estimate_effects")[1]
     ['x']
     """
-    frame = data if isinstance(data, pd.DataFrame) else getattr(data, "spells", None)
-    if not isinstance(frame, pd.DataFrame):
-        raise DesignError(
-            f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
-        )
-    if covariates is None and formula is None and frame is not data:
-        covariates = getattr(data, "model_covariates", None)
+    frame = spells_of(data, function=function)
+    if covariates is None and formula is None and frame is not data:  # a SpellData
+        covariates = data.model_covariates
     return frame, covariates

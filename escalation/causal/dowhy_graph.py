@@ -285,7 +285,7 @@ def refute_effect(
 
     # The refuters permute, draw and subset rows by position: in spell_id order, the same
     # spells give the same refutations whatever order they arrive in.
-    spells, covariates = spells_and_covariates(frame, covariates, formula)
+    spells, covariates = spells_and_covariates(frame, covariates, formula, function="refute_effect")
     frame, _ = in_canonical_order(spells)
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count,

@@ -195,6 +195,91 @@ def _flatten(out: EngineOutput) -> FloatArray:
     return np.concatenate([out.risk.ravel(), out.rmst.ravel()])
 
 
+#: Estimators that use the propensity model; estimators that use the cause-specific Cox
+#: models of escalation and of competing events (the outcome models).
+_PROPENSITY_USERS = ("ipw", "aipw")
+_OUTCOME_USERS = ("gformula", "aipw")
+
+
+def _estimate_all(
+    rows: npt.NDArray[np.int64] | None,
+    arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
+    config: _Config,
+    *,
+    share_fitted_propensity: bool,
+    gformula_from_aipw: bool,
+    propensity: FloatArray | None = None,
+    warm: Nuisance | None = None,
+    influence: bool = False,
+) -> dict[str, EngineOutput]:
+    """Run every estimator of ``config`` once, each nuisance model fitted once and handed on.
+
+    The one orchestration of the point estimates (``rows`` None) and of every bootstrap
+    replicate (:func:`_replicate`). Every estimator sees the same rows (a bootstrap
+    sample's distinct rows with their counts); the first estimator that needs a nuisance
+    model fits it and hands it to the others that need it: the propensity model's
+    coefficients to ``ipw`` and ``aipw``, the cause-specific Cox models to ``gformula``
+    and ``aipw``.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray or None
+        A bootstrap sample of rows (None: every row once).
+    arrays : tuple of numpy.ndarray
+        Durations, event codes, treatment, coded confounders and treatment starts.
+    config : _Config
+        The estimators (the order of the output) and their settings.
+    share_fitted_propensity : bool
+        Hand a propensity model that ``ipw`` or ``aipw`` fitted to the other (a
+        replicate). The point estimates are given ``propensity`` (the model fitted for
+        the weights), and after separation (no ``propensity``) each fits it again, so
+        each still warns (the warnings a study counts are unchanged).
+    gformula_from_aipw : bool
+        With both ``gformula`` and ``aipw``, run ``aipw`` first and read the g-formula
+        off its pass (:attr:`EngineOutput.gformula`: the same outcome models, no pass of
+        its own; a replicate). Otherwise ``gformula`` makes its own pass with the outcome
+        models handed to it: the point estimate, the same to the last digit as
+        :func:`~escalation.causal.estimate_curves` (AIPW's pass sums the rows in another
+        order).
+    propensity : numpy.ndarray, optional
+        Coefficients of the propensity model already fitted to these rows and weights.
+    warm : Nuisance, optional
+        Starting values of the propensity model's fit (the fit to every row).
+    influence : bool, default False
+        Influence values of ``aipw`` (for its standard error without a bootstrap).
+
+    Returns
+    -------
+    dict of str to EngineOutput
+        Every estimator's output, in the order of ``config.estimators``.
+    """
+    names = config.estimators
+    distinct = None if rows is None else _distinct(rows)  # one resample, one set of counts
+    first = gformula_from_aipw and "gformula" in names and "aipw" in names
+    done: dict[str, EngineOutput] = {}
+    order = ["aipw", *(n for n in names if n != "aipw")] if first else list(names)
+    for name in order:
+        companion = done["aipw"].gformula if name == "gformula" and first else None
+        if companion is not None:
+            done[name] = companion
+            continue
+        fitted = [done[o].nuisance for o in _OUTCOME_USERS if o in done]
+        done[name] = _run(
+            name,
+            rows,
+            arrays,
+            config,
+            influence=influence and name == "aipw",
+            warm=warm,
+            distinct=distinct,
+            propensity=propensity if name in _PROPENSITY_USERS else None,
+            outcome=fitted[0] if name in _OUTCOME_USERS and fitted else None,
+        )
+        if share_fitted_propensity and name in _PROPENSITY_USERS and propensity is None:
+            propensity = done[name].nuisance.propensity
+    return {name: done[name] for name in names}
+
+
 def _replicate(
     rows: npt.NDArray[np.int64],
     arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
@@ -203,59 +288,14 @@ def _replicate(
 ) -> FloatArray:
     """One bootstrap replicate of every estimator (module level: sent to workers).
 
-    With both ``gformula`` and ``aipw``, the g-formula comes from the AIPW run (same
-    outcome models), so the cause-specific Cox models are fitted once; ``ipw`` and ``aipw``
-    share one propensity fit, started from ``warm`` (the fit to all the rows), and every
-    estimator (clone-censor-weight too) the same distinct rows and counts.
+    :func:`_estimate_all` on the resample: the g-formula comes from the AIPW run (same
+    outcome models, fitted once), ``ipw`` and ``aipw`` share one propensity fit, started
+    from ``warm`` (the fit to all the rows).
     """
-    outputs: dict[str, EngineOutput] = {}
-    distinct = _distinct(rows)  # one resample, one set of frequency weights, every estimator
-    propensity: FloatArray | None = None  # ipw and aipw fit the same propensity model
-    if "aipw" in config.estimators and "gformula" in config.estimators:
-        aipw = _run("aipw", rows, arrays, config, warm=warm, distinct=distinct)
-        outputs["aipw"] = aipw
-        propensity = aipw.nuisance.propensity
-        if aipw.gformula is not None:
-            outputs["gformula"] = aipw.gformula
-    for name in config.estimators:
-        if name not in outputs:
-            shared = propensity if name in ("ipw", "aipw") else None
-            outputs[name] = _run(
-                name, rows, arrays, config, warm=warm, distinct=distinct, propensity=shared
-            )
-            if name in ("ipw", "aipw") and propensity is None:
-                propensity = outputs[name].nuisance.propensity
-    return np.concatenate([_flatten(outputs[name]) for name in config.estimators])
-
-
-def _points(
-    arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
-    config: _Config,
-    *,
-    influence: bool,
-    propensity: FloatArray | None,
-) -> dict[str, EngineOutput]:
-    """Run every estimator on every row, in the order of ``config.estimators``.
-
-    ``aipw`` has influence values when ``influence``; ``ipw`` and ``aipw`` take the
-    propensity model's coefficients ``propensity`` (None: they fit it). Of ``gformula``
-    and ``aipw`` the second takes the first's cause-specific Cox models (the same models of
-    the same rows, fitted once, as in every bootstrap replicate: :func:`_replicate`).
-    """
-    done: dict[str, EngineOutput] = {}
-    for name in config.estimators:
-        other = {"gformula": "aipw", "aipw": "gformula"}.get(name)
-        shared = done[other].nuisance if other in done else None
-        done[name] = _run(
-            name,
-            None,
-            arrays,
-            config,
-            influence=influence and name == "aipw",
-            propensity=propensity if name in ("ipw", "aipw") else None,
-            outcome=shared,
-        )
-    return done
+    outputs = _estimate_all(
+        rows, arrays, config, share_fitted_propensity=True, gformula_from_aipw=True, warm=warm
+    )
+    return np.concatenate([_flatten(out) for out in outputs.values()])
 
 
 def _derived(
@@ -533,7 +573,9 @@ def _inputs(
     columns: dict[str, str],
     min_count: int,
 ) -> tuple[pd.DataFrame, StudyDesign | None, Confounders]:
-    frame, covariates = spells_and_covariates(data, covariates, formula)
+    frame, covariates = spells_and_covariates(
+        data, covariates, formula, function="estimate_effects"
+    )
     design = design if design is not None else getattr(data, "design", None)
     if covariates is None and formula is None:
         raise DesignError(
@@ -823,7 +865,15 @@ def estimate_effects(
         if coefficients is not None and not prop.separated
         else None
     )
-    points = _points(arrays, config, influence=n_boot == 0, propensity=given)
+    points = _estimate_all(
+        None,
+        arrays,
+        config,
+        share_fitted_propensity=False,
+        gformula_from_aipw=False,
+        propensity=given,
+        influence=n_boot == 0,
+    )
     width = 2 * len(report) + 2 * len(hz_days)  # of each estimator's curves and means
     replicates = None
     if n_boot > 0:

@@ -572,7 +572,9 @@ def subgroup_effects(
     [['all', 'all', 800], ['age_band', '0-4', 220], ['age_band', '5-10', 278]]
     """
     cluster = resolve_cluster(frame, cluster)
-    spells, covariates = spells_and_covariates(frame, covariates, formula)
+    spells, covariates = spells_and_covariates(
+        frame, covariates, formula, function="subgroup_effects"
+    )
     if groups is None:
         groups = subgroup_levels(spells)
     elif len(groups) != len(spells):
@@ -749,7 +751,9 @@ def estimate_heterogeneity(
     # The forest and the projection's cross-fitting draw rows by position: in spell_id
     # order, the same spells give the same answer whatever order they arrive in.
     cluster = resolve_cluster(frame, cluster)
-    spells, covariates = spells_and_covariates(frame, covariates, formula)
+    spells, covariates = spells_and_covariates(
+        frame, covariates, formula, function="estimate_heterogeneity"
+    )
     frame, order = in_canonical_order(spells)
     labels = _cluster_labels(frame, cluster)
     groups = subgroup_levels(frame)
