@@ -902,7 +902,6 @@ def _children(
         _file=head["_file"],
         _rank=head["_rank"],
         _pos=head["_pos"],
-        _line=head["_pos"] + 2,
         _el="CHILD",
         _ref=None,
         _unit="row",
@@ -1307,7 +1306,6 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
                 "_file": ep["_file"],
                 "_rank": ep["_rank"],
                 "_pos": ep["_pos"],
-                "_line": int(str(ep["_pos"])) + 2,
             }
         for key, value in (("legal_statuses", ep["ls"]), ("placements", ep["place"])):
             seen = current[key]
@@ -1326,7 +1324,6 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
                     "_file": ep["_file"],
                     "_rank": ep["_rank"],
                     "_pos": ep["_pos"],
-                    "_line": int(str(ep["_pos"])) + 2,
                 }
             )
         previous = ep
