@@ -37,6 +37,7 @@ way is noticed and the task run here.
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 import warnings
 import weakref
@@ -149,7 +150,25 @@ def close() -> None:
             _idle_timer.cancel()
             _idle_timer = None
     if executor is not None:
+        _forget_queued(executor)
         executor.shutdown(wait=True, kill_workers=True)
+
+
+def _forget_queued(executor: Any) -> None:
+    """Take the tasks still queued for the helper off loky's queue, before it is killed.
+
+    loky (3.6, in joblib 1.6) drops every task of an executor shut down with
+    ``kill_workers=True`` but leaves their numbers on its queue, and its manager thread
+    then looks one up and ends with ``KeyError``, printed as an exception in a thread (an
+    error under pytest). With the queue emptied first the tasks are dropped all the same
+    (each :class:`Pending` runs its function here when asked) and the thread ends cleanly.
+    """
+    queued = getattr(executor, "_work_ids", None)
+    if queued is None:  # another loky: nothing to take off
+        return
+    with contextlib.suppress(queue.Empty):
+        while True:
+            queued.get_nowait()
 
 
 def _discard(executor: Any) -> None:

@@ -169,3 +169,39 @@ def test_background_helper_is_not_restarted_for_memory_a_study_needs() -> None:
     assert pids, "the helper was restarted and its manager thread lost the queued task"
     assert pids[0][0] == pids[0][1] == pids[0][2] != os.getpid()  # type: ignore[index]
     assert first.ran_in_helper and grown.ran_in_helper and after.ran_in_helper
+
+
+def _mark_then_sleep(marker: str, seconds: float) -> float:
+    """Say that the task has started (a file), then work for ``seconds``."""
+    with open(marker, "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()}\n")
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.usefixtures("own_helper")
+def test_background_closed_with_tasks_queued_ends_cleanly(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``close()`` while tasks waited in the helper's queue (a run that stopped early left
+    the kernels it handed over to compile) crashed loky's manager thread with
+    ``KeyError`` (seen as an error at the end of the suite): loky drops the tasks of an
+    executor shut down with ``kill_workers=True`` but leaves their numbers queued. Now the
+    thread ends cleanly, and each task not run there is run here when asked for."""
+    import escalation.background as background
+
+    crashed: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
+    marker = str(tmp_path) + "/started"
+    running = submit(_mark_then_sleep, marker, 2.0)
+    queued = [submit(_mark_then_sleep, marker, 0.05) for _ in range(4)]
+    deadline = time.monotonic() + 60
+    while not os.path.exists(marker) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert os.path.exists(marker), "the helper never started the first task"
+    manager = running.executor._executor_manager_thread
+    background.close()
+    manager.join(30)
+    assert crashed == [], f"loky's manager thread crashed: {crashed!r}"
+    assert [task.result() for task in [running, *queued]] == [2.0] + [0.05] * 4
+    assert not any(task.ran_in_helper for task in queued)

@@ -36,9 +36,9 @@ from escalation.causal.curves import (
     CurveEstimator,
     EngineOutput,
     Nuisance,
-    _rmst_from_curve,
     column_names,
     fit_hazard,
+    rmst_from_curve,
     run_estimator,
 )
 from escalation.causal.propensity import left_out_columns
@@ -216,7 +216,7 @@ def run_ccw(
     return EngineOutput(
         report,
         curves[:, at],
-        _rmst_from_curve(grid, curves, horizons),
+        rmst_from_curve(grid, curves, horizons),
         None,
         Nuisance(propensity=coef, censoring=cox),
     )

@@ -156,7 +156,7 @@ def _grid(duration: FloatArray, report: FloatArray) -> FloatArray:
     return np.unique(np.concatenate([duration[duration <= top], report]))
 
 
-def _rmst_from_curve(grid: FloatArray, curve: FloatArray, horizons: FloatArray) -> FloatArray:
+def rmst_from_curve(grid: FloatArray, curve: FloatArray, horizons: FloatArray) -> FloatArray:
     """∫_0^h (1 - F(u)) du for a right-continuous step function F on ``grid``.
 
     ``curve`` may have leading dimensions; the grid is the last axis.
@@ -457,7 +457,7 @@ def run_estimator(
         return EngineOutput(
             report,
             curves[:, at],
-            _rmst_from_curve(grid, curves, horizons),
+            rmst_from_curve(grid, curves, horizons),
             None,
             Nuisance(propensity=prop),
         )
@@ -522,7 +522,7 @@ def run_estimator(
     size = float((cw * target).sum())  # of the target population
     curves = total / size
     infl = None
-    rmst = _rmst_from_curve(grid, curves, horizons)
+    rmst = rmst_from_curve(grid, curves, horizons)
     if influence:
         # Per row: (its value minus its population weight times the mean) over the
         # population's share; for every child, its value minus the mean.
@@ -537,7 +537,7 @@ def run_estimator(
         companion = EngineOutput(
             report,
             g_curves[:, at],
-            _rmst_from_curve(grid, g_curves, horizons),
+            rmst_from_curve(grid, g_curves, horizons),
             None,
             Nuisance(cause=fit1, competing=fit2, competing_columns=columns2),
         )

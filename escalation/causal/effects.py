@@ -28,6 +28,7 @@ from escalation._vocabulary import (
     spells_of,
 )
 from escalation.causal._confounders import Confounders, confounders, spells_and_covariates
+from escalation.causal._estimable import check_estimable
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_error
 from escalation.causal.clone import run_ccw
@@ -599,31 +600,6 @@ def _inputs(
     return frame, design, adjust
 
 
-#: The fewest spells in each arm for which effects are estimated at all.
-MIN_SPELLS_PER_ARM = 10
-
-
-def _check_estimable(a: np.ndarray, ev: np.ndarray, dur: np.ndarray, hz_days: np.ndarray) -> None:
-    """Refuse data from which no effect can be estimated (rather than print zeros)."""
-    treated, untreated = int((a == 1).sum()), int((a == 0).sum())
-    escalations = int((ev == 1).sum())
-    if min(treated, untreated) < MIN_SPELLS_PER_ARM or escalations == 0:
-        raise DesignError(
-            f"too few spells to estimate effects: {treated} treated and {untreated} untreated "
-            f"spells with {escalations} escalations; effects need at least "
-            f"{MIN_SPELLS_PER_ARM} spells in each arm and some escalations (check the "
-            "design's time-zero window and treatment, or use more data)"
-        )
-    longest = float(dur.max())
-    beyond = [int(h) for h in hz_days if h > longest]
-    if beyond:
-        raise DesignError(
-            f"horizon(s) {', '.join(map(str, beyond))} days are past the longest follow-up in "
-            f"these data ({longest:.0f} days): no spell is followed that long, so the risks "
-            "there cannot be estimated; choose [outcome] horizons within the follow-up"
-        )
-
-
 def _bootstrap_clusters(
     frame: pd.DataFrame, labels: npt.NDArray[Any] | None
 ) -> npt.NDArray[np.int64]:
@@ -736,7 +712,8 @@ def estimate_effects(
     Raises
     ------
     DesignError
-        When an arm has fewer than :data:`MIN_SPELLS_PER_ARM` spells, there are no
+        When an arm has fewer than
+        :data:`~escalation.causal._estimable.MIN_SPELLS_PER_ARM` spells, there are no
         escalations, or a horizon lies past the longest follow-up of every spell (a horizon
         past one arm's follow-up only is warned about with a ``StatisticalWarning``); when
         an estimator does not estimate ``weight_estimand``'s population; when ``truncate``
@@ -795,7 +772,7 @@ def estimate_effects(
     a = treatment_vector(frame, "treatment")
     dur = durations(frame["duration"])
     ev = event_codes(frame["event"])
-    _check_estimable(a, ev, dur, hz_days)  # before any model meets too little data
+    check_estimable(a, ev, dur, hz_days)  # before any model meets too little data
     prop = fit_propensity(frame, "treatment", coding=adjust.coding)
     x = prop.matrix.to_numpy(dtype=float)
     start = (

@@ -63,6 +63,7 @@ from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
 from escalation._vocabulary import AUTO, INTERCEPT, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
+from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import ipcw_outcome, run_estimator
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
@@ -404,7 +405,6 @@ def _score_differences(
     mean is its AIPW risk difference.
     Returns the scores and the 0/1 treatment.
     """
-    from escalation.causal.effects import _check_estimable
     from escalation.causal.propensity import drop_redundant, treatment_vector
     from escalation.survival._outcome import durations, event_codes
 
@@ -414,7 +414,7 @@ def _score_differences(
     dur = durations(frame[duration])
     ev = event_codes(frame[event])
     at = np.array([float(horizon)])
-    _check_estimable(a, ev, dur, at)
+    check_estimable(a, ev, dur, at)
     out = run_estimator(
         "aipw",
         dur,

@@ -14,7 +14,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation.errors import DataValidationError, Problem
-from escalation.predict.metrics import Competing, _arrays, horizon_status
+from escalation.predict._inputs import prediction_arrays
+from escalation.predict.metrics import Competing, horizon_status
 
 __all__ = ["precision_recall_curve", "risk_histogram", "roc_curve"]
 
@@ -29,7 +30,7 @@ def _cumulative(
     competing: Competing,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Thresholds (distinct scores, descending) and weighted cases/controls flagged."""
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
     known = status.weight > 0
     s = score[known]

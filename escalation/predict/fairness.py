@@ -37,15 +37,15 @@ import pandas as pd
 
 from escalation.compute import run_batched
 from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.predict._inputs import prediction_arrays
 from escalation.predict.metrics import (
     Competing,
-    _arrays,
-    _follow_up,
-    _operating,
-    _score,
     bootstrap_indices,
+    follow_up_of,
     horizon_status,
+    operating_at,
     percentile_interval,
+    score_rows,
 )
 from escalation.predict.splits import family_groups
 
@@ -157,7 +157,7 @@ def _score_groups(
         inputs.time[rows], inputs.code[rows], horizon, competing=inputs.competing
     )
     overall = [
-        {q: _operating(score[rows], whole, float(cuts[q])) for q in flags}
+        {q: operating_at(score[rows], whole, float(cuts[q])) for q in flags}
         for score, cuts in zip(inputs.scores, inputs.cuts, strict=True)
     ]
     out: list[dict[tuple[str, str, str], float]] = [{} for _ in inputs.scores]
@@ -169,9 +169,11 @@ def _score_groups(
             if inputs.scored is not None and (attribute, group) not in inputs.scored:
                 continue
             keep = rows[labels == code]
-            follow_up = _follow_up(inputs.time[keep], inputs.code[keep], horizon, inputs.competing)
+            follow_up = follow_up_of(
+                inputs.time[keep], inputs.code[keep], horizon, inputs.competing
+            )
             for model, score in enumerate(inputs.scores):
-                values = _score(follow_up, score[keep], flags, inputs.cuts[model])
+                values = score_rows(follow_up, score[keep], flags, inputs.cuts[model])
                 table = out[model]
                 for metric, value in values.items():
                     table[(attribute, group, metric)] = value
@@ -200,7 +202,7 @@ def _group_codes(
     return out
 
 
-def _check_groups(groups: pd.DataFrame, n: int) -> None:
+def check_groups(groups: pd.DataFrame, n: int) -> None:
     """Raise unless ``groups`` has one labelled row per spell.
 
     A missing label is no group (:func:`fairness_groups` names them "Not known" or
@@ -298,9 +300,9 @@ def subgroup_metrics(
     >>> table.loc[table.metric == "auc", ["group", "suppressed"]].to_dict("list")
     {'group': ['F', 'M'], 'suppressed': [False, True]}
     """
-    time, code, score = _arrays(duration, event, risk)
-    _check_groups(groups, len(time))
-    (table,) = _subgroup_tables(
+    time, code, score = prediction_arrays(duration, event, risk)
+    check_groups(groups, len(time))
+    (table,) = subgroup_tables(
         time,
         code,
         (score,),
@@ -318,7 +320,7 @@ def subgroup_metrics(
     return table
 
 
-def _subgroup_tables(
+def subgroup_tables(
     time: npt.NDArray[np.float64],
     code: npt.NDArray[np.int64],
     scores: Sequence[npt.NDArray[np.float64]],
@@ -336,9 +338,10 @@ def _subgroup_tables(
 ) -> list[pd.DataFrame]:
     """Return :func:`subgroup_metrics` of several models' risks for the same spells.
 
-    ``time``, ``code`` and each of ``scores`` are validated (:func:`_arrays`) and
-    ``groups`` checked; one table per model, equal to :func:`subgroup_metrics` of it
-    alone, but each bootstrap sample and group is counted once for every model.
+    ``time``, ``code`` and each of ``scores`` are validated
+    (:func:`~escalation.predict._inputs.prediction_arrays`) and ``groups`` checked; one
+    table per model, equal to :func:`subgroup_metrics` of it alone, but each bootstrap
+    sample and group is counted once for every model.
     """
     inputs = _GroupInputs(
         time=time,

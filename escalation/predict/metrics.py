@@ -52,6 +52,7 @@ from escalation.core.kernels import I1, c_array, kernel
 from escalation.core.logistic import LogisticFit, fit_logistic
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DataValidationError, Problem
+from escalation.predict._inputs import prediction_arrays
 from escalation.survival._cif import cumulative_incidence_at
 
 __all__ = [
@@ -77,49 +78,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 Competing = Literal["control", "censor"]
-
-
-def _arrays(
-    duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike | None = None
-) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
-    """Return follow-up, event codes and risks as arrays, or raise naming the bad rows.
-
-    A missing event code was cast to a huge negative integer (a "censored" spell, with a
-    numpy warning), and a missing or infinite duration or risk was reported without its
-    row.
-    """
-    time = np.asarray(duration, dtype=float)
-    given = np.asarray(event)
-    score = np.zeros_like(time) if risk is None else np.asarray(risk, dtype=float)
-    if time.shape != given.shape or time.shape != score.shape[:1]:
-        raise DataValidationError(
-            [Problem("predictions", None, None, None, "duration, event and risk differ in length")],
-            "predictions",
-        )
-    if given.dtype.kind in "biuf":  # the usual case: numbers (or flags) already
-        codes = given.astype(float)
-    else:
-        entries = pd.Series(given.ravel(), dtype=object)
-        numbers = pd.to_numeric(entries, errors="coerce")
-        codes = numbers.to_numpy(dtype=float, na_value=np.nan)
-    checks = (
-        ("duration", time, ~np.isfinite(time) | (time <= 0), "missing or not > 0"),
-        (
-            "event",
-            given,
-            ~np.isfinite(codes) | (codes < 0) | (codes != np.round(codes)),
-            "not whole numbers >= 0 (0 censored, 1, 2, ... the cause)",
-        ),
-        ("risk", score, ~np.isfinite(score), "missing or infinite"),
-    )
-    problems = [
-        Problem("predictions", int(r), column, values[r], f"{int(bad.sum())} value(s) {reason}")
-        for column, values, bad, reason in checks
-        for r in np.flatnonzero(bad)[:1]
-    ]
-    if problems:
-        raise DataValidationError(problems, "predictions")
-    return time, codes.astype(np.int64), score
 
 
 def censoring_survival(
@@ -185,7 +143,7 @@ def horizon_status(
     >>> s.case.tolist(), s.control.tolist(), s.weight.round(3).tolist()
     ([True, False, False, False], [False, False, True, True], [1.0, 0.0, 1.5, 1.5])
     """
-    time, code, _ = _arrays(duration, event)
+    time, code, _ = prediction_arrays(duration, event)
     code = _coded(code, competing)
     return _status(time, code, horizon, productlimit.horizon_weights(time, code, horizon))
 
@@ -354,7 +312,7 @@ def harrell_c(duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike
     >>> harrell_c([1, 2, 3, 4], [1, 1, 0, 0], [0.9, 0.5, 0.6, 0.1])
     0.8
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     return _pairs(time, code == 1, score, np.ones_like(time))
 
 
@@ -372,7 +330,7 @@ def uno_c(
     >>> round(uno_c([1, 2, 3, 4], [1, 0, 1, 0], [0.9, 0.5, 0.6, 0.1], horizon=4), 4)
     1.0
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     case = code == 1
     return _pairs(time, case, score, _uno_weight(time, case, horizon))
 
@@ -407,7 +365,7 @@ def time_dependent_auc(
     >>> time_dependent_auc([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4)
     1.0
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
     return _auc(score, status)
 
@@ -449,7 +407,7 @@ def brier_score(
     >>> round(brier_score([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4), 5)
     0.11125
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
     return _brier(score, status)
 
@@ -487,9 +445,9 @@ def integrated_brier_score(
         )
     # The rows are checked as brier_score checks them, column by column (the same error);
     # their counts and censoring survival are found once for every time.
-    time, code, _ = _arrays(duration, event, matrix[:, 0])
+    time, code, _ = prediction_arrays(duration, event, matrix[:, 0])
     for k in range(1, len(grid)):
-        _arrays(time, code, matrix[:, k])
+        prediction_arrays(time, code, matrix[:, k])
     code = _coded(code, competing)
     weights = productlimit.horizons_weights(productlimit.count(time, code), time, code, grid)
     scores = [_brier(matrix[:, k], _status(time, code, t, weights[k])) for k, t in enumerate(grid)]
@@ -510,7 +468,7 @@ def observed_risk(
     >>> observed_risk([1, 2, 3, 4], [1, 2, 0, 1], 2.5)
     0.25
     """
-    time, code, _ = _arrays(duration, event)
+    time, code, _ = prediction_arrays(duration, event)
     return float(cumulative_incidence_at(time, _coded(code, competing), [horizon])[0])
 
 
@@ -596,7 +554,7 @@ def calibration_slope(
     >>> round(calibration_slope(np.where(escalated, 1.0, 2.0), escalated, risk, 1.5), 1)
     1.0
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
     known = status.weight > 0
     design = np.column_stack([np.ones(known.sum()), _logit(score[known])])
@@ -658,7 +616,7 @@ def calibration_curve(
     >>> bool((curve["observed"] - curve["predicted"]).abs().max() < 0.05)
     True
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
     known = status.weight > 0
     x = _logit(score[known])
@@ -726,13 +684,14 @@ def operating_point(
     >>> out["precision"], out["recall"], out["fpr"]
     (1.0, 0.5, 0.0)
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
     cut = float(np.quantile(score, 1 - flag)) if threshold is None else float(threshold)
-    return _operating(score, status, cut)
+    return operating_at(score, status, cut)
 
 
-def _operating(score: FloatArray, status: HorizonStatus, cut: float) -> dict[str, float]:
+def operating_at(score: FloatArray, status: HorizonStatus, cut: float) -> dict[str, float]:
+    """Return :func:`operating_point` of validated risks flagged at ``score >= cut``."""
     flagged = score >= cut
     w_case = status.weight * status.case
     w_ctrl = status.weight * status.control
@@ -765,7 +724,7 @@ def average_precision(
     >>> average_precision([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4)
     1.0
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     return _average_precision(score, horizon_status(time, code, horizon, competing=competing))
 
 
@@ -812,7 +771,7 @@ def net_benefit(
        threshold  model  treat_all
     0        0.5 -0.125       -0.5
     """
-    time, code, score = _arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
     return _net_benefit(score, status, np.asarray(thresholds, dtype=float))
 
@@ -860,12 +819,12 @@ def score_risks(
     >>> out["auc"], out["recall_top20"]
     (0.75, 0.5)
     """
-    time, code, score = _arrays(duration, event, risk)
-    return _score(_follow_up(time, code, horizon, competing), score, flags, thresholds)
+    time, code, score = prediction_arrays(duration, event, risk)
+    return score_rows(follow_up_of(time, code, horizon, competing), score, flags, thresholds)
 
 
 @dataclass(frozen=True)
-class _FollowUp:
+class FollowUp:
     """What :func:`score_risks` finds from the follow-up alone, before any risk is scored.
 
     Models scored on the same spells (every model of a validation, on one bootstrap
@@ -880,9 +839,9 @@ class _FollowUp:
     uno_weight: FloatArray
 
 
-def _follow_up(
+def follow_up_of(
     time: FloatArray, code: npt.NDArray[np.int64], horizon: float, competing: Competing
-) -> _FollowUp:
+) -> FollowUp:
     """Return the follow-up side of :func:`score_risks` of validated rows."""
     # One count of the rows gives the censoring weights and the observed risk (as
     # horizon_status and observed_risk find them); Harrell's and Uno's C share the pairs.
@@ -894,13 +853,13 @@ def _follow_up(
     incidence = productlimit.cumulative_incidence(counts, 1)
     observed = float(productlimit.step(counts.time, incidence, [horizon], before=0.0)[0])
     case = code == 1
-    return _FollowUp(
+    return FollowUp(
         time, status, observed, _case_runs(time, case), _uno_weight(time, case, horizon)
     )
 
 
-def _score(
-    rows: _FollowUp,
+def score_rows(
+    rows: FollowUp,
     score: FloatArray,
     flags: Sequence[float] = (0.1,),
     thresholds: dict[float, float] | None = None,
@@ -927,7 +886,7 @@ def _score(
         cut = (thresholds or {}).get(q)
         if cut is None:
             cut = float(np.quantile(score, 1 - q)) if len(score) else float("nan")
-        point = _operating(score, status, cut)
+        point = operating_at(score, status, cut)
         label = f"top{round(q * 100):d}"
         for key in ("precision", "recall", "fnr", "fpr"):
             out[f"{key}_{label}"] = point[key]

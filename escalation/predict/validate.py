@@ -24,16 +24,16 @@ from escalation._vocabulary import refuse_repeats
 from escalation.compute import batched_map, one_blas_thread, resolve_jobs, run_batched, run_tasks
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.predict._inputs import prediction_arrays
 from escalation.predict.fairness import (
     FAIRNESS_COLUMNS,
-    _check_groups,
-    _subgroup_tables,
+    check_groups,
     fairness_groups,
     subgroup_metrics,
+    subgroup_tables,
 )
 from escalation.predict.metrics import (
     Competing,
-    _arrays,
     bootstrap_indices,
     calibration_curve,
     horizon_status,
@@ -689,10 +689,10 @@ def _joint_subgroups(
     """
     if not labels:
         return {}
-    time, code, _ = _arrays(duration, event)
-    scores = [_arrays(time, code, matrices[label][:, -1])[2] for label in labels]
-    _check_groups(groups, len(time))
-    tables = _subgroup_tables(
+    time, code, _ = prediction_arrays(duration, event)
+    scores = [prediction_arrays(time, code, matrices[label][:, -1])[2] for label in labels]
+    check_groups(groups, len(time))
+    tables = subgroup_tables(
         time, code, scores, groups, horizon, models=labels, flags=flags,
         replicates=list(replicates), min_n=min_group, min_events=min_group,
         conf_level=conf_level, competing=competing, n_jobs=n_jobs,

@@ -29,8 +29,8 @@ from escalation.errors import (
     StatisticalWarning,
 )
 from escalation.formula import FormulaCoding
+from escalation.survival._checks import check_variation
 from escalation.survival._outcome import durations, event_codes
-from escalation.survival.cox import _check_variation
 from escalation.timeline import CovariateCoding, SpellData
 from escalation.timeline.matrix import Coding
 
@@ -129,7 +129,7 @@ def prepare_competing(
         raise DesignError("the model has no covariates; name at least one")
     # As in the Cox and AFT models: a column that does not vary, or is a linear combination
     # of earlier ones, is left out with a warning naming it (R's coxph drops it too).
-    dropped = set(_check_variation(coded, None, list(coding.names)))
+    dropped = set(check_variation(coded, None, list(coding.names)))
     names_kept = [n for n in coding.names if n not in dropped]
     x = coded.to_numpy(dtype=float)[:, [n not in dropped for n in coding.names]]
     if cluster is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,21 @@ from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
 
-__all__ = ["ModelTerms", "learn_coding", "profile_labels", "resolve_outcome"]
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
+
+__all__ = [
+    "TREATMENT_STARTED",
+    "ModelTerms",
+    "frame_of",
+    "learn_coding",
+    "profile_labels",
+    "require_columns",
+    "resolve_outcome",
+]
+
+#: The time-varying treatment column of a SpellData's counting-process rows.
+TREATMENT_STARTED = "treatment_started"
 
 
 @dataclass(frozen=True)
@@ -212,3 +226,39 @@ def profile_labels(profiles: pd.DataFrame) -> npt.NDArray[Any]:
             "profiles.reset_index(drop=True))"
         )
     return np.asarray(profiles.index.to_numpy())
+
+
+def frame_of(
+    data: SpellData | pd.DataFrame, time_varying: bool
+) -> tuple[pd.DataFrame, tuple[str, ...] | None]:
+    """Return the rows a model is fitted on and its default covariates (None: none).
+
+    A :class:`~escalation.timeline.spells.SpellData` gives its spells, or with
+    ``time_varying`` its counting-process rows (with ``family_id``) and
+    :data:`TREATMENT_STARTED` first among the covariates; a data frame is its own rows.
+    """
+    from escalation.timeline.spells import SpellData
+
+    if isinstance(data, SpellData):
+        if not time_varying:
+            return data.spells, data.model_covariates
+        frame = data.counting
+        if "family_id" not in frame.columns:
+            family = data.spells.set_index("spell_id")["family_id"]
+            frame = frame.assign(family_id=frame["spell_id"].map(family).to_numpy())
+        return frame, (TREATMENT_STARTED, *data.model_covariates)
+    if isinstance(data, pd.DataFrame):
+        return data, None
+    raise DesignError(
+        f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
+    )
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Raise :class:`~escalation.errors.DesignError` naming ``what`` columns not in ``frame``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DesignError(
+            f"the {what} column(s) {', '.join(missing)} are not in the data; available: "
+            f"{', '.join(map(str, frame.columns))}"
+        )

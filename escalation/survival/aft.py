@@ -28,7 +28,14 @@ from escalation.core.newton import Value, covariance, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import DesignError
 from escalation.results import standard_errors
-from escalation.survival._inputs import learn_coding, profile_labels, resolve_outcome
+from escalation.survival._checks import check_variation
+from escalation.survival._inputs import (
+    frame_of,
+    learn_coding,
+    profile_labels,
+    require_columns,
+    resolve_outcome,
+)
 from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
@@ -372,8 +379,6 @@ def fit_aft(
     2         prio    -0.076
     3   log(scale)    -0.328
     """
-    from escalation.survival.cox import _check_variation, _frame_of, _require
-
     if distribution not in get_args(Distribution):
         raise DesignError(
             f"distribution must be one of {', '.join(get_args(Distribution))}, got {distribution!r}"
@@ -383,18 +388,18 @@ def fit_aft(
     terms_in = resolve_outcome("fit_aft", data, covariates, formula, outcome, cluster=cluster)
     cause = 1 if terms_in.cause is None else terms_in.cause
     cluster = terms_in.cluster
-    frame, default = _frame_of(data, False)
+    frame, default = frame_of(data, False)
     frame, weights = weights_column(frame, weights, function="fit_aft")
     time_column = terms_in.time[0]
-    _require(frame, [time_column, terms_in.event], "time/event")
+    require_columns(frame, [time_column, terms_in.event], "time/event")
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
     if cluster is not None:
-        _require(frame, [cluster], "cluster")
+        require_columns(frame, [cluster], "cluster")
     coding = learn_coding(frame, terms_in, default=default, min_count=min_count)
     xf = coding.apply(frame)
     names = list(coding.names)
-    dropped_terms = list(_check_variation(xf, None, names)) if names else []
+    dropped_terms = list(check_variation(xf, None, names)) if names else []
     if dropped_terms:
         xf = xf.drop(columns=dropped_terms)
         names = [n for n in names if n not in dropped_terms]

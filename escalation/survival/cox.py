@@ -27,14 +27,23 @@ from scipy import stats
 from escalation._vocabulary import AUTO, spare_column, warn_deprecated, weights_column
 from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
-from escalation.core.collinearity import left_out_phrase, redundant_columns
+from escalation.core.collinearity import left_out_phrase
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.newton import covariance
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
 from escalation.core.sandwich import cluster_sandwich, cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import format_number, format_p, standard_errors
-from escalation.survival._inputs import ModelTerms, learn_coding, profile_labels, resolve_outcome
+from escalation.survival._checks import check_variation
+from escalation.survival._inputs import (
+    TREATMENT_STARTED,
+    ModelTerms,
+    frame_of,
+    learn_coding,
+    profile_labels,
+    require_columns,
+    resolve_outcome,
+)
 from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
 from escalation.survival._result import (
     SurvivalResult,
@@ -52,8 +61,6 @@ __all__ = ["CoxResult", "Ties", "Transform", "fit_cox"]
 
 Transform = Literal["km", "identity", "rank", "log"]
 
-#: The time-varying treatment column of a SpellData's counting-process rows.
-_STARTED = "treatment_started"
 #: The other time-varying treatment column: 1 only while an episode is under way.
 _UNDER_WAY = "treatment_tv"
 
@@ -674,26 +681,6 @@ def _strata_keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     return frame[list(columns)].astype(str).agg(" / ".join, axis=1)
 
 
-def _frame_of(
-    data: SpellData | pd.DataFrame, time_varying: bool
-) -> tuple[pd.DataFrame, tuple[str, ...] | None]:
-    from escalation.timeline.spells import SpellData
-
-    if isinstance(data, SpellData):
-        if not time_varying:
-            return data.spells, data.model_covariates
-        frame = data.counting
-        if "family_id" not in frame.columns:
-            family = data.spells.set_index("spell_id")["family_id"]
-            frame = frame.assign(family_id=frame["spell_id"].map(family).to_numpy())
-        return frame, (_STARTED, *data.model_covariates)
-    if isinstance(data, pd.DataFrame):
-        return data, None
-    raise DesignError(
-        f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
-    )
-
-
 def _with_time_varying_treatment(data: SpellData | pd.DataFrame, terms: ModelTerms) -> ModelTerms:
     """Put ``treatment_started`` in a SpellData's time-varying covariate list.
 
@@ -709,20 +696,11 @@ def _with_time_varying_treatment(data: SpellData | pd.DataFrame, terms: ModelTer
 
     if not (isinstance(data, SpellData) and terms.time_varying and terms.covariates is not None):
         return terms
-    covariates = tuple(_STARTED if c == "treatment" else c for c in terms.covariates)
+    covariates = tuple(TREATMENT_STARTED if c == "treatment" else c for c in terms.covariates)
     covariates = tuple(dict.fromkeys(covariates))  # "treatment" and "treatment_started": once
-    if _STARTED not in covariates and _UNDER_WAY not in covariates:
-        covariates = (_STARTED, *covariates)
+    if TREATMENT_STARTED not in covariates and _UNDER_WAY not in covariates:
+        covariates = (TREATMENT_STARTED, *covariates)
     return replace(terms, covariates=covariates)
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DesignError(
-            f"the {what} column(s) {', '.join(missing)} are not in the data; available: "
-            f"{', '.join(map(str, frame.columns))}"
-        )
 
 
 def fit_cox(
@@ -858,17 +836,17 @@ def fit_cox(
     time_varying = terms.time_varying
     cause = 1 if terms.cause is None else terms.cause
     cluster = terms.cluster
-    frame, default_covariates = _frame_of(data, time_varying)
+    frame, default_covariates = frame_of(data, time_varying)
     table = "counting" if time_varying else "spells"
     frame, weights = weights_column(frame, weights, function="fit_cox", table=table)
     terms = _with_time_varying_treatment(data, terms)
-    _require(frame, [*terms.time, terms.event], "time/event")
+    require_columns(frame, [*terms.time, terms.event], "time/event")
     strata_cols = terms.strata
-    _require(frame, strata_cols, "strata")
+    require_columns(frame, strata_cols, "strata")
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
     if cluster is not None:
-        _require(frame, [cluster], "cluster")
+        require_columns(frame, [cluster], "cluster")
     coding = learn_coding(frame, terms, default=default_covariates, min_count=min_count)
     names = list(coding.names)
     if not names:
@@ -907,7 +885,7 @@ def fit_cox(
     else:
         strata_codes = None
         level_values = ("all",)
-    left_out = _check_variation(x, strata_codes, names)
+    left_out = check_variation(x, strata_codes, names)
     dropped_terms = list(left_out)
     if dropped_terms:
         x = x.drop(columns=dropped_terms)
@@ -1004,45 +982,3 @@ def _check_strata(codes: npt.NDArray[np.intp], status: npt.NDArray[np.bool_], k:
             StatisticalWarning,
             stacklevel=3,
         )
-
-
-def _check_variation(
-    x: pd.DataFrame, strata: npt.NDArray[np.int64] | None, names: list[str]
-) -> dict[str, str]:
-    """Return the columns to drop, each with its reason (as ``Redundant.reasons``).
-
-    A column is dropped when it has no variation (within strata) or is collinear with
-    earlier columns (a combination of them; the reason names them).
-    The check is :func:`escalation.core.collinearity.redundant_columns`. Like R's
-    ``coxph``, a column that is a linear combination of earlier ones is dropped (its
-    coefficient is not identifiable); unlike R, a warning names it.
-    """
-    found = redundant_columns(x.to_numpy(dtype=float), strata=strata)
-    where = " within strata" if strata is not None else ""
-    reasons = found.reasons(names, where=where)
-    flat = [name for name, c in zip(names, found.constant, strict=True) if c]
-    aliased = [
-        f"{name} ({reasons[name]})" for name, a in zip(names, found.aliased, strict=True) if a
-    ]
-    if flat:
-        warnings.warn(
-            f"covariate column(s) {', '.join(flat)} do not vary{where}, so their hazard ratio "
-            "cannot be estimated; they were left out (remove them from covariates to "
-            "silence this)",
-            StatisticalWarning,
-            stacklevel=3,
-        )
-    if aliased:
-        warnings.warn(
-            f"covariate column(s) {', '.join(aliased)} are linear combinations of earlier "
-            "columns, so they were left out, as R's coxph does; drop them or "
-            "merge levels to silence this",
-            StatisticalWarning,
-            stacklevel=3,
-        )
-    if len(reasons) == len(names):
-        raise DesignError(
-            f"no covariate varies{where} ({', '.join(names)}): there is nothing to estimate; "
-            "choose covariates that differ between spells"
-        )
-    return reasons

@@ -31,8 +31,8 @@ from scipy import stats
 
 from escalation.core import productlimit
 from escalation.errors import DesignError
+from escalation.survival._curve_data import curve_arrays, levels_seen
 from escalation.survival._result import KSampleTestResult
-from escalation.survival.nonparametric import _arrays, _levels
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -211,7 +211,7 @@ def gray_test(
     >>> round(gray_test(spells, "arm").p_value, 4)  # R cmprsk::cuminc: 0.1351518
     0.1352
     """
-    arrays = _arrays(data, group=group, strata=strata, duration=duration, event=event)
+    arrays = curve_arrays(data, group=group, strata=strata, duration=duration, event=event)
     levels = list(arrays.levels)
     k = len(levels)
     if k < 2:
@@ -221,7 +221,7 @@ def gray_test(
         raise DesignError(f"no events of cause {cause}: there is nothing to compare")
     score = np.zeros(k - 1)
     variance = np.zeros((k - 1, k - 1))
-    for level in _levels(arrays.strata):
+    for level in levels_seen(arrays.strata):
         rows = arrays.strata == level
         s, v = _stratum(
             arrays.duration[rows], arrays.event[rows], arrays.codes[rows], k, cause, float(rho)

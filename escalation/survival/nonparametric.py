@@ -24,22 +24,15 @@ from scipy import stats
 from escalation._vocabulary import (
     cause_from_event,
     refuse_repeats,
-    resolve_cluster,
-    spells_of,
-    weights_column,
 )
-from escalation.clusters import cluster_codes
 from escalation.core import productlimit
 from escalation.core.influence import area_influence, influence_se
 from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
+from escalation.survival._curve_data import CurveArrays, curve_arrays, levels_seen
 from escalation.survival._outcome import (
     Weights,
-    durations,
-    event_codes,
-    refuse_missing_labels,
-    usable_rows,
 )
 from escalation.survival._result import KSampleTestResult, SurvivalResult, check_conf_level
 from escalation.survival.quantiles import curve_quantile
@@ -64,98 +57,8 @@ IntArray = npt.NDArray[np.int64]
 ConfType = Literal["log", "log-log", "plain"]
 
 
-@dataclass(frozen=True)
-class _Arrays:
-    duration: FloatArray
-    event: npt.NDArray[np.int64]
-    weights: FloatArray
-    levels: tuple[Any, ...]  # the groups, sorted
-    codes: npt.NDArray[np.int64]  # each row's position in levels
-    strata: npt.NDArray[Any]
-    dropped: int
-    clusters: IntArray | None = None  # each row's cluster code (None: not clustered)
-    cluster: str | None = None  # the column they come from
-
-    @property
-    def n_clusters(self) -> int | None:
-        """Return the number of clusters (``None`` when not clustered)."""
-        return None if self.clusters is None else int(np.unique(self.clusters).size)
-
-    def cluster_codes(self, rows: npt.NDArray[np.bool_]) -> IntArray | None:
-        """Return the cluster codes of ``rows`` (``None`` when not clustered)."""
-        return None if self.clusters is None else self.clusters[rows]
-
-    def groups(self) -> list[tuple[Any, npt.NDArray[np.bool_]]]:
-        """Each group's level and rows."""
-        if len(self.levels) == 1:
-            return [(self.levels[0], np.ones(self.codes.size, dtype=bool))]
-        return [(level, self.codes == i) for i, level in enumerate(self.levels)]
-
-
-def _group_codes(values: npt.NDArray[Any] | None, n: int) -> tuple[tuple[Any, ...], Any]:
-    """Sorted group levels and each row's position among them (one hash pass)."""
-    if values is None:
-        return ("all",), np.zeros(n, dtype=np.int64)
-    codes, found = pd.factorize(pd.Series(values), use_na_sentinel=False)
-    uniques = list(found)
-    try:
-        order = sorted(range(len(uniques)), key=lambda j: uniques[j])
-    except TypeError:
-        order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[order] = np.arange(len(uniques))
-    return tuple(uniques[j] for j in order), rank[codes]
-
-
-def _arrays(
-    data: SpellData | pd.DataFrame,
-    *,
-    group: str | None = None,
-    weights: Weights = None,
-    strata: str | None = None,
-    duration: str = "duration",
-    event: str = "event",
-    cluster: str | None = None,
-) -> _Arrays:
-    cluster = resolve_cluster(data, cluster)
-    if strata is not None and strata == group:  # a k-sample test within its own groups
-        raise DesignError(
-            f"column {group!r} is both the group and the strata: within each stratum there "
-            "is one group, so there is nothing to compare; give other strata"
-        )
-    frame, weights = weights_column(
-        spells_of(data, function="the curve"), weights, function="the curve"
-    )
-    wanted = [
-        duration,
-        event,
-        *(c for c in (group, weights, strata, cluster) if c is not None),
-    ]
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        raise DesignError(
-            f"column(s) {', '.join(missing)} are not in the data; available: "
-            f"{', '.join(map(str, frame.columns))}"
-        )
-    refuse_missing_labels(frame, [group], what="group")
-    refuse_missing_labels(frame, [strata], what="stratum")
-    used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
-    frame = used.frame
-    time = durations(frame[duration])
-    codes_ = event_codes(frame[event])
-    w = np.ones(len(frame)) if used.weights is None else used.weights
-    levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
-    s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
-    clusters = None if cluster is None else cluster_codes(frame[cluster])
-    return _Arrays(time, codes_, w, levels, codes, s, used.dropped, clusters, cluster)
-
-
-def _levels(values: npt.NDArray[Any]) -> list[Any]:
-    return list(pd.unique(pd.Series(values)).tolist()) if values.size else []
-
-
 def _sorted_levels(values: npt.NDArray[Any]) -> list[Any]:
-    levels = _levels(values)
+    levels = levels_seen(values)
     try:
         return sorted(levels)
     except TypeError:
@@ -510,7 +413,7 @@ def _previous_times(at: FloatArray) -> FloatArray:
     return np.concatenate(([-np.inf], ordered))[position]
 
 
-def _exits(arrays: _Arrays) -> pd.DataFrame:
+def _exits(arrays: CurveArrays) -> pd.DataFrame:
     frames = []
     for level, rows in arrays.groups():  # exits by time: rows and their summed weights
         by_time = (
@@ -565,7 +468,7 @@ def _na_influence_se(
 
 def _curve_rows(
     kind: str,
-    data: _Arrays,
+    data: CurveArrays,
     cause: int | None,
     conf_level: float,
     conf_type: ConfType,
@@ -626,7 +529,7 @@ def _method(estimator: str, variance: str | None, interval: str) -> str:
     return ", ".join(part for part in (estimator, variance, interval) if part)
 
 
-def _jackknife(weights: object, arrays: _Arrays) -> bool:
+def _jackknife(weights: object, arrays: CurveArrays) -> bool:
     """Whether the standard errors are the infinitesimal jackknife (weighted or clustered)."""
     return weights is not None or arrays.clusters is not None
 
@@ -760,7 +663,7 @@ def kaplan_meier(
     conf_level = check_conf_level(conf_level)
     _check_conf_type(conf_type)
     event, cause = cause_from_event(event, cause, function="kaplan_meier")
-    arrays = _arrays(
+    arrays = curve_arrays(
         data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
     )
     frames, total = _curve_rows(
@@ -824,7 +727,7 @@ def nelson_aalen(
     """
     conf_level = check_conf_level(conf_level)
     event, cause = cause_from_event(event, cause, function="nelson_aalen")
-    arrays = _arrays(
+    arrays = curve_arrays(
         data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
     )
     frames, total = _curve_rows(
@@ -991,7 +894,7 @@ def aalen_johansen(
     3   4.0      0.75
     """
     conf_level = check_conf_level(conf_level)
-    arrays = _arrays(
+    arrays = curve_arrays(
         data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
     )
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
@@ -1151,7 +1054,7 @@ def logrank_test(
     """
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
-    arrays = _arrays(
+    arrays = curve_arrays(
         data, group=group, strata=strata, duration=duration, event=event, cluster=cluster
     )
     levels = list(arrays.levels)
@@ -1169,7 +1072,7 @@ def logrank_test(
     expected = np.zeros(k)
     variance = np.zeros((k, k))
     g_index = arrays.codes
-    for level in _levels(arrays.strata):
+    for level in levels_seen(arrays.strata):
         rows = arrays.strata == level
         duration, h, gi = arrays.duration[rows], hit[rows], g_index[rows]
         times = np.unique(duration[h])
@@ -1217,7 +1120,7 @@ def logrank_test(
     )
 
 
-def _clustered_logrank(arrays: _Arrays, hit: npt.NDArray[np.bool_]) -> float:
+def _clustered_logrank(arrays: CurveArrays, hit: npt.NDArray[np.bool_]) -> float:
     """Return the robust score statistic of a Cox model with the groups as covariates.
 
     The groups are indicators against the first; the stratum codes are the Cox strata;
@@ -1360,7 +1263,7 @@ def rmst(
     if not np.isfinite(tau) or tau <= 0:
         raise DesignError(f"tau must be a positive number of days, got {tau!r}")
     event, cause = cause_from_event(event, cause, function="rmst")
-    arrays = _arrays(
+    arrays = curve_arrays(
         data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
     )
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
@@ -1423,7 +1326,7 @@ def rmst(
 
 
 def _rmst_influence(
-    arrays: _Arrays,
+    arrays: CurveArrays,
     rows: npt.NDArray[np.bool_],
     hit: npt.NDArray[np.bool_],
     tau: float,

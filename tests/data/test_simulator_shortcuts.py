@@ -14,7 +14,11 @@ import pandas as pd
 import pytest
 
 import escalation.data.simulator.tables as tables
-from escalation.data.simulator import SimulationConfig, _simulate, simulate_local_authority
+from escalation.data.simulator import (
+    SimulationConfig,
+    simulate_local_authority,
+    simulate_with_prefix,
+)
 from escalation.data.simulator.authorities import _with_la, label_authority
 from escalation.data.simulator.notes import _format_days, _format_each_day
 from escalation.data.simulator.pathway import choice_cdf, draw_choice
@@ -85,7 +89,7 @@ def test_identifiers_are_a_new_array_each_time() -> None:
 def test_authority_made_with_its_prefix_is_the_labelled_authority(notes: bool) -> None:
     config = SimulationConfig(notes=notes, effect_heterogeneity=True)
     labelled = label_authority(simulate_local_authority(700, seed=5, config=config), "LA07")
-    made = _simulate(700, 5, config=config, prefix="LA07-")
+    made = simulate_with_prefix(700, 5, config=config, prefix="LA07-")
     made = _with_la(
         made,
         "LA07",

@@ -107,6 +107,36 @@ def test_annex_a_names_the_sheet_row_excel_shows(tmp_path: Path) -> None:
     ]
 
 
+def test_a_csv_or_sheet_problem_carries_no_line_but_its_row(tmp_path: Path) -> None:
+    """SSDA903 and Annex A problems carried a ``line`` (the row again, plus one for the
+    SSDA903's header) that no message or report read: a CSV record whose note runs over
+    several lines would have had a line unlike its row. The row alone locates them now."""
+    folder = tmp_path / "ssda903"
+    folder.mkdir()
+    write(folder, "header.csv", csv(HEADER_COLUMNS, ["A,1,01/05/2010,WBRI,,,"]))
+    rows = [
+        episode_row("A", "01/04/2019", "S", "V2", "U1"),
+        episode_row("Z", "01/04/2019", "S", "V2", "U1"),
+    ]
+    write(folder, "episodes.csv", csv(EPISODE_COLUMNS, rows))
+    history = read_ssda903(folder, extract_date="2020-03-31", lenient=True)
+    located = [(p.table, p.shown_row, p.line) for p in history.exclusions.problems]
+    assert located == [("episodes.csv", 3, None)]  # Z: no such child in the header
+    path = tmp_path / "annex.xlsx"
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheet = book.create_sheet("List 1")
+    sheet.append(["Child Unique ID", "Gender", "Date of Birth", "Date of Contact"])
+    sheet.append(["C1", "a) Male", "2015-01-01", "2023-04-01"])
+    sheet.append(["C1", "b) Female", "2015-01-01", "2023-05-01"])  # row 3: another sex
+    sheet.append(["C2", "a) Male", "2015-01-01", "2023-13-01"])  # row 4: not a date
+    book.save(path)
+    history = read_annex_a(path, lenient=True)
+    located = [(p.unit, p.row, p.line) for p in history.exclusions.problems]
+    assert len(located) >= 2 and {line for _, _, line in located} == {None}
+    assert {row for _, row, _ in located} >= {3, 4}
+
+
 def test_the_cin_census_names_the_child_and_the_line_of_its_element(tmp_path: Path) -> None:
     kids = [child(f"K{i}", details=[cin_details("2021-01-01", source="2A")]) for i in range(3)]
     kids[1] = child("K1", details=[cin_details("2021-01-01", source="ZZ")])

@@ -100,3 +100,20 @@ def test_a_workbook_in_the_folder_is_named_as_not_read(tmp_path: Path) -> None:
     (note,) = problems_of(history)
     assert (note.table, note.severity, note.action) == ("Episodes 2024.xlsx", "note", "ignored")
     assert "CSV" in note.reason
+
+
+def test_versions_with_the_same_latest_date_are_ranked_with_numbers_as_numbers(
+    tmp_path: Path,
+) -> None:
+    """Two versions of a year's episodes with the same latest date were ranked by name as
+    text: 'episodes_v10.csv' before 'episodes_v9.csv', so the ninth version's legal status
+    was used. Numbers in names now compare as numbers: the tenth is the later."""
+    write(tmp_path, "header.csv", HEADER)
+    write(tmp_path, "episodes_v9.csv", csv(EPISODE_COLUMNS, LATER))
+    corrected = [LATER[0].replace(",V2,", ",C2,"), LATER[1]]
+    write(tmp_path, "episodes_v10.csv", csv(EPISODE_COLUMNS, corrected))
+    history = read_ssda903(tmp_path, extract_date="2024-03-31")
+    care = history.episodes.set_index("child_id")
+    assert care.loc["A", "legal_status"] == "C2"
+    (note,) = problems_of(history)
+    assert note.table == "episodes_v9.csv" and "'episodes_v10.csv'" in note.reason

@@ -17,7 +17,8 @@ import pytest
 
 from escalation.core import newton, productlimit
 from escalation.predict import fairness, metrics
-from escalation.predict.fairness import _subgroup_tables, subgroup_metrics
+from escalation.predict._inputs import prediction_arrays
+from escalation.predict.fairness import subgroup_metrics, subgroup_tables
 from escalation.predict.metrics import Competing, bootstrap_indices, score_risks
 
 
@@ -123,8 +124,8 @@ def test_subgroup_tables_of_several_models_equal_each_alone(seed: int) -> None:
         "flags": (0.1,), "replicates": replicates, "min_n": 10, "min_events": 10,
         "conf_level": 0.9, "competing": "control", "n_jobs": 1,
     }  # fmt: skip
-    time, code, score = metrics._arrays(duration, event, risk)
-    together = _subgroup_tables(
+    time, code, score = prediction_arrays(duration, event, risk)
+    together = subgroup_tables(
         time, code, (score, other), groups, 365, models=("a", "b"), **options
     )
     for table, (model, values) in zip(together, (("a", risk), ("b", other)), strict=True):
@@ -172,13 +173,13 @@ def test_subgroup_bootstrap_scores_only_the_groups_shown(monkeypatch: pytest.Mon
     # score it: the follow-up is found for 3 groups on the whole sample, then 2 per sample.
     duration, event, risk, groups, replicates = suppressed_sample()
     counted: list[int] = []
-    real = fairness._follow_up
+    real = fairness.follow_up_of
 
     def follow_up_counted(time: np.ndarray, *args: Any) -> Any:
         counted.append(len(time))
         return real(time, *args)
 
-    monkeypatch.setattr(fairness, "_follow_up", follow_up_counted)
+    monkeypatch.setattr(fairness, "follow_up_of", follow_up_counted)
     table = subgroup_metrics(duration, event, risk, groups, 365, model="m", replicates=replicates)
     assert table.loc[table["group"] == "U", "suppressed"].all()
     assert not table.loc[table["group"] != "U", "suppressed"].any()

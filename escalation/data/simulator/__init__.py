@@ -157,10 +157,10 @@ def simulate_local_authority(
     >>> sorted(sim.truth.marginal_risks()["horizon"])
     [365, 730]
     """
-    return _simulate(n_children, seed, config=config, progress=progress)
+    return simulate_with_prefix(n_children, seed, config=config, progress=progress)
 
 
-def _simulate(
+def simulate_with_prefix(
     n_children: int,
     seed: int,
     *,

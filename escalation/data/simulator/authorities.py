@@ -413,7 +413,7 @@ def simulate_local_authorities(
     >>> sorted(sims.truth.pooled()["horizon"])
     [365, 730]
     """
-    from escalation.data.simulator import _simulate
+    from escalation.data.simulator import simulate_with_prefix
 
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a whole number of authorities >= 1, got {k!r}")
@@ -438,7 +438,7 @@ def simulate_local_authorities(
         local_seed = int(stream.generate_state(1)[0])
         # Identifiers made with the authority's prefix: label_authority's tables, without
         # prefixing every row's identifier afterwards.
-        sim = _simulate(int(row["n_children"]), local_seed, config=own, prefix=f"{la}-")
+        sim = simulate_with_prefix(int(row["n_children"]), local_seed, config=own, prefix=f"{la}-")
         authorities[la] = _with_la(
             sim,
             la,

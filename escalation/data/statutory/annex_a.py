@@ -171,7 +171,6 @@ class _Workbook:
                 column,
                 value,
                 reason,
-                line=row,
                 unit=sheet if sheet is not None else "row",
                 action=action,
                 severity="note" if severity == "note" else "error",
@@ -228,7 +227,7 @@ class _Workbook:
                 reason = f"{_WHAT['date']}; not used for the extract date"
                 shown_raw = None if raw is None else str(raw)
                 problem = SourceProblem(
-                    self.file, number, header, shown_raw, reason, line=number, unit=sheet,
+                    self.file, number, header, shown_raw, reason, unit=sheet,
                     action="value dropped", severity="note",
                 )  # fmt: skip
                 self.unreadable.append(problem)
@@ -345,7 +344,6 @@ class _Workbook:
                 "child_id": child,
                 **{f: v.get(f) for f in fields},
                 "_pos": row.number,
-                "_line": row.number,
                 "_el": row.sheet,
                 "_unit": row.sheet,
             }
@@ -388,7 +386,6 @@ class _Workbook:
                 **codes,
                 **(extra or {}),
                 "_pos": row.number,
-                "_line": row.number,
                 "_el": row.sheet,
                 "_unit": row.sheet,
             }
@@ -462,7 +459,6 @@ class _Workbook:
                     d.column,
                     d.day,
                     reason,
-                    line=d.row,
                     unit=d.sheet,
                     action="value dropped",
                     read_as_date=True,
@@ -475,7 +471,7 @@ class _Workbook:
         """Return (children, episodes) with origin columns, as :func:`merge_returns` wants."""
         kids = pd.DataFrame(
             list(self.children.values()),
-            columns=[*CHILD_FIELDS, "uasc", "_pos", "_line", "_el", "_unit"],
+            columns=[*CHILD_FIELDS, "uasc", "_pos", "_el", "_unit"],
         )
         if reference is not None:
             kids["_born"] = ~(kids["birth_date"].fillna("") > reference)
@@ -491,7 +487,7 @@ class _Workbook:
                 episode["end"] = episode["start"]  # Referral NFA: closed on the day
             rows.append(episode)
         columns = [*EPISODE_FIELDS, "legal_status", *_EXTRA_EPISODE]
-        eps = pd.DataFrame(rows, columns=[*columns, "_pos", "_line", "_el", "_unit"])
+        eps = pd.DataFrame(rows, columns=[*columns, "_pos", "_el", "_unit"])
         eps = eps.assign(_file=self.file, _rank=rank, _ref=reference)
         for extra in _EXTRA_EPISODE:
             if not eps[extra].notna().any():

@@ -1,6 +1,7 @@
 """Merge statutory returns (one or several years) into one validated case history.
 
-Readers collect each return's rows with their origin (file, position, line, element);
+Readers collect each return's rows with their origin (file, position, element, and an XML
+element's line: a CSV or sheet row is named by its row alone);
 :func:`merge_returns` checks dates against each return's reference date, matches
 children across returns, keeps each recurring episode once (from the latest return),
 validates the result against the contract and reports every problem at its source.
@@ -22,7 +23,8 @@ from escalation.data.validate import validate_case_history
 
 __all__ = ["ReturnTables", "merge_returns", "same_cell"]
 
-#: Origin columns carried by the rows until the history is validated.
+#: Origin columns carried by the rows until the history is validated (``_line``: an XML
+#: element's line, which only the CIN census reader sets).
 ORIGIN: Final = ("_file", "_rank", "_pos", "_line", "_el", "_ref", "_unit", "_born")
 CHILD_FIELDS: Final = (
     "child_id",
@@ -312,14 +314,14 @@ def _problem(
     read_into: str | None = None,
 ) -> SourceProblem:
     """Locate a problem of a converted row in its source (``read_into``: its contract column)."""
-    own_unit = row.get("_unit")
+    own_unit, line = row.get("_unit"), row.get("_line")
     return SourceProblem(
         str(row["_file"]),
         int(row["_pos"]),
         column,
         value,
         reason,
-        line=None if pd.isna(row["_line"]) else int(row["_line"]),
+        line=None if line is None or pd.isna(line) else int(line),
         unit=str(own_unit) if isinstance(own_unit, str) else unit,
         action=action,
         severity="note" if severity == "note" else "error",
@@ -529,7 +531,8 @@ def _deduplicate(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFra
             f"{' and '.join(changed[1])}; the latest return's is kept"
         )
         problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
-    return ordered[~dup].sort_values(["_rank", "_pos", "_line"], kind="stable")
+    order = [c for c in ("_rank", "_pos", "_line") if c in ordered]
+    return ordered[~dup].sort_values(order, kind="stable")
 
 
 def _changes(

@@ -94,9 +94,9 @@ class SourceProblem(Problem):
     reason : str
         What is wrong.
     line : int or None
-        Line of the element (XML; the only line number messages give). The CSV and
-        workbook readers set it to the row a spreadsheet shows, which messages give as
-        the row.
+        Line of the element (XML; the only line number messages give). None for a CSV or
+        workbook row, which ``row`` names (a CSV record whose quoted note runs over
+        several lines is one row, so a text editor's line could differ from it).
     unit : str
         What ``row`` counts: ``"Child"`` (CIN census), ``"row"`` (CSV data rows from 0) or
         a workbook sheet's name (Annex A: ``row`` is then the row number Excel shows).

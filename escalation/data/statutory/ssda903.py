@@ -24,6 +24,7 @@ import pandas as pd
 from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
 from escalation.data.io import given_date, read_csv_text, record_of
+from escalation.data.statutory.file_years import collection_year_of, name_order, told_apart
 from escalation.data.statutory.merge import merge_returns, same_cell
 from escalation.data.statutory.problems import Severity, SourceProblem, record_label
 from escalation.errors import DataValidationError
@@ -286,7 +287,8 @@ def _kinds_of(columns: Iterable[str]) -> list[str]:
     :data:`SSDA903_LAYOUTS` that are not the child's, :data:`_CHILD_COLUMNS`), so that a
     table the reader does not use is named, and a table read with its key column renamed
     is reported as lacking it; failing that, the header by ``CHILD``, ``SEX``, ``DOB`` and
-    ``ETHNIC``. Empty when nothing identifies the file.
+    ``ETHNIC``. Empty when nothing identifies the file. A file with the header's whole
+    layout is the header too: with another table's column, it is both (and not read).
 
     Examples
     --------
@@ -296,18 +298,21 @@ def _kinds_of(columns: Iterable[str]) -> list[str]:
     ['header']
     >>> _kinds_of(["CHILD", "DECOM", "RNE", "DUC"])
     ['episodes', 'uasc']
+    >>> _kinds_of([*SSDA903_LAYOUTS["header"], "IN_TOUCH"])
+    ['header', 'OC3']
     """
     have = set(columns)
+    header = ["header"] if set(SSDA903_LAYOUTS["header"]) <= have else []
     read = [kind for kind, key in _IDENTIFIED_BY.items() if set(key) <= have]
     if read:
-        return read
+        return header + read
     owning = [
         kind
         for kind, layout in SSDA903_LAYOUTS.items()
         if kind != "header" and (set(layout) - _CHILD_COLUMNS) & have
     ]
     if owning:
-        return owning
+        return header + owning
     return ["header"] if {"CHILD", "SEX", "DOB", "ETHNIC"} <= have else []
 
 
@@ -592,7 +597,8 @@ def read_ssda903(
         the columns that identify its table, :data:`SSDA903_LAYOUTS`; a file of another
         table is named in a note). Several years' files of the same table are combined,
         an episode recurring across years (same child and start date) kept once, from
-        the file with the latest start or end date.
+        the file with the latest start or end date; a child in several header files,
+        from the one whose name carries the latest collection year (``header_2023-24``).
     lenient : bool, default False
         If False, any error raises one :class:`~escalation.errors.DataValidationError`
         listing every problem; if True, valid rows are kept and every problem is listed in
@@ -653,7 +659,8 @@ def read_ssda903(
         if isinstance(kind, SourceProblem):
             problems.append(kind)
             meant = _meant_kind(path.name, frame.columns)
-            if kind.severity == "error" and meant is not None and meant[0] == "header":
+            header = "header" in _kinds_of(frame.columns) or (meant or ("",))[0] == "header"
+            if kind.severity == "error" and header:
                 refused.append(path.name)
             continue
         lacking, readable = _lacking(kind, path.name, frame.columns)
@@ -780,16 +787,38 @@ def _ranked(files: list[tuple[str, pd.DataFrame]], *date_columns: str) -> pd.Dat
     """Concatenate several years' files; rank files by their latest date (later wins).
 
     The latest date of any of ``date_columns`` (an episode's start or end: a later year
-    may start no period after an earlier year's last, but it ends some), ties and files
-    without dates ranked by name.
+    may start no period after an earlier year's last, but it ends some); ties and files
+    without dates (the header's) ranked by the collection year in their names, then by
+    name (:func:`_file_order`).
     """
-    frames = []
-    for name, frame in files:
-        latest = _latest(frame, date_columns)
-        frames.append(("" if latest is None else latest.date().isoformat(), name, frame))
-    frames.sort(key=lambda item: (item[0], item[1]))
-    out = [f.assign(_rank=rank) for rank, (_, _, f) in enumerate(frames)]
+    ordered = sorted(files, key=lambda item: _file_order(item[0], item[1], date_columns))
+    out = [frame.assign(_rank=rank) for rank, (_, frame) in enumerate(ordered)]
     return pd.concat(out, ignore_index=True)
+
+
+def _file_order(
+    name: str, frame: pd.DataFrame, date_columns: tuple[str, ...]
+) -> tuple[str, int, tuple[tuple[str, int], ...]]:
+    """Return the key that puts a table's files in order, the latest last.
+
+    By the latest date of ``date_columns``, then by the collection year the name carries
+    (:func:`~escalation.data.statutory.file_years.collection_year_of`; none first), then
+    by name, numbers compared as numbers.
+
+    Examples
+    --------
+    >>> undated = pd.DataFrame({"CHILD": ["A"]})
+    >>> names = ["header_2023-24.csv", "header_2023.csv", "header.csv"]
+    >>> sorted(names, key=lambda name: _file_order(name, undated, ()))
+    ['header.csv', 'header_2023.csv', 'header_2023-24.csv']
+    """
+    latest = _latest(frame, date_columns)
+    year = collection_year_of(name)
+    return (
+        "" if latest is None else latest.date().isoformat(),
+        -1 if year is None else year,
+        name_order(name),
+    )
 
 
 def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourceProblem]:
@@ -802,16 +831,17 @@ def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourcePro
     :func:`_ranked` is used. The note is on each other file of the year, naming that one.
     Files that agree on every episode they share are not noted: either row gives the same.
     """
-    years: dict[int, list[tuple[str, str, pd.DataFrame]]] = {}
+    dated = ("DECOM", "DEC")
+    years: dict[int, list[tuple[str, pd.DataFrame]]] = {}
     for name, frame in files:
-        latest = _latest(frame, ("DECOM", "DEC"))
+        latest = _latest(frame, dated)
         if latest is not None:
-            found = years.setdefault(_collection_year(latest), [])
-            found.append((latest.isoformat(), name, frame))
+            years.setdefault(_collection_year(latest), []).append((name, frame))
     out = []
     for year, found in sorted(years.items()):
-        *others, (_, used, theirs) = sorted(found, key=lambda item: item[:2])
-        for _, name, mine in others:
+        found.sort(key=lambda item: _file_order(item[0], item[1], dated))
+        *others, (used, theirs) = found
+        for name, mine in others:
             differ = _differing_episodes(mine, theirs)
             if not differ:
                 continue
@@ -872,12 +902,12 @@ def _children(
         _file=head["_file"],
         _rank=head["_rank"],
         _pos=head["_pos"],
-        _line=head["_pos"] + 2,
         _el="CHILD",
         _ref=None,
         _unit="row",
     )
     out = out[~bad_birth]  # reported by _dates; no birth date, no child
+    problems.extend(_untold_conflicts(out))
     ids = out["child_id"]
     known = set(ids.dropna())
     if tables["uasc"]:
@@ -892,6 +922,57 @@ def _children(
             counts = _dated_counts(tables[kind], (kind, column, extra), known, problems)
             out[extra] = ids.map(counts).fillna(0).astype("int64")
     return out.reset_index(drop=True)
+
+
+#: The children's characteristics the header gives, by their source column.
+_CHARACTERISTICS: Final = {"DOB": "birth_date", "SEX": "sex", "ETHNIC": "ethnicity"}
+
+
+def _untold_conflicts(children: pd.DataFrame) -> list[SourceProblem]:
+    """Return an error for each two header files, not told apart, that disagree on a column.
+
+    Header files hold no dates: the one whose values are kept for a child in several is
+    told by the collection years in their names (:func:`_ranked`). Two files whose names
+    carry no year, or the same one, are ranked by name alone; when they record a different
+    ``DOB``, ``SEX`` or ``ETHNIC`` for some child (both recorded), which is the child's
+    current value cannot be told. The error names the files, the column and how many
+    children, never a child or a value.
+    """
+    firsts = children.drop_duplicates(["_file", "child_id"])
+    files = firsts.sort_values("_rank").drop_duplicates("_file")["_file"].tolist()
+    out = []
+    for at, earlier in enumerate(files):
+        for later in files[at + 1 :]:
+            if told_apart(earlier, later):
+                continue
+            pair = firsts[firsts["_file"] == earlier].merge(
+                firsts[firsts["_file"] == later], on="child_id", suffixes=("", "_later")
+            )
+            for column, field in _CHARACTERISTICS.items():
+                mine, theirs = pair[field], pair[f"{field}_later"]
+                differ = int((mine.notna() & theirs.notna() & (mine != theirs)).sum())
+                if differ:
+                    out.append(_untold(earlier, later, column, differ))
+    return out
+
+
+def _untold(earlier: str, later: str, column: str, children: int) -> SourceProblem:
+    """Return the error of two header files not told apart that disagree on ``column``."""
+    years = [collection_year_of(name) for name in (earlier, later)]
+    if years[0] is not None and years[0] == years[1]:
+        why = f"both are named for the collection year {years[0] - 1}-{years[0] % 100:02d}"
+    else:
+        unnamed = " and ".join(
+            repr(n) for n, y in zip((earlier, later), years, strict=True) if y is None
+        )
+        why = f"no collection year in the name of {unnamed}"
+    reason = (
+        f"the header files {earlier!r} and {later!r} record a different {column} for "
+        f"{children} child(ren), and which is the later return cannot be told ({why}): "
+        f"the values of {later!r}, last in name order, are kept; put each year's collection "
+        "year in its files' names (header_2023-24.csv) or keep one version of the year"
+    )
+    return _csv_problem(later, None, column, None, reason, action="kept")
 
 
 def _dated_counts(
@@ -1225,7 +1306,6 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
                 "_file": ep["_file"],
                 "_rank": ep["_rank"],
                 "_pos": ep["_pos"],
-                "_line": int(str(ep["_pos"])) + 2,
             }
         for key, value in (("legal_statuses", ep["ls"]), ("placements", ep["place"])):
             seen = current[key]
@@ -1244,7 +1324,6 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
                     "_file": ep["_file"],
                     "_rank": ep["_rank"],
                     "_pos": ep["_pos"],
-                    "_line": int(str(ep["_pos"])) + 2,
                 }
             )
         previous = ep

@@ -1,0 +1,133 @@
+"""The rows of a non-parametric curve or test, as arrays, read once for every estimator.
+
+:func:`curve_arrays` reads a :class:`~escalation.timeline.spells.SpellData` or a data
+frame of spells (the follow-up, event codes, weights, groups, strata and clusters) and
+checks them; the Kaplan–Meier, Nelson–Aalen and Aalen–Johansen curves, the log-rank test,
+RMST and Gray's test share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from escalation._vocabulary import resolve_cluster, spells_of, weights_column
+from escalation.clusters import cluster_codes
+from escalation.errors import DesignError
+from escalation.survival._outcome import (
+    Weights,
+    durations,
+    event_codes,
+    refuse_missing_labels,
+    usable_rows,
+)
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
+
+__all__ = ["CurveArrays", "curve_arrays", "levels_seen"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class CurveArrays:
+    """One curve's or test's rows as arrays: follow-up, event codes, weights, groups, strata."""
+
+    duration: FloatArray
+    event: npt.NDArray[np.int64]
+    weights: FloatArray
+    levels: tuple[Any, ...]  # the groups, sorted
+    codes: npt.NDArray[np.int64]  # each row's position in levels
+    strata: npt.NDArray[Any]
+    dropped: int
+    clusters: IntArray | None = None  # each row's cluster code (None: not clustered)
+    cluster: str | None = None  # the column they come from
+
+    @property
+    def n_clusters(self) -> int | None:
+        """Return the number of clusters (``None`` when not clustered)."""
+        return None if self.clusters is None else int(np.unique(self.clusters).size)
+
+    def cluster_codes(self, rows: npt.NDArray[np.bool_]) -> IntArray | None:
+        """Return the cluster codes of ``rows`` (``None`` when not clustered)."""
+        return None if self.clusters is None else self.clusters[rows]
+
+    def groups(self) -> list[tuple[Any, npt.NDArray[np.bool_]]]:
+        """Each group's level and rows."""
+        if len(self.levels) == 1:
+            return [(self.levels[0], np.ones(self.codes.size, dtype=bool))]
+        return [(level, self.codes == i) for i, level in enumerate(self.levels)]
+
+
+def _group_codes(values: npt.NDArray[Any] | None, n: int) -> tuple[tuple[Any, ...], Any]:
+    """Sorted group levels and each row's position among them (one hash pass)."""
+    if values is None:
+        return ("all",), np.zeros(n, dtype=np.int64)
+    codes, found = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    uniques = list(found)
+    try:
+        order = sorted(range(len(uniques)), key=lambda j: uniques[j])
+    except TypeError:
+        order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return tuple(uniques[j] for j in order), rank[codes]
+
+
+def curve_arrays(
+    data: SpellData | pd.DataFrame,
+    *,
+    group: str | None = None,
+    weights: Weights = None,
+    strata: str | None = None,
+    duration: str = "duration",
+    event: str = "event",
+    cluster: str | None = None,
+) -> CurveArrays:
+    """Return the arrays of a curve's or test's rows, or raise naming what is wrong.
+
+    The columns are checked to be there, the group and strata labels to be present, and
+    rows of weight 0 left out (counted in ``dropped``).
+    """
+    cluster = resolve_cluster(data, cluster)
+    if strata is not None and strata == group:  # a k-sample test within its own groups
+        raise DesignError(
+            f"column {group!r} is both the group and the strata: within each stratum there "
+            "is one group, so there is nothing to compare; give other strata"
+        )
+    frame, weights = weights_column(
+        spells_of(data, function="the curve"), weights, function="the curve"
+    )
+    wanted = [
+        duration,
+        event,
+        *(c for c in (group, weights, strata, cluster) if c is not None),
+    ]
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DesignError(
+            f"column(s) {', '.join(missing)} are not in the data; available: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    refuse_missing_labels(frame, [group], what="group")
+    refuse_missing_labels(frame, [strata], what="stratum")
+    used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
+    frame = used.frame
+    time = durations(frame[duration])
+    codes_ = event_codes(frame[event])
+    w = np.ones(len(frame)) if used.weights is None else used.weights
+    levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
+    s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
+    clusters = None if cluster is None else cluster_codes(frame[cluster])
+    return CurveArrays(time, codes_, w, levels, codes, s, used.dropped, clusters, cluster)
+
+
+def levels_seen(values: npt.NDArray[Any]) -> list[Any]:
+    """Return the distinct values in the order they are first seen."""
+    return list(pd.unique(pd.Series(values)).tolist()) if values.size else []

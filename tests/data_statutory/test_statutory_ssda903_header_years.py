@@ -1,0 +1,116 @@
+"""SSDA903 reader: which year's header record of a child is kept, and which file is a header.
+
+Header files hold no dates: a child in several years' files is told by the collection year
+in their names, and when no year tells them apart and they disagree, an error says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from escalation.data.statutory import read_ssda903
+from escalation.data.statutory.problems import SourceProblem
+from escalation.errors import DataValidationError
+
+from .statutory_builders import EPISODE_COLUMNS, HEADER_COLUMNS, csv, episode_row, write
+
+EPISODES = csv(EPISODE_COLUMNS, [episode_row("SECRET7", "10/09/2022", "S", "V2", "U1")])
+
+
+def header(sex: str, ethnic: str, dob: str = "01/05/2010") -> str:
+    """A header file of one child (identifier SECRET7) with these characteristics."""
+    return csv(HEADER_COLUMNS, [f"SECRET7,{sex},{dob},{ethnic},,,"])
+
+
+def errors_of(history: object) -> list[SourceProblem]:
+    problems = history.exclusions.problems  # type: ignore[attr-defined]
+    return [p for p in problems if p.severity == "error"]
+
+
+def test_header_files_are_ranked_by_the_collection_year_in_their_names(tmp_path: Path) -> None:
+    """Header files were ranked by name as text: 'header_2023.csv' came after
+    'header_2023-24.csv' ('.' after '-'), so the child's sex and ethnicity recorded for
+    2022-23 were kept over those the later year 2023-24 recorded."""
+    write(tmp_path, "header_2023.csv", header("1", "WBRI"))
+    write(tmp_path, "header_2023-24.csv", header("2", "WIRI"))
+    write(tmp_path, "episodes_2024.csv", EPISODES)
+    history = read_ssda903(tmp_path, extract_date="2024-03-31")
+    (child,) = history.children[["sex", "ethnicity"]].astype(str).values.tolist()
+    assert child == ["F", "WIRI"]
+    notes = [(p.table, p.row) for p in history.exclusions.problems]
+    assert notes == [("header_2023-24.csv", 0), ("header_2023-24.csv", 0)]  # sex, ethnicity
+    assert errors_of(history) == []
+
+
+def test_header_files_whose_years_cannot_be_told_apart_and_disagree_are_an_error(
+    tmp_path: Path,
+) -> None:
+    """Two header files without a collection year in their names were ranked by name, and
+    the child's ethnicity taken from the last in name order, with only a note calling it
+    'the latest return's'. It is now an error naming the files and the column, never the
+    child or the values."""
+    write(tmp_path, "header.csv", header("1", "WBRI"))
+    write(tmp_path, "header_corrected.csv", header("1", "BCRB"))
+    write(tmp_path, "episodes.csv", EPISODES)
+    with pytest.raises(DataValidationError, match="cannot be told") as error:
+        read_ssda903(tmp_path, extract_date="2024-03-31")
+    message = str(error.value)
+    assert "'header.csv' and 'header_corrected.csv'" in message and "ETHNIC" in message
+    assert not any(secret in message for secret in ("SECRET7", "WBRI", "BCRB"))
+    history = read_ssda903(tmp_path, extract_date="2024-03-31", lenient=True)
+    (problem,) = errors_of(history)
+    assert (problem.table, problem.row, problem.column) == ("header_corrected.csv", None, "ETHNIC")
+    assert "no collection year in the name of 'header.csv' and 'header_corrected.csv'" in (
+        problem.reason
+    )
+    assert history.children["ethnicity"].tolist() == ["BCRB"]
+
+
+def test_header_files_of_one_named_year_that_disagree_are_an_error(tmp_path: Path) -> None:
+    """Two versions of one year's header ('header_9' and 'header_10' of 2023-24) were
+    ranked by name as text, 'header_2024_10' before 'header_2024_9'; they are now in
+    number order, and the birth date they disagree on is an error naming the year."""
+    write(tmp_path, "header_2024_9.csv", header("1", "WBRI", "01/05/2010"))
+    write(tmp_path, "header_2024_10.csv", header("1", "WBRI", "02/05/2010"))
+    write(tmp_path, "episodes_2024.csv", EPISODES)
+    history = read_ssda903(tmp_path, extract_date="2024-03-31", lenient=True)
+    untold = [p for p in errors_of(history) if p.row is None]
+    assert [(p.table, p.column) for p in untold] == [("header_2024_10.csv", "DOB")]
+    assert "both are named for the collection year 2023-24" in untold[0].reason
+    assert history.children["birth_date"].astype(str).tolist() == ["2010-05-02"]
+
+
+def test_header_files_that_agree_or_are_told_apart_need_no_error(tmp_path: Path) -> None:
+    write(tmp_path, "header.csv", header("1", "WBRI"))
+    write(tmp_path, "header_copy.csv", header("1", "WBRI"))
+    write(tmp_path, "episodes.csv", EPISODES)
+    assert read_ssda903(tmp_path, extract_date="2024-03-31").exclusions.problems == ()
+    (tmp_path / "header_copy.csv").unlink()
+    write(tmp_path, "header_22-23.csv", header("1", "BCRB"))  # 2023, against no year
+    with pytest.raises(DataValidationError, match="cannot be told"):
+        read_ssda903(tmp_path, extract_date="2024-03-31")
+    (tmp_path / "header.csv").unlink()
+    write(tmp_path, "header_2023-24.csv", header("1", "WBRI"))
+    history = read_ssda903(tmp_path, extract_date="2024-03-31")  # strict: notes only
+    assert history.children["ethnicity"].tolist() == ["WBRI"]
+
+
+@pytest.mark.parametrize(("extra", "other"), [("IN_TOUCH", "OC3"), ("DUC", "uasc")])
+def test_a_header_file_with_another_tables_column_is_not_taken_as_that_table(
+    tmp_path: Path, extra: str, other: str
+) -> None:
+    """A file with the header's whole layout and one column of another table was taken as
+    that table: with OC3's IN_TOUCH it was set aside in a note, with DUC read as the UASC
+    table, and its children were lost. Which table it holds cannot be told: it is now an
+    error naming both, and the episodes of its children point to it."""
+    columns = f"{HEADER_COLUMNS},{extra}"
+    write(tmp_path, "header_2024.csv", csv(columns, ["SECRET7,1,01/05/2010,WBRI,,,,"]))
+    write(tmp_path, "episodes_2024.csv", EPISODES)
+    write(tmp_path, "header_2023.csv", csv(HEADER_COLUMNS, ["OTHER1,2,01/05/2011,WBRI,,,"]))
+    history = read_ssda903(tmp_path, extract_date="2024-03-31", lenient=True)
+    first, *rest = errors_of(history)
+    assert (first.table, first.row, first.action) == ("header_2024.csv", None, "file not read")
+    assert f"the SSDA903 header and {other} tables" in first.reason
+    assert any("the header file(s) 'header_2024.csv' could not be read" in p.reason for p in rest)
