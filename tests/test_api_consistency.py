@@ -3,12 +3,26 @@
 A reviewer found ``table_one(group=)`` refused, ``fit_cox(weights=<array>)`` failing with
 "unhashable type", ``fit_propensity(<SpellData>)`` with "no attribute 'columns'" and
 ``gray_test`` without ``duration=``/``event=``; docs/vocabulary.md says what each takes.
+
+Every entry point takes its spells one way (``spells_of``): a ``SpellData`` or a data
+frame, anything else refused with a ``DesignError`` naming the function. Was:
+``table_one`` read the ``spells`` of any object that had one and refused a list as "the
+column of the arms is missing" (a ``DataValidationError``); ``check_assumptions`` read
+them by duck typing too and reported a list as a proportional-hazards check "not
+checked"; ``fit_fine_gray`` and ``fit_cause_specific`` said "expected SpellData or a
+pandas DataFrame" without naming themselves; ``estimate_effects`` took a data frame's
+column named ``design`` for the study design.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,13 +30,21 @@ import pytest
 
 from escalation import default_design, simulate_local_authority
 from escalation.causal import (
+    clone_censor_weight,
     estimate_curves,
+    estimate_effects,
     fit_propensity,
     ipw_mean_difference,
+    naive_grace_comparison,
     pooled_logistic_survival,
+    refute_effect,
+    subgroup_effects,
     table_one,
 )
+from escalation.causal.effects import EffectsResult
+from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.errors import DesignError
+from escalation.federated import profile_cox
 from escalation.survival import (
     aalen_johansen,
     fit_aft,
@@ -31,7 +53,9 @@ from escalation.survival import (
     fit_fine_gray,
     gray_test,
     kaplan_meier,
+    logrank_test,
     nelson_aalen,
+    rmst,
 )
 from escalation.timeline import SpellData, build_spells
 
@@ -183,3 +207,147 @@ def test_the_intercept_has_one_name(spells: pd.DataFrame) -> None:
     }
     for model, table in tables.items():
         assert table["term"].iloc[0] == "(Intercept)", model
+
+
+#: Spells enough to pass for spells (too few to estimate anything).
+FEW_SPELLS = pd.DataFrame(
+    {"x": [0.1, 0.4], "treatment": [0, 1], "duration": [40.0, 50.0], "event": [1, 0]}
+)
+
+
+@cache
+def _effects() -> EffectsResult:
+    """An effect estimate whose ``check_assumptions`` is given the wrong data."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=200)
+    t = rng.exponential(300.0, size=200)
+    frame = pd.DataFrame(
+        {"x": x, "treatment": np.arange(200) % 2, "duration": np.minimum(t, 500) + 1.0}
+    ).assign(event=(t < 500).astype(int))
+    return estimate_effects(frame, covariates=["x"], horizons=[100], bootstrap=0)
+
+
+#: Every public entry point that reads spells, called with the ``data`` given.
+SPELL_READERS: dict[str, Callable[[Any], object]] = {
+    "fit_cox": lambda d: fit_cox(d, ["x"]),
+    "fit_aft": lambda d: fit_aft(d, ["x"]),
+    "fit_cause_specific": lambda d: fit_cause_specific(d, ["x"]),
+    "fit_fine_gray": lambda d: fit_fine_gray(d, ["x"]),
+    "kaplan_meier": kaplan_meier,
+    "nelson_aalen": nelson_aalen,
+    "aalen_johansen": aalen_johansen,
+    "rmst": lambda d: rmst(d, 30),
+    "logrank_test": lambda d: logrank_test(d, "treatment"),
+    "gray_test": lambda d: gray_test(d, "treatment"),
+    "table_one": table_one,
+    "fit_propensity": lambda d: fit_propensity(d, "treatment", ["x"]),
+    "ipw_mean_difference": lambda d: ipw_mean_difference(
+        d, outcome="duration", treatment="treatment", covariates=["x"]
+    ),
+    "estimate_curves": lambda d: estimate_curves(d, covariates=["x"], times=[30]),
+    "pooled_logistic_survival": lambda d: pooled_logistic_survival(
+        d, duration="duration", event="event", treatment="treatment", formula="x", times=[30]
+    ),
+    "estimate_effects": lambda d: estimate_effects(d, covariates=["x"], horizons=[30]),
+    "subgroup_effects": lambda d: subgroup_effects(d, covariates=["x"], horizon=30),
+    "estimate_heterogeneity": lambda d: estimate_heterogeneity(d, covariates=["x"], horizon=30),
+    "refute_effect": lambda d: refute_effect(d, covariates=["x"], horizon=30),
+    "clone_censor_weight": lambda d: clone_censor_weight(
+        d, covariates=["x"], grace_days=14, times=[30]
+    ),
+    "naive_grace_comparison": lambda d: naive_grace_comparison(
+        d, covariates=["x"], grace_days=14, times=[30]
+    ),
+    "profile_cox": profile_cox,
+    "check_assumptions": lambda d: _effects().check_assumptions(d),
+}
+
+#: Entry points whose refusal does not name them yet: their check is in the survival
+#: helpers ``_frame_of`` (cox.py) and ``_arrays`` (nonparametric.py, "the curve"), which
+#: are being moved to ``_inputs.frame_of`` and ``_curve_data.curve_arrays``; they are to
+#: take ``function=`` there. Strict: the test fails once they do, to drop this list.
+UNNAMED = {
+    "fit_cox",
+    "fit_aft",
+    "kaplan_meier",
+    "nelson_aalen",
+    "aalen_johansen",
+    "rmst",
+    "logrank_test",
+    "gray_test",
+}
+
+NOT_SPELLS = pytest.mark.parametrize(
+    "data",
+    [[1, 2], FEW_SPELLS.to_numpy(), SimpleNamespace(spells=FEW_SPELLS)],
+    ids=["list", "array", "an object with spells"],
+)
+
+
+def _refusal(data: object) -> str:
+    return f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
+
+
+@pytest.mark.parametrize("function", list(SPELL_READERS))
+@NOT_SPELLS
+def test_data_neither_spell_data_nor_a_frame_is_a_design_error(function: str, data: object) -> None:
+    """Same mistake, same class and words, wherever it is made."""
+    with pytest.raises(DesignError, match=f"{re.escape(_refusal(data))}$"):
+        SPELL_READERS[function](data)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(
+                name in UNNAMED, reason="refused without its name (UNNAMED)", strict=True
+            ),
+        )
+        for name in SPELL_READERS
+    ],
+)
+@NOT_SPELLS
+def test_data_neither_spell_data_nor_a_frame_is_refused_naming_the_function(
+    function: str, data: object
+) -> None:
+    expected = f"{function}: {_refusal(data)}"
+    with pytest.raises(DesignError, match=f"^{re.escape(expected)}$"):
+        SPELL_READERS[function](data)
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")  # immortal time
+def test_the_changed_entry_points_take_spell_data_and_frames_alike(data: SpellData) -> None:
+    """Passes before and after: ``spells_of`` changed what is refused, not what is taken."""
+    spells = data.spells
+    covariates = ["age", "prior_referrals"]
+    pd.testing.assert_frame_equal(table_one(data).table(), table_one(spells).table())
+    pd.testing.assert_series_equal(
+        fit_cause_specific(data, covariates).coefficients[1],
+        fit_cause_specific(spells, covariates).coefficients[1],
+    )
+    w = np.random.default_rng(2).uniform(0.5, 2.0, len(spells))
+    pd.testing.assert_series_equal(
+        fit_fine_gray(data, covariates, weights=w).coefficients,
+        fit_fine_gray(spells, covariates, weights=w).coefficients,
+    )
+    fit = estimate_effects(
+        data, covariates=covariates, horizons=[180], bootstrap=0, estimators=["gformula"]
+    )
+    assert fit.check_assumptions(data) == fit.check_assumptions(spells)
+    hazards = fit.check_assumptions(spells).checks[-1]
+    assert hazards.topic == "proportional hazards"
+    assert hazards.status != "not checked", hazards.message  # the spells were read
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")  # immortal time
+def test_a_column_named_design_is_not_the_study_design(data: SpellData) -> None:
+    """``estimate_effects`` read ``data.design`` of a data frame: its column ``design``."""
+    spells = data.spells
+    covariates = ["age", "prior_referrals"]
+    run = dict(covariates=covariates, horizons=[180], bootstrap=0, estimators=["ipw"])
+    pd.testing.assert_frame_equal(
+        estimate_effects(spells.assign(design=1), **run).tidy(),
+        estimate_effects(spells, **run).tidy(),
+    )

@@ -17,7 +17,9 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from escalation._vocabulary import spells_of
 from escalation.advice import Advice, Check
 from escalation.errors import EscalationError, StatisticalWarning
 from escalation.survival.assumptions import EVENTS_PER_COEFFICIENT, ph_checks
@@ -113,11 +115,11 @@ def _sparse(fit: EffectsResult) -> Check:
     )
 
 
-def _hazards(fit: EffectsResult, data: Any) -> list[Check]:
+def _hazards(fit: EffectsResult, frame: pd.DataFrame | None) -> list[Check]:
     outcome_models = {"gformula", "aipw"} & set(fit.settings["estimators"])
     if not outcome_models:
         return []
-    if data is None:
+    if frame is None:
         return [
             Check(
                 "proportional hazards",
@@ -128,7 +130,6 @@ def _hazards(fit: EffectsResult, data: Any) -> list[Check]:
         ]
     from escalation.survival.cox import fit_cox
 
-    frame = getattr(data, "spells", data)
     coding = fit.propensity.coding
     formula = getattr(coding, "formula", None)  # confounders given as a formula
     covariates: list[str] | str = (
@@ -146,6 +147,12 @@ def _hazards(fit: EffectsResult, data: Any) -> list[Check]:
 
 
 def effects_advice(fit: EffectsResult, data: Any = None) -> Advice:
-    """Return the plain-words checks of an effect estimate (see the module docstring)."""
-    checks = [_positivity(fit), _balance(fit), _sparse(fit), *_hazards(fit, data)]
+    """Return the plain-words checks of an effect estimate (see the module docstring).
+
+    ``data`` (the spells, a SpellData or a data frame) is taken as at every entry point
+    (:func:`~escalation._vocabulary.spells_of`): anything else is refused, not reported
+    as a check that failed.
+    """
+    frame = None if data is None else spells_of(data, function="check_assumptions")
+    checks = [_positivity(fit), _balance(fit), _sparse(fit), *_hazards(fit, frame)]
     return Advice("effect estimate", tuple(checks))

@@ -556,6 +556,11 @@ class EffectsResult(Presents):
         Returns
         -------
         escalation.advice.Advice
+
+        Raises
+        ------
+        DesignError
+            When ``data`` is neither a SpellData nor a data frame (as at every entry point).
         """
         from escalation.causal.assumptions import effects_advice
 
@@ -577,7 +582,8 @@ def _inputs(
     frame, covariates = spells_and_covariates(
         data, covariates, formula, function="estimate_effects"
     )
-    design = design if design is not None else getattr(data, "design", None)
+    if design is None and frame is not data:  # a SpellData (a frame's "design" is a column)
+        design = data.design
     if covariates is None and formula is None:
         raise DesignError(
             "give covariates= (or a formula 'Surv(duration, event) ~ x') when data is a "

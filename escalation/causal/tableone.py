@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import warn_deprecated
+from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import smd_categorical
 from escalation.errors import DataValidationError, Problem, is_personal, shown
 from escalation.results import Presents, Summary, package_versions
@@ -451,6 +451,8 @@ def table_one(
 
     Raises
     ------
+    DesignError
+        When ``data`` is neither a SpellData nor a data frame (as at every entry point).
     DataValidationError
         When the ``group`` column is missing or has a missing value, a variable is missing
         or listed twice, two values of ``group`` would share an arm's name (1 and "1", or
@@ -472,8 +474,8 @@ def table_one(
     if by is not None:
         warn_deprecated("table_one(by=) is renamed group=, as in the curves and tests")
         group = by
-    frame = data.spells if hasattr(data, "spells") else data
-    if not isinstance(frame, pd.DataFrame) or group not in frame.columns:
+    frame = spells_of(data, function="table_one")
+    if group not in frame.columns:
         raise DataValidationError(
             [Problem("table one", None, group, None, "the column of the arms is missing")],
             "table one",

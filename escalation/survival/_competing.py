@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import covariates_apart
+from escalation._vocabulary import covariates_apart, spells_of
 from escalation.clusters import cluster_codes
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.riskset import CoxData
@@ -72,26 +72,29 @@ def prepare_competing(
     formula: str | None = None,
     reserved: tuple[str, ...] = (),
     table: str = "",
+    function: str,
 ) -> CompetingData:
     """Check and code the input of a competing-risks model.
 
     ``formula`` is a right-hand side (:mod:`escalation.formula`), used instead of
     ``covariates``. ``reserved`` are the columns the model adds next to the coded
     covariates in its result's ``table``; a coded covariate of the same name is refused.
+    ``function`` is the entry point called, named when ``data`` is refused.
 
     Raises
     ------
     DesignError
-        When covariates are not named for a plain frame, a column is missing, or a coded
-        covariate is named like a ``reserved`` column.
+        When ``data`` is neither a SpellData nor a data frame
+        (:func:`~escalation._vocabulary.spells_of`), covariates are not named for a plain
+        frame, a column is missing, or a coded covariate is named like a ``reserved``
+        column.
     DataValidationError
         When durations are not positive or event codes are not whole numbers >= 0.
     """
+    frame = spells_of(data, function=function)
     if isinstance(data, SpellData):
-        frame = data.spells
         names = list(data.model_covariates) if covariates is None else list(covariates)
-    elif isinstance(data, pd.DataFrame):
-        frame = data
+    else:
         names = []
         if covariates is None and coding is None and formula is None:
             raise DesignError(
@@ -100,8 +103,6 @@ def prepare_competing(
             )
         if covariates is not None:
             names = list(covariates)
-    else:
-        raise DesignError(f"expected SpellData or a pandas DataFrame, got {type(data).__name__}")
     for column in (duration, event, *([cluster] if cluster else [])):
         if column not in frame.columns:
             raise DesignError(

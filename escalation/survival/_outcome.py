@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import weights_column
+from escalation._vocabulary import spells_of, weights_column
 from escalation.errors import DataValidationError, DesignError, Problem
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def usable_rows(
 
 
 def usable_data(
-    data: SpellData | pd.DataFrame, *, weights: str | None = None
+    data: SpellData | pd.DataFrame, *, weights: str | None = None, function: str
 ) -> tuple[SpellData | pd.DataFrame, UsableRows]:
     """Apply :func:`usable_rows` to spells given as :class:`SpellData` or a data frame.
 
@@ -143,17 +143,15 @@ def usable_data(
     Raises
     ------
     DesignError
-        When ``data`` is neither.
+        When ``data`` is neither (naming ``function``, the entry point called:
+        :func:`~escalation._vocabulary.spells_of`).
     """
-    from escalation.timeline.spells import SpellData
-
-    if isinstance(data, SpellData):
-        used = usable_rows(data.spells, weights=weights)
-        return (replace(data, spells=used.frame) if used.dropped else data), used
-    if not isinstance(cast(object, data), pd.DataFrame):
-        raise DesignError(f"expected SpellData or a pandas DataFrame, got {type(data).__name__}")
-    used = usable_rows(data, weights=weights)
-    return used.frame, used
+    frame = spells_of(data, function=function)
+    used = usable_rows(frame, weights=weights)
+    if frame is data:  # a data frame
+        return used.frame, used
+    spell_data = cast("SpellData", data)
+    return (replace(spell_data, spells=used.frame) if used.dropped else spell_data), used
 
 
 def with_weights(

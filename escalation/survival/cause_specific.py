@@ -409,7 +409,8 @@ def fit_cause_specific(
         causes = (terms.cause,)
     cluster = terms.cluster
     data, weights = with_weights(data, weights, function="fit_cause_specific")
-    data, used = usable_data(data, weights=weights)  # weight 0: left out, counted as dropped
+    # weight 0: left out, counted as dropped
+    data, used = usable_data(data, weights=weights, function="fit_cause_specific")
     prepared = prepare_competing(
         data,
         terms.covariates,
@@ -421,6 +422,7 @@ def fit_cause_specific(
         formula=terms.rhs,
         reserved=("cs_duration", "cs_event", "cs_status", "cs_weight"),
         table="design",
+        function="fit_cause_specific",
     )
     code = prepared.event
     if causes is None:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import AUTO, warn_deprecated
+from escalation._vocabulary import AUTO, spells_of, warn_deprecated
 from escalation.core import productlimit
 from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._competing import (
@@ -510,13 +510,14 @@ def fit_fine_gray(
         formula=terms.rhs,
         reserved=("fg_start", "fg_stop", "fg_status", "fg_weight"),
         table="expanded",
+        function="fit_fine_gray",
     )
     check_cause(prepared.event, cause, "the Fine–Gray model")
     case_weights = None
     if weights is not None:
         # Checked and counted as everywhere; the subjects stay for the censoring
         # distribution G, as in R's finegray, and their weight-0 rows leave the fit.
-        frame = data.spells if isinstance(data, SpellData) else data
+        frame = spells_of(data, function="fit_fine_gray")
         usable_rows(frame, weights=weights)
         case_weights = pd.to_numeric(frame[weights]).to_numpy(dtype=float)
     return _fit(prepared, cause, level, case_weights)
