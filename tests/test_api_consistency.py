@@ -262,21 +262,6 @@ SPELL_READERS: dict[str, Callable[[Any], object]] = {
     "check_assumptions": lambda d: _effects().check_assumptions(d),
 }
 
-#: Entry points whose refusal does not name them yet: their check is in the survival
-#: helpers ``_frame_of`` (cox.py) and ``_arrays`` (nonparametric.py, "the curve"), which
-#: are being moved to ``_inputs.frame_of`` and ``_curve_data.curve_arrays``; they are to
-#: take ``function=`` there. Strict: the test fails once they do, to drop this list.
-UNNAMED = {
-    "fit_cox",
-    "fit_aft",
-    "kaplan_meier",
-    "nelson_aalen",
-    "aalen_johansen",
-    "rmst",
-    "logrank_test",
-    "gray_test",
-}
-
 NOT_SPELLS = pytest.mark.parametrize(
     "data",
     [[1, 2], FEW_SPELLS.to_numpy(), SimpleNamespace(spells=FEW_SPELLS)],
@@ -296,18 +281,7 @@ def test_data_neither_spell_data_nor_a_frame_is_a_design_error(function: str, da
         SPELL_READERS[function](data)
 
 
-@pytest.mark.parametrize(
-    "function",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                name in UNNAMED, reason="refused without its name (UNNAMED)", strict=True
-            ),
-        )
-        for name in SPELL_READERS
-    ],
-)
+@pytest.mark.parametrize("function", SPELL_READERS)
 @NOT_SPELLS
 def test_data_neither_spell_data_nor_a_frame_is_refused_naming_the_function(
     function: str, data: object

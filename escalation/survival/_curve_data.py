@@ -83,6 +83,7 @@ def _group_codes(values: npt.NDArray[Any] | None, n: int) -> tuple[tuple[Any, ..
 def curve_arrays(
     data: SpellData | pd.DataFrame,
     *,
+    function: str,
     group: str | None = None,
     weights: Weights = None,
     strata: str | None = None,
@@ -101,9 +102,7 @@ def curve_arrays(
             f"column {group!r} is both the group and the strata: within each stratum there "
             "is one group, so there is nothing to compare; give other strata"
         )
-    frame, weights = weights_column(
-        spells_of(data, function="the curve"), weights, function="the curve"
-    )
+    frame, weights = weights_column(spells_of(data, function=function), weights, function=function)
     wanted = [
         duration,
         event,

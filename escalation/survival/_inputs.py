@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster
+from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster, spells_of
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
@@ -229,13 +229,14 @@ def profile_labels(profiles: pd.DataFrame) -> npt.NDArray[Any]:
 
 
 def frame_of(
-    data: SpellData | pd.DataFrame, time_varying: bool
+    data: SpellData | pd.DataFrame, time_varying: bool, *, function: str
 ) -> tuple[pd.DataFrame, tuple[str, ...] | None]:
     """Return the rows a model is fitted on and its default covariates (None: none).
 
     A :class:`~escalation.timeline.spells.SpellData` gives its spells, or with
     ``time_varying`` its counting-process rows (with ``family_id``) and
     :data:`TREATMENT_STARTED` first among the covariates; a data frame is its own rows.
+    Anything else is refused naming ``function`` (:func:`~escalation._vocabulary.spells_of`).
     """
     from escalation.timeline.spells import SpellData
 
@@ -247,11 +248,7 @@ def frame_of(
             family = data.spells.set_index("spell_id")["family_id"]
             frame = frame.assign(family_id=frame["spell_id"].map(family).to_numpy())
         return frame, (TREATMENT_STARTED, *data.model_covariates)
-    if isinstance(data, pd.DataFrame):
-        return data, None
-    raise DesignError(
-        f"data must be a SpellData or a pandas DataFrame of spells, got {type(data).__name__}"
-    )
+    return spells_of(data, function=function), None
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:

@@ -388,7 +388,7 @@ def fit_aft(
     terms_in = resolve_outcome("fit_aft", data, covariates, formula, outcome, cluster=cluster)
     cause = 1 if terms_in.cause is None else terms_in.cause
     cluster = terms_in.cluster
-    frame, default = frame_of(data, False)
+    frame, default = frame_of(data, False, function="fit_aft")
     frame, weights = weights_column(frame, weights, function="fit_aft")
     time_column = terms_in.time[0]
     require_columns(frame, [time_column, terms_in.event], "time/event")

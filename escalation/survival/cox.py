@@ -836,7 +836,7 @@ def fit_cox(
     time_varying = terms.time_varying
     cause = 1 if terms.cause is None else terms.cause
     cluster = terms.cluster
-    frame, default_covariates = frame_of(data, time_varying)
+    frame, default_covariates = frame_of(data, time_varying, function="fit_cox")
     table = "counting" if time_varying else "spells"
     frame, weights = weights_column(frame, weights, function="fit_cox", table=table)
     terms = _with_time_varying_treatment(data, terms)

@@ -211,7 +211,9 @@ def gray_test(
     >>> round(gray_test(spells, "arm").p_value, 4)  # R cmprsk::cuminc: 0.1351518
     0.1352
     """
-    arrays = curve_arrays(data, group=group, strata=strata, duration=duration, event=event)
+    arrays = curve_arrays(
+        data, function="gray_test", group=group, strata=strata, duration=duration, event=event
+    )
     levels = list(arrays.levels)
     k = len(levels)
     if k < 2:

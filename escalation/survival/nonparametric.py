@@ -664,7 +664,13 @@ def kaplan_meier(
     _check_conf_type(conf_type)
     event, cause = cause_from_event(event, cause, function="kaplan_meier")
     arrays = curve_arrays(
-        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+        data,
+        function="kaplan_meier",
+        group=group,
+        weights=weights,
+        duration=duration,
+        event=event,
+        cluster=cluster,
     )
     frames, total = _curve_rows(
         "survival", arrays, cause, conf_level, conf_type, _jackknife(weights, arrays)
@@ -728,7 +734,13 @@ def nelson_aalen(
     conf_level = check_conf_level(conf_level)
     event, cause = cause_from_event(event, cause, function="nelson_aalen")
     arrays = curve_arrays(
-        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+        data,
+        function="nelson_aalen",
+        group=group,
+        weights=weights,
+        duration=duration,
+        event=event,
+        cluster=cluster,
     )
     frames, total = _curve_rows(
         "cumulative_hazard", arrays, cause, conf_level, "log", _jackknife(weights, arrays)
@@ -895,7 +907,13 @@ def aalen_johansen(
     """
     conf_level = check_conf_level(conf_level)
     arrays = curve_arrays(
-        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+        data,
+        function="aalen_johansen",
+        group=group,
+        weights=weights,
+        duration=duration,
+        event=event,
+        cluster=cluster,
     )
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
     causes = wanted if causes is None else [int(c) for c in causes]
@@ -1055,7 +1073,13 @@ def logrank_test(
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
     arrays = curve_arrays(
-        data, group=group, strata=strata, duration=duration, event=event, cluster=cluster
+        data,
+        function="logrank_test",
+        group=group,
+        strata=strata,
+        duration=duration,
+        event=event,
+        cluster=cluster,
     )
     levels = list(arrays.levels)
     if len(levels) < 2:
@@ -1264,7 +1288,13 @@ def rmst(
         raise DesignError(f"tau must be a positive number of days, got {tau!r}")
     event, cause = cause_from_event(event, cause, function="rmst")
     arrays = curve_arrays(
-        data, group=group, weights=weights, duration=duration, event=event, cluster=cluster
+        data,
+        function="rmst",
+        group=group,
+        weights=weights,
+        duration=duration,
+        event=event,
+        cluster=cluster,
     )
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     jackknife = _jackknife(weights, arrays)
