@@ -135,7 +135,8 @@ else:
     with threadpool_limits(1):
         parts = one_blas_thread(replicates)(reps)
     out = {f"replicate, ms: {k}": 1000 * v for k, v in parts.items()}
-print(json.dumps(out))
+import escalation
+print(json.dumps({**out, "package": escalation.__file__}))
 """
 
 
@@ -144,10 +145,15 @@ def measure(source: Path, what: str, reps: int) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(source)}
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, what, str(reps)],
-        env=env, capture_output=True, text=True, check=True,
+        env=env, cwd=source, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    # (cwd: ``python -c`` puts the working directory first on the path, ahead of
+    # PYTHONPATH, so run from a checkout it would import that checkout's package)
+    result: dict[str, str | float] = json.loads(done.stdout.strip().splitlines()[-1])
+    package = Path(str(result.pop("package"))).resolve()
+    if not package.is_relative_to(source.resolve()):
+        raise RuntimeError(f"measured the package at {package}, not the one in {source}")
+    return {key: float(value) for key, value in result.items()}
 
 
 def main() -> None:

@@ -101,15 +101,29 @@ def _augment(
 
 @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _record(
-    k: int, f: Any, target: Any, corr: Any, hz: Any, lengths: Any, risk_at: Any, rmst_at: Any
+    k: int,
+    f: Any,
+    target: Any,
+    corr: Any,
+    hz: Any,
+    lengths: Any,
+    risk_at: Any,
+    rmst_at: Any,
+    fit_at: Any,
 ) -> None:  # pragma: no cover - compiled
-    """Add every lane's curve value at step ``k`` (its curve weighted by ``target``)."""
+    """Add every lane's curve value at step ``k`` (its curve weighted by ``target``).
+
+    At a horizon's step, ``risk_at`` keeps the value (with the augmentation) and
+    ``fit_at`` the plain g-formula value (without it).
+    """
     for lane in range(LANES):
-        value = target[lane] * f[lane] + corr[lane]
+        plain = target[lane] * f[lane]
+        value = plain + corr[lane]
         for h in range(hz.shape[0]):
             rmst_at[lane, h] -= value * lengths[k, h]
             if k == hz[h]:
                 risk_at[lane, h] = value
+                fit_at[lane, h] = plain
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -136,6 +150,7 @@ def _walk(
     acc: Any,
     phi_risk: Any,
     phi_rmst: Any,
+    phi_fit: Any,
 ) -> int:  # pragma: no cover - compiled; tested via standardise and run_estimator
     """Walk ``rows`` under ``arm`` in blocks of :data:`LANES`; return the capped steps.
 
@@ -143,7 +158,8 @@ def _walk(
     population standardised over), to its lane's column of ``acc[0]`` (shape (G, LANES))
     and, with ``augment``, its augmentation times ``factor[arm]`` and its case weight to
     ``acc[1]``. Lanes past the last row have weights 0, hazards 0 and factor 0, so they
-    add exact zeros.
+    add exact zeros. With ``influence`` each row's values at the horizons go to
+    ``phi_risk``, ``phi_rmst`` and (without the augmentation) ``phi_fit``.
 
     With ``augment`` the rows must be sorted by their follow-up end ``own``. A block's
     grid then splits in three: before its first row's end every censoring martingale
@@ -175,6 +191,7 @@ def _walk(
     end = np.zeros(LANES, dtype=np.int64)
     risk_at = np.zeros((LANES, n_h))
     rmst_at = np.zeros((LANES, n_h))
+    fit_at = np.zeros((LANES, n_h))
     for first in range(0, n, LANES):
         last = min(first + LANES, n) - 1
         for lane in range(LANES):
@@ -208,7 +225,7 @@ def _walk(
             for k in range(n_grid):
                 _curves(k, h1[k], h2[k], a1, a2, wl, s, f, capped, acc)
                 if influence:
-                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at, fit_at)
         else:
             # Up to a row's own follow-up end its censoring martingale moves; after it the
             # increments are zero and the sums stay as they are.
@@ -228,7 +245,7 @@ def _walk(
                     sums_f[lane] += f[lane] * ratio
                 _augment(k, term, f, sums, sums_f, inv_p, wa, acc, corr)
                 if influence:
-                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at, fit_at)
             for k in range(lo, hi):  # some lanes move, some have ended
                 bc = hc[k]
                 _curves(k, h1[k], h2[k], a1, a2, wl, s, f, capped, acc)
@@ -248,7 +265,7 @@ def _walk(
                         sums_f[lane] += f[lane] * ratio
                 _augment(k, term, f, sums, sums_f, inv_p, wa, acc, corr)
                 if influence:
-                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at, fit_at)
             for k in range(hi, n_grid):  # no lane moves
                 bc = hc[k]
                 _curves(k, h1[k], h2[k], a1, a2, wl, s, f, capped, acc)
@@ -256,7 +273,7 @@ def _walk(
                     capped[lane] += 1.0 if rc[lane] * bc > 1.0 else 0.0
                 _augment(k, term, f, sums, sums_f, inv_p, wa, acc, corr)
                 if influence:
-                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at)
+                    _record(k, f, om, corr, hz, lengths, risk_at, rmst_at, fit_at)
         if influence:
             for lane in range(LANES):
                 j = first + lane
@@ -264,6 +281,7 @@ def _walk(
                     for h in range(n_h):
                         phi_risk[rows[j], arm, h] = risk_at[lane, h]
                         phi_rmst[rows[j], arm, h] = rmst_at[lane, h]
+                        phi_fit[rows[j], arm, h] = fit_at[lane, h]
     return int(capped.sum())
 
 
@@ -287,7 +305,7 @@ def _standardise(
     horizons: Any,
     aipw: bool,
     influence: bool,
-) -> tuple[Any, Any, Any, Any, int]:  # pragma: no cover - compiled; tested via run_estimator
+) -> tuple[Any, Any, Any, Any, Any, int]:  # pragma: no cover - compiled; tested via run_estimator
     n = w.shape[0]
     n_grid = h1.shape[0]
     n_h = hz.shape[0]
@@ -296,6 +314,7 @@ def _standardise(
     m = n if influence else 0
     phi_risk = np.zeros((m, 2, n_h))
     phi_rmst = np.zeros((m, 2, n_h))
+    phi_fit = np.zeros((m, 2, n_h))
     acc = np.zeros((2, n_grid, LANES))
     capped = 0
     for arm in range(2):
@@ -307,14 +326,14 @@ def _standardise(
             rows = rows[np.argsort(own[rows], kind="mergesort")]  # by follow-up end
             capped += _walk(others, arm, False, influence, h1, h2, hc, e1, e2, ec, w,
                             target, factor, own, cause, censored, hz, lengths, horizons, acc,
-                            phi_risk, phi_rmst)  # fmt: skip
+                            phi_risk, phi_rmst, phi_fit)  # fmt: skip
             capped += _walk(rows, arm, True, influence, h1, h2, hc, e1, e2, ec, w,
                             target, factor, own, cause, censored, hz, lengths, horizons, acc,
-                            phi_risk, phi_rmst)  # fmt: skip
+                            phi_risk, phi_rmst, phi_fit)  # fmt: skip
         else:
             capped += _walk(np.arange(n), arm, False, influence, h1, h2, hc, e1, e2, ec, w,
                             target, factor, own, cause, censored, hz, lengths, horizons, acc,
-                            phi_risk, phi_rmst)  # fmt: skip
+                            phi_risk, phi_rmst, phi_fit)  # fmt: skip
         for k in range(n_grid):  # the lanes' partial sums, always in the same order
             curve = 0.0
             augmentation = 0.0
@@ -323,7 +342,7 @@ def _standardise(
                 augmentation += acc[1, k, lane]
             total_g[arm, k] = curve
             total[arm, k] = curve + augmentation
-    return total, total_g, phi_risk, phi_rmst, capped
+    return total, total_g, phi_risk, phi_rmst, phi_fit, capped
 
 
 def standardise(
@@ -346,7 +365,7 @@ def standardise(
     *,
     aipw: bool,
     influence: bool,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, int]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int]:
     """Return weighted sums of per-row curves under each arm, and per-row influence values.
 
     Parameters
@@ -391,6 +410,10 @@ def standardise(
     phi_risk, phi_rmst : numpy.ndarray, shape (n, 2, H) or (0, 2, H)
         Per-row curve values at the horizons and restricted means (for influence
         functions).
+    phi_fit : numpy.ndarray, shape (n, 2, H) or (0, 2, H)
+        Per-row plain g-formula values at the horizons (``target`` times the row's
+        cumulative incidence, without the augmentation): ``phi_risk`` itself when not
+        ``aipw``.
     capped : int
         Steps where a total hazard increment exceeded one (see
         :func:`escalation.core.cif.warn_capped`).
@@ -409,7 +432,7 @@ def standardise(
     >>> out[0].tolist()
     [[0.2], [0.2]]
     """
-    result: tuple[FloatArray, FloatArray, FloatArray, FloatArray, int] = _standardise(
+    result: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int] = _standardise(
         c_array(h1),
         c_array(h2),
         c_array(hc),

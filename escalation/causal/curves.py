@@ -141,6 +141,11 @@ class EngineOutput:
     gformula : EngineOutput or None
         For ``aipw``: the g-formula estimate from the same outcome models (computed on the
         way at no extra cost).
+    fitted : numpy.ndarray or None
+        For ``gformula`` and ``aipw`` with influence values: each row's risk at the
+        horizons under each arm from the outcome models, shape (n, 2, H), times its weight
+        in the population (:func:`population_weights`; one for every child), without the
+        augmentation (computed on the way).
     """
 
     times: FloatArray
@@ -149,6 +154,7 @@ class EngineOutput:
     influence: dict[str, FloatArray] | None
     nuisance: Nuisance
     gformula: EngineOutput | None = None
+    fitted: FloatArray | None = None
 
 
 def _grid(duration: FloatArray, report: FloatArray) -> FloatArray:
@@ -498,7 +504,7 @@ def run_estimator(
         own = np.where(duration <= grid[-1], np.searchsorted(grid, duration), len(grid))
     e1 = _relative_hazards(fit1, xa, xa.shape[1])
     e2 = _relative_hazards(fit2, xa, columns2) if fit2 is not None else np.zeros((2, n_rows))
-    total, total_g, phi_risk, phi_rmst, capped = standardise(
+    total, total_g, phi_risk, phi_rmst, phi_fit, capped = standardise(
         h1,
         h2,
         hc,
@@ -521,9 +527,10 @@ def run_estimator(
     warn_capped(capped, "the g-formula's cause-specific Cox models")
     size = float((cw * target).sum())  # of the target population
     curves = total / size
-    infl = None
+    infl = fitted = None
     rmst = rmst_from_curve(grid, curves, horizons)
     if influence:
+        fitted = phi_fit
         # Per row: (its value minus its population weight times the mean) over the
         # population's share; for every child, its value minus the mean.
         share = size / n
@@ -554,6 +561,7 @@ def run_estimator(
             competing_columns=columns2,
         ),
         companion,
+        fitted,
     )
 
 

@@ -72,7 +72,6 @@ doi:10.1136/bmj.317.7168.1309.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -90,7 +89,7 @@ from escalation.causal.weights import PROBABILITY_FLOOR
 from escalation.clusters import cluster_codes
 from escalation.compute import one_blas_thread
 from escalation.core.logistic import predict_logistic
-from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
 from escalation.timeline.matrix import CovariateCoding
@@ -271,19 +270,12 @@ def policy_scores(
     ev = event_codes(frame[event])
     names = list(matrix.columns)
     aipw = run_estimator("aipw", dur, ev, a, x, days, days, influence=True, names=names)
-    with warnings.catch_warnings():
-        # Each row's fitted risks from the AIPW fit's own outcome models (not fitted
-        # again): anything they had to say, the AIPW fit just said.
-        warnings.simplefilter("ignore", StatisticalWarning)
-        gformula = run_estimator(
-            "gformula", dur, ev, a, x, days, days, influence=True, names=names,
-            outcome=aipw.nuisance,
-        )  # fmt: skip
-    if aipw.influence is None or gformula.influence is None or aipw.nuisance.propensity is None:
+    if aipw.influence is None or aipw.fitted is None or aipw.nuisance.propensity is None:
         raise RuntimeError("the AIPW engine returned no influence values")  # pragma: no cover
-    # Per-row augmented scores (n, arm, H) and per-row g-formula risks (n, arm, H).
+    # Per-row augmented scores (n, arm, H) and per-row g-formula risks (n, arm, H: the
+    # AIPW fit's outcome models, read on its way; every child counts once, weight 1).
     gamma = aipw.influence["risk"] + aipw.risk[None, :, :]
-    fitted = gformula.influence["risk"] + gformula.risk[None, :, :]
+    fitted = aipw.fitted
     # Bounded as the AIPW fit bounded them (and warned, when it had to).
     e = np.clip(
         predict_logistic(aipw.nuisance.propensity, x), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR

@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -414,20 +414,25 @@ def _previous_times(at: FloatArray) -> FloatArray:
 
 
 def _exits(arrays: CurveArrays) -> pd.DataFrame:
+    """Per group: each time rows leave follow-up, how many leave and their summed weight.
+
+    Without weights (every weight 1) the counts are the sums, found by sorting; with
+    weights pandas sums them (compensated sums).
+    """
+    unit = bool((arrays.weights == 1.0).all())
     frames = []
-    for level, rows in arrays.groups():  # exits by time: rows and their summed weights
-        by_time = (
-            pd.Series(arrays.weights[rows]).groupby(arrays.duration[rows]).agg(["size", "sum"])
-        )
+    for level, rows in arrays.groups():
+        duration = arrays.duration[rows]
+        if unit:
+            time, count = np.unique(duration, return_counts=True)
+            weight = count.astype(float)
+        else:
+            by_time = pd.Series(arrays.weights[rows]).groupby(duration).agg(["size", "sum"])
+            time = by_time.index.to_numpy(dtype=float)
+            count = by_time["size"].to_numpy()
+            weight = by_time["sum"].to_numpy(dtype=float)
         frames.append(
-            pd.DataFrame(
-                {
-                    "group": level,
-                    "time": by_time.index.to_numpy(dtype=float),
-                    "count": by_time["size"].to_numpy(),
-                    "weight": by_time["sum"].to_numpy(dtype=float),
-                }
-            )
+            pd.DataFrame({"group": level, "time": time, "count": count, "weight": weight})
         )
     return pd.concat(frames, ignore_index=True)
 
@@ -534,6 +539,13 @@ def _jackknife(weights: object, arrays: CurveArrays) -> bool:
     return weights is not None or arrays.clusters is not None
 
 
+#: The columns of a curve table around its labels: the interval, then the counts.
+_CURVE_COLUMNS: Final = (
+    "time", "estimate", "std_error", "conf_low", "conf_high",
+    "n_risk", "n_event", "n_risk_unweighted",
+)  # fmt: skip
+
+
 def _curve_frame(
     times: FloatArray,
     curve: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
@@ -549,43 +561,27 @@ def _curve_frame(
     the weighted numbers at risk and of events and the unweighted numbers at risk there;
     ``labels`` the constant columns between the interval and the counts (``conf_level``,
     ``group`` and, of a cumulative incidence, ``cause``).
-    """
-    estimate, se, low, high = curve
-    y, d, n_risk = counts
-    table = pd.DataFrame(
-        {
-            "time": np.concatenate(([0.0], times)),
-            "estimate": np.concatenate(([start], estimate)),
-            "std_error": np.concatenate(([0.0], se)),
-            "conf_low": np.concatenate(([start], low)),
-            "conf_high": np.concatenate(([start], high)),
-            **labels,
-            "n_risk": np.concatenate(([w.sum()], y)),
-            "n_event": np.concatenate(([0.0], d)),
-            "n_risk_unweighted": np.concatenate(([float(duration.size)], n_risk)),
-        }
-    )
-    return _to_last_follow_up(table, duration, w)
-
-
-def _to_last_follow_up(curve: pd.DataFrame, duration: FloatArray, w: FloatArray) -> pd.DataFrame:
-    """Return ``curve`` carried, flat, to its group's last follow-up time.
 
     The curves jump at event times only; after the last event the estimate is known (and
     flat) until the last row leaves follow-up, so a final row at that time (no events, the
     numbers still at risk then) ends the curve there, as R's ``survfit`` and lifelines do.
     """
+    values = (times, *curve, *counts)
+    firsts = (0.0, start, 0.0, start, start, float(w.sum()), 0.0, float(duration.size))
+    table: dict[str, FloatArray] = {
+        name: np.concatenate(([first], column))
+        for name, first, column in zip(_CURVE_COLUMNS, firsts, values, strict=True)
+    }
     end = float(duration.max()) if duration.size else 0.0
-    if end <= float(curve["time"].iloc[-1]):
-        return curve
-    still = duration >= end
-    final = curve.iloc[[-1]].assign(
-        time=end,
-        n_risk=float(w[still].sum()),
-        n_event=0.0,
-        n_risk_unweighted=float(still.sum()),
-    )
-    return pd.concat([curve, final], ignore_index=True)
+    if end > float(table["time"][-1]):  # carried, flat, to the last follow-up
+        still = duration >= end
+        final = {"time": end, "n_risk": float(w[still].sum()), "n_event": 0.0}
+        final["n_risk_unweighted"] = float(still.sum())
+        for name, column in table.items():
+            table[name] = np.append(column, final.get(name, column[-1]))
+    curves = {name: table[name] for name in _CURVE_COLUMNS[:5]}
+    numbers = {name: table[name] for name in _CURVE_COLUMNS[5:]}
+    return pd.DataFrame({**curves, **labels, **numbers})
 
 
 def kaplan_meier(

@@ -58,13 +58,14 @@ def _inputs(n: int, grid: int, seed: int, population: str = "ate") -> dict[str, 
 
 
 def _by_formula(v: dict[str, np.ndarray], *, aipw: bool) -> tuple[FloatArray, ...]:
-    """Return (total, total_g, phi_risk, phi_rmst) from whole-array numpy formulas."""
+    """Return (total, total_g, phi_risk, phi_rmst, phi_fit) from whole-array numpy formulas."""
     n, grid = v["w"].size, v["h1"].size
     steps = np.arange(grid)
     total = np.zeros((2, grid))
     total_g = np.zeros((2, grid))
     phi_risk = np.zeros((n, 2, v["hz"].size))
     phi_rmst = np.zeros((n, 2, v["hz"].size))
+    phi_fit = np.zeros((n, 2, v["hz"].size))
     for arm in (0, 1):
         d1 = v["e1"][arm][:, None] * v["h1"][None, :]
         d_all = d1 + v["e2"][arm][:, None] * v["h2"][None, :]
@@ -74,6 +75,7 @@ def _by_formula(v: dict[str, np.ndarray], *, aipw: bool) -> tuple[FloatArray, ..
         total_g[arm] = (v["w"] * v["target"]) @ cif
         total[arm] = total_g[arm]
         value = v["target"][:, None] * cif
+        phi_fit[:, arm, :] = value[:, v["hz"]]
         if aipw:
             mine = v["treated"] == bool(arm)
             moving = steps[None, :] <= v["own"][:, None]
@@ -94,7 +96,7 @@ def _by_formula(v: dict[str, np.ndarray], *, aipw: bool) -> tuple[FloatArray, ..
             value = np.where(mine[:, None], value + corr, value)
         phi_risk[:, arm, :] = value[:, v["hz"]]
         phi_rmst[:, arm, :] = v["target"][:, None] * v["horizons"][None, :] - value @ v["lengths"]
-    return total, total_g, phi_risk, phi_rmst
+    return total, total_g, phi_risk, phi_rmst, phi_fit
 
 
 @pytest.mark.parametrize("population", ["ate", "att", "any"])
@@ -107,12 +109,17 @@ def test_standardise_equals_the_formulas_written_out(
     v = _inputs(n, 25, seed, population)
     want = _by_formula(v, aipw=aipw)
     got = standardise(**v, aipw=aipw, influence=True)  # type: ignore[arg-type]
-    for name, a, b in zip(("total", "total_g", "phi_risk", "phi_rmst"), got, want, strict=False):
+    names = ("total", "total_g", "phi_risk", "phi_rmst", "phi_fit")
+    for name, a, b in zip(names, got, want, strict=False):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12, err_msg=name)
-    assert got[4] == 0  # no step capped
+    assert got[5] == 0  # no step capped
     plain = standardise(**v, aipw=aipw, influence=False)  # type: ignore[arg-type]
     np.testing.assert_array_equal(plain[0], got[0])  # the bootstrap path: same sums
-    assert plain[2].shape == (0, 2, 2)
+    assert plain[2].shape == plain[4].shape == (0, 2, 2)
+    # The plain g-formula's per-row values, bit for bit, whether or not augmented on the way
+    # (policy_scores reads them from its AIPW walk instead of a second, g-formula walk).
+    gformula = standardise(**v, aipw=False, influence=True)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(got[4], gformula[2])
 
 
 def test_standardise_counts_every_capped_step() -> None:
@@ -120,5 +127,5 @@ def test_standardise_counts_every_capped_step() -> None:
     v["e1"][1, :5] = 500.0  # five rows whose treated hazard exceeds one at every step it moves
     d_all = v["e1"][:, :, None] * v["h1"] + v["e2"][:, :, None] * v["h2"]
     got = standardise(**v, aipw=False, influence=False)  # type: ignore[arg-type]
-    assert got[4] == int((d_all > 1.0).sum()) > 0
+    assert got[5] == int((d_all > 1.0).sum()) > 0
     assert np.all((got[1] >= 0) & (got[1] <= v["w"].sum() + 1e-9))  # risks stay in [0, 1]
