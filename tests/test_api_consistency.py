@@ -43,6 +43,7 @@ from escalation.causal import (
 )
 from escalation.causal.effects import EffectsResult
 from escalation.causal.heterogeneity import estimate_heterogeneity
+from escalation.causal.policy import policy_scores
 from escalation.errors import DesignError
 from escalation.federated import profile_cox
 from escalation.survival import (
@@ -260,6 +261,7 @@ SPELL_READERS: dict[str, Callable[[Any], object]] = {
     ),
     "profile_cox": profile_cox,
     "check_assumptions": lambda d: _effects().check_assumptions(d),
+    "policy_scores": lambda d: policy_scores(d, covariates=["x"], horizons=[30]),
 }
 
 NOT_SPELLS = pytest.mark.parametrize(
@@ -313,6 +315,21 @@ def test_the_changed_entry_points_take_spell_data_and_frames_alike(data: SpellDa
     hazards = fit.check_assumptions(spells).checks[-1]
     assert hazards.topic == "proportional hazards"
     assert hazards.status != "not checked", hazards.message  # the spells were read
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_policy_scores_take_spell_data_with_its_design_cluster(data: SpellData) -> None:
+    """``policy_scores`` read a data frame only (a ``SpellData`` failed on ``.empty``):
+    a ``SpellData`` gives its spells' scores, clustered by its design's cluster."""
+    covariates = ["age", "prior_referrals"]
+    given = policy_scores(data, covariates=covariates, horizons=[180])
+    frame = policy_scores(data.spells, covariates=covariates, horizons=[180], cluster=data.cluster)
+    np.testing.assert_array_equal(given.treated, frame.treated)
+    np.testing.assert_array_equal(given.cluster, frame.cluster)
+    assert data.cluster is not None  # the families, one code each (not each row its own)
+    families = data.spells[data.cluster].to_numpy()
+    pairs = set(zip(given.cluster.tolist(), families.tolist(), strict=True))
+    assert len(pairs) == len(set(families)) == len(set(given.cluster.tolist())) < len(families)
 
 
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")  # immortal time

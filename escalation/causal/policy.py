@@ -74,14 +74,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import resolve_cluster
+from escalation._vocabulary import resolve_cluster, spells_of
 from escalation.causal.curves import Nuisance, run_estimator
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.propensity import drop_redundant, treatment_vector
@@ -93,6 +93,9 @@ from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
 from escalation.timeline.matrix import CovariateCoding
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "CURRENT_PRACTICE",
@@ -199,7 +202,7 @@ class PolicyScores:
 
 @one_blas_thread
 def policy_scores(
-    frame: pd.DataFrame,
+    frame: SpellData | pd.DataFrame,
     *,
     covariates: Sequence[str],
     horizons: Sequence[int],
@@ -214,9 +217,10 @@ def policy_scores(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        One row per spell (e.g. ``SpellData.spells``) with follow-up, event code (0
-        censored, 1 escalation, 2+ competing), 0/1 treatment and the covariates.
+    frame : SpellData or pandas.DataFrame
+        The spells (a :class:`~escalation.timeline.SpellData` or its ``spells``): one row
+        per spell with follow-up, event code (0 censored, 1 escalation, 2+ competing),
+        0/1 treatment and the covariates.
     covariates : sequence of str
         Confounders, coded with :class:`escalation.timeline.CovariateCoding`.
     horizons : sequence of int
@@ -224,9 +228,9 @@ def policy_scores(
     duration, event, treatment : str
         Column names.
     cluster : str, None or "auto", default "auto"
-        Column of clusters for the standard errors (e.g. ``"family_id"``); ``None`` or
-        ``"auto"`` on a plain frame: each row its own cluster. (The policy study passes its
-        design's cluster, ``SpellData.cluster``.)
+        Column of clusters for the standard errors (e.g. ``"family_id"``); ``"auto"``:
+        a ``SpellData``'s design cluster (``SpellData.cluster``), each row its own cluster
+        on a plain frame; ``None``: each row its own cluster.
     spell_id : str, default "spell_id"
         Identifier column (row numbers when absent).
     min_count : int, default 20
@@ -255,6 +259,7 @@ def policy_scores(
     >>> scores.treated.shape
     (400, 1)
     """
+    given, frame = frame, spells_of(frame, function="policy_scores")
     if frame.empty:
         raise DataValidationError(
             [Problem("spells", None, None, None, "no spells to score")], "policy value"
@@ -289,7 +294,7 @@ def policy_scores(
         gamma[:, 0, :] - fitted[:, 0, :]
     )
     ids = frame[spell_id].to_numpy() if spell_id in frame.columns else np.arange(len(frame))
-    column = resolve_cluster(frame, cluster)
+    column = resolve_cluster(given, cluster)
     if column is not None and column not in frame.columns:
         raise DesignError(f"cluster column {column!r} is not in the spells table")
     families = frame[column].to_numpy() if column is not None else np.arange(len(frame))
