@@ -14,7 +14,7 @@ PACKAGE = Path(escalation.__file__).resolve().parent
 
 #: (the citation's first words, its one DOI): Ozenne, Scheike, Stærk & Gerds (2020),
 #: Biometrical Journal 62(3):751–763 (riskRegression's ``ate()`` cites it so).
-CITATIONS = [("Ozenne", "10.1002/bimj.201800298")]
+CITATIONS = [("Ozenne", "10.1002/bimj.201800298"), ("Sjölander", "10.1093/biomet/asv025")]
 
 
 def _texts() -> list[tuple[str, str]]:

@@ -351,8 +351,8 @@ def population_weights(
         :math:`e/(1 - e)` and 1: the treated arm's risk is the treated children's own
         (censoring-augmented) risk, the untreated arm's the doubly robust estimator of
         the treated children's risk without treatment (Hahn 1998,
-        doi:10.2307/2998560; Kennedy, Sjölander and Small 2015, Biometrika, the
-        estimator of R's ``npcausal::att``).
+        doi:10.2307/2998560; Kennedy, Sjölander and Small 2015, Biometrika 102(3),
+        739–746, doi:10.1093/biomet/asv025).
 
     Examples
     --------
