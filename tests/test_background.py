@@ -205,3 +205,41 @@ def test_background_closed_with_tasks_queued_ends_cleanly(
     assert crashed == [], f"loky's manager thread crashed: {crashed!r}"
     assert [task.result() for task in [running, *queued]] == [2.0] + [0.05] * 4
     assert not any(task.ran_in_helper for task in queued)
+
+
+def test_background_loky_still_keeps_queued_task_numbers_in_a_queue() -> None:
+    """``close()`` empties loky's private ``_work_ids`` (a ``queue.Queue`` in loky 3.6)
+    before killing the helper, or loky's manager thread ends with ``KeyError``. Were a
+    loky upgrade to rename it or make it another type, ``close()`` would skip emptying it
+    without a word: this test fails instead, so the suite, not a user's run, finds out."""
+    import queue
+
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=1)  # starts no process until a submit
+    try:
+        assert isinstance(getattr(executor, "_work_ids", None), queue.Queue)
+    finally:
+        executor.shutdown(wait=True)
+
+
+@pytest.mark.usefixtures("own_helper")
+def test_background_close_stops_the_helper_whatever_lokys_queue_is() -> None:
+    """With ``_work_ids`` another type than loky 3.6's queue (a deque here), ``close()``
+    raised ``AttributeError`` before shutting the executor down, and the helper process
+    lived on; now the executor is always shut down and the queue left as it is."""
+    import collections
+
+    import escalation.background as background
+
+    task = submit(_pid)
+    assert task.result() != os.getpid() and task.ran_in_helper
+    executor = task.executor
+    workers = list(executor._processes.values())
+    executor._work_ids = collections.deque([1, 2])
+    background.close()
+    deadline = time.monotonic() + 30
+    while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers and not any(w.is_alive() for w in workers), "the helper lives on"
+    assert list(executor._work_ids) == [1, 2]  # not taken for loky's queue
