@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from escalation.data.statutory import read_ssda903
+from escalation.data.statutory.file_years import collection_year_of
 from escalation.data.statutory.problems import SourceProblem
 from escalation.errors import DataValidationError
 
@@ -41,6 +42,41 @@ def test_header_files_are_ranked_by_the_collection_year_in_their_names(tmp_path:
     assert child == ["F", "WIRI"]
     notes = [(p.table, p.row) for p in history.exclusions.problems]
     assert notes == [("header_2023-24.csv", 0), ("header_2023-24.csv", 0)]  # sex, ethnicity
+    assert errors_of(history) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "year"),
+    [
+        ("header_9899.csv", 1999),  # was 2099, ranked above every real year
+        ("header_98-99.csv", 1999),
+        ("header_1998-99.csv", 1999),  # were not read (only years 20YY)
+        ("header_1998-1999.csv", 1999),
+        ("header_199899.csv", 1999),
+        ("header_9900.csv", 2000),
+        ("header_1999-2000.csv", 2000),
+        ("header_0910.csv", 2010),
+        ("header_4950.csv", 2050),
+        ("header_9800.csv", None),  # not consecutive years
+        ("header_9998.csv", None),
+    ],
+)
+def test_a_collection_year_of_the_1900s_is_read_as_one(name: str, year: int | None) -> None:
+    """Two-digit years are of the 1900s from 50 up: 'header_9899.csv' was read as
+    2098-99 and its header kept over every later year's."""
+    assert collection_year_of(name) == year
+
+
+@pytest.mark.parametrize("old", ["header_9899.csv", "header_1998-99.csv"])
+def test_a_header_file_of_1998_99_ranks_below_a_later_years(tmp_path: Path, old: str) -> None:
+    """A 1998-99 header ('header_9899.csv', read as 2099) outranked 2023-24's and its
+    values were kept; one named 'header_1998-99.csv' was read as having no year, so the
+    two could not be told apart and disagreeing on SEX was an error."""
+    write(tmp_path, old, header("1", "WBRI"))
+    write(tmp_path, "header_2023-24.csv", header("2", "WBRI"))
+    write(tmp_path, "episodes_2024.csv", EPISODES)
+    history = read_ssda903(tmp_path, extract_date="2024-03-31")
+    assert history.children["sex"].astype(str).tolist() == ["F"]
     assert errors_of(history) == []
 
 
