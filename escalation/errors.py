@@ -83,12 +83,19 @@ _CODE: Final = r"[0-9A-Za-z]|(?=[A-Za-z]*[0-9])[0-9A-Za-z]{2,4}"
 #: The form of a sex or yes/no code (``1``, ``2``, ``0``, ``9``; ``M``, ``F``, ``U``; ``Y``,
 #: ``N``): one letter or up to two digits, never a two- or three-letter name (``Li``, ``Ali``).
 _ONE_CHARACTER: Final = r"[0-9]{1,2}|[A-Za-z]"
-#: A character a near miss of a code (:func:`_listed`) may hold where the code has another:
-#: a letter, a digit or a separator (``cp plan``, ``cp-plan``, ``s.47``).
-_TYPED: Final = r"[0-9A-Za-z_ .-]"
+#: A character a near miss of a code (:func:`_listed`) holds where the code has another or
+#: none: a digit (``WBR1``), or a letter or a separator (``WBRT``, ``cp plan``, ``s.47``).
+_TYPED: Final = "[0-9A-Za-z_ .-]"
+_TYPED_DIGIT: Final = "[0-9]"
+_TYPED_WORD: Final = "[A-Za-z_ .-]"
+_TYPED_CAPITAL: Final = "[A-Z_ .-]"
 #: The fewest characters of a near miss without a digit. Names of two and three letters
 #: (``NG``, ``LI``, ``SAM``, ``MEL``) lie one letter from many codes of three letters.
 _SHORTEST_WORD_MISS: Final = 4
+#: How many first characters of its code a near miss without a digit keeps: a typo of a
+#: code of four capitals lies in its last two (``WBRT``, ``PHYS``); a name one letter
+#: from a code mostly differs in its second (``ALAN`` of ``ABAN``, ``BETH`` of ``BOTH``).
+_KEPT_BY_WORD_MISS: Final = 2
 #: Words known to stand for a sex or gender: a value that is one of them (any case) is shown.
 SEX_WORDS: Final = frozenset(
     {
@@ -104,48 +111,91 @@ YES_NO_WORDS: Final = frozenset(
         "not applicable", "none",
     }
 )  # fmt: skip
+#: Words and marks systems put in a coded cell for a value not recorded, not known, refused
+#: or still to come: a value that is one of them (any case) is shown in every coded column.
+PLACEHOLDER_WORDS: Final = frozenset(
+    {
+        "null", "none", "na", "n/a", "n.a.", "nk", "n/k", "unk", "unknown", "not known",
+        "not recorded", "not stated", "not applicable", "refused", "other", "tbc", "tba",
+        "xx", "xxx", "xxxx", "zz", "zzz", "zzzz", "-", "--", "?",
+    }
+)  # fmt: skip
+#: Names and abbreviations known to stand for an episode kind in local authorities' systems
+#: (``LAC``, ``CIN Plan``, ``Section 47``): a value that is one of them (any case) is shown
+#: in ``kind``.
+KIND_WORDS: Final = frozenset(
+    {
+        "lac", "cla", "looked after", "looked after child", "child looked after", "cin",
+        "cin plan", "child in need", "child in need plan", "cp", "cpp", "cp plan",
+        "child protection", "child protection plan", "eh", "early help", "s47", "s.47",
+        "section 47", "section 47 enquiry", "icpc", "initial child protection conference",
+        "strategy discussion", "single assessment", "moved out", "died",
+    }
+)  # fmt: skip
 
 
 def _code_or_word(code: str, words: Iterable[str]) -> str:
     """Return a pattern of a code of form ``code`` or one of ``words`` in any case."""
-    listed = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    listed = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
     return f"{code}|(?i:{listed})"
 
 
-def _listed(codes: Collection[str]) -> str:
-    """Return a pattern of ``codes`` and of their near misses, in any case.
+def _listed(codes: Collection[str], words: Iterable[str] = ()) -> str:
+    """Return a pattern of ``codes`` and ``words`` in any case, and of the codes' near misses.
 
-    A near miss keeps a code's first character and differs from it by one character
-    changed, added or dropped after it (``WBRT``, ``WBRII``, ``WBR1`` of ``WBRI``; ``cp_pln`` and
-    ``CP Plan`` of ``cp_plan``; ``s4`` and ``S 47`` of ``s47``). It holds a digit when its
-    code does (``LI``, ``L1`` with its digit typed as a letter, is the name Li), and one
-    without a digit has at least :data:`_SHORTEST_WORD_MISS` characters. Two letters
-    swapped are two changes: ``CHEN`` is no near miss of ``CHNE``.
+    ``words`` are the rest of the column's closed vocabulary: the codes' labels, known
+    abbreviations, published codes outside the list, placeholders. A near miss keeps a
+    code's first character and differs from it by one character changed, added or
+    dropped after it (``WBRT``, ``WBRII``, ``WBR1`` of ``WBRI``; ``cp_pln`` and ``CP Plan``
+    of ``cp_plan``; ``s4`` and ``S 47`` of ``s47``). It holds a digit when its code does
+    (``LI``, ``L1`` with its digit typed as a letter, is the name Li). One without a digit
+    has at least :data:`_SHORTEST_WORD_MISS` characters, keeps the code's first
+    :data:`_KEPT_BY_WORD_MISS` characters and, when the codes are written in capitals,
+    is written in capitals (``WBRT``, not ``Wbrt``; ``ALAN``, ``Alan`` and ``BETH`` are no
+    near misses of ``ABAN`` and ``BOTH``). Two letters swapped are two changes: ``CHEN`` is
+    no near miss of ``CHNE``.
 
     Examples
     --------
-    >>> shape = re.compile(_listed(["WBRI", "NEG", "s47"]))
-    >>> [v for v in ("wbri", "WBRT", "WBRII", "WBR", "QBRI", "NEGL", "NG", "S4", "SA")
-    ...  if shape.fullmatch(v)]
-    ['wbri', 'WBRT', 'WBRII', 'NEGL', 'S4']
+    >>> shape = re.compile(_listed(["WBRI", "NEG"], ["White British"]))
+    >>> [v for v in ("wbri", "WBRT", "Wbrt", "wbr1", "WBRII", "WBR", "QBRI", "WPRI", "NEGL",
+    ...              "NG", "white british") if shape.fullmatch(v)]
+    ['wbri', 'WBRT', 'wbr1', 'WBRII', 'NEGL', 'white british']
+    >>> shape = re.compile(_listed(["cp_plan", "s47"]))
+    >>> [v for v in ("CP Plan", "cp_pln", "S4", "s 47", "SA") if shape.fullmatch(v)]
+    ['CP Plan', 'cp_pln', 'S4', 's 47']
     """
-    pieces = [re.escape(code) for code in codes]
-    for code in codes:
-        has_digit = any(c.isdigit() for c in code)
-        for miss, length in _near_misses(code):
-            needs_digit = has_digit or length < _SHORTEST_WORD_MISS
-            pieces.append(f"(?=.*[0-9]){miss}" if needs_digit else miss)
-    return "(?i:" + "|".join(dict.fromkeys(pieces)) + ")"
+    capitals = all(code == code.upper() for code in codes)
+    misses = "|".join(dict.fromkeys(m for code in codes for m in _near_misses(code, capitals)))
+    return _code_or_word(f"(?:{misses})", [*codes, *words])
 
 
-def _near_misses(code: str) -> Iterator[tuple[str, int]]:
-    """Yield a pattern of each near miss of ``code`` (see :func:`_listed`) and its length."""
+def _near_misses(code: str, capitals: bool) -> Iterator[str]:
+    """Yield a pattern of each near miss of ``code`` (see :func:`_listed`).
+
+    Each pattern holds a digit, or none, whatever the value: no branch needs to look
+    ahead through a value for one, so a long value fails at once.
+    """
+    has_digit = any(c.isdigit() for c in code)
+    word = _TYPED_CAPITAL if capitals else _TYPED_WORD
     for at in range(1, len(code) + 1):
-        head, tail = re.escape(code[:at]), code[at:]
-        yield head + _TYPED + re.escape(tail), len(code) + 1  # one added
+        head, tail = code[:at], code[at:]
+        edits = [(head + "{}" + tail, len(code) + 1)]  # one added
         if tail:
-            yield head + _TYPED + re.escape(tail[1:]), len(code)  # one changed
-            yield head + re.escape(tail[1:]), len(code) - 1  # one dropped
+            edits += [(head + "{}" + tail[1:], len(code)), (head + tail[1:], len(code) - 1)]
+        for edit, length in edits:
+            if any(c.isdigit() for c in edit):  # it keeps its code's digit
+                yield f"(?i:{_pattern(edit, _TYPED)})"
+            elif "{}" in edit:  # a digit typed in place of a character or beside one
+                yield f"(?i:{_pattern(edit, _TYPED_DIGIT)})"
+            if not has_digit and length >= _SHORTEST_WORD_MISS and at >= _KEPT_BY_WORD_MISS:
+                typed = _pattern(edit, word)
+                yield typed if capitals else f"(?i:{typed})"
+
+
+def _pattern(edit: str, typed: str) -> str:
+    """Return the pattern of a near miss ``edit``: its text, with ``typed`` at ``{}``."""
+    return typed.join(re.escape(part) for part in edit.split("{}"))
 
 
 @functools.cache
@@ -155,29 +205,45 @@ def _code_shapes() -> dict[str, re.Pattern[str]]:
     In a column of sex or yes/no values: a code of one character or one of a closed list
     of words. In a column whose codes hold a digit (or are one character): a code of the
     DfE form (:data:`_CODE`). In a column with a closed list of codes of letters
-    (ethnicity, abuse category, episode kind): a listed code or a near miss of one
-    (:func:`_listed`). Never any word: a name shifted into the column (``Smith``,
-    ``PATEL``, ``NG``, ``John Smith``) has none of these forms, unless it is a near miss
-    of a code of its column (``BOOTH`` of ``BOTH``).
+    (ethnicity, abuse category, episode kind, the CIN census disability): a listed code,
+    a near miss of one, or a word of the column's closed vocabulary (:func:`_listed`).
+    In every coded column: a placeholder (:data:`PLACEHOLDER_WORDS`). Never any other
+    word: a name shifted into the column (``Smith``, ``PATEL``, ``NG``, ``John Smith``)
+    has none of these forms, unless it is a near miss of a code of its column in
+    capitals (``BOOTH`` of ``BOTH``) or a word of its vocabulary (``Roma``).
+    The CIN census element ``Disabilities/Disability`` holds disability codes; the
+    contract's ``disability`` is yes/no.
     """
     # escalation.data imports this module, so the code lists are read on first use
-    from escalation.data.codes import CP_CATEGORIES, EPISODE_KINDS, ETHNICITIES
+    from escalation.data.codes import (
+        CP_CATEGORIES,
+        DISABILITIES,
+        EPISODE_KINDS,
+        ETHNICITIES,
+        EXTENDED_ETHNICITIES,
+    )
 
+    ethnic_words = [*EXTENDED_ETHNICITIES, *ETHNICITIES.values(), *EXTENDED_ETHNICITIES.values()]
+    factors = f"(?:{_CODE})(?:[;, ]+(?:{_CODE}))*"
     return {
         name: re.compile(shape)
         for shape, names in (
-            (_code_or_word(_ONE_CHARACTER, SEX_WORDS), ("sex", "gendercurrent", "gender")),
-            (_code_or_word(_ONE_CHARACTER, YES_NO_WORDS),
+            (_code_or_word(_ONE_CHARACTER, SEX_WORDS | PLACEHOLDER_WORDS),
+             ("sex", "gendercurrent", "gender")),
+            (_code_or_word(_ONE_CHARACTER, YES_NO_WORDS | PLACEHOLDER_WORDS),
              ("yes_no", "disability", "referralnfa", "icpcnotrequired", "uasc")),
-            (_CODE, ("source", "referralsource", "need", "primaryneedcode", "cin",
-                     "reason", "reasonforclosure", "legal_status", "ls", "place",
-                     "rec", "rne", "lea", "ceased")),
-            (_listed(ETHNICITIES), ("ethnicity", "ethnic")),
-            (_listed(CP_CATEGORIES),
+            (_code_or_word(_CODE, PLACEHOLDER_WORDS),
+             ("source", "referralsource", "need", "primaryneedcode", "cin", "reason",
+              "reasonforclosure", "legal_status", "ls", "place", "rec", "rne", "lea",
+              "ceased")),
+            (_listed(ETHNICITIES, [*ethnic_words, *PLACEHOLDER_WORDS]), ("ethnicity", "ethnic")),
+            (_listed(CP_CATEGORIES, [*CP_CATEGORIES.values(), *PLACEHOLDER_WORDS]),
              ("category", "initialcategoryofabuse", "latestcategoryofabuse")),
-            (_listed(EPISODE_KINDS), ("kind",)),
-            (f"(?:{_CODE})(?:[;, ]+(?:{_CODE}))*", ("factors", "assessmentfactors")),
-            (r"[0-9]{1,4}", ("year", "numberofpreviouscpp")),
+            (_listed(EPISODE_KINDS, KIND_WORDS | PLACEHOLDER_WORDS), ("kind",)),
+            (_listed(DISABILITIES, [*DISABILITIES.values(), *PLACEHOLDER_WORDS]),
+             ("disabilities/disability",)),
+            (_code_or_word(factors, PLACEHOLDER_WORDS), ("factors", "assessmentfactors")),
+            (_code_or_word("[0-9]{1,4}", PLACEHOLDER_WORDS), ("year", "numberofpreviouscpp")),
             # the name of a DfE collection in a CIN census file's header, which holds no
             # child's data: shown so that a file of another collection is recognised
             (r"[A-Z]{2,6}", ("collection",)),
@@ -196,18 +262,26 @@ def value_shape(column: str | None) -> re.Pattern[str] | None:
     of another form in such a column (an identifier or a birth date shifted into the
     column by a missing separator, a name shifted into a column of codes) is described,
     never echoed. A column with a closed list of codes of letters (ethnicity, abuse
-    category, episode kind) takes its listed codes and their near misses in any case
-    (``WBRT``, ``wbri``, ``cp_pln``), never any other word; a column whose codes hold a
-    digit takes a code with a digit (``1Z``, ``V9``), never a word of letters only
-    (``ZZ``, ``NG``); see :func:`_code_shapes`. Free-text and unknown columns have no
-    shape: their values are always described.
+    category, episode kind, the CIN census ``Disabilities/Disability``) takes its listed
+    codes in any case (``wbri``), their near misses (``WBRT``, ``cp_pln``) and the words
+    of its closed vocabulary (labels, published extended codes, known abbreviations:
+    ``White British``, ``WENG``, ``LAC``), never any other word; a column whose codes
+    hold a digit takes a code with a digit (``1Z``, ``V9``), never a word of letters only
+    (``NG``); every coded column takes a placeholder (``NULL``, ``N/A``, ``ZZ``); see
+    :func:`_code_shapes`. Free-text and unknown columns have no shape: their values are
+    always described.
 
     Examples
     --------
     >>> [bool(value_shape("ethnicity").fullmatch(v)) for v in ("WBRI", "WBRT", "PATEL")]
     [True, True, False]
-    >>> [bool(value_shape("source").fullmatch(v)) for v in ("1A", "1Z", "1a", "ZZ", "NG")]
-    [True, True, True, False, False]
+    >>> [bool(value_shape("source").fullmatch(v)) for v in ("1A", "1Z", "1a", "NG", "ZZ")]
+    [True, True, True, False, True]
+    >>> [bool(value_shape("ethnicity").fullmatch(v)) for v in ("WENG", "Alan", "ALAN", "NULL")]
+    [True, False, False, True]
+    >>> shape = value_shape("ChildCharacteristics/Disabilities/Disability")
+    >>> [bool(shape.fullmatch(v)) for v in ("MOB", "MOBL", "ADHD")]
+    [True, True, False]
     >>> bool(value_shape("disability").fullmatch("F000001"))
     False
     >>> value_shape("author_role") is None
@@ -217,6 +291,9 @@ def value_shape(column: str | None) -> re.Pattern[str] | None:
         return None
     name = field_name(column).strip().lower()
     shapes = _code_shapes()
+    element = "/".join(field_name(part) for part in column.rsplit("/", 2)[-2:]).strip().lower()
+    if element in shapes:  # an element named with its parent (Disabilities/Disability)
+        return shapes[element]
     if name in shapes:
         return shapes[name]
     if "date" in name or name in _DATE_COLUMNS or name.startswith(("mis_", "dob")):
