@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,9 +59,7 @@ from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
-
-if TYPE_CHECKING:
-    from escalation.timeline.spells import SpellData
+from escalation.timeline.spells import SpellData
 
 __all__ = [
     "CRUDE",
@@ -578,7 +576,7 @@ def _inputs(
     frame, covariates = spells_and_covariates(
         data, covariates, formula, function="estimate_effects"
     )
-    if design is None and frame is not data:  # a SpellData (a frame's "design" is a column)
+    if design is None and isinstance(data, SpellData):
         design = data.design
     if covariates is None and formula is None:
         raise DesignError(
