@@ -20,6 +20,7 @@ from escalation._vocabulary import covariates_apart, spells_of
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
+from escalation.timeline.spells import SpellData
 
 __all__ = ["Confounders", "confounders", "spells_and_covariates"]
 
@@ -133,6 +134,6 @@ def spells_and_covariates(
     ['x']
     """
     frame = spells_of(data, function=function)
-    if covariates is None and formula is None and frame is not data:  # a SpellData
+    if covariates is None and formula is None and isinstance(data, SpellData):
         covariates = data.model_covariates
     return frame, covariates

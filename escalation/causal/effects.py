@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,9 +59,7 @@ from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
-
-if TYPE_CHECKING:
-    from escalation.timeline.spells import SpellData
+from escalation.timeline.spells import SpellData
 
 __all__ = [
     "CRUDE",
@@ -207,8 +205,7 @@ def _estimate_all(
     arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
     config: _Config,
     *,
-    share_fitted_propensity: bool,
-    gformula_from_aipw: bool,
+    replicate: bool,
     propensity: FloatArray | None = None,
     warm: Nuisance | None = None,
     influence: bool = False,
@@ -230,16 +227,15 @@ def _estimate_all(
         Durations, event codes, treatment, coded confounders and treatment starts.
     config : _Config
         The estimators (the order of the output) and their settings.
-    share_fitted_propensity : bool
-        Hand a propensity model that ``ipw`` or ``aipw`` fitted to the other (a
-        replicate). The point estimates are given ``propensity`` (the model fitted for
-        the weights), and after separation (no ``propensity``) each fits it again, so
-        each still warns (the warnings a study counts are unchanged).
-    gformula_from_aipw : bool
-        With both ``gformula`` and ``aipw``, run ``aipw`` first and read the g-formula
-        off its pass (:attr:`EngineOutput.gformula`: the same outcome models, no pass of
-        its own; a replicate). Otherwise ``gformula`` makes its own pass with the outcome
-        models handed to it: the point estimate, the same to the last digit as
+    replicate : bool
+        A bootstrap replicate: the propensity model that ``ipw`` or ``aipw`` fits is
+        handed to the other, and with both ``gformula`` and ``aipw``, ``aipw`` runs first
+        and the g-formula is read off its pass (:attr:`EngineOutput.gformula`: the same
+        outcome models, no pass of its own). The point estimates (False) are given
+        ``propensity`` (the model fitted for the weights), and after separation (no
+        ``propensity``) each fits it again, so each still warns (the warnings a study
+        counts are unchanged); ``gformula`` makes its own pass with the outcome models
+        handed to it, the same to the last digit as
         :func:`~escalation.causal.estimate_curves` (AIPW's pass sums the rows in another
         order).
     propensity : numpy.ndarray, optional
@@ -256,7 +252,7 @@ def _estimate_all(
     """
     names = config.estimators
     distinct = None if rows is None else _distinct(rows)  # one resample, one set of counts
-    first = gformula_from_aipw and "gformula" in names and "aipw" in names
+    first = replicate and "gformula" in names and "aipw" in names
     done: dict[str, EngineOutput] = {}
     order = ["aipw", *(n for n in names if n != "aipw")] if first else list(names)
     for name in order:
@@ -276,7 +272,7 @@ def _estimate_all(
             propensity=propensity if name in _PROPENSITY_USERS else None,
             outcome=fitted[0] if name in _OUTCOME_USERS and fitted else None,
         )
-        if share_fitted_propensity and name in _PROPENSITY_USERS and propensity is None:
+        if replicate and name in _PROPENSITY_USERS and propensity is None:
             propensity = done[name].nuisance.propensity
     return {name: done[name] for name in names}
 
@@ -293,9 +289,7 @@ def _replicate(
     outcome models, fitted once), ``ipw`` and ``aipw`` share one propensity fit, started
     from ``warm`` (the fit to all the rows).
     """
-    outputs = _estimate_all(
-        rows, arrays, config, share_fitted_propensity=True, gformula_from_aipw=True, warm=warm
-    )
+    outputs = _estimate_all(rows, arrays, config, replicate=True, warm=warm)
     return np.concatenate([_flatten(out) for out in outputs.values()])
 
 
@@ -582,7 +576,7 @@ def _inputs(
     frame, covariates = spells_and_covariates(
         data, covariates, formula, function="estimate_effects"
     )
-    if design is None and frame is not data:  # a SpellData (a frame's "design" is a column)
+    if design is None and isinstance(data, SpellData):
         design = data.design
     if covariates is None and formula is None:
         raise DesignError(
@@ -852,8 +846,7 @@ def estimate_effects(
         None,
         arrays,
         config,
-        share_fitted_propensity=False,
-        gformula_from_aipw=False,
+        replicate=False,
         propensity=given,
         influence=n_boot == 0,
     )
@@ -865,7 +858,7 @@ def estimate_effects(
         # clusters are coded first, in the rows' own order: the same seed draws the same
         # families (hence the same rows) as on the unsorted rows.
         by_time = np.argsort(dur, kind="stable")
-        fitted = [points[e].nuisance.propensity for e in ("aipw", "ipw") if e in points]
+        fitted = [points[e].nuisance.propensity for e in _PROPENSITY_USERS if e in points]
         replicates = cluster_bootstrap(
             _replicate,
             _bootstrap_clusters(frame, cluster_ids if cluster is not None else None)[by_time],
@@ -971,7 +964,7 @@ def estimate_effects(
             )
     effects = pd.DataFrame(rows)
     competing_model = "covariates"
-    if any(n in ("gformula", "aipw") for n in names):
+    if any(n in _OUTCOME_USERS for n in names):
         deaths, columns = int((ev >= 2).sum()), x.shape[1] + 1
         if 0 < deaths < 5 * columns:
             # As curves._competing_cox does: too few competing events for the covariates.

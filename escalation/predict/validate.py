@@ -909,8 +909,14 @@ class _ScoreInputs:
     has_curve: bool
 
 
-def _score_rows(rows: npt.NDArray[np.int64] | slice, inputs: _ScoreInputs) -> dict[str, float]:
-    """Return every metric of the predictions on ``rows`` (one bootstrap sample)."""
+def _metrics_of_sample(
+    rows: npt.NDArray[np.int64] | slice, inputs: _ScoreInputs
+) -> dict[str, float]:
+    """Return every metric of the predictions on ``rows`` (a bootstrap sample, or all).
+
+    :func:`~escalation.predict.metrics.score_risks` and the integrated Brier score; the
+    statistic the bootstrap of :func:`_metric_table` resamples.
+    """
     out = score_risks(
         inputs.duration[rows],
         inputs.event[rows],
@@ -961,9 +967,13 @@ def _metric_table(
         competing=competing,
         has_curve=bool(np.isfinite(matrix).all()),
     )
-    point = _score_rows(slice(None), inputs)
+    point = _metrics_of_sample(slice(None), inputs)
     draws = run_batched(
-        _score_rows, replicates, args=(inputs,), n_jobs=n_jobs, description=f"{label}: bootstrap"
+        _metrics_of_sample,
+        replicates,
+        args=(inputs,),
+        n_jobs=n_jobs,
+        description=f"{label}: bootstrap",
     )
     records = []
     for metric, estimate in point.items():
