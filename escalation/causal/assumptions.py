@@ -21,7 +21,7 @@ import pandas as pd
 
 from escalation._vocabulary import spells_of
 from escalation.advice import Advice, Check
-from escalation.causal.effects import _OUTCOME_USERS
+from escalation.causal.curves import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import EscalationError, StatisticalWarning
 from escalation.survival.assumptions import EVENTS_PER_COEFFICIENT, ph_checks
 from escalation.timeline.labels import covariate_label
@@ -117,7 +117,7 @@ def _sparse(fit: EffectsResult) -> Check:
 
 
 def _hazards(fit: EffectsResult, frame: pd.DataFrame | None) -> list[Check]:
-    if not set(_OUTCOME_USERS) & set(fit.settings["estimators"]):
+    if not set(OUTCOME_MODEL_ESTIMATORS) & set(fit.settings["estimators"]):
         return []
     if frame is None:
         return [

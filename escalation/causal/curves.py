@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -94,6 +94,11 @@ TARGETS: dict[str, tuple[WeightEstimand, ...]] = {
     "gformula": ("ate", "att"),
     "aipw": ("ate", "att"),
 }
+#: The estimators that use the propensity model, and those that use the cause-specific
+#: Cox models of escalation and of competing events (the outcome models): each model is
+#: fitted once and handed to the others (``estimate_effects``).
+PROPENSITY_MODEL_ESTIMATORS: Final = ("ipw", "aipw")
+OUTCOME_MODEL_ESTIMATORS: Final = ("gformula", "aipw")
 
 
 @dataclass(frozen=True)
@@ -467,7 +472,7 @@ def run_estimator(
             None,
             Nuisance(propensity=prop),
         )
-    if method not in ("gformula", "aipw"):
+    if method not in OUTCOME_MODEL_ESTIMATORS:
         raise DesignError(f"estimator {method!r} is not one of {CURVE_ESTIMATORS}")
     xa = np.column_stack([a.astype(float), x])
     if outcome is not None and outcome.cause is not None:

@@ -34,6 +34,8 @@ from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_err
 from escalation.causal.clone import run_ccw
 from escalation.causal.curves import (
     CRUDE,
+    OUTCOME_MODEL_ESTIMATORS,
+    PROPENSITY_MODEL_ESTIMATORS,
     TARGETS,
     EngineOutput,
     Nuisance,
@@ -194,12 +196,6 @@ def _flatten(out: EngineOutput) -> FloatArray:
     return np.concatenate([out.risk.ravel(), out.rmst.ravel()])
 
 
-#: Estimators that use the propensity model; estimators that use the cause-specific Cox
-#: models of escalation and of competing events (the outcome models).
-_PROPENSITY_USERS = ("ipw", "aipw")
-_OUTCOME_USERS = ("gformula", "aipw")
-
-
 def _estimate_all(
     rows: npt.NDArray[np.int64] | None,
     arrays: tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray, FloatArray],
@@ -260,7 +256,7 @@ def _estimate_all(
         if companion is not None:
             done[name] = companion
             continue
-        fitted = [done[o].nuisance for o in _OUTCOME_USERS if o in done]
+        fitted = [done[o].nuisance for o in OUTCOME_MODEL_ESTIMATORS if o in done]
         done[name] = _run(
             name,
             rows,
@@ -269,10 +265,10 @@ def _estimate_all(
             influence=influence and name == "aipw",
             warm=warm,
             distinct=distinct,
-            propensity=propensity if name in _PROPENSITY_USERS else None,
-            outcome=fitted[0] if name in _OUTCOME_USERS and fitted else None,
+            propensity=propensity if name in PROPENSITY_MODEL_ESTIMATORS else None,
+            outcome=fitted[0] if name in OUTCOME_MODEL_ESTIMATORS and fitted else None,
         )
-        if replicate and name in _PROPENSITY_USERS and propensity is None:
+        if replicate and name in PROPENSITY_MODEL_ESTIMATORS and propensity is None:
             propensity = done[name].nuisance.propensity
     return {name: done[name] for name in names}
 
@@ -858,7 +854,7 @@ def estimate_effects(
         # clusters are coded first, in the rows' own order: the same seed draws the same
         # families (hence the same rows) as on the unsorted rows.
         by_time = np.argsort(dur, kind="stable")
-        fitted = [points[e].nuisance.propensity for e in _PROPENSITY_USERS if e in points]
+        fitted = [points[e].nuisance.propensity for e in PROPENSITY_MODEL_ESTIMATORS if e in points]
         replicates = cluster_bootstrap(
             _replicate,
             _bootstrap_clusters(frame, cluster_ids if cluster is not None else None)[by_time],
@@ -964,7 +960,7 @@ def estimate_effects(
             )
     effects = pd.DataFrame(rows)
     competing_model = "covariates"
-    if any(n in _OUTCOME_USERS for n in names):
+    if any(n in OUTCOME_MODEL_ESTIMATORS for n in names):
         deaths, columns = int((ev >= 2).sum()), x.shape[1] + 1
         if 0 < deaths < 5 * columns:
             # As curves._competing_cox does: too few competing events for the covariates.
