@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation import default_design, simulate_local_authority
+from escalation import SimulatedLocalAuthority, default_design, simulate_local_authority
 from escalation.causal import (
     clone_censor_weight,
     estimate_curves,
@@ -55,11 +55,13 @@ from escalation.causal import (
 from escalation.causal.effects import EffectsResult
 from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.causal.policy import policy_scores
+from escalation.data.simulator import GroundTruth, simulate_local_authorities
+from escalation.data.simulator.authorities import AuthoritiesTruth
 from escalation.disclosure import spell_records
 from escalation.errors import DesignError
 from escalation.federated import profile_cox
 from escalation.pipeline import numbers_at_risk
-from escalation.policy import evaluate_policies, learn_rules, policy_groups
+from escalation.policy import LearnedRules, evaluate_policies, learn_rules, policy_groups
 from escalation.predict import (
     fairness_groups,
     fairness_table,
@@ -95,8 +97,12 @@ def spells() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def data() -> SpellData:
-    sim = simulate_local_authority(400, seed=1)
+def sim() -> SimulatedLocalAuthority:
+    return simulate_local_authority(400, seed=1)
+
+
+@pytest.fixture(scope="module")
+def data(sim: SimulatedLocalAuthority) -> SpellData:
     return build_spells(sim.history, default_design())
 
 
@@ -253,7 +259,23 @@ def _effects() -> EffectsResult:
     return estimate_effects(frame, covariates=["x"], horizons=[100], bootstrap=0)
 
 
-#: Every public entry point that reads spells, called with the ``data`` given.
+@cache
+def _truth() -> GroundTruth:
+    """A simulation's truth, whose methods are given the wrong data."""
+    return simulate_local_authority(50, seed=2).truth
+
+
+@cache
+def _rules() -> LearnedRules:
+    """Rules to apply to the wrong data (fixed rules only: nothing to learn)."""
+    return learn_rules(FEW_SPELLS, covariates=["x"], capacity=0.5, horizon=30, rules=["everyone"])
+
+
+#: Truth of several authorities (none: the data are refused before it is read).
+_AUTHORITIES = AuthoritiesTruth({}, pd.DataFrame())
+
+#: Every public entry point that reads spells, called with the ``data`` given (a
+#: method by the name it gives in its errors).
 SPELL_READERS: dict[str, Callable[[Any], object]] = {
     "fit_cox": lambda d: fit_cox(d, ["x"]),
     "fit_aft": lambda d: fit_aft(d, ["x"]),
@@ -295,6 +317,12 @@ SPELL_READERS: dict[str, Callable[[Any], object]] = {
     "spell_records": spell_records,
     "learn_rules": lambda d: learn_rules(d, covariates=["x"], capacity=0.5, horizon=30),
     "numbers_at_risk": lambda d: numbers_at_risk(d, [0, 30]),
+    "LearnedRules.apply": lambda d: _rules().apply(d),
+    "GroundTruth.marginal_risks": lambda d: _truth().marginal_risks(d),
+    "GroundTruth.policy_values": lambda d: _truth().policy_values(d, {"everyone": [1, 1]}),
+    "AuthoritiesTruth.by_authority": _AUTHORITIES.by_authority,
+    "AuthoritiesTruth.pooled": _AUTHORITIES.pooled,
+    "AuthoritiesTruth.mean_effect": _AUTHORITIES.mean_effect,
 }
 
 #: Public entry points that need a SpellData (its design, or its link to the case
@@ -325,6 +353,11 @@ NOT_SPELL_READERS = {
     "plot_zip": "a simulation study's table of replications",
     "check_complete": "any table a formula is evaluated on (e.g. one row per interval)",
     "covariate_matrix": "any table of covariates to code (spells, profiles, new rows)",
+    "CovariateCoding.learn": "any table of covariates to code (spells, profiles, new rows)",
+    "CovariateCoding.apply": "any table of covariates to code (spells, profiles, new rows)",
+    "FormulaCoding.learn": "any table of covariates to code (spells, profiles, new rows)",
+    "FormulaCoding.apply": "any table of covariates to code (spells, profiles, new rows)",
+    "LikelihoodProfile.from_frame": "a likelihood profile's own table, read back",
 }
 
 NOT_SPELLS = pytest.mark.parametrize(
@@ -388,24 +421,42 @@ def test_data_neither_spell_data_nor_transitions_is_refused_naming_the_function(
         TRANSITION_READERS[function](data)
 
 
+def _takes_data(function: Callable[..., object]) -> bool:
+    """Whether the first argument (after ``self`` or ``cls``) is data, frame or spells."""
+    names = [p for p in inspect.signature(function).parameters if p not in ("self", "cls")]
+    return bool(names) and names[0] in ("data", "frame", "spells")
+
+
 def _entry_points_taking_data() -> dict[str, str]:
-    """Every public function whose first argument is ``data``, ``frame`` or ``spells``."""
+    """Every public function and method whose first argument is ``data``, ``frame`` or
+    ``spells``, by name (``Class.method`` for a method) and where it is."""
     found = {}
     for package, name, obj in public_names():
-        if inspect.isfunction(obj):
-            first = next(iter(inspect.signature(obj).parameters), None)
-            if first in ("data", "frame", "spells"):
-                found[name] = f"{package}.{name}"
+        if inspect.isfunction(obj) and _takes_data(obj):
+            found[name] = f"{package}.{name}"
+        elif inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                method = getattr(member, "__func__", member)
+                if inspect.isfunction(method) and not attr.startswith("_") and _takes_data(method):
+                    found[f"{name}.{attr}"] = f"{package}.{name}.{attr}"
     return found
+
+
+def _checked(name: str) -> bool:
+    """Whether ``name`` is called with bad data above (a method may name itself alone)."""
+    readers = {*SPELL_READERS, *SPELL_DATA_READERS, *TRANSITION_READERS}
+    return name in readers or name.rsplit(".", 1)[-1] in readers
 
 
 def test_every_entry_point_taking_data_is_checked_with_bad_data_or_exempted() -> None:
     """A new entry point is either called above with bad data or exempted with a reason."""
     found = _entry_points_taking_data()
-    checked = {*SPELL_READERS, *SPELL_DATA_READERS, *TRANSITION_READERS}
-    assert not checked & set(NOT_SPELL_READERS)
-    unlisted = sorted(where for name, where in found.items() if name not in checked)
-    unlisted = [where for where in unlisted if where.rsplit(".", 1)[1] not in NOT_SPELL_READERS]
+    assert not [name for name in NOT_SPELL_READERS if _checked(name)]
+    unlisted = sorted(
+        where
+        for name, where in found.items()
+        if not _checked(name) and name not in NOT_SPELL_READERS
+    )
     assert not unlisted, (
         f"{unlisted}: add each to SPELL_READERS (it takes spells: spells_of), "
         "SPELL_DATA_READERS (it needs a SpellData: spell_data_of) or, with the reason, to "
@@ -414,6 +465,7 @@ def test_every_entry_point_taking_data_is_checked_with_bad_data_or_exempted() ->
     assert not set(NOT_SPELL_READERS) - set(found), "an exemption names no entry point"
     # the walk finds the readers (it cannot pass by finding nothing)
     assert {"fit_cox", "fairness_table", "evaluate_policies", "state_occupation"} <= set(found)
+    assert {"EffectsResult.check_assumptions", "LearnedRules.apply"} <= set(found)
     assert not {*SPELL_DATA_READERS, *TRANSITION_READERS} - set(found)
 
 
@@ -509,3 +561,48 @@ def test_learn_rules_takes_spell_data_and_frames_alike(data: SpellData) -> None:
     assert given.flags.keys() == frame.flags.keys() == {"everyone", "risk_cox"}
     for rule, flags in given.flags.items():
         np.testing.assert_array_equal(flags, frame.flags[rule])
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_rules_apply_to_spell_data_and_frames_alike(data: SpellData) -> None:
+    """``LearnedRules.apply`` read a data frame only (a SpellData: no 'reset_index')."""
+    rules = learn_rules(
+        data,
+        covariates=["age", "prior_referrals"],
+        capacity=0.3,
+        horizon=180,
+        rules=("risk",),
+        cross_fit=False,
+        n_jobs=1,
+    )
+    given, frame = rules.apply(data), rules.apply(data.spells)
+    assert given.keys() == frame.keys() == {"risk_cox"}
+    np.testing.assert_array_equal(given["risk_cox"], frame["risk_cox"])
+    assert 0 < given["risk_cox"].sum() < len(data.spells)  # some flagged, not all
+
+
+def test_the_truth_takes_spell_data_and_frames_alike(
+    sim: SimulatedLocalAuthority, data: SpellData
+) -> None:
+    """The simulator's truth read a data frame only (a SpellData: "not subscriptable")."""
+    index = data.spells[data.spells["child_id"].isin(sim.truth.spell_risks["child_id"])]
+    chosen = replace(data, spells=index)
+    for estimand in ("ate", "att"):
+        pd.testing.assert_frame_equal(
+            sim.truth.marginal_risks(chosen, estimand=estimand),
+            sim.truth.marginal_risks(chosen.spells, estimand=estimand),
+        )
+    flags = {"first half": (np.arange(len(index)) < len(index) // 2).astype(float)}
+    pd.testing.assert_frame_equal(
+        sim.truth.policy_values(chosen, flags), sim.truth.policy_values(chosen.spells, flags)
+    )
+    sims = simulate_local_authorities(2, n_children=300, seed=4)
+    pooled = build_spells(sims.history, default_design())
+    pooled = replace(
+        pooled,
+        spells=pooled.spells[pooled.spells["child_id"].isin(sims.truth.spell_risks["child_id"])],
+    )
+    for method in ("by_authority", "pooled", "mean_effect"):
+        given = getattr(sims.truth, method)(pooled)
+        pd.testing.assert_frame_equal(given, getattr(sims.truth, method)(pooled.spells))
+        assert len(given)

@@ -128,8 +128,10 @@ class LearnedRules:
             )
         return dict(self.flags)
 
-    def apply(self, spells: pd.DataFrame) -> dict[str, FloatArray]:
+    def apply(self, spells: SpellData | pd.DataFrame) -> dict[str, FloatArray]:
         """Flag new decision points (another period or authority) with the deployable rules.
+
+        ``spells`` is a :class:`~escalation.timeline.SpellData` or a data frame of spells.
 
         The rules learned on every family (``deployable=True``) are applied unchanged:
         the same models and the same cut-offs, so the share flagged may differ from the
@@ -143,9 +145,9 @@ class LearnedRules:
         DesignError
             When the rules were learned with ``deployable=False``.
         """
+        frame = spells_of(spells, function="LearnedRules.apply").reset_index(drop=True)
         if "coding" not in self.backend:
             raise DesignError("these rules were learned with deployable=False: nothing to apply")
-        frame = spells.reset_index(drop=True)
         # build_spells writes a factor_<code> flag only for factors some child has: one
         # the learning spells had and these lack is a factor no child here has (0).
         absent = [
