@@ -14,14 +14,15 @@ pandas DataFrame" without naming themselves; ``estimate_effects`` took a data fr
 column named ``design`` for the study design.
 
 A review found more: ``fairness_table``, ``fairness_groups``, ``policy_groups``,
-``grouped_folds``, ``temporal_split``, ``spell_records`` and ``learn_rules`` read a data
-frame only (a ``SpellData`` failed with an ``AttributeError`` or ``TypeError``, a list with
+``grouped_folds``, ``temporal_split``, ``spell_records``, ``learn_rules``,
+``LearnedRules.apply`` and the simulator's truth (``GroundTruth.marginal_risks``, ...) read a
+data frame only (a ``SpellData`` failed with an ``AttributeError`` or ``TypeError``, a list with
 a bare ``TypeError``); ``evaluate_policies`` and ``validate_risk_models`` need a
 ``SpellData`` and failed on a frame with "no attribute 'design'"; ``state_occupation`` and
 ``transition_probabilities`` refused a list without naming themselves. The hand list of
-readers below missed them all: the walk of the public API now finds every function whose
-first argument is ``data``, ``frame`` or ``spells``, and each must be called here with bad
-data or exempted with its reason.
+readers below missed them all: the walk of the public API now finds every function and
+method whose first argument is ``data``, ``frame`` or ``spells``, and each must be called
+here with bad data or exempted with its reason.
 """
 
 from __future__ import annotations
