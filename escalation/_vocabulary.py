@@ -11,12 +11,15 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
 from escalation.errors import DesignError
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "AUTO",
@@ -26,9 +29,11 @@ __all__ = [
     "covariates_apart",
     "design_cluster",
     "moved_names",
+    "not_data",
     "refuse_repeats",
     "resolve_cluster",
     "spare_column",
+    "spell_data_of",
     "spells_of",
     "warn_deprecated",
     "weights_column",
@@ -196,9 +201,55 @@ def spells_of(data: object, *, function: str) -> pd.DataFrame:
         return data.spells
     if isinstance(data, pd.DataFrame):
         return data
-    raise DesignError(
-        f"{function}: data must be a SpellData or a pandas DataFrame of spells, got "
+    raise not_data(data, function=function)
+
+
+def not_data(data: object, *, function: str, table: str = "spells") -> DesignError:
+    """Return the error for ``data`` that is neither a SpellData nor a data frame.
+
+    ``table`` says what a data frame given instead must hold (``"spells"``, or e.g. the
+    transitions of a multi-state model). One wording for every entry point.
+
+    Examples
+    --------
+    >>> print(not_data([1, 2], function="fit_cox"))
+    fit_cox: data must be a SpellData or a pandas DataFrame of spells, got list
+    """
+    return DesignError(
+        f"{function}: data must be a SpellData or a pandas DataFrame of {table}, got "
         f"{type(data).__name__}"
+    )
+
+
+def spell_data_of(
+    data: object, *, function: str, uses: str = "its design and case history"
+) -> SpellData:
+    """Return ``data``, a :class:`~escalation.timeline.SpellData`, or refuse it.
+
+    For the entry points that need more than a table of spells: the design the spells
+    were built with, or their link to the case history. ``uses`` says what of it.
+
+    Raises
+    ------
+    DesignError
+        When ``data`` is anything else (a data frame of spells included), naming the
+        function, what it needs and how to make it.
+
+    Examples
+    --------
+    >>> spell_data_of(pd.DataFrame(), function="evaluate_policies", uses="its design")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: evaluate_policies needs a SpellData (its design), got \
+DataFrame; make one with build_spells(history, design)
+    """
+    from escalation.timeline.spells import SpellData
+
+    if isinstance(data, SpellData):
+        return data
+    raise DesignError(
+        f"{function} needs a SpellData ({uses}), got {type(data).__name__}; make one with "
+        "build_spells(history, design)"
     )
 
 

@@ -54,7 +54,7 @@ import pandas as pd
 from rich.markup import escape
 
 from escalation import __version__
-from escalation._vocabulary import warn_deprecated
+from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
 from escalation.core.kernels import compile_ahead
@@ -473,8 +473,10 @@ class _SkipStageError(Exception):
     """A stage cannot run (its module is not available yet, or nothing can be shown)."""
 
 
-def numbers_at_risk(spells: pd.DataFrame, times: list[float]) -> pd.DataFrame:
+def numbers_at_risk(spells: SpellData | pd.DataFrame, times: list[float]) -> pd.DataFrame:
     """Return ``time, group, at_risk, events, censored`` by treatment arm.
+
+    ``spells`` is a :class:`~escalation.timeline.SpellData` or a data frame of spells.
 
     ``at_risk``: spells with follow-up >= time; ``events`` and ``censored``: escalations
     and censored spells by that time (cumulative), as ggsurvfit's risk table.
@@ -486,6 +488,7 @@ def numbers_at_risk(spells: pd.DataFrame, times: list[float]) -> pd.DataFrame:
     >>> numbers_at_risk(spells, [0, 10])[["at_risk", "events", "censored"]].values.tolist()
     [[1, 0, 0], [0, 1, 0], [2, 0, 0], [2, 0, 1]]
     """
+    spells = spells_of(spells, function="numbers_at_risk")
     rows = []
     has_event = "event" in spells.columns
     for value in (1, 0):

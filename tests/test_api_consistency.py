@@ -12,10 +12,22 @@ them by duck typing too and reported a list as a proportional-hazards check "not
 checked"; ``fit_fine_gray`` and ``fit_cause_specific`` said "expected SpellData or a
 pandas DataFrame" without naming themselves; ``estimate_effects`` took a data frame's
 column named ``design`` for the study design.
+
+A review found more: ``fairness_table``, ``fairness_groups``, ``policy_groups``,
+``grouped_folds``, ``temporal_split``, ``spell_records``, ``learn_rules``,
+``LearnedRules.apply`` and the simulator's truth (``GroundTruth.marginal_risks``, ...) read a
+data frame only (a ``SpellData`` failed with an ``AttributeError`` or ``TypeError``, a list with
+a bare ``TypeError``); ``evaluate_policies`` and ``validate_risk_models`` need a
+``SpellData`` and failed on a frame with "no attribute 'design'"; ``state_occupation`` and
+``transition_probabilities`` refused a list without naming themselves. The hand list of
+readers below missed them all: the walk of the public API now finds every function and
+method whose first argument is ``data``, ``frame`` or ``spells``, and each must be called
+here with bad data or exempted with its reason.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,7 +40,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation import default_design, simulate_local_authority
+from escalation import SimulatedLocalAuthority, default_design, simulate_local_authority
 from escalation.causal import (
     clone_censor_weight,
     estimate_curves,
@@ -44,8 +56,20 @@ from escalation.causal import (
 from escalation.causal.effects import EffectsResult
 from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.causal.policy import policy_scores
+from escalation.data.simulator import GroundTruth, simulate_local_authorities
+from escalation.data.simulator.authorities import AuthoritiesTruth
+from escalation.disclosure import spell_records
 from escalation.errors import DesignError
 from escalation.federated import profile_cox
+from escalation.pipeline import numbers_at_risk
+from escalation.policy import LearnedRules, evaluate_policies, learn_rules, policy_groups
+from escalation.predict import (
+    fairness_groups,
+    fairness_table,
+    grouped_folds,
+    temporal_split,
+    validate_risk_models,
+)
 from escalation.survival import (
     aalen_johansen,
     fit_aft,
@@ -56,9 +80,13 @@ from escalation.survival import (
     kaplan_meier,
     logrank_test,
     nelson_aalen,
+    pathway_transitions,
     rmst,
+    state_occupation,
+    transition_probabilities,
 )
-from escalation.timeline import SpellData, build_spells
+from escalation.timeline import SpellData, build_spells, counting_process, landmark
+from tests.public_api import public_names
 
 SPELLS = Path(__file__).resolve().parent / "reference" / "survival" / "spells.csv"
 COVARIATES = ["x1", "x2", "x3"]
@@ -70,8 +98,12 @@ def spells() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def data() -> SpellData:
-    sim = simulate_local_authority(400, seed=1)
+def sim() -> SimulatedLocalAuthority:
+    return simulate_local_authority(400, seed=1)
+
+
+@pytest.fixture(scope="module")
+def data(sim: SimulatedLocalAuthority) -> SpellData:
     return build_spells(sim.history, default_design())
 
 
@@ -228,7 +260,23 @@ def _effects() -> EffectsResult:
     return estimate_effects(frame, covariates=["x"], horizons=[100], bootstrap=0)
 
 
-#: Every public entry point that reads spells, called with the ``data`` given.
+@cache
+def _truth() -> GroundTruth:
+    """A simulation's truth, whose methods are given the wrong data."""
+    return simulate_local_authority(50, seed=2).truth
+
+
+@cache
+def _rules() -> LearnedRules:
+    """Rules to apply to the wrong data (fixed rules only: nothing to learn)."""
+    return learn_rules(FEW_SPELLS, covariates=["x"], capacity=0.5, horizon=30, rules=["everyone"])
+
+
+#: Truth of several authorities (none: the data are refused before it is read).
+_AUTHORITIES = AuthoritiesTruth({}, pd.DataFrame())
+
+#: Every public entry point that reads spells, called with the ``data`` given (a
+#: method by the name it gives in its errors).
 SPELL_READERS: dict[str, Callable[[Any], object]] = {
     "fit_cox": lambda d: fit_cox(d, ["x"]),
     "fit_aft": lambda d: fit_aft(d, ["x"]),
@@ -262,6 +310,55 @@ SPELL_READERS: dict[str, Callable[[Any], object]] = {
     "profile_cox": profile_cox,
     "check_assumptions": lambda d: _effects().check_assumptions(d),
     "policy_scores": lambda d: policy_scores(d, covariates=["x"], horizons=[30]),
+    "fairness_table": lambda d: fairness_table(d, [0.1, 0.2], 30, bootstrap=0),
+    "fairness_groups": fairness_groups,
+    "policy_groups": policy_groups,
+    "grouped_folds": grouped_folds,
+    "temporal_split": temporal_split,
+    "spell_records": spell_records,
+    "learn_rules": lambda d: learn_rules(d, covariates=["x"], capacity=0.5, horizon=30),
+    "numbers_at_risk": lambda d: numbers_at_risk(d, [0, 30]),
+    "LearnedRules.apply": lambda d: _rules().apply(d),
+    "GroundTruth.marginal_risks": lambda d: _truth().marginal_risks(d),
+    "GroundTruth.policy_values": lambda d: _truth().policy_values(d, {"everyone": [1, 1]}),
+    "AuthoritiesTruth.by_authority": _AUTHORITIES.by_authority,
+    "AuthoritiesTruth.pooled": _AUTHORITIES.pooled,
+    "AuthoritiesTruth.mean_effect": _AUTHORITIES.mean_effect,
+}
+
+#: Public entry points that need a SpellData (its design, or its link to the case
+#: history), not just a table of spells: a data frame is refused too.
+SPELL_DATA_READERS: dict[str, Callable[[Any], object]] = {
+    "evaluate_policies": evaluate_policies,
+    "validate_risk_models": validate_risk_models,
+    "pathway_transitions": pathway_transitions,
+    "counting_process": counting_process,
+    "landmark": lambda d: landmark(d, at=30),
+}
+
+#: Public entry points that take a SpellData or a data frame of transitions (not spells).
+TRANSITION_READERS: dict[str, Callable[[Any], object]] = {
+    "state_occupation": state_occupation,
+    "transition_probabilities": transition_probabilities,
+}
+
+#: Public functions whose first argument is called data, frame or spells but that read
+#: some other table, and why (the walk below requires a reason for each).
+NOT_SPELL_READERS = {
+    "count_labels": "a disclosed table of counts, shown as a figure's labels",
+    "disclose_table": "any table of counts to put under disclosure control",
+    "disclose_metric_counts": "a table of a risk model's metrics, not spells",
+    "disclose_operating_metrics": "a table of a risk model's metrics, not spells",
+    "disclose_model": "a model's table of estimates, not spells",
+    "microaggregate": "any record-level table (e.g. a figure's points) to aggregate",
+    "plot_zip": "a simulation study's table of replications",
+    "check_complete": "any table a formula is evaluated on (e.g. one row per interval)",
+    "covariate_matrix": "any table of covariates to code (spells, profiles, new rows)",
+    "CovariateCoding.learn": "any table of covariates to code (spells, profiles, new rows)",
+    "CovariateCoding.apply": "any table of covariates to code (spells, profiles, new rows)",
+    "FormulaCoding.learn": "any table of covariates to code (spells, profiles, new rows)",
+    "FormulaCoding.apply": "any table of covariates to code (spells, profiles, new rows)",
+    "LikelihoodProfile.from_frame": "a likelihood profile's own table, read back",
 }
 
 NOT_SPELLS = pytest.mark.parametrize(
@@ -291,6 +388,86 @@ def test_data_neither_spell_data_nor_a_frame_is_refused_naming_the_function(
     expected = f"{function}: {_refusal(data)}"
     with pytest.raises(DesignError, match=f"^{re.escape(expected)}$"):
         SPELL_READERS[function](data)
+
+
+@pytest.mark.parametrize("function", SPELL_DATA_READERS)
+@pytest.mark.parametrize(
+    "data",
+    [FEW_SPELLS, [1, 2], FEW_SPELLS.to_numpy(), SimpleNamespace(spells=FEW_SPELLS)],
+    ids=["a frame of spells", "list", "array", "an object with spells"],
+)
+def test_a_spell_data_is_needed_and_anything_else_refused_naming_the_function(
+    function: str, data: object
+) -> None:
+    """Was: "'DataFrame' object has no attribute 'design'" (or '_context')."""
+    expected = (
+        rf"^{function} needs a SpellData \(its design[^)]*\), got {type(data).__name__}; "
+        r"make one with build_spells\(history, design\)$"
+    )
+    with pytest.raises(DesignError, match=expected):
+        SPELL_DATA_READERS[function](data)
+
+
+@pytest.mark.parametrize("function", TRANSITION_READERS)
+@NOT_SPELLS
+def test_data_neither_spell_data_nor_transitions_is_refused_naming_the_function(
+    function: str, data: object
+) -> None:
+    """Was: "expected SpellData or a transitions DataFrame, got list", without the name."""
+    expected = (
+        f"{function}: data must be a SpellData or a pandas DataFrame of transitions "
+        f"(spell_id, start, stop, from_state, to_state), got {type(data).__name__}"
+    )
+    with pytest.raises(DesignError, match=f"^{re.escape(expected)}$"):
+        TRANSITION_READERS[function](data)
+
+
+def _takes_data(function: Callable[..., object]) -> bool:
+    """Whether the first argument (after ``self`` or ``cls``) is data, frame or spells."""
+    names = [p for p in inspect.signature(function).parameters if p not in ("self", "cls")]
+    return bool(names) and names[0] in ("data", "frame", "spells")
+
+
+def _entry_points_taking_data() -> dict[str, str]:
+    """Every public function and method whose first argument is ``data``, ``frame`` or
+    ``spells``, by name (``Class.method`` for a method) and where it is."""
+    found = {}
+    for package, name, obj in public_names():
+        if inspect.isfunction(obj) and _takes_data(obj):
+            found[name] = f"{package}.{name}"
+        elif inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                method = getattr(member, "__func__", member)
+                if inspect.isfunction(method) and not attr.startswith("_") and _takes_data(method):
+                    found[f"{name}.{attr}"] = f"{package}.{name}.{attr}"
+    return found
+
+
+def _checked(name: str) -> bool:
+    """Whether ``name`` is called with bad data above (a method may name itself alone)."""
+    readers = {*SPELL_READERS, *SPELL_DATA_READERS, *TRANSITION_READERS}
+    return name in readers or name.rsplit(".", 1)[-1] in readers
+
+
+def test_every_entry_point_taking_data_is_checked_with_bad_data_or_exempted() -> None:
+    """A new entry point is either called above with bad data or exempted with a reason."""
+    found = _entry_points_taking_data()
+    assert not [name for name in NOT_SPELL_READERS if _checked(name)]
+    unlisted = sorted(
+        where
+        for name, where in found.items()
+        if not _checked(name) and name not in NOT_SPELL_READERS
+    )
+    assert not unlisted, (
+        f"{unlisted}: add each to SPELL_READERS (it takes spells: spells_of), "
+        "SPELL_DATA_READERS (it needs a SpellData: spell_data_of) or, with the reason, to "
+        "NOT_SPELL_READERS"
+    )
+    assert not set(NOT_SPELL_READERS) - set(found), "an exemption names no entry point"
+    # the walk finds the readers (it cannot pass by finding nothing)
+    assert {"fit_cox", "fairness_table", "evaluate_policies", "state_occupation"} <= set(found)
+    assert {"EffectsResult.check_assumptions", "LearnedRules.apply"} <= set(found)
+    assert not {*SPELL_DATA_READERS, *TRANSITION_READERS} - set(found)
 
 
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")  # immortal time
@@ -342,3 +519,91 @@ def test_a_column_named_design_is_not_the_study_design(data: SpellData) -> None:
         estimate_effects(spells.assign(design=1), **run).tidy(),
         estimate_effects(spells, **run).tidy(),
     )
+
+
+def test_the_predict_and_policy_helpers_take_spell_data_and_frames_alike(
+    data: SpellData,
+) -> None:
+    """They read a data frame only: a ``SpellData`` failed (no attribute 'index',
+    'columns', or "not subscriptable"); it now gives what its spells give."""
+    spells = data.spells
+    for function in (fairness_groups, policy_groups, spell_records):
+        pd.testing.assert_frame_equal(function(data), function(spells))
+    pd.testing.assert_frame_equal(
+        numbers_at_risk(data, [0, 180]), numbers_at_risk(spells, [0, 180])
+    )
+    for given, frame in zip(
+        [temporal_split(data), *grouped_folds(data, 3, seed=2)],
+        [temporal_split(spells), *grouped_folds(spells, 3, seed=2)],
+        strict=True,
+    ):
+        np.testing.assert_array_equal(given.train, frame.train)
+        np.testing.assert_array_equal(given.test, frame.test)
+    risk = spells["prior_referrals"].rank(pct=True).to_numpy()
+    run = dict(horizon=180, bootstrap=5, seed=3, min_n=5, min_events=1)
+    table = fairness_table(data, risk, **run)
+    pd.testing.assert_frame_equal(table, fairness_table(spells, risk, **run))
+    assert table["estimate"].notna().any()  # groups were scored, not all suppressed
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_learn_rules_takes_spell_data_and_frames_alike(data: SpellData) -> None:
+    """``learn_rules`` read a data frame only (a ``SpellData`` failed in the row order)."""
+    run = dict(
+        covariates=["age", "prior_referrals"],
+        capacity=0.3,
+        horizon=180,
+        rules=("everyone", "risk"),
+        folds=2,
+        deployable=False,
+        n_jobs=1,
+    )
+    given, frame = learn_rules(data, **run), learn_rules(data.spells, **run)
+    assert given.flags.keys() == frame.flags.keys() == {"everyone", "risk_cox"}
+    for rule, flags in given.flags.items():
+        np.testing.assert_array_equal(flags, frame.flags[rule])
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_rules_apply_to_spell_data_and_frames_alike(data: SpellData) -> None:
+    """``LearnedRules.apply`` read a data frame only (a SpellData: no 'reset_index')."""
+    rules = learn_rules(
+        data,
+        covariates=["age", "prior_referrals"],
+        capacity=0.3,
+        horizon=180,
+        rules=("risk",),
+        cross_fit=False,
+        n_jobs=1,
+    )
+    given, frame = rules.apply(data), rules.apply(data.spells)
+    assert given.keys() == frame.keys() == {"risk_cox"}
+    np.testing.assert_array_equal(given["risk_cox"], frame["risk_cox"])
+    assert 0 < given["risk_cox"].sum() < len(data.spells)  # some flagged, not all
+
+
+def test_the_truth_takes_spell_data_and_frames_alike(
+    sim: SimulatedLocalAuthority, data: SpellData
+) -> None:
+    """The simulator's truth read a data frame only (a SpellData: "not subscriptable")."""
+    index = data.spells[data.spells["child_id"].isin(sim.truth.spell_risks["child_id"])]
+    chosen = replace(data, spells=index)
+    for estimand in ("ate", "att"):
+        pd.testing.assert_frame_equal(
+            sim.truth.marginal_risks(chosen, estimand=estimand),
+            sim.truth.marginal_risks(chosen.spells, estimand=estimand),
+        )
+    flags = {"first half": (np.arange(len(index)) < len(index) // 2).astype(float)}
+    pd.testing.assert_frame_equal(
+        sim.truth.policy_values(chosen, flags), sim.truth.policy_values(chosen.spells, flags)
+    )
+    sims = simulate_local_authorities(2, n_children=300, seed=4)
+    pooled = build_spells(sims.history, default_design())
+    pooled = replace(
+        pooled,
+        spells=pooled.spells[pooled.spells["child_id"].isin(sims.truth.spell_risks["child_id"])],
+    )
+    for method in ("by_authority", "pooled", "mean_effect"):
+        given = getattr(sims.truth, method)(pooled)
+        pd.testing.assert_frame_equal(given, getattr(sims.truth, method)(pooled.spells))
+        assert len(given)

@@ -10,9 +10,7 @@ own names; ``cluster`` never defaults to a column; every model entry point that 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
-import pkgutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import pytest
 
 import escalation
+from tests.public_api import PACKAGES, public_names
 
 ENTRY_POINTS = ("fit_", "estimate_", "refute_", "clone_", "naive_", "ipw_")
 #: Packages whose ``__all__`` the walk reads, besides every subpackage found below.
@@ -41,36 +40,9 @@ LISTED = (
 )
 
 
-#: Subpackages that are not public API, and why.
-INTERNAL = {
-    "escalation.cli": "the command line; its interface is the commands, not Python names",
-    "escalation.core": "the numerical kernels beneath the public estimators (internal)",
-}
-
-
-def _public_modules() -> tuple[str, ...]:
-    """``escalation``, its public attribute modules and every public subpackage, walked."""
-    found = {"escalation", *(f"escalation.{name}" for name in escalation._SUBMODULES)}
-    for info in pkgutil.walk_packages(escalation.__path__, "escalation."):
-        private = any(part.startswith("_") for part in info.name.split("."))
-        if info.ispkg and not private and info.name not in INTERNAL:
-            found.add(info.name)
-    return tuple(sorted(found))
-
-
-PACKAGES = _public_modules()
-
-
-def _public() -> Iterator[tuple[str, str, Any]]:
-    for package in PACKAGES:
-        module = importlib.import_module(package)
-        for name in module.__all__:
-            yield package, name, getattr(module, name)
-
-
 def _callables() -> Iterator[tuple[str, Callable[..., Any]]]:
     seen: set[int] = set()
-    for package, name, obj in _public():
+    for package, name, obj in public_names():
         if id(obj) in seen:
             continue
         seen.add(id(obj))
@@ -94,7 +66,7 @@ def _parameters() -> Iterator[tuple[str, inspect.Parameter]]:
 def test_every_public_name_means_one_object() -> None:
     meaning: dict[str, tuple[str, Any]] = {}
     clashes = []
-    for package, name, obj in _public():
+    for package, name, obj in public_names():
         if name in meaning and meaning[name][1] is not obj:
             clashes.append(f"{name}: {meaning[name][0]} and {package}")
         meaning.setdefault(name, (package, obj))
@@ -168,7 +140,7 @@ def test_model_entry_points_take_formulas() -> None:
 
 def test_results_use_one_naming_scheme() -> None:
     wrong = []
-    for package, name, obj in _public():
+    for package, name, obj in public_names():
         if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
             for f in dataclasses.fields(obj):
                 if f.name in ("coef", "vcov", "naive_vcov"):

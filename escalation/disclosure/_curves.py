@@ -6,12 +6,13 @@ import math
 import warnings
 from collections.abc import Sequence
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import spells_of
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
@@ -20,15 +21,18 @@ from escalation.disclosure._counts import (
 )
 from escalation.disclosure._models import STAT_COLUMNS
 
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
-def spell_records(spells: pd.DataFrame) -> pd.DataFrame:
+
+def spell_records(spells: SpellData | pd.DataFrame) -> pd.DataFrame:
     """Return what the gate counts of each spell: arm, follow-up and how it ended.
 
     Parameters
     ----------
-    spells : pandas.DataFrame
-        ``treatment`` (0/1), ``duration`` and ``event`` (0 censored, 1 escalation, 2+
-        competing), e.g. ``SpellData.spells``.
+    spells : SpellData or pandas.DataFrame
+        A :class:`~escalation.timeline.SpellData` or a table of spells with ``treatment``
+        (0/1), ``duration`` and ``event`` (0 censored, 1 escalation, 2+ competing).
 
     Returns
     -------
@@ -42,6 +46,7 @@ def spell_records(spells: pd.DataFrame) -> pd.DataFrame:
     >>> spell_records(spells)[["group", "event", "ended"]].values.tolist()
     [['treated', 1, 1], ['untreated', 0, 1]]
     """
+    spells = spells_of(spells, function="spell_records")
     arm = spells["treatment"].astype(int).to_numpy()
     code = spells["event"].to_numpy()
     return pd.DataFrame(

@@ -50,13 +50,14 @@ not accounted for, which makes the interval a little optimistic).
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import spells_of
 from escalation.causal.heterogeneity import subgroup_levels, subgroup_sort_key
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import PolicyValueResult, proportion_interval
@@ -69,6 +70,9 @@ from escalation.disclosure import (
     round_std_error,
 )
 from escalation.predict.fairness import fairness_groups
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "GROUP_COLUMNS",
@@ -96,8 +100,10 @@ GROUP_COLUMNS: Final = (
 )
 
 
-def policy_groups(spells: pd.DataFrame) -> pd.DataFrame:
+def policy_groups(spells: SpellData | pd.DataFrame) -> pd.DataFrame:
     """Return each spell's group for every attribute present (same index).
+
+    ``spells`` is a :class:`~escalation.timeline.SpellData` or a data frame of spells.
 
     Sex, ethnicity, disability and deprivation as in
     :func:`escalation.predict.fairness.fairness_groups`; ``age`` in bands unborn, 0-4,
@@ -111,6 +117,7 @@ def policy_groups(spells: pd.DataFrame) -> pd.DataFrame:
     >>> policy_groups(spells).to_dict("list")
     {'sex': ['F', 'M'], 'age': ['unborn', '11-15'], 'unborn': ['yes', 'no']}
     """
+    spells = spells_of(spells, function="policy_groups")
     out = fairness_groups(spells)
     if "age" in spells:
         out["age"] = subgroup_levels(spells[["age"]])["age_band"].to_numpy()

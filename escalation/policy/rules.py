@@ -38,7 +38,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,7 @@ import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
-from escalation._vocabulary import refuse_repeats
+from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal.heterogeneity import (
     EffectModel,
     fit_effect_model,
@@ -59,6 +59,9 @@ from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
 from escalation.timeline.matrix import CovariateCoding
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = ["FIXED_RULES", "LearnedRules", "describe_tree", "learn_rules", "top_share"]
 
@@ -125,8 +128,10 @@ class LearnedRules:
             )
         return dict(self.flags)
 
-    def apply(self, spells: pd.DataFrame) -> dict[str, FloatArray]:
+    def apply(self, spells: SpellData | pd.DataFrame) -> dict[str, FloatArray]:
         """Flag new decision points (another period or authority) with the deployable rules.
+
+        ``spells`` is a :class:`~escalation.timeline.SpellData` or a data frame of spells.
 
         The rules learned on every family (``deployable=True``) are applied unchanged:
         the same models and the same cut-offs, so the share flagged may differ from the
@@ -140,9 +145,9 @@ class LearnedRules:
         DesignError
             When the rules were learned with ``deployable=False``.
         """
+        frame = spells_of(spells, function="LearnedRules.apply").reset_index(drop=True)
         if "coding" not in self.backend:
             raise DesignError("these rules were learned with deployable=False: nothing to apply")
-        frame = spells.reset_index(drop=True)
         # build_spells writes a factor_<code> flag only for factors some child has: one
         # the learning spells had and these lack is a factor no child here has (0).
         absent = [
@@ -337,7 +342,7 @@ def _fit_risk(kind: str, coding: CovariateCoding, train: pd.DataFrame, seed: int
 
 @one_blas_thread
 def learn_rules(
-    spells: pd.DataFrame,
+    spells: SpellData | pd.DataFrame,
     *,
     covariates: Sequence[str],
     capacity: float,
@@ -358,9 +363,9 @@ def learn_rules(
 
     Parameters
     ----------
-    spells : pandas.DataFrame
-        ``SpellData.spells`` (``spell_id``, ``family_id``, ``duration``, ``event``,
-        ``treatment`` and the covariates).
+    spells : SpellData or pandas.DataFrame
+        A :class:`~escalation.timeline.SpellData` or its ``spells`` (``spell_id``,
+        ``family_id``, ``duration``, ``event``, ``treatment`` and the covariates).
     covariates : sequence of str
         Baseline covariates the rules may use (e.g. ``SpellData.model_covariates``).
     capacity : float
@@ -424,6 +429,7 @@ def learn_rules(
     row order of ``spells``. The same spells give the same rules and the same flag for
     each spell whatever their row order or index.
     """
+    spells = spells_of(spells, function="learn_rules")
     unknown = [r for r in rules if r not in (*FIXED_RULES, *_LEARNED)]
     if unknown:
         raise DesignError(f"unknown rule(s) {unknown}; choose from {[*FIXED_RULES, *_LEARNED]}")

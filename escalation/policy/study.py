@@ -25,6 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import spell_data_of
 from escalation.causal.heterogeneity import EffectModel
 from escalation.causal.policy import (
     CURRENT_PRACTICE,
@@ -506,6 +507,7 @@ def evaluate_policies(
     matrices are small, so threads cost more than they gain, and the results do not depend
     on how many threads BLAS would otherwise use.
     """
+    data = spell_data_of(data, function="evaluate_policies", uses="its design")
     design = data.design if design is None else design
     if design.policy is None:
         raise DesignError(

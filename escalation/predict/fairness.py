@@ -29,12 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import spells_of
 from escalation.compute import run_batched
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.predict._inputs import prediction_arrays
@@ -48,6 +49,9 @@ from escalation.predict.metrics import (
     score_rows,
 )
 from escalation.predict.splits import family_groups
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "ATTRIBUTES",
@@ -85,8 +89,10 @@ def _ethnic_group(code: object) -> str:
     return _ETHNIC.get(text[:1], _NOT_KNOWN) if text not in {"REFU", "NOBT"} else _NOT_KNOWN
 
 
-def fairness_groups(spells: pd.DataFrame) -> pd.DataFrame:
+def fairness_groups(spells: SpellData | pd.DataFrame) -> pd.DataFrame:
     """Return the group of each spell for every attribute present (same index).
+
+    ``spells`` is a :class:`~escalation.timeline.SpellData` or a data frame of spells.
 
     Examples
     --------
@@ -97,6 +103,7 @@ def fairness_groups(spells: pd.DataFrame) -> pd.DataFrame:
      'disability': ['yes', 'no', 'missing'],
      'deprivation': ['Q1 (most deprived)', 'Q3', 'Q5 (least deprived)']}
     """
+    spells = spells_of(spells, function="fairness_groups")
     out = pd.DataFrame(index=spells.index)
     if "ethnicity" in spells:
         out["ethnicity"] = [_ethnic_group(v) for v in spells["ethnicity"].astype(object)]
@@ -430,7 +437,7 @@ def _group_table(
 
 
 def fairness_table(
-    spells: pd.DataFrame,
+    spells: SpellData | pd.DataFrame,
     risk: npt.ArrayLike,
     horizon: float,
     *,
@@ -451,9 +458,9 @@ def fairness_table(
 
     Parameters
     ----------
-    spells : pandas.DataFrame
+    spells : SpellData or pandas.DataFrame
         Test spells (``duration``, ``event``, ``child_id``, ``family_id`` and the
-        attributes).
+        attributes): a :class:`~escalation.timeline.SpellData` or its ``spells``.
     risk : array_like
         Predicted risk of escalation by ``horizon``, aligned with ``spells``.
     horizon : float
@@ -493,7 +500,7 @@ def fairness_table(
     >>> sorted(set(table["metric"])), sorted(set(table["group"]))
     (['precision_top10', 'recall_top10'], ['F', 'M'])
     """
-    frame = spells.reset_index(drop=True)
+    frame = spells_of(spells, function="fairness_table").reset_index(drop=True)
     replicates = bootstrap_indices(family_groups(frame), bootstrap, seed) if bootstrap > 0 else []
     table = subgroup_metrics(
         frame["duration"].to_numpy(dtype=float),

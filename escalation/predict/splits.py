@@ -10,14 +10,18 @@ recognise a family rather than predict for a new one, so every split here keeps 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from escalation._row_order import canonical_order, restore
+from escalation._vocabulary import spells_of
 from escalation.errors import DesignError
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = ["Split", "SplitMethod", "family_groups", "grouped_folds", "temporal_split"]
 
@@ -68,7 +72,7 @@ def family_groups(spells: pd.DataFrame) -> npt.NDArray[np.int64]:
 
 
 def temporal_split(
-    spells: pd.DataFrame,
+    spells: SpellData | pd.DataFrame,
     *,
     cutoff: str | pd.Timestamp | None = None,
     train_fraction: float = 0.7,
@@ -78,8 +82,9 @@ def temporal_split(
 
     Parameters
     ----------
-    spells : pandas.DataFrame
-        ``SpellData.spells`` (``time_zero``, ``child_id``, ``family_id``).
+    spells : SpellData or pandas.DataFrame
+        A :class:`~escalation.timeline.SpellData` or its ``spells`` (``time_zero``,
+        ``child_id``, ``family_id``).
     cutoff : date, optional
         First time zero of the test period; by default the date that leaves
         ``train_fraction`` of spells for training.
@@ -109,6 +114,7 @@ def temporal_split(
     >>> split.train.tolist(), split.test.tolist()
     ([0, 1], [3])
     """
+    spells = spells_of(spells, function="temporal_split")
     time_zero = pd.to_datetime(spells["time_zero"])
     if cutoff is None:
         if not 0 < train_fraction < 1:
@@ -130,11 +136,14 @@ def temporal_split(
     return Split(train.astype(np.int64), test.astype(np.int64), "temporal", pd.Timestamp(cut))
 
 
-def grouped_folds(spells: pd.DataFrame, n_splits: int = 5, *, seed: int = 0) -> list[Split]:
+def grouped_folds(
+    spells: SpellData | pd.DataFrame, n_splits: int = 5, *, seed: int = 0
+) -> list[Split]:
     """Return ``n_splits`` cross-validation folds that never split a family.
 
-    Families are shuffled (seeded) and dealt to folds so that folds have similar numbers
-    of spells.
+    ``spells`` is a :class:`~escalation.timeline.SpellData` or a data frame of spells
+    (``child_id``, ``family_id``). Families are shuffled (seeded) and dealt to folds so
+    that folds have similar numbers of spells.
 
     Examples
     --------
@@ -146,7 +155,7 @@ def grouped_folds(spells: pd.DataFrame, n_splits: int = 5, *, seed: int = 0) -> 
     ...     for f in folds)
     ([3, 3], True)
     """
-    groups = family_groups(spells)
+    groups = family_groups(spells_of(spells, function="grouped_folds"))
     n_groups = int(groups.max()) + 1 if len(groups) else 0
     if n_splits < 2 or n_splits > n_groups:
         raise DesignError(

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._row_order import in_canonical_order
-from escalation._vocabulary import refuse_repeats
+from escalation._vocabulary import refuse_repeats, spell_data_of
 from escalation.compute import batched_map, one_blas_thread, resolve_jobs, run_batched, run_tasks
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
@@ -395,6 +395,7 @@ def validate_risk_models(
     >>> sorted(result.metrics["metric"])[:3]
     ['auc', 'average_precision', 'brier']
     """
+    data = spell_data_of(data, function="validate_risk_models", uses="its design")
     design = data.design if design is None else design
     horizon = int(design.outcome.horizons[0] if horizon is None else horizon)
     if getattr(data, "censor_at_horizon", False) and horizon >= max(design.outcome.horizons):

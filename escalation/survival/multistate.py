@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import refuse_repeats
+from escalation._vocabulary import not_data, refuse_repeats, spell_data_of
 from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DesignError
@@ -46,6 +46,8 @@ __all__ = [
 #: Transient pathway states, in order (the first is the state at time zero).
 PATHWAY_STATES: Final = ("referral_closed", "cin_plan", "cp_plan", "looked_after")
 _TRANSITION_COLUMNS: Final = ("spell_id", "start", "stop", "from_state", "to_state")
+#: What a data frame given instead of a SpellData holds.
+_TRANSITIONS: Final = f"transitions ({', '.join(_TRANSITION_COLUMNS)})"
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -84,6 +86,7 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
     from escalation._calendar import eighteenth_birthday
     from escalation.timeline._index import NEVER, day_time
 
+    data = spell_data_of(data, function="pathway_transitions")
     context = data._context
     if context is None:
         if history is None:
@@ -306,12 +309,15 @@ def _product(hazard_steps: FloatArray) -> FloatArray:
     return out
 
 
-def _rows(data: SpellData | pd.DataFrame, history: CaseHistory | None) -> pd.DataFrame:
+def _rows(
+    data: SpellData | pd.DataFrame, history: CaseHistory | None, *, function: str
+) -> pd.DataFrame:
+    """Return the transition rows of ``data``: a SpellData's pathway, or the table given."""
     if isinstance(data, SpellData):
         return pathway_transitions(data, history=history)
     if isinstance(data, pd.DataFrame):
         return data
-    raise DesignError(f"expected SpellData or a transitions DataFrame, got {type(data).__name__}")
+    raise not_data(data, function=function, table=_TRANSITIONS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -554,7 +560,7 @@ def state_occupation(
     1   7.0         cin_plan       0.3333
     2   7.0          cp_plan       0.3333
     """
-    rows = _rows(data, history)
+    rows = _rows(data, history, function="state_occupation")
     inc = _increments(rows, states, start_time)
     products = _product(inc.hazard_steps)
     occupied = (
@@ -620,7 +626,7 @@ def transition_probabilities(
     cp_plan                      0.0      0.0           1.0
     looked_after                 0.0      0.0           1.0
     """
-    rows = _rows(data, history)
+    rows = _rows(data, history, function="transition_probabilities")
     inc = _increments(rows, states, start_time)
     products = _product(inc.hazard_steps)
     k = len(inc.states)

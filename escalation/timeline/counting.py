@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from escalation._vocabulary import spell_data_of
 from escalation.errors import DataValidationError, Problem
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time
 
@@ -120,6 +121,7 @@ def counting_process(data: SpellData) -> pd.DataFrame:
     spell keeps its own intervals. Its ``duration`` and ``event`` are taken from the
     table.
     """
+    data = spell_data_of(data, function="counting_process")
     ctx = data._context
     if ctx is None:
         raise ValueError("this SpellData was not made by build_spells; rebuild it")

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escalation._vocabulary import spell_data_of
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
 from escalation.design.study import StudyDesign
@@ -62,7 +63,8 @@ def landmark(
         if design is None:
             raise DesignError("landmark(history, ...) needs the design")
         data = build_spells(data, design)
-    elif design is not None and design != data.design:
+    data = spell_data_of(data, function="landmark")
+    if design is not None and design != data.design:
         raise DesignError("landmark: the design differs from the one the spells were built with")
     value: object = at
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:

@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from escalation._vocabulary import spells_of
 from escalation.data.history import CaseHistory
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.truth import Estimand, GroundTruth
 
 if TYPE_CHECKING:
     from escalation.data.simulator import SimulatedLocalAuthority
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "AuthoritiesTruth",
@@ -230,15 +232,15 @@ class AuthoritiesTruth:
         return pd.concat([t.spell_risks for t in self.authorities.values()], ignore_index=True)
 
     def by_authority(
-        self, spells: pd.DataFrame | None = None, *, estimand: Estimand = "ate"
+        self, spells: SpellData | pd.DataFrame | None = None, *, estimand: Estimand = "ate"
     ) -> pd.DataFrame:
         """Return each authority's true marginal risks (see ``GroundTruth.marginal_risks``).
 
         Parameters
         ----------
-        spells : pandas.DataFrame, optional
+        spells : SpellData or pandas.DataFrame, optional
             Spells with ``la``, ``child_id`` and ``time_zero`` (e.g. the pooled
-            ``build_spells(...).spells``); default every index spell.
+            ``build_spells(...)`` or its ``spells``); default every index spell.
         estimand : {"ate", "att"}, default "ate"
 
         Returns
@@ -249,6 +251,7 @@ class AuthoritiesTruth:
         """
         frames = []
         if spells is not None:  # only what the truth is looked up by (not every column)
+            spells = spells_of(spells, function="AuthoritiesTruth.by_authority")
             keys = [c for c in ("la", "child_id", "time_zero", "treatment") if c in spells]
             spells = spells[keys]
         for la, truth in self.authorities.items():
@@ -262,7 +265,7 @@ class AuthoritiesTruth:
         return pd.concat(frames, ignore_index=True)
 
     def pooled(
-        self, spells: pd.DataFrame | None = None, *, estimand: Estimand = "ate"
+        self, spells: SpellData | pd.DataFrame | None = None, *, estimand: Estimand = "ate"
     ) -> pd.DataFrame:
         """Return the true marginal risks of the pooled population (every spell counts once).
 
@@ -271,6 +274,8 @@ class AuthoritiesTruth:
         pandas.DataFrame
             ``horizon, risk_treated, risk_untreated, risk_difference, risk_ratio, n``.
         """
+        if spells is not None:
+            spells = spells_of(spells, function="AuthoritiesTruth.pooled")
         by = self.by_authority(spells, estimand=estimand)
         rows = []
         for horizon in sorted(by["horizon"].unique()):
@@ -290,7 +295,7 @@ class AuthoritiesTruth:
             )
         return pd.DataFrame(rows)
 
-    def mean_effect(self, spells: pd.DataFrame | None = None) -> pd.DataFrame:
+    def mean_effect(self, spells: SpellData | pd.DataFrame | None = None) -> pd.DataFrame:
         """Return the unweighted mean over authorities of their true effects.
 
         This is the average authority's effect, the quantity a random-effects
@@ -301,6 +306,8 @@ class AuthoritiesTruth:
         pandas.DataFrame
             ``horizon, risk_difference, log_risk_ratio, log_hazard_ratio, authorities``.
         """
+        if spells is not None:
+            spells = spells_of(spells, function="AuthoritiesTruth.mean_effect")
         by = self.by_authority(spells)
         return (
             by.assign(

@@ -37,12 +37,13 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import spells_of
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.pathway import (
     GRACE_DELAY_P,
@@ -50,6 +51,9 @@ from escalation.data.simulator.pathway import (
     draw_escalation,
     weibull_cumhaz,
 )
+
+if TYPE_CHECKING:
+    from escalation.timeline.spells import SpellData
 
 __all__ = [
     "Estimand",
@@ -327,15 +331,15 @@ class GroundTruth:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def marginal_risks(
-        self, spells: pd.DataFrame | None = None, *, estimand: Estimand = "ate"
+        self, spells: SpellData | pd.DataFrame | None = None, *, estimand: Estimand = "ate"
     ) -> pd.DataFrame:
         """Return the true marginal risks averaged over the given spells.
 
         Parameters
         ----------
-        spells : pandas.DataFrame, optional
-            Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...).spells``);
-            for ``estimand="att"`` also ``treatment``. Default: every index spell, with
+        spells : SpellData or pandas.DataFrame, optional
+            Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...)`` or its
+            ``spells``); for ``estimand="att"`` also ``treatment``. Default: every index spell, with
             the planned treatment.
         estimand : {"ate", "att"}, default "ate"
             Average over all the spells, or over the treated ones.
@@ -362,6 +366,8 @@ class GroundTruth:
         """
         if estimand not in ("ate", "att"):
             raise ValueError(f"estimand must be 'ate' or 'att', not {estimand!r}")
+        if spells is not None:
+            spells = spells_of(spells, function="GroundTruth.marginal_risks")
         chosen = self._join(spells)
         if spells is None:
             treated = chosen["treated"].to_numpy() == 1
@@ -419,7 +425,7 @@ class GroundTruth:
 
     def policy_values(
         self,
-        spells: pd.DataFrame,
+        spells: SpellData | pd.DataFrame,
         rules: Mapping[str, npt.ArrayLike],
         *,
         capacity: float | None = None,
@@ -434,8 +440,9 @@ class GroundTruth:
 
         Parameters
         ----------
-        spells : pandas.DataFrame
-            Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...).spells``).
+        spells : SpellData or pandas.DataFrame
+            Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...)`` or its
+            ``spells``).
         rules : mapping of str to array_like
             Rule name to 0/1 flags (1: early help within the grace period), one per row of
             ``spells``.
@@ -470,7 +477,7 @@ class GroundTruth:
         >>> sorted(out["rule"].unique())
         ['current_practice', 'everyone']
         """
-        chosen = self._join(spells)
+        chosen = self._join(spells_of(spells, function="GroundTruth.policy_values"))
         if capacity is not None and not 0 < capacity <= 1:
             raise ValueError(f"capacity must be a share in (0, 1], not {capacity!r}")
         flags: dict[str, FloatArray] = {}
