@@ -13,6 +13,7 @@ import plotnine as p9
 
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import points
 from escalation.figures.theme import ESTIMATOR_INKS, GREY, INK, theme_escalation
 
@@ -100,33 +101,35 @@ def plot_authority_forest(
     authorities = data[data["kind"] == "authority"]
     pooled = data[data["kind"] == "pooled"]
     prediction = data[data["kind"] == "prediction"]
-    plot = (
-        p9.ggplot(data, p9.aes(x="estimate", y="label"))
-        + p9.geom_vline(xintercept=null, linetype="dashed", color=GREY)
-        + p9.geom_segment(
-            p9.aes(x="conf_low", xend="conf_high", yend="label"),
-            data=authorities,
-            size=0.6,
-            color=_COLOURS["authority"],
-        )
-        + p9.geom_point(
-            p9.aes(size="size"), data=authorities, shape="s", color=_COLOURS["authority"]
-        )
-        + p9.geom_segment(
-            p9.aes(x="conf_low", xend="conf_high", yend="label"),
-            data=prediction,
-            size=0.6,
-            linetype="dotted",
-            color=_COLOURS["prediction"],
-        )
-        + p9.geom_segment(
-            p9.aes(x="conf_low", xend="conf_high", yend="label"),
-            data=pooled,
-            size=1.2,
-            color=_COLOURS["pooled"],
-        )
-        + p9.geom_point(data=pooled, shape="D", size=3.0, color=_COLOURS["pooled"])
-        + p9.scale_size_identity()
+    plot = added(
+        p9.ggplot(data, p9.aes(x="estimate", y="label")),
+        [
+            p9.geom_vline(xintercept=null, linetype="dashed", color=GREY),
+            p9.geom_segment(
+                p9.aes(x="conf_low", xend="conf_high", yend="label"),
+                data=authorities,
+                size=0.6,
+                color=_COLOURS["authority"],
+            ),
+            p9.geom_point(
+                p9.aes(size="size"), data=authorities, shape="s", color=_COLOURS["authority"]
+            ),
+            p9.geom_segment(
+                p9.aes(x="conf_low", xend="conf_high", yend="label"),
+                data=prediction,
+                size=0.6,
+                linetype="dotted",
+                color=_COLOURS["prediction"],
+            ),
+            p9.geom_segment(
+                p9.aes(x="conf_low", xend="conf_high", yend="label"),
+                data=pooled,
+                size=1.2,
+                color=_COLOURS["pooled"],
+            ),
+            p9.geom_point(data=pooled, shape="D", size=3.0, color=_COLOURS["pooled"]),
+            p9.scale_size_identity(),
+        ],
     )
     if scale == "ratio":
         plot += p9.scale_x_log10()
@@ -136,9 +139,11 @@ def plot_authority_forest(
             plot += p9.scale_x_continuous(labels=points)
         label = xlab or ("Risk difference, % points (95% CI)" if percent else "Estimate (95% CI)")
     height = float(np.clip(16.0 + 6.0 * len(order), 40.0, 230.0))
-    return (
-        plot
-        + p9.labs(x=label, y="", title=title)
-        + theme_escalation(width=width, height_mm=height)
-        + p9.theme(panel_grid_major_y=p9.element_blank())
+    return added(
+        plot,
+        [
+            p9.labs(x=label, y="", title=title),
+            theme_escalation(width=width, height_mm=height),
+            p9.theme(panel_grid_major_y=p9.element_blank()),
+        ],
     )

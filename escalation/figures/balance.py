@@ -14,6 +14,7 @@ import plotnine as p9
 from mizani.breaks import breaks_extended
 
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import abs_percent
 from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.theme import (
@@ -191,32 +192,34 @@ def plot_love(
     blank["panel"] = pd.Categorical(blank["panel"], categories=panels)
     blank["row"] = order[-1]
     height = 24.0 + 4.0 * len(order) if height_mm is None else height_mm
-    return (
-        p9.ggplot(plot_data, p9.aes("x", "row", color="sample", shape="sample"))
-        + p9.geom_vline(p9.aes(xintercept="x"), data=nulls, color=GREY, size=0.3)
-        + p9.geom_vline(
-            p9.aes(xintercept="x"), data=guides, linetype="dashed", color=GREY, size=0.4
-        )
-        + p9.geom_line(p9.aes(group="row"), color="#BBBBBB", size=0.4)
-        + p9.geom_point(size=1.6)
-        + p9.geom_blank(p9.aes(x="x", y="row"), data=blank, inherit_aes=False)
-        + p9.facet_grid(
-            cols="panel",
-            scales="free_x",
-            space={"x": [3.0, 1.6][: len(panels)], "y": [1.0]},
-        )
-        # Before and after weighting are not the arms: black and grey, and shapes.
-        + scale_colour_estimators(legend, name="")
-        + p9.scale_shape_manual(values=["o", "s", "^", "D"], name="")
-        + p9.scale_x_continuous(breaks=_vr_breaks, labels=_vr_labels)
-        + p9.labs(x="", y="", title=title)
-        + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0)))
-        + row_scale(order, names)
-        + p9.theme(
-            legend_title=p9.element_blank(),
-            panel_grid_major_y=p9.element_line(color="#F0F0F0", size=0.3),
-            strip_text_x=p9.element_text(ha="center"),
-        )
+    return added(
+        p9.ggplot(plot_data, p9.aes("x", "row", color="sample", shape="sample")),
+        [
+            p9.geom_vline(p9.aes(xintercept="x"), data=nulls, color=GREY, size=0.3),
+            p9.geom_vline(
+                p9.aes(xintercept="x"), data=guides, linetype="dashed", color=GREY, size=0.4
+            ),
+            p9.geom_line(p9.aes(group="row"), color="#BBBBBB", size=0.4),
+            p9.geom_point(size=1.6),
+            p9.geom_blank(p9.aes(x="x", y="row"), data=blank, inherit_aes=False),
+            p9.facet_grid(
+                cols="panel",
+                scales="free_x",
+                space={"x": [3.0, 1.6][: len(panels)], "y": [1.0]},
+            ),
+            # Before and after weighting are not the arms: black and grey, and shapes.
+            scale_colour_estimators(legend, name=""),
+            p9.scale_shape_manual(values=["o", "s", "^", "D"], name=""),
+            p9.scale_x_continuous(breaks=_vr_breaks, labels=_vr_labels),
+            p9.labs(x="", y="", title=title),
+            theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0))),
+            *row_scale(order, names),
+            p9.theme(
+                legend_title=p9.element_blank(),
+                panel_grid_major_y=p9.element_line(color="#F0F0F0", size=0.3),
+                strip_text_x=p9.element_text(ha="center"),
+            ),
+        ],
     )
 
 
@@ -304,28 +307,30 @@ def plot_overlap(
             "sample": [s for s, _ in samples for _ in (0, 1)],
         }
     )
-    return (
-        p9.ggplot(data)
-        + p9.geom_rect(
-            p9.aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="treatment"),
-            alpha=0.85,
-        )
-        + p9.geom_hline(yintercept=0.0, color="#4D4D4D", size=0.3)
-        + p9.geom_text(
-            p9.aes(x="x", y="y", label="label", color="treatment"),
-            data=names,
-            ha="left",
-            size=ANNOTATION_PT,
-            show_legend=False,
-        )
-        + p9.facet_wrap("sample", nrow=1)
-        + scale_fill_groups(list(treatment_labels)[::-1], name="")
-        + scale_colour_groups(list(treatment_labels)[::-1], name="")
-        + p9.scale_y_continuous(labels=abs_percent, expand=(0.08, 0))
-        + p9.scale_x_continuous(breaks=_score_breaks, labels=_score_labels)
-        + p9.labs(x="Propensity score", y="Share of the arm", title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_position="none")
+    return added(
+        p9.ggplot(data),
+        [
+            p9.geom_rect(
+                p9.aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="treatment"),
+                alpha=0.85,
+            ),
+            p9.geom_hline(yintercept=0.0, color="#4D4D4D", size=0.3),
+            p9.geom_text(
+                p9.aes(x="x", y="y", label="label", color="treatment"),
+                data=names,
+                ha="left",
+                size=ANNOTATION_PT,
+                show_legend=False,
+            ),
+            p9.facet_wrap("sample", nrow=1),
+            scale_fill_groups(list(treatment_labels)[::-1], name=""),
+            scale_colour_groups(list(treatment_labels)[::-1], name=""),
+            p9.scale_y_continuous(labels=abs_percent, expand=(0.08, 0)),
+            p9.scale_x_continuous(breaks=_score_breaks, labels=_score_labels),
+            p9.labs(x="Propensity score", y="Share of the arm", title=title),
+            theme_escalation(width=width, height_mm=height_mm),
+            p9.theme(legend_position="none"),
+        ],
     )
 
 
@@ -422,12 +427,14 @@ def plot_distribution_balance(
         plot += p9.geom_line(p9.aes(color="treatment"), size=0.6)
         plot += p9.scale_y_continuous(expand=(0, 0, 0.05, 0))
         ylab = "Density"
-    return (
-        plot
-        + p9.facet_wrap("sample", nrow=1)
-        + scale_fill_groups(list(treatment_labels)[::-1], name="")
-        + scale_colour_groups(list(treatment_labels)[::-1], name="")
-        + p9.labs(x=label, y=ylab, title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_title=p9.element_blank())
+    return added(
+        plot,
+        [
+            p9.facet_wrap("sample", nrow=1),
+            scale_fill_groups(list(treatment_labels)[::-1], name=""),
+            scale_colour_groups(list(treatment_labels)[::-1], name=""),
+            p9.labs(x=label, y=ylab, title=title),
+            theme_escalation(width=width, height_mm=height_mm),
+            p9.theme(legend_title=p9.element_blank()),
+        ],
     )

@@ -22,6 +22,7 @@ from mizani.breaks import breaks_extended
 
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import (
     percent,
     point_breaks,
@@ -307,15 +308,20 @@ def plot_survival_curves(
     top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))
     low = float(np.nanmin(lines[["estimate", "conf_low"]].to_numpy(float)))
     y_range = (0.0, min(1.0, top * 1.06)) if cif else (max(0.0, low - 0.02), 1.0)
-    plot = (
-        p9.ggplot(lines, p9.aes("time", "estimate"))
-        + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
-        )
-        + p9.geom_line(p9.aes(color="group"), size=0.6)
-        + scale_colour_groups(order, name=group_label)
-        + scale_fill_groups(order, name=group_label)
-        + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
+    plot = added(
+        p9.ggplot(lines, p9.aes("time", "estimate")),
+        [
+            p9.geom_ribbon(
+                p9.aes(ymin="conf_low", ymax="conf_high", fill="group"),
+                alpha=0.18,
+                size=0,
+                na_rm=True,
+            ),
+            p9.geom_line(p9.aes(color="group"), size=0.6),
+            scale_colour_groups(order, name=group_label),
+            scale_fill_groups(order, name=group_label),
+            p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
+        ],
     )
     if censored is not None:
         marks = _censor_marks(lines, censored, order)
@@ -328,12 +334,14 @@ def plot_survival_curves(
             )
     if at_risk is None:
         height = 75.0 if height_mm is None else height_mm
-        return (
-            plot
-            + p9.scale_y_continuous(labels=percent, limits=y_range, expand=(0, 0))
-            + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
-            + theme_escalation(width=width, height_mm=height)
-            + _legend_title(group_label)
+        return added(
+            plot,
+            [
+                p9.scale_y_continuous(labels=percent, limits=y_range, expand=(0, 0)),
+                p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
+                theme_escalation(width=width, height_mm=height),
+                _legend_title(group_label),
+            ],
         )
     table, titles, names, lowest = _risk_table(at_risk, order, outcome)
     table = _thin_table(table, [*names.values(), "40%"], width, span=1.16 * breaks[-1])
@@ -355,32 +363,34 @@ def plot_survival_curves(
     n_rows = -lowest + 1.0
     height = 72.0 + 3.6 * n_rows if height_mm is None else height_mm
     ratio = 62.0 / (3.6 * n_rows)
-    return (
-        plot
-        + p9.geom_text(
-            p9.aes(label="label", color="group"),
-            data=table[table["group"].notna()],
-            size=ANNOTATION_PT,
-            show_legend=False,
-        )
-        + p9.geom_text(
-            p9.aes(x="time", y="estimate", label="label"),
-            data=titles,
-            size=ANNOTATION_PT,
-            ha="left",
-            va="center",
-            fontweight="bold",
-            inherit_aes=False,
-        )
-        + p9.geom_blank(p9.aes(x="time", y="estimate"), data=frame, inherit_aes=False)
-        + p9.facet_grid(rows="panel", scales="free_y", space={"x": [1.0], "y": [ratio, 1.0]})
-        + p9.scale_x_continuous(breaks=breaks, limits=(left, breaks[-1] * 1.08), expand=(0, 0))
-        + p9.scale_y_continuous(
-            breaks=_breaks_for(list(names)), labels=_labels_for(names), expand=(0, 0)
-        )
-        + theme_escalation(width=width, height_mm=height)
-        + _legend_title(group_label)
-        + p9.theme(strip_text_y=p9.element_blank(), strip_background=p9.element_blank())
+    return added(
+        plot,
+        [
+            p9.geom_text(
+                p9.aes(label="label", color="group"),
+                data=table[table["group"].notna()],
+                size=ANNOTATION_PT,
+                show_legend=False,
+            ),
+            p9.geom_text(
+                p9.aes(x="time", y="estimate", label="label"),
+                data=titles,
+                size=ANNOTATION_PT,
+                ha="left",
+                va="center",
+                fontweight="bold",
+                inherit_aes=False,
+            ),
+            p9.geom_blank(p9.aes(x="time", y="estimate"), data=frame, inherit_aes=False),
+            p9.facet_grid(rows="panel", scales="free_y", space={"x": [1.0], "y": [ratio, 1.0]}),
+            p9.scale_x_continuous(breaks=breaks, limits=(left, breaks[-1] * 1.08), expand=(0, 0)),
+            p9.scale_y_continuous(
+                breaks=_breaks_for(list(names)), labels=_labels_for(names), expand=(0, 0)
+            ),
+            theme_escalation(width=width, height_mm=height),
+            _legend_title(group_label),
+            p9.theme(strip_text_y=p9.element_blank(), strip_background=p9.element_blank()),
+        ],
     )
 
 
@@ -608,19 +618,24 @@ def plot_adjusted_curves(
     breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
     top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))
     limits = (0.0, min(1.0, top * 1.06)) if kind != "survival" else None
-    plot = (
-        p9.ggplot(lines, p9.aes("time", "estimate"))
-        + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
-        )
-        + p9.geom_line(p9.aes(color="group"), size=0.6)
-        + scale_colour_groups(order, name=group_label)
-        + scale_fill_groups(order, name=group_label)
-        + p9.scale_y_continuous(labels=percent, limits=limits, expand=(0, 0))
-        + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
-        + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
-        + theme_escalation(width=width, height_mm=height_mm)
-        + _legend_title(group_label)
+    plot = added(
+        p9.ggplot(lines, p9.aes("time", "estimate")),
+        [
+            p9.geom_ribbon(
+                p9.aes(ymin="conf_low", ymax="conf_high", fill="group"),
+                alpha=0.18,
+                size=0,
+                na_rm=True,
+            ),
+            p9.geom_line(p9.aes(color="group"), size=0.6),
+            scale_colour_groups(order, name=group_label),
+            scale_fill_groups(order, name=group_label),
+            p9.scale_y_continuous(labels=percent, limits=limits, expand=(0, 0)),
+            p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
+            p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
+            theme_escalation(width=width, height_mm=height_mm),
+            _legend_title(group_label),
+        ],
     )
     if len(horizons):
         plot += p9.geom_vline(
@@ -703,12 +718,14 @@ def plot_difference_curve(
         plot += p9.geom_vline(
             xintercept=[float(h) for h in horizons], linetype="dotted", color=GREY, size=0.4
         )
-    return (
-        plot
-        + p9.scale_y_continuous(breaks=point_breaks, labels=points)
-        + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
-        + p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle)
-        + theme_escalation(width=width, height_mm=height_mm)
+    return added(
+        plot,
+        [
+            p9.scale_y_continuous(breaks=point_breaks, labels=points),
+            p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
+            p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
+            theme_escalation(width=width, height_mm=height_mm),
+        ],
     )
 
 
@@ -764,18 +781,23 @@ def plot_rmst_curves(
     order = sorted(pd.unique(arms["group"]), key=lambda g: g != arm_label(1))
     arms["group"] = pd.Categorical(arms["group"], categories=order)
     breaks = time_breaks(max(float(data["time"].max()), *map(float, horizons or [0])))
-    plot = (
-        p9.ggplot(arms, p9.aes("time", "estimate"))
-        + p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
-        )
-        + p9.geom_line(p9.aes(color="group"), size=0.6)
-        + scale_colour_groups(order, name="")
-        + scale_fill_groups(order, name="")
-        + p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0))
-        + p9.labs(x=xlab, y=f"Mean days free of {outcome}", title=title, subtitle=subtitle)
-        + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_title=p9.element_blank())
+    plot = added(
+        p9.ggplot(arms, p9.aes("time", "estimate")),
+        [
+            p9.geom_ribbon(
+                p9.aes(ymin="conf_low", ymax="conf_high", fill="group"),
+                alpha=0.18,
+                size=0,
+                na_rm=True,
+            ),
+            p9.geom_line(p9.aes(color="group"), size=0.6),
+            scale_colour_groups(order, name=""),
+            scale_fill_groups(order, name=""),
+            p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
+            p9.labs(x=xlab, y=f"Mean days free of {outcome}", title=title, subtitle=subtitle),
+            theme_escalation(width=width, height_mm=height_mm),
+            p9.theme(legend_title=p9.element_blank()),
+        ],
     )
     if is_diff.any():
         diff = data[is_diff].assign(group="Difference (days)")

@@ -16,6 +16,7 @@ import plotnine as p9
 
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures.theme import GREY, INK, theme_escalation
 from escalation.results import root_variance
 from escalation.timeline.labels import covariate_label
@@ -223,28 +224,35 @@ def plot_schoenfeld(
         frame["panel"] = pd.Categorical(frame["panel"], categories=panels)
     rows = -(-len(chosen) // ncol)
     height = 22.0 + 44.0 * rows if height_mm is None else height_mm
-    return (
-        p9.ggplot(pts, p9.aes("time", "residual"))
-        + p9.geom_hline(p9.aes(yintercept="mean"), data=level, linetype="dashed", color=GREY)
-        # Thousands of points: rasterised inside PDF and SVG to keep the files small.
-        + p9.geom_point(
-            p9.aes(shape="outside"), alpha=0.3, size=0.6, stroke=0.3, color="#333333", raster=True
-        )
-        + p9.geom_ribbon(
-            p9.aes(x="time", ymin="low", ymax="high"),
-            data=fit,
-            fill=INK,
-            alpha=0.2,
-            inherit_aes=False,
-        )
-        + p9.geom_line(p9.aes(x="time", y="fit"), data=fit, color=INK, size=0.7)
-        + p9.scale_shape_manual(values={"residual": "o", "beyond the axis": "^"}, guide=None)
-        + p9.facet_wrap("panel", ncol=ncol, scales="free_y")
-        + p9.labs(
-            x="Days since the decision point",
-            y="Scaled Schoenfeld residual, β(t)",
-            title=title,
-            subtitle=subtitle,
-        )
-        + theme_escalation(width=width, height_mm=min(height, 230.0))
+    return added(
+        p9.ggplot(pts, p9.aes("time", "residual")),
+        [
+            p9.geom_hline(p9.aes(yintercept="mean"), data=level, linetype="dashed", color=GREY),
+            # Thousands of points: rasterised inside PDF and SVG to keep the files small.
+            p9.geom_point(
+                p9.aes(shape="outside"),
+                alpha=0.3,
+                size=0.6,
+                stroke=0.3,
+                color="#333333",
+                raster=True,
+            ),
+            p9.geom_ribbon(
+                p9.aes(x="time", ymin="low", ymax="high"),
+                data=fit,
+                fill=INK,
+                alpha=0.2,
+                inherit_aes=False,
+            ),
+            p9.geom_line(p9.aes(x="time", y="fit"), data=fit, color=INK, size=0.7),
+            p9.scale_shape_manual(values={"residual": "o", "beyond the axis": "^"}, guide=None),
+            p9.facet_wrap("panel", ncol=ncol, scales="free_y"),
+            p9.labs(
+                x="Days since the decision point",
+                y="Scaled Schoenfeld residual, β(t)",
+                title=title,
+                subtitle=subtitle,
+            ),
+            theme_escalation(width=width, height_mm=min(height, 230.0)),
+        ],
     )

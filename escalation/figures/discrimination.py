@@ -13,6 +13,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import percent
 from escalation.figures.theme import GREY, colour_map, linetype_map, theme_escalation
 
@@ -71,24 +72,26 @@ def plot_roc(
     types = linetype_map(models, reserved=list(colours or ()))
     data["label"] = pd.Categorical(data["model"].map(names), categories=[names[m] for m in models])
     data = data.sort_values(["model", "fpr", "tpr"], kind="stable")
-    return (
-        p9.ggplot(data, p9.aes("fpr", "tpr", color="label", linetype="label"))
-        + p9.geom_abline(intercept=0.0, slope=1.0, linetype="dashed", color=GREY, size=0.4)
-        + p9.geom_step(size=0.6, direction="hv")
-        + p9.scale_color_manual(values={names[m]: chosen[m] for m in models}, name="")
-        + p9.scale_linetype_manual(values={names[m]: types[m] for m in models}, name="")
-        + p9.scale_x_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0))
-        + p9.scale_y_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0))
-        + p9.coord_fixed()
-        + p9.guides(color=p9.guide_legend(ncol=1), linetype=p9.guide_legend(ncol=1))
-        + p9.theme(legend_key_width=22)
-        + p9.labs(
-            x="False-positive rate (1 − specificity)",
-            y="Recall (sensitivity)",
-            title=title,
-        )
-        + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_title=p9.element_blank())
+    return added(
+        p9.ggplot(data, p9.aes("fpr", "tpr", color="label", linetype="label")),
+        [
+            p9.geom_abline(intercept=0.0, slope=1.0, linetype="dashed", color=GREY, size=0.4),
+            p9.geom_step(size=0.6, direction="hv"),
+            p9.scale_color_manual(values={names[m]: chosen[m] for m in models}, name=""),
+            p9.scale_linetype_manual(values={names[m]: types[m] for m in models}, name=""),
+            p9.scale_x_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0)),
+            p9.scale_y_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0)),
+            p9.coord_fixed(),
+            p9.guides(color=p9.guide_legend(ncol=1), linetype=p9.guide_legend(ncol=1)),
+            p9.theme(legend_key_width=22),
+            p9.labs(
+                x="False-positive rate (1 − specificity)",
+                y="Recall (sensitivity)",
+                title=title,
+            ),
+            theme_escalation(width=width, height_mm=height_mm),
+            p9.theme(legend_title=p9.element_blank()),
+        ],
     )
 
 
@@ -137,18 +140,22 @@ def plot_precision_recall(
     data["label"] = pd.Categorical(data["model"].map(names), categories=[names[m] for m in models])
     data = data.sort_values(["model", "recall"], kind="stable")
     top = float(np.nanmax(data["precision"])) if len(data) else 1.0
-    plot = (
-        p9.ggplot(data, p9.aes("recall", "precision", color="label", linetype="label"))
-        + p9.geom_path(size=0.6)
-        + p9.scale_color_manual(values={names[m]: chosen[m] for m in models}, name="")
-        + p9.scale_linetype_manual(values={names[m]: types[m] for m in models}, name="")
-        + p9.scale_x_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0))
-        + p9.scale_y_continuous(labels=percent, limits=(0, max(top, 0.05)), expand=(0.01, 0))
-        + p9.guides(color=p9.guide_legend(ncol=1), linetype=p9.guide_legend(ncol=1))
-        + p9.theme(legend_key_width=22)
-        + p9.labs(x="Recall (sensitivity)", y="Precision (positive predictive value)", title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_title=p9.element_blank())
+    plot = added(
+        p9.ggplot(data, p9.aes("recall", "precision", color="label", linetype="label")),
+        [
+            p9.geom_path(size=0.6),
+            p9.scale_color_manual(values={names[m]: chosen[m] for m in models}, name=""),
+            p9.scale_linetype_manual(values={names[m]: types[m] for m in models}, name=""),
+            p9.scale_x_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0)),
+            p9.scale_y_continuous(labels=percent, limits=(0, max(top, 0.05)), expand=(0.01, 0)),
+            p9.guides(color=p9.guide_legend(ncol=1), linetype=p9.guide_legend(ncol=1)),
+            p9.theme(legend_key_width=22),
+            p9.labs(
+                x="Recall (sensitivity)", y="Precision (positive predictive value)", title=title
+            ),
+            theme_escalation(width=width, height_mm=height_mm),
+            p9.theme(legend_title=p9.element_blank()),
+        ],
     )
     if prevalence is not None:
         plot += p9.geom_hline(yintercept=float(prevalence), linetype="dashed", color=GREY, size=0.4)

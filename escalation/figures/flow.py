@@ -14,6 +14,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import count_label, require_columns
+from escalation.figures._compose import added
 from escalation.figures.theme import (
     ANNOTATION_PT,
     FONT_FAMILY,
@@ -223,39 +224,41 @@ def plot_flow(
     size = ANNOTATION_PT
     main = boxes[boxes["kind"] == "main"]
     side = boxes[boxes["kind"] == "excluded"]
-    return (
-        p9.ggplot(boxes)
-        + p9.geom_segment(
-            p9.aes(x="x", y="y", xend="xend", yend="yend"),
-            data=arrows,
-            arrow=p9.arrow(length=0.06, type="closed"),
-            size=0.4,
-            color="#333333",
-        )
-        + p9.geom_rect(
-            p9.aes(xmin="x0", xmax="x1", ymin="y0", ymax="y1", fill="kind"),
-            color="#333333",
-            size=0.4,
-        )
-        + p9.geom_text(
-            p9.aes(x="x", y="y", label="text"),
-            data=main,
-            size=size,
-            family=FONT_FAMILY,
-            lineheight=1.15,
-        )
-        + p9.geom_text(
-            p9.aes(x="tx", y="y", label="text"),
-            data=side,
-            size=size,
-            ha="left",
-            family=FONT_FAMILY,
-            lineheight=1.15,
-        )
-        + p9.scale_fill_manual(values={"main": "#EDEDED", "excluded": "#F7F7F7"}, guide=None)
-        + p9.scale_x_continuous(limits=(-0.2, 22.2), expand=(0, 0))
-        + p9.scale_y_continuous(expand=(0.01, 0.01))
-        + p9.labs(title=title)
-        + theme_escalation(width=width, height_mm=min(height, 240.0))
-        + theme_diagram()
+    return added(
+        p9.ggplot(boxes),
+        [
+            p9.geom_segment(
+                p9.aes(x="x", y="y", xend="xend", yend="yend"),
+                data=arrows,
+                arrow=p9.arrow(length=0.06, type="closed"),
+                size=0.4,
+                color="#333333",
+            ),
+            p9.geom_rect(
+                p9.aes(xmin="x0", xmax="x1", ymin="y0", ymax="y1", fill="kind"),
+                color="#333333",
+                size=0.4,
+            ),
+            p9.geom_text(
+                p9.aes(x="x", y="y", label="text"),
+                data=main,
+                size=size,
+                family=FONT_FAMILY,
+                lineheight=1.15,
+            ),
+            p9.geom_text(
+                p9.aes(x="tx", y="y", label="text"),
+                data=side,
+                size=size,
+                ha="left",
+                family=FONT_FAMILY,
+                lineheight=1.15,
+            ),
+            p9.scale_fill_manual(values={"main": "#EDEDED", "excluded": "#F7F7F7"}, guide=None),
+            p9.scale_x_continuous(limits=(-0.2, 22.2), expand=(0, 0)),
+            p9.scale_y_continuous(expand=(0.01, 0.01)),
+            p9.labs(title=title),
+            theme_escalation(width=width, height_mm=min(height, 240.0)),
+            theme_diagram(),
+        ],
     )

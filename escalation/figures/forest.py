@@ -13,6 +13,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import point_breaks, points
 from escalation.figures.theme import (
     GREY,
@@ -170,16 +171,18 @@ def plot_forest(
         plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
     rows = len(order) * (max(1, data[colour].nunique()) if colour else 1)
     height = 14.0 + 5.0 * rows if height_mm is None else height_mm
-    return (
-        plot
-        + p9.labs(x=xlab, y="", title=title)
-        + theme_escalation(width=width, height_mm=float(np.clip(height, 35.0, 230.0)))
-        + p9.theme(
-            panel_grid_major_y=p9.element_blank(),
-            # right-aligned under the panel: long row labels push the panel right, and a
-            # centred title ran off the figure's right edge
-            axis_title_x=p9.element_text(ha="right"),
-        )
+    return added(
+        plot,
+        [
+            p9.labs(x=xlab, y="", title=title),
+            theme_escalation(width=width, height_mm=float(np.clip(height, 35.0, 230.0))),
+            p9.theme(
+                panel_grid_major_y=p9.element_blank(),
+                # right-aligned under the panel: long row labels push the panel right, and a
+                # centred title ran off the figure's right edge
+                axis_title_x=p9.element_text(ha="right"),
+            ),
+        ],
     )
 
 

@@ -16,6 +16,7 @@ import plotnine as p9
 
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import interval_digits, text_width_pt
 from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.theme import (
@@ -305,30 +306,32 @@ def plot_hazard_ratio_table(
     )
     null = pd.DataFrame({"x": [0.0], "panel": pd.Categorical([forest_name], categories=panels)})
     height = 22.0 + 4.4 * len(order) if height_mm is None else height_mm
-    return (
-        p9.ggplot(forest, p9.aes("x", "row"))
-        + p9.geom_vline(p9.aes(xintercept="x"), data=null, linetype="dashed", color=GREY)
-        + p9.geom_segment(p9.aes(x="lo", xend="hi", yend="row"), size=0.6, color=INK)
-        + p9.geom_point(size=1.6, color=INK, shape="s")
-        + p9.geom_text(
-            p9.aes(x="x", y="row", label="label_text"),
-            data=text,
-            size=ANNOTATION_PT,
-            ha="center",
-            inherit_aes=False,
-        )
-        + p9.geom_blank(p9.aes(x="x", y="row"), data=blank, inherit_aes=False)
-        + p9.facet_grid(cols="panel", scales="free_x", space={"x": list(spaces), "y": [1.0]})
-        + p9.scale_x_continuous(
-            breaks=_log_breaks_within(forest_mm), labels=_log_labels, expand=(0, 0)
-        )
-        + p9.labs(x="", y="", title=title)
-        + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 240.0)))
-        + row_scale(order, names)
-        + p9.theme(
-            panel_grid_major_y=p9.element_blank(),
-            strip_text_x=p9.element_text(ha="center", weight="bold"),
-            axis_line_y=p9.element_blank(),
-            axis_ticks_major_y=p9.element_blank(),
-        )
+    return added(
+        p9.ggplot(forest, p9.aes("x", "row")),
+        [
+            p9.geom_vline(p9.aes(xintercept="x"), data=null, linetype="dashed", color=GREY),
+            p9.geom_segment(p9.aes(x="lo", xend="hi", yend="row"), size=0.6, color=INK),
+            p9.geom_point(size=1.6, color=INK, shape="s"),
+            p9.geom_text(
+                p9.aes(x="x", y="row", label="label_text"),
+                data=text,
+                size=ANNOTATION_PT,
+                ha="center",
+                inherit_aes=False,
+            ),
+            p9.geom_blank(p9.aes(x="x", y="row"), data=blank, inherit_aes=False),
+            p9.facet_grid(cols="panel", scales="free_x", space={"x": list(spaces), "y": [1.0]}),
+            p9.scale_x_continuous(
+                breaks=_log_breaks_within(forest_mm), labels=_log_labels, expand=(0, 0)
+            ),
+            p9.labs(x="", y="", title=title),
+            theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 240.0))),
+            *row_scale(order, names),
+            p9.theme(
+                panel_grid_major_y=p9.element_blank(),
+                strip_text_x=p9.element_text(ha="center", weight="bold"),
+                axis_line_y=p9.element_blank(),
+                axis_ticks_major_y=p9.element_blank(),
+            ),
+        ],
     )

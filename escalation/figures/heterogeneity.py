@@ -14,6 +14,7 @@ import plotnine as p9
 
 from escalation.disclosure import disclose_count
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import point_breaks, points
 from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.forest import interval
@@ -86,16 +87,18 @@ def plot_effect_distribution(
             "children": [0 if c is None else c for c in shown],
         }
     )
-    plot = (
-        p9.ggplot(data, p9.aes("effect", "children"))
-        # Grey, not sky blue: a near shade of the blue of early help.
-        + p9.geom_col(
-            width=float(edges[1] - edges[0]), fill=ESTIMATOR_INKS[2], color="white", size=0.2
-        )
-        + p9.geom_vline(xintercept=mean, color=INK, size=0.7)
-        + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
-        + p9.labs(x=xlab, y="Children", title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
+    plot = added(
+        p9.ggplot(data, p9.aes("effect", "children")),
+        [
+            # Grey, not sky blue: a near shade of the blue of early help.
+            p9.geom_col(
+                width=float(edges[1] - edges[0]), fill=ESTIMATOR_INKS[2], color="white", size=0.2
+            ),
+            p9.geom_vline(xintercept=mean, color=INK, size=0.7),
+            p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4),
+            p9.labs(x=xlab, y="Children", title=title),
+            theme_escalation(width=width, height_mm=height_mm),
+        ],
     )
     if percent:
         plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
@@ -161,15 +164,17 @@ def plot_subgroup_effects(
     # A level without an estimate (too few children in an arm) keeps its row, with words.
     missing = data[~np.isfinite(data["estimate"].to_numpy(dtype=float))]
     data = data.drop(index=missing.index)
-    plot = (
-        p9.ggplot(data, p9.aes("estimate", "row"))
-        + p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4)
-        + interval("row", color=_ESTIMATE, size=0.6)
-        + p9.geom_point(color=_ESTIMATE, size=1.5)
-        + p9.labs(x=xlab, y="", title=title)
-        + theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0)))
-        + row_scale(order, names)
-        + p9.theme(panel_grid_major_y=p9.element_blank())
+    plot = added(
+        p9.ggplot(data, p9.aes("estimate", "row")),
+        [
+            p9.geom_vline(xintercept=0.0, linetype="dashed", color=GREY, size=0.4),
+            interval("row", color=_ESTIMATE, size=0.6),
+            p9.geom_point(color=_ESTIMATE, size=1.5),
+            p9.labs(x=xlab, y="", title=title),
+            theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0))),
+            *row_scale(order, names),
+            p9.theme(panel_grid_major_y=p9.element_blank()),
+        ],
     )
     if len(missing):
         # at the panel's left edge, where the intervals and lines leave room

@@ -13,6 +13,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures.theme import ANNOTATION_PT, GREY, estimator_inks, theme_escalation
 
 __all__ = ["plot_policy_values"]
@@ -116,26 +117,28 @@ def plot_policy_values(
         )
     plot += p9.geom_errorbar(p9.aes(ymin="conf_low", ymax="conf_high"), width=0, size=0.6)
     plot += p9.geom_point(p9.aes(shape="label"), size=2.2, fill="white")
-    return (
-        plot
-        + p9.scale_color_manual(values=colours, name="Rule")
-        + p9.scale_shape_manual(
-            values=[_SHAPES[i % len(_SHAPES)] for i in range(len(order))], name="Rule"
-        )
-        + p9.scale_x_continuous(
-            limits=(-30, 1030),
-            breaks=[0, 250, 500, 750, 1000],
-            labels=["0", "250", "500", "750", "1,000"],
-        )
-        + p9.labs(x=xlab, y=ylab, title=title)
-        + theme_escalation(
-            width=width,
-            height_mm=height_mm
-            if height_mm is not None
-            else (75.0 if width == "double" else 70.0 + 4.5 * len(order)),
-        )
-        + p9.theme(legend_position="right" if width == "double" else "bottom")
-        + p9.guides(color=p9.guide_legend(ncol=1))
+    return added(
+        plot,
+        [
+            p9.scale_color_manual(values=colours, name="Rule"),
+            p9.scale_shape_manual(
+                values=[_SHAPES[i % len(_SHAPES)] for i in range(len(order))], name="Rule"
+            ),
+            p9.scale_x_continuous(
+                limits=(-30, 1030),
+                breaks=[0, 250, 500, 750, 1000],
+                labels=["0", "250", "500", "750", "1,000"],
+            ),
+            p9.labs(x=xlab, y=ylab, title=title),
+            theme_escalation(
+                width=width,
+                height_mm=height_mm
+                if height_mm is not None
+                else (75.0 if width == "double" else 70.0 + 4.5 * len(order)),
+            ),
+            p9.theme(legend_position="right" if width == "double" else "bottom"),
+            p9.guides(color=p9.guide_legend(ncol=1)),
+        ],
     )
 
 

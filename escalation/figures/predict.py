@@ -16,6 +16,7 @@ import plotnine as p9
 from mizani.breaks import breaks_extended
 
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import percent, wrap_to_width
 from escalation.figures.forest import dodged_layers, shape_scale
 from escalation.figures.theme import (
@@ -142,25 +143,29 @@ def plot_calibration(
         panel=pd.Categorical([_CAL_PANEL] * 2, categories=panels)
     )
     plot += p9.geom_blank(p9.aes("predicted", "observed"), data=blank, inherit_aes=False)
-    plot = (
-        plot
-        + p9.scale_color_manual(values=palette_, name="")
-        + p9.scale_linetype_manual(values=lines, name="")
-        + p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2))
-        + p9.theme(legend_key_width=22)
-        + p9.scale_x_continuous(labels=percent, limits=(0.0, top), expand=(0.01, 0))
-        + p9.labs(x="Predicted risk", y="Observed risk", title=title)
-        + p9.theme(legend_title=p9.element_blank())
+    plot = added(
+        plot,
+        [
+            p9.scale_color_manual(values=palette_, name=""),
+            p9.scale_linetype_manual(values=lines, name=""),
+            p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2)),
+            p9.theme(legend_key_width=22),
+            p9.scale_x_continuous(labels=percent, limits=(0.0, top), expand=(0.01, 0)),
+            p9.labs(x="Predicted risk", y="Observed risk", title=title),
+            p9.theme(legend_title=p9.element_blank()),
+        ],
     )
     if len(models) == 1:
         plot += p9.theme(legend_position="none")
     if bars is None:
-        return (
-            plot
-            + p9.scale_y_continuous(labels=percent, expand=(0.01, 0))
-            + theme_escalation(width=width, height_mm=80.0 if height_mm is None else height_mm)
-            + p9.theme(legend_title=p9.element_blank())
-            + (p9.theme(legend_position="none") if len(models) == 1 else p9.theme())
+        return added(
+            plot,
+            [
+                p9.scale_y_continuous(labels=percent, expand=(0.01, 0)),
+                theme_escalation(width=width, height_mm=80.0 if height_mm is None else height_mm),
+                p9.theme(legend_title=p9.element_blank()),
+                (p9.theme(legend_position="none") if len(models) == 1 else p9.theme()),
+            ],
         )
     # One strip of bars per model, in its colour, on one count scale: bars of several
     # models over one another could be told apart by colour only and hid each other.
@@ -192,42 +197,44 @@ def plot_calibration(
     names = [f"Children per bin: {m}" if len(strips) > 1 else "Children per bin" for m in strips]
     strip_space = 1.0 if len(strips) == 1 else 0.55
     default_height = 100.0 + 14.0 * max(len(strips) - 1, 0)
-    return (
-        plot
-        + p9.facet_grid(
-            rows="panel",
-            scales="free_y",
-            space={"x": [1.0], "y": [3.0] + [strip_space] * len(strips)},
-        )
-        + p9.geom_blank(
-            p9.aes(x="x", y="y"),
-            data=pd.DataFrame(
-                {"x": top, "y": room, "panel": pd.Categorical(strips, categories=panels)}
+    return added(
+        plot,
+        [
+            p9.facet_grid(
+                rows="panel",
+                scales="free_y",
+                space={"x": [1.0], "y": [3.0] + [strip_space] * len(strips)},
             ),
-            inherit_aes=False,
-        )
-        + p9.scale_y_continuous(labels=_cal_labels, breaks=_cal_breaks, expand=(0.01, 0))
-        + p9.geom_text(
-            p9.aes(x="x", y="y", label="label"),
-            data=pd.DataFrame(
-                {
-                    "x": top,
-                    "y": room,
-                    "label": names,
-                    "panel": pd.Categorical(strips, categories=panels),
-                }
+            p9.geom_blank(
+                p9.aes(x="x", y="y"),
+                data=pd.DataFrame(
+                    {"x": top, "y": room, "panel": pd.Categorical(strips, categories=panels)}
+                ),
+                inherit_aes=False,
             ),
-            ha="right",
-            va="top",
-            size=ANNOTATION_PT,
-            color=GREY,
-            inherit_aes=False,
-        )
-        + theme_escalation(
-            width=width, height_mm=default_height if height_mm is None else height_mm
-        )
-        + p9.theme(strip_text_y=p9.element_blank(), legend_title=p9.element_blank())
-        + (p9.theme(legend_position="none") if len(models) == 1 else p9.theme())
+            p9.scale_y_continuous(labels=_cal_labels, breaks=_cal_breaks, expand=(0.01, 0)),
+            p9.geom_text(
+                p9.aes(x="x", y="y", label="label"),
+                data=pd.DataFrame(
+                    {
+                        "x": top,
+                        "y": room,
+                        "label": names,
+                        "panel": pd.Categorical(strips, categories=panels),
+                    }
+                ),
+                ha="right",
+                va="top",
+                size=ANNOTATION_PT,
+                color=GREY,
+                inherit_aes=False,
+            ),
+            theme_escalation(
+                width=width, height_mm=default_height if height_mm is None else height_mm
+            ),
+            p9.theme(strip_text_y=p9.element_blank(), legend_title=p9.element_blank()),
+            (p9.theme(legend_position="none") if len(models) == 1 else p9.theme()),
+        ],
     )
 
 
@@ -328,19 +335,21 @@ def plot_decision_curve(
     references = _reference_layers(data[reference], lines, low=low, panel=panel)
     for layer in references:  # beneath the models
         plot += layer
-    return (
-        plot
-        + p9.geom_line(size=0.6)
-        + p9.scale_color_manual(values={m: chosen[m] for m in models}, name="")
-        + p9.scale_linetype_manual(
-            values=linetype_map(models, reserved=list(colours or ())), name=""
-        )
-        + p9.scale_x_continuous(labels=percent)
-        + p9.coord_cartesian(ylim=(low, top * 1.05))
-        + p9.labs(x="Threshold probability", y="Net benefit", title=title)
-        + p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2))
-        + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_title=p9.element_blank(), legend_key_width=22)
+    return added(
+        plot,
+        [
+            p9.geom_line(size=0.6),
+            p9.scale_color_manual(values={m: chosen[m] for m in models}, name=""),
+            p9.scale_linetype_manual(
+                values=linetype_map(models, reserved=list(colours or ())), name=""
+            ),
+            p9.scale_x_continuous(labels=percent),
+            p9.coord_cartesian(ylim=(low, top * 1.05)),
+            p9.labs(x="Threshold probability", y="Net benefit", title=title),
+            p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2)),
+            theme_escalation(width=width, height_mm=height_mm),
+            p9.theme(legend_title=p9.element_blank(), legend_key_width=22),
+        ],
     )
 
 
@@ -697,39 +706,41 @@ def plot_fairness(
     n_metrics = max(int(data["metric"].nunique()), 1)
     # Panel titles wrap to their panel (beside the group names and the attribute strips).
     panel_characters = max(int((width_mm(width) - 50) / n_metrics * 2.835 / (0.6 * 8)), 8)
-    plot = (
+    plot = added(
         p9.ggplot(
             shown, p9.aes("estimate", "group", xmin="conf_low", xmax="conf_high", color="model")
-        )
-        + p9.geom_blank(data=data.assign(estimate=est.fillna(0.0)))
-        + p9.facet_grid(
-            rows="attribute",
-            cols="metric",
-            # plotnine types labeller as a name only; a labeller object is documented.
-            labeller=p9.labeller(  # type: ignore[arg-type]
-                cols=lambda name: textwrap.fill(name, panel_characters)
-            ),
-            scales="free",
-            space={
-                "x": [1.0] * data["metric"].nunique(),
-                "y": list(
-                    data.groupby("attribute", sort=True, observed=True)["group"]
-                    .nunique()
-                    .astype(float)
+        ),
+        [
+            p9.geom_blank(data=data.assign(estimate=est.fillna(0.0))),
+            p9.facet_grid(
+                rows="attribute",
+                cols="metric",
+                # plotnine types labeller as a name only; a labeller object is documented.
+                labeller=p9.labeller(  # type: ignore[arg-type]
+                    cols=lambda name: textwrap.fill(name, panel_characters)
                 ),
-            },
-        )
-        + p9.scale_color_manual(values=palette_, name="")
-        + shape_scale(models)
-        + p9.scale_x_continuous(labels=percent, breaks=_fewer_breaks(3 if narrow else 5))
-        + p9.labs(
-            x="Estimate (95% CI)",
-            y="",
-            title=title,
-            subtitle=wrap_to_width("; ".join(subtitle_parts), width) or None,
-        )
-        + theme_escalation(width=width, height_mm=float(np.clip(height, 45.0, 230.0)))
-        + p9.theme(legend_title=p9.element_blank(), strip_text_y=p9.element_text(angle=0))
+                scales="free",
+                space={
+                    "x": [1.0] * data["metric"].nunique(),
+                    "y": list(
+                        data.groupby("attribute", sort=True, observed=True)["group"]
+                        .nunique()
+                        .astype(float)
+                    ),
+                },
+            ),
+            p9.scale_color_manual(values=palette_, name=""),
+            shape_scale(models),
+            p9.scale_x_continuous(labels=percent, breaks=_fewer_breaks(3 if narrow else 5)),
+            p9.labs(
+                x="Estimate (95% CI)",
+                y="",
+                title=title,
+                subtitle=wrap_to_width("; ".join(subtitle_parts), width) or None,
+            ),
+            theme_escalation(width=width, height_mm=float(np.clip(height, 45.0, 230.0))),
+            p9.theme(legend_title=p9.element_blank(), strip_text_y=p9.element_text(angle=0)),
+        ],
     )
     if narrow:
         # Tick labels at the edges of neighbouring panels would run together.

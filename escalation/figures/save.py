@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -69,6 +71,10 @@ _lean_lock = threading.Lock()
 _lean_users = 0
 _lean_saved: list[str] = []
 _lean_loader: Any = None
+#: The bounding box of all the glyphs of each font embedded in an EPS, by a digest of the
+#: font's tables (:func:`_font_bounds`).
+_font_bounds_by_digest: dict[bytes, Any] = {}
+_font_bounds_lock = threading.Lock()
 
 
 def save_figure(
@@ -299,7 +305,7 @@ def _write_eps(figure: Any, path: Path, dpi: int) -> None:
     comment of the Document Structuring Conventions, which matplotlib does not write
     and some journals' checkers look for.
     """
-    with _opaque(figure):
+    with _opaque(figure), _bounds_computed_once():
         figure.savefig(path, format="eps", dpi=dpi, metadata=_METADATA["eps"])
     content = path.read_bytes()
     header, separator, rest = content.partition(b"%%EndComments")
@@ -438,3 +444,62 @@ def _load_font_lean(font_file: Any, options: Any, *args: Any, **kwargs: Any) -> 
         if tag in options.drop_tables and tag in font:
             del font[tag]
     return font
+
+
+@contextmanager
+def _bounds_computed_once() -> Iterator[None]:
+    """Measure each font's bounding box once while an EPS is written (:func:`_font_bounds`).
+
+    matplotlib's PostScript backend is given :func:`_font_bounds` for its own measure,
+    which is restored afterwards. Held under :data:`_rc_lock` (as every write is), so
+    writers in threads do not interleave; the box is the one matplotlib computes, so an
+    EPS is the same file.
+    """
+    from matplotlib.backends import backend_ps
+
+    own = getattr(backend_ps, "_bounds", None)
+    if own is None:  # another matplotlib: it measures as it does (the same file, slower)
+        yield
+        return
+    backend_ps._bounds = partial(_font_bounds, measure=own)
+    try:
+        yield
+    finally:
+        backend_ps._bounds = own
+
+
+def _font_bounds(font: Any, measure: Callable[[Any], Any]) -> Any:
+    """Return ``measure(font)``, the bounding box of all of ``font``'s glyphs, once per font.
+
+    matplotlib's PostScript backend writes each embedded font's bounding box over every
+    glyph of the whole font (DejaVu Sans has about 6,000), not only those the figure
+    uses: drawing them all was about four fifths of writing an EPS. The box is kept
+    under a digest of the bytes of every table of the font file, so a font file changed
+    (or another at the same path) is measured afresh. A font not read from a file is
+    measured every time.
+
+    Parameters
+    ----------
+    font : fontTools.ttLib.TTFont
+        The font as matplotlib opened it from its file (read, not changed).
+    measure : callable
+        matplotlib's own measure (``matplotlib.backends.backend_ps._bounds``).
+
+    Returns
+    -------
+    tuple of float
+        ``(xMin, yMin, xMax, yMax)``, as ``measure`` gives it.
+    """
+    reader = getattr(font, "reader", None)
+    if reader is None:
+        return measure(font)
+    digest = hashlib.sha256()
+    for tag in sorted(reader.keys()):
+        data = reader[tag]
+        digest.update(f"{tag}:{len(data)}:".encode("latin-1"))
+        digest.update(data)
+    key = digest.digest()
+    with _font_bounds_lock:
+        if key not in _font_bounds_by_digest:
+            _font_bounds_by_digest[key] = measure(font)
+        return _font_bounds_by_digest[key]

@@ -20,6 +20,7 @@ import plotnine as p9
 
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
+from escalation.figures._compose import added
 from escalation.figures.forest import shape_scale
 from escalation.figures.theme import (
     ESTIMATOR_INKS,
@@ -204,18 +205,20 @@ def plot_coverage(
     frame["estimator"] = frame["estimator"].astype(str)
     estimators = _estimator_levels(frame)
     dodge = p9.position_dodge(width=0.6)
-    plot = (
-        p9.ggplot(frame, p9.aes("scenario", "value", color="estimator"))
-        + p9.geom_linerange(p9.aes(ymin="low", ymax="high"), position=dodge, size=0.5)
-        + p9.geom_point(p9.aes(shape="estimator"), position=dodge, size=1.4)
-        + scale_colour_estimators(estimators, name="Estimator")
-        + shape_scale(estimators, name="Estimator")
-        + p9.labs(
-            x="Scenario",
-            y=_LABELS.get(measure, measure) + (" (%)" if is_share else ""),
-            title=title,
-        )
-        + theme_escalation(width=width, height_mm=height_mm)
+    plot = added(
+        p9.ggplot(frame, p9.aes("scenario", "value", color="estimator")),
+        [
+            p9.geom_linerange(p9.aes(ymin="low", ymax="high"), position=dodge, size=0.5),
+            p9.geom_point(p9.aes(shape="estimator"), position=dodge, size=1.4),
+            scale_colour_estimators(estimators, name="Estimator"),
+            shape_scale(estimators, name="Estimator"),
+            p9.labs(
+                x="Scenario",
+                y=_LABELS.get(measure, measure) + (" (%)" if is_share else ""),
+                title=title,
+            ),
+            theme_escalation(width=width, height_mm=height_mm),
+        ],
     )
     if measure in ("coverage", "bias_eliminated_coverage"):
         plot += p9.geom_hline(yintercept=100 * conf_level, linetype="dashed", color=GREY)
@@ -311,36 +314,40 @@ def plot_nested_loop(
     }
     labels["text"] = [f"{name}: {levels[name]}" for name in labels["setting"]]
     labels["value"] = labels["value"] + labels["nudge"]
-    plot = (
-        p9.ggplot(frame, p9.aes("position", "value"))
-        + p9.geom_step(p9.aes(color="estimator", linetype="estimator"), direction="mid", size=0.6)
-        + p9.geom_point(p9.aes(color="estimator", shape="estimator"), size=0.9)
-        # lighter than the estimators' greys: the settings are not estimates
-        + p9.geom_step(
-            p9.aes(group="setting"), data=layers, direction="mid", color=_SETTING, size=0.4
-        )
-        + p9.geom_text(
-            p9.aes(label="text"),
-            data=labels,
-            ha="left",
-            va="bottom",
-            size=5.5,
-            color=GREY,
-        )
-        + scale_colour_estimators(estimators, name="Estimator")
-        + shape_scale(estimators, name="Estimator")
-        + p9.scale_linetype_manual(
-            values=[LINETYPES[i % len(LINETYPES)] for i in range(len(estimators))],
-            limits=estimators,
-            name="Estimator",
-        )
-        + p9.scale_x_continuous(breaks=order["position"].tolist())
-        + p9.labs(
-            x="Scenario (settings beneath, outermost loop first)",
-            y=_LABELS.get(measure, measure),
-            title=title,
-        )
-        + theme_escalation(width=width, height_mm=height_mm)
+    plot = added(
+        p9.ggplot(frame, p9.aes("position", "value")),
+        [
+            p9.geom_step(
+                p9.aes(color="estimator", linetype="estimator"), direction="mid", size=0.6
+            ),
+            p9.geom_point(p9.aes(color="estimator", shape="estimator"), size=0.9),
+            # lighter than the estimators' greys: the settings are not estimates
+            p9.geom_step(
+                p9.aes(group="setting"), data=layers, direction="mid", color=_SETTING, size=0.4
+            ),
+            p9.geom_text(
+                p9.aes(label="text"),
+                data=labels,
+                ha="left",
+                va="bottom",
+                size=5.5,
+                color=GREY,
+            ),
+            scale_colour_estimators(estimators, name="Estimator"),
+            shape_scale(estimators, name="Estimator"),
+            p9.scale_linetype_manual(
+                values=[LINETYPES[i % len(LINETYPES)] for i in range(len(estimators))],
+                limits=estimators,
+                name="Estimator",
+            ),
+            p9.scale_x_continuous(breaks=order["position"].tolist()),
+            p9.labs(
+                x="Scenario (settings beneath, outermost loop first)",
+                y=_LABELS.get(measure, measure),
+                title=title,
+            ),
+            theme_escalation(width=width, height_mm=height_mm),
+        ],
     )
     if measure in ("bias", "relative_error_model_se"):
         plot += p9.geom_hline(yintercept=0, linetype="dashed", color=GREY)

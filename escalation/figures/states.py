@@ -17,6 +17,7 @@ from plotnine.exceptions import PlotnineWarning
 
 from escalation.errors import DesignError
 from escalation.figures._checks import count_label, require_columns
+from escalation.figures._compose import added
 from escalation.figures._labels import percent
 from escalation.figures.theme import ANNOTATION_PT, series_hues, theme_diagram, theme_escalation
 
@@ -77,26 +78,28 @@ def plot_state_occupation(
     # for a state with two rows at one time).
     data = data.iloc[np.argsort(data["probability"].to_numpy(float) >= 0, kind="stable")]
     data["bottom"], data["top"] = _stacked(data, order)
-    plot = (
-        p9.ggplot(data, p9.aes("time", "probability", fill="state"))
-        # A stacked area: bands from each state's bottom to its top, as position_stack
-        # gives them (which stacks each time apart, a pandas group each: most of the
-        # figure's drawing time at hundreds of times).
-        + p9.geom_ribbon(
-            p9.aes(ymin="bottom", ymax="top", y="top"),
-            outline_type="upper",
-            alpha=0.9,
-            color="white",
-            size=0.2,
-        )
-        # States are not the arms: hues far from the arms' blue and vermillion.
-        + p9.scale_fill_manual(values=series_hues(order), breaks=order, name="")
-        + p9.scale_y_continuous(labels=percent, expand=(0, 0))
-        + p9.scale_x_continuous(expand=(0, 0))
-        + p9.labs(x=xlab, y="Probability of being in the state", title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
-        + p9.theme(legend_title=p9.element_blank())
-        + p9.guides(fill=p9.guide_legend(nrow=2 if len(order) > 3 else 1))
+    plot = added(
+        p9.ggplot(data, p9.aes("time", "probability", fill="state")),
+        [
+            # A stacked area: bands from each state's bottom to its top, as position_stack
+            # gives them (which stacks each time apart, a pandas group each: most of the
+            # figure's drawing time at hundreds of times).
+            p9.geom_ribbon(
+                p9.aes(ymin="bottom", ymax="top", y="top"),
+                outline_type="upper",
+                alpha=0.9,
+                color="white",
+                size=0.2,
+            ),
+            # States are not the arms: hues far from the arms' blue and vermillion.
+            p9.scale_fill_manual(values=series_hues(order), breaks=order, name=""),
+            p9.scale_y_continuous(labels=percent, expand=(0, 0)),
+            p9.scale_x_continuous(expand=(0, 0)),
+            p9.labs(x=xlab, y="Probability of being in the state", title=title),
+            theme_escalation(width=width, height_mm=height_mm),
+            p9.theme(legend_title=p9.element_blank()),
+            p9.guides(fill=p9.guide_legend(nrow=2 if len(order) > 3 else 1)),
+        ],
     )
     if "group" in data.columns:
         plot += p9.facet_wrap("group", nrow=1)
@@ -250,36 +253,38 @@ def plot_transitions(
     )
     tag_frame = pd.DataFrame(tags, columns=["x", "y", "label"])
     reach = max((abs(float(v)) for v in lines["y"]), default=box_h) + 1.2
-    return (
-        p9.ggplot(boxes)
-        + p9.geom_path(
-            p9.aes(x="x", y="y", group="move", size="weight"),
-            data=lines,
-            color="#4D4D4D",
-            arrow=p9.arrow(length=0.07, type="closed"),
-            inherit_aes=False,
-        )
-        + p9.geom_rect(
-            p9.aes(xmin="x0", xmax="x1", ymin="y0", ymax="y1"),
-            fill="#EDEDED",
-            color="#333333",
-            size=0.4,
-        )
-        + p9.geom_text(p9.aes(x="x", y="y", label="text"), size=ANNOTATION_PT, lineheight=1.1)
-        + p9.geom_label(
-            p9.aes(x="x", y="y", label="label"),
-            data=tag_frame,
-            size=ANNOTATION_PT,
-            label_size=0,
-            fill="white",
-            inherit_aes=False,
-        )
-        + p9.scale_size_identity()
-        + p9.scale_x_continuous(
-            limits=(-box_w / 2 - 0.5, x_of[order[-1]] + box_w / 2 + 0.5), expand=(0, 0)
-        )
-        + p9.scale_y_continuous(limits=(-reach, reach), expand=(0, 0))
-        + p9.labs(title=title)
-        + theme_escalation(width=width, height_mm=height_mm)
-        + theme_diagram()
+    return added(
+        p9.ggplot(boxes),
+        [
+            p9.geom_path(
+                p9.aes(x="x", y="y", group="move", size="weight"),
+                data=lines,
+                color="#4D4D4D",
+                arrow=p9.arrow(length=0.07, type="closed"),
+                inherit_aes=False,
+            ),
+            p9.geom_rect(
+                p9.aes(xmin="x0", xmax="x1", ymin="y0", ymax="y1"),
+                fill="#EDEDED",
+                color="#333333",
+                size=0.4,
+            ),
+            p9.geom_text(p9.aes(x="x", y="y", label="text"), size=ANNOTATION_PT, lineheight=1.1),
+            p9.geom_label(
+                p9.aes(x="x", y="y", label="label"),
+                data=tag_frame,
+                size=ANNOTATION_PT,
+                label_size=0,
+                fill="white",
+                inherit_aes=False,
+            ),
+            p9.scale_size_identity(),
+            p9.scale_x_continuous(
+                limits=(-box_w / 2 - 0.5, x_of[order[-1]] + box_w / 2 + 0.5), expand=(0, 0)
+            ),
+            p9.scale_y_continuous(limits=(-reach, reach), expand=(0, 0)),
+            p9.labs(title=title),
+            theme_escalation(width=width, height_mm=height_mm),
+            theme_diagram(),
+        ],
     )
