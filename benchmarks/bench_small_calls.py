@@ -24,14 +24,10 @@ Nothing here is asserted in tests.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from _machine import load, machine
+from _machine import load, machine, run_child
 from bench_startup import export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,18 +79,7 @@ print(json.dumps({**out, "package": escalation.__file__}))
 
 def measure(source: Path, calls: int) -> dict[str, float]:
     """Run the measurements in a fresh process with ``source`` first on the path."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(calls)],
-        env=env, cwd=source, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    # (cwd: ``python -c`` puts the working directory first on the path, ahead of
-    # PYTHONPATH, so run from a checkout it would import that checkout's package)
-    result: dict[str, str | float] = json.loads(done.stdout.strip().splitlines()[-1])
-    package = Path(str(result.pop("package"))).resolve()
-    if not package.is_relative_to(source.resolve()):
-        raise RuntimeError(f"measured the package at {package}, not the one in {source}")
-    return {key: float(value) for key, value in result.items()}
+    return run_child(source, _CHILD, str(calls))
 
 
 def main() -> None:
