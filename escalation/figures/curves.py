@@ -13,7 +13,7 @@ returns one :class:`plotnine.ggplot` whose x axis is shared with the table.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,18 @@ _CURVE_PANEL: Final = "curve"
 _TABLE_PANEL: Final = "Number at risk"
 
 CurveKind = Literal["survival", "cumulative_incidence"]
+
+
+def _group_curves(order: Sequence[str], name: str) -> list[Any]:
+    """Return each group's curve as a line in its colour over its shaded 95% band."""
+    return [
+        p9.geom_ribbon(
+            p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
+        ),
+        p9.geom_line(p9.aes(color="group"), size=0.6),
+        scale_colour_groups(order, name=name),
+        scale_fill_groups(order, name=name),
+    ]
 
 
 def step_frame(curves: pd.DataFrame, by: str = "group") -> pd.DataFrame:
@@ -311,15 +323,7 @@ def plot_survival_curves(
     plot = added(
         p9.ggplot(lines, p9.aes("time", "estimate")),
         [
-            p9.geom_ribbon(
-                p9.aes(ymin="conf_low", ymax="conf_high", fill="group"),
-                alpha=0.18,
-                size=0,
-                na_rm=True,
-            ),
-            p9.geom_line(p9.aes(color="group"), size=0.6),
-            scale_colour_groups(order, name=group_label),
-            scale_fill_groups(order, name=group_label),
+            *_group_curves(order, group_label),
             p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
         ],
     )
@@ -621,15 +625,7 @@ def plot_adjusted_curves(
     plot = added(
         p9.ggplot(lines, p9.aes("time", "estimate")),
         [
-            p9.geom_ribbon(
-                p9.aes(ymin="conf_low", ymax="conf_high", fill="group"),
-                alpha=0.18,
-                size=0,
-                na_rm=True,
-            ),
-            p9.geom_line(p9.aes(color="group"), size=0.6),
-            scale_colour_groups(order, name=group_label),
-            scale_fill_groups(order, name=group_label),
+            *_group_curves(order, group_label),
             p9.scale_y_continuous(labels=percent, limits=limits, expand=(0, 0)),
             p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
             p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
@@ -784,15 +780,7 @@ def plot_rmst_curves(
     plot = added(
         p9.ggplot(arms, p9.aes("time", "estimate")),
         [
-            p9.geom_ribbon(
-                p9.aes(ymin="conf_low", ymax="conf_high", fill="group"),
-                alpha=0.18,
-                size=0,
-                na_rm=True,
-            ),
-            p9.geom_line(p9.aes(color="group"), size=0.6),
-            scale_colour_groups(order, name=""),
-            scale_fill_groups(order, name=""),
+            *_group_curves(order, ""),
             p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
             p9.labs(x=xlab, y=f"Mean days free of {outcome}", title=title, subtitle=subtitle),
             theme_escalation(width=width, height_mm=height_mm),
