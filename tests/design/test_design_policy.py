@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-import pandas as pd
 import pytest
 
 from escalation.cli import main
+from escalation.data.simulator import SimulationConfig, simulate_local_authority
 from escalation.design import (
     CriteriaSpec,
     PolicySpec,
@@ -26,6 +26,7 @@ from escalation.design import (
 from escalation.design.options import RISK_MODELS
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
+from escalation.timeline import build_spells
 
 
 def _mapping() -> dict[str, dict[str, object]]:
@@ -250,10 +251,9 @@ def test_policy_study_uses_the_prediction_models(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(study, "policy_scores", lambda *args, **kwargs: None)
     monkeypatch.setattr(study, "learn_rules", learn)
-    frame = pd.DataFrame({"duration": [1.0], "event": [0], "treatment": [0]})
-    spells = SimpleNamespace(spells=frame, model_covariates=(), cluster=None)
+    history = simulate_local_authority(200, seed=1, config=SimulationConfig(notes=False)).history
     with pytest.raises(StopError):
-        study.evaluate_policies(spells, design)  # type: ignore[arg-type]
+        study.evaluate_policies(build_spells(history, default_design()), design)
     assert used == [("penalised_cox",)]
     learned = SimpleNamespace(flags={})
     assert study._judged_rule(design, learned) == "risk_penalised_cox"  # type: ignore[arg-type]
