@@ -120,6 +120,8 @@ PLACEHOLDER_WORDS: Final = frozenset(
         "xx", "xxx", "xxxx", "zz", "zzz", "zzzz", "-", "--", "?",
     }
 )  # fmt: skip
+#: The placeholders of two letters, shown only in capitals or lower case (``Na`` is a name).
+_SHORT_PLACEHOLDERS: Final = frozenset(w for w in PLACEHOLDER_WORDS if len(w) == 2 and w.isalpha())
 #: Names and abbreviations known to stand for an episode kind in local authorities' systems
 #: (``LAC``, ``CIN Plan``, ``Section 47``): a value that is one of them (any case) is shown
 #: in ``kind``.
@@ -135,12 +137,25 @@ KIND_WORDS: Final = frozenset(
 
 
 def _code_or_word(code: str, words: Iterable[str]) -> str:
-    """Return a pattern of a code of form ``code`` or one of ``words`` in any case."""
-    listed = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return f"{code}|(?i:{listed})"
+    """Return a pattern of a code of form ``code`` or one of ``words`` in any case.
+
+    A placeholder of two letters (``NA``, ``NK``, ``ZZ``) only in capitals or in lower
+    case: written as a name (``Na``, a surname) it is described.
+
+    Examples
+    --------
+    >>> shape = re.compile(_code_or_word("[0-9]", ["unknown", "na"]))
+    >>> [v for v in ("4", "Unknown", "NA", "na", "Na") if shape.fullmatch(v)]
+    ['4', 'Unknown', 'NA', 'na']
+    """
+    words = set(words)
+    short = sorted(words & _SHORT_PLACEHOLDERS)
+    listed = "|".join(re.escape(w) for w in sorted(words - set(short), key=len, reverse=True))
+    exact = "".join(f"|{w.upper()}|{w}" for w in short)
+    return f"{code}|(?i:{listed}){exact}"
 
 
-def _listed(codes: Collection[str], words: Iterable[str] = ()) -> str:
+def _listed(codes: Collection[str], words: Iterable[str] = (), *, word_misses: bool = True) -> str:
     """Return a pattern of ``codes`` and ``words`` in any case, and of the codes' near misses.
 
     ``words`` are the rest of the column's closed vocabulary: the codes' labels, known
@@ -152,8 +167,9 @@ def _listed(codes: Collection[str], words: Iterable[str] = ()) -> str:
     has at least :data:`_SHORTEST_WORD_MISS` characters, keeps the code's first
     :data:`_KEPT_BY_WORD_MISS` characters and, when the codes are written in capitals,
     is written in capitals (``WBRT``, not ``Wbrt``; ``ALAN``, ``Alan`` and ``BETH`` are no
-    near misses of ``ABAN`` and ``BOTH``). Two letters swapped are two changes: ``CHEN`` is
-    no near miss of ``CHNE``.
+    near misses of ``ABAN`` and ``BOTH``); with ``word_misses`` False there are none
+    without a digit (a picklist's codes, ``MOB``: ``MOBY`` is a name). Two letters
+    swapped are two changes: ``CHEN`` is no near miss of ``CHNE``.
 
     Examples
     --------
@@ -166,11 +182,13 @@ def _listed(codes: Collection[str], words: Iterable[str] = ()) -> str:
     ['CP Plan', 'cp_pln', 'S4', 's 47']
     """
     capitals = all(code == code.upper() for code in codes)
-    misses = "|".join(dict.fromkeys(m for code in codes for m in _near_misses(code, capitals)))
+    misses = "|".join(
+        dict.fromkeys(m for code in codes for m in _near_misses(code, capitals, word_misses))
+    )
     return _code_or_word(f"(?:{misses})", [*codes, *words])
 
 
-def _near_misses(code: str, capitals: bool) -> Iterator[str]:
+def _near_misses(code: str, capitals: bool, word_misses: bool = True) -> Iterator[str]:
     """Yield a pattern of each near miss of ``code`` (see :func:`_listed`).
 
     Each pattern holds a digit, or none, whatever the value: no branch needs to look
@@ -188,7 +206,8 @@ def _near_misses(code: str, capitals: bool) -> Iterator[str]:
                 yield f"(?i:{_pattern(edit, _TYPED)})"
             elif "{}" in edit:  # a digit typed in place of a character or beside one
                 yield f"(?i:{_pattern(edit, _TYPED_DIGIT)})"
-            if not has_digit and length >= _SHORTEST_WORD_MISS and at >= _KEPT_BY_WORD_MISS:
+            long_enough = length >= _SHORTEST_WORD_MISS and at >= _KEPT_BY_WORD_MISS
+            if word_misses and not has_digit and long_enough:
                 typed = _pattern(edit, word)
                 yield typed if capitals else f"(?i:{typed})"
 
@@ -240,7 +259,10 @@ def _code_shapes() -> dict[str, re.Pattern[str]]:
             (_listed(CP_CATEGORIES, [*CP_CATEGORIES.values(), *PLACEHOLDER_WORDS]),
              ("category", "initialcategoryofabuse", "latestcategoryofabuse")),
             (_listed(EPISODE_KINDS, KIND_WORDS | PLACEHOLDER_WORDS), ("kind",)),
-            (_listed(DISABILITIES, [*DISABILITIES.values(), *PLACEHOLDER_WORDS]),
+            # a picklist's codes (few typos) of three and four letters, which many short
+            # names lie one letter from (HANS, MOBY, CONN): no near misses of letters only
+            (_listed(DISABILITIES, [*DISABILITIES.values(), *PLACEHOLDER_WORDS],
+                     word_misses=False),
              ("disabilities/disability",)),
             (_code_or_word(factors, PLACEHOLDER_WORDS), ("factors", "assessmentfactors")),
             (_code_or_word("[0-9]{1,4}", PLACEHOLDER_WORDS), ("year", "numberofpreviouscpp")),
@@ -280,8 +302,8 @@ def value_shape(column: str | None) -> re.Pattern[str] | None:
     >>> [bool(value_shape("ethnicity").fullmatch(v)) for v in ("WENG", "Alan", "ALAN", "NULL")]
     [True, False, False, True]
     >>> shape = value_shape("ChildCharacteristics/Disabilities/Disability")
-    >>> [bool(shape.fullmatch(v)) for v in ("MOB", "MOBL", "ADHD")]
-    [True, True, False]
+    >>> [bool(shape.fullmatch(v)) for v in ("MOB", "MOB1", "MOBL", "HANS", "ADHD")]
+    [True, True, False, False, False]
     >>> bool(value_shape("disability").fullmatch("F000001"))
     False
     >>> value_shape("author_role") is None

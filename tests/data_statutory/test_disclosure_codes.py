@@ -306,7 +306,9 @@ def test_a_label_or_known_abbreviation_is_shown(column: str, value: str) -> None
         ("MOB", "'MOB'"),
         ("HAND", "'HAND'"),
         ("hand", "'hand'"),
-        ("MOBL", "'MOBL'"),  # a near miss of MOB
+        ("MOB1", "'MOB1'"),  # a near miss of MOB with a digit
+        ("MOBL", "<not shown: 4 characters, capital letters>"),  # none of letters (MOBY)
+        ("HANS", "<not shown: 4 characters, capital letters>"),  # a name one from HAND
         ("ADHD", "<not shown: 4 characters, capital letters>"),  # no code
         ("Smith", "<not shown: 5 characters, letters>"),
     ],
@@ -409,12 +411,12 @@ def test_names_in_a_cin_census_are_located_not_shown(tmp_path: Path) -> None:
 
 
 def test_a_cin_census_disability_code_is_shown_through_the_reader(tmp_path: Path) -> None:
-    kid = child("K1", disabilities=["MOB", "MOBL", "ADHD"], details=[cin_details()])
+    kid = child("K1", disabilities=["MOB", "MOB1", "ADHD"], details=[cin_details()])
     path = write(tmp_path, "c.xml", message([kid]))
     with pytest.raises(DataValidationError) as error:
         read_cin_census(path)
     text = str(error.value)
-    assert f"element {_DISABILITY!r}, value 'MOBL': unknown disability code" in text
+    assert f"element {_DISABILITY!r}, value 'MOB1': unknown disability code" in text
     assert f"element {_DISABILITY!r}, value <not shown: 4 characters, capital letters>" in text
 
 

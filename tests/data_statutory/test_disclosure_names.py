@@ -12,8 +12,10 @@ Was: near misses were taken in any case and could change a code's second charact
 ``Alan``, ``alan``, ``ALAN`` (``ABAN``) and ``Beth`` (``BOTH``) were shown. Of the 715
 names below, each written three ways: 105 values of 35 names shown in ``ethnicity`` and
 36 values of 12 names in the abuse category; now 49 values of 33 names (``ALAN``,
-``BETH``, ``WORT`` no longer; ``Roma``, a label, now) and 14 values of 12 names, and
-``BETH`` in the CIN census disability, whose codes were shown nowhere before.
+``BETH``, ``WORT`` no longer; ``Roma``, a label, now) and 14 values of 12 names. The
+CIN census disability shows its codes (shown nowhere before) but no near miss of letters
+only (``HANS``, ``MOBY``, ``CONN`` are one letter from its codes); ``NA`` and ``na``
+are placeholders in every coded column, ``Na`` (a surname) is not.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from escalation.errors import shown
 #: Common surnames and forenames in England and Wales, names of other origins, and names
 #: one letter from a DfE code (the review's list, session 21).
 _NAMES = """
+Hans Hank Hana Nona Ince Conn Hearn Moby Na
 Aarav Abaan Aban Abani Abban Abbas Abina Adam Adams Adeyemi Ahmad Ahmed Aidan Aiden
 Aine Ainsley Ainu Aira Aisha Aiza Akhtar Al Alan Alana Albert Alexander Alfie Ali
 Alice Allen Ama Amelia Amin Amina Amir Amit Amy Anand Ananya Anderson Andrew Andrews
@@ -96,8 +99,10 @@ NEAR_MISSES = {
     },
     "category": {"EMON", "MULA", "MULE", "MULI", "MULL", "NEGA", "NEGI", "PHYO", "SABA", "SABO",
                  "SABU"},
-    "disability": {"BETH"},  # BEH, behaviour, with T added
 }  # fmt: skip
+#: Placeholders that are names, shown in capitals and lower case as placeholders are
+#: (``NA``, not known), never written as a name (``Na``), in every coded column.
+PLACEHOLDERS = {"NA", "na"}
 COLUMNS = {
     "ethnicity": ("ethnicity", "ETHNIC", "ChildCharacteristics/Ethnicity"),
     "category": ("category", "CINdetails[1]/ChildProtectionPlans[1]/LatestCategoryOfAbuse"),
@@ -116,12 +121,12 @@ def expected(family: str) -> set[str]:
     """The pinned residual of ``family``: codes and words in any case, near misses in capitals."""
     any_case = CODES.get(family, set()) | WORDS.get(family, set())
     forms = {form for name in any_case for form in (name, name.capitalize(), name.lower())}
-    return forms | NEAR_MISSES.get(family, set())
+    return forms | NEAR_MISSES.get(family, set()) | PLACEHOLDERS
 
 
 def test_the_pinned_names_are_names_of_the_list() -> None:
-    pinned = set().union(*CODES.values(), *WORDS.values(), *NEAR_MISSES.values())
-    assert pinned <= {name.upper() for name in NAMES}
+    pinned = set().union(*CODES.values(), *WORDS.values(), *NEAR_MISSES.values(), PLACEHOLDERS)
+    assert {p.upper() for p in pinned} <= {name.upper() for name in NAMES}
 
 
 @pytest.mark.parametrize(
