@@ -222,12 +222,17 @@ def not_data(data: object, *, function: str, table: str = "spells") -> DesignErr
 
 
 def spell_data_of(
-    data: object, *, function: str, uses: str = "its design and case history"
+    data: object,
+    *,
+    function: str,
+    uses: str = "its design and case history",
+    make: str = "make one with build_spells(history, design)",
 ) -> SpellData:
     """Return ``data``, a :class:`~escalation.timeline.SpellData`, or refuse it.
 
     For the entry points that need more than a table of spells: the design the spells
-    were built with, or their link to the case history. ``uses`` says what of it.
+    were built with, or their link to the case history. ``uses`` says what of it,
+    ``make`` how to give it.
 
     Raises
     ------
@@ -247,10 +252,7 @@ DataFrame; make one with build_spells(history, design)
 
     if isinstance(data, SpellData):
         return data
-    raise DesignError(
-        f"{function} needs a SpellData ({uses}), got {type(data).__name__}; make one with "
-        "build_spells(history, design)"
-    )
+    raise DesignError(f"{function} needs a SpellData ({uses}), got {type(data).__name__}; {make}")
 
 
 def spare_column(name: str, taken: Collection[object]) -> str:

@@ -308,7 +308,7 @@ SPELL_READERS: dict[str, Callable[[Any], object]] = {
         d, covariates=["x"], grace_days=14, times=[30]
     ),
     "profile_cox": profile_cox,
-    "check_assumptions": lambda d: _effects().check_assumptions(d),
+    "EffectsResult.check_assumptions": lambda d: _effects().check_assumptions(d),
     "policy_scores": lambda d: policy_scores(d, covariates=["x"], horizons=[30]),
     "fairness_table": lambda d: fairness_table(d, [0.1, 0.2], 30, bootstrap=0),
     "fairness_groups": fairness_groups,
@@ -400,9 +400,13 @@ def test_a_spell_data_is_needed_and_anything_else_refused_naming_the_function(
     function: str, data: object
 ) -> None:
     """Was: "'DataFrame' object has no attribute 'design'" (or '_context')."""
+    how = (  # landmark takes the case history and its design too
+        r"give one \(build_spells\(history, design\)\), or the case history and design="
+        if function == "landmark"
+        else r"make one with build_spells\(history, design\)"
+    )
     expected = (
-        rf"^{function} needs a SpellData \(its design[^)]*\), got {type(data).__name__}; "
-        r"make one with build_spells\(history, design\)$"
+        rf"^{function} needs a SpellData \(its design[^)]*\), got {type(data).__name__}; {how}$"
     )
     with pytest.raises(DesignError, match=expected):
         SPELL_DATA_READERS[function](data)
@@ -444,9 +448,8 @@ def _entry_points_taking_data() -> dict[str, str]:
 
 
 def _checked(name: str) -> bool:
-    """Whether ``name`` is called with bad data above (a method may name itself alone)."""
-    readers = {*SPELL_READERS, *SPELL_DATA_READERS, *TRANSITION_READERS}
-    return name in readers or name.rsplit(".", 1)[-1] in readers
+    """Whether ``name`` (``Class.method`` for a method) is called with bad data above."""
+    return name in {*SPELL_READERS, *SPELL_DATA_READERS, *TRANSITION_READERS}
 
 
 def test_every_entry_point_taking_data_is_checked_with_bad_data_or_exempted() -> None:

@@ -153,6 +153,6 @@ def effects_advice(fit: EffectsResult, data: Any = None) -> Advice:
     (:func:`~escalation._vocabulary.spells_of`): anything else is refused, not reported
     as a check that failed.
     """
-    frame = None if data is None else spells_of(data, function="check_assumptions")
+    frame = None if data is None else spells_of(data, function="EffectsResult.check_assumptions")
     checks = [_positivity(fit), _balance(fit), _sparse(fit), *_hazards(fit, frame)]
     return Advice("effect estimate", tuple(checks))

@@ -63,7 +63,11 @@ def landmark(
         if design is None:
             raise DesignError("landmark(history, ...) needs the design")
         data = build_spells(data, design)
-    data = spell_data_of(data, function="landmark")
+    data = spell_data_of(
+        data,
+        function="landmark",
+        make="give one (build_spells(history, design)), or the case history and design=",
+    )
     if design is not None and design != data.design:
         raise DesignError("landmark: the design differs from the one the spells were built with")
     value: object = at
