@@ -10,7 +10,6 @@ import io
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -461,7 +460,14 @@ def _bounds_computed_once() -> Iterator[None]:
     if own is None:  # another matplotlib: it measures as it does (the same file, slower)
         yield
         return
-    backend_ps._bounds = partial(_font_bounds, measure=own)
+
+    def stand_in(*args: Any, **kwargs: Any) -> Any:
+        # called otherwise than with one font (another matplotlib): matplotlib's own
+        if len(args) != 1 or kwargs:
+            return own(*args, **kwargs)
+        return _font_bounds(args[0], measure=own)
+
+    backend_ps._bounds = stand_in
     try:
         yield
     finally:

@@ -90,3 +90,17 @@ def test_another_matplotlib_without_the_measure_is_left_to_measure_its_own_way(
     with save._bounds_computed_once():
         assert vars(other) == {}
     assert vars(other) == {}
+
+
+def test_a_measure_called_otherwise_than_with_one_font_is_matplotlibs_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another matplotlib calling its measure with other arguments gets its own answer."""
+    import matplotlib.backends
+
+    calls: list[tuple[object, ...]] = []
+    other = types.SimpleNamespace(_bounds=lambda *args: calls.append(args) or "own")
+    monkeypatch.setattr(matplotlib.backends, "backend_ps", other)
+    with save._bounds_computed_once():
+        assert other._bounds("font", "glyphs") == "own"
+    assert calls == [("font", "glyphs")]
