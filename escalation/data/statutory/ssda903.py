@@ -659,7 +659,8 @@ def read_ssda903(
         if isinstance(kind, SourceProblem):
             problems.append(kind)
             meant = _meant_kind(path.name, frame.columns)
-            header = "header" in _kinds_of(frame.columns) or (meant or ("",))[0] == "header"
+            meant_header = meant is not None and meant[0] == "header"
+            header = meant_header or "header" in _kinds_of(frame.columns)
             if kind.severity == "error" and header:
                 refused.append(path.name)
             continue
