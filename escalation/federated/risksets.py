@@ -15,15 +15,19 @@ package's one implementation.
 from __future__ import annotations
 
 import itertools
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._vocabulary import spells_of
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError
 from escalation.survival._outcome import durations, event_codes
+
+if TYPE_CHECKING:
+    from escalation.timeline import SpellData
 
 __all__ = [
     "RISK_SET_COLUMNS",
@@ -95,8 +99,10 @@ def grid_level(boundaries: npt.ArrayLike, anchors: npt.ArrayLike, level: int) ->
     return np.unique(np.concatenate(out))
 
 
-def coarsen_spells(spells: pd.DataFrame, boundaries: npt.ArrayLike) -> pd.DataFrame:
+def coarsen_spells(spells: pd.DataFrame | SpellData, boundaries: npt.ArrayLike) -> pd.DataFrame:
     """Return ``duration`` and ``event`` with times rounded up to the grid.
+
+    ``spells`` is a data frame of spells or a SpellData.
 
     A spell ending in ``(a, b]`` ends at ``b``; one still followed after the last
     boundary ``c`` is censored just after it (``c + 0.5``). This is the individual-level
@@ -108,6 +114,7 @@ def coarsen_spells(spells: pd.DataFrame, boundaries: npt.ArrayLike) -> pd.DataFr
     >>> coarsen_spells(spells, [0, 30, 60])[["duration", "event"]].values.tolist()
     [[30.0, 1.0], [60.0, 0.0], [60.5, 0.0]]
     """
+    spells = spells_of(spells, function="coarsen_spells")
     edges = np.asarray(boundaries, dtype=float)
     dur = durations(spells["duration"])
     ev = event_codes(spells["event"])
@@ -121,13 +128,13 @@ def coarsen_spells(spells: pd.DataFrame, boundaries: npt.ArrayLike) -> pd.DataFr
 
 
 def risk_set_counts(
-    spells: pd.DataFrame, boundaries: npt.ArrayLike, *, treatment: str = "treatment"
+    spells: pd.DataFrame | SpellData, boundaries: npt.ArrayLike, *, treatment: str = "treatment"
 ) -> pd.DataFrame:
     """Count spells at risk and leaving in each interval of the grid, by arm.
 
     Parameters
     ----------
-    spells : pandas.DataFrame
+    spells : pandas.DataFrame or SpellData
         ``duration``, ``event`` (0 censored, 1 escalation, 2+ competing) and the 0/1
         ``treatment`` column.
     boundaries : array_like
@@ -140,6 +147,7 @@ def risk_set_counts(
         :data:`RISK_SET_COLUMNS`, one row per arm and interval, counts not yet under
         disclosure control (they never leave the authority as they are).
     """
+    spells = spells_of(spells, function="risk_set_counts")
     edges = np.asarray(boundaries, dtype=float)
     if edges.size < 2 or edges[0] != 0 or np.any(np.diff(edges) <= 0):
         raise DesignError("the time grid must start at 0 and increase")

@@ -11,15 +11,18 @@ which the hub reports as withheld rather than guessing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
 
-from escalation._vocabulary import refuse_repeats
+from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal.propensity import treatment_vector
 from escalation.causal.tableone import refuse_infinite
 from escalation.errors import DataValidationError, DesignError, Problem
+
+if TYPE_CHECKING:
+    from escalation.timeline import SpellData
 
 __all__ = ["SUMMARY_COLUMNS", "covariate_summary", "pool_covariate_summaries"]
 
@@ -38,13 +41,13 @@ def _is_numeric(values: pd.Series) -> bool:
 
 
 def covariate_summary(
-    spells: pd.DataFrame, covariates: Sequence[str], *, treatment: str = "treatment"
+    spells: pd.DataFrame | SpellData, covariates: Sequence[str], *, treatment: str = "treatment"
 ) -> pd.DataFrame:
     """Summarise covariates by arm (counts, or n, mean and SD), before disclosure control.
 
     Parameters
     ----------
-    spells : pandas.DataFrame
+    spells : pandas.DataFrame or SpellData
         Spells with the covariates and the 0/1 treatment.
     covariates : sequence of str
         Columns to summarise.
@@ -74,6 +77,7 @@ def covariate_summary(
     ...     ["covariate", "level", "n", "count", "mean"]].values.tolist()
     [['age', '', 3, nan, 5.0], ['sex', 'F', 3, 2.0, nan], ['sex', 'M', 3, 1.0, nan]]
     """
+    spells = spells_of(spells, function="covariate_summary")
     missing = [c for c in (*covariates, treatment) if c not in spells.columns]
     if missing:
         raise DesignError(f"the spells lack column(s) {', '.join(missing)} for Table 1")
