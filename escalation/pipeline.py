@@ -59,6 +59,7 @@ from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
 from escalation.core.kernels import compile_ahead
 from escalation.data.history import CaseHistory
+from escalation.design.options import OUTCOME_MODEL_ESTIMATORS, without_unconverged
 from escalation.design.registration import (
     RegistrationCheck,
     check_registration,
@@ -1124,10 +1125,6 @@ def _flow_adds_up(flow: pd.DataFrame) -> bool:
     return True
 
 
-#: Estimators left out, in this order, when their Cox model does not converge.
-_DROPPABLE: Final = (("gformula", "aipw"), ("ccw",))
-
-
 def _effects(
     run: _Run,
     data: SpellData,
@@ -1140,7 +1137,8 @@ def _effects(
 
     # The estimators that fit a Cox model (g-formula and AIPW of escalation; clone-censor-
     # weight of the artificial censoring) can fail to converge on small or sparse data:
-    # then the run says so and keeps the others, dropping those in this order.
+    # then the run says so and keeps the others, dropping them group by group
+    # (without_unconverged, as a share pack does).
     options = _authority_options(run, data, design)
     estimators = list(design.estimation.estimators)
     while True:
@@ -1151,11 +1149,10 @@ def _effects(
             )  # fmt: skip
             break
         except ConvergenceError as error:
-            tier = next((t for t in _DROPPABLE if set(t) & set(estimators)), None)
-            kept = [e for e in estimators if tier is None or e not in tier]
-            if tier is None or not kept:
+            left = without_unconverged(estimators)
+            if left is None:
                 raise
-            dropped = ", ".join(e for e in estimators if e in tier)
+            kept, dropped = left[0], ", ".join(left[1])
             run.caveat(
                 "effects",
                 "[estimation] estimators",
@@ -2045,8 +2042,6 @@ parameters (fewer than the 630 needed: 10 per parameter, the usual minimum for a
 
 #: What to do about a model with too few events per parameter (the caveats' advice).
 _FEWER_COVARIATES: Final = "use fewer or coarser covariates (merge rare levels)."
-#: The estimators whose outcome model is a Cox model of escalation on the covariates.
-_OUTCOME_MODEL_ESTIMATORS: Final = ("gformula", "aipw")
 
 
 def _events_caveat(
@@ -2089,7 +2084,7 @@ def _effect_model_caveats(
     spells of the smaller arm for the confounders' columns.
     """
     confounders = int(fit.propensity.matrix.shape[1])
-    used = [_ESTIMATOR_LABELS[e] for e in _OUTCOME_MODEL_ESTIMATORS if e in estimators]
+    used = [_ESTIMATOR_LABELS[e] for e in OUTCOME_MODEL_ESTIMATORS if e in estimators]
     if used:
         _events_caveat(
             run,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from escalation._vocabulary import spells_of
 from escalation.advice import Advice, Check
-from escalation.causal.curves import OUTCOME_MODEL_ESTIMATORS
+from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import EscalationError, StatisticalWarning
 from escalation.survival.assumptions import EVENTS_PER_COEFFICIENT, ph_checks
 from escalation.timeline.labels import covariate_label

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,7 @@ from escalation.core.cif import cumulative_incidence, warn_capped
 from escalation.core.coxfit import CoxFit, fit_cox_model
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.core.riskset import CoxData
+from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
@@ -94,11 +95,6 @@ TARGETS: dict[str, tuple[WeightEstimand, ...]] = {
     "gformula": ("ate", "att"),
     "aipw": ("ate", "att"),
 }
-#: The estimators that use the propensity model, and those that use the cause-specific
-#: Cox models of escalation and of competing events (the outcome models): each model is
-#: fitted once and handed to the others (``estimate_effects``).
-PROPENSITY_MODEL_ESTIMATORS: Final = ("ipw", "aipw")
-OUTCOME_MODEL_ESTIMATORS: Final = ("gformula", "aipw")
 
 
 @dataclass(frozen=True)

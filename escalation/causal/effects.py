@@ -34,8 +34,6 @@ from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_err
 from escalation.causal.clone import run_ccw
 from escalation.causal.curves import (
     CRUDE,
-    OUTCOME_MODEL_ESTIMATORS,
-    PROPENSITY_MODEL_ESTIMATORS,
     TARGETS,
     EngineOutput,
     Nuisance,
@@ -55,7 +53,11 @@ from escalation.causal.weights import (
 )
 from escalation.clusters import cluster_codes
 from escalation.compute import one_blas_thread, resolve_jobs
-from escalation.design.options import ESTIMATORS
+from escalation.design.options import (
+    ESTIMATORS,
+    OUTCOME_MODEL_ESTIMATORS,
+    PROPENSITY_MODEL_ESTIMATORS,
+)
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula

@@ -7,7 +7,8 @@ everywhere.
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from collections.abc import Sequence
+from typing import Final, Literal, TypeVar, get_args
 
 __all__ = [
     "AUTHORITY_HANDLING",
@@ -15,10 +16,13 @@ __all__ = [
     "DERIVED_END_KINDS",
     "DISPARITY_METRICS",
     "ESTIMATORS",
+    "OUTCOME_MODEL_ESTIMATORS",
     "POLICY_RULES",
+    "PROPENSITY_MODEL_ESTIMATORS",
     "RISK_MODELS",
     "SPELL_RULES",
     "TIME_ZERO_AT",
+    "UNCONVERGED_DROP_ORDER",
     "AuthorityHandling",
     "BuiltinCovariate",
     "DerivedEndKind",
@@ -29,6 +33,7 @@ __all__ = [
     "RiskModelName",
     "SpellRule",
     "TimeZeroAt",
+    "without_unconverged",
 ]
 
 #: Episode kinds of the case-history contract (same order as ``codes.EPISODE_KINDS``).
@@ -87,9 +92,54 @@ TIME_ZERO_AT: Final[tuple[str, ...]] = get_args(TimeZeroAt)
 SPELL_RULES: Final[tuple[str, ...]] = get_args(SpellRule)
 DERIVED_END_KINDS: Final[tuple[str, ...]] = get_args(DerivedEndKind)
 ESTIMATORS: Final[tuple[str, ...]] = get_args(EstimatorName)
+#: The estimators that use the propensity model, and those that use the cause-specific
+#: Cox models of escalation and of competing events (the outcome models): each model is
+#: fitted once and handed to the others (``estimate_effects``).
+PROPENSITY_MODEL_ESTIMATORS: Final = ("ipw", "aipw")
+OUTCOME_MODEL_ESTIMATORS: Final = ("gformula", "aipw")
+#: The estimators that fit a Cox model (the outcome models; the clone-censor weights'
+#: model of artificial censoring), in the order they are left out, group by group, when a
+#: fit does not converge on small or sparse data (the pipeline and a share pack alike).
+UNCONVERGED_DROP_ORDER: Final = (OUTCOME_MODEL_ESTIMATORS, ("ccw",))
+
+_Name = TypeVar("_Name", bound=str)
 BUILTIN_COVARIATES: Final[tuple[str, ...]] = get_args(BuiltinCovariate)
 AUTHORITY_HANDLING: Final[tuple[str, ...]] = get_args(AuthorityHandling)
 POLICY_RULES: Final[tuple[str, ...]] = get_args(PolicyRuleName)
 DISPARITY_METRICS: Final[tuple[str, ...]] = get_args(DisparityMetric)
 #: Allowed values of ``[prediction] models`` and ``[policy] risk_models``.
 RISK_MODELS: Final = get_args(RiskModelName)
+
+
+def without_unconverged(estimators: Sequence[_Name]) -> tuple[list[_Name], list[_Name]] | None:
+    """Return the estimators kept and those left out after a Cox model did not converge.
+
+    The next group of :data:`UNCONVERGED_DROP_ORDER` that ``estimators`` holds is left out
+    (the error does not say which model failed, so the outcome models go first).
+
+    Parameters
+    ----------
+    estimators : sequence of str
+        The estimators of the fit that failed, in the design's order.
+
+    Returns
+    -------
+    tuple of (list of str, list of str) or None
+        The estimators kept and those left out, each in the given order; ``None`` when no
+        group is left to drop or none would be kept (the error then stands).
+
+    Examples
+    --------
+    >>> without_unconverged(["unadjusted", "aipw", "ccw"])
+    (['unadjusted', 'ccw'], ['aipw'])
+    >>> without_unconverged(["unadjusted", "ccw"])
+    (['unadjusted'], ['ccw'])
+    >>> without_unconverged(["unadjusted", "ipw"]) is None
+    True
+    """
+    tier = next((t for t in UNCONVERGED_DROP_ORDER if set(t) & set(estimators)), None)
+    if tier is None:
+        return None
+    kept = [e for e in estimators if e not in tier]
+    dropped = [e for e in estimators if e in tier]
+    return (kept, dropped) if kept else None

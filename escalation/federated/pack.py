@@ -53,6 +53,7 @@ import pandas as pd
 from escalation import __version__
 from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
+from escalation.design.options import without_unconverged
 from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
 from escalation.disclosure import THRESHOLD
 from escalation.errors import (
@@ -241,14 +242,19 @@ def _effects(data: SpellData, design: StudyDesign, log: DisclosureLog) -> tuple[
             return None, pd.DataFrame()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)
-        try:
-            fit = estimate_effects(data, design, progress=False)
-        except ConvergenceError as error:
-            kept = [e for e in design.estimation.estimators if e not in ("gformula", "aipw")]
-            if not kept:
-                raise
-            log.add("effects", "gformula, aipw", f"not estimated ({error})")
-            fit = estimate_effects(data, design, estimators=kept, progress=False)
+        # Estimators whose Cox model does not converge are left out group by group, as
+        # the pipeline does (without_unconverged), and the log says which.
+        estimators = list(design.estimation.estimators)
+        while True:
+            try:
+                fit = estimate_effects(data, design, estimators=estimators, progress=False)
+                break
+            except ConvergenceError as error:
+                left = without_unconverged(estimators)
+                if left is None:
+                    raise
+                estimators, dropped = left
+                log.add("effects", ", ".join(dropped), f"not estimated ({error})")
     for warning in caught:
         if issubclass(warning.category, StatisticalWarning):
             log.add("effects", "warning", str(warning.message).split(";")[0])
