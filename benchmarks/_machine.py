@@ -1,4 +1,9 @@
-"""What machine a benchmark ran on, and how busy it was (shared by the newer benchmarks)."""
+"""What the benchmarks share: the machine and its load, the trees compared, a child run.
+
+Most benchmarks time this tree beside a baseline revision of the package (``--baseline
+REV``): :func:`trees` exports the baseline's package with ``git archive`` and names both;
+:func:`run_child` runs a measurement in a fresh process importing one of them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ import os
 import platform
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
+
+#: The checkout these benchmarks belong to ("this tree").
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def machine() -> str:
@@ -38,7 +47,31 @@ def machine() -> str:
 
 def load() -> str:
     """Return the 1, 5 and 15 minute load averages (other users of a shared machine)."""
-    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min, {os.cpu_count()} cores)"
+
+
+def export(revision: str, into: Path) -> Path:
+    """Write the ``escalation`` package of a git revision into ``into``; return ``into``."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = into / "baseline.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", revision, "escalation"], cwd=ROOT, stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def trees(baseline: str | None, folder: Path) -> dict[str, Path]:
+    """Return the source trees measured, by name: this tree, and ``baseline``'s package.
+
+    The baseline (a git revision, or ``None`` for this tree alone) is exported into
+    ``folder/baseline``, which the caller's temporary folder removes.
+    """
+    sources = {"this tree": ROOT}
+    if baseline:
+        sources[baseline] = export(baseline, folder / "baseline")
+    return sources
 
 
 def run_child(source: Path, code: str, *args: str) -> dict[str, float]:

@@ -31,7 +31,6 @@ Nothing here is asserted on in tests.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -42,18 +41,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _machine import machine
+from _machine import load, machine
 
 from escalation.survival import aalen_johansen, fit_cox, fit_fine_gray, kaplan_meier
 
 P_CONTINUOUS = 8
 P_BINARY = 7
-
-
-def load() -> str:
-    """Return the 1, 5 and 15 minute load averages."""
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min, {os.cpu_count()} cores)"
 
 
 def simulate(n: int, seed: int = 1, *, competing: bool = False) -> tuple[pd.DataFrame, list[str]]:

@@ -38,10 +38,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_cox import load, machine
-from bench_startup import export
+from _machine import load, machine, trees
 
-ROOT = Path(__file__).resolve().parents[1]
 #: Children in the small demo that fills numba's cache before warm runs.
 PRIME_CHILDREN = 3_000
 
@@ -126,10 +124,7 @@ def main() -> None:
     if args.first_run:
         print("first run: empty numba and byte-code caches for every run")
     with tempfile.TemporaryDirectory() as folder:
-        sources = {"this tree": ROOT}
-        if args.baseline:
-            (Path(folder) / "baseline").mkdir()
-            sources[args.baseline] = export(args.baseline, Path(folder) / "baseline")
+        sources = trees(args.baseline, Path(folder))
         runs: dict[str, list[Run]] = {name: [] for name in sources}
         if not args.first_run:
             for name, source in sources.items():  # fill numba's cache: the runs are warm

@@ -23,10 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_cox import load, machine
-from bench_startup import export
-
-ROOT = Path(__file__).resolve().parents[1]
+from _machine import load, machine, trees
 
 #: What each side runs (in its own folder: ``python -c`` puts it first on the path).
 RUN = """
@@ -75,9 +72,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
     with tempfile.TemporaryDirectory() as folder:
-        sources = {"this tree": ROOT}
-        if args.baseline:
-            sources[args.baseline] = export(args.baseline, Path(folder))
+        sources = trees(args.baseline, Path(folder))
         keep = args.keep.resolve() if args.keep is not None else None
         running = {
             name: start(source, args.jobs, keep / name.replace(" ", "-") if keep else None)

@@ -39,10 +39,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from _machine import load, machine
-from bench_startup import export
-
-ROOT = Path(__file__).resolve().parents[1]
+from _machine import ROOT, load, machine, trees
 
 _JOBS = r"""
 import gc, json, pickle, sys, time
@@ -189,10 +186,7 @@ def main() -> None:
             stems = [stem for _, stem, _, _ in pickle.loads(calls.read_bytes())]
         else:
             stems = capture(calls, args.children, args.seed)
-        sources = {"this tree": ROOT}
-        if args.baseline:
-            (Path(tmp) / "baseline").mkdir()
-            sources[args.baseline] = export(args.baseline, Path(tmp) / "baseline")
+        sources = trees(args.baseline, Path(tmp))
         outs = {
             name: (args.keep or Path(tmp) / "out") / f"tree{i}" for i, name in enumerate(sources)
         }

@@ -35,10 +35,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _machine import load, machine, run_child
-from bench_startup import export
+from _machine import load, machine, run_child, trees
 
-ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ("study", "stage", "replicate")
 
 _CHILD = r"""
@@ -152,9 +150,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
     with tempfile.TemporaryDirectory() as folder:
-        sources = {"this tree": ROOT}
-        if args.baseline:
-            sources[args.baseline] = export(args.baseline, Path(folder))
+        sources = trees(args.baseline, Path(folder))
         results: dict[str, dict[str, list[float]]] = {name: {} for name in sources}
         for _ in range(args.runs):
             for what in (args.only,) if args.only else MEASURES:

@@ -45,8 +45,6 @@ from sksurv.util import Surv
 
 from escalation.predict import metrics
 
-ROOT = Path(__file__).resolve().parents[1]
-
 _VALIDATE = r"""
 import hashlib, json, pickle, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
@@ -100,15 +98,12 @@ def _authority(children: int, folder: Path) -> Path:
 
 def validate_benchmark(children: list[int], baseline: str | None, runs: int) -> None:
     """Print the minimum CPU of validate_risk_models per tree and size, and the digests."""
-    from _machine import load, machine
-    from bench_startup import export
+    from _machine import load, machine, trees
 
     print(machine())
     print(f"load before: {load()}")
     with tempfile.TemporaryDirectory() as tmp:
-        sources = {"this tree": ROOT}
-        if baseline:
-            sources[baseline] = export(baseline, Path(tmp))
+        sources = trees(baseline, Path(tmp))
         rows = []
         for size in children:
             data = _authority(size, Path(tmp))

@@ -27,10 +27,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from _machine import load, machine, run_child
-from bench_startup import export
-
-ROOT = Path(__file__).resolve().parents[1]
+from _machine import load, machine, run_child, trees
 
 _CHILD = r"""
 import json, sys, time, warnings
@@ -92,9 +89,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
     with tempfile.TemporaryDirectory() as folder:
-        sources = {"this tree": ROOT}
-        if args.baseline:
-            sources[args.baseline] = export(args.baseline, Path(folder))
+        sources = trees(args.baseline, Path(folder))
         results: dict[str, dict[str, list[float]]] = {name: {} for name in sources}
         for _ in range(args.runs):
             for name, source in sources.items():

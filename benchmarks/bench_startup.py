@@ -19,12 +19,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-from bench_cox import machine
+from _machine import export, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = (
@@ -40,16 +39,6 @@ HEAVY = (
     "econml",
     "dowhy",
 )
-
-
-def export(revision: str, into: Path) -> Path:
-    """Write the ``escalation`` package of a git revision into ``into``; return ``into``."""
-    archive = into / "baseline.tar"
-    with archive.open("wb") as out:
-        subprocess.run(["git", "archive", revision, "escalation"], cwd=ROOT, stdout=out, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def run_once(source: Path, flag: str) -> float:

@@ -29,10 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _machine import load, machine
-from bench_startup import export
-
-ROOT = Path(__file__).resolve().parents[1]
+from _machine import ROOT, load, machine, trees
 
 _JOBS = r"""
 import dataclasses, json, pickle, sys, time
@@ -122,9 +119,7 @@ def main() -> None:
         data.mkdir()
         sys.path.insert(0, str(ROOT))
         _write_inputs(data, args.children, args.seed)
-        sources = {"this tree": ROOT}
-        if args.baseline:
-            sources[args.baseline] = export(args.baseline, Path(tmp))
+        sources = trees(args.baseline, Path(tmp))
         best: dict[str, dict[str, float]] = {name: {} for name in sources}
         for _ in range(args.runs):
             for name, source in sources.items():
