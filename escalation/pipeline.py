@@ -155,7 +155,6 @@ from escalation.report.wording import (
     study_title,
 )
 from escalation.report.workbook import write_workbook
-from escalation.results import data_hash
 from escalation.timeline.flow import by_construction, counts_that_apply, require_spells
 from escalation.timeline.labels import arm_label, covariate_label, describe_covariate
 from escalation.timeline.matrix import CovariateCoding
@@ -809,7 +808,7 @@ def _run_into(
         figure_note=figure_note(data_label),
     )
     horizons = [int(h) for h in design.outcome.horizons]
-    input_hash = data_hash(history.children, history.episodes)
+    input_hash = history.digest()
     state: dict[str, Any] = {}
     if not isinstance(registration, RegistrationCheck):
         if registration is None and design_file is not None:

@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
-            inputs=(history.children, history.episodes),
+            input_hash=history.digest(),
             extra={
                 "extract_date": history.extract_date.date().isoformat(),
                 "censor_at_horizon": bool(args.censor_at_horizon),

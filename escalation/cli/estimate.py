@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
-            inputs=(history.children, history.episodes),
+            input_hash=history.digest(),
             seeds={"estimation": seed},
             extra={
                 "estimation": result.settings,

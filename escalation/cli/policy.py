@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
-            inputs=(history.children, history.episodes),
+            input_hash=history.digest(),
             seeds={"policy": study.settings.get("seed")},
             extra={
                 "policy": study.provenance(),

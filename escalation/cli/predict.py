@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
-            inputs=(history.children, history.episodes),
+            input_hash=history.digest(),
             seeds={"prediction": result.provenance.get("seed")},
             extra={
                 "prediction": {**result.provenance, "horizon": result.horizon},

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         (folder.staging / "truth.json").write_text(truth, encoding="utf-8")
         folder.commit(
             command=folder.command,
-            inputs=(simulated.history.children, simulated.history.episodes),
+            input_hash=simulated.history.digest(),
             seeds={"simulation": args.seed},
             extra={"disclosure": "none: simulated children, not real ones"},
         )

@@ -244,6 +244,24 @@ class CaseHistory:
         out = pd.DataFrame({"episodes": grouped.size(), "children": grouped.nunique()})
         return out.reset_index()
 
+    def digest(self) -> str:
+        """Return the SHA-256 of the history's content: its three tables and extract date.
+
+        What a study's manifest records as its ``input_hash``: everything that can change a
+        result is in it (the case notes feed the risk models' text features; the extract
+        date ends follow-up). The same history read from CSV or Parquet hashes alike once
+        read (:func:`escalation.results.data_hash`).
+
+        Returns
+        -------
+        str
+            64 hexadecimal digits.
+        """
+        from escalation.results import data_hash
+
+        extract = pd.DataFrame({"extract_date": [self.extract_date]})
+        return data_hash(self.children, self.episodes, self.notes, extract)
+
     def with_tables(self, **tables: pd.DataFrame) -> CaseHistory:
         """Return a copy with some tables replaced (``children``, ``episodes``, ``notes``)."""
         return replace(self, **tables)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -48,3 +49,27 @@ def test_report_manifest_reads_a_design_file(tmp_path: Path) -> None:
     manifest = build_manifest(tmp_path / "empty", command="t", design=design_file)
     assert manifest["design"]["source"] == "design.toml"
     assert manifest["outputs"] == []
+
+
+def test_a_runs_input_hash_covers_the_notes_and_the_extract_date(tmp_path: Path) -> None:
+    """Everything that can change a result is in the input's hash: the case notes feed the
+    risk models' text features, the extract date ends follow-up."""
+    from escalation.data.simulator import simulate_local_authority
+    from escalation.pipeline import run_study
+
+    history = simulate_local_authority(300, seed=4).history
+    assert len(history.notes)
+    reworded = history.notes.assign(text=history.notes["text"].str.upper())
+    later = history.extract_date + pd.Timedelta(days=1)
+    variants = {
+        "as read": history,
+        "notes reworded": history.with_tables(notes=reworded),
+        "extracted a day later": dataclasses.replace(history, extract_date=later),
+    }
+    hashes = {}
+    for name, variant in variants.items():
+        out = tmp_path / name.replace(" ", "-")
+        run_study(variant, default_design(), out=out, progress=False, stages=("describe",))
+        hashes[name] = json.loads((out / "manifest.json").read_text())["input_hash"]
+        assert hashes[name] == variant.digest()
+    assert len(set(hashes.values())) == len(variants), hashes
