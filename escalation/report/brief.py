@@ -39,7 +39,7 @@ from escalation.errors import DataValidationError, Problem
 from escalation.figures._labels import interval_digits
 from escalation.figures.save import PNG_COMPRESSION, lay_out
 from escalation.figures.theme import width_mm
-from escalation.report.table_one import TABLE_ONE_NOTE
+from escalation.report.table_one import table_one_note
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",
@@ -712,7 +712,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         ],
         dpi=dpi,
         table_one=Markup(brief.table_one) if brief.table_one else None,
-        table_one_note=TABLE_ONE_NOTE,
+        table_one_note=table_one_note(brief.disclosure),
         brief=brief,
         figures=figures,
         policy_figure=policy_figure,

@@ -32,22 +32,46 @@ __all__ = [
     "disclosed_table_one",
     "table_one_html",
     "table_one_latex",
+    "table_one_note",
     "write_table_one",
     "write_table_one_docx",
 ]
 
-#: The note beneath Table 1: rounding, percentages and SMD (:func:`table_one_html`'s footer;
-#: the brief prints it beneath the table's scrolling box instead).
-TABLE_ONE_NOTE: Final = (
-    "Counts are rounded to the nearest 5 and counts below 10 shown as <10; [c]: not "
-    "shown, so that a count below 10 cannot be worked out from the n of its arm; "
-    "percentages are of the rounded counts of children with the value recorded. SMD: absolute "
-    "standardised mean difference between the arms (0.1 or more is usually taken as "
-    "imbalance), for a characteristic with counts computed from the rounded counts, as the "
-    "percentages are; not shown for a characteristic with a count or summary not shown, "
-    "which it would narrow. Missing: children with the value not recorded, in all arms, "
-    "rounded as the other counts (0: none)."
-)
+
+def table_one_note(rules: DisclosureRules = DEFAULT_RULES) -> str:
+    """Return the note beneath Table 1: rounding, percentages and SMD, under ``rules``.
+
+    :func:`table_one_html`'s footer, the LaTeX and Word tables' note; the brief prints it
+    beneath the table's scrolling box instead. It states the rules the counts were
+    disclosed under (the design's ``[disclosure]``).
+
+    Examples
+    --------
+    >>> table_one_note(DisclosureRules(threshold=20, rounding=10))[:69]
+    'Counts are rounded to the nearest 10 and counts below 20 shown as <20'
+    >>> "exact" in table_one_note(DisclosureRules(threshold=10, rounding=1))
+    True
+    """
+    rounded = (
+        f"Counts are rounded to the nearest {rules.rounding}"
+        if rules.rounding > 1
+        else "Counts are exact"
+    )
+    below = rules.threshold
+    return (
+        f"{rounded} and counts below {below} shown as <{below}; [c]: not "
+        f"shown, so that a count below {below} cannot be worked out from the n of its arm; "
+        "percentages are of the rounded counts of children with the value recorded. SMD: "
+        "absolute standardised mean difference between the arms (0.1 or more is usually "
+        "taken as imbalance), for a characteristic with counts computed from the rounded "
+        "counts, as the percentages are; not shown for a characteristic with a count or "
+        "summary not shown, which it would narrow. Missing: children with the value not "
+        "recorded, in all arms, rounded as the other counts (0: none)."
+    )
+
+
+#: The note beneath Table 1 under the default disclosure rules (:func:`table_one_note`).
+TABLE_ONE_NOTE: Final = table_one_note()
 
 
 #: Shown instead of a summary that rests on too few children.
@@ -213,14 +237,18 @@ def _whole_numbers(cells: Sequence[object]) -> list[object]:
 
 
 def table_one_html(
-    table: pd.DataFrame, *, caption: str = "Table 1. Baseline characteristics", footer: bool = True
+    table: pd.DataFrame,
+    *,
+    caption: str = "Table 1. Baseline characteristics",
+    footer: bool = True,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> str:
     """Return Table 1 as an HTML ``<table>`` (numbers right-aligned).
 
-    With ``footer`` the note on rounding and SMD (:data:`TABLE_ONE_NOTE`) is the table's
-    footer; the brief prints it beneath the table instead (``footer=False``), since a
-    footer spans the whole table and is cut off, like its right-hand columns, in the
-    scrolling box a phone shows it in.
+    With ``footer`` the note on rounding and SMD (:func:`table_one_note` under ``rules``,
+    the rules the table was disclosed under) is the table's footer; the brief prints it
+    beneath the table instead (``footer=False``), since a footer spans the whole table and
+    is cut off, like its right-hand columns, in the scrolling box a phone shows it in.
 
     A characteristic with levels (sex, ethnicity, ...) heads its own row, with its SMD and
     missing count, and its levels follow in the first column, indented: the table has one
@@ -264,7 +292,8 @@ def table_one_html(
         f"<caption>{html.escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
         + (
-            f'<tfoot><tr><td colspan="{len(columns) + 1}">{html.escape(TABLE_ONE_NOTE)}</td></tr>'
+            f'<tfoot><tr><td colspan="{len(columns) + 1}">'
+            f"{html.escape(table_one_note(rules))}</td></tr>"
             "</tfoot>"
             if footer
             else ""
@@ -293,9 +322,15 @@ def _latex_escape(text: str) -> str:
 
 
 def table_one_latex(
-    table: pd.DataFrame, *, caption: str = "Baseline characteristics", label: str = "tab:one"
+    table: pd.DataFrame,
+    *,
+    caption: str = "Baseline characteristics",
+    label: str = "tab:one",
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> str:
     r"""Return Table 1 as a publication-ready LaTeX table (``booktabs``).
+
+    Its note states ``rules``, the rules the table was disclosed under.
 
     Examples
     --------
@@ -321,14 +356,22 @@ def table_one_latex(
     lines += [
         r"\bottomrule",
         r"\end{tabular}",
-        rf"\par\smallskip\footnotesize {_latex_escape(TABLE_ONE_NOTE)}",
+        rf"\par\smallskip\footnotesize {_latex_escape(table_one_note(rules))}",
         r"\end{table}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def write_table_one_docx(table: pd.DataFrame, path: str | Path, *, title: str = "Table 1") -> Path:
+def write_table_one_docx(
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str = "Table 1",
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> Path:
     """Write Table 1 as a Word document (one table, header row repeated, note beneath).
+
+    The note states ``rules``, the rules the table was disclosed under.
 
     Uses python-docx; the table opens in Word and LibreOffice ready to paste into a report.
     """
@@ -355,7 +398,7 @@ def write_table_one_docx(table: pd.DataFrame, path: str | Path, *, title: str = 
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9)
-    note = document.add_paragraph(TABLE_ONE_NOTE)
+    note = document.add_paragraph(table_one_note(rules))
     for run in note.runs:
         run.font.size = Pt(8)
     target = Path(path)
@@ -394,7 +437,7 @@ def write_table_one(
     out.mkdir(parents=True, exist_ok=True)
     written = [out / f"{stem}.csv", out / f"{stem}.html", out / f"{stem}.tex"]
     table.to_csv(written[0], index=False)
-    written[1].write_text(table_one_html(table), encoding="utf-8")
-    written[2].write_text(table_one_latex(table), encoding="utf-8")
-    written.append(write_table_one_docx(table, out / f"{stem}.docx"))
+    written[1].write_text(table_one_html(table, rules=rules), encoding="utf-8")
+    written[2].write_text(table_one_latex(table, rules=rules), encoding="utf-8")
+    written.append(write_table_one_docx(table, out / f"{stem}.docx", rules=rules))
     return written

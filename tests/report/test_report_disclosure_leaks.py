@@ -293,3 +293,29 @@ def test_table_one_withholds_no_more_than_a_small_unprinted_count_needs() -> Non
         cells = table[group].tolist()[1:]
         assert cells.count("[c]") == 1 and "<10" not in cells, cells
     assert table["Missing"].tolist()[1] == "<10"
+
+
+def test_table_one_note_states_the_rules_it_was_disclosed_under(tmp_path: Path) -> None:
+    """Under ``[disclosure] threshold = 20, rounding = 10`` the table shows <20 and tens, and
+    its note (CSV aside, in every format and the brief) says so, not the default 10 and 5."""
+    from escalation.disclosure import DisclosureRules
+    from escalation.report.brief import Brief, render_brief
+
+    rules = DisclosureRules(threshold=20, rounding=10)
+    t1 = table_one(_spells(), variables=["sex"])
+    written = write_table_one(t1, tmp_path, rules=rules)
+    with zipfile.ZipFile(written[3]) as docx:
+        word = docx.read("word/document.xml").decode("utf-8")
+    brief = Brief(
+        title="T", question="Q", cohort_text="C", cohort_counts={}, disclosure=rules,
+        table_one=table_one_html(disclosed_table_one(t1, rules), footer=False),
+    )  # fmt: skip
+    texts = {
+        "html": written[1].read_text(encoding="utf-8"),
+        "tex": written[2].read_text(encoding="utf-8"),
+        "docx": word,
+        "brief": render_brief(brief, dpi=30),
+    }
+    for name, text in texts.items():
+        assert "nearest 10 and counts below 20 shown as" in text, name
+        assert "nearest 5" not in text and "below 10" not in text, name
