@@ -45,7 +45,6 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -2901,8 +2900,9 @@ def _brief(
         if design.time_zero.spells in SPELL_CHOICE
         else {},
         provenance=(
-            f"Made with escalation {__version__} on {date.today().isoformat()}; design "
+            f"Made with escalation {__version__}; design "
             f"SHA-256 {hashlib.sha256(design.to_toml().encode()).hexdigest()[:12]}, input data "
-            f"hash {input_hash[:12]}. Every output is listed with its hash in manifest.json.",
+            f"hash {input_hash[:12]}. Every output is listed with its hash in manifest.json, "
+            "which also records when the run was made.",
         ),
     )

@@ -6,8 +6,10 @@ import dataclasses
 import hashlib
 import json
 from pathlib import Path
+from typing import Self
 
 import pandas as pd
+import pytest
 
 from escalation import default_design
 from escalation.report.manifest import build_manifest, write_manifest
@@ -66,10 +68,38 @@ def test_a_runs_input_hash_covers_the_notes_and_the_extract_date(tmp_path: Path)
         "notes reworded": history.with_tables(notes=reworded),
         "extracted a day later": dataclasses.replace(history, extract_date=later),
     }
-    hashes = {}
-    for name, variant in variants.items():
-        out = tmp_path / name.replace(" ", "-")
-        run_study(variant, default_design(), out=out, progress=False, stages=("describe",))
-        hashes[name] = json.loads((out / "manifest.json").read_text())["input_hash"]
-        assert hashes[name] == variant.digest()
+    run_study(history, default_design(), out=tmp_path, progress=False, stages=("describe",))
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["input_hash"] == history.digest()
+    hashes = {name: variant.digest() for name, variant in variants.items()}
     assert len(set(hashes.values())) == len(variants), hashes
+
+
+def test_a_briefs_bytes_do_not_depend_on_the_day_it_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/outputs.md: no output carries the time it was written (the manifest's
+    ``created`` does); the brief said "Made with escalation ... on <today>"."""
+    import datetime as dt
+
+    from escalation import pipeline
+    from escalation.data.simulator import simulate_local_authority
+
+    history = simulate_local_authority(300, seed=4).history
+    briefs = []
+    for day in (dt.date(2026, 12, 7), dt.date(2026, 12, 8)):
+
+        class Today(dt.date):
+            fixed = day
+
+            @classmethod
+            def today(cls) -> Self:
+                return cls.fromordinal(cls.fixed.toordinal())
+
+        monkeypatch.setattr(pipeline, "date", Today, raising=False)
+        out = tmp_path / day.isoformat()
+        pipeline.run_study(
+            history, default_design(), out=out, progress=False, stages=("describe", "brief")
+        )
+        briefs.append((out / "brief.html").read_bytes())
+    assert briefs[0] == briefs[1]
