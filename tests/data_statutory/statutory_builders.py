@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 
 def samples_dir() -> Path:
@@ -184,3 +185,22 @@ def episode_row(
 
 def csv(columns: str, rows: Iterable[str]) -> str:
     return columns + "\n" + "".join(r + "\n" for r in rows)
+
+
+def workbook(path: Path, sheets: dict[str, list[list[Any]]], *, epoch: Any = None) -> Path:
+    """Write an ``.xlsx`` workbook of the given sheets (title → rows), in order.
+
+    ``epoch``: the workbook's date system (openpyxl's ``CALENDAR_MAC_1904`` for 1904).
+    """
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    if epoch is not None:
+        book.epoch = epoch
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path

@@ -332,6 +332,7 @@ def test_an_expected_delivery_date_too_far_ahead_is_withheld(tmp_path: Path) -> 
         ["Person Ref", "Gender", "Expected delivery date", "Referral Date", "Referral Source"]
     )
     sheet.append(["C1", "U", "2025-12-01", "2023-04-01", "1A"])
+    sheet.append(["C2", "U", "2023-06-01", "2023-04-01", "1A"])  # valid: the return is read
     book.save(tmp_path / "a.xlsx")
     history = read_annex_a(tmp_path / "a.xlsx", lenient=True, extract_date="2024-03-31")
     described = history.exclusions.describe()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -23,7 +22,7 @@ from escalation.data.statutory import (
 from escalation.data.statutory.annex_a_writer import WRITTEN_KINDS
 from escalation.errors import DataValidationError
 
-from .statutory_builders import samples_dir
+from .statutory_builders import samples_dir, workbook
 
 SAMPLE = samples_dir() / "annex-a.xlsx"
 COLUMNS = ["child_id", "kind", "start", "end", "source", "need", "category", "reason",
@@ -33,17 +32,6 @@ CHILD = ["child_id", "birth_date", "sex", "ethnicity", "disability"]
 
 def canonical(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[columns].astype(str).sort_values(columns).reset_index(drop=True)
-
-
-def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 @pytest.mark.skipif(not SAMPLE.is_file(), reason="the shared sample is absent")

@@ -20,11 +20,12 @@ dates and free text are never shown.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Final
 
@@ -39,6 +40,14 @@ from escalation.data.statutory.annex_a_columns import (
     other_date_columns,
     parse_date,
     parse_value,
+)
+from escalation.data.statutory.annex_a_sheets import (
+    MAX_HEADER_ROW,
+    fitting_lists,
+    header_row,
+    list_number,
+    named_lists,
+    say_lists,
 )
 from escalation.data.statutory.cin_census import cin_returns, with_date_columns
 from escalation.data.statutory.merge import (
@@ -102,10 +111,8 @@ _WHAT: Final = {
     "legal_status": "not a legal status code the reader knows (see the DfE code list)",
     "ceased": "not a reason-ceased code the reader knows (SSDA903 REC codes)",
 }
-_MAX_HEADER_ROW: Final = 20
 _MAX_UNPACKED: Final = 2 * 1024**3  # bytes of a workbook's unpacked parts
 _EXTRA_EPISODE: Final = ("organisation", "reason_ceased", "category_of_need")
-_LIST_TITLE = re.compile(r"(?:\blist|^l)\s*0*(\d{1,2})\b", re.IGNORECASE)
 #: How many days after a workbook's latest episode date another date it records (a child
 #: last seen, a visit, a review) may lie and still count towards the extract date; a later
 #: one is most likely mistyped (a year of 2031 for 2021) and is reported, not used.
@@ -133,6 +140,8 @@ class _Row:
     sheet: str
     number: int
     values: dict[str, Any]
+    #: Columns whose value could not be read (reported; read as empty).
+    dropped: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -147,6 +156,10 @@ class _Workbook:
     dated: list[_Dated] = field(default_factory=list)
     unreadable: list[SourceProblem] = field(default_factory=list)
     referrals: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: Day 0 of the workbook's date system (1904-01-01 in a 1904 workbook), for serials.
+    epoch: dt.date | None = None
+    #: Children with an expected birth date and an empty birth date: the first such row.
+    unborn: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -181,26 +194,61 @@ class _Workbook:
 
     # -- reading ------------------------------------------------------------------------
     def read(self) -> None:
-        for sheet, rows in _sheets(self.path):
-            number = _list_number(sheet)
-            if number is None or number not in LISTS:
-                reason = (
-                    "not recognised as an Annex A list (its name does not say List 1 to "
-                    "List 11); not converted"
-                )
-                self.report(sheet, None, None, None, reason, "ignored", "note")
-                continue
-            spec = LISTS[number]
-            if not spec.converted:
-                reason = (
-                    f"List {number} ({spec.name}) is not part of the case-history contract; "
-                    "not converted (its dates other than birth dates count towards the extract "
-                    "date)"
-                )
-                self.report(sheet, None, None, None, reason, "ignored", "note")
-                self._dates_only(sheet, spec, rows)
-                continue
-            self._list(sheet, spec, rows)
+        with _opened(self.path) as workbook:
+            self.epoch = workbook.epoch.date()
+            for sheet, rows in _sheets(workbook):
+                self._sheet(sheet, rows)
+        self._unborn_children()
+
+    def _sheet(self, sheet: str, rows: Iterator[_Numbered]) -> None:
+        """Read one sheet as the list its name numbers, if its name and headers agree."""
+        number = list_number(sheet)
+        top = list(islice(rows, MAX_HEADER_ROW))  # where the header row is looked for
+        rows = chain(top, rows)
+        if number is None or number not in LISTS:
+            self._unrecognised(sheet, number, top)
+            return
+        spec = LISTS[number]
+        named = named_lists(sheet)
+        if named and number not in named:
+            reason = (
+                f"the sheet's name says {say_lists(named)}, but its number says "
+                f"{say_lists([number])}; not converted: name the sheet for the list it holds"
+            )
+            self.report(sheet, None, None, None, reason, "ignored")
+            return
+        if not spec.converted:
+            reason = (
+                f"List {number} ({spec.name}) is not part of the case-history contract; "
+                "not converted (its dates other than birth dates count towards the extract "
+                "date)"
+            )
+            self.report(sheet, None, None, None, reason, "ignored", "note")
+            self._dates_only(sheet, spec, rows)
+            return
+        self._list(sheet, spec, rows, top)
+
+    def _unrecognised(self, sheet: str, number: int | None, top: list[_Numbered]) -> None:
+        """Report a sheet whose name numbers no list: an error if its headers are a list's."""
+        said = (
+            "its name has no list number"
+            if number is None
+            else f"its name says List {number}, and Annex A has List 1 to List 11"
+        )
+        named = named_lists(sheet)
+        if named:
+            said += f"; it names the subject of {say_lists(named)}"
+        fits = fitting_lists(top)
+        if not fits:
+            reason = f"not recognised as an Annex A list ({said}); not converted"
+            self.report(sheet, None, None, None, reason, "ignored", "note")
+            return
+        reason = (
+            f"not recognised as an Annex A list ({said}), but its headers are those of "
+            f"{say_lists(fits)}; not converted: name the sheet for the list it holds "
+            f"('List {min(fits)}' or 'List_{min(fits)}', say)"
+        )
+        self.report(sheet, None, None, None, reason, "ignored")
 
     def _dates_only(self, sheet: str, spec: ListSpec, rows: Iterator[_Numbered]) -> None:
         """Read only the dates of a list not converted (care leavers, adoption)."""
@@ -212,7 +260,7 @@ class _Workbook:
                 for number, cells in rows:
                     self._other_dates(sheet, number, cells, others)
                 return
-            if number >= _MAX_HEADER_ROW:
+            if number >= MAX_HEADER_ROW:
                 return
 
     def _other_dates(
@@ -222,7 +270,7 @@ class _Workbook:
         for at, header in others:
             raw = cells[at] if at < len(cells) else None
             try:
-                day = parse_date(raw)
+                day = parse_date(raw, self.epoch)
             except ValueError:
                 reason = f"{_WHAT['date']}; not used for the extract date"
                 shown_raw = None if raw is None else str(raw)
@@ -235,15 +283,20 @@ class _Workbook:
             if day is not None:
                 self.dated.append(_Dated(day, sheet, number, header, episode=False))
 
-    def _list(self, sheet: str, spec: ListSpec, rows: Iterator[_Numbered]) -> None:
-        header_row, headers, columns = _header(rows, spec)
-        if header_row is None:
+    def _list(
+        self, sheet: str, spec: ListSpec, rows: Iterator[_Numbered], top: list[_Numbered]
+    ) -> None:
+        found, headers, columns = header_row(rows, spec)
+        if found is None:
             names = " and ".join(c.label for c in spec.columns if c.key in spec.required)
-            reason = (
-                f"no header row with the columns {names} in the first {_MAX_HEADER_ROW} rows; "
-                "the list is not converted"
-            )
-            self.report(sheet, None, None, None, reason, "ignored")
+            reason = f"no header row with the columns {names} in the first {MAX_HEADER_ROW} rows"
+            fits = fitting_lists(top, other_than=spec.number)
+            if fits:
+                reason += (
+                    f": its headers are those of {say_lists(fits)}, but its name says "
+                    f"{say_lists([spec.number])}; name the sheet for the list it holds"
+                )
+            self.report(sheet, None, None, None, f"{reason}; the list is not converted", "ignored")
             return
         for key, at in columns.items():
             self.headers.setdefault((sheet, key), str(headers[at]).strip())
@@ -255,11 +308,12 @@ class _Workbook:
                 continue
             self._other_dates(sheet, number, cells, others)
             values: dict[str, Any] = {}
+            dropped: set[str] = set()
             for key, at in columns.items():
                 raw = cells[at] if at < len(cells) else None
                 header = self.headers[(sheet, key)]
                 try:
-                    values[key] = parse_value(raw, by_key[key].kind, known)
+                    values[key] = parse_value(raw, by_key[key].kind, known, epoch=self.epoch)
                 except ValueError:
                     required = key in spec.required
                     reason = _WHAT[by_key[key].kind]
@@ -277,6 +331,7 @@ class _Workbook:
                         read_as=kind, read_into=key,
                     )  # fmt: skip
                     values[key] = None
+                    dropped.add(key)
                     if required:
                         values["_skip"] = True
             if values.get("_skip"):
@@ -290,7 +345,7 @@ class _Workbook:
                     break
             if values.get("_skip"):
                 continue
-            self._row(_Row(sheet, number, values), spec)
+            self._row(_Row(sheet, number, values, frozenset(dropped)), spec)
 
     # -- one row ------------------------------------------------------------------------
     def _row(self, row: _Row, spec: ListSpec) -> None:
@@ -301,6 +356,9 @@ class _Workbook:
                 header = self.headers[(row.sheet, key)]
                 self.dated.append(_Dated(value, row.sheet, row.number, header, episode=True))
         self._child(row)
+        expected_only = v.get("birth_date") is None and v.get("expected_birth_date") is not None
+        if expected_only and "birth_date" not in row.dropped:  # not an unreadable one
+            self.unborn.setdefault(str(v["child_id"]), (row.sheet, row.number))
         n = spec.number
         if n == 1:
             self._episode(row, "contact", v["contact_date"], None, source=v.get("contact_source"))
@@ -366,6 +424,27 @@ class _Workbook:
                 self.report(row.sheet, row.number, None, None, reason, "kept", severity)
             elif f == "uasc":
                 seen[f] = bool(seen[f]) or bool(new)
+
+    def _unborn_children(self) -> None:
+        """Give a child unborn when the workbook was made its expected birth date.
+
+        A child with an empty birth date in every row and an expected birth date in one
+        has the expected date as ``birth_date`` (as the CIN census reader does), marked as
+        not born, so records up to 40 weeks before it are kept; a note says so.
+        """
+        for child_id, (sheet, number) in self.unborn.items():
+            child = self.children[child_id]
+            if child["birth_date"] is not None:  # born: another row has the birth date
+                continue
+            child["birth_date"] = child["expected_birth_date"]
+            child["_born"] = False
+            birth = self.headers.get((sheet, "birth_date"), "Date of Birth")
+            reason = f"{birth!r} is empty (unborn child): the expected birth date is the birth date"
+            header = self.headers[(sheet, "expected_birth_date")]
+            self.report(sheet, number, header, None, reason, "kept", "note")
+            # on a list without a birth date column, problems with the birth date (one too
+            # far ahead) name the expected birth date's
+            self.headers.setdefault((sheet, "birth_date"), header)
 
     def _episode(
         self,
@@ -471,10 +550,12 @@ class _Workbook:
         """Return (children, episodes) with origin columns, as :func:`merge_returns` wants."""
         kids = pd.DataFrame(
             list(self.children.values()),
-            columns=[*CHILD_FIELDS, "uasc", "_pos", "_el", "_unit"],
+            columns=[*CHILD_FIELDS, "uasc", "_pos", "_el", "_unit", "_born"],
         )
+        born = ~kids["_born"].isin([False])  # False: the birth date is an expected one
         if reference is not None:
-            kids["_born"] = ~(kids["birth_date"].fillna("") > reference)
+            born &= ~(kids["birth_date"].fillna("") > reference)
+        kids["_born"] = born
         kids = kids.assign(_file=self.file, _rank=rank, _ref=reference)
         if not kids["uasc"].notna().any():
             kids = kids.drop(columns="uasc")
@@ -499,38 +580,32 @@ def _blank_cell(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _list_number(title: str) -> int | None:
-    found = _LIST_TITLE.search(title.strip())
-    return int(found.group(1)) if found else None
-
-
-def _header(
-    rows: Iterator[tuple[int, tuple[Any, ...]]], spec: ListSpec
-) -> tuple[int | None, tuple[Any, ...], dict[str, int]]:
-    """Find the header row (title rows above it are skipped) and the list's columns."""
-    for number, cells in rows:
-        columns, _ = find_columns(cells, spec)
-        if all(key in columns for key in spec.required):
-            return number, cells, columns
-        if number >= _MAX_HEADER_ROW:
-            break
-    return None, (), {}
-
-
-def _sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
-    """Yield each sheet's title and its rows (numbered as Excel shows them)."""
+@contextmanager
+def _opened(path: Path) -> Iterator[Any]:
+    """Open a workbook read-only (values only) and close it after use."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        for sheet in workbook.worksheets:
-            rows = getattr(sheet, "iter_rows", None)
-            if rows is None:  # a chart sheet
-                continue
-            numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
-            yield str(sheet.title), ((n, tuple(cells)) for n, cells in numbered)
+        yield workbook
     finally:
         workbook.close()
+
+
+def _sheets(workbook: Any) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+    """Yield each sheet's title and its rows (numbered as Excel shows them).
+
+    Every row and column the sheet holds is read: the range a sheet's ``<dimension>``
+    states, which read-only openpyxl would otherwise keep to, is only a hint, and some
+    programs write it too small.
+    """
+    for sheet in workbook.worksheets:
+        rows = getattr(sheet, "iter_rows", None)
+        if rows is None:  # a chart sheet
+            continue
+        sheet.reset_dimensions()
+        numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
+        yield str(sheet.title), ((n, tuple(cells)) for n, cells in numbered)
 
 
 #: What :mod:`zipfile` raises on a damaged archive: besides ``BadZipFile``, a garbled
@@ -662,10 +737,15 @@ def read_annex_a(
     Notes
     -----
     The mapping of every list and column is on the statutory-returns page of the
-    documentation. Lists 9 (care leavers), 10 and 11 (adoption) are reported as not
-    converted (their dates count towards the extract date). An early help assessment's
-    start and completion dates are the ``early_help`` episode's start and end: Annex A
-    records no other end of early help.
+    documentation. A sheet is read as the list its name numbers (``List 2``, ``List_2``,
+    ``L2 - Early Help``); a name that says another list's subject (``List 4 - Early
+    Help``), headers that are another list's and not the number's, or a sheet that numbers
+    no list but has a list's headers, are errors and the sheet is not converted. Lists 9
+    (care leavers), 10 and 11 (adoption) are reported as not converted (their dates count
+    towards the extract date). A child whose date of birth is empty and whose expected
+    date of birth is given (unborn) has the expected date as ``birth_date``, with a note.
+    An early help assessment's start and completion dates are the ``early_help``
+    episode's start and end: Annex A records no other end of early help.
 
     Examples
     --------
@@ -706,7 +786,9 @@ def read_annex_a(
         if found is not None:
             latest_of[i] = found
         sources.append((found.day if found is not None else "", i, book))
-    raise_for_errors([p for p in problems if p.action == "file not read"], _context(files))
+    unread = {p.table for p in problems if p.action == "file not read"}
+    # a file not read is shown with its own errors, which often say why it has no dates
+    raise_for_errors([p for p in problems if p.table in unread], _context(files))
     returns: list[ReturnTables] = []
     if cin_files:
         returns, cin_problems, _ = cin_returns(cin_files, lenient=lenient, extract_date=given)

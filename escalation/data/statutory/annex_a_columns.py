@@ -29,6 +29,7 @@ from escalation.data.codes import (
 from escalation.data.columns import header_words
 
 __all__ = [
+    "CHILD_COLUMNS",
     "LISTS",
     "Column",
     "ListSpec",
@@ -115,6 +116,9 @@ _COMMON: Final = (
     ),
     Column("disability", "Does the Child have a Disability", (("disab",),), kind="yes_no"),
 )
+
+#: The keys of the child's columns every list has (identifier, sex, birth date, ...).
+CHILD_COLUMNS: Final = frozenset(column.key for column in _COMMON)
 
 
 def _spec(
@@ -403,16 +407,28 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip().lower() in _EMPTY)
 
 
-def parse_date(value: object) -> str | None:
+def parse_date(value: object, epoch: dt.date | None = None) -> str | None:
     """Return a cell's date as ``YYYY-MM-DD``; raise ValueError when it is not a date.
 
     Excel dates arrive as datetimes; dates typed as text (``31/03/2024``) and bare Excel
     serial numbers (``45382``) are read too.
 
+    Parameters
+    ----------
+    value : object
+        The cell's value.
+    epoch : date, optional
+        Day 0 of the workbook's date system, for bare serial numbers: 1899-12-30 (the
+        1900 system, the default) or 1904-01-01 (the 1904 system of older Excel for Mac
+        workbooks; openpyxl's ``workbook.epoch``), where the same day's serial is 1,462
+        smaller.
+
     Examples
     --------
     >>> parse_date("31/03/2024"), parse_date(45382)
     ('2024-03-31', '2024-03-31')
+    >>> parse_date(43920, epoch=dt.date(1904, 1, 1))
+    '2024-03-31'
     """
     if _blank(value):
         return None
@@ -424,7 +440,10 @@ def parse_date(value: object) -> str | None:
         raise ValueError("not a date")
     if isinstance(value, int | float):
         if 1 <= value < 2958466 and float(value).is_integer():
-            return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()
+            try:
+                return ((epoch or _EXCEL_EPOCH) + dt.timedelta(days=int(value))).isoformat()
+            except OverflowError:  # after 9999-12-31 in the 1904 system
+                raise ValueError("not a date") from None
         raise ValueError("not a date")
     text = str(value).strip()
     for fmt in _DATE_FORMATS:
@@ -527,7 +546,11 @@ def _yes_no(value: object) -> bool | None:
 
 
 def parse_value(
-    value: object, kind: ValueKind, known: dict[tuple[str, str], object] | None = None
+    value: object,
+    kind: ValueKind,
+    known: dict[tuple[str, str], object] | None = None,
+    *,
+    epoch: dt.date | None = None,
 ) -> object:
     """Read one cell of a column of the given kind.
 
@@ -536,6 +559,7 @@ def parse_value(
     of code cells (sex, codes, yes/no) already read, which repeat down a column; a reader
     keeps it for one list of one workbook, so no cell text (a code cell may hold more
     than its code) outlives the read. Identifiers, free text and dates are never kept.
+    ``epoch``: the workbook's day 0 for bare date serials (see :func:`parse_date`).
 
     Examples
     --------
@@ -547,19 +571,19 @@ def parse_value(
     ('9212044', 'PHY')
     """
     if known is None or type(value) is not str or kind in _UNCACHED:
-        return _parse_value(value, kind)
+        return _parse_value(value, kind, epoch)
     key = (value, kind)
     if key not in known:
-        known[key] = _parse_value(value, kind)  # an unreadable value raises each time
+        known[key] = _parse_value(value, kind, epoch)  # an unreadable value raises each time
     return known[key]
 
 
-def _parse_value(value: object, kind: ValueKind) -> object:
+def _parse_value(value: object, kind: ValueKind, epoch: dt.date | None = None) -> object:
     """Return :func:`parse_value` of one cell."""
     if _blank(value):
         return None
     if kind == "date":
-        return parse_date(value)
+        return parse_date(value, epoch)
     if kind == "yes_no":
         return _yes_no(value)
     if kind == "id":

@@ -1,0 +1,149 @@
+"""Which Annex A list a sheet holds: its name's number, and what its name and headers say.
+
+A sheet is read as the list its name numbers (``List 3``, ``List_3``, ``List-3``,
+``L3 referrals``). The rest of the name and the header row are a check on that number,
+never a guess in its place: a name that says another list's subject (``List 4 - Early
+Help``), or headers that are another list's and not the number's, are reported with both
+what they say and what the number says, and the sheet is not converted. Local and older
+layouts do not always number the lists as Ofsted's template does, and early help read as
+social-work assessments would go unnoticed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final
+
+from escalation.data.statutory.annex_a_columns import (
+    CHILD_COLUMNS,
+    LISTS,
+    Column,
+    ListSpec,
+    find_columns,
+    header_words,
+)
+
+__all__ = [
+    "MAX_HEADER_ROW",
+    "fitting_lists",
+    "header_row",
+    "list_number",
+    "named_lists",
+    "say_lists",
+]
+
+#: How far down a sheet its header row is looked for (title rows may sit above it).
+MAX_HEADER_ROW: Final = 20
+#: "List" (or a leading "L") and the number, with spaces, ``_``, ``-`` or ``.`` between.
+_LIST_TITLE: Final = re.compile(
+    r"(?:(?<![a-z])list|^l)[\s_.\-]*0*(\d{1,2})(?![a-z0-9])", re.IGNORECASE
+)
+#: Each list's subject as a sheet's name says it, recognised by the words of the name as a
+#: column is by the words of its header (``=``: a whole word).
+_SUBJECTS: Final[Mapping[int, tuple[Column, ...]]] = {
+    1: (Column("contact", "contacts", (("contact",),)),),
+    2: (
+        Column("early_help", "early help", (("early",), ("help",))),
+        Column("eh", "EH", (("=eh", "=eha", "=ehas"),)),
+    ),
+    3: (Column("referral", "referrals", (("referral", "referred"),)),),
+    4: (Column("assessment", "assessments", (("assessment",),), ("early", "=eh", "=eha")),),
+    5: (
+        Column(
+            "s47",
+            "section 47 enquiries",
+            (("47", "s47", "section47", "enquir", "strategy", "conferenc", "=icpc"),),
+        ),
+    ),
+    6: (Column("cin", "children in need", (("=need", "=cin"),)),),
+    7: (Column("cp", "child protection plans", (("protect", "=cp", "=cpp", "=cpps"),)),),
+    8: (
+        Column("cla", "children looked after", (("looked", "=cla", "=lac", "=cic"),)),
+        Column("in_care", "children in care", (("=in",), ("care",)), ("leaver",)),
+    ),
+    9: (Column("leavers", "care leavers", (("leaver",),)),),
+    10: (Column("adoption", "adoption", (("adoption", "adopted"),)),),
+    11: (Column("adopters", "adopters", (("adopter",),)),),
+}
+
+_Numbered = tuple[int, tuple[Any, ...]]
+
+
+def list_number(title: str) -> int | None:
+    """Return the list number a sheet's name says, or None.
+
+    Examples
+    --------
+    >>> [list_number(t) for t in ("List 2", "list_2", "List-02", "L2 - EH", "Sheet1")]
+    [2, 2, 2, 2, None]
+    """
+    found = _LIST_TITLE.search(title.strip())
+    return int(found.group(1)) if found else None
+
+
+def named_lists(title: str) -> frozenset[int]:
+    """Return the lists whose subject a sheet's name says (``Early Help``: List 2).
+
+    Examples
+    --------
+    >>> sorted(named_lists("List 4 - Early Help")), sorted(named_lists("List 4"))
+    ([2], [])
+    >>> sorted(named_lists("Section 47 enquiries and initial child protection conferences"))
+    [5, 7]
+    """
+    words = header_words(title)
+    return frozenset(
+        number
+        for number, subjects in _SUBJECTS.items()
+        if any(subject.matches(words) for subject in subjects)
+    )
+
+
+def say_lists(numbers: Iterable[int]) -> str:
+    """Name lists for a message: ``List 2 (early help assessments) or List 4 (...)``."""
+    return " or ".join(f"List {n} ({LISTS[n].name})" for n in sorted(numbers))
+
+
+def header_row(
+    rows: Iterator[_Numbered], spec: ListSpec
+) -> tuple[int | None, tuple[Any, ...], dict[str, int]]:
+    """Find a list's header row (title rows above it are skipped) and the list's columns.
+
+    Returns the header row's number (None when no row in the first
+    :data:`MAX_HEADER_ROW` has the list's required columns), its cells and the position of
+    each column found. The rows after the header row are left in ``rows``.
+    """
+    for number, cells in rows:
+        columns, _ = find_columns(cells, spec)
+        if all(key in columns for key in spec.required):
+            return number, cells, columns
+        if number >= MAX_HEADER_ROW:
+            break
+    return None, (), {}
+
+
+def fitting_lists(top: Sequence[_Numbered], other_than: int | None = None) -> frozenset[int]:
+    """Return the converted lists whose header row is among a sheet's top rows.
+
+    A list fits when a row has its required columns (the child identifier and its own
+    date); of the lists that fit, those with the most of their own columns found (beyond
+    the child's) are returned, several when they tie: early help's start, completion and
+    organisation fit List 2 better than List 4's start and end.
+
+    Parameters
+    ----------
+    top : sequence of (int, tuple)
+        The sheet's first :data:`MAX_HEADER_ROW` rows, numbered as Excel shows them.
+    other_than : int, optional
+        A list left out (the one the sheet's name says).
+    """
+    fit: dict[int, int] = {}
+    for number, spec in LISTS.items():
+        if not spec.converted or number == other_than:
+            continue
+        found, _, columns = header_row(iter(top), spec)
+        if found is not None:
+            fit[number] = sum(key not in CHILD_COLUMNS for key in columns)
+    best = max(fit.values(), default=0)
+    return frozenset(n for n, score in fit.items() if score == best)
