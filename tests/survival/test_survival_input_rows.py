@@ -27,6 +27,7 @@ from escalation.survival import (
     fit_fine_gray,
     kaplan_meier,
     rmst,
+    state_occupation,
 )
 from tests.survival.survival_reference import counting, spells
 
@@ -165,3 +166,19 @@ def test_cumulative_incidence_at_refuses_impossible_weights(case: str) -> None:
         cumulative_incidence_at([1, 2, 3], [1, 0, 1], [1, 2, 3], weights=weights)
     problem = _problem(raised)
     assert (problem.table, problem.row, problem.column) == ("arrays", row, "weights")
+
+
+def test_state_occupation_names_a_missing_start() -> None:
+    rows = pd.DataFrame(
+        {
+            "spell_id": [1, 1, 2],
+            "start": [0.0, np.nan, 0.0],
+            "stop": [4.0, 9.0, 6.0],
+            "from_state": ["referral_closed", "cin_plan", "referral_closed"],
+            "to_state": ["cin_plan", None, None],
+        }
+    )
+    with pytest.raises(DataValidationError) as raised:
+        state_occupation(rows)
+    problem = _problem(raised)
+    assert (problem.table, problem.row, problem.column) == ("transitions", 1, "start")
