@@ -42,8 +42,9 @@ from escalation.core._riskset_kernel import (
     weighted_gram,
 )
 from escalation.core.kernels import c_array, rows_or_columns
+from escalation.errors import DesignError
 
-__all__ = ["CoxData", "Engine", "Terms", "Ties", "cox_terms"]
+__all__ = ["CoxData", "Engine", "Terms", "Ties", "bad_intervals", "cox_terms"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -63,6 +64,24 @@ _FIELD_DTYPES: dict[str, type] = {
     "entry_order": np.int64,
     "event_score": np.float64,
 }
+
+
+def bad_intervals(start: FloatArray, stop: FloatArray) -> IntArray:
+    """Return the positions of (start, stop] rows no risk set can hold.
+
+    A start must be finite and a stop finite and after it. A missing start is not
+    merely one bad row: sorted last among the entries, it stops the walk that takes rows
+    out of the risk sets at their entry, so every row of its stratum would count as at
+    risk from time zero.
+
+    Examples
+    --------
+    >>> bad_intervals(np.array([0.0, np.nan, 2, 1]), np.array([3.0, 4, 2, np.inf])).tolist()
+    [1, 2, 3]
+    """
+    return np.flatnonzero(~np.isfinite(start) | ~np.isfinite(stop) | ~(stop > start)).astype(
+        np.int64
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,8 +171,22 @@ class CoxData:
             Stratum codes (0, 1, ...).
         offset : array_like, optional
             Offsets added to the linear predictor.
+
+        Raises
+        ------
+        DesignError
+            When a row with ``start`` has a start not finite or a stop not after it
+            (:func:`bad_intervals`; entry points check their columns first, naming the
+            table, row and column).
         """
         stop_ = np.asarray(stop, dtype=float)
+        if start is not None:
+            bad = bad_intervals(np.asarray(start, dtype=float), stop_)
+            if len(bad):
+                raise DesignError(
+                    f"{len(bad)} (start, stop] row(s) with a start not finite or a stop not "
+                    f"after it, the first at position {int(bad[0])}"
+                )
         n = stop_.size
         codes = np.zeros(n, np.int64) if strata is None else np.asarray(strata, np.int64)
         order = (

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from escalation.core import productlimit
+from escalation.survival._outcome import outcome_arrays
 
 __all__ = ["cumulative_incidence_at"]
 
@@ -49,6 +50,13 @@ def cumulative_incidence_at(
     numpy.ndarray
         ``F_cause(t)`` for each ``t`` in ``times``.
 
+    Raises
+    ------
+    DataValidationError
+        When a duration is missing or not > 0, an event code not a whole number >= 0 or
+        a weight missing, infinite or negative (table ``arrays``, the argument as the
+        column, the position as the row), as for the data-frame entry points.
+
     Notes
     -----
     With :math:`Y_j` the weighted number at risk just before the j-th distinct event time,
@@ -62,6 +70,7 @@ def cumulative_incidence_at(
     >>> cumulative_incidence_at([1, 2, 3, 4], [1, 2, 0, 1], [2.5, 4])
     array([0.25, 0.75])
     """
-    counts = productlimit.count(duration, event, weights=weights)
+    time, codes, w = outcome_arrays(duration, event, weights)
+    counts = productlimit.count(time, codes, weights=w)
     cif = productlimit.cumulative_incidence(counts, cause)
     return productlimit.step(counts.time, cif, times, before=0.0)

@@ -118,8 +118,9 @@ def curve_arrays(
     refuse_missing_labels(frame, [strata], what="stratum")
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
-    time = durations(frame[duration])
-    codes_ = event_codes(frame[event])
+    with used.input_rows():  # errors name the rows of the user's table
+        time = durations(frame[duration])
+        codes_ = event_codes(frame[event])
     w = np.ones(len(frame)) if used.weights is None else used.weights
     levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()

@@ -1,21 +1,27 @@
 """The checks every time-to-event entry point applies to its input rows.
 
 :func:`usable_rows` decides which rows an estimator uses and counts the others (the
-``dropped`` of every result's ``glance()``); :func:`durations` and :func:`event_codes`
-check the follow-up times and event codes of the rows used.
+``dropped`` of every result's ``glance()``); :func:`durations`, :func:`counting_intervals`,
+:func:`event_codes` and :func:`case_weights` check the follow-up times, (start, stop]
+intervals, event codes and case weights; :func:`outcome_arrays` runs them on the plain
+arrays of the array functions. Errors name the row of the user's table, also when rows of
+weight 0 were left out before the check (:meth:`UsableRows.input_rows`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import spells_of, weights_column
+from escalation.core.riskset import bad_intervals
 from escalation.errors import DataValidationError, DesignError, Problem
 
 if TYPE_CHECKING:
@@ -23,8 +29,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UsableRows",
+    "case_weights",
+    "counting_intervals",
     "durations",
     "event_codes",
+    "outcome_arrays",
     "refuse_missing_labels",
     "usable_data",
     "usable_rows",
@@ -48,11 +57,44 @@ class UsableRows:
     dropped : int
         Rows left out: zero case weight, or a missing outcome where the estimator allows
         it. Reported as ``dropped`` by the result's ``glance()``.
+    positions : numpy.ndarray or None
+        Position in the input of each row used (``None`` when none were left out).
     """
 
     frame: pd.DataFrame
     weights: npt.NDArray[np.float64] | None
     dropped: int
+    positions: npt.NDArray[np.int64] | None = None
+
+    @contextmanager
+    def input_rows(self) -> Iterator[None]:
+        """Report the rows of a :class:`DataValidationError` raised inside as input rows.
+
+        The checks run on :attr:`frame`, the rows used, so they name positions there;
+        inside this block those become positions in the table the user passed.
+
+        Examples
+        --------
+        >>> rows = pd.DataFrame({"duration": [3, 5, -8], "w": [0.0, 1.0, 1.0]})
+        >>> used = usable_rows(rows, weights="w")
+        >>> with used.input_rows():
+        ...     durations(used.frame["duration"])
+        Traceback (most recent call last):
+        ...
+        escalation.errors.DataValidationError: Spells: 1 problem found
+          - table 'spells', row 2, column 'duration', value '-8': 1 duration(s) missing or not > 0; durations are positive days
+        """  # noqa: E501
+        try:
+            yield
+        except DataValidationError as error:
+            if self.positions is None:
+                raise
+            positions = self.positions
+            problems = [
+                p if p.row is None else replace(p, row=int(positions[p.row]))
+                for p in error.problems
+            ]
+            raise type(error)(problems, error.context) from None
 
 
 def usable_rows(
@@ -110,26 +152,16 @@ def usable_rows(
     keep = np.ones(len(frame), dtype=bool)
     w = None
     if weights is not None:
-        values = frame[weights]
-        w = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-        if len(bad):
-            row = int(bad[0])
-            reason = (
-                f"{len(bad)} case weight(s) missing, infinite or negative; weights must be "
-                "finite and >= 0 (rows with weight 0 are left out and counted as dropped)"
-            )
-            raise DataValidationError(
-                [Problem(table, row, str(weights), values.iloc[row], reason)], table
-            )
+        w = case_weights(frame[weights], table=table)
         keep &= w > 0
     if missing_outcome is not None:
         keep &= frame[missing_outcome].notna().to_numpy()
     dropped = int((~keep).sum())
-    if dropped:
-        frame = frame.loc[keep]
-        w = w[keep] if w is not None else None
-    return UsableRows(frame, w, dropped)
+    if not dropped:
+        return UsableRows(frame, w, 0)
+    return UsableRows(
+        frame.loc[keep], w[keep] if w is not None else None, dropped, np.flatnonzero(keep)
+    )
 
 
 def usable_data(
@@ -172,6 +204,28 @@ def with_weights(
     return weights_column(data, weights, function=function)
 
 
+def case_weights(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:
+    """Return case weights as floats, or raise naming the first missing or negative one.
+
+    Examples
+    --------
+    >>> case_weights(pd.Series([1, 0, 2.5], name="w")).tolist()
+    [1.0, 0.0, 2.5]
+    """
+    w = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if len(bad):
+        row = int(bad[0])
+        reason = (
+            f"{len(bad)} case weight(s) missing, infinite or negative; weights must be "
+            "finite and >= 0 (rows with weight 0 are left out and counted as dropped)"
+        )
+        raise DataValidationError(
+            [Problem(table, row, str(values.name), values.iloc[row], reason)], table
+        )
+    return w
+
+
 def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:
     """Return follow-up times as floats, or raise naming the first bad row.
 
@@ -189,6 +243,98 @@ def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.flo
             [Problem(table, row, str(values.name), values.iloc[row], reason)], table
         )
     return time
+
+
+def counting_intervals(
+    start: pd.Series, stop: pd.Series, *, table: str = "counting"
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return the (start, stop] intervals of counting-process rows, or raise.
+
+    A start must be a finite time and a stop a finite time after it (the core's rule,
+    :func:`escalation.core.riskset.bad_intervals`): a missing start would otherwise take
+    the row's delayed entry, and that of every row of its stratum, out of the risk sets.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"start": [0.0, None], "stop": [4.0, 9.0]})
+    >>> counting_intervals(rows["start"], rows["stop"])
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Counting: 1 problem found
+      - table 'counting', row 1, column 'start', value 'nan': 1 interval(s) with a missing or infinite start, or a stop missing or not after the start
+    """  # noqa: E501
+    begin = pd.to_numeric(start, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    end = pd.to_numeric(stop, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = bad_intervals(begin, end)
+    if len(bad):
+        row = int(bad[0])
+        values = start if not np.isfinite(begin[row]) else stop
+        reason = (
+            f"{len(bad)} interval(s) with a missing or infinite start, or a stop missing or "
+            "not after the start"
+        )
+        raise DataValidationError(
+            [TimeProblem(table, row, str(values.name), values.iloc[row], reason)], table
+        )
+    return begin, end
+
+
+#: A number as ``str`` gives it (``-4.0``, ``nan``, ``inf``, ``1e-05``).
+_NUMBER: Final = re.compile(r"[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|nan|inf)")
+
+
+@dataclass(frozen=True)
+class TimeProblem(Problem):
+    """A bad time of a survival table, whose value is shown when it is a number.
+
+    The times of counting-process rows are days, whatever their columns are called:
+    ``start`` here is not the contract's episode start date, whose values are shown only
+    in the form of a date (:func:`~escalation.errors.disclosed`).
+
+    Examples
+    --------
+    >>> TimeProblem("counting", 4, "start", -2.0, "bad").describe()
+    "table 'counting', row 4, column 'start', value '-2.0': bad"
+    >>> TimeProblem("counting", 4, "start", "Jo Bloggs", "bad").shown_value()
+    '<not shown: 9 characters, letters and spaces>'
+    """
+
+    def value_form(self) -> re.Pattern[str] | None:
+        """Return the form of a number (see :func:`~escalation.errors.disclosed`)."""
+        return _NUMBER
+
+
+def outcome_arrays(
+    duration: npt.ArrayLike, event: npt.ArrayLike, weights: npt.ArrayLike | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64] | None]:
+    """Check the arrays of an array function as the data-frame entry points check columns.
+
+    Runs :func:`durations`, :func:`event_codes` and :func:`case_weights`; errors name
+    table ``arrays``, the argument as the column and the position as the row.
+
+    Examples
+    --------
+    >>> outcome_arrays([1, 2], [1, 1.5])
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Arrays: 1 problem found
+      - table 'arrays', row 1, column 'event', value '1.5': 1 event code(s) are not whole numbers >= 0 (0 censored, 1, 2, ... the cause)
+    """  # noqa: E501
+    time = durations(_named(duration, "duration"), table="arrays")
+    codes = event_codes(_named(event, "event"), table="arrays")
+    if len(codes) != len(time):
+        raise DesignError(f"duration has {len(time)} values but event has {len(codes)}")
+    if weights is None:
+        return time, codes, None
+    w = case_weights(_named(weights, "weights"), table="arrays")
+    if len(w) != len(time):
+        raise DesignError(f"duration has {len(time)} values but weights has {len(w)}")
+    return time, codes, w
+
+
+def _named(values: npt.ArrayLike, name: str) -> pd.Series:
+    """Return one argument of an array function as a series named after it."""
+    return pd.Series(np.asarray(values).ravel(), name=name)
 
 
 def event_codes(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.int64]:

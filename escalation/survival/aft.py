@@ -396,15 +396,16 @@ def fit_aft(
     frame = used.frame
     if cluster is not None:
         require_columns(frame, [cluster], "cluster")
-    coding = learn_coding(frame, terms_in, default=default, min_count=min_count)
-    xf = coding.apply(frame)
+    with used.input_rows():  # errors name the rows of the user's table
+        coding = learn_coding(frame, terms_in, default=default, min_count=min_count)
+        xf = coding.apply(frame)
+        time = durations(frame[time_column])
+        status = event_codes(frame[terms_in.event]) == cause
     names = list(coding.names)
     dropped_terms = list(check_variation(xf, None, names)) if names else []
     if dropped_terms:
         xf = xf.drop(columns=dropped_terms)
         names = [n for n in names if n not in dropped_terms]
-    time = durations(frame[time_column])
-    status = event_codes(frame[terms_in.event]) == cause
     if not status.any():
         raise DesignError(f"no events of cause {cause} among {len(frame):,} rows: nothing to fit")
     w = np.ones(len(frame)) if used.weights is None else used.weights

@@ -411,19 +411,20 @@ def fit_cause_specific(
     data, weights = with_weights(data, weights, function="fit_cause_specific")
     # weight 0: left out, counted as dropped
     data, used = usable_data(data, weights=weights, function="fit_cause_specific")
-    prepared = prepare_competing(
-        data,
-        terms.covariates,
-        duration=terms.time[0],
-        event=terms.event,
-        cluster=cluster,
-        min_count=min_count,
-        coding=coding,
-        formula=terms.rhs,
-        reserved=("cs_duration", "cs_event", "cs_status", "cs_weight"),
-        table="design",
-        function="fit_cause_specific",
-    )
+    with used.input_rows():  # errors name the rows of the user's table
+        prepared = prepare_competing(
+            data,
+            terms.covariates,
+            duration=terms.time[0],
+            event=terms.event,
+            cluster=cluster,
+            min_count=min_count,
+            coding=coding,
+            formula=terms.rhs,
+            reserved=("cs_duration", "cs_event", "cs_status", "cs_weight"),
+            table="design",
+            function="fit_cause_specific",
+        )
     code = prepared.event
     if causes is None:
         wanted = tuple(sorted(int(c) for c in np.unique(code[code > 0])))

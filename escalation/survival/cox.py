@@ -44,7 +44,14 @@ from escalation.survival._inputs import (
     require_columns,
     resolve_outcome,
 )
-from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
+from escalation.survival._outcome import (
+    Weights,
+    counting_intervals,
+    durations,
+    event_codes,
+    refuse_missing_labels,
+    usable_rows,
+)
 from escalation.survival._result import (
     SurvivalResult,
     check_conf_level,
@@ -843,35 +850,31 @@ def fit_cox(
     require_columns(frame, [*terms.time, terms.event], "time/event")
     strata_cols = terms.strata
     require_columns(frame, strata_cols, "strata")
-    used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
+    refuse_missing_labels(frame, strata_cols, what="stratum", table=table)
+    used = usable_rows(frame, weights=weights, table=table)  # weight 0: left out, counted
     frame = used.frame
     if cluster is not None:
         require_columns(frame, [cluster], "cluster")
-    coding = learn_coding(frame, terms, default=default_covariates, min_count=min_count)
-    names = list(coding.names)
-    if not names:
-        raise DesignError(
-            "give at least one covariate; for curves without covariates use kaplan_meier"
-        )
-    x = coding.apply(frame)
-    if time_varying:
-        start = frame[terms.time[0]].to_numpy(dtype=float)
-        stop = frame[terms.time[1]].to_numpy(dtype=float)
-    else:
-        start = None
-        stop = durations(frame[terms.time[0]])
-    status = event_codes(frame[terms.event]) == cause
+    with used.input_rows():  # errors name the rows of the user's table
+        coding = learn_coding(frame, terms, default=default_covariates, min_count=min_count)
+        names = list(coding.names)
+        if not names:
+            raise DesignError(
+                "give at least one covariate; for curves without covariates use kaplan_meier"
+            )
+        x = coding.apply(frame)
+        if time_varying:
+            start, stop = counting_intervals(frame[terms.time[0]], frame[terms.time[1]])
+        else:
+            start = None
+            stop = durations(frame[terms.time[0]])
+        status = event_codes(frame[terms.event], table=table) == cause
     n = len(frame)
     events = int(status.sum())
     if n == 0 or events == 0:
         raise DesignError(
             f"no events of cause {cause} among {n:,} rows: there is nothing to fit; check "
             "the event code or the design's follow-up window"
-        )
-    if not np.all(np.isfinite(stop)) or np.any(stop <= (start if start is not None else 0)):
-        bad = int(np.flatnonzero(~(stop > (start if start is not None else 0)))[0])
-        raise DesignError(
-            f"row {bad}: the follow-up time must be positive (and stop > start); got {stop[bad]!r}"
         )
     w = used.weights
     if strata_cols:

@@ -29,7 +29,7 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import Weights, usable_rows, with_weights
+from escalation.survival._outcome import Weights, outcome_arrays, usable_rows, with_weights
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -83,6 +83,12 @@ def finegray_expand(
         Columns ``row`` (position of the subject in the input), ``start``, ``stop``,
         ``status`` (1 for an event of ``cause``), ``weight``.
 
+    Raises
+    ------
+    DataValidationError
+        When a duration is missing or not > 0 or an event code not a whole number >= 0
+        (table ``arrays``, the argument as the column, the position as the row).
+
     References
     ----------
     Geskus RB (2011). Cause-specific cumulative incidence estimation and the Fine and
@@ -100,8 +106,7 @@ def finegray_expand(
     4    3    0.0   5.0       1  1.0000
     5    4    0.0   6.0       0  1.0000
     """
-    time = np.asarray(duration, dtype=float)
-    code = np.asarray(event, dtype=np.int64)
+    time, code, _ = outcome_arrays(duration, event)
     n = len(time)
     ctime, cprob = _censoring_steps(time, code)
     cut = np.concatenate([ctime, [time.max()]])

@@ -31,6 +31,7 @@ from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
+from escalation.survival._outcome import counting_intervals
 from escalation.survival._result import check_conf_level
 from escalation.timeline import SpellData
 
@@ -197,11 +198,7 @@ def _increments(rows: pd.DataFrame, states: Sequence[str] | None, s: float) -> _
             f"transition rows need columns {', '.join(_TRANSITION_COLUMNS)}; missing: "
             f"{', '.join(missing)}"
         )
-    start = rows["start"].to_numpy(dtype=float)
-    stop = rows["stop"].to_numpy(dtype=float)
-    if np.any(~(stop > start)):
-        bad = int(np.flatnonzero(~(stop > start))[0])
-        raise DesignError(f"transition row {bad}: stop must be greater than start")
+    start, stop = counting_intervals(rows["start"], rows["stop"], table="transitions")
     source = rows["from_state"].astype("string")
     target = rows["to_state"].astype("string")
     seen = list(dict.fromkeys([*source.dropna(), *target.dropna()]))
