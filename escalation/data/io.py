@@ -202,6 +202,11 @@ def read_csv_text(text: str) -> pd.DataFrame:
     ``X`` to ``C0000001``; here each NUL is carried through as a stand-in character and
     put back afterwards, so the validator reports it at its row and column.
 
+    An empty line (or one of spaces) is a row, every value missing or blank, as a
+    spreadsheet shows it, so each later record keeps its row number (:func:`record_of`
+    counts rows alike); empty lines at the end of the text, which shift no row, are left
+    out.
+
     Raises
     ------
     pandas.errors.ParserError, pandas.errors.EmptyDataError
@@ -210,11 +215,13 @@ def read_csv_text(text: str) -> pd.DataFrame:
     """
     nul = "\x00" in text
     stand_in = _placeholder(text) if nul else ""
+    text = text.rstrip("\r\n")
     frame = pd.read_csv(
         io.StringIO(text.replace("\x00", stand_in) if nul else text),
         dtype=str,
         keep_default_na=False,
         na_values=[""],
+        skip_blank_lines=False,
         engine="c",
     )
     if not isinstance(frame.index, pd.RangeIndex):
