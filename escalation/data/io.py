@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,8 @@ __all__ = [
 TableFormat = Literal["csv", "parquet"]
 METADATA_FILE = "case_history.json"
 _TABLES = ("children", "episodes", "notes")
+#: Empty lines (or lines of spaces and tabs) above a CSV file's header.
+_LEADING_EMPTY_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
 _REQUIRED_TABLES = ("children", "episodes")
 
 
@@ -205,7 +208,8 @@ def read_csv_text(text: str) -> pd.DataFrame:
     An empty line (or one of spaces) is a row, every value missing or blank, as a
     spreadsheet shows it, so each later record keeps its row number (:func:`record_of`
     counts rows alike); empty lines at the end of the text, which shift no row, are left
-    out.
+    out, and so are empty lines above the header, as before (rows are counted from the
+    header, row 1).
 
     Raises
     ------
@@ -215,7 +219,7 @@ def read_csv_text(text: str) -> pd.DataFrame:
     """
     nul = "\x00" in text
     stand_in = _placeholder(text) if nul else ""
-    text = text.rstrip("\r\n")
+    text = _LEADING_EMPTY_LINES.sub("", text, count=1).rstrip("\r\n")
     frame = pd.read_csv(
         io.StringIO(text.replace("\x00", stand_in) if nul else text),
         dtype=str,

@@ -66,6 +66,13 @@ def test_fast_reader_equals_pandas_reader(tmp_path: Path, text: str) -> None:
     same(fast, pandas_frame(file))
 
 
+def test_empty_lines_above_the_header_are_still_skipped(tmp_path: Path) -> None:
+    file = tmp_path / "t.csv"
+    file.write_bytes(b"\r\n  \na,b\n1,2\n")
+    assert read_csv_table(file) is None  # no header on the first line: the pandas reader
+    assert pandas_frame(file).values.tolist() == [["1", "2"]]
+
+
 def test_an_empty_line_is_a_row_of_missing_values_in_both_readers(tmp_path: Path) -> None:
     file = tmp_path / "t.csv"
     file.write_bytes(b"a,b\n1,2\n\n3,4\n\n\n")
