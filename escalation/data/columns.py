@@ -27,6 +27,7 @@ __all__ = [
     "as_text",
     "blank_text",
     "coded",
+    "distinct_identifiers",
     "distinct_text",
     "expand",
     "factorize",
@@ -366,17 +367,76 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     >>> codes.tolist(), text.tolist()
     ([0, 3, 1, 0, 2], ['a', 'b', <NA>, <NA>])
     """
+    codes, text, _ = _distinct(values, identifiers=False)
+    return codes, text
+
+
+def distinct_identifiers(values: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """:func:`distinct_text` of an identifier column, a whole-number float read as an integer.
+
+    Identifiers are text. A column of whole numbers with a blank cell reaches pandas
+    (from Excel, Parquet) as floating point: its ``1001.0`` is read ``'1001'``, as a column
+    of integers gives it and the Annex A reader reads an identifier cell. A floating-point
+    value that is not a whole number held exactly (a fraction, or beyond 2**53, where
+    floating point no longer holds every whole number) is no identifier: it keeps its text
+    as written and is marked.
+
+    Returns
+    -------
+    codes, text
+        As :func:`distinct_text`.
+    inexact : numpy.ndarray of bool
+        True for a distinct value (aligned with ``text``) stored as a floating-point number
+        that is not an exact whole number.
+
+    Examples
+    --------
+    >>> codes, text, inexact = distinct_identifiers(pd.Series([1001.0, None, 7.5]))
+    >>> codes.tolist(), text.tolist(), inexact.tolist()
+    ([0, 2, 1], ['1001', '7.5', <NA>], [False, True, False])
+    """
+    return _distinct(values, identifiers=True)
+
+
+def _distinct(values: pd.Series, *, identifiers: bool) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """Return :func:`distinct_text` or (``identifiers``) :func:`distinct_identifiers`."""
     arrow = _arrow_text(values, convert=True)
     stripped: list[str | None]
+    inexact: list[bool] = []
     if arrow is not None:  # text: encoded in Arrow, Python strings for distinct values only
         codes, distinct = _encode(arrow)
         stripped = _stripped_arrow(distinct).tolist()
     else:  # numbers, dates, ...: the text of each distinct value
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        written = pd.Series(np.asarray(uniques, dtype=object)).astype("string").tolist()
+        objects = np.asarray(uniques, dtype=object)
+        if identifiers:
+            inexact = [_inexact(v) for v in objects]
+            objects = np.array([_whole(v) for v in objects], dtype=object)
+        written = pd.Series(objects, dtype=object).astype("string").tolist()
         stripped = [(v.strip() or None) if isinstance(v, str) else None for v in written]
     text = pd.Series([*stripped, None], dtype=pd.StringDtype())
-    return np.where(codes < 0, len(text) - 1, codes), text
+    marked = np.zeros(len(text), dtype=bool)
+    marked[: len(inexact)] = inexact
+    return np.where(codes < 0, len(text) - 1, codes), text, marked
+
+
+#: Beyond this, floating point no longer holds every whole number.
+_EXACT_FLOAT: Final = 2.0**53
+
+
+def _inexact(value: object) -> bool:
+    """Return whether a value is a float that is not an exact whole number."""
+    if not isinstance(value, float | np.floating):
+        return False
+    number = float(value)
+    return not number.is_integer() or abs(number) > _EXACT_FLOAT
+
+
+def _whole(value: object) -> object:
+    """Return an exact whole-number float as an integer; any other value as it is."""
+    if isinstance(value, float | np.floating) and not _inexact(value):
+        return int(value)
+    return value
 
 
 def _stripped_arrow(distinct: pa.Array) -> np.ndarray:

@@ -6,7 +6,9 @@ reader of :mod:`escalation.data.io` gives (object columns of ``str``, missing va
 missing). Whenever the file is anything but plain, well-formed UTF-8 CSV (another encoding,
 invalid bytes, ragged rows, an empty file, a repeated column name), it returns ``None`` and the
 caller reads the file the old way, so every located error message (the byte and row of bad
-text, the line of a ragged row) is exactly what it was.
+text, the line of a ragged row) is exactly what it was. Both readers keep an empty line as a
+row (every value missing), as a spreadsheet shows it, so every later row keeps its number;
+empty lines at the end of the file, which shift no row, are left out.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ __all__ = ["read_csv_table"]
 _BOM: Final = b"\xef\xbb\xbf"
 _BLOCK: Final = 1 << 22  # 4 MiB per parsing task
 _HEAD: Final = 1 << 16  # a file blank so far is left to the pandas reader
+_LINE_ENDS: Final = b"\r\n"
 
 
-def _layout(file: Path) -> tuple[int, list[str], bool] | None:
-    """Find where the rows begin, the column names and whether any value is quoted.
+def _layout(file: Path) -> tuple[int, int, list[str], bool] | None:
+    """Find where the rows begin and end, the column names and whether any value is quoted.
 
-    Rows begin after a byte-order mark, if any. ``None`` when the file is empty, blank or
+    Rows begin after a byte-order mark, if any, and end before the line ends that close
+    the file (empty lines there shift no row). ``None`` when the file is empty, blank or
     its header cannot be read simply. The file is searched where it lies (memory-mapped),
     not copied.
     """
@@ -53,9 +57,22 @@ def _layout(file: Path) -> tuple[int, list[str], bool] | None:
             end = data.find(b"\n", start)
             names = _header(data[start : len(data) if end < 0 else end])
             quoted = data.find(b'"', start) >= 0
+            stop = _text_end(data)
     except (OSError, ValueError):
         return None
-    return None if names is None else (start, names, quoted)
+    return None if names is None else (start, stop, names, quoted)
+
+
+def _text_end(data: mmap.mmap) -> int:
+    """Return the length of ``data`` up to the end of its last line that is not empty.
+
+    One line end (CR or LF) is kept after it: pyarrow cannot read a header alone without
+    one.
+    """
+    stop = len(data)
+    while stop > 0 and data[stop - 1] in _LINE_ENDS:
+        stop -= 1
+    return min(stop + 1, len(data))
 
 
 def _header(line: bytes) -> list[str] | None:
@@ -111,14 +128,17 @@ def read_csv_table(
     layout = _layout(file)
     if layout is None:
         return None
-    start, names, quoted = layout
+    start, stop, names, quoted = layout
     try:
         # The file is mapped, not read into memory: the parsing threads read it in place.
+        # An empty line is a row (every value missing), as pandas' reader keeps it.
         with pa.memory_map(str(file)) as source:
             table = pacsv.read_csv(
-                source.read_buffer().slice(start),
+                source.read_buffer().slice(start, stop - start),
                 read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK),
-                parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=quoted, ignore_empty_lines=False
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
                     null_values=[""],

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,8 @@ __all__ = [
 TableFormat = Literal["csv", "parquet"]
 METADATA_FILE = "case_history.json"
 _TABLES = ("children", "episodes", "notes")
+#: Empty lines (or lines of spaces and tabs) above a CSV file's header.
+_LEADING_EMPTY_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
 _REQUIRED_TABLES = ("children", "episodes")
 
 
@@ -202,6 +205,12 @@ def read_csv_text(text: str) -> pd.DataFrame:
     ``X`` to ``C0000001``; here each NUL is carried through as a stand-in character and
     put back afterwards, so the validator reports it at its row and column.
 
+    An empty line (or one of spaces) is a row, every value missing or blank, as a
+    spreadsheet shows it, so each later record keeps its row number (:func:`record_of`
+    counts rows alike); empty lines at the end of the text, which shift no row, are left
+    out, and so are empty lines above the header, as before (rows are counted from the
+    header, row 1).
+
     Raises
     ------
     pandas.errors.ParserError, pandas.errors.EmptyDataError
@@ -210,11 +219,13 @@ def read_csv_text(text: str) -> pd.DataFrame:
     """
     nul = "\x00" in text
     stand_in = _placeholder(text) if nul else ""
+    text = _LEADING_EMPTY_LINES.sub("", text, count=1).rstrip("\r\n")
     frame = pd.read_csv(
         io.StringIO(text.replace("\x00", stand_in) if nul else text),
         dtype=str,
         keep_default_na=False,
         na_values=[""],
+        skip_blank_lines=False,
         engine="c",
     )
     if not isinstance(frame.index, pd.RangeIndex):

@@ -36,6 +36,7 @@ from escalation.data.columns import (
     as_text,
     blank_text,
     coded,
+    distinct_identifiers,
     distinct_text,
     expand,
     factorize,
@@ -59,6 +60,16 @@ from escalation.errors import DataValidationError, Problem, RecordProblem, sprea
 __all__ = ["parse_bools", "parse_dates", "validate_case_history"]
 
 _CHILD_EXCLUDED = "the child was excluded (see the children table)"
+_NO_CHILD = "no child with this child_id in the children table"
+_DECIMAL_POINT_APART = (
+    "; a child's child_id there differs from it only by a decimal point and zeros "
+    "('1001' and '1001.0': a column of numbers saved as decimal numbers); store "
+    "identifiers as text, written alike in every table"
+)
+_INEXACT_ID = (
+    "is stored as a decimal number that is not an exact whole number (a fraction, or more "
+    "digits than a decimal number holds exactly); store identifiers as text"
+)
 
 _EPISODE_CODE_LISTS: Mapping[str, Mapping[str, str]] = {
     "source": REFERRAL_SOURCES,
@@ -133,8 +144,8 @@ class _Checker:
         """
         blank = _blank_rows(self.frame)
         reason = (
-            "blank row: every cell is empty (a spreadsheet saved as CSV often ends with one); "
-            "delete it"
+            "blank row: every cell is empty (an empty line, or the row of separators a "
+            "spreadsheet saved as CSV often ends with); delete it"
         )
         self.flag(blank, None, reason)
         self.blank = blank
@@ -573,7 +584,7 @@ def _leading_zero(present: pd.Series) -> bool:
 
 def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     frame = kids.frame.copy()
-    ids = as_text(frame["child_id"])
+    ids = _identifiers(kids, frame["child_id"], "child_id")
     kids.flag(ids.isna(), "child_id", "child_id is empty")
     kids.flag(ids.duplicated(keep=False) & ids.notna(), "child_id", "child_id is not unique")
     frame["child_id"] = ids
@@ -593,7 +604,7 @@ def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     parsed, invalid = parse_bools(frame["disability"])
     kids.soft(invalid, "disability", "not a yes/no value (use true or false)")
     frame["disability"] = parsed
-    frame["family_id"] = as_text(frame["family_id"])
+    frame["family_id"] = _identifiers(kids, frame["family_id"], "family_id", soft=True)
     if "la" in frame.columns:
         # Several local authorities in one dataset: each child needs its authority.
         la = as_text(frame["la"])
@@ -602,25 +613,64 @@ def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     return frame
 
 
+def _identifiers(
+    checker: _Checker, values: pd.Series, column: str, *, soft: bool = False
+) -> pd.Series:
+    """Return an identifier column as text, ``1001.0`` read ``'1001'`` (distinct_identifiers).
+
+    A decimal number that is not an exact whole number is a problem: the row is excluded,
+    or (``soft``) the value dropped.
+    """
+    codes, text, inexact = distinct_identifiers(values)
+    if soft:
+        checker.soft(inexact[codes], column, f"{column} {_INEXACT_ID}")
+        text = text.where(~inexact)
+    else:
+        checker.flag(inexact[codes], column, f"{column} {_INEXACT_ID}")
+    return expand(text, codes)
+
+
 def _link_children(
     checker: _Checker, frame: pd.DataFrame, children: pd.DataFrame, excluded_ids: pd.Index
 ) -> np.ndarray:
     """Check each row's ``child_id``; return its position in ``children`` (-1: none).
 
-    Flags empty identifiers, rows of excluded children and identifiers no child has, and
-    replaces ``frame["child_id"]`` with the identifiers as text. The work is done once per
-    distinct identifier, then spread to the rows.
+    Flags empty identifiers, decimal numbers that are not whole numbers, rows of excluded
+    children and identifiers no child has, and replaces ``frame["child_id"]`` with the
+    identifiers as text (``1001.0`` read ``'1001'``, as in ``children``). The work is done
+    once per distinct identifier, then spread to the rows.
     """
-    codes, text = distinct_text(frame["child_id"])
+    codes, text, inexact = distinct_identifiers(frame["child_id"])
     frame["child_id"] = expand(text, codes)
     empty = text.isna().to_numpy(dtype=bool)
-    excluded = text.isin(excluded_ids).fillna(False).to_numpy(dtype=bool)
+    excluded = text.isin(excluded_ids).fillna(False).to_numpy(dtype=bool) & ~inexact
     position = positions(text, children["child_id"])
     checker.flag(empty[codes], "child_id", "child_id is empty")
+    checker.flag(inexact[codes], "child_id", f"child_id {_INEXACT_ID}")
     checker.flag(excluded[codes], "child_id", _CHILD_EXCLUDED)
-    unknown = ~empty & (position < 0) & ~excluded
-    checker.flag(unknown[codes], "child_id", "no child with this child_id in the children table")
+    unknown = ~empty & (position < 0) & ~excluded & ~inexact
+    written_otherwise = _decimal_point_apart(text, unknown, children["child_id"])
+    checker.flag((unknown & ~written_otherwise)[codes], "child_id", _NO_CHILD)
+    checker.flag(written_otherwise[codes], "child_id", f"{_NO_CHILD}{_DECIMAL_POINT_APART}")
     return np.asarray(position[codes])
+
+
+def _decimal_point_apart(text: pd.Series, unknown: np.ndarray, ids: pd.Series) -> np.ndarray:
+    """Return True for an unknown identifier a child has written with or without ``.0``.
+
+    ``'1001.0'`` in one table and ``'1001'`` in another are different text: the
+    identifiers are not linked (which would be a guess), but the message says why.
+    """
+    apart = np.zeros(len(text), dtype=bool)
+    at = np.flatnonzero(unknown)
+    if at.size:
+        apart[at] = positions(_without_point_zero(text.iloc[at]), _without_point_zero(ids)) >= 0
+    return apart
+
+
+def _without_point_zero(text: pd.Series) -> pd.Series:
+    """Return identifiers written ``1001.0`` (or ``1001.00``) as ``1001``; others as they are."""
+    return text.astype(pd.StringDtype()).str.replace(r"^([+-]?[0-9]+)\.0+$", r"\1", regex=True)
 
 
 def _of_child(values: np.ndarray, child: np.ndarray) -> np.ndarray:

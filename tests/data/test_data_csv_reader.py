@@ -50,7 +50,9 @@ def same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
         "a,b\n1,2\n3,\n",
         "\ufeffa,b\r\n1,2\r\n,x\r\n",  # byte-order mark, Windows line ends
         'a,b\n"x, y","multi\nline ""quoted"" text"\n"",NA\n',  # quotes, commas, newlines
-        "a,b\n  padded  , null\n\n5,6\n",  # whitespace kept, blank line skipped
+        "a,b\n  padded  , null\n\n5,6\n",  # whitespace kept, an empty line a row
+        "a,b\r\n1,2\r\n\r\n\r\n3,4\r\n\r\n\n",  # empty lines rows, but not at the end
+        'a,b\n1,"x\n\ny"\n\n3,4\n',  # an empty line inside a quoted value and after it
         "a,b\n1,2",  # no final newline
         "a,b\n",  # header only
         "a,b\n,\n",  # a row of empty fields
@@ -62,6 +64,25 @@ def test_fast_reader_equals_pandas_reader(tmp_path: Path, text: str) -> None:
     fast = read_csv_table(file)
     assert fast is not None
     same(fast, pandas_frame(file))
+
+
+def test_empty_lines_above_the_header_are_still_skipped(tmp_path: Path) -> None:
+    file = tmp_path / "t.csv"
+    file.write_bytes(b"\r\n  \na,b\n1,2\n")
+    assert read_csv_table(file) is None  # no header on the first line: the pandas reader
+    assert pandas_frame(file).values.tolist() == [["1", "2"]]
+
+
+def test_an_empty_line_is_a_row_of_missing_values_in_both_readers(tmp_path: Path) -> None:
+    file = tmp_path / "t.csv"
+    file.write_bytes(b"a,b\n1,2\n\n3,4\n\n\n")
+    for frame in (read_csv_table(file), pandas_frame(file)):
+        assert frame is not None
+        assert frame.astype(object).where(frame.notna(), None).values.tolist() == [
+            ["1", "2"],
+            [None, None],
+            ["3", "4"],
+        ]
 
 
 @pytest.mark.parametrize(

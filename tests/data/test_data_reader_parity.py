@@ -4,7 +4,8 @@ Validation has fast paths for the multi-threaded CSV reader's Arrow text columns
 in Arrow, identifiers and codes encoded in Arrow, NUL bytes found in Arrow's buffers) beside
 the general code for Python strings that pandas' reader, a user's frame or Parquet give. Here
 random, messy case histories (padded, empty, unknown and duplicated identifiers; dates in
-every accepted form and many unaccepted ones; unknown and padded codes; NUL bytes) are written
+every accepted form and many unaccepted ones; unknown and padded codes; NUL bytes; empty
+lines) are written
 as CSV and read both ways: the validated tables, the exclusion reports (lenient) and the error
 messages (strict) must be identical.
 """
@@ -74,11 +75,15 @@ EPISODE_ROW = st.fixed_dictionaries(
 )
 
 
-def as_csv(rows: list[dict[str, str]], columns: list[str]) -> bytes:
+def as_csv(rows: list[dict[str, str]], columns: list[str], empty: frozenset[int]) -> bytes:
+    """Write rows as CSV, with an empty line before each row whose position is in ``empty``."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    for at, row in enumerate(rows):
+        if at in empty:
+            out.write("\n")
+        writer.writerow(row)
     return out.getvalue().encode("utf-8")
 
 
@@ -106,6 +111,7 @@ def read_both(folder: Path, monkeypatch: pytest.MonkeyPatch, lenient: bool) -> l
 @given(
     st.lists(CHILD_ROW, min_size=1, max_size=6),
     st.lists(EPISODE_ROW, min_size=1, max_size=12),
+    st.frozensets(st.integers(0, 12), max_size=2),
     st.booleans(),
 )
 def test_arrow_text_and_python_strings_validate_alike(
@@ -113,12 +119,15 @@ def test_arrow_text_and_python_strings_validate_alike(
     monkeypatch: pytest.MonkeyPatch,
     children: list[dict[str, str]],
     episodes: list[dict[str, str]],
+    empty_lines: frozenset[int],
     lenient: bool,
 ) -> None:
     folder = tmp_path / "h"
     folder.mkdir(exist_ok=True)
-    (folder / "children.csv").write_bytes(as_csv(children, list(CHILD_ROW_COLUMNS)))
-    (folder / "episodes.csv").write_bytes(as_csv(episodes, list(EPISODE_ROW_COLUMNS)))
+    kids = as_csv(children, list(CHILD_ROW_COLUMNS), frozenset())
+    (folder / "children.csv").write_bytes(kids)
+    eps = as_csv(episodes, list(EPISODE_ROW_COLUMNS), empty_lines)
+    (folder / "episodes.csv").write_bytes(eps)
     arrow, pandas = read_both(folder, monkeypatch, lenient)
     if isinstance(arrow, str) or isinstance(pandas, str):
         assert arrow == pandas

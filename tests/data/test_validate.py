@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from escalation import CaseHistory, DataValidationError, validate_case_history
+from escalation import CaseHistory, DataValidationError, read_case_history, validate_case_history
 from escalation.data.codes import EPISODE_KINDS
 
-from .conftest import history_from, valid_tables
+from .conftest import EXTRACT, history_from, valid_tables
 
 
 def problems_of(tables: dict[str, pd.DataFrame]) -> list[tuple[str, int | None, str | None, str]]:
@@ -284,6 +284,86 @@ def test_episode_and_note_for_unknown_child(tables):
         "child_id",
         reason,
     ) in found
+
+
+def _numbered(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables with child c1, c2, c3 numbered 1001, 1002, 1003 (as integers)."""
+    number = {"c1": 1001, "c2": 1002, "c3": 1003}
+    for frame in tables.values():
+        frame["child_id"] = frame["child_id"].map(number)
+    return tables
+
+
+def test_a_whole_number_float_child_id_is_the_integer_one(tmp_path, tables):
+    """Numeric ids with a blank cell reach pandas as floats (1001.0): still child 1001."""
+    tables = _numbered(tables)
+    tables["children"]["child_id"] = tables["children"]["child_id"].astype("float64")
+    tables["notes"]["child_id"] = tables["notes"]["child_id"].astype("float64")
+    tables["children"]["family_id"] = [7.0, 7.0, None]  # a numeric family_id with a blank
+    folder = tmp_path / "h"
+    folder.mkdir()
+    for name, frame in tables.items():
+        frame.to_parquet(folder / f"{name}.parquet")  # episodes' child_id stays int64
+    for history in (
+        validate_case_history(history_from(tables)),
+        read_case_history(folder, extract_date=EXTRACT),
+    ):
+        assert not history.exclusions
+        assert history.children["child_id"].tolist() == ["1001", "1002", "1003"]
+        assert history.episodes["child_id"].value_counts().to_dict() == {
+            "1001": 7,
+            "1002": 2,
+            "1003": 3,
+        }
+        assert history.notes["child_id"].tolist() == ["1001", "1002"]
+        assert history.children["family_id"].tolist()[:2] == ["7", "7"]
+
+
+def test_a_child_id_that_is_not_a_whole_number_is_a_problem_naming_the_remedy(tables):
+    tables = _numbered(tables)
+    tables["children"]["child_id"] = [1001.0, 1002.5, 1003.0]
+    for table in ("episodes", "notes"):
+        tables[table]["child_id"] = tables[table]["child_id"].replace(1002, 1002.5)
+    tables["children"]["family_id"] = [1.0, 1.5, 3.0]
+    reason = (
+        "child_id is stored as a decimal number that is not an exact whole number (a "
+        "fraction, or more digits than a decimal number holds exactly); store identifiers "
+        "as text"
+    )
+    found = problems_of(tables)
+    assert ("children", 1, "child_id", reason) in found
+    assert ("children", 1, "family_id", reason.replace("child_id", "family_id")) in found
+    assert [(t, r) for t, r, c, why in found if c == "child_id"] == [
+        ("children", 1),
+        ("episodes", 7),
+        ("episodes", 8),
+        ("notes", 1),
+    ]
+    assert {why for *_, c, why in found if c == "child_id"} == {reason}  # not "no child"
+    with pytest.raises(DataValidationError) as info:
+        validate_case_history(history_from(tables))
+    assert "1002.5" not in str(info.value)  # an identifier is withheld
+    history = validate_case_history(history_from(tables), lenient=True)
+    assert history.children["child_id"].tolist() == ["1001", "1003"]
+    assert history.children["family_id"].tolist() == ["1", "3"]
+
+
+def test_an_identifier_written_with_point_zero_in_one_csv_says_why_nothing_links(tmp_path, tables):
+    """Text is compared as written ('1001.0' is not '1001'); the message says why."""
+    tables = _numbered(tables)
+    tables["children"]["child_id"] = tables["children"]["child_id"].astype("float64")
+    folder = tmp_path / "h"
+    folder.mkdir()
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)  # pandas writes 1001.0
+    with pytest.raises(DataValidationError) as info:
+        read_case_history(folder, extract_date=EXTRACT)
+    reasons = {p.reason for p in info.value.problems}
+    assert len(reasons) == 1
+    (reason,) = reasons
+    assert reason.startswith("no child with this child_id in the children table; ")
+    assert "differs from it only by a decimal point" in reason
+    assert "store identifiers as text" in reason
 
 
 def test_point_event_with_a_different_end(tables):

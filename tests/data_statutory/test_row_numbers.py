@@ -64,6 +64,46 @@ def test_a_case_history_note_over_several_lines_is_one_row(tmp_path: Path) -> No
     assert "table 'notes', row 3, column 'text'" in str(error.value)
 
 
+EMPTY_LINE_EPISODES = (
+    "child_id,kind,start,end,source\n"  # row 1
+    "C1,referral,2020-01-10,2020-03-01,1A\n"  # row 2
+    "\n"  # row 3: an empty line, an empty row in a spreadsheet
+    "C2,referral,2021-01-10,2021-01-20,2A\n"  # row 4
+    "C2,referral,2021-02-10,,1Z\n"  # row 5: an unknown source
+    "\n\r\n"  # empty lines closing the file: no row moves, nothing to report
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])  # the Arrow and the pandas reader
+def test_an_empty_line_in_a_case_history_csv_is_a_row(tmp_path: Path, encoding: str) -> None:
+    folder = case_history(tmp_path / "h", CHILDREN)
+    (folder / "episodes.csv").write_bytes(EMPTY_LINE_EPISODES.encode(encoding))
+    with pytest.raises(DataValidationError) as error:
+        read_case_history(folder, extract_date="2024-03-31", encoding=encoding)
+    located = [(p.table, p.shown_row, p.column) for p in error.value.problems]
+    assert located == [("episodes", 3, None), ("episodes", 5, "source")]
+    assert error.value.problems[0].reason.startswith("blank row")
+    history = read_case_history(folder, extract_date="2024-03-31", lenient=True, encoding=encoding)
+    assert history.exclusions.to_frame()["row"].tolist() == [3, 5]
+    assert len(history.episodes) == 3
+
+
+def test_ssda903_counts_an_empty_line_as_a_row(tmp_path: Path) -> None:
+    write(tmp_path, "header.csv", csv(HEADER_COLUMNS, ["A,1,01/05/2010,WBRI,,,"]))
+    rows = [
+        episode_row("A", "01/04/2019", "S", "V2", "U1", "01/05/2019", "X1"),
+        "",  # row 3: an empty line
+        episode_row("A", "01/05/2019", "L", "V2", "U3", "01/06/2019", "X1"),
+        episode_row("A", "01/06/2019", "L", "ZZ", "U3"),  # row 5: an unknown legal status
+    ]
+    write(tmp_path, "episodes.csv", csv(EPISODE_COLUMNS, rows))
+    with pytest.raises(DataValidationError) as error:
+        read_ssda903(tmp_path, extract_date="2020-03-31")
+    text = str(error.value)
+    assert "file 'episodes.csv', row 5, column 'LS', value 'ZZ'" in text
+    assert "row 4" not in text
+
+
 def test_the_validate_command_prints_spreadsheet_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
