@@ -31,6 +31,7 @@ from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._curve_data import CurveArrays, curve_arrays, levels_seen
+from escalation.survival._ksample import quadratic_statistic, uninformative_groups, warn_lost_df
 from escalation.survival._outcome import (
     Weights,
 )
@@ -1120,10 +1121,11 @@ def logrank_test(
         )
     diff = (observed - expected)[:-1]
     if arrays.clusters is None:
-        statistic = float(diff @ np.linalg.pinv(variance[:-1, :-1]) @ diff)
-    else:
-        statistic = _clustered_logrank(arrays, hit)
-    df = k - 1
+        statistic, df = quadratic_statistic(diff, variance[:-1, :-1])
+        lost = uninformative_groups(arrays.duration, hit, g_index, arrays.strata, k)
+        warn_lost_df("logrank_test", levels, lost, df)
+    else:  # the robust score test of a Cox model on k - 1 indicators (R's rscore)
+        statistic, df = _clustered_logrank(arrays, hit), k - 1
     table = pd.DataFrame({"group": levels, "observed": observed, "expected": expected})
     return LogRankResult(
         table,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from escalation import default_design
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError
 from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival.multistate import (
     pathway_transitions,
@@ -110,7 +110,7 @@ def test_survival_multistate_errors() -> None:
     rows = _rows()
     with pytest.raises(DesignError, match="states not listed"):
         state_occupation(rows, states=STATES[:3])
-    with pytest.raises(DesignError, match="stop must be greater"):
+    with pytest.raises(DataValidationError, match="stop must be greater"):
         state_occupation(rows.assign(stop=rows["start"]))
 
 
