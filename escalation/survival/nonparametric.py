@@ -78,7 +78,11 @@ def _counts(
 def _interval(
     estimate: FloatArray, se_log: FloatArray, z: float, conf_type: ConfType
 ) -> tuple[FloatArray, FloatArray]:
-    """R's survfit intervals for a survival probability, from the SE of -log S."""
+    """R's survfit intervals for a survival probability, from the SE of -log S.
+
+    Where the estimate is 0 both limits are NaN (R gives NA; for plain intervals of
+    weighted curves R gives 0 and 0).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "log":
             low = np.exp(np.log(estimate) - z * se_log)
@@ -90,7 +94,9 @@ def _interval(
         else:
             low = np.maximum(estimate - z * se_log * estimate, 0.0)
             high = np.minimum(estimate + z * se_log * estimate, 1.0)
-    return low, high
+    # no interval where S = 0 (R: NA, but 0-0 for plain intervals of weighted curves)
+    reached_zero = estimate <= 0
+    return np.where(reached_zero, np.nan, low), np.where(reached_zero, np.nan, high)
 
 
 def _check_conf_type(conf_type: str) -> None:
