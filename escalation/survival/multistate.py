@@ -405,7 +405,8 @@ class StateOccupationResult(Presents):
     states : tuple of str
         States, in order.
     times : numpy.ndarray
-        The start time then every transition time.
+        The start time (just after the transitions on it), then every transition time
+        after it.
     probabilities : numpy.ndarray
         Shape (times, states): probability of being in each state at each time.
     transitions : pandas.DataFrame
