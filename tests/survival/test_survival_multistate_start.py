@@ -118,3 +118,23 @@ def test_bad_interval_names_the_column_and_value(column: str, value: float) -> N
     (problem,) = caught.value.problems
     assert (problem.table, problem.row, problem.column) == ("transitions", 2, column)
     assert problem.value == value or (np.isnan(value) and np.isnan(float(problem.value)))
+
+
+def test_a_spell_entering_before_the_first_transition_counts_from_zero() -> None:
+    # spell 3 enters at day 1 in cin_plan, before the first transition (day 3): at risk
+    # at day 3 are three in referral_closed and one in cin_plan (R's p0: 0.75, 0.25, 0);
+    # at 3 one of the three moves to looked_after, at 8 the one in cin_plan does
+    rows = pd.DataFrame(
+        {
+            "spell_id": [1, 2, 3, 4],
+            "start": [0.0, 0.0, 1.0, 0.0],
+            "stop": [3.0, 6.0, 8.0, 9.0],
+            "from_state": ["referral_closed", "referral_closed", "cin_plan", "referral_closed"],
+            "to_state": pd.Series(["looked_after", None, "looked_after", None], dtype="string"),
+        }
+    )
+    fit = state_occupation(rows, states=["referral_closed", "cin_plan", "looked_after"])
+    np.testing.assert_allclose(fit.probabilities[0], [0.75, 0.25, 0.0], atol=1e-15)
+    np.testing.assert_allclose(
+        fit.at([3.0, 8.0])["probability"], [0.5, 0.25, 0.25, 0.5, 0.0, 0.5], atol=1e-15
+    )
