@@ -69,7 +69,7 @@ MODULES: Final = (
     "escalation.core._riskset_kernel",
     "escalation.core.cif",
     "escalation.causal._standardise",
-    "escalation.predict.metrics",
+    "escalation.core.concordance",
 )
 
 #: Kernels in the order a study first calls them (compiled ahead in this order).
@@ -82,7 +82,7 @@ FIRST_USE: Final = (
     "escalation.causal._standardise._standardise",
     "escalation.core.cif._survival",
     "escalation.core._riskset_kernel.score_residuals",
-    "escalation.predict.metrics._fenwick_counts",
+    "escalation.core.concordance._fenwick_counts",
     "escalation.core.cif._paths",
 )
 

@@ -38,9 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-import numba
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -48,7 +47,10 @@ from scipy import special, stats
 
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
-from escalation.core.kernels import I1, c_array, kernel
+from escalation.core.concordance import RISK_TIE
+from escalation.core.concordance import CaseRuns as _CaseRuns
+from escalation.core.concordance import case_runs as _case_runs
+from escalation.core.concordance import prefix_counts as _prefix_counts
 from escalation.core.logistic import LogisticFit, fit_logistic
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DataValidationError, Problem
@@ -169,13 +171,9 @@ def _pairs(
     risk: FloatArray,
     weight: FloatArray,
 ) -> float:
-    """Weighted concordance over comparable pairs (sksurv's convention for ties).
+    """Concordance over comparable pairs, cases weighted (sksurv's convention for ties).
 
-    A case i is comparable with every j followed longer (``T_j > T_i``) and with the
-    non-cases ending at ``T_i``. Ordering spells by time (descending) and, within a
-    time, non-cases first makes each case's comparable set a prefix of that order; the
-    counts of lower and tied risks within prefixes are found with a Fenwick tree in
-    O(n log n) rather than O(n^2).
+    The comparable pairs and their counts are :mod:`escalation.core.concordance`'s.
     """
     return _weighted_pairs(_case_pairs(time, case, risk), weight)
 
@@ -201,29 +199,6 @@ def _case_pairs(time: FloatArray, case: npt.NDArray[np.bool_], risk: FloatArray)
     return _ranked_pairs(_case_runs(time, case), risk)
 
 
-@dataclass(frozen=True)
-class _CaseRuns:
-    """The order of :func:`_pairs` and each case's comparable prefix (no risks)."""
-
-    order: npt.NDArray[np.intp]
-    queries: npt.NDArray[np.intp]
-    prefix: npt.NDArray[np.int64]
-
-
-def _case_runs(time: FloatArray, case: npt.NDArray[np.bool_]) -> _CaseRuns:
-    """Return the spells' order and every case's comparable prefix (see :func:`_pairs`)."""
-    n = len(time)
-    order = np.lexsort((case, -time))
-    t, c = time[order], case[order]
-    queries = np.flatnonzero(c)
-    if len(queries) == 0:
-        return _CaseRuns(order, queries, np.zeros(0, np.int64))
-    change = (np.diff(t) != 0) | (np.diff(c.astype(np.int8)) != 0)
-    run_start = np.r_[0, np.flatnonzero(change) + 1]
-    run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, n]))
-    return _CaseRuns(order, queries, run_start[run_of[queries]])
-
-
 def _ranked_pairs(runs: _CaseRuns, risk: FloatArray) -> _CasePairs:
     """Return the lower and tied risks among every case's comparable spells."""
     if len(runs.queries) == 0:
@@ -231,7 +206,7 @@ def _ranked_pairs(runs: _CaseRuns, risk: FloatArray) -> _CasePairs:
         return _CasePairs(np.zeros(0, np.int64), runs.prefix, empty, empty)
     r = risk[runs.order]
     q = r[runs.queries]
-    less, upto = _prefix_counts(r, runs.prefix, q - 1e-8, q + 1e-8)
+    less, upto = _prefix_counts(r, runs.prefix, q - RISK_TIE, q + RISK_TIE)
     return _CasePairs(runs.order[runs.queries].astype(np.int64), runs.prefix, less, upto)
 
 
@@ -247,59 +222,6 @@ def _weighted_pairs(pairs: _CasePairs, weight: FloatArray) -> float:
     if denominator <= 0:
         return float("nan")
     return float(wq @ (less + 0.5 * (upto - less))) / denominator
-
-
-def _prefix_counts(
-    values: FloatArray, prefix: npt.NDArray[np.int64], low: FloatArray, high: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """For each query k: #{values[:prefix[k]] < low[k]} and #{values[:prefix[k]] <= high[k]}.
-
-    Each value is replaced by its rank among all values, each bound by the number of
-    values below it, and the values are added in order to a Fenwick tree of ranks that
-    answers each query when its prefix is complete: O((n + queries) log n).
-    """
-    ordered = np.sort(values)
-    rank = np.searchsorted(ordered, values, side="left").astype(np.int64)
-    below = np.searchsorted(ordered, low, side="left").astype(np.int64)
-    within = np.searchsorted(ordered, high, side="right").astype(np.int64)
-    order = np.argsort(prefix, kind="stable").astype(np.int64)
-    less, upto = _fenwick_counts(
-        *(c_array(a, np.int64) for a in (rank, prefix, below, within, order))
-    )
-    return less.astype(float), upto.astype(float)
-
-
-@kernel(I1, I1, I1, I1, I1)
-def _fenwick_counts(
-    rank: Any, prefix: Any, below: Any, within: Any, order: Any
-) -> tuple[Any, Any]:  # pragma: no cover - compiled; tested against a direct count
-    """Return the counts of ranks < ``below[k]`` and < ``within[k]`` in ``rank[:prefix[k]]``."""
-    n = rank.size
-    tree = np.zeros(n + 1, np.int64)
-    less = np.zeros(prefix.size, np.int64)
-    upto = np.zeros(prefix.size, np.int64)
-    added = 0
-    for k in order:
-        while added < prefix[k]:
-            i = rank[added] + 1
-            while i <= n:
-                tree[i] += 1
-                i += i & -i
-            added += 1
-        less[k] = _fenwick_total(tree, below[k])
-        upto[k] = _fenwick_total(tree, within[k])
-    return less, upto
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _fenwick_total(tree: Any, bound: int) -> int:  # pragma: no cover - compiled
-    """Return the number of added ranks below ``bound``."""
-    total = 0
-    i = bound
-    while i > 0:
-        total += tree[i]
-        i -= i & -i
-    return total
 
 
 def harrell_c(duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike) -> float:

@@ -230,7 +230,9 @@ class KSampleTestResult(SurvivalResult):
     table : pandas.DataFrame
         One row per group (the subclass says which columns).
     statistic, df, p_value : float
-        The chi-squared statistic, its degrees of freedom and p-value.
+        The chi-squared statistic, its degrees of freedom and p-value. Unclustered, ``df``
+        is the rank of the variance: groups with nobody at risk at any event time are not
+        counted (R's ``survdiff`` rule; a ``StatisticalWarning`` names them).
     rho : float
         Power of the test's weight function (0: the unweighted test).
     strata : str or None

@@ -28,6 +28,7 @@ from escalation._vocabulary import AUTO, spare_column, warn_deprecated, weights_
 from escalation.clusters import cluster_codes as family_codes
 from escalation.core import productlimit
 from escalation.core.collinearity import left_out_phrase
+from escalation.core.concordance import concordance_sums
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.newton import covariance
 from escalation.core.riskset import CoxData, Terms, Ties, cox_terms
@@ -382,20 +383,21 @@ class CoxResult(SurvivalResult):
         return plot_coefficients(self.tidy(exponentiate=True), "Hazard ratio", **options)
 
     def _concordance(self) -> float:
-        """Harrell's C; with strata, pairs are compared within strata only (as R does)."""
-        from sksurv.metrics import concordance_index_censored
+        """Harrell's C, as R's ``coxph(...)$concordance``.
 
+        Pairs are compared within strata only, each weighted by the product of its two
+        rows' case weights; a stratum with no comparable pair (one row, or no event
+        before another row's end) adds nothing (:mod:`escalation.core.concordance`).
+        """
         d = self._model.data
         eta = d.x @ self.coefficients.to_numpy()
-        concordant = discordant = tied = 0
+        weights = np.ones(len(eta)) if d.weights is None else np.asarray(d.weights, float)
+        agree = pairs = 0.0
         for stratum in np.unique(d.strata):
             rows = d.strata == stratum
-            if not d.status[rows].any():
-                continue
-            _, c, disc, tie, _ = concordance_index_censored(d.status[rows], d.stop[rows], eta[rows])
-            concordant, discordant, tied = concordant + c, discordant + disc, tied + tie
-        pairs = concordant + discordant + tied
-        return float((concordant + 0.5 * tied) / pairs) if pairs else float("nan")
+            a, p = concordance_sums(d.stop[rows], d.status[rows], eta[rows], weights[rows])
+            agree, pairs = agree + a, pairs + p
+        return agree / pairs if pairs > 0 else float("nan")
 
     def _notes(self) -> tuple[str, ...]:
         notes = [

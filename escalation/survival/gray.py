@@ -32,6 +32,7 @@ from scipy import stats
 from escalation.core import productlimit
 from escalation.errors import DesignError
 from escalation.survival._curve_data import curve_arrays, levels_seen
+from escalation.survival._ksample import quadratic_statistic, uninformative_groups, warn_lost_df
 from escalation.survival._result import KSampleTestResult
 
 if TYPE_CHECKING:
@@ -230,8 +231,11 @@ def gray_test(
         )
         score += s
         variance += v
-    statistic = float(score @ np.linalg.pinv(variance) @ score)
-    df = k - 1
+    statistic, df = quadratic_statistic(score, variance)
+    lost = uninformative_groups(
+        arrays.duration, arrays.event == cause, arrays.codes, arrays.strata, k
+    )
+    warn_lost_df("gray_test", levels, lost, df)
     table = pd.DataFrame(
         {
             "group": levels,

@@ -29,7 +29,7 @@ from scipy import stats
 from escalation._vocabulary import not_data, refuse_repeats, spell_data_of
 from escalation.core import productlimit
 from escalation.data.history import CaseHistory
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import counting_intervals
 from escalation.survival._result import check_conf_level
@@ -49,6 +49,8 @@ PATHWAY_STATES: Final = ("referral_closed", "cin_plan", "cp_plan", "looked_after
 _TRANSITION_COLUMNS: Final = ("spell_id", "start", "stop", "from_state", "to_state")
 #: What a data frame given instead of a SpellData holds.
 _TRANSITIONS: Final = f"transitions ({', '.join(_TRANSITION_COLUMNS)})"
+#: The table named in errors about transition rows.
+_TABLE: Final = "transitions"
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -189,16 +191,24 @@ class _Increments:
     source: IntArray
     target: IntArray
     subject: IntArray
+    initial_rows: npt.NDArray[np.bool_]
 
 
-def _increments(rows: pd.DataFrame, states: Sequence[str] | None, s: float) -> _Increments:
+def _increments(
+    rows: pd.DataFrame, states: Sequence[str] | None, s: float, *, at_start: bool
+) -> _Increments:
+    """Return the transition hazard increments after ``s`` and the rows they come from.
+
+    ``at_start``: the transitions at ``s`` itself enter (state occupation from ``s``, as
+    R's ``survfit(start.time = s)``); otherwise only those after ``s`` (:math:`P(s, t)`).
+    """
     missing = [c for c in _TRANSITION_COLUMNS if c not in rows.columns]
     if missing:
         raise DesignError(
             f"transition rows need columns {', '.join(_TRANSITION_COLUMNS)}; missing: "
             f"{', '.join(missing)}"
         )
-    start, stop = counting_intervals(rows["start"], rows["stop"], table="transitions")
+    start, stop = counting_intervals(rows["start"], rows["stop"], table=_TABLE)
     source = rows["from_state"].astype("string")
     target = rows["to_state"].astype("string")
     seen = list(dict.fromkeys([*source.dropna(), *target.dropna()]))
@@ -219,7 +229,10 @@ def _increments(rows: pd.DataFrame, states: Sequence[str] | None, s: float) -> _
         raise DesignError("from_state has missing values; every row starts in a state")
     src_i = src.astype(np.int64)
     dst = target.map(code).fillna(-1).to_numpy(dtype=np.int64)
-    moved = (dst >= 0) & (stop > s)
+    _refuse_broken_spells(rows, start, stop, src_i, dst)
+    # state occupation lets the transitions at s itself enter (R's survfit(start.time=));
+    # P(s, t) is the product over (s, t]
+    moved = (dst >= 0) & ((stop >= s) if at_start else (stop > s))
     times = np.unique(stop[moved])
     hazard_steps = np.zeros((len(times), k, k))
     for h in range(k):
@@ -231,8 +244,12 @@ def _increments(rows: pd.DataFrame, states: Sequence[str] | None, s: float) -> _
         for j in range(k):
             hazard_steps[:, h, j] = productlimit.hazard(counts.n_risk, counts.cause(j + 1))
     hazard_steps[:, np.arange(k), np.arange(k)] = -hazard_steps.sum(axis=2)
+    # R's survfit: p(s) is the from_state of the rows at risk at the first transition
+    # time t0 on or after s (start < t0 <= stop; t0 = the last stop when none), among
+    # the rows that end on or after s
+    t0 = times[0] if len(times) else (stop[stop >= s].max() if np.any(stop >= s) else s)
+    inside = (start < t0) & (stop >= t0) & (stop >= s)
     initial = np.zeros(k)
-    inside = (start <= s) & (stop > s)
     if inside.any():
         initial = np.bincount(src_i[inside], minlength=k) / inside.sum()
     transitions = (
@@ -255,21 +272,62 @@ def _increments(rows: pd.DataFrame, states: Sequence[str] | None, s: float) -> _
         src_i,
         dst,
         np.asarray(subject, dtype=np.int64),
+        inside,
     )
 
 
-def _std_error(inc: _Increments, s: float) -> FloatArray:
+def _refuse_broken_spells(
+    rows: pd.DataFrame, start: FloatArray, stop: FloatArray, source: IntArray, target: IntArray
+) -> None:
+    """Raise when a spell's rows overlap, leave a gap, or jump between states.
+
+    A spell's rows, in order of ``start``, must follow one another: each starts where the
+    previous one stopped, in the state it ended in (its ``to_state``, or its
+    ``from_state`` when it ended in censoring), as R's ``survcheck`` requires (its
+    ``overlap``, ``gap``, ``jump`` and ``teleport``; ``survfit`` refuses such data).
+    Rows are named by position; the spell's identifier is not shown.
+    """
+    spell, _ = pd.factorize(rows["spell_id"])
+    order = np.lexsort((start, spell))
+    same = spell[order][1:] == spell[order][:-1]
+    before, after = order[:-1][same], order[1:][same]
+    ended_in = np.where(target[before] >= 0, target[before], source[before])
+    checks = (
+        ("start", start[after] < stop[before], "starts before the spell's previous row stops"),
+        ("start", start[after] > stop[before], "starts after the spell's previous row stops"),
+        ("from_state", ended_in != source[after], "is not the state the previous row ended in"),
+    )
+    problems = [
+        Problem(
+            _TABLE,
+            int(after[bad[0]]),
+            column,
+            rows[column].iloc[int(after[bad[0]])],
+            f"{len(bad)} row(s) where the {column} {reason} (here row "
+            f"{int(before[bad[0]])}); a spell's rows must follow one another, each starting "
+            "when and in the state the previous one ended (no overlap, gap or jump)",
+        )
+        for column, broken, reason in checks
+        if len(bad := np.flatnonzero(broken))
+    ]
+    if problems:
+        raise DataValidationError(problems, _TABLE)
+
+
+def _std_error(inc: _Increments) -> FloatArray:
     r"""Infinitesimal-jackknife standard errors of the occupation probabilities.
 
     The influence of subject :math:`i` follows the recursion
     :math:`U_i(t) = U_i(t-)\{I + dA(t)\} + p(t-)\, dA_i(t)`, where :math:`dA_i` is the
     derivative of :math:`dA` with respect to the subject's weight; the variance is
-    :math:`\sum_i U_i(t)^2` (as R's ``survfit`` for multi-state data with ``id``).
+    :math:`\sum_i U_i(t)^2` (as R's ``survfit`` for multi-state data with ``id``). The
+    starting distribution's influence comes from the rows it is taken from
+    (``inc.initial_rows``). Row 0 is the start, then one row per time of ``inc.times``.
     """
     k = len(inc.states)
     n_subjects = int(inc.subject.max()) + 1 if len(inc.subject) else 0
     influence = np.zeros((n_subjects, k))
-    inside = (inc.start <= s) & (inc.stop > s)
+    inside = inc.initial_rows
     if inside.any():
         m = int(inside.sum())
         influence[inc.subject[inside]] = (np.eye(k)[inc.source[inside]] - inc.initial) / m
@@ -326,7 +384,8 @@ class StateOccupationResult(Presents):
     states : tuple of str
         States, in order.
     times : numpy.ndarray
-        The start time then every transition time.
+        The start time (just after the transitions on it), then every transition time
+        after it.
     probabilities : numpy.ndarray
         Shape (times, states): probability of being in each state at each time.
     transitions : pandas.DataFrame
@@ -513,8 +572,10 @@ def state_occupation(
     states : sequence of str, optional
         State order (default: pathway order, then other states as seen).
     start_time : float, default 0
-        Start the curves here; :math:`p(s)` is the state distribution of rows at risk
-        at ``start_time``.
+        Start the curves here, as R's ``survfit(start.time =)``: :math:`p(s)` is the
+        ``from_state`` distribution of the rows at risk (``start < t0 <= stop``) at the
+        first transition time ``t0`` on or after ``start_time``, and the transitions at
+        ``start_time`` itself enter the product (the first row is just after them).
     conf_level : float, default 0.95
         Level of the pointwise intervals.
 
@@ -558,22 +619,21 @@ def state_occupation(
     2   7.0          cp_plan       0.3333
     """
     rows = _rows(data, history, function="state_occupation")
-    inc = _increments(rows, states, start_time)
-    products = _product(inc.hazard_steps)
-    occupied = (
-        np.vstack([inc.initial, inc.initial @ products])
-        if len(inc.times)
-        else (inc.initial[None, :])
-    )
     check_conf_level(conf_level)
+    inc = _increments(rows, states, start_time, at_start=True)
+    occupied = np.vstack([inc.initial, inc.initial @ _product(inc.hazard_steps)])
+    std_error = _std_error(inc)
+    times = np.r_[start_time, inc.times]
+    # transitions at start_time: the curve starts after them (R's first row)
+    first = 1 if len(inc.times) and inc.times[0] == start_time else 0
     return StateOccupationResult(
         states=inc.states,
-        times=np.r_[start_time, inc.times],
-        probabilities=occupied,
+        times=times[first:],
+        probabilities=occupied[first:],
         transitions=inc.transitions,
         n=inc.n,
         start_time=float(start_time),
-        std_error=_std_error(inc, start_time),
+        std_error=std_error[first:],
         conf_level=float(conf_level),
     )
 
@@ -588,7 +648,10 @@ def transition_probabilities(
     r"""Return the Aalen–Johansen transition probability matrices :math:`P(s, t)`.
 
     :math:`P(s, t) = \prod_{s < u \le t}\{I + hazard_steps(u)\}`: row :math:`h` gives where a
-    spell in state :math:`h` at :math:`s` is at :math:`t` (Markov assumption).
+    spell in state :math:`h` at :math:`s` (just after the transitions at :math:`s`) is at
+    :math:`t` (Markov assumption); so :math:`p(t) = p(s) P(s, t)` with :math:`p(s)` the
+    first row of :func:`state_occupation` from :math:`s`. R's ``survfit(start.time = s,
+    p0 = e_h)`` includes the transitions at :math:`s` instead.
 
     Parameters
     ----------
@@ -624,7 +687,7 @@ def transition_probabilities(
     looked_after                 0.0      0.0           1.0
     """
     rows = _rows(data, history, function="transition_probabilities")
-    inc = _increments(rows, states, start_time)
+    inc = _increments(rows, states, start_time, at_start=False)
     products = _product(inc.hazard_steps)
     k = len(inc.states)
     matrices = (

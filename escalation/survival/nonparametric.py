@@ -31,6 +31,7 @@ from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._curve_data import CurveArrays, curve_arrays, levels_seen
+from escalation.survival._ksample import quadratic_statistic, uninformative_groups, warn_lost_df
 from escalation.survival._outcome import (
     Weights,
 )
@@ -77,7 +78,11 @@ def _counts(
 def _interval(
     estimate: FloatArray, se_log: FloatArray, z: float, conf_type: ConfType
 ) -> tuple[FloatArray, FloatArray]:
-    """R's survfit intervals for a survival probability, from the SE of -log S."""
+    """R's survfit intervals for a survival probability, from the SE of -log S.
+
+    Where the estimate is 0 both limits are NaN (R gives NA; for plain intervals of
+    weighted curves R gives 0 and 0).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "log":
             low = np.exp(np.log(estimate) - z * se_log)
@@ -89,7 +94,9 @@ def _interval(
         else:
             low = np.maximum(estimate - z * se_log * estimate, 0.0)
             high = np.minimum(estimate + z * se_log * estimate, 1.0)
-    return low, high
+    # no interval where S = 0 (R: NA, but 0-0 for plain intervals of weighted curves)
+    reached_zero = estimate <= 0
+    return np.where(reached_zero, np.nan, low), np.where(reached_zero, np.nan, high)
 
 
 def _check_conf_type(conf_type: str) -> None:
@@ -1120,10 +1127,11 @@ def logrank_test(
         )
     diff = (observed - expected)[:-1]
     if arrays.clusters is None:
-        statistic = float(diff @ np.linalg.pinv(variance[:-1, :-1]) @ diff)
-    else:
-        statistic = _clustered_logrank(arrays, hit)
-    df = k - 1
+        statistic, df = quadratic_statistic(diff, variance[:-1, :-1])
+        lost = uninformative_groups(arrays.duration, hit, g_index, arrays.strata, k)
+        warn_lost_df("logrank_test", levels, lost, df)
+    else:  # the robust score test of a Cox model on k - 1 indicators (R's rscore)
+        statistic, df = _clustered_logrank(arrays, hit), k - 1
     table = pd.DataFrame({"group": levels, "observed": observed, "expected": expected})
     return LogRankResult(
         table,
