@@ -334,10 +334,11 @@ def test_a_tied_fixed_score_flags_exactly_the_capacity_in_any_row_order() -> Non
 def test_a_risk_rule_on_binary_covariates_keeps_to_the_capacity() -> None:
     """A Cox risk model on two 0/1 covariates gives four risks; its rule flagged 26% at 20%."""
     spells = _binary_spells(600, seed=11)
-    learned = learn_rules(
-        spells, covariates=["prior_cpp", "neglect"], capacity=0.2, horizon=365,
-        rules=("risk",), risk_models=("cox",), folds=3, seed=1, n_jobs=1,
-    )  # fmt: skip
+    kwargs: dict[str, Any] = {
+        "covariates": ["prior_cpp", "neglect"], "capacity": 0.2, "horizon": 365,
+        "rules": ("risk",), "risk_models": ("cox",), "folds": 3, "seed": 1, "n_jobs": 1,
+    }  # fmt: skip
+    learned = learn_rules(spells, **kwargs)
     # The rule to deploy, applied to the spells it was learned on, flags exactly the
     # capacity: its cut-off and tie keys are those of the learning spells.
     assert learned.apply(spells)["risk_cox"].sum() == 120
@@ -345,3 +346,10 @@ def test_a_risk_rule_on_binary_covariates_keeps_to_the_capacity() -> None:
     # The cross-fitted flags carry each training cut-off to the fold left out: around the
     # capacity (every share of a tie group flagged whole was at least 0.25 here).
     assert abs(learned.flags["risk_cox"].mean() - 0.2) < 0.03
+    # Ties are decided by spell, so another row order and index give the same flags.
+    order = np.random.default_rng(5).permutation(len(spells))
+    again = learn_rules(spells.iloc[order].set_index(7 * np.arange(len(spells))), **kwargs)
+    assert again.flags["risk_cox"].tolist() == learned.flags["risk_cox"][order].tolist()
+    assert again.apply(spells.iloc[order])["risk_cox"].tolist() == (
+        learned.apply(spells)["risk_cox"][order].tolist()
+    )
