@@ -18,7 +18,8 @@ targeting rules offer it to the share of decision points the capacity allows:
 Every learned rule is **cross-fitted**: families are dealt to folds
 (:func:`escalation.predict.splits.grouped_folds`), and each fold's children are flagged
 by a rule learned on the other folds only: the model, the cut-off that fills the
-capacity (a quantile of the training scores) and the tree's doubly robust scores
+capacity (the training score of the last spell flagged, ties at it decided by a draw
+seeded and keyed on ``spell_id``) and the tree's doubly robust scores
 (:func:`escalation.causal.policy.policy_scores` refitted on the training folds). A rule
 is therefore never judged on the data that chose it; the value estimated is that of the
 learning procedure at this sample size. The rule one would deploy (learned on every
@@ -46,6 +47,7 @@ import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
+from escalation._top_share import TopCut, tie_keys, top_cut, top_weights
 from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal.heterogeneity import (
     EffectModel,
@@ -101,6 +103,8 @@ class LearnedRules:
         The rules learned on every family when ``deployable=True``: ``coding`` (the
         covariate coding), and per rule its model and cut-off (``(model, cut)``; the tree
         alone); :meth:`apply` uses them.
+    seed : int
+        The seed of :func:`learn_rules` (also that of the tie keys :meth:`apply` draws).
     """
 
     flags: dict[str, FloatArray]
@@ -111,6 +115,7 @@ class LearnedRules:
     horizon: int
     spell_id: npt.NDArray[Any] = field(repr=False)
     backend: dict[str, Any] = field(repr=False, default_factory=dict)
+    seed: int = 1
 
     def aligned(self, spell_id: npt.ArrayLike) -> dict[str, FloatArray]:
         """Return the flags, checking that they belong to spells ``spell_id`` in that order.
@@ -135,7 +140,10 @@ class LearnedRules:
 
         The rules learned on every family (``deployable=True``) are applied unchanged:
         the same models and the same cut-offs, so the share flagged may differ from the
-        capacity where the new children's risks differ. An assessment-factor flag
+        capacity where the new children's risks differ. Children at exactly a cut-off
+        score are flagged by the same seeded draw keyed on ``spell_id`` as in
+        :func:`learn_rules` (on the row position where there is no ``spell_id``): about the
+        share of the tied learning spells that was flagged. An assessment-factor flag
         (``factor_<code>``) the new spells lack is a factor none of them has (0). Rules
         built on ``fixed_scores`` cannot be applied (their scores are not known here) and
         are left out.
@@ -162,32 +170,49 @@ class LearnedRules:
             elif name == "no_one":
                 out[name] = np.zeros(n)
         coded = self.backend["coding"].apply(frame)
+        keys = _tie_keys_of(frame, self.seed)
         for name in self.backend:
             if name != "coding":
-                out[name] = _flag(self.backend, name, frame, self.horizon, coded)[0]
+                out[name] = _flag(self.backend, name, frame, self.horizon, coded, keys)[0]
         return out
 
 
-def _cut(score: FloatArray, share: float) -> float:
-    """Return the score at or above which ``share`` of the rows lie (``inf``: none)."""
-    k = int(np.floor(share * len(score) + 1e-9))
-    if k == 0:
-        return float("inf")
-    return float(np.sort(score)[::-1][min(k, len(score)) - 1])
+def _tie_keys_of(frame: pd.DataFrame, seed: int) -> FloatArray:
+    """Return the tie keys of ``frame``'s rows: a draw seeded and keyed on ``spell_id``.
+
+    Without a ``spell_id`` column, on the row labels (:func:`learn_rules` numbers the
+    rows in their canonical order).
+    """
+    ids = frame["spell_id"] if "spell_id" in frame.columns else frame.index
+    return tie_keys(np.asarray(ids), seed)
 
 
 def top_share(
-    score: npt.ArrayLike, share: float, *, reference: npt.ArrayLike | None = None
+    score: npt.ArrayLike,
+    share: float,
+    *,
+    ids: npt.ArrayLike | None = None,
+    seed: int = 1,
+    reference: npt.ArrayLike | None = None,
+    reference_ids: npt.ArrayLike | None = None,
 ) -> FloatArray:
-    """Flag the rows whose score is at or above the ``1 - share`` quantile of ``reference``.
+    """Flag the highest scores: exactly ``floor(share · n)`` of the ``n`` rows of ``reference``.
 
     The cut-off comes from ``reference`` (the training scores; default ``score``
     itself), so a rule learned on some families can be applied unchanged to others.
+    Rows tied at the cut-off are chosen by a draw seeded by ``seed`` and keyed on their
+    identifiers ``ids`` (``reference_ids`` for ``reference``; default: row positions), so
+    the same rows are chosen whatever the order they come in (see
+    :mod:`escalation._top_share`). Applied to other rows, scores tied at the cut-off are
+    flagged when their draw is at least that of the last tied reference row flagged:
+    about the same share of them as in ``reference``.
 
     Examples
     --------
     >>> top_share([0.1, 0.5, 0.3, 0.9], 0.5).tolist()
     [0.0, 1.0, 0.0, 1.0]
+    >>> int(top_share([0.9, 0.5, 0.5, 0.5, 0.1], 0.4, ids=[11, 12, 13, 14, 15]).sum())
+    2
     >>> top_share([0.2, 0.95], 0.25, reference=[0.1, 0.5, 0.3, 0.9]).tolist()
     [0.0, 1.0]
     """
@@ -195,10 +220,14 @@ def top_share(
     base = values if reference is None else np.asarray(reference, dtype=float)
     if not 0 < share <= 1:
         raise DesignError(f"the share flagged must lie in (0, 1], got {share}")
-    if share >= 1:
-        return np.ones(len(values))
-    out: FloatArray = (values >= _cut(base, share)).astype(float)
-    return out
+    own = np.arange(len(values)) if ids is None else ids
+    keys = tie_keys(own, seed)
+    if reference is None:
+        base_keys = keys
+    else:
+        base_ids = np.arange(len(base)) if reference_ids is None else reference_ids
+        base_keys = tie_keys(base_ids, seed)
+    return top_weights(values, top_cut(base, share, base_keys), keys)
 
 
 def _policy_tree(
@@ -386,8 +415,9 @@ def learn_rules(
         Trees of the causal forest behind ``benefit``.
     fixed_scores : mapping of str to array_like, optional
         Scores of existing tools, one per spell (e.g. a risk score built elsewhere): each
-        gives a rule ``top_<name>`` flagging the highest scores up to the capacity. They
-        are not learned from these data, so they are not cross-fitted.
+        gives a rule ``top_<name>`` flagging the highest scores up to the capacity (ties at
+        the cut-off decided as in the Notes). They are not learned from these data, so
+        they are not cross-fitted.
     deployable : bool, default True
         Also learn each rule on every family, to describe the rule one would deploy and
         to :meth:`LearnedRules.apply` it to other decision points.
@@ -423,11 +453,21 @@ def learn_rules(
     matrices are small, so threads cost more than they gain, and the results do not depend
     on how many threads BLAS would otherwise use.
 
-    The folds, the forest, the tree and ties at the capacity's cut-off are decided by row
-    position, so the rules are learned on the spells in ``spell_id`` order (spells already
-    in that order are used as they are); the flags, scores and folds returned are in the
-    row order of ``spells``. The same spells give the same rules and the same flag for
-    each spell whatever their row order or index.
+    The folds, the forest and the tree are decided by row position, so the rules are
+    learned on the spells in ``spell_id`` order (spells already in that order are used as
+    they are); the flags, scores and folds returned are in the row order of ``spells``.
+    The same spells give the same rules and the same flag for each spell whatever their
+    row order or index.
+
+    Every ranking rule (``risk_<model>``, ``benefit``, ``top_<name>``) flags exactly
+    ``floor(capacity · n)`` of the ``n`` spells it is learned on (the floor: never more
+    than the capacity, as the tree). Spells tied at the cut-off are chosen by a draw
+    seeded by ``seed`` and keyed on ``spell_id`` (:mod:`escalation._top_share`), not by
+    their position. The cut-off learned on the training folds, or on every family for the
+    rule to deploy, is carried as it is: new spells scoring above it are flagged, and those
+    at exactly the cut-off score when their draw is at least that of the last training
+    spell flagged there, so about the same share of the tied spells is flagged. A fold's
+    share flagged therefore varies around the capacity, as it does without ties.
     """
     spells = spells_of(spells, function="learn_rules")
     unknown = [r for r in rules if r not in (*FIXED_RULES, *_LEARNED)]
@@ -445,6 +485,7 @@ def learn_rules(
     ordered, order = in_canonical_order(spells)
     frame = ordered.reset_index(drop=True)
     n = len(frame)
+    keys = _tie_keys_of(frame, seed)
     covs = list(covariates)
     flags: dict[str, FloatArray] = {}
     scores: dict[str, FloatArray] = {}
@@ -461,7 +502,7 @@ def learn_rules(
         if score.shape != (n,) or not np.isfinite(score).all():
             raise DesignError(f"fixed score {name!r} needs one finite value per spell ({n})")
         score = score if order is None else score[order]
-        flags[f"top_{name}"] = top_share(score, capacity)
+        flags[f"top_{name}"] = top_weights(score, top_cut(score, capacity, keys), keys)
         scores[f"top_{name}"] = score
         descriptions[f"top_{name}"] = f"offer early help to the highest {name} scores"
     learned = [r for r in rules if r in _LEARNED]
@@ -484,7 +525,7 @@ def learn_rules(
         progress=False, description="policy rules",
     )  # fmt: skip
     if given is not None:  # the forest given, in the place the task kept for it
-        done[0]["benefit"] = (given, _cut(-given.predict(frame), capacity))
+        done[0]["benefit"] = (given, top_cut(-given.predict(frame), capacity, keys))
     if splits:
         names = [f"risk_{m}" for m in risk_models] if "risk" in learned else []
         names += [r for r in ("benefit", "tree") if r in learned]
@@ -507,6 +548,7 @@ def learn_rules(
         horizon=int(horizon),
         spell_id=spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(n),
         backend=backend,
+        seed=seed,
     )
 
 
@@ -600,12 +642,13 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
     tree_depth, forest_trees = settings.tree_depth, settings.forest_trees
     coding = CovariateCoding.learn(frame, covariates)
     coded = coding.apply(frame)
+    keys = _tie_keys_of(frame, seed)
     out: dict[str, Any] = {"coding": coding}
     if "risk" in learned:
         for kind in risk_models:
             fitted = _fit_risk(kind, coding, frame, seed)
             own = fitted.predict_risk(coded, [horizon])[:, 0]
-            out[f"risk_{kind}"] = (fitted, _cut(own, capacity))
+            out[f"risk_{kind}"] = (fitted, top_cut(own, capacity, keys))
     if "benefit" in learned and settings.benefit_given:
         out["benefit"] = None
     elif "benefit" in learned:
@@ -614,7 +657,8 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
             min_samples_leaf=_LEAF, seed=seed,
         )  # fmt: skip
         same = model.coding == coding
-        out["benefit"] = (model, _cut(-model.predict(frame, coded if same else None), capacity))
+        benefit = -model.predict(frame, coded if same else None)
+        out["benefit"] = (model, top_cut(benefit, capacity, keys))
     if "tree" in learned:
         dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
         gain = dr.untreated[:, 0] - dr.treated[:, 0]
@@ -624,11 +668,17 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
 
 
 def _flag(
-    models: dict[str, Any], name: str, frame: pd.DataFrame, horizon: int, coded: pd.DataFrame
+    models: dict[str, Any],
+    name: str,
+    frame: pd.DataFrame,
+    horizon: int,
+    coded: pd.DataFrame,
+    keys: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Return the flags of ``frame`` under a learned rule, and the score it ranks by.
 
-    ``coded`` is ``frame`` coded by the rules' covariate coding (computed once per call).
+    ``coded`` is ``frame`` coded by the rules' covariate coding and ``keys`` its rows'
+    tie keys (:func:`_tie_keys_of`), both computed once per call.
     """
     if name == "tree":
         with warnings.catch_warnings():
@@ -644,7 +694,8 @@ def _flag(
         score = -model.predict(frame, coded if same else None)
     else:
         score = model.predict_risk(coded, [horizon])[:, 0]
-    return (score >= cut).astype(float), np.asarray(score, dtype=float)
+    score = np.asarray(score, dtype=float)
+    return top_weights(score, cut, keys), score
 
 
 def _learn_task(train: IntArray | None, frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
@@ -668,11 +719,23 @@ def _flag_fold(
 ) -> None:
     """Flag the ``test`` rows (positions ``rows``) by the rules learned on the other folds."""
     coded = models["coding"].apply(test)
+    keys = _tie_keys_of(test, settings.seed)
     for name in flags:
         if name in models:
             flags[name][rows], scores[name][rows] = _flag(
-                models, name, test, settings.horizon, coded
+                models, name, test, settings.horizon, coded, keys
             )
+
+
+def _at_least(cut: TopCut, shown: float, unit: str) -> str:
+    """Return "at least <cut-off>" in words, saying how a tie at the cut-off is decided."""
+    text = f"at least {shown:.1f}{unit}"
+    if cut.ties < 1:
+        text = (
+            f"above {shown:.1f}{unit}, and at exactly {shown:.1f}{unit} for about "
+            f"{100 * cut.ties:.0f}% of children, by a draw seeded on the spell"
+        )
+    return text
 
 
 def _deployable(
@@ -686,13 +749,14 @@ def _deployable(
         cut = models[f"risk_{kind}"][1]
         out[f"risk_{kind}"] = (
             f"offer early help when the predicted risk of escalation by day {horizon} "
-            f"({kind} model) is at least {100 * cut:.1f}%"
+            f"({kind} model) is {_at_least(cut, 100 * cut.score, '%')}"
         )
     if "benefit" in learned:
+        cut = models["benefit"][1]
         out["benefit"] = (
             "offer early help when the estimated fall in the risk of escalation by day "
-            f"{horizon} (causal forest) is at least {100 * models['benefit'][1]:.1f} "
-            "percentage points"
+            f"{horizon} (causal forest) is "
+            f"{_at_least(cut, 100 * cut.score, ' percentage points')}"
         )
     if "tree" in learned:
         x = models["coding"].apply(frame)

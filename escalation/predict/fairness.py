@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._top_share import TopCut, top_cut
 from escalation._vocabulary import spells_of
 from escalation.compute import run_batched
 from escalation.errors import DataValidationError, DesignError, Problem
@@ -42,6 +43,7 @@ from escalation.predict._inputs import prediction_arrays
 from escalation.predict.metrics import (
     Competing,
     bootstrap_indices,
+    flag_labels,
     follow_up_of,
     horizon_status,
     operating_at,
@@ -139,7 +141,7 @@ class _GroupInputs:
     groups: pd.DataFrame
     horizon: float
     flags: tuple[float, ...]
-    cuts: tuple[dict[float, float], ...]
+    cuts: tuple[dict[float, TopCut], ...]
     competing: Competing
     #: Each attribute's sorted labels and every row's code among them (:func:`_group_codes`).
     coded: dict[str, tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]
@@ -164,9 +166,10 @@ def _score_groups(
         inputs.time[rows], inputs.code[rows], horizon, competing=inputs.competing
     )
     overall = [
-        {q: operating_at(score[rows], whole, float(cuts[q])) for q in flags}
+        {q: operating_at(score[rows], whole, cuts[q]) for q in flags}
         for score, cuts in zip(inputs.scores, inputs.cuts, strict=True)
     ]
+    flag_names = flag_labels(flags)
     out: list[dict[tuple[str, str, str], float]] = [{} for _ in inputs.scores]
     for attribute, (names, codes) in inputs.coded.items():
         labels = codes[rows]
@@ -184,8 +187,7 @@ def _score_groups(
                 table = out[model]
                 for metric, value in values.items():
                     table[(attribute, group, metric)] = value
-                for q in flags:
-                    label = f"top{round(q * 100):d}"
+                for q, label in flag_names.items():
                     for rate in ("fnr", "fpr"):
                         table[(attribute, group, f"{rate}_gap_{label}")] = (
                             values[f"{rate}_{label}"] - overall[model][q][rate]
@@ -357,7 +359,7 @@ def subgroup_tables(
         groups=groups,
         horizon=horizon,
         flags=tuple(flags),
-        cuts=tuple({q: float(np.quantile(score, 1 - q)) for q in flags} for score in scores),
+        cuts=tuple({q: top_cut(score, q) for q in flag_labels(flags)} for score in scores),
         competing=competing,
         coded=_group_codes(groups),
     )

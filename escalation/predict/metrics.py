@@ -36,7 +36,7 @@ doi:10.1177/0272989X06295361.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,6 +45,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
+from escalation._top_share import TopCut, top_cut, top_weights
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
 from escalation.core.concordance import RISK_TIE
@@ -53,7 +54,7 @@ from escalation.core.concordance import case_runs as _case_runs
 from escalation.core.concordance import prefix_counts as _prefix_counts
 from escalation.core.logistic import LogisticFit, fit_logistic
 from escalation.core.sandwich import cluster_sandwich
-from escalation.errors import ConvergenceError, DataValidationError, Problem
+from escalation.errors import ConvergenceError, DataValidationError, DesignError, Problem
 from escalation.predict._inputs import prediction_arrays
 from escalation.survival._cif import cumulative_incidence_at
 
@@ -66,6 +67,7 @@ __all__ = [
     "calibration_curve",
     "calibration_slope",
     "censoring_survival",
+    "flag_labels",
     "harrell_c",
     "horizon_status",
     "integrated_brier_score",
@@ -594,10 +596,16 @@ def operating_point(
     escalation-free. Give ``threshold`` to flag ``risk >= threshold`` instead (e.g. the
     cut-off of the whole test set when scoring a subgroup).
 
+    Exactly ``floor(flag · n)`` of the ``n`` children are flagged, as the policy rules
+    flag up to their capacity (:mod:`escalation._top_share`): when risks tie at the
+    cut-off, each tied child counts with the weight that fills the places left (the
+    expected value over a random choice among them), never all of them.
+
     Returns
     -------
     dict
-        ``threshold, flagged, precision, recall, fnr, fpr``.
+        ``threshold, flagged, precision, recall, fnr, fpr`` (``flagged``: the share
+        flagged, ``flag`` itself unless a ``threshold`` is given).
 
     Examples
     --------
@@ -608,21 +616,21 @@ def operating_point(
     """
     time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
-    cut = float(np.quantile(score, 1 - flag)) if threshold is None else float(threshold)
+    cut = top_cut(score, flag) if threshold is None else TopCut.at(threshold)
     return operating_at(score, status, cut)
 
 
-def operating_at(score: FloatArray, status: HorizonStatus, cut: float) -> dict[str, float]:
-    """Return :func:`operating_point` of validated risks flagged at ``score >= cut``."""
-    flagged = score >= cut
+def operating_at(score: FloatArray, status: HorizonStatus, cut: TopCut) -> dict[str, float]:
+    """Return :func:`operating_point` of validated risks flagged by ``cut``."""
+    flagged = top_weights(score, cut)
     w_case = status.weight * status.case
     w_ctrl = status.weight * status.control
-    tp, fp = float(w_case[flagged].sum()), float(w_ctrl[flagged].sum())
+    tp, fp = float(flagged @ w_case), float(flagged @ w_ctrl)
     pos, neg = float(w_case.sum()), float(w_ctrl.sum())
     recall = tp / pos if pos > 0 else float("nan")
     fpr = fp / neg if neg > 0 else float("nan")
     return {
-        "threshold": cut,
+        "threshold": cut.score,
         "flagged": float(flagged.mean()) if len(score) else float("nan"),
         "precision": tp / (tp + fp) if tp + fp > 0 else float("nan"),
         "recall": recall,
@@ -722,7 +730,7 @@ def score_risks(
     horizon: float,
     *,
     flags: Sequence[float] = (0.1,),
-    thresholds: dict[float, float] | None = None,
+    thresholds: Mapping[float, float | TopCut] | None = None,
     competing: Competing = "control",
 ) -> dict[str, float]:
     """Return every scalar metric of predicted risks at ``horizon`` in one dictionary.
@@ -730,9 +738,12 @@ def score_risks(
     Keys: ``n, events, harrell_c, uno_c, auc, brier, observed, expected,
     calibration_in_the_large`` (observed − expected), ``observed_expected``,
     ``calibration_slope``, ``average_precision`` and, for each flagged share ``q`` (e.g.
-    10%), ``precision_top10, recall_top10, fnr_top10, fpr_top10``. ``thresholds`` maps a
-    share to a fixed risk cut-off (used for subgroups, so that everyone faces the same
-    operating point).
+    10%), ``precision_top10, recall_top10, fnr_top10, fpr_top10`` (exactly that share
+    flagged, ties at the cut-off weighted as in :func:`operating_point`). Each ``q`` is a
+    whole percent, once (it names the keys). ``thresholds`` maps a share to a fixed
+    cut-off (a risk, flagging every risk at or above it, or the whole test set's
+    :class:`~escalation._top_share.TopCut`, used for subgroups, so that everyone faces
+    the same operating point).
 
     Examples
     --------
@@ -784,9 +795,10 @@ def score_rows(
     rows: FollowUp,
     score: FloatArray,
     flags: Sequence[float] = (0.1,),
-    thresholds: dict[float, float] | None = None,
+    thresholds: Mapping[float, float | TopCut] | None = None,
 ) -> dict[str, float]:
     """Return :func:`score_risks` of validated risks on the rows of ``rows``."""
+    labels = flag_labels(flags)
     status, observed = rows.status, rows.observed
     expected = float(score.mean()) if len(score) else float("nan")
     pairs = _ranked_pairs(rows.runs, score)
@@ -805,14 +817,49 @@ def score_rows(
         "average_precision": _average_precision(score, status),
     }
     for q in flags:
-        cut = (thresholds or {}).get(q)
-        if cut is None:
-            cut = float(np.quantile(score, 1 - q)) if len(score) else float("nan")
-        point = operating_at(score, status, cut)
-        label = f"top{round(q * 100):d}"
+        given = (thresholds or {}).get(q)
+        cut = top_cut(score, q) if given is None else given
+        point = operating_at(score, status, cut if isinstance(cut, TopCut) else TopCut.at(cut))
         for key in ("precision", "recall", "fnr", "fpr"):
-            out[f"{key}_{label}"] = point[key]
+            out[f"{key}_{labels[q]}"] = point[key]
     return out
+
+
+def flag_labels(flags: Sequence[float]) -> dict[float, str]:
+    """Return each flagged share's label (0.1: ``top10``), refusing shares it would lose.
+
+    A label names the keys of :func:`score_risks` and the rows of the subgroup tables,
+    so a share that is not a whole percent (0.025 would read ``top2``) or that repeats
+    (one result would overwrite the other) is refused.
+
+    Raises
+    ------
+    DesignError
+        Naming the shares that are outside (0, 1], not whole percents, or repeated.
+
+    Examples
+    --------
+    >>> flag_labels([0.1, 0.05])
+    {0.1: 'top10', 0.05: 'top5'}
+    """
+    percents = [100 * float(q) for q in flags]
+    bad = [
+        q
+        for q, p in zip(flags, percents, strict=True)
+        if not 0 < p <= 100 or abs(p - round(p)) > 1e-9
+    ]
+    if bad:
+        raise DesignError(
+            f"flags {bad}: each share flagged must be a whole percent in (0, 1] "
+            "(0.01, 0.05, 0.1, ...); it names the metrics (precision_top10)"
+        )
+    names = [f"top{round(p):d}" for p in percents]
+    repeated = [q for q, name in zip(flags, names, strict=True) if names.count(name) > 1]
+    if repeated:
+        raise DesignError(
+            f"flags {repeated} are the same share; give each once (one set of metrics each)"
+        )
+    return dict(zip(flags, names, strict=True))
 
 
 def _slope(score: FloatArray, status: HorizonStatus) -> float:

@@ -279,3 +279,77 @@ def test_the_forest_effect_is_econml_effect_bit_for_bit() -> None:
     assert got.shape == expected.shape == (len(new),)
     assert np.array_equal(got, expected)
     assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_top_share_breaks_ties_at_the_cut_off_by_spell_not_by_row() -> None:
+    """Scores 0.9, 0.5, 0.5, 0.5, 0.1 at a 40% capacity flagged all three ties (4 of 5)."""
+    score = np.array([0.9, 0.5, 0.5, 0.5, 0.1])
+    assert top_share(score, 0.4).sum() == 2
+    ids = np.array([11, 12, 13, 14, 15])
+    flags = top_share(score, 0.4, ids=ids)
+    assert flags.sum() == 2
+    assert flags[0] == 1 and flags[4] == 0
+    order = np.array([3, 0, 4, 2, 1])
+    assert top_share(score[order], 0.4, ids=ids[order]).tolist() == flags[order].tolist()
+
+
+def _binary_spells(n: int, seed: int) -> pd.DataFrame:
+    """Spells whose only covariates are two 0/1 flags: risk models tie in whole groups."""
+    rng = np.random.default_rng(seed)
+    prior = (rng.random(n) < 0.25).astype(int)
+    neglect = (rng.random(n) < 0.5).astype(int)
+    treatment = (rng.random(n) < 0.4).astype(int)
+    time = rng.exponential(900 * np.exp(-1.2 * prior - 0.4 * neglect + 0.3 * treatment))
+    return pd.DataFrame(
+        {
+            "spell_id": np.arange(1, n + 1),
+            "child_id": [f"c{i}" for i in range(n)],
+            "family_id": np.arange(n) // 2,
+            "duration": np.ceil(np.minimum(time, 700)),
+            "event": (time < 700).astype(int),
+            "treatment": treatment,
+            "prior_cpp": prior,
+            "neglect": neglect,
+        }
+    )
+
+
+def test_a_tied_fixed_score_flags_exactly_the_capacity_in_any_row_order() -> None:
+    """A 0/1 tool score held by 25% of spells flagged all 25% at a capacity of 20%."""
+    spells = _binary_spells(400, seed=11)
+    score = spells["prior_cpp"].to_numpy(dtype=float)
+    kwargs: dict[str, Any] = {"covariates": ["prior_cpp"], "capacity": 0.2, "horizon": 365}
+    learned = learn_rules(spells, rules=("everyone",), fixed_scores={"prior": score}, **kwargs)
+    flags = learned.flags["top_prior"]
+    assert flags.sum() == 80  # floor(0.2 · 400)
+    assert set(np.flatnonzero(flags)) <= set(np.flatnonzero(score == 1))
+    order = np.random.default_rng(2).permutation(len(spells))
+    shuffled = spells.iloc[order].set_index(np.arange(len(spells)) + 500)
+    again = learn_rules(
+        shuffled, rules=("everyone",), fixed_scores={"prior": score[order]}, **kwargs
+    )
+    assert again.flags["top_prior"].tolist() == flags[order].tolist()
+
+
+def test_a_risk_rule_on_binary_covariates_keeps_to_the_capacity() -> None:
+    """A Cox risk model on two 0/1 covariates gives four risks; its rule flagged 26% at 20%."""
+    spells = _binary_spells(600, seed=11)
+    kwargs: dict[str, Any] = {
+        "covariates": ["prior_cpp", "neglect"], "capacity": 0.2, "horizon": 365,
+        "rules": ("risk",), "risk_models": ("cox",), "folds": 3, "seed": 1, "n_jobs": 1,
+    }  # fmt: skip
+    learned = learn_rules(spells, **kwargs)
+    # The rule to deploy, applied to the spells it was learned on, flags exactly the
+    # capacity: its cut-off and tie keys are those of the learning spells.
+    assert learned.apply(spells)["risk_cox"].sum() == 120
+    assert "at exactly" in learned.descriptions["risk_cox"]
+    # The cross-fitted flags carry each training cut-off to the fold left out: around the
+    # capacity (every share of a tie group flagged whole was at least 0.25 here).
+    assert abs(learned.flags["risk_cox"].mean() - 0.2) < 0.03
+    # Ties are decided by spell, so another row order and index give the same flags.
+    order = np.random.default_rng(5).permutation(len(spells))
+    again = learn_rules(spells.iloc[order].set_index(7 * np.arange(len(spells))), **kwargs)
+    assert again.flags["risk_cox"].tolist() == learned.flags["risk_cox"][order].tolist()
+    assert again.apply(spells.iloc[order])["risk_cox"].tolist() == (
+        learned.apply(spells)["risk_cox"][order].tolist()
+    )

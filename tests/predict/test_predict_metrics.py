@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalation.errors import DataValidationError
+from escalation.errors import DataValidationError, DesignError
 from escalation.predict import metrics
 
 
@@ -138,3 +138,32 @@ def test_prefix_counts_equal_a_direct_count(n: int) -> None:
     pairs = list(zip(prefix, query, strict=True))
     assert less.tolist() == [float((values[:p] < q - 1e-8).sum()) for p, q in pairs]
     assert upto.tolist() == [float((values[:p] <= q + 1e-8).sum()) for p, q in pairs]
+
+
+def test_top_share_metrics_flag_exactly_the_share_when_risks_tie() -> None:
+    """Three risks tied at the top-20% cut-off of ten children were all flagged (40%)."""
+    risk = np.array([0.9, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    case = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    duration = np.where(case == 1, 50.0, 400.0)  # nobody censored before day 365
+    out = metrics.operating_point(duration, case, risk, 365, flag=0.2)
+    # Two places: the 0.9 (a case) and one of the three 0.5s, each a third of a place.
+    tp, fp = 1 + 1 / 3, 2 / 3
+    assert out["flagged"] == pytest.approx(0.2)
+    assert out["precision"] == pytest.approx(tp / (tp + fp))
+    assert out["recall"] == pytest.approx(tp / 2)
+    assert out["fpr"] == pytest.approx(fp / 8)
+    scored = metrics.score_risks(duration, case, risk, 365, flags=(0.2,))
+    assert scored["precision_top20"] == pytest.approx(out["precision"])
+    order = np.random.default_rng(0).permutation(10)
+    again = metrics.score_risks(duration[order], case[order], risk[order], 365, flags=(0.2,))
+    assert again["recall_top20"] == pytest.approx(scored["recall_top20"], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"), [((0.025,), "0.025"), ((0.02, 0.025), "0.025"), ((0.1, 0.1), "0.1")]
+)
+def test_flags_that_would_share_a_label_are_refused(flags: tuple[float, ...], named: str) -> None:
+    """flags=(0.02, 0.025) gave one recall_top2, holding the 2.5% value."""
+    duration, event, risk = uncensored(200, seed=3)
+    with pytest.raises(DesignError, match=named):
+        metrics.score_risks(duration, event, risk, 365, flags=flags)
