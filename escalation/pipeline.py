@@ -80,6 +80,7 @@ from escalation.disclosure import (
     disclose_metric_counts,
     disclose_model,
     disclose_state_occupation,
+    disclose_subgroups,
     disclose_table,
     disclose_text,
     disclose_threshold_curve,
@@ -1247,8 +1248,9 @@ def _effects(
             "Shaded bands are 95% confidence intervals, each + marks the mean end of "
             f"follow-up of at least {rules.threshold} children whose follow-up ended; the "
             "table gives the numbers still followed, escalated and censored. "
-            "The p-value is Gray's test of equal cumulative incidence of escalation.",
-            alt=alt_text.incidence_alt(effects, horizons, rules),
+            "The p-value is Gray's test of equal cumulative incidence of escalation. "
+            + _coarse_steps(rules),
+            alt=f"{alt_text.incidence_alt(effects, horizons, rules)} {_coarse_steps(rules)}",
         )
     shown_curves = _shown(curves)
     stepped = [e for e, part in shown_curves.groupby("estimator") if _steps(part, "group")]
@@ -1273,8 +1275,11 @@ def _effects(
             caption=f"Estimated risk had every child received early help, or none "
             f"({ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
             "between families). These are model-based, not observed, risks. "
-            "Dotted lines mark the horizons; bands are 95% confidence intervals." + grace_note,
-            alt=alt_text.adjusted_alt(effects, chosen, label, horizons, rules),
+            "Dotted lines mark the horizons; bands are 95% confidence intervals. "
+            + _coarse_steps(rules)
+            + grace_note,
+            alt=f"{alt_text.adjusted_alt(effects, chosen, label, horizons, rules)} "
+            f"{_coarse_steps(rules)}",
         )
         # A contrast of the arms steps when either arm does: each step rests on the
         # threshold of escalations in both arms.
@@ -1367,7 +1372,7 @@ def _effects(
     if overlap["treatment"].nunique() == 2:
         run.figure(
             "propensity_overlap",
-            plot_overlap(overlap),
+            plot_overlap(overlap, rules=rules),
             title="Overlap of propensity scores",
             caption="Estimated chance of early help, for children who got it (above) and did "
             "not (below), before and after weighting; each score shown is the mean of at "
@@ -1830,7 +1835,7 @@ def _heterogeneity(
     the subgroups' AIPW means share that bias and their caption says so.
     """
     from escalation.causal import estimate_heterogeneity as estimate
-    from escalation.causal.heterogeneity import MIN_PER_ARM, WHOLE_COHORT
+    from escalation.causal.heterogeneity import MIN_PER_ARM, WHOLE_COHORT, subgroup_levels
 
     fit = estimate(
         data,  # the spells, and the design's clusters (families) for the standard errors
@@ -1840,7 +1845,15 @@ def _heterogeneity(
         n_estimators=100,
     )
     _horizon_model_caveat(run, "heterogeneity", data.spells, data.model_covariates, horizon)
-    tidy = fit.tidy()
+    # A level's effect needs the threshold of children with and without an escalation by
+    # the horizon in each arm, as the whole cohort's effect does (effects.csv).
+    tidy = disclose_subgroups(
+        fit.tidy(),
+        subgroup_levels(data.spells),
+        spell_records(data.spells),
+        horizon=horizon,
+        rules=run.rules,
+    )
     values = [c for c in ("estimate", "std_error", "conf_low", "conf_high") if c in tidy]
     # The levels of each subgroup add up to the cohort: complementary suppression within.
     subgroups = run.table(
@@ -1879,8 +1892,10 @@ def _heterogeneity(
             "The solid line is the doubly robust (AIPW) effect in all children. Lines are 95% "
             "confidence intervals from the estimates' influence functions (the key numbers' "
             "come from the bootstrap, so they differ a little). "
-            f"Groups of fewer than {run.rules.threshold} children are not shown; a group with "
-            f"fewer than {MIN_PER_ARM} children with or without early help is not estimated."
+            f"Groups of fewer than {run.rules.threshold} children, or with fewer than "
+            f"{run.rules.threshold} children with or without an escalation by then in either "
+            "arm, are not shown; a group with fewer than "
+            f"{MIN_PER_ARM} children with or without early help is not estimated."
             + (
                 " Like the AIPW estimate of the key numbers, these are biased towards benefit "
                 "by the grace period (see its caveat)."
@@ -2035,6 +2050,21 @@ parameters (fewer than the 630 needed: 10 per parameter, the usual minimum for a
         f"{how_many} for {parameters} model parameters (fewer than the "
         f"{MIN_EVENTS_PER_PARAMETER * parameters} needed: {MIN_EVENTS_PER_PARAMETER} per "
         f"parameter, the usual minimum for a stable {model})"
+    )
+
+
+def _coarse_steps(rules: DisclosureRules) -> str:
+    """Say why a disclosed curve can differ at a horizon from the key numbers' estimate.
+
+    The curves step only where the threshold of events has happened since their last step
+    (:func:`~escalation.disclosure.disclose_curves`); the key numbers and ``effects.csv``
+    are the estimates at the horizon itself. A figure's caption and text say so, so that
+    a reader (or a screen reader's listener) is not told two numbers without the reason.
+    """
+    return (
+        f"Each curve steps only once at least {rules.threshold} children have escalated "
+        "since its last step, so at a horizon it can show an earlier value than the "
+        "estimates in the key numbers (results/effects.csv), which the text gives."
     )
 
 

@@ -69,6 +69,7 @@ from escalation.disclosure._curves import (
     disclose_curves,
     disclose_effects,
     disclose_state_occupation,
+    disclose_subgroups,
     spell_records,
 )
 from escalation.disclosure._diagnostics import (
@@ -114,6 +115,7 @@ __all__ = [
     "disclose_share",
     "disclose_state_occupation",
     "disclose_std_error",
+    "disclose_subgroups",
     "disclose_table",
     "disclose_text",
     "disclose_threshold_curve",

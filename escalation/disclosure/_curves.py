@@ -112,13 +112,87 @@ def disclose_effects(
     stats = [c for c in STAT_COLUMNS if c in out.columns]
     blank = np.zeros(len(out), dtype=bool)
     for horizon in pd.unique(out["horizon"]):
-        counts = _arm_counts(records, float(horizon), treatment, duration, event)
-        ok = len(counts) == 2 and all(min(c) >= rules.threshold for c in counts.values())
-        if not ok:
+        if not _both_arms_reach(records, float(horizon), rules, treatment, duration, event):
             blank |= (out["horizon"] == horizon).to_numpy()
     for column in stats:
         out[column] = out[column].astype(float).where(~blank)
     out["suppressed"] = blank
+    return out
+
+
+def _both_arms_reach(
+    records: pd.DataFrame,
+    horizon: float,
+    rules: DisclosureRules,
+    treatment: str,
+    duration: str,
+    event: str,
+) -> bool:
+    """Whether each of two arms has the threshold of children with and without the event."""
+    counts = _arm_counts(records, horizon, treatment, duration, event)
+    return len(counts) == 2 and all(min(c) >= rules.threshold for c in counts.values())
+
+
+def disclose_subgroups(
+    subgroups: pd.DataFrame,
+    levels: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    horizon: float,
+    rules: DisclosureRules = DEFAULT_RULES,
+    treatment: str = "treatment",
+    duration: str = "duration",
+    event: str = "event",
+) -> pd.DataFrame:
+    """Return subgroup effects with the levels that rest on too few children blanked.
+
+    A level's effect is shown only when, among its children, each arm has at least the
+    threshold of children with the event by ``horizon`` and of children without it: the
+    rule :func:`disclose_effects` applies to the whole cohort's effect. Rows whose
+    ``subgroup`` is not a column of ``levels`` (the whole cohort's) are judged on every
+    record. Blanked rows keep their labels and ``n`` with the estimate and interval
+    missing, and ``suppressed = True`` (combined with an existing column).
+
+    Parameters
+    ----------
+    subgroups : pandas.DataFrame
+        ``subgroup``, ``level`` and the estimate columns (e.g.
+        ``HeterogeneityResult.tidy()``).
+    levels : pandas.DataFrame
+        Each record's level of every subgroup, in the order of ``records``
+        (:func:`escalation.causal.heterogeneity.subgroup_levels`).
+    records : pandas.DataFrame
+        One row per spell (:func:`spell_records`).
+    horizon : float
+        The day the effects are estimated at.
+    rules : DisclosureRules, optional
+    treatment, duration, event : str
+        Column names in ``records``.
+
+    Examples
+    --------
+    >>> records = pd.DataFrame({"treatment": [1, 0] * 30, "duration": [50.0] * 60,
+    ...                         "event": [1] * 24 + [0] * 36})
+    >>> levels = pd.DataFrame({"band": ["a"] * 44 + ["b"] * 16})
+    >>> table = pd.DataFrame({"subgroup": ["all", "band", "band"], "level": ["all", "a", "b"],
+    ...                       "estimate": [0.1, 0.2, 0.3]})
+    >>> disclose_subgroups(table, levels, records, horizon=365)["estimate"].tolist()
+    [0.1, 0.2, nan]
+    """
+    if len(levels) != len(records):
+        raise ValueError(f"levels has {len(levels)} rows for {len(records)} records")
+    out = subgroups.copy()
+    stats = [c for c in STAT_COLUMNS if c in out.columns]
+    blank = np.zeros(len(out), dtype=bool)
+    for i, (name, level) in enumerate(zip(out["subgroup"], out["level"], strict=True)):
+        mine = records
+        if name in levels.columns:
+            mine = records[levels[name].astype(str).to_numpy() == str(level)]
+        blank[i] = not _both_arms_reach(mine, float(horizon), rules, treatment, duration, event)
+    for column in stats:
+        out[column] = out[column].astype(float).where(~blank)
+    previous = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out else False
+    out["suppressed"] = blank | previous
     return out
 
 

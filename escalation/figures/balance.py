@@ -13,6 +13,7 @@ import pandas as pd
 import plotnine as p9
 from mizani.breaks import breaks_extended
 
+from escalation.disclosure import DisclosureRules, disclose_count
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import abs_percent
@@ -232,11 +233,18 @@ def plot_overlap(
     title: str | None = None,
     width: Literal["single", "double"] | float = "single",
     height_mm: float = 60.0,
+    rules: DisclosureRules | None = None,
 ) -> p9.ggplot:
     """Plot propensity-score distributions of treated and untreated children.
 
     Mirrored histograms (treated above the axis, untreated below) show where the
     groups overlap; with ``weighted=True`` a second panel shows them after weighting.
+    Each bar is its bin's share of the arm.
+
+    With ``rules`` (a study run's), each unweighted bar is the bin's disclosed count over
+    the arm's disclosed size, so that the bars give back no exact count: micro-aggregated
+    scores (blocks of at least the threshold sharing one value) fall whole into one bin,
+    and exact counts over the exact arm size named that size, which every table rounds.
 
     Parameters
     ----------
@@ -250,6 +258,8 @@ def plot_overlap(
         Histogram bins over the observed range of the scores.
     title, width, height_mm
         Labels and size.
+    rules : DisclosureRules, optional
+        Disclose the unweighted bars' counts and the arms' sizes under these rules.
 
     Returns
     -------
@@ -278,7 +288,11 @@ def plot_overlap(
             counts, _ = np.histogram(
                 score[keep], bins=edges, weights=w[keep] if use_weight else None
             )
-            share = counts / max(counts.sum(), 1e-12)
+            total = float(counts.sum())
+            if rules is not None and not use_weight:
+                counts = np.array([disclose_count(int(c), rules) or 0 for c in counts], float)
+                total = float(disclose_count(int(keep.sum()), rules) or 0)
+            share = counts / max(total, 1e-12)
             parts.append(
                 pd.DataFrame(
                     {

@@ -242,7 +242,9 @@ def incidence_alt(
     ----------
     effects : pandas.DataFrame
         The disclosed effects (``results/effects.csv``): the unadjusted (Aalen–Johansen)
-        risks with and without early help at each horizon are the curves' values there.
+        risks with and without early help at each horizon. The figure's disclosed curves
+        step only after the threshold of events, so at a horizon they can show an earlier
+        value; the pipeline adds a sentence saying so.
     horizons : sequence of int
         The design's horizons (the first is the key numbers').
     rules : DisclosureRules, optional

@@ -319,3 +319,58 @@ def test_table_one_note_states_the_rules_it_was_disclosed_under(tmp_path: Path) 
     for name, text in texts.items():
         assert "nearest 10 and counts below 20 shown as" in text, name
         assert "nearest 5" not in text and "below 10" not in text, name
+
+
+def test_a_subgroup_effect_needs_ten_with_and_without_an_escalation_in_each_arm() -> None:
+    """The whole cohort's effect is shown only with 10 children with and without the event
+    by the horizon in each arm (disclose_effects); a subgroup's, the same within its level."""
+    from escalation.disclosure import disclose_subgroups, spell_records
+
+    # Level a: 40 children, 10 escalations in each arm; level b: 40 children, 9 and 11.
+    spells = pd.DataFrame({
+        "treatment": [1] * 20 + [0] * 20 + [1] * 20 + [0] * 20,
+        "duration": [100.0] * 80,
+        "event": ([1] * 10 + [0] * 10) * 2 + [1] * 9 + [0] * 11 + [1] * 11 + [0] * 9,
+    })  # fmt: skip
+    levels = pd.DataFrame({"band": ["a"] * 40 + ["b"] * 40})
+    table = pd.DataFrame({
+        "subgroup": ["all", "band", "band"], "level": ["all", "a", "b"], "n": [80, 40, 40],
+        "estimate": [0.0, 0.1, 0.2], "conf_low": [-0.1, 0.0, 0.1], "conf_high": [0.1, 0.2, 0.3],
+    })  # fmt: skip
+    out = disclose_subgroups(table, levels, spell_records(spells), horizon=365)
+    assert out["suppressed"].tolist() == [False, False, True]
+    assert out.loc[2, ["estimate", "conf_low", "conf_high"]].isna().all()
+    assert out["n"].tolist() == [80, 40, 40]  # labels and sizes kept (disclose_table's job)
+    # By day 50 nobody has escalated: nothing is shown.
+    early = disclose_subgroups(table, levels, spell_records(spells), horizon=50)
+    assert early["suppressed"].all()
+
+
+def test_the_overlap_figure_gives_back_no_exact_arm_size() -> None:
+    """Its bars were exact block counts over the exact arm size (163 and 315 here), which
+    Table 1 and the cohort table round; with the run's rules they are disclosed counts over
+    the disclosed sizes (165 and 315)."""
+    import numpy as np
+
+    from escalation.disclosure import microaggregate
+    from escalation.figures import plot_overlap
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "propensity": np.r_[rng.uniform(0.2, 0.8, 163), rng.uniform(0.1, 0.7, 315)],
+        "treatment": [1] * 163 + [0] * 315,
+        "weight": 1.0,
+    })  # fmt: skip
+    overlap = microaggregate(
+        frame, ["propensity", "weight"], by=["treatment"], order="propensity", rules=DEFAULT_RULES
+    )
+    bars = plot_overlap(overlap, rules=DEFAULT_RULES).data
+    bars = bars[bars["sample"] == "Unweighted"]
+    treated = bars.loc[bars["treatment"] == "Early help", "ymax"].to_numpy() * 165
+    untreated = -bars.loc[bars["treatment"] == "No early help", "ymin"].to_numpy() * 315
+    for counts in (treated, untreated):
+        assert np.allclose(counts / 5, np.round(counts / 5), atol=1e-9), counts
+    exact = plot_overlap(overlap).data  # without rules: the exact shares, as before
+    exact = exact[(exact["sample"] == "Unweighted") & (exact["treatment"] == "Early help")]
+    assert np.allclose(exact["ymax"] * 163, np.round(exact["ymax"] * 163))
+    assert not np.allclose(treated * 163 / 165, np.round(treated * 163 / 165))
