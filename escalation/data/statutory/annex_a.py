@@ -642,7 +642,8 @@ def read_annex_a(
         Annex A workbooks (``.xlsx``) of one local authority, any number of years, in any
         order. Children are matched on their LA child identifier; an episode recurring
         across workbooks (same child, kind and start date) is kept once, from the latest
-        workbook (which holds the end of an episode open in an earlier one).
+        workbook (which holds the end of an episode open in an earlier one); workbooks of
+        one latest date are ranked by file name, numbers compared as numbers.
     cin_census : path or sequence of paths, optional
         CIN census XML returns of the same authority, merged with the workbooks by the LA
         child identifier (``LAchildID``): the same referral, assessment or plan in both is

@@ -250,6 +250,17 @@ def merge_returns(
     CaseHistory
         Validated; ``exclusions`` lists every problem as a :class:`SourceProblem`.
 
+    Notes
+    -----
+    In order: a second record of one child, kind and start within one return is a note
+    when a copy, kept when a point event that differs, an error naming the differing
+    columns when an interval that differs (:func:`_drop_repeats`); rows dated after their
+    own return's reference date are excluded (a child so excluded takes its episodes);
+    children are matched across returns and conflicts named with both records
+    (:func:`_match_children`); each episode is kept from the latest return recording it,
+    returns of one date (``_ref``) ranked as the reader ranked them, by file name
+    (:func:`_deduplicate`); then the contract is checked.
+
     Examples
     --------
     Two returns holding the same referral, open in 2021 and closed in 2022:
