@@ -292,3 +292,18 @@ def test_episodes_of_a_child_born_after_the_reference_date_go_with_it(tmp_path: 
     history = read_cin_census(path, lenient=True)
     assert not any(re.search("no child with this", p.reason) for p in history.exclusions.problems)
     assert history.episodes["child_id"].tolist() == ["X2"]
+
+
+def test_episodes_of_a_child_with_an_unreadable_birth_date_go_with_it(tmp_path: Path) -> None:
+    header = ["A1,1,31/02/2012,WBRI,,,", "A2,2,02/06/2013,WIRI,,,"]  # no 31 February
+    write(tmp_path, "header.csv", csv(HEADER_COLUMNS, header))
+    rows = [episode_row(child_id, "03/01/2022", "S", "C2", "U1") for child_id in ("A1", "A2")]
+    write(tmp_path, "episodes.csv", csv(EPISODE_COLUMNS, rows))
+    with pytest.raises(DataValidationError) as error:
+        read_ssda903(tmp_path)
+    assert [(p.table, p.shown_row, p.column, p.reason) for p in error.value.problems] == [
+        ("header.csv", 2, "DOB", "not a date in the form dd/mm/YYYY")
+    ]
+    history = read_ssda903(tmp_path, lenient=True)
+    assert len(history.exclusions.problems) == 1
+    assert history.episodes["child_id"].tolist() == ["A2"]

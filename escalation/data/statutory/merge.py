@@ -9,7 +9,7 @@ validates the result against the contract and reports every problem at its sourc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -220,6 +220,7 @@ def merge_returns(
     element_of: ElementOf = cin_element,
     frames: Sequence[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
     arrange: Callable[[list[SourceProblem]], list[SourceProblem]] | None = None,
+    excluded_ids: Iterable[str] = (),
 ) -> CaseHistory:
     """Merge returns into one validated history, reporting problems at their source.
 
@@ -244,6 +245,9 @@ def merge_returns(
     arrange : callable, optional
         Applied to the list of every problem before it is raised or reported (to order
         them or add what only the reader knows, such as a file it could not read).
+    excluded_ids : iterable of str, optional
+        Children the reader excluded, each with a problem reported (an unreadable birth
+        date): their episodes go with them, unless another return holds the child.
 
     Returns
     -------
@@ -292,7 +296,7 @@ def merge_returns(
     kids, eps = _match_children(kids, eps, problems, format_name, element_of)
     eps = _deduplicate(eps, problems, element_of)
     # A child excluded for its birth date and in no other return: its episodes go with it.
-    gone = sorted(set(late) - set(kids["child_id"].dropna()))
+    gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
     history = CaseHistory(
         children=kids.reset_index(drop=True),
         episodes=eps.reset_index(drop=True),

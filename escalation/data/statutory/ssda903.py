@@ -712,7 +712,7 @@ def read_ssda903(
         )
         raise DataValidationError(arrange(problems), context)
     episodes = _episodes(tables["episodes"], problems)
-    children = _children(tables, problems)
+    children, unreadable = _children(tables, problems)
     if episodes.empty:
         reason = "no episode could be read (every row of the episodes table has a problem)"
         problems.append(_csv_problem(root.name, None, None, None, reason, action="file not read"))
@@ -735,6 +735,7 @@ def read_ssda903(
         element_of=_element,
         frames=[(children, episodes)],
         arrange=arrange,
+        excluded_ids=unreadable,
     )
     return replace(history, source=(str(folder),))
 
@@ -899,7 +900,12 @@ def _differing_episodes(mine: pd.DataFrame, theirs: pd.DataFrame) -> int:
 
 def _children(
     tables: dict[str, list[tuple[str, pd.DataFrame]]], problems: list[SourceProblem]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the header tables' children and the identifiers of rows excluded here.
+
+    A row whose ``DOB`` is not a date is excluded (reported by :func:`_dates`): its child's
+    episodes go with it, unless another row holds the child.
+    """
     head = _ranked(tables["header"])
     out = pd.DataFrame({"child_id": head["CHILD"].str.strip() if "CHILD" in head else None})
     births = []
@@ -924,6 +930,7 @@ def _children(
         _ref=None,
         _unit="row",
     )
+    excluded = [str(child) for child in out.loc[bad_birth, "child_id"].dropna() if child]
     out = out[~bad_birth]  # reported by _dates; no birth date, no child
     problems.extend(_untold_conflicts(out))
     ids = out["child_id"]
@@ -939,7 +946,7 @@ def _children(
         if tables[kind]:
             counts = _dated_counts(tables[kind], (kind, column, extra), known, problems)
             out[extra] = ids.map(counts).fillna(0).astype("int64")
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True), excluded
 
 
 #: The children's characteristics the header gives, by their source column.
