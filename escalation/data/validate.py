@@ -10,7 +10,7 @@ child's episodes and notes) and lists each one in ``history.exclusions``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -57,7 +57,7 @@ from escalation.data.history import (
 )
 from escalation.errors import DataValidationError, Problem, RecordProblem, spreadsheet_row
 
-__all__ = ["parse_bools", "parse_dates", "validate_case_history"]
+__all__ = ["BLANK_ROW", "blank_rows", "parse_bools", "parse_dates", "validate_case_history"]
 
 _CHILD_EXCLUDED = "the child was excluded (see the children table)"
 _NO_CHILD = "no child with this child_id in the children table"
@@ -69,6 +69,11 @@ _DECIMAL_POINT_APART = (
 _INEXACT_ID = (
     "is stored as a decimal number that is not an exact whole number (a fraction, or more "
     "digits than a decimal number holds exactly); store identifiers as text"
+)
+#: The problem of a row whose every cell is empty (:func:`blank_rows`).
+BLANK_ROW = (
+    "blank row: every cell is empty (an empty line, or the row of separators a "
+    "spreadsheet saved as CSV often ends with); delete it"
 )
 
 _EPISODE_CODE_LISTS: Mapping[str, Mapping[str, str]] = {
@@ -142,12 +147,8 @@ class _Checker:
         A spreadsheet saved as CSV often ends with such a row (``,,,,,``); no later rule
         reports it again.
         """
-        blank = _blank_rows(self.frame)
-        reason = (
-            "blank row: every cell is empty (an empty line, or the row of separators a "
-            "spreadsheet saved as CSV often ends with); delete it"
-        )
-        self.flag(blank, None, reason)
+        blank = blank_rows(self.frame)
+        self.flag(blank, None, BLANK_ROW)
         self.blank = blank
 
     def _record(
@@ -312,7 +313,11 @@ def _plain(value: object) -> object:
 
 
 def validate_case_history(
-    history: CaseHistory, *, lenient: bool = False, context: str = "case history"
+    history: CaseHistory,
+    *,
+    lenient: bool = False,
+    context: str = "case history",
+    excluded_ids: Iterable[str] = (),
 ) -> CaseHistory:
     """Check a case history against the data contract and return it in normal form.
 
@@ -329,6 +334,10 @@ def validate_case_history(
         of lists) raise in both modes, since no row can be kept.
     context : str, default "case history"
         What is being validated, used in messages (e.g. a folder name).
+    excluded_ids : iterable of str, optional
+        Children a reader excluded before validation (a birth date after a return's
+        reference date): their episodes and notes are excluded as those of a child
+        excluded here are, not reported as of an unknown child.
 
     Returns
     -------
@@ -404,9 +413,11 @@ def validate_case_history(
 
     children = _check_children(kids, extract_date)
     valid_children = children.loc[~kids.bad, ["child_id", "birth_date", "_earliest"]]
-    excluded_ids = pd.Index(children.loc[kids.bad, "child_id"].dropna())
-    episodes = _check_episodes(eps, valid_children, excluded_ids, extract_date)
-    notes_out = _check_notes(notes, valid_children, excluded_ids, extract_date)
+    excluded = pd.Index(children.loc[kids.bad, "child_id"].dropna())
+    if before := list(excluded_ids):
+        excluded = pd.Index([*excluded, *before])
+    episodes = _check_episodes(eps, valid_children, excluded, extract_date)
+    notes_out = _check_notes(notes, valid_children, excluded, extract_date)
 
     problems = kids.problems + eps.problems + notes.problems
     if problems and not lenient:
@@ -899,7 +910,7 @@ def _not_text(values: pd.Series) -> np.ndarray:
     return values.map(lambda v: not isinstance(v, str) and not pd.isna(v)).to_numpy(bool)
 
 
-def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Return True for rows whose every cell is missing or blank text.
 
     Columns are checked one by one on the rows still blank, so a table without blank rows

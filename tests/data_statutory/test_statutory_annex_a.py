@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -166,9 +167,18 @@ def test_merged_with_the_cin_census_by_child_identifier_with_conflicts_reported(
     lenient = read_annex_a(
         tmp_path / "conflict.xlsx", cin_census=tmp_path / "cin.xml", lenient=True
     )
-    reasons = source_report(lenient.exclusions)[["severity", "reason"]].values.tolist()
-    assert ["note", "the child's sex differs between Annex A and CIN census returns; the latest "
-            "return's is kept"] in reasons  # fmt: skip
+    report = source_report(lenient.exclusions)
+    sex = report[report["reason"].str.startswith("the child's sex differs")]
+    # at the census's record kept, naming the workbook's other record and its column
+    assert sex[["file", "element", "value", "severity"]].values.tolist() == [
+        ["cin.xml", "ChildIdentifiers/GenderCurrent", "<withheld: personal data>", "note"]
+    ]
+    assert re.fullmatch(
+        r"the child's sex differs between Annex A and CIN census returns \(another is "
+        r"recorded in 'conflict\.xlsx', sheet 'List \d+' row \d+, column 'Gender'\); the "
+        r"latest return's is kept",
+        sex["reason"].iloc[0],
+    )
     assert str(first) not in lenient.exclusions.describe()
 
 

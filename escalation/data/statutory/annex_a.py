@@ -50,12 +50,14 @@ from escalation.data.statutory.annex_a_sheets import (
     say_lists,
 )
 from escalation.data.statutory.cin_census import cin_returns, with_date_columns
+from escalation.data.statutory.file_years import path_order
 from escalation.data.statutory.merge import (
     CHILD_FIELDS,
     EPISODE_FIELDS,
     ReturnTables,
     cin_element,
     merge_returns,
+    repeated_in_return,
 )
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
 from escalation.errors import DataValidationError
@@ -176,6 +178,7 @@ class _Workbook:
         severity: str = "error",
         read_as: str | None = None,
         read_into: str | None = None,
+        withheld: bool = False,
     ) -> None:
         self.problems.append(
             SourceProblem(
@@ -189,6 +192,7 @@ class _Workbook:
                 severity="note" if severity == "note" else "error",
                 read_as=read_as,
                 read_into=read_into,
+                withheld=withheld,
             )
         )
 
@@ -421,7 +425,10 @@ class _Workbook:
                     f"the child's {what} differs from the one recorded in another row of the "
                     f"workbook ({where}); the first is kept"
                 )
-                self.report(row.sheet, row.number, None, None, reason, "kept", severity)
+                self.report(
+                    row.sheet, row.number, header, new, reason, "kept", severity,
+                    read_into=f, withheld=True,
+                )  # fmt: skip
             elif f == "uasc":
                 seen[f] = bool(seen[f]) or bool(new)
 
@@ -503,16 +510,19 @@ class _Workbook:
         date outside the episodes more than :data:`OTHER_DATES_WINDOW_DAYS` days after the
         latest episode date is most likely mistyped. Neither is used, and such a date
         outside the episodes is reported here (an episode's is reported when the episode
-        is excluded for lying after the workbook's date).
+        is excluded for lying after the workbook's date). The dates of a row merging
+        leaves out (:meth:`repeated_rows`) are not used either.
         """
-        episodes = [d for d in self.dated if d.episode and d.day <= today]
+        left_out = self.repeated_rows()
+        dated = [d for d in self.dated if (d.sheet, d.row) not in left_out]
+        episodes = [d for d in dated if d.episode and d.day <= today]
         anchor = max((d.day for d in episodes), default=None)
         if anchor is None:
             return None, []
         window = dt.timedelta(days=OTHER_DATES_WINDOW_DAYS)
         limit = (dt.date.fromisoformat(anchor) + window).isoformat()
         used, problems = [], []
-        for d in self.dated:  # in reading order: the first of the latest is named
+        for d in dated:  # in reading order: the first of the latest is named
             if d.episode:
                 if d.day <= today:
                     used.append(d)
@@ -544,6 +554,18 @@ class _Workbook:
                 )
             )
         return max(used, key=lambda d: d.day), problems
+
+    def repeated_rows(self) -> set[tuple[str, int]]:
+        """Return the rows (sheet, number) whose every episode merging leaves out.
+
+        Each such episode repeats another of the workbook (a copy, or a second record of
+        an interval that differs: see :func:`~escalation.data.statutory.merge.repeated_in_return`).
+        """
+        _, eps = self.frames(0, None)
+        repeated = repeated_in_return(eps)
+        rows = set(zip(eps["_el"], eps["_pos"], strict=True))
+        kept = set(zip(eps["_el"][~repeated], eps["_pos"][~repeated], strict=True))
+        return rows - kept
 
     # -- the return ---------------------------------------------------------------------
     def frames(self, rank: int, reference: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -695,7 +717,8 @@ def read_annex_a(
         Annex A workbooks (``.xlsx``) of one local authority, any number of years, in any
         order. Children are matched on their LA child identifier; an episode recurring
         across workbooks (same child, kind and start date) is kept once, from the latest
-        workbook (which holds the end of an episode open in an earlier one).
+        workbook (which holds the end of an episode open in an earlier one); workbooks of
+        one latest date are ranked by file name, numbers compared as numbers.
     cin_census : path or sequence of paths, optional
         CIN census XML returns of the same authority, merged with the workbooks by the LA
         child identifier (``LAchildID``): the same referral, assessment or plan in both is
@@ -763,7 +786,8 @@ def read_annex_a(
     given = None if extract_date is None else given_date(extract_date)
     books = [_read_workbook(path) for path in files]
     problems = [p for book in books for p in book.problems]
-    sources: list[tuple[str, int, Any]] = []
+    # (date, name order, position, workbook or return): later sources win
+    sources: list[tuple[str, tuple[tuple[tuple[str, int], ...], str], int, Any]] = []
     latest_of: dict[int, _Dated] = {}
     set_aside = 0
     for i, book in enumerate(books):
@@ -785,7 +809,7 @@ def read_annex_a(
             )
         if found is not None:
             latest_of[i] = found
-        sources.append((found.day if found is not None else "", i, book))
+        sources.append((found.day if found is not None else "", path_order(book.path), i, book))
     unread = {p.table for p in problems if p.action == "file not read"}
     # a file not read is shown with its own errors, which often say why it has no dates
     raise_for_errors([p for p in problems if p.table in unread], _context(files))
@@ -793,10 +817,14 @@ def read_annex_a(
     if cin_files:
         returns, cin_problems, _ = cin_returns(cin_files, lenient=lenient, extract_date=given)
         problems += cin_problems
-        sources += [(r.reference_date or "", len(books) + i, r) for i, r in enumerate(returns)]
+        sources += [
+            (r.reference_date or "", path_order(path), len(books) + i, r)
+            for i, (r, path) in enumerate(zip(returns, cin_files, strict=True))
+        ]
+    sources.sort(key=lambda s: s[:2])  # sources of one date by their files' names
     frames = []
     headers: dict[tuple[str, str], str] = {}
-    for rank, (reference, _, source) in enumerate(sorted(sources, key=lambda s: s[:2])):
+    for rank, (reference, _, _, source) in enumerate(sources):
         if isinstance(source, _Workbook):
             frames.append(source.frames(rank, reference or None))
             for key, header in source.headers.items():
@@ -804,16 +832,16 @@ def read_annex_a(
         else:
             source.rank = rank
             frames.append(source.frames())
-    latest = max(sources, key=lambda s: s[:2])
+    latest = sources[-1]
     if given is not None:
         when, origin = given, "given"
     else:
         when = pd.Timestamp(latest[0])
-        name = latest[2].file
-        if isinstance(latest[2], ReturnTables):
+        name = latest[3].file
+        if isinstance(latest[3], ReturnTables):
             origin = f"CIN census ReferenceDate ({name})"
         else:
-            origin = _latest_source(name, latest_of[latest[1]], set_aside)
+            origin = _latest_source(name, latest_of[latest[2]], set_aside)
     history = merge_returns(
         [],
         problems,

@@ -39,6 +39,7 @@ from escalation.data.codes import (
 )
 from escalation.data.history import CaseHistory
 from escalation.data.io import given_date
+from escalation.data.statutory.file_years import path_order
 from escalation.data.statutory.merge import ReturnTables, merge_returns
 from escalation.data.statutory.problems import SourceProblem
 from escalation.errors import DataValidationError, describe_text, shown
@@ -1039,7 +1040,9 @@ def read_cin_census(
         order). Several years are merged into one history: children are matched on
         ``LAchildID`` (characteristics from the latest return), and episodes that recur
         across returns (same child, kind and start date) are kept once, from the latest
-        return (which holds the closure of an episode open in an earlier one).
+        return (which holds the closure of an episode open in an earlier one). Returns of
+        one ``ReferenceDate`` are ranked by file name (numbers as numbers); an episode they
+        record differently is an error (two returns of one collection year).
     lenient : bool, default False
         If False, any error raises one :class:`~escalation.errors.DataValidationError`
         listing every problem. If True, what is valid is kept and every problem is listed
@@ -1157,8 +1160,11 @@ def cin_returns(
     _check_headers(readers, extract_date, context)
     for reader in readers:
         reader.tables.reference_date = reader.header.get("ReferenceDate") or given
-    # Later returns win when a child or an episode recurs: rank by reference date.
-    ordered = sorted(readers, key=lambda r: (r.tables.reference_date or "", r.index))
+    # Later returns win when a child or an episode recurs: rank by reference date, returns
+    # of one date by their files' names (never by the order they were given in).
+    ordered = sorted(
+        readers, key=lambda r: (r.tables.reference_date or "", path_order(files[r.index]))
+    )
     for rank, reader in enumerate(ordered):
         reader.tables.rank = rank
     problems = [p for reader in readers for p in reader.problems]

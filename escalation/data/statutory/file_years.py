@@ -15,9 +15,10 @@ the choice matters.
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Final
 
-__all__ = ["collection_year_of", "name_order", "told_apart"]
+__all__ = ["collection_year_of", "name_order", "path_order", "told_apart"]
 
 #: Two-digit years from this one up are of the 1900s (``98-99`` is 1998-99), the others
 #: of the 2000s; four-digit years are read from ``1950`` (the pattern below) to ``2099``.
@@ -124,6 +125,22 @@ def name_order(name: str) -> tuple[tuple[str, int], ...]:
     return tuple(
         (text, int(digits) if digits else -1) for text, digits in re.findall(r"(\D*)(\d*)", name)
     )
+
+
+def path_order(path: PurePath) -> tuple[tuple[tuple[str, int], ...], str]:
+    """Return a key putting files in order of their names (:func:`name_order`), then paths.
+
+    Returns of the same date are ranked so, whatever order they are given in; two files of
+    one name in different folders by their whole paths.
+
+    Examples
+    --------
+    >>> from pathlib import PurePosixPath as P
+    >>> [str(p) for p in sorted([P("b/cin_10.xml"), P("a/cin_9.xml"), P("a/cin_10.xml")],
+    ...                         key=path_order)]
+    ['a/cin_9.xml', 'a/cin_10.xml', 'b/cin_10.xml']
+    """
+    return name_order(path.name), str(path)
 
 
 def told_apart(first: str, second: str) -> bool:

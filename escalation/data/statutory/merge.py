@@ -9,19 +9,19 @@ validates the result against the contract and reports every problem at its sourc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from escalation.data.codes import PREBIRTH_DAYS
+from escalation.data.codes import POINT_KINDS, PREBIRTH_DAYS
 from escalation.data.history import CaseHistory, ExclusionReport
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
 from escalation.data.validate import validate_case_history
 
-__all__ = ["ReturnTables", "merge_returns", "same_cell"]
+__all__ = ["ReturnTables", "merge_returns", "repeated_in_return", "same_cell"]
 
 #: Origin columns carried by the rows until the history is validated (``_line``: an XML
 #: element's line, which only the CIN census reader sets).
@@ -55,6 +55,13 @@ CIN_ELEMENTS: Final[dict[str, tuple[str, str]]] = {
     "icpc": ("", ""),
     "death": ("", ""),
 }
+#: Source element of each other contract column, by kind (under the row's element).
+_CIN_CODES: Final = {
+    ("referral", "source"): "ReferralSource",
+    ("referral", "need"): "PrimaryNeedCode",
+    ("referral", "reason"): "ReasonForClosure",
+    ("assessment", "factors"): "FactorsIdentifiedAtAssessment",
+}
 _CIN_CHILD_ELEMENTS: Final = {
     "child_id": "ChildIdentifiers/LAchildID",
     "birth_date": "ChildIdentifiers/PersonBirthDate",
@@ -77,13 +84,16 @@ def cin_element(table: str, column: str | None, element: str, kind: str | None) 
     'CINdetails[2]/Assessments[1]/AssessmentAuthorisationDate'
     >>> cin_element("children", "sex", "ChildIdentifiers", None)
     'ChildIdentifiers/GenderCurrent'
+    >>> cin_element("episodes", "source", "CINdetails[2]", "referral")
+    'CINdetails[2]/ReferralSource'
     """
     if table == "children":
         return _CIN_CHILD_ELEMENTS.get(column or "", element)
     if column in ("start", "end") and kind in CIN_ELEMENTS:
         tag = CIN_ELEMENTS[kind][0 if column == "start" else 1]
         return f"{element}/{tag}" if tag else element
-    return element
+    code = _CIN_CODES.get((kind or "", column or ""))
+    return f"{element}/{code}" if code else element
 
 
 @dataclass
@@ -210,6 +220,7 @@ def merge_returns(
     element_of: ElementOf = cin_element,
     frames: Sequence[tuple[pd.DataFrame, pd.DataFrame]] | None = None,
     arrange: Callable[[list[SourceProblem]], list[SourceProblem]] | None = None,
+    excluded_ids: Iterable[str] = (),
 ) -> CaseHistory:
     """Merge returns into one validated history, reporting problems at their source.
 
@@ -234,11 +245,25 @@ def merge_returns(
     arrange : callable, optional
         Applied to the list of every problem before it is raised or reported (to order
         them or add what only the reader knows, such as a file it could not read).
+    excluded_ids : iterable of str, optional
+        Children the reader excluded, each with a problem reported (an unreadable birth
+        date): their episodes go with them, unless another return holds the child.
 
     Returns
     -------
     CaseHistory
         Validated; ``exclusions`` lists every problem as a :class:`SourceProblem`.
+
+    Notes
+    -----
+    In order: a second record of one child, kind and start within one return is a note
+    when a copy, kept when a point event that differs, an error naming the differing
+    columns when an interval that differs (:func:`_drop_repeats`); rows dated after their
+    own return's reference date are excluded (a child so excluded takes its episodes);
+    children are matched across returns and conflicts named with both records
+    (:func:`_match_children`); each episode is kept from the latest return recording it,
+    returns of one date (``_ref``) ranked as the reader ranked them, by file name
+    (:func:`_deduplicate`); then the contract is checked.
 
     Examples
     --------
@@ -266,9 +291,12 @@ def merge_returns(
         extra = column not in (*EPISODE_FIELDS, *ORIGIN) and eps[column].dtype == object
         if extra and eps[column].map(lambda v: v is None or isinstance(v, str)).all():
             eps[column] = eps[column].astype("string")
-    kids, eps = _after_reference(kids, eps, problems, element_of)
+    eps = _drop_repeats(eps, problems, element_of)
+    kids, eps, late = _after_reference(kids, eps, problems, element_of)
     kids, eps = _match_children(kids, eps, problems, format_name, element_of)
-    eps = _deduplicate(eps, problems)
+    eps = _deduplicate(eps, problems, element_of)
+    # A child excluded for its birth date and in no other return: its episodes go with it.
+    gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
     history = CaseHistory(
         children=kids.reset_index(drop=True),
         episodes=eps.reset_index(drop=True),
@@ -288,7 +316,7 @@ def merge_returns(
             ),
             context,
         )
-    valid = validate_case_history(history, lenient=True, context=context)
+    valid = validate_case_history(history, lenient=True, context=context, excluded_ids=gone)
     problems += _translate(valid.exclusions, history, element_of)
     problems = tidy(problems)
     if not lenient:
@@ -312,8 +340,13 @@ def _problem(
     unit: str,
     severity: str = "error",
     read_into: str | None = None,
+    *,
+    withheld: bool = False,
 ) -> SourceProblem:
-    """Locate a problem of a converted row in its source (``read_into``: its contract column)."""
+    """Locate a problem of a converted row in its source (``read_into``: its contract column).
+
+    ``withheld``: the value is never shown (see :class:`SourceProblem`).
+    """
     own_unit, line = row.get("_unit"), row.get("_line")
     return SourceProblem(
         str(row["_file"]),
@@ -326,7 +359,13 @@ def _problem(
         action=action,
         severity="note" if severity == "note" else "error",
         read_into=read_into,
+        withheld=withheld,
     )
+
+
+def _record(row: pd.Series) -> str:
+    """Name a converted row's record as messages do: ``'cin_2023.xml', Child #4 (line 120)``."""
+    return f"{row['_file']!r}, {_problem(row, None, None, '', 'kept', 'row').location()}"
 
 
 def _unit(frame: pd.DataFrame) -> str:
@@ -342,11 +381,12 @@ def _plus_window(dates: pd.Series) -> pd.Series:
 
 def _after_reference(
     kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Exclude rows dated after their own return's reference date (ISO text compares).
 
     An unborn child's expected birth date may lie up to 40 weeks after the reference date
-    (the DfE's rule 8530Q expects it within nine months).
+    (the DfE's rule 8530Q expects it within nine months). Returns the children and
+    episodes kept and the identifiers of the children excluded.
     """
     unit = _unit(kids)
     ref = kids["_ref"].fillna("9999-12-31")
@@ -371,6 +411,7 @@ def _after_reference(
                 read_into="birth_date",
             )
         )
+    excluded = [str(child) for child in kids.loc[late, "child_id"].dropna()]
     kids = kids[~late]
     ref = eps["_ref"].fillna("9999-12-31")
     bad = pd.Series(False, index=eps.index)
@@ -389,7 +430,7 @@ def _after_reference(
                 )
             )
         bad |= late
-    return kids, eps[~bad]
+    return kids, eps[~bad], excluded
 
 
 #: Characteristics compared across returns: a difference is reported as a note.
@@ -408,14 +449,18 @@ def _match_children(
     Values the latest return lacks are taken from the latest earlier return that has them.
     A birth date that differs between returns is an error, unless an earlier return held
     only the expected birth date of a child then unborn; a differing sex, ethnicity or
-    disability is a note. A child repeated within one return is an error naming the
-    characteristics (by their source element) in which the two records differ, never
-    their values.
+    disability is a note. Each names the column (its source element) and the other
+    return's record, never the values. A child repeated within one return is an error
+    naming the characteristics (by their source element) in which the two records differ,
+    never their values. Rows without a ``child_id`` are matched with nothing: they are
+    kept as they are, for the validator to report.
     """
     unit = _unit(kids)
     if "_born" not in kids:
         kids = kids.assign(_born=True)
     kids = kids.assign(_born=~kids["_born"].isin([False]))
+    named = kids["child_id"].notna() & (kids["child_id"].astype("string").str.strip() != "")
+    unnamed, kids = kids[~named], kids[named]
     same_file = kids.duplicated(["_rank", "child_id"], keep="first")
     for _, row in kids[same_file].iterrows():
         first = kids[(kids["_rank"] == row["_rank"]) & (kids["child_id"] == row["child_id"])]
@@ -439,23 +484,15 @@ def _match_children(
     born = ordered[ordered["_born"]]
     births = born.groupby("child_id", sort=False)["birth_date"].nunique()
     for child_id in births.index[births > 1]:
-        row = born[born["child_id"] == child_id].iloc[0]
-        reason = (
-            f"the child's birth date differs between {format_name} returns; the latest "
-            "return's is kept"
-        )
-        problems.append(_problem(row, None, None, reason, "kept", unit))
-    for column, what in _COMPARED.items():
+        records = born[born["child_id"] == child_id]
+        problems.append(_conflict(records, "birth_date", format_name, element_of, unit))
+    for column in _COMPARED:
         if column not in ordered:
             continue
         differs = groups[column].nunique()
         for child_id in differs.index[differs > 1]:
-            row = ordered[ordered["child_id"] == child_id].iloc[0]
-            reason = (
-                f"the child's {what} differs between {format_name} returns; the latest "
-                "return's is kept"
-            )
-            problems.append(_problem(row, None, None, reason, "kept", unit, "note"))
+            records = ordered[ordered["child_id"] == child_id]
+            problems.append(_conflict(records, column, format_name, element_of, unit))
     # The latest return's values, with gaps filled from earlier returns; an actual birth
     # date wins over an expected one.
     fill = [c for c in (*CHILD_FIELDS[1:],) if c in ordered]
@@ -464,8 +501,68 @@ def _match_children(
     filled["birth_date"] = ordered["child_id"].map(latest_born).fillna(filled["birth_date"])
     ordered = ordered.assign(**{c: filled[c] for c in fill})
     ordered = ordered.assign(_born=ordered["child_id"].isin(latest_born.index) | ordered["_born"])
-    kids = ordered.drop_duplicates("child_id", keep="first").sort_values(["_rank", "_pos"])
-    return kids, eps
+    kids = ordered.drop_duplicates("child_id", keep="first")
+    kids = pd.concat([kids, unnamed]) if len(unnamed) else kids
+    return kids.sort_values(["_rank", "_pos"]), eps
+
+
+def _conflict(
+    records: pd.DataFrame, column: str, format_name: str, element_of: ElementOf, unit: str
+) -> SourceProblem:
+    """Return the problem of a child's ``column`` that differs between returns.
+
+    ``records`` are the child's rows, the latest return's first: the problem is at the
+    latest row recording a value (the one kept), naming the column by its source element
+    and the latest other record with another value; the values are withheld. A birth date
+    is an error, another characteristic a note.
+    """
+    present = records[records[column].notna()]
+    kept = present.iloc[0]
+    value = kept[column]
+    other = present[present[column] != value].iloc[0]
+    source = _source_name(kept, "children", column, element_of)
+    elsewhere = _source_name(other, "children", column, element_of)
+    named = "element" if other.get("_unit") == "Child" else "column"
+    also = _record(other) + (f", {named} {elsewhere!r}" if elsewhere != source else "")
+    what = "birth date" if column == "birth_date" else _COMPARED[column]
+    reason = (
+        f"the child's {what} differs between {format_name} returns (another is recorded in "
+        f"{also}); {_which_kept(kept, other)}"
+    )
+    severity = "error" if column == "birth_date" else "note"
+    return _problem(kept, source, value, reason, "kept", unit, severity, column, withheld=True)
+
+
+def _which_kept(kept: pd.Series, other: pd.Series) -> str:
+    """Say whose value is kept: the latest return's, or of two returns of one date, the last's.
+
+    Returns of the same date (a CIN census ``ReferenceDate``, a workbook's latest date) are
+    ranked by their files' names, numbers compared as numbers.
+    """
+    same = pd.notna(kept["_ref"]) and kept["_ref"] == other["_ref"]
+    if not same:
+        return "the latest return's is kept"
+    return (
+        f"both returns are of {kept['_ref']}, so that of {kept['_file']!r}, last in name "
+        "order, is kept"
+    )
+
+
+def _source_name(row: pd.Series, table: str, column: str, element_of: ElementOf) -> str:
+    """Name a contract column of a row by its source element (the column when it has none).
+
+    Examples
+    --------
+    >>> row = pd.Series({"kind": "referral", "_el": "CINdetails[2]"})
+    >>> _source_name(row, "episodes", "end", cin_element)
+    'CINdetails[2]/CINclosureDate'
+    >>> _source_name(row, "episodes", "category", cin_element)
+    'category'
+    """
+    kind = row.get("kind") if table == "episodes" else None
+    own = str(row.get("_el", ""))
+    element = element_of(table, column, own, None if kind is None else str(kind))
+    return column if not element or element == own else element
 
 
 def same_cell(a: object, b: object) -> bool:
@@ -491,39 +588,163 @@ def _differing(first: pd.Series, again: pd.Series, element_of: ElementOf) -> lis
     >>> _differing(a, b, cin_element)
     ['ChildIdentifiers/PersonBirthDate']
     """
+    return [
+        _source_name(again, "children", column, element_of)
+        for column in CHILD_FIELDS[1:]
+        if column in first.index
+        and column in again.index
+        and not same_cell(first[column], again[column])
+    ]
+
+
+#: Kinds a return may record twice by design, kept once with no problem: the CIN census
+#: gives an initial conference both in ``CINdetails`` and in its ``Section47``.
+_TWICE_BY_DESIGN: Final = frozenset({"icpc"})
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    """A second row of an episode (same child, kind and start) within one return.
+
+    ``at`` and ``first`` are positions in the frame: the row and the row kept in its
+    place; ``differ`` the columns in which the two differ (none: a copy).
+    """
+
+    at: int
+    first: int
+    differ: tuple[str, ...]
+
+
+def _first_of_episode(frame: pd.DataFrame, by: Sequence[str] = ()) -> np.ndarray:
+    """Return, for each row, the position of the first row of its episode.
+
+    An episode is a child, kind and start (within each value of the columns ``by``).
+    """
+    keys = [*by, "child_id", "kind", "start"]
+    first = np.arange(len(frame), dtype=np.int64)
+    shared = np.flatnonzero(frame.duplicated(keys, keep=False).to_numpy(dtype=bool))
+    if shared.size:  # grouped only where an episode has several rows
+        rows = frame[keys].iloc[shared].reset_index(drop=True)
+        grouped = pd.Series(shared).groupby(
+            [rows[key] for key in keys], sort=False, dropna=False, observed=True
+        )
+        first[shared] = grouped.transform("first").to_numpy(dtype=np.int64)
+    return first
+
+
+def _records(frame: pd.DataFrame, rows: np.ndarray) -> tuple[list[str], dict[int, np.ndarray]]:
+    """Return the columns of values read and the values of the rows at positions ``rows``.
+
+    The columns are those of values read, not the origin columns (which start with ``_``).
+    """
+    columns = [str(c) for c in frame.columns if not str(c).startswith("_")]
+    values = frame[columns].iloc[rows].astype(object).to_numpy()
+    return columns, dict(zip(rows.tolist(), values, strict=True))
+
+
+def _columns_differing(columns: list[str], a: np.ndarray, b: np.ndarray) -> tuple[str, ...]:
+    """Return the columns in which two rows' values as read differ (:func:`same_cell`)."""
+    return tuple(c for c, x, y in zip(columns, a, b, strict=True) if not same_cell(x, y))
+
+
+def _named(row: pd.Series, columns: Sequence[str], element_of: ElementOf) -> str:
+    """Name episode columns of a row by their source elements, quoted: ``'DEC', 'REC'``."""
+    names = dict.fromkeys(_source_name(row, "episodes", c, element_of) for c in columns)
+    return ", ".join(repr(name) for name in names)
+
+
+def _repeats_in_return(frame: pd.DataFrame) -> list[_Repeat]:
+    """Return the rows that repeat an episode of their own return (``_rank``), not kept.
+
+    A row identical in every column to a row kept is a copy; a point event that differs
+    is kept (the contract keeps rows alike in child, kind and start but not in another
+    column); an interval that differs from the first row is a second, conflicting record.
+    """
+    by = ["_rank"] if "_rank" in frame else []
+    first = _first_of_episode(frame, by)
+    again = first != np.arange(len(frame))
+    if not again.any():
+        return []
+    columns, record = _records(frame, np.flatnonzero(np.isin(first, first[again])))
+    kinds = frame["kind"].to_numpy()
+    kept: dict[int, list[int]] = {}
     out = []
-    for column in CHILD_FIELDS[1:]:
-        if column not in first.index or column not in again.index:
+    for pos in record:
+        head = int(first[pos])
+        if pos == head:
+            kept[head] = [pos]
             continue
-        if not same_cell(first[column], again[column]):
-            element = element_of("children", column, str(again.get("_el", "")), None)
-            out.append(column if not element or element == again.get("_el") else element)
+        differ = {q: _columns_differing(columns, record[pos], record[q]) for q in kept[head]}
+        copy = next((q for q, named in differ.items() if not named), None)
+        if copy is not None:
+            out.append(_Repeat(pos, copy, ()))
+        elif kinds[pos] in POINT_KINDS:
+            kept[head].append(pos)
+        else:
+            out.append(_Repeat(pos, head, differ[head]))
     return out
 
 
-def _deduplicate(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
-    """Keep each (child, kind, start) once, from the latest return."""
+def repeated_in_return(eps: pd.DataFrame) -> np.ndarray:
+    """Return True for each row of one return's episodes that merging does not keep.
+
+    Such a row repeats an episode (child, kind and start) of the return: a copy of a row
+    kept, or a second record of an interval that differs from the first (see
+    :func:`merge_returns`). A reader uses it so that nothing it takes from the return
+    (the extract date) comes from a row left out.
+
+    Examples
+    --------
+    >>> eps = pd.DataFrame({"child_id": ["A"] * 3, "kind": ["early_help"] * 3,
+    ...                     "start": ["2020-09-16"] * 3,
+    ...                     "end": ["2020-10-01", "2020-12-01", "2020-10-01"]})
+    >>> repeated_in_return(eps).tolist()
+    [False, True, True]
+    """
+    out = np.zeros(len(eps), dtype=bool)
+    for repeat in _repeats_in_return(eps.drop(columns="_rank", errors="ignore")):
+        out[repeat.at] = True
+    return out
+
+
+def _drop_repeats(
+    eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
+) -> pd.DataFrame:
+    """Drop and report the rows repeating an episode of their own return.
+
+    A copy is kept once (a note; an initial conference, which the CIN census records twice
+    by design, silently); a second record of an interval that differs is an error naming
+    the columns that differ (the first is kept); point events that differ are all kept
+    (:func:`_repeats_in_return`).
+    """
+    unit = _unit(eps)
+    dropped = np.zeros(len(eps), dtype=bool)
+    for repeat in _repeats_in_return(eps):
+        dropped[repeat.at] = True
+        row, kept = eps.iloc[repeat.at], eps.iloc[repeat.first]
+        if row["kind"] not in _TWICE_BY_DESIGN:
+            problems.append(_repeat_problem(row, kept, repeat.differ, element_of, unit))
+    return eps[~dropped]
+
+
+def _deduplicate(
+    eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf = cin_element
+) -> pd.DataFrame:
+    """Keep each episode (child, kind and start) from the latest return recording it.
+
+    The rows of earlier returns give way: one whose end or closure reason the latest
+    return changes is a note, and one of a return of the same date (tied, ranked by name)
+    that differs in any column is a note naming the record used, or an error between two
+    CIN census returns (one per collection year). The latest return's own repeats are
+    dropped before (:func:`_drop_repeats`): the point events it keeps are all kept.
+    """
     unit = _unit(eps)
     ordered = eps.sort_values("_rank", ascending=False, kind="stable")
-    dup = ordered.duplicated(["child_id", "kind", "start"], keep="first")
-    first_rank = ordered.groupby(["child_id", "kind", "start"], sort=False, observed=True)[
-        "_rank"
-    ].transform("first")
-    same_return = dup & (ordered["_rank"] == first_rank) & (ordered["kind"] != "icpc")
-    for _, row in ordered[same_return].iterrows():
-        reason = (
-            f"the same {row['kind']} (same start date) is recorded twice in this return; kept once"
-        )
-        problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
-    # An episode recurring across returns with another recorded end or closure reason: the
-    # latest return's is kept, and the change is reported rather than dropped silently.
-    keys = ["child_id", "kind", "start"]
-    compare = [c for c in ("end", "reason") if c in ordered.columns]
-    earlier = (dup & ~same_return).to_numpy(dtype=bool)
-    kept = ~dup.to_numpy(dtype=bool)
-    changes = _changes(ordered, earlier, kept, keys, compare)
-    if changes is None:  # a key is missing: looked up row by row
-        changes = _changes_by_row(ordered, earlier, kept, keys, compare)
+    first = _first_of_episode(ordered)
+    ranks = ordered["_rank"].to_numpy()
+    earlier = ranks < ranks[first]
+    tied = _tied(ordered, first, earlier)
+    changes = _changes(ordered, np.flatnonzero(earlier & ~tied), first, ["end", "reason"])
     rows = ordered.iloc[[at for at, _ in changes]].iterrows()
     for (_, row), changed in zip(rows, changes, strict=True):
         reason = (
@@ -531,36 +752,116 @@ def _deduplicate(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFra
             f"{' and '.join(changed[1])}; the latest return's is kept"
         )
         problems.append(_problem(row, str(row["_el"]), None, reason, "ignored", unit, "note"))
+    problems += _tie_problems(ordered, np.flatnonzero(tied), first, ~earlier, element_of, unit)
     order = [c for c in ("_rank", "_pos", "_line") if c in ordered]
-    return ordered[~dup].sort_values(order, kind="stable")
+    latest: pd.DataFrame = ordered[~earlier]
+    return latest.sort_values(order, kind="stable")
+
+
+def _repeat_problem(
+    row: pd.Series,
+    kept: pd.Series,
+    differ: tuple[str, ...],
+    element_of: ElementOf,
+    unit: str,
+) -> SourceProblem:
+    """Return the problem of a row repeating an episode of its own return (``kept``'s).
+
+    A copy (``differ`` empty) is a note; a second record of an interval that differs is an
+    error naming the columns that differ, by their source elements, never their values.
+    """
+    kind = row["kind"]
+    start = _source_name(row, "episodes", "start", element_of)
+    where = _record(kept)
+    if not differ:
+        reason = (
+            f"the same {kind} as {where}, identical in every column, is recorded twice in "
+            "this return; kept once"
+        )
+        return _problem(row, start, row["start"], reason, "ignored", unit, "note", "start")
+    named = _named(row, differ, element_of)
+    reason = (
+        f"the same child, {kind} and start as {where} but a different {named}: two "
+        f"records of one episode in this return; {where} is kept"
+    )
+    return _problem(row, start, row["start"], reason, "episode excluded", unit, read_into="start")
+
+
+def _tied(ordered: pd.DataFrame, first: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """Mark the rows of earlier returns whose return has the kept row's date (``_ref``)."""
+    refs = ordered["_ref"].astype(object).to_numpy()
+    mine, theirs = refs[earlier], refs[first[earlier]]
+    out = np.zeros(len(ordered), dtype=bool)
+    out[np.flatnonzero(earlier)] = ~pd.isna(mine) & (mine == theirs)
+    return out
+
+
+def _tie_problems(
+    ordered: pd.DataFrame,
+    rows: np.ndarray,
+    first: np.ndarray,
+    latest: np.ndarray,
+    element_of: ElementOf,
+    unit: str,
+) -> list[SourceProblem]:
+    """Return the problems of rows given way to a return of the same date that differs.
+
+    ``rows`` are such rows, ``first`` each row's kept row (:func:`_first_of_episode`) and
+    ``latest`` marks the rows of the returns used. Returns of one date are ranked by their
+    files' names, not by their dates: the record used is named. Two CIN census returns of
+    one date are two returns of one collection year (an error); a workbook beside another,
+    or beside a census return, is a note. A point event is compared with each of its rows
+    in the return used, an interval with the one kept.
+    """
+    if rows.size == 0:
+        return []
+    heads = first[rows]
+    in_use = np.flatnonzero(latest & np.isin(first, heads))
+    used: dict[int, list[int]] = {}
+    for q in in_use.tolist():
+        used.setdefault(int(first[q]), []).append(q)
+    columns, record = _records(ordered, np.union1d(rows, in_use))
+    kinds = ordered["kind"].to_numpy()
+    out = []
+    for at, head in zip(rows.tolist(), heads.tolist(), strict=True):
+        candidates = used[head] if kinds[at] in POINT_KINDS else [head]
+        differ = [_columns_differing(columns, record[at], record[q]) for q in candidates]
+        if not all(differ):
+            continue
+        row, kept = ordered.iloc[at], ordered.iloc[head]
+        named = _named(row, differ[0], element_of)
+        reason = (
+            f"this {row['kind']} is recorded with a different {named} in {_record(kept)}, "
+            f"a return of the same date ({row['_ref']}): that record, of the file last in "
+            "name order, is used"
+        )
+        census = row.get("_unit") == "Child" and kept.get("_unit") == "Child"
+        if census:
+            reason += (
+                "; two CIN census returns of one collection year (a resubmission beside the "
+                "first?): keep one return per collection year"
+            )
+        start = _source_name(row, "episodes", "start", element_of)
+        severity = "error" if census else "note"
+        out.append(_problem(row, start, row["start"], reason, "ignored", unit, severity, "start"))
+    return out
 
 
 def _changes(
-    ordered: pd.DataFrame,
-    earlier: np.ndarray,
-    kept: np.ndarray,
-    keys: list[str],
-    compare: list[str],
-) -> list[tuple[int, list[str]]] | None:
+    ordered: pd.DataFrame, rows: np.ndarray, first: np.ndarray, compare: list[str]
+) -> list[tuple[int, list[str]]]:
     """Return the rows of earlier returns whose recorded values the kept row changes.
 
-    ``ordered`` runs from the latest return; ``kept`` marks each episode's kept row, the
-    first with its keys. Returns the position of each ``earlier`` row with a ``compare``
-    column that changed (an episode open in an earlier return and closed in a later one is
-    the normal update: only a recorded value that changed counts) and those columns, in
-    order; ``None`` when a key is missing (the rows are then looked up one by one).
+    ``ordered`` runs from the latest return; ``first`` gives each row's kept row
+    (:func:`_first_of_episode`). Returns the position of each of ``rows`` with a
+    ``compare`` column that changed (an episode open in an earlier return and closed in a
+    later one is the normal update: only a recorded value that changed counts) and those
+    columns, in order.
     """
-    rows = np.flatnonzero(earlier)
-    if rows.size == 0:
+    compare = [c for c in compare if c in ordered.columns]
+    if rows.size == 0 or not compare:
         return []
-    if ordered[keys].isna().to_numpy().any():
-        return None
-    # Groups numbered in order of first appearance: group g's kept row is the g-th kept.
-    group = ordered.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
-    first = np.flatnonzero(kept)
-    if not np.array_equal(group[first], np.arange(first.size)):
-        return None
-    latest = first[group[rows]]
+    latest = first[rows]
     changed = np.zeros((len(compare), rows.size), dtype=bool)
     for i, column in enumerate(compare):
         values = ordered[column].astype(object).to_numpy()
@@ -573,29 +874,6 @@ def _changes(
         (int(rows[j]), [c for i, c in enumerate(compare) if changed[i, j]])
         for j in np.flatnonzero(changed.any(axis=0))
     ]
-
-
-def _changes_by_row(
-    ordered: pd.DataFrame,
-    earlier: np.ndarray,
-    kept: np.ndarray,
-    keys: list[str],
-    compare: list[str],
-) -> list[tuple[int, list[str]]]:
-    """Return :func:`_changes`' rows, each row's kept row looked up by its keys."""
-    latest_rows = ordered[kept].set_index(keys)[compare]
-    out = []
-    for at in np.flatnonzero(earlier):
-        row = ordered.iloc[at]
-        latest = latest_rows.loc[tuple(row[k] for k in keys)]
-        changed = [
-            c
-            for c in compare
-            if pd.notna(row[c]) and (pd.isna(latest[c]) or bool(row[c] != latest[c]))
-        ]
-        if changed:
-            out.append((int(at), changed))
-    return out
 
 
 def _translate(

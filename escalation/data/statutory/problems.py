@@ -19,6 +19,7 @@ import pandas as pd
 from escalation.data.history import ExclusionReport
 from escalation.errors import (
     PERSONAL_FIELDS,
+    WITHHELD,
     DataValidationError,
     Problem,
     spreadsheet_row,
@@ -117,6 +118,9 @@ class SourceProblem(Problem):
         name it (Annex A: ``child_id`` for ``Person Ref``, ``expected_birth_date`` for
         ``Expected delivery date``): a value is personal, and withheld, when that
         column's values are (see :func:`~escalation.errors.disclosed`).
+    withheld : bool
+        The value is never shown, whatever its column: a characteristic recorded
+        differently for one child in two records, where showing one would tell the other.
 
     Examples
     --------
@@ -137,11 +141,20 @@ class SourceProblem(Problem):
     read_as_date: bool = False
     read_as: str | None = None
     read_into: str | None = None
+    withheld: bool = False
 
     @property
     def file(self) -> str:
         """The source file's name."""
         return self.table
+
+    def shown_value(self) -> str:
+        """Return the value as a message shows it (withheld when :attr:`withheld`)."""
+        return WITHHELD if self.withheld else super().shown_value()
+
+    def reported_value(self) -> str:
+        """Return the value as reports hold it (withheld when :attr:`withheld`)."""
+        return WITHHELD if self.withheld else super().reported_value()
 
     def value_form(self) -> re.Pattern[str] | None:
         """Return the form a value must have to be shown (see :func:`~escalation.errors.disclosed`).

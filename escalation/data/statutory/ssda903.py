@@ -27,6 +27,7 @@ from escalation.data.io import given_date, read_csv_text, record_of
 from escalation.data.statutory.file_years import collection_year_of, name_order, told_apart
 from escalation.data.statutory.merge import merge_returns, same_cell
 from escalation.data.statutory.problems import Severity, SourceProblem, record_label
+from escalation.data.validate import BLANK_ROW, blank_rows
 from escalation.errors import DataValidationError
 
 __all__ = [
@@ -277,6 +278,21 @@ def _drop_nul_rows(
             )
         bad |= has
     return frame[~bad]
+
+
+def _drop_blank_rows(
+    frame: pd.DataFrame, file: str, action: str, problems: list[SourceProblem]
+) -> pd.DataFrame:
+    """Report and drop rows whose every cell is empty, each with one problem.
+
+    The contract's blank-row rule (:data:`~escalation.data.validate.BLANK_ROW`): a
+    spreadsheet saved as CSV often ends with such rows (``,,,,,,``); no other rule
+    reports them.
+    """
+    blank = blank_rows(frame[[c for c in frame.columns if not str(c).startswith("_")]])
+    for pos in frame["_pos"].to_numpy()[blank].tolist():
+        problems.append(_csv_problem(file, int(pos), None, None, BLANK_ROW, action=action))
+    return frame[~blank]
 
 
 def _kinds_of(columns: Iterable[str]) -> list[str]:
@@ -673,6 +689,7 @@ def read_ssda903(
         frame = frame.assign(_pos=range(len(frame)), _file=path.name)
         action = {"header": "child excluded", "episodes": "episode excluded"}.get(kind, "ignored")
         frame = _drop_nul_rows(frame, path.name, action, problems)
+        frame = _drop_blank_rows(frame, path.name, action, problems)
         tables[kind].append((path.name, frame))
     problems.extend(_versions_of_a_year(tables["episodes"]))
     context = f"SSDA903 return in {root}"
@@ -695,7 +712,7 @@ def read_ssda903(
         )
         raise DataValidationError(arrange(problems), context)
     episodes = _episodes(tables["episodes"], problems)
-    children = _children(tables, problems)
+    children, unreadable = _children(tables, problems)
     if episodes.empty:
         reason = "no episode could be read (every row of the episodes table has a problem)"
         problems.append(_csv_problem(root.name, None, None, None, reason, action="file not read"))
@@ -718,6 +735,7 @@ def read_ssda903(
         element_of=_element,
         frames=[(children, episodes)],
         arrange=arrange,
+        excluded_ids=unreadable,
     )
     return replace(history, source=(str(folder),))
 
@@ -882,7 +900,12 @@ def _differing_episodes(mine: pd.DataFrame, theirs: pd.DataFrame) -> int:
 
 def _children(
     tables: dict[str, list[tuple[str, pd.DataFrame]]], problems: list[SourceProblem]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the header tables' children and the identifiers of rows excluded here.
+
+    A row whose ``DOB`` is not a date is excluded (reported by :func:`_dates`): its child's
+    episodes go with it, unless another row holds the child.
+    """
     head = _ranked(tables["header"])
     out = pd.DataFrame({"child_id": head["CHILD"].str.strip() if "CHILD" in head else None})
     births = []
@@ -907,6 +930,7 @@ def _children(
         _ref=None,
         _unit="row",
     )
+    excluded = [str(child) for child in out.loc[bad_birth, "child_id"].dropna() if child]
     out = out[~bad_birth]  # reported by _dates; no birth date, no child
     problems.extend(_untold_conflicts(out))
     ids = out["child_id"]
@@ -922,7 +946,7 @@ def _children(
         if tables[kind]:
             counts = _dated_counts(tables[kind], (kind, column, extra), known, problems)
             out[extra] = ids.map(counts).fillna(0).astype("int64")
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True), excluded
 
 
 #: The children's characteristics the header gives, by their source column.
@@ -1072,6 +1096,8 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
             }
         )
         parsed["bad_dec"] = parsed["bad_dec"] & parsed["dec"].isna()
+        parsed["child"] = parsed["child"].where(parsed["child"] != "")
+        _report_empty(part, ("CHILD", "DECOM"), file, problems)
         keep = parsed["decom"].notna() & ~parsed["bad_dec"] & parsed["child"].notna()
         repeated = _repeated(part, parsed, keep, file, problems)
         parsed["excluded"] = ~keep
@@ -1083,6 +1109,27 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
     eps = eps.sort_values("_rank", ascending=False, kind="stable")
     eps = eps.drop_duplicates(["child", "decom"]).sort_values(["child", "decom"], kind="stable")
     return _periods(eps.drop(columns=["excluded", "bad_dec"]), problems)
+
+
+def _report_empty(
+    part: pd.DataFrame, columns: tuple[str, ...], file: str, problems: list[SourceProblem]
+) -> None:
+    """Report each episodes row with an empty ``CHILD`` or ``DECOM``: the row is not read.
+
+    Blank rows are dropped before (:func:`_drop_blank_rows`), so each such row holds other
+    values: an episode whose child or start is missing.
+    """
+    for column in columns:
+        if column not in part:
+            continue
+        empty = part[column].fillna("").str.strip() == ""
+        for pos in part.loc[empty, "_pos"].tolist():
+            reason = (
+                f"{column} is empty, which the SSDA903 episodes table requires: the row is not read"
+            )
+            problems.append(
+                _csv_problem(file, int(pos), column, None, reason, action="episode excluded")
+            )
 
 
 def _repeated(
