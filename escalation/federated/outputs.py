@@ -96,7 +96,10 @@ def _primary(result: PooledAnalysis) -> str | None:
 
 
 def _authorities(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
-    """Return the authority characteristics with spells disclosed and rates from them."""
+    """Return the authority characteristics with spells disclosed and rates from them.
+
+    The mean deprivation is rounded to 2 decimals.
+    """
     out = table.copy()
     spells = pd.to_numeric(out["spells"], errors="coerce")
     for rate in ("early_help_rate", "escalation_rate"):
@@ -109,6 +112,9 @@ def _authorities(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
                 )
             ]
     out["spells"] = pd.array([disclose_count(n, rules) for n in spells], dtype="Int64")
+    if "deprivation" in out.columns:
+        # A mean of whole deciles at full precision says how many spells it is of.
+        out["deprivation"] = pd.to_numeric(out["deprivation"], errors="coerce").round(2)
     return out
 
 
@@ -116,7 +122,7 @@ def _table1(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
     """Return the pooled Table 1 disclosed: counts rounded, small ones and complements withheld.
 
     Percentages are the disclosed count over the disclosed n; a withheld n withholds the
-    covariate's summaries in its group.
+    covariate's summaries in its group; means and SDs are rounded to 2 decimals.
     """
     out = table.copy()
     hidden_n, hidden_count = suppress_summary(table, rules)
@@ -136,6 +142,9 @@ def _table1(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
     ]
     out["percent"] = [np.nan if v is None else v for v in shares]
     out.loc[hidden_n, ["mean", "sd"]] = np.nan
+    # Means and SDs to 2 decimals, as Table 1 prints them: at full precision the mean of
+    # a whole-number covariate says how many children it is of, undoing n's rounding.
+    out[["mean", "sd"]] = out[["mean", "sd"]].astype(float).round(2)
     return out
 
 
@@ -144,7 +153,8 @@ def _curves(curves: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
 
     An observed (Aalen–Johansen) risk at full precision gives back the exact escalations
     of an arm (22/163); each is published as :func:`disclose_curve_shares` publishes a
-    run's (its standard error is in its interval, not a column of its own).
+    run's (its standard error is in its interval, not a column of its own). Each curve's
+    start, no escalation at time 0, is shown as it is.
     """
     frames = []
     for _, part in curves.groupby("authority", sort=False):
@@ -158,6 +168,10 @@ def _curves(curves: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
         )
         frames.append(shown.drop(columns=["estimator", "std_error"], errors="ignore"))
     out = pd.concat(frames, ignore_index=True)
+    # Every curve starts at no escalation: a zero by construction, not a small count.
+    start = out["time"].to_numpy(dtype=float) == 0
+    out.loc[start, ["estimate", "conf_low", "conf_high"]] = 0.0
+    out.loc[start, "suppressed"] = False
     out["at_risk"] = disclose_table(out.fillna({"at_risk": 0}), ["at_risk"], rules=rules)["at_risk"]
     return out
 

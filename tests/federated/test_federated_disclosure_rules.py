@@ -255,6 +255,8 @@ def test_the_hubs_authorities_table_carries_no_more_than_disclosed_spells(
     assert _whole(spells, rounding) and (spells >= threshold).all()
     for rate in ("early_help_rate", "escalation_rate"):
         assert _whole(authorities[rate] * spells, rounding), rate
+    # a mean of whole deciles at full precision would give the exact spells back
+    assert np.allclose(authorities["deprivation"], authorities["deprivation"].round(2))
 
 
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
@@ -271,6 +273,9 @@ def test_the_hubs_table1_carries_no_more_than_its_disclosed_counts(
     shown = table1.dropna(subset=["count", "n"])
     assert np.allclose(shown["percent"], 100 * shown["count"] / shown["n"])
     assert _recovered(table1) == []
+    for column in ("mean", "sd"):  # as Table 1 prints them: a mean × n would give n back
+        values = table1[column].dropna()
+        assert len(values) and np.allclose(values, values.round(2)), column
 
 
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
