@@ -36,6 +36,11 @@ __all__ = [
 #: Columns of a covariate summary, in order.
 SUMMARY_COLUMNS: Final = ("covariate", "level", "group", "n", "count", "mean", "sd")
 _GROUPS: Final = {"all": None, "treated": 1, "untreated": 0}
+#: What to do about a pack whose withheld count can be worked out.
+_REMAKE: Final = (
+    "make the share pack again with this version of escalation, which withholds the "
+    "cells that would give a withheld one back"
+)
 
 
 def _is_numeric(values: pd.Series) -> bool:
@@ -464,7 +469,7 @@ def derivable_cells(summary: pd.DataFrame, rules: DisclosureRules) -> list[Probl
                     column,
                     None,
                     f"covariate {covariate}: a withheld cell is the only one withheld among "
-                    "cells that add up to a published total (it can be worked out)",
+                    f"cells that add up to a published total (it can be worked out): {_REMAKE}",
                 )
             )
     unshown = cells[(cells["row"] < 0) & (cells["raw"] < rules.threshold)]
@@ -476,7 +481,7 @@ def derivable_cells(summary: pd.DataFrame, rules: DisclosureRules) -> list[Probl
                 "count",
                 None,
                 f"covariate {covariate}: n minus the count with the flag is under "
-                f"{rules.threshold}",
+                f"{rules.threshold}: {_REMAKE}",
             )
         )
     return problems
