@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
                 "authority": pack.authority,
                 "pack": name,
                 "pack_design_sha256": pack.design_hash,
-                "disclosure": "the packs hold aggregate statistics only, every count at least "
-                "the threshold (see each pack's disclosure.csv)",
+                # The rules the pack was made under (its design's), as every manifest.
+                "disclosure": pack.rules.to_dict(),
             },
         )
     withheld = pack.tables["disclosure"]

@@ -467,6 +467,50 @@ def _complement(
     return out
 
 
+def complementary_suppression(
+    raw: npt.NDArray[np.float64],
+    hidden: npt.NDArray[np.bool_],
+    partitions: Sequence[npt.NDArray[Any]],
+) -> npt.NDArray[np.bool_]:
+    """Return ``hidden`` with complements hidden until no hidden count can be worked out.
+
+    Each partition labels the cells whose counts add up to a published total (the levels
+    of a characteristic in an arm add up to the arm's n; an overall count is the sum of
+    the arms'). Within any group holding exactly one hidden cell, the smallest other is
+    hidden too (as :func:`disclose_table` does for one partition), and the partitions
+    are gone through again until no group of any of them has exactly one hidden cell.
+
+    Parameters
+    ----------
+    raw : numpy.ndarray
+        The exact counts (NaN: not a count, never chosen as a complement).
+    hidden : numpy.ndarray of bool
+        The cells hidden to begin with (those under the threshold).
+    partitions : sequence of numpy.ndarray
+        One label per cell for each way the cells add up to totals.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    Levels a, b by arms t, u (cells a-t, b-t, a-u, b-u); a-t is small:
+
+    >>> raw = np.array([4.0, 40.0, 30.0, 50.0])
+    >>> arm, level = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    >>> complementary_suppression(raw, raw < 10, [arm, level]).tolist()
+    [True, True, True, True]
+    """
+    out = hidden.copy()
+    while True:
+        before = out
+        for groups in partitions:
+            out = _complement(raw, out, groups)
+        if np.array_equal(out, before):
+            return out
+
+
 def disclose_table(
     frame: pd.DataFrame,
     counts: Sequence[str] | None = None,

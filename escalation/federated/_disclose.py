@@ -1,16 +1,19 @@
 """Disclosure control of share packs: every count that leaves an authority passes here.
 
-The rule is the package's (:mod:`escalation.disclosure`): no count below
-:data:`~escalation.disclosure.THRESHOLD` (10; zero included) leaves the
-authority. Counts in a pack are *not* rounded: the hub adds them across authorities, and
-rounding would make the pooled curves and tables inexact; the hub's own outputs are
-rounded when they are published. Instead of rounding, risk-set tables are coarsened
-(to a coarser level of the shared grid, or cut short) until every cell is at least the
-threshold, and a column that cannot reach it is folded or withheld.
+The rule is the package's (:mod:`escalation.disclosure`): no count below the design's
+``[disclosure] threshold`` (:class:`~escalation.disclosure.DisclosureRules`, 10 by
+default; zero included) leaves the authority. Every function takes the rules the pack was
+built with, and the pack records them. Counts in a pack are *not* rounded: the hub adds
+them across authorities, and rounding would make the pooled curves and tables inexact;
+the hub's own outputs are rounded when they are published. Instead of rounding, risk-set
+tables are coarsened (to a coarser level of the shared grid, or cut short) until every
+cell is at least the threshold, and a column that cannot reach it is folded or withheld.
+Table 1 counts are withheld with their complements
+(:func:`~escalation.federated.summaries.suppress_summary`).
 
 Every decision is logged (what was withheld and why, never the value), and
 :func:`check_pack` is the final gate: it refuses a pack holding any count under the
-threshold or any record-level column.
+threshold, a withheld Table 1 count that can be worked out, or any record-level column.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from escalation.disclosure import THRESHOLD, disclose_text
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_text
 from escalation.errors import DataValidationError, Problem
 
 __all__ = [
@@ -67,12 +70,12 @@ RECORD_LEVEL_COLUMNS: Final = frozenset(
 )
 
 
-def _small(value: object) -> bool:
+def _small(value: object, rules: DisclosureRules) -> bool:
     """Whether a count is under the threshold (missing counts are not counts)."""
     if value is None or value is pd.NA:
         return False
     number = float(value)  # type: ignore[arg-type]
-    return bool(np.isfinite(number) and number < THRESHOLD)
+    return bool(np.isfinite(number) and number < rules.threshold)
 
 
 @dataclass
@@ -95,15 +98,15 @@ class DisclosureLog:
         return pd.DataFrame(self.rows, columns=["table", "item", "action"])
 
 
-def share(part: int, whole: int) -> float:
-    """Return ``part / whole`` when both counts may be shared, else NaN.
+def share(part: int, whole: int, rules: DisclosureRules = DEFAULT_RULES) -> float:
+    """Return ``part / whole`` when both counts (and ``whole - part``) may be shared, else NaN.
 
     Examples
     --------
     >>> share(40, 100), bool(np.isnan(share(4, 100)))
     (0.4, True)
     """
-    if _small(part) or _small(whole) or _small(whole - part) or whole == 0:
+    if _small(part, rules) or _small(whole, rules) or _small(whole - part, rules) or whole == 0:
         return float("nan")
     return part / whole
 
@@ -115,6 +118,7 @@ def withhold_small(
     table: str,
     log: DisclosureLog,
     also: Iterable[str] = (),
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> pd.DataFrame:
     """Return ``frame`` with every count under the threshold (and the row's ``also``) missing.
 
@@ -127,15 +131,17 @@ def withhold_small(
         Where to record what was withheld.
     also : iterable of str
         Columns derived from the count (a percentage, a mean) withheld with it.
+    rules : DisclosureRules, optional
+        The pack's rules (its threshold).
     """
     out = frame.copy()
     counts = list(counts)
     also = [c for c in also if c in out.columns]
     for column in counts:
         values = pd.to_numeric(out[column], errors="coerce")
-        small = values.map(_small).astype(bool).to_numpy()
+        small = values.map(lambda v: _small(v, rules)).astype(bool).to_numpy()
         if small.any():
-            log.add(table, column, f"{int(small.sum())} cell(s) under {THRESHOLD} withheld")
+            log.add(table, column, f"{int(small.sum())} cell(s) under {rules.threshold} withheld")
         out[column] = values.astype("Float64").mask(small)
         for other in also:
             out[other] = pd.to_numeric(out[other], errors="coerce").astype("Float64").mask(small)
@@ -171,26 +177,27 @@ def _remaining(rows: pd.DataFrame, end: float) -> int:
     return int(last["at_risk"] - last["events"] - last["competing"] - last["censored"])
 
 
-def _passes(table: pd.DataFrame) -> bool:
+def _passes(table: pd.DataFrame, threshold: int) -> bool:
     cells = table[["at_risk", "events", "competing", "censored"]].to_numpy(dtype=float)
-    return bool(np.all(np.isnan(cells) | (cells >= THRESHOLD)))
+    return bool(np.all(np.isnan(cells) | (cells >= threshold)))
 
 
-def _cut_tail(arms: dict[str, pd.DataFrame], edges: np.ndarray) -> np.ndarray:
+def _cut_tail(arms: dict[str, pd.DataFrame], edges: np.ndarray, threshold: int) -> np.ndarray:
     """Drop final boundaries while fewer than the threshold would remain at risk in an arm."""
-    while edges.size > 1 and any(_remaining(rows, edges[-1]) < THRESHOLD for rows in arms.values()):
+    while edges.size > 1 and any(_remaining(rows, edges[-1]) < threshold for rows in arms.values()):
         edges = edges[:-1]
     return edges
 
 
 def _merge_jointly(
-    arms: dict[str, pd.DataFrame], edges: np.ndarray, folds: dict[str, bool]
+    arms: dict[str, pd.DataFrame], edges: np.ndarray, folds: dict[str, bool], threshold: int
 ) -> np.ndarray:
     """Keep a boundary only when every arm's merged interval before it passes."""
     kept = [edges[0]]
     for b in edges[1:]:
         if all(
-            _passes(_aggregate(rows, np.array([kept[-1], b]), folds[g])) for g, rows in arms.items()
+            _passes(_aggregate(rows, np.array([kept[-1], b]), folds[g]), threshold)
+            for g, rows in arms.items()
         ):
             kept.append(b)
     if len(kept) > 1 and kept[-1] != edges[-1]:
@@ -199,7 +206,10 @@ def _merge_jointly(
 
 
 def coarsen_risk_sets(
-    counts: pd.DataFrame, anchors: Iterable[float], log: DisclosureLog
+    counts: pd.DataFrame,
+    anchors: Iterable[float],
+    log: DisclosureLog,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> pd.DataFrame:
     """Coarsen an authority's risk-set tables until no cell is under the threshold.
 
@@ -226,6 +236,8 @@ def coarsen_risk_sets(
     anchors : iterable of float
         Boundaries every level keeps (0 and the horizons).
     log : DisclosureLog
+    rules : DisclosureRules, optional
+        The pack's rules (its threshold).
 
     Returns
     -------
@@ -234,23 +246,24 @@ def coarsen_risk_sets(
     """
     from escalation.federated.risksets import grid_level
 
+    threshold = rules.threshold
     columns = list(counts.columns)
     arms: dict[str, pd.DataFrame] = {}
     folds: dict[str, bool] = {}
     for group, rows in counts.groupby("group", sort=False):
         rows = rows.sort_values("interval_start").reset_index(drop=True)
         label = f"arm {group}"
-        if rows["events"].sum() < THRESHOLD or (
-            rows["censored"].sum() + rows["competing"].sum() < THRESHOLD
+        if rows["events"].sum() < threshold or (
+            rows["censored"].sum() + rows["competing"].sum() < threshold
         ):
-            log.add("risk_sets", label, f"fewer than {THRESHOLD} escalations or exits: withheld")
+            log.add("risk_sets", label, f"fewer than {threshold} escalations or exits: withheld")
             continue
-        folds[str(group)] = bool(rows["competing"].sum() < THRESHOLD)
+        folds[str(group)] = bool(rows["competing"].sum() < threshold)
         if folds[str(group)]:
             log.add(
                 "risk_sets",
                 label,
-                f"competing events fewer than {THRESHOLD} in all: counted with the censored",
+                f"competing events fewer than {threshold} in all: counted with the censored",
             )
         arms[str(group)] = rows
     if not arms:
@@ -265,23 +278,23 @@ def coarsen_risk_sets(
         if previous is not None and np.array_equal(edges, previous):
             break
         previous = edges
-        trimmed = _cut_tail(arms, edges)
+        trimmed = _cut_tail(arms, edges, threshold)
         if trimmed.size > 1 and all(
-            _passes(_aggregate(rows, trimmed, folds[g])) for g, rows in arms.items()
+            _passes(_aggregate(rows, trimmed, folds[g]), threshold) for g, rows in arms.items()
         ):
             chosen = trimmed
             break
         level += 1
     if chosen is None:
-        merged = _merge_jointly(arms, _cut_tail(arms, previous), folds)
+        merged = _merge_jointly(arms, _cut_tail(arms, previous, threshold), folds, threshold)
         if merged.size > 1 and all(
-            _passes(_aggregate(rows, merged, folds[g])) for g, rows in arms.items()
+            _passes(_aggregate(rows, merged, folds[g]), threshold) for g, rows in arms.items()
         ):
             chosen = merged
             log.add("risk_sets", "both arms", "horizons merged to reach the threshold")
     if chosen is None:
         log.add(
-            "risk_sets", "both arms", f"no interval reaches {THRESHOLD} in every cell: withheld"
+            "risk_sets", "both arms", f"no interval reaches {threshold} in every cell: withheld"
         )
         return pd.DataFrame(columns=columns)
     if level:
@@ -290,7 +303,7 @@ def coarsen_risk_sets(
         log.add(
             "risk_sets",
             "both arms",
-            f"cut at day {chosen[-1]:g}: fewer than {THRESHOLD} would remain at risk",
+            f"cut at day {chosen[-1]:g}: fewer than {threshold} would remain at risk",
         )
     frames = [
         _aggregate(rows, chosen, folds[g]).assign(group=g)[columns] for g, rows in arms.items()
@@ -300,14 +313,25 @@ def coarsen_risk_sets(
     return frame
 
 
-def check_pack(tables: dict[str, pd.DataFrame]) -> None:
-    """Refuse a pack with a record-level column or any count under the threshold.
+def check_pack(tables: dict[str, pd.DataFrame], rules: DisclosureRules = DEFAULT_RULES) -> None:
+    """Refuse a pack with a record-level column, a small count or a derivable withheld one.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        The pack's tables.
+    rules : DisclosureRules, optional
+        The rules the pack was made under (its design's ``[disclosure]``).
 
     Raises
     ------
     DataValidationError
-        Naming the table and column (never the value).
+        Naming the table and column (never the value): a record-level column, a count
+        under the threshold, or a withheld count of ``covariates`` that can be worked out
+        from the published ones (:func:`~escalation.federated.summaries.derivable_cells`).
     """
+    from escalation.federated.summaries import derivable_cells
+
     problems = []
     for name, frame in tables.items():
         for column in frame.columns:
@@ -317,10 +341,15 @@ def check_pack(tables: dict[str, pd.DataFrame]) -> None:
                 )
             if str(column) in COUNT_COLUMNS:
                 values = pd.to_numeric(frame[column], errors="coerce")
-                small = values.map(_small).astype(bool)
+                small = values.map(lambda v: _small(v, rules)).astype(bool)
                 for row in np.flatnonzero(small.to_numpy())[:5]:
                     problems.append(
-                        Problem(name, int(row), str(column), None, f"count under {THRESHOLD}")
+                        Problem(name, int(row), str(column), None, f"count under {rules.threshold}")
                     )
+    covariates = tables.get("covariates")
+    if covariates is not None and {"covariate", "level", "group", "n", "count"} <= set(
+        covariates.columns
+    ):
+        problems += derivable_cells(covariates, rules)
     if problems:
         raise DataValidationError(problems, "share pack disclosure control")

@@ -33,6 +33,7 @@ import pandas as pd
 from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules
 from escalation.errors import DesignError, EscalationError, StatisticalWarning
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
 from escalation.federated.pack import SharePack, design_hash
@@ -41,7 +42,7 @@ from escalation.federated.risksets import curves_from_risk_sets, pool_risk_sets
 from escalation.federated.summaries import pool_covariate_summaries
 from escalation.results import Presents, Summary, package_versions
 
-__all__ = ["MODERATORS", "Mismatch", "PooledAnalysis", "pool_share_packs"]
+__all__ = ["MODERATORS", "Mismatch", "PooledAnalysis", "pool_share_packs", "pooled_rules"]
 
 #: What to do with packs whose design differs from the reference.
 Mismatch = Literal["refuse", "exclude", "flag"]
@@ -93,6 +94,12 @@ class PooledAnalysis(Presents):
     fits : dict
         The :class:`MetaAnalysisResult` behind each row of :attr:`meta`, by key
         ``(estimator, horizon, estimand)``.
+    rules : DisclosureRules
+        The rules the hub's published outputs follow: the strictest of the pooled packs'
+        and the registered design's (:func:`pooled_rules`).
+    inputs : tuple of dict
+        Each pack given: ``authority``, ``file`` and ``sha256`` (of the file read; ``None``
+        for a pack built in memory), ``escalation_version`` and whether it was ``pooled``.
     """
 
     authorities: tuple[str, ...]
@@ -111,6 +118,8 @@ class PooledAnalysis(Presents):
     fits: dict[tuple[str, int, str], MetaAnalysisResult] = field(
         default_factory=dict, repr=False, compare=False
     )
+    rules: DisclosureRules = DEFAULT_RULES
+    inputs: tuple[dict[str, object], ...] = ()
 
     def tidy(self) -> pd.DataFrame:
         """Return the random-effects pooled estimates (:attr:`meta`)."""
@@ -391,6 +400,26 @@ def _curves(packs: Sequence[SharePack], notes: list[str]) -> tuple[pd.DataFrame,
     return frame[columns], pooled
 
 
+def pooled_rules(packs: Sequence[SharePack], design: StudyDesign | None = None) -> DisclosureRules:
+    """Return the strictest of the packs' disclosure rules (and the registered design's).
+
+    Packs of one design share its ``[disclosure]`` rules; when packs of other designs are
+    pooled (``on_mismatch="flag"``), the hub publishes under the highest threshold and the
+    coarsest rounding any of them, or the registered design, asks for.
+
+    Examples
+    --------
+    >>> pooled_rules([], None)
+    DisclosureRules(threshold=10, rounding=5)
+    """
+    every = [p.rules for p in packs]
+    if design is not None:
+        every.append(DisclosureRules.from_design(design))
+    if not every:
+        return DEFAULT_RULES
+    return DisclosureRules(max(r.threshold for r in every), max(r.rounding for r in every))
+
+
 @one_blas_thread
 def pool_share_packs(
     packs: Sequence[SharePack],
@@ -483,6 +512,17 @@ def pool_share_packs(
         characteristics=table,
         notes=tuple(dict.fromkeys(notes)),
         fits=fits,
+        rules=pooled_rules(kept, design),
+        inputs=tuple(
+            {
+                "authority": p.authority,
+                "file": p.file,
+                "sha256": p.sha256,
+                "escalation_version": p.version,
+                "pooled": any(p is k for k in kept),
+            }
+            for p in packs
+        ),
     )
 
 

@@ -2,9 +2,12 @@
 
 :func:`write_pooled` writes a :class:`~escalation.federated.hub.PooledAnalysis` to a
 folder: ``results/*.csv``, ``figures/*.png|pdf|svg``, ``brief.html`` and
-``manifest.json``. Counts the hub publishes (pooled numbers at risk, Table 1) are rounded
-and small ones suppressed by :mod:`escalation.disclosure`, as every output of the
-package is.
+``manifest.json``. Everything the hub publishes passes :mod:`escalation.disclosure` under
+the pooled packs' rules (the strictest, :func:`~escalation.federated.hub.pooled_rules`):
+counts (spells by authority, numbers at risk, Table 1) are rounded and small ones
+suppressed, Table 1 with complementary suppression; rates and percentages are computed
+from the disclosed counts, and the observed curves are disclosed counts over disclosed
+arm sizes (:func:`~escalation.disclosure.disclose_curve_shares`), as in a run.
 """
 
 # plotnine constructors (aes, theme, geoms) are unannotated: calls to them are untyped.
@@ -12,6 +15,7 @@ package is.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,8 +26,15 @@ import pandas as pd
 
 from escalation import __version__
 from escalation._vocabulary import INTERCEPT
-from escalation.disclosure import disclose_table
+from escalation.disclosure import (
+    DisclosureRules,
+    disclose_count,
+    disclose_curve_shares,
+    disclose_share,
+    disclose_table,
+)
 from escalation.federated.hub import PooledAnalysis
+from escalation.federated.summaries import suppress_summary
 from escalation.figures import plot_authority_forest, plot_survival_curves, save_figure
 from escalation.figures.theme import figure_note, with_note
 from escalation.report.brief import (
@@ -84,6 +95,96 @@ def _primary(result: PooledAnalysis) -> str | None:
     return None
 
 
+def _authorities(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
+    """Return the authority characteristics with spells disclosed and rates from them.
+
+    The mean deprivation is rounded to 2 decimals.
+    """
+    out = table.copy()
+    spells = pd.to_numeric(out["spells"], errors="coerce")
+    for rate in ("early_help_rate", "escalation_rate"):
+        if rate in out.columns:
+            values = pd.to_numeric(out[rate], errors="coerce")
+            out[rate] = [
+                np.nan if v is None else v
+                for v in (
+                    disclose_share(r * n, n, rules) for r, n in zip(values, spells, strict=True)
+                )
+            ]
+    out["spells"] = pd.array([disclose_count(n, rules) for n in spells], dtype="Int64")
+    if "deprivation" in out.columns:
+        # A mean of whole deciles at full precision says how many spells it is of.
+        out["deprivation"] = pd.to_numeric(out["deprivation"], errors="coerce").round(2)
+    return out
+
+
+def _table1(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
+    """Return the pooled Table 1 disclosed: counts rounded, small ones and complements withheld.
+
+    Percentages are the disclosed count over the disclosed n; a withheld n withholds the
+    covariate's summaries in its group; means and SDs are rounded to 2 decimals.
+    """
+    out = table.copy()
+    hidden_n, hidden_count = suppress_summary(table, rules)
+    n = pd.to_numeric(table["n"], errors="coerce")
+    count = pd.to_numeric(table["count"], errors="coerce")
+    out["n"] = pd.array(
+        [None if h else disclose_count(v, rules) for v, h in zip(n, hidden_n, strict=True)],
+        dtype="Int64",
+    )
+    out["count"] = pd.array(
+        [None if h else disclose_count(v, rules) for v, h in zip(count, hidden_count, strict=True)],
+        dtype="Int64",
+    )
+    shares = [
+        disclose_share(c, m, rules, per=100) if not (h or g) else None
+        for c, m, h, g in zip(count, n, hidden_count, hidden_n, strict=True)
+    ]
+    out["percent"] = [np.nan if v is None else v for v in shares]
+    out.loc[hidden_n, ["mean", "sd"]] = np.nan
+    # Means and SDs to 2 decimals, as Table 1 prints them: at full precision the mean of
+    # a whole-number covariate says how many children it is of, undoing n's rounding.
+    out[["mean", "sd"]] = out[["mean", "sd"]].astype(float).round(2)
+    return out
+
+
+def _curves(curves: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
+    """Return the curves as disclosed counts over disclosed arm sizes, at-risk disclosed.
+
+    An observed (Aalen–Johansen) risk at full precision gives back the exact escalations
+    of an arm (22/163); each is published as :func:`disclose_curve_shares` publishes a
+    run's (its standard error is in its interval, not a column of its own). Each curve's
+    start, no escalation at time 0, is shown as it is.
+    """
+    frames = []
+    for _, part in curves.groupby("authority", sort=False):
+        first = part.sort_values("time").drop_duplicates("group")
+        sizes = dict(
+            zip(first["group"], pd.to_numeric(first["at_risk"], errors="coerce"), strict=True)
+        )
+        records = pd.DataFrame({"group": np.repeat(list(sizes), [int(v) for v in sizes.values()])})
+        shown = disclose_curve_shares(
+            part.assign(estimator="unadjusted", suppressed=False), records, rules
+        )
+        frames.append(shown.drop(columns=["estimator", "std_error"], errors="ignore"))
+    out = pd.concat(frames, ignore_index=True)
+    # Every curve starts at no escalation: a zero by construction, not a small count.
+    start = out["time"].to_numpy(dtype=float) == 0
+    out.loc[start, ["estimate", "conf_low", "conf_high"]] = 0.0
+    out.loc[start, "suppressed"] = False
+    out["at_risk"] = disclose_table(out.fillna({"at_risk": 0}), ["at_risk"], rules=rules)["at_risk"]
+    return out
+
+
+def _inputs(result: PooledAnalysis) -> tuple[list[dict[str, object]], str | None]:
+    """Return the packs read (file, SHA-256, ...) and one hash over them (or None)."""
+    packs = [dict(p) for p in result.inputs]
+    if not packs or any(p.get("sha256") is None for p in packs):
+        return packs, None
+    lines = sorted(f"{p['sha256']}  {p['file']}\n" for p in packs)
+    return packs, hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
 def _percent(value: float) -> str:
     return f"{100 * value:+.1f}"
 
@@ -115,27 +216,21 @@ def write_pooled(
     folder = Path(out)
     results_dir, figures_dir = folder / "results", folder / "figures"
     results_dir.mkdir(parents=True, exist_ok=True)
+    rules = result.rules
     tables: dict[str, pd.DataFrame] = {
         "checks": result.checks,
         "effects_by_authority": result.effects,
         "meta_analysis": result.meta,
         "meta_regression": result.meta_regression,
         "cox_pooled": result.cox,
-        "authorities": result.characteristics,
+        "authorities": _authorities(result.characteristics, rules),
     }
     if len(result.risk_sets):
         tables["risk_sets"] = disclose_table(
-            result.risk_sets, ["at_risk", "events", "competing", "censored"]
+            result.risk_sets, ["at_risk", "events", "competing", "censored"], rules=rules
         )
-        curves = result.curves.copy()
-        curves["at_risk"] = disclose_table(curves.fillna({"at_risk": 0}), ["at_risk"])["at_risk"]
-        tables["curves"] = curves
-    table1 = result.table1.copy()
-    for column in ("n", "count"):
-        table1[column] = disclose_table(
-            table1.assign(**{column: table1[column].astype("Int64")}), [column]
-        )[column]
-    tables["table1"] = table1
+        tables["curves"] = _curves(result.curves, rules)
+    tables["table1"] = _table1(result.table1, rules)
     for name, frame in tables.items():
         frame.to_csv(results_dir / f"{name}.csv", index=False)
 
@@ -244,17 +339,19 @@ def write_pooled(
             else:
                 not_show.append(f"That the effect depends on the authority's {what}: {sentence}")
     if len(result.curves):
-        pooled = result.curves[result.curves["authority"] == "pooled"].copy()
+        shown = tables["curves"]
+        pooled = shown[shown["authority"] == "pooled"].copy()
         pooled["group"] = pooled["group"].map(
             {"treated": "Early help", "untreated": "No early help"}
         )
-        at_risk = disclose_table(
-            pooled.dropna(subset=["at_risk"]).assign(at_risk=lambda f: f["at_risk"].astype(int)),
-            ["at_risk"],
-        )[["time", "group", "at_risk"]]
+        at_risk = pooled.dropna(subset=["at_risk"])[["time", "group", "at_risk"]]
         figure(
             "pooled_cumulative_incidence",
-            plot_survival_curves(pooled.assign(cause=1), at_risk, kind="cumulative_incidence"),
+            plot_survival_curves(
+                pooled.dropna(subset=["estimate"]).assign(cause=1),
+                at_risk,
+                kind="cumulative_incidence",
+            ),
             "Escalation after the decision point, all authorities",
             "Share of children who went on to a child protection plan or care, by whether "
             "early help started within the grace period, from the authorities' risk-set "
@@ -290,6 +387,7 @@ def write_pooled(
         does_not_show=tuple(not_show),
         limits=tuple(limits),
         figures=tuple(brief_figures),
+        disclosure=rules,
         kicker="Pooled policy brief" + (f" · {data_label}" if data_label else ""),
         subtitle=(f"{data_label}. " if data_label else "")
         + f"Authorities: {', '.join(result.authorities)}.",
@@ -299,11 +397,18 @@ def write_pooled(
         ),
     )
     brief_path = write_brief(brief, folder / "brief.html")
+    packs, input_hash = _inputs(result)
     manifest = write_manifest(
         folder,
         command=command,
         design=design,
+        input_hash=input_hash,
         notes=result.notes,
-        extra={"authorities": list(result.authorities), "design_sha256": result.design_sha256},
+        extra={
+            "authorities": list(result.authorities),
+            "design_sha256": result.design_sha256,
+            "packs": packs,
+            "disclosure": rules.to_dict(),
+        },
     )
     return PooledOutputs(folder, tables, figures, brief_path, manifest)

@@ -27,11 +27,16 @@ holds only aggregate, disclosure-controlled statistics:
 ``disclosure.csv``
     What disclosure control withheld, folded or coarsened (in words).
 ``manifest.json``, ``design.toml``
-    The design as run, its hash, the package version, the threshold and the grid.
+    The design as run, its hash, the package version, the disclosure rules and the grid.
+    Nothing in a pack carries the time it was written (its zip members are dated
+    1980-01-01, as :mod:`escalation._archives` dates the workbook's), so the same design,
+    data and seed give the same bytes.
 
-Every count passes :mod:`escalation.federated._disclose` (nothing under 10 leaves), and
+Every count passes :mod:`escalation.federated._disclose` under the design's
+``[disclosure]`` rules (nothing under its threshold, 10 by default, leaves), and
 :func:`~escalation.federated._disclose.check_pack` refuses a pack with a count under the
-threshold or a record-level column, both when it is written and when the hub reads it.
+threshold, a withheld covariate count that can be worked out by subtraction, or a
+record-level column, both when it is written and when the hub reads it.
 """
 
 from __future__ import annotations
@@ -43,7 +48,6 @@ import json
 import warnings
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -51,11 +55,12 @@ import numpy as np
 import pandas as pd
 
 from escalation import __version__
+from escalation._archives import FIXED_TIME
 from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
 from escalation.design.options import without_unconverged
 from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
-from escalation.disclosure import THRESHOLD
+from escalation.disclosure import DisclosureRules, disclose_effects, spell_records
 from escalation.errors import (
     ConvergenceError,
     DataValidationError,
@@ -72,7 +77,8 @@ from escalation.federated._disclose import (
 )
 from escalation.federated.profile import LikelihoodProfile, profile_cox
 from escalation.federated.risksets import risk_set_counts, time_grid
-from escalation.federated.summaries import covariate_summary
+from escalation.federated.summaries import covariate_summary, suppress_summary
+from escalation.report.caveats import redact_competing
 from escalation.timeline.spells import SpellData, build_spells
 
 __all__ = [
@@ -132,15 +138,20 @@ class SharePack:
     authority : str
         The authority's code.
     manifest : dict
-        Format, authority, design hash and TOML, package version, creation time,
-        threshold, grid, seed and bootstrap replicates.
+        Format, authority, design hash and TOML, package version, disclosure rules
+        (``disclosure``, and its ``disclosure_threshold``), grid, seed and bootstrap
+        replicates.
     tables : dict of str to DataFrame
         The tables of :data:`PACK_TABLES`.
+    file, sha256 : str, optional
+        The file name and SHA-256 of the zip it was read from (``None`` when built).
     """
 
     authority: str
     manifest: dict[str, Any]
     tables: dict[str, pd.DataFrame]
+    file: str | None = None
+    sha256: str | None = None
 
     @property
     def design_hash(self) -> str:
@@ -151,6 +162,11 @@ class SharePack:
     def design(self) -> StudyDesign:
         """The design the authority ran."""
         return StudyDesign.from_toml(str(self.manifest["design_toml"]))
+
+    @property
+    def rules(self) -> DisclosureRules:
+        """The disclosure rules the pack was made under: its design's ``[disclosure]``."""
+        return DisclosureRules.from_design(self.design)
 
     @property
     def version(self) -> str:
@@ -230,16 +246,26 @@ def _authority_of(history: CaseHistory, authority: str | None) -> tuple[CaseHist
     return history.subset(keep), authority
 
 
-def _effects(data: SpellData, design: StudyDesign, log: DisclosureLog) -> tuple[Any, pd.DataFrame]:
+def _effects(
+    data: SpellData, design: StudyDesign, log: DisclosureLog, rules: DisclosureRules
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Estimate the design's effects; return the effects and their bootstrap summaries.
+
+    Horizons where an arm has fewer than the threshold of spells with, or without, an
+    escalation by then are blanked, in both tables, by the run's rule
+    (:func:`~escalation.disclosure.disclose_effects`); warnings are logged as the run's
+    manifest quotes them (a competing-event model's terms not named).
+    """
     from escalation.causal import estimate_effects
 
+    threshold = rules.threshold
     spells = data.spells
     arm = spells["treatment"].to_numpy()
     escalated = spells["event"].to_numpy() == 1
     for code, label in ((1, "treated"), (0, "untreated")):
-        if (arm == code).sum() < THRESHOLD or (escalated & (arm == code)).sum() < THRESHOLD:
-            log.add("effects", label, f"fewer than {THRESHOLD} spells or escalations: withheld")
-            return None, pd.DataFrame()
+        if (arm == code).sum() < threshold or (escalated & (arm == code)).sum() < threshold:
+            log.add("effects", label, f"fewer than {threshold} spells or escalations: withheld")
+            return pd.DataFrame(), pd.DataFrame()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)
         # Estimators whose Cox model does not converge are left out group by group, as
@@ -257,17 +283,29 @@ def _effects(data: SpellData, design: StudyDesign, log: DisclosureLog) -> tuple[
                 log.add("effects", ", ".join(dropped), f"not estimated ({error})")
     for warning in caught:
         if issubclass(warning.category, StatisticalWarning):
-            log.add("effects", "warning", str(warning.message).split(";")[0])
-    table = fit.tidy()
+            log.add("effects", "warning", redact_competing(str(warning.message)).split(";")[0])
+    table = disclose_effects(fit.tidy(), spell_records(spells), rules=rules)
+    blanked = sorted(set(table.loc[table["suppressed"], "horizon"]))
+    for horizon in blanked:
+        log.add(
+            "effects",
+            f"horizon {horizon:g}",
+            f"an arm has fewer than {threshold} spells with, or without, an escalation by "
+            "then: estimates withheld",
+        )
+    table = table.drop(columns="suppressed")
     rr = table["estimand"] == "risk_ratio"
     with np.errstate(divide="ignore", invalid="ignore"):
         table["log_estimate"] = np.where(rr, np.log(table["estimate"]), np.nan)
         table["log_std_error"] = np.where(rr, table["std_error"] / table["estimate"], np.nan)
-    return fit, table
+    boot = fit.bootstrap_summary()
+    if len(boot):
+        boot = boot[~boot["horizon"].isin(blanked)].reset_index(drop=True)
+    return table, boot
 
 
 def _cox(
-    spells: pd.DataFrame, covariates: list[str], log: DisclosureLog
+    spells: pd.DataFrame, covariates: list[str], log: DisclosureLog, rules: DisclosureRules
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     from escalation.survival.cox import fit_cox
 
@@ -307,26 +345,32 @@ def _cox(
     table = pd.DataFrame(ratios)
     for column in ("events_treated", "events_untreated"):
         disclosed = withhold_small(
-            table.rename(columns={column: "events"}), ["events"], table="hazard_ratios", log=log
+            table.rename(columns={column: "events"}),
+            ["events"],
+            table="hazard_ratios",
+            log=log,
+            rules=rules,
         )
         table[column] = disclosed["events"].astype("Int64")
     return table, pd.concat(profiles, ignore_index=True)
 
 
-def _characteristics(spells: pd.DataFrame, authority: str, log: DisclosureLog) -> pd.DataFrame:
+def _characteristics(
+    spells: pd.DataFrame, authority: str, log: DisclosureLog, rules: DisclosureRules
+) -> pd.DataFrame:
     n = len(spells)
     treated = int(spells["treatment"].sum())
     events = int((spells["event"] == 1).sum())
     row: dict[str, Any] = {
         "authority": authority,
         "spells": n,
-        "early_help_rate": share(treated, n),
-        "escalation_rate": share(events, n),
+        "early_help_rate": share(treated, n, rules),
+        "escalation_rate": share(events, n, rules),
         "deprivation": np.nan,
     }
     if "imd_decile" in spells.columns:
         imd = pd.to_numeric(spells["imd_decile"], errors="coerce").dropna()
-        if len(imd) >= THRESHOLD:
+        if len(imd) >= rules.threshold:
             # Mean decile, oriented so that higher means more deprived (decile 1 = most).
             row["deprivation"] = float(11 - imd.mean())
     frame = pd.DataFrame([row])
@@ -336,7 +380,38 @@ def _characteristics(spells: pd.DataFrame, authority: str, log: DisclosureLog) -
         table="authority",
         log=log,
         also=["early_help_rate", "escalation_rate", "deprivation"],
+        rules=rules,
     )
+
+
+def _covariates(
+    spells: pd.DataFrame, covariates: list[str], log: DisclosureLog, rules: DisclosureRules
+) -> pd.DataFrame:
+    """Return the covariate summary for Table 1 with small cells and their complements withheld.
+
+    Counts are not rounded (the hub adds them); a cell under the threshold is withheld,
+    and so are the cells that would give it back by subtraction
+    (:func:`~escalation.federated.summaries.suppress_summary`).
+    """
+    summary = covariate_summary(spells, covariates)
+    hidden_n, hidden_count = suppress_summary(summary, rules)
+    out = summary.copy()
+    for column in ("n", "count", "mean", "sd"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Float64")
+    out.loc[hidden_n, ["n", "count", "mean", "sd"]] = pd.NA
+    out.loc[hidden_count, "count"] = pd.NA
+    small = pd.to_numeric(summary["count"], errors="coerce") < rules.threshold
+    tiny = pd.to_numeric(summary["n"], errors="coerce") < rules.threshold
+    for column, cells, under in (("n", hidden_n, tiny), ("count", hidden_count, small)):
+        if cells.any():
+            others = int((cells & ~under.to_numpy()).sum())
+            log.add(
+                "covariates",
+                column,
+                f"{int((cells & under.to_numpy()).sum())} cell(s) under {rules.threshold} "
+                f"withheld, and {others} more so that none can be worked out from the others",
+            )
+    return out
 
 
 @one_blas_thread
@@ -384,43 +459,39 @@ def build_share_pack(
         ),
     )
     history, authority = _authority_of(history, authority)
+    rules = DisclosureRules.from_design(design)
     data = build_spells(history, design)
     spells = data.spells
-    if len(spells) < THRESHOLD:
+    if len(spells) < rules.threshold:
         raise DesignError(
-            f"fewer than {THRESHOLD} spells in authority {authority!r}: nothing can be shared"
+            f"fewer than {rules.threshold} spells in authority {authority!r}: nothing can be shared"
         )
     log = DisclosureLog()
     covariates = [c for c in data.model_covariates if c in spells.columns]
-    fit, effects = _effects(data, design, log)
-    boot = fit.bootstrap_summary() if fit is not None else pd.DataFrame()
-    ratios, profiles = _cox(spells, covariates, log)
+    effects, boot = _effects(data, design, log, rules)
+    ratios, profiles = _cox(spells, covariates, log, rules)
     grid = time_grid(design)
     anchors = [0.0, *(float(h) for h in design.outcome.horizons)]
-    risk_sets = coarsen_risk_sets(risk_set_counts(spells, grid), anchors, log)
-    summary = covariate_summary(spells, covariates)
-    summary = withhold_small(
-        summary, ["n", "count"], table="covariates", log=log, also=["mean", "sd"]
-    )
+    risk_sets = coarsen_risk_sets(risk_set_counts(spells, grid), anchors, log, rules)
     tables = {
         "effects": effects,
         "bootstrap": boot,
         "hazard_ratios": ratios,
         "cox_profiles": profiles,
         "risk_sets": risk_sets,
-        "covariates": summary,
-        "authority": _characteristics(spells, authority, log),
+        "covariates": _covariates(spells, covariates, log, rules),
+        "authority": _characteristics(spells, authority, log, rules),
         "disclosure": log.frame(),
     }
-    check_pack(tables)
+    check_pack(tables, rules)
     manifest = {
         "format": PACK_FORMAT,
         "authority": authority,
         "design_sha256": design_hash(design),
         "design_toml": dataclasses.replace(design, data=DataSpec()).to_toml(),
         "escalation_version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "disclosure_threshold": THRESHOLD,
+        "disclosure": rules.to_dict(),
+        "disclosure_threshold": rules.threshold,
         "time_grid": [float(t) for t in grid],
         "seed": design.estimation.seed,
         "bootstrap": design.estimation.bootstrap,
@@ -446,7 +517,7 @@ def write_share_pack(pack: SharePack, out: str | Path) -> Path:
     FileExistsError
         When the file exists and is not a share pack (nothing is written).
     """
-    check_pack(pack.tables)
+    check_pack(pack.tables, pack.rules)
     target = Path(out)
     if target.suffix != ".zip":
         target = target / f"{pack.authority}.zip"
@@ -460,11 +531,17 @@ def write_share_pack(pack: SharePack, out: str | Path) -> Path:
             ) from None
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".zip.partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", json.dumps(pack.manifest, indent=2) + "\n")
-        archive.writestr("design.toml", str(pack.manifest["design_toml"]))
-        for name in PACK_TABLES:
-            archive.writestr(f"{name}.csv", pack.tables[name].to_csv(index=False))
+    members = {
+        "manifest.json": json.dumps(pack.manifest, indent=2) + "\n",
+        "design.toml": str(pack.manifest["design_toml"]),
+        **{f"{name}.csv": pack.tables[name].to_csv(index=False) for name in PACK_TABLES},
+    }
+    with zipfile.ZipFile(partial, "w") as archive:
+        for name, text in members.items():
+            # Dated 1980-01-01, not when written: the same pack is the same bytes.
+            member = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(member, text)
     partial.replace(target)
     return target
 
@@ -476,7 +553,8 @@ def read_share_pack(path: str | Path) -> SharePack:
     ------
     DataValidationError
         When the file is not a share pack, is of another format, its design text does not
-        match its hash, or it holds a count under the threshold.
+        match its hash, or it holds a count under its design's threshold (the rules it was
+        made under, :attr:`SharePack.rules`) or a withheld count that can be worked out.
     """
     source = Path(path)
     try:
@@ -520,5 +598,12 @@ def read_share_pack(path: str | Path) -> SharePack:
         )
     if "level" in tables["covariates"].columns:
         tables["covariates"]["level"] = tables["covariates"]["level"].fillna("").astype(str)
-    check_pack(tables)
-    return SharePack(authority=str(manifest["authority"]), manifest=manifest, tables=tables)
+    pack = SharePack(
+        authority=str(manifest["authority"]),
+        manifest=manifest,
+        tables=tables,
+        file=source.name,
+        sha256=hashlib.sha256(source.read_bytes()).hexdigest(),
+    )
+    check_pack(tables, pack.rules)
+    return pack

@@ -19,16 +19,28 @@ import pandas as pd
 from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal.propensity import treatment_vector
 from escalation.causal.tableone import refuse_infinite
+from escalation.disclosure import DisclosureRules, complementary_suppression
 from escalation.errors import DataValidationError, DesignError, Problem
 
 if TYPE_CHECKING:
     from escalation.timeline import SpellData
 
-__all__ = ["SUMMARY_COLUMNS", "covariate_summary", "pool_covariate_summaries"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "covariate_summary",
+    "derivable_cells",
+    "pool_covariate_summaries",
+    "suppress_summary",
+]
 
 #: Columns of a covariate summary, in order.
 SUMMARY_COLUMNS: Final = ("covariate", "level", "group", "n", "count", "mean", "sd")
 _GROUPS: Final = {"all": None, "treated": 1, "untreated": 0}
+#: What to do about a pack whose withheld count can be worked out.
+_REMAKE: Final = (
+    "make the share pack again with this version of escalation, which withholds the "
+    "cells that would give a withheld one back"
+)
 
 
 def _is_numeric(values: pd.Series) -> bool:
@@ -302,3 +314,174 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
                 row["percent"] = 100 * pooled / total if total else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _size_cells(summary: pd.DataFrame) -> pd.DataFrame:
+    """Return each (covariate, group)'s ``n`` once, with the first row it is on."""
+    first = summary.reset_index(drop=True).drop_duplicates(["covariate", "group"])
+    return pd.DataFrame(
+        {
+            "covariate": first["covariate"].astype(str).to_numpy(),
+            "group": first["group"].astype(str).to_numpy(),
+            "raw": pd.to_numeric(first["n"], errors="coerce").to_numpy(dtype=float),
+        }
+    )
+
+
+def _count_cells(summary: pd.DataFrame) -> pd.DataFrame:
+    """Return the count cells of a summary's levels, the unpublished ones included.
+
+    Every row with a level (not a numeric covariate) is a cell, ``row`` its position.
+    A yes/no covariate shows only the children with the flag: those without it (``n``
+    minus them) are a cell too (``row`` -1), not published but worked out from two that
+    are, so a small one has to be protected like a published one.
+    """
+    frame = summary.reset_index(drop=True)
+    level = frame["level"].fillna("").astype(str)
+    rows = frame[level != ""]
+    cells = pd.DataFrame(
+        {
+            "covariate": rows["covariate"].astype(str).to_numpy(),
+            "group": rows["group"].astype(str).to_numpy(),
+            "level": level[rows.index].to_numpy(),
+            "raw": pd.to_numeric(rows["count"], errors="coerce").to_numpy(dtype=float),
+            "row": rows.index.to_numpy(),
+        }
+    )
+    only = cells.groupby("covariate")["level"].transform(lambda v: set(v) == {"yes"})
+    flags = rows[only.to_numpy()]
+    without = pd.DataFrame(
+        {
+            "covariate": flags["covariate"].astype(str).to_numpy(),
+            "group": flags["group"].astype(str).to_numpy(),
+            "level": "no",
+            "raw": (
+                pd.to_numeric(flags["n"], errors="coerce")
+                - pd.to_numeric(flags["count"], errors="coerce")
+            ).to_numpy(dtype=float),
+            "row": -1,
+        }
+    )
+    return pd.concat([cells, without], ignore_index=True)
+
+
+def _codes(cells: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return cells.groupby(columns, sort=False).ngroup().to_numpy()
+
+
+def suppress_summary(
+    summary: pd.DataFrame, rules: DisclosureRules
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return which ``n`` and which ``count`` cells of a covariate summary to withhold.
+
+    A cell under the threshold (zero included), or missing already (withheld by an
+    authority), is withheld, and so are its complements
+    (:func:`~escalation.disclosure.complementary_suppression`): the levels of a covariate
+    in a group add up to its ``n`` (with the children without a yes/no flag), and each
+    ``all`` cell is the ``treated`` one plus the ``untreated`` one, so none withheld can
+    be worked out by subtraction. A withheld ``n`` withholds every count of its
+    covariate and group.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`covariate_summary` (an authority's) or :func:`pool_covariate_summaries`.
+    rules : DisclosureRules
+
+    Returns
+    -------
+    tuple of numpy.ndarray of bool
+        Withheld ``n`` and withheld ``count``, one per row of ``summary``.
+
+    Examples
+    --------
+    >>> spells = pd.DataFrame({"treatment": [1] * 40 + [0] * 60,
+    ...     "sex": ["F"] * 18 + ["M"] * 18 + ["U"] * 4 + ["F"] * 30 + ["M"] * 30})
+    >>> summary = covariate_summary(spells, ["sex"])
+    >>> n, count = suppress_summary(summary, DisclosureRules())
+    >>> withheld = summary.assign(hidden=count).query("hidden")
+    >>> sorted(withheld["group"] + ":" + withheld["level"])  # U small; F hidden with it
+    ['all:F', 'all:U', 'treated:F', 'treated:U', 'untreated:F', 'untreated:U']
+    """
+    frame = summary.reset_index(drop=True)
+    sizes = _size_cells(frame)
+    small = np.isnan(sizes["raw"].to_numpy()) | (sizes["raw"].to_numpy() < rules.threshold)
+    sizes["hidden"] = complementary_suppression(
+        sizes["raw"].to_numpy(), small, [_codes(sizes, ["covariate"])]
+    )
+    hidden_size = (
+        frame[["covariate", "group"]]
+        .astype(str)
+        .merge(sizes, on=["covariate", "group"], how="left")["hidden"]
+        .to_numpy(dtype=bool)
+    )
+    cells = _count_cells(frame)
+    raw = cells["raw"].to_numpy()
+    gone = set(map(tuple, sizes.loc[sizes["hidden"], ["covariate", "group"]].to_numpy()))
+    start = (
+        np.isnan(raw)
+        | (raw < rules.threshold)
+        | np.array(
+            [(c, g) in gone for c, g in zip(cells["covariate"], cells["group"], strict=True)], bool
+        )
+    )
+    hidden = complementary_suppression(
+        raw,
+        start,
+        [_codes(cells, ["covariate", "group"]), _codes(cells, ["covariate", "level"])],
+    )
+    hidden_count = np.zeros(len(frame), dtype=bool)
+    real = cells["row"].to_numpy() >= 0
+    hidden_count[cells["row"].to_numpy()[real & hidden]] = True
+    return hidden_size, hidden_count
+
+
+def derivable_cells(summary: pd.DataFrame, rules: DisclosureRules) -> list[Problem]:
+    """Return the withheld cells of a disclosed covariate summary that can be worked out.
+
+    A withheld (missing) ``n`` or ``count`` alone among the cells that add up to a
+    published total (the levels of a covariate in a group with its ``n``; ``all`` with
+    ``treated`` and ``untreated``) is given back by subtraction; so is a count of
+    children without a yes/no flag (``n`` minus those with it) under the threshold.
+
+    Returns
+    -------
+    list of Problem
+        One per covariate where it happens (never the value).
+    """
+    frame = summary.reset_index(drop=True)
+    problems: list[Problem] = []
+    sizes = _size_cells(frame)
+    cells = _count_cells(frame)
+    checks = (
+        (sizes, ["covariate"], "n"),
+        (cells, ["covariate", "group"], "count"),
+        (cells, ["covariate", "level"], "count"),
+    )
+    for table, columns, column in checks:
+        missing = pd.Series(np.isnan(table["raw"].to_numpy()), index=table.index)
+        alone = missing.groupby(_codes(table, columns)).transform("sum") == 1
+        for covariate in pd.unique(table.loc[alone & missing, "covariate"]):
+            problems.append(
+                Problem(
+                    "covariates",
+                    None,
+                    column,
+                    None,
+                    f"covariate {covariate}: a withheld cell is the only one withheld among "
+                    f"cells that add up to a published total (it can be worked out): {_REMAKE}",
+                )
+            )
+    unshown = cells[(cells["row"] < 0) & (cells["raw"] < rules.threshold)]
+    for covariate in pd.unique(unshown["covariate"]):
+        problems.append(
+            Problem(
+                "covariates",
+                None,
+                "count",
+                None,
+                f"covariate {covariate}: n minus the count with the flag is under "
+                f"{rules.threshold}: {_REMAKE}",
+            )
+        )
+    return problems
