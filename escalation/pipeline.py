@@ -2221,10 +2221,12 @@ def _prediction(
     from escalation.predict import precision_recall_curve, risk_histogram, roc_curve
 
     predictions = fit.predictions.assign(model=fit.predictions["model"].map(_model_label))
-    raw = fit.calibration[["predicted", "observed"]].to_numpy()
-    top = float(np.nanmax(raw)) * 1.05 if raw.size else 1.0
-    bins = risk_histogram(predictions, bins=25, top=min(1.0, max(top, 0.05)))
-    # The bars of each model add up to the test children: complementary suppression.
+    # The bars reach the largest prediction rounded up to a whole percent (the calibration
+    # curve stops at its 97.5th percentile, and the riskiest children were in no bar): the
+    # bars of each model add up to the test children, as complementary suppression needs.
+    largest = float(predictions["risk"].max()) if len(predictions) else 1.0
+    top = max(min(1.0, np.ceil(100 * largest) / 100), largest, 0.05)
+    bins = risk_histogram(predictions, bins=25, top=top)
     bins = disclose_table(bins, ["count"], rules=rules, partition=["model"])
     bins = run.table("predicted_risk_histogram", bins).drop(columns="suppressed")
     if few:
