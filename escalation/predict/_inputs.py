@@ -92,9 +92,18 @@ def risk_checks(score: FloatArray) -> tuple[Check, ...]:
 
 
 def first_bad_rows(checks: Sequence[Check], table: str = "predictions") -> list[Problem]:
-    """Return a problem naming the first bad row of each check, with how many are bad."""
+    """Return a problem naming the first bad row of each check, with how many are bad.
+
+    A float is given to 10 significant digits: a message shows a number of at most 16
+    characters, and a score in percent such as 100 x 0.3581234567891 has 17.
+    """
     return [
-        Problem(table, int(r), column, values[r], f"{int(bad.sum())} value(s) {reason}")
+        Problem(table, int(r), column, _readable(values[r]), f"{int(bad.sum())} value(s) {reason}")
         for column, values, bad, reason in checks
         for r in np.flatnonzero(bad)[:1]
     ]
+
+
+def _readable(value: object) -> object:
+    """Return a float to 10 significant digits (other values as they are)."""
+    return float(f"{value:.10g}") if isinstance(value, float) else value

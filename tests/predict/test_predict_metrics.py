@@ -129,7 +129,7 @@ _SCORED = {
 
 @pytest.mark.parametrize("name", sorted(_SCORED))
 @pytest.mark.parametrize(
-    ("change", "row", "shown"), [("percent", 0, "'12.0'"), ("negative", 3, "'-0.3'")]
+    ("change", "row", "shown"), [("percent", 0, "'12.34567891'"), ("negative", 3, "'-0.3'")]
 )
 def test_risks_outside_zero_to_one_are_refused_by_row(
     name: str, change: str, row: int, shown: str
@@ -137,7 +137,7 @@ def test_risks_outside_zero_to_one_are_refused_by_row(
     # A tool's score in percent gave a Brier score of 1605 and a wrong decision curve
     # with the AUC unchanged; a negative risk moved the expected risk. Both were scored.
     duration, event, risk = uncensored(40, 3)
-    risk[0] = 0.12
+    risk[0] = 0.1234567891234  # in percent 17 characters: shown to 10 digits
     risk = 100 * risk if change == "percent" else np.r_[risk[:3], -0.3, risk[4:]]
     with pytest.raises(DataValidationError) as error:
         _SCORED[name](duration, event, risk)
