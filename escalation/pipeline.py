@@ -2183,6 +2183,23 @@ def _risk_tool_caveat(run: _Run, data: SpellData, horizon: float) -> None:
     )
 
 
+def _histogram_bins(calibration: pd.DataFrame, risk: pd.Series) -> dict[str, Any]:
+    """Return ``bins`` and ``top`` of the predicted-risk histogram under the calibration.
+
+    25 bins span the calibration figure's axis (its curve runs to the 97.5th percentile
+    of the predictions), and bins of the same width go on to the largest prediction: the
+    bars of each model add up to the test children, as complementary suppression needs
+    (with the axis's top as the last edge, the riskiest children were in no bar).
+    """
+    raw = calibration[["predicted", "observed"]].to_numpy()
+    axis = float(np.nanmax(raw)) * 1.05 if raw.size else 1.0
+    width = min(1.0, max(axis, 0.05)) / 25
+    largest = float(risk.max()) if len(risk) else 0.0
+    count = max(25, int(np.ceil(largest / width)))
+    count += int(count * width < largest)  # the last edge is never below the largest
+    return {"bins": count, "top": min(count * width, 1.0)}  # a risk is at most 1
+
+
 def _prediction(
     run: _Run,
     data: SpellData,
@@ -2249,10 +2266,7 @@ def _prediction(
     from escalation.predict import precision_recall_curve, risk_histogram, roc_curve
 
     predictions = fit.predictions.assign(model=fit.predictions["model"].map(_model_label))
-    raw = fit.calibration[["predicted", "observed"]].to_numpy()
-    top = float(np.nanmax(raw)) * 1.05 if raw.size else 1.0
-    bins = risk_histogram(predictions, bins=25, top=min(1.0, max(top, 0.05)))
-    # The bars of each model add up to the test children: complementary suppression.
+    bins = risk_histogram(predictions, **_histogram_bins(fit.calibration, predictions["risk"]))
     bins = disclose_table(bins, ["count"], rules=rules, partition=["model"])
     bins = run.table("predicted_risk_histogram", bins).drop(columns="suppressed")
     if few:

@@ -285,7 +285,14 @@ def disclose_model_card(
         else value
         for key, value in card.facts.items()
     }
-    rebuilt = model_card(card.model, shown, groups, description=card.description, facts=facts)
+    rebuilt = model_card(
+        card.model,
+        shown,
+        groups,
+        description=card.description,
+        facts=facts,
+        min_group=card.min_group,
+    )
     return dataclasses.replace(
         rebuilt,
         intended_use=card.intended_use,

@@ -394,7 +394,8 @@ def learn_rules(
     ----------
     spells : SpellData or pandas.DataFrame
         A :class:`~escalation.timeline.SpellData` or its ``spells`` (``spell_id``,
-        ``family_id``, ``duration``, ``event``, ``treatment`` and the covariates).
+        ``family_id``, ``duration``, ``event``, ``treatment`` and the covariates; and
+        ``child_id`` if some spells have no ``family_id``: the folds group them by child).
     covariates : sequence of str
         Baseline covariates the rules may use (e.g. ``SpellData.model_covariates``).
     capacity : float

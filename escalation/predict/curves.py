@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation.errors import DataValidationError, Problem
-from escalation.predict._inputs import prediction_arrays
+from escalation.predict._inputs import first_bad_rows, prediction_arrays, risk_checks
 from escalation.predict.metrics import Competing, horizon_status
 
 __all__ = ["precision_recall_curve", "risk_histogram", "roc_curve"]
@@ -144,20 +144,29 @@ def risk_histogram(
 ) -> pd.DataFrame:
     """Return children per bin of predicted risk, by model (before disclosure control).
 
+    Every prediction is counted: each model's bars add up to its predictions (disclosure
+    control relies on it to suppress complementary bins).
+
     Parameters
     ----------
     predictions : pandas.DataFrame
-        ``model, risk`` (e.g. ``RiskValidation.predictions``).
+        ``model, risk`` (e.g. ``RiskValidation.predictions``); risks in [0, 1].
     bins : int, default 25
         Equal-width bins from 0 to ``top``.
     top : float, optional
-        Upper edge (default: the largest predicted risk).
+        Upper edge (default: the largest predicted risk); no risk may lie above it.
 
     Returns
     -------
     pandas.DataFrame
         ``model, predicted_low, predicted_high, count``. The counts are of children:
         pass them through disclosure control before they leave the local authority.
+
+    Raises
+    ------
+    DataValidationError
+        A risk missing, outside [0, 1] or above ``top`` (naming its row): ``np.histogram``
+        left a risk above the last edge out of every bar.
 
     Examples
     --------
@@ -171,7 +180,23 @@ def risk_histogram(
                 [Problem("predictions", None, column, None, "required column is missing")],
                 "risk histogram",
             )
-    upper = float(predictions["risk"].max()) if top is None else float(top)
+    risk = predictions["risk"].to_numpy(dtype=float)
+    problems = first_bad_rows(risk_checks(risk))
+    upper = float(risk.max(initial=0.0)) if top is None else float(top)
+    if not problems:
+        problems = first_bad_rows(
+            [
+                (
+                    "risk",
+                    risk,
+                    risk > upper,
+                    f"above the histogram's top edge {upper:g}, so in no bar: leave top "
+                    "unset (the largest risk) or raise it",
+                )
+            ]
+        )
+    if problems:
+        raise DataValidationError(problems, "risk histogram")
     edges = np.linspace(0.0, max(upper, 1e-9), bins + 1)
     parts = []
     for model, part in predictions.groupby("model", sort=False):

@@ -444,7 +444,7 @@ def fairness_table(
     horizon: float,
     *,
     model: str = "model",
-    metrics: Sequence[str] | None = ("precision_top10", "recall_top10"),
+    metrics: Sequence[str] | None = ("precision", "recall"),
     flags: Sequence[float] = (0.1,),
     bootstrap: int = 100,
     seed: int | None = 0,
@@ -470,8 +470,10 @@ def fairness_table(
     model : str
         Label of the ``model`` column.
     metrics : sequence of str, optional
-        Metrics kept (default precision and recall when the top 10% are flagged); ``None``
-        keeps every metric.
+        Metrics kept (default precision and recall at each share in ``flags``); ``None``
+        keeps every metric. A name of an operating-point metric without its share
+        (``precision``, ``recall``, ``fnr``, ``fpr``, ``fnr_gap``, ``fpr_gap``) keeps it
+        at every share flagged; ``precision_top10`` keeps one.
     flags : sequence of float
         Shares flagged.
     bootstrap : int
@@ -487,6 +489,13 @@ def fairness_table(
     -------
     pandas.DataFrame
         ``model, metric, attribute, group, n, estimate, conf_low, conf_high, suppressed``.
+
+    Raises
+    ------
+    DesignError
+        A metric in ``metrics`` that the table does not have (listing the names it has):
+        ``flags=(0.05,)`` with the top 10% metrics, or a misspelt name, gave an empty or
+        partial table.
 
     Examples
     --------
@@ -517,6 +526,30 @@ def fairness_table(
         min_events=min_events,
         conf_level=conf_level,
     )
-    if metrics is not None:
-        table = table[table["metric"].isin(list(metrics))].reset_index(drop=True)
-    return table
+    if metrics is None:
+        return table
+    chosen = _chosen(metrics, table["metric"], flags)
+    return table[table["metric"].isin(chosen)].reset_index(drop=True)
+
+
+def _chosen(metrics: Sequence[str], available: pd.Series, flags: Sequence[float]) -> list[str]:
+    """Return the metrics of ``available`` that ``metrics`` names, or raise naming the rest.
+
+    A name followed in ``available`` by ``_top`` and a share (``recall`` for
+    ``recall_top10``, ``recall_top5``) stands for the metric at every share flagged.
+    """
+    names = list(pd.unique(available.astype(str)))
+    chosen: dict[str, None] = {}
+    unknown = []
+    for metric in metrics:
+        matches = [n for n in names if n == metric or n.startswith(f"{metric}_top")]
+        chosen.update(dict.fromkeys(matches))
+        if not matches:
+            unknown.append(metric)
+    if unknown:
+        raise DesignError(
+            f"fairness_table: unknown metric(s) {', '.join(map(repr, unknown))} with "
+            f"flags={tuple(flags)}; the table has {', '.join(names)} (or a name before "
+            "'_top', such as 'recall', for every share flagged)"
+        )
+    return list(chosen)

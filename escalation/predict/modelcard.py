@@ -35,8 +35,10 @@ _LIMITS: Final = (
     "authority, or after changes in practice, is unknown until re-validated.",
     "Associations, not causes: a factor raising the score is not a reason the child will "
     "escalate, and the score says nothing about which help would work.",
-    "Subgroup results with fewer than 10 children or 10 escalations are suppressed; "
-    "differences between small groups are uncertain even when shown.",
+)
+_SMALL_GROUPS: Final = (
+    "Subgroup results with fewer than {0} children or {0} escalations are suppressed; "
+    "differences between small groups are uncertain even when shown."
 )
 _HEADLINE: Final = (
     ("observed", "Observed risk (Aalen–Johansen)"),
@@ -81,6 +83,8 @@ class ModelCard:
         decided who is offered early help (the policy study; empty when not studied).
     decision_notes : tuple of str
         Sentences that go with :attr:`decision_use` (capacity, criteria, caveats).
+    min_group : int
+        Subgroups with fewer children or escalations were suppressed (as the limits say).
     disclosure : str or None
         How its counts were disclosed (set by the disclosure gate); None: exact counts.
     """
@@ -98,6 +102,7 @@ class ModelCard:
         )
     )
     decision_notes: tuple[str, ...] = ()
+    min_group: int = 10
 
     def with_decision_use(self, table: pd.DataFrame, notes: Sequence[str] = ()) -> ModelCard:
         """Return a copy with the policy study's section (if offers followed the score).
@@ -235,6 +240,7 @@ def model_card(
     facts: dict[str, Any],
     oracle: str | None = "oracle",
     gaps: int = 6,
+    min_group: int = 10,
 ) -> ModelCard:
     """Build the card of ``model`` from the tidy metric tables of a validation.
 
@@ -255,6 +261,9 @@ def model_card(
         achievable.
     gaps : int
         How many of the largest subgroup gaps to list.
+    min_group : int
+        The suppression limit the subgroup metrics were made with (e.g.
+        ``validate_risk_models(min_group=)``), stated in the limits.
 
     Returns
     -------
@@ -270,6 +279,8 @@ def model_card(
     >>> card = model_card("cox", metrics, fair, description="Cox model.", facts={"spells": 900})
     >>> print(card.to_markdown().splitlines()[0])
     # Model card: cox
+    >>> card.limits[-1][:54]
+    'Subgroup results with fewer than 10 children or 10 esc'
     """
     own = metrics[metrics["model"] == model]
     names = dict(_HEADLINE)
@@ -290,12 +301,13 @@ def model_card(
     sub["size"] = sub["estimate"].abs()
     sub = sub.sort_values("size", ascending=False).head(gaps)
     subgroups = sub[["attribute", "group", "metric", "estimate", "conf_low", "conf_high"]]
-    limits = list(_LIMITS)
-    n_suppressed = int(
-        subgroup_metrics.loc[subgroup_metrics["model"] == model, "suppressed"].astype(bool).sum()
-    )
+    limits = [*_LIMITS, _SMALL_GROUPS.format(int(min_group))]
+    n_suppressed = _suppressed_groups(subgroup_metrics, model)
     if n_suppressed:
-        limits.append(f"{n_suppressed} subgroup results were suppressed as too small.")
+        limits.append(
+            f"Results of {n_suppressed} subgroup{'s' if n_suppressed != 1 else ''} "
+            "were suppressed as too small."
+        )
     if oracle is not None:
         best = metrics[(metrics["model"] == oracle) & (metrics["metric"] == "auc")]
         mine = own[own["metric"] == "auc"]
@@ -312,7 +324,18 @@ def model_card(
         performance=performance,
         subgroups=subgroups.reset_index(drop=True),
         limits=tuple(limits),
+        min_group=int(min_group),
     )
+
+
+def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> int:
+    """Return how many (attribute, group) pairs of ``model`` have suppressed results.
+
+    Not rows: one small group has a suppressed row per metric (17 with one share flagged).
+    """
+    own = subgroup_metrics[subgroup_metrics["model"] == model]
+    hidden = own[own["suppressed"].astype(bool)]
+    return len(hidden[["attribute", "group"]].drop_duplicates())
 
 
 def _operating_label(metric: str) -> str:

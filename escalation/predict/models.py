@@ -352,6 +352,9 @@ class FittedRiskModel:
         out[:, later] = cumulative_incidence(
             escalation, total, what=f"the {self.spec.kind} risk model", at=flat[later] - 1
         )
+        # A sum of S * dLambda is a probability but can round to 1 + 2e-16, which the
+        # metrics refuse as a risk outside [0, 1]: rounding only (the formula is <= 1).
+        np.minimum(out, 1.0, out=out)
         return out.reshape(len(escalation), *index.shape)
 
 

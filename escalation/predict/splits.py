@@ -18,7 +18,7 @@ import pandas as pd
 
 from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import spells_of
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -56,15 +56,37 @@ def family_groups(spells: pd.DataFrame) -> npt.NDArray[np.int64]:
     (in row order without a ``spell_id`` column), so the same spells in another row order
     get the same numbers, and the folds and bootstrap draws made from them are the same.
 
+    ``child_id`` is read only for spells without a ``family_id``: spells with a family each
+    need no ``child_id`` column.
+
+    Raises
+    ------
+    DataValidationError
+        Some spells have no ``family_id`` and there is no ``child_id`` column (table
+        ``spells``, column ``child_id``).
+
     Examples
     --------
     >>> spells = pd.DataFrame({"child_id": ["a", "b", "c"], "family_id": ["f", "f", None]})
     >>> family_groups(spells).tolist()
     [0, 0, 1]
     """
-    family = spells["family_id"].astype("string") if "family_id" in spells else None
-    child = "child:" + spells["child_id"].astype("string")
-    key = child if family is None else ("family:" + family).fillna(child)
+    family = (
+        spells["family_id"].astype("string")
+        if "family_id" in spells
+        else pd.Series(pd.NA, index=spells.index, dtype="string")
+    )
+    key = "family:" + family
+    alone = key.isna()
+    if alone.any():
+        if "child_id" not in spells:
+            reason = (
+                "required column is missing: a spell without a family_id is grouped by its "
+                f"child ({int(alone.sum())} spell(s) have none"
+                + (")" if "family_id" in spells else "; there is no family_id column)")
+            )
+            raise DataValidationError([Problem("spells", None, "child_id", None, reason)], "spells")
+        key = key.fillna("child:" + spells["child_id"].astype("string"))
     order = canonical_order(spells)
     if order is None:
         return np.asarray(pd.factorize(key)[0], dtype=np.int64)

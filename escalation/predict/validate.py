@@ -84,6 +84,11 @@ METRIC_COLUMNS: Final = (
     "conf_level",
     "horizon",
 )
+# How the card's outcome says deaths were scored (validate_risk_models' ``competing``).
+_DEATHS: Final = {
+    "control": "a child who died first is scored as not escalating (death competing)",
+    "censor": "a child who died first is scored as censored at death",
+}
 _DESCRIPTIONS: Final = {
     "cox": "Cox proportional hazards model of the cause-specific hazard of escalation",
     "penalised_cox": "Elastic-net penalised Cox model of the cause-specific hazard of escalation",
@@ -129,7 +134,10 @@ class RiskValidation(Presents):
         The fitted models (:class:`~escalation.predict.models.FittedRiskModel`) of the
         last split, by model.
     provenance : dict
-        Versions, seed, data hash, options.
+        Versions, seed, data hash and the settings that move the metrics: validation,
+        ``cutoff`` (the first test time zero, temporal) or ``n_splits`` (grouped_cv),
+        models, feature sets, ``model_options``, ``censor_training``, ``competing``,
+        ``flags``, ``min_group``, bootstrap and ``conf_level``.
     """
 
     metrics: pd.DataFrame
@@ -330,7 +338,8 @@ def validate_risk_models(
     conf_level : float
         Level of the intervals.
     competing : {"control", "censor"}
-        Whether children who died first count as controls (default) or as censored.
+        Whether children who died first count as controls (default) or as censored; the
+        model cards and the provenance say which.
     n_jobs : int, optional
         Worker processes for the cross-validation folds and the bootstrap of the
         metrics: default the design's ``[compute] workers``, else every core; ``1`` runs
@@ -410,6 +419,8 @@ def validate_risk_models(
     unknown = [m for m in models if m not in MODEL_KINDS]
     if unknown:
         raise DesignError(f"unknown risk model(s) {unknown}; choose from {MODEL_KINDS}")
+    if competing not in _DEATHS:
+        raise DesignError(f"competing must be 'control' or 'censor', not {competing!r}")
     refuse_repeats("risk model(s)", models, "each is fitted and scored once")
     refuse_repeats("feature set(s)", feature_sets, "each is fitted and scored once")
     bad_sets = [f for f in feature_sets if f not in FEATURE_SETS]
@@ -595,8 +606,10 @@ def validate_risk_models(
     decision = pd.concat(decision_rows, ignore_index=True)
     period = pd.to_datetime(test["time_zero"])
     facts = {
-        "Outcome": "escalation (" + ", ".join(design.outcome.events) + f") by day {horizon}; "
-        "death competing",
+        "Outcome": "escalation ("
+        + ", ".join(design.outcome.events)
+        + f") by day {horizon}; "
+        + _DEATHS[competing],
         "Validation": (
             "temporal: trained on earlier time zeros, tested on later ones"
             if validation == "temporal"
@@ -630,6 +643,7 @@ def validate_risk_models(
                 f"{horizon} after a referral closed with no further action or to early help."
             ),
             facts={**facts, "Features": _feature_text(label, covariates)},
+            min_group=min_group,
         )
     public = frame.drop(columns=["_risks"])
     return RiskValidation(
@@ -653,6 +667,14 @@ def validate_risk_models(
             models=list(models),
             feature_sets=list(feature_sets),
             censor_training=censor_training,
+            # the settings that move the metrics (None: not used by this validation)
+            cutoff=None if splits[0].cutoff is None else f"{splits[0].cutoff:%Y-%m-%d}",
+            n_splits=int(n_splits) if validation == "grouped_cv" else None,
+            competing=competing,
+            flags=[float(q) for q in flags],
+            min_group=int(min_group),
+            conf_level=float(conf_level),
+            model_options=task.model_options,
             data_hash=data_hash(spells[["spell_id", "duration", "event"]]),
         ),
     )

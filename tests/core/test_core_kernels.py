@@ -118,8 +118,9 @@ def test_kernels_keep_their_one_signature_whatever_the_input() -> None:
         aipw=np.True_,  # type: ignore[arg-type]
         influence=1,  # type: ignore[arg-type]
     )
-    harrell_c(stop.tolist(), status.astype(int), _awkward(x[:, 0]))
-    uno_c(_awkward(stop), status.astype(np.int32), x[:, 1], horizon=15)
+    risk = 1 / (1 + np.exp(-x))  # risks are probabilities (a score is refused)
+    harrell_c(stop.tolist(), status.astype(int), _awkward(risk[:, 0]))
+    uno_c(_awkward(stop), status.astype(np.int32), risk[:, 1], horizon=15)
 
     for name, declared in kernels.declared().items():
         extra = [s for s in declared.dispatcher.signatures if tuple(s) != declared.signature]

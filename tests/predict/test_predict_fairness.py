@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from escalation.errors import DesignError
 from escalation.predict.fairness import (
     FAIRNESS_COLUMNS,
     fairness_groups,
@@ -99,6 +100,37 @@ def test_fairness_table_resamples_families_and_keeps_chosen_metrics() -> None:
     assert np.allclose(merged["estimate"], merged["estimate_direct"])
     everything = fairness_table(spells, risk, 365, metrics=None, bootstrap=0)
     assert {"auc", "calibration_in_the_large", "fnr_gap_top10"} <= set(everything["metric"])
+
+
+def _sex_spells(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    duration, event, risk, groups = biased(n, seed)
+    ids = {"child_id": [f"c{i}" for i in range(n)], "family_id": [f"f{i // 2}" for i in range(n)]}
+    frame = pd.DataFrame({**ids, "duration": duration, "event": event, "sex": groups["sex"]})
+    return frame, risk
+
+
+def test_fairness_table_default_metrics_follow_the_shares_flagged() -> None:
+    # flags=(0.05,) with the default metrics (the top 10%'s) gave an empty table.
+    spells, risk = _sex_spells(600, 7)
+    table = fairness_table(spells, risk, 365, flags=(0.05, 0.2), bootstrap=0)
+    assert set(table["metric"]) == {
+        "precision_top5", "recall_top5", "precision_top20", "recall_top20",
+    }  # fmt: skip
+    everything = fairness_table(spells, risk, 365, flags=(0.05, 0.2), metrics=None, bootstrap=0)
+    kept = everything[everything["metric"].isin(table["metric"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(table, kept)
+    one = fairness_table(spells, risk, 365, flags=(0.05, 0.2), metrics=["fnr_gap"], bootstrap=0)
+    assert set(one["metric"]) == {"fnr_gap_top5", "fnr_gap_top20"}
+
+
+def test_fairness_table_refuses_a_metric_it_does_not_have() -> None:
+    # A misspelt name was dropped silently, leaving the other metrics' rows.
+    spells, risk = _sex_spells(600, 7)
+    with pytest.raises(DesignError) as error:
+        fairness_table(spells, risk, 365, metrics=("recall_top_10", "auc", "recall_top5"))
+    message = str(error.value)
+    assert "unknown metric(s) 'recall_top_10', 'recall_top5' with flags=(0.1,)" in message
+    assert "recall_top10" in message and "auc" in message
 
 
 def test_group_bootstrap_on_two_workers_equals_the_one_here() -> None:

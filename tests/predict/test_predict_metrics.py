@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation.errors import DataValidationError, DesignError
-from escalation.predict import metrics
+from escalation.predict import metrics, risk_histogram, roc_curve, subgroup_metrics
 
 
 def uncensored(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -106,6 +109,57 @@ def test_bad_inputs_are_reported() -> None:
         metrics.brier_score([1, 2], [1, 0], [np.nan, 0.2], 365)
     with pytest.raises(DataValidationError, match="column per time"):
         metrics.integrated_brier_score([1, 2], [1, 0], [0.1, 0.2], [365])
+
+
+_SCORED = {
+    "score_risks": lambda d, e, r: metrics.score_risks(d, e, r, 365),
+    "brier_score": lambda d, e, r: metrics.brier_score(d, e, r, 365),
+    "calibration_slope": lambda d, e, r: metrics.calibration_slope(d, e, r, 365),
+    "calibration_curve": lambda d, e, r: metrics.calibration_curve(d, e, r, 365),
+    "net_benefit": lambda d, e, r: metrics.net_benefit(d, e, r, 365, [0.1, 0.3]),
+    "time_dependent_auc": lambda d, e, r: metrics.time_dependent_auc(d, e, r, 365),
+    "harrell_c": metrics.harrell_c,
+    "operating_point": lambda d, e, r: metrics.operating_point(d, e, r, 365),
+    "roc_curve": lambda d, e, r: roc_curve(d, e, r, 365),
+    "subgroup_metrics": lambda d, e, r: subgroup_metrics(
+        d, e, r, pd.DataFrame({"sex": ["F", "M"] * (len(d) // 2)}), 365, model="m"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SCORED))
+@pytest.mark.parametrize(
+    ("change", "row", "shown"), [("percent", 0, "'12.34567891'"), ("negative", 3, "'-0.3'")]
+)
+def test_risks_outside_zero_to_one_are_refused_by_row(
+    name: str, change: str, row: int, shown: str
+) -> None:
+    # A tool's score in percent gave a Brier score of 1605 and a wrong decision curve
+    # with the AUC unchanged; a negative risk moved the expected risk. Both were scored.
+    duration, event, risk = uncensored(40, 3)
+    risk[0] = 0.1234567891234  # in percent 17 characters: shown to 10 digits
+    risk = 100 * risk if change == "percent" else np.r_[risk[:3], -0.3, risk[4:]]
+    with pytest.raises(DataValidationError) as error:
+        _SCORED[name](duration, event, risk)
+    message = str(error.value)
+    assert f"table 'predictions', row {row}, column 'risk', value {shown}" in message
+    assert "risks must be probabilities" in message and "percent" in message
+
+
+def test_risk_histogram_counts_every_risk_or_names_the_one_it_cannot() -> None:
+    # np.histogram left risks above the top edge out of every bar, silently.
+    risk = [0.1, 0.2, 0.9, 0.3, 0.0, 1.0, 0.5]
+    frame = pd.DataFrame({"model": ["a"] * 4 + ["b"] * 3, "risk": risk})
+    bins = risk_histogram(frame, bins=4)
+    assert bins.groupby("model", sort=False)["count"].sum().tolist() == [4, 3]
+    assert bins["predicted_high"].max() == 1.0
+    with pytest.raises(DataValidationError) as error:
+        risk_histogram(frame, bins=4, top=0.8)
+    message = str(error.value)
+    assert "table 'predictions', row 2, column 'risk', value '0.9'" in message
+    assert "2 value(s) above the histogram's top edge 0.8" in message
+    with pytest.raises(DataValidationError, match=re.escape("row 0, column 'risk', value '10.0'")):
+        risk_histogram(frame.assign(risk=100 * frame["risk"]), bins=4)
 
 
 def test_calibration_curve_falls_back_to_a_line_when_predictions_bunch() -> None:

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from escalation import build_spells, default_design
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError
+from escalation.policy import learn_rules
 from escalation.predict.splits import family_groups, grouped_folds, temporal_split
 from tests.timeline.timeline_support import synthetic_history
 
@@ -58,3 +59,28 @@ def test_children_without_a_family_are_their_own_group() -> None:
     )
     groups = family_groups(frame)
     assert groups[0] == groups[2] and len(set(groups)) == 3
+
+
+def test_child_id_is_read_only_for_spells_without_a_family() -> None:
+    # learn_rules on spells with a family_id each but no child_id raised a bare
+    # KeyError('child_id') from inside pandas.
+    rng = np.random.default_rng(1)
+    n = 200
+    spells = pd.DataFrame(
+        {
+            "spell_id": np.arange(1, n + 1),
+            "family_id": np.arange(n) // 2,
+            "duration": rng.integers(1, 700, n).astype(float),
+            "event": rng.integers(0, 2, n),
+            "treatment": rng.integers(0, 2, n),
+            "x": rng.normal(size=n),
+        }
+    )
+    assert family_groups(spells).tolist() == (np.arange(n) // 2).tolist()
+    learned = learn_rules(spells, covariates=["x"], capacity=0.2, horizon=365, rules=("risk",))
+    assert len(learned.flags["risk_cox"]) == n
+    without = spells.assign(family_id=spells["family_id"].astype(object).where(spells.index > 2))
+    with pytest.raises(DataValidationError) as error:
+        family_groups(without)
+    assert "table 'spells', column 'child_id': required column is missing" in str(error.value)
+    assert "(3 spell(s) have none)" in str(error.value)

@@ -12,12 +12,13 @@ import pytest
 
 from escalation import default_design, validate_case_history, write_case_history
 from escalation.cli import predict as predict_command
-from escalation.disclosure import disclose_metric_counts
+from escalation.disclosure import disclose_metric_counts, disclose_model_card
 from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS
 from escalation.predict.metrics import bootstrap_indices, percentile_interval, time_dependent_auc
 from escalation.predict.splits import family_groups
 from escalation.predict.validate import RiskValidation, validate_risk_models
+from escalation.timeline import SpellData
 from tests.predict.predict_support import simulated_spells
 from tests.timeline.timeline_support import synthetic_history
 
@@ -347,3 +348,83 @@ def test_training_follow_up_can_end_at_the_cutoff(simulated: tuple[object, pd.Da
     assert cut.backend["cox"].grid.max() <= longest < full.backend["cox"].grid.max()
     assert len(cut.backend["cox"].grid) < len(full.backend["cox"].grid)  # fewer events seen
     assert cut.n_test == full.n_test and cut.provenance["censor_training"]
+
+
+def _spells_with_deaths(n: int, seed: int) -> SpellData:
+    """Spells with deaths (event 2) and a small group of sex ``U``."""
+    rng = np.random.default_rng(seed)
+    prior = rng.poisson(1.0, n)
+    t = rng.exponential(1500 * np.exp(-0.6 * prior))
+    event = (t < 730).astype(int)
+    event[(event == 1) & (rng.random(n) < 0.15)] = 2
+    spells = pd.DataFrame(
+        {
+            "spell_id": np.arange(1, n + 1),
+            "child_id": [f"c{i}" for i in range(n)],
+            "family_id": [f"f{i}" for i in range(n)],
+            "time_zero": pd.Timestamp("2019-04-01")
+            + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
+            "duration": np.ceil(np.minimum(t, 730)),
+            "event": event,
+            "age": rng.uniform(0, 17, n),
+            "prior_referrals": prior,
+            "sex": rng.choice(["F", "M", "U"], n, p=[0.5, 0.38, 0.12]),
+        }
+    )
+    design = default_design()
+    covariates = dataclasses.replace(design.covariates, include=("age", "prior_referrals"))
+    design = dataclasses.replace(design, covariates=covariates)
+    return SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))
+
+
+def test_the_result_and_its_card_record_the_settings_that_move_the_metrics() -> None:
+    # competing="censor" moves every metric, yet the result recorded nothing of it and
+    # its card said "death competing"; flags, min_group, cutoff, model_options, n_splits
+    # and conf_level were not recorded either.
+    data = _spells_with_deaths(800, 0)
+    settings = {"models": ["penalised_cox"], "bootstrap": 0, "seed": 1, "n_jobs": 1}
+    options = {"penalised_cox": {"penalizer": 0.1}}
+    censor = validate_risk_models(
+        data, competing="censor", flags=(0.2,), min_group=25, conf_level=0.9,
+        cutoff="2022-01-01", model_options=options, **settings,  # type: ignore[arg-type]
+    )  # fmt: skip
+    control = validate_risk_models(data, validation="grouped_cv", n_splits=3, **settings)  # type: ignore[arg-type]
+    assert {k: censor.provenance[k] for k in _RECORDED} == {
+        "competing": "censor", "flags": [0.2], "min_group": 25, "cutoff": "2022-01-01",
+        "n_splits": None, "conf_level": 0.9, "model_options": options,
+    }  # fmt: skip
+    assert {k: control.provenance[k] for k in _RECORDED} == {
+        "competing": "control", "flags": [0.1], "min_group": 10, "cutoff": None,
+        "n_splits": 3, "conf_level": 0.95, "model_options": {},
+    }  # fmt: skip
+    outcome = censor.model_cards["penalised_cox"].facts["Outcome"]
+    assert outcome.endswith("; a child who died first is scored as censored at death")
+    outcome = control.model_cards["penalised_cox"].facts["Outcome"]
+    assert outcome.endswith(
+        "; a child who died first is scored as not escalating (death competing)"
+    )
+    with pytest.raises(DesignError, match="competing must be 'control' or 'censor'"):
+        validate_risk_models(data, competing="ignore", **settings)  # type: ignore[arg-type]
+
+
+_RECORDED = ("competing", "flags", "min_group", "cutoff", "n_splits", "conf_level", "model_options")
+
+
+def test_the_card_states_the_suppression_limit_used_and_counts_groups() -> None:
+    # The card said "fewer than 10 children" whatever min_group was, and counted the 17
+    # suppressed metric rows of one group as "17 subgroup results".
+    data = _spells_with_deaths(1500, 0)
+    settings = {"models": ["cox"], "bootstrap": 0, "seed": 1, "n_jobs": 1}
+    result = validate_risk_models(data, min_group=40, **settings)  # type: ignore[arg-type]
+    raw = result.model_cards["cox"]
+    table = result.subgroup_metrics
+    assert table.loc[table["suppressed"] & (table["attribute"] == "sex"), "group"].unique() == ["U"]
+    shared = disclose_model_card(raw, result.metrics, table, events=400, n=900)
+    limit = "Subgroup results with fewer than 40 children or 40 escalations are suppressed"
+    for card, groups in ((raw, table), (shared, disclose_metric_counts(table))):
+        hidden = groups.loc[groups["suppressed"], ["attribute", "group"]].drop_duplicates()
+        n = len(hidden)
+        assert n and groups["suppressed"].sum() > n  # several rows for each group
+        counted = f"Results of {n} subgroup{'s' if n > 1 else ''} were suppressed as too small."
+        assert limit in card.limits[4] and counted == card.limits[5], card.limits
+        assert not any("fewer than 10" in line for line in card.limits)

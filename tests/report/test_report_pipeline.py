@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import escalation.pipeline as pipeline
+import escalation.predict
 from escalation import build_spells, default_design
 from escalation.errors import DesignError, StageError, StatisticalWarning
 from escalation.pipeline import numbers_at_risk, run_study
@@ -145,7 +146,18 @@ def test_report_pipeline_numbers_at_risk() -> None:
 # Small synthetic data: the risk models rightly warn that sparse levels make them unstable.
 @pytest.mark.usefixtures("png_figures")  # tables and PNGs checked: one format
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
-def test_report_pipeline_prediction_outputs_are_disclosed(history: Any, tmp_path: Path) -> None:
+def test_report_pipeline_prediction_outputs_are_disclosed(
+    history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    binned: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    histogram = escalation.predict.risk_histogram
+
+    def recorded(predictions: pd.DataFrame, **options: Any) -> pd.DataFrame:
+        bins = histogram(predictions, **options)
+        binned.append((predictions, bins))
+        return bins
+
+    monkeypatch.setattr(escalation.predict, "risk_histogram", recorded)
     out = run_study(
         history,
         default_design(),
@@ -172,6 +184,15 @@ def test_report_pipeline_prediction_outputs_are_disclosed(history: Any, tmp_path
     drawn = {p.name for paths in out.figures.values() for p in paths}
     assert {"calibration.png", "decision_curve.png"} <= drawn
     assert "fairness.png" not in drawn
+    # Every test child is in the predicted-risk histogram, the riskiest too (the bars
+    # stopped at the calibration curve's top, its 97.5th percentile): complementary
+    # suppression of the bars rests on their adding up to the children.
+    [(predictions, bins)] = binned
+    pd.testing.assert_series_equal(
+        bins.groupby("model", sort=False)["count"].sum(),
+        predictions.groupby("model", sort=False).size(),
+        check_names=False,
+    )
 
 
 @pytest.mark.usefixtures("png_figures")  # tables and PNGs checked: one format
