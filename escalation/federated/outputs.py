@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -392,8 +391,9 @@ def write_pooled(
         subtitle=(f"{data_label}. " if data_label else "")
         + f"Authorities: {', '.join(result.authorities)}.",
         provenance=(
-            f"Pooled with escalation {__version__} on {date.today().isoformat()}; design "
-            f"SHA-256 {result.design_sha256[:12]}. Every output is listed in manifest.json.",
+            f"Pooled with escalation {__version__}; design SHA-256 "
+            f"{result.design_sha256[:12]}. Every output is listed in manifest.json, which also "
+            "records when it was made.",
         ),
     )
     brief_path = write_brief(brief, folder / "brief.html")

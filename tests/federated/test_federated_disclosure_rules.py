@@ -319,3 +319,13 @@ def test_the_pooled_manifest_records_the_packs_read_and_the_rules(
         for s in (False, True)
     }
     assert len(hashes) == 2
+
+
+def test_the_pooled_brief_carries_no_date(pooled: dict[str, Any]) -> None:
+    """docs/outputs.md: no output carries the time it was written (the manifest's
+    ``created`` does); the pooled brief said "Pooled with escalation ... on <today>"."""
+    import datetime as dt
+
+    page = (pooled[False]["out"] / "brief.html").read_text(encoding="utf-8")
+    assert "Pooled with escalation" in page
+    assert dt.date.today().isoformat() not in page
