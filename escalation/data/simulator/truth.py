@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._top_share import tie_keys, top_cut, top_weights
 from escalation._vocabulary import spells_of
 from escalation.data.simulator.config import SimulationConfig
 from escalation.data.simulator.pathway import (
@@ -273,6 +274,13 @@ def potential_escalation_times(
     return treated, untreated
 
 
+def _spell_keys(spells: pd.DataFrame) -> npt.NDArray[Any]:
+    """Each spell's identifier for tie keys (its position when there is no ``spell_id``)."""
+    if "spell_id" in spells.columns:
+        return spells["spell_id"].to_numpy()
+    return np.arange(len(spells))
+
+
 @dataclass(frozen=True, eq=False)
 class GroundTruth:
     """What the simulator knows and an analyst never sees.
@@ -497,10 +505,10 @@ class GroundTruth:
             }
             named.update({k: (v * treated + (1 - v) * untreated, v) for k, v in flags.items()})
             if capacity is not None:
+                # the package's one top-share rule; ties (if any) by a draw keyed on the spell
                 benefit = untreated - treated
-                order = np.argsort(-benefit, kind="stable")
-                oracle = np.zeros(len(chosen))
-                oracle[order[: int(np.floor(capacity * len(chosen) + 1e-9))]] = 1.0
+                keys = tie_keys(_spell_keys(chosen), seed=0)
+                oracle = top_weights(benefit, top_cut(benefit, capacity, keys), keys)
                 named["oracle"] = (oracle * treated + (1 - oracle) * untreated, oracle)
             for name, (risk, given) in named.items():
                 offered = current if given is None else given
