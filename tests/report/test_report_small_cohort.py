@@ -298,7 +298,12 @@ def test_small_cohort_every_figure_plots_only_disclosed_data(study: dict[str, An
     plots, out = study["plots"], study["out"]
     written = {p.stem for p in (out / "figures").glob("*.png")}
     assert written == set(plots), "a figure was saved without passing through the check"
-    assert {"flow", "subgroup_effects", "propensity_overlap"} <= written
+    assert {"flow", "propensity_overlap"} <= written
+    # No subgroup of 80 children has 10 with and without an escalation by the horizon in
+    # each arm (disclose_subgroups): every level is withheld and the figure is not drawn.
+    subgroups = pd.read_csv(out / "results" / "subgroups.csv")
+    assert subgroups["estimate"].isna().all() and subgroups["suppressed"].all()
+    assert "subgroup_effects" not in written
     for name, plot in plots.items():
         assert name in CHECKS, f"figure {name} has no disclosure check"
         CHECKS[name](plot.data, study)
