@@ -31,9 +31,19 @@ _OUTSIDE_UNIT = (
 
 
 def prediction_arrays(
-    duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike | None = None
+    duration: npt.ArrayLike,
+    event: npt.ArrayLike,
+    risk: npt.ArrayLike | None = None,
+    *,
+    probabilities: bool = True,
 ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
     """Return follow-up, event codes and risks as arrays, or raise naming the bad rows.
+
+    With ``probabilities`` (the default: Brier scores, calibration, net benefit read a
+    risk as a probability) a risk must lie in [0, 1]; the measures that use only the
+    scores' order (concordance, the time-dependent AUC, ROC and precision-recall curves,
+    average precision, an operating point) take any finite score (``False``), such as a
+    Cox model's linear predictor or a points score.
 
     A missing event code was cast to a huge negative integer (a "censored" spell, with a
     numpy warning), and a missing or infinite duration or risk was reported without its
@@ -72,7 +82,7 @@ risks must be probabilities (a score in percent is the common mistake: divide it
             ~np.isfinite(codes) | (codes < 0) | (codes != np.round(codes)),
             "not whole numbers >= 0 (0 censored, 1, 2, ... the cause)",
         ),
-        *risk_checks(score),
+        *risk_checks(score, probabilities=probabilities),
     )
     problems = first_bad_rows(checks)
     if problems:
@@ -80,15 +90,15 @@ risks must be probabilities (a score in percent is the common mistake: divide it
     return time, codes.astype(np.int64), score
 
 
-def risk_checks(score: FloatArray) -> tuple[Check, ...]:
-    """Return the checks of predicted risks: finite, and probabilities in [0, 1].
+def risk_checks(score: FloatArray, *, probabilities: bool = True) -> tuple[Check, ...]:
+    """Return the checks of predicted risks: finite, and (``probabilities``) in [0, 1].
 
     Each is ``(column, values, bad, reason)``, as :func:`first_bad_rows` reads it.
     """
-    return (
-        ("risk", score, ~np.isfinite(score), "missing or infinite"),
-        ("risk", score, (score < 0) | (score > 1), _OUTSIDE_UNIT),
-    )
+    finite: Check = ("risk", score, ~np.isfinite(score), "missing or infinite")
+    if not probabilities:
+        return (finite,)
+    return (finite, ("risk", score, (score < 0) | (score > 1), _OUTSIDE_UNIT))
 
 
 def first_bad_rows(checks: Sequence[Check], table: str = "predictions") -> list[Problem]:

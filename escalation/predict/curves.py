@@ -30,7 +30,7 @@ def _cumulative(
     competing: Competing,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Thresholds (distinct scores, descending) and weighted cases/controls flagged."""
-    time, code, score = prediction_arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk, probabilities=False)
     status = horizon_status(time, code, horizon, competing=competing)
     known = status.weight > 0
     s = score[known]

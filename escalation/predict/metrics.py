@@ -236,7 +236,7 @@ def harrell_c(duration: npt.ArrayLike, event: npt.ArrayLike, risk: npt.ArrayLike
     >>> harrell_c([1, 2, 3, 4], [1, 1, 0, 0], [0.9, 0.5, 0.6, 0.1])
     0.8
     """
-    time, code, score = prediction_arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk, probabilities=False)
     return _pairs(time, code == 1, score, np.ones_like(time))
 
 
@@ -254,7 +254,7 @@ def uno_c(
     >>> round(uno_c([1, 2, 3, 4], [1, 0, 1, 0], [0.9, 0.5, 0.6, 0.1], horizon=4), 4)
     1.0
     """
-    time, code, score = prediction_arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk, probabilities=False)
     case = code == 1
     return _pairs(time, case, score, _uno_weight(time, case, horizon))
 
@@ -289,7 +289,7 @@ def time_dependent_auc(
     >>> time_dependent_auc([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4)
     1.0
     """
-    time, code, score = prediction_arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk, probabilities=False)
     status = horizon_status(time, code, horizon, competing=competing)
     return _auc(score, status)
 
@@ -614,7 +614,7 @@ def operating_point(
     >>> out["precision"], out["recall"], out["fpr"]
     (1.0, 0.5, 0.0)
     """
-    time, code, score = prediction_arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk, probabilities=False)
     status = horizon_status(time, code, horizon, competing=competing)
     cut = top_cut(score, flag) if threshold is None else TopCut.at(threshold)
     return operating_at(score, status, cut)
@@ -654,7 +654,7 @@ def average_precision(
     >>> average_precision([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], horizon=4)
     1.0
     """
-    time, code, score = prediction_arrays(duration, event, risk)
+    time, code, score = prediction_arrays(duration, event, risk, probabilities=False)
     return _average_precision(score, horizon_status(time, code, horizon, competing=competing))
 
 

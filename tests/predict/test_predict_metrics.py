@@ -111,19 +111,25 @@ def test_bad_inputs_are_reported() -> None:
         metrics.integrated_brier_score([1, 2], [1, 0], [0.1, 0.2], [365])
 
 
+#: Measures that read a risk as a probability: a risk outside [0, 1] is refused.
 _SCORED = {
     "score_risks": lambda d, e, r: metrics.score_risks(d, e, r, 365),
     "brier_score": lambda d, e, r: metrics.brier_score(d, e, r, 365),
     "calibration_slope": lambda d, e, r: metrics.calibration_slope(d, e, r, 365),
     "calibration_curve": lambda d, e, r: metrics.calibration_curve(d, e, r, 365),
     "net_benefit": lambda d, e, r: metrics.net_benefit(d, e, r, 365, [0.1, 0.3]),
-    "time_dependent_auc": lambda d, e, r: metrics.time_dependent_auc(d, e, r, 365),
-    "harrell_c": metrics.harrell_c,
-    "operating_point": lambda d, e, r: metrics.operating_point(d, e, r, 365),
-    "roc_curve": lambda d, e, r: roc_curve(d, e, r, 365),
     "subgroup_metrics": lambda d, e, r: subgroup_metrics(
         d, e, r, pd.DataFrame({"sex": ["F", "M"] * (len(d) // 2)}), 365, model="m"
     ),
+}
+#: Measures of the scores' order alone: any finite score (a linear predictor, points).
+_RANKED = {
+    "time_dependent_auc": lambda d, e, r: metrics.time_dependent_auc(d, e, r, 365),
+    "harrell_c": metrics.harrell_c,
+    "uno_c": lambda d, e, r: metrics.uno_c(d, e, r, 365),
+    "operating_point": lambda d, e, r: metrics.operating_point(d, e, r, 365),
+    "average_precision": lambda d, e, r: metrics.average_precision(d, e, r, 365),
+    "roc_curve": lambda d, e, r: roc_curve(d, e, r, 365),
 }
 
 
@@ -144,6 +150,27 @@ def test_risks_outside_zero_to_one_are_refused_by_row(
     message = str(error.value)
     assert f"table 'predictions', row {row}, column 'risk', value {shown}" in message
     assert "risks must be probabilities" in message and "percent" in message
+
+
+@pytest.mark.parametrize("name", sorted(_RANKED))
+def test_measures_of_order_take_any_score_as_its_probability(name: str) -> None:
+    """A Cox model's linear predictor (or a points score) ranks as its probability does: the
+    same concordance, AUC, curves and operating point (refused as "not a probability" in
+    one change of this session; sksurv and R's concordance take any score)."""
+    duration, event, risk = uncensored(40, 3)
+    linear = np.log(risk / (1 - risk))  # the same order, mostly outside [0, 1]
+    assert ((linear < 0) | (linear > 1)).any()
+    as_risk, as_score = _RANKED[name](duration, event, risk), _RANKED[name](duration, event, linear)
+    if isinstance(as_risk, pd.DataFrame):  # a curve: its points, thresholds aside
+        kept = [c for c in as_risk.columns if c != "threshold"]
+        pd.testing.assert_frame_equal(as_risk[kept], as_score[kept])
+    elif isinstance(as_risk, dict):  # the operating point: all but the score at the cut
+        as_risk.pop("threshold"), as_score.pop("threshold")
+        assert as_risk == pytest.approx(as_score)
+    else:
+        assert as_risk == pytest.approx(as_score)
+    with pytest.raises(DataValidationError, match="missing or infinite"):
+        _RANKED[name](duration, event, np.r_[linear[:-1], np.inf])
 
 
 def test_risk_histogram_counts_every_risk_or_names_the_one_it_cannot() -> None:
