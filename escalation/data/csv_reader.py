@@ -33,7 +33,8 @@ __all__ = ["read_csv_table"]
 _BOM: Final = b"\xef\xbb\xbf"
 _BLOCK: Final = 1 << 22  # 4 MiB per parsing task
 _HEAD: Final = 1 << 16  # a file blank so far is left to the pandas reader
-_LINE_ENDS: Final = b"\r\n"
+#: What a blank line at the end of a file holds.
+_BLANK: Final = b" \t\r\n"
 
 
 def _layout(file: Path) -> tuple[int, int, list[str], bool] | None:
@@ -64,15 +65,17 @@ def _layout(file: Path) -> tuple[int, int, list[str], bool] | None:
 
 
 def _text_end(data: mmap.mmap) -> int:
-    """Return the length of ``data`` up to the end of its last line that is not empty.
+    """Return the length of ``data`` up to the end of its last line that is not blank.
 
-    One line end (CR or LF) is kept after it: pyarrow cannot read a header alone without
-    one.
+    Lines of only spaces and tabs at the end are left out as empty ones are (they shift
+    no row); the last line kept keeps its own spaces and one line end (CR or LF) after
+    it: pyarrow cannot read a header alone without one.
     """
     stop = len(data)
-    while stop > 0 and data[stop - 1] in _LINE_ENDS:
+    while stop > 0 and data[stop - 1] in _BLANK:
         stop -= 1
-    return min(stop + 1, len(data))
+    ends = [i for i in (data.find(b"\n", stop), data.find(b"\r", stop)) if i >= 0]
+    return min(ends) + 1 if ends else len(data)
 
 
 def _header(line: bytes) -> list[str] | None:

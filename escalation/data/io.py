@@ -45,6 +45,8 @@ METADATA_FILE = "case_history.json"
 _TABLES = ("children", "episodes", "notes")
 #: Empty lines (or lines of spaces and tabs) above a CSV file's header.
 _LEADING_EMPTY_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
+#: The lines that end a text holding only spaces and tabs, with the line end before them.
+_TRAILING_BLANK_LINES = re.compile(r"(?:\r\n|\r|\n)[ \t\r\n]*\Z")
 _REQUIRED_TABLES = ("children", "episodes")
 
 
@@ -177,14 +179,17 @@ def record_of(text: str, position: int) -> int:
     r"""Return the 0-based data row (the header not counted) holding character ``position``.
 
     Rows are CSV records, as a spreadsheet shows them: a quoted value running over several
-    lines is one row.
+    lines is one row. Empty lines above the header are not counted, as the readers skip
+    them (rows count from the header).
 
     Examples
     --------
     >>> record_of('id,text\na,"two\nlines"\nb,x\n', 22)
     1
     """
-    prefix = text[:position]
+    lead = _LEADING_EMPTY_LINES.match(text)  # skipped above the header, as the readers do
+    skipped = lead.end() if lead is not None and lead.end() <= position else 0
+    prefix = text[skipped:position]
     records = sum(1 for _ in csv.reader(io.StringIO(prefix)))
     complete = prefix.endswith(("\n", "\r")) or not prefix
     return max(records - (1 if not complete else 0) - 1, 0)
@@ -207,9 +212,9 @@ def read_csv_text(text: str) -> pd.DataFrame:
 
     An empty line (or one of spaces) is a row, every value missing or blank, as a
     spreadsheet shows it, so each later record keeps its row number (:func:`record_of`
-    counts rows alike); empty lines at the end of the text, which shift no row, are left
-    out, and so are empty lines above the header, as before (rows are counted from the
-    header, row 1).
+    counts rows alike); empty lines (or lines of spaces and tabs) at the end of the text,
+    which shift no row, are left out, and so are empty lines above the header, as before
+    (rows are counted from the header, row 1).
 
     Raises
     ------
@@ -219,7 +224,7 @@ def read_csv_text(text: str) -> pd.DataFrame:
     """
     nul = "\x00" in text
     stand_in = _placeholder(text) if nul else ""
-    text = _LEADING_EMPTY_LINES.sub("", text, count=1).rstrip("\r\n")
+    text = _TRAILING_BLANK_LINES.sub("", _LEADING_EMPTY_LINES.sub("", text, count=1), count=1)
     frame = pd.read_csv(
         io.StringIO(text.replace("\x00", stand_in) if nul else text),
         dtype=str,

@@ -733,8 +733,8 @@ def _at_least(cut: TopCut, shown: float, unit: str) -> str:
     text = f"at least {shown:.1f}{unit}"
     if cut.ties < 1:
         text = (
-            f"above {shown:.1f}{unit}, and at exactly {shown:.1f}{unit} for about "
-            f"{100 * cut.ties:.0f}% of children, by a draw seeded on the spell"
+            f"above {shown:.1f}{unit}, and of the children at exactly {shown:.1f}{unit}, "
+            f"about {100 * cut.ties:.0f}% (by a draw seeded on the spell)"
         )
     return text
 

@@ -85,6 +85,17 @@ def test_an_empty_line_is_a_row_of_missing_values_in_both_readers(tmp_path: Path
         ]
 
 
+@pytest.mark.parametrize("tail", ["   \n", "\t\n", " \t", "\n  \r\n\t\n", "   "])
+def test_lines_of_spaces_that_end_a_file_are_not_rows(tmp_path: Path, tail: str) -> None:
+    """As empty lines at the end (they shift no row); a file ending so was read before
+    empty lines became rows, and the final review found it refused as a blank row."""
+    file = tmp_path / "t.csv"
+    file.write_bytes(f"a,b\n1,2\n3,4  \n{tail}".encode())
+    for frame in (read_csv_table(file), pandas_frame(file)):
+        assert frame is not None
+        assert frame.values.tolist() == [["1", "2"], ["3", "4  "]]  # the last value's spaces kept
+
+
 @pytest.mark.parametrize(
     ("content", "encoding"),
     [

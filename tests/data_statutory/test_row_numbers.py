@@ -212,3 +212,25 @@ def test_the_convert_help_says_what_the_report_locates_by(
         main(["convert", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "the row a spreadsheet shows" in help_text
+
+
+@pytest.mark.parametrize("lead", ["", "\n\n"])
+def test_a_bad_byte_and_a_bad_value_on_one_line_name_one_row(tmp_path: Path, lead: str) -> None:
+    """Empty lines above the header are skipped (rows count from the header); a bad byte's
+    row was counted from the top of the file, two rows below the bad value's."""
+    rows = [f"C{i},2015-01-01,F" for i in range(1, 5)]
+    for broken in ("byte", "value"):
+        folder = tmp_path / f"{broken}{len(lead)}"
+        folder.mkdir()
+        text = lead + "child_id,birth_date,sex\n" + "\n".join(rows) + "\n"
+        data = text.encode("utf-8")
+        if broken == "byte":
+            data = data.replace(b"C4,2015-01-01,F", b"C4,2015-01-01,\xff")
+        else:
+            data = data.replace(b"C4,2015-01-01,F", b"C4,2015-01-01,Q")
+        (folder / "children.csv").write_bytes(data)
+        (folder / "episodes.csv").write_text(EPISODES)
+        with pytest.raises(DataValidationError) as error:
+            read_case_history(folder, extract_date="2024-03-31")
+        shown = {p.shown_row for p in error.value.problems if p.table == "children"}
+        assert shown == {5}, (broken, lead, str(error.value))

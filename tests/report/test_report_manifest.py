@@ -103,3 +103,5 @@ def test_a_briefs_bytes_do_not_depend_on_the_day_it_is_made(
         )
         briefs.append((out / "brief.html").read_bytes())
     assert briefs[0] == briefs[1]
+    # ... nor today's date from anywhere else (a clock read through another name)
+    assert dt.date.today().isoformat().encode() not in briefs[0]
