@@ -11,32 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
-import openpyxl
 import pandas as pd
 import pytest
 
 from escalation.data.statutory import read_annex_a, source_report
 from escalation.errors import DataValidationError
 
-from .statutory_builders import samples_dir
+from .statutory_builders import samples_dir, workbook
 
 SAMPLE = samples_dir() / "annex-a.xlsx"
 #: Identifiers of the synthetic workbook: never shown in a message.
 IDS = ("SECRET-A1", "SECRET-B2", "SECRET-C3", "SECRET-D4", "SECRET-E5")
 CHILD = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth"]
-
-
-def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def day(text: str) -> dt.datetime:

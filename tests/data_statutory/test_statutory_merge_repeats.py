@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -27,6 +26,7 @@ from .statutory_builders import (
     episode_row,
     line_of,
     message,
+    workbook,
     write,
 )
 
@@ -50,17 +50,6 @@ LIST_7 = [
 
 def day(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
-
-
-def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def reasons(history: Any) -> list[list[object]]:
