@@ -88,3 +88,79 @@ def test_header_rows_without_a_child_are_reported_never_matched(tmp_path: Path) 
         ["header.csv", 5, "CHILD", "child_id is empty"],
     ]
     assert sorted(history.children["child_id"]) == ["A1", "A2"]
+
+
+#: Each extra table's file: its columns, a row read (row 2), a row with values but no
+#: CHILD (row 3) and, for the tables counted by a date, a row with no date (row 4).
+EXTRA_TABLES = {
+    "uasc": ("CHILD,SEX,DOB,DUC", ["A1,1,01/05/2012,01/05/2030", ",2,02/06/2013,02/06/2031"]),
+    "missing": (
+        "CHILD,DOB,MISSING,MIS_START,MIS_END",
+        [
+            "A1,01/05/2012,M,02/02/2022,03/02/2022",
+            ",02/06/2013,M,04/02/2022,05/02/2022",
+            "A2,02/06/2013,M,,05/02/2022",
+        ],
+    ),
+    "reviews": (
+        "CHILD,DOB,REVIEW,REVIEW_CODE",
+        ["A1,01/05/2012,06/02/2022,PN1", ",02/06/2013,07/02/2022,PN1", "A2,02/06/2013,,PN1"],
+    ),
+}
+#: The children's column each extra table gives.
+EXTRA_COLUMN = {"uasc": "uasc", "missing": "missing_episodes", "reviews": "reviews"}
+
+
+def errors_of(problems: tuple[object, ...]) -> list[tuple[object, ...]]:
+    """Each error's file, row, column, value as shown, action and reason up to its colon."""
+    return [
+        (p.file, p.shown_row, p.column, p.shown_value(), p.action, p.reason.split(":")[0])
+        for p in problems
+        if isinstance(p, SourceProblem) and p.severity == "error"
+    ]
+
+
+@pytest.mark.parametrize("table", sorted(EXTRA_TABLES))
+def test_an_extra_table_row_without_its_child_or_date_is_an_error_at_its_row(
+    tmp_path: Path, table: str
+) -> None:
+    # a UASC, Missing or Reviews row with values but no CHILD was skipped without a word
+    write(tmp_path, "header.csv", csv(HEADER_COLUMNS, HEADER))
+    rows = [
+        episode_row("A1", "03/01/2022", "S", "C2", "U1", "10/02/2022", "E11"),
+        episode_row("A2", "05/01/2022", "S", "V2", "U1"),
+        episode_row("A3", "06/01/2022", "S", "V2", "U1"),
+    ]
+    write(tmp_path, "episodes.csv", csv(EPISODE_COLUMNS, rows))
+    columns, values = EXTRA_TABLES[table]
+    blank = "," * columns.count(",")  # the one blank-row rule, as in every file
+    write(tmp_path, f"{table}.csv", csv(columns, [*values, blank]))
+    name = f"{table}.csv"
+    requires = f"which the SSDA903 {table} table requires"
+    expected = [(name, 3, "CHILD", "<empty>", "ignored", f"CHILD is empty, {requires}")]
+    if len(values) == 3:
+        date = columns.split(",")[2 if table == "reviews" else 3]
+        expected.append((name, 4, date, "<empty>", "ignored", f"{date} is empty, {requires}"))
+    expected.append((name, len(values) + 2, None, "<empty>", "ignored", "blank row"))
+    with pytest.raises(DataValidationError) as error:
+        read_ssda903(tmp_path)
+    assert errors_of(error.value.problems) == expected
+    history = read_ssda903(tmp_path, lenient=True)
+    assert errors_of(history.exclusions.problems) == expected
+    given = history.children.set_index("child_id")[EXTRA_COLUMN[table]]
+    assert given.astype(int).to_dict() == {"A1": 1, "A2": 0, "A3": 0}
+
+
+@pytest.mark.parametrize("table", ["missing", "reviews"])
+def test_a_counted_table_of_only_blank_or_keyless_rows_counts_nothing(
+    tmp_path: Path, table: str
+) -> None:
+    # a file of only blank rows crashed ("No objects to concatenate"); a keyless row vanished
+    write(tmp_path, "header.csv", csv(HEADER_COLUMNS, HEADER[:1]))
+    episodes = [episode_row("A1", "03/01/2022", "S", "C2", "U1", "10/02/2022", "E11")]
+    write(tmp_path, "episodes.csv", csv(EPISODE_COLUMNS, episodes))
+    columns, values = EXTRA_TABLES[table]
+    write(tmp_path, f"{table}.csv", csv(columns, [values[1], "," * columns.count(",")]))
+    history = read_ssda903(tmp_path, lenient=True)
+    assert [row[1:3] for row in errors_of(history.exclusions.problems)] == [(2, "CHILD"), (3, None)]
+    assert history.children[EXTRA_COLUMN[table]].tolist() == [0]

@@ -92,6 +92,15 @@ REQUIRED_COLUMNS: Final = {
     "missing": ("CHILD", "MIS_START"),
     "reviews": ("CHILD", "REVIEW"),
 }
+#: Columns each row of a table must fill: a row with other values but one of these empty
+#: is an error at its row and column, and is not read (the header's ``CHILD`` is checked
+#: when the returns are merged, its ``DOB`` by the case-history contract).
+_NOT_EMPTY: Final = {
+    "episodes": ("CHILD", "DECOM"),
+    "uasc": ("CHILD",),
+    "missing": ("CHILD", "MIS_START"),
+    "reviews": ("CHILD", "REVIEW"),
+}
 #: Other columns read, when missing from a file: (severity, what becomes of its rows). A
 #: child characteristic the case-history contract treats as optional is a note; an
 #: episode column, which makes or describes the periods of care, is an error.
@@ -690,6 +699,7 @@ def read_ssda903(
         action = {"header": "child excluded", "episodes": "episode excluded"}.get(kind, "ignored")
         frame = _drop_nul_rows(frame, path.name, action, problems)
         frame = _drop_blank_rows(frame, path.name, action, problems)
+        frame = _drop_empty_keys(frame, kind, path.name, action, problems)
         tables[kind].append((path.name, frame))
     problems.extend(_versions_of_a_year(tables["episodes"]))
     context = f"SSDA903 return in {root}"
@@ -944,7 +954,7 @@ def _children(
         ("reviews", "REVIEW", "reviews"),
     ):
         if tables[kind]:
-            counts = _dated_counts(tables[kind], (kind, column, extra), known, problems)
+            counts = _dated_counts(tables[kind], (column, extra), known, problems)
             out[extra] = ids.map(counts).fillna(0).astype("int64")
     return out.reset_index(drop=True), excluded
 
@@ -1002,38 +1012,29 @@ def _untold(earlier: str, later: str, column: str, children: int) -> SourceProbl
 
 def _dated_counts(
     files: list[tuple[str, pd.DataFrame]],
-    what: tuple[str, str, str],
+    what: tuple[str, str],
     known: set[str],
     problems: list[SourceProblem],
 ) -> pd.Series:
     """Return each child's count of distinct dates in a table's column (all its files).
 
-    ``what`` is the table, its date column and the children's column the counts become.
+    ``what`` is the table's date column and the children's column the counts become.
 
     A row recurring across years (same child and date) counts once; a row whose date is
-    empty or not a date is reported and not counted, and so is a row of a child in no
-    header table (a note: the child is not in the children table).
+    not a date is reported and not counted, and so is a row of a child in no header table
+    (a note: the child is not in the children table). Rows with an empty child or date
+    were reported and dropped on reading (:func:`_drop_empty_keys`).
     """
-    kind, column, extra = what
+    column, extra = what
     table = _ranked(files, column)
     problems.extend(_of_no_child(table, known, extra))
     dated = []
     for name, part in table.groupby("_file", sort=False):
         file = str(name)
         day = _dates(part, column, file, problems, "ignored")
-        for pos in part.loc[part[column].fillna("").str.strip() == "", "_pos"].tolist():
-            reason = f"no date, which the SSDA903 {kind} table requires: the row is not counted"
-            problems.append(
-                _csv_problem(
-                    file,
-                    int(pos),
-                    column,
-                    None,
-                    reason,
-                    action="ignored",
-                )
-            )
         dated.append(pd.DataFrame({"child": part["CHILD"].str.strip(), "day": day}))
+    if not dated:  # every row was blank or keyless, each reported on reading
+        return pd.Series(dtype="int64")
     rows = pd.concat(dated).dropna().drop_duplicates()
     counts: pd.Series = rows["child"].value_counts()
     return counts
@@ -1097,7 +1098,7 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
         )
         parsed["bad_dec"] = parsed["bad_dec"] & parsed["dec"].isna()
         parsed["child"] = parsed["child"].where(parsed["child"] != "")
-        _report_empty(part, ("CHILD", "DECOM"), file, problems)
+        _report_empty(part, "episodes", file, "episode excluded", problems)
         keep = parsed["decom"].notna() & ~parsed["bad_dec"] & parsed["child"].notna()
         repeated = _repeated(part, parsed, keep, file, problems)
         parsed["excluded"] = ~keep
@@ -1112,24 +1113,40 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
 
 
 def _report_empty(
-    part: pd.DataFrame, columns: tuple[str, ...], file: str, problems: list[SourceProblem]
-) -> None:
-    """Report each episodes row with an empty ``CHILD`` or ``DECOM``: the row is not read.
+    part: pd.DataFrame, kind: str, file: str, action: str, problems: list[SourceProblem]
+) -> pd.Series:
+    """Report each row of a table whose :data:`_NOT_EMPTY` column is empty; return them.
 
     Blank rows are dropped before (:func:`_drop_blank_rows`), so each such row holds other
-    values: an episode whose child or start is missing.
+    values: an episode, a UASC record, a missing episode or a review whose child (or date)
+    is missing. Each empty column is an error at its row and column (value ``<empty>``).
     """
-    for column in columns:
+    empty = pd.Series(False, index=part.index)
+    for column in _NOT_EMPTY[kind]:
         if column not in part:
             continue
-        empty = part[column].fillna("").str.strip() == ""
-        for pos in part.loc[empty, "_pos"].tolist():
+        blank = part[column].fillna("").str.strip() == ""
+        for pos in part.loc[blank, "_pos"].tolist():
             reason = (
-                f"{column} is empty, which the SSDA903 episodes table requires: the row is not read"
+                f"{column} is empty, which the SSDA903 {kind} table requires: the row is not read"
             )
-            problems.append(
-                _csv_problem(file, int(pos), column, None, reason, action="episode excluded")
-            )
+            problems.append(_csv_problem(file, int(pos), column, None, reason, action=action))
+        empty |= blank
+    return empty
+
+
+def _drop_empty_keys(
+    frame: pd.DataFrame, kind: str, file: str, action: str, problems: list[SourceProblem]
+) -> pd.DataFrame:
+    """Report and drop the rows of a UASC, Missing or Reviews file with an empty key.
+
+    The episodes table reports such rows in :func:`_episodes` (an excluded episode is
+    still matched with other years' files); the header's empty ``CHILD`` is reported when
+    the returns are merged.
+    """
+    if kind not in _NOT_EMPTY or kind == "episodes":
+        return frame
+    return frame[~_report_empty(frame, kind, file, action, problems)]
 
 
 def _repeated(
