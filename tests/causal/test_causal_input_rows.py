@@ -27,7 +27,9 @@ def _spells(column: str, value: float) -> pd.DataFrame:
     return rows
 
 
-@pytest.mark.parametrize(("column", "value"), [("a", 2.0), ("a", np.nan), ("x", np.nan)])
+@pytest.mark.parametrize(
+    ("column", "value"), [("a", 2.0), ("a", np.nan), ("x", np.nan), ("x", np.inf)]
+)
 @pytest.mark.parametrize("formula", [None, "a ~ x"])
 def test_ipw_mean_difference_names_the_input_row_after_missing_outcomes(
     column: str, value: float, formula: str | None
