@@ -267,20 +267,27 @@ def _variables(parsed: Any) -> set[str]:
 
 
 def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None:
-    """Raise naming the column and row of a missing value in a variable the formula uses."""
+    """Raise naming the column and row of a missing or infinite value the formula uses.
+
+    An infinite number, as a missing one, has no place in a model: it made the column
+    "not vary" and left it out of the fit, where ``covariates=`` refuses it.
+    """
     for name in sorted(v for v in variables if v in frame.columns):
-        isna = frame[name].isna().to_numpy()
-        if isna.any():
-            row = int(np.flatnonzero(isna)[0])
+        values = frame[name]
+        bad = values.isna().to_numpy()
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            bad |= np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
             raise DataValidationError(
                 [
                     Problem(
                         "data",
                         row,
                         name,
-                        None,
-                        f"{int(isna.sum())} missing value(s) in a variable of the formula "
-                        f"{rhs!r}; impute them or leave the rows out explicitly first",
+                        None if pd.isna(values.iloc[row]) else values.iloc[row],
+                        f"{int(bad.sum())} missing or infinite value(s) in a variable of the "
+                        f"formula {rhs!r}; impute them or leave the rows out explicitly first",
                     )
                 ],
                 "formula data",
@@ -346,7 +353,8 @@ class FormulaCoding:
             When the formula names a column that is not in ``frame`` or cannot be
             evaluated.
         DataValidationError
-            When a variable it uses has missing values (the first row is named).
+            When a variable it uses has missing or infinite values (the first row is
+            named).
         """
         from formulaic import Formula, model_matrix
         from formulaic.errors import FormulaicError
@@ -417,7 +425,7 @@ class FormulaCoding:
             When a column is missing, or a categorical variable has a level the coding
             did not see (formulaic would otherwise code it as all zeros).
         DataValidationError
-            When a variable has missing values.
+            When a variable has missing or infinite values.
         """
         from formulaic.errors import FormulaicError
 

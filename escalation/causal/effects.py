@@ -1052,7 +1052,8 @@ def ipw_mean_difference(
 
     used = usable_rows(frame, missing_outcome=outcome)
     complete = used.frame
-    prop = fit_propensity(complete, treatment, covariates, formula=formula, min_count=min_count)
+    with used.input_rows():  # errors name the rows of the user's table
+        prop = fit_propensity(complete, treatment, covariates, formula=formula, min_count=min_count)
     if formula is not None:
         treatment = parse_formula(formula).response[0]
     w = treatment_weights(prop.scores, prop.treatment, estimand=estimand, stabilize=stabilize)

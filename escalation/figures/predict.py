@@ -68,7 +68,8 @@ def plot_calibration(
     the predicted-risk axis and show how many children received each predicted risk (as
     ``rms::val.prob`` and ``riskRegression::plotCalibration`` do), so that stretches of
     the curve resting on few children are visible: one strip per model, in the legend's
-    order, each named and in the model's colour, on one count scale.
+    order, each named and in the model's colour, on one count scale. Every bar given is
+    drawn: the predicted-risk axis runs on past the curve to the last bar.
 
     Parameters
     ----------
@@ -110,6 +111,8 @@ def plot_calibration(
     top = min(1.0, max(top * 1.05, 0.05))
     smooth = bool(data.groupby("model").size().max() > 15)
     bars = None if histogram is None else _histogram_bars(histogram, models)
+    # The axis runs on to the last bar: every child counted in the histogram is drawn.
+    right = top if bars is None or not len(bars) else max(top, float(bars["predicted_high"].max()))
     # Strips in the legend's order (plotnine sorts the models' names).
     strips = [] if bars is None else sorted(m for m in models if m in set(bars["model"]))
     panels = [_CAL_PANEL, *strips]
@@ -150,7 +153,7 @@ def plot_calibration(
             p9.scale_linetype_manual(values=lines, name=""),
             p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2)),
             p9.theme(legend_key_width=22),
-            p9.scale_x_continuous(labels=percent, limits=(0.0, top), expand=(0.01, 0)),
+            p9.scale_x_continuous(labels=percent, limits=(0.0, right), expand=(0.01, 0)),
             p9.labs(x="Predicted risk", y="Observed risk", title=title),
             p9.theme(legend_title=p9.element_blank()),
         ],
@@ -169,8 +172,7 @@ def plot_calibration(
         )
     # One strip of bars per model, in its colour, on one count scale: bars of several
     # models over one another could be told apart by colour only and hid each other.
-    bars = bars[bars["predicted_low"] < top].assign(
-        predicted_high=lambda f: np.minimum(f["predicted_high"], top),
+    bars = bars.assign(
         count=lambda f: f["count"].astype(float),
         panel=lambda f: pd.Categorical(f["model"], categories=panels),
     )
@@ -208,7 +210,7 @@ def plot_calibration(
             p9.geom_blank(
                 p9.aes(x="x", y="y"),
                 data=pd.DataFrame(
-                    {"x": top, "y": room, "panel": pd.Categorical(strips, categories=panels)}
+                    {"x": right, "y": room, "panel": pd.Categorical(strips, categories=panels)}
                 ),
                 inherit_aes=False,
             ),
@@ -217,7 +219,7 @@ def plot_calibration(
                 p9.aes(x="x", y="y", label="label"),
                 data=pd.DataFrame(
                     {
-                        "x": top,
+                        "x": right,
                         "y": room,
                         "label": names,
                         "panel": pd.Categorical(strips, categories=panels),

@@ -108,6 +108,27 @@ def test_figures_calibration_histogram(frames: dict[str, pd.DataFrame]) -> None:
     assert counts["count"].tolist() == [2, 0, 1]
 
 
+def test_figures_calibration_draws_every_bar_it_is_given() -> None:
+    # The pipeline's histogram runs on past the curve (to the riskiest child); the axis
+    # stopped at the curve, so bars beyond it were counted in the table but not drawn,
+    # and the bar across the curve's end was cut short.
+    risk = np.array([0.02, 0.05, 0.1, 0.15])
+    calibration = pd.DataFrame({"model": "Cox", "predicted": risk, "observed": risk}).assign(
+        conf_low=risk - 0.01, conf_high=risk + 0.01
+    )
+    edges = np.linspace(0.0, 0.9, 19)
+    counts = [300.0] * 4 + [np.nan] * 10 + [20.0, np.nan, np.nan, 10.0]
+    histogram = pd.DataFrame(
+        {"model": "Cox", "predicted_low": edges[:-1], "predicted_high": edges[1:], "count": counts}
+    )
+    plot = plot_calibration(calibration, histogram)
+    rects = [layer for layer in plot.layers if type(layer.geom).__name__ == "geom_rect"]
+    drawn = rects[0].geom.data[["predicted_low", "predicted_high", "count"]]
+    given = histogram.dropna(subset=["count"])[["predicted_low", "predicted_high", "count"]]
+    pd.testing.assert_frame_equal(drawn.reset_index(drop=True), given.reset_index(drop=True))
+    assert plot.scales.get_scales("x").limits == (0.0, pytest.approx(0.9))
+
+
 def test_figures_fairness_degenerate_groups_overall_line_and_legend(
     frames: dict[str, pd.DataFrame],
 ) -> None:

@@ -105,3 +105,24 @@ def test_formula_strata_match_the_strata_argument(spells: pd.DataFrame) -> None:
     pd.testing.assert_series_equal(a.coefficients, b.coefficients)
     with pytest.raises(DesignError, match="not both"):
         fit_cox(spells, "Surv(duration, event) ~ x1 + strata(stratum)", strata="group")
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize("call", ["cox", "propensity", "coding"])
+def test_an_infinite_value_in_a_formula_variable_is_refused(
+    spells: pd.DataFrame, value: float, call: str
+) -> None:
+    # A formula gave the propensity model without x1, as a column that "does not vary";
+    # covariates=["x1"] refused the same value.
+    from escalation.causal import fit_propensity
+
+    rows = spells.assign(x1=spells["x1"].where(spells.index != 5, value))
+    with pytest.raises(DataValidationError) as raised:
+        if call == "cox":
+            fit_cox(rows, "Surv(duration, event) ~ x1 + x2")
+        elif call == "propensity":
+            fit_propensity(rows.assign(a=rows.index % 2), formula="a ~ x1 + x2")
+        else:
+            FormulaCoding.learn(spells, "x1 + x2").apply(rows)
+    [problem] = raised.value.problems
+    assert (problem.row, problem.column, problem.shown_value()) == (5, "x1", repr(str(value)))

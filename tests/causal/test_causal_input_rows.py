@@ -1,0 +1,40 @@
+"""Causal estimators that leave rows out name the rows of the user's table in errors.
+
+``ipw_mean_difference`` leaves out the rows with a missing outcome before it fits the
+propensity model; a bad treatment or covariate value further down was reported at its
+position among the rows left (row 7 for row 10 of the table).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.causal import ipw_mean_difference
+from escalation.errors import DataValidationError
+
+BAD_ROW = 10  # rows 0-2 have no outcome and are left out before the checks run
+
+
+def _spells(column: str, value: float) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=120)
+    a = (rng.random(120) < 0.5).astype(float)
+    rows = pd.DataFrame({"x": x, "a": a, "y": 2 * a + x + rng.normal(size=120)})
+    rows.loc[[0, 1, 2], "y"] = np.nan
+    rows.loc[BAD_ROW, column] = value
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("a", 2.0), ("a", np.nan), ("x", np.nan), ("x", np.inf)]
+)
+@pytest.mark.parametrize("formula", [None, "a ~ x"])
+def test_ipw_mean_difference_names_the_input_row_after_missing_outcomes(
+    column: str, value: float, formula: str | None
+) -> None:
+    design = {"formula": formula} if formula else {"treatment": "a", "covariates": ["x"]}
+    with pytest.raises(DataValidationError) as raised:
+        ipw_mean_difference(_spells(column, value), outcome="y", **design)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(BAD_ROW, column)]
