@@ -294,6 +294,35 @@ def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None
             )
 
 
+def _check_coded(matrix: pd.DataFrame, rhs: str) -> None:
+    """Raise naming the row and coded column where a transform of the formula is not finite.
+
+    The variables are checked before coding (:func:`_check_variables`); a transform can
+    still make a missing or infinite value of finite ones (``I(1/x)`` at 0, ``np.log(x)``
+    at 0), which a fit read as a column that "does not vary" and left out, and a
+    prediction passed on.
+    """
+    values = matrix.to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return
+    row, column = (int(i[0]) for i in np.nonzero(bad))
+    raise DataValidationError(
+        [
+            Problem(
+                "data",
+                row,
+                str(matrix.columns[column]),
+                float(values[row, column]),
+                f"{int(bad.any(axis=1).sum())} row(s) where a term of the formula {rhs!r} is "
+                "missing or infinite although its variables are finite (a division by 0, or "
+                "the log of 0 or less): change the transform or leave those rows out first",
+            )
+        ],
+        "formula data",
+    )
+
+
 def check_complete(frame: pd.DataFrame, formula: str) -> None:
     """Raise naming the column and row of ``frame`` where a variable of ``formula`` is missing.
 
@@ -353,8 +382,8 @@ class FormulaCoding:
             When the formula names a column that is not in ``frame`` or cannot be
             evaluated.
         DataValidationError
-            When a variable it uses has missing or infinite values (the first row is
-            named).
+            When a variable it uses has missing or infinite values, or a transform of
+            finite ones is not finite (``I(1/x)`` at 0; the first row is named).
         """
         from formulaic import Formula, model_matrix
         from formulaic.errors import FormulaicError
@@ -366,7 +395,11 @@ class FormulaCoding:
         variables = _variables(Formula(rhs))
         _check_variables(frame, variables, rhs)
         try:
-            matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)
+            with warnings.catch_warnings():
+                # numpy's warning of a transform's division by 0 or log of 0: the values
+                # are refused below (_check_coded), naming the row and term
+                warnings.simplefilter("ignore", RuntimeWarning)
+                matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)
         except (FormulaicError, NameError, KeyError, ValueError, TypeError) as error:
             missing = sorted(variables - set(map(str, frame.columns)) - {"np", "numpy"})
             if missing:
@@ -375,6 +408,7 @@ class FormulaCoding:
                     f"{', '.join(map(str, frame.columns))}"
                 ) from error
             raise _error(rhs, f"cannot be evaluated on the data ({error})") from error
+        _check_coded(matrix.drop(columns=["Intercept"], errors="ignore"), rhs)
         spec = matrix.model_spec
         names = tuple(str(c) for c in matrix.columns if c != "Intercept")
         references = {}
@@ -425,7 +459,8 @@ class FormulaCoding:
             When a column is missing, or a categorical variable has a level the coding
             did not see (formulaic would otherwise code it as all zeros).
         DataValidationError
-            When a variable has missing or infinite values.
+            When a variable has missing or infinite values, or a transform of finite ones
+            is not finite.
         """
         from formulaic.errors import FormulaicError
 
@@ -439,6 +474,9 @@ class FormulaCoding:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
+                # numpy's warning of a transform's division by 0 or log of 0: the values
+                # are refused below, naming the row and term
+                warnings.simplefilter("ignore", RuntimeWarning)
                 matrix = self.spec.get_model_matrix(frame, na_action="raise")
         except (FormulaicError, ValueError, TypeError, Warning) as error:
             raise DesignError(
@@ -451,6 +489,7 @@ class FormulaCoding:
             index=frame.index,
             columns=list(self.names),
         )
+        _check_coded(out, self.formula)
         return out
 
 

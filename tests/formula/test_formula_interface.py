@@ -126,3 +126,30 @@ def test_an_infinite_value_in_a_formula_variable_is_refused(
             FormulaCoding.learn(spells, "x1 + x2").apply(rows)
     [problem] = raised.value.problems
     assert (problem.row, problem.column, problem.shown_value()) == (5, "x1", repr(str(value)))
+
+
+def _with_zero() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "duration": rng.uniform(1, 100, 60),
+            "event": rng.integers(0, 2, 60),
+            "x": rng.uniform(0.5, 2, 60),
+        }
+    )
+    frame.loc[5, "x"] = 0.0
+    return frame
+
+
+@pytest.mark.parametrize(("term", "value"), [("I(1/x)", "inf"), ("np.log(x)", "-inf")])
+def test_a_transform_that_is_not_finite_is_refused_at_its_row(term: str, value: str) -> None:
+    """x is finite everywhere, but 1/x and log(x) are not at 0: the fit left the term out as
+    "not varying" (with a warning that said so) and a coding passed the value on."""
+    frame = _with_zero()
+    with pytest.raises(DataValidationError) as error:
+        fit_cox(frame, f"Surv(duration, event) ~ {term} + x")
+    text = str(error.value)
+    assert "row 5" in text and f"value '{value}'" in text and "transform" in text
+    coding = FormulaCoding.learn(frame.drop(index=5), term)
+    with pytest.raises(DataValidationError, match=r"row 5, column .*value '-?inf'"):
+        coding.apply(frame)
