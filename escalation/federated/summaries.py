@@ -369,6 +369,13 @@ def _codes(cells: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return cells.groupby(columns, sort=False).ngroup().to_numpy()
 
 
+def _size_hidden(cells: pd.DataFrame, sizes: pd.DataFrame) -> np.ndarray:
+    """Return, per row of ``cells``, whether the ``n`` of its covariate and group is hidden."""
+    keys = cells[["covariate", "group"]]
+    hidden = keys.merge(sizes, on=["covariate", "group"], how="left")["hidden"]
+    return hidden.to_numpy(dtype=bool)
+
+
 def suppress_summary(
     summary: pd.DataFrame, rules: DisclosureRules
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -409,22 +416,10 @@ def suppress_summary(
     sizes["hidden"] = complementary_suppression(
         sizes["raw"].to_numpy(), small, [_codes(sizes, ["covariate"])]
     )
-    hidden_size = (
-        frame[["covariate", "group"]]
-        .astype(str)
-        .merge(sizes, on=["covariate", "group"], how="left")["hidden"]
-        .to_numpy(dtype=bool)
-    )
+    hidden_size = _size_hidden(frame[["covariate", "group"]].astype(str), sizes)
     cells = _count_cells(frame)
     raw = cells["raw"].to_numpy()
-    gone = set(map(tuple, sizes.loc[sizes["hidden"], ["covariate", "group"]].to_numpy()))
-    start = (
-        np.isnan(raw)
-        | (raw < rules.threshold)
-        | np.array(
-            [(c, g) in gone for c, g in zip(cells["covariate"], cells["group"], strict=True)], bool
-        )
-    )
+    start = np.isnan(raw) | (raw < rules.threshold) | _size_hidden(cells, sizes)
     hidden = complementary_suppression(
         raw,
         start,
