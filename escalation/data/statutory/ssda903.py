@@ -946,9 +946,7 @@ def _children(
     ids = out["child_id"]
     known = set(ids.dropna())
     if tables["uasc"]:
-        uasc = _ranked(tables["uasc"], "DUC")
-        problems.extend(_of_no_child(uasc, known, "uasc"))
-        out["uasc"] = ids.isin(uasc["CHILD"].str.strip())
+        out["uasc"] = ids.isin(_uasc_children(tables["uasc"], known, problems))
     for kind, column, extra in (
         ("missing", "MIS_START", "missing_episodes"),
         ("reviews", "REVIEW", "reviews"),
@@ -957,6 +955,23 @@ def _children(
             counts = _dated_counts(tables[kind], (column, extra), known, problems)
             out[extra] = ids.map(counts).fillna(0).astype("int64")
     return out.reset_index(drop=True), excluded
+
+
+def _uasc_children(
+    files: list[tuple[str, pd.DataFrame]], known: set[str], problems: list[SourceProblem]
+) -> set[str]:
+    """Return the children the UASC tables (all their files) name.
+
+    A ``DUC`` (date UASC status ceased; empty while the child is still UASC) that is not a
+    date is an error at its row (:func:`_dates`, as every date of the return): the value is
+    dropped and the row still names its child as UASC. A row of a child in no header
+    table is a note (:func:`_of_no_child`).
+    """
+    uasc = _ranked(files, "DUC")
+    problems.extend(_of_no_child(uasc, known, "uasc"))
+    for name, part in uasc.groupby("_file", sort=False):
+        _dates(part, "DUC", str(name), problems, "value dropped")
+    return set(uasc["CHILD"].str.strip().dropna())
 
 
 #: The children's characteristics the header gives, by their source column.
