@@ -150,3 +150,66 @@ def test_a_header_file_with_another_tables_column_is_not_taken_as_that_table(
     assert (first.table, first.row, first.action) == ("header_2024.csv", None, "file not read")
     assert f"the SSDA903 header and {other} tables" in first.reason
     assert any("the header file(s) 'header_2024.csv' could not be read" in p.reason for p in rest)
+
+
+@pytest.mark.parametrize(
+    ("name", "year"),
+    [
+        ("header_2024-06-15.csv", None),  # was 2024: a date read as a collection year
+        ("header_15-06-2024.csv", None),  # was 2024
+        ("header_2024_06_15.csv", None),  # was 2024
+        ("header_20240615.csv", None),
+        ("header_2023-24_2024-06-15.csv", 2024),  # the date beside the year passed over
+        ("header_2022-23_exported_2025-01-10.csv", 2023),  # was None (2023 and 2025)
+        ("header_2023-25.csv", None),  # was 2023: two years apart, not one collection year
+        ("header_2023-2025.csv", None),  # was 2023
+        ("header_2019_2024.csv", None),  # was 2019
+        ("header_2024-2023.csv", None),  # was 2024
+        ("header_2024_10.csv", 2024),  # a version after the year, as before
+        ("header_2011-12.csv", 2012),  # a range, though 12 could be a month
+    ],
+)
+def test_a_date_in_a_name_is_no_collection_year_and_years_apart_are_none(
+    name: str, year: int | None
+) -> None:
+    """A date in a file's name ('header_2024-06-15.csv', the day it was exported, after
+    the year it holds) was read as the collection year 2023-24 (its year, 2024), and
+    'header_2023-25.csv' as 2022-23 (its first year): guesses. Neither names one now."""
+    assert collection_year_of(name) == year
+
+
+@pytest.mark.parametrize("name", ["header_2023-25.csv", "header_2019_2024.csv"])
+def test_a_name_whose_collection_year_cannot_be_told_is_an_error_naming_the_file(
+    tmp_path: Path, name: str
+) -> None:
+    """'header_2023-25.csv' was read as the collection year 2022-23 and ranked below
+    'header_2023-24.csv' without a word, so the child's values of the other file were
+    kept. It is now an error naming the file (no guess); lenient reading ranks it as a
+    file whose name carries no year, so the two files disagreeing is an error too."""
+    write(tmp_path, name, header("2", "WBRI"))
+    write(tmp_path, "header_2023-24.csv", header("1", "WBRI"))
+    write(tmp_path, "episodes_2024.csv", EPISODES)
+    with pytest.raises(DataValidationError, match=f"file '{name}': the file's name carries"):
+        read_ssda903(tmp_path, extract_date="2024-03-31")
+    history = read_ssda903(tmp_path, extract_date="2024-03-31", lenient=True)
+    named = [p for p in errors_of(history) if p.table == name]
+    assert [(p.row, p.column, p.action) for p in named] == [(None, None, "kept")]
+    assert "which collection year the file holds cannot be told" in named[0].reason
+    (untold,) = [p for p in errors_of(history) if p.column == "SEX"]
+    assert f"no collection year in the name of {name!r}" in untold.reason
+
+
+def test_a_header_named_by_its_export_date_is_not_taken_for_a_collection_year(
+    tmp_path: Path,
+) -> None:
+    """'header_2024-06-15.csv' (exported on that day) was taken for the collection year
+    2023-24: beside 'header_2023-24.csv' the error said both 'are named for the collection
+    year 2023-24'. Its name carries no collection year (and is no error in itself): the
+    error says so."""
+    write(tmp_path, "header_2023-24.csv", header("1", "WBRI"))
+    write(tmp_path, "header_2024-06-15.csv", header("2", "WBRI"))
+    write(tmp_path, "episodes_2024.csv", EPISODES)
+    history = read_ssda903(tmp_path, extract_date="2024-03-31", lenient=True)
+    (problem,) = errors_of(history)
+    assert problem.column == "SEX"
+    assert "no collection year in the name of 'header_2024-06-15.csv'" in problem.reason

@@ -24,7 +24,12 @@ import pandas as pd
 from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
 from escalation.data.io import given_date, read_csv_text, record_of
-from escalation.data.statutory.file_years import collection_year_of, name_order, told_apart
+from escalation.data.statutory.file_years import (
+    collection_year_of,
+    name_order,
+    told_apart,
+    unclear_year,
+)
 from escalation.data.statutory.merge import merge_returns, same_cell
 from escalation.data.statutory.problems import Severity, SourceProblem, record_label
 from escalation.data.validate import BLANK_ROW, blank_rows
@@ -701,6 +706,7 @@ def read_ssda903(
         frame = _drop_blank_rows(frame, path.name, action, problems)
         frame = _drop_empty_keys(frame, kind, path.name, action, problems)
         tables[kind].append((path.name, frame))
+        problems.extend(_unclear_name(path.name))
     problems.extend(_versions_of_a_year(tables["episodes"]))
     context = f"SSDA903 return in {root}"
 
@@ -848,6 +854,25 @@ def _file_order(
         -1 if year is None else year,
         name_order(name),
     )
+
+
+def _unclear_name(name: str) -> list[SourceProblem]:
+    """Return the error of a file whose name's collection year cannot be told, if any.
+
+    ``header_2023-25.csv`` names the years 2023 and 2025 (:func:`unclear_year`): the
+    reader does not guess which collection year the file holds; its rows are read
+    (lenient reading) ranked as a file whose name carries no year.
+    """
+    why = unclear_year(name)
+    if why is None:
+        return []
+    reason = (
+        f"the file's name carries {why}: which collection year the file holds cannot be "
+        "told, and is not guessed (it is ranked as a file whose name carries no year); "
+        "rename it with its one collection year: header_2023-24.csv or header_2024.csv "
+        "for 1 April 2023 to 31 March 2024"
+    )
+    return [_csv_problem(name, None, None, None, reason, action="kept")]
 
 
 def _versions_of_a_year(files: list[tuple[str, pd.DataFrame]]) -> list[SourceProblem]:
