@@ -241,3 +241,31 @@ def test_a_list_four_named_early_help_assessments_is_not_taken_for_assessments()
     from escalation.data.statutory.annex_a_sheets import named_lists
 
     assert named_lists("List 4 - Early Help Assessments") == {2}
+
+
+# -- a List 2 date header that names neither start nor completion (session 23) ---------------
+@pytest.mark.parametrize(
+    "header", ["Early help assessment date", "Date of early help assessment", "EHA date"]
+)
+def test_an_early_help_date_header_naming_no_start_is_refused_saying_why(
+    tmp_path: Path, header: str
+) -> None:
+    """Ofsted's template and liia-tools' column specification name List 2's dates
+    'Assessment start date' and 'Assessment completion date' only; a header naming
+    neither is not taken for either (which date it holds cannot be told). The error said
+    only that no header row had 'Assessment start date', beside a header row plainly
+    there; it now names that row and the header, and says to rename it."""
+    rows = [[*CHILD, header, "Organisation completing assessment"],
+            ["E1", "Female", "WBRI", BORN, 6, dt.datetime(2020, 9, 16), "EH team"]]  # fmt: skip
+    path = workbook(tmp_path / "a.xlsx", {"List 1": CONTACTS[:2], "List 2": rows})
+    with pytest.raises(DataValidationError) as error:
+        read_annex_a(path)
+    assert (
+        f"sheet 'List 2': no header row with the columns Child Unique ID and Assessment "
+        f"start date in the first 20 rows: row 1 has the date column(s) '{header}', whose "
+        "header does not say it holds the Assessment start date; rename the header to say "
+        "which date it holds (as the template's 'Assessment start date' does); the list is "
+        "not converted [ignored]"
+    ) in str(error.value)
+    history = read_annex_a(path, lenient=True)
+    assert history.episodes["kind"].astype(str).tolist() == ["contact"]  # nothing guessed

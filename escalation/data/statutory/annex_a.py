@@ -48,6 +48,7 @@ from escalation.data.statutory.annex_a_sheets import (
     list_number,
     named_lists,
     say_lists,
+    unnamed_dates,
 )
 from escalation.data.statutory.cin_census import cin_returns, with_date_columns
 from escalation.data.statutory.file_years import path_order
@@ -299,6 +300,14 @@ class _Workbook:
                 reason += (
                     f": its headers are those of {say_lists(fits)}, but its name says "
                     f"{say_lists([spec.number])}; name the sheet for the list it holds"
+                )
+            elif (near := unnamed_dates(top, spec)) is not None:
+                row, lacking, dates = near
+                reason += (
+                    f": row {row} has the date column(s) {', '.join(map(repr, dates))}, "
+                    f"whose header does not say it holds the {' or '.join(lacking)}; "
+                    "rename the header to say which date it holds (as the template's "
+                    f"{' or '.join(map(repr, lacking))} does)"
                 )
             self.report(sheet, None, None, None, f"{reason}; the list is not converted", "ignored")
             return

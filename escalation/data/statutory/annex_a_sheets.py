@@ -22,6 +22,7 @@ from escalation.data.statutory.annex_a_columns import (
     ListSpec,
     find_columns,
     header_words,
+    other_date_columns,
 )
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "list_number",
     "named_lists",
     "say_lists",
+    "unnamed_dates",
 ]
 
 #: How far down a sheet its header row is looked for (title rows may sit above it).
@@ -147,3 +149,31 @@ def fitting_lists(top: Sequence[_Numbered], other_than: int | None = None) -> fr
             fit[number] = sum(key not in CHILD_COLUMNS for key in columns)
     best = max(fit.values(), default=0)
     return frozenset(n for n, score in fit.items() if score == best)
+
+
+def unnamed_dates(
+    top: Sequence[_Numbered], spec: ListSpec
+) -> tuple[int, list[str], list[str]] | None:
+    """Return a row with the child's identifier whose date headers name no required column.
+
+    A list's header row that the reader did not find may be there with a date header not
+    saying which date it holds: List 2's ``Early help assessment date`` names neither the
+    start nor the completion. Returns the first such row's number, the labels of the
+    required columns it lacks and its date headers taken for no column
+    (:func:`~escalation.data.statutory.annex_a_columns.other_date_columns`), or None.
+
+    Examples
+    --------
+    >>> row = ("Child Unique ID", "Gender", "Early help assessment date", "Date of Birth")
+    >>> unnamed_dates([(1, ("Annex A",)), (2, row)], LISTS[2])
+    (2, ['Assessment start date'], ['Early help assessment date'])
+    """
+    for number, cells in top:
+        columns, _ = find_columns(cells, spec)
+        if "child_id" not in columns:
+            continue
+        lacking = [c.label for c in spec.columns if c.key in spec.required and c.key not in columns]
+        dates = [header for _, header in other_date_columns(cells, columns.values())]
+        if lacking and dates:
+            return number, lacking, dates
+    return None
