@@ -869,8 +869,8 @@ def _unclear_name(name: str) -> list[SourceProblem]:
     reason = (
         f"the file's name carries {why}: which collection year the file holds cannot be "
         "told, and is not guessed (it is ranked as a file whose name carries no year); "
-        "rename it with its one collection year: header_2023-24.csv or header_2024.csv "
-        "for 1 April 2023 to 31 March 2024"
+        "rename it with its one collection year (2023-24, or 2024 alone, names 1 April "
+        "2023 to 31 March 2024)"
     )
     return [_csv_problem(name, None, None, None, reason, action="kept")]
 
