@@ -44,6 +44,7 @@ PERSONAL_FIELDS: Final = frozenset(
         "ExpectedPersonBirthDate",
         "PersonDeathDate",
         "CHILD",
+        "DUC",  # UASC ceased: most often the 18th birthday (DfE rule 304), a birth date
         "DOB",
         "MC_DOB",
         "MOTHER",
