@@ -49,15 +49,17 @@ Examples
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem, is_personal
 
 __all__ = [
     "FormulaCoding",
@@ -253,17 +255,37 @@ def parse_formula(formula: str) -> ModelFormula:
     )
 
 
-def _variables(parsed: Any) -> set[str]:
-    """Return the names a formula's terms use (formulaic misses those inside ``bs()``)."""
-    names = {str(v) for v in parsed.required_variables}
+def _factor_trees(parsed: Any) -> Iterator[ast.Expression]:
+    """Yield the syntax tree of each factor of a parsed formula's terms (``C(g)``, ``x``)."""
     for term in parsed:
         for factor in term.factors:
             try:
-                tree = ast.parse(str(factor.expr), mode="eval")
+                yield ast.parse(str(factor.expr), mode="eval")
             except SyntaxError:
                 continue
-            names |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    return names
+
+
+def _variables(parsed: Any) -> set[str]:
+    """Return the names a formula's terms use as values: its variables, not its functions.
+
+    formulaic's ``required_variables`` misses those inside a stateful transform
+    (``bs(age, df=3)``) and counts a function it does not know (``myf(x)``); a name only
+    ever called (``C``, ``Treatment``, ``bs``) is a function, not a column.
+
+    Examples
+    --------
+    >>> from formulaic import Formula
+    >>> sorted(_variables(Formula("C(g, Treatment('b')) + bs(age, df=3) + np.log(x)")))
+    ['age', 'g', 'np', 'x']
+    """
+    values: set[str] = set()
+    called: set[str] = set()
+    for tree in _factor_trees(parsed):
+        functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                (called if id(node) in functions else values).add(node.id)
+    return ({str(v) for v in parsed.required_variables} | values) - (called - values)
 
 
 def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None:
@@ -344,6 +366,160 @@ def check_complete(frame: pd.DataFrame, formula: str) -> None:
     _check_variables(frame, _variables(Formula(rhs)), rhs)
 
 
+_BUILTIN_TYPES = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type)
+)
+"""Names an expression may use that are no columns: ``int`` in ``I(x.astype(int))``."""
+
+_LEVELS_SHOWN = 20
+"""The most levels an error lists."""
+
+
+def _coding_error(
+    frame: pd.DataFrame, rhs: str, variables: set[str], error: Exception
+) -> DesignError:
+    """Return the error of a formula formulaic could not code: what in it is wrong.
+
+    A variable that is not a column of ``frame``, then a reference level that is not a
+    level of its variable; otherwise formulaic's own message.
+    """
+    from formulaic.transforms import TRANSFORMS
+
+    known = set(map(str, frame.columns)) | set(TRANSFORMS) | {"numpy"} | _BUILTIN_TYPES
+    missing = sorted(variables - known)
+    if missing:
+        return DesignError(
+            f"formula {rhs!r} uses {', '.join(missing)}, not in the data; available: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    reference = _unknown_reference(frame, rhs)
+    if reference is not None:
+        return _error(rhs, reference)
+    return _error(rhs, f"cannot be evaluated on the data ({error})")
+
+
+def _unknown_reference(frame: pd.DataFrame, rhs: str) -> str | None:
+    """Return why a ``C()`` term's reference level is not one of its variable's levels.
+
+    ``"'z' is not a level of grp (levels: a, b, c)"`` for ``C(grp, Treatment('z'))``
+    (or ``contr.treatment('z')``); ``None`` when every reference given is a level. The
+    levels of a personal column (:func:`~escalation.errors.is_personal`) are not listed.
+    """
+    from formulaic import Formula
+
+    for tree in _factor_trees(Formula(rhs)):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "C" and node.args:
+                why = _reference_outside_levels(frame, node)
+                if why is not None:
+                    return why
+    return None
+
+
+def _reference_outside_levels(frame: pd.DataFrame, call: ast.Call) -> str | None:
+    """Return why the reference of the treatment contrasts of ``call``, a ``C()``, is no level."""
+    base = _treatment_base(call)
+    if base is None:
+        return None
+    levels = _levels(frame, call)
+    if levels is None or base in levels:
+        return None
+    variable = ast.unparse(call.args[0])
+    if any(is_personal(node.id) for node in ast.walk(call.args[0]) if isinstance(node, ast.Name)):
+        return (
+            f"the reference level given for {variable} is not one of its levels (not "
+            "listed: personal data)"
+        )
+    shown = ", ".join(map(str, levels[:_LEVELS_SHOWN]))
+    if len(levels) > _LEVELS_SHOWN:
+        shown += f", ... ({len(levels)} levels)"
+    return f"{base!r} is not a level of {variable} (levels: {shown})"
+
+
+def _treatment_base(call: ast.Call) -> object | None:
+    """Return the reference given to a ``C()`` call's treatment contrasts, or ``None``.
+
+    The contrasts argument is read as formulaic reads it, among its transforms:
+    ``Treatment('b')``, ``Treatment(reference='b')``, ``contr.treatment('b')``,
+    ``contr.SAS('b')``. ``None`` without treatment contrasts or a reference given.
+    """
+    from formulaic.transforms import TRANSFORMS
+    from formulaic.transforms.contrasts import UNSET, TreatmentContrasts
+
+    given = call.args[1:2] or [k.value for k in call.keywords if k.arg == "contrasts"]
+    if not given:
+        return None
+    try:
+        contrasts = eval(  # the formula's own code, as formulaic evaluates it
+            compile(ast.Expression(given[0]), "<formula>", "eval"),
+            {"__builtins__": {}},
+            dict(TRANSFORMS),
+        )
+    except Exception:  # not readable here (a name of the caller's): formulaic's message
+        return None
+    if not isinstance(contrasts, TreatmentContrasts) or contrasts.base is UNSET:
+        return None
+    base: object = contrasts.base
+    return base
+
+
+def _levels(frame: pd.DataFrame, call: ast.Call) -> list[Any] | None:
+    """Return the levels formulaic gives the variable of a ``C()`` call (its ``levels=``)."""
+    from formulaic import model_matrix
+    from formulaic.errors import FormulaicError
+
+    plain = ast.Call(
+        func=call.func, args=call.args[:1], keywords=[k for k in call.keywords if k.arg == "levels"]
+    )
+    try:
+        with warnings.catch_warnings():  # formulaic warned once, coding the formula
+            warnings.simplefilter("ignore")
+            spec = model_matrix(ast.unparse(plain), frame).model_spec
+    except (FormulaicError, NameError, KeyError, ValueError, TypeError):
+        return None
+    states = [state for kind, state in spec.encoder_state.values() if "categories" in state]
+    return list(states[0]["categories"]) if states else None
+
+
+def _references(spec: Any) -> dict[str, str]:
+    """Return the reference level of each categorical variable a coding compares with one.
+
+    A variable has one when treatment contrasts drop one of its levels in some term
+    (formulaic's reduced factors): the level whose row of the contrasts' coding matrix is
+    all zeros, which each of the variable's columns is compared with. Sum, Helmert, Diff
+    and Poly contrasts drop none (under ``C(g, Sum)`` the last level's column is minus
+    the others' sum, as R's ``contr.sum``), nor does a factor whose every level has a
+    column (``C(g):x`` alone, as R's ``model.matrix(~ g:x)``).
+
+    Examples
+    --------
+    >>> from formulaic import model_matrix
+    >>> frame = pd.DataFrame({"g": ["a", "b", "c", "a"], "x": [1.0, 2.0, 0.0, 3.0]})
+    >>> [_references(model_matrix(f, frame).model_spec) for f in ("C(g)", "C(g, Sum)", "C(g):x")]
+    [{'C(g)': 'a'}, {}, {}]
+    """
+    from formulaic.transforms.contrasts import TreatmentContrasts
+
+    reduced = {
+        str(scoped.factor)
+        for structure in spec.structure
+        for term in structure.scoped_terms
+        for scoped in term.factors
+        if scoped.reduced
+    }
+    references = {}
+    for name, (_, state) in spec.encoder_state.items():
+        coded = state.get("contrasts")
+        contrasts = getattr(coded, "contrasts", None)
+        if str(name) not in reduced or not isinstance(contrasts, TreatmentContrasts):
+            continue
+        matrix = contrasts.get_coding_matrix(coded.levels, reduced_rank=True)
+        dropped = matrix.index[(matrix == 0).all(axis=1)]
+        if len(dropped) == 1:
+            references[str(name)] = str(dropped[0])
+    return references
+
+
 @dataclass(frozen=True)
 class FormulaCoding:
     """A coding of covariates made from a formula's right-hand side (by formulaic).
@@ -363,7 +539,10 @@ class FormulaCoding:
     columns : tuple of str
         The data columns the formula uses.
     references : dict
-        Reference level of each categorical term.
+        Reference level of each categorical variable coded against one: treatment
+        contrasts that drop a level in some term (:func:`_references`). A variable under
+        ``Sum``, ``Helmert``, ``Diff`` or ``Poly`` contrasts, or one whose every level
+        has a column (``C(g):x`` without ``C(g)``), has none, as in R's ``model.matrix``.
     """
 
     formula: str
@@ -379,8 +558,10 @@ class FormulaCoding:
         Raises
         ------
         DesignError
-            When the formula names a column that is not in ``frame`` or cannot be
-            evaluated.
+            When the formula names a column that is not in ``frame`` (the columns are
+            named, not the functions called), gives a reference level that is not a level
+            of its variable (``C(g, Treatment('z'))``: the levels are named unless the
+            column is personal), or cannot be evaluated.
         DataValidationError
             When a variable it uses has missing or infinite values, or a transform of
             finite ones is not finite (``I(1/x)`` at 0; the first row is named).
@@ -401,30 +582,15 @@ class FormulaCoding:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)
         except (FormulaicError, NameError, KeyError, ValueError, TypeError) as error:
-            missing = sorted(variables - set(map(str, frame.columns)) - {"np", "numpy"})
-            if missing:
-                raise DesignError(
-                    f"formula {rhs!r} uses {', '.join(missing)}, not in the data; available: "
-                    f"{', '.join(map(str, frame.columns))}"
-                ) from error
-            raise _error(rhs, f"cannot be evaluated on the data ({error})") from error
+            raise _coding_error(frame, rhs, variables, error) from error
         _check_coded(matrix.drop(columns=["Intercept"], errors="ignore"), rhs)
         spec = matrix.model_spec
         names = tuple(str(c) for c in matrix.columns if c != "Intercept")
-        references = {}
-        for name, (kind, state) in spec.encoder_state.items():
-            if str(kind.value) == "categorical":
-                contrasts = state.get("contrasts")
-                levels = list(getattr(contrasts, "levels", state.get("categories", [])))
-                base = getattr(getattr(contrasts, "contrasts", None), "base", None)
-                if levels:
-                    ref = base if isinstance(base, str | int | float) else levels[0]
-                    references[str(name)] = str(ref)
         return cls(
             formula=rhs,
             names=names,
             columns=tuple(sorted(v for v in variables if v in frame.columns)),
-            references=references,
+            references=_references(spec),
             spec=spec,
         )
 

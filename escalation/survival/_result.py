@@ -156,8 +156,10 @@ def reference_levels(coding: Coding) -> str:
     """Return the reference level of each categorical covariate, e.g. ``"sex = F"``.
 
     Levels pooled into ``other`` (rare codes) are named too; for a formula, each
-    categorical term (``C(g, Treatment('b')) = b``). ``"none"`` when every covariate is
-    numeric.
+    categorical term coded against a level it drops (``C(g, Treatment('b')) = b``; see
+    :attr:`~escalation.formula.FormulaCoding.references`). ``"none"`` when no covariate
+    has one: every covariate numeric, or its levels coded without a reference
+    (``C(g, Sum)``, as R's ``contr.sum``; ``C(g):x`` alone, a slope for every level).
     """
     from escalation.timeline.matrix import CovariateCoding
 
