@@ -58,7 +58,11 @@ from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
 from escalation.core.kernels import compile_ahead
 from escalation.data.history import CaseHistory
-from escalation.design.options import OUTCOME_MODEL_ESTIMATORS, without_unconverged
+from escalation.design.options import (
+    OUTCOME_MODEL_ESTIMATORS,
+    bootstrap_replicates,
+    without_unconverged,
+)
 from escalation.design.registration import (
     RegistrationCheck,
     check_registration,
@@ -540,7 +544,11 @@ def design_as_run(design: StudyDesign, *, seed: int, bootstrap: int | None) -> S
         estimation=dataclasses.replace(
             design.estimation,
             seed=int(seed),
-            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
+            bootstrap=(
+                bootstrap_replicates(bootstrap)
+                if bootstrap is not None
+                else design.estimation.bootstrap
+            ),
         ),
     )
 

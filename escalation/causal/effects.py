@@ -57,6 +57,7 @@ from escalation.design.options import (
     ESTIMATORS,
     OUTCOME_MODEL_ESTIMATORS,
     PROPENSITY_MODEL_ESTIMATORS,
+    bootstrap_replicates,
 )
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
@@ -652,7 +653,8 @@ def estimate_effects(
         Any of ``unadjusted, ipw, gformula, aipw, ccw`` (default: the design's).
     bootstrap : int, optional
         Family-clustered bootstrap replicates (default: the design's; 0 for none, then
-        ``aipw`` uses its influence function and the others have no standard error).
+        ``aipw`` uses its influence function and the others have no standard error; else
+        at least 2).
     seed : int, optional
         Seed of the bootstrap (default: the design's).
     covariates : sequence of str, optional
@@ -715,7 +717,8 @@ def estimate_effects(
         escalations, or a horizon lies past the longest follow-up of every spell (a horizon
         past one arm's follow-up only is warned about with a ``StatisticalWarning``); when
         an estimator does not estimate ``weight_estimand``'s population; when ``truncate``
-        is not in (0, 50).
+        is not in (0, 50); when ``bootstrap`` is neither 0 nor a whole number of at least 2
+        (:func:`~escalation.design.options.bootstrap_problem`).
 
     Notes
     -----
@@ -756,7 +759,11 @@ def estimate_effects(
     if unknown:
         raise DesignError(f"unknown estimator(s) {unknown}; choose from {list(ESTIMATORS)}")
     _check_targets(names, weight_estimand, truncate)
-    n_boot = int(bootstrap if bootstrap is not None else (spec.bootstrap if spec else 0))
+    n_boot = (
+        bootstrap_replicates(bootstrap)
+        if bootstrap is not None
+        else (spec.bootstrap if spec else 0)
+    )
     seed_ = int(seed if seed is not None else (spec.seed if spec else 1))
     if horizons is None:
         if design is None:

@@ -143,6 +143,14 @@ def _whole(least: int, what: str) -> Callable[[object], str | None]:
     return check
 
 
+def _bootstrap(value: object) -> str | None:
+    # here, not at the top: escalation.design loads pandas, which --help does not need
+    from escalation.design.options import bootstrap_problem
+
+    problem = bootstrap_problem(value)
+    return None if problem is None else f"{problem}, not {value}"
+
+
 def _iso_date(value: object) -> str | None:
     try:
         dt.date.fromisoformat(str(value))
@@ -177,7 +185,7 @@ def _jobs(value: object) -> str | None:
 #: Checks of arguments shared by several commands: argument name -> check (None: fine).
 ARGUMENT_CHECKS: dict[str, Callable[[object], str | None]] = {
     "seed": _whole(0, "a random seed"),
-    "bootstrap": _whole(0, "replicates; 0 for none"),
+    "bootstrap": _bootstrap,
     "children": _whole(1, "children to simulate"),
     "refutations": _whole(0, "simulations per refuter; 0 to skip"),
     "trees": _whole(0, "causal forest trees; 0 to skip"),

@@ -240,7 +240,7 @@ def design_text(
         "# ccw (clone–censor–weight) handles the grace period, which biases the others",
         "# towards benefit; the brief leads with it",
         'estimators = ["unadjusted", "ipw", "gformula", "aipw", "ccw"]',
-        "bootstrap = 200              # family-clustered bootstrap replicates (0: none)",
+        "bootstrap = 200              # family-clustered bootstrap replicates (0: none; else >= 2)",
         "seed = 1                     # seed of every random step",
         "",
         "[prediction]                 # risk models that escalation predict / run validate",

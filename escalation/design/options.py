@@ -7,8 +7,11 @@ everywhere.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
-from typing import Final, Literal, TypeVar, get_args
+from typing import Final, Literal, TypeVar, cast, get_args
+
+from escalation.errors import DesignError
 
 __all__ = [
     "AUTHORITY_HANDLING",
@@ -33,6 +36,8 @@ __all__ = [
     "RiskModelName",
     "SpellRule",
     "TimeZeroAt",
+    "bootstrap_problem",
+    "bootstrap_replicates",
     "without_unconverged",
 ]
 
@@ -143,3 +148,73 @@ def without_unconverged(estimators: Sequence[_Name]) -> tuple[list[_Name], list[
     kept = [e for e in estimators if e not in tier]
     dropped = [e for e in estimators if e in tier]
     return (kept, dropped) if kept else None
+
+
+def bootstrap_problem(value: object) -> str | None:
+    """Return what is wrong with ``value`` as a number of bootstrap replicates, or None.
+
+    The one rule for every ``bootstrap`` (the design's ``[estimation] bootstrap``, the
+    ``bootstrap=`` of the API functions, the command line's ``--bootstrap``): a whole
+    number, 0 for no bootstrap or at least 2. One replicate has no spread, so its standard
+    error and interval would be missing, yet labelled as a bootstrap's.
+
+    Parameters
+    ----------
+    value : object
+        The number of replicates asked for.
+
+    Returns
+    -------
+    str or None
+        The problem, worded to follow the key or argument's name; None when ``value``
+        is allowed.
+
+    Examples
+    --------
+    >>> bootstrap_problem(0) is None, bootstrap_problem(200) is None
+    (True, True)
+    >>> bootstrap_problem(1)  # doctest: +ELLIPSIS
+    'must be 0 (no bootstrap) or at least 2 replicates: one replicate has no spread...'
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return "must be a whole number of replicates (0 for no bootstrap)"
+    if value < 0 or value == 1:
+        return (
+            "must be 0 (no bootstrap) or at least 2 replicates: one replicate has no spread, "
+            "so it gives no standard error or interval"
+        )
+    return None
+
+
+def bootstrap_replicates(value: object, argument: str = "bootstrap") -> int:
+    """Return ``value`` as a number of bootstrap replicates, refusing what is not one.
+
+    Parameters
+    ----------
+    value : object
+        The ``bootstrap=`` argument of an API function.
+    argument : str, default "bootstrap"
+        Its name, for the message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    DesignError
+        When :func:`bootstrap_problem` finds a problem (1, a negative number, a fraction).
+
+    Examples
+    --------
+    >>> bootstrap_replicates(50)
+    50
+    >>> bootstrap_replicates(1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: bootstrap=1: must be 0 (no bootstrap) or at least 2 ...
+    """
+    problem = bootstrap_problem(value)
+    if problem is not None:
+        raise DesignError(f"{argument}={value!r}: {problem}")
+    return int(cast(numbers.Integral, value))

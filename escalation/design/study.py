@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, cast
 
-from escalation.data.codes import CLOSURE_REASONS, EPISODE_KINDS
+from escalation.data.codes import CLOSURE_REASONS, CODED_KINDS, EPISODE_KINDS, POINT_KINDS
 from escalation.design.options import (
     AUTHORITY_HANDLING,
     BUILTIN_COVARIATES,
@@ -46,6 +46,7 @@ from escalation.design.options import (
     RiskModelName,
     SpellRule,
     TimeZeroAt,
+    bootstrap_problem,
 )
 from escalation.errors import DesignError
 
@@ -100,7 +101,9 @@ def _choice(section: str, key: str, value: object, allowed: Sequence[str]) -> No
 
 
 def _strings(section: str, key: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    # Only a list: a TOML table ({RC8 = false}) would read as its keys, its values
+    # ignored, and a string as its letters.
+    if not isinstance(value, list | tuple):
         raise _fail(section, key, value, 'must be a list of strings, e.g. ["a", "b"]')
     items = tuple(value)
     if not all(isinstance(v, str) for v in items):
@@ -120,6 +123,30 @@ def _members(section: str, key: str, values: tuple[str, ...], allowed: Sequence[
                 list(values),
                 f"unknown value {v!r}{_suggest(v, allowed)}; allowed: {_listing(allowed)}",
             )
+
+
+def _refuse_reasons_off_referrals(section: str, reasons: tuple[str, ...], kind: str) -> None:
+    """Refuse closure ``reasons`` when the time-zero ``kind`` never records one.
+
+    Only the kinds of ``CODED_KINDS["reason"]`` (referrals) carry a closure reason, so
+    ``reasons`` on another kind would exclude every candidate (``[time_zero]``) or treat
+    no one (``[treatment]``), silently.
+    """
+    carriers = sorted(CODED_KINDS["reason"])
+    if kind in carriers:
+        return
+    if section == "time_zero":
+        effect = f"every {kind} would be excluded; leave reasons out"
+    else:
+        effect = "no spell would be treated; use the point form (kind, grace_days)"
+    raise _fail(
+        section,
+        "reasons",
+        list(reasons),
+        f"only {' and '.join(carriers)} episodes carry a closure reason, and [time_zero] "
+        f"kind = {kind!r} never has one: {effect}, or set [time_zero] kind = "
+        f"{carriers[0]!r}",
+    )
 
 
 def _date(section: str, key: str, value: object) -> dt.date | None:
@@ -201,10 +228,13 @@ class TimeZeroSpec:
     kind : str, default "referral"
         Episode kind that defines the decision point.
     at : {"end", "start"}, default "end"
-        Which end of that episode is time zero.
+        Which end of that episode is time zero. A point event (``contact``, ``s47``,
+        ``icpc``, ``moved_out``, ``death``) has a date but no end, so it needs ``"start"``.
     reasons : tuple of str, optional
         Keep only episodes that ended with one of these closure reasons (``RC1``–``RC9``).
-        Needs ``at = "end"``: a closure reason is not known before the episode ends.
+        Needs ``at = "end"``: a closure reason is not known before the episode ends; and
+        ``kind = "referral"``, the only kind that records one
+        (:data:`~escalation.data.codes.CODED_KINDS`).
     from_ : datetime.date or str, optional
         First allowed time-zero date (TOML key ``from``).
     to : datetime.date or str, optional
@@ -232,11 +262,20 @@ class TimeZeroSpec:
         _choice("time_zero", "kind", self.kind, EPISODE_KINDS)
         _choice("time_zero", "at", self.at, TIME_ZERO_AT)
         _choice("time_zero", "spells", self.spells, SPELL_RULES)
+        if self.kind in POINT_KINDS and self.at == "end":
+            raise _fail(
+                "time_zero",
+                "at",
+                self.at,
+                f"{self.kind} is a point event: it has a date but no end, so time zero at "
+                f'its end would give no spell; set at = "start" (the date of the {self.kind})',
+            )
         if self.reasons is not None:
             reasons = _strings("time_zero", "reasons", self.reasons)
             _members("time_zero", "reasons", reasons, tuple(CLOSURE_REASONS))
             if not reasons:
                 raise _fail("time_zero", "reasons", [], "is empty; leave it out to keep all")
+            _refuse_reasons_off_referrals("time_zero", reasons, self.kind)
             if self.at != "end":
                 raise _fail(
                     "time_zero",
@@ -314,7 +353,7 @@ class OutcomeSpec:
             raise _fail(
                 "outcome", "horizons", horizons, "must be a list of days such as [365], not text"
             )
-        if isinstance(horizons, int | float) or not isinstance(horizons, Iterable):
+        if not isinstance(horizons, list | tuple):  # a table would read as its keys
             raise _fail("outcome", "horizons", horizons, "must be a list of days, e.g. [365]")
         horizons = tuple(horizons)
         if not horizons:
@@ -355,7 +394,8 @@ class TreatmentSpec:
         Grace period of the point form in days (default 0: the day of time zero only).
     reasons : tuple of str, optional
         Reasons form: treated when the time-zero episode ended with one of these closure
-        reasons. Needs ``[time_zero] at = "end"``.
+        reasons. Needs ``[time_zero] at = "end"`` and ``[time_zero] kind = "referral"``
+        (the only kind that records a closure reason).
     """
 
     kind: EpisodeKind | None = None
@@ -463,7 +503,8 @@ class EstimationSpec:
     estimators : tuple of str
         Any of ``unadjusted``, ``ipw``, ``gformula``, ``aipw``, ``ccw``.
     bootstrap : int, default 200
-        Bootstrap replicates (0 for none).
+        Bootstrap replicates: 0 for none, else at least 2 (one replicate gives no
+        standard error).
     seed : int, default 1
         Seed of every random step.
     """
@@ -478,7 +519,10 @@ class EstimationSpec:
             raise _fail("estimation", "estimators", [], "needs at least one estimator")
         _members("estimation", "estimators", names, ESTIMATORS)
         object.__setattr__(self, "estimators", names)
-        _integer("estimation", "bootstrap", self.bootstrap, minimum=0)
+        problem = bootstrap_problem(self.bootstrap)
+        if problem is not None:
+            raise _fail("estimation", "bootstrap", self.bootstrap, problem)
+        object.__setattr__(self, "bootstrap", int(self.bootstrap))
         _integer("estimation", "seed", self.seed, minimum=0)
 
 
@@ -834,6 +878,8 @@ class StudyDesign:
                 raise DesignError(f"design [{name}] must be a {kind.__name__}")
         self._check_policy()
         tz, treatment = self.time_zero, self.treatment
+        if treatment.reasons is not None:
+            _refuse_reasons_off_referrals("treatment", treatment.reasons, tz.kind)
         if treatment.reasons is not None and tz.at != "end":
             raise _fail(
                 "treatment",

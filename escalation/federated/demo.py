@@ -18,6 +18,7 @@ from typing import Any
 from escalation.compute import parallel_map
 from escalation.data.io import read_case_history, write_case_history
 from escalation.data.simulator.authorities import simulate_local_authorities
+from escalation.design.options import bootstrap_replicates
 from escalation.design.study import DataSpec, StudyDesign, default_design
 from escalation.federated.hub import PooledAnalysis, pool_share_packs
 from escalation.federated.outputs import PooledOutputs, write_pooled
@@ -121,7 +122,11 @@ def run_federated_demo(
         data=DataSpec(),
         estimation=dataclasses.replace(
             design.estimation,
-            bootstrap=design.estimation.bootstrap if bootstrap is None else int(bootstrap),
+            bootstrap=(
+                design.estimation.bootstrap
+                if bootstrap is None
+                else bootstrap_replicates(bootstrap)
+            ),
             seed=int(seed),
         ),
     )

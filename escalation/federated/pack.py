@@ -58,7 +58,7 @@ from escalation import __version__
 from escalation._archives import FIXED_TIME
 from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
-from escalation.design.options import without_unconverged
+from escalation.design.options import bootstrap_replicates, without_unconverged
 from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
 from escalation.disclosure import DisclosureRules, disclose_effects, spell_records
 from escalation.errors import (
@@ -454,7 +454,11 @@ def build_share_pack(
         design,
         estimation=dataclasses.replace(
             design.estimation,
-            bootstrap=int(bootstrap) if bootstrap is not None else design.estimation.bootstrap,
+            bootstrap=(
+                bootstrap_replicates(bootstrap)
+                if bootstrap is not None
+                else design.estimation.bootstrap
+            ),
             seed=int(seed) if seed is not None else design.estimation.seed,
         ),
     )

@@ -38,6 +38,7 @@ import pandas as pd
 from escalation._top_share import TopCut, top_cut
 from escalation._vocabulary import spells_of
 from escalation.compute import run_batched
+from escalation.design.options import bootstrap_replicates
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.predict._inputs import prediction_arrays
 from escalation.predict.metrics import (
@@ -477,7 +478,7 @@ def fairness_table(
     flags : sequence of float
         Shares flagged.
     bootstrap : int
-        Replicates (0 for no intervals).
+        Replicates (0 for no intervals, else at least 2).
     seed : int, optional
         Seed of the bootstrap.
     min_n, min_events : int
@@ -512,6 +513,7 @@ def fairness_table(
     (['precision_top10', 'recall_top10'], ['F', 'M'])
     """
     frame = spells_of(spells, function="fairness_table").reset_index(drop=True)
+    bootstrap = bootstrap_replicates(bootstrap)
     replicates = bootstrap_indices(family_groups(frame), bootstrap, seed) if bootstrap > 0 else []
     table = subgroup_metrics(
         frame["duration"].to_numpy(dtype=float),

@@ -22,6 +22,7 @@ import pandas as pd
 from escalation._row_order import in_canonical_order
 from escalation._vocabulary import refuse_repeats, spell_data_of
 from escalation.compute import batched_map, one_blas_thread, resolve_jobs, run_batched, run_tasks
+from escalation.design.options import bootstrap_replicates
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.predict._inputs import prediction_arrays
@@ -315,8 +316,8 @@ def validate_risk_models(
     n_splits : int
         Folds of ``grouped_cv``.
     bootstrap : int, optional
-        Bootstrap replicates for intervals (default: the design's ``bootstrap``); 0 for
-        none.
+        Bootstrap replicates for intervals (default: the design's ``bootstrap``): 0 for
+        none, else at least 2.
     seed : int, optional
         Seed of folds, models and bootstrap (default: the design's ``seed``).
     flags : sequence of float
@@ -414,7 +415,9 @@ def validate_risk_models(
             "it, so there are no controls; build the spells without censor_at_horizon or "
             "score a shorter horizon"
         )
-    bootstrap = design.estimation.bootstrap if bootstrap is None else int(bootstrap)
+    bootstrap = (
+        design.estimation.bootstrap if bootstrap is None else bootstrap_replicates(bootstrap)
+    )
     seed = design.estimation.seed if seed is None else int(seed)
     unknown = [m for m in models if m not in MODEL_KINDS]
     if unknown:

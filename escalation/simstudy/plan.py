@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from escalation.design.options import ESTIMATORS
+from escalation.design.options import ESTIMATORS, bootstrap_problem
 from escalation.errors import DesignError
 
 __all__ = ["ESTIMANDS", "Scenario", "SimulationPlan", "read_plan"]
@@ -127,7 +127,8 @@ class SimulationPlan:
     horizons : tuple of int
         Days after time zero.
     bootstrap : int, default 200
-        Bootstrap replicates per replication (0: the influence-function SE of ``aipw``).
+        Bootstrap replicates per replication (0: the influence-function SE of ``aipw``;
+        else at least 2).
         A Wald interval whose SE comes from ``B`` replicates covers like a t interval with
         ``B - 1`` degrees of freedom: 94.4% for a nominal 95% at ``B = 50``, 94.9% at 200,
         which is why the default is the design's 200.
@@ -177,7 +178,9 @@ class SimulationPlan:
             isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.horizons
         ):
             raise _fail("estimation", "horizons", list(self.horizons), "must be days >= 1")
-        _whole("estimation", "bootstrap", self.bootstrap, 0)
+        problem = bootstrap_problem(self.bootstrap)
+        if problem is not None:
+            raise _fail("estimation", "bootstrap", self.bootstrap, problem)
         if not 0 < self.conf_level < 1:
             raise _fail("estimation", "conf_level", self.conf_level, "must lie in (0, 1)")
         for name, values in self.varied.items():

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from escalation.cli import main
 from escalation.design import (
     CovariateSpec,
+    EstimationSpec,
     OutcomeSpec,
     StudyDesign,
     TimeZeroSpec,
@@ -186,7 +188,10 @@ _DROP = object()
         ("covariates", "include", ["age", "duration"], "'duration' is a column the spells"),
         ("covariates", "include", ["factors", "factor_1B"], "'factor_1B' is a column the"),
         ("estimation", "estimators", ["ipw", "tmle"], "unknown value 'tmle'"),
-        ("estimation", "bootstrap", -5, "at least 0"),
+        ("estimation", "bootstrap", -5, r"must be 0 \(no bootstrap\) or at least 2"),
+        # one replicate gave missing standard errors labelled "cluster_bootstrap"
+        ("estimation", "bootstrap", 1, r"= 1: must be 0 \(no bootstrap\) or at least 2"),
+        ("estimation", "bootstrap", 2.0, "whole number of replicates"),
         ("estimation", "seed", 1.5, "whole number"),
     ],
 )
@@ -274,3 +279,95 @@ def test_a_risk_model_listed_twice_is_refused_by_the_design(
     mapping[section] = values
     with pytest.raises(DesignError, match=rf"\[{section}\] \w*models = .*lists 'cox' more than"):
         StudyDesign.from_dict(mapping)
+
+
+# A closure reason is recorded on referrals only (the contract's `reason`: "for a referral,
+# the CIN closure reason"); `reasons` on another time-zero kind excluded every candidate
+# ([time_zero]) or treated no one ([treatment]), silently.
+@pytest.mark.parametrize("kind", ["assessment", "early_help", "cin_plan"])
+def test_time_zero_reasons_on_a_kind_without_a_closure_reason_are_refused(kind: str) -> None:
+    mapping = _set(base(), "time_zero", "kind", kind)
+    with pytest.raises(DesignError) as error:
+        StudyDesign.from_dict(mapping)
+    message = str(error.value)
+    assert message.startswith("design [time_zero] reasons = ['RC8', 'RC9']: ")
+    assert "only referral episodes carry a closure reason" in message
+    assert f"kind = {kind!r} never has one" in message
+
+
+def test_treatment_reasons_on_a_time_zero_kind_without_a_closure_reason_are_refused() -> None:
+    mapping = _set(base(), "time_zero", "kind", "assessment")
+    del mapping["time_zero"]["reasons"]
+    mapping["treatment"] = {"reasons": ["RC9"]}
+    with pytest.raises(DesignError) as error:
+        StudyDesign.from_dict(mapping)
+    message = str(error.value)
+    assert message.startswith("design [treatment] reasons = ['RC9']: ")
+    assert "only referral episodes carry a closure reason" in message
+    assert "kind = 'assessment' never has one" in message
+    mapping["time_zero"]["kind"] = "referral"  # the reasons form of the specification
+    assert StudyDesign.from_dict(mapping).treatment.reasons == ("RC9",)
+
+
+# The contract's point events have a date and an empty end; time zero at their "end" (the
+# default of `at`) gave no spell, every candidate excluded as "still open".
+@pytest.mark.parametrize("kind", ["contact", "s47", "icpc", "moved_out", "death"])
+def test_time_zero_at_the_end_of_a_point_event_is_refused(kind: str) -> None:
+    for spec in ({"kind": kind}, {"kind": kind, "at": "end"}):
+        with pytest.raises(DesignError) as error:
+            TimeZeroSpec(**spec)  # type: ignore[arg-type]
+        message = str(error.value)
+        assert message.startswith("design [time_zero] at = 'end': ")
+        assert f"{kind} is a point event" in message and 'set at = "start"' in message
+    assert TimeZeroSpec(kind=kind, at="start").kind == kind  # type: ignore[arg-type]
+
+
+def test_build_names_time_zero_at_for_a_point_event(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = SPEC_EXAMPLE.replace('kind = "referral"', 'kind = "s47"')
+    text = text.replace('at = "end"\n', "").replace('reasons = ["RC8", "RC9"]\n', "")
+    (tmp_path / "design.toml").write_text(text)
+    assert main(["build", str(tmp_path / "design.toml"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "design [time_zero] at = 'end': s47 is a point event" in err
+    assert "still open" not in err and not (tmp_path / "out").exists()
+
+
+def test_bootstrap_of_none_or_at_least_two_replicates_is_accepted() -> None:
+    assert [EstimationSpec(bootstrap=b).bootstrap for b in (0, 2, 200)] == [0, 2, 200]
+
+
+# A TOML table where a list is asked was read as the list of its keys, its values ignored.
+@pytest.mark.parametrize(
+    ("section", "key", "table"),
+    [
+        ("time_zero", "reasons", {"RC8": False, "RC9": False}),
+        ("outcome", "events", {"cp_plan": "no", "looked_after": 0}),
+        ("outcome", "competing", {"death": True}),
+        ("outcome", "censor", {"moved_out": 1}),
+        ("outcome", "horizons", {"365": 1}),
+        ("treatment", "reasons", {"RC9": True}),
+        ("covariates", "include", {"age": "exclude"}),
+        ("estimation", "estimators", {"ipw": False}),
+        ("prediction", "models", {"cox": True}),
+        ("policy", "rules", {"risk": True}),
+        ("policy", "risk_models", {"cox": True}),
+    ],
+)
+def test_a_table_where_a_list_is_asked_is_refused(
+    section: str, key: str, table: dict[str, Any]
+) -> None:
+    mapping = base()
+    if section == "treatment":
+        mapping["treatment"] = {}
+    if section == "policy":
+        mapping["policy"] = {"capacity_per_1000": 300}
+    mapping = _set(mapping, section, key, table)
+    with pytest.raises(DesignError, match="must be a list") as error:
+        StudyDesign.from_dict(mapping)
+    assert str(error.value).startswith(f"design [{section}] {key} = {table!r}: ")
+    # the same values as a list are read
+    listed = [int(k) for k in table] if key == "horizons" else list(table)
+    mapping[section][key] = listed
+    assert getattr(getattr(StudyDesign.from_dict(mapping), section), key) == tuple(listed)
