@@ -83,6 +83,7 @@ from escalation.disclosure import (
     disclose_effects,
     disclose_metric_counts,
     disclose_model,
+    disclose_observed_effects,
     disclose_state_occupation,
     disclose_subgroups,
     disclose_table,
@@ -1560,9 +1561,12 @@ def _by_authority(
             continue
         frames.append(fit.tidy().assign(authority=la))
         # Each authority's estimates rest on its own children: shown only where each arm
-        # has enough children with, and without, an escalation by the horizon.
+        # has enough children with, and without, an escalation by the horizon; its
+        # observed risks and their contrasts from its disclosed counts.
+        records = spell_records(part)
+        shown = disclose_effects(fit.tidy(), records, rules=run.rules)
         shown_frames.append(
-            disclose_effects(fit.tidy(), spell_records(part), rules=run.rules).assign(authority=la)
+            disclose_observed_effects(shown, records, run.rules).assign(authority=la)
         )
     if failed:
         run.note(

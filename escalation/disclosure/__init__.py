@@ -36,7 +36,9 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
    rates, rates per 1,000) are computed from the disclosed numerator and denominator
    (:func:`disclose_share`) and suppressed when either is: at full precision they would
    give the exact counts back. A standard error published with one is rounded to 2
-   significant figures (:func:`round_std_error`).
+   significant figures (:func:`round_std_error`). Observed (Aalen–Johansen) risks are
+   such shares, in curves (:func:`disclose_curve_shares`) and in effect tables, where
+   their difference and ratio are made from them (:func:`disclose_observed_effects`).
 
 The functions take tidy frames and return disclosed copies; inputs are never modified.
 """
@@ -79,6 +81,7 @@ from escalation.disclosure._diagnostics import (
     disclose_weights,
     microaggregate,
 )
+from escalation.disclosure._effects import disclose_observed_effects
 from escalation.disclosure._models import (
     disclose_decision_curve,
     disclose_metric_counts,
@@ -112,6 +115,7 @@ __all__ = [
     "disclose_metric_counts",
     "disclose_model",
     "disclose_model_card",
+    "disclose_observed_effects",
     "disclose_operating_metrics",
     "disclose_positivity",
     "disclose_share",

@@ -455,6 +455,34 @@ def _disclosed_error(
     )
 
 
+def observed_shares(
+    exact: npt.NDArray[np.float64],
+    std_error: npt.NDArray[np.float64],
+    n: int,
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return observed risks of an arm of ``n`` spells as published, with standard errors.
+
+    Each risk is its expected count, disclosed, over the arm's spells, disclosed
+    (:func:`~escalation.disclosure.disclose_share`; NaN where suppressed), and its
+    standard error carries no more than those (:func:`_disclosed_error`): the rule of
+    :func:`disclose_curve_shares`, for a run's observed curves, and of
+    :func:`~escalation.disclosure.disclose_observed_effects`, for its observed risks.
+
+    Examples
+    --------
+    >>> shown, error = observed_shares(np.array([29 / 3393, 4 / 3393]),
+    ...     np.array([0.0016, 0.0006]), 3393)
+    >>> shown.round(6).tolist(), error.tolist()  # 30 of 3,395; 4: suppressed
+    ([0.008837, nan], [0.0016, nan])
+    """
+    shown = np.array(
+        [np.nan if not math.isfinite(p) else disclose_share(p * n, n, rules) for p in exact],
+        dtype=float,
+    )
+    return shown, _disclosed_error(np.asarray(std_error, dtype=float), exact, shown, n, rules)
+
+
 def disclose_curve_shares(
     curves: pd.DataFrame,
     records: pd.DataFrame,
@@ -512,16 +540,13 @@ def disclose_curve_shares(
         rows = np.flatnonzero(chosen & (out["group"].astype(str) == group).to_numpy())
         if not len(rows):
             continue
-        exact = out["estimate"].to_numpy(dtype=float)[rows]
-        shown = np.array(
-            [np.nan if not math.isfinite(p) else disclose_share(p * n, n, rules) for p in exact],
-            dtype=float,
-        )
         se = (
             out["conf_high"].to_numpy(dtype=float)[rows]
             - out["conf_low"].to_numpy(dtype=float)[rows]
         ) / (2 * z)
-        error = _disclosed_error(se, exact, shown, int(n), rules)
+        shown, error = observed_shares(
+            out["estimate"].to_numpy(dtype=float)[rows], se, int(n), rules
+        )
         hidden = ~np.isfinite(shown)
         out.loc[out.index[rows], "estimate"] = shown
         out.loc[out.index[rows], "conf_low"] = np.clip(shown - z * error, 0.0, 1.0)

@@ -23,7 +23,7 @@ writes its tables, forest plots and pooled brief.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
@@ -33,7 +33,7 @@ import pandas as pd
 from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
-from escalation.disclosure import DEFAULT_RULES, DisclosureRules
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_observed_effects
 from escalation.errors import DesignError, EscalationError, StatisticalWarning
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
 from escalation.federated.pack import SharePack, design_hash
@@ -42,7 +42,14 @@ from escalation.federated.risksets import curves_from_risk_sets, pool_risk_sets
 from escalation.federated.summaries import pool_covariate_summaries
 from escalation.results import Presents, Summary, package_versions
 
-__all__ = ["MODERATORS", "Mismatch", "PooledAnalysis", "pool_share_packs", "pooled_rules"]
+__all__ = [
+    "MODERATORS",
+    "Mismatch",
+    "PooledAnalysis",
+    "arm_records",
+    "pool_share_packs",
+    "pooled_rules",
+]
 
 #: What to do with packs whose design differs from the reference.
 Mismatch = Literal["refuse", "exclude", "flag"]
@@ -68,7 +75,7 @@ class PooledAnalysis(Presents):
     effects : pandas.DataFrame
         Every authority's estimates: ``authority, estimator, horizon, estimand, estimate,
         std_error, conf_low, conf_high`` (``log_risk_ratio`` and ``log_hazard_ratio`` on
-        the log scale).
+        the log scale), as in the packs: what the meta-analyses pool.
     meta : pandas.DataFrame
         Random-effects pooled estimates: ``estimator, horizon, estimand, k, estimate,
         std_error, conf_low, conf_high, pi_low, pi_high, tau2, i2, q, q_p_value``.
@@ -100,6 +107,12 @@ class PooledAnalysis(Presents):
     inputs : tuple of dict
         Each pack given: ``authority``, ``file`` and ``sha256`` (of the file read; ``None``
         for a pack built in memory), ``escalation_version`` and whether it was ``pooled``.
+    published_effects : pandas.DataFrame
+        :attr:`effects` as the hub publishes them (``effects_by_authority.csv``), under
+        :attr:`rules`: each authority's observed (unadjusted) risks are disclosed counts
+        over its disclosed arm sizes and its observed contrasts are made from them
+        (:func:`~escalation.disclosure.disclose_observed_effects`); at full precision a
+        risk difference and ratio give both risks, and so the exact escalations, back.
     """
 
     authorities: tuple[str, ...]
@@ -120,6 +133,9 @@ class PooledAnalysis(Presents):
     )
     rules: DisclosureRules = DEFAULT_RULES
     inputs: tuple[dict[str, object], ...] = ()
+    published_effects: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["authority", *EFFECT_COLUMNS])
+    )
 
     def tidy(self) -> pd.DataFrame:
         """Return the random-effects pooled estimates (:attr:`meta`)."""
@@ -204,12 +220,15 @@ def _check_designs(
     return kept, checks, reference, notes
 
 
-def _effects(packs: Sequence[SharePack]) -> pd.DataFrame:
+def _effects(packs: Sequence[SharePack], rules: DisclosureRules | None = None) -> pd.DataFrame:
+    """Return every pack's estimates (``rules``: as published, see ``published_effects``)."""
     frames = []
     for pack in packs:
         table = pack.tables["effects"]
         if table.empty:
             continue
+        if rules is not None:
+            table = disclose_observed_effects(table, arm_records(_arm_sizes(pack)), rules)
         rows = table[table["estimand"].isin(list(_ESTIMANDS))].copy()
         rr = rows["estimand"] == "risk_ratio"
         rows.loc[rr, "estimate"] = rows.loc[rr, "log_estimate"]
@@ -243,6 +262,31 @@ def _effects(packs: Sequence[SharePack]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _arm_sizes(pack: SharePack) -> dict[str, int]:
+    """Return the spells of each arm of a pack: at risk at the start of its risk sets."""
+    table = pack.tables["risk_sets"]
+    if table.empty:
+        return {}
+    first = table.sort_values("interval_start", kind="stable").drop_duplicates("group")
+    at_risk = pd.to_numeric(first["at_risk"], errors="coerce")
+    return {str(g): int(n) for g, n in zip(first["group"], at_risk, strict=True) if pd.notna(n)}
+
+
+def arm_records(sizes: Mapping[str, float]) -> pd.DataFrame:
+    """Return one record (``group``) per spell of arms of the given sizes.
+
+    What :func:`~escalation.disclosure.disclose_curve_shares` and
+    :func:`~escalation.disclosure.disclose_observed_effects` count the arm sizes from,
+    for tables (risk sets) that give only the sizes.
+
+    Examples
+    --------
+    >>> arm_records({"treated": 2, "untreated": 1})["group"].tolist()
+    ['treated', 'treated', 'untreated']
+    """
+    return pd.DataFrame({"group": np.repeat(list(sizes), [int(v) for v in sizes.values()])})
 
 
 def _usable(rows: pd.DataFrame) -> pd.DataFrame:
@@ -467,6 +511,7 @@ def pool_share_packs(
             if row.table == "effects" and row.item in ("treated", "untreated"):
                 notes.append(f"{pack.authority}: effect estimates withheld ({row.action}).")
     effects = _effects(kept)
+    rules = pooled_rules(kept, design)
     meta, fits = _meta_rows(effects, notes)
     extra = characteristics
     table = _characteristics(kept, extra)
@@ -512,7 +557,7 @@ def pool_share_packs(
         characteristics=table,
         notes=tuple(dict.fromkeys(notes)),
         fits=fits,
-        rules=pooled_rules(kept, design),
+        rules=rules,
         inputs=tuple(
             {
                 "authority": p.authority,
@@ -523,6 +568,7 @@ def pool_share_packs(
             }
             for p in packs
         ),
+        published_effects=_effects(kept, rules),
     )
 
 

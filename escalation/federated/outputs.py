@@ -32,8 +32,8 @@ from escalation.disclosure import (
     disclose_share,
     disclose_table,
 )
-from escalation.federated.hub import PooledAnalysis
-from escalation.federated.summaries import suppress_summary
+from escalation.federated.hub import PooledAnalysis, arm_records
+from escalation.federated.summaries import MISSING_LEVEL, recorded_sizes, suppress_summary
 from escalation.figures import plot_authority_forest, plot_survival_curves, save_figure
 from escalation.figures.theme import figure_note, with_note
 from escalation.report.brief import (
@@ -120,8 +120,11 @@ def _authorities(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
 def _table1(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
     """Return the pooled Table 1 disclosed: counts rounded, small ones and complements withheld.
 
-    Percentages are the disclosed count over the disclosed n; a withheld n withholds the
-    covariate's summaries in its group; means and SDs are rounded to 2 decimals.
+    Percentages are the disclosed count over the disclosed number of spells with a value
+    (``n`` less the missing, :func:`~escalation.federated.summaries.recorded_sizes`); the
+    count of the missing has none. A withheld n withholds the covariate's summaries in
+    its group, and a withheld number with a value a numeric covariate's mean and SD;
+    means and SDs are rounded to 2 decimals.
     """
     out = table.copy()
     hidden_n, hidden_count = suppress_summary(table, rules)
@@ -135,16 +138,26 @@ def _table1(table: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
         [None if h else disclose_count(v, rules) for v, h in zip(count, hidden_count, strict=True)],
         dtype="Int64",
     )
+    # a level's percentage is of the spells with a value; the missing have none
+    recorded = recorded_sizes(table)
     shares = [
-        disclose_share(c, m, rules, per=100) if not (h or g) else None
-        for c, m, h, g in zip(count, n, hidden_count, hidden_n, strict=True)
+        disclose_share(c, m, rules, per=100) if not (h or g or lost) else None
+        for c, m, h, g, lost in zip(
+            count, recorded, hidden_count, hidden_n, _missing_rows(table), strict=True
+        )
     ]
     out["percent"] = [np.nan if v is None else v for v in shares]
-    out.loc[hidden_n, ["mean", "sd"]] = np.nan
+    out.loc[hidden_n | hidden_count, ["mean", "sd"]] = np.nan
     # Means and SDs to 2 decimals, as Table 1 prints them: at full precision the mean of
     # a whole-number covariate says how many children it is of, undoing n's rounding.
     out[["mean", "sd"]] = out[["mean", "sd"]].astype(float).round(2)
     return out
+
+
+def _missing_rows(table: pd.DataFrame) -> np.ndarray:
+    """Return which rows of a covariate summary count the spells with the value missing."""
+    rows: np.ndarray = (table["level"].fillna("").astype(str) == MISSING_LEVEL).to_numpy()
+    return rows
 
 
 def _curves(curves: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
@@ -161,9 +174,8 @@ def _curves(curves: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
         sizes = dict(
             zip(first["group"], pd.to_numeric(first["at_risk"], errors="coerce"), strict=True)
         )
-        records = pd.DataFrame({"group": np.repeat(list(sizes), [int(v) for v in sizes.values()])})
         shown = disclose_curve_shares(
-            part.assign(estimator="unadjusted", suppressed=False), records, rules
+            part.assign(estimator="unadjusted", suppressed=False), arm_records(sizes), rules
         )
         frames.append(shown.drop(columns=["estimator", "std_error"], errors="ignore"))
     out = pd.concat(frames, ignore_index=True)
@@ -218,7 +230,7 @@ def write_pooled(
     rules = result.rules
     tables: dict[str, pd.DataFrame] = {
         "checks": result.checks,
-        "effects_by_authority": result.effects,
+        "effects_by_authority": result.published_effects,
         "meta_analysis": result.meta,
         "meta_regression": result.meta_regression,
         "cox_pooled": result.cox,

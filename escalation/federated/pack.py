@@ -399,7 +399,8 @@ def _covariates(
     for column in ("n", "count", "mean", "sd"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("Float64")
     out.loc[hidden_n, ["n", "count", "mean", "sd"]] = pd.NA
-    out.loc[hidden_count, "count"] = pd.NA
+    # a numeric covariate's mean and SD rest on its spells with a value, a count cell
+    out.loc[hidden_count, ["count", "mean", "sd"]] = pd.NA
     small = pd.to_numeric(summary["count"], errors="coerce") < rules.threshold
     tiny = pd.to_numeric(summary["n"], errors="coerce") < rules.threshold
     for column, cells, under in (("n", hidden_n, tiny), ("count", hidden_count, small)):

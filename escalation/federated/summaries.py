@@ -1,11 +1,17 @@
 """Covariate summaries for Table 1: per authority in a pack, pooled at the hub.
 
 For each covariate and arm an authority shares counts (binary flags and levels of
-categorical covariates) or the number, mean and standard deviation (numeric
-covariates). The hub adds counts and combines means and standard deviations exactly
-(within- plus between-authority sums of squares), so the pooled Table 1 equals the one
-of the pooled data, except for cells an authority had to withhold (under the threshold),
-which the hub reports as withheld rather than guessing.
+categorical covariates) or the mean and standard deviation (numeric covariates), with
+the arm's size ``n`` and, when the covariate has any missing value, the number of spells
+with it missing (level :data:`MISSING_LEVEL`), a count cell like the levels: the levels
+(or the spells with a number), the children without a yes/no flag and the missing add
+up to ``n``, so a small number missing is withheld with its complements as any small
+count is, and cannot be worked out as ``n`` minus the spells with a value. The hub adds
+counts and combines means and standard deviations exactly (within- plus
+between-authority sums of squares, over the spells with a value: ``n`` minus the
+missing), so the pooled Table 1 equals the one of the pooled data, except for cells an
+authority had to withhold (under the threshold), which the hub reports as withheld
+rather than guessing.
 """
 
 from __future__ import annotations
@@ -26,15 +32,19 @@ if TYPE_CHECKING:
     from escalation.timeline import SpellData
 
 __all__ = [
+    "MISSING_LEVEL",
     "SUMMARY_COLUMNS",
     "covariate_summary",
     "derivable_cells",
     "pool_covariate_summaries",
+    "recorded_sizes",
     "suppress_summary",
 ]
 
 #: Columns of a covariate summary, in order.
 SUMMARY_COLUMNS: Final = ("covariate", "level", "group", "n", "count", "mean", "sd")
+#: The level of the count of spells whose value of a covariate is missing.
+MISSING_LEVEL: Final = "(missing)"
 _GROUPS: Final = {"all": None, "treated": 1, "untreated": 0}
 #: What to do about a pack whose withheld count can be worked out.
 _REMAKE: Final = (
@@ -68,9 +78,13 @@ def covariate_summary(
     Returns
     -------
     pandas.DataFrame
-        :data:`SUMMARY_COLUMNS`: for a numeric covariate one row per group with ``n``
-        (non-missing), ``mean`` and ``sd``; for a binary or categorical one one row per
-        level and group with ``n`` (group size) and ``count``.
+        :data:`SUMMARY_COLUMNS`, ``n`` the group's size (every spell of it) on every row:
+        for a numeric covariate one row per group with the ``mean`` and ``sd`` of the
+        values there; for a binary or categorical one one row per level and group with
+        its ``count``. A covariate with any missing value (in any group) has one more row
+        per group, the level :data:`MISSING_LEVEL` with the ``count`` of spells missing
+        it (0 included), so that what adds up to ``n`` is published as cells
+        (:func:`suppress_summary`).
 
     Raises
     ------
@@ -78,16 +92,18 @@ def covariate_summary(
         When a column is not in ``spells``, a covariate is listed twice or ``spells``
         has no rows.
     DataValidationError
-        When a treatment is not 0 or 1, or a numeric covariate is infinite (naming the
-        rows).
+        When a treatment is not 0 or 1, a numeric covariate is infinite, or a categorical
+        one has the value :data:`MISSING_LEVEL` (naming the rows).
 
     Examples
     --------
     >>> spells = pd.DataFrame({"treatment": [1, 0, 0], "age": [3.0, 5.0, 7.0],
-    ...                        "sex": ["F", "M", "F"]})
+    ...                        "sex": ["F", "M", None]})
     >>> covariate_summary(spells, ["age", "sex"]).query("group == 'all'")[
     ...     ["covariate", "level", "n", "count", "mean"]].values.tolist()
-    [['age', '', 3, nan, 5.0], ['sex', 'F', 3, 2.0, nan], ['sex', 'M', 3, 1.0, nan]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['age', '', 3, nan, 5.0], ['sex', 'F', 3, 1.0, nan], ['sex', 'M', 3, 1.0, nan],
+     ['sex', '(missing)', 3, 1.0, nan]]
     """
     spells = spells_of(spells, function="covariate_summary")
     missing = [c for c in (*covariates, treatment) if c not in spells.columns]
@@ -103,42 +119,80 @@ def covariate_summary(
     for covariate in covariates:
         values = spells[covariate]
         numeric = _is_numeric(values)
+        if not numeric:
+            _refuse_missing_level(values, covariate)
         for group, code in _GROUPS.items():
             mine = values if code is None else values[arm == code]
-            if numeric:
-                x = pd.to_numeric(mine, errors="coerce").dropna().to_numpy(dtype=float)
-                rows.append(
-                    {
-                        "covariate": covariate,
-                        "level": "",
-                        "group": group,
-                        "n": int(x.size),
-                        "count": np.nan,
-                        "mean": float(x.mean()) if x.size else np.nan,
-                        "sd": float(x.std(ddof=1)) if x.size > 1 else np.nan,
-                    }
-                )
-                continue
-            present = mine.dropna()
-            levels = present.astype(str)
-            if set(levels.unique()) <= {"0", "1", "True", "False", "0.0", "1.0"}:
-                counts = {"yes": int(levels.isin(["1", "True", "1.0"]).sum())}
-            else:
-                every = sorted(values.dropna().astype(str).unique())
-                counts = {level: int((levels == level).sum()) for level in every}
-            for level, count in counts.items():
-                rows.append(
-                    {
-                        "covariate": covariate,
-                        "level": level,
-                        "group": group,
-                        "n": int(present.size),
-                        "count": float(count),
-                        "mean": np.nan,
-                        "sd": np.nan,
-                    }
-                )
+            rows += (
+                _numeric_rows(mine, covariate, group)
+                if numeric
+                else _level_rows(mine, values, covariate, group)
+            )
+            if values.isna().any():
+                rows.append(_row(covariate, MISSING_LEVEL, group, mine.size, mine.isna().sum()))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def _row(
+    covariate: str,
+    level: str,
+    group: str,
+    n: int,
+    count: float = np.nan,
+    mean: float = np.nan,
+    sd: float = np.nan,
+) -> dict[str, object]:
+    """Return one row of a covariate summary (:data:`SUMMARY_COLUMNS`)."""
+    return {
+        "covariate": covariate,
+        "level": level,
+        "group": group,
+        "n": int(n),
+        "count": float(count),
+        "mean": mean,
+        "sd": sd,
+    }
+
+
+def _numeric_rows(mine: pd.Series, covariate: str, group: str) -> list[dict[str, object]]:
+    """Return a numeric covariate's row in a group: its size, mean and SD of the values."""
+    x = pd.to_numeric(mine, errors="coerce").dropna().to_numpy(dtype=float)
+    mean = float(x.mean()) if x.size else np.nan
+    sd = float(x.std(ddof=1)) if x.size > 1 else np.nan
+    return [_row(covariate, "", group, mine.size, mean=mean, sd=sd)]
+
+
+def _level_rows(
+    mine: pd.Series, values: pd.Series, covariate: str, group: str
+) -> list[dict[str, object]]:
+    """Return a yes/no or categorical covariate's counts in a group (``values``: every group)."""
+    levels = mine.dropna().astype(str)
+    if set(levels.unique()) <= {"0", "1", "True", "False", "0.0", "1.0"}:
+        counts = {"yes": int(levels.isin(["1", "True", "1.0"]).sum())}
+    else:
+        every = sorted(values.dropna().astype(str).unique())
+        counts = {level: int((levels == level).sum()) for level in every}
+    return [_row(covariate, level, group, mine.size, count) for level, count in counts.items()]
+
+
+def _refuse_missing_level(values: pd.Series, covariate: str) -> None:
+    """Refuse a categorical value that reads as the level of the missing values."""
+    clash = np.flatnonzero((values.astype(str) == MISSING_LEVEL).to_numpy())
+    if len(clash):
+        raise DataValidationError(
+            [
+                Problem(
+                    "spells",
+                    int(row),
+                    covariate,
+                    MISSING_LEVEL,
+                    f"the value {MISSING_LEVEL!r} is the covariate summary's level of the "
+                    "missing values; recode it",
+                )
+                for row in clash[:5]
+            ],
+            f"covariate {covariate!r}",
+        )
 
 
 def _binary_as_numeric(every: pd.DataFrame) -> pd.DataFrame:
@@ -148,9 +202,10 @@ def _binary_as_numeric(every: pd.DataFrame) -> pd.DataFrame:
     1 for every child of one authority (prior care episodes in a small one) is shared
     there as a 0/1 covariate, ``n`` and the count of ones (level ``"yes"``), and as a
     number (``n``, mean, SD) where it takes other values. The count of ones is the same
-    values' numeric summary: mean ``c / n`` and SD ``sqrt(c (n - c) / (n (n - 1)))``. An
-    authority whose only level of such a covariate is ``"yes"`` has its rows rewritten so
-    (a withheld count leaves the mean missing, withheld).
+    values' numeric summary: mean ``c / n`` and SD ``sqrt(c (n - c) / (n (n - 1)))``, ``n``
+    the spells with a value (:func:`recorded_sizes`). An authority whose only level of
+    such a covariate is ``"yes"`` (beside its missing) has its rows rewritten so (a
+    withheld count leaves the mean missing, withheld).
     """
     has_mean = pd.to_numeric(every["mean"], errors="coerce").notna()
     names = every["covariate"].astype(str)
@@ -158,6 +213,7 @@ def _binary_as_numeric(every: pd.DataFrame) -> pd.DataFrame:
     if not numbers:
         return every
     out = every.copy()
+    recorded = recorded_sizes(out, ("authority", "covariate", "group"))
     for key, rows in out.groupby(["authority", names], sort=False).groups.items():
         covariate = str(key[1]) if isinstance(key, tuple) else ""
         if covariate not in numbers:
@@ -165,10 +221,11 @@ def _binary_as_numeric(every: pd.DataFrame) -> pd.DataFrame:
         # Not inlined in set() or pd.to_numeric: there mypy checks the .loc overloads again
         # for each of their overloads.
         levels = out.loc[rows, "level"].astype(str)
-        if set(levels) != {"yes"}:
+        if set(levels) - {MISSING_LEVEL} != {"yes"}:
             continue
-        given_n, given_count = out.loc[rows, "n"], out.loc[rows, "count"]
-        n = pd.to_numeric(given_n, errors="coerce").to_numpy(dtype=float)
+        rows = rows[(levels == "yes").to_numpy()]
+        given_count = out.loc[rows, "count"]
+        n = recorded[out.index.get_indexer(rows)]
         ones = pd.to_numeric(given_count, errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, ones / n, np.nan)
@@ -190,7 +247,7 @@ def _numeric_covariates(every: pd.DataFrame) -> set[str]:
     level = every["level"].fillna("").astype(str)
     count = pd.to_numeric(every["count"], errors="coerce").notna()
     mean = pd.to_numeric(every["mean"], errors="coerce").notna()
-    counted = (level != "") | count
+    counted = ((level != "") | count) & (level != MISSING_LEVEL)
     problems = []
     numeric = set()
     for covariate, rows in every.groupby("covariate", sort=False).groups.items():
@@ -271,6 +328,7 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
         name: pd.to_numeric(every[name], errors="coerce").to_numpy(dtype=float)
         for name in ("n", "count", "mean", "sd")
     }
+    values["recorded"] = recorded_sizes(every, ("authority", "covariate", "group"))
     rows = []
     for (covariate, level, group), part in every.groupby(
         ["covariate", "level", "group"], sort=False, dropna=False
@@ -278,7 +336,6 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
         at = part.index.to_numpy()
         n = values["n"][at]
         withheld = int(np.isnan(n).sum())
-        count, mean, sd = values["count"][at], values["mean"][at], values["sd"][at]
         total = float(n.sum()) if not withheld else np.nan
         row = {
             "covariate": covariate,
@@ -291,29 +348,74 @@ def pool_covariate_summaries(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
             "sd": np.nan,
             "withheld": withheld,
         }
-        if str(covariate) in numeric:
-            # a mean missing beside its n was withheld with the count it came from
-            withheld = max(withheld, int(np.sum(np.isnan(mean) & (n > 0))))
-            row["withheld"] = withheld
-            some = n > 0  # an authority without a value in the group adds nothing
-            n, mean, sd = n[some], mean[some], sd[some]
-            if not withheld and total > 0 and np.all(np.isfinite(mean)):
-                grand = float(np.sum(n * mean) / total)
-                within = np.nansum((n - 1) * np.where(np.isfinite(sd), sd, 0.0) ** 2)
-                between = float(np.sum(n * (mean - grand) ** 2))
-                row["mean"] = grand
-                row["sd"] = (
-                    float(np.sqrt((within + between) / (total - 1))) if total > 1 else np.nan
-                )
+        if str(covariate) in numeric and level != MISSING_LEVEL:
+            row.update(_pooled_numbers(values, at, withheld))
         else:
-            missing = int(np.isnan(count).sum())
-            row["withheld"] = max(withheld, missing)
-            if not missing and not withheld:
-                pooled = float(count.sum())
-                row["count"] = pooled
-                row["percent"] = 100 * pooled / total if total else np.nan
+            row.update(_pooled_count(values, at, withheld, level == MISSING_LEVEL))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _missing_of_whole_groups(pd.DataFrame(rows))
+
+
+def _pooled_numbers(
+    values: dict[str, np.ndarray], at: np.ndarray, withheld: int
+) -> dict[str, float]:
+    """Return the pooled mean and SD of a numeric covariate's rows ``at`` (and ``withheld``).
+
+    Each authority's mean and SD are of its spells with a value (:func:`recorded_sizes`);
+    one without any in the group adds nothing, and a mean missing beside spells with a
+    value (or beside a withheld number missing) was withheld.
+    """
+    recorded, mean, sd = values["recorded"][at], values["mean"][at], values["sd"][at]
+    withheld = max(withheld, int(np.sum(np.isnan(mean) & ~(recorded == 0))))
+    out: dict[str, float] = {"withheld": withheld}
+    some = recorded > 0
+    r, mean, sd = recorded[some], mean[some], sd[some]
+    total = float(r.sum())
+    if not withheld and total > 0 and np.all(np.isfinite(mean)):
+        grand = float(np.sum(r * mean) / total)
+        within = np.nansum((r - 1) * np.where(np.isfinite(sd), sd, 0.0) ** 2)
+        between = float(np.sum(r * (mean - grand) ** 2))
+        out["mean"] = grand
+        out["sd"] = float(np.sqrt((within + between) / (total - 1))) if total > 1 else np.nan
+    return out
+
+
+def _pooled_count(
+    values: dict[str, np.ndarray], at: np.ndarray, withheld: int, missing_level: bool
+) -> dict[str, float]:
+    """Return the pooled count of the rows ``at``, with its percentage of the spells with a value.
+
+    The count of the missing (``missing_level``) has no percentage.
+    """
+    count = values["count"][at]
+    gaps = int(np.isnan(count).sum())
+    out: dict[str, float] = {"withheld": max(withheld, gaps)}
+    if not gaps and not withheld:
+        pooled = float(count.sum())
+        recorded = float(values["recorded"][at].sum())
+        out["count"] = pooled
+        if not missing_level:
+            out["percent"] = 100 * pooled / recorded if recorded else np.nan
+    return out
+
+
+def _missing_of_whole_groups(pooled: pd.DataFrame) -> pd.DataFrame:
+    """Give each row of the missing the ``n`` of its covariate and group.
+
+    Only authorities with a value missing have such a row (the others have none missing:
+    the pooled count is right), so its own ``n`` is theirs alone; the group's is that of
+    the covariate's other rows.
+    """
+    level = pooled["level"].fillna("").astype(str)
+    where = (level == MISSING_LEVEL).to_numpy()
+    if not where.any():
+        return pooled
+    keys = ["covariate", "group"]
+    sizes = pooled.loc[~where].drop_duplicates(keys)[[*keys, "n"]]
+    lost = pooled.loc[where, keys].merge(sizes, on=keys, how="left")
+    out = pooled.copy()
+    out.loc[where, "n"] = lost["n"].to_numpy(dtype=float)
+    return out
 
 
 def _size_cells(summary: pd.DataFrame) -> pd.DataFrame:
@@ -328,41 +430,93 @@ def _size_cells(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _count_cells(summary: pd.DataFrame) -> pd.DataFrame:
-    """Return the count cells of a summary's levels, the unpublished ones included.
+def recorded_sizes(summary: pd.DataFrame, by: Sequence[str] = ("covariate", "group")) -> np.ndarray:
+    """Return, per row, the spells of its covariate and group with a value.
 
-    Every row with a level (not a numeric covariate) is a cell, ``row`` its position.
-    A yes/no covariate shows only the children with the flag: those without it (``n``
-    minus them) are a cell too (``row`` -1), not published but worked out from two that
-    are, so a small one has to be protected like a published one.
+    That is ``n`` less the count of the row :data:`MISSING_LEVEL` of the same ``by``
+    (none such: none missing, ``n``; a withheld count: missing), what a percentage of a
+    level and a mean are of.
+
+    Examples
+    --------
+    >>> summary = covariate_summary(pd.DataFrame({"treatment": [1, 0, 0],
+    ...     "sex": ["F", None, "M"], "age": [3.0, 5.0, 7.0]}), ["sex", "age"])
+    >>> recorded_sizes(summary.query("group == 'all'")).tolist()
+    [2.0, 2.0, 2.0, 3.0]
+    """
+    keys = list(by)
+    frame = summary.reset_index(drop=True)
+    where = (frame["level"].fillna("").astype(str) == MISSING_LEVEL).to_numpy()
+    lost = frame.loc[where, keys].astype(str)
+    lost["lost"] = pd.to_numeric(frame.loc[where, "count"], errors="coerce").to_numpy(float)
+    lost["listed"] = True
+    merged = frame[keys].astype(str).merge(lost, on=keys, how="left")
+    listed = merged["listed"].notna().to_numpy()
+    missing = np.where(listed, merged["lost"].to_numpy(dtype=float), 0.0)
+    n = pd.to_numeric(frame["n"], errors="coerce").to_numpy(dtype=float)
+    out: np.ndarray = n - missing
+    return out
+
+
+def _count_cells(summary: pd.DataFrame) -> pd.DataFrame:
+    """Return the count cells of a summary, the unpublished ones included.
+
+    Every row with a level (not a numeric covariate) is a cell, ``row`` its position,
+    the spells missing the covariate (:data:`MISSING_LEVEL`) included. Two more kinds
+    of cell are not published but worked out from ones that are (``row`` -1), so a small
+    one has to be protected like a published one: the children without a yes/no flag
+    (``n`` minus those with it and the missing), and the spells with a value of a numeric
+    covariate that has missing ones (``n`` minus the missing), whose mean and SD rest on
+    them (``stats``: that row's position, withheld with the cell; -1 for other cells).
     """
     frame = summary.reset_index(drop=True)
     level = frame["level"].fillna("").astype(str)
+    recorded = recorded_sizes(frame)
+    named = level.where(level != MISSING_LEVEL, None)
+    kinds = named.groupby(frame["covariate"].astype(str).to_numpy()).transform(_kind)
+    lacking = frame["covariate"].astype(str).isin(frame.loc[level == MISSING_LEVEL, "covariate"])
     rows = frame[level != ""]
-    cells = pd.DataFrame(
+    flags = frame[((kinds == "flag") & (level == "yes")).to_numpy()]
+    numbers = frame[((kinds == "number") & (level == "") & lacking).to_numpy()]
+    parts = [
+        _cells(rows, level[rows.index], pd.to_numeric(rows["count"], errors="coerce"), -1),
+        _cells(
+            flags,
+            "no",
+            recorded[flags.index] - pd.to_numeric(flags["count"], errors="coerce"),
+            -1,
+            row=-1,
+        ),
+        _cells(numbers, "", recorded[numbers.index], numbers.index.to_numpy(), row=-1),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _kind(levels: pd.Series) -> str:
+    """Return what a covariate's levels (the missing left out) are: a flag, a number or levels."""
+    shown = set(levels.dropna())
+    return "flag" if shown == {"yes"} else "number" if shown == {""} else "levels"
+
+
+def _cells(
+    rows: pd.DataFrame,
+    level: str | pd.Series,
+    raw: pd.Series | np.ndarray,
+    stats: int | np.ndarray,
+    *,
+    row: int | None = None,
+) -> pd.DataFrame:
+    """Return count cells of ``rows``: ``row`` their position unless given (-1: unpublished)."""
+    return pd.DataFrame(
         {
             "covariate": rows["covariate"].astype(str).to_numpy(),
             "group": rows["group"].astype(str).to_numpy(),
-            "level": level[rows.index].to_numpy(),
-            "raw": pd.to_numeric(rows["count"], errors="coerce").to_numpy(dtype=float),
-            "row": rows.index.to_numpy(),
+            "level": level if isinstance(level, str) else level.to_numpy(dtype=object),
+            "raw": np.asarray(raw, dtype=float),
+            "row": rows.index.to_numpy() if row is None else row,
+            "stats": stats,
         }
     )
-    only = cells.groupby("covariate")["level"].transform(lambda v: set(v) == {"yes"})
-    flags = rows[only.to_numpy()]
-    without = pd.DataFrame(
-        {
-            "covariate": flags["covariate"].astype(str).to_numpy(),
-            "group": flags["group"].astype(str).to_numpy(),
-            "level": "no",
-            "raw": (
-                pd.to_numeric(flags["n"], errors="coerce")
-                - pd.to_numeric(flags["count"], errors="coerce")
-            ).to_numpy(dtype=float),
-            "row": -1,
-        }
-    )
-    return pd.concat([cells, without], ignore_index=True)
 
 
 def _codes(cells: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -386,8 +540,12 @@ def suppress_summary(
     (:func:`~escalation.disclosure.complementary_suppression`): the levels of a covariate
     in a group add up to its ``n`` (with the children without a yes/no flag), and each
     ``all`` cell is the ``treated`` one plus the ``untreated`` one, so none withheld can
-    be worked out by subtraction. A withheld ``n`` withholds every count of its
-    covariate and group.
+    be worked out by subtraction. The spells missing a covariate (:data:`MISSING_LEVEL`)
+    are a cell of its group like its levels, and for a numeric covariate so are the
+    spells with a value (``n`` minus the missing), on which its mean and SD rest: a small
+    number missing withholds the mean and SD of its group (or the number with a value is
+    worked out from ``n`` and, from the mean at full precision, the sum). A withheld
+    ``n`` withholds every count of its covariate and group.
 
     Parameters
     ----------
@@ -398,7 +556,8 @@ def suppress_summary(
     Returns
     -------
     tuple of numpy.ndarray of bool
-        Withheld ``n`` and withheld ``count``, one per row of ``summary``.
+        Withheld ``n`` and withheld ``count``, one per row of ``summary``; on the row of
+        a numeric covariate a withheld ``count`` means its ``mean`` and ``sd`` withheld.
 
     Examples
     --------
@@ -426,8 +585,9 @@ def suppress_summary(
         [_codes(cells, ["covariate", "group"]), _codes(cells, ["covariate", "level"])],
     )
     hidden_count = np.zeros(len(frame), dtype=bool)
-    real = cells["row"].to_numpy() >= 0
-    hidden_count[cells["row"].to_numpy()[real & hidden]] = True
+    for column in ("row", "stats"):  # a published count; a mean and SD resting on a cell
+        at = cells[column].to_numpy()
+        hidden_count[at[(at >= 0) & hidden]] = True
     return hidden_size, hidden_count
 
 

@@ -159,8 +159,10 @@ def test_an_authority_without_values_in_a_group_adds_nothing_to_the_pooled_mean(
         "B": pd.DataFrame({"treatment": [1, 0, 0], "x": [np.nan, 7.0, 1.0]}),
     }
     shared = {k: covariate_summary(v, ["x"]) for k, v in frames.items()}
-    pooled = pool_covariate_summaries(shared).set_index("group")
-    direct = covariate_summary(pd.concat(frames.values()), ["x"]).set_index("group")
+    numbers = "level == ''"  # B's missing value has a row of its own
+    pooled = pool_covariate_summaries(shared).query(numbers).set_index("group")
+    direct = covariate_summary(pd.concat(frames.values()), ["x"]).query(numbers)
+    direct = direct.set_index("group")
     for group in ("all", "treated", "untreated"):
         assert pooled.loc[group, "mean"] == pytest.approx(direct.loc[group, "mean"], rel=1e-12)
         assert pooled.loc[group, "sd"] == pytest.approx(direct.loc[group, "sd"], rel=1e-12)

@@ -11,6 +11,7 @@ import pytest
 
 from escalation.data.simulator import simulate_local_authorities
 from escalation.design import AnalysisSpec, default_design
+from escalation.disclosure import disclose_count
 from escalation.pipeline import run_study
 from escalation.survival import fit_cox
 from escalation.timeline import build_spells
@@ -55,6 +56,7 @@ def test_stratified_study_reports_effects_by_authority_beside_the_pooled(
     data = build_spells(history, design)  # type: ignore[arg-type]
     from escalation.pipeline import HAZARD_COVARIATES
 
+    _check_observed_risks_are_disclosed_shares(by, data.spells)
     covariates = [c for c in HAZARD_COVARIATES if c in data.spells.columns]
     expected = fit_cox(data, covariates, strata="la").tidy(exponentiate=True).set_index("term")
     assert hr.loc["treatment", "estimate"] == pytest.approx(
@@ -83,3 +85,23 @@ def test_clustering_by_few_authorities_is_noted(history: object, tmp_path: Path)
     assert any("3 local authorities as clusters" in n for n in out.notes)
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert 'authority = "cluster"' in manifest["design"]["toml"]
+
+
+def _check_observed_risks_are_disclosed_shares(by: pd.DataFrame, spells: pd.DataFrame) -> None:
+    """Each authority's unadjusted risks are disclosed counts over its disclosed arm sizes.
+
+    At full precision (0.1023... of an arm) they, or the difference and ratio of two,
+    gave the authority's exact escalations back; the difference is that of the risks
+    shown.
+    """
+    rows = by[(by["estimator"] == "unadjusted") & ~by["suppressed"]]
+    assert len(rows)
+    for (authority, _), part in rows.groupby(["authority", "horizon"]):
+        risk = part.set_index("estimand")["estimate"]
+        mine = spells[spells["la"] == authority]
+        for arm, code in (("treated", 1), ("untreated", 0)):
+            size = disclose_count(int((mine["treatment"] == code).sum()))
+            expected = risk[f"risk_{arm}"] * size
+            assert expected == pytest.approx(5 * round(expected / 5), abs=1e-6), authority
+        difference = risk["risk_treated"] - risk["risk_untreated"]
+        assert risk["risk_difference"] == pytest.approx(difference, abs=1e-15)
