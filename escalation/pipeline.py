@@ -1171,7 +1171,10 @@ def _effects(
             estimators = kept
     _effect_model_caveats(run, fit, data.spells, estimators)
     rules, records = run.rules, spell_records(data.spells)
-    effects = run.table("effects", disclose_effects(fit.tidy(), records, rules=rules))
+    # Horizons that rest on too few children blanked; the observed risks and their
+    # contrasts from disclosed counts (at full precision they give the counts back).
+    shown = disclose_effects(fit.tidy(), records, rules=rules)
+    effects = run.table("effects", disclose_observed_effects(shown, records, rules))
     coarse = disclose_curve_shares(
         disclose_curves(fit.curves, records, rules=rules, by=("estimator", "group")),
         records,

@@ -18,8 +18,10 @@ from escalation.cli._study import add_study_arguments, load_spells, study_inputs
 from escalation.disclosure import (
     DisclosureRules,
     disclose_balance,
+    disclose_curve_shares,
     disclose_curves,
     disclose_effects,
+    disclose_observed_effects,
     disclose_positivity,
     disclose_table,
     disclose_weights,
@@ -98,9 +100,17 @@ def run(args: argparse.Namespace) -> int:
         out = folder.staging
         spells = data.spells.reset_index(drop=True)
         records = spell_records(spells)
-        effects = disclose_effects(result.tidy(), records, rules=rules)
+        # As a run publishes them: observed risks, their contrasts and curves from
+        # disclosed counts (at full precision they give the counts back).
+        effects = disclose_observed_effects(
+            disclose_effects(result.tidy(), records, rules=rules), records, rules
+        )
         effects.to_csv(out / "effects.csv", index=False)
-        curves = disclose_curves(result.curves, records, rules=rules, by=("estimator", "group"))
+        curves = disclose_curve_shares(
+            disclose_curves(result.curves, records, rules=rules, by=("estimator", "group")),
+            records,
+            rules,
+        )
         curves.to_csv(out / "curves.csv", index=False)
         disclose_balance(
             result.balance, result.propensity.matrix, result.propensity.treatment, rules=rules

@@ -60,7 +60,12 @@ from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
 from escalation.design.options import bootstrap_replicates, without_unconverged
 from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
-from escalation.disclosure import DisclosureRules, disclose_effects, spell_records
+from escalation.disclosure import (
+    DisclosureRules,
+    disclose_effects,
+    disclose_observed_effects,
+    spell_records,
+)
 from escalation.errors import (
     ConvergenceError,
     DataValidationError,
@@ -284,7 +289,10 @@ def _effects(
     for warning in caught:
         if issubclass(warning.category, StatisticalWarning):
             log.add("effects", "warning", redact_competing(str(warning.message)).split(";")[0])
-    table = disclose_effects(fit.tidy(), spell_records(spells), rules=rules)
+    records = spell_records(spells)
+    table = disclose_observed_effects(
+        disclose_effects(fit.tidy(), records, rules=rules), records, rules
+    )
     blanked = sorted(set(table.loc[table["suppressed"], "horizon"]))
     for horizon in blanked:
         log.add(

@@ -368,3 +368,28 @@ def test_the_pooled_brief_carries_no_date(pooled: dict[str, Any]) -> None:
     page = (pooled[False]["out"] / "brief.html").read_text(encoding="utf-8")
     assert "Pooled with escalation" in page
     assert dt.date.today().isoformat() not in page
+
+
+def test_a_packs_own_effects_carry_no_more_than_disclosed_counts() -> None:
+    """The pack leaves the authority: its effects table published each arm's exact
+    observed risk (1/6 of an arm: an exact count of escalations by each horizon, however
+    few between two horizons), and its difference and log ratio gave them back as well.
+    Now every observed risk, written or solved from its contrasts, is a disclosed count
+    over the arm's disclosed size, as the hub's republished table is."""
+    rules = DisclosureRules()
+    checked = 0
+    for pack in small_packs(False):
+        effects = pack.tables["effects"].assign(authority=pack.authority)
+        table = pack.tables["risk_sets"].sort_values("interval_start").drop_duplicates("group")
+        sizes = dict(zip(table["group"], table["at_risk"].astype(int), strict=True))
+        written = effects[effects["estimator"] == "unadjusted"].pivot_table(
+            index=["authority", "horizon"], columns="estimand", values="estimate"
+        )
+        written = written.rename(columns={"risk_treated": "treated", "risk_untreated": "untreated"})
+        for risks in (written[["treated", "untreated"]].dropna(), _observed_risks(effects)):
+            for (authority, horizon), row in risks.iterrows():
+                for group in ("treated", "untreated"):
+                    shown = disclose_count(sizes[group], rules)
+                    assert _whole(row[group] * shown, rules.rounding), (authority, horizon, group)
+                    checked += 1
+    assert checked, "no pack shows an unadjusted effect"

@@ -9,7 +9,9 @@ over the disclosed denominator.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -275,3 +277,49 @@ def test_a_published_standard_error_does_not_tell_counts_the_rounding_hides() ->
     # nothing to publish when the denominator is suppressed or a value is missing
     assert math.isnan(disclose_std_error(0.1, 0.5, 0.5, 8))
     assert math.isnan(disclose_std_error(float("nan"), 0.5, 0.5, 100))
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_effects_of_a_run_and_of_the_estimate_command_are_of_disclosed_counts(
+    tmp_path: Path,
+) -> None:
+    """A run's effects.csv (and ``escalation estimate``'s) published the unadjusted risks
+    at full precision: 0.0860... of an arm of 1,003 spells gave its exact count of
+    escalations back, and a difference and ratio gave both risks. Each observed risk is
+    now a multiple of 5 over the arm's disclosed size, and its contrasts those of the
+    published risks (as the curves beside them, and as a share pack's effects)."""
+    from escalation import build_spells, default_design
+    from escalation.cli import main
+    from escalation.data.io import write_case_history
+    from escalation.data.simulator import SimulationConfig, simulate_local_authority
+    from escalation.disclosure import spell_records
+    from escalation.pipeline import run_study
+
+    history = simulate_local_authority(1500, seed=11, config=SimulationConfig(notes=False)).history
+    design = default_design()
+    design = design.replace(
+        estimation=dataclasses.replace(design.estimation, estimators=("unadjusted",))
+    )
+    run_study(history, design, out=tmp_path / "run", progress=False, stages=("effects",))
+    design_file = tmp_path / "design.toml"
+    design_file.write_text(design.to_toml())
+    write_case_history(history, tmp_path / "data")
+    argv = ["estimate", str(design_file), "--data", str(tmp_path / "data")]
+    argv += ["--out", str(tmp_path / "estimate"), "--bootstrap", "0", "--refutations", "0"]
+    assert main([*argv, "--trees", "0", "--no-progress"]) == 0
+    sizes = spell_records(build_spells(history, design).spells)["group"].value_counts()
+    for path in (
+        tmp_path / "run" / "results" / "effects.csv",
+        tmp_path / "estimate" / "effects.csv",
+    ):
+        effects = pd.read_csv(path)
+        rows = effects[(effects["estimator"] == "unadjusted") & effects["estimate"].notna()]
+        wide = rows.pivot_table(index="horizon", columns="estimand", values="estimate")
+        assert len(wide), path
+        for horizon, row in wide.iterrows():
+            for estimand, group in (("risk_treated", "treated"), ("risk_untreated", "untreated")):
+                assert of_disclosed(row[estimand], sizes[group]), (path.name, horizon, estimand)
+            difference = row["risk_treated"] - row["risk_untreated"]
+            assert row["risk_difference"] == pytest.approx(difference, abs=1e-15)
+            ratio = row["risk_treated"] / row["risk_untreated"]
+            assert row["risk_ratio"] == pytest.approx(ratio, rel=1e-12)
