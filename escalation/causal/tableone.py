@@ -13,7 +13,10 @@ proportion vectors :math:`p_1, p_0` over its levels but the first,
 :math:`\sqrt{(p_1 - p_0)^\top S^{-1} (p_1 - p_0)}` with :math:`S` the mean of the two
 multinomial covariance matrices. After weighting, means, variances (as
 ``survey::svyvar``: weighted, times :math:`n/(n-1)`) and proportions are weighted, as
-``tableone::svyCreateTableOne``. Percentages are of the non-missing values.
+``tableone::svyCreateTableOne``. Percentages are of the non-missing values. Where an
+SMD is infinite (numeric arms constant at different values) or not defined (a zero
+covariance matrix, an arm of one child or without values) it is ``inf`` or NaN, as
+``tableone``, never 0 (:mod:`escalation.core.smd`).
 
 Counts here are raw: they must pass disclosure control before the table leaves the
 local authority (:mod:`escalation.report.table_one` does that, and writes CSV, HTML,
@@ -139,7 +142,8 @@ class TableOne(Presents):
         count, percent, mean, sd, median, q1, q3, missing`` (counts not disclosed).
     smd : pandas.DataFrame
         ``variable, smd, smd_weighted`` (absolute values; with more than two arms the
-        mean over every pair of arms; missing with one arm, and weighted without weights).
+        mean over every pair of arms; missing with one arm, and weighted without weights;
+        ``inf`` or NaN where infinite or not defined, see :mod:`escalation.core.smd`).
     groups : tuple of str
         Arm names, in column order.
     n : dict
@@ -230,7 +234,8 @@ class TableOne(Presents):
         -------
         pandas.DataFrame
             ``Characteristic``, ``Level``, one column per arm, ``SMD`` (+ ``SMD after
-            weighting``) and ``Missing``.
+            weighting``; neither with one arm) and ``Missing``. An SMD reads "∞" or "not
+            defined" where it is (:func:`~escalation.core.smd.format_smd`).
         """
         rule = count_rule or (lambda c: c)
 
@@ -378,7 +383,7 @@ def _shares(counts: FloatArray, total: float, *, binary: bool) -> FloatArray:
 def _arm_value(value: object) -> str:
     """Return an arm value as a message shows it: its text and its type (1 is not "1").
 
-    The arm column is never personal (:func:`_refuse_personal` refuses one first).
+    The arm column is never personal (:func:`refuse_personal` refuses one first).
     """
     return f"{str(value)!r} ({type(value).__name__})"
 
@@ -426,19 +431,18 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
     return names, tuple(order)
 
 
-def _refuse_personal(columns: Sequence[str], role: str) -> None:
+def refuse_personal(columns: Sequence[str], role: str, table: str = "table one") -> None:
     """Raise naming each personal column (:func:`~escalation.errors.is_personal`) given a role.
 
     Table 1 prints the arms' values as its column headers and a characteristic's as its
     levels: an identifier's values would be printed as both (``group="child_id"`` gave
-    one column per child, headed by the child's identifier).
+    one column per child, headed by the child's identifier). Shared by Table 1 and the
+    federated covariate summaries (``table`` names the one).
     """
     personal = [c for c in columns if is_personal(c)]
     if personal:
         reason = f"personal data (an identifier, a birth date, note text) cannot be {role}"
-        raise DataValidationError(
-            [Problem("table one", None, c, None, reason) for c in personal], "table one"
-        )
+        raise DataValidationError([Problem(table, None, c, None, reason) for c in personal], table)
 
 
 def _weights(frame: pd.DataFrame, weights: npt.ArrayLike | str | None) -> FloatArray | None:
@@ -469,7 +473,7 @@ def _weights_column(frame: pd.DataFrame, column: str) -> FloatArray:
     if column not in frame.columns:
         reason = "the column of the weights is not in the data"
         raise DataValidationError([Problem("table one", None, column, None, reason)], "table one")
-    _refuse_personal([column], "the weights")
+    refuse_personal([column], "the weights")
     values = frame[column]
     numbers = pd.to_numeric(values, errors="coerce")
     bad = np.flatnonzero((numbers.isna() & values.notna()).to_numpy())
@@ -586,7 +590,7 @@ def table_one(
             [Problem("table one", None, group, None, "the column of the arms is missing")],
             "table one",
         )
-    _refuse_personal([group], "the arms: its values would head the columns of the table")
+    refuse_personal([group], "the arms: its values would head the columns of the table")
     if variables is None:
         # A flag no spell carries (no unborn child) adds nothing to the table.
         chosen = [
@@ -615,7 +619,7 @@ def table_one(
             ],
             "table one",
         )
-    _refuse_personal(chosen, "a characteristic: its values would be printed as levels")
+    refuse_personal(chosen, "a characteristic: its values would be printed as levels")
     missing_cols = [v for v in chosen if v not in frame.columns]
     if missing_cols:
         raise DataValidationError(
