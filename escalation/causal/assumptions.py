@@ -75,26 +75,44 @@ def _positivity(fit: EffectsResult) -> Check:
 
 
 def _balance(fit: EffectsResult) -> Check:
+    """Check the weighted SMDs: above :data:`SMD_LIMIT` (``inf`` too) or not defined is a warning.
+
+    An SMD that is not defined (NaN: no variance in an arm) says nothing of balance; it was
+    left out of the check, which then said every covariate was balanced.
+    """
     weighted = fit.balance[fit.balance["sample"] == "weighted"]
     if weighted.empty:
         return Check("balance", "not checked", "no weighted balance table.")
-    off = weighted[weighted["smd"].abs() > SMD_LIMIT]
-    worst = float(weighted["smd"].abs().max())
-    if off.empty:
+    size = weighted["smd"].abs()
+    off = weighted[size > SMD_LIMIT]
+    unknown = weighted[size.isna()]
+    if off.empty and unknown.empty:
         return Check(
             "balance",
             "ok",
             f"after weighting every covariate's standardised mean difference is below "
-            f"{SMD_LIMIT} (largest {worst:.3f}).",
+            f"{SMD_LIMIT} (largest {float(size.max()):.3f}).",
         )
-    names = ", ".join(covariate_label(str(c)) for c in off["covariate"].head(5))
-    return Check(
-        "balance",
-        "warning",
-        f"after weighting {len(off)} covariate column(s) still differ between the arms "
-        f"(standardised mean difference above {SMD_LIMIT}): {names}. The propensity model "
-        "may be missing interactions or non-linear terms; IPW is then biased, AIPW less so.",
-    )
+    found = []
+    if not off.empty:
+        found.append(
+            f"after weighting {len(off)} covariate column(s) still differ between the arms "
+            f"(standardised mean difference above {SMD_LIMIT}): {_names(off)}. The propensity "
+            "model may be missing interactions or non-linear terms; IPW is then biased, AIPW "
+            "less so."
+        )
+    if not unknown.empty:
+        found.append(
+            f"the standardised mean difference of {len(unknown)} covariate column(s) is not "
+            f"defined (an arm with too few children to have a variance): {_names(unknown)}; "
+            "their balance is unknown: compare them by arm in Table 1."
+        )
+    return Check("balance", "warning", " ".join(found))
+
+
+def _names(rows: pd.DataFrame) -> str:
+    """Return the first five covariates of balance rows, in words."""
+    return ", ".join(covariate_label(str(c)) for c in rows["covariate"].head(5))
 
 
 def _sparse(fit: EffectsResult) -> Check:

@@ -3,6 +3,8 @@
 Standardised mean differences use the unweighted pooled standard deviation of the two arms
 as the denominator for both samples, so that weighting changes only the numerator
 (Austin & Stuart 2015, doi:10.1002/sim.6607). Variance ratios are treated over untreated.
+An SMD that is not defined is NaN (an arm of one child: no variance) and one of arms
+constant at different values ``±inf``, never 0 (:mod:`escalation.core.smd`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.core.smd import standardised_difference
 from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["balance_table"]
@@ -20,11 +23,16 @@ _LISTED = 20
 
 
 def _weighted_mean_var(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the weighted means and reliability-weights unbiased variances of the columns.
+
+    A variance is NaN when not defined (one child, or all the weight on one).
+    """
     total = w.sum()
     mean = (w[:, None] * x).sum(axis=0) / total
-    # Reliability-weights unbiased variance.
     v2 = np.sum(w**2)
     denom = total - v2 / total if total > 0 else np.nan
+    if not denom > 0:
+        return mean, np.full(x.shape[1], np.nan)
     var = (w[:, None] * (x - mean) ** 2).sum(axis=0) / denom
     return mean, var
 
@@ -49,7 +57,9 @@ def balance_table(
     -------
     pandas.DataFrame
         ``covariate, sample, smd, variance_ratio, mean_treated, mean_untreated``;
-        ``sample`` is ``"unweighted"`` or ``"weighted"``.
+        ``sample`` is ``"unweighted"`` or ``"weighted"``. ``smd`` is ``±inf`` for
+        different means over an unweighted pooled SD of 0 and NaN where that SD is not
+        defined (:func:`~escalation.core.smd.standardised_difference`).
 
     Raises
     ------
@@ -74,13 +84,12 @@ def balance_table(
         samples.append(("weighted", given))
     _, v1 = _weighted_mean_var(x[a], np.ones(a.sum()))
     _, v0 = _weighted_mean_var(x[~a], np.ones((~a).sum()))
-    scale = np.sqrt((v1 + v0) / 2)
     frames = []
     for name, w in samples:
         m1, var1 = _weighted_mean_var(x[a], w[a])
         m0, var0 = _weighted_mean_var(x[~a], w[~a])
+        smd = standardised_difference(m1 - m0, v1, v0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            smd = np.where(scale > 0, (m1 - m0) / scale, 0.0)
             ratio = np.where(var0 > 0, var1 / var0, np.nan)
         frames.append(
             pd.DataFrame(

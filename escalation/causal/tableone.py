@@ -13,7 +13,10 @@ proportion vectors :math:`p_1, p_0` over its levels but the first,
 :math:`\sqrt{(p_1 - p_0)^\top S^{-1} (p_1 - p_0)}` with :math:`S` the mean of the two
 multinomial covariance matrices. After weighting, means, variances (as
 ``survey::svyvar``: weighted, times :math:`n/(n-1)`) and proportions are weighted, as
-``tableone::svyCreateTableOne``. Percentages are of the non-missing values.
+``tableone::svyCreateTableOne``. Percentages are of the non-missing values. Where an
+SMD is infinite (numeric arms constant at different values) or not defined (a zero
+covariance matrix, an arm of one child or without values) it is ``inf`` or NaN, as
+``tableone``, never 0 (:mod:`escalation.core.smd`).
 
 Counts here are raw: they must pass disclosure control before the table leaves the
 local authority (:mod:`escalation.report.table_one` does that, and writes CSV, HTML,
@@ -40,8 +43,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import spells_of, warn_deprecated
-from escalation.core.smd import smd_categorical
-from escalation.errors import DataValidationError, Problem, is_personal, shown
+from escalation.core.smd import format_smd, smd_categorical, standardised_difference
+from escalation.errors import DataValidationError, Problem, is_personal
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline.labels import arm_label, describe_covariate
 
@@ -88,10 +91,16 @@ DEFAULT_NONNORMAL: Final = (
 
 
 def _wmean_var(x: FloatArray, w: FloatArray) -> tuple[float, float]:
+    """Return the weighted mean and variance (``svyvar``: times n/(n-1)); NaN when not defined.
+
+    The mean is not defined without values (or weight), the variance with fewer than two.
+    """
     total = w.sum()
-    mean = float((w * x).sum() / total)
     n = len(x)
-    var = float((w * (x - mean) ** 2).sum() / total) * (n / (n - 1) if n > 1 else np.nan)
+    if n == 0 or total <= 0:
+        return np.nan, np.nan
+    mean = float((w * x).sum() / total)
+    var = float((w * (x - mean) ** 2).sum() / total) * (n / (n - 1)) if n > 1 else np.nan
     return mean, var
 
 
@@ -103,18 +112,23 @@ def smd_numeric(
 ) -> float:
     """Return the SMD of a numeric covariate (weighted when weights are given).
 
+    :func:`~escalation.core.smd.standardised_difference` of the means and variances:
+    ``±inf`` for different means over a pooled SD of 0, NaN when not defined (an arm with
+    fewer than two values), never 0 for either.
+
     Examples
     --------
     >>> round(smd_numeric([1, 2, 3, 4], [2, 3, 4, 5]), 4)
     -0.7746
+    >>> smd_numeric([2, 2], [9, 9]), smd_numeric([15], [1, 2, 3])
+    (-inf, nan)
     """
     a, b = np.asarray(x1, float), np.asarray(x0, float)
     wa = np.ones_like(a) if w1 is None else np.asarray(w1, float)
     wb = np.ones_like(b) if w0 is None else np.asarray(w0, float)
     m1, v1 = _wmean_var(a, wa)
     m0, v0 = _wmean_var(b, wb)
-    pooled = np.sqrt((v1 + v0) / 2)
-    return float((m1 - m0) / pooled) if pooled > 0 else 0.0
+    return float(standardised_difference(m1 - m0, v1, v0))
 
 
 @dataclass(frozen=True)
@@ -128,7 +142,8 @@ class TableOne(Presents):
         count, percent, mean, sd, median, q1, q3, missing`` (counts not disclosed).
     smd : pandas.DataFrame
         ``variable, smd, smd_weighted`` (absolute values; with more than two arms the
-        mean over every pair of arms; missing with one arm, and weighted without weights).
+        mean over every pair of arms; missing with one arm, and weighted without weights;
+        ``inf`` or NaN where infinite or not defined, see :mod:`escalation.core.smd`).
     groups : tuple of str
         Arm names, in column order.
     n : dict
@@ -143,6 +158,11 @@ class TableOne(Presents):
     n: dict[str, int]
     weighted: bool
     settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def compared(self) -> bool:
+        """Whether there are arms to compare (two or more): else no SMD is printed."""
+        return len(self.groups) > 1
 
     def tidy(self) -> pd.DataFrame:
         """Return :attr:`stats` joined with the SMDs (raw counts: disclose before sharing)."""
@@ -176,6 +196,8 @@ class TableOne(Presents):
         suppressed: str = "<10",
         withheld: Collection[tuple[str, str, str]] = (),
         withheld_text: str = "[c]",
+        summary_shown: Callable[[int, str], bool] | None = None,
+        hidden_summary: str = "not shown",
     ) -> pd.DataFrame:
         """Return the printed Table 1, one row per line, as ``tableone`` prints it.
 
@@ -200,12 +222,20 @@ class TableOne(Presents):
             percentage.
         withheld_text : str, default "[c]"
             Text of a withheld count (the GSS/DfE symbol for a confidential value).
+        summary_shown : callable, optional
+            Disclosure control of a summary of a number: given the arm's number of
+            children with the value recorded (``stats["n"]``, not the arm's size) and
+            ``"mean"`` or ``"median"``, whether its mean (SD) or median [Q1, Q3] may be
+            printed; else it reads ``hidden_summary``.
+        hidden_summary : str, default "not shown"
+            Text of a summary ``summary_shown`` withholds.
 
         Returns
         -------
         pandas.DataFrame
             ``Characteristic``, ``Level``, one column per arm, ``SMD`` (+ ``SMD after
-            weighting``) and ``Missing``.
+            weighting``; neither with one arm) and ``Missing``. An SMD reads "∞" or "not
+            defined" where it is (:func:`~escalation.core.smd.format_smd`).
         """
         rule = count_rule or (lambda c: c)
 
@@ -223,13 +253,13 @@ class TableOne(Presents):
 
         smd_of = dict(zip(self.smd["variable"], self.smd["smd"], strict=True))
         smd_w_of = dict(zip(self.smd["variable"], self.smd["smd_weighted"], strict=True))
+        # One arm has nothing to compare: no SMD column, as R's tableone prints one stratum.
+        smd_columns = ["SMD", "SMD after weighting"][: 1 + self.weighted] if self.compared else []
         rows: list[dict[str, str]] = []
         first: dict[str, str] = {"Characteristic": "n", "Level": ""}
         for g in self.groups:
             first[g] = count(self.n[g])
-        first["SMD"] = ""
-        if self.weighted:
-            first["SMD after weighting"] = ""
+        first.update(dict.fromkeys(smd_columns, ""))
         first["Missing"] = ""
         rows.append(first)
         for variable, part in self.stats.groupby("variable", sort=False):
@@ -240,37 +270,38 @@ class TableOne(Presents):
             if count_rule is not None and kind != "numeric":
                 published = _published_smd(part, self.groups, count_rule)
                 smd = smd if published is None else published
-            smd_text = f"{float(smd):.{smd_digits}f}"
-            smd_w = f"{float(smd_w_of[variable]):.{smd_digits}f}" if self.weighted else None
-            levels = list(pd.unique(part["level_label"])) if kind != "numeric" else [""]
+            smd_cells = [format_smd(smd, smd_digits), format_smd(smd_w_of[variable], smd_digits)]
+            # A level is its own row (labels may repeat, or be missing for a custom column).
+            levels = list(pd.unique(part["level"])) if kind != "numeric" else [None]
             for i, level in enumerate(levels):
                 head = i == 0
+                at = part["level"] == level if kind != "numeric" else part["group"].notna()
+                label = "" if kind == "numeric" else str(part.loc[at, "level_label"].iloc[0])
                 if kind == "numeric":
                     suffix = ", median [Q1, Q3]" if info["summary"] == "median" else ", mean (SD)"
-                elif kind == "binary":
-                    suffix = ", n (%)"
                 else:
                     suffix = ", n (%)"
                 row = {
                     "Characteristic": (str(info["label"]) + suffix) if head else "",
-                    "Level": "" if kind in ("numeric", "binary") else str(level),
+                    "Level": "" if kind in ("numeric", "binary") else label,
                 }
                 for g in self.groups:
-                    cell = part[(part["group"] == g)]
+                    c = part[at & (part["group"] == g)].iloc[0]
                     if kind == "numeric":
-                        c = cell.iloc[0]
-                        if info["summary"] == "median":
+                        if summary_shown is not None and not summary_shown(
+                            int(c["n"]), str(info["summary"])
+                        ):
+                            row[g] = hidden_summary
+                        elif info["summary"] == "median":
                             d = cont_digits
                             row[g] = f"{c['median']:.{d}f} [{c['q1']:.{d}f}, {c['q3']:.{d}f}]"
                         else:
                             row[g] = f"{c['mean']:.{cont_digits}f} ({c['sd']:.{cont_digits}f})"
                     else:
-                        c = cell[cell["level_label"] == level].iloc[0]
-                        hidden = (str(variable), str(level), g) in withheld
+                        hidden = (str(variable), label, g) in withheld
                         row[g] = withheld_text if hidden else share(c["count"], c["n"])
-                row["SMD"] = smd_text if head else ""
-                if self.weighted:
-                    row["SMD after weighting"] = (smd_w or "") if head else ""
+                for column, text in zip(smd_columns, smd_cells, strict=False):
+                    row[column] = text if head else ""
                 row["Missing"] = count(missing) if head and missing > 0 else ("0" if head else "")
                 rows.append(row)
         return pd.DataFrame(rows)
@@ -318,19 +349,43 @@ def _published_smd(part: pd.DataFrame, groups: Sequence[str], rule: CountRule) -
     return float(np.mean(pairwise)) if pairwise else None
 
 
-def _arm_value(by: str, value: object) -> str:
+def _level_label(variable: str, level: object) -> str:
+    """Return a level's name in words: the code list's, else the level's own text.
+
+    A column outside the package's vocabulary (``region``, say) has no names for its
+    levels: they were all ``None``, and Table 1 could not tell them apart.
+
+    Examples
+    --------
+    >>> _level_label("sex", "F"), _level_label("region", "North")
+    ('Female', 'North')
+    """
+    return describe_covariate(f"{variable}_{level}").level_label or str(level)
+
+
+def _shares(counts: FloatArray, total: float, *, binary: bool) -> FloatArray:
+    """Return the share of each level (for a yes/no flag: without it, with it) in an arm.
+
+    NaN when no child of the arm has the value recorded (or their weights sum to 0): the
+    shares, and so the SMD, are not defined (they were 0, and the SMD a number).
+
+    Examples
+    --------
+    >>> _shares(np.array([3.0]), 4, binary=True).tolist(), _shares(np.array([0.0]), 0, binary=True)
+    ([0.25, 0.75], array([nan, nan]))
+    """
+    levels = np.array([total - counts[0], counts[0]]) if binary else np.asarray(counts, float)
+    if total <= 0:
+        return np.full(len(levels), np.nan)
+    return np.asarray(levels / total, dtype=float)
+
+
+def _arm_value(value: object) -> str:
     """Return an arm value as a message shows it: its text and its type (1 is not "1").
 
-    A value of a personal column (an identifier) is withheld (:func:`~escalation.errors.shown`).
+    The arm column is never personal (:func:`refuse_personal` refuses one first).
     """
-    if is_personal(by):
-        return shown(by, value)
     return f"{str(value)!r} ({type(value).__name__})"
-
-
-def _arm_name(by: str, label: str) -> str:
-    """Return an arm's name as a message shows it: withheld when ``by`` is personal."""
-    return shown(by, label) if is_personal(by) else repr(label)
 
 
 def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
@@ -360,8 +415,8 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
             None,
             by,
             None,
-            f"arm values {' and '.join(_arm_value(by, v) for v in raw)} would share the "
-            f"name {_arm_name(by, label)} and be described as one arm; code each arm one way "
+            f"arm values {' and '.join(_arm_value(v) for v in raw)} would share the "
+            f"name {label!r} and be described as one arm; code each arm one way "
             "(e.g. 1 and 0)",
         )
         for label, raw in shared.items()
@@ -374,6 +429,61 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
     order = [a for a in ("No early help", "Early help") if a in present]
     order += sorted(p for p in present if p not in order)
     return names, tuple(order)
+
+
+def refuse_personal(columns: Sequence[str], role: str, table: str = "table one") -> None:
+    """Raise naming each personal column (:func:`~escalation.errors.is_personal`) given a role.
+
+    Table 1 prints the arms' values as its column headers and a characteristic's as its
+    levels: an identifier's values would be printed as both (``group="child_id"`` gave
+    one column per child, headed by the child's identifier). Shared by Table 1 and the
+    federated covariate summaries (``table`` names the one).
+    """
+    personal = [c for c in columns if is_personal(c)]
+    if personal:
+        reason = f"personal data (an identifier, a birth date, note text) cannot be {role}"
+        raise DataValidationError([Problem(table, None, c, None, reason) for c in personal], table)
+
+
+def _weights(frame: pd.DataFrame, weights: npt.ArrayLike | str | None) -> FloatArray | None:
+    """Return the weights as numbers, one per row, or raise naming what is wrong with them.
+
+    ``weights`` is an array or the name of a column of ``frame`` (which must be there, not
+    personal and numeric: a missing column raised a bare ``KeyError`` and ``child_id`` a
+    ``ValueError`` quoting an identifier); a weight that is missing, infinite or negative
+    is refused (:func:`_refuse_bad_weights`).
+    """
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        w, column = _weights_column(frame, weights), weights
+    else:
+        w, column = np.asarray(weights, float), "weights"
+        if w.shape != (len(frame),):
+            raise DataValidationError(
+                [Problem("table one", None, column, None, "one weight per row is needed")],
+                "table one",
+            )
+    _refuse_bad_weights(w, column)
+    return w
+
+
+def _weights_column(frame: pd.DataFrame, column: str) -> FloatArray:
+    """Return the column of weights as numbers, or raise naming the table, column and rows."""
+    if column not in frame.columns:
+        reason = "the column of the weights is not in the data"
+        raise DataValidationError([Problem("table one", None, column, None, reason)], "table one")
+    refuse_personal([column], "the weights")
+    values = frame[column]
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = np.flatnonzero((numbers.isna() & values.notna()).to_numpy())
+    if bad.size:
+        reason = f"{bad.size} weight(s) not a number; weights are finite numbers >= 0"
+        raise DataValidationError(
+            [Problem("table one", int(r), column, values.iloc[r], reason) for r in bad[:20]],
+            "table one",
+        )
+    return numbers.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _refuse_bad_weights(w: FloatArray, column: str) -> None:
@@ -480,6 +590,7 @@ def table_one(
             [Problem("table one", None, group, None, "the column of the arms is missing")],
             "table one",
         )
+    refuse_personal([group], "the arms: its values would head the columns of the table")
     if variables is None:
         # A flag no spell carries (no unborn child) adds nothing to the table.
         chosen = [
@@ -508,6 +619,7 @@ def table_one(
             ],
             "table one",
         )
+    refuse_personal(chosen, "a characteristic: its values would be printed as levels")
     missing_cols = [v for v in chosen if v not in frame.columns]
     if missing_cols:
         raise DataValidationError(
@@ -524,19 +636,7 @@ def table_one(
         )
     skewed = set(DEFAULT_NONNORMAL if nonnormal is None else nonnormal)
     names, groups = _arms(frame[group], group)
-    if isinstance(weights, str):
-        w_all = frame[weights].to_numpy(float)
-    elif weights is not None:
-        w_all = np.asarray(weights, float)
-        if w_all.shape != (len(frame),):
-            raise DataValidationError(
-                [Problem("table one", None, "weights", None, "one weight per row is needed")],
-                "table one",
-            )
-    else:
-        w_all = None
-    if w_all is not None:
-        _refuse_bad_weights(w_all, weights if isinstance(weights, str) else "weights")
+    w_all = _weights(frame, weights)
     refuse_infinite(frame, chosen, "table one")
     rows: list[dict[str, Any]] = []
     smds: list[dict[str, Any]] = []
@@ -594,22 +694,14 @@ def table_one(
                 continue
             part_text = text[sel]
             counts = np.array([int((part_text == lev).sum()) for lev in levels], float)
-            if kind == "binary":
-                proportions[g] = np.array([n_valid - counts[0], counts[0]]) / max(n_valid, 1)
-            else:
-                proportions[g] = counts / max(n_valid, 1)
+            proportions[g] = _shares(counts, n_valid, binary=kind == "binary")
             if w_all is not None:
                 wv = w_all[sel][present]
                 vals = part_text[present].to_numpy()
                 wc = np.array([wv[vals == lev].sum() for lev in levels])
-                if kind == "binary":
-                    weighted_props[g] = np.array([wv.sum() - wc[0], wc[0]]) / wv.sum()
-                else:
-                    weighted_props[g] = wc / wv.sum()
+                weighted_props[g] = _shares(wc, float(wv.sum()), binary=kind == "binary")
             for lev, c in zip(levels, counts, strict=True):
-                level_label = (
-                    "" if kind == "binary" else describe_covariate(f"{variable}_{lev}").level_label
-                )
+                level_label = "" if kind == "binary" else _level_label(variable, lev)
                 rows.append(
                     {
                         **base,

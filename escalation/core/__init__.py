@@ -17,8 +17,9 @@ module                    job
 ``sandwich``              the cluster-robust (sandwich) covariance
 ``discrete``              the Kalbfleisch–Prentice baseline: a Cox model's event-free
                           probabilities that stay above 0 under heavy ties
-``smd``                   the standardised difference of a categorical covariate (Table 1
-                          and the published balance table)
+``smd``                   the standardised difference of a numeric or categorical covariate
+                          (Table 1, the balance table, its published copy), ±inf or NaN
+                          where it is infinite or not defined, never 0
 ========================  ===============================================================
 
 The modules are internal: the public estimators in :mod:`escalation.survival`,

@@ -24,7 +24,7 @@ import pandas as pd
 
 from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal.propensity import treatment_vector
-from escalation.causal.tableone import refuse_infinite
+from escalation.causal.tableone import refuse_infinite, refuse_personal
 from escalation.disclosure import DisclosureRules, complementary_suppression
 from escalation.errors import DataValidationError, DesignError, Problem
 
@@ -94,6 +94,8 @@ def covariate_summary(
     DataValidationError
         When a treatment is not 0 or 1, a numeric covariate is infinite, or a categorical
         one has the value :data:`MISSING_LEVEL` (naming the rows).
+        When a treatment is not 0 or 1, a numeric covariate is infinite (naming the
+        rows), or a covariate is personal (an identifier: its values would be the levels).
 
     Examples
     --------
@@ -114,6 +116,7 @@ def covariate_summary(
         raise DesignError("the spells table has no rows: there is nothing to summarise")
     # a row of neither arm was counted in "all" but in no arm
     arm = pd.Series(treatment_vector(spells, treatment, both_arms=False), index=spells.index)
+    refuse_personal(covariates, "a covariate: its values would be its levels", "covariate summary")
     refuse_infinite(spells, covariates, "covariate summary")
     rows = []
     for covariate in covariates:

@@ -13,6 +13,7 @@ import pandas as pd
 import plotnine as p9
 from mizani.breaks import breaks_extended
 
+from escalation.core.smd import INFINITE, NOT_DEFINED
 from escalation.disclosure import DisclosureRules, disclose_count
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
@@ -77,8 +78,14 @@ def _vr_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
 def _love_rows(
     data: pd.DataFrame, top: int | None
 ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
-    """Order covariates by domain and unweighted imbalance; summarise those past ``top``."""
-    key = data[data["sample"] == "unweighted"].groupby("covariate")["smd"].max()
+    """Order covariates by domain and unweighted imbalance; summarise those past ``top``.
+
+    An SMD that is not defined ranks with the largest (its balance is unknown) and its
+    covariate's label says so (:data:`~escalation.core.smd.NOT_DEFINED`).
+    """
+    unweighted = data[data["sample"] == "unweighted"]
+    key = unweighted["smd"].fillna(np.inf).groupby(unweighted["covariate"]).max()
+    undefined = set(data.loc[data["smd"].isna(), "covariate"])
     covariates = list(pd.unique(data["covariate"]))
     ranked = sorted(covariates, key=lambda c: -float(key.get(c, 0.0)))
     shown = ranked if top is None or len(ranked) <= top else ranked[:top]
@@ -91,7 +98,10 @@ def _love_rows(
     )
     rows = data[data["covariate"].isin(shown)].copy()
     groups: list[object] = [described[c].domain for c in shown]
-    labels: list[object] = [described[c].label for c in shown]
+    labels: list[object] = [
+        f"{described[c].label} (SMD {NOT_DEFINED})" if c in undefined else described[c].label
+        for c in shown
+    ]
     if rest:
         others = data[data["covariate"].isin(rest)]
         summary = others.groupby("sample", as_index=False).agg(smd=("smd", "max"))
@@ -129,7 +139,9 @@ def plot_love(
     ratios of treated over untreated on a log axis (dashed lines at 1/2 and 2). Covariates
     carry their names from the code lists, grouped by domain; the ``top`` most imbalanced
     before weighting are shown and the rest summarised in one row by their largest
-    values.
+    values. An infinite SMD (arms constant at different values) is drawn at the right edge
+    of its panel, marked ∞; a covariate whose SMD is not defined (NaN: no variance in an
+    arm) ranks with the most imbalanced and its label says "SMD not defined".
 
     Parameters
     ----------
@@ -172,7 +184,11 @@ def plot_love(
     named = rows["sample"].map(lambda s: _SAMPLE_NAMES.get(s, s[:1].upper() + s[1:]))
     rows["sample"] = pd.Categorical(named, categories=legend)
     panels = ["Absolute SMD"]
-    long = [rows.assign(x=rows["smd"], panel="Absolute SMD")]
+    # An infinite SMD (arms constant at different values) is drawn at the panel's right
+    # edge, marked ∞; one not defined has no point (its row says so).
+    edge = _infinite_x(rows["smd"], threshold)
+    infinite = np.isinf(rows["smd"])
+    long = [rows.assign(x=rows["smd"].where(~infinite, edge), panel="Absolute SMD")]
     lines = [pd.DataFrame({"x": [threshold], "panel": "Absolute SMD"})]
     if "variance_ratio" in rows and rows.loc[rows["numeric"], "variance_ratio"].notna().any():
         panels.append("Variance ratio")
@@ -181,7 +197,9 @@ def plot_love(
         long.append(vr.assign(x=_VR_X + np.log2(vr["variance_ratio"]), panel="Variance ratio"))
         bound = float(np.log2(variance_threshold))
         lines.append(pd.DataFrame({"x": [_VR_X - bound, _VR_X + bound], "panel": "Variance ratio"}))
-    plot_data = pd.concat(long, ignore_index=True)
+    plot_data = pd.concat(long, ignore_index=True).dropna(subset=["x"])
+    marks = long[0][infinite.to_numpy()].drop_duplicates("row").assign(label=INFINITE)
+    marks["panel"] = pd.Categorical(marks["panel"], categories=panels)
     plot_data["panel"] = pd.Categorical(plot_data["panel"], categories=panels)
     guides = pd.concat(lines, ignore_index=True)
     guides["panel"] = pd.Categorical(guides["panel"], categories=panels)
@@ -202,6 +220,14 @@ def plot_love(
             ),
             p9.geom_line(p9.aes(group="row"), color="#BBBBBB", size=0.4),
             p9.geom_point(size=1.6),
+            p9.geom_text(
+                p9.aes(x="x", y="row", label="label"),
+                data=marks,
+                inherit_aes=False,
+                nudge_y=0.35,
+                size=ANNOTATION_PT,
+                color=GREY,
+            ),
             p9.geom_blank(p9.aes(x="x", y="row"), data=blank, inherit_aes=False),
             p9.facet_grid(
                 cols="panel",
@@ -222,6 +248,18 @@ def plot_love(
             ),
         ],
     )
+
+
+def _infinite_x(smd: pd.Series, threshold: float) -> float:
+    """Return where an infinite SMD is drawn: a fifth past the largest finite one (or threshold).
+
+    Examples
+    --------
+    >>> _infinite_x(pd.Series([0.05, np.inf, 0.5]), 0.1)
+    0.6
+    """
+    finite = smd[np.isfinite(smd)]
+    return 1.2 * max(float(finite.max()) if len(finite) else 0.0, threshold)
 
 
 def plot_overlap(

@@ -5,7 +5,8 @@ design's :class:`~escalation.disclosure.DisclosureRules`
 (:func:`~escalation.disclosure.disclose_count`) and percentages are recomputed
 from the disclosed counts before any of the files is written. Summaries of a number are
 shown only where they rest on enough children: a mean (SD) needs the threshold of children
-in the arm, a median [Q1, Q3] the threshold below its lower quartile.
+of the arm with the value recorded, a median [Q1, Q3] the threshold of them below its lower
+quartile.
 """
 
 from __future__ import annotations
@@ -158,18 +159,13 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
         suppressed=f"<{rules.threshold}",
         withheld=_complements(t1, rules),
         withheld_text=WITHHELD_LABEL,
+        summary_shown=lambda recorded, summary: _summary_shown(recorded, summary, rules),
+        hidden_summary=NOT_SHOWN,
     )
     label = table["Characteristic"].astype(str)
     block = label.where(label != "").ffill().fillna("")
-    means = block.str.endswith(", mean (SD)").to_numpy()
     medians = block.str.endswith(", median [Q1, Q3]").to_numpy()
     groups = list(t1.groups)
-    for group in groups:
-        n = float(t1.n[group])
-        if n < rules.threshold:
-            table.loc[means, group] = NOT_SHOWN
-        if 0.25 * n < rules.threshold:
-            table.loc[medians, group] = NOT_SHOWN
     # One format across the arms of a row, decided after an arm is withheld: its values
     # must not set the others' decimals.
     if medians.any():
@@ -185,6 +181,25 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
     level = table["Level"].astype(str)
     table["Level"] = level.map(_YES_NO).fillna(table["Level"])
     return table
+
+
+def _summary_shown(recorded: int, summary: str, rules: DisclosureRules) -> bool:
+    """Whether a summary of a number in an arm rests on enough children to be shown.
+
+    ``recorded`` is the number of children of the arm with the value recorded, not the
+    arm's size: a mean (SD) of two recorded values among 200 gave both values back, and
+    the quartiles of three all three. A mean (SD) needs the threshold of them, a median
+    [Q1, Q3] the threshold below its lower quartile.
+
+    Examples
+    --------
+    >>> _summary_shown(200, "mean", DEFAULT_RULES), _summary_shown(2, "mean", DEFAULT_RULES)
+    (True, False)
+    >>> _summary_shown(39, "median", DEFAULT_RULES), _summary_shown(40, "median", DEFAULT_RULES)
+    (False, True)
+    """
+    resting_on = recorded if summary == "mean" else 0.25 * recorded
+    return resting_on >= rules.threshold
 
 
 def _hide_revealing_smds(
@@ -316,6 +331,7 @@ def _latex_escape(text: str) -> str:
         ("<", r"\textless{}"),
         ("~", r"\textasciitilde{}"),
         ("^", r"\textasciicircum{}"),
+        ("∞", r"$\infty$"),  # an infinite SMD; after "$" and "\\", which it brings
     ):
         out = out.replace(char, repl)
     return out
