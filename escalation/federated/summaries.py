@@ -92,10 +92,9 @@ def covariate_summary(
         When a column is not in ``spells``, a covariate is listed twice or ``spells``
         has no rows.
     DataValidationError
-        When a treatment is not 0 or 1, a numeric covariate is infinite, or a categorical
-        one has the value :data:`MISSING_LEVEL` (naming the rows).
-        When a treatment is not 0 or 1, a numeric covariate is infinite (naming the
-        rows), or a covariate is personal (an identifier: its values would be the levels).
+        When a treatment is not 0 or 1, a numeric covariate is infinite, a categorical
+        one has the value :data:`MISSING_LEVEL` (naming the rows), or a covariate is
+        personal (an identifier: its values would be the levels).
 
     Examples
     --------
