@@ -359,6 +359,8 @@ NOT_SPELL_READERS = {
     "FormulaCoding.learn": "any table of covariates to code (spells, profiles, new rows)",
     "FormulaCoding.apply": "any table of covariates to code (spells, profiles, new rows)",
     "LikelihoodProfile.from_frame": "a likelihood profile's own table, read back",
+    "cluster_labels": "the rows an estimator clusters (spells or counting rows), already read",
+    "family_labels": "the rows an estimator clusters (spells or counting rows), already read",
 }
 
 NOT_SPELLS = pytest.mark.parametrize(

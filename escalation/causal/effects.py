@@ -51,7 +51,7 @@ from escalation.causal.weights import (
     treatment_weights,
     weight_summary,
 )
-from escalation.clusters import cluster_codes
+from escalation.clusters import cluster_codes, cluster_labels
 from escalation.compute import one_blas_thread, resolve_jobs
 from escalation.design.options import (
     ESTIMATORS,
@@ -792,7 +792,9 @@ def estimate_effects(
             f"the cluster column {cluster!r} is not in the spells table; available: "
             f"{', '.join(map(str, frame.columns))}"
         )
-    cluster_ids = frame[cluster].to_numpy() if cluster is not None else np.arange(len(frame))
+    cluster_ids = (
+        cluster_labels(frame, cluster).to_numpy() if cluster is not None else np.arange(len(frame))
+    )
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
         late = [int(h) for h in hz_days if h > followed]

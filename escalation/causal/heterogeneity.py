@@ -65,6 +65,7 @@ from escalation._vocabulary import AUTO, INTERCEPT, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import ipcw_outcome, run_estimator
+from escalation.clusters import cluster_labels
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
@@ -499,7 +500,7 @@ def _cluster_labels(frame: pd.DataFrame, cluster: str | None) -> np.ndarray | No
             f"the cluster column {cluster!r} is not in the spells table; available: "
             f"{', '.join(map(str, frame.columns))}"
         )
-    return frame[cluster].to_numpy()
+    return cluster_labels(frame, cluster).to_numpy()
 
 
 @one_blas_thread

@@ -86,7 +86,7 @@ from escalation.causal.curves import Nuisance, run_estimator
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.propensity import drop_redundant, treatment_vector
 from escalation.causal.weights import PROBABILITY_FLOOR
-from escalation.clusters import cluster_codes
+from escalation.clusters import cluster_codes, cluster_labels
 from escalation.compute import one_blas_thread
 from escalation.core.logistic import predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
@@ -297,7 +297,9 @@ def policy_scores(
     column = resolve_cluster(given, cluster)
     if column is not None and column not in frame.columns:
         raise DesignError(f"cluster column {column!r} is not in the spells table")
-    families = frame[column].to_numpy() if column is not None else np.arange(len(frame))
+    families = (
+        cluster_labels(frame, column).to_numpy() if column is not None else np.arange(len(frame))
+    )
     return PolicyScores(
         horizons=tuple(int(h) for h in days),
         treated=np.ascontiguousarray(gamma[:, 1, :]),

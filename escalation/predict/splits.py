@@ -18,7 +18,8 @@ import pandas as pd
 
 from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import spells_of
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.clusters import family_labels
+from escalation.errors import DesignError
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -71,22 +72,7 @@ def family_groups(spells: pd.DataFrame) -> npt.NDArray[np.int64]:
     >>> family_groups(spells).tolist()
     [0, 0, 1]
     """
-    family = (
-        spells["family_id"].astype("string")
-        if "family_id" in spells
-        else pd.Series(pd.NA, index=spells.index, dtype="string")
-    )
-    key = "family:" + family
-    alone = key.isna()
-    if alone.any():
-        if "child_id" not in spells:
-            reason = (
-                "required column is missing: a spell without a family_id is grouped by its "
-                f"child ({int(alone.sum())} spell(s) have none"
-                + (")" if "family_id" in spells else "; there is no family_id column)")
-            )
-            raise DataValidationError([Problem("spells", None, "child_id", None, reason)], "spells")
-        key = key.fillna("child:" + spells["child_id"].astype("string"))
+    key = family_labels(spells)
     order = canonical_order(spells)
     if order is None:
         return np.asarray(pd.factorize(key)[0], dtype=np.int64)

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import covariates_apart, spells_of
-from escalation.clusters import cluster_codes
+from escalation.clusters import cluster_codes, cluster_labels
 from escalation.core.coxfit import fit_cox_model
 from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cluster_sandwich
@@ -136,7 +136,7 @@ def prepare_competing(
     if cluster is None:
         groups = np.arange(len(frame), dtype=np.int64)
     else:
-        groups = cluster_codes(frame[cluster])
+        groups = cluster_codes(cluster_labels(frame, cluster))
     return CompetingData(
         duration=time,
         event=codes,

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import resolve_cluster, spells_of, weights_column
-from escalation.clusters import cluster_codes
+from escalation.clusters import cluster_codes, cluster_labels
 from escalation.errors import DesignError
 from escalation.survival._outcome import (
     Weights,
@@ -124,7 +124,7 @@ def curve_arrays(
     w = np.ones(len(frame)) if used.weights is None else used.weights
     levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
-    clusters = None if cluster is None else cluster_codes(frame[cluster])
+    clusters = None if cluster is None else cluster_codes(cluster_labels(frame, cluster))
     return CurveArrays(time, codes_, w, levels, codes, s, used.dropped, clusters, cluster)
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import special, stats
 
 from escalation._vocabulary import AUTO, INTERCEPT, warn_deprecated, weights_column
+from escalation.clusters import cluster_codes, cluster_labels
 from escalation.core.newton import Value, covariance, newton
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import DesignError
@@ -433,7 +434,7 @@ def fit_aft(
     cov = covariance(solution.information)
     variance: Literal["model", "robust"] = "model"
     if cluster is not None or weights is not None:
-        groups = pd.factorize(frame[cluster])[0] if cluster is not None else None
+        groups = cluster_codes(cluster_labels(frame, cluster)) if cluster is not None else None
         assert solution.evaluation.scores is not None
         cov = cluster_sandwich(solution.evaluation.scores, cov, groups)
         variance = "robust"

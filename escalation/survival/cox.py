@@ -26,6 +26,7 @@ from scipy import stats
 
 from escalation._vocabulary import AUTO, spare_column, warn_deprecated, weights_column
 from escalation.clusters import cluster_codes as family_codes
+from escalation.clusters import cluster_labels
 from escalation.core import productlimit
 from escalation.core.collinearity import left_out_phrase
 from escalation.core.concordance import concordance_sums
@@ -907,7 +908,7 @@ def fit_cox(
     )
     cluster_codes = None
     if cluster is not None:
-        cluster_codes = family_codes(frame[cluster])[order]
+        cluster_codes = family_codes(cluster_labels(frame, cluster))[order]
     elif w is not None:
         cluster_codes = np.arange(n, dtype=np.int64)
     fit = fit_cox_model(

@@ -31,6 +31,8 @@ RULE_KEYS: Final = {
     "after_window": "[time_zero] to",
     "age": "[time_zero] min_age/max_age",
     "no_follow_up": "[data] extract_date",
+    "competing_before": "[outcome] competing",
+    "censored_before": "[outcome] censor",
     "already_escalated": "[outcome] events",
     "prevalent_treatment": "[treatment] kind",
 }

@@ -35,7 +35,8 @@ End reasons
     ``censor_at_horizon=True`` censors administratively at the longest horizon.
 Multiple spells
     With ``spells = "all"`` each eligible time zero starts its own spell (sequential
-    trials); spells of one child may overlap in calendar time: cluster by child.
+    trials); spells of one child may overlap in calendar time: cluster by child (the
+    design's ``family_id`` cluster does, a spell without a family taking its child's).
 """
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ from escalation._calendar import eighteenth_birthday, ymd
 from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
+from escalation.data.validate import validate_case_history
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
+from escalation.timeline._ended import away_at, competed_before, episode_kinds
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
@@ -237,8 +240,10 @@ class SpellData(Presents):
 
         ``la`` when the spells hold several local authorities and the design's
         ``[analysis] authority`` is ``"cluster"``; otherwise ``family_id`` (siblings'
-        spells are not independent). Models given this SpellData with ``cluster="auto"``
-        (the default) use it.
+        spells are not independent), a spell without one clustered by its child
+        (:func:`escalation.clusters.cluster_labels`: a child without a recorded family is
+        a family of one, all its spells together). Models given this SpellData with
+        ``cluster="auto"`` (the default) use it.
         """
         if len(self.authorities) > 1 and self.design.analysis.authority == "cluster":
             return "la"
@@ -373,6 +378,11 @@ def build_spells(
     ------
     DesignError
         When a requested extra covariate is not a column of the children table.
+    DataValidationError
+        When an episode cannot be placed (a child missing from the children table, no
+        start date, an unknown kind): the history was not validated, and
+        :func:`~escalation.data.validate_case_history` names each breach's table, row,
+        column and value. Nothing is dropped silently.
 
     Notes
     -----
@@ -381,25 +391,36 @@ def build_spells(
     the episode is still open at the extract date (``at = "end"`` only); it ended with
     another closure reason; time zero is before ``from`` or after ``to``; the child is
     outside ``min_age``–``max_age`` completed years (or already 18 when ``age_18`` ends
-    follow-up); time zero is on the extract date (no follow-up); the child is already in
-    an escalation state at time zero (an episode of an ``events`` kind started before
-    and not ended); point-form treatment already under way at time zero (prevalent
+    follow-up); time zero is on the extract date (no follow-up); a competing event came
+    before the day of time zero (a death on an earlier day; an episode of an interval
+    competing kind under way at time zero); a censoring event came before it and still
+    holds (a move out of the area on an earlier day, unless an episode of another kind,
+    the time-zero episode included, starts after it and by the time-zero day: a child who
+    moved out during a referral and was never back is excluded, one referred again after
+    moving out is a new candidate; an interval censoring kind under way at time zero); an
+    event on the day of time zero itself ends follow-up at 0.5 days instead; the child is
+    already in an escalation state at time zero (an episode of an ``events`` kind started
+    before and not ended); point-form treatment already under way at time zero (prevalent
     treatment); then ``spells`` keeps the first, last or all remaining spells of each
     child. The conventions for same-day events, day-0 events, treatment and covariates
     are those of :mod:`escalation.timeline.spells`.
 
     The flow is a tidy table, one row per step in order, with columns ``step`` (1, 2,
     ...), ``stage`` (``"entered"``, ``"excluded"`` or ``"remaining"``), ``rule`` (a stable
-    identifier: ``history``, ``unusable_episode``, ``not_time_zero_kind``,
-    ``candidates``, ``open``, ``reason``, ``before_window``, ``after_window``, ``age``,
-    ``no_follow_up``, ``already_escalated``, ``prevalent_treatment``, ``spell_rule``,
-    ``spells``), ``description`` (for people), ``children`` and ``episodes``. On an
-    ``excluded`` row, ``episodes`` counts the episodes (candidate spells) removed by that
-    rule and ``children`` the children who lost their last candidate there; on a
-    ``remaining`` row they count what is left. Candidates minus every exclusion after
-    them equals the spells: nothing is dropped silently. Rows whose rule does not apply
-    to the design (``open`` with ``at = "start"``, ``reason``, the window, prevalent
-    treatment in the reasons form, ``spell_rule`` with ``spells = "all"``) are left out.
+    identifier: ``history``, ``not_time_zero_kind``, ``candidates``, ``open``,
+    ``reason``, ``before_window``, ``after_window``, ``age``, ``no_follow_up``,
+    ``competing_before``, ``censored_before``, ``already_escalated``,
+    ``prevalent_treatment``, ``spell_rule``, ``spells``), ``description`` (for people),
+    ``children`` and ``episodes``. On an ``excluded`` row, ``episodes`` counts the
+    episodes (candidate spells) removed by that rule and ``children`` the children who
+    lost their last candidate there; on a ``remaining`` row they count what is left.
+    Candidates minus every exclusion after them equals the spells: nothing is dropped
+    silently. Rows whose rule does not apply to the design (``open`` with ``at =
+    "start"``, ``reason``, the window, ``competing_before`` and ``censored_before``
+    without a competing or censoring episode kind, prevalent treatment in the reasons
+    form, ``spell_rule`` with ``spells = "all"``) are left out. (Earlier versions had an
+    ``unusable_episode`` row counting episodes they could not place; such a history is
+    now refused, see Raises.)
     The ``children`` of ``spell_rule`` is 0 by construction (each child keeps a spell;
     :data:`~escalation.timeline.flow.BY_CONSTRUCTION`).
 
@@ -431,7 +452,7 @@ def build_spells(
             f"design [covariates] include: {missing[0]!r} is neither a built-in covariate "
             "nor a column of the children table; add the column or remove the name"
         )
-    prep = prepare(history)
+    history, prep = _usable(history)
     flow = _Flow()
     n_children = len(prep.children)
     flow.add(
@@ -440,15 +461,6 @@ def build_spells(
         "children and episodes in the case history",
         n_children,
         len(history.episodes),
-    )
-    unusable = prep.unknown_child + prep.no_start + prep.unknown_kind
-    flow.add(
-        "excluded",
-        "unusable_episode",
-        "episodes of a child missing from the children table, without a start date or "
-        "of an unknown kind",
-        0,
-        unusable,
     )
 
     # ---------------------------------------------------------------- candidates
@@ -508,6 +520,7 @@ def build_spells(
     rules.append(
         ("no_follow_up", "time zero on the extract date (no follow-up)", c_t0 >= prep.extract_day),
     )
+    rules += _ended_rules(prep, design, c_child, c_t0)
     escalated = np.zeros(len(cand), dtype=bool)
     for kind in outcome.events:
         escalated |= prep.covering(kind, c_child, c_t0)
@@ -610,6 +623,63 @@ def build_spells(
             tz_pos=tz_pos,
         ),
     )
+
+
+def _ended_rules(
+    prep: Prepared, design: StudyDesign, child: IntArray, t0: IntArray
+) -> list[tuple[str, str, np.ndarray]]:
+    """Return the rules "follow-up ended before time zero": competing, then censoring.
+
+    Each applies when the design has such an episode kind (``age_18`` is the age rule's).
+    """
+    outcome = design.outcome
+    rules: list[tuple[str, str, np.ndarray]] = []
+    competing = episode_kinds(outcome.competing)
+    if competing:
+        rules.append(
+            (
+                "competing_before",
+                f"{' or '.join(competing)} before time zero",
+                competed_before(prep, competing, child, t0),
+            )
+        )
+    censor = episode_kinds(outcome.censor)
+    if censor:
+        rules.append(
+            (
+                "censored_before",
+                f"{' or '.join(censor)} before time zero, not back by then",
+                away_at(prep, censor, child, t0, ending=competing),
+            )
+        )
+    return rules
+
+
+def _usable(history: CaseHistory) -> tuple[CaseHistory, Prepared]:
+    """Return the history and its sorted form, every episode usable.
+
+    An episode the timeline cannot place (of a child missing from the children table,
+    without a start date, of an unknown kind) breaks the data contract, which never
+    drops a row silently: the history was not validated, so it is validated here, and
+    :func:`~escalation.data.validate_case_history` raises naming each such row's table,
+    row, column and value. A history it accepts (in normal form) is built as validated.
+    A validated history, whose every episode is usable, is not validated again.
+
+    Raises
+    ------
+    DataValidationError
+        When an episode is unusable: the validator's error.
+    """
+    prep = prepare(history)
+    if prep.unknown_child + prep.no_start + prep.unknown_kind == 0:
+        return history, prep
+    valid = validate_case_history(history, context="case history given to build_spells")
+    prep = prepare(valid)
+    unusable = prep.unknown_child + prep.no_start + prep.unknown_kind
+    if unusable:  # never, while the validator refuses what the timeline cannot place
+        reason = f"{unusable} episode(s) the timeline cannot place passed validation"
+        raise DataValidationError([Problem("episodes", None, None, None, reason)], "case history")
+    return valid, prep
 
 
 def _day(value: Any) -> int:

@@ -534,9 +534,9 @@ def test_flow_is_a_tidy_table_in_order() -> None:
     assert list(flow.columns) == ["step", "stage", "rule", "description", "children", "episodes"]
     assert flow["step"].tolist() == list(range(1, len(flow) + 1))
     assert flow["rule"].tolist() == [
-        "history", "unusable_episode", "not_time_zero_kind", "candidates", "open", "reason",
-        "before_window", "after_window", "age", "no_follow_up", "already_escalated",
-        "prevalent_treatment", "spell_rule", "spells",
+        "history", "not_time_zero_kind", "candidates", "open", "reason", "before_window",
+        "after_window", "age", "no_follow_up", "competing_before", "censored_before",
+        "already_escalated", "prevalent_treatment", "spell_rule", "spells",
     ]  # fmt: skip
     assert set(flow["stage"]) == {"entered", "excluded", "remaining"}
 

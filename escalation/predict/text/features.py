@@ -31,7 +31,7 @@ from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from escalation.clusters import cluster_codes
+from escalation.clusters import cluster_codes, family_labels
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, Problem, StatisticalWarning
 from escalation.predict.text.lexicon import ASSERTIONS, FACTOR_GROUPS, find_mentions
@@ -344,11 +344,8 @@ def _topic_backends(
 
 
 def _families(spells: pd.DataFrame) -> pd.Series:
-    """Family of each spell (its child when no family is recorded)."""
-    child = spells["child_id"].astype("string")
-    if "family_id" not in spells:
-        return child
-    return spells["family_id"].astype("string").fillna(child)
+    """Family of each spell (its child when no family is recorded): :func:`family_labels`."""
+    return family_labels(spells)
 
 
 def _family_vocabulary(
