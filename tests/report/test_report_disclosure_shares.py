@@ -300,7 +300,8 @@ def test_effects_of_a_run_and_of_the_estimate_command_are_of_disclosed_counts(
     design = design.replace(
         estimation=dataclasses.replace(design.estimation, estimators=("unadjusted",))
     )
-    run_study(history, design, out=tmp_path / "run", progress=False, stages=("effects",))
+    run_study(history, design, out=tmp_path / "run", progress=False, stages=("effects",),
+              bootstrap=0, background_figures=False)  # fmt: skip
     design_file = tmp_path / "design.toml"
     design_file.write_text(design.to_toml())
     write_case_history(history, tmp_path / "data")
