@@ -100,3 +100,17 @@ def test_missing_values_of_nullable_dtypes_are_missing_and_shown_empty() -> None
     assert _refused(values) == [(1, None)]
     allowed = finite_numbers(values, table="t", why="because", missing_allowed=True)
     assert np.isnan(allowed[1]) and allowed[[0, 2]].tolist() == [1.0, 3.0]
+
+
+def test_text_is_read_once_per_distinct_value_whatever_its_dtype() -> None:
+    """Object, string and categorical columns are read by their distinct values."""
+    labels = ["a", None, "inf", "b", "a"]
+    for dtype in (object, "string", "category"):
+        values = pd.Series(labels, name="g", dtype=dtype)
+        assert _refused(values, missing_allowed=True, text_allowed=True) == [(2, "inf")]
+        assert [row for row, _ in _refused(values, missing_allowed=True)] == [0, 2, 3, 4]
+        numbers = finite_numbers(
+            values.where(values != "inf"), table="t", why="w", missing_allowed=True,
+            text_allowed=True,
+        )  # fmt: skip
+        assert np.isnan(numbers).all()
