@@ -56,10 +56,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from escalation.errors import DataValidationError, DesignError, Problem, is_personal
+from escalation._finite import finite_numbers, finite_problems
+from escalation.errors import DataValidationError, DesignError, is_personal
 
 __all__ = [
     "FormulaCoding",
@@ -70,6 +70,8 @@ __all__ = [
     "split_formula",
 ]
 
+#: The heading of an error about the values a formula uses.
+_CONTEXT = "formula data"
 _SPECIAL = re.compile(r"^\s*(strata|cluster)\s*\((.*)\)\s*$", re.DOTALL)
 
 
@@ -289,64 +291,42 @@ def _variables(parsed: Any) -> set[str]:
 
 
 def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None:
-    """Raise naming the column and row of a missing or infinite value the formula uses.
+    """Raise naming the column and rows of missing or infinite values the formula uses.
 
     An infinite number, as a missing one, has no place in a model: it made the column
-    "not vary" and left it out of the fit, where ``covariates=`` refuses it.
+    "not vary" and left it out of the fit, where ``covariates=`` refuses it. Text is a
+    level of a categorical variable (:func:`~escalation._finite.finite_numbers`).
     """
+    why = (
+        f"a variable of the formula {rhs!r} needs a value in every row: impute them or "
+        "leave the rows out explicitly first"
+    )
     for name in sorted(v for v in variables if v in frame.columns):
-        values = frame[name]
-        bad = values.isna().to_numpy()
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            bad |= np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise DataValidationError(
-                [
-                    Problem(
-                        "data",
-                        row,
-                        name,
-                        None if pd.isna(values.iloc[row]) else values.iloc[row],
-                        f"{int(bad.sum())} missing or infinite value(s) in a variable of the "
-                        f"formula {rhs!r}; impute them or leave the rows out explicitly first",
-                    )
-                ],
-                "formula data",
-            )
+        finite_numbers(frame[name], table="data", why=why, text_allowed=True, context=_CONTEXT)
 
 
 def _check_coded(matrix: pd.DataFrame, rhs: str) -> None:
-    """Raise naming the row and coded column where a transform of the formula is not finite.
+    """Raise naming the rows and coded columns where a transform of the formula is not finite.
 
     The variables are checked before coding (:func:`_check_variables`); a transform can
     still make a missing or infinite value of finite ones (``I(1/x)`` at 0, ``np.log(x)``
     at 0), which a fit read as a column that "does not vary" and left out, and a
     prediction passed on.
     """
-    values = matrix.to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if not bad.any():
-        return
-    row, column = (int(i[0]) for i in np.nonzero(bad))
-    raise DataValidationError(
-        [
-            Problem(
-                "data",
-                row,
-                str(matrix.columns[column]),
-                float(values[row, column]),
-                f"{int(bad.any(axis=1).sum())} row(s) where a term of the formula {rhs!r} is "
-                "missing or infinite although its variables are finite (a division by 0, or "
-                "the log of 0 or less): change the transform or leave those rows out first",
-            )
-        ],
-        "formula data",
+    why = (
+        f"a term of the formula {rhs!r} is not finite although its variables are (a "
+        "division by 0, or the log of 0 or less): change the transform or leave those rows "
+        "out first"
     )
+    problems = []
+    for column in matrix.columns:  # coded terms are floats, never text: "missing or infinite"
+        problems += finite_problems(matrix[column], table="data", why=why, text_allowed=True)[1]
+    if problems:
+        raise DataValidationError(problems, _CONTEXT)
 
 
 def check_complete(frame: pd.DataFrame, formula: str) -> None:
-    """Raise naming the column and row of ``frame`` where a variable of ``formula`` is missing.
+    """Raise naming the column and rows of ``frame`` where a variable of ``formula`` is missing.
 
     For callers that expand the rows before coding them (the pooled logistic model's one
     row per interval), so that the error names the row of the data as given.
@@ -354,7 +334,8 @@ def check_complete(frame: pd.DataFrame, formula: str) -> None:
     Raises
     ------
     DataValidationError
-        At the first missing value of a variable the right-hand side uses.
+        When a variable the right-hand side uses has missing or infinite values (naming
+        the first such variable's rows).
 
     Examples
     --------
@@ -564,7 +545,7 @@ class FormulaCoding:
             column is personal), or cannot be evaluated.
         DataValidationError
             When a variable it uses has missing or infinite values, or a transform of
-            finite ones is not finite (``I(1/x)`` at 0; the first row is named).
+            finite ones is not finite (``I(1/x)`` at 0), naming the rows.
         """
         from formulaic import Formula, model_matrix
         from formulaic.errors import FormulaicError
@@ -578,7 +559,7 @@ class FormulaCoding:
         try:
             with warnings.catch_warnings():
                 # numpy's warning of a transform's division by 0 or log of 0: the values
-                # are refused below (_check_coded), naming the row and term
+                # are refused below (_check_coded), naming the rows and terms
                 warnings.simplefilter("ignore", RuntimeWarning)
                 matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)
         except (FormulaicError, NameError, KeyError, ValueError, TypeError) as error:
@@ -641,7 +622,7 @@ class FormulaCoding:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 # numpy's warning of a transform's division by 0 or log of 0: the values
-                # are refused below, naming the row and term
+                # are refused below, naming the rows and terms
                 warnings.simplefilter("ignore", RuntimeWarning)
                 matrix = self.spec.get_model_matrix(frame, na_action="raise")
         except (FormulaicError, ValueError, TypeError, Warning) as error:

@@ -145,8 +145,8 @@ def test_a_missing_group_label_is_refused_not_made_a_group(function: str) -> Non
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("risk", np.nan), ("risk", np.inf), ("treatment", np.nan), ("treatment", 2.0),
-     ("treatment", "yes"), ("weight", np.nan), ("weight", -1.0)],
+    [("risk", np.nan), ("risk", np.inf), ("risk", "ten"), ("treatment", np.nan),
+     ("treatment", 2.0), ("treatment", "yes"), ("weight", np.nan), ("weight", -1.0)],
 )  # fmt: skip
 def test_balance_table_names_bad_values(column: str, value: object) -> None:
     d = _with(column, value)

@@ -13,13 +13,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._finite import LISTED, finite_problems
 from escalation.core.smd import standardised_difference
 from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["balance_table"]
 
-#: Rows named per column in an error (the reason says how many in all).
-_LISTED = 20
+#: Why a covariate of a balance table must be a finite number.
+_NO_BALANCE = "a covariate's balance is not defined with them"
 
 
 def _weighted_mean_var(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,36 +115,35 @@ def _checked(
     A missing covariate made its SMD missing, an arm coded other than 0/1 (or missing)
     was counted as treated, and a negative weight gave a balance no weighting can give.
     """
-    x = matrix.to_numpy(dtype=float)
+    n = len(matrix)
     arm = pd.Series(np.asarray(treatment).ravel(), dtype=object)
     w = None if weights is None else np.asarray(weights, dtype=float).ravel()
-    if len(arm) != len(x) or (w is not None and len(w) != len(x)):
-        lengths = f"{len(x)} rows of covariates, {len(arm)} treatments"
+    if len(arm) != n or (w is not None and len(w) != n):
+        lengths = f"{n} rows of covariates, {len(arm)} treatments"
         lengths += "" if w is None else f" and {len(w)} weights"
         raise DesignError(f"balance_table: {lengths}; give one of each per row")
-    if not len(x):
+    if not n:
         raise DesignError("balance_table: the covariates have no rows; nothing to compare")
+    problems = [
+        problem
+        for j in range(matrix.shape[1])
+        for problem in finite_problems(matrix.iloc[:, j], table="spells", why=_NO_BALANCE)[1]
+    ]
     codes = pd.to_numeric(arm, errors="coerce")
     checks: list[tuple[str, npt.NDArray[np.bool_], pd.Series, str]] = [
-        (
-            str(column),
-            ~np.isfinite(x[:, j]),
-            matrix.iloc[:, j],
-            "covariate value(s) missing or infinite; their balance is not defined",
-        )
-        for j, column in enumerate(matrix.columns)
+        ("treatment", ~codes.isin([0, 1]).to_numpy(), arm, "treatment(s) not 0 or 1")
     ]
-    checks.append(("treatment", ~codes.isin([0, 1]).to_numpy(), arm, "treatment(s) not 0 or 1"))
     if w is not None:
         bad_w = ~np.isfinite(w) | (w < 0)
         checks.append(("weight", bad_w, pd.Series(w), "weight(s) missing, infinite or negative"))
-    problems = [
+    problems += [
         Problem("spells", int(r), column, values.iloc[r], f"{int(bad.sum())} {reason}")
         for column, bad, values, reason in checks
-        for r in np.flatnonzero(bad)[:_LISTED]
+        for r in np.flatnonzero(bad)[:LISTED]
     ]
     if problems:
         raise DataValidationError(problems, "balance table")
+    x = matrix.to_numpy(dtype=float)
     a = codes.to_numpy(dtype=float) == 1
     if a.all() or not a.any():
         raise DesignError(

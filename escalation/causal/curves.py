@@ -60,7 +60,7 @@ from escalation.core.riskset import CoxData
 from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import durations, event_codes, outcome_arrays
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -76,6 +76,7 @@ __all__ = [
     "column_names",
     "estimate_curves",
     "ipcw_outcome",
+    "ipcw_outcome_of",
     "pooled_logistic_survival",
     "population",
     "population_weights",
@@ -895,14 +896,34 @@ def ipcw_outcome(
     tuple of numpy.ndarray
         ``(y_star, weight)`` where ``weight`` is the IPCW weight above.
 
+    Raises
+    ------
+    DataValidationError
+        When a duration is missing, infinite or not > 0, or an event code is not a whole
+        number >= 0, naming table ``arrays``, the argument and the position
+        (:func:`~escalation.survival._outcome.outcome_arrays`): a missing duration was
+        weighted as followed beyond the horizon, and a missing event code failed in numpy.
+
     Examples
     --------
     >>> y, w = ipcw_outcome([1, 2, 3, 5], [1, 0, 2, 0], 4)
     >>> y.round(3).tolist(), w.round(3).tolist()
     ([1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 1.5, 1.5])
     """
-    time = np.asarray(duration, dtype=float)
-    code = np.asarray(event, dtype=np.int64)
+    time, code, _ = outcome_arrays(duration, event)
     weight = productlimit.horizon_weights(time, code, horizon)
     y = ((code == 1) & (time <= horizon)).astype(float)
     return y * weight, weight
+
+
+def ipcw_outcome_of(
+    frame: pd.DataFrame, duration: str, event: str, horizon: float
+) -> tuple[FloatArray, FloatArray]:
+    """Return :func:`ipcw_outcome` of the ``duration`` and ``event`` columns of ``frame``.
+
+    The columns are checked as every entry point checks them
+    (:func:`~escalation.survival._outcome.durations`,
+    :func:`~escalation.survival._outcome.event_codes`): errors name table ``spells``, the
+    row, the column and the value.
+    """
+    return ipcw_outcome(durations(frame[duration]), event_codes(frame[event]), horizon)

@@ -36,12 +36,13 @@ import pandas as pd
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order
 from escalation.causal._confounders import confounders, spells_and_covariates
-from escalation.causal.curves import ipcw_outcome
-from escalation.causal.propensity import drop_redundant
+from escalation.causal.curves import ipcw_outcome_of
+from escalation.causal.propensity import drop_redundant, treatment_vector
 from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
+from escalation.survival._outcome import reordered_rows
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -286,28 +287,30 @@ def refute_effect(
     # The refuters permute, draw and subset rows by position: in spell_id order, the same
     # spells give the same refutations whatever order they arrive in.
     spells, covariates = spells_and_covariates(frame, covariates, formula, function="refute_effect")
-    frame, _ = in_canonical_order(spells)
-    adjust = confounders(
-        frame, covariates, formula, duration=duration, event=event, min_count=min_count,
-        treatment=treatment,
-    )  # fmt: skip
-    duration, event = adjust.duration, adjust.event
-    x, _ = drop_redundant(adjust.coding.apply(frame))
-    names = [_safe(c) for c in x.columns]
-    if len(set(names)) != len(names):
-        raise DesignError("covariate names collide after making them identifiers; rename them")
-    data = pd.DataFrame(x.to_numpy(dtype=float), columns=names)
-    outcome = f"escalation_{int(horizon)}"
-    taken = sorted({TREATMENT, outcome} & set(names))
-    if taken:
-        raise DesignError(
-            f"covariate(s) {', '.join(map(repr, taken))} share a name with the treatment "
-            f"({TREATMENT!r}) or outcome ({outcome!r}) column of the refutation data; rename "
-            "them"
-        )
-    y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
+    frame, order = in_canonical_order(spells)
+    with reordered_rows(frame, order).input_rows():  # errors name the rows of the user's table
+        adjust = confounders(
+            frame, covariates, formula, duration=duration, event=event, min_count=min_count,
+            treatment=treatment,
+        )  # fmt: skip
+        duration, event = adjust.duration, adjust.event
+        x, _ = drop_redundant(adjust.coding.apply(frame))
+        names = [_safe(c) for c in x.columns]
+        if len(set(names)) != len(names):
+            raise DesignError("covariate names collide after making them identifiers; rename them")
+        data = pd.DataFrame(x.to_numpy(dtype=float), columns=names)
+        outcome = f"escalation_{int(horizon)}"
+        taken = sorted({TREATMENT, outcome} & set(names))
+        if taken:
+            raise DesignError(
+                f"covariate(s) {', '.join(map(repr, taken))} share a name with the treatment "
+                f"({TREATMENT!r}) or outcome ({outcome!r}) column of the refutation data; rename "
+                "them"
+            )
+        y, _ = ipcw_outcome_of(frame, duration, event, horizon)
+        arm = treatment_vector(frame, treatment)
     data[outcome] = y
-    data[TREATMENT] = frame[treatment].to_numpy().astype(bool)
+    data[TREATMENT] = arm.astype(bool)
     graph = causal_graph(names, outcome=outcome)
     rows = []
     # DoWhy's own warnings (e.g. a rank-deficient design) reach the caller.

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._finite import finite_numbers
 from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import (
     AUTO,
@@ -93,6 +94,11 @@ ESTIMANDS = ("risk_treated", "risk_untreated", "risk_difference", "risk_ratio", 
 #: The weight estimands (populations) each estimator estimates: clone–censor–weight
 #: emulates the trial in every child only.
 ESTIMATOR_TARGETS: dict[str, tuple[WeightEstimand, ...]] = {**TARGETS, "ccw": ("ate",)}
+#: Why an outcome of :func:`ipw_mean_difference` must be a finite number.
+_NO_MEAN = (
+    "a mean outcome is not defined with them; leave an outcome not measured empty (its "
+    "row is left out and counted in dropped)"
+)
 
 
 def _check_targets(
@@ -1037,13 +1043,21 @@ def ipw_mean_difference(
     sandwich treats the weights as known, which is conservative for the ATE.
 
     Rows with a missing outcome are left out (as the book does for the 63 of 1,629
-    NHEFS participants without a 1982 weight) and counted in ``dropped``.
+    NHEFS participants without a 1982 weight) and counted in ``dropped``; an infinite
+    outcome, or one that is not a number (text), is refused.
 
     Returns
     -------
     pandas.DataFrame
         One row: ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``,
         then ``n`` (rows used) and ``dropped`` (rows left out for a missing outcome).
+
+    Raises
+    ------
+    DataValidationError
+        When an outcome is infinite or not a number, or a treatment or covariate value is
+        bad, naming the row of the table given (not of the rows left after those with a
+        missing outcome were left out), the column and the value.
 
     Examples
     --------
@@ -1062,11 +1076,11 @@ def ipw_mean_difference(
     used = usable_rows(frame, missing_outcome=outcome)
     complete = used.frame
     with used.input_rows():  # errors name the rows of the user's table
+        y = finite_numbers(complete[outcome], table="spells", why=_NO_MEAN, missing_allowed=True)
         prop = fit_propensity(complete, treatment, covariates, formula=formula, min_count=min_count)
     if formula is not None:
         treatment = parse_formula(formula).response[0]
     w = treatment_weights(prop.scores, prop.treatment, estimand=estimand, stabilize=stabilize)
-    y = complete[outcome].to_numpy(dtype=float)
     design = sm.add_constant(prop.treatment.astype(float))
     fit = sm.WLS(y, design, weights=w).fit(cov_type="HC0")
     est, se = float(fit.params[1]), float(fit.bse[1])

@@ -64,11 +64,12 @@ from escalation._row_order import in_canonical_order, restore
 from escalation._vocabulary import AUTO, INTERCEPT, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal._estimable import check_estimable
-from escalation.causal.curves import ipcw_outcome, run_estimator
+from escalation.causal.curves import ipcw_outcome_of, run_estimator
 from escalation.clusters import cluster_labels
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
+from escalation.survival._outcome import reordered_rows
 from escalation.timeline.matrix import Coding
 
 if TYPE_CHECKING:
@@ -351,6 +352,8 @@ def fit_effect_model(
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
+    from escalation.causal.propensity import treatment_vector
+
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,
@@ -359,14 +362,15 @@ def fit_effect_model(
     coding = adjust.coding
     # The forest draws rows by position: in spell_id order, the same spells grow the same
     # forest whatever order they arrive in.
-    frame, _ = in_canonical_order(frame)
-    x = coding.apply(frame).to_numpy(dtype=float)
+    frame, order = in_canonical_order(frame)
+    with reordered_rows(frame, order).input_rows():  # errors name the rows of the user's table
+        x = coding.apply(frame).to_numpy(dtype=float)
+        y, _ = ipcw_outcome_of(frame, duration, event, horizon)
+        a = treatment_vector(frame, treatment)
     center = x.mean(axis=0)
     scale = x.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     xs = (x - center) / scale
-    y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
-    a = frame[treatment].to_numpy().astype(int)
     trees = forest_size(n_estimators)
     with warnings.catch_warnings():
         _quiet_noise()
@@ -756,37 +760,38 @@ def estimate_heterogeneity(
         frame, covariates, formula, function="estimate_heterogeneity"
     )
     frame, order = in_canonical_order(spells)
-    labels = _cluster_labels(frame, cluster)
-    groups = subgroup_levels(frame)
-    if groups.empty:
-        raise DesignError(
-            "no subgroup columns (age, n_factors, imd_decile) in the data: "
-            "heterogeneity needs at least one"
+    with reordered_rows(frame, order).input_rows():  # errors name the rows of the user's table
+        labels = _cluster_labels(frame, cluster)
+        groups = subgroup_levels(frame)
+        if groups.empty:
+            raise DesignError(
+                "no subgroup columns (age, n_factors, imd_decile) in the data: "
+                "heterogeneity needs at least one"
+            )
+        model = fit_effect_model(
+            frame,
+            covariates=covariates,
+            formula=formula,
+            horizon=horizon,
+            duration=duration,
+            event=event,
+            treatment=treatment,
+            n_estimators=n_estimators,
+            min_samples_leaf=min_samples_leaf,
+            seed=seed,
+            min_count=min_count,
         )
-    model = fit_effect_model(
-        frame,
-        covariates=covariates,
-        formula=formula,
-        horizon=horizon,
-        duration=duration,
-        event=event,
-        treatment=treatment,
-        n_estimators=n_estimators,
-        min_samples_leaf=min_samples_leaf,
-        seed=seed,
-        min_count=min_count,
-    )
-    duration, event = model.duration, model.event
-    forest = model.backend
-    coded = model.coding.apply(frame)
-    xs = model.standardised(frame, coded)
-    y, _ = ipcw_outcome(frame[duration].to_numpy(float), frame[event].to_numpy(np.int64), horizon)
-    a = frame[treatment].to_numpy().astype(int)
-    # Subgroup effects: means of the AIPW engine's doubly robust scores (with the
-    # forest's covariates, unstandardised as estimate_effects codes them).
-    psi, treated = _score_differences(
-        frame, coded, duration=duration, event=event, treatment=treatment, horizon=horizon
-    )
+        duration, event = model.duration, model.event
+        forest = model.backend
+        coded = model.coding.apply(frame)
+        xs = model.standardised(frame, coded)
+        y, _ = ipcw_outcome_of(frame, duration, event, horizon)
+        a = frame[treatment].to_numpy().astype(int)
+        # Subgroup effects: means of the AIPW engine's doubly robust scores (with the
+        # forest's covariates, unstandardised as estimate_effects codes them).
+        psi, treated = _score_differences(
+            frame, coded, duration=duration, event=event, treatment=treatment, horizon=horizon
+        )
     table = _subgroup_rows(psi, treated, groups, labels, conf_level)
     with warnings.catch_warnings():
         _quiet_noise()

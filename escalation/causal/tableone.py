@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._finite import finite_problems
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import format_smd, smd_categorical, standardised_difference
 from escalation.errors import DataValidationError, Problem, is_personal
@@ -507,14 +508,14 @@ def refuse_infinite(frame: pd.DataFrame, variables: Sequence[str], table: str) -
     Shared by Table 1 and the federated covariate summaries (``table`` names the one).
     """
     problems = []
-    for variable in variables:
-        values = frame[variable]
-        if pd.api.types.is_bool_dtype(values):
-            continue
-        numbers = pd.to_numeric(values, errors="coerce")
-        bad = np.flatnonzero(np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)))
-        reason = f"{bad.size} value(s) are infinite; a mean, SD or SMD of them is not defined"
-        problems += [Problem(table, int(r), variable, values.iloc[r], reason) for r in bad[:20]]
+    for variable in variables:  # text is a level and a missing value is counted
+        problems += finite_problems(
+            frame[variable],
+            table=table,
+            why="a mean, SD or SMD of them is not defined",
+            missing_allowed=True,
+            text_allowed=True,
+        )[1]
     if problems:
         raise DataValidationError(problems, table)
 

@@ -5,7 +5,8 @@
 :func:`event_codes` and :func:`case_weights` check the follow-up times, (start, stop]
 intervals, event codes and case weights; :func:`outcome_arrays` runs them on the plain
 arrays of the array functions. Errors name the row of the user's table, also when rows of
-weight 0 were left out before the check (:meth:`UsableRows.input_rows`).
+weight 0 were left out before the check, or the rows were put in another order
+(:meth:`UsableRows.input_rows`, :func:`reordered_rows`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "event_codes",
     "outcome_arrays",
     "refuse_missing_labels",
+    "reordered_rows",
     "usable_data",
     "usable_rows",
     "with_weights",
@@ -162,6 +164,26 @@ def usable_rows(
     return UsableRows(
         frame.loc[keep], w[keep] if w is not None else None, dropped, np.flatnonzero(keep)
     )
+
+
+def reordered_rows(frame: pd.DataFrame, order: npt.NDArray[np.int64] | None) -> UsableRows:
+    """Return ``frame``'s rows put in another ``order``: all used, none left out.
+
+    ``order[i]`` is the position in the input of row ``i`` (``None``: the input order),
+    as :func:`escalation._row_order.in_canonical_order` gives it; checks run inside
+    :meth:`UsableRows.input_rows` name the row of the table the user passed.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"duration": [-8.0, 3.0]})
+    >>> with reordered_rows(rows, np.array([1, 0])).input_rows():
+    ...     durations(rows["duration"])
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Spells: 1 problem found
+      - table 'spells', row 1, column 'duration', value '-8.0': 1 duration(s) missing or not > 0; durations are positive days
+    """  # noqa: E501
+    return UsableRows(frame, None, 0, order)
 
 
 def usable_data(

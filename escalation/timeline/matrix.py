@@ -16,8 +16,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._finite import finite_numbers
 from escalation._vocabulary import refuse_repeats
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DesignError
 
 __all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
 
@@ -25,8 +26,6 @@ __all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
 MISSING: Final = "missing"
 #: Level that pools categorical levels seen fewer than ``min_count`` times.
 OTHER: Final = "other"
-#: Rows named in an error about a covariate's values (the count says how many in all).
-_LISTED: Final = 20
 
 
 def _is_categorical(values: pd.Series) -> bool:
@@ -267,7 +266,8 @@ class CovariateCoding:
         DesignError
             When a covariate is absent.
         DataValidationError
-            When a numeric covariate has missing or infinite values (naming the rows).
+            When a numeric covariate has missing or infinite values, or text (naming the
+            rows).
         """
         out = np.empty((len(frame), len(self.names)), order="F")
         place = {name: j for j, name in enumerate(self.names)}
@@ -286,8 +286,8 @@ class CovariateCoding:
                 raise DesignError(f"covariate {column!r} is not in the table")
             if column in numbers_at:
                 array = block[:, numbers_at[column]]
-                if not np.isfinite(array).all():
-                    _refuse_non_finite(frame[column], array)
+                if not np.isfinite(array).all():  # read again by the rule, to name the rows
+                    array = _numbers(frame[column])
                 out[:, place[column]] = array
                 continue
             values = frame[column]
@@ -298,25 +298,13 @@ class CovariateCoding:
                 for j, level in enumerate(kept[1:], start=1):
                     out[:, place[f"{column}_{level}"]] = position == j
                 continue
-            if isinstance(values.array, pd.arrays.BooleanArray | _NULLABLE_NUMBERS):
-                # nullable numbers: missing values (the mask) read as NaN, then refused
-                array = values.to_numpy(dtype=float, na_value=np.nan)
-            else:
-                numbers = pd.to_numeric(values.astype("Float64"), errors="coerce")
-                array = numbers.to_numpy(dtype=float, na_value=np.nan)
-            if not np.isfinite(array).all():
-                _refuse_non_finite(values, array)
-            out[:, place[column]] = array
+            out[:, place[column]] = _numbers(values)  # nullable numbers: NA is missing
         for j, name in enumerate(self.names):
             if place[name] != j:  # a name given twice: every copy holds its (last) values
                 out[:, j] = out[:, place[name]]
         # One block of floats (not a column each): the same numbers, built without
         # pandas consolidating dozens of columns.
         return pd.DataFrame(out, index=frame.index, columns=list(self.names))
-
-
-#: Nullable number arrays (with :class:`pandas.arrays.BooleanArray`): NA is their mask.
-_NULLABLE_NUMBERS = pd.arrays.IntegerArray | pd.arrays.FloatingArray
 
 
 def _plain_number(dtype: object) -> bool:
@@ -328,25 +316,20 @@ def _plain_number(dtype: object) -> bool:
     )
 
 
-def _refuse_non_finite(values: pd.Series, array: npt.NDArray[np.float64]) -> None:
-    """Raise naming the rows of a numeric covariate whose values are missing or infinite.
+def _numbers(values: pd.Series) -> npt.NDArray[np.float64]:
+    """Return a numeric covariate as floats, or raise naming the rows that are no finite number.
 
     A missing value has no number to enter a model, and an infinite one makes every
     estimate that uses the column infinite or undefined (it read as a column that "does
-    not vary"); neither is dropped or imputed silently.
+    not vary"); neither is dropped or imputed silently, and text in a column coded as
+    numbers is refused as well (:func:`~escalation._finite.finite_numbers`).
     """
-    bad = np.flatnonzero(~np.isfinite(array))
     column = str(values.name)
-    reason = (
-        f"{bad.size} value(s) of numeric covariate {column!r} are missing or infinite; "
-        "impute them, leave the rows out explicitly or leave the covariate out of the design"
+    why = (
+        f"numeric covariate {column!r} needs a number in every row: impute them, leave the "
+        "rows out explicitly or leave the covariate out of the design"
     )
-    given = [values.iloc[row] for row in bad[:_LISTED]]
-    problems = [
-        Problem("spells", int(row), column, None if value is pd.NA else value, reason)
-        for row, value in zip(bad, given, strict=False)
-    ]
-    raise DataValidationError(problems, f"covariate {column!r}")
+    return finite_numbers(values, table="spells", why=why, context=f"covariate {column!r}")
 
 
 def _positions(values: pd.Series, kept: tuple[str, ...]) -> npt.NDArray[np.intp]:

@@ -38,3 +38,39 @@ def test_ipw_mean_difference_names_the_input_row_after_missing_outcomes(
     with pytest.raises(DataValidationError) as raised:
         ipw_mean_difference(_spells(column, value), outcome="y", **design)
     assert [(p.row, p.column) for p in raised.value.problems] == [(BAD_ROW, column)]
+
+
+def _with_outcome(value: object) -> pd.DataFrame:
+    rows = _spells("x", 0.5)
+    rows["y"] = rows["y"].astype(object if isinstance(value, str) else float)
+    rows.loc[BAD_ROW, "y"] = value
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (np.inf, "'inf'"),
+        (-np.inf, "'-inf'"),
+        ("ten", "<not shown: 3 characters, lower-case letters>"),
+    ],
+    ids=["inf", "-inf", "text"],
+)
+def test_ipw_mean_difference_refuses_an_outcome_that_is_no_finite_number(
+    value: object, shown: str
+) -> None:
+    """An infinite outcome gave an estimate of inf or -inf (no error) and a text one numpy's
+    bare "could not convert string to float"; the row named is the user's, after the rows
+    with a missing outcome (0-2) were left out."""
+    with pytest.raises(DataValidationError) as raised:
+        ipw_mean_difference(_with_outcome(value), outcome="y", treatment="a", covariates=["x"])
+    [problem] = raised.value.problems
+    assert (problem.table, problem.row, problem.column) == ("spells", BAD_ROW, "y")
+    assert problem.shown_value() == shown
+    assert "1 value(s) are infinite or not numbers" in problem.reason
+
+
+def test_ipw_mean_difference_still_leaves_missing_outcomes_out() -> None:
+    out = ipw_mean_difference(_with_outcome(np.nan), outcome="y", treatment="a", covariates=["x"])
+    assert (out["n"].iloc[0], out["dropped"].iloc[0]) == (116, 4)
+    assert np.isfinite(out["estimate"].iloc[0])

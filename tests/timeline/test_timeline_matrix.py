@@ -63,6 +63,17 @@ def test_missing_numeric_values_and_absent_columns_are_errors() -> None:
         covariate_matrix(frame(), ["imd_decile"])
 
 
+def test_text_in_a_covariate_coded_as_numbers_is_refused_naming_its_row() -> None:
+    """A column learned as numbers and given text in new rows failed in pandas' astype with
+    a bare ValueError naming no row, column or value."""
+    coding = CovariateCoding.learn(frame(), ["age"])
+    new = frame().assign(age=pd.Series([1.0, "three", 3.0, None, 5.0], dtype=object))
+    with pytest.raises(DataValidationError) as raised:
+        coding.apply(new)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(1, "age"), (3, "age")]
+    assert "value <not shown: 5 characters, lower-case letters>: 2 value(s)" in str(raised.value)
+
+
 def test_levels_pooled_unseen_or_missing_are_coded_as_other_wherever_it_stands() -> None:
     """Each row's indicators, against the definition level by level: a level not kept is
     ``other`` (its own column when ``other`` is kept and not the reference; all zeros when
