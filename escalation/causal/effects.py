@@ -31,7 +31,7 @@ from escalation.causal._confounders import Confounders, confounders, spells_and_
 from escalation.causal._estimable import check_estimable
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_error
-from escalation.causal.clone import run_ccw
+from escalation.causal.clone import run_ccw, treatment_starts
 from escalation.causal.curves import (
     CRUDE,
     TARGETS,
@@ -598,6 +598,16 @@ def _inputs(
     return frame, design, adjust
 
 
+def _ccw_starts(frame: pd.DataFrame) -> FloatArray:
+    """Treatment starts of the ``ccw`` estimator, checked as ``clone_censor_weight`` does."""
+    if "treatment_start" not in frame.columns:
+        raise DesignError("the ccw estimator needs a treatment_start column with start times")
+    start = treatment_starts(frame, "treatment_start")
+    if not np.isfinite(start).any():
+        raise DesignError("the ccw estimator needs a treatment_start column with start times")
+    return start
+
+
 def _bootstrap_clusters(
     frame: pd.DataFrame, labels: npt.NDArray[Any] | None
 ) -> npt.NDArray[np.int64]:
@@ -773,13 +783,7 @@ def estimate_effects(
     check_estimable(a, ev, dur, hz_days)  # before any model meets too little data
     prop = fit_propensity(frame, "treatment", coding=adjust.coding)
     x = prop.matrix.to_numpy(dtype=float)
-    start = (
-        frame["treatment_start"].to_numpy(dtype=float)
-        if "treatment_start" in frame.columns
-        else np.full(len(frame), np.nan)
-    )
-    if "ccw" in names and not np.isfinite(start).any():
-        raise DesignError("the ccw estimator needs a treatment_start column with start times")
+    start = _ccw_starts(frame) if "ccw" in names else np.full(len(frame), np.nan)
     if cluster is not None and cluster not in frame.columns:
         raise DesignError(
             f"the cluster column {cluster!r} is not in the spells table; available: "
