@@ -23,6 +23,7 @@ from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import (
     AUTO,
     canonical_columns,
+    horizon_days,
     refuse_repeats,
     resolve_cluster,
     spells_of,
@@ -411,13 +412,13 @@ class EffectsResult(Presents):
             with np.errstate(divide="ignore", invalid="ignore"):
                 reps["log_risk_ratio"] = np.log(reps.pop("risk_ratio"))
             for estimand, values in reps.items():
-                for j, h in enumerate(hz_days):
+                for j, h in enumerate(self.settings["horizons"]):  # whole days
                     v = values[:, j]
                     v = v[np.isfinite(v)]
                     rows.append(
                         {
                             "estimator": name,
-                            "horizon": int(h),
+                            "horizon": h,
                             "estimand": estimand,
                             "population": population(name, self.settings["weight_estimand"]),
                             "replicates": int(v.size),
@@ -676,7 +677,8 @@ def estimate_effects(
         Columns of follow-up days, event codes (0 censored, 1 escalation, 2+ competing)
         and the 0/1 treatment.
     horizons : sequence of int, optional
-        Days (default: the design's horizons).
+        Whole days > 0 (default: the design's horizons); ``365.0`` reads as 365, and
+        ``101.9``, 0 or a negative horizon is a ``DesignError`` naming it.
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
         The population whose risks are estimated, named in every row's ``population``:
         ``"ate"`` every child (``all``), ``"att"`` the treated children (``treated``:
@@ -772,8 +774,8 @@ def estimate_effects(
         if design is None:
             raise DesignError("give horizons= (or a design) when data is a plain DataFrame")
         horizons = design.outcome.horizons
-    refuse_repeats("horizon(s)", horizons)
-    hz_days = np.asarray(sorted(horizons), dtype=float)
+    days = horizon_days(horizons)  # whole days > 0: the labels are what is estimated
+    hz_days = np.asarray(days, dtype=float)
     grace = None
     if design is not None and design.treatment.grace_days is not None:
         grace = float(design.treatment.grace_days)
@@ -916,7 +918,7 @@ def estimate_effects(
             se_method = "influence_function"
         else:
             se = {key: np.full(len(hz_days), np.nan) for key in ESTIMANDS}
-        for j, h in enumerate(hz_days):
+        for j, h in enumerate(days):
             for estimand in ESTIMANDS:
                 value = float(est[estimand][j])
                 s = float(se[estimand][j])
@@ -936,7 +938,7 @@ def estimate_effects(
                 rows.append(
                     {
                         "estimator": name,
-                        "horizon": int(h),
+                        "horizon": h,
                         "estimand": estimand,
                         "estimate": value,
                         "std_error": std_error,
@@ -980,7 +982,7 @@ def estimate_effects(
             )
     settings = {
         "estimators": list(names),
-        "horizons": [int(h) for h in hz_days],
+        "horizons": list(days),
         "bootstrap": n_boot,
         "bootstrap_succeeded": succeeded,
         "seed": seed_,
