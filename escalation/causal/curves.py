@@ -61,6 +61,7 @@ from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
+from escalation.survival._result import check_conf_level
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -602,7 +603,7 @@ class AdjustedCurveResult(Presents):
 
     def tidy(self) -> pd.DataFrame:
         """Return ``time, estimate, conf_low, conf_high, group, cause, population``."""
-        z = stats.norm.ppf(0.5 + self.conf_level / 2)
+        z = stats.norm.ppf(0.5 + check_conf_level(self.conf_level) / 2)
         frames = []
         for arm, group in ((1, "treated"), (0, "untreated")):
             se = self.std_error[arm] if self.std_error is not None else np.nan
@@ -704,6 +705,7 @@ def estimate_curves(
 
     check_target(method, weight_estimand)
     check_truncate(truncate)
+    check_conf_level(conf_level)
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,

@@ -64,6 +64,7 @@ from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
 from escalation.survival._outcome import durations, event_codes, usable_rows
+from escalation.survival._result import check_conf_level
 from escalation.timeline.spells import SpellData
 
 __all__ = [
@@ -393,6 +394,7 @@ class EffectsResult(Presents):
             "conf_high",
             "conf_level",
         ]
+        check_conf_level(conf_level)
         if self.replicates is None:
             return pd.DataFrame(columns=columns)
         names = list(self.settings["estimators"])
@@ -756,6 +758,7 @@ def estimate_effects(
     >>> len(fit.tidy())
     10
     """
+    check_conf_level(conf_level)
     cluster = resolve_cluster(data, cluster)
     outcome = {"duration": duration, "event": event, "treatment": treatment}
     frame, design, adjust = _inputs(data, design, covariates, formula, outcome, min_count)
@@ -1053,6 +1056,7 @@ def ipw_mean_difference(
     >>> bool(abs(out["estimate"].iloc[0] - 2) < 0.2)
     True
     """
+    check_conf_level(conf_level)
     frame = spells_of(frame, function="ipw_mean_difference")
     import statsmodels.api as sm
 

@@ -68,6 +68,7 @@ from escalation.causal.curves import ipcw_outcome, run_estimator
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
+from escalation.survival._result import check_conf_level
 from escalation.timeline.matrix import Coding
 
 if TYPE_CHECKING:
@@ -571,6 +572,7 @@ def subgroup_effects(
     >>> table[["subgroup", "level", "n"]].values.tolist()[:3]
     [['all', 'all', 800], ['age_band', '0-4', 220], ['age_band', '5-10', 278]]
     """
+    check_conf_level(conf_level)
     cluster = resolve_cluster(frame, cluster)
     spells, covariates = spells_and_covariates(
         frame, covariates, formula, function="subgroup_effects"
@@ -745,6 +747,7 @@ def estimate_heterogeneity(
     >>> sorted(out.tidy()["subgroup"].unique())
     ['age_band', 'all', 'deprivation', 'n_factors']
     """
+    check_conf_level(conf_level)
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 

@@ -92,6 +92,7 @@ from escalation.core.logistic import predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
+from escalation.survival._result import check_conf_level
 from escalation.timeline.matrix import CovariateCoding
 
 if TYPE_CHECKING:
@@ -621,8 +622,7 @@ def estimate_policy_values(
     >>> fit.tidy()[["rule", "estimand"]].drop_duplicates()["rule"].unique().tolist()
     ['current_practice', 'top half']
     """
-    if not 0 < conf_level < 1:
-        raise DesignError(f"conf_level must lie in (0, 1), got {conf_level}")
+    check_conf_level(conf_level)
     if CURRENT_PRACTICE in rules:
         raise DesignError(
             f"{CURRENT_PRACTICE!r} is the decisions actually taken and is always included; "

@@ -6,14 +6,24 @@ read the ccw estimator's treatment starts unchecked, ...
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.causal import clone_censor_weight, estimate_effects
+from escalation.causal import (
+    clone_censor_weight,
+    estimate_curves,
+    estimate_effects,
+    fit_propensity,
+    ipw_mean_difference,
+    subgroup_effects,
+)
 from escalation.causal.effects import EffectsResult
 from escalation.design import default_design
 from escalation.errors import DataValidationError, DesignError, StatisticalWarning
@@ -51,8 +61,8 @@ def _effects(frame: pd.DataFrame, **options: Any) -> EffectsResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         return estimate_effects(
-            frame, estimators=["unadjusted"], covariates=["risk", "age"], cluster=None,
-            **{"bootstrap": 0, **options},
+            frame, covariates=["risk", "age"], cluster=None,
+            **{"estimators": ["unadjusted"], "bootstrap": 0, **options},
         )  # fmt: skip
 
 
@@ -83,3 +93,64 @@ def test_whole_horizons_given_as_floats_or_numpy_integers_are_labelled_as_estima
     assert fit.settings["horizons"] == [100, 200]
     with pytest.raises(DesignError, match=r"horizon\(s\) listed more than once: 100"):
         _effects(frame, horizons=[100, 100.0])
+
+
+@cache
+def _small() -> pd.DataFrame:
+    return simulate(300, 1)
+
+
+@cache
+def _bootstrapped() -> EffectsResult:
+    return _effects(_small(), horizons=[100], bootstrap=3, seed=1)
+
+
+COVARIATES = ["risk", "age"]
+CONF_LEVEL_USERS: dict[str, Callable[[float], object]] = {
+    "estimate_effects": lambda c: _effects(
+        _small(), estimators=["aipw"], horizons=[100], conf_level=c
+    ),
+    "bootstrap_summary": lambda c: _bootstrapped().bootstrap_summary(conf_level=c),
+    "ipw_mean_difference": lambda c: ipw_mean_difference(
+        _small(), outcome="risk", treatment="treatment", covariates=["age"], conf_level=c
+    ),
+    "estimate_curves": lambda c: estimate_curves(
+        _small(), COVARIATES, method="aipw", times=[100], conf_level=c
+    ),
+    "AdjustedCurveResult.tidy": lambda c: dataclasses.replace(
+        estimate_curves(_small(), COVARIATES, method="aipw", times=[100]), conf_level=c
+    ).tidy(),
+    "PropensityResult.tidy": lambda c: fit_propensity(_small(), "treatment", COVARIATES).tidy(
+        conf_level=c
+    ),
+    "subgroup_effects": lambda c: subgroup_effects(
+        _small(), covariates=COVARIATES, horizon=100, cluster=None, conf_level=c
+    ),
+}
+
+
+@pytest.mark.parametrize("conf_level", [95, 1.0, 0.0, -0.5, np.nan])
+@pytest.mark.parametrize("function", list(CONF_LEVEL_USERS))
+def test_a_conf_level_outside_0_1_is_refused_by_every_causal_entry_point(
+    function: str, conf_level: float
+) -> None:
+    """95 gave (nan, nan) intervals, 1 (-inf, inf), 0 a zero width, -0.5 inverted ones."""
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(DesignError, match=r"conf_level must lie strictly between 0 and 1"),
+    ):
+        warnings.simplefilter("ignore", StatisticalWarning)
+        CONF_LEVEL_USERS[function](conf_level)
+
+
+@pytest.mark.parametrize("function", list(CONF_LEVEL_USERS))
+def test_a_conf_level_inside_0_1_sets_the_interval(function: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        table = CONF_LEVEL_USERS[function](0.9)
+    frame = table.tidy() if hasattr(table, "tidy") else table
+    assert isinstance(frame, pd.DataFrame)
+    if "conf_level" in frame:
+        assert (frame["conf_level"] == 0.9).all()
+    assert frame["conf_low"].notna().any()
+    assert not (frame["conf_low"] > frame["conf_high"]).any()
