@@ -770,9 +770,11 @@ def pooled_logistic_survival(
     With ``standardize`` the parametric g-formula averages each person's predicted survival
     with treatment set to 1 and to 0; without it (for an IP-weighted marginal structural
     model, pass ``weights``) survival is computed from the model's hazards with treatment
-    set to each value. A missing value in a variable of the formula is an error naming the
-    row (statsmodels dropped such rows), and so is a column ``time`` of ``frame`` other
-    than the duration (the expanded rows' interval would overwrite it).
+    set to each value, so the formula may use only the treatment and ``time`` (a covariate
+    would be read at one person's values: the result changed with the order of the rows).
+    A missing value in a variable of the formula is an error naming the row (statsmodels
+    dropped such rows), and so is a column ``time`` of ``frame`` other than the duration
+    (the expanded rows' interval would overwrite it).
 
     Parameters
     ----------
@@ -796,7 +798,8 @@ def pooled_logistic_survival(
         Per-person weights (e.g. stabilised IP weights), one per row of ``frame`` in its
         order, or the name of their column; carried to every interval.
     standardize : bool, default True
-        Standardise over the covariates of ``frame`` (g-formula).
+        Standardise over the covariates of ``frame`` (g-formula). False: a marginal
+        structural model, whose formula uses the treatment and ``time`` only.
 
     Returns
     -------
@@ -835,6 +838,8 @@ def pooled_logistic_survival(
     frame, weights = weights_column(frame, weights, function="pooled_logistic_survival")
     w = None if weights is None else frame[weights].to_numpy(dtype=float)[rows]
     coding = FormulaCoding.learn(long, formula)
+    if not standardize:
+        _refuse_covariates(coding.columns, treatment, formula)
     x = coding.apply(long).to_numpy()
 
     def hazard_model(outcome: npt.NDArray[np.bool_], what: str) -> FloatArray:
@@ -876,6 +881,23 @@ def pooled_logistic_survival(
                 }
             )
     return pd.DataFrame(out)
+
+
+def _refuse_covariates(columns: Sequence[str], treatment: str, formula: str) -> None:
+    """Refuse a marginal structural model (``standardize=False``) with covariates.
+
+    Without standardising, survival comes from the hazards at one set of covariate
+    values: those of the first row, so the answer depended on the order of the rows.
+    """
+    others = [c for c in columns if c not in (treatment, "time")]
+    if others:
+        raise DesignError(
+            f"standardize=False takes a formula of the treatment {treatment!r} and 'time' "
+            f"only, but {formula!r} also uses {', '.join(map(repr, others))}: survival "
+            "would be read at one person's covariates. Give standardize=True (the g-formula "
+            "averages over every person's covariates), or adjust through weights= and "
+            "leave the covariates out of the formula"
+        )
 
 
 def ipcw_outcome(
