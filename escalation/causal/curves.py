@@ -43,7 +43,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import spells_of, weights_column
+from escalation._vocabulary import is_whole_day, spells_of, weights_column
 from escalation.causal._standardise import standardise
 from escalation.causal.weights import (
     POPULATIONS,
@@ -793,7 +793,8 @@ def pooled_logistic_survival(
     formula : str
         Right-hand side of the hazard model, e.g. ``"treat * (time + I(time**2))"``.
     times : sequence of int
-        Intervals at which survival is returned.
+        Intervals at which survival is returned: whole numbers >= 1 (survival at the end
+        of that interval; 0 or 6.5 is a ``DesignError`` naming it).
     weights : array_like or str, optional
         Per-person weights (e.g. stabilised IP weights), one per row of ``frame`` in its
         order, or the name of their column; carried to every interval.
@@ -826,6 +827,7 @@ def pooled_logistic_survival(
             "interval (the formula's time); rename that column"
         )
     check_complete(frame, formula)
+    _check_intervals(times)
     n_intervals = frame[duration].to_numpy(dtype=int)
     if (n_intervals < 1).any():
         raise DesignError(f"column {duration!r} needs integer durations of at least 1 interval")
@@ -881,6 +883,20 @@ def pooled_logistic_survival(
                 }
             )
     return pd.DataFrame(out)
+
+
+def _check_intervals(times: Sequence[int]) -> None:
+    """Refuse a time that is not a whole number of intervals >= 1, naming it.
+
+    Time 0 read the value at the last time (index -1), and 6.5 the value at 6 labelled
+    6.5. The rule of a horizon (:func:`~escalation._vocabulary.is_whole_day`).
+    """
+    for t in times:
+        if not is_whole_day(t):
+            raise DesignError(
+                f"times: {t!r} is not a whole number of intervals >= 1; survival is "
+                "returned at the end of intervals 1, 2, ... (it is 1 at time 0)"
+            )
 
 
 def _refuse_covariates(columns: Sequence[str], treatment: str, formula: str) -> None:

@@ -181,3 +181,18 @@ def test_an_unstandardised_pooled_logistic_model_with_covariates_is_refused() ->
     forwards = _pooled(frame, standardize=False)
     backwards = _pooled(frame.iloc[::-1], standardize=False)
     pd.testing.assert_frame_equal(forwards, backwards, rtol=1e-10)
+
+
+@pytest.mark.parametrize("time", [0, 6.5, -1, np.nan, "6"])
+def test_a_pooled_logistic_time_that_is_not_a_whole_interval_is_refused(time: object) -> None:
+    """Time 0 returned the values at the last time, 6.5 those at 6 labelled 6.5."""
+    with pytest.raises(DesignError, match=rf"times: {time!r} is not a whole number"):
+        _pooled(_pooled_frame(), times=[time, 12])
+
+
+def test_a_pooled_logistic_time_given_as_a_float_or_numpy_integer_is_read_as_whole() -> None:
+    frame = _pooled_frame()
+    whole = _pooled(frame, times=[6, 12])
+    pd.testing.assert_frame_equal(_pooled(frame, times=np.array([6, 12])), whole)
+    floats = _pooled(frame, times=[6.0, 12.0])
+    pd.testing.assert_frame_equal(floats.astype({"time": int}), whole)
