@@ -58,9 +58,9 @@ from escalation.core.coxfit import CoxFit, fit_cox_model
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.core.riskset import CoxData
 from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import case_weights, durations, event_codes
 from escalation.survival._result import check_conf_level
 
 if TYPE_CHECKING:
@@ -828,17 +828,16 @@ def pooled_logistic_survival(
         )
     check_complete(frame, formula)
     _check_intervals(times)
-    n_intervals = frame[duration].to_numpy(dtype=int)
-    if (n_intervals < 1).any():
-        raise DesignError(f"column {duration!r} needs integer durations of at least 1 interval")
+    n_intervals = _whole_intervals(frame[duration])
+    ev = event_codes(frame[event])
+    frame, weights = weights_column(frame, weights, function="pooled_logistic_survival")
     rows = np.repeat(np.arange(len(frame)), n_intervals)
     long = frame.iloc[rows].reset_index(drop=True)
     first = np.r_[0, np.cumsum(n_intervals)[:-1]]
     long["time"] = np.arange(len(long)) - np.repeat(first, n_intervals)
     last = long["time"].to_numpy() == np.repeat(n_intervals - 1, n_intervals)
-    codes = long[event].to_numpy()
-    frame, weights = weights_column(frame, weights, function="pooled_logistic_survival")
-    w = None if weights is None else frame[weights].to_numpy(dtype=float)[rows]
+    codes = ev[rows]
+    w = None if weights is None else case_weights(frame[weights])[rows]
     coding = FormulaCoding.learn(long, formula)
     if not standardize:
         _refuse_covariates(coding.columns, treatment, formula)
@@ -883,6 +882,26 @@ def pooled_logistic_survival(
                 }
             )
     return pd.DataFrame(out)
+
+
+def _whole_intervals(values: pd.Series) -> npt.NDArray[np.int64]:
+    """Return durations as whole numbers of intervals >= 1, or raise naming the first bad row.
+
+    :func:`~escalation.survival._outcome.durations` refuses a missing or non-positive
+    one; a fractional one was truncated (``t - 0.5`` gave the answer of ``t - 1``).
+    """
+    time = durations(values)
+    bad = np.flatnonzero(time != np.round(time))
+    if bad.size:
+        row = int(bad[0])
+        reason = (
+            f"{bad.size} duration(s) are not whole numbers of intervals; the pooled logistic "
+            "model has one row per interval (count them, e.g. months = ceil(days / 30))"
+        )
+        raise DataValidationError(
+            [Problem("spells", row, str(values.name), values.iloc[row], reason)], "spells"
+        )
+    return time.astype(np.int64)
 
 
 def _check_intervals(times: Sequence[int]) -> None:

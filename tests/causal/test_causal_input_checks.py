@@ -196,3 +196,22 @@ def test_a_pooled_logistic_time_given_as_a_float_or_numpy_integer_is_read_as_who
     pd.testing.assert_frame_equal(_pooled(frame, times=np.array([6, 12])), whole)
     floats = _pooled(frame, times=[6.0, 12.0])
     pd.testing.assert_frame_equal(floats.astype({"time": int}), whole)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("t", 0.0), ("t", -1.0), ("t", np.nan), ("t", 5.5), ("d", np.nan), ("d", -1.0), ("d", 0.5),
+     ("d", "yes"), ("w", np.nan), ("w", -3.0), ("w", np.inf)],
+)  # fmt: skip
+def test_pooled_logistic_names_a_bad_duration_event_code_or_weight(
+    column: str, value: object
+) -> None:
+    """A fractional duration was truncated, a missing or -1 event code read as censored,
+    "yes" a bare TypeError, a negative weight used and a missing one blamed on the
+    covariates."""
+    frame = _pooled_frame().assign(w=1.0)
+    frame[column] = frame[column].astype(object if isinstance(value, str) else float)
+    frame.loc[7, column] = value
+    shown = "<not shown" if isinstance(value, str) else f"'{value}'"
+    with pytest.raises(DataValidationError, match=rf"row 7, column '{column}', value {shown}"):
+        _pooled(frame, weights="w", standardize=False)
