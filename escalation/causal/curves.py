@@ -43,8 +43,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import is_whole_day, spells_of, weights_column
+from escalation._vocabulary import AUTO, is_whole_day, resolve_cluster, spells_of, weights_column
 from escalation.causal._standardise import standardise
+from escalation.causal.influence import cluster_labels, cluster_standard_error
 from escalation.causal.weights import (
     POPULATIONS,
     WeightEstimand,
@@ -580,7 +581,8 @@ class AdjustedCurveResult(Presents):
     risk : numpy.ndarray, shape (2, len(times))
         Cumulative incidence of escalation, untreated (row 0) and treated (row 1).
     std_error : numpy.ndarray or None
-        Bootstrap standard errors of ``risk`` (same shape), when computed.
+        Standard errors of ``risk`` (same shape), when computed: from the ``aipw``
+        influence function (summed within clusters) in :func:`estimate_curves`.
     conf_level : float
         Confidence level of the intervals.
     n : int
@@ -650,6 +652,7 @@ def estimate_curves(
     truncate: float | None = None,
     min_count: int = 20,
     conf_level: float = 0.95,
+    cluster: str | None = AUTO,
 ) -> AdjustedCurveResult:
     """Estimate counterfactual cumulative incidence curves on any data frame.
 
@@ -681,6 +684,11 @@ def estimate_curves(
         Rare categorical levels are pooled.
     conf_level : float, default 0.95
         Level of pointwise intervals (influence function, ``aipw`` only).
+    cluster : str, None or "auto", default "auto"
+        Column whose rows' influence values are summed before squaring in the ``aipw``
+        standard errors, as in :func:`~escalation.causal.estimate_effects` (the same
+        standard errors): ``"auto"`` is the design's cluster for SpellData (families,
+        or authorities), none for a data frame (each row its own cluster).
 
     Returns
     -------
@@ -699,6 +707,7 @@ def estimate_curves(
     >>> fit.tidy()[["time", "group"]].values.tolist()
     [[1.0, 'treated'], [1.0, 'untreated']]
     """
+    cluster = resolve_cluster(frame, cluster)
     frame = spells_of(frame, function="estimate_curves")
     from escalation.causal._confounders import confounders
     from escalation.causal.propensity import treatment_vector
@@ -734,7 +743,7 @@ def estimate_curves(
     )
     se = None
     if out.influence is not None:
-        se = np.sqrt((out.influence["risk"] ** 2).sum(axis=0)) / len(dur)
+        se = cluster_standard_error(out.influence["risk"], cluster_labels(frame, cluster))
     return AdjustedCurveResult(
         method,
         report,

@@ -41,7 +41,7 @@ from escalation.causal.curves import (
     population,
     run_estimator,
 )
-from escalation.causal.influence import cluster_standard_error
+from escalation.causal.influence import cluster_labels, cluster_standard_error
 from escalation.causal.propensity import PropensityResult, fit_propensity, treatment_vector
 from escalation.causal.weights import (
     POPULATIONS,
@@ -789,12 +789,8 @@ def estimate_effects(
     prop = fit_propensity(frame, "treatment", coding=adjust.coding)
     x = prop.matrix.to_numpy(dtype=float)
     start = _ccw_starts(frame) if "ccw" in names else np.full(len(frame), np.nan)
-    if cluster is not None and cluster not in frame.columns:
-        raise DesignError(
-            f"the cluster column {cluster!r} is not in the spells table; available: "
-            f"{', '.join(map(str, frame.columns))}"
-        )
-    cluster_ids = frame[cluster].to_numpy() if cluster is not None else np.arange(len(frame))
+    labels = cluster_labels(frame, cluster)
+    cluster_ids = labels if labels is not None else np.arange(len(frame))
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
         late = [int(h) for h in hz_days if h > followed]
@@ -868,7 +864,7 @@ def estimate_effects(
         fitted = [points[e].nuisance.propensity for e in PROPENSITY_MODEL_ESTIMATORS if e in points]
         replicates = cluster_bootstrap(
             _replicate,
-            _bootstrap_clusters(frame, cluster_ids if cluster is not None else None)[by_time],
+            _bootstrap_clusters(frame, labels)[by_time],
             n_boot,
             args=(
                 tuple(v[by_time] for v in arrays),

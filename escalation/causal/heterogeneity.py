@@ -65,6 +65,7 @@ from escalation._vocabulary import AUTO, INTERCEPT, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import ipcw_outcome, run_estimator
+from escalation.causal.influence import cluster_labels
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
@@ -491,18 +492,6 @@ def _subgroup_rows(
     return pd.DataFrame(rows, columns=list(SUBGROUP_COLUMNS))
 
 
-def _cluster_labels(frame: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
-    """Return the cluster column's values (``None``: every row its own cluster)."""
-    if cluster is None:
-        return None
-    if cluster not in frame.columns:
-        raise DesignError(
-            f"the cluster column {cluster!r} is not in the spells table; available: "
-            f"{', '.join(map(str, frame.columns))}"
-        )
-    return frame[cluster].to_numpy()
-
-
 @one_blas_thread
 def subgroup_effects(
     frame: SpellData | pd.DataFrame,
@@ -598,7 +587,7 @@ def subgroup_effects(
         treatment=treatment,
         horizon=horizon,
     )
-    return _subgroup_rows(psi, a, groups, _cluster_labels(spells, cluster), conf_level)
+    return _subgroup_rows(psi, a, groups, cluster_labels(spells, cluster), conf_level)
 
 
 @dataclass(frozen=True)
@@ -758,7 +747,7 @@ def estimate_heterogeneity(
         frame, covariates, formula, function="estimate_heterogeneity"
     )
     frame, order = in_canonical_order(spells)
-    labels = _cluster_labels(frame, cluster)
+    labels = cluster_labels(frame, cluster)
     groups = subgroup_levels(frame)
     if groups.empty:
         raise DesignError(

@@ -83,7 +83,7 @@ from scipy import stats
 
 from escalation._vocabulary import resolve_cluster, spells_of
 from escalation.causal.curves import Nuisance, run_estimator
-from escalation.causal.influence import cluster_standard_error
+from escalation.causal.influence import cluster_labels, cluster_standard_error
 from escalation.causal.propensity import drop_redundant, treatment_vector
 from escalation.causal.weights import PROBABILITY_FLOOR
 from escalation.clusters import cluster_codes
@@ -296,9 +296,8 @@ def policy_scores(
     )
     ids = frame[spell_id].to_numpy() if spell_id in frame.columns else np.arange(len(frame))
     column = resolve_cluster(given, cluster)
-    if column is not None and column not in frame.columns:
-        raise DesignError(f"cluster column {column!r} is not in the spells table")
-    families = frame[column].to_numpy() if column is not None else np.arange(len(frame))
+    labels = cluster_labels(frame, column)
+    families = labels if labels is not None else np.arange(len(frame))
     return PolicyScores(
         horizons=tuple(int(h) for h in days),
         treated=np.ascontiguousarray(gamma[:, 1, :]),

@@ -215,3 +215,26 @@ def test_pooled_logistic_names_a_bad_duration_event_code_or_weight(
     shown = "<not shown" if isinstance(value, str) else f"'{value}'"
     with pytest.raises(DataValidationError, match=rf"row 7, column '{column}', value {shown}"):
         _pooled(frame, weights="w", standardize=False)
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_aipw_curves_have_the_standard_errors_of_estimate_effects_clustered_alike() -> None:
+    """estimate_curves summed no influence values within families (0.01880 against
+    estimate_effects' 0.01912 for the treated on this authority of 679 spells in 457
+    families); both now cluster by the design's cluster, or by none."""
+    from escalation import build_spells, simulate_local_authority
+
+    data = build_spells(simulate_local_authority(1500, seed=3).history, default_design())
+    assert data.spells["family_id"].nunique() < len(data.spells)  # families to cluster
+    covariates = ["age", "imd_decile", "prior_referrals", "prior_assessments"]
+    for cluster in ("auto", None):
+        effects = estimate_effects(
+            data, covariates=covariates, estimators=["aipw"], horizons=[365], bootstrap=0,
+            cluster=cluster,
+        ).tidy().set_index("estimand")  # fmt: skip
+        chosen = {} if cluster == "auto" else {"cluster": cluster}  # "auto": the default
+        curves = estimate_curves(data, covariates, method="aipw", times=[365], **chosen)
+        for arm, estimand in ((1, "risk_treated"), (0, "risk_untreated")):
+            expected = effects.loc[estimand, ["estimate", "std_error"]].to_numpy(dtype=float)
+            found = [curves.risk[arm, 0], curves.std_error[arm, 0]]  # type: ignore[index]
+            np.testing.assert_allclose(found, expected, rtol=1e-12)
