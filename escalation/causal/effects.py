@@ -62,7 +62,7 @@ from escalation.design.options import (
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
-from escalation.results import Presents, Summary, data_hash, package_versions, provenance
+from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import check_conf_level
 from escalation.timeline.spells import SpellData
@@ -993,7 +993,11 @@ def estimate_effects(
         "dropped_columns": list(prop.dropped),
         "competing_model": competing_model,
         "grace_biased": grace_biased,
-        "data_hash": data_hash(frame[["duration", "event", "treatment"]]),
+        "data_hash": used_data_hash(
+            frame,
+            ["duration", "event", "treatment", cluster, *adjust.coding.columns]
+            + (["treatment_start"] if "ccw" in names else []),
+        ),
     }
     return EffectsResult(
         effects=effects,

@@ -238,3 +238,27 @@ def test_aipw_curves_have_the_standard_errors_of_estimate_effects_clustered_alik
             expected = effects.loc[estimand, ["estimate", "std_error"]].to_numpy(dtype=float)
             found = [curves.risk[arm, 0], curves.std_error[arm, 0]]  # type: ignore[index]
             np.testing.assert_allclose(found, expected, rtol=1e-12)
+
+
+def test_the_data_hash_covers_every_column_used_and_not_the_row_order() -> None:
+    """The hash was of duration, event and treatment in row order: permuting a confounder
+    changed the estimate but not the hash, and shuffling the rows the hash only."""
+    frame = _ccw_spells()  # no spell_id: the rows' own content orders them
+
+    def fitted(data: pd.DataFrame) -> tuple[str, float]:
+        fit = _effects(data, design=default_design(), estimators=["ipw", "ccw"], horizons=[365])
+        table = fit.tidy().query("estimator == 'ipw' and estimand == 'risk_difference'")
+        assert fit.provenance()["data_hash"] == fit.settings["data_hash"]
+        return fit.settings["data_hash"], float(table["estimate"].iloc[0])
+
+    digest, estimate = fitted(frame)
+    shuffled = frame.sample(frac=1, random_state=1).set_axis(np.arange(len(frame)) * 3)
+    same, same_estimate = fitted(shuffled)
+    assert same == digest and same_estimate == pytest.approx(estimate, rel=1e-9)
+    permuted = frame.assign(risk=frame["risk"].to_numpy()[::-1])
+    again, moved = fitted(permuted)
+    assert moved != pytest.approx(estimate) and again != digest
+    later = frame.assign(treatment_start=frame["treatment_start"] + 1)  # ccw reads it
+    assert fitted(later)[0] != digest
+    unused = frame.assign(imd_decile=frame["imd_decile"][::-1].to_numpy())  # no estimator
+    assert fitted(unused)[0] == digest
