@@ -9,6 +9,8 @@ See ``docs/vocabulary.md``.
 from __future__ import annotations
 
 import importlib
+import math
+import numbers
 import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -28,6 +30,8 @@ __all__ = [
     "cause_from_event",
     "covariates_apart",
     "design_cluster",
+    "horizon_days",
+    "is_whole_day",
     "moved_names",
     "not_data",
     "refuse_repeats",
@@ -371,6 +375,57 @@ def covariates_apart(covariates: Collection[object] | None, columns: Mapping[str
             f"{'; '.join(clashes)}; a model's outcome and treatment cannot also be its "
             "covariates: leave them out of the covariates"
         )
+
+
+def is_whole_day(value: object) -> bool:
+    """Whether ``value`` is a positive whole number of days (365 or 365.0; not 0, 0.5 or True).
+
+    The one rule of a horizon: the design file's ``[outcome] horizons`` and the
+    ``horizons=`` of :func:`~escalation.causal.estimate_effects`.
+
+    Examples
+    --------
+    >>> [is_whole_day(v) for v in (365, 365.0, 101.9, 0, -30, True, float("inf"), "365")]
+    [True, True, False, False, False, False, False, False]
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return False
+    days = float(value)
+    return math.isfinite(days) and days.is_integer() and days > 0
+
+
+def horizon_days(horizons: Iterable[object]) -> tuple[int, ...]:
+    """Return horizons as whole days, sorted, or refuse a bad or repeated one.
+
+    A fractional horizon was estimated at its value but labelled with its whole part
+    (two horizons could share one label), and 0 or a negative one gave rows of risk 0.
+
+    Raises
+    ------
+    DesignError
+        Naming the first horizon that is not a positive whole number of days
+        (:func:`is_whole_day`), or each one given twice.
+
+    Examples
+    --------
+    >>> horizon_days([730, 365.0])
+    (365, 730)
+    >>> horizon_days([101.9])
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: horizon 101.9 is not a positive whole number of days; \
+give horizons as days after time zero, e.g. [365, 730]
+    """
+    values = list(horizons)
+    for value in values:
+        if not is_whole_day(value):
+            raise DesignError(
+                f"horizon {value!r} is not a positive whole number of days; give horizons "
+                "as days after time zero, e.g. [365, 730]"
+            )
+    days = [int(float(v)) for v in values]  # type: ignore[arg-type]
+    refuse_repeats("horizon(s)", days)
+    return tuple(sorted(days))
 
 
 def refuse_repeats(what: str, values: Iterable[object], why: str = "") -> None:

@@ -25,6 +25,7 @@ import hashlib
 import html
 import math
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -44,6 +45,7 @@ __all__ = [
     "provenance",
     "root_variance",
     "standard_errors",
+    "used_data_hash",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -90,6 +92,43 @@ def data_hash(*frames: pd.DataFrame) -> str:
         digest.update(",".join(map(str, frame.columns)).encode())
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+def used_data_hash(frame: pd.DataFrame, columns: Iterable[str | None]) -> str:
+    """Return the :func:`data_hash` of the columns an analysis used, whatever the row order.
+
+    Two results with the same hash were made from the same values of the same columns:
+    a confounder left out of the hash could change while the hash stayed, and rows in
+    another order gave another hash for the same data. The rows are put in the order of
+    their own content first (sorted by each row's hash of the used columns), so the same
+    rows in any order, with or without a ``spell_id`` to sort by
+    (:func:`~escalation._row_order.canonical_order` leaves a table without one in its
+    given order), hash alike.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table the analysis read.
+    columns : iterable of str or None
+        Its columns the analysis used, in a fixed order (``None`` and repeats skipped).
+
+    Returns
+    -------
+    str
+        The SHA-256 hex digest.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"duration": [5, 3, 4], "x": [0.5, 0.1, 0.2]})
+    >>> digest = used_data_hash(frame, ["duration", "x"])
+    >>> digest == used_data_hash(frame.iloc[[2, 0, 1]], ["duration", "x", None, "x"])
+    True
+    >>> digest == used_data_hash(frame.assign(x=[0.1, 0.5, 0.2]), ["duration", "x"])
+    False
+    """
+    used = frame[list(dict.fromkeys(c for c in columns if c is not None))]
+    rows = pd.util.hash_pandas_object(used, index=False).to_numpy()
+    return data_hash(used.iloc[np.argsort(rows, kind="stable")])
 
 
 def provenance(**extra: Any) -> dict[str, Any]:

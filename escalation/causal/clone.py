@@ -262,11 +262,33 @@ def _frame_arrays(
     return time, codes, x.to_numpy(dtype=float), [str(c) for c in x.columns]
 
 
-def _treatment_starts(frame: pd.DataFrame, column: str) -> FloatArray:
+def treatment_starts(frame: pd.DataFrame, column: str) -> FloatArray:
     """Days from time zero to the start of treatment (NaN: not started), or raise.
 
     A start before time zero (negative) or an infinite or non-numeric one has no place
-    in the grace period and was used as if it were a day.
+    in the grace period and was used as if it were a day. The one rule of
+    :func:`clone_censor_weight`, :func:`naive_grace_comparison` and the ``ccw`` estimator
+    of :func:`~escalation.causal.estimate_effects`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The spells table.
+    column : str
+        Its column of treatment starts.
+
+    Returns
+    -------
+    numpy.ndarray
+        The starts as floats, NaN where treatment did not start.
+
+    Raises
+    ------
+    DesignError
+        When the column is missing.
+    DataValidationError
+        Naming table ``spells``, the row, the column and the value (a text value hidden)
+        of each start that is negative, infinite or not a number.
     """
     if column not in frame.columns:
         raise DesignError(
@@ -358,7 +380,7 @@ def clone_censor_weight(
     frame = spells_of(frame, function="clone_censor_weight")
     dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
     report = np.asarray(sorted(times), dtype=float)
-    start = _treatment_starts(frame, treatment_start)
+    start = treatment_starts(frame, treatment_start)
     out = run_ccw(dur, ev, start, x, float(grace_days), report, report, names=names)
     return AdjustedCurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
 
@@ -397,7 +419,7 @@ def naive_grace_comparison(
     """
     frame = spells_of(frame, function="naive_grace_comparison")
     dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
-    start = _treatment_starts(frame, treatment_start)
+    start = treatment_starts(frame, treatment_start)
     treated = (np.nan_to_num(start, nan=np.inf) <= grace_days).astype(np.int64)
     ended = int(((dur <= grace_days) & (treated == 0)).sum())
     warnings.warn(

@@ -43,8 +43,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import spells_of, weights_column
+from escalation._vocabulary import AUTO, is_whole_day, resolve_cluster, spells_of, weights_column
 from escalation.causal._standardise import standardise
+from escalation.causal.influence import cluster_standard_error, influence_clusters
 from escalation.causal.weights import (
     POPULATIONS,
     WeightEstimand,
@@ -58,9 +59,10 @@ from escalation.core.coxfit import CoxFit, fit_cox_model
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.core.riskset import CoxData
 from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import durations, event_codes, outcome_arrays
+from escalation.survival._outcome import case_weights, durations, event_codes, outcome_arrays
+from escalation.survival._result import check_conf_level
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -580,7 +582,8 @@ class AdjustedCurveResult(Presents):
     risk : numpy.ndarray, shape (2, len(times))
         Cumulative incidence of escalation, untreated (row 0) and treated (row 1).
     std_error : numpy.ndarray or None
-        Bootstrap standard errors of ``risk`` (same shape), when computed.
+        Standard errors of ``risk`` (same shape), when computed: from the ``aipw``
+        influence function (summed within clusters) in :func:`estimate_curves`.
     conf_level : float
         Confidence level of the intervals.
     n : int
@@ -603,7 +606,7 @@ class AdjustedCurveResult(Presents):
 
     def tidy(self) -> pd.DataFrame:
         """Return ``time, estimate, conf_low, conf_high, group, cause, population``."""
-        z = stats.norm.ppf(0.5 + self.conf_level / 2)
+        z = stats.norm.ppf(0.5 + check_conf_level(self.conf_level) / 2)
         frames = []
         for arm, group in ((1, "treated"), (0, "untreated")):
             se = self.std_error[arm] if self.std_error is not None else np.nan
@@ -650,6 +653,7 @@ def estimate_curves(
     truncate: float | None = None,
     min_count: int = 20,
     conf_level: float = 0.95,
+    cluster: str | None = AUTO,
 ) -> AdjustedCurveResult:
     """Estimate counterfactual cumulative incidence curves on any data frame.
 
@@ -681,6 +685,11 @@ def estimate_curves(
         Rare categorical levels are pooled.
     conf_level : float, default 0.95
         Level of pointwise intervals (influence function, ``aipw`` only).
+    cluster : str, None or "auto", default "auto"
+        Column whose rows' influence values are summed before squaring in the ``aipw``
+        standard errors, as in :func:`~escalation.causal.estimate_effects` (the same
+        standard errors): ``"auto"`` is the design's cluster for SpellData (families,
+        or authorities), none for a data frame (each row its own cluster).
 
     Returns
     -------
@@ -699,12 +708,14 @@ def estimate_curves(
     >>> fit.tidy()[["time", "group"]].values.tolist()
     [[1.0, 'treated'], [1.0, 'untreated']]
     """
+    cluster = resolve_cluster(frame, cluster)
     frame = spells_of(frame, function="estimate_curves")
     from escalation.causal._confounders import confounders
     from escalation.causal.propensity import treatment_vector
 
     check_target(method, weight_estimand)
     check_truncate(truncate)
+    check_conf_level(conf_level)
     adjust = confounders(
         frame, covariates, formula, duration=duration, event=event, min_count=min_count,
         treatment=treatment,
@@ -733,7 +744,7 @@ def estimate_curves(
     )
     se = None
     if out.influence is not None:
-        se = np.sqrt((out.influence["risk"] ** 2).sum(axis=0)) / len(dur)
+        se = cluster_standard_error(out.influence["risk"], influence_clusters(frame, cluster))
     return AdjustedCurveResult(
         method,
         report,
@@ -769,9 +780,11 @@ def pooled_logistic_survival(
     With ``standardize`` the parametric g-formula averages each person's predicted survival
     with treatment set to 1 and to 0; without it (for an IP-weighted marginal structural
     model, pass ``weights``) survival is computed from the model's hazards with treatment
-    set to each value. A missing value in a variable of the formula is an error naming the
-    row (statsmodels dropped such rows), and so is a column ``time`` of ``frame`` other
-    than the duration (the expanded rows' interval would overwrite it).
+    set to each value, so the formula may use only the treatment and ``time`` (a covariate
+    would be read at one person's values: the result changed with the order of the rows).
+    A missing value in a variable of the formula is an error naming the row (statsmodels
+    dropped such rows), and so is a column ``time`` of ``frame`` other than the duration
+    (the expanded rows' interval would overwrite it).
 
     Parameters
     ----------
@@ -790,12 +803,14 @@ def pooled_logistic_survival(
     formula : str
         Right-hand side of the hazard model, e.g. ``"treat * (time + I(time**2))"``.
     times : sequence of int
-        Intervals at which survival is returned.
+        Intervals at which survival is returned: whole numbers >= 1 (survival at the end
+        of that interval; 0 or 6.5 is a ``DesignError`` naming it).
     weights : array_like or str, optional
         Per-person weights (e.g. stabilised IP weights), one per row of ``frame`` in its
         order, or the name of their column; carried to every interval.
     standardize : bool, default True
-        Standardise over the covariates of ``frame`` (g-formula).
+        Standardise over the covariates of ``frame`` (g-formula). False: a marginal
+        structural model, whose formula uses the treatment and ``time`` only.
 
     Returns
     -------
@@ -822,18 +837,20 @@ def pooled_logistic_survival(
             "interval (the formula's time); rename that column"
         )
     check_complete(frame, formula)
-    n_intervals = frame[duration].to_numpy(dtype=int)
-    if (n_intervals < 1).any():
-        raise DesignError(f"column {duration!r} needs integer durations of at least 1 interval")
+    _check_intervals(times)
+    n_intervals = _whole_intervals(frame[duration])
+    ev = event_codes(frame[event])
+    frame, weights = weights_column(frame, weights, function="pooled_logistic_survival")
     rows = np.repeat(np.arange(len(frame)), n_intervals)
     long = frame.iloc[rows].reset_index(drop=True)
     first = np.r_[0, np.cumsum(n_intervals)[:-1]]
     long["time"] = np.arange(len(long)) - np.repeat(first, n_intervals)
     last = long["time"].to_numpy() == np.repeat(n_intervals - 1, n_intervals)
-    codes = long[event].to_numpy()
-    frame, weights = weights_column(frame, weights, function="pooled_logistic_survival")
-    w = None if weights is None else frame[weights].to_numpy(dtype=float)[rows]
+    codes = ev[rows]
+    w = None if weights is None else case_weights(frame[weights])[rows]
     coding = FormulaCoding.learn(long, formula)
+    if not standardize:
+        _refuse_covariates(coding.columns, treatment, formula)
     x = coding.apply(long).to_numpy()
 
     def hazard_model(outcome: npt.NDArray[np.bool_], what: str) -> FloatArray:
@@ -875,6 +892,57 @@ def pooled_logistic_survival(
                 }
             )
     return pd.DataFrame(out)
+
+
+def _whole_intervals(values: pd.Series) -> npt.NDArray[np.int64]:
+    """Return durations as whole numbers of intervals >= 1, or raise naming the first bad row.
+
+    :func:`~escalation.survival._outcome.durations` refuses a missing or non-positive
+    one; a fractional one was truncated (``t - 0.5`` gave the answer of ``t - 1``).
+    """
+    time = durations(values)
+    bad = np.flatnonzero(time != np.round(time))
+    if bad.size:
+        row = int(bad[0])
+        reason = (
+            f"{bad.size} duration(s) are not whole numbers of intervals; the pooled logistic "
+            "model has one row per interval (count them, e.g. months = ceil(days / 30))"
+        )
+        raise DataValidationError(
+            [Problem("spells", row, str(values.name), values.iloc[row], reason)], "spells"
+        )
+    return time.astype(np.int64)
+
+
+def _check_intervals(times: Sequence[int]) -> None:
+    """Refuse a time that is not a whole number of intervals >= 1, naming it.
+
+    Time 0 read the value at the last time (index -1), and 6.5 the value at 6 labelled
+    6.5. The rule of a horizon (:func:`~escalation._vocabulary.is_whole_day`).
+    """
+    for t in times:
+        if not is_whole_day(t):
+            raise DesignError(
+                f"times: {t!r} is not a whole number of intervals >= 1; survival is "
+                "returned at the end of intervals 1, 2, ... (it is 1 at time 0)"
+            )
+
+
+def _refuse_covariates(columns: Sequence[str], treatment: str, formula: str) -> None:
+    """Refuse a marginal structural model (``standardize=False``) with covariates.
+
+    Without standardising, survival comes from the hazards at one set of covariate
+    values: those of the first row, so the answer depended on the order of the rows.
+    """
+    others = [c for c in columns if c not in (treatment, "time")]
+    if others:
+        raise DesignError(
+            f"standardize=False takes a formula of the treatment {treatment!r} and 'time' "
+            f"only, but {formula!r} also uses {', '.join(map(repr, others))}: survival "
+            "would be read at one person's covariates. Give standardize=True (the g-formula "
+            "averages over every person's covariates), or adjust through weights= and "
+            "leave the covariates out of the formula"
+        )
 
 
 def ipcw_outcome(

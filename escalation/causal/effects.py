@@ -24,6 +24,7 @@ from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import (
     AUTO,
     canonical_columns,
+    horizon_days,
     refuse_repeats,
     resolve_cluster,
     spells_of,
@@ -32,7 +33,7 @@ from escalation.causal._confounders import Confounders, confounders, spells_and_
 from escalation.causal._estimable import check_estimable
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_error
-from escalation.causal.clone import run_ccw
+from escalation.causal.clone import run_ccw, treatment_starts
 from escalation.causal.curves import (
     CRUDE,
     TARGETS,
@@ -41,7 +42,7 @@ from escalation.causal.curves import (
     population,
     run_estimator,
 )
-from escalation.causal.influence import cluster_standard_error
+from escalation.causal.influence import cluster_standard_error, influence_clusters
 from escalation.causal.propensity import PropensityResult, fit_propensity, treatment_vector
 from escalation.causal.weights import (
     POPULATIONS,
@@ -52,7 +53,7 @@ from escalation.causal.weights import (
     treatment_weights,
     weight_summary,
 )
-from escalation.clusters import cluster_codes, cluster_labels
+from escalation.clusters import cluster_codes
 from escalation.compute import one_blas_thread, resolve_jobs
 from escalation.design.options import (
     ESTIMATORS,
@@ -63,8 +64,9 @@ from escalation.design.options import (
 from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
-from escalation.results import Presents, Summary, data_hash, package_versions, provenance
+from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
 from escalation.survival._outcome import durations, event_codes, usable_rows
+from escalation.survival._result import check_conf_level
 from escalation.timeline.spells import SpellData
 
 __all__ = [
@@ -399,6 +401,7 @@ class EffectsResult(Presents):
             "conf_high",
             "conf_level",
         ]
+        check_conf_level(conf_level)
         if self.replicates is None:
             return pd.DataFrame(columns=columns)
         names = list(self.settings["estimators"])
@@ -418,13 +421,13 @@ class EffectsResult(Presents):
             with np.errstate(divide="ignore", invalid="ignore"):
                 reps["log_risk_ratio"] = np.log(reps.pop("risk_ratio"))
             for estimand, values in reps.items():
-                for j, h in enumerate(hz_days):
+                for j, h in enumerate(self.settings["horizons"]):  # whole days
                     v = values[:, j]
                     v = v[np.isfinite(v)]
                     rows.append(
                         {
                             "estimator": name,
-                            "horizon": int(h),
+                            "horizon": h,
                             "estimand": estimand,
                             "population": population(name, self.settings["weight_estimand"]),
                             "replicates": int(v.size),
@@ -605,6 +608,16 @@ def _inputs(
     return frame, design, adjust
 
 
+def _ccw_starts(frame: pd.DataFrame) -> FloatArray:
+    """Treatment starts of the ``ccw`` estimator, checked as ``clone_censor_weight`` does."""
+    if "treatment_start" not in frame.columns:
+        raise DesignError("the ccw estimator needs a treatment_start column with start times")
+    start = treatment_starts(frame, "treatment_start")
+    if not np.isfinite(start).any():
+        raise DesignError("the ccw estimator needs a treatment_start column with start times")
+    return start
+
+
 def _bootstrap_clusters(
     frame: pd.DataFrame, labels: npt.NDArray[Any] | None
 ) -> npt.NDArray[np.int64]:
@@ -674,7 +687,8 @@ def estimate_effects(
         Columns of follow-up days, event codes (0 censored, 1 escalation, 2+ competing)
         and the 0/1 treatment.
     horizons : sequence of int, optional
-        Days (default: the design's horizons).
+        Whole days > 0 (default: the design's horizons); ``365.0`` reads as 365, and
+        ``101.9``, 0 or a negative horizon is a ``DesignError`` naming it.
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
         The population whose risks are estimated, named in every row's ``population``:
         ``"ate"`` every child (``all``), ``"att"`` the treated children (``treated``:
@@ -753,6 +767,7 @@ def estimate_effects(
     >>> len(fit.tidy())
     10
     """
+    check_conf_level(conf_level)
     cluster = resolve_cluster(data, cluster)
     outcome = {"duration": duration, "event": event, "treatment": treatment}
     frame, design, adjust = _inputs(data, design, covariates, formula, outcome, min_count)
@@ -775,8 +790,8 @@ def estimate_effects(
         if design is None:
             raise DesignError("give horizons= (or a design) when data is a plain DataFrame")
         horizons = design.outcome.horizons
-    refuse_repeats("horizon(s)", horizons)
-    hz_days = np.asarray(sorted(horizons), dtype=float)
+    days = horizon_days(horizons)  # whole days > 0: the labels are what is estimated
+    hz_days = np.asarray(days, dtype=float)
     grace = None
     if design is not None and design.treatment.grace_days is not None:
         grace = float(design.treatment.grace_days)
@@ -786,21 +801,9 @@ def estimate_effects(
     check_estimable(a, ev, dur, hz_days)  # before any model meets too little data
     prop = fit_propensity(frame, "treatment", coding=adjust.coding)
     x = prop.matrix.to_numpy(dtype=float)
-    start = (
-        frame["treatment_start"].to_numpy(dtype=float)
-        if "treatment_start" in frame.columns
-        else np.full(len(frame), np.nan)
-    )
-    if "ccw" in names and not np.isfinite(start).any():
-        raise DesignError("the ccw estimator needs a treatment_start column with start times")
-    if cluster is not None and cluster not in frame.columns:
-        raise DesignError(
-            f"the cluster column {cluster!r} is not in the spells table; available: "
-            f"{', '.join(map(str, frame.columns))}"
-        )
-    cluster_ids = (
-        cluster_labels(frame, cluster).to_numpy() if cluster is not None else np.arange(len(frame))
-    )
+    start = _ccw_starts(frame) if "ccw" in names else np.full(len(frame), np.nan)
+    labels = influence_clusters(frame, cluster)
+    cluster_ids = labels if labels is not None else np.arange(len(frame))
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
         late = [int(h) for h in hz_days if h > followed]
@@ -874,7 +877,7 @@ def estimate_effects(
         fitted = [points[e].nuisance.propensity for e in PROPENSITY_MODEL_ESTIMATORS if e in points]
         replicates = cluster_bootstrap(
             _replicate,
-            _bootstrap_clusters(frame, cluster_ids if cluster is not None else None)[by_time],
+            _bootstrap_clusters(frame, labels)[by_time],
             n_boot,
             args=(
                 tuple(v[by_time] for v in arrays),
@@ -927,7 +930,7 @@ def estimate_effects(
             se_method = "influence_function"
         else:
             se = {key: np.full(len(hz_days), np.nan) for key in ESTIMANDS}
-        for j, h in enumerate(hz_days):
+        for j, h in enumerate(days):
             for estimand in ESTIMANDS:
                 value = float(est[estimand][j])
                 s = float(se[estimand][j])
@@ -947,7 +950,7 @@ def estimate_effects(
                 rows.append(
                     {
                         "estimator": name,
-                        "horizon": int(h),
+                        "horizon": h,
                         "estimand": estimand,
                         "estimate": value,
                         "std_error": std_error,
@@ -991,7 +994,7 @@ def estimate_effects(
             )
     settings = {
         "estimators": list(names),
-        "horizons": [int(h) for h in hz_days],
+        "horizons": list(days),
         "bootstrap": n_boot,
         "bootstrap_succeeded": succeeded,
         "seed": seed_,
@@ -1003,7 +1006,11 @@ def estimate_effects(
         "dropped_columns": list(prop.dropped),
         "competing_model": competing_model,
         "grace_biased": grace_biased,
-        "data_hash": data_hash(frame[["duration", "event", "treatment"]]),
+        "data_hash": used_data_hash(
+            frame,
+            ["duration", "event", "treatment", cluster, *adjust.coding.columns]
+            + (["treatment_start"] if "ccw" in names else []),
+        ),
     }
     return EffectsResult(
         effects=effects,
@@ -1070,6 +1077,7 @@ def ipw_mean_difference(
     >>> bool(abs(out["estimate"].iloc[0] - 2) < 0.2)
     True
     """
+    check_conf_level(conf_level)
     frame = spells_of(frame, function="ipw_mean_difference")
     import statsmodels.api as sm
 

@@ -65,11 +65,12 @@ from escalation._vocabulary import AUTO, INTERCEPT, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import ipcw_outcome_of, run_estimator
-from escalation.clusters import cluster_labels
+from escalation.causal.influence import influence_clusters
 from escalation.compute import one_blas_thread
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import reordered_rows
+from escalation.survival._result import check_conf_level
 from escalation.timeline.matrix import Coding
 
 if TYPE_CHECKING:
@@ -495,18 +496,6 @@ def _subgroup_rows(
     return pd.DataFrame(rows, columns=list(SUBGROUP_COLUMNS))
 
 
-def _cluster_labels(frame: pd.DataFrame, cluster: str | None) -> np.ndarray | None:
-    """Return the cluster column's values (``None``: every row its own cluster)."""
-    if cluster is None:
-        return None
-    if cluster not in frame.columns:
-        raise DesignError(
-            f"the cluster column {cluster!r} is not in the spells table; available: "
-            f"{', '.join(map(str, frame.columns))}"
-        )
-    return cluster_labels(frame, cluster).to_numpy()
-
-
 @one_blas_thread
 def subgroup_effects(
     frame: SpellData | pd.DataFrame,
@@ -576,6 +565,7 @@ def subgroup_effects(
     >>> table[["subgroup", "level", "n"]].values.tolist()[:3]
     [['all', 'all', 800], ['age_band', '0-4', 220], ['age_band', '5-10', 278]]
     """
+    check_conf_level(conf_level)
     cluster = resolve_cluster(frame, cluster)
     spells, covariates = spells_and_covariates(
         frame, covariates, formula, function="subgroup_effects"
@@ -601,7 +591,7 @@ def subgroup_effects(
         treatment=treatment,
         horizon=horizon,
     )
-    return _subgroup_rows(psi, a, groups, _cluster_labels(spells, cluster), conf_level)
+    return _subgroup_rows(psi, a, groups, influence_clusters(spells, cluster), conf_level)
 
 
 @dataclass(frozen=True)
@@ -750,6 +740,7 @@ def estimate_heterogeneity(
     >>> sorted(out.tidy()["subgroup"].unique())
     ['age_band', 'all', 'deprivation', 'n_factors']
     """
+    check_conf_level(conf_level)
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
@@ -761,7 +752,7 @@ def estimate_heterogeneity(
     )
     frame, order = in_canonical_order(spells)
     with reordered_rows(frame, order).input_rows():  # errors name the rows of the user's table
-        labels = _cluster_labels(frame, cluster)
+        labels = influence_clusters(frame, cluster)
         groups = subgroup_levels(frame)
         if groups.empty:
             raise DesignError(

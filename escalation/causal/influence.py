@@ -12,14 +12,49 @@ propensity and outcome models are both correct (Ozenne et al. 2020, Biometrical 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-from escalation.clusters import cluster_codes
+from escalation.clusters import cluster_codes, cluster_labels
+from escalation.errors import DesignError
 
-__all__ = ["cluster_standard_error", "effect_influence"]
+__all__ = ["cluster_standard_error", "effect_influence", "influence_clusters"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def influence_clusters(frame: pd.DataFrame, cluster: str | None) -> npt.NDArray[Any] | None:
+    """Return the cluster label of each row (``None``: every row its own cluster).
+
+    The one lookup of the ``cluster=`` column (resolved by
+    :func:`~escalation._vocabulary.resolve_cluster`) of the causal estimators whose
+    standard errors sum influence values within clusters; the labels are those of
+    :func:`escalation.clusters.cluster_labels` (a child without a recorded family is a
+    family of one).
+
+    Raises
+    ------
+    DesignError
+        When the column is not in ``frame``.
+
+    Examples
+    --------
+    >>> influence_clusters(pd.DataFrame({"family_id": [1, 1, 2]}), "family_id").tolist()
+    [1, 1, 2]
+    >>> influence_clusters(pd.DataFrame({"x": [1]}), None) is None
+    True
+    """
+    if cluster is None:
+        return None
+    if cluster not in frame.columns:
+        raise DesignError(
+            f"the cluster column {cluster!r} is not in the spells table; available: "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    return cluster_labels(frame, cluster).to_numpy()
 
 
 def cluster_standard_error(

@@ -83,15 +83,16 @@ from scipy import stats
 
 from escalation._vocabulary import resolve_cluster, spells_of
 from escalation.causal.curves import Nuisance, run_estimator
-from escalation.causal.influence import cluster_standard_error
+from escalation.causal.influence import cluster_standard_error, influence_clusters
 from escalation.causal.propensity import drop_redundant, treatment_vector
 from escalation.causal.weights import PROBABILITY_FLOOR
-from escalation.clusters import cluster_codes, cluster_labels
+from escalation.clusters import cluster_codes
 from escalation.compute import one_blas_thread
 from escalation.core.logistic import predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import durations, event_codes
+from escalation.survival._result import check_conf_level
 from escalation.timeline.matrix import CovariateCoding
 
 if TYPE_CHECKING:
@@ -295,11 +296,8 @@ def policy_scores(
     )
     ids = frame[spell_id].to_numpy() if spell_id in frame.columns else np.arange(len(frame))
     column = resolve_cluster(given, cluster)
-    if column is not None and column not in frame.columns:
-        raise DesignError(f"cluster column {column!r} is not in the spells table")
-    families = (
-        cluster_labels(frame, column).to_numpy() if column is not None else np.arange(len(frame))
-    )
+    labels = influence_clusters(frame, column)
+    families = labels if labels is not None else np.arange(len(frame))
     return PolicyScores(
         horizons=tuple(int(h) for h in days),
         treated=np.ascontiguousarray(gamma[:, 1, :]),
@@ -623,8 +621,7 @@ def estimate_policy_values(
     >>> fit.tidy()[["rule", "estimand"]].drop_duplicates()["rule"].unique().tolist()
     ['current_practice', 'top half']
     """
-    if not 0 < conf_level < 1:
-        raise DesignError(f"conf_level must lie in (0, 1), got {conf_level}")
+    check_conf_level(conf_level)
     if CURRENT_PRACTICE in rules:
         raise DesignError(
             f"{CURRENT_PRACTICE!r} is the decisions actually taken and is always included; "

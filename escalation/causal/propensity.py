@@ -28,6 +28,7 @@ from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.results import Presents, Summary, package_versions, standard_errors
+from escalation.survival._result import check_conf_level
 from escalation.timeline.matrix import Coding, CovariateCoding
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ class PropensityResult(Presents):
         assert self.coefficients is not None and self.covariance is not None
         params = self.coefficients.to_numpy(dtype=float)
         se = standard_errors(self.covariance)
-        z = stats.norm.ppf(0.5 + conf_level / 2)
+        z = stats.norm.ppf(0.5 + check_conf_level(conf_level) / 2)
         return pd.DataFrame(
             {
                 "term": list(map(str, self.coefficients.index)),

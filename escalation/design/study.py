@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, cast
 
+from escalation._vocabulary import is_whole_day
 from escalation.data.codes import CLOSURE_REASONS, CODED_KINDS, EPISODE_KINDS, POINT_KINDS
 from escalation.design.options import (
     AUTHORITY_HANDLING,
@@ -359,7 +360,7 @@ class OutcomeSpec:
         if not horizons:
             raise _fail("outcome", "horizons", [], "needs at least one horizon in days")
         for h in horizons:
-            if isinstance(h, bool) or not isinstance(h, int) or h <= 0:
+            if not is_whole_day(h):  # the one rule of a horizon, as estimate_effects'
                 raise _fail(
                     "outcome",
                     "horizons",
@@ -371,7 +372,7 @@ class OutcomeSpec:
         object.__setattr__(self, "events", events)
         object.__setattr__(self, "competing", competing)
         object.__setattr__(self, "censor", censor)
-        object.__setattr__(self, "horizons", tuple(sorted(horizons)))
+        object.__setattr__(self, "horizons", tuple(sorted(int(h) for h in horizons)))
 
     @property
     def event_codes(self) -> dict[str, int]:

@@ -47,7 +47,7 @@ from escalation.errors import DesignError
 from escalation.policy.criteria import judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
 from escalation.policy.rules import LearnedRules, learn_rules
-from escalation.results import Presents, Summary, data_hash, package_versions, provenance
+from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
 from escalation.timeline.spells import SpellData
 
 __all__ = [
@@ -574,7 +574,9 @@ def evaluate_policies(
         "tree_depth": policy.tree_depth,
         "forest_trees": forest_trees,
         "covariates": covariates,
-        "data_hash": data_hash(spells[["duration", "event", "treatment"]]),
+        "data_hash": used_data_hash(
+            spells, ["duration", "event", "treatment", data.cluster, *covariates]
+        ),
     }
     return PolicyStudy(
         values=values,

@@ -22,6 +22,7 @@ from escalation.policy import (
     policy_groups,
 )
 from escalation.policy.groups import GROUP_COLUMNS
+from escalation.results import used_data_hash
 from tests.policy.policy_support import authority, small_spells
 
 
@@ -74,6 +75,11 @@ def test_study_tables() -> None:
     )
     assert notes[-1].startswith("A score may support a practitioner's judgement")
     assert any("Pre-registered criteria" in n for n in notes)
+    # The data hash is of every column the estimators use, whatever the rows' order (it
+    # was of duration, event and treatment in row order).
+    _, data = authority(4000, 3)
+    used = ["duration", "event", "treatment", data.cluster, *data.model_covariates]
+    assert result.settings["data_hash"] == used_data_hash(spells.iloc[::-1], used)
     # No identifier ever reaches a table.
     ids = set(spells["child_id"].astype(str)) | set(spells["family_id"].astype(str))
     for frame in (values, result.groups, result.disparities, result.criteria, result.contrasts):
