@@ -361,6 +361,7 @@ NOT_SPELL_READERS = {
     "LikelihoodProfile.from_frame": "a likelihood profile's own table, read back",
     "cluster_labels": "the rows an estimator clusters (spells or counting rows), already read",
     "family_labels": "the rows an estimator clusters (spells or counting rows), already read",
+    "used_data_hash": "the rows an estimator used, already read and checked by it",
 }
 
 NOT_SPELLS = pytest.mark.parametrize(
