@@ -150,7 +150,12 @@ from escalation.report.caveats import (
 from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.policy_section import policy_section
 from escalation.report.risk_tool import risk_tool_paragraph
-from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
+from escalation.report.table_one import (
+    disclosed_table_one,
+    hidden_indicators,
+    table_one_html,
+    write_table_one,
+)
 from escalation.report.wording import (
     arms_sentence,
     attribute_label,
@@ -1181,21 +1186,6 @@ def _effects(
         rules,
     )
     curves = run.table("adjusted_curves", _arm_labels(coarse))
-    # Means of binary covariates by arm would give small counts back: only the standardised
-    # differences and variance ratios (what the love plot shows) are written. For an
-    # indicator, disclose_balance computes the SMD before weighting from its disclosed
-    # counts, withholds its variance ratios and blanks it when few children in an arm have
-    # it; the shares by arm are in Table 1, whose counts pass disclosure control.
-    balance = run.table(
-        "balance",
-        disclose_balance(
-            fit.balance[["covariate", "sample", "smd", "variance_ratio"]],
-            fit.propensity.matrix,
-            fit.propensity.treatment,
-            rules=rules,
-        ),
-    )
-    run.table("weights", _arm_labels(disclose_weights(fit.weights, rules=rules)))
     horizons = [int(h) for h in design.outcome.horizons]
     from escalation.causal import difference_curve, rmst_curves, table_one
     from escalation.causal import treatment_weights as weights_fn
@@ -1208,6 +1198,23 @@ def _effects(
     shown = disclosed_table_one(t1, rules=rules)  # once for the results and the brief
     run.table("table_one", shown)
     run.extra["table_one_html"] = table_one_html(shown, footer=False)  # note beneath it
+    # Means of binary covariates by arm would give small counts back: only the standardised
+    # differences and variance ratios (what the love plot shows) are written. For an
+    # indicator, disclose_balance computes the SMD before weighting from its disclosed
+    # counts, withholds its variance ratios and blanks it when few children in an arm have
+    # it or when Table 1 hides one of its counts (<10 or [c]: its SMD would give the count
+    # back); the shares by arm are in Table 1, whose counts pass disclosure control.
+    balance = run.table(
+        "balance",
+        disclose_balance(
+            fit.balance[["covariate", "sample", "smd", "variance_ratio"]],
+            fit.propensity.matrix,
+            fit.propensity.treatment,
+            rules=rules,
+            withheld=hidden_indicators(t1, fit.propensity.coding, rules),
+        ),
+    )
+    run.table("weights", _arm_labels(disclose_weights(fit.weights, rules=rules)))
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
     unadjusted = _shown(curves[curves["estimator"] == "unadjusted"])
     if "unadjusted" in set(curves["estimator"]) and not _steps(unadjusted, "group"):

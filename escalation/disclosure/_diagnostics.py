@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ def disclose_balance(
     treatment: npt.ArrayLike,
     *,
     rules: DisclosureRules = DEFAULT_RULES,
+    withheld: Collection[str] = (),
 ) -> pd.DataFrame:
     """Return the balance table with what it says of 0/1 covariates held to their counts.
 
@@ -50,6 +51,13 @@ def disclose_balance(
     threshold of children in either arm have, or lack, it; everything is blanked when an
     arm has fewer children than the threshold. Numeric covariates keep their values.
 
+    Everything of the covariates in ``withheld`` is blanked too, before and after
+    weighting: those whose counts Table 1 does not print (below the threshold or ``[c]``,
+    :func:`~escalation.report.table_one.hidden_indicators`). Computed from disclosed
+    counts, the SMD of a count Table 1 withholds as ``[c]`` gives it back (one count
+    fits it against the other arm's printed one), and with it, by subtraction from the
+    arm's n, the small count the ``[c]`` protects.
+
     Parameters
     ----------
     balance : pandas.DataFrame
@@ -61,6 +69,8 @@ def disclose_balance(
         0/1 arm of each row of ``matrix``.
     rules : DisclosureRules, optional
         Default: below 10 suppressed, others rounded to 5.
+    withheld : collection of str, optional
+        Covariates blanked whatever their counts: those whose counts Table 1 hides.
 
     Examples
     --------
@@ -73,10 +83,13 @@ def disclose_balance(
     >>> table = pd.DataFrame({"covariate": ["disability"], "smd": [-0.4]})
     >>> round(float(disclose_balance(table, matrix, arm)["smd"].iloc[0]), 4)  # 10 vs 20 of 30
     -0.7071
+    >>> disclose_balance(table, matrix, arm, withheld=["disability"])["smd"].tolist()
+    [nan]
     """
     a = np.asarray(treatment).astype(int)
     indicators = _indicators(matrix)
     unsafe = {c for c, x in indicators.items() if _rare_in_an_arm(x, a, rules)}
+    unsafe |= {str(c) for c in withheld}
     if min((a == 0).sum(), (a == 1).sum()) < rules.threshold:
         unsafe = {str(c) for c in balance["covariate"]}
     out = balance.copy()

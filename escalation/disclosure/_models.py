@@ -14,6 +14,7 @@ import pandas as pd
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
+    complementary_suppression,
     disclose_count,
     disclose_share,
     disclose_table,
@@ -36,6 +37,12 @@ def disclose_metric_counts(
     has none) is true on every row blanked here, so that a blank value is told from one
     that was not computed.
 
+    In a table of groups (``attribute`` and ``group`` columns) the groups of an attribute
+    add up to the test set, whose children and escalations are published: where exactly
+    one group of a model's attribute is suppressed, the smallest other is suppressed too
+    (:func:`_complement_groups`), or its children and escalations would follow by
+    subtraction.
+
     Examples
     --------
     >>> table = pd.DataFrame({"metric": ["events", "auc"], "n": [123, 123],
@@ -46,9 +53,11 @@ def disclose_metric_counts(
     out = disclose_operating_metrics(frame, rules)
     if "n" in out.columns:
         was = out["suppressed"].astype(bool) if "suppressed" in out.columns else None
+        sizes = pd.to_numeric(out["n"], errors="coerce").to_numpy(dtype=float)
         out = disclose_table(out, ["n"], rules=rules).drop(columns="suppressed")
         if was is not None:
             out["suppressed"] = was.to_numpy() | out["n"].isna().to_numpy()
+        out = _complement_groups(out, sizes)
     if "suppressed" not in out.columns:  # blank values are told from values not computed
         out["suppressed"] = False
     out["suppressed"] = out["suppressed"].astype(bool)
@@ -64,6 +73,48 @@ def disclose_metric_counts(
             if column in out.columns:
                 out[column] = out[column].astype(object)
                 out.loc[counts, column] = None
+    return out
+
+
+def _complement_groups(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd.DataFrame:
+    """Suppress a second group where one group of an attribute is suppressed alone.
+
+    Complementary suppression (:func:`~escalation.disclosure.complementary_suppression`)
+    within each ``model`` (and ``feature_set``), ``attribute`` and ``metric``: a group
+    is suppressed when its ``n`` is missing (below the threshold, or blanked when the
+    metrics were computed), and the smallest other group of a partition holding exactly
+    one is suppressed with all its numbers (its ``n``, escalations and metrics: the
+    rates of a group whose counts are withheld would narrow them).
+
+    Parameters
+    ----------
+    out : pandas.DataFrame
+        The metrics table with ``n`` disclosed and a ``suppressed`` column.
+    raw : numpy.ndarray
+        ``n`` before disclosure (NaN where the metrics left it missing).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"model": "cox", "attribute": "sex", "metric": "events",
+    ...     "group": ["F", "M", "U"], "n": [1050, 1195, pd.NA], "estimate": [80, 105, None],
+    ...     "suppressed": [False, False, True]})
+    >>> _complement_groups(table, np.array([1050.0, 1195.0, np.nan]))["suppressed"].tolist()
+    [True, False, True]
+    """
+    if not {"attribute", "group", "metric"} <= set(out.columns):
+        return out
+    keys = [c for c in ("model", "feature_set", "attribute", "metric") if c in out.columns]
+    labels = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    hidden = out["n"].isna().to_numpy()
+    added = complementary_suppression(raw, hidden, [labels]) & ~hidden
+    if not added.any():
+        return out
+    out = out.copy()
+    out.loc[added, "n"] = pd.NA
+    for column in (c for c in STAT_COLUMNS if c in out.columns):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~added)
+    was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
+    out["suppressed"] = was | added
     return out
 
 

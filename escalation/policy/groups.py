@@ -252,9 +252,9 @@ def flagged_by_group(
     z = stats.norm.ppf(0.5 + result.conf_level / 2)
     min_group = max(int(min_group), disclosure.threshold)
     rows: list[dict[str, Any]] = []
-    # (rule, attribute, group) -> whether the group's number flagged or not flagged is
-    # below the threshold (what subtraction could recover: see _complement_flagged)
-    thin: dict[tuple[str, str, str], bool] = {}
+    # (rule, attribute, group) -> the group's operating-point counts (what subtraction
+    # could recover of a group blanked alone: see _complement_blanked)
+    found: dict[tuple[str, str, str], FloatArray] = {}
     for rule in chosen:
         flags = result.flags[rule]
         for attribute in groups.columns:
@@ -266,10 +266,7 @@ def flagged_by_group(
                 estimates = _group_estimates(flags, observed, scores.cluster, member)
                 counts = operating_counts(flags, seen, member)
                 revealing = not _discloses(counts, disclosure.threshold)
-                flagged_counts = np.round([counts[0] + counts[2], counts[1] + counts[3]])
-                thin[(rule, attribute, str(group))] = bool(
-                    flagged_counts.min() < disclosure.threshold
-                )
+                found[(rule, attribute, str(group))] = counts
                 for metric in ("flagged", "recall"):
                     small = (
                         size < min_group
@@ -313,8 +310,8 @@ def flagged_by_group(
                     )  # fmt: skip
     table = pd.DataFrame.from_records(rows, columns=list(GROUP_COLUMNS))
     # Groups under min_group count as suppressed cells when the counts are disclosed, so
-    # complementary suppression within each attribute accounts for them (a recall row
-    # suppressed for too few escalations publishes no escalation count: no complement).
+    # complementary suppression of the sizes within each attribute accounts for them; a
+    # group whose metrics are blanked alone takes a second with it (_complement_blanked).
     unreported = table["suppressed"].to_numpy(bool)
     counted = table.drop(columns="suppressed")
     counted["n"] = counted["n"].where(counted["n"] >= min_group, 0)
@@ -325,39 +322,89 @@ def flagged_by_group(
         partition=["rule", "horizon", "attribute", "metric"],
     )
     disclosed["suppressed"] = disclosed["suppressed"] | unreported
-    disclosed = _complement_flagged(disclosed, thin)
+    disclosed = _complement_blanked(disclosed, found, disclosure.threshold)
     numbers = ["estimate", "std_error", "conf_low", "conf_high"]
     disclosed.loc[disclosed["suppressed"], numbers] = np.nan
     return disclosed[list(GROUP_COLUMNS)]
 
 
-def _complement_flagged(
-    table: pd.DataFrame, thin: dict[tuple[str, str, str], bool]
+def _complement_blanked(
+    table: pd.DataFrame, found: dict[tuple[str, str, str], FloatArray], threshold: int
 ) -> pd.DataFrame:
-    """Blank a second group where one blanked group's number flagged could be recovered.
+    """Blank a second group where a group blanked alone would give back a small count.
 
-    The whole cohort's share flagged (``policy_values.csv``) and every group's size are
-    published, so where exactly one group of an attribute has its metrics blanked (its
-    size shown), the number it flags follows, to within the rounding, by subtraction from
-    the other groups' shares. (The shares themselves give back no exact count: each is
-    computed from the disclosed counts, :func:`escalation.disclosure.disclose_share`.)
-    When that number, or the number it does not flag, is below the disclosure threshold,
-    the metrics of the smallest other shown group are blanked too (complementary
-    suppression, as for the sizes). Recall cannot be recovered so: the groups' numbers
-    of escalations are not published.
+    The whole cohort's share flagged, recall and precision (``policy_values.csv``) and
+    every group's size are published, so the cohort's numbers flagged, escalating and
+    flagged among those escalating follow from them. Where exactly one group of an
+    attribute has a metric blanked, what that metric counts follows, to within the
+    rounding, by subtraction from the other groups: each shown share is computed from
+    disclosed counts (:func:`escalation.disclosure.disclose_share`), and a ratio of
+    multiples of 5 gives its pair back (a recall of 0.4025974 is 155 of 385 escalations
+    and no other pair near the group's share). So a group blanked alone for the share
+    flagged gives back its numbers flagged and not flagged (with its size shown); blanked
+    alone for recall, its escalations flagged and missed; blanked alone for both, all
+    four counts (:func:`operating_counts`). Where a metric alone gives back a count
+    below the threshold, that metric of the smallest other shown group is blanked too
+    (complementary suppression, as for the sizes), so that two unknowns share the
+    difference; where only the two together do, one of them is.
     """
     out = table.copy()
-    flagged = out[out["metric"] == "flagged"]
-    for (rule, attribute), part in flagged.groupby(["rule", "attribute"], sort=False):
-        blanked = part[part["suppressed"].astype(bool)]
-        shown = part[~part["suppressed"].astype(bool)]
-        if len(blanked) != 1 or shown.empty or blanked["n"].isna().any():
-            continue
-        if not thin.get((str(rule), str(attribute), str(blanked["group"].iloc[0])), False):
-            continue
-        other = shown.sort_values("n", kind="stable")["group"].iloc[0]
-        hit = (out["rule"] == rule) & (out["attribute"] == attribute) & (out["group"] == other)
-        out.loc[hit, "suppressed"] = True
+    blanked = out["suppressed"].astype(bool)
+    lone: dict[tuple[str, str, str], pd.DataFrame] = {}  # (rule, attribute, group) -> rows
+    for _, part in out.groupby(["rule", "attribute", "metric"], sort=False):
+        hidden = part[blanked[part.index]]
+        if len(hidden) == 1 and len(hidden) < len(part):
+            row = hidden.iloc[0]
+            key = (str(row["rule"]), str(row["attribute"]), str(row["group"]))
+            lone[key] = pd.concat([lone[key], part]) if key in lone else part
+    for key, parts in lone.items():
+        size_shown = bool(parts.loc[blanked[parts.index], "n"].notna().all())
+        metrics = list(pd.unique(parts["metric"].astype(str)))
+        complement = [
+            m for m in metrics if _gives_back_small(found[key], {m}, size_shown, threshold)
+        ]
+        left = [m for m in metrics if m not in complement]
+        # Safe one by one but not together (flagged and recall give the children flagged
+        # without escalating): one complement is enough.
+        if _gives_back_small(found[key], set(left), size_shown, threshold):
+            complement.append(left[0])
+        for metric in complement:
+            part = parts[parts["metric"].astype(str) == metric]
+            shown = part[~blanked[part.index]]
+            out.loc[shown.sort_values("n", kind="stable").index[0], "suppressed"] = True
+    return out
+
+
+def _gives_back_small(
+    counts: FloatArray, metrics: set[str], size_shown: bool, threshold: int
+) -> bool:
+    """Whether subtraction from ``metrics`` blanked alone recovers a count below ``threshold``."""
+    return min(_recoverable(counts, metrics, size_shown), default=np.inf) < threshold
+
+
+def _recoverable(counts: FloatArray, metrics: set[str], size_shown: bool) -> list[float]:
+    """Return the counts of a group that subtraction recovers from the metrics blanked alone.
+
+    ``counts`` are :func:`operating_counts` (flagged and missed escalations, flagged and
+    unflagged others); ``metrics`` the metrics for which the group is the only one
+    blanked in its attribute. Its number flagged follows from the share flagged, the
+    number not flagged too when its size is shown; its escalations flagged and missed
+    from recall; with both, the flagged and unflagged children who did not escalate.
+
+    Examples
+    --------
+    >>> counts = np.array([5.0, 5.0, 40.0, 150.0])
+    >>> _recoverable(counts, {"flagged"}, True), _recoverable(counts, {"recall"}, True)
+    ([45.0, 155.0], [5.0, 5.0])
+    """
+    tp, fn, fp, tn = (float(c) for c in np.round(counts))
+    out: list[float] = []
+    if "flagged" in metrics:
+        out += [tp + fp, fn + tn] if size_shown else [tp + fp]
+    if "recall" in metrics:
+        out += [tp, fn]
+    if {"flagged", "recall"} <= metrics:
+        out += [fp, tn] if size_shown else [fp]
     return out
 
 

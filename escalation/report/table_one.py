@@ -27,10 +27,12 @@ from escalation.disclosure import (
     disclose_count,
     disclose_table,
 )
+from escalation.timeline.matrix import OTHER
 
 __all__ = [
     "TABLE_ONE_NOTE",
     "disclosed_table_one",
+    "hidden_indicators",
     "table_one_html",
     "table_one_latex",
     "table_one_note",
@@ -98,24 +100,40 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
     >>> sorted(_complements(table_one(spells, variables=["sex"]), DEFAULT_RULES))
     [('sex', 'Female', 'Early help')]
     """
+    cells = _printed_cells(t1, rules)
+    withheld = cells["hidden"] & (cells["count"] >= rules.threshold)
+    return {
+        (str(r.variable), str(r.label), str(r.group))
+        for r in cells[withheld.to_numpy()].itertuples(index=False)
+    }
+
+
+def _printed_cells(t1: Any, rules: DisclosureRules) -> pd.DataFrame:
+    """Return Table 1's printed counts, each with whether it is hidden (``<10`` or ``[c]``).
+
+    One row per printed count: ``variable, group, level, label, count, hidden``. The
+    counts of a characteristic in an arm (with the children without a flag and the
+    arm's missing, which are not printed) are put through complementary suppression as
+    :func:`_complements` describes.
+    """
+    columns = ["variable", "group", "level", "label", "count", "shown"]
     stats = t1.stats
-    if not len(stats):
-        return set()
     parts = []
-    for (variable, group), part in stats[stats["kind"] != "numeric"].groupby(
-        ["variable", "group"], sort=False
-    ):
-        first = part.iloc[0]
-        levels = zip(part["level_label"], part["count"], strict=True)
-        rows = [(str(label), float(count), True) for label, count in levels]
-        if first["kind"] == "binary":  # the children without the flag: n - those with it
-            rows.append(("", float(first["n"]) - float(part["count"].sum()), False))
-        if stats.loc[stats["variable"] == variable, "missing"].sum() > 0:
-            rows.append(("", float(first["missing"]), False))
-        parts += [(variable, group, label, count, shown) for label, count, shown in rows]
-    if not parts:
-        return set()
-    raw = pd.DataFrame(parts, columns=["variable", "group", "level", "count", "shown"])
+    if len(stats):
+        for (variable, group), part in stats[stats["kind"] != "numeric"].groupby(
+            ["variable", "group"], sort=False
+        ):
+            first = part.iloc[0]
+            levels = zip(part["level"], part["level_label"], part["count"], strict=True)
+            rows = [(str(level), str(label), float(c), True) for level, label, c in levels]
+            if first["kind"] == "binary":  # the children without the flag: n - those with it
+                rows.append(("", "", float(first["n"]) - float(part["count"].sum()), False))
+            if stats.loc[stats["variable"] == variable, "missing"].sum() > 0:
+                rows.append(("", "", float(first["missing"]), False))
+            parts += [(variable, group, *row) for row in rows]
+    raw = pd.DataFrame(parts, columns=columns)
+    if not len(raw):
+        return raw.assign(hidden=pd.Series(dtype=bool)).drop(columns="shown")
     disclosed = disclose_table(raw, ["count"], rules=rules, partition=["variable", "group"])
     raw["hidden"] = disclosed["suppressed"].to_numpy()
     # A small printed count's complement must be a printed count: one not printed (the
@@ -129,11 +147,56 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
         alone = len(hidden) == 1 and hidden["count"].iloc[0] < rules.threshold
         if alone and (~part["hidden"]).any():
             raw.loc[part.loc[~part["hidden"], "count"].idxmin(), "hidden"] = True
-    withheld = raw["hidden"] & (raw["count"] >= rules.threshold) & raw["shown"]
-    return {
-        (str(r.variable), str(r.level), str(r.group))
-        for r in raw[withheld.to_numpy()].itertuples(index=False)
-    }
+    return raw[raw["shown"]].drop(columns="shown").reset_index(drop=True)
+
+
+def hidden_indicators(t1: Any, coding: object, rules: DisclosureRules = DEFAULT_RULES) -> set[str]:
+    """Return the coded 0/1 columns whose counts Table 1 does not print, in either arm.
+
+    A count Table 1 hides (below the threshold, or ``[c]`` to protect one that is) must
+    not be published elsewhere: the balance table's SMD of an indicator, computed from
+    its disclosed counts, gives them back (the SMD of a ``[c]`` count against the other
+    arm's printed one has one solution). The hidden counts are Table 1's own
+    (:func:`_printed_cells`, the rule of :func:`disclosed_table_one`), mapped to the
+    columns of ``coding``: a yes/no flag's column is its name, a level's is
+    ``<variable>_<level>``, and a level a
+    :class:`~escalation.timeline.matrix.CovariateCoding` pools into ``other`` hides
+    ``<variable>_other``, whose count is a sum of it.
+
+    Parameters
+    ----------
+    t1 : TableOne
+        Table 1 as computed (raw counts), e.g. :func:`~escalation.causal.table_one`.
+    coding : CovariateCoding or FormulaCoding
+        The coding of the model's covariates (``PropensityResult.coding``); its
+        ``names`` are the coded columns.
+    rules : DisclosureRules, optional
+        The rules Table 1 is disclosed under.
+
+    Examples
+    --------
+    >>> from escalation.causal import table_one
+    >>> from escalation.timeline.matrix import CovariateCoding
+    >>> spells = pd.DataFrame({"treatment": [1] * 60 + [0] * 60,
+    ...                        "sex": ["F"] * 26 + ["M"] * 30 + ["U"] * 4 + ["F", "M"] * 30})
+    >>> coding = CovariateCoding.learn(spells, ["sex"], min_count=1)
+    >>> sorted(hidden_indicators(table_one(spells, variables=["sex"]), coding))
+    ['sex_U']
+    """
+    names = set(getattr(coding, "names", ()))
+    pooled: dict[str, tuple[str, ...]] = getattr(coding, "pooled", {})
+    kinds = dict(zip(t1.stats["variable"], t1.stats["kind"], strict=False)) if len(t1.stats) else {}
+    cells = _printed_cells(t1, rules)
+    out = set()
+    for r in cells[cells["hidden"].to_numpy(dtype=bool)].itertuples(index=False):
+        variable, level = str(r.variable), str(r.level)
+        if kinds.get(variable) == "binary":
+            out.add(variable)
+        else:
+            out.add(f"{variable}_{level}")
+            if level in pooled.get(variable, ()):
+                out.add(f"{variable}_{OTHER}")
+    return out & names
 
 
 def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.DataFrame:

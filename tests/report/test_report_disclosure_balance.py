@@ -133,3 +133,89 @@ def test_balance_love_plot_shows_the_published_values() -> None:
     before = drawn.loc[drawn["sample"].astype(str) == "Before weighting", "x"]
     unweighted = shown[(shown["covariate"] == "disability") & (shown["sample"] == "unweighted")]
     assert before.tolist() == pytest.approx([abs(float(unweighted["smd"].iloc[0]))])
+
+
+#: Ethnicity by arm (early help, then none): E is small in early help, so Table 1 hides it
+#: and withholds D there as ``[c]``; F and G, rare overall, are pooled into ``other``.
+ETHNICITY = {
+    "A": (150, 200),
+    "B": (100, 120),
+    "C": (30, 40),
+    "D": (11, 25),
+    "E": (5, 15),
+    "F": (12, 3),
+    "G": (14, 4),
+}
+
+
+def _ethnicity_run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (Table 1 as printed, its raw stats, the balance table as a run publishes it).
+
+    As ``run_pipeline`` does: the propensity model's coding of the spells (rare levels
+    pooled into ``other``), the balance table of its matrix, and Table 1 of the spells,
+    whose hidden counts the balance table is given.
+    """
+    from escalation.causal import table_one
+    from escalation.report.table_one import disclosed_table_one, hidden_indicators
+    from escalation.timeline.matrix import CovariateCoding
+
+    arms = {1: [], 0: []}
+    for level, (treated, untreated) in ETHNICITY.items():
+        arms[1] += [level] * treated
+        arms[0] += [level] * untreated
+    spells = pd.DataFrame(
+        {"treatment": [1] * len(arms[1]) + [0] * len(arms[0]), "ethnicity": arms[1] + arms[0]}
+    )
+    coding = CovariateCoding.learn(spells, ["ethnicity"])
+    matrix = coding.apply(spells)
+    arm = spells["treatment"].to_numpy()
+    w = np.random.default_rng(3).uniform(0.5, 3.0, len(arm))
+    t1 = table_one(spells, variables=["ethnicity"])
+    published = disclose_balance(
+        balance_table(matrix, arm, w), matrix, arm, withheld=hidden_indicators(t1, coding)
+    )
+    return disclosed_table_one(t1), t1.stats, published
+
+
+def test_balance_gives_back_no_count_table_one_withholds() -> None:
+    # Review (session 23): balance.csv published the SMD of an indicator whose early-help
+    # count Table 1 withholds as [c]; solved against the other arm's printed count it gave
+    # the [c] count back, and the arm's n minus the printed counts the small one it
+    # protects. The attack, on every count Table 1 hides (<10 or [c]).
+    printed, stats, published = _ethnicity_run()
+    table = published.set_index(["covariate", "sample"])
+    sizes = stats.groupby("group")["n"].first()
+    arms = [c for c in printed.columns if c in set(stats["group"])]
+    hidden = [
+        (str(row["Level"]), arm)
+        for _, row in printed.iterrows()
+        for arm in arms
+        if str(row[arm]).startswith(("[c]", "<"))
+    ]
+    assert ("D", "Early help") in hidden  # the [c] to attack (it protects E)
+    level_of = dict(zip(stats["level_label"], stats["level"], strict=False))
+    for label, arm in hidden:
+        covariate = f"ethnicity_{level_of[label]}"
+        if covariate not in set(published["covariate"]):
+            continue  # the reference level, or a pooled one: no row of its own
+        other = next(a for a in arms if a != arm)
+        at = stats["level_label"] == label
+        k_other = disclose_count(int(stats.loc[at & (stats["group"] == other), "count"].iloc[0]))
+        n_arm, n_other = (int(disclose_count(int(sizes[a])) or 0) for a in (arm, other))
+        smd = abs(float(table.loc[(covariate, "unweighted"), "smd"]))
+        fits = [
+            k
+            for k in range(n_arm + 1)
+            if k_other is not None
+            and abs(abs(_share_smd(k / n_arm, k_other / n_other)) - smd) < 5e-7
+        ]
+        assert fits == [], (covariate, arm, fits)
+        assert table.loc[covariate, "smd"].isna().all(), covariate  # before and after weights
+    # F and G (pooled into other) are hidden in the arm without early help: other too.
+    assert table.loc["ethnicity_other", "smd"].isna().all()
+    assert table.loc["ethnicity_B", "smd"].notna().all()  # levels Table 1 prints stay
+
+
+def _share_smd(p1: float, p0: float) -> float:
+    """Table 1's SMD of a level from its shares in the two arms (as the review solved it)."""
+    return (p1 - p0) / np.sqrt((p1 * (1 - p1) + p0 * (1 - p0)) / 2)

@@ -3,7 +3,8 @@
 * free text (caveats, notes) quotes no count of what the cohort table withholds;
 * Table 1 withholds a second count of a characteristic in an arm when one is suppressed;
 * a competing event's separated model names no term in the manifest or workbook either;
-* ``prediction_metrics.csv`` marks its blanked values ``suppressed``.
+* ``prediction_metrics.csv`` marks its blanked values ``suppressed``;
+* ``fairness.csv`` suppresses a second group where one of an attribute is suppressed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ import pytest
 
 from escalation import default_design
 from escalation.causal import table_one
-from escalation.disclosure import DEFAULT_RULES, disclose_metric_counts, disclose_text
+from escalation.disclosure import (
+    DEFAULT_RULES,
+    disclose_count,
+    disclose_metric_counts,
+    disclose_text,
+)
 from escalation.report.caveats import Caveat, brief_caveats
 from escalation.report.table_one import disclosed_table_one, table_one_html, write_table_one
 
@@ -374,3 +380,46 @@ def test_the_overlap_figure_gives_back_no_exact_arm_size() -> None:
     exact = exact[(exact["sample"] == "Unweighted") & (exact["treatment"] == "Early help")]
     assert np.allclose(exact["ymax"] * 163, np.round(exact["ymax"] * 163))
     assert not np.allclose(treated * 163 / 165, np.round(treated * 163 / 165))
+
+
+# ------------------------------------------------------------------ 5. fairness groups
+def _fairness_table() -> tuple[pd.DataFrame, int, int]:
+    """Subgroup metrics of a test set where sex "U" (20 children, 5 escalating) is too
+    small to show and F, M are not: (fairness.csv as published, test n, test events)."""
+    import numpy as np
+
+    from escalation.predict.fairness import subgroup_metrics
+
+    rng = np.random.default_rng(7)
+    sex = np.array(["F"] * 1050 + ["M"] * 1195 + ["U"] * 20)
+    risk = rng.uniform(0.02, 0.2, len(sex))
+    escalated = np.zeros(len(sex), dtype=bool)
+    for group, events in (("F", 80), ("M", 105), ("U", 5)):
+        escalated[rng.choice(np.flatnonzero(sex == group), events, replace=False)] = True
+    duration = np.where(escalated, 100.0, 400.0)
+    table = subgroup_metrics(
+        duration, escalated, risk, pd.DataFrame({"sex": sex}), 365, model="cox"
+    )
+    return disclose_metric_counts(table, DEFAULT_RULES), len(sex), int(escalated.sum())
+
+
+def test_fairness_group_suppressed_alone_cannot_be_worked_out_by_subtraction() -> None:
+    """Review (session 23): fairness.csv showed F (1,050 children, 80 escalations) and M
+    (1,195, 105) beside a suppressed U; prediction_metrics.csv publishes the test set's
+    2,265 and 190, so U was 20 children with 5 escalations by subtraction. Attacked as the
+    review did, with the totals as published (rounded to 5)."""
+    fairness, n, events = _fairness_table()
+    n_all, e_all = disclose_count(n), disclose_count(events)
+    rows = fairness[fairness["metric"] == "events"]
+    assert rows.loc[rows["group"] == "U", "suppressed"].all()  # too small to show
+    for (model, attribute), part in rows.groupby(["model", "attribute"]):
+        hidden = part[part["suppressed"].astype(bool)]
+        shown = part[~part["suppressed"].astype(bool)]
+        if len(hidden) == 1:
+            recovered = (n_all - shown["n"].sum(), e_all - shown["estimate"].astype(float).sum())
+            pytest.fail(f"{model} {attribute} {hidden['group'].iloc[0]}: {recovered}")
+        # The group suppressed as the complement shows nothing: not its n, escalations
+        # or any metric (a rate beside withheld counts would narrow them).
+        blank = fairness[fairness["group"].isin(hidden["group"])]
+        assert blank["n"].isna().all() and blank["estimate"].isna().all()
+    assert len(rows) == 3 and int(rows["suppressed"].sum()) == 2
