@@ -62,11 +62,15 @@ window.addEventListener("load", () => {
       text_px: %(pt)s / 72 * dpi * img.clientWidth / img.naturalWidth,
     });
   }
+  // The key caveat's reason: drawn (wide screens) or behind "Why" (phones)?
+  const why = document.querySelector("details.why");
+  const tap = why && why.querySelector("summary").getBoundingClientRect().height;
+  const shown = why ? why.getBoundingClientRect().height > tap + 1 : null;
   const evidence = document.getElementById("evidence");
   const top = evidence ? evidence.getBoundingClientRect().top + window.scrollY : -1;
   parent.postMessage(JSON.stringify({
     view, scroll: doc.scrollWidth, wide: wide.slice(0, 5), smallest, figures,
-    evidence: top, height: window.innerHeight
+    evidence: top, height: window.innerHeight, reason_shown: shown
   }), "*");
 });
 </script>
@@ -177,6 +181,9 @@ def problems(name: str, layout: dict[str, object]) -> list[str]:
     for figure in figures:
         if figure["shown"] > layout["view"] or figure["text_px"] < MIN_FIGURE_TEXT_PX:
             found.append(f"figure too wide or its text too small: {figure}")
+    # The key caveat's reason follows it on wide screens; on phones it is one tap away.
+    if layout["reason_shown"] is not (size[0] > 700):
+        found.append(f"the key caveat's reason shown: {layout['reason_shown']}")
     # Table 1 does not stand between the key numbers and the evidence.
     screens = float(layout["evidence"]) / float(layout["height"])  # type: ignore[arg-type]
     if not 0 < screens < MAX_SCREENS_TO_EVIDENCE:
