@@ -127,7 +127,6 @@ from escalation.figures.theme import ColumnWidth, figure_note, width_mm, with_no
 from escalation.report import alt_text
 from escalation.report.brief import (
     ESTIMATOR_NAMES,
-    GLOSSARY,
     SPELL_CHOICE,
     Brief,
     BriefFigure,
@@ -160,6 +159,7 @@ from escalation.report.wording import (
     arms_sentence,
     attribute_label,
     cohort_sentence,
+    spell_definition,
     study_limits,
     study_question,
     study_title,
@@ -334,6 +334,11 @@ class _Run:
             from rich.console import Console
 
             self.console = Console(stderr=True)
+
+    @property
+    def effects_path(self) -> str:
+        """The effects table's path beside the brief (``results/effects.csv`` or flat)."""
+        return (self.results_dir / "effects.csv").relative_to(self.out).as_posix()
 
     def say(self, message: str) -> None:
         log.info(message)
@@ -1268,8 +1273,9 @@ def _effects(
             f"follow-up of at least {rules.threshold} children whose follow-up ended; the "
             "table gives the numbers still followed, escalated and censored. "
             "The p-value is Gray's test of equal cumulative incidence of escalation. "
-            + _coarse_steps(rules),
-            alt=f"{alt_text.incidence_alt(effects, horizons, rules)} {_coarse_steps(rules)}",
+            + _coarse_steps(rules, run.effects_path),
+            alt=f"{alt_text.incidence_alt(effects, horizons, rules)} "
+            f"{_coarse_steps(rules, run.effects_path)}",
         )
     shown_curves = _shown(curves)
     stepped = [e for e, part in shown_curves.groupby("estimator") if _steps(part, "group")]
@@ -1295,10 +1301,10 @@ def _effects(
             f"({ESTIMATOR_NAMES.get(chosen, chosen)}, adjusted for the measured differences "
             "between families). These are model-based, not observed, risks. "
             "Dotted lines mark the horizons; bands are 95% confidence intervals. "
-            + _coarse_steps(rules)
+            + _coarse_steps(rules, run.effects_path)
             + grace_note,
             alt=f"{alt_text.adjusted_alt(effects, chosen, label, horizons, rules)} "
-            f"{_coarse_steps(rules)}",
+            f"{_coarse_steps(rules, run.effects_path)}",
         )
         # A contrast of the arms steps when either arm does: each step rests on the
         # threshold of escalations in both arms.
@@ -2075,18 +2081,28 @@ parameters (fewer than the 630 needed: 10 per parameter, the usual minimum for a
     )
 
 
-def _coarse_steps(rules: DisclosureRules) -> str:
+def _coarse_steps(rules: DisclosureRules, table: str = "results/effects.csv") -> str:
     """Say why a disclosed curve can differ at a horizon from the key numbers' estimate.
 
     The curves step only where the threshold of events has happened since their last step
     (:func:`~escalation.disclosure.disclose_curves`); the key numbers and ``effects.csv``
     are the estimates at the horizon itself. A figure's caption and text say so, so that
     a reader (or a screen reader's listener) is not told two numbers without the reason.
+    ``table`` is the effects table's path beside the brief, as the brief's subtitle gives
+    it (:func:`_horizons_sentence`; :meth:`_Run.effects_path`).
+
+    Examples
+    --------
+    >>> from escalation.disclosure import DEFAULT_RULES
+    >>> print(_coarse_steps(DEFAULT_RULES, "effects.csv"))  # doctest: +NORMALIZE_WHITESPACE
+    Each curve steps only once at least 10 children have escalated since its last step, so
+    at a horizon it can show an earlier value than the estimates in the key numbers
+    (effects.csv), which the text gives.
     """
     return (
         f"Each curve steps only once at least {rules.threshold} children have escalated "
         "since its last step, so at a horizon it can show an earlier value than the "
-        "estimates in the key numbers (results/effects.csv), which the text gives."
+        f"estimates in the key numbers ({table}), which the text gives."
     )
 
 
@@ -2562,13 +2578,13 @@ def _horizons_sentence(horizons: Sequence[int], table: str = "results/effects.cs
 _GRACE_BIAS: Final = re.compile(r"which biases (?P<names>[a-z_, ]+?) towards benefit")
 
 
-def _grace_caveat(run: _Run, compare: str, *, leads: bool = False) -> str:
+def _grace_caveat(run: _Run, compare: str, *, leads: bool = False) -> tuple[str, str]:
     """Return the caveat shown beside the key numbers when the grace period biases them.
 
     When CCW leads, ``compare`` is the estimator it replaced (shown for comparison);
     with ``leads``, ``compare`` is the biased estimator the key numbers lead with (the
-    design has no CCW), and the caveat says what that means for them and how to avoid it.
-    Counts in the effects stage's warning are disclosed.
+    design has no CCW). Returns the caveat and the reason behind it
+    (:func:`_grace_caveat_words`): the effects stage's warning, its counts disclosed.
     """
     label = _ESTIMATOR_LABELS.get(compare, compare)
     message = next(
@@ -2580,16 +2596,47 @@ def _grace_caveat(run: _Run, compare: str, *, leads: bool = False) -> str:
         "some children's follow-up ended within the grace period, before they could have "
         f"been treated, which biases {label} towards benefit (immortal time).",
     )
-    message = f"{message[:1].upper()}{message[1:]}"
+    return _grace_caveat_words(message, label, leads=leads)
+
+
+def _grace_caveat_words(message: str, label: str, *, leads: bool = False) -> tuple[str, str]:
+    """Return the key numbers' grace-period caveat, short, and the reason behind it.
+
+    The caveat says which estimate the key numbers come from and what the grace period
+    does to them; the reason (``message``, the effects stage's warning in words) is shown
+    beside it on wide screens and one tap away on phones (``Brief.key_caveat_why``), so
+    that the key numbers and the evidence come first on a phone.
+
+    Examples
+    --------
+    >>> caveat, why = _grace_caveat_words("60 untreated spells ended within the grace "
+    ...                                  "period.", "AIPW")
+    >>> print(caveat)  # doctest: +NORMALIZE_WHITESPACE
+    These numbers come from CCW, which allows for the grace period. AIPW, which this brief
+    would otherwise lead with, is shown for comparison only: the grace period biases it
+    towards benefit.
+    >>> why
+    '60 untreated spells ended within the grace period.'
+    >>> print(_grace_caveat_words("Spells ended early.", "AIPW", leads=True)[0])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    These key numbers come from AIPW, which the grace period biases towards benefit, so they
+    are likely to overstate the benefit of early help. For an estimate the grace period does
+    not bias, add clone-censor-weight ("ccw") to [estimation] estimators in the design file.
+    """
+    why = f"{message[:1].upper()}{message[1:]}"
     if leads:
         return (
-            f"{message} These key numbers come from {label}, so they are likely to overstate "
-            'the benefit of early help: add "ccw" (clone-censor-weight) to [estimation] '
-            "estimators in the design file for an estimate the grace period does not bias."
+            f"These key numbers come from {label}, which the grace period biases towards "
+            "benefit, so they are likely to overstate the benefit of early help. For an "
+            'estimate the grace period does not bias, add clone-censor-weight ("ccw") to '
+            "[estimation] estimators in the design file.",
+            why,
         )
     return (
-        f"Why these numbers come from CCW, not {label}: {message} "
-        f"{label}, which this brief would otherwise lead with, is shown for comparison only."
+        "These numbers come from CCW, which allows for the grace period. "
+        f"{label}, which this brief would otherwise lead with, is shown for comparison "
+        "only: the grace period biases it towards benefit.",
+        why,
     )
 
 
@@ -2632,6 +2679,55 @@ def _difference_card(
         interval=f"95% CI {100 * rd['conf_low']:+.{dd}f} to "
         f"{100 * rd['conf_high']:+.{dd}f} percentage points",
         comparison=comparison,
+    )
+
+
+def _context_card(
+    r0: Mapping[str, float], horizon: int, label: str, *, modelled: bool
+) -> KeyNumber:
+    """Return the key number of the risk without early help (``r0``), the change's context.
+
+    ``modelled``: an estimate had no child received early help (``label`` its estimator),
+    else the risk observed among the children who did not get it.
+    """
+    d0 = interval_digits(r0["estimate"], r0["conf_low"], r0["conf_high"])
+    if modelled:
+        plain = (
+            f"Had none of these children received early help, an estimated "
+            f"{100 * r0['estimate']:.{d0}f} in every 100 would have gone on to a "
+            f"child protection plan or care within {horizon} days (model-based, "
+            f"{label}: a counterfactual, not a count)."
+        )
+    else:
+        plain = (
+            f"{100 * r0['estimate']:.{d0}f} in every 100 children who did not get "
+            f"early help went on to a child protection plan or care within "
+            f"{horizon} days."
+        )
+    return KeyNumber(
+        f"Escalation within {horizon} days without early help"
+        + (f" (estimated, {label})" if modelled else " (observed)"),
+        f"{100 * r0['estimate']:.{d0}f}%",
+        plain,
+        interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to {100 * r0['conf_high']:.{d0}f}%",
+    )
+
+
+def _risk_tool_card(
+    recall: float, precision: float, interval: tuple[float, float], within: str
+) -> KeyNumber:
+    """Return the risk tool's key number: its recall at the riskiest 10% (percentages).
+
+    ``interval`` is the recall's 95% interval (proportions); ``within`` the horizon in
+    words (" within 365 days", or empty).
+    """
+    return KeyNumber(
+        f"Risk tool: children who escalated{within} that it flagged (riskiest 10%, later years)",
+        f"{recall:.0f}%",
+        f"Flagging the riskiest 10% would find about {recall:.0f} in 100 of the children "
+        f"who escalated{within} and miss the rest; about {precision:.0f} in 100 flagged "
+        f"children escalated{within}.",
+        interval=f"95% CI {100 * interval[0]:.0f}% to {100 * interval[1]:.0f}%",
     )
 
 
@@ -2718,7 +2814,7 @@ def _brief(
 ) -> Brief:
     h = [int(x) for x in design.outcome.horizons]
     key: list[KeyNumber] = []
-    key_caveat = ""
+    key_caveat, key_caveat_why = "", ""
     shows: list[str] = []
     paragraphs: list[str] = []
     not_show = [
@@ -2744,10 +2840,10 @@ def _brief(
             # The design's own caveat says the preferred estimator is biased by the grace
             # period and CCW is not: CCW leads, the preferred one is shown beside it.
             est, compare = "ccw", est
-            key_caveat = _grace_caveat(run, str(compare))
+            key_caveat, key_caveat_why = _grace_caveat(run, str(compare))
         elif est in biased:
             # No CCW to lead with: the biased estimate leads, and says so beside it.
-            key_caveat = _grace_caveat(run, str(est), leads=True)
+            key_caveat, key_caveat_why = _grace_caveat(run, str(est), leads=True)
         if est is None:
             not_show.insert(
                 0,
@@ -2776,30 +2872,11 @@ def _brief(
                 label = _ESTIMATOR_LABELS.get(str(est), str(est))
                 modelled = est != "unadjusted"
                 d0 = interval_digits(r0["estimate"], r0["conf_low"], r0["conf_high"])
-                if modelled:
-                    headline = (
-                        f"Had none of these children received early help, an estimated "
-                        f"{100 * r0['estimate']:.{d0}f} in every 100 would have gone on to a "
-                        f"child protection plan or care within {horizon} days (model-based, "
-                        f"{label}: a counterfactual, not a count)."
-                    )
-                else:
-                    headline = (
-                        f"{100 * r0['estimate']:.{d0}f} in every 100 children who did not get "
-                        f"early help went on to a child protection plan or care within "
-                        f"{horizon} days."
-                    )
                 # The headline answer (the effect, with any estimate shown beside it for
                 # comparison and the caveat that governs them) leads; the risk without
                 # early help follows as context.
-                context = KeyNumber(
-                    f"Escalation within {horizon} days without early help"
-                    + (f" (estimated, {label})" if modelled else " (observed)"),
-                    f"{100 * r0['estimate']:.{d0}f}%",
-                    headline,
-                    interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to "
-                    f"{100 * r0['conf_high']:.{d0}f}%",
-                )
+                context = _context_card(r0, horizon, label, modelled=modelled)
+                headline = context.plain
                 edge = _bootstrap_edge(by, rd, state["effects"].settings, str(est))
                 key.append(
                     _difference_card(
@@ -2903,15 +2980,8 @@ def _brief(
                 else ""
             )
             key.append(
-                KeyNumber(
-                    f"Risk tool: children who escalated{within} that it flagged (riskiest 10%, "
-                    "later years)",
-                    f"{r:.0f}%",
-                    f"Flagging the riskiest 10% would find about {r:.0f} in 100 of the children "
-                    f"who escalated{within} and miss the rest; about {p:.0f} in 100 flagged "
-                    f"children escalated{within}.",
-                    interval=f"95% CI {100 * float(recall['conf_low']):.0f}% to "
-                    f"{100 * float(recall['conf_high']):.0f}%",
+                _risk_tool_card(
+                    r, p, (float(recall["conf_low"]), float(recall["conf_high"])), within
                 )
             )
             risk_text = risk_tool_paragraph(metrics, first, _model_label(first), within=within)
@@ -2931,6 +3001,7 @@ def _brief(
         cohort_counts=counts,
         key_numbers=tuple(key),
         key_caveat=key_caveat,
+        key_caveat_why=key_caveat_why,
         shows=tuple(shows),
         does_not_show=tuple(not_show),
         limits=tuple(limits),
@@ -2961,10 +3032,12 @@ def _brief(
         table_one=run.extra.get("table_one_html"),
         kicker="Policy brief" + (f" · {data_label}" if data_label else ""),
         subtitle=(f"{data_label}. " if data_label else "")
-        + _horizons_sentence(h, (run.results_dir / "effects.csv").relative_to(run.out).as_posix()),
-        glossary={"spell": f"{GLOSSARY['spell']} {SPELL_CHOICE[design.time_zero.spells]}"}
-        if design.time_zero.spells in SPELL_CHOICE
-        else {},
+        + _horizons_sentence(h, run.effects_path),
+        glossary={
+            "spell": " ".join(
+                (spell_definition(design), SPELL_CHOICE.get(design.time_zero.spells, ""))
+            ).strip()
+        },
         provenance=(
             f"Made with escalation {__version__}; design "
             f"SHA-256 {hashlib.sha256(design.to_toml().encode()).hexdigest()[:12]}, input data "

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from escalation.disclosure import DEFAULT_RULES, WITHHELD_TEXT, DisclosureRules, count_texts
+from escalation.figures.flow import plain_words
 from escalation.report.brief import describe_risk, interval_digits, point_digits
 from escalation.report.wording import attribute_label, join_words
 
@@ -134,6 +135,20 @@ def _episodes(count: str) -> str:
     return "episodes not shown" if count == WITHHELD_TEXT else f"{count} episodes"
 
 
+def _reason_words(description: str) -> str:
+    """Return a reason for leaving episodes out as the flow figure words it, in a sentence.
+
+    Examples
+    --------
+    >>> _reason_words("early_help already under way at time zero; or open")
+    'early help already under way at time zero, or open'
+    >>> _reason_words("CIN plan open")
+    'CIN plan open'
+    """
+    words = plain_words(description).replace("; ", ", ")
+    return words[:1].lower() + words[1:] if description[:1].islower() else words
+
+
 def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES) -> str:
     """Return the flow diagram's text: the counts it starts and ends with, disclosed.
 
@@ -143,7 +158,8 @@ def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEF
         The disclosed flow (``results/flow.csv``): ``stage`` ("entered", "excluded",
         "remaining"), ``children`` and ``episodes``, as the figure draws them, and
         optionally ``description``: each reason for leaving episodes out, listed with its
-        count.
+        count in the words the figure shows (design codes such as ``cp_plan`` in plain
+        words, :func:`escalation.figures.flow.plain_words`).
     raw : pandas.DataFrame
         The same rows before disclosure, only to tell a count below the threshold from
         one withheld to protect another (neither is given).
@@ -169,6 +185,13 @@ def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEF
     Flow diagram of who was studied: 3,000 children with 19,785 episodes in the case
     histories; episodes were left out for 1 reason: referral still open (60 episodes);
     1,400 spells of 1,400 children analysed (counts rounded to the nearest 5).
+    >>> coded = flow.assign(description=["", "already in cp_plan or looked_after at time zero",
+    ...                                  ""])
+    >>> print(flow_alt(coded, raw))  # doctest: +NORMALIZE_WHITESPACE
+    Flow diagram of who was studied: 3,000 children with 19,785 episodes in the case
+    histories; episodes were left out for 1 reason: already in child protection plan or care
+    at time zero (60 episodes); 1,400 spells of 1,400 children analysed (counts rounded to
+    the nearest 5).
     """
     texts = {
         column: count_texts(flow[column], raw[column], rules) for column in ("children", "episodes")
@@ -178,7 +201,7 @@ def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEF
     excluded = [i for i, stage in enumerate(stages) if stage == "excluded"]
     left_out = f"episodes were left out for {len(excluded)} reason{'s' * (len(excluded) != 1)}"
     if "description" in flow:  # each reason with its count, as the figure shows them
-        described = [text.replace("; ", ", ") for text in flow["description"].astype(str)]
+        described = [_reason_words(text) for text in flow["description"].astype(str)]
         left_out += ": " + "; ".join(
             f"{described[i]} ({_episodes(texts['episodes'][i])})" for i in excluded
         )

@@ -40,6 +40,7 @@ from escalation.figures._labels import interval_digits
 from escalation.figures.save import PNG_COMPRESSION, lay_out
 from escalation.figures.theme import width_mm
 from escalation.report.table_one import table_one_note
+from escalation.report.wording import spell_definition
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",
@@ -79,13 +80,13 @@ DECISION_SUPPORT_CAVEAT: Final = (
     "flag children who do not, often many of them: how many, and how those errors differ "
     "between groups of children, must be known and explained to the people using it."
 )
-#: Terms explained at the end of the brief, each linked from its first use.
+#: Terms explained at the end of the brief, each linked from its first use; a brief lists
+#: only the terms it uses.
 GLOSSARY: Final = {
     "grace period": "The days after the decision point within which early help has to "
     "start to count as early help. Children whose help starts later count as not having "
     "had it, so that children are compared by what happened at the decision, not later.",
-    "spell": "One decision point for one child (a referral closed without further action) "
-    "and the time followed from it.",
+    "spell": spell_definition(),
     "AIPW": "Augmented inverse probability weighting: an estimate of what would have "
     "happened had every child (or no child) received early help, combining a model of who "
     "gets early help with a model of escalation. It stays correct if either model is, "
@@ -315,6 +316,10 @@ class Brief:
     key_caveat : str
         A caveat shown beside the key numbers, when one governs which estimate they lead
         with (e.g. the grace period's bias, when the clone-censor-weight estimate leads).
+    key_caveat_why : str
+        The reason behind ``key_caveat`` (e.g. the analysis's warning, with its counts):
+        shown after it on wide screens and in print, one tap away ("Why") on phones, so
+        that the evidence starts within the first three screens there.
     shows, does_not_show, limits : tuple of str
         Bullet points.
     risk_tool : str or None
@@ -352,6 +357,7 @@ class Brief:
     cohort_counts: Mapping[str, int | str | None]
     key_numbers: tuple[KeyNumber, ...] = ()
     key_caveat: str = ""
+    key_caveat_why: str = ""
     shows: tuple[str, ...] = ()
     does_not_show: tuple[str, ...] = ()
     limits: tuple[str, ...] = ()
@@ -704,12 +710,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         (label, count if isinstance(count, str) else format_count(count, brief.disclosure))
         for label, count in brief.cohort_counts.items()
     ]
-    environment = _environment()
-    environment.filters["gloss"] = _Glossary()
-    html = environment.get_template("brief.html").render(
-        glossary=[
-            (term, _anchor(term), brief.glossary.get(term, text)) for term, text in GLOSSARY.items()
-        ],
+    values: dict[str, Any] = dict(
         dpi=dpi,
         table_one=Markup(brief.table_one) if brief.table_one else None,
         table_one_note=table_one_note(brief.disclosure),
@@ -721,8 +722,46 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         disclosure=brief.disclosure.statement(),
         version=__version__,
     )
+    html = _render(values, GLOSSARY)
+    used = _terms_used(html[: html.index(_GLOSSARY_SECTION)])
+    if used != set(GLOSSARY):
+        html = _render(values, {t: text for t, text in GLOSSARY.items() if t in used})
     check_no_identifiers(html, identifiers)
     return html
+
+
+#: Where the brief's glossary starts (the text before it is where its terms are used).
+_GLOSSARY_SECTION: Final = '<section aria-labelledby="glossary">'
+
+
+def _render(values: Mapping[str, Any], glossary: Mapping[str, str]) -> str:
+    """Render the brief's template with the terms of ``glossary`` and their definitions.
+
+    ``glossary`` gives each term's default definition; the brief's own replace them.
+    """
+    brief: Brief = values["brief"]
+    environment = _environment()
+    environment.filters["gloss"] = _Glossary()
+    return environment.get_template("brief.html").render(
+        glossary=[
+            (term, _anchor(term), brief.glossary.get(term, text)) for term, text in glossary.items()
+        ],
+        **values,
+    )
+
+
+def _terms_used(html: str) -> set[str]:
+    """Return the glossary terms used in ``html``'s text (its tags and styles left out).
+
+    Examples
+    --------
+    >>> sorted(_terms_used('<p>The <a class="gloss" href="#gloss-ccw">CCW</a> spells</p>'))
+    ['CCW', 'spell']
+    >>> _terms_used("<style>.auc {}</style><p>Q1 (most deprived)</p>")
+    set()
+    """
+    text = re.sub(r"<(style|script)\b.*?</\1>|<[^>]*>", " ", html, flags=re.S)
+    return {term for term, pattern in _Glossary().patterns.items() if pattern.search(text)}
 
 
 def write_brief(

@@ -30,6 +30,7 @@ __all__ = [
     "cohort_sentence",
     "follow_up_limit",
     "join_words",
+    "spell_definition",
     "study_limits",
     "study_question",
     "study_title",
@@ -199,6 +200,46 @@ def _closed_without_action(design: StudyDesign) -> bool:
         and bool(t0.reasons)
         and set(t0.reasons or ()) <= _CLOSED_WITHOUT_ACTION
     )
+
+
+def spell_definition(design: StudyDesign | None = None) -> str:
+    """Return what a spell is (the glossary's "spell"), in the design's own terms.
+
+    Parameters
+    ----------
+    design : StudyDesign, optional
+        The design that ran (default: a referral closed without statutory action, the
+        package's default design, in the words of the brief's question).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    A referral closed with no further action (RC8) or referred to early help (RC9): the
+    referral to early help is the intervention studied, not a "further action" absent.
+
+    >>> from escalation import default_design
+    >>> print(spell_definition(default_design()))  # doctest: +NORMALIZE_WHITESPACE
+    One decision point for one child (a referral closed without statutory action) and the
+    time followed from it.
+    >>> from dataclasses import replace
+    >>> design = default_design()
+    >>> other = replace(design, time_zero=replace(design.time_zero, kind="assessment",
+    ...                                           reasons=None))
+    >>> print(spell_definition(other))  # doctest: +NORMALIZE_WHITESPACE
+    One decision point for one child (the end of an assessment) and the time followed
+    from it.
+    """
+    if design is None or _closed_without_action(design):
+        point = "a referral closed without statutory action"
+    else:
+        t0 = design.time_zero
+        point = f"the {'end' if t0.at == 'end' else 'start'} of {_episode(t0.kind)}"
+        if t0.reasons:
+            point += f" closed as {_reasons(t0.reasons)}"
+    return f"One decision point for one child ({point}) and the time followed from it."
 
 
 def study_title(design: StudyDesign) -> str:

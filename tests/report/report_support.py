@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,60 @@ def example_policy() -> PolicySection:
         most_flagged=("Age: 0-4 — 41% flagged (95% CI 39% to 43%) against 30% of all children.",),
         cannot_say="These are averages over children like those studied: they cannot say "
         "whether early help is right for any one child.",
+    )
+
+
+#: The effects stage's grace-period warning in the demo (its counts disclosed).
+DEMO_GRACE_WARNING = (
+    "treatment is classified by early help starting within 14 days of time zero; 60 untreated "
+    "spells ended within that grace period and could not have been treated, which biases "
+    "unadjusted, ipw, gformula, aipw towards benefit (immortal time). The ccw estimator "
+    "handles the grace period."
+)
+
+
+def demo_front(brief: Brief) -> Brief:
+    """``brief`` with everything the demo's brief puts before the evidence.
+
+    The demo's header (kicker, question and subtitle of the default design), its key
+    numbers (CCW leading, only just clear of no difference; AIPW for comparison; the
+    grace period's caveat; the risk without early help and the risk tool) and its cohort
+    (the default design's sentence and five counts), built by the study runner's own
+    functions from the demo's estimates at 365 days.
+    """
+    import escalation.pipeline as pipeline
+    from escalation import default_design
+    from escalation.report.caveats import in_words
+    from escalation.report.wording import cohort_sentence, study_question
+
+    design = default_design()
+    ccw = {"estimate": -0.0147, "conf_low": -0.0285, "conf_high": -0.0008}
+    aipw = {"estimate": -0.0213, "conf_low": -0.0357, "conf_high": -0.0068}
+    untreated = {"estimate": 0.094, "conf_low": 0.085, "conf_high": 0.104}
+    baseline = "Without early help, an estimated 9 in every 100 would."
+    caveat, why = pipeline._grace_caveat_words(in_words(DEMO_GRACE_WARNING), "AIPW")
+    label = "Simulated local authority: not real children"
+    return dataclasses.replace(
+        brief,
+        kicker=f"Policy brief · {label}",
+        question=study_question(design),
+        subtitle=f"{label}. " + pipeline._horizons_sentence([365, 730], "effects.csv"),
+        key_numbers=(
+            pipeline._difference_card(ccw, 365, "CCW", unsettled=True, baseline=baseline),
+            pipeline._difference_card(aipw, 365, "AIPW", comparison=True),
+            pipeline._context_card(untreated, 365, "CCW", modelled=True),
+            pipeline._risk_tool_card(26.0, 23.0, (0.23, 0.33), " within 365 days"),
+        ),
+        key_caveat=caveat,
+        key_caveat_why=why,
+        cohort_text=cohort_sentence(design),
+        cohort_counts={
+            "Children": "9,280",
+            "Decision points (spells)": "9,280",
+            "Went on to escalate (any time in follow-up)": "1,485",
+            "Early help started within the grace period": "3,395",
+            "Died during follow-up": "10",
+        },
     )
 
 

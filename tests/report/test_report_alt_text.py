@@ -9,6 +9,7 @@ import pandas as pd
 from escalation.disclosure import DisclosureRules, disclose_table
 from escalation.figures import plot_risk_differences
 from escalation.figures._examples import example_frames
+from escalation.figures.flow import flow_layout
 from escalation.report.alt_text import (
     NOT_SHOWN,
     adjusted_alt,
@@ -122,6 +123,37 @@ def test_flow_alt_gives_disclosed_counts_never_the_raw_ones() -> None:
     text = flow_alt(disclose_table(small, ["children", "episodes"], partition=["_block"]), small)
     assert "fewer than 10 children with fewer than 10 episodes" in text
     assert not re.search(r"\b[1-9] (?:children|episodes|spells)", text), text
+
+
+def test_flow_alt_words_each_reason_as_the_figure_draws_it() -> None:
+    """The reasons in design codes ("cp_plan", "looked_after", "early_help") read in the
+    figure's words: a reviewer heard "already in cp_plan or looked_after at time zero"
+    where the figure shows "Already in child protection plan or care at time zero"."""
+    flow = pd.DataFrame(
+        {
+            "stage": ["entered", "excluded", "excluded", "remaining"],
+            "rule": ["", "already_in_plan", "already_helped", ""],
+            "description": [
+                "",
+                "already in cp_plan or looked_after at time zero",
+                "early_help already under way at time zero",
+                "",
+            ],
+            "children": [1405, 15, 20, 1380],
+            "episodes": [19785, 15, 30, 1380],
+        }
+    )
+    text = flow_alt(flow, flow)
+    boxes, _ = flow_layout(flow)
+    drawn = " ".join(" ".join(boxes.loc[boxes["kind"] == "excluded", "text"]).split())
+    for code in ("cp_plan", "looked_after", "early_help"):
+        assert code not in text, text
+    for reason in (
+        "already in child protection plan or care at time zero (15 episodes)",
+        "early help already under way at time zero (30 episodes)",
+    ):
+        assert reason in text, text
+        assert reason.split(" (")[0] in drawn.lower(), drawn
 
 
 def test_subgroups_alt_gives_the_range_and_the_groups_not_estimated() -> None:

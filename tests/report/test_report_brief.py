@@ -122,8 +122,32 @@ def test_report_brief_glossary_linked_from_first_use() -> None:
         assert term in GLOSSARY
     assert html.count('href="#gloss-grace-period"') == 1
     assert html.count('href="#gloss-auc"') == 1
-    assert 'id="gloss-aalen-johansen"' in html and 'id="gloss-quintile"' in html
     assert '<a class="gloss" href="#gloss-spell">spell</a>' in html
+
+
+def test_report_brief_glossary_lists_only_the_terms_the_brief_uses() -> None:
+    """A reviewer found "quintile" defined in a brief that never used the word."""
+    plain = dataclasses.replace(example_brief(with_risk_tool=False), figures=())
+    # no term used: no glossary
+    assert 'aria-labelledby="glossary"' not in render_brief(plain, dpi=40)
+    brief = dataclasses.replace(plain, paragraphs=("Each spell starts within the grace period.",))
+    html = render_brief(brief, dpi=40)
+    glossary = html[html.index('<section aria-labelledby="glossary">') :]
+    terms = re.findall(r'<dt id="gloss-([a-z-]+)">', glossary)
+    assert terms == ["grace-period", "spell"], terms
+    # every term listed is used before the glossary
+    text = re.sub(r"<[^>]+>", " ", html[: html.index('<section aria-labelledby="glossary">')])
+    for term in terms:
+        assert re.search(term.replace("-", "[ –-]"), text, re.I), term
+    # a term used (linked or not) is listed: "quintiles" in a limit, "AUC" in a caveat
+    used = dataclasses.replace(
+        brief,
+        limits=("Deprivation is grouped in quintiles.",),
+        caveats=("The AUC rests on few escalations.",),
+    )
+    html = render_brief(used, dpi=40)
+    assert '<dt id="gloss-quintile">' in html and '<dt id="gloss-auc">' in html
+    assert '<a class="gloss" href="#gloss-quintile">quintiles</a>' in html
 
 
 def test_report_brief_rounding_keeps_estimate_inside_interval() -> None:
@@ -249,3 +273,8 @@ def test_report_brief_key_caveat_follows_the_numbers_it_concerns() -> None:
     assert html.count('class="card comparison"') == 1
     without = render_brief(dataclasses.replace(brief, key_caveat=""), dpi=30)
     assert 'id="key-caveat"' not in without
+    # Its reason is one tap away on phones ("Why"), inside the caveat's box.
+    why = render_brief(dataclasses.replace(brief, key_caveat_why="60 spells ended."), dpi=30)
+    box = why[why.index('id="key-caveat"') : why.index("Flagging the riskiest")]
+    assert '<details class="why"><summary>Why</summary> 60 spells ended.</details>' in box
+    assert "<details" not in html

@@ -137,6 +137,10 @@ def test_report_brief_glossary_header_and_workbook_say_what_the_design_did(
     # The default design keeps each child's first spell only.
     assert "A child can have more than one spell" not in text
     assert "kept each child's first spell only" in text
+    # The cohort includes referrals to early help (RC9): a spell is a referral closed
+    # "without statutory action", as the question says, not "without further action".
+    assert "RC9" in text and "without further action" not in text
+    assert "(a referral closed without statutory action)" in text
     # The key numbers are at 365 days; the header says where the 730-day estimates are.
     assert "Outcomes followed for 365 days and 730 days" not in text
     assert "the estimates at 730 days are in results/effects.csv" in text
@@ -173,8 +177,9 @@ def test_report_brief_headline_without_ccw_carries_the_grace_period_caveat(
     caveat = key[key.index("Read with this caveat.") :]
     assert "60 untreated spells ended within that grace period" in caveat
     assert (
-        "These key numbers come from AIPW, so they are likely to overstate the benefit of "
-        'early help: add "ccw" (clone-censor-weight) to [estimation] estimators in the design '
-        "file for an estimate the grace period does not bias."
+        "These key numbers come from AIPW, which the grace period biases towards benefit, so "
+        "they are likely to overstate the benefit of early help. For an estimate the grace "
+        'period does not bias, add clone-censor-weight ("ccw") to [estimation] estimators in '
+        "the design file."
     ) in caveat
     assert caveat.count("handles the grace period") <= 1  # the warning's own sentence once

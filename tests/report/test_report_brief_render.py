@@ -6,7 +6,9 @@ images for a look, set ``ESCALATION_BRIEF_RENDER_DIR=some/folder``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +18,7 @@ import numpy as np
 import pytest
 
 from escalation.report.brief import write_brief
-from tests.report.report_support import example_brief
+from tests.report.report_support import demo_front, example_brief
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
@@ -72,3 +74,17 @@ def test_report_brief_prints_to_pdf(rendered: Path) -> None:
     assert 2 <= pages <= 8
     # A4 pages (595 x 842 points).
     assert b"/MediaBox [0 0 595" in data or b"/MediaBox [0 0 594" in data
+
+
+def test_report_brief_prints_the_key_caveats_reason(tmp_path: Path) -> None:
+    """The reason behind the key caveat is behind "Why" on phones; printed, it is there."""
+    from pdfminer.high_level import extract_text
+
+    brief = dataclasses.replace(demo_front(example_brief()), figures=())
+    page = write_brief(brief, tmp_path / "brief.html", dpi=30)
+    pdf = tmp_path / "brief.pdf"
+    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    text = " ".join(extract_text(pdf).split())
+    box = text[text.index("Read with this caveat.") : text.index("Escalation within 365 days")]
+    assert "60 untreated spells ended within that grace period" in box, box
+    assert not re.search(r"\bWhy\b", box), box

@@ -243,6 +243,33 @@ def test_report_pipeline_table_one_workbook_and_arm_names(history: Any, tmp_path
     assert "Prior assessments equal prior referrals for every child" in html
 
 
+# The effects stage on 3,000 children (about 40 s): the curves are drawn only with enough
+# escalations in each arm.
+@pytest.mark.slow
+@pytest.mark.usefixtures("png_figures")
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_report_pipeline_curve_captions_point_to_the_effects_table_where_it_was_written(
+    history: Any, tmp_path: Path
+) -> None:
+    """A run writing its tables beside the brief (``analyses/05_brief.py``): the captions
+    and alt text of the curves named "results/effects.csv", a file that run never wrote."""
+    run_study(
+        history,
+        default_design(),
+        out=tmp_path,
+        seed=2,
+        progress=False,
+        bootstrap=0,
+        subfolders=False,
+        stages=("effects", "brief"),
+    )
+    assert (tmp_path / "effects.csv").exists() and not (tmp_path / "results").exists()
+    page = html_lib.unescape((tmp_path / "brief.html").read_text(encoding="utf-8"))
+    said = "estimates in the key numbers (effects.csv), which the text gives."
+    assert page.count(said) == 4, page.count(said)  # two figures' captions and alt texts
+    assert "results/effects.csv" not in page
+
+
 def test_report_pipeline_policy_stage_needs_a_policy_section(history: Any, tmp_path: Path) -> None:
     design = default_design().replace(policy=None, criteria=None)
     out = run_study(history, design, out=tmp_path, progress=False, stages=("policy", "brief"))
