@@ -34,7 +34,12 @@ from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_observed_effects
-from escalation.errors import DesignError, EscalationError, StatisticalWarning
+from escalation.errors import (
+    ConvergenceError,
+    DesignError,
+    EscalationError,
+    StatisticalWarning,
+)
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
 from escalation.federated.pack import SharePack, design_hash
 from escalation.federated.profile import pool_profiles
@@ -322,11 +327,15 @@ def _meta_rows(
                 "estimate; not pooled."
             )
             continue
-        fit = meta_analyse(
-            usable["estimate"],
-            usable["std_error"],
-            studies=usable["authority"].astype(str).tolist(),
-        )
+        try:
+            fit = meta_analyse(
+                usable["estimate"],
+                usable["std_error"],
+                studies=usable["authority"].astype(str).tolist(),
+            )
+        except ConvergenceError as error:
+            notes.append(f"{estimator} {estimand} at {horizon} days: not pooled ({error}).")
+            continue
         fits[key] = fit
         pred = fit.predict().iloc[0]
         rows.append(
