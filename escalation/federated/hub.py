@@ -40,6 +40,7 @@ from escalation.errors import (
     EscalationError,
     StatisticalWarning,
 )
+from escalation.federated._characteristics import checked_characteristics
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
 from escalation.federated.pack import SharePack, design_hash
 from escalation.federated.profile import pool_profiles
@@ -304,9 +305,7 @@ def _characteristics(packs: Sequence[SharePack], extra: pd.DataFrame | None) -> 
     frame = pd.concat([p.tables["authority"] for p in packs], ignore_index=True)
     frame["authority"] = frame["authority"].astype(str)
     if extra is not None:
-        if "authority" not in extra.columns:
-            raise DesignError("authority characteristics need an 'authority' column")
-        extra = extra.assign(authority=extra["authority"].astype(str))
+        extra = checked_characteristics(extra)
         clash = [c for c in extra.columns if c in frame.columns and c != "authority"]
         frame = frame.drop(columns=clash).merge(extra, on="authority", how="left")
     return frame
@@ -508,6 +507,9 @@ def pool_share_packs(
     ------
     DesignError
         No packs, two packs from one authority, or (with ``"refuse"``) a design mismatch.
+    DataValidationError
+        ``characteristics`` list an authority on more than one row (table
+        ``characteristics``, the rows as a spreadsheet shows them, column ``authority``).
     """
     if on_mismatch not in get_args(Mismatch):
         raise DesignError(f"on_mismatch must be one of {get_args(Mismatch)}, got {on_mismatch!r}")

@@ -4,16 +4,18 @@ Findings of the session-23 review of the many-authorities meta-analysis
 (``/work/wt/exp/s23/review_meta/FINDINGS.md``):
 
 1. an estimand whose REML fit does not converge is noted, not fatal to the whole pool;
+2. an authority listed twice in the characteristics is refused, not counted twice;
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import escalation.federated.hub as hub
-from escalation.errors import ConvergenceError
+from escalation.errors import ConvergenceError, DataValidationError
 from escalation.federated.hub import pool_share_packs
 from escalation.federated.pack import SharePack
 from tests.federated.federated_support import packs
@@ -49,3 +51,19 @@ def test_an_estimand_that_does_not_converge_is_noted_and_the_rest_are_pooled(
     assert result.meta[["estimator", "estimand"]].to_numpy().tolist() == [
         ["cox_ps_stratified", "log_hazard_ratio"]
     ]
+
+
+def test_an_authority_listed_twice_in_the_characteristics_is_refused() -> None:
+    """Two years' offer rates for LA02 once entered its estimate twice (k = 6 of 5)."""
+    extra = pd.DataFrame(
+        {
+            "authority": ["LA01", "LA02", "LA02", "LA03", "LA04", "LA05"],
+            "offer": [0.3, 0.5, 0.55, 0.4, 0.6, 0.2],
+        }
+    )
+    with pytest.raises(DataValidationError) as caught:
+        pool_share_packs(_five(), characteristics=extra, moderators=["offer"])
+    message = str(caught.value)
+    for row in (3, 4):  # as a spreadsheet shows them: the header is row 1
+        assert f"table 'characteristics', row {row}, column 'authority', value 'LA02'" in message
+    assert "more than one row" in message and "LA01" not in message
