@@ -9,6 +9,7 @@ column and value.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,13 +18,15 @@ import pandas as pd
 
 from escalation.errors import DataValidationError, DesignError, RecordProblem
 
-__all__ = ["TABLE", "CharacteristicProblem", "checked_characteristics"]
+__all__ = ["TABLE", "CharacteristicProblem", "checked_characteristics", "unmatched_notes"]
 
 #: The name messages give the table.
 TABLE: Final = "characteristics"
 #: An authority's code or name (``LA02``, ``E10000016``, ``886``, ``Isle of Wight``): the
 #: hub's notes name the pooled authorities by their codes.
 _AUTHORITY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.&'()-]{0,59}")
+#: Codes a note lists before "and n more" (a national table lists every authority).
+_LISTED: Final = 10
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,51 @@ def checked_characteristics(extra: pd.DataFrame) -> pd.DataFrame:
     if problems:
         raise DataValidationError(problems, "authority characteristics")
     return extra.assign(authority=codes)
+
+
+def unmatched_notes(extra: pd.DataFrame, pooled: Sequence[str]) -> list[str]:
+    """Return notes on the rows of ``extra`` and the pooled authorities that do not match.
+
+    A row whose authority was not pooled (a national table lists every authority; a
+    misspelt code, ``LA5`` for ``LA05``) is not used, and a pooled authority without a
+    row has no value of ``extra``'s characteristics: the meta-regressions on them leave
+    it out. Both are noted rather than refused, so that one table can serve any set of
+    packs.
+
+    Parameters
+    ----------
+    extra : pandas.DataFrame
+        The table as :func:`checked_characteristics` returns it.
+    pooled : sequence of str
+        The codes of the authorities pooled.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> notes = unmatched_notes(pd.DataFrame({"authority": ["LA01", "LA5"]}), ["LA01", "LA05"])
+    >>> for note in notes:
+    ...     print(note)
+    characteristics: LA5 is not a pooled authority (not used).
+    characteristics: no row for LA05; the table's characteristics are empty there.
+    """
+    listed = extra["authority"].tolist()
+    unknown = [code for code in listed if code not in set(pooled)]
+    absent = [code for code in pooled if code not in set(listed)]
+    notes = []
+    if unknown:
+        verb = "is not a pooled authority" if len(unknown) == 1 else "are not pooled authorities"
+        notes.append(f"{TABLE}: {_codes(unknown)} {verb} (not used).")
+    if absent:
+        notes.append(
+            f"{TABLE}: no row for {_codes(absent)}; the table's characteristics are empty there."
+        )
+    return notes
+
+
+def _codes(codes: Sequence[str]) -> str:
+    """Return up to ten codes, then how many more."""
+    more = len(codes) - _LISTED
+    return ", ".join(codes[:_LISTED]) + (f" and {more} more" if more > 0 else "")

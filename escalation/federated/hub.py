@@ -40,7 +40,7 @@ from escalation.errors import (
     EscalationError,
     StatisticalWarning,
 )
-from escalation.federated._characteristics import checked_characteristics
+from escalation.federated._characteristics import checked_characteristics, unmatched_notes
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
 from escalation.federated.pack import SharePack, design_hash
 from escalation.federated.profile import pool_profiles
@@ -301,11 +301,14 @@ def _usable(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _characteristics(packs: Sequence[SharePack], extra: pd.DataFrame | None) -> pd.DataFrame:
+def _characteristics(
+    packs: Sequence[SharePack], extra: pd.DataFrame | None, notes: list[str]
+) -> pd.DataFrame:
     frame = pd.concat([p.tables["authority"] for p in packs], ignore_index=True)
     frame["authority"] = frame["authority"].astype(str)
     if extra is not None:
         extra = checked_characteristics(extra)
+        notes.extend(unmatched_notes(extra, frame["authority"].tolist()))
         clash = [c for c in extra.columns if c in frame.columns and c != "authority"]
         frame = frame.drop(columns=clash).merge(extra, on="authority", how="left")
     return frame
@@ -379,10 +382,16 @@ def _meta_regression(
             sets.append(tuple(moderators))
         for chosen in sets:
             have = data.dropna(subset=list(chosen))
+            label = (
+                f"meta-regression of {estimator} {estimand} at {horizon} days on "
+                f"{' + '.join(chosen)}"
+            )
+            left_out = _without_values(data, chosen)
+            if left_out:
+                notes.append(f"{label}: {', '.join(left_out)} left out.")
             if len(have) < len(chosen) + 2:
                 notes.append(
-                    f"meta-regression of {estimator} {estimand} at {horizon} days on "
-                    f"{' + '.join(chosen)}: {len(have)} authorities with these characteristics "
+                    f"{label}: {len(have)} authorities with these characteristics "
                     f"are too few (needs {len(chosen) + 2}); not run."
                 )
                 continue
@@ -414,6 +423,16 @@ def _meta_regression(
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def _without_values(data: pd.DataFrame, chosen: Sequence[str]) -> list[str]:
+    """Return each authority without a value of a chosen characteristic, saying which."""
+    gaps = data[list(chosen)].isna().to_numpy()
+    return [
+        f"{code} (no value of {', '.join(c for c, gap in zip(chosen, row, strict=True) if gap)})"
+        for code, row in zip(data["authority"].astype(str), gaps, strict=True)
+        if row.any()
+    ]
 
 
 def _curves(packs: Sequence[SharePack], notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -525,7 +544,7 @@ def pool_share_packs(
     rules = pooled_rules(kept, design)
     meta, fits = _meta_rows(effects, notes)
     extra = characteristics
-    table = _characteristics(kept, extra)
+    table = _characteristics(kept, extra, notes)
     missing = [m for m in moderators if m not in table.columns]
     if missing:
         raise DesignError(

@@ -5,6 +5,8 @@ Findings of the session-23 review of the many-authorities meta-analysis
 
 1. an estimand whose REML fit does not converge is noted, not fatal to the whole pool;
 2. an authority listed twice in the characteristics is refused, not counted twice;
+3. an authority left out of a meta-regression for want of a characteristic is noted, and
+   so is a row of the characteristics whose authority was not pooled;
 """
 
 from __future__ import annotations
@@ -67,3 +69,38 @@ def test_an_authority_listed_twice_in_the_characteristics_is_refused() -> None:
     for row in (3, 4):  # as a spreadsheet shows them: the header is row 1
         assert f"table 'characteristics', row {row}, column 'authority', value 'LA02'" in message
     assert "more than one row" in message and "LA01" not in message
+
+
+def test_authorities_left_out_of_a_meta_regression_and_unknown_codes_are_noted() -> None:
+    """``LA5`` is a misspelling of ``LA05``: LA05 once left the regression silently."""
+    extra = pd.DataFrame(
+        {"authority": ["LA01", "LA02", "LA03", "LA04", "LA5"], "offer": [0.3, 0.5, 0.4, 0.6, 0.2]}
+    )
+    result = pool_share_packs(_five(), characteristics=extra, moderators=["offer"])
+    notes = result.notes
+    assert "characteristics: LA5 is not a pooled authority (not used)." in notes
+    assert "characteristics: no row for LA05; the table's characteristics are empty there." in notes
+    hazard = "meta-regression of cox_ps_stratified log_hazard_ratio at 0 days on offer"
+    assert f"{hazard}: LA05 (no value of offer) left out." in notes
+    regression = result.meta_regression
+    assert set(regression.loc[regression["estimator"] == "cox_ps_stratified", "k"]) == {4}
+
+
+def test_an_authority_without_a_value_is_named_in_each_regression() -> None:
+    """An empty value (or one a pack withheld) leaves the authority out, with a note."""
+    extra = pd.DataFrame(
+        {
+            "authority": ["LA01", "LA02", "LA03", "LA04", "LA05"],
+            "deprivation": [5.0, None, 3.0, 7.0, 6.0],
+            "offer": [0.3, 0.5, 0.4, None, 0.2],
+        }
+    )
+    result = pool_share_packs(_five(), characteristics=extra, moderators=["offer", "deprivation"])
+    hazard = "meta-regression of cox_ps_stratified log_hazard_ratio at 0 days on"
+    assert f"{hazard} offer: LA04 (no value of offer) left out." in result.notes
+    assert f"{hazard} deprivation: LA02 (no value of deprivation) left out." in result.notes
+    assert (
+        f"{hazard} offer + deprivation: LA02 (no value of deprivation), "
+        "LA04 (no value of offer) left out."
+    ) in result.notes
+    assert not any(n.startswith("characteristics:") for n in result.notes)
