@@ -25,13 +25,16 @@ TABLE: Final = "characteristics"
 #: An authority's code or name (``LA02``, ``E10000016``, ``886``, ``Isle of Wight``): the
 #: hub's notes name the pooled authorities by their codes.
 _AUTHORITY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.&'()-]{0,59}")
+#: A number as a spreadsheet may hold it (``0.4``, ``-1e-3``, ``60%``, ``1,200``): a bad
+#: characteristic of this form is shown so that it can be corrected.
+_NUMBERISH: Final = re.compile(r"[-+]?[\d.,]*\d[\d.,]*([eE][-+]?\d+)?\s*%?|nan|inf")
 #: Codes a note lists before "and n more" (a national table lists every authority).
 _LISTED: Final = 10
 
 
 @dataclass(frozen=True)
 class CharacteristicProblem(RecordProblem):
-    """A problem of the characteristics table, whose authority codes are shown.
+    """A problem of the characteristics table: authority codes and numbers are shown.
 
     Examples
     --------
@@ -41,54 +44,97 @@ class CharacteristicProblem(RecordProblem):
 
     def value_form(self) -> re.Pattern[str] | None:
         """Return the form of an authority's code (see :func:`~escalation.errors.disclosed`)."""
-        return _AUTHORITY if self.column == "authority" else None
+        return _AUTHORITY if self.column == "authority" else _NUMBERISH
 
 
-def checked_characteristics(extra: pd.DataFrame) -> pd.DataFrame:
-    """Return the characteristics table with text authority codes, each on one row.
+def checked_characteristics(extra: pd.DataFrame, moderators: Sequence[str]) -> pd.DataFrame:
+    """Return the characteristics table with text codes, each on one row, and numbers.
 
     Parameters
     ----------
     extra : pandas.DataFrame
         An ``authority`` column and characteristics.
+    moderators : sequence of str
+        The characteristics to meta-regress on: those in ``extra`` must be numbers (an
+        empty value is missing: the authority is left out of the meta-regressions on it).
 
     Returns
     -------
     pandas.DataFrame
-        ``extra`` with ``authority`` as text.
+        ``extra`` with ``authority`` as text and the moderators as numbers.
 
     Raises
     ------
     DesignError
         Without an ``authority`` column.
     DataValidationError
-        An authority listed on more than one row (its estimate would enter each
-        meta-regression once per row), naming every such row.
+        Naming every row (as a spreadsheet shows it) with no authority code, with an
+        authority listed on more than one row (its estimate would enter each
+        meta-regression once per row), or with a moderator that is not a finite number.
 
     Examples
     --------
-    >>> checked_characteristics(pd.DataFrame({"authority": [1, 2], "offer": [0.4, 0.5]}))
+    >>> extra = pd.DataFrame({"authority": [1, 2], "offer": ["0.4", None]})
+    >>> checked_characteristics(extra, ["offer"])
       authority  offer
     0         1    0.4
-    1         2    0.5
+    1         2    NaN
     """
     if "authority" not in extra.columns:
         raise DesignError("authority characteristics need an 'authority' column")
-    codes = extra["authority"].astype(str)
-    problems = [
+    codes = extra["authority"].astype(str).where(extra["authority"].notna(), "")
+    problems = [*_code_problems(codes), *_value_problems(extra, codes, moderators)]
+    if problems:
+        raise DataValidationError(problems, "authority characteristics")
+    numbers = {m: _numbers(extra[m]) for m in moderators if m in extra.columns}
+    return extra.assign(authority=codes, **numbers)
+
+
+def _code_problems(codes: pd.Series) -> list[CharacteristicProblem]:
+    """Return a problem for each row with no authority code or with a code listed twice."""
+    empty = codes.str.strip() == ""
+    twice = codes.duplicated(keep=False) & ~empty
+    return [
         CharacteristicProblem(
             TABLE,
             int(row),
             "authority",
             codes.iloc[row],
-            "the authority is listed on more than one row (its estimate would count once "
+            "no authority code"
+            if empty.iloc[row]
+            else "the authority is listed on more than one row (its estimate would count once "
             "per row in the meta-regressions); give one row per authority",
         )
-        for row in np.flatnonzero(codes.duplicated(keep=False).to_numpy())
+        for row in np.flatnonzero((empty | twice).to_numpy())
     ]
-    if problems:
-        raise DataValidationError(problems, "authority characteristics")
-    return extra.assign(authority=codes)
+
+
+def _value_problems(
+    extra: pd.DataFrame, codes: pd.Series, moderators: Sequence[str]
+) -> list[CharacteristicProblem]:
+    """Return a problem for each moderator value given that is not a finite number."""
+    problems = []
+    for column in (m for m in moderators if m in extra.columns):
+        values = extra[column]
+        given = values.notna() & (values.astype(str).str.strip() != "")
+        bad = given & ~np.isfinite(_numbers(values))
+        problems += [
+            CharacteristicProblem(
+                TABLE,
+                int(row),
+                column,
+                values.iloc[row],
+                f"authority {codes.iloc[row]}: not a finite number (a moderator of the "
+                "meta-regressions; leave it empty if unknown)",
+            )
+            for row in np.flatnonzero(bad.to_numpy())
+        ]
+    return problems
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """Return the values as numbers (NaN where not one)."""
+    return pd.to_numeric(values, errors="coerce").astype(float)
 
 
 def unmatched_notes(extra: pd.DataFrame, pooled: Sequence[str]) -> list[str]:

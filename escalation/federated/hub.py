@@ -302,12 +302,15 @@ def _usable(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _characteristics(
-    packs: Sequence[SharePack], extra: pd.DataFrame | None, notes: list[str]
+    packs: Sequence[SharePack],
+    extra: pd.DataFrame | None,
+    moderators: Sequence[str],
+    notes: list[str],
 ) -> pd.DataFrame:
     frame = pd.concat([p.tables["authority"] for p in packs], ignore_index=True)
     frame["authority"] = frame["authority"].astype(str)
     if extra is not None:
-        extra = checked_characteristics(extra)
+        extra = checked_characteristics(extra, moderators)
         notes.extend(unmatched_notes(extra, frame["authority"].tolist()))
         clash = [c for c in extra.columns if c in frame.columns and c != "authority"]
         frame = frame.drop(columns=clash).merge(extra, on="authority", how="left")
@@ -403,7 +406,7 @@ def _meta_regression(
                     studies=have["authority"].astype(str).tolist(),
                 )
             except EscalationError as error:
-                notes.append(f"meta-regression on {' + '.join(chosen)} not run: {error}")
+                notes.append(f"{label}: not run ({error}).")
                 continue
             for term in fit.tidy().itertuples(index=False):
                 rows.append(
@@ -527,8 +530,10 @@ def pool_share_packs(
     DesignError
         No packs, two packs from one authority, or (with ``"refuse"``) a design mismatch.
     DataValidationError
-        ``characteristics`` list an authority on more than one row (table
-        ``characteristics``, the rows as a spreadsheet shows them, column ``authority``).
+        ``characteristics`` has a row without an authority code, lists an authority on
+        more than one row, or holds a moderator that is not a number (naming table
+        ``characteristics``, each row as a spreadsheet shows it, the column, the value
+        and the authority).
     """
     if on_mismatch not in get_args(Mismatch):
         raise DesignError(f"on_mismatch must be one of {get_args(Mismatch)}, got {on_mismatch!r}")
@@ -544,7 +549,7 @@ def pool_share_packs(
     rules = pooled_rules(kept, design)
     meta, fits = _meta_rows(effects, notes)
     extra = characteristics
-    table = _characteristics(kept, extra, notes)
+    table = _characteristics(kept, extra, moderators, notes)
     missing = [m for m in moderators if m not in table.columns]
     if missing:
         raise DesignError(

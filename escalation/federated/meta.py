@@ -316,8 +316,13 @@ _RESERVED: Final = frozenset(
 
 
 def _design_matrix(
-    moderators: pd.DataFrame | None, k: int
+    moderators: pd.DataFrame | None, k: int, labels: Sequence[str] | None = None
 ) -> tuple[FloatArray, list[str], tuple[str, ...]]:
+    """Return the design matrix, the coefficient names and the moderators' names.
+
+    A moderator value that is not a finite number is refused, naming the estimate's
+    label (``labels``, default its position from 1) rather than a row of ``moderators``.
+    """
     if moderators is None or moderators.shape[1] == 0:
         return np.ones((k, 1)), [INTERCEPT], ()
     if len(moderators) != k:
@@ -333,9 +338,10 @@ def _design_matrix(
     bad = np.argwhere(~np.isfinite(values))
     if bad.size:
         row, col = (int(v) for v in bad[0])
+        study = labels[row] if labels is not None else str(row + 1)
         raise DesignError(
-            f"moderator {names[col]!r}, row {row}: value {moderators.iloc[row, col]!r} is not a "
-            "finite number"
+            f"moderator {names[col]!r} of {study!r}: value {moderators.iloc[row, col]!r} is "
+            "not a finite number"
         )
     x = np.column_stack([np.ones(k), values])
     if np.linalg.matrix_rank(x) < x.shape[1]:
@@ -521,7 +527,7 @@ def meta_analyse(
             raise DesignError(
                 f"standard error of {labels[i]!r} must be a positive number, got {se[i]!r}"
             )
-    x, names, mods = _design_matrix(moderators, k)
+    x, names, mods = _design_matrix(moderators, k, labels)
     p = x.shape[1]
     if k - p < 1:
         raise DesignError(

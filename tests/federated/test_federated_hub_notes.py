@@ -7,6 +7,9 @@ Findings of the session-23 review of the many-authorities meta-analysis
 2. an authority listed twice in the characteristics is refused, not counted twice;
 3. an authority left out of a meta-regression for want of a characteristic is noted, and
    so is a row of the characteristics whose authority was not pooled;
+4. a characteristic that is not a number is refused when read, naming the table, row,
+   authority, column and value (not a row of an internal, filtered table), and a
+   meta-regression that does not run says which estimate's it was;
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import pandas as pd
 import pytest
 
 import escalation.federated.hub as hub
-from escalation.errors import ConvergenceError, DataValidationError
+from escalation.errors import ConvergenceError, DataValidationError, DesignError
 from escalation.federated.hub import pool_share_packs
+from escalation.federated.meta import meta_analyse
 from escalation.federated.pack import SharePack
 from tests.federated.federated_support import packs
 
@@ -104,3 +108,44 @@ def test_an_authority_without_a_value_is_named_in_each_regression() -> None:
         "LA04 (no value of offer) left out."
     ) in result.notes
     assert not any(n.startswith("characteristics:") for n in result.notes)
+
+
+def test_a_characteristic_that_is_not_a_number_is_refused_naming_the_authority() -> None:
+    """LA04's '60%' (row 5 of the file) was once reported as 'row 2' of a filtered table."""
+    extra = pd.DataFrame(
+        {
+            "authority": ["LA01", "LA02", "LA03", "LA04", "LA05"],
+            "offer": ["0.3", None, "0.4", "60%", "0.2"],
+            "name": ["Ashby", "Bourne", "Carlton", "Denby", "Eyam"],  # text, not a moderator
+        }
+    )
+    with pytest.raises(DataValidationError) as caught:
+        pool_share_packs(_five(), characteristics=extra, moderators=["offer"])
+    (problem,) = caught.value.problems
+    assert problem.describe().startswith(
+        "table 'characteristics', row 5, column 'offer', value '60%': authority LA04: not a "
+        "finite number"
+    )
+
+
+def test_a_meta_regression_that_does_not_run_names_the_estimate() -> None:
+    """A constant moderator cannot be fitted: the note says whose regression it was."""
+    extra = pd.DataFrame(
+        {"authority": ["LA01", "LA02", "LA03", "LA04", "LA05"], "offer": [0.4] * 5}
+    )
+    result = pool_share_packs(_five(), characteristics=extra, moderators=["offer"])
+    hazard = "meta-regression of cox_ps_stratified log_hazard_ratio at 0 days on offer"
+    assert any(
+        n.startswith(f"{hazard}: not run (") and "collinear or constant" in n for n in result.notes
+    )
+
+
+def test_meta_analyse_names_the_study_whose_moderator_is_not_a_number() -> None:
+    moderators = pd.DataFrame({"offer": [0.3, 0.5, "60%", 0.2]})
+    with pytest.raises(DesignError, match="moderator 'offer' of 'LA04': value '60%'"):
+        meta_analyse(
+            [0.1, 0.2, 0.3, 0.4],
+            [0.1, 0.1, 0.1, 0.1],
+            moderators=moderators,
+            studies=["LA01", "LA02", "LA04", "LA05"],
+        )
