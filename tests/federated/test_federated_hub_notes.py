@@ -10,10 +10,13 @@ Findings of the session-23 review of the many-authorities meta-analysis
 4. a characteristic that is not a number is refused when read, naming the table, row,
    authority, column and value (not a row of an internal, filtered table), and a
    meta-regression that does not run says which estimate's it was;
+5. estimates without a standard error (no bootstrap) are told apart from missing
+   estimates, in the notes of the meta-analyses and of the meta-regressions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
@@ -85,7 +88,7 @@ def test_authorities_left_out_of_a_meta_regression_and_unknown_codes_are_noted()
     assert "characteristics: LA5 is not a pooled authority (not used)." in notes
     assert "characteristics: no row for LA05; the table's characteristics are empty there." in notes
     hazard = "meta-regression of cox_ps_stratified log_hazard_ratio at 0 days on offer"
-    assert f"{hazard}: LA05 (no value of offer) left out." in notes
+    assert f"{hazard}: left out: no value of offer: LA05." in notes
     regression = result.meta_regression
     assert set(regression.loc[regression["estimator"] == "cox_ps_stratified", "k"]) == {4}
 
@@ -101,11 +104,11 @@ def test_an_authority_without_a_value_is_named_in_each_regression() -> None:
     )
     result = pool_share_packs(_five(), characteristics=extra, moderators=["offer", "deprivation"])
     hazard = "meta-regression of cox_ps_stratified log_hazard_ratio at 0 days on"
-    assert f"{hazard} offer: LA04 (no value of offer) left out." in result.notes
-    assert f"{hazard} deprivation: LA02 (no value of deprivation) left out." in result.notes
+    assert f"{hazard} offer: left out: no value of offer: LA04." in result.notes
+    assert f"{hazard} deprivation: left out: no value of deprivation: LA02." in result.notes
     assert (
-        f"{hazard} offer + deprivation: LA02 (no value of deprivation), "
-        "LA04 (no value of offer) left out."
+        f"{hazard} offer + deprivation: left out: no value of offer: LA04; "
+        "no value of deprivation: LA02."
     ) in result.notes
     assert not any(n.startswith("characteristics:") for n in result.notes)
 
@@ -149,3 +152,41 @@ def test_meta_analyse_names_the_study_whose_moderator_is_not_a_number() -> None:
             moderators=moderators,
             studies=["LA01", "LA02", "LA04", "LA05"],
         )
+
+
+def test_estimates_without_a_standard_error_are_not_called_missing() -> None:
+    """With bootstrap = 0 the unadjusted risk differences have no standard error."""
+    notes = pool_share_packs(_five()).notes
+    every = "LA01, LA02, LA03, LA04, LA05"
+    target = "unadjusted risk_difference at 365 days"
+    assert (
+        f"{target}: fewer than two authorities with an estimate and a standard error (0 of 5); "
+        f"not pooled. Left out: no standard error ([estimation] bootstrap = 0): {every}."
+    ) in notes
+    regression = f"meta-regression of {target} on early_help_rate"
+    assert (
+        f"{regression}: left out: no standard error ([estimation] bootstrap = 0): {every}." in notes
+    )
+    assert (
+        f"{regression}: 0 authorities with an estimate, a standard error and these "
+        "characteristics are too few (needs 3); not run."
+    ) in notes
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [("estimate", float("nan"), "no estimate"), ("std_error", float("inf"), "no standard error")],
+)
+def test_an_authority_without_a_usable_estimate_is_named_and_the_others_pooled(
+    column: str, value: float, reason: str
+) -> None:
+    """An infinite standard error once stopped the whole pool (meta_analyse refused it)."""
+    five = _five()
+    ratios = five[2].tables["hazard_ratios"].copy()
+    ratios.loc[ratios["model"] == "ps_stratified", column] = value
+    five[2] = dataclasses.replace(five[2], tables={**five[2].tables, "hazard_ratios": ratios})
+    result = pool_share_packs(five)
+    target = "cox_ps_stratified log_hazard_ratio at 0 days"
+    assert f"{target}: pooled 4 of 5 authorities. Left out: {reason}: LA03." in result.notes
+    meta = result.meta.set_index("estimator")
+    assert meta.loc["cox_ps_stratified", "k"] == 4 and meta.loc["cox_unadjusted", "k"] == 5
