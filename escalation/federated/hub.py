@@ -28,13 +28,20 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from escalation.causal.effects import EFFECT_COLUMNS
 from escalation.compute import one_blas_thread
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_observed_effects
-from escalation.errors import DesignError, EscalationError, StatisticalWarning
+from escalation.errors import (
+    ConvergenceError,
+    DesignError,
+    EscalationError,
+    StatisticalWarning,
+)
+from escalation.federated._characteristics import checked_characteristics, unmatched_notes
 from escalation.federated.meta import MetaAnalysisResult, meta_analyse
 from escalation.federated.pack import SharePack, design_hash
 from escalation.federated.profile import pool_profiles
@@ -289,26 +296,58 @@ def arm_records(sizes: Mapping[str, float]) -> pd.DataFrame:
     return pd.DataFrame({"group": np.repeat(list(sizes), [int(v) for v in sizes.values()])})
 
 
+def _gaps(rows: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Return which rows have no estimate, and which have one but no usable standard error."""
+    estimate = rows["estimate"].to_numpy(float)
+    se = rows["std_error"].to_numpy(float)
+    no_estimate = ~np.isfinite(estimate)
+    return no_estimate, ~no_estimate & ~(np.isfinite(se) & (se > 0))
+
+
 def _usable(rows: pd.DataFrame) -> pd.DataFrame:
-    ok = np.isfinite(rows["estimate"].to_numpy(float)) & (rows["std_error"].to_numpy(float) > 0)
-    out: pd.DataFrame = rows.loc[ok]
+    """Return the rows with an estimate and a positive standard error: what is pooled."""
+    no_estimate, no_se = _gaps(rows)
+    out: pd.DataFrame = rows.loc[~(no_estimate | no_se)]
     return out
 
 
-def _characteristics(packs: Sequence[SharePack], extra: pd.DataFrame | None) -> pd.DataFrame:
+def _unusable(rows: pd.DataFrame, bootstrap: int) -> dict[str, list[str]]:
+    """Return the authorities whose estimate cannot be pooled, by reason.
+
+    ``bootstrap`` is the design's number of replicates: with none, an estimator whose
+    standard error comes from the bootstrap has none, and the reason says so.
+    """
+    no_estimate, no_se = _gaps(rows)
+    codes = rows["authority"].astype(str).to_numpy()
+    cox = rows["estimator"].astype(str).str.startswith("cox_").to_numpy()
+    hint = " ([estimation] bootstrap = 0)" if bootstrap == 0 and not cox.all() else ""
+    reasons = {"no estimate": no_estimate, f"no standard error{hint}": no_se}
+    return {reason: codes[where].tolist() for reason, where in reasons.items() if where.any()}
+
+
+def _listed_by_reason(reasons: Mapping[str, Sequence[str]]) -> str:
+    """Return ``reason: A, B; reason: C``."""
+    return "; ".join(f"{reason}: {', '.join(codes)}" for reason, codes in reasons.items())
+
+
+def _characteristics(
+    packs: Sequence[SharePack],
+    extra: pd.DataFrame | None,
+    moderators: Sequence[str],
+    notes: list[str],
+) -> pd.DataFrame:
     frame = pd.concat([p.tables["authority"] for p in packs], ignore_index=True)
     frame["authority"] = frame["authority"].astype(str)
     if extra is not None:
-        if "authority" not in extra.columns:
-            raise DesignError("authority characteristics need an 'authority' column")
-        extra = extra.assign(authority=extra["authority"].astype(str))
+        extra = checked_characteristics(extra, moderators)
+        notes.extend(unmatched_notes(extra, frame["authority"].tolist()))
         clash = [c for c in extra.columns if c in frame.columns and c != "authority"]
         frame = frame.drop(columns=clash).merge(extra, on="authority", how="left")
     return frame
 
 
 def _meta_rows(
-    effects: pd.DataFrame, notes: list[str]
+    effects: pd.DataFrame, notes: list[str], bootstrap: int
 ) -> tuple[pd.DataFrame, dict[tuple[str, int, str], MetaAnalysisResult]]:
     rows, fits = [], {}
     for (estimator, horizon, estimand), part in effects.groupby(
@@ -316,17 +355,28 @@ def _meta_rows(
     ):
         usable = _usable(part)
         key = (str(estimator), int(str(horizon)), str(estimand))
+        left_out = _listed_by_reason(_unusable(part, bootstrap))
         if len(usable) < 2:
             notes.append(
                 f"{estimator} {estimand} at {horizon} days: fewer than two authorities with an "
-                "estimate; not pooled."
+                f"estimate and a standard error ({len(usable)} of {len(part)}); not pooled. "
+                f"Left out: {left_out}."
             )
             continue
-        fit = meta_analyse(
-            usable["estimate"],
-            usable["std_error"],
-            studies=usable["authority"].astype(str).tolist(),
-        )
+        if left_out:
+            notes.append(
+                f"{estimator} {estimand} at {horizon} days: pooled {len(usable)} of "
+                f"{len(part)} authorities. Left out: {left_out}."
+            )
+        try:
+            fit = meta_analyse(
+                usable["estimate"],
+                usable["std_error"],
+                studies=usable["authority"].astype(str).tolist(),
+            )
+        except ConvergenceError as error:
+            notes.append(f"{estimator} {estimand} at {horizon} days: not pooled ({error}).")
+            continue
         fits[key] = fit
         pred = fit.predict().iloc[0]
         rows.append(
@@ -357,6 +407,7 @@ def _meta_regression(
     moderators: Sequence[str],
     targets: Sequence[tuple[str, int, str]],
     notes: list[str],
+    bootstrap: int,
 ) -> pd.DataFrame:
     rows = []
     for estimator, horizon, estimand in targets:
@@ -365,17 +416,24 @@ def _meta_regression(
             & (effects["horizon"] == horizon)
             & (effects["estimand"] == estimand)
         ]
+        unusable = _unusable(part, bootstrap)
         data = _usable(part).merge(characteristics, on="authority", how="left")
         sets: list[tuple[str, ...]] = [(m,) for m in moderators]
         if len(moderators) > 1:
             sets.append(tuple(moderators))
         for chosen in sets:
             have = data.dropna(subset=list(chosen))
+            label = (
+                f"meta-regression of {estimator} {estimand} at {horizon} days on "
+                f"{' + '.join(chosen)}"
+            )
+            left_out = _listed_by_reason({**unusable, **_without_values(data, chosen)})
+            if left_out:
+                notes.append(f"{label}: left out: {left_out}.")
             if len(have) < len(chosen) + 2:
                 notes.append(
-                    f"meta-regression of {estimator} {estimand} at {horizon} days on "
-                    f"{' + '.join(chosen)}: {len(have)} authorities with these characteristics "
-                    f"are too few (needs {len(chosen) + 2}); not run."
+                    f"{label}: {len(have)} authorities with an estimate, a standard error and "
+                    f"these characteristics are too few (needs {len(chosen) + 2}); not run."
                 )
                 continue
             try:
@@ -386,7 +444,7 @@ def _meta_regression(
                     studies=have["authority"].astype(str).tolist(),
                 )
             except EscalationError as error:
-                notes.append(f"meta-regression on {' + '.join(chosen)} not run: {error}")
+                notes.append(f"{label}: not run ({error}).")
                 continue
             for term in fit.tidy().itertuples(index=False):
                 rows.append(
@@ -406,6 +464,13 @@ def _meta_regression(
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def _without_values(data: pd.DataFrame, chosen: Sequence[str]) -> dict[str, list[str]]:
+    """Return the authorities without a value of each chosen characteristic."""
+    codes = data["authority"].astype(str)
+    missing = {f"no value of {c}": codes[data[c].isna()].tolist() for c in chosen}
+    return {reason: listed for reason, listed in missing.items() if listed}
 
 
 def _curves(packs: Sequence[SharePack], notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -499,6 +564,11 @@ def pool_share_packs(
     ------
     DesignError
         No packs, two packs from one authority, or (with ``"refuse"``) a design mismatch.
+    DataValidationError
+        ``characteristics`` has a row without an authority code, lists an authority on
+        more than one row, or holds a moderator that is not a number (naming table
+        ``characteristics``, each row as a spreadsheet shows it, the column, the value
+        and the authority).
     """
     if on_mismatch not in get_args(Mismatch):
         raise DesignError(f"on_mismatch must be one of {get_args(Mismatch)}, got {on_mismatch!r}")
@@ -512,9 +582,10 @@ def pool_share_packs(
                 notes.append(f"{pack.authority}: effect estimates withheld ({row.action}).")
     effects = _effects(kept)
     rules = pooled_rules(kept, design)
-    meta, fits = _meta_rows(effects, notes)
+    bootstrap = chosen_design.estimation.bootstrap
+    meta, fits = _meta_rows(effects, notes, bootstrap)
     extra = characteristics
-    table = _characteristics(kept, extra)
+    table = _characteristics(kept, extra, moderators, notes)
     missing = [m for m in moderators if m not in table.columns]
     if missing:
         raise DesignError(
@@ -524,7 +595,7 @@ def pool_share_packs(
     primary = _primary_estimator(chosen_design, effects)
     targets = [(primary, int(h), "risk_difference") for h in chosen_design.outcome.horizons[:1]]
     targets.append(("cox_ps_stratified", 0, "log_hazard_ratio"))
-    regression = _meta_regression(effects, table, list(moderators), targets, notes)
+    regression = _meta_regression(effects, table, list(moderators), targets, notes, bootstrap)
     cox_rows = []
     for model in ("unadjusted", "ps_stratified"):
         profiles = [p.profiles()[model] for p in kept if model in p.profiles()]

@@ -58,7 +58,13 @@ FloatArray = npt.NDArray[np.float64]
 #: Inference for the coefficients: Hartung–Knapp (``knha``) or normal (``z``).
 MetaTest = Literal["knha", "z"]
 
-_THRESHOLD: Final = 1e-14  # change in tau^2 that ends Fisher scoring (metafor: 1e-5)
+#: Fisher scoring stops when tau^2 changes by at most ``_RELATIVE * (tau^2 + min v)``
+#: (metafor: an absolute 1e-5), so that the fit does not depend on the units of the
+#: estimates (near the optimum a step is rounding noise of about eps * tau^2), or when
+#: halving a step 60 times gains no likelihood.
+_RELATIVE: Final = 1e-10
+#: Rounding error of the restricted log-likelihood per unit of its terms' size.
+_LL_NOISE: Final = 1e-12
 _MAX_ITER: Final = 1000
 _LL_TOL: Final = np.finfo(float).eps ** 0.25  # metafor's check of tau^2 = 0
 
@@ -310,8 +316,13 @@ _RESERVED: Final = frozenset(
 
 
 def _design_matrix(
-    moderators: pd.DataFrame | None, k: int
+    moderators: pd.DataFrame | None, k: int, labels: Sequence[str] | None = None
 ) -> tuple[FloatArray, list[str], tuple[str, ...]]:
+    """Return the design matrix, the coefficient names and the moderators' names.
+
+    A moderator value that is not a finite number is refused, naming the estimate's
+    label (``labels``, default its position from 1) rather than a row of ``moderators``.
+    """
     if moderators is None or moderators.shape[1] == 0:
         return np.ones((k, 1)), [INTERCEPT], ()
     if len(moderators) != k:
@@ -327,9 +338,10 @@ def _design_matrix(
     bad = np.argwhere(~np.isfinite(values))
     if bad.size:
         row, col = (int(v) for v in bad[0])
+        study = labels[row] if labels is not None else str(row + 1)
         raise DesignError(
-            f"moderator {names[col]!r}, row {row}: value {moderators.iloc[row, col]!r} is not a "
-            "finite number"
+            f"moderator {names[col]!r} of {study!r}: value {moderators.iloc[row, col]!r} is "
+            "not a finite number"
         )
     x = np.column_stack([np.ones(k), values])
     if np.linalg.matrix_rank(x) < x.shape[1]:
@@ -362,12 +374,57 @@ def _reml_loglik(x: FloatArray, y: FloatArray, v: FloatArray, tau2: float) -> fl
     return -0.5 * (float(np.sum(np.log(v + tau2))) + float(logdet) + rss)
 
 
+def _rounding_noise(v: FloatArray, tau2: float) -> float:
+    """Return a bound on the rounding error of :func:`_reml_loglik` at ``tau2``.
+
+    Its terms are sums of ``k`` logarithms and a residual sum of squares near ``k``:
+    differences of the restricted log-likelihood smaller than this are noise.
+    """
+    return _LL_NOISE * (v.size + float(np.sum(np.abs(np.log(v + tau2)))))
+
+
+def _safeguarded_step(
+    x: FloatArray,
+    y: FloatArray,
+    v: FloatArray,
+    tau2: float,
+    adj: float,
+    current: float,
+    previous: float,
+) -> tuple[float, float, bool]:
+    """Return the step, the log-likelihood after it and whether it may be taken.
+
+    The step is kept within ``tau2 + adj >= 0`` and halved (up to 60 times) while it
+    lowers the restricted likelihood by more than rounding noise, or, where the gain is
+    within rounding noise, while it is no shorter than the ``previous`` step: plain
+    Fisher scoring can oscillate with growing steps, and near the optimum the
+    likelihood cannot tell them apart.
+    """
+    while tau2 + adj < 0:
+        adj /= 2
+    noise = _rounding_noise(v, tau2)
+    new = _reml_loglik(x, y, v, tau2 + adj)
+    halvings = 0
+    while halvings < 60 and (
+        new < current - noise or (new <= current + noise and abs(adj) >= previous)
+    ):
+        adj /= 2
+        halvings += 1
+        new = _reml_loglik(x, y, v, tau2 + adj)
+    return adj, new, halvings < 60
+
+
 def _reml_tau2(x: FloatArray, y: FloatArray, v: FloatArray) -> float:
     """REML tau^2 by Fisher scoring from the Hedges (HE) start, as metafor does.
 
-    Unlike metafor's default, a step that lowers the restricted likelihood is halved
-    (plain Fisher scoring can oscillate with growing steps), and iteration goes on until
-    tau^2 changes by less than 1e-14 (metafor: 1e-5).
+    Unlike metafor's default, a step that lowers the restricted likelihood (by more than
+    rounding noise) is halved, as metafor's ``stepadj`` does on request: plain Fisher
+    scoring can oscillate with growing steps. Iteration goes on until tau^2 changes by
+    at most 1e-10 of ``tau^2 + min(v)`` (metafor: an absolute 1e-5) or no halving of the
+    step gains likelihood. The stopping rule is relative so that the estimate does
+    not depend on the units: tau^2 / c^2 is the same for estimates and standard errors
+    multiplied by any c (an absolute rule failed for every tau^2 above about 40, where a
+    step near the optimum is rounding noise of about eps * tau^2).
     """
     k, p = x.shape
     yc = y - y.mean()
@@ -375,31 +432,26 @@ def _reml_tau2(x: FloatArray, y: FloatArray, v: FloatArray) -> float:
     proj = np.eye(k) - x @ ols @ x.T
     rss = float(yc @ proj @ yc)
     tau2 = max(0.0, (rss - float(np.trace(proj * v[None, :]))) / (k - p))
-    current = _reml_loglik(x, y, v, tau2)
+    current, previous, smallest = _reml_loglik(x, y, v, tau2), np.inf, float(v.min())
     for _ in range(_MAX_ITER):
         w = 1 / (v + tau2)
         _, _, p_mat = _weighted_fit(x, yc, w)
         pp = p_mat @ p_mat
         adj = (float(yc @ pp @ yc) - float(np.trace(p_mat))) / float(np.trace(pp))
-        if not np.isfinite(adj):
-            adj = 0.0
-        while tau2 + adj < 0:
-            adj /= 2
-        new = _reml_loglik(x, y, v, tau2 + adj)
-        halvings = 0
-        while new < current and halvings < 60:
-            adj /= 2
-            halvings += 1
-            new = _reml_loglik(x, y, v, tau2 + adj)
-        tau2, current = tau2 + adj, max(new, current)
-        if abs(adj) <= _THRESHOLD or halvings >= 60:
+        adj, new, gains = _safeguarded_step(
+            x, y, v, tau2, adj if np.isfinite(adj) else 0.0, current, previous
+        )
+        if not gains:
+            break
+        tau2, current, previous = tau2 + adj, max(new, current), abs(adj)
+        if abs(adj) <= _RELATIVE * (tau2 + smallest):
             break
     else:
         raise ConvergenceError(
             "Fisher scoring for the REML between-authority variance did not converge; "
             "check for an estimate with a tiny or huge standard error"
         )
-    if tau2 > _THRESHOLD and _reml_loglik(x, y, v, 0.0) - _reml_loglik(x, y, v, tau2) > _LL_TOL:
+    if tau2 > 0 and _reml_loglik(x, y, v, 0.0) - _reml_loglik(x, y, v, tau2) > _LL_TOL:
         tau2 = 0.0  # a local maximum: the likelihood is higher at zero
     return float(tau2)
 
@@ -475,7 +527,7 @@ def meta_analyse(
             raise DesignError(
                 f"standard error of {labels[i]!r} must be a positive number, got {se[i]!r}"
             )
-    x, names, mods = _design_matrix(moderators, k)
+    x, names, mods = _design_matrix(moderators, k, labels)
     p = x.shape[1]
     if k - p < 1:
         raise DesignError(

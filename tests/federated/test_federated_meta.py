@@ -32,6 +32,8 @@ MODELS = {
     ("authorities", "intercept_z"): ((), "z", None),
     ("homogeneous", "intercept"): ((), "knha", None),
     ("oscillating", "intercept"): ((), "knha", None),
+    ("large_scale", "intercept"): ((), "knha", None),
+    ("days", "intercept"): ((), "knha", None),
     ("bcg", "intercept"): ((), "knha", None),
     ("bcg", "ablat"): (("ablat",), "knha", {"ablat": 30.0}),
 }
@@ -131,6 +133,27 @@ def test_default_metafor_stopping_rule_is_looser_than_ours() -> None:
     x, _, _ = _design_matrix(None, len(data))
     y, v = data["yi"].to_numpy(), data["vi"].to_numpy()
     assert _reml_loglik(x, y, v, fit.tau2) >= _reml_loglik(x, y, v, default)
+
+
+@pytest.mark.parametrize("case", ["large_scale", "days"])
+def test_the_fit_does_not_depend_on_the_units(case: str) -> None:
+    """Estimates and standard errors times c give tau^2 times c^2 and mu times c.
+
+    Fisher scoring once stopped on an absolute change in tau^2 (1e-14): near the optimum
+    a step is rounding noise of about eps * tau^2, so every tau^2 above about 40 failed
+    to converge. The reference is metafor's fit of the same table at c = 1.
+    """
+    data = _inputs()
+    data = data[data["case"] == case]
+    ref = _reference()
+    ref = ref[(ref["case"] == case) & (ref["model"] == "intercept")].set_index("quantity")
+    tau2 = float(ref.loc["tau2", "value"])
+    mu = float(ref.loc["estimate", "value"])
+    y, se = data["yi"].to_numpy(), np.sqrt(data["vi"].to_numpy())
+    for scale in np.geomspace(1e-3, 1e3, 25):
+        fit = meta_analyse(y * scale, se * scale)
+        assert fit.tau2 / scale**2 == pytest.approx(tau2, rel=1e-9), scale
+        assert fit.coefficients.iloc[0] / scale == pytest.approx(mu, rel=1e-9), scale
 
 
 def test_homogeneous_estimates_have_no_between_authority_variance() -> None:

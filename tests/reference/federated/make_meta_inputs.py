@@ -5,7 +5,9 @@ authority-level moderators (early-help offer rate and mean deprivation), drawn f
 random-effects model whose mean depends on the offer rate. Case ``homogeneous``: six
 estimates with no between-authority variation beyond chance (REML tau^2 at 0). Case
 ``oscillating`` (appended by hand from a Monte Carlo draw of sixteen simulated authorities'
-risk differences): plain Fisher scoring oscillates on it.
+risk differences): plain Fisher scoring oscillates on it. Cases ``large_scale``
+(estimates in hundreds, tau^2 about 3e4) and ``days`` (restricted-mean differences in
+days, tau^2 about 270), appended by hand: a between-authority variance far above 1.
 
 Run: ``python tests/reference/federated/make_meta_inputs.py`` from the repository root.
 """
@@ -44,7 +46,8 @@ homogeneous = pd.DataFrame(
     }
 )
 if __name__ == "__main__":
-    # The ``oscillating`` rows were appended by hand: keep them when regenerating the rest.
+    # The ``oscillating``, ``large_scale`` and ``days`` rows were appended by hand: keep
+    # them when regenerating the rest.
     out = Path(__file__).with_name("meta_input.csv")
     kept = pd.read_csv(out).query("case not in ['authorities', 'homogeneous']")
     pd.concat([authorities, homogeneous, kept], ignore_index=True).to_csv(out, index=False)

@@ -58,6 +58,13 @@ o <- d[d$case == "oscillating", ]
 record("oscillating", "intercept",
        rma(yi, vi, data = o, method = "REML", test = "knha",
            control = list(threshold = 1e-12, maxiter = 10000, stepadj = 0.5)))
+# Large between-authority variance (the escalation review of session 23): tau^2 of about
+# 3e4 (estimates in hundreds) and 270 (restricted-mean differences in days). escalation's
+# Fisher scoring once stopped on an absolute change in tau^2 and failed on both.
+for (case in c("large_scale", "days")) {
+  record(case, "intercept", rma(yi, vi, data = d[d$case == case, ], method = "REML",
+                                test = "knha", control = ctrl))
+}
 record("bcg", "intercept", rma(yi, vi, data = bcg_in, method = "REML", test = "knha",
                                 control = ctrl))
 record("bcg", "ablat", rma(yi, vi, mods = ~ ablat, data = bcg_in, method = "REML",
