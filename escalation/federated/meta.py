@@ -51,6 +51,7 @@ from escalation.results import (
     root_variance,
     standard_errors,
 )
+from escalation.survival._result import check_conf_level
 
 __all__ = ["MetaAnalysisResult", "MetaTest", "meta_analyse"]
 
@@ -510,8 +511,7 @@ def meta_analyse(
     """
     if test not in get_args(MetaTest):
         raise DesignError(f"test must be 'knha' or 'z', got {test!r}")
-    if not 0 < conf_level < 1:
-        raise DesignError(f"conf_level must lie between 0 and 1, got {conf_level!r}")
+    check_conf_level(conf_level)
     y = np.asarray(estimates, dtype=float).ravel()
     se = np.asarray(std_errors, dtype=float).ravel()
     k = y.size
