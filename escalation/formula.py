@@ -26,8 +26,8 @@ Two special terms are taken out of the right-hand side, as R's ``survival`` does
 
 The left-hand side names the outcome columns: ``Surv(duration, event)`` (the event column
 holds 0 for censored and 1, 2, ... for the cause), ``Surv(duration, event == 2)`` (the
-cause 2: the same as ``cause=2``), ``Surv(start, stop, event)`` (counting-process rows),
-or a bare column (``treatment ~ ...``) for a propensity model.
+cause 2: the same as ``cause=2``), ``Surv(start, stop, event)`` (counting-process rows,
+``fit_cox`` only), or a bare column (``treatment ~ ...``) for a propensity model.
 
 The design matrix is made by formulaic and the model is then fitted by the package's one
 numerical core (:mod:`escalation.core`); a formula is only another way to say which

@@ -842,6 +842,7 @@ def fit_cox(
         strata=strata,
         time_varying=time_varying,
         stratified=True,
+        counting=True,
     )
     time_varying = terms.time_varying
     cause = 1 if terms.cause is None else terms.cause
