@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from escalation._vocabulary import cause_code
 from escalation.core import productlimit
 from escalation.survival._outcome import outcome_arrays
 
@@ -52,6 +53,8 @@ def cumulative_incidence_at(
 
     Raises
     ------
+    DesignError
+        When ``cause`` is not a whole number >= 1 (0 means censored).
     DataValidationError
         When a duration is missing or not > 0, an event code not a whole number >= 0 or
         a weight missing, infinite or negative (table ``arrays``, the argument as the
@@ -70,6 +73,7 @@ def cumulative_incidence_at(
     >>> cumulative_incidence_at([1, 2, 3, 4], [1, 2, 0, 1], [2.5, 4])
     array([0.25, 0.75])
     """
+    cause = cause_code(cause, function="cumulative_incidence_at")
     time, codes, w = outcome_arrays(duration, event, weights)
     counts = productlimit.count(time, codes, weights=w)
     cif = productlimit.cumulative_incidence(counts, cause)

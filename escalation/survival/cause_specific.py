@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import AUTO, refuse_repeats, warn_deprecated
+from escalation._vocabulary import AUTO, cause_code, refuse_repeats, warn_deprecated
 from escalation.core.cif import cumulative_incidence
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions, standard_errors
@@ -430,6 +430,9 @@ def fit_cause_specific(
                 f"{list(causes)} was given; give the causes once"
             )
         causes = (terms.cause,)
+    if causes is not None:
+        causes = [cause_code(k, function="fit_cause_specific", argument="causes") for k in causes]
+        refuse_repeats("cause(s)", causes)
     cluster = terms.cluster
     data, weights = with_weights(data, weights, function="fit_cause_specific")
     # weight 0: left out, counted as dropped
@@ -454,8 +457,7 @@ def fit_cause_specific(
         if not wanted:
             check_cause(code, 1, "a cause-specific model")
     else:
-        wanted = tuple(int(c) for c in causes)
-        refuse_repeats("cause(s)", wanted)
+        wanted = tuple(causes)
     for k in wanted:
         check_cause(code, k, f"the cause-specific model of cause {k}")
     start = np.zeros(len(code))
