@@ -254,7 +254,7 @@ class AFTResult(SurvivalResult):
         return ("Exponentiated coefficients are time ratios: above 1 means escalation later.",)
 
     def _linear(self, profiles: pd.DataFrame) -> tuple[FloatArray, float]:
-        coded = self.coding.apply(profiles)[list(self.coefficients.index[1:-1])]
+        coded = self.coding.apply(profiles, table="profiles")[list(self.coefficients.index[1:-1])]
         x = coded.to_numpy(dtype=float)
         beta = self.coefficients.to_numpy()
         eta = beta[0] + x @ beta[1:-1]

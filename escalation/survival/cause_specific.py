@@ -278,7 +278,7 @@ class CauseSpecificResult(Presents):
                 raise DesignError(f"cause {k} was not modelled; causes: {list(self.causes)}")
         self._require_every_cause()
         labels = profile_labels(profiles)
-        x = self.coding.apply(profiles)[list(self.terms)].to_numpy(dtype=float)
+        x = self.coding.apply(profiles, table="profiles")[list(self.terms)].to_numpy(dtype=float)
         at = np.asarray(times, dtype=float)
         grid = np.unique(self.baseline["time"].to_numpy())
         # only the grid up to the last time asked for shapes the result

@@ -648,7 +648,8 @@ class CoxResult(SurvivalResult):
             ``profiles`` repeats.
         """
         labels = profile_labels(profiles)
-        x = self.coding.apply(profiles)[list(self.coefficients.index)].to_numpy(dtype=float)
+        coded = self.coding.apply(profiles, table="profiles")
+        x = coded[list(self.coefficients.index)].to_numpy(dtype=float)
         eta = x @ self.coefficients.to_numpy()
         base = self.baseline_hazard()
         at = np.asarray(times, dtype=float)

@@ -364,7 +364,7 @@ class FineGrayResult(Presents):
             docs/vocabulary.md), ``time``, ``cause``, ``estimate``.
         """
         labels = profile_labels(profiles)
-        x = self.coding.apply(profiles)[list(self.terms)].to_numpy(dtype=float)
+        x = self.coding.apply(profiles, table="profiles")[list(self.terms)].to_numpy(dtype=float)
         at = np.asarray(times, dtype=float)
         steps = self.baseline["time"].to_numpy()
         cumhaz = self.baseline["cumulative_hazard"].to_numpy()

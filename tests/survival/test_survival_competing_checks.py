@@ -8,6 +8,8 @@ Each test failed before its fix:
    start as the follow-up time);
 3. cause 0 (censoring), a string or a fraction as the cause (it modelled censorings as
    events, or said "cause 1 has no events" naming 1 among the causes with events);
+4. a prediction profile with a categorical level not seen at fit, or a missing value, and
+   no 'other' level to take it (it was predicted as the reference level);
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError
 from escalation.survival import (
     finegray_expand,
     fit_aft,
     fit_cause_specific,
+    fit_cox,
     fit_fine_gray,
     gray_test,
 )
@@ -99,3 +102,46 @@ def test_competing_formula_of_cause_zero_is_refused(function: Callable[..., obje
 def test_competing_cause_code_keeps_numpy_integers() -> None:
     fit = fit_fine_gray(_data(), ["x1"], cause=np.int64(2), cluster=None)  # type: ignore[arg-type]
     assert fit.cause == 2 and isinstance(fit.cause, int)
+
+
+def _grouped() -> pd.DataFrame:
+    data = _data()
+    return data.assign(g=[("a", "b", "c")[i % 3] for i in range(len(data))])
+
+
+PREDICTORS: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "fine_gray": lambda d: fit_fine_gray(d, ["x1", "g"], cluster=None).predict_cumulative_incidence,
+    "cause_specific": lambda d: (
+        fit_cause_specific(d, ["x1", "g"], cluster=None).predict_cumulative_incidence
+    ),
+    "cox": lambda d: fit_cox(d, ["x1", "g"], cluster=None).predict_survival,
+}
+
+
+@pytest.mark.parametrize("model", list(PREDICTORS))
+def test_competing_profile_level_not_seen_is_refused(model: str) -> None:
+    predict = PREDICTORS[model](_grouped())
+    profiles = pd.DataFrame({"x1": [0.0, 0.0, 0.0], "g": ["b", "zz", None]}, index=[7, 8, 9])
+    with pytest.raises(DataValidationError) as raised:
+        predict(profiles, [90.0])
+    problems = raised.value.problems
+    assert [(p.table, p.row, p.column, p.value) for p in problems] == [
+        ("profiles", 1, "g", "zz"),
+        ("profiles", 2, "g", None),
+    ]
+    message = str(raised.value)
+    assert "a level not seen when the model was fitted" in message
+    assert "its levels are a, b, c" in message
+    assert "zz" not in message  # text is described, never echoed
+    known = predict(profiles.iloc[:1], [90.0])  # a level seen at fit is predicted as before
+    assert known["estimate"].notna().all()
+
+
+def test_competing_profile_level_not_seen_goes_to_other_when_kept() -> None:
+    data = _grouped()
+    data.loc[:4, "g"] = "rare"  # pooled into 'other' (min_count 20)
+    fit = fit_fine_gray(data, ["x1", "g"], cluster=None)
+    assert fit.coding.levels["g"] == ("a", "b", "c", "other")
+    profiles = pd.DataFrame({"x1": [0.0, 0.0], "g": ["zz", "rare"]})
+    got = fit.predict_cumulative_incidence(profiles, [90.0])["estimate"]
+    assert got.iloc[0] == got.iloc[1]  # the unseen level is 'other', as a pooled one
