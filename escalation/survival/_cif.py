@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from escalation._vocabulary import cause_code
 from escalation.core import productlimit
-from escalation.survival._outcome import outcome_arrays
+from escalation.survival._outcome import outcome_arrays, prediction_times
 
 __all__ = ["cumulative_incidence_at"]
 
@@ -58,7 +58,9 @@ def cumulative_incidence_at(
     DataValidationError
         When a duration is missing or not > 0, an event code not a whole number >= 0 or
         a weight missing, infinite or negative (table ``arrays``, the argument as the
-        column, the position as the row), as for the data-frame entry points.
+        column, the position as the row), as for the data-frame entry points; or a time
+        of ``times`` missing, infinite or negative
+        (:func:`~escalation.survival._outcome.prediction_times`).
 
     Notes
     -----
@@ -77,4 +79,4 @@ def cumulative_incidence_at(
     time, codes, w = outcome_arrays(duration, event, weights)
     counts = productlimit.count(time, codes, weights=w)
     cif = productlimit.cumulative_incidence(counts, cause)
-    return productlimit.step(counts.time, cif, times, before=0.0)
+    return productlimit.step(counts.time, cif, prediction_times(times), before=0.0)

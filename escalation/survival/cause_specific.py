@@ -28,7 +28,7 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import Weights, usable_data, with_weights
+from escalation.survival._outcome import Weights, prediction_times, usable_data, with_weights
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -279,7 +279,7 @@ class CauseSpecificResult(Presents):
         self._require_every_cause()
         labels = profile_labels(profiles)
         x = self.coding.apply(profiles, table="profiles")[list(self.terms)].to_numpy(dtype=float)
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         grid = np.unique(self.baseline["time"].to_numpy())
         # only the grid up to the last time asked for shapes the result
         grid = grid[: int(np.searchsorted(grid, at.max(initial=-np.inf), side="right"))]

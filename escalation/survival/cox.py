@@ -51,6 +51,7 @@ from escalation.survival._outcome import (
     counting_intervals,
     durations,
     event_codes,
+    prediction_times,
     refuse_missing_labels,
     usable_rows,
 )
@@ -652,7 +653,7 @@ class CoxResult(SurvivalResult):
         x = coded[list(self.coefficients.index)].to_numpy(dtype=float)
         eta = x @ self.coefficients.to_numpy()
         base = self.baseline_hazard()
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         if self._model.strata_columns:
             missing = [c for c in self._model.strata_columns if c not in profiles]
             if missing:

@@ -29,7 +29,13 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import Weights, outcome_arrays, usable_rows, with_weights
+from escalation.survival._outcome import (
+    Weights,
+    outcome_arrays,
+    prediction_times,
+    usable_rows,
+    with_weights,
+)
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -365,7 +371,7 @@ class FineGrayResult(Presents):
         """
         labels = profile_labels(profiles)
         x = self.coding.apply(profiles, table="profiles")[list(self.terms)].to_numpy(dtype=float)
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         steps = self.baseline["time"].to_numpy()
         cumhaz = self.baseline["cumulative_hazard"].to_numpy()
         index = np.searchsorted(steps, at, side="right") - 1

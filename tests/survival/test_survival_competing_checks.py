@@ -10,6 +10,7 @@ Each test failed before its fix:
    events, or said "cause 1 has no events" naming 1 among the causes with events);
 4. a prediction profile with a categorical level not seen at fit, or a missing value, and
    no 'other' level to take it (it was predicted as the reference level);
+5. a missing, infinite or negative prediction time (a NaN read the curve's last value);
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from escalation.core import productlimit
 from escalation.errors import DataValidationError, DesignError
 from escalation.survival import (
     finegray_expand,
@@ -33,6 +35,7 @@ from escalation.survival import (
     gray_test,
 )
 from escalation.survival._cif import cumulative_incidence_at
+from escalation.survival.nonparametric import aalen_johansen
 
 REF = Path(__file__).parents[1] / "reference" / "survival"
 PROFILES = pd.DataFrame({"x1": [0.0], "x2": [0]})
@@ -145,3 +148,42 @@ def test_competing_profile_level_not_seen_goes_to_other_when_kept() -> None:
     profiles = pd.DataFrame({"x1": [0.0, 0.0], "g": ["zz", "rare"]})
     got = fit.predict_cumulative_incidence(profiles, [90.0])["estimate"]
     assert got.iloc[0] == got.iloc[1]  # the unseen level is 'other', as a pooled one
+
+
+READERS: dict[str, Callable[[pd.DataFrame], Callable[[Any], object]]] = {
+    "fine_gray": lambda d: (
+        lambda t: fit_fine_gray(d, ["x1"], cluster=None).predict_cumulative_incidence(PROFILES, t)
+    ),
+    "cause_specific": lambda d: (
+        lambda t: fit_cause_specific(d, ["x1"], cluster=None).predict_cumulative_incidence(
+            PROFILES, t
+        )
+    ),
+    "cox": lambda d: lambda t: fit_cox(d, ["x1"], cluster=None).predict_survival(PROFILES, t),
+    "aft": lambda d: lambda t: fit_aft(d, ["x1"], cluster=None).predict_survival(PROFILES, t),
+    "cumulative_incidence_at": lambda d: (
+        lambda t: cumulative_incidence_at(d["duration"], d["event"], t)
+    ),
+    "curve_at": lambda d: aalen_johansen(d).at,
+    "curve_at_risk": lambda d: aalen_johansen(d).at_risk,
+}
+
+
+BAD_TIMES = [([30.0, np.nan], "'nan'"), ([30.0, -1.0], "'-1.0'"), ([30, np.inf], "'inf'")]
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+@pytest.mark.parametrize(("times", "value"), BAD_TIMES)
+def test_competing_times_are_checked(reader: str, times: list[float], value: str) -> None:
+    read = READERS[reader](_data())
+    with pytest.raises(DataValidationError) as raised:
+        read(times)
+    where = [(p.table, p.row, p.column) for p in raised.value.problems]
+    assert where == [("arguments", 1, "times")]
+    assert f"value {value}" in str(raised.value)
+    assert read([1.0, 30.0]) is not None  # finite times >= 0 are read as before
+
+
+def test_competing_step_gives_nan_for_a_nan_time() -> None:
+    got = productlimit.step([1.0, 3.0], [0.8, 0.5], [np.nan, 2.0, 5.0], before=1.0)
+    np.testing.assert_array_equal(got, [np.nan, 0.8, 0.5])
