@@ -31,7 +31,12 @@ from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._curve_data import CurveArrays, curve_arrays, levels_seen
-from escalation.survival._ksample import quadratic_statistic, uninformative_groups, warn_lost_df
+from escalation.survival._ksample import (
+    check_rho,
+    quadratic_statistic,
+    uninformative_groups,
+    warn_lost_df,
+)
 from escalation.survival._outcome import Weights, prediction_times
 from escalation.survival._result import KSampleTestResult, SurvivalResult, check_conf_level
 from escalation.survival.quantiles import curve_quantile
@@ -1073,6 +1078,7 @@ def logrank_test(
     """
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
+    rho = check_rho(rho, function="logrank_test")
     arrays = curve_arrays(
         data,
         function="logrank_test",

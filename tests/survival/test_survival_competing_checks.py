@@ -11,6 +11,8 @@ Each test failed before its fix:
 4. a prediction profile with a categorical level not seen at fit, or a missing value, and
    no 'other' level to take it (it was predicted as the reference level);
 5. a missing, infinite or negative prediction time (a NaN read the curve's last value);
+6. a rho of Gray's (and the log-rank) test that is not a finite number (numpy's bare
+   LinAlgError, or a NaN statistic).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from escalation.survival import (
     gray_test,
 )
 from escalation.survival._cif import cumulative_incidence_at
-from escalation.survival.nonparametric import aalen_johansen
+from escalation.survival.nonparametric import aalen_johansen, logrank_test
 
 REF = Path(__file__).parents[1] / "reference" / "survival"
 PROFILES = pd.DataFrame({"x1": [0.0], "x2": [0]})
@@ -187,3 +189,14 @@ def test_competing_times_are_checked(reader: str, times: list[float], value: str
 def test_competing_step_gives_nan_for_a_nan_time() -> None:
     got = productlimit.step([1.0, 3.0], [0.8, 0.5], [np.nan, 2.0, 5.0], before=1.0)
     np.testing.assert_array_equal(got, [np.nan, 0.8, 0.5])
+
+
+@pytest.mark.parametrize("test", [gray_test, logrank_test])
+@pytest.mark.parametrize("rho", [np.nan, np.inf, "1", True], ids=repr)
+def test_competing_rho_must_be_finite(test: Callable[..., Any], rho: object) -> None:
+    name = test.__name__
+    with pytest.raises(
+        DesignError, match=rf"{name}: rho must be a finite number.*got {re.escape(repr(rho))}$"
+    ):
+        test(_data(), "x2", rho=rho)
+    assert np.isfinite(test(_data(), "x2", rho=1).statistic)  # a finite rho is tested as before
