@@ -289,7 +289,12 @@ def prediction_times(times: object) -> npt.NDArray[np.float64]:
       - table 'arguments', row 1, column 'times', value 'nan': 1 value(s) are missing, infinite or not numbers; times are days >= 0 at which to read the estimate
       - table 'arguments', row 2, column 'times', value '-1.0': 1 time(s) are negative; times are days >= 0 at which to read the estimate
     """  # noqa: E501
-    values = pd.Series(np.asarray(times).ravel(), name="times")
+    given = np.asarray(times).ravel()
+    if given.dtype.kind in "biuf":  # numbers (the usual case): no pandas unless one is bad
+        at = given.astype(float)
+        if np.isfinite(at).all() and not (at < 0).any():
+            return at
+    values = pd.Series(given, name="times")
     why = "times are days >= 0 at which to read the estimate"
     at, problems = finite_problems(values, table="arguments", why=why)
     negative = np.flatnonzero(at < 0)
