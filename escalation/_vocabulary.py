@@ -27,6 +27,7 @@ __all__ = [
     "AUTO",
     "INTERCEPT",
     "canonical_columns",
+    "cause_code",
     "cause_from_event",
     "covariates_apart",
     "design_cluster",
@@ -122,6 +123,35 @@ def cause_from_event(
             f"cause), got {event!r}; the code is cause="
         )
     return event, cause
+
+
+def cause_code(cause: object, *, function: str, argument: str = "cause") -> int:
+    """Return ``cause`` as an int, or raise unless it is a whole number >= 1.
+
+    An event code names a cause with 1, 2, ...; 0 means censored, so modelling "cause 0"
+    would count censorings as events. A string (``'1'``) or a fraction (``1.5``) is
+    refused rather than read as a code, and the value is shown with ``repr``.
+
+    Raises
+    ------
+    DesignError
+        When ``cause`` is not an integer (a bool is not) or is below 1.
+
+    Examples
+    --------
+    >>> cause_code(np.int64(2), function="f")
+    2
+    >>> cause_code(0, function="gray_test")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: gray_test: cause must be an event code, a whole number >= 1 (0 means censored), got 0
+    """  # noqa: E501
+    if not isinstance(cause, bool) and isinstance(cause, numbers.Integral) and int(cause) >= 1:
+        return int(cause)
+    raise DesignError(
+        f"{function}: {argument} must be an event code, a whole number >= 1 (0 means "
+        f"censored), got {cause!r}"
+    )
 
 
 def design_cluster(data: Any) -> str | None:

@@ -26,8 +26,8 @@ Two special terms are taken out of the right-hand side, as R's ``survival`` does
 
 The left-hand side names the outcome columns: ``Surv(duration, event)`` (the event column
 holds 0 for censored and 1, 2, ... for the cause), ``Surv(duration, event == 2)`` (the
-cause 2: the same as ``cause=2``), ``Surv(start, stop, event)`` (counting-process rows),
-or a bare column (``treatment ~ ...``) for a propensity model.
+cause 2: the same as ``cause=2``), ``Surv(start, stop, event)`` (counting-process rows,
+``fit_cox`` only), or a bare column (``treatment ~ ...``) for a propensity model.
 
 The design matrix is made by formulaic and the model is then fitted by the package's one
 numerical core (:mod:`escalation.core`); a formula is only another way to say which
@@ -597,8 +597,11 @@ class FormulaCoding:
                 out[str(term)] = coded
         return out
 
-    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def apply(self, frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFrame:
         """Return the coded matrix of ``frame`` (same index), columns :attr:`names`.
+
+        ``table`` names ``frame`` in the error of a level not seen (refused whatever the
+        table, as the protocol :class:`~escalation.timeline.matrix.Coding` allows).
 
         Raises
         ------
@@ -627,6 +630,7 @@ class FormulaCoding:
                 matrix = self.spec.get_model_matrix(frame, na_action="raise")
         except (FormulaicError, ValueError, TypeError, Warning) as error:
             raise DesignError(
+                f"{table + ': ' if table else ''}"
                 f"the formula {self.formula!r} cannot code these rows: a categorical variable "
                 "has a level not seen when the model was fitted, or a value out of range "
                 f"({type(error).__name__})"

@@ -256,6 +256,13 @@ def step(
     left : bool, default False
         Return the left limit (the value just before ``at``).
 
+    Returns
+    -------
+    numpy.ndarray
+        The values at ``at``; NaN where ``at`` is NaN (``searchsorted`` would put it past
+        every jump and return the last value). The entry points refuse such times first
+        (:func:`escalation.survival._outcome.prediction_times`).
+
     Examples
     --------
     >>> step([1.0, 3.0], [0.8, 0.5], [0.5, 1.0, 2.0, 3.0], before=1.0).tolist()
@@ -264,6 +271,8 @@ def step(
     [1.0, 0.8]
     >>> step([], [], [2.0], before=1.0).tolist()
     [1.0]
+    >>> step([1.0], [0.8], [np.nan], before=1.0).tolist()
+    [nan]
     """
     t = np.asarray(times, dtype=float)
     v = np.asarray(values, dtype=float)
@@ -272,7 +281,7 @@ def step(
         return np.full(where.shape, float(before))
     index = np.searchsorted(t, where, side="left" if left else "right") - 1
     out: FloatArray = np.where(index >= 0, v[np.clip(index, 0, None)], before)
-    return out
+    return np.where(np.isnan(where), np.nan, out)
 
 
 def horizon_weights(stop: npt.ArrayLike, code: npt.ArrayLike, horizon: float) -> FloatArray:

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from escalation._vocabulary import cause_code
 from escalation.core import productlimit
-from escalation.survival._outcome import outcome_arrays
+from escalation.survival._outcome import outcome_arrays, prediction_times
 
 __all__ = ["cumulative_incidence_at"]
 
@@ -52,10 +53,14 @@ def cumulative_incidence_at(
 
     Raises
     ------
+    DesignError
+        When ``cause`` is not a whole number >= 1 (0 means censored).
     DataValidationError
         When a duration is missing or not > 0, an event code not a whole number >= 0 or
         a weight missing, infinite or negative (table ``arrays``, the argument as the
-        column, the position as the row), as for the data-frame entry points.
+        column, the position as the row), as for the data-frame entry points; or a time
+        of ``times`` missing, infinite or negative
+        (:func:`~escalation.survival._outcome.prediction_times`).
 
     Notes
     -----
@@ -70,7 +75,8 @@ def cumulative_incidence_at(
     >>> cumulative_incidence_at([1, 2, 3, 4], [1, 2, 0, 1], [2.5, 4])
     array([0.25, 0.75])
     """
+    cause = cause_code(cause, function="cumulative_incidence_at")
     time, codes, w = outcome_arrays(duration, event, weights)
     counts = productlimit.count(time, codes, weights=w)
     cif = productlimit.cumulative_incidence(counts, cause)
-    return productlimit.step(counts.time, cif, times, before=0.0)
+    return productlimit.step(counts.time, cif, prediction_times(times), before=0.0)

@@ -149,7 +149,10 @@ def prepare_competing(
 
 
 def check_cause(event: IntArray, cause: int, what: str) -> None:
-    """Raise when ``cause`` has no events."""
+    """Raise when ``cause`` has no events.
+
+    ``cause`` is an event code already checked by :func:`escalation._vocabulary.cause_code`.
+    """
     if not np.any(event == cause):
         seen = sorted(int(c) for c in np.unique(event[event > 0]))
         raise DesignError(

@@ -86,6 +86,7 @@ def resolve_outcome(
     time_varying: bool = False,
     default_cause: int | None = 1,
     stratified: bool = False,
+    counting: bool = False,
 ) -> ModelTerms:
     """Combine an entry point's arguments and formula into :class:`ModelTerms`.
 
@@ -103,11 +104,15 @@ def resolve_outcome(
         The cause when neither ``cause`` nor the formula names one.
     stratified : bool, default False
         Whether the model has strata (else ``strata()`` in a formula is an error).
+    counting : bool, default False
+        Whether the model fits (start, stop] rows (``fit_cox``); else a formula's
+        ``Surv(start, stop, event)`` is an error.
 
     Raises
     ------
     DesignError
-        When the formula is not a survival formula, or it and the arguments disagree.
+        When the formula is not a survival formula, it and the arguments disagree, or it
+        has (start, stop] times for a model without them.
     """
     duration, event, cause = outcome
     event_column, cause = cause_from_event(event, cause, function=function)
@@ -142,6 +147,13 @@ def resolve_outcome(
         raise DesignError(
             f"{function}: time_varying=True fits (start, stop] rows, but the formula's left-hand "
             f"side is {model.formula.split('~')[0].strip()}; write Surv(start, stop, event)"
+        )
+    if len(times) == 2 and not counting:
+        raise DesignError(
+            f"{function} has no (start, stop] rows (no delayed entry or time-varying "
+            f"covariates), but the formula's left-hand side is "
+            f"{model.formula.split('~')[0].strip()}; write Surv(duration, event) with the "
+            "follow-up time"
         )
     terms = ModelTerms(
         time=tuple(times),

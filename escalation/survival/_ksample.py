@@ -11,16 +11,45 @@ computationally singular").
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from escalation.errors import StatisticalWarning
+from escalation.errors import DesignError, StatisticalWarning
 
 #: Singular values below this share of the largest count as zero.
 RANK_TOLERANCE = 1e-10
+
+
+def check_rho(rho: object, *, function: str) -> float:
+    """Return the power ``rho`` of a test's weights as a float, or raise unless finite.
+
+    A missing or infinite ``rho`` makes every weight undefined: Gray's test failed with
+    numpy's bare "SVD did not converge", the log-rank test gave a NaN statistic.
+
+    Raises
+    ------
+    DesignError
+        When ``rho`` is not a real number (a bool is not) or is not finite, showing it.
+
+    Examples
+    --------
+    >>> check_rho(1, function="gray_test")
+    1.0
+    >>> check_rho(float("nan"), function="gray_test")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: gray_test: rho must be a finite number (0 weights every event time alike), got nan
+    """  # noqa: E501
+    if not isinstance(rho, bool) and isinstance(rho, numbers.Real) and math.isfinite(rho):
+        return float(rho)
+    raise DesignError(
+        f"{function}: rho must be a finite number (0 weights every event time alike), got {rho!r}"
+    )
 
 
 def quadratic_statistic(

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._finite import LISTED, finite_problems
 from escalation._vocabulary import spells_of, weights_column
 from escalation.core.riskset import bad_intervals
 from escalation.errors import DataValidationError, DesignError, Problem
@@ -35,6 +36,7 @@ __all__ = [
     "durations",
     "event_codes",
     "outcome_arrays",
+    "prediction_times",
     "refuse_missing_labels",
     "reordered_rows",
     "usable_data",
@@ -265,6 +267,45 @@ def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.flo
             [Problem(table, row, str(values.name), values.iloc[row], reason)], table
         )
     return time
+
+
+def prediction_times(times: object) -> npt.NDArray[np.float64]:
+    """Return the times a curve or a model is read at, or raise naming the bad positions.
+
+    A time is a finite number of days >= 0. A missing time was read past the last step
+    (``searchsorted`` puts NaN after every time), giving the curve's last value; a
+    negative one the value before the first step. Every ``at``/``predict_*`` that takes
+    ``times`` calls this; errors name table ``arguments``, column ``times`` and the
+    position as the row (:func:`~escalation._finite.finite_problems`).
+
+    Examples
+    --------
+    >>> prediction_times([0, 30.5]).tolist()
+    [0.0, 30.5]
+    >>> prediction_times([30, float("nan"), -1])
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Times: 2 problems found
+      - table 'arguments', row 1, column 'times', value 'nan': 1 value(s) are missing, infinite or not numbers; times are days >= 0 at which to read the estimate
+      - table 'arguments', row 2, column 'times', value '-1.0': 1 time(s) are negative; times are days >= 0 at which to read the estimate
+    """  # noqa: E501
+    given = np.asarray(times).ravel()
+    if given.dtype.kind in "biuf":  # numbers (the usual case): no pandas unless one is bad
+        at = given.astype(float)
+        if np.isfinite(at).all() and not (at < 0).any():
+            return at
+    values = pd.Series(given, name="times")
+    why = "times are days >= 0 at which to read the estimate"
+    at, problems = finite_problems(values, table="arguments", why=why)
+    negative = np.flatnonzero(at < 0)
+    reason = f"{len(negative)} time(s) are negative; {why}"
+    problems += [
+        Problem("arguments", int(row), "times", values.iloc[row], reason)
+        for row in negative[:LISTED]
+    ]
+    if problems:
+        raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), "times")
+    return at
 
 
 def counting_intervals(

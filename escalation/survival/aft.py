@@ -37,7 +37,13 @@ from escalation.survival._inputs import (
     require_columns,
     resolve_outcome,
 )
-from escalation.survival._outcome import Weights, durations, event_codes, usable_rows
+from escalation.survival._outcome import (
+    Weights,
+    durations,
+    event_codes,
+    prediction_times,
+    usable_rows,
+)
 from escalation.survival._result import (
     SurvivalResult,
     check_conf_level,
@@ -254,7 +260,7 @@ class AFTResult(SurvivalResult):
         return ("Exponentiated coefficients are time ratios: above 1 means escalation later.",)
 
     def _linear(self, profiles: pd.DataFrame) -> tuple[FloatArray, float]:
-        coded = self.coding.apply(profiles)[list(self.coefficients.index[1:-1])]
+        coded = self.coding.apply(profiles, table="profiles")[list(self.coefficients.index[1:-1])]
         x = coded.to_numpy(dtype=float)
         beta = self.coefficients.to_numpy()
         eta = beta[0] + x @ beta[1:-1]
@@ -268,7 +274,7 @@ class AFTResult(SurvivalResult):
         """
         labels = profile_labels(profiles)
         eta, sigma = self._linear(profiles)
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         z = (np.log(at)[None, :] - eta[:, None]) / sigma
         surv = _survival_of(self.distribution, z)
         return pd.DataFrame(

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import AUTO, refuse_repeats, warn_deprecated
+from escalation._vocabulary import AUTO, cause_code, refuse_repeats, warn_deprecated
 from escalation.core.cif import cumulative_incidence
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions, standard_errors
@@ -28,7 +28,7 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import Weights, usable_data, with_weights
+from escalation.survival._outcome import Weights, prediction_times, usable_data, with_weights
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -222,6 +222,19 @@ class CauseSpecificResult(Presents):
         table["cause"] = "Cause " + table["cause"].astype(str)
         return plot_coefficients(table, "Cause-specific hazard ratio", colour="cause", **options)
 
+    def _require_every_cause(self) -> None:
+        """Raise when a cause with events in the fitted data was not modelled."""
+        code = self.design["cs_event"].to_numpy()
+        seen = sorted(int(c) for c in np.unique(code[code > 0]))
+        unmodelled = [k for k in seen if k not in self.causes]
+        if unmodelled:
+            raise DesignError(
+                f"cause(s) {unmodelled} have events but no model (causes modelled: "
+                f"{list(self.causes)}), so the cumulative incidence would treat them as "
+                "censoring (one minus Kaplan–Meier); fit every cause (causes=None, or a "
+                "formula Surv(duration, event)) to predict cumulative incidence"
+            )
+
     def predict_cumulative_incidence(
         self,
         profiles: pd.DataFrame,
@@ -251,10 +264,22 @@ class CauseSpecificResult(Presents):
         pandas.DataFrame
             ``profile, time, cause, estimate``, with ``profile`` the index label of the
             row of ``profiles`` (as every ``predict_*``: docs/vocabulary.md).
+
+        Raises
+        ------
+        DesignError
+            When ``cause`` was not modelled, or a cause with events in the fitted data
+            has no model (``causes=[1]``, or a formula ``Surv(duration, event == 1)``):
+            the probability of being free of every cause needs every cause's hazard.
         """
+        wanted = self.causes if cause is None else (cause,)
+        for k in wanted:
+            if k not in self.causes:
+                raise DesignError(f"cause {k} was not modelled; causes: {list(self.causes)}")
+        self._require_every_cause()
         labels = profile_labels(profiles)
-        x = self.coding.apply(profiles)[list(self.terms)].to_numpy(dtype=float)
-        at = np.asarray(times, dtype=float)
+        x = self.coding.apply(profiles, table="profiles")[list(self.terms)].to_numpy(dtype=float)
+        at = prediction_times(times)
         grid = np.unique(self.baseline["time"].to_numpy())
         # only the grid up to the last time asked for shapes the result
         grid = grid[: int(np.searchsorted(grid, at.max(initial=-np.inf), side="right"))]
@@ -269,10 +294,7 @@ class CauseSpecificResult(Presents):
         total = increments.sum(axis=0)
         index = np.searchsorted(grid, at, side="right")
         frames = []
-        wanted = self.causes if cause is None else (cause,)
         for k in wanted:
-            if k not in self.causes:
-                raise DesignError(f"cause {k} was not modelled; causes: {list(self.causes)}")
             cif = cumulative_incidence(
                 increments[self.causes.index(k)], total, what="cause-specific Cox models"
             )
@@ -329,7 +351,8 @@ def fit_cause_specific(
         Columns of follow-up days and of event codes (0 censored, 1, 2, ... the cause).
     causes : sequence of int, optional
         Causes to model (default: every cause with events). Cumulative incidence needs
-        every cause modelled.
+        every cause with events modelled
+        (:meth:`CauseSpecificResult.predict_cumulative_incidence` refuses otherwise).
     cluster : str, None or "auto", default "auto"
         Column of cluster labels (e.g. ``"family_id"``): standard errors become the
         cluster-robust sandwich. ``"auto"``: the design's cluster for SpellData
@@ -407,6 +430,9 @@ def fit_cause_specific(
                 f"{list(causes)} was given; give the causes once"
             )
         causes = (terms.cause,)
+    if causes is not None:
+        causes = [cause_code(k, function="fit_cause_specific", argument="causes") for k in causes]
+        refuse_repeats("cause(s)", causes)
     cluster = terms.cluster
     data, weights = with_weights(data, weights, function="fit_cause_specific")
     # weight 0: left out, counted as dropped
@@ -431,8 +457,7 @@ def fit_cause_specific(
         if not wanted:
             check_cause(code, 1, "a cause-specific model")
     else:
-        wanted = tuple(int(c) for c in causes)
-        refuse_repeats("cause(s)", wanted)
+        wanted = tuple(causes)
     for k in wanted:
         check_cause(code, k, f"the cause-specific model of cause {k}")
     start = np.zeros(len(code))

@@ -51,6 +51,7 @@ from escalation.survival._outcome import (
     counting_intervals,
     durations,
     event_codes,
+    prediction_times,
     refuse_missing_labels,
     usable_rows,
 )
@@ -648,10 +649,11 @@ class CoxResult(SurvivalResult):
             ``profiles`` repeats.
         """
         labels = profile_labels(profiles)
-        x = self.coding.apply(profiles)[list(self.coefficients.index)].to_numpy(dtype=float)
+        coded = self.coding.apply(profiles, table="profiles")
+        x = coded[list(self.coefficients.index)].to_numpy(dtype=float)
         eta = x @ self.coefficients.to_numpy()
         base = self.baseline_hazard()
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         if self._model.strata_columns:
             missing = [c for c in self._model.strata_columns if c not in profiles]
             if missing:
@@ -842,6 +844,7 @@ def fit_cox(
         strata=strata,
         time_varying=time_varying,
         stratified=True,
+        counting=True,
     )
     time_varying = terms.time_varying
     cause = 1 if terms.cause is None else terms.cause

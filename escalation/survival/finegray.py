@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import AUTO, spells_of, warn_deprecated
+from escalation._vocabulary import AUTO, cause_code, spells_of, warn_deprecated
 from escalation.core import productlimit
 from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._competing import (
@@ -29,7 +29,13 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import Weights, outcome_arrays, usable_rows, with_weights
+from escalation.survival._outcome import (
+    Weights,
+    outcome_arrays,
+    prediction_times,
+    usable_rows,
+    with_weights,
+)
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -85,6 +91,8 @@ def finegray_expand(
 
     Raises
     ------
+    DesignError
+        When ``cause`` is not a whole number >= 1 (0 means censored).
     DataValidationError
         When a duration is missing or not > 0 or an event code not a whole number >= 0
         (table ``arrays``, the argument as the column, the position as the row).
@@ -106,6 +114,7 @@ def finegray_expand(
     4    3    0.0   5.0       1  1.0000
     5    4    0.0   6.0       0  1.0000
     """
+    cause = cause_code(cause, function="finegray_expand")
     time, code, _ = outcome_arrays(duration, event)
     n = len(time)
     ctime, cprob = _censoring_steps(time, code)
@@ -361,8 +370,8 @@ class FineGrayResult(Presents):
             docs/vocabulary.md), ``time``, ``cause``, ``estimate``.
         """
         labels = profile_labels(profiles)
-        x = self.coding.apply(profiles)[list(self.terms)].to_numpy(dtype=float)
-        at = np.asarray(times, dtype=float)
+        x = self.coding.apply(profiles, table="profiles")[list(self.terms)].to_numpy(dtype=float)
+        at = prediction_times(times)
         steps = self.baseline["time"].to_numpy()
         cumhaz = self.baseline["cumulative_hazard"].to_numpy()
         index = np.searchsorted(steps, at, side="right") - 1
@@ -503,7 +512,7 @@ def fit_fine_gray(
     data, weights = with_weights(data, weights, function="fit_fine_gray")
     outcome = (duration, event, cause)
     terms = resolve_outcome("fit_fine_gray", data, covariates, formula, outcome, cluster=cluster)
-    cause = 1 if terms.cause is None else terms.cause
+    cause = cause_code(1 if terms.cause is None else terms.cause, function="fit_fine_gray")
     prepared = prepare_competing(
         data,
         terms.covariates,

@@ -29,10 +29,16 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import cause_code
 from escalation.core import productlimit
 from escalation.errors import DesignError
 from escalation.survival._curve_data import curve_arrays, levels_seen
-from escalation.survival._ksample import quadratic_statistic, uninformative_groups, warn_lost_df
+from escalation.survival._ksample import (
+    check_rho,
+    quadratic_statistic,
+    uninformative_groups,
+    warn_lost_df,
+)
 from escalation.survival._result import KSampleTestResult
 
 if TYPE_CHECKING:
@@ -198,7 +204,8 @@ def gray_test(
     Raises
     ------
     DesignError
-        A single group, a missing column, or no events of ``cause``.
+        A single group, a missing column, no events of ``cause``, ``cause`` not a
+        whole number >= 1 (0 means censored), or ``rho`` not a finite number.
 
     References
     ----------
@@ -212,6 +219,8 @@ def gray_test(
     >>> round(gray_test(spells, "arm").p_value, 4)  # R cmprsk::cuminc: 0.1351518
     0.1352
     """
+    cause = cause_code(cause, function="gray_test")
+    rho = check_rho(rho, function="gray_test")
     arrays = curve_arrays(
         data, function="gray_test", group=group, strata=strata, duration=duration, event=event
     )

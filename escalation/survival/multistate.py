@@ -31,7 +31,7 @@ from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import counting_intervals
+from escalation.survival._outcome import counting_intervals, prediction_times
 from escalation.survival._result import check_conf_level
 from escalation.timeline import SpellData
 
@@ -426,7 +426,7 @@ class StateOccupationResult(Presents):
 
     def at(self, times: Sequence[float] | npt.ArrayLike) -> pd.DataFrame:
         """Return the rows of :meth:`tidy` at chosen times (step function)."""
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         index = np.clip(np.searchsorted(self.times, at, side="right") - 1, 0, None)
         return self._frame(at, index)
 

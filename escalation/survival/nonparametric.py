@@ -31,10 +31,13 @@ from escalation.core.riskset import CoxData
 from escalation.core.sandwich import cox_robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._curve_data import CurveArrays, curve_arrays, levels_seen
-from escalation.survival._ksample import quadratic_statistic, uninformative_groups, warn_lost_df
-from escalation.survival._outcome import (
-    Weights,
+from escalation.survival._ksample import (
+    check_rho,
+    quadratic_statistic,
+    uninformative_groups,
+    warn_lost_df,
 )
+from escalation.survival._outcome import Weights, prediction_times
 from escalation.survival._result import KSampleTestResult, SurvivalResult, check_conf_level
 from escalation.survival.quantiles import curve_quantile
 
@@ -183,7 +186,7 @@ class CurveResult(SurvivalResult):
             rows = self.curves.drop_duplicates(["group", "time"])
             frame = rows[["time", "group", "n_risk_unweighted"]]
             return frame.rename(columns={"n_risk_unweighted": "at_risk"}).reset_index(drop=True)
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         out = [
             pd.DataFrame({"time": at, "group": group, "at_risk": counts})
             for group, counts, _weighted in self._remaining(at)
@@ -246,7 +249,7 @@ class CurveResult(SurvivalResult):
         keys = ["group", "cause"] if "cause" in self.curves else ["group"]
         counts = ("n_risk", "n_event", "n_risk_unweighted")
         last = self.exits.groupby("group")["time"].max()
-        at = np.asarray(times, dtype=float)
+        at = prediction_times(times)
         previous = _previous_times(at)
         remaining = {group: (n, w) for group, n, w in self._remaining(at)}
         unknown = [
@@ -1075,6 +1078,7 @@ def logrank_test(
     """
     if not isinstance(cast(object, event), str):  # deprecated: event= was the cause code
         event, cause = cause_from_event(event, None, function="logrank_test")
+    rho = check_rho(rho, function="logrank_test")
     arrays = curve_arrays(
         data,
         function="logrank_test",

@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._finite import finite_numbers
+from escalation._finite import LISTED, finite_numbers
 from escalation._vocabulary import refuse_repeats
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 
 __all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
 
@@ -119,8 +119,12 @@ class Coding(Protocol):
     def columns(self) -> tuple[str, ...]:
         """The data columns the coding reads."""
 
-    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Return the coded numeric matrix of ``frame`` (same index), columns :attr:`names`."""
+    def apply(self, frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFrame:
+        """Return the coded numeric matrix of ``frame`` (same index), columns :attr:`names`.
+
+        ``table`` names ``frame`` when it holds new rows (profiles to predict for): a
+        categorical value the coding has no level for is then refused, naming the table.
+        """
 
 
 @dataclass(frozen=True)
@@ -258,8 +262,22 @@ class CovariateCoding:
                 out[column] = coded
         return out
 
-    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def apply(self, frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFrame:
         """Return the numeric matrix of ``frame`` (same index), columns :attr:`names`.
+
+        A categorical value that is not a kept level (a pooled level, one not seen when
+        the coding was learnt, or a missing value where none was seen) is coded as
+        ``other`` when that level is kept. Without ``other`` its indicators are all 0 (the
+        reference), unless ``table`` is given.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The rows to code.
+        table : str, optional
+            The table ``frame`` is, for rows the coding was not learnt from (``"profiles"``
+            of a prediction): a categorical value with no kept level and no ``other`` to
+            take it is then refused (it would be predicted as the reference level).
 
         Raises
         ------
@@ -267,7 +285,8 @@ class CovariateCoding:
             When a covariate is absent.
         DataValidationError
             When a numeric covariate has missing or infinite values, or text (naming the
-            rows).
+            rows); with ``table``, when a categorical value has no level to take it
+            (naming the table, rows, column and values as the package discloses them).
         """
         out = np.empty((len(frame), len(self.names)), order="F")
         place = {name: j for j, name in enumerate(self.names)}
@@ -294,7 +313,10 @@ class CovariateCoding:
             if column in self.levels:
                 kept = self.levels[column]
                 position = _positions(values, kept)
-                position[position < 0] = kept.index(OTHER) if OTHER in kept else -1
+                unseen = position < 0
+                if table is not None and OTHER not in kept and unseen.any():
+                    raise _unseen_levels(values, unseen, kept, table)
+                position[unseen] = kept.index(OTHER) if OTHER in kept else -1
                 for j, level in enumerate(kept[1:], start=1):
                     out[:, place[f"{column}_{level}"]] = position == j
                 continue
@@ -305,6 +327,34 @@ class CovariateCoding:
         # One block of floats (not a column each): the same numbers, built without
         # pandas consolidating dozens of columns.
         return pd.DataFrame(out, index=frame.index, columns=list(self.names))
+
+
+def _unseen_levels(
+    values: pd.Series, unseen: npt.NDArray[np.bool_], kept: tuple[str, ...], table: str
+) -> DataValidationError:
+    """Return the error naming the rows of a categorical column with no kept level.
+
+    The wording is :meth:`escalation.formula.FormulaCoding.apply`'s; the values are shown
+    by the package's rule (:class:`~escalation.errors.Problem`: text is described, not
+    echoed), the levels are those the model's coefficients are named by.
+    """
+    column = str(values.name)
+    reason = (
+        f"{int(unseen.sum())} value(s) of a categorical variable have a level not seen when "
+        f"the model was fitted (or are missing where no value was), and no 'other' level "
+        f"takes them; its levels are {', '.join(kept)}: give one of those"
+    )
+    problems = [
+        Problem(table, int(row), column, _given(values.iloc[row]), reason)
+        for row in np.flatnonzero(unseen)[:LISTED]
+    ]
+    return DataValidationError(problems, table)
+
+
+def _given(value: object) -> object:
+    """Return a value as a problem keeps it: a missing one as None (shown ``<empty>``)."""
+    missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    return None if missing else value
 
 
 def _plain_number(dtype: object) -> bool:

@@ -198,3 +198,14 @@ def test_survival_multistate_pathway_needs_history_without_context() -> None:
         pathway_transitions(bare)
     rows = pathway_transitions(bare, history=history([CHILD], [REFERRAL]))
     assert rows["stop"].tolist() == [1520.0]
+
+
+def test_survival_multistate_at_refuses_a_missing_time() -> None:
+    """A NaN time read the last row of the curves (searchsorted puts it after every time)."""
+    fit = state_occupation(_rows(), states=STATES)
+    with pytest.raises(DataValidationError) as raised:
+        fit.at([10.0, np.nan])
+    assert [(p.table, p.row, p.column) for p in raised.value.problems] == [
+        ("arguments", 1, "times")
+    ]
+    assert len(fit.at([10.0])) == len(STATES)  # a finite time is read as before

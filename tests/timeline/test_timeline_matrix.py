@@ -100,6 +100,30 @@ def test_levels_pooled_unseen_or_missing_are_coded_as_other_wherever_it_stands()
         assert coding.apply(new).to_dict("list") == expected, label
 
 
+def test_new_rows_of_a_table_refuse_levels_nothing_takes() -> None:
+    """With ``table`` (profiles to predict for), a value with no kept level and no
+    ``other`` is refused naming the table, row, column and value; it was coded as the
+    reference (all zeros). A missing value is refused only where none was seen."""
+    train = pd.DataFrame({"g": pd.Categorical(["a", "b", "c", "d", None])})
+    new = pd.DataFrame({"g": pd.Categorical(["a", "z", None, "other"])})
+    seen_missing = CovariateCoding.learn(train, ["g"], min_count=1)
+    with pytest.raises(DataValidationError) as raised:
+        seen_missing.apply(new, table="profiles")
+    assert [(p.table, p.row, p.column) for p in raised.value.problems] == [
+        ("profiles", 1, "g"),
+        ("profiles", 3, "g"),
+    ]
+    assert "level not seen when the model was fitted" in str(raised.value)
+    no_missing = CovariateCoding.learn(train.dropna(), ["g"], min_count=1)
+    text = pd.DataFrame({"g": pd.Series(["b", None], dtype="string")})
+    with pytest.raises(
+        DataValidationError, match=r"table 'profiles', row 1, column 'g', value <empty>"
+    ):
+        no_missing.apply(text, table="profiles")
+    pooled = CovariateCoding.learn(train, ["g"], min_count=2)  # every level is 'other'
+    assert pooled.apply(new, table="profiles").shape == (4, 0)
+
+
 def test_categories_that_are_dates_are_coded_as_their_levels_are_named() -> None:
     """A Categorical of dates: its levels are named from the values' text (with the time
     of day), and each row is coded by the same text, not by the categories' shorter one."""
