@@ -24,7 +24,13 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import AUTO, spare_column, warn_deprecated, weights_column
+from escalation._vocabulary import (
+    AUTO,
+    cause_code,
+    spare_column,
+    warn_deprecated,
+    weights_column,
+)
 from escalation.clusters import cluster_codes as family_codes
 from escalation.clusters import cluster_labels
 from escalation.core import productlimit
@@ -847,7 +853,7 @@ def fit_cox(
         counting=True,
     )
     time_varying = terms.time_varying
-    cause = 1 if terms.cause is None else terms.cause
+    cause = 1 if terms.cause is None else cause_code(terms.cause, function="fit_cox")
     cluster = terms.cluster
     frame, default_covariates = frame_of(data, time_varying, function="fit_cox")
     table = "counting" if time_varying else "spells"

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from escalation._vocabulary import (
+    cause_code,
     cause_from_event,
     refuse_repeats,
 )
@@ -922,7 +923,11 @@ def aalen_johansen(
         cluster=cluster,
     )
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
-    causes = wanted if causes is None else [int(c) for c in causes]
+    causes = (
+        wanted
+        if causes is None
+        else [cause_code(c, function="aalen_johansen", argument="causes") for c in causes]
+    )
     refuse_repeats("cause(s)", causes)
     unknown = sorted(set(causes) - set(wanted))
     if unknown:
