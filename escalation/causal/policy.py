@@ -266,8 +266,6 @@ def policy_scores(
             [Problem("spells", None, None, None, "no spells to score")], "policy value"
         )
     whole = horizon_days(horizons)  # whole days > 0, each once: the labels are what is scored
-    if not whole:
-        raise DesignError("horizons = []: give at least one horizon in days, e.g. [365]")
     days = np.asarray(whole, dtype=float)
     a = treatment_vector(frame, treatment)
     coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)

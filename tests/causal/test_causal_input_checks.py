@@ -98,7 +98,7 @@ def test_whole_horizons_given_as_floats_or_numpy_integers_are_labelled_as_estima
     summary = fit.bootstrap_summary()
     assert sorted(set(summary["horizon"])) == [100, 200]
     assert fit.settings["horizons"] == [100, 200]
-    with pytest.raises(DesignError, match=r"horizon\(s\) listed more than once: 100"):
+    with pytest.raises(DesignError, match=r"lists a horizon twice \(100\)"):
         _effects(frame, horizons=[100, 100.0])
 
 
