@@ -5,7 +5,9 @@ estimate that uses it infinite or undefined, or fails deep in numpy without a ro
 estimator drops or imputes it silently. :func:`finite_numbers` returns the values as
 floats or raises one :class:`~escalation.errors.DataValidationError` naming the table,
 the first :data:`LISTED` bad rows, the column and each value (disclosed by the package's
-rule: a number is shown, text is described, never echoed). Every check of "these numbers
+rule: a number is shown, text is described, never echoed). Dates and durations are
+refused with the column named ("convert to days since time zero first"), their values not
+shown: read as numbers they were nanoseconds since 1970. Every check of "these numbers
 must be finite" calls it: an outcome, a model covariate, a formula's variables and
 coded terms, the covariates of a balance table, Table 1's and the federated covariate
 summaries' numeric variables.
@@ -28,6 +30,7 @@ escalation.errors.DataValidationError: Spells: 1 problem found
 
 from __future__ import annotations
 
+import datetime
 from typing import Final
 
 import numpy as np
@@ -43,6 +46,12 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: How many bad rows of a column an error lists (the count gives them all).
 LISTED: Final = 20
+
+#: What to do with a date where a number belongs (it would be read as nanoseconds).
+DATES: Final = "dates are not numbers: convert to days since time zero first"
+
+#: Values that are dates or durations, not numbers.
+_DATE_TYPES: Final = (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64, pd.Period)
 
 
 def finite_numbers(
@@ -127,7 +136,15 @@ def finite_problems(
     >>> [p.describe() for p in problems]
     ["table 't', row 0, column 'x', value 'nan': 1 value(s) are missing, infinite or not numbers; y"]
     """  # noqa: E501
-    numbers, missing = _as_floats(values)
+    numbers, missing, dates = _as_floats(values)
+    column = str(values.name)
+    if dates.any():  # read as nanoseconds since 1970, a coefficient would be per nanosecond
+        rows = np.flatnonzero(dates)
+        reason = (
+            f"{rows.size} value(s) are dates or durations (the first at row {int(rows[0])}; "
+            f"not shown: a date may be a birth date); {DATES}"
+        )
+        return numbers, [Problem(table, None, column, None, reason)]
     bad = np.isinf(numbers)
     if not text_allowed:
         bad |= np.isnan(numbers) & ~missing  # a value given that is no number: text
@@ -136,7 +153,6 @@ def finite_problems(
     if not bad.any():
         return numbers, []
     reason = f"{int(bad.sum())} value(s) are {_faults(missing_allowed, text_allowed)}; {why}"
-    column = str(values.name)
     problems = [
         Problem(table, int(row), column, _given(values.iloc[row]), reason)
         for row in np.flatnonzero(bad)[:LISTED]
@@ -144,24 +160,31 @@ def finite_problems(
     return numbers, problems
 
 
-def _as_floats(values: pd.Series) -> tuple[FloatArray, BoolArray]:
-    """Return the values as floats (NaN: missing or text) and where a value is missing.
+def _as_floats(values: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """Return the values as floats (NaN: missing or text), where one is missing, and dates.
 
     Text (object, string or categorical values) is read once per distinct value: a
     column of category labels is mostly a few values repeated, and parsing each row's
-    text cost 40 times what finding the missing ones does.
+    text cost 40 times what finding the missing ones does. Dates and durations
+    (datetime64, timedelta64, periods, or such objects) are flagged, not read: as
+    numbers they are nanoseconds since 1970.
     """
     dtype = values.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":  # plain numpy numbers
         numbers = values.to_numpy(dtype=float)
-        return numbers, np.isnan(numbers)
+        return numbers, np.isnan(numbers), np.zeros(len(numbers), dtype=bool)
+    missing = values.isna().to_numpy(dtype=bool)
+    if dtype.kind in "mM" or isinstance(dtype, pd.PeriodDtype):
+        return np.full(len(values), np.nan), missing, ~missing
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-        missing = values.isna().to_numpy(dtype=bool)
-        return values.to_numpy(dtype=float, na_value=np.nan), missing
+        return values.to_numpy(dtype=float, na_value=np.nan), missing, np.zeros_like(missing)
     codes, distinct = pd.factorize(values)  # a missing value's code is -1
-    read = pd.to_numeric(pd.Series(np.asarray(distinct, dtype=object)), errors="coerce")
+    objects = np.asarray(distinct, dtype=object)
+    is_date = np.array([isinstance(v, _DATE_TYPES) for v in objects] + [False], dtype=bool)
+    numeric = [None if date else v for v, date in zip(objects, is_date, strict=False)]
+    read = pd.to_numeric(pd.Series(numeric, dtype=object), errors="coerce")
     each = np.append(read.to_numpy(dtype=float, na_value=np.nan), np.nan)
-    return each[codes], codes < 0
+    return each[codes], codes < 0, is_date[codes]
 
 
 def _faults(missing_allowed: bool, text_allowed: bool) -> str:

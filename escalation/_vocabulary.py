@@ -424,17 +424,31 @@ def is_whole_day(value: object) -> bool:
     return math.isfinite(days) and days.is_integer() and days > 0
 
 
-def horizon_days(horizons: Iterable[object]) -> tuple[int, ...]:
-    """Return horizons as whole days, sorted, or refuse a bad or repeated one.
+def horizon_days(
+    horizons: object, refuse: Callable[[str], Exception] | None = None
+) -> tuple[int, ...]:
+    """Return horizons as whole days, sorted, or refuse them naming the problem.
 
-    A fractional horizon was estimated at its value but labelled with its whole part
-    (two horizons could share one label), and 0 or a negative one gave rows of risk 0.
+    The one rule of a list of horizons: the design file's ``[outcome] horizons`` and the
+    ``horizons=`` of the causal and policy functions. A fractional horizon was estimated
+    at its value but labelled with its whole part (two horizons could share one label),
+    and 0 or a negative one gave rows of risk 0.
+
+    Parameters
+    ----------
+    horizons : list or tuple of numbers
+        Days after time zero. Only a list or tuple (or a one-dimensional numpy array):
+        text would read as its characters ("365" as 3, 6 and 5), a table (dict) as its
+        keys with its values ignored, and a single number is not a list.
+    refuse : callable, optional
+        Makes the error from the problem's wording (the design file names its section
+        and key); by default a :class:`DesignError` naming ``horizons = <value>``.
 
     Raises
     ------
     DesignError
-        Naming the first horizon that is not a positive whole number of days
-        (:func:`is_whole_day`), or each one given twice.
+        Naming the problem: not a list, empty, the first horizon that is not a positive
+        whole number of days (:func:`is_whole_day`), or each one given twice.
 
     Examples
     --------
@@ -443,19 +457,59 @@ def horizon_days(horizons: Iterable[object]) -> tuple[int, ...]:
     >>> horizon_days([101.9])
     Traceback (most recent call last):
     ...
-    escalation.errors.DesignError: horizon 101.9 is not a positive whole number of days; \
-give horizons as days after time zero, e.g. [365, 730]
+    escalation.errors.DesignError: horizons = [101.9]: horizon 101.9 is not a positive \
+whole number of days; give horizons as days after time zero, e.g. [365, 730]
+    >>> horizon_days("365")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: horizons = '365': must be a list of days such as [365], \
+not text
     """
-    values = list(horizons)
+    problem, days = _horizon_problem(horizons)
+    if problem:
+        raise (refuse or (lambda why: DesignError(f"horizons = {horizons!r}: {why}")))(problem)
+    return tuple(sorted(days))
+
+
+def _horizon_problem(horizons: object) -> tuple[str, list[int]]:
+    """Return what is wrong with ``horizons`` ("" if nothing) and their whole days."""
+    if isinstance(horizons, str | bytes):
+        # a string is iterable: "365" would otherwise read as the horizons 3, 6 and 5
+        return "must be a list of days such as [365], not text", []
+    listed = isinstance(horizons, np.ndarray) and horizons.ndim == 1
+    if not (listed or isinstance(horizons, list | tuple)):  # a table would read as its keys
+        return "must be a list of days, e.g. [365]", []
+    values = list(horizons)  # type: ignore[call-overload]
+    if not values:
+        return "needs at least one horizon in days", []
     for value in values:
         if not is_whole_day(value):
-            raise DesignError(
+            return (
                 f"horizon {value!r} is not a positive whole number of days; give horizons "
                 "as days after time zero, e.g. [365, 730]"
-            )
-    days = [int(float(v)) for v in values]  # type: ignore[arg-type]
-    refuse_repeats("horizon(s)", days)
-    return tuple(sorted(days))
+            ), []
+    days = [int(float(v)) for v in values]
+    twice = repeated(days)
+    if twice:
+        return f"lists a horizon twice ({', '.join(map(str, twice))}); list each once", []
+    return "", days
+
+
+def repeated(values: Iterable[object]) -> list[object]:
+    """Return each value given more than once, in the order of its second appearance.
+
+    Examples
+    --------
+    >>> repeated([1, 2, 1, 3, 2, 1])
+    [1, 2]
+    """
+    seen: list[object] = []
+    twice: list[object] = []
+    for value in values:
+        if value in seen and value not in twice:
+            twice.append(value)
+        seen.append(value)
+    return twice
 
 
 def refuse_repeats(what: str, values: Iterable[object], why: str = "") -> None:
@@ -476,12 +530,7 @@ def refuse_repeats(what: str, values: Iterable[object], why: str = "") -> None:
     ...
     escalation.errors.DesignError: cause(s) listed more than once: 1; list each once
     """
-    seen: list[object] = []
-    twice: list[object] = []
-    for value in values:
-        if value in seen and value not in twice:
-            twice.append(value)
-        seen.append(value)
+    twice = repeated(values)
     if twice:
         reason = f" ({why})" if why else ""
         raise DesignError(

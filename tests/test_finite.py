@@ -114,3 +114,42 @@ def test_text_is_read_once_per_distinct_value_whatever_its_dtype() -> None:
             text_allowed=True,
         )  # fmt: skip
         assert np.isnan(numbers).all()
+
+
+_DATES = pd.Series(pd.to_datetime(["2019-04-01", "2020-01-01", None]), name="referral_date")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        _DATES,
+        _DATES.dt.tz_localize("UTC"),
+        _DATES - pd.Timestamp("2019-01-01"),  # timedelta64
+        _DATES.astype(object),  # Timestamp objects
+        _DATES.astype("category"),
+        pd.Series([1.5, pd.Timestamp("2019-04-01"), None], name="referral_date", dtype=object),
+    ],
+    ids=["datetime64", "tz-aware", "timedelta64", "timestamps", "category", "mixed"],
+)
+def test_dates_are_refused_naming_the_table_and_column_not_read_as_nanoseconds(
+    values: pd.Series,
+) -> None:
+    """A date column was read as nanoseconds since 1970 (a coefficient per nanosecond)."""
+    with pytest.raises(DataValidationError) as error:
+        finite_numbers(values, table="spells", why="x", missing_allowed=True)
+    text = str(error.value)
+    assert "table 'spells', column 'referral_date'" in text
+    assert "dates are not numbers: convert to days since time zero first" in text
+    assert "2019" not in text and "2020" not in text  # a date may be a birth date
+
+
+def test_a_date_covariate_is_refused_by_the_propensity_model() -> None:
+    from escalation.causal import fit_propensity
+
+    frame = pd.DataFrame(
+        {"treatment": [0, 1] * 10, "referral_date": pd.date_range("2020-01-01", periods=20)}
+    )
+    with pytest.raises(
+        DataValidationError, match=r"column 'referral_date': 20 value\(s\) are dates"
+    ):
+        fit_propensity(frame, "treatment", ["referral_date"])

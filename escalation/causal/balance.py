@@ -16,6 +16,7 @@ import pandas as pd
 from escalation._finite import LISTED, finite_problems
 from escalation.core.smd import standardised_difference
 from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.survival._outcome import weight_problems
 
 __all__ = ["balance_table"]
 
@@ -107,6 +108,13 @@ def balance_table(
     return pd.concat(frames, ignore_index=True)
 
 
+def _weights_series(weights: npt.ArrayLike) -> pd.Series:
+    """Return the weights as given (text kept, to be described), named by their column."""
+    name = weights.name if isinstance(weights, pd.Series) and weights.name is not None else None
+    values = np.asarray(weights, dtype=object).ravel()
+    return pd.Series(values, name=str(name) if name is not None else "weight")
+
+
 def _checked(
     matrix: pd.DataFrame, treatment: npt.ArrayLike, weights: npt.ArrayLike | None
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.float64] | None]:
@@ -117,10 +125,10 @@ def _checked(
     """
     n = len(matrix)
     arm = pd.Series(np.asarray(treatment).ravel(), dtype=object)
-    w = None if weights is None else np.asarray(weights, dtype=float).ravel()
-    if len(arm) != n or (w is not None and len(w) != n):
+    given = None if weights is None else _weights_series(weights)
+    if len(arm) != n or (given is not None and len(given) != n):
         lengths = f"{n} rows of covariates, {len(arm)} treatments"
-        lengths += "" if w is None else f" and {len(w)} weights"
+        lengths += "" if given is None else f" and {len(given)} weights"
         raise DesignError(f"balance_table: {lengths}; give one of each per row")
     if not n:
         raise DesignError("balance_table: the covariates have no rows; nothing to compare")
@@ -133,9 +141,10 @@ def _checked(
     checks: list[tuple[str, npt.NDArray[np.bool_], pd.Series, str]] = [
         ("treatment", ~codes.isin([0, 1]).to_numpy(), arm, "treatment(s) not 0 or 1")
     ]
-    if w is not None:
-        bad_w = ~np.isfinite(w) | (w < 0)
-        checks.append(("weight", bad_w, pd.Series(w), "weight(s) missing, infinite or negative"))
+    w = None
+    if given is not None:  # the one rule of weights, as Table 1's and the survival layer's
+        w, weight_faults = weight_problems(given, table="spells")
+        problems += weight_faults
     problems += [
         Problem("spells", int(r), column, values.iloc[r], f"{int(bad.sum())} {reason}")
         for column, bad, values, reason in checks

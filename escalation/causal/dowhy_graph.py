@@ -35,6 +35,7 @@ import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order
+from escalation._vocabulary import horizon_days
 from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal.curves import ipcw_outcome_of
 from escalation.causal.propensity import drop_redundant, treatment_vector
@@ -279,6 +280,7 @@ def refute_effect(
             f"num_simulations = {num_simulations!r}: give at least 2 (each refutation's "
             "p-value needs the spread of its simulations)"
         )
+    (horizon,) = horizon_days([horizon])  # whole days > 0: the label is what is estimated
     with warnings.catch_warnings():
         for category, message in _IMPORT_NOISE:
             warnings.filterwarnings("ignore", message=message, category=category)
@@ -299,7 +301,7 @@ def refute_effect(
         if len(set(names)) != len(names):
             raise DesignError("covariate names collide after making them identifiers; rename them")
         data = pd.DataFrame(x.to_numpy(dtype=float), columns=names)
-        outcome = f"escalation_{int(horizon)}"
+        outcome = f"escalation_{horizon}"
         taken = sorted({TREATMENT, outcome} & set(names))
         if taken:
             raise DesignError(
@@ -349,7 +351,7 @@ def refute_effect(
         verdict = refutation_verdict(p, alpha)
         if verdict == "inconclusive":
             warnings.warn(
-                f"the {label} refutation at {int(horizon)} days is inconclusive: DoWhy "
+                f"the {label} refutation at {horizon} days is inconclusive: DoWhy "
                 f"gave no p-value ({p!r}), so it is not counted as passed; run more "
                 "simulations or check that the estimate varies across them",
                 StatisticalWarning,
@@ -358,7 +360,7 @@ def refute_effect(
         rows.append(
             {
                 "refuter": label,
-                "horizon": int(horizon),
+                "horizon": horizon,
                 "estimate": float(estimate.value),
                 "new_effect": new,
                 "p_value": p,
@@ -368,5 +370,5 @@ def refute_effect(
             }
         )
     return RefutationResult(
-        int(horizon), float(estimate.value), str(identified), pd.DataFrame(rows), model
+        horizon, float(estimate.value), str(identified), pd.DataFrame(rows), model
     )

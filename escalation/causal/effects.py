@@ -42,7 +42,7 @@ from escalation.causal.curves import (
     population,
     run_estimator,
 )
-from escalation.causal.influence import cluster_standard_error, influence_clusters
+from escalation.causal.influence import as_clustered, cluster_standard_error, influence_clusters
 from escalation.causal.propensity import PropensityResult, fit_propensity, treatment_vector
 from escalation.causal.weights import (
     POPULATIONS,
@@ -1007,7 +1007,7 @@ def estimate_effects(
         "competing_model": competing_model,
         "grace_biased": grace_biased,
         "data_hash": used_data_hash(
-            frame,
+            as_clustered(frame, cluster),  # with the family-of-one labels the SEs read
             ["duration", "event", "treatment", cluster, *adjust.coding.columns]
             + (["treatment_start"] if "ccw" in names else []),
         ),

@@ -61,7 +61,7 @@ import pandas as pd
 
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
-from escalation._vocabulary import AUTO, INTERCEPT, resolve_cluster
+from escalation._vocabulary import AUTO, INTERCEPT, horizon_days, resolve_cluster
 from escalation.causal._confounders import confounders, spells_and_covariates
 from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import ipcw_outcome_of, run_estimator
@@ -350,6 +350,7 @@ def fit_effect_model(
     >>> model.predict(frame.head(3)).shape
     (3,)
     """
+    (horizon,) = horizon_days([horizon])  # whole days > 0: the label is what is estimated
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
@@ -390,7 +391,7 @@ def fit_effect_model(
             drate=False,
         )
         forest.fit(y, a, X=xs)
-    return EffectModel(int(horizon), coding, center, scale, forest, duration, event)
+    return EffectModel(horizon, coding, center, scale, forest, duration, event)
 
 
 def _score_differences(
@@ -566,6 +567,7 @@ def subgroup_effects(
     [['all', 'all', 800], ['age_band', '0-4', 220], ['age_band', '5-10', 278]]
     """
     check_conf_level(conf_level)
+    (horizon,) = horizon_days([horizon])  # whole days > 0, as estimate_effects'
     cluster = resolve_cluster(frame, cluster)
     spells, covariates = spells_and_covariates(
         frame, covariates, formula, function="subgroup_effects"
@@ -741,6 +743,7 @@ def estimate_heterogeneity(
     ['age_band', 'all', 'deprivation', 'n_factors']
     """
     check_conf_level(conf_level)
+    (horizon,) = horizon_days([horizon])  # whole days > 0: the label is what is estimated
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
@@ -815,7 +818,7 @@ def estimate_heterogeneity(
         }
     )
     return HeterogeneityResult(
-        int(horizon),
+        horizon,
         restore(effect, order),
         table,
         blp,

@@ -57,6 +57,24 @@ def influence_clusters(frame: pd.DataFrame, cluster: str | None) -> npt.NDArray[
     return cluster_labels(frame, cluster).to_numpy()
 
 
+def as_clustered(frame: pd.DataFrame, cluster: str | None) -> pd.DataFrame:
+    """Return ``frame`` with its cluster column replaced by the labels the errors sum within.
+
+    For a result's data hash (:func:`~escalation.results.used_data_hash`): the labels of
+    :func:`influence_clusters` read ``child_id`` where a spell has no ``family_id`` (a
+    family of one), so hashing the raw column left out values that move the standard
+    errors.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"child_id": ["a", "b"], "family_id": ["f", None]})
+    >>> as_clustered(rows, "family_id")["family_id"].tolist()
+    ['family:f', 'child:b']
+    """
+    labels = influence_clusters(frame, cluster)
+    return frame if cluster is None or labels is None else frame.assign(**{cluster: labels})
+
+
 def cluster_standard_error(
     influence: npt.ArrayLike, cluster: npt.ArrayLike | None = None, *, coded: bool = False
 ) -> FloatArray:

@@ -81,7 +81,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import resolve_cluster, spells_of
+from escalation._vocabulary import horizon_days, resolve_cluster, spells_of
 from escalation.causal.curves import Nuisance, run_estimator
 from escalation.causal.influence import cluster_standard_error, influence_clusters
 from escalation.causal.propensity import drop_redundant, treatment_vector
@@ -265,9 +265,8 @@ def policy_scores(
         raise DataValidationError(
             [Problem("spells", None, None, None, "no spells to score")], "policy value"
         )
-    days = np.asarray(sorted({int(h) for h in horizons}), dtype=float)
-    if not len(days) or days.min() <= 0:
-        raise DesignError(f"horizons must be positive days, got {list(horizons)}")
+    whole = horizon_days(horizons)  # whole days > 0, each once: the labels are what is scored
+    days = np.asarray(whole, dtype=float)
     a = treatment_vector(frame, treatment)
     coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
     matrix, _ = drop_redundant(coding.apply(frame))
@@ -299,7 +298,7 @@ def policy_scores(
     labels = influence_clusters(frame, column)
     families = labels if labels is not None else np.arange(len(frame))
     return PolicyScores(
-        horizons=tuple(int(h) for h in days),
+        horizons=whole,
         treated=np.ascontiguousarray(gamma[:, 1, :]),
         untreated=np.ascontiguousarray(gamma[:, 0, :]),
         observed=observed,

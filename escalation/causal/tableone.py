@@ -47,6 +47,7 @@ from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import format_smd, smd_categorical, standardised_difference
 from escalation.errors import DataValidationError, Problem, is_personal
 from escalation.results import Presents, Summary, package_versions
+from escalation.survival._outcome import case_weights
 from escalation.timeline.labels import arm_label, describe_covariate
 
 __all__ = ["TableOne", "smd_categorical", "smd_numeric", "table_one"]
@@ -449,57 +450,32 @@ def refuse_personal(columns: Sequence[str], role: str, table: str = "table one")
 def _weights(frame: pd.DataFrame, weights: npt.ArrayLike | str | None) -> FloatArray | None:
     """Return the weights as numbers, one per row, or raise naming what is wrong with them.
 
-    ``weights`` is an array or the name of a column of ``frame`` (which must be there, not
-    personal and numeric: a missing column raised a bare ``KeyError`` and ``child_id`` a
-    ``ValueError`` quoting an identifier); a weight that is missing, infinite or negative
-    is refused (:func:`_refuse_bad_weights`).
+    ``weights`` is an array or the name of a column of ``frame`` (which must be there and
+    not personal: a missing column raised a bare ``KeyError`` and ``child_id`` a
+    ``ValueError`` quoting an identifier); a weight that is missing, infinite, text or
+    negative is refused by the one rule of weights
+    (:func:`~escalation.survival._outcome.case_weights`).
     """
     if weights is None:
         return None
     if isinstance(weights, str):
-        w, column = _weights_column(frame, weights), weights
-    else:
-        w, column = np.asarray(weights, float), "weights"
-        if w.shape != (len(frame),):
-            raise DataValidationError(
-                [Problem("table one", None, column, None, "one weight per row is needed")],
-                "table one",
-            )
-    _refuse_bad_weights(w, column)
-    return w
+        return case_weights(_weights_column(frame, weights), table="table one")
+    given = pd.Series(np.asarray(weights, dtype=object).ravel(), name="weights")
+    if len(given) != len(frame):
+        raise DataValidationError(
+            [Problem("table one", None, "weights", None, "one weight per row is needed")],
+            "table one",
+        )
+    return case_weights(given, table="table one")
 
 
-def _weights_column(frame: pd.DataFrame, column: str) -> FloatArray:
-    """Return the column of weights as numbers, or raise naming the table, column and rows."""
+def _weights_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return the column of weights, or raise naming the table and column if it cannot be."""
     if column not in frame.columns:
         reason = "the column of the weights is not in the data"
         raise DataValidationError([Problem("table one", None, column, None, reason)], "table one")
     refuse_personal([column], "the weights")
-    values = frame[column]
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = np.flatnonzero((numbers.isna() & values.notna()).to_numpy())
-    if bad.size:
-        reason = f"{bad.size} weight(s) not a number; weights are finite numbers >= 0"
-        raise DataValidationError(
-            [Problem("table one", int(r), column, values.iloc[r], reason) for r in bad[:20]],
-            "table one",
-        )
-    return numbers.to_numpy(dtype=float, na_value=np.nan)
-
-
-def _refuse_bad_weights(w: FloatArray, column: str) -> None:
-    """Raise naming the rows whose weight is missing, infinite or negative.
-
-    A missing weight made the weighted SMDs fail deep in numpy, and a negative one gave
-    a "balance" no weighting can give.
-    """
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        reason = f"{bad.size} weight(s) missing, infinite or negative; weights are finite and >= 0"
-        raise DataValidationError(
-            [Problem("table one", int(r), column, float(w[r]), reason) for r in bad[:20]],
-            "table one",
-        )
+    return frame[column].reset_index(drop=True)
 
 
 def refuse_infinite(frame: pd.DataFrame, variables: Sequence[str], table: str) -> None:

@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, cast
 
-from escalation._vocabulary import is_whole_day
+from escalation._vocabulary import horizon_days
 from escalation.data.codes import CLOSURE_REASONS, CODED_KINDS, EPISODE_KINDS, POINT_KINDS
 from escalation.design.options import (
     AUTHORITY_HANDLING,
@@ -348,31 +348,13 @@ class OutcomeSpec:
                     f"{_listing(both)} already ends follow-up as an escalation or competing "
                     "event; list each kind in one place only",
                 )
-        horizons: Any = self.horizons
-        if isinstance(horizons, str | bytes):
-            # a string is iterable: "365" would otherwise read as the horizons 3, 6 and 5
-            raise _fail(
-                "outcome", "horizons", horizons, "must be a list of days such as [365], not text"
-            )
-        if not isinstance(horizons, list | tuple):  # a table would read as its keys
-            raise _fail("outcome", "horizons", horizons, "must be a list of days, e.g. [365]")
-        horizons = tuple(horizons)
-        if not horizons:
-            raise _fail("outcome", "horizons", [], "needs at least one horizon in days")
-        for h in horizons:
-            if not is_whole_day(h):  # the one rule of a horizon, as estimate_effects'
-                raise _fail(
-                    "outcome",
-                    "horizons",
-                    list(horizons),
-                    f"{h!r} is not a positive whole number of days",
-                )
-        if len(set(horizons)) != len(horizons):
-            raise _fail("outcome", "horizons", list(horizons), "lists a horizon twice")
+        horizons = horizon_days(  # the one rule of a horizon, as estimate_effects'
+            self.horizons, lambda problem: _fail("outcome", "horizons", self.horizons, problem)
+        )
         object.__setattr__(self, "events", events)
         object.__setattr__(self, "competing", competing)
         object.__setattr__(self, "censor", censor)
-        object.__setattr__(self, "horizons", tuple(sorted(int(h) for h in horizons)))
+        object.__setattr__(self, "horizons", horizons)
 
     @property
     def event_codes(self) -> dict[str, int]:

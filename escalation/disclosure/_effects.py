@@ -12,6 +12,8 @@ import pandas as pd
 
 from escalation.disclosure._counts import DEFAULT_RULES, DisclosureRules, round_std_error
 from escalation.disclosure._curves import observed_shares
+from escalation.errors import DesignError
+from escalation.survival._result import check_conf_level
 
 #: The estimands of an arm's risk, and the arm (as :func:`spell_records` labels it).
 _RISKS = {"risk_treated": "treated", "risk_untreated": "untreated"}
@@ -24,7 +26,7 @@ def disclose_observed_effects(
     rules: DisclosureRules = DEFAULT_RULES,
     *,
     estimators: Sequence[str] = ("unadjusted",),
-    conf_level: float = 0.95,
+    conf_level: float | None = None,
 ) -> pd.DataFrame:
     """Publish the observed risks of an effects table, and their contrasts, from disclosed counts.
 
@@ -61,12 +63,20 @@ def disclose_observed_effects(
         Default: below 10 suppressed, others rounded to 5.
     estimators : sequence of str, default ("unadjusted",)
         The estimators whose risks are observed shares.
-    conf_level : float, default 0.95
-        Level of the recomputed (Wald) intervals.
+    conf_level : float, optional
+        Level of the recomputed (Wald) intervals. By default the table's ``conf_level``
+        column (0.95 without one); a level that differs from the column is refused, as
+        the rows would be labelled with one level and computed at another.
 
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    DesignError
+        When the level is not strictly between 0 and 1, the ``conf_level`` column holds
+        more than one level, or ``conf_level`` differs from it.
 
     Examples
     --------
@@ -83,8 +93,8 @@ def disclose_observed_effects(
     """
     out = effects.copy()
     sizes = records["group"].astype(str).value_counts()
-    z = NormalDist().inv_cdf(0.5 + conf_level / 2)
     observed = out["estimator"].astype(str).isin(list(estimators)).to_numpy()
+    z = NormalDist().inv_cdf(0.5 + _interval_level(out[observed], conf_level) / 2)
     for _, part in out[observed].groupby(["estimator", "horizon"], sort=False):
         risks = {}
         for estimand, group in _RISKS.items():
@@ -101,6 +111,27 @@ def disclose_observed_effects(
             risks[group] = shown[0]
         _contrasts(out, part, risks, z)
     return out
+
+
+def _interval_level(rows: pd.DataFrame, conf_level: float | None) -> float:
+    """Return the level of the recomputed intervals: the rows' ``conf_level``, checked."""
+    if conf_level is not None:
+        check_conf_level(conf_level)
+    column = "conf_level"
+    levels = sorted(set(rows[column].dropna().astype(float))) if column in rows else []
+    if len(levels) > 1:
+        raise DesignError(
+            f"table effects, column {column!r}: the observed rows hold the levels "
+            f"{levels}; give one level per table"
+        )
+    if conf_level is not None and levels and not math.isclose(conf_level, levels[0]):
+        raise DesignError(
+            f"conf_level = {conf_level!r}, but table effects, column {column!r}, holds "
+            f"{levels[0]!r}: the intervals would be labelled with one level and computed at "
+            f"the other; leave conf_level out or give {levels[0]!r}"
+        )
+    chosen = conf_level if conf_level is not None else levels[0] if levels else 0.95
+    return check_conf_level(chosen)
 
 
 def _contrasts(out: pd.DataFrame, part: pd.DataFrame, risks: dict[str, float], z: float) -> None:

@@ -27,6 +27,7 @@ from scipy import stats
 
 from escalation._vocabulary import spell_data_of
 from escalation.causal.heterogeneity import EffectModel
+from escalation.causal.influence import as_clustered
 from escalation.causal.policy import (
     CURRENT_PRACTICE,
     PolicyValueResult,
@@ -575,7 +576,8 @@ def evaluate_policies(
         "forest_trees": forest_trees,
         "covariates": covariates,
         "data_hash": used_data_hash(
-            spells, ["duration", "event", "treatment", data.cluster, *covariates]
+            as_clustered(spells, data.cluster),  # the family-of-one labels the SEs read
+            ["duration", "event", "treatment", data.cluster, *covariates],
         ),
     }
     return PolicyStudy(

@@ -41,6 +41,7 @@ __all__ = [
     "reordered_rows",
     "usable_data",
     "usable_rows",
+    "weight_problems",
     "with_weights",
 ]
 
@@ -228,26 +229,70 @@ def with_weights(
     return weights_column(data, weights, function=function)
 
 
-def case_weights(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:
-    """Return case weights as floats, or raise naming the first missing or negative one.
+#: The one rule of case weights, in every error that refuses one.
+WEIGHTS_RULE: Final = (
+    "weights are finite numbers >= 0 (a survival estimate leaves out the rows with weight 0 "
+    "and counts them as dropped)"
+)
+
+
+def case_weights(
+    values: pd.Series, *, table: str = "spells", context: str | None = None
+) -> npt.NDArray[np.float64]:
+    """Return case weights as floats, or raise naming the rows whose weight is not >= 0.
+
+    The one rule of weights ("finite numbers >= 0"), for the survival layer, Table 1 and
+    the balance table (:func:`weight_problems` without the raise).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The weights, named as the user named the column (the column of the error).
+    table : str, default "spells"
+        The table named in the error.
+    context : str, optional
+        The heading of the error (default: ``table``).
+
+    Raises
+    ------
+    DataValidationError
+        Naming the first :data:`~escalation._finite.LISTED` rows whose weight is missing,
+        infinite, text or negative, with each value described (text is never echoed).
 
     Examples
     --------
     >>> case_weights(pd.Series([1, 0, 2.5], name="w")).tolist()
     [1.0, 0.0, 2.5]
     """
-    w = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if len(bad):
-        row = int(bad[0])
-        reason = (
-            f"{len(bad)} case weight(s) missing, infinite or negative; weights must be "
-            "finite and >= 0 (rows with weight 0 are left out and counted as dropped)"
-        )
-        raise DataValidationError(
-            [Problem(table, row, str(values.name), values.iloc[row], reason)], table
-        )
+    w, problems = weight_problems(values, table=table)
+    if problems:
+        raise DataValidationError(problems, context or table)
     return w
+
+
+def weight_problems(
+    values: pd.Series, *, table: str
+) -> tuple[npt.NDArray[np.float64], list[Problem]]:
+    """Return weights as floats and a problem for each of the first bad rows.
+
+    :func:`case_weights` without the raise, for a check that lists several columns'
+    problems in one error: :func:`~escalation._finite.finite_problems` (missing,
+    infinite, text) and then the negative weights.
+
+    Examples
+    --------
+    >>> w, problems = weight_problems(pd.Series([1.0, -2.0], name="w"), table="t")
+    >>> [p.describe() for p in problems]  # doctest: +NORMALIZE_WHITESPACE
+    ["table 't', row 1, column 'w', value '-2.0': 1 weight(s) negative; weights are finite
+    numbers >= 0 (a survival estimate leaves out the rows with weight 0 and counts them as
+    dropped)"]
+    """
+    w, problems = finite_problems(values, table=table, why=WEIGHTS_RULE)
+    negative = np.flatnonzero(w < 0)
+    reason = f"{negative.size} weight(s) negative; {WEIGHTS_RULE}"
+    column = str(values.name)
+    problems += [Problem(table, int(r), column, float(w[r]), reason) for r in negative[:LISTED]]
+    return w, problems
 
 
 def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:

@@ -98,7 +98,7 @@ def test_whole_horizons_given_as_floats_or_numpy_integers_are_labelled_as_estima
     summary = fit.bootstrap_summary()
     assert sorted(set(summary["horizon"])) == [100, 200]
     assert fit.settings["horizons"] == [100, 200]
-    with pytest.raises(DesignError, match=r"horizon\(s\) listed more than once: 100"):
+    with pytest.raises(DesignError, match=r"lists a horizon twice \(100\)"):
         _effects(frame, horizons=[100, 100.0])
 
 
@@ -268,3 +268,30 @@ def test_the_data_hash_covers_every_column_used_and_not_the_row_order() -> None:
     assert fitted(later)[0] != digest
     unused = frame.assign(imd_decile=frame["imd_decile"][::-1].to_numpy())  # no estimator
     assert fitted(unused)[0] == digest
+
+
+def test_the_data_hash_covers_the_child_ids_a_family_of_one_is_clustered_by() -> None:
+    """Spells without a family are clustered by their child (a family of one): relabelling
+    the children moved the standard error but left the hash unchanged."""
+    frame = simulate(400, 1).reset_index(drop=True)
+    frame["child_id"] = (np.arange(len(frame)) // 3).astype(str)
+    frame["family_id"] = np.where(np.arange(len(frame)) % 2 == 0, None, frame["child_id"])
+
+    def fitted(data: pd.DataFrame) -> tuple[str, float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StatisticalWarning)
+            fit = estimate_effects(
+                data, covariates=["risk", "age"], cluster="family_id", estimators=["aipw"],
+                bootstrap=0, horizons=[365],
+            )  # fmt: skip
+        table = fit.tidy().query("estimand == 'risk_difference'")
+        return fit.settings["data_hash"], float(table["std_error"].iloc[0])
+
+    digest, error = fitted(frame)
+    own_child = frame.assign(child_id=np.arange(len(frame)).astype(str))
+    again, moved = fitted(own_child)
+    assert moved != pytest.approx(error, rel=1e-6)
+    assert again != digest
+    # a family recorded for every spell: child_id is not read, and the hash ignores it
+    recorded = frame.assign(family_id=frame["child_id"])
+    assert fitted(recorded)[0] == fitted(recorded.assign(child_id="x" + own_child["child_id"]))[0]

@@ -35,7 +35,10 @@ def spells() -> pd.DataFrame:
     [
         ({"weights": "weight"}, r"column 'weight': the column of the weights is not in the data"),
         ({"weights": "child_id"}, r"column 'child_id': personal data .* cannot be the weights"),
-        ({"weights": "wt"}, r"row 1, column 'wt', value <not shown.*weight\(s\) not a number"),
+        (
+            {"weights": "wt"},
+            r"row 1, column 'wt', value <not shown.*not numbers; weights are finite",
+        ),
         ({"group": "child_id"}, r"column 'child_id': personal data .* cannot be the arms"),
         ({"variables": ["child_id"]}, r"column 'child_id': personal data .* a characteristic"),
     ],

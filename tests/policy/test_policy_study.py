@@ -476,3 +476,22 @@ def test_published_shares_give_back_no_count_the_rounding_hides() -> None:
     judged = result.criteria.set_index("criterion")
     published = values[values["rule"] == result.judged_rule].set_index("estimand")
     assert judged.at["min_precision", "estimate"] == published.at["precision", "estimate"]
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_the_data_hash_covers_the_child_ids_a_family_of_one_is_clustered_by() -> None:
+    """A spell without a family is clustered by its child (a family of one): the hash
+    was of the raw family_id, so relabelling the children left it unchanged."""
+    _, data = authority(1500, 3)
+    assert data.cluster == "family_id" and data.design.policy is not None
+    design = data.design.replace(
+        policy=dataclasses.replace(data.design.policy, rules=("everyone", "no_one", "risk"))
+    )
+    spells = data.spells.reset_index(drop=True)
+    spells["family_id"] = spells["family_id"].where(np.arange(len(spells)) % 2 == 1)
+    relabelled = spells.assign(child_id="x" + spells["spell_id"].astype(str))
+    digests = [
+        evaluate_policies(dataclasses.replace(data, spells=s), design, seed=2).settings["data_hash"]
+        for s in (spells, relabelled)
+    ]
+    assert digests[0] != digests[1]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from escalation.disclosure import DisclosureRules, disclose_observed_effects
+from escalation.errors import DesignError
 
 Z = 1.959963984540054
 
@@ -87,3 +88,31 @@ def test_contrasts_without_the_arms_risks_are_suppressed() -> None:
     given = given[~given["estimand"].str.startswith("risk_t")]  # no risk_treated
     out = disclose_observed_effects(given, _records(578, 912)).set_index("estimand")
     assert out.loc["risk_difference", "suppressed"] and out.loc["risk_ratio", "suppressed"]
+
+
+def test_the_intervals_are_recomputed_at_the_tables_conf_level() -> None:
+    """The intervals were recomputed at 95% under a conf_level column reading 0.9."""
+    given = _effects(234 / 578, 301 / 912).assign(conf_level=0.9)
+    out = disclose_observed_effects(given, _records(578, 912)).set_index("estimand")
+    z90 = 1.6448536269514722
+    for estimand in ("risk_treated", "risk_untreated", "risk_difference"):
+        row = out.loc[estimand]
+        assert (row["conf_high"] - row["conf_low"]) / 2 == pytest.approx(z90 * row["std_error"])
+    ratio = out.loc["risk_ratio"]
+    assert math.log(ratio["conf_high"] / ratio["estimate"]) == pytest.approx(
+        z90 * ratio["log_std_error"]
+    )
+    assert (out["conf_level"] == 0.9).all()
+
+
+@pytest.mark.parametrize(
+    ("level", "message"),
+    [
+        (95, r"conf_level must lie strictly between 0 and 1, got 95"),
+        (0.95, r"conf_level = 0.95, but table effects, column 'conf_level', holds 0.9"),
+    ],
+)
+def test_a_conf_level_outside_0_1_or_not_the_tables_is_refused(level: float, message: str) -> None:
+    given = _effects(234 / 578, 301 / 912).assign(conf_level=0.9)
+    with pytest.raises(DesignError, match=message):
+        disclose_observed_effects(given, _records(578, 912), conf_level=level)
