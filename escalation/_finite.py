@@ -39,7 +39,7 @@ import pandas as pd
 
 from escalation.errors import DataValidationError, Problem
 
-__all__ = ["LISTED", "finite_numbers", "finite_problems"]
+__all__ = ["LISTED", "finite_numbers", "finite_problems", "nonnegative_problems"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -156,6 +156,32 @@ def finite_problems(
     problems = [
         Problem(table, int(row), column, _given(values.iloc[row]), reason)
         for row in np.flatnonzero(bad)[:LISTED]
+    ]
+    return numbers, problems
+
+
+def nonnegative_problems(
+    values: pd.Series, *, table: str, why: str, noun: str
+) -> tuple[FloatArray, list[Problem]]:
+    """Return ``values`` as floats and the problems of the rule "finite numbers >= 0".
+
+    :func:`finite_problems` (missing, infinite, text), then a problem for each of the
+    first :data:`LISTED` negative values, whose reason counts them as ``noun`` (e.g.
+    ``"weight(s)"``): the rule of case weights and of the times a curve is read at.
+
+    Examples
+    --------
+    >>> _, problems = nonnegative_problems(pd.Series([1.0, -2.0], name="w"), table="t",
+    ...                                    why="weights are >= 0", noun="weight(s)")
+    >>> [p.describe() for p in problems]
+    ["table 't', row 1, column 'w', value '-2.0': 1 weight(s) negative; weights are >= 0"]
+    """
+    numbers, problems = finite_problems(values, table=table, why=why)
+    negative = np.flatnonzero(numbers < 0)
+    reason = f"{negative.size} {noun} negative; {why}"
+    column = str(values.name)
+    problems += [
+        Problem(table, int(row), column, float(numbers[row]), reason) for row in negative[:LISTED]
     ]
     return numbers, problems
 

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._finite import LISTED, finite_problems
+from escalation._finite import nonnegative_problems
 from escalation._vocabulary import spells_of, weights_column
 from escalation.core.riskset import bad_intervals
 from escalation.errors import DataValidationError, DesignError, Problem
@@ -276,8 +276,8 @@ def weight_problems(
     """Return weights as floats and a problem for each of the first bad rows.
 
     :func:`case_weights` without the raise, for a check that lists several columns'
-    problems in one error: :func:`~escalation._finite.finite_problems` (missing,
-    infinite, text) and then the negative weights.
+    problems in one error: the rule "finite numbers >= 0"
+    (:func:`~escalation._finite.nonnegative_problems`).
 
     Examples
     --------
@@ -287,12 +287,7 @@ def weight_problems(
     numbers >= 0 (a survival estimate leaves out the rows with weight 0 and counts them as
     dropped)"]
     """
-    w, problems = finite_problems(values, table=table, why=WEIGHTS_RULE)
-    negative = np.flatnonzero(w < 0)
-    reason = f"{negative.size} weight(s) negative; {WEIGHTS_RULE}"
-    column = str(values.name)
-    problems += [Problem(table, int(r), column, float(w[r]), reason) for r in negative[:LISTED]]
-    return w, problems
+    return nonnegative_problems(values, table=table, why=WEIGHTS_RULE, noun="weight(s)")
 
 
 def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:
@@ -341,13 +336,7 @@ def prediction_times(times: object) -> npt.NDArray[np.float64]:
             return at
     values = pd.Series(given, name="times")
     why = "times are days >= 0 at which to read the estimate"
-    at, problems = finite_problems(values, table="arguments", why=why)
-    negative = np.flatnonzero(at < 0)
-    reason = f"{len(negative)} time(s) are negative; {why}"
-    problems += [
-        Problem("arguments", int(row), "times", values.iloc[row], reason)
-        for row in negative[:LISTED]
-    ]
+    at, problems = nonnegative_problems(values, table="arguments", why=why, noun="time(s) are")
     if problems:
         raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), "times")
     return at
