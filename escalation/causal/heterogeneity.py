@@ -215,9 +215,22 @@ class EffectModel:
         """Return the coded, standardised covariates of ``frame`` (the forest's input).
 
         ``coded`` is ``frame`` already coded by :attr:`coding` (``coding.apply(frame)``),
-        when the caller has it: it is not coded again.
+        when the caller has it: it is not coded again. ``frame`` is coded as new rows
+        (table ``profiles``): a categorical value the coding has no level for is refused.
+
+        Raises
+        ------
+        DataValidationError
+            When a categorical value of ``frame`` has a level not seen when the forest was
+            fitted (or is missing where no value was) and no ``other`` level takes it,
+            naming the table ``profiles``, the row, the column and the value; or a numeric
+            covariate is missing or infinite.
+        DesignError
+            When a covariate is absent (or, for a formula, a level is not seen).
         """
-        x = (self.coding.apply(frame) if coded is None else coded).to_numpy(dtype=float)
+        if coded is None:
+            coded = self.coding.apply(frame, table="profiles")
+        x = coded.to_numpy(dtype=float)
         out: np.ndarray = (x - self.center) / self.scale
         return out
 
@@ -225,7 +238,8 @@ class EffectModel:
         """Return each row's estimated effect: risk with treatment minus risk without.
 
         ``coded``: ``frame`` already coded by :attr:`coding`, if at hand (see
-        :meth:`standardised`).
+        :meth:`standardised`). A child with a categorical level the forest never saw is
+        refused (see :meth:`standardised`), not predicted as the reference level.
         """
         with warnings.catch_warnings():
             _quiet_noise()

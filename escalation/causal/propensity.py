@@ -272,11 +272,21 @@ def fit_propensity(
     min_count : int, default 20
         Rare categorical levels are pooled (see :class:`CovariateCoding`).
     coding : CovariateCoding or FormulaCoding, optional
-        A coding learned earlier (default: learned from ``frame``).
+        A coding learned earlier (default: learned from ``frame``). The rows of
+        ``frame`` are new to it: a categorical value it has no level for (and no
+        ``other`` level to take it) is refused, not coded as the reference level.
 
     Returns
     -------
     PropensityResult
+
+    Raises
+    ------
+    DataValidationError
+        When a categorical value of ``frame`` has no level of a ``coding`` given (not
+        seen when it was learned, or missing where no value was), naming the table
+        ``spells``, the row, the column and the value; or a numeric covariate is missing
+        or infinite.
 
     Examples
     --------
@@ -314,7 +324,8 @@ def fit_propensity(
             raise DesignError("name the covariates, or give a formula 'treatment ~ x'")
         covariates_apart(list(covariates), {"treatment": treatment})
         coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
-    matrix, left_out = left_out_columns(coding.apply(frame))
+    # "spells": rows new to a coding given (one learned here has a level for each value)
+    matrix, left_out = left_out_columns(coding.apply(frame, table="spells"))
     dropped = tuple(left_out)
     x = matrix.to_numpy(dtype=float)
     if model == "learner":

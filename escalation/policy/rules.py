@@ -60,6 +60,7 @@ from escalation.compute import one_blas_thread, resolve_jobs, run_tasks
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
+from escalation.survival._outcome import reordered_rows
 from escalation.timeline.matrix import CovariateCoding
 
 if TYPE_CHECKING:
@@ -148,10 +149,17 @@ class LearnedRules:
         built on ``fixed_scores`` cannot be applied (their scores are not known here) and
         are left out.
 
+        A categorical covariate's value the rules' coding has no level for (not seen when
+        they were learned, or missing where no value was) and no ``other`` level takes is
+        refused: it would be scored as the reference level.
+
         Raises
         ------
         DesignError
             When the rules were learned with ``deployable=False``.
+        DataValidationError
+            When a categorical value has no level to take it, naming the table ``spells``,
+            the row, the column and the value.
         """
         frame = spells_of(spells, function="LearnedRules.apply").reset_index(drop=True)
         if "coding" not in self.backend:
@@ -169,7 +177,7 @@ class LearnedRules:
                 out[name] = np.ones(n)
             elif name == "no_one":
                 out[name] = np.zeros(n)
-        coded = self.backend["coding"].apply(frame)
+        coded = self.backend["coding"].apply(frame, table="spells")
         keys = _tie_keys_of(frame, self.seed)
         for name in self.backend:
             if name != "coding":
@@ -447,6 +455,11 @@ def learn_rules(
         For an unknown rule or model, a rule or model listed twice, a capacity outside
         (0, 1], too few families, or an ``effect_model`` fitted on other spells or with
         other settings.
+    DataValidationError
+        When a spell of a fold has a categorical value the rules learned on the other
+        folds have no level for (it lives only in that fold's families; not seen in
+        training, or missing where no value was) and no ``other`` level takes it, naming
+        the table ``spells``, the row, the column and the value: pool or recode it first.
 
     Notes
     -----
@@ -535,7 +548,10 @@ def learn_rules(
             scores[name] = np.full(n, np.nan)
         for k, (split, models) in enumerate(zip(splits, done[-len(splits) :], strict=True)):
             fold[split.test] = k
-            _flag_fold(models, frame.iloc[split.test], split.test, settings, flags, scores)
+            given_rows = split.test if order is None else order[split.test]
+            _flag_fold(
+                models, frame.iloc[split.test], (split.test, given_rows), settings, flags, scores
+            )
     if deploy:
         descriptions.update(_deployable(frame, settings, done[0], backend))
     elif learned:
@@ -713,17 +729,25 @@ def _learn_task(train: IntArray | None, frame: pd.DataFrame, settings: _Settings
 def _flag_fold(
     models: dict[str, Any],
     test: pd.DataFrame,
-    rows: IntArray,
+    rows: tuple[IntArray, IntArray],
     settings: _Settings,
     flags: dict[str, FloatArray],
     scores: dict[str, FloatArray],
 ) -> None:
-    """Flag the ``test`` rows (positions ``rows``) by the rules learned on the other folds."""
-    coded = models["coding"].apply(test)
+    """Flag the ``test`` rows by the rules learned on the other folds.
+
+    ``rows`` holds their positions in the frame the rules are learned on and in the
+    spells the user passed. They are new rows to the rules' coding: a categorical value
+    it has no level for (and no ``other`` to take it) is refused naming the user's row,
+    not scored as the reference level.
+    """
+    positions, given_rows = rows
+    with reordered_rows(test, given_rows).input_rows():  # errors name the user's rows
+        coded = models["coding"].apply(test, table="spells")
     keys = _tie_keys_of(test, settings.seed)
     for name in flags:
         if name in models:
-            flags[name][rows], scores[name][rows] = _flag(
+            flags[name][positions], scores[name][positions] = _flag(
                 models, name, test, settings.horizon, coded, keys
             )
 

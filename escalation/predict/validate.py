@@ -53,7 +53,7 @@ from escalation.predict.splits import (
     temporal_split,
 )
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import durations, event_codes, reordered_rows
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
 
@@ -356,6 +356,12 @@ def validate_risk_models(
     ------
     DesignError
         Unknown model or feature set, a horizon beyond follow-up, or an empty split.
+    DataValidationError
+        When a test spell has a categorical value the coding learnt on the training
+        spells has no level for (not seen in training, or missing where no value was) and
+        no ``other`` level takes it, naming the table ``spells``, the row of
+        ``data.spells``, the column and the value: it was predicted as the reference
+        level. Pool or recode the level first.
 
     Notes
     -----
@@ -436,7 +442,7 @@ def validate_risk_models(
         )
     # Folds, bootstrap draws and seeded learners pick rows by position: in spell_id order,
     # the same spells give the same answer whatever order they arrive in.
-    source, _ = in_canonical_order(data.spells)
+    source, order = in_canonical_order(data.spells)
     spells = source.reset_index(drop=True)
     if spells.empty:
         raise DataValidationError(
@@ -467,6 +473,7 @@ def validate_risk_models(
     task = _SplitTask(
         spells=spells,
         index=source.index,
+        given_rows=np.arange(len(spells)) if order is None else order,
         covariates=tuple(covariates),
         censor_training=censor_training,
         feature_sets=tuple(feature_sets),
@@ -732,6 +739,8 @@ class _SplitTask:
 
     spells: pd.DataFrame
     index: pd.Index
+    #: Position in ``data.spells`` of each row of :attr:`spells` (errors name those rows).
+    given_rows: npt.NDArray[np.int64]
     covariates: tuple[str, ...]
     censor_training: bool
     feature_sets: tuple[str, ...]
@@ -755,9 +764,15 @@ def _fit_part(
     spells, covariates, seed, times = task.spells, list(task.covariates), task.seed, task.times
     predictions: list[pd.DataFrame] = []
     backend: dict[str, FittedRiskModel] = {}
-    train = spells.iloc[split.train]
+    train, test = spells.iloc[split.train], spells.iloc[split.test]
     coding = CovariateCoding.learn(train, covariates)
-    x = coding.apply(spells)
+    # Errors name the rows of data.spells. The test spells are new rows to the coding
+    # learnt on the training spells: a level it never saw is refused, not predicted as
+    # the reference level.
+    with reordered_rows(train, task.given_rows[split.train]).input_rows():
+        x_train = coding.apply(train)
+    with reordered_rows(test, task.given_rows[split.test]).input_rows():
+        x_test = coding.apply(test, table="spells")
     train_duration = train["duration"].to_numpy(dtype=float)
     train_event = train["event"].to_numpy(dtype=np.int64)
     if task.censor_training and split.cutoff is not None:
@@ -771,18 +786,20 @@ def _fit_part(
             if task.text_features is not None
             else _text_matrix(task.history, spells, split.train, seed)
         )
-        clash = [str(c) for c in text.columns if c in x.columns]
+        clash = [str(c) for c in text.columns if c in x_train.columns]
         if clash:
             raise DesignError(
                 f"text feature(s) {', '.join(map(repr, clash))} share a name with a coded "
                 "covariate of the spells; rename them"
             )
-        x = pd.concat([x, text.set_axis(spells.index)], axis=1)
+        text = text.set_axis(spells.index)
+        x_train = pd.concat([x_train, text.iloc[split.train]], axis=1)
+        x_test = pd.concat([x_test, text.iloc[split.test]], axis=1)
     for kind in task.models:
         options = dict(task.model_options.get(kind, {}))
         options.setdefault("seed", seed)
-        fitted = risk_model(kind, **options).fit(x.iloc[split.train], train_duration, train_event)
-        risk = fitted.predict_risk(x.iloc[split.test], times)
+        fitted = risk_model(kind, **options).fit(x_train, train_duration, train_event)
+        risk = fitted.predict_risk(x_test, times)
         label = _model_label(kind, feature_set)
         backend[label] = fitted
         predictions.append(_prediction_frame(spells, split, label, feature_set, risk))

@@ -89,7 +89,9 @@ def prepare_competing(
         frame, a column is missing, or a coded covariate is named like a ``reserved``
         column.
     DataValidationError
-        When durations are not positive or event codes are not whole numbers >= 0.
+        When durations are not positive or event codes are not whole numbers >= 0, or
+        a categorical value has no level of a ``coding`` learnt elsewhere (and no
+        ``other`` level to take it), naming the table ``spells``, row, column and value.
     """
     frame = spells_of(data, function=function)
     if isinstance(data, SpellData):
@@ -125,7 +127,8 @@ def prepare_competing(
             f"result's {table} table ({', '.join(reserved)}), which would overwrite them; "
             "rename them"
         )
-    coded = coding.apply(frame)
+    # "spells": rows new to a coding given (one learnt here has a level for each value)
+    coded = coding.apply(frame, table="spells")
     if coded.shape[1] == 0:
         raise DesignError("the model has no covariates; name at least one")
     # As in the Cox and AFT models: a column that does not vary, or is a linear combination

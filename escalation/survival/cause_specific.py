@@ -369,6 +369,8 @@ def fit_cause_specific(
         Categorical levels rarer than this are pooled.
     coding : CovariateCoding or FormulaCoding, optional
         A coding learnt elsewhere.
+        The spells are new rows to it: a categorical value it has no level for
+        (and no ``other`` level to take it) is refused, not coded as the reference.
 
     Returns
     -------

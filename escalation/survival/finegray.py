@@ -452,6 +452,8 @@ def fit_fine_gray(
         Categorical levels rarer than this are pooled (see ``CovariateCoding``).
     coding : CovariateCoding or FormulaCoding, optional
         A coding learnt elsewhere (e.g. on a training cohort).
+        The spells are new rows to it: a categorical value it has no level for
+        (and no ``other`` level to take it) is refused, not coded as the reference.
 
     Returns
     -------

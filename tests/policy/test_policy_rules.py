@@ -11,7 +11,7 @@ import pytest
 import escalation.causal.heterogeneity as heterogeneity_module
 import escalation.policy.rules as rules_module
 from escalation.causal.heterogeneity import fit_effect_model, split_candidates
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError
 from escalation.policy import learn_rules, top_share
 from tests.policy.policy_support import small_spells
 
@@ -353,3 +353,39 @@ def test_a_risk_rule_on_binary_covariates_keeps_to_the_capacity() -> None:
     assert again.apply(spells.iloc[order])["risk_cox"].tolist() == (
         learned.apply(spells)["risk_cox"][order].tolist()
     )
+
+
+def _cells(error: pytest.ExceptionInfo[DataValidationError]) -> list[tuple[object, ...]]:
+    return [(p.table, p.row, p.column, p.value) for p in error.value.problems]
+
+
+def test_deployed_rules_refuse_new_spells_of_a_level_they_never_saw() -> None:
+    """A new spell of a sex the rules never saw (or none recorded, where every learning
+    spell had one) was scored as the reference level, F; it is refused naming the row."""
+    learned = learn_rules(small_spells(), covariates=[*COVARIATES, "sex"], capacity=0.25,
+                          horizon=365, rules=("risk", "tree"), cross_fit=False,
+                          n_jobs=1)  # fmt: skip
+    new = small_spells(600, seed=9)
+    sex = new["sex"].copy()
+    sex.iloc[[3, 5]] = ["X", None]
+    with pytest.raises(DataValidationError) as raised:
+        learned.apply(new.assign(sex=sex))
+    assert _cells(raised) == [("spells", 3, "sex", "X"), ("spells", 5, "sex", None)]
+    assert "a level not seen when the model was fitted" in str(raised.value)
+    assert learned.apply(new)["risk_cox"].shape == (600,)  # the levels seen: scored
+
+
+def test_a_fold_s_spells_of_a_level_only_its_families_have_are_refused() -> None:
+    """Cross-fitting: a sex recorded only in one family's spells is unseen by the rules
+    learned on the other folds (which pool nothing into 'other'); its spells were scored
+    as the reference level. The error names their rows in the spells as passed."""
+    frame = small_spells()
+    family = frame["family_id"].iloc[0]
+    frame = frame.assign(sex=frame["sex"].where(frame["family_id"] != family, "X"))
+    order = np.random.default_rng(4).permutation(len(frame))
+    shuffled = frame.iloc[order].set_index(np.arange(len(frame)) + 100)
+    with pytest.raises(DataValidationError) as raised:
+        learn_rules(shuffled, covariates=[*COVARIATES, "sex"], capacity=0.25, horizon=365,
+                    rules=("risk",), folds=3, deployable=False, n_jobs=1)  # fmt: skip
+    rows = np.flatnonzero(shuffled["family_id"].to_numpy() == family).tolist()
+    assert _cells(raised) == [("spells", row, "sex", "X") for row in rows]

@@ -428,3 +428,40 @@ def test_the_card_states_the_suppression_limit_used_and_counts_groups() -> None:
         counted = f"Results of {n} subgroup{'s' if n > 1 else ''} were suppressed as too small."
         assert limit in card.limits[4] and counted == card.limits[5], card.limits
         assert not any("fewer than 10" in line for line in card.limits)
+
+
+def test_a_test_spell_of_a_level_the_training_spells_lack_is_refused() -> None:
+    """Temporal validation: a sex first recorded after the cutoff (or none recorded, where
+    every training spell had one) was predicted as the reference level, F, by the models
+    fitted on the training spells. It is refused naming the row of ``data.spells`` (here in
+    reverse spell order)."""
+    data = _spells_with_deaths(800, 0)
+    covariates = dataclasses.replace(data.design.covariates, include=("age", "sex"))
+    design = dataclasses.replace(data.design, covariates=covariates)
+    spells = data.spells.iloc[::-1].reset_index(drop=True)
+    late = np.flatnonzero(spells["time_zero"] >= pd.Timestamp("2022-01-01"))[:2]
+    spells.loc[late, "sex"] = ["X", None]
+    settings = {"models": ["cox"], "bootstrap": 0, "seed": 1, "n_jobs": 1,
+                "cutoff": "2022-01-01"}  # fmt: skip
+    new = dataclasses.replace(data, spells=spells, design=design)
+    with pytest.raises(DataValidationError) as raised:
+        validate_risk_models(new, **settings)  # type: ignore[arg-type]
+    problems = sorted((p.row, p.table, p.column, p.value) for p in raised.value.problems)
+    assert problems == [(late[0], "spells", "sex", "X"), (late[1], "spells", "sex", None)]
+    assert "a level not seen when the model was fitted" in str(raised.value)
+    kept = dataclasses.replace(new, spells=spells.drop(index=late))
+    assert validate_risk_models(kept, **settings).n_test > 0  # type: ignore[arg-type]
+
+
+def test_a_missing_covariate_of_a_training_spell_names_its_row_of_data_spells() -> None:
+    """The error named the row in spell_id order, not the row of ``data.spells``."""
+    data = _spells_with_deaths(400, 0)
+    spells = data.spells.iloc[::-1].reset_index(drop=True)
+    early = int(np.flatnonzero(spells["time_zero"] < pd.Timestamp("2022-01-01"))[0])
+    spells.loc[early, "age"] = np.nan
+    with pytest.raises(DataValidationError) as raised:
+        validate_risk_models(
+            dataclasses.replace(data, spells=spells),
+            models=["cox"], bootstrap=0, seed=1, n_jobs=1, cutoff="2022-01-01",
+        )  # fmt: skip
+    assert [(p.table, p.row, p.column) for p in raised.value.problems] == [("spells", early, "age")]

@@ -12,7 +12,9 @@ Each test failed before its fix:
    no 'other' level to take it (it was predicted as the reference level);
 5. a missing, infinite or negative prediction time (a NaN read the curve's last value);
 6. a rho of Gray's (and the log-rank) test that is not a finite number (numpy's bare
-   LinAlgError, or a NaN statistic).
+   LinAlgError, or a NaN statistic);
+7. spells fitted with a coding learnt elsewhere, holding a categorical level it never saw
+   (they were fitted as the reference level).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from escalation.survival import (
 )
 from escalation.survival._cif import cumulative_incidence_at
 from escalation.survival.nonparametric import aalen_johansen, logrank_test
+from escalation.timeline import CovariateCoding
 
 REF = Path(__file__).parents[1] / "reference" / "survival"
 PROFILES = pd.DataFrame({"x1": [0.0], "x2": [0]})
@@ -150,6 +153,25 @@ def test_competing_profile_level_not_seen_goes_to_other_when_kept() -> None:
     profiles = pd.DataFrame({"x1": [0.0, 0.0], "g": ["zz", "rare"]})
     got = fit.predict_cumulative_incidence(profiles, [90.0])["estimate"]
     assert got.iloc[0] == got.iloc[1]  # the unseen level is 'other', as a pooled one
+
+
+FITTERS: dict[str, Callable[..., Any]] = {
+    "fine_gray": fit_fine_gray,
+    "cause_specific": fit_cause_specific,
+}
+
+
+@pytest.mark.parametrize("model", list(FITTERS))
+def test_competing_fit_refuses_a_level_the_coding_given_never_saw(model: str) -> None:
+    data = _grouped()
+    coding = CovariateCoding.learn(data, ["x1", "g"])  # as on a training cohort
+    new = data.assign(g=data["g"].where(data.index != 4, "zz"))
+    with pytest.raises(DataValidationError) as raised:
+        FITTERS[model](new, coding=coding, cluster=None)
+    problems = raised.value.problems
+    assert [(p.table, p.row, p.column, p.value) for p in problems] == [("spells", 4, "g", "zz")]
+    assert "a level not seen when the model was fitted" in str(raised.value)
+    assert FITTERS[model](data, coding=coding, cluster=None).coding is coding
 
 
 READERS: dict[str, Callable[[pd.DataFrame], Callable[[Any], object]]] = {
