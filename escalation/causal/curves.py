@@ -43,6 +43,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._formula_shown import shown_formula
 from escalation._vocabulary import AUTO, is_whole_day, resolve_cluster, spells_of, weights_column
 from escalation.causal._standardise import standardise
 from escalation.causal.influence import cluster_standard_error, influence_clusters
@@ -938,10 +939,10 @@ def _refuse_covariates(columns: Sequence[str], treatment: str, formula: str) -> 
     if others:
         raise DesignError(
             f"standardize=False takes a formula of the treatment {treatment!r} and 'time' "
-            f"only, but {formula!r} also uses {', '.join(map(repr, others))}: survival "
-            "would be read at one person's covariates. Give standardize=True (the g-formula "
-            "averages over every person's covariates), or adjust through weights= and "
-            "leave the covariates out of the formula"
+            f"only, but {shown_formula(formula)!r} also uses {', '.join(map(repr, others))}: "
+            "survival would be read at one person's covariates. Give standardize=True (the "
+            "g-formula averages over every person's covariates), or adjust through weights= "
+            "and leave the covariates out of the formula"
         )
 
 
