@@ -32,9 +32,11 @@ cause 2: the same as ``cause=2``), ``Surv(start, stop, event)`` (counting-proces
 The design matrix is made by formulaic and the model is then fitted by the package's one
 numerical core (:mod:`escalation.core`); a formula is only another way to say which
 columns go in. Missing values in a variable the formula uses are an error naming the
-column and the row (nothing is dropped silently). An error quotes the formula as
-:func:`~escalation._formula_shown.shown_formula` shows it: a value typed in a term of a
-personal column (``C(child_id, Treatment('C0042'))``) is withheld. A model always has its
+column and the row (nothing is dropped silently), and a personal column (``C(child_id)``)
+is refused, as in a list of covariates (:func:`~escalation.errors.refuse_personal`). An
+error quotes the formula as :func:`~escalation._formula_shown.shown_formula` shows it: a
+value typed in a term of a personal column (``C(child_id, Treatment('C0042'))``) is
+withheld. A model always has its
 intercept (or baseline hazard): categorical variables are coded against a reference
 level, as in R.
 
@@ -63,7 +65,13 @@ import pandas as pd
 
 from escalation._finite import finite_numbers, finite_problems
 from escalation._formula_shown import shown_formula, uses_personal
-from escalation.errors import WITHHELD, DataValidationError, DesignError
+from escalation.errors import (
+    COVARIATE_ROLE,
+    WITHHELD,
+    DataValidationError,
+    DesignError,
+    refuse_personal,
+)
 
 __all__ = [
     "FormulaCoding",
@@ -311,12 +319,17 @@ def _variables(parsed: Any) -> set[str]:
 
 
 def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None:
-    """Raise naming the column and rows of missing or infinite values the formula uses.
+    """Raise naming a personal variable, or the column and rows of missing or infinite values.
 
-    An infinite number, as a missing one, has no place in a model: it made the column
-    "not vary" and left it out of the fit, where ``covariates=`` refuses it. Text is a
-    level of a categorical variable (:func:`~escalation._finite.finite_numbers`).
+    A personal column (an identifier, a birth date, note text) is no covariate, as in a
+    list of ``covariates=`` (:func:`~escalation.errors.refuse_personal` with
+    :data:`~escalation.errors.COVARIATE_ROLE`): refused before formulaic reads the data,
+    whose warnings (``DataMismatchWarning``) and errors may quote its values. An infinite
+    number, as a missing one, has no place in a model: it made the column "not vary" and
+    left it out of the fit, where ``covariates=`` refuses it. Text is a level of a
+    categorical variable (:func:`~escalation._finite.finite_numbers`).
     """
+    refuse_personal(sorted(variables), COVARIATE_ROLE, "data")
     why = (
         f"a variable of the formula {shown_formula(rhs)!r} needs a value in every row: "
         "impute them or leave the rows out explicitly first"
@@ -357,8 +370,8 @@ def check_complete(frame: pd.DataFrame, formula: str) -> None:
     Raises
     ------
     DataValidationError
-        When a variable the right-hand side uses has missing or infinite values (naming
-        the first such variable's rows).
+        When a variable the right-hand side uses is personal (no covariate), or has
+        missing or infinite values (naming the first such variable's rows).
 
     Examples
     --------
@@ -571,7 +584,9 @@ class FormulaCoding:
             column is personal), or cannot be evaluated. The formula is quoted with the
             values typed in a term of a personal column withheld.
         DataValidationError
-            When a variable it uses has missing or infinite values, or a transform of
+            When a variable it uses is personal (``C(child_id)``, ``I(text.str.len())``:
+            :func:`~escalation.errors.refuse_personal`, the rule of Table 1; cluster on an
+            identifier instead), or has missing or infinite values, or a transform of
             finite ones is not finite (``I(1/x)`` at 0), naming the rows.
         """
         from formulaic import Formula, model_matrix
@@ -582,7 +597,7 @@ class FormulaCoding:
         if parsed.strata or parsed.cluster or parsed.response:
             raise _error(formula, "a coding takes the covariates only (no '~', strata, cluster)")
         variables = _variables(Formula(rhs))
-        _check_variables(frame, variables, rhs)
+        _check_variables(frame, variables, rhs)  # before formulaic reads the data
         try:
             with warnings.catch_warnings():
                 # numpy's warning of a transform's division by 0 or log of 0: the values

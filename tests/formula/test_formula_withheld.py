@@ -5,7 +5,9 @@ identifier (``C(child_id, Treatment('C0042'))``), an identifier compared with or
 searched for in the note text reached the message, while the levels of such a column
 were already withheld. Every quotation now withholds those values (the rule of
 ``escalation.errors.is_personal``, which Table 1 refuses personal columns by), and still
-names the column and the problem.
+names the column and the problem. A personal column is then refused as a covariate
+before the data are coded (``tests/test_personal_covariates.py``): the errors here are
+those raised before, reading the formula.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 import pytest
 
 from escalation.causal import fit_propensity
-from escalation.errors import WITHHELD, DataValidationError, DesignError
+from escalation.errors import WITHHELD, DesignError
 from escalation.formula import FormulaCoding
 from escalation.survival import fit_cox
 
@@ -53,29 +55,11 @@ def assert_withheld(message: str, column: str, problem: str, *values: str) -> No
 @pytest.mark.parametrize(
     ("formula", "column", "problem", "value"),
     [
-        (
-            f"Surv(duration, event) ~ x + C(child_id, Treatment('{UNKNOWN}'))",
-            "child_id",
-            "is not one of its levels",
-            UNKNOWN,
-        ),
         (  # formulaic cannot read it (an unclosed bracket): its message quoted the term
             f"Surv(duration, event) ~ x + C(child_id, Treatment('{KNOWN}')",
             "child_id",
             "cannot read the right-hand side",
             KNOWN,
-        ),
-        (  # an identifier typed without quotes was named as a column missing from the data
-            f"Surv(duration, event) ~ x + C(child_id, levels=[{KNOWN}])",
-            "child_id",
-            "not in the data",
-            KNOWN,
-        ),
-        (
-            f"Surv(duration, event) ~ nosuch + I(text.str.contains('{NAME}'))",
-            "text",
-            "uses nosuch, not in the data",
-            NAME,
         ),
         (
             f"Surv(duration, child_id == '{KNOWN}') ~ x",
@@ -97,25 +81,6 @@ def test_an_error_of_a_model_formula_withholds_the_values_of_personal_columns(
     with pytest.raises(DesignError) as raised:
         fit_cox(frame, formula)
     assert_withheld(str(raised.value), column, problem, value)
-
-
-def test_a_transform_that_is_not_finite_names_its_term_without_the_identifier(
-    frame: pd.DataFrame,
-) -> None:
-    # 1 / (child_id == 'C0002') is infinite on every other row: the rows and the term are
-    # named, the term as shown (its column was the term as typed)
-    with pytest.raises(DataValidationError) as raised:
-        FormulaCoding.learn(frame, f"x + I(1 / (child_id == '{KNOWN}'))")
-    assert_withheld(str(raised.value), "child_id", "is not finite", KNOWN)
-    assert "row 1" in str(raised.value)
-
-
-def test_coding_new_rows_withholds_the_identifier_of_the_formula(frame: pd.DataFrame) -> None:
-    coding = FormulaCoding.learn(frame, f"C(g) + I(child_id == '{KNOWN}')")
-    unseen = frame.assign(g="z")
-    with pytest.raises(DesignError) as raised:
-        coding.apply(unseen, table="validation")
-    assert_withheld(str(raised.value), "child_id", "level not seen", KNOWN)
 
 
 def test_a_propensity_formula_withholds_the_identifier(frame: pd.DataFrame) -> None:
