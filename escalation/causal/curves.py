@@ -62,7 +62,13 @@ from escalation.core.riskset import CoxData
 from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import case_weights, durations, event_codes, outcome_arrays
+from escalation.survival._outcome import (
+    case_weights,
+    durations,
+    event_codes,
+    outcome_arrays,
+    reordered_rows,
+)
 from escalation.survival._result import check_conf_level
 
 if TYPE_CHECKING:
@@ -849,7 +855,8 @@ def pooled_logistic_survival(
     last = long["time"].to_numpy() == np.repeat(n_intervals - 1, n_intervals)
     codes = ev[rows]
     w = None if weights is None else case_weights(frame[weights])[rows]
-    coding = FormulaCoding.learn(long, formula)
+    with reordered_rows(long, rows).input_rows():  # an expanded row names its person's row
+        coding = FormulaCoding.learn(long, formula)
     if not standardize:
         _refuse_covariates(coding.columns, treatment, formula)
     x = coding.apply(long).to_numpy()
