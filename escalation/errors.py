@@ -27,6 +27,7 @@ __all__ = [
     "disclosed",
     "field_name",
     "is_personal",
+    "refuse_personal",
     "shown",
     "spreadsheet_row",
     "value_shape",
@@ -360,6 +361,45 @@ def is_personal(column: str | None) -> bool:
         or field in PERSONAL_FIELDS
         or bool(_PERSONAL_HEADER.search(field.replace("_", " ")))
     )
+
+
+#: Why a personal column is no covariate (the role :func:`refuse_personal` names): a model
+#: names its coefficients by a categorical covariate's values, so identifiers or note text
+#: would reach its results, tables, figures and briefs.
+COVARIATE_ROLE: Final = (
+    "a covariate: a model names its coefficients by a covariate's values, which its "
+    "results, tables and figures print; to allow for the repeated spells of a child or "
+    "family, cluster on the identifier instead (cluster= or cluster(...) in a formula)"
+)
+
+
+def refuse_personal(columns: Iterable[str], role: str, table: str = "table one") -> None:
+    """Raise naming each personal column (:func:`is_personal`) given a role.
+
+    The one refusal of a personal column where its values would be printed or name
+    something: Table 1 prints the arms' values as its column headers and a
+    characteristic's as its levels (``group="child_id"`` gave one column per child,
+    headed by the child's identifier), the federated covariate summaries list a
+    covariate's levels, and a model names its coefficients by a covariate's levels
+    (:data:`COVARIATE_ROLE`). ``table`` names the table of the error.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the table and each personal column (never a value), and why.
+
+    Examples
+    --------
+    >>> refuse_personal(["age", "child_id"], "a covariate", "spells")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Spells: 1 problem found
+      - table 'spells', column 'child_id': personal data (an identifier, a birth date, note text) cannot be a covariate
+    """  # noqa: E501
+    personal = [c for c in columns if is_personal(c)]
+    if personal:
+        reason = f"personal data (an identifier, a birth date, note text) cannot be {role}"
+        raise DataValidationError([Problem(table, None, c, None, reason) for c in personal], table)
 
 
 def describe_text(text: str) -> str:

@@ -32,8 +32,13 @@ cause 2: the same as ``cause=2``), ``Surv(start, stop, event)`` (counting-proces
 The design matrix is made by formulaic and the model is then fitted by the package's one
 numerical core (:mod:`escalation.core`); a formula is only another way to say which
 columns go in. Missing values in a variable the formula uses are an error naming the
-column and the row (nothing is dropped silently). A model always has its intercept (or
-baseline hazard): categorical variables are coded against a reference level, as in R.
+column and the row (nothing is dropped silently), and a personal column (``C(child_id)``)
+is refused, as in a list of covariates (:func:`~escalation.errors.refuse_personal`). An
+error quotes the formula as :func:`~escalation._formula_shown.shown_formula` shows it: a
+value typed in a term of a personal column (``C(child_id, Treatment('C0042'))``) is
+withheld. A model always has its
+intercept (or baseline hazard): categorical variables are coded against a reference
+level, as in R.
 
 Examples
 --------
@@ -59,7 +64,14 @@ from typing import Any
 import pandas as pd
 
 from escalation._finite import finite_numbers, finite_problems
-from escalation.errors import DataValidationError, DesignError, is_personal
+from escalation._formula_shown import shown_formula, uses_personal
+from escalation.errors import (
+    COVARIATE_ROLE,
+    WITHHELD,
+    DataValidationError,
+    DesignError,
+    refuse_personal,
+)
 
 __all__ = [
     "FormulaCoding",
@@ -115,14 +127,24 @@ class ModelFormula:
 
 
 def _error(formula: str, why: str) -> DesignError:
-    return DesignError(f"formula {formula!r}: {why}")
+    """Return the error of ``formula``, quoted as :func:`shown_formula` shows it."""
+    return DesignError(f"formula {shown_formula(formula)!r}: {why}")
+
+
+def _reason(error: Exception, text: str) -> str:
+    """Return formulaic's message about ``text``: only its kind if ``text`` uses a personal column.
+
+    formulaic's message may quote the term it could not read, or the values it met.
+    """
+    return type(error).__name__ if uses_personal(text) else str(error)
 
 
 def _column(node: ast.expr, formula: str) -> str:
     if isinstance(node, ast.Name):
         return node.id
     raise _error(
-        formula, f"Surv() takes column names, got {ast.unparse(node)!r}; make a column first"
+        formula,
+        f"Surv() takes column names, got {shown_formula(ast.unparse(node))!r}; make a column first",
     )
 
 
@@ -131,7 +153,9 @@ def _response(lhs: str, formula: str) -> tuple[tuple[str, ...], int | None]:
     try:
         node = ast.parse(lhs.strip(), mode="eval").body
     except SyntaxError as error:
-        raise _error(formula, f"cannot read the left-hand side {lhs.strip()!r}") from error
+        raise _error(
+            formula, f"cannot read the left-hand side {shown_formula(lhs.strip())!r}"
+        ) from error
     if isinstance(node, ast.Name):
         return (node.id,), None
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
@@ -163,7 +187,7 @@ def _special_columns(inner: str, formula: str) -> tuple[str, ...]:
     try:
         node = ast.parse(f"f({inner})", mode="eval").body
     except SyntaxError as error:
-        raise _error(formula, f"cannot read ({inner})") from error
+        raise _error(formula, f"cannot read ({shown_formula(inner)})") from error
     assert isinstance(node, ast.Call)
     if node.keywords or not node.args:
         raise _error(formula, "strata() and cluster() take column names")
@@ -209,7 +233,8 @@ def parse_formula(formula: str) -> ModelFormula:
     from formulaic.errors import FormulaicError
 
     if not isinstance(formula, str) or not formula.strip():
-        raise DesignError(f"a formula must be a non-empty string, got {formula!r}")
+        given = repr(formula) if isinstance(formula, str) else type(formula).__name__
+        raise DesignError(f"a formula must be a non-empty string, got {given}")
     lhs, rhs = split_formula(formula)
     response, cause = _response(lhs, formula) if lhs else ((), None)
     if not rhs:
@@ -217,7 +242,7 @@ def parse_formula(formula: str) -> ModelFormula:
     try:
         parsed = Formula(rhs)
     except (FormulaicError, SyntaxError, ValueError) as error:
-        raise _error(formula, f"cannot read the right-hand side ({error})") from error
+        raise _error(formula, f"cannot read the right-hand side ({_reason(error, rhs)})") from error
     strata: list[str] = []
     clusters: list[str] = []
     kept: list[str] = []
@@ -232,7 +257,10 @@ def parse_formula(formula: str) -> ModelFormula:
         if any(special):
             match = special[0]
             if len(exprs) > 1 or match is None:
-                raise _error(formula, f"strata() and cluster() must be terms of their own: {text}")
+                raise _error(
+                    formula,
+                    f"strata() and cluster() must be terms of their own: {shown_formula(text)}",
+                )
             columns = _special_columns(match.group(2), formula)
             (strata if match.group(1) == "strata" else clusters).extend(columns)
             continue
@@ -291,15 +319,20 @@ def _variables(parsed: Any) -> set[str]:
 
 
 def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None:
-    """Raise naming the column and rows of missing or infinite values the formula uses.
+    """Raise naming a personal variable, or the column and rows of missing or infinite values.
 
-    An infinite number, as a missing one, has no place in a model: it made the column
-    "not vary" and left it out of the fit, where ``covariates=`` refuses it. Text is a
-    level of a categorical variable (:func:`~escalation._finite.finite_numbers`).
+    A personal column (an identifier, a birth date, note text) is no covariate, as in a
+    list of ``covariates=`` (:func:`~escalation.errors.refuse_personal` with
+    :data:`~escalation.errors.COVARIATE_ROLE`): refused before formulaic reads the data,
+    whose warnings (``DataMismatchWarning``) and errors may quote its values. An infinite
+    number, as a missing one, has no place in a model: it made the column "not vary" and
+    left it out of the fit, where ``covariates=`` refuses it. Text is a level of a
+    categorical variable (:func:`~escalation._finite.finite_numbers`).
     """
+    refuse_personal(sorted(variables), COVARIATE_ROLE, "data")
     why = (
-        f"a variable of the formula {rhs!r} needs a value in every row: impute them or "
-        "leave the rows out explicitly first"
+        f"a variable of the formula {shown_formula(rhs)!r} needs a value in every row: "
+        "impute them or leave the rows out explicitly first"
     )
     for name in sorted(v for v in variables if v in frame.columns):
         finite_numbers(frame[name], table="data", why=why, text_allowed=True, context=_CONTEXT)
@@ -314,13 +347,16 @@ def _check_coded(matrix: pd.DataFrame, rhs: str) -> None:
     prediction passed on.
     """
     why = (
-        f"a term of the formula {rhs!r} is not finite although its variables are (a "
-        "division by 0, or the log of 0 or less): change the transform or leave those rows "
-        "out first"
+        f"a term of the formula {shown_formula(rhs)!r} is not finite although its variables "
+        "are (a division by 0, or the log of 0 or less): change the transform or leave those "
+        "rows out first"
     )
     problems = []
     for column in matrix.columns:  # coded terms are floats, never text: "missing or infinite"
-        problems += finite_problems(matrix[column], table="data", why=why, text_allowed=True)[1]
+        # A coded column is named by its term, which may hold a value typed (C0042 in
+        # I(child_id == 'C0042')): named as shown_formula shows the term.
+        coded = matrix[column].rename(shown_formula(str(column)))
+        problems += finite_problems(coded, table="data", why=why, text_allowed=True)[1]
     if problems:
         raise DataValidationError(problems, _CONTEXT)
 
@@ -334,8 +370,8 @@ def check_complete(frame: pd.DataFrame, formula: str) -> None:
     Raises
     ------
     DataValidationError
-        When a variable the right-hand side uses has missing or infinite values (naming
-        the first such variable's rows).
+        When a variable the right-hand side uses is personal (no covariate), or has
+        missing or infinite values (naming the first such variable's rows).
 
     Examples
     --------
@@ -369,14 +405,17 @@ def _coding_error(
     known = set(map(str, frame.columns)) | set(TRANSFORMS) | {"numpy"} | _BUILTIN_TYPES
     missing = sorted(variables - known)
     if missing:
+        shown = shown_formula(rhs)
+        # A bare name beside a personal column may be a value typed without quotes.
+        named = [m if re.search(rf"\b{re.escape(m)}\b", shown) else WITHHELD for m in missing]
         return DesignError(
-            f"formula {rhs!r} uses {', '.join(missing)}, not in the data; available: "
-            f"{', '.join(map(str, frame.columns))}"
+            f"formula {shown!r} uses {', '.join(dict.fromkeys(named))}, not in the data; "
+            f"available: {', '.join(map(str, frame.columns))}"
         )
     reference = _unknown_reference(frame, rhs)
     if reference is not None:
         return _error(rhs, reference)
-    return _error(rhs, f"cannot be evaluated on the data ({error})")
+    return _error(rhs, f"cannot be evaluated on the data ({_reason(error, rhs)})")
 
 
 def _unknown_reference(frame: pd.DataFrame, rhs: str) -> str | None:
@@ -405,8 +444,8 @@ def _reference_outside_levels(frame: pd.DataFrame, call: ast.Call) -> str | None
     levels = _levels(frame, call)
     if levels is None or base in levels:
         return None
-    variable = ast.unparse(call.args[0])
-    if any(is_personal(node.id) for node in ast.walk(call.args[0]) if isinstance(node, ast.Name)):
+    variable = shown_formula(ast.unparse(call.args[0]))
+    if uses_personal(variable):
         return (
             f"the reference level given for {variable} is not one of its levels (not "
             "listed: personal data)"
@@ -542,9 +581,12 @@ class FormulaCoding:
             When the formula names a column that is not in ``frame`` (the columns are
             named, not the functions called), gives a reference level that is not a level
             of its variable (``C(g, Treatment('z'))``: the levels are named unless the
-            column is personal), or cannot be evaluated.
+            column is personal), or cannot be evaluated. The formula is quoted with the
+            values typed in a term of a personal column withheld.
         DataValidationError
-            When a variable it uses has missing or infinite values, or a transform of
+            When a variable it uses is personal (``C(child_id)``, ``I(text.str.len())``:
+            :func:`~escalation.errors.refuse_personal`, the rule of Table 1; cluster on an
+            identifier instead), or has missing or infinite values, or a transform of
             finite ones is not finite (``I(1/x)`` at 0), naming the rows.
         """
         from formulaic import Formula, model_matrix
@@ -555,7 +597,7 @@ class FormulaCoding:
         if parsed.strata or parsed.cluster or parsed.response:
             raise _error(formula, "a coding takes the covariates only (no '~', strata, cluster)")
         variables = _variables(Formula(rhs))
-        _check_variables(frame, variables, rhs)
+        _check_variables(frame, variables, rhs)  # before formulaic reads the data
         try:
             with warnings.catch_warnings():
                 # numpy's warning of a transform's division by 0 or log of 0: the values
@@ -618,7 +660,7 @@ class FormulaCoding:
         if missing:
             raise DesignError(
                 f"the data lack the column(s) {', '.join(missing)} used by the formula "
-                f"{self.formula!r}"
+                f"{shown_formula(self.formula)!r}"
             )
         _check_variables(frame, set(self.columns), self.formula)
         try:
@@ -631,8 +673,9 @@ class FormulaCoding:
         except (FormulaicError, ValueError, TypeError, Warning) as error:
             raise DesignError(
                 f"{table + ': ' if table else ''}"
-                f"the formula {self.formula!r} cannot code these rows: a categorical variable "
-                "has a level not seen when the model was fitted, or a value out of range "
+                f"the formula {shown_formula(self.formula)!r} cannot code these rows: a "
+                "categorical variable has a level not seen when the model was fitted, or a "
+                "value out of range "
                 f"({type(error).__name__})"
             ) from error
         out = pd.DataFrame(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from escalation._formula_shown import shown_formula
 from escalation._vocabulary import covariates_apart, spells_of
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
@@ -87,7 +88,8 @@ def confounders(
     if model.strata or model.cluster or model.counting or len(model.response) == 1:
         raise DesignError(
             "the confounders' formula is 'Surv(duration, event) ~ confounders' (or the "
-            f"confounders alone), without strata() or cluster(); got {model.formula!r}"
+            "confounders alone), without strata() or cluster(); got "
+            f"{shown_formula(model.formula)!r}"
         )
     if model.cause is not None:
         raise DesignError(

@@ -43,6 +43,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._formula_shown import shown_formula
 from escalation._vocabulary import AUTO, is_whole_day, resolve_cluster, spells_of, weights_column
 from escalation.causal._standardise import standardise
 from escalation.causal.influence import cluster_standard_error, influence_clusters
@@ -61,7 +62,13 @@ from escalation.core.riskset import CoxData
 from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import case_weights, durations, event_codes, outcome_arrays
+from escalation.survival._outcome import (
+    case_weights,
+    durations,
+    event_codes,
+    outcome_arrays,
+    reordered_rows,
+)
 from escalation.survival._result import check_conf_level
 
 if TYPE_CHECKING:
@@ -848,7 +855,8 @@ def pooled_logistic_survival(
     last = long["time"].to_numpy() == np.repeat(n_intervals - 1, n_intervals)
     codes = ev[rows]
     w = None if weights is None else case_weights(frame[weights])[rows]
-    coding = FormulaCoding.learn(long, formula)
+    with reordered_rows(long, rows).input_rows():  # an expanded row names its person's row
+        coding = FormulaCoding.learn(long, formula)
     if not standardize:
         _refuse_covariates(coding.columns, treatment, formula)
     x = coding.apply(long).to_numpy()
@@ -938,10 +946,10 @@ def _refuse_covariates(columns: Sequence[str], treatment: str, formula: str) -> 
     if others:
         raise DesignError(
             f"standardize=False takes a formula of the treatment {treatment!r} and 'time' "
-            f"only, but {formula!r} also uses {', '.join(map(repr, others))}: survival "
-            "would be read at one person's covariates. Give standardize=True (the g-formula "
-            "averages over every person's covariates), or adjust through weights= and "
-            "leave the covariates out of the formula"
+            f"only, but {shown_formula(formula)!r} also uses {', '.join(map(repr, others))}: "
+            "survival would be read at one person's covariates. Give standardize=True (the "
+            "g-formula averages over every person's covariates), or adjust through weights= "
+            "and leave the covariates out of the formula"
         )
 
 

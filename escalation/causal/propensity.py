@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._formula_shown import shown_formula
 from escalation._vocabulary import INTERCEPT, covariates_apart, spells_of, warn_deprecated
 from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
@@ -309,7 +310,8 @@ def fit_propensity(
     if parsed is not None:
         if len(parsed.response) != 1 or parsed.strata or parsed.cluster:
             raise DesignError(
-                f"a propensity formula is 'treatment ~ covariates', got {parsed.formula!r}"
+                "a propensity formula is 'treatment ~ covariates', got "
+                f"{shown_formula(parsed.formula)!r}"
             )
         if covariates is not None or coding is not None:
             raise DesignError("give a formula or covariates (or a coding), not both")

@@ -45,7 +45,7 @@ import pandas as pd
 from escalation._finite import finite_problems
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import format_smd, smd_categorical, standardised_difference
-from escalation.errors import DataValidationError, Problem, is_personal
+from escalation.errors import DataValidationError, Problem, refuse_personal
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import case_weights
 from escalation.timeline.labels import arm_label, describe_covariate
@@ -431,20 +431,6 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
     order = [a for a in ("No early help", "Early help") if a in present]
     order += sorted(p for p in present if p not in order)
     return names, tuple(order)
-
-
-def refuse_personal(columns: Sequence[str], role: str, table: str = "table one") -> None:
-    """Raise naming each personal column (:func:`~escalation.errors.is_personal`) given a role.
-
-    Table 1 prints the arms' values as its column headers and a characteristic's as its
-    levels: an identifier's values would be printed as both (``group="child_id"`` gave
-    one column per child, headed by the child's identifier). Shared by Table 1 and the
-    federated covariate summaries (``table`` names the one).
-    """
-    personal = [c for c in columns if is_personal(c)]
-    if personal:
-        reason = f"personal data (an identifier, a birth date, note text) cannot be {role}"
-        raise DataValidationError([Problem(table, None, c, None, reason) for c in personal], table)
 
 
 def _weights(frame: pd.DataFrame, weights: npt.ArrayLike | str | None) -> FloatArray | None:

@@ -6,11 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.design.study import read_design
+from escalation.federated._csv import read_hub_csv
 from escalation.federated.hub import pool_share_packs
 from escalation.federated.outputs import write_pooled
 from escalation.federated.pack import read_share_pack
@@ -61,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     with output_folder(args, inputs=inputs) as folder:
         packs = [read_share_pack(Path(p)) for p in args.packs]
         design = read_design(args.design) if args.design else None
-        extra = pd.read_csv(args.characteristics) if args.characteristics else None
+        # authority codes as text (0886 stays 0886), as the packs' are read
+        extra = read_hub_csv(args.characteristics) if args.characteristics else None
         moderators = [m.strip() for m in args.moderators.split(",") if m.strip()]
         result = pool_share_packs(
             packs,

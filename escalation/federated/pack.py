@@ -73,6 +73,7 @@ from escalation.errors import (
     Problem,
     StatisticalWarning,
 )
+from escalation.federated._csv import read_hub_csv
 from escalation.federated._disclose import (
     DisclosureLog,
     check_pack,
@@ -584,9 +585,10 @@ def read_share_pack(path: str | Path) -> SharePack:
             for name in PACK_TABLES:
                 raw = archive.read(f"{name}.csv")
                 # Only an empty cell is missing (as to_csv writes NaN): a level spelled
-                # "NA", "None" or "null" is text, not pandas' default missing markers.
+                # "NA", "None" or "null" is text, not pandas' default missing markers;
+                # authority codes and levels are text (0886 stays 0886).
                 tables[name] = (
-                    pd.read_csv(io.BytesIO(raw), keep_default_na=False, na_values=[""])
+                    read_hub_csv(io.BytesIO(raw), keep_default_na=False, na_values=[""])
                     if raw.strip()
                     else pd.DataFrame()
                 )
@@ -610,7 +612,7 @@ def read_share_pack(path: str | Path) -> SharePack:
             "share pack",
         )
     if "level" in tables["covariates"].columns:
-        tables["covariates"]["level"] = tables["covariates"]["level"].fillna("").astype(str)
+        tables["covariates"]["level"] = tables["covariates"]["level"].fillna("")
     pack = SharePack(
         authority=str(manifest["authority"]),
         manifest=manifest,

@@ -24,9 +24,9 @@ import pandas as pd
 
 from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal.propensity import treatment_vector
-from escalation.causal.tableone import refuse_infinite, refuse_personal
+from escalation.causal.tableone import refuse_infinite
 from escalation.disclosure import DisclosureRules, complementary_suppression
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem, refuse_personal
 
 if TYPE_CHECKING:
     from escalation.timeline import SpellData

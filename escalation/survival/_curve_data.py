@@ -9,7 +9,7 @@ RMST and Gray's test share it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +17,7 @@ import pandas as pd
 
 from escalation._vocabulary import resolve_cluster, spells_of, weights_column
 from escalation.clusters import cluster_codes, cluster_labels
-from escalation.errors import DesignError
+from escalation.errors import DesignError, refuse_personal
 from escalation.survival._outcome import (
     Weights,
     durations,
@@ -80,6 +80,14 @@ def _group_codes(values: npt.NDArray[Any] | None, n: int) -> tuple[tuple[Any, ..
     return tuple(uniques[j] for j in order), rank[codes]
 
 
+#: Why a personal column is no group of curves (the role
+#: :func:`~escalation.errors.refuse_personal` names).
+_GROUP_ROLE: Final = (
+    "a group: its values would label the curves, which tables and figures print; to allow "
+    "for the repeated spells of a child or family, cluster on the identifier instead (cluster=)"
+)
+
+
 def curve_arrays(
     data: SpellData | pd.DataFrame,
     *,
@@ -93,9 +101,11 @@ def curve_arrays(
 ) -> CurveArrays:
     """Return the arrays of a curve's or test's rows, or raise naming what is wrong.
 
-    The columns are checked to be there, the group and strata labels to be present, and
-    rows of weight 0 left out (counted in ``dropped``).
+    The columns are checked to be there, the group not to be a personal column (its
+    values label the curves: :func:`~escalation.errors.refuse_personal`), the group and
+    strata labels to be present, and rows of weight 0 left out (counted in ``dropped``).
     """
+    refuse_personal([] if group is None else [group], _GROUP_ROLE, "spells")
     cluster = resolve_cluster(data, cluster)
     if strata is not None and strata == group:  # a k-sample test within its own groups
         raise DesignError(

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._formula_shown import shown_formula
 from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster, spells_of
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument
@@ -133,7 +134,8 @@ def resolve_outcome(
         return _finish(terms, function, default_cause, stratified)
     if not model.survival:
         raise DesignError(
-            f"{function}: the formula has Surv(duration, event) on the left, got {model.formula!r}"
+            f"{function}: the formula has Surv(duration, event) on the left, got "
+            f"{shown_formula(model.formula)!r}"
         )
     if model.cause is not None and cause is not None and int(cause) != model.cause:
         raise DesignError(
@@ -146,13 +148,15 @@ def resolve_outcome(
     if time_varying and len(times) != 2:
         raise DesignError(
             f"{function}: time_varying=True fits (start, stop] rows, but the formula's left-hand "
-            f"side is {model.formula.split('~')[0].strip()}; write Surv(start, stop, event)"
+            f"side is {shown_formula(model.formula.split('~')[0].strip())}; write "
+            "Surv(start, stop, event)"
         )
     if len(times) == 2 and not counting:
         raise DesignError(
             f"{function} has no (start, stop] rows (no delayed entry or time-varying "
             f"covariates), but the formula's left-hand side is "
-            f"{model.formula.split('~')[0].strip()}; write Surv(duration, event) with the "
+            f"{shown_formula(model.formula.split('~')[0].strip())}; write Surv(duration, event) "
+            "with the "
             "follow-up time"
         )
     terms = ModelTerms(

@@ -76,7 +76,9 @@ class UsableRows:
         """Report the rows of a :class:`DataValidationError` raised inside as input rows.
 
         The checks run on :attr:`frame`, the rows used, so they name positions there;
-        inside this block those become positions in the table the user passed.
+        inside this block those become positions in the table the user passed. Rows
+        that expand one row of the input (:attr:`positions` naming it more than once, as
+        the intervals of a person) name it once for each problem they share.
 
         Examples
         --------
@@ -99,7 +101,8 @@ class UsableRows:
                 p if p.row is None else replace(p, row=int(positions[p.row]))
                 for p in error.problems
             ]
-            raise type(error)(problems, error.context) from None
+            once = {(p.table, p.row, p.column, repr(p.value), p.reason): p for p in problems}
+            raise type(error)(list(once.values()), error.context) from None
 
 
 def usable_rows(

@@ -18,7 +18,13 @@ import pandas as pd
 
 from escalation._finite import LISTED, finite_numbers
 from escalation._vocabulary import refuse_repeats
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import (
+    COVARIATE_ROLE,
+    DataValidationError,
+    DesignError,
+    Problem,
+    refuse_personal,
+)
 
 __all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
 
@@ -189,12 +195,17 @@ class CovariateCoding:
         DesignError
             When a column is absent from ``frame`` or listed twice, or a reference level is
             not among the column's kept levels.
+        DataValidationError
+            When a column is personal (an identifier, a birth date, note text:
+            :func:`~escalation.errors.refuse_personal`, the rule of Table 1): its values
+            would name the coefficients. Cluster on an identifier instead.
         """
         refuse_repeats(
             "covariate(s)",
             columns,
             "a repeated column is collinear with itself and would be left out",
         )
+        refuse_personal(columns, COVARIATE_ROLE, "spells")
         missing = [c for c in columns if c not in frame.columns]
         unknown = sorted(set(reference or {}) - set(columns))
         if unknown:

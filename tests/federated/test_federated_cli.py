@@ -20,7 +20,8 @@ from escalation.data.io import write_case_history
 from escalation.design import DataSpec
 from escalation.errors import StatisticalWarning
 from escalation.federated.demo import run_federated_demo
-from tests.federated.federated_support import authorities, cheap_design
+from escalation.federated.pack import SharePack, write_share_pack
+from tests.federated.federated_support import authorities, cheap_design, packs
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,51 @@ def test_pool_refuses_a_pack_of_another_design(
     assert main(["pool", *packs, "--out", str(tmp_path / "pooled")]) == 2
     assert "used a different design" in capsys.readouterr().err
     assert not (tmp_path / "pooled").exists()
+
+
+def coded(pack: SharePack, code: str) -> SharePack:
+    """The pack as the authority with the code ``code`` would have shared it."""
+    return dataclasses.replace(
+        pack,
+        authority=code,
+        manifest={**pack.manifest, "authority": code},
+        tables={**pack.tables, "authority": pack.tables["authority"].assign(authority=code)},
+    )
+
+
+def test_pool_matches_authority_codes_with_a_leading_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--characteristics`` and the packs keep ``0886`` as ``0886``.
+
+    Both were read with pandas' default types: ``0886`` became 886 in the packs'
+    authority tables and in the characteristics, so the notes matched them with each
+    other but no estimate (of authority ``0886``) had a characteristic, and every
+    meta-regression was left out ("no value of early_help_rate: 0886, ...").
+    """
+    codes = ["0886", "0887", "0888"]
+    for pack, code in zip(packs(), codes, strict=True):
+        write_share_pack(coded(pack, code), tmp_path / "packs")
+    # a national table: a row for an authority not pooled, one characteristic blank
+    table = tmp_path / "authorities.csv"
+    table.write_text(
+        "authority,early_help_rate,deprivation\n"
+        "0886,0.3,4.0\n0887,0.4,5.0\n0888,0.5,6.5\n0999,0.2,\n"
+    )
+    packed = [str(p) for p in sorted((tmp_path / "packs").glob("*.zip"))]
+    out = tmp_path / "pooled"
+    assert main(["pool", *packed, "--out", str(out), "--characteristics", str(table)]) == 0
+    printed = capsys.readouterr().out
+    assert "Pooled         3 authorities: 0886, 0887, 0888" in printed
+    assert "characteristics: 0999 is not a pooled authority (not used)." in printed
+    assert "no row for" not in printed and "no value of" not in printed
+    published = pd.read_csv(out / "results" / "authorities.csv", dtype={"authority": str})
+    assert published["authority"].tolist() == codes
+    assert published["deprivation"].tolist() == [4.0, 5.0, 6.5]  # the table's, as numbers
+    regressions = pd.read_csv(out / "results" / "meta_regression.csv")
+    hazard = regressions[regressions["estimator"] == "cox_ps_stratified"]
+    assert set(hazard["moderators"]) == {"early_help_rate", "deprivation"}
+    assert (hazard["k"] == 3).all()
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -181,7 +181,7 @@ def test_a_covariate_numeric_in_one_pack_and_categorical_in_another_is_refused()
 def test_a_personal_covariate_is_refused_not_summarised_by_its_values() -> None:
     # an identifier as a covariate was summarised with one level per child: the
     # identifiers were the levels of the summary an authority shares (counts suppressed,
-    # the levels not); refused by the rule Table 1 uses (tableone.refuse_personal)
+    # the levels not); refused by the rule Table 1 uses (errors.refuse_personal)
     spells = pd.DataFrame({"treatment": [1, 0, 1, 0], "child_id": ["C123", "C456", "C7", "C0"]})
     with pytest.raises(DataValidationError, match=r"covariate summary.*'child_id': personal"):
         covariate_summary(spells, ["child_id"])

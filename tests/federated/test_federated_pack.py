@@ -206,3 +206,31 @@ def test_the_packs_disclosure_log_quotes_no_small_count_or_row() -> None:
         "failed (table 'spells', row [not shown]: fewer than 10 value(s) missing)",
         "fewer than 10 escalations or exits: withheld",
     ]
+
+
+def test_round_trip_keeps_codes_that_read_like_numbers(tmp_path: Path) -> None:
+    """An authority code ``0886`` and levels ``00``, ``01``, ... come back as that text.
+
+    pandas read a column of digits as numbers: the authority 886 (no longer the pack's
+    ``0886``) and, beside the numeric covariates' empty levels, the levels 0.0, 1.0, ...
+    """
+    pack = packs()[1]
+    covariates = pack.tables["covariates"]
+    # the numeric covariates and one categorical, its levels N0, N1, ... coded 00, 01, ...
+    kept = covariates[(covariates["level"] == "") | (covariates["covariate"] == "need")]
+    kept = kept.assign(level=kept["level"].str.replace("N", "0", regex=False))
+    assert kept["level"].str.fullmatch(r"|0\d").all() and (kept["level"] == "01").any()
+    coded = dataclasses.replace(
+        pack,
+        authority="0886",
+        manifest={**pack.manifest, "authority": "0886"},
+        tables={
+            **pack.tables,
+            "covariates": kept.reset_index(drop=True),
+            "authority": pack.tables["authority"].assign(authority="0886"),
+        },
+    )
+    again = read_share_pack(write_share_pack(coded, tmp_path))
+    assert again.authority == "0886"
+    assert again.tables["authority"]["authority"].tolist() == ["0886"]
+    assert again.tables["covariates"]["level"].tolist() == kept["level"].tolist()

@@ -1,0 +1,183 @@
+"""A personal column is no covariate, in a formula or a list (session 24).
+
+An identifier (``child_id``, ``family_id``) or the note text was accepted as a covariate:
+``C(child_id)`` or ``covariates=["child_id"]`` fitted one coefficient per child, named by
+the child's identifier, which results, tables, figures and briefs then printed, and
+formulaic's ``DataMismatchWarning`` for ``C(child_id, levels=[...])`` printed the
+identifiers outside the nominated levels. Every model now refuses one where its
+covariates are coded (``FormulaCoding`` and ``CovariateCoding``), by the rule Table 1
+refuses a personal characteristic by; clustering on an identifier still works.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.causal import estimate_curves, estimate_effects, fit_propensity, policy_scores
+from escalation.errors import DataValidationError
+from escalation.formula import FormulaCoding
+from escalation.survival import (
+    fit_aft,
+    fit_cause_specific,
+    fit_cox,
+    fit_fine_gray,
+    kaplan_meier,
+)
+from escalation.timeline import CovariateCoding
+
+#: Values of the personal columns: none may reach a message or a warning.
+NAME = "Jane Smith"
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(24)
+    n = 80
+    return pd.DataFrame(
+        {
+            "g": rng.choice(["a", "b", "c"], n),
+            "x": rng.uniform(0.5, 2.0, n),
+            "treatment": np.tile([0, 1], n // 2),
+            "child_id": [f"C{i:04d}" for i in range(n)],
+            "family_id": [f"F{i // 2:04d}" for i in range(n)],
+            "spell_id": [f"S{i:04d}" for i in range(n)],
+            "text": [f"{NAME} visit {i}" for i in range(n)],
+            "duration": rng.integers(1, 300, n).astype(float),
+            "event": np.tile([0, 1, 1, 2], n // 4),
+        }
+    )
+
+
+def personal_values(frame: pd.DataFrame) -> list[str]:
+    """Every value of the frame's personal columns (and a name in the notes)."""
+    return [NAME, *frame["child_id"], *frame["family_id"], *frame["spell_id"]]
+
+
+def assert_refused(raised: pytest.ExceptionInfo[Any], frame: pd.DataFrame, column: str) -> None:
+    """The error names the column and why, and none of the personal values."""
+    message = str(raised.value)
+    assert f"column {column!r}: personal data" in message, message
+    assert "cannot be a covariate" in message and "cluster" in message, message
+    leaked = [value for value in personal_values(frame) if value in message]
+    assert not leaked, leaked
+
+
+ENTRY_POINTS: dict[str, tuple[Callable[[pd.DataFrame], object], str]] = {
+    "fit_cox formula": (
+        lambda f: fit_cox(f, "Surv(duration, event) ~ x + C(child_id)"),
+        "child_id",
+    ),
+    "fit_cox list": (lambda f: fit_cox(f, ["x", "child_id"]), "child_id"),
+    "fit_cox family": (lambda f: fit_cox(f, ["x", "family_id"], cluster=None), "family_id"),
+    "fit_cox notes": (
+        lambda f: fit_cox(f, "Surv(duration, event) ~ x + I(text.str.contains('Smith'))"),
+        "text",
+    ),
+    "fit_aft": (lambda f: fit_aft(f, ["x", "child_id"]), "child_id"),
+    "fit_fine_gray": (
+        lambda f: fit_fine_gray(f, "Surv(duration, event) ~ x + C(child_id)", cause=1),
+        "child_id",
+    ),
+    "fit_cause_specific": (lambda f: fit_cause_specific(f, ["x", "text"]), "text"),
+    "fit_propensity formula": (
+        lambda f: fit_propensity(f, formula="treatment ~ x + C(child_id)"),
+        "child_id",
+    ),
+    "fit_propensity list": (
+        lambda f: fit_propensity(f, "treatment", ["x", "spell_id"]),
+        "spell_id",
+    ),
+    "estimate_effects": (
+        lambda f: estimate_effects(
+            f.assign(event=f["event"].clip(upper=1)),
+            covariates=["x", "child_id"],
+            estimators=["ipw"],
+            horizons=[100],
+        ),
+        "child_id",
+    ),
+    "estimate_curves formula": (
+        lambda f: estimate_curves(
+            f.assign(event=f["event"].clip(upper=1)), "Surv(duration, event) ~ x + C(family_id)"
+        ),
+        "family_id",
+    ),
+    "policy_scores": (
+        lambda f: policy_scores(
+            f.assign(event=f["event"].clip(upper=1)), covariates=["x", "child_id"], horizons=[100]
+        ),
+        "child_id",
+    ),
+    "CovariateCoding": (lambda f: CovariateCoding.learn(f, ["child_id"], min_count=1), "child_id"),
+    "FormulaCoding": (lambda f: FormulaCoding.learn(f, "x + C(g) + C(child_id)"), "child_id"),
+}
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+def test_a_personal_column_is_refused_as_a_covariate(frame: pd.DataFrame, entry: str) -> None:
+    call, column = ENTRY_POINTS[entry]
+    with pytest.raises(DataValidationError) as raised:
+        call(frame)
+    assert_refused(raised, frame, column)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        # the values typed are refused with the column, never quoted
+        "Surv(duration, event) ~ x + C(child_id, Treatment('C0002'))",
+        "Surv(duration, event) ~ x + I(1 / (child_id == 'C0002'))",
+        "Surv(duration, event) ~ x + C(child_id, levels=[C0002])",
+        f"Surv(duration, event) ~ nosuch + I(text.str.contains('{NAME}'))",
+    ],
+)
+def test_a_formula_of_a_personal_column_is_refused_without_its_values(
+    frame: pd.DataFrame, formula: str
+) -> None:
+    with pytest.raises(DataValidationError) as raised:
+        fit_cox(frame, formula)
+    assert_refused(raised, frame, "text" if "text" in formula else "child_id")
+
+
+def test_no_identifier_reaches_a_warning(frame: pd.DataFrame) -> None:
+    # formulaic warned (DataMismatchWarning) listing every identifier outside the levels
+    formula = "Surv(duration, event) ~ x + C(child_id, levels=['C0001', 'C0002'])"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError) as raised:
+            fit_cox(frame, formula)
+    shown = [str(w.message) for w in caught]
+    leaked = [v for v in personal_values(frame) if any(v in text for text in shown)]
+    assert not leaked, shown
+    assert_refused(raised, frame, "child_id")
+
+
+def test_a_personal_column_is_refused_as_the_group_of_curves(frame: pd.DataFrame) -> None:
+    # one curve per child, labelled by the child's identifier
+    with pytest.raises(DataValidationError) as raised:
+        kaplan_meier(frame.assign(event=frame["event"].clip(upper=1)), group="child_id")
+    message = str(raised.value)
+    assert "column 'child_id': personal data" in message and "cannot be a group" in message
+    assert not [v for v in frame["child_id"] if v in message]
+
+
+def test_clusters_and_strata_of_other_columns_still_work(frame: pd.DataFrame) -> None:
+    one = frame.assign(event=frame["event"].clip(upper=1))
+    clustered = fit_cox(one, "Surv(duration, event) ~ x + C(g) + cluster(family_id)")
+    listed = fit_cox(one, ["x", "g"], cluster="family_id")
+    # the same model (its terms named by formulaic or by the list's coding), robust errors
+    assert clustered.tidy()[["estimate", "std_error"]].to_numpy() == pytest.approx(
+        listed.tidy()[["estimate", "std_error"]].to_numpy()
+    )
+    assert clustered.glance()["clusters"].iloc[0] == listed.glance()["clusters"].iloc[0] == 40
+    stratified = fit_cox(one, "Surv(duration, event) ~ x + strata(g) + cluster(child_id)")
+    assert list(stratified.coefficients.index) == ["x"]
+    assert stratified.glance()["clusters"].iloc[0] == 80
+    curves = kaplan_meier(one, group="g", cluster="family_id")
+    assert set(curves.curves["group"]) == {"a", "b", "c"}
