@@ -82,6 +82,7 @@ import pandas as pd
 from scipy import stats
 
 from escalation._vocabulary import horizon_days, resolve_cluster, spells_of
+from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import Nuisance, run_estimator
 from escalation.causal.influence import cluster_standard_error, influence_clusters
 from escalation.causal.propensity import drop_redundant, treatment_vector
@@ -241,6 +242,15 @@ def policy_scores(
     -------
     PolicyScores
 
+    Raises
+    ------
+    DesignError
+        When no effect can be estimated from the spells, as
+        :func:`escalation.causal.estimate_effects` refuses them
+        (:func:`escalation.causal._estimable.check_estimable`): fewer than 10 spells in an
+        arm, no escalation, or a horizon past the longest follow-up (its risk would be
+        extrapolated).
+
     Notes
     -----
     Linear algebra runs on one thread (:func:`escalation.compute.one_blas_thread`): the
@@ -268,11 +278,12 @@ def policy_scores(
     whole = horizon_days(horizons)  # whole days > 0, each once: the labels are what is scored
     days = np.asarray(whole, dtype=float)
     a = treatment_vector(frame, treatment)
+    dur = durations(frame[duration])
+    ev = event_codes(frame[event])
+    check_estimable(a, ev, dur, days)  # the effect estimate's rule, before any model
     coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
     matrix, _ = drop_redundant(coding.apply(frame))
     x = matrix.to_numpy(dtype=float)
-    dur = durations(frame[duration])
-    ev = event_codes(frame[event])
     names = list(matrix.columns)
     aipw = run_estimator("aipw", dur, ev, a, x, days, days, influence=True, names=names)
     if aipw.influence is None or aipw.fitted is None or aipw.nuisance.propensity is None:

@@ -15,14 +15,20 @@ criterion                 met when                     not met when
                           threshold
 ========================  ===========================  ==============================
 
-and *inconclusive* otherwise (the data cannot tell). Precision and recall are those of
-the flag against escalation under current practice, as the WWCSC 2020 pilots measured
-them (Clayton et al. 2020: none of their models reached the pre-specified 65%
+and *inconclusive* otherwise (the data cannot tell). ``max_disparity`` is met only when
+every attribute of the groups table has two groups shown to compare: an attribute left out
+(a group too small to show leaves fewer than two) makes it inconclusive unless a gap
+compared is already too large, and the row names it (``not_compared``). A value the
+disclosure rules withhold from the published table is judged on its exact interval and
+only the verdict is published (``withheld``; see :func:`judge_criteria`). Precision and
+recall are those of the flag against escalation under current practice, as the WWCSC 2020
+pilots measured them (Clayton et al. 2020: none of their models reached the pre-specified 65%
 precision). Every row says whether the design was registered and unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -31,7 +37,7 @@ import pandas as pd
 from escalation.design.registration import RegistrationCheck
 from escalation.design.study import CriteriaSpec
 
-__all__ = ["CRITERIA_COLUMNS", "Verdict", "judge", "judge_criteria"]
+__all__ = ["CRITERIA_COLUMNS", "WITHHELD_NOTE", "Verdict", "judge", "judge_criteria"]
 
 Verdict = Literal["met", "not met", "inconclusive"]
 #: Columns of :func:`judge_criteria`.
@@ -47,7 +53,11 @@ CRITERIA_COLUMNS: Final = (
     "registration",
     "note",
     "groups",
+    "withheld",
+    "not_compared",
 )
+#: The note of a criterion judged on a value the disclosure rules withhold.
+WITHHELD_NOTE: Final = "estimate withheld (disclosure)"
 _ESTIMAND: Final = {
     "min_precision": "precision",
     "min_recall": "recall",
@@ -83,14 +93,18 @@ def judge_criteria(
     *,
     rule: str,
     horizon: int,
+    attributes: Sequence[str],
     registration: RegistrationCheck | None = None,
+    exact: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Judge every stated criterion on ``rule`` at ``horizon``.
 
     Parameters
     ----------
     values : pandas.DataFrame
-        :meth:`escalation.causal.policy.PolicyValueResult.tidy`.
+        The rules' values as published
+        (:func:`escalation.policy.study.disclose_values`, or
+        :meth:`escalation.causal.policy.PolicyValueResult.tidy`).
     gaps : pandas.DataFrame
         :func:`escalation.policy.groups.disparities`.
     criteria : CriteriaSpec
@@ -99,8 +113,19 @@ def judge_criteria(
         The rule judged (e.g. ``risk_cox``).
     horizon : int
         Days.
+    attributes : sequence of str
+        The attributes of the groups table (``policy_groups.csv``): ``max_disparity`` is
+        met only when each has a gap in ``gaps``; those without one are named in the
+        row's ``not_compared`` and note.
     registration : RegistrationCheck, optional
         How the design compares with its registration (``None``: not registered).
+    exact : pandas.DataFrame, optional
+        The exact values (``PolicyValueResult.tidy()``): a criterion whose value in
+        ``values`` is withheld (missing) for disclosure is judged on its exact interval,
+        and only the verdict is published (estimate and interval missing, ``withheld``
+        true, the note saying :data:`WITHHELD_NOTE`). A verdict against a threshold is
+        not the value, but see :func:`escalation.policy.study.withhold_revealing_verdicts`
+        for the cases where it would give a count back.
 
     Returns
     -------
@@ -116,7 +141,8 @@ def judge_criteria(
     >>> gaps = pd.DataFrame(columns=["rule", "horizon", "attribute", "metric", "higher",
     ...                              "lower", "estimate", "conf_low", "conf_high"])
     >>> spec = CriteriaSpec(min_precision=0.65, min_recall=0.5, min_prevented_per_1000=5)
-    >>> judge_criteria(values, gaps, spec, rule="risk_cox", horizon=365)["verdict"].tolist()
+    >>> judge_criteria(values, gaps, spec, rule="risk_cox", horizon=365,
+    ...                attributes=["sex"])["verdict"].tolist()
     ['not met', 'inconclusive', 'inconclusive']
     """
     status = (
@@ -126,7 +152,8 @@ def judge_criteria(
     )
     registered = registration is not None and registration.status == "registered"
     rows: list[dict[str, Any]] = []
-    mine = values[(values["rule"] == rule) & (values["horizon"] == horizon)]
+    mine = _rows_of(values, rule, horizon)
+    exact_rows = _rows_of(exact, rule, horizon) if exact is not None else mine.iloc[:0]
     for key, threshold in criteria.stated.items():
         row: dict[str, Any] = {
             "criterion": key,
@@ -136,6 +163,8 @@ def judge_criteria(
             "registration": "registered" if registered else _short(registration),
             "note": "" if registered else status,
             "groups": "",  # the largest gap's two groups (max_disparity)
+            "withheld": False,
+            "not_compared": "",
         }
         if key == "max_disparity":
             part = gaps[
@@ -143,37 +172,7 @@ def judge_criteria(
                 & (gaps["horizon"] == horizon)
                 & (gaps["metric"] == criteria.disparity_metric)
             ]
-            if part.empty:
-                rows.append(
-                    {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
-                     "verdict": "inconclusive",
-                     "note": _join(row["note"], "no two groups large enough to compare")}
-                )  # fmt: skip
-                continue
-            verdicts = [
-                judge(lo, hi, threshold, at_least=False)
-                for lo, hi in zip(part["conf_low"], part["conf_high"], strict=True)
-            ]
-            worst = part.iloc[int(np.argmax(part["estimate"].to_numpy(dtype=float)))]
-            groups = f"{worst['attribute']} ({worst['higher']} vs {worst['lower']})"
-            verdict: str = (
-                "not met"
-                if "not met" in verdicts
-                else ("met" if all(v == "met" for v in verdicts) else "inconclusive")
-            )
-            rows.append(
-                {
-                    **row,
-                    "estimate": float(worst["estimate"]),
-                    "conf_low": float(worst["conf_low"]),
-                    "conf_high": float(worst["conf_high"]),
-                    "verdict": verdict,
-                    "note": _join(
-                        row["note"], f"largest gap in {criteria.disparity_metric}: {groups}"
-                    ),
-                    "groups": groups,
-                }
-            )
+            rows.append(_disparity_row(row, part, attributes, criteria.disparity_metric))
             continue
         found = mine[mine["estimand"] == _ESTIMAND[key]]
         if found.empty:
@@ -184,6 +183,19 @@ def judge_criteria(
             continue
         got = found.iloc[0]
         low, high = float(got["conf_low"]), float(got["conf_high"])
+        behind = exact_rows[exact_rows["estimand"] == _ESTIMAND[key]]
+        hidden = behind[["conf_low", "conf_high"]].to_numpy(dtype=float)[:1].ravel()
+        if not np.isfinite([low, high]).all() and np.isfinite(hidden).all() and len(hidden):
+            # Withheld from the table for disclosure: judged on the exact interval, and
+            # only the verdict published.
+            rows.append(
+                {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
+                 "verdict": judge(float(hidden[0]), float(hidden[1]), threshold,
+                                  at_least=True),
+                 "withheld": True,
+                 "note": _join(row["note"], WITHHELD_NOTE)}
+            )  # fmt: skip
+            continue
         rows.append(
             {
                 **row,
@@ -194,6 +206,53 @@ def judge_criteria(
             }
         )
     return pd.DataFrame.from_records(rows, columns=list(CRITERIA_COLUMNS))
+
+
+def _rows_of(values: pd.DataFrame, rule: str, horizon: int) -> pd.DataFrame:
+    """Return the rows of ``rule`` at ``horizon`` of a table of values."""
+    return values[(values["rule"] == rule) & (values["horizon"] == horizon)]
+
+
+def _disparity_row(
+    row: dict[str, Any], part: pd.DataFrame, attributes: Sequence[str], metric: str
+) -> dict[str, Any]:
+    """Return the ``max_disparity`` row from the judged rule's gaps ``part``.
+
+    Met only when every attribute has a gap and each is met; not met when a gap compared
+    is wholly above the threshold; inconclusive otherwise, naming the attributes that
+    could not be compared (fewer than two groups shown).
+    """
+    compared = set(part["attribute"])
+    missing = ", ".join(str(a) for a in dict.fromkeys(attributes) if a not in compared)
+    row = {**row, "not_compared": missing}
+    if part.empty:
+        return {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
+                "verdict": "inconclusive",
+                "note": _join(row["note"], "no two groups large enough to compare")}  # fmt: skip
+    threshold = float(row["threshold"])
+    verdicts = [
+        judge(lo, hi, threshold, at_least=False)
+        for lo, hi in zip(part["conf_low"], part["conf_high"], strict=True)
+    ]
+    worst = part.iloc[int(np.argmax(part["estimate"].to_numpy(dtype=float)))]
+    groups = f"{worst['attribute']} ({worst['higher']} vs {worst['lower']})"
+    verdict: str = "inconclusive"
+    if "not met" in verdicts:  # one attribute's gap too large fails the criterion
+        verdict = "not met"
+    elif not missing and all(v == "met" for v in verdicts):
+        verdict = "met"
+    note = _join(row["note"], f"largest gap in {metric}: {groups}")
+    if missing:
+        note = _join(note, f"not compared (fewer than two groups large enough to show): {missing}")
+    return {
+        **row,
+        "estimate": float(worst["estimate"]),
+        "conf_low": float(worst["conf_low"]),
+        "conf_high": float(worst["conf_high"]),
+        "verdict": verdict,
+        "note": note,
+        "groups": groups,
+    }
 
 
 def _short(registration: RegistrationCheck | None) -> str:

@@ -45,10 +45,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._finite import finite_numbers
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
 from escalation._top_share import TopCut, tie_keys, top_cut, top_weights
 from escalation._vocabulary import refuse_repeats, spells_of
+from escalation.causal._estimable import check_estimable
 from escalation.causal.heterogeneity import (
     EffectModel,
     fit_effect_model,
@@ -56,11 +58,18 @@ from escalation.causal.heterogeneity import (
     split_candidates,
 )
 from escalation.causal.policy import policy_scores
+from escalation.causal.propensity import treatment_vector
 from escalation.compute import one_blas_thread, resolve_jobs, run_tasks
-from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
+from escalation.errors import (
+    ConvergenceError,
+    DataValidationError,
+    DesignError,
+    Problem,
+    StatisticalWarning,
+)
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
-from escalation.survival._outcome import reordered_rows
+from escalation.survival._outcome import durations, event_codes, reordered_rows
 from escalation.timeline.matrix import CovariateCoding
 
 if TYPE_CHECKING:
@@ -454,12 +463,18 @@ def learn_rules(
     DesignError
         For an unknown rule or model, a rule or model listed twice, a capacity outside
         (0, 1], too few families, or an ``effect_model`` fitted on other spells or with
-        other settings.
+        other settings; and, when a rule is learned, for spells from which no effect can
+        be estimated, as :func:`escalation.causal.estimate_effects` refuses them (a
+        ``horizon`` past the longest follow-up, fewer than 10 spells in an arm, or no
+        escalation), before any model is fitted.
     DataValidationError
         When a spell of a fold has a categorical value the rules learned on the other
         folds have no level for (it lives only in that fold's families; not seen in
         training, or missing where no value was) and no ``other`` level takes it, naming
         the table ``spells``, the row, the column and the value: pool or recode it first.
+        When a ``fixed_scores`` entry has not one score per spell, or a score that is not a
+        finite number: the table ``fixed_scores``, the column (the score's name), and the
+        row and value of the first bad scores.
 
     Notes
     -----
@@ -512,14 +527,14 @@ def learn_rules(
         flags["no_one"] = np.zeros(n)
         descriptions["no_one"] = "offer early help to no child"
     for name, values in (fixed_scores or {}).items():
-        score = np.asarray(values, dtype=float)
-        if score.shape != (n,) or not np.isfinite(score).all():
-            raise DesignError(f"fixed score {name!r} needs one finite value per spell ({n})")
+        score = _fixed_score(name, values, n)
         score = score if order is None else score[order]
         flags[f"top_{name}"] = top_weights(score, top_cut(score, capacity, keys), keys)
         scores[f"top_{name}"] = score
         descriptions[f"top_{name}"] = f"offer early help to the highest {name} scores"
     learned = [r for r in rules if r in _LEARNED]
+    if learned:
+        _check_estimable_by(frame, int(horizon))
     deploy = bool(learned) and (deployable or not cross_fit)
     given = effect_model if deploy and "benefit" in learned else None
     if given is not None:
@@ -566,6 +581,43 @@ def learn_rules(
         spell_id=spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(n),
         backend=backend,
         seed=seed,
+    )
+
+
+def _fixed_score(name: str, values: npt.ArrayLike, n: int) -> FloatArray:
+    """Return a tool's scores, one per spell in the spells' row order, or raise.
+
+    The length first (one score per spell), then every score a finite number (the
+    package's one rule, :func:`escalation._finite.finite_numbers`): either error names
+    the table ``fixed_scores`` and the column ``name``, the second the first bad rows
+    (positions in the spells as given) and their values.
+    """
+    if np.shape(values) != (n,):
+        given = int(np.size(values))  # how many scores were given (a number, shown)
+        reason = f"needs one score per spell ({n}), in one dimension; {given} given"
+        raise DataValidationError(
+            [Problem("fixed_scores", None, name, given, reason)], "fixed scores"
+        )
+    return finite_numbers(
+        pd.Series(np.asarray(values), name=name),
+        table="fixed_scores",
+        why="a tool's scores rank every spell: give each spell a score",
+        context="fixed scores",
+    )
+
+
+def _check_estimable_by(frame: pd.DataFrame, horizon: int) -> None:
+    """Refuse spells from which no rule's risk or benefit by ``horizon`` can be estimated.
+
+    The effect estimate's rule (:func:`escalation.causal._estimable.check_estimable`),
+    asked once of every spell before any model is fitted: a horizon past the longest
+    follow-up, too few spells in an arm, or no escalation.
+    """
+    check_estimable(
+        treatment_vector(frame, "treatment"),
+        event_codes(frame["event"]),
+        durations(frame["duration"]),
+        np.array([float(horizon)]),
     )
 
 

@@ -55,11 +55,13 @@ __all__ = [
     "DECISION_CAVEAT",
     "MEASURE_LABELS",
     "RULE_LABELS",
+    "WITHHELD_VERDICT",
     "PolicyStudy",
     "disclose_values",
     "evaluate_policies",
     "grace_period_ended",
     "rule_label",
+    "withhold_revealing_verdicts",
 ]
 
 #: Said wherever the policy study is reported.
@@ -414,6 +416,77 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     return out
 
 
+#: The verdict of a criterion whose published verdict would give a count back.
+WITHHELD_VERDICT: Final = "withheld"
+#: The denominator of each criterion's share: the rule's number flagged, or escalations.
+_DENOMINATOR: Final = {"min_precision": "flagged", "min_recall": "escalations"}
+
+
+def withhold_revealing_verdicts(
+    criteria: pd.DataFrame, result: PolicyValueResult, rules: DisclosureRules
+) -> pd.DataFrame:
+    """Return the criteria with the verdicts that would give a withheld count back withheld.
+
+    A precision or recall the disclosure rules withhold (:func:`disclose_values`) is
+    judged on its exact interval and only its verdict published
+    (:func:`escalation.policy.criteria.judge_criteria` with ``exact=``). Both share one
+    count, the rule's escalations flagged ``h``, below the disclosure threshold ``T``
+    when withheld (or their denominator is). A verdict says on which side of its
+    threshold ``t`` the share lies: ``h < t n`` (not met) or ``h >= t n`` (met), ``n``
+    the number flagged (precision) or the escalations (recall). The verdicts are kept
+    while at least two whole counts ``h`` in ``0 .. min(T - 1, n)`` agree with all of
+    them, counted with the exact ``n``: the reader knows ``n`` only as rounded, so no
+    fewer counts agree with what they know. Otherwise (e.g. "not met" against a
+    threshold below ``1 / n``, which says ``h = 0``) those verdicts are
+    :data:`WITHHELD_VERDICT` too.
+
+    Parameters
+    ----------
+    criteria : pandas.DataFrame
+        :func:`~escalation.policy.criteria.judge_criteria` (empty: returned as it is).
+    result : PolicyValueResult
+        The rules' exact values (their flags and scores).
+    rules : DisclosureRules
+        The design's disclosure rules.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``criteria``, its rows' verdicts withheld where they would give a count back.
+    """
+    if criteria.empty:
+        return criteria
+    hidden = criteria[criteria["withheld"].astype(bool) & criteria["criterion"].isin(_DENOMINATOR)]
+    if hidden.empty:
+        return criteria
+    first = hidden.iloc[0]
+    scores = result.backend
+    observed = scores.observed[:, scores.column(int(first["horizon"]))]
+    flags = np.asarray(result.flags[str(first["rule"])], dtype=float)
+    counts = {"flagged": round(float(flags.sum())), "escalations": round(float(observed.sum()))}
+    hits = np.arange(max(0, min(rules.threshold - 1, *counts.values())) + 1, dtype=float)
+    agree = np.ones(len(hits), dtype=bool)
+    for criterion, threshold, verdict in zip(
+        hidden["criterion"], hidden["threshold"].to_numpy(dtype=float), hidden["verdict"],
+        strict=True,
+    ):  # fmt: skip
+        share = hits / max(counts[_DENOMINATOR[str(criterion)]], 1)
+        if verdict == "met":
+            agree &= share >= threshold
+        elif verdict == "not met":
+            agree &= share < threshold
+    if int(agree.sum()) >= 2:
+        return criteria
+    out = criteria.copy()
+    out.loc[hidden.index, "verdict"] = WITHHELD_VERDICT
+    out.loc[hidden.index, "note"] = [
+        f"{note} The verdict is withheld too: with the numbers published it would give a "
+        "count below the disclosure threshold back."
+        for note in hidden["note"]
+    ]
+    return out
+
+
 def grace_period_ended(spells: pd.DataFrame, design: StudyDesign) -> int:
     """Return how many untreated spells ended within the design's grace period.
 
@@ -546,13 +619,19 @@ def evaluate_policies(
     check = registration or check_registration(design, None)
     judged = _judged_rule(design, rules)
     criteria = (
-        judge_criteria(
-            disclose_values(values, disclosure),  # judged on the values as published
-            gaps,
-            design.criteria,
-            rule=judged,
-            horizon=horizon,
-            registration=check,
+        withhold_revealing_verdicts(
+            judge_criteria(
+                disclose_values(values, disclosure),  # judged on the values as published
+                gaps,
+                design.criteria,
+                rule=judged,
+                horizon=horizon,
+                attributes=list(dict.fromkeys(groups["attribute"])),
+                registration=check,
+                exact=values.tidy(),  # a value withheld: its verdict alone, from these
+            ),
+            values,
+            disclosure,
         )
         if design.criteria is not None and judged is not None
         else pd.DataFrame()

@@ -58,6 +58,9 @@ def _against(value: float, threshold: float, *, scale: float = 1.0, digits: int 
 
 
 def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
+    from escalation.policy.criteria import WITHHELD_NOTE
+    from escalation.policy.study import WITHHELD_VERDICT
+
     key = str(row["criterion"])
     estimate, low, high = float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"])
     threshold = float(row["threshold"])
@@ -74,14 +77,24 @@ def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
     else:
         limit = f"at least {threshold:g}"
         shown = f"{at(estimate, digits=1)} ({at(low, digits=1)} to {at(high, digits=1)})"
-    if not np.isfinite(estimate):
+    if row.get("withheld", False):  # judged on the exact interval, only the verdict shown
+        shown = WITHHELD_NOTE
+    elif not np.isfinite(estimate):
         shown = "not estimable"
     name = _CRITERIA_WORDS.get(key, key)
     if key == "max_disparity":
         name += f" in {'recall' if metric == 'recall' else 'the share flagged'}"
         if row.get("groups"):  # the two groups compared (both disclosed)
             name += f": {row['groups']}"
-    return (name, limit, shown, str(row["verdict"]))
+        if row.get("not_compared"):  # attributes with fewer than two groups shown
+            left_out = ", ".join(
+                attribute_label(a).lower() for a in str(row["not_compared"]).split(", ")
+            )
+            name += f" (not compared: {left_out}, too few children in their groups)"
+    verdict = str(row["verdict"])
+    if verdict == WITHHELD_VERDICT:
+        verdict += " (disclosure)"
+    return (name, limit, shown, verdict)
 
 
 def _rule_phrase(rule: str) -> str:
@@ -130,19 +143,45 @@ def _interval_words(low: float, high: float) -> str:
     return f"{_more_or_fewer(low)} to {_more_or_fewer(high)}"
 
 
-def _criteria_note(study: Any, capacity: int) -> str:
+def _offers(figure: pd.DataFrame, rule: str, *, per: str = "in 1,000") -> str:
+    """Return how many referrals ``rule`` offers early help to, as published.
+
+    ``figure`` is the study's figure data indexed by rule: the rule's own
+    ``flagged_per_1000`` (a rule may offer it to fewer than the capacity allows: the tree
+    flags no more than it), or words when it is withheld for disclosure.
+
+    Examples
+    --------
+    >>> figure = pd.DataFrame({"flagged_per_1000": [102.94, np.nan]}, index=["tree", "x"])
+    >>> _offers(figure, "tree"), _offers(figure, "x")
+    ('about 103 in 1,000', 'too few referrals to show')
+    """
+    flagged = float(figure["flagged_per_1000"].to_numpy(dtype=float)[figure.index == rule][0])
+    if not np.isfinite(flagged):
+        return "too few referrals to show"
+    return f"about {flagged:,.0f} {per}"
+
+
+def _criteria_note(study: Any, capacity: int, figure: pd.DataFrame) -> str:
     """Return the criteria table's caption: rule, operating point, population, key number.
 
     The risk tool's key number flags the riskiest 10% of the later years' referrals with a
     model trained on the earlier years; the criteria judge the registered rule at the
     design's capacity on every referral, each scored by a model fitted without its family.
+    The share the rule offers early help to is its own (``figure``: the study's figure
+    data indexed by rule), which may be below the capacity.
     """
     judged = study.judged_rule
     rule = _rule_phrase(str(judged)) if judged else "the rule the design names"
+    offers = (
+        f", which offers early help to {_offers(figure, str(judged))} referrals"
+        if judged in figure.index
+        else ""
+    )
     return (
-        f"Judged on one rule: offering early help to {capacity / 10:g}% of referrals "
-        f"(the operating point the design states, [policy] capacity_per_1000), chosen by "
-        f"{rule}, among every referral studied, each scored by a model fitted without that "
+        f"Judged on one rule: {rule}{offers} at the early-help capacity the design states "
+        f"({capacity:,} in 1,000, [policy] capacity_per_1000), among every "
+        "referral studied, each scored by a model fitted without that "
         f"child's family (cross-fitting), within {study.horizon} days. These differ from the "
         "risk tool's key number above, which flags the riskiest 10% of the later years' "
         "referrals with a model trained on the earlier years: flagging more children finds "
@@ -283,13 +322,13 @@ def policy_section(
     risk_rules = [r for r in figure.index if str(r).startswith("risk_")]
     lead = judged if judged in figure.index else (risk_rules[0] if risk_rules else None)
     if lead is not None:
-        row = figure.loc[lead]
+        # The rule's own offers (the tree may offer fewer than the capacity), and the
+        # contrast's direction in words, as every other contrast.
         parts.append(
-            f"If early help were offered to {capacity:,} in every 1,000 referrals closed "
-            f"without statutory action, choosing them by {_rule_phrase(lead)} is estimated "
-            f"to prevent about {row['prevented_per_1000']:,.1f} escalations per 1,000 "
-            f"referrals within {h} days (95% CI {row['conf_low']:,.1f} to "
-            f"{row['conf_high']:,.1f}), compared with offering it to no one."
+            f"With early help for up to {capacity:,} in every 1,000 referrals closed without "
+            f"statutory action, choosing them by {_rule_phrase(lead)}, which offers it to "
+            f"{_offers(figure, lead)}, is estimated to lead, within {h} days, to "
+            f"{against_no_one(lead)}."
         )
         current = contrast(lead, "current_practice")
         if current is not None:
@@ -384,7 +423,7 @@ def policy_section(
         figure=policy_figure,
         criteria=criteria_rows,
         criteria_note=(
-            _criteria_note(study, capacity)
+            _criteria_note(study, capacity, figure)
             + _precision_ceiling(
                 values,
                 study,
@@ -404,9 +443,9 @@ def policy_section(
         most_flagged=tuple(flagged),
         flagged_by=(
             f"By {rule_label(lead)[:1].lower()}{rule_label(lead)[1:]}, offering early help to "
-            f"{capacity:,} in every 1,000 "
-            "referrals (every referral, cross-fitted). The risk tool's fairness figure shows "
-            "another rule: the riskiest 10% of the later years' referrals."
+            f"{_offers(figure, lead, per='in every 1,000 referrals')} (at a capacity of "
+            f"{capacity:,}; every referral, cross-fitted). The risk tool's fairness figure "
+            "shows another rule: the riskiest 10% of the later years' referrals."
             if flagged and lead is not None
             else ""
         ),

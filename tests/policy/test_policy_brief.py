@@ -41,7 +41,7 @@ def study() -> PolicyStudy:
     registration = RegistrationCheck("not_registered", None, "ab")
     criteria = judge_criteria(
         values.tidy(), gaps, design.criteria, rule="risk_cox", horizon=365,
-        registration=registration,
+        attributes=list(dict.fromkeys(groups["attribute"])), registration=registration,
     )  # fmt: skip
     pairs = [(r, "current_practice") for r in values.rules if r != "current_practice"]
     pairs.append(("benefit", "risk_cox"))
@@ -75,7 +75,7 @@ def test_policy_section_lists_the_other_rules_apart_from_the_judged_one() -> Non
     assert all(s.count("than offering it to no one") == 1 for s in section.other_rules)
     for name in ("Current practice (", "Learned tree (", "Everyone ("):
         assert name not in section.summary
-    assert section.summary.startswith("If early help were offered to 300 in every 1,000")
+    assert section.summary.startswith("With early help for up to 300 in every 1,000")
     assert "Targeting by the largest estimated benefit instead" in section.summary
     # The values are a rule applied as written, not a score informing practitioners: the
     # summary ends saying so (a policy reader took them as the tool choosing).
@@ -89,7 +89,7 @@ def test_policy_section_lists_the_other_rules_apart_from_the_judged_one() -> Non
 def test_policy_section_states_estimates_as_estimates_with_directions() -> None:
     result = study()
     text = _summary(result)
-    assert "is estimated to prevent about" in text
+    assert "is estimated to lead, within 365 days, to" in text
     # Never the tool deciding, never an estimate stated as fact.
     assert not re.search(r"would prevent|\bprevented about|\bdecides?\b", text), text
     # Thousands separators.

@@ -145,7 +145,7 @@ def test_bad_rules_are_refused() -> None:
                     rules=["everyone", "no_one", "everyone"])  # fmt: skip
     with pytest.raises(DesignError, match="capacity"):
         learn_rules(frame, covariates=COVARIATES, capacity=1.5, horizon=365)
-    with pytest.raises(DesignError, match="one finite value per spell"):
+    with pytest.raises(DataValidationError, match=r"one score per spell \(1500\)"):
         learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365, rules=[],
                     fixed_scores={"tool": np.ones(3)})  # fmt: skip
     fixed = learn_rules(frame, covariates=COVARIATES, capacity=0.2, horizon=365, rules=[],

@@ -156,7 +156,10 @@ def test_judging_criteria() -> None:
     spec = CriteriaSpec(min_precision=0.65, min_recall=0.55, max_disparity=0.1,
                         min_prevented_per_1000=10)  # fmt: skip
     registered = RegistrationCheck("registered", "2024-01-01T00:00:00+00:00", "ab", "ab")
-    out = judge_criteria(values, gaps, spec, rule="r", horizon=365, registration=registered)
+    both = ["sex", "age"]
+    out = judge_criteria(
+        values, gaps, spec, rule="r", horizon=365, attributes=both, registration=registered
+    )
     assert out.set_index("criterion")["verdict"].to_dict() == {
         "min_precision": "met",
         "min_recall": "inconclusive",
@@ -172,12 +175,12 @@ def test_judging_criteria() -> None:
     gap = out.set_index("criterion", drop=False).loc["max_disparity"]
     assert _criterion_row(gap, "recall")[0].endswith("in recall: age (0-4 vs 16-17)")
     wide = gaps.assign(conf_low=[-0.01, 0.11], conf_high=[0.05, 0.2], estimate=[0.02, 0.15])
-    out = judge_criteria(values, wide, spec, rule="r", horizon=365)
+    out = judge_criteria(values, wide, spec, rule="r", horizon=365, attributes=both)
     row = out.set_index("criterion").loc["max_disparity"]
     assert row["verdict"] == "not met" and row["estimate"] == 0.15
     assert "age (0-4 vs 16-17)" in row["note"]
     assert (out["registration"] == "not registered").all()
-    empty = judge_criteria(values, gaps.iloc[:0], spec, rule="r", horizon=365)
+    empty = judge_criteria(values, gaps.iloc[:0], spec, rule="r", horizon=365, attributes=both)
     assert empty.set_index("criterion").loc["max_disparity", "verdict"] == "inconclusive"
 
 

@@ -1,0 +1,113 @@
+"""The brief's lead sentence: the judged rule's own offers, and its direction in words."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from escalation.causal.policy import estimate_policy_values, policy_scores
+from escalation.design import RegistrationCheck, default_design
+from escalation.policy import PolicyStudy, disparities, flagged_by_group
+from escalation.policy.rules import LearnedRules
+from escalation.report.policy_section import policy_section
+from tests.policy.policy_support import small_spells
+
+
+@cache
+def _study(judged: str) -> PolicyStudy:
+    """Made-up rules on a small frame: the tree offers early help to fewer than the capacity."""
+    frame = small_spells()
+    n = len(frame)
+    risk = frame["risk"].to_numpy(dtype=float)
+    flags = {
+        "everyone": np.ones(n),
+        "no_one": np.zeros(n),
+        "risk_cox": (risk >= np.quantile(risk, 0.72)).astype(float),
+        "tree": (risk >= np.quantile(risk, 0.9)).astype(float),  # about 100 in 1,000
+    }
+    scores = policy_scores(frame, covariates=["risk", "factor", "age"], horizons=[365])
+    values = estimate_policy_values(scores, flags)
+    groups = flagged_by_group(values, frame, horizon=365)
+    criteria = pd.DataFrame(
+        [{"criterion": "min_prevented_per_1000", "rule": judged, "horizon": 365,
+          "threshold": 10.0, "estimate": 12.0, "conf_low": 2.0, "conf_high": 22.0,
+          "verdict": "inconclusive", "registration": "not registered", "note": "",
+          "groups": ""}]
+    )  # fmt: skip
+    pairs = [(r, "current_practice") for r in values.rules if r != "current_practice"]
+    rules = LearnedRules(
+        flags=flags, scores={}, fold=np.zeros(n, dtype=np.int64), descriptions={},
+        capacity=0.3, horizon=365, spell_id=frame["spell_id"].to_numpy(),
+    )  # fmt: skip
+    return PolicyStudy(
+        values=values, groups=groups,
+        disparities=disparities(values, frame, groups, horizon=365), criteria=criteria,
+        contrasts=pd.concat([values.compare(a, b) for a, b in pairs], ignore_index=True),
+        rules=rules, registration=RegistrationCheck("not_registered", None, "ab"),
+        capacity=0.3, horizon=365, judged_rule=judged,
+    )  # fmt: skip
+
+
+def test_the_brief_quotes_the_judged_rule_s_own_offers() -> None:
+    """The learned tree offered early help to about 103 in 1,000 and the brief said "If early
+    help were offered to 300 in every 1,000 referrals ..., choosing them by the learned tree"
+    and "offering early help to 30% of referrals ... chosen by the learned tree"."""
+    for judged, phrase in (("tree", "the learned tree"),
+                           ("risk_cox", "the highest predicted risk (Cox model)")):  # fmt: skip
+        study = _study(judged)
+        offers = study.figure_data().set_index("rule").loc[judged, "flagged_per_1000"]
+        shown = f"{offers:,.0f}"
+        section = policy_section(study, default_design(), None)
+        assert section is not None
+        assert (
+            f"With early help for up to 300 in every 1,000 referrals closed without statutory "
+            f"action, choosing them by {phrase}, which offers it to about {shown} in 1,000, is "
+            "estimated to lead, within 365 days, to "
+        ) in section.summary
+        assert "If early help were offered to 300" not in section.summary
+        assert f"which offers early help to about {shown} in 1,000 referrals" in (
+            section.criteria_note
+        )
+        assert "offering early help to 30% of referrals" not in section.criteria_note
+        assert f"offering early help to about {shown} in every 1,000 referrals" in (
+            section.flagged_by
+        )
+    tree = _study("tree").figure_data().set_index("rule").loc["tree", "flagged_per_1000"]
+    assert abs(tree - 100) < 10  # far from the capacity of 300: the sentence must say so
+
+
+def _with_prevented(
+    study: PolicyStudy, rule: str, estimate: float, low: float, high: float
+) -> PolicyStudy:
+    """Return ``study`` with ``rule``'s escalations prevented per 1,000 set as given."""
+    table = study.values.values.copy()
+    at = (table["rule"] == rule) & (table["estimand"] == "prevented_per_1000")
+    table.loc[at, ["estimate", "conf_low", "conf_high"]] = [estimate, low, high]
+    return dataclasses.replace(study, values=dataclasses.replace(study.values, values=table))
+
+
+def test_a_negative_value_is_said_as_more_escalations_in_words() -> None:
+    """The lead sentence printed "is estimated to prevent about -3.2 escalations per 1,000
+    referrals within 730 days (95% CI -41.9 to 35.6)"."""
+    study = _with_prevented(_study("risk_cox"), "risk_cox", -3.2, -41.9, 35.6)
+    section = policy_section(study, default_design(), None)
+    assert section is not None
+    lead = next(s for s in re.split(r"(?<=\.) ", section.summary) if s.startswith("With early"))
+    assert lead.endswith(
+        "is estimated to lead, within 365 days, to 3.2 more escalations per 1,000 referrals "
+        "than offering it to no one (95% CI 35.6 fewer to 41.9 more)."
+    ), lead
+    assert not re.search(r"-\d", lead)
+    assert "prevent about" not in section.summary
+    # Fewer escalations read as fewer, the interval's ends each with their direction.
+    fewer = _with_prevented(_study("risk_cox"), "risk_cox", 7.69, 2.98, 12.39)
+    section = policy_section(fewer, default_design(), None)
+    assert section is not None
+    assert (
+        "to 7.7 fewer escalations per 1,000 referrals than offering it to no one (95% CI 3.0 to "
+        "12.4 fewer)."
+    ) in section.summary
