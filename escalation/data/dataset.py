@@ -36,6 +36,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
+from escalation.data.columns import distinct_identifiers, expand
 from escalation.data.history import (
     CHILDREN_COLUMNS,
     EPISODE_COLUMNS,
@@ -43,7 +44,8 @@ from escalation.data.history import (
     CaseHistory,
     empty_notes,
 )
-from escalation.errors import DataValidationError, Problem, RecordProblem
+from escalation.data.validate import NO_CHILD
+from escalation.errors import DataValidationError, Problem, RecordProblem, refuse_personal
 
 __all__ = [
     "CaseHistoryDataset",
@@ -59,6 +61,10 @@ PartitionKey = Literal["authority", "bucket"]
 METADATA_FILE: Final = "case_history.json"
 _TABLES: Final = ("children", "episodes", "notes")
 _PART: Final = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([^/\\]+)$")
+_UNSAFE_VALUE: Final = (
+    "a partition value names a folder: it may not hold '/' or '\\' nor begin with '.' or '_' "
+    "(give the column other values, or partition by bucket)"
+)
 
 
 def is_partitioned(path: str | Path) -> bool:
@@ -410,6 +416,77 @@ def _write_metadata(root: Path, history: CaseHistory, key: str, partitions: list
     (root / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
 
 
+def identifier_text(values: pd.Series) -> pd.Series:
+    """Return identifiers as validation reads them: stripped text, ``1001.0`` read ``'1001'``.
+
+    Rows are matched to their child on this text, as
+    :func:`~escalation.data.validate_case_history` matches them.
+
+    Examples
+    --------
+    >>> identifier_text(pd.Series(["C1 ", 1001.0, None], dtype=object)).tolist()
+    ['C1', '1001', <NA>]
+    """
+    codes, text, _ = distinct_identifiers(values)
+    return expand(text, codes)
+
+
+def _partition_values(children: pd.DataFrame, by: str) -> np.ndarray:
+    """Return each child's partition: its value of the column ``by``, checked.
+
+    A value names a folder (``by=value``), so it may not be empty, hold a slash or a backslash,
+    or begin with ``.`` or ``_`` (readers skip such folders); a personal column is refused.
+    """
+    refuse_personal([by], "a partition key (its values name folders)", "children")
+    if by not in children.columns:
+        raise DataValidationError(
+            [Problem("children", None, by, None, "partition column not in the children table")],
+            "partitioning",
+        )
+    values = children[by].astype("string")
+    problems = [
+        RecordProblem("children", int(row), by, children[by].iloc[row], reason)
+        for mask, reason in (
+            (values.isna() | (values.str.strip() == ""), "a child has no partition value"),
+            (
+                values.str.contains(r"[/\\]", regex=True) | values.str.match(r"[._]"),
+                _UNSAFE_VALUE,
+            ),
+        )
+        for row in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
+    ]
+    if problems:
+        raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), "partitioning")
+    return values.to_numpy(dtype=object)
+
+
+def _partition_of_rows(table: str, frame: pd.DataFrame, lookup: pd.Series) -> np.ndarray:
+    """Return the partition of each row of ``table``: its child's (``lookup`` by child_id).
+
+    Raises
+    ------
+    DataValidationError
+        Locating every row whose ``child_id`` is empty or no child's: such a row has no
+        partition, and is never left out silently.
+    """
+    ids = identifier_text(frame["child_id"])
+    part = ids.map(lookup).to_numpy(dtype=object)
+    missing = pd.isna(part)
+    if missing.any():
+        problems = [
+            RecordProblem(
+                table,
+                int(row),
+                "child_id",
+                frame["child_id"].iloc[row],
+                "child_id is empty" if pd.isna(ids.iloc[row]) else NO_CHILD,
+            )
+            for row in np.flatnonzero(missing)
+        ]
+        raise DataValidationError(problems, "partitioning")
+    return part
+
+
 def write_case_history_dataset(
     history: CaseHistory,
     path: str | Path,
@@ -449,45 +526,27 @@ def write_case_history_dataset(
     if any((root / t).exists() for t in _TABLES):
         raise FileExistsError(f"{root} already holds case-history tables; choose a new folder")
     children = history.children
+    child_ids = identifier_text(children["child_id"])
     if by == "bucket":
         if int(buckets) < 1:
             raise ValueError("buckets must be at least 1")
         width = len(str(int(buckets) - 1))
-        codes = partition_bucket(children["child_id"], int(buckets))
+        codes = partition_bucket(child_ids, int(buckets))
         labels = np.array([f"{b:0{width}d}" for b in range(int(buckets))], dtype=object)[codes]
     else:
-        if by not in children.columns:
-            raise DataValidationError(
-                [Problem("children", None, by, None, "partition column not in the children table")],
-                "partitioning",
-            )
-        values = children[by].astype("string")
-        if values.isna().any():
-            row = int(np.flatnonzero(values.isna().to_numpy())[0])
-            missing = RecordProblem("children", row, by, None, "a child has no partition value")
-            raise DataValidationError([missing], "partitioning")
-        labels = values.to_numpy(dtype=object)
+        labels = _partition_values(children, by)
     key = by
-    lookup = pd.Series(labels, index=children["child_id"].astype("string").to_numpy())
-    lookup = lookup[~lookup.index.duplicated(keep="first")]
-    episodes_part = history.episodes["child_id"].astype("string").map(lookup)
+    lookup = pd.Series(labels, index=child_ids.to_numpy(dtype=object))
+    lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep="first")]
+    episodes_part = _partition_of_rows("episodes", history.episodes, lookup)
     notes = history.notes if history.notes is not None else empty_notes()
-    notes_part = notes["child_id"].astype("string").map(lookup) if not notes.empty else None
-    if episodes_part.isna().any():
-        row = int(np.flatnonzero(episodes_part.isna().to_numpy())[0])
-        child = history.episodes["child_id"].iloc[row]
-        orphan = RecordProblem("episodes", row, "child_id", child, "no child with this child_id")
-        raise DataValidationError([orphan], "partitioning")
+    notes_part = _partition_of_rows("notes", notes, lookup) if not notes.empty else None
     partitions = sorted(set(labels.tolist()))
     for partition in partitions:
         part = CaseHistory(
             children=children[labels == partition],
-            episodes=history.episodes[(episodes_part == partition).to_numpy()],
-            notes=(
-                notes[(notes_part == partition).to_numpy()]
-                if notes_part is not None
-                else empty_notes()
-            ),
+            episodes=history.episodes[episodes_part == partition],
+            notes=(notes[notes_part == partition] if notes_part is not None else empty_notes()),
             extract_date=history.extract_date,
             extract_date_source=history.extract_date_source,
         )

@@ -165,3 +165,66 @@ def test_partitioning_problems_give_the_spreadsheet_row(history, tmp_path: Path)
     message = str(error.value)
     assert "table 'episodes', row 3, column 'child_id', value <withheld: personal data>" in message
     assert str(orphan) not in message
+
+
+def test_rows_find_their_child_as_validation_finds_it(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a trailing space or a whole-number float: validation strips and reads the identifier,
+    # so the writer must put the row in its child's partition (10 notes were dropped, the
+    # episode refused as having no child)
+    notes = history.notes.astype({"child_id": object})
+    notes.loc[:9, "child_id"] = notes.loc[:9, "child_id"] + " "
+    episodes = history.episodes.astype({"child_id": object})
+    episodes.loc[0, "child_id"] = episodes.loc[0, "child_id"] + "  "
+    padded = history.with_tables(notes=notes, episodes=episodes)
+    dataset = write_case_history_dataset(padded, tmp_path / "d", buckets=3)
+    counts = dataset.count_rows()[["children", "episodes", "notes"]].sum().tolist()
+    assert counts == [len(history.children), len(history.episodes), len(history.notes)]
+    for _, part in dataset:
+        kids = set(part.children["child_id"])
+        assert {str(c).strip() for c in part.notes["child_id"]} <= kids
+    assert validate_case_history_dataset(dataset).valid
+
+
+def test_a_note_without_a_child_is_refused_not_dropped(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the note of an unknown child was written to no partition, without a word
+    orphan = history.notes.iloc[[0]].assign(child_id="C9999999")
+    notes = pd.concat([history.notes.iloc[:4], orphan, history.notes.iloc[4:]], ignore_index=True)
+    with pytest.raises(DataValidationError) as error:
+        write_case_history_dataset(history.with_tables(notes=notes), tmp_path / "d", buckets=3)
+    message = str(error.value)
+    assert "1 problem found" in message
+    assert (
+        "table 'notes', row 6, column 'child_id', value <withheld: personal data>: "
+        "no child with this child_id in the children table"
+    ) in message
+    assert "C9999999" not in message
+    assert not (tmp_path / "d" / "children").exists()
+
+
+@pytest.mark.parametrize("bad", ["North/East", "North\\East", ".hidden", "_North"])
+def test_partition_values_that_cannot_name_a_folder_are_refused(
+    history,  # type: ignore[no-untyped-def]
+    bad: str,
+    tmp_path: Path,
+) -> None:
+    # 'North/East' wrote children/region=North/East/: the reader saw partition 'North' and
+    # half the children; '.x' and '_x' folders are skipped by every reader
+    region = np.where(history.children.index % 2 == 0, "South", "North").astype(object)
+    region[4] = bad
+    children = history.children.assign(region=region)
+    with pytest.raises(DataValidationError) as error:
+        write_case_history_dataset(
+            history.with_tables(children=children), tmp_path / "d", by="region"
+        )
+    message = str(error.value)
+    assert "1 problem found" in message
+    assert "table 'children', row 6, column 'region', value <not shown:" in message
+    assert "a partition value names a folder" in message
+    assert bad not in message  # free text is described, as every message describes it
+    assert not (tmp_path / "d" / "children").exists()
+
+
+def test_a_personal_column_is_no_partition_key(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DataValidationError, match="column 'child_id': personal data"):
+        write_case_history_dataset(history, tmp_path / "d", by="child_id")
+    assert not (tmp_path / "d").exists()
