@@ -59,7 +59,7 @@ __all__ = [
 
 PartitionKey = Literal["authority", "bucket"]
 METADATA_FILE: Final = "case_history.json"
-_TABLES: Final = ("children", "episodes", "notes")
+TABLES: Final = ("children", "episodes", "notes")
 _PART: Final = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([^/\\]+)$")
 _UNSAFE_VALUE: Final = (
     "a partition value names a folder: it may not hold '/' or '\\' nor begin with '.' or '_' "
@@ -170,7 +170,7 @@ class CaseHistoryDataset:
         """Return rows per partition and table (from the Parquet footers; no data read)."""
         return pd.DataFrame([{self.key: p, **self.count_rows_of(p)} for p in self.partitions])
 
-    def read(self, partition: str, *, tables: tuple[str, ...] = _TABLES) -> CaseHistory:
+    def read(self, partition: str, *, tables: tuple[str, ...] = TABLES) -> CaseHistory:
         """Read one partition as a (not yet validated) :class:`CaseHistory`.
 
         With ``authority`` partitions the children table gains an ``authority`` column
@@ -312,7 +312,7 @@ def open_case_history_dataset(
         raise FileNotFoundError(f"case-history dataset folder not found: {root}")
     problems: list[Problem] = []
     found: dict[str, tuple[str | None, list[str]]] = {}
-    for table in _TABLES:
+    for table in TABLES:
         key, values, table_problems = _partitions(root, table)
         problems += table_problems
         if key is not None or (root / table).is_dir():
@@ -345,7 +345,7 @@ def open_case_history_dataset(
         partitions=tuple(sorted(children_parts)),
         extract_date=when,
         extract_date_source=source,
-        tables=tuple(t for t in _TABLES if t in found),
+        tables=tuple(t for t in TABLES if t in found),
     )
 
 
@@ -523,7 +523,7 @@ def write_case_history_dataset(
     (4, 300)
     """
     root = Path(path)
-    if any((root / t).exists() for t in _TABLES):
+    if any((root / t).exists() for t in TABLES):
         raise FileExistsError(f"{root} already holds case-history tables; choose a new folder")
     children = history.children
     child_ids = identifier_text(children["child_id"])

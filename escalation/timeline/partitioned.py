@@ -36,7 +36,7 @@ import pandas as pd
 from escalation.compute import parallel_map
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.dataset import CaseHistoryDataset
-from escalation.data.stream import child_hashes, duplicate_children, validate_partition
+from escalation.data.stream import duplicate_children, validate_partition
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError
 from escalation.results import package_versions
@@ -156,10 +156,10 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
     """Validate and build one partition; write its spells and counting rows."""
     ordinal, partition = task
     dataset = settings.dataset
-    valid, problems = validate_partition(dataset, partition, lenient=False)
+    checked = validate_partition(dataset, partition, lenient=False)
+    valid = checked.history
     if valid is None:
-        return {"partition": partition, "problems": problems}
-    hashes = child_hashes(valid.children)
+        return {"partition": partition, "problems": checked.problems, "hashes": checked.hashes}
     data = build_spells(valid, settings.design, censor_at_horizon=settings.censor_at_horizon)
     # The counting rows are built from the spells as build_spells numbered them (SpellData
     # refuses spell ids it did not make); both are then renumbered for the whole dataset.
@@ -180,7 +180,8 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
         "spells": len(spells),
         "counting": len(counting),
         "factors": [c for c in spells.columns if c.startswith("factor_")],
-        "hashes": hashes,
+        "hashes": checked.hashes,
+        "digest": checked.digest,
     }
 
 
@@ -263,10 +264,10 @@ def build_spell_dataset(
             progress=progress,
         )
         problems = [p for r in results for p in r["problems"]]
-        built = [r for r in results if not r["problems"]]
         problems += duplicate_children(
-            [r["hashes"] for r in built], [r["partition"] for r in built], dataset.key
+            [r["hashes"] for r in results], [r["partition"] for r in results], dataset.key
         )
+        built = results
         if problems:
             raise DataValidationError(problems, f"case-history dataset {dataset.path}")
         factors = _factor_order({f for r in built for f in r["factors"]})

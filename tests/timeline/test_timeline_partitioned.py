@@ -201,3 +201,28 @@ def test_simulate_authorities_writes_an_owned_folder_with_a_manifest(
     # A rerun replaces escalation's own folder (no stale partitions are left).
     assert main(["simulate", "--children", "300", "--authorities", "1", "--out", str(out)]) == 0
     assert open_case_history_dataset(out).partitions == ("LA001",)
+
+
+def test_a_child_in_two_partitions_is_reported_beside_other_problems(tmp_path: Path) -> None:
+    # the duplicate was looked for only among partitions without problems: a user fixed the
+    # birth date, ran again, and only then learnt of the duplicate
+    dataset = simulate_national(400, tmp_path / "nat", authorities=2, seed=3)
+    children = [
+        tmp_path / "nat" / "children" / f"authority=LA00{k}" / "part-0.parquet" for k in (1, 2)
+    ]
+    one, two = pd.read_parquet(children[0]), pd.read_parquet(children[1])
+    two = pd.concat([two, one.iloc[[0]]], ignore_index=True)
+    two.loc[2, "birth_date"] = None
+    two.to_parquet(children[1], index=False)
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    described = [p.describe() for p in error.value.problems]
+    assert described[0].startswith(
+        "table 'children (authority=LA002)', row 4, column 'birth_date', value <empty>"
+    )
+    assert described[-1] == (
+        f"table 'children (authority=LA002)', row {len(two) + 1}, column 'child_id', value "
+        "<withheld: personal data>: child_id also appears in partition authority=LA001 "
+        "(row 2): all of a child's rows must be in one partition"
+    )
+    assert not (tmp_path / "out" / "spells").exists()
