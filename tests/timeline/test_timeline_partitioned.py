@@ -6,6 +6,7 @@ cluster takes (``--scheduler ADDRESS``).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -226,3 +227,37 @@ def test_a_child_in_two_partitions_is_reported_beside_other_problems(tmp_path: P
         "(row 2): all of a child's rows must be in one partition"
     )
     assert not (tmp_path / "out" / "spells").exists()
+
+
+def test_partitioned_build_records_what_it_read(tmp_path: Path) -> None:
+    # the manifest of a partitioned build had "input_hash": null: two builds of different
+    # national datasets with one design could not be told apart
+    import json
+
+    from escalation.data.validate import validate_case_history
+
+    dataset = simulate_national(600, tmp_path / "data", authorities=2, seed=6)
+    design = tmp_path / "design.toml"
+    design.write_text(default_design().to_toml())
+
+    def build(out: str) -> dict[str, object]:
+        argv = ["build", str(design), "--data", str(tmp_path / "data"), "--out"]
+        assert main([*argv, str(tmp_path / out), "--no-progress", "--workers", "1"]) == 0
+        manifest: dict[str, object] = json.loads((tmp_path / out / "manifest.json").read_text())
+        return manifest
+
+    first = build("a")
+    digests = {p: validate_case_history(dataset.read(p)).digest() for p in dataset.partitions}
+    assert first["partition_hashes"] == digests
+    lines = sorted(f"{d}  authority={p}\n" for p, d in digests.items())
+    assert first["input_hash"] == hashlib.sha256("".join(lines).encode()).hexdigest()
+    meta = json.loads((tmp_path / "a" / "spells_dataset.json").read_text())
+    assert meta["input_hash"] == first["input_hash"]
+    file = tmp_path / "data" / "children" / "authority=LA002" / "part-0.parquet"
+    children = pd.read_parquet(file)
+    children.loc[0, "disability"] = not children.loc[0, "disability"]
+    children.to_parquet(file, index=False)
+    second = build("b")
+    assert second["input_hash"] != first["input_hash"]
+    hashes = (first["partition_hashes"], second["partition_hashes"])
+    assert [hashes[0][p] == hashes[1][p] for p in ("LA001", "LA002")] == [True, False]  # type: ignore[index]
