@@ -200,7 +200,8 @@ class CaseHistoryDataset:
         }
         children = frames["children"]
         if self.key == "authority" and "authority" not in children.columns:
-            children["authority"] = pd.Series(partition, index=children.index, dtype="string")
+            authority = pd.Series(partition, index=children.index, dtype="string")
+            children = children.assign(authority=authority)
         return CaseHistory(
             children=children,
             episodes=frames["episodes"],
@@ -236,7 +237,7 @@ def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
     if not files:
         return pd.DataFrame()
     tables = [pq.read_table(f) for f in files]
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    table = tables[0] if len(tables) == 1 else _concatenated(tables, files)
     text = [
         f.name
         for f in table.schema
@@ -249,6 +250,54 @@ def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
         )
     ordered: pd.DataFrame = frame[table.column_names]
     return ordered
+
+
+def _concatenated(tables: list[Any], files: list[Path]) -> Any:
+    """Return the Arrow tables of one partition folder's files as one table.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the table (the folder's parent), each column the files store with different
+        types, and the files, when they cannot be put together.
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.concat_tables(tables, promote_options="default")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        folder = files[0].parent
+        raise DataValidationError(
+            _type_clashes(tables, files, folder.parent.name), f"partition folder {folder}"
+        ) from None
+
+
+def _type_clashes(tables: list[Any], files: list[Path], table: str) -> list[Problem]:
+    """Problems for the columns that the files of one partition store with different types."""
+    import pyarrow as pa
+
+    problems: list[Problem] = []
+    first: dict[str, tuple[Any, str]] = {}
+    for arrow, file in zip(tables, files, strict=True):
+        for field in arrow.schema:
+            if pa.types.is_null(field.type):  # an empty column takes any type
+                continue
+            seen, where = first.setdefault(field.name, (field.type, file.name))
+            if seen != field.type:
+                problems.append(
+                    Problem(
+                        table,
+                        None,
+                        field.name,
+                        None,
+                        f"{file.name} stores {field.type} where {where} stores {seen}: every "
+                        "file of a partition must store a column with one type (write the "
+                        "partition's files alike, e.g. dates as dates in each)",
+                    )
+                )
+    return problems or [
+        Problem(table, None, None, None, "the files of the partition cannot be read as one table")
+    ]
 
 
 def _partitions(path: Path, table: str) -> tuple[str | None, list[str], list[Problem]]:

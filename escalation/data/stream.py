@@ -92,7 +92,12 @@ def validate_partition(
     The hashes of its children are taken from the table as read, so a child in two
     partitions is found, at its row as read, whatever else is wrong with either.
     """
-    history = dataset.read(partition)
+    try:
+        history = dataset.read(partition)
+    except DataValidationError as error:  # files of the partition that cannot be read as one
+        return PartitionValidation(
+            None, locate(error.problems, dataset.key, partition), child_hashes(pd.DataFrame())
+        )
     hashes = child_hashes(history.children)
     context = f"partition {dataset.key}={partition} of {dataset.path}"
     try:

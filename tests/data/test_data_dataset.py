@@ -291,3 +291,33 @@ def test_a_child_in_two_partitions_is_named_at_its_row_as_read(history, tmp_path
         "child_id also appears in partition bucket=0 (row 2): all of a child's rows must be in "
         "one partition"
     ]
+
+
+def test_files_of_a_partition_with_clashing_types_are_located(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a partition written in two files, dates as dates in one and as text in the other (as
+    # a CSV export writes them): a bare ArrowTypeError naming no table, partition or file
+    from escalation.design import default_design
+    from escalation.timeline.partitioned import build_spell_dataset
+
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    folder = tmp_path / "d" / "episodes" / "bucket=1"
+    episodes = pd.read_parquet(folder / "part-0.parquet")
+    assert pd.api.types.is_datetime64_any_dtype(episodes["start"])
+    half = len(episodes) // 2
+    episodes.iloc[:half].to_parquet(folder / "part-0.parquet", index=False)
+    text = episodes.iloc[half:].assign(start=lambda f: f["start"].dt.strftime("%Y-%m-%d"))
+    text.to_parquet(folder / "part-1.parquet", index=False)
+    expected = (
+        "table 'episodes (bucket=1)', column 'start': part-1.parquet stores string where "
+        "part-0.parquet stores timestamp[ns]: every file of a partition must store a column "
+        "with one type"
+    )
+    report = validate_case_history_dataset(dataset)
+    described = [p.describe() for p in report.exclusions.problems]
+    assert [d for d in described if "stores" in d] == [
+        expected + " (write the partition's files alike, e.g. dates as dates in each)"
+    ]
+    assert report.rows.set_index("bucket").loc["1", "episodes_kept"] == 0
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    assert expected in str(error.value)
