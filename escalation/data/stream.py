@@ -74,14 +74,11 @@ class PartitionValidation:
         Located problems (strict: those that failed it; lenient: the rows excluded).
     hashes : pandas.Series
         :func:`child_hashes` of the children as read, whatever validation found.
-    digest : str or None
-        :meth:`~escalation.data.CaseHistory.digest` of the validated partition.
     """
 
     history: CaseHistory | None
     problems: list[Problem]
     hashes: pd.Series
-    digest: str | None = None
 
 
 def validate_partition(
@@ -105,7 +102,7 @@ def validate_partition(
     except DataValidationError as error:
         return PartitionValidation(None, locate(error.problems, dataset.key, partition), hashes)
     problems = locate(valid.exclusions.problems, dataset.key, partition)
-    return PartitionValidation(valid, problems, hashes, valid.digest())
+    return PartitionValidation(valid, problems, hashes)
 
 
 def duplicate_children(

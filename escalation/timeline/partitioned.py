@@ -213,7 +213,7 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
         "counting": len(counting),
         "factors": [c for c in spells.columns if c.startswith("factor_")],
         "hashes": checked.hashes,
-        "digest": checked.digest,
+        "digest": valid.digest(),
     }
 
 
