@@ -175,7 +175,10 @@ class _Dask:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address="127.0.0.1:0",
-                    silence_logs=logging.ERROR,
+                    # A failed task's ERROR record ("Compute Failed") holds its exception
+                    # and traceback, which may show values from the data; the caller gets
+                    # the exception and shows the traceback only when asked (--debug).
+                    silence_logs=logging.CRITICAL,
                 )
             self.client = Client(self.cluster, set_as_default=False)
 

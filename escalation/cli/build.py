@@ -76,11 +76,13 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
         output.commit(
             command=output.command,
             design=design,
+            input_hash=built.input_hash,
             extra={
                 "extract_date": dataset.extract_date.date().isoformat(),
                 "censor_at_horizon": bool(args.censor_at_horizon),
                 "partitions": len(dataset.partitions),
                 "partition_key": dataset.key,
+                "partition_hashes": built.partition_hashes,
                 "rows": built.rows,
                 "disclosure": "none: record-level data and exact counts, for use inside the "
                 "local authority only",
@@ -92,8 +94,8 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
     print(f"Spells         {built.rows['spells']:,} ({children:,} children)")
     print(f"Counting rows  {built.rows['counting']:,}")
     print(
-        "Wrote spells/, counting/ (partitioned Parquet), flow.csv, design.toml and "
-        f"manifest.json to {out}"
+        "Wrote spells/, counting/ (partitioned Parquet), flow.csv, design.toml, "
+        f"spells_dataset.json and manifest.json to {out}"
     )
     _warn_if_empty(built.flow)
     return 0

@@ -36,6 +36,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
+from escalation.data.columns import distinct_identifiers, expand
 from escalation.data.history import (
     CHILDREN_COLUMNS,
     EPISODE_COLUMNS,
@@ -43,7 +44,8 @@ from escalation.data.history import (
     CaseHistory,
     empty_notes,
 )
-from escalation.errors import DataValidationError, Problem, RecordProblem
+from escalation.data.validate import NO_CHILD
+from escalation.errors import DataValidationError, Problem, RecordProblem, refuse_personal
 
 __all__ = [
     "CaseHistoryDataset",
@@ -57,8 +59,12 @@ __all__ = [
 
 PartitionKey = Literal["authority", "bucket"]
 METADATA_FILE: Final = "case_history.json"
-_TABLES: Final = ("children", "episodes", "notes")
+TABLES: Final = ("children", "episodes", "notes")
 _PART: Final = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([^/\\]+)$")
+_UNSAFE_VALUE: Final = (
+    "a partition value names a folder: it may not hold '/' or '\\' nor begin with '.' or '_' "
+    "(give the column other values, or partition by bucket)"
+)
 
 
 def is_partitioned(path: str | Path) -> bool:
@@ -164,7 +170,7 @@ class CaseHistoryDataset:
         """Return rows per partition and table (from the Parquet footers; no data read)."""
         return pd.DataFrame([{self.key: p, **self.count_rows_of(p)} for p in self.partitions])
 
-    def read(self, partition: str, *, tables: tuple[str, ...] = _TABLES) -> CaseHistory:
+    def read(self, partition: str, *, tables: tuple[str, ...] = TABLES) -> CaseHistory:
         """Read one partition as a (not yet validated) :class:`CaseHistory`.
 
         With ``authority`` partitions the children table gains an ``authority`` column
@@ -194,7 +200,8 @@ class CaseHistoryDataset:
         }
         children = frames["children"]
         if self.key == "authority" and "authority" not in children.columns:
-            children["authority"] = pd.Series(partition, index=children.index, dtype="string")
+            authority = pd.Series(partition, index=children.index, dtype="string")
+            children = children.assign(authority=authority)
         return CaseHistory(
             children=children,
             episodes=frames["episodes"],
@@ -230,7 +237,7 @@ def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
     if not files:
         return pd.DataFrame()
     tables = [pq.read_table(f) for f in files]
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    table = tables[0] if len(tables) == 1 else _concatenated(tables, files)
     text = [
         f.name
         for f in table.schema
@@ -243,6 +250,54 @@ def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
         )
     ordered: pd.DataFrame = frame[table.column_names]
     return ordered
+
+
+def _concatenated(tables: list[Any], files: list[Path]) -> Any:
+    """Return the Arrow tables of one partition folder's files as one table.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the table (the folder's parent), each column the files store with different
+        types, and the files, when they cannot be put together.
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.concat_tables(tables, promote_options="default")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        folder = files[0].parent
+        raise DataValidationError(
+            _type_clashes(tables, files, folder.parent.name), f"partition folder {folder}"
+        ) from None
+
+
+def _type_clashes(tables: list[Any], files: list[Path], table: str) -> list[Problem]:
+    """Problems for the columns that the files of one partition store with different types."""
+    import pyarrow as pa
+
+    problems: list[Problem] = []
+    first: dict[str, tuple[Any, str]] = {}
+    for arrow, file in zip(tables, files, strict=True):
+        for field in arrow.schema:
+            if pa.types.is_null(field.type):  # an empty column takes any type
+                continue
+            seen, where = first.setdefault(field.name, (field.type, file.name))
+            if seen != field.type:
+                problems.append(
+                    Problem(
+                        table,
+                        None,
+                        field.name,
+                        None,
+                        f"{file.name} stores {field.type} where {where} stores {seen}: every "
+                        "file of a partition must store a column with one type (write the "
+                        "partition's files alike, e.g. dates as dates in each)",
+                    )
+                )
+    return problems or [
+        Problem(table, None, None, None, "the files of the partition cannot be read as one table")
+    ]
 
 
 def _partitions(path: Path, table: str) -> tuple[str | None, list[str], list[Problem]]:
@@ -306,7 +361,7 @@ def open_case_history_dataset(
         raise FileNotFoundError(f"case-history dataset folder not found: {root}")
     problems: list[Problem] = []
     found: dict[str, tuple[str | None, list[str]]] = {}
-    for table in _TABLES:
+    for table in TABLES:
         key, values, table_problems = _partitions(root, table)
         problems += table_problems
         if key is not None or (root / table).is_dir():
@@ -339,7 +394,7 @@ def open_case_history_dataset(
         partitions=tuple(sorted(children_parts)),
         extract_date=when,
         extract_date_source=source,
-        tables=tuple(t for t in _TABLES if t in found),
+        tables=tuple(t for t in TABLES if t in found),
     )
 
 
@@ -410,6 +465,77 @@ def _write_metadata(root: Path, history: CaseHistory, key: str, partitions: list
     (root / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
 
 
+def identifier_text(values: pd.Series) -> pd.Series:
+    """Return identifiers as validation reads them: stripped text, ``1001.0`` read ``'1001'``.
+
+    Rows are matched to their child on this text, as
+    :func:`~escalation.data.validate_case_history` matches them.
+
+    Examples
+    --------
+    >>> identifier_text(pd.Series(["C1 ", 1001.0, None], dtype=object)).tolist()
+    ['C1', '1001', <NA>]
+    """
+    codes, text, _ = distinct_identifiers(values)
+    return expand(text, codes)
+
+
+def _partition_values(children: pd.DataFrame, by: str) -> np.ndarray:
+    """Return each child's partition: its value of the column ``by``, checked.
+
+    A value names a folder (``by=value``), so it may not be empty, hold a slash or a backslash,
+    or begin with ``.`` or ``_`` (readers skip such folders); a personal column is refused.
+    """
+    refuse_personal([by], "a partition key (its values name folders)", "children")
+    if by not in children.columns:
+        raise DataValidationError(
+            [Problem("children", None, by, None, "partition column not in the children table")],
+            "partitioning",
+        )
+    values = children[by].astype("string")
+    problems = [
+        RecordProblem("children", int(row), by, children[by].iloc[row], reason)
+        for mask, reason in (
+            (values.isna() | (values.str.strip() == ""), "a child has no partition value"),
+            (
+                values.str.contains(r"[/\\]", regex=True) | values.str.match(r"[._]"),
+                _UNSAFE_VALUE,
+            ),
+        )
+        for row in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
+    ]
+    if problems:
+        raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), "partitioning")
+    return values.to_numpy(dtype=object)
+
+
+def _partition_of_rows(table: str, frame: pd.DataFrame, lookup: pd.Series) -> np.ndarray:
+    """Return the partition of each row of ``table``: its child's (``lookup`` by child_id).
+
+    Raises
+    ------
+    DataValidationError
+        Locating every row whose ``child_id`` is empty or no child's: such a row has no
+        partition, and is never left out silently.
+    """
+    ids = identifier_text(frame["child_id"])
+    part = ids.map(lookup).to_numpy(dtype=object)
+    missing = pd.isna(part)
+    if missing.any():
+        problems = [
+            RecordProblem(
+                table,
+                int(row),
+                "child_id",
+                frame["child_id"].iloc[row],
+                "child_id is empty" if pd.isna(ids.iloc[row]) else NO_CHILD,
+            )
+            for row in np.flatnonzero(missing)
+        ]
+        raise DataValidationError(problems, "partitioning")
+    return part
+
+
 def write_case_history_dataset(
     history: CaseHistory,
     path: str | Path,
@@ -446,48 +572,30 @@ def write_case_history_dataset(
     (4, 300)
     """
     root = Path(path)
-    if any((root / t).exists() for t in _TABLES):
+    if any((root / t).exists() for t in TABLES):
         raise FileExistsError(f"{root} already holds case-history tables; choose a new folder")
     children = history.children
+    child_ids = identifier_text(children["child_id"])
     if by == "bucket":
         if int(buckets) < 1:
             raise ValueError("buckets must be at least 1")
         width = len(str(int(buckets) - 1))
-        codes = partition_bucket(children["child_id"], int(buckets))
+        codes = partition_bucket(child_ids, int(buckets))
         labels = np.array([f"{b:0{width}d}" for b in range(int(buckets))], dtype=object)[codes]
     else:
-        if by not in children.columns:
-            raise DataValidationError(
-                [Problem("children", None, by, None, "partition column not in the children table")],
-                "partitioning",
-            )
-        values = children[by].astype("string")
-        if values.isna().any():
-            row = int(np.flatnonzero(values.isna().to_numpy())[0])
-            missing = RecordProblem("children", row, by, None, "a child has no partition value")
-            raise DataValidationError([missing], "partitioning")
-        labels = values.to_numpy(dtype=object)
+        labels = _partition_values(children, by)
     key = by
-    lookup = pd.Series(labels, index=children["child_id"].astype("string").to_numpy())
-    lookup = lookup[~lookup.index.duplicated(keep="first")]
-    episodes_part = history.episodes["child_id"].astype("string").map(lookup)
+    lookup = pd.Series(labels, index=child_ids.to_numpy(dtype=object))
+    lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep="first")]
+    episodes_part = _partition_of_rows("episodes", history.episodes, lookup)
     notes = history.notes if history.notes is not None else empty_notes()
-    notes_part = notes["child_id"].astype("string").map(lookup) if not notes.empty else None
-    if episodes_part.isna().any():
-        row = int(np.flatnonzero(episodes_part.isna().to_numpy())[0])
-        child = history.episodes["child_id"].iloc[row]
-        orphan = RecordProblem("episodes", row, "child_id", child, "no child with this child_id")
-        raise DataValidationError([orphan], "partitioning")
+    notes_part = _partition_of_rows("notes", notes, lookup) if not notes.empty else None
     partitions = sorted(set(labels.tolist()))
     for partition in partitions:
         part = CaseHistory(
             children=children[labels == partition],
-            episodes=history.episodes[(episodes_part == partition).to_numpy()],
-            notes=(
-                notes[(notes_part == partition).to_numpy()]
-                if notes_part is not None
-                else empty_notes()
-            ),
+            episodes=history.episodes[episodes_part == partition],
+            notes=(notes[notes_part == partition] if notes_part is not None else empty_notes()),
             extract_date=history.extract_date,
             extract_date_source=history.extract_date_source,
         )

@@ -17,13 +17,20 @@ import numpy as np
 import pandas as pd
 
 from escalation.compute import parallel_map
-from escalation.data.dataset import CaseHistoryDataset
+from escalation.data.dataset import TABLES, CaseHistoryDataset, identifier_text
 from escalation.data.history import CaseHistory, ExclusionReport
 from escalation.data.validate import validate_case_history
-from escalation.errors import DataValidationError, Problem, RecordProblem, spreadsheet_row
+from escalation.errors import (
+    WITHHELD,
+    DataValidationError,
+    Problem,
+    RecordProblem,
+    spreadsheet_row,
+)
 
 __all__ = [
     "DatasetValidation",
+    "PartitionValidation",
     "child_hashes",
     "duplicate_children",
     "locate",
@@ -37,42 +44,76 @@ def locate(problems: tuple[Problem, ...], key: str, partition: str) -> list[Prob
     return [dataclasses.replace(p, table=f"{p.table} ({key}={partition})") for p in problems]
 
 
-def child_hashes(children: pd.DataFrame) -> np.ndarray:
-    """Return 64-bit hashes of the children's identifiers (for the cross-partition check)."""
-    ids = children["child_id"].astype("string").fillna("").to_numpy(dtype=object)
-    return np.asarray(pd.util.hash_array(ids, categorize=False), dtype=np.uint64)
+def child_hashes(children: pd.DataFrame) -> pd.Series:
+    """Return 64-bit hashes of the children's identifiers (for the cross-partition check).
+
+    The identifiers are read as validation reads them (:func:`identifier_text`), so
+    ``'C1 '`` in one partition and ``'C1'`` in another are one child. The result is
+    indexed by each child's 0-based row in the table as read; a child without an
+    identifier (or a table without the column) has no hash.
+    """
+    if "child_id" not in children.columns:
+        return pd.Series([], dtype=np.uint64)
+    ids = identifier_text(children["child_id"])
+    present = np.flatnonzero(ids.notna().to_numpy(dtype=bool))
+    text = ids.iloc[present].to_numpy(dtype=object)
+    hashes = np.asarray(pd.util.hash_array(text, categorize=False), dtype=np.uint64)
+    return pd.Series(hashes, index=present, dtype=np.uint64)
+
+
+@dataclass(frozen=True, eq=False)
+class PartitionValidation:
+    """The validation of one partition.
+
+    Attributes
+    ----------
+    history : CaseHistory or None
+        The validated partition; ``None`` when validation raised (strict validation found
+        problems, or a table lacks a required column, at either strictness).
+    problems : list of Problem
+        Located problems (strict: those that failed it; lenient: the rows excluded).
+    hashes : pandas.Series
+        :func:`child_hashes` of the children as read, whatever validation found.
+    """
+
+    history: CaseHistory | None
+    problems: list[Problem]
+    hashes: pd.Series
 
 
 def validate_partition(
     dataset: CaseHistoryDataset, partition: str, *, lenient: bool
-) -> tuple[CaseHistory | None, list[Problem]]:
+) -> PartitionValidation:
     """Read and validate one partition.
 
-    Returns
-    -------
-    history : CaseHistory or None
-        The validated partition (``None`` when strict validation found problems).
-    problems : list of Problem
-        Located problems (strict: those that failed it; lenient: the rows excluded).
+    The hashes of its children are taken from the table as read, so a child in two
+    partitions is found, at its row as read, whatever else is wrong with either.
     """
-    history = dataset.read(partition)
+    try:
+        history = dataset.read(partition)
+    except DataValidationError as error:  # files of the partition that cannot be read as one
+        return PartitionValidation(
+            None, locate(error.problems, dataset.key, partition), child_hashes(pd.DataFrame())
+        )
+    hashes = child_hashes(history.children)
     context = f"partition {dataset.key}={partition} of {dataset.path}"
     try:
         valid = validate_case_history(history, lenient=lenient, context=context)
     except DataValidationError as error:
-        return None, locate(error.problems, dataset.key, partition)
-    return valid, locate(valid.exclusions.problems, dataset.key, partition)
+        return PartitionValidation(None, locate(error.problems, dataset.key, partition), hashes)
+    problems = locate(valid.exclusions.problems, dataset.key, partition)
+    return PartitionValidation(valid, problems, hashes)
 
 
 def duplicate_children(
-    hashes: list[np.ndarray], partitions: list[str], key: str, *, limit: int = 50
+    hashes: list[pd.Series], partitions: list[str], key: str, *, limit: int = 50
 ) -> list[Problem]:
     """Problems for identifiers present in more than one partition (the ids are never shown).
 
     Parameters
     ----------
-    hashes : list of numpy.ndarray
-        :func:`child_hashes` of each partition's children, in table order.
+    hashes : list of pandas.Series
+        :func:`child_hashes` of each partition's children (indexed by row as read).
     partitions : list of str
         The partition of each array.
     key : str
@@ -82,9 +123,9 @@ def duplicate_children(
     """
     if not hashes:
         return []
-    values = np.concatenate(hashes)
+    values = np.concatenate([h.to_numpy(dtype=np.uint64) for h in hashes])
     owner = np.concatenate([np.full(len(h), i, dtype=np.int64) for i, h in enumerate(hashes)])
-    rows = np.concatenate([np.arange(len(h), dtype=np.int64) for h in hashes])
+    rows = np.concatenate([h.index.to_numpy(dtype=np.int64) for h in hashes])
     order = np.argsort(values, kind="stable")
     ordered = values[order]
     repeated = np.flatnonzero(
@@ -99,7 +140,7 @@ def duplicate_children(
                 f"children ({key}={b})",
                 int(rows[second]),
                 "child_id",
-                None,
+                WITHHELD,  # the identifier never leaves its partition's worker
                 f"child_id also appears in partition {key}={a} "
                 f"(row {spreadsheet_row(int(rows[first]))}): all of a child's rows must be in "
                 "one partition",
@@ -131,18 +172,16 @@ class DatasetValidation:
 
 def _check(partition: str, dataset: CaseHistoryDataset) -> dict[str, Any]:
     raw = dataset.count_rows_of(partition)
-    valid, problems = validate_partition(dataset, partition, lenient=True)
-    assert valid is not None  # lenient validation never returns None
+    result = validate_partition(dataset, partition, lenient=True)
+    kept = result.history  # None: a table lacks a required column; nothing is kept
     return {
         "row": {
             dataset.key: partition,
             **{f"{t}_read": raw[t] for t in raw},
-            "children_kept": len(valid.children),
-            "episodes_kept": len(valid.episodes),
-            "notes_kept": len(valid.notes),
+            **{f"{t}_kept": 0 if kept is None else len(getattr(kept, t)) for t in TABLES},
         },
-        "problems": problems,
-        "hashes": child_hashes(valid.children),
+        "problems": result.problems,
+        "hashes": result.hashes,
     }
 
 

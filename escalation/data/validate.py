@@ -60,7 +60,7 @@ from escalation.errors import DataValidationError, Problem, RecordProblem, sprea
 __all__ = ["BLANK_ROW", "blank_rows", "parse_bools", "parse_dates", "validate_case_history"]
 
 _CHILD_EXCLUDED = "the child was excluded (see the children table)"
-_NO_CHILD = "no child with this child_id in the children table"
+NO_CHILD = "no child with this child_id in the children table"
 _DECIMAL_POINT_APART = (
     "; a child's child_id there differs from it only by a decimal point and zeros "
     "('1001' and '1001.0': a column of numbers saved as decimal numbers); store "
@@ -661,8 +661,8 @@ def _link_children(
     checker.flag(excluded[codes], "child_id", _CHILD_EXCLUDED)
     unknown = ~empty & (position < 0) & ~excluded & ~inexact
     written_otherwise = _decimal_point_apart(text, unknown, children["child_id"])
-    checker.flag((unknown & ~written_otherwise)[codes], "child_id", _NO_CHILD)
-    checker.flag(written_otherwise[codes], "child_id", f"{_NO_CHILD}{_DECIMAL_POINT_APART}")
+    checker.flag((unknown & ~written_otherwise)[codes], "child_id", NO_CHILD)
+    checker.flag(written_otherwise[codes], "child_id", f"{NO_CHILD}{_DECIMAL_POINT_APART}")
     return np.asarray(position[codes])
 
 

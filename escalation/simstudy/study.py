@@ -257,6 +257,7 @@ def _check_plan(folder: OutputFolder, plan: SimulationPlan) -> None:
                 "bootstrap or seed changed. Use a new output folder, or restore the plan; only "
                 "the number of replications and the compute settings may change on resuming"
             )
+        _check_versions(folder.path, stored.get("versions"))
     strays = sorted(n for n in folder.left_alone if n == _STORE or n.startswith(_STORE + "/"))
     if strays:
         shown = ", ".join(strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
@@ -264,6 +265,30 @@ def _check_plan(folder: OutputFolder, plan: SimulationPlan) -> None:
             f"output folder {folder.path}: {_STORE}/ holds {shown}, which escalation did not "
             "write (it is not in manifest.json) and would be read as results. Move them away, "
             "or choose another output folder."
+        )
+
+
+def _check_versions(path: Path, recorded: dict[str, str] | None) -> None:
+    """Refuse to add replications made under other package versions to stored ones.
+
+    A replication's results are bit-identical only under the same versions; the folder
+    records one set of versions for all of them (``simstudy.json``, ``manifest.json``).
+    """
+    if not recorded or not completed_replications(path / _STORE):
+        return
+    current = package_versions()
+    changed = [
+        f"{name} {recorded.get(name, 'not recorded')} (stored) vs {now} (now)"
+        for name, now in current.items()
+        if recorded.get(name) != now
+    ]
+    if changed:
+        raise DesignError(
+            f"{path} holds replications computed under other package versions: "
+            f"{'; '.join(changed)}. Results are the same, bit for bit, only under the same "
+            "versions, and the folder records one set of versions for all its replications. "
+            "Use a new output folder (the study's seeds give the same replications there), "
+            "or resume under the versions recorded in its simstudy.json"
         )
 
 

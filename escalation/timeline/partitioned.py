@@ -22,6 +22,7 @@ What joins the partitions:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -36,13 +37,19 @@ import pandas as pd
 from escalation.compute import parallel_map
 from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.dataset import CaseHistoryDataset
-from escalation.data.stream import child_hashes, duplicate_children, validate_partition
+from escalation.data.stream import duplicate_children, validate_partition
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError
 from escalation.results import package_versions
 from escalation.timeline.spells import build_spells
 
-__all__ = ["SPELL_ID_STRIDE", "SpellDataset", "build_spell_dataset", "read_spell_dataset"]
+__all__ = [
+    "SPELL_ID_STRIDE",
+    "SpellDataset",
+    "build_spell_dataset",
+    "combined_digest",
+    "read_spell_dataset",
+]
 
 #: Spell ids of partition ``k`` (0-based, sorted order) are ``k * SPELL_ID_STRIDE + 1, ...``.
 SPELL_ID_STRIDE: Final = 10**9
@@ -72,6 +79,11 @@ class SpellDataset:
         The design.
     extract_date : pandas.Timestamp
         The extract date.
+    partition_hashes : dict
+        :meth:`~escalation.data.CaseHistory.digest` of each partition as validated.
+    input_hash : str
+        One SHA-256 over the partitions' digests (:func:`combined_digest`): what a
+        manifest records as the build's ``input_hash``.
     """
 
     path: Path
@@ -82,6 +94,8 @@ class SpellDataset:
     factors: tuple[str, ...]
     design: StudyDesign
     extract_date: pd.Timestamp
+    partition_hashes: dict[str, str]
+    input_hash: str
 
     def scan(self, table: str = "spells") -> Any:
         """Return a lazy ``pyarrow.dataset.Dataset`` of ``spells`` or ``counting``."""
@@ -103,6 +117,24 @@ class SpellDataset:
             **package_versions(),
         }
         return pd.DataFrame([row])
+
+
+def combined_digest(digests: dict[str, str], key: str) -> str:
+    """Return one SHA-256 over the digests of a dataset's partitions.
+
+    The hash of the lines ``<digest>  <key>=<partition>``, sorted: it changes when any
+    partition's content changes, or a partition is added, removed or renamed.
+
+    Examples
+    --------
+    >>> a = combined_digest({"LA001": "ab", "LA002": "cd"}, "authority")
+    >>> a == combined_digest({"LA002": "cd", "LA001": "ab"}, "authority")
+    True
+    >>> a == combined_digest({"LA001": "ab", "LA003": "cd"}, "authority")
+    False
+    """
+    lines = sorted(f"{digest}  {key}={partition}\n" for partition, digest in digests.items())
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
 def _scan(folder: Path, key: str) -> Any:
@@ -156,10 +188,10 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
     """Validate and build one partition; write its spells and counting rows."""
     ordinal, partition = task
     dataset = settings.dataset
-    valid, problems = validate_partition(dataset, partition, lenient=False)
+    checked = validate_partition(dataset, partition, lenient=False)
+    valid = checked.history
     if valid is None:
-        return {"partition": partition, "problems": problems}
-    hashes = child_hashes(valid.children)
+        return {"partition": partition, "problems": checked.problems, "hashes": checked.hashes}
     data = build_spells(valid, settings.design, censor_at_horizon=settings.censor_at_horizon)
     # The counting rows are built from the spells as build_spells numbered them (SpellData
     # refuses spell ids it did not make); both are then renumbered for the whole dataset.
@@ -180,7 +212,8 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
         "spells": len(spells),
         "counting": len(counting),
         "factors": [c for c in spells.columns if c.startswith("factor_")],
-        "hashes": hashes,
+        "hashes": checked.hashes,
+        "digest": valid.digest(),
     }
 
 
@@ -220,7 +253,8 @@ def build_spell_dataset(
         The study design.
     out : str or Path
         Output folder; ``spells/`` and ``counting/`` are written inside it (replacing any
-        earlier build), plus ``flow.csv`` and ``spells_dataset.json``.
+        earlier build), plus ``flow.csv`` and ``spells_dataset.json`` (the key, partitions,
+        rows written, and the input hashes of :class:`SpellDataset`).
     censor_at_horizon : bool, default False
         As in :func:`~escalation.timeline.build_spells`.
     progress : bool, default False
@@ -263,10 +297,10 @@ def build_spell_dataset(
             progress=progress,
         )
         problems = [p for r in results for p in r["problems"]]
-        built = [r for r in results if not r["problems"]]
         problems += duplicate_children(
-            [r["hashes"] for r in built], [r["partition"] for r in built], dataset.key
+            [r["hashes"] for r in results], [r["partition"] for r in results], dataset.key
         )
+        built = results
         if problems:
             raise DataValidationError(problems, f"case-history dataset {dataset.path}")
         factors = _factor_order({f for r in built for f in r["factors"]})
@@ -288,8 +322,16 @@ def build_spell_dataset(
         "spells": sum(r["spells"] for r in built),
         "counting": sum(r["counting"] for r in built),
     }
+    hashes = {r["partition"]: r["digest"] for r in built}
+    input_hash = combined_digest(hashes, dataset.key)
     flow.to_csv(root / "flow.csv", index=False)
-    meta = {"key": dataset.key, "partitions": list(dataset.partitions), "rows": rows}
+    meta = {
+        "key": dataset.key,
+        "partitions": list(dataset.partitions),
+        "rows": rows,
+        "input_hash": input_hash,
+        "partition_hashes": hashes,
+    }
     (root / "spells_dataset.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return SpellDataset(
         path=root,
@@ -300,4 +342,6 @@ def build_spell_dataset(
         factors=tuple(factors),
         design=design,
         extract_date=dataset.extract_date,
+        partition_hashes=hashes,
+        input_hash=input_hash,
     )

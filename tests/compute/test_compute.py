@@ -60,6 +60,16 @@ def test_task_errors_reach_the_caller(cluster: compute.ComputeEngine) -> None:
         parallel_map(fails, range(6))
 
 
+def test_a_local_cluster_prints_no_failed_task(capfd: pytest.CaptureFixture[str]) -> None:
+    # the workers logged "Compute Failed" with the exception and its traceback on the
+    # terminal, which may show values from the data: the CLI shows them only with --debug
+    with use_compute(workers=2), pytest.raises(ValueError, match="item 3 is bad"):
+        parallel_map(fails, range(6))
+    printed = capfd.readouterr()
+    assert "item 3 is bad" not in printed.out + printed.err
+    assert "Compute Failed" not in printed.err
+
+
 def test_nested_work_runs_inside_the_worker(cluster: compute.ComputeEngine) -> None:
     assert parallel_map(nested, [1, 2]) == [[1, 1], [2, 2]]
 

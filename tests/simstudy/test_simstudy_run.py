@@ -157,6 +157,35 @@ def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     assert _manifest(tmp_path) == before  # the folder is as it was
 
 
+def test_a_resume_under_other_package_versions_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the resume was accepted, and the manifest then named only the new versions, as if
+    # every stored replication had been computed under them
+    from importlib import metadata
+
+    from escalation import results
+
+    run_simstudy(small_plan(replications=1), out=tmp_path, workers=1)
+    before = _manifest(tmp_path)
+    real = metadata.version
+
+    def upgraded(name: str) -> str:
+        return "9.9.9" if name == "numpy" else real(name)
+
+    monkeypatch.setattr(results.metadata, "version", upgraded)
+    with pytest.raises(DesignError) as error:
+        run_simstudy(small_plan(replications=2), out=tmp_path, workers=1)
+    message = str(error.value)
+    assert f"numpy {real('numpy')} (stored) vs 9.9.9 (now)" in message
+    assert "escalation" not in message.split("versions:")[1].split(". Results")[0]
+    assert "Use a new output folder" in message
+    assert _manifest(tmp_path) == before  # the folder is as it was
+    monkeypatch.setattr(results.metadata, "version", real)
+    resumed = run_simstudy(small_plan(replications=2), out=tmp_path, workers=1)
+    assert resumed.new_replications == 2  # under the recorded versions it resumes
+
+
 def test_same_results_on_two_dask_workers(
     tmp_path: Path, dask_scheduler: str, whole: SimulationStudy
 ) -> None:

@@ -6,6 +6,7 @@ cluster takes (``--scheduler ADDRESS``).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -201,3 +202,62 @@ def test_simulate_authorities_writes_an_owned_folder_with_a_manifest(
     # A rerun replaces escalation's own folder (no stale partitions are left).
     assert main(["simulate", "--children", "300", "--authorities", "1", "--out", str(out)]) == 0
     assert open_case_history_dataset(out).partitions == ("LA001",)
+
+
+def test_a_child_in_two_partitions_is_reported_beside_other_problems(tmp_path: Path) -> None:
+    # the duplicate was looked for only among partitions without problems: a user fixed the
+    # birth date, ran again, and only then learnt of the duplicate
+    dataset = simulate_national(400, tmp_path / "nat", authorities=2, seed=3)
+    children = [
+        tmp_path / "nat" / "children" / f"authority=LA00{k}" / "part-0.parquet" for k in (1, 2)
+    ]
+    one, two = pd.read_parquet(children[0]), pd.read_parquet(children[1])
+    two = pd.concat([two, one.iloc[[0]]], ignore_index=True)
+    two.loc[2, "birth_date"] = None
+    two.to_parquet(children[1], index=False)
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    described = [p.describe() for p in error.value.problems]
+    assert described[0].startswith(
+        "table 'children (authority=LA002)', row 4, column 'birth_date', value <empty>"
+    )
+    assert described[-1] == (
+        f"table 'children (authority=LA002)', row {len(two) + 1}, column 'child_id', value "
+        "<withheld: personal data>: child_id also appears in partition authority=LA001 "
+        "(row 2): all of a child's rows must be in one partition"
+    )
+    assert not (tmp_path / "out" / "spells").exists()
+
+
+def test_partitioned_build_records_what_it_read(tmp_path: Path) -> None:
+    # the manifest of a partitioned build had "input_hash": null: two builds of different
+    # national datasets with one design could not be told apart
+    import json
+
+    from escalation.data.validate import validate_case_history
+
+    dataset = simulate_national(600, tmp_path / "data", authorities=2, seed=6)
+    design = tmp_path / "design.toml"
+    design.write_text(default_design().to_toml())
+
+    def build(out: str) -> dict[str, object]:
+        argv = ["build", str(design), "--data", str(tmp_path / "data"), "--out"]
+        assert main([*argv, str(tmp_path / out), "--no-progress", "--workers", "1"]) == 0
+        manifest: dict[str, object] = json.loads((tmp_path / out / "manifest.json").read_text())
+        return manifest
+
+    first = build("a")
+    digests = {p: validate_case_history(dataset.read(p)).digest() for p in dataset.partitions}
+    assert first["partition_hashes"] == digests
+    lines = sorted(f"{d}  authority={p}\n" for p, d in digests.items())
+    assert first["input_hash"] == hashlib.sha256("".join(lines).encode()).hexdigest()
+    meta = json.loads((tmp_path / "a" / "spells_dataset.json").read_text())
+    assert meta["input_hash"] == first["input_hash"]
+    file = tmp_path / "data" / "children" / "authority=LA002" / "part-0.parquet"
+    children = pd.read_parquet(file)
+    children.loc[0, "disability"] = not children.loc[0, "disability"]
+    children.to_parquet(file, index=False)
+    second = build("b")
+    assert second["input_hash"] != first["input_hash"]
+    hashes = (first["partition_hashes"], second["partition_hashes"])
+    assert [hashes[0][p] == hashes[1][p] for p in ("LA001", "LA002")] == [True, False]  # type: ignore[index]

@@ -32,7 +32,7 @@ from escalation.data.statutory.file_years import (
 )
 from escalation.data.statutory.merge import merge_returns, same_cell
 from escalation.data.statutory.problems import Severity, SourceProblem, record_label
-from escalation.data.validate import BLANK_ROW, blank_rows
+from escalation.data.validate import BLANK_ROW, NO_CHILD, blank_rows
 from escalation.errors import DataValidationError
 
 __all__ = [
@@ -756,9 +756,6 @@ def read_ssda903(
     return replace(history, source=(str(folder),))
 
 
-_NO_CHILD: Final = "no child with this child_id in the children table"
-
-
 def _arranged(problems: list[SourceProblem], refused: list[str]) -> list[SourceProblem]:
     """Order problems by file then row, files not read first; name refused header files.
 
@@ -772,7 +769,7 @@ def _arranged(problems: list[SourceProblem], refused: list[str]) -> list[SourceP
             "hold this child"
         )
         problems = [
-            replace(p, reason=p.reason + why) if p.reason.startswith(_NO_CHILD) else p
+            replace(p, reason=p.reason + why) if p.reason.startswith(NO_CHILD) else p
             for p in problems
         ]
 
