@@ -276,7 +276,18 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert sorted(p.name for p in (out / "model_cards").glob("*.md")) == [
         "cox.md", "gradient_boosting.md",
     ]  # fmt: skip
-    assert "AUC" in capsys.readouterr().out
+    # Rank metrics leave rounded (2 or 3 decimals), as written and as printed.
+    metrics = pd.read_csv(out / "metrics.csv")
+    ranked = metrics[metrics["metric"].isin(["auc", "harrell_c", "uno_c", "average_precision"])]
+    for column in ("estimate", "conf_low", "conf_high"):
+        values = ranked[column].dropna().astype(float)
+        assert len(values) and (values == values.round(3)).all(), column
+    groups = pd.read_csv(out / "subgroup_metrics.csv")
+    ranked = groups.loc[groups["metric"] == "auc", "estimate"].dropna().astype(float)
+    assert len(ranked) and (ranked == ranked.round(3)).all()
+    printed = capsys.readouterr().out
+    auc = metrics.set_index(["model", "metric"]).loc[("cox", "auc"), "estimate"]
+    assert f"AUC {float(auc):g} (" in printed, printed
     args = parser.parse_args(["predict", str(tmp_path / "design.toml"), "--out", "x",
                               "--models", "svm"])  # fmt: skip
     with pytest.raises(DesignError, match="svm"):
