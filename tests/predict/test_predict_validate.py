@@ -288,6 +288,8 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     printed = capsys.readouterr().out
     auc = metrics.set_index(["model", "metric"]).loc[("cox", "auc"), "estimate"]
     assert f"AUC {float(auc):g} (" in printed, printed
+    card = (out / "model_cards" / "cox.md").read_text(encoding="utf-8")
+    assert f"| Time-dependent AUC | {float(auc):.3f} |" in card
     args = parser.parse_args(["predict", str(tmp_path / "design.toml"), "--out", "x",
                               "--models", "svm"])  # fmt: skip
     with pytest.raises(DesignError, match="svm"):
