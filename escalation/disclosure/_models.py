@@ -16,12 +16,15 @@ import pandas as pd
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
+    _whole,
     complementary_suppression,
     disclose_count,
     disclose_share,
     disclose_table,
     format_count,
 )
+from escalation.errors import DataValidationError, Problem
+from escalation.predict.metrics import net_benefit_of
 
 if TYPE_CHECKING:
     from escalation.predict.modelcard import ModelCard
@@ -682,46 +685,108 @@ def disclose_threshold_curve(
     return shown[~dropped].reset_index(drop=True)
 
 
+#: The counts a decision curve's net benefit is made of (``RiskValidation.decision_curve``).
+DECISION_COUNTS: Final = ("true_positives", "false_positives", "n")
+
+
 def disclose_decision_curve(
     curve: pd.DataFrame,
     predictions: pd.DataFrame,
     *,
     rules: DisclosureRules = DEFAULT_RULES,
 ) -> pd.DataFrame:
-    """Blank a model's net benefit where too few or too many children would be flagged.
+    r"""Publish each net benefit from its disclosed counts, where enough children are flagged.
 
-    Net benefit at a risk threshold is a weighted difference of the children correctly
-    and wrongly flagged; a model's row is shown only when at least the threshold of test
-    children are flagged and at least the threshold are not. Rows of ``treat_all`` and
-    ``treat_none`` (no model) are left as they are.
+    Net benefit at a risk threshold :math:`p_t` is :math:`TP/n - FP/n \cdot p_t/(1-p_t)`,
+    a weighted difference of the children flagged who escalated (TP) and who did not
+    (FP). At full precision it gives its counts back, as a share does: ``treat_all`` is
+    the prevalence less a known multiple of its complement (23/88 exactly), and a model's
+    net benefit times :math:`n (1 - p_t)` is a whole number (times 100, at a threshold of
+    a whole percent) only for the true number of children. It is therefore computed from
+    the disclosed counts (as :func:`disclose_share`): TP and FP (expected numbers under the
+    censoring weights, rounded to whole numbers first) and n each disclosed
+    (:func:`disclose_count`), and blanked (``suppressed = True``) when TP or FP is
+    suppressed (below the threshold, zero included), so a curve ends where fewer than the
+    threshold of flagged children escalated, or did not. A model's row is also blanked
+    unless at least the threshold of test children are flagged and at least the threshold
+    are not. ``treat_all`` (everyone flagged: TP and FP are the escalations and the
+    non-escalations) follows the same rule; ``treat_none`` stays 0. Intervals are left as
+    estimated (percentile intervals over bootstrap resamples of families). The counts are
+    not published.
 
     Parameters
     ----------
     curve : pandas.DataFrame
-        ``model, threshold, net_benefit`` (+ intervals), e.g. ``RiskValidation.decision_curve``.
+        ``model, threshold, net_benefit`` (+ intervals) and the counts ``true_positives,
+        false_positives, n`` of each row, e.g. ``RiskValidation.decision_curve``.
     predictions : pandas.DataFrame
         ``model, risk``: every test prediction.
 
+    Raises
+    ------
+    DataValidationError
+        When ``curve`` lacks a count column.
+
     Examples
     --------
-    >>> curve = pd.DataFrame({"model": "cox", "threshold": [0.1, 0.9],
-    ...                       "net_benefit": [0.05, 0.01]})
+    >>> curve = pd.DataFrame({"model": "cox", "threshold": [0.1, 0.2, 0.9],
+    ...                       "net_benefit": [0.05, 0.04, 0.01],
+    ...                       "true_positives": [22.4, 21, 3], "false_positives": [27, 16, 0],
+    ...                       "n": 53})
     >>> predictions = pd.DataFrame({"model": "cox", "risk": [0.05] * 20 + [0.2] * 30 + [0.95] * 3})
-    >>> disclose_decision_curve(curve, predictions)["net_benefit"].tolist()
-    [0.05, nan]
+    >>> # (20 - 25 · 1/9) / 55, (20 - 15 · 1/4) / 55; 3 flagged at 0.9: not shown
+    >>> disclose_decision_curve(curve, predictions)["net_benefit"].round(4).tolist()
+    [0.3131, 0.2955, nan]
     """
-    out = curve.copy()
+    missing = [c for c in DECISION_COUNTS if c not in curve.columns]
+    if missing:
+        raise DataValidationError(
+            [
+                Problem(
+                    "decision curve",
+                    None,
+                    column,
+                    None,
+                    "missing: net benefit is published from the counts it is made of "
+                    "(RiskValidation.decision_curve has them)",
+                )
+                for column in missing
+            ],
+            context="disclosure control",
+        )
+    out = curve.copy().reset_index(drop=True)
     values = [c for c in ("net_benefit", "conf_low", "conf_high") if c in out.columns]
-    blank = np.zeros(len(out), dtype=bool)
-    for model, rows in out.groupby("model", sort=False).indices.items():
+    blank = _few_or_most_flagged(out, predictions, rules)
+    estimate = pd.to_numeric(out["net_benefit"], errors="coerce").to_numpy(dtype=float)
+    counts = {
+        c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in DECISION_COUNTS
+    }
+    threshold = pd.to_numeric(out["threshold"], errors="coerce").to_numpy(dtype=float)
+    made = (out["model"] != "treat_none").to_numpy()
+    for row in np.flatnonzero(made):
+        tp, fp, n = (disclose_count(_whole(counts[c][row]), rules) for c in DECISION_COUNTS)
+        if tp is None or fp is None or n is None:
+            blank[row] = True
+            continue
+        estimate[row] = float(net_benefit_of(tp, fp, n, threshold[row]))
+    out["net_benefit"] = estimate
+    for column in values:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
+    out["suppressed"] = blank
+    return out.drop(columns=list(DECISION_COUNTS))
+
+
+def _few_or_most_flagged(
+    curve: pd.DataFrame, predictions: pd.DataFrame, rules: DisclosureRules
+) -> npt.NDArray[np.bool_]:
+    """Whether each model's row flags fewer than the threshold of children, or all but fewer."""
+    blank = np.zeros(len(curve), dtype=bool)
+    cut = curve["threshold"].to_numpy(dtype=float)
+    for model, rows in curve.groupby("model", sort=False).indices.items():
         risk = predictions.loc[predictions["model"] == model, "risk"].to_numpy(dtype=float)
         if len(risk) == 0:
             continue
         ordered = np.sort(risk)
-        cut = out["threshold"].to_numpy(dtype=float)[rows]
-        flagged = len(ordered) - np.searchsorted(ordered, cut, side="left")
+        flagged = len(ordered) - np.searchsorted(ordered, cut[rows], side="left")
         blank[rows] = np.minimum(flagged, len(ordered) - flagged) < rules.threshold
-    for column in values:
-        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
-    out["suppressed"] = blank
-    return out
+    return blank

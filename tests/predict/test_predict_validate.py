@@ -53,6 +53,7 @@ def test_tables_follow_the_contract(result: RiskValidation) -> None:
     ]  # fmt: skip
     assert list(result.decision_curve.columns) == [
         "model", "threshold", "net_benefit", "conf_low", "conf_high",
+        "true_positives", "false_positives", "n",
     ]  # fmt: skip
     assert list(result.subgroup_metrics.columns) == list(FAIRNESS_COLUMNS)
     assert list(result.metrics.columns[:6]) == [
@@ -290,6 +291,16 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f"AUC {float(auc):g} (" in printed, printed
     card = (out / "model_cards" / "cox.md").read_text(encoding="utf-8")
     assert f"| Time-dependent AUC | {float(auc):.3f} |" in card
+    # Net benefit leaves made of disclosed counts: (TP' - FP'·q/(100 - q))/n' with TP',
+    # FP' multiples of 5 and n' the published test spells, so n'·(100 - q)·NB is one too.
+    decision = pd.read_csv(out / "decision_curve.csv")
+    assert list(decision.columns) == [
+        "model", "threshold", "net_benefit", "conf_low", "conf_high", "suppressed",
+    ]  # fmt: skip
+    spells = metrics.set_index(["model", "metric"]).loc[("cox", "n"), "estimate"]
+    made = decision[~decision["suppressed"] & (decision["model"] != "treat_none")]
+    scaled = made["net_benefit"] * float(spells) * (100 - (100 * made["threshold"]).round())
+    assert len(made) and np.allclose(scaled / 5, (scaled / 5).round(), atol=1e-6)
     args = parser.parse_args(["predict", str(tmp_path / "design.toml"), "--out", "x",
                               "--models", "svm"])  # fmt: skip
     with pytest.raises(DesignError, match="svm"):
