@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from escalation.disclosure import (
     disclose_model,
     disclose_model_card,
     format_count,
+    format_rank_metric,
+    model_rank_decimals,
 )
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
@@ -114,10 +115,9 @@ def _write(out: Path, result: Any, rules: DisclosureRules) -> pd.DataFrame:
     return metrics
 
 
-def _shown(value: float | None) -> str:
-    """Return a disclosed metric as printed: at the decimals it was rounded to."""
-    number = math.nan if value is None else float(value)
-    return "not shown" if math.isnan(number) else f"{number:g}"
+def _shown(value: float | None, decimals: int | None) -> str:
+    """Return a disclosed rank metric as printed: with the decimals it was rounded to."""
+    return format_rank_metric(value, decimals) or "not shown"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -181,7 +181,11 @@ def run(args: argparse.Namespace) -> int:
     for model, estimate, low, high in auc[
         ["model", "estimate", "conf_low", "conf_high"]
     ].itertuples(index=False):
-        print(f"{model:<24} AUC {_shown(estimate)} ({_shown(low)} to {_shown(high)})")
+        decimals = model_rank_decimals(shown, str(model), rules)
+        print(
+            f"{model:<24} AUC {_shown(estimate, decimals)} "
+            f"({_shown(low, decimals)} to {_shown(high, decimals)})"
+        )
     print(
         "Wrote metrics.csv, subgroup_metrics.csv, calibration.csv, decision_curve.csv, "
         f"model_cards/ to {out}"

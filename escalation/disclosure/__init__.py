@@ -98,6 +98,9 @@ from escalation.disclosure._models import (
     disclose_operating_metrics,
     disclose_rank_metric,
     disclose_threshold_curve,
+    format_rank_metric,
+    model_rank_decimals,
+    rank_decimals,
 )
 
 __all__ = [
@@ -139,7 +142,10 @@ __all__ = [
     "disclose_weights",
     "disclosed_share",
     "format_count",
+    "format_rank_metric",
     "microaggregate",
+    "model_rank_decimals",
+    "rank_decimals",
     "round_std_error",
     "spell_records",
 ]

@@ -24,7 +24,6 @@ from escalation.disclosure._counts import (
     format_count,
 )
 from escalation.errors import DataValidationError, Problem
-from escalation.predict.metrics import net_benefit_of
 
 if TYPE_CHECKING:
     from escalation.predict.modelcard import ModelCard
@@ -302,12 +301,28 @@ def _candidate_counts(
     total = disclose_count(events + non_events, rules)
     if shown is None or total is None or non_events < rules.threshold:
         return []
+    return _published_candidates(shown, total, rules)
+
+
+def _published_candidates(
+    events: int, children: int, rules: DisclosureRules
+) -> list[tuple[int, int]]:
+    """Return every (escalations, non-escalations) that published counts stand for."""
     return [
         (e, n - e)
-        for e in _published_as(shown, rules)
-        for n in _published_as(total, rules)
+        for e in _published_as(events, rules)
+        for n in _published_as(children, rules)
         if n - e >= rules.threshold
     ]
+
+
+def _decimals_of(pairs: Sequence[tuple[int, int]]) -> int | None:
+    """Return the decimals that hide every one of ``pairs`` (``None``: no pair)."""
+    if not pairs:
+        return None
+    if all(max(e, m) >= _MANY and e * m >= 10 * _MANY for e, m in pairs):
+        return 3
+    return 2 if all(e * m >= _MANY for e, m in pairs) else 1
 
 
 @functools.lru_cache(maxsize=4096)  # a table asks once per value and interval end
@@ -331,12 +346,68 @@ def _rank_decimals(
     >>> _rank_decimals(12, 101), _rank_decimals(12, 99)  # 99: published as 100 (98 to 102)
     (3, 2)
     """
-    pairs = _candidate_counts(events, non_events, rules)
-    if not pairs:
+    return _decimals_of(_candidate_counts(events, non_events, rules))
+
+
+def rank_decimals(
+    events: float | None, n: float | None, rules: DisclosureRules = DEFAULT_RULES
+) -> int | None:
+    """Return the decimals a model's (or group's) rank metrics were rounded to.
+
+    The decimals depend on the published counts alone (:func:`disclose_rank_metric`), so
+    they are read back from a disclosed table's ``events`` and ``n`` (exact counts give
+    the same). A display shows a rank metric with them (:func:`format_rank_metric`): a
+    value rounded to 2 decimals printed with 3 ("0.740") claims a precision it lacks.
+
+    Parameters
+    ----------
+    events, n : float or None
+        The escalations and children, exact or as published.
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+
+    Returns
+    -------
+    int or None
+        2 or 3 (1 under a threshold below 10); ``None`` when a count is missing or below
+        the threshold (no rank metric is then shown).
+
+    Examples
+    --------
+    >>> rank_decimals(20, 90), rank_decimals(22, 88), rank_decimals(20, 185)
+    (2, 2, 3)
+    >>> rank_decimals(None, 90), rank_decimals(float("nan"), 90)
+    (None, None)
+    """
+    shown = disclose_count(_whole(events), rules)
+    total = disclose_count(_whole(n), rules)
+    if shown is None or total is None:
         return None
-    if all(max(e, m) >= _MANY and e * m >= 10 * _MANY for e, m in pairs):
-        return 3
-    return 2 if all(e * m >= _MANY for e, m in pairs) else 1
+    return _decimals_of(_published_candidates(shown, total, rules))
+
+
+def format_rank_metric(value: float | None, decimals: int | None = None) -> str:
+    """Return a rank metric as text, with the decimals it was rounded to.
+
+    Parameters
+    ----------
+    value : float or None
+        The metric (``None`` or NaN: not shown, ``""``).
+    decimals : int or None
+        As :func:`rank_decimals` gives them; ``None`` for an exact value (3 decimals).
+
+    Examples
+    --------
+    >>> format_rank_metric(0.74, 2), format_rank_metric(0.7386), format_rank_metric(0.7, 2)
+    ('0.74', '0.739', '0.70')
+    >>> format_rank_metric(-0.0004), format_rank_metric(float("nan"), 2)  # never "-0.000"
+    ('0.000', '')
+    """
+    number = math.nan if value is None else float(value)
+    if math.isnan(number):
+        return ""
+    text = f"{number:.{3 if decimals is None else decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def disclose_rank_metric(
@@ -562,7 +633,8 @@ def disclose_model_card(
     The card is rebuilt from the disclosed metric tables (so its subgroup gaps skip every
     group that :func:`disclose_metric_counts` suppresses), its whole-number facts are
     disclosed as counts, and its performance is blanked when the test data hold fewer
-    than the threshold of escalations or of children without one.
+    than the threshold of escalations or of children without one. Its rank metrics are
+    shown with the decimals they were rounded to (:func:`rank_decimals`).
 
     Parameters
     ----------
@@ -594,6 +666,7 @@ def disclose_model_card(
         description=card.description,
         facts=facts,
         min_group=card.min_group,
+        rank_decimals=model_rank_decimals(shown, card.model, rules),
     )
     return dataclasses.replace(
         rebuilt,
@@ -602,6 +675,41 @@ def disclose_model_card(
         f"{rules.threshold} are not shown and others are rounded to the nearest "
         f"{rules.rounding}.",
     )
+
+
+def model_rank_decimals(
+    metrics: pd.DataFrame, model: str, rules: DisclosureRules = DEFAULT_RULES
+) -> int | None:
+    """Return the decimals a model's rank metrics were rounded to, from its published counts.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        A disclosed metrics table (``model, metric, estimate``), with the model's
+        ``events`` and ``n`` rows (:func:`disclose_metric_counts`).
+    model : str
+        The model's label.
+    rules : DisclosureRules, optional
+        The rules the table was disclosed with.
+
+    Returns
+    -------
+    int or None
+        As :func:`rank_decimals`; ``None`` when the table lacks either count.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"model": "cox", "metric": ["n", "events", "auc"],
+    ...                       "estimate": [90.0, 25.0, 0.74]})
+    >>> model_rank_decimals(table, "cox"), model_rank_decimals(table, "gbm")
+    (2, None)
+    """
+    own = metrics[metrics["model"].astype(str) == model]
+    counts = pd.to_numeric(own.set_index("metric")["estimate"], errors="coerce")
+    events, n = (float(counts.get(name, math.nan)) for name in ("events", "n"))
+    if not (math.isfinite(events) and math.isfinite(n)):
+        return None
+    return rank_decimals(events, n, rules)
 
 
 def disclose_threshold_curve(
@@ -738,6 +846,8 @@ def disclose_decision_curve(
     >>> disclose_decision_curve(curve, predictions)["net_benefit"].round(4).tolist()
     [0.3131, 0.2955, nan]
     """
+    from escalation.predict.metrics import net_benefit_of
+
     missing = [c for c in DECISION_COUNTS if c not in curve.columns]
     if missing:
         raise DataValidationError(

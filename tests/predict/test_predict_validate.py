@@ -12,7 +12,7 @@ import pytest
 
 from escalation import default_design, validate_case_history, write_case_history
 from escalation.cli import predict as predict_command
-from escalation.disclosure import disclose_metric_counts, disclose_model_card
+from escalation.disclosure import disclose_metric_counts, disclose_model_card, rank_decimals
 from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS
 from escalation.predict.metrics import bootstrap_indices, percentile_interval, time_dependent_auc
@@ -287,17 +287,20 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     ranked = groups.loc[groups["metric"] == "auc", "estimate"].dropna().astype(float)
     assert len(ranked) and (ranked == ranked.round(3)).all()
     printed = capsys.readouterr().out
-    auc = metrics.set_index(["model", "metric"]).loc[("cox", "auc"), "estimate"]
-    assert f"AUC {float(auc):g} (" in printed, printed
+    cox = metrics.set_index(["model", "metric"]).loc["cox", "estimate"].astype(float)
+    # printed and on the card with the decimals it was rounded to (as the counts allow)
+    decimals = rank_decimals(cox["events"], cox["n"])
+    assert decimals in (2, 3) and cox["auc"] == round(cox["auc"], decimals)
+    assert f"AUC {cox['auc']:.{decimals}f} (" in printed, printed
     card = (out / "model_cards" / "cox.md").read_text(encoding="utf-8")
-    assert f"| Time-dependent AUC | {float(auc):.3f} |" in card
+    assert f"| Time-dependent AUC | {cox['auc']:.{decimals}f} |" in card
     # Net benefit leaves made of disclosed counts: (TP' - FP'·q/(100 - q))/n' with TP',
     # FP' multiples of 5 and n' the published test spells, so n'·(100 - q)·NB is one too.
     decision = pd.read_csv(out / "decision_curve.csv")
     assert list(decision.columns) == [
         "model", "threshold", "net_benefit", "conf_low", "conf_high", "suppressed",
     ]  # fmt: skip
-    spells = metrics.set_index(["model", "metric"]).loc[("cox", "n"), "estimate"]
+    spells = cox["n"]
     made = decision[~decision["suppressed"] & (decision["model"] != "treat_none")]
     scaled = made["net_benefit"] * float(spells) * (100 - (100 * made["threshold"]).round())
     assert len(made) and np.allclose(scaled / 5, (scaled / 5).round(), atol=1e-6)
