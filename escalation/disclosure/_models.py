@@ -16,9 +16,9 @@ import pandas as pd
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
-    _whole,
     complementary_suppression,
     disclose_count,
+    disclose_expected,
     disclose_share,
     disclose_table,
     format_count,
@@ -379,8 +379,8 @@ def rank_decimals(
     >>> rank_decimals(None, 90), rank_decimals(float("nan"), 90)
     (None, None)
     """
-    shown = disclose_count(_whole(events), rules)
-    total = disclose_count(_whole(n), rules)
+    shown = disclose_expected(events, rules)
+    total = disclose_expected(n, rules)
     if shown is None or total is None:
         return None
     return _decimals_of(_published_candidates(shown, total, rules))
@@ -874,7 +874,7 @@ def disclose_decision_curve(
     threshold = pd.to_numeric(out["threshold"], errors="coerce").to_numpy(dtype=float)
     made = (out["model"] != "treat_none").to_numpy()
     for row in np.flatnonzero(made):
-        tp, fp, n = (disclose_count(_whole(counts[c][row]), rules) for c in DECISION_COUNTS)
+        tp, fp, n = (disclose_expected(counts[c][row], rules) for c in DECISION_COUNTS)
         if tp is None or fp is None or n is None:
             blank[row] = True
             continue
