@@ -2984,7 +2984,9 @@ def _brief(
                     r, p, (float(recall["conf_low"]), float(recall["conf_high"])), within
                 )
             )
-            risk_text = risk_tool_paragraph(metrics, first, _model_label(first), within=within)
+            risk_text = risk_tool_paragraph(
+                metrics, first, _model_label(first), within=within, rules=run.rules
+            )
     limits = study_limits(design)
     missing = [_STAGE_WORDS[f.stage] for f in run.failures if f.stage in _STAGE_WORDS]
     if missing:

@@ -20,6 +20,8 @@ from escalation.disclosure import (
     disclose_model,
     disclose_model_card,
     format_count,
+    format_rank_metric,
+    model_rank_decimals,
 )
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
@@ -76,8 +78,11 @@ def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", label).strip("_")
 
 
-def _write(out: Path, result: Any, rules: DisclosureRules) -> None:
-    """Write the validation's tables and model cards through the disclosure gate."""
+def _write(out: Path, result: Any, rules: DisclosureRules) -> pd.DataFrame:
+    """Write the validation's tables and model cards through the disclosure gate.
+
+    Returns the metrics as written (disclosed), for the summary printed.
+    """
     events, n = int(result.events_test), int(result.n_test)
     few = events < rules.threshold or n - events < rules.threshold
     metrics = disclose_metric_counts(result.metrics, rules)
@@ -107,6 +112,12 @@ def _write(out: Path, result: Any, rules: DisclosureRules) -> None:
         )
         (cards / f"{_slug(label)}.md").write_text(shared.to_markdown(), encoding="utf-8")
         (cards / f"{_slug(label)}.html").write_text(shared.to_html(), encoding="utf-8")
+    return metrics
+
+
+def _shown(value: float | None, decimals: int | None) -> str:
+    """Return a disclosed rank metric as printed: with the decimals it was rounded to."""
+    return format_rank_metric(value, decimals) or "not shown"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -146,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
                 history=history if args.text else None,
             )
         rules = DisclosureRules.from_design(design)
-        _write(folder.staging, result, rules)
+        shown = _write(folder.staging, result, rules)
         write_design_copy(design, args.design, folder)
         folder.commit(
             command=folder.command,
@@ -165,11 +176,16 @@ def run(args: argparse.Namespace) -> int:
         f"Test spells    {format_count(glance['n'])} "
         f"({format_count(glance['events'])} escalations by the horizon)"
     )
-    auc = result.metrics[result.metrics["metric"] == "auc"]
+    # The AUCs as metrics.csv has them: rounded as their counts allow (2 or 3 decimals).
+    auc = shown[shown["metric"] == "auc"]
     for model, estimate, low, high in auc[
         ["model", "estimate", "conf_low", "conf_high"]
     ].itertuples(index=False):
-        print(f"{model:<24} AUC {estimate:.3f} ({low:.3f} to {high:.3f})")
+        decimals = model_rank_decimals(shown, str(model), rules)
+        print(
+            f"{model:<24} AUC {_shown(estimate, decimals)} "
+            f"({_shown(low, decimals)} to {_shown(high, decimals)})"
+        )
     print(
         "Wrote metrics.csv, subgroup_metrics.csv, calibration.csv, decision_curve.csv, "
         f"model_cards/ to {out}"

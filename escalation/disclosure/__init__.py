@@ -37,8 +37,15 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
    (:func:`disclose_share`) and suppressed when either is: at full precision they would
    give the exact counts back. A standard error published with one is rounded to 2
    significant figures (:func:`round_std_error`). Observed (Aalen–Johansen) risks are
-   such shares, in curves (:func:`disclose_curve_shares`) and in effect tables, where
-   their difference and ratio are made from them (:func:`disclose_observed_effects`).
+   such shares, in curves (:func:`disclose_curve_shares`), in effect tables, where
+   their difference and ratio are made from them (:func:`disclose_observed_effects`),
+   and in a risk tool's metrics, with its calibration in the large and observed /
+   expected (:func:`disclose_metric_counts`).
+10. **Rank metrics** (AUC, C-index, average precision) are ratios of counts too (an AUC
+    is the pairs ranked rightly over escalations times non-escalations) and are rounded
+    to 2 decimals, to 3 when the larger of the escalations and non-escalations is at
+    least 100 (:func:`disclose_rank_metric`): every interval of that width then holds a
+    ratio for every product of counts the published counts allow.
 
 The functions take tidy frames and return disclosed copies; inputs are never modified.
 """
@@ -83,12 +90,17 @@ from escalation.disclosure._diagnostics import (
 )
 from escalation.disclosure._effects import disclose_observed_effects
 from escalation.disclosure._models import (
+    RANK_METRICS,
     disclose_decision_curve,
     disclose_metric_counts,
     disclose_model,
     disclose_model_card,
     disclose_operating_metrics,
+    disclose_rank_metric,
     disclose_threshold_curve,
+    format_rank_metric,
+    model_rank_decimals,
+    rank_decimals,
 )
 
 __all__ = [
@@ -97,6 +109,7 @@ __all__ = [
     "DEFAULT_RULES",
     "NOT_APPLYING_LABEL",
     "NOT_APPLYING_TEXT",
+    "RANK_METRICS",
     "SUPPRESSED_TEXT",
     "THRESHOLD",
     "WITHHELD_COUNT",
@@ -118,6 +131,7 @@ __all__ = [
     "disclose_observed_effects",
     "disclose_operating_metrics",
     "disclose_positivity",
+    "disclose_rank_metric",
     "disclose_share",
     "disclose_state_occupation",
     "disclose_std_error",
@@ -128,7 +142,10 @@ __all__ = [
     "disclose_weights",
     "disclosed_share",
     "format_count",
+    "format_rank_metric",
     "microaggregate",
+    "model_rank_decimals",
+    "rank_decimals",
     "round_std_error",
     "spell_records",
 ]

@@ -301,6 +301,19 @@ def _whole(count: float | NAType | None) -> float | None:
     return float(max(0, math.floor(float(count) + 0.5)))  # halves up, as disclose_count
 
 
+def disclose_expected(
+    count: float | NAType | None, rules: DisclosureRules = DEFAULT_RULES
+) -> int | None:
+    """Return a count, or an expected number (a sum of weights), rounded whole and disclosed.
+
+    Examples
+    --------
+    >>> disclose_expected(233.6), disclose_expected(9.4), disclose_expected(float("nan"))
+    (235, None, None)
+    """
+    return disclose_count(_whole(count), rules)
+
+
 def disclose_share(
     numerator: float | NAType | None,
     denominator: float | NAType | None,
@@ -348,8 +361,8 @@ def disclose_share(
     >>> disclose_share(233.6, 578.2)  # expected numbers: 234 of 578, then disclosed
     0.4051724137931034
     """
-    a = disclose_count(_whole(numerator), rules)
-    b = disclose_count(_whole(denominator), rules)
+    a = disclose_expected(numerator, rules)
+    b = disclose_expected(denominator, rules)
     if a is None or b is None or b == 0:
         return None
     return per * a / b
@@ -421,7 +434,7 @@ def disclose_std_error(
     >>> disclose_std_error(2 * exact, 12 / 9282, 10 / 9280, 9282)  # clustered: twice
     0.00068
     """
-    total = disclose_count(_whole(n), rules)
+    total = disclose_expected(n, rules)
     values = (float(std_error), float(exact), float(shown))
     if not total or not all(math.isfinite(v) for v in values):
         return math.nan

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -16,10 +18,12 @@ from escalation.disclosure._counts import (
     DisclosureRules,
     complementary_suppression,
     disclose_count,
+    disclose_expected,
     disclose_share,
     disclose_table,
     format_count,
 )
+from escalation.errors import DataValidationError, Problem
 
 if TYPE_CHECKING:
     from escalation.predict.modelcard import ModelCard
@@ -32,10 +36,15 @@ def disclose_metric_counts(
 
     The ``n`` column and rows whose ``metric`` is a count (``n``, ``events``) are
     disclosed as :func:`disclose_count` does (below 10 missing, others rounded to 5);
-    count rows lose their intervals. Proportions at an operating point are then checked
-    by :func:`disclose_operating_metrics`. A ``suppressed`` column (added when the table
-    has none) is true on every row blanked here, so that a blank value is told from one
-    that was not computed.
+    count rows lose their intervals. Proportions at an operating point are first checked
+    by :func:`disclose_operating_metrics`; rank metrics (AUC, C-index, average
+    precision, :data:`RANK_METRICS`) are rounded as their escalations and
+    non-escalations allow (:func:`disclose_rank_metric`); the observed risk is a share of
+    disclosed counts, and its difference from and ratio to the mean predicted risk are
+    made from it (:func:`_disclose_observed_risks`). Each model's (or group's) counts
+    are its ``n`` (column or row) and ``events`` row. A ``suppressed`` column (added
+    when the table has none) is true on every row blanked here, so that a blank value is
+    told from one that was not computed.
 
     In a table of groups (``attribute`` and ``group`` columns) the groups of an attribute
     add up to the test set, whose children and escalations are published: where exactly
@@ -48,9 +57,14 @@ def disclose_metric_counts(
     >>> table = pd.DataFrame({"metric": ["events", "auc"], "n": [123, 123],
     ...                       "estimate": [7.0, 0.71], "conf_low": [None, 0.65]})
     >>> disclose_metric_counts(table)[["n", "estimate", "suppressed"]].values.tolist()
-    [[125, None, True], [125, 0.71, False]]
+    [[125, None, True], [125, nan, True]]
+    >>> table["estimate"] = [17.0, 65 / 88]  # an AUC of 17 escalations, 106 without
+    >>> disclose_metric_counts(table)[["n", "estimate", "suppressed"]].values.tolist()
+    [[125, 15, False], [125, 0.739, False]]
     """
-    out = disclose_operating_metrics(frame, rules)
+    out = _disclose_observed_risks(
+        _disclose_rank_metrics(disclose_operating_metrics(frame, rules), rules), rules
+    )
     if "n" in out.columns:
         was = out["suppressed"].astype(bool) if "suppressed" in out.columns else None
         sizes = pd.to_numeric(out["n"], errors="coerce").to_numpy(dtype=float)
@@ -159,7 +173,7 @@ def disclose_operating_metrics(
     if "metric" not in frame.columns or "estimate" not in frame.columns:
         return frame.copy()
     out = frame.copy()
-    keys = [c for c in ("model", "attribute", "group", "feature_set") if c in out.columns]
+    keys = _group_keys(out)
     metric = out["metric"].astype(str)
     operating = metric.str.match(_OPERATING.pattern).to_numpy()
     if not operating.any():
@@ -169,21 +183,8 @@ def disclose_operating_metrics(
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     blank = np.zeros(len(out), dtype=bool)
     shares = out["estimate"].to_numpy(dtype=float).copy()
-    grouped = (
-        out.groupby(keys, sort=False, dropna=False).indices if keys else {0: np.arange(len(out))}
-    )
     totals = _whole_sample_counts(out, keys)
-    for key, members in grouped.items():
-        rows = np.asarray(members, dtype=np.int64)
-        part = out.iloc[rows]
-        names = part["metric"].astype(str).to_numpy()
-        values = dict(zip(names, part["estimate"], strict=False))
-        n = (
-            float(pd.to_numeric(part["n"], errors="coerce").astype("float64").max())
-            if "n" in part
-            else float(values.get("n", np.nan))
-        )
-        events = float(values.get("events", np.nan))
+    for key, rows, names, values, n, events in _metric_groups(out, keys):
         whole = totals.get(_outer_key(key, keys), (np.nan, np.nan))
         for suffix in {m.group(3) for m in map(_OPERATING.match, names) if m}:
             recall = float(values.get(f"recall_top{suffix}", np.nan))
@@ -219,6 +220,327 @@ def disclose_operating_metrics(
     out["estimate"] = np.where(operating & ~blank, shares, out["estimate"].to_numpy(dtype=float))
     for column in stats:
         out.loc[blank, column] = np.nan
+    was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
+    out["suppressed"] = was | blank
+    return out
+
+
+#: The columns that tell one model's (or one group's) metrics from another's.
+_GROUP_COLUMNS: Final = ("model", "attribute", "group", "feature_set")
+
+_MetricGroup = tuple[
+    object, npt.NDArray[np.int64], npt.NDArray[np.object_], dict[str, float], float, float
+]
+
+
+def _group_keys(frame: pd.DataFrame) -> list[str]:
+    """Return the columns of ``frame`` that tell its models' (or groups') metrics apart."""
+    return [c for c in _GROUP_COLUMNS if c in frame.columns]
+
+
+def _metric_groups(frame: pd.DataFrame, keys: list[str]) -> Iterator[_MetricGroup]:
+    """Yield each model's (or group's) metrics with the counts they rest on.
+
+    For every group of rows sharing ``keys``: its key, its row positions, its metric
+    names, its estimates by metric name, its children (the ``n`` column, or the ``n``
+    row where the table has no such column) and its escalations (the ``events`` row),
+    exact as the metrics were computed (NaN when the table does not give them).
+    """
+    grouped = (
+        frame.groupby(keys, sort=False, dropna=False).indices
+        if keys
+        else {0: np.arange(len(frame))}
+    )
+    for key, members in grouped.items():
+        rows = np.asarray(members, dtype=np.int64)
+        part = frame.iloc[rows]
+        names = part["metric"].astype(str).to_numpy()
+        values = {
+            str(name): float(value)
+            for name, value in zip(
+                names, pd.to_numeric(part["estimate"], errors="coerce"), strict=True
+            )
+        }
+        n = (
+            float(pd.to_numeric(part["n"], errors="coerce").astype("float64").max())
+            if "n" in part
+            else values.get("n", np.nan)
+        )
+        yield key, rows, names, values, n, values.get("events", np.nan)
+
+
+#: Metrics that rank children who escalated above those who did not: the AUC and the
+#: concordance indices (a share of the pairs of one escalation and one non-escalation
+#: ranked rightly), the paired difference of two AUCs on the same children, and the
+#: average precision (a mean of precisions at the ranks of the escalations).
+RANK_METRICS: Final = frozenset(
+    {"auc", "auc_difference", "harrell_c", "uno_c", "average_precision"}
+)
+#: A rank metric is shown to 3 decimals when every pair of counts the published ones allow
+#: has its larger count at least this (and so, both being at least 10, a product of at
+#: least 1,000), else to 2.
+_MANY: Final = 100
+
+
+def _published_as(shown: int, rules: DisclosureRules) -> list[int]:
+    """Return every count :func:`disclose_count` publishes as ``shown``."""
+    low = max(0, shown - rules.rounding)
+    return [v for v in range(low, shown + rules.rounding + 1) if disclose_count(v, rules) == shown]
+
+
+def _candidate_counts(
+    events: float, non_events: float, rules: DisclosureRules
+) -> list[tuple[int, int]]:
+    """Return every (escalations, non-escalations) the published counts allow.
+
+    What is published is the escalations and the children, each disclosed
+    (:func:`disclose_count`); a reader also knows that both counts reach the threshold
+    (a rank metric is not shown otherwise). Empty when either is suppressed.
+    """
+    shown = disclose_count(events, rules)
+    total = disclose_count(events + non_events, rules)
+    if shown is None or total is None or non_events < rules.threshold:
+        return []
+    return _published_candidates(shown, total, rules)
+
+
+def _published_candidates(
+    events: int, children: int, rules: DisclosureRules
+) -> list[tuple[int, int]]:
+    """Return every (escalations, non-escalations) that published counts stand for."""
+    return [
+        (e, n - e)
+        for e in _published_as(events, rules)
+        for n in _published_as(children, rules)
+        if n - e >= rules.threshold
+    ]
+
+
+def _decimals_of(pairs: Sequence[tuple[int, int]]) -> int | None:
+    """Return the decimals that hide every one of ``pairs`` (``None``: no pair)."""
+    if not pairs:
+        return None
+    if all(max(e, m) >= _MANY and e * m >= 10 * _MANY for e, m in pairs):
+        return 3
+    return 2 if all(e * m >= _MANY for e, m in pairs) else 1
+
+
+@functools.lru_cache(maxsize=4096)  # a table asks once per value and interval end
+def _rank_decimals(
+    events: float, non_events: float, rules: DisclosureRules = DEFAULT_RULES
+) -> int | None:
+    """Return the decimals a rank metric of ``events`` and ``non_events`` is shown to.
+
+    3 when the larger of the escalations and non-escalations is at least 100, else 2;
+    ``None`` (not shown) when either count is below the threshold. "At least 100" must
+    hold for every pair of counts the published ones allow (:func:`_candidate_counts`),
+    so that the number of decimals says nothing the published counts do not (an exact
+    99 is published as 100 too), and with 3 decimals the product of every such pair is
+    at least 1,000, with 2 at least 100 (true whenever the threshold is 10 or more; with
+    a lower threshold, 1 decimal where a product could fall below 100).
+
+    Examples
+    --------
+    >>> _rank_decimals(22, 66), _rank_decimals(22, 166), _rank_decimals(8, 166)
+    (2, 3, None)
+    >>> _rank_decimals(12, 101), _rank_decimals(12, 99)  # 99: published as 100 (98 to 102)
+    (3, 2)
+    """
+    return _decimals_of(_candidate_counts(events, non_events, rules))
+
+
+def rank_decimals(
+    events: float | None, n: float | None, rules: DisclosureRules = DEFAULT_RULES
+) -> int | None:
+    """Return the decimals a model's (or group's) rank metrics were rounded to.
+
+    The decimals depend on the published counts alone (:func:`disclose_rank_metric`), so
+    they are read back from a disclosed table's ``events`` and ``n`` (exact counts give
+    the same). A display shows a rank metric with them (:func:`format_rank_metric`): a
+    value rounded to 2 decimals printed with 3 ("0.740") claims a precision it lacks.
+
+    Parameters
+    ----------
+    events, n : float or None
+        The escalations and children, exact or as published.
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+
+    Returns
+    -------
+    int or None
+        2 or 3 (1 under a threshold below 10); ``None`` when a count is missing or below
+        the threshold (no rank metric is then shown).
+
+    Examples
+    --------
+    >>> rank_decimals(20, 90), rank_decimals(22, 88), rank_decimals(20, 185)
+    (2, 2, 3)
+    >>> rank_decimals(None, 90), rank_decimals(float("nan"), 90)
+    (None, None)
+    """
+    shown = disclose_expected(events, rules)
+    total = disclose_expected(n, rules)
+    if shown is None or total is None:
+        return None
+    return _decimals_of(_published_candidates(shown, total, rules))
+
+
+def format_rank_metric(value: float | None, decimals: int | None = None) -> str:
+    """Return a rank metric as text, with the decimals it was rounded to.
+
+    Parameters
+    ----------
+    value : float or None
+        The metric (``None`` or NaN: not shown, ``""``).
+    decimals : int or None
+        As :func:`rank_decimals` gives them; ``None`` for an exact value (3 decimals).
+
+    Examples
+    --------
+    >>> format_rank_metric(0.74, 2), format_rank_metric(0.7386), format_rank_metric(0.7, 2)
+    ('0.74', '0.739', '0.70')
+    >>> format_rank_metric(-0.0004), format_rank_metric(float("nan"), 2)  # never "-0.000"
+    ('0.000', '')
+    """
+    number = math.nan if value is None else float(value)
+    if math.isnan(number):
+        return ""
+    text = f"{number:.{3 if decimals is None else decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def disclose_rank_metric(
+    value: float, events: float, non_events: float, rules: DisclosureRules = DEFAULT_RULES
+) -> float | None:
+    """Return a rank metric (AUC, C-index, average precision) rounded so it hides its counts.
+
+    An AUC without ties is C/(E·N), C the pairs of one of the E escalations and one of
+    the N non-escalations that the model ranks rightly (with ties (C + T/2)/(E·N)): at
+    full precision it gives back E·N, and beside E and N rounded to 5 (each within 2)
+    very often E and N exactly (0.7386363636 is 65/88: E·N = 88). Rounded to 2 decimals
+    when both counts are at least 10 (E·N at least 100), every interval 0.01 wide holds a
+    ratio k/(E·N) for every candidate E·N, so the value says nothing about the counts;
+    with 3 decimals likewise once the larger count is at least 100 (E·N at least 1,000).
+    The average precision, a mean of precisions at the ranks of the E escalations,
+    likewise ties to E. Interval ends are rounded the same way.
+
+    Parameters
+    ----------
+    value : float
+        The metric as estimated (NaN stays NaN).
+    events, non_events : float
+        The escalations and non-escalations it rests on (exact whole numbers).
+    rules : DisclosureRules, optional
+        Default: below 10 suppressed, others rounded to 5.
+
+    Returns
+    -------
+    float or None
+        The value to :func:`_rank_decimals` decimals, ``None`` when either count
+        is suppressed.
+
+    Raises
+    ------
+    DataValidationError
+        For a negative or fractional count (as :func:`disclose_count`).
+
+    Examples
+    --------
+    >>> disclose_rank_metric(65 / 88, 22, 4), disclose_rank_metric(65 / 88, 22, 66)
+    (None, 0.74)
+    >>> disclose_rank_metric(0.73863636, 22, 166)
+    0.739
+    """
+    decimals = _rank_decimals(events, non_events, rules)
+    if decimals is None:
+        return None
+    return round(float(value), decimals) if math.isfinite(float(value)) else math.nan
+
+
+def _disclose_rank_metrics(frame: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
+    """Round every rank metric of a metrics table by :func:`disclose_rank_metric`.
+
+    Each model's (or group's) escalations and children are its ``events`` row and ``n``
+    (see :func:`_metric_groups`); its rank metrics and their interval ends are blanked
+    (``suppressed = True``) when either count is below the threshold or unknown.
+    """
+    if "metric" not in frame.columns or "estimate" not in frame.columns:
+        return frame.copy()
+    out = frame.copy()
+    ranked = out["metric"].astype(str).isin(RANK_METRICS).to_numpy()
+    if not ranked.any():
+        return out
+    stats = [c for c in ("estimate", "conf_low", "conf_high") if c in out.columns]
+    values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in stats}
+    blank = np.zeros(len(out), dtype=bool)
+    for _, rows, _, _, n, events in _metric_groups(out, _group_keys(out)):
+        mine = rows[ranked[rows]]
+        if not len(mine):
+            continue
+        counts = (events, n - events)
+        if not all(np.isfinite(counts)) or _rank_decimals(*counts, rules) is None:
+            blank[mine] = True
+            continue
+        for column in stats:
+            shown = [disclose_rank_metric(v, *counts, rules) for v in values[column][mine]]
+            values[column][mine] = np.array(shown, dtype=float)
+    for column in stats:
+        out[column] = np.where(blank, np.nan, values[column])
+    was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
+    out["suppressed"] = was | blank
+    return out
+
+
+#: The observed risk and the two calibration metrics made from it with the mean predicted
+#: risk (``expected``), which is published beside them.
+_OBSERVED: Final = "observed"
+_EXPECTED: Final = "expected"
+_CALIBRATION_IN_THE_LARGE: Final = "calibration_in_the_large"
+_OBSERVED_EXPECTED: Final = "observed_expected"
+
+
+def _disclose_observed_risks(frame: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
+    """Publish each model's (or group's) observed risk as a share of disclosed counts.
+
+    The observed (Aalen–Johansen) risk by the horizon is the escalations over the
+    children when none is censored before it (in general its expected number of
+    escalations over the children): at full precision it gives both back, and so do
+    ``calibration_in_the_large`` (observed − expected) and ``observed_expected`` beside
+    the mean predicted risk. The observed risk is therefore the expected number disclosed
+    over the disclosed children (:func:`disclose_share`), and the difference and the
+    ratio are made from it; all three are blanked (``suppressed = True``) when the share
+    is. Intervals are left as estimated (percentile intervals over resamples), as for
+    the rates at an operating point.
+    """
+    if "metric" not in frame.columns or "estimate" not in frame.columns:
+        return frame.copy()
+    out = frame.copy()
+    metric = out["metric"].astype(str).to_numpy()
+    made = np.isin(metric, [_OBSERVED, _CALIBRATION_IN_THE_LARGE, _OBSERVED_EXPECTED])
+    if not made.any():
+        return out
+    estimate = pd.to_numeric(out["estimate"], errors="coerce").to_numpy(dtype=float)
+    blank = np.zeros(len(out), dtype=bool)
+    for _, rows, names, values, n, _ in _metric_groups(out, _group_keys(out)):
+        observed = values.get(_OBSERVED, math.nan)
+        if not math.isfinite(observed):
+            continue
+        shown = disclose_share(observed * n, n, rules)
+        expected = values.get(_EXPECTED, math.nan)
+        made_here = {
+            _OBSERVED: shown,
+            _CALIBRATION_IN_THE_LARGE: None if shown is None else shown - expected,
+            _OBSERVED_EXPECTED: None if shown is None or not expected > 0 else shown / expected,
+        }
+        for row, name in zip(rows, names, strict=True):
+            if name in made_here:
+                value = made_here[name]
+                blank[row] = shown is None
+                estimate[row] = math.nan if value is None else value
+    out["estimate"] = estimate
+    for column in (c for c in STAT_COLUMNS if c in out.columns):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
     was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
     out["suppressed"] = was | blank
     return out
@@ -311,7 +633,8 @@ def disclose_model_card(
     The card is rebuilt from the disclosed metric tables (so its subgroup gaps skip every
     group that :func:`disclose_metric_counts` suppresses), its whole-number facts are
     disclosed as counts, and its performance is blanked when the test data hold fewer
-    than the threshold of escalations or of children without one.
+    than the threshold of escalations or of children without one. Its rank metrics are
+    shown with the decimals they were rounded to (:func:`rank_decimals`).
 
     Parameters
     ----------
@@ -343,6 +666,7 @@ def disclose_model_card(
         description=card.description,
         facts=facts,
         min_group=card.min_group,
+        rank_decimals=model_rank_decimals(shown, card.model, rules),
     )
     return dataclasses.replace(
         rebuilt,
@@ -351,6 +675,41 @@ def disclose_model_card(
         f"{rules.threshold} are not shown and others are rounded to the nearest "
         f"{rules.rounding}.",
     )
+
+
+def model_rank_decimals(
+    metrics: pd.DataFrame, model: str, rules: DisclosureRules = DEFAULT_RULES
+) -> int | None:
+    """Return the decimals a model's rank metrics were rounded to, from its published counts.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        A disclosed metrics table (``model, metric, estimate``), with the model's
+        ``events`` and ``n`` rows (:func:`disclose_metric_counts`).
+    model : str
+        The model's label.
+    rules : DisclosureRules, optional
+        The rules the table was disclosed with.
+
+    Returns
+    -------
+    int or None
+        As :func:`rank_decimals`; ``None`` when the table lacks either count.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"model": "cox", "metric": ["n", "events", "auc"],
+    ...                       "estimate": [90.0, 25.0, 0.74]})
+    >>> model_rank_decimals(table, "cox"), model_rank_decimals(table, "gbm")
+    (2, None)
+    """
+    own = metrics[metrics["model"].astype(str) == model]
+    counts = pd.to_numeric(own.set_index("metric")["estimate"], errors="coerce")
+    events, n = (float(counts.get(name, math.nan)) for name in ("events", "n"))
+    if not (math.isfinite(events) and math.isfinite(n)):
+        return None
+    return rank_decimals(events, n, rules)
 
 
 def disclose_threshold_curve(
@@ -434,46 +793,110 @@ def disclose_threshold_curve(
     return shown[~dropped].reset_index(drop=True)
 
 
+#: The counts a decision curve's net benefit is made of (``RiskValidation.decision_curve``).
+DECISION_COUNTS: Final = ("true_positives", "false_positives", "n")
+
+
 def disclose_decision_curve(
     curve: pd.DataFrame,
     predictions: pd.DataFrame,
     *,
     rules: DisclosureRules = DEFAULT_RULES,
 ) -> pd.DataFrame:
-    """Blank a model's net benefit where too few or too many children would be flagged.
+    r"""Publish each net benefit from its disclosed counts, where enough children are flagged.
 
-    Net benefit at a risk threshold is a weighted difference of the children correctly
-    and wrongly flagged; a model's row is shown only when at least the threshold of test
-    children are flagged and at least the threshold are not. Rows of ``treat_all`` and
-    ``treat_none`` (no model) are left as they are.
+    Net benefit at a risk threshold :math:`p_t` is :math:`TP/n - FP/n \cdot p_t/(1-p_t)`,
+    a weighted difference of the children flagged who escalated (TP) and who did not
+    (FP). At full precision it gives its counts back, as a share does: ``treat_all`` is
+    the prevalence less a known multiple of its complement (23/88 exactly), and a model's
+    net benefit times :math:`n (1 - p_t)` is a whole number (times 100, at a threshold of
+    a whole percent) only for the true number of children. It is therefore computed from
+    the disclosed counts (as :func:`disclose_share`): TP and FP (expected numbers under the
+    censoring weights, rounded to whole numbers first) and n each disclosed
+    (:func:`disclose_count`), and blanked (``suppressed = True``) when TP or FP is
+    suppressed (below the threshold, zero included), so a curve ends where fewer than the
+    threshold of flagged children escalated, or did not. A model's row is also blanked
+    unless at least the threshold of test children are flagged and at least the threshold
+    are not. ``treat_all`` (everyone flagged: TP and FP are the escalations and the
+    non-escalations) follows the same rule; ``treat_none`` stays 0. Intervals are left as
+    estimated (percentile intervals over bootstrap resamples of families). The counts are
+    not published.
 
     Parameters
     ----------
     curve : pandas.DataFrame
-        ``model, threshold, net_benefit`` (+ intervals), e.g. ``RiskValidation.decision_curve``.
+        ``model, threshold, net_benefit`` (+ intervals) and the counts ``true_positives,
+        false_positives, n`` of each row, e.g. ``RiskValidation.decision_curve``.
     predictions : pandas.DataFrame
         ``model, risk``: every test prediction.
 
+    Raises
+    ------
+    DataValidationError
+        When ``curve`` lacks a count column.
+
     Examples
     --------
-    >>> curve = pd.DataFrame({"model": "cox", "threshold": [0.1, 0.9],
-    ...                       "net_benefit": [0.05, 0.01]})
+    >>> curve = pd.DataFrame({"model": "cox", "threshold": [0.1, 0.2, 0.9],
+    ...                       "net_benefit": [0.05, 0.04, 0.01],
+    ...                       "true_positives": [22.4, 21, 3], "false_positives": [27, 16, 0],
+    ...                       "n": 53})
     >>> predictions = pd.DataFrame({"model": "cox", "risk": [0.05] * 20 + [0.2] * 30 + [0.95] * 3})
-    >>> disclose_decision_curve(curve, predictions)["net_benefit"].tolist()
-    [0.05, nan]
+    >>> # (20 - 25 · 1/9) / 55, (20 - 15 · 1/4) / 55; 3 flagged at 0.9: not shown
+    >>> disclose_decision_curve(curve, predictions)["net_benefit"].round(4).tolist()
+    [0.3131, 0.2955, nan]
     """
-    out = curve.copy()
+    from escalation.predict.metrics import net_benefit_of
+
+    missing = [c for c in DECISION_COUNTS if c not in curve.columns]
+    if missing:
+        raise DataValidationError(
+            [
+                Problem(
+                    "decision curve",
+                    None,
+                    column,
+                    None,
+                    "missing: net benefit is published from the counts it is made of "
+                    "(RiskValidation.decision_curve has them)",
+                )
+                for column in missing
+            ],
+            context="disclosure control",
+        )
+    out = curve.copy().reset_index(drop=True)
     values = [c for c in ("net_benefit", "conf_low", "conf_high") if c in out.columns]
-    blank = np.zeros(len(out), dtype=bool)
-    for model, rows in out.groupby("model", sort=False).indices.items():
+    blank = _few_or_most_flagged(out, predictions, rules)
+    estimate = pd.to_numeric(out["net_benefit"], errors="coerce").to_numpy(dtype=float)
+    counts = {
+        c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in DECISION_COUNTS
+    }
+    threshold = pd.to_numeric(out["threshold"], errors="coerce").to_numpy(dtype=float)
+    made = (out["model"] != "treat_none").to_numpy()
+    for row in np.flatnonzero(made):
+        tp, fp, n = (disclose_expected(counts[c][row], rules) for c in DECISION_COUNTS)
+        if tp is None or fp is None or n is None:
+            blank[row] = True
+            continue
+        estimate[row] = float(net_benefit_of(tp, fp, n, threshold[row]))
+    out["net_benefit"] = estimate
+    for column in values:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
+    out["suppressed"] = blank
+    return out.drop(columns=list(DECISION_COUNTS))
+
+
+def _few_or_most_flagged(
+    curve: pd.DataFrame, predictions: pd.DataFrame, rules: DisclosureRules
+) -> npt.NDArray[np.bool_]:
+    """Whether each model's row flags fewer than the threshold of children, or all but fewer."""
+    blank = np.zeros(len(curve), dtype=bool)
+    cut = curve["threshold"].to_numpy(dtype=float)
+    for model, rows in curve.groupby("model", sort=False).indices.items():
         risk = predictions.loc[predictions["model"] == model, "risk"].to_numpy(dtype=float)
         if len(risk) == 0:
             continue
         ordered = np.sort(risk)
-        cut = out["threshold"].to_numpy(dtype=float)[rows]
-        flagged = len(ordered) - np.searchsorted(ordered, cut, side="left")
+        flagged = len(ordered) - np.searchsorted(ordered, cut[rows], side="left")
         blank[rows] = np.minimum(flagged, len(ordered) - flagged) < rules.threshold
-    for column in values:
-        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
-    out["suppressed"] = blank
-    return out
+    return blank

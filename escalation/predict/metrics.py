@@ -72,6 +72,7 @@ __all__ = [
     "horizon_status",
     "integrated_brier_score",
     "net_benefit",
+    "net_benefit_of",
     "observed_risk",
     "operating_point",
     "percentile_interval",
@@ -693,13 +694,25 @@ def net_benefit(
     -------
     pandas.DataFrame
         Columns ``threshold, model, treat_all`` (``model`` is the net benefit of the
-        predictions).
+        predictions), and the counts they are made of: ``true_positives`` and
+        ``false_positives`` (the expected numbers of children flagged who escalated by the
+        horizon and who did not, sums of censoring weights), ``escalations`` and
+        ``non_escalations`` (the same for flagging all) and ``n`` (the children).
+        :func:`~escalation.disclosure.disclose_decision_curve` computes the published net
+        benefit from them.
 
     Examples
     --------
-    >>> net_benefit([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], 4, [0.5])
-       threshold  model  treat_all
-    0        0.5 -0.125       -0.5
+    >>> net_benefit([1, 2, 3, 5], [1, 0, 2, 0], [0.9, 0.1, 0.5, 0.2], 4, [0.5]).iloc[0]
+    threshold          0.500
+    model             -0.125
+    treat_all         -0.500
+    true_positives     1.000
+    false_positives    1.500
+    escalations        1.000
+    non_escalations    3.000
+    n                  4.000
+    Name: 0, dtype: float64
     """
     time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
@@ -711,16 +724,42 @@ def _net_benefit(score: FloatArray, status: HorizonStatus, thresholds: FloatArra
     w_case = status.weight * status.case
     w_ctrl = status.weight * status.control
     flagged = score[None, :] >= thresholds[:, None]
-    odds = thresholds / (1 - thresholds)
-    tp = (flagged * w_case[None, :]).sum(axis=1) / n
-    fp = (flagged * w_ctrl[None, :]).sum(axis=1) / n
+    tp = (flagged * w_case[None, :]).sum(axis=1)
+    fp = (flagged * w_ctrl[None, :]).sum(axis=1)
+    cases, controls = float(w_case.sum()), float(w_ctrl.sum())
     return pd.DataFrame(
         {
             "threshold": thresholds,
-            "model": tp - fp * odds,
-            "treat_all": w_case.sum() / n - w_ctrl.sum() / n * odds,
+            "model": net_benefit_of(tp, fp, n, thresholds),
+            "treat_all": net_benefit_of(cases, controls, n, thresholds),
+            "true_positives": tp,
+            "false_positives": fp,
+            "escalations": cases,
+            "non_escalations": controls,
+            "n": float(n),
         }
     )
+
+
+def net_benefit_of(
+    true_positives: npt.ArrayLike,
+    false_positives: npt.ArrayLike,
+    n: npt.ArrayLike,
+    threshold: npt.ArrayLike,
+) -> FloatArray:
+    r"""Return the net benefit :math:`TP/n - FP/n \cdot p_t/(1-p_t)` of counts.
+
+    The one formula of the net benefit, for the exact (expected) counts and for the
+    counts as disclosed.
+
+    Examples
+    --------
+    >>> net_benefit_of(25, 65, 90, 0.2).item()  # 25/90 - 65/90 * 0.25
+    0.09722222222222222
+    """
+    odds = np.asarray(threshold, dtype=float) / (1 - np.asarray(threshold, dtype=float))
+    tp, fp = np.asarray(true_positives, dtype=float), np.asarray(false_positives, dtype=float)
+    return np.asarray((tp - fp * odds) / np.asarray(n, dtype=float), dtype=float)
 
 
 def score_risks(

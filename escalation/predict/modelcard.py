@@ -11,11 +11,14 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import pandas as pd
+
+from escalation.disclosure import RANK_METRICS, format_rank_metric
 
 __all__ = ["ModelCard", "model_card"]
 
@@ -54,6 +57,8 @@ _HEADLINE: Final = (
     ("calibration_slope", "Calibration slope"),
     ("average_precision", "Average precision"),
 )
+#: The performance rows of rank metrics (shown with the decimals they were rounded to).
+_RANK_LABELS: Final = frozenset(label for name, label in _HEADLINE if name in RANK_METRICS)
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ class ModelCard:
         Sentences that go with :attr:`decision_use` (capacity, criteria, caveats).
     min_group : int
         Subgroups with fewer children or escalations were suppressed (as the limits say).
+    rank_decimals : int or None
+        The decimals its rank metrics (AUC, C-index, average precision) were rounded to,
+        and are shown with (set by the disclosure gate); None: exact, shown to 3.
     disclosure : str or None
         How its counts were disclosed (set by the disclosure gate); None: exact counts.
     """
@@ -103,6 +111,7 @@ class ModelCard:
     )
     decision_notes: tuple[str, ...] = ()
     min_group: int = 10
+    rank_decimals: int | None = None
 
     def with_decision_use(self, table: pd.DataFrame, notes: Sequence[str] = ()) -> ModelCard:
         """Return a copy with the policy study's section (if offers followed the score).
@@ -148,6 +157,29 @@ class ModelCard:
             "the local authority only."
         )
 
+    def shown_performance(self) -> pd.DataFrame:
+        """Return :attr:`performance` as text: rank metrics with :attr:`rank_decimals`.
+
+        Examples
+        --------
+        >>> performance = pd.DataFrame({"metric": ["Time-dependent AUC", "Brier score"],
+        ...     "estimate": [0.7, 0.1234], "conf_low": [0.62, 0.1], "conf_high": [0.78, 0.15]})
+        >>> card = ModelCard("cox", "Cox model.", {}, performance, pd.DataFrame(),
+        ...                  rank_decimals=2)
+        >>> card.shown_performance()["estimate"].tolist()
+        ['0.70', '0.123']
+        """
+        shown = self.performance.astype(object).copy()
+        if shown.empty:
+            return shown
+        ranked = [str(label) in _RANK_LABELS for label in self.performance["metric"]]
+        for column in ("estimate", "conf_low", "conf_high"):
+            shown[column] = [
+                _cell(value, rank, self.rank_decimals)
+                for value, rank in zip(self.performance[column], ranked, strict=True)
+            ]
+        return shown
+
     def to_markdown(self) -> str:
         """Return the card as Markdown."""
         lines = [f"# Model card: {self.model}", "", self.description, ""]
@@ -156,7 +188,7 @@ class ModelCard:
         lines += [f"- **{k}**: {_fact(v)}" for k, v in self.facts.items()]
         lines += ["", self.counts_note]
         lines += ["", "## Performance on the test data", ""]
-        lines += _markdown_table(self.performance)
+        lines += _markdown_table(self.shown_performance())
         lines += ["", "## Subgroup gaps", ""]
         if len(self.subgroups):
             lines += [
@@ -181,7 +213,7 @@ class ModelCard:
             for k, v in self.facts.items()
         )
         limits = "".join(f"<li>{html.escape(limit)}</li>" for limit in self.limits)
-        perf = self.performance.to_html(index=False, border=0, float_format=_fmt)
+        perf = self.shown_performance().to_html(index=False, border=0)
         sub = (
             self.subgroups.to_html(index=False, border=0, float_format=_fmt)
             if len(self.subgroups)
@@ -221,6 +253,13 @@ def _fmt(value: float) -> str:
     return "" if isinstance(value, float) and math.isnan(value) else f"{value:.3f}"
 
 
+def _cell(value: object, rank: bool, decimals: int | None) -> str:
+    """Return a performance value as shown; a rank metric with ``decimals``."""
+    if not isinstance(value, numbers.Real):
+        return "" if value is None else str(value)
+    return format_rank_metric(float(value), decimals) if rank else _fmt(float(value))
+
+
 def _markdown_table(frame: pd.DataFrame) -> list[str]:
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
@@ -241,6 +280,7 @@ def model_card(
     oracle: str | None = "oracle",
     gaps: int = 6,
     min_group: int = 10,
+    rank_decimals: int | None = None,
 ) -> ModelCard:
     """Build the card of ``model`` from the tidy metric tables of a validation.
 
@@ -264,6 +304,9 @@ def model_card(
     min_group : int
         The suppression limit the subgroup metrics were made with (e.g.
         ``validate_risk_models(min_group=)``), stated in the limits.
+    rank_decimals : int or None
+        The decimals the rank metrics of ``metrics`` were rounded to
+        (:func:`escalation.disclosure.rank_decimals`); None: exact.
 
     Returns
     -------
@@ -314,8 +357,8 @@ def model_card(
         if len(best) and len(mine):
             limits.append(
                 f"On these simulated data the true risks reach an AUC of "
-                f"{float(best['estimate'].iloc[0]):.3f}; this model reaches "
-                f"{float(mine['estimate'].iloc[0]):.3f}."
+                f"{format_rank_metric(best['estimate'].iloc[0], rank_decimals)}; this model "
+                f"reaches {format_rank_metric(mine['estimate'].iloc[0], rank_decimals)}."
             )
     return ModelCard(
         model=model,
@@ -325,6 +368,7 @@ def model_card(
         subgroups=subgroups.reset_index(drop=True),
         limits=tuple(limits),
         min_group=int(min_group),
+        rank_decimals=rank_decimals,
     )
 
 

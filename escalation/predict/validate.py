@@ -116,7 +116,9 @@ class RiskValidation(Presents):
         ``model, predicted, observed, conf_low, conf_high``: smoothed calibration curves.
     decision_curve : pandas.DataFrame
         ``model, threshold, net_benefit, conf_low, conf_high`` (with ``treat_all`` and
-        ``treat_none`` rows; bootstrap intervals).
+        ``treat_none`` rows; bootstrap intervals), and the counts each net benefit is made
+        of: ``true_positives, false_positives`` (expected numbers of the children flagged
+        who escalated and who did not; for ``treat_all`` every child) and ``n``.
     predictions : pandas.DataFrame
         ``spell_id, split, model, risk``: every test prediction (no identifiers).
     model_cards : dict
@@ -876,19 +878,25 @@ def _decision_curve(
         description="decision curve bootstrap",
     )
     frames = []
-    for column, name in (("model", "model"), ("treat_all", "treat_all")):
-        values = np.array([d[column].to_numpy() for d in draws]).reshape(
-            len(draws), len(thresholds)
-        )
+    # Each row keeps the (expected) counts its net benefit is made of, which disclosure
+    # control publishes it from (disclose_decision_curve).
+    for name, counts in (
+        ("model", ("true_positives", "false_positives")),
+        ("treat_all", ("escalations", "non_escalations")),
+    ):
+        values = np.array([d[name].to_numpy() for d in draws]).reshape(len(draws), len(thresholds))
         bounds = [percentile_interval(values[:, k], conf_level) for k in range(len(thresholds))]
         frames.append(
             pd.DataFrame(
                 {
                     "model": name,
                     "threshold": thresholds,
-                    "net_benefit": point[column].to_numpy(),
+                    "net_benefit": point[name].to_numpy(),
                     "conf_low": [b[0] for b in bounds],
                     "conf_high": [b[1] for b in bounds],
+                    "true_positives": point[counts[0]].to_numpy(),
+                    "false_positives": point[counts[1]].to_numpy(),
+                    "n": point["n"].to_numpy(),
                 }
             )
         )
@@ -900,6 +908,9 @@ def _decision_curve(
                 "net_benefit": 0.0,
                 "conf_low": 0.0,
                 "conf_high": 0.0,
+                "true_positives": 0.0,
+                "false_positives": 0.0,
+                "n": point["n"].to_numpy(),
             }
         )
     )

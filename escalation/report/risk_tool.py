@@ -34,6 +34,12 @@ import math
 
 import pandas as pd
 
+from escalation.disclosure import (
+    DEFAULT_RULES,
+    DisclosureRules,
+    format_rank_metric,
+    model_rank_decimals,
+)
 from escalation.predict.validate import AUC_DIFFERENCE, TEXT_SUFFIX
 
 __all__ = [
@@ -86,6 +92,8 @@ def calibration_sentence(metrics: pd.DataFrame, model: str, *, within: str = "")
         The model the brief describes.
     within : str, optional
         The horizon in words (" within 365 days").
+    rules : DisclosureRules, optional
+        The rules ``metrics`` was disclosed with (see :func:`text_features_sentence`).
 
     Returns
     -------
@@ -156,7 +164,9 @@ def calibration_sentence(metrics: pd.DataFrame, model: str, *, within: str = "")
     return " ".join(parts)
 
 
-def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
+def text_features_sentence(
+    metrics: pd.DataFrame, model: str, rules: DisclosureRules = DEFAULT_RULES
+) -> str:
     """Return whether case-note (text) features improved ``model``'s ranking (AUC).
 
     The model with them is ``<model>+text`` (nothing is said without it: another model's
@@ -172,6 +182,10 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
         that pair them, the ``auc_difference`` row of ``<model>+text``.
     model : str
         The model on structured data that the brief describes.
+    rules : DisclosureRules, optional
+        The rules ``metrics`` was disclosed with: the paired difference is shown with the
+        decimals it was rounded to (:func:`escalation.disclosure.model_rank_decimals`; 3
+        without the text model's counts).
 
     Returns
     -------
@@ -206,7 +220,8 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     both = f"with them its AUC was {_two(text)}, against {_two(base)} on structured data alone"
     difference = _stats(metrics, f"{model}{TEXT_SUFFIX}", AUC_DIFFERENCE)
     if difference is not None:
-        return _paired_verdict(difference, both)
+        decimals = model_rank_decimals(metrics, f"{model}{TEXT_SUFFIX}", rules)
+        return _paired_verdict(difference, both, decimals)
     # Results written before the paired difference: the two intervals (conservative).
     if text[1] > base[2]:
         return f"Adding features from case notes improved its ranking: {both}."
@@ -220,20 +235,16 @@ def text_features_sentence(metrics: pd.DataFrame, model: str) -> str:
     )
 
 
-def _signed(value: float) -> str:
-    """Return an AUC difference with three decimals (never "-0.000").
+def _paired_verdict(difference: Stats, both: str, decimals: int | None) -> str:
+    """Return the case-note verdict read from the paired AUC difference's interval.
 
-    Differences are small: at two decimals an interval end of 0.004 reads 0.00 beside a
-    verdict that the interval lies above 0.
+    The difference is shown with the decimals it was rounded to (3 when exact: at two
+    decimals an exact interval end of 0.004 would read 0.00 beside a verdict that the
+    interval lies above 0), never "-0.000".
     """
-    text = f"{value:.3f}"
-    return "0.000" if text == "-0.000" else text
-
-
-def _paired_verdict(difference: Stats, both: str) -> str:
-    """Return the case-note verdict read from the paired AUC difference's interval."""
     e, lo, hi = difference
-    shown = f"{both} (difference {_signed(e)}, 95% CI {_signed(lo)} to {_signed(hi)})"
+    text = [format_rank_metric(v, decimals) for v in difference]
+    shown = f"{both} (difference {text[0]}, 95% CI {text[1]} to {text[2]})"
     if lo > 0:
         return f"Adding features from case notes improved its ranking: {shown}."
     if hi < 0:
@@ -247,7 +258,12 @@ def _paired_verdict(difference: Stats, both: str) -> str:
 
 
 def risk_tool_paragraph(
-    metrics: pd.DataFrame, model: str, label: str, *, within: str = ""
+    metrics: pd.DataFrame,
+    model: str,
+    label: str,
+    *,
+    within: str = "",
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> str | None:
     """Return the brief's paragraph on the risk tool (``Brief.risk_tool``).
 
@@ -265,6 +281,8 @@ def risk_tool_paragraph(
         Its name in words ("Cox").
     within : str, optional
         The horizon in words (" within 365 days").
+    rules : DisclosureRules, optional
+        The rules ``metrics`` was disclosed with (see :func:`text_features_sentence`).
 
     Returns
     -------
@@ -300,6 +318,6 @@ def risk_tool_paragraph(
         )
     parts += [
         calibration_sentence(metrics, model, within=within),
-        text_features_sentence(metrics, model),
+        text_features_sentence(metrics, model, rules),
     ]
     return " ".join(p for p in parts if p)

@@ -12,7 +12,7 @@ import pytest
 
 from escalation import default_design, validate_case_history, write_case_history
 from escalation.cli import predict as predict_command
-from escalation.disclosure import disclose_metric_counts, disclose_model_card
+from escalation.disclosure import disclose_metric_counts, disclose_model_card, rank_decimals
 from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS
 from escalation.predict.metrics import bootstrap_indices, percentile_interval, time_dependent_auc
@@ -53,6 +53,7 @@ def test_tables_follow_the_contract(result: RiskValidation) -> None:
     ]  # fmt: skip
     assert list(result.decision_curve.columns) == [
         "model", "threshold", "net_benefit", "conf_low", "conf_high",
+        "true_positives", "false_positives", "n",
     ]  # fmt: skip
     assert list(result.subgroup_metrics.columns) == list(FAIRNESS_COLUMNS)
     assert list(result.metrics.columns[:6]) == [
@@ -190,9 +191,13 @@ def test_text_gain_has_a_paired_interval(simulated: tuple[object, pd.DataFrame])
     # the separate intervals overlap; the paired one finds the gain
     assert text["conf_low"] < base["conf_high"]
     assert 0 < row["conf_low"] < row["estimate"] < row["conf_high"]
-    # a difference of AUCs reveals no count: disclosure leaves it as it leaves the AUC
+    # a difference of two AUCs on the same children is a ratio of counts as each AUC is:
+    # disclosure rounds it as it rounds the AUC (3 decimals: over 100 escalations)
     shown = disclose_metric_counts(out.tidy()).set_index(["model", "metric"])
-    assert shown.loc[("cox+text", "auc_difference"), "conf_low"] == row["conf_low"]
+    for column in ("estimate", "conf_low", "conf_high"):
+        published = shown.loc[("cox+text", "auc_difference"), column]
+        assert published == round(row[column], 3), column
+    assert shown.loc[("cox+text", "auc"), "estimate"] == round(text["estimate"], 3)
     assert "AUC with case-note features minus without" in out.model_cards["cox+text"].to_markdown()
 
 
@@ -272,7 +277,33 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert sorted(p.name for p in (out / "model_cards").glob("*.md")) == [
         "cox.md", "gradient_boosting.md",
     ]  # fmt: skip
-    assert "AUC" in capsys.readouterr().out
+    # Rank metrics leave rounded (2 or 3 decimals), as written and as printed.
+    metrics = pd.read_csv(out / "metrics.csv")
+    ranked = metrics[metrics["metric"].isin(["auc", "harrell_c", "uno_c", "average_precision"])]
+    for column in ("estimate", "conf_low", "conf_high"):
+        values = ranked[column].dropna().astype(float)
+        assert len(values) and (values == values.round(3)).all(), column
+    groups = pd.read_csv(out / "subgroup_metrics.csv")
+    ranked = groups.loc[groups["metric"] == "auc", "estimate"].dropna().astype(float)
+    assert len(ranked) and (ranked == ranked.round(3)).all()
+    printed = capsys.readouterr().out
+    cox = metrics.set_index(["model", "metric"]).loc["cox", "estimate"].astype(float)
+    # printed and on the card with the decimals it was rounded to (as the counts allow)
+    decimals = rank_decimals(cox["events"], cox["n"])
+    assert decimals in (2, 3) and cox["auc"] == round(cox["auc"], decimals)
+    assert f"AUC {cox['auc']:.{decimals}f} (" in printed, printed
+    card = (out / "model_cards" / "cox.md").read_text(encoding="utf-8")
+    assert f"| Time-dependent AUC | {cox['auc']:.{decimals}f} |" in card
+    # Net benefit leaves made of disclosed counts: (TP' - FP'·q/(100 - q))/n' with TP',
+    # FP' multiples of 5 and n' the published test spells, so n'·(100 - q)·NB is one too.
+    decision = pd.read_csv(out / "decision_curve.csv")
+    assert list(decision.columns) == [
+        "model", "threshold", "net_benefit", "conf_low", "conf_high", "suppressed",
+    ]  # fmt: skip
+    spells = cox["n"]
+    made = decision[~decision["suppressed"] & (decision["model"] != "treat_none")]
+    scaled = made["net_benefit"] * float(spells) * (100 - (100 * made["threshold"]).round())
+    assert len(made) and np.allclose(scaled / 5, (scaled / 5).round(), atol=1e-6)
     args = parser.parse_args(["predict", str(tmp_path / "design.toml"), "--out", "x",
                               "--models", "svm"])  # fmt: skip
     with pytest.raises(DesignError, match="svm"):
