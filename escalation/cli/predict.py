@@ -173,8 +173,8 @@ def run(args: argparse.Namespace) -> int:
     out = folder.path
     glance = result.glance().iloc[0]
     print(
-        f"Test spells    {format_count(glance['n'])} "
-        f"({format_count(glance['events'])} escalations by the horizon)"
+        f"Test spells    {format_count(glance['n'], rules)} "
+        f"({format_count(glance['events'], rules)} escalations by the horizon)"
     )
     # The AUCs as metrics.csv has them: rounded as their counts allow (2 or 3 decimals).
     auc = shown[shown["metric"] == "auc"]

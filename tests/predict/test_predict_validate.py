@@ -12,7 +12,13 @@ import pytest
 
 from escalation import default_design, validate_case_history, write_case_history
 from escalation.cli import predict as predict_command
-from escalation.disclosure import disclose_metric_counts, disclose_model_card, rank_decimals
+from escalation.design import DisclosureSpec
+from escalation.disclosure import (
+    DisclosureRules,
+    disclose_metric_counts,
+    disclose_model_card,
+    rank_decimals,
+)
 from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS
 from escalation.predict.metrics import bootstrap_indices, percentile_interval, time_dependent_auc
@@ -259,8 +265,11 @@ def test_names_that_would_be_duplicated_are_refused(
 def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     history = validate_case_history(synthetic_history(2500, 8), lenient=True)
     write_case_history(history, tmp_path / "data")
-    design = default_design().to_toml()
-    (tmp_path / "design.toml").write_text(design)
+    # The design's own disclosure rules govern every count written and printed: rounding
+    # to 7 (a count rounded to 5 by default agrees with it only at multiples of 35).
+    design = default_design().replace(disclosure=DisclosureSpec(threshold=10, rounding=7))
+    (tmp_path / "design.toml").write_text(design.to_toml())
+    rules = DisclosureRules(threshold=10, rounding=7)
     parser = argparse.ArgumentParser(prog="escalation")
     predict_command.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(
@@ -288,14 +297,18 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert len(ranked) and (ranked == ranked.round(3)).all()
     printed = capsys.readouterr().out
     cox = metrics.set_index(["model", "metric"]).loc["cox", "estimate"].astype(float)
+    assert cox["n"] % 7 == 0 and cox["events"] % 7 == 0, cox  # the design's rounding
+    assert cox["n"] % 35 and cox["events"] % 35, cox  # not what the defaults would show
+    # the terminal's counts are those written, under the same rules
+    assert f"Test spells    {int(cox['n']):,} ({int(cox['events']):,} escalations" in printed
     # printed and on the card with the decimals it was rounded to (as the counts allow)
-    decimals = rank_decimals(cox["events"], cox["n"])
+    decimals = rank_decimals(cox["events"], cox["n"], rules)
     assert decimals in (2, 3) and cox["auc"] == round(cox["auc"], decimals)
     assert f"AUC {cox['auc']:.{decimals}f} (" in printed, printed
     card = (out / "model_cards" / "cox.md").read_text(encoding="utf-8")
     assert f"| Time-dependent AUC | {cox['auc']:.{decimals}f} |" in card
     # Net benefit leaves made of disclosed counts: (TP' - FP'·q/(100 - q))/n' with TP',
-    # FP' multiples of 5 and n' the published test spells, so n'·(100 - q)·NB is one too.
+    # FP' multiples of 7 and n' the published test spells, so n'·(100 - q)·NB is one too.
     decision = pd.read_csv(out / "decision_curve.csv")
     assert list(decision.columns) == [
         "model", "threshold", "net_benefit", "conf_low", "conf_high", "suppressed",
@@ -303,7 +316,7 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     spells = cox["n"]
     made = decision[~decision["suppressed"] & (decision["model"] != "treat_none")]
     scaled = made["net_benefit"] * float(spells) * (100 - (100 * made["threshold"]).round())
-    assert len(made) and np.allclose(scaled / 5, (scaled / 5).round(), atol=1e-6)
+    assert len(made) and np.allclose(scaled / 7, (scaled / 7).round(), atol=1e-6)
     args = parser.parse_args(["predict", str(tmp_path / "design.toml"), "--out", "x",
                               "--models", "svm"])  # fmt: skip
     with pytest.raises(DesignError, match="svm"):
