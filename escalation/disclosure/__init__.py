@@ -72,6 +72,7 @@ from escalation.disclosure._curves import (
     disclose_curves,
     disclose_effects,
     disclose_state_occupation,
+    disclose_subgroup_table,
     disclose_subgroups,
     spell_records,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "disclose_share",
     "disclose_state_occupation",
     "disclose_std_error",
+    "disclose_subgroup_table",
     "disclose_subgroups",
     "disclose_table",
     "disclose_text",
