@@ -1921,7 +1921,8 @@ def _heterogeneity(
             "come from the bootstrap, so they differ a little). "
             f"Groups of fewer than {run.rules.threshold} children, or with fewer than "
             f"{run.rules.threshold} children with or without an escalation by then in either "
-            "arm, are not shown; a group with fewer than "
+            "arm, are not shown, nor, beside one such group, the smallest other group of its "
+            "characteristic (the two would give each other back); a group with fewer than "
             f"{MIN_PER_ARM} children with or without early help is not estimated."
             + (
                 " Like the AIPW estimate of the key numbers, these are biased towards benefit "
