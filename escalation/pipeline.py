@@ -85,7 +85,7 @@ from escalation.disclosure import (
     disclose_model,
     disclose_observed_effects,
     disclose_state_occupation,
-    disclose_subgroups,
+    disclose_subgroup_table,
     disclose_table,
     disclose_text,
     disclose_threshold_curve,
@@ -1874,19 +1874,17 @@ def _heterogeneity(
     )
     _horizon_model_caveat(run, "heterogeneity", data.spells, data.model_covariates, horizon)
     # A level's effect needs the threshold of children with and without an escalation by
-    # the horizon in each arm, as the whole cohort's effect does (effects.csv).
-    tidy = disclose_subgroups(
-        fit.tidy(),
-        subgroup_levels(data.spells),
-        spell_records(data.spells),
-        horizon=horizon,
-        rules=run.rules,
-    )
-    values = [c for c in ("estimate", "std_error", "conf_low", "conf_high") if c in tidy]
-    # The levels of each subgroup add up to the cohort: complementary suppression within.
+    # the horizon in each arm, as the whole cohort's effect does (effects.csv); the levels
+    # of each subgroup add up to the cohort: complementary suppression within.
     subgroups = run.table(
         "subgroups",
-        disclose_table(tidy, ["n"], rules=run.rules, partition=["subgroup"], hide=values),
+        disclose_subgroup_table(
+            fit.tidy(),
+            subgroup_levels(data.spells),
+            spell_records(data.spells),
+            horizon=horizon,
+            rules=run.rules,
+        ),
     )
     effects = microaggregate(fit.effects(), ["effect"], rules=run.rules)
     if len(effects):
@@ -1917,12 +1915,14 @@ def _heterogeneity(
             title="Effect of early help in groups of children",
             caption=f"Change in risk of escalation by {horizon} days with early help, within "
             "groups: the mean of the children's doubly robust (AIPW) estimates in each group. "
-            "The solid line is the doubly robust (AIPW) effect in all children. Lines are 95% "
-            "confidence intervals from the estimates' influence functions (the key numbers' "
+            "The solid line is the doubly robust (AIPW) effect in all children. Lines are "
+            f"{100 * float(fit.overall()['conf_level']):g}% confidence intervals from the "
+            "estimates' influence functions (the key numbers' "
             "come from the bootstrap, so they differ a little). "
             f"Groups of fewer than {run.rules.threshold} children, or with fewer than "
             f"{run.rules.threshold} children with or without an escalation by then in either "
-            "arm, are not shown; a group with fewer than "
+            "arm, are not shown, nor, beside one such group, the smallest other group of its "
+            "characteristic (the two would give each other back); a group with fewer than "
             f"{MIN_PER_ARM} children with or without early help is not estimated."
             + (
                 " Like the AIPW estimate of the key numbers, these are biased towards benefit "

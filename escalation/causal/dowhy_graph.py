@@ -18,7 +18,9 @@ runs three refutations (Sharma & Kiciman 2020, arXiv:2011.04216):
 Each refutation has a ``verdict``: ``"failed"`` when DoWhy's p-value is at most
 ``alpha`` (the refuter found a problem), ``"passed"`` when it is above (no problem
 found; this does not show that the effect is real), ``"inconclusive"`` when there is no
-p-value (e.g. the simulations had no spread). Only ``"passed"`` counts as passed.
+p-value, or when the simulations had no spread: their mean effect equals the estimate
+to within :data:`NO_SPREAD` of its size (``max(1, |estimate|)``), so DoWhy's p-value
+would be rounding noise over rounding noise. Only ``"passed"`` counts as passed.
 """
 
 from __future__ import annotations
@@ -63,6 +65,35 @@ Verdict = Literal["passed", "failed", "inconclusive"]
 #: in its regular expressions (DeprecationWarning to Python 3.11, SyntaxWarning from 3.12).
 _IMPORT_NOISE: Final = ((DeprecationWarning, "invalid escape sequence"),
                         (SyntaxWarning, "invalid escape sequence"))  # fmt: skip
+
+
+#: Relative difference between the refuter's mean effect and the estimate below which
+#: the simulations are taken to have had no spread (rounding error, not a refutation).
+NO_SPREAD: Final = 1e-12
+
+
+def _without_spread(new_effect: float, estimate: float) -> bool:
+    """Whether a refuter's mean effect equals the estimate up to rounding (no spread).
+
+    Examples
+    --------
+    >>> _without_spread(-0.0263751361599 + 3e-17, -0.0263751361599), _without_spread(0.01, 0.02)
+    (True, False)
+    """
+    return abs(new_effect - estimate) <= NO_SPREAD * max(1.0, abs(estimate))
+
+
+def _check_fraction(name: str, value: float) -> None:
+    """Refuse ``value`` of argument ``name`` unless strictly between 0 and 1.
+
+    Raises
+    ------
+    DesignError
+        Naming the argument and the value.
+    """
+    number = float(value)
+    if not 0.0 < number < 1.0:  # NaN fails too
+        raise DesignError(f"{name} = {value!r}: give a number strictly between 0 and 1")
 
 
 def refutation_verdict(p_value: float, alpha: float = 0.05) -> Verdict:
@@ -225,14 +256,16 @@ def refute_effect(
     num_simulations : int, default 20
         Simulations per refuter (at least 2: a p-value needs their spread).
     subset_fraction : float, default 0.8
-        Fraction kept by the data-subset refuter.
+        Fraction kept by the data-subset refuter (strictly between 0 and 1: the whole
+        data would give the estimate back each time, with no spread).
     seed : int, default 1
         Random seed of every refuter.
     min_count : int, default 20
         Rare categorical levels are pooled.
     alpha : float, default 0.05
         A refutation passes when its p-value exceeds ``alpha``, fails when it is at most
-        ``alpha`` and is inconclusive without a p-value (see :func:`refutation_verdict`).
+        ``alpha`` and is inconclusive without a p-value (see :func:`refutation_verdict`)
+        or when its simulations had no spread. Strictly between 0 and 1.
 
     Returns
     -------
@@ -241,7 +274,15 @@ def refute_effect(
     Warns
     -----
     StatisticalWarning
-        When a refutation is inconclusive (DoWhy gave no p-value).
+        When a refutation is inconclusive (DoWhy gave no p-value, or the simulations'
+        mean effect equals the estimate up to rounding: no spread; its ``p_value`` is then
+        missing).
+
+    Raises
+    ------
+    DesignError
+        When ``num_simulations`` is below 2 or ``alpha`` or ``subset_fraction`` is not
+        strictly between 0 and 1, naming the argument and the value.
 
     Notes
     -----
@@ -280,6 +321,8 @@ def refute_effect(
             f"num_simulations = {num_simulations!r}: give at least 2 (each refutation's "
             "p-value needs the spread of its simulations)"
         )
+    _check_fraction("alpha", alpha)
+    _check_fraction("subset_fraction", subset_fraction)
     (horizon,) = horizon_days([horizon])  # whole days > 0: the label is what is estimated
     with warnings.catch_warnings():
         for category, message in _IMPORT_NOISE:
@@ -322,6 +365,10 @@ def refute_effect(
     identified = model.identify_effect(
         proceed_when_unidentifiable=True, method_name="maximal-adjustment"
     )
+    # DoWhy's adjustment sets come from sets of names, whose order (that of the OLS
+    # columns, so the estimate's last bits) follows PYTHONHASHSEED: sorted, it is fixed.
+    for key, names_of_set in list((identified.backdoor_variables or {}).items()):
+        identified.set_backdoor_variables(sorted(names_of_set), key)
     # Regression adjustment: DoWhy's propensity-weighting estimator caches the scores
     # in the data, so its placebo refutation reuses the real treatment's propensity.
     estimate = model.estimate_effect(
@@ -348,12 +395,20 @@ def refute_effect(
         values = np.asarray(np.nan if raw is None else raw, dtype=float).ravel()
         p = float(values[0]) if values.size == 1 else np.nan
         new = float(np.asarray(result.new_effect).ravel()[0])
+        flat = _without_spread(new, float(estimate.value))
+        if flat:  # DoWhy's p-value would be rounding noise over rounding noise
+            p = np.nan
         verdict = refutation_verdict(p, alpha)
         if verdict == "inconclusive":
+            why = (
+                "its simulations' effects equal the estimate up to rounding (no spread)"
+                if flat
+                else f"DoWhy gave no p-value ({p!r})"
+            )
             warnings.warn(
-                f"the {label} refutation at {horizon} days is inconclusive: DoWhy "
-                f"gave no p-value ({p!r}), so it is not counted as passed; run more "
-                "simulations or check that the estimate varies across them",
+                f"the {label} refutation at {horizon} days is inconclusive: {why}, so it "
+                "is not counted as passed; run more simulations or check that the "
+                "estimate varies across them",
                 StatisticalWarning,
                 stacklevel=2,
             )

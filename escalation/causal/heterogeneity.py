@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation._finite import LISTED, finite_problems
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
 from escalation._vocabulary import AUTO, INTERCEPT, horizon_days, resolve_cluster
@@ -67,7 +68,7 @@ from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import ipcw_outcome_of, run_estimator
 from escalation.causal.influence import influence_clusters
 from escalation.compute import one_blas_thread
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import reordered_rows
 from escalation.survival._result import check_conf_level
@@ -102,8 +103,8 @@ WHOLE_COHORT: Final = ("all", "all")
 MIN_PER_ARM: Final = 10
 #: The columns of the subgroup table, in order.
 SUBGROUP_COLUMNS: Final = (
-    "subgroup", "level", "n", "estimate", "std_error", "conf_low", "conf_high", "method",
-    "se_method",
+    "subgroup", "level", "n", "estimate", "std_error", "conf_low", "conf_high", "conf_level",
+    "method", "se_method",
 )  # fmt: skip
 #: How the subgroup table's standard errors are made (as ``effects.csv``'s ``se_method``):
 #: from the scores (clustered), not the bootstrap, so the whole-cohort row's interval
@@ -145,6 +146,14 @@ def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
     birth), 0-4, 5-10, 11-15, 16-17 years; ``n_factors``: 0, 1, 2, 3+;
     ``deprivation``: IMD deciles "1-3 (most deprived)", "4-7", "8-10 (least deprived)".
 
+    Raises
+    ------
+    DataValidationError
+        When ``age`` is missing or not finite, ``n_factors`` is not a whole number >= 0
+        or ``imd_decile`` is not a whole number from 1 to 10 (table ``spells``, naming
+        the row, by position in ``frame``, the column and the value): such a row has no
+        band, and none is made up for it.
+
     Examples
     --------
     >>> subgroup_levels(pd.DataFrame({"imd_decile": [1, 5, 10]}))["deprivation"].tolist()
@@ -155,22 +164,60 @@ def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
     1      0-4         0
     2    11-15        3+
     """
+    _check_subgroup_sources(frame)
     out = pd.DataFrame(index=frame.index)
     if "age" in frame:
         out["age_band"] = pd.cut(
-            frame["age"],
+            pd.to_numeric(frame["age"]),
             [-np.inf, 0, 5, 11, 16, np.inf],
             right=False,
             labels=list(AGE_BANDS),
         ).astype(str)
     if "n_factors" in frame:
-        k = frame["n_factors"].clip(upper=3).astype(int)
+        k = pd.to_numeric(frame["n_factors"]).clip(upper=3).astype(int)
         out["n_factors"] = k.astype(str).replace({"3": "3+"})
     if "imd_decile" in frame:
         imd = pd.to_numeric(frame["imd_decile"], errors="coerce")
         # The ends named, as the risk tool's quintiles are: decile 1 is the most deprived.
         out["deprivation"] = pd.cut(imd, [0, 3, 7, 10], labels=list(DEPRIVATION_BANDS)).astype(str)
     return out
+
+
+#: What each subgroup's source column may hold: (least, most, whole numbers only, in words).
+_SOURCE_VALUES: Final = {
+    "age": (-np.inf, np.inf, False, "a finite number of years"),
+    "n_factors": (0.0, np.inf, True, "a whole number >= 0"),
+    "imd_decile": (1.0, 10.0, True, "a whole number from 1 to 10"),
+}
+
+
+def _check_subgroup_sources(frame: pd.DataFrame) -> None:
+    """Refuse a value of a subgroup's source column that no band takes (see ``_SOURCE_VALUES``).
+
+    Raises
+    ------
+    DataValidationError
+        Naming table ``spells``, each bad row (position), the column and the value.
+    """
+    problems: list[Problem] = []
+    for column, (least, most, whole, words) in _SOURCE_VALUES.items():
+        if column not in frame:
+            continue
+        why = f"{column} must be {words} to place the child in a subgroup"
+        numbers, found = finite_problems(frame[column], table="spells", why=why)
+        problems += found
+        with np.errstate(invalid="ignore"):
+            bad = np.isfinite(numbers) & ((numbers < least) | (numbers > most))
+            if whole:
+                bad |= np.isfinite(numbers) & (numbers != np.round(numbers))
+        rows = np.flatnonzero(bad)
+        reason = f"{rows.size} value(s) not allowed; {why}"
+        problems += [
+            Problem("spells", int(row), column, float(numbers[row]), reason)
+            for row in rows[:LISTED]
+        ]
+    if problems:
+        raise DataValidationError(problems, "spells")
 
 
 def _quiet_noise() -> None:
@@ -499,6 +546,7 @@ def _subgroup_rows(
             "std_error": se,
             "conf_low": estimate - z * se,
             "conf_high": estimate + z * se,
+            "conf_level": conf_level,
             "method": SUBGROUP_METHOD,
             "se_method": SUBGROUP_SE_METHOD,
         }
@@ -564,7 +612,14 @@ def subgroup_effects(
     Returns
     -------
     pandas.DataFrame
-        ``subgroup, level, n, estimate, std_error, conf_low, conf_high, method``.
+        ``subgroup, level, n, estimate, std_error, conf_low, conf_high, conf_level,
+        method, se_method``.
+
+    Raises
+    ------
+    DataValidationError
+        When a subgroup's source column holds a value it cannot be banded by (see
+        :func:`subgroup_levels`), naming table ``spells``, the row, column and value.
 
     Examples
     --------
@@ -595,18 +650,19 @@ def subgroup_effects(
     spells, order = in_canonical_order(spells)
     if order is not None:
         groups = groups.iloc[order]
-    adjust = confounders(
-        spells, covariates, formula, duration=duration, event=event, min_count=min_count,
-        treatment=treatment,
-    )  # fmt: skip
-    psi, a = _score_differences(
-        spells,
-        adjust.coding.apply(spells),
-        duration=adjust.duration,
-        event=adjust.event,
-        treatment=treatment,
-        horizon=horizon,
-    )
+    with reordered_rows(spells, order).input_rows():  # errors name the rows of the user's table
+        adjust = confounders(
+            spells, covariates, formula, duration=duration, event=event, min_count=min_count,
+            treatment=treatment,
+        )  # fmt: skip
+        psi, a = _score_differences(
+            spells,
+            adjust.coding.apply(spells),
+            duration=adjust.duration,
+            event=adjust.event,
+            treatment=treatment,
+            horizon=horizon,
+        )
     return _subgroup_rows(psi, a, groups, influence_clusters(spells, cluster), conf_level)
 
 
@@ -622,9 +678,9 @@ class HeterogeneityResult(Presents):
         Each child's estimated risk difference by the horizon (the causal forest), in the
         row order of the frame.
     subgroups : pandas.DataFrame
-        ``subgroup, level, n, estimate, std_error, conf_low, conf_high, method``: the
-        mean doubly robust score within each subgroup (:func:`subgroup_effects`), the
-        whole cohort first (``subgroup = level = "all"``).
+        ``subgroup, level, n, estimate, std_error, conf_low, conf_high, conf_level,
+        method, se_method``: the mean doubly robust score within each subgroup
+        (:func:`subgroup_effects`), the whole cohort first (``subgroup = level = "all"``).
     projection : pandas.DataFrame
         ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
     backend : dict

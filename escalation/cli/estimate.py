@@ -10,7 +10,7 @@ import pandas as pd
 from escalation.causal.dowhy_graph import refute_effect
 from escalation.causal.effects import estimate_effects
 from escalation.causal.evalues import evalue_table
-from escalation.causal.heterogeneity import estimate_heterogeneity
+from escalation.causal.heterogeneity import estimate_heterogeneity, subgroup_levels
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
@@ -23,7 +23,7 @@ from escalation.disclosure import (
     disclose_effects,
     disclose_observed_effects,
     disclose_positivity,
-    disclose_table,
+    disclose_subgroup_table,
     disclose_weights,
     spell_records,
 )
@@ -147,12 +147,11 @@ def run(args: argparse.Namespace) -> int:
                         seed=seed,
                         cluster=data.cluster,  # the design's, as the effects' errors
                     ).tidy()
-                    values = [
-                        c for c in ("estimate", "std_error", "conf_low", "conf_high") if c in tidy
-                    ]
+                    # As the run's subgroups.csv: each level's effect needs the threshold
+                    # of children with and without an escalation in each arm.
                     heterogeneity.append(
-                        disclose_table(
-                            tidy, ["n"], rules=rules, partition=["subgroup"], hide=values
+                        disclose_subgroup_table(
+                            tidy, subgroup_levels(spells), records, horizon=horizon, rules=rules
                         )
                     )
         if refutations:

@@ -79,6 +79,7 @@ from escalation.disclosure._curves import (
     disclose_curves,
     disclose_effects,
     disclose_state_occupation,
+    disclose_subgroup_table,
     disclose_subgroups,
     spell_records,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "disclose_share",
     "disclose_state_occupation",
     "disclose_std_error",
+    "disclose_subgroup_table",
     "disclose_subgroups",
     "disclose_table",
     "disclose_text",

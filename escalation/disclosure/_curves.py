@@ -16,8 +16,10 @@ from escalation._vocabulary import spells_of
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
+    complementary_suppression,
     disclose_share,
     disclose_std_error,
+    disclose_table,
 )
 from escalation.disclosure._models import STAT_COLUMNS
 
@@ -150,8 +152,12 @@ def disclose_subgroups(
     threshold of children with the event by ``horizon`` and of children without it: the
     rule :func:`disclose_effects` applies to the whole cohort's effect. Rows whose
     ``subgroup`` is not a column of ``levels`` (the whole cohort's) are judged on every
-    record. Blanked rows keep their labels and ``n`` with the estimate and interval
-    missing, and ``suppressed = True`` (combined with an existing column).
+    record. Where a subgroup has exactly one level blanked so, its level with the smallest
+    ``n`` is blanked too: the levels' estimates, weighted by their sizes, add up to the
+    whole cohort's, so one blanked level could be worked out from the others
+    (complementary suppression). Blanked rows keep their labels and ``n`` with the
+    estimate, standard error and interval missing, and ``suppressed = True`` (combined
+    with an existing column).
 
     Parameters
     ----------
@@ -175,9 +181,12 @@ def disclose_subgroups(
     ...                         "event": [1] * 24 + [0] * 36})
     >>> levels = pd.DataFrame({"band": ["a"] * 44 + ["b"] * 16})
     >>> table = pd.DataFrame({"subgroup": ["all", "band", "band"], "level": ["all", "a", "b"],
-    ...                       "estimate": [0.1, 0.2, 0.3]})
+    ...                       "n": [60, 44, 16], "estimate": [0.1, 0.2, 0.3]})
     >>> disclose_subgroups(table, levels, records, horizon=365)["estimate"].tolist()
-    [0.1, 0.2, nan]
+    [0.1, nan, nan]
+
+    Level b has too few children with the event; a, the only other level, is blanked too
+    (else ``(60 * 0.1 - 44 * 0.2) / 16`` gives b back).
     """
     if len(levels) != len(records):
         raise ValueError(f"levels has {len(levels)} rows for {len(records)} records")
@@ -189,11 +198,73 @@ def disclose_subgroups(
         if name in levels.columns:
             mine = records[levels[name].astype(str).to_numpy() == str(level)]
         blank[i] = not _both_arms_reach(mine, float(horizon), rules, treatment, duration, event)
+    blank = _complement_within_subgroups(out, blank)
     for column in stats:
         out[column] = out[column].astype(float).where(~blank)
     previous = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out else False
     out["suppressed"] = blank | previous
     return out
+
+
+def disclose_subgroup_table(
+    subgroups: pd.DataFrame,
+    levels: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    horizon: float,
+    rules: DisclosureRules = DEFAULT_RULES,
+) -> pd.DataFrame:
+    """Return a subgroup table as it is published: effects, then sizes, under control.
+
+    :func:`disclose_subgroups` (each level's effect needs the threshold of children with
+    and without the event in each arm, with complementary blanking within a subgroup),
+    then :func:`disclose_table` of ``n`` with the levels of each subgroup as a partition
+    (a small level's size, its estimate and interval are hidden, and a complement). The
+    run's ``subgroups.csv`` and ``escalation estimate``'s ``heterogeneity.csv`` both
+    come from here.
+
+    Parameters
+    ----------
+    subgroups, levels, records, horizon, rules
+        As :func:`disclose_subgroups` (``records`` with its default column names).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> records = pd.DataFrame({"treatment": [1, 0] * 30, "duration": [50.0] * 60,
+    ...                         "event": [1] * 48 + [0] * 12})
+    >>> levels = pd.DataFrame({"band": ["a"] * 56 + ["b"] * 4})
+    >>> table = pd.DataFrame({"subgroup": ["all", "band", "band"], "level": ["all", "a", "b"],
+    ...                       "n": [60, 56, 4], "estimate": [0.1, 0.2, 0.3]})
+    >>> out = disclose_subgroup_table(table, levels, records, horizon=365)
+    >>> out["estimate"].tolist(), out["n"].tolist(), out["suppressed"].tolist()
+    ([nan, nan, nan], [60, <NA>, <NA>], [True, True, True])
+    """
+    effects = disclose_subgroups(subgroups, levels, records, horizon=horizon, rules=rules)
+    values = [c for c in STAT_COLUMNS if c in effects.columns]
+    return disclose_table(effects, ["n"], rules=rules, partition=["subgroup"], hide=values)
+
+
+def _complement_within_subgroups(
+    subgroups: pd.DataFrame, blank: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Return ``blank`` with the smallest other level blanked where a subgroup has one blanked.
+
+    The levels of a subgroup partition the cohort and each estimate is a mean of the same
+    children's scores, so ``N * whole cohort = sum of n * level``: one blanked level
+    would be worked out from the others (complementary suppression, as
+    :func:`disclose_table` does for counts). The level with the smallest ``n`` is chosen;
+    without an ``n`` column, the first other level.
+    """
+    sizes = (
+        pd.to_numeric(subgroups["n"], errors="coerce").to_numpy(dtype=float)
+        if "n" in subgroups
+        else np.zeros(len(subgroups))
+    )
+    return complementary_suppression(sizes, blank, [subgroups["subgroup"].astype(str).to_numpy()])
 
 
 def _curve_sources(

@@ -70,3 +70,52 @@ def test_estimate_writes_effects_and_diagnostics(
     text_out = (out / "effects.csv").read_text() + (out / "balance.csv").read_text()
     assert "c1" not in text_out.split(",")  # no child identifiers
     assert "Wrote effects.csv" in capsys.readouterr().out
+
+
+def _one_blanked_level(table: pd.DataFrame) -> list[tuple[object, object]]:
+    """(horizon, subgroup) pairs with exactly one level's estimate blanked."""
+    levels = table[table["subgroup"] != "all"]
+    blanked = levels["estimate"].isna().groupby([levels["horizon"], levels["subgroup"]]).sum()
+    return [key for key, count in blanked.items() if count == 1]
+
+
+def test_estimate_withholds_the_subgroup_effects_a_run_withholds(tmp_path: Path) -> None:
+    """heterogeneity.csv went through disclose_table of ``n`` only: on a small authority it
+    published the whole cohort's AIPW risk difference at 365 days that effects.csv blanks
+    (too few escalations in an arm), and levels resting on 2 treated escalations. Now each
+    shown level (and the whole cohort) has 10 children with and without an escalation in
+    each arm, the whole cohort's row is blanked where effects.csv's AIPW row is, and no
+    subgroup has a single blanked level (it would be N x all - sum n x level)."""
+    from escalation.causal.heterogeneity import subgroup_levels
+    from escalation.data.simulator import simulate_local_authority
+    from escalation.timeline import build_spells
+
+    history = simulate_local_authority(700, seed=4).history
+    write_case_history(history, tmp_path / "data")
+    text = default_design().to_toml().replace("[data]\n", '[data]\npath = "data"\n', 1)
+    (tmp_path / "design.toml").write_text(text)
+    args = parse(
+        "estimate", str(tmp_path / "design.toml"), "--out", str(tmp_path / "out"),
+        "--bootstrap", "0", "--refutations", "0", "--trees", "8", "--no-progress",
+    )  # fmt: skip
+    with pytest.warns(StatisticalWarning):
+        assert args.func(args) == 0
+    effects = pd.read_csv(tmp_path / "out" / "effects.csv")
+    table = pd.read_csv(tmp_path / "out" / "heterogeneity.csv", dtype={"level": str})
+    aipw = effects.query("estimator == 'aipw' and estimand == 'risk_difference'")
+    whole = table[table["subgroup"] == "all"]
+    assert aipw["suppressed"].any()  # the case: at 365 days an arm has too few escalations
+    assert dict(zip(whole["horizon"], whole["suppressed"], strict=True)) == dict(
+        zip(aipw["horizon"], aipw["suppressed"], strict=True)
+    )
+    assert table.loc[table["suppressed"], ["estimate", "std_error", "conf_low"]].isna().all(None)
+    assert (table["conf_level"] == 0.95).all()
+    assert _one_blanked_level(table) == []
+    spells = build_spells(history, default_design()).spells.reset_index(drop=True)
+    levels = subgroup_levels(spells)
+    for row in table[table["estimate"].notna()].itertuples():
+        mine = spells if row.subgroup == "all" else spells[levels[row.subgroup] == row.level]
+        for arm in (0, 1):
+            part = mine[mine["treatment"] == arm]
+            hit = int(((part["event"] == 1) & (part["duration"] <= row.horizon)).sum())
+            assert min(hit, len(part) - hit) >= 10, (row.subgroup, row.level, arm, hit)

@@ -81,8 +81,8 @@ def test_the_whole_cohort_row_is_the_aipw_estimate_with_its_influence_function_s
     assert whole["std_error"] == pytest.approx(aipw["std_error"], rel=1e-9)
     assert whole["conf_low"] == pytest.approx(aipw["conf_low"], abs=1e-12)
     assert list(table.columns) == [
-        "subgroup", "level", "n", "estimate", "std_error", "conf_low", "conf_high", "method",
-        "se_method",
+        "subgroup", "level", "n", "estimate", "std_error", "conf_low", "conf_high",
+        "conf_level", "method", "se_method",
     ]  # fmt: skip
     # Named as effects.csv names its own (whose intervals for AIPW are the bootstrap's).
     assert set(table["se_method"]) == {"influence_function"}
@@ -247,3 +247,70 @@ def test_a_group_with_too_few_children_in_an_arm_has_no_estimate() -> None:
     few = table.set_index("level").loc["few"]
     assert few["n"] > 100
     assert np.isnan(few[["estimate", "std_error", "conf_low", "conf_high"]].astype(float)).all()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("age", np.nan),
+        ("age", np.inf),
+        ("n_factors", np.nan),
+        ("n_factors", 1.7),
+        ("n_factors", -1.0),
+        ("imd_decile", np.nan),
+        ("imd_decile", 0.0),
+        ("imd_decile", 11.0),
+        ("imd_decile", 4.5),
+    ],
+)
+def test_a_subgroup_source_value_no_band_takes_is_refused_naming_its_row(
+    column: str, value: float
+) -> None:
+    """Was: n_factors NaN raised pandas' IntCastingNaNError (no row), 1.7 was cut to "1",
+    and an age or decile out of range (or missing) became a level "nan"."""
+    from escalation.errors import DataValidationError
+
+    frame = pd.DataFrame(
+        {"age": [3.0, 12.0, 8.0], "n_factors": [0.0, 2.0, 5.0], "imd_decile": [1.0, 10.0, 6.0]}
+    )
+    frame.loc[1, column] = value
+    with pytest.raises(DataValidationError) as raised:
+        subgroup_levels(frame)
+    [problem] = raised.value.problems
+    assert (problem.table, problem.row, problem.column) == ("spells", 1, column)
+    assert problem.shown_value() == f"'{value}'"
+
+
+def test_subgroup_levels_keeps_every_value_a_band_takes() -> None:
+    frame = pd.DataFrame(
+        {"age": [-0.5, 17.9], "n_factors": [0.0, 7.0], "imd_decile": pd.array([1, 10])}
+    )
+    assert subgroup_levels(frame).to_numpy().tolist() == [
+        ["unborn", "0", "1-3 (most deprived)"],
+        ["16-17", "3+", "8-10 (least deprived)"],
+    ]
+
+
+def test_subgroup_effects_refuses_a_decile_out_of_range_naming_the_users_row() -> None:
+    """Was: imd_decile 11 made a fourth deprivation level "nan" (n = 1, not estimated)."""
+    from escalation.errors import DataValidationError
+
+    data = simulate_spells(300, 3).iloc[::-1]  # the user's row 5 is not position 5 of any sort
+    data = data.assign(imd_decile=data["imd_decile"].astype(float), spell_id=np.arange(300))
+    data.iloc[5, data.columns.get_loc("imd_decile")] = 11.0
+    with pytest.raises(DataValidationError) as raised:
+        subgroup_effects(data, covariates=COVARIATES, horizon=365)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(5, "imd_decile")]
+
+
+def test_the_subgroup_table_records_its_confidence_level() -> None:
+    """Was: no conf_level column, so an 80% table read as a 95% one."""
+    data = simulate_spells(1_500, 3)
+    table = subgroup_effects(
+        data, covariates=COVARIATES, horizon=365, groups=_groups(data), conf_level=0.8
+    )
+    assert list(table.columns[-3:]) == ["conf_level", "method", "se_method"]
+    assert (table["conf_level"] == 0.8).all()
+    z = stats.norm.ppf(0.9)
+    half = (table["conf_high"] - table["conf_low"]) / 2
+    np.testing.assert_allclose(half, z * table["std_error"], rtol=1e-12)

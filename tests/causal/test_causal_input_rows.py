@@ -74,3 +74,33 @@ def test_ipw_mean_difference_still_leaves_missing_outcomes_out() -> None:
     out = ipw_mean_difference(_with_outcome(np.nan), outcome="y", treatment="a", covariates=["x"])
     assert (out["n"].iloc[0], out["dropped"].iloc[0]) == (116, 4)
     assert np.isfinite(out["estimate"].iloc[0])
+
+
+def _shuffled_spells() -> pd.DataFrame:
+    """Spells with their ``spell_id`` out of order: estimators sort them by it first."""
+    from escalation.data.simulator.exponential import simulate_spells
+
+    rows = simulate_spells(300, 3)
+    rows["spell_id"] = np.random.default_rng(4).permutation(len(rows)) + 1
+    return rows.astype({"duration": float, "event": float, "treatment": float, "risk": float})
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("duration", -5.0), ("treatment", 2.0), ("event", 1.5), ("risk", np.inf)],
+)
+def test_subgroup_effects_names_the_input_row_not_its_spell_id_position(
+    column: str, value: float
+) -> None:
+    """subgroup_effects sorts the spells by spell_id; its checks named the row's position
+    in that order (a valid spell of the user's table), not the row given, as
+    estimate_heterogeneity and refute_effect do."""
+    from escalation.causal.heterogeneity import subgroup_effects
+
+    rows = _shuffled_spells()
+    sorted_position = int(np.flatnonzero(rows["spell_id"].argsort().to_numpy() == BAD_ROW)[0])
+    assert sorted_position != BAD_ROW  # the two orders differ at the bad row
+    rows.loc[BAD_ROW, column] = value
+    with pytest.raises(DataValidationError) as raised:
+        subgroup_effects(rows, covariates=["risk", "age"], horizon=365)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(BAD_ROW, column)]

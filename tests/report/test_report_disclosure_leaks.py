@@ -344,12 +344,52 @@ def test_a_subgroup_effect_needs_ten_with_and_without_an_escalation_in_each_arm(
         "estimate": [0.0, 0.1, 0.2], "conf_low": [-0.1, 0.0, 0.1], "conf_high": [0.1, 0.2, 0.3],
     })  # fmt: skip
     out = disclose_subgroups(table, levels, spell_records(spells), horizon=365)
-    assert out["suppressed"].tolist() == [False, False, True]
-    assert out.loc[2, ["estimate", "conf_low", "conf_high"]].isna().all()
+    # b is blanked; a too, as b's complement (80 x all = 40 x a + 40 x b would give b).
+    assert out["suppressed"].tolist() == [False, True, True]
+    assert out.loc[[1, 2], ["estimate", "conf_low", "conf_high"]].isna().all(None)
     assert out["n"].tolist() == [80, 40, 40]  # labels and sizes kept (disclose_table's job)
     # By day 50 nobody has escalated: nothing is shown.
     early = disclose_subgroups(table, levels, spell_records(spells), horizon=50)
     assert early["suppressed"].all()
+
+
+def test_a_blanked_subgroup_effect_cannot_be_worked_out_from_the_others() -> None:
+    """The levels of a subgroup partition the cohort and each estimate is a mean of the same
+    scores, so N x all = sum of n x level: one blanked level was given back by the others
+    (n_factors = 0 to 0.0002 on 5,000 children). Within a subgroup with one blanked level,
+    the smallest other (here c, 60 children, not the 70 of a) is blanked too, with its
+    standard error and interval; a subgroup with none blanked is left as it is."""
+    from escalation.disclosure import disclose_subgroups, spell_records
+
+    enough = [1] * 10 + [0] * 10  # ten with and ten without an escalation, in each arm
+    a = {"treatment": [1] * 20 + [0] * 20 + [1] * 15 + [0] * 15, "event": enough * 2 + [0] * 30}
+    b = {"treatment": [1] * 20 + [0] * 20, "event": [1] * 9 + [0] * 11 + enough}
+    c = {"treatment": [1] * 20 + [0] * 20 + [1] * 10 + [0] * 10, "event": enough * 2 + [0] * 20}
+    spells = pd.DataFrame({
+        "treatment": a["treatment"] + b["treatment"] + c["treatment"],
+        "event": a["event"] + b["event"] + c["event"],
+    }).assign(duration=100.0)  # fmt: skip
+    levels = pd.DataFrame({
+        "band": ["a"] * 70 + ["b"] * 40 + ["c"] * 60,
+        "pair": ["x"] * 70 + ["y"] * 100,  # y = b and c: enough escalations, none blanked
+    })  # fmt: skip
+    table = pd.DataFrame({
+        "subgroup": ["all", "band", "band", "band", "pair", "pair"],
+        "level": ["all", "a", "b", "c", "x", "y"],
+        "n": [170, 70, 40, 60, 70, 100],
+        "estimate": [0.02, 0.01, -0.05, 0.08, 0.01, 0.026],
+        "std_error": [0.01, 0.02, 0.03, 0.02, 0.02, 0.015],
+    })  # fmt: skip
+    table["conf_low"], table["conf_high"] = table["estimate"] - 0.1, table["estimate"] + 0.1
+    out = disclose_subgroups(table, levels, spell_records(spells), horizon=365).set_index("level")
+    assert out["suppressed"].to_dict() == {
+        "all": False, "a": False, "b": True, "c": True, "x": False, "y": False,
+    }  # fmt: skip
+    stats = ["estimate", "std_error", "conf_low", "conf_high"]
+    assert out.loc[["b", "c"], stats].isna().all(None)
+    assert out.loc[["all", "a", "x", "y"], stats].notna().all(None)
+    # What remains shown gives one equation in two unknowns: 170 x all - 70 x a.
+    assert out["n"].tolist() == table["n"].tolist()
 
 
 def test_the_overlap_figure_gives_back_no_exact_arm_size() -> None:

@@ -384,3 +384,34 @@ def test_report_pipeline_flow_figure_lists_every_rule_as_disclosed(
     assert f"episodes were left out for {len(excluded)} reasons" in alt, alt
     for description in nobody["description"].str.replace("; ", ", "):
         assert f"{description} (fewer than 10 episodes)" in alt, (description, alt)
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_report_pipeline_subgroup_caption_states_the_intervals_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caption said "95%" whatever the level of the subgroup table's intervals; it is
+    now that table's ``conf_level`` (here 80%, as subgroups.csv records)."""
+    import escalation.causal
+    from escalation.data.simulator import simulate_local_authority
+
+    real = escalation.causal.estimate_heterogeneity
+    monkeypatch.setattr(
+        escalation.causal,
+        "estimate_heterogeneity",
+        lambda *args, **kwargs: real(*args, **{**kwargs, "n_estimators": 8, "conf_level": 0.8}),
+    )
+    captions: dict[str, str] = {}
+    monkeypatch.setattr(
+        pipeline._Run,
+        "figure",
+        lambda self, name, plot, *, caption, **kwargs: captions.setdefault(name, caption),
+    )
+    history = simulate_local_authority(5000, seed=3).history
+    run_study(
+        history, default_design(), out=tmp_path, seed=1, progress=False,
+        stages=("heterogeneity",), background_figures=False,
+    )  # fmt: skip
+    table = pd.read_csv(tmp_path / "results" / "subgroups.csv")
+    assert (table["conf_level"] == 0.8).all()
+    assert "Lines are 80% confidence intervals" in captions["subgroup_effects"]
