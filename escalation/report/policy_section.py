@@ -174,7 +174,7 @@ def _criteria_note(study: Any, capacity: int, figure: pd.DataFrame) -> str:
     judged = study.judged_rule
     rule = _rule_phrase(str(judged)) if judged else "the rule the design names"
     offers = (
-        f", which offers early help to {_offers(figure, str(judged))} referrals"
+        f", which offers early help to {_offers(figure, str(judged), per='in 1,000 referrals')}"
         if judged in figure.index
         else ""
     )

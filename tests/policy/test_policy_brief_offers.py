@@ -111,3 +111,19 @@ def test_a_negative_value_is_said_as_more_escalations_in_words() -> None:
         "to 7.7 fewer escalations per 1,000 referrals than offering it to no one (95% CI 3.0 to "
         "12.4 fewer)."
     ) in section.summary
+
+
+def test_criteria_note_reads_right_when_the_rules_offers_are_withheld() -> None:
+    """The caption names the judged rule's offers, or says they are too few to show."""
+    from types import SimpleNamespace
+
+    from escalation.report.policy_section import _criteria_note
+
+    study = SimpleNamespace(judged_rule="tree", horizon=365)
+    shown = pd.DataFrame({"flagged_per_1000": [102.94]}, index=["tree"])
+    withheld = pd.DataFrame({"flagged_per_1000": [np.nan]}, index=["tree"])
+    assert "which offers early help to about 103 in 1,000 referrals at" in _criteria_note(
+        study, 300, shown
+    )
+    note = _criteria_note(study, 300, withheld)
+    assert "which offers early help to too few referrals to show at" in note, note
