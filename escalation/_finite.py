@@ -124,17 +124,27 @@ def finite_problems(
     why: str,
     missing_allowed: bool = False,
     text_allowed: bool = False,
+    input_rows: npt.NDArray[np.int64] | None = None,
 ) -> tuple[FloatArray, list[Problem]]:
     """Return ``values`` as floats and a problem for each of the first bad rows.
 
     :func:`finite_numbers` without the raise, for a check of several columns that lists
-    every column's problems in one error. Parameters as there.
+    every column's problems in one error. Parameters as there, and ``input_rows``: the
+    row of the input each value expands (a person's intervals share their person's row),
+    so that bad values are counted and listed once per input row (the first of its values),
+    not once per interval; the problems still name positions in ``values``, which
+    :meth:`~escalation.survival._outcome.UsableRows.input_rows` maps to input rows.
 
     Examples
     --------
     >>> numbers, problems = finite_problems(pd.Series([np.nan], name="x"), table="t", why="y")
     >>> [p.describe() for p in problems]
     ["table 't', row 0, column 'x', value 'nan': 1 value(s) are missing, infinite or not numbers; y"]
+    >>> intervals = pd.Series([np.inf, np.inf, 1.0, np.inf], name="x")  # of rows 0, 0, 1, 2
+    >>> _, problems = finite_problems(intervals, table="t", why="y",
+    ...                               input_rows=np.array([0, 0, 1, 2]))
+    >>> [p.row for p in problems], problems[0].reason
+    ([0, 3], '2 value(s) are missing, infinite or not numbers; y')
     """  # noqa: E501
     numbers, missing, dates = _as_floats(values)
     column = str(values.name)
@@ -152,12 +162,29 @@ def finite_problems(
         bad |= missing
     if not bad.any():
         return numbers, []
-    reason = f"{int(bad.sum())} value(s) are {_faults(missing_allowed, text_allowed)}; {why}"
+    positions = _first_of_each_row(np.flatnonzero(bad), input_rows)
+    reason = f"{positions.size} value(s) are {_faults(missing_allowed, text_allowed)}; {why}"
     problems = [
         Problem(table, int(row), column, _given(values.iloc[row]), reason)
-        for row in np.flatnonzero(bad)[:LISTED]
+        for row in positions[:LISTED]
     ]
     return numbers, problems
+
+
+def _first_of_each_row(
+    positions: npt.NDArray[np.intp], input_rows: npt.NDArray[np.int64] | None
+) -> npt.NDArray[np.intp]:
+    """Return the first of ``positions`` of each input row (all of them without ``input_rows``).
+
+    Examples
+    --------
+    >>> _first_of_each_row(np.array([0, 1, 3]), np.array([0, 0, 1, 2])).tolist()
+    [0, 3]
+    """
+    if input_rows is None:
+        return positions
+    _, first = np.unique(input_rows[positions], return_index=True)
+    return positions[np.sort(first)]
 
 
 def nonnegative_problems(

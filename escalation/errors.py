@@ -373,6 +373,16 @@ COVARIATE_ROLE: Final = (
 )
 
 
+#: Why a personal column is no subgroup (the role :func:`refuse_personal` names): a subgroup
+#: table (the effects of :func:`~escalation.causal.subgroup_effects`, the metrics of
+#: :func:`~escalation.predict.fairness.subgroup_metrics`) labels its rows by the groups'
+#: values, and a warning names a group too small to estimate.
+SUBGROUP_ROLE: Final = (
+    "a subgroup: its values would label the rows of the subgroup table and its warnings; "
+    "group by a characteristic instead (an age band, sex, deprivation)"
+)
+
+
 def refuse_personal(columns: Iterable[str], role: str, table: str = "table one") -> None:
     """Raise naming each personal column (:func:`is_personal`) given a role.
 

@@ -61,6 +61,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from escalation._finite import finite_numbers, finite_problems
@@ -338,13 +340,17 @@ def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None
         finite_numbers(frame[name], table="data", why=why, text_allowed=True, context=_CONTEXT)
 
 
-def _check_coded(matrix: pd.DataFrame, rhs: str) -> None:
+def _check_coded(
+    matrix: pd.DataFrame, rhs: str, input_rows: npt.NDArray[np.int64] | None = None
+) -> None:
     """Raise naming the rows and coded columns where a transform of the formula is not finite.
 
     The variables are checked before coding (:func:`_check_variables`); a transform can
     still make a missing or infinite value of finite ones (``I(1/x)`` at 0, ``np.log(x)``
     at 0), which a fit read as a column that "does not vary" and left out, and a
-    prediction passed on.
+    prediction passed on. ``input_rows``: the input row of each row of ``matrix`` (rows
+    expanded from one, as a person's intervals, are counted once:
+    :func:`~escalation._finite.finite_problems`).
     """
     why = (
         f"a term of the formula {shown_formula(rhs)!r} is not finite although its variables "
@@ -356,7 +362,9 @@ def _check_coded(matrix: pd.DataFrame, rhs: str) -> None:
         # A coded column is named by its term, which may hold a value typed (C0042 in
         # I(child_id == 'C0042')): named as shown_formula shows the term.
         coded = matrix[column].rename(shown_formula(str(column)))
-        problems += finite_problems(coded, table="data", why=why, text_allowed=True)[1]
+        problems += finite_problems(
+            coded, table="data", why=why, text_allowed=True, input_rows=input_rows
+        )[1]
     if problems:
         raise DataValidationError(problems, _CONTEXT)
 
@@ -571,9 +579,28 @@ class FormulaCoding:
     references: dict[str, str]
     spec: Any = field(repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        """Refuse a personal column, in a coding built by hand as in one learnt.
+
+        :meth:`learn` refuses one before formulaic reads the data; a coding built by
+        hand and passed as a model's ``coding=`` is refused here
+        (:func:`~escalation.errors.refuse_personal`).
+        """
+        refuse_personal(self.columns, COVARIATE_ROLE, "data")
+
     @classmethod
-    def learn(cls, frame: pd.DataFrame, formula: str) -> FormulaCoding:
+    def learn(
+        cls,
+        frame: pd.DataFrame,
+        formula: str,
+        *,
+        input_rows: npt.NDArray[np.int64] | None = None,
+    ) -> FormulaCoding:
         """Learn the coding of ``formula`` (a right-hand side) from ``frame``.
+
+        ``input_rows`` gives the input row of each row of an expanded ``frame`` (the
+        pooled logistic model's one row per person and interval): a term that is not
+        finite is counted once per input row, not once per interval.
 
         Raises
         ------
@@ -606,7 +633,7 @@ class FormulaCoding:
                 matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)
         except (FormulaicError, NameError, KeyError, ValueError, TypeError) as error:
             raise _coding_error(frame, rhs, variables, error) from error
-        _check_coded(matrix.drop(columns=["Intercept"], errors="ignore"), rhs)
+        _check_coded(matrix.drop(columns=["Intercept"], errors="ignore"), rhs, input_rows)
         spec = matrix.model_spec
         names = tuple(str(c) for c in matrix.columns if c != "Intercept")
         return cls(

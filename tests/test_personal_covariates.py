@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.causal import estimate_curves, estimate_effects, fit_propensity, policy_scores
+from escalation.causal import (
+    estimate_curves,
+    estimate_effects,
+    fit_propensity,
+    policy_scores,
+    subgroup_effects,
+)
 from escalation.errors import DataValidationError
 from escalation.formula import FormulaCoding
+from escalation.predict import subgroup_metrics
 from escalation.survival import (
     fit_aft,
     fit_cause_specific,
@@ -181,3 +189,90 @@ def test_clusters_and_strata_of_other_columns_still_work(frame: pd.DataFrame) ->
     assert stratified.glance()["clusters"].iloc[0] == 80
     curves = kaplan_meier(one, group="g", cluster="family_id")
     assert set(curves.curves["group"]) == {"a", "b", "c"}
+
+
+def assert_refused_as(raised: pytest.ExceptionInfo[Any], frame: pd.DataFrame, column: str,
+                      role: str) -> None:  # fmt: skip
+    """The error names the column, the role refused and none of the personal values."""
+    message = str(raised.value)
+    assert f"column {column!r}: personal data" in message, message
+    assert f"cannot be {role}" in message, message
+    leaked = [value for value in personal_values(frame) if value in message]
+    assert not leaked, leaked
+
+
+STRATIFIED: dict[str, Callable[[pd.DataFrame], object]] = {
+    "formula": lambda f: fit_cox(f, "Surv(duration, event) ~ x + strata(family_id)"),
+    "argument": lambda f: fit_cox(f, ["x"], strata="family_id", cluster=None),
+    "two columns": lambda f: fit_cox(f, ["x"], strata=["g", "family_id"], cluster=None),
+}
+
+
+@pytest.mark.parametrize("entry", list(STRATIFIED))
+def test_a_personal_column_is_no_stratum(frame: pd.DataFrame, entry: str) -> None:
+    # a stratum per family: baseline_hazard() labelled each family's hazard by its
+    # identifier (its 'stratum' column held 'F0000', 'F0001', ...)
+    with pytest.raises(DataValidationError) as raised:
+        STRATIFIED[entry](frame.assign(event=frame["event"].clip(upper=1)))
+    assert_refused_as(raised, frame, "family_id", "a stratum")
+    assert "cluster" in str(raised.value)
+
+
+def test_a_personal_column_is_no_subgroup_of_effects(frame: pd.DataFrame) -> None:
+    # one row of the subgroup table per family, its level the family's identifier
+    one = frame.assign(event=frame["event"].clip(upper=1))
+    with pytest.raises(DataValidationError) as raised:
+        subgroup_effects(
+            one, covariates=["x"], horizon=100, groups=one[["family_id"]], cluster=None
+        )
+    assert_refused_as(raised, frame, "family_id", "a subgroup")
+
+
+def test_a_personal_column_is_no_attribute_of_subgroup_metrics(frame: pd.DataFrame) -> None:
+    # one group per child, labelled by the child's identifier
+    groups = frame[["g", "child_id"]]
+    with pytest.raises(DataValidationError) as raised:
+        subgroup_metrics(
+            frame["duration"], frame["event"].clip(upper=1), frame["x"] / 3, groups, 100,
+            model="m", min_n=1, min_events=1,
+        )  # fmt: skip
+    assert_refused_as(raised, frame, "child_id", "a subgroup")
+
+
+def _levels(frame: pd.DataFrame) -> tuple[str, ...]:
+    return tuple(sorted(frame["child_id"]))
+
+
+BUILT: dict[str, Callable[[pd.DataFrame], object]] = {
+    "CovariateCoding": lambda f: CovariateCoding(
+        columns=("x", "child_id"),
+        levels={"child_id": _levels(f)},
+        pooled={"child_id": ()},
+        names=("x", *(f"child_id_{v}" for v in _levels(f)[1:])),
+    ),
+    "replaced": lambda f: replace(
+        CovariateCoding.learn(f, ["x"], min_count=1), columns=("child_id",)
+    ),
+    "FormulaCoding": lambda f: FormulaCoding(
+        formula="C(child_id)", names=(), columns=("child_id",), references={}, spec=None
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(BUILT))
+def test_a_coding_built_by_hand_of_a_personal_column_is_refused(
+    frame: pd.DataFrame, how: str
+) -> None:
+    # learning refuses child_id, but a coding built by hand (or a learnt one with its
+    # columns replaced) was taken by fit_propensity(coding=...), fit_cause_specific and
+    # fit_fine_gray: a coefficient per child, named by the child's identifier (and a
+    # warning listing the identifiers of the collinear ones)
+    with pytest.raises(DataValidationError) as raised:
+        BUILT[how](frame)
+    assert_refused(raised, frame, "child_id")
+
+
+def test_a_coding_of_other_columns_is_still_taken(frame: pd.DataFrame) -> None:
+    coding = CovariateCoding.learn(frame, ["x", "g"], min_count=1)
+    fitted = fit_propensity(frame, "treatment", coding=coding)
+    assert list(fitted.tidy()["term"]) == ["(Intercept)", *coding.names]

@@ -856,7 +856,7 @@ def pooled_logistic_survival(
     codes = ev[rows]
     w = None if weights is None else case_weights(frame[weights])[rows]
     with reordered_rows(long, rows).input_rows():  # an expanded row names its person's row
-        coding = FormulaCoding.learn(long, formula)
+        coding = FormulaCoding.learn(long, formula, input_rows=rows)
     if not standardize:
         _refuse_covariates(coding.columns, treatment, formula)
     x = coding.apply(long).to_numpy()

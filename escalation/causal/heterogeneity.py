@@ -68,7 +68,13 @@ from escalation.causal._estimable import check_estimable
 from escalation.causal.curves import ipcw_outcome_of, run_estimator
 from escalation.causal.influence import influence_clusters
 from escalation.compute import one_blas_thread
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import (
+    SUBGROUP_ROLE,
+    DataValidationError,
+    DesignError,
+    Problem,
+    refuse_personal,
+)
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import reordered_rows
 from escalation.survival._result import check_conf_level
@@ -619,7 +625,9 @@ def subgroup_effects(
     ------
     DataValidationError
         When a subgroup's source column holds a value it cannot be banded by (see
-        :func:`subgroup_levels`), naming table ``spells``, the row, column and value.
+        :func:`subgroup_levels`), naming table ``spells``, the row, column and value; or
+        a column of ``groups`` is personal (``child_id``: its values would label the
+        table's levels; :func:`~escalation.errors.refuse_personal`).
 
     Examples
     --------
@@ -643,7 +651,8 @@ def subgroup_effects(
     )
     if groups is None:
         groups = subgroup_levels(spells)
-    elif len(groups) != len(spells):
+    refuse_personal(list(map(str, groups.columns)), SUBGROUP_ROLE, "groups")
+    if len(groups) != len(spells):
         raise DesignError(
             f"groups has {len(groups)} rows for {len(spells)} spells: give one row per spell"
         )

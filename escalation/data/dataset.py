@@ -135,9 +135,11 @@ class CaseHistoryDataset:
     def scan(self, table: str) -> Any:
         """Return a lazy ``pyarrow.dataset.Dataset`` of one table over every partition.
 
-        The partition key is a string column. Filter and project before reading, e.g.
-        ``ds.scan("episodes").to_table(columns=["kind"], filter=pc.field("kind") ==
-        "cp_plan")``.
+        The partition key is a string column, each value as its folder names it (as
+        :attr:`partitions` and :meth:`read` give it: a value holding ``%`` is not read as
+        URL-encoded, pyarrow's default, which read ``a%20b`` as ``a b``). Filter and
+        project before reading, e.g. ``ds.scan("episodes").to_table(columns=["kind"],
+        filter=pc.field("kind") == "cp_plan")``.
         """
         import pyarrow as pa
         import pyarrow.dataset as pads
@@ -147,7 +149,9 @@ class CaseHistoryDataset:
                 [Problem(table, None, None, None, "table not found in the dataset")],
                 f"case-history dataset {self.path}",
             )
-        partitioning = pads.partitioning(pa.schema([(self.key, pa.string())]), flavor="hive")
+        partitioning = pads.HivePartitioning(
+            pa.schema([(self.key, pa.string())]), segment_encoding="none"
+        )
         return pads.dataset(
             self.path / table,
             format="parquet",

@@ -39,7 +39,13 @@ from escalation._top_share import TopCut, top_cut
 from escalation._vocabulary import spells_of
 from escalation.compute import run_batched
 from escalation.design.options import bootstrap_replicates
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import (
+    SUBGROUP_ROLE,
+    DataValidationError,
+    DesignError,
+    Problem,
+    refuse_personal,
+)
 from escalation.predict._inputs import prediction_arrays
 from escalation.predict.metrics import (
     Competing,
@@ -216,8 +222,11 @@ def check_groups(groups: pd.DataFrame, n: int) -> None:
     """Raise unless ``groups`` has one labelled row per spell.
 
     A missing label is no group (:func:`fairness_groups` names them "Not known" or
-    "missing"); it made the sorting of the groups fail with a bare ``TypeError``.
+    "missing"); it made the sorting of the groups fail with a bare ``TypeError``. A
+    personal column (``child_id``) is no attribute: its values would label the groups
+    (:func:`~escalation.errors.refuse_personal`).
     """
+    refuse_personal(list(map(str, groups.columns)), SUBGROUP_ROLE, "groups")
     if not n:
         raise DesignError("subgroup_metrics: there are no spells to score")
     if len(groups) != n:
@@ -295,7 +304,8 @@ def subgroup_metrics(
     ------
     DataValidationError
         When a duration, event code, risk or group label is missing or invalid (naming
-        the row).
+        the row), or a column of ``groups`` is personal (an identifier: its values would
+        label the groups).
     DesignError
         When there are no spells, or the groups are not one row per spell.
 

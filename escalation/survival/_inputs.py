@@ -18,9 +18,18 @@ import pandas as pd
 
 from escalation._formula_shown import shown_formula
 from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster, spells_of
-from escalation.errors import DesignError
+from escalation.errors import DesignError, refuse_personal
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.timeline.matrix import Coding, CovariateCoding
+
+#: Why a personal column is no stratum (the role
+#: :func:`~escalation.errors.refuse_personal` names): a stratified model labels its
+#: baseline hazards (``baseline_hazard()``'s ``stratum``) by the strata's values.
+_STRATUM_ROLE = (
+    "a stratum: a stratified model labels each stratum's baseline hazard by its value, "
+    "which its results print; to allow for the repeated spells of a child or family, "
+    "cluster on the identifier instead (cluster= or cluster(...) in a formula)"
+)
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -181,6 +190,7 @@ def _finish(
     )
     if terms.strata and not stratified:
         raise DesignError(f"{function} has no strata; give the strata columns as covariates")
+    refuse_personal(terms.strata, _STRATUM_ROLE, "spells")
     if terms.cause is None and default_cause is not None:
         return replace(terms, cause=default_cause)
     return terms

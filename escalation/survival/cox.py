@@ -674,7 +674,7 @@ class CoxResult(SurvivalResult):
         for i, key in enumerate(keys):
             curve = base[base["stratum"] == key]
             if curve.empty:
-                # The key is not shown: strata may be identifiers (e.g. family_id).
+                # The key is not shown: a value of the data (never a personal column).
                 raise DesignError(f"profiles row {i}: its stratum was not in the fitted data")
             idx = np.searchsorted(curve["time"].to_numpy(), at, side="right") - 1
             cum = np.where(idx >= 0, curve["cumulative_hazard"].to_numpy()[idx.clip(0)], 0.0)

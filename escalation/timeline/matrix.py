@@ -164,6 +164,16 @@ class CovariateCoding:
     pooled: dict[str, tuple[str, ...]]
     names: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        """Refuse a personal column, in a coding built by hand as in one learnt.
+
+        :meth:`learn` refuses one before reading its values; a coding built by hand
+        (its levels a child's identifiers) and passed as a model's ``coding=`` fitted a
+        coefficient per child, named by the identifier: refused here
+        (:func:`~escalation.errors.refuse_personal`).
+        """
+        refuse_personal(self.columns, COVARIATE_ROLE, "spells")
+
     @classmethod
     def learn(
         cls,

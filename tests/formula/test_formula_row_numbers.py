@@ -67,3 +67,37 @@ def test_pooled_logistic_names_the_row_of_the_person_not_of_an_interval(
         )
     assert rows_named(raised) == [ROW], str(raised.value)
     assert "column 'I(1 / x)', value 'inf'" in str(raised.value)
+
+
+def test_pooled_logistic_counts_the_people_not_their_intervals() -> None:
+    # the person of row 0 has 4 intervals, each with x = 0: the error said "4 value(s) are
+    # missing or infinite" beside the one row it named; two such people of 4 and 3
+    # intervals said "7 value(s)" beside two rows
+    frame = pd.DataFrame(
+        {
+            "t": [4, 2, 3, 2, 1, 3],
+            "d": [0, 1, 1, 0, 1, 0],
+            "a": [1, 0, 1, 0, 1, 0],
+            "x": [0.0, 1.0, 0.0, 2.0, 3.0, 4.0],
+        }
+    )
+    with pytest.raises(DataValidationError) as raised:
+        pooled_logistic_survival(
+            frame, duration="t", event="d", treatment="a", formula="a + I(1 / x)", times=[2]
+        )
+    assert rows_named(raised) == [0, 2], str(raised.value)
+    assert str(raised.value).count("2 value(s) are missing or infinite") == 2, str(raised.value)
+
+
+def test_pooled_logistic_lists_every_person_past_the_first_one_s_intervals() -> None:
+    # the error lists the first 20 bad rows: a person of 25 intervals filled them, and the
+    # person of row 2 (x = 0 too) was not named
+    frame = pd.DataFrame(
+        {"t": [25, 2, 3, 1], "d": [0, 1, 1, 1], "a": [1, 0, 1, 0], "x": [0.0, 1.0, 0.0, 2.0]}
+    )
+    with pytest.raises(DataValidationError) as raised:
+        pooled_logistic_survival(
+            frame, duration="t", event="d", treatment="a", formula="a + I(1 / x)", times=[1]
+        )
+    assert rows_named(raised) == [0, 2], str(raised.value)
+    assert "2 value(s) are missing or infinite" in str(raised.value)

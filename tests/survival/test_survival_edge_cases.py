@@ -155,11 +155,17 @@ def test_messages_never_show_personal_data() -> None:
     with pytest.raises(DataValidationError) as error:
         fit_cox(d, COVARIATES)
     assert "secret" not in str(error.value)
-    # a stratum key may be an identifier (stratified by family): never echoed
-    fit = fit_cox(spells().assign(family_id=[f"secret-family-{i % 50}" for i in range(400)]),
-                  ["x1"], strata="family_id", cluster=None)  # fmt: skip
+    # an identifier is no stratum (its values would label the baseline hazards): refused
+    # without echoing them
+    families = spells().assign(family_id=[f"secret-family-{i % 50}" for i in range(400)])
+    with pytest.raises(DataValidationError) as error:
+        fit_cox(families, ["x1"], strata="family_id", cluster=None)
+    assert "cannot be a stratum" in str(error.value) and "secret" not in str(error.value)
+    # a stratum the fit has not seen is not echoed either
+    sites = spells().assign(site=[f"secret-site-{i % 5}" for i in range(400)])
+    fit = fit_cox(sites, ["x1"], strata="site", cluster=None)
     with pytest.raises(DesignError) as error:
-        fit.predict_survival(pd.DataFrame({"x1": [0.0], "family_id": ["secret-family-x"]}), [10])
+        fit.predict_survival(pd.DataFrame({"x1": [0.0], "site": ["secret-site-x"]}), [10])
     assert "secret" not in str(error.value)
 
 
