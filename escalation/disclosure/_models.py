@@ -50,7 +50,7 @@ def disclose_metric_counts(
     add up to the test set, whose children and escalations are published: where exactly
     one group of a model's attribute is suppressed, the smallest other is suppressed too
     (:func:`_complement_groups`), or its children and escalations would follow by
-    subtraction.
+    subtraction; it keeps its rank metrics, to :func:`withheld_rank_decimals` decimals.
 
     Examples
     --------
@@ -71,7 +71,7 @@ def disclose_metric_counts(
         out = disclose_table(out, ["n"], rules=rules).drop(columns="suppressed")
         if was is not None:
             out["suppressed"] = was.to_numpy() | out["n"].isna().to_numpy()
-        out = _complement_groups(out, sizes)
+        out = _complement_groups(out, sizes, frame, rules)
     if "suppressed" not in out.columns:  # blank values are told from values not computed
         out["suppressed"] = False
     out["suppressed"] = out["suppressed"].astype(bool)
@@ -90,15 +90,18 @@ def disclose_metric_counts(
     return out
 
 
-def _complement_groups(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd.DataFrame:
+def _complement_groups(
+    out: pd.DataFrame, raw: npt.NDArray[np.float64], frame: pd.DataFrame, rules: DisclosureRules
+) -> pd.DataFrame:
     """Suppress a second group where one group of an attribute is suppressed alone.
 
     Complementary suppression (:func:`~escalation.disclosure.complementary_suppression`)
     within each ``model`` (and ``feature_set``), ``attribute`` and ``metric``: a group
     is suppressed when its ``n`` is missing (below the threshold, or blanked when the
     metrics were computed), and the smallest other group of a partition holding exactly
-    one is suppressed with all its numbers (its ``n``, escalations and metrics: the
-    rates of a group whose counts are withheld would narrow them).
+    one is suppressed with its ``n``, escalations and every metric made from counts (the
+    rates of a group whose counts are withheld would narrow them). Its rank metrics are
+    kept (:func:`_complement_rank_metrics`): they say nothing about its counts.
 
     Parameters
     ----------
@@ -106,13 +109,18 @@ def _complement_groups(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd.Da
         The metrics table with ``n`` disclosed and a ``suppressed`` column.
     raw : numpy.ndarray
         ``n`` before disclosure (NaN where the metrics left it missing).
+    frame : pandas.DataFrame
+        The metrics table as computed (exact), row for row as ``out``.
+    rules : DisclosureRules
+        The rules ``out`` was disclosed with.
 
     Examples
     --------
     >>> table = pd.DataFrame({"model": "cox", "attribute": "sex", "metric": "events",
     ...     "group": ["F", "M", "U"], "n": [1050, 1195, pd.NA], "estimate": [80, 105, None],
     ...     "suppressed": [False, False, True]})
-    >>> _complement_groups(table, np.array([1050.0, 1195.0, np.nan]))["suppressed"].tolist()
+    >>> raw = np.array([1050.0, 1195.0, np.nan])
+    >>> _complement_groups(table, raw, table, DEFAULT_RULES)["suppressed"].tolist()
     [True, False, True]
     """
     if not {"attribute", "group", "metric"} <= set(out.columns):
@@ -129,7 +137,59 @@ def _complement_groups(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd.Da
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~added)
     was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
     out["suppressed"] = was | added
+    return _complement_rank_metrics(out, frame, added, rules)
+
+
+def withheld_rank_decimals(rules: DisclosureRules = DEFAULT_RULES) -> int:
+    """Return the decimals of a rank metric shown beside withheld counts.
+
+    A group suppressed as the complement of another (:func:`disclose_metric_counts`)
+    publishes neither its escalations nor its children, so its rank metrics' decimals
+    cannot be chosen from published counts (:func:`rank_decimals`) without telling
+    something about them. A reader knows only that both counts reach the threshold (a
+    rank metric is not shown otherwise), so the decimals are those that hide every such
+    pair: 2 under a threshold of 10 (every product at least 100), whatever the counts.
+
+    Examples
+    --------
+    >>> withheld_rank_decimals(), withheld_rank_decimals(DisclosureRules(threshold=5))
+    (2, 1)
+    """
+    t = rules.threshold
+    decimals = _decimals_of([(t, t)])
+    assert decimals is not None
+    return decimals
+
+
+def _complement_rank_metrics(
+    out: pd.DataFrame, frame: pd.DataFrame, added: npt.NDArray[np.bool_], rules: DisclosureRules
+) -> pd.DataFrame:
+    """Show the rank metrics of groups suppressed as a complement, to fixed decimals.
+
+    Each rank metric (and interval end) of an ``added`` row is the exact value of
+    ``frame`` rounded to :func:`withheld_rank_decimals`, where the group's exact
+    escalations and non-escalations both reach the threshold; otherwise it stays blank.
+    Its ``std_error`` and ``p_value`` stay blank, and so does its ``n``.
+    """
+    ranked = frame["metric"].astype(str).isin(RANK_METRICS).to_numpy() & added
+    if not ranked.any():
+        return out
+    safe = np.zeros(len(frame), dtype=bool)
+    for _, rows, _, _, n, events in _metric_groups(frame, _group_keys(frame)):
+        safe[rows] = bool(events >= rules.threshold and n - events >= rules.threshold)
+    kept = ranked & safe
+    decimals = withheld_rank_decimals(rules)
+    for column in (c for c in ("estimate", "conf_low", "conf_high") if c in out.columns):
+        exact = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        out.loc[kept, column] = [_round_rank(v, decimals) for v in exact[kept]]
+    computed = ~frame["suppressed"].astype(bool).to_numpy() if "suppressed" in frame else True
+    out.loc[kept & computed, "suppressed"] = False
     return out
+
+
+def _round_rank(value: float, decimals: int) -> float:
+    """Return a rank metric rounded to ``decimals`` (NaN stays NaN)."""
+    return round(float(value), decimals) if math.isfinite(float(value)) else math.nan
 
 
 _OPERATING: Final = re.compile(r"^(precision|recall|fnr|fpr)(_gap)?_top(\d+)$")
@@ -455,7 +515,7 @@ def disclose_rank_metric(
     decimals = _rank_decimals(events, non_events, rules)
     if decimals is None:
         return None
-    return round(float(value), decimals) if math.isfinite(float(value)) else math.nan
+    return _round_rank(value, decimals)
 
 
 def _disclose_rank_metrics(frame: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:

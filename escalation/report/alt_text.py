@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from escalation.disclosure import DEFAULT_RULES, WITHHELD_TEXT, DisclosureRules, count_texts
@@ -613,8 +614,13 @@ def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
     groups are named by their labels (categories such as an ethnic group or a deprivation
     quintile, never a child), without counts. Empty when every group is shown.
 
+    A group withheld only because it is the smallest beside a small one (complementary
+    suppression: the two would give each other's counts back by subtraction) is named
+    apart, as withheld beside them, not as small: an optional boolean ``beside`` column
+    marks its rows (its rank metrics, such as the AUC, are in ``fairness.csv``).
+
     ``groups`` and ``rules`` are as :func:`fairness_alt` takes them (the rows the figure
-    draws; ``suppressed`` is read when present).
+    draws; ``suppressed`` and ``beside`` are read when present).
 
     Examples
     --------
@@ -629,10 +635,53 @@ def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
     these data.
     >>> fairness_hidden(groups.assign(estimate=0.3))
     ''
+    >>> print(fairness_hidden(groups.assign(beside=groups["group"] == "M")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Groups not shown, as one of the counts behind their rates is below 10 (children flagged
+    who escalated, missed, flagged who did not escalate, or neither): Ethnicity: Asian.
+    Withheld beside them, so that their counts cannot be worked out by subtraction: Sex: M
+    (precision only). Whether the tool works as well for them cannot be judged from these
+    data.
     """
     withheld = pd.to_numeric(groups["estimate"], errors="coerce").isna().to_numpy()
     if "suppressed" in groups.columns:
         withheld |= groups["suppressed"].fillna(True).astype(bool).to_numpy()
+    beside = (
+        groups["beside"].fillna(False).astype(bool).to_numpy()
+        if "beside" in groups.columns
+        else np.zeros(len(groups), dtype=bool)
+    )
+    small = _withheld_groups(groups[~beside], withheld[~beside])
+    other = _withheld_groups(groups[beside], withheld[beside])
+    if not small and not other:
+        return ""
+    listing, others = (
+        "; ".join(f"{attribute}: {', '.join(labels)}" for attribute, labels in named.items())
+        for named in (small, other)
+    )
+    reason = (
+        f"as one of the counts behind their rates is below {rules.threshold} (children "
+        "flagged who escalated, missed, flagged who did not escalate, or neither)"
+    )
+    text = f"Groups {NOT_SHOWN}, {reason}: {listing}." if small else ""
+    if other:
+        text += (
+            " Withheld beside them, so that their counts cannot be worked out by subtraction: "
+            f"{others}."
+            if small
+            else f"Groups {NOT_SHOWN}, so that the counts of smaller groups cannot be "
+            f"worked out by subtraction: {others}."
+        )
+    return (
+        f"{text.strip()} Whether the tool works as well for them cannot be judged from these data."
+    )
+
+
+def _withheld_groups(groups: pd.DataFrame, withheld: npt.NDArray[np.bool_]) -> dict[str, list[str]]:
+    """Return the labels of the groups with a withheld row, by attribute.
+
+    A group withheld for some of the metrics only is labelled with them.
+    """
     metrics = list(dict.fromkeys(str(m) for m in groups["metric"]))
     named: dict[str, list[str]] = {}
     for (attribute, group), rows in groups.assign(_withheld=withheld).groupby(
@@ -645,15 +694,7 @@ def fairness_hidden(groups: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
         only = join_words(_ordered(gone, metrics), "and")
         label = str(group) if every else f"{group} ({only} only)"
         named.setdefault(str(attribute), []).append(label)
-    if not named:
-        return ""
-    listing = "; ".join(f"{attribute}: {', '.join(labels)}" for attribute, labels in named.items())
-    return (
-        f"Groups {NOT_SHOWN}, as one of the counts behind their rates is below "
-        f"{rules.threshold} (children flagged who escalated, missed, flagged who did not "
-        f"escalate, or neither): {listing}. Whether the tool works as well for them cannot "
-        "be judged from these data."
-    )
+    return named
 
 
 def _ordered(names: Iterable[str], order: Sequence[str]) -> list[str]:

@@ -59,7 +59,7 @@ def _subgroup_metrics(small: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _figure(small: bool) -> dict[str, Any]:
+def _figure(small: bool, table: pd.DataFrame | None = None) -> dict[str, Any]:
     """Run the fairness stage on the table; return what it gives the brief's figure."""
     drawn: dict[str, Any] = {}
     overall = pd.DataFrame(
@@ -75,7 +75,7 @@ def _figure(small: bool) -> dict[str, Any]:
         table=lambda name, frame: frame,
         figure=lambda name, plot, **kwargs: drawn.update(kwargs),
     )
-    fit = SimpleNamespace(subgroup_metrics=_subgroup_metrics(small))
+    fit = SimpleNamespace(subgroup_metrics=_subgroup_metrics(small) if table is None else table)
     pipeline._fairness(run, {"fit": fit, "metrics": overall})  # type: ignore[arg-type]
     return drawn
 
@@ -113,3 +113,27 @@ def test_report_fairness_hidden_names_groups_by_attribute_and_partial_metrics() 
     )
     assert text in alt_text.fairness_alt(groups, None, "Cox", DisclosureRules(20))
     assert alt_text.fairness_hidden(groups.assign(estimate=0.3)) == ""
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_report_fairness_caption_names_a_group_withheld_beside_a_small_one_apart() -> None:
+    """Sex U (8 children) is too small; F, the smallest other, is withheld beside it
+    (complementary suppression), though its counts are not small: the caption and alt
+    text must not call it small, and quote no count of either."""
+    table = _subgroup_metrics(small=False)
+    table = table[table["attribute"] == "sex"]
+    small = table[table["group"] == "F"].assign(group="U", n=8)
+    table = pd.concat([table, small], ignore_index=True)
+    table.loc[table["metric"] == "events", "estimate"] = table["n"].map(
+        {1050: 100.0, 1195: 90.0, 8: 2.0}
+    )
+    figure = _figure(small=False, table=table)
+    for text in (figure["caption"], figure["alt"]):
+        hidden = text.split("Groups not shown")[-1]
+        assert "below 10 (children flagged who escalated, missed, flagged who did not " in hidden
+        assert ": Sex: U." in hidden, text
+        assert (
+            "Withheld beside them, so that their counts cannot be worked out by subtraction: "
+            "Sex: F." in hidden
+        ), text
+        assert "1050" not in text and "1,050" not in text and "100" not in text
