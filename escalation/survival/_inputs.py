@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +25,7 @@ from escalation.timeline.matrix import Coding, CovariateCoding
 #: Why a personal column is no stratum (the role
 #: :func:`~escalation.errors.refuse_personal` names): a stratified model labels its
 #: baseline hazards (``baseline_hazard()``'s ``stratum``) by the strata's values.
-_STRATUM_ROLE = (
+_STRATUM_ROLE: Final = (
     "a stratum: a stratified model labels each stratum's baseline hazard by its value, "
     "which its results print; to allow for the repeated spells of a child or family, "
     "cluster on the identifier instead (cluster= or cluster(...) in a formula)"
