@@ -93,6 +93,7 @@ from escalation.disclosure import (
     format_count,
     microaggregate,
     spell_records,
+    withheld_beside,
 )
 from escalation.errors import ConvergenceError, DesignError, StageError
 from escalation.figures import (
@@ -2421,11 +2422,7 @@ def _fairness(run: _Run, prediction: dict[str, Any] | None) -> None:
     table = run.table("fairness", disclose_metric_counts(fit.subgroup_metrics, run.rules))
     # A group whose children are enough to show but were withheld: complementary
     # suppression beside a small group (named apart in the caption, not as small).
-    exact = pd.to_numeric(fit.subgroup_metrics["n"], errors="coerce").to_numpy(dtype=float)
-    beside = pd.to_numeric(table["n"], errors="coerce").isna().to_numpy() & (
-        exact >= run.rules.threshold
-    )
-    shown = table.assign(beside=beside)
+    shown = table.assign(beside=withheld_beside(table, fit.subgroup_metrics, run.rules))
     shown = shown[shown["metric"].isin(list(_FAIRNESS_METRICS))].copy()
     first = str(fit.subgroup_metrics["model"].iloc[0]) if len(fit.subgroup_metrics) else ""
     shown = shown[shown["model"] == first]

@@ -102,6 +102,7 @@ from escalation.disclosure._models import (
     format_rank_metric,
     model_rank_decimals,
     rank_decimals,
+    withheld_beside,
     withheld_rank_decimals,
 )
 
@@ -151,5 +152,6 @@ __all__ = [
     "rank_decimals",
     "round_std_error",
     "spell_records",
+    "withheld_beside",
     "withheld_rank_decimals",
 ]

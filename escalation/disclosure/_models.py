@@ -140,6 +140,42 @@ def _complement_groups(
     return _complement_rank_metrics(out, frame, added, rules)
 
 
+def withheld_beside(
+    disclosed: pd.DataFrame, exact: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
+) -> npt.NDArray[np.bool_]:
+    """Return whether each row's group was withheld only beside a small one.
+
+    A group of a disclosed metrics table (:func:`disclose_metric_counts`) whose ``n`` is
+    withheld although its exact ``n`` reaches the threshold was withheld by complementary
+    suppression (:func:`_complement_groups`): as the smallest other group beside a small
+    one, so that their counts cannot be worked out by subtraction, not as small itself.
+
+    Parameters
+    ----------
+    disclosed : pandas.DataFrame
+        The disclosed table, with an ``n`` column.
+    exact : pandas.DataFrame
+        The table as computed, row for row as ``disclosed``.
+    rules : DisclosureRules, optional
+        The rules ``disclosed`` was disclosed with.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One per row of ``disclosed``.
+
+    Examples
+    --------
+    >>> exact = pd.DataFrame({"model": "cox", "attribute": "sex", "metric": "events",
+    ...     "group": ["F", "M", "U"], "n": [1050, 1195, 8], "estimate": [80.0, 105.0, 2.0]})
+    >>> withheld_beside(disclose_metric_counts(exact), exact).tolist()
+    [True, False, False]
+    """
+    shown = pd.to_numeric(disclosed["n"], errors="coerce").to_numpy(dtype=float)
+    counted = pd.to_numeric(exact["n"], errors="coerce").to_numpy(dtype=float)
+    return np.asarray(np.isnan(shown) & (counted >= rules.threshold), dtype=bool)
+
+
 def withheld_rank_decimals(rules: DisclosureRules = DEFAULT_RULES) -> int:
     """Return the decimals of a rank metric shown beside withheld counts.
 
@@ -691,9 +727,11 @@ def disclose_model_card(
     """Return a model card fit to share: counts disclosed, small groups and tests blanked.
 
     The card is rebuilt from the disclosed metric tables (so its subgroup gaps skip every
-    group that :func:`disclose_metric_counts` suppresses), its whole-number facts are
-    disclosed as counts, and its performance is blanked when the test data hold fewer
-    than the threshold of escalations or of children without one. Its rank metrics are
+    group that :func:`disclose_metric_counts` suppresses, and its limits count the groups
+    withheld only beside a small one apart from the small ones: :func:`withheld_beside`),
+    its whole-number facts are disclosed as counts, and its performance is blanked when
+    the test data hold fewer than the threshold of escalations or of children without
+    one. Its rank metrics are
     shown with the decimals they were rounded to (:func:`rank_decimals`).
 
     Parameters
@@ -713,6 +751,7 @@ def disclose_model_card(
         stats = [c for c in ("estimate", "conf_low", "conf_high") if c in shown.columns]
         shown = disclose_model(shown, events=events, n=n, rules=rules, columns=stats)
     groups = disclose_metric_counts(subgroup_metrics, rules)
+    groups = groups.assign(beside=withheld_beside(groups, subgroup_metrics, rules))
     facts = {
         key: format_count(int(value), rules)
         if isinstance(value, int | np.integer) and not isinstance(value, bool)

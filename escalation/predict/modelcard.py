@@ -291,7 +291,10 @@ def model_card(
     metrics : pandas.DataFrame
         ``model, metric, estimate, conf_low, conf_high`` (e.g. ``RiskValidation.metrics``).
     subgroup_metrics : pandas.DataFrame
-        The fairness table (``fnr_gap_*`` and ``fpr_gap_*`` rows are used).
+        The fairness table (``fnr_gap_*`` and ``fpr_gap_*`` rows are used). An optional
+        boolean ``beside`` column marks the groups withheld only beside a small one
+        (:func:`escalation.disclosure.withheld_beside`): the limits count them apart from
+        the groups suppressed as too small.
     description : str
         What the model is.
     facts : dict
@@ -345,12 +348,9 @@ def model_card(
     sub = sub.sort_values("size", ascending=False).head(gaps)
     subgroups = sub[["attribute", "group", "metric", "estimate", "conf_low", "conf_high"]]
     limits = [*_LIMITS, _SMALL_GROUPS.format(int(min_group))]
-    n_suppressed = _suppressed_groups(subgroup_metrics, model)
-    if n_suppressed:
-        limits.append(
-            f"Results of {n_suppressed} subgroup{'s' if n_suppressed != 1 else ''} "
-            "were suppressed as too small."
-        )
+    withheld = _withheld_groups_limit(*_suppressed_groups(subgroup_metrics, model))
+    if withheld:
+        limits.append(withheld)
     if oracle is not None:
         best = metrics[(metrics["model"] == oracle) & (metrics["metric"] == "auc")]
         mine = own[own["metric"] == "auc"]
@@ -372,14 +372,55 @@ def model_card(
     )
 
 
-def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> int:
-    """Return how many (attribute, group) pairs of ``model`` have suppressed results.
+def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int, int]:
+    """Return how many (attribute, group) pairs of ``model`` were withheld: small, beside.
 
     Not rows: one small group has a suppressed row per metric (17 with one share flagged).
+    A group whose rows are marked ``beside`` (an optional boolean column:
+    :func:`escalation.disclosure.withheld_beside`) was withheld only as the complement of
+    a small one, and is counted apart from the small ones.
     """
     own = subgroup_metrics[subgroup_metrics["model"] == model]
-    hidden = own[own["suppressed"].astype(bool)]
-    return len(hidden[["attribute", "group"]].drop_duplicates())
+    beside = (
+        own["beside"].fillna(False).astype(bool)
+        if "beside" in own.columns
+        else pd.Series(False, index=own.index)
+    )
+    hidden = own["suppressed"].astype(bool)
+    pairs = list(zip(own["attribute"], own["group"], strict=True))
+    small = {pair for pair, row in zip(pairs, hidden & ~beside, strict=True) if row}
+    other = {pair for pair, row in zip(pairs, hidden & beside, strict=True) if row} - small
+    return len(small), len(other)
+
+
+def _withheld_groups_limit(small: int, beside: int) -> str:
+    """Return the limit counting the subgroups withheld (small, and beside small ones).
+
+    Examples
+    --------
+    >>> _withheld_groups_limit(1, 1)  # doctest: +NORMALIZE_WHITESPACE
+    'Results of 1 subgroup were suppressed as too small; 1 more was withheld beside it,
+    so that their counts cannot be worked out by subtraction.'
+    >>> _withheld_groups_limit(0, 0)
+    ''
+    """
+    text = (
+        f"Results of {small} subgroup{'s' if small != 1 else ''} were suppressed as too small"
+        if small
+        else ""
+    )
+    if not beside:
+        return f"{text}." if text else ""
+    if not small:
+        return (
+            f"Results of {beside} subgroup{'s were' if beside != 1 else ' was'} withheld so "
+            "that the counts of smaller groups cannot be worked out by subtraction."
+        )
+    return (
+        f"{text}; {beside} more {'were' if beside != 1 else 'was'} withheld beside "
+        f"{'them' if small != 1 else 'it'}, so that their counts cannot be worked out by "
+        "subtraction."
+    )
 
 
 def _operating_label(metric: str) -> str:
