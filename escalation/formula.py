@@ -69,7 +69,6 @@ from escalation._finite import finite_numbers, finite_problems
 from escalation._formula_shown import shown_formula, uses_personal
 from escalation.errors import (
     COVARIATE_ROLE,
-    WITHHELD,
     DataValidationError,
     DesignError,
     refuse_personal,
@@ -359,11 +358,8 @@ def _check_coded(
     )
     problems = []
     for column in matrix.columns:  # coded terms are floats, never text: "missing or infinite"
-        # A coded column is named by its term, which may hold a value typed (C0042 in
-        # I(child_id == 'C0042')): named as shown_formula shows the term.
-        coded = matrix[column].rename(shown_formula(str(column)))
         problems += finite_problems(
-            coded, table="data", why=why, text_allowed=True, input_rows=input_rows
+            matrix[column], table="data", why=why, text_allowed=True, input_rows=input_rows
         )[1]
     if problems:
         raise DataValidationError(problems, _CONTEXT)
@@ -412,12 +408,9 @@ def _coding_error(
 
     known = set(map(str, frame.columns)) | set(TRANSFORMS) | {"numpy"} | _BUILTIN_TYPES
     missing = sorted(variables - known)
-    if missing:
-        shown = shown_formula(rhs)
-        # A bare name beside a personal column may be a value typed without quotes.
-        named = [m if re.search(rf"\b{re.escape(m)}\b", shown) else WITHHELD for m in missing]
+    if missing:  # no personal column reaches here (_check_variables refused it)
         return DesignError(
-            f"formula {shown!r} uses {', '.join(dict.fromkeys(named))}, not in the data; "
+            f"formula {shown_formula(rhs)!r} uses {', '.join(missing)}, not in the data; "
             f"available: {', '.join(map(str, frame.columns))}"
         )
     reference = _unknown_reference(frame, rhs)
@@ -452,12 +445,7 @@ def _reference_outside_levels(frame: pd.DataFrame, call: ast.Call) -> str | None
     levels = _levels(frame, call)
     if levels is None or base in levels:
         return None
-    variable = shown_formula(ast.unparse(call.args[0]))
-    if uses_personal(variable):
-        return (
-            f"the reference level given for {variable} is not one of its levels (not "
-            "listed: personal data)"
-        )
+    variable = ast.unparse(call.args[0])  # never personal: refused before coding
     shown = ", ".join(map(str, levels[:_LEVELS_SHOWN]))
     if len(levels) > _LEVELS_SHOWN:
         shown += f", ... ({len(levels)} levels)"
