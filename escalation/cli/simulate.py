@@ -10,6 +10,7 @@ from typing import Any, Final
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
+from escalation.data.history import TABLES
 from escalation.data.io import write_case_history
 
 __all__ = ["planned_files", "register"]
@@ -238,7 +239,7 @@ def _national(args: argparse.Namespace) -> int:
                     "children": args.children,
                     "authorities": args.authorities,
                     "config": config.to_dict(),
-                    "rows": {k: int(rows.get(k, 0)) for k in ("children", "episodes", "notes")},
+                    "rows": {k: int(rows.get(k, 0)) for k in TABLES},
                     "computed_on": engine.describe(),
                 },
                 "input": "none: the data are determined by the seed and the configuration; "

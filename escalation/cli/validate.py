@@ -9,6 +9,7 @@ from typing import Any
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.data.dataset import is_partitioned
+from escalation.data.history import TABLES
 from escalation.data.io import read_case_history
 from escalation.errors import DataValidationError
 
@@ -79,7 +80,7 @@ def _run_partitioned(args: argparse.Namespace) -> int:
     print(f"Partitioned case history in {args.folder}")
     print(f"  extract date   {dataset.extract_date.date()} ({dataset.extract_date_source})")
     print(f"  partitions     {len(dataset.partitions):,} (by {dataset.key})")
-    for table in ("children", "episodes", "notes"):
+    for table in TABLES:
         if f"{table}_read" in totals:
             print(f"  {table:<14} {int(totals[f'{table}_read']):,}")
     if report.valid:

@@ -41,6 +41,8 @@ from escalation.data.history import (
     CHILDREN_COLUMNS,
     EPISODE_COLUMNS,
     NOTE_COLUMNS,
+    REQUIRED_TABLES,
+    TABLES,
     CaseHistory,
     empty_notes,
 )
@@ -59,7 +61,6 @@ __all__ = [
 
 PartitionKey = Literal["authority", "bucket"]
 METADATA_FILE: Final = "case_history.json"
-TABLES: Final = ("children", "episodes", "notes")
 _PART: Final = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=([^/\\]+)$")
 _UNSAFE_VALUE: Final = (
     "a partition value names a folder: it may not hold '/' or '\\' nor begin with '.' or '_' "
@@ -370,7 +371,7 @@ def open_case_history_dataset(
         problems += table_problems
         if key is not None or (root / table).is_dir():
             found[table] = (key, values)
-    for table in ("children", "episodes"):
+    for table in REQUIRED_TABLES:
         if table not in found or not found[table][1]:
             problems.append(Problem(table, None, None, None, f"no partitions found under {table}/"))
     keys = {k for k, _ in found.values() if k is not None}

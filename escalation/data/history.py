@@ -26,12 +26,18 @@ __all__ = [
     "EPISODE_COLUMNS",
     "NOTE_COLUMNS",
     "RECOGNISED_CHILD_COLUMNS",
+    "REQUIRED_TABLES",
+    "TABLES",
     "CaseHistory",
     "ExclusionReport",
     "empty_episodes",
     "empty_notes",
 ]
 
+#: The tables of a case history, in the contract's order.
+TABLES: Final = ("children", "episodes", "notes")
+#: The tables a case history cannot be built without (notes are optional).
+REQUIRED_TABLES: Final = ("children", "episodes")
 #: Contract columns of each table: name -> required.
 CHILDREN_COLUMNS: Final = {
     "child_id": True,

@@ -23,6 +23,8 @@ from escalation.data.history import (
     CHILDREN_COLUMNS,
     EPISODE_COLUMNS,
     NOTE_COLUMNS,
+    REQUIRED_TABLES,
+    TABLES,
     CaseHistory,
     empty_notes,
 )
@@ -42,12 +44,10 @@ __all__ = [
 
 TableFormat = Literal["csv", "parquet"]
 METADATA_FILE = "case_history.json"
-_TABLES = ("children", "episodes", "notes")
 #: Empty lines (or lines of spaces and tabs) above a CSV file's header.
 _LEADING_EMPTY_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
 #: The lines that end a text holding only spaces and tabs, with the line end before them.
 _TRAILING_BLANK_LINES = re.compile(r"(?:\r\n|\r|\n)[ \t\r\n]*\Z")
-_REQUIRED_TABLES = ("children", "episodes")
 
 
 def read_case_history(
@@ -107,7 +107,7 @@ def read_case_history(
         raise FileNotFoundError(f"case-history folder not found: {folder}")
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
-    for table in _TABLES:
+    for table in TABLES:
         frame, table_problems = _read_table(folder, table, encoding)
         problems += table_problems
         if frame is not None:
@@ -135,7 +135,7 @@ def _read_table(
         reason = f"both {table}.csv and {table}.parquet exist; keep only one"
         return None, [Problem(table, None, None, None, reason)]
     if not present:
-        if table in _REQUIRED_TABLES:
+        if table in REQUIRED_TABLES:
             reason = f"file not found: expected {table}.csv or {table}.parquet"
             return None, [Problem(table, None, None, None, reason)]
         return None, []
@@ -375,7 +375,7 @@ def write_case_history(
     folder = Path(path)
     present = [
         folder / f"{table}.{ext}"
-        for table in _TABLES
+        for table in TABLES
         for ext in ("csv", "parquet")
         if (folder / f"{table}.{ext}").exists()
     ]

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from escalation.compute import parallel_map
-from escalation.data.dataset import TABLES, CaseHistoryDataset, identifier_text
-from escalation.data.history import CaseHistory, ExclusionReport
+from escalation.data.dataset import CaseHistoryDataset, identifier_text
+from escalation.data.history import TABLES, CaseHistory, ExclusionReport
 from escalation.data.validate import validate_case_history
 from escalation.errors import (
     WITHHELD,

@@ -30,6 +30,7 @@ from escalation.data.dataset import (
     open_case_history_dataset,
     write_partition,
 )
+from escalation.data.history import TABLES
 from escalation.data.simulator.config import SimulationConfig
 
 __all__ = ["authority_codes", "national_files", "simulate_national"]
@@ -149,7 +150,7 @@ def simulate_national(
     if count < 1 or total < count:
         raise ValueError("need at least one authority and at least one child per authority")
     root = Path(path)
-    if any((root / t).exists() for t in ("children", "episodes", "notes")):
+    if any((root / t).exists() for t in TABLES):
         raise FileExistsError(f"{root} already holds case-history tables; choose a new folder")
     root.mkdir(parents=True, exist_ok=True)
     config = config if config is not None else SimulationConfig(notes=False)
@@ -172,7 +173,7 @@ def simulate_national(
         "partitions": count,
         "seed": int(seed),
         "n_children": total,
-        "rows": {t: int(sum(r[t] for r in rows)) for t in ("children", "episodes", "notes")},
+        "rows": {t: int(sum(r[t] for r in rows)) for t in TABLES},
         "config": config.to_dict(),
     }
     (root / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
