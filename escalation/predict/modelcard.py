@@ -372,13 +372,16 @@ def model_card(
     )
 
 
-def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int, int]:
-    """Return how many (attribute, group) pairs of ``model`` were withheld: small, beside.
+def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int, int, int]:
+    """Return how many (attribute, group) pairs of ``model`` were withheld, by why.
 
     Not rows: one small group has a suppressed row per metric (17 with one share flagged).
-    A group whose rows are marked ``beside`` (an optional boolean column:
-    :func:`escalation.disclosure.withheld_beside`) was withheld only as the complement of
-    a small one, and is counted apart from the small ones.
+    Three counts: the groups suppressed as too small (their ``n`` withheld); those
+    withheld only as the complement of a small one (rows marked ``beside``, an optional
+    boolean column: :func:`escalation.disclosure.withheld_beside`); and those whose size
+    is shown but some of whose results were withheld (e.g. the rates at an operating
+    point of a large group with few flagged). A table without an ``n`` column counts
+    every group with a suppressed row as small.
     """
     own = subgroup_metrics[subgroup_metrics["model"] == model]
     beside = (
@@ -387,20 +390,33 @@ def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int,
         else pd.Series(False, index=own.index)
     )
     hidden = own["suppressed"].astype(bool)
+    sized = (
+        pd.to_numeric(own["n"], errors="coerce").notna()
+        if "n" in own.columns
+        else pd.Series(False, index=own.index)
+    )
     pairs = list(zip(own["attribute"], own["group"], strict=True))
-    small = {pair for pair, row in zip(pairs, hidden & ~beside, strict=True) if row}
-    other = {pair for pair, row in zip(pairs, hidden & beside, strict=True) if row} - small
-    return len(small), len(other)
+
+    def groups(rows: pd.Series) -> set[tuple[object, object]]:
+        return {pair for pair, row in zip(pairs, rows, strict=True) if row}
+
+    small = groups(hidden & ~beside & ~sized)
+    other = groups(hidden & beside) - small
+    partly = groups(hidden & ~beside & sized) - small - other
+    return len(small), len(other), len(partly)
 
 
-def _withheld_groups_limit(small: int, beside: int) -> str:
-    """Return the limit counting the subgroups withheld (small, and beside small ones).
+def _withheld_groups_limit(small: int, beside: int, partly: int = 0) -> str:
+    """Return the limit counting the subgroups withheld: small, beside small ones, in part.
 
     Examples
     --------
     >>> _withheld_groups_limit(1, 1)  # doctest: +NORMALIZE_WHITESPACE
     'Results of 1 subgroup were suppressed as too small; 1 more was withheld beside it,
     so that their counts cannot be worked out by subtraction.'
+    >>> _withheld_groups_limit(0, 0, 2)  # doctest: +NORMALIZE_WHITESPACE
+    'Some results of 2 subgroups were withheld because they rest on too few children
+    (for example, rates among few children flagged).'
     >>> _withheld_groups_limit(0, 0)
     ''
     """
@@ -409,18 +425,27 @@ def _withheld_groups_limit(small: int, beside: int) -> str:
         if small
         else ""
     )
-    if not beside:
-        return f"{text}." if text else ""
-    if not small:
-        return (
+    if beside and small:
+        text += (
+            f"; {beside} more {'were' if beside != 1 else 'was'} withheld beside "
+            f"{'them' if small != 1 else 'it'}, so that their counts cannot be worked out by "
+            "subtraction."
+        )
+    elif beside:
+        text = (
             f"Results of {beside} subgroup{'s were' if beside != 1 else ' was'} withheld so "
             "that the counts of smaller groups cannot be worked out by subtraction."
         )
-    return (
-        f"{text}; {beside} more {'were' if beside != 1 else 'was'} withheld beside "
-        f"{'them' if small != 1 else 'it'}, so that their counts cannot be worked out by "
-        "subtraction."
-    )
+    elif text:
+        text += "."
+    if partly:
+        text += (
+            f"{' ' if text else ''}Some results of {partly} "
+            f"{'other ' if text else ''}subgroup{'s' if partly != 1 else ''} were withheld "
+            "because they rest on too few children (for example, rates among few children "
+            "flagged)."
+        )
+    return text
 
 
 def _operating_label(metric: str) -> str:

@@ -466,17 +466,24 @@ def test_the_card_states_the_suppression_limit_used_and_counts_groups() -> None:
     shared = disclose_model_card(raw, result.metrics, table, events=400, n=900)
     limit = "Subgroup results with fewer than 40 children or 40 escalations are suppressed"
     # Shared: M (191 children) is withheld only beside U (complementary suppression), so
-    # it is counted apart from the groups suppressed as too small (U; F's precision).
+    # it is counted apart from the groups suppressed as too small (U), and F, whose size is
+    # shown but whose precision is withheld (few flagged), is counted apart again: it was
+    # counted among the groups "suppressed as too small".
     shared_groups = disclose_metric_counts(table)
     assert shared_groups.loc[shared_groups["n"].isna(), "group"].unique().tolist() == ["M", "U"]
     for card, groups, beside in ((raw, table, []), (shared, shared_groups, ["M"])):
-        hidden = groups.loc[groups["suppressed"], ["attribute", "group"]].drop_duplicates()
-        n = len(hidden) - len(beside)
+        hidden = groups.loc[groups["suppressed"], ["attribute", "group", "n"]]
+        small = hidden.loc[hidden["n"].isna(), ["attribute", "group"]].drop_duplicates()
+        n = len(small) - len(beside)
+        partly = len(hidden.loc[hidden["n"].notna(), ["attribute", "group"]].drop_duplicates())
         assert n and groups["suppressed"].sum() > n  # several rows for each group
+        assert partly == (1 if beside else 0)  # F's precision, under disclosure control
         counted = f"Results of {n} subgroup{'s' if n > 1 else ''} were suppressed as too small"
         counted += (
-            "; 1 more was withheld beside them, so that their counts cannot be worked out "
-            "by subtraction."
+            f"; 1 more was withheld beside {'them' if n > 1 else 'it'}, so that their counts "
+            "cannot be worked out by subtraction. Some results of 1 other subgroup were "
+            "withheld because they rest on too few children (for example, rates among few "
+            "children flagged)."
             if beside
             else "."
         )

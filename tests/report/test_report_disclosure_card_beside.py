@@ -88,3 +88,38 @@ def test_the_card_and_the_fairness_caption_tell_the_same_groups_apart() -> None:
     assert text.split("Withheld beside them")[1].startswith(
         ", so that their counts cannot be worked out by subtraction: sex: F."
     ), text
+
+
+def test_a_large_group_with_only_its_rates_withheld_is_not_called_too_small() -> None:
+    """Sex F (1,050 children, 100 escalations) has 5 flagged escalations at the operating
+    point: its recall and precision are withheld (:func:`disclose_operating_metrics`),
+    its size and AUC are shown. The card counted it among the groups "suppressed as too
+    small"; it now says that some of its results were withheld.
+    """
+    rows = []
+    for group, n, events, recall in (("F", 1050, 100, 0.05), ("M", 1195, 90, 0.3)):
+        for metric, value in (
+            ("events", float(events)),
+            ("auc", 0.71),
+            ("recall_top10", recall),
+            ("precision_top10", 0.25),
+        ):
+            rows.append(
+                {"model": "cox", "metric": metric, "attribute": "sex", "group": group, "n": n,
+                 "estimate": value, "conf_low": None, "conf_high": None, "suppressed": False}
+            )  # fmt: skip
+    table = pd.DataFrame(rows)
+    metrics = pd.DataFrame(
+        {"model": "cox", "metric": ["n", "events", "auc"], "estimate": [2245.0, 190.0, 0.71],
+         "conf_low": [None, None, 0.68], "conf_high": [None, None, 0.74]}
+    )  # fmt: skip
+    raw = model_card("cox", metrics, table, description="Cox.", facts={}, oracle=None)
+    shared = disclose_model_card(raw, metrics, table, events=190, n=2245)
+    shown = disclose_metric_counts(table)
+    assert shown.loc[shown["suppressed"], "group"].unique().tolist() == ["F"]
+    assert shown.loc[shown["group"] == "F", "n"].notna().all()
+    assert not any("too small" in line for line in shared.limits), shared.limits
+    assert shared.limits[-1] == (
+        "Some results of 1 subgroup were withheld because they rest on too few children "
+        "(for example, rates among few children flagged)."
+    ), shared.limits
