@@ -11,6 +11,7 @@ from escalation.causal.dowhy_graph import refute_effect
 from escalation.causal.effects import estimate_effects
 from escalation.causal.evalues import evalue_table
 from escalation.causal.heterogeneity import estimate_heterogeneity, subgroup_levels
+from escalation.causal.tableone import table_one
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
@@ -27,6 +28,7 @@ from escalation.disclosure import (
     disclose_weights,
     spell_records,
 )
+from escalation.report.table_one import hidden_indicators
 
 __all__ = ["register", "run"]
 
@@ -112,8 +114,14 @@ def run(args: argparse.Namespace) -> int:
             rules,
         )
         curves.to_csv(out / "curves.csv", index=False)
+        # As a run: no count Table 1 withholds (<10 or [c]) is given back by an SMD,
+        # whether or not Table 1 is published beside this table.
         disclose_balance(
-            result.balance, result.propensity.matrix, result.propensity.treatment, rules=rules
+            result.balance,
+            result.propensity.matrix,
+            result.propensity.treatment,
+            rules=rules,
+            withheld=hidden_indicators(table_one(data), result.propensity.coding, rules),
         ).to_csv(out / "balance.csv", index=False)
         disclose_weights(result.weights, rules=rules).to_csv(out / "weights.csv", index=False)
         disclose_positivity(result.positivity, rules=rules).to_csv(

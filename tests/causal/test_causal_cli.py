@@ -119,3 +119,37 @@ def test_estimate_withholds_the_subgroup_effects_a_run_withholds(tmp_path: Path)
             part = mine[mine["treatment"] == arm]
             hit = int(((part["event"] == 1) & (part["duration"] <= row.horizon)).sum())
             assert min(hit, len(part) - hit) >= 10, (row.subgroup, row.level, arm, hit)
+
+
+def test_estimate_balance_gives_back_no_count_table_one_withholds(tmp_path: Path) -> None:
+    """balance.csv of ``escalation estimate`` was disclosed without Table 1's hidden cells
+    (``disclose_balance(withheld=)``, which a run passes): on 700 simulated children it
+    published the SMDs of ``ethnicity_other``, ``need_other`` and ``source_other``, whose
+    counts Table 1 withholds (<10 or [c]); an SMD from disclosed counts gives such a count
+    back against the other arm's. Now every covariate Table 1 hides is blank, before and
+    after weighting, as in a run."""
+    from escalation.causal import estimate_effects, table_one
+    from escalation.data.simulator import simulate_local_authority
+    from escalation.report.table_one import hidden_indicators
+    from escalation.timeline import build_spells
+
+    history = simulate_local_authority(700, seed=4).history
+    write_case_history(history, tmp_path / "data")
+    text = default_design().to_toml().replace("[data]\n", '[data]\npath = "data"\n', 1)
+    (tmp_path / "design.toml").write_text(text)
+    args = parse(
+        "estimate", str(tmp_path / "design.toml"), "--out", str(tmp_path / "out"),
+        "--bootstrap", "0", "--refutations", "0", "--trees", "0", "--no-progress",
+    )  # fmt: skip
+    with pytest.warns(StatisticalWarning):
+        assert args.func(args) == 0
+    balance = pd.read_csv(tmp_path / "out" / "balance.csv")
+    data = build_spells(history, default_design())
+    with pytest.warns(StatisticalWarning):  # the same separation caveats as the command's
+        coding = estimate_effects(data, bootstrap=0, seed=1, progress=False).propensity.coding
+    hidden = hidden_indicators(table_one(data), coding)
+    assert {"ethnicity_other", "need_other", "source_other"} <= hidden  # the case
+    rows = balance[balance["covariate"].isin(hidden)]
+    assert set(rows["covariate"]) == hidden
+    assert rows["suppressed"].all() and rows["smd"].isna().all(), rows
+    assert balance.loc[~balance["covariate"].isin(hidden), "smd"].notna().any()
