@@ -64,21 +64,28 @@ class UsableRows:
         it. Reported as ``dropped`` by the result's ``glance()``.
     positions : numpy.ndarray or None
         Position in the input of each row used (``None`` when none were left out).
+    table : str or None
+        The name of the table the user passed (``"spells"``, ``"counting"``), which the
+        problems raised inside :meth:`input_rows` name; ``None`` keeps the names the
+        checks gave.
     """
 
     frame: pd.DataFrame
     weights: npt.NDArray[np.float64] | None
     dropped: int
     positions: npt.NDArray[np.int64] | None = None
+    table: str | None = None
 
     @contextmanager
     def input_rows(self) -> Iterator[None]:
         """Report the rows of a :class:`DataValidationError` raised inside as input rows.
 
         The checks run on :attr:`frame`, the rows used, so they name positions there;
-        inside this block those become positions in the table the user passed. Rows
-        that expand one row of the input (:attr:`positions` naming it more than once, as
-        the intervals of a person) name it once for each problem they share.
+        inside this block those become positions in the table the user passed, named as
+        :attr:`table` (when given: a check of a covariate names ``spells`` or ``data``
+        whichever rows it reads, so a counting-process fit's rows were named as spells).
+        Rows that expand one row of the input (:attr:`positions` naming it more than
+        once, as the intervals of a person) name it once for each problem they share.
 
         Examples
         --------
@@ -94,11 +101,15 @@ class UsableRows:
         try:
             yield
         except DataValidationError as error:
-            if self.positions is None:
+            if self.positions is None and self.table is None:
                 raise
-            positions = self.positions
+            positions, table = self.positions, self.table
             problems = [
-                p if p.row is None else replace(p, row=int(positions[p.row]))
+                replace(
+                    p,
+                    row=p.row if p.row is None or positions is None else int(positions[p.row]),
+                    table=p.table if table is None else table,
+                )
                 for p in error.problems
             ]
             once = {(p.table, p.row, p.column, repr(p.value), p.reason): p for p in problems}
@@ -166,9 +177,13 @@ def usable_rows(
         keep &= frame[missing_outcome].notna().to_numpy()
     dropped = int((~keep).sum())
     if not dropped:
-        return UsableRows(frame, w, 0)
+        return UsableRows(frame, w, 0, table=table)
     return UsableRows(
-        frame.loc[keep], w[keep] if w is not None else None, dropped, np.flatnonzero(keep)
+        frame.loc[keep],
+        w[keep] if w is not None else None,
+        dropped,
+        np.flatnonzero(keep),
+        table=table,
     )
 
 

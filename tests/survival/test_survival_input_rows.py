@@ -120,13 +120,25 @@ def test_errors_name_the_row_of_the_input_after_rows_of_weight_0(kind: str) -> N
     assert (problem.row, problem.column) == (BAD_ROW, column)
 
 
-@pytest.mark.parametrize(("column", "value"), [("stop", -4.0), ("start", np.nan)])
+@pytest.mark.parametrize(
+    ("column", "value", "model"),
+    [
+        ("stop", -4.0, ["tv", "x1"]),
+        ("start", np.nan, ["tv", "x1"]),
+        # A covariate's check named the rows of the counting table as rows of 'spells'
+        # (review, session 25), or of 'data' when given by a formula.
+        ("x1", np.nan, ["tv", "x1"]),
+        ("x1", np.nan, "Surv(start, stop, event) ~ tv + x1"),
+    ],
+)
+@pytest.mark.parametrize("weighted", [True, False])  # rows of weight 0 left out, or none
 def test_time_varying_errors_name_the_counting_table_column_and_value(
-    column: str, value: float
+    column: str, value: float, model: list[str] | str, weighted: bool
 ) -> None:
     rows = _zero_weighted(column, value, frame=counting())
+    weights = "weight" if weighted else None
     with pytest.raises(DataValidationError) as raised:
-        fit_cox(rows, ["tv", "x1"], cluster=None, time_varying=True, weights="weight")
+        fit_cox(rows, model, cluster=None, time_varying=True, weights=weights)
     problem = _problem(raised)
     assert (problem.table, problem.row, problem.column) == ("counting", BAD_ROW, column)
     assert problem.shown_value() == repr(str(value))
