@@ -79,6 +79,25 @@ def test_the_cached_counting_form_follows_the_table(data: SpellData) -> None:
     assert set(after["spell_id"]) == set(spells["spell_id"])
 
 
+def test_the_cached_counting_form_follows_an_edited_covariate(data: SpellData) -> None:
+    """Review (session 25): the cache was keyed on spell_id, duration and event only, so
+    ``spells["age"] /= 12`` in place after ``counting`` was read left the old ages in the
+    counting rows, and ``fit_cox(time_varying=True)`` fitted them silently (-0.027 against
+    -0.320 on fresh spells); a missing value put in was not refused."""
+    spells = data.spells.copy()
+    local = dataclasses.replace(data, spells=spells)
+    assert local.counting["age"].max() > 2
+    spells["age"] /= 12
+    by_spell = spells.set_index("spell_id")["age"]
+    counted = local.counting
+    assert np.allclose(counted["age"], counted["spell_id"].map(by_spell))
+    spells["weight"] = 2.0  # a column added in place reaches the counting rows
+    assert (local.counting["weight"] == 2.0).all()
+    spells.loc[spells.index[4], "age"] = np.nan
+    with pytest.raises(DataValidationError, match="'age'"):
+        fit_cox(local, ["age"], cluster=None, time_varying=True)
+
+
 def test_landmark_follows_spell_id(data: SpellData) -> None:
     full = landmark(data, at=90)
     pd.testing.assert_frame_equal(_by_spell(landmark(_reversed(data), at=90)), _by_spell(full))
