@@ -225,8 +225,21 @@ def _increments(
     k = len(order)
     code = {name: i for i, name in enumerate(order)}
     src = source.map(code).to_numpy(dtype=float)
-    if np.any(np.isnan(src)):
-        raise DesignError("from_state has missing values; every row starts in a state")
+    if len(missing_at := np.flatnonzero(np.isnan(src))):
+        first = int(missing_at[0])
+        raise DataValidationError(
+            [
+                Problem(
+                    _TABLE,
+                    first,
+                    "from_state",
+                    rows["from_state"].iloc[first],
+                    f"{len(missing_at)} row(s) with no from_state; every row starts in a "
+                    "state (the state the spell is in from its start)",
+                )
+            ],
+            _TABLE,
+        )
     src_i = src.astype(np.int64)
     dst = target.map(code).fillna(-1).to_numpy(dtype=np.int64)
     _refuse_broken_spells(rows, start, stop, src_i, dst)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,6 +113,19 @@ def test_survival_multistate_errors() -> None:
         state_occupation(rows, states=STATES[:3])
     with pytest.raises(DataValidationError, match=r"column 'stop', value '0\.0'"):
         state_occupation(rows.assign(stop=rows["start"]))
+
+
+@pytest.mark.parametrize("function", [state_occupation, transition_probabilities])
+def test_a_row_without_from_state_is_named(function: Any) -> None:
+    """Review (session 25): a DesignError named no table, row or count."""
+    rows = _rows()
+    rows["from_state"] = rows["from_state"].astype(object)
+    rows.loc[rows.index[[3, 8]], "from_state"] = None
+    with pytest.raises(DataValidationError) as raised:
+        function(rows)
+    (problem,) = raised.value.problems
+    assert (problem.table, problem.row, problem.column) == ("transitions", 3, "from_state")
+    assert problem.reason.startswith("2 row(s) with no from_state")
 
 
 # ---------------------------------------------------------------- hand-made pathways
