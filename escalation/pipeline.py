@@ -1891,7 +1891,7 @@ def _heterogeneity(
     if len(effects):
         run.figure(
             "effect_distribution",
-            plot_effect_distribution(effects),
+            plot_effect_distribution(effects, rules=run.rules),
             title="How much the estimated effect varies",
             caption=f"Estimated change in each child's risk of escalation by {horizon} days "
             "with early help (causal forest), as means of groups of at least "

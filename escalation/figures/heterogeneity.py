@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 import plotnine as p9
 
-from escalation.disclosure import disclose_count
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import point_breaks, points
@@ -39,13 +39,15 @@ def plot_effect_distribution(
     title: str | None = None,
     width: Literal["single", "double"] | float = "single",
     height_mm: float = 60.0,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> p9.ggplot:
     """Plot the distribution of estimated individual (conditional) effects.
 
     The solid line marks the mean effect, the dashed line no effect. Individual
     effects from causal forests or meta-learners are noisy: read the spread as
     model-based, not as each child's true effect. Bar heights are under disclosure
-    control: rounded to 5, and bars of fewer than 10 children are not drawn.
+    control (``rules``; by default rounded to 5, and bars of fewer than 10 children
+    are not drawn).
 
     Parameters
     ----------
@@ -59,6 +61,8 @@ def plot_effect_distribution(
         Show effects in percentage points.
     xlab, title, width, height_mm
         Labels and size.
+    rules : DisclosureRules, optional
+        The rules the bar heights are disclosed under (a run passes the design's).
 
     Returns
     -------
@@ -77,10 +81,10 @@ def plot_effect_distribution(
     values = effects[column].to_numpy(float)
     values = values[np.isfinite(values)]
     mean = float(np.mean(values))
-    # Disclosure control: bars are counts of children, so each is rounded to 5 and bars
-    # of fewer than 10 children are not drawn.
+    # Disclosure control: bars are counts of children, so each is rounded and bars of
+    # fewer than the threshold of children are not drawn.
     counts, edges = np.histogram(values, bins=bins, range=_histogram_range(values))
-    shown = [disclose_count(int(c)) for c in counts]
+    shown = [disclose_count(int(c), rules) for c in counts]
     data = pd.DataFrame(
         {
             "effect": (edges[:-1] + edges[1:]) / 2,
@@ -162,8 +166,9 @@ def plot_subgroup_effects(
     data["row"] = keys
     height = 20.0 + 4.6 * len(order) if height_mm is None else height_mm
     # A level without an estimate (too few children in an arm) keeps its row, with words.
-    missing = data[~np.isfinite(data["estimate"].to_numpy(dtype=float))]
-    data = data.drop(index=missing.index)
+    estimated = np.isfinite(data["estimate"].to_numpy(dtype=float))
+    missing = data[~estimated]
+    data = data[estimated]  # by position: an index label may repeat (pd.concat)
     plot = added(
         p9.ggplot(data, p9.aes("estimate", "row")),
         [

@@ -800,6 +800,7 @@ def policy_alt(figure: pd.DataFrame, capacity: int, horizon: int) -> str:
     349 offers; Highest predicted risk (Cox) 7.4 at 292; for 1 of the 2 rules the 95%
     interval lies wholly on one side of no difference.
     """
+    figure = figure.reset_index(drop=True)  # an index label may repeat (pd.concat)
     rows = _shown(
         figure[figure["rule"] != "no_one"].rename(columns={"prevented_per_1000": "estimate"})
     )

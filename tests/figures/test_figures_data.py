@@ -349,6 +349,37 @@ def test_figures_subgroup_without_an_estimate_keeps_its_row_in_words(
     assert len(y.limits) == len(frames["subgroups"]) + frames["subgroups"]["subgroup"].nunique()
 
 
+def test_figures_subgroup_effects_whatever_the_index() -> None:
+    """Review (session 25): the rows without an estimate were dropped by index label, so
+    with the index (0, 1, 0, 1) that ``pd.concat`` leaves, dropping sex M (label 1) also
+    dropped age 5-10: 2 points drawn of 3, and age 5-10 left blank without words."""
+    sex = pd.DataFrame({"subgroup": "sex", "level": ["F", "M"], "estimate": [-0.03, None],
+                        "conf_low": [-0.05, None], "conf_high": [-0.01, None]})  # fmt: skip
+    age = pd.DataFrame({"subgroup": "age_band", "level": ["0-4", "5-10"],
+                        "estimate": [0.02, -0.01], "conf_low": [-0.01, -0.04],
+                        "conf_high": [0.05, 0.02]})  # fmt: skip
+    plot = plot_subgroup_effects(pd.concat([sex, age]))
+    assert plot.data["level"].tolist() == ["F", "0-4", "5-10"]
+    (words,) = [layer.geom.data for layer in plot.layers if isinstance(layer.geom, p9.geom_text)]
+    assert words["level"].tolist() == ["M"]
+
+
+def test_figures_effect_distribution_takes_the_design_rules() -> None:
+    """Review (session 25): bars were disclosed under the default rules (10, 5) whatever
+    the design's: under threshold 20 and rounding 10 a bin of 12 children was drawn as 10
+    and one of 37 as 35."""
+    from escalation.disclosure import DisclosureRules
+
+    effects = np.r_[np.full(12, -0.05), np.full(37, 0.05)]
+    plot = plot_effect_distribution(
+        pd.DataFrame({"effect": effects}), rules=DisclosureRules(threshold=20, rounding=10)
+    )
+    drawn = plot.data.loc[plot.data["children"] > 0, "children"].tolist()
+    assert drawn == [40]
+    default = plot_effect_distribution(pd.DataFrame({"effect": effects}))
+    assert default.data.loc[default.data["children"] > 0, "children"].tolist() == [10, 35]
+
+
 def test_figures_effect_distribution_of_equal_effects() -> None:
     """A 150-child demo's forest gave every child the same effect up to rounding:
     numpy could not cut that range into 40 bins ("Too many bins for data range") and the

@@ -245,6 +245,10 @@ def test_policy_and_authority_alts_give_each_rule_and_the_pooled_estimate() -> N
     assert "for 1 of the 2 rules the 95% interval lies wholly on one side of no difference" in text
     assert "per 1,000 referrals" in text and "capacity of 300" in text
     assert "No one" not in text and "Largest estimated benefit not estimated" in text
+    # Review (session 25): a rule without an estimate whose index label a shown rule
+    # shares (pd.concat) was left out of the text.
+    repeated = policy_alt(policy.set_axis([0, 1, 2, 2]), 300, 365)
+    assert repeated == text
     forest = pd.DataFrame(
         {
             "label": ["Ashby", "Brook", "Pooled (random effects)", "Prediction interval"],
