@@ -76,7 +76,10 @@ def plot_roc(
         p9.ggplot(data, p9.aes("fpr", "tpr", color="label", linetype="label")),
         [
             p9.geom_abline(intercept=0.0, slope=1.0, linetype="dashed", color=GREY, size=0.4),
-            p9.geom_step(size=0.6, direction="hv"),
+            # A path through the points, as pROC and timeROC draw it: the area under it is
+            # the AUC; steps would draw the lower staircase between thresholds kept far
+            # apart by disclosure control (each step at least 10 cases and non-cases).
+            p9.geom_path(size=0.6),
             p9.scale_color_manual(values={names[m]: chosen[m] for m in models}, name=""),
             p9.scale_linetype_manual(values={names[m]: types[m] for m in models}, name=""),
             p9.scale_x_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0)),

@@ -65,6 +65,40 @@ def test_figures_roc_area_equals_the_censoring_weighted_auc() -> None:
     assert step == pytest.approx(average_precision(duration, event, risk, 365), abs=1e-12)
 
 
+def test_figures_the_drawn_roc_of_disclosed_thresholds_encloses_its_auc() -> None:
+    """Review (session 25): the disclosed ROC (12 of 601 thresholds, each step at least 10
+    cases and 10 non-cases) was drawn as right-then-up steps, the lower staircase: it
+    enclosed 0.572 beside the legend's AUC of 0.62, and ran below the chance line. Drawn
+    as a path through the points, as pROC and timeROC join them, it encloses the AUC."""
+    from matplotlib.collections import LineCollection
+
+    from escalation.disclosure import DisclosureRules, disclose_threshold_curve
+    from escalation.figures.save import drawn
+
+    rng = np.random.default_rng(7)
+    risk = rng.uniform(0, 1, 600)
+    case = rng.uniform(0, 1, 600) < 0.05 + 0.25 * risk
+    duration, event = np.where(case, 100.0, 400.0), case.astype(int)
+    full = roc_curve(duration, event, risk, horizon=365)
+    shown = disclose_threshold_curve(full, risk, case, rules=DisclosureRules())
+    assert len(shown) < len(full) / 10  # the case: few points, far apart
+    auc = float(np.trapezoid(full["tpr"], full["fpr"]))
+    plot = plot_roc(shown.assign(model="Cox"), auc={"Cox": auc})
+    with drawn(plot, width="single", height_mm=None, dpi=72) as figure:
+        ax = figure.axes[0]
+        lines = [line.get_xydata() for line in ax.get_lines()]
+        lines += [
+            segment
+            for collection in ax.collections
+            if isinstance(collection, LineCollection)
+            for segment in collection.get_segments()
+        ]
+    curves = [xy for xy in lines if len(xy) > 2]
+    assert len(curves) == 1
+    x, y = curves[0][:, 0], curves[0][:, 1]
+    assert float(np.trapezoid(y, x)) == pytest.approx(auc, abs=0.005)
+
+
 def test_figures_one_colour_per_model_across_figures(frames: dict[str, pd.DataFrame]) -> None:
     models = ["Structured data", "Structured + notes"]
     colours = colour_map(models)
