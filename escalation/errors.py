@@ -75,7 +75,10 @@ _MAX_LISTED = 50
 #: The row a spreadsheet shows for a table's first data record: the header is row 1.
 FIRST_DATA_ROW: Final = 2
 
-_DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}")
+#: The form of a date a message shows: digits and date separators, ``T`` before a time of
+#: day, and a time zone at the end (``2022-13-05Z``, ``2022-01-05T10:00:00+01:00``: an XML
+#: ``xs:date`` or ``xs:dateTime``).
+_DATE_SHAPE: Final = re.compile(r"[0-9][0-9 :/.T-]{3,25}(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 #: The form of a DfE code of the columns whose codes all hold a digit or are one
 #: character (referral source, need, closure reason, legal status, placement, ...): one
 #: letter or digit (``M``, ``4``), or two to four letters and digits with a digit among

@@ -18,7 +18,7 @@ import pytest
 from escalation.data.statutory import read_annex_a, source_report
 from escalation.errors import DataValidationError
 
-from .statutory_builders import samples_dir, workbook
+from .statutory_builders import child, cin_details, message, samples_dir, workbook, write
 
 SAMPLE = samples_dir() / "annex-a.xlsx"
 #: Identifiers of the synthetic workbook: never shown in a message.
@@ -217,3 +217,55 @@ def test_date_columns_are_recognised_by_their_headers(header: str, is_date: bool
     from escalation.data.statutory.annex_a_columns import other_date_columns
 
     assert bool(other_date_columns(["Child Unique ID", header])) is is_date
+
+
+@pytest.mark.parametrize(
+    ("last_referral", "extract", "kept"),
+    [
+        ("2023-06-01", "2023-06-01", ("2022-06-01", "RC7")),  # the workbook is the later
+        ("2023-02-01", "2023-03-31", ("2022-05-01", "RC8")),  # the census is the later
+    ],
+)
+def test_with_the_census_the_latest_source_gives_the_extract_date_and_outranks(
+    tmp_path: Path, last_referral: str, extract: str, kept: tuple[str, str]
+) -> None:
+    """The extract date of a workbook read with CIN census returns is the latest of the
+    census ``ReferenceDate`` and the workbook's latest date (docs/statutory.md): an Annex A
+    workbook made for an inspection after the census's 31 March is the later extract, and
+    its record of an episode both hold is kept over the census's, with a note."""
+    details = cin_details("2021-06-01", closure="2022-05-01", reason="RC8")
+    text = message([child("X1", details=[details])], year=2023, reference="2023-03-31")
+    census = write(tmp_path, "cin_2023.xml", text)
+    person = ["X1", "a) Male", "WBRI", day("2015-05-01")]
+    book = workbook(
+        tmp_path / "annex.xlsx",
+        {
+            "List 3": [
+                [*CHILD, "Date of Referral", "Referral Source", "Referral NFA?"],
+                [*person, day("2021-06-01"), "1A", "No"],
+                [*person, day(last_referral), "1A", "No"],
+            ],
+            "List 6": [
+                [
+                    *CHILD,
+                    "CIN Start Date",
+                    "Primary Need Code",
+                    "CIN Closure Date",
+                    "Reason for Closure",
+                ],
+                [*person, day("2021-06-01"), "N1", day("2022-06-01"), "RC7"],
+            ],
+        },
+    )
+    history = read_annex_a(book, cin_census=census, lenient=True)
+    assert history.extract_date == pd.Timestamp(extract)
+    workbook_later = extract == last_referral
+    assert history.extract_date_source.startswith("Annex A" if workbook_later else "CIN census")
+    eps = history.episodes
+    first = eps[(eps["kind"] == "referral") & (eps["start"] == pd.Timestamp("2021-06-01"))]
+    assert [(str(e.date()), r) for e, r in zip(first["end"], first["reason"], strict=True)] == [
+        (kept[0], kept[1])
+    ]
+    notes = source_report(history.exclusions)
+    outranked = notes[notes["reason"].str.contains("recorded in a later return")]
+    assert outranked["file"].tolist() == ["annex.xlsx" if not workbook_later else "cin_2023.xml"]

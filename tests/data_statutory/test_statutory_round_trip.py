@@ -11,6 +11,8 @@ from escalation.data.simulator import simulate_local_authority
 from escalation.data.statutory import read_cin_census, write_cin_census
 from escalation.data.statutory.cin_writer import CENSUS_KINDS
 
+from .statutory_builders import assessment, child, cin_details, cin_plan, message, write
+
 EPISODE_COLUMNS = [
     "child_id",
     "kind",
@@ -72,3 +74,26 @@ def test_writer_skips_episodes_outside_every_referral(tmp_path: Path) -> None:
     summary = write_cin_census(extra, tmp_path / "cin.xml")
     base = write_cin_census(history, tmp_path / "base.xml")
     assert summary.skipped.get("s47", 0) == base.skipped.get("s47", 0) + 1
+
+
+def test_an_nfa_referral_reads_back_as_cleanly_as_it_was_read(tmp_path: Path) -> None:
+    """A referral with ``ReferralNFA`` true and no closure date (closed on its day, no
+    reason) was written with a ``CINclosureDate`` and no ``ReasonForClosure``, an error
+    that stopped strict reading of the package's own file."""
+    details = [
+        cin_details("2022-02-05", nfa="true"),  # NFA, no closure, nothing in it
+        cin_details("2021-05-03", nfa="true", blocks=[assessment("2021-05-03", auth=None)]),
+        cin_details("2021-01-04", closure="2021-01-04", reason="RC8", nfa="true"),
+        cin_details("2020-03-02", "1A", "N1", "2020-03-02", "RC1", blocks=[cin_plan("2020-03-02")]),
+    ]
+    source = write(tmp_path, "cin.xml", message([child("N1", details=details)]))
+    first = read_cin_census(source)  # strict, and nothing to report
+    assert not first.exclusions
+    write_cin_census(first, tmp_path / "again.xml", year=2022)
+    back = read_cin_census(tmp_path / "again.xml")  # strict again
+    assert not back.exclusions
+    pd.testing.assert_frame_equal(
+        canonical(back.episodes, EPISODE_COLUMNS), canonical(first.episodes, EPISODE_COLUMNS)
+    )
+    referrals = first.episodes[first.episodes["kind"] == "referral"]
+    assert (referrals["end"] == referrals["start"]).all()

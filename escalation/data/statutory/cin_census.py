@@ -179,18 +179,46 @@ class _Node:
         return "".join(self.text).strip()
 
 
-def _iso_date(text: str) -> str | None:
-    """Return ``text`` as an ISO date if it is one (a time part is ignored), else None."""
-    day = text[:10]
-    if len(text) != 10 and not (len(text) > 10 and text[10] == "T"):
-        return None
-    if len(day) != 10 or day[4] != "-" or day[7] != "-":
-        return None
-    try:
-        date.fromisoformat(day)
-    except ValueError:
-        return None
-    return day
+#: An ``xs:date`` time zone (``Z``, ``+01:00``, ``-05:30``): ignored, the day as written is read.
+_ZONE: Final = r"(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])?"
+#: An ``xs:date``, the DfE schema's type of every census date: ``YYYY-MM-DD`` and a zone.
+_XS_DATE: Final = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})" + _ZONE)
+#: An ``xs:dateTime`` (not a census date's type): a day, ``T``, a time of day and a zone.
+_XS_DATE_TIME: Final = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?" + _ZONE
+)
+#: Why a census date is refused, and the note on a date with a time of day.
+NOT_A_DATE: Final = "not a date in the form YYYY-MM-DD"
+DATE_WITH_TIME: Final = (
+    "a date with a time of day (an xs:dateTime) where the CIN schema has a date (an "
+    "xs:date): its calendar day as written is read, the time and any time zone ignored"
+)
+
+
+def _iso_date(text: str) -> tuple[str | None, bool]:
+    """Return the day of an ``xs:date`` or ``xs:dateTime`` and whether it had a time.
+
+    The calendar day is taken as written: a time zone (``2022-01-05+01:00``) never moves
+    it. Anything else (another date form, text after a ``T`` that is no time of day, a day
+    that does not exist) gives None.
+
+    Examples
+    --------
+    >>> _iso_date("2022-01-05Z"), _iso_date("2022-01-05T13:45:00+01:00")
+    (('2022-01-05', False), ('2022-01-05', True))
+    >>> _iso_date("2022-01-05Tfoo"), _iso_date("2022-02-30"), _iso_date("05/01/2022")
+    ((None, False), (None, False), (None, False))
+    """
+    for form, with_time in ((_XS_DATE, False), (_XS_DATE_TIME, True)):
+        found = form.fullmatch(text)
+        if found is None:
+            continue
+        try:
+            date.fromisoformat(found.group(1))
+        except ValueError:
+            return None, False
+        return found.group(1), with_time
+    return None, False
 
 
 @dataclass
@@ -361,16 +389,9 @@ class _FileReader(xml.sax.handler.ContentHandler):
             raise _NotCensusError(f"<Collection> is {shown_value}, not 'CIN'", node.line)
         when = self.header.get("ReferenceDate")
         if when is not None:
-            iso = _iso_date(when)
+            element = "Header/CollectionDetails/ReferenceDate"
+            iso = self._day(when, None, node.line, element, "value dropped")
             if iso is None:
-                self.report(
-                    None,
-                    node.line,
-                    "Header/CollectionDetails/ReferenceDate",
-                    when,
-                    "not a date in the form YYYY-MM-DD",
-                    "value dropped",
-                )
                 del self.header["ReferenceDate"]
             else:
                 self.header["ReferenceDate"] = iso
@@ -598,15 +619,9 @@ class _FileReader(xml.sax.handler.ContentHandler):
                     category=initial or latest,
                 )
                 for review in block.get("Reviews", _EMPTY).kids:
-                    if review.tag == "CPPreviewDate" and not _iso_date(review.value()):
-                        self.report(
-                            pos,
-                            review.line,
-                            f"{where}/Reviews/CPPreviewDate",
-                            review.value() or None,
-                            "not a date in the form YYYY-MM-DD",
-                            "ignored",
-                        )
+                    if review.tag == "CPPreviewDate":
+                        element = f"{where}/Reviews/CPPreviewDate"
+                        self._day(review.value(), pos, review.line, element, "ignored")
 
     def _pre_proceedings(self, node: _Node, path: str, pos: int) -> dict[str, str] | None:
         """Read the 2025-26 pre-proceedings module of a CINdetails into extra columns.
@@ -666,10 +681,8 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 reason = "not a pre-proceedings outcome code (up to 8 letters or digits)"
                 self.report(pos, leaf.line, element, text, reason, "value dropped")
             return
-        iso = _iso_date(text)
+        iso = self._day(text, pos, leaf.line, element, "value dropped")
         if iso is None:
-            reason = "not a date in the form YYYY-MM-DD"
-            self.report(pos, leaf.line, element, text, reason, "value dropped")
             return
         reference = self.header.get("ReferenceDate")
         if reference is not None and iso > reference:
@@ -816,11 +829,33 @@ class _FileReader(xml.sax.handler.ContentHandler):
         text = leaf.value()
         if not text:
             return None
-        iso = _iso_date(text)
+        return self._day(text, pos, leaf.line, f"{path}/{tag}", action)
+
+    def _day(self, text: str, pos: int | None, line: int, element: str, action: str) -> str | None:
+        """Return the ISO day of a census date, reporting a refusal or a time of day.
+
+        Parameters
+        ----------
+        text : str
+            The element's text, stripped.
+        pos, line, element
+            Where the value is: the child's position (None in the header), the line and
+            the element's path.
+        action : str
+            What a refused value costs (``"episode excluded"``, ``"value dropped"``).
+
+        Returns
+        -------
+        str or None
+            The day (``YYYY-MM-DD``), or None when ``text`` is no ``xs:date`` nor
+            ``xs:dateTime`` (reported with ``action``). A date with a time of day is read
+            as its day with a note.
+        """
+        iso, with_time = _iso_date(text)
         if iso is None:
-            self.report(
-                pos, leaf.line, f"{path}/{tag}", text, "not a date in the form YYYY-MM-DD", action
-            )
+            self.report(pos, line, element, text or None, NOT_A_DATE, action)
+        elif with_time:
+            self.report(pos, line, element, text, DATE_WITH_TIME, "kept", "note")
         return iso
 
     def _code(

@@ -91,9 +91,10 @@ def write_cin_census(
     referral open on its start date; one outside every referral is skipped. A
     conference goes into the latest earlier enquiry of its referral that has none, else
     into ``CINdetails/DateOfInitialCPC``. A referral closed on its start date with
-    nothing in it is written with ``ReferralNFA`` true. ``disability`` true is written
-    as the code in a ``disabilities`` column when there is one, else ``DDA``; false as
-    ``NONE``.
+    nothing in it, or with no closure reason, is written with ``ReferralNFA`` true, and
+    without ``CINclosureDate`` when it has no reason (the reader closes it on its day).
+    ``disability`` true is written as the code in a ``disabilities`` column when there is
+    one, else ``DDA``; false as ``NONE``.
 
     Examples
     --------
@@ -224,11 +225,11 @@ def _write_details(
             else:
                 lost.append("icpc")
                 written -= 1
-        nfa = not members and end[r] == start[r]
+        nfa, closure = _closure(start[r], end[r], col["reason"][r], bool(members))
         parts.append(f"<CINdetails>\n<CINreferralDate>{start[r]}</CINreferralDate>\n")
         parts.extend(_leaf("ReferralSource", col["source"][r]))
         parts.extend(_leaf("PrimaryNeedCode", col["need"][r]))
-        parts.extend(_leaf("CINclosureDate", end[r]))
+        parts.extend(_leaf("CINclosureDate", closure))
         parts.extend(_leaf("ReasonForClosure", col["reason"][r]))
         parts.extend(_leaf("DateOfInitialCPC", top_icpc))
         for i in members:
@@ -268,6 +269,30 @@ def _write_details(
                 parts.append("</ChildProtectionPlans>\n")
         parts.append("</CINdetails>\n")
     return written, lost
+
+
+def _closure(
+    start: str | None, end: str | None, reason: str | None, has_members: bool
+) -> tuple[bool, str | None]:
+    """Return a referral's ``ReferralNFA`` and the ``CINclosureDate`` to write.
+
+    A referral closed on its start date is written with ``ReferralNFA`` true when nothing
+    is in it or it has no closure reason. Without a reason its closure date is left out:
+    the reader closes an NFA referral on its day, and a ``CINclosureDate`` without a
+    ``ReasonForClosure`` is an error, so the file reads back as cleanly as it was read.
+
+    Examples
+    --------
+    >>> _closure("2022-02-05", "2022-02-05", None, False)
+    (True, None)
+    >>> _closure("2022-02-05", "2022-02-05", "RC8", False)
+    (True, '2022-02-05')
+    >>> _closure("2022-02-05", "2022-02-05", "RC1", True), _closure("2022-02-05", None, None, False)
+    ((False, '2022-02-05'), (False, None))
+    """
+    on_its_day = end is not None and end == start
+    nfa = on_its_day and (not has_members or not reason)
+    return nfa, None if nfa and not reason else end
 
 
 def _leaf(tag: str, value: str | None) -> Iterator[str]:
