@@ -51,6 +51,10 @@ def disclose_metric_counts(
     one group of a model's attribute is suppressed, the smallest other is suppressed too
     (:func:`_complement_groups`), or its children and escalations would follow by
     subtraction; it keeps its rank metrics, to :func:`withheld_rank_decimals` decimals.
+    Likewise for the rates at an operating point, whose counts (the children flagged who
+    escalated, missed, flagged who did not, and neither) add up to the test set's: where
+    exactly one group of a model's attribute has them blanked, the smallest other group
+    has them blanked too (:func:`_complement_operating`), its size and escalations shown.
 
     Examples
     --------
@@ -72,6 +76,7 @@ def disclose_metric_counts(
         if was is not None:
             out["suppressed"] = was.to_numpy() | out["n"].isna().to_numpy()
         out = _complement_groups(out, sizes, frame, rules)
+        out = _complement_operating(out, sizes)
     if "suppressed" not in out.columns:  # blank values are told from values not computed
         out["suppressed"] = False
     out["suppressed"] = out["suppressed"].astype(bool)
@@ -140,6 +145,70 @@ def _complement_groups(
     return _complement_rank_metrics(out, frame, added, rules)
 
 
+def _complement_operating(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd.DataFrame:
+    """Blank a second group's operating-point rates where one group's are blanked alone.
+
+    A group's rates at an operating point (``recall``, ``precision``, ``fnr``, ``fpr`` and
+    their ``_gap`` rows at one ``_top<k>``) are blanked together when one of its four
+    counts is below the threshold (:func:`disclose_operating_metrics`), its ``n`` and
+    escalations still shown. The groups' counts add up to the test set's, published with
+    its rates (``prediction_metrics.csv``; a shown group's rate minus its gap gives them
+    too), so a group blanked alone would come back by subtraction from the others'. So,
+    within each ``model`` (and ``feature_set``), ``attribute`` and operating point, where
+    exactly one group has them blanked (or missing), the smallest other group (by ``n``)
+    has them blanked too (:func:`~escalation.disclosure.complementary_suppression`),
+    marked ``suppressed``; its other rows are left as they are.
+
+    Parameters
+    ----------
+    out : pandas.DataFrame
+        The metrics table, disclosed, with a ``suppressed`` column.
+    raw : numpy.ndarray
+        Each row's ``n`` before disclosure (NaN: never chosen).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"model": "cox", "attribute": "disability",
+    ...     "group": ["no", "no", "yes", "yes"], "n": [2125, 2125, 140, 140],
+    ...     "metric": ["events", "recall_top10"] * 2, "estimate": [175, 0.23, 15, None],
+    ...     "suppressed": [False, False, False, True]})
+    >>> raw = np.array([2123.0, 2123.0, 142.0, 142.0])
+    >>> _complement_operating(table, raw)["suppressed"].tolist()
+    [False, True, False, True]
+    """
+    if not {"attribute", "group", "metric"} <= set(out.columns):
+        return out
+    point = out["metric"].astype(str).str.extract(_OPERATING)[2]
+    rows = np.flatnonzero(point.notna().to_numpy())
+    if not len(rows):
+        return out
+    outer = [c for c in ("model", "feature_set", "attribute") if c in out.columns]
+    keyed = out.iloc[rows][[*outer, "group"]].assign(_point=point.iloc[rows].to_numpy())
+    cell = keyed.groupby([*outer, "group", "_point"], sort=False, dropna=False).ngroup()
+    part = keyed.groupby([*outer, "_point"], sort=False, dropna=False).ngroup()
+    cells = cell.to_numpy()
+    blank = (
+        out["suppressed"].astype(bool).to_numpy()[rows]
+        | (pd.to_numeric(out["estimate"], errors="coerce").isna().to_numpy()[rows])
+    )
+    hidden = np.zeros(cells.max() + 1, dtype=bool)
+    np.logical_or.at(hidden, cells, blank)
+    sizes = np.full(len(hidden), np.nan)
+    np.fmax.at(sizes, cells, raw[rows])
+    labels = np.zeros(len(hidden), dtype=np.int64)
+    labels[cells] = part.to_numpy()
+    added = complementary_suppression(sizes, hidden, [labels]) & ~hidden
+    if not added.any():
+        return out
+    out = out.copy()
+    blanked = np.zeros(len(out), dtype=bool)
+    blanked[rows] = added[cells]
+    for column in (c for c in STAT_COLUMNS if c in out.columns):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blanked)
+    out["suppressed"] = out["suppressed"].astype(bool).to_numpy() | blanked
+    return out
+
+
 def withheld_beside(
     disclosed: pd.DataFrame, exact: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES
 ) -> npt.NDArray[np.bool_]:
@@ -149,6 +218,10 @@ def withheld_beside(
     withheld although its exact ``n`` reaches the threshold was withheld by complementary
     suppression (:func:`_complement_groups`): as the smallest other group beside a small
     one, so that their counts cannot be worked out by subtraction, not as small itself.
+    So were the rates at an operating point that are blanked although the group's own
+    counts would show them (:func:`disclose_operating_metrics` of ``exact``): withheld
+    beside a group whose rates are blanked alone (:func:`_complement_operating`); the
+    group's other rows are not marked.
 
     Parameters
     ----------
@@ -170,10 +243,24 @@ def withheld_beside(
     ...     "group": ["F", "M", "U"], "n": [1050, 1195, 8], "estimate": [80.0, 105.0, 2.0]})
     >>> withheld_beside(disclose_metric_counts(exact), exact).tolist()
     [True, False, False]
+    >>> exact = pd.DataFrame({"model": "cox", "attribute": "disability",
+    ...     "group": ["no"] * 3 + ["yes"] * 3, "n": [2123] * 3 + [142] * 3,
+    ...     "metric": ["events", "recall_top10", "precision_top10"] * 2,
+    ...     "estimate": [176, 41 / 176, 41 / 203, 14, 2 / 14, 2 / 12]})
+    >>> withheld_beside(disclose_metric_counts(exact), exact).tolist()  # "yes": 2 flagged
+    [False, True, True, False, False, False]
     """
     shown = pd.to_numeric(disclosed["n"], errors="coerce").to_numpy(dtype=float)
     counted = pd.to_numeric(exact["n"], errors="coerce").to_numpy(dtype=float)
-    return np.asarray(np.isnan(shown) & (counted >= rules.threshold), dtype=bool)
+    sized = np.isnan(shown) & (counted >= rules.threshold)
+    own = disclose_operating_metrics(exact, rules)
+    rates = own["metric"].astype(str).str.match(_OPERATING.pattern).to_numpy()
+    if "suppressed" in own.columns:  # absent: no rates at an operating point
+        rates &= ~own["suppressed"].astype(bool).to_numpy()
+    blank = disclosed["suppressed"].astype(bool).to_numpy() | (
+        pd.to_numeric(disclosed["estimate"], errors="coerce").isna().to_numpy()
+    )
+    return np.asarray(sized | (rates & blank), dtype=bool)
 
 
 def withheld_rank_decimals(rules: DisclosureRules = DEFAULT_RULES) -> int:

@@ -64,6 +64,7 @@ from escalation.causal.policy import PolicyValueResult, proportion_interval
 from escalation.disclosure import (
     DEFAULT_RULES,
     DisclosureRules,
+    complementary_suppression,
     disclose_share,
     disclose_std_error,
     disclose_table,
@@ -345,8 +346,9 @@ def _complement_blanked(
     alone for recall, its escalations flagged and missed; blanked alone for both, all
     four counts (:func:`operating_counts`). Where a metric alone gives back a count
     below the threshold, that metric of the smallest other shown group is blanked too
-    (complementary suppression, as for the sizes), so that two unknowns share the
-    difference; where only the two together do, one of them is.
+    (complementary suppression, as for the sizes:
+    :func:`~escalation.disclosure.complementary_suppression`), so that two unknowns share
+    the difference; where only the two together do, one of them is.
     """
     out = table.copy()
     blanked = out["suppressed"].astype(bool)
@@ -357,6 +359,7 @@ def _complement_blanked(
             row = hidden.iloc[0]
             key = (str(row["rule"]), str(row["attribute"]), str(row["group"]))
             lone[key] = pd.concat([lone[key], part]) if key in lone else part
+    chosen = pd.Series(False, index=out.index)  # rows of the partitions to complement
     for key, parts in lone.items():
         size_shown = bool(parts.loc[blanked[parts.index], "n"].notna().all())
         metrics = list(pd.unique(parts["metric"].astype(str)))
@@ -368,10 +371,12 @@ def _complement_blanked(
         # without escalating): one complement is enough.
         if _gives_back_small(found[key], set(left), size_shown, threshold):
             complement.append(left[0])
-        for metric in complement:
-            part = parts[parts["metric"].astype(str) == metric]
-            shown = part[~blanked[part.index]]
-            out.loc[shown.sort_values("n", kind="stable").index[0], "suppressed"] = True
+        chosen[parts.index[parts["metric"].astype(str).isin(complement)]] = True
+    sizes = pd.to_numeric(out["n"], errors="coerce").astype(float).where(chosen)
+    labels = out.groupby(["rule", "attribute", "metric"], sort=False).ngroup().to_numpy()
+    out["suppressed"] = complementary_suppression(
+        np.asarray(sizes, dtype=np.float64), blanked.to_numpy(dtype=bool), [labels]
+    )
     return out
 
 

@@ -372,16 +372,17 @@ def model_card(
     )
 
 
-def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int, int, int]:
+def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int, int, int, int]:
     """Return how many (attribute, group) pairs of ``model`` were withheld, by why.
 
     Not rows: one small group has a suppressed row per metric (17 with one share flagged).
-    Three counts: the groups suppressed as too small (their ``n`` withheld); those
+    Four counts: the groups suppressed as too small (their ``n`` withheld); those
     withheld only as the complement of a small one (rows marked ``beside``, an optional
-    boolean column: :func:`escalation.disclosure.withheld_beside`); and those whose size
-    is shown but some of whose results were withheld (e.g. the rates at an operating
-    point of a large group with few flagged). A table without an ``n`` column counts
-    every group with a suppressed row as small.
+    boolean column: :func:`escalation.disclosure.withheld_beside`); those whose size is
+    shown but some of whose results were withheld (e.g. the rates at an operating point
+    of a large group with few flagged); and those whose size is shown but some of whose
+    results were withheld beside such a group (rows marked ``beside``). A table without
+    an ``n`` column counts every group with a suppressed row as small.
     """
     own = subgroup_metrics[subgroup_metrics["model"] == model]
     beside = (
@@ -401,13 +402,18 @@ def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int,
         return {pair for pair, row in zip(pairs, rows, strict=True) if row}
 
     small = groups(hidden & ~beside & ~sized)
-    other = groups(hidden & beside) - small
+    other = groups(hidden & beside & ~sized) - small
     partly = groups(hidden & ~beside & sized) - small - other
-    return len(small), len(other), len(partly)
+    partly_beside = groups(hidden & beside & sized) - small - other - partly
+    return len(small), len(other), len(partly), len(partly_beside)
 
 
-def _withheld_groups_limit(small: int, beside: int, partly: int = 0) -> str:
+def _withheld_groups_limit(small: int, beside: int, partly: int = 0, partly_beside: int = 0) -> str:
     """Return the limit counting the subgroups withheld: small, beside small ones, in part.
+
+    ``partly_beside`` counts the groups some of whose results (the rates at an operating
+    point) were withheld beside those of the ``partly`` ones, as ``beside`` counts those
+    withheld beside the ``small`` ones.
 
     Examples
     --------
@@ -417,6 +423,10 @@ def _withheld_groups_limit(small: int, beside: int, partly: int = 0) -> str:
     >>> _withheld_groups_limit(0, 0, 2)  # doctest: +NORMALIZE_WHITESPACE
     'Some results of 2 subgroups were withheld because they rest on too few children
     (for example, rates among few children flagged).'
+    >>> _withheld_groups_limit(0, 0, 1, 1)  # doctest: +NORMALIZE_WHITESPACE
+    'Some results of 1 subgroup were withheld because they rest on too few children
+    (for example, rates among few children flagged); the same results of 1 more were
+    withheld beside it, so that their counts cannot be worked out by subtraction.'
     >>> _withheld_groups_limit(0, 0)
     ''
     """
@@ -443,9 +453,27 @@ def _withheld_groups_limit(small: int, beside: int, partly: int = 0) -> str:
             f"{' ' if text else ''}Some results of {partly} "
             f"{'other ' if text else ''}subgroup{'s' if partly != 1 else ''} were withheld "
             "because they rest on too few children (for example, rates among few children "
-            "flagged)."
+            "flagged)"
+        )
+        text += _beside_partly(partly, partly_beside)
+    elif partly_beside:
+        text += (
+            f"{' ' if text else ''}Some results of {partly_beside} "
+            f"{'other ' if text else ''}subgroup{'s' if partly_beside != 1 else ''} were "
+            "withheld so that the counts of other groups cannot be worked out by subtraction."
         )
     return text
+
+
+def _beside_partly(partly: int, partly_beside: int) -> str:
+    """Return the end of the sentence on groups withheld in part: those beside them."""
+    if not partly_beside:
+        return "."
+    return (
+        f"; the same results of {partly_beside} more were withheld beside "
+        f"{'them' if partly != 1 else 'it'}, so that their counts cannot be worked out by "
+        "subtraction."
+    )
 
 
 def _operating_label(metric: str) -> str:
