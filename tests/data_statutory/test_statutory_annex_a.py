@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from escalation.cli import main
+from escalation.data.history import CaseHistory
 from escalation.data.simulator import simulate_local_authority
 from escalation.data.statutory import (
     read_annex_a,
@@ -72,18 +73,41 @@ def test_the_shared_sample_converts_and_reports_its_inconsistencies(tmp_path: Pa
     assert (tmp_path / "o" / "conversion_report.csv").is_file()
 
 
+def with_an_unborn_child(history: CaseHistory) -> CaseHistory:
+    """The history with a child unborn at its extract date, referred before birth."""
+    due = history.extract_date + pd.Timedelta(days=60)
+    unborn = pd.DataFrame({"child_id": ["UNBORN1"], "birth_date": [due], "sex": ["U"],
+                           "ethnicity": ["NOBT"], "expected_birth_date": [due]})  # fmt: skip
+    referral = pd.DataFrame({"child_id": ["UNBORN1"], "kind": ["referral"], "source": ["5A"],
+                             "start": [history.extract_date - pd.Timedelta(days=30)],
+                             "need": ["N1"]})  # fmt: skip
+    children = pd.concat([history.children, unborn], ignore_index=True)
+    episodes = pd.concat([history.episodes, referral], ignore_index=True)
+    return history.with_tables(children=children, episodes=episodes)
+
+
 def test_simulated_authority_round_trips_through_a_workbook(tmp_path: Path) -> None:
-    history = simulate_local_authority(600, seed=11).history
+    plain = simulate_local_authority(600, seed=11).history  # no child unborn
+    history = with_an_unborn_child(plain)
     summary = write_annex_a(history, tmp_path / "annex.xlsx")
     back = read_annex_a(tmp_path / "annex.xlsx", extract_date=history.extract_date)
-    assert not back.exclusions
+    # the unborn child is written with its expected date of birth only (not as a birth
+    # date in the future) and comes back unborn, with the reader's note
+    report = source_report(back.exclusions)
+    assert report[["sheet", "element", "severity"]].values.tolist() == [
+        ["List 3", "Expected Date of Birth", "note"]
+    ]
+    assert report["reason"].str.contains("unborn child").all()
     held = history.episodes[history.episodes["kind"].astype(str).isin(WRITTEN_KINDS)]
     # Annex A holds no assessment factors; everything else comes back as it was
     pd.testing.assert_frame_equal(canonical(back.episodes, COLUMNS), canonical(held, COLUMNS))
-    pd.testing.assert_frame_equal(
-        canonical(back.children, CHILD), canonical(history.children, CHILD)
-    )
+    born = [*CHILD, "expected_birth_date"]
+    pd.testing.assert_frame_equal(canonical(back.children, born), canonical(history.children, born))
     assert summary.skipped.get("cin_plan", 0) == int((history.episodes["kind"] == "cin_plan").sum())
+    # a history with no child unborn keeps the template's columns
+    written = write_annex_a(plain, tmp_path / "plain.xlsx")
+    headers = [c.value for c in next(openpyxl.load_workbook(written.path)["List 3"].rows)]
+    assert "Expected Date of Birth" not in headers and "Date of Birth" in headers
 
 
 def test_a_childs_cells_are_worked_out_once_and_left_empty_where_unknown() -> None:
@@ -101,8 +125,8 @@ def test_a_childs_cells_are_worked_out_once_and_left_empty_where_unknown() -> No
     )
     cells = _child_cells(kids, pd.Timestamp("2024-03-31"))
     assert cells == {
-        "c1": (("c1", "a) Male", None, dt.date(2012, 10, 1), 11.5), "b) No"),
-        "c2": (("c2", None, None, None, None), None),
+        "c1": (("c1", "a) Male", None, dt.date(2012, 10, 1), 11.5, None), "b) No"),
+        "c2": (("c2", None, None, None, None, None), None),
     }
 
 
@@ -112,7 +136,16 @@ def test_several_years_of_workbooks_merge_into_one_history(tmp_path: Path) -> No
     newer = write_annex_a(history, tmp_path / "a2024.xlsx", since="2023-04-01")
     files = [tmp_path / "a2024.xlsx", tmp_path / "a2023.xlsx"]  # any order
     merged = read_annex_a(files, extract_date=history.extract_date)
-    assert older.rows["List 3"] > 0 and not merged.exclusions
+    assert older.rows["List 3"] > 0
+    # a child born after a workbook's date is written unborn in it (expected date of birth
+    # only): a note each, and the later workbook's birth date replaces the expected one
+    report = source_report(merged.exclusions)
+    assert len(report) > 0 and set(report["severity"]) == {"note"}
+    assert set(report["element"]) == {"Expected Date of Birth"}
+    assert report["reason"].str.contains("unborn child").all()
+    births = history.children.set_index("child_id")["birth_date"]
+    kids = merged.children.set_index("child_id")["birth_date"]
+    pd.testing.assert_series_equal(kids, births.loc[kids.index], check_dtype=False)
     eps = history.episodes[history.episodes["kind"].astype(str).isin(WRITTEN_KINDS)]
     last = eps["end"].where(eps["end"].notna(), eps["start"])
     point = eps["kind"].isin(["contact", "s47", "icpc"])

@@ -136,10 +136,13 @@ def test_an_unborn_child_has_its_expected_birth_date_as_birth_date(tmp_path: Pat
 
 
 def test_an_expected_birth_date_does_not_stand_in_for_a_birth_date_given(tmp_path: Path) -> None:
-    """A birth date in another row of the child, or an unreadable one, is not replaced."""
+    """A birth date in another row of the child, or an unreadable one, is not replaced.
+
+    (The child's second referral follows its birth: a birth date after the workbook's
+    date would exclude the child, as in the CIN census.)"""
     due = dt.datetime(2021, 1, 20)
     rows = [LIST_3, referral("U1", None, due, "2020-11-16"),
-            referral("U1", dt.datetime(2021, 1, 18), None, "2020-11-17"),
+            referral("U1", dt.datetime(2021, 1, 18), None, "2021-01-25"),
             referral("U2", "not a date", due, "2020-11-17")]  # fmt: skip
     history = read_annex_a(workbook(tmp_path / "a.xlsx", {"List 3": rows}), lenient=True)
     kids = history.children.set_index("child_id")

@@ -494,7 +494,7 @@ class _Workbook:
             {"source": v.get("referral_source"), "_nfa": v.get("referral_nfa")}
             if number == 3
             else {"end": v.get("cin_end"), "need": v.get("primary_need"),
-                  "reason": v.get("closure_reason")}
+                  "reason": v.get("closure_reason"), "_closure": self._closure_read(row)}
         )  # fmt: skip
         key = (str(v["child_id"]), start)
         episode = self.referrals.get(key)
@@ -502,6 +502,8 @@ class _Workbook:
             for name, value in fields.items():
                 if value is not None and episode.get(name) is None:
                     episode[name] = value
+            if episode["_list"] in (3, 6):  # the other list's row: two records of it
+                self._nfa_against_closure(episode, row, number)
             episode["_list"] = 0  # in both lists
             return
         # new, or the same list twice: a second row, reported when merging
@@ -509,6 +511,44 @@ class _Workbook:
         self.episodes[-1].update(fields)
         self.episodes[-1]["_list"] = number
         self.referrals.setdefault(key, self.episodes[-1])
+
+    def _closure_read(self, row: _Row) -> tuple[str, int] | None:
+        """Return where a List 6 row's closure date was read (None: no column, or unreadable)."""
+        if (row.sheet, "cin_end") not in self.headers or "cin_end" in row.dropped:
+            return None
+        return row.sheet, row.number
+
+    def _nfa_against_closure(self, episode: dict[str, Any], row: _Row, number: int) -> None:
+        """Report an NFA referral that List 6 holds open or closes on another day.
+
+        A List 3 ``Referral NFA?`` yes and such a List 6 record are two records of one
+        episode that differ. One rule gives the referral's end, as for the CIN census's
+        ``ReferralNFA``: List 6's closure date when given, else the referral day (no
+        further action). The problem is at List 6's closure date and names List 3's row
+        and both columns, never a value.
+        """
+        closure = episode.get("_closure")
+        if episode.get("_nfa") is not True or closure is None:
+            return
+        end = episode.get("end")
+        if end == episode["start"]:  # closed on the day: the two lists agree
+            return
+        nfa_at = (row.sheet, row.number) if number == 3 else (episode["_el"], episode["_pos"])
+        nfa = self.headers[(nfa_at[0], "referral_nfa")]
+        header = self.headers[(closure[0], "cin_end")]
+        here, kept = (
+            ("the referral is open", f"the referral is closed on its day, as {nfa!r} closes "
+             f"one whose {header!r} is empty")
+            if end is None
+            else ("the referral closes on another day", f"the {header!r} is kept: a closure "
+                  f"date given is the referral's end, whatever {nfa!r} says")
+        )  # fmt: skip
+        reason = (
+            f"the same child, referral and start as {record_label(*nfa_at)} but a different "
+            f"{nfa!r}, {header!r} (no further action there; here {here}): two records of one "
+            f"episode in this workbook; {kept}"
+        )
+        self.report(closure[0], closure[1], header, end, reason, "kept", read_into="end")
 
     # -- the extract date ---------------------------------------------------------------
     def latest(self, today: str) -> tuple[_Dated | None, list[SourceProblem]]:
@@ -583,10 +623,10 @@ class _Workbook:
             list(self.children.values()),
             columns=[*CHILD_FIELDS, "uasc", "_pos", "_el", "_unit", "_born"],
         )
-        born = ~kids["_born"].isin([False])  # False: the birth date is an expected one
-        if reference is not None:
-            born &= ~(kids["birth_date"].fillna("") > reference)
-        kids["_born"] = born
+        # False: the birth date is an expected one (an unborn child's). A birth date
+        # recorded after the workbook's date is not: merging excludes its child, as the
+        # CIN census's (merge._after_reference).
+        kids["_born"] = ~kids["_born"].isin([False])
         kids = kids.assign(_file=self.file, _rank=rank, _ref=reference)
         if not kids["uasc"].notna().any():
             kids = kids.drop(columns="uasc")
@@ -595,6 +635,7 @@ class _Workbook:
             episode = dict(episode)
             nfa = episode.pop("_nfa", None)
             episode.pop("_list", None)
+            episode.pop("_closure", None)
             if episode["kind"] == "referral" and nfa is True and episode.get("end") is None:
                 episode["end"] = episode["start"]  # Referral NFA: closed on the day
             rows.append(episode)
@@ -775,7 +816,11 @@ def read_annex_a(
     no list but has a list's headers, are errors and the sheet is not converted. Lists 9
     (care leavers), 10 and 11 (adoption) are reported as not converted (their dates count
     towards the extract date). A child whose date of birth is empty and whose expected
-    date of birth is given (unborn) has the expected date as ``birth_date``, with a note.
+    date of birth is given (unborn) has the expected date as ``birth_date``, with a note;
+    a ``Date of Birth`` after the workbook's date excludes its child, as in the CIN census.
+    List 6's closure date, when given, is a referral's end, else a List 3 ``Referral NFA?``
+    yes closes it on its day; an NFA beside a List 6 record open or closed on another day
+    is an error naming both columns.
     An early help assessment's start and completion dates are the ``early_help``
     episode's start and end: Annex A records no other end of early help.
 

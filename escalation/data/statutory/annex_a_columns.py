@@ -13,6 +13,7 @@ code (``6``), the template's lettered choice (``q) 6: Police``) or the label (``
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -411,7 +412,8 @@ def parse_date(value: object, epoch: dt.date | None = None) -> str | None:
     """Return a cell's date as ``YYYY-MM-DD``; raise ValueError when it is not a date.
 
     Excel dates arrive as datetimes; dates typed as text (``31/03/2024``) and bare Excel
-    serial numbers (``45382``) are read too.
+    serial numbers (``45382``) are read too. A date-time is read to its day, whether as
+    text (``31/03/2024 12:00``) or as a serial with a fraction (``45382.5``).
 
     Parameters
     ----------
@@ -425,8 +427,8 @@ def parse_date(value: object, epoch: dt.date | None = None) -> str | None:
 
     Examples
     --------
-    >>> parse_date("31/03/2024"), parse_date(45382)
-    ('2024-03-31', '2024-03-31')
+    >>> parse_date("31/03/2024"), parse_date(45382), parse_date(45382.5)
+    ('2024-03-31', '2024-03-31', '2024-03-31')
     >>> parse_date(43920, epoch=dt.date(1904, 1, 1))
     '2024-03-31'
     """
@@ -439,9 +441,10 @@ def parse_date(value: object, epoch: dt.date | None = None) -> str | None:
     if isinstance(value, bool):
         raise ValueError("not a date")
     if isinstance(value, int | float):
-        if 1 <= value < 2958466 and float(value).is_integer():
+        if 1 <= value < 2958466:  # a fraction is the time of day: the day is kept
             try:
-                return ((epoch or _EXCEL_EPOCH) + dt.timedelta(days=int(value))).isoformat()
+                day = dt.timedelta(days=math.floor(value))
+                return ((epoch or _EXCEL_EPOCH) + day).isoformat()
             except OverflowError:  # after 9999-12-31 in the 1904 system
                 raise ValueError("not a date") from None
         raise ValueError("not a date")

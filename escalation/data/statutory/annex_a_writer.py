@@ -108,27 +108,41 @@ def _child_cells(
     """Each child's cells of every sheet, worked out once per child rather than per row.
 
     Returns, by child identifier, the cells every sheet starts with (identifier, gender,
-    ethnicity, date of birth, age at ``end_day``) and the ``Does the Child have a
-    Disability`` cell of Lists 4 to 8. A column the children table lacks is written empty.
+    ethnicity, date of birth, age at ``end_day``, expected date of birth) and the ``Does
+    the Child have a Disability`` cell of Lists 4 to 8. A column the children table lacks
+    is written empty. A child born after ``end_day`` was unborn at the workbook's date: its
+    date of birth and age are left empty and its expected date of birth is written (its
+    ``expected_birth_date``, else its birth date), as the CIN census writer writes
+    ``ExpectedPersonBirthDate`` alone.
 
     Examples
     --------
-    >>> kids = pd.DataFrame({"child_id": ["c1"], "birth_date": [pd.Timestamp("2015-04-01")],
-    ...                      "sex": ["F"], "disability": [True]})
-    >>> _child_cells(kids, pd.Timestamp("2024-03-31"))["c1"]
-    (('c1', 'b) Female', None, datetime.date(2015, 4, 1), 9.0), 'a) Yes')
+    >>> kids = pd.DataFrame({"child_id": ["c1", "u1"], "sex": ["F", None],
+    ...                      "birth_date": pd.to_datetime(["2015-04-01", "2024-05-01"]),
+    ...                      "disability": [True, None]})
+    >>> cells = _child_cells(kids, pd.Timestamp("2024-03-31"))
+    >>> cells["c1"]
+    (('c1', 'b) Female', None, datetime.date(2015, 4, 1), 9.0, None), 'a) Yes')
+    >>> cells["u1"]
+    (('u1', None, None, None, None, datetime.date(2024, 5, 1)), None)
     """
     ethnic = _code(_ETHNIC)
     columns = {
         name: children[name].tolist() if name in children else [None] * len(children)
-        for name in ("child_id", "birth_date", "sex", "ethnicity", "disability")
-    }
+        for name in ("child_id", "birth_date", "expected_birth_date", "sex", "ethnicity",
+                     "disability")
+    }  # fmt: skip
     cells = {}
-    for child_id, birth_date, sex, ethnicity, disability in zip(*columns.values(), strict=True):
-        birth = _day(birth_date)
+    for child_id, birth_date, expected_date, sex, ethnicity, disability in zip(
+        *columns.values(), strict=True
+    ):
+        birth, expected = _day(birth_date), _day(expected_date)
+        if birth is not None and birth > end_day.date():  # unborn at the workbook's date
+            birth, expected = None, expected or birth
         age = None if birth is None else round((end_day.date() - birth).days / 365.25, 2)
         gender = _SEX.get(str(sex), None) if not _missing(sex) else None
-        cells[child_id] = ((str(child_id), gender, ethnic(ethnicity), birth, age), _yes(disability))
+        person = (str(child_id), gender, ethnic(ethnicity), birth, age, expected)
+        cells[child_id] = (person, _yes(disability))
     return cells
 
 
@@ -164,7 +178,10 @@ def write_annex_a(
     start and end), referrals (List 3, with ``Referral NFA?`` yes for a referral closed on
     its day) and the same referrals as children in need (List 6: need, closure date and
     reason), assessments, section 47 enquiries with the conference that follows each
-    (List 5), child protection plans and periods of care. Lists 9–11 are not written.
+    (List 5), child protection plans and periods of care. Lists 9–11 are not written. A
+    child born after ``until`` is written unborn, as the reader reads one: ``Date of Birth``
+    and ``Age`` empty, its expected birth date (else its birth date) in an ``Expected Date
+    of Birth`` column, written only when some child has an expected birth date.
 
     Examples
     --------
@@ -207,11 +224,16 @@ def write_annex_a(
     if "reason" in eps:
         eps["reason"] = eps["reason"].astype(object).where(~running, None)
 
+    label = {c.key: c.label for spec in LISTS.values() for c in spec.columns}
     people = _child_cells(history.children, end_day)
+    # the template has no expected date of birth: the column is written when one is known
+    expecting = any(cells[-1] is not None for cells, _ in people.values())
     common = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age"]
+    common += [label["expected_birth_date"]] if expecting else []
 
     def person(child_id: Any, disability: bool) -> list[Any]:
         cells, disabled = people[child_id]
+        cells = cells if expecting else cells[:-1]
         return [*cells, disabled] if disability else list(cells)
 
     workbook = openpyxl.Workbook(write_only=True)
@@ -229,7 +251,6 @@ def write_annex_a(
     def of(kind: str) -> pd.DataFrame:
         return eps[eps["kind"] == kind].sort_values(["child_id", "start"], kind="stable")
 
-    label = {c.key: c.label for spec in LISTS.values() for c in spec.columns}
     source = _code(_SOURCE)
     sheet(
         1,
