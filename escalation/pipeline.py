@@ -40,7 +40,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -53,6 +52,7 @@ import pandas as pd
 from rich.markup import escape
 
 from escalation import __version__
+from escalation._decimals import signed_text
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
@@ -145,7 +145,6 @@ from escalation.report.caveats import (
     CaveatLog,
     Failure,
     brief_caveats,
-    in_words,
 )
 from escalation.report.outputs import OutputFolder, OutputFolderError
 from escalation.report.policy_section import policy_section
@@ -2577,57 +2576,56 @@ def _horizons_sentence(horizons: Sequence[int], table: str = "results/effects.cs
     )
 
 
-#: The immortal-time caveat of the effects stage, naming the estimators it biases.
-#: The effects stage's grace-period caveat (its text is shown beside the key numbers).
-_GRACE_BIAS: Final = re.compile(r"which biases (?P<names>[a-z_, ]+?) towards benefit")
-
-
 def _grace_caveat(run: _Run, compare: str, *, leads: bool = False) -> tuple[str, str]:
     """Return the caveat shown beside the key numbers when the grace period biases them.
 
     When CCW leads, ``compare`` is the estimator it replaced (shown for comparison);
     with ``leads``, ``compare`` is the biased estimator the key numbers lead with (the
     design has no CCW). Returns the caveat and the reason behind it
-    (:func:`_grace_caveat_words`): the effects stage's warning, its counts disclosed.
+    (:func:`_grace_caveat_words`); the effects stage's warning, with its counts and every
+    estimator it biases, stays in the brief's caveats.
     """
     label = _ESTIMATOR_LABELS.get(compare, compare)
-    message = next(
-        (
-            in_words(c.disclosed(run.rules, withheld=run.withheld).message)
-            for c in run.log.caveats
-            if c.stage == "effects" and _GRACE_BIAS.search(c.message)
-        ),
-        "some children's follow-up ended within the grace period, before they could have "
-        f"been treated, which biases {label} towards benefit (immortal time).",
-    )
-    return _grace_caveat_words(message, label, leads=leads)
+    grace = run.design.treatment.grace_days or 0
+    return _grace_caveat_words(grace, label, leads=leads)
 
 
-def _grace_caveat_words(message: str, label: str, *, leads: bool = False) -> tuple[str, str]:
+def _grace_caveat_words(grace_days: float, label: str, *, leads: bool = False) -> tuple[str, str]:
     """Return the key numbers' grace-period caveat, short, and the reason behind it.
 
     The caveat says which estimate the key numbers come from and what the grace period
-    does to them; the reason (``message``, the effects stage's warning in words) is shown
-    beside it on wide screens and one tap away on phones (``Brief.key_caveat_why``), so
-    that the key numbers and the evidence come first on a phone.
+    does to them; the reason, in the plain words the policy section uses
+    (:func:`escalation.causal.effects.grace_bias_words`: a director reads it without
+    statistics training), is shown beside it on wide screens and one tap away on phones
+    (``Brief.key_caveat_why``), so that the key numbers and the evidence come first on a
+    phone.
 
     Examples
     --------
-    >>> caveat, why = _grace_caveat_words("60 untreated spells ended within the grace "
-    ...                                  "period.", "AIPW")
+    >>> caveat, why = _grace_caveat_words(14, "AIPW")
     >>> print(caveat)  # doctest: +NORMALIZE_WHITESPACE
     These numbers come from CCW, which allows for the grace period. AIPW, which this brief
     would otherwise lead with, is shown for comparison only: the grace period biases it
     towards benefit.
-    >>> why
-    '60 untreated spells ended within the grace period.'
-    >>> print(_grace_caveat_words("Spells ended early.", "AIPW", leads=True)[0])
+    >>> print(why)  # doctest: +NORMALIZE_WHITESPACE
+    Some children without early help escalated or left the study within the 14-day grace
+    period, before they could have received it, which makes early help look more beneficial
+    than it is (immortal time). The CCW estimate allows for this; the AIPW estimate does
+    not.
+    >>> print(_grace_caveat_words(14, "AIPW", leads=True)[0])
     ... # doctest: +NORMALIZE_WHITESPACE
     These key numbers come from AIPW, which the grace period biases towards benefit, so they
     are likely to overstate the benefit of early help. For an estimate the grace period does
     not bias, add clone-censor-weight ("ccw") to [estimation] estimators in the design file.
     """
-    why = f"{message[:1].upper()}{message[1:]}"
+    from escalation.causal.effects import grace_bias_words
+
+    reason = grace_bias_words(grace_days)
+    why = f"{reason[:1].upper()}{reason[1:]} (immortal time)."
+    if leads:
+        why += f" The {label} estimate does not allow for this."
+    else:
+        why += f" The CCW estimate allows for this; the {label} estimate does not."
     if leads:
         return (
             f"These key numbers come from {label}, which the grace period biases towards "
@@ -2678,10 +2676,10 @@ def _difference_card(
     return KeyNumber(
         f"Change in risk with early help, by {horizon} days ({label}"
         + (", for comparison)" if comparison else ")"),
-        f"{100 * rd['estimate']:+.{dd}f} points",
+        f"{signed_text(100 * rd['estimate'], dd, sign=True)} points",
         plain,
-        interval=f"95% CI {100 * rd['conf_low']:+.{dd}f} to "
-        f"{100 * rd['conf_high']:+.{dd}f} percentage points",
+        interval=f"95% CI {signed_text(100 * rd['conf_low'], dd, sign=True)} to "
+        f"{signed_text(100 * rd['conf_high'], dd, sign=True)} percentage points",
         comparison=comparison,
     )
 
@@ -2769,13 +2767,14 @@ def _confounding_paragraph(crude: float, adjusted: float, horizon: int, label: s
     True
     """
     crude_way = "more often" if crude > 0 else "less often"
+    crude_text, adjusted_text = (signed_text(100 * v, 1, sign=True) for v in (crude, adjusted))
     adjusted_way = "fewer" if adjusted < 0 else "more"
     return (
         "Why the two comparisons disagree: families who got early help went on to a child "
         f"protection plan or care {crude_way} within {horizon} days than families who did "
-        f"not (the unadjusted comparison, {100 * crude:+.1f} points), yet once the "
+        f"not (the unadjusted comparison, {crude_text} points), yet once the "
         f"recorded differences between the families are allowed for ({label}), early help "
-        f"goes with {adjusted_way} escalations ({100 * adjusted:+.1f} points). Early help is "
+        f"goes with {adjusted_way} escalations ({adjusted_text} points). Early help is "
         "offered where practitioners see more need, so the families who get it differ from "
         "those who do not before any help starts: this is confounding by indication. The "
         "adjusted comparison removes the differences that were recorded; differences that "
@@ -2962,7 +2961,8 @@ def _brief(
             f"{by_authority['horizon']} days): pooled by random-effects meta-analysis, "
             + describe_difference(pred["estimate"], pred["conf_low"], pred["conf_high"])
             + f" Authorities differ (I² = {meta.i2:.0f}%); in a new authority the change "
-            f"would lie between {100 * pred['pi_low']:+.1f} and {100 * pred['pi_high']:+.1f} "
+            f"would lie between {signed_text(100 * pred['pi_low'], 1, sign=True)} and "
+            f"{signed_text(100 * pred['pi_high'], 1, sign=True)} "
             "points (95% prediction interval)."
         )
     prediction = state.get("prediction")

@@ -76,11 +76,35 @@ __all__ = [
     "ESTIMATOR_TARGETS",
     "EffectsResult",
     "estimate_effects",
+    "grace_bias_words",
     "ipw_mean_difference",
     "population",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def grace_bias_words(grace_days: float) -> str:
+    """Return, in plain words, why a grace period biases an estimate towards benefit.
+
+    The immortal-time bias of :func:`estimate_effects`'s grace-period warning, without
+    its terms: the clause every text for a director uses (the brief's key caveat, the
+    policy values' caveat), so the two say it alike.
+
+    Examples
+    --------
+    >>> print(grace_bias_words(14))  # doctest: +NORMALIZE_WHITESPACE
+    some children without early help escalated or left the study within the 14-day grace
+    period, before they could have received it, which makes early help look more beneficial
+    than it is
+    """
+    return (
+        "some children without early help escalated or left the study within the "
+        f"{grace_days:g}-day grace period, before they could have received it, which makes "
+        "early help look more beneficial than it is"
+    )
+
+
 #: The first columns of ``effects.csv``, in order.
 EFFECT_COLUMNS = (
     "estimator",

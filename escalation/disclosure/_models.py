@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._decimals import signed_text
 from escalation.disclosure._counts import (
     DEFAULT_RULES,
     DisclosureRules,
@@ -589,8 +590,7 @@ def format_rank_metric(value: float | None, decimals: int | None = None) -> str:
     number = math.nan if value is None else float(value)
     if math.isnan(number):
         return ""
-    text = f"{number:.{3 if decimals is None else decimals}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+    return signed_text(number, 3 if decimals is None else decimals)
 
 
 def disclose_rank_metric(

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from escalation import __version__
+from escalation._decimals import signed_text
 from escalation._vocabulary import INTERCEPT
 from escalation.disclosure import (
     DisclosureRules,
@@ -197,7 +198,7 @@ def _inputs(result: PooledAnalysis) -> tuple[list[dict[str, object]], str | None
 
 
 def _percent(value: float) -> str:
-    return f"{100 * value:+.1f}"
+    return signed_text(100 * value, 1, sign=True)
 
 
 def write_pooled(

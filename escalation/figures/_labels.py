@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from escalation._decimals import clear_of_zero_digits
 from escalation.figures.theme import FONT_FAMILY, ColumnWidth, width_mm
 
 __all__ = [
@@ -127,11 +128,14 @@ def wrap_to_width(
 def interval_digits(
     estimate: float, conf_low: float, conf_high: float, *, scale: float = 100.0, digits: int = 0
 ) -> int:
-    """Return the fewest decimals (from ``digits``) that keep the estimate inside its interval.
+    """Return the fewest decimals (from ``digits``) that print an interval as it is.
 
     Rounding may put a point estimate on, or past, a rounded limit ("10% (95% CI 9% to
     10%)" for 9.96% with an upper limit of 9.98%); decimals are added until the printed
-    estimate lies strictly between the printed limits, as the unrounded one does.
+    estimate lies strictly between the printed limits, as the unrounded one does. An
+    interval wholly on one side of zero never prints an end as zero ("-2.9 to -0.0" for
+    an end of -0.04): :func:`escalation._decimals.clear_of_zero_digits` gives the
+    decimals to start from.
 
     Examples
     --------
@@ -139,11 +143,14 @@ def interval_digits(
     2
     >>> interval_digits(0.183, 0.161, 0.207)
     0
+    >>> interval_digits(-0.01468, -0.02853, -0.0004, digits=1)
+    2
     """
+    start = clear_of_zero_digits(conf_low, conf_high, scale=scale, digits=digits)
     e, lo, hi = (scale * float(v) for v in (estimate, conf_low, conf_high))
     if not (lo < e < hi):
-        return digits
-    for d in range(digits, digits + 7):
+        return start
+    for d in range(start, start + 7):
         if round(lo, d) < round(e, d) < round(hi, d):
             return d
-    return digits + 6
+    return start + 6

@@ -37,7 +37,14 @@ import pandas as pd
 from escalation.design.registration import RegistrationCheck
 from escalation.design.study import CriteriaSpec
 
-__all__ = ["CRITERIA_COLUMNS", "WITHHELD_NOTE", "Verdict", "judge", "judge_criteria"]
+__all__ = [
+    "CRITERIA_COLUMNS",
+    "NOT_COMPARED_REASON",
+    "WITHHELD_NOTE",
+    "Verdict",
+    "judge",
+    "judge_criteria",
+]
 
 Verdict = Literal["met", "not met", "inconclusive"]
 #: Columns of :func:`judge_criteria`.
@@ -58,6 +65,10 @@ CRITERIA_COLUMNS: Final = (
 )
 #: The note of a criterion judged on a value the disclosure rules withhold.
 WITHHELD_NOTE: Final = "estimate withheld (disclosure)"
+#: Why an attribute has no gap (``not_compared``), in the note and in the brief: its groups
+#: shown are those disclosure control leaves (a small group is withheld, and the smallest
+#: other beside it), not necessarily its small ones.
+NOT_COMPARED_REASON: Final = "fewer than two groups could be shown, for disclosure control"
 _ESTIMAND: Final = {
     "min_precision": "precision",
     "min_recall": "recall",
@@ -225,10 +236,10 @@ def _disparity_row(
     compared = set(part["attribute"])
     missing = ", ".join(str(a) for a in dict.fromkeys(attributes) if a not in compared)
     row = {**row, "not_compared": missing}
+    left_out = f"not compared ({NOT_COMPARED_REASON}): {missing}"
     if part.empty:
         return {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
-                "verdict": "inconclusive",
-                "note": _join(row["note"], "no two groups large enough to compare")}  # fmt: skip
+                "verdict": "inconclusive", "note": _join(row["note"], left_out)}  # fmt: skip
     threshold = float(row["threshold"])
     verdicts = [
         judge(lo, hi, threshold, at_least=False)
@@ -243,7 +254,7 @@ def _disparity_row(
         verdict = "met"
     note = _join(row["note"], f"largest gap in {metric}: {groups}")
     if missing:
-        note = _join(note, f"not compared (fewer than two groups large enough to show): {missing}")
+        note = _join(note, left_out)
     return {
         **row,
         "estimate": float(worst["estimate"]),

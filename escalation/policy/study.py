@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from escalation._vocabulary import spell_data_of
+from escalation.causal.effects import grace_bias_words
 from escalation.causal.heterogeneity import EffectModel
 from escalation.causal.influence import as_clustered
 from escalation.causal.policy import (
@@ -193,10 +194,7 @@ class PolicyStudy(Presents):
             return ""
         return (
             "These policy estimates rest on AIPW-type scores and share the AIPW estimate's "
-            "bias: some children without early help escalated "
-            f"or left the study within the {self.grace_days}-day grace period, before they "
-            "could have received it, which makes early help look more beneficial than it is "
-            "(see the caveats)."
+            f"bias: {grace_bias_words(self.grace_days)} (see the caveats)."
         )
 
     def tidy(self) -> pd.DataFrame:

@@ -7,7 +7,8 @@ the brief's words come from: estimates are worded as estimates and formatted by 
 brief's own helpers (:func:`~escalation.report.brief.describe_risk`,
 :func:`~escalation.report.brief.interval_digits`, the key numbers' "points"); counts are
 the disclosed (rounded) counts, and a count or estimate that disclosure control withheld
-is said to be "not shown", never given. No builder is handed identifiers or note text.
+is said to be "not shown" (a count in a sentence: "an undisclosed number of children"),
+never given. No builder is handed identifiers or note text.
 
 Where no one-line finding exists (which risk model is best calibrated, say), the text
 states precisely what is plotted and a summary the results table holds.
@@ -22,7 +23,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.disclosure import DEFAULT_RULES, WITHHELD_TEXT, DisclosureRules, count_texts
+from escalation._decimals import signed_text
+from escalation.disclosure import (
+    DEFAULT_RULES,
+    NOT_APPLYING_TEXT,
+    WITHHELD_TEXT,
+    DisclosureRules,
+    count_texts,
+)
 from escalation.figures.flow import plain_words
 from escalation.report.brief import describe_risk, interval_digits, point_digits
 from escalation.report.wording import attribute_label, join_words
@@ -125,15 +133,30 @@ def points(estimate: float, conf_low: float, conf_high: float) -> str:
     '-1.5 points (95% CI -3.1 to +0.1)'
     """
     d = point_digits(estimate, conf_low, conf_high)
-    return (
-        f"{100 * estimate:+.{d}f} points (95% CI {100 * conf_low:+.{d}f} to "
-        f"{100 * conf_high:+.{d}f})"
-    )
+    e, lo, hi = (signed_text(100 * v, d, sign=True) for v in (estimate, conf_low, conf_high))
+    return f"{e} points (95% CI {lo} to {hi})"
 
 
-def _episodes(count: str) -> str:
-    """Return a count text of episodes in words ("episodes not shown" when withheld)."""
-    return "episodes not shown" if count == WITHHELD_TEXT else f"{count} episodes"
+def _counted(count: str, noun: str) -> str:
+    """Return a count text (:func:`escalation.disclosure.count_texts`) with its noun.
+
+    A shown count, or one below the threshold, goes before the noun ("1,400 children",
+    "fewer than 10 children"); one withheld to protect another (complementary suppression)
+    reads as a number withheld, since "not shown children" says that children were
+    hidden, not their number; one that does not apply says so after the noun.
+
+    Examples
+    --------
+    >>> _counted("1,400", "children"), _counted("fewer than 10", "episodes")
+    ('1,400 children', 'fewer than 10 episodes')
+    >>> _counted("not shown", "children"), _counted("not applicable", "episodes")
+    ('an undisclosed number of children', 'episodes (not applicable)')
+    """
+    if count == WITHHELD_TEXT:
+        return f"an undisclosed number of {noun}"
+    if count == NOT_APPLYING_TEXT:
+        return f"{noun} ({count})"
+    return f"{count} {noun}"
 
 
 def _reason_words(description: str) -> str:
@@ -197,21 +220,21 @@ def flow_alt(flow: pd.DataFrame, raw: pd.DataFrame, rules: DisclosureRules = DEF
     texts = {
         column: count_texts(flow[column], raw[column], rules) for column in ("children", "episodes")
     }
+    children, episodes = (
+        [_counted(text, noun) for text in texts[noun]] for noun in ("children", "episodes")
+    )
     stages = flow["stage"].astype(str).tolist()
     first, last = 0, len(stages) - 1
     excluded = [i for i, stage in enumerate(stages) if stage == "excluded"]
     left_out = f"episodes were left out for {len(excluded)} reason{'s' * (len(excluded) != 1)}"
     if "description" in flow:  # each reason with its count, as the figure shows them
         described = [_reason_words(text) for text in flow["description"].astype(str)]
-        left_out += ": " + "; ".join(
-            f"{described[i]} ({_episodes(texts['episodes'][i])})" for i in excluded
-        )
+        left_out += ": " + "; ".join(f"{described[i]} ({episodes[i]})" for i in excluded)
     rounded = f" (counts rounded to the nearest {rules.rounding})" if rules.rounding > 1 else ""
+    spells = _counted(texts["episodes"][last], "spells")
     return (
-        f"Flow diagram of who was studied: {texts['children'][first]} children with "
-        f"{texts['episodes'][first]} episodes in the case histories; {left_out}; "
-        f"{texts['episodes'][last]} spells of {texts['children'][last]} children "
-        f"analysed{rounded}."
+        f"Flow diagram of who was studied: {children[first]} with {episodes[first]} in the "
+        f"case histories; {left_out}; {spells} of {children[last]} analysed{rounded}."
     )
 
 
@@ -387,7 +410,10 @@ def risk_differences_alt(
         lead, rest = listed[0], listed[1:]
         findings = ", ".join(
             [f"{lead[0]} {points(*lead[1])}"]
-            + [f"{label} {100 * e:+.{point_digits(e, lo, hi)}f}" for label, (e, lo, hi) in rest]
+            + [
+                f"{label} {signed_text(100 * e, point_digits(e, lo, hi), sign=True)}"
+                for label, (e, lo, hi) in rest
+            ]
         )
         findings += "; " + _intervals([stats for _, stats in listed], "estimator")
     else:
@@ -432,10 +458,10 @@ def authority_alt(forest: pd.DataFrame, horizon: int, name: str) -> str:
     parts = []
     if len(own):
         low, high = float(own["estimate"].min()), float(own["estimate"].max())
-        d = 1
+        least, most = (signed_text(100 * v, 1, sign=True) for v in (low, high))
         parts.append(
             f"{len(own)} authorit{'y' if len(own) == 1 else 'ies'} shown, from "
-            f"{100 * low:+.{d}f} to {100 * high:+.{d}f} points"
+            f"{least} to {most} points"
         )
     else:
         parts.append(f"no authority's own estimate is shown ({NOT_SHOWN}: too few children)")
@@ -499,8 +525,8 @@ def subgroups_alt(
         values = shown["estimate"].astype(float).to_numpy()
         low, high = int(np.argmin(values)), int(np.argmax(values))
         parts.append(
-            f"from {100 * values[low]:+.1f} points ({names[low]}) to "
-            f"{100 * values[high]:+.1f} points ({names[high]})"
+            f"from {signed_text(100 * values[low], 1, sign=True)} points ({names[low]}) to "
+            f"{signed_text(100 * values[high], 1, sign=True)} points ({names[high]})"
         )
         parts.append(_intervals(_rows(shown), "estimated group"))
     missing = len(subgroups) - len(shown)

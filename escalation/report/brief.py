@@ -34,6 +34,7 @@ import matplotlib.pyplot as plt
 import plotnine as p9
 from markupsafe import Markup, escape
 
+from escalation._decimals import signed_text
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._labels import interval_digits
@@ -91,11 +92,31 @@ GLOSSARY: Final = {
     "happened had every child (or no child) received early help, combining a model of who "
     "gets early help with a model of escalation. It stays correct if either model is, "
     "provided everything that drove both early help and escalation was recorded.",
+    "IPW": "Inverse probability weighting: an estimate of what would have happened had "
+    "every child (or no child) received early help, from a model of who gets early help "
+    "alone, in which the children whose help (or lack of it) was least expected count most.",
+    "g-formula": "An estimate of what would have happened had every child (or no child) "
+    "received early help, from a model of escalation alone: each child's risk is predicted "
+    "both ways and the predictions are averaged.",
     "CCW": "Clone-censor-weight: each child is copied into both strategies (early help "
     "within the grace period, or not), and a copy stops being followed when what happened "
     "departs from its strategy, with weights for the copies stopped. No child's time "
     "counts for early help before it could have started, which the other estimates "
     "cannot avoid when help may start days after the decision.",
+    "immortal time": "Days in which a child counted as having had early help could not have "
+    "escalated, because children who escalated or left the study before their help started "
+    "count as not having had it, which makes early help look better than it is.",
+    "CI": "95% confidence interval: the range of values the data are compatible with; "
+    "intervals made this way contain the true value in 95 of every 100 studies.",
+    "bootstrap": "A way of measuring how uncertain an estimate is: the analysis is repeated "
+    "on many random resamples of the families studied, and the spread of the results is "
+    "the uncertainty.",
+    "Monte Carlo error": "How much a result made from random resamples (the bootstrap) "
+    "could change if the analysis were rerun with another random seed; more resamples make "
+    "it smaller.",
+    "SMD": "Standardised mean difference: the difference between two groups' averages or "
+    "shares, in units of how much children vary; 0.1 or more is usually taken as a sign "
+    "that the groups differ.",
     "Aalen–Johansen": "The estimate of the share of children who escalated by each day "
     "that allows for children who left the study early and for deaths, which stop "
     "escalation from happening.",
@@ -115,7 +136,14 @@ _GLOSSARY_PATTERNS: Final = {
     "grace period": r"grace period",
     "spell": r"spells?",
     "AIPW": r"AIPW|augmented inverse probability weighting",
+    "IPW": r"IPW|(?<!augmented )inverse probability weighting",
+    "g-formula": r"g-formula",
     "CCW": r"CCW|clone-censor-weight",
+    "immortal time": r"immortal time",
+    "CI": r"CI|confidence intervals?",
+    "bootstrap": r"bootstrap",
+    "Monte Carlo error": r"Monte Carlo error",
+    "SMD": r"SMD|standardised mean difference",
     "Aalen–Johansen": r"Aalen[–-]Johansen",
     "AUC": r"AUC",
     "quintile": r"quintiles?",
@@ -490,7 +518,8 @@ def bootstrap_edge_note(
         f"This result is only just {'short of being clear' if includes else 'clear'} of no "
         f"difference: with {replicates} bootstrap resamples, a rerun with another random "
         f"seed could show {'a clear effect' if includes else 'no clear effect'} (the "
-        f"interval's end nearest no difference, {100 * edge:+.{digits}f} points, is within "
+        f"interval's end nearest no difference, {signed_text(100 * edge, digits, sign=True)} "
+        "points, is within "
         "twice its Monte Carlo error of it)."
     )
     needed = math.inf if edge == 0 else replicates * (3 * error / abs(edge)) ** 2

@@ -15,6 +15,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation._decimals import clear_of_zero_digits
 from escalation.design.study import StudyDesign
 from escalation.report.brief import BriefFigure, PolicySection
 from escalation.report.wording import attribute_label
@@ -58,7 +59,7 @@ def _against(value: float, threshold: float, *, scale: float = 1.0, digits: int 
 
 
 def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
-    from escalation.policy.criteria import WITHHELD_NOTE
+    from escalation.policy.criteria import NOT_COMPARED_REASON, WITHHELD_NOTE
     from escalation.policy.study import WITHHELD_VERDICT
 
     key = str(row["criterion"])
@@ -90,7 +91,7 @@ def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
             left_out = ", ".join(
                 attribute_label(a).lower() for a in str(row["not_compared"]).split(", ")
             )
-            name += f" (not compared: {left_out}, too few children in their groups)"
+            name += f" (not compared: {left_out}; {NOT_COMPARED_REASON})"
     verdict = str(row["verdict"])
     if verdict == WITHHELD_VERDICT:
         verdict += " (disclosure)"
@@ -131,15 +132,25 @@ def _difference_words(estimate: float, low: float, high: float, than: str) -> st
     return f"{head} {than} (95% CI {_interval_words(low, high)})"
 
 
-def _more_or_fewer(value: float) -> str:
-    return f"{abs(value):,.1f} {'more' if value > 0 else 'fewer'}"
+def _more_or_fewer(value: float, digits: int = 1) -> str:
+    return f"{abs(value):,.{digits}f} {'more' if value > 0 else 'fewer'}"
 
 
 def _interval_words(low: float, high: float) -> str:
-    """Return an interval of a difference per 1,000 in words ("3.0 to 12.4 fewer")."""
+    """Return an interval of a difference per 1,000 in words ("3.0 to 12.4 fewer").
+
+    One decimal, more where an interval that lies on one side of no difference would
+    print its nearer end as 0.0 (:func:`escalation._decimals.clear_of_zero_digits`).
+
+    Examples
+    --------
+    >>> _interval_words(-12.39, -2.98), _interval_words(-28.53, -0.04)
+    ('3.0 to 12.4 fewer', '0.04 to 28.53 fewer')
+    """
     if low > 0 or high < 0:
+        digits = clear_of_zero_digits(low, high, digits=1)
         near, far = sorted((low, high), key=abs)
-        return f"{abs(near):,.1f} to {_more_or_fewer(far)}"
+        return f"{abs(near):,.{digits}f} to {_more_or_fewer(far, digits)}"
     return f"{_more_or_fewer(low)} to {_more_or_fewer(high)}"
 
 

@@ -34,6 +34,7 @@ import math
 
 import pandas as pd
 
+from escalation._decimals import clear_of_zero_digits
 from escalation.disclosure import (
     DEFAULT_RULES,
     DisclosureRules,
@@ -238,11 +239,14 @@ def text_features_sentence(
 def _paired_verdict(difference: Stats, both: str, decimals: int | None) -> str:
     """Return the case-note verdict read from the paired AUC difference's interval.
 
-    The difference is shown with the decimals it was rounded to (3 when exact: at two
-    decimals an exact interval end of 0.004 would read 0.00 beside a verdict that the
-    interval lies above 0), never "-0.000".
+    The difference is shown with the decimals it was rounded to (when exact: 3, or more
+    where an end of an interval that lies on one side of 0 would read 0.000 beside a
+    verdict that it does not, :func:`escalation._decimals.clear_of_zero_digits`), never
+    "-0.000".
     """
     e, lo, hi = difference
+    if decimals is None:
+        decimals = clear_of_zero_digits(lo, hi, digits=3)
     text = [format_rank_metric(v, decimals) for v in difference]
     shown = f"{both} (difference {text[0]}, 95% CI {text[1]} to {text[2]})"
     if lo > 0:

@@ -154,8 +154,8 @@ def test_max_disparity_is_met_only_when_every_attribute_is_compared() -> None:
     assert row["verdict"] == "inconclusive"
     assert row["not_compared"] == "ethnicity, disability"
     assert (
-        "Not compared (fewer than two groups large enough to show): ethnicity, disability"
-        in (row["note"])
+        "Not compared (fewer than two groups could be shown, for disclosure control): "
+        "ethnicity, disability" in (row["note"])
     )
     assert "(not compared: ethnicity, disability" in _criterion_row(row, "recall")[0]
     # A gap wholly above the threshold fails the criterion whatever was left out.
@@ -181,6 +181,6 @@ def test_the_study_names_the_attributes_it_could_not_compare() -> None:
     assert row["verdict"] == "inconclusive"
     assert row["not_compared"] == ", ".join(missing)
     assert (
-        f"Not compared (fewer than two groups large enough to show): {', '.join(missing)}."
-        in (row["note"])
+        f"Not compared (fewer than two groups could be shown, for disclosure control): "
+        f"{', '.join(missing)}." in (row["note"])
     )

@@ -127,15 +127,6 @@ def example_policy() -> PolicySection:
     )
 
 
-#: The effects stage's grace-period warning in the demo (its counts disclosed).
-DEMO_GRACE_WARNING = (
-    "treatment is classified by early help starting within 14 days of time zero; 60 untreated "
-    "spells ended within that grace period and could not have been treated, which biases "
-    "unadjusted, ipw, gformula, aipw towards benefit (immortal time). The ccw estimator "
-    "handles the grace period."
-)
-
-
 def demo_front(brief: Brief) -> Brief:
     """``brief`` with everything the demo's brief puts before the evidence.
 
@@ -147,7 +138,6 @@ def demo_front(brief: Brief) -> Brief:
     """
     import escalation.pipeline as pipeline
     from escalation import default_design
-    from escalation.report.caveats import in_words
     from escalation.report.wording import cohort_sentence, study_question
 
     design = default_design()
@@ -155,7 +145,7 @@ def demo_front(brief: Brief) -> Brief:
     aipw = {"estimate": -0.0213, "conf_low": -0.0357, "conf_high": -0.0068}
     untreated = {"estimate": 0.094, "conf_low": 0.085, "conf_high": 0.104}
     baseline = "Without early help, an estimated 9 in every 100 would."
-    caveat, why = pipeline._grace_caveat_words(in_words(DEMO_GRACE_WARNING), "AIPW")
+    caveat, why = pipeline._grace_caveat_words(design.treatment.grace_days or 0, "AIPW")
     label = "Simulated local authority: not real children"
     return dataclasses.replace(
         brief,

@@ -110,10 +110,16 @@ def test_report_brief_headline_is_ccw_when_the_grace_period_biases_aipw(
     first = key[key.index("-1.5 points") : key.index("-2.1 points")]
     assert re.search(r"Without early help, an estimated \d+ in every 100 would\.", first)
     assert key.count("Without early help, an estimated") == 1
-    # The caveat sits with the key numbers, its count disclosed, estimators in words.
+    # The caveat sits with the key numbers, its reason in plain words (the effects stage's
+    # warning, with its count and "IPW, g-formula", stays in the caveats list).
     assert "Read with this caveat." in key
-    assert "60 untreated spells ended within that grace period" in key
-    assert "biases unadjusted, IPW, g-formula, AIPW towards benefit" in key
+    assert (
+        "Some children without early help escalated or left the study within the 14-day "
+        "grace period, before they could have received it, which makes early help look more "
+        "beneficial than it is ( immortal time ). The CCW estimate allows for this; the AIPW "
+        "estimate does not."  # "immortal time" links to the glossary
+    ) in key
+    assert "IPW, g-formula" not in key
 
 
 def test_report_brief_headline_is_aipw_without_the_grace_period_caveat(
@@ -175,7 +181,8 @@ def test_report_brief_headline_without_ccw_carries_the_grace_period_caveat(
     assert labels == ["AIPW"]
     assert key.index("-2.1 points") < key.index("Read with this caveat.")
     caveat = key[key.index("Read with this caveat.") :]
-    assert "60 untreated spells ended within that grace period" in caveat
+    assert "within the 14-day grace period, before they could have received it" in caveat
+    assert "The AIPW estimate does not allow for this." in caveat
     assert (
         "These key numbers come from AIPW, which the grace period biases towards benefit, so "
         "they are likely to overstate the benefit of early help. For an estimate the grace "
