@@ -605,6 +605,7 @@ def run_study(
     registration: RegistrationCheck | str | Path | None = None,
     background_figures: bool | None = None,
     strict: bool | None = None,
+    simulation: Mapping[str, Any] | None = None,
 ) -> StudyOutputs:
     """Run the whole study and write results, figures, the brief and the manifest.
 
@@ -665,6 +666,11 @@ def run_study(
     strict : bool, optional
         Deprecated: ``strict=True`` is ``keep_going=False`` (now the default) and
         ``strict=False`` is ``keep_going=True``.
+    simulation : mapping, optional
+        How ``history`` was simulated, when it was
+        (:func:`escalation.data.simulator.simulation_record`): recorded under
+        ``simulation`` in the manifest, its seed under ``seeds``, and stated in the brief's
+        footer, so a reader can simulate the input again.
 
     Returns
     -------
@@ -714,6 +720,7 @@ def run_study(
         return _run_into(
             out, history, design, seed, progress, bootstrap, keep_going, command,
             design_file, stages, subfolders, data_label, registration, background_figures,
+            simulation=simulation,
         )  # fmt: skip
     inputs = study_inputs(history, design, design_file)
     writes = study_files(stages)
@@ -723,6 +730,7 @@ def run_study(
         return _run_into(
             folder, history, design, seed, progress, bootstrap, keep_going, command,
             design_file, stages, subfolders, data_label, registration, background_figures,
+            simulation=simulation,
         )  # fmt: skip
 
 
@@ -798,6 +806,8 @@ def _run_into(
     data_label: str | None,
     registration: RegistrationCheck | str | Path | None,
     background_figures: bool | None = None,
+    *,
+    simulation: Mapping[str, Any] | None = None,
 ) -> StudyOutputs:
     """Run the study into an open output folder and commit it."""
     # What was run is recorded, not what the file said: the seed and bootstrap overrides
@@ -886,7 +896,14 @@ def _run_into(
         run.finish_figures()
     if "brief" in wanted:
         with run.stage("brief", "Writing the policy brief"):
-            brief = _brief(run, data_, design, state, data_label=data_label, input_hash=input_hash)
+            brief = _brief(
+                run,
+                data_,
+                design,
+                state,
+                data_label=data_label,
+                provenance=_provenance(design, input_hash, simulation),
+            )
             path = write_brief(
                 brief,
                 run.out / "brief.html",
@@ -912,7 +929,7 @@ def _run_into(
         command=command,
         design=design,
         input_hash=input_hash,
-        seeds={"study": seed},
+        seeds={"study": seed, **({"simulation": simulation["seed"]} if simulation else {})},
         notes=tuple(disclose_text(n, run.rules, withheld=run.withheld) for n in run.shared_notes),
         extra={
             "status": "incomplete" if run.failures else "complete",
@@ -922,6 +939,7 @@ def _run_into(
             "timings_seconds": run.timings,
             "design_file": str(design_file) if design_file is not None else None,
             "registration": registration.to_dict(),
+            **({"simulation": dict(simulation)} if simulation else {}),
         },
     )
     run.say(
@@ -2813,7 +2831,7 @@ def _brief(
     state: dict[str, Any],
     *,
     data_label: str | None,
-    input_hash: str,
+    provenance: tuple[str, ...],
 ) -> Brief:
     h = [int(x) for x in design.outcome.horizons]
     key: list[KeyNumber] = []
@@ -3044,10 +3062,33 @@ def _brief(
                 (spell_definition(design), SPELL_CHOICE.get(design.time_zero.spells, ""))
             ).strip()
         },
-        provenance=(
-            f"Made with escalation {__version__}; design "
-            f"SHA-256 {hashlib.sha256(design.to_toml().encode()).hexdigest()[:12]}, input data "
-            f"hash {input_hash[:12]}. Every output is listed with its hash in manifest.json, "
-            "which also records when the run was made.",
-        ),
+        provenance=provenance,
     )
+
+
+def _provenance(
+    design: StudyDesign, input_hash: str, simulation: Mapping[str, Any] | None
+) -> tuple[str, ...]:
+    """Return the brief's footer lines on how the run was made (as its manifest records).
+
+    Examples
+    --------
+    >>> from escalation import default_design
+    >>> from escalation.data.simulator import simulation_record
+    >>> lines = _provenance(default_design(), "ab" * 32, simulation_record(20_000, 1))
+    >>> lines[1][:72]
+    "The input data were simulated by escalation's simulator: 20,000 children"
+    """
+    lines = [
+        f"Made with escalation {__version__}; design "
+        f"SHA-256 {hashlib.sha256(design.to_toml().encode()).hexdigest()[:12]}, input data "
+        f"hash {input_hash[:12]}. Every output is listed with its hash in manifest.json, "
+        "which also records when the run was made."
+    ]
+    if simulation:
+        lines.append(
+            "The input data were simulated by escalation's simulator: "
+            f"{int(simulation['children']):,} children, seed {int(simulation['seed'])}, its "
+            'settings under "simulation" in manifest.json.'
+        )
+    return tuple(lines)

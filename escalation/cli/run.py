@@ -172,7 +172,7 @@ def run_demo(
     -------
     escalation.pipeline.StudyOutputs
     """
-    from escalation.data.simulator import simulate_local_authority
+    from escalation.data.simulator import simulate_local_authority, simulation_record
     from escalation.pipeline import compile_kernels_ahead, design_as_run, run_study, study_files
     from escalation.report.outputs import OutputFolder
 
@@ -220,6 +220,7 @@ def run_demo(
             command=command,
             data_label="Simulated local authority: not real children",
             registration=registration,
+            simulation=simulation_record(children, seed, simulated.config),
         )
     if console is not None:
         console.log(f"Demo finished in {time.perf_counter() - start:.1f} s")

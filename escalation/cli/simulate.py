@@ -58,7 +58,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, write the tables and ``truth.json``; return 0 on success."""
-    from escalation.data.simulator import SimulationConfig, simulate_local_authority
+    from escalation.data.simulator import (
+        SimulationConfig,
+        simulate_local_authority,
+        simulation_record,
+    )
 
     if args.children < 1:
         print("--children must be at least 1", file=sys.stderr)
@@ -80,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
             command=folder.command,
             input_hash=simulated.history.digest(),
             seeds={"simulation": args.seed},
-            extra={"disclosure": "none: simulated children, not real ones"},
+            extra={
+                "disclosure": "none: simulated children, not real ones",
+                "simulation": simulation_record(args.children, args.seed, config),
+            },
         )
     if returns is not None:
         _say_returns(folder.path, simulated, returns)
@@ -211,7 +218,7 @@ def _national(args: argparse.Namespace) -> int:
     """Simulate ``--authorities`` authorities straight into a partitioned dataset."""
     import time
 
-    from escalation.data.simulator import SimulationConfig
+    from escalation.data.simulator import SimulationConfig, simulation_record
     from escalation.data.simulator.national import national_files, simulate_national
 
     if args.format != "parquet":
@@ -236,9 +243,8 @@ def _national(args: argparse.Namespace) -> int:
             extra={
                 "disclosure": "none: simulated children, not real ones",
                 "simulation": {
-                    "children": args.children,
+                    **simulation_record(args.children, args.seed, config),
                     "authorities": args.authorities,
-                    "config": config.to_dict(),
                     "rows": {k: int(rows.get(k, 0)) for k in TABLES},
                     "computed_on": engine.describe(),
                 },

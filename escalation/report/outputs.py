@@ -92,7 +92,9 @@ def command_kind(command: str) -> str:
 
     ``escalation`` commands are named by their sub-command (``"escalation convert"``,
     whatever the format and options); :func:`escalation.pipeline.run_study` (``"run_study"``)
-    writes what ``escalation run`` writes; any other command by its first word.
+    writes what ``escalation run`` writes; the scripts in ``analyses/`` are all
+    ``"analyses"`` (their commands start with the script's path, ``analyses/05_brief.py``,
+    or, written by earlier versions, with ``analyses``); any other command by its first word.
 
     Examples
     --------
@@ -100,6 +102,8 @@ def command_kind(command: str) -> str:
     'escalation convert'
     >>> command_kind("run_study"), command_kind("analyses (describe) escalation 1.0")
     ('escalation run', 'analyses')
+    >>> command_kind("analyses/05_brief.py --out figures --children 20000 --seed 1")
+    'analyses'
     """
     words = command.split()
     if not words:
@@ -109,7 +113,7 @@ def command_kind(command: str) -> str:
         return f"escalation {rest[0]}" if rest else "escalation"
     if words[0] == "run_study":
         return "escalation run"
-    return words[0]
+    return "analyses" if words[0].startswith("analyses/") else words[0]
 
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:

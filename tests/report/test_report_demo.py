@@ -30,7 +30,7 @@ def test_report_demo_writes_everything(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     paths = {o["path"] for o in manifest["outputs"]}
     assert {"brief.html", "design.toml", "results/effects.csv", "figures/flow.png"} <= paths
-    assert manifest["seeds"] == {"study": 5}
+    assert manifest["seeds"] == {"study": 5, "simulation": 5}
     # the design recorded is the one run: bootstrap 5 and seed 5, not the file's defaults
     written = read_design(tmp_path / "design.toml")
     assert (written.estimation.bootstrap, written.estimation.seed) == (5, 5)

@@ -197,6 +197,7 @@ def test_simulate_authorities_writes_an_owned_folder_with_a_manifest(
     assert not inspect_folder(out).foreign
     assert manifest["seeds"] == {"simulation": 4}
     assert manifest["simulation"]["authorities"] == 2
+    assert (manifest["simulation"]["children"], manifest["simulation"]["seed"]) == (600, 4)
     assert manifest["simulation"]["rows"]["children"] == 600
     assert open_case_history_dataset(out).partitions == ("LA001", "LA002")
     # A rerun replaces escalation's own folder (no stale partitions are left).

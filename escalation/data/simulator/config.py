@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["SimulationConfig"]
+__all__ = ["SimulationConfig", "simulation_record"]
 
 
 @dataclass(frozen=True)
@@ -161,3 +161,39 @@ class SimulationConfig:
         out["family_size_probabilities"] = list(self.family_size_probabilities)
         out["horizons"] = list(self.horizons)
         return out
+
+
+def simulation_record(
+    children: int, seed: int, config: SimulationConfig | None = None
+) -> dict[str, Any]:
+    """Return what a manifest records of a simulated input: enough to simulate it again.
+
+    The one record of how simulated data were made, written under ``simulation`` in the
+    ``manifest.json`` of ``escalation demo``, ``escalation simulate`` and the numbered
+    analysis scripts when they simulate.
+
+    Parameters
+    ----------
+    children : int
+        Children simulated (``n_children`` of ``simulate_local_authority``; in all, for
+        several authorities).
+    seed : int
+        The simulation's random seed.
+    config : SimulationConfig, optional
+        The simulation's parameters (default: the calibrated defaults).
+
+    Returns
+    -------
+    dict
+        ``children``, ``seed`` and ``config`` (:meth:`SimulationConfig.to_dict`), JSON-ready:
+        ``simulate_local_authority(children, seed, config=SimulationConfig(**config))``
+        gives the same tables again.
+
+    Examples
+    --------
+    >>> record = simulation_record(500, 3)
+    >>> record["children"], record["seed"], record["config"]["extract_date"]
+    (500, 3, '2024-03-31')
+    """
+    config = config if config is not None else SimulationConfig()
+    return {"children": int(children), "seed": int(seed), "config": config.to_dict()}
