@@ -86,5 +86,5 @@ def test_report_brief_prints_the_key_caveats_reason(tmp_path: Path) -> None:
     chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
     text = " ".join(extract_text(pdf).split())
     box = text[text.index("Read with this caveat.") : text.index("Escalation within 365 days")]
-    assert "60 untreated spells ended within that grace period" in box, box
+    assert "within the 14-day grace period, before they could have received it" in box, box
     assert not re.search(r"\bWhy\b", box), box
