@@ -7,7 +7,7 @@ and a time closer to the one before it than the tolerance, sqrt(machine epsilon)
 (about 1.5e-8), absolutely or relative to the mean absolute distinct time, joins that
 one's run; every time of a run becomes its first (smallest) time. Durations in weeks
 computed as ``days / 7`` and ``days * (1 / 7)`` are then one time, as they are in exact
-arithmetic. Times that are all whole numbers of at most 1 / tolerance (whole days) are
+arithmetic. Times that are all whole numbers below 1 / tolerance (whole days) are
 never within the tolerance of each other and are returned as they are, unsorted and
 uncopied.
 

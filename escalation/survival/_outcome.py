@@ -399,9 +399,9 @@ def _refuse_vanished(stop: pd.Series, rows: npt.NDArray[np.intp], table: str) ->
         return
     row = int(rows[0])
     reason = (
-        f"{len(rows)} interval(s) whose stop differs from the start only by rounding (less "
-        "than R's timefix tolerance, sqrt(machine epsilon), relative): the interval has no "
-        "length; make the stop later or leave the row out"
+        f"{len(rows)} interval(s) whose stop differs from the start only by rounding "
+        "(within R's timefix tolerance, sqrt(machine epsilon)): the interval has no length; "
+        "make the stop later or leave the row out"
     )
     raise DataValidationError(
         [TimeProblem(table, row, str(stop.name), stop.iloc[row], reason)], table
