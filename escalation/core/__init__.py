@@ -11,6 +11,9 @@ module                    job
                           rule (warns), optional explicit ridge penalty
 ``productlimit``          one product-limit kernel: Kaplan–Meier, Aalen–Johansen and the
                           reverse Kaplan–Meier of censoring, one tie rule
+``timefix``               the one near-tie rule of times (R's ``timefix``): times that
+                          differ only by floating-point rounding are one time
+``concordance``           comparable pairs and Harrell's C (also of (start, stop] rows)
 ``cif``                   the one cumulative-incidence formula from cause-specific hazards
 ``logistic``              weighted logistic regression on the same solver
 ``collinearity``          the one check for constant and aliased columns

@@ -1,13 +1,18 @@
-"""Comparable pairs of survival times and their concordance, counted with a Fenwick tree.
+r"""Comparable pairs of survival times and their concordance, counted with a Fenwick tree.
 
 Harrell's C compares each case (an event at :math:`T_i`) with every spell followed longer
 (:math:`T_j > T_i`) and with the non-cases ending at :math:`T_i`; cases tied on time are
 not compared. Ordering spells by time (descending) and, within a time, non-cases first
 makes each case's comparable set a prefix of that order, and the (weighted) numbers of
 lower and tied risks within prefixes are found with a Fenwick tree in O(n log n)
-(:func:`prefix_counts`). The validation metrics (``escalation.predict.metrics``: Harrell's
-and Uno's C) and the Cox model's concordance (``CoxResult.glance``, with case weights and
-strata as R's ``coxph``) count their pairs here.
+(:func:`prefix_counts`). With (start, stop] rows (delayed entry, time-varying covariates)
+a case is compared only with the rows at risk at its time, :math:`\mathrm{start}_j < T_i`,
+as R's ``concordance`` of a ``Surv(start, stop, event)`` fit: the rows that start at or
+after :math:`T_i` all end after it, so they are the comparable prefix's rows taken away,
+and are themselves a prefix of the rows ordered by start (descending). The validation
+metrics (``escalation.predict.metrics``: Harrell's and Uno's C) and the Cox model's
+concordance (``CoxResult.glance``, with case weights, strata and (start, stop] rows as
+R's ``coxph``) count their pairs here.
 
 Examples
 --------
@@ -65,13 +70,19 @@ def case_runs(time: FloatArray, case: npt.NDArray[np.bool_]) -> CaseRuns:
 
 
 def concordance_sums(
-    time: FloatArray, case: npt.NDArray[np.bool_], risk: FloatArray, weight: FloatArray
+    time: FloatArray,
+    case: npt.NDArray[np.bool_],
+    risk: FloatArray,
+    weight: FloatArray,
+    start: FloatArray | None = None,
 ) -> tuple[float, float]:
     """Return the weighted concordant pairs (ties in risk one half) and comparable pairs.
 
     Each comparable pair counts the product of its two spells' weights, as R's
     ``concordance`` (and ``coxph(weights =)$concordance``); with unit weights the sums are
-    the numbers of pairs.
+    the numbers of pairs. With ``start`` (the starts of (start, stop] rows ending at
+    ``time``) a row is compared with a case only when it is at risk at the case's time
+    (see the module notes).
     """
     runs = case_runs(time, case)
     if len(runs.queries) == 0:
@@ -80,9 +91,29 @@ def concordance_sums(
     r = risk[runs.order]
     q = r[runs.queries]
     less, upto = prefix_counts(r, runs.prefix, q - RISK_TIE, q + RISK_TIE, ordered_weight)
-    w_case = ordered_weight[runs.queries]
     followed = np.r_[0.0, np.cumsum(ordered_weight)][runs.prefix]
+    if start is not None:
+        at = time[runs.order][runs.queries]
+        late_less, late_upto, late = _not_yet_at_risk(start, at, risk, q, weight)
+        less, upto, followed = less - late_less, upto - late_upto, followed - late
+    w_case = ordered_weight[runs.queries]
     return float(w_case @ (less + 0.5 * (upto - less))), float(w_case @ followed)
+
+
+def _not_yet_at_risk(
+    start: FloatArray, at: FloatArray, risk: FloatArray, q: FloatArray, weight: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """For each case time ``at[k]`` (risk ``q[k]``): the rows starting at or after it.
+
+    Returns their weighted numbers with a lower risk than ``q[k]``, with a lower or tied
+    one, and in all (:func:`prefix_counts` on the rows ordered by start, descending).
+    """
+    order = np.argsort(-start, kind="stable")
+    descending = start[order]
+    prefix = np.searchsorted(-descending, -at, side="right").astype(np.int64)
+    w = weight[order]
+    less, upto = prefix_counts(risk[order], prefix, q - RISK_TIE, q + RISK_TIE, w)
+    return less, upto, np.r_[0.0, np.cumsum(w)][prefix]
 
 
 def prefix_counts(

@@ -24,6 +24,7 @@ import pandas as pd
 from escalation._finite import nonnegative_problems
 from escalation._vocabulary import spells_of, weights_column
 from escalation.core.riskset import bad_intervals
+from escalation.core.timefix import near_ties_merged
 from escalation.errors import DataValidationError, DesignError, Problem
 
 if TYPE_CHECKING:
@@ -311,10 +312,18 @@ def weight_problems(
 def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.float64]:
     """Return follow-up times as floats, or raise naming the first bad row.
 
+    Times that differ only by floating-point rounding are made one time, as R's default
+    ``timefix = TRUE`` does (:func:`escalation.core.timefix.near_ties_merged`): every
+    time-to-event estimator reads its times here or in :func:`counting_intervals`.
+    Whole days are returned as they are.
+
     Examples
     --------
     >>> durations(pd.Series([3, 10.5], name="duration")).tolist()
     [3.0, 10.5]
+    >>> weeks = durations(pd.Series([5 / 7, 5 * (1 / 7)], name="duration"))
+    >>> bool(weeks[0] == weeks[1]), 5 / 7 == 5 * (1 / 7)
+    (True, False)
     """
     time = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(time) | (time <= 0))
@@ -324,7 +333,7 @@ def durations(values: pd.Series, *, table: str = "spells") -> npt.NDArray[np.flo
         raise DataValidationError(
             [Problem(table, row, str(values.name), values.iloc[row], reason)], table
         )
-    return time
+    return near_ties_merged(time)[0]
 
 
 def prediction_times(times: object) -> npt.NDArray[np.float64]:
@@ -368,6 +377,9 @@ def counting_intervals(
     A start must be a finite time and a stop a finite time after it (the core's rule,
     :func:`escalation.core.riskset.bad_intervals`): a missing start would otherwise take
     the row's delayed entry, and that of every row of its stratum, out of the risk sets.
+    Starts and stops that differ only by floating-point rounding are made one time, as R's
+    default ``timefix = TRUE`` does (:func:`escalation.core.timefix.near_ties_merged`);
+    an interval whose start and stop become one time is refused, as R refuses it.
 
     Examples
     --------
@@ -391,7 +403,24 @@ def counting_intervals(
         raise DataValidationError(
             [TimeProblem(table, row, str(values.name), values.iloc[row], reason)], table
         )
-    return begin, end
+    merged_begin, merged_end = near_ties_merged(begin, end)
+    _refuse_vanished(stop, np.flatnonzero(merged_end <= merged_begin), table)
+    return merged_begin, merged_end
+
+
+def _refuse_vanished(stop: pd.Series, rows: npt.NDArray[np.intp], table: str) -> None:
+    """Raise naming the first interval whose start and stop became one time, if any."""
+    if not len(rows):
+        return
+    row = int(rows[0])
+    reason = (
+        f"{len(rows)} interval(s) whose stop differs from the start only by rounding "
+        "(within R's timefix tolerance, sqrt(machine epsilon)): the interval has no length; "
+        "make the stop later or leave the row out"
+    )
+    raise DataValidationError(
+        [TimeProblem(table, row, str(stop.name), stop.iloc[row], reason)], table
+    )
 
 
 #: A number as ``str`` gives it (``-4.0``, ``nan``, ``inf``, ``1e-05``).

@@ -270,7 +270,7 @@ class CoxResult(SurvivalResult):
             "lr_p_value": float(stats.chi2.sf(lr, self._df)),
             **self._wald_test(),
             **self._robust_tests,
-            "concordance": np.nan if self.time_varying else self._concordance(),
+            "concordance": self._concordance(),
         }
 
     def _tested(self) -> npt.NDArray[np.bool_]:
@@ -396,14 +396,22 @@ class CoxResult(SurvivalResult):
         Pairs are compared within strata only, each weighted by the product of its two
         rows' case weights; a stratum with no comparable pair (one row, or no event
         before another row's end) adds nothing (:mod:`escalation.core.concordance`).
+        With (start, stop] rows a case is compared with the rows at risk at its time.
         """
         d = self._model.data
         eta = d.x @ self.coefficients.to_numpy()
         weights = np.ones(len(eta)) if d.weights is None else np.asarray(d.weights, float)
+        entry = d.start if np.isfinite(d.start).any() else None
         agree = pairs = 0.0
         for stratum in np.unique(d.strata):
             rows = d.strata == stratum
-            a, p = concordance_sums(d.stop[rows], d.status[rows], eta[rows], weights[rows])
+            a, p = concordance_sums(
+                d.stop[rows],
+                d.status[rows],
+                eta[rows],
+                weights[rows],
+                None if entry is None else entry[rows],
+            )
             agree, pairs = agree + a, pairs + p
         return agree / pairs if pairs > 0 else float("nan")
 

@@ -9,11 +9,18 @@ from escalation.core.concordance import concordance_sums
 
 
 def _direct(
-    time: np.ndarray, case: np.ndarray, risk: np.ndarray, weight: np.ndarray
+    time: np.ndarray,
+    case: np.ndarray,
+    risk: np.ndarray,
+    weight: np.ndarray,
+    start: np.ndarray | None = None,
 ) -> tuple[float, float]:
+    entry = np.full(len(time), -np.inf) if start is None else start
     agree = pairs = 0.0
     for i in np.flatnonzero(case):
         for j in range(len(time)):
+            if entry[j] >= time[i]:  # not yet at risk at the case's time
+                continue
             if time[j] > time[i] or (time[j] == time[i] and not case[j]):
                 w = weight[i] * weight[j]
                 pairs += w
@@ -47,3 +54,17 @@ def test_no_comparable_pair_gives_zero_pairs() -> None:
     )
     two = concordance_sums(np.array([9.0, 10.0]), np.array([False, True]), np.zeros(2), np.ones(2))
     assert two == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_counting_process_pairs_equal_a_direct_count_of_rows_at_risk(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 150
+    start = rng.integers(0, 10, n).astype(float)  # entries tied with event times
+    time = start + rng.integers(1, 8, n)
+    case = rng.random(n) < 0.5
+    risk = np.round(rng.normal(size=n), 1)
+    weight = rng.uniform(0.1, 3.0, n)
+    got = concordance_sums(time, case, risk, weight, start)
+    np.testing.assert_allclose(got, _direct(time, case, risk, weight, start), rtol=1e-12)
+    assert got[1] < concordance_sums(time, case, risk, weight)[1]  # late entries left out

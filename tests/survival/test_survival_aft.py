@@ -63,6 +63,25 @@ def test_integer_weights_equal_replicated_rows() -> None:
     pd.testing.assert_frame_equal(weighted.tidy(), replicated.tidy(), rtol=1e-7)
 
 
+@pytest.mark.parametrize("distribution", DISTRIBUTIONS)
+@pytest.mark.parametrize("cluster", ["id", "cluster"])
+def test_weighted_standard_errors_equal_survreg_of_replicated_rows(
+    distribution: Distribution, cluster: str
+) -> None:
+    # survreg(weights =, robust = TRUE) is not the weighted fit's variance (it is about half
+    # as large here); survreg of the replicated rows is (tests/reference/survival/aft_weighted.R)
+    ref = read("aft_weighted_reference.csv").query("distribution == @distribution")
+    replicated = ref[ref["variant"] == f"replicated_{cluster}"]
+    quirk = ref[ref["variant"] == f"survreg_weighted_{cluster}"]
+    d = spells().assign(copies=lambda f: 1 + f["id"] % 3)
+    fit = fit_aft(d, COVARIATES, distribution=distribution, cluster=cluster, weights="copies")
+    tidy = fit.tidy()
+    assert list(tidy["term"]) == list(replicated["term"])
+    np.testing.assert_allclose(tidy["estimate"], replicated["estimate"], rtol=1e-7)
+    np.testing.assert_allclose(tidy["std_error"], replicated["std_error"], rtol=1e-6)
+    assert (tidy["std_error"].to_numpy() > 1.5 * quirk["std_error"].to_numpy()).all()
+
+
 def test_predictions_follow_the_model() -> None:
     fit = fit_aft(rossi(), ["fin", "prio"], distribution="weibull", cluster=None)
     profiles = pd.DataFrame({"fin": [0, 1], "prio": [2, 2]})

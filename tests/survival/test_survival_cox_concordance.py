@@ -2,7 +2,9 @@
 
 Was: the concordance of a weighted fit ignored the case weights (R weights each
 comparable pair by the product of its rows' weights), and ``glance()``/``summary()``
-raised scikit-survival's errors when a stratum had one spell or no comparable pair.
+raised scikit-survival's errors when a stratum had one spell or no comparable pair; the
+concordance of a (start, stop] counting-process fit was NaN (R compares each case with the
+rows at risk at its time).
 """
 
 from __future__ import annotations
@@ -47,3 +49,19 @@ def test_cox_concordance_matches_coxph(case: str) -> None:
         concordance = fit.glance()["concordance"].iloc[0]
         assert "oncordance" in fit.summary().as_text()
     np.testing.assert_allclose(concordance, ref["concordance"], rtol=1e-8)
+
+
+@pytest.mark.parametrize("case", ["counting", "counting_strata_weights"])
+def test_counting_process_cox_concordance_matches_coxph(case: str) -> None:
+    ref = pd.read_csv(REF / "cox_concordance_reference.csv").set_index("case").loc[case]
+    rows = pd.read_csv(REF / "counting.csv")
+    options: dict[str, object] = {"cluster": None}
+    formula = "Surv(start, stop, event) ~ tv + x1"
+    if "strata" in case:
+        rows = rows.assign(stratum=rows["id"] % 2, weight=0.5 + (rows["id"] % 3) / 2)
+        formula += " + strata(stratum)"
+        options["weights"] = "weight"
+    fit = fit_cox(rows, formula, **options)
+    concordance = fit.glance()["concordance"].iloc[0]
+    np.testing.assert_allclose(concordance, ref["concordance"], rtol=1e-8)
+    assert f"{concordance:.3f}" in fit.summary().as_text()

@@ -1,6 +1,7 @@
 # coxph(...)$concordance with case weights and strata on spells.csv, and with two small
 # strata added: one of a single spell (an event) and one of two spells with no comparable
-# pair (censored at day 9, event at day 10). R weights each comparable pair by the product
+# pair (censored at day 9, event at day 10), and on the (start, stop] rows of counting.csv.
+# R weights each comparable pair by the product
 # of its rows' weights and compares pairs within strata only.
 # Run: Rscript tests/reference/survival/cox_concordance.R  (R 4.2.2, survival 3.5.3)
 # Tests: tests/survival/test_survival_cox_concordance.py
@@ -30,6 +31,22 @@ for (case in c("plain", "weights", "strata", "strata_weights", "small_strata",
     coxph(fo, data = data, weights = weight)
   } else {
     coxph(fo, data = data)
+  }
+  out <- rbind(out, data.frame(case = case, concordance = unname(fit$concordance["concordance"]),
+                               concordant = unname(fit$concordance["concordant"]),
+                               discordant = unname(fit$concordance["discordant"])))
+}
+# (start, stop] rows (counting.csv): a case is compared with the rows at risk at its time,
+# start < t; with two strata and case weights made from the id (the test makes the same).
+counting <- read.csv(here("counting.csv"))
+counting$stratum <- counting$id %% 2
+counting$weight <- 0.5 + (counting$id %% 3) / 2
+for (case in c("counting", "counting_strata_weights")) {
+  fit <- if (case == "counting") {
+    coxph(Surv(start, stop, event) ~ tv + x1, data = counting)
+  } else {
+    coxph(Surv(start, stop, event) ~ tv + x1 + strata(stratum), data = counting,
+          weights = weight)
   }
   out <- rbind(out, data.frame(case = case, concordance = unname(fit$concordance["concordance"]),
                                concordant = unname(fit$concordance["concordant"]),
