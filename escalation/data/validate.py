@@ -57,7 +57,16 @@ from escalation.data.history import (
 )
 from escalation.errors import DataValidationError, Problem, RecordProblem, spreadsheet_row
 
-__all__ = ["BLANK_ROW", "blank_rows", "parse_bools", "parse_dates", "validate_case_history"]
+__all__ = [
+    "BLANK_ROW",
+    "END_BEFORE_START",
+    "blank_rows",
+    "ends_before_start",
+    "episodes_that_cannot_stand",
+    "parse_bools",
+    "parse_dates",
+    "validate_case_history",
+]
 
 _CHILD_EXCLUDED = "the child was excluded (see the children table)"
 NO_CHILD = "no child with this child_id in the children table"
@@ -70,6 +79,8 @@ _INEXACT_ID = (
     "is stored as a decimal number that is not an exact whole number (a fraction, or more "
     "digits than a decimal number holds exactly); store identifiers as text"
 )
+#: The problem of an episode whose end date is before its start (:func:`ends_before_start`).
+END_BEFORE_START: Final = "end is before start"
 #: The problem of a row whose every cell is empty (:func:`blank_rows`).
 BLANK_ROW = (
     "blank row: every cell is empty (an empty line, or the row of separators a "
@@ -433,6 +444,82 @@ def validate_case_history(
     )
 
 
+def episodes_that_cannot_stand(
+    history: CaseHistory, *, excluded_ids: Iterable[str] = ()
+) -> tuple[np.ndarray, tuple[Problem, ...]]:
+    """Return the episode rows a rule about the row alone excludes, and their problems.
+
+    The rules are those :func:`validate_case_history` applies to each episode row on its
+    own: a known child not excluded (a child whose own row breaks the contract takes its
+    episodes, which are not marked here), a known kind, valid dates none after the extract
+    date, ``end`` not before ``start``, no start more than 40 weeks before the child's
+    birth, codes. Rules between rows (overlaps, repeated point events, deaths) are not
+    applied: a reader merging several records of one episode uses this to choose one that
+    can stand before it drops the others.
+
+    Parameters
+    ----------
+    history : CaseHistory
+        Tables as read (children one row per child); values may still be text.
+    excluded_ids : iterable of str, optional
+        Children excluded before (see :func:`validate_case_history`).
+
+    Returns
+    -------
+    bad : numpy.ndarray of bool
+        True for each row of ``history.episodes`` (in order) that cannot stand.
+    problems : tuple of Problem
+        Every problem of those rows (soft ones too), each at its row's position.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from escalation import CaseHistory
+    >>> children = pd.DataFrame({"child_id": ["a"], "birth_date": ["2015-06-01"]})
+    >>> episodes = pd.DataFrame({"child_id": ["a", "a"], "kind": ["referral"] * 2,
+    ...                          "start": ["2020-01-01"] * 2, "end": ["2019-01-01", ""]})
+    >>> bad, problems = episodes_that_cannot_stand(
+    ...     CaseHistory(children, episodes, extract_date="2024-03-31"))
+    >>> bad.tolist(), [(p.row, p.reason) for p in problems]
+    ([True, False], [(0, 'end is before start')])
+    """
+    extract_date = history.extract_date
+    kids = _Checker("children", history.children.reset_index(drop=True))
+    eps = _Checker("episodes", history.episodes.reset_index(drop=True))
+    for checker, spec in ((kids, CHILDREN_COLUMNS), (eps, EPISODE_COLUMNS)):
+        checker.check_cells()
+        checker.flag_blank_rows()
+        checker.frame = _with_all_columns(checker.frame, spec)
+    children = _check_children(kids, extract_date)
+    valid_children = children.loc[~kids.bad, ["child_id", "birth_date", "_earliest"]]
+    excluded = pd.Index([*children.loc[kids.bad, "child_id"].dropna(), *excluded_ids])
+    _check_episode_rows(eps, valid_children, excluded, extract_date)
+    own = [p for p in eps.problems if p.action == _EXCLUDED["episodes"]]
+    with_child = {p.row for p in own if p.reason == _CHILD_EXCLUDED}
+    bad = np.zeros(len(eps.frame), dtype=bool)
+    rows = [p.row for p in own if p.reason != _CHILD_EXCLUDED and p.row not in with_child]
+    bad[[int(row) for row in rows if row is not None]] = True
+    return bad, tuple(p for p in eps.problems if p.row is not None and bad[p.row])
+
+
+def ends_before_start(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """Return True for each episode whose end date is before its start (the contract's rule).
+
+    ``start`` and ``end`` are dates (``NaT`` where empty: never before anything). A reader
+    that joins several source rows into one episode applies it to each row, so that a row
+    that cannot stand is reported at its own row (:func:`validate_case_history` applies it
+    to the episodes).
+
+    Examples
+    --------
+    >>> start = pd.Series(pd.to_datetime(["2022-10-01", "2022-10-01", "2022-10-01"]))
+    >>> end = pd.Series(pd.to_datetime(["2022-09-01", None, "2022-10-01"]))
+    >>> ends_before_start(start, end).tolist()
+    [True, False, False]
+    """
+    return np.asarray(end < start, dtype=bool)
+
+
 def _escaped(text: str) -> str:
     """Return ``text`` with what UTF-8 cannot hold written as a backslash escape."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -696,6 +783,23 @@ def _check_episodes(
     excluded_ids: pd.Index,
     extract_date: pd.Timestamp,
 ) -> pd.DataFrame:
+    frame, child = _check_episode_rows(eps, children, excluded_ids, extract_date)
+    _check_repeated_points(eps, frame, child)
+    _check_deaths(eps, frame, child, len(children))
+    _check_overlaps(eps, frame, child, extract_date)
+    return frame
+
+
+def _check_episode_rows(
+    eps: _Checker,
+    children: pd.DataFrame,
+    excluded_ids: pd.Index,
+    extract_date: pd.Timestamp,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Apply the rules that judge each episode row alone (not against the child's others).
+
+    Returns the checked frame and each row's position among ``children`` (-1: none).
+    """
     frame = eps.frame.copy()
     child = _link_children(eps, frame, children, excluded_ids)
 
@@ -711,7 +815,7 @@ def _check_episodes(
     start = eps.check_dates("start", True, extract_date)
     end = eps.check_dates("end", False, extract_date)
     frame["start"], frame["end"] = start, end
-    eps.flag(end < start, "end", "end is before start")
+    eps.flag(ends_before_start(start, end), "end", END_BEFORE_START)
     is_point = frame["kind"].isin(list(POINT_KINDS))
     point_end = is_point & end.notna() & (end != start)
     eps.soft(
@@ -734,11 +838,7 @@ def _check_episodes(
         frame[column] = eps.check_codes(column, allowed, column.replace("_", " "))
     frame["factors"] = _check_factors(eps, frame["factors"])
     _check_kind_codes(eps, frame)
-
-    _check_repeated_points(eps, frame, child)
-    _check_deaths(eps, frame, child, len(children))
-    _check_overlaps(eps, frame, child, extract_date)
-    return frame
+    return frame, child
 
 
 def _check_kind_codes(eps: _Checker, frame: pd.DataFrame) -> None:

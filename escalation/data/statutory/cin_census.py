@@ -537,7 +537,7 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 "<ReasonForClosure> is given without <CINclosureDate>",
             )
         extra = self._pre_proceedings(node, path, pos)
-        if referral is not None and not invalid_closure:
+        if referral is not None:  # excluded for an invalid closure, but named in merging
             t.add_episode(
                 child_id,
                 "referral",
@@ -550,8 +550,9 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 need=need,
                 reason=reason,
                 extra=extra,
+                excluded=f"{path}/CINclosureDate" if invalid_closure else None,
             )
-        elif extra:
+        if extra and (referral is None or invalid_closure):
             reason_text = (
                 "the pre-proceedings module belongs to a referral that is excluded; not converted"
             )
@@ -759,9 +760,13 @@ class _FileReader(xml.sax.handler.ContentHandler):
                     "episode excluded",
                 )
             return
-        if end is None and end_tag in block and block[end_tag].value():
-            return  # an invalid end date: already reported, episode excluded
+        # an invalid end date: already reported, the episode excluded (named in merging)
+        invalid_end = end is None and end_tag in block and bool(block[end_tag].value())
         line = block[start_tag].line
+        if invalid_end:
+            bad = f"{where}/{end_tag}"
+            self.tables.add_episode(child_id, kind, start, None, pos, line, where, excluded=bad)
+            return
         end_line = block[end_tag].line if end_tag in block else line
         self._within(window, start, end, f"{where}/{start_tag}", f"{where}/{end_tag}", line, pos)
         if end_line != line:

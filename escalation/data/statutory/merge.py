@@ -3,13 +3,14 @@
 Readers collect each return's rows with their origin (file, position, element, and an XML
 element's line: a CSV or sheet row is named by its row alone);
 :func:`merge_returns` checks dates against each return's reference date, matches
-children across returns, keeps each recurring episode once (from the latest return),
+children across returns, keeps each recurring episode once (from the latest return
+whose record can stand: an excluded record names the record used instead),
 validates the result against the contract and reports every problem at its source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -19,13 +20,29 @@ import pandas as pd
 from escalation.data.codes import POINT_KINDS, PREBIRTH_DAYS
 from escalation.data.history import CaseHistory, ExclusionReport
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
-from escalation.data.validate import validate_case_history
+from escalation.data.validate import episodes_that_cannot_stand, validate_case_history
 
-__all__ = ["ReturnTables", "merge_returns", "repeated_in_return", "same_cell"]
+__all__ = ["ReturnTables", "merge_returns", "repeated_in_return", "same_cell", "used_instead"]
 
 #: Origin columns carried by the rows until the history is validated (``_line``: an XML
-#: element's line, which only the CIN census reader sets).
-ORIGIN: Final = ("_file", "_rank", "_pos", "_line", "_el", "_ref", "_unit", "_born")
+#: element's line, which only the CIN census reader sets; ``_start_read``, ``_end_read``:
+#: a date's text as read where it differs from the ISO date, which only the SSDA903 reader
+#: sets; ``_used``: what an excluded row's problem adds about the record used instead;
+#: ``_excluded``: the element of the problem for which a reader excluded the row).
+ORIGIN: Final = (
+    "_file",
+    "_rank",
+    "_pos",
+    "_line",
+    "_el",
+    "_ref",
+    "_unit",
+    "_born",
+    "_used",
+    "_start_read",
+    "_end_read",
+    "_excluded",
+)
 CHILD_FIELDS: Final = (
     "child_id",
     "birth_date",
@@ -119,7 +136,9 @@ class ReturnTables:
         default_factory=lambda: {c: [] for c in (*CHILD_FIELDS, "_pos", "_line", "_born")}
     )
     episodes: dict[str, list[Any]] = field(
-        default_factory=lambda: {c: [] for c in (*EPISODE_FIELDS, "_pos", "_line", "_el")}
+        default_factory=lambda: {
+            c: [] for c in (*EPISODE_FIELDS, "_pos", "_line", "_el", "_excluded")
+        }
     )
     #: Extra episode columns (beyond the contract's), aligned with ``episodes``' rows.
     extras: dict[str, list[Any]] = field(default_factory=dict)
@@ -170,8 +189,14 @@ class ReturnTables:
         category: str | None = None,
         reason: str | None = None,
         extra: dict[str, Any] | None = None,
+        excluded: str | None = None,
     ) -> None:
-        """Add one episode's row (``extra``: values of columns beyond the contract's)."""
+        """Add one episode's row (``extra``: values of columns beyond the contract's).
+
+        ``excluded``: the element of the problem already reported for which the row is
+        excluded (a closure that is not a date); the row is not kept, but another record of
+        its episode used instead is named in that problem (:func:`merge_returns`).
+        """
         e = self.episodes
         n = len(e["child_id"])
         for name in extra or {}:
@@ -191,6 +216,7 @@ class ReturnTables:
             ("_pos", pos),
             ("_line", line),
             ("_el", element),
+            ("_excluded", excluded),
         ):
             e[name].append(value)
 
@@ -256,7 +282,11 @@ def merge_returns(
 
     Notes
     -----
-    In order: a second record of one child, kind and start within one return is a note
+    In order: episode rows a reader excluded (``_excluded``) and rows the contract
+    excludes on their own (:func:`_cannot_stand`) are set aside, so that no such record
+    displaces one of the same episode that can stand, and each one's problem names the
+    record used instead (:func:`used_instead`); a second record of one child, kind and
+    start within one return is a note
     when a copy, kept when a point event that differs, an error naming the differing
     columns when an interval that differs (:func:`_drop_repeats`); rows dated after their
     own return's reference date are excluded (a child so excluded takes its episodes);
@@ -291,12 +321,19 @@ def merge_returns(
         extra = column not in (*EPISODE_FIELDS, *ORIGIN) and eps[column].dtype == object
         if extra and eps[column].map(lambda v: v is None or isinstance(v, str)).all():
             eps[column] = eps[column].astype("string")
+    eps, unreadable = _excluded_by_reader(eps, problems)
+    at = CaseHistory(kids, eps, extract_date=extract_date)
+    eps, cannot = _cannot_stand(at, excluded_ids, format_name, element_of)
     eps = _drop_repeats(eps, problems, element_of)
-    kids, eps, late = _after_reference(kids, eps, problems, element_of)
+    kids, eps, late, set_aside = _after_reference(kids, eps, problems, element_of)
     kids, eps = _match_children(kids, eps, problems, format_name, element_of)
     eps = _deduplicate(eps, problems, element_of)
     # A child excluded for its birth date and in no other return: its episodes go with it.
     gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
+    _say_used_instead(pd.concat([unreadable, set_aside]), eps, problems)
+    # The rows that cannot stand go to the validator, which reports them (with the record
+    # used instead, ``_used``): none of them displaced a record that can stand.
+    eps = _with_used_instead(cannot, eps)
     history = CaseHistory(
         children=kids.reset_index(drop=True),
         episodes=eps.reset_index(drop=True),
@@ -379,14 +416,24 @@ def _plus_window(dates: pd.Series) -> pd.Series:
     return shifted.where(parsed.notna(), "9999-12-31")
 
 
+def _late(eps: pd.DataFrame, column: str | None = None) -> pd.Series:
+    """Mark the rows with a date (``column``'s, or either) after their return's reference date."""
+    ref = eps["_ref"].fillna("9999-12-31")
+    if column is not None:
+        late: pd.Series = eps[column].fillna("") > ref
+        return late
+    return _late(eps, "start") | _late(eps, "end")
+
+
 def _after_reference(
     kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.DataFrame]:
     """Exclude rows dated after their own return's reference date (ISO text compares).
 
     An unborn child's expected birth date may lie up to 40 weeks after the reference date
     (the DfE's rule 8530Q expects it within nine months). Returns the children and
-    episodes kept and the identifiers of the children excluded.
+    episodes kept, the identifiers of the children excluded and the episodes excluded,
+    each with the position of its problem in ``problems`` (``_problem``).
     """
     unit = _unit(kids)
     ref = kids["_ref"].fillna("9999-12-31")
@@ -413,11 +460,12 @@ def _after_reference(
         )
     excluded = [str(child) for child in kids.loc[late, "child_id"].dropna()]
     kids = kids[~late]
-    ref = eps["_ref"].fillna("9999-12-31")
     bad = pd.Series(False, index=eps.index)
+    first_problem: dict[Hashable, int] = {}
     for column in ("start", "end"):
-        late = eps[column].fillna("") > ref
-        for _, row in eps[late].iterrows():
+        late = _late(eps, column)
+        for at, row in eps[late].iterrows():
+            first_problem.setdefault(at, len(problems))
             problems.append(
                 _problem(
                     row,
@@ -430,7 +478,138 @@ def _after_reference(
                 )
             )
         bad |= late
-    return kids, eps[~bad], excluded
+    aside = eps[bad]
+    aside = aside.assign(_problem=[first_problem[at] for at in aside.index])
+    return kids, eps[~bad], excluded, aside
+
+
+def _excluded_by_reader(
+    eps: pd.DataFrame, problems: list[SourceProblem]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Set aside the rows a reader excluded (``_excluded``: the element of their problem).
+
+    Returns the rows kept and those set aside, each with the position of its problem in
+    ``problems`` (``_problem``; -1 when none is found).
+    """
+    if "_excluded" not in eps:
+        return eps, eps[:0].assign(_problem=[])
+    out = eps["_excluded"].notna().to_numpy(dtype=bool)
+    at = {
+        (p.table, p.row, p.column): i
+        for i, p in enumerate(problems)
+        if p.action == "episode excluded"
+    }
+    aside = eps[out]
+    found = [
+        at.get((row["_file"], int(row["_pos"]), row["_excluded"]), -1)
+        for row in aside.to_dict("records")
+    ]
+    return eps[~out], aside.assign(_problem=found)
+
+
+def _cannot_stand(
+    history: CaseHistory, excluded_ids: Iterable[str], format_name: str, element_of: ElementOf
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the episode rows into those that can stand and those the contract excludes.
+
+    Done before the rules that keep one record of an episode (:func:`_drop_repeats`,
+    :func:`_deduplicate`), so that a record that cannot stand on its own never displaces
+    one that can (:func:`~escalation.data.validate.episodes_that_cannot_stand`, with each
+    child's characteristics as merging keeps them). A row dated after its own return's
+    reference date is left to :func:`_after_reference`, which reports it as such.
+    """
+    kids, eps = history.children, history.episodes
+    if kids.empty or eps.empty:
+        return eps, eps[:0]
+    matched, _ = _match_children(kids, eps, [], format_name, element_of)
+    gone = sorted(set(excluded_ids) - set(matched["child_id"].dropna()))
+    bad, _ = episodes_that_cannot_stand(replace(history, children=matched), excluded_ids=gone)
+    bad &= ~_late(eps).to_numpy(dtype=bool)
+    return eps[~bad], eps[bad]
+
+
+def used_instead(where: str, *, later: bool, end: object = None, point: bool = False) -> str:
+    """Return what an excluded record's reason adds when another record of its episode is used.
+
+    ``where`` names the record used (file and row or element); ``later``: it is of a later
+    return, which supersedes the excluded record anyway; ``end``: its end date (ISO), said
+    unless the episode is a ``point`` event.
+
+    Examples
+    --------
+    >>> used_instead("'cin_2023.xml', Child #1 (line 3)", later=False, end=None)
+    "; the record of this episode in 'cin_2023.xml', Child #1 (line 3), which has no end date, \
+is used instead"
+    >>> used_instead("'episodes_2024.csv' (row 2)", later=True)
+    "; the episode is recorded in the later file 'episodes_2024.csv' (row 2), which is used"
+    """
+    if later:
+        return f"; the episode is recorded in the later file {where}, which is used"
+    if point:
+        return f"; the record of this episode in {where} is used instead"
+    missing = bool(pd.isna(end))  # type: ignore[call-overload]
+    ends = "no end date" if missing else f"the end date {end}"
+    return f"; the record of this episode in {where}, which has {ends}, is used instead"
+
+
+def _notes_used_instead(excluded: pd.DataFrame, kept: pd.DataFrame) -> list[str | None]:
+    """Return, for each excluded row, what its problem adds about the record used instead.
+
+    That record is the one kept of the row's episode (child, kind and start), the latest
+    (:func:`used_instead`); ``None`` where no record of the episode is kept.
+    """
+    keys = ["child_id", "kind", "start"]
+    ordered = kept.sort_values([c for c in ("_rank", "_pos", "_line") if c in kept])
+    latest = {
+        tuple(key): at
+        for at, key in zip(ordered.index, ordered[keys].itertuples(index=False), strict=True)
+    }
+    notes: list[str | None] = []
+    for row in excluded.to_dict("records"):
+        at = latest.get((row["child_id"], row["kind"], row["start"]))
+        if at is None or any(pd.isna(row[k]) for k in keys):
+            notes.append(None)
+            continue
+        used = kept.loc[at]
+        notes.append(
+            used_instead(
+                _record(used),
+                later=int(used["_rank"]) > int(row["_rank"]),
+                end=used["end"],
+                point=row["kind"] in POINT_KINDS,
+            )
+        )
+    return notes
+
+
+def _say_used_instead(
+    set_aside: pd.DataFrame, kept: pd.DataFrame, problems: list[SourceProblem]
+) -> None:
+    """Name, in the problem of each row ``set_aside``, the record of its episode used.
+
+    Each row carries the position of its problem in ``problems`` (``_problem``), which is
+    changed in place.
+    """
+    for index, note in zip(
+        set_aside["_problem"].tolist(), _notes_used_instead(set_aside, kept), strict=True
+    ):
+        if note is not None and index >= 0:
+            at = int(index)
+            problems[at] = replace(problems[at], reason=problems[at].reason + note)
+
+
+def _with_used_instead(excluded: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows kept and, in source order, the ``excluded`` ones with ``_used``.
+
+    ``_used`` is what an excluded row's problem adds about the record used instead
+    (:func:`_notes_used_instead`), given by :func:`_translate`.
+    """
+    if excluded.empty:
+        return kept
+    used = pd.Series(_notes_used_instead(excluded, kept), index=excluded.index, dtype=object)
+    excluded = excluded.assign(_used=used)
+    order = [c for c in ("_rank", "_pos", "_line") if c in kept]
+    return pd.concat([kept, excluded]).sort_values(order, kind="stable")
 
 
 #: Characteristics compared across returns: a difference is reported as a note.
@@ -784,7 +963,8 @@ def _repeat_problem(
         f"the same child, {kind} and start as {where} but a different {named}: two "
         f"records of one episode in this return; {where} is kept"
     )
-    return _problem(row, start, row["start"], reason, "episode excluded", unit, read_into="start")
+    value = _as_read(row, "start", row["start"])
+    return _problem(row, start, value, reason, "episode excluded", unit, read_into="start")
 
 
 def _tied(ordered: pd.DataFrame, first: np.ndarray, earlier: np.ndarray) -> np.ndarray:
@@ -843,7 +1023,8 @@ def _tie_problems(
             )
         start = _source_name(row, "episodes", "start", element_of)
         severity = "error" if census else "note"
-        out.append(_problem(row, start, row["start"], reason, "ignored", unit, severity, "start"))
+        value = _as_read(row, "start", row["start"])
+        out.append(_problem(row, start, value, reason, "ignored", unit, severity, "start"))
     return out
 
 
@@ -876,12 +1057,33 @@ def _changes(
     ]
 
 
+def _as_read(row: pd.Series, column: str | None, value: object) -> object:
+    """Return a row's ``column`` value as its source holds it, for a problem.
+
+    A date a reader converted (an SSDA903 ``DECOM`` of ``01/06/2020``) is given as read
+    (``_start_read``, ``_end_read``) when the row carries it; another date in ISO form.
+
+    Examples
+    --------
+    >>> row = pd.Series({"start": "2020-06-01", "_start_read": "01/06/2020"})
+    >>> _as_read(row, "start", pd.Timestamp("2020-06-01")), _as_read(row, "end", None)
+    ('01/06/2020', None)
+    """
+    read = row.get(f"_{column}_read") if column in ("start", "end") else None
+    if isinstance(read, str):
+        return read
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
 def _translate(
     report: ExclusionReport, history: CaseHistory, element_of: ElementOf
 ) -> list[SourceProblem]:
     """Turn the validator's table/row problems into problems located in the source."""
     out: list[SourceProblem] = []
     frames = {"children": history.children, "episodes": history.episodes}
+    noted: set[int] = set()  # rows whose record used instead is named (once, first problem)
     for p in report.problems:
         if p.reason == _CHILD_EXCLUDED or p.table not in frames or p.row is None:
             continue
@@ -890,8 +1092,11 @@ def _translate(
         kind = str(row["kind"]) if p.table == "episodes" else None
         column = element_of(p.table, p.column, str(row["_el"]), kind)
         action = "child excluded" if p.table == "children" else "episode excluded"
-        value = p.value
-        if isinstance(value, pd.Timestamp):
-            value = value.date().isoformat()
-        out.append(_problem(row, column, value, p.reason, action, _unit(frame), read_into=p.column))
+        value = _as_read(row, p.column, p.value)
+        reason = p.reason
+        used = row.get("_used") if p.table == "episodes" else None
+        if isinstance(used, str) and p.action == action and p.row not in noted:
+            noted.add(p.row)
+            reason += used
+        out.append(_problem(row, column, value, reason, action, _unit(frame), read_into=p.column))
     return out

@@ -30,9 +30,15 @@ from escalation.data.statutory.file_years import (
     told_apart,
     unclear_year,
 )
-from escalation.data.statutory.merge import merge_returns, same_cell
+from escalation.data.statutory.merge import merge_returns, same_cell, used_instead
 from escalation.data.statutory.problems import Severity, SourceProblem, record_label
-from escalation.data.validate import BLANK_ROW, NO_CHILD, blank_rows
+from escalation.data.validate import (
+    BLANK_ROW,
+    END_BEFORE_START,
+    NO_CHILD,
+    blank_rows,
+    ends_before_start,
+)
 from escalation.errors import DataValidationError
 
 __all__ = [
@@ -1131,12 +1137,15 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
                 "_rank": part["_rank"],
                 "_pos": part["_pos"],
                 "bad_dec": part["DEC"].notna() if "DEC" in part else False,
+                "decom_read": _as_read(part, "DECOM"),
+                "dec_read": _as_read(part, "DEC"),
             }
         )
         parsed["bad_dec"] = parsed["bad_dec"] & parsed["dec"].isna()
         parsed["child"] = parsed["child"].where(parsed["child"] != "")
         _report_empty(part, "episodes", file, "episode excluded", problems)
-        keep = parsed["decom"].notna() & ~parsed["bad_dec"] & parsed["child"].notna()
+        backwards = _ending_before_start(parsed, file, problems)
+        keep = parsed["decom"].notna() & ~parsed["bad_dec"] & ~backwards & parsed["child"].notna()
         repeated = _repeated(part, parsed, keep, file, problems)
         parsed["excluded"] = ~keep
         parts.append(parsed[~repeated])
@@ -1147,6 +1156,35 @@ def _episodes(files: list[tuple[str, pd.DataFrame]], problems: list[SourceProble
     eps = eps.sort_values("_rank", ascending=False, kind="stable")
     eps = eps.drop_duplicates(["child", "decom"]).sort_values(["child", "decom"], kind="stable")
     return _periods(eps.drop(columns=["excluded", "bad_dec"]), problems)
+
+
+def _as_read(part: pd.DataFrame, column: str) -> pd.Series:
+    """Return a column's text as read (stripped; ``None`` where absent), for messages."""
+    if column not in part:
+        return pd.Series(None, index=part.index, dtype=object)
+    return part[column].str.strip().astype(object).where(part[column].notna(), None)
+
+
+def _ending_before_start(
+    parsed: pd.DataFrame, file: str, problems: list[SourceProblem]
+) -> pd.Series:
+    """Report and mark the rows whose ``DEC`` is before their ``DECOM`` (the contract's rule).
+
+    Each row is judged on its own, before the rows are joined into periods of care, so that
+    such a row is excluded at its own row and never displaces another year's record of the
+    episode (:func:`_used_instead`), and a period is never made from it.
+    """
+    backwards = pd.Series(
+        ends_before_start(pd.to_datetime(parsed["decom"]), pd.to_datetime(parsed["dec"])),
+        index=parsed.index,
+    )
+    for pos, value in zip(
+        parsed.loc[backwards, "_pos"].tolist(), parsed.loc[backwards, "dec_read"], strict=True
+    ):
+        problems.append(
+            _csv_problem(file, int(pos), "DEC", value, END_BEFORE_START, action="episode excluded")
+        )
+    return backwards
 
 
 def _report_empty(
@@ -1288,11 +1326,9 @@ def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
         later = same[same["_rank"] > row["_rank"]]
         if not later.empty:  # a later year's record supersedes this row anyway
             used = later.sort_values(["_rank", "_pos"]).iloc[-1]
-            return (
-                f"; the episode is recorded in the later file {used['_file']!r} "
-                f"({record_label('row', int(used['_pos']))}), which is used"
-            )
-        older = same[same["_rank"] < row["_rank"]]
+            return used_instead(_where(used), later=True)
+        # an earlier year's record, or another row of this file (the first kept)
+        older = same[same["_rank"] <= row["_rank"]]
     else:
         here = theirs[theirs["_file"] == row["_file"]]
         mine = set(zip(here["child"], here["decom"], strict=True))
@@ -1303,16 +1339,20 @@ def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
         older = older[older["dec"].isna().to_numpy(dtype=bool) & elsewhere]
     if older.empty:
         return ""
-    used = older.sort_values(["_rank", "_pos"]).iloc[-1]
-    where = f"{used['_file']!r} ({record_label('row', int(used['_pos']))})"
+    here = older[older["_rank"] == row["_rank"]]  # this file's own record of the episode
+    used = here.iloc[0] if len(here) else older.sort_values(["_rank", "_pos"]).iloc[-1]
     if not known:
         return (
-            f"; its start cannot be read, so the episode of this child open in {where} and "
-            "missing from this file is taken to be this one: that earlier record, which has "
-            "no end date, is used instead (its period reads as open)"
+            f"; its start cannot be read, so the episode of this child open in {_where(used)} "
+            "and missing from this file is taken to be this one: that earlier record, which "
+            "has no end date, is used instead (its period reads as open)"
         )
-    ends = "no end date" if pd.isna(used["dec"]) else f"the end date {used['dec']}"
-    return f"; the record of this episode in {where}, which has {ends}, is used instead"
+    return used_instead(_where(used), later=False, end=used["dec"])
+
+
+def _where(row: pd.Series) -> str:
+    """Name an episodes row as problems do: ``'episodes_2023.csv' (row 2)``."""
+    return f"{row['_file']!r} ({record_label('row', int(row['_pos']))})"
 
 
 def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
@@ -1350,10 +1390,10 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
                     "ceased with X1 (continues) but no later episode "
                     "follows; the period is treated as still open",
                 )
-                rows[-1]["end"] = None
+                rows[-1]["end"] = rows[-1]["_end_read"] = None
             previous = None
         if previous is not None and previous["dec"] is None:
-            report(ep, "DECOM", ep["decom"], "starts while the previous episode is still open")
+            report(ep, "DECOM", ep["decom_read"], "starts while the previous episode is still open")
         starts = ep["rne"] == "S"
         continues = previous is not None and (
             previous["rec"] == "X1" or (not previous["rec_known"] and not starts)
@@ -1391,7 +1431,7 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
             report(
                 ep,
                 "DECOM",
-                ep["decom"],
+                ep["decom_read"],
                 "does not start on the date the previous episode ceased (X1)",
             )
         if current is None or not continues or starts:
@@ -1408,13 +1448,14 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
                 "_file": ep["_file"],
                 "_rank": ep["_rank"],
                 "_pos": ep["_pos"],
+                "_start_read": ep["decom_read"],
             }
         for key, value in (("legal_statuses", ep["ls"]), ("placements", ep["place"])):
             seen = current[key]
             assert isinstance(seen, list)
             if value is not None and (not seen or seen[-1] != value):
                 seen.append(value)
-        current["end"] = ep["dec"]
+        current["end"], current["_end_read"] = ep["dec"], ep["dec_read"]
         current["reason_ceased"] = ep["rec"]
         if ep["rec"] == "E2" and ep["dec"] is not None:
             rows.append(
@@ -1426,6 +1467,7 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
                     "_file": ep["_file"],
                     "_rank": ep["_rank"],
                     "_pos": ep["_pos"],
+                    "_start_read": ep["dec_read"],
                 }
             )
         previous = ep
@@ -1440,7 +1482,7 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
         )
         for row in reversed(rows):
             if row["kind"] == "looked_after":
-                row["end"] = None
+                row["end"] = row["_end_read"] = None
                 break
     frame = pd.DataFrame(rows)
     if frame.empty:
