@@ -36,6 +36,7 @@ __all__ = [
     "durations",
     "event_codes",
     "outcome_arrays",
+    "past_follow_up",
     "prediction_times",
     "refuse_missing_labels",
     "reordered_rows",
@@ -358,6 +359,38 @@ def prediction_times(times: object) -> npt.NDArray[np.float64]:
     if problems:
         raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), "times")
     return at
+
+
+def past_follow_up(times: npt.ArrayLike, last_follow_up: float) -> npt.NDArray[np.bool_]:
+    """Return which ``times`` lie past the last follow-up, where a curve is unknown.
+
+    The one rule for reading a curve or a model past its data: a time after the largest
+    observed time (event or censoring) of the rows behind the curve (a group's, or a
+    model's stratum) is unknown, since no row is followed that long. The last follow-up
+    time itself is known. Curves and model predictions give NaN there
+    (:meth:`~escalation.survival.nonparametric.CurveResult.at`, every ``predict_*``
+    of a Cox, Fine–Gray or cause-specific model), as R's ``summary(survfit, times)``
+    leaves those times out (``extend = FALSE``); :func:`~escalation.survival.rmst`
+    warns when ``tau`` is past a group's last follow-up.
+
+    Parameters
+    ----------
+    times : array_like
+        Times (days), as :func:`prediction_times` returns them.
+    last_follow_up : float
+        The largest observed time of the rows behind the curve.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``True`` where the time is past ``last_follow_up``.
+
+    Examples
+    --------
+    >>> past_follow_up([59.0, 60.0, 61.0], 60.0).tolist()
+    [False, False, True]
+    """
+    return np.asarray(np.asarray(times, dtype=float) > last_follow_up, dtype=np.bool_)
 
 
 def counting_intervals(
