@@ -370,8 +370,12 @@ def past_follow_up(times: npt.ArrayLike, last_follow_up: float) -> npt.NDArray[n
     time itself is known. Curves and model predictions give NaN there
     (:meth:`~escalation.survival.nonparametric.CurveResult.at`, every ``predict_*``
     of a Cox, Fine–Gray or cause-specific model), as R's ``summary(survfit, times)``
-    leaves those times out (``extend = FALSE``); :func:`~escalation.survival.rmst`
-    warns when ``tau`` is past a group's last follow-up.
+    leaves those times out (``extend = FALSE``). A single horizon past it is refused or
+    warned about: :func:`~escalation.survival.rmst` warns when ``tau`` is past some
+    group's last follow-up and refuses it past every group's, as the effect estimates
+    (:func:`~escalation.causal._estimable.check_estimable`) and
+    :func:`~escalation.predict.validate_risk_models` refuse a horizon past the longest
+    follow-up.
 
     Parameters
     ----------
