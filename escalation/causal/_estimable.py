@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from escalation.errors import DesignError
+from escalation.survival._outcome import past_follow_up
 
 __all__ = ["MIN_SPELLS_PER_ARM", "check_estimable"]
 
@@ -29,7 +30,7 @@ def check_estimable(a: np.ndarray, ev: np.ndarray, dur: np.ndarray, hz_days: np.
             "design's time-zero window and treatment, or use more data)"
         )
     longest = float(dur.max())
-    beyond = [int(h) for h in hz_days if h > longest]
+    beyond = [int(h) for h in hz_days[past_follow_up(hz_days, longest)]]
     if beyond:
         raise DesignError(
             f"horizon(s) {', '.join(map(str, beyond))} days are past the longest follow-up in "

@@ -65,7 +65,7 @@ from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
 from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
-from escalation.survival._outcome import durations, event_codes, usable_rows
+from escalation.survival._outcome import durations, event_codes, past_follow_up, usable_rows
 from escalation.survival._result import check_conf_level
 from escalation.timeline.spells import SpellData
 
@@ -830,7 +830,7 @@ def estimate_effects(
     cluster_ids = labels if labels is not None else np.arange(len(frame))
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
-        late = [int(h) for h in hz_days if h > followed]
+        late = [int(h) for h in hz_days[past_follow_up(hz_days, followed)]]
         if late:
             warnings.warn(
                 f"horizon(s) {', '.join(map(str, late))} days are past the longest follow-up "

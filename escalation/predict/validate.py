@@ -53,7 +53,7 @@ from escalation.predict.splits import (
     temporal_split,
 )
 from escalation.results import Presents, Summary, data_hash, package_versions, provenance
-from escalation.survival._outcome import durations, event_codes, reordered_rows
+from escalation.survival._outcome import durations, event_codes, past_follow_up, reordered_rows
 from escalation.timeline.matrix import CovariateCoding
 from escalation.timeline.spells import SpellData
 
@@ -190,6 +190,34 @@ class RiskValidation(Presents):
             "Intervals: percentile bootstrap over families of the test data (models not refitted).",
         )
         return Summary("Risk models of escalation", facts, table.reset_index(), notes)
+
+
+def _check_horizon(horizon: int, duration: npt.NDArray[np.float64]) -> None:
+    """Refuse a horizon past the longest follow-up: no risk by then can be validated.
+
+    The effect estimates' rule (:func:`escalation.causal._estimable.check_estimable`):
+    no spell is followed that long, so the observed risk by the horizon is unknown and a
+    model's predicted risk there is its risk at the end of the data.
+
+    Parameters
+    ----------
+    horizon : int
+        The horizon (days).
+    duration : numpy.ndarray
+        Every spell's follow-up (days).
+
+    Raises
+    ------
+    DesignError
+        When ``horizon`` is past the longest follow-up.
+    """
+    longest = float(duration.max(initial=0.0))
+    if past_follow_up(horizon, longest):
+        raise DesignError(
+            f"horizon {horizon} days is past the longest follow-up in these data "
+            f"({longest:g} days): no spell is followed that long, so risks by then cannot "
+            "be validated; choose a horizon within the follow-up"
+        )
 
 
 def oracle_risk(truth: Any, spells: pd.DataFrame, horizon: int) -> pd.Series | None:
@@ -451,7 +479,7 @@ def validate_risk_models(
             [Problem("spells", None, None, None, "no spells to validate on")], "spells"
         )
     # rows named as given; a missing duration made the scoring loop forever
-    durations(data.spells["duration"])
+    _check_horizon(horizon, durations(data.spells["duration"]))
     event_codes(data.spells["event"])
     if validation == "temporal":
         splits = [temporal_split(spells, cutoff=cutoff)]

@@ -37,6 +37,7 @@ __all__ = [
     "durations",
     "event_codes",
     "outcome_arrays",
+    "past_follow_up",
     "prediction_times",
     "refuse_missing_labels",
     "reordered_rows",
@@ -367,6 +368,42 @@ def prediction_times(times: object) -> npt.NDArray[np.float64]:
     if problems:
         raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), "times")
     return at
+
+
+def past_follow_up(times: npt.ArrayLike, last_follow_up: float) -> npt.NDArray[np.bool_]:
+    """Return which ``times`` lie past the last follow-up, where a curve is unknown.
+
+    The one rule for reading a curve or a model past its data: a time after the largest
+    observed time (event or censoring) of the rows behind the curve (a group's, or a
+    model's stratum) is unknown, since no row is followed that long. The last follow-up
+    time itself is known. Curves and model predictions give NaN there
+    (:meth:`~escalation.survival.nonparametric.CurveResult.at`, every ``predict_*``
+    of a Cox, Fine–Gray or cause-specific model), as R's ``summary(survfit, times)``
+    leaves those times out (``extend = FALSE``). A single horizon past it is refused or
+    warned about: :func:`~escalation.survival.rmst` warns when ``tau`` is past some
+    group's last follow-up and refuses it past every group's, as the effect estimates
+    (:func:`~escalation.causal._estimable.check_estimable`) and
+    :func:`~escalation.predict.validate_risk_models` refuse a horizon past the longest
+    follow-up.
+
+    Parameters
+    ----------
+    times : array_like
+        Times (days), as :func:`prediction_times` returns them.
+    last_follow_up : float
+        The largest observed time of the rows behind the curve.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``True`` where the time is past ``last_follow_up``.
+
+    Examples
+    --------
+    >>> past_follow_up([59.0, 60.0, 61.0], 60.0).tolist()
+    [False, False, True]
+    """
+    return np.asarray(np.asarray(times, dtype=float) > last_follow_up, dtype=np.bool_)
 
 
 def counting_intervals(

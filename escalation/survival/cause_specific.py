@@ -28,7 +28,13 @@ from escalation.survival._competing import (
     run_lifelines,
 )
 from escalation.survival._inputs import profile_labels, resolve_outcome
-from escalation.survival._outcome import Weights, prediction_times, usable_data, with_weights
+from escalation.survival._outcome import (
+    Weights,
+    past_follow_up,
+    prediction_times,
+    usable_data,
+    with_weights,
+)
 from escalation.survival._result import (
     check_conf_level,
     coefficient_table,
@@ -130,6 +136,14 @@ class CauseSpecificResult(Presents):
             run_lifelines(fit, f"The lifelines Cox model of cause {cause}")
             out[cause] = fitter
         return out
+
+    @property
+    def last_follow_up(self) -> float:
+        """The largest observed time (event or censoring) of the rows fitted.
+
+        :meth:`predict_cumulative_incidence` gives NaN after it.
+        """
+        return float(self.design["cs_duration"].max())
 
     @property
     def coef(self) -> dict[int, FloatArray]:
@@ -249,6 +263,9 @@ class CauseSpecificResult(Presents):
         the product limit :math:`\prod_{u \le s}\{1 - \sum_j d\Lambda_j(u \mid x)\}`:
         the package's one cumulative-incidence formula (:mod:`escalation.core.cif`), as
         ``riskRegression::predictRisk`` (``product.limit = TRUE``). It never exceeds 1.
+        Past :attr:`last_follow_up` the incidence is unknown and the estimate is NaN, as
+        :meth:`~escalation.survival.nonparametric.CurveResult.at` gives
+        (:func:`~escalation.survival._outcome.past_follow_up`).
 
         Parameters
         ----------
@@ -299,6 +316,7 @@ class CauseSpecificResult(Presents):
                 increments[self.causes.index(k)], total, what="cause-specific Cox models"
             )
             values = np.concatenate([np.zeros((len(cif), 1)), cif], axis=1)[:, index]
+            values[:, past_follow_up(at, self.last_follow_up)] = np.nan
             frames.append(
                 pd.DataFrame(
                     {

@@ -57,6 +57,7 @@ from escalation.survival._outcome import (
     counting_intervals,
     durations,
     event_codes,
+    past_follow_up,
     prediction_times,
     refuse_missing_labels,
     usable_rows,
@@ -635,12 +636,30 @@ class CoxResult(SurvivalResult):
         frame["stratum"] = [self._model.strata_levels[i] for i in frame["stratum"]]
         return frame[["stratum", "time", "cumulative_hazard"]]
 
+    def last_follow_up(self) -> dict[Any, float]:
+        """Return each stratum's last follow-up time: the largest (stop) time it was fitted on.
+
+        Returns
+        -------
+        dict
+            Stratum (as in :meth:`baseline_hazard`; ``"all"`` unstratified) -> the largest
+            observed time, event or censoring, of the rows the model was fitted on.
+        """
+        d = self._model.data
+        # rows are sorted by stratum then stop: a stratum's last row holds its last time
+        ends = d.stop[d.bounds[1:] - 1]
+        return dict(zip(self._model.strata_levels, map(float, ends), strict=True))
+
     def predict_survival(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
         """Return predicted survival (free of the modelled event) for covariate profiles.
 
         ``S(t | x) = exp{-H0(t) exp(x beta)}`` with the baseline ``H0`` of
         :meth:`baseline_hazard` (Efron-corrected after an Efron fit): R's
-        ``survfit(fit, newdata)`` with its defaults.
+        ``survfit(fit, newdata)`` with its defaults. Past the last follow-up of the
+        profile's stratum (:meth:`last_follow_up`) the curve is unknown and the estimate
+        is NaN, as :meth:`~escalation.survival.nonparametric.CurveResult.at` gives
+        (:func:`~escalation.survival._outcome.past_follow_up`; R's
+        ``summary(survfit(fit, newdata), times)`` leaves those times out).
 
         Parameters
         ----------
@@ -678,6 +697,7 @@ class CoxResult(SurvivalResult):
             keys = list(_strata_keys(profiles, self._model.strata_columns))
         else:
             keys = [self._model.strata_levels[0]] * len(profiles)
+        last = self.last_follow_up()
         out = []
         for i, key in enumerate(keys):
             curve = base[base["stratum"] == key]
@@ -687,6 +707,7 @@ class CoxResult(SurvivalResult):
             idx = np.searchsorted(curve["time"].to_numpy(), at, side="right") - 1
             cum = np.where(idx >= 0, curve["cumulative_hazard"].to_numpy()[idx.clip(0)], 0.0)
             estimate = np.exp(-cum * np.exp(eta[i]))
+            estimate[past_follow_up(at, last[key])] = np.nan
             out.append(pd.DataFrame({"profile": labels[i], "time": at, "estimate": estimate}))
         return pd.concat(out, ignore_index=True)
 

@@ -32,6 +32,7 @@ from escalation.survival._inputs import profile_labels, resolve_outcome
 from escalation.survival._outcome import (
     Weights,
     outcome_arrays,
+    past_follow_up,
     prediction_times,
     usable_rows,
     with_weights,
@@ -194,6 +195,9 @@ class FineGrayResult(Presents):
     expanded : pandas.DataFrame
         The expanded rows: coded covariates, ``fg_start, fg_stop, fg_status, fg_weight``
         (as R's ``finegray()`` output).
+    last_follow_up : float
+        The largest observed time (event or censoring) of the subjects fitted:
+        :meth:`predict_cumulative_incidence` gives NaN after it.
     separated : tuple of str
         Terms with infinite estimates (separation; see :mod:`escalation.core.newton`),
         named in a :class:`~escalation.errors.StatisticalWarning` at fit.
@@ -224,6 +228,7 @@ class FineGrayResult(Presents):
     clusters: int
     cluster: str | None
     expanded: pd.DataFrame
+    last_follow_up: float
     dropped: int = 0
     separated: tuple[str, ...] = ()
     inestimable: tuple[str, ...] = ()
@@ -354,7 +359,10 @@ class FineGrayResult(Presents):
         r"""Return the predicted cumulative incidence of the cause for covariate profiles.
 
         :math:`F(t \mid x) = 1 - \exp\{-\Lambda_0(t) e^{(x - c)\beta}\}` with
-        :math:`\Lambda_0` the baseline cumulative subdistribution hazard.
+        :math:`\Lambda_0` the baseline cumulative subdistribution hazard. Past
+        :attr:`last_follow_up` the incidence is unknown and the estimate is NaN, as
+        :meth:`~escalation.survival.nonparametric.CurveResult.at` gives
+        (:func:`~escalation.survival._outcome.past_follow_up`).
 
         Parameters
         ----------
@@ -378,6 +386,7 @@ class FineGrayResult(Presents):
         base = np.where(index >= 0, cumhaz[np.clip(index, 0, None)], 0.0)
         lp = np.exp((x - self.center) @ self.coefficients.to_numpy(dtype=float))
         cif = 1.0 - np.exp(-np.outer(lp, base))
+        cif[:, past_follow_up(at, self.last_follow_up)] = np.nan
         return pd.DataFrame(
             {
                 "profile": np.repeat(labels, len(at)),
@@ -590,6 +599,7 @@ def _fit(
         clusters=len(np.unique(prepared.cluster)),
         cluster=prepared.cluster_name,
         expanded=expanded,
+        last_follow_up=float(prepared.duration[fitted].max()),
         dropped=int((~fitted).sum()),
         separated=fit.separated,
         inestimable=fit.inestimable,

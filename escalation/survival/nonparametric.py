@@ -38,7 +38,7 @@ from escalation.survival._ksample import (
     uninformative_groups,
     warn_lost_df,
 )
-from escalation.survival._outcome import Weights, prediction_times
+from escalation.survival._outcome import Weights, past_follow_up, prediction_times
 from escalation.survival._result import KSampleTestResult, SurvivalResult, check_conf_level
 from escalation.survival.quantiles import curve_quantile
 
@@ -263,7 +263,7 @@ class CurveResult(SurvivalResult):
             idx = np.searchsorted(t, at, "right")
             rows = part.iloc[np.maximum(idx - 1, 0)].copy()
             rows["time"] = at
-            rows.loc[at > float(last.get(group, np.inf)), unknown] = np.nan
+            rows.loc[past_follow_up(at, float(last.get(group, np.inf))), unknown] = np.nan
             so_far = np.concatenate(([0.0], np.cumsum(part["n_event"].to_numpy(dtype=float))))
             rows["n_event"] = so_far[idx] - so_far[np.searchsorted(t, previous, "right")]
             n_unweighted, n_weighted = remaining[group]
@@ -1189,6 +1189,10 @@ class RMSTResult(SurvivalResult):
         The number of clusters (``None`` when not clustered).
     weighted : bool
         Whether the curves are weighted (``weights=``: inverse probability weights, say).
+    last_follow_up : dict
+        Group -> its last follow-up time (largest observed time, event or censoring).
+        ``glance()["last_follow_up"]`` is the smallest: a ``tau`` past it extends some
+        group's curve flat beyond its data (a warning says so).
     """
 
     table: pd.DataFrame
@@ -1200,6 +1204,7 @@ class RMSTResult(SurvivalResult):
     cluster: str | None = None
     clusters: int | None = None
     weighted: bool = False
+    last_follow_up: dict[Any, float] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -1219,6 +1224,7 @@ class RMSTResult(SurvivalResult):
                 "area under kaplan-meier", _variance_name(self.weighted, self.cluster, None), ""
             ),
             "tau": self.tau,
+            "last_follow_up": min(self.last_follow_up.values(), default=np.nan),
             **({} if self.cluster is None else {"cluster": self.cluster}),
             **({} if self.clusters is None else {"clusters": self.clusters}),
         }
@@ -1284,6 +1290,24 @@ def rmst(
         ignores ``cluster``, and with weights applies the formula above to the weighted
         counts, which is not the variance of the weighted curve.)
 
+    Raises
+    ------
+    DesignError
+        When ``tau`` is not a positive number, or is past the last follow-up time (the
+        largest observed time, event or censoring) of every group: no spell is followed
+        that long (the rule of the effect estimates' horizons,
+        :func:`~escalation.causal.estimate_effects`).
+
+    Warns
+    -----
+    StatisticalWarning
+        When ``tau`` is past some group's last follow-up time: that curve is unknown
+        there (:func:`~escalation.survival._outcome.past_follow_up`), and the area from
+        its last follow-up to ``tau`` is that of the curve held flat at its last value,
+        as R's ``print(survfit, rmean = tau)`` extends it (``survRM2::rmst2`` refuses
+        such a ``tau``). The warning names each such group and its last follow-up time;
+        ``glance()["last_follow_up"]`` records the smallest.
+
     References
     ----------
     Royston P, Parmar MKB (2013). Restricted mean survival time: an alternative to the
@@ -1312,6 +1336,8 @@ def rmst(
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     jackknife = _jackknife(weights, arrays)
     units = np.arange(arrays.duration.size) if arrays.clusters is None else arrays.clusters
+    last = {level: float(arrays.duration[sel].max()) for level, sel in arrays.groups()}
+    _check_tau(float(tau), last)
     rows = []
     by_cluster = []
     for level, sel in arrays.groups():
@@ -1365,7 +1391,46 @@ def rmst(
         cluster=arrays.cluster,
         clusters=arrays.n_clusters,
         weighted=weights is not None,
+        last_follow_up=last,
     )
+
+
+def _check_tau(tau: float, last: dict[Any, float]) -> None:
+    """Refuse ``tau`` past every group's last follow-up; warn when past some group's.
+
+    The horizons' rule of the effect estimates (:func:`escalation.causal.estimate_effects`,
+    :func:`~escalation.causal._estimable.check_estimable`): past the longest follow-up
+    nothing is estimable; past one group's only, that group's area is extrapolated.
+
+    Parameters
+    ----------
+    tau : float
+        The restriction time.
+    last : dict
+        Group -> its last follow-up time.
+
+    Raises
+    ------
+    DesignError
+        When ``tau`` is past the last follow-up of every group.
+    """
+    beyond = {level: time for level, time in last.items() if past_follow_up(tau, time)}
+    if beyond and len(beyond) == len(last):
+        raise DesignError(
+            f"rmst: tau = {tau:g} days is past the longest follow-up in these data "
+            f"({max(last.values()):g} days): no spell is followed that long, so the curve "
+            "is unknown there; choose tau within the follow-up"
+        )
+    if beyond:
+        named = ", ".join(f"group {level} ({time:g} days)" for level, time in beyond.items())
+        warnings.warn(
+            f"rmst: tau = {tau:g} days is past the last follow-up of {named}: the curve is "
+            "unknown there, and the area from the last follow-up to tau is that of the "
+            "curve held flat at its last value (as R's print(survfit, rmean = tau)); "
+            "choose tau within every group's follow-up",
+            StatisticalWarning,
+            stacklevel=3,
+        )
 
 
 def _rmst_influence(

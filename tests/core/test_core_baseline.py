@@ -14,6 +14,7 @@ import pytest
 from escalation.survival import CoxResult, fit_cox
 from tests.core.core_reference import read
 from tests.survival.survival_reference import counting, spells
+from tests.survival.survival_reference import read as read_survival
 
 COVARIATES = ["x1", "x2", "x3"]
 
@@ -60,4 +61,12 @@ def test_predicted_survival_matches_survfit_defaults(
         {"x1": [-1, 0, 1.5], "x2": [0, 1, 1], "x3": [0, 2, 4], "stratum": [1, 2, 1]}
     )
     ours = fits[model].predict_survival(profiles, [5, 20, 60, 100])
-    np.testing.assert_allclose(ours["estimate"], ref["survival"], rtol=1e-9, atol=1e-12)
+    # the reference is extend = TRUE: past the last follow-up of a profile's stratum (day
+    # 98 of stratum 2) ours is NaN, where R's extend = FALSE leaves the time out
+    kept = read_survival("past_follow_up_reference.csv").query("model == @model")
+    known = ours.merge(kept, on=["profile", "time"], how="left")["survival"].notna()
+    np.testing.assert_allclose(
+        ours["estimate"][known], ref["survival"][known.to_numpy()], rtol=1e-9, atol=1e-12
+    )
+    assert ours["estimate"][~known].isna().all()
+    assert (~known).sum() == (1 if model == "strata_efron" else 0)

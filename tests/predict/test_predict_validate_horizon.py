@@ -1,0 +1,52 @@
+"""validate_risk_models refuses a horizon past the longest follow-up, as its docs say.
+
+Was: with every spell followed for at most 730 days, ``horizon=1000`` gave the metrics
+of day 730 again (the models' risks held flat past the data, the observed risk too),
+with no warning; the docstring promised a ``DesignError`` ("a horizon beyond
+follow-up"). The rule is the effect estimates' (``check_estimable``) and the curves'
+(``escalation.survival._outcome.past_follow_up``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation import default_design
+from escalation.errors import DesignError
+from escalation.predict import validate_risk_models
+from escalation.timeline import SpellData
+
+
+def _spells(n: int = 400, end: float = 730.0) -> SpellData:
+    rng = np.random.default_rng(3)
+    prior = rng.poisson(1.0, n)
+    t = rng.exponential(1500 * np.exp(-0.6 * prior))
+    spells = pd.DataFrame(
+        {
+            "spell_id": np.arange(1, n + 1),
+            "child_id": [f"c{i}" for i in range(n)],
+            "family_id": [f"f{i // 2}" for i in range(n)],
+            "time_zero": pd.Timestamp("2019-04-01")
+            + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
+            "duration": np.ceil(np.minimum(t, end)),
+            "event": (t < end).astype(int),
+            "age": rng.uniform(0, 17, n),
+            "prior_referrals": prior,
+        }
+    )
+    design = default_design()
+    covariates = dataclasses.replace(design.covariates, include=("age", "prior_referrals"))
+    design = dataclasses.replace(design, covariates=covariates)
+    return SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))
+
+
+def test_a_horizon_past_the_longest_follow_up_is_refused() -> None:
+    data = _spells()
+    longest = float(data.spells["duration"].max())
+    assert longest == 730.0  # the data the test is about
+    with pytest.raises(DesignError, match=r"horizon 731 days is past the longest follow-up.*730"):
+        validate_risk_models(data, models=["cox"], bootstrap=0, horizon=731)
