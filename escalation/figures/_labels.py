@@ -13,6 +13,7 @@ from escalation.figures.theme import FONT_FAMILY, ColumnWidth, width_mm
 __all__ = [
     "abs_percent",
     "interval_digits",
+    "legend_columns",
     "percent",
     "point_breaks",
     "points",
@@ -101,6 +102,72 @@ def text_width_pt(text: str, size: float, *, bold: bool = False) -> float:
 
     prop = FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")
     return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
+
+
+#: What plotnine puts beside each entry of a legend, in points: the key's margin and the
+#: gap to its text, and the space to the next entry (``legend_key_spacing_x``, 6 pt).
+_LEGEND_ENTRY_PT = 8.0
+#: The gap between a legend's title and its first key, in points.
+_LEGEND_TITLE_GAP_PT = 5.0
+#: How much wider text is drawn than its outline measures (hinting at screen and print
+#: resolutions; measured at most 9% wider for the legends' 7.5 pt).
+_DRAWN_TEXT_SLACK = 1.1
+
+
+def legend_columns(
+    entries: Sequence[str],
+    room_pt: float,
+    *,
+    size_pt: float,
+    key_pt: float,
+    title: str = "",
+) -> int:
+    """Return the most columns a legend beneath a panel can have within ``room_pt``.
+
+    The entries are read across (``guide_legend(ncol=..., byrow=True)``): with ``k``
+    columns, column ``j`` holds entries ``j, j + k, ...`` and is as wide as its widest
+    entry (key, gap and text). The title, if any, sits left of the first column. Each
+    number of columns from one row down to one column is tried in turn, so a legend that
+    fits on one line stays on one line.
+
+    Parameters
+    ----------
+    entries : sequence of str
+        The legend's entries, in order.
+    room_pt : float
+        The width the legend may take, in points (a legend beneath the panels is centred
+        on them: the panels' width).
+    size_pt : float
+        The size of the legend's text, in points.
+    key_pt : float
+        The width of a legend key, in points.
+    title : str, default ""
+        The legend's title (empty when it has none).
+
+    Returns
+    -------
+    int
+        Between 1 and ``len(entries)`` (1 when even one column is wider than the room).
+
+    Examples
+    --------
+    >>> legend_columns(["Female", "Male"], 200.0, size_pt=7.5, key_pt=11.5)
+    2
+    >>> legend_columns(["Female", "Male", "Unknown or not stated"], 150.0, size_pt=7.5,
+    ...                key_pt=22.0, title="Sex")
+    1
+    """
+    widths = [
+        key_pt + _LEGEND_ENTRY_PT + _DRAWN_TEXT_SLACK * text_width_pt(str(e), size_pt)
+        for e in entries
+    ]
+    title_pt = (
+        _DRAWN_TEXT_SLACK * text_width_pt(title, size_pt) + _LEGEND_TITLE_GAP_PT if title else 0.0
+    )
+    for columns in range(len(widths), 1, -1):
+        if title_pt + sum(max(widths[j::columns]) for j in range(columns)) <= room_pt:
+            return columns
+    return 1
 
 
 def wrap_to_width(

@@ -20,10 +20,11 @@ import pandas as pd
 import plotnine as p9
 from mizani.breaks import breaks_extended
 
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.figures._checks import count_label, require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import (
+    legend_columns,
     percent,
     point_breaks,
     points,
@@ -32,12 +33,16 @@ from escalation.figures._labels import (
 )
 from escalation.figures.theme import (
     ANNOTATION_PT,
+    ARM_COLOURS,
     GREY,
     INK,
-    scale_colour_escalation,
+    LINE_KEY_PT,
+    scale_colour_estimators,
     scale_colour_groups,
-    scale_fill_escalation,
+    scale_fill_estimators,
     scale_fill_groups,
+    scale_linetype_estimators,
+    scale_linetype_groups,
     secondary_pt,
     theme_escalation,
     width_mm,
@@ -59,20 +64,68 @@ CURVE_COLUMNS: Final = ("time", "estimate", "conf_low", "conf_high", "group")
 _AT_RISK_COLUMNS: Final = ("time", "group", "at_risk")
 _CURVE_PANEL: Final = "curve"
 _TABLE_PANEL: Final = "Number at risk"
+#: The height each row of a legend after its first takes, in millimetres (a key, 11.5 pt
+#: or 4.1 mm, and the space between rows).
+_LEGEND_ROW_MM: Final = 5.0
 
 CurveKind = Literal["survival", "cumulative_incidence"]
 
 
+def _by_line_type(order: Sequence[str]) -> bool:
+    """Return whether the groups differ by line type: when any of them is not an arm.
+
+    The arms are blue and vermillion, solid; other groups take shades some of which are
+    as light as each other, so they take line types too (never shade alone).
+    """
+    return any(group not in ARM_COLOURS for group in order)
+
+
 def _group_curves(order: Sequence[str], name: str) -> list[Any]:
-    """Return each group's curve as a line in its colour over its shaded 95% band."""
+    """Return each group's curve as a line in its colour over its shaded 95% band.
+
+    Groups that are not the arms differ by line type as well
+    (:func:`~escalation.figures.theme.group_linetypes`; :func:`_group_legend` gives the
+    legend keys long enough to show it).
+    """
+    if not _by_line_type(order):
+        line, by_type = p9.aes(color="group"), []
+    else:
+        line = p9.aes(color="group", linetype="group")
+        by_type = [scale_linetype_groups(order, name=name)]
     return [
         p9.geom_ribbon(
             p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         ),
-        p9.geom_line(p9.aes(color="group"), size=0.6),
+        p9.geom_line(line, size=0.6),
         scale_colour_groups(order, name=name),
         scale_fill_groups(order, name=name),
+        *by_type,
     ]
+
+
+def _group_legend(order: Sequence[str], name: str, room_pt: float) -> tuple[list[Any], float]:
+    """Return the legend of the groups, wrapped into as many rows as ``room_pt`` needs.
+
+    Entries are read across; a legend as wide as the panel (``room_pt``, in points)
+    stays on one line, a wider one ("Sex: Female, Male, Unknown or not stated" in one
+    column) takes more rows rather than running off the figure's edge. Returns the
+    additions to the plot (after its complete theme, which would reset them) and the
+    height its rows after the first add, in millimetres (the figure grows by that much,
+    so that the panels and the risk table keep theirs).
+    """
+    by_type = _by_line_type(order)
+    key_pt = (
+        LINE_KEY_PT if by_type else float(theme_escalation().themeables.property("legend_key_size"))
+    )
+    columns = legend_columns(order, room_pt, size_pt=secondary_pt(), key_pt=key_pt, title=name)
+    # One guide each: plotnine merges them into one legend, but fills a shared guide with
+    # the keys of the last aesthetic only (black line-type keys, no colours).
+    guides = {
+        aes: p9.guide_legend(ncol=columns, byrow=True) for aes in ("color", "fill", "linetype")
+    }
+    rows = -(-len(order) // columns)
+    keys = [p9.theme(legend_key_width=LINE_KEY_PT)] if by_type else []
+    return [p9.guides(**guides), _legend_title(name), *keys], (rows - 1) * _LEGEND_ROW_MM
 
 
 def step_frame(curves: pd.DataFrame, by: str = "group") -> pd.DataFrame:
@@ -160,6 +213,69 @@ def _relabel(frame: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.DataFr
     return frame.assign(group=names)
 
 
+def _named_like_curves(
+    frame: object,
+    columns: Sequence[str],
+    *,
+    labels: Mapping[str, str] | None,
+    curves: Sequence[str],
+    table: str,
+) -> pd.DataFrame:
+    """Return ``frame`` (numbers at risk, censoring times) with its groups named as the curves'.
+
+    The groups are named as the curves' are (:func:`_relabel`: ``labels``, then 1/0 as the
+    arms), so that the rows coded as the curves were, or already named, find their curve.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows to draw with the curves, with a ``group`` column.
+    columns : sequence of str
+        The columns ``frame`` must have.
+    labels : mapping, optional
+        The names given to the curves' groups.
+    curves : sequence of str
+        The curves' groups, named.
+    table : str
+        What ``frame`` is, for errors ("numbers at risk").
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with ``group`` named.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the table, the first row, the column ``group`` and the value (as the
+        package's disclosure rule shows values) of each group that matches no curve, and
+        the curves' groups (the legend's names), rather than leaving its rows out.
+    """
+    frame = require_columns(frame, columns, figure=table)
+    named = _relabel(frame, labels)
+    groups = named["group"].to_numpy()
+    first: dict[str, int] = {}
+    for row in np.flatnonzero(~np.isin(groups, list(curves))):
+        first.setdefault(str(groups[row]), int(row))
+    if not first:
+        return named
+    shown = ", ".join(repr(str(g)) for g in curves)
+    raise DataValidationError(
+        [
+            Problem(
+                table,
+                row,
+                "group",
+                frame["group"].iloc[row],
+                f"the group matches no curve (the curves' groups: {shown}); code or name the "
+                "groups as the curves' are, with the same labels=",
+            )
+            for row in first.values()
+        ],
+        context=f"{table} data",
+    )
+
+
 def time_breaks(last: float, *, target: int = 5) -> list[float]:
     """Return round day breaks from 0 that cover ``last`` (multiples of 30, 90, 180 or 365).
 
@@ -185,10 +301,12 @@ def time_breaks(last: float, *, target: int = 5) -> list[float]:
 def _censor_marks(
     lines: pd.DataFrame, censored: pd.DataFrame, order: list[str], bins: int = 60
 ) -> pd.DataFrame:
-    """Place censoring marks on the step curves, at most one per ``1/bins`` of the axis."""
-    censored = require_columns(censored, ("time", "group"), figure="censoring marks")
-    marks = censored.assign(group=censored["group"].astype(str))
-    marks = marks[marks["group"].isin(order)]
+    """Place censoring marks on the step curves, at most one per ``1/bins`` of the axis.
+
+    ``censored`` is named as the curves are (:func:`_named_like_curves`); marks of groups
+    left out by ``groups=`` are left out with their curves.
+    """
+    marks = censored[censored["group"].isin(order)]
     if marks.empty:
         return marks.assign(estimate=[])
     width = max(float(lines["time"].max()), 1.0) / bins
@@ -277,7 +395,7 @@ def plot_survival_curves(
     width : {"single", "double"} or float, default "single"
         Journal column or millimetres.
     height_mm : float, optional
-        Figure height (default 75 mm, more with a table).
+        Figure height (default 75 mm, more with a table or a legend of several rows).
 
     Returns
     -------
@@ -305,6 +423,7 @@ def plot_survival_curves(
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
     curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
+    present = [str(g) for g in pd.unique(curves["group"])]
     cif = kind == "cumulative_incidence"
     curves = _with_origin(curves, 0.0 if cif else 1.0)
     lines = step_frame(curves)
@@ -328,6 +447,9 @@ def plot_survival_curves(
         ],
     )
     if censored is not None:
+        censored = _named_like_curves(
+            censored, ("time", "group"), labels=labels, curves=present, table="censoring marks"
+        )
         marks = _censor_marks(lines, censored, order)
         if len(marks):
             marks["panel"] = pd.Categorical(
@@ -337,18 +459,23 @@ def plot_survival_curves(
                 p9.aes(color="group"), data=marks, shape="+", size=2.2, show_legend=False
             )
     if at_risk is None:
-        height = 75.0 if height_mm is None else height_mm
+        legend, extra_mm = _group_legend(order, group_label, _panel_pt(width, ["100%"]))
+        height = 75.0 + extra_mm if height_mm is None else height_mm
         return added(
             plot,
             [
                 p9.scale_y_continuous(labels=percent, limits=y_range, expand=(0, 0)),
                 p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
                 theme_escalation(width=width, height_mm=height),
-                _legend_title(group_label),
+                *legend,
             ],
         )
+    at_risk = _named_like_curves(
+        at_risk, _AT_RISK_COLUMNS, labels=labels, curves=present, table="numbers at risk"
+    )
     table, titles, names, lowest = _risk_table(at_risk, order, outcome)
-    table = _thin_table(table, [*names.values(), "40%"], width, span=1.16 * breaks[-1])
+    row_labels = [*names.values(), "40%"]
+    table = _thin_table(table, row_labels, width, span=1.16 * breaks[-1])
     levels = [_CURVE_PANEL, _TABLE_PANEL]
     lines["panel"] = pd.Categorical([_CURVE_PANEL] * len(lines), categories=levels)
     table["panel"] = pd.Categorical([_TABLE_PANEL] * len(table), categories=levels)
@@ -365,7 +492,8 @@ def plot_survival_curves(
         }
     )
     n_rows = -lowest + 1.0
-    height = 72.0 + 3.6 * n_rows if height_mm is None else height_mm
+    legend, extra_mm = _group_legend(order, group_label, _panel_pt(width, row_labels))
+    height = 72.0 + 3.6 * n_rows + extra_mm if height_mm is None else height_mm
     ratio = 62.0 / (3.6 * n_rows)
     return added(
         plot,
@@ -392,7 +520,7 @@ def plot_survival_curves(
                 breaks=_breaks_for(list(names)), labels=_labels_for(names), expand=(0, 0)
             ),
             theme_escalation(width=width, height_mm=height),
-            _legend_title(group_label),
+            *legend,
             p9.theme(strip_text_y=p9.element_blank(), strip_background=p9.element_blank()),
         ],
     )
@@ -406,11 +534,11 @@ def _risk_table(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[float, str], float]:
     """Lay out the risk table: a titled block per statistic, one row per group.
 
-    Returns the cells, the block titles, the y labels by position and the lowest row.
+    ``at_risk`` is named as the curves are (:func:`_named_like_curves`); the rows of groups
+    left out by ``groups=`` are left out with their curves. Returns the cells, the block
+    titles, the y labels by position and the lowest row.
     """
-    at_risk = require_columns(at_risk, _AT_RISK_COLUMNS, figure="numbers at risk")
-    table = _relabel(at_risk, None)
-    table = table[table["group"].isin(order)].copy()
+    table = at_risk[at_risk["group"].isin(order)].copy()
     stats = [c for c in ("at_risk", "events", "censored") if c in table.columns]
     k = len(order)
     cells, titles = [], []
@@ -472,9 +600,7 @@ def _thin_table(
     pandas.DataFrame
         ``table`` without the rows of the dropped times.
     """
-    axis_pt = secondary_pt()
-    margin = max((text_width_pt(label, axis_pt) for label in row_labels), default=0.0) + 30.0
-    per_day = max(width_mm(width) * 72.0 / 25.4 - margin, 1.0) / max(span, 1.0)
+    per_day = _panel_pt(width, row_labels) / max(span, 1.0)
     widest = table.groupby("time")["label"].agg(
         lambda labels: max(text_width_pt(str(v), ANNOTATION_PT) for v in labels)
     )
@@ -484,6 +610,17 @@ def _thin_table(
             continue
         kept.append((float(time), float(label_pt)))
     return table[table["time"].isin([t for t, _ in kept])]
+
+
+def _panel_pt(width: Literal["single", "double"] | float, row_labels: Sequence[str]) -> float:
+    """Return the panel's width in points: the figure's less the y axis.
+
+    The y axis takes its title and its widest label (``row_labels``, at the axis-text
+    size).
+    """
+    axis_pt = secondary_pt()
+    margin = max((text_width_pt(label, axis_pt) for label in row_labels), default=0.0) + 30.0
+    return max(width_mm(width) * 72.0 / 25.4 - margin, 1.0)
 
 
 def _legend_title(name: str) -> p9.theme:
@@ -690,17 +827,29 @@ def plot_difference_curve(
     by = colour or "_curve"
     data[by] = data[colour].astype(str) if colour else "difference"
     lines = step_frame(data, by=by)
+    levels = list(pd.unique(data[by]))  # in the legend in order of appearance
+    lines[by] = pd.Categorical(lines[by], categories=levels)
     breaks = time_breaks(max(float(lines["time"].max()), *map(float, horizons or [0])))
     plot = p9.ggplot(lines, p9.aes("time", "estimate")) + p9.geom_hline(
         yintercept=0.0, linetype="dashed", color=GREY, size=0.4
     )
     if colour:
-        plot += p9.geom_ribbon(
-            p9.aes(ymin="conf_low", ymax="conf_high", fill=by), alpha=0.18, size=0, na_rm=True
+        # Estimators are not the arms: greys and line types, never blue and vermillion.
+        plot = added(
+            plot,
+            [
+                p9.geom_ribbon(
+                    p9.aes(ymin="conf_low", ymax="conf_high", fill=by),
+                    alpha=0.18,
+                    size=0,
+                    na_rm=True,
+                ),
+                p9.geom_line(p9.aes(color=by, linetype=by), size=0.6),
+                scale_colour_estimators(levels, name=""),
+                scale_fill_estimators(levels, name=""),
+                scale_linetype_estimators(levels, name=""),
+            ],
         )
-        plot += p9.geom_line(p9.aes(color=by), size=0.6)
-        plot += scale_colour_escalation(name="") + scale_fill_escalation(name="")
-        plot += p9.theme(legend_title=p9.element_blank())
     else:
         plot += p9.geom_ribbon(
             p9.aes(ymin="conf_low", ymax="conf_high"),
@@ -721,6 +870,8 @@ def plot_difference_curve(
             p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
             p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
             theme_escalation(width=width, height_mm=height_mm),
+            # after the complete theme, which would reset them
+            p9.theme(legend_title=p9.element_blank(), legend_key_width=LINE_KEY_PT),
         ],
     )
 

@@ -26,9 +26,9 @@ from escalation.figures.theme import (
     ESTIMATOR_INKS,
     GREY,
     INK,
-    LINETYPES,
     ColumnWidth,
     scale_colour_estimators,
+    scale_linetype_estimators,
     theme_escalation,
 )
 
@@ -335,11 +335,7 @@ def plot_nested_loop(
             ),
             scale_colour_estimators(estimators, name="Estimator"),
             shape_scale(estimators, name="Estimator"),
-            p9.scale_linetype_manual(
-                values=[LINETYPES[i % len(LINETYPES)] for i in range(len(estimators))],
-                limits=estimators,
-                name="Estimator",
-            ),
+            scale_linetype_estimators(estimators, name="Estimator"),
             p9.scale_x_continuous(breaks=order["position"].tolist()),
             p9.labs(
                 x="Scenario (settings beneath, outermost loop first)",

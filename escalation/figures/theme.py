@@ -11,8 +11,8 @@ of colour-vision deficiency.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal, TypeVar
 
 import plotnine as p9
 
@@ -29,16 +29,19 @@ __all__ = [
     "GROUP_HUES",
     "INK",
     "LINETYPES",
+    "LINE_KEY_PT",
     "MIN_FONT_PT",
     "OKABE_ITO",
     "SERIES_HUES",
     "SHAPES",
     "SIMULATED_NOTE",
     "ColumnWidth",
+    "LineType",
     "colour_map",
     "estimator_inks",
     "figure_note",
     "group_colours",
+    "group_linetypes",
     "linetype_map",
     "near_arm_colour",
     "palette",
@@ -46,7 +49,10 @@ __all__ = [
     "scale_colour_estimators",
     "scale_colour_groups",
     "scale_fill_escalation",
+    "scale_fill_estimators",
     "scale_fill_groups",
+    "scale_linetype_estimators",
+    "scale_linetype_groups",
     "secondary_pt",
     "series_hues",
     "theme_diagram",
@@ -84,10 +90,24 @@ OKABE_ITO: Final = (
 #: figure tells groups apart by colour alone.
 SHAPES: Final = ("o", "s", "^", "D", "v", "P", "X", "*")
 
+#: A line type as plotnine takes it: a name or an ``(offset, (on, off, ...))`` dash pattern.
+LineType = str | tuple[int, tuple[int, ...]]
+
 #: Line types, in the order models take them (with :func:`linetype_map`): lines that
 #: differ in colour differ in pattern too, for readers who cannot tell the colours apart
 #: and for print in grey.
-LINETYPES: Final = ("solid", "dashed", "dotted", "dashdot", (0, (6, 2, 1, 2, 1, 2)), (0, (8, 3)))
+LINETYPES: Final[tuple[LineType, ...]] = (
+    "solid",
+    "dashed",
+    "dotted",
+    "dashdot",
+    (0, (6, 2, 1, 2, 1, 2)),
+    (0, (8, 3)),
+)
+
+#: The width of a legend key that shows a line type's pattern, in points (the default key,
+#: 11.5 pt, is too short to tell "dashdot" from "dashed").
+LINE_KEY_PT: Final = 22.0
 
 #: The colour of each treatment arm, the same in every figure (curves, balance, overlap,
 #: restricted means): early help blue, no early help vermillion.
@@ -121,14 +141,17 @@ SERIES_HUES: Final = ("#009E73", "#CC79A7", "#F0E442", "#8C8C8C", "#5E5E5E", "#0
 
 #: The colours of groups drawn like the arms that are not the arms (:func:`group_colours`):
 #: bluish green, then black and greys. Reddish purple and yellow are too light for the
-#: numbers of a risk table (under 3:1 against white).
+#: numbers of a risk table (under 3:1 against white). Some of these shades are as light
+#: as each other (bluish green and ``#8C8C8C`` are both L* 58), so such groups differ by
+#: line type as well (:func:`group_linetypes`).
 GROUP_HUES: Final = (SERIES_HUES[0], *ESTIMATOR_INKS)
 
 # The colour rule, once for every figure
 # --------------------------------------
 # * The treatment arms, and only they, are blue (early help) and vermillion (no early
 #   help): :data:`ARM_COLOURS`, :func:`group_colours`.
-# * Groups drawn like arms that are not the arms (curves by sex) take :data:`GROUP_HUES`.
+# * Groups drawn like arms that are not the arms (curves by sex) take :data:`GROUP_HUES`
+#   and :data:`LINETYPES` (:func:`group_linetypes`): never shade alone.
 # * Every other set of series (estimators, risk models, policy rules, before and after
 #   weighting, the groups of a fairness figure) is black and greys (:data:`ESTIMATOR_INKS`,
 #   :func:`estimator_inks`, :func:`colour_map`), told apart by marker shape
@@ -137,6 +160,23 @@ GROUP_HUES: Final = (SERIES_HUES[0], *ESTIMATOR_INKS)
 #   hues other than the arms' and not near them (:func:`near_arm_colour`), then greys.
 
 _MM_PER_INCH: Final = 25.4
+
+_Value = TypeVar("_Value")
+
+
+def _in_turn(levels: Sequence[object], values: Sequence[_Value]) -> dict[str, _Value]:
+    """Give the distinct ``levels`` ``values`` in turn, in the order given (recycled)."""
+    names = list(dict.fromkeys(str(v) for v in levels))
+    return {n: values[i % len(values)] for i, n in enumerate(names)}
+
+
+def _by_group(
+    levels: Sequence[object], arms: Mapping[str, _Value], others: Sequence[_Value]
+) -> dict[str, _Value]:
+    """Give the arms their ``arms`` value and the other groups ``others`` in turn."""
+    names = [str(v) for v in levels]
+    rest = _in_turn([n for n in names if n not in arms], others)
+    return {n: arms[n] if n in arms else rest[n] for n in names}
 
 
 def _lab(colour: str) -> tuple[float, float, float]:
@@ -205,8 +245,7 @@ def series_hues(levels: Sequence[object]) -> dict[str, str]:
     >>> series_hues(["Referral closed", "CP plan"])
     {'Referral closed': '#009E73', 'CP plan': '#CC79A7'}
     """
-    names = list(dict.fromkeys(str(v) for v in levels))
-    return {n: SERIES_HUES[i % len(SERIES_HUES)] for i, n in enumerate(names)}
+    return _in_turn(levels, SERIES_HUES)
 
 
 def palette(n: int) -> list[str]:
@@ -248,7 +287,7 @@ def colour_map(levels: Sequence[object], *, reserved: Sequence[object] = ()) -> 
     {'Gradient boosting': '#5E5E5E'}
     """
     every = sorted({str(v) for v in [*reserved, *levels]})
-    colours = {v: ESTIMATOR_INKS[i % len(ESTIMATOR_INKS)] for i, v in enumerate(every)}
+    colours = _in_turn(every, ESTIMATOR_INKS)
     return {str(v): colours[str(v)] for v in levels}
 
 
@@ -267,10 +306,36 @@ def group_colours(levels: Sequence[object]) -> dict[str, str]:
     >>> group_colours(["Girls", "Boys"])
     {'Girls': '#009E73', 'Boys': '#000000'}
     """
+    return _by_group(levels, ARM_COLOURS, GROUP_HUES)
+
+
+def group_linetypes(levels: Sequence[object]) -> dict[str, LineType]:
+    """Return the line type of each group: the arms solid, other groups :data:`LINETYPES`.
+
+    Groups that are not the arms take the line types in the order given, as they take
+    their shades (:func:`group_colours`), so that no two neighbouring groups are told apart
+    by shade alone (in print in grey, or by a reader who cannot tell the shades apart).
+
+    Examples
+    --------
+    >>> group_linetypes(["Early help", "No early help"])
+    {'Early help': 'solid', 'No early help': 'solid'}
+    >>> group_linetypes(["Girls", "Boys", "Not stated"])
+    {'Girls': 'solid', 'Boys': 'dashed', 'Not stated': 'dotted'}
+    """
+    return _by_group(levels, dict.fromkeys(ARM_COLOURS, "solid"), LINETYPES)
+
+
+def scale_linetype_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_linetype_manual:
+    """Return a line-type scale giving ``levels`` their :func:`group_linetypes`, in that order.
+
+    Examples
+    --------
+    >>> scale_linetype_groups(["Girls", "Boys"]).limits
+    ['Girls', 'Boys']
+    """
     names = [str(v) for v in levels]
-    others = [n for n in names if n not in ARM_COLOURS]
-    hues = {n: GROUP_HUES[i % len(GROUP_HUES)] for i, n in enumerate(others)}
-    return {n: ARM_COLOURS[n] if n in ARM_COLOURS else hues[n] for n in names}
+    return p9.scale_linetype_manual(values=group_linetypes(names), limits=names, **kwargs)
 
 
 def scale_colour_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_color_manual:
@@ -308,8 +373,7 @@ def estimator_inks(levels: Sequence[object]) -> dict[str, str]:
     >>> estimator_inks(["IPW", "AIPW"])
     {'IPW': '#000000', 'AIPW': '#5E5E5E'}
     """
-    names = list(dict.fromkeys(str(v) for v in levels))
-    return {n: ESTIMATOR_INKS[i % len(ESTIMATOR_INKS)] for i, n in enumerate(names)}
+    return _in_turn(levels, ESTIMATOR_INKS)
 
 
 def scale_colour_estimators(levels: Sequence[object], **kwargs: Any) -> p9.scale_color_manual:
@@ -325,9 +389,37 @@ def scale_colour_estimators(levels: Sequence[object], **kwargs: Any) -> p9.scale
     return p9.scale_color_manual(values=estimator_inks(names), limits=names, **kwargs)
 
 
+def scale_fill_estimators(levels: Sequence[object], **kwargs: Any) -> p9.scale_fill_manual:
+    """Return the fill scale of :func:`scale_colour_estimators` (bands in the lines' shades).
+
+    Examples
+    --------
+    >>> scale_fill_estimators(["IPW"]).aesthetics
+    ['fill']
+    """
+    names = list(dict.fromkeys(str(v) for v in levels))
+    return p9.scale_fill_manual(values=estimator_inks(names), limits=names, **kwargs)
+
+
+def scale_linetype_estimators(levels: Sequence[object], **kwargs: Any) -> p9.scale_linetype_manual:
+    """Return a line-type scale giving ``levels`` :data:`LINETYPES` in turn, in that order.
+
+    The line types of curves drawn with :func:`scale_colour_estimators`, so that
+    estimators differ by pattern as well as by shade.
+
+    Examples
+    --------
+    >>> scale = scale_linetype_estimators(["AIPW", "IPW"])
+    >>> scale.limits, [scale.palette(2)[k] for k in scale.limits]
+    (['AIPW', 'IPW'], ['solid', 'dashed'])
+    """
+    names = list(dict.fromkeys(str(v) for v in levels))
+    return p9.scale_linetype_manual(values=_in_turn(names, LINETYPES), limits=names, **kwargs)
+
+
 def linetype_map(
     levels: Sequence[object], *, reserved: Sequence[object] = ()
-) -> dict[str, str | tuple[int, tuple[int, ...]]]:
+) -> dict[str, LineType]:
     """Return one line type per level, fixed as :func:`colour_map` fixes colours.
 
     Levels take :data:`LINETYPES` in sorted order of ``levels`` and ``reserved``, so that
@@ -339,7 +431,7 @@ def linetype_map(
     {'Gradient boosting': 'dashed', 'Cox': 'solid'}
     """
     every = sorted({str(v) for v in [*reserved, *levels]})
-    types = {v: LINETYPES[i % len(LINETYPES)] for i, v in enumerate(every)}
+    types = _in_turn(every, LINETYPES)
     return {str(v): types[str(v)] for v in levels}
 
 

@@ -200,6 +200,14 @@ def _demo_like() -> dict[str, tuple[Any, str]]:
     fairness = f["fairness"].copy()
     fairness["attribute"] = fairness["attribute"].replace({"IMD quintile": "Deprivation"})
     adjusted = f["adjusted"]
+    sexes = {"Early help": "Female", "No early help": "Male"}
+
+    def by_sex(frame: pd.DataFrame) -> pd.DataFrame:
+        """Curves or numbers at risk of three sexes, as kaplan_meier(group="sex") gives."""
+        named = frame.assign(group=frame["group"].map(sexes))
+        unknown = named[named["group"] == "Male"].assign(group="Unknown or not stated")
+        return pd.concat([named, unknown], ignore_index=True)
+
     from escalation.figures.theme import with_note
 
     note = "Simulated data: not real children"
@@ -217,6 +225,12 @@ def _demo_like() -> dict[str, tuple[Any, str]]:
         ),
         "precision-recall (note)": (
             with_note(fg.plot_precision_recall(f["precision_recall"], prevalence=0.16), note),
+            "single",
+        ),
+        # Three groups that are not the arms in one column: the legend ran off the edge
+        # ("Sex [Female] [Male] [Unknown or no").
+        "survival curves by sex (narrow)": (
+            fg.plot_survival_curves(by_sex(f["km"]), by_sex(f["at_risk"]), group_label="Sex"),
             "single",
         ),
         "flow (narrow)": (fg.plot_flow(flow, width="single"), "single"),
@@ -267,6 +281,7 @@ DEMO_LIKE = (
     "flow (narrow)",
     "policy values (horizon)",
     "subgroup effects (horizon)",
+    "survival curves by sex (narrow)",
 )
 
 
