@@ -1423,7 +1423,7 @@ def _effects(
         if ages["treatment"].nunique() == 2:
             run.figure(
                 "distribution_balance",
-                plot_distribution_balance(ages, covariate="age"),
+                plot_distribution_balance(ages, covariate="age", rules=rules),
                 title="Age of the two groups before and after weighting",
                 caption="Distribution of age among children who did and did not get early "
                 f"help; each age drawn is the mean of at least {rules.threshold} children.",
