@@ -21,7 +21,7 @@ import plotnine as p9
 from mizani.breaks import breaks_extended
 
 from escalation.errors import DesignError
-from escalation.figures._checks import count_label, require_columns
+from escalation.figures._checks import ValueKind, count_label, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import (
     percent,
@@ -57,6 +57,16 @@ __all__ = [
 #: Columns every curve frame must have.
 CURVE_COLUMNS: Final = ("time", "estimate", "conf_low", "conf_high", "group")
 _AT_RISK_COLUMNS: Final = ("time", "group", "at_risk")
+#: What the curves' and the risk table's values must be (figures._checks.require_values).
+_CURVE_VALUES: Final[dict[str, ValueKind]] = {
+    "time": "time", "estimate": "share", "conf_low": "share", "conf_high": "share"
+}  # fmt: skip
+_ADJUSTED_VALUES: Final[dict[str, ValueKind]] = {
+    "time": "time", "estimate": "number", "conf_low": "number", "conf_high": "number"
+}  # fmt: skip
+_AT_RISK_VALUES: Final[dict[str, ValueKind]] = {
+    "time": "time", "at_risk": "count", "events": "count", "censored": "count"
+}  # fmt: skip
 _CURVE_PANEL: Final = "curve"
 _TABLE_PANEL: Final = "Number at risk"
 
@@ -187,6 +197,7 @@ def _censor_marks(
 ) -> pd.DataFrame:
     """Place censoring marks on the step curves, at most one per ``1/bins`` of the axis."""
     censored = require_columns(censored, ("time", "group"), figure="censoring marks")
+    censored = require_values(censored, {"time": "time"}, figure="censoring marks")
     marks = censored.assign(group=censored["group"].astype(str))
     marks = marks[marks["group"].isin(order)]
     if marks.empty:
@@ -303,6 +314,7 @@ def plot_survival_curves(
     """
     figure = "survival curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
+    curves = require_values(curves, _CURVE_VALUES, figure=figure)
     curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
     cif = kind == "cumulative_incidence"
@@ -409,6 +421,7 @@ def _risk_table(
     Returns the cells, the block titles, the y labels by position and the lowest row.
     """
     at_risk = require_columns(at_risk, _AT_RISK_COLUMNS, figure="numbers at risk")
+    at_risk = require_values(at_risk, _AT_RISK_VALUES, figure="numbers at risk")
     table = _relabel(at_risk, None)
     table = table[table["group"].isin(order)].copy()
     stats = [c for c in ("at_risk", "events", "censored") if c in table.columns]
@@ -609,6 +622,7 @@ def plot_adjusted_curves(
     """
     figure = "adjusted curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
+    curves = require_values(curves, _ADJUSTED_VALUES, figure=figure)
     curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
     curves = _with_origin(curves, 1.0 if kind == "survival" else 0.0)
