@@ -1440,7 +1440,7 @@ def _effects(
         if ages["treatment"].nunique() == 2:
             run.figure(
                 "distribution_balance",
-                plot_distribution_balance(ages, covariate="age"),
+                plot_distribution_balance(ages, covariate="age", rules=rules),
                 title="Age of the two groups before and after weighting",
                 caption="Distribution of age among children who did and did not get early "
                 f"help; each age drawn is the mean of at least {rules.threshold} children.",
@@ -1800,8 +1800,9 @@ def _hazard_models(
             "schoenfeld",
             plot_schoenfeld(residuals, _shown(ph)),
             title="Proportional hazards check",
-            caption="Scaled Schoenfeld residuals with a natural-spline smooth and its 95% "
-            "band, and each covariate's test of proportional hazards (cox.zph); flat lines "
+            caption="Scaled Schoenfeld residuals against time (Kaplan-Meier scale, marked "
+            "in days) with R's natural-spline smooth and its band of two standard errors, "
+            "and each covariate's test of proportional hazards (cox.zph); flat lines "
             f"support the model. Each point is the mean of at least {rules.threshold} "
             "escalations close in time. Residuals beyond the axis are drawn on its edge as "
             "triangles.",

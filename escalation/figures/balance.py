@@ -14,7 +14,7 @@ import plotnine as p9
 from mizani.breaks import breaks_extended
 
 from escalation.core.smd import INFINITE, NOT_DEFINED
-from escalation.disclosure import DisclosureRules, disclose_count
+from escalation.disclosure import DisclosureRules, disclose_share
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import abs_percent
@@ -54,6 +54,15 @@ def _score_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
         if len(set(text)) == len(text):
             return text
     return [f"{v:.4f}" for v in numbers]
+
+
+def _arm_shares(counts: np.ndarray, arm_size: int, rules: DisclosureRules) -> np.ndarray:
+    """Return each count's share of its arm, as disclosed count over disclosed arm size.
+
+    A bar drawn as an exact count over the exact arm size names that size, which every
+    table rounds; a suppressed count (or arm) is drawn as an empty bar.
+    """
+    return np.array([disclose_share(int(c), arm_size, rules) or 0.0 for c in counts], float)
 
 
 _SAMPLE_NAMES: Final = {"unweighted": "Before weighting", "weighted": "After weighting"}
@@ -326,11 +335,10 @@ def plot_overlap(
             counts, _ = np.histogram(
                 score[keep], bins=edges, weights=w[keep] if use_weight else None
             )
-            total = float(counts.sum())
             if rules is not None and not use_weight:
-                counts = np.array([disclose_count(int(c), rules) or 0 for c in counts], float)
-                total = float(disclose_count(int(keep.sum()), rules) or 0)
-            share = counts / max(total, 1e-12)
+                share = _arm_shares(counts, int(keep.sum()), rules)
+            else:
+                share = counts / max(float(counts.sum()), 1e-12)
             parts.append(
                 pd.DataFrame(
                     {
@@ -398,6 +406,7 @@ def plot_distribution_balance(
     title: str | None = None,
     width: Literal["single", "double"] | float = "single",
     height_mm: float = 60.0,
+    rules: DisclosureRules | None = None,
 ) -> p9.ggplot:
     """Plot one covariate's distribution by arm before and after weighting.
 
@@ -405,6 +414,12 @@ def plot_distribution_balance(
     (Gaussian kernel, weighted after weighting) of the two arms, a covariate with at most
     ``max_levels`` values as the share of each arm at each value. Balance means the two
     arms' distributions coincide in the weighted panel, not only their means.
+
+    With ``rules`` (a study run's), each bar before weighting is the value's disclosed
+    count over the arm's disclosed size, as in :func:`plot_overlap`: micro-aggregated
+    values (blocks of at least the threshold sharing one value) are few enough to be
+    drawn as bars, and exact counts over the exact arm size named that size, which every
+    table rounds.
 
     Parameters
     ----------
@@ -418,6 +433,8 @@ def plot_distribution_balance(
         Covariates with at most this many distinct values are drawn as bars.
     title, width, height_mm
         Labels and size.
+    rules : DisclosureRules, optional
+        Disclose the bars' counts before weighting and the arms' sizes under these rules.
 
     Returns
     -------
@@ -450,7 +467,11 @@ def plot_distribution_balance(
             rows = arm == value
             weights = w[rows] if sample == "After weighting" else np.ones(rows.sum())
             if discrete:
-                share = np.array([weights[x[rows] == v].sum() for v in levels]) / weights.sum()
+                sums = np.array([weights[x[rows] == v].sum() for v in levels])
+                if rules is not None and sample == "Before weighting":
+                    share = _arm_shares(sums, int(rows.sum()), rules)
+                else:
+                    share = sums / weights.sum()
                 parts.append(
                     pd.DataFrame({"x": levels, "y": share, "treatment": name, "sample": sample})
                 )

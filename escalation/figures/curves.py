@@ -21,7 +21,7 @@ import plotnine as p9
 from mizani.breaks import breaks_extended
 
 from escalation.errors import DataValidationError, DesignError, Problem
-from escalation.figures._checks import count_label, require_columns
+from escalation.figures._checks import ValueKind, count_label, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import (
     legend_columns,
@@ -62,6 +62,16 @@ __all__ = [
 #: Columns every curve frame must have.
 CURVE_COLUMNS: Final = ("time", "estimate", "conf_low", "conf_high", "group")
 _AT_RISK_COLUMNS: Final = ("time", "group", "at_risk")
+#: What the curves' and the risk table's values must be (figures._checks.require_values).
+_CURVE_VALUES: Final[dict[str, ValueKind]] = {
+    "time": "time", "estimate": "share", "conf_low": "share", "conf_high": "share"
+}  # fmt: skip
+_ADJUSTED_VALUES: Final[dict[str, ValueKind]] = {
+    "time": "time", "estimate": "number", "conf_low": "number", "conf_high": "number"
+}  # fmt: skip
+_AT_RISK_VALUES: Final[dict[str, ValueKind]] = {
+    "time": "time", "at_risk": "count", "events": "count", "censored": "count"
+}  # fmt: skip
 _CURVE_PANEL: Final = "curve"
 _TABLE_PANEL: Final = "Number at risk"
 #: The height each row of a legend after its first takes, in millimetres (a key, 11.5 pt
@@ -220,6 +230,7 @@ def _named_like_curves(
     labels: Mapping[str, str] | None,
     curves: Sequence[str],
     table: str,
+    values: Mapping[str, ValueKind],
 ) -> pd.DataFrame:
     """Return ``frame`` (numbers at risk, censoring times) with its groups named as the curves'.
 
@@ -238,6 +249,8 @@ def _named_like_curves(
         The curves' groups, named.
     table : str
         What ``frame`` is, for errors ("numbers at risk").
+    values : mapping
+        What its columns' values must be (:func:`~escalation.figures._checks.require_values`).
 
     Returns
     -------
@@ -251,7 +264,7 @@ def _named_like_curves(
         package's disclosure rule shows values) of each group that matches no curve, and
         the curves' groups (the legend's names), rather than leaving its rows out.
     """
-    frame = require_columns(frame, columns, figure=table)
+    frame = require_values(require_columns(frame, columns, figure=table), values, figure=table)
     named = _relabel(frame, labels)
     groups = named["group"].to_numpy()
     first: dict[str, int] = {}
@@ -421,6 +434,7 @@ def plot_survival_curves(
     """
     figure = "survival curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
+    curves = require_values(curves, _CURVE_VALUES, figure=figure)
     curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
     present = [str(g) for g in pd.unique(curves["group"])]
@@ -448,7 +462,12 @@ def plot_survival_curves(
     )
     if censored is not None:
         censored = _named_like_curves(
-            censored, ("time", "group"), labels=labels, curves=present, table="censoring marks"
+            censored,
+            ("time", "group"),
+            labels=labels,
+            curves=present,
+            table="censoring marks",
+            values={"time": "time"},
         )
         marks = _censor_marks(lines, censored, order)
         if len(marks):
@@ -471,7 +490,12 @@ def plot_survival_curves(
             ],
         )
     at_risk = _named_like_curves(
-        at_risk, _AT_RISK_COLUMNS, labels=labels, curves=present, table="numbers at risk"
+        at_risk,
+        _AT_RISK_COLUMNS,
+        labels=labels,
+        curves=present,
+        table="numbers at risk",
+        values=_AT_RISK_VALUES,
     )
     table, titles, names, lowest = _risk_table(at_risk, order, outcome)
     row_labels = [*names.values(), "40%"]
@@ -746,6 +770,7 @@ def plot_adjusted_curves(
     """
     figure = "adjusted curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
+    curves = require_values(curves, _ADJUSTED_VALUES, figure=figure)
     curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
     curves = _with_origin(curves, 1.0 if kind == "survival" else 0.0)

@@ -24,6 +24,8 @@ from escalation.timeline.labels import covariate_label
 __all__ = ["natural_spline_smooth", "plot_schoenfeld"]
 
 _COLUMNS: Final = ("time", "covariate", "residual")
+#: Points at which ``plot.cox.zph`` evaluates its smooth (its ``nsmo``).
+SMOOTH_POINTS: Final = 40
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -41,19 +43,72 @@ def _natural_basis(x: FloatArray, knots: FloatArray) -> FloatArray:
     return np.column_stack(columns)
 
 
+def _spline_knots(xs: FloatArray, grid: FloatArray, df: int) -> FloatArray:
+    """Return the knots of R's ``ns(c(grid, x), df = df, intercept = TRUE)``.
+
+    ``df - 2`` interior knots at equally spaced quantiles of the grid and the data
+    together, between the two boundary knots at their range: ``df`` basis columns.
+    """
+    pooled = np.concatenate((grid, xs))
+    return np.unique(np.quantile(pooled, np.linspace(0.0, 1.0, df)))
+
+
+def _spline_designs(xs: FloatArray, grid: FloatArray, df: int) -> tuple[FloatArray, FloatArray]:
+    """Return the natural-spline design matrices at the data and at the grid."""
+    knots = _spline_knots(xs, grid, df)
+    if len(knots) < 3:
+        return (
+            np.column_stack([np.ones_like(xs), xs]),
+            np.column_stack([np.ones_like(grid), grid]),
+        )
+    low, scale = knots[0], knots[-1] - knots[0]
+    unit = (knots - low) / scale
+    return _natural_basis((xs - low) / scale, unit), _natural_basis((grid - low) / scale, unit)
+
+
 def natural_spline_smooth(
-    x: npt.ArrayLike, y: npt.ArrayLike, at: npt.ArrayLike, *, df: int = 4, z: float = 1.96
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    at: npt.ArrayLike,
+    *,
+    df: int = 4,
+    z: float = 2.0,
+    variance: float | None = None,
 ) -> pd.DataFrame:
     """Return a natural-spline regression of ``y`` on ``x`` at ``at`` with a band.
 
-    The smooth of ``survival::plot.cox.zph``: least squares on a natural cubic spline
-    with ``df`` degrees of freedom (knots at quantiles of ``x``), and pointwise bands of
-    ``z`` standard errors of the fitted mean.
+    The smooth of ``survival::plot.cox.zph``: least squares on R's
+    ``ns(c(at, x), df = df, intercept = TRUE)``, a natural cubic spline with ``df``
+    basis columns (``df - 2`` interior knots at quantiles of ``at`` and ``x`` together,
+    boundary knots at their range), and a pointwise band of ``z`` times
+    ``sqrt(variance * s)``, where ``s`` is the diagonal of ``B (X'X)^-1 B'`` at ``at``.
+    ``plot.cox.zph`` takes ``variance`` from the model (``cox.zph``'s ``var[i, i]``,
+    :meth:`CoxResult.schoenfeld`'s ``variance``) and ``z = 2``. Without ``variance``,
+    the residual variance of the fit stands in (a band for a smooth of any data).
+
+    Parameters
+    ----------
+    x, y : array_like
+        The points to smooth.
+    at : array_like
+        Where to evaluate the smooth (``plot.cox.zph``: 40 equally spaced points over
+        the range of ``x``); it also sets the knots, as in R.
+    df : int, default 4
+        Basis columns (degrees of freedom), at least 2 (2 is a straight line).
+    z : float, default 2.0
+        Multiplier of the standard error.
+    variance : float, optional
+        Variance of the residuals' coefficient (``cox.zph``'s ``var[i, i]``).
 
     Returns
     -------
     pandas.DataFrame
         ``time, fit, low, high``.
+
+    Raises
+    ------
+    DesignError
+        If ``df`` is below 2.
 
     Examples
     --------
@@ -62,27 +117,44 @@ def natural_spline_smooth(
     >>> out["fit"].round(6).tolist()
     [2.0, 4.5, 7.0]
     """
+    if df < 2:
+        raise DesignError(f"natural_spline_smooth: df must be at least 2, got {df}")
     xs = np.asarray(x, dtype=float)
     ys = np.asarray(y, dtype=float)
     grid = np.asarray(at, dtype=float)
-    knots = np.unique(np.quantile(xs, np.linspace(0, 1, df + 1)))
-    if len(knots) < 3:
-        design, new = (
-            np.column_stack([np.ones_like(xs), xs]),
-            np.column_stack([np.ones_like(grid), grid]),
-        )
-    else:
-        scale = knots[-1] - knots[0]
-        design = _natural_basis((xs - knots[0]) / scale, (knots - knots[0]) / scale)
-        new = _natural_basis((grid - knots[0]) / scale, (knots - knots[0]) / scale)
-    coef, *_ = np.linalg.lstsq(design, ys, rcond=None)
-    resid = ys - design @ coef
-    dof = max(len(ys) - design.shape[1], 1)
-    sigma2 = float(resid @ resid) / dof
-    cov = sigma2 * np.linalg.pinv(design.T @ design)
+    design, new = _spline_designs(xs, grid, df)
+    q, r = np.linalg.qr(design)
+    coef = np.linalg.lstsq(r, q.T @ ys, rcond=None)[0]
+    if variance is None:
+        resid = ys - design @ coef
+        variance = float(resid @ resid) / max(len(ys) - design.shape[1], 1)
+    half = new @ np.linalg.pinv(r)
+    seval = np.einsum("ij,ij->i", half, half)
     fit = new @ coef
-    se = root_variance(np.einsum("ij,jk,ik->i", new, cov, new))
+    se = root_variance(variance * seval)
     return pd.DataFrame({"time": grid, "fit": fit, "low": fit - z * se, "high": fit + z * se})
+
+
+def _time_axis(data: pd.DataFrame) -> tuple[str, p9.scale_x_continuous | None]:
+    """Return the column to smooth against and, on a transformed scale, its day axis.
+
+    As ``plot.cox.zph``: the smooth is fitted on ``cox.zph``'s transformed time (``km``
+    by default) when the frame has it; the axis then marks days (two significant
+    digits) at their places on that scale.
+    """
+    if "transformed_time" not in data.columns:
+        return "time", None
+    scale = data[["transformed_time", "time"]].astype(float).drop_duplicates("transformed_time")
+    scale = scale.sort_values("transformed_time")
+    where, days = scale["transformed_time"].to_numpy(), scale["time"].to_numpy()
+    if len(where) < 2:
+        return "transformed_time", None
+    marks = np.linspace(where[0], where[-1], 9)[1::2]
+    labels = [float(f"{d:.2g}") for d in np.interp(marks, where, days)]
+    breaks = np.interp(labels, days, where)
+    return "transformed_time", p9.scale_x_continuous(
+        breaks=list(breaks), labels=[f"{d:,.0f}" for d in labels]
+    )
 
 
 def _p_text(p: float) -> str:
@@ -120,13 +192,19 @@ def plot_schoenfeld(
 ) -> p9.ggplot:
     """Plot scaled Schoenfeld residuals against time, one panel per covariate.
 
-    As ``survminer::ggcoxzph``: the residuals, a natural-spline smooth (``df`` degrees
-    of freedom, as ``survival::plot.cox.zph``) with its 95% band, the coefficient's
+    As ``survival::plot.cox.zph`` (and ``survminer::ggcoxzph``): the residuals, its
+    natural-spline smooth (``df`` degrees of freedom) with its band of two standard
+    errors (:func:`natural_spline_smooth`, equal to R's to 1e-6), the coefficient's
     constant value as a dashed line and, with ``tests``, each covariate's test of
     proportional hazards in its panel title (the global test in the subtitle; a
     categorical covariate's indicators show the test of the covariate, on its df). A flat
     smooth is consistent with proportional hazards (Grambsch & Therneau, 1994,
     doi:10.1093/biomet/81.3.515). Panel titles are human labels of the terms.
+
+    The smooth is fitted against ``transformed_time`` when the frame has it (R's default
+    ``km`` scale, as ``cox.zph`` tests), with the x axis labelled in days at their places
+    on that scale; otherwise against ``time``. The band uses the frame's ``variance``
+    (the model's, as R) when present, else the residual variance of the smooth.
 
     The y axis of each panel is robust: it spans the central ``1 - 2 * trim`` of the
     residuals (and the band); residuals beyond are drawn on the edge as open triangles.
@@ -134,8 +212,8 @@ def plot_schoenfeld(
     Parameters
     ----------
     residuals : pandas.DataFrame
-        ``time, covariate, residual`` (one row per event and covariate), e.g.
-        ``CoxResult.schoenfeld()``.
+        ``time, covariate, residual`` (one row per event and covariate), optionally
+        ``transformed_time`` and ``variance``, e.g. ``CoxResult.schoenfeld()``.
     tests : pandas.DataFrame, optional
         ``term, p_value`` (a ``global`` row goes to the subtitle), e.g.
         ``CoxResult.ph_test()``.
@@ -192,13 +270,16 @@ def plot_schoenfeld(
             f"\n{_p_text(p_values[term])}" if term is not None else ""
         )
     panels = [names[c] for c in chosen]
+    x_column, x_scale = _time_axis(data)
     points, smooths, means = [], [], []
     for c in chosen:
         part = data[data["covariate"] == c]
-        t = part["time"].to_numpy(float)
+        t = part[x_column].to_numpy(float)
         r = part["residual"].to_numpy(float)
-        grid = np.linspace(t.min(), t.max(), 80)
-        smooth = natural_spline_smooth(t, r, grid, df=df).assign(panel=names[c])
+        variance = float(part["variance"].iloc[0]) if "variance" in part.columns else None
+        grid = np.linspace(t.min(), t.max(), SMOOTH_POINTS)
+        smooth = natural_spline_smooth(t, r, grid, df=df, variance=variance)
+        smooth = smooth.assign(panel=names[c])
         low, high = np.quantile(r, [trim, 1 - trim])
         low = min(low, float(smooth["low"].min()))
         high = max(high, float(smooth["high"].max()))
@@ -254,5 +335,6 @@ def plot_schoenfeld(
                 subtitle=subtitle,
             ),
             theme_escalation(width=width, height_mm=min(height, 230.0)),
+            *([] if x_scale is None else [x_scale]),
         ],
     )

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotnine as p9
 
-from escalation.figures._checks import require_columns
+from escalation.figures._checks import require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import percent
 from escalation.figures.theme import GREY, colour_map, linetype_map, theme_escalation
@@ -64,7 +64,8 @@ def plot_roc(
     >>> plot.labels.x, sorted(plot.data["label"].unique())
     ('False-positive rate (1 − specificity)', ['Cox (AUC 0.78)'])
     """
-    data = require_columns(roc, _ROC, figure="ROC curves").copy()
+    data = require_columns(roc, _ROC, figure="ROC curves")
+    data = require_values(data, dict.fromkeys(_ROC[1:], "share"), figure="ROC curves").copy()
     data["model"] = data["model"].astype(str)
     models = list(pd.unique(data["model"]))
     names = _legend(models, auc, "AUC")
@@ -134,7 +135,10 @@ def plot_precision_recall(
     >>> plot_precision_recall(pr, prevalence=0.16).labels.y
     'Precision (positive predictive value)'
     """
-    data = require_columns(curves, _PR, figure="precision–recall curves").copy()
+    data = require_columns(curves, _PR, figure="precision–recall curves")
+    data = require_values(
+        data, dict.fromkeys(_PR[1:], "share"), figure="precision–recall curves"
+    ).copy()
     data["model"] = data["model"].astype(str)
     models = list(pd.unique(data["model"]))
     names = _legend(models, average_precision, "AP")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotnine as p9
 
-from escalation.figures._checks import require_columns
+from escalation.figures._checks import ValueKind, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import point_breaks, points
 from escalation.figures.theme import (
@@ -136,6 +136,8 @@ def plot_forest(
     label = _label_column(effects, label)
     needed = (label, *_EFFECT_COLUMNS) + ((colour,) if colour else ())
     effects = require_columns(effects, needed, figure="forest plot")
+    kind: ValueKind = "ratio" if scale == "ratio" else "number"
+    effects = require_values(effects, dict.fromkeys(_EFFECT_COLUMNS, kind), figure="forest plot")
     data = effects.copy()
     # Long row labels ("Sex: Unknown or not stated vs Female") wrap rather than squeeze
     # the panel until the axis title runs off the figure.

@@ -15,7 +15,7 @@ import pandas as pd
 import plotnine as p9
 
 from escalation.errors import DesignError
-from escalation.figures._checks import require_columns
+from escalation.figures._checks import require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import interval_digits, text_width_pt
 from escalation.figures._rows import grouped_rows, row_scale
@@ -118,7 +118,10 @@ class _Table:
 
 def _table(effects: pd.DataFrame, label: str | None, group: str | None, ratio: str) -> _Table:
     """Return the rows of a hazard-ratio table, their labels, ratio text and p-values."""
-    data = require_columns(effects, _COLUMNS, figure="hazard-ratio table").copy()
+    data = require_columns(effects, _COLUMNS, figure="hazard-ratio table")
+    data = require_values(
+        data, dict.fromkeys(_COLUMNS[1:], "ratio"), figure="hazard-ratio table"
+    ).copy()
     described = [describe_covariate(str(t)) for t in data["term"]]
     labels = data[label].astype(str).tolist() if label else [d.label for d in described]
     groups = data[group].tolist() if group else [d.domain for d in described]

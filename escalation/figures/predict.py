@@ -15,7 +15,7 @@ import pandas as pd
 import plotnine as p9
 from mizani.breaks import breaks_extended
 
-from escalation.figures._checks import require_columns
+from escalation.figures._checks import ValueKind, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import percent, wrap_to_width
 from escalation.figures.forest import dodged_layers, shape_scale
@@ -32,6 +32,14 @@ __all__ = ["plot_calibration", "plot_decision_curve", "plot_fairness"]
 
 _CALIBRATION: Final = ("model", "predicted", "observed", "conf_low", "conf_high")
 _DECISION: Final = ("model", "threshold", "net_benefit")
+#: Risks (predicted, observed and their limits) are shares; bins hold counts.
+_CALIBRATION_VALUES: Final[dict[str, ValueKind]] = {
+    **dict.fromkeys(
+        ("predicted", "observed", "conf_low", "conf_high", "predicted_low", "predicted_high"),
+        "share",
+    ),
+    "count": "count",
+}
 _FAIRNESS: Final = (
     "model",
     "metric",
@@ -103,6 +111,7 @@ def plot_calibration(
     ('Predicted risk', True)
     """
     calibration = require_columns(calibration, _CALIBRATION, figure="calibration")
+    calibration = require_values(calibration, _CALIBRATION_VALUES, figure="calibration")
     data = calibration.assign(model=calibration["model"].astype(str))
     models = list(pd.unique(data["model"]))
     palette_ = dict(colours) if colours else colour_map(models)
@@ -313,6 +322,9 @@ def plot_decision_curve(
     'Net benefit'
     """
     decision = require_columns(decision, _DECISION, figure="decision curve")
+    decision = require_values(
+        decision, {"threshold": "share", "net_benefit": "number"}, figure="decision curve"
+    )
     data = decision.assign(model=decision["model"].astype(str))
     names = data["model"].str.lower().str.replace("_", " ", regex=False)
     reference = names.isin(["treat all", "treat none", "all", "none"])

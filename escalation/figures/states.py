@@ -16,7 +16,7 @@ import plotnine as p9
 from plotnine.exceptions import PlotnineWarning
 
 from escalation.errors import DesignError
-from escalation.figures._checks import count_label, require_columns
+from escalation.figures._checks import count_label, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import percent
 from escalation.figures.theme import ANNOTATION_PT, series_hues, theme_diagram, theme_escalation
@@ -58,6 +58,9 @@ def plot_state_occupation(
     [1.0, 1.0]
     """
     occupation = require_columns(occupation, _COLUMNS, figure="state occupation")
+    occupation = require_values(
+        occupation, {"time": "time", "probability": "number"}, figure="state occupation"
+    )
     data = occupation.copy()
     data["state"] = data["state"].astype(str)
     order = list(pd.unique(data["state"])) if states is None else [str(s) for s in states]
@@ -195,7 +198,8 @@ def plot_transitions(
     >>> sorted(plot.data["text"])
     ['CP plan', 'Closed', 'Looked after']
     """
-    moves = require_columns(transitions, _TRANSITIONS, figure="transition diagram").copy()
+    moves = require_columns(transitions, _TRANSITIONS, figure="transition diagram")
+    moves = require_values(moves, {"n": "count"}, figure="transition diagram").copy()
     moves["from_state"] = moves["from_state"].astype(str)
     moves["to_state"] = moves["to_state"].astype(str)
     ends = pd.concat([moves["from_state"], moves["to_state"]])

@@ -471,7 +471,8 @@ class CoxResult(SurvivalResult):
             f"transform must be one of {', '.join(get_args(Transform))}, got {transform!r}"
         )
 
-    def _scaled(self, terms: Terms) -> npt.NDArray[np.float64]:
+    def _scaled(self, terms: Terms) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Return the scaled Schoenfeld residuals and ``cox.zph``'s ``var`` (``vmean^-1``)."""
         d = self._model.data
         p = len(self.coefficients)
         wtmat = np.zeros((p, p))
@@ -484,7 +485,10 @@ class CoxResult(SurvivalResult):
         vmean = terms.information / np.where(wtmat == 0, 1.0, wtmat)
         assert terms.schoenfeld is not None
         scaled = np.linalg.solve(vmean, terms.schoenfeld.T).T
-        return np.asarray(scaled + self.coefficients.to_numpy(), dtype=float)
+        return (
+            np.asarray(scaled + self.coefficients.to_numpy(), dtype=float),
+            np.asarray(np.linalg.inv(vmean), dtype=float),
+        )
 
     def schoenfeld(self, transform: Transform = "km") -> pd.DataFrame:
         r"""Return the scaled Schoenfeld residuals, as ``survival::cox.zph``.
@@ -497,13 +501,16 @@ class CoxResult(SurvivalResult):
         Returns
         -------
         pandas.DataFrame
-            ``time, transformed_time, covariate, residual``: one row per event and
-            covariate. ``residual`` is ``beta_j + (V^{-1} r)_j`` (the coefficient plus
-            the scaled residual), so a smooth of it against time estimates
-            :math:`\beta_j(t)`; a flat line supports proportional hazards.
+            ``time, transformed_time, covariate, residual, variance``: one row per
+            event and covariate. ``residual`` is ``beta_j + (V^{-1} r)_j`` (the
+            coefficient plus the scaled residual), so a smooth of it against time
+            estimates :math:`\beta_j(t)`; a flat line supports proportional hazards.
+            ``variance`` is ``cox.zph``'s ``var[j, j]`` (the same on every row of a
+            covariate), which scales the band of ``plot.cox.zph``'s smooth
+            (:func:`escalation.figures.plot_schoenfeld`).
         """
         terms = self._terms()
-        scaled = self._scaled(terms)
+        scaled, variance = self._scaled(terms)
         d = self._model.data
         rows = terms.event_rows
         tt = self._time_transform(transform)[rows]
@@ -514,6 +521,7 @@ class CoxResult(SurvivalResult):
                 "transformed_time": np.tile(tt, len(names)),
                 "covariate": np.repeat(names, rows.size),
                 "residual": scaled.T.reshape(-1),
+                "variance": np.repeat(np.diag(variance), rows.size),
             }
         )
 

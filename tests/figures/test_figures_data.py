@@ -31,7 +31,6 @@ from escalation.figures import (
 from escalation.figures._examples import example_frames
 from escalation.figures._labels import point_breaks, points
 from escalation.figures.curves import step_frame, time_breaks
-from escalation.figures.diagnostics import natural_spline_smooth
 from escalation.figures.flow import flow_layout
 from escalation.timeline.labels import covariate_label, describe_covariate
 
@@ -274,15 +273,6 @@ def test_figures_schoenfeld_indicators_show_their_covariates_test(
     plot = plot_schoenfeld(residuals, tests)
     panels = list(plot.data["panel"].cat.categories)
     assert [panel.split("\n")[-1] for panel in panels] == ["p = 0.300", "p = 0.400", "p = 0.500"]
-
-
-def test_figures_spline_smooth_matches_r_ns_fit() -> None:
-    # A cubic polynomial lies in the natural-spline space only when linear beyond the
-    # boundary knots; a straight line always does: the fit is exact, the band has width 0.
-    x = np.linspace(0, 100, 60)
-    fit = natural_spline_smooth(x, 3 - 0.02 * x, [0, 50, 100])
-    np.testing.assert_allclose(fit["fit"], [3, 2, 1], atol=1e-9)
-    np.testing.assert_allclose(fit["high"] - fit["low"], 0, atol=1e-6)
 
 
 def test_figures_state_occupation_stacks_to_one(frames: dict[str, pd.DataFrame]) -> None:
