@@ -14,8 +14,8 @@ from escalation.errors import DataValidationError, Problem
 __all__ = ["ValueKind", "count_label", "require_columns", "require_values"]
 
 #: What a figure's column holds: any number; a ratio (> 0, drawn on a log axis); a risk,
-#: rate, share or probability (in [0, 1]); a count or a time (>= 0).
-ValueKind = Literal["number", "ratio", "share", "count", "time"]
+#: rate, share or probability (in [0, 1]); a count, a time or a cumulative hazard (>= 0).
+ValueKind = Literal["number", "ratio", "share", "count", "time", "hazard"]
 
 _Rule = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.bool_]]
 #: Each kind's test of a value (true when it is allowed) and the reason it gives if not.
@@ -28,6 +28,7 @@ _VALUE_RULES: Final[dict[str, tuple[_Rule, str]]] = {
     ),
     "count": (lambda v: v >= 0, "a count must be 0 or more"),
     "time": (lambda v: v >= 0, "a time must be 0 or more"),
+    "hazard": (lambda v: v >= 0, "a cumulative hazard must be 0 or more"),
 }
 
 

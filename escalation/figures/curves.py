@@ -66,6 +66,9 @@ _AT_RISK_COLUMNS: Final = ("time", "group", "at_risk")
 _CURVE_VALUES: Final[dict[str, ValueKind]] = {
     "time": "time", "estimate": "share", "conf_low": "share", "conf_high": "share"
 }  # fmt: skip
+_HAZARD_VALUES: Final[dict[str, ValueKind]] = {
+    "time": "time", "estimate": "hazard", "conf_low": "hazard", "conf_high": "hazard"
+}  # fmt: skip
 _ADJUSTED_VALUES: Final[dict[str, ValueKind]] = {
     "time": "time", "estimate": "number", "conf_low": "number", "conf_high": "number"
 }  # fmt: skip
@@ -78,7 +81,9 @@ _TABLE_PANEL: Final = "Number at risk"
 #: or 4.1 mm, and the space between rows).
 _LEGEND_ROW_MM: Final = 5.0
 
-CurveKind = Literal["survival", "cumulative_incidence"]
+#: What adjusted curves show; survival curves may also be a cumulative hazard.
+RiskKind = Literal["survival", "cumulative_incidence"]
+CurveKind = Literal["survival", "cumulative_incidence", "cumulative_hazard"]
 
 
 def _by_line_type(order: Sequence[str]) -> bool:
@@ -339,6 +344,17 @@ def _censor_marks(
     return out
 
 
+def _hazard_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
+    """Label a cumulative hazard's axis: plain numbers (a hazard is no share).
+
+    Examples
+    --------
+    >>> _hazard_labels([0.0, 0.5, 1.5])
+    ['0', '0.5', '1.5']
+    """
+    return [f"{float(v):g}" for v in values]
+
+
 def _p_text(p_value: float) -> str:
     return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
 
@@ -383,9 +399,10 @@ def plot_survival_curves(
         ``<10``. A time closer to the previous one than their numbers are wide (e.g. 0,
         180, 365 on an axis to 1,825 days in one column) is left out of the table rather
         than drawn over it; :func:`time_breaks` gives times that fit.
-    kind : {"survival", "cumulative_incidence"}, default "survival"
+    kind : {"survival", "cumulative_incidence", "cumulative_hazard"}, default "survival"
         Sets the default y label and the value at time 0 (1 or 0), added to curves
-        that start later; estimates are drawn as given.
+        that start later; estimates are drawn as given. A cumulative hazard (Nelson–Aalen)
+        is 0 or more, not a share: its axis is not in percent nor stopped at 1.
     cause : object, optional
         With a ``cause`` column holding several causes, the one to draw (default 1).
     groups : sequence of str, optional
@@ -434,16 +451,23 @@ def plot_survival_curves(
     """
     figure = "survival curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
-    curves = require_values(curves, _CURVE_VALUES, figure=figure)
+    hazard = kind == "cumulative_hazard"
+    curves = require_values(curves, _HAZARD_VALUES if hazard else _CURVE_VALUES, figure=figure)
     curves = _relabel(_select_cause(curves, cause, figure), labels)
     order = _ordered_groups(curves, groups)
     present = [str(g) for g in pd.unique(curves["group"])]
     cif = kind == "cumulative_incidence"
-    curves = _with_origin(curves, 0.0 if cif else 1.0)
+    curves = _with_origin(curves, 0.0 if cif or hazard else 1.0)
     lines = step_frame(curves)
     lines["group"] = pd.Categorical(lines["group"], categories=order)
     if ylab is None:
-        ylab = f"Cumulative incidence of {outcome}" if cif else f"Free of {outcome}"
+        ylab = (
+            f"Cumulative hazard of {outcome}"
+            if hazard
+            else f"Cumulative incidence of {outcome}"
+            if cif
+            else f"Free of {outcome}"
+        )
     if subtitle is None:
         subtitle = "Adjusted" if adjusted else "Unadjusted"
         if test is not None:
@@ -452,7 +476,14 @@ def plot_survival_curves(
     breaks = time_breaks(last)
     top = float(np.nanmax(lines[["estimate", "conf_high"]].to_numpy(float)))
     low = float(np.nanmin(lines[["estimate", "conf_low"]].to_numpy(float)))
-    y_range = (0.0, min(1.0, top * 1.06)) if cif else (max(0.0, low - 0.02), 1.0)
+    y_range = (
+        (0.0, top * 1.06)
+        if hazard
+        else (0.0, min(1.0, top * 1.06))
+        if cif
+        else (max(0.0, low - 0.02), 1.0)
+    )
+    y_labels = _hazard_labels if hazard else percent
     plot = added(
         p9.ggplot(lines, p9.aes("time", "estimate")),
         [
@@ -483,7 +514,7 @@ def plot_survival_curves(
         return added(
             plot,
             [
-                p9.scale_y_continuous(labels=percent, limits=y_range, expand=(0, 0)),
+                p9.scale_y_continuous(labels=y_labels, limits=y_range, expand=(0, 0)),
                 p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
                 theme_escalation(width=width, height_mm=height),
                 *legend,
@@ -713,7 +744,7 @@ def _adjusted_subtitle(curves: pd.DataFrame, estimator: str | None) -> str:
 def plot_adjusted_curves(
     curves: pd.DataFrame,
     *,
-    kind: CurveKind = "cumulative_incidence",
+    kind: RiskKind = "cumulative_incidence",
     horizons: Sequence[float] = (),
     cause: object | None = None,
     groups: Sequence[str] | None = None,

@@ -130,8 +130,12 @@ def plot_curve_result(
     if result.group_name is not None:
         column = describe_covariate(result.group_name)
         options.setdefault("group_label", "" if result.group_name == "treatment" else column.label)
-    kind: Literal["survival", "cumulative_incidence"] = (
-        "survival" if result.kind == "survival" else "cumulative_incidence"
+    kind: Literal["survival", "cumulative_incidence", "cumulative_hazard"] = (
+        "survival"
+        if result.kind == "survival"
+        else "cumulative_hazard"
+        if result.kind == "cumulative_hazard"
+        else "cumulative_incidence"
     )
     if result.cluster is not None:
         weighted = "Weighted" if result.weighted else "Unadjusted"

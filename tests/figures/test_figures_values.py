@@ -102,3 +102,23 @@ def test_every_bad_value_is_listed_with_the_figure_name() -> None:
         require_values(frame, {"fpr": "share", "tpr": "share"}, figure="ROC curves")
     found = [(p.table, p.row, p.column) for p in raised.value.problems]
     assert found == [("ROC curves", 1, "fpr"), ("ROC curves", 2, "fpr"), ("ROC curves", 2, "tpr")]
+
+
+def test_a_cumulative_hazard_above_one_is_drawn_on_its_own_axis() -> None:
+    """``nelson_aalen(...).plot()`` drew a cumulative hazard as a share: its axis in
+    percent and stopped at 100%, so a hazard above 1 was cut off (and with the value
+    checks, refused as "a risk ... between 0 and 1"). It is drawn as a hazard now."""
+    from escalation.figures.results import plot_curve_result
+    from escalation.survival import nelson_aalen
+
+    spells = pd.DataFrame(
+        {"duration": np.arange(1.0, 41.0), "event": np.r_[np.ones(36), np.zeros(4)]}
+    )
+    result = nelson_aalen(spells)
+    assert result.tidy()["estimate"].max() > 2  # the case: a hazard well above 1
+    plot = plot_curve_result(result)
+    y = plot.scales.get_scales("y")
+    assert y.limits[1] > 2 and plot.labels.y == "Cumulative hazard"
+    assert y.get_labels([0.0, 1.0, 2.5]) == ["0", "1", "2.5"]
+    with pytest.raises(DataValidationError, match="a cumulative hazard must be 0 or more"):
+        fg.plot_survival_curves(result.tidy().assign(estimate=-1.0), kind="cumulative_hazard")
