@@ -106,7 +106,7 @@ def test_run_study_strict_is_keep_going_reversed(
     from escalation import default_design
 
     given: list[bool] = []
-    monkeypatch.setattr(pipeline, "_run_into", lambda *args: given.append(args[6]))
+    monkeypatch.setattr(pipeline, "_run_into", lambda *args, **_: given.append(args[6]))
     with pytest.warns(DeprecationWarning, match="keep_going") as caught:
         pipeline.run_study(None, default_design(), out=tmp_path / "out", strict=strict)  # type: ignore[arg-type, call-arg]
     assert given == [keep_going]
