@@ -14,8 +14,9 @@ from escalation.errors import DataValidationError, Problem
 __all__ = ["ValueKind", "count_label", "require_columns", "require_values"]
 
 #: What a figure's column holds: any number; a ratio (> 0, drawn on a log axis); a risk,
-#: rate, share or probability (in [0, 1]); a count, a time or a cumulative hazard (>= 0).
-ValueKind = Literal["number", "ratio", "share", "count", "time", "hazard"]
+#: rate, share or probability (in [0, 1]); a count, a time or a cumulative hazard (>= 0);
+#: a count to print, or its label as disclosure control printed it (text: "<10", "[c]").
+ValueKind = Literal["number", "ratio", "share", "count", "time", "hazard", "count_label"]
 
 _Rule = Callable[[npt.NDArray[np.float64]], npt.NDArray[np.bool_]]
 #: Each kind's test of a value (true when it is allowed) and the reason it gives if not.
@@ -29,6 +30,7 @@ _VALUE_RULES: Final[dict[str, tuple[_Rule, str]]] = {
     "count": (lambda v: v >= 0, "a count must be 0 or more"),
     "time": (lambda v: v >= 0, "a time must be 0 or more"),
     "hazard": (lambda v: v >= 0, "a cumulative hazard must be 0 or more"),
+    "count_label": (lambda v: v >= 0, "a count must be 0 or more"),
 }
 
 
@@ -85,6 +87,8 @@ def _value_problems(
     numbers = pd.to_numeric(column, errors="coerce") if column.dtype != bool else column
     values = np.asarray(numbers, dtype=float)
     present = column.notna().to_numpy()
+    if kind == "count_label":  # a label printed as it is (count_label): not a number
+        present &= ~column.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     allowed, reason = _VALUE_RULES[kind]
     problems = [
         Problem(figure, int(row), name, column.iloc[row], "must be a number")
@@ -121,7 +125,7 @@ def require_values(
             continue
         numbers, found = _value_problems(frame[name], name, kind, figure)
         problems += found
-        if not pd.api.types.is_numeric_dtype(frame[name].dtype):
+        if kind != "count_label" and not pd.api.types.is_numeric_dtype(frame[name].dtype):
             converted[name] = numbers
     if problems:
         raise DataValidationError(problems, context=f"{figure} data")

@@ -73,7 +73,8 @@ _ADJUSTED_VALUES: Final[dict[str, ValueKind]] = {
     "time": "time", "estimate": "number", "conf_low": "number", "conf_high": "number"
 }  # fmt: skip
 _AT_RISK_VALUES: Final[dict[str, ValueKind]] = {
-    "time": "time", "at_risk": "count", "events": "count", "censored": "count"
+    "time": "time", "at_risk": "count_label", "events": "count_label",
+    "censored": "count_label",
 }  # fmt: skip
 _CURVE_PANEL: Final = "curve"
 _TABLE_PANEL: Final = "Number at risk"

@@ -122,3 +122,24 @@ def test_a_cumulative_hazard_above_one_is_drawn_on_its_own_axis() -> None:
     assert y.get_labels([0.0, 1.0, 2.5]) == ["0", "1", "2.5"]
     with pytest.raises(DataValidationError, match="a cumulative hazard must be 0 or more"):
         fg.plot_survival_curves(result.tidy().assign(estimate=-1.0), kind="cumulative_hazard")
+
+
+def test_the_numbers_at_risk_may_be_printed_labels() -> None:
+    """A run gives the risk table its counts as disclosure control printed them ("<10",
+    "1,235": ``count_labels``); the value checks refused them as "must be a number" and
+    stopped the demo. Labels are drawn as given; a negative count is still refused."""
+    curves = pd.DataFrame(
+        {"time": [0, 100, 0, 100], "estimate": [1.0, 0.9, 1.0, 0.8],
+         "conf_low": [1.0, 0.85, 1.0, 0.75], "conf_high": [1.0, 0.95, 1.0, 0.85],
+         "group": [1, 1, 0, 0]}
+    )  # fmt: skip
+    at_risk = pd.DataFrame(
+        {"time": [0, 100, 0, 100], "group": [1, 1, 0, 0],
+         "at_risk": ["1,235", "<10", "[c]", 45]}
+    )  # fmt: skip
+    plot = fg.plot_survival_curves(curves, at_risk)
+    texts = [layer.geom.data for layer in plot.layers if isinstance(layer.geom, p9.geom_text)]
+    (table,) = [t for t in texts if "label" in t.columns and t["label"].isin(["1,235"]).any()]
+    assert sorted(table["label"]) == ["1,235", "45", "<10", "[c]"]
+    with pytest.raises(DataValidationError, match="a count must be 0 or more"):
+        fg.plot_survival_curves(curves, at_risk.assign(at_risk=[5, -1, 3, 2]))
