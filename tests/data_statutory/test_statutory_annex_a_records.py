@@ -59,16 +59,38 @@ def test_a_birth_date_after_the_workbooks_date_excludes_the_child_as_the_census_
         assert report[["sheet", "row", "element", "action", "severity"]].values.tolist() == [
             ["List 3", 2, "Date of Birth", "child excluded", "error"]
         ]
-        # the same problem, in the same words, as the census reader's
-        assert (
-            report["reason"].tolist()
-            == cin_problem["reason"].tolist()
-            == ["the birth date is after the return's reference date"]
+        # the same problem, in the same words, as the census reader's (after the date
+        # the user gave, when given: the workbook's own date is the latest it records)
+        assert cin_problem["reason"].tolist() == [
+            "the birth date is after the return's reference date"
+        ]
+        assert report["reason"].tolist() == (
+            cin_problem["reason"].tolist()
+            if given is None
+            else ["the birth date is after the extract date given"]
         )
         assert report["action"].tolist() == cin_problem["action"].tolist()
         assert "2023-06-01" not in report.to_csv() + history.exclusions.describe()
     with pytest.raises(DataValidationError, match="birth date is after the return's reference"):
         read_annex_a(path)
+
+
+def test_a_birth_before_the_extract_date_given_is_kept(tmp_path: Path) -> None:
+    """A workbook's date is the latest date it records, not when it was made: a birth
+    after every other date in it but before the ``extract_date`` the user gives is a
+    birth, kept (it was excluded whatever the date given); one after the date given is
+    excluded, saying so."""
+    rows = [LIST_3, ["F1", "Female", "WBRI", day("2023-03-20"), day("2023-01-10"), "1A", "No"],
+            ["F2", "Female", "WBRI", day("2012-06-01"), day("2023-03-10"), "1A", "No"]]  # fmt: skip
+    path = workbook(tmp_path / "annex.xlsx", {"List 3": rows})
+    with pytest.raises(DataValidationError, match="birth date is after the return's reference"):
+        read_annex_a(path)  # the workbook's date: 2023-03-10
+    history = read_annex_a(path, extract_date="2023-03-31")  # strict: no problem
+    assert sorted(history.children["child_id"]) == ["F1", "F2"]
+    born = history.children.set_index("child_id").loc["F1", "birth_date"]
+    assert born == pd.Timestamp("2023-03-20")
+    with pytest.raises(DataValidationError, match="birth date is after the extract date given"):
+        read_annex_a(path, extract_date="2023-03-15")
 
 
 def test_an_unborn_childs_expected_birth_date_may_still_lie_after_the_workbooks_date(

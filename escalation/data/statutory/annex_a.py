@@ -617,8 +617,14 @@ class _Workbook:
         return rows - kept
 
     # -- the return ---------------------------------------------------------------------
-    def frames(self, rank: int, reference: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Return (children, episodes) with origin columns, as :func:`merge_returns` wants."""
+    def frames(
+        self, rank: int, reference: str | None, born_by: str | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return (children, episodes) with origin columns, as :func:`merge_returns` wants.
+
+        ``born_by``: the extract date given, against which a recorded birth date is judged
+        instead of the workbook's own date (the latest it records, not when it was made).
+        """
         kids = pd.DataFrame(
             list(self.children.values()),
             columns=[*CHILD_FIELDS, "uasc", "_pos", "_el", "_unit", "_born"],
@@ -627,7 +633,7 @@ class _Workbook:
         # recorded after the workbook's date is not: merging excludes its child, as the
         # CIN census's (merge._after_reference).
         kids["_born"] = ~kids["_born"].isin([False])
-        kids = kids.assign(_file=self.file, _rank=rank, _ref=reference)
+        kids = kids.assign(_file=self.file, _rank=rank, _ref=reference, _born_by=born_by)
         if not kids["uasc"].notna().any():
             kids = kids.drop(columns="uasc")
         rows = []
@@ -878,9 +884,10 @@ def read_annex_a(
     sources.sort(key=lambda s: s[:2])  # sources of one date by their files' names
     frames = []
     headers: dict[tuple[str, str], str] = {}
+    born_by = None if given is None else given.date().isoformat()
     for rank, (reference, _, _, source) in enumerate(sources):
         if isinstance(source, _Workbook):
-            frames.append(source.frames(rank, reference or None))
+            frames.append(source.frames(rank, reference or None, born_by))
             for key, header in source.headers.items():
                 headers.setdefault(key, header)
         else:

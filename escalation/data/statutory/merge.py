@@ -42,6 +42,7 @@ ORIGIN: Final = (
     "_start_read",
     "_end_read",
     "_excluded",
+    "_born_by",
 )
 CHILD_FIELDS: Final = (
     "child_id",
@@ -431,18 +432,25 @@ def _after_reference(
     """Exclude rows dated after their own return's reference date (ISO text compares).
 
     An unborn child's expected birth date may lie up to 40 weeks after the reference date
-    (the DfE's rule 8530Q expects it within nine months). Returns the children and
-    episodes kept, the identifiers of the children excluded and the episodes excluded,
-    each with the position of its problem in ``problems`` (``_problem``).
+    (the DfE's rule 8530Q expects it within nine months). A recorded birth date is judged
+    against ``_born_by`` where a reader gives it (an Annex A workbook read with an extract
+    date given: its own date is only the latest it records, not when it was made).
+    Returns the children and episodes kept, the identifiers of the children excluded and
+    the episodes excluded, each with the position of its problem in ``problems``
+    (``_problem``).
     """
     unit = _unit(kids)
     ref = kids["_ref"].fillna("9999-12-31")
     born = ~kids["_born"].isin([False]) if "_born" in kids else pd.Series(True, kids.index)
-    limit = ref.where(born, _plus_window(ref))
+    by = kids["_born_by"] if "_born_by" in kids else pd.Series(None, kids.index, dtype=object)
+    given = by.notna() & born
+    limit = ref.where(born, _plus_window(ref)).where(~given, by)
     late = kids["birth_date"].fillna("") > limit
-    for _, row in kids[late].iterrows():
+    for judged_by_given, (_, row) in zip(given[late], kids[late].iterrows(), strict=True):
         reason = (
-            "the birth date is after the return's reference date"
+            "the birth date is after the extract date given"
+            if bool(judged_by_given)
+            else "the birth date is after the return's reference date"
             if bool(row.get("_born", True)) is not False
             else f"the expected birth date is more than {PREBIRTH_DAYS} days (40 weeks) after "
             "the return's reference date"
