@@ -276,3 +276,43 @@ def test_a_coding_of_other_columns_is_still_taken(frame: pd.DataFrame) -> None:
     coding = CovariateCoding.learn(frame, ["x", "g"], min_count=1)
     fitted = fit_propensity(frame, "treatment", coding=coding)
     assert list(fitted.tidy()["term"]) == ["(Intercept)", *coding.names]
+
+
+class _OwnCoding:
+    """A coding of the user's own that meets the ``Coding`` protocol: one indicator per
+    child, named by the child's identifier (what ``CovariateCoding`` refuses when built)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.ids = tuple(sorted(frame["child_id"]))[1:]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f"child_{v}" for v in self.ids)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("child_id",)
+
+    def apply(self, frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFrame:
+        return pd.DataFrame(
+            {f"child_{v}": (frame["child_id"] == v).astype(float) for v in self.ids},
+            index=frame.index,
+        )
+
+
+OWN: dict[str, Callable[[pd.DataFrame, Any], object]] = {
+    "fit_propensity": lambda f, c: fit_propensity(f, "treatment", coding=c),
+    "fit_fine_gray": lambda f, c: fit_fine_gray(f, coding=c, cluster=None),
+    "fit_cause_specific": lambda f, c: fit_cause_specific(f, coding=c, cluster=None),
+}
+
+
+@pytest.mark.parametrize("entry", list(OWN))
+def test_a_coding_of_the_users_own_of_a_personal_column_is_refused(
+    frame: pd.DataFrame, entry: str
+) -> None:
+    """A class meeting only the ``Coding`` protocol was not checked (session 24's note):
+    its coefficients were named by the children's identifiers."""
+    with pytest.raises(DataValidationError) as raised:
+        OWN[entry](frame, _OwnCoding(frame))
+    assert_refused(raised, frame, "child_id")

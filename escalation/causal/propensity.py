@@ -30,7 +30,7 @@ from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.formula import FormulaCoding, formula_argument
 from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._result import check_conf_level
-from escalation.timeline.matrix import Coding, CovariateCoding
+from escalation.timeline.matrix import Coding, CovariateCoding, given_coding
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -326,6 +326,8 @@ def fit_propensity(
             raise DesignError("name the covariates, or give a formula 'treatment ~ x'")
         covariates_apart(list(covariates), {"treatment": treatment})
         coding = CovariateCoding.learn(frame, list(covariates), min_count=min_count)
+    else:
+        coding = given_coding(coding)
     # "spells": rows new to a coding given (one learned here has a level for each value)
     matrix, left_out = left_out_columns(coding.apply(frame, table="spells"))
     dropped = tuple(left_out)

@@ -32,7 +32,7 @@ from escalation.formula import FormulaCoding
 from escalation.survival._checks import check_variation
 from escalation.survival._outcome import durations, event_codes
 from escalation.timeline import CovariateCoding, SpellData
-from escalation.timeline.matrix import Coding
+from escalation.timeline.matrix import Coding, given_coding
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -120,6 +120,8 @@ def prepare_competing(
         covariates_apart(coding.columns, {"duration": duration, "event": event})
     elif coding is None:
         coding = CovariateCoding.learn(frame, names, min_count=min_count)
+    else:
+        coding = given_coding(coding)
     taken = [name for name in coding.names if name in reserved]
     if taken:
         raise DesignError(

@@ -20,7 +20,7 @@ from escalation._formula_shown import shown_formula
 from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster, spells_of
 from escalation.errors import DesignError, refuse_personal
 from escalation.formula import FormulaCoding, formula_argument
-from escalation.timeline.matrix import Coding, CovariateCoding
+from escalation.timeline.matrix import Coding, CovariateCoding, given_coding
 
 #: Why a personal column is no stratum (the role
 #: :func:`~escalation.errors.refuse_personal` names): a stratified model labels its
@@ -218,7 +218,7 @@ def learn_coding(
     if coding is not None:
         if terms.rhs is not None:
             raise DesignError("give a formula or a coding, not both")
-        return coding
+        return given_coding(coding)
     if terms.rhs is not None:
         learnt = FormulaCoding.learn(frame, terms.rhs)
         covariates_apart(learnt.columns, {"duration": terms.time[-1], "event": terms.event})

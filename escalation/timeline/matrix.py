@@ -26,7 +26,7 @@ from escalation.errors import (
     refuse_personal,
 )
 
-__all__ = ["Coding", "CovariateCoding", "covariate_matrix", "level_order"]
+__all__ = ["Coding", "CovariateCoding", "covariate_matrix", "given_coding", "level_order"]
 
 #: Level given to missing values of a categorical covariate.
 MISSING: Final = "missing"
@@ -131,6 +131,23 @@ class Coding(Protocol):
         ``table`` names ``frame`` when it holds new rows (profiles to predict for): a
         categorical value the coding has no level for is then refused, naming the table.
         """
+
+
+def given_coding(coding: Coding) -> Coding:
+    """Return a coding the user gave (``coding=``), after refusing its personal columns.
+
+    :class:`CovariateCoding` and :class:`~escalation.formula.FormulaCoding` refuse a
+    personal column (an identifier, a birth date, note text) when built; a class of the
+    user's own that meets the :class:`Coding` protocol is checked here, by the same rule
+    (:func:`~escalation.errors.refuse_personal`), before it reads the data.
+
+    Raises
+    ------
+    DataValidationError
+        When the coding reads a personal column.
+    """
+    refuse_personal(tuple(coding.columns), COVARIATE_ROLE, "spells")
+    return coding
 
 
 @dataclass(frozen=True)
