@@ -124,6 +124,11 @@ GLOSSARY: Final = {
     "escalate above one who did not. 0.5 is no better than chance, 1 is perfect.",
     "quintile": "One of five equal-sized groups after ranking (for example, of "
     "deprivation): the first quintile is the fifth with the lowest values.",
+    "competing event": "An event that stops the outcome from happening (here a child's "
+    "death): it is counted as such, not as if the child might still escalate later.",
+    "calibration slope": "How far a risk tool's predicted risks spread compared with what "
+    "happened: 1 is ideal; below 1, its predictions are too extreme (too high for children "
+    "at high predicted risk, too low for those at low risk).",
 }
 #: What the glossary adds to "spell" for each ``[time_zero] spells`` of the design.
 SPELL_CHOICE: Final = {
@@ -147,6 +152,8 @@ _GLOSSARY_PATTERNS: Final = {
     "Aalen–Johansen": r"Aalen[–-]Johansen",
     "AUC": r"AUC",
     "quintile": r"quintiles?",
+    "competing event": r"competing events?",
+    "calibration slope": r"calibration slopes?",
 }
 
 
