@@ -18,6 +18,7 @@ __all__ = [
     "point_breaks",
     "points",
     "text_width_pt",
+    "wrap_legend_entries",
     "wrap_to_width",
 ]
 
@@ -114,6 +115,55 @@ _LEGEND_TITLE_GAP_PT = 5.0
 _DRAWN_TEXT_SLACK = 1.1
 
 
+def _entry_pt(entry: str, size_pt: float, key_pt: float) -> float:
+    """Return the width a legend entry takes, in points: key, gaps and its widest line."""
+    lines = str(entry).splitlines() or [""]
+    text_pt = max(text_width_pt(line, size_pt) for line in lines)
+    return key_pt + _LEGEND_ENTRY_PT + _DRAWN_TEXT_SLACK * text_pt
+
+
+def _title_pt(title: str, size_pt: float) -> float:
+    """Return the width a legend's title takes left of its first column, in points."""
+    return (
+        _DRAWN_TEXT_SLACK * text_width_pt(title, size_pt) + _LEGEND_TITLE_GAP_PT if title else 0.0
+    )
+
+
+def wrap_legend_entries(
+    entries: Sequence[str],
+    room_pt: float,
+    *,
+    size_pt: float,
+    key_pt: float,
+    title: str = "",
+) -> list[str]:
+    r"""Return the entries, each too wide for ``room_pt`` on its own wrapped into lines.
+
+    An entry wider than the room (with the title, if any) runs off the figure even in a
+    legend of one column: its words are put on as few lines as fit beside the key. An
+    entry that fits is returned as it is. Arguments as for :func:`legend_columns`.
+
+    Examples
+    --------
+    >>> wrap_legend_entries(["Cox", "Cox model with every covariate of the case history"],
+    ...                     150.0, size_pt=7.5, key_pt=22.0)
+    ['Cox', 'Cox model with every\ncovariate of the case history']
+    """
+    room = room_pt - _title_pt(title, size_pt)
+    out = []
+    for entry in map(str, entries):
+        lines: list[str] = []
+        for word in entry.split():
+            joined = f"{lines[-1]} {word}" if lines else word
+            if lines and _entry_pt(joined, size_pt, key_pt) <= room:
+                lines[-1] = joined
+            else:
+                lines.append(word)
+        fits = _entry_pt(entry, size_pt, key_pt) <= room
+        out.append(entry if fits or not lines else "\n".join(lines))
+    return out
+
+
 def legend_columns(
     entries: Sequence[str],
     room_pt: float,
@@ -157,13 +207,8 @@ def legend_columns(
     ...                key_pt=22.0, title="Sex")
     1
     """
-    widths = [
-        key_pt + _LEGEND_ENTRY_PT + _DRAWN_TEXT_SLACK * text_width_pt(str(e), size_pt)
-        for e in entries
-    ]
-    title_pt = (
-        _DRAWN_TEXT_SLACK * text_width_pt(title, size_pt) + _LEGEND_TITLE_GAP_PT if title else 0.0
-    )
+    widths = [_entry_pt(e, size_pt, key_pt) for e in entries]
+    title_pt = _title_pt(title, size_pt)
     for columns in range(len(widths), 1, -1):
         if title_pt + sum(max(widths[j::columns]) for j in range(columns)) <= room_pt:
             return columns

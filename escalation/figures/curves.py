@@ -24,13 +24,13 @@ from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.figures._checks import ValueKind, count_label, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import (
-    legend_columns,
     percent,
     point_breaks,
     points,
     text_width_pt,
     wrap_to_width,
 )
+from escalation.figures._legends import legend_beneath, panel_pt
 from escalation.figures.theme import (
     ANNOTATION_PT,
     ARM_COLOURS,
@@ -43,9 +43,7 @@ from escalation.figures.theme import (
     scale_fill_groups,
     scale_linetype_estimators,
     scale_linetype_groups,
-    secondary_pt,
     theme_escalation,
-    width_mm,
 )
 from escalation.timeline.labels import arm_label
 
@@ -119,29 +117,33 @@ def _group_curves(order: Sequence[str], name: str) -> list[Any]:
     ]
 
 
-def _group_legend(order: Sequence[str], name: str, room_pt: float) -> tuple[list[Any], float]:
-    """Return the legend of the groups, wrapped into as many rows as ``room_pt`` needs.
+def _group_legend(
+    order: Sequence[str],
+    name: str,
+    width: Literal["single", "double"] | float,
+    row_labels: Sequence[str],
+) -> tuple[list[Any], float]:
+    """Return the legend of the groups, wrapped into as many rows as the panel needs.
 
-    Entries are read across; a legend as wide as the panel (``room_pt``, in points)
-    stays on one line, a wider one ("Sex: Female, Male, Unknown or not stated" in one
-    column) takes more rows rather than running off the figure's edge. Returns the
-    additions to the plot (after its complete theme, which would reset them) and the
-    height its rows after the first add, in millimetres (the figure grows by that much,
+    Entries are read across (:func:`~escalation.figures._legends.legend_beneath`; the
+    panel starts after the y axis's ``row_labels``); a legend as wide as the panel stays
+    on one line, a wider one ("Sex: Female, Male, Unknown or not stated" in one column)
+    takes more rows rather than running off the figure's edge. Returns the additions to
+    the plot (after its complete theme, which would reset them) and the height its rows
+    after the first add, in millimetres (the figure grows by that much,
     so that the panels and the risk table keep theirs).
     """
-    by_type = _by_line_type(order)
-    key_pt = (
-        LINE_KEY_PT if by_type else float(theme_escalation().themeables.property("legend_key_size"))
-    )
-    columns = legend_columns(order, room_pt, size_pt=secondary_pt(), key_pt=key_pt, title=name)
     # One guide each: plotnine merges them into one legend, but fills a shared guide with
     # the keys of the last aesthetic only (black line-type keys, no colours).
-    guides = {
-        aes: p9.guide_legend(ncol=columns, byrow=True) for aes in ("color", "fill", "linetype")
-    }
-    rows = -(-len(order) // columns)
-    keys = [p9.theme(legend_key_width=LINE_KEY_PT)] if by_type else []
-    return [p9.guides(**guides), _legend_title(name), *keys], (rows - 1) * _LEGEND_ROW_MM
+    legend = legend_beneath(
+        order,
+        width,
+        aesthetics=("color", "fill", "linetype"),
+        key_pt=LINE_KEY_PT if _by_line_type(order) else None,
+        title=name,
+        row_labels=row_labels,
+    )
+    return [*legend.additions, _legend_title(name)], (legend.rows - 1) * _LEGEND_ROW_MM
 
 
 def step_frame(curves: pd.DataFrame, by: str = "group") -> pd.DataFrame:
@@ -510,7 +512,7 @@ def plot_survival_curves(
                 p9.aes(color="group"), data=marks, shape="+", size=2.2, show_legend=False
             )
     if at_risk is None:
-        legend, extra_mm = _group_legend(order, group_label, _panel_pt(width, ["100%"]))
+        legend, extra_mm = _group_legend(order, group_label, width, ["100%"])
         height = 75.0 + extra_mm if height_mm is None else height_mm
         return added(
             plot,
@@ -548,7 +550,7 @@ def plot_survival_curves(
         }
     )
     n_rows = -lowest + 1.0
-    legend, extra_mm = _group_legend(order, group_label, _panel_pt(width, row_labels))
+    legend, extra_mm = _group_legend(order, group_label, width, row_labels)
     height = 72.0 + 3.6 * n_rows + extra_mm if height_mm is None else height_mm
     ratio = 62.0 / (3.6 * n_rows)
     return added(
@@ -656,7 +658,7 @@ def _thin_table(
     pandas.DataFrame
         ``table`` without the rows of the dropped times.
     """
-    per_day = _panel_pt(width, row_labels) / max(span, 1.0)
+    per_day = panel_pt(width, row_labels) / max(span, 1.0)
     widest = table.groupby("time")["label"].agg(
         lambda labels: max(text_width_pt(str(v), ANNOTATION_PT) for v in labels)
     )
@@ -666,17 +668,6 @@ def _thin_table(
             continue
         kept.append((float(time), float(label_pt)))
     return table[table["time"].isin([t for t, _ in kept])]
-
-
-def _panel_pt(width: Literal["single", "double"] | float, row_labels: Sequence[str]) -> float:
-    """Return the panel's width in points: the figure's less the y axis.
-
-    The y axis takes its title and its widest label (``row_labels``, at the axis-text
-    size).
-    """
-    axis_pt = secondary_pt()
-    margin = max((text_width_pt(label, axis_pt) for label in row_labels), default=0.0) + 30.0
-    return max(width_mm(width) * 72.0 / 25.4 - margin, 1.0)
 
 
 def _legend_title(name: str) -> p9.theme:

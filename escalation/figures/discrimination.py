@@ -15,7 +15,8 @@ import plotnine as p9
 from escalation.figures._checks import require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import percent
-from escalation.figures.theme import GREY, colour_map, linetype_map, theme_escalation
+from escalation.figures._legends import Legend, legend_beneath
+from escalation.figures.theme import GREY, LINE_KEY_PT, colour_map, linetype_map, theme_escalation
 
 __all__ = ["plot_precision_recall", "plot_roc"]
 
@@ -27,6 +28,11 @@ def _legend(models: list[str], summary: Mapping[str, float] | None, name: str) -
     if not summary:
         return {m: m for m in models}
     return {m: f"{m} ({name} {summary[m]:.2f})" if m in summary else m for m in models}
+
+
+def _model_legend(entries: list[str], width: Literal["single", "double"] | float) -> Legend:
+    """Return the models' legend beneath the panel, in as many columns as fit it."""
+    return legend_beneath(entries, width, aesthetics=("color", "linetype"), key_pt=LINE_KEY_PT)
 
 
 def plot_roc(
@@ -72,6 +78,7 @@ def plot_roc(
     chosen = dict(colours) if colours else colour_map(models)
     types = linetype_map(models, reserved=list(colours or ()))
     data["label"] = pd.Categorical(data["model"].map(names), categories=[names[m] for m in models])
+    legend = _model_legend([names[m] for m in models], width)
     data = data.sort_values(["model", "fpr", "tpr"], kind="stable")
     return added(
         p9.ggplot(data, p9.aes("fpr", "tpr", color="label", linetype="label")),
@@ -81,13 +88,15 @@ def plot_roc(
             # the AUC; steps would draw the lower staircase between thresholds kept far
             # apart by disclosure control (each step at least 10 cases and non-cases).
             p9.geom_path(size=0.6),
-            p9.scale_color_manual(values={names[m]: chosen[m] for m in models}, name=""),
-            p9.scale_linetype_manual(values={names[m]: types[m] for m in models}, name=""),
+            p9.scale_color_manual(
+                values={names[m]: chosen[m] for m in models}, name="", labels=legend.labels
+            ),
+            p9.scale_linetype_manual(
+                values={names[m]: types[m] for m in models}, name="", labels=legend.labels
+            ),
             p9.scale_x_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0)),
             p9.scale_y_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0)),
             p9.coord_fixed(),
-            p9.guides(color=p9.guide_legend(ncol=1), linetype=p9.guide_legend(ncol=1)),
-            p9.theme(legend_key_width=22),
             p9.labs(
                 x="False-positive rate (1 − specificity)",
                 y="Recall (sensitivity)",
@@ -95,6 +104,7 @@ def plot_roc(
             ),
             theme_escalation(width=width, height_mm=height_mm),
             p9.theme(legend_title=p9.element_blank()),
+            *legend.additions,
         ],
     )
 
@@ -145,23 +155,27 @@ def plot_precision_recall(
     chosen = dict(colours) if colours else colour_map(models)
     types = linetype_map(models, reserved=list(colours or ()))
     data["label"] = pd.Categorical(data["model"].map(names), categories=[names[m] for m in models])
+    legend = _model_legend([names[m] for m in models], width)
     data = data.sort_values(["model", "recall"], kind="stable")
     top = float(np.nanmax(data["precision"])) if len(data) else 1.0
     plot = added(
         p9.ggplot(data, p9.aes("recall", "precision", color="label", linetype="label")),
         [
             p9.geom_path(size=0.6),
-            p9.scale_color_manual(values={names[m]: chosen[m] for m in models}, name=""),
-            p9.scale_linetype_manual(values={names[m]: types[m] for m in models}, name=""),
+            p9.scale_color_manual(
+                values={names[m]: chosen[m] for m in models}, name="", labels=legend.labels
+            ),
+            p9.scale_linetype_manual(
+                values={names[m]: types[m] for m in models}, name="", labels=legend.labels
+            ),
             p9.scale_x_continuous(labels=percent, limits=(0, 1), expand=(0.01, 0)),
             p9.scale_y_continuous(labels=percent, limits=(0, max(top, 0.05)), expand=(0.01, 0)),
-            p9.guides(color=p9.guide_legend(ncol=1), linetype=p9.guide_legend(ncol=1)),
-            p9.theme(legend_key_width=22),
             p9.labs(
                 x="Recall (sensitivity)", y="Precision (positive predictive value)", title=title
             ),
             theme_escalation(width=width, height_mm=height_mm),
             p9.theme(legend_title=p9.element_blank()),
+            *legend.additions,
         ],
     )
     if prevalence is not None:

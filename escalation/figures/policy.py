@@ -14,6 +14,7 @@ import plotnine as p9
 
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
+from escalation.figures._legends import Legend, legend_beneath
 from escalation.figures.theme import ANNOTATION_PT, GREY, estimator_inks, theme_escalation
 
 __all__ = ["plot_policy_values"]
@@ -93,6 +94,7 @@ def plot_policy_values(
     # Rules are not the arms: "Everyone" gets early help but was drawn in the vermillion
     # of no early help. Black and greys, told apart by marker shape.
     colours = estimator_inks(order)
+    legend = _rule_legend(order, width)
     plot = p9.ggplot(data, p9.aes("shown_at", "prevented_per_1000", color="label")) + p9.geom_hline(
         yintercept=0.0, linetype="dashed", color=GREY, size=0.4
     )
@@ -120,9 +122,11 @@ def plot_policy_values(
     return added(
         plot,
         [
-            p9.scale_color_manual(values=colours, name="Rule"),
+            p9.scale_color_manual(values=colours, name="Rule", labels=legend.labels),
             p9.scale_shape_manual(
-                values=[_SHAPES[i % len(_SHAPES)] for i in range(len(order))], name="Rule"
+                values=[_SHAPES[i % len(_SHAPES)] for i in range(len(order))],
+                name="Rule",
+                labels=legend.labels,
             ),
             p9.scale_x_continuous(
                 limits=(-30, 1030),
@@ -134,12 +138,24 @@ def plot_policy_values(
                 width=width,
                 height_mm=height_mm
                 if height_mm is not None
-                else (75.0 if width == "double" else 70.0 + 4.5 * len(order)),
+                else (75.0 if width == "double" else 70.0 + 4.5 * legend.rows),
             ),
             p9.theme(legend_position="right" if width == "double" else "bottom"),
-            p9.guides(color=p9.guide_legend(ncol=1)),
+            *legend.additions,
         ],
     )
+
+
+def _rule_legend(order: list[str], width: Literal["single", "double"] | float) -> Legend:
+    """Return the rules' legend (colour and shape, one guide each).
+
+    One rule a line beside the panel at two columns; beneath it at one, in as many
+    columns as fit (:func:`~escalation.figures._legends.legend_beneath`).
+    """
+    if width == "double":
+        guides = p9.guides(color=p9.guide_legend(ncol=1), shape=p9.guide_legend(ncol=1))
+        return Legend([guides], rows=len(order), labels={})
+    return legend_beneath(order, width, aesthetics=("color", "shape"), title="Rule")
 
 
 def _spread(

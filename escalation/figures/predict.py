@@ -18,10 +18,12 @@ from mizani.breaks import breaks_extended
 from escalation.figures._checks import ValueKind, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import percent, wrap_to_width
+from escalation.figures._legends import legend_beneath
 from escalation.figures.forest import dodged_layers, shape_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
+    LINE_KEY_PT,
     colour_map,
     linetype_map,
     theme_escalation,
@@ -119,6 +121,10 @@ def plot_calibration(
     top = float(np.nanmax(data[["predicted", "conf_high", "observed"]].to_numpy()))
     top = min(1.0, max(top * 1.05, 0.05))
     smooth = bool(data.groupby("model").size().max() > 15)
+    # In sorted order, as plotnine lists the models.
+    legend = legend_beneath(
+        sorted(models), width, aesthetics=("color", "linetype"), key_pt=LINE_KEY_PT
+    )
     bars = None if histogram is None else _histogram_bars(histogram, models)
     # The axis runs on to the last bar: every child counted in the histogram is drawn.
     right = top if bars is None or not len(bars) else max(top, float(bars["predicted_high"].max()))
@@ -158,10 +164,8 @@ def plot_calibration(
     plot = added(
         plot,
         [
-            p9.scale_color_manual(values=palette_, name=""),
-            p9.scale_linetype_manual(values=lines, name=""),
-            p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2)),
-            p9.theme(legend_key_width=22),
+            p9.scale_color_manual(values=palette_, name="", labels=legend.labels),
+            p9.scale_linetype_manual(values=lines, name="", labels=legend.labels),
             p9.scale_x_continuous(labels=percent, limits=(0.0, right), expand=(0.01, 0)),
             p9.labs(x="Predicted risk", y="Observed risk", title=title),
             p9.theme(legend_title=p9.element_blank()),
@@ -176,6 +180,7 @@ def plot_calibration(
                 p9.scale_y_continuous(labels=percent, expand=(0.01, 0)),
                 theme_escalation(width=width, height_mm=80.0 if height_mm is None else height_mm),
                 p9.theme(legend_title=p9.element_blank()),
+                *legend.additions,
                 (p9.theme(legend_position="none") if len(models) == 1 else p9.theme()),
             ],
         )
@@ -244,6 +249,7 @@ def plot_calibration(
                 width=width, height_mm=default_height if height_mm is None else height_mm
             ),
             p9.theme(strip_text_y=p9.element_blank(), legend_title=p9.element_blank()),
+            *legend.additions,
             (p9.theme(legend_position="none") if len(models) == 1 else p9.theme()),
         ],
     )
@@ -338,11 +344,14 @@ def plot_decision_curve(
     top = float(np.nanmax(data["net_benefit"]))
     low = -0.25 * max(top, 1e-3) if floor is None else floor
     chosen = dict(colours) if colours else colour_map(models)
+    legend = legend_beneath(
+        sorted(models), width, aesthetics=("color", "linetype"), key_pt=LINE_KEY_PT
+    )
     plot = p9.ggplot(lines, p9.aes("threshold", "net_benefit", color="model", linetype="model"))
     panel = _Panel(
         width=width_mm(width),
         height=height_mm,
-        legend_rows=(len(models) + 1) // 2,
+        legend_rows=legend.rows,
         x_range=(float(data["threshold"].min()), float(data["threshold"].max())),
         y_range=(low, top * 1.05),
     )
@@ -353,16 +362,20 @@ def plot_decision_curve(
         plot,
         [
             p9.geom_line(size=0.6),
-            p9.scale_color_manual(values={m: chosen[m] for m in models}, name=""),
+            p9.scale_color_manual(
+                values={m: chosen[m] for m in models}, name="", labels=legend.labels
+            ),
             p9.scale_linetype_manual(
-                values=linetype_map(models, reserved=list(colours or ())), name=""
+                values=linetype_map(models, reserved=list(colours or ())),
+                name="",
+                labels=legend.labels,
             ),
             p9.scale_x_continuous(labels=percent),
             p9.coord_cartesian(ylim=(low, top * 1.05)),
             p9.labs(x="Threshold probability", y="Net benefit", title=title),
-            p9.guides(color=p9.guide_legend(ncol=2), linetype=p9.guide_legend(ncol=2)),
             theme_escalation(width=width, height_mm=height_mm),
-            p9.theme(legend_title=p9.element_blank(), legend_key_width=22),
+            p9.theme(legend_title=p9.element_blank()),
+            *legend.additions,
         ],
     )
 

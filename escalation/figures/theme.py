@@ -140,11 +140,13 @@ DIFFERENT_FROM_ARMS: Final = 40.0
 SERIES_HUES: Final = ("#009E73", "#CC79A7", "#F0E442", "#8C8C8C", "#5E5E5E", "#000000")
 
 #: The colours of groups drawn like the arms that are not the arms (:func:`group_colours`):
-#: bluish green, then black and greys. Reddish purple and yellow are too light for the
-#: numbers of a risk table (under 3:1 against white). Some of these shades are as light
-#: as each other (bluish green and ``#8C8C8C`` are both L* 58), so such groups differ by
-#: line type as well (:func:`group_linetypes`).
-GROUP_HUES: Final = (SERIES_HUES[0], *ESTIMATOR_INKS)
+#: bluish green, then greys and black, each at least 3:1 against white (reddish purple and
+#: yellow are too light for the numbers of a risk table). Each differs in CIELAB lightness
+#: from the next, and the last from the first, by at least 15 (L* 57.7, 39.9, 0, 49.6,
+#: 30.2), so that neighbouring groups' risk-table numbers and points are told apart in
+#: print in grey; no two are as light as each other (at least 8 apart) and only one is
+#: near black. Groups differ by line type as well (:func:`group_linetypes`).
+GROUP_HUES: Final = (SERIES_HUES[0], "#5E5E5E", "#000000", "#767676", "#474747")
 
 # The colour rule, once for every figure
 # --------------------------------------
@@ -304,7 +306,7 @@ def group_colours(levels: Sequence[object]) -> dict[str, str]:
     >>> group_colours(["No early help", "Early help"])
     {'No early help': '#D55E00', 'Early help': '#0072B2'}
     >>> group_colours(["Girls", "Boys"])
-    {'Girls': '#009E73', 'Boys': '#000000'}
+    {'Girls': '#009E73', 'Boys': '#5E5E5E'}
     """
     return _by_group(levels, ARM_COLOURS, GROUP_HUES)
 

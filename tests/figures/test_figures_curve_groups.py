@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,13 @@ import pytest
 
 from escalation.errors import DataValidationError
 from escalation.figures import plot_difference_curve, plot_survival_curves
-from escalation.figures.theme import LINETYPES, estimator_inks, near_arm_colour
+from escalation.figures.theme import (
+    GROUP_HUES,
+    LINETYPES,
+    estimator_inks,
+    group_colours,
+    near_arm_colour,
+)
 from escalation.survival import kaplan_meier
 
 
@@ -178,6 +185,41 @@ def test_five_groups_that_are_not_the_arms_differ_by_line_type() -> None:
     types = {g: str(scale.palette(len(groups))[g]) for g in groups}
     assert len(set(types.values())) == len(groups), f"groups share a line type: {types}"
     assert set(types.values()) <= {str(t) for t in LINETYPES}
+
+
+def _lightness(colour: str) -> float:
+    """CIELAB L* of a ``#RRGGBB`` colour (sRGB, D65), written out here, not the package's."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    if luminance <= (6 / 29) ** 3:
+        return (29 / 3) ** 3 * luminance
+    return 116 * luminance ** (1 / 3) - 16
+
+
+def test_lightness_matches_published_values() -> None:
+    # Reference L* of sRGB colours (Bruce Lindbloom's calculator; CSS Color 4 lab()).
+    assert _lightness("#FFFFFF") == pytest.approx(100.0, abs=0.01)
+    assert _lightness("#808080") == pytest.approx(53.585, abs=0.01)
+    assert _lightness("#009E73") == pytest.approx(57.7, abs=0.1)
+
+
+def test_neighbouring_groups_differ_in_lightness() -> None:
+    # Groups 1 and 4 were bluish green (L* 57.7) and #8C8C8C (L* 58.3), one grey in
+    # print, and groups 2 and 5 were black and #2E2E2E: risk-table numbers and points
+    # coloured by group could not be told apart without colour.
+    groups = [f"Group {i}" for i in range(len(GROUP_HUES) + 1)]  # once round, and again
+    colours = list(group_colours(groups).values())
+    light = [_lightness(c) for c in colours]
+    gaps = [abs(a - b) for a, b in itertools.pairwise(light)]
+    assert min(gaps) >= 15.0, f"neighbouring groups {colours}: L* {light}"
+    shades = [_lightness(c) for c in GROUP_HUES]
+    closest = min(abs(a - b) for a, b in itertools.combinations(shades, 2))
+    assert closest >= 8.0, f"two group shades as light as each other: L* {shades}"
+    assert sum(v < 25.0 for v in shades) <= 1, f"near-blacks among the shades: L* {shades}"
+    # Every shade can carry risk-table numbers (3:1 against white), none is an arm's.
+    assert all(v <= 61.7 for v in shades), shades
+    assert not [c for c in GROUP_HUES if near_arm_colour(c)]
 
 
 def test_the_arms_keep_solid_lines() -> None:
