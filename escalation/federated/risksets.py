@@ -50,6 +50,8 @@ RISK_SET_COLUMNS: Final = (
     "competing",
     "censored",
 )
+#: The columns of a curve read from :func:`escalation.survival.aalen_johansen`.
+_CURVE_COLUMNS: Final = ("estimate", "std_error", "conf_low", "conf_high")
 #: Arms of the tables: treatment code -> group label.
 ARMS: Final = {1: "treated", 0: "untreated"}
 
@@ -299,7 +301,11 @@ def curves_from_risk_sets(table: pd.DataFrame, conf_level: float = 0.95) -> pd.D
     pandas.DataFrame
         ``group, time, estimate, std_error, conf_low, conf_high, at_risk`` at every
         boundary of the table (time 0 included), as
-        :func:`escalation.survival.aalen_johansen` gives them.
+        :func:`escalation.survival.aalen_johansen` gives them (its curves' ``at``). At a
+        boundary past an arm's last follow-up (its rows end earlier than the table's,
+        or no spell of the arm is left at risk) the estimate, standard error and limits
+        are NaN: the curve is unknown there
+        (:func:`~escalation.survival._outcome.past_follow_up`), not its last value.
 
     Examples
     --------
@@ -313,23 +319,18 @@ def curves_from_risk_sets(table: pd.DataFrame, conf_level: float = 0.95) -> pd.D
 
     rows = _expand(table)
     fit = aalen_johansen(rows, causes=[1], group="group", conf_level=conf_level)
-    curves = fit.tidy()
     times = np.unique(np.r_[0.0, table["interval_end"].to_numpy(float)])
+    # The curve's own reading: NaN past an arm's last follow-up (its table ends earlier)
+    read = fit.at(times.tolist())
     out = []
-    for group, curve in curves.groupby("group", sort=False):
-        curve = curve.sort_values("time")
-        idx = np.searchsorted(curve["time"].to_numpy(float), times, side="right") - 1
-        picked = curve.iloc[np.clip(idx, 0, None)].reset_index(drop=True)
+    for group, curve in read.groupby("group", sort=False):
         at_risk = table[table["group"] == group].set_index("interval_start")["at_risk"]
         out.append(
             pd.DataFrame(
                 {
                     "group": group,
                     "time": times,
-                    "estimate": np.where(idx >= 0, picked["estimate"], 0.0),
-                    "std_error": np.where(idx >= 0, picked["std_error"], 0.0),
-                    "conf_low": np.where(idx >= 0, picked["conf_low"], 0.0),
-                    "conf_high": np.where(idx >= 0, picked["conf_high"], 0.0),
+                    **{c: curve[c].to_numpy(float) for c in _CURVE_COLUMNS},
                     "at_risk": [at_risk.get(t, np.nan) for t in times],
                 }
             )

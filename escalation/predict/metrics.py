@@ -56,7 +56,7 @@ from escalation.core.logistic import LogisticFit, fit_logistic
 from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DataValidationError, DesignError, Problem
 from escalation.predict._inputs import prediction_arrays
-from escalation.survival._cif import cumulative_incidence_at
+from escalation.survival._cif import cumulative_incidence_at, incidence_read
 
 __all__ = [
     "Competing",
@@ -388,10 +388,17 @@ def observed_risk(
 ) -> float:
     """Return the Aalen–Johansen risk of escalation by ``horizon`` (1 − KM with "censor").
 
+    NaN when ``horizon`` is past the last follow-up (the longest ``duration``): no spell
+    is followed that long, so the risk by then is unknown
+    (:func:`~escalation.survival.cumulative_incidence_at`), not the risk at the end of
+    the data.
+
     Examples
     --------
     >>> observed_risk([1, 2, 3, 4], [1, 2, 0, 1], 2.5)
     0.25
+    >>> observed_risk([1, 2, 3, 4], [1, 2, 0, 1], 5)
+    nan
     """
     time, code, _ = prediction_arrays(duration, event)
     return float(cumulative_incidence_at(time, _coded(code, competing), [horizon])[0])
@@ -784,6 +791,13 @@ def score_risks(
     :class:`~escalation._top_share.TopCut`, used for subgroups, so that everyone faces
     the same operating point).
 
+    ``observed``, and the ``calibration_in_the_large`` and ``observed_expected`` made
+    from it, are NaN when ``horizon`` is past the rows' last follow-up
+    (:func:`observed_risk`): the risk by then is unknown.
+    :func:`~escalation.predict.validate_risk_models` refuses such a horizon for its test
+    spells; a subgroup or bootstrap sample whose spells all end before it gets NaN
+    (:func:`percentile_interval` leaves NaN draws out).
+
     Examples
     --------
     >>> out = score_risks([1, 2, 3, 5, 6], [1, 1, 0, 0, 0], [0.9, 0.2, 0.5, 0.3, 0.1], 4,
@@ -822,8 +836,7 @@ def follow_up_of(
     status = _status(
         time, coded, horizon, productlimit.horizons_weights(counts, time, coded, [horizon])[0]
     )
-    incidence = productlimit.cumulative_incidence(counts, 1)
-    observed = float(productlimit.step(counts.time, incidence, [horizon], before=0.0)[0])
+    observed = float(incidence_read(counts, 1, np.array([horizon], dtype=float))[0])
     case = code == 1
     return FollowUp(
         time, status, observed, _case_runs(time, case), _uno_weight(time, case, horizon)

@@ -192,12 +192,19 @@ class RiskValidation(Presents):
         return Summary("Risk models of escalation", facts, table.reset_index(), notes)
 
 
-def _check_horizon(horizon: int, duration: npt.NDArray[np.float64]) -> None:
+def _check_horizon(
+    horizon: int,
+    duration: npt.NDArray[np.float64],
+    *,
+    spells: str = "in these data",
+    remedy: str = "a horizon within the follow-up",
+) -> None:
     """Refuse a horizon past the longest follow-up: no risk by then can be validated.
 
     The effect estimates' rule (:func:`escalation.causal._estimable.check_estimable`):
-    no spell is followed that long, so the observed risk by the horizon is unknown and a
-    model's predicted risk there is its risk at the end of the data.
+    no spell is followed that long, so the observed risk by the horizon is unknown
+    (:func:`~escalation.predict.metrics.observed_risk` is NaN there) and a model's
+    predicted risk there is its risk at the end of the data.
 
     Parameters
     ----------
@@ -205,6 +212,10 @@ def _check_horizon(horizon: int, duration: npt.NDArray[np.float64]) -> None:
         The horizon (days).
     duration : numpy.ndarray
         Every spell's follow-up (days).
+    spells : str, default "in these data"
+        Which spells these are, for the message.
+    remedy : str, default "a horizon within the follow-up"
+        What to choose instead, for the message.
 
     Raises
     ------
@@ -214,10 +225,43 @@ def _check_horizon(horizon: int, duration: npt.NDArray[np.float64]) -> None:
     longest = float(duration.max(initial=0.0))
     if past_follow_up(horizon, longest):
         raise DesignError(
-            f"horizon {horizon} days is past the longest follow-up in these data "
+            f"horizon {horizon} days is past the longest follow-up {spells} "
             f"({longest:g} days): no spell is followed that long, so risks by then cannot "
-            "be validated; choose a horizon within the follow-up"
+            f"be validated; choose {remedy}"
         )
+
+
+def _check_test_horizon(horizon: int, split: Split, duration: npt.NDArray[np.float64]) -> None:
+    """Refuse a horizon past the longest follow-up of a temporal split's test spells.
+
+    Later spells are followed for less time: a cutoff late in the time-zero window can
+    leave test spells that all end before the horizon, where their observed risk is
+    unknown (the rule of :func:`_check_horizon`). Cross-validation folds together test
+    every spell, which :func:`_check_horizon` has checked.
+
+    Parameters
+    ----------
+    horizon : int
+        The horizon (days).
+    split : Split
+        The temporal split.
+    duration : numpy.ndarray
+        Every spell's follow-up (days), in the rows the split's positions refer to.
+
+    Raises
+    ------
+    DesignError
+        Naming the split and its cutoff, when ``horizon`` is past the longest follow-up
+        of its test spells.
+    """
+    cutoff = "" if split.cutoff is None else f", time zero on or after {split.cutoff.date()}"
+    which = f"of the test spells of the {split.label} split ({len(split.test)} spells{cutoff})"
+    _check_horizon(
+        horizon,
+        duration[split.test],
+        spells=which,
+        remedy="a horizon within it or an earlier cutoff",
+    )
 
 
 def oracle_risk(truth: Any, spells: pd.DataFrame, horizon: int) -> pd.Series | None:
@@ -385,7 +429,8 @@ def validate_risk_models(
     Raises
     ------
     DesignError
-        Unknown model or feature set, a horizon beyond follow-up, or an empty split.
+        Unknown model or feature set, a horizon beyond follow-up (of every spell, or of
+        the test spells of a temporal split, naming the split), or an empty split.
     DataValidationError
         When a test spell has a categorical value the coding learnt on the training
         spells has no level for (not seen in training, or missing where no value was) and
@@ -483,6 +528,7 @@ def validate_risk_models(
     event_codes(data.spells["event"])
     if validation == "temporal":
         splits = [temporal_split(spells, cutoff=cutoff)]
+        _check_test_horizon(horizon, splits[0], durations(spells["duration"]))
     elif validation == "grouped_cv":
         splits = grouped_folds(spells, n_splits, seed=seed)
     else:

@@ -378,8 +378,12 @@ def past_follow_up(times: npt.ArrayLike, last_follow_up: float) -> npt.NDArray[n
     model's stratum) is unknown, since no row is followed that long. The last follow-up
     time itself is known. Curves and model predictions give NaN there
     (:meth:`~escalation.survival.nonparametric.CurveResult.at`, every ``predict_*``
-    of a Cox, Fine–Gray or cause-specific model), as R's ``summary(survfit, times)``
-    leaves those times out (``extend = FALSE``). A single horizon past it is refused or
+    of a Cox, Fine–Gray or cause-specific model,
+    :func:`~escalation.survival.cumulative_incidence_at` and the observed risk of
+    :mod:`escalation.predict.metrics` through it, the multi-state ``at``/``matrix``, the
+    federated :func:`~escalation.federated.risksets.curves_from_risk_sets` through
+    ``at``), as R's ``summary(survfit, times)`` leaves those times out
+    (``extend = FALSE``). A single horizon past it is refused or
     warned about: :func:`~escalation.survival.rmst` warns when ``tau`` is past some
     group's last follow-up and refuses it past every group's, as the effect estimates
     (:func:`~escalation.causal._estimable.check_estimable`) and

@@ -31,7 +31,7 @@ from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import counting_intervals, prediction_times
+from escalation.survival._outcome import counting_intervals, past_follow_up, prediction_times
 from escalation.survival._result import check_conf_level
 from escalation.timeline import SpellData
 
@@ -409,6 +409,10 @@ class StateOccupationResult(Presents):
         Time the curves start from.
     std_error : numpy.ndarray
         Shape (times, states): infinitesimal-jackknife standard errors (by spell).
+    last_follow_up : float
+        The largest ``stop`` of the transition rows: past it the probabilities are
+        unknown and :meth:`at` gives NaN
+        (:func:`~escalation.survival._outcome.past_follow_up`).
     conf_level : float
         Level of the intervals of :meth:`tidy`.
     backend : None
@@ -425,6 +429,7 @@ class StateOccupationResult(Presents):
     n: int
     start_time: float
     std_error: FloatArray
+    last_follow_up: float
     conf_level: float = 0.95
     backend: Any = None
     dropped: int = 0
@@ -438,10 +443,18 @@ class StateOccupationResult(Presents):
         return self._frame(self.times, np.arange(len(self.times)))
 
     def at(self, times: Sequence[float] | npt.ArrayLike) -> pd.DataFrame:
-        """Return the rows of :meth:`tidy` at chosen times (step function)."""
+        """Return the rows of :meth:`tidy` at chosen times (step function).
+
+        Past :attr:`last_follow_up` no spell is followed, so the probabilities, standard
+        errors and limits are NaN there, as a curve's ``at``
+        (:func:`~escalation.survival._outcome.past_follow_up`).
+        """
         at = prediction_times(times)
         index = np.clip(np.searchsorted(self.times, at, side="right") - 1, 0, None)
-        return self._frame(at, index)
+        frame = self._frame(at, index)
+        unknown = np.repeat(past_follow_up(at, self.last_follow_up), len(self.states))
+        frame.loc[unknown, ["probability", "std_error", "conf_low", "conf_high"]] = np.nan
+        return frame
 
     def _frame(self, times: FloatArray, index: IntArray) -> pd.DataFrame:
         k = len(self.states)
@@ -505,6 +518,10 @@ class TransitionProbabilityResult(Presents):
         ``from_state, to_state, n``.
     n : int
         Spells (subjects).
+    last_follow_up : float
+        The largest ``stop`` of the transition rows: past it the probabilities are
+        unknown and :meth:`matrix` gives NaN
+        (:func:`~escalation.survival._outcome.past_follow_up`).
     backend : None
         No third-party backend.
     dropped : int
@@ -518,6 +535,7 @@ class TransitionProbabilityResult(Presents):
     matrices: FloatArray
     transitions: pd.DataFrame
     n: int
+    last_follow_up: float
     backend: Any = None
     dropped: int = 0
 
@@ -535,9 +553,16 @@ class TransitionProbabilityResult(Presents):
         )
 
     def matrix(self, time: float) -> pd.DataFrame:
-        """Return :math:`P(s, t)` at one time as a states-by-states frame."""
+        """Return :math:`P(s, t)` at one time as a states-by-states frame.
+
+        NaN past :attr:`last_follow_up`, where no spell is followed
+        (:func:`~escalation.survival._outcome.past_follow_up`).
+        """
         index = max(int(np.searchsorted(self.times, time, side="right")) - 1, 0)
-        return pd.DataFrame(self.matrices[index], index=self.states, columns=self.states)
+        values = self.matrices[index].copy()
+        if past_follow_up(time, self.last_follow_up):
+            values[:] = np.nan
+        return pd.DataFrame(values, index=self.states, columns=self.states)
 
     def glance(self) -> pd.DataFrame:
         """Return one row: spells, transitions, start time, method and versions."""
@@ -647,6 +672,7 @@ def state_occupation(
         n=inc.n,
         start_time=float(start_time),
         std_error=std_error[first:],
+        last_follow_up=float(inc.stop.max(initial=start_time)),
         conf_level=float(conf_level),
     )
 
@@ -715,4 +741,5 @@ def transition_probabilities(
         matrices=matrices,
         transitions=inc.transitions,
         n=inc.n,
+        last_follow_up=float(inc.stop.max(initial=start_time)),
     )

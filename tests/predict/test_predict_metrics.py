@@ -248,3 +248,18 @@ def test_flags_that_would_share_a_label_are_refused(flags: tuple[float, ...], na
     duration, event, risk = uncensored(200, seed=3)
     with pytest.raises(DesignError, match=named):
         metrics.score_risks(duration, event, risk, 365, flags=flags)
+
+
+def test_the_observed_risk_past_the_last_follow_up_is_unknown_not_carried_forward() -> None:
+    # Was: spells followed to day 300 at most gave, at horizon 365, the risk by day 300
+    # as the observed risk (and calibration-in-the-large from it), with no word.
+    duration, event, risk = uncensored(200, 4)
+    short = np.minimum(duration, 300.0)
+    event = np.where(duration > 300.0, 0, event)
+    within = metrics.observed_risk(short, event, 300.0)
+    assert 0 < within < 1
+    assert np.isnan(metrics.observed_risk(short, event, 365.0))
+    scored = metrics.score_risks(short, event, risk, 365.0)
+    assert np.isnan([scored[k] for k in ("observed", "calibration_in_the_large")]).all()
+    assert np.isnan(scored["observed_expected"])
+    assert metrics.score_risks(short, event, risk, 300.0)["observed"] == within
