@@ -210,9 +210,17 @@ def plot_calibration(
     )
     if not smooth:
         plot += p9.scale_fill_manual(values=palette_, guide=None)
-    names = [f"Children per bin: {m}" if len(strips) > 1 else "Children per bin" for m in strips]
-    strip_space = 1.0 if len(strips) == 1 else 0.55
-    default_height = 100.0 + 14.0 * max(len(strips) - 1, 0)
+    # Right-aligned in the strip: a long model name is wrapped, or it runs past the left edge.
+    names = [
+        wrap_to_width(f"Children per bin: {m}", width, size_pt=ANNOTATION_PT)
+        if len(strips) > 1
+        else "Children per bin"
+        for m in strips
+    ]
+    # A strip whose name takes more lines is taller, so that its name stays above the bars.
+    name_lines = max(name.count("\n") + 1 for name in names)
+    strip_space = (1.0 if len(strips) == 1 else 0.55) * (1.0 + 0.7 * (name_lines - 1))
+    default_height = 100.0 + 14.0 * max(len(strips) - 1, 0) + 8.0 * (name_lines - 1) * len(strips)
     return added(
         plot,
         [

@@ -126,6 +126,9 @@ GLOSSARY: Final = {
     "deprivation): the first quintile is the fifth with the lowest values.",
     "competing event": "An event that stops the outcome from happening (here a child's "
     "death): it is counted as such, not as if the child might still escalate later.",
+    "censored": "Followed until their records end (a move away, turning 18, the end of the "
+    "data) without escalating: what happened to them later is not known, and they are "
+    "counted for the time they were followed, not as children who never escalated.",
     "calibration slope": "How far a risk tool's predicted risks spread compared with what "
     "happened: 1 is ideal; below 1, its predictions are too extreme (too high for children "
     "at high predicted risk, too low for those at low risk).",
@@ -154,6 +157,7 @@ _GLOSSARY_PATTERNS: Final = {
     "quintile": r"quintiles?",
     "competing event": r"competing events?",
     "calibration slope": r"calibration slopes?",
+    "censored": r"censored",
 }
 
 

@@ -100,19 +100,7 @@ def _problems(plot: Any) -> list[str]:
 
 @pytest.mark.parametrize(
     "kind",
-    [
-        pytest.param(
-            kind,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the histogram strips' names ('Children per bin: <model>') are not "
-                "wrapped and run past the panel's left edge with long names (not the legend)",
-            ),
-        )
-        if kind == "calibration (histogram)"
-        else kind
-        for kind in MODEL_KINDS
-    ],
+    MODEL_KINDS,
 )
 def test_long_model_names_stay_inside_a_single_column_figure(kind: str) -> None:
     # Two names side by side ran off the right edge ("... case-note topi").

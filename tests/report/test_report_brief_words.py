@@ -213,16 +213,16 @@ def test_the_key_caveats_reason_is_in_plain_words() -> None:
 
 
 def test_the_glossary_defines_the_competing_event_and_the_calibration_slope() -> None:
-    """The demo brief says "deaths as a competing event" and "calibration slope (1 is
-    ideal)" without defining either (session 25's read)."""
+    """The demo brief says "deaths as a competing event", "calibration slope (1 is
+    ideal)" and "censored" without defining them (session 25's read)."""
     brief = dataclasses.replace(
         example_brief(with_risk_tool=True),
         figures=(),
-        limits=("Deaths are treated as a competing event.",),
+        limits=("Deaths are treated as a competing event; moves away are censored.",),
         shows=("Its predicted risks were too extreme: the calibration slope was 0.8.",),
     )
     html = render_brief(brief, dpi=30)
     glossary = html[html.index('<section aria-labelledby="glossary">') :]
-    for anchor in ("gloss-competing-event", "gloss-calibration-slope"):
+    for anchor in ("gloss-competing-event", "gloss-calibration-slope", "gloss-censored"):
         assert f'<dt id="{anchor}">' in glossary, anchor
         assert f'href="#{anchor}"' in html[: html.index(glossary)], anchor
