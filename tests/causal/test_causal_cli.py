@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from escalation.cli import estimate as estimate_command
+from escalation.data.history import CaseHistory
 from escalation.data.io import write_case_history
 from escalation.data.validate import validate_case_history
 from escalation.design import default_design
@@ -72,6 +73,26 @@ def test_estimate_writes_effects_and_diagnostics(
     assert "Wrote effects.csv" in capsys.readouterr().out
 
 
+@pytest.fixture(scope="module")
+def small_authority(tmp_path_factory: pytest.TempPathFactory) -> tuple[CaseHistory, Path]:
+    """``escalation estimate`` on a simulated authority of 700 children: the history and
+    the output folder (small enough that disclosure control blanks rows)."""
+    from escalation.data.simulator import simulate_local_authority
+
+    folder = tmp_path_factory.mktemp("estimate")
+    history = simulate_local_authority(700, seed=4).history
+    write_case_history(history, folder / "data")
+    text = default_design().to_toml().replace("[data]\n", '[data]\npath = "data"\n', 1)
+    (folder / "design.toml").write_text(text)
+    args = parse(
+        "estimate", str(folder / "design.toml"), "--out", str(folder / "out"),
+        "--bootstrap", "0", "--refutations", "0", "--trees", "8", "--no-progress",
+    )  # fmt: skip
+    with pytest.warns(StatisticalWarning):
+        assert args.func(args) == 0
+    return history, folder / "out"
+
+
 def _one_blanked_level(table: pd.DataFrame) -> list[tuple[object, object]]:
     """(horizon, subgroup) pairs with exactly one level's estimate blanked."""
     levels = table[table["subgroup"] != "all"]
@@ -79,7 +100,9 @@ def _one_blanked_level(table: pd.DataFrame) -> list[tuple[object, object]]:
     return [key for key, count in blanked.items() if count == 1]
 
 
-def test_estimate_withholds_the_subgroup_effects_a_run_withholds(tmp_path: Path) -> None:
+def test_estimate_withholds_the_subgroup_effects_a_run_withholds(
+    small_authority: tuple[CaseHistory, Path],
+) -> None:
     """heterogeneity.csv went through disclose_table of ``n`` only: on a small authority it
     published the whole cohort's AIPW risk difference at 365 days that effects.csv blanks
     (too few escalations in an arm), and levels resting on 2 treated escalations. Now each
@@ -87,21 +110,11 @@ def test_estimate_withholds_the_subgroup_effects_a_run_withholds(tmp_path: Path)
     each arm, the whole cohort's row is blanked where effects.csv's AIPW row is, and no
     subgroup has a single blanked level (it would be N x all - sum n x level)."""
     from escalation.causal.heterogeneity import subgroup_levels
-    from escalation.data.simulator import simulate_local_authority
     from escalation.timeline import build_spells
 
-    history = simulate_local_authority(700, seed=4).history
-    write_case_history(history, tmp_path / "data")
-    text = default_design().to_toml().replace("[data]\n", '[data]\npath = "data"\n', 1)
-    (tmp_path / "design.toml").write_text(text)
-    args = parse(
-        "estimate", str(tmp_path / "design.toml"), "--out", str(tmp_path / "out"),
-        "--bootstrap", "0", "--refutations", "0", "--trees", "8", "--no-progress",
-    )  # fmt: skip
-    with pytest.warns(StatisticalWarning):
-        assert args.func(args) == 0
-    effects = pd.read_csv(tmp_path / "out" / "effects.csv")
-    table = pd.read_csv(tmp_path / "out" / "heterogeneity.csv", dtype={"level": str})
+    history, out = small_authority
+    effects = pd.read_csv(out / "effects.csv")
+    table = pd.read_csv(out / "heterogeneity.csv", dtype={"level": str})
     aipw = effects.query("estimator == 'aipw' and estimand == 'risk_difference'")
     whole = table[table["subgroup"] == "all"]
     assert aipw["suppressed"].any()  # the case: at 365 days an arm has too few escalations
@@ -121,7 +134,9 @@ def test_estimate_withholds_the_subgroup_effects_a_run_withholds(tmp_path: Path)
             assert min(hit, len(part) - hit) >= 10, (row.subgroup, row.level, arm, hit)
 
 
-def test_estimate_balance_gives_back_no_count_table_one_withholds(tmp_path: Path) -> None:
+def test_estimate_balance_gives_back_no_count_table_one_withholds(
+    small_authority: tuple[CaseHistory, Path],
+) -> None:
     """balance.csv of ``escalation estimate`` was disclosed without Table 1's hidden cells
     (``disclose_balance(withheld=)``, which a run passes): on 700 simulated children it
     published the SMDs of ``ethnicity_other``, ``need_other`` and ``source_other``, whose
@@ -129,21 +144,11 @@ def test_estimate_balance_gives_back_no_count_table_one_withholds(tmp_path: Path
     back against the other arm's. Now every covariate Table 1 hides is blank, before and
     after weighting, as in a run."""
     from escalation.causal import estimate_effects, table_one
-    from escalation.data.simulator import simulate_local_authority
     from escalation.report.table_one import hidden_indicators
     from escalation.timeline import build_spells
 
-    history = simulate_local_authority(700, seed=4).history
-    write_case_history(history, tmp_path / "data")
-    text = default_design().to_toml().replace("[data]\n", '[data]\npath = "data"\n', 1)
-    (tmp_path / "design.toml").write_text(text)
-    args = parse(
-        "estimate", str(tmp_path / "design.toml"), "--out", str(tmp_path / "out"),
-        "--bootstrap", "0", "--refutations", "0", "--trees", "0", "--no-progress",
-    )  # fmt: skip
-    with pytest.warns(StatisticalWarning):
-        assert args.func(args) == 0
-    balance = pd.read_csv(tmp_path / "out" / "balance.csv")
+    history, out = small_authority
+    balance = pd.read_csv(out / "balance.csv")
     data = build_spells(history, default_design())
     with pytest.warns(StatisticalWarning):  # the same separation caveats as the command's
         coding = estimate_effects(data, bootstrap=0, seed=1, progress=False).propensity.coding

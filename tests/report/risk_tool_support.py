@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 Stats = tuple[float, float, float]
@@ -44,3 +46,25 @@ GAIN: dict[str, Stats] = {
     "auc": (0.692, 0.662, 0.737),
     "auc_difference": (0.017, 0.004, 0.030),
 }
+
+
+def validated_and_shared_cards(
+    model: str, subgroup_metrics: pd.DataFrame, *, n: int, events: int
+) -> tuple[Any, Any]:
+    """Return a model's card as validated and as shared (``disclose_model_card``).
+
+    The card's whole-test-set metrics are ``n``, ``events`` and an AUC of 0.71 (0.68 to
+    0.74); ``subgroup_metrics`` is the validation's fairness table, exact.
+    """
+    from escalation.disclosure import disclose_model_card
+    from escalation.predict.modelcard import model_card
+
+    metrics = pd.DataFrame(
+        {"model": model, "metric": ["n", "events", "auc"],
+         "estimate": [float(n), float(events), 0.71],
+         "conf_low": [None, None, 0.68], "conf_high": [None, None, 0.74]}
+    )  # fmt: skip
+    raw = model_card(
+        model, metrics, subgroup_metrics, description=f"{model}.", facts={}, oracle=None
+    )
+    return raw, disclose_model_card(raw, metrics, subgroup_metrics, events=events, n=n)

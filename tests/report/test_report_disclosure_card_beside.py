@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from escalation.disclosure import DEFAULT_RULES, disclose_metric_counts, disclose_model_card
-from escalation.predict.modelcard import model_card
+from escalation.disclosure import DEFAULT_RULES, disclose_metric_counts
 from escalation.report import alt_text
+from tests.report.risk_tool_support import validated_and_shared_cards
 
 #: (attribute, group, children, escalations): Asian, Black and U too small to show; F, the
 #: smallest other sex, withheld beside U; ethnicity has two small groups, so no complement.
@@ -50,13 +50,7 @@ def _subgroup_metrics() -> pd.DataFrame:
 
 def _cards() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Return the limits of the card as validated and of the card to share."""
-    table = _subgroup_metrics()
-    metrics = pd.DataFrame(
-        {"model": "cox", "metric": ["n", "events", "auc"], "estimate": [4500.0, 380.0, 0.71],
-         "conf_low": [None, None, 0.68], "conf_high": [None, None, 0.74]}
-    )  # fmt: skip
-    raw = model_card("cox", metrics, table, description="Cox.", facts={}, oracle=None)
-    shared = disclose_model_card(raw, metrics, table, events=380, n=4500)
+    raw, shared = validated_and_shared_cards("cox", _subgroup_metrics(), n=4500, events=380)
     return raw.limits, shared.limits
 
 
@@ -110,12 +104,7 @@ def test_a_large_group_with_only_its_rates_withheld_is_not_called_too_small() ->
                  "estimate": value, "conf_low": None, "conf_high": None, "suppressed": False}
             )  # fmt: skip
     table = pd.DataFrame(rows)
-    metrics = pd.DataFrame(
-        {"model": "cox", "metric": ["n", "events", "auc"], "estimate": [2245.0, 190.0, 0.71],
-         "conf_low": [None, None, 0.68], "conf_high": [None, None, 0.74]}
-    )  # fmt: skip
-    raw = model_card("cox", metrics, table, description="Cox.", facts={}, oracle=None)
-    shared = disclose_model_card(raw, metrics, table, events=190, n=2245)
+    _, shared = validated_and_shared_cards("cox", table, n=2245, events=190)
     shown = disclose_metric_counts(table)
     assert shown.loc[shown["suppressed"], "group"].unique().tolist() == ["F", "M"]
     assert shown["n"].notna().all()

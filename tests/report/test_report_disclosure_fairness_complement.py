@@ -31,10 +31,9 @@ from escalation.disclosure import (
     DEFAULT_RULES,
     disclose_count,
     disclose_metric_counts,
-    disclose_model_card,
     withheld_beside,
 )
-from escalation.predict.modelcard import model_card
+from tests.report.risk_tool_support import validated_and_shared_cards
 
 THRESHOLD = DEFAULT_RULES.threshold
 #: Half the rounding: a count published as c is c - 2 to c + 2.
@@ -259,13 +258,7 @@ def test_the_caption_names_the_group_withheld_beside_apart_from_the_small_one() 
 
 
 def test_the_model_card_says_the_rates_of_a_second_group_were_withheld_beside() -> None:
-    exact = _subgroup_metrics(DISABILITY)
-    metrics = pd.DataFrame(
-        {"model": "gb", "metric": ["n", "events", "auc"], "estimate": [2265.0, 190.0, 0.71],
-         "conf_low": [None, None, 0.68], "conf_high": [None, None, 0.74]}
-    )  # fmt: skip
-    raw = model_card("gb", metrics, exact, description="GB.", facts={}, oracle=None)
-    shared = disclose_model_card(raw, metrics, exact, events=190, n=2265)
+    _, shared = validated_and_shared_cards("gb", _subgroup_metrics(DISABILITY), n=2265, events=190)
     assert not any("too small" in line for line in shared.limits), shared.limits
     assert shared.limits[-1] == (
         "Some results of 1 subgroup were withheld because they rest on too few children "
