@@ -132,6 +132,9 @@ GLOSSARY: Final = {
     "calibration slope": "How far a risk tool's predicted risks spread compared with what "
     "happened: 1 is ideal; below 1, its predictions are too extreme (too high for children "
     "at high predicted risk, too low for those at low risk).",
+    "Gray's test": "A test of whether the shares of children who escalated by each day "
+    "differ between groups, allowing for deaths (competing events); a small p-value means "
+    "a difference this large would rarely arise by chance if the groups did not differ.",
 }
 #: What the glossary adds to "spell" for each ``[time_zero] spells`` of the design.
 SPELL_CHOICE: Final = {
@@ -158,6 +161,7 @@ _GLOSSARY_PATTERNS: Final = {
     "competing event": r"competing events?",
     "calibration slope": r"calibration slopes?",
     "censored": r"censored",
+    "Gray's test": r"Gray(?:'|’|&#39;)s test",  # matched in escaped text
 }
 
 

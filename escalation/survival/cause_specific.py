@@ -207,10 +207,11 @@ class CauseSpecificResult(Presents):
             or "none"
         )
         facts["method"] = "cause_specific_cox"
+        facts["last_follow_up"] = self.last_follow_up
         return facts
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: counts by cause, variance, method and package versions."""
+        """Return one row: counts by cause, variance, method, the last follow-up, versions."""
         return pd.DataFrame([{**self._facts(), **package_versions()}])
 
     def summary(self) -> Summary:

@@ -272,6 +272,9 @@ class CoxResult(SurvivalResult):
             **self._wald_test(),
             **self._robust_tests,
             "concordance": self._concordance(),
+            # predictions are known up to every stratum's last follow-up (the smallest, as
+            # rmst's glance); each stratum's own is in last_follow_up()
+            "last_follow_up": min(self.last_follow_up().values()),
         }
 
     def _tested(self) -> npt.NDArray[np.bool_]:

@@ -308,7 +308,7 @@ class FineGrayResult(Presents):
         )
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: counts, cause, method and package versions."""
+        """Return one row: counts, cause, method, the last follow-up and package versions."""
         return pd.DataFrame([{**self._facts(), **package_versions()}])
 
     def _facts(self) -> dict[str, Any]:
@@ -324,6 +324,7 @@ class FineGrayResult(Presents):
             "separated": ", ".join(self.separated) or "none",
             "inestimable": ", ".join(self.inestimable) or "none",
             "method": "fine_gray",
+            "last_follow_up": self.last_follow_up,
         }
 
     def summary(self) -> Summary:

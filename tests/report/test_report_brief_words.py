@@ -226,3 +226,17 @@ def test_the_glossary_defines_the_competing_event_and_the_calibration_slope() ->
     for anchor in ("gloss-competing-event", "gloss-calibration-slope", "gloss-censored"):
         assert f'<dt id="{anchor}">' in glossary, anchor
         assert f'href="#{anchor}"' in html[: html.index(glossary)], anchor
+
+
+def test_the_glossary_defines_grays_test() -> None:
+    """The demo brief's cumulative-incidence caption gives "Gray's test" a p-value without
+    saying what it tests (session 25's note)."""
+    brief = dataclasses.replace(
+        example_brief(),
+        figures=(),
+        shows=("The curves differ (Gray's test p = 0.003).",),
+    )
+    html = render_brief(brief, dpi=30)
+    glossary = html[html.index('<section aria-labelledby="glossary">') :]
+    assert '<dt id="gloss-gray-s-test">' in glossary
+    assert 'href="#gloss-gray-s-test">Gray&#39;s test</a>' in html[: html.index(glossary)]

@@ -140,3 +140,19 @@ def test_rmst_refuses_tau_past_every_group_follow_up(group: str | None) -> None:
     # the effect estimates' rule for horizons (check_estimable): nothing is followed so long
     with pytest.raises(DesignError, match=r"tau = 117 days is past the longest follow-up.*116"):
         rmst(spells(), 117.0, group=group)
+
+
+def test_every_model_glance_records_the_last_follow_up() -> None:
+    # Was: no model's glance() said where its predictions stop being known (NaN past it).
+    d = spells().assign(event=lambda f: (f["event"] == 1).astype(int))
+    last = _last_by_stratum(d)
+    stratified = fit_cox(d, COVARIATES, strata="stratum", cluster=None)
+    assert stratified.glance().loc[0, "last_follow_up"] == min(last.values()) == 98.0
+    plain = fit_cox(d, COVARIATES, cluster=None)
+    assert plain.glance().loc[0, "last_follow_up"] == max(last.values()) == 116.0
+    competing = spells()
+    for fit in (
+        fit_fine_gray(competing, COVARIATES, cluster=None),
+        fit_cause_specific(competing, COVARIATES, cluster=None),
+    ):
+        assert fit.glance().loc[0, "last_follow_up"] == competing["duration"].max() == 116.0
