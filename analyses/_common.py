@@ -19,7 +19,6 @@ interrupted.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +33,8 @@ from escalation import (
     read_design,
     simulate_local_authority,
 )
+from escalation._shown_path import shown_command
+from escalation._shown_path import shown_path as escalation_shown_path
 from escalation.data.simulator import simulation_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,13 +71,9 @@ def shown_path(path: Path) -> str:
     """Return ``path`` as a command run from the repository root names it.
 
     Relative to the repository when inside it; under the user's home as ``~/...``, so no
-    user name is recorded; otherwise absolute.
+    user name is recorded; otherwise absolute (the package's one rule, from ``ROOT``).
     """
-    full = path.expanduser().resolve()
-    for base, prefix in ((ROOT, ""), (Path.home().resolve(), "~/")):
-        if full.is_relative_to(base):
-            return prefix + (full.relative_to(base).as_posix() if full != base else ".")
-    return full.as_posix()
+    return escalation_shown_path(path, base=ROOT)
 
 
 def command_line(script: str | Path, args: argparse.Namespace) -> str:
@@ -94,13 +91,7 @@ def command_line(script: str | Path, args: argparse.Namespace) -> str:
             words.append(option)
         else:
             words += [option, shown_path(value) if isinstance(value, Path) else str(value)]
-    return " ".join(_quoted(word) for word in words)
-
-
-def _quoted(word: str) -> str:
-    """Return ``word`` quoted for a POSIX shell, a leading ``~/`` left for it to expand."""
-    home = word.startswith("~/")
-    return ("~/" if home else "") + shlex.quote(word[2:] if home else word)
+    return shown_command(words, base=ROOT)
 
 
 def load(

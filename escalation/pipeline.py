@@ -53,6 +53,7 @@ from rich.markup import escape
 
 from escalation import __version__
 from escalation._decimals import signed_text
+from escalation._shown_path import shown_path
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
@@ -937,7 +938,7 @@ def _run_into(
             "caveats": [c.disclosed(run.rules, withheld=run.withheld).to_dict() for c in caveats],
             "disclosure": run.rules.to_dict(),
             "timings_seconds": run.timings,
-            "design_file": str(design_file) if design_file is not None else None,
+            "design_file": shown_path(design_file) if design_file is not None else None,
             "registration": registration.to_dict(),
             **({"simulation": dict(simulation)} if simulation else {}),
         },
@@ -3087,9 +3088,7 @@ def _provenance(
         "which also records when the run was made."
     ]
     if simulation:
-        lines.append(
-            "The input data were simulated by escalation's simulator: "
-            f"{int(simulation['children']):,} children, seed {int(simulation['seed'])}, its "
-            'settings under "simulation" in manifest.json.'
-        )
+        from escalation.data.simulator import simulation_sentence
+
+        lines.append(simulation_sentence(simulation))
     return tuple(lines)

@@ -30,6 +30,7 @@ from types import FrameType, TracebackType
 from typing import Final
 
 from escalation import __version__
+from escalation._shown_path import shown_command
 from escalation.errors import EscalationError, StageError
 
 __all__ = [
@@ -274,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command = _command(words)
         args = build_parser([command] if command else []).parse_args(words)
-        args.command_line = " ".join(["escalation", *words])
+        # paths under the home folder as ~/..., so no user's folder name is recorded
+        args.command_line = shown_command(["escalation", *words])
         problems = check_arguments(args)
         if problems:
             for problem in problems:

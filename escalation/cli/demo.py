@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if args.authorities < 2:
             raise DesignError("--authorities needs at least 2 authorities to pool")
         with output_folder(args) as folder, use_compute(scheduler=args.scheduler):
-            run_federated_demo(
+            demo = run_federated_demo(
                 folder.staging,
                 authorities=args.authorities,
                 children=max(args.children // args.authorities, 500),
@@ -87,11 +87,15 @@ def run(args: argparse.Namespace) -> int:
                 bootstrap=args.bootstrap,
                 progress=not args.quiet,
                 jobs=None if args.scheduler else (2 if args.workers is None else args.workers),
+                command=folder.command,
             )
             folder.commit(
                 command=folder.command,
                 seeds={"simulation": args.seed},
-                extra={"disclosure": "simulated authorities: not real children"},
+                extra={
+                    "disclosure": "simulated authorities: not real children",
+                    "simulation": demo.simulation,
+                },
             )
         return 0
 

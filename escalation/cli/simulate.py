@@ -244,6 +244,8 @@ def _national(args: argparse.Namespace) -> int:
                 "disclosure": "none: simulated children, not real ones",
                 "simulation": {
                     **simulation_record(args.children, args.seed, config),
+                    # simulate_national: children in all, split evenly over authorities
+                    "simulator": "simulate_national",
                     "authorities": args.authorities,
                     "rows": {k: int(rows.get(k, 0)) for k in TABLES},
                     "computed_on": engine.describe(),

@@ -18,6 +18,7 @@ from typing import Any
 from escalation.compute import parallel_map
 from escalation.data.io import read_case_history, write_case_history
 from escalation.data.simulator.authorities import simulate_local_authorities
+from escalation.data.simulator.config import simulation_record
 from escalation.design.options import bootstrap_replicates
 from escalation.design.study import DataSpec, StudyDesign, default_design
 from escalation.federated.hub import PooledAnalysis, pool_share_packs
@@ -36,6 +37,8 @@ class FederatedDemo:
     outputs: PooledOutputs
     truth: Path
     seconds: float
+    #: How the authorities were simulated (:func:`~escalation.data.simulator.simulation_record`).
+    simulation: dict[str, Any]
 
 
 def share_authority(home: Path, packs: Path) -> Path:
@@ -70,6 +73,7 @@ def run_federated_demo(
     design: StudyDesign | None = None,
     progress: bool = True,
     jobs: int | None = 2,
+    command: str | None = None,
 ) -> FederatedDemo:
     """Simulate ``authorities`` local authorities, make their share packs and pool them.
 
@@ -96,6 +100,9 @@ def run_federated_demo(
         on its own machine); 1 runs them one after another here. None: where the enclosing
         :func:`escalation.compute.use_compute` says (e.g. a Dask cluster). The packs are
         the same either way: each authority's random steps are seeded from the design.
+    command : str, optional
+        The command recorded in the pooled manifest (default: the ``escalation demo``
+        command that makes the same folder).
 
     Returns
     -------
@@ -131,6 +138,7 @@ def run_federated_demo(
         ),
     )
     sims = simulate_local_authorities(authorities, n_children=children, seed=seed)
+    simulation = simulation_record(children, seed, authorities=authorities)
     say(f"Simulated {authorities} local authorities: {sims!r}")
     homes = []
     for la, sim in sims.authorities.items():
@@ -154,8 +162,14 @@ def run_federated_demo(
     outputs = write_pooled(
         pooled,
         folder / "pooled",
-        command=f"escalation demo --authorities {authorities} --seed {seed}",
+        command=command
+        if command is not None
+        else (
+            f"escalation demo --authorities {authorities} --children "
+            f"{children * authorities} --seed {seed} --bootstrap {design.estimation.bootstrap}"
+        ),
         data_label="Simulated local authorities: not real children",
+        simulation=simulation,
     )
     truth = {
         "authorities": sims.characteristics.to_dict("records"),
@@ -168,4 +182,4 @@ def run_federated_demo(
     truth_path.write_text(json.dumps(truth, indent=2, default=float) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - start
     say(f"Pooled {len(read)} packs; the brief is {outputs.brief} ({seconds:.0f} s)")
-    return FederatedDemo(tuple(packs), pooled, outputs, truth_path, seconds)
+    return FederatedDemo(tuple(packs), pooled, outputs, truth_path, seconds, simulation)

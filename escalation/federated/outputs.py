@@ -16,6 +16,7 @@ arm sizes (:func:`~escalation.disclosure.disclose_curve_shares`), as in a run.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pandas as pd
 from escalation import __version__
 from escalation._decimals import signed_text
 from escalation._vocabulary import INTERCEPT
+from escalation.data.simulator.config import simulation_sentence
 from escalation.disclosure import (
     DisclosureRules,
     disclose_count,
@@ -207,6 +209,7 @@ def write_pooled(
     *,
     command: str = "escalation pool",
     data_label: str | None = None,
+    simulation: Mapping[str, Any] | None = None,
 ) -> PooledOutputs:
     """Write the pooled tables, figures, brief and manifest to ``out``.
 
@@ -220,6 +223,10 @@ def write_pooled(
         Recorded in the manifest.
     data_label : str, optional
         Where the data come from, shown at the top of the brief.
+    simulation : mapping, optional
+        How simulated authorities were made
+        (:func:`escalation.data.simulator.simulation_record` with ``authorities``):
+        recorded under ``simulation`` in the manifest and stated in the brief's footer.
 
     Returns
     -------
@@ -407,6 +414,7 @@ def write_pooled(
             f"Pooled with escalation {__version__}; design SHA-256 "
             f"{result.design_sha256[:12]}. Every output is listed in manifest.json, which also "
             "records when it was made.",
+            *([simulation_sentence(simulation)] if simulation else []),
         ),
     )
     brief_path = write_brief(brief, folder / "brief.html")
@@ -422,6 +430,7 @@ def write_pooled(
             "design_sha256": result.design_sha256,
             "packs": packs,
             "disclosure": rules.to_dict(),
+            **({"simulation": dict(simulation)} if simulation else {}),
         },
     )
     return PooledOutputs(folder, tables, figures, brief_path, manifest)

@@ -17,6 +17,11 @@ import pytest
 
 from escalation.cli import main
 from escalation.data.io import write_case_history
+from escalation.data.simulator import (
+    AuthorityVariation,
+    SimulationConfig,
+    simulate_local_authorities,
+)
 from escalation.design import DataSpec
 from escalation.errors import StatisticalWarning
 from escalation.federated.demo import run_federated_demo
@@ -251,3 +256,20 @@ def test_demo_with_authorities_runs_the_federated_path(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "pooled" / "manifest.json").read_text())
     assert manifest["design_sha256"] == demo.pooled.design_sha256
     assert "bootstrap = 5" in (tmp_path / "registered_design.toml").read_text()
+    # Was: nothing recorded how the authorities were simulated. The record alone makes
+    # them again, and the brief's footer says they were simulated and how.
+    record = manifest["simulation"]
+    again = simulate_local_authorities(
+        record["authorities"],
+        n_children=record["children"],
+        seed=record["seed"],
+        config=SimulationConfig(**record["config"]),
+        variation=AuthorityVariation(**record["variation"]),
+    )
+    pd.testing.assert_frame_equal(
+        again.characteristics, pd.DataFrame(truth["authorities"]), check_dtype=False
+    )
+    assert "2 local authorities of about 2,500 children each, seed 3" in html
+    assert manifest["command"] == (
+        "escalation demo --authorities 2 --children 5000 --seed 3 --bootstrap 5"
+    )

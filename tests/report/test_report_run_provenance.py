@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 
 import escalation.pipeline as pipeline
-from escalation import simulate_local_authority, write_case_history
+from escalation import default_design, simulate_local_authority, write_case_history
 from escalation.cli import main as cli
 from escalation.data.simulator import SimulationConfig
+from escalation.design import DataSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "analyses" / "01_describe_cohort.py"
@@ -131,3 +132,25 @@ def test_simulate_records_the_simulation(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert (manifest["simulation"]["children"], manifest["simulation"]["seed"]) == (200, 3)
     assert simulated_again(manifest) == manifest["input_hash"]
+
+
+@pytest.mark.usefixtures("slow_stages_skipped")
+def test_run_records_no_absolute_path_of_the_users_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: ``escalation run /home/<user>/la/design.toml`` recorded the command and
+    ``design_file`` as typed, naming the analyst's home folder (session 25's note)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    home = tmp_path / "la"
+    write_case_history(simulate_local_authority(300, seed=5).history, home / "data")
+    design = home / "my design.toml"
+    default_design().replace(data=DataSpec(path="data")).write(design)
+    out = tmp_path / "runs" / "first"
+    argv = ["run", str(design), "--out", str(out), "--bootstrap", "0", "--quiet"]
+    assert cli([*argv, "--keep-going"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["design_file"] == "~/la/my design.toml"
+    assert manifest["command"] == (
+        "escalation run ~/'la/my design.toml' --out ~/runs/first --bootstrap 0 --quiet --keep-going"
+    )
+    assert str(tmp_path) not in json.dumps(manifest)  # no absolute user path anywhere

@@ -25,7 +25,11 @@ from escalation.data.simulator.authorities import (
     SimulatedAuthorities,
     simulate_local_authorities,
 )
-from escalation.data.simulator.config import SimulationConfig, simulation_record
+from escalation.data.simulator.config import (
+    SimulationConfig,
+    simulation_record,
+    simulation_sentence,
+)
 from escalation.data.simulator.notes import write_notes
 from escalation.data.simulator.pathway import NEVER, simulate_pathway
 from escalation.data.simulator.population import draw_population
@@ -52,6 +56,7 @@ __all__ = [
     "simulate_local_authorities",
     "simulate_local_authority",
     "simulation_record",
+    "simulation_sentence",
 ]
 
 _log = logging.getLogger(__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -164,36 +165,92 @@ class SimulationConfig:
 
 
 def simulation_record(
-    children: int, seed: int, config: SimulationConfig | None = None
+    children: int,
+    seed: int,
+    config: SimulationConfig | None = None,
+    *,
+    authorities: int | None = None,
+    variation: Any = None,
 ) -> dict[str, Any]:
     """Return what a manifest records of a simulated input: enough to simulate it again.
 
     The one record of how simulated data were made, written under ``simulation`` in the
-    ``manifest.json`` of ``escalation demo``, ``escalation simulate`` and the numbered
-    analysis scripts when they simulate.
+    ``manifest.json`` of ``escalation demo`` (with ``--authorities`` too), ``escalation
+    simulate`` and the numbered analysis scripts when they simulate.
 
     Parameters
     ----------
     children : int
         Children simulated (``n_children`` of ``simulate_local_authority``; in all, for
-        several authorities).
+        several authorities; with ``authorities``, the typical number per authority,
+        ``n_children`` of ``simulate_local_authorities``).
     seed : int
         The simulation's random seed.
     config : SimulationConfig, optional
         The simulation's parameters (default: the calibrated defaults).
+    authorities : int, optional
+        For several simulated authorities (``simulate_local_authorities``): how many.
+    variation : AuthorityVariation, optional
+        With ``authorities``: how they differ (default: ``AuthorityVariation()``).
 
     Returns
     -------
     dict
-        ``children``, ``seed`` and ``config`` (:meth:`SimulationConfig.to_dict`), JSON-ready:
+        ``simulator`` (the function that made the data), ``children``, ``seed`` and
+        ``config`` (:meth:`SimulationConfig.to_dict`), JSON-ready:
         ``simulate_local_authority(children, seed, config=SimulationConfig(**config))``
-        gives the same tables again.
+        gives the same tables again. With ``authorities``, also ``authorities`` and
+        ``variation``: ``simulate_local_authorities(authorities, n_children=children,
+        seed=seed, config=SimulationConfig(**config),
+        variation=AuthorityVariation(**variation))`` gives them again.
 
     Examples
     --------
     >>> record = simulation_record(500, 3)
     >>> record["children"], record["seed"], record["config"]["extract_date"]
     (500, 3, '2024-03-31')
+    >>> several = simulation_record(600, 2, authorities=3)
+    >>> several["authorities"], several["variation"]["effect_sd"]
+    (3, 0.15)
     """
     config = config if config is not None else SimulationConfig()
-    return {"children": int(children), "seed": int(seed), "config": config.to_dict()}
+    several = authorities is not None
+    record: dict[str, Any] = {
+        "simulator": "simulate_local_authorities" if several else "simulate_local_authority",
+        "children": int(children),
+        "seed": int(seed),
+        "config": config.to_dict(),
+    }
+    if authorities is not None:
+        from escalation.data.simulator.authorities import AuthorityVariation
+
+        variation = variation if variation is not None else AuthorityVariation()
+        record["authorities"] = int(authorities)
+        record["variation"] = asdict(variation)
+    return record
+
+
+def simulation_sentence(record: Mapping[str, Any]) -> str:
+    """Return the sentence a brief's footer gives on how its simulated input was made.
+
+    Parameters
+    ----------
+    record : mapping
+        A :func:`simulation_record`.
+
+    Examples
+    --------
+    >>> simulation_sentence(simulation_record(20_000, 1))[:72]
+    "The input data were simulated by escalation's simulator: 20,000 children"
+    >>> simulation_sentence(simulation_record(5_000, 1, authorities=4))[57:113]
+    '4 local authorities of about 5,000 children each, seed 1'
+    """
+    children = int(record["children"])
+    if record.get("simulator") == "simulate_local_authorities":
+        what = f"{int(record['authorities'])} local authorities of about {children:,} children each"
+    else:
+        what = f"{children:,} children"
+    return (
+        f"The input data were simulated by escalation's simulator: {what}, seed "
+        f'{int(record["seed"])}, its settings under "simulation" in manifest.json.'
+    )
