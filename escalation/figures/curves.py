@@ -94,25 +94,39 @@ def _by_line_type(order: Sequence[str]) -> bool:
     return any(group not in ARM_COLOURS for group in order)
 
 
-def _group_curves(order: Sequence[str], name: str) -> list[Any]:
+def _group_curves(order: Sequence[str], name: str, *, scales: bool = True) -> list[Any]:
     """Return each group's curve as a line in its colour over its shaded 95% band.
 
     Groups that are not the arms differ by line type as well
     (:func:`~escalation.figures.theme.group_linetypes`; :func:`_group_legend` gives the
-    legend keys long enough to show it).
+    legend keys long enough to show it). With ``scales=False`` the scales are left out
+    (:func:`_group_legend` adds them, with its wrapped entries).
     """
-    if not _by_line_type(order):
-        line, by_type = p9.aes(color="group"), []
-    else:
-        line = p9.aes(color="group", linetype="group")
-        by_type = [scale_linetype_groups(order, name=name)]
+    line = (
+        p9.aes(color="group", linetype="group") if _by_line_type(order) else p9.aes(color="group")
+    )
     return [
         p9.geom_ribbon(
             p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         ),
         p9.geom_line(line, size=0.6),
-        scale_colour_groups(order, name=name),
-        scale_fill_groups(order, name=name),
+        *(_group_scales(order, name) if scales else []),
+    ]
+
+
+def _group_scales(
+    order: Sequence[str], name: str, labels: Mapping[str, str] | None = None
+) -> list[Any]:
+    """Return the groups' colour, fill and (for groups that are not arms) line-type scales.
+
+    ``labels`` gives entries their text in the legend (an entry too wide for the panel,
+    wrapped into lines); by default the groups' names.
+    """
+    shown = {} if labels is None else {"labels": dict(labels)}
+    by_type = [scale_linetype_groups(order, name=name, **shown)] if _by_line_type(order) else []
+    return [
+        scale_colour_groups(order, name=name, **shown),
+        scale_fill_groups(order, name=name, **shown),
         *by_type,
     ]
 
@@ -128,10 +142,11 @@ def _group_legend(
     Entries are read across (:func:`~escalation.figures._legends.legend_beneath`; the
     panel starts after the y axis's ``row_labels``); a legend as wide as the panel stays
     on one line, a wider one ("Sex: Female, Male, Unknown or not stated" in one column)
-    takes more rows rather than running off the figure's edge. Returns the additions to
-    the plot (after its complete theme, which would reset them) and the height its rows
-    after the first add, in millimetres (the figure grows by that much,
-    so that the panels and the risk table keep theirs).
+    takes more rows rather than running off the figure's edge, and an entry wider than
+    the panel on its own is wrapped into lines. Returns the additions to the plot (the
+    groups' scales with those entries, then the guides, after its complete theme, which
+    would reset them) and the height its rows after the first add, in millimetres (the
+    figure grows by that much, so that the panels and the risk table keep theirs).
     """
     # One guide each: plotnine merges them into one legend, but fills a shared guide with
     # the keys of the last aesthetic only (black line-type keys, no colours).
@@ -143,7 +158,8 @@ def _group_legend(
         title=name,
         row_labels=row_labels,
     )
-    return [*legend.additions, _legend_title(name)], (legend.rows - 1) * _LEGEND_ROW_MM
+    additions = [*_group_scales(order, name, legend.labels), *legend.additions, _legend_title(name)]
+    return additions, (legend.rows - 1) * _LEGEND_ROW_MM
 
 
 def step_frame(curves: pd.DataFrame, by: str = "group") -> pd.DataFrame:
@@ -490,7 +506,7 @@ def plot_survival_curves(
     plot = added(
         p9.ggplot(lines, p9.aes("time", "estimate")),
         [
-            *_group_curves(order, group_label),
+            *_group_curves(order, group_label, scales=False),  # _group_legend adds them
             p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
         ],
     )

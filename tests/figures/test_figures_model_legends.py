@@ -149,3 +149,16 @@ def test_model_legend_keys_are_long_enough_to_show_the_line_type(kind: str) -> N
             round(a.get_window_extent(renderer).width, 1) for a in figure.findobj(DrawingArea)
         }
     assert widths == {LINE_KEY_PT}, f"{kind}: keys {sorted(widths)} pt wide"
+
+
+def test_a_survival_curve_group_wider_than_the_panel_is_wrapped_inside_it() -> None:
+    # Was: the survival curves measured their legend but never wrapped an entry too wide
+    # for the panel on its own, so it ran off the figure's edge (session 25's note).
+    km = example_frames()["km"].assign(group=lambda d: d["group"].astype(str))
+    long_name = "Referred by a school nurse, health visitor or other universal service"
+    plot = fg.plot_survival_curves(_renamed(km, "group", {str(km["group"].iloc[0]): long_name}))
+    problems = _problems(plot)
+    assert not problems, "; ".join(problems)
+    with drawn(plot, width="single", dpi=100) as figure:
+        texts = _legend_texts(figure, ["Referred by a school nurse"])
+        assert texts and "\n" in texts[0].get_text()
