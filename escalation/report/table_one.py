@@ -65,7 +65,8 @@ def table_one_note(rules: DisclosureRules = DEFAULT_RULES) -> str:
     return (
         f"{rounded} and counts below {below} shown as <{below}; [c]: not "
         f"shown, so that a count below {below} cannot be worked out from the n of its arm; "
-        "percentages are of the rounded counts of children with the value recorded. SMD: "
+        "percentages are of the rounded counts of children with the value recorded, and "
+        "not shown for an arm whose number missing is not shown. SMD: "
         "absolute standardised mean difference between the arms (0.1 or more is usually "
         "taken as imbalance), for a characteristic with counts computed from the rounded "
         "counts, as the percentages are; not shown for a characteristic with a count or "
