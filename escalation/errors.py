@@ -54,15 +54,20 @@ PERSONAL_FIELDS: Final = frozenset(
         "URN",
     }
 )
-#: A header naming personal data in a workbook whose headers vary (Annex A): a birth date
-#: (``Date of Birth``, ``Expected DOB``), an identifier or a reference (``Child Unique ID``,
-#: ``ChildUniqueID``, ``UPN``, ``Person Ref``), a name (``Name``, ``Surname``,
-#: ``Forename``, ``LastName``) or a postcode. ``ID`` ending a word written together
-#: (``ChildUniqueID``, ``PersonId``) is an identifier; ``id`` in lower case ending a word
-#: (``Did``, ``Paid``) is not.
+#: A header naming personal data in a workbook whose headers vary (Annex A), or a column
+#: of an extract: a birth date (``Date of Birth``, ``Expected DOB``), an identifier or a
+#: reference (``Child Unique ID``, ``ChildUniqueID``, ``UPN``, ``Person Ref``), an NHS
+#: number or unique pupil number (``nhs_number``, ``NHSNumber``,
+#: ``unique_pupil_number``), a name (``Name``, ``Surname``, ``Forename``, ``LastName``),
+#: a postcode, an address, an e-mail address or a phone number (``email``, ``Telephone``),
+#: or note or free text (``notes``, ``note_text``, ``CaseNotes``, ``free_text``; a count of
+#: notes, ``text_n_notes``, ``number_of_notes``, ``notes_count``, is not). ``ID``
+#: ending a word written together (``ChildUniqueID``, ``PersonId``) is an identifier;
+#: ``id`` in lower case ending a word (``Did``, ``Paid``) is not.
 _PERSONAL_HEADER: Final = re.compile(
     r"birth|\bdob\b|\bid\b|(?-i:(?<=[a-z])I[Dd]\b)|identifier|\bref(erence)?\b|\bupn\b"
-    r"|names?\b|post ?code",
+    r"|names?\b|post ?code|\bnhs|pupil ?number|address|e-?mail|phone"
+    r"|(?<!\bn )(?<!number of )\bnotes?\b(?! count)|(?-i:(?<=[a-z])Notes?\b)|free ?text",
     re.IGNORECASE,
 )
 #: Text the disclosure rule gives for an empty value, personal or not.
@@ -344,8 +349,9 @@ def is_personal(column: str | None) -> bool:
 
     Personal: the contract's identifiers, birth dates and note text
     (:data:`PERSONAL_COLUMNS`), the statutory returns' identifiers, birth dates and
-    postcodes (:data:`PERSONAL_FIELDS`) and a workbook's column whose header names a
-    birth date, an identifier, a name or a postcode. A workbook column a reader read
+    postcodes (:data:`PERSONAL_FIELDS`) and a column whose header names a birth date, an
+    identifier (an NHS or unique pupil number too), a name, a postcode, an address, an
+    e-mail address, a phone number or notes or free text. A workbook column a reader read
     into a contract column (``Person Ref`` into ``child_id``) is personal when that
     column is: :func:`disclosed` takes both (its ``read_into``).
 
@@ -355,6 +361,10 @@ def is_personal(column: str | None) -> bool:
     (True, True, False)
     >>> is_personal("Surname"), is_personal("ChildUniqueID"), is_personal("Did the child...")
     (True, True, False)
+    >>> [is_personal(c) for c in ("case_notes", "NHSNumber", "email", "phone", "need")]
+    [True, True, True, True, False]
+    >>> is_personal("text_n_notes")  # a count of notes, a model's covariate
+    False
     """
     if column is None:
         return False

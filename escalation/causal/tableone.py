@@ -12,7 +12,8 @@ the mean of the pairwise SMDs (as R's ``tableone`` reports it). For a numeric co
 proportion vectors :math:`p_1, p_0` over its levels but the first,
 :math:`\sqrt{(p_1 - p_0)^\top S^{-1} (p_1 - p_0)}` with :math:`S` the mean of the two
 multinomial covariance matrices. After weighting, means, variances (as
-``survey::svyvar``: weighted, times :math:`n/(n-1)`) and proportions are weighted, as
+``survey::svyvar``: weighted, times :math:`n/(n-1)` with :math:`n` the number of
+non-zero weights) and proportions are weighted, as
 ``tableone::svyCreateTableOne``. Percentages are of the non-missing values. Where an
 SMD is infinite (numeric arms constant at different values) or not defined (a zero
 covariance matrix, an arm of one child or without values) it is ``inf`` or NaN, as
@@ -34,7 +35,7 @@ covariates between treatment groups in propensity-score matched samples. Stat Me
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -45,6 +46,7 @@ import pandas as pd
 from escalation._finite import finite_problems
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import format_smd, smd_categorical, standardised_difference
+from escalation.disclosure import share_of_recorded
 from escalation.errors import DataValidationError, Problem, refuse_personal
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import case_weights
@@ -95,10 +97,18 @@ DEFAULT_NONNORMAL: Final = (
 def _wmean_var(x: FloatArray, w: FloatArray) -> tuple[float, float]:
     """Return the weighted mean and variance (``svyvar``: times n/(n-1)); NaN when not defined.
 
-    The mean is not defined without values (or weight), the variance with fewer than two.
+    ``n`` is the number of non-zero weights, as in ``survey::svyvar``
+    (``n <- sum(weights != 0)``): a row of weight 0 takes no part in a weighted statistic,
+    so dropping it changes nothing. The mean is not defined without values (or weight),
+    the variance with fewer than two values of non-zero weight.
+
+    Examples
+    --------
+    >>> _wmean_var(np.array([3.0, 5.0, 8.0]), np.array([1.0, 1.0, 0.0]))
+    (4.0, 2.0)
     """
     total = w.sum()
-    n = len(x)
+    n = int(np.count_nonzero(w))
     if n == 0 or total <= 0:
         return np.nan, np.nan
     mean = float((w * x).sum() / total)
@@ -200,6 +210,8 @@ class TableOne(Presents):
         withheld_text: str = "[c]",
         summary_shown: Callable[[int, str], bool] | None = None,
         hidden_summary: str = "not shown",
+        recorded_withheld: Collection[tuple[str, str]] = (),
+        missing_withheld: Collection[str] = (),
     ) -> pd.DataFrame:
         """Return the printed Table 1, one row per line, as ``tableone`` prints it.
 
@@ -231,6 +243,15 @@ class TableOne(Presents):
             printed; else it reads ``hidden_summary``.
         hidden_summary : str, default "not shown"
             Text of a summary ``summary_shown`` withholds.
+        recorded_withheld : collection of (variable, arm), optional
+            Arms whose number missing of a characteristic is withheld, and with it their
+            number with the value recorded: their percentages of it are withheld
+            (:func:`~escalation.disclosure.share_of_recorded`, the rule of the federated
+            Table 1 too), and the characteristic's SMDs, made of those shares, read
+            ``hidden_summary``.
+        missing_withheld : collection of str, optional
+            Characteristics whose Missing (the sum over the arms) is withheld so that an
+            arm's number missing cannot be worked out from it: it reads ``withheld_text``.
 
         Returns
         -------
@@ -245,13 +266,12 @@ class TableOne(Presents):
             value = rule(int(c))
             return suppressed if value is None else f"{value:,}"
 
-        def share(c: float, total: float) -> str:
-            a, b = rule(int(c)), rule(int(total))
+        def share(c: float, total: float, withheld_total: bool) -> str:
+            a = rule(int(c))
             if a is None:
                 return suppressed
-            if b is None or b == 0:
-                return f"{a:,}"
-            return f"{a:,} ({100 * a / b:.{cat_digits}f})"
+            percent = share_of_recorded(a, None if withheld_total else rule(int(total)))
+            return f"{a:,}" if percent is None else f"{a:,} ({percent:.{cat_digits}f})"
 
         smd_of = dict(zip(self.smd["variable"], self.smd["smd"], strict=True))
         smd_w_of = dict(zip(self.smd["variable"], self.smd["smd_weighted"], strict=True))
@@ -273,12 +293,16 @@ class TableOne(Presents):
                 published = _published_smd(part, self.groups, count_rule)
                 smd = smd if published is None else published
             smd_cells = [format_smd(smd, smd_digits), format_smd(smd_w_of[variable], smd_digits)]
-            # A level is its own row (labels may repeat, or be missing for a custom column).
-            levels = list(pd.unique(part["level"])) if kind != "numeric" else [None]
+            unrecorded = {g for g in self.groups if (str(variable), g) in recorded_withheld}
+            if unrecorded:
+                smd_cells = [hidden_summary, hidden_summary]
+            # A level is its own row (labels may repeat, or be missing for a custom column);
+            # a number, or a characteristic with every value missing, has one row, level None.
+            levels = list(pd.unique(part["level"]))
             for i, level in enumerate(levels):
                 head = i == 0
-                at = part["level"] == level if kind != "numeric" else part["group"].notna()
-                label = "" if kind == "numeric" else str(part.loc[at, "level_label"].iloc[0])
+                at = part["level"].isna() if pd.isna(level) else part["level"] == level
+                label = str(part.loc[at, "level_label"].iloc[0])
                 if kind == "numeric":
                     suffix = ", median [Q1, Q3]" if info["summary"] == "median" else ", mean (SD)"
                 else:
@@ -299,14 +323,31 @@ class TableOne(Presents):
                             row[g] = f"{c['median']:.{d}f} [{c['q1']:.{d}f}, {c['q3']:.{d}f}]"
                         else:
                             row[g] = f"{c['mean']:.{cont_digits}f} ({c['sd']:.{cont_digits}f})"
+                    elif pd.isna(level):  # no child of any arm has the value recorded
+                        row[g] = ""
                     else:
                         hidden = (str(variable), label, g) in withheld
-                        row[g] = withheld_text if hidden else share(c["count"], c["n"])
+                        row[g] = (
+                            withheld_text if hidden else share(c["count"], c["n"], g in unrecorded)
+                        )
                 for column, text in zip(smd_columns, smd_cells, strict=False):
                     row[column] = text if head else ""
-                row["Missing"] = count(missing) if head and missing > 0 else ("0" if head else "")
+                row["Missing"] = self._missing_text(
+                    missing, head, count, withheld_text if variable in missing_withheld else None
+                )
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    @staticmethod
+    def _missing_text(
+        missing: float, head: bool, count: Callable[[float], str], withheld: str | None
+    ) -> str:
+        """Return a row's Missing cell: on a characteristic's first row only, 0 for none."""
+        if not head:
+            return ""
+        if withheld is not None:
+            return withheld
+        return count(missing) if missing > 0 else "0"
 
 
 def _published_smd(part: pd.DataFrame, groups: Sequence[str], rule: CountRule) -> float | None:
@@ -335,6 +376,8 @@ def _published_smd(part: pd.DataFrame, groups: Sequence[str], rule: CountRule) -
     >>> round(exact, 3), _published_smd(t1.stats, t1.groups, disclose_count)
     (0.02, 0.0)
     """
+    if part["level"].isna().any():  # no value recorded: no shares
+        return None
     shares: dict[str, FloatArray] = {}
     for group in groups:
         cell = part[part["group"] == group]
@@ -408,9 +451,7 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
             ],
             "table one",
         )
-    shared: dict[str, list[object]] = {}
-    for value in pd.unique(values):
-        shared.setdefault(arm_label(value), []).append(value)
+    shared = _shared_names(pd.unique(values), arm_label)
     clashes = [
         Problem(
             "table one",
@@ -422,7 +463,6 @@ def _arms(values: pd.Series, by: str) -> tuple[pd.Series, tuple[str, ...]]:
             "(e.g. 1 and 0)",
         )
         for label, raw in shared.items()
-        if len(raw) > 1
     ]
     if clashes:
         raise DataValidationError(clashes, "table one")
@@ -622,9 +662,9 @@ def table_one(
         }
         proportions: dict[str, FloatArray] = {}
         weighted_props: dict[str, FloatArray] = {}
+        levels: list[Any] = []
         if kind == "categorical":
-            text = values.astype("string")
-            levels = sorted(pd.unique(text.dropna()), key=str)
+            text, levels = _levels(variable, values)
         elif kind == "binary":
             text = values
             levels = [1]
@@ -663,6 +703,8 @@ def table_one(
                 vals = part_text[present].to_numpy()
                 wc = np.array([wv[vals == lev].sum() for lev in levels])
                 weighted_props[g] = _shares(wc, float(wv.sum()), binary=kind == "binary")
+            if not levels:  # every value missing: one row keeps it in the table, with them
+                rows.append(_unrecorded_row(base, g, missing))
             for lev, c in zip(levels, counts, strict=True):
                 level_label = "" if kind == "binary" else _level_label(variable, lev)
                 rows.append(
@@ -719,6 +761,133 @@ def table_one(
             "repeats": repeats,
         },
     )
+
+
+def _unrecorded_row(base: dict[str, Any], group: str, missing: int) -> dict[str, Any]:
+    """Return the one stats row of an arm of a categorical characteristic no child has.
+
+    With every value missing the characteristic has no level, and had no row: it vanished
+    from the table without notice. This row (level missing, no count) keeps it, with the
+    arm's children in its number missing.
+    """
+    numbers = dict.fromkeys(("count", "percent", "mean", "sd", "median", "q1", "q3"), np.nan)
+    return {**base, "level": None, "level_label": "", "group": group, "n": 0, **numbers,
+            "missing": missing}  # fmt: skip
+
+
+def _levels(variable: str, values: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Return a categorical characteristic's values as text, and its levels in print order.
+
+    A pandas Categorical's levels come in the order of its categories (those some child
+    has), as R prints a factor's; levels that are all numbers (codes kept as text, "1" to
+    "10") in numeric order; others alphabetically.
+
+    Raises
+    ------
+    DataValidationError
+        When distinct values would print as one level (:func:`_refuse_shared_levels`) or
+        nearly every level is one child's (:func:`_refuse_single_children`).
+
+    Examples
+    --------
+    >>> _levels("region", pd.Series(["10", "2", None, "1"]))[1]
+    ['1', '2', '10']
+    >>> risk = pd.Categorical(["high", "low"], categories=["low", "medium", "high"])
+    >>> _levels("risk", pd.Series(risk))[1]
+    ['low', 'high']
+    """
+    _refuse_shared_levels(variable, values)
+    text = values.astype("string")
+    present = set(pd.unique(text.dropna()))
+    _refuse_single_children(variable, text)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return text, [str(c) for c in values.cat.categories if str(c) in present]
+    numbers = pd.to_numeric(pd.Series(sorted(present), dtype=object), errors="coerce")
+    if len(present) and numbers.notna().all():
+        return text, [str(v) for _, v in sorted(zip(numbers, sorted(present), strict=True))]
+    return text, sorted(present)
+
+
+#: Levels of one child each that make a categorical characteristic an identifier or free
+#: text (:func:`_refuse_single_children`): at least this many, ...
+FEWEST_SINGLE_LEVELS: Final = 5
+#: ... and at least this share of its levels.
+SINGLE_LEVEL_SHARE: Final = 0.8
+
+
+def _refuse_single_children(variable: str, text: pd.Series) -> None:
+    """Refuse a categorical characteristic whose levels are nearly all one child's each.
+
+    Table 1 prints every level, so the levels of an identifier, a phone number or a note
+    (one per child) would print each child's value, whatever the column's name (the name
+    rule, :func:`~escalation.errors.is_personal`, cannot know every name). Refused when
+    at least :data:`FEWEST_SINGLE_LEVELS` levels, and :data:`SINGLE_LEVEL_SHARE` of them,
+    are one child's each; the message names the column, never a value.
+
+    Examples
+    --------
+    >>> _refuse_single_children("region", pd.Series(["North"] * 20 + ["South"] * 15))
+    >>> _refuse_single_children("contact", pd.Series([f"07700 9000{i:02}" for i in range(30)]))
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Table one: 1 problem found
+      - table 'table one', column 'contact': 30 of its 30 levels are one child's each: an identifier or free text is no characteristic (its values would be printed as levels); leave it out or group its values
+    """  # noqa: E501
+    sizes = text.value_counts(dropna=True)
+    single = int((sizes == 1).sum())
+    if single >= FEWEST_SINGLE_LEVELS and single >= SINGLE_LEVEL_SHARE * len(sizes):
+        reason = (
+            f"{single} of its {len(sizes)} levels are one child's each: an identifier or "
+            "free text is no characteristic (its values would be printed as levels); leave "
+            "it out or group its values"
+        )
+        raise DataValidationError([Problem("table one", None, variable, None, reason)], "table one")
+
+
+def _refuse_shared_levels(variable: str, values: pd.Series) -> None:
+    """Refuse distinct values of a characteristic that would print as one level.
+
+    The rule of the arms (:func:`_shared_names`): 1 and "1" were counted as one level,
+    "F" and "Female" printed as two rows both named Female. The message names the column
+    and the values' types, never a value (a characteristic may hold personal data).
+    """
+    shared = _shared_names(
+        pd.unique(values.dropna()), lambda value: _level_label(variable, str(value))
+    )
+    problems = [
+        Problem(
+            "table one",
+            None,
+            variable,
+            None,
+            f"{len(raw)} distinct values (of types "
+            f"{' and '.join(type(v).__name__ for v in raw)}) would print as one level; "
+            "code each level one way",
+        )
+        for raw in shared.values()
+    ]
+    if problems:
+        raise DataValidationError(problems, "table one")
+
+
+def _shared_names(
+    values: Iterable[object], name: Callable[[object], str]
+) -> dict[str, list[object]]:
+    """Return each name two or more distinct values would be given, with those values.
+
+    The one rule of Table 1's arms and levels: values given one name (1 and "1" as an
+    arm or a level; 1 and "Early help" as an arm; "F" and "Female" as a level of sex)
+    would be described as one, or printed as two that cannot be told apart.
+
+    Examples
+    --------
+    >>> _shared_names([1, "1", 2], str)
+    {'1': [1, '1']}
+    """
+    shared: dict[str, list[object]] = {}
+    for value in values:
+        shared.setdefault(name(value), []).append(value)
+    return {label: raw for label, raw in shared.items() if len(raw) > 1}
 
 
 def _repeated_counts(frame: pd.DataFrame, variables: Sequence[str]) -> dict[str, str]:

@@ -73,6 +73,7 @@ from escalation.disclosure._counts import (
     disclosed_share,
     format_count,
     round_std_error,
+    share_of_recorded,
 )
 from escalation.disclosure._curves import (
     disclose_curve_shares,
@@ -151,6 +152,7 @@ __all__ = [
     "model_rank_decimals",
     "rank_decimals",
     "round_std_error",
+    "share_of_recorded",
     "spell_records",
     "withheld_beside",
     "withheld_rank_decimals",

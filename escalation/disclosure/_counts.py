@@ -368,6 +368,47 @@ def disclose_share(
     return per * a / b
 
 
+def share_of_recorded(
+    count: float | None, recorded: float | None, *, per: float = 100.0
+) -> float | None:
+    """Return a level's share of the children with the value recorded, or ``None`` if withheld.
+
+    The one rule of both Table 1s, the local one
+    (:meth:`~escalation.causal.TableOne.table`) and the federated hub's
+    (:func:`~escalation.federated.pool_covariate_summaries`): a percentage is of the
+    children with the value recorded, the group's ``n`` less its number missing. Where
+    that number missing is withheld, so is the number recorded (``None`` or NaN), and so
+    is every percentage of it: beside the published ``n`` a percentage of the exact
+    number recorded gives the missing back (50 of 96 prints 52.1 beside an arm of 100:
+    4 missing), and with it the count its complement protects.
+
+    Parameters
+    ----------
+    count : float or None
+        The level's count as published (``None`` or NaN: withheld).
+    recorded : float or None
+        The children with the value recorded as published (``None`` or NaN: withheld,
+        because the number missing is).
+    per : float, default 100
+        Scale of the result (100: a percentage).
+
+    Returns
+    -------
+    float or None
+        ``per * count / recorded``; ``None`` when either is withheld or none is recorded.
+
+    Examples
+    --------
+    >>> share_of_recorded(50, 96), share_of_recorded(50, None), share_of_recorded(3, 0)
+    (52.083333333333336, None, None)
+    """
+    if count is None or recorded is None:
+        return None
+    if not (math.isfinite(float(count)) and math.isfinite(float(recorded))) or recorded <= 0:
+        return None
+    return per * float(count) / float(recorded)
+
+
 def round_std_error(std_error: float, digits: int = 2) -> float:
     r"""Return a standard error rounded to ``digits`` significant figures.
 

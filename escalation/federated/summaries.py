@@ -25,7 +25,7 @@ import pandas as pd
 from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal.propensity import treatment_vector
 from escalation.causal.tableone import refuse_infinite
-from escalation.disclosure import DisclosureRules, complementary_suppression
+from escalation.disclosure import DisclosureRules, complementary_suppression, share_of_recorded
 from escalation.errors import DataValidationError, DesignError, Problem, refuse_personal
 
 if TYPE_CHECKING:
@@ -396,8 +396,9 @@ def _pooled_count(
         pooled = float(count.sum())
         recorded = float(values["recorded"][at].sum())
         out["count"] = pooled
-        if not missing_level:
-            out["percent"] = 100 * pooled / recorded if recorded else np.nan
+        if not missing_level:  # withheld where an authority withheld its number missing
+            share = share_of_recorded(pooled, recorded)
+            out["percent"] = np.nan if share is None else share
     return out
 
 

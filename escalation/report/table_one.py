@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from escalation._archives import fix_archive_times
@@ -24,8 +25,8 @@ from escalation.disclosure import (
     DEFAULT_RULES,
     WITHHELD_LABEL,
     DisclosureRules,
+    complementary_suppression,
     disclose_count,
-    disclose_table,
 )
 from escalation.timeline.matrix import OTHER
 
@@ -64,7 +65,8 @@ def table_one_note(rules: DisclosureRules = DEFAULT_RULES) -> str:
     return (
         f"{rounded} and counts below {below} shown as <{below}; [c]: not "
         f"shown, so that a count below {below} cannot be worked out from the n of its arm; "
-        "percentages are of the rounded counts of children with the value recorded. SMD: "
+        "percentages are of the rounded counts of children with the value recorded, and "
+        "not shown for an arm whose number missing is not shown. SMD: "
         "absolute standardised mean difference between the arms (0.1 or more is usually "
         "taken as imbalance), for a characteristic with counts computed from the rounded "
         "counts, as the percentages are; not shown for a characteristic with a count or "
@@ -86,11 +88,12 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
 
     The counts of a characteristic in an arm add up to the arm's n, which is published:
     the levels shown, the children without the flag (for a yes/no row, which shows only
-    those with it) and, when the characteristic has missing values, the arm's missing.
-    When exactly one of them is suppressed, the smallest other is withheld too
-    (:func:`~escalation.disclosure.disclose_table`'s complementary suppression), so that
-    none can be worked out by subtraction. Only levels shown are returned (the others
-    are not printed).
+    those with it) and, when the arm has missing values, the arm's missing (an arm with
+    none has no such cell: none missing tells nothing). The arms' missing add up to the
+    Missing column. When exactly one count of either sum is suppressed, the smallest
+    other is withheld too (:func:`~escalation.disclosure.complementary_suppression`), so
+    that none can be worked out by subtraction. Only levels shown are returned (the others
+    are not printed; see :func:`_hidden_totals` for the missing).
 
     Examples
     --------
@@ -108,46 +111,103 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
     }
 
 
+def _hidden_totals(t1: Any, rules: DisclosureRules) -> tuple[set[tuple[str, str]], set[str]]:
+    """Return the arms' numbers missing that are hidden, and the Missing cells withheld.
+
+    An arm's number missing hidden (below the threshold, or withheld as a complement)
+    withholds its number with the value recorded and so its percentages of the
+    characteristic (:func:`~escalation.disclosure.share_of_recorded`): beside the arm's
+    published n they gave it back. A Missing cell (the sum over the arms) is withheld
+    (``[c]``) when it is the complement of an arm's; a small one reads ``<10`` anyway.
+
+    Returns
+    -------
+    tuple
+        ``{(variable, arm)}`` with the arm's number missing hidden, and ``{variable}``
+        whose Missing is withheld though not small.
+    """
+    cells = _cells(t1, rules)
+    hidden = cells[cells["hidden"].to_numpy(dtype=bool)]
+    arms = hidden[hidden["role"] == "missing"]
+    margins = hidden[(hidden["role"] == "all missing") & (hidden["count"] >= rules.threshold)]
+    recorded = {(str(v), str(g)) for v, g in zip(arms["variable"], arms["group"], strict=True)}
+    return recorded, {str(v) for v in margins["variable"]}
+
+
 def _printed_cells(t1: Any, rules: DisclosureRules) -> pd.DataFrame:
     """Return Table 1's printed counts, each with whether it is hidden (``<10`` or ``[c]``).
 
     One row per printed count: ``variable, group, level, label, count, hidden``. The
     counts of a characteristic in an arm (with the children without a flag and the
     arm's missing, which are not printed) are put through complementary suppression as
-    :func:`_complements` describes.
+    :func:`_complements` describes (:func:`_cells`).
     """
-    columns = ["variable", "group", "level", "label", "count", "shown"]
-    stats = t1.stats
-    parts = []
-    if len(stats):
-        for (variable, group), part in stats[stats["kind"] != "numeric"].groupby(
-            ["variable", "group"], sort=False
-        ):
-            first = part.iloc[0]
-            levels = zip(part["level"], part["level_label"], part["count"], strict=True)
-            rows = [(str(level), str(label), float(c), True) for level, label, c in levels]
-            if first["kind"] == "binary":  # the children without the flag: n - those with it
-                rows.append(("", "", float(first["n"]) - float(part["count"].sum()), False))
-            if stats.loc[stats["variable"] == variable, "missing"].sum() > 0:
-                rows.append(("", "", float(first["missing"]), False))
-            parts += [(variable, group, *row) for row in rows]
-    raw = pd.DataFrame(parts, columns=columns)
+    cells = _cells(t1, rules)
+    printed = cells[cells["role"] == "level"]
+    return printed.drop(columns="role").reset_index(drop=True)
+
+
+#: The columns of :func:`_cells`.
+_CELL_COLUMNS: Final = ("variable", "group", "level", "label", "count", "role")
+
+
+def _cells(t1: Any, rules: DisclosureRules) -> pd.DataFrame:
+    """Return every count of Table 1's characteristics with counts, each with whether hidden.
+
+    ``role`` says what a cell is: a printed ``level``, the children ``without`` a yes/no
+    flag and an arm's ``missing`` (not printed; an arm's only where it has missing
+    values), and ``all missing``, the Missing column (the sum over the arms, a margin of
+    the arms' missing). Hidden: below the threshold, or withheld by complementary
+    suppression over both sums (an arm's cells add up to its n, the arms' missing to the
+    Missing column), then, where a small printed count is the only printed count hidden
+    in its arm, the smallest other printed one.
+    """
+    rows = list(_cell_rows(t1.stats)) if len(t1.stats) else []
+    raw = pd.DataFrame(rows, columns=list(_CELL_COLUMNS))
     if not len(raw):
-        return raw.assign(hidden=pd.Series(dtype=bool)).drop(columns="shown")
-    disclosed = disclose_table(raw, ["count"], rules=rules, partition=["variable", "group"])
-    raw["hidden"] = disclosed["suppressed"].to_numpy()
-    # A small printed count's complement must be a printed count: one not printed (the
-    # missing, those without the flag) can still be worked out (the n from a level's
-    # percentage, the missing from the Missing column and the other arm), so hiding it
-    # protects nothing. Where a small printed count is the only printed count hidden, the
-    # smallest other printed one is withheld too. (A printed count hidden as the complement
-    # of a small count that is not printed, the arm's missing, is enough as it is.)
-    for _, part in raw[raw["shown"]].groupby(["variable", "group"], sort=False):
+        return raw.assign(hidden=pd.Series(dtype=bool))
+    counts = raw["count"].to_numpy(dtype=float)
+    small = np.array([disclose_count(c, rules) is None for c in counts], dtype=bool)
+    margin = raw["role"].isin(["missing", "all missing"])
+    unique = pd.Series(range(len(raw)), dtype=object).astype(str)
+    arm = (raw["variable"].astype(str) + "\x1f" + raw["group"].astype(str)).where(
+        raw["role"] != "all missing", "total " + unique
+    )
+    missing_sum = raw["variable"].astype(str).where(margin, "cell " + unique)
+    raw["hidden"] = complementary_suppression(
+        counts, small, [arm.to_numpy(), missing_sum.to_numpy()]
+    )
+    # A small printed count's complement must also be a printed count where it can be:
+    # where a small printed count is the only printed count hidden in its arm, the
+    # smallest other printed one is withheld too.
+    printed = raw[raw["role"] == "level"]
+    for _, part in printed.groupby(["variable", "group"], sort=False):
         hidden = part[part["hidden"]]
         alone = len(hidden) == 1 and hidden["count"].iloc[0] < rules.threshold
         if alone and (~part["hidden"]).any():
             raw.loc[part.loc[~part["hidden"], "count"].idxmin(), "hidden"] = True
-    return raw[raw["shown"]].drop(columns="shown").reset_index(drop=True)
+    return raw
+
+
+def _cell_rows(stats: pd.DataFrame) -> Iterator[tuple[str, str, str, str, float, str]]:
+    """Yield the cells of :func:`_cells`: ``variable, group, level, label, count, role``."""
+    counted = stats[stats["kind"] != "numeric"]
+    for (variable, group), part in counted.groupby(["variable", "group"], sort=False):
+        first = part.iloc[0]
+        recorded = part[part["level"].notna()]  # a characteristic no child has: no level
+        for level, label, c in zip(
+            recorded["level"], recorded["level_label"], recorded["count"], strict=True
+        ):
+            yield (str(variable), str(group), str(level), str(label), float(c), "level")
+        if first["kind"] == "binary":  # the children without the flag: n - those with it
+            yield (str(variable), str(group), "", "", float(first["n"] - part["count"].sum()),
+                   "without")  # fmt: skip
+        if first["missing"] > 0:
+            yield (str(variable), str(group), "", "", float(first["missing"]), "missing")
+    arms = counted.drop_duplicates(["variable", "group"])
+    for variable, total in arms.groupby("variable", sort=False)["missing"].sum().items():
+        if total > 0:
+            yield (str(variable), "", "", "", float(total), "all missing")
 
 
 def hidden_indicators(t1: Any, coding: object, rules: DisclosureRules = DEFAULT_RULES) -> set[str]:
@@ -203,7 +263,9 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
     """Return the printed Table 1 with every count and summary under disclosure control.
 
     Within each characteristic and arm, a count withheld so that a suppressed one cannot
-    be worked out from the arm's n reads ``[c]`` (:func:`_complements`).
+    be worked out from the arm's n reads ``[c]`` (:func:`_complements`). An arm whose
+    number missing is hidden has no percentages for the characteristic, which has no SMD
+    (:func:`_hidden_totals`).
 
     Examples
     --------
@@ -217,6 +279,7 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
     ...     "Early help"].tolist()
     ['10', 'not shown']
     """
+    recorded_withheld, missing_withheld = _hidden_totals(t1, rules)
     table: pd.DataFrame = t1.table(
         count_rule=lambda c: disclose_count(c, rules),
         suppressed=f"<{rules.threshold}",
@@ -224,6 +287,8 @@ def disclosed_table_one(t1: Any, rules: DisclosureRules = DEFAULT_RULES) -> pd.D
         withheld_text=WITHHELD_LABEL,
         summary_shown=lambda recorded, summary: _summary_shown(recorded, summary, rules),
         hidden_summary=NOT_SHOWN,
+        recorded_withheld=recorded_withheld,
+        missing_withheld=missing_withheld,
     )
     label = table["Characteristic"].astype(str)
     block = label.where(label != "").ffill().fillna("")
