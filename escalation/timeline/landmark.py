@@ -79,7 +79,8 @@ def landmark(
         raise ValueError("this SpellData was not made by build_spells; rebuild it")
     spells = data.spells
     risk = np.flatnonzero(spells["duration"].to_numpy() > days)
-    pos = ctx.positions(spells.take(risk))
+    # every row checked, so a bad spell_id is named at the user's row, at risk or not
+    pos = ctx.positions(spells)[risk]
     child, t0, tz_pos = ctx.child[pos], ctx.t0[pos], ctx.tz_pos[pos]
     out = spells.take(risk).reset_index(drop=True)
     out["duration"] = out["duration"] - days

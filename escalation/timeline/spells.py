@@ -298,11 +298,22 @@ class SpellData(Presents):
             "competing": int(events[events.index >= 2].sum()),
             "censored": int(events.get(0, 0)),
             "treated": int(self.spells["treatment"].sum()),
-            "dropped": int(self.flow.loc[self.flow["stage"] == "excluded", "episodes"].sum()),
+            "dropped": self._excluded_candidates(),
             "method": "build_spells",
             **package_versions(),
         }
         return pd.DataFrame([row])
+
+    def _excluded_candidates(self) -> int:
+        """Return the candidate episodes the design's rules excluded (candidates - spells).
+
+        Episodes of other kinds (``not_time_zero_kind``) are not counted: they are the
+        history the spells read (covariates, outcomes, treatment), not rows left out.
+        """
+        flow = self.flow
+        candidates = flow.index[flow["rule"] == "candidates"]
+        after = flow.index > candidates[0] if len(candidates) else flow.index >= 0
+        return int(flow.loc[after & (flow["stage"] == "excluded"), "episodes"].sum())
 
     def summary(self) -> Summary:
         """Return a summary with the exclusion flow as its table (never prints)."""

@@ -569,3 +569,18 @@ def test_counting_rows_name_a_spells_column_they_need_and_lack() -> None:
     with pytest.raises(DataValidationError, match="no treatment_start column") as raised:
         _ = edited.counting
     assert [p.column for p in raised.value.problems] == ["treatment_start"]
+
+
+def test_glance_counts_as_dropped_only_the_candidates_excluded() -> None:
+    """Was: ``dropped`` summed every ``excluded`` row of the flow, the case history's
+    episodes of other kinds (assessments, plans, early help: the history the spells read)
+    included: 29,916 "dropped" beside 2,361 spells from 10,954 candidates (session 26)."""
+    from escalation import simulate_local_authority
+
+    data = build_spells(simulate_local_authority(800, seed=3).history, DESIGN)
+    flow = data.flow.set_index("rule")["episodes"]
+    assert flow["not_time_zero_kind"] > 0
+    glance = data.glance().iloc[0]
+    assert (
+        glance["dropped"] == flow["candidates"] - flow["spells"] == flow["candidates"] - glance["n"]
+    )

@@ -164,3 +164,23 @@ def test_rows_that_do_not_match_their_spell_raise(
         problem = caught.value.problems[0]
         assert (problem.table, problem.column) == ("spells", column)
         assert "<withheld" in problem.describe() or column != "child_id"
+
+
+def test_landmark_names_the_users_row_of_a_bad_spell_id_at_risk_or_not(data: SpellData) -> None:
+    """Was: ``landmark`` checked only the rows still at risk, so a bad ``spell_id`` was
+    named at its row among those (another spell's row), and one on a row no longer at risk
+    was accepted, where ``counting_process`` refuses the same table (session 26's review)."""
+    durations = data.spells["duration"].to_numpy()
+    at = 100
+    ended = int(np.flatnonzero(durations <= at)[3])  # not at risk at day 100
+    at_risk = int(np.flatnonzero(durations > at)[5])
+    for row in (ended, at_risk):
+        spells = data.spells.copy()
+        spells.iloc[row, spells.columns.get_loc("spell_id")] = 10**7
+        broken = dataclasses.replace(data, spells=spells)
+        named = []
+        for consumer in (counting_process, lambda d: landmark(d, at=at)):
+            with pytest.raises(DataValidationError, match="match no spell") as caught:
+                consumer(broken)
+            named.append(caught.value.problems[0].row)
+        assert named[0] == named[1], (row, named)
