@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--design",
         help="the registered design: every pack must match it (default: the "
-        "design most packs used)",
+        "design more than half the packs used; without one, give --design)",
     )
     parser.add_argument(
         "--on-mismatch",

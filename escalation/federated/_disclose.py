@@ -19,7 +19,7 @@ threshold, a withheld Table 1 count that can be worked out, or any record-level 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -182,9 +182,38 @@ def _passes(table: pd.DataFrame, threshold: int) -> bool:
     return bool(np.all(np.isnan(cells) | (cells >= threshold)))
 
 
-def _cut_tail(arms: dict[str, pd.DataFrame], edges: np.ndarray, threshold: int) -> np.ndarray:
-    """Drop final boundaries while fewer than the threshold would remain at risk in an arm."""
-    while edges.size > 1 and any(_remaining(rows, edges[-1]) < threshold for rows in arms.values()):
+def _escalated_after(rows: pd.DataFrame, end: float, total: int | None) -> float:
+    """Escalations of one arm after ``end``: its ``total`` (over all follow-up) less the table's.
+
+    Infinite when the total is not known (nothing to protect).
+    """
+    if total is None:
+        return float("inf")
+    return float(total - rows.loc[rows["interval_end"] <= end, "events"].sum())
+
+
+def _cut_tail(
+    arms: dict[str, pd.DataFrame],
+    edges: np.ndarray,
+    threshold: int,
+    escalations: Mapping[str, int] | None = None,
+) -> np.ndarray:
+    """Drop final boundaries while an arm would have fewer than the threshold after the end.
+
+    Fewer than the threshold still at risk, or (``escalations``: each arm's escalations
+    over all follow-up, as the pack shares them) fewer escalations after the end: that
+    arm's total less the table's would give them back.
+    """
+    totals = escalations or {}
+
+    def short(group: str, rows: pd.DataFrame) -> bool:
+        end = float(edges[-1])
+        return (
+            _remaining(rows, end) < threshold
+            or _escalated_after(rows, end, totals.get(group)) < threshold
+        )
+
+    while edges.size > 1 and any(short(g, rows) for g, rows in arms.items()):
         edges = edges[:-1]
     return edges
 
@@ -210,6 +239,7 @@ def coarsen_risk_sets(
     anchors: Iterable[float],
     log: DisclosureLog,
     rules: DisclosureRules = DEFAULT_RULES,
+    escalations: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """Coarsen an authority's risk-set tables until no cell is under the threshold.
 
@@ -225,7 +255,10 @@ def coarsen_risk_sets(
        ``m`` keeps every ``2**m``-th boundary between the anchors (0 and the horizons),
        so authorities that coarsen to different levels still share the coarser one's
        boundaries. Before checking a level, final intervals are dropped while fewer than
-       the threshold would remain at risk (the curve stops earlier).
+       the threshold would remain at risk in an arm, or (given ``escalations``) fewer
+       than the threshold of its escalations would fall after the table's end (the curve
+       stops earlier): the arm's escalations in all, shared, less the table's would give
+       those back.
     4. If even the anchors alone fail, intervals are merged greedily; if nothing passes
        the table is withheld.
 
@@ -238,6 +271,9 @@ def coarsen_risk_sets(
     log : DisclosureLog
     rules : DisclosureRules, optional
         The pack's rules (its threshold).
+    escalations : mapping of str to int, optional
+        Each arm's escalations over all follow-up (by ``group``), as the pack shares
+        them elsewhere (``hazard_ratios.csv``).
 
     Returns
     -------
@@ -278,7 +314,7 @@ def coarsen_risk_sets(
         if previous is not None and np.array_equal(edges, previous):
             break
         previous = edges
-        trimmed = _cut_tail(arms, edges, threshold)
+        trimmed = _cut_tail(arms, edges, threshold, escalations)
         if trimmed.size > 1 and all(
             _passes(_aggregate(rows, trimmed, folds[g]), threshold) for g, rows in arms.items()
         ):
@@ -286,7 +322,9 @@ def coarsen_risk_sets(
             break
         level += 1
     if chosen is None:
-        merged = _merge_jointly(arms, _cut_tail(arms, previous, threshold), folds, threshold)
+        merged = _merge_jointly(
+            arms, _cut_tail(arms, previous, threshold, escalations), folds, threshold
+        )
         if merged.size > 1 and all(
             _passes(_aggregate(rows, merged, folds[g]), threshold) for g, rows in arms.items()
         ):
@@ -303,7 +341,8 @@ def coarsen_risk_sets(
         log.add(
             "risk_sets",
             "both arms",
-            f"cut at day {chosen[-1]:g}: fewer than {threshold} would remain at risk",
+            f"cut at day {chosen[-1]:g}: fewer than {threshold} would remain at risk, or "
+            "escalate after it, in an arm",
         )
     frames = [
         _aggregate(rows, chosen, folds[g]).assign(group=g)[columns] for g, rows in arms.items()
@@ -327,9 +366,17 @@ def check_pack(tables: dict[str, pd.DataFrame], rules: DisclosureRules = DEFAULT
     ------
     DataValidationError
         Naming the table and column (never the value): a record-level column, a count
-        under the threshold, or a withheld count of ``covariates`` that can be worked out
-        from the published ones (:func:`~escalation.federated.summaries.derivable_cells`).
+        under the threshold, a withheld count of ``covariates`` that can be worked out
+        from the published ones (:func:`~escalation.federated.summaries.derivable_cells`),
+        escalations under the threshold that the totals give back by subtraction
+        (:func:`~escalation.federated._escalations.derivable_escalations`), or a Cox
+        profile or hazard ratio beside an arm whose escalations are withheld
+        (:func:`~escalation.federated._escalations.models_beside_withheld_arms`).
     """
+    from escalation.federated._escalations import (
+        derivable_escalations,
+        models_beside_withheld_arms,
+    )
     from escalation.federated.summaries import derivable_cells
 
     problems = []
@@ -351,5 +398,6 @@ def check_pack(tables: dict[str, pd.DataFrame], rules: DisclosureRules = DEFAULT
         covariates.columns
     ):
         problems += derivable_cells(covariates, rules)
+    problems += derivable_escalations(tables, rules) + models_beside_withheld_arms(tables)
     if problems:
         raise DataValidationError(problems, "share pack disclosure control")

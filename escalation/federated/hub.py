@@ -7,8 +7,9 @@
 2. meta-analyses each estimator's risk differences and (log) risk ratios at each
    horizon, and the Cox log hazard ratios, by random effects (REML, Hartung–Knapp,
    prediction intervals, I²; :func:`~escalation.federated.meta.meta_analyse`);
-3. pools the Cox models exactly from the likelihood profiles
-   (:func:`~escalation.federated.profile.pool_profiles`);
+3. pools the Cox models from the likelihood profiles
+   (:func:`~escalation.federated.profile.pool_profiles`: the Cox model stratified by
+   authority, up to the profiles' interpolation error);
 4. pools the curves from the risk-set tables
    (:mod:`escalation.federated.risksets`) and Table 1
    (:mod:`escalation.federated.summaries`);
@@ -175,6 +176,31 @@ class PooledAnalysis(Presents):
         )
 
 
+def _majority_design(packs: Sequence[SharePack]) -> str:
+    """Return the design hash more than half the packs used.
+
+    Raises
+    ------
+    DesignError
+        When no design was used by a strict majority of the packs (a tie, or a spread):
+        the hub does not pick one, it lists each design's hash with its authorities and
+        asks for the registered design (``--design``).
+    """
+    by_hash: dict[str, list[str]] = {}
+    for pack in packs:
+        by_hash.setdefault(pack.design_hash, []).append(pack.authority)
+    top, members = max(by_hash.items(), key=lambda item: len(item[1]))
+    if 2 * len(members) > len(packs):
+        return top
+    listing = "; ".join(
+        f"{digest[:12]}: {', '.join(sorted(codes))}" for digest, codes in sorted(by_hash.items())
+    )
+    raise DesignError(
+        f"no design was used by most of the {len(packs)} share packs (SHA-256 {listing}): "
+        "give the registered design (--design, or design=...) to check them against"
+    )
+
+
 def _check_designs(
     packs: Sequence[SharePack], design: StudyDesign | None, on_mismatch: Mismatch
 ) -> tuple[list[SharePack], pd.DataFrame, str, list[str]]:
@@ -189,8 +215,7 @@ def _check_designs(
         reference = design_hash(design)
         source = "the registered design"
     else:
-        hashes = pd.Series([p.design_hash for p in packs])
-        reference = str(hashes.mode().iloc[0])
+        reference = _majority_design(packs)
         source = "the design most packs used"
     matches = [p.design_hash == reference for p in packs]
     checks = pd.DataFrame(
@@ -545,8 +570,9 @@ def pool_share_packs(
     packs : sequence of SharePack
         One per authority (see :func:`~escalation.federated.pack.read_share_pack`).
     design : StudyDesign, optional
-        The registered design every pack must have used (default: the design most packs
-        used).
+        The registered design every pack must have used (default: the design more than
+        half the packs used; with none such, a :class:`DesignError` lists the designs
+        and their authorities).
     on_mismatch : {"refuse", "exclude", "flag"}, default "refuse"
         A pack whose design differs: stop with an error, leave it out with a note, or
         pool it with a note.

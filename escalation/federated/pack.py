@@ -12,10 +12,11 @@ holds only aggregate, disclosure-controlled statistics:
     percentile interval).
 ``hazard_ratios.csv``
     Cox log hazard ratios of early help (unadjusted; stratified by propensity-score
-    fifths) with robust standard errors.
+    fifths) with robust standard errors, and each arm's escalations.
 ``cox_profiles.csv``
     The Cox log partial likelihood of the same two models on a grid of log hazard
-    ratios, with derivatives (see :mod:`escalation.federated.profile`).
+    ratios, with derivatives (see :mod:`escalation.federated.profile`). Withheld, with
+    the hazard ratios' estimates, when an arm's escalations are.
 ``risk_sets.csv``
     Numbers at risk, escalations, competing events and censored spells by arm on the
     shared coarsened time grid (see :mod:`escalation.federated.risksets`).
@@ -35,8 +36,12 @@ holds only aggregate, disclosure-controlled statistics:
 Every count passes :mod:`escalation.federated._disclose` under the design's
 ``[disclosure]`` rules (nothing under its threshold, 10 by default, leaves), and
 :func:`~escalation.federated._disclose.check_pack` refuses a pack with a count under the
-threshold, a withheld covariate count that can be worked out by subtraction, or a
-record-level column, both when it is written and when the hub reads it.
+threshold, a withheld covariate count that can be worked out by subtraction, a
+whole-number covariate's mean that gives a small count back
+(:mod:`escalation.federated._whole_numbers`), escalations under the threshold that its
+totals give by subtraction or a Cox profile beside withheld escalations
+(:mod:`escalation.federated._escalations`), or a record-level column, both when it is
+written and when the hub reads it.
 """
 
 from __future__ import annotations
@@ -81,6 +86,8 @@ from escalation.federated._disclose import (
     share,
     withhold_small,
 )
+from escalation.federated._escalations import withhold_escalation_complements, withhold_models
+from escalation.federated._whole_numbers import whole_number_rows
 from escalation.federated.profile import LikelihoodProfile, profile_cox
 from escalation.federated.risksets import risk_set_counts, time_grid
 from escalation.federated.summaries import covariate_summary, suppress_summary
@@ -182,6 +189,8 @@ class SharePack:
     def profiles(self) -> dict[str, LikelihoodProfile]:
         """Return the Cox likelihood profiles by model."""
         frame = self.tables["cox_profiles"]
+        if frame.empty:  # withheld: an arm with few escalations
+            return {}
         return {
             model: LikelihoodProfile.from_frame(frame, model)
             for model in frame["model"].drop_duplicates()
@@ -252,6 +261,31 @@ def _authority_of(history: CaseHistory, authority: str | None) -> tuple[CaseHist
     return history.subset(keep), authority
 
 
+def _arm_escalations(spells: pd.DataFrame) -> dict[str, int]:
+    """Return the escalations over all follow-up in all and by arm (exact)."""
+    escalated = spells["event"] == 1
+    return {
+        "all": int(escalated.sum()),
+        "treated": int((escalated & (spells["treatment"] == 1)).sum()),
+        "untreated": int((escalated & (spells["treatment"] == 0)).sum()),
+    }
+
+
+def _short_arm(spells: pd.DataFrame, rules: DisclosureRules) -> str | None:
+    """Return the first arm with fewer than the threshold of spells or escalations, if any.
+
+    The effects resting on such an arm are withheld (as ``escalation run`` withholds
+    them); its Cox models go with its escalation count
+    (:func:`~escalation.federated._escalations.withhold_models`).
+    """
+    escalations = _arm_escalations(spells)
+    for code, label in ((1, "treated"), (0, "untreated")):
+        spells_of_arm = int((spells["treatment"] == code).sum())
+        if min(spells_of_arm, escalations[label]) < rules.threshold:
+            return label
+    return None
+
+
 def _effects(
     data: SpellData, design: StudyDesign, log: DisclosureLog, rules: DisclosureRules
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -266,12 +300,10 @@ def _effects(
 
     threshold = rules.threshold
     spells = data.spells
-    arm = spells["treatment"].to_numpy()
-    escalated = spells["event"].to_numpy() == 1
-    for code, label in ((1, "treated"), (0, "untreated")):
-        if (arm == code).sum() < threshold or (escalated & (arm == code)).sum() < threshold:
-            log.add("effects", label, f"fewer than {threshold} spells or escalations: withheld")
-            return pd.DataFrame(), pd.DataFrame()
+    short = _short_arm(spells, rules)
+    if short is not None:
+        log.add("effects", short, f"fewer than {threshold} spells or escalations: withheld")
+        return pd.DataFrame(), pd.DataFrame()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)
         # Estimators whose Cox model does not converge are left out group by group, as
@@ -346,12 +378,9 @@ def _cox(
         except (ConvergenceError, DesignError) as error:
             log.add("hazard_ratios", model, f"no finite estimate ({str(error).split(';')[0]})")
             row.update(estimate=np.nan, std_error=np.nan, conf_low=np.nan, conf_high=np.nan)
-        for code, label in ((1, "treated"), (0, "untreated")):
-            row[f"events_{label}"] = int(
-                ((frame["treatment"] == code) & (frame["event"] == 1)).sum()
-            )
+        row.update({f"events_{arm}": n for arm, n in _arm_escalations(frame).items()})
         ratios.append(row)
-    table = pd.DataFrame(ratios)
+    table = pd.DataFrame(ratios).drop(columns="events_all")
     for column in ("events_treated", "events_untreated"):
         disclosed = withhold_small(
             table.rename(columns={column: "events"}),
@@ -403,7 +432,9 @@ def _covariates(
     (:func:`~escalation.federated.summaries.suppress_summary`).
     """
     summary = covariate_summary(spells, covariates)
-    hidden_n, hidden_count = suppress_summary(summary, rules)
+    hidden_n, hidden_count = suppress_summary(
+        summary, rules, withheld_means=whole_number_rows(spells, summary, rules)
+    )
     out = summary.copy()
     for column in ("n", "count", "mean", "sd"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("Float64")
@@ -486,7 +517,10 @@ def build_share_pack(
     ratios, profiles = _cox(spells, covariates, log, rules)
     grid = time_grid(design)
     anchors = [0.0, *(float(h) for h in design.outcome.horizons)]
-    risk_sets = coarsen_risk_sets(risk_set_counts(spells, grid), anchors, log, rules)
+    escalations = _arm_escalations(spells)
+    risk_sets = coarsen_risk_sets(
+        risk_set_counts(spells, grid), anchors, log, rules, escalations=escalations
+    )
     tables = {
         "effects": effects,
         "bootstrap": boot,
@@ -495,8 +529,9 @@ def build_share_pack(
         "risk_sets": risk_sets,
         "covariates": _covariates(spells, covariates, log, rules),
         "authority": _characteristics(spells, authority, log, rules),
-        "disclosure": log.frame(),
     }
+    tables = withhold_models(withhold_escalation_complements(tables, escalations, log, rules), log)
+    tables["disclosure"] = log.frame()
     check_pack(tables, rules)
     manifest = {
         "format": PACK_FORMAT,

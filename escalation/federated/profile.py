@@ -10,7 +10,11 @@ stratified partial likelihood is the sum of its strata's partial likelihoods, th
 the authorities' profiles *is* the partial likelihood of the individual-level Cox model
 stratified by authority, up to interpolation error. Authorities with few or no events in
 an arm contribute a flat or monotone profile, which adds correctly where a normal
-approximation (estimate and standard error) would fail.
+approximation (estimate and standard error) would fail; but a share pack withholds the
+profile of an authority whose arm has fewer escalations than the disclosure threshold
+(the slope at the grid's low end tends to the treated escalations:
+:func:`~escalation.federated._escalations.withhold_models`), so pooled packs leave such
+authorities out.
 
 This is the "grid with gradients" likelihood approximation of OHDSI's EvidenceSynthesis
 (Schuemie et al.). The likelihood is evaluated by the package's one Cox risk-set engine
@@ -92,6 +96,16 @@ class LikelihoodProfile:
                 "point": self.point,
                 "value": self.value,
                 "derivative": self.derivative,
+            }
+        )
+
+    @staticmethod
+    def empty_frame() -> pd.DataFrame:
+        """Return the columns of :meth:`tidy` with no rows (no profile shared)."""
+        return pd.DataFrame(
+            {
+                "model": pd.Series(dtype=object),
+                **{c: pd.Series(dtype=float) for c in ("point", "value", "derivative")},
             }
         )
 

@@ -534,7 +534,7 @@ def _size_hidden(cells: pd.DataFrame, sizes: pd.DataFrame) -> np.ndarray:
 
 
 def suppress_summary(
-    summary: pd.DataFrame, rules: DisclosureRules
+    summary: pd.DataFrame, rules: DisclosureRules, withheld_means: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return which ``n`` and which ``count`` cells of a covariate summary to withhold.
 
@@ -550,11 +550,19 @@ def suppress_summary(
     worked out from ``n`` and, from the mean at full precision, the sum). A withheld
     ``n`` withholds every count of its covariate and group.
 
+    ``withheld_means`` marks numeric rows whose mean and SD must be withheld (a
+    whole-number covariate whose moments would give a small count back,
+    :func:`~escalation.federated._whole_numbers.whole_number_rows`); a complement is
+    withheld beside each, since a covariate's sum and sum of squares in ``all`` are the
+    arms' added.
+
     Parameters
     ----------
     summary : pandas.DataFrame
         :func:`covariate_summary` (an authority's) or :func:`pool_covariate_summaries`.
     rules : DisclosureRules
+    withheld_means : numpy.ndarray of bool, optional
+        One per row of ``summary``.
 
     Returns
     -------
@@ -591,7 +599,77 @@ def suppress_summary(
     for column in ("row", "stats"):  # a published count; a mean and SD resting on a cell
         at = cells[column].to_numpy()
         hidden_count[at[(at >= 0) & hidden]] = True
+    if withheld_means is not None:
+        start = np.asarray(withheld_means, dtype=bool) | hidden_count | hidden_size
+        hidden_count |= _mean_complements(frame, start)
     return hidden_size, hidden_count
+
+
+def _numeric_rows_of(frame: pd.DataFrame) -> np.ndarray:
+    """Return the positions of the rows of numeric covariates (level ``""``, no count)."""
+    level = frame["level"].fillna("").astype(str)
+    counted = pd.to_numeric(frame["count"], errors="coerce").notna()
+    return np.flatnonzero(((level == "") & ~counted).to_numpy())
+
+
+def _mean_complements(frame: pd.DataFrame, start: np.ndarray) -> np.ndarray:
+    """Return which numeric rows' means to withhold: ``start`` and their complements.
+
+    A numeric covariate's sum and sum of squares in ``all`` are its arms' added, so a
+    mean withheld alone among its three groups is withheld with the smallest other
+    (:func:`~escalation.disclosure.complementary_suppression`, by spells with a value).
+    """
+    rows = _numeric_rows_of(frame)
+    out = np.asarray(start, dtype=bool).copy()
+    if not rows.size:
+        return out
+    recorded = recorded_sizes(frame)[rows]
+    codes = frame["covariate"].astype(str).iloc[rows].factorize()[0]
+    out[rows] = complementary_suppression(recorded, out[rows], [codes])
+    return out
+
+
+def _moment_problems(frame: pd.DataFrame, rules: DisclosureRules) -> list[Problem]:
+    """Return problems with means: giving a small count, or one withheld alone.
+
+    A published mean and SD whose moments give a count under the threshold
+    (:func:`~escalation.federated._whole_numbers.small_from_moments`), and a withheld
+    mean alone among its covariate's groups beside published ones (``all`` less the
+    other arm gives its sum and sum of squares back).
+    """
+    from escalation.federated._whole_numbers import moments_problems
+
+    if not {"mean", "sd"} <= set(frame.columns):
+        return []
+    recorded = recorded_sizes(frame)
+    problems = [
+        Problem(
+            "covariates",
+            None,
+            "mean",
+            None,
+            f"covariate {covariate}: its n, mean and SD give a count under "
+            f"{rules.threshold} (a whole-number covariate): {_REMAKE}",
+        )
+        for covariate in moments_problems(frame, recorded, rules)
+    ]
+    rows = _numeric_rows_of(frame)
+    means = pd.to_numeric(frame["mean"], errors="coerce").to_numpy(dtype=float)[rows]
+    withheld = pd.Series(np.isnan(means) & (recorded[rows] > 0))
+    names = frame["covariate"].astype(str).iloc[rows].to_numpy()
+    alone = withheld.groupby(names).transform("sum").to_numpy() == 1
+    for covariate in pd.unique(names[alone & withheld.to_numpy()]):
+        problems.append(
+            Problem(
+                "covariates",
+                None,
+                "mean",
+                None,
+                f"covariate {covariate}: a withheld mean is the only one withheld among its "
+                f"groups (all = treated + untreated gives it back): {_REMAKE}",
+            )
+        )
+    return problems
 
 
 def derivable_cells(summary: pd.DataFrame, rules: DisclosureRules) -> list[Problem]:
@@ -630,6 +708,7 @@ def derivable_cells(summary: pd.DataFrame, rules: DisclosureRules) -> list[Probl
                     f"cells that add up to a published total (it can be worked out): {_REMAKE}",
                 )
             )
+    problems += _moment_problems(frame, rules)
     unshown = cells[(cells["row"] < 0) & (cells["raw"] < rules.threshold)]
     for covariate in pd.unique(unshown["covariate"]):
         problems.append(

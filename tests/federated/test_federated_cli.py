@@ -113,8 +113,19 @@ def test_pool_refuses_a_pack_of_another_design(
     capsys.readouterr()  # what share printed
     packs = [str(p) for p in sorted((tmp_path / "packs").glob("*.zip"))]
     assert len(packs) == 2
+    # one pack each: no design is the majority's, so the hub names both and asks
     assert main(["pool", *packs, "--out", str(tmp_path / "pooled")]) == 2
-    assert "used a different design" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no design was used by most" in err and "--design" in err
+    assert f": {first}" in err and f": {second}" in err
+    assert not (tmp_path / "pooled").exists()
+    registered = tmp_path / "registered.toml"
+    cheap_design().write(registered)
+    argv = ["pool", *packs, "--design", str(registered), "--out", str(tmp_path / "pooled")]
+    assert main(argv) == 2
+    assert f"{second} used a different design from the registered design" in (
+        capsys.readouterr().err
+    )
     assert not (tmp_path / "pooled").exists()
 
 

@@ -48,6 +48,28 @@ def test_the_registered_design_is_the_reference() -> None:
     assert pool_share_packs(list(packs()), design=on_cluster).design_sha256 == design_hash(design)
 
 
+def test_designs_tied_without_a_registered_one_are_refused_naming_each() -> None:
+    # Two packs, two designs: no design was used by most packs, so the hub must not pick
+    # one by the spelling of its hash (the lower one won before), whatever the order.
+    first, second = packs()[:2]
+    for low, high in (("0" * 64, "f" * 64), ("f" * 64, "0" * 64)):
+        odd = [_with_design(first, low), _with_design(second, high)]
+        for order in (odd, odd[::-1]):
+            with pytest.raises(DesignError) as raised:
+                pool_share_packs(order)
+            message = str(raised.value)
+            assert "000000000000: LA01" in message or "000000000000: LA02" in message
+            assert "ffffffffffff: LA0" in message and "--design" in message
+    # a spread of three designs is no majority either; two of three is one
+    three = list(packs())
+    spread = [_with_design(p, c * 64) for p, c in zip(three, "abc", strict=True)]
+    with pytest.raises(DesignError, match="no design was used by most"):
+        pool_share_packs(spread, on_mismatch="exclude")
+    majority = [*spread[:2], _with_design(three[2], "a" * 64)]
+    with pytest.raises(DesignError, match="LA02 used a different design"):
+        pool_share_packs(majority)
+
+
 def test_two_packs_from_one_authority_are_refused() -> None:
     with pytest.raises(DesignError, match="several packs come from authority LA01"):
         pool_share_packs([packs()[0], packs()[0]])
