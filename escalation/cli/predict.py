@@ -25,7 +25,7 @@ from escalation.disclosure import (
 )
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
-from escalation.predict.validate import validate_risk_models
+from escalation.predict.validate import check_censor_training, validate_risk_models
 
 __all__ = ["register", "run"]
 
@@ -60,7 +60,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--censor-training",
         action="store_true",
-        help="censor training follow-up at the cutoff (temporal validation)",
+        help="censor training follow-up at the cutoff (temporal validation only: refused "
+        "with --validation grouped_cv)",
     )
     parser.add_argument("--folds", type=int, default=5, help="folds of grouped_cv")
     parser.add_argument("--bootstrap", type=int, help="replicates (default: the design's)")
@@ -126,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     bad = [m for m in models if m not in MODEL_KINDS]
     if bad:
         raise DesignError(f"--models: unknown {', '.join(bad)}; choose from {MODEL_KINDS}")
+    check_censor_training(args.validation, bool(args.censor_training), option="--censor-training")
     inputs = [*study_inputs(args), args.truth]
     with output_folder(args, ["design.toml"], inputs) as folder:
         study = load_spells(args)

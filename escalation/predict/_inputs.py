@@ -18,7 +18,7 @@ import pandas as pd
 
 from escalation.errors import DataValidationError, Problem
 
-__all__ = ["first_bad_rows", "prediction_arrays", "risk_checks"]
+__all__ = ["by_label", "first_bad_rows", "labels_of", "prediction_arrays", "risk_checks"]
 
 FloatArray = npt.NDArray[np.float64]
 # One check of a column: (column, values, which rows are bad, why).
@@ -45,6 +45,10 @@ def prediction_arrays(
     average precision, an operating point) take any finite score (``False``), such as a
     Cox model's linear predictor or a points score.
 
+    A pandas ``event`` or ``risk`` is read by label, in the order of the first of the
+    three given with an index (:func:`by_label`): a Series of risks sorted by value
+    was given to the wrong children.
+
     A missing event code was cast to a huge negative integer (a "censored" spell, with a
     numpy warning), and a missing or infinite duration or risk was reported without its
     row. A risk outside [0, 1] (a score in percent, a negative) was scored as given: a
@@ -60,9 +64,14 @@ def prediction_arrays(
       - table 'predictions', row 1, column 'risk', value '35.0': 1 value(s) outside [0, 1]: \
 risks must be probabilities (a score in percent is the common mistake: divide it by 100)
     """
+    index = labels_of(duration, event, risk)
     time = np.asarray(duration, dtype=float)
-    given = np.asarray(event)
-    score = np.zeros_like(time) if risk is None else np.asarray(risk, dtype=float)
+    given = np.asarray(by_label(event, index, column="event"))
+    score = (
+        np.zeros_like(time)
+        if risk is None
+        else np.asarray(by_label(risk, index, column="risk"), dtype=float)
+    )
     if time.shape != given.shape or time.shape != score.shape[:1]:
         raise DataValidationError(
             [Problem("predictions", None, None, None, "duration, event and risk differ in length")],
@@ -88,6 +97,71 @@ risks must be probabilities (a score in percent is the common mistake: divide it
     if problems:
         raise DataValidationError(problems, "predictions")
     return time, codes.astype(np.int64), score
+
+
+def labels_of(*values: object) -> pd.Index | None:
+    """Return the index of the first pandas Series or DataFrame among ``values`` (or None).
+
+    The labels the others are read by (:func:`by_label`): the spells' ``duration``
+    column, or the spells themselves.
+    """
+    for value in values:
+        if isinstance(value, pd.Series | pd.DataFrame):
+            return value.index
+    return None
+
+
+def by_label(
+    values: Any, index: pd.Index | None, *, table: str = "predictions", column: str = "risk"
+) -> Any:
+    """Return ``values`` in the order of ``index``: a Series or DataFrame by its labels.
+
+    Anything without an index (a list, an array), and anything when ``index`` is None,
+    is returned as it is: it is read by position. A Series whose labels are those of
+    ``index`` in another order (sorted by value, or after a merge) is put in that order;
+    one whose labels differ is refused: matched by position, its risks went to other
+    children without a word.
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``table``, ``column`` and the first row of ``values`` whose label is not
+        in ``index`` (labels repeated or missing: no row), when the labels differ. The
+        labels themselves are not shown (an index may be an identifier).
+
+    Examples
+    --------
+    >>> spells = pd.Index([10, 11, 12])
+    >>> by_label(pd.Series([0.3, 0.1, 0.2], index=[12, 10, 11]), spells).tolist()
+    [0.1, 0.2, 0.3]
+    >>> by_label(pd.Series([0.3, 0.1, 0.2]), spells)
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Predictions: 1 problem found
+      - table 'predictions', row 0, column 'risk', value <empty>: the index of risk \
+does not match the spells' index (3 of its 3 labels are not among theirs); give it the \
+spells' index (risk.reindex(spells.index)) or pass an array in the spells' order
+    """
+    if index is None or not isinstance(values, pd.Series | pd.DataFrame):
+        return values
+    if values.index.equals(index):
+        return values
+    own = values.index
+    foreign = np.flatnonzero(~own.isin(index))
+    if own.is_unique and index.is_unique and len(own) == len(index) and not foreign.size:
+        return values.reindex(index)
+    found = (
+        f"{foreign.size} of its {len(own)} labels are not among theirs"
+        if foreign.size
+        else f"{len(own)} labels for {len(index)} spells"
+    )
+    reason = (
+        f"the index of {column} does not match the spells' index ({found}"
+        f"{'' if own.is_unique else '; some repeat'}); give it the spells' index "
+        f"({column}.reindex(spells.index)) or pass an array in the spells' order"
+    )
+    row = int(foreign[0]) if foreign.size else None
+    raise DataValidationError([Problem(table, row, column, None, reason)], table)
 
 
 def risk_checks(score: FloatArray, *, probabilities: bool = True) -> tuple[Check, ...]:

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation.errors import DataValidationError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.predict._inputs import first_bad_rows, prediction_arrays, risk_checks
 from escalation.predict.metrics import Competing, horizon_status
 
@@ -32,6 +32,12 @@ def _cumulative(
     """Thresholds (distinct scores, descending) and weighted cases/controls flagged."""
     time, code, score = prediction_arrays(duration, event, risk, probabilities=False)
     status = horizon_status(time, code, horizon, competing=competing)
+    if not status.known:
+        raise DesignError(
+            f"horizon {horizon:g} days is past the last follow-up of these spells "
+            f"({float(time.max()):g} days): no child is known to be escalation-free by then, "
+            "so the curve is unknown; choose a horizon within the follow-up"
+        )
     known = status.weight > 0
     s = score[known]
     order = np.argsort(-s, kind="stable")
@@ -57,6 +63,13 @@ def roc_curve(
     pandas.DataFrame
         ``threshold, fpr, tpr``: flagging ``risk >= threshold``; the first row is
         ``(inf, 0, 0)`` (nobody flagged), the last ``(min risk, 1, 1)``.
+
+    Raises
+    ------
+    DesignError
+        When ``horizon`` is past the last follow-up (nobody is known to be
+        escalation-free by then), or ``competing`` is neither ``"control"`` nor
+        ``"censor"``.
 
     Examples
     --------
@@ -106,6 +119,11 @@ def precision_recall_curve(
     pandas.DataFrame
         ``threshold, recall, precision``, recall increasing; the first row is
         ``(inf, 0, 1)`` as in scikit-learn.
+
+    Raises
+    ------
+    DesignError
+        As :func:`roc_curve`.
 
     Examples
     --------

@@ -37,6 +37,7 @@ import pandas as pd
 
 from escalation._top_share import TopCut, top_cut
 from escalation._vocabulary import spells_of
+from escalation.clusters import family_labels
 from escalation.compute import run_batched
 from escalation.design.options import bootstrap_replicates
 from escalation.errors import (
@@ -46,7 +47,7 @@ from escalation.errors import (
     Problem,
     refuse_personal,
 )
-from escalation.predict._inputs import prediction_arrays
+from escalation.predict._inputs import by_label, prediction_arrays
 from escalation.predict.metrics import (
     Competing,
     bootstrap_indices,
@@ -57,7 +58,6 @@ from escalation.predict.metrics import (
     percentile_interval,
     score_rows,
 )
-from escalation.predict.splits import family_groups
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -307,7 +307,8 @@ def subgroup_metrics(
         the row), or a column of ``groups`` is personal (an identifier: its values would
         label the groups).
     DesignError
-        When there are no spells, or the groups are not one row per spell.
+        When there are no spells, the groups are not one row per spell, or
+        ``competing`` is neither ``"control"`` nor ``"censor"``.
 
     Examples
     --------
@@ -475,7 +476,8 @@ def fairness_table(
         Test spells (``duration``, ``event``, ``child_id``, ``family_id`` and the
         attributes): a :class:`~escalation.timeline.SpellData` or its ``spells``.
     risk : array_like
-        Predicted risk of escalation by ``horizon``, aligned with ``spells``.
+        Predicted risk of escalation by ``horizon``: an array in the order of ``spells``,
+        or a Series read by the spells' labels (index).
     horizon : float
         Days.
     model : str
@@ -507,6 +509,10 @@ def fairness_table(
         A metric in ``metrics`` that the table does not have (listing the names it has):
         ``flags=(0.05,)`` with the top 10% metrics, or a misspelt name, gave an empty or
         partial table.
+    DataValidationError
+        Without a ``duration`` or ``event`` column (naming table ``spells`` and the
+        column), or when ``risk`` is a Series whose labels are not the spells' (naming
+        table ``predictions`` and column ``risk``).
 
     Examples
     --------
@@ -522,13 +528,19 @@ def fairness_table(
     >>> sorted(set(table["metric"])), sorted(set(table["group"]))
     (['precision_top10', 'recall_top10'], ['F', 'M'])
     """
-    frame = spells_of(spells, function="fairness_table").reset_index(drop=True)
+    given = spells_of(spells, function="fairness_table")
+    _require_outcome(given)
+    # A Series of risks is read by the spells' labels (refused when they differ).
+    aligned = np.asarray(by_label(risk, given.index), dtype=float)
+    frame = given.reset_index(drop=True)
     bootstrap = bootstrap_replicates(bootstrap)
-    replicates = bootstrap_indices(family_groups(frame), bootstrap, seed) if bootstrap > 0 else []
+    # Families are drawn by their labels, not by codes in row order: the same spells in
+    # another order give the same intervals.
+    replicates = bootstrap_indices(family_labels(frame), bootstrap, seed) if bootstrap > 0 else []
     table = subgroup_metrics(
-        frame["duration"].to_numpy(dtype=float),
-        frame["event"].to_numpy(dtype=np.int64),
-        np.asarray(risk, dtype=float),
+        frame["duration"],
+        frame["event"],
+        aligned,
         fairness_groups(frame),
         horizon,
         model=model,
@@ -542,6 +554,19 @@ def fairness_table(
         return table
     chosen = _chosen(metrics, table["metric"], flags)
     return table[table["metric"].isin(chosen)].reset_index(drop=True)
+
+
+def _require_outcome(spells: pd.DataFrame) -> None:
+    """Raise naming table ``spells`` and each outcome column it lacks (``duration``, ``event``).
+
+    A bare ``KeyError: 'duration'`` before.
+    """
+    missing = [c for c in ("duration", "event") if c not in spells.columns]
+    if missing:
+        reason = "required column is missing: fairness_table scores the spells' follow-up"
+        raise DataValidationError(
+            [Problem("spells", None, column, None, reason) for column in missing], "spells"
+        )
 
 
 def _chosen(metrics: Sequence[str], available: pd.Series, flags: Sequence[float]) -> list[str]:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import special, stats
 
 from escalation._top_share import TopCut, top_cut, top_weights
+from escalation.clusters import cluster_codes
 from escalation.core import productlimit
 from escalation.core.collinearity import redundant_columns
 from escalation.core.concordance import RISK_TIE
@@ -57,8 +58,10 @@ from escalation.core.sandwich import cluster_sandwich
 from escalation.errors import ConvergenceError, DataValidationError, DesignError, Problem
 from escalation.predict._inputs import prediction_arrays
 from escalation.survival._cif import cumulative_incidence_at, incidence_read
+from escalation.survival._outcome import past_follow_up
 
 __all__ = [
+    "COMPETING",
     "Competing",
     "HorizonStatus",
     "average_precision",
@@ -67,6 +70,7 @@ __all__ = [
     "calibration_curve",
     "calibration_slope",
     "censoring_survival",
+    "check_competing",
     "flag_labels",
     "harrell_c",
     "horizon_status",
@@ -125,12 +129,24 @@ class HorizonStatus:
     control : numpy.ndarray of bool
         Known not to have escalated by the horizon.
     weight : numpy.ndarray
-        IPCW weight (0 for spells censored before the horizon).
+        IPCW weight (0 for spells censored before the horizon); NaN for every spell when
+        the horizon is past the rows' last follow-up (:attr:`known`).
     """
 
     case: npt.NDArray[np.bool_]
     control: npt.NDArray[np.bool_]
     weight: FloatArray
+
+    @property
+    def known(self) -> bool:
+        """Whether the status is known: ``False`` past the rows' last follow-up.
+
+        No spell is followed that long, so nobody is known to be escalation-free by the
+        horizon (the only "controls" would be the deaths): every metric of the status
+        (AUC, Brier score, calibration, precision, recall, FPR, net benefit) is NaN there,
+        as the observed risk is (:func:`~escalation.survival._outcome.past_follow_up`).
+        """
+        return not bool(np.isnan(self.weight).any())
 
 
 def horizon_status(
@@ -153,18 +169,57 @@ def horizon_status(
     return _status(time, code, horizon, productlimit.horizon_weights(time, code, horizon))
 
 
+#: How deaths can be scored (``competing``), with what each means.
+COMPETING: Final = ("control", "censor")
+
+
+def check_competing(competing: object) -> None:
+    """Refuse a ``competing`` other than ``"control"`` or ``"censor"``.
+
+    The one check of every metric, curve and table that scores deaths
+    (:func:`~escalation.predict.validate_risk_models` too): anything but ``"censor"`` was
+    scored as ``"control"``, so ``"censored"`` or ``"Censor"`` gave death-competing
+    numbers without a word.
+
+    Raises
+    ------
+    DesignError
+        Naming the value given.
+
+    Examples
+    --------
+    >>> check_competing("censored")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: competing must be 'control' or 'censor', not 'censored'
+    """
+    if not isinstance(competing, str) or competing not in COMPETING:
+        raise DesignError(f"competing must be 'control' or 'censor', not {competing!r}")
+
+
 def _coded(code: npt.NDArray[np.int64], competing: Competing) -> npt.NDArray[np.int64]:
-    """Return the event codes as scored: deaths censored with ``competing="censor"``."""
+    """Return the event codes as scored: deaths censored with ``competing="censor"``.
+
+    Every metric reads its codes here, so ``competing`` is checked here
+    (:func:`check_competing`).
+    """
+    check_competing(competing)
     return np.where(code == 1, 1, 0) if competing == "censor" else code
 
 
 def _status(
     time: FloatArray, code: npt.NDArray[np.int64], horizon: float, weight: FloatArray
 ) -> HorizonStatus:
-    """Return the status at ``horizon`` of validated, coded rows with their IPCW weights."""
+    """Return the status at ``horizon`` of validated, coded rows with their IPCW weights.
+
+    Past the rows' last follow-up the status is unknown: the weights are NaN (the one
+    rule, :func:`~escalation.survival._outcome.past_follow_up`).
+    """
     before = time <= horizon
     case = before & (code == 1)
     control = ~before | (before & (code >= 2))
+    if past_follow_up(horizon, float(time.max(initial=0.0))):
+        weight = np.full(time.shape, np.nan)
     return HorizonStatus(case, control, weight)
 
 
@@ -296,6 +351,8 @@ def time_dependent_auc(
 
 
 def _auc(score: FloatArray, status: HorizonStatus) -> float:
+    if not status.known:
+        return float("nan")
     w_case = status.weight * status.case
     w_ctrl = status.weight * status.control
     total_case, total_ctrl = w_case.sum(), w_ctrl.sum()
@@ -487,10 +544,7 @@ def calibration_slope(
     1.0
     """
     time, code, score = prediction_arrays(duration, event, risk)
-    status = horizon_status(time, code, horizon, competing=competing)
-    known = status.weight > 0
-    design = np.column_stack([np.ones(known.sum()), _logit(score[known])])
-    return _logistic_slope(design, status.case[known].astype(float), status.weight[known])
+    return _slope(score, horizon_status(time, code, horizon, competing=competing))
 
 
 def _spline_basis(x: FloatArray, knots: FloatArray) -> FloatArray:
@@ -550,6 +604,13 @@ def calibration_curve(
     """
     time, code, score = prediction_arrays(duration, event, risk)
     status = horizon_status(time, code, horizon, competing=competing)
+    low, high = np.quantile(score, [0.025, 0.975])
+    grid = np.linspace(low, high, points)
+    if not status.known:  # past the last follow-up: the observed risk is unknown
+        unknown = np.full(points, np.nan)
+        return pd.DataFrame(
+            {"predicted": grid, "observed": unknown, "conf_low": unknown, "conf_high": unknown}
+        )
     known = status.weight > 0
     x = _logit(score[known])
     quantiles = np.quantile(x, np.linspace(0.05, 0.95, knots)) if knots >= 3 else np.array([])
@@ -568,8 +629,6 @@ def calibration_curve(
 
         design = np.column_stack([np.ones(len(x)), basis(x)])
         beta, cov = _weighted_logistic(design, outcome, weight)
-    low, high = np.quantile(score, [0.025, 0.975])
-    grid = np.linspace(low, high, points)
     g = np.column_stack([np.ones(points), basis(_logit(grid))])
     eta = g @ beta
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cov, g), 0, None))
@@ -791,9 +850,11 @@ def score_risks(
     :class:`~escalation._top_share.TopCut`, used for subgroups, so that everyone faces
     the same operating point).
 
-    ``observed``, and the ``calibration_in_the_large`` and ``observed_expected`` made
-    from it, are NaN when ``horizon`` is past the rows' last follow-up
-    (:func:`observed_risk`): the risk by then is unknown.
+    Every metric of the status at the horizon (``observed`` and the
+    ``calibration_in_the_large`` and ``observed_expected`` made from it, ``auc``,
+    ``brier``, ``calibration_slope``, ``average_precision`` and the rates of each flagged
+    share) is NaN when ``horizon`` is past the rows' last follow-up
+    (:attr:`HorizonStatus.known`): nobody is known to be escalation-free by then.
     :func:`~escalation.predict.validate_risk_models` refuses such a horizon for its test
     spells; a subgroup or bootstrap sample whose spells all end before it gets NaN
     (:func:`percentile_interval` leaves NaN draws out).
@@ -930,7 +991,12 @@ def bootstrap_indices(
 
     Siblings (one ``family_id``) are drawn together, so intervals respect their correlation.
     Clusters are drawn by their sorted label, so the same clusters are drawn for a seed
-    whatever the order of the rows (a replicate lists each cluster's rows in row order).
+    whatever the order of the rows (a replicate lists each cluster's rows in row order):
+    give labels (such as :func:`~escalation.clusters.family_labels`), not numbers that
+    follow the rows' order. A missing label is a cluster of its own row, never pooled
+    with the other rows without one (the package's rule,
+    :func:`~escalation.clusters.cluster_codes`): all rows without a ``family_id`` were
+    drawn together as one giant family.
 
     Examples
     --------
@@ -938,8 +1004,7 @@ def bootstrap_indices(
     [[0, 1, 2], [2, 2]]
     """
     rng = np.random.default_rng(seed)
-    clusters = pd.Series(np.asarray(cluster, dtype=object))
-    codes, _ = pd.factorize(clusters, sort=True, use_na_sentinel=False)
+    codes = cluster_codes(cluster)
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))

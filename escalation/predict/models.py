@@ -67,6 +67,7 @@ from escalation.errors import (
     Problem,
     StatisticalWarning,
 )
+from escalation.survival._outcome import past_follow_up
 
 __all__ = ["MODEL_KINDS", "FittedRiskModel", "ModelKind", "RiskModel", "risk_model"]
 
@@ -163,7 +164,9 @@ class RiskModel:
         x = x[keep]
         grid = np.unique(time[code > 0])
         backend = self._fit_backend(x, time, code == 1)
-        return FittedRiskModel(self, tuple(keep), grid, _death_hazard(time, code, grid), backend)
+        return FittedRiskModel(
+            self, tuple(keep), grid, _death_hazard(time, code, grid), backend, float(time.max())
+        )
 
     def _fit_backend(self, x: pd.DataFrame, time: FloatArray, escalated: Any) -> Any:
         if self.kind == "cox":
@@ -258,6 +261,11 @@ class FittedRiskModel:
     backend : object
         The core's :class:`~escalation.core.coxfit.CoxFit` (``cox``), the lifelines
         ``CoxPHFitter`` (``penalised_cox``) or the scikit-survival estimator.
+    last_follow_up : float
+        The longest training follow-up (days, event or censoring): :meth:`predict_risk`
+        gives NaN past it (the one rule,
+        :func:`~escalation.survival._outcome.past_follow_up`), where the risk was held
+        flat at its value at the end of the training data.
     """
 
     spec: RiskModel
@@ -265,6 +273,7 @@ class FittedRiskModel:
     grid: FloatArray
     death_hazard: FloatArray
     backend: Any = field(repr=False)
+    last_follow_up: float = float("inf")
 
     @property
     def coefficients(self) -> pd.Series:
@@ -311,7 +320,8 @@ class FittedRiskModel:
         Returns
         -------
         numpy.ndarray
-            Shape ``(len(covariates), len(times))``, values in [0, 1].
+            Shape ``(len(covariates), len(times))``, values in [0, 1]; NaN at a time
+            past :attr:`last_follow_up` (no training spell is followed that long).
 
         Examples
         --------
@@ -355,6 +365,7 @@ class FittedRiskModel:
         # A sum of S * dLambda is a probability but can round to 1 + 2e-16, which the
         # metrics refuse as a risk outside [0, 1]: rounding only (the formula is <= 1).
         np.minimum(out, 1.0, out=out)
+        out[:, past_follow_up(at.reshape(-1), self.last_follow_up)] = np.nan
         return out.reshape(len(escalation), *index.shape)
 
 

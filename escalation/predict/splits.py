@@ -19,7 +19,7 @@ import pandas as pd
 from escalation._row_order import canonical_order, restore
 from escalation._vocabulary import spells_of
 from escalation.clusters import family_labels
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -111,6 +111,10 @@ def temporal_split(
     ------
     DesignError
         When either period is empty.
+    DataValidationError
+        When ``time_zero`` is absent, or missing or not a date in some row (naming table
+        ``spells``, the rows, column ``time_zero`` and the values): such a spell was put
+        in the test period.
 
     Examples
     --------
@@ -123,7 +127,7 @@ def temporal_split(
     ([0, 1], [3])
     """
     spells = spells_of(spells, function="temporal_split")
-    time_zero = pd.to_datetime(spells["time_zero"])
+    time_zero = time_zeros(spells)
     if cutoff is None:
         if not 0 < train_fraction < 1:
             raise DesignError(f"train_fraction must be between 0 and 1, not {train_fraction}")
@@ -142,6 +146,48 @@ def temporal_split(
             f"{len(test)} test spells; choose a cutoff inside the time-zero window"
         )
     return Split(train.astype(np.int64), test.astype(np.int64), "temporal", pd.Timestamp(cut))
+
+
+def time_zeros(spells: pd.DataFrame) -> pd.Series:
+    """Return the spells' ``time_zero`` as dates, or raise naming the rows without one.
+
+    A missing time zero is before no cutoff, so :func:`temporal_split` put its spell in
+    the test period without a word; text that is not a date raised pandas' bare
+    ``DateParseError`` and an absent column a bare ``KeyError``.
+
+    Raises
+    ------
+    DataValidationError
+        Naming table ``spells``, column ``time_zero`` and each of the first 20 rows whose
+        value is missing or not a date (with the value), or the column when it is absent.
+
+    Examples
+    --------
+    >>> time_zeros(pd.DataFrame({"time_zero": ["2020-01-06", None]}))
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Spells: 1 problem found
+      - table 'spells', row 1, column 'time_zero', value <empty>: 1 time zero(s) missing \
+or not a date; every spell needs the date its follow-up starts
+    """
+    if "time_zero" not in spells.columns:
+        problem = Problem("spells", None, "time_zero", None, "required column is missing")
+        raise DataValidationError([problem], "spells")
+    values = spells["time_zero"]
+    if pd.api.types.is_datetime64_any_dtype(values) and not values.isna().any():
+        return values
+    dates = pd.to_datetime(values, errors="coerce", format="mixed")
+    bad = np.flatnonzero(dates.isna().to_numpy())
+    if bad.size:
+        reason = (
+            f"{bad.size} time zero(s) missing or not a date; every spell needs the date its "
+            "follow-up starts"
+        )
+        problems = [
+            Problem("spells", int(r), "time_zero", values.iloc[r], reason) for r in bad[:20]
+        ]
+        raise DataValidationError(problems, "spells")
+    return dates
 
 
 def grouped_folds(

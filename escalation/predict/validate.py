@@ -37,6 +37,7 @@ from escalation.predict.metrics import (
     Competing,
     bootstrap_indices,
     calibration_curve,
+    check_competing,
     horizon_status,
     integrated_brier_score,
     net_benefit,
@@ -63,6 +64,7 @@ __all__ = [
     "TEXT_SUFFIX",
     "FeatureSet",
     "RiskValidation",
+    "check_censor_training",
     "oracle_risk",
     "validate_risk_models",
 ]
@@ -264,6 +266,82 @@ def _check_test_horizon(horizon: int, split: Split, duration: npt.NDArray[np.flo
     )
 
 
+def check_censor_training(
+    validation: str, censor_training: bool, *, option: str = "censor_training=True"
+) -> None:
+    """Refuse censoring the training follow-up unless the validation is temporal.
+
+    Only a temporal split has a cutoff to censor at: with ``grouped_cv`` the option did
+    nothing, yet the provenance recorded it. The CLI's ``--censor-training`` is checked
+    here too (``option`` names it).
+
+    Raises
+    ------
+    DesignError
+        Naming ``option`` and the validation.
+
+    Examples
+    --------
+    >>> check_censor_training("grouped_cv", True)
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: censor_training=True censors the training follow-up at \
+a temporal split's cutoff; validation 'grouped_cv' has no cutoff, so it would change \
+nothing: leave it out or use temporal validation
+    """
+    if censor_training and validation != "temporal":
+        raise DesignError(
+            f"{option} censors the training follow-up at a temporal split's cutoff; "
+            f"validation {validation!r} has no cutoff, so it would change nothing: leave it "
+            "out or use temporal validation"
+        )
+
+
+def _training_outcome(
+    train: pd.DataFrame, split: Split, *, censor: bool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Return the training spells' follow-up and event codes as the models learn them.
+
+    With ``censor`` (``censor_training``) follow-up past the split's cutoff is censored
+    there, as a tool built on that date would have seen it.
+    """
+    duration = train["duration"].to_numpy(dtype=float)
+    event = train["event"].to_numpy(dtype=np.int64)
+    if censor and split.cutoff is not None:
+        known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
+        later = duration > known
+        duration = np.where(later, known, duration)
+        event = np.where(later, 0, event)
+    return duration, event
+
+
+def _check_training_horizon(horizon: int, split: Split, train: pd.DataFrame) -> None:
+    """Refuse a horizon past the training follow-up once censored at the split's cutoff.
+
+    With ``censor_training`` the training spells are followed at most from the first
+    time zero to the cutoff: a model learns no hazard past that, so its risk by a later
+    horizon is its risk at the end of the training data, held flat (the rule of
+    :func:`_check_horizon`).
+
+    Raises
+    ------
+    DesignError
+        Naming the split, its cutoff and the training follow-up.
+    """
+    duration, _ = _training_outcome(train, split, censor=True)
+    cutoff = "" if split.cutoff is None else f" {split.cutoff.date()}"
+    which = (
+        f"of the training spells of the {split.label} split ({len(split.train)} spells) "
+        f"censored at its cutoff{cutoff} (censor_training)"
+    )
+    _check_horizon(
+        horizon,
+        duration,
+        spells=which,
+        remedy="a horizon within it, a later cutoff, or censor_training=False",
+    )
+
+
 def oracle_risk(truth: Any, spells: pd.DataFrame, horizon: int) -> pd.Series | None:
     """Return each spell's true risk of escalation by ``horizon`` from simulation truth.
 
@@ -384,9 +462,10 @@ def validate_risk_models(
     cutoff : date, optional
         First time zero of the test period (temporal); default leaves 70% for training.
     censor_training : bool
-        Temporal validation only: censor the training spells' follow-up at the cutoff,
-        as a tool built on that date would have seen it (default ``False``: training
-        follow-up runs to the extract date).
+        Temporal validation only (with ``grouped_cv`` a ``DesignError``: there is no
+        cutoff): censor the training spells' follow-up at the cutoff, as a tool built on
+        that date would have seen it (default ``False``: training follow-up runs to the
+        extract date). A horizon past the training follow-up so censored is refused.
     n_splits : int
         Folds of ``grouped_cv``.
     bootstrap : int, optional
@@ -429,8 +508,11 @@ def validate_risk_models(
     Raises
     ------
     DesignError
-        Unknown model or feature set, a horizon beyond follow-up (of every spell, or of
-        the test spells of a temporal split, naming the split), or an empty split.
+        Unknown model or feature set, a horizon beyond follow-up (of every spell, of
+        the test spells of a temporal split, or with ``censor_training`` of its training
+        spells censored at the cutoff, naming the split and cutoff), an empty split,
+        ``competing`` other than ``"control"`` or ``"censor"``, or ``censor_training``
+        without temporal validation.
     DataValidationError
         When a test spell has a categorical value the coding learnt on the training
         spells has no level for (not seen in training, or missing where no value was) and
@@ -503,8 +585,7 @@ def validate_risk_models(
     unknown = [m for m in models if m not in MODEL_KINDS]
     if unknown:
         raise DesignError(f"unknown risk model(s) {unknown}; choose from {MODEL_KINDS}")
-    if competing not in _DEATHS:
-        raise DesignError(f"competing must be 'control' or 'censor', not {competing!r}")
+    check_competing(competing)
     refuse_repeats("risk model(s)", models, "each is fitted and scored once")
     refuse_repeats("feature set(s)", feature_sets, "each is fitted and scored once")
     bad_sets = [f for f in feature_sets if f not in FEATURE_SETS]
@@ -526,9 +607,12 @@ def validate_risk_models(
     # rows named as given; a missing duration made the scoring loop forever
     _check_horizon(horizon, durations(data.spells["duration"]))
     event_codes(data.spells["event"])
+    check_censor_training(validation, censor_training)
     if validation == "temporal":
         splits = [temporal_split(spells, cutoff=cutoff)]
         _check_test_horizon(horizon, splits[0], durations(spells["duration"]))
+        if censor_training:
+            _check_training_horizon(horizon, splits[0], spells.iloc[splits[0].train])
     elif validation == "grouped_cv":
         splits = grouped_folds(spells, n_splits, seed=seed)
     else:
@@ -849,13 +933,7 @@ def _fit_part(
         x_train = coding.apply(train)
     with reordered_rows(test, task.given_rows[split.test]).input_rows():
         x_test = coding.apply(test, table="spells")
-    train_duration = train["duration"].to_numpy(dtype=float)
-    train_event = train["event"].to_numpy(dtype=np.int64)
-    if task.censor_training and split.cutoff is not None:
-        known = (split.cutoff - pd.to_datetime(train["time_zero"])).dt.days.to_numpy(float)
-        later = train_duration > known
-        train_duration = np.where(later, known, train_duration)
-        train_event = np.where(later, 0, train_event)
+    train_duration, train_event = _training_outcome(train, split, censor=task.censor_training)
     if feature_set == "structured+text":
         text = (
             _aligned(task.text_features, task.index)
