@@ -125,12 +125,9 @@ def nfa_workbook(
 @pytest.mark.parametrize(
     ("closure", "reason", "end", "here", "kept"),
     [
-        (None, None, "2022-06-01", "here the referral is open",
-         "the referral is closed on its day, as 'Referral NFA?' closes one whose 'CIN Closure "
-         "Date' is empty"),
-        (day("2022-09-01"), "RC7", "2022-09-01", "here the referral closes on another day",
-         "the 'CIN Closure Date' is kept: a closure date given is the referral's end, "
-         "whatever 'Referral NFA?' says"),
+        (None, None, "2022-06-01", "holds it open", "its referral date"),
+        (day("2022-09-01"), "RC7", "2022-09-01", "closes it on another day",
+         "the closure date given"),
     ],
 )  # fmt: skip
 def test_an_nfa_referral_that_list_6_holds_open_or_closes_later_is_reported(
@@ -156,11 +153,11 @@ def test_an_nfa_referral_that_list_6_holds_open_or_closes_later_is_reported(
         ["List 6", 2, "CIN Closure Date", "kept", "error"]
     ]
     assert report["reason"].tolist() == [
-        "the same child, referral and start as sheet 'List 3' row 2 but a different 'Referral "
-        f"NFA?', 'CIN Closure Date' (no further action there; {here}): two records of one "
-        f"episode in this workbook; {kept}"
+        "sheet 'List 3' row 2, column 'Referral NFA?' is 'yes' (no further action: the "
+        f"referral closes on its referral date) but 'CIN Closure Date' {here}: two records of "
+        f"one referral differ; its end is {kept}, {end}"
     ]
-    with pytest.raises(DataValidationError, match="two records of one episode"):
+    with pytest.raises(DataValidationError, match="two records of one referral differ"):
         read_annex_a(path, extract_date="2023-03-31")
 
 

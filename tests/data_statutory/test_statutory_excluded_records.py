@@ -325,3 +325,58 @@ def test_convert_names_the_census_record_used_instead(
     assert len(read_case_history(out).episodes) == 1
     table = pd.read_csv(out / "conversion_report.csv")
     assert table["reason"].str.contains("is used instead").tolist() == [True]
+
+
+def test_a_census_record_dated_after_its_return_never_displaces_the_next_one(
+    tmp_path: Path,
+) -> None:
+    """The first of two records of one referral in 2024's return closes after its
+    ReferenceDate: it is set aside before the repeat rule, so the second is used."""
+    paths = referral_returns(tmp_path, "2022-09-01")
+    late = cin_details("2022-06-01", closure="2024-05-01", reason="RC7")
+    valid = cin_details("2022-06-01", closure="2022-09-01", reason="RC7")
+    text = message([child("P1", details=[late, valid])], year=2024, reference="2024-03-31")
+    paths[1].write_text(text)
+    history = read_cin_census(paths, lenient=True)
+    assert episodes(history, "referral") == [["P1", "2022-06-01", "2022-09-01"]]
+    no_false_kept(history)
+    second = line_of(text, "<CINreferralDate>", 2)
+    assert report(history) == [
+        [
+            "cin_2024.xml",
+            None,
+            "CINdetails[1]/CINclosureDate",
+            "2024-05-01",
+            "date is after the return's reference date 2024-03-31; the record of this "
+            f"episode in 'cin_2024.xml', Child #1 (line {second}), which has the end date "
+            "2022-09-01, is used instead",
+            "episode excluded",
+        ]
+    ]
+
+
+def test_a_list_7_row_dated_after_today_never_displaces_the_next(tmp_path: Path) -> None:
+    """A plan's end after today (the workbook's date is the latest date it records up to
+    today) is set aside before the repeat rule: row 3 of the same plan is used."""
+    ahead = dt.datetime.combine(dt.date.today() + dt.timedelta(days=400), dt.time())
+    rows = [
+        LIST_7,
+        ["P1", "Female", "WBRI", BIRTH, day("2022-08-01"), "Neglect", ahead],
+        ["P1", "Female", "WBRI", BIRTH, day("2022-08-01"), "Neglect", day("2022-12-01")],
+    ]
+    path = workbook(tmp_path / "annex.xlsx", {"List 7": rows})
+    history = read_annex_a(path, lenient=True)
+    assert episodes(history, "cp_plan") == [["P1", "2022-08-01", "2022-12-01"]]
+    no_false_kept(history)
+    assert report(history) == [
+        [
+            "annex.xlsx",
+            2,
+            "Child Protection Plan End Date",
+            ahead.date().isoformat(),
+            "date is after the return's reference date 2022-12-01; the record of this "
+            "episode in 'annex.xlsx', sheet 'List 7' row 3, which has the end date "
+            "2022-12-01, is used instead",
+            "episode excluded",
+        ]
+    ]

@@ -58,6 +58,7 @@ from escalation.data.statutory.merge import (
     ReturnTables,
     cin_element,
     merge_returns,
+    nfa_disagrees,
     repeated_in_return,
 )
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
@@ -491,7 +492,7 @@ class _Workbook:
         v = row.values
         start = v["referral_date"] if number == 3 else v["cin_start"]
         fields = (
-            {"source": v.get("referral_source"), "_nfa": v.get("referral_nfa")}
+            {"source": v.get("referral_source"), "_nfa": self._nfa_read(row)}
             if number == 3
             else {"end": v.get("cin_end"), "need": v.get("primary_need"),
                   "reason": v.get("closure_reason"), "_closure": self._closure_read(row)}
@@ -512,6 +513,14 @@ class _Workbook:
         self.episodes[-1]["_list"] = number
         self.referrals.setdefault(key, self.episodes[-1])
 
+    def _nfa_read(self, row: _Row) -> tuple[str, int] | None:
+        """Return where a List 3 row says no further action (None: it does not say so)."""
+        return (row.sheet, row.number) if row.values.get("referral_nfa") is True else None
+
+    def _nfa_label(self, at: tuple[str, int]) -> str:
+        """Name the ``Referral NFA?`` cell at ``at`` (sheet, row), as problems name cells."""
+        return f"{record_label(*at)}, column {self.headers[(at[0], 'referral_nfa')]!r}"
+
     def _closure_read(self, row: _Row) -> tuple[str, int] | None:
         """Return where a List 6 row's closure date was read (None: no column, or unreadable)."""
         if (row.sheet, "cin_end") not in self.headers or "cin_end" in row.dropped:
@@ -522,32 +531,19 @@ class _Workbook:
         """Report an NFA referral that List 6 holds open or closes on another day.
 
         A List 3 ``Referral NFA?`` yes and such a List 6 record are two records of one
-        episode that differ. One rule gives the referral's end, as for the CIN census's
-        ``ReferralNFA``: List 6's closure date when given, else the referral day (no
-        further action). The problem is at List 6's closure date and names List 3's row
-        and both columns, never a value.
+        episode that differ: an error at List 6's closure date naming List 3's cell
+        (:func:`~escalation.data.statutory.merge.nfa_disagrees`, the rule every reader
+        applies; the end is List 6's closure date when given, else the referral day).
         """
-        closure = episode.get("_closure")
-        if episode.get("_nfa") is not True or closure is None:
+        closure, nfa_at = episode.get("_closure"), episode.get("_nfa")
+        if nfa_at is None or closure is None:
             return
-        end = episode.get("end")
-        if end == episode["start"]:  # closed on the day: the two lists agree
+        end, start = episode.get("end"), episode["start"]
+        if end == start:  # closed on the day: the two lists agree
             return
-        nfa_at = (row.sheet, row.number) if number == 3 else (episode["_el"], episode["_pos"])
-        nfa = self.headers[(nfa_at[0], "referral_nfa")]
         header = self.headers[(closure[0], "cin_end")]
-        here, kept = (
-            ("the referral is open", f"the referral is closed on its day, as {nfa!r} closes "
-             f"one whose {header!r} is empty")
-            if end is None
-            else ("the referral closes on another day", f"the {header!r} is kept: a closure "
-                  f"date given is the referral's end, whatever {nfa!r} says")
-        )  # fmt: skip
-        reason = (
-            f"the same child, referral and start as {record_label(*nfa_at)} but a different "
-            f"{nfa!r}, {header!r} (no further action there; here {here}): two records of one "
-            f"episode in this workbook; {kept}"
-        )
+        kept = start if end is None else end
+        reason = nfa_disagrees(self._nfa_label(nfa_at), "yes", header, end, start=start, kept=kept)
         self.report(closure[0], closure[1], header, end, reason, "kept", read_into="end")
 
     # -- the extract date ---------------------------------------------------------------
@@ -562,7 +558,7 @@ class _Workbook:
         is excluded for lying after the workbook's date). The dates of a row merging
         leaves out (:meth:`repeated_rows`) are not used either.
         """
-        left_out = self.repeated_rows()
+        left_out = self.repeated_rows(today)
         dated = [d for d in self.dated if (d.sheet, d.row) not in left_out]
         episodes = [d for d in dated if d.episode and d.day <= today]
         anchor = max((d.day for d in episodes), default=None)
@@ -604,13 +600,15 @@ class _Workbook:
             )
         return max(used, key=lambda d: d.day), problems
 
-    def repeated_rows(self) -> set[tuple[str, int]]:
+    def repeated_rows(self, today: str) -> set[tuple[str, int]]:
         """Return the rows (sheet, number) whose every episode merging leaves out.
 
         Each such episode repeats another of the workbook (a copy, or a second record of
         an interval that differs: see :func:`~escalation.data.statutory.merge.repeated_in_return`).
+        A record dated after ``today`` is set aside before, as merging sets it aside: it
+        never makes the next record of its episode a repeat.
         """
-        _, eps = self.frames(0, None)
+        _, eps = self.frames(0, None, recorded_by=today)
         repeated = repeated_in_return(eps)
         rows = set(zip(eps["_el"], eps["_pos"], strict=True))
         kept = set(zip(eps["_el"][~repeated], eps["_pos"][~repeated], strict=True))
@@ -618,12 +616,20 @@ class _Workbook:
 
     # -- the return ---------------------------------------------------------------------
     def frames(
-        self, rank: int, reference: str | None, born_by: str | None = None
+        self,
+        rank: int,
+        reference: str | None,
+        born_by: str | None = None,
+        *,
+        recorded_by: str | None = None,
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return (children, episodes) with origin columns, as :func:`merge_returns` wants.
 
         ``born_by``: the extract date given, against which a recorded birth date is judged
         instead of the workbook's own date (the latest it records, not when it was made).
+        ``recorded_by``: the day the workbook is read; a record dated after it is set aside
+        before the repeat rules (the workbook's own date is the latest date of the rows
+        they keep).
         """
         kids = pd.DataFrame(
             list(self.children.values()),
@@ -631,7 +637,7 @@ class _Workbook:
         )
         # False: the birth date is an expected one (an unborn child's). A birth date
         # recorded after the workbook's date is not: merging excludes its child, as the
-        # CIN census's (merge._after_reference).
+        # CIN census's (merge._late_births).
         kids["_born"] = ~kids["_born"].isin([False])
         kids = kids.assign(_file=self.file, _rank=rank, _ref=reference, _born_by=born_by)
         if not kids["uasc"].notna().any():
@@ -641,13 +647,19 @@ class _Workbook:
             episode = dict(episode)
             nfa = episode.pop("_nfa", None)
             episode.pop("_list", None)
-            episode.pop("_closure", None)
-            if episode["kind"] == "referral" and nfa is True and episode.get("end") is None:
-                episode["end"] = episode["start"]  # Referral NFA: closed on the day
+            closure = episode.pop("_closure", None)
+            if episode["kind"] == "referral" and nfa is not None:
+                if episode.get("end") is None:
+                    episode["end"] = episode["start"]  # Referral NFA: closed on the day
+                episode["_nfa"], episode["_nfa_said"] = self._nfa_label(nfa), "yes"
+            if closure is not None:  # the end is List 6's, wherever the row was first read
+                episode["_end_unit"], episode["_end_pos"] = closure
+                episode["_end_file"] = self.file
             rows.append(episode)
         columns = [*EPISODE_FIELDS, "legal_status", *_EXTRA_EPISODE]
-        eps = pd.DataFrame(rows, columns=[*columns, "_pos", "_el", "_unit"])
-        eps = eps.assign(_file=self.file, _rank=rank, _ref=reference)
+        origin = ["_pos", "_el", "_unit", "_nfa", "_nfa_said", "_end_unit", "_end_pos", "_end_file"]
+        eps = pd.DataFrame(rows, columns=[*columns, *origin])
+        eps = eps.assign(_file=self.file, _rank=rank, _ref=reference, _recorded_by=recorded_by)
         for extra in _EXTRA_EPISODE:
             if not eps[extra].notna().any():
                 eps = eps.drop(columns=extra)
@@ -850,8 +862,9 @@ def read_annex_a(
     sources: list[tuple[str, tuple[tuple[tuple[str, int], ...], str], int, Any]] = []
     latest_of: dict[int, _Dated] = {}
     set_aside = 0
+    today = _today()
     for i, book in enumerate(books):
-        found, late = book.latest(_today())
+        found, late = book.latest(today)
         if given is None:  # what the extract date is taken from, and what it is not
             problems += book.unreadable + late
             set_aside += len(late)
@@ -887,7 +900,7 @@ def read_annex_a(
     born_by = None if given is None else given.date().isoformat()
     for rank, (reference, _, _, source) in enumerate(sources):
         if isinstance(source, _Workbook):
-            frames.append(source.frames(rank, reference or None, born_by))
+            frames.append(source.frames(rank, reference or None, born_by, recorded_by=today))
             for key, header in source.headers.items():
                 headers.setdefault(key, header)
         else:

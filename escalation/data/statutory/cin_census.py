@@ -40,8 +40,8 @@ from escalation.data.codes import (
 from escalation.data.history import CaseHistory
 from escalation.data.io import given_date
 from escalation.data.statutory.file_years import path_order
-from escalation.data.statutory.merge import ReturnTables, merge_returns
-from escalation.data.statutory.problems import SourceProblem
+from escalation.data.statutory.merge import ReturnTables, merge_returns, nfa_disagrees
+from escalation.data.statutory.problems import SourceProblem, record_label
 from escalation.errors import DataValidationError, describe_text, shown
 
 __all__ = [
@@ -219,6 +219,12 @@ def _iso_date(text: str) -> tuple[str | None, bool]:
             return None, False
         return found.group(1), with_time
     return None, False
+
+
+def _nfa_origin(said: _Node, path: str, pos: int) -> tuple[str, str]:
+    """Return where a ``ReferralNFA`` true says so (child, line, element) and its value."""
+    where = f"{record_label('Child', pos)} (line {said.line}), element '{path}/ReferralNFA'"
+    return where, said.value()
 
 
 @dataclass
@@ -520,6 +526,8 @@ class _FileReader(xml.sax.handler.ContentHandler):
         end = closure
         if nfa and closure is None and referral is not None and not invalid_closure:
             end = referral  # ReferralNFA: closed at referral
+        if nfa and closure is not None and referral is not None and closure != referral:
+            self._nfa_closed_later(leaves, path, pos, closure, referral)
         if closure is not None and "ReasonForClosure" not in leaves:
             self.report(
                 pos,
@@ -551,6 +559,7 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 reason=reason,
                 extra=extra,
                 excluded=f"{path}/CINclosureDate" if invalid_closure else None,
+                nfa=_nfa_origin(leaves["ReferralNFA"], path, pos) if nfa else None,
             )
         if extra and (referral is None or invalid_closure):
             reason_text = (
@@ -883,6 +892,28 @@ class _FileReader(xml.sax.handler.ContentHandler):
             )
             return None
         return text
+
+    def _nfa_closed_later(
+        self, leaves: dict[str, _Node], path: str, pos: int, closure: str, referral: str
+    ) -> None:
+        """Report a ``ReferralNFA`` true beside a closure on another day than the referral's.
+
+        The census guide closes an NFA referral on its referral date: the record's two
+        fields disagree, an error at the closure date naming both
+        (:func:`~escalation.data.statutory.merge.nfa_disagrees`, the rule every reader
+        applies); the closure date given is the referral's end.
+        """
+        said = leaves["ReferralNFA"]
+        where = f"{path}/CINclosureDate"
+        reason = nfa_disagrees(
+            f"element '{path}/ReferralNFA' of this record",
+            said.value(),
+            where,
+            closure,
+            start=referral,
+            kept=closure,
+        )
+        self.report(pos, leaves["CINclosureDate"].line, where, closure, reason)
 
     def _bool(self, leaves: dict[str, _Node], tag: str, path: str, pos: int) -> bool | None:
         leaf = leaves.get(tag)

@@ -22,12 +22,24 @@ from escalation.data.history import CaseHistory, ExclusionReport
 from escalation.data.statutory.problems import SourceProblem, raise_for_errors, record_label
 from escalation.data.validate import episodes_that_cannot_stand, validate_case_history
 
-__all__ = ["ReturnTables", "merge_returns", "repeated_in_return", "same_cell", "used_instead"]
+__all__ = [
+    "ReturnTables",
+    "merge_returns",
+    "nfa_disagrees",
+    "repeated_in_return",
+    "same_cell",
+    "used_instead",
+]
 
 #: Origin columns carried by the rows until the history is validated (``_line``: an XML
 #: element's line, which only the CIN census reader sets; ``_start_read``, ``_end_read``:
 #: a date's text as read where it differs from the ISO date, which only the SSDA903 reader
-#: sets; ``_used``: what an excluded row's problem adds about the record used instead;
+#: sets; ``_end_file``, ``_end_pos``, ``_end_unit``: the source row (and sheet) of the end
+#: date where it is not the row's own, as in an SSDA903 period of care joined from several
+#: rows or an Annex A referral whose List 6 row closes it; ``_nfa``, ``_nfa_said``: where a
+#: referral's record says no further action, and the value it writes; ``_recorded_by``:
+#: the last day a record of the return can have been recorded on (:func:`_recorded_by`);
+#: ``_used``: what an excluded row's problem adds about the record used instead;
 #: ``_excluded``: the element of the problem for which a reader excluded the row).
 ORIGIN: Final = (
     "_file",
@@ -41,6 +53,12 @@ ORIGIN: Final = (
     "_used",
     "_start_read",
     "_end_read",
+    "_end_file",
+    "_end_pos",
+    "_end_unit",
+    "_nfa",
+    "_nfa_said",
+    "_recorded_by",
     "_excluded",
     "_born_by",
 )
@@ -138,7 +156,8 @@ class ReturnTables:
     )
     episodes: dict[str, list[Any]] = field(
         default_factory=lambda: {
-            c: [] for c in (*EPISODE_FIELDS, "_pos", "_line", "_el", "_excluded")
+            c: []
+            for c in (*EPISODE_FIELDS, "_pos", "_line", "_el", "_excluded", "_nfa", "_nfa_said")
         }
     )
     #: Extra episode columns (beyond the contract's), aligned with ``episodes``' rows.
@@ -191,12 +210,15 @@ class ReturnTables:
         reason: str | None = None,
         extra: dict[str, Any] | None = None,
         excluded: str | None = None,
+        nfa: tuple[str, str] | None = None,
     ) -> None:
         """Add one episode's row (``extra``: values of columns beyond the contract's).
 
         ``excluded``: the element of the problem already reported for which the row is
         excluded (a closure that is not a date); the row is not kept, but another record of
         its episode used instead is named in that problem (:func:`merge_returns`).
+        ``nfa``: for a referral whose record says no further action, where it says so
+        (its record and element) and the value it writes (:func:`nfa_disagrees`).
         """
         e = self.episodes
         n = len(e["child_id"])
@@ -218,6 +240,8 @@ class ReturnTables:
             ("_line", line),
             ("_el", element),
             ("_excluded", excluded),
+            ("_nfa", None if nfa is None else nfa[0]),
+            ("_nfa_said", None if nfa is None else nfa[1]),
         ):
             e[name].append(value)
 
@@ -283,17 +307,22 @@ def merge_returns(
 
     Notes
     -----
-    In order: episode rows a reader excluded (``_excluded``) and rows the contract
-    excludes on their own (:func:`_cannot_stand`) are set aside, so that no such record
-    displaces one of the same episode that can stand, and each one's problem names the
-    record used instead (:func:`used_instead`); a second record of one child, kind and
-    start within one return is a note
-    when a copy, kept when a point event that differs, an error naming the differing
-    columns when an interval that differs (:func:`_drop_repeats`); rows dated after their
-    own return's reference date are excluded (a child so excluded takes its episodes);
-    children are matched across returns and conflicts named with both records
-    (:func:`_match_children`); each episode is kept from the latest return recording it,
-    returns of one date (``_ref``) ranked as the reader ranked them, by file name
+    In order: episode rows a reader excluded (``_excluded``), rows the contract
+    excludes on their own (:func:`_cannot_stand`) and rows dated after the last day their
+    return can have been recorded on (a census return's reference date, the day a workbook
+    is read: :func:`_recorded_by`, :func:`_late_episodes`) are set aside, so that no such
+    record displaces one of the same episode that can stand, and each one's problem names
+    the record used instead (:func:`used_instead`); a second record of one child, kind and
+    start within one return is a note when a copy, kept when a point event that differs,
+    an error naming the differing columns when an interval that differs
+    (:func:`_drop_repeats`); rows dated after their own return's reference date are
+    excluded (:func:`_late_episodes`; a child whose birth date is, :func:`_late_births`,
+    takes its episodes); children are matched across returns and conflicts named with
+    both records (:func:`_match_children`); a referral one return says needed no further
+    action and another holds open or closes on another day is an error naming both
+    records (:func:`_nfa_across_returns`); each episode is kept from the latest return
+    recording it, returns of one date (``_ref``) ranked as the reader ranked them, by file
+    name
     (:func:`_deduplicate`); then the contract is checked.
 
     Examples
@@ -325,9 +354,14 @@ def merge_returns(
     eps, unreadable = _excluded_by_reader(eps, problems)
     at = CaseHistory(kids, eps, extract_date=extract_date)
     eps, cannot = _cannot_stand(at, excluded_ids, format_name, element_of)
+    kids, late = _late_births(kids, problems, element_of)
+    eps, set_aside = _late_episodes(eps, problems, element_of, _recorded_by(eps))
     eps = _drop_repeats(eps, problems, element_of)
-    kids, eps, late, set_aside = _after_reference(kids, eps, problems, element_of)
+    if "_recorded_by" in eps:  # then judged by the return's own date, after the repeats
+        eps, late_aside = _late_episodes(eps, problems, element_of)
+        set_aside = pd.concat([set_aside, late_aside])
     kids, eps = _match_children(kids, eps, problems, format_name, element_of)
+    eps = _nfa_across_returns(eps, problems, element_of)
     eps = _deduplicate(eps, problems, element_of)
     # A child excluded for its birth date and in no other return: its episodes go with it.
     gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
@@ -383,12 +417,19 @@ def _problem(
 ) -> SourceProblem:
     """Locate a problem of a converted row in its source (``read_into``: its contract column).
 
-    ``withheld``: the value is never shown (see :class:`SourceProblem`).
+    A problem of the end date is located at the row it was read from (``_end_file``,
+    ``_end_pos``) where a reader gives one. ``withheld``: the value is never shown (see
+    :class:`SourceProblem`).
     """
     own_unit, line = row.get("_unit"), row.get("_line")
+    file, pos = row["_file"], row["_pos"]
+    if read_into == "end" and _has_end_origin(row):
+        file, pos = row["_end_file"], row["_end_pos"]
+        own_unit = row.get("_end_unit", own_unit)
+        own_unit = own_unit if isinstance(own_unit, str) else row.get("_unit")
     return SourceProblem(
-        str(row["_file"]),
-        int(row["_pos"]),
+        str(file),
+        int(pos),
         column,
         value,
         reason,
@@ -399,6 +440,24 @@ def _problem(
         read_into=read_into,
         withheld=withheld,
     )
+
+
+def _has_end_origin(row: pd.Series) -> bool:
+    """Whether a row's end date was read from another source row (``_end_pos``)."""
+    end_pos = row.get("_end_pos")
+    return end_pos is not None and not pd.isna(end_pos)
+
+
+def _element_at(row: pd.Series, column: str | None) -> str:
+    """Return the origin element (or sheet) of a row's ``column``, as ``element_of`` wants.
+
+    An end date read from another row of another sheet (``_end_unit``) is named by that
+    sheet's column.
+    """
+    unit = row.get("_end_unit")
+    if column == "end" and _has_end_origin(row) and isinstance(unit, str):
+        return unit
+    return str(row["_el"])
 
 
 def _record(row: pd.Series) -> str:
@@ -417,27 +476,44 @@ def _plus_window(dates: pd.Series) -> pd.Series:
     return shifted.where(parsed.notna(), "9999-12-31")
 
 
-def _late(eps: pd.DataFrame, column: str | None = None) -> pd.Series:
-    """Mark the rows with a date (``column``'s, or either) after their return's reference date."""
-    ref = eps["_ref"].fillna("9999-12-31")
+def _late(
+    eps: pd.DataFrame, column: str | None = None, bound: pd.Series | None = None
+) -> pd.Series:
+    """Mark the rows with a date (``column``'s, or either) after their return's reference date.
+
+    ``bound``: each row's date to judge by instead of the reference date (``_ref``).
+    """
+    ref = (eps["_ref"] if bound is None else bound).fillna("9999-12-31")
     if column is not None:
         late: pd.Series = eps[column].fillna("") > ref
         return late
-    return _late(eps, "start") | _late(eps, "end")
+    return _late(eps, "start", bound) | _late(eps, "end", bound)
 
 
-def _after_reference(
-    kids: pd.DataFrame, eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.DataFrame]:
-    """Exclude rows dated after their own return's reference date (ISO text compares).
+def _recorded_by(eps: pd.DataFrame) -> pd.Series:
+    """Return each row's last day a record of its return can have been recorded on.
+
+    A CIN census return's is its ``ReferenceDate``; an Annex A workbook, whose date is
+    the latest date it records among the rows the repeat rules keep, gives the day it is
+    read (``_recorded_by``). A row dated after it is set aside before those rules, so that
+    it never displaces another record of its episode (:func:`merge_returns`).
+    """
+    if "_recorded_by" not in eps:
+        ref: pd.Series = eps["_ref"]
+        return ref
+    return eps["_recorded_by"].fillna(eps["_ref"])
+
+
+def _late_births(
+    kids: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
+) -> tuple[pd.DataFrame, list[str]]:
+    """Exclude children whose birth date is after their own return's reference date.
 
     An unborn child's expected birth date may lie up to 40 weeks after the reference date
     (the DfE's rule 8530Q expects it within nine months). A recorded birth date is judged
     against ``_born_by`` where a reader gives it (an Annex A workbook read with an extract
     date given: its own date is only the latest it records, not when it was made).
-    Returns the children and episodes kept, the identifiers of the children excluded and
-    the episodes excluded, each with the position of its problem in ``problems``
-    (``_problem``).
+    Returns the children kept and the identifiers of those excluded.
     """
     unit = _unit(kids)
     ref = kids["_ref"].fillna("9999-12-31")
@@ -467,17 +543,32 @@ def _after_reference(
             )
         )
     excluded = [str(child) for child in kids.loc[late, "child_id"].dropna()]
-    kids = kids[~late]
+    return kids[~late], excluded
+
+
+def _late_episodes(
+    eps: pd.DataFrame,
+    problems: list[SourceProblem],
+    element_of: ElementOf,
+    bound: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exclude rows dated after their own return's reference date (ISO text compares).
+
+    ``bound``: each row's date to judge by instead (:func:`_recorded_by`); the problem
+    names the reference date. Returns the rows kept and those excluded, each with the
+    position of its problem in ``problems`` (``_problem``).
+    """
+    unit = _unit(eps)
     bad = pd.Series(False, index=eps.index)
     first_problem: dict[Hashable, int] = {}
     for column in ("start", "end"):
-        late = _late(eps, column)
+        late = _late(eps, column, bound)
         for at, row in eps[late].iterrows():
             first_problem.setdefault(at, len(problems))
             problems.append(
                 _problem(
                     row,
-                    element_of("episodes", column, row["_el"], row["kind"]),
+                    element_of("episodes", column, _element_at(row, column), row["kind"]),
                     row[column],
                     f"date is after the return's reference date {row['_ref']}",
                     "episode excluded",
@@ -488,7 +579,7 @@ def _after_reference(
         bad |= late
     aside = eps[bad]
     aside = aside.assign(_problem=[first_problem[at] for at in aside.index])
-    return kids, eps[~bad], excluded, aside
+    return eps[~bad], aside
 
 
 def _excluded_by_reader(
@@ -524,7 +615,8 @@ def _cannot_stand(
     :func:`_deduplicate`), so that a record that cannot stand on its own never displaces
     one that can (:func:`~escalation.data.validate.episodes_that_cannot_stand`, with each
     child's characteristics as merging keeps them). A row dated after its own return's
-    reference date is left to :func:`_after_reference`, which reports it as such.
+    reference date is left to :func:`_late_episodes`, which sets it aside next, also
+    before those rules (:func:`_recorded_by`), and reports it as such.
     """
     kids, eps = history.children, history.episodes
     if kids.empty or eps.empty:
@@ -878,7 +970,9 @@ def repeated_in_return(eps: pd.DataFrame) -> np.ndarray:
     Such a row repeats an episode (child, kind and start) of the return: a copy of a row
     kept, or a second record of an interval that differs from the first (see
     :func:`merge_returns`). A reader uses it so that nothing it takes from the return
-    (the extract date) comes from a row left out.
+    (the extract date) comes from a row left out. With the return's date (``_ref``, or
+    ``_recorded_by``), a row dated after it is set aside first, as merging sets it aside
+    (:func:`_recorded_by`): it never makes a later record of its episode a repeat.
 
     Examples
     --------
@@ -889,8 +983,11 @@ def repeated_in_return(eps: pd.DataFrame) -> np.ndarray:
     [False, True, True]
     """
     out = np.zeros(len(eps), dtype=bool)
-    for repeat in _repeats_in_return(eps.drop(columns="_rank", errors="ignore")):
-        out[repeat.at] = True
+    late = _late(eps, bound=_recorded_by(eps)) if "_ref" in eps else None
+    judged = None if late is None else np.flatnonzero(~late.to_numpy(dtype=bool))
+    rows = eps if judged is None else eps.iloc[judged]
+    for repeat in _repeats_in_return(rows.drop(columns="_rank", errors="ignore")):
+        out[repeat.at if judged is None else judged[repeat.at]] = True
     return out
 
 
@@ -912,6 +1009,98 @@ def _drop_repeats(
         if row["kind"] not in _TWICE_BY_DESIGN:
             problems.append(_repeat_problem(row, kept, repeat.differ, element_of, unit))
     return eps[~dropped]
+
+
+def nfa_disagrees(
+    nfa: str, said: str, closure: str, end: object, *, start: object, kept: object
+) -> str:
+    """Return the reason of a record that holds open, or closes on another day, an NFA referral.
+
+    The DfE's CIN census guide closes a referral with no further action (NFA) on its
+    referral date; a record of the same referral (child and date) that holds it open or
+    closes it on another day disagrees. One rule gives the referral's end, for every
+    reader: a closure date given is the end (the latest record's, when several records
+    give one), else the referral date.
+
+    Parameters
+    ----------
+    nfa : str
+        Where the record saying NFA says it: its record (file, sheet and row, or child and
+        line, unless it is the same record) and field.
+    said : str
+        The NFA field's value as its source writes yes (``'true'``, ``'yes'``).
+    closure : str
+        The field of the record that disagrees: its closure date.
+    end : object
+        That record's closure date (ISO), or None (open).
+    start, kept : object
+        The referral date, and the end the rule gives (both ISO).
+
+    Examples
+    --------
+    >>> nfa_disagrees("sheet 'List 3' row 2, column 'Referral NFA?'", "yes",
+    ...               "CIN Closure Date", None, start="2022-06-01", kept="2022-06-01")
+    "sheet 'List 3' row 2, column 'Referral NFA?' is 'yes' (no further action: the \
+referral closes on its referral date) but 'CIN Closure Date' holds it open: two records of \
+one referral differ; its end is its referral date, 2022-06-01"
+    """
+    is_open = end is None or bool(pd.isna(end))  # type: ignore[call-overload]
+    here = "holds it open" if is_open else "closes it on another day"
+    what = "its referral date" if kept == start else "the closure date given"
+    return (
+        f"{nfa} is {said!r} (no further action: the referral closes on its referral date) "
+        f"but {closure!r} {here}: two records of one referral differ; its end is {what}, "
+        f"{kept}"
+    )
+
+
+def _nfa_across_returns(
+    eps: pd.DataFrame, problems: list[SourceProblem], element_of: ElementOf
+) -> pd.DataFrame:
+    """Report and settle a referral one return says was NFA and another does not close so.
+
+    The records of one referral (child and date) in several returns: one saying no further
+    action and closed on its day (``_nfa``), another holding it open, in a later return
+    (an earlier return's open record is the usual update), or closing it on another day,
+    in any return. Each such record is an error at its closure date naming the NFA record
+    (:func:`nfa_disagrees`); every record of the referral then has the end that rule gives
+    (with the closure's reason), so the record kept is settled by one rule whichever
+    return it comes from.
+    """
+    if "_nfa" not in eps or not eps["_nfa"].notna().any():
+        return eps
+    keys = ["child_id", "start"]
+    referrals = eps[(eps["kind"] == "referral").to_numpy(dtype=bool) & eps["start"].notna()]
+    shared = referrals[referrals.duplicated(keys, keep=False)]
+    said = shared["_nfa"].notna() & (shared["end"].astype(object) == shared["start"])
+    with_nfa = said.groupby([shared[k] for k in keys], sort=False).transform("any")
+    candidates = shared[with_nfa.to_numpy(dtype=bool)]
+    if candidates.empty:
+        return eps
+    eps = eps.copy()
+    unit = _unit(eps)
+    for _, group in candidates.groupby(keys, sort=False):
+        start = group["start"].iloc[0]
+        ends = group["end"].astype(object)
+        nfa = group[said[group.index]].sort_values("_rank").iloc[-1]
+        given = group[ends.notna() & (ends != start)]
+        later_open = group[ends.isna() & (group["_rank"] > nfa["_rank"])]
+        differing = pd.concat([given, later_open])
+        differing = differing[differing["_rank"] != nfa["_rank"]]
+        if differing.empty:
+            continue
+        closing = given.sort_values("_rank").iloc[-1] if len(given) else None
+        kept = start if closing is None else closing["end"]
+        where = f"{nfa['_file']!r}, {nfa['_nfa']}"
+        for _, row in differing.sort_values(["_rank", "_pos"]).iterrows():
+            closure = element_of("episodes", "end", _element_at(row, "end"), "referral")
+            said_as = str(nfa["_nfa_said"])
+            reason = nfa_disagrees(where, said_as, str(closure), row["end"], start=start, kept=kept)
+            value = _as_read(row, "end", row["end"])
+            problems.append(_problem(row, closure, value, reason, "kept", unit, read_into="end"))
+        eps.loc[group.index, "end"] = kept
+        eps.loc[group.index, "reason"] = None if closing is None else closing["reason"]
+    return eps
 
 
 def _deduplicate(
@@ -1098,7 +1287,8 @@ def _translate(
         frame = frames[p.table]
         row = frame.iloc[p.row]
         kind = str(row["kind"]) if p.table == "episodes" else None
-        column = element_of(p.table, p.column, str(row["_el"]), kind)
+        element = _element_at(row, p.column) if p.table == "episodes" else str(row["_el"])
+        column = element_of(p.table, p.column, element, kind)
         action = "child excluded" if p.table == "children" else "episode excluded"
         value = _as_read(row, p.column, p.value)
         reason = p.reason

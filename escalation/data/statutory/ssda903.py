@@ -211,6 +211,9 @@ _DATE_FORMATS: Final = ("%d/%m/%Y", "%Y-%m-%d")
 
 
 def _element(table: str, column: str | None, element: str, kind: str | None) -> str | None:
+    """Return the column behind a contract column (a death's date is its episode's ``DEC``)."""
+    if kind == "death" and column == "start":
+        return "DEC"
     return _ELEMENTS.get(column or "", element)
 
 
@@ -1456,6 +1459,7 @@ def _periods(eps: pd.DataFrame, problems: list[SourceProblem]) -> pd.DataFrame:
             if value is not None and (not seen or seen[-1] != value):
                 seen.append(value)
         current["end"], current["_end_read"] = ep["dec"], ep["dec_read"]
+        current["_end_file"], current["_end_pos"] = ep["_file"], ep["_pos"]
         current["reason_ceased"] = ep["rec"]
         if ep["rec"] == "E2" and ep["dec"] is not None:
             rows.append(
