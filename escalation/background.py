@@ -271,6 +271,18 @@ class Pending(Generic[T]):
                 return value
         return self.func(*self.args, **self.kwargs)
 
+    def abandon(self) -> None:
+        """Give the task up: cancel it if the helper has not started it, else wait for it.
+
+        Nothing is run here and nothing is raised: what the task returns (or raises) is
+        dropped. Once this returns the helper no longer works on it, so the files it was
+        writing can be removed without the helper writing them again.
+        """
+        if self.future is None or self.future.cancel():
+            return
+        with contextlib.suppress(Exception):  # its error, or the helper lost: nothing to do
+            _wait(self.future, self.executor)
+
 
 def submit(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> Pending[T]:
     """Hand ``func(*args, **kwargs)`` to the helper process; return a :class:`Pending`.

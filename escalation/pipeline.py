@@ -460,6 +460,16 @@ class _Run:
         else:
             self.brief_figures.append(figure)
 
+    def abandon_figures(self) -> None:
+        """Give up the figures still being drawn in the helper (the run failed or stopped).
+
+        Called before the output folder discards its staging folder, so that the helper
+        writes no figure there afterwards (which left a hidden staging folder behind).
+        """
+        pending, self.pending = self.pending, []
+        for item in pending:
+            item.task.abandon()
+
     def finish_figures(self) -> None:
         """Wait for the figures drawn in the helper, in order; a failure is its stage's.
 
@@ -837,6 +847,7 @@ def _run_into(
         brief="brief" in stages,
         figure_note=figure_note(data_label),
     )
+    folder.on_discard(run.abandon_figures)  # a failed run: no figure written after it
     horizons = [int(h) for h in design.outcome.horizons]
     input_hash = history.digest()
     state: dict[str, Any] = {}

@@ -35,7 +35,9 @@ from escalation.errors import EscalationError, StageError
 
 __all__ = [
     "ARGUMENT_CHECKS",
+    "COMBINED_CHECKS",
     "COMMANDS",
+    "COMMAND_CHECKS",
     "EXIT_BROKEN_PIPE",
     "EXIT_FAILED_STAGE",
     "EXIT_INTERNAL",
@@ -45,6 +47,7 @@ __all__ = [
     "build_parser",
     "check_arguments",
     "main",
+    "note_kept",
 ]
 
 #: Exit status when the input, design, arguments or output folder are not usable.
@@ -59,6 +62,8 @@ EXIT_INTERRUPTED: Final = 130
 EXIT_BROKEN_PIPE: Final = 141
 #: The option (anywhere on the command line) that shows an unexpected error's traceback.
 DEBUG_OPTION: Final = "--debug"
+#: The attribute of an unexpected error saying what its run kept (:func:`note_kept`).
+_KEPT: Final = "escalation_kept"
 
 #: Sub-command modules, in the order ``--help`` lists them (the last part is the name).
 COMMANDS = (
@@ -186,6 +191,8 @@ def _jobs(value: object) -> str | None:
 #: Checks of arguments shared by several commands: argument name -> check (None: fine).
 ARGUMENT_CHECKS: dict[str, Callable[[object], str | None]] = {
     "seed": _whole(0, "a random seed"),
+    "authorities": _whole(1, "local authorities to simulate"),
+    "workers": _whole(1, "worker processes"),
     "bootstrap": _bootstrap,
     "children": _whole(1, "children to simulate"),
     "refutations": _whole(0, "simulations per refuter; 0 to skip"),
@@ -200,17 +207,46 @@ ARGUMENT_CHECKS: dict[str, Callable[[object], str | None]] = {
 }
 
 
+#: Checks of one command's argument that replace the shared one (command, argument name).
+COMMAND_CHECKS: dict[tuple[str, str], Callable[[object], str | None]] = {
+    ("demo", "authorities"): _whole(2, "simulated authorities to pool"),
+}
+
+
+def _authorities_within_children(args: argparse.Namespace) -> str | None:
+    """Refuse more simulated authorities than children (each needs one at least)."""
+    authorities = getattr(args, "authorities", None)
+    children = getattr(args, "children", None)
+    if getattr(args, "command", None) != "simulate" or authorities is None or children is None:
+        return None
+    if isinstance(authorities, int) and isinstance(children, int) and authorities > children:
+        return (
+            f"--authorities must be at most --children ({children}: each authority needs a "
+            f"child at least), not {authorities}"
+        )
+    return None
+
+
+#: Checks of several arguments together: each returns a message naming them (None: fine).
+COMBINED_CHECKS: tuple[Callable[[argparse.Namespace], str | None], ...] = (
+    _authorities_within_children,
+)
+
+
 def check_arguments(args: argparse.Namespace) -> list[str]:
     """Return one message per invalid argument (empty when every argument is fine)."""
     out = []
-    for name, check in ARGUMENT_CHECKS.items():
+    command = str(getattr(args, "command", "") or "")
+    for name, shared in ARGUMENT_CHECKS.items():
         value = getattr(args, name, None)
         if value is None:
             continue
-        problem = check(value)
+        problem = COMMAND_CHECKS.get((command, name), shared)(value)
         if problem is not None:
             out.append(f"--{name.replace('_', '-')} {problem}")
-    return out
+    if out:
+        return out
+    return [problem for check in COMBINED_CHECKS if (problem := check(args)) is not None]
 
 
 def _command(argv: Sequence[str]) -> str | None:
@@ -239,17 +275,47 @@ def _where(trace: TracebackType | None) -> str:
     return place
 
 
+def note_kept(error: BaseException, kept: str) -> None:
+    """Have the message of an unexpected ``error`` say what the run had already kept.
+
+    For a command that publishes outputs part-way (a simulation study's checkpoints): the
+    message says ``kept`` (e.g. "the 30 replications that finished are kept in out")
+    instead of "nothing was written".
+    """
+    setattr(error, _KEPT, kept)
+
+
 def _unexpected(command: str | None, error: Exception) -> None:
     """Say what failed and where, without the message (it may hold values from the data)."""
     name = f"escalation {command}" if command else "escalation"
+    kept = getattr(error, _KEPT, None) or "nothing was written (the output folder is as it was)"
     print(
         f"{name}: unexpected error: {type(error).__name__} in {_where(error.__traceback__)}. "
-        "This is a bug in escalation or an input it does not handle yet; nothing was written "
-        f"(the output folder is as it was). Run again with {DEBUG_OPTION} for the full "
+        f"This is a bug in escalation or an input it does not handle yet; {kept}. "
+        f"Run again with {DEBUG_OPTION} for the full "
         "traceback (it may show values from your data: keep it inside the authority), and "
         "please report the error type and place above.",
         file=sys.stderr,
     )
+
+
+def _interrupted() -> int:
+    """Say that the run was stopped (Ctrl-C or SIGTERM); return :data:`EXIT_INTERRUPTED`."""
+    print(
+        "escalation: interrupted; nothing was written (the output folder is as it was "
+        "before this run).",
+        file=sys.stderr,
+    )
+    return EXIT_INTERRUPTED
+
+
+def _interrupt_in_compiled_code(error: BaseException) -> bool:
+    """Whether ``error`` is a Ctrl-C that landed inside compiled code (a numba kernel).
+
+    Python raises the ``KeyboardInterrupt`` there, and the compiled function, which cannot
+    pass it on, ends with a ``SystemError`` raised while handling it.
+    """
+    return isinstance(error, SystemError) and isinstance(error.__context__, KeyboardInterrupt)
 
 
 def _quiet_stdout() -> None:
@@ -302,13 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"escalation: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(
-            "escalation: interrupted; nothing was written (the output folder is as it was "
-            "before this run).",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except Exception as error:
+        if _interrupt_in_compiled_code(error):
+            return _interrupted()
         if debug:
             raise
         _unexpected(command, error)

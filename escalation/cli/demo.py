@@ -12,11 +12,12 @@ brief) and records how each output was made.
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
-from escalation.errors import DesignError
 
 __all__ = ["register"]
 
@@ -42,7 +43,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--authorities",
         type=int,
-        default=0,
         metavar="K",
         help="run the federated path instead: K simulated authorities (about --children / K "
         "children each) each write a share pack, and the hub pools them",
@@ -68,16 +68,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _pooled_input_hash(manifest: Path) -> str | None:
+    """Return the hash over the packs that the hub's ``manifest.json`` records."""
+    value = json.loads(manifest.read_text(encoding="utf-8")).get("input_hash")
+    return None if value is None else str(value)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the demo; return 0 on success (a failed stage raises, unless --keep-going)."""
     from escalation.cli.run import report_outputs, run_demo
 
-    if args.authorities:
+    if args.authorities is not None:  # 0 or 1 was refused (check_arguments)
         from escalation.compute import use_compute
-        from escalation.federated.demo import run_federated_demo
+        from escalation.federated.demo import REGISTERED_DESIGN, run_federated_demo
 
-        if args.authorities < 2:
-            raise DesignError("--authorities needs at least 2 authorities to pool")
         with output_folder(args) as folder, use_compute(scheduler=args.scheduler):
             demo = run_federated_demo(
                 folder.staging,
@@ -91,12 +95,16 @@ def run(args: argparse.Namespace) -> int:
             )
             folder.commit(
                 command=folder.command,
+                # the design every authority ran, and the pooled packs' hash (the hub's)
+                design=folder.staging / REGISTERED_DESIGN,
+                input_hash=_pooled_input_hash(demo.outputs.manifest),
                 seeds={"simulation": args.seed},
                 extra={
                     "disclosure": "simulated authorities: not real children",
                     "simulation": demo.simulation,
                 },
             )
+        print(f"The pooled brief is {folder.final(demo.outputs.brief)}")
         return 0
 
     outputs = run_demo(

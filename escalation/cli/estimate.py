@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     glance = result.glance().iloc[0]
     print(f"Spells         {glance['n']:,}; escalations {glance['events']:,}")
     print(f"Estimators     {glance['method']} (bootstrap {glance['bootstrap']})")
-    for caveat in log.caveats:
-        print(f"caveat: {caveat.text()}")
+    for line in log.lines():  # alike caveats once, with a count (the manifest has each)
+        print(f"caveat: {line}")
     print(f"Wrote effects.csv and diagnostics (under disclosure control) to {folder.path}")
     return 0

@@ -16,17 +16,28 @@ runs.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli._study import add_study_arguments, load_study, study_inputs
+from escalation.errors import DesignError
 from escalation.federated.pack import build_share_pack, pack_name, write_share_pack
 from escalation.report.outputs import OutputFolderError
+from escalation.results import data_hash
 
-__all__ = ["register", "run"]
+if TYPE_CHECKING:
+    from escalation.data.history import CaseHistory
+    from escalation.report.outputs import OutputFolder
+
+__all__ = ["PACK_INPUTS", "register", "run"]
+
+#: The manifest's record of each pack's input hash, by file name (``share`` refuses to
+#: replace a pack of other data without ``--overwrite``).
+PACK_INPUTS: Final = "pack_inputs"
 
 
 def register(subparsers: Any) -> None:
@@ -46,12 +57,23 @@ def register(subparsers: Any) -> None:
     add_study_arguments(parser, "the registered study design (TOML)")
     add_output_arguments(parser)
     parser.add_argument(
-        "--la", help="the authority's code (needed when the data hold several authorities)"
+        "--la",
+        help="the authority's code, which names the pack (needed when the data have no la "
+        "column, or hold several authorities)",
     )
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
     add_compute_options(parser)
     parser.set_defaults(func=run)
+
+
+def _still_here(folder: OutputFolder, recorded: dict[str, str]) -> dict[str, str]:
+    """Return the recorded input hashes of the packs the folder will hold, by name."""
+    return {
+        name: digest
+        for name, digest in sorted(recorded.items())
+        if (folder.staging / name).is_file() or (folder.path / name).is_file()
+    }
 
 
 def _refuse_a_file_name(out: str) -> None:
@@ -64,12 +86,65 @@ def _refuse_a_file_name(out: str) -> None:
         )
 
 
+def _require_a_code(history: CaseHistory, la: str | None) -> None:
+    """Refuse data with no ``la`` column and no ``--la``: the pack's name would be no code."""
+    if la is None and "la" not in history.children.columns:
+        raise DesignError(
+            "table 'children' has no la column, so the data do not say which local "
+            "authority they are: name it with --la CODE (the pack is written as CODE.zip; "
+            "each authority sharing into one folder needs its own code)"
+        )
+
+
+def _recorded_inputs(folder: OutputFolder) -> dict[str, str]:
+    """Return the input hash of each pack an earlier ``escalation share`` wrote in the folder.
+
+    Read from the folder's ``manifest.json`` (:data:`PACK_INPUTS`; a manifest written before
+    it was recorded gives its own pack's ``input_hash``). Empty for a new folder.
+    """
+    manifest = folder.path / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    try:
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    recorded = record.get(PACK_INPUTS)
+    if isinstance(recorded, dict):
+        return {str(k): str(v) for k, v in recorded.items()}
+    pack, digest = record.get("pack"), record.get("input_hash")
+    return {str(pack): str(digest)} if pack and digest else {}
+
+
+def _refuse_other_data(
+    folder: OutputFolder, name: str, digest: str, recorded: dict[str, str]
+) -> None:
+    """Refuse to replace a pack made from other data (another input hash), unless told."""
+    earlier = recorded.get(name)
+    if earlier is None or earlier == digest or folder.overwrite:
+        return
+    if not (folder.path / name).is_file():
+        return
+    raise OutputFolderError(
+        f"output folder {folder.path} holds {name}, shared from other data (input hash "
+        f"{earlier[:12]}, these data {digest[:12]}): another authority's pack, or this "
+        "authority's from an earlier extract. Give this authority its own code with --la, "
+        "choose another output folder, or pass --overwrite to replace that pack."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the pack and write it into the output folder; return 0 on success."""
     _refuse_a_file_name(args.out)
     with output_folder(args, inputs=study_inputs(args), keep=("*.zip",)) as folder:
         design, history = load_study(args)
+        _require_a_code(history, args.la)
         name = pack_name(history, args.la)
+        digest = data_hash(history.children, history.episodes)  # the manifest's input_hash
+        recorded = _recorded_inputs(folder)
+        _refuse_other_data(folder, name, digest, recorded)
         folder.claim([name])  # before the analysis: a clash is refused with no work done
         with compute_from(args, design):
             pack = build_share_pack(
@@ -79,10 +154,12 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
-            inputs=(history.children, history.episodes),
+            input_hash=digest,
             extra={
                 "authority": pack.authority,
                 "pack": name,
+                # each pack's data, so that a pack of other data is not replaced unasked
+                PACK_INPUTS: _still_here(folder, {**recorded, name: digest}),
                 "pack_design_sha256": pack.design_hash,
                 # The rules the pack was made under (its design's), as every manifest.
                 "disclosure": pack.rules.to_dict(),

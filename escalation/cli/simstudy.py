@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from escalation.cli import EXIT_INTERRUPTED, SUMMARIES
+from escalation.cli import EXIT_INTERRUPTED, SUMMARIES, note_kept
 
 __all__ = ["register", "run"]
 
@@ -71,6 +71,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _interrupted(args.out if args.out is not None else plan.output)
         return EXIT_INTERRUPTED
+    except Exception as error:
+        kept = _kept(args.out if args.out is not None else plan.output)
+        if kept is not None:  # past a checkpoint: the unexpected error's message says so
+            note_kept(error, kept)
+        raise
     figures = (study.folder / "figures").is_dir()
     glance = study.glance().iloc[0]
     table = study.wide(["bias", "empirical_se", "model_se", "coverage"])
@@ -131,21 +136,28 @@ def _without_std_error(performance: pd.DataFrame) -> str | None:
     )
 
 
-def _interrupted(out: str | None) -> None:
-    """Say what a stopped study kept: the replications of its last checkpoint."""
+def _kept(out: str | None) -> str | None:
+    """Say what a study stopped part-way kept (its last checkpoint), or None: nothing."""
     import json
-    import sys
     from pathlib import Path
 
     stored = None
     manifest = Path(str(out)) / "manifest.json"
     if out is not None and manifest.is_file():
-        stored = json.loads(manifest.read_text(encoding="utf-8")).get("replications_stored")
-    if isinstance(stored, int):
-        which = "replication that finished is" if stored == 1 else "replications that finished are"
-        kept = f'the {stored:,} {which} kept in {out} (its manifest.json says "complete": false)'
-    else:
-        kept = "no replication had finished; the output folder is as it was"
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+        if record.get("complete") is False:
+            stored = record.get("replications_stored")
+    if not isinstance(stored, int):
+        return None
+    which = "replication that finished is" if stored == 1 else "replications that finished are"
+    return f'the {stored:,} {which} kept in {out} (its manifest.json says "complete": false)'
+
+
+def _interrupted(out: str | None) -> None:
+    """Say what a stopped study kept: the replications of its last checkpoint."""
+    import sys
+
+    kept = _kept(out) or "no replication had finished; the output folder is as it was"
     print(
         f"escalation simstudy: interrupted; {kept}. Run the same command again to resume.",
         file=sys.stderr,

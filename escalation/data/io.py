@@ -258,11 +258,14 @@ def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | Non
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as error:
-        readable = raw[: error.start].decode(codec, errors="replace")
+        # Rows counted on the bytes (one character each): decoded with the wrong encoding
+        # they hold no line break, and every byte before the error would be row 2.
+        readable = raw[: error.start].decode("latin-1")
         row = record_of(readable, len(readable))
         reason = (
-            f"{file.name} is not valid {encoding} text (byte {error.start}); "
-            "re-save it as UTF-8, or pass the file's encoding (e.g. encoding='cp1252')"
+            f"{file.name} is not valid {encoding} text (byte {error.start}); re-save it "
+            "as UTF-8, or give the file's encoding (command line: --encoding cp1252; "
+            "Python: encoding='cp1252')"
         )
         return None, [RecordProblem(table, row, None, None, reason)]
     try:

@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from escalation.compute import parallel_map
 from escalation.data.io import read_case_history, write_case_history
@@ -25,7 +25,10 @@ from escalation.federated.hub import PooledAnalysis, pool_share_packs
 from escalation.federated.outputs import PooledOutputs, write_pooled
 from escalation.federated.pack import build_share_pack, read_share_pack, write_share_pack
 
-__all__ = ["FederatedDemo", "run_federated_demo", "share_authority"]
+__all__ = ["REGISTERED_DESIGN", "FederatedDemo", "run_federated_demo", "share_authority"]
+
+#: The design every simulated authority ran, written in the output folder under this name.
+REGISTERED_DESIGN: Final = "registered_design.toml"
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ def run_federated_demo(
     say(f"{len(packs)} share packs written ({time.perf_counter() - start:.0f} s)")
     read = [read_share_pack(p) for p in packs]
     pooled = pool_share_packs(read, design=design)
-    design.write(folder / "registered_design.toml")
+    design.write(folder / REGISTERED_DESIGN)
     outputs = write_pooled(
         pooled,
         folder / "pooled",
@@ -181,5 +184,6 @@ def run_federated_demo(
     truth_path = folder / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=2, default=float) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - start
-    say(f"Pooled {len(read)} packs; the brief is {outputs.brief} ({seconds:.0f} s)")
+    # no path: the caller may be writing into a staging folder (the command prints the final one)
+    say(f"Pooled {len(read)} packs ({seconds:.0f} s)")
     return FederatedDemo(tuple(packs), pooled, outputs, truth_path, seconds, simulation)

@@ -31,6 +31,7 @@ from escalation.errors import StatisticalWarning
 from escalation.warning_kinds import (
     SEPARATION,
     Alike,
+    more_like_it,
     warning_kind,
     with_more_like_it,
     without_numbers,
@@ -462,6 +463,37 @@ class CaveatLog:
         """Every caveat so far, in the order first raised."""
         return tuple(self._caveats.values())
 
+    def lines(self) -> list[str]:
+        """Return the caveats as the console shows them: each kind once, with a count.
+
+        Grouped as their warnings are shown (:meth:`watch`): the caveats of bootstrap
+        refits alike (:func:`_kind`) are one line, the first in full ending with how many
+        more like it the refits raised; a caveat raised several times in the same words is
+        one line saying how many more times. The log (and the manifest, with ``count``
+        and ``refits``) keeps every one.
+
+        Examples
+        --------
+        >>> from escalation import default_design
+        >>> log = CaveatLog(default_design(), "design.toml")
+        >>> for n in (3, 5, 8):
+        ...     log.add(Caveat("effects", "[outcome] horizons", f"{n} ended early.", "ok.",
+        ...                    refits=1))
+        >>> log.lines()
+        ['3 ended early. In the design file, [outcome] horizons: ok. (and 2 more like it during the bootstrap refits)']
+        """  # noqa: E501
+        alike: Alike[Caveat] = Alike()
+        refits: dict[tuple[str, ...], int] = {}
+        for caveat in self.caveats:
+            kind = _kind(caveat) if caveat.refits else None
+            alike.add(caveat, kind, more=caveat.count - 1)
+            if kind is not None:
+                refits[kind] = refits.get(kind, 0) + caveat.refits
+        return [
+            caveat.text() + _more(more, refits.get(_kind(caveat), 0) if caveat.refits else 0)
+            for caveat, more in alike.groups()
+        ]
+
     def add(self, caveat: Caveat) -> None:
         """Record a caveat (the runner's own, e.g. a fallback it had to take)."""
         key = (caveat.stage, caveat.design_key, caveat.message)
@@ -554,6 +586,29 @@ class CaveatLog:
             self.file,
             design_key_line(self.text, caveat.design_key),
         )
+
+
+def _more(more: int, refits: int) -> str:
+    """Return what a caveat shown once for ``more`` others like it ends with.
+
+    ``refits`` of the ``more + 1`` were raised by bootstrap refits.
+
+    Examples
+    --------
+    >>> _more(0, 0), _more(2, 0)
+    ('', ' (and 2 more like it)')
+    >>> _more(11, 12)
+    ' (and 11 more like it during the bootstrap refits)'
+    >>> _more(12, 12)
+    ' (and 12 more like it, 12 of them during the bootstrap refits)'
+    """
+    if not more:
+        return ""
+    if refits == more + 1:
+        return more_like_it(more)
+    if refits:
+        return f" (and {more} more like it, {refits} of them during the bootstrap refits)"
+    return f" (and {more} more like it)"
 
 
 def _kind(caveat: Caveat) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ import shutil
 import signal
 import socket
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -392,6 +392,8 @@ class OutputFolder:
         self.committed = False
         #: Files in the folder that escalation did not write (left untouched).
         self.left_alone: frozenset[str] = frozenset()
+        #: Called by :meth:`discard` before the staging folder is removed (see :meth:`on_discard`).
+        self._before_discard: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ opening
     def __enter__(self) -> OutputFolder:
@@ -723,8 +725,26 @@ class OutputFolder:
         shutil.rmtree(previous, ignore_errors=True)
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def on_discard(self, settle: Callable[[], None]) -> None:
+        """Have :meth:`discard` call ``settle`` before it removes the staging folder.
+
+        For work still writing into :attr:`staging` elsewhere (figures drawn by a helper
+        process): ``settle`` stops or waits for it, so that nothing is written there once
+        the folder is removed.
+        """
+        self._before_discard.append(settle)
+
     def discard(self) -> None:
         """Remove what this run wrote and release the lock; the folder stays as it was."""
+        settles, self._before_discard = self._before_discard, []
+        try:
+            for settle in settles:
+                settle()
+        finally:
+            self._remove_staging()
+
+    def _remove_staging(self) -> None:
+        """Remove the staging folder and release the lock."""
         if self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
         self._lock.release()

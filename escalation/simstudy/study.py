@@ -474,7 +474,7 @@ def save_figures(study: SimulationStudy, folder: str | Path) -> list[str]:
     """Draw the study's figures into ``folder`` as PNG; return the file names.
 
     ``coverage.png`` (coverage by scenario, when an estimator has standard errors),
-    ``zip_risk_difference_<horizon>.png`` (zip plots) and, when the plan varies settings,
+    ``zip_risk_difference_<horizon>.png`` (zip plots, likewise) and, when the plan varies settings,
     ``nested_loop_bias.png``.
     """
     from escalation.figures.save import save_figure
@@ -482,11 +482,15 @@ def save_figures(study: SimulationStudy, folder: str | Path) -> list[str]:
 
     target = Path(folder)
     written = []
-    if study.performance.loc[study.performance["measure"] == "coverage", "estimate"].notna().any():
-        # (no estimator with a standard error, e.g. no bootstrap and no AIPW: no coverage)
+    # Coverage and zip plots need standard errors: with no estimator giving one (e.g. no
+    # bootstrap and no AIPW) there is no coverage to draw, and neither is drawn.
+    with_std_error = (
+        study.performance.loc[study.performance["measure"] == "coverage", "estimate"].notna().any()
+    )
+    if with_std_error:
         save_figure(study.plot("coverage"), target / "coverage", formats=("png",), width="double")
         written.append("coverage.png")
-    if "risk_difference" in study.plan.estimands:
+    if with_std_error and "risk_difference" in study.plan.estimands:
         for horizon in study.plan.horizons:
             name = f"zip_risk_difference_{horizon}"
             save_figure(

@@ -342,3 +342,33 @@ def test_caveats_alike_once_disclosed_are_one_line_in_the_brief() -> None:
         "25 propensity scores are within 1e-06 of 0 or 1 (positivity fails for them). In the "
         "design file, [time_zero]: restrict who is studied.",
     )
+
+
+def test_caveats_on_the_console_are_grouped_as_their_warnings() -> None:
+    """``escalation estimate`` ended with one ``caveat:`` line per bootstrap refit (78 for
+    10 replicates, thousands at the design's 200). The console lines group them as the
+    warnings are grouped: the refits' caveats of a kind once, with how many more; the
+    same caveat raised again in the same words once, with how many more times. The log
+    (and so the manifest, with ``count`` and ``bootstrap_refits``) keeps every one."""
+    from escalation.causal import cluster_bootstrap
+    from escalation.report.caveats import Caveat, CaveatLog
+
+    log = CaveatLog(default_design(), "design.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with log.watch("effects"):
+            cluster_bootstrap(
+                _separating, np.arange(40) // 2, 12, args=(np.arange(40.0),), n_jobs=1, seed=5
+            )
+    horizon = Caveat("effects", "[outcome] horizons", "Horizon 730 is past follow-up.", "ok.")
+    for _ in range(3):
+        log.add(horizon)
+    separation = [c for c in log.caveats if "separation" in c.message]
+    assert len(separation) > 2  # raised in other terms by the refits: apart in the log
+    lines = log.lines()
+    # The fit on every row (not a refit) and the 12 refits': one line, the first in full.
+    assert len(lines) == 2, lines
+    assert "kept growing, so the likelihood is monotone" in lines[0]
+    assert lines[0].endswith("(and 12 more like it, 12 of them during the bootstrap refits)")
+    assert lines[1] == f"{horizon.text()} (and 2 more like it)"
+    assert sum(c.refits for c in log.caveats) == 12  # every one kept

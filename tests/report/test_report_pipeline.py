@@ -372,6 +372,33 @@ def test_report_pipeline_figure_failing_in_the_helper_is_a_failure_of_its_stage(
         )
 
 
+def _fails_at_once(*args: Any, **kwargs: Any) -> Any:
+    raise ValueError("the effects stage failed")
+
+
+def test_report_pipeline_a_failed_run_leaves_no_staging_folder(
+    history: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stage failing while the helper still drew an earlier stage's figures: the staging
+    folder was removed, then the helper wrote the figures again into a new one, left beside
+    the output (``.out.escalation-partial-<pid>/figures/flow.*``) after "Nothing was
+    written". The figures still pending are given up before the staging folder goes."""
+    from escalation import background
+
+    monkeypatch.setattr(pipeline, "_effects", _fails_at_once)
+    with pytest.raises(StageError, match="effects stage failed"):
+        run_study(
+            history,
+            default_design(),
+            out=tmp_path / "out",
+            progress=False,
+            stages=("describe", "effects"),
+            background_figures=True,
+        )
+    background.submit(int).result()  # the helper has finished whatever it was given
+    assert not [p.name for p in tmp_path.iterdir()]
+
+
 def test_report_pipeline_flow_figure_lists_every_rule_as_disclosed(
     history: Any, study: Any
 ) -> None:

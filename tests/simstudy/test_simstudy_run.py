@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -389,3 +390,49 @@ def test_estimators_without_a_bootstrap_keep_their_bias(
     aipw = performance[performance["estimator"] == "aipw"].set_index("measure")
     assert (aipw.loc[["bias", "model_se", "coverage"], "replications"] == 3).all()
     assert "Without a standard error in some replications (not failures): ipw;" in shown
+
+
+def _fails_after_the_checkpoint(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("a bug once every replication had run")
+
+
+def _plan_without_standard_errors(folder: Path) -> Path:
+    """The smallest early-help plan with bootstrap = 0 and no AIPW: no standard error."""
+    plan = folder / "plan.toml"
+    plan.write_text(
+        '[study]\nname = "tiny"\ngenerator = "spells"\nreplications = 3\nseed = 7\n'
+        '[scenarios]\nn = 400\n[estimation]\nestimators = ["unadjusted", "ipw"]\n'
+        'horizons = [365]\nbootstrap = 0\ncovariates = ["risk", "factor", "age"]\n'
+        "[compute]\nworkers = 1\n"
+    )
+    return plan
+
+
+def test_a_study_without_standard_errors_draws_no_zip_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bootstrap = 0 and no AIPW: the figures crashed drawing the zip plot (exit 70) after
+    every replication had run. It is skipped as the coverage plot is (one guard)."""
+    out = tmp_path / "simout"
+    plan = _plan_without_standard_errors(tmp_path)
+    assert main(["simstudy", str(plan), "--out", str(out), "--no-progress"]) == 0
+    assert "3 replications (3 new, 0 failed)" in capsys.readouterr().out
+    assert (out / "performance.csv").is_file()
+    figures = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert not [name for name in figures if name.startswith(("zip_", "coverage"))], figures
+
+
+def test_an_error_after_a_checkpoint_says_what_was_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message of an unexpected error said "nothing was written" beside the results
+    and manifest of the study's checkpoint; it says which replications were kept."""
+    out = tmp_path / "simout"
+    plan = _plan_without_standard_errors(tmp_path)
+    monkeypatch.setattr(study_module, "summarise", _fails_after_the_checkpoint)
+    assert main(["simstudy", str(plan), "--out", str(out), "--no-progress"]) == 70
+    err = capsys.readouterr().err
+    assert "unexpected error: RuntimeError" in err
+    assert f"the 3 replications that finished are kept in {out}" in err, err
+    assert "nothing was written" not in err
+    assert json.loads((out / "manifest.json").read_text())["complete"] is False
