@@ -139,6 +139,7 @@ def past_arm_follow_up(
     ([[False, False], [False, True]], 1)
     """
     at = np.asarray(times, dtype=float)
+    plural = what.removesuffix("(s)") + "s" if what.endswith("(s)") else what
     past = np.zeros((2, len(at)), dtype=bool)
     for arm in (0, 1):
         followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
@@ -148,7 +149,7 @@ def past_arm_follow_up(
                 f"{what} {', '.join(shown_time(h) for h in at[past[arm]])} {unit} are past the "
                 f"longest follow-up of the {'treated' if arm else 'untreated'} spells "
                 f"({followed:.0f} {unit}): {consequence} and are not identified; use "
-                f"shorter {what.removesuffix('(s)')}s",
+                f"shorter {plural}",
                 StatisticalWarning,
                 stacklevel=stacklevel + 1,
             )

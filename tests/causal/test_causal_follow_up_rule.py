@@ -66,6 +66,7 @@ def test_estimate_curves_is_nan_past_an_arms_follow_up(method: str) -> None:
         lambda: estimate_curves(frame, ["x"], method=method, times=[*inside, last[1]])
     )
     assert len(said) == 1 and "untreated" in said[0] and f"{last[0]:.0f}" in said[0]
+    assert said[0].endswith("are not identified; use shorter times")
     # the times within both arms' follow-up are unchanged
     np.testing.assert_allclose(fit.risk[:, :2], known.risk, rtol=1e-12)
     # past the untreated spells' follow-up the untreated curve is unknown, the treated not
