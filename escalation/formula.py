@@ -71,8 +71,10 @@ from escalation.errors import (
     COVARIATE_ROLE,
     DataValidationError,
     DesignError,
+    StatisticalWarning,
     refuse_personal,
 )
+from escalation.timeline.matrix import refuse_stray_words
 
 __all__ = [
     "FormulaCoding",
@@ -81,6 +83,7 @@ __all__ = [
     "formula_argument",
     "parse_formula",
     "split_formula",
+    "warn_rare_levels",
 ]
 
 #: The heading of an error about the values a formula uses.
@@ -335,8 +338,96 @@ def _check_variables(frame: pd.DataFrame, variables: set[str], rhs: str) -> None
         f"a variable of the formula {shown_formula(rhs)!r} needs a value in every row: "
         "impute them or leave the rows out explicitly first"
     )
+    declared = _declared_categorical(rhs)
     for name in sorted(v for v in variables if v in frame.columns):
         finite_numbers(frame[name], table="data", why=why, text_allowed=True, context=_CONTEXT)
+        if name not in declared:
+            refuse_stray_words(frame[name], table="data")
+
+
+def _declared_categorical(rhs: str) -> set[str]:
+    """Return the variables a formula uses inside ``C()`` only (declared categorical).
+
+    Any other use (``x``, ``np.log(x)``, ``x:C(g)``) reads the variable as numbers, so a
+    column of numbers holding a few words is refused
+    (:func:`~escalation.timeline.matrix.refuse_stray_words`), not coded as one level per
+    number whose values name the coefficients.
+
+    Examples
+    --------
+    >>> sorted(_declared_categorical("x + C(g) + C(h):h2 + np.log(h)"))
+    ['g']
+    """
+    inside, outside = _categorical_uses(rhs)
+    return inside - outside
+
+
+def _categorical_uses(rhs: str) -> tuple[set[str], set[str]]:
+    """Return the names a formula uses inside a ``C()`` factor, and those used elsewhere."""
+    from formulaic import Formula
+
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for tree in _factor_trees(Formula(rhs)):
+        body = tree.body
+        declared = isinstance(body, ast.Call) and getattr(body.func, "id", None) == "C"
+        functions = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        names = {
+            node.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and id(node) not in functions
+        }
+        (inside if declared else outside).update(names)
+    return inside, outside
+
+
+def warn_rare_levels(
+    frame: pd.DataFrame, coding: FormulaCoding, min_count: int, *, stacklevel: int = 2
+) -> None:
+    """Warn that a formula's categorical variables have levels rarer than ``min_count``.
+
+    ``min_count`` pools the rare levels of a list of covariates
+    (:class:`~escalation.timeline.CovariateCoding`); a formula's levels are used as
+    written (``C(g)`` codes every level of ``g``). The warning names each categorical
+    variable (in ``C()``, or a text column) with rarer levels and counts them; the level
+    values are not shown.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> frame = pd.DataFrame({"g": ["a"] * 5 + ["b"], "x": range(6)})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_rare_levels(frame, FormulaCoding.learn(frame, "x + C(g)"), 2)
+    >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    the formula's categorical variable(s) 'g' (1 of its 2 levels) have levels with fewer
+    than min_count=2 rows: a formula's levels are used as written (min_count pools the
+    levels of covariates=[...] only); merge the rare levels in the data, or name the
+    confounders as covariates= to have them pooled into 'other'
+    """
+    inside, _ = _categorical_uses(coding.formula)
+    rare: list[str] = []
+    for name in coding.columns:
+        values = frame[name]
+        text = pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(
+            values.dtype
+        )
+        if name not in inside and not text and not isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        counts = values.value_counts(dropna=False)
+        fewer = int((counts < min_count).sum())
+        if fewer:
+            rare.append(f"{name!r} ({fewer} of its {len(counts)} levels)")
+    if rare:
+        warnings.warn(
+            f"the formula's categorical variable(s) {', '.join(rare)} have levels with fewer "
+            f"than min_count={min_count} rows: a formula's levels are used as written "
+            "(min_count pools the levels of covariates=[...] only); merge the rare levels "
+            "in the data, or name the confounders as covariates= to have them pooled into "
+            "'other'",
+            StatisticalWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 def _check_coded(

@@ -345,6 +345,7 @@ TRANSITION_READERS: dict[str, Callable[[Any], object]] = {
 #: Public functions whose first argument is called data, frame or spells but that read
 #: some other table, and why (the walk below requires a reason for each).
 NOT_SPELL_READERS = {
+    "warn_rare_levels": "warns of the table a formula coding was just learnt from (read already)",
     "count_labels": "a disclosed table of counts, shown as a figure's labels",
     "disclose_table": "any table of counts to put under disclosure control",
     "disclose_metric_counts": "a table of a risk model's metrics, not spells",

@@ -19,7 +19,7 @@ import pandas as pd
 from escalation._formula_shown import shown_formula
 from escalation._vocabulary import covariates_apart, spells_of
 from escalation.errors import DesignError
-from escalation.formula import FormulaCoding, formula_argument
+from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
 from escalation.timeline.matrix import Coding, CovariateCoding
 from escalation.timeline.spells import SpellData
 
@@ -57,6 +57,11 @@ def confounders(
     treatment: str | None = None,
 ) -> Confounders:
     """Return the coded confounders of ``frame`` from covariates or a formula.
+
+    Covariates are coded by :class:`~escalation.timeline.CovariateCoding`, which pools
+    levels rarer than ``min_count`` into ``other``; a formula's levels are used as
+    written, with a ``StatisticalWarning`` naming its categorical variables with rarer
+    levels (:func:`~escalation.formula.warn_rare_levels`).
 
     Raises
     ------
@@ -100,6 +105,7 @@ def confounders(
         duration, event = model.response
     learnt = FormulaCoding.learn(frame, model.rhs)
     covariates_apart(learnt.columns, {"duration": duration, "event": event, **treated})
+    warn_rare_levels(frame, learnt, min_count, stacklevel=3)  # used as written
     return Confounders(learnt, duration, event, model.rhs)
 
 

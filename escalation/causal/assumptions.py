@@ -149,16 +149,27 @@ def _hazards(fit: EffectsResult, frame: pd.DataFrame | None) -> list[Check]:
     from escalation.survival.cox import fit_cox
 
     coding = fit.propensity.coding
+    # the estimate's own columns and min_count: the model tested is the one it fitted
+    used = fit.settings
+    duration, event = used.get("duration", "duration"), used.get("event", "event")
+    treatment = used.get("treatment", "treatment")
     formula = getattr(coding, "formula", None)  # confounders given as a formula
     covariates: list[str] | str = (
-        f"Surv(duration, event) ~ treatment + {formula}"
+        f"Surv({duration}, {event}) ~ {treatment} + {formula}"
         if isinstance(formula, str)
-        else ["treatment", *coding.columns]
+        else [treatment, *coding.columns]
     )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", StatisticalWarning)
-            model = fit_cox(frame, covariates, cluster=None)
+            model = fit_cox(
+                frame,
+                covariates,
+                duration=duration,
+                event=event,
+                cluster=None,
+                min_count=used.get("min_count", 20),
+            )
     except EscalationError as error:
         return [Check("proportional hazards", "not checked", f"the outcome model failed: {error}")]
     return ph_checks(model, what="hazard ratio in the outcome model")

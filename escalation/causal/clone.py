@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._vocabulary import spells_of
+from escalation.causal._estimable import refuse_past_follow_up, shown_time
 from escalation.causal.curves import (
     AdjustedCurveResult,
     CurveEstimator,
@@ -49,7 +50,7 @@ from escalation.core.collinearity import left_out_phrase
 from escalation.core.discrete import kalbfleisch_prentice
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
-from escalation.survival._outcome import durations, event_codes
+from escalation.survival._outcome import durations, event_codes, past_follow_up, prediction_times
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -90,15 +91,19 @@ def weighted_aj_counting(
     Returns
     -------
     numpy.ndarray
+        The cumulative incidence at ``times``; NaN past the last exit of the rows (no row
+        is followed that long: :func:`~escalation.survival._outcome.past_follow_up`).
 
     Examples
     --------
-    >>> weighted_aj_counting([0, 0, 2, 0], [2, 2, 4, 4], [1, 0, 0, 1], [1, 1, 1, 1], [2, 4])
-    array([0.33333333, 0.66666667])
+    >>> weighted_aj_counting([0, 0, 2, 0], [2, 2, 4, 4], [1, 0, 0, 1], [1, 1, 1, 1], [2, 4, 5])
+    array([0.33333333, 0.66666667,        nan])
     """
     counts = productlimit.count(exit, event, weights=weight, start=entry)
     cif = productlimit.cumulative_incidence(counts, cause)
-    return productlimit.step(counts.time, cif, times, before=0.0)
+    out = productlimit.step(counts.time, cif, times, before=0.0)
+    out[past_follow_up(times, float(np.max(exit)))] = np.nan  # no row followed that long
+    return out
 
 
 def run_ccw(
@@ -354,13 +359,16 @@ def clone_censor_weight(
     Raises
     ------
     DesignError
-        When no covariate varies (the weight models need one).
+        When no covariate varies (the weight models need one), or a time is past the
+        longest follow-up of every spell.
 
     Warns
     -----
     StatisticalWarning
         A covariate column that does not vary or is collinear with earlier ones: the
-        weight models leave it out, as the other causal estimators do.
+        weight models leave it out, as the other causal estimators do. A time past the
+        follow-up of one strategy's clones: its risk is NaN there
+        (:func:`weighted_aj_counting`).
 
     Examples
     --------
@@ -379,10 +387,26 @@ def clone_censor_weight(
     """
     frame = spells_of(frame, function="clone_censor_weight")
     dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
-    report = np.asarray(sorted(times), dtype=float)
+    report = np.sort(prediction_times(times))
+    refuse_past_follow_up(report, dur, what="times", choose="times")
     start = treatment_starts(frame, treatment_start)
     out = run_ccw(dur, ev, start, x, float(grace_days), report, report, names=names)
+    _warn_unknown(report, out.risk)
     return AdjustedCurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
+
+
+def _warn_unknown(report: FloatArray, risk: FloatArray) -> None:
+    """Warn of the times past the follow-up of a strategy's rows, where its risk is NaN."""
+    for row, strategy in ((1, "start within the grace period"), (0, "do not start")):
+        past = report[np.isnan(risk[row])]
+        if past.size:
+            warnings.warn(
+                f"times {', '.join(map(shown_time, past))} days are past the longest "
+                f"follow-up of the clones of strategy '{strategy}': their risks are NaN "
+                "and are not identified; use shorter times",
+                StatisticalWarning,
+                stacklevel=3,
+            )
 
 
 def naive_grace_comparison(

@@ -45,6 +45,7 @@ from scipy import stats
 
 from escalation._formula_shown import shown_formula
 from escalation._vocabulary import AUTO, is_whole_day, resolve_cluster, spells_of, weights_column
+from escalation.causal._estimable import past_arm_follow_up, refuse_past_follow_up
 from escalation.causal._standardise import standardise
 from escalation.causal.influence import cluster_standard_error, influence_clusters
 from escalation.causal.weights import (
@@ -67,6 +68,7 @@ from escalation.survival._outcome import (
     durations,
     event_codes,
     outcome_arrays,
+    prediction_times,
     reordered_rows,
 )
 from escalation.survival._result import check_conf_level
@@ -681,7 +683,12 @@ def estimate_curves(
     method : {"unadjusted", "ipw", "gformula", "aipw"}, default "aipw"
         The estimator (see the module notes).
     times : sequence of float, optional
-        Curve times (default: 50 points up to the largest follow-up time).
+        Curve times (default: 50 points up to the largest follow-up time). By the one
+        rule of a time past the follow-up
+        (:func:`~escalation.survival._outcome.past_follow_up`), a time past every
+        spell's follow-up is a ``DesignError``, and an arm's curve (estimate and
+        interval) is NaN past the longest follow-up of that arm's spells, with a
+        ``StatisticalWarning`` when the time was given.
     weight_estimand : {"ate", "att", "overlap"}, default "ate"
         The population whose risks are estimated (:func:`run_estimator`; ``population``
         of the result): the g-formula and AIPW refuse ``"overlap"``.
@@ -701,6 +708,17 @@ def estimate_curves(
     Returns
     -------
     AdjustedCurveResult
+
+    Raises
+    ------
+    DesignError
+        When a time is past the longest follow-up of every spell.
+
+    Warns
+    -----
+    StatisticalWarning
+        When a time given is past the longest follow-up of one arm's spells (that arm's
+        curve is NaN there).
 
     Examples
     --------
@@ -731,11 +749,7 @@ def estimate_curves(
     x = adjust.coding.apply(frame)
     dur = durations(frame[adjust.duration])
     ev = event_codes(frame[adjust.event])
-    report = (
-        np.linspace(dur.max() / 50, dur.max(), 50)
-        if times is None
-        else np.asarray(sorted(times), dtype=float)
-    )
+    report, unknown = _curve_times(times, dur, a)
     out = run_estimator(
         method,
         dur,
@@ -752,16 +766,39 @@ def estimate_curves(
     se = None
     if out.influence is not None:
         se = cluster_standard_error(out.influence["risk"], influence_clusters(frame, cluster))
+    risk = np.where(unknown, np.nan, out.risk)  # past an arm's follow-up: not identified
     return AdjustedCurveResult(
         method,
         report,
-        out.risk,
-        se,
+        risk,
+        None if se is None else np.where(unknown, np.nan, se),
         conf_level,
         len(dur),
         out.nuisance,
         population(method, weight_estimand),
     )
+
+
+def _curve_times(
+    times: Sequence[float] | None, dur: FloatArray, a: npt.NDArray[np.int64]
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Return the times of :func:`estimate_curves` and where each arm's curve is unknown.
+
+    Default: 50 points up to the longest follow-up. Times given are refused past every
+    spell's follow-up (:func:`~escalation.causal._estimable.refuse_past_follow_up`) and
+    warned about past an arm's; either way an arm's curve is unknown (NaN) past its own
+    spells' follow-up (:func:`~escalation.causal._estimable.past_arm_follow_up`, row 0
+    the untreated arm).
+    """
+    if times is None:
+        report = np.linspace(dur.max() / 50, dur.max(), 50)
+    else:
+        report = np.sort(prediction_times(times))
+        refuse_past_follow_up(report, dur, what="times", choose="times")
+    unknown = past_arm_follow_up(
+        report, dur, a, consequence="their risks are NaN", what="times", warn=times is not None
+    )
+    return report, unknown
 
 
 def pooled_logistic_survival(
@@ -806,12 +843,16 @@ def pooled_logistic_survival(
         ``sum_k S(k-1) h_1(k)`` (g-formula with death competing), the package's one
         cumulative-incidence formula (:mod:`escalation.core.cif`).
     treatment : str
-        0/1 treatment column.
+        0/1 treatment column (another coding, e.g. 1/2, is a ``DataValidationError``
+        naming the rows, as every causal estimator's: the arms are set to 1 and 0).
     formula : str
         Right-hand side of the hazard model, e.g. ``"treat * (time + I(time**2))"``.
     times : sequence of int
         Intervals at which survival is returned: whole numbers >= 1 (survival at the end
-        of that interval; 0 or 6.5 is a ``DesignError`` naming it).
+        of that interval; 0 or 6.5 is a ``DesignError`` naming it), within the follow-up
+        (:func:`~escalation.survival._outcome.past_follow_up`): an interval past every
+        person's is a ``DesignError``; past one arm's, that arm's survival and risk are
+        NaN, with a ``StatisticalWarning`` (the hazard model would be extrapolated).
     weights : array_like or str, optional
         Per-person weights (e.g. stabilised IP weights), one per row of ``frame`` in its
         order, or the name of their column; carried to every interval.
@@ -843,10 +884,22 @@ def pooled_logistic_survival(
             "the frame has a column 'time', but the expanded rows use 'time' for the "
             "interval (the formula's time); rename that column"
         )
+    from escalation.causal.propensity import treatment_vector
+
+    a = treatment_vector(frame, treatment)  # 0/1: the arms are set to 1 and 0 below
     check_complete(frame, formula)
     _check_intervals(times)
     n_intervals = _whole_intervals(frame[duration])
     ev = event_codes(frame[event])
+    refuse_past_follow_up(times, n_intervals, what="times", unit="intervals", choose="times")
+    unknown = past_arm_follow_up(
+        times,
+        n_intervals,
+        a,
+        consequence="their survival and risk are NaN",
+        what="times",
+        unit="intervals",
+    )
     frame, weights = weights_column(frame, weights, function="pooled_logistic_survival")
     rows = np.repeat(np.arange(len(frame)), n_intervals)
     long = frame.iloc[rows].reset_index(drop=True)
@@ -890,13 +943,13 @@ def pooled_logistic_survival(
         each = 1.0 - risk - cumulative_incidence(other, total, what="the pooled logistic g-formula")
         risk = risk.mean(axis=0)
         surv = each.mean(axis=0)
-        for t in times:
+        for t, past in zip(times, unknown[arm], strict=True):
             out.append(
                 {
                     "time": t,
                     "group": group,
-                    "survival": float(surv[int(t) - 1]),
-                    "risk": float(risk[int(t) - 1]),
+                    "survival": np.nan if past else float(surv[int(t) - 1]),
+                    "risk": np.nan if past else float(risk[int(t) - 1]),
                 }
             )
     return pd.DataFrame(out)

@@ -30,7 +30,7 @@ from escalation._vocabulary import (
     spells_of,
 )
 from escalation.causal._confounders import Confounders, confounders, spells_and_covariates
-from escalation.causal._estimable import check_estimable
+from escalation.causal._estimable import check_estimable, past_arm_follow_up
 from escalation.causal.balance import balance_table
 from escalation.causal.bootstrap import cluster_bootstrap, standard_error_mc_error
 from escalation.causal.clone import run_ccw, treatment_starts
@@ -65,8 +65,9 @@ from escalation.design.study import StudyDesign
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.formula import parse_formula
 from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
-from escalation.survival._outcome import durations, event_codes, past_follow_up, usable_rows
+from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import check_conf_level
+from escalation.timeline.matrix import coding_record
 from escalation.timeline.spells import SpellData
 
 __all__ = [
@@ -365,7 +366,13 @@ class EffectsResult(Presents):
         Spells left out: none, since every estimator uses every spell and a bad row
         raises.
     settings : dict
-        Estimators, horizons, bootstrap, seed, weight estimand, truncation.
+        Estimators, horizons, bootstrap, seed, weight estimand, truncation; the
+        covariates (or formula), the outcome and treatment columns (``duration``,
+        ``event``, ``treatment``), ``min_count`` and ``coding`` (each categorical's kept
+        levels and the levels pooled into ``other``:
+        :func:`~escalation.timeline.matrix.coding_record`), and ``dropped_columns`` (the
+        coded columns and covariates left out of the models); :meth:`provenance` records
+        them.
     backend : dict
         Nuisance models of each estimator.
     """
@@ -733,7 +740,11 @@ def estimate_effects(
     conf_level : float, default 0.95
         Confidence level.
     min_count : int, default 20
-        Rare categorical levels are pooled.
+        Categorical levels of ``covariates`` with fewer rows are pooled into ``other``
+        (:class:`~escalation.timeline.CovariateCoding`; a covariate whose every level is
+        that rare is left out, with a ``StatisticalWarning``, and listed in
+        ``settings["dropped_columns"]``). A formula's levels are used as written: a
+        ``StatisticalWarning`` names its categorical variables with rarer levels.
     n_jobs : int, optional
         Bootstrap worker processes: default the design's ``[compute] workers``, else
         every core (``-1``); ``1`` runs in this process. Results are identical for any
@@ -828,18 +839,9 @@ def estimate_effects(
     start = _ccw_starts(frame) if "ccw" in names else np.full(len(frame), np.nan)
     labels = influence_clusters(frame, cluster)
     cluster_ids = labels if labels is not None else np.arange(len(frame))
-    for arm in (0, 1):
-        followed = float(dur[a == arm].max()) if (a == arm).any() else 0.0
-        late = [int(h) for h in hz_days[past_follow_up(hz_days, followed)]]
-        if late:
-            warnings.warn(
-                f"horizon(s) {', '.join(map(str, late))} days are past the longest follow-up "
-                f"of the {'treated' if arm else 'untreated'} spells ({followed:.0f} days): "
-                "their risks carry the last estimate forward and are not identified; use "
-                "shorter horizons",
-                StatisticalWarning,
-                stacklevel=2,
-            )
+    past_arm_follow_up(
+        hz_days, dur, a, consequence="their risks carry the last estimate forward", stacklevel=2
+    )
     report = np.unique(np.r_[np.linspace(0, hz_days.max(), curve_points + 1)[1:], hz_days])
     config = _Config(
         names, report, hz_days, weight_estimand, truncate, grace, tuple(prop.matrix.columns)
@@ -1026,6 +1028,11 @@ def estimate_effects(
         "truncate": truncate,
         "conf_level": conf_level,
         "covariates": adjust.described,
+        "duration": adjust.duration,
+        "event": adjust.event,
+        "treatment": treatment,
+        "min_count": min_count,
+        "coding": coding_record(adjust.coding),
         "cluster": cluster,
         "dropped_columns": list(prop.dropped),
         "competing_model": competing_model,

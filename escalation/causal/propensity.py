@@ -27,10 +27,10 @@ from escalation._vocabulary import INTERCEPT, covariates_apart, spells_of, warn_
 from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.errors import DataValidationError, DesignError, Problem
-from escalation.formula import FormulaCoding, formula_argument
+from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
 from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._result import check_conf_level
-from escalation.timeline.matrix import Coding, CovariateCoding, given_coding
+from escalation.timeline.matrix import Coding, CovariateCoding, coding_left_out, given_coding
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -142,7 +142,9 @@ class PropensityResult(Presents):
     method : str
         ``"logistic"`` or ``"learner"``.
     dropped : tuple of str
-        Coded columns left out because constant or collinear.
+        Coded columns left out because constant or collinear, and covariates that code no
+        column (a categorical whose every level was pooled into ``other``:
+        :attr:`~escalation.timeline.CovariateCoding.left_out`).
     coefficients : pandas.Series or None
         Logistic coefficients (log odds ratios; ``intercept`` first), ``None`` for a
         learner (``coef`` before 0.2).
@@ -271,7 +273,9 @@ def fit_propensity(
     learner : sklearn classifier, optional
         Required when ``model="learner"``; cloned and fitted on the coded covariates.
     min_count : int, default 20
-        Rare categorical levels are pooled (see :class:`CovariateCoding`).
+        Categorical levels of ``covariates`` with fewer rows are pooled into ``other``
+        (see :class:`CovariateCoding`). A formula's levels are used as written: a
+        ``StatisticalWarning`` names its categorical variables with rarer levels.
     coding : CovariateCoding or FormulaCoding, optional
         A coding learned earlier (default: learned from ``frame``). The rows of
         ``frame`` are new to it: a categorical value it has no level for (and no
@@ -316,8 +320,10 @@ def fit_propensity(
         if covariates is not None or coding is not None:
             raise DesignError("give a formula or covariates (or a coding), not both")
         treatment = parsed.response[0]
-        coding = FormulaCoding.learn(frame, parsed.rhs)
-        covariates_apart(coding.columns, {"treatment": treatment})
+        learnt = FormulaCoding.learn(frame, parsed.rhs)
+        covariates_apart(learnt.columns, {"treatment": treatment})
+        warn_rare_levels(frame, learnt, min_count)  # a formula's levels: as written
+        coding = learnt
     if treatment is None:
         raise DesignError("name the treatment column, or give a formula 'treatment ~ x'")
     a = treatment_vector(frame, treatment)
@@ -329,7 +335,8 @@ def fit_propensity(
     else:
         coding = given_coding(coding)
     # "spells": rows new to a coding given (one learned here has a level for each value)
-    matrix, left_out = left_out_columns(coding.apply(frame, table="spells"))
+    matrix, redundant = left_out_columns(coding.apply(frame, table="spells"))
+    left_out = {**coding_left_out(coding), **redundant}  # a covariate coding no column too
     dropped = tuple(left_out)
     x = matrix.to_numpy(dtype=float)
     if model == "learner":

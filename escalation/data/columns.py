@@ -654,3 +654,63 @@ def header_words(header: object) -> tuple[str, ...]:
     text = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
     text = text.lower().replace("'", "").replace("’", "").replace("‘", "")
     return tuple(w for w in re.split(r"[^a-z0-9]+", text) if w)
+
+
+#: "Otherwise numeric": at most this many distinct values in a column of numbers are not...
+MAX_WORDS: Final = 3
+#: ... and they hold at most this share of the column's non-empty values.
+MAX_WORD_SHARE: Final = 0.1
+
+
+def stray_words(values: pd.Series) -> np.ndarray | None:
+    """Return where a column of numbers holds a few values that are not numbers.
+
+    The one rule of "one word in a numeric column": the reader's (an extra column of a
+    case history, read as text) and the models' (a covariate or a formula variable given
+    in a data frame, whose numbers may be numbers or text). A column is otherwise numeric
+    when every non-empty value is a number or text, at most :data:`MAX_WORDS` distinct
+    values are not numbers, they hold at most :data:`MAX_WORD_SHARE` of the non-empty
+    values, and no number is written with a leading zero (``"0123"``: a code, so the
+    column is text).
+
+    Returns
+    -------
+    numpy.ndarray of bool or None
+        Where the words are; ``None`` when the column is all numbers, or not numbers but
+        for a few.
+
+    Examples
+    --------
+    >>> stray_words(pd.Series([str(i % 10) for i in range(19)] + ["unknown"])).nonzero()
+    (array([19]),)
+    >>> stray_words(pd.Series([0.5 * i for i in range(19)] + ["unknown"])).nonzero()
+    (array([19]),)
+    >>> stray_words(pd.Series(["1", "two", "3"])) is None  # a third: not "a few"
+    True
+    >>> stray_words(pd.Series(["0%d" % (i % 9) for i in range(19)] + ["x"])) is None  # codes
+    True
+    """
+    codes, uniques = factorize(values)
+    text = [isinstance(v, str) for v in uniques]
+    number = [_real_number(v) for v in uniques]
+    if len(uniques) == 0 or not all(t or n for t, n in zip(text, number, strict=True)):
+        return None
+    parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+    word = parsed.isna().to_numpy(dtype=bool)
+    if not word.any() or word.sum() > MAX_WORDS or word.all():
+        return None
+    written = [str(v).strip() for v, t, w in zip(uniques, text, word, strict=True) if t and not w]
+    if any(re.match(r"^[+-]?0\d", v) for v in written):
+        return None
+    present = codes >= 0
+    rows = present & np.r_[word, False][codes]
+    if rows.sum() > MAX_WORD_SHARE * present.sum():
+        return None
+    return np.asarray(rows)
+
+
+def _real_number(value: object) -> bool:
+    """Whether ``value`` is a number (not a boolean, not text)."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )

@@ -44,6 +44,7 @@ from escalation.data.columns import (
     parse_bools,
     parse_dates,
     positions,
+    stray_words,
     text_faults,
 )
 from escalation.data.history import (
@@ -1075,19 +1076,12 @@ def _check_repeated_points(eps: _Checker, frame: pd.DataFrame, child: np.ndarray
     eps.flag_each(rows[repeats], "kind", reasons)
 
 
-#: "Otherwise numeric": at most this many distinct values in a column of numbers are not...
-_MAX_WORDS: Final = 3
-#: ... and they hold at most this share of the column's non-empty values.
-_MAX_WORD_SHARE: Final = 0.1
-
-
 def _check_numeric_extras(checker: _Checker, spec: Mapping[str, bool]) -> None:
     """Make an extra column of numbers but for a few words numbers; flag each word.
 
     One ``unknown`` in ``imd_decile`` would otherwise make the column text, and a model
-    would treat each decile as a category. A column is otherwise numeric when its non-empty
-    values are text, at most :data:`_MAX_WORDS` distinct values are not numbers and they
-    hold at most :data:`_MAX_WORD_SHARE` of the non-empty values; a word's value is dropped
+    would treat each decile as a category. Whether a column is otherwise numeric is the
+    rule of :func:`~escalation.data.columns.stray_words`; a word's value is dropped
     (lenient reading) and the rest become numbers. Numbers with leading zeros (codes) keep
     the column text, as in :func:`_with_all_columns`.
     """
@@ -1099,7 +1093,7 @@ def _check_numeric_extras(checker: _Checker, spec: Mapping[str, bool]) -> None:
             continue
         values = frame[column]
         values = values.mask(_blank_cells(values))  # only whitespace: empty, not a word
-        words = _stray_words(values)
+        words = stray_words(values)
         if words is None:
             continue
         numbers = _numeric_if_all_numbers(values.mask(words))
@@ -1114,30 +1108,3 @@ def _check_numeric_extras(checker: _Checker, spec: Mapping[str, bool]) -> None:
         )
         checker.soft(words, str(column), reason)
         checker.frame[column] = numbers
-
-
-def _stray_words(values: pd.Series) -> np.ndarray | None:
-    """Return where a column of text numbers holds a few values that are not numbers.
-
-    ``None`` when the column is all numbers, or not numbers but for a few (see
-    :func:`_check_numeric_extras`).
-
-    Examples
-    --------
-    >>> _stray_words(pd.Series([str(i % 10) for i in range(19)] + ["unknown"])).nonzero()
-    (array([19]),)
-    >>> _stray_words(pd.Series(["1", "two", "3"])) is None  # a third: not "a few"
-    True
-    """
-    codes, uniques = factorize(values)
-    if len(uniques) == 0 or not all(isinstance(v, str) for v in uniques):
-        return None
-    parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
-    word = parsed.isna().to_numpy(dtype=bool)
-    if not word.any() or word.sum() > _MAX_WORDS or word.all():
-        return None
-    present = codes >= 0
-    rows = present & np.r_[word, False][codes]
-    if rows.sum() > _MAX_WORD_SHARE * present.sum():
-        return None
-    return np.asarray(rows)

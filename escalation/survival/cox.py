@@ -69,7 +69,7 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.timeline.matrix import Coding
+from escalation.timeline.matrix import Coding, coding_left_out
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -122,7 +122,9 @@ class CoxResult(SurvivalResult):
     conf_level : float
         Level of the intervals in :meth:`tidy`.
     dropped_terms : tuple of str
-        Coded columns left out (no variation, or collinear), with a warning at fit.
+        Coded columns left out (no variation, or collinear), with a warning at fit, and
+        covariates that code no column (a categorical whose every level was pooled into
+        ``other``, warned about when the coding was learnt).
     dropped_reasons : tuple of str
         Why each of :attr:`dropped_terms` was left out: ``"no variation"`` (``"... within
         strata"``) or ``"collinear with <the earlier columns it is a combination of>"``;
@@ -940,11 +942,12 @@ def fit_cox(
     else:
         strata_codes = None
         level_values = ("all",)
-    left_out = check_variation(x, strata_codes, names)
+    constant = check_variation(x, strata_codes, names)
+    if constant:
+        x = x.drop(columns=list(constant))
+        names = [n for n in names if n not in constant]
+    left_out = {**coding_left_out(coding), **constant}  # a covariate coding no column too
     dropped_terms = list(left_out)
-    if dropped_terms:
-        x = x.drop(columns=dropped_terms)
-        names = [n for n in names if n not in dropped_terms]
     if not np.isfinite(penalizer) or penalizer < 0:
         raise DesignError(f"penalizer must be a number >= 0, got {penalizer!r}")
     matrix = x.to_numpy(dtype=float)

@@ -8,6 +8,7 @@ one cohort can predict for another with identical columns.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, runtime_checkable
@@ -18,15 +19,26 @@ import pandas as pd
 
 from escalation._finite import LISTED, finite_numbers
 from escalation._vocabulary import refuse_repeats
+from escalation.data.columns import stray_words
 from escalation.errors import (
     COVARIATE_ROLE,
     DataValidationError,
     DesignError,
     Problem,
+    StatisticalWarning,
     refuse_personal,
 )
 
-__all__ = ["Coding", "CovariateCoding", "covariate_matrix", "given_coding", "level_order"]
+__all__ = [
+    "Coding",
+    "CovariateCoding",
+    "coding_left_out",
+    "coding_record",
+    "covariate_matrix",
+    "given_coding",
+    "level_order",
+    "refuse_stray_words",
+]
 
 #: Level given to missing values of a categorical covariate.
 MISSING: Final = "missing"
@@ -160,8 +172,13 @@ class CovariateCoding:
     ``Categorical``, else the first level sorted; see :func:`level_order`), or the level
     given in ``reference``. Missing categorical values form their own level ``missing``;
     levels seen fewer than ``min_count`` times are pooled into ``other`` so that sparse
-    codes do not make models unstable. Missing or infinite numeric values are an error
-    that names their rows: impute or exclude them explicitly first.
+    codes do not make models unstable. A categorical column whose every level is that rare
+    keeps ``other`` alone: it codes no column, so it is left out of every model, with a
+    :class:`~escalation.errors.StatisticalWarning` when learnt and named by
+    :attr:`left_out`. Missing or infinite numeric values are an error that names their
+    rows: impute or exclude them explicitly first, and a column of numbers holding a few
+    words (:func:`~escalation.data.columns.stray_words`, the reader's rule) is refused
+    rather than coded as one level per number.
 
     Attributes
     ----------
@@ -225,7 +242,15 @@ class CovariateCoding:
         DataValidationError
             When a column is personal (an identifier, a birth date, note text:
             :func:`~escalation.errors.refuse_personal`, the rule of Table 1): its values
-            would name the coefficients. Cluster on an identifier instead.
+            would name the coefficients. Cluster on an identifier instead. When a column of
+            numbers holds a few words (:func:`refuse_stray_words`), naming the rows.
+
+        Warns
+        -----
+        StatisticalWarning
+            When every level of a categorical column has fewer than ``min_count`` rows:
+            the column keeps ``other`` alone, codes no column and is left out
+            (:attr:`left_out`).
         """
         refuse_repeats(
             "covariate(s)",
@@ -255,6 +280,7 @@ class CovariateCoding:
             if isinstance(values.dtype, pd.CategoricalDtype):
                 counts, coded = _categorical_tally(values)
             else:
+                refuse_stray_words(values, table="spells")
                 counts = {str(k): int(v) for k, v in _as_text(values).value_counts().items()}
                 coded = level_order(values)
             rare = [level for level in coded if counts[level] < min_count]
@@ -263,6 +289,8 @@ class CovariateCoding:
                 order.append(OTHER)
             if not order:
                 order = [OTHER]
+            if rare and order == [OTHER]:  # no level kept: the column codes nothing
+                _warn_all_rare(column, len(coded), min_count)
             wanted = (reference or {}).get(column)
             if wanted is not None:
                 if str(wanted) not in order:
@@ -276,6 +304,23 @@ class CovariateCoding:
             pooled[column] = tuple(rare)
             names += [f"{column}_{level}" for level in order[1:]]
         return cls(tuple(columns), levels, pooled, tuple(names))
+
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        """The categorical columns that code no column: every level pooled into ``other``.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "c"]})
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     CovariateCoding.learn(frame, ["x", "g"], min_count=2).left_out
+        ('g',)
+        """
+        return tuple(
+            c for c in self.columns if self.levels.get(c) == (OTHER,) and self.pooled.get(c)
+        )
 
     def terms(self) -> dict[str, tuple[str, ...]]:
         """Return each covariate's coded columns (a categorical's indicators), in order.
@@ -365,6 +410,99 @@ class CovariateCoding:
         # One block of floats (not a column each): the same numbers, built without
         # pandas consolidating dozens of columns.
         return pd.DataFrame(out, index=frame.index, columns=list(self.names))
+
+
+def _warn_all_rare(column: str, levels: int, min_count: int) -> None:
+    """Warn that a categorical covariate is left out: each level is rarer than ``min_count``."""
+    warnings.warn(
+        f"covariate {column!r} has {levels} level(s), each seen in fewer than "
+        f"min_count={min_count} rows: all are pooled into 'other', so it codes no column "
+        "and is left out of the model (not adjusted for); lower min_count or group its "
+        "levels",
+        StatisticalWarning,
+        stacklevel=4,
+    )
+
+
+def coding_left_out(coding: Coding) -> dict[str, str]:
+    """Return the covariates a coding leaves out, and why (as ``dropped_reasons`` says it).
+
+    A :class:`CovariateCoding` leaves out a categorical column whose every level was
+    pooled into ``other`` (:attr:`CovariateCoding.left_out`); other codings leave none out.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> frame = pd.DataFrame({"g": ["a", "b", "c"]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     coding_left_out(CovariateCoding.learn(frame, ["g"], min_count=2))
+    {'g': 'every level rarer than min_count (pooled into other)'}
+    """
+    if not isinstance(coding, CovariateCoding):
+        return {}
+    return dict.fromkeys(coding.left_out, "every level rarer than min_count (pooled into other)")
+
+
+def coding_record(coding: Coding) -> dict[str, dict[str, list[str]]]:
+    """Return the levels a coding kept and pooled, as settings and manifests record them.
+
+    A :class:`CovariateCoding`'s kept levels of each categorical (reference first) and
+    the levels pooled into ``other``: ``min_count`` changes both, and the estimates with
+    them. A formula's levels are its variables' own (``{}``: the formula is recorded).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 2 + ["c"]})
+    >>> coding_record(CovariateCoding.learn(frame, ["g"], min_count=2))
+    {'levels': {'g': ['a', 'b', 'other']}, 'pooled': {'g': ['c']}}
+    """
+    if not isinstance(coding, CovariateCoding):
+        return {}
+    return {
+        "levels": {c: list(v) for c, v in coding.levels.items()},
+        "pooled": {c: list(v) for c, v in coding.pooled.items()},
+    }
+
+
+def refuse_stray_words(values: pd.Series, *, table: str) -> None:
+    """Refuse a column of numbers holding a few words, naming the rows (value described).
+
+    The reader's rule (:func:`~escalation.data.columns.stray_words`) for a column given to
+    a model in a data frame: one ``"unknown"`` (or a name) in a column of numbers made it
+    text, so every distinct number became a level of a categorical covariate (pooled into
+    ``other``, or named in coefficients and warnings). The words are located problems,
+    their values described by the package's rule, never echoed.
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``table``, each row, the column and the value.
+
+    Examples
+    --------
+    >>> refuse_stray_words(pd.Series([0.5 * i for i in range(19)] + ["Jane Smith"], name="x",
+    ...                              dtype=object), table="spells")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DataValidationError: Covariate 'x': 1 problem found
+      - table 'spells', row 19, column 'x', value <not shown: 10 characters, letters and spaces>: not a number, in a column otherwise numeric (19 of its 20 values are numbers): leave unknown values empty (missing values are refused too: impute them or leave the rows out) or convert the column to numbers
+    """  # noqa: E501
+    words = stray_words(values)
+    if words is None:
+        return
+    column = str(values.name)
+    present = int(values.notna().sum())
+    reason = (
+        f"not a number, in a column otherwise numeric ({present - int(words.sum())} of its "
+        f"{present} values are numbers): leave unknown values empty (missing values are "
+        "refused too: impute them or leave the rows out) or convert the column to numbers"
+    )
+    problems = [
+        Problem(table, int(row), column, values.iloc[row], reason)
+        for row in np.flatnonzero(words)[:LISTED]
+    ]
+    raise DataValidationError(problems, f"covariate {column!r}")
 
 
 def _unseen_levels(

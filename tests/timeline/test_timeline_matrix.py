@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import DataValidationError, DesignError
+from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.timeline import CovariateCoding, covariate_matrix
 
 
@@ -120,7 +120,9 @@ def test_new_rows_of_a_table_refuse_levels_nothing_takes() -> None:
         DataValidationError, match=r"table 'profiles', row 1, column 'g', value <empty>"
     ):
         no_missing.apply(text, table="profiles")
-    pooled = CovariateCoding.learn(train, ["g"], min_count=2)  # every level is 'other'
+    with pytest.warns(StatisticalWarning, match="codes no column"):
+        pooled = CovariateCoding.learn(train, ["g"], min_count=2)  # every level is 'other'
+    assert pooled.left_out == ("g",)
     assert pooled.apply(new, table="profiles").shape == (4, 0)
 
 
