@@ -19,7 +19,8 @@ placeholder   what it replaces
               ``Dr D'Souza``), a capitalised word after a relation (``mother Sarah``),
               ``the Smith family``, a list of common UK first names shipped with the package
               (with a following surname), and any names the local authority supplies; the
-              listed and supplied names in any case (``SARAH``, ``olivia``)
+              listed and supplied names in title, upper or lower case (``SARAH``,
+              ``olivia``)
 ============  ==============================================================
 
 Redaction is recall-oriented and cannot be perfect: a surname on its own that is not in a
@@ -99,7 +100,7 @@ _PHONE = re.compile(
 
 # NHS numbers: ten digits as 3-3-4 (space, hyphen or nothing between); the check digit is
 # tested by _valid_nhs_number, so other ten-digit numbers are left alone.
-_NHS = re.compile(r"(?<![\w+])\d{3}([ \xa0-]?)\d{3}\1\d{4}(?!\w)")
+_NHS = re.compile(r"\d(?<![\w+]\d)\d{2}([ \xa0-]?)\d{3}\1\d{4}(?!\w)")
 # NHS modulus-11 weights of the first nine digits.
 _NHS_WEIGHTS: Final = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
@@ -250,24 +251,29 @@ _RELATION_NAME: Final = re.compile(
 )
 
 
-def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | None:
-    """Compile a whole-word matcher for ``names`` in any case (plus a capitalised surname).
+def _case_forms(name: str, *, lower: bool) -> set[str]:
+    """Return ``name`` as given, in title case and in upper case (and in lower case)."""
+    forms = {name, name.title(), name[:1].upper() + name[1:].lower(), name.upper()}
+    return forms | {name.lower()} if lower else {f for f in forms if f[:1].isupper()}
 
-    A name that is also a word the lexicon reads (``May``, ``Young``: see
+
+def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | None:
+    """Compile a whole-word matcher for ``names`` in their usual cases (plus a surname).
+
+    Each name is matched as given, in title case (``Okafor-Briggs``, ``O'Brien``), in upper
+    and in lower case. A name that is also a word the lexicon reads (``May``, ``Young``: see
     :func:`~escalation.predict.text.lexicon.lexicon_words`) is matched only when it starts
-    with a capital, so that ``may be`` and ``young carer`` still reach the lexicon.
+    with a capital, so that ``may be`` and ``young carer`` still reach the lexicon. (Case
+    forms in one case-sensitive trie match several times faster than a case-insensitive
+    one.)
     """
-    folded = {n.strip().lower() for n in names if isinstance(n, str) and len(n.strip()) >= 2}
-    if not folded:
+    clean = {n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}
+    if not clean:
         return None
     reads = lexicon_words()
-    any_case = sorted(n for n in folded if n not in reads)
-    capitalised = sorted(n for n in folded if n in reads)
-    alternatives = [f"(?i:{_trie_regex(any_case)})"] if any_case else []
-    if capitalised:
-        alternatives.append(f"(?=[A-Z])(?i:{_trie_regex(capitalised)})")
+    forms = set().union(*(_case_forms(n, lower=n.lower() not in reads) for n in clean))
     tail = rf"(?:\s+{_NAME_WORD})?" if surname else ""
-    return re.compile(rf"(?<![\w\[])(?:{'|'.join(alternatives)})(?![\w\-]){tail}")
+    return re.compile(rf"(?<![\w\[])(?:{_trie_regex(sorted(forms))})(?![\w\-]){tail}")
 
 
 @cache
@@ -308,9 +314,10 @@ class Redactor:
     known_names : tuple of str
         Names known to the local authority (children, parents, carers), e.g. from name
         columns of the children table; each is removed wherever it appears as a whole
-        word, in any case (``Pemberton``, ``PEMBERTON``, ``pemberton``), except that a
-        name which is also a word the lexicon reads (``May``, ``Young``) is removed only
-        when it starts with a capital. Give first names and surnames separately.
+        word, as given and in title, upper and lower case (``Pemberton``, ``PEMBERTON``,
+        ``pemberton``), except that a name which is also a word the lexicon reads
+        (``May``, ``Young``) is removed only when it starts with a capital. Give first
+        names and surnames separately.
     use_first_names : bool
         Also remove the common UK first names shipped with the package
         (:func:`first_names`), matched the same way, each with a following capitalised
