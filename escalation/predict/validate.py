@@ -383,31 +383,80 @@ def _oracle_table(truth: Any, horizon: int) -> pd.DataFrame | None:
     return table
 
 
+# How "structured+text" makes its case-note features (note_features' arguments): the
+# provenance records these values, so the record is what was used.
+_N_TOPICS: Final = 10
+_TOPIC_METHOD: Final = "nmf"
+_MIN_DF: Final = 5
+_HORIZON_SAFE: Final = True
+_LOOKBACK_DAYS: Final[int | None] = None
+
+
 def _text_matrix(
     history: Any,
     spells: pd.DataFrame,
     train: npt.NDArray[np.int64],
     seed: int,
-) -> pd.DataFrame:
-    """Case-note features of every spell, the topic model fitted on training spells only."""
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Case-note features of every spell, the topic model fitted on training spells only.
+
+    Returns the features and how they were made (``provenance["text_features"]``).
+    """
     try:
-        from escalation.predict.text import note_features
+        from escalation.predict.text import TopicVocabularyError, note_features
+        from escalation.predict.text.features import name_columns
     except ImportError as error:  # pragma: no cover - text module absent
         raise DesignError(
             "feature set 'structured+text' needs escalation.predict.text (case-note features)"
         ) from error
+    record: dict[str, Any] = {
+        "source": "notes",
+        "topics_fitted": True,
+        "n_topics": _N_TOPICS,
+        "method": _TOPIC_METHOD,
+        "min_df": _MIN_DF,
+        "seed": int(seed),
+        "horizon_safe": _HORIZON_SAFE,
+        "lookback_days": _LOOKBACK_DAYS,
+        "known_name_columns": list(name_columns(history)),
+        "shipped_first_names": True,
+    }
     try:
         # The topic model is fitted on the training spells' notes (each note redacted once).
-        features = note_features(history, spells, seed=seed, fit_rows=train)
-    except ValueError:
+        features = note_features(
+            history,
+            spells,
+            seed=seed,
+            fit_rows=train,
+            n_topics=_N_TOPICS,
+            method=_TOPIC_METHOD,
+            min_df=_MIN_DF,
+            horizon_safe=_HORIZON_SAFE,
+            lookback_days=_LOOKBACK_DAYS,
+        )
+    except TopicVocabularyError as error:
+        reason = error.problems[0].reason
         warnings.warn(
-            "too few case notes in the training period for a topic model; the text "
-            "features are lexicon counts and flags only",
+            f"no topic model could be fitted on the training spells' notes ({reason}); "
+            "their text features are lexicon counts and flags only",
             StatisticalWarning,
             stacklevel=3,
         )
-        features = note_features(history, spells, vectorizer=None, seed=seed)
-    return features.astype(float)
+        features = note_features(
+            history,
+            spells,
+            vectorizer=None,
+            horizon_safe=_HORIZON_SAFE,
+            lookback_days=_LOOKBACK_DAYS,
+        )
+        record.update(topics_fitted=False, n_topics=0, no_topics_because=reason)
+    record["n_columns"] = int(features.shape[1])
+    return features.astype(float), record
+
+
+def _precomputed_record(features: pd.DataFrame) -> dict[str, Any]:
+    """How precomputed text features were made, as far as this function knows."""
+    return {"source": "precomputed", "n_columns": int(features.shape[1])}
 
 
 def _model_label(kind: str, feature_set: str) -> str:
@@ -657,11 +706,14 @@ def validate_risk_models(
     backend: dict[str, FittedRiskModel] = {}
     n_train = 0
     oracle = None if truth is None else oracle_risk(truth, spells, horizon)
-    for split in splits:
+    text_records: list[dict[str, Any]] = []
+    for number, split in enumerate(splits, start=1):
         for _ in feature_sets:
-            part_predictions, part_backend = next(fitted_parts)
+            part_predictions, part_backend, text_record = next(fitted_parts)
             predictions += part_predictions
             backend.update(part_backend)
+            if text_record is not None:
+                text_records.append({"split": number, **text_record})
         predictions += _oracle_predictions(split, task, oracle)
         n_train += len(split.train)
     frame = pd.concat(predictions, ignore_index=True)
@@ -812,7 +864,7 @@ def validate_risk_models(
                 f"{_DESCRIPTIONS[kind]}{extra}, predicting the risk of escalation by day "
                 f"{horizon} after a referral closed with no further action or to early help."
             ),
-            facts={**facts, "Features": _feature_text(label, covariates)},
+            facts={**facts, "Features": _feature_text(label, covariates, text_records)},
             min_group=min_group,
         )
     public = frame.drop(columns=["_risks"])
@@ -845,6 +897,8 @@ def validate_risk_models(
             min_group=int(min_group),
             conf_level=float(conf_level),
             model_options=task.model_options,
+            # how the case-note features were made, per split (None: not used)
+            text_features=text_records or None,
             data_hash=data_hash(spells[["spell_id", "duration", "event"]]),
         ),
     )
@@ -914,8 +968,11 @@ class _SplitTask:
 
 def _fit_part(
     part: tuple[Split, str], task: _SplitTask
-) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel]]:
+) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], dict[str, Any] | None]:
     """Fit every model of one split and feature set on its training spells; predict its test.
+
+    Returns the predictions, the fitted models and, for ``structured+text``, how the text
+    features were made.
 
     Module level, so splits and feature sets run on worker processes; every model is
     seeded from the task, so the predictions do not depend on where they ran.
@@ -934,12 +991,13 @@ def _fit_part(
     with reordered_rows(test, task.given_rows[split.test]).input_rows():
         x_test = coding.apply(test, table="spells")
     train_duration, train_event = _training_outcome(train, split, censor=task.censor_training)
+    text_record: dict[str, Any] | None = None
     if feature_set == "structured+text":
-        text = (
-            _aligned(task.text_features, task.index)
-            if task.text_features is not None
-            else _text_matrix(task.history, spells, split.train, seed)
-        )
+        if task.text_features is not None:
+            text = _aligned(task.text_features, task.index)
+            text_record = _precomputed_record(text)
+        else:
+            text, text_record = _text_matrix(task.history, spells, split.train, seed)
         clash = [str(c) for c in text.columns if c in x_train.columns]
         if clash:
             raise DesignError(
@@ -957,7 +1015,7 @@ def _fit_part(
         label = _model_label(kind, feature_set)
         backend[label] = fitted
         predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
-    return predictions, backend
+    return predictions, backend, text_record
 
 
 def _oracle_predictions(
@@ -1069,11 +1127,33 @@ def _decision_curve(
     return pd.concat(frames, ignore_index=True)
 
 
-def _feature_text(label: str, covariates: Sequence[str]) -> str:
-    text = (
-        "; plus case-note features (lexicon counts and flags, topics)" if "+text" in label else ""
+def _feature_text(
+    label: str, covariates: Sequence[str], text_records: Sequence[Mapping[str, Any]]
+) -> str:
+    """Return the model card's features line (a text model's from how they were made)."""
+    base = f"{len(covariates)} baseline covariates known at time zero"
+    if TEXT_SUFFIX not in label or not text_records:
+        return base
+    return f"{base}; plus {_text_feature_text(text_records)}"
+
+
+def _text_feature_text(records: Sequence[Mapping[str, Any]]) -> str:
+    """Describe the text features of every split (``provenance["text_features"]``)."""
+    widths = sorted({int(r["n_columns"]) for r in records})
+    count = str(widths[0]) if len(widths) == 1 else f"{widths[0]} to {widths[-1]}"
+    if records[0]["source"] == "precomputed":
+        return f"{count} precomputed text features"
+    fitted = [r for r in records if r["topics_fitted"]]
+    what = f"{count} case-note features (lexicon counts and flags"
+    if not fitted:
+        return f"{what} only: no topic model could be fitted on the training notes)"
+    topics = f"{fitted[0]['n_topics']} {str(fitted[0]['method']).upper()} topics"
+    if len(fitted) == len(records):
+        return f"{what}, {topics} fitted on the training notes)"
+    return (
+        f"{what}, {topics} fitted on the training notes in {len(fitted)} of "
+        f"{len(records)} folds; lexicon only in the others)"
     )
-    return f"{len(covariates)} baseline covariates known at time zero{text}"
 
 
 def _prediction_frame(

@@ -54,18 +54,26 @@ def test_text_features_columns_and_index() -> None:
 def test_text_features_counts_match_a_direct_count() -> None:
     history, spells = _data()
     f = note_features(history, spells, vectorizer=None)
-    # Independent count for one spell: notes dated on or before time zero, by hand.
+    # Independent count for one spell: notes dated before the time-zero day, by hand.
     row = int(np.flatnonzero(f["text_n_notes"].to_numpy() >= 2)[0])
     spell = spells.iloc[row]
     notes = history.notes
-    mine = notes[(notes["child_id"] == spell["child_id"]) & (notes["date"] <= spell["time_zero"])]
+    mine = notes[(notes["child_id"] == spell["child_id"]) & (notes["date"] < spell["time_zero"])]
     assert f["text_n_notes"].iloc[row] == len(mine)
     text = " ".join(mine["text"].str.lower())
     expected_neglect_negated = text.count("no signs of neglect")
     assert f["text_n_neglect_negated"].iloc[row] == expected_neglect_negated
 
 
-def test_text_features_a_note_after_time_zero_changes_nothing() -> None:
+def test_text_features_a_note_on_or_after_time_zero_changes_nothing() -> None:
+    """Notes dated on the time-zero day or later are not predictors.
+
+    Was (review s26, text, finding 1): a note dated on the time-zero day was used, and
+    this test asserted so. But the package's day-0 convention (docs/timeline.md) puts
+    anything on that day *after* the decision: an escalation on day 0 is an outcome at
+    0.5 days, and a note written that day may describe it. So the same-day note must
+    change nothing, like a later one; a note of the day before is used.
+    """
     history, spells = _data()
     before = note_features(history, spells, n_topics=4, seed=0)
     late = spells[["child_id", "time_zero"]].copy()
@@ -80,15 +88,67 @@ def test_text_features_a_note_after_time_zero_changes_nothing() -> None:
             "author_role": pd.array(["social worker"] * len(late), dtype="string"),
         }
     )
-    later = history.with_tables(notes=pd.concat([history.notes, extra], ignore_index=True))
-    after = note_features(later, spells, n_topics=4, seed=0)
-    pd.testing.assert_frame_equal(before, after)
-    # ... and the same note dated on time zero does change the features.
-    same_day = extra.assign(date=late["time_zero"].to_numpy())
-    on_day = history.with_tables(notes=pd.concat([history.notes, same_day], ignore_index=True))
-    changed = note_features(on_day, spells, vectorizer=None)
+    for offset in (1, 0):  # the day after time zero, and the time-zero day itself
+        dated = extra.assign(date=late["time_zero"].to_numpy() + pd.Timedelta(days=offset))
+        later = history.with_tables(notes=pd.concat([history.notes, dated], ignore_index=True))
+        after = note_features(later, spells, n_topics=4, seed=0)
+        pd.testing.assert_frame_equal(before, after)
+    # ... and the same note dated the day before time zero does change the features.
+    day_before = extra.assign(date=late["time_zero"].to_numpy() - pd.Timedelta(days=1))
+    earlier = history.with_tables(notes=pd.concat([history.notes, day_before], ignore_index=True))
+    changed = note_features(earlier, spells, vectorizer=None)
     assert (changed["text_n_notes"] == before["text_n_notes"] + 1).all()
     assert changed["text_flag_drugs"].all()
+
+
+def test_text_features_lookback_is_the_days_before_the_time_zero_day() -> None:
+    """``lookback_days=30`` uses notes of the 30 days before time zero, not time zero's."""
+    children = pd.DataFrame({"child_id": ["c1"], "birth_date": [pd.Timestamp("2015-01-01")]})
+    zero = pd.Timestamp("2020-06-01")
+    days = [31, 30, 1, 0]  # days before time zero
+    notes = pd.DataFrame(
+        {
+            "child_id": "c1",
+            "date": [zero - pd.Timedelta(days=d) for d in days],
+            "text": "Father drinks.",
+        }
+    )
+    history = CaseHistory(children, empty_episodes(), notes, extract_date="2022-01-01")
+    spells = pd.DataFrame({"child_id": ["c1"], "time_zero": [zero]})
+    window = note_features(history, spells, vectorizer=None, lookback_days=30)
+    assert window["text_n_notes"].tolist() == [2]  # 30 days and 1 day before
+    every = note_features(history, spells, vectorizer=None)
+    assert every["text_n_notes"].tolist() == [3]
+
+
+def test_text_features_known_names_in_any_case() -> None:
+    """Review s26 (text), finding 3: names of the children table in upper or lower case
+    were ignored or matched in their stored case only."""
+    children = pd.DataFrame(
+        {
+            "child_id": ["c1", "c2", "c3"],
+            "birth_date": pd.Timestamp("2015-01-01"),
+            "surname": ["WOLSTENHOLME", "okafor-briggs", "Pemberton"],
+        }
+    )
+    notes = pd.DataFrame(
+        {
+            "child_id": ["c1", "c2", "c3"],
+            "date": pd.Timestamp("2020-01-01"),
+            "text": [
+                "Wolstenholme home visited.",
+                "Okafor-Briggs home visited; okafor-briggs family.",
+                "PEMBERTON home visited.",
+            ],
+        }
+    )
+    history = CaseHistory(children, empty_episodes(), notes, extract_date="2022-01-01")
+    spells = pd.DataFrame({"child_id": ["c1", "c2", "c3"], "time_zero": pd.Timestamp("2020-06-01")})
+    assert spell_documents(history, spells).tolist() == [
+        "[NAME] home visited.",
+        "[NAME] home visited; [NAME] family.",
+        "[NAME] home visited.",
+    ]
 
 
 def test_text_features_leaky_mode_warns_and_differs() -> None:

@@ -112,3 +112,41 @@ def test_text_lexicon_cue_does_not_cross_notes() -> None:
     # "no" ends one note; the next note's mention is affirmed.
     found = find_mentions(pd.Series(["Mother said no", "drinking every night."]))
     assert found[["note_row", "assertion"]].values.tolist() == [[1, "affirmed"]]
+
+
+PHRASES = {
+    "domestic abuse": "domestic_abuse",
+    "sexual exploitation": "cse",
+    "learning disability": "learning_disability",
+    "mental health": "mental_health",
+    "self harm": "self_harm",
+    "going missing": "missing",
+}
+
+
+@pytest.mark.parametrize("space", ["  ", "\t", "\xa0", " \xa0\t ", "\u2009"])
+def test_text_lexicon_phrases_match_across_any_horizontal_space(space: str) -> None:
+    """Review s26 (text), finding 4: two spaces, a tab or a non-breaking space (text pasted
+    from Word or HTML) between a phrase's words lost the mention and its flag."""
+    notes = pd.Series([f"Worker noted {p.replace(' ', space)} in the home." for p in PHRASES])
+    found = find_mentions(notes)
+    assert found["group"].tolist() == list(PHRASES.values())
+    assert set(found["assertion"]) == {"affirmed"}
+
+
+def test_text_lexicon_spaces_do_not_move_note_rows_or_cues() -> None:
+    notes = pd.Series(["No  concerns\tabout domestic\xa0abuse.", "x", "Father  drinks."])
+    found = find_mentions(notes)
+    assert found[["note_row", "group", "assertion"]].values.tolist() == [
+        [0, "domestic_abuse", "negated"],
+        [2, "alcohol", "affirmed"],
+    ]
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r\n", "\r", "\u2028"])
+def test_text_lexicon_a_line_break_ends_a_phrase(brk: str) -> None:
+    """Clauses end at line breaks (docs/notes.md), so a phrase broken by one is two
+    clauses, not the phrase; and a cue before the break does not reach past it."""
+    assert find_mentions(pd.Series([f"Worker noted domestic{brk}abuse here."])).empty
+    found = find_mentions(pd.Series([f"No concerns about{brk}alcohol."]))
+    assert found["assertion"].tolist() == ["affirmed"]

@@ -2,13 +2,14 @@
 
 Identifiers are removed first (:func:`redact`); the lexicon (:func:`find_mentions`) and the
 TF-IDF topic model read redacted text only, and :func:`note_features` uses only notes dated
-on or before each spell's time zero.
+before the day of each spell's time zero.
 """
 
 from escalation.predict.text.evaluate import EVALUATION_COLUMNS, evaluate_lexicon
 from escalation.predict.text.features import (
     NAME_COLUMNS,
     NoteTopicModel,
+    TopicVocabularyError,
     fit_note_topics,
     note_features,
     spell_documents,
@@ -20,6 +21,7 @@ from escalation.predict.text.lexicon import (
     Assertion,
     find_mentions,
     group_of,
+    lexicon_words,
 )
 from escalation.predict.text.redact import PLACEHOLDERS, Redactor, first_names, redact
 
@@ -33,11 +35,13 @@ __all__ = [
     "Assertion",
     "NoteTopicModel",
     "Redactor",
+    "TopicVocabularyError",
     "evaluate_lexicon",
     "find_mentions",
     "first_names",
     "fit_note_topics",
     "group_of",
+    "lexicon_words",
     "note_features",
     "redact",
     "spell_documents",

@@ -1,4 +1,4 @@
-"""Spell-level features from case notes written on or before time zero.
+"""Spell-level features from case notes written before time zero.
 
 :func:`note_features` turns a case history's notes into one row of numbers per spell:
 
@@ -11,9 +11,12 @@
   allocation, fitted on one document per spell (its notes joined).
 
 Everything is computed on redacted text (:func:`escalation.predict.text.redact`), and by
-default only from notes dated on or before the spell's time zero: a note written after the
-decision point cannot change a spell's features. A fitted :class:`NoteTopicModel` is frozen
-and can transform another period (train on earlier time zeros, apply to later ones).
+default only from notes dated strictly before the spell's time zero. The package's day-0
+convention (``docs/timeline.md``) places anything on the time-zero day *after* the decision
+(an escalation that day is an outcome at 0.5 days), so a note written that day, which may
+describe that escalation, is not a predictor; nor is any later note. A fitted
+:class:`NoteTopicModel` is frozen and can transform another period (train on earlier time
+zeros, apply to later ones).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from escalation.results import package_versions
 __all__ = [
     "NAME_COLUMNS",
     "NoteTopicModel",
+    "TopicVocabularyError",
     "fit_note_topics",
     "note_features",
     "spell_documents",
@@ -68,6 +72,19 @@ NAME_COLUMNS: Final = (
 )
 # Tokens: letters only (no digits, so no stray numbers or house numbers), two or more.
 _TOKEN_PATTERN: Final = r"(?u)\b[^\W\d_]{2,}\b"
+# A term in more than this share of the documents says nothing about a spell.
+_MAX_DOCUMENT_SHARE: Final = 0.95
+
+
+class TopicVocabularyError(DataValidationError):
+    """The notes give too few usable terms for a topic model.
+
+    Raised by :func:`fit_note_topics` and :func:`note_features` when no term (or fewer terms
+    than ``n_topics``) occurs in the notes of at least ``min_df`` families and in at most
+    95% of the documents. A caller may fall back to lexicon features only
+    (``vectorizer=None``); every other input error is a plain
+    :class:`~escalation.errors.DataValidationError`.
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,13 +200,34 @@ def _check_inputs(history: CaseHistory, spells: pd.DataFrame) -> None:
         raise DataValidationError(problems, context="note features")
 
 
+def name_columns(history: CaseHistory) -> tuple[str, ...]:
+    """Return the columns of ``history.children`` read as known names (:data:`NAME_COLUMNS`).
+
+    Parameters
+    ----------
+    history : CaseHistory
+        The case history.
+
+    Returns
+    -------
+    tuple of str
+        The name columns present, in the order of :data:`NAME_COLUMNS` (empty: none).
+    """
+    return tuple(c for c in NAME_COLUMNS if c in history.children.columns)
+
+
 def _known_names(history: CaseHistory) -> tuple[str, ...]:
-    cols = [c for c in NAME_COLUMNS if c in history.children.columns]
+    """Every word of the children table's name columns, whatever its case.
+
+    Redaction matches them case-insensitively (:class:`Redactor`), so an upper-case
+    ``WOLSTENHOLME`` or a lower-case ``okafor-briggs`` is kept like ``Pemberton``.
+    """
+    cols = list(name_columns(history))
     if not cols:
         return ()
     values = history.children[cols].stack().dropna().astype(str)
     words = values.str.split().explode().dropna()
-    return tuple(sorted({w for w in words if len(w) >= 2 and w[:1].isupper()}))
+    return tuple(sorted({w for w in words if len(w) >= 2 and any(ch.isalpha() for ch in w)}))
 
 
 def _pairs(
@@ -216,8 +254,10 @@ def _pairs(
     pairs = left.merge(notes, on="child_id", how="inner")
     keep = np.ones(len(pairs), dtype=bool)
     if horizon_safe:
-        keep &= (pairs["date"] <= pairs["time_zero"]).to_numpy()
+        # Day 0 is after the decision (docs/timeline.md): only notes of earlier days.
+        keep &= (pairs["date"] < pairs["time_zero"]).to_numpy()
     if lookback_days is not None:
+        # The lookback window is the ``lookback_days`` days before the time-zero day.
         start = pairs["time_zero"] - pd.Timedelta(days=lookback_days)
         keep &= (pairs["date"] >= start).to_numpy()
     out = pairs.loc[keep, ["spell", "note"]].sort_values(["spell", "note"], kind="stable")
@@ -271,7 +311,7 @@ def spell_documents(
     spells : pandas.DataFrame
         Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...).spells``).
     horizon_safe : bool
-        Use only notes dated on or before each spell's time zero (the default). With
+        Use only notes dated before each spell's time-zero day (the default). With
         ``False`` every note of the child is used, which leaks the future into features;
         use it only to measure that leakage.
     lookback_days : int, optional
@@ -371,7 +411,7 @@ def _family_vocabulary(
     families = np.asarray(((by_family @ present) > 0).sum(axis=0)).ravel()
     spells = np.asarray(present.sum(axis=0)).ravel()
     terms = counter.get_feature_names_out()
-    keep = np.flatnonzero((families >= min_df) & (spells <= 0.95 * len(docs)))
+    keep = np.flatnonzero((families >= min_df) & (spells <= _MAX_DOCUMENT_SHARE * len(docs)))
     keep = keep[np.argsort(-spells[keep], kind="stable")][:max_features]
     return sorted(str(t) for t in terms[keep])
 
@@ -401,21 +441,22 @@ def _fit_topics(
             raise ValueError("empty vocabulary")
         matrix = vectorizer.fit_transform(docs.tolist())
     except ValueError as exc:  # empty vocabulary
-        raise DataValidationError(
+        raise TopicVocabularyError(
             [
                 Problem(
                     "notes",
                     None,
                     None,
                     None,
-                    f"no term occurs in the notes of at least {min_df} families "
-                    f"({len(docs)} spells have notes); lower min_df or use vectorizer=None",
+                    f"no term occurs both in the notes of at least {min_df} families and in "
+                    f"at most {_MAX_DOCUMENT_SHARE:.0%} of the {len(docs)} spells with notes; "
+                    "lower min_df or use vectorizer=None",
                 )
             ],
             context="note topics",
         ) from exc
     if matrix.shape[1] < n_topics:
-        raise DataValidationError(
+        raise TopicVocabularyError(
             [
                 Problem(
                     "notes",
@@ -471,7 +512,7 @@ def fit_note_topics(
     lookback_days: int | None = None,
     known_names: tuple[str, ...] | None = None,
 ) -> NoteTopicModel:
-    """Fit TF-IDF and a topic model on redacted notes dated on or before time zero.
+    """Fit TF-IDF and a topic model on redacted notes dated before time zero.
 
     Parameters
     ----------
@@ -570,7 +611,7 @@ def note_features(
     spells : pandas.DataFrame
         Spells with ``child_id`` and ``time_zero`` (e.g. ``build_spells(...).spells``).
     horizon_safe : bool
-        Use only notes dated on or before each spell's time zero (default). ``False`` uses
+        Use only notes dated before each spell's time-zero day (default). ``False`` uses
         every note of the child, leaking the future; it warns and exists only to measure
         the leakage.
     vectorizer : {"tfidf"} or NoteTopicModel or None

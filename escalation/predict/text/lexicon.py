@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Final, Literal
 
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
     "Assertion",
     "find_mentions",
     "group_of",
+    "lexicon_words",
 ]
 
 Assertion = Literal["affirmed", "negated", "uncertain", "hypothetical"]
@@ -436,6 +438,23 @@ _BREAKS: Final = np.array([ord(c) for c in ";\n\x00"], dtype=np.uint32)
 _STOPS: Final = np.array([ord(c) for c in ".!"], dtype=np.uint32)
 
 
+# Line breaks of any convention (CRLF, CR, vertical tab, form feed, Unicode separators).
+_LINE_BREAK: Final = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Runs of horizontal whitespace: spaces, tabs, non-breaking and other Unicode spaces.
+_HORIZONTAL_SPACE: Final = re.compile(r"[^\S\n]+")
+
+
+def _normalise_whitespace(values: pd.Series) -> pd.Series:
+    """Make every line break a newline and every run of other whitespace one space.
+
+    Phrases are written with single spaces, so ``domestic  abuse`` (two spaces, a tab, a
+    non-breaking space) is found as ``domestic abuse``. A line break stays a clause break,
+    so a phrase broken across lines is not one phrase.
+    """
+    breaks = values.str.replace(_LINE_BREAK, "\n", regex=True)
+    return breaks.str.replace(_HORIZONTAL_SPACE, " ", regex=True)
+
+
 def _layout(text: str, words: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return positions of word breaks, sentence breaks and clause breaks in ``text``."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
@@ -469,6 +488,32 @@ _SCANNER: Final = _Scanner(
     + [(f"s:{k}", p) for k, p in _SUBJECTS.items()]
     + [("k:clause", _CLAUSE_WORDS), ("a:agent", _AGENT_WORDS)]
 )
+
+
+@cache
+def lexicon_words() -> frozenset[str]:
+    """Return the lower-case words (and word stems) the lexicon's patterns are written with.
+
+    Its factor phrases, cues, subject and clause words: ``may``, ``young``, ``neglect``,
+    ``abus`` (the stem of ``abuse``, ``abusive``), ... Redaction uses it to keep a supplied
+    name that is also one of these words (``May``, ``Young``) from removing the word in
+    lower case.
+
+    Returns
+    -------
+    frozenset of str
+        Runs of two or more letters in the patterns (regular-expression escapes removed).
+
+    Examples
+    --------
+    >>> words = lexicon_words()
+    >>> "may" in words, "young" in words, "olivia" in words
+    (True, True, False)
+    """
+    words: set[str] = set()
+    for _, compiled in _SCANNER.named:
+        words.update(re.findall(r"[a-z]{2,}", re.sub(r"\\.", " ", compiled.pattern)))
+    return frozenset(words)
 
 
 def group_of(code: str) -> str | None:
@@ -546,7 +591,9 @@ def find_mentions(text: pd.Series) -> pd.DataFrame:
     2         1     3B     uncertain
     3         1     1B  hypothetical
     """
-    values = text.fillna("").astype(str).str.replace("\x00", " ", regex=False).str.lower()
+    values = _normalise_whitespace(
+        text.fillna("").astype(str).str.replace("\x00", " ", regex=False).str.lower()
+    )
     lengths = values.str.len().to_numpy(np.int64)
     # A leading separator makes the first note start like every other one.
     note_start = 1 + np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)

@@ -7,15 +7,20 @@ only: :func:`redact` replaces identifiers with typed placeholders,
 placeholder   what it replaces
 ============  ==============================================================
 ``[EMAIL]``   e-mail addresses
-``[DATE]``    dates (numeric, ISO, ``12 March 2015``, ``March 12th``, ``March 2015``),
-              which covers dates of birth
-``[POSTCODE]`` UK postcodes (``LS1 4AB``, ``sw1a1aa``)
-``[PHONE]``   UK telephone numbers (``07700 900123``, ``+44 (0)20 7946 0018``)
+``[DATE]``    dates (numeric, ISO, ``03 04 2012``, ``20120403``, ``12 March 2015``,
+              ``March 12th``, ``March 2015``), which covers dates of birth
+``[NHS]``     NHS numbers: ten digits, as 3-3-4 (``943 476 5919``, ``943-476-5919``) or
+              run together, whose last digit passes the NHS modulus-11 check
+``[POSTCODE]`` UK postcodes (``LS1 4AB``, ``sw1a1aa``, a non-breaking space inside)
+``[PHONE]``   UK telephone numbers (``07700 900123``, ``+44 (0)20 7946 0018``,
+              ``0044 7700 900123``)
 ``[ADDRESS]`` street addresses (``Flat 2, 14 Acacia Avenue``, ``Victoria Road``)
-``[NAME]``    person names: a title and a name (``Mr Smith``, ``Ms J. Khan``), a capitalised
-              word after a relation (``mother Sarah``), ``the Smith family``, a list of common
-              UK first names shipped with the package (with a following surname), and any
-              names the local authority supplies
+``[NAME]``    person names: a title and a name (``Mr Smith``, ``Ms J. Khan``, ``Mrs McGregor``,
+              ``Dr D'Souza``), a capitalised word after a relation (``mother Sarah``),
+              ``the Smith family``, a list of common UK first names shipped with the package
+              (with a following surname), and any names the local authority supplies; the
+              listed and supplied names in title, upper or lower case (``SARAH``,
+              ``olivia``)
 ============  ==============================================================
 
 Redaction is recall-oriented and cannot be perfect: a surname on its own that is not in a
@@ -39,12 +44,15 @@ from typing import Final, overload
 import numpy as np
 import pandas as pd
 
+from escalation.predict.text.lexicon import lexicon_words
+
 __all__ = ["PLACEHOLDERS", "Redactor", "first_names", "redact"]
 
 #: Placeholders written in place of each kind of identifier.
 PLACEHOLDERS: Final = {
     "email": "[EMAIL]",
     "date": "[DATE]",
+    "nhs": "[NHS]",
     "postcode": "[POSTCODE]",
     "phone": "[PHONE]",
     "address": "[ADDRESS]",
@@ -69,6 +77,8 @@ _DATE_NUMERIC = re.compile(
     r"\d(?<!\w\d)(?:"
     r"\d{3}-\d{1,2}-\d{1,2}"  # ISO
     r"|\d?[/.\-][01]?\d[/.\-](?:\d{4}|\d{2})"  # 12/03/2015, 1.3.15
+    r"|\d?[ \xa0][01]?\d[ \xa0](?:19|20)\d{2}"  # 03 04 2012 (a four-digit year only)
+    r"|\d{3}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"  # 20120403 (yyyymmdd)
     rf"|\d?(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b(?:\.?,?\s+\d{{4}})?"  # 12 March (2015)
     r")(?!\w)"
 )
@@ -79,13 +89,36 @@ _DATE_MONTH = re.compile(
 
 _POSTCODE = re.compile(
     r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:[A-HK-Y]?\d[A-Z\d]?|\d[A-HJKPSTUW]?|[A-HK-Y]\d[ABEHMNPRVWXY]?)"
-    r" ?\d[ABD-HJLNP-UW-Z]{2})\b",
+    r"[ \xa0]?\d[ABD-HJLNP-UW-Z]{2})\b",
     re.IGNORECASE,
 )
 
 _PHONE = re.compile(
-    r"(?=[+(0])(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w])"
+    r"(?=[+(0])(?<![\w+])(?:(?:\+44|0044)\s?(?:\(0\)\s?)?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}"
+    r"(?![\w])"
 )
+
+# NHS numbers: ten digits as 3-3-4 (space, hyphen or nothing between); the check digit is
+# tested by _valid_nhs_number, so other ten-digit numbers are left alone.
+_NHS = re.compile(r"\d(?<![\w+]\d)\d{2}([ \xa0-]?)\d{3}\1\d{4}(?!\w)")
+# NHS modulus-11 weights of the first nine digits.
+_NHS_WEIGHTS: Final = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def _valid_nhs_number(found: str) -> bool:
+    """Whether the ten digits in ``found`` pass the NHS number's modulus-11 check."""
+    digits = [int(ch) for ch in found if ch.isdigit()]
+    remainder = sum(w * d for w, d in zip(_NHS_WEIGHTS, digits[:9], strict=True)) % 11
+    check = (11 - remainder) % 11
+    return check != 10 and check == digits[9]
+
+
+def _redact_nhs_numbers(text: str) -> str:
+    """Replace every NHS number (valid check digit) in ``text`` with ``[NHS]``."""
+    return _NHS.sub(
+        lambda m: PLACEHOLDERS["nhs"] if _valid_nhs_number(m.group(0)) else m.group(0), text
+    )
+
 
 _CAP = r"[A-Z][A-Za-z'’\-]+"
 # Street words that make an address on their own after a capitalised word (``Acacia Avenue``).
@@ -114,7 +147,13 @@ _NOT_NAMES = (
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
     r"Police|School|Social|Services|Health|GP|Court|Council|Team|Hospital|NAME|ADDRESS"
 )
-_NAME_WORD = rf"(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'’\-]*[a-z](?:-[A-Z][a-z]+)?"
+# Surname prefixes followed by an inner capital (McGregor, MacLeod, O'Neill, D'Souza,
+# DeSouza, LeBlanc, VanDyke, FitzGerald).
+_NAME_PREFIX = r"(?:Mc|Mac|O['’]|D['’]|De|Di|Da|Du|La|Le|Van|Von|Fitz)?"
+_NAME_WORD = (
+    rf"(?!(?:{_NOT_NAMES})\b){_NAME_PREFIX}[A-Z][a-z'’\-]*[a-z]"
+    rf"(?:-{_NAME_PREFIX}[A-Z][a-z'’]*[a-z])?\b"
+)
 _TITLE = re.compile(
     rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Prof)\b\.?\s+(?:[A-Z]\.?\s+)*{_NAME_WORD}"
     rf"(?:\s+{_NAME_WORD})?"
@@ -212,13 +251,29 @@ _RELATION_NAME: Final = re.compile(
 )
 
 
+def _case_forms(name: str, *, lower: bool) -> set[str]:
+    """Return ``name`` as given, in title case and in upper case (and in lower case)."""
+    forms = {name, name.title(), name[:1].upper() + name[1:].lower(), name.upper()}
+    return forms | {name.lower()} if lower else {f for f in forms if f[:1].isupper()}
+
+
 def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | None:
-    """Compile a whole-word, case-sensitive matcher for ``names`` (plus a surname)."""
-    clean = sorted({n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2})
+    """Compile a whole-word matcher for ``names`` in their usual cases (plus a surname).
+
+    Each name is matched as given, in title case (``Okafor-Briggs``, ``O'Brien``), in upper
+    and in lower case. A name that is also a word the lexicon reads (``May``, ``Young``: see
+    :func:`~escalation.predict.text.lexicon.lexicon_words`) is matched only when it starts
+    with a capital, so that ``may be`` and ``young carer`` still reach the lexicon. (Case
+    forms in one case-sensitive trie match several times faster than a case-insensitive
+    one.)
+    """
+    clean = {n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}
     if not clean:
         return None
+    reads = lexicon_words()
+    forms = set().union(*(_case_forms(n, lower=n.lower() not in reads) for n in clean))
     tail = rf"(?:\s+{_NAME_WORD})?" if surname else ""
-    return re.compile(rf"(?<![\w\[])(?:{_trie_regex(clean)})(?![\w\-]){tail}")
+    return re.compile(rf"(?<![\w\[])(?:{_trie_regex(sorted(forms))})(?![\w\-]){tail}")
 
 
 @cache
@@ -258,11 +313,15 @@ class Redactor:
     ----------
     known_names : tuple of str
         Names known to the local authority (children, parents, carers), e.g. from name
-        columns of the children table; each is removed wherever it appears as a whole,
-        capitalised word. Give first names and surnames separately.
+        columns of the children table; each is removed wherever it appears as a whole
+        word, as given and in title, upper and lower case (``Pemberton``, ``PEMBERTON``,
+        ``pemberton``), except that a name which is also a word the lexicon reads
+        (``May``, ``Young``) is removed only when it starts with a capital. Give first
+        names and surnames separately.
     use_first_names : bool
         Also remove the common UK first names shipped with the package
-        (:func:`first_names`), each with a following capitalised surname.
+        (:func:`first_names`), matched the same way, each with a following capitalised
+        surname.
 
     Examples
     --------
@@ -305,6 +364,7 @@ class Redactor:
         text = _EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _DATE_NUMERIC.sub(PLACEHOLDERS["date"], text)
         text = _DATE_MONTH.sub(PLACEHOLDERS["date"], text)
+        text = _redact_nhs_numbers(text)
         text = _POSTCODE.sub(PLACEHOLDERS["postcode"], text)
         text = _PHONE.sub(PLACEHOLDERS["phone"], text)
         text = _ADDRESS.sub(PLACEHOLDERS["address"], text)
@@ -335,7 +395,7 @@ def redact(text: pd.Series, *, known_names: Iterable[str] = ()) -> pd.Series: ..
 
 
 def redact(text: str | pd.Series, *, known_names: Iterable[str] = ()) -> str | pd.Series:
-    """Replace names, addresses, postcodes, phone numbers, e-mails and dates with placeholders.
+    """Replace names, addresses, postcodes, phones, e-mails, NHS numbers and dates.
 
     Parameters
     ----------
@@ -349,8 +409,8 @@ def redact(text: str | pd.Series, *, known_names: Iterable[str] = ()) -> str | p
     Returns
     -------
     str or pandas.Series
-        The text with ``[NAME]``, ``[ADDRESS]``, ``[POSTCODE]``, ``[PHONE]``, ``[EMAIL]``
-        and ``[DATE]`` in place of identifiers.
+        The text with ``[NAME]``, ``[ADDRESS]``, ``[POSTCODE]``, ``[PHONE]``, ``[EMAIL]``,
+        ``[NHS]`` and ``[DATE]`` in place of identifiers.
 
     Notes
     -----
