@@ -121,3 +121,28 @@ def test_any_other_system_error_is_still_a_bug(
     monkeypatch.setattr(simulate_cli, "run", _a_bug)
     assert main(["simulate", "--children", "50", "--out", str(tmp_path / "o")]) == 70
     assert "unexpected error: SystemError" in capsys.readouterr().err
+
+
+def test_ctrl_c_inside_compiled_code_during_a_simstudy_says_what_was_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: exit 130 with "nothing was written" although 30 replications were kept: the
+    simstudy command's own interruption message was reached only by a KeyboardInterrupt
+    raised in Python (session 26's last read)."""
+    import json
+
+    import escalation.simstudy as simstudy
+
+    def checkpoint_then_interrupt(plan: object, out: str, **kwargs: object) -> None:
+        folder = Path(out)
+        folder.mkdir(parents=True)
+        stored = {"complete": False, "replications_stored": 30}
+        (folder / "manifest.json").write_text(json.dumps(stored), encoding="utf-8")
+        _interrupted_inside_a_kernel()
+
+    monkeypatch.setattr(simstudy, "run_simstudy", checkpoint_then_interrupt)
+    plan = Path(__file__).resolve().parents[1] / "analyses" / "simstudy_early_help.toml"
+    out = tmp_path / "study"
+    assert main(["simstudy", str(plan), "--out", str(out)]) == EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert "30 replications" in err and "nothing was written" not in err

@@ -186,7 +186,8 @@ def rmst_from_curve(grid: FloatArray, curve: FloatArray, horizons: FloatArray) -
     for h in horizons:
         right = np.minimum(np.r_[knots[1:], np.inf], h)
         length = np.clip(right - knots, 0, None)
-        out.append(((1.0 - values) * length).sum(axis=-1))
+        # only the pieces before h: a curve unknown (NaN) after h does not reach its area
+        out.append(np.where(length > 0, (1.0 - values) * length, 0.0).sum(axis=-1))
     return np.stack(out, axis=-1)
 
 

@@ -840,7 +840,13 @@ def estimate_effects(
     labels = influence_clusters(frame, cluster)
     cluster_ids = labels if labels is not None else np.arange(len(frame))
     past_arm_follow_up(
-        hz_days, dur, a, consequence="their risks carry the last estimate forward", stacklevel=2
+        hz_days,
+        dur,
+        a,
+        consequence="their risks carry the last estimate forward (the ccw estimator's are NaN)"
+        if "ccw" in names
+        else "their risks carry the last estimate forward",
+        stacklevel=2,
     )
     report = np.unique(np.r_[np.linspace(0, hz_days.max(), curve_points + 1)[1:], hz_days])
     config = _Config(

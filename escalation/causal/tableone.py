@@ -51,6 +51,7 @@ from escalation.errors import DataValidationError, Problem, refuse_personal
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import case_weights
 from escalation.timeline.labels import arm_label, describe_covariate
+from escalation.timeline.matrix import level_order
 
 __all__ = ["TableOne", "smd_categorical", "smd_numeric", "table_one"]
 
@@ -800,12 +801,8 @@ def _levels(variable: str, values: pd.Series) -> tuple[pd.Series, list[str]]:
     text = values.astype("string")
     present = set(pd.unique(text.dropna()))
     _refuse_single_children(variable, text)
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return text, [str(c) for c in values.cat.categories if str(c) in present]
-    numbers = pd.to_numeric(pd.Series(sorted(present), dtype=object), errors="coerce")
-    if len(present) and numbers.notna().all():
-        return text, [str(v) for _, v in sorted(zip(numbers, sorted(present), strict=True))]
-    return text, sorted(present)
+    # the models' level order (the coding's rule), the missing values' level left out
+    return text, [level for level in level_order(values) if level in present]
 
 
 #: Levels of one child each that make a categorical characteristic an identifier or free

@@ -46,6 +46,7 @@ __all__ = [
     "SUMMARIES",
     "build_parser",
     "check_arguments",
+    "interrupt_in_compiled_code",
     "main",
     "note_kept",
 ]
@@ -309,7 +310,7 @@ def _interrupted() -> int:
     return EXIT_INTERRUPTED
 
 
-def _interrupt_in_compiled_code(error: BaseException) -> bool:
+def interrupt_in_compiled_code(error: BaseException) -> bool:
     """Whether ``error`` is a Ctrl-C that landed inside compiled code (a numba kernel).
 
     Python raises the ``KeyboardInterrupt`` there, and the compiled function, which cannot
@@ -370,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as error:
-        if _interrupt_in_compiled_code(error):
+        if interrupt_in_compiled_code(error):
             return _interrupted()
         if debug:
             raise

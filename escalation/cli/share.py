@@ -1,4 +1,4 @@
-"""``escalation share design.toml --out pack/``: one authority's share pack for the hub.
+"""``escalation share design.toml --la LA01 --out pack/``: one authority's share pack for the hub.
 
 Runs inside one local authority: reads its case histories, runs the registered design and
 writes ``pack/<la>.zip`` holding only aggregate, disclosure-controlled statistics (see

@@ -7,7 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from escalation.cli import EXIT_INTERRUPTED, SUMMARIES, note_kept
+from escalation.cli import (
+    EXIT_INTERRUPTED,
+    SUMMARIES,
+    interrupt_in_compiled_code,
+    note_kept,
+)
 
 __all__ = ["register", "run"]
 
@@ -72,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         _interrupted(args.out if args.out is not None else plan.output)
         return EXIT_INTERRUPTED
     except Exception as error:
+        if interrupt_in_compiled_code(error):  # Ctrl-C inside a compiled kernel
+            _interrupted(args.out if args.out is not None else plan.output)
+            return EXIT_INTERRUPTED
         kept = _kept(args.out if args.out is not None else plan.output)
         if kept is not None:  # past a checkpoint: the unexpected error's message says so
             note_kept(error, kept)

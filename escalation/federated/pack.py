@@ -1,6 +1,6 @@
 """Share packs: what one local authority sends to the hub, and nothing more.
 
-``escalation share design.toml --out pack/`` runs inside one authority and writes
+``escalation share design.toml --la LA01 --out pack/`` runs inside one authority and writes
 ``pack/<la>.zip``, built by :func:`build_share_pack` and :func:`write_share_pack`. A pack
 holds only aggregate, disclosure-controlled statistics:
 

@@ -27,6 +27,7 @@ from escalation.causal.propensity import treatment_vector
 from escalation.causal.tableone import refuse_infinite
 from escalation.disclosure import DisclosureRules, complementary_suppression, share_of_recorded
 from escalation.errors import DataValidationError, DesignError, Problem, refuse_personal
+from escalation.timeline.matrix import level_order
 
 if TYPE_CHECKING:
     from escalation.timeline import SpellData
@@ -54,12 +55,13 @@ _REMAKE: Final = (
 
 
 def _is_numeric(values: pd.Series) -> bool:
-    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == bool:
+    """Whether a covariate is summarised by its mean and SD: numbers, not only 0 and 1.
+
+    Numbers kept as text (codes "1" to "10") are levels, as in the local Table 1.
+    """
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return False
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.notna().sum() < values.notna().sum():
-        return False
-    return set(numbers.dropna().unique()) - {0, 1} != set()
+    return set(pd.unique(values.dropna())) - {0, 1} != set()
 
 
 def covariate_summary(
@@ -172,7 +174,10 @@ def _level_rows(
     if set(levels.unique()) <= {"0", "1", "True", "False", "0.0", "1.0"}:
         counts = {"yes": int(levels.isin(["1", "True", "1.0"]).sum())}
     else:
-        every = sorted(values.dropna().astype(str).unique())
+        # the local Table 1's and the models' level order (level_order), as text
+        present = set(values.dropna().astype(str).unique())
+        every = [level for level in level_order(values) if level in present]
+        every += sorted(present - set(every))
         counts = {level: int((levels == level).sum()) for level in every}
     return [_row(covariate, level, group, mine.size, count) for level, count in counts.items()]
 

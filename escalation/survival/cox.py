@@ -127,8 +127,9 @@ class CoxResult(SurvivalResult):
         ``other``, warned about when the coding was learnt).
     dropped_reasons : tuple of str
         Why each of :attr:`dropped_terms` was left out: ``"no variation"`` (``"... within
-        strata"``) or ``"collinear with <the earlier columns it is a combination of>"``;
-        :meth:`summary` shows them.
+        strata"``), ``"collinear with <the earlier columns it is a combination of>"`` or
+        ``"every level rarer than min_count (pooled into other)"`` (a covariate that
+        codes no column); :meth:`summary` shows them.
     separated : tuple of str
         Terms whose estimates are infinite (monotone likelihood, see
         :mod:`escalation.core.newton`); a :class:`StatisticalWarning` named them at fit.

@@ -164,3 +164,34 @@ def test_weighted_aj_counting_is_nan_past_its_rows() -> None:
     risk = weighted_aj_counting(entry, exit_, event, weight, [2.0, 5.0, 5.5])
     np.testing.assert_allclose(risk[:2], [1 / 3, 1.0])
     assert np.isnan(risk[2])
+
+
+def test_ccw_rmst_at_a_horizon_does_not_depend_on_later_horizons_asked_for() -> None:
+    """Was: with the clones' curve NaN past their last exit, a later horizon (365 days, past
+    the treated spells' 200 days) made the ccw RMST difference at 180 days NaN: the area
+    summed NaN x 0 for the pieces after 180 (session 26's last read)."""
+    import dataclasses
+
+    from escalation import default_design, simulate_local_authority
+    from escalation.causal import estimate_effects
+    from escalation.timeline import build_spells
+
+    design = default_design()
+    data = build_spells(simulate_local_authority(n_children=1500, seed=5).history, design)
+    spells = data.spells.copy()
+    late = (spells["treatment"] == 1) & (spells["duration"] > 200.0)
+    spells.loc[late, "event"] = 0
+    spells.loc[late, "duration"] = 200.0
+    capped = dataclasses.replace(data, spells=spells)
+    at_180 = {}
+    for horizons in ([180], [180, 365]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StatisticalWarning)
+            fit = estimate_effects(
+                capped, design, estimators=["ccw"], bootstrap=0, horizons=horizons
+            )
+        tidy = fit.tidy()
+        row = tidy[(tidy["horizon"] == 180) & (tidy["estimand"] == "rmst_difference")]
+        at_180[len(horizons)] = float(row["estimate"].iloc[0])
+    assert np.isfinite(at_180[1])
+    assert at_180[2] == pytest.approx(at_180[1], abs=1e-12)

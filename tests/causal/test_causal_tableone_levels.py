@@ -116,3 +116,26 @@ def test_causal_table_one_prints_numbers_kept_as_text_in_numeric_order() -> None
     spells = pd.DataFrame({"treatment": [1, 0] * 50, "band": [str(i % 10 + 1) for i in range(100)]})
     levels = table_one(spells, variables=["band"]).table()["Level"].tolist()[1:]
     assert levels == [str(i) for i in range(1, 11)]
+
+
+def test_the_local_and_federated_table_one_order_and_classify_levels_alike() -> None:
+    """Was: the federated summary sorted levels as text and read codes kept as text
+    ("1" to "10") as a number with a mean and SD, while the local Table 1 printed them as
+    levels in code order (session 26's last read)."""
+    from escalation.federated.summaries import covariate_summary
+    from escalation.timeline.matrix import level_order
+
+    risk = pd.Categorical(["high", "low", "medium"] * 8, categories=["low", "medium", "high"])
+    spells = pd.DataFrame(
+        {
+            "treatment": [0, 1] * 12,
+            "region": ["10", "2", "1"] * 8,
+            "risk": risk,
+        }
+    )
+    summary = covariate_summary(spells, ["region", "risk"])
+    for covariate in ("region", "risk"):
+        rows = summary[(summary["covariate"] == covariate) & (summary["group"] == "all")]
+        assert rows["mean"].isna().all(), covariate  # levels, not a mean of codes
+        federated = [level for level in rows["level"] if level != "(missing)"]
+        assert federated == level_order(spells[covariate]), covariate
