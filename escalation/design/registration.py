@@ -128,7 +128,8 @@ def register_design(
     Raises
     ------
     DesignError
-        When the design is invalid or a registration file already exists there.
+        When the design is invalid, a registration file already exists there, or (with
+        ``out``) the design was registered beside it already.
 
     Examples
     --------
@@ -144,12 +145,16 @@ def register_design(
     file = Path(design_file)
     design = read_design(file)
     target = Path(out) if out is not None else registration_path(file)
-    if target.exists():
-        raise DesignError(
-            f"{target.name} already exists: the design was registered before "
-            f"({_registered_at(target)}). A registration is never overwritten; delete the "
-            "file by hand only if no outcome has been looked at since"
-        )
+    # A registration elsewhere (--out) of a design registered beside it would be a second,
+    # later registration: the first is the one that says when the design was fixed.
+    for earlier in dict.fromkeys([target, registration_path(file)]):
+        if earlier.exists():
+            raise DesignError(
+                f"{earlier.name} already exists: the design was registered before "
+                f"({_registered_at(earlier)}). A registration is never overwritten or made "
+                "again elsewhere; delete the file by hand only if no outcome has been looked "
+                "at since"
+            )
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     registration = Registration(
         design_sha256=design_sha256(design),

@@ -213,6 +213,12 @@ def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert registration_path(file).exists()
     assert main(["register", str(file)]) == 2
     assert "already exists" in capsys.readouterr().err
+    # Was: --out registered the same design again, at a later time, elsewhere (session
+    # 26's review of the command line): a registration made after outcomes were seen.
+    again = tmp_path / "elsewhere" / "my.registration.json"
+    assert main(["register", str(file), "--out", str(again)]) == 2
+    assert "registered before" in capsys.readouterr().err
+    assert not again.exists()
 
 
 def test_policy_risk_models_follow_prediction_models_unless_stated() -> None:
