@@ -571,8 +571,10 @@ def disclose_curve_shares(
     therefore its expected count, disclosed, over the arm's spells, disclosed
     (:func:`~escalation.disclosure.disclose_share`); its standard error carries no more
     than those (:func:`_disclosed_error`) and its Wald interval is recomputed around it,
-    within [0, 1]. A value whose expected count is suppressed is suppressed. Rows of other
-    estimators (model-based, standardised over every child) are left as they are.
+    within [0, 1]. A value whose expected count is suppressed is suppressed. A value that
+    was unknown already (NaN: past the arm's follow-up) stays NaN and is not marked
+    ``suppressed``: nothing was withheld there. Rows of other estimators (model-based,
+    standardised over every child) are left as they are.
 
     Parameters
     ----------
@@ -601,6 +603,9 @@ def disclose_curve_shares(
     >>> out = disclose_curve_shares(curves, records)
     >>> out["estimate"].round(6).tolist(), out["suppressed"].tolist()  # 30/3,395; 4: hidden
     ([0.008837, nan], [False, True])
+    >>> later = curves.assign(estimate=[29 / 3393, np.nan])  # not followed that long
+    >>> disclose_curve_shares(later, records)["suppressed"].tolist()
+    [False, False]
     """
     out = curves.copy()
     stats = [c for c in ("estimate", "conf_low", "conf_high") if c in out.columns]
@@ -615,17 +620,18 @@ def disclose_curve_shares(
             out["conf_high"].to_numpy(dtype=float)[rows]
             - out["conf_low"].to_numpy(dtype=float)[rows]
         ) / (2 * z)
-        shown, error = observed_shares(
-            out["estimate"].to_numpy(dtype=float)[rows], se, int(n), rules
-        )
-        hidden = ~np.isfinite(shown)
+        given = out["estimate"].to_numpy(dtype=float)[rows]
+        shown, error = observed_shares(given, se, int(n), rules)
+        # unknown before disclosure (past the arm's follow-up): NaN, not withheld
+        hidden = ~np.isfinite(shown) & np.isfinite(given)
         out.loc[out.index[rows], "estimate"] = shown
         out.loc[out.index[rows], "conf_low"] = np.clip(shown - z * error, 0.0, 1.0)
         out.loc[out.index[rows], "conf_high"] = np.clip(shown + z * error, 0.0, 1.0)
-        if hidden.any():
-            out.loc[out.index[rows[hidden]], stats] = np.nan
-            if "suppressed" in out.columns:
-                out.loc[out.index[rows[hidden]], "suppressed"] = True
+        unknown = ~np.isfinite(shown)
+        if unknown.any():
+            out.loc[out.index[rows[unknown]], stats] = np.nan
+        if hidden.any() and "suppressed" in out.columns:
+            out.loc[out.index[rows[hidden]], "suppressed"] = True
     return out
 
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from escalation.disclosure import (
     DisclosureRules,
     disclose_count,
+    disclose_curve_shares,
     disclose_metric_counts,
     disclose_share,
     disclose_threshold_curve,
@@ -327,3 +328,23 @@ def test_effects_of_a_run_and_of_the_estimate_command_are_of_disclosed_counts(
             assert row["risk_difference"] == pytest.approx(difference, abs=1e-15)
             ratio = row["risk_treated"] / row["risk_untreated"]
             assert row["risk_ratio"] == pytest.approx(ratio, rel=1e-12)
+
+
+def test_a_curve_value_unknown_before_disclosure_is_not_marked_suppressed() -> None:
+    """Was: a value NaN because no spell of the arm was followed that long (the package's
+    rule past the follow-up) was published as ``suppressed``, as if disclosure control had
+    withheld it (session 25's note: the federated pooled curves)."""
+    records = pd.DataFrame({"group": ["treated"] * 3393})
+    curves = pd.DataFrame(
+        {
+            "estimator": "unadjusted",
+            "group": "treated",
+            "estimate": [29 / 3393, 4 / 3393, np.nan],
+            "conf_low": [0.0055, 0.0, np.nan],
+            "conf_high": [0.0116, 0.0024, np.nan],
+            "suppressed": False,
+        }
+    )
+    out = disclose_curve_shares(curves, records)
+    assert out["suppressed"].tolist() == [False, True, False]
+    assert np.isnan(out["estimate"].iloc[2]) and np.isnan(out["conf_high"].iloc[2])
