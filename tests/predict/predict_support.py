@@ -51,3 +51,32 @@ def simulated_spells(n_children: int, seed: int) -> tuple[SpellData, pd.DataFram
     for h in (365, 730):
         truth[f"risk_observed_{h}"] = true_risk(spells, h)
     return dataclasses.replace(data, spells=spells), truth
+
+
+def two_covariate_spells(n: int, seed: int, end: float = 730.0) -> SpellData:
+    """Return ``n`` spells of two covariates (age, prior referrals), followed at most ``end``.
+
+    Escalation times are exponential with a rate rising with prior referrals; families of
+    two spells; time zeros over four years from April 2019; the default design with those
+    two covariates.
+    """
+    rng = np.random.default_rng(seed)
+    prior = rng.poisson(1.0, n)
+    t = rng.exponential(1500 * np.exp(-0.6 * prior))
+    spells = pd.DataFrame(
+        {
+            "spell_id": np.arange(1, n + 1),
+            "child_id": [f"c{i}" for i in range(n)],
+            "family_id": [f"f{i // 2}" for i in range(n)],
+            "time_zero": pd.Timestamp("2019-04-01")
+            + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
+            "duration": np.ceil(np.minimum(t, end)),
+            "event": (t < end).astype(int),
+            "age": rng.uniform(0, 17, n),
+            "prior_referrals": prior,
+        }
+    )
+    design = default_design()
+    covariates = dataclasses.replace(design.covariates, include=("age", "prior_referrals"))
+    design = dataclasses.replace(design, covariates=covariates)
+    return SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))

@@ -10,18 +10,16 @@ were the numbers of the last day relabelled, the deaths the only "controls".
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from escalation import default_design
 from escalation.errors import DesignError
 from escalation.predict import metrics, precision_recall_curve, roc_curve, subgroup_metrics
 from escalation.predict.models import risk_model
 from escalation.predict.validate import validate_risk_models
 from escalation.timeline import SpellData
+from tests.predict.predict_support import two_covariate_spells
 
 #: The metrics of the status at the horizon (score_risks' keys): unknown past the data.
 STATUS_METRICS = (
@@ -102,30 +100,7 @@ def test_a_group_followed_less_than_the_horizon_shows_nan_not_the_numbers_of_its
 
 
 def _spells(n: int = 400) -> SpellData:
-    rng = np.random.default_rng(3)
-    prior = rng.poisson(1.0, n)
-    t = rng.exponential(1500 * np.exp(-0.6 * prior))
-    spells = pd.DataFrame(
-        {
-            "spell_id": np.arange(1, n + 1),
-            "child_id": [f"c{i}" for i in range(n)],
-            "family_id": [f"f{i // 2}" for i in range(n)],
-            "time_zero": pd.Timestamp("2019-04-01")
-            + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
-            "duration": np.ceil(np.minimum(t, 730)),
-            "event": (t < 730).astype(int),
-            "age": rng.uniform(0, 17, n),
-            "prior_referrals": prior,
-        }
-    )
-    design = default_design()
-    covariates = dataclasses.replace(design.covariates, include=("age", "prior_referrals"))
-    return SpellData(
-        spells,
-        pd.DataFrame(),
-        dataclasses.replace(design, covariates=covariates),
-        pd.Timestamp("2024-03-31"),
-    )
+    return two_covariate_spells(n, seed=3)
 
 
 def test_a_horizon_past_the_training_follow_up_censored_at_the_cutoff_is_refused() -> None:

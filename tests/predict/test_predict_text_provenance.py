@@ -8,7 +8,6 @@ error (a bad note date) was caught by that fallback first.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import warnings
 from functools import cache
@@ -17,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation import default_design
 from escalation.data.history import CaseHistory, empty_episodes
 from escalation.errors import DataValidationError, StatisticalWarning
 from escalation.predict.text import note_features
 from escalation.predict.validate import RiskValidation, validate_risk_models
 from escalation.timeline import SpellData
+from tests.predict.predict_support import two_covariate_spells
 
 # Stock sentences make some text columns nearly constant: lifelines says so.
 pytestmark = pytest.mark.filterwarnings(
@@ -46,26 +45,7 @@ THEMES = [
 
 @cache
 def _spells(n: int = 600) -> SpellData:
-    rng = np.random.default_rng(11)
-    prior = rng.poisson(1.0, n)
-    t = rng.exponential(1500 * np.exp(-0.6 * prior))
-    spells = pd.DataFrame(
-        {
-            "spell_id": np.arange(1, n + 1),
-            "child_id": [f"c{i}" for i in range(n)],
-            "family_id": [f"f{i // 2}" for i in range(n)],
-            "time_zero": pd.Timestamp("2019-04-01")
-            + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
-            "duration": np.ceil(np.minimum(t, 730)),
-            "event": (t < 730).astype(int),
-            "age": rng.uniform(0, 17, n),
-            "prior_referrals": prior,
-        }
-    )
-    design = default_design()
-    covariates = dataclasses.replace(design.covariates, include=("age", "prior_referrals"))
-    design = dataclasses.replace(design, covariates=covariates)
-    return SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))
+    return two_covariate_spells(n, seed=11)
 
 
 def _history(text: np.ndarray | str | None = None) -> CaseHistory:

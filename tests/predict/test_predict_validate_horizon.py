@@ -9,39 +9,18 @@ follow-up"). The rule is the effect estimates' (``check_estimable``) and the cur
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from escalation import default_design
 from escalation.errors import DesignError
 from escalation.predict import validate_risk_models
 from escalation.timeline import SpellData
+from tests.predict.predict_support import two_covariate_spells
 
 
 def _spells(n: int = 400, end: float = 730.0) -> SpellData:
-    rng = np.random.default_rng(3)
-    prior = rng.poisson(1.0, n)
-    t = rng.exponential(1500 * np.exp(-0.6 * prior))
-    spells = pd.DataFrame(
-        {
-            "spell_id": np.arange(1, n + 1),
-            "child_id": [f"c{i}" for i in range(n)],
-            "family_id": [f"f{i // 2}" for i in range(n)],
-            "time_zero": pd.Timestamp("2019-04-01")
-            + pd.to_timedelta(rng.integers(0, 1400, n), "D"),
-            "duration": np.ceil(np.minimum(t, end)),
-            "event": (t < end).astype(int),
-            "age": rng.uniform(0, 17, n),
-            "prior_referrals": prior,
-        }
-    )
-    design = default_design()
-    covariates = dataclasses.replace(design.covariates, include=("age", "prior_referrals"))
-    design = dataclasses.replace(design, covariates=covariates)
-    return SpellData(spells, pd.DataFrame(), design, pd.Timestamp("2024-03-31"))
+    return two_covariate_spells(n, seed=3, end=end)
 
 
 def test_a_horizon_past_the_longest_follow_up_is_refused() -> None:
