@@ -31,7 +31,12 @@ from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.results import Presents, Summary, package_versions
-from escalation.survival._outcome import counting_intervals, past_follow_up, prediction_times
+from escalation.survival._outcome import (
+    counting_intervals,
+    past_follow_up,
+    prediction_times,
+    refuse_missing_labels,
+)
 from escalation.survival._result import check_conf_level
 from escalation.timeline import SpellData
 
@@ -208,7 +213,9 @@ def _increments(
             f"transition rows need columns {', '.join(_TRANSITION_COLUMNS)}; missing: "
             f"{', '.join(missing)}"
         )
+    refuse_missing_labels(rows, ["spell_id"], what="spell identifier", table=_TABLE)
     start, stop = counting_intervals(rows["start"], rows["stop"], table=_TABLE)
+    _check_start_time(s, stop)
     source = rows["from_state"].astype("string")
     target = rows["to_state"].astype("string")
     seen = list(dict.fromkeys([*source.dropna(), *target.dropna()]))
@@ -219,9 +226,7 @@ def _increments(
     else:
         order = list(states)
         refuse_repeats("state(s)", order)
-        unknown = [x for x in seen if x not in order]
-        if unknown:
-            raise DesignError(f"states not listed in states=: {', '.join(unknown)}")
+        _refuse_unlisted_states(rows, order)
     k = len(order)
     code = {name: i for i, name in enumerate(order)}
     src = source.map(code).to_numpy(dtype=float)
@@ -242,6 +247,7 @@ def _increments(
         )
     src_i = src.astype(np.int64)
     dst = target.map(code).fillna(-1).to_numpy(dtype=np.int64)
+    _refuse_moves_to_the_same_state(rows, src_i, dst)
     _refuse_broken_spells(rows, start, stop, src_i, dst)
     # state occupation lets the transitions at s itself enter (R's survfit(start.time=));
     # P(s, t) is the product over (s, t]
@@ -287,6 +293,78 @@ def _increments(
         np.asarray(subject, dtype=np.int64),
         inside,
     )
+
+
+def _check_start_time(s: float, stop: FloatArray) -> None:
+    """Raise when ``start_time`` is not a finite number or no spell is followed from it.
+
+    A ``start_time`` after the last ``stop`` gave state occupation probabilities of 0 in
+    every state and an identity :math:`P(s, t)`, for a time no spell is seen at; R's
+    ``survfit(start.time =)`` stops there ("start.time has removed all observations").
+    """
+    if not isinstance(s, (int, float, np.integer, np.floating)) or not np.isfinite(s):
+        raise DesignError(f"start_time must be a finite number of days, got {s!r}")
+    last = float(stop.max()) if len(stop) else None
+    if last is None or s > last:
+        raise DesignError(
+            f"start_time={float(s)!r} is after the last follow-up of the transition rows "
+            f"(their largest stop, {last!r}): no spell is followed from then, so there is "
+            "nothing to estimate; choose a start_time up to the last stop"
+        )
+
+
+def _refuse_unlisted_states(rows: pd.DataFrame, order: Sequence[str]) -> None:
+    """Raise naming the first row of each state column whose state ``states=`` does not list.
+
+    A row's states are category labels of the model (not personal data), so the value
+    is shown.
+    """
+    problems = []
+    for column in ("from_state", "to_state"):
+        values = rows[column].astype("string")
+        unlisted = np.flatnonzero((values.notna() & ~values.isin(list(order))).to_numpy())
+        if len(unlisted):
+            first = int(unlisted[0])
+            problems.append(
+                Problem(
+                    _TABLE,
+                    first,
+                    column,
+                    rows[column].iloc[first],
+                    f"{len(unlisted)} row(s) with a {column} that states= does not list "
+                    f"({', '.join(map(str, order))}); list every state of the rows",
+                )
+            )
+    if problems:
+        raise DataValidationError(problems, _TABLE)
+
+
+def _refuse_moves_to_the_same_state(rows: pd.DataFrame, source: IntArray, target: IntArray) -> None:
+    """Raise naming the first row whose ``to_state`` is its ``from_state``.
+
+    Such a row is no move, yet it was counted as one: its hazard went onto the diagonal
+    and the state occupation probabilities no longer added up to one (1/3 of the
+    probability was lost on a three-spell example). A row ending in the state it is in
+    (a covariate changing, say) ends in censoring: ``to_state`` missing, and the spell's
+    next row starts in the same state.
+    """
+    same = np.flatnonzero((target >= 0) & (target == source))
+    if len(same):
+        first = int(same[0])
+        raise DataValidationError(
+            [
+                Problem(
+                    _TABLE,
+                    first,
+                    "to_state",
+                    rows["to_state"].iloc[first],
+                    f"{len(same)} row(s) whose to_state is their from_state; a row ends in "
+                    "a move to another state, or in censoring (to_state missing) when the "
+                    "spell carries on in the same state",
+                )
+            ],
+            _TABLE,
+        )
 
 
 def _refuse_broken_spells(
@@ -447,12 +525,15 @@ class StateOccupationResult(Presents):
 
         Past :attr:`last_follow_up` no spell is followed, so the probabilities, standard
         errors and limits are NaN there, as a curve's ``at``
-        (:func:`~escalation.survival._outcome.past_follow_up`).
+        (:func:`~escalation.survival._outcome.past_follow_up`). They are NaN before
+        :attr:`start_time` too: the curves start there (R's ``summary(fit, times =)``
+        leaves such times out); they gave the value at the start time.
         """
         at = prediction_times(times)
         index = np.clip(np.searchsorted(self.times, at, side="right") - 1, 0, None)
         frame = self._frame(at, index)
-        unknown = np.repeat(past_follow_up(at, self.last_follow_up), len(self.states))
+        outside = past_follow_up(at, self.last_follow_up) | (at < self.start_time)
+        unknown = np.repeat(outside, len(self.states))
         frame.loc[unknown, ["probability", "std_error", "conf_low", "conf_high"]] = np.nan
         return frame
 
@@ -556,11 +637,13 @@ class TransitionProbabilityResult(Presents):
         """Return :math:`P(s, t)` at one time as a states-by-states frame.
 
         NaN past :attr:`last_follow_up`, where no spell is followed
-        (:func:`~escalation.survival._outcome.past_follow_up`).
+        (:func:`~escalation.survival._outcome.past_follow_up`), and before
+        :attr:`start_time`, where :math:`P(s, t)` is not defined (it gave the identity).
         """
-        index = max(int(np.searchsorted(self.times, time, side="right")) - 1, 0)
+        (at,) = prediction_times([time])
+        index = max(int(np.searchsorted(self.times, at, side="right")) - 1, 0)
         values = self.matrices[index].copy()
-        if past_follow_up(time, self.last_follow_up):
+        if past_follow_up(at, self.last_follow_up) or at < self.start_time:
             values[:] = np.nan
         return pd.DataFrame(values, index=self.states, columns=self.states)
 

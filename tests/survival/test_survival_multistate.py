@@ -109,8 +109,15 @@ def test_survival_multistate_pathway_agrees_with_spells() -> None:
 
 def test_survival_multistate_errors() -> None:
     rows = _rows()
-    with pytest.raises(DesignError, match="states not listed"):
+    with pytest.raises(DataValidationError, match="that states= does not list") as raised:
         state_occupation(rows, states=STATES[:3])
+    # each state column names its first row with an unlisted state (looked_after, death)
+    first_to = int(rows["to_state"].isin(STATES[3:]).to_numpy().argmax())
+    first_from = int(rows["from_state"].isin(STATES[3:]).to_numpy().argmax())
+    assert [(p.table, p.row, p.column) for p in raised.value.problems] == [
+        ("transitions", first_from, "from_state"),
+        ("transitions", first_to, "to_state"),
+    ]
     with pytest.raises(DataValidationError, match=r"column 'stop', value '0\.0'"):
         state_occupation(rows.assign(stop=rows["start"]))
 
