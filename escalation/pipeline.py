@@ -1860,11 +1860,11 @@ def _pathways(run: _Run, data: SpellData) -> None:
         in_brief=False,
     )
     # Each state's steps rest on the threshold of its own moves, and each value is a
-    # disclosed expected count over the disclosed spells (not the exact shares).
-    states = run.table(
-        "state_occupation",
-        disclose_state_occupation(state_occupation(rows).tidy(), rows, rules=rules),
-    )
+    # disclosed expected count over the disclosed spells (not the exact shares). The
+    # standard errors treat the spells of a family (the design's clusters) as one, as the
+    # hazard models do.
+    occupation = state_occupation(data, cluster="auto").tidy()
+    states = run.table("state_occupation", disclose_state_occupation(occupation, rows, rules=rules))
     # The stack is drawn at the times some state is shown; a state suppressed there
     # (fewer than the threshold expected in it) is drawn at zero.
     drawn = states[states.groupby("time")["suppressed"].transform("min").eq(False)]

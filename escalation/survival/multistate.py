@@ -26,7 +26,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from escalation._vocabulary import not_data, refuse_repeats, spell_data_of
+from escalation._vocabulary import not_data, refuse_repeats, resolve_cluster, spell_data_of
+from escalation.clusters import cluster_codes, cluster_labels
 from escalation.core import productlimit
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, DesignError, Problem
@@ -405,7 +406,7 @@ def _refuse_broken_spells(
         raise DataValidationError(problems, _TABLE)
 
 
-def _std_error(inc: _Increments) -> FloatArray:
+def _std_error(inc: _Increments, clusters: IntArray | None = None) -> FloatArray:
     r"""Infinitesimal-jackknife standard errors of the occupation probabilities.
 
     The influence of subject :math:`i` follows the recursion
@@ -414,14 +415,18 @@ def _std_error(inc: _Increments) -> FloatArray:
     :math:`\sum_i U_i(t)^2` (as R's ``survfit`` for multi-state data with ``id``). The
     starting distribution's influence comes from the rows it is taken from
     (``inc.initial_rows``). Row 0 is the start, then one row per time of ``inc.times``.
+    With ``clusters`` (each subject's cluster code) the recursion, being linear, runs on
+    the influence of each cluster, :math:`U_c = \sum_{i \in c} U_i`, and the variance is
+    :math:`\sum_c U_c(t)^2` (R's ``influence = TRUE`` summed by cluster).
     """
     k = len(inc.states)
-    n_subjects = int(inc.subject.max()) + 1 if len(inc.subject) else 0
-    influence = np.zeros((n_subjects, k))
+    owner = inc.subject if clusters is None else clusters[inc.subject]
+    n_owners = int(owner.max()) + 1 if len(owner) else 0
+    influence = np.zeros((n_owners, k))
     inside = inc.initial_rows
     if inside.any():
         m = int(inside.sum())
-        influence[inc.subject[inside]] = (np.eye(k)[inc.source[inside]] - inc.initial) / m
+        np.add.at(influence, owner[inside], (np.eye(k)[inc.source[inside]] - inc.initial) / m)
     p = inc.initial.copy()
     out = np.empty((len(inc.times) + 1, k))
     out[0] = np.sqrt((influence**2).sum(axis=0))
@@ -438,10 +443,65 @@ def _std_error(inc: _Increments) -> FloatArray:
         rows = np.flatnonzero(moved)
         change[rows, inc.target[active][rows]] += scale[state[rows]]
         change[rows, state[rows]] -= scale[state[rows]]
-        np.add.at(influence, inc.subject[active], change)
+        np.add.at(influence, owner[active], change)
         p = p @ (eye + step)
         out[index + 1] = np.sqrt((influence**2).sum(axis=0))
     return out
+
+
+def _spell_clusters(
+    data: SpellData | pd.DataFrame, rows: pd.DataFrame, cluster: str | None, subject: IntArray
+) -> tuple[str | None, IntArray | None]:
+    """Return the cluster column and each spell's (subject's) cluster code.
+
+    With SpellData, ``cluster`` is a column of its spells (``"auto"``: the design's, such
+    as ``family_id``; :func:`~escalation.clusters.cluster_labels` reads a missing family
+    as the child's); with transition rows, a column of the rows, one value per spell. A
+    spell without a label is a cluster of its own (:func:`~escalation.clusters.cluster_codes`).
+    """
+    column = resolve_cluster(data, cluster)
+    if column is None:
+        return None, None
+    source = data.spells if isinstance(data, SpellData) else rows
+    if column not in source.columns:
+        what = "spells" if isinstance(data, SpellData) else _TABLE
+        raise DesignError(
+            f"the cluster column {column!r} is not in the {what} table; available: "
+            f"{', '.join(map(str, source.columns))}"
+        )
+    labels = cluster_labels(source, column).astype("string")
+    if isinstance(data, SpellData):
+        by_spell = pd.Series(labels.to_numpy(), index=source["spell_id"].to_numpy())
+        labels = pd.Series(by_spell.reindex(rows["spell_id"].to_numpy()).to_numpy(), dtype="string")
+    # every row of a spell in one cluster
+    several = pd.Series(labels.fillna("\0missing").to_numpy()).groupby(subject).transform("nunique")
+    if (bad := np.flatnonzero(several.to_numpy() > 1)).size:
+        first = int(bad[0])
+        raise DataValidationError(
+            [
+                Problem(
+                    _TABLE,
+                    first,
+                    column,
+                    rows[column].iloc[first],
+                    f"{len(bad)} row(s) of spells whose rows name more than one {column}; a "
+                    "spell belongs to one cluster",
+                )
+            ],
+            _TABLE,
+        )
+    n_subjects = int(subject.max()) + 1 if len(subject) else 0
+    first_row = np.zeros(n_subjects, dtype=np.int64)
+    first_row[subject[::-1]] = np.arange(len(subject))[::-1]
+    return column, cluster_codes(labels.iloc[first_row])
+
+
+def _cumulative(hazard_steps: FloatArray) -> FloatArray:
+    """Cumulative hazards of the moves: 0 at the start, then the sums of the steps."""
+    k = hazard_steps.shape[1]
+    summed = np.concatenate([np.zeros((1, k, k)), np.cumsum(hazard_steps, axis=0)])
+    summed[:, np.arange(k), np.arange(k)] = 0.0
+    return summed
 
 
 def _product(hazard_steps: FloatArray) -> FloatArray:
@@ -498,6 +558,14 @@ class StateOccupationResult(Presents):
     dropped : int
         Spells left out: none, since the estimator takes no case weights and a bad
         transition row raises.
+    cluster : str or None
+        The column whose spells are one cluster in :attr:`std_error` (``None``: each
+        spell its own).
+    clusters : int or None
+        Number of clusters (``None`` when not clustered).
+    cumulative_hazard : numpy.ndarray or None
+        Shape (times, states, states): the Nelson–Aalen cumulative hazard of each move
+        ``h -> j`` from the start time (diagonal 0); see :meth:`cumulative_hazards`.
     """
 
     states: tuple[str, ...]
@@ -511,6 +579,34 @@ class StateOccupationResult(Presents):
     conf_level: float = 0.95
     backend: Any = None
     dropped: int = 0
+    cluster: str | None = None
+    clusters: int | None = None
+    cumulative_hazard: FloatArray | None = None
+
+    def cumulative_hazards(self) -> pd.DataFrame:
+        r"""Return ``time, from_state, to_state, cumulative_hazard`` of the observed moves.
+
+        The Nelson–Aalen estimate :math:`A_{hj}(t) = \sum_{u \le t} d_{hj}(u) / Y_h(u)`
+        (moves from ``h`` to ``j`` at :math:`u` over the spells in ``h`` just before),
+        summed from the start time as :attr:`probabilities` (the moves at the start time
+        included), at :attr:`times`: one row per time and observed move, in the order of
+        :attr:`states` (R's ``survfit(...)$cumhaz``).
+        """
+        if self.cumulative_hazard is None:
+            raise DesignError("this StateOccupationResult was made without cumulative hazards")
+        names = np.asarray(self.states, dtype=object)
+        code = pd.Series(np.arange(len(names)), index=names)
+        h = code.reindex(self.transitions["from_state"]).to_numpy(dtype=np.int64)
+        j = code.reindex(self.transitions["to_state"]).to_numpy(dtype=np.int64)
+        h, j = np.unique(np.column_stack([h, j]), axis=0).T.reshape(2, -1)
+        return pd.DataFrame(
+            {
+                "time": np.repeat(self.times, len(h)),
+                "from_state": np.tile(names[h], len(self.times)),
+                "to_state": np.tile(names[j], len(self.times)),
+                "cumulative_hazard": self.cumulative_hazard[:, h, j].ravel(),
+            }
+        )
 
     def tidy(self) -> pd.DataFrame:
         """Return ``time, state, probability, std_error, conf_low, conf_high, conf_level``.
@@ -564,10 +660,12 @@ class StateOccupationResult(Presents):
             "states": len(self.states),
             "start_time": self.start_time,
             "method": "aalen_johansen",
+            "cluster": self.cluster,
+            "clusters": self.clusters,
         }
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: spells, transitions, states, method and package versions."""
+        """Return one row: spells, transitions, states, method, clusters and versions."""
         return pd.DataFrame([{**self._facts(), **package_versions()}])
 
     def summary(self) -> Summary:
@@ -673,6 +771,7 @@ def state_occupation(
     states: Sequence[str] | None = None,
     start_time: float = 0.0,
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> StateOccupationResult:
     r"""Return the Aalen–Johansen probabilities of being in each pathway state over time.
 
@@ -699,6 +798,15 @@ def state_occupation(
         ``start_time`` itself enter the product (the first row is just after them).
     conf_level : float, default 0.95
         Level of the pointwise intervals.
+    cluster : str, optional
+        Spells that are not independent (the children of a family, a child's several
+        referrals) share a cluster in the standard errors: with SpellData a column of the
+        spells, ``"auto"`` the design's (``family_id``, or ``la`` when the design
+        clusters by authority); with transition rows a column of the rows, one value per
+        spell. The standard error is then :math:`\sqrt{\sum_c U_c(t)^2}`, the spells'
+        influences :math:`U_i` summed by cluster (R's ``survfit(influence = TRUE)``
+        summed by cluster; its ``cluster=`` leaves multi-state ``std.err`` unchanged in
+        survival 3.5.3). Default: each spell its own cluster.
 
     Returns
     -------
@@ -743,7 +851,8 @@ def state_occupation(
     check_conf_level(conf_level)
     inc = _increments(rows, states, start_time, at_start=True)
     occupied = np.vstack([inc.initial, inc.initial @ _product(inc.hazard_steps)])
-    std_error = _std_error(inc)
+    column, clusters = _spell_clusters(data, rows, cluster, inc.subject)
+    std_error = _std_error(inc, clusters)
     times = np.r_[start_time, inc.times]
     # transitions at start_time: the curve starts after them (R's first row)
     first = 1 if len(inc.times) and inc.times[0] == start_time else 0
@@ -757,6 +866,9 @@ def state_occupation(
         std_error=std_error[first:],
         last_follow_up=float(inc.stop.max(initial=start_time)),
         conf_level=float(conf_level),
+        cluster=column,
+        clusters=None if clusters is None else int(np.unique(clusters).size),
+        cumulative_hazard=_cumulative(inc.hazard_steps)[first:],
     )
 
 

@@ -20,7 +20,12 @@ import pytest
 
 import escalation as esc
 import escalation.pipeline as pipeline
-from escalation.disclosure import DEFAULT_RULES, disclose_count, round_std_error
+from escalation.disclosure import (
+    DEFAULT_RULES,
+    disclose_count,
+    disclose_state_occupation,
+    round_std_error,
+)
 from escalation.survival import pathway_transitions, state_occupation
 
 THRESHOLD = DEFAULT_RULES.threshold
@@ -55,6 +60,7 @@ def published() -> Iterator[dict[str, Any]]:
         "rows": rows,
         "exact": state_occupation(rows).tidy(),
         "n": len(data.spells),
+        "data": data,
     }
 
 
@@ -161,3 +167,24 @@ def test_disclose_curves_jointly_is_deprecated() -> None:
     records = pd.DataFrame({"duration": [5.0] * 20, "event": 1})
     with pytest.warns(DeprecationWarning, match="disclose_state_occupation"):
         disclose_curves(curve, records, by=(), match=None, jointly="state")
+
+
+def test_state_occupation_standard_errors_are_clustered_by_family(
+    published: dict[str, Any],
+) -> None:
+    """Review (session 27): they were per spell, where the hazard models cluster by family.
+
+    Siblings' spells (and a child's several spells) are not independent; the published
+    standard errors and intervals now treat a family as one cluster, the design's
+    (``SpellData.cluster``), as ``fit_cox`` in the same stage does.
+    """
+    data, rows, states = published["data"], published["rows"], published["states"]
+    assert data.cluster == "family_id"
+    clustered = state_occupation(data, cluster="family_id")
+    assert clustered.clusters is not None and clustered.clusters < published["n"]
+    expected = disclose_state_occupation(clustered.tidy(), rows)
+    per_spell = disclose_state_occupation(published["exact"], rows)
+    for column in ("std_error", "conf_low", "conf_high"):
+        np.testing.assert_allclose(states[column], expected[column], rtol=0, atol=0)
+    differs = ~np.isclose(states["std_error"], per_spell["std_error"], equal_nan=True)
+    assert differs.any()
