@@ -761,7 +761,12 @@ class TransitionProbabilityResult(Presents):
         last = self.matrix(float(self.times[-1])).reset_index(names="from_state")
         facts = {str(k): v for k, v in self.glance().iloc[0, :5].items()}
         facts["at_time"] = float(self.times[-1])
-        return Summary("Aalen–Johansen transition probabilities", facts, last)
+        notes = (
+            f"P(s, t) with s = {self.start_time:g}: the product over (s, t], from the state "
+            "just after the moves at s (R's survfit(start.time = s, p0 =) includes them).",
+            "Assumes the pathway is Markov and censoring non-informative.",
+        )
+        return Summary("Aalen–Johansen transition probabilities", facts, last, notes)
 
 
 def state_occupation(
@@ -777,9 +782,12 @@ def state_occupation(
 
     Estimand: :math:`p_j(t) = \Pr\{X(t) = j\}`, the share of spells in state :math:`j`
     at :math:`t` days after time zero, estimated as
-    :math:`p(t) = p(s) \prod_{s < u \le t} \{I + hazard_steps(u)\}` where :math:`dA_{hj}(u)` is the
+    :math:`p(t) = p_0 \prod_{s \le u \le t} \{I + dA(u)\}` where :math:`dA_{hj}(u)` is the
     number of :math:`h \to j` transitions at :math:`u` over the number in :math:`h` just
-    before :math:`u` (Aalen–Johansen; equals R's ``survfit`` with a multi-state status).
+    before :math:`u`, :math:`s` is ``start_time`` and :math:`p_0` the distribution of the
+    spells followed just before the first transition on or after :math:`s` (see
+    ``start_time``; at :math:`s = 0`, the spells' starting states). Aalen–Johansen; equals
+    R's ``survfit`` with a multi-state status, ``id`` and ``istate``.
 
     Parameters
     ----------
@@ -881,11 +889,14 @@ def transition_probabilities(
 ) -> TransitionProbabilityResult:
     r"""Return the Aalen–Johansen transition probability matrices :math:`P(s, t)`.
 
-    :math:`P(s, t) = \prod_{s < u \le t}\{I + hazard_steps(u)\}`: row :math:`h` gives where a
-    spell in state :math:`h` at :math:`s` (just after the transitions at :math:`s`) is at
-    :math:`t` (Markov assumption); so :math:`p(t) = p(s) P(s, t)` with :math:`p(s)` the
-    first row of :func:`state_occupation` from :math:`s`. R's ``survfit(start.time = s,
-    p0 = e_h)`` includes the transitions at :math:`s` instead.
+    :math:`P(s, t) = \prod_{s < u \le t}\{I + dA(u)\}`, the product over :math:`(s, t]`:
+    row :math:`h` gives where a spell in state :math:`h` at :math:`s` (just after the
+    transitions at :math:`s`) is at :math:`t` (Markov assumption); so
+    :math:`p(t) = p(s) P(s, t)` with :math:`p(s)` the first row of
+    :func:`state_occupation` from :math:`s`. R's ``survfit(start.time = s, p0 = e_h)``
+    includes the transitions at :math:`s` instead. A ``start_time`` after the last
+    ``stop`` is refused; :meth:`~TransitionProbabilityResult.matrix` is NaN before
+    :math:`s` and past the last follow-up.
 
     Parameters
     ----------

@@ -119,3 +119,9 @@ def test_transition_probabilities_are_unknown_before_s() -> None:
     assert tp.matrix(1.0).isna().all().all()
     # by hand: of the 2 in a at 5, one moves to b
     assert tp.matrix(5.0).to_numpy().tolist() == [[0.5, 0.5], [0.0, 1.0]]
+
+
+def test_the_transition_probability_summary_says_what_p_s_t_is() -> None:
+    text = transition_probabilities(_rows(), 3.0).summary().as_text()
+    assert "P(s, t) with s = 3: the product over (s, t]" in text
+    assert "Markov" in text
