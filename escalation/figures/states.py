@@ -15,7 +15,7 @@ import pandas as pd
 import plotnine as p9
 from plotnine.exceptions import PlotnineWarning
 
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.figures._checks import count_label, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import percent
@@ -153,6 +153,47 @@ def _arc(x0: float, x1: float, y: float, height: float, n: int = 40) -> tuple[An
     return xs, ys
 
 
+def _refuse_bad_moves(moves: pd.DataFrame, *, figure: str) -> None:
+    """Raise naming the rows that are not one move between two states each.
+
+    A missing state (a censored pathway row counted as a move) was drawn as a box named
+    "None" or "nan"; a move from a state to itself was left out without a word; a move
+    given twice was drawn twice, one label over the other.
+    """
+    problems = []
+    for column in ("from_state", "to_state"):
+        for row in np.flatnonzero(moves[column].isna().to_numpy()):
+            problems.append(
+                Problem(figure, int(row), column, None, "a move needs both of its states")
+            )
+    ends = moves[["from_state", "to_state"]].astype("string")
+    same = (ends["from_state"] == ends["to_state"]).fillna(False).to_numpy(dtype=bool)
+    for row in np.flatnonzero(same):
+        problems.append(
+            Problem(
+                figure,
+                int(row),
+                "to_state",
+                moves["to_state"].iloc[row],
+                "a move from a state to itself is no move (it cannot be drawn)",
+            )
+        )
+    twice = ends.duplicated(keep="first").to_numpy() & ends.notna().all(axis=1).to_numpy()
+    for row in np.flatnonzero(twice):
+        problems.append(
+            Problem(
+                figure,
+                int(row),
+                "to_state",
+                moves["to_state"].iloc[row],
+                "the same move (from_state, to_state) is on an earlier row: give each move "
+                "once, with its count",
+            )
+        )
+    if problems:
+        raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), f"{figure} data")
+
+
 def plot_transitions(
     transitions: pd.DataFrame,
     *,
@@ -175,7 +216,9 @@ def plot_transitions(
     ----------
     transitions : pandas.DataFrame
         ``from_state, to_state, n``: observed transitions (e.g. counts of
-        :func:`escalation.survival.pathway_transitions` rows with a ``to_state``);
+        :func:`escalation.survival.pathway_transitions` rows with a ``to_state``), one
+        row per move between two different states (a missing state, a move from a state
+        to itself or a move given twice is a ``DataValidationError`` naming the row);
         optionally ``label``, the text of each arrow (default: ``n``).
     states : sequence of str, optional
         Order of the states (default: order of first appearance).
@@ -200,6 +243,7 @@ def plot_transitions(
     """
     moves = require_columns(transitions, _TRANSITIONS, figure="transition diagram")
     moves = require_values(moves, {"n": "count"}, figure="transition diagram").copy()
+    _refuse_bad_moves(moves, figure="transition diagram")
     moves["from_state"] = moves["from_state"].astype(str)
     moves["to_state"] = moves["to_state"].astype(str)
     ends = pd.concat([moves["from_state"], moves["to_state"]])
@@ -231,8 +275,6 @@ def plot_transitions(
     paths, tags = [], []
     for k, row in enumerate(moves.itertuples(index=False)):
         a, b = x_of[row.from_state], x_of[row.to_state]
-        if a == b:
-            continue
         forward = b > a
         span = abs(b - a) / spacing
         height = (1.0 + 1.1 * span) * (1 if forward else -1)
