@@ -85,18 +85,20 @@ def test_state_occupation_clustered_by_family_matches_survfit(start_time: float)
     np.testing.assert_array_equal(fit.probabilities, plain.probabilities)
 
 
-def test_cumulative_hazards_match_survfit() -> None:
-    fit = state_occupation(_rows(), states=STATES)
+@pytest.mark.parametrize("start_time", [0.0, 10.0])
+def test_cumulative_hazards_match_survfit(start_time: float) -> None:
+    # from 10: summed from the moves at 10 on, as R's survfit(start.time = 10)$cumhaz
+    fit = state_occupation(_rows(), states=STATES, start_time=start_time)
     got = fit.cumulative_hazards()
-    ref = _reference("cumulative_hazard")
+    ref = _reference("cumulative_hazard", start_time)
     # R has a row at every time, also one with censorings only (day 32): the step before
     at = np.searchsorted(fit.times, ref["time"].to_numpy(), side="right") - 1
     merged = ref.assign(time=fit.times[at]).merge(got, on=["time", "from_state", "to_state"])
     assert len(merged) == len(ref)
     np.testing.assert_allclose(merged["cumulative_hazard"], merged["value"], rtol=0, atol=TOLERANCE)
     # the eleven moves seen, in the order of the states
-    moves = got[got["time"] == 0.0]
-    assert len(moves) == 11 and (moves["cumulative_hazard"] == 0).all()
+    moves = got[got["time"] == start_time]
+    assert len(moves) == 11
     assert moves["from_state"].map(STATES.index).is_monotonic_increasing
 
 

@@ -73,8 +73,8 @@ for (s in c(0, 10, 10.5)) {
     by_family <- rowsum(inf[, -1, j], fam)  # the first column is the start
     add("std_error_family", s, f$time, NA, S[j], sqrt(colSums(by_family^2)))
   }
-  if (s == 0) {
-    # cumulative transition hazards (Nelson-Aalen); columns "h.j" name the states
+  if (s %in% c(0, 10)) {
+    # cumulative transition hazards (Nelson-Aalen) from s; columns "h.j" name the states
     for (k in seq_len(ncol(f$cumhaz))) {
       hj <- as.integer(strsplit(colnames(f$cumhaz)[k], ".", fixed = TRUE)[[1]])
       add("cumulative_hazard", s, f$time, S[hj[1]], S[hj[2]], f$cumhaz[, k])
