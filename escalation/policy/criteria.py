@@ -41,12 +41,21 @@ __all__ = [
     "CRITERIA_COLUMNS",
     "NOT_COMPARED_REASON",
     "WITHHELD_NOTE",
+    "WITHHELD_VERDICT",
+    "Judgement",
     "Verdict",
     "judge",
     "judge_criteria",
 ]
 
-Verdict = Literal["met", "not met", "inconclusive"]
+#: What :func:`judge` concludes from an interval against a threshold.
+Judgement = Literal["met", "not met", "inconclusive"]
+#: A criterion's verdict as :func:`judge_criteria` and
+#: :func:`escalation.policy.study.withhold_revealing_verdicts` return it: a judgement, or
+#: :data:`WITHHELD_VERDICT` where the judgement would give a withheld count back.
+Verdict = Literal["met", "not met", "inconclusive", "withheld"]
+#: The verdict of a criterion whose published verdict would give a count back.
+WITHHELD_VERDICT: Final[Verdict] = "withheld"
 #: Columns of :func:`judge_criteria`.
 CRITERIA_COLUMNS: Final = (
     "criterion",
@@ -76,7 +85,7 @@ _ESTIMAND: Final = {
 }
 
 
-def judge(low: float, high: float, threshold: float, *, at_least: bool) -> Verdict:
+def judge(low: float, high: float, threshold: float, *, at_least: bool) -> Judgement:
     """Return the verdict on an interval against a threshold.
 
     Examples
@@ -247,7 +256,7 @@ def _disparity_row(
     ]
     worst = part.iloc[int(np.argmax(part["estimate"].to_numpy(dtype=float)))]
     groups = f"{worst['attribute']} ({worst['higher']} vs {worst['lower']})"
-    verdict: str = "inconclusive"
+    verdict: Judgement = "inconclusive"
     if "not met" in verdicts:  # one attribute's gap too large fails the criterion
         verdict = "not met"
     elif not missing and all(v == "met" for v in verdicts):

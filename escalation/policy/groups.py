@@ -70,6 +70,7 @@ from escalation.disclosure import (
     disclose_table,
     round_std_error,
 )
+from escalation.predict._inputs import by_label, labels_of
 from escalation.predict.fairness import fairness_groups
 
 if TYPE_CHECKING:
@@ -173,6 +174,10 @@ def operating_counts(
     member : array-like of bool, optional
         The group (default: everyone).
 
+    Series are read by label, in the order of the first of the three given
+    (:func:`~escalation.predict._inputs.by_label`: other labels are refused); arrays by
+    position.
+
     Returns
     -------
     numpy.ndarray
@@ -184,9 +189,14 @@ def operating_counts(
     >>> operating_counts([1, 1, 0, 0, 1], [True, False, True, False, False]).tolist()
     [1.0, 1.0, 2.0, 1.0]
     """
-    d = np.asarray(flags, dtype=float)
-    seen = np.asarray(escalated, dtype=bool)
-    inside = np.ones(len(d), dtype=bool) if member is None else np.asarray(member, dtype=bool)
+    index = labels_of(flags, escalated, member)
+    d = np.asarray(by_label(flags, index, table="flags", column="flags"), dtype=float)
+    seen = np.asarray(by_label(escalated, index, table="flags", column="escalated"), dtype=bool)
+    inside = (
+        np.ones(len(d), dtype=bool)
+        if member is None
+        else np.asarray(by_label(member, index, table="flags", column="member"), dtype=bool)
+    )
     d, seen = d[inside], seen[inside]
     return np.array(
         [d[seen].sum(), (1 - d[seen]).sum(), d[~seen].sum(), (1 - d[~seen]).sum()], dtype=float

@@ -67,6 +67,7 @@ from escalation.errors import (
     Problem,
     StatisticalWarning,
 )
+from escalation.predict._inputs import by_label, labels_of
 from escalation.predict.models import MODEL_KINDS, risk_model
 from escalation.predict.splits import grouped_folds
 from escalation.survival._outcome import durations, event_codes, reordered_rows
@@ -222,7 +223,10 @@ def top_share(
     the same rows are chosen whatever the order they come in (see
     :mod:`escalation._top_share`). Applied to other rows, scores tied at the cut-off are
     flagged when their draw is at least that of the last tied reference row flagged:
-    about the same share of them as in ``reference``.
+    about the same share of them as in ``reference``. A Series of ``ids`` is read by the
+    labels of ``score`` when it is a Series (``reference_ids`` by those of
+    ``reference``): other labels are refused, as for risks
+    (:func:`~escalation.predict._inputs.by_label`).
 
     Examples
     --------
@@ -235,6 +239,11 @@ def top_share(
     """
     values = np.asarray(score, dtype=float)
     base = values if reference is None else np.asarray(reference, dtype=float)
+    # Identifiers in a Series are read by the scores' labels (refused on others).
+    ids = by_label(ids, labels_of(score), table="scores", column="ids")
+    reference_ids = by_label(
+        reference_ids, labels_of(reference), table="reference", column="reference_ids"
+    )
     if not 0 < share <= 1:
         raise DesignError(f"the share flagged must lie in (0, 1], got {share}")
     own = np.arange(len(values)) if ids is None else ids
@@ -432,10 +441,11 @@ def learn_rules(
     forest_trees : int, default 100
         Trees of the causal forest behind ``benefit``.
     fixed_scores : mapping of str to array_like, optional
-        Scores of existing tools, one per spell (e.g. a risk score built elsewhere): each
-        gives a rule ``top_<name>`` flagging the highest scores up to the capacity (ties at
-        the cut-off decided as in the Notes). They are not learned from these data, so
-        they are not cross-fitted.
+        Scores of existing tools, one per spell (e.g. a risk score built elsewhere): an
+        array in the row order of ``spells``, or a Series read by the spells' labels
+        (index; refused when they differ). Each gives a rule ``top_<name>`` flagging the
+        highest scores up to the capacity (ties at the cut-off decided as in the Notes).
+        They are not learned from these data, so they are not cross-fitted.
     deployable : bool, default True
         Also learn each rule on every family, to describe the rule one would deploy and
         to :meth:`LearnedRules.apply` it to other decision points.
@@ -472,9 +482,10 @@ def learn_rules(
         folds have no level for (it lives only in that fold's families; not seen in
         training, or missing where no value was) and no ``other`` level takes it, naming
         the table ``spells``, the row, the column and the value: pool or recode it first.
-        When a ``fixed_scores`` entry has not one score per spell, or a score that is not a
-        finite number: the table ``fixed_scores``, the column (the score's name), and the
-        row and value of the first bad scores.
+        When a ``fixed_scores`` entry has not one score per spell, is a Series labelled
+        otherwise than the spells, or has a score that is not a finite number: the table
+        ``fixed_scores``, the column (the score's name), and the row and value of the
+        first bad scores.
 
     Notes
     -----
@@ -527,7 +538,9 @@ def learn_rules(
         flags["no_one"] = np.zeros(n)
         descriptions["no_one"] = "offer early help to no child"
     for name, values in (fixed_scores or {}).items():
-        score = _fixed_score(name, values, n)
+        # A Series is read by the spells' labels (refused on others), an array by position.
+        given = by_label(values, spells.index, table="fixed_scores", column=name)
+        score = _fixed_score(name, given, n)
         score = score if order is None else score[order]
         flags[f"top_{name}"] = top_weights(score, top_cut(score, capacity, keys), keys)
         scores[f"top_{name}"] = score

@@ -46,7 +46,7 @@ from escalation.disclosure import (
     disclose_std_error,
 )
 from escalation.errors import DesignError
-from escalation.policy.criteria import judge_criteria
+from escalation.policy.criteria import WITHHELD_VERDICT, judge_criteria
 from escalation.policy.groups import disparities, flagged_by_group
 from escalation.policy.rules import LearnedRules, learn_rules
 from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
@@ -414,8 +414,6 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     return out
 
 
-#: The verdict of a criterion whose published verdict would give a count back.
-WITHHELD_VERDICT: Final = "withheld"
 #: The denominator of each criterion's share: the rule's number flagged, or escalations.
 _DENOMINATOR: Final = {"min_precision": "flagged", "min_recall": "escalations"}
 

@@ -47,16 +47,18 @@ from escalation.errors import (
     Problem,
     refuse_personal,
 )
-from escalation.predict._inputs import by_label, prediction_arrays
+from escalation.predict._inputs import by_label, labels_of, prediction_arrays
 from escalation.predict.metrics import (
+    BootstrapInterval,
     Competing,
     bootstrap_indices,
+    bootstrap_interval,
     flag_labels,
     follow_up_of,
     horizon_status,
     operating_at,
-    percentile_interval,
     score_rows,
+    warn_left_out,
 )
 
 if TYPE_CHECKING:
@@ -218,6 +220,29 @@ def _group_codes(
     return out
 
 
+def aligned_groups(groups: pd.DataFrame | pd.Series, index: pd.Index | None) -> pd.DataFrame:
+    """Return ``groups`` as a data frame in the order of the spells' labels ``index``.
+
+    The rule of the risks (:func:`~escalation.predict._inputs.by_label`): a Series or
+    data frame of groups whose labels are the spells' in another order (sorted by group,
+    or indexed after a merge) is put in their order; one on other labels is refused. With
+    no labels to read by (``index`` None: the spells were given as arrays) the groups
+    are read by position. A Series is one attribute, named by its name (``group`` when it
+    has none).
+
+    Was: the groups were read by position, so a table of groups sorted by value gave
+    each group the metrics of other children without a word.
+
+    Raises
+    ------
+    DataValidationError
+        Naming table ``groups`` and the first row whose label is not the spells'.
+    """
+    if isinstance(groups, pd.Series):
+        groups = groups.to_frame("group" if groups.name is None else str(groups.name))
+    return pd.DataFrame(by_label(groups, index, table="groups", column="groups"))
+
+
 def check_groups(groups: pd.DataFrame, n: int) -> None:
     """Raise unless ``groups`` has one labelled row per spell.
 
@@ -252,7 +277,7 @@ def subgroup_metrics(
     duration: npt.ArrayLike,
     event: npt.ArrayLike,
     risk: npt.ArrayLike,
-    groups: pd.DataFrame,
+    groups: pd.DataFrame | pd.Series,
     horizon: float,
     *,
     model: str,
@@ -270,8 +295,11 @@ def subgroup_metrics(
     ----------
     duration, event, risk : array_like
         Test spells' follow-up and predicted risk by ``horizon``.
-    groups : pandas.DataFrame
-        One column per attribute (from :func:`fairness_groups`), rows aligned.
+    groups : pandas.DataFrame or pandas.Series
+        One column per attribute (from :func:`fairness_groups`); a Series is one
+        attribute. Read by label when ``duration``, ``event`` or ``risk`` has an index
+        (the spells', e.g. ``spells["duration"]``): rows in another order are put in
+        theirs, other labels are refused. Read by position when all three are arrays.
     horizon : float
         Days.
     model : str
@@ -304,8 +332,9 @@ def subgroup_metrics(
     ------
     DataValidationError
         When a duration, event code, risk or group label is missing or invalid (naming
-        the row), or a column of ``groups`` is personal (an identifier: its values would
-        label the groups).
+        the row), ``groups`` (or ``risk``) is labelled with other labels than the spells'
+        (naming table ``groups`` and the first such row), or a column of ``groups`` is
+        personal (an identifier: its values would label the groups).
     DesignError
         When there are no spells, the groups are not one row per spell, or
         ``competing`` is neither ``"control"`` nor ``"censor"``.
@@ -322,6 +351,7 @@ def subgroup_metrics(
     {'group': ['F', 'M'], 'suppressed': [False, True]}
     """
     time, code, score = prediction_arrays(duration, event, risk)
+    groups = aligned_groups(groups, labels_of(duration, event, risk))
     check_groups(groups, len(time))
     (table,) = subgroup_tables(
         time,
@@ -423,14 +453,26 @@ def _group_table(
     min_events: int,
     conf_level: float,
 ) -> pd.DataFrame:
-    """Return one model's subgroup table from its estimates and bootstrap draws."""
+    """Return one model's subgroup table from its estimates and bootstrap draws.
+
+    A draw in which a shown group's status at the horizon is unknown (the group was not
+    drawn, or every spell of it drawn ended before the horizon: its observed risk is
+    NaN) is left out of the group's intervals and counted: a warning names them, and an
+    interval missing more than :data:`~escalation.predict.metrics.MAX_LEFT_OUT` of its
+    draws is missing (:func:`~escalation.predict.metrics.bootstrap_interval`). A draw
+    whose status is known but in which a metric is undefined (nobody in the group
+    flagged: no precision) is left out as before: the interval is that of the draws in
+    which the metric exists.
+    """
     records = []
+    intervals: dict[str, BootstrapInterval] = {}
     for (attribute, group, metric), estimate in point.items():
         n = point[(attribute, group, "n")]
         suppressed = _suppressed(point, attribute, group, min_n, min_events)
-        low, high = percentile_interval(
-            [d.get((attribute, group, metric), np.nan) for d in draws], conf_level
-        )
+        interval = bootstrap_interval(_group_draws(draws, attribute, group, metric), conf_level)
+        low, high = interval.low, interval.high
+        if not suppressed and metric != "n":
+            intervals[f"{attribute} {group} {metric}"] = interval
         records.append(
             {
                 "model": model,
@@ -444,10 +486,26 @@ def _group_table(
                 "suppressed": suppressed,
             }
         )
+    warn_left_out(f"{model}: subgroup metrics", intervals, stacklevel=4)
     table = pd.DataFrame.from_records(records, columns=list(FAIRNESS_COLUMNS))
     table = table[~table["metric"].isin(["n"])].reset_index(drop=True)
     table["n"] = table["n"].astype("Int64")
     return table
+
+
+def _group_draws(
+    draws: Sequence[dict[tuple[str, str, str], float]], attribute: str, group: str, metric: str
+) -> npt.NDArray[np.float64]:
+    """Return a group's metric on the draws where it is known or its status unknown.
+
+    NaN on a draw whose status at the horizon is unknown (the group's observed risk is
+    NaN: :func:`_group_table` counts these); a draw on which the status is known but the
+    metric undefined is left out.
+    """
+    values = np.array([d.get((attribute, group, metric), np.nan) for d in draws], dtype=float)
+    observed = np.array([d.get((attribute, group, "observed"), np.nan) for d in draws], float)
+    kept: npt.NDArray[np.float64] = values[np.isfinite(values) | np.isnan(observed)]
+    return kept
 
 
 def fairness_table(

@@ -36,6 +36,7 @@ doi:10.1177/0272989X06295361.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -55,17 +56,26 @@ from escalation.core.concordance import case_runs as _case_runs
 from escalation.core.concordance import prefix_counts as _prefix_counts
 from escalation.core.logistic import LogisticFit, fit_logistic
 from escalation.core.sandwich import cluster_sandwich
-from escalation.errors import ConvergenceError, DataValidationError, DesignError, Problem
-from escalation.predict._inputs import prediction_arrays
+from escalation.errors import (
+    ConvergenceError,
+    DataValidationError,
+    DesignError,
+    Problem,
+    StatisticalWarning,
+)
+from escalation.predict._inputs import by_label, labels_of, prediction_arrays
 from escalation.survival._cif import cumulative_incidence_at, incidence_read
 from escalation.survival._outcome import past_follow_up
 
 __all__ = [
     "COMPETING",
+    "MAX_LEFT_OUT",
+    "BootstrapInterval",
     "Competing",
     "HorizonStatus",
     "average_precision",
     "bootstrap_indices",
+    "bootstrap_interval",
     "brier_score",
     "calibration_curve",
     "calibration_slope",
@@ -83,6 +93,7 @@ __all__ = [
     "score_risks",
     "time_dependent_auc",
     "uno_c",
+    "warn_left_out",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,7 +125,9 @@ def censoring_survival(
     >>> censoring_survival([1, 2, 3, 4], [1, 0, 1, 0])
     (array([1., 2., 3., 4.]), array([1.        , 0.66666667, 0.66666667, 0.        ]))
     """
-    counts = productlimit.count(duration, event)
+    # A Series of event codes is read by the labels of ``duration`` (as every metric's).
+    given = by_label(event, labels_of(duration, event), column="event")
+    counts = productlimit.count(duration, given)
     return counts.time, productlimit.censoring_survival(counts)
 
 
@@ -412,6 +425,18 @@ def integrated_brier_score(
     ``risks`` has one column per time. The same definition as
     ``sksurv.metrics.integrated_brier_score``.
 
+    A data frame of ``risks`` is read by label: its rows by the spells' labels (as a
+    Series of risks, :func:`~escalation.predict._inputs.by_label`) and its columns by
+    the times they hold, matched to ``times`` by value (:func:`_risk_columns`), in any
+    order. An array is read by position: row ``i`` is spell ``i``, column ``k`` is
+    ``times[k]``.
+
+    Raises
+    ------
+    DataValidationError
+        When ``risks`` has not one column per time, its rows are labelled otherwise than
+        the spells, or a column of a data frame is not one of ``times`` (naming it).
+
     Examples
     --------
     >>> risks = [[0.5, 0.9], [0.1, 0.1], [0.2, 0.5], [0.1, 0.2]]
@@ -419,7 +444,8 @@ def integrated_brier_score(
     0.0944
     """
     grid = np.asarray(times, dtype=float)
-    matrix = np.asarray(risks, dtype=float)
+    aligned = by_label(risks, labels_of(duration, event, risks), column="risks")
+    matrix = _risk_columns(aligned, grid)
     if matrix.ndim != 2 or matrix.shape[1] != len(grid) or len(grid) < 2:
         raise DataValidationError(
             [Problem("predictions", None, "risk", None, "needs one column per time, >= 2 times")],
@@ -434,6 +460,55 @@ def integrated_brier_score(
     weights = productlimit.horizons_weights(productlimit.count(time, code), time, code, grid)
     scores = [_brier(matrix[:, k], _status(time, code, t, weights[k])) for k, t in enumerate(grid)]
     return float(np.trapezoid(scores, grid) / (grid[-1] - grid[0]))
+
+
+def _risk_columns(risks: object, times: FloatArray) -> FloatArray:
+    """Return risks at ``times`` as a matrix, a data frame's columns matched by value.
+
+    A data frame's columns are read as the times they hold (``365``, ``365.0`` or
+    ``"365"``) and put in the order of ``times``; anything else is read by position.
+
+    Raises
+    ------
+    DataValidationError
+        Naming table ``predictions`` and the first column of ``risks`` that is not one
+        of ``times`` (or the first time without a column, or held twice): read by
+        position, risks at other times were scored as if at these without a word.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({365: [0.3, 0.2], 90: [0.1, 0.05]})
+    >>> _risk_columns(frame, np.array([90.0, 365.0])).tolist()
+    [[0.1, 0.3], [0.05, 0.2]]
+    """
+    if not isinstance(risks, pd.DataFrame):
+        return np.asarray(risks, dtype=float)
+    held = pd.to_numeric(pd.Series(risks.columns, dtype=object), errors="coerce").to_numpy(float)
+    problem = _column_problem(list(map(str, risks.columns)), held, times)
+    if problem is not None:
+        raise DataValidationError([problem], "predictions")
+    position = {float(t): k for k, t in enumerate(held)}
+    return risks.iloc[:, [position[float(t)] for t in times]].to_numpy(dtype=float)
+
+
+def _column_problem(names: list[str], held: FloatArray, times: FloatArray) -> Problem | None:
+    """Return the problem of the first column not matching ``times`` (None: all match)."""
+    foreign = np.flatnonzero(~np.isin(held, times))
+    missing = [float(t) for t in times if not np.isin(t, held)]
+    repeated = np.flatnonzero(pd.Series(held).duplicated().to_numpy())
+    if foreign.size:
+        column, why = names[foreign[0]], f"is not one of the times {times.tolist()}"
+    elif missing:
+        column, why = f"{missing[0]:g}", "is a time without a column"
+    elif repeated.size:
+        column, why = names[repeated[0]], "holds a time another column holds too"
+    else:
+        return None
+    reason = (
+        f"the risks' columns are read as the times they hold; this one {why} (name each "
+        "column by its time, or pass an array whose columns follow times)"
+    )
+    return Problem("predictions", None, column, None, reason)
 
 
 def observed_risk(
@@ -857,7 +932,8 @@ def score_risks(
     (:attr:`HorizonStatus.known`): nobody is known to be escalation-free by then.
     :func:`~escalation.predict.validate_risk_models` refuses such a horizon for its test
     spells; a subgroup or bootstrap sample whose spells all end before it gets NaN
-    (:func:`percentile_interval` leaves NaN draws out).
+    (:func:`bootstrap_interval` leaves a few such draws out, counted, and gives no
+    interval when more than :data:`MAX_LEFT_OUT` of them are).
 
     Examples
     --------
@@ -1017,14 +1093,120 @@ def bootstrap_indices(
     return out
 
 
+#: The largest share of bootstrap draws an interval may leave out for not being estimable.
+MAX_LEFT_OUT: Final = 0.05
+
+
+@dataclass(frozen=True)
+class BootstrapInterval:
+    """A percentile interval and the bootstrap draws it had to leave out.
+
+    Attributes
+    ----------
+    low, high : float
+        The limits; NaN when fewer than two draws could be estimated or more than the
+        share allowed were left out (:attr:`missing_reason`).
+    draws : int
+        Bootstrap draws given.
+    left_out : int
+        Draws whose value is NaN (not estimable on that draw: every spell of it ended
+        before the horizon, or it has no escalation or nobody flagged), left out.
+    max_left_out : float
+        The largest share of draws that may be left out.
+    """
+
+    low: float
+    high: float
+    draws: int
+    left_out: int
+    max_left_out: float = MAX_LEFT_OUT
+
+    @property
+    def missing_reason(self) -> str:
+        """Why the interval is missing though draws were given ("" when it is not)."""
+        if self.draws and self.left_out > self.max_left_out * self.draws:
+            return (
+                f"{self.left_out} of {self.draws} bootstrap draws could not be estimated "
+                f"(more than {self.max_left_out:.0%}): the others would describe only the "
+                "draws that could"
+            )
+        if self.draws and self.draws - self.left_out < 2:
+            return f"only {self.draws - self.left_out} of {self.draws} draws could be estimated"
+        return ""
+
+
+def bootstrap_interval(
+    draws: Sequence[float] | npt.ArrayLike,
+    conf_level: float = 0.95,
+    *,
+    max_left_out: float = MAX_LEFT_OUT,
+) -> BootstrapInterval:
+    """Return the percentile interval of bootstrap draws, counting the draws left out.
+
+    A draw whose value is NaN could not be estimated on that sample (e.g. every spell
+    it drew ended before the horizon, so its observed risk is unknown). Such draws are
+    not values the estimate could take: leaving them out describes only the samples that
+    could be estimated. A few are left out (counted in ``left_out``); when more than
+    ``max_left_out`` of the draws are, the interval is NaN (``missing_reason`` says
+    why). Was: every NaN draw was dropped without a word, however many.
+
+    Examples
+    --------
+    >>> interval = bootstrap_interval([1.0, 2.0, 3.0, np.nan], 0.5, max_left_out=0.25)
+    >>> interval.low, interval.high, interval.left_out
+    (1.5, 2.5, 1)
+    >>> bootstrap_interval([1.0, 2.0, 3.0, np.nan], 0.5).missing_reason[:32]
+    '1 of 4 bootstrap draws could not'
+    """
+    values = np.asarray(draws, dtype=float).ravel()
+    finite = values[np.isfinite(values)]
+    nan = float("nan")
+    interval = BootstrapInterval(nan, nan, len(values), len(values) - len(finite), max_left_out)
+    if len(finite) < 2 or interval.missing_reason:
+        return interval
+    alpha = (1 - conf_level) / 2
+    low, high = np.quantile(finite, [alpha, 1 - alpha])
+    return BootstrapInterval(
+        float(low), float(high), interval.draws, interval.left_out, max_left_out
+    )
+
+
 def percentile_interval(
     draws: Sequence[float] | npt.ArrayLike, conf_level: float = 0.95
 ) -> tuple[float, float]:
-    """Return the percentile interval of bootstrap draws (NaN draws ignored)."""
-    values = np.asarray(draws, dtype=float)
-    values = values[np.isfinite(values)]
-    if len(values) < 2:
-        return float("nan"), float("nan")
-    alpha = (1 - conf_level) / 2
-    low, high = np.quantile(values, [alpha, 1 - alpha])
-    return float(low), float(high)
+    """Return the limits of :func:`bootstrap_interval` (NaN when too many draws are NaN)."""
+    interval = bootstrap_interval(draws, conf_level)
+    return interval.low, interval.high
+
+
+def warn_left_out(
+    what: str, intervals: Mapping[str, BootstrapInterval], *, stacklevel: int = 2
+) -> None:
+    """Warn of the bootstrap draws ``intervals`` left out, and of the intervals missing.
+
+    One :class:`~escalation.errors.StatisticalWarning` per table (``what``: e.g. a
+    model's metrics), naming the metrics with draws left out, how many, and those whose
+    interval is missing for it. Nothing when no draw was left out.
+    """
+    short = {k: v for k, v in intervals.items() if v.left_out}
+    if not short:
+        return
+    counts = ", ".join(f"{k} {v.left_out}" for k, v in list(short.items())[:6])
+    more = f" and {len(short) - 6} more" if len(short) > 6 else ""
+    draws = max(v.draws for v in short.values())
+    missing = [k for k, v in short.items() if v.missing_reason]
+    share = max(v.max_left_out for v in short.values())
+    lost = (
+        f"; {len(missing)} interval(s) are missing ({', '.join(missing[:6])}"
+        f"{' ...' if len(missing) > 6 else ''}): more than {share:.0%} of the "
+        "draws could not be estimated, and the rest describe only those that could"
+        if missing
+        else ""
+    )
+    warnings.warn(
+        f"{what}: bootstrap draws on which a metric could not be estimated (every spell "
+        "drawn ended before the horizon, or no escalation or nobody flagged in the draw) "
+        f"were left out of its interval: {counts}{more} of {draws} draws{lost}",
+        StatisticalWarning,
+        stacklevel=stacklevel + 1,
+    )

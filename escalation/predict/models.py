@@ -67,6 +67,7 @@ from escalation.errors import (
     Problem,
     StatisticalWarning,
 )
+from escalation.predict._inputs import by_label
 from escalation.survival._outcome import past_follow_up
 
 __all__ = ["MODEL_KINDS", "FittedRiskModel", "ModelKind", "RiskModel", "risk_model"]
@@ -121,6 +122,10 @@ class RiskModel:
     ) -> FittedRiskModel:
         """Fit the model on numeric ``covariates`` (e.g. from ``CovariateCoding.apply``).
 
+        A Series of ``duration`` or ``event`` is read by the labels of ``covariates``
+        (:func:`~escalation.predict._inputs.by_label`: other labels are refused); an
+        array by position.
+
         Parameters
         ----------
         covariates : pandas.DataFrame
@@ -147,8 +152,9 @@ class RiskModel:
             Separation in the ``cox`` model (a covariate with all or none of the
             escalations), by the one rule of :mod:`escalation.core.newton`.
         """
-        time = np.asarray(duration, dtype=float)
-        code = np.asarray(event, dtype=np.int64)
+        index = covariates.index
+        time = np.asarray(by_label(duration, index, table="training", column="duration"), float)
+        code = np.asarray(by_label(event, index, table="training", column="event"), np.int64)
         if len(time) != len(covariates) or len(code) != len(time):
             raise DataValidationError(
                 [Problem("training", None, None, None, "covariates, duration, event differ")],

@@ -34,15 +34,17 @@ from escalation.predict.fairness import (
     subgroup_tables,
 )
 from escalation.predict.metrics import (
+    BootstrapInterval,
     Competing,
     bootstrap_indices,
+    bootstrap_interval,
     calibration_curve,
     check_competing,
     horizon_status,
     integrated_brier_score,
     net_benefit,
-    percentile_interval,
     score_risks,
+    warn_left_out,
 )
 from escalation.predict.modelcard import ModelCard, model_card
 from escalation.predict.models import MODEL_KINDS, FittedRiskModel, risk_model
@@ -808,7 +810,7 @@ def validate_risk_models(
         calibration_rows.append(curve.assign(model=label))
         benefit = _decision_curve(
             duration, event, r, horizon, thresholds, _restrict(replicates, usable),
-            conf_level=conf_level, competing=competing,
+            label=label, conf_level=conf_level, competing=competing,
         )  # fmt: skip
         decision_rows.append(benefit[benefit["model"] == "model"].assign(model=label))
         if label == labels[0]:
@@ -1076,10 +1078,16 @@ def _decision_curve(
     thresholds: npt.NDArray[np.float64],
     replicates: Sequence[npt.NDArray[np.int64]],
     *,
+    label: str = "model",
     conf_level: float,
     competing: Competing,
 ) -> pd.DataFrame:
-    """Net benefit of the model, of flagging all and none, with bootstrap intervals."""
+    """Net benefit of the model ``label``, of flagging all and none, with bootstrap intervals.
+
+    A draw whose net benefit is NaN (every spell drawn ended before the horizon) is left
+    out of the interval, counted and warned of; too many make the interval missing
+    (:func:`~escalation.predict.metrics.bootstrap_interval`).
+    """
     point = net_benefit(duration, event, risk, horizon, thresholds, competing=competing)
     draws = batched_map(
         _net_benefit_rows,
@@ -1095,15 +1103,20 @@ def _decision_curve(
         ("treat_all", ("escalations", "non_escalations")),
     ):
         values = np.array([d[name].to_numpy() for d in draws]).reshape(len(draws), len(thresholds))
-        bounds = [percentile_interval(values[:, k], conf_level) for k in range(len(thresholds))]
+        bounds = [bootstrap_interval(values[:, k], conf_level) for k in range(len(thresholds))]
+        warn_left_out(
+            f"{label}: decision curve ({name})",
+            {f"net benefit at {t:g}": b for t, b in zip(thresholds, bounds, strict=True)},
+            stacklevel=3,
+        )
         frames.append(
             pd.DataFrame(
                 {
                     "model": name,
                     "threshold": thresholds,
                     "net_benefit": point[name].to_numpy(),
-                    "conf_low": [b[0] for b in bounds],
-                    "conf_high": [b[1] for b in bounds],
+                    "conf_low": [b.low for b in bounds],
+                    "conf_high": [b.high for b in bounds],
                     "true_positives": point[counts[0]].to_numpy(),
                     "false_positives": point[counts[1]].to_numpy(),
                     "n": point["n"].to_numpy(),
@@ -1241,7 +1254,14 @@ def _metric_table(
     competing: Competing,
     n_jobs: int = 1,
 ) -> tuple[pd.DataFrame, npt.NDArray[np.float64]]:
-    """Return one model's metrics table and its AUC on every bootstrap sample (in order)."""
+    """Return one model's metrics table and its AUC on every bootstrap sample (in order).
+
+    A draw on which a metric could not be estimated (every spell drawn ended before the
+    horizon, or no escalation drawn) is left out of its interval and counted: a warning
+    names the metrics, and an interval missing more than
+    :data:`~escalation.predict.metrics.MAX_LEFT_OUT` of its draws is missing
+    (:func:`~escalation.predict.metrics.bootstrap_interval`).
+    """
     inputs = _ScoreInputs(
         duration=duration,
         event=event,
@@ -1262,11 +1282,17 @@ def _metric_table(
         description=f"{label}: bootstrap",
     )
     records = []
+    # The draws left out of an estimate's interval (not of one not estimated at all, such
+    # as the integrated Brier score of a model without a risk curve).
+    intervals: dict[str, BootstrapInterval] = {}
     for metric, estimate in point.items():
         if metric in ("n", "events"):
             low = high = float("nan")
         else:
-            low, high = percentile_interval([d[metric] for d in draws], conf_level)
+            interval = bootstrap_interval([d[metric] for d in draws], conf_level)
+            low, high = interval.low, interval.high
+            if np.isfinite(estimate):
+                intervals[metric] = interval
         records.append(
             {
                 "model": label,
@@ -1279,6 +1305,7 @@ def _metric_table(
                 "horizon": horizon,
             }
         )
+    warn_left_out(f"{label}: metrics", intervals, stacklevel=3)
     table = pd.DataFrame.from_records(records, columns=list(METRIC_COLUMNS))
     return table, np.array([d["auc"] for d in draws], dtype=float)
 
@@ -1309,7 +1336,9 @@ def _auc_difference(
         return []
     row = tables[label][tables[label]["metric"] == "auc"].copy()
     base_auc = tables[base].loc[tables[base]["metric"] == "auc", "estimate"].to_numpy(float)
-    low, high = percentile_interval(auc_draws[label] - auc_draws[base], conf_level)
+    interval = bootstrap_interval(auc_draws[label] - auc_draws[base], conf_level)
+    warn_left_out(label, {AUC_DIFFERENCE: interval}, stacklevel=3)
+    low, high = interval.low, interval.high
     row["metric"] = AUC_DIFFERENCE
     row["estimate"] = row["estimate"].to_numpy(float) - base_auc
     row["conf_low"], row["conf_high"] = low, high

@@ -98,8 +98,11 @@ def test_bootstrap_keeps_families_whole_and_is_seeded() -> None:
         counts = np.bincount(family[rows], minlength=50)
         sizes = np.bincount(family, minlength=50)
         assert np.all(counts % np.where(sizes > 0, sizes, 1) == 0)  # whole families only
-    low, high = metrics.percentile_interval([1.0, 2.0, 3.0, np.nan], 0.5)
-    assert (low, high) == (1.5, 2.5)
+    # one NaN draw in 20 (5%) is left out: the quartiles of 1..19 (numpy's linear rule)
+    low, high = metrics.percentile_interval([*range(1, 20), np.nan], 0.5)
+    assert (low, high) == (5.5, 14.5)
+    # one in four is too many: no interval (it would describe the estimable draws only)
+    assert np.isnan(metrics.percentile_interval([1.0, 2.0, 3.0, np.nan], 0.5)).all()
 
 
 def test_bad_inputs_are_reported() -> None:
