@@ -238,6 +238,15 @@ def top_share(
     about the same share of them as in ``reference``. A ``share`` of 1 flags every row,
     whatever its score.
 
+    Raises
+    ------
+    DesignError
+        When ``share`` is outside (0, 1].
+    DataValidationError
+        When a score of ``score`` or ``reference`` is missing or not a finite number
+        (naming the argument, the first rows and their values), or ``ids`` or
+        ``reference_ids`` has not one identifier per score.
+
     Examples
     --------
     >>> top_share([0.1, 0.5, 0.3, 0.9], 0.5).tolist()
@@ -247,18 +256,50 @@ def top_share(
     >>> top_share([0.2, 0.95], 0.25, reference=[0.1, 0.5, 0.3, 0.9]).tolist()
     [0.0, 1.0]
     """
-    values = np.asarray(score, dtype=float)
-    base = values if reference is None else np.asarray(reference, dtype=float)
     if not 0 < share <= 1:
         raise DesignError(f"the share flagged must lie in (0, 1], got {share}")
-    own = np.arange(len(values)) if ids is None else ids
-    keys = tie_keys(own, seed)
+    values = _ranked("score", score)
+    base = values if reference is None else _ranked("reference", reference)
+    keys = tie_keys(_identifiers("ids", ids, len(values)), seed)
     if reference is None:
         base_keys = keys
     else:
-        base_ids = np.arange(len(base)) if reference_ids is None else reference_ids
-        base_keys = tie_keys(base_ids, seed)
+        base_keys = tie_keys(_identifiers("reference_ids", reference_ids, len(base)), seed)
     return top_weights(values, _capacity_cut(base, share, base_keys), keys)
+
+
+def _ranked(name: str, values: npt.ArrayLike) -> FloatArray:
+    """Return the scores ``name`` of :func:`top_share` as floats, or raise naming the rows.
+
+    One dimension, every score a finite number (:func:`escalation._finite.finite_numbers`):
+    a missing score would silently go unflagged (or, at a share of 1, leave every row
+    unflagged), since it compares false with any cut-off.
+    """
+    array = np.asarray(values)
+    if array.ndim != 1:
+        reason = f"needs one score per row, in one dimension; {array.ndim} dimensions given"
+        raise DataValidationError([Problem(name, None, name, array.ndim, reason)], "top share")
+    return finite_numbers(
+        pd.Series(array, name=name),
+        table=name,
+        why="every row is ranked by its score: give each row one",
+        context="top share",
+    )
+
+
+def _identifiers(name: str, ids: npt.ArrayLike | None, n: int) -> npt.NDArray[Any]:
+    """Return the identifiers ``name`` of :func:`top_share` (row positions when None), or raise.
+
+    One per score: the tie keys are drawn for them, row by row.
+    """
+    if ids is None:
+        return np.arange(n)
+    given = np.asarray(ids)
+    if given.shape != (n,):
+        count = int(given.size)  # how many identifiers were given (a number, shown)
+        reason = f"needs one identifier per score ({n}), in one dimension; {count} given"
+        raise DataValidationError([Problem(name, None, name, count, reason)], "top share")
+    return given
 
 
 def _policy_tree(

@@ -409,3 +409,24 @@ def test_a_capacity_of_every_child_flags_every_child_wherever_the_rule_is_carrie
     )
     # The same for a cut-off carried by top_share: 0.5 is below every reference score.
     assert top_share([0.5, 9.0], 1.0, reference=[1.0, 2.0, 3.0]).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "cell"),
+    [
+        # A missing score compared false with every cut-off: at a share of 1 no row at all
+        # was flagged ([0, 0, 0]), and at 0.5 numpy failed with an IndexError.
+        ({"score": [0.1, np.nan, 0.5], "share": 1.0}, ("score", 1, "score")),
+        ({"score": [0.1, np.nan, 0.5, 0.7], "share": 0.5}, ("score", 1, "score")),
+        ({"score": [0.1, 0.2], "share": 0.5, "reference": [0.4, 0.3, np.inf]},
+         ("reference", 2, "reference")),
+        ({"score": [0.1, 0.2, 0.3], "share": 0.5, "ids": [1, 2]}, ("ids", None, "ids")),
+    ],
+)  # fmt: skip
+def test_top_share_refuses_bad_scores_naming_argument_row_and_value(
+    kwargs: dict[str, Any], cell: tuple[object, ...]
+) -> None:
+    """Bad input to the public top_share is refused by name, never flagged as it falls."""
+    with pytest.raises(DataValidationError) as error:
+        top_share(**kwargs)
+    assert [(p.table, p.row, p.column) for p in error.value.problems] == [cell]
