@@ -70,6 +70,7 @@ from escalation.disclosure import (
     disclose_table,
     round_std_error,
 )
+from escalation.errors import DesignError
 from escalation.predict.fairness import fairness_groups
 
 if TYPE_CHECKING:
@@ -193,6 +194,34 @@ def operating_counts(
     )
 
 
+def _check_same_spells(result: PolicyValueResult, spells: pd.DataFrame, function: str) -> None:
+    """Refuse ``spells`` other than those the rules were scored on, in their row order.
+
+    Each spell's group is read from ``spells`` and its flag from ``result`` by row
+    position: another table, or the same spells in another order, would pair children
+    with other children's flags. The error names the argument and the first row that
+    differs, never an identifier.
+
+    Raises
+    ------
+    DesignError
+        When the number of spells or a ``spell_id`` differs.
+    """
+    scores = result.backend
+    ids = spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(len(spells))
+    if len(ids) != scores.n:
+        raise DesignError(
+            f"{function}: spells has {len(ids):,} rows but the rules were scored on "
+            f"{scores.n:,} spells (spell_id differs); pass the spells they were scored on"
+        )
+    differs = np.flatnonzero(ids != scores.spell_id)
+    if len(differs):
+        raise DesignError(
+            f"{function}: the spells are not those the rules were scored on, in that order "
+            f"(spell_id differs from row {int(differs[0])}); pass them as scored"
+        )
+
+
 def _discloses(counts: FloatArray, threshold: int) -> bool:
     """Whether every operating-point count reaches the threshold (as the risk tool's)."""
     return bool(np.all(np.round(counts) >= threshold))
@@ -238,11 +267,14 @@ def flagged_by_group(
     pandas.DataFrame
         Columns :data:`GROUP_COLUMNS`; ``n`` under disclosure control; suppressed rows
         have no estimate, standard error or interval and ``suppressed = True``.
+
+    Raises
+    ------
+    DesignError
+        When ``spells`` are not the spells ``result`` scored, in that row order.
     """
     scores = result.backend
-    ids = spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(len(spells))
-    if len(ids) != scores.n or not np.array_equal(ids, scores.spell_id):
-        raise ValueError("the spells are not those the rules were scored on (spell_id differs)")
+    _check_same_spells(result, spells, "flagged_by_group")
     column = scores.column(horizon)
     observed = scores.observed[:, column]
     seen = (spells["event"].to_numpy() == 1) & (spells["duration"].to_numpy(dtype=float) <= horizon)
@@ -432,8 +464,15 @@ def disparities(
     pandas.DataFrame
         ``rule, horizon, attribute, metric, higher, lower, estimate, std_error,
         conf_low, conf_high, conf_level`` (``estimate`` = higher group minus lower).
+
+    Raises
+    ------
+    DesignError
+        When ``spells`` are not the spells ``result`` scored, in that row order (each
+        spell's group would be paired with another spell's flag).
     """
     scores = result.backend
+    _check_same_spells(result, spells, "disparities")
     column = scores.column(horizon)
     observed = scores.observed[:, column]
     labels_frame = policy_groups(spells.reset_index(drop=True))

@@ -16,6 +16,7 @@ from escalation.disclosure import BASE, DisclosureRules, disclose_count
 from escalation.errors import DesignError
 from escalation.policy import (
     PolicyStudy,
+    disparities,
     evaluate_policies,
     flagged_by_group,
     judge,
@@ -498,3 +499,27 @@ def test_the_data_hash_covers_the_child_ids_a_family_of_one_is_clustered_by() ->
         for s in (spells, relabelled)
     ]
     assert digests[0] != digests[1]
+
+
+def test_disparities_refuse_spells_in_another_order() -> None:
+    """disparities read each spell's group from the spells passed and its flag from the
+    result by row position, unchecked: the same spells reversed gave a gap of other
+    children's flags without a word. It is refused, as flagged_by_group refuses it,
+    naming the argument and the row, never an identifier."""
+    frame = small_spells()
+    risk = frame["risk"].to_numpy(dtype=float)
+    flags = {"top": (risk >= np.quantile(risk, 0.7)).astype(float)}
+    scores = policy_scores(frame, covariates=["risk", "factor", "age"], horizons=[365])
+    fit = estimate_policy_values(scores, flags)
+    groups = flagged_by_group(fit, frame, horizon=365)
+    assert not disparities(fit, frame, groups, horizon=365).empty  # the spells as scored
+    for other in (frame.iloc[::-1], frame.iloc[:-1]):
+        for call in (
+            lambda spells: disparities(fit, spells, groups, horizon=365),
+            lambda spells: flagged_by_group(fit, spells, horizon=365),
+        ):
+            with pytest.raises(DesignError, match="spell_id differs") as error:
+                call(other)
+            assert "C0" not in str(error.value) and "F0" not in str(error.value)
+    with pytest.raises(DesignError, match=r"disparities: .* differs from row 0"):
+        disparities(fit, frame.iloc[::-1], groups, horizon=365)
