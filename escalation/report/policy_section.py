@@ -187,6 +187,25 @@ def _offers(
 _OFFERS_WITHHELD: Final = "offers to too few referrals to show"
 
 
+def _other_rules(rules: list[str], lead: str | None) -> list[str]:
+    """Return the rules listed after current practice, one sentence each: all but the lead.
+
+    Every rule studied except current practice (listed first), offering early help to no
+    one (the baseline each sentence is against) and the rule the summary is about; in the
+    study's order, with ``everyone`` last (the key numbers' effect is tied to it).
+
+    Examples
+    --------
+    >>> rules = ["current_practice", "everyone", "no_one", "risk_cox",
+    ...          "risk_gradient_boosting", "benefit", "tree"]
+    >>> _other_rules(rules, "tree")
+    ['risk_cox', 'risk_gradient_boosting', 'benefit', 'everyone']
+    """
+    skipped = ("current_practice", "no_one", "everyone", lead)
+    listed = [rule for rule in rules if rule not in skipped]
+    return listed + (["everyone"] if "everyone" in rules else [])
+
+
 def _criteria_note(study: Any, capacity: int, figure: pd.DataFrame) -> str:
     """Return the criteria table's caption: rule, operating point, population, key number.
 
@@ -385,12 +404,9 @@ def policy_section(
     others = [
         f"Current practice ({practice_count}): an estimated {against_no_one('current_practice')}."
     ]
-    for rule in ("benefit", "tree", "everyone"):
-        if rule in figure.index:
-            count = _offers(
-                figure, rule, per="offers per 1,000", about="", withheld=_OFFERS_WITHHELD
-            )
-            others.append(f"{rule_label(rule)} ({count}): an estimated {against_no_one(rule)}.")
+    for rule in _other_rules(list(figure.index), lead):
+        count = _offers(figure, rule, per="offers per 1,000", about="", withheld=_OFFERS_WITHHELD)
+        others.append(f"{rule_label(rule)} ({count}): an estimated {against_no_one(rule)}.")
     if "everyone" in figure.index and aipw_effect is not None and aipw_effect[0] == h:
         others[-1] += _same_as_key_number(figure.loc["everyone"], aipw_effect[1])
     if ccw_effect is not None and ccw_effect[0] == h and "everyone" in figure.index:

@@ -159,3 +159,21 @@ def test_offers_withheld_for_disclosure_never_read_as_nan() -> None:
             shown = f"{figure['current_practice']:,.0f}"
             assert practice.startswith(f"Current practice (about {shown} offers per 1,000)")
             assert f"(they offered it to about {shown} in 1,000)" in section.summary
+
+
+def test_every_rule_but_the_lead_is_listed_once_among_the_other_rules() -> None:
+    """With the learned tree judged, the list after the summary was current practice, the
+    learned tree (again) and everyone: the highest predicted risk, the rule the section's
+    question is about, was in no sentence (nor is any second risk model or a tool's score)."""
+    study = _study("tree")
+    section = policy_section(study, default_design(), None)
+    assert section is not None
+    assert [s.split(" (")[0] for s in section.other_rules] == [
+        "Current practice", "Highest predicted risk", "Everyone",
+    ]  # fmt: skip
+    shown = study.figure_data().set_index("rule").loc["risk_cox", "flagged_per_1000"]
+    assert section.other_rules[1].startswith(
+        f"Highest predicted risk (Cox) ({shown:,.0f} offers per 1,000): an estimated "
+    )
+    assert "the learned tree" in section.summary  # the lead, in the summary only
+    assert not any(s.startswith("Learned tree") for s in section.other_rules)
