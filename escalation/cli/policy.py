@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,15 +79,36 @@ def run(args: argparse.Namespace) -> int:
         )
     figure = study.figure_data()
     for row in figure.itertuples(index=False):
-        print(
-            f"{row.label:<32} flags {row.flagged_per_1000:5.0f} per 1,000; prevents "
-            f"{row.prevented_per_1000:5.1f} ({row.conf_low:.1f} to {row.conf_high:.1f})"
-        )
+        print(_console_line(row))
     for row in study.criteria.itertuples(index=False):
         print(f"Criterion {row.criterion:<24} {row.verdict}")
     print(registration.describe())
     print(f"Wrote policy_values.csv, figures and model-card sections to {folder.path}")
     return 0
+
+
+def _console_line(row: Any) -> str:
+    """Return a rule's line of the console summary (a row of ``PolicyStudy.figure_data()``).
+
+    Offers withheld for disclosure (missing) are said so, not printed as "nan".
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> row = SimpleNamespace(label="Learned tree", flagged_per_1000=float("nan"),
+    ...                       prevented_per_1000=4.0, conf_low=1.0, conf_high=7.0)
+    >>> _console_line(row)
+    'Learned tree                     flags too few to show; prevents   4.0 (1.0 to 7.0)'
+    """
+    flags = (
+        f"flags {row.flagged_per_1000:5.0f} per 1,000"
+        if math.isfinite(row.flagged_per_1000)
+        else "flags too few to show"
+    )
+    return (
+        f"{row.label:<32} {flags}; prevents "
+        f"{row.prevented_per_1000:5.1f} ({row.conf_low:.1f} to {row.conf_high:.1f})"
+    )
 
 
 def _write(out: Path, study: PolicyStudy, rules: DisclosureRules) -> None:
@@ -103,7 +125,8 @@ def _write(out: Path, study: PolicyStudy, rules: DisclosureRules) -> None:
     figure = study.figure_data()
     figure.to_csv(out / "policy_figure.csv", index=False)
     save_figure(
-        plot_policy_values(figure, capacity_per_1000=1000 * study.capacity),
+        # As in a study run: the y axis names the horizon ("within 365 days").
+        plot_policy_values(figure, capacity_per_1000=1000 * study.capacity, horizon=study.horizon),
         out / "policy_values",
     )
     cards = out / "model_cards"

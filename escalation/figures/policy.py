@@ -83,9 +83,13 @@ def plot_policy_values(
         if horizon is not None:
             ylab += f"\nwithin {float(horizon):g} days"
     values = require_columns(values, _COLUMNS, figure="policy values")
-    data = values.copy()
+    data = _mark_withheld(values)
     order = list(pd.unique(data["label"].astype(str)))
     data["label"] = pd.Categorical(data["label"].astype(str), categories=order)
+    # A rule whose offers or value are withheld (disclosure) keeps its legend entry, saying
+    # so, and has no point: plotnine would drop it with only a warning.
+    drawn = np.isfinite(data[["flagged_per_1000", "prevented_per_1000"]].to_numpy(float))
+    data = data[drawn.all(axis=1)].copy()
     offset = _spread(data["flagged_per_1000"].to_numpy(dtype=float))
     data["shown_at"] = data["flagged_per_1000"] + offset
     for column in ("flagged_low", "flagged_high"):
@@ -122,11 +126,12 @@ def plot_policy_values(
     return added(
         plot,
         [
-            p9.scale_color_manual(values=colours, name="Rule", labels=legend.labels),
+            p9.scale_color_manual(values=colours, name="Rule", labels=legend.labels, drop=False),
             p9.scale_shape_manual(
                 values=[_SHAPES[i % len(_SHAPES)] for i in range(len(order))],
                 name="Rule",
                 labels=legend.labels,
+                drop=False,
             ),
             p9.scale_x_continuous(
                 limits=(-30, 1030),
@@ -144,6 +149,34 @@ def plot_policy_values(
             *legend.additions,
         ],
     )
+
+
+#: Said beside a rule in the legend when its point cannot be drawn.
+WITHHELD_LABEL: Final = " (not plotted: too few children to show)"
+
+
+def _mark_withheld(values: pd.DataFrame) -> pd.DataFrame:
+    """Return ``values`` with the label of every rule that cannot be plotted saying so.
+
+    A rule's offers (``flagged_per_1000``) or value (``prevented_per_1000``) withheld for
+    disclosure (missing) leaves it no point: its legend entry says
+    :data:`WITHHELD_LABEL` rather than the rule silently missing from the panel.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"label": ["Tree", "Everyone"],
+    ...                       "flagged_per_1000": [np.nan, 1000.0],
+    ...                       "prevented_per_1000": [4.0, 19.0]})
+    >>> _mark_withheld(frame)["label"].tolist()
+    ['Tree (not plotted: too few children to show)', 'Everyone']
+    """
+    out = values.copy()
+    numbers = out[["flagged_per_1000", "prevented_per_1000"]].to_numpy(dtype=float)
+    hidden = ~np.isfinite(numbers).all(axis=1)
+    out["label"] = (
+        out["label"].astype(str).where(~hidden, out["label"].astype(str) + WITHHELD_LABEL)
+    )
+    return out
 
 
 def _rule_legend(order: list[str], width: Literal["single", "double"] | float) -> Legend:

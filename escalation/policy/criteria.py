@@ -15,6 +15,11 @@ criterion                 met when                     not met when
                           threshold
 ========================  ===========================  ==============================
 
+where an attribute's largest gap is bounded over every pair of its groups shown
+(``largest_low``, ``largest_high`` of :func:`escalation.policy.groups.disparities`): with
+three groups or more, a small group near the middle can be further from another than the
+two groups furthest apart by their estimates.
+
 and *inconclusive* otherwise (the data cannot tell). ``max_disparity`` is met only when
 every attribute of the groups table has two groups shown to compare: an attribute left out
 (a group too small to show leaves fewer than two) makes it inconclusive unless a gap
@@ -78,6 +83,8 @@ WITHHELD_NOTE: Final = "estimate withheld (disclosure)"
 #: shown are those disclosure control leaves (a small group is withheld, and the smallest
 #: other beside it), not necessarily its small ones.
 NOT_COMPARED_REASON: Final = "fewer than two groups could be shown, for disclosure control"
+#: The interval of the gap between the two groups furthest apart.
+_PAIR: Final = ("conf_low", "conf_high")
 _ESTIMAND: Final = {
     "min_precision": "precision",
     "min_recall": "recall",
@@ -250,9 +257,12 @@ def _disparity_row(
         return {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
                 "verdict": "inconclusive", "note": _join(row["note"], left_out)}  # fmt: skip
     threshold = float(row["threshold"])
+    # The bounds of each attribute's largest gap over every pair of groups shown (a table
+    # of gaps made without them: the interval of the pair furthest apart).
+    low, high = ("largest_low", "largest_high") if "largest_high" in part else _PAIR
     verdicts = [
         judge(lo, hi, threshold, at_least=False)
-        for lo, hi in zip(part["conf_low"], part["conf_high"], strict=True)
+        for lo, hi in zip(part[low], part[high], strict=True)
     ]
     worst = part.iloc[int(np.argmax(part["estimate"].to_numpy(dtype=float)))]
     groups = f"{worst['attribute']} ({worst['higher']} vs {worst['lower']})"
@@ -267,8 +277,8 @@ def _disparity_row(
     return {
         **row,
         "estimate": float(worst["estimate"]),
-        "conf_low": float(worst["conf_low"]),
-        "conf_high": float(worst["conf_high"]),
+        "conf_low": float(worst[low]),
+        "conf_high": float(worst[high]),
         "verdict": verdict,
         "note": note,
         "groups": groups,

@@ -45,7 +45,10 @@ complementary suppression of the groups too small to report.
 between two reported (not suppressed) groups, the difference of their shares as
 published, with its interval (its standard error, that of the difference of the two
 groups picked by their estimates, rounded to 2 significant figures; the pick itself is
-not accounted for, which makes the interval a little optimistic).
+not accounted for, which makes the interval a little optimistic), and bounds on the
+largest gap over every pair of groups shown (``largest_low``, ``largest_high``), on which
+the ``max_disparity`` criterion is judged: a small group near the middle can be further
+from another than its estimate shows.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from escalation.disclosure import (
     disclose_table,
     round_std_error,
 )
+from escalation.errors import DesignError
 from escalation.predict._inputs import by_label, labels_of
 from escalation.predict.fairness import fairness_groups
 
@@ -77,6 +81,7 @@ if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
 
 __all__ = [
+    "DISPARITY_COLUMNS",
     "GROUP_COLUMNS",
     "disparities",
     "flagged_by_group",
@@ -85,6 +90,22 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+#: Columns of :func:`disparities`.
+DISPARITY_COLUMNS: Final = (
+    "rule",
+    "horizon",
+    "attribute",
+    "metric",
+    "higher",
+    "lower",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "conf_level",
+    "largest_low",
+    "largest_high",
+)
 #: Columns of :func:`flagged_by_group`.
 GROUP_COLUMNS: Final = (
     "rule",
@@ -203,6 +224,34 @@ def operating_counts(
     )
 
 
+def _check_same_spells(result: PolicyValueResult, spells: pd.DataFrame, function: str) -> None:
+    """Refuse ``spells`` other than those the rules were scored on, in their row order.
+
+    Each spell's group is read from ``spells`` and its flag from ``result`` by row
+    position: another table, or the same spells in another order, would pair children
+    with other children's flags. The error names the argument and the first row that
+    differs, never an identifier.
+
+    Raises
+    ------
+    DesignError
+        When the number of spells or a ``spell_id`` differs.
+    """
+    scores = result.backend
+    ids = spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(len(spells))
+    if len(ids) != scores.n:
+        raise DesignError(
+            f"{function}: spells has {len(ids):,} rows but the rules were scored on "
+            f"{scores.n:,} spells (spell_id differs); pass the spells they were scored on"
+        )
+    differs = np.flatnonzero(ids != scores.spell_id)
+    if len(differs):
+        raise DesignError(
+            f"{function}: the spells are not those the rules were scored on, in that order "
+            f"(spell_id differs from row {int(differs[0])}); pass them as scored"
+        )
+
+
 def _discloses(counts: FloatArray, threshold: int) -> bool:
     """Whether every operating-point count reaches the threshold (as the risk tool's)."""
     return bool(np.all(np.round(counts) >= threshold))
@@ -248,11 +297,14 @@ def flagged_by_group(
     pandas.DataFrame
         Columns :data:`GROUP_COLUMNS`; ``n`` under disclosure control; suppressed rows
         have no estimate, standard error or interval and ``suppressed = True``.
+
+    Raises
+    ------
+    DesignError
+        When ``spells`` are not the spells ``result`` scored, in that row order.
     """
     scores = result.backend
-    ids = spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(len(spells))
-    if len(ids) != scores.n or not np.array_equal(ids, scores.spell_id):
-        raise ValueError("the spells are not those the rules were scored on (spell_id differs)")
+    _check_same_spells(result, spells, "flagged_by_group")
     column = scores.column(horizon)
     observed = scores.observed[:, column]
     seen = (spells["event"].to_numpy() == 1) & (spells["duration"].to_numpy(dtype=float) <= horizon)
@@ -437,13 +489,30 @@ def disparities(
     the table publishes them (from disclosed counts), its standard error rounded to 2
     significant figures (:func:`escalation.disclosure.round_std_error`).
 
+    With three groups or more, the largest gap need not be between the two groups whose
+    estimates are furthest apart: a small group near the middle has a wide interval.
+    ``largest_low`` and ``largest_high`` bound the largest gap over every pair of groups
+    shown (the highest lower end and the highest upper end of the pairs' intervals,
+    ``|gap| -/+ z SE``); with two groups they are the interval of ``|gap|``. The
+    ``max_disparity`` criterion is judged on them
+    (:func:`escalation.policy.criteria.judge_criteria`).
+
     Returns
     -------
     pandas.DataFrame
-        ``rule, horizon, attribute, metric, higher, lower, estimate, std_error,
-        conf_low, conf_high, conf_level`` (``estimate`` = higher group minus lower).
+        Columns :data:`DISPARITY_COLUMNS`: ``rule, horizon, attribute, metric, higher,
+        lower, estimate, std_error, conf_low, conf_high, conf_level`` (``estimate`` =
+        higher group minus lower, its interval that of this pair) and ``largest_low,
+        largest_high``.
+
+    Raises
+    ------
+    DesignError
+        When ``spells`` are not the spells ``result`` scored, in that row order (each
+        spell's group would be paired with another spell's flag).
     """
     scores = result.backend
+    _check_same_spells(result, spells, "disparities")
     column = scores.column(horizon)
     observed = scores.observed[:, column]
     labels_frame = policy_groups(spells.reset_index(drop=True))
@@ -456,35 +525,57 @@ def disparities(
         if len(part) < 2:
             continue
         estimates = part["estimate"].to_numpy(dtype=float)
-        top = part.iloc[int(np.argmax(estimates))]
-        bottom = part.iloc[int(np.argmin(estimates))]
         labels = labels_frame[attribute].to_numpy()
         flags = result.flags[str(rule)]
-        high = _group_estimates(flags, observed, scores.cluster, labels == top["group"])
-        low = _group_estimates(flags, observed, scores.cluster, labels == bottom["group"])
-        # The difference of the two shares as published (each from disclosed counts), with
-        # the standard error rounded as theirs are: the exact difference of two shares
-        # would give back both pairs of counts.
-        gap = float(top["estimate"]) - float(bottom["estimate"])
-        phi = high[str(metric)][1] - low[str(metric)][1]
-        se = round_std_error(float(cluster_standard_error(phi[:, None], scores.cluster)[0]))
+        # Each shown group's influence values, for the gap of every pair of groups.
+        phis = [
+            _group_estimates(flags, observed, scores.cluster, labels == group)[str(metric)][1]
+            for group in part["group"]
+        ]
+        top, bottom = int(np.argmax(estimates)), int(np.argmin(estimates))
+        gaps = {
+            (i, j): _gap(estimates, phis, (i, j), scores.cluster)
+            for i in range(len(part))
+            for j in range(i + 1, len(part))
+        }
+        gap, se = _gap(estimates, phis, (top, bottom), scores.cluster)
+        # The largest gap is that of whichever pair has it: bounded above by the highest
+        # upper end of every pair's interval, below by the highest lower end.
+        ends = [(abs(g) - z * e, abs(g) + z * e) for g, e in gaps.values()]
         rows.append(
             {
                 "rule": rule,
                 "horizon": int(horizon),
                 "attribute": attribute,
                 "metric": metric,
-                "higher": top["group"],
-                "lower": bottom["group"],
+                "higher": part["group"].iloc[top],
+                "lower": part["group"].iloc[bottom],
                 "estimate": gap,
                 "std_error": se,
                 "conf_low": gap - z * se,
                 "conf_high": gap + z * se,
                 "conf_level": result.conf_level,
+                "largest_low": max(low for low, _ in ends),
+                "largest_high": max(high for _, high in ends),
             }
         )
-    columns = [
-        "rule", "horizon", "attribute", "metric", "higher", "lower", "estimate",
-        "std_error", "conf_low", "conf_high", "conf_level",
-    ]  # fmt: skip
-    return pd.DataFrame.from_records(rows, columns=columns)
+    return pd.DataFrame.from_records(rows, columns=list(DISPARITY_COLUMNS))
+
+
+def _gap(
+    estimates: FloatArray,
+    phis: list[FloatArray],
+    pair: tuple[int, int],
+    cluster: npt.NDArray[np.int64],
+) -> tuple[float, float]:
+    """Return the gap between two groups' shares as published, and its standard error.
+
+    The difference of the two shares as published (each from disclosed counts), with the
+    standard error rounded as theirs are
+    (:func:`escalation.disclosure.round_std_error`): the exact difference of two shares
+    would give back both pairs of counts.
+    """
+    i, j = pair
+    phi = phis[i] - phis[j]
+    se = round_std_error(float(cluster_standard_error(phi[:, None], cluster)[0]))
+    return float(estimates[i] - estimates[j]), se

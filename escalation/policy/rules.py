@@ -205,6 +205,19 @@ def _tie_keys_of(frame: pd.DataFrame, seed: int) -> FloatArray:
     return tie_keys(np.asarray(ids), seed)
 
 
+def _capacity_cut(score: FloatArray, capacity: float, keys: FloatArray) -> TopCut:
+    """Return the cut-off of a ranking rule at ``capacity`` (:func:`top_cut`).
+
+    A capacity of every child (1, ``capacity_per_1000 = 1000``) flags every child,
+    wherever the cut-off is carried: ``top_cut`` would carry the lowest score it was
+    learned on, and a child of a fold left out (or of another authority) scoring below
+    it would go without the offer the capacity has room for.
+    """
+    if capacity >= 1:
+        return TopCut(float("-inf"))
+    return top_cut(score, capacity, keys)
+
+
 def top_share(
     score: npt.ArrayLike,
     share: float,
@@ -223,10 +236,19 @@ def top_share(
     the same rows are chosen whatever the order they come in (see
     :mod:`escalation._top_share`). Applied to other rows, scores tied at the cut-off are
     flagged when their draw is at least that of the last tied reference row flagged:
-    about the same share of them as in ``reference``. A Series of ``ids`` is read by the
-    labels of ``score`` when it is a Series (``reference_ids`` by those of
-    ``reference``): other labels are refused, as for risks
-    (:func:`~escalation.predict._inputs.by_label`).
+    about the same share of them as in ``reference``. A ``share`` of 1 flags every row,
+    whatever its score. A Series of ``ids`` is read by the labels of ``score`` when it is
+    a Series (``reference_ids`` by those of ``reference``): other labels are refused, as
+    for risks (:func:`~escalation.predict._inputs.by_label`).
+
+    Raises
+    ------
+    DesignError
+        When ``share`` is outside (0, 1].
+    DataValidationError
+        When a score of ``score`` or ``reference`` is missing or not a finite number
+        (naming the argument, the first rows and their values), or ``ids`` or
+        ``reference_ids`` has not one identifier per score.
 
     Examples
     --------
@@ -237,23 +259,55 @@ def top_share(
     >>> top_share([0.2, 0.95], 0.25, reference=[0.1, 0.5, 0.3, 0.9]).tolist()
     [0.0, 1.0]
     """
-    values = np.asarray(score, dtype=float)
-    base = values if reference is None else np.asarray(reference, dtype=float)
+    if not 0 < share <= 1:
+        raise DesignError(f"the share flagged must lie in (0, 1], got {share}")
+    values = _ranked("score", score)
+    base = values if reference is None else _ranked("reference", reference)
     # Identifiers in a Series are read by the scores' labels (refused on others).
     ids = by_label(ids, labels_of(score), table="scores", column="ids")
     reference_ids = by_label(
         reference_ids, labels_of(reference), table="reference", column="reference_ids"
     )
-    if not 0 < share <= 1:
-        raise DesignError(f"the share flagged must lie in (0, 1], got {share}")
-    own = np.arange(len(values)) if ids is None else ids
-    keys = tie_keys(own, seed)
+    keys = tie_keys(_identifiers("ids", ids, len(values)), seed)
     if reference is None:
         base_keys = keys
     else:
-        base_ids = np.arange(len(base)) if reference_ids is None else reference_ids
-        base_keys = tie_keys(base_ids, seed)
-    return top_weights(values, top_cut(base, share, base_keys), keys)
+        base_keys = tie_keys(_identifiers("reference_ids", reference_ids, len(base)), seed)
+    return top_weights(values, _capacity_cut(base, share, base_keys), keys)
+
+
+def _ranked(name: str, values: npt.ArrayLike) -> FloatArray:
+    """Return the scores ``name`` of :func:`top_share` as floats, or raise naming the rows.
+
+    One dimension, every score a finite number (:func:`escalation._finite.finite_numbers`):
+    a missing score would silently go unflagged (or, at a share of 1, leave every row
+    unflagged), since it compares false with any cut-off.
+    """
+    array = np.asarray(values)
+    if array.ndim != 1:
+        reason = f"needs one score per row, in one dimension; {array.ndim} dimensions given"
+        raise DataValidationError([Problem(name, None, name, array.ndim, reason)], "top share")
+    return finite_numbers(
+        pd.Series(array, name=name),
+        table=name,
+        why="every row is ranked by its score: give each row one",
+        context="top share",
+    )
+
+
+def _identifiers(name: str, ids: npt.ArrayLike | None, n: int) -> npt.NDArray[Any]:
+    """Return the identifiers ``name`` of :func:`top_share` (row positions when None), or raise.
+
+    One per score: the tie keys are drawn for them, row by row.
+    """
+    if ids is None:
+        return np.arange(n)
+    given = np.asarray(ids)
+    if given.shape != (n,):
+        count = int(given.size)  # how many identifiers were given (a number, shown)
+        reason = f"needs one identifier per score ({n}), in one dimension; {count} given"
+        raise DataValidationError([Problem(name, None, name, count, reason)], "top share")
+    return given
 
 
 def _policy_tree(
@@ -507,7 +561,8 @@ def learn_rules(
     rule to deploy, is carried as it is: new spells scoring above it are flagged, and those
     at exactly the cut-off score when their draw is at least that of the last training
     spell flagged there, so about the same share of the tied spells is flagged. A fold's
-    share flagged therefore varies around the capacity, as it does without ties.
+    share flagged therefore varies around the capacity, as it does without ties. A
+    capacity of 1 (every child) flags every spell, wherever the rule is carried.
     """
     spells = spells_of(spells, function="learn_rules")
     unknown = [r for r in rules if r not in (*FIXED_RULES, *_LEARNED)]
@@ -542,7 +597,7 @@ def learn_rules(
         given = by_label(values, spells.index, table="fixed_scores", column=name)
         score = _fixed_score(name, given, n)
         score = score if order is None else score[order]
-        flags[f"top_{name}"] = top_weights(score, top_cut(score, capacity, keys), keys)
+        flags[f"top_{name}"] = top_weights(score, _capacity_cut(score, capacity, keys), keys)
         scores[f"top_{name}"] = score
         descriptions[f"top_{name}"] = f"offer early help to the highest {name} scores"
     learned = [r for r in rules if r in _LEARNED]
@@ -567,7 +622,7 @@ def learn_rules(
         progress=False, description="policy rules",
     )  # fmt: skip
     if given is not None:  # the forest given, in the place the task kept for it
-        done[0]["benefit"] = (given, top_cut(-given.predict(frame), capacity, keys))
+        done[0]["benefit"] = (given, _capacity_cut(-given.predict(frame), capacity, keys))
     if splits:
         names = [f"risk_{m}" for m in risk_models] if "risk" in learned else []
         names += [r for r in ("benefit", "tree") if r in learned]
@@ -730,7 +785,7 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
         for kind in risk_models:
             fitted = _fit_risk(kind, coding, frame, seed)
             own = fitted.predict_risk(coded, [horizon])[:, 0]
-            out[f"risk_{kind}"] = (fitted, top_cut(own, capacity, keys))
+            out[f"risk_{kind}"] = (fitted, _capacity_cut(own, capacity, keys))
     if "benefit" in learned and settings.benefit_given:
         out["benefit"] = None
     elif "benefit" in learned:
@@ -740,7 +795,7 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
         )  # fmt: skip
         same = model.coding == coding
         benefit = -model.predict(frame, coded if same else None)
-        out["benefit"] = (model, top_cut(benefit, capacity, keys))
+        out["benefit"] = (model, _capacity_cut(benefit, capacity, keys))
     if "tree" in learned:
         dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
         gain = dr.untreated[:, 0] - dr.treated[:, 0]
@@ -817,6 +872,20 @@ def _flag_fold(
             )
 
 
+def _whole_or_none(cut: TopCut) -> str | None:
+    """Return a ranking rule that flags every child or no child in words (else None).
+
+    A capacity of every child flags all of them (:func:`_capacity_cut`); one below a
+    single child of those the rule was learned on flags none (:func:`top_cut`): neither
+    has a score to quote.
+    """
+    if cut.score == float("-inf"):
+        return "offer early help to every child (the capacity covers every referral)"
+    if cut.score == float("inf"):
+        return "offer early help to no child (the capacity allows fewer than one offer)"
+    return None
+
+
 def _at_least(cut: TopCut, shown: float, unit: str) -> str:
     """Return "at least <cut-off>" in words, saying how a tie at the cut-off is decided."""
     text = f"at least {shown:.1f}{unit}"
@@ -837,13 +906,13 @@ def _deployable(
     backend.update(models)
     for kind in settings.risk_models if "risk" in learned else ():
         cut = models[f"risk_{kind}"][1]
-        out[f"risk_{kind}"] = (
+        out[f"risk_{kind}"] = _whole_or_none(cut) or (
             f"offer early help when the predicted risk of escalation by day {horizon} "
             f"({kind} model) is {_at_least(cut, 100 * cut.score, '%')}"
         )
     if "benefit" in learned:
         cut = models["benefit"][1]
-        out["benefit"] = (
+        out["benefit"] = _whole_or_none(cut) or (
             "offer early help when the estimated fall in the risk of escalation by day "
             f"{horizon} (causal forest) is "
             f"{_at_least(cut, 100 * cut.score, ' percentage points')}"

@@ -830,11 +830,17 @@ def policy_alt(figure: pd.DataFrame, capacity: int, horizon: int) -> str:
     rows = _shown(
         figure[figure["rule"] != "no_one"].rename(columns={"prevented_per_1000": "estimate"})
     )
+    # A rule whose offers are withheld for disclosure has no point in the figure.
     listed = [
         f"{label} {prevented:,.1f} at {flagged:,.0f}{' offers' if i == 0 else ''}"
+        if np.isfinite(flagged)
+        else f"{label} {prevented:,.1f} (offers too few to show; not plotted)"
         for i, (label, prevented, flagged) in enumerate(
             zip(
-                rows["label"], rows["estimate"].astype(float), rows["flagged_per_1000"], strict=True
+                rows["label"],
+                rows["estimate"].astype(float),
+                rows["flagged_per_1000"].astype(float),
+                strict=True,
             )
         )
     ]

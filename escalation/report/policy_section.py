@@ -154,23 +154,56 @@ def _interval_words(low: float, high: float) -> str:
     return f"{_more_or_fewer(low)} to {_more_or_fewer(high)}"
 
 
-def _offers(figure: pd.DataFrame, rule: str, *, per: str = "in 1,000") -> str:
+def _offers(
+    figure: pd.DataFrame,
+    rule: str,
+    *,
+    per: str = "in 1,000",
+    about: str = "about ",
+    withheld: str = "too few referrals to show",
+) -> str:
     """Return how many referrals ``rule`` offers early help to, as published.
 
     ``figure`` is the study's figure data indexed by rule: the rule's own
     ``flagged_per_1000`` (a rule may offer it to fewer than the capacity allows: the tree
-    flags no more than it), or words when it is withheld for disclosure.
+    flags no more than it), or ``withheld`` when it is withheld for disclosure (never
+    "nan"). Every sentence that quotes a rule's offers reads them here.
 
     Examples
     --------
     >>> figure = pd.DataFrame({"flagged_per_1000": [102.94, np.nan]}, index=["tree", "x"])
     >>> _offers(figure, "tree"), _offers(figure, "x")
     ('about 103 in 1,000', 'too few referrals to show')
+    >>> _offers(figure, "tree", per="offers per 1,000", about="")
+    '103 offers per 1,000'
     """
     flagged = float(figure["flagged_per_1000"].to_numpy(dtype=float)[figure.index == rule][0])
     if not np.isfinite(flagged):
-        return "too few referrals to show"
-    return f"about {flagged:,.0f} {per}"
+        return withheld
+    return f"{about}{flagged:,.0f} {per}"
+
+
+#: A rule's offers in the other rules' list when they are withheld for disclosure.
+_OFFERS_WITHHELD: Final = "offers to too few referrals to show"
+
+
+def _other_rules(rules: list[str], lead: str | None) -> list[str]:
+    """Return the rules listed after current practice, one sentence each: all but the lead.
+
+    Every rule studied except current practice (listed first), offering early help to no
+    one (the baseline each sentence is against) and the rule the summary is about; in the
+    study's order, with ``everyone`` last (the key numbers' effect is tied to it).
+
+    Examples
+    --------
+    >>> rules = ["current_practice", "everyone", "no_one", "risk_cox",
+    ...          "risk_gradient_boosting", "benefit", "tree"]
+    >>> _other_rules(rules, "tree")
+    ['risk_cox', 'risk_gradient_boosting', 'benefit', 'everyone']
+    """
+    skipped = ("current_practice", "no_one", "everyone", lead)
+    listed = [rule for rule in rules if rule not in skipped]
+    return listed + (["everyone"] if "everyone" in rules else [])
 
 
 def _criteria_note(study: Any, capacity: int, figure: pd.DataFrame) -> str:
@@ -327,7 +360,8 @@ def policy_section(
         return pair.iloc[0] if len(pair) else None
 
     values = study.published_values()
-    practice_offers = figure.loc["current_practice", "flagged_per_1000"]
+    # Current practice's offers as published (withheld for disclosure: said so in words).
+    practice_offers = _offers(figure, "current_practice")
     parts = []
     judged = study.judged_rule
     risk_rules = [r for r in figure.index if str(r).startswith("risk_")]
@@ -346,7 +380,7 @@ def policy_section(
             # Not like for like unless the reader sees how many practitioners offered it to.
             parts.append(
                 f"Choosing them by {_rule_phrase(lead)} rather than as practitioners did "
-                f"(they offered it to about {practice_offers:,.0f} in 1,000) is estimated to "
+                f"(they offered it to {practice_offers}) is estimated to "
                 "lead to "
                 + _difference_words(
                     current["estimate"],
@@ -364,16 +398,15 @@ def policy_section(
                 f"children who would not have escalated within {h} days without early help."
             )
     # The other rules, one sentence each: listed under the summary, not run into it.
+    practice_count = _offers(
+        figure, "current_practice", per="offers per 1,000", withheld=_OFFERS_WITHHELD
+    )
     others = [
-        f"Current practice (about {practice_offers:,.0f} offers per 1,000): an estimated "
-        f"{against_no_one('current_practice')}."
+        f"Current practice ({practice_count}): an estimated {against_no_one('current_practice')}."
     ]
-    for rule in ("benefit", "tree", "everyone"):
-        if rule in figure.index:
-            others.append(
-                f"{rule_label(rule)} ({figure.loc[rule, 'flagged_per_1000']:,.0f} offers per "
-                f"1,000): an estimated {against_no_one(rule)}."
-            )
+    for rule in _other_rules(list(figure.index), lead):
+        count = _offers(figure, rule, per="offers per 1,000", about="", withheld=_OFFERS_WITHHELD)
+        others.append(f"{rule_label(rule)} ({count}): an estimated {against_no_one(rule)}.")
     if "everyone" in figure.index and aipw_effect is not None and aipw_effect[0] == h:
         others[-1] += _same_as_key_number(figure.loc["everyone"], aipw_effect[1])
     if ccw_effect is not None and ccw_effect[0] == h and "everyone" in figure.index:

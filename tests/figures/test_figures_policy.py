@@ -56,3 +56,37 @@ def test_policy_figure_without_horizontal_intervals() -> None:
 def test_policy_figure_names_missing_columns() -> None:
     with pytest.raises(DataValidationError, match="prevented_per_1000"):
         plot_policy_values(_frame().drop(columns="prevented_per_1000"))
+
+
+def test_a_rule_withheld_for_disclosure_is_named_in_the_legend_not_silently_dropped(
+    tmp_path: object,
+) -> None:
+    """A rule whose offers are withheld (flagged_per_1000 missing, as PolicyStudy.figure_data
+    gives it under disclosure control) vanished from the panel with only plotnine's
+    "Removed 1 rows containing missing values" warning, its legend entry left as if drawn."""
+    import warnings
+    from pathlib import Path
+
+    frame = _frame()
+    frame.loc[4, ["flagged_per_1000", "flagged_low", "flagged_high"]] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning: nothing dropped behind the reader's back
+        plot = plot_policy_values(frame, capacity_per_1000=300)
+        save_figure(plot, Path(str(tmp_path)) / "policy", formats=("png",))
+    label = "Benefit (not plotted: too few children to show)"
+    assert list(plot.data["label"].cat.categories) == [*frame["label"][:4], label]
+    assert label not in set(plot.data["label"])  # no point drawn for it
+    assert set(plot.data["label"]) == set(frame["label"][:4])
+
+
+def test_the_policy_figure_s_text_says_a_rule_withheld_is_not_plotted() -> None:
+    """Its alt text read "Benefit 12.0 at nan" for a rule whose offers were withheld."""
+    from escalation.report.alt_text import policy_alt
+
+    frame = _frame().assign(rule=["current_practice", "everyone", "no_one", "risk_cox",
+                                  "benefit"])  # fmt: skip
+    frame.loc[4, "flagged_per_1000"] = np.nan
+    text = policy_alt(frame, 300, 365)
+    assert "nan" not in text.lower(), text
+    assert "Benefit 12.0 (offers too few to show; not plotted)" in text
+    assert "Current practice 9.0 at 365 offers; Everyone 19.0 at 1,000;" in text

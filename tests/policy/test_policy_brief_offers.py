@@ -127,3 +127,53 @@ def test_criteria_note_reads_right_when_the_rules_offers_are_withheld() -> None:
     )
     note = _criteria_note(study, 300, withheld)
     assert "which offers early help to too few referrals to show at" in note, note
+
+
+def test_offers_withheld_for_disclosure_never_read_as_nan() -> None:
+    """The other rules' list printed "Learned tree (nan offers per 1,000)" when the tree's
+    number flagged (150 of 1,500) was under the design's disclosure threshold (200 here),
+    and current practice's "about nan in 1,000" likewise: withheld offers are said in words."""
+    from escalation.disclosure import DisclosureRules
+
+    base = _study("risk_cox")
+    flagged = {rule: int(base.values.flags[rule].sum()) for rule in ("tree", "current_practice")}
+    assert flagged == {"tree": 150, "current_practice": 548}  # the tree's alone under 200
+    tree_only = dataclasses.replace(base, disclosure=DisclosureRules(threshold=200, rounding=5))
+    both = dataclasses.replace(base, disclosure=DisclosureRules(threshold=600, rounding=5))
+    for study, withheld in ((tree_only, ("tree",)), (both, ("tree", "current_practice"))):
+        figure = study.figure_data().set_index("rule")["flagged_per_1000"]
+        assert figure[list(withheld)].isna().all()  # withheld from the published table
+        section = policy_section(study, default_design(), None)
+        assert section is not None
+        words = " ".join((section.summary, *section.other_rules))
+        assert "nan" not in words.lower(), words
+        lines = {s.split(" (")[0]: s for s in section.other_rules}
+        assert lines["Learned tree"].startswith(
+            "Learned tree (offers to too few referrals to show): an estimated "
+        )
+        practice = lines["Current practice"]
+        if "current_practice" in withheld:
+            assert practice.startswith("Current practice (offers to too few referrals to show)")
+            assert "(they offered it to too few referrals to show)" in section.summary
+        else:
+            shown = f"{figure['current_practice']:,.0f}"
+            assert practice.startswith(f"Current practice (about {shown} offers per 1,000)")
+            assert f"(they offered it to about {shown} in 1,000)" in section.summary
+
+
+def test_every_rule_but_the_lead_is_listed_once_among_the_other_rules() -> None:
+    """With the learned tree judged, the list after the summary was current practice, the
+    learned tree (again) and everyone: the highest predicted risk, the rule the section's
+    question is about, was in no sentence (nor is any second risk model or a tool's score)."""
+    study = _study("tree")
+    section = policy_section(study, default_design(), None)
+    assert section is not None
+    assert [s.split(" (")[0] for s in section.other_rules] == [
+        "Current practice", "Highest predicted risk", "Everyone",
+    ]  # fmt: skip
+    shown = study.figure_data().set_index("rule").loc["risk_cox", "flagged_per_1000"]
+    assert section.other_rules[1].startswith(
+        f"Highest predicted risk (Cox) ({shown:,.0f} offers per 1,000): an estimated "
+    )
+    assert "the learned tree" in section.summary  # the lead, in the summary only
+    assert not any(s.startswith("Learned tree") for s in section.other_rules)

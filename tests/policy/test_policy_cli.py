@@ -78,3 +78,27 @@ def test_policy_command_needs_a_policy_section(
     file = design.write(tmp_path / "design.toml")
     assert main(["policy", str(file), "--out", str(tmp_path / "out")]) == 2
     assert "no [policy] section" in capsys.readouterr().err
+
+
+def test_the_command_s_figure_names_the_horizon_and_its_console_no_nan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`escalation policy` drew the figure without the horizon (its y axis read "Escalations
+    prevented per 1,000", where a study run's reads "... within 365 days"), and printed
+    "flags   nan per 1,000" for a rule whose offers were withheld for disclosure."""
+    from types import SimpleNamespace
+
+    import escalation.cli.policy as command
+    from escalation.disclosure import DisclosureRules
+    from tests.policy.test_policy_brief_offers import _study
+
+    drawn: list[object] = []
+    monkeypatch.setattr(command, "save_figure", lambda plot, path: drawn.append(plot))
+    study = _study("risk_cox")
+    command._write(tmp_path, study, DisclosureRules())
+    (plot,) = drawn
+    assert plot.labels.y == "Escalations prevented per 1,000\nwithin 365 days"  # type: ignore[attr-defined]
+    row = SimpleNamespace(label="Learned tree", flagged_per_1000=float("nan"),
+                          prevented_per_1000=4.0, conf_low=1.0, conf_high=7.0)  # fmt: skip
+    line = command._console_line(row)
+    assert "nan" not in line and "flags too few to show; prevents   4.0" in line

@@ -389,3 +389,44 @@ def test_a_fold_s_spells_of_a_level_only_its_families_have_are_refused() -> None
                     rules=("risk",), folds=3, deployable=False, n_jobs=1)  # fmt: skip
     rows = np.flatnonzero(shuffled["family_id"].to_numpy() == family).tolist()
     assert _cells(raised) == [("spells", row, "sex", "X") for row in rows]
+
+
+def test_a_capacity_of_every_child_flags_every_child_wherever_the_rule_is_carried() -> None:
+    """At capacity_per_1000 = 1000 the cross-fitted Cox risk rule flagged 1,499 of 1,500
+    children (one child of a fold scored below every training child, the carried cut-off)
+    and, applied to spells with lower risks, none: "offer to the highest risks, up to every
+    child" is "offer to every child" (the `everyone` rule), whatever the scores."""
+    spells = small_spells()
+    learned = learn_rules(
+        spells, covariates=COVARIATES, capacity=1.0, horizon=365, rules=("risk",),
+        folds=5, seed=1, n_jobs=1,
+    )  # fmt: skip
+    assert learned.flags["risk_cox"].tolist() == [1.0] * len(spells)
+    lower = spells.assign(risk=spells["risk"] - 100.0)  # every score below the learned ones
+    assert learned.apply(lower)["risk_cox"].tolist() == [1.0] * len(spells)
+    assert learned.descriptions["risk_cox"] == (
+        "offer early help to every child (the capacity covers every referral)"
+    )
+    # The same for a cut-off carried by top_share: 0.5 is below every reference score.
+    assert top_share([0.5, 9.0], 1.0, reference=[1.0, 2.0, 3.0]).tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "cell"),
+    [
+        # A missing score compared false with every cut-off: at a share of 1 no row at all
+        # was flagged ([0, 0, 0]), and at 0.5 numpy failed with an IndexError.
+        ({"score": [0.1, np.nan, 0.5], "share": 1.0}, ("score", 1, "score")),
+        ({"score": [0.1, np.nan, 0.5, 0.7], "share": 0.5}, ("score", 1, "score")),
+        ({"score": [0.1, 0.2], "share": 0.5, "reference": [0.4, 0.3, np.inf]},
+         ("reference", 2, "reference")),
+        ({"score": [0.1, 0.2, 0.3], "share": 0.5, "ids": [1, 2]}, ("ids", None, "ids")),
+    ],
+)  # fmt: skip
+def test_top_share_refuses_bad_scores_naming_argument_row_and_value(
+    kwargs: dict[str, Any], cell: tuple[object, ...]
+) -> None:
+    """Bad input to the public top_share is refused by name, never flagged as it falls."""
+    with pytest.raises(DataValidationError) as error:
+        top_share(**kwargs)
+    assert [(p.table, p.row, p.column) for p in error.value.problems] == [cell]
