@@ -97,3 +97,12 @@ def test_text_redact_names_series_equals_one_by_one() -> None:
     """The joined-column path (accents removed once over all notes) gives each note's text."""
     texts = [text for text, _, known in NAME_CASES if not known] + [t for t, _ in ORDINARY]
     assert redact(pd.Series(texts)).tolist() == [redact(t) for t in texts]
+
+
+def test_text_redact_names_with_combining_accents() -> None:
+    """Accents typed as combining marks (e and U+0308) are composed first: no mark is left."""
+    assert redact("Zoe\u0308 Bronte\u0308 attended.") == "[NAME] attended."
+    assert redact(pd.Series(["Mrs Bronte\u0308 called.", "Jose\u0301 attended."])).tolist() == [
+        "[NAME] called.",
+        "[NAME] attended.",
+    ]

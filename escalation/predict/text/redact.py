@@ -30,6 +30,9 @@ A name word may hold any letter of the Latin, Greek or Cyrillic scripts (``Garc�
 Berg``). Capitalised words of social care (``Child Protection Plan``, ``Police``,
 ``Monday``) and acronyms (``CAMHS``, ``GP``) are no names.
 
+Text is put in Unicode normal form NFC first (an ``e`` followed by a combining diaeresis
+becomes ``ë``), so that a name's letters make one word.
+
 Redaction is recall-oriented and cannot be perfect: a surname on its own that is not in a
 supplied name list survives, and so does a surname in capitals after a first name in text
 written all in capitals (``SARAH JONES ATTENDED``: the surname cannot be told from a
@@ -531,6 +534,8 @@ class Redactor:
         return pd.Series(pd.array(result, dtype="string"), index=text.index, name=text.name)
 
     def _redact_joined(self, text: str) -> str:
+        # composed accents (e and U+0308 as ë), so that a name's letters are one word
+        text = unicodedata.normalize("NFC", text)
         text = _EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _DATE_NUMERIC.sub(PLACEHOLDERS["date"], text)
         text = _DATE_MONTH.sub(PLACEHOLDERS["date"], text)
