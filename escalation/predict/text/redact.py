@@ -389,10 +389,16 @@ def _case_forms(name: str, *, lower: bool) -> set[str]:
     return forms | {name.lower()} if lower else {f for f in forms if f[:1].isupper()}
 
 
+# What surrounds a supplied name's letters: spaces, punctuation, digits ("JONES," of
+# "JONES, Sarah"; "(Pemberton)").
+_EDGES: Final = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
 def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | None:
     """Compile a whole-word matcher for ``names`` in their usual cases (plus a surname).
 
-    Each name is matched as given, in title case (``Okafor-Briggs``, ``O'Brien``), in upper
+    Each name is matched as given (without the punctuation around it: ``JONES,``,
+    ``(Pemberton)``), in title case (``Okafor-Briggs``, ``O'Brien``), in upper
     and in lower case, with or without accents (``Zoe`` matches ``Zoë`` and ``ZOË``, ``Zoë``
     matches ``Zoe``). A name that is also a word the lexicon reads (``May``, ``Young``: see
     :func:`~escalation.predict.text.lexicon.lexicon_words`) is matched only when it starts
@@ -406,7 +412,8 @@ def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | No
     :data:`_CAPITALS_SURNAME`); and a surname in capitals and a comma may come first
     (``JONES, Sarah``).
     """
-    clean = {_plain_name(n.strip()) for n in names if isinstance(n, str) and len(n.strip()) >= 2}
+    bare = (_EDGES.sub("", n) for n in names if isinstance(n, str))
+    clean = {_plain_name(n) for n in bare if len(n) >= 2}
     if not clean:
         return None
     reads = lexicon_words()
