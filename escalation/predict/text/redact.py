@@ -222,14 +222,14 @@ _CAPITALS_WORD = (
 # follows: in text written all in capitals (``OLIVIA ATTENDED SCHOOL``) a surname cannot
 # be told from a word.
 _CAPITALS_SURNAME = rf"{_CAPITALS_WORD}(?!\s+[{_UPPER}][{_UPPER}])"
-_INITIAL = rf"(?:[{_UPPER}]\.?\s+)*"
+_TITLE_INITIALS = rf"(?:[{_UPPER}]\.?\s+)*"
 _CAPITALS_NAME = rf"{_CAPITALS_WORD}(?:\s+{_CAPITALS_WORD})?"
 # A title and a name (``Mr Smith``, ``Ms J. Khan``, ``Mr JONES``); a title in capitals takes
 # a name in capitals only (``MR JONES``, not ``MS Society``).
 _TITLE = re.compile(
-    rf"\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Prof)\b\.?\s+{_INITIAL}"
+    rf"\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Prof)\b\.?\s+{_TITLE_INITIALS}"
     rf"(?:{_NAME_WORD}(?:\s+{_NAME_WORD})?|{_CAPITALS_NAME})"
-    rf"|(?:MR|MRS|MS|MISS|DR)\b\.?\s+{_INITIAL}{_CAPITALS_NAME})"
+    rf"|(?:MR|MRS|MS|MISS|DR)\b\.?\s+{_TITLE_INITIALS}{_CAPITALS_NAME})"
 )
 # Initials and a surname without a title (``S. Jones``, ``S.J. Kowalski``); see
 # _redact_initials for the words it leaves (``Plan B. Mother``).
@@ -296,7 +296,8 @@ _RELATION_NAME_TEMPLATE = (
     rf"\b(?=[A-Za-z])(?i:(?:{{rel}})(?:['’]s)?)(\s*,?\s+){_NAME_WORD}(?:\s+{_NAME_WORD})?"
 )
 _FAMILY = re.compile(
-    rf"(?i:\bthe)(\s+)(?:{_NAME_WORD}|{_CAPITALS_WORD})(?=(?:['’]s)?\s+(?i:family|household|children|siblings)\b)"
+    rf"(?i:\bthe)(\s+)(?:{_NAME_WORD}|{_CAPITALS_WORD})"
+    rf"(?=(?:['’]s)?\s+(?i:family|household|children|siblings)\b)"
 )
 
 
