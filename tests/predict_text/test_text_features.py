@@ -280,3 +280,28 @@ def test_text_features_fitted_on_later_rows_count_each_family_once() -> None:
     direct = note_features(history, spells, vectorizer=model)
     once = note_features(history, spells, n_topics=2, seed=0, min_df=2, fit_rows=rows)
     pd.testing.assert_frame_equal(once, direct)
+
+
+def test_text_features_known_names_written_with_punctuation() -> None:
+    """Review s27 (text): a name column holding ``WOLSTENHOLME, Ann`` or ``(Pemberton)``
+    gave the words ``WOLSTENHOLME,`` and ``(Pemberton)``, which no note holds."""
+    children = pd.DataFrame(
+        {
+            "child_id": ["c1", "c2"],
+            "birth_date": pd.Timestamp("2015-01-01"),
+            "name": ["WOLSTENHOLME, Ann", "Kit (Pemberton)"],
+        }
+    )
+    notes = pd.DataFrame(
+        {
+            "child_id": ["c1", "c2"],
+            "date": pd.Timestamp("2020-01-01"),
+            "text": ["Wolstenholme home visited.", "Pemberton home visited."],
+        }
+    )
+    history = CaseHistory(children, empty_episodes(), notes, extract_date="2022-01-01")
+    spells = pd.DataFrame({"child_id": ["c1", "c2"], "time_zero": pd.Timestamp("2020-06-01")})
+    assert spell_documents(history, spells).tolist() == [
+        "[NAME] home visited.",
+        "[NAME] home visited.",
+    ]

@@ -54,6 +54,14 @@ WORDS = [
     "not",
     "only",
     "Faith",
+    # names in capitals, accented names, initials (review s27)
+    "SARAH",
+    "JONES",
+    "Zoë",
+    "Brontë",
+    "S.",
+    "CAMHS",
+    "de",
 ]
 notes = st.lists(st.sampled_from(WORDS), min_size=0, max_size=25).map(" ".join)
 

@@ -219,8 +219,9 @@ def name_columns(history: CaseHistory) -> tuple[str, ...]:
 def _known_names(history: CaseHistory) -> tuple[str, ...]:
     """Every word of the children table's name columns, whatever its case.
 
-    Redaction matches them case-insensitively (:class:`Redactor`), so an upper-case
-    ``WOLSTENHOLME`` or a lower-case ``okafor-briggs`` is kept like ``Pemberton``.
+    Redaction matches them case-insensitively and with or without accents, without the
+    punctuation around them (:class:`Redactor`), so an upper-case ``WOLSTENHOLME,`` (of
+    ``WOLSTENHOLME, Ann``) or a lower-case ``okafor-briggs`` is kept like ``Pemberton``.
     """
     cols = list(name_columns(history))
     if not cols:

@@ -16,15 +16,27 @@ placeholder   what it replaces
               ``0044 7700 900123``)
 ``[ADDRESS]`` street addresses (``Flat 2, 14 Acacia Avenue``, ``Victoria Road``)
 ``[NAME]``    person names: a title and a name (``Mr Smith``, ``Ms J. Khan``, ``Mrs McGregor``,
-              ``Dr D'Souza``), a capitalised word after a relation (``mother Sarah``),
-              ``the Smith family``, a list of common UK first names shipped with the package
-              (with a following surname), and any names the local authority supplies; the
-              listed and supplied names in title, upper or lower case (``SARAH``,
-              ``olivia``)
+              ``Dr D'Souza``, ``Mr JONES``), initials and a name (``S. Jones``), a
+              capitalised word after a relation (``mother Sarah``), ``the Smith family``,
+              a list of common UK first names shipped with the package (with a following
+              surname: ``Olivia Brown``, ``SARAH JONES``, ``JONES, Sarah``), and any names
+              the local authority supplies; the listed and supplied names in title, upper
+              or lower case and with or without accents (``SARAH``, ``olivia``, ``Zoë``)
 ============  ==============================================================
 
+A name word may hold any letter of the Latin, Greek or Cyrillic scripts (``García``,
+``Łukasz``), a typographic apostrophe (``O’Neill``), a hyphen (``Anne-Marie``,
+``Smith-Jones``) and particles written apart (``Ó Briain``, ``de Souza``, ``van der
+Berg``). Capitalised words of social care (``Child Protection Plan``, ``Police``,
+``Monday``) and acronyms (``CAMHS``, ``GP``) are no names.
+
+Text is put in Unicode normal form NFC first (an ``e`` followed by a combining diaeresis
+becomes ``ë``), so that a name's letters make one word.
+
 Redaction is recall-oriented and cannot be perfect: a surname on its own that is not in a
-supplied name list survives. The features built downstream therefore add a second line of
+supplied name list survives, and so does a surname in capitals after a first name in text
+written all in capitals (``SARAH JONES ATTENDED``: the surname cannot be told from a
+word). The features built downstream therefore add a second line of
 defence (tokens must occur in several spells' notes, digits are never tokens), and no note
 text, redacted or not, is ever written to logs, errors or reports.
 
@@ -35,6 +47,7 @@ million notes take seconds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -140,24 +153,87 @@ _ADDRESS = re.compile(
     rf"){_TOWN}"
 )
 
-# Capitalised words that follow a relation or a title but are not names.
+# Capitalised words that follow a relation or a title but are not names: function words,
+# days, services, and the words of social-care terms that follow a relation word ("Child
+# Protection Plan", "Child Sexual Exploitation", "Child Arrangements Order").
 _NOT_NAMES = (
     r"I|A|An|The|He|She|They|It|We|You|His|Her|Their|This|That|There|Then|When|Who|And|But|"
     r"Or|Is|Was|Has|Had|Have|Did|Does|Not|No|Yes|Also|On|In|At|To|Of|For|By|As|If|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-    r"Police|School|Social|Services|Health|GP|Court|Council|Team|Hospital|NAME|ADDRESS"
+    r"Police|School|Social|Services|Health|GP|Court|Council|Team|Hospital|NAME|ADDRESS|"
+    r"Protection|Plan|Conference|Review|Assessment|Sexual|Criminal|Exploitation|Abuse|"
+    r"Arrangements|Order|Care|Centre|Minder|Benefit|Maintenance|Development|Support|Welfare"
 )
+# Acronyms of social care written in capitals, never a surname in capitals (``SARAH JONES``
+# but not ``SARAH CAMHS``); the placeholders this module writes are among them.
+_ACRONYMS = (
+    r"CAMHS|NSPCC|RSPCA|NHS|CP|CPP|CIN|CLA|LAC|CIC|CSE|CCE|DV|DA|IDVA|MARAC|MAPPA|ICPC|RCPC|"
+    r"MASH|SEND|SENCO|SEN|EHCP|EHA|EH|ADHD|ASD|PTSD|PLO|IRO|LADO|YOT|SW|HV|DOB|AA|UK|TAF|TAC|"
+    r"FGC|FGM|NRM|PEP|UASC|NFA|SGO|EPO|DBS|PCSO|PC|OFSTED|CYP|MDMA|NAI|AE|ED|ASAP|"
+    r"DATE|EMAIL|PHONE|POSTCODE"
+)
+
+# Cased letters of the Latin, Greek and Cyrillic scripts (code points below U+2000), as the
+# bodies of regular-expression classes: a name may be ``Zoë``, ``Łukasz`` or ``Ó Briain``.
+_CASED_BELOW: Final = 0x2000
+
+
+def _letter_class(categories: frozenset[str]) -> str:
+    """Return the body of a character class of the letters in Unicode ``categories``."""
+    chars = [chr(i) for i in range(_CASED_BELOW) if unicodedata.category(chr(i)) in categories]
+    runs: list[list[str]] = []
+    for ch in chars:
+        if runs and ord(ch) == ord(runs[-1][-1]) + 1:
+            runs[-1].append(ch)
+        else:
+            runs.append([ch])
+    return "".join(
+        re.escape(r[0]) if len(r) == 1 else f"{re.escape(r[0])}-{re.escape(r[-1])}" for r in runs
+    )
+
+
+_UPPER: Final = _letter_class(frozenset({"Lu", "Lt"}))
+_LOWER: Final = _letter_class(frozenset({"Ll"}))
 # Surname prefixes followed by an inner capital (McGregor, MacLeod, O'Neill, D'Souza,
 # DeSouza, LeBlanc, VanDyke, FitzGerald).
 _NAME_PREFIX = r"(?:Mc|Mac|O['’]|D['’]|De|Di|Da|Du|La|Le|Van|Von|Fitz)?"
+# Particles written apart before a surname (Ó Briain, Ní Bhriain, de Souza, da Silva,
+# van der Berg, Le Brun, al Hassan).
+_PARTICLES = (
+    r"(?:(?:Ó|O|Ní|Ni|Nic|Uí|Ui|Ua|de|De|da|Da|di|Di|du|Du|van|Van|von|Von|der|den|del|Del|della|"
+    r"dos|das|Le|La|al|Al|el|El|bin|Bin|ben|Ben|ap)\s+){0,2}"
+)
+_TITLE_CASE = rf"{_NAME_PREFIX}[{_UPPER}][{_LOWER}'’\-]*[{_LOWER}]"
+_CAPITALS = rf"{_NAME_PREFIX}[{_UPPER}][{_UPPER}'’]*[{_UPPER}]"
+# A name word: capitalised (``Smith``, ``McGregor``, ``Okafor-Briggs``, ``García``,
+# ``de Souza``), not a word of _NOT_NAMES.
 _NAME_WORD = (
-    rf"(?!(?:{_NOT_NAMES})\b){_NAME_PREFIX}[A-Z][a-z'’\-]*[a-z]"
-    rf"(?:-{_NAME_PREFIX}[A-Z][a-z'’]*[a-z])?\b"
+    rf"{_PARTICLES}(?!(?:{_NOT_NAMES})\b){_TITLE_CASE}"
+    rf"(?:-{_NAME_PREFIX}[{_UPPER}][{_LOWER}'’]*[{_LOWER}])?\b"
 )
+# A name in capitals (``JONES``, ``O'BRIEN``, ``McGREGOR``, ``BROWN-SMITH``): not a word of
+# _NOT_NAMES in any case, nor an acronym. (The first look-ahead, two capitals, fails fast
+# on the other words, so the list is read only before words in capitals.)
+_CAPITALS_WORD = (
+    rf"(?=[{_UPPER}](?:['’]?|[a-z]{{1,3}}[{_UPPER}])[{_UPPER}])"
+    rf"(?!(?i:{_NOT_NAMES}|{_ACRONYMS})\b){_CAPITALS}(?:-{_CAPITALS})?\b"
+)
+# A surname in capitals after a first name in capitals, unless another word in capitals
+# follows: in text written all in capitals (``OLIVIA ATTENDED SCHOOL``) a surname cannot
+# be told from a word.
+_CAPITALS_SURNAME = rf"{_CAPITALS_WORD}(?!\s+[{_UPPER}][{_UPPER}])"
+_TITLE_INITIALS = rf"(?:[{_UPPER}]\.?\s+)*"
+_CAPITALS_NAME = rf"{_CAPITALS_WORD}(?:\s+{_CAPITALS_WORD})?"
+# A title and a name (``Mr Smith``, ``Ms J. Khan``, ``Mr JONES``); a title in capitals takes
+# a name in capitals only (``MR JONES``, not ``MS Society``).
 _TITLE = re.compile(
-    rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Prof)\b\.?\s+(?:[A-Z]\.?\s+)*{_NAME_WORD}"
-    rf"(?:\s+{_NAME_WORD})?"
+    rf"\b(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Master|Prof)\b\.?\s+{_TITLE_INITIALS}"
+    rf"(?:{_NAME_WORD}(?:\s+{_NAME_WORD})?|{_CAPITALS_NAME})"
+    rf"|(?:MR|MRS|MS|MISS|DR)\b\.?\s+{_TITLE_INITIALS}{_CAPITALS_NAME})"
 )
+# Initials and a surname without a title (``S. Jones``, ``S.J. Kowalski``); see
+# _redact_initials for the words it leaves (``Plan B. Mother``).
+_INITIALS = re.compile(rf"(?<![\w\[.'’])(?:[{_UPPER}]\.[ \t]*){{1,3}}(?<=[ \t])({_NAME_WORD})")
 _RELATIONS = [
     "mother",
     "mum",
@@ -220,8 +296,65 @@ _RELATION_NAME_TEMPLATE = (
     rf"\b(?=[A-Za-z])(?i:(?:{{rel}})(?:['’]s)?)(\s*,?\s+){_NAME_WORD}(?:\s+{_NAME_WORD})?"
 )
 _FAMILY = re.compile(
-    rf"(?i:\bthe)(\s+){_NAME_WORD}(?=(?:['’]s)?\s+(?i:family|household|children|siblings)\b)"
+    rf"(?i:\bthe)(\s+)(?:{_NAME_WORD}|{_CAPITALS_WORD})"
+    rf"(?=(?:['’]s)?\s+(?i:family|household|children|siblings)\b)"
 )
+
+
+# Letters without a decomposition that are read as a plain letter (Łukasz as Lukasz).
+_PLAIN: Final = {"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ı": "i"}
+
+
+def _plain_letter(ch: str) -> str:
+    """Return ``ch`` without its accent (``é`` → ``e``, ``Ł`` → ``L``), or ``ch`` itself."""
+    if ch in _PLAIN:
+        return _PLAIN[ch]
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, marks = decomposed[0], decomposed[1:]
+    plain = base.isascii() and base.isalpha() and all(unicodedata.combining(m) for m in marks)
+    return base if plain and marks else ch
+
+
+def _plain_name(name: str) -> str:
+    """Return ``name`` with accents removed (``Zoë Brontë`` → ``Zoe Bronte``).
+
+    Examples
+    --------
+    >>> _plain_name("Łukasz Wójcik"), _plain_name("O’Neill")
+    ('Lukasz Wojcik', 'O’Neill')
+    """
+    return "".join(_plain_letter(ch) for ch in name)
+
+
+# Every accented letter (``é``, ``Ł``): what :func:`_plain_text` replaces.
+_ACCENTED: Final = re.compile(
+    "["
+    + "".join(re.escape(ch) for ch in map(chr, range(_CASED_BELOW)) if _plain_letter(ch) != ch)
+    + "]"
+)
+
+
+def _plain_text(text: str) -> str:
+    """Return ``text`` with accents removed, letter for letter (so of the same length)."""
+    return _ACCENTED.sub(lambda m: _plain_letter(m.group(0)), text)
+
+
+def _sub_names(pattern: re.Pattern[str], text: str) -> str:
+    """Replace each match of ``pattern`` with ``[NAME]``, matching ``text`` without accents.
+
+    The names in ``pattern`` are written without accents (:func:`_plain_name`), so ``Zoe``
+    finds ``Zoë``; a match in the plain text has the same place in ``text``.
+    """
+    plain = _plain_text(text)
+    if plain == text:
+        return pattern.sub(PLACEHOLDERS["name"], text)
+    pieces: list[str] = []
+    last = 0
+    for m in pattern.finditer(plain):
+        pieces += [text[last : m.start()], PLACEHOLDERS["name"]]
+        last = m.end()
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _trie_regex(words: Iterable[str]) -> str:
@@ -257,23 +390,45 @@ def _case_forms(name: str, *, lower: bool) -> set[str]:
     return forms | {name.lower()} if lower else {f for f in forms if f[:1].isupper()}
 
 
+# What surrounds a supplied name's letters: spaces, punctuation, digits ("JONES," of
+# "JONES, Sarah"; "(Pemberton)").
+_EDGES: Final = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
 def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | None:
     """Compile a whole-word matcher for ``names`` in their usual cases (plus a surname).
 
-    Each name is matched as given, in title case (``Okafor-Briggs``, ``O'Brien``), in upper
-    and in lower case. A name that is also a word the lexicon reads (``May``, ``Young``: see
+    Each name is matched as given (without the punctuation around it: ``JONES,``,
+    ``(Pemberton)``), in title case (``Okafor-Briggs``, ``O'Brien``), in upper
+    and in lower case, with or without accents (``Zoe`` matches ``Zoë`` and ``ZOË``, ``Zoë``
+    matches ``Zoe``). A name that is also a word the lexicon reads (``May``, ``Young``: see
     :func:`~escalation.predict.text.lexicon.lexicon_words`) is matched only when it starts
     with a capital, so that ``may be`` and ``young carer`` still reach the lexicon. (Case
     forms in one case-sensitive trie match several times faster than a case-insensitive
     one.)
+
+    With ``surname``, a name is also matched with a second part after a hyphen
+    (``Anne-Marie``) and a following surname: a capitalised name word (``Olivia Brown``),
+    or after a name in capitals a name in capitals (``SARAH JONES``, see
+    :data:`_CAPITALS_SURNAME`); and a surname in capitals and a comma may come first
+    (``JONES, Sarah``).
     """
-    clean = {n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}
+    bare = (_EDGES.sub("", n) for n in names if isinstance(n, str))
+    clean = {_plain_name(n) for n in bare if len(n) >= 2}
     if not clean:
         return None
     reads = lexicon_words()
     forms = set().union(*(_case_forms(n, lower=n.lower() not in reads) for n in clean))
-    tail = rf"(?:\s+{_NAME_WORD})?" if surname else ""
-    return re.compile(rf"(?<![\w\[])(?:{_trie_regex(sorted(forms))})(?![\w\-]){tail}")
+    if not surname:
+        return re.compile(rf"(?<![\w\[])(?:{_trie_regex(sorted(forms))})(?![\w\-])")
+    capitals = {f for f in forms if f.isupper()}
+    written = _trie_regex(sorted(forms - capitals))
+    shouted = _trie_regex(sorted(capitals))
+    return re.compile(
+        rf"(?<![\w\[])(?:{_CAPITALS_WORD},\s*)?(?:(?:{written})(?:-{_TITLE_CASE})?(?![\w\-])"
+        rf"(?:\s+{_NAME_WORD})?"
+        rf"|(?:{shouted})(?:-{_CAPITALS})?(?![\w\-])(?:\s+{_CAPITALS_SURNAME})?)"
+    )
 
 
 @cache
@@ -298,6 +453,32 @@ def first_names() -> frozenset[str]:
     """
     text = resources.files("escalation.predict.text").joinpath("first_names.csv").read_text()
     return frozenset(line.strip() for line in text.splitlines()[1:] if line.strip())
+
+
+# What may end the phrase before an initial: an initial after it starts a name.
+_PHRASE_END: Final = frozenset(".!?:;,(" + _SEP)
+
+
+def _redact_initials(text: str) -> str:
+    """Replace initials and a surname without a title (``S. Jones``) with ``[NAME]``.
+
+    A capital and a full stop may also end a phrase (``Plan B. Mother agreed``,
+    ``Vitamin D. Child was pale``), so the words are left when the word before the initial
+    is capitalised or holds a digit (and no punctuation ends it), or when the word after
+    it is a relation or a word the lexicon reads.
+    """
+
+    def replace(m: re.Match[str]) -> str:
+        before = m.string[max(0, m.start() - 40) : m.start()].split()
+        previous = before[-1] if before else ""
+        named = previous[-1:] in _PHRASE_END or not (
+            previous[:1].isupper() or any(ch.isdigit() for ch in previous)
+        )
+        word = m.group(1).lower()
+        common = word in _RELATIONS or word in lexicon_words()
+        return PLACEHOLDERS["name"] if named and not common else m.group(0)
+
+    return _INITIALS.sub(replace, text)
 
 
 @cache
@@ -361,6 +542,8 @@ class Redactor:
         return pd.Series(pd.array(result, dtype="string"), index=text.index, name=text.name)
 
     def _redact_joined(self, text: str) -> str:
+        # composed accents (e and U+0308 as ë), so that a name's letters are one word
+        text = unicodedata.normalize("NFC", text)
         text = _EMAIL.sub(PLACEHOLDERS["email"], text)
         text = _DATE_NUMERIC.sub(PLACEHOLDERS["date"], text)
         text = _DATE_MONTH.sub(PLACEHOLDERS["date"], text)
@@ -370,16 +553,17 @@ class Redactor:
         text = _ADDRESS.sub(PLACEHOLDERS["address"], text)
         name = PLACEHOLDERS["name"]
         text = _TITLE.sub(name, text)
+        text = _redact_initials(text)
         text = _RELATION_NAME.sub(
             lambda m: m.group(0)[: m.start(1) - m.start(0)] + " " + name, text
         )
         text = _FAMILY.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + " " + name, text)
         if self._known is not None:
-            text = self._known.sub(name, text)
+            text = _sub_names(self._known, text)
         if self.use_first_names:
             pattern = _first_names_pattern()
             if pattern is not None:
-                text = pattern.sub(name, text)
+                text = _sub_names(pattern, text)
         return text
 
 
