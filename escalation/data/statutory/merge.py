@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 #: Origin columns carried by the rows until the history is validated (``_line``: an XML
-#: element's line, which only the CIN census reader sets; ``_start_read``, ``_end_read``:
+#: element's line, which only the CIN census reader sets, with ``_end_line``: the line of its
+#: end date's element where the row has one; ``_start_read``, ``_end_read``:
 #: a date's text as read where it differs from the ISO date, which only the SSDA903 reader
 #: sets; ``_end_file``, ``_end_pos``, ``_end_unit``: the source row (and sheet) of the end
 #: date where it is not the row's own, as in an SSDA903 period of care joined from several
@@ -46,6 +47,7 @@ ORIGIN: Final = (
     "_rank",
     "_pos",
     "_line",
+    "_end_line",
     "_el",
     "_ref",
     "_unit",
@@ -106,6 +108,8 @@ _CIN_CHILD_ELEMENTS: Final = {
     "disability": "ChildCharacteristics/Disabilities",
 }
 _CHILD_EXCLUDED: Final = "the child was excluded (see the children table)"
+#: Origin columns a return's episode rows are added with (:meth:`ReturnTables.add_episode`).
+_ROW_ORIGIN: Final = ("_pos", "_line", "_end_line", "_el", "_excluded", "_nfa", "_nfa_said")
 
 #: (table, column, the row's origin element, kind) -> source element named in a problem.
 ElementOf = Callable[[str, str | None, str, str | None], str | None]
@@ -155,10 +159,7 @@ class ReturnTables:
         default_factory=lambda: {c: [] for c in (*CHILD_FIELDS, "_pos", "_line", "_born")}
     )
     episodes: dict[str, list[Any]] = field(
-        default_factory=lambda: {
-            c: []
-            for c in (*EPISODE_FIELDS, "_pos", "_line", "_el", "_excluded", "_nfa", "_nfa_said")
-        }
+        default_factory=lambda: {c: [] for c in (*EPISODE_FIELDS, *_ROW_ORIGIN)}
     )
     #: Extra episode columns (beyond the contract's), aligned with ``episodes``' rows.
     extras: dict[str, list[Any]] = field(default_factory=dict)
@@ -211,8 +212,12 @@ class ReturnTables:
         extra: dict[str, Any] | None = None,
         excluded: str | None = None,
         nfa: tuple[str, str] | None = None,
+        end_line: int | None = None,
     ) -> None:
         """Add one episode's row (``extra``: values of columns beyond the contract's).
+
+        ``line`` is the line of the row's start date (an XML element's), ``end_line`` that
+        of its end date where it has one: a problem of the end date gives that line.
 
         ``excluded``: the element of the problem already reported for which the row is
         excluded (a closure that is not a date); the row is not kept, but another record of
@@ -238,6 +243,7 @@ class ReturnTables:
             ("reason", reason),
             ("_pos", pos),
             ("_line", line),
+            ("_end_line", end_line),
             ("_el", element),
             ("_excluded", excluded),
             ("_nfa", None if nfa is None else nfa[0]),
@@ -418,11 +424,14 @@ def _problem(
     """Locate a problem of a converted row in its source (``read_into``: its contract column).
 
     A problem of the end date is located at the row it was read from (``_end_file``,
-    ``_end_pos``) where a reader gives one. ``withheld``: the value is never shown (see
-    :class:`SourceProblem`).
+    ``_end_pos``) and the line of its element (``_end_line``) where a reader gives them.
+    ``withheld``: the value is never shown (see :class:`SourceProblem`).
     """
     own_unit, line = row.get("_unit"), row.get("_line")
     file, pos = row["_file"], row["_pos"]
+    end_line = row.get("_end_line") if read_into == "end" else None
+    if end_line is not None and not pd.isna(end_line):
+        line = end_line
     if read_into == "end" and _has_end_origin(row):
         file, pos = row["_end_file"], row["_end_pos"]
         own_unit = row.get("_end_unit", own_unit)
