@@ -313,8 +313,11 @@ def merge_returns(
 
     Notes
     -----
-    In order: episode rows a reader excluded (``_excluded``), rows the contract
-    excludes on their own (:func:`_cannot_stand`) and rows dated after the last day their
+    In order: children born after their own return's reference date are excluded
+    (:func:`_late_births`) and the others matched across returns, once
+    (:func:`_match_children`); episode rows a reader excluded (``_excluded``), rows the
+    contract excludes on their own, judged with each child's characteristics as merging
+    keeps them (:func:`_cannot_stand`), and rows dated after the last day their
     return can have been recorded on (a census return's reference date, the day a workbook
     is read: :func:`_recorded_by`, :func:`_late_episodes`) are set aside, so that no such
     record displaces one of the same episode that can stand, and each one's problem names
@@ -322,9 +325,9 @@ def merge_returns(
     start within one return is a note when a copy, kept when a point event that differs,
     an error naming the differing columns when an interval that differs
     (:func:`_drop_repeats`); rows dated after their own return's reference date are
-    excluded (:func:`_late_episodes`; a child whose birth date is, :func:`_late_births`,
-    takes its episodes); children are matched across returns and conflicts named with
-    both records (:func:`_match_children`); a referral one return says needed no further
+    excluded (:func:`_late_episodes`; a child whose birth date is takes its episodes);
+    the conflicts between the returns' records of a child are named with both records
+    (:func:`_match_children`); a referral one return says needed no further
     action and another holds open or closes on another day is an error naming both
     records (:func:`_nfa_across_returns`); each episode is kept from the latest return
     recording it, returns of one date (``_ref``) ranked as the reader ranked them, by file
@@ -358,19 +361,24 @@ def merge_returns(
         if extra and eps[column].map(lambda v: v is None or isinstance(v, str)).all():
             eps[column] = eps[column].astype("string")
     eps, unreadable = _excluded_by_reader(eps, problems)
-    at = CaseHistory(kids, eps, extract_date=extract_date)
-    eps, cannot = _cannot_stand(at, excluded_ids, format_name, element_of)
     kids, late = _late_births(kids, problems, element_of)
+    # Children are matched across returns once: the rows that cannot stand are judged with
+    # each child's characteristics as merging keeps them, and the conflicts are reported
+    # after the problems of the episodes' own returns.
+    conflicts: list[SourceProblem] = []
+    kids = _match_children(kids, conflicts, format_name, element_of)
+    # A child excluded for its birth date and in no other return: its episodes go with it.
+    gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
+    at = CaseHistory(kids, eps, extract_date=extract_date)
+    eps, cannot = _cannot_stand(at, gone)
     eps, set_aside = _late_episodes(eps, problems, element_of, _recorded_by(eps))
     eps = _drop_repeats(eps, problems, element_of)
     if "_recorded_by" in eps:  # then judged by the return's own date, after the repeats
         eps, late_aside = _late_episodes(eps, problems, element_of)
         set_aside = pd.concat([set_aside, late_aside])
-    kids, eps = _match_children(kids, eps, problems, format_name, element_of)
+    problems += conflicts
     eps = _nfa_across_returns(eps, problems, element_of)
     eps = _deduplicate(eps, problems, element_of)
-    # A child excluded for its birth date and in no other return: its episodes go with it.
-    gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
     _say_used_instead(pd.concat([unreadable, set_aside]), eps, problems)
     # The rows that cannot stand go to the validator, which reports them (with the record
     # used instead, ``_used``): none of them displaced a record that can stand.
@@ -616,23 +624,23 @@ def _excluded_by_reader(
 
 
 def _cannot_stand(
-    history: CaseHistory, excluded_ids: Iterable[str], format_name: str, element_of: ElementOf
+    history: CaseHistory, excluded_ids: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the episode rows into those that can stand and those the contract excludes.
 
     Done before the rules that keep one record of an episode (:func:`_drop_repeats`,
     :func:`_deduplicate`), so that a record that cannot stand on its own never displaces
-    one that can (:func:`~escalation.data.validate.episodes_that_cannot_stand`, with each
-    child's characteristics as merging keeps them). A row dated after its own return's
+    one that can (:func:`~escalation.data.validate.episodes_that_cannot_stand`).
+    ``history``'s children are matched already (:func:`_match_children`: each child's
+    characteristics as merging keeps them); ``excluded_ids`` are the children excluded
+    and in no return kept, whose episodes go with them. A row dated after its own return's
     reference date is left to :func:`_late_episodes`, which sets it aside next, also
     before those rules (:func:`_recorded_by`), and reports it as such.
     """
     kids, eps = history.children, history.episodes
     if kids.empty or eps.empty:
         return eps, eps[:0]
-    matched, _ = _match_children(kids, eps, [], format_name, element_of)
-    gone = sorted(set(excluded_ids) - set(matched["child_id"].dropna()))
-    bad, _ = episodes_that_cannot_stand(replace(history, children=matched), excluded_ids=gone)
+    bad, _ = episodes_that_cannot_stand(history, excluded_ids=excluded_ids)
     bad &= ~_late(eps).to_numpy(dtype=bool)
     return eps[~bad], eps[bad]
 
@@ -727,11 +735,10 @@ _COMPARED: Final = {"sex": "sex", "ethnicity": "ethnicity", "disability": "disab
 
 def _match_children(
     kids: pd.DataFrame,
-    eps: pd.DataFrame,
     problems: list[SourceProblem],
     format_name: str,
     element_of: ElementOf = cin_element,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> pd.DataFrame:
     """Keep one row per child, the latest return's; report conflicts between returns.
 
     Values the latest return lacks are taken from the latest earlier return that has them.
@@ -791,7 +798,7 @@ def _match_children(
     ordered = ordered.assign(_born=ordered["child_id"].isin(latest_born.index) | ordered["_born"])
     kids = ordered.drop_duplicates("child_id", keep="first")
     kids = pd.concat([kids, unnamed]) if len(unnamed) else kids
-    return kids.sort_values(["_rank", "_pos"]), eps
+    return kids.sort_values(["_rank", "_pos"])
 
 
 def _conflict(
