@@ -1227,7 +1227,7 @@ def _effects(
 
     weights = weights_fn(fit.propensity.scores, fit.propensity.treatment)
     aligned = len(weights) == len(data.spells)
-    t1 = table_one(data, weights=weights if aligned else None)
+    t1 = table_one(data, weights=weights if aligned else None, rules=rules)
     _note_repeated_counts(run, t1.settings.get("repeats", {}))
     write_table_one(t1, run.results_dir, rules=rules)
     shown = disclosed_table_one(t1, rules=rules)  # once for the results and the brief

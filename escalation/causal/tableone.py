@@ -46,7 +46,7 @@ import pandas as pd
 from escalation._finite import finite_problems
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import format_smd, smd_categorical, standardised_difference
-from escalation.disclosure import share_of_recorded
+from escalation.disclosure import DEFAULT_RULES, DisclosureRules, share_of_recorded
 from escalation.errors import DataValidationError, Problem, refuse_personal
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import case_weights
@@ -532,6 +532,7 @@ def table_one(
     weights: npt.ArrayLike | str | None = None,
     factors: bool = True,
     by: str | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> TableOne:
     """Describe baseline characteristics by arm, as ``tableone::CreateTableOne``.
 
@@ -558,6 +559,11 @@ def table_one(
         Add the ``factor_<code>`` flags present (except none) to the default variables.
     by : str, optional
         Deprecated name of ``group``; warns and is used as ``group``.
+    rules : DisclosureRules, default DEFAULT_RULES
+        The disclosure rules the table is published under (a run's: its design's
+        ``[disclosure]``). A categorical characteristic whose levels, printed as their own
+        text, nearly all rest on fewer than ``rules.threshold`` children each is refused
+        (an identifier or free text: :func:`_refuse_small_levels`).
 
     Returns
     -------
@@ -665,7 +671,7 @@ def table_one(
         weighted_props: dict[str, FloatArray] = {}
         levels: list[Any] = []
         if kind == "categorical":
-            text, levels = _levels(variable, values)
+            text, levels = _levels(variable, values, rules.threshold)
         elif kind == "binary":
             text = values
             levels = [1]
@@ -776,7 +782,9 @@ def _unrecorded_row(base: dict[str, Any], group: str, missing: int) -> dict[str,
             "missing": missing}  # fmt: skip
 
 
-def _levels(variable: str, values: pd.Series) -> tuple[pd.Series, list[str]]:
+def _levels(
+    variable: str, values: pd.Series, threshold: int = DEFAULT_RULES.threshold
+) -> tuple[pd.Series, list[str]]:
     """Return a categorical characteristic's values as text, and its levels in print order.
 
     A pandas Categorical's levels come in the order of its categories (those some child
@@ -787,7 +795,8 @@ def _levels(variable: str, values: pd.Series) -> tuple[pd.Series, list[str]]:
     ------
     DataValidationError
         When distinct values would print as one level (:func:`_refuse_shared_levels`) or
-        nearly every level is one child's (:func:`_refuse_single_children`).
+        nearly every level rests on fewer than ``threshold`` children, the disclosure
+        threshold (:func:`_refuse_small_levels`).
 
     Examples
     --------
@@ -800,43 +809,54 @@ def _levels(variable: str, values: pd.Series) -> tuple[pd.Series, list[str]]:
     _refuse_shared_levels(variable, values)
     text = values.astype("string")
     present = set(pd.unique(text.dropna()))
-    _refuse_single_children(variable, text)
+    _refuse_small_levels(variable, text, threshold)
     # the models' level order (the coding's rule), the missing values' level left out
     return text, [level for level in level_order(values) if level in present]
 
 
-#: Levels of one child each that make a categorical characteristic an identifier or free
-#: text (:func:`_refuse_single_children`): at least this many, ...
-FEWEST_SINGLE_LEVELS: Final = 5
+#: Levels of fewer children each than the disclosure threshold that make a categorical
+#: characteristic an identifier or free text (:func:`_refuse_small_levels`): at least this
+#: many, ...
+FEWEST_SMALL_LEVELS: Final = 5
 #: ... and at least this share of its levels.
-SINGLE_LEVEL_SHARE: Final = 0.8
+SMALL_LEVEL_SHARE: Final = 0.8
 
 
-def _refuse_single_children(variable: str, text: pd.Series) -> None:
-    """Refuse a categorical characteristic whose levels are nearly all one child's each.
+def _refuse_small_levels(variable: str, text: pd.Series, threshold: int) -> None:
+    """Refuse a categorical characteristic whose levels nearly all rest on a few children.
 
-    Table 1 prints every level, so the levels of an identifier, a phone number or a note
-    (one per child) would print each child's value, whatever the column's name (the name
-    rule, :func:`~escalation.errors.is_personal`, cannot know every name). Refused when
-    at least :data:`FEWEST_SINGLE_LEVELS` levels, and :data:`SINGLE_LEVEL_SHARE` of them,
-    are one child's each; the message names the column, never a value.
+    Table 1 prints every level's name, beside its count or ``<threshold``, so the levels
+    of an identifier, a family reference, a phone number or a note would print children's
+    values, whatever the column's name (the name rule,
+    :func:`~escalation.errors.is_personal`, cannot know every name). A level is small when
+    fewer than ``threshold`` children have it (the disclosure threshold: a run's design's
+    ``[disclosure] threshold``, below which its count is suppressed) and it is printed as
+    its own text: a code that its code list names (ethnicity ``WIRT``, White Irish
+    Traveller) is no child's value, however rare. Refused when at least
+    :data:`FEWEST_SMALL_LEVELS` levels, and :data:`SMALL_LEVEL_SHARE` of them, are small;
+    the message names the column and the threshold, never a value.
 
     Examples
     --------
-    >>> _refuse_single_children("region", pd.Series(["North"] * 20 + ["South"] * 15))
-    >>> _refuse_single_children("contact", pd.Series([f"07700 9000{i:02}" for i in range(30)]))
+    >>> _refuse_small_levels("region", pd.Series(["North"] * 20 + ["South"] * 15), 10)
+    >>> family = pd.Series([f"F{i // 2:03}" for i in range(60)])  # siblings, two a family
+    >>> _refuse_small_levels("family", family, 2)  # a threshold of 2: none is small
+    >>> _refuse_small_levels("family", family, 10)
     Traceback (most recent call last):
     ...
     escalation.errors.DataValidationError: Table one: 1 problem found
-      - table 'table one', column 'contact': 30 of its 30 levels are one child's each: an identifier or free text is no characteristic (its values would be printed as levels); leave it out or group its values
+      - table 'table one', column 'family': 30 of its 30 levels are each fewer than 10 children's (the disclosure threshold), one child's or a few: an identifier or free text is no characteristic (its values would be printed as levels); leave it out or group its values
     """  # noqa: E501
     sizes = text.value_counts(dropna=True)
-    single = int((sizes == 1).sum())
-    if single >= FEWEST_SINGLE_LEVELS and single >= SINGLE_LEVEL_SHARE * len(sizes):
+    named = [_level_label(variable, str(level)) == str(level) for level in sizes.index]
+    own_text = np.array(named, dtype=bool)
+    small = int(((sizes.to_numpy() < threshold) & own_text).sum())
+    if small >= FEWEST_SMALL_LEVELS and small >= SMALL_LEVEL_SHARE * len(sizes):
         reason = (
-            f"{single} of its {len(sizes)} levels are one child's each: an identifier or "
-            "free text is no characteristic (its values would be printed as levels); leave "
-            "it out or group its values"
+            f"{small} of its {len(sizes)} levels are each fewer than {threshold} children's "
+            "(the disclosure threshold), one child's or a few: an identifier or free text is "
+            "no characteristic (its values would be printed as levels); leave it out or "
+            "group its values"
         )
         raise DataValidationError([Problem("table one", None, variable, None, reason)], "table one")
 

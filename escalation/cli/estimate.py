@@ -121,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
             result.propensity.matrix,
             result.propensity.treatment,
             rules=rules,
-            withheld=hidden_indicators(table_one(data), result.propensity.coding, rules),
+            withheld=hidden_indicators(
+                table_one(data, rules=rules), result.propensity.coding, rules
+            ),
         ).to_csv(out / "balance.csv", index=False)
         disclose_weights(result.weights, rules=rules).to_csv(out / "weights.csv", index=False)
         disclose_positivity(result.positivity, rules=rules).to_csv(

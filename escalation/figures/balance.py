@@ -14,7 +14,7 @@ import plotnine as p9
 from mizani.breaks import breaks_extended
 
 from escalation.core.smd import INFINITE, NOT_DEFINED
-from escalation.disclosure import DisclosureRules, disclose_share
+from escalation.disclosure import DisclosureRules, disclose_count, disclose_share
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import abs_percent
@@ -63,6 +63,33 @@ def _arm_shares(counts: np.ndarray, arm_size: int, rules: DisclosureRules) -> np
     table rounds; a suppressed count (or arm) is drawn as an empty bar.
     """
     return np.array([disclose_share(int(c), arm_size, rules) or 0.0 for c in counts], float)
+
+
+def _density_points(
+    x: np.ndarray, weights: np.ndarray, rules: DisclosureRules | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the points and weights of an arm's density: its rows, or disclosed counts.
+
+    With ``rules`` (the arm before weighting), each value is held by its disclosed count
+    of children, not its exact count: the density of micro-aggregated values is a mixture
+    of one kernel per block, whose mass (count over the arm's size) and bandwidth (the
+    arm's size to the power -1/5, Scott's rule) would give back each block's count and the
+    arm's exact size, which every table rounds. A suppressed value is left out (values not
+    micro-aggregated, each one child's, leave nothing: the curve is empty, as each bar of
+    a covariate with few values is).
+
+    Examples
+    --------
+    >>> x = np.array([2.0] * 10 + [7.5] * 12)
+    >>> points, w = _density_points(x, np.ones(22), DisclosureRules())
+    >>> (points == 2.0).sum(), (points == 7.5).sum(), w.sum()
+    (np.int64(10), np.int64(10), np.float64(20.0))
+    """
+    if rules is None:
+        return x, weights
+    values, counts = np.unique(x, return_counts=True)
+    shown = np.array([disclose_count(int(c), rules) or 0 for c in counts], dtype=int)
+    return np.repeat(values, shown), np.ones(int(shown.sum()))
 
 
 _SAMPLE_NAMES: Final = {"unweighted": "Before weighting", "weighted": "After weighting"}
@@ -419,7 +446,10 @@ def plot_distribution_balance(
     count over the arm's disclosed size, as in :func:`plot_overlap`: micro-aggregated
     values (blocks of at least the threshold sharing one value) are few enough to be
     drawn as bars, and exact counts over the exact arm size named that size, which every
-    table rounds.
+    table rounds. A density before weighting is likewise that of each value held by its
+    disclosed count (:func:`_density_points`); after weighting it is the arm's weighted
+    density: a kernel at each row, weighted by its weight (micro-aggregated, each block's
+    rows give it the block's total weight), over the arm's total weight.
 
     Parameters
     ----------
@@ -477,7 +507,13 @@ def plot_distribution_balance(
                 )
             else:
                 grid = np.linspace(x.min(), x.max(), 200)
-                density = stats.gaussian_kde(x[rows], weights=weights)(grid)
+                disclosed = rules if sample == "Before weighting" else None
+                points, mass = _density_points(x[rows], weights, disclosed)
+                density = (
+                    stats.gaussian_kde(points, weights=mass)(grid)
+                    if points.size
+                    else np.zeros_like(grid)  # every value suppressed: an empty curve
+                )
                 parts.append(
                     pd.DataFrame({"x": grid, "y": density, "treatment": name, "sample": sample})
                 )

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from escalation.causal.tableone import table_one
+from escalation.disclosure import DisclosureRules
 from escalation.errors import DataValidationError
 from escalation.report.table_one import disclosed_table_one, write_table_one
 
@@ -58,7 +59,7 @@ def test_causal_table_one_refuses_levels_of_one_child_each_whatever_the_name() -
     notes = [f"Mum says {NAMES[i % 5]}{i} hit sibling" for i in range(36)] + ["none"] * 4
     phones = [f"07700 900{i:03}" for i in range(40)]
     for values in (notes, phones):
-        with pytest.raises(DataValidationError, match=r"'remarks'.*one child's each") as error:
+        with pytest.raises(DataValidationError, match=r"'remarks'.*one child's or a few") as error:
             table_one(arms(values).rename(columns={"column": "remarks"}), variables=["remarks"])
         message = str(error.value)
         assert not any(name in message for name in NAMES)
@@ -139,3 +140,43 @@ def test_the_local_and_federated_table_one_order_and_classify_levels_alike() -> 
         assert rows["mean"].isna().all(), covariate  # levels, not a mean of codes
         federated = [level for level in rows["level"] if level != "(missing)"]
         assert federated == level_order(spells[covariate]), covariate
+
+
+# -- session 27: the guard follows the disclosure threshold the table is published under ------
+def family_references() -> pd.DataFrame:
+    """60 children in 30 families of two siblings: each reference printed as a level."""
+    return arms([f"FAM-{i // 2:04}" for i in range(60)]).rename(columns={"column": "household"})
+
+
+def test_causal_table_one_refuses_levels_of_a_few_children_each_under_the_threshold() -> None:
+    """A family reference has levels of two siblings each: none was one child's, so the
+    guard (5 levels, 80% of them one child's) printed every family's reference, each
+    beside '<10'. Under the default rules (threshold 10) its 30 levels of 2 are all small."""
+    with pytest.raises(DataValidationError, match=r"'household': 30 of its 30 levels are each "
+                       r"fewer than 10 children's") as error:  # fmt: skip
+        table_one(family_references(), variables=["household"])
+    assert "FAM-" not in str(error.value)
+
+
+@pytest.mark.parametrize(("threshold", "refused"), [(2, False), (3, True), (20, True)])
+def test_causal_table_one_guard_follows_the_designs_threshold(
+    threshold: int, refused: bool
+) -> None:
+    """The rules of a design with another [disclosure] threshold: families of two are small
+    under a threshold of 3 or 20 (2 < 3), not under 2 (counts of 2 are shown)."""
+    rules = DisclosureRules(threshold=threshold, rounding=1)
+    if refused:
+        with pytest.raises(DataValidationError, match=rf"fewer than {threshold} children's"):
+            table_one(family_references(), variables=["household"], rules=rules)
+    else:
+        t1 = table_one(family_references(), variables=["household"], rules=rules)
+        assert t1.stats["level"].nunique() == 30
+
+
+def test_causal_table_one_keeps_rare_codes_of_a_code_list_under_any_threshold() -> None:
+    """Ethnicity in a small cohort under a threshold of 20: every code is held by fewer
+    than 20 children, but a code the code list names is no child's value: kept."""
+    codes = ["WBRI"] * 12 + ["WIRI"] * 6 + ["MWBC"] * 5 + ["ABAN", "APKN", "BAFR", "CHNE", "WIRT"]
+    spells = arms(codes).rename(columns={"column": "ethnicity"})
+    t1 = table_one(spells, variables=["ethnicity"], rules=DisclosureRules(threshold=20))
+    assert t1.stats["level"].nunique() == 8

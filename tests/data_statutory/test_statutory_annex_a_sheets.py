@@ -272,3 +272,43 @@ def test_an_early_help_date_header_naming_no_start_is_refused_saying_why(
     ) in str(error.value)
     history = read_annex_a(path, lenient=True)
     assert history.episodes["kind"].astype(str).tolist() == ["contact"]  # nothing guessed
+
+
+# -- session 27: a sheet named only 'List 4' holding early help ------------------------------
+def test_a_list_4_with_early_helps_columns_is_refused_naming_the_headers(tmp_path: Path) -> None:
+    """Some local templates number the early help list 'List 4'. Its 'Assessment start
+    date' and 'Assessment completion date' are List 4's columns too, so the sheet was read
+    as social-work assessments (E1's early help became an assessment, with no problem).
+    Its columns fit List 2 better (also 'Organisation completing assessment'): the sheet is
+    an error naming the sheet, the header row and its columns, and nothing is guessed."""
+    path = workbook(tmp_path / "a.xlsx", {"List 1": CONTACTS[:2], "List 4": EARLY_HELP})
+    with pytest.raises(DataValidationError) as error:
+        read_annex_a(path)
+    assert (
+        "file 'a.xlsx', sheet 'List 4': its headers are those of List 2 (early help "
+        "assessments), but its name says List 4 (assessments): row 1 has List 2's columns "
+        "'Assessment start date', 'Assessment completion date', 'Organisation completing "
+        "assessment'; List 4 would read only 'Assessment start date', 'Assessment completion "
+        "date'; not converted: name the sheet for the list it holds [ignored]"
+    ) in str(error.value)
+    history = read_annex_a(path, lenient=True)
+    assert history.episodes["kind"].astype(str).tolist() == ["contact"]  # nothing guessed
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind"),
+    [
+        (["Continuous Assessment Start Date", "Continuous Assessment Date of Authorisation"],
+         "assessment"),
+        (["Assessment start date", "Assessment end date"], "assessment"),  # List 2 ties
+    ],
+)  # fmt: skip
+def test_a_list_4_whose_columns_fit_it_as_well_as_any_is_read_as_list_4(
+    tmp_path: Path, headers: list[str], kind: str
+) -> None:
+    """The name decides between lists the columns fit equally well."""
+    day = dt.datetime.fromisoformat
+    rows = [[*CHILD, *headers], ["S1", "Male", "WBRI", BORN, 6, day("2020-09-16"), None]]
+    history = read_annex_a(workbook(tmp_path / "a.xlsx", {"List 4": rows}))
+    assert history.episodes["kind"].astype(str).tolist() == [kind]
+    assert not history.exclusions

@@ -380,3 +380,35 @@ def test_a_list_7_row_dated_after_today_never_displaces_the_next(tmp_path: Path)
             "episode excluded",
         ]
     ]
+
+
+def test_a_record_is_judged_by_the_birth_date_merging_keeps(tmp_path: Path) -> None:
+    """Session 27: children were matched twice, the first time (to judge which records can
+    stand) with a later return's birth date that merging then excludes (after that
+    return's reference date). The 2023 record of the 2021 referral was judged against
+    2024-01-01 (more than 40 weeks before it), set aside, and kept beside the 2022 record:
+    a false 'overlaps an earlier episode' error. Judged against 2015-05-01, the birth date
+    kept, it is one referral (the latest return's record) and the only problem is the
+    late birth date."""
+    details = [cin_details("2021-06-01", closure="2021-09-01", reason="RC7")]
+    texts = {
+        "cin_2022.xml": message(
+            [child("P1", birth="2015-05-01", details=details)], year=2022, reference="2022-03-31"
+        ),
+        "cin_2023.xml": message(
+            [child("P1", birth="2024-01-01", details=details)], year=2023, reference="2023-03-31"
+        ),
+    }
+    paths = [write(tmp_path, name, text) for name, text in texts.items()]
+    history = read_cin_census(paths, lenient=True)
+    assert history.children[["child_id", "birth_date"]].astype(str).values.tolist() == [
+        ["P1", "2015-05-01"]
+    ]
+    assert episodes(history, "referral") == [["P1", "2021-06-01", "2021-09-01"]]
+    assert [(p.file, p.column, p.reason) for p in history.exclusions.problems] == [
+        (
+            "cin_2023.xml",
+            "ChildIdentifiers/PersonBirthDate",
+            "the birth date is after the return's reference date",
+        )
+    ]

@@ -230,3 +230,71 @@ def test_a_referral_end_problem_is_at_list_6_when_list_3_is_read_first(tmp_path:
     assert [r[:6] for r in report(history)] == [
         ["w.xlsx", "List 6", 3, "CIN Closure Date", "2022-05-01", "end is before start"]
     ]
+
+
+# -- session 27: the census closure an NFA disagrees with is located at its own line ----------
+def test_a_census_closure_against_an_earlier_census_nfa_names_both_lines(tmp_path: Path) -> None:
+    """The problem of the 2023 closure gave its record's line (the referral date's, 33)
+    beside the NFA's own line: it is at the closure's line (36); the reason names the NFA
+    record's file, child, line, element and value. Both lines are counted in the text."""
+    earlier = message(
+        [child("P1", details=[cin_details("2022-03-01", nfa="true")])],
+        year=2022,
+        reference="2022-03-31",
+    )
+    later = message(
+        [child("P1", details=[cin_details("2022-03-01", closure="2022-09-01", reason="RC7")])],
+        year=2023,
+        reference="2023-03-31",
+    )
+    paths = [write(tmp_path, "cin_2022.xml", earlier), write(tmp_path, "cin_2023.xml", later)]
+    history = read_cin_census(paths, lenient=True)
+    closure, referral = line_of(later, "<CINclosureDate>"), line_of(later, "<CINreferralDate>")
+    assert closure != referral  # else the test could not tell them apart
+    (problem,) = history.exclusions.problems
+    assert problem.line == closure
+    assert problem.describe().startswith(
+        f"file 'cin_2023.xml', Child #1 (line {closure}), element "
+        "'CINdetails[1]/CINclosureDate', value '2022-09-01': 'cin_2022.xml', Child #1 "
+        f"(line {line_of(earlier, '<ReferralNFA>')}), element 'CINdetails[1]/ReferralNFA' "
+        "is 'true'"
+    )
+    no_personal_data(history)
+
+
+def test_a_census_closure_against_a_workbook_nfa_is_at_the_closures_line(tmp_path: Path) -> None:
+    """List 3 says NFA; the census closes the referral later: the problem is at the census
+    closure's line, and names the workbook's sheet, row, column and value."""
+    details = [cin_details("2022-06-01", closure="2022-09-01", reason="RC7")]
+    text = message(
+        [child("Q1", birth="2015-01-01", gender="2", details=details)],
+        year=2023,
+        reference="2023-03-31",
+    )
+    cin = write(tmp_path, "cin_2023.xml", text)
+    book = workbook(tmp_path / "annex.xlsx", {"List 3": list_3()})
+    history = read_annex_a(book, cin_census=cin, lenient=True)
+    (problem,) = history.exclusions.problems
+    closure = line_of(text, "<CINclosureDate>")
+    assert closure != line_of(text, "<CINreferralDate>")
+    assert problem.line == closure
+    assert problem.describe().startswith(
+        f"file 'cin_2023.xml', Child #1 (line {closure}), element "
+        "'CINdetails[1]/CINclosureDate', value '2022-09-01': 'annex.xlsx', sheet 'List 3' "
+        "row 2, column 'Referral NFA?' is 'yes'"
+    )
+    no_personal_data(history)
+
+
+def test_an_end_date_problem_of_a_census_record_is_at_the_end_dates_line(tmp_path: Path) -> None:
+    """The one rule for any end date merging reports (here the contract's: a CP plan's end
+    before its start): the line of ``CPPendDate``, not of ``CPPstartDate``."""
+    from .statutory_builders import cp_plan
+
+    plan = cp_plan("2021-08-01", "2021-07-01")
+    details = [cin_details("2021-06-01", blocks=[plan])]
+    text = message([child("P1", details=details)], year=2022, reference="2022-03-31")
+    history = read_cin_census(write(tmp_path, "cin.xml", text), lenient=True)
+    ends = [p for p in history.exclusions.problems if p.column and "CPPendDate" in p.column]
+    assert [p.reason for p in ends] == ["end is before start"]
+    assert ends[0].line == line_of(text, "<CPPendDate>") != line_of(text, "<CPPstartDate>")

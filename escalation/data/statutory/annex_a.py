@@ -45,6 +45,7 @@ from escalation.data.statutory.annex_a_sheets import (
     MAX_HEADER_ROW,
     fitting_lists,
     header_row,
+    headers_of_another_list,
     list_number,
     named_lists,
     say_lists,
@@ -298,10 +299,8 @@ class _Workbook:
             reason = f"no header row with the columns {names} in the first {MAX_HEADER_ROW} rows"
             fits = fitting_lists(top, other_than=spec.number)
             if fits:
-                reason += (
-                    f": its headers are those of {say_lists(fits)}, but its name says "
-                    f"{say_lists([spec.number])}; name the sheet for the list it holds"
-                )
+                said = headers_of_another_list(top, spec.number, fits)
+                reason += f": {said}; name the sheet for the list it holds"
             elif (near := unnamed_dates(top, spec)) is not None:
                 row, lacking, dates = near
                 reason += (
@@ -311,6 +310,12 @@ class _Workbook:
                     f"{' or '.join(map(repr, lacking))} does)"
                 )
             self.report(sheet, None, None, None, f"{reason}; the list is not converted", "ignored")
+            return
+        fits = fitting_lists(top)
+        if spec.number not in fits:  # found, but another list's columns fit better
+            said = headers_of_another_list(top, spec.number, fits, header=found)
+            reason = f"{said}; not converted: name the sheet for the list it holds"
+            self.report(sheet, None, None, None, reason, "ignored")
             return
         for key, at in columns.items():
             self.headers.setdefault((sheet, key), str(headers[at]).strip())

@@ -3,8 +3,11 @@
 A sheet is read as the list its name numbers (``List 3``, ``List_3``, ``List-3``,
 ``L3 referrals``). The rest of the name and the header row are a check on that number,
 never a guess in its place: a name that says another list's subject (``List 4 - Early
-Help``), or headers that are another list's and not the number's, are reported with both
-what they say and what the number says, and the sheet is not converted. Local and older
+Help``), or headers that are another list's and not the number's, or that fit another list
+better than the number's (a ``List 4`` with early help's start, completion and
+organisation, of which List 4 would read the first two as an assessment), are reported
+with both what they say and what the number says, naming the headers, and the sheet is
+not converted. Local and older
 layouts do not always number the lists as Ofsted's template does, and early help read as
 social-work assessments would go unnoticed.
 """
@@ -29,8 +32,10 @@ __all__ = [
     "MAX_HEADER_ROW",
     "fitting_lists",
     "header_row",
+    "headers_of_another_list",
     "list_number",
     "named_lists",
+    "own_headers",
     "say_lists",
     "unnamed_dates",
 ]
@@ -149,6 +154,52 @@ def fitting_lists(top: Sequence[_Numbered], other_than: int | None = None) -> fr
             fit[number] = sum(key not in CHILD_COLUMNS for key in columns)
     best = max(fit.values(), default=0)
     return frozenset(n for n, score in fit.items() if score == best)
+
+
+def own_headers(cells: Sequence[object], spec: ListSpec) -> list[str]:
+    """Return the headers of a row that are a list's own columns (not the child's), in order.
+
+    Examples
+    --------
+    >>> row = ("Child Unique ID", "Assessment start date", "Assessment completion date",
+    ...        "Organisation completing assessment")
+    >>> own_headers(row, LISTS[4])
+    ['Assessment start date', 'Assessment completion date']
+    """
+    found, _ = find_columns(cells, spec)
+    return [str(cells[at]).strip() for key, at in found.items() if key not in CHILD_COLUMNS]
+
+
+def headers_of_another_list(
+    top: Sequence[_Numbered], number: int, fits: frozenset[int], header: int | None = None
+) -> str:
+    """Say that a sheet's headers are another list's than the one its name numbers.
+
+    ``fits`` are the lists its headers fit best (:func:`fitting_lists`). With ``header``,
+    the row where the name's list found its header row, that row's headers of each list
+    are named too: those of the lists that fit, and those the name's list would read.
+
+    Examples
+    --------
+    >>> row = ("Child Unique ID", "Assessment start date", "Assessment completion date",
+    ...        "Organisation completing assessment")
+    >>> print(headers_of_another_list([(1, row)], 4, frozenset({2}), header=1))
+    its headers are those of List 2 (early help assessments), but its name says List 4 \
+(assessments): row 1 has List 2's columns 'Assessment start date', 'Assessment completion \
+date', 'Organisation completing assessment'; List 4 would read only 'Assessment start date', \
+'Assessment completion date'
+    """
+    said = f"its headers are those of {say_lists(fits)}, but its name says {say_lists([number])}"
+    cells = next((cells for at, cells in top if at == header), None)
+    if cells is None:
+        return said
+    theirs = {h: None for n in sorted(fits) for h in own_headers(cells, LISTS[n])}
+    ours = own_headers(cells, LISTS[number])
+    whose = " or ".join(f"List {n}'s" for n in sorted(fits))
+    return (
+        f"{said}: row {header} has {whose} columns {', '.join(map(repr, theirs))}; "
+        f"List {number} would read only {', '.join(map(repr, ours)) or 'none of them'}"
+    )
 
 
 def unnamed_dates(

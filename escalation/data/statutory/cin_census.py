@@ -560,6 +560,7 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 extra=extra,
                 excluded=f"{path}/CINclosureDate" if invalid_closure else None,
                 nfa=_nfa_origin(leaves["ReferralNFA"], path, pos) if nfa else None,
+                end_line=leaves["CINclosureDate"].line if closure is not None else None,
             )
         if extra and (referral is None or invalid_closure):
             reason_text = (
@@ -780,8 +781,18 @@ class _FileReader(xml.sax.handler.ContentHandler):
         self._within(window, start, end, f"{where}/{start_tag}", f"{where}/{end_tag}", line, pos)
         if end_line != line:
             self._fix_last_line(f"{where}/{end_tag}", end_line)
+        at_end = None if end is None else end_line
         self.tables.add_episode(
-            child_id, kind, start, end, pos, line, where, factors=factors, category=category
+            child_id,
+            kind,
+            start,
+            end,
+            pos,
+            line,
+            where,
+            end_line=at_end,
+            factors=factors,
+            category=category,
         )
 
     def _within(

@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 #: Origin columns carried by the rows until the history is validated (``_line``: an XML
-#: element's line, which only the CIN census reader sets; ``_start_read``, ``_end_read``:
+#: element's line, which only the CIN census reader sets, with ``_end_line``: the line of its
+#: end date's element where the row has one; ``_start_read``, ``_end_read``:
 #: a date's text as read where it differs from the ISO date, which only the SSDA903 reader
 #: sets; ``_end_file``, ``_end_pos``, ``_end_unit``: the source row (and sheet) of the end
 #: date where it is not the row's own, as in an SSDA903 period of care joined from several
@@ -46,6 +47,7 @@ ORIGIN: Final = (
     "_rank",
     "_pos",
     "_line",
+    "_end_line",
     "_el",
     "_ref",
     "_unit",
@@ -106,6 +108,8 @@ _CIN_CHILD_ELEMENTS: Final = {
     "disability": "ChildCharacteristics/Disabilities",
 }
 _CHILD_EXCLUDED: Final = "the child was excluded (see the children table)"
+#: Origin columns a return's episode rows are added with (:meth:`ReturnTables.add_episode`).
+_ROW_ORIGIN: Final = ("_pos", "_line", "_end_line", "_el", "_excluded", "_nfa", "_nfa_said")
 
 #: (table, column, the row's origin element, kind) -> source element named in a problem.
 ElementOf = Callable[[str, str | None, str, str | None], str | None]
@@ -155,10 +159,7 @@ class ReturnTables:
         default_factory=lambda: {c: [] for c in (*CHILD_FIELDS, "_pos", "_line", "_born")}
     )
     episodes: dict[str, list[Any]] = field(
-        default_factory=lambda: {
-            c: []
-            for c in (*EPISODE_FIELDS, "_pos", "_line", "_el", "_excluded", "_nfa", "_nfa_said")
-        }
+        default_factory=lambda: {c: [] for c in (*EPISODE_FIELDS, *_ROW_ORIGIN)}
     )
     #: Extra episode columns (beyond the contract's), aligned with ``episodes``' rows.
     extras: dict[str, list[Any]] = field(default_factory=dict)
@@ -211,8 +212,12 @@ class ReturnTables:
         extra: dict[str, Any] | None = None,
         excluded: str | None = None,
         nfa: tuple[str, str] | None = None,
+        end_line: int | None = None,
     ) -> None:
         """Add one episode's row (``extra``: values of columns beyond the contract's).
+
+        ``line`` is the line of the row's start date (an XML element's), ``end_line`` that
+        of its end date where it has one: a problem of the end date gives that line.
 
         ``excluded``: the element of the problem already reported for which the row is
         excluded (a closure that is not a date); the row is not kept, but another record of
@@ -238,6 +243,7 @@ class ReturnTables:
             ("reason", reason),
             ("_pos", pos),
             ("_line", line),
+            ("_end_line", end_line),
             ("_el", element),
             ("_excluded", excluded),
             ("_nfa", None if nfa is None else nfa[0]),
@@ -307,8 +313,11 @@ def merge_returns(
 
     Notes
     -----
-    In order: episode rows a reader excluded (``_excluded``), rows the contract
-    excludes on their own (:func:`_cannot_stand`) and rows dated after the last day their
+    In order: children born after their own return's reference date are excluded
+    (:func:`_late_births`) and the others matched across returns, once
+    (:func:`_match_children`); episode rows a reader excluded (``_excluded``), rows the
+    contract excludes on their own, judged with each child's characteristics as merging
+    keeps them (:func:`_cannot_stand`), and rows dated after the last day their
     return can have been recorded on (a census return's reference date, the day a workbook
     is read: :func:`_recorded_by`, :func:`_late_episodes`) are set aside, so that no such
     record displaces one of the same episode that can stand, and each one's problem names
@@ -316,9 +325,9 @@ def merge_returns(
     start within one return is a note when a copy, kept when a point event that differs,
     an error naming the differing columns when an interval that differs
     (:func:`_drop_repeats`); rows dated after their own return's reference date are
-    excluded (:func:`_late_episodes`; a child whose birth date is, :func:`_late_births`,
-    takes its episodes); children are matched across returns and conflicts named with
-    both records (:func:`_match_children`); a referral one return says needed no further
+    excluded (:func:`_late_episodes`; a child whose birth date is takes its episodes);
+    the conflicts between the returns' records of a child are named with both records
+    (:func:`_match_children`); a referral one return says needed no further
     action and another holds open or closes on another day is an error naming both
     records (:func:`_nfa_across_returns`); each episode is kept from the latest return
     recording it, returns of one date (``_ref``) ranked as the reader ranked them, by file
@@ -352,19 +361,24 @@ def merge_returns(
         if extra and eps[column].map(lambda v: v is None or isinstance(v, str)).all():
             eps[column] = eps[column].astype("string")
     eps, unreadable = _excluded_by_reader(eps, problems)
-    at = CaseHistory(kids, eps, extract_date=extract_date)
-    eps, cannot = _cannot_stand(at, excluded_ids, format_name, element_of)
     kids, late = _late_births(kids, problems, element_of)
+    # Children are matched across returns once: the rows that cannot stand are judged with
+    # each child's characteristics as merging keeps them, and the conflicts are reported
+    # after the problems of the episodes' own returns.
+    conflicts: list[SourceProblem] = []
+    kids = _match_children(kids, conflicts, format_name, element_of)
+    # A child excluded for its birth date and in no other return: its episodes go with it.
+    gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
+    at = CaseHistory(kids, eps, extract_date=extract_date)
+    eps, cannot = _cannot_stand(at, gone)
     eps, set_aside = _late_episodes(eps, problems, element_of, _recorded_by(eps))
     eps = _drop_repeats(eps, problems, element_of)
     if "_recorded_by" in eps:  # then judged by the return's own date, after the repeats
         eps, late_aside = _late_episodes(eps, problems, element_of)
         set_aside = pd.concat([set_aside, late_aside])
-    kids, eps = _match_children(kids, eps, problems, format_name, element_of)
+    problems += conflicts
     eps = _nfa_across_returns(eps, problems, element_of)
     eps = _deduplicate(eps, problems, element_of)
-    # A child excluded for its birth date and in no other return: its episodes go with it.
-    gone = sorted({*late, *excluded_ids} - set(kids["child_id"].dropna()))
     _say_used_instead(pd.concat([unreadable, set_aside]), eps, problems)
     # The rows that cannot stand go to the validator, which reports them (with the record
     # used instead, ``_used``): none of them displaced a record that can stand.
@@ -418,11 +432,14 @@ def _problem(
     """Locate a problem of a converted row in its source (``read_into``: its contract column).
 
     A problem of the end date is located at the row it was read from (``_end_file``,
-    ``_end_pos``) where a reader gives one. ``withheld``: the value is never shown (see
-    :class:`SourceProblem`).
+    ``_end_pos``) and the line of its element (``_end_line``) where a reader gives them.
+    ``withheld``: the value is never shown (see :class:`SourceProblem`).
     """
     own_unit, line = row.get("_unit"), row.get("_line")
     file, pos = row["_file"], row["_pos"]
+    end_line = row.get("_end_line") if read_into == "end" else None
+    if end_line is not None and not pd.isna(end_line):
+        line = end_line
     if read_into == "end" and _has_end_origin(row):
         file, pos = row["_end_file"], row["_end_pos"]
         own_unit = row.get("_end_unit", own_unit)
@@ -607,23 +624,23 @@ def _excluded_by_reader(
 
 
 def _cannot_stand(
-    history: CaseHistory, excluded_ids: Iterable[str], format_name: str, element_of: ElementOf
+    history: CaseHistory, excluded_ids: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the episode rows into those that can stand and those the contract excludes.
 
     Done before the rules that keep one record of an episode (:func:`_drop_repeats`,
     :func:`_deduplicate`), so that a record that cannot stand on its own never displaces
-    one that can (:func:`~escalation.data.validate.episodes_that_cannot_stand`, with each
-    child's characteristics as merging keeps them). A row dated after its own return's
+    one that can (:func:`~escalation.data.validate.episodes_that_cannot_stand`).
+    ``history``'s children are matched already (:func:`_match_children`: each child's
+    characteristics as merging keeps them); ``excluded_ids`` are the children excluded
+    and in no return kept, whose episodes go with them. A row dated after its own return's
     reference date is left to :func:`_late_episodes`, which sets it aside next, also
     before those rules (:func:`_recorded_by`), and reports it as such.
     """
     kids, eps = history.children, history.episodes
     if kids.empty or eps.empty:
         return eps, eps[:0]
-    matched, _ = _match_children(kids, eps, [], format_name, element_of)
-    gone = sorted(set(excluded_ids) - set(matched["child_id"].dropna()))
-    bad, _ = episodes_that_cannot_stand(replace(history, children=matched), excluded_ids=gone)
+    bad, _ = episodes_that_cannot_stand(history, excluded_ids=excluded_ids)
     bad &= ~_late(eps).to_numpy(dtype=bool)
     return eps[~bad], eps[bad]
 
@@ -718,11 +735,10 @@ _COMPARED: Final = {"sex": "sex", "ethnicity": "ethnicity", "disability": "disab
 
 def _match_children(
     kids: pd.DataFrame,
-    eps: pd.DataFrame,
     problems: list[SourceProblem],
     format_name: str,
     element_of: ElementOf = cin_element,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> pd.DataFrame:
     """Keep one row per child, the latest return's; report conflicts between returns.
 
     Values the latest return lacks are taken from the latest earlier return that has them.
@@ -782,7 +798,7 @@ def _match_children(
     ordered = ordered.assign(_born=ordered["child_id"].isin(latest_born.index) | ordered["_born"])
     kids = ordered.drop_duplicates("child_id", keep="first")
     kids = pd.concat([kids, unnamed]) if len(unnamed) else kids
-    return kids.sort_values(["_rank", "_pos"]), eps
+    return kids.sort_values(["_rank", "_pos"])
 
 
 def _conflict(
