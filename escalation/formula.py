@@ -441,6 +441,28 @@ def warn_rare_levels(
         )
 
 
+def _factor_variables(rhs: str) -> set[str]:
+    """Return the variables a formula codes by their levels: ``g`` or ``C(g, ...)`` factors.
+
+    Other uses (``I(g == 'a')``, ``np.log(x)``) read the column's values as they are.
+
+    Examples
+    --------
+    >>> sorted(_factor_variables("x + g + C(h, Treatment('b')) + x:k + I(m == 'a')"))
+    ['g', 'h', 'k', 'x']
+    """
+    from formulaic import Formula
+
+    names: set[str] = set()
+    for tree in _factor_trees(Formula(rhs)):
+        body = tree.body
+        if isinstance(body, ast.Call) and ast.unparse(body.func) == "C" and body.args:
+            body = body.args[0]
+        if isinstance(body, ast.Name):
+            names.add(body.id)
+    return names
+
+
 def _text_as_categories(frame: pd.DataFrame, variables: Iterable[str]) -> pd.DataFrame:
     """Return ``frame`` with its text columns among ``variables`` as ``Categorical``.
 
@@ -762,7 +784,7 @@ class FormulaCoding:
                 # numpy's warning of a transform's division by 0 or log of 0: the values
                 # are refused below (_check_coded), naming the rows and terms
                 warnings.simplefilter("ignore", RuntimeWarning)
-                coded = _text_as_categories(frame, variables)
+                coded = _text_as_categories(frame, _factor_variables(rhs))
                 matrix = model_matrix(rhs, coded, na_action="raise", ensure_full_rank=True)
         except (FormulaicError, NameError, KeyError, ValueError, TypeError) as error:
             raise _coding_error(coded, rhs, variables, error) from error
@@ -829,7 +851,7 @@ class FormulaCoding:
                 # numpy's warning of a transform's division by 0 or log of 0: the values
                 # are refused below, naming the rows and terms
                 warnings.simplefilter("ignore", RuntimeWarning)
-                coded = _text_as_categories(frame, self.columns)
+                coded = _text_as_categories(frame, _factor_variables(self.formula))
                 matrix = self.spec.get_model_matrix(coded, na_action="raise")
         except (FormulaicError, ValueError, TypeError, Warning) as error:
             raise DesignError(
