@@ -77,7 +77,8 @@ def test_no_rare_level_no_warning(name: str) -> None:
     assert _coefficient_names(fit) == ["C(band)[T.b]", "C(band)[T.c]"]
 
 
-def test_the_warning_points_at_the_callers_line() -> None:
+@pytest.mark.parametrize("name", list(FITS))
+def test_the_warning_points_at_the_callers_line(name: str) -> None:
     with pytest.warns(StatisticalWarning) as caught:
-        fit_cox(_frame(), "Surv(duration, event) ~ x + C(band)")
+        FITS[name](_frame(), "Surv(duration, event) ~ x + C(band)")
     assert [w.filename for w in caught] == [__file__]
