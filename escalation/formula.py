@@ -11,14 +11,25 @@ formulaic knows works:
 ==============================================  ===============================================
 ``x + z``                                       main effects
 ``C(g)``, ``g`` (text column)                   indicators; reference = first level in code
-                                                order (sorted, or a ``Categorical``'s order),
-                                                as R's ``factor``
+                                                order (sorted, numerically when every level
+                                                is a number, or a ``Categorical``'s order),
+                                                as R's ``factor`` and ``covariates=[...]``
 ``C(g, Treatment('ref'))``                      indicators against the level ``ref``
                                                 (``contr.treatment('ref')`` also works)
 ``a:b``, ``a*b``                                interaction; both main effects and interaction
 ``bs(age, df=3)``                               B-spline basis, as R's ``splines::bs``
 ``I(age**2)``, ``np.log(x)``                    any Python expression
 ==============================================  ===============================================
+
+The coded columns are named as formulaic (and patsy, and statsmodels) names them: a text
+column ``g`` gives ``g[T.b]``, ``C(g)`` gives ``C(g)[T.b]`` and ``C(g, Treatment('b'))``
+gives ``C(g, Treatment('b'))[T.a]``: the term as written, then ``[T.level]``, the
+indicator of ``level`` against the reference (``T.``: treatment contrasts; a level's text is
+shown as it is in the data). ``covariates=["g"]`` names the same indicator ``g_b``. The
+levels, their order and the reference are the same in the three
+(:func:`~escalation.timeline.matrix.level_order`; a text column of pandas' ``string``
+type too), so the estimates are the same and only the names differ; ``g`` and ``C(g)``
+are one model.
 
 Two special terms are taken out of the right-hand side, as R's ``survival`` does:
 ``strata(g)`` (or ``strata(g, h)``) gives each level its own baseline hazard, and
@@ -57,7 +68,7 @@ import ast
 import builtins
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +85,7 @@ from escalation.errors import (
     StatisticalWarning,
     refuse_personal,
 )
-from escalation.timeline.matrix import refuse_stray_words
+from escalation.timeline.matrix import level_order, refuse_stray_words
 
 __all__ = [
     "FormulaCoding",
@@ -430,6 +441,70 @@ def warn_rare_levels(
         )
 
 
+def _factor_variables(rhs: str) -> set[str]:
+    """Return the variables a formula codes by their levels: ``g`` or ``C(g, ...)`` factors.
+
+    Other uses (``I(g == 'a')``, ``np.log(x)``) read the column's values as they are.
+
+    Examples
+    --------
+    >>> sorted(_factor_variables("x + g + C(h, Treatment('b')) + x:k + I(m == 'a')"))
+    ['g', 'h', 'k', 'x']
+    """
+    from formulaic import Formula
+
+    names: set[str] = set()
+    for tree in _factor_trees(Formula(rhs)):
+        body = tree.body
+        if isinstance(body, ast.Call) and ast.unparse(body.func) == "C" and body.args:
+            body = body.args[0]
+        if isinstance(body, ast.Name):
+            names.add(body.id)
+    return names
+
+
+def _text_as_categories(frame: pd.DataFrame, variables: Iterable[str]) -> pd.DataFrame:
+    """Return ``frame`` with its text columns among ``variables`` as ``Categorical``.
+
+    A text column (``object``, or pandas' ``string``) is a categorical variable of a
+    formula, written ``g`` or ``C(g)``, as in ``covariates=[...]``. Its categories are put
+    in the package's one code order (:func:`~escalation.timeline.matrix.level_order`:
+    sorted, numerically when every level is a number), so the reference level and the
+    order of the coded columns are those of
+    :class:`~escalation.timeline.CovariateCoding`: formulaic sorted ``"2"`` after
+    ``"10"``, and read a ``string`` column as numbers (a ``ValueError`` when coded). A
+    ``Categorical`` keeps its declared order; other columns are left as they are.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"g": ["10", "2", "9"], "s": pd.array(["b", "a", "b"], "string")})
+    >>> [list(c.cat.categories) for _, c in _text_as_categories(frame, {"g", "s"}).items()]
+    [['2', '9', '10'], ['a', 'b']]
+    """
+    text = [
+        name
+        for name in sorted(variables)
+        if name in frame.columns
+        and not isinstance(frame[name].dtype, pd.CategoricalDtype)
+        and (
+            pd.api.types.is_object_dtype(frame[name].dtype)
+            or pd.api.types.is_string_dtype(frame[name].dtype)
+        )
+    ]
+    if not text:
+        return frame
+    return frame.assign(**{name: _in_code_order(frame[name]) for name in text})
+
+
+def _in_code_order(values: pd.Series) -> pd.Categorical:
+    """Return a text column as a ``Categorical`` of its values in :func:`level_order`."""
+    rank = {level: j for j, level in enumerate(level_order(values))}
+    present = pd.unique(values.dropna())
+    text = pd.Series(present, dtype=object).astype("string").tolist()  # as level_order reads
+    order = sorted(range(len(present)), key=lambda j: rank[text[j]])
+    return pd.Categorical(values, categories=[present[j] for j in order])
+
+
 def _check_coded(
     matrix: pd.DataFrame, rhs: str, input_rows: npt.NDArray[np.int64] | None = None
 ) -> None:
@@ -709,9 +784,10 @@ class FormulaCoding:
                 # numpy's warning of a transform's division by 0 or log of 0: the values
                 # are refused below (_check_coded), naming the rows and terms
                 warnings.simplefilter("ignore", RuntimeWarning)
-                matrix = model_matrix(rhs, frame, na_action="raise", ensure_full_rank=True)
+                coded = _text_as_categories(frame, _factor_variables(rhs))
+                matrix = model_matrix(rhs, coded, na_action="raise", ensure_full_rank=True)
         except (FormulaicError, NameError, KeyError, ValueError, TypeError) as error:
-            raise _coding_error(frame, rhs, variables, error) from error
+            raise _coding_error(coded, rhs, variables, error) from error
         _check_coded(matrix.drop(columns=["Intercept"], errors="ignore"), rhs, input_rows)
         spec = matrix.model_spec
         names = tuple(str(c) for c in matrix.columns if c != "Intercept")
@@ -775,7 +851,8 @@ class FormulaCoding:
                 # numpy's warning of a transform's division by 0 or log of 0: the values
                 # are refused below, naming the rows and terms
                 warnings.simplefilter("ignore", RuntimeWarning)
-                matrix = self.spec.get_model_matrix(frame, na_action="raise")
+                coded = _text_as_categories(frame, _factor_variables(self.formula))
+                matrix = self.spec.get_model_matrix(coded, na_action="raise")
         except (FormulaicError, ValueError, TypeError, Warning) as error:
             raise DesignError(
                 f"{table + ': ' if table else ''}"

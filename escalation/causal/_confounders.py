@@ -20,7 +20,7 @@ from escalation._formula_shown import shown_formula
 from escalation._vocabulary import covariates_apart, spells_of
 from escalation.errors import DesignError
 from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
-from escalation.timeline.matrix import Coding, CovariateCoding
+from escalation.timeline.matrix import Coding, CovariateCoding, coding_record
 from escalation.timeline.spells import SpellData
 
 __all__ = ["Confounders", "confounders", "spells_and_covariates"]
@@ -44,6 +44,31 @@ class Confounders:
     duration: str
     event: str
     described: list[str] | str
+
+    def record(self, min_count: int) -> dict[str, Any]:
+        """Return the settings an estimator records of its confounders.
+
+        ``covariates`` (the list, or the formula's right-hand side), the outcome columns
+        ``duration`` and ``event``, ``min_count`` and ``coding`` (each categorical's kept
+        levels and the levels pooled into ``other``:
+        :func:`~escalation.timeline.matrix.coding_record`; ``{}`` for a formula): the
+        keys of ``EffectsResult.settings`` and ``AdjustedCurveResult.settings``.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 2 + ["c"]})
+        >>> adjust = Confounders(CovariateCoding.learn(frame, ["g"], min_count=2), "t", "e", ["g"])
+        >>> adjust.record(2)  # doctest: +NORMALIZE_WHITESPACE
+        {'covariates': ['g'], 'duration': 't', 'event': 'e', 'min_count': 2,
+         'coding': {'levels': {'g': ['a', 'b', 'other']}, 'pooled': {'g': ['c']}}}
+        """
+        return {
+            "covariates": self.described,
+            "duration": self.duration,
+            "event": self.event,
+            "min_count": min_count,
+            "coding": coding_record(self.coding),
+        }
 
 
 def confounders(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -234,7 +234,12 @@ def _frame_arrays(
     covariates: Sequence[str] | None,
     formula: str | None,
     min_count: int,
-) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, list[str]]:
+) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, list[str], dict[str, Any]]:
+    """Return the durations, event codes, coded confounders, their names and settings.
+
+    The settings are those the result records of its confounders
+    (:meth:`~escalation.causal._confounders.Confounders.record`).
+    """
     from escalation.causal._confounders import confounders
 
     if not len(frame):
@@ -264,7 +269,8 @@ def _frame_arrays(
             f"the weight models need at least one covariate that varies (named and left out: "
             f"{named}); name the covariates that predict treatment start and censoring"
         )
-    return time, codes, x.to_numpy(dtype=float), [str(c) for c in x.columns]
+    names = [str(c) for c in x.columns]
+    return time, codes, x.to_numpy(dtype=float), names, adjust.record(min_count)
 
 
 def treatment_starts(frame: pd.DataFrame, column: str) -> FloatArray:
@@ -349,7 +355,9 @@ def clone_censor_weight(
     times : sequence of float
         Curve times.
     min_count : int, default 20
-        Rare categorical levels are pooled.
+        Categorical levels of ``covariates`` with fewer rows are pooled into ``other``; a
+        formula's levels are used as written, with a ``StatisticalWarning`` naming its
+        categorical variables with rarer levels. Recorded in ``settings``.
 
     Returns
     -------
@@ -386,13 +394,34 @@ def clone_censor_weight(
     (2, 1)
     """
     frame = spells_of(frame, function="clone_censor_weight")
-    dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
+    dur, ev, x, names, recorded = _frame_arrays(
+        frame, duration, event, covariates, formula, min_count
+    )
     report = np.sort(prediction_times(times))
     refuse_past_follow_up(report, dur, what="times", choose="times")
     start = treatment_starts(frame, treatment_start)
     out = run_ccw(dur, ev, start, x, float(grace_days), report, report, names=names)
     _warn_unknown(report, out.risk)
-    return AdjustedCurveResult("ccw", report, out.risk, None, 0.95, len(dur), out.nuisance)
+    settings = _grace_settings(recorded, treatment_start, grace_days)
+    return AdjustedCurveResult(
+        "ccw", report, out.risk, None, 0.95, len(dur), out.nuisance, settings=settings
+    )
+
+
+def _grace_settings(
+    recorded: dict[str, Any], treatment_start: str, grace_days: float
+) -> dict[str, Any]:
+    """Return the settings of a grace-period comparison (``AdjustedCurveResult.settings``).
+
+    No intervals are computed: ``conf_level`` is the result's 0.95, recorded as the other
+    results record theirs.
+    """
+    return {
+        "conf_level": 0.95,
+        **recorded,
+        "treatment_start": treatment_start,
+        "grace_days": float(grace_days),
+    }
 
 
 def _warn_unknown(report: FloatArray, risk: FloatArray) -> None:
@@ -442,7 +471,9 @@ def naive_grace_comparison(
     'StatisticalWarning'
     """
     frame = spells_of(frame, function="naive_grace_comparison")
-    dur, ev, x, names = _frame_arrays(frame, duration, event, covariates, formula, min_count)
+    dur, ev, x, names, recorded = _frame_arrays(
+        frame, duration, event, covariates, formula, min_count
+    )
     start = treatment_starts(frame, treatment_start)
     treated = (np.nan_to_num(start, nan=np.inf) <= grace_days).astype(np.int64)
     ended = int(((dur <= grace_days) & (treated == 0)).sum())
@@ -456,6 +487,7 @@ def naive_grace_comparison(
     )
     report = np.asarray(sorted(times), dtype=float)
     out = run_estimator(method, dur, ev, treated, x, report, report, names=names)
+    settings = {"weight_estimand": "ate", **_grace_settings(recorded, treatment_start, grace_days)}
     return AdjustedCurveResult(
-        f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance
+        f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance, settings=settings
     )

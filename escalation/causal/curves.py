@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -62,7 +62,7 @@ from escalation.core.logistic import fit_logistic, predict_logistic
 from escalation.core.riskset import CoxData
 from escalation.design.options import OUTCOME_MODEL_ESTIMATORS
 from escalation.errors import DataValidationError, DesignError, Problem
-from escalation.results import Presents, Summary, package_versions
+from escalation.results import Presents, Summary, package_versions, provenance
 from escalation.survival._outcome import (
     case_weights,
     durations,
@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CRUDE",
+    "GLANCED",
     "TARGETS",
     "AdjustedCurveResult",
     "CurveEstimator",
@@ -579,6 +580,19 @@ def run_estimator(
     )
 
 
+#: The settings of an :class:`AdjustedCurveResult` its ``glance()`` shows (when recorded):
+#: the single values; the confounders and their coding are in ``settings`` and
+#: ``provenance()``.
+GLANCED = (
+    "weight_estimand",
+    "truncate",
+    "conf_level",
+    "min_count",
+    "cluster",
+    "grace_days",
+)
+
+
 @dataclass(frozen=True)
 class AdjustedCurveResult(Presents):
     """Counterfactual cumulative incidence curves under treatment and under none.
@@ -603,6 +617,17 @@ class AdjustedCurveResult(Presents):
     population : str
         Whose risks the curves are: ``all``, ``treated``, ``overlap`` or ``crude``
         (:func:`population`).
+    settings : dict
+        What the curves were estimated with, as ``EffectsResult.settings`` records it:
+        the confounders (``covariates``: the list or the formula's right-hand side),
+        ``duration``, ``event``, ``min_count`` and ``coding`` (each categorical's kept
+        levels and those pooled into ``other``:
+        :func:`~escalation.timeline.matrix.coding_record`), ``conf_level``, and those of
+        the estimator: ``treatment``, ``weight_estimand``, ``truncate`` and ``cluster``
+        (:func:`estimate_curves`), or ``treatment_start`` and ``grace_days``
+        (:func:`~escalation.causal.clone_censor_weight`,
+        :func:`~escalation.causal.naive_grace_comparison`). :meth:`glance` shows the
+        single values (:data:`GLANCED`), :meth:`provenance` records them all.
     """
 
     method: str
@@ -613,9 +638,10 @@ class AdjustedCurveResult(Presents):
     n: int
     backend: Nuisance = field(repr=False)
     population: str = "all"
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
-        """Return ``time, estimate, conf_low, conf_high, group, cause, population``."""
+        """Return ``time, estimate, conf_low, conf_high, group, cause, population, conf_level``."""
         z = stats.norm.ppf(0.5 + check_conf_level(self.conf_level) / 2)
         frames = []
         for arm, group in ((1, "treated"), (0, "untreated")):
@@ -630,23 +656,30 @@ class AdjustedCurveResult(Presents):
                         "group": group,
                         "cause": "escalation",
                         "population": self.population,
+                        "conf_level": self.conf_level,
                     }
                 )
             )
         return pd.concat(frames, ignore_index=True)
 
+    def _facts(self) -> dict[str, Any]:
+        """Return n, method, population and the settings of :data:`GLANCED` recorded."""
+        shown = {key: self.settings[key] for key in GLANCED if key in self.settings}
+        return {"n": self.n, "method": self.method, "population": self.population, **shown}
+
     def glance(self) -> pd.DataFrame:
-        """Return one row: n, method, population, versions."""
-        row = {"n": self.n, "method": self.method, "population": self.population}
-        return pd.DataFrame([{**row, **package_versions()}])
+        """Return one row: n, method, population, the settings of :data:`GLANCED`, versions."""
+        return pd.DataFrame([{**self._facts(), **package_versions()}])
 
     def summary(self) -> Summary:
         """Return a printable summary (never prints)."""
         return Summary(
-            f"Counterfactual cumulative incidence ({self.method})",
-            {"n": self.n, "method": self.method, "population": self.population},
-            self.tidy(),
+            f"Counterfactual cumulative incidence ({self.method})", self._facts(), self.tidy()
         )
+
+    def provenance(self) -> dict[str, Any]:
+        """Return versions and settings for the output manifest."""
+        return provenance(method=self.method, **self.settings)
 
 
 def estimate_curves(
@@ -697,7 +730,9 @@ def estimate_curves(
         Percentile (not a fraction) truncation of the ``ipw`` weights: 1 truncates at the
         1st and 99th percentiles (a value below 1 warns).
     min_count : int, default 20
-        Rare categorical levels are pooled.
+        Categorical levels of ``covariates`` with fewer rows are pooled into ``other``; a
+        formula's levels are used as written, with a ``StatisticalWarning`` naming its
+        categorical variables with rarer levels. Recorded in ``settings``.
     conf_level : float, default 0.95
         Level of pointwise intervals (influence function, ``aipw`` only).
     cluster : str, None or "auto", default "auto"
@@ -768,6 +803,14 @@ def estimate_curves(
     if out.influence is not None:
         se = cluster_standard_error(out.influence["risk"], influence_clusters(frame, cluster))
     risk = np.where(unknown, np.nan, out.risk)  # past an arm's follow-up: not identified
+    settings = {
+        "weight_estimand": weight_estimand,
+        "truncate": truncate,
+        "conf_level": conf_level,
+        **adjust.record(min_count),
+        "treatment": treatment,
+        "cluster": cluster,
+    }
     return AdjustedCurveResult(
         method,
         report,
@@ -777,6 +820,7 @@ def estimate_curves(
         len(dur),
         out.nuisance,
         population(method, weight_estimand),
+        settings,
     )
 
 

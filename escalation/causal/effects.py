@@ -67,7 +67,6 @@ from escalation.formula import parse_formula
 from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
 from escalation.survival._outcome import durations, event_codes, usable_rows
 from escalation.survival._result import check_conf_level
-from escalation.timeline.matrix import coding_record
 from escalation.timeline.spells import SpellData
 
 __all__ = [
@@ -1033,12 +1032,8 @@ def estimate_effects(
         "weight_estimand": weight_estimand,
         "truncate": truncate,
         "conf_level": conf_level,
-        "covariates": adjust.described,
-        "duration": adjust.duration,
-        "event": adjust.event,
+        **adjust.record(min_count),
         "treatment": treatment,
-        "min_count": min_count,
-        "coding": coding_record(adjust.coding),
         "cluster": cluster,
         "dropped_columns": list(prop.dropped),
         "competing_model": competing_model,

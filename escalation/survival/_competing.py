@@ -28,7 +28,7 @@ from escalation.errors import (
     DesignError,
     StatisticalWarning,
 )
-from escalation.formula import FormulaCoding
+from escalation.formula import FormulaCoding, warn_rare_levels
 from escalation.survival._checks import check_variation
 from escalation.survival._outcome import durations, event_codes
 from escalation.timeline import CovariateCoding, SpellData
@@ -118,6 +118,7 @@ def prepare_competing(
     if coding is None and formula is not None:
         coding = FormulaCoding.learn(frame, formula)
         covariates_apart(coding.columns, {"duration": duration, "event": event})
+        warn_rare_levels(frame, coding, min_count, stacklevel=3)  # used as written
     elif coding is None:
         coding = CovariateCoding.learn(frame, names, min_count=min_count)
     else:

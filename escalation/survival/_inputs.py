@@ -19,7 +19,7 @@ import pandas as pd
 from escalation._formula_shown import shown_formula
 from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster, spells_of
 from escalation.errors import DesignError, refuse_personal
-from escalation.formula import FormulaCoding, formula_argument
+from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
 from escalation.timeline.matrix import Coding, CovariateCoding, given_coding
 
 #: Why a personal column is no stratum (the role
@@ -207,13 +207,21 @@ def learn_coding(
     """Return the coding of the model's covariates, learnt from ``frame``.
 
     A formula gives a :class:`~escalation.formula.FormulaCoding`; covariates (or the
-    data's ``default``) a :class:`~escalation.timeline.CovariateCoding`; a ``coding``
-    learnt elsewhere is used as it is.
+    data's ``default``) a :class:`~escalation.timeline.CovariateCoding`, which pools the
+    levels rarer than ``min_count`` into ``other``; a ``coding`` learnt elsewhere is used
+    as it is. A formula's levels are used as written, as in the causal estimators
+    (:func:`~escalation.formula.warn_rare_levels`): ``min_count`` pools none of them, and
+    a ``StatisticalWarning`` names its categorical variables with rarer levels.
 
     Raises
     ------
     DesignError
         When no covariates are named, or a coding and a formula are both given.
+
+    Warns
+    -----
+    StatisticalWarning
+        When a formula's categorical variable has levels rarer than ``min_count``.
     """
     if coding is not None:
         if terms.rhs is not None:
@@ -222,6 +230,7 @@ def learn_coding(
     if terms.rhs is not None:
         learnt = FormulaCoding.learn(frame, terms.rhs)
         covariates_apart(learnt.columns, {"duration": terms.time[-1], "event": terms.event})
+        warn_rare_levels(frame, learnt, min_count, stacklevel=3)  # used as written
         return learnt
     covariates = terms.covariates if terms.covariates is not None else default
     if covariates is None:

@@ -355,7 +355,10 @@ def fit_aft(
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
-        Categorical levels with fewer rows are pooled.
+        Categorical levels of ``covariates`` with fewer rows are pooled into ``other``.
+        A formula's levels are used as written (``C(g)`` codes every level of ``g``): a
+        ``StatisticalWarning`` names its categorical variables with rarer levels
+        (:func:`~escalation.formula.warn_rare_levels`).
     max_iter : int, default 100
         Newton iterations allowed.
 

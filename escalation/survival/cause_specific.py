@@ -385,7 +385,10 @@ def fit_cause_specific(
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
-        Categorical levels rarer than this are pooled.
+        Categorical levels of ``covariates`` rarer than this are pooled into ``other``.
+        A formula's levels are used as written (``C(g)`` codes every level of ``g``): a
+        ``StatisticalWarning`` names its categorical variables with rarer levels
+        (:func:`~escalation.formula.warn_rare_levels`).
     coding : CovariateCoding or FormulaCoding, optional
         A coding learnt elsewhere.
         The spells are new rows to it: a categorical value it has no level for

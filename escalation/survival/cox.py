@@ -840,7 +840,11 @@ def fit_cox(
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
-        Categorical levels with fewer rows are pooled (see ``CovariateCoding``).
+        Categorical levels of ``covariates`` with fewer rows are pooled into ``other``
+        (see ``CovariateCoding``).
+        A formula's levels are used as written (``C(g)`` codes every level of ``g``): a
+        ``StatisticalWarning`` names its categorical variables with rarer levels
+        (:func:`~escalation.formula.warn_rare_levels`).
 
     Returns
     -------
@@ -860,6 +864,8 @@ def fit_cox(
         variation, collinear); separation (a monotone likelihood: the covariates are
         kept, their estimates are infinite and named in ``separated``, as R's
         ``coxph`` warns "coefficient may be infinite").
+        A formula's categorical variable with levels rarer than ``min_count`` (used as
+        written, not pooled).
 
     References
     ----------

@@ -459,7 +459,11 @@ def fit_fine_gray(
     conf_level : float, default 0.95
         Level of the Wald intervals.
     min_count : int, default 20
-        Categorical levels rarer than this are pooled (see ``CovariateCoding``).
+        Categorical levels of ``covariates`` rarer than this are pooled into ``other``
+        (see ``CovariateCoding``).
+        A formula's levels are used as written (``C(g)`` codes every level of ``g``): a
+        ``StatisticalWarning`` names its categorical variables with rarer levels
+        (:func:`~escalation.formula.warn_rare_levels`).
     coding : CovariateCoding or FormulaCoding, optional
         A coding learnt elsewhere (e.g. on a training cohort).
         The spells are new rows to it: a categorical value it has no level for

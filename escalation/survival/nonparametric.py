@@ -28,8 +28,7 @@ from escalation._vocabulary import (
 )
 from escalation.core import productlimit
 from escalation.core.influence import area_influence, influence_se
-from escalation.core.riskset import CoxData
-from escalation.core.sandwich import cox_robust_score_statistic
+from escalation.core.sandwich import robust_score_statistic
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._curve_data import CurveArrays, curve_arrays, levels_seen
 from escalation.survival._ksample import (
@@ -1055,8 +1054,12 @@ def logrank_test(
         :math:`U_c` the score residuals at :math:`\beta = 0` summed within cluster
         :math:`c`: R's ``coxph(Surv(duration, event == cause) ~ factor(group) +
         strata(strata) + cluster(cluster), ties = "breslow")`` ``rscore`` (the "Robust"
-        line of its ``summary``). Observed and expected counts are unchanged. Only for
-        ``rho = 0``. ``"auto"``: the design's cluster for SpellData, none for a data frame.
+        line of its ``summary``). Observed and expected counts are unchanged. With
+        ``rho != 0`` each event time's contribution to :math:`U` and to the score
+        residuals is weighted by :math:`\hat S(t-)^\rho`, as in the unclustered test (the
+        weights are held fixed, as its hypergeometric variance holds them; R has no
+        clustered G-rho test). ``"auto"``: the design's cluster for SpellData, none for a
+        data frame.
 
     Returns
     -------
@@ -1096,18 +1099,14 @@ def logrank_test(
     levels = list(arrays.levels)
     if len(levels) < 2:
         raise DesignError(f"column {group!r} has a single group; a test needs two or more")
-    if arrays.clusters is not None and rho != 0:
-        raise DesignError(
-            f"the clustered log-rank test (cluster={arrays.cluster!r}) is the robust score "
-            f"test of a Cox model, which has no G-rho weights; got rho={rho!r}: use rho=0, "
-            "or cluster=None"
-        )
     hit = arrays.event > 0 if cause is None else arrays.event == cause
     k = len(levels)
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
     g_index = arrays.codes
+    # each row's (G-rho weighted) score residual at beta = 0, for the clustered test
+    residuals = None if arrays.clusters is None else np.zeros((arrays.duration.size, k))
     for level in levels_seen(arrays.strata):
         rows = arrays.strata == level
         duration, h, gi = arrays.duration[rows], hit[rows], g_index[rows]
@@ -1134,13 +1133,16 @@ def logrank_test(
         variance += np.einsum("t,ti,ij->ij", factor, share, np.eye(k)) - np.einsum(
             "t,ti,tj->ij", factor, share, share
         )
+        if residuals is not None:
+            time = arrays.duration[rows]  # `duration` names its column too
+            residuals[rows] = _score_residuals(time, h, gi, times, weight, d / y, share)
     diff = (observed - expected)[:-1]
-    if arrays.clusters is None:
+    if residuals is None:
         statistic, df = quadratic_statistic(diff, variance[:-1, :-1])
         lost = uninformative_groups(arrays.duration, hit, g_index, arrays.strata, k)
         warn_lost_df("logrank_test", levels, lost, df)
-    else:  # the robust score test of a Cox model on k - 1 indicators (R's rscore)
-        statistic, df = _clustered_logrank(arrays, hit), k - 1
+    else:  # the robust score test on k - 1 groups' indicators (R's rscore at rho = 0)
+        statistic, df = robust_score_statistic(residuals[:, :-1], diff, arrays.clusters), k - 1
     table = pd.DataFrame({"group": levels, "observed": observed, "expected": expected})
     return LogRankResult(
         table,
@@ -1157,18 +1159,38 @@ def logrank_test(
     )
 
 
-def _clustered_logrank(arrays: CurveArrays, hit: npt.NDArray[np.bool_]) -> float:
-    """Return the robust score statistic of a Cox model with the groups as covariates.
+def _score_residuals(
+    duration: FloatArray,
+    hit: npt.NDArray[np.bool_],
+    groups: npt.NDArray[np.int64],
+    times: FloatArray,
+    weight: FloatArray,
+    hazard: FloatArray,
+    share: FloatArray,
+) -> FloatArray:
+    r"""Return each row's weighted log-rank score residual in one stratum, one column a group.
 
-    The groups are indicators against the first; the stratum codes are the Cox strata;
-    Breslow score residuals (R's robust score test, ``rscore``, of ``coxph(... +
-    cluster(), ties = "breslow")``); the statistic does not depend on the reference.
+    Row :math:`i` of group :math:`g_i` contributes to group :math:`g`'s observed minus
+    expected
+    :math:`r_{ig} = \sum_j w_j \{dN_i(t_j) - Y_i(t_j)\, d_j / Y_j\}\{1(g_i = g) - Y_{gj}/Y_j\}`
+    over the event times :math:`t_j` (``times``), with :math:`w_j` the G-rho weight
+    (``weight``), :math:`d_j / Y_j` the pooled hazard (``hazard``) and :math:`Y_{gj}/Y_j`
+    the group's share of the risk set (``share``, shape (times, groups)). Summed over the
+    rows they are the weighted observed minus expected counts; at ``rho = 0`` they are the
+    Breslow score residuals at :math:`\beta = 0` of a Cox model with the groups as
+    covariates (R's ``residuals(fit, type = "score")``), whose sums by cluster make R's
+    robust score test ``rscore``.
     """
-    assert arrays.clusters is not None
-    indicators = (arrays.codes[:, None] == np.arange(1, len(arrays.levels))).astype(float)
-    strata_codes, _ = pd.factorize(pd.Series(arrays.strata))
-    data, order = CoxData.build(arrays.duration, hit, indicators, strata=strata_codes)
-    return cox_robust_score_statistic(data, "breslow", arrays.clusters[order])
+    k = share.shape[1]
+    step = weight * hazard
+    compensator = np.concatenate(([0.0], np.cumsum(step)))
+    expected = np.vstack([np.zeros(k), np.cumsum(step[:, None] * share, axis=0)])
+    seen = np.searchsorted(times, duration, side="right")  # event times t_j <= duration
+    own = np.eye(k)[groups]
+    out: FloatArray = expected[seen] - own * compensator[seen][:, None]
+    at = np.searchsorted(times, duration[hit])  # each event's own time
+    out[hit] += weight[at][:, None] * (own[hit] - share[at])
+    return out
 
 
 @dataclass(frozen=True)

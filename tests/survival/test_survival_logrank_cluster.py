@@ -1,5 +1,10 @@
 """The clustered (robust) log-rank test against R's ``coxph`` robust score test.
 
+With G-rho weights (``rho != 0``, refused before session 27: R's Cox score test has none)
+the reference is the formula by hand (:func:`_g_rho_by_hand`): the weighted log-rank
+score U and its cluster-robust variance, the sum over clusters of the squared per-cluster
+score contributions; at ``rho = 0`` the same hand formula gives R's ``rscore``.
+
 Was: ``logrank_test`` took no ``cluster=``, so siblings sharing a family were tested as
 independent children. Frozen R output: ``tests/reference/survival/logrank_cluster.R``
 (``coxph(Surv(duration, event == cause) ~ factor(group) + strata(stratum) +
@@ -15,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import DesignError, StatisticalWarning
+from escalation.errors import StatisticalWarning
 from escalation.survival import logrank_test
 from tests.survival.survival_reference import read, spells
 
@@ -66,9 +71,61 @@ def test_clusters_of_one_give_the_robust_test_of_independent_rows() -> None:
     assert by_label == pytest.approx(logrank_test(data, "group", cluster="cluster").statistic)
 
 
-def test_the_clustered_test_has_no_g_rho_weights() -> None:
-    with pytest.raises(DesignError, match=r"rho=1\.0"):
-        logrank_test(_data(), "group", rho=1.0, cluster="cluster")
+def _g_rho_by_hand(
+    frame: pd.DataFrame, group: str, hit: np.ndarray, strata: str | None, rho: float
+) -> tuple[float, np.ndarray]:
+    """The clustered G-rho statistic from its formula, row by row; and U.
+
+    In each stratum, at each event time t_j: Y_j at risk (duration >= t_j), d_j events,
+    Y_gj of group g at risk, the weight w_j = S(t_j-)^rho of the pooled Kaplan-Meier curve
+    S(t_j-) = prod_{l < j} (1 - d_l / Y_l). Row i's score for group g (the first k - 1
+    groups, sorted) is r_ig = sum_j w_j [dN_i(t_j) - Y_i(t_j) d_j / Y_j] [1(g_i = g) -
+    Y_gj / Y_j]; U = sum_i r_i, U_c = sum_{i in c} r_i, and the statistic is
+    U' (sum_c U_c U_c')^-1 U on k - 1 degrees of freedom.
+    """
+    levels = sorted(frame[group].unique())[:-1]
+    layers = [np.ones(len(frame), dtype=bool)] if strata is None else [
+        (frame[strata] == s).to_numpy() for s in frame[strata].unique()
+    ]  # fmt: skip
+    scores = np.zeros((len(frame), len(levels)))
+    time, labels = frame["duration"].to_numpy(), frame[group].to_numpy()
+    for layer in layers:
+        surv = 1.0
+        for t in np.unique(time[layer & hit]):
+            at_risk = layer & (time >= t)
+            dead = layer & hit & (time == t)
+            y, d, w = at_risk.sum(), dead.sum(), surv**rho
+            for g, level in enumerate(levels):
+                share = (at_risk & (labels == level)).sum() / y
+                own = (labels == level).astype(float) - share
+                scores[:, g] += w * (dead - at_risk * d / y) * own
+            surv *= 1 - d / y
+    u = scores.sum(axis=0)
+    by_cluster = pd.DataFrame(scores).groupby(frame["cluster"].to_numpy()).sum().to_numpy()
+    return float(u @ np.linalg.inv(by_cluster.T @ by_cluster) @ u), u
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize(("group", "strata"), [("group", None), ("two", "stratum")])
+def test_the_clustered_g_rho_test_is_its_formula_by_hand(
+    rho: float, group: str, strata: str | None
+) -> None:
+    """Was: refused (a DesignError) for rho != 0. At rho = 0 the hand formula is R's rscore."""
+    data = _data()
+    hit = (data["event"] == 1).to_numpy()
+    statistic, u = _g_rho_by_hand(data, group, hit, strata, rho)
+    clustered = logrank_test(data, group, strata=strata, rho=rho, cluster="cluster")
+    assert clustered.statistic == pytest.approx(statistic, rel=1e-10)
+    assert clustered.df == data[group].nunique() - 1
+    table = clustered.tidy()  # U: the weighted observed minus expected of the unclustered test
+    np.testing.assert_allclose((table["observed"] - table["expected"])[:-1], u, rtol=1e-10)
+    pd.testing.assert_frame_equal(table, logrank_test(data, group, strata=strata, rho=rho).tidy())
+    assert clustered.glance().iloc[0]["method"] == (
+        f"log-rank, rho={rho:g}, robust score clustered by cluster"
+    )
+    if rho == 0 and strata is None:  # the hand formula is R's rscore ("three_groups")
+        r = REFERENCE.set_index("test").loc["three_groups"]
+        assert statistic == pytest.approx(r["robust_score"], rel=RTOL)
 
 
 def test_auto_leaves_a_data_frame_unclustered() -> None:
