@@ -779,6 +779,7 @@ class FormulaCoding:
             raise _error(formula, "a coding takes the covariates only (no '~', strata, cluster)")
         variables = _variables(Formula(rhs))
         _check_variables(frame, variables, rhs)  # before formulaic reads the data
+        coded = frame  # what the error describes if coding the text columns fails
         try:
             with warnings.catch_warnings():
                 # numpy's warning of a transform's division by 0 or log of 0: the values
