@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import numbers
 import os
 import re
 import tomllib
@@ -48,6 +49,7 @@ from escalation.design.options import (
     SpellRule,
     TimeZeroAt,
     bootstrap_problem,
+    bootstrap_replicates,
 )
 from escalation.errors import DesignError
 
@@ -1085,6 +1087,52 @@ class StudyDesign:
     def replace(self, **sections: Any) -> StudyDesign:
         """Return a copy with whole sections replaced (the design itself never changes)."""
         return replace(self, **sections)
+
+    def with_estimation(
+        self, *, seed: int | None = None, bootstrap: int | None = None
+    ) -> StudyDesign:
+        """Return the design with the seed and bootstrap replicates a run overrides.
+
+        The one rule of every override of ``[estimation] seed`` and ``bootstrap`` (the
+        command line's ``--seed`` and ``--bootstrap``, the ``seed=`` and ``bootstrap=`` of
+        :func:`~escalation.pipeline.run_study` and ``build_share_pack``): the design
+        recorded beside the outputs (``design.toml``, the manifest's design and its hash,
+        the registration check) is the design that made them.
+
+        Parameters
+        ----------
+        seed : int, optional
+            The seed used (None: the design's).
+        bootstrap : int, optional
+            The bootstrap replicates used (None: the design's); 0, or at least 2.
+
+        Returns
+        -------
+        StudyDesign
+            This design when neither is given.
+
+        Raises
+        ------
+        DesignError
+            When ``bootstrap`` is 1, negative or not a whole number, or ``seed`` is not a
+            whole number of at least 0.
+
+        Examples
+        --------
+        >>> design = default_design().with_estimation(seed=7, bootstrap=0)
+        >>> design.estimation.seed, design.estimation.bootstrap
+        (7, 0)
+        """
+        if seed is None and bootstrap is None:
+            return self
+        estimation = self.estimation
+        if bootstrap is not None:
+            estimation = replace(estimation, bootstrap=bootstrap_replicates(bootstrap))
+        if seed is not None:
+            given = cast(object, seed)  # numpy's integers too; EstimationSpec refuses others
+            whole = isinstance(given, numbers.Integral) and not isinstance(given, bool)
+            estimation = replace(estimation, seed=int(seed) if whole else seed)
+        return replace(self, estimation=estimation)
 
     def relocated(self, design_file: str | Path | None, folder: str | Path) -> StudyDesign:
         """Return the design as a copy of ``design_file`` written into ``folder`` must read.
