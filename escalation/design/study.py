@@ -70,6 +70,7 @@ __all__ = [
     "default_design",
     "path_from",
     "read_design",
+    "toml_value",
 ]
 
 #: Columns of the children table that are never usable as covariates.
@@ -1074,7 +1075,7 @@ class StudyDesign:
         lines: list[str] = []
         for name, values in self.to_dict().items():
             lines.append(f"[{name}]")
-            lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+            lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
             lines.append("")
         return "\n".join(lines)
 
@@ -1185,17 +1186,46 @@ def path_from(target: str | Path, folder: str | Path) -> str:
         return target.as_posix()
 
 
-def _toml_value(value: object) -> str:
-    """Render one value of the design's limited vocabulary as TOML."""
+#: Characters a TOML basic string cannot hold as they are: the quotation mark, the
+#: backslash and the control characters other than tab (TOML 1.0, "String").
+_TOML_ESCAPES: Final = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def _toml_char(char: str) -> str:
+    if char in _TOML_ESCAPES:
+        return _TOML_ESCAPES[char]
+    if char != "\t" and (ord(char) < 0x20 or ord(char) == 0x7F):
+        return f"\\u{ord(char):04X}"
+    return char
+
+
+def toml_value(value: object) -> str:
+    r"""Render one value of the design's limited vocabulary as TOML.
+
+    The one rule of every design text the package writes (:meth:`StudyDesign.to_toml`,
+    ``escalation init``): text is a basic string with the quotation mark, the backslash
+    and control characters escaped, so any folder name reads back as it was.
+
+    Examples
+    --------
+    >>> print(toml_value(["C:\\la", 'a "b"', "two\nlines", 7, 0.5, True]))
+    ["C:\\la", "a \"b\"", "two\nlines", 7, 0.5, true]
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        return '"' + "".join(_toml_char(c) for c in value) + '"'
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to a design file")
 
 

@@ -13,6 +13,7 @@ import pytest
 from escalation.cli import main
 from escalation.design import (
     CovariateSpec,
+    DataSpec,
     EstimationSpec,
     OutcomeSpec,
     StudyDesign,
@@ -21,6 +22,7 @@ from escalation.design import (
     default_design,
     read_design,
 )
+from escalation.design.registration import design_sha256
 from escalation.errors import DesignError
 
 SPEC_EXAMPLE = textwrap.dedent(
@@ -93,6 +95,21 @@ def test_toml_round_trip_gives_an_equal_design(tmp_path: Path) -> None:
     assert StudyDesign.from_toml(design.to_toml()) == design
     path = design.write(tmp_path / "design.toml")
     assert read_design(path) == design
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["la\nnorth/", "la\rnorth", "bell\x07", "del\x7f", "nul\x00", 'C:\\la "north"\\', "tab\tla"],
+)
+def test_a_written_design_reads_back_whatever_its_text_holds(path: str) -> None:
+    """``to_toml`` escaped only the quotation mark and the backslash: a ``[data] path`` with
+    a line break or another control character (legal in a folder name) was written raw,
+    so the design file the package wrote was not TOML (``Illegal character '\\n'``) and
+    its copy beside the outputs could not be read back."""
+    design = default_design().replace(data=DataSpec(path=path))
+    back = StudyDesign.from_toml(design.to_toml())
+    assert back == design and back.data.path == path
+    assert design_sha256(back) == design_sha256(design)
 
 
 def test_native_toml_dates_are_accepted() -> None:
