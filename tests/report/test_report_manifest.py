@@ -53,6 +53,28 @@ def test_report_manifest_reads_a_design_file(tmp_path: Path) -> None:
     assert manifest["outputs"] == []
 
 
+def test_a_design_file_is_recorded_by_its_values_as_the_registration_hashes_it(
+    tmp_path: Path,
+) -> None:
+    """Given a design file, the manifest hashed its bytes (comments and layout included),
+    so ``design.sha256`` differed from the registration's ``design_sha256`` and from the
+    same design given in memory, though the docs say it is the canonical TOML's."""
+    from escalation.design import read_design
+    from escalation.design.registration import design_sha256
+
+    design_file = tmp_path / "design.toml"
+    text = "# my study, commented\n" + default_design().to_toml().replace(
+        "horizons = [365, 730]", "horizons = [730, 365]  # two years first"
+    )
+    design_file.write_text(text, encoding="utf-8")
+    from_file = build_manifest(tmp_path / "a", command="t", design=design_file)["design"]
+    in_memory = build_manifest(tmp_path / "a", command="t", design=default_design())["design"]
+    assert from_file["sha256"] == design_sha256(read_design(design_file))
+    assert from_file["sha256"] == in_memory["sha256"]
+    assert from_file["sha256"] == hashlib.sha256(from_file["toml"].encode("utf-8")).hexdigest()
+    assert from_file["source"] == "design.toml"
+
+
 def test_a_runs_input_hash_covers_the_notes_and_the_extract_date(tmp_path: Path) -> None:
     """Everything that can change a result is in the input's hash: the case notes feed the
     risk models' text features, the extract date ends follow-up."""
