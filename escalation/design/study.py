@@ -86,7 +86,14 @@ _MADE_COLUMNS: Final = frozenset(
 
 
 def _fail(section: str, key: str, value: object, problem: str) -> DesignError:
-    return DesignError(f"design [{section}] {key} = {value!r}: {problem}")
+    shown = list(value) if isinstance(value, tuple) else value  # as the TOML list written
+    return _about(DesignError(f"design [{section}] {key} = {shown!r}: {problem}"), section, key)
+
+
+def _about(error: DesignError, section: str, key: str | None = None) -> DesignError:
+    """Return ``error`` marked with the ``[section]`` and key it is about (for its line)."""
+    error.section, error.key = section, key
+    return error
 
 
 def _suggest(value: str, allowed: Iterable[str]) -> str:
@@ -390,9 +397,12 @@ class TreatmentSpec:
 
     def __post_init__(self) -> None:
         if (self.kind is None) == (self.reasons is None):
-            raise DesignError(
-                "design [treatment]: give exactly one of kind (with grace_days) or reasons; "
-                + ("both were given" if self.kind is not None else "neither was given")
+            raise _about(
+                DesignError(
+                    "design [treatment]: give exactly one of kind (with grace_days) or "
+                    f"reasons; {'both were' if self.kind is not None else 'neither was'} given"
+                ),
+                "treatment",
             )
         if self.kind is not None:
             _choice("treatment", "kind", self.kind, EPISODE_KINDS)
@@ -969,9 +979,12 @@ class StudyDesign:
         unknown = [name for name in mapping if name not in _SECTIONS]
         if unknown:
             name = str(unknown[0])
-            raise DesignError(
-                f"design: unknown section [{name}]{_suggest(name, _SECTIONS)}; "
-                f"sections are {_listing(_SECTIONS)}"
+            raise _about(
+                DesignError(
+                    f"design: unknown section [{name}]{_suggest(name, _SECTIONS)}; "
+                    f"sections are {_listing(_SECTIONS)}"
+                ),
+                name,
             )
         missing = [name for name in _REQUIRED_SECTIONS if name not in mapping]
         if missing:
@@ -987,9 +1000,13 @@ class StudyDesign:
             kwargs: dict[str, Any] = {}
             for key, value in values.items():
                 if key not in allowed:
-                    raise DesignError(
-                        f"design [{name}]: unknown key {key!r}{_suggest(str(key), allowed)}; "
-                        f"keys are {_listing(allowed)}"
+                    raise _about(
+                        DesignError(
+                            f"design [{name}]: unknown key {key!r}"
+                            f"{_suggest(str(key), allowed)}; keys are {_listing(allowed)}"
+                        ),
+                        name,
+                        str(key),
                     )
                 kwargs[allowed[key]] = value
             for list_key in (
@@ -1018,7 +1035,9 @@ class StudyDesign:
                 ]
                 if not missing:
                     raise
-                raise DesignError(f"design [{name}]: key {missing[0]!r} is required") from error
+                raise _about(
+                    DesignError(f"design [{name}]: key {missing[0]!r} is required"), name
+                ) from error
         return cls(**built)
 
     @classmethod
@@ -1269,7 +1288,40 @@ def read_design(path: str | Path) -> StudyDesign:
     try:
         return StudyDesign.from_toml(text)
     except DesignError as error:
-        raise DesignError(f"{file.name}: {error}") from error
+        found = _line_of(text, error.section, error.key)
+        where = file.name if found is None else f"{file.name}, line {found}"
+        located = DesignError(f"{where}: {error}")
+        located.section, located.key = error.section, error.key
+        raise located from error
+
+
+_TABLE: Final = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?$")
+
+
+def _line_of(text: str, section: str | None, key: str | None) -> int | None:
+    r"""Return the line (from 1) of ``[section]``'s ``key`` in a design's text, or None.
+
+    The table's header line when ``key`` is None; None when the section or key is not
+    written as a plain ``[section]`` table and ``key = ...`` line (a default, say).
+
+    Examples
+    --------
+    >>> _line_of("[outcome]\nhorizons = [0]\n", "outcome", "horizons")
+    2
+    """
+    if section is None:
+        return None
+    assignment = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=") if key else None
+    current = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        table = _TABLE.match(line)
+        if table is not None:
+            current = table.group(1)
+            if assignment is None and current == section:
+                return number
+        elif assignment is not None and current == section and assignment.match(line):
+            return number
+    return None
 
 
 def default_design() -> StudyDesign:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from dataclasses import FrozenInstanceError
 from pathlib import Path
@@ -271,7 +272,45 @@ def test_invalid_toml_and_file_name_in_message(tmp_path: Path) -> None:
         StudyDesign.from_toml("[time_zero\nkind = 1")
     path = tmp_path / "study.toml"
     path.write_text(SPEC_EXAMPLE.replace('spells = "first"', 'spells = "firts"'))
-    with pytest.raises(DesignError, match=r"study.toml: .*did you mean 'first'"):
+    with pytest.raises(DesignError, match=r"study.toml, line \d+: .*did you mean 'first'"):
+        read_design(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message", "named"),
+    [
+        ("seed = 1", 'seed = "1"', r"\[estimation\] seed = '1': must be a whole", 'seed = "1"'),
+        ("seed = 1", "seed = 1\nsed = 2", r"\[estimation\]: unknown key 'sed'", "sed = 2"),
+        ("[estimation]", "[estimaton]", r"unknown section \[estimaton\]", "[estimaton]"),
+        ("horizons = [365, 730]", "horizons = [365.5]", r"= \[365.5\]: horizon", "horizons ="),
+        ('spells = "first"', 'spells = "firts"', "did you mean 'first'", 'spells = "firts"'),
+        ("grace_days = 14", 'grace_days = 14\nreasons = ["RC9"]', "exactly one", "[treatment]"),
+    ],
+)
+def test_a_design_error_names_the_line_of_the_key(
+    tmp_path: Path, old: str, new: str, message: str, named: str
+) -> None:
+    """Errors named the file, section, key and value but not the line: in a design of
+    forty commented lines the user searched for it. The line of the key (or, for an
+    unknown section or a rule of the whole section, of the table) is now named; the value
+    is shown as the TOML list written (``[365.5]``, not the tuple ``(365.5,)``)."""
+    path = tmp_path / "design.toml"
+    text = SPEC_EXAMPLE.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DesignError, match=message) as caught:
+        read_design(path)
+    found = re.match(r"design.toml, line (\d+): design", str(caught.value))
+    assert found is not None, str(caught.value)
+    assert text.splitlines()[int(found.group(1)) - 1].startswith(named)
+
+
+def test_a_design_error_about_a_key_not_written_names_no_line(tmp_path: Path) -> None:
+    """A rule broken by a default (no line holds the key: ``at`` left at "end" for a point
+    event) names the file only, never a wrong line."""
+    path = tmp_path / "design.toml"
+    text = SPEC_EXAMPLE.replace('kind = "referral"', 'kind = "s47"').replace('at = "end"\n', "")
+    path.write_text(text.replace('reasons = ["RC8", "RC9"]\n', ""), encoding="utf-8")
+    with pytest.raises(DesignError, match=r"^design.toml: design \[time_zero\] at = 'end'"):
         read_design(path)
 
 
