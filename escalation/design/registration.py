@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -163,10 +164,28 @@ def register_design(
         version=__version__,
         design=design.to_dict(),
     )
+    text = json.dumps(registration.to_dict(), indent=2) + "\n"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("x", encoding="utf-8") as handle:
-        handle.write(json.dumps(registration.to_dict(), indent=2) + "\n")
+    _write_new(target, text)
     return target
+
+
+def _write_new(target: Path, text: str) -> None:
+    """Write ``text`` to a new file ``target``: whole, or not at all.
+
+    A registration cut short (Ctrl-C, a full disk) would be left as an empty or partial
+    file that refuses every later registration and cannot be read; the partial file is
+    removed. A file already there is never touched.
+    """
+    with target.open("x", encoding="utf-8") as handle:
+        try:
+            handle.write(text)
+            handle.flush()
+        except BaseException:
+            with suppress(OSError):
+                handle.close()
+            target.unlink(missing_ok=True)
+            raise
 
 
 def _registered_at(path: Path) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -204,6 +205,52 @@ def test_registration_is_never_overwritten_and_missing_means_not_registered(
     with pytest.raises(DesignError):
         register_design(invalid)
     assert not registration_path(invalid).exists()
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+def test_a_registration_cut_short_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
+) -> None:
+    """The registration file was created before its text was made and written: Ctrl-C or a
+    full disk left an empty or partial ``design.registration.json`` that refused every
+    later registration ("registered before (time unreadable)") and could not be read."""
+    file = _write(tmp_path)
+    target = registration_path(file)
+    real_open = Path.open
+
+    class CutShort:
+        """A file whose write reaches the disk in part, then fails."""
+
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> CutShort:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, text: str) -> int:
+            self.handle.write(text[:10])
+            self.handle.flush()
+            raise failure("No space left on device")
+
+        def flush(self) -> None:
+            self.handle.flush()
+
+        def close(self) -> None:
+            self.handle.close()
+
+    def open_cut_short(self: Path, mode: str = "r", **kwargs: Any) -> Any:
+        handle = real_open(self, mode, **kwargs)
+        return CutShort(handle) if self == target else handle
+
+    monkeypatch.setattr(Path, "open", open_cut_short)
+    with pytest.raises(failure):
+        register_design(file)
+    monkeypatch.undo()
+    assert not target.exists()
+    assert read_registration(register_design(file)).design == default_design().to_dict()
 
 
 def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
