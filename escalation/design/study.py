@@ -320,19 +320,22 @@ class OutcomeSpec:
     ----------
     events : tuple of str
         Episode kinds that count as escalation: the first of them after time zero.
-    competing : tuple of str, default ()
+    competing : tuple of str, default ("death",)
         Kinds (or ``"age_18"``) that end follow-up and preclude escalation; event codes
-        2, 3, ... follow this order.
-    censor : tuple of str, default ()
-        Kinds (or ``"age_18"``) that end follow-up without an event. The extract date
-        always censors.
+        2, 3, ... follow this order. The default is the design contract's: a kind in
+        none of ``events``, ``competing`` and ``censor`` does not end follow-up, so
+        ``competing = []`` keeps a child who died at risk of escalation.
+    censor : tuple of str, default ("moved_out", "age_18")
+        Kinds (or ``"age_18"``) that end follow-up without an event (the contract's
+        default: a child who moved out is no longer observed, and children's social care
+        ends at 18). The extract date always censors.
     horizons : tuple of int
         Days after time zero at which risks are reported (each > 0).
     """
 
     events: tuple[str, ...] = ("cp_plan", "looked_after")
-    competing: tuple[str, ...] = ()
-    censor: tuple[str, ...] = ()
+    competing: tuple[str, ...] = ("death",)
+    censor: tuple[str, ...] = ("moved_out", "age_18")
     horizons: tuple[int, ...] = (365,)
 
     def __post_init__(self) -> None:

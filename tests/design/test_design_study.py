@@ -113,6 +113,32 @@ def test_a_written_design_reads_back_whatever_its_text_holds(path: str) -> None:
     assert design_sha256(back) == design_sha256(design)
 
 
+def test_an_outcome_without_competing_or_censor_ends_follow_up_as_the_contract_does() -> None:
+    """``[outcome]`` without ``competing`` and ``censor`` defaulted to none: a child who
+    died (day 641 in this simulation) stayed at risk of escalation to the extract date
+    (day 1631), and children who moved out or turned 18 were followed where no escalation
+    can be recorded. Left out, they are now the contract's ``["death"]`` and
+    ``["moved_out", "age_18"]``: the spells equal those of the spec's example."""
+    import pandas as pd
+
+    from escalation import simulate_local_authority
+    from escalation.timeline import build_spells
+
+    lines = [
+        line for line in SPEC_EXAMPLE.splitlines() if not line.startswith(("competing", "censor"))
+    ]
+    short = StudyDesign.from_toml("\n".join(lines))
+    spec = StudyDesign.from_toml(SPEC_EXAMPLE)
+    assert (short.outcome.competing, short.outcome.censor) == (("death",), ("moved_out", "age_18"))
+    assert short == spec
+    history = simulate_local_authority(3000, seed=2).history
+    covariates = CovariateSpec(include=("age", "sex"))
+    ended = build_spells(history, short.replace(covariates=covariates)).spells
+    expected = build_spells(history, spec.replace(covariates=covariates)).spells
+    pd.testing.assert_frame_equal(ended, expected)
+    assert (ended["end_reason"] == "death").sum() >= 1  # the case: a death ends follow-up
+
+
 def test_native_toml_dates_are_accepted() -> None:
     text = SPEC_EXAMPLE.replace('extract_date = "2024-03-31"', "extract_date = 2024-03-31")
     assert StudyDesign.from_toml(text).data.extract_date == dt.date(2024, 3, 31)
