@@ -86,8 +86,7 @@ _MADE_COLUMNS: Final = frozenset(
 
 
 def _fail(section: str, key: str, value: object, problem: str) -> DesignError:
-    shown = list(value) if isinstance(value, tuple) else value  # as the TOML list written
-    return _about(DesignError(f"design [{section}] {key} = {shown!r}: {problem}"), section, key)
+    return _about(DesignError(f"design [{section}] {key} = {value!r}: {problem}"), section, key)
 
 
 def _about(error: DesignError, section: str, key: str | None = None) -> DesignError:
@@ -1012,20 +1011,6 @@ class StudyDesign:
                         str(key),
                     )
                 kwargs[allowed[key]] = value
-            for list_key in (
-                "reasons",
-                "events",
-                "competing",
-                "censor",
-                "include",
-                "estimators",
-                "rules",
-                "risk_models",
-            ):
-                if list_key in kwargs and isinstance(kwargs[list_key], list):
-                    kwargs[list_key] = tuple(kwargs[list_key])
-            if "horizons" in kwargs and isinstance(kwargs["horizons"], list):
-                kwargs["horizons"] = tuple(kwargs["horizons"])
             try:
                 built[name] = kind(**kwargs)
             except TypeError as error:
