@@ -117,7 +117,8 @@ def register_design(
     design_file : str or Path
         The design TOML file (validated first: an invalid design is not registered).
     out : str or Path, optional
-        Registration file (default: beside the design, ``<name>.registration.json``).
+        Registration file (default: beside the design, ``<name>.registration.json``); an
+        existing folder holds it under that name.
     now : datetime, optional
         Registration time (default: the current time in UTC).
 
@@ -145,17 +146,15 @@ def register_design(
 
     file = Path(design_file)
     design = read_design(file)
-    target = Path(out) if out is not None else registration_path(file)
+    target = registration_path(file) if out is None else Path(out)
+    if target.is_dir():  # --out results/: the registration goes into the folder
+        target = registration_path(target / file.name)
     # A registration elsewhere (--out) of a design registered beside it would be a second,
     # later registration: the first is the one that says when the design was fixed.
     for earlier in dict.fromkeys([target, registration_path(file)]):
-        if earlier.exists():
-            raise DesignError(
-                f"{earlier.name} already exists: the design was registered before "
-                f"({_registered_at(earlier)}). A registration is never overwritten or made "
-                "again elsewhere; delete the file by hand only if no outcome has been looked "
-                "at since"
-            )
+        if earlier.exists() or earlier.is_symlink():
+            beside = earlier != target or out is None
+            raise DesignError(_already_there(earlier, design_sha256(design), beside=beside))
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     registration = Registration(
         design_sha256=design_sha256(design),
@@ -188,11 +187,29 @@ def _write_new(target: Path, text: str) -> None:
             raise
 
 
-def _registered_at(path: Path) -> str:
+def _already_there(path: Path, digest: str, *, beside: bool) -> str:
+    """Say why ``path``, which exists, refuses a registration, and what to do.
+
+    Beside the design it is the design file's registration. Chosen with ``out`` it may
+    also be a registration of another design or no registration at all (the design file
+    itself, say): never "registered before", and never "delete it".
+    """
     try:
-        return str(json.loads(path.read_text(encoding="utf-8")).get("registered_at", "?"))
+        record = read_registration(path)
     except (OSError, ValueError):
-        return "time unreadable"
+        record = None
+    if not beside and (record is None or record.design_sha256 != digest):
+        what = "is not a registration" if record is None else "registers another design"
+        return (
+            f"{path.name} exists and {what}: it is never overwritten; choose another "
+            "registration file"
+        )
+    when = "time unreadable" if record is None else record.registered_at
+    return (
+        f"{path.name} already exists: the design was registered before ({when}). A "
+        "registration is never overwritten or made again elsewhere; delete the file by hand "
+        "only if no outcome has been looked at since"
+    )
 
 
 def read_registration(path: str | Path) -> Registration:

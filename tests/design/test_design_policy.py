@@ -268,6 +268,46 @@ def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert not again.exists()
 
 
+def test_register_out_a_folder_writes_the_registration_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``register design.toml --out results/`` (a folder, as every other command's
+    ``--out``) said "results already exists: the design was registered before (time
+    unreadable) ... delete the file by hand", though nothing was ever registered."""
+    file = _write(tmp_path)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert main(["register", str(file), "--out", str(folder)]) == 0
+    written = folder / "design.registration.json"
+    assert read_registration(written).design == default_design().to_dict()
+    assert not registration_path(file).exists()  # only there, as asked
+
+
+def test_register_out_an_existing_file_that_is_no_registration_is_refused_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out`` naming a file that is not this design's registration (the design file
+    itself, another design's registration) said "the design was registered before" and
+    advised deleting it: the advice deleted the user's design file."""
+    file = _write(tmp_path)
+    before = file.read_bytes()
+    assert main(["register", str(file), "--out", str(file)]) == 2
+    err = capsys.readouterr().err
+    assert "design.toml exists and is not a registration: it is never overwritten" in err
+    assert "registered before" not in err and "delete" not in err
+    assert file.read_bytes() == before
+    other = tmp_path / "other"
+    other.mkdir()
+    other_design = default_design().replace(
+        policy=dataclasses.replace(default_design().policy, capacity_per_1000=400)
+    )
+    shared = register_design(_write(other, other_design), out=tmp_path / "shared.json")
+    assert main(["register", str(file), "--out", str(shared)]) == 2
+    err = capsys.readouterr().err
+    assert "shared.json exists and registers another design" in err
+    assert "registered before" not in err
+
+
 def test_policy_risk_models_follow_prediction_models_unless_stated() -> None:
     """Was: ``[policy] risk_models`` defaulted to ["cox"] whatever ``[prediction]`` chose."""
     mapping = _mapping()
