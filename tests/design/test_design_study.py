@@ -139,6 +139,27 @@ def test_an_outcome_without_competing_or_censor_ends_follow_up_as_the_contract_d
     assert (ended["end_reason"] == "death").sum() >= 1  # the case: a death ends follow-up
 
 
+def test_every_section_and_key_the_package_adds_is_in_the_design_docs() -> None:
+    """docs/design.md's "Keys the package adds" named ``[analysis]``, ``[prediction]``,
+    ``[compute]`` and one key of ``[policy]``, but not ``[disclosure]``, ``[criteria]`` or
+    the other keys of ``[policy]``: a reader of the design page could not learn them."""
+    import dataclasses
+    import tomllib
+
+    text = (Path(__file__).parents[2] / "docs" / "design.md").read_text(encoding="utf-8")
+    contract = tomllib.loads(re.search(r"## The keys.*?```toml\n(.*?)```", text, re.S).group(1))  # type: ignore[union-attr]
+    added = text.split("## Keys the package adds", 1)[1].split("\n#", 1)[0]
+    design = default_design()
+    for section in dataclasses.fields(design):
+        if section.name in contract:
+            continue
+        rows = [row for row in added.splitlines() if row.startswith(f"| `[{section.name}]`")]
+        named = set(re.findall(r"`(\w+)`", " ".join(row.split("|")[2] for row in rows)))
+        spec = getattr(design, section.name)
+        keys = {"from" if f.name == "from_" else f.name for f in dataclasses.fields(spec)}
+        assert keys <= named, f"[{section.name}] lacks {sorted(keys - named)}"
+
+
 def test_native_toml_dates_are_accepted() -> None:
     text = SPEC_EXAMPLE.replace('extract_date = "2024-03-31"', "extract_date = 2024-03-31")
     assert StudyDesign.from_toml(text).data.extract_date == dt.date(2024, 3, 31)
