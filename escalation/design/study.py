@@ -163,6 +163,14 @@ def _date(section: str, key: str, value: object) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0) or value.utcoffset():
+            raise _fail(
+                section,
+                key,
+                value.isoformat(),
+                "must be a date written YYYY-MM-DD, without a time of day (the design "
+                "counts whole days: the time would be dropped)",
+            )
         return value.date()
     if isinstance(value, dt.date):
         return value

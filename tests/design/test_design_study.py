@@ -160,6 +160,32 @@ def test_every_section_and_key_the_package_adds_is_in_the_design_docs() -> None:
         assert keys <= named, f"[{section.name}] lacks {sorted(keys - named)}"
 
 
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [("extract_date", "2024-03-31T17:45:00"), ("from", "2017-04-01T09:00:00+01:00")],
+)
+def test_a_date_with_a_time_of_day_is_refused_not_cut(
+    tmp_path: Path, key: str, written: str
+) -> None:
+    """A TOML date-time (``extract_date = 2024-03-31T17:45:00``) was cut to its date, the
+    time dropped without a word; it is refused, naming the key, the value and the line.
+    Midnight, as ``pandas.Timestamp("2024-03-31")`` gives it, is the date."""
+    path = tmp_path / "design.toml"
+    quoted = {"extract_date": '"2024-03-31"', "from": '"2017-04-01"'}[key]
+    path.write_text(
+        SPEC_EXAMPLE.replace(f"{key} = {quoted}", f"{key} = {written}"), encoding="utf-8"
+    )
+    with pytest.raises(
+        DesignError,
+        match=rf"line \d+: design \[\w+\] {key} = '{written[:10]}T.*without a time of day",
+    ):
+        read_design(path)
+    midnight = SPEC_EXAMPLE.replace(
+        'extract_date = "2024-03-31"', "extract_date = 2024-03-31T00:00:00"
+    )
+    assert StudyDesign.from_toml(midnight).data.extract_date == dt.date(2024, 3, 31)
+
+
 def test_native_toml_dates_are_accepted() -> None:
     text = SPEC_EXAMPLE.replace('extract_date = "2024-03-31"', "extract_date = 2024-03-31")
     assert StudyDesign.from_toml(text).data.extract_date == dt.date(2024, 3, 31)
