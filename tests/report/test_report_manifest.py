@@ -127,3 +127,53 @@ def test_a_briefs_bytes_do_not_depend_on_the_day_it_is_made(
     assert briefs[0] == briefs[1]
     # ... nor today's date from anywhere else (a clock read through another name)
     assert dt.date.today().isoformat().encode() not in briefs[0]
+
+
+def _imported_top_names(path: Path) -> set[str]:
+    """Top-level modules ``path`` imports, ``importlib.import_module("x.y")`` included."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value.split(".")[0])
+    return names
+
+
+def test_the_versions_record_every_package_the_estimates_are_computed_with() -> None:
+    """The versions of a manifest (and of every ``glance()``) left out scikit-survival (the
+    gradient-boosting risk model), formulaic (every model matrix), numba (the compiled
+    risk-set kernels) and networkx (the causal graph): a result could change with one of
+    them while its record showed none. Every third-party package the analysis modules
+    import is now recorded."""
+    import sys
+    from importlib import metadata
+
+    import escalation
+    from escalation.results import package_versions
+
+    package = Path(escalation.__file__).parent
+    files = [package / "formula.py"]
+    for folder in ("core", "survival", "causal", "predict", "policy", "timeline"):
+        files += sorted((package / folder).rglob("*.py"))
+    imported = set().union(*(_imported_top_names(f) for f in files))
+    third_party = imported - set(sys.stdlib_module_names) - {"escalation", "__future__"}
+    distributions = metadata.packages_distributions()
+
+    def canonical(name: str) -> str:
+        return name.lower().replace("_", "-")
+
+    needed = {canonical(d) for name in third_party for d in distributions.get(name, [name])}
+    recorded = {canonical(name) for name in package_versions()}
+    assert {"scikit-survival", "formulaic", "numba"} <= needed  # the case
+    assert needed - {"pyarrow"} <= recorded  # pyarrow reads files; it computes no estimate
