@@ -41,6 +41,9 @@ __all__ = [
 #: The registration file of ``design.toml`` is ``design.registration.json``.
 REGISTRATION_SUFFIX: Final = ".registration.json"
 _FORMAT: Final = "escalation design registration 1"
+#: A change of these sections is no change of the analysis: ``[compute]`` says where the
+#: work runs and never changes a result (:class:`~escalation.design.ComputeSpec`).
+_NEVER_A_RESULT: Final = ("[compute] ",)
 RegistrationStatus = Literal["registered", "changed", "not_registered"]
 
 
@@ -339,6 +342,9 @@ def check_registration(
     Returns
     -------
     RegistrationCheck
+        ``changed`` when a value that can move a result differs from the registered
+        one; a change of ``[compute]`` alone (where the work runs, which never changes a
+        result) leaves the design ``registered``, though its hash differs.
 
     Examples
     --------
@@ -365,9 +371,16 @@ def check_registration(
         return RegistrationCheck(
             "registered", registration.registered_at, digest, registration.design_sha256
         )
-    changes = _changes(registration.design, design.to_dict()) or (
-        "values changed (design hash differs)",
-    )
+    found = _changes(registration.design, design.to_dict())
+    changes = tuple(c for c in found if not c.startswith(_NEVER_A_RESULT))
+    if found and not changes:  # only where the work runs: the analysis is the registered one
+        return RegistrationCheck(
+            "registered", registration.registered_at, digest, registration.design_sha256
+        )
     return RegistrationCheck(
-        "changed", registration.registered_at, digest, registration.design_sha256, changes
+        "changed",
+        registration.registered_at,
+        digest,
+        registration.design_sha256,
+        changes or ("values changed (design hash differs)",),
     )

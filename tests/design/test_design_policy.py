@@ -253,6 +253,22 @@ def test_a_registration_cut_short_leaves_no_file(
     assert read_registration(register_design(file)).design == default_design().to_dict()
 
 
+def test_where_the_work_runs_is_no_change_of_a_registered_design(tmp_path: Path) -> None:
+    """Adding ``[compute] workers = 4`` after registration (to run faster) flagged the
+    design "changed after registration ([compute] section added): results on the changed
+    settings are not pre-registered", though ``[compute]`` never changes a result."""
+    from escalation.design import ComputeSpec
+
+    registration = register_design(_write(tmp_path))
+    faster = default_design().replace(compute=ComputeSpec(workers=4))
+    check = check_registration(faster, registration)
+    assert (check.status, check.changes) == ("registered", ())
+    assert check.describe().endswith("has not changed since.")
+    policy = dataclasses.replace(default_design().policy, capacity_per_1000=400)
+    both = check_registration(faster.replace(policy=policy), registration)
+    assert (both.status, both.changes) == ("changed", ("[policy] capacity_per_1000: 300 -> 400",))
+
+
 def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     file = _write(tmp_path)
     assert main(["register", str(file)]) == 0
