@@ -741,7 +741,17 @@ def context_title(context: str) -> str:
 
 
 class DesignError(EscalationError, ValueError):
-    """A study design is invalid (unknown kinds, impossible horizons, conflicting options)."""
+    """A study design is invalid (unknown kinds, impossible horizons, conflicting options).
+
+    Attributes
+    ----------
+    section, key : str or None
+        The design's ``[section]`` and TOML key the error is about, when it is about one
+        (:func:`~escalation.design.read_design` then names the line of the file).
+    """
+
+    section: str | None = None
+    key: str | None = None
 
 
 class ConvergenceError(EscalationError, RuntimeError):

@@ -61,7 +61,6 @@ from escalation.core.kernels import compile_ahead
 from escalation.data.history import CaseHistory
 from escalation.design.options import (
     OUTCOME_MODEL_ESTIMATORS,
-    bootstrap_replicates,
     without_unconverged,
 )
 from escalation.design.registration import (
@@ -561,18 +560,7 @@ def design_as_run(design: StudyDesign, *, seed: int, bootstrap: int | None) -> S
     >>> design_as_run(default_design(), seed=5, bootstrap=None).estimation.seed
     5
     """
-    return dataclasses.replace(
-        design,
-        estimation=dataclasses.replace(
-            design.estimation,
-            seed=int(seed),
-            bootstrap=(
-                bootstrap_replicates(bootstrap)
-                if bootstrap is not None
-                else design.estimation.bootstrap
-            ),
-        ),
-    )
+    return design.with_estimation(seed=seed, bootstrap=bootstrap)
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -603,7 +591,7 @@ def run_study(
     design: StudyDesign,
     *,
     out: str | Path | OutputFolder,
-    seed: int = 1,
+    seed: int | None = None,
     progress: bool = True,
     bootstrap: int | None = None,
     keep_going: bool = False,
@@ -639,8 +627,9 @@ def run_study(
         ``out`` that escalation did not write (a copy of the tables written there, say)
         are refused without ``overwrite`` and with it left untouched, never deleted or
         replaced.
-    seed : int, default 1
-        Seed of every random step (bootstrap, forests, model fitting).
+    seed : int, optional
+        Seed of every random step (bootstrap, forests, model fitting); default: the
+        design's ``[estimation] seed``, as ``escalation run`` uses it.
     progress : bool, default True
         Show progress on standard error.
     bootstrap : int, optional
@@ -727,6 +716,7 @@ def run_study(
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         raise DesignError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
+    seed = design.estimation.seed if seed is None else seed
     if isinstance(out, OutputFolder):
         return _run_into(
             out, history, design, seed, progress, bootstrap, keep_going, command,

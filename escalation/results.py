@@ -56,6 +56,9 @@ EXACT_NOTE = (
     "share only outputs that passed escalation.disclosure (the commands' folders do)."
 )
 
+#: Distributions whose versions every result records: Python's, and every package the
+#: estimates are computed with (scikit-survival's gradient boosting, formulaic's model
+#: matrices, numba's compiled kernels, networkx's causal graph among them).
 _TRACKED = (
     "escalation",
     "numpy",
@@ -66,6 +69,10 @@ _TRACKED = (
     "econml",
     "dowhy",
     "scikit-learn",
+    "scikit-survival",
+    "formulaic",
+    "numba",
+    "networkx",
     "plotnine",
 )
 

@@ -3,14 +3,23 @@ it read: a relative ``[data] path`` is re-expressed from the output folder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from escalation import simulate_local_authority, write_case_history
-from escalation.cli import main
-from escalation.design import DataSpec, default_design, read_design
+from escalation.cli import build_parser, main
+from escalation.cli._study import load_study
+from escalation.design import (
+    DataSpec,
+    Registration,
+    StudyDesign,
+    check_registration,
+    default_design,
+    read_design,
+)
 from escalation.design.registration import design_sha256
 
 
@@ -119,3 +128,73 @@ def test_run_analyses_and_records_the_design_with_the_data_given(
     assert (design_file.parent / design.data.path).resolve() == decoy.resolve()  # type: ignore[attr-defined]
     assert str(design.data.extract_date) == "2024-03-31"  # type: ignore[attr-defined]
     assert not (project / "ran").exists()
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_estimate_records_the_seed_and_replicates_it_ran_with(project: Path) -> None:
+    """``estimate --bootstrap 0 --seed 7`` wrote ``design.toml`` and the manifest's design
+    (and its hash) with the file's ``bootstrap = 200`` and ``seed = 1``: the recorded design
+    was not the one that made ``effects.csv``, and rerunning the copy gave other results."""
+    out = project / "overrides"
+    assert main([
+        "estimate", str(project / "study" / "design.toml"), "--out", str(out),
+        "--bootstrap", "0", "--seed", "7", "--refutations", "0", "--trees", "0",
+        "--no-progress",
+    ]) == 0  # fmt: skip
+    copy = read_design(out / "design.toml")
+    assert (copy.estimation.seed, copy.estimation.bootstrap) == (7, 0)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    recorded = StudyDesign.from_toml(manifest["design"]["toml"])
+    assert (recorded.estimation.seed, recorded.estimation.bootstrap) == (7, 0)
+    assert manifest["design"]["sha256"] == design_sha256(recorded)
+    assert manifest["seeds"] == {"estimation": 7}
+    assert manifest["estimation"]["bootstrap"] == 0  # the settings estimate_effects used
+
+
+@pytest.mark.parametrize("command", ["estimate", "predict", "policy", "share", "run"])
+def test_every_study_command_analyses_the_design_with_its_overrides(
+    project: Path, command: str
+) -> None:
+    """Every study command reads the design through ``load_study``: the design it records
+    (and that ``policy`` checks against the registration) carries ``--seed`` and, where the
+    command takes it, ``--bootstrap``; ``predict``, ``policy`` and ``share`` recorded the
+    file's."""
+    design_file = project / "study" / "design.toml"
+    argv = [command, str(design_file), "--out", str(project / "unused"), "--seed", "7"]
+    takes_bootstrap = command != "policy"
+    if takes_bootstrap:
+        argv += ["--bootstrap", "0"]
+    if command == "share":
+        argv += ["--la", "999"]
+    args = build_parser().parse_args(argv)
+    design, _ = load_study(args)
+    assert design.estimation.seed == 7
+    assert design.estimation.bootstrap == (0 if takes_bootstrap else 200)
+    registered = read_design(design_file)
+    changes = check_registration(design, _registration(registered)).changes
+    assert "[estimation] seed: 1 -> 7" in changes  # policy's check flags the new seed
+
+
+def _registration(design: StudyDesign) -> Registration:
+    return Registration(
+        design_sha256(design), "", "2024-01-01T00:00:00+00:00", "x", design.to_dict()
+    )
+
+
+def test_run_study_uses_and_records_the_designs_seed(project: Path) -> None:
+    """The same design file drives the API and the command line: ``escalation run`` used
+    ``[estimation] seed``, but ``run_study(history, design)`` ran (and recorded) seed 1
+    whatever the design said."""
+    import dataclasses
+
+    from escalation.data.io import read_case_history
+    from escalation.pipeline import run_study
+
+    design = default_design()
+    design = design.replace(estimation=dataclasses.replace(design.estimation, seed=5))
+    folder = project / "runs" / "seed"
+    run_study(
+        read_case_history(project / "la"), design, out=folder, stages=("describe",),
+        progress=False, background_figures=False,
+    )  # fmt: skip
+    assert read_design(folder / "design.toml").estimation.seed == 5

@@ -153,6 +153,23 @@ def test_the_next_command_can_be_pasted_for_a_path_with_spaces(
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("name", ['la "north"', "la\\north"])
+def test_init_writes_a_data_folder_with_quotes_or_backslashes_as_toml(
+    data_folder: Path, tmp_path: Path, name: str
+) -> None:
+    """``init --data`` wrote the folder inside quotes as it was: a folder named
+    ``la "north"`` (or ``la\\north``) gave a file that was not TOML, and init stopped with an
+    unexpected TOMLDecodeError (exit 70)."""
+    import shutil
+
+    folder = tmp_path / name
+    shutil.copytree(data_folder, folder)
+    assert main(["init", str(tmp_path / "study"), "--data", str(folder)]) == 0
+    design = read_design(tmp_path / "study" / "design.toml")
+    assert design.data.path == f"../{name}/"
+    assert (tmp_path / "study" / str(design.data.path)).resolve() == folder.resolve()
+
+
 @pytest.fixture(scope="module")
 def annex_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shared Annex A sample converted: no referral in it has a closure date."""

@@ -69,14 +69,19 @@ def study_inputs(args: argparse.Namespace) -> list[Path]:
 def design_as_read(
     design: StudyDesign, design_file: str | Path, args: argparse.Namespace
 ) -> StudyDesign:
-    """Return the design with ``[data]`` naming the data the command reads.
+    """Return the design the command analyses: its ``[data]`` and the seed and replicates.
 
     With ``--data`` or ``--extract-date`` the folder and extract date the command uses
     replace the design file's (the folder as a path from the design file, as a ``[data]
-    path`` is read), so that the design written beside the outputs, the manifest's design
-    hash and the registration check all describe the data analysed; otherwise the design
-    is returned unchanged.
+    path`` is read); with ``--seed`` or ``--bootstrap`` (the commands that take them) the
+    seed and bootstrap replicates used replace ``[estimation]``'s
+    (:meth:`StudyDesign.with_estimation`). So the design written beside the outputs, the
+    manifest's design hash and the registration check all describe what was run;
+    without these options the design is returned unchanged.
     """
+    design = design.with_estimation(
+        seed=getattr(args, "seed", None), bootstrap=getattr(args, "bootstrap", None)
+    )
     if args.data is None and args.extract_date is None:
         return design
     used = data_folder(design, Path(design_file), args.data).resolve()
@@ -113,7 +118,7 @@ def load_study(args: argparse.Namespace) -> tuple[StudyDesign, CaseHistory]:
     """Read ``args.design`` and its case histories (``--data`` and ``--extract-date`` win).
 
     The design returned is the design as read (:func:`design_as_read`): its ``[data]``
-    names the data returned.
+    names the data returned, and ``[estimation]`` the ``--seed`` and ``--bootstrap`` given.
     """
     design_file = Path(args.design)
     design = read_design(design_file)

@@ -59,8 +59,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _toml_list(values: list[str] | tuple[str, ...]) -> str:
-    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+def _toml(value: str | list[str]) -> str:
+    """Return ``value`` as TOML, as the design writes it (a folder named ``la "north"`` too)."""
+    from escalation.design.study import toml_value  # pandas: not needed for --help
+
+    return toml_value(value)
 
 
 def _read(folder: Path, extract_date: str | None) -> CaseHistory:
@@ -156,7 +159,7 @@ def design_text(
     reasons = [r for r in ("RC8", "RC9") if r in found.get("reasons", ("RC8", "RC9"))]
     # Data without RC8 or RC9 closures: keep every closure (a filter would leave no spell).
     reasons_line = (
-        f"reasons = {_toml_list(reasons)}".ljust(29)
+        f"reasons = {_toml(reasons)}".ljust(29)
         + "# optional: only episodes that ended with these reasons"
         if reasons
         else '# reasons = ["RC8", "RC9"]   # none in your referrals: every closure is kept'
@@ -178,11 +181,12 @@ def design_text(
         *(_note(found["no_spell"][1]) if found.get("no_spell") else ()),
         "",
         "[data]",
-        f'path = "{data_path or "data/"}"'
+        f"path = {_toml(data_path or 'data/')}"
         + "  # folder with children, episodes and (optional) notes, .csv or .parquet,",
         "                  # relative to this file",
         (
-            f'extract_date = "{extract}"  # the date the data were extracted (found in the data)'
+            f"extract_date = {_toml(str(extract))}  # the date the data were extracted "
+            "(found in the data)"
             if extract
             else '# extract_date = "2024-03-31"  # when the data were extracted: needed unless\n'
             "#                              case_history.json states it (or --extract-date)"
@@ -224,7 +228,7 @@ def design_text(
         "# prior_assessments, prior_cp_plans, prior_looked_after, days_since_first_referral,",
         "# source, need, factors (assessment factors); or columns of the children table such",
         "# as imd_decile (the simulator writes it; the statutory returns do not have it)",
-        f"include = {_toml_list(list(found.get('covariates', _COVARIATES)))}",
+        f"include = {_toml(list(found.get('covariates', _COVARIATES)))}",
     ]
     if found.get("left_out"):
         lines.append(

@@ -26,7 +26,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("design", metavar="DESIGN", help="the study design TOML file")
     parser.add_argument(
-        "--out", metavar="FILE", help="registration file (default: beside the design)"
+        "--out",
+        metavar="FILE",
+        help="registration file, or a folder to hold it (default: beside the design)",
     )
     parser.set_defaults(func=run)
 

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -40,6 +41,9 @@ __all__ = [
 #: The registration file of ``design.toml`` is ``design.registration.json``.
 REGISTRATION_SUFFIX: Final = ".registration.json"
 _FORMAT: Final = "escalation design registration 1"
+#: A change of these sections is no change of the analysis: ``[compute]`` says where the
+#: work runs and never changes a result (:class:`~escalation.design.ComputeSpec`).
+_NEVER_A_RESULT: Final = ("[compute] ",)
 RegistrationStatus = Literal["registered", "changed", "not_registered"]
 
 
@@ -116,7 +120,8 @@ def register_design(
     design_file : str or Path
         The design TOML file (validated first: an invalid design is not registered).
     out : str or Path, optional
-        Registration file (default: beside the design, ``<name>.registration.json``).
+        Registration file (default: beside the design, ``<name>.registration.json``); an
+        existing folder holds it under that name.
     now : datetime, optional
         Registration time (default: the current time in UTC).
 
@@ -144,17 +149,15 @@ def register_design(
 
     file = Path(design_file)
     design = read_design(file)
-    target = Path(out) if out is not None else registration_path(file)
+    target = registration_path(file) if out is None else Path(out)
+    if target.is_dir():  # --out results/: the registration goes into the folder
+        target = registration_path(target / file.name)
     # A registration elsewhere (--out) of a design registered beside it would be a second,
     # later registration: the first is the one that says when the design was fixed.
     for earlier in dict.fromkeys([target, registration_path(file)]):
-        if earlier.exists():
-            raise DesignError(
-                f"{earlier.name} already exists: the design was registered before "
-                f"({_registered_at(earlier)}). A registration is never overwritten or made "
-                "again elsewhere; delete the file by hand only if no outcome has been looked "
-                "at since"
-            )
+        if earlier.exists() or earlier.is_symlink():
+            beside = earlier != target or out is None
+            raise DesignError(_already_there(earlier, design_sha256(design), beside=beside))
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     registration = Registration(
         design_sha256=design_sha256(design),
@@ -163,17 +166,53 @@ def register_design(
         version=__version__,
         design=design.to_dict(),
     )
+    text = json.dumps(registration.to_dict(), indent=2) + "\n"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("x", encoding="utf-8") as handle:
-        handle.write(json.dumps(registration.to_dict(), indent=2) + "\n")
+    _write_new(target, text)
     return target
 
 
-def _registered_at(path: Path) -> str:
+def _write_new(target: Path, text: str) -> None:
+    """Write ``text`` to a new file ``target``: whole, or not at all.
+
+    A registration cut short (Ctrl-C, a full disk) would be left as an empty or partial
+    file that refuses every later registration and cannot be read; the partial file is
+    removed. A file already there is never touched.
+    """
+    with target.open("x", encoding="utf-8") as handle:
+        try:
+            handle.write(text)
+            handle.flush()
+        except BaseException:
+            with suppress(OSError):
+                handle.close()
+            target.unlink(missing_ok=True)
+            raise
+
+
+def _already_there(path: Path, digest: str, *, beside: bool) -> str:
+    """Say why ``path``, which exists, refuses a registration, and what to do.
+
+    Beside the design it is the design file's registration. Chosen with ``out`` it may
+    also be a registration of another design or no registration at all (the design file
+    itself, say): never "registered before", and never "delete it".
+    """
     try:
-        return str(json.loads(path.read_text(encoding="utf-8")).get("registered_at", "?"))
+        record = read_registration(path)
     except (OSError, ValueError):
-        return "time unreadable"
+        record = None
+    if not beside and (record is None or record.design_sha256 != digest):
+        what = "is not a registration" if record is None else "registers another design"
+        return (
+            f"{path.name} exists and {what}: it is never overwritten; choose another "
+            "registration file"
+        )
+    when = "time unreadable" if record is None else record.registered_at
+    return (
+        f"{path.name} already exists: the design was registered before ({when}). A "
+        "registration is never overwritten or made again elsewhere; delete the file by hand "
+        "only if no outcome has been looked at since"
+    )
 
 
 def read_registration(path: str | Path) -> Registration:
@@ -303,6 +342,9 @@ def check_registration(
     Returns
     -------
     RegistrationCheck
+        ``changed`` when a value that can move a result differs from the registered
+        one; a change of ``[compute]`` alone (where the work runs, which never changes a
+        result) leaves the design ``registered``, though its hash differs.
 
     Examples
     --------
@@ -329,9 +371,16 @@ def check_registration(
         return RegistrationCheck(
             "registered", registration.registered_at, digest, registration.design_sha256
         )
-    changes = _changes(registration.design, design.to_dict()) or (
-        "values changed (design hash differs)",
-    )
+    found = _changes(registration.design, design.to_dict())
+    changes = tuple(c for c in found if not c.startswith(_NEVER_A_RESULT))
+    if found and not changes:  # only where the work runs: the analysis is the registered one
+        return RegistrationCheck(
+            "registered", registration.registered_at, digest, registration.design_sha256
+        )
     return RegistrationCheck(
-        "changed", registration.registered_at, digest, registration.design_sha256, changes
+        "changed",
+        registration.registered_at,
+        digest,
+        registration.design_sha256,
+        changes or ("values changed (design hash differs)",),
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import numbers
 import os
 import re
 import tomllib
@@ -48,6 +49,7 @@ from escalation.design.options import (
     SpellRule,
     TimeZeroAt,
     bootstrap_problem,
+    bootstrap_replicates,
 )
 from escalation.errors import DesignError
 
@@ -68,6 +70,7 @@ __all__ = [
     "default_design",
     "path_from",
     "read_design",
+    "toml_value",
 ]
 
 #: Columns of the children table that are never usable as covariates.
@@ -83,7 +86,13 @@ _MADE_COLUMNS: Final = frozenset(
 
 
 def _fail(section: str, key: str, value: object, problem: str) -> DesignError:
-    return DesignError(f"design [{section}] {key} = {value!r}: {problem}")
+    return _about(DesignError(f"design [{section}] {key} = {value!r}: {problem}"), section, key)
+
+
+def _about(error: DesignError, section: str, key: str | None = None) -> DesignError:
+    """Return ``error`` marked with the ``[section]`` and key it is about (for its line)."""
+    error.section, error.key = section, key
+    return error
 
 
 def _suggest(value: str, allowed: Iterable[str]) -> str:
@@ -154,6 +163,14 @@ def _date(section: str, key: str, value: object) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0) or value.utcoffset():
+            raise _fail(
+                section,
+                key,
+                value.isoformat(),
+                "must be a date written YYYY-MM-DD, without a time of day (the design "
+                "counts whole days: the time would be dropped)",
+            )
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -310,19 +327,22 @@ class OutcomeSpec:
     ----------
     events : tuple of str
         Episode kinds that count as escalation: the first of them after time zero.
-    competing : tuple of str, default ()
+    competing : tuple of str, default ("death",)
         Kinds (or ``"age_18"``) that end follow-up and preclude escalation; event codes
-        2, 3, ... follow this order.
-    censor : tuple of str, default ()
-        Kinds (or ``"age_18"``) that end follow-up without an event. The extract date
-        always censors.
+        2, 3, ... follow this order. The default is the design contract's: a kind in
+        none of ``events``, ``competing`` and ``censor`` does not end follow-up, so
+        ``competing = []`` keeps a child who died at risk of escalation.
+    censor : tuple of str, default ("moved_out", "age_18")
+        Kinds (or ``"age_18"``) that end follow-up without an event (the contract's
+        default: a child who moved out is no longer observed, and children's social care
+        ends at 18). The extract date always censors.
     horizons : tuple of int
         Days after time zero at which risks are reported (each > 0).
     """
 
     events: tuple[str, ...] = ("cp_plan", "looked_after")
-    competing: tuple[str, ...] = ()
-    censor: tuple[str, ...] = ()
+    competing: tuple[str, ...] = ("death",)
+    censor: tuple[str, ...] = ("moved_out", "age_18")
     horizons: tuple[int, ...] = (365,)
 
     def __post_init__(self) -> None:
@@ -387,9 +407,12 @@ class TreatmentSpec:
 
     def __post_init__(self) -> None:
         if (self.kind is None) == (self.reasons is None):
-            raise DesignError(
-                "design [treatment]: give exactly one of kind (with grace_days) or reasons; "
-                + ("both were given" if self.kind is not None else "neither was given")
+            raise _about(
+                DesignError(
+                    "design [treatment]: give exactly one of kind (with grace_days) or "
+                    f"reasons; {'both were' if self.kind is not None else 'neither was'} given"
+                ),
+                "treatment",
             )
         if self.kind is not None:
             _choice("treatment", "kind", self.kind, EPISODE_KINDS)
@@ -966,9 +989,12 @@ class StudyDesign:
         unknown = [name for name in mapping if name not in _SECTIONS]
         if unknown:
             name = str(unknown[0])
-            raise DesignError(
-                f"design: unknown section [{name}]{_suggest(name, _SECTIONS)}; "
-                f"sections are {_listing(_SECTIONS)}"
+            raise _about(
+                DesignError(
+                    f"design: unknown section [{name}]{_suggest(name, _SECTIONS)}; "
+                    f"sections are {_listing(_SECTIONS)}"
+                ),
+                name,
             )
         missing = [name for name in _REQUIRED_SECTIONS if name not in mapping]
         if missing:
@@ -984,25 +1010,15 @@ class StudyDesign:
             kwargs: dict[str, Any] = {}
             for key, value in values.items():
                 if key not in allowed:
-                    raise DesignError(
-                        f"design [{name}]: unknown key {key!r}{_suggest(str(key), allowed)}; "
-                        f"keys are {_listing(allowed)}"
+                    raise _about(
+                        DesignError(
+                            f"design [{name}]: unknown key {key!r}"
+                            f"{_suggest(str(key), allowed)}; keys are {_listing(allowed)}"
+                        ),
+                        name,
+                        str(key),
                     )
                 kwargs[allowed[key]] = value
-            for list_key in (
-                "reasons",
-                "events",
-                "competing",
-                "censor",
-                "include",
-                "estimators",
-                "rules",
-                "risk_models",
-            ):
-                if list_key in kwargs and isinstance(kwargs[list_key], list):
-                    kwargs[list_key] = tuple(kwargs[list_key])
-            if "horizons" in kwargs and isinstance(kwargs["horizons"], list):
-                kwargs["horizons"] = tuple(kwargs["horizons"])
             try:
                 built[name] = kind(**kwargs)
             except TypeError as error:
@@ -1015,7 +1031,9 @@ class StudyDesign:
                 ]
                 if not missing:
                     raise
-                raise DesignError(f"design [{name}]: key {missing[0]!r} is required") from error
+                raise _about(
+                    DesignError(f"design [{name}]: key {missing[0]!r} is required"), name
+                ) from error
         return cls(**built)
 
     @classmethod
@@ -1072,7 +1090,7 @@ class StudyDesign:
         lines: list[str] = []
         for name, values in self.to_dict().items():
             lines.append(f"[{name}]")
-            lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+            lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
             lines.append("")
         return "\n".join(lines)
 
@@ -1085,6 +1103,52 @@ class StudyDesign:
     def replace(self, **sections: Any) -> StudyDesign:
         """Return a copy with whole sections replaced (the design itself never changes)."""
         return replace(self, **sections)
+
+    def with_estimation(
+        self, *, seed: int | None = None, bootstrap: int | None = None
+    ) -> StudyDesign:
+        """Return the design with the seed and bootstrap replicates a run overrides.
+
+        The one rule of every override of ``[estimation] seed`` and ``bootstrap`` (the
+        command line's ``--seed`` and ``--bootstrap``, the ``seed=`` and ``bootstrap=`` of
+        :func:`~escalation.pipeline.run_study` and ``build_share_pack``): the design
+        recorded beside the outputs (``design.toml``, the manifest's design and its hash,
+        the registration check) is the design that made them.
+
+        Parameters
+        ----------
+        seed : int, optional
+            The seed used (None: the design's).
+        bootstrap : int, optional
+            The bootstrap replicates used (None: the design's); 0, or at least 2.
+
+        Returns
+        -------
+        StudyDesign
+            This design when neither is given.
+
+        Raises
+        ------
+        DesignError
+            When ``bootstrap`` is 1, negative or not a whole number, or ``seed`` is not a
+            whole number of at least 0.
+
+        Examples
+        --------
+        >>> design = default_design().with_estimation(seed=7, bootstrap=0)
+        >>> design.estimation.seed, design.estimation.bootstrap
+        (7, 0)
+        """
+        if seed is None and bootstrap is None:
+            return self
+        estimation = self.estimation
+        if bootstrap is not None:
+            estimation = replace(estimation, bootstrap=bootstrap_replicates(bootstrap))
+        if seed is not None:
+            given = cast(object, seed)  # numpy's integers too; EstimationSpec refuses others
+            whole = isinstance(given, numbers.Integral) and not isinstance(given, bool)
+            estimation = replace(estimation, seed=int(seed) if whole else seed)
+        return replace(self, estimation=estimation)
 
     def relocated(self, design_file: str | Path | None, folder: str | Path) -> StudyDesign:
         """Return the design as a copy of ``design_file`` written into ``folder`` must read.
@@ -1137,17 +1201,46 @@ def path_from(target: str | Path, folder: str | Path) -> str:
         return target.as_posix()
 
 
-def _toml_value(value: object) -> str:
-    """Render one value of the design's limited vocabulary as TOML."""
+#: Characters a TOML basic string cannot hold as they are: the quotation mark, the
+#: backslash and the control characters other than tab (TOML 1.0, "String").
+_TOML_ESCAPES: Final = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def _toml_char(char: str) -> str:
+    if char in _TOML_ESCAPES:
+        return _TOML_ESCAPES[char]
+    if char != "\t" and (ord(char) < 0x20 or ord(char) == 0x7F):
+        return f"\\u{ord(char):04X}"
+    return char
+
+
+def toml_value(value: object) -> str:
+    r"""Render one value of the design's limited vocabulary as TOML.
+
+    The one rule of every design text the package writes (:meth:`StudyDesign.to_toml`,
+    ``escalation init``): text is a basic string with the quotation mark, the backslash
+    and control characters escaped, so any folder name reads back as it was.
+
+    Examples
+    --------
+    >>> print(toml_value(["C:\\la", 'a "b"', "two\nlines", 7, 0.5, True]))
+    ["C:\\la", "a \"b\"", "two\nlines", 7, 0.5, true]
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        return '"' + "".join(_toml_char(c) for c in value) + '"'
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to a design file")
 
 
@@ -1191,7 +1284,40 @@ def read_design(path: str | Path) -> StudyDesign:
     try:
         return StudyDesign.from_toml(text)
     except DesignError as error:
-        raise DesignError(f"{file.name}: {error}") from error
+        found = _line_of(text, error.section, error.key)
+        where = file.name if found is None else f"{file.name}, line {found}"
+        located = DesignError(f"{where}: {error}")
+        located.section, located.key = error.section, error.key
+        raise located from error
+
+
+_TABLE: Final = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?$")
+
+
+def _line_of(text: str, section: str | None, key: str | None) -> int | None:
+    r"""Return the line (from 1) of ``[section]``'s ``key`` in a design's text, or None.
+
+    The table's header line when ``key`` is None; None when the section or key is not
+    written as a plain ``[section]`` table and ``key = ...`` line (a default, say).
+
+    Examples
+    --------
+    >>> _line_of("[outcome]\nhorizons = [0]\n", "outcome", "horizons")
+    2
+    """
+    if section is None:
+        return None
+    assignment = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=") if key else None
+    current = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        table = _TABLE.match(line)
+        if table is not None:
+            current = table.group(1)
+            if assignment is None and current == section:
+                return number
+        elif assignment is not None and current == section and assignment.match(line):
+            return number
+    return None
 
 
 def default_design() -> StudyDesign:

@@ -8,7 +8,6 @@ of every authority and of the pooled population is written beside them.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from escalation.compute import parallel_map
 from escalation.data.io import read_case_history, write_case_history
 from escalation.data.simulator.authorities import simulate_local_authorities
 from escalation.data.simulator.config import simulation_record
-from escalation.design.options import bootstrap_replicates
 from escalation.design.study import DataSpec, StudyDesign, default_design
 from escalation.federated.hub import PooledAnalysis, pool_share_packs
 from escalation.federated.outputs import PooledOutputs, write_pooled
@@ -128,18 +126,7 @@ def run_federated_demo(
             console.log(escape(message))
 
     # The registered design is the one every authority runs: bootstrap and seed included.
-    design = design.replace(
-        data=DataSpec(),
-        estimation=dataclasses.replace(
-            design.estimation,
-            bootstrap=(
-                design.estimation.bootstrap
-                if bootstrap is None
-                else bootstrap_replicates(bootstrap)
-            ),
-            seed=int(seed),
-        ),
-    )
+    design = design.replace(data=DataSpec()).with_estimation(seed=seed, bootstrap=bootstrap)
     sims = simulate_local_authorities(authorities, n_children=children, seed=seed)
     simulation = simulation_record(children, seed, authorities=authorities)
     say(f"Simulated {authorities} local authorities: {sims!r}")

@@ -63,7 +63,7 @@ from escalation import __version__
 from escalation._archives import FIXED_TIME
 from escalation.compute import one_blas_thread
 from escalation.data.history import CaseHistory
-from escalation.design.options import bootstrap_replicates, without_unconverged
+from escalation.design.options import without_unconverged
 from escalation.design.study import ComputeSpec, DataSpec, StudyDesign
 from escalation.disclosure import (
     DisclosureRules,
@@ -491,18 +491,7 @@ def build_share_pack(
         When disclosure control would let a small count or a record-level column out
         (a bug: the pack is refused).
     """
-    design = dataclasses.replace(
-        design,
-        estimation=dataclasses.replace(
-            design.estimation,
-            bootstrap=(
-                bootstrap_replicates(bootstrap)
-                if bootstrap is not None
-                else design.estimation.bootstrap
-            ),
-            seed=int(seed) if seed is not None else design.estimation.seed,
-        ),
-    )
+    design = design.with_estimation(seed=seed, bootstrap=bootstrap)
     history, authority = _authority_of(history, authority)
     rules = DisclosureRules.from_design(design)
     data = build_spells(history, design)

@@ -19,7 +19,8 @@ from typing import Any, Final
 
 import pandas as pd
 
-from escalation.design.study import StudyDesign
+from escalation.design.registration import design_sha256
+from escalation.design.study import StudyDesign, read_design
 from escalation.results import data_hash, provenance
 
 __all__ = ["MANIFEST_NAME", "build_manifest", "file_hash", "write_manifest"]
@@ -48,20 +49,19 @@ def file_hash(path: str | Path) -> str:
 
 
 def _design_record(design: StudyDesign | str | Path | None) -> dict[str, Any] | None:
+    """Return the design's record: its canonical TOML and that text's SHA-256.
+
+    A design file is read first, so its record is its values (as the registration's
+    ``design_sha256``), not its comments or layout: the same design hashes alike
+    whether it is given as a file or in memory.
+    """
     if design is None:
         return None
-    if isinstance(design, StudyDesign):
-        text = design.to_toml()
-        source = "in memory"
-    else:
-        path = Path(design)
-        text = path.read_text(encoding="utf-8")
-        source = path.name
-    return {
-        "source": source,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "toml": text,
-    }
+    source = "in memory"
+    if not isinstance(design, StudyDesign):
+        source = Path(design).name
+        design = read_design(design)
+    return {"source": source, "sha256": design_sha256(design), "toml": design.to_toml()}
 
 
 def build_manifest(
@@ -84,7 +84,9 @@ def build_manifest(
     command : str
         What produced the outputs (e.g. ``"escalation demo"``).
     design : StudyDesign, path or None
-        The study design (its TOML text and hash are recorded).
+        The study design: its canonical TOML text and that text's SHA-256 (the
+        registration's ``design_sha256``) are recorded; a file is read first, so its
+        comments and layout do not count.
     inputs : tuple of DataFrame, optional
         The input tables; their :func:`escalation.results.data_hash` is recorded.
     input_hash : str, optional

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -206,6 +207,68 @@ def test_registration_is_never_overwritten_and_missing_means_not_registered(
     assert not registration_path(invalid).exists()
 
 
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+def test_a_registration_cut_short_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
+) -> None:
+    """The registration file was created before its text was made and written: Ctrl-C or a
+    full disk left an empty or partial ``design.registration.json`` that refused every
+    later registration ("registered before (time unreadable)") and could not be read."""
+    file = _write(tmp_path)
+    target = registration_path(file)
+    real_open = Path.open
+
+    class CutShort:
+        """A file whose write reaches the disk in part, then fails."""
+
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> CutShort:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, text: str) -> int:
+            self.handle.write(text[:10])
+            self.handle.flush()
+            raise failure("No space left on device")
+
+        def flush(self) -> None:
+            self.handle.flush()
+
+        def close(self) -> None:
+            self.handle.close()
+
+    def open_cut_short(self: Path, mode: str = "r", **kwargs: Any) -> Any:
+        handle = real_open(self, mode, **kwargs)
+        return CutShort(handle) if self == target else handle
+
+    monkeypatch.setattr(Path, "open", open_cut_short)
+    with pytest.raises(failure):
+        register_design(file)
+    monkeypatch.undo()
+    assert not target.exists()
+    assert read_registration(register_design(file)).design == default_design().to_dict()
+
+
+def test_where_the_work_runs_is_no_change_of_a_registered_design(tmp_path: Path) -> None:
+    """Adding ``[compute] workers = 4`` after registration (to run faster) flagged the
+    design "changed after registration ([compute] section added): results on the changed
+    settings are not pre-registered", though ``[compute]`` never changes a result."""
+    from escalation.design import ComputeSpec
+
+    registration = register_design(_write(tmp_path))
+    faster = default_design().replace(compute=ComputeSpec(workers=4))
+    check = check_registration(faster, registration)
+    assert (check.status, check.changes) == ("registered", ())
+    assert check.describe().endswith("has not changed since.")
+    policy = dataclasses.replace(default_design().policy, capacity_per_1000=400)
+    both = check_registration(faster.replace(policy=policy), registration)
+    assert (both.status, both.changes) == ("changed", ("[policy] capacity_per_1000: 300 -> 400",))
+
+
 def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     file = _write(tmp_path)
     assert main(["register", str(file)]) == 0
@@ -219,6 +282,46 @@ def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["register", str(file), "--out", str(again)]) == 2
     assert "registered before" in capsys.readouterr().err
     assert not again.exists()
+
+
+def test_register_out_a_folder_writes_the_registration_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``register design.toml --out results/`` (a folder, as every other command's
+    ``--out``) said "results already exists: the design was registered before (time
+    unreadable) ... delete the file by hand", though nothing was ever registered."""
+    file = _write(tmp_path)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert main(["register", str(file), "--out", str(folder)]) == 0
+    written = folder / "design.registration.json"
+    assert read_registration(written).design == default_design().to_dict()
+    assert not registration_path(file).exists()  # only there, as asked
+
+
+def test_register_out_an_existing_file_that_is_no_registration_is_refused_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out`` naming a file that is not this design's registration (the design file
+    itself, another design's registration) said "the design was registered before" and
+    advised deleting it: the advice deleted the user's design file."""
+    file = _write(tmp_path)
+    before = file.read_bytes()
+    assert main(["register", str(file), "--out", str(file)]) == 2
+    err = capsys.readouterr().err
+    assert "design.toml exists and is not a registration: it is never overwritten" in err
+    assert "registered before" not in err and "delete" not in err
+    assert file.read_bytes() == before
+    other = tmp_path / "other"
+    other.mkdir()
+    other_design = default_design().replace(
+        policy=dataclasses.replace(default_design().policy, capacity_per_1000=400)
+    )
+    shared = register_design(_write(other, other_design), out=tmp_path / "shared.json")
+    assert main(["register", str(file), "--out", str(shared)]) == 2
+    err = capsys.readouterr().err
+    assert "shared.json exists and registers another design" in err
+    assert "registered before" not in err
 
 
 def test_policy_risk_models_follow_prediction_models_unless_stated() -> None:

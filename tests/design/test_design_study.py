@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from dataclasses import FrozenInstanceError
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from escalation.cli import main
 from escalation.design import (
     CovariateSpec,
+    DataSpec,
     EstimationSpec,
     OutcomeSpec,
     StudyDesign,
@@ -21,6 +23,7 @@ from escalation.design import (
     default_design,
     read_design,
 )
+from escalation.design.registration import design_sha256
 from escalation.errors import DesignError
 
 SPEC_EXAMPLE = textwrap.dedent(
@@ -93,6 +96,94 @@ def test_toml_round_trip_gives_an_equal_design(tmp_path: Path) -> None:
     assert StudyDesign.from_toml(design.to_toml()) == design
     path = design.write(tmp_path / "design.toml")
     assert read_design(path) == design
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["la\nnorth/", "la\rnorth", "bell\x07", "del\x7f", "nul\x00", 'C:\\la "north"\\', "tab\tla"],
+)
+def test_a_written_design_reads_back_whatever_its_text_holds(path: str) -> None:
+    """``to_toml`` escaped only the quotation mark and the backslash: a ``[data] path`` with
+    a line break or another control character (legal in a folder name) was written raw,
+    so the design file the package wrote was not TOML (``Illegal character '\\n'``) and
+    its copy beside the outputs could not be read back."""
+    design = default_design().replace(data=DataSpec(path=path))
+    back = StudyDesign.from_toml(design.to_toml())
+    assert back == design and back.data.path == path
+    assert design_sha256(back) == design_sha256(design)
+
+
+def test_an_outcome_without_competing_or_censor_ends_follow_up_as_the_contract_does() -> None:
+    """``[outcome]`` without ``competing`` and ``censor`` defaulted to none: a child who
+    died (day 641 in this simulation) stayed at risk of escalation to the extract date
+    (day 1631), and children who moved out or turned 18 were followed where no escalation
+    can be recorded. Left out, they are now the contract's ``["death"]`` and
+    ``["moved_out", "age_18"]``: the spells equal those of the spec's example."""
+    import pandas as pd
+
+    from escalation import simulate_local_authority
+    from escalation.timeline import build_spells
+
+    lines = [
+        line for line in SPEC_EXAMPLE.splitlines() if not line.startswith(("competing", "censor"))
+    ]
+    short = StudyDesign.from_toml("\n".join(lines))
+    spec = StudyDesign.from_toml(SPEC_EXAMPLE)
+    assert (short.outcome.competing, short.outcome.censor) == (("death",), ("moved_out", "age_18"))
+    assert short == spec
+    history = simulate_local_authority(3000, seed=2).history
+    covariates = CovariateSpec(include=("age", "sex"))
+    ended = build_spells(history, short.replace(covariates=covariates)).spells
+    expected = build_spells(history, spec.replace(covariates=covariates)).spells
+    pd.testing.assert_frame_equal(ended, expected)
+    assert (ended["end_reason"] == "death").sum() >= 1  # the case: a death ends follow-up
+
+
+def test_every_section_and_key_the_package_adds_is_in_the_design_docs() -> None:
+    """docs/design.md's "Keys the package adds" named ``[analysis]``, ``[prediction]``,
+    ``[compute]`` and one key of ``[policy]``, but not ``[disclosure]``, ``[criteria]`` or
+    the other keys of ``[policy]``: a reader of the design page could not learn them."""
+    import dataclasses
+    import tomllib
+
+    text = (Path(__file__).parents[2] / "docs" / "design.md").read_text(encoding="utf-8")
+    contract = tomllib.loads(re.search(r"## The keys.*?```toml\n(.*?)```", text, re.S).group(1))  # type: ignore[union-attr]
+    added = text.split("## Keys the package adds", 1)[1].split("\n#", 1)[0]
+    design = default_design()
+    for section in dataclasses.fields(design):
+        if section.name in contract:
+            continue
+        rows = [row for row in added.splitlines() if row.startswith(f"| `[{section.name}]`")]
+        named = set(re.findall(r"`(\w+)`", " ".join(row.split("|")[2] for row in rows)))
+        spec = getattr(design, section.name)
+        keys = {"from" if f.name == "from_" else f.name for f in dataclasses.fields(spec)}
+        assert keys <= named, f"[{section.name}] lacks {sorted(keys - named)}"
+
+
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [("extract_date", "2024-03-31T17:45:00"), ("from", "2017-04-01T09:00:00+01:00")],
+)
+def test_a_date_with_a_time_of_day_is_refused_not_cut(
+    tmp_path: Path, key: str, written: str
+) -> None:
+    """A TOML date-time (``extract_date = 2024-03-31T17:45:00``) was cut to its date, the
+    time dropped without a word; it is refused, naming the key, the value and the line.
+    Midnight, as ``pandas.Timestamp("2024-03-31")`` gives it, is the date."""
+    path = tmp_path / "design.toml"
+    quoted = {"extract_date": '"2024-03-31"', "from": '"2017-04-01"'}[key]
+    path.write_text(
+        SPEC_EXAMPLE.replace(f"{key} = {quoted}", f"{key} = {written}"), encoding="utf-8"
+    )
+    with pytest.raises(
+        DesignError,
+        match=rf"line \d+: design \[\w+\] {key} = '{written[:10]}T.*without a time of day",
+    ):
+        read_design(path)
+    midnight = SPEC_EXAMPLE.replace(
+        'extract_date = "2024-03-31"', "extract_date = 2024-03-31T00:00:00"
+    )
+    assert StudyDesign.from_toml(midnight).data.extract_date == dt.date(2024, 3, 31)
 
 
 def test_native_toml_dates_are_accepted() -> None:
@@ -254,7 +345,45 @@ def test_invalid_toml_and_file_name_in_message(tmp_path: Path) -> None:
         StudyDesign.from_toml("[time_zero\nkind = 1")
     path = tmp_path / "study.toml"
     path.write_text(SPEC_EXAMPLE.replace('spells = "first"', 'spells = "firts"'))
-    with pytest.raises(DesignError, match=r"study.toml: .*did you mean 'first'"):
+    with pytest.raises(DesignError, match=r"study.toml, line \d+: .*did you mean 'first'"):
+        read_design(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message", "named"),
+    [
+        ("seed = 1", 'seed = "1"', r"\[estimation\] seed = '1': must be a whole", 'seed = "1"'),
+        ("seed = 1", "seed = 1\nsed = 2", r"\[estimation\]: unknown key 'sed'", "sed = 2"),
+        ("[estimation]", "[estimaton]", r"unknown section \[estimaton\]", "[estimaton]"),
+        ("horizons = [365, 730]", "horizons = [365.5]", r"= \[365.5\]: horizon", "horizons ="),
+        ('spells = "first"', 'spells = "firts"', "did you mean 'first'", 'spells = "firts"'),
+        ("grace_days = 14", 'grace_days = 14\nreasons = ["RC9"]', "exactly one", "[treatment]"),
+    ],
+)
+def test_a_design_error_names_the_line_of_the_key(
+    tmp_path: Path, old: str, new: str, message: str, named: str
+) -> None:
+    """Errors named the file, section, key and value but not the line: in a design of
+    forty commented lines the user searched for it. The line of the key (or, for an
+    unknown section or a rule of the whole section, of the table) is now named; the value
+    is shown as the TOML list written (``[365.5]``, not the tuple ``(365.5,)``)."""
+    path = tmp_path / "design.toml"
+    text = SPEC_EXAMPLE.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DesignError, match=message) as caught:
+        read_design(path)
+    found = re.match(r"design.toml, line (\d+): design", str(caught.value))
+    assert found is not None, str(caught.value)
+    assert text.splitlines()[int(found.group(1)) - 1].startswith(named)
+
+
+def test_a_design_error_about_a_key_not_written_names_no_line(tmp_path: Path) -> None:
+    """A rule broken by a default (no line holds the key: ``at`` left at "end" for a point
+    event) names the file only, never a wrong line."""
+    path = tmp_path / "design.toml"
+    text = SPEC_EXAMPLE.replace('kind = "referral"', 'kind = "s47"').replace('at = "end"\n', "")
+    path.write_text(text.replace('reasons = ["RC8", "RC9"]\n', ""), encoding="utf-8")
+    with pytest.raises(DesignError, match=r"^design.toml: design \[time_zero\] at = 'end'"):
         read_design(path)
 
 

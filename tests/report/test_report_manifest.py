@@ -53,6 +53,28 @@ def test_report_manifest_reads_a_design_file(tmp_path: Path) -> None:
     assert manifest["outputs"] == []
 
 
+def test_a_design_file_is_recorded_by_its_values_as_the_registration_hashes_it(
+    tmp_path: Path,
+) -> None:
+    """Given a design file, the manifest hashed its bytes (comments and layout included),
+    so ``design.sha256`` differed from the registration's ``design_sha256`` and from the
+    same design given in memory, though the docs say it is the canonical TOML's."""
+    from escalation.design import read_design
+    from escalation.design.registration import design_sha256
+
+    design_file = tmp_path / "design.toml"
+    text = "# my study, commented\n" + default_design().to_toml().replace(
+        "horizons = [365, 730]", "horizons = [730, 365]  # two years first"
+    )
+    design_file.write_text(text, encoding="utf-8")
+    from_file = build_manifest(tmp_path / "a", command="t", design=design_file)["design"]
+    in_memory = build_manifest(tmp_path / "a", command="t", design=default_design())["design"]
+    assert from_file["sha256"] == design_sha256(read_design(design_file))
+    assert from_file["sha256"] == in_memory["sha256"]
+    assert from_file["sha256"] == hashlib.sha256(from_file["toml"].encode("utf-8")).hexdigest()
+    assert from_file["source"] == "design.toml"
+
+
 def test_a_runs_input_hash_covers_the_notes_and_the_extract_date(tmp_path: Path) -> None:
     """Everything that can change a result is in the input's hash: the case notes feed the
     risk models' text features, the extract date ends follow-up."""
@@ -105,3 +127,53 @@ def test_a_briefs_bytes_do_not_depend_on_the_day_it_is_made(
     assert briefs[0] == briefs[1]
     # ... nor today's date from anywhere else (a clock read through another name)
     assert dt.date.today().isoformat().encode() not in briefs[0]
+
+
+def _imported_top_names(path: Path) -> set[str]:
+    """Top-level modules ``path`` imports, ``importlib.import_module("x.y")`` included."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value.split(".")[0])
+    return names
+
+
+def test_the_versions_record_every_package_the_estimates_are_computed_with() -> None:
+    """The versions of a manifest (and of every ``glance()``) left out scikit-survival (the
+    gradient-boosting risk model), formulaic (every model matrix), numba (the compiled
+    risk-set kernels) and networkx (the causal graph): a result could change with one of
+    them while its record showed none. Every third-party package the analysis modules
+    import is now recorded."""
+    import sys
+    from importlib import metadata
+
+    import escalation
+    from escalation.results import package_versions
+
+    package = Path(escalation.__file__).parent
+    files = [package / "formula.py"]
+    for folder in ("core", "survival", "causal", "predict", "policy", "timeline"):
+        files += sorted((package / folder).rglob("*.py"))
+    imported = set().union(*(_imported_top_names(f) for f in files))
+    third_party = imported - set(sys.stdlib_module_names) - {"escalation", "__future__"}
+    distributions = metadata.packages_distributions()
+
+    def canonical(name: str) -> str:
+        return name.lower().replace("_", "-")
+
+    needed = {canonical(d) for name in third_party for d in distributions.get(name, [name])}
+    recorded = {canonical(name) for name in package_versions()}
+    assert {"scikit-survival", "formulaic", "numba"} <= needed  # the case
+    assert needed - {"pyarrow"} <= recorded  # pyarrow reads files; it computes no estimate

@@ -101,7 +101,8 @@ def test_an_interval_competing_kind_under_way_at_time_zero_excludes_the_candidat
 
 def test_the_rules_have_no_row_without_a_competing_or_censoring_episode_kind() -> None:
     design = DESIGN.replace(
-        outcome=OutcomeSpec(events=("cp_plan",), censor=("age_18",), horizons=(365,))
+        # competing stated empty: left out it is the contract's ("death",)
+        outcome=OutcomeSpec(events=("cp_plan",), competing=(), censor=("age_18",), horizons=(365,))
     )
     rules = build(design=design).flow["rule"].tolist()
     assert "competing_before" not in rules and "censored_before" not in rules
