@@ -10,6 +10,7 @@ from escalation._decimals import clear_of_zero_digits
 from escalation.figures.theme import FONT_FAMILY, ColumnWidth, secondary_pt, width_mm
 
 __all__ = [
+    "ROW_LABEL_SHARE",
     "abs_percent",
     "interval_digits",
     "legend_columns",
@@ -18,6 +19,7 @@ __all__ = [
     "points",
     "text_width_pt",
     "wrap_legend_entries",
+    "wrap_row_label",
     "wrap_to_width",
     "wrap_words",
 ]
@@ -155,6 +157,30 @@ def wrap_words(text: str, room_pt: float, *, size_pt: float, bold: bool = False)
                 lines.append(word)
         out.append("\n".join(lines) if lines else paragraph)
     return "\n".join(out)
+
+
+#: The widest a row's name may be beside a panel (a risk table's group, a forest plot's
+#: term), as a share of the figure's width: a longer name is wrapped into lines, so that
+#: the panel keeps the rest.
+ROW_LABEL_SHARE = 0.45
+
+
+def wrap_row_label(text: str, width: ColumnWidth | float, *, size_pt: float | None = None) -> str:
+    r"""Return a row's name wrapped into lines no wider than :data:`ROW_LABEL_SHARE`.
+
+    The names of rows beside a panel (a risk table's groups, a forest plot's terms), at
+    the axis-text size by default (:func:`wrap_words`).
+
+    Examples
+    --------
+    >>> wrap_row_label("Children with a previous child protection plan", "single")
+    'Children with a previous\nchild protection plan'
+    >>> wrap_row_label("Girls", "single")
+    'Girls'
+    """
+    room = ROW_LABEL_SHARE * width_mm(width) * _PT_PER_MM
+    size = secondary_pt() if size_pt is None else size_pt
+    return wrap_words(text, room, size_pt=size)
 
 
 #: What plotnine puts beside each entry of a legend, in points: the key's margin and the

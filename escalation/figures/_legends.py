@@ -88,9 +88,9 @@ def legend_beneath(
     """Return the guides of a legend beneath the panels, in as many columns as fit.
 
     An entry too wide for the panel on its own is wrapped into lines
-    (:func:`~escalation.figures._labels.wrap_legend_entries`; ``Legend.labels``); the
-    title, if any, then goes above the entries rather than beside them, where it took
-    the room they wrap in.
+    (:func:`~escalation.figures._labels.wrap_legend_entries`; ``Legend.labels``). The
+    title, if any, goes above the entries rather than beside them where that takes fewer
+    lines (beside them it took the room they wrap in, or a column's).
 
     Parameters
     ----------
@@ -126,19 +126,29 @@ def legend_beneath(
     key = default_key if key_pt is None else key_pt
     room = panel_pt(width, row_labels, y_title_lines=y_title_lines)
     size = secondary_pt()
-    wrapped = wrap_legend_entries(entries, room, size_pt=size, key_pt=key, title=title)
-    # A title beside entries that must wrap takes their room: it goes above them instead.
-    above = bool(title) and wrapped != [str(e) for e in entries]
-    if above:
-        wrapped = wrap_legend_entries(entries, room, size_pt=size, key_pt=key)
-    beside = "" if above else title
-    columns = legend_columns(wrapped, room, size_pt=size, key_pt=key, title=beside)
+    # The title beside the entries, or above them where that takes fewer lines (entries
+    # that must wrap beside it, or columns it leaves no room for).
+    wrapped, columns, rows = _layout(entries, room, size, key, title)
+    above = False
+    if title:
+        wrapped_above, columns_above, rows_above = _layout(entries, room, size, key, "")
+        if rows_above + 1 < rows:
+            wrapped, columns, rows, above = wrapped_above, columns_above, rows_above + 1, True
     labels = {str(e): w for e, w in zip(entries, wrapped, strict=True) if str(e) != w}
     guides = p9.guides(**{aes: p9.guide_legend(ncol=columns, byrow=True) for aes in aesthetics})
     keys = [] if key_pt is None else [p9.theme(legend_key_width=key_pt)]
     # A wrapped entry's lines start under each other, beside its key.
     left = [p9.theme(legend_text=p9.element_text(ha="left", ma="left"))] if labels else []
     on_top = [p9.theme(legend_title_position="top")] if above else []
-    lines = [w.count("\n") + 1 for w in wrapped]
-    rows = sum(max(lines[i : i + columns]) for i in range(0, len(lines), columns)) + above
     return Legend([guides, *keys, *left, *on_top], rows=rows, labels=labels)
+
+
+def _layout(
+    entries: Sequence[str], room: float, size: float, key: float, title: str
+) -> tuple[list[str], int, int]:
+    """Return the entries wrapped, the columns and the lines of a legend with ``title`` beside."""
+    wrapped = wrap_legend_entries(entries, room, size_pt=size, key_pt=key, title=title)
+    columns = legend_columns(wrapped, room, size_pt=size, key_pt=key, title=title)
+    lines = [w.count("\n") + 1 for w in wrapped]
+    rows = sum(max(lines[i : i + columns]) for i in range(0, len(lines), columns))
+    return wrapped, columns, rows

@@ -28,8 +28,8 @@ from escalation.figures._labels import (
     point_breaks,
     points,
     text_width_pt,
+    wrap_row_label,
     wrap_to_width,
-    wrap_words,
 )
 from escalation.figures._legends import legend_beneath, panel_pt
 from escalation.figures.theme import (
@@ -44,9 +44,7 @@ from escalation.figures.theme import (
     scale_fill_groups,
     scale_linetype_estimators,
     scale_linetype_groups,
-    secondary_pt,
     theme_escalation,
-    width_mm,
 )
 from escalation.timeline.labels import arm_label, yes_no_label
 
@@ -82,9 +80,6 @@ _TABLE_PANEL: Final = "Number at risk"
 #: The height each row of a legend after its first takes, in millimetres (a key, 11.5 pt
 #: or 4.1 mm, and the space between rows).
 _LEGEND_ROW_MM: Final = 5.0
-#: The widest a group's name may be beside the risk table, as a share of the figure's
-#: width: a longer name is wrapped into lines, so that the panel keeps the rest.
-_TABLE_NAMES_SHARE: Final = 0.4
 #: The height of a row of the risk table, in millimetres (7.5 pt numbers, 3.2 mm tall,
 #: and the space between rows).
 _TABLE_ROW_MM: Final = 3.6
@@ -654,16 +649,15 @@ def _risk_table(
     """Lay out the risk table: a titled block per statistic, one row per group.
 
     ``at_risk`` is named as the curves are (:func:`_named_like_curves`); the rows of groups
-    left out by ``groups=`` are left out with their curves. A group's name wider than
-    :data:`_TABLE_NAMES_SHARE` of the figure is wrapped into lines
-    (:func:`~escalation.figures._labels.wrap_words`, the legend's rule) and its row takes
-    as many rows' height, its numbers beside the middle of its name. Returns the cells,
+    left out by ``groups=`` are left out with their curves. A group's name too wide for
+    the margin is wrapped into lines (:func:`~escalation.figures._labels.wrap_row_label`,
+    by the legend's rule) and its row takes as many rows' height, its numbers beside the
+    middle of its name. Returns the cells,
     the block titles, the y labels by position and the bottom of the lowest row.
     """
     table = at_risk[at_risk["group"].isin(order)].copy()
     stats = [c for c in ("at_risk", "events", "censored") if c in table.columns]
-    room = _TABLE_NAMES_SHARE * width_mm(width) * 72.0 / 25.4
-    shown = {g: wrap_words(g, room, size_pt=secondary_pt()) for g in order}
+    shown = {g: wrap_row_label(g, width) for g in order}
     heights = [shown[g].count("\n") + 1.0 for g in order]
     # Each row's middle below its block's title, in rows.
     below = {g: 1.0 + sum(heights[:i]) + (heights[i] - 1.0) / 2 for i, g in enumerate(order)}
