@@ -340,3 +340,14 @@ def test_a_long_state_name_is_wrapped_inside_the_figure() -> None:
     states = _first_renamed(example_frames()["states"], "state", NURSE)
     problems = _problems(fg.plot_state_occupation(states), dpi=100)
     assert not problems, "; ".join(problems)
+
+
+def test_a_long_subgroup_level_is_wrapped_inside_the_figure() -> None:
+    # Was: the name as one line squeezed the panel to a sliver and pushed the x axis's
+    # ticks 15 px beneath the figure's bottom edge.
+    subgroups = _first_renamed(example_frames()["subgroups"], "level", NURSE)
+    plot = fg.plot_subgroup_effects(
+        subgroups, overall=-0.02, overall_label="All children (AIPW)", horizon=365
+    )
+    problems = _problems(plot, dpi=100)
+    assert not problems, "; ".join(problems)
