@@ -351,3 +351,12 @@ def test_a_long_subgroup_level_is_wrapped_inside_the_figure() -> None:
     )
     problems = _problems(plot, dpi=100)
     assert not problems, "; ".join(problems)
+
+
+@pytest.mark.parametrize("width", ["double", "single"])
+def test_a_long_fairness_group_is_wrapped_inside_the_figure(width: str) -> None:
+    # Was: one line of 290 pt beside the panels: at one column it ran off the figure.
+    fairness = _first_renamed(example_frames()["fairness"], "group", NURSE)
+    plot = fg.plot_fairness(fairness, overall=example_frames()["overall"], width=width)  # type: ignore[arg-type]
+    problems = _problems(plot, width=width, dpi=100)
+    assert not problems, "; ".join(problems)
