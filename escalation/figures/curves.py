@@ -976,7 +976,14 @@ def plot_difference_curve(
     plot = p9.ggplot(lines, p9.aes("time", "estimate")) + p9.geom_hline(
         yintercept=0.0, linetype="dashed", color=GREY, size=0.4
     )
+    legend = None
     if colour:
+        # As many columns as fit beneath the panel (eight estimators in a fixed row ran off
+        # the figure's edge).
+        legend = legend_beneath(
+            levels, width, aesthetics=("color", "fill", "linetype"), key_pt=LINE_KEY_PT
+        )
+        shown = {"name": "", "labels": legend.labels}
         # Estimators are not the arms: greys and line types, never blue and vermillion.
         plot = added(
             plot,
@@ -988,9 +995,9 @@ def plot_difference_curve(
                     na_rm=True,
                 ),
                 p9.geom_line(p9.aes(color=by, linetype=by), size=0.6),
-                scale_colour_estimators(levels, name=""),
-                scale_fill_estimators(levels, name=""),
-                scale_linetype_estimators(levels, name=""),
+                scale_colour_estimators(levels, **shown),
+                scale_fill_estimators(levels, **shown),
+                scale_linetype_estimators(levels, **shown),
             ],
         )
     else:
@@ -1012,9 +1019,13 @@ def plot_difference_curve(
             p9.scale_y_continuous(breaks=point_breaks, labels=points),
             p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
             p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
-            theme_escalation(width=width, height_mm=height_mm),
+            theme_escalation(
+                width=width,
+                height_mm=height_mm + (legend.rows - 1) * _LEGEND_ROW_MM if legend else height_mm,
+            ),
             # after the complete theme, which would reset them
             p9.theme(legend_title=p9.element_blank(), legend_key_width=LINE_KEY_PT),
+            *(legend.additions if legend else []),
         ],
     )
 

@@ -104,6 +104,9 @@ LINETYPES: Final[tuple[LineType, ...]] = (
     "dashdot",
     (0, (6, 2, 1, 2, 1, 2)),
     (0, (8, 3)),
+    # Seven, not six: estimators and models take ESTIMATOR_INKS (six) with these in turn,
+    # and a seventh level took the first's shade and line type both.
+    (0, (10, 2, 2, 2)),
 )
 
 #: The width of a legend key that shows a line type's pattern, in points (the default key,

@@ -360,3 +360,22 @@ def test_a_long_fairness_group_is_wrapped_inside_the_figure(width: str) -> None:
     plot = fg.plot_fairness(fairness, overall=example_frames()["overall"], width=width)  # type: ignore[arg-type]
     problems = _problems(plot, width=width, dpi=100)
     assert not problems, "; ".join(problems)
+
+
+def test_eight_estimators_differ_and_their_legend_fits() -> None:
+    # Was: a fixed row of legend ran 41 px off the right edge, and the seventh and eighth
+    # estimators took the first's and second's shade and line type both (six of each).
+    difference = example_frames()["difference"]
+    names = [f"Estimator {i}" for i in range(8)]
+    eight = pd.concat(
+        [difference.assign(estimator=n, estimate=difference["estimate"] * (1 + i / 10))
+         for i, n in enumerate(names)]
+    )  # fmt: skip
+    plot = fg.plot_difference_curve(eight, colour="estimator")
+    problems = _problems(plot, dpi=100)
+    assert not problems, "; ".join(problems)
+    scales = {a: s for s in plot.scales for a in s.aesthetics}
+    looks = {
+        (str(scales["color"].palette(8)[n]), str(scales["linetype"].palette(8)[n])) for n in names
+    }
+    assert len(looks) == len(names), looks
