@@ -90,7 +90,9 @@ def save_figure(
     The figure is drawn once and written in every format; fonts are embedded as
     TrueType in PDF and EPS (the glyphs used, with their outlines and metrics: Type 42
     in PostScript) and as paths in SVG, and time stamps are left out, so the same
-    figure gives the same files on every run.
+    figure gives the same files on every run. A title, subtitle or caption wider than the
+    figure (matplotlib wraps none) is wrapped into lines where it is drawn, and the figure
+    made taller by the lines added unless ``height_mm`` is given.
 
     ``formats=("pdf", "tiff", "eps")`` writes what journals ask for: TIFF is RGB (the
     figure on white), LZW-compressed, with its resolution (``dpi``) in the file; EPS is
@@ -147,7 +149,8 @@ def drawn(
     """Draw ``plot`` at a journal width; yield the matplotlib figure, closed afterwards.
 
     What :func:`save_figure` writes, for callers that also want the drawn figure (the
-    pipeline renders the brief's screen image from it rather than drawing it again).
+    pipeline renders the brief's screen image from it rather than drawing it again): its
+    titles wrapped to its width as there.
 
     Parameters
     ----------
