@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 
 from escalation._decimals import clear_of_zero_digits
-from escalation.figures.theme import FONT_FAMILY, ColumnWidth, width_mm
+from escalation.figures.theme import FONT_FAMILY, ColumnWidth, secondary_pt, width_mm
 
 __all__ = [
+    "ROW_LABEL_SHARE",
     "abs_percent",
     "interval_digits",
     "legend_columns",
@@ -19,7 +19,9 @@ __all__ = [
     "points",
     "text_width_pt",
     "wrap_legend_entries",
+    "wrap_row_label",
     "wrap_to_width",
+    "wrap_words",
 ]
 
 Values = Sequence[float] | Sequence[str]
@@ -85,24 +87,100 @@ def points(values: Values) -> Sequence[str]:
     return out
 
 
-#: Width of an average character of DejaVu Sans, in ems (generous: capitals are wider).
-_EM_PER_CHARACTER = 0.6
 _PT_PER_MM = 72 / 25.4
 
 
 def text_width_pt(text: str, size: float, *, bold: bool = False) -> float:
-    """Return the width of ``text`` in points, in the figures' font at ``size`` points.
+    r"""Return the width of ``text`` in points, in the figures' font at ``size`` points.
+
+    The text is measured by the outlines of its glyphs in :data:`~escalation.figures.theme.
+    FONT_FAMILY` (DejaVu Sans, which ships with matplotlib: the same widths on every
+    machine), as matplotlib draws it in vector files; text on more than one line is as
+    wide as its widest line.
 
     Examples
     --------
     >>> text_width_pt("0.80 (0.70 to 0.92)", 7.5) > text_width_pt("0.80", 7.5) > 0
+    True
+    >>> text_width_pt("Cox\nGradient boosting", 7.5) == text_width_pt("Gradient boosting", 7.5)
     True
     """
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
     prop = FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")
-    return float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
+    measure = TextToPath().get_text_width_height_descent
+    return max(float(measure(line, prop, ismath=False)[0]) for line in text.split("\n"))
+
+
+def wrap_words(text: str, room_pt: float, *, size_pt: float, bold: bool = False) -> str:
+    r"""Return ``text`` with its words on as few lines as fit ``room_pt``, measured.
+
+    The one rule by which figures wrap a label (a legend entry, a row of a risk table, a
+    title or subtitle): words are put on a line while the line, measured in the figures'
+    font (:func:`text_width_pt`), fits the room, and a word wider than the room on its own
+    takes a line by itself. Line breaks already in ``text`` are kept.
+
+    Parameters
+    ----------
+    text : str
+        The label.
+    room_pt : float
+        The widest a line may be, in points.
+    size_pt : float
+        The size of the text, in points.
+    bold : bool, default False
+        Whether the text is drawn bold (a title).
+
+    Returns
+    -------
+    str
+        ``text`` unchanged when it fits, else its lines joined by ``"\n"``.
+
+    Examples
+    --------
+    >>> print(wrap_words("Children with a previous child protection plan", 100.0,
+    ...                  size_pt=7.5))
+    Children with a previous
+    child protection plan
+    >>> wrap_words("Girls", 10.0, size_pt=7.5)
+    'Girls'
+    """
+    out: list[str] = []
+    for paragraph in str(text).split("\n"):
+        lines: list[str] = []
+        for word in paragraph.split():
+            joined = f"{lines[-1]} {word}" if lines else word
+            if lines and text_width_pt(joined, size_pt, bold=bold) <= room_pt:
+                lines[-1] = joined
+            else:
+                lines.append(word)
+        out.append("\n".join(lines) if lines else paragraph)
+    return "\n".join(out)
+
+
+#: The widest a row's name may be beside a panel (a risk table's group, a forest plot's
+#: term), as a share of the figure's width: a longer name is wrapped into lines, so that
+#: the panel keeps the rest.
+ROW_LABEL_SHARE = 0.45
+
+
+def wrap_row_label(text: str, width: ColumnWidth | float, *, size_pt: float | None = None) -> str:
+    r"""Return a row's name wrapped into lines no wider than :data:`ROW_LABEL_SHARE`.
+
+    The names of rows beside a panel (a risk table's groups, a forest plot's terms), at
+    the axis-text size by default (:func:`wrap_words`).
+
+    Examples
+    --------
+    >>> wrap_row_label("Children with a previous child protection plan", "single")
+    'Children with a previous\nchild protection plan'
+    >>> wrap_row_label("Girls", "single")
+    'Girls'
+    """
+    room = ROW_LABEL_SHARE * width_mm(width) * _PT_PER_MM
+    size = secondary_pt() if size_pt is None else size_pt
+    return wrap_words(text, room, size_pt=size)
 
 
 #: What plotnine puts beside each entry of a legend, in points: the key's margin and the
@@ -110,23 +188,16 @@ def text_width_pt(text: str, size: float, *, bold: bool = False) -> float:
 _LEGEND_ENTRY_PT = 8.0
 #: The gap between a legend's title and its first key, in points.
 _LEGEND_TITLE_GAP_PT = 5.0
-#: How much wider text is drawn than its outline measures (hinting at screen and print
-#: resolutions; measured at most 9% wider for the legends' 7.5 pt).
-_DRAWN_TEXT_SLACK = 1.1
 
 
 def _entry_pt(entry: str, size_pt: float, key_pt: float) -> float:
     """Return the width a legend entry takes, in points: key, gaps and its widest line."""
-    lines = str(entry).splitlines() or [""]
-    text_pt = max(text_width_pt(line, size_pt) for line in lines)
-    return key_pt + _LEGEND_ENTRY_PT + _DRAWN_TEXT_SLACK * text_pt
+    return key_pt + _LEGEND_ENTRY_PT + text_width_pt(str(entry), size_pt)
 
 
 def _title_pt(title: str, size_pt: float) -> float:
     """Return the width a legend's title takes left of its first column, in points."""
-    return (
-        _DRAWN_TEXT_SLACK * text_width_pt(title, size_pt) + _LEGEND_TITLE_GAP_PT if title else 0.0
-    )
+    return text_width_pt(title, size_pt) + _LEGEND_TITLE_GAP_PT if title else 0.0
 
 
 def wrap_legend_entries(
@@ -147,21 +218,16 @@ def wrap_legend_entries(
     --------
     >>> wrap_legend_entries(["Cox", "Cox model with every covariate of the case history"],
     ...                     150.0, size_pt=7.5, key_pt=22.0)
-    ['Cox', 'Cox model with every\ncovariate of the case history']
+    ['Cox', 'Cox model with every covariate\nof the case history']
     """
     room = room_pt - _title_pt(title, size_pt)
-    out = []
-    for entry in map(str, entries):
-        lines: list[str] = []
-        for word in entry.split():
-            joined = f"{lines[-1]} {word}" if lines else word
-            if lines and _entry_pt(joined, size_pt, key_pt) <= room:
-                lines[-1] = joined
-            else:
-                lines.append(word)
-        fits = _entry_pt(entry, size_pt, key_pt) <= room
-        out.append(entry if fits or not lines else "\n".join(lines))
-    return out
+    text_room = room - key_pt - _LEGEND_ENTRY_PT
+    return [
+        entry
+        if _entry_pt(entry, size_pt, key_pt) <= room
+        else wrap_words(entry, text_room, size_pt=size_pt)
+        for entry in map(str, entries)
+    ]
 
 
 def legend_columns(
@@ -216,25 +282,48 @@ def legend_columns(
 
 
 def wrap_to_width(
-    text: str, width: ColumnWidth | float, *, size_pt: float = 7.5, margin_mm: float = 16.0
+    text: str,
+    width: ColumnWidth | float,
+    *,
+    size_pt: float | None = None,
+    bold: bool = False,
+    margin_mm: float = 16.0,
 ) -> str:
     """Wrap ``text`` into lines that fit a figure ``width`` wide (a title or subtitle).
 
     Titles and subtitles start at the panel, after the y axis (``margin_mm`` allows for
-    it); matplotlib does not wrap them, and text longer than the figure is cut off.
+    it); matplotlib does not wrap them, and text longer than the figure is cut off. The
+    lines are measured in the figures' font (:func:`wrap_words`).
+
+    Parameters
+    ----------
+    text : str
+        The title or subtitle.
+    width : {"single", "double"} or float
+        The figure's width.
+    size_pt : float, optional
+        The size of the text, in points (default the theme's secondary text, a subtitle's).
+    bold : bool, default False
+        Whether the text is drawn bold (a title).
+    margin_mm : float, default 16
+        The room left of the text (the y axis), in millimetres.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
-    >>> print(wrap_to_width("Adjusted (AIPW): had every child, or none, received early help",
-    ...                     "single"))
-    Adjusted (AIPW): had every child, or none,
-    received early help
+    >>> print(wrap_to_width("Adjusted (AIPW): the overlap population (children who might "
+    ...                     "or might not have received early help)", "single"))
+    Adjusted (AIPW): the overlap population (children
+    who might or might not have received early help)
     >>> wrap_to_width("Unadjusted", "single")
     'Unadjusted'
     """
     room = (width_mm(width) - margin_mm) * _PT_PER_MM
-    characters = max(int(room / (_EM_PER_CHARACTER * size_pt)), 12)
-    return "\n".join(textwrap.wrap(text, width=characters)) or text
+    size = secondary_pt() if size_pt is None else size_pt
+    return wrap_words(text, room, size_pt=size, bold=bold)
 
 
 def interval_digits(

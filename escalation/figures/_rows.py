@@ -15,19 +15,27 @@ from typing import Any, Final
 import pandas as pd
 import plotnine as p9
 
-__all__ = ["INDENT", "grouped_rows", "row_scale"]
+from escalation.figures._labels import wrap_row_label
+from escalation.figures.theme import ColumnWidth
+
+__all__ = ["INDENT", "grouped_rows", "row_lines", "row_scale"]
 
 #: Indentation of a member row under its header.
 INDENT: Final = "    "
 
 
 def grouped_rows(
-    groups: Sequence[object], labels: Sequence[object]
+    groups: Sequence[object],
+    labels: Sequence[object],
+    *,
+    width: ColumnWidth | float | None = None,
 ) -> tuple[list[str], list[str], dict[str, str]]:
     """Return a key per row, the categories top-down with header rows, and their labels.
 
     Rows keep their order within a group; groups keep the order of first appearance.
-    A ``None`` group gives rows without a header.
+    A ``None`` group gives rows without a header. With the figure's ``width``, a name too
+    wide for the margin is wrapped into lines
+    (:func:`~escalation.figures._labels.wrap_row_label`), each line of a member indented.
 
     Examples
     --------
@@ -46,7 +54,7 @@ def grouped_rows(
         if group is not None and not (isinstance(group, float) and pd.isna(group)):
             header = f"h{g_index:03d}"
             order.append(header)
-            names[header] = str(group)
+            names[header] = _wrapped(str(group), width)
             indent = INDENT
         else:
             indent = ""
@@ -54,14 +62,30 @@ def grouped_rows(
             key = f"r{i:04d}"
             row_key[i] = key
             order.append(key)
-            names[key] = indent + str(labels[i])
+            names[key] = indent + _wrapped(str(labels[i]), width).replace("\n", "\n" + indent)
     keys = [row_key[i] for i in range(len(labels))]
     return keys, order, names
+
+
+def _wrapped(name: str, width: ColumnWidth | float | None) -> str:
+    """Return ``name`` wrapped for the margin of a figure ``width`` wide (as it is without)."""
+    return name if width is None else wrap_row_label(name, width)
+
+
+def row_lines(names: dict[str, str]) -> int:
+    """Return the most lines a row's name takes (rows are as tall as the tallest needs).
+
+    Examples
+    --------
+    >>> row_lines({"h000": "Sex", "r0000": "    Female"})
+    1
+    """
+    return max((name.count("\n") + 1 for name in names.values()), default=1)
 
 
 def row_scale(order: list[str], names: dict[str, str]) -> list[Any]:
     """Return the y scale (top-down order, headers kept) and left-aligned row labels."""
     return [
         p9.scale_y_discrete(limits=order[::-1], labels=lambda keys: [names[str(k)] for k in keys]),
-        p9.theme(axis_text_y=p9.element_text(ha="left")),
+        p9.theme(axis_text_y=p9.element_text(ha="left", ma="left")),
     ]

@@ -28,6 +28,7 @@ from escalation.figures._labels import (
     point_breaks,
     points,
     text_width_pt,
+    wrap_row_label,
     wrap_to_width,
 )
 from escalation.figures._legends import legend_beneath, panel_pt
@@ -45,7 +46,7 @@ from escalation.figures.theme import (
     scale_linetype_groups,
     theme_escalation,
 )
-from escalation.timeline.labels import arm_label
+from escalation.timeline.labels import arm_label, yes_no_label
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -79,6 +80,16 @@ _TABLE_PANEL: Final = "Number at risk"
 #: The height each row of a legend after its first takes, in millimetres (a key, 11.5 pt
 #: or 4.1 mm, and the space between rows).
 _LEGEND_ROW_MM: Final = 5.0
+#: The height of a row of the risk table, in millimetres (7.5 pt numbers, 3.2 mm tall,
+#: and the space between rows).
+_TABLE_ROW_MM: Final = 3.6
+#: What a survival figure takes besides its panels and its title's lines, in millimetres:
+#: a subtitle of one line, the x axis and a legend of one row (measured: 21 mm).
+_AROUND_PANELS_MM: Final = 21.0
+#: The height a line of the title takes (bold, 9.2 pt), and one more line of the
+#: subtitle, in millimetres.
+_TITLE_LINE_MM: Final = 4.5
+_SUBTITLE_LINE_MM: Final = 3.3
 
 #: What adjusted curves show; survival curves may also be a cumulative hazard.
 RiskKind = Literal["survival", "cumulative_incidence"]
@@ -240,10 +251,18 @@ def _ordered_groups(curves: pd.DataFrame, groups: Sequence[str] | None) -> list[
     return [str(g) for g in groups]
 
 
-def _relabel(frame: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.DataFrame:
-    """Name the groups: ``labels`` first, then treatment codes 0/1 as the arms' names."""
+def _relabel(
+    frame: pd.DataFrame, labels: Mapping[str, str] | None, *, arms: bool = True
+) -> pd.DataFrame:
+    """Name the groups: ``labels`` first, then codes 1/0 (or True/False).
+
+    Codes 1/0 are the arms' names (:func:`~escalation.timeline.labels.arm_label`) when the
+    groups are the arms (``arms``), else "Yes"/"No"
+    (:func:`~escalation.timeline.labels.yes_no_label`).
+    """
     mapping = {str(k): str(v) for k, v in (labels or {}).items()}
-    names = frame["group"].astype(str).map(lambda g: mapping.get(g, arm_label(g)))
+    coded = arm_label if arms else yes_no_label
+    names = frame["group"].astype(str).map(lambda g: mapping.get(g, coded(g)))
     return frame.assign(group=names)
 
 
@@ -255,6 +274,7 @@ def _named_like_curves(
     curves: Sequence[str],
     table: str,
     values: Mapping[str, ValueKind],
+    arms: bool = True,
 ) -> pd.DataFrame:
     """Return ``frame`` (numbers at risk, censoring times) with its groups named as the curves'.
 
@@ -275,6 +295,8 @@ def _named_like_curves(
         What ``frame`` is, for errors ("numbers at risk").
     values : mapping
         What its columns' values must be (:func:`~escalation.figures._checks.require_values`).
+    arms : bool, default True
+        Whether codes 1/0 name the arms, as for the curves (:func:`_relabel`).
 
     Returns
     -------
@@ -289,7 +311,7 @@ def _named_like_curves(
         the curves' groups (the legend's names), rather than leaving its rows out.
     """
     frame = require_values(require_columns(frame, columns, figure=table), values, figure=table)
-    named = _relabel(frame, labels)
+    named = _relabel(frame, labels, arms=arms)
     groups = named["group"].to_numpy()
     first: dict[str, int] = {}
     for row in np.flatnonzero(~np.isin(groups, list(curves))):
@@ -409,8 +431,9 @@ def plot_survival_curves(
     ----------
     curves : pandas.DataFrame
         ``time, estimate, conf_low, conf_high, group`` (+ ``cause``), e.g. a curve
-        result's ``tidy()``. Groups coded 1/0 (treatment) are named "Early help" and
-        "No early help" unless ``labels`` names them.
+        result's ``tidy()``. Groups coded 1/0 or True/False are the treatment arms,
+        "Early help" and "No early help", unless ``labels`` names them or
+        ``group_label`` names another variable: then they read "Yes" and "No" under it.
     at_risk : pandas.DataFrame, optional
         ``time, group, at_risk`` (+ ``events``, ``censored``: cumulative counts by that
         time): drawn as a titled table beneath the curves at those times. Counts should
@@ -438,9 +461,13 @@ def plot_survival_curves(
     test : tuple of (str, float), optional
         A short name of a test of the curves and its p-value, e.g. ``("log-rank",
         0.003)`` (the log-rank test of the cause-specific hazard, or Gray's test).
-    title, subtitle, xlab, ylab, group_label : str
+    title, subtitle, xlab, ylab : str
         Labels; ``ylab`` defaults to "Free of <outcome>" or "Cumulative incidence of
-        <outcome>".
+        <outcome>". A title or subtitle too long for the figure is wrapped into lines.
+    group_label : str, default ""
+        The legend's title: the variable that makes the groups ("Previous child
+        protection plan"). Without it the groups are taken for the treatment arms
+        (codes 1/0 named as them) and the legend has no title.
     width : {"single", "double"} or float, default "single"
         Journal column or millimetres.
     height_mm : float, optional
@@ -472,7 +499,8 @@ def plot_survival_curves(
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
     hazard = kind == "cumulative_hazard"
     curves = require_values(curves, _HAZARD_VALUES if hazard else _CURVE_VALUES, figure=figure)
-    curves = _relabel(_select_cause(curves, cause, figure), labels)
+    arms = not group_label  # a variable named in the legend's title is not the arms
+    curves = _relabel(_select_cause(curves, cause, figure), labels, arms=arms)
     order = _ordered_groups(curves, groups)
     present = [str(g) for g in pd.unique(curves["group"])]
     cif = kind == "cumulative_incidence"
@@ -518,6 +546,7 @@ def plot_survival_curves(
             curves=present,
             table="censoring marks",
             values={"time": "time"},
+            arms=arms,
         )
         marks = _censor_marks(lines, censored, order)
         if len(marks):
@@ -546,29 +575,32 @@ def plot_survival_curves(
         curves=present,
         table="numbers at risk",
         values=_AT_RISK_VALUES,
+        arms=arms,
     )
-    table, titles, names, lowest = _risk_table(at_risk, order, outcome)
+    table, titles, names, lowest = _risk_table(at_risk, order, outcome, width)
     row_labels = [*names.values(), "40%"]
     table = _thin_table(table, row_labels, width, span=1.16 * breaks[-1])
     levels = [_CURVE_PANEL, _TABLE_PANEL]
     lines["panel"] = pd.Categorical([_CURVE_PANEL] * len(lines), categories=levels)
     table["panel"] = pd.Categorical([_TABLE_PANEL] * len(table), categories=levels)
     plot.data = lines
-    left = -0.08 * breaks[-1]
+    left = _table_left(table, row_labels, width, last=breaks[-1])
     titles = titles.assign(
         time=left, panel=pd.Categorical([_TABLE_PANEL] * len(titles), categories=levels)
     )
     frame = pd.DataFrame(
         {
             "time": [0.0, 0.0, 0.0, 0.0],
-            "estimate": [y_range[0], y_range[1], lowest - 0.6, 0.4],
+            "estimate": [y_range[0], y_range[1], lowest - 0.6, 0.5],
             "panel": pd.Categorical([_CURVE_PANEL] * 2 + [_TABLE_PANEL] * 2, categories=levels),
         }
     )
-    n_rows = -lowest + 1.0
+    n_rows = -lowest + 1.1
     legend, extra_mm = _group_legend(order, group_label, width, row_labels)
     height = 72.0 + 3.6 * n_rows + extra_mm if height_mm is None else height_mm
-    ratio = 62.0 / (3.6 * n_rows)
+    table_mm = _TABLE_ROW_MM * n_rows
+    curve_mm = height - table_mm - _around_panels_mm(title, subtitle) - extra_mm
+    ratio = max(curve_mm, table_mm) / table_mm
     return added(
         plot,
         [
@@ -595,7 +627,12 @@ def plot_survival_curves(
             ),
             theme_escalation(width=width, height_mm=height),
             *legend,
-            p9.theme(strip_text_y=p9.element_blank(), strip_background=p9.element_blank()),
+            p9.theme(
+                strip_text_y=p9.element_blank(),
+                strip_background=p9.element_blank(),
+                # A group's name wrapped into lines reads right-aligned, as one label.
+                axis_text_y=p9.element_text(ma="right"),
+            ),
         ],
     )
 
@@ -604,29 +641,39 @@ _STAT_TITLES: Final = {"at_risk": "At risk", "events": "Escalated", "censored": 
 
 
 def _risk_table(
-    at_risk: pd.DataFrame, order: list[str], outcome: str
+    at_risk: pd.DataFrame,
+    order: list[str],
+    outcome: str,
+    width: Literal["single", "double"] | float,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[float, str], float]:
     """Lay out the risk table: a titled block per statistic, one row per group.
 
     ``at_risk`` is named as the curves are (:func:`_named_like_curves`); the rows of groups
-    left out by ``groups=`` are left out with their curves. Returns the cells, the block
-    titles, the y labels by position and the lowest row.
+    left out by ``groups=`` are left out with their curves. A group's name too wide for
+    the margin is wrapped into lines (:func:`~escalation.figures._labels.wrap_row_label`,
+    by the legend's rule) and its row takes as many rows' height, its numbers beside the
+    middle of its name. Returns the cells,
+    the block titles, the y labels by position and the bottom of the lowest row.
     """
     table = at_risk[at_risk["group"].isin(order)].copy()
     stats = [c for c in ("at_risk", "events", "censored") if c in table.columns]
-    k = len(order)
+    shown = {g: wrap_row_label(g, width) for g in order}
+    heights = [shown[g].count("\n") + 1.0 for g in order]
+    # Each row's middle below its block's title, in rows.
+    below = {g: 1.0 + sum(heights[:i]) + (heights[i] - 1.0) / 2 for i, g in enumerate(order)}
+    block = 1.0 + sum(heights)
     cells, titles = [], []
     names: dict[float, str] = {}
     for b, stat in enumerate(stats):
-        top = -b * (k + 1.0)
+        top = -b * block
         title = _STAT_TITLES[stat]
         if stat == "events":
             title = f"{outcome[:1].upper() + outcome[1:]} (cumulative)"
         elif stat == "censored":
             title = "Censored (cumulative)"
-        titles.append({"estimate": top - 0.1, "label": title})
-        position = {g: top - (i + 1.0) for i, g in enumerate(order)}
-        names.update({v: g for g, v in position.items()})
+        titles.append({"estimate": top, "label": title})
+        position = {g: top - below[g] for g in order}
+        names.update({v: shown[g] for g, v in position.items()})
         cells.append(
             table.assign(
                 estimate=table["group"].map(position),
@@ -635,7 +682,7 @@ def _risk_table(
         )
     out = pd.concat(cells, ignore_index=True)
     out["group"] = pd.Categorical(out["group"], categories=order)
-    lowest = -(len(stats) - 1) * (k + 1.0) - k
+    lowest = -(len(stats) - 1) * block - (block - 1.0)
     return out, pd.DataFrame(titles), names, lowest
 
 
@@ -684,6 +731,38 @@ def _thin_table(
             continue
         kept.append((float(time), float(label_pt)))
     return table[table["time"].isin([t for t, _ in kept])]
+
+
+def _around_panels_mm(title: str | None, subtitle: str | None) -> float:
+    """Return the height a survival figure takes besides its panels and legend, in mm.
+
+    The panels share the rest: the risk table its rows' height (:data:`_TABLE_ROW_MM`
+    each, so that its numbers keep clear of each other and of its block titles) and the
+    curves what is left. ``title`` and ``subtitle`` are as drawn (wrapped into lines).
+    """
+    titled = title.count("\n") + 1 if title else 0
+    subtitled = subtitle.count("\n") if subtitle else -1
+    return _AROUND_PANELS_MM + _TITLE_LINE_MM * titled + _SUBTITLE_LINE_MM * subtitled
+
+
+def _table_left(
+    table: pd.DataFrame,
+    row_labels: Sequence[str],
+    width: Literal["single", "double"] | float,
+    *,
+    last: float,
+    gap_pt: float = 2.0,
+) -> float:
+    """Return where the x axis starts (days before 0): room for the numbers at time 0.
+
+    The numbers at time 0 are centred on it: the axis starts 8% of ``last`` before it,
+    or, when the panel is narrow (long group names beside the table), half the widest of
+    them and ``gap_pt`` before it, so that none is cut off at the panel's edge.
+    """
+    first = table.loc[table["time"].astype(float) == 0.0, "label"]
+    widest = max((text_width_pt(str(v), ANNOTATION_PT) for v in first), default=0.0)
+    per_day = panel_pt(width, row_labels) / (1.16 * max(last, 1.0))
+    return -max(0.08 * last, (widest / 2 + gap_pt) / per_day)
 
 
 def _legend_title(name: str) -> p9.theme:
@@ -804,8 +883,8 @@ def plot_adjusted_curves(
     >>> plot.labels.y
     'Risk of escalation'
     >>> print(plot.labels.subtitle)
-    Adjusted (AIPW): had every child, or none,
-    received early help
+    Adjusted (AIPW): had every child, or none, received
+    early help
     """
     figure = "adjusted curves"
     curves = require_columns(curves, CURVE_COLUMNS, figure=figure)
@@ -897,7 +976,14 @@ def plot_difference_curve(
     plot = p9.ggplot(lines, p9.aes("time", "estimate")) + p9.geom_hline(
         yintercept=0.0, linetype="dashed", color=GREY, size=0.4
     )
+    legend = None
     if colour:
+        # As many columns as fit beneath the panel (eight estimators in a fixed row ran off
+        # the figure's edge).
+        legend = legend_beneath(
+            levels, width, aesthetics=("color", "fill", "linetype"), key_pt=LINE_KEY_PT
+        )
+        shown = {"name": "", "labels": legend.labels}
         # Estimators are not the arms: greys and line types, never blue and vermillion.
         plot = added(
             plot,
@@ -909,9 +995,9 @@ def plot_difference_curve(
                     na_rm=True,
                 ),
                 p9.geom_line(p9.aes(color=by, linetype=by), size=0.6),
-                scale_colour_estimators(levels, name=""),
-                scale_fill_estimators(levels, name=""),
-                scale_linetype_estimators(levels, name=""),
+                scale_colour_estimators(levels, **shown),
+                scale_fill_estimators(levels, **shown),
+                scale_linetype_estimators(levels, **shown),
             ],
         )
     else:
@@ -933,9 +1019,13 @@ def plot_difference_curve(
             p9.scale_y_continuous(breaks=point_breaks, labels=points),
             p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
             p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
-            theme_escalation(width=width, height_mm=height_mm),
+            theme_escalation(
+                width=width,
+                height_mm=height_mm + (legend.rows - 1) * _LEGEND_ROW_MM if legend else height_mm,
+            ),
             # after the complete theme, which would reset them
             p9.theme(legend_title=p9.element_blank(), legend_key_width=LINE_KEY_PT),
+            *(legend.additions if legend else []),
         ],
     )
 

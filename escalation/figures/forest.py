@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -14,14 +13,14 @@ import plotnine as p9
 
 from escalation.figures._checks import ValueKind, require_columns, require_values
 from escalation.figures._compose import added
-from escalation.figures._labels import point_breaks, points
+from escalation.figures._labels import point_breaks, points, wrap_row_label
+from escalation.figures._legends import Legend, legend_beneath
 from escalation.figures.theme import (
     GREY,
     INK,
     SHAPES,
     scale_colour_estimators,
     theme_escalation,
-    width_mm,
 )
 
 __all__ = ["plot_forest", "plot_hazard_ratios", "plot_risk_differences", "shape_scale"]
@@ -72,10 +71,16 @@ def dodged_layers(
     return layers
 
 
-def shape_scale(levels: list[str], name: str = "") -> Any:
-    """Return the shape scale of :func:`dodged_layers`: one of :data:`SHAPES` per level."""
+def shape_scale(levels: list[str], name: str = "", **kwargs: Any) -> Any:
+    """Return the shape scale of :func:`dodged_layers`: one of :data:`SHAPES` per level.
+
+    ``kwargs`` go to the scale (``labels=``: the legend's entries wrapped into lines).
+    """
     return p9.scale_shape_manual(
-        values=[SHAPES[i % len(SHAPES)] for i in range(len(levels))], limits=levels, name=name
+        values=[SHAPES[i % len(SHAPES)] for i in range(len(levels))],
+        limits=levels,
+        name=name,
+        **kwargs,
     )
 
 
@@ -86,6 +91,27 @@ def _label_column(effects: pd.DataFrame, label: str | None) -> str:
         if candidate in effects.columns:
             return candidate
     return "term"
+
+
+#: The height of a forest plot's row (one level of ``colour``), of a line of a row's name,
+#: and the space between names, in millimetres.
+_ROW_MM: Final = 5.0
+_NAME_LINE_MM: Final = 3.3
+_NAME_GAP_MM: Final = 1.7
+#: The height of a line of a legend after its first, in millimetres.
+_LEGEND_ROW_MM: Final = 5.0
+
+
+def _forest_height(order: list[str], levels: int, legend: Legend | None) -> float:
+    """Return a forest plot's height in mm: rows as tall as their tallest name, the legend.
+
+    Rows are evenly spaced, so every row is as tall as the tallest name needs (a name
+    wrapped into three lines overlapped its neighbours' at 5 mm a row).
+    """
+    lines = max((name.count("\n") + 1 for name in order), default=1)
+    pitch = max(_ROW_MM * max(levels, 1), _NAME_LINE_MM * lines + _NAME_GAP_MM)
+    extra = (legend.rows - 1) * _LEGEND_ROW_MM if legend is not None else 0.0
+    return 14.0 + pitch * len(order) + extra
 
 
 def plot_forest(
@@ -134,6 +160,7 @@ def plot_forest(
     ['prior_referrals', 'age']
     """
     label = _label_column(effects, label)
+    legend: Legend | None = None
     needed = (label, *_EFFECT_COLUMNS) + ((colour,) if colour else ())
     effects = require_columns(effects, needed, figure="forest plot")
     kind: ValueKind = "ratio" if scale == "ratio" else "number"
@@ -141,8 +168,7 @@ def plot_forest(
     data = effects.copy()
     # Long row labels ("Sex: Unknown or not stated vs Female") wrap rather than squeeze
     # the panel until the axis title runs off the figure.
-    characters = 30 if width_mm(width) < 150 else 60
-    data[label] = [textwrap.fill(str(v), characters) for v in data[label]]
+    data[label] = [wrap_row_label(str(v), width) for v in data[label]]
     order = list(pd.unique(data[label]))
     data[label] = pd.Categorical(data[label], categories=order[::-1])
     null = 1.0 if scale == "ratio" else 0.0
@@ -156,14 +182,18 @@ def plot_forest(
         for layer in dodged_layers(data, colour, y=label):
             plot += layer
         name = colour.replace("_", " ").capitalize()
-        # Shades of grey and shapes: blue and vermillion are the arms in every figure.
-        plot += scale_colour_estimators(levels, name=name)
-        plot += shape_scale(levels, name=name)
-        rows = 2 if len(levels) > 3 else 1
-        plot += p9.guides(
-            color=p9.guide_legend(nrow=rows, byrow=True),
-            shape=p9.guide_legend(nrow=rows, byrow=True),
+        # As many columns as fit beneath the panel (rows' names beside it), read across.
+        legend = legend_beneath(
+            levels,
+            width,
+            aesthetics=("color", "shape"),
+            title=name,
+            row_labels=order,
+            y_title_lines=0,
         )
+        # Shades of grey and shapes: blue and vermillion are the arms in every figure.
+        plot += scale_colour_estimators(levels, name=name, labels=legend.labels)
+        plot += shape_scale(levels, name=name, labels=legend.labels)
     else:
         plot += interval(label, size=0.6, color=INK)
         plot += p9.geom_point(size=1.6, color=INK)
@@ -171,18 +201,23 @@ def plot_forest(
         plot += p9.scale_x_log10()
     elif percent:
         plot += p9.scale_x_continuous(breaks=point_breaks, labels=points)
-    rows = len(order) * (max(1, data[colour].nunique()) if colour else 1)
-    height = 14.0 + 5.0 * rows if height_mm is None else height_mm
+    height = _forest_height(order, data[colour].nunique() if colour else 1, legend)
     return added(
         plot,
         [
             p9.labs(x=xlab, y="", title=title),
-            theme_escalation(width=width, height_mm=float(np.clip(height, 35.0, 230.0))),
+            theme_escalation(
+                width=width,
+                height_mm=float(np.clip(height, 35.0, 230.0)) if height_mm is None else height_mm,
+            ),
+            *(legend.additions if legend is not None else []),
             p9.theme(
                 panel_grid_major_y=p9.element_blank(),
                 # right-aligned under the panel: long row labels push the panel right, and a
                 # centred title ran off the figure's right edge
                 axis_title_x=p9.element_text(ha="right"),
+                # A row's name wrapped into lines reads right-aligned, as one label.
+                axis_text_y=p9.element_text(ma="right"),
             ),
         ],
     )

@@ -16,7 +16,7 @@ from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import point_breaks, points
-from escalation.figures._rows import grouped_rows, row_scale
+from escalation.figures._rows import grouped_rows, row_lines, row_scale
 from escalation.figures.forest import interval
 from escalation.figures.theme import ANNOTATION_PT, ESTIMATOR_INKS, GREY, INK, theme_escalation
 
@@ -109,6 +109,13 @@ def plot_effect_distribution(
     return plot
 
 
+#: The height of a subgroup row, of a line of a row's name, and the space between names,
+#: in millimetres.
+_ROW_MM: Final = 4.6
+_NAME_LINE_MM: Final = 3.3
+_NAME_GAP_MM: Final = 1.7
+
+
 def plot_subgroup_effects(
     subgroups: pd.DataFrame,
     *,
@@ -162,9 +169,13 @@ def plot_subgroup_effects(
     data["subgroup"] = data["subgroup"].astype(str)
     data["level"] = data["level"].astype(str)
     # Subgroup names are header rows of the y axis (strips beside short panels clip).
-    keys, order, names = grouped_rows(data["subgroup"].tolist(), data["level"].tolist())
+    keys, order, names = grouped_rows(
+        data["subgroup"].tolist(), data["level"].tolist(), width=width
+    )
     data["row"] = keys
-    height = 20.0 + 4.6 * len(order) if height_mm is None else height_mm
+    # Rows are evenly spaced: each as tall as the tallest name needs.
+    pitch = max(_ROW_MM, _NAME_LINE_MM * row_lines(names) + _NAME_GAP_MM)
+    height = 20.0 + pitch * len(order) if height_mm is None else height_mm
     # A level without an estimate (too few children in an arm) keeps its row, with words.
     estimated = np.isfinite(data["estimate"].to_numpy(dtype=float))
     missing = data[~estimated]
@@ -178,7 +189,12 @@ def plot_subgroup_effects(
             p9.labs(x=xlab, y="", title=title),
             theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0))),
             *row_scale(order, names),
-            p9.theme(panel_grid_major_y=p9.element_blank()),
+            p9.theme(
+                panel_grid_major_y=p9.element_blank(),
+                # right-aligned under the panel, as the forest plots': long row names push
+                # the panel right, and a centred title ran off the figure's right edge
+                axis_title_x=p9.element_text(ha="right"),
+            ),
         ],
     )
     if len(missing):

@@ -98,7 +98,7 @@ def plot_policy_values(
     # Rules are not the arms: "Everyone" gets early help but was drawn in the vermillion
     # of no early help. Black and greys, told apart by marker shape.
     colours = estimator_inks(order)
-    legend = _rule_legend(order, width)
+    legend = _rule_legend(order, width, y_title_lines=ylab.count("\n") + 1)
     plot = p9.ggplot(data, p9.aes("shown_at", "prevented_per_1000", color="label")) + p9.geom_hline(
         yintercept=0.0, linetype="dashed", color=GREY, size=0.4
     )
@@ -179,7 +179,9 @@ def _mark_withheld(values: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _rule_legend(order: list[str], width: Literal["single", "double"] | float) -> Legend:
+def _rule_legend(
+    order: list[str], width: Literal["single", "double"] | float, *, y_title_lines: int
+) -> Legend:
     """Return the rules' legend (colour and shape, one guide each).
 
     One rule a line beside the panel at two columns; beneath it at one, in as many
@@ -188,7 +190,9 @@ def _rule_legend(order: list[str], width: Literal["single", "double"] | float) -
     if width == "double":
         guides = p9.guides(color=p9.guide_legend(ncol=1), shape=p9.guide_legend(ncol=1))
         return Legend([guides], rows=len(order), labels={})
-    return legend_beneath(order, width, aesthetics=("color", "shape"), title="Rule")
+    return legend_beneath(
+        order, width, aesthetics=("color", "shape"), title="Rule", y_title_lines=y_title_lines
+    )
 
 
 def _spread(

@@ -17,7 +17,7 @@ from mizani.breaks import breaks_extended
 
 from escalation.figures._checks import ValueKind, require_columns, require_values
 from escalation.figures._compose import added
-from escalation.figures._labels import percent, wrap_to_width
+from escalation.figures._labels import percent, wrap_row_label, wrap_to_width
 from escalation.figures._legends import legend_beneath
 from escalation.figures.forest import dodged_layers, shape_scale
 from escalation.figures.theme import (
@@ -652,6 +652,13 @@ def _crosses(x: np.ndarray, y: np.ndarray, box: _Box) -> bool:
     return bool((usable & (enter < leave)).any())
 
 
+#: The height of a group's row in the fairness figure, of a line of its name, and the
+#: space between names, in millimetres.
+_FAIRNESS_ROW_MM: Final = 5.0
+_NAME_LINE_MM: Final = 3.3
+_NAME_GAP_MM: Final = 1.7
+
+
 def plot_fairness(
     metrics: pd.DataFrame,
     *,
@@ -722,15 +729,19 @@ def plot_fairness(
     data["attribute"] = pd.Categorical(
         data["attribute"], categories=list(pd.unique(data["attribute"]))
     )
+    # A group's name too wide for the margin is wrapped (the rows' rule), rows spaced for it.
+    data["group"] = [wrap_row_label(g, width) for g in data["group"]]
     groups = list(pd.unique(data["group"]))
     data["group"] = pd.Categorical(data["group"], categories=groups[::-1])
+    lines = max((g.count("\n") + 1 for g in groups), default=1)
+    pitch = max(_FAIRNESS_ROW_MM, _NAME_LINE_MM * lines + _NAME_GAP_MM)
     shown = data[~suppressed & ~degenerate]
     hidden = data[suppressed].assign(x=0.0)
     flat = data[degenerate].assign(x=est[degenerate].fillna(0.0))
     models = list(pd.unique(data["model"]))
     palette_ = dict(colours) if colours else colour_map(models)
     n_rows = data.groupby("attribute", observed=True)["group"].nunique().sum()
-    height = 24.0 + 5.0 * float(n_rows) if height_mm is None else height_mm
+    height = 24.0 + pitch * float(n_rows) if height_mm is None else height_mm
     subtitle_parts = [subtitle] if subtitle else []
     subtitle_parts += [f"model: {models[0]}" if subtitle else f"Model: {models[0]}"] * (
         len(models) == 1
@@ -774,7 +785,12 @@ def plot_fairness(
                 subtitle=wrap_to_width("; ".join(subtitle_parts), width) or None,
             ),
             theme_escalation(width=width, height_mm=float(np.clip(height, 45.0, 230.0))),
-            p9.theme(legend_title=p9.element_blank(), strip_text_y=p9.element_text(angle=0)),
+            p9.theme(
+                legend_title=p9.element_blank(),
+                strip_text_y=p9.element_text(angle=0),
+                # A group's name wrapped into lines reads right-aligned, as one label.
+                axis_text_y=p9.element_text(ma="right"),
+            ),
         ],
     )
     if narrow:

@@ -15,7 +15,12 @@ import pandas as pd
 
 from escalation.figures.curves import plot_adjusted_curves, plot_survival_curves, time_breaks
 from escalation.figures.forest import plot_forest, plot_risk_differences
-from escalation.timeline.labels import arm_label, covariate_label, describe_covariate
+from escalation.timeline.labels import (
+    arm_label,
+    covariate_label,
+    describe_covariate,
+    yes_no_label,
+)
 
 if TYPE_CHECKING:
     import plotnine as p9
@@ -71,12 +76,18 @@ def plot_coefficients(
 def group_labels(column: str | None, levels: list[Any]) -> dict[str, str]:
     """Return the words for each group of a curve: arms, coded levels, or as they are.
 
+    The treatment's levels are the arms; another variable's levels are named by its code
+    list, else 1/0 and True/False read "Yes"/"No" (under the variable's name, the
+    legend's title), else as they are.
+
     Examples
     --------
     >>> group_labels("treatment", [0, 1])
     {'0': 'No early help', '1': 'Early help'}
     >>> group_labels("sex", ["F", "M"])
     {'F': 'Female', 'M': 'Male'}
+    >>> group_labels("prior_cp_plan", [0, 1])
+    {'0': 'No', '1': 'Yes'}
     """
     if column is None:
         return {}
@@ -85,7 +96,7 @@ def group_labels(column: str | None, levels: list[Any]) -> dict[str, str]:
     out = {}
     for value in levels:
         level = describe_covariate(f"{column}_{value}").level_label
-        out[str(value)] = level if level is not None else str(value)
+        out[str(value)] = level if level is not None else yes_no_label(value)
     return out
 
 

@@ -90,7 +90,9 @@ def save_figure(
     The figure is drawn once and written in every format; fonts are embedded as
     TrueType in PDF and EPS (the glyphs used, with their outlines and metrics: Type 42
     in PostScript) and as paths in SVG, and time stamps are left out, so the same
-    figure gives the same files on every run.
+    figure gives the same files on every run. A title, subtitle or caption wider than the
+    figure (matplotlib wraps none) is wrapped into lines where it is drawn, and the figure
+    made taller by the lines added unless ``height_mm`` is given.
 
     ``formats=("pdf", "tiff", "eps")`` writes what journals ask for: TIFF is RGB (the
     figure on white), LZW-compressed, with its resolution (``dpi``) in the file; EPS is
@@ -147,7 +149,8 @@ def drawn(
     """Draw ``plot`` at a journal width; yield the matplotlib figure, closed afterwards.
 
     What :func:`save_figure` writes, for callers that also want the drawn figure (the
-    pipeline renders the brief's screen image from it rather than drawing it again).
+    pipeline renders the brief's screen image from it rather than drawing it again): its
+    titles wrapped to its width as there.
 
     Parameters
     ----------
@@ -199,7 +202,85 @@ def _draw(
     with _rc_lock, mpl.rc_context(_RC):
         figure = sized.draw()
         lay_out(figure, measured=measured)
+        titles = _Titles()
+        # matplotlib wraps no title: one that runs off the figure is wrapped and the figure
+        # drawn again, taller by the lines added unless its height was given; again if a
+        # line still runs off (a panel of fixed shape starts further in once shorter).
+        for _ in range(_WRAP_ATTEMPTS):
+            if not titles.wrap(plot, sized, figure):
+                break
+            plt.close(figure)
+            taller = h + (titles.added_pt / 72.0 if height_mm is None else 0.0)
+            sized = plot + p9.theme(figure_size=(w, taller), dpi=dpi)
+            sized += titles.additions()
+            figure = sized.draw()
+            lay_out(figure, measured=measured)
     return sized, figure
+
+
+#: The labels above and beneath the panels that a figure's width may cut off.
+_TITLES: Final = ("title", "subtitle", "caption")
+#: How many times a figure is drawn again with its titles wrapped, at most.
+_WRAP_ATTEMPTS: Final = 3
+#: The share of the room a wrapped title's line may take as measured: drawn text is up to
+#: 3.5% wider than its outlines (hinting at 100 dpi).
+_DRAWN_SHARE: Final = 0.96
+#: A title wrapped where it starts (at the panel, after the y axis) when that leaves it
+#: this share of the figure's width; else from the figure's left edge, as the caption.
+_PANEL_ROOM_SHARE: Final = 0.6
+
+
+class _Titles:
+    """The titles of a figure wrapped to its width, and the height their new lines add."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, str] = {}
+        self.added_pt = 0.0
+        self.from_edge = False
+
+    def additions(self) -> list[Any]:
+        """Return the labels wrapped and, if they start there, the titles at the left edge."""
+        edge = [p9.theme(plot_title_position="plot")] if self.from_edge else []
+        return [*edge, p9.labs(**self.lines)]
+
+    def wrap(self, plot: p9.ggplot, sized: Any, figure: Any) -> bool:
+        """Wrap the title, subtitle and caption that run off ``figure``; return if any did.
+
+        Each is measured where the laid-out figure draws it; one reaching beyond the
+        figure's right edge is wrapped (:func:`~escalation.figures._labels.wrap_words`,
+        from the text ``plot`` gives) into lines that fit between where it starts and
+        that edge, or from the left edge when where it starts leaves too little room.
+        """
+        from escalation.figures._labels import wrap_words
+
+        renderer = figure._get_renderer()
+        margin = float(sized.theme.themeables.property("plot_margin")) * figure.bbox.width
+        changed = False
+        for name in _TITLES:
+            artist = getattr(sized.theme.targets, f"plot_{name}", None)
+            if artist is None or not artist.get_text():
+                continue
+            shown = artist.get_text()
+            box = artist.get_window_extent(renderer)
+            if box.x1 <= figure.bbox.x1:
+                continue
+            right = figure.bbox.x1 - margin
+            if name != "caption" and right - box.x0 < _PANEL_ROOM_SHARE * figure.bbox.width:
+                self.from_edge = True
+            start = figure.bbox.x0 + margin if self.from_edge else box.x0
+            room_pt = _DRAWN_SHARE * (right - start) * 72.0 / figure.dpi
+            size = float(artist.get_fontsize())
+            bold = artist.get_fontweight() in ("bold", 700)
+            text = str(plot.labels.get(name, shown))
+            lines = wrap_words(text, room_pt, size_pt=size, bold=bold)
+            self.added_pt += (lines.count("\n") - str(shown).count("\n")) * size * _LINE_SPACING
+            self.lines[name] = lines
+            changed = True
+        return changed
+
+
+#: matplotlib's spacing of the lines of a text, in multiples of its size.
+_LINE_SPACING: Final = 1.2
 
 
 def lay_out(figure: Any, *, measured: bool = False) -> None:

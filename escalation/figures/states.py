@@ -19,11 +19,16 @@ from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.figures._checks import count_label, require_columns, require_values
 from escalation.figures._compose import added
 from escalation.figures._labels import percent
+from escalation.figures._legends import legend_beneath
 from escalation.figures.theme import ANNOTATION_PT, series_hues, theme_diagram, theme_escalation
 
 __all__ = ["plot_state_occupation", "plot_transitions"]
 
 _COLUMNS: Final = ("time", "state", "probability")
+
+
+#: The height a line of the legend takes, in millimetres.
+_LEGEND_ROW_MM: Final = 5.0
 
 
 def plot_state_occupation(
@@ -81,6 +86,10 @@ def plot_state_occupation(
     # for a state with two rows at one time).
     data = data.iloc[np.argsort(data["probability"].to_numpy(float) >= 0, kind="stable")]
     data["bottom"], data["top"] = _stacked(data, order)
+    # As many columns as fit beneath the panel; a state's name too wide is wrapped.
+    legend = legend_beneath(order, width, aesthetics=("fill",))
+    # Two lines of legend fit the figure's height; more make it taller.
+    taller = _LEGEND_ROW_MM * max(legend.rows - 2, 0)
     plot = added(
         p9.ggplot(data, p9.aes("time", "probability", fill="state")),
         [
@@ -95,13 +104,18 @@ def plot_state_occupation(
                 size=0.2,
             ),
             # States are not the arms: hues far from the arms' blue and vermillion.
-            p9.scale_fill_manual(values=series_hues(order), breaks=order, name=""),
+            p9.scale_fill_manual(
+                values=series_hues(order),
+                breaks=order,
+                name="",
+                labels=[legend.labels.get(state, state) for state in order],
+            ),
             p9.scale_y_continuous(labels=percent, expand=(0, 0)),
             p9.scale_x_continuous(expand=(0, 0)),
             p9.labs(x=xlab, y="Probability of being in the state", title=title),
-            theme_escalation(width=width, height_mm=height_mm),
+            theme_escalation(width=width, height_mm=height_mm + taller),
             p9.theme(legend_title=p9.element_blank()),
-            p9.guides(fill=p9.guide_legend(nrow=2 if len(order) > 3 else 1)),
+            *legend.additions,
         ],
     )
     if "group" in data.columns:

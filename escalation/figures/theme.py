@@ -57,6 +57,7 @@ __all__ = [
     "series_hues",
     "theme_diagram",
     "theme_escalation",
+    "title_pt",
     "width_mm",
     "with_note",
 ]
@@ -103,6 +104,9 @@ LINETYPES: Final[tuple[LineType, ...]] = (
     "dashdot",
     (0, (6, 2, 1, 2, 1, 2)),
     (0, (8, 3)),
+    # Seven, not six: estimators and models take ESTIMATOR_INKS (six) with these in turn,
+    # and a seventh level took the first's shade and line type both.
+    (0, (10, 2, 2, 2)),
 )
 
 #: The width of a legend key that shows a line type's pattern, in points (the default key,
@@ -499,6 +503,17 @@ def secondary_pt(base_size: float = 8.0) -> float:
     return max(base_size * 0.94, MIN_FONT_PT)
 
 
+def title_pt(base_size: float = 8.0) -> float:
+    """Return the size of a figure's title for ``base_size`` (bold, a little larger).
+
+    Examples
+    --------
+    >>> title_pt()
+    9.2
+    """
+    return round(base_size * 1.15, 2)
+
+
 def theme_escalation(
     base_size: float = 8.0, *, width: ColumnWidth | float = "single", height_mm: float = 65.0
 ) -> p9.theme:
@@ -533,7 +548,7 @@ def theme_escalation(
         text=p9.element_text(family=FONT_FAMILY, size=base_size, color="#1A1A1A"),
         axis_text=p9.element_text(size=small, color="#333333"),
         axis_title=p9.element_text(size=base_size),
-        plot_title=p9.element_text(size=base_size * 1.15, weight="bold", ha="left"),
+        plot_title=p9.element_text(size=title_pt(base_size), weight="bold", ha="left"),
         plot_subtitle=p9.element_text(size=small, ha="left", color="#444444"),
         plot_caption=p9.element_text(
             size=max(small * 0.95, MIN_FONT_PT), ha="left", color="#555555"

@@ -26,10 +26,12 @@ from escalation.data.codes import (
 __all__ = [
     "ARM_LABELS",
     "DOMAINS",
+    "YES_NO",
     "CovariateLabel",
     "arm_label",
     "covariate_label",
     "describe_covariate",
+    "yes_no_label",
 ]
 
 #: Domains covariates are grouped under, in display order.
@@ -153,6 +155,13 @@ def covariate_label(name: str) -> str:
     return describe_covariate(name).label
 
 
+#: How the two levels of a yes/no variable (coded 1/0 or True/False) read.
+YES_NO: Final = {1: "Yes", 0: "No"}
+#: The codes read as 1 and as 0 (as text, lower case): 1/0, as numbers or text, True/False.
+_ONE: Final = frozenset({"1", "1.0", "true"})
+_ZERO: Final = frozenset({"0", "0.0", "false"})
+
+
 def arm_label(value: object) -> str:
     """Return the name of a treatment arm from 1/0, "1"/"0", "treated"/"untreated".
 
@@ -164,8 +173,27 @@ def arm_label(value: object) -> str:
     ['Early help', 'No early help', 'Early help', 'Early help']
     """
     text = str(value).strip().lower()
-    if text in {"1", "1.0", "true", "treated"}:
+    if text in _ONE | {"treated"}:
         return ARM_LABELS[1]
-    if text in {"0", "0.0", "false", "untreated"}:
+    if text in _ZERO | {"untreated"}:
         return ARM_LABELS[0]
+    return str(value)
+
+
+def yes_no_label(value: object) -> str:
+    """Return "Yes" or "No" for a level of a yes/no variable coded 1/0 or True/False.
+
+    Other values pass through unchanged, as text. The treatment's levels are the arms
+    (:func:`arm_label`); any other variable coded so reads "Yes"/"No" under its name.
+
+    Examples
+    --------
+    >>> [yes_no_label(v) for v in (1, "0", True, False, "F")]
+    ['Yes', 'No', 'Yes', 'No', 'F']
+    """
+    text = str(value).strip().lower()
+    if text in _ONE:
+        return YES_NO[1]
+    if text in _ZERO:
+        return YES_NO[0]
     return str(value)

@@ -300,13 +300,19 @@ def test_figures_text_fits_with_the_demo_labels(name: str) -> None:
 
 
 def test_text_check_finds_a_cut_subtitle_and_colliding_labels() -> None:
+    import matplotlib.pyplot as plt
     import plotnine as p9
 
+    # Drawn by plotnine itself: drawn() wraps a subtitle too long for the figure.
     plot = fg.plot_hazard_ratios(example_frames()["hazard"]) + p9.labs(
         subtitle="A subtitle much too long for one journal column, which matplotlib cuts off"
     )
-    with drawn(plot, width="single", dpi=100) as figure:
+    figure = (plot + p9.theme(figure_size=(85 / 25.4, 60 / 25.4), dpi=100)).draw()
+    try:
+        figure.draw_without_rendering()
         problems = [str(p) for p in text_problems(figure)]
+    finally:
+        plt.close(figure)
     assert any("right edge of the figure" in p for p in problems)
     crowded = fg.plot_hazard_ratios(example_frames()["hazard"]) + p9.theme(
         axis_text_x=p9.element_text(size=40)

@@ -19,6 +19,7 @@ from plotnine.exceptions import PlotnineWarning
 
 from escalation.figures import plot_state_occupation, save_figure
 from escalation.figures._labels import percent
+from escalation.figures._legends import legend_beneath
 from escalation.figures.theme import series_hues, theme_escalation
 
 
@@ -51,7 +52,8 @@ def _stacked_area(frame: pd.DataFrame, order: list[str]) -> p9.ggplot:
         + p9.labs(x="Days since the decision point", y="Probability of being in the state")
         + theme_escalation(width="single", height_mm=70.0)
         + p9.theme(legend_title=p9.element_blank())
-        + p9.guides(fill=p9.guide_legend(nrow=2 if len(order) > 3 else 1))
+        # The legend as the figure lays it out now (as many columns as fit, session 27).
+        + legend_beneath(order, "single", aesthetics=("fill",)).additions
     )
     return plot + p9.facet_wrap("group", nrow=1) if "group" in data.columns else plot
 
