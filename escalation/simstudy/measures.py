@@ -39,7 +39,7 @@ containing ``θ_i + bias``; with one truth these are exactly the formulas above.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -123,14 +123,19 @@ def _proportion(hits: npt.NDArray[np.bool_]) -> tuple[float, float]:
     return share, float(np.sqrt(share * (1 - share) / len(hits)))
 
 
+def _covers(low: Any, value: Any, high: Any) -> Any:
+    """Return whether each closed interval ``[low, high]`` contains ``value`` (ties cover)."""
+    return (low <= value) & (value <= high)
+
+
 def _interval_measures(
     estimate: FloatArray, low: FloatArray, high: FloatArray, truth: FloatArray
 ) -> dict[str, tuple[float, float]]:
     """Return the coverage and bias-eliminated coverage, over replications with an interval."""
     centre = truth + (estimate - truth).mean() if len(estimate) else truth  # = θ̄, one truth
     return {
-        "coverage": _proportion((low <= truth) & (truth <= high)),
-        "bias_eliminated_coverage": _proportion((low <= centre) & (centre <= high)),
+        "coverage": _proportion(_covers(low, truth, high)),
+        "bias_eliminated_coverage": _proportion(_covers(low, centre, high)),
     }
 
 
@@ -391,7 +396,9 @@ def zip_data(results: pd.DataFrame, *, conf_level: float = 0.95) -> pd.DataFrame
     ----------
     results : pandas.DataFrame
         ``estimate, std_error, conf_low, conf_high, truth`` and the method columns (e.g.
-        ``estimator``); rows without an estimate are dropped.
+        ``estimator``). Only the rows :func:`performance_measures` counts in the coverage
+        are drawn: failed rows (:func:`failed_rows`) and rows without a standard error or
+        an interval are left out, so the plot's coverage is the table's.
     conf_level : float, default 0.95
         Nominal level, shown as the reference centile.
 
@@ -413,17 +420,19 @@ def zip_data(results: pd.DataFrame, *, conf_level: float = 0.95) -> pd.DataFrame
         for c in ("scenario_id", "estimator", "horizon", "estimand")
         if c in results.columns and results[c].nunique() > 1
     ]
-    frame = results[results["estimate"].notna() & results["std_error"].notna()].copy()
+    usable = ~failed_rows(results) & results[["std_error", "conf_low", "conf_high"]].notna().all(
+        axis=1
+    )
+    frame = results[usable.to_numpy()].copy()
     frame["z"] = (frame["estimate"] - frame["truth"]).abs() / frame["std_error"]
-    frame["covers"] = (frame["conf_low"] <= frame["truth"]) & (frame["truth"] <= frame["conf_high"])
+    frame["covers"] = _covers(frame["conf_low"], frame["truth"], frame["conf_high"])
     groups = frame.groupby(method, sort=False, observed=True) if method else [((), frame)]
     parts = []
     for _, group in groups:
         group = group.copy()
         n = len(group)
         group["centile"] = 100 * (group["z"].rank(method="first") - 0.5) / n
-        coverage = float(group["covers"].mean())
-        mcse = float(np.sqrt(coverage * (1 - coverage) / n))
+        coverage, mcse = _proportion(group["covers"].to_numpy())
         group["coverage"] = coverage
         group["coverage_low"] = coverage - 1.96 * mcse
         group["coverage_high"] = coverage + 1.96 * mcse

@@ -335,10 +335,26 @@ def _check_covariates(plan: SimulationPlan, scenario: Scenario) -> None:
             ) from error
 
 
-def _manifest(plan: SimulationPlan, stored: int, *, complete: bool) -> dict[str, Any]:
+def _input_hash(inputs: Sequence[str | Path]) -> str | None:
+    """Return the SHA-256 of the plan file read (of several: one over theirs), or None."""
+    from escalation.report.manifest import file_hash
+    from escalation.timeline.partitioned import combined_digest
+
+    files = [Path(i) for i in inputs if Path(i).is_file()]
+    if not files:
+        return None
+    if len(files) == 1:
+        return file_hash(files[0])
+    return combined_digest({str(f): file_hash(f) for f in files}, "input")
+
+
+def _manifest(
+    plan: SimulationPlan, stored: int, *, complete: bool, input_hash: str | None = None
+) -> dict[str, Any]:
     """Return the manifest's facts: the plan, its seed, and how far the study has got."""
     return {
         "command": "escalation simstudy",
+        "input_hash": input_hash,
         "seeds": {"master": plan.seed},
         "extra": {
             "plan": plan.to_dict(),
@@ -417,7 +433,8 @@ def run_simstudy(
         Finished replications are written after this many, or this many seconds.
     inputs : sequence of str or Path, optional
         Files the study was read from (the plan file): an output folder holding one is
-        refused.
+        refused, and their SHA-256 is the ``input_hash`` of ``manifest.json`` and
+        ``simstudy.json`` (None without one).
 
     Returns
     -------
@@ -465,7 +482,14 @@ def run_simstudy(
         inputs=inputs,
     ) as folder:
         _check_plan(folder, plan)
-        record = provenance(command="simstudy", fingerprint=plan.fingerprint(), plan=plan.to_dict())
+        input_hash = _input_hash(inputs)
+        record = provenance(
+            command="simstudy",
+            fingerprint=plan.fingerprint(),
+            plan=plan.to_dict(),
+            input_hash=input_hash,
+            seed=plan.seed,
+        )
         record["fingerprint"] = plan.fingerprint()
         (folder.staging / _META).write_text(
             json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
@@ -490,7 +514,7 @@ def run_simstudy(
             if frames:
                 append_results(folder.staging / _STORE, pd.concat(frames, ignore_index=True))
                 stored += len(frames)
-                folder.checkpoint(**_manifest(plan, stored, complete=False))
+                folder.checkpoint(**_manifest(plan, stored, complete=False, input_hash=input_hash))
 
         try:
             for _, frame in imap_unordered(
@@ -517,7 +541,7 @@ def run_simstudy(
         study = SimulationStudy(plan, table, results, performance, folder.path, seconds, len(tasks))
         if figures and not performance.empty:
             save_figures(study, folder.staging / "figures")
-        folder.commit(**_manifest(plan, stored, complete=True))
+        folder.commit(**_manifest(plan, stored, complete=True, input_hash=input_hash))
     return study
 
 

@@ -312,3 +312,22 @@ def test_an_interval_with_the_truth_on_its_limit_covers() -> None:
     table = performance_measures(frame, by=["method"]).set_index("measure")
     assert table.loc["coverage", "estimate"] == 0.75
     assert table.loc["coverage", "mcse"] == pytest.approx(math.sqrt(0.75 * 0.25 / 4))
+
+
+def test_zip_plot_coverage_is_the_table_coverage(estimates: pd.DataFrame) -> None:
+    # a row with a standard error but no interval, or with no truth, was drawn in the zip
+    # plot as an interval that misses (NaN <= truth is False), so the plot's coverage was
+    # below performance.csv's
+    frame = estimates[(estimates["scenario_id"] == "s1") & (estimates["estimator"] == "good")]
+    frame = frame.reset_index(drop=True)
+    frame.loc[0, "conf_low"] = np.nan
+    frame.loc[1, "truth"] = np.nan
+    kept = frame.iloc[2:]  # hand count over the 248 usable rows
+    covered = int(
+        ((kept["conf_low"] <= kept["truth"]) & (kept["truth"] <= kept["conf_high"])).sum()
+    )
+    zipped = zip_data(frame)
+    table = performance_measures(frame, by=["estimator"]).set_index("measure")
+    assert len(zipped) == 248
+    assert zipped["coverage"].iloc[0] == pytest.approx(covered / 248, abs=1e-15)
+    assert table.loc["coverage", "estimate"] == pytest.approx(covered / 248, abs=1e-15)
