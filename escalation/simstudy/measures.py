@@ -230,18 +230,27 @@ def _column(frame: pd.DataFrame, name: str) -> FloatArray:
     return frame[name].to_numpy(dtype=float)
 
 
+def _finite(values: pd.Series) -> pd.Series:
+    """Return which values are finite numbers (not missing, not infinite)."""
+    return pd.Series(np.isfinite(values.to_numpy(dtype=float)), index=values.index)
+
+
 def failed_rows(group: pd.DataFrame) -> pd.Series:
     """Return which rows are failed replications: an error, no estimate, or no truth.
 
     A row without a truth cannot be scored by any measure: it is a failure, counted as
-    one, rather than a row every measure silently passes over.
+    one, rather than a row every measure silently passes over. An infinite estimate,
+    truth or standard error (a risk ratio over a zero risk) is no estimate: kept, it made
+    the bias, empirical SE and MSE infinite or missing without a failure counted.
 
     With an ``se_method`` column, a missing standard error that should have been there (a
     method other than ``"none"``, e.g. a bootstrap whose every replicate failed) is a
     failure too: counted for bias alone, such replications would be silently left out of
     the coverage, which then rests on the replications that went well.
     """
-    failed = group["estimate"].isna() | group["truth"].isna()
+    failed = ~_finite(group["estimate"]) | ~_finite(group["truth"])
+    if "std_error" in group.columns:
+        failed |= group["std_error"].isin([np.inf, -np.inf])
     if "error" in group.columns:
         failed |= group["error"].notna()
     if "se_method" in group.columns and "std_error" in group.columns:

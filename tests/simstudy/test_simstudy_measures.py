@@ -331,3 +331,19 @@ def test_zip_plot_coverage_is_the_table_coverage(estimates: pd.DataFrame) -> Non
     assert len(zipped) == 248
     assert zipped["coverage"].iloc[0] == pytest.approx(covered / 248, abs=1e-15)
     assert table.loc["coverage", "estimate"] == pytest.approx(covered / 248, abs=1e-15)
+
+
+def test_an_infinite_estimate_is_a_counted_failure(estimates: pd.DataFrame) -> None:
+    # an infinite estimate (a risk ratio over a zero risk) was used: bias and MSE were inf,
+    # the empirical SE NaN, and `failed` said 0
+    frame = estimates[(estimates["scenario_id"] == "s1") & (estimates["estimator"] == "good")]
+    frame = frame.reset_index(drop=True)
+    frame.loc[0, "estimate"] = np.inf
+    frame.loc[1, "std_error"] = np.inf
+    out = performance_measures(frame, by=["estimator"]).set_index("measure")
+    kept = frame.iloc[2:]
+    assert set(out["failed"]) == {2}
+    # Bias by hand over the 248 finite rows: mean(θ̂) − θ.
+    expected = math.fsum(kept["estimate"]) / 248 - kept["truth"].iloc[0]
+    assert out.loc["bias", "estimate"] == pytest.approx(expected, abs=1e-14)
+    assert np.isfinite(out.loc[["bias", "empirical_se", "mse", "model_se"], "estimate"]).all()
