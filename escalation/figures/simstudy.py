@@ -38,6 +38,7 @@ _LABELS: Final = {
     "bias": "Bias",
     "empirical_se": "Empirical SE",
     "mse": "Mean squared error",
+    "relative_precision": "Relative precision (%)",
     "model_se": "Model SE",
     "relative_error_model_se": "Relative error in model SE (%)",
     "coverage": "Coverage",
@@ -45,6 +46,8 @@ _LABELS: Final = {
     "power": "Power",
 }
 
+#: Measures whose target is 0, drawn with a dashed line there.
+_ZERO_LINE: Final = ("bias", "relative_error_model_se", "relative_precision")
 
 #: The settings' step lines of a nested-loop plot, lighter than any estimator's shade.
 _SETTING: Final = "#ADADAD"
@@ -222,7 +225,7 @@ def plot_coverage(
     )
     if measure in ("coverage", "bias_eliminated_coverage"):
         plot += p9.geom_hline(yintercept=100 * conf_level, linetype="dashed", color=GREY)
-    elif measure in ("bias", "relative_error_model_se"):
+    elif measure in _ZERO_LINE:
         plot += p9.geom_hline(yintercept=0, linetype="dashed", color=GREY)
     if frame["panel"].nunique() > 1:
         plot += p9.facet_wrap("panel", scales="free_y")
@@ -345,7 +348,7 @@ def plot_nested_loop(
             theme_escalation(width=width, height_mm=height_mm),
         ],
     )
-    if measure in ("bias", "relative_error_model_se"):
+    if measure in _ZERO_LINE:
         plot += p9.geom_hline(yintercept=0, linetype="dashed", color=GREY)
     elif measure in ("coverage", "bias_eliminated_coverage"):
         plot += p9.geom_hline(yintercept=100 * conf_level, linetype="dashed", color=GREY)

@@ -74,6 +74,25 @@ def _names(section: str, key: str, value: object, allowed: tuple[str, ...]) -> t
     return tuple(value)
 
 
+def _columns(section: str, key: str, value: object) -> None:
+    """Refuse anything but a non-empty list of distinct column names."""
+    if (
+        isinstance(value, str)
+        or not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise _fail(
+            section,
+            key,
+            value,
+            'must be a non-empty list of column names, e.g. ["risk", "age"] (leave it out '
+            "for the generator's confounders)",
+        )
+    if len(set(value)) != len(value):
+        raise _fail(section, key, value, "lists a column more than once")
+
+
 def _canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -172,17 +191,29 @@ class SimulationPlan:
             )
         _whole("study", "replications", self.replications, 1)
         _whole("study", "seed", self.seed, 0)
-        _names("estimation", "estimators", list(self.estimators), ESTIMATORS)
-        _names("estimation", "estimands", list(self.estimands), ESTIMANDS)
-        if not self.horizons or any(
-            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.horizons
+        for key in ("name", "output"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, str):
+                raise _fail("study", key, value, "must be text (in quotes)")
+        _names("estimation", "estimators", self.estimators, ESTIMATORS)
+        _names("estimation", "estimands", self.estimands, ESTIMANDS)
+        if (
+            not isinstance(self.horizons, list | tuple)
+            or not self.horizons
+            or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.horizons)
         ):
-            raise _fail("estimation", "horizons", list(self.horizons), "must be days >= 1")
+            raise _fail("estimation", "horizons", self.horizons, "must be a list of days >= 1")
+        if self.covariates is not None:
+            _columns("estimation", "covariates", self.covariates)
         problem = bootstrap_problem(self.bootstrap)
         if problem is not None:
             raise _fail("estimation", "bootstrap", self.bootstrap, problem)
-        if not 0 < self.conf_level < 1:
-            raise _fail("estimation", "conf_level", self.conf_level, "must lie in (0, 1)")
+        if (
+            isinstance(self.conf_level, bool)
+            or not isinstance(self.conf_level, int | float)
+            or not 0 < self.conf_level < 1
+        ):
+            raise _fail("estimation", "conf_level", self.conf_level, "must be a number in (0, 1)")
         for name, values in self.varied.items():
             if not values:
                 raise _fail("scenarios", name, [], "an empty list gives no scenario")
@@ -208,6 +239,12 @@ class SimulationPlan:
         if unknown:
             hint = _hint(str(unknown[0]), list(_SECTIONS))
             raise DesignError(f"plan: unknown section [{unknown[0]}]{hint}; use {list(_SECTIONS)}")
+        for section, value in mapping.items():
+            if not isinstance(value, Mapping):
+                raise DesignError(
+                    f"plan: {section} = {value!r} must be a section, [{section}], with its "
+                    "keys beneath it"
+                )
         study = dict(mapping.get("study", {}))
         estimation = dict(mapping.get("estimation", {}))
         compute = dict(mapping.get("compute", {}))

@@ -24,7 +24,7 @@ from escalation.compute import imap_unordered
 from escalation.errors import DesignError, EscalationError
 from escalation.results import Summary, package_versions, provenance
 from escalation.simstudy.generators import GENERATORS
-from escalation.simstudy.measures import performance_measures, zip_data
+from escalation.simstudy.measures import failed_rows, performance_measures, zip_data
 from escalation.simstudy.plan import Scenario, SimulationPlan
 from escalation.simstudy.store import append_results, completed_replications, read_results
 
@@ -51,6 +51,9 @@ RESULT_COLUMNS: Final = (
     "seconds",
 )
 _FAILURES: Final = (EscalationError, np.linalg.LinAlgError, FloatingPointError, ValueError)
+#: Packages that only draw the figures: another version cannot change a replication, and the
+#: figures are redrawn from every stored replication on each run, so a resume is not refused.
+_FIGURES_ONLY: Final = frozenset({"plotnine"})
 
 
 def _seeds(plan: SimulationPlan, scenario: Scenario, replication: int) -> tuple[int, int]:
@@ -165,10 +168,18 @@ class SimulationStudy:
         return self.performance.copy()
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: scenarios, replications, failures, wall time and versions."""
+        """Return one row: scenarios, replications, failures, wall time and versions.
+
+        ``failed`` counts the replications with a failed row (:func:`failed_rows`: an error,
+        or an estimator without an estimate or truth), as the performance table does.
+        """
         done = self.results.drop_duplicates(["scenario_id", "replication"])
-        failed = self.results.loc[self.results["error"].notna()].drop_duplicates(
-            ["scenario_id", "replication"]
+        failed = (
+            done
+            if self.results.empty
+            else self.results.loc[failed_rows(self.results).to_numpy()].drop_duplicates(
+                ["scenario_id", "replication"]
+            )
         )
         return pd.DataFrame(
             [
@@ -273,6 +284,9 @@ def _check_versions(path: Path, recorded: dict[str, str] | None) -> None:
 
     A replication's results are bit-identical only under the same versions; the folder
     records one set of versions for all of them (``simstudy.json``, ``manifest.json``).
+    Packages that only draw figures (:data:`_FIGURES_ONLY`: plotnine) are not compared:
+    they cannot change a replication, and this run redraws every figure under its own
+    version, which the rewritten records then name.
     """
     if not recorded or not completed_replications(path / _STORE):
         return
@@ -280,7 +294,7 @@ def _check_versions(path: Path, recorded: dict[str, str] | None) -> None:
     changed = [
         f"{name} {recorded.get(name, 'not recorded')} (stored) vs {now} (now)"
         for name, now in current.items()
-        if recorded.get(name) != now
+        if recorded.get(name) != now and name not in _FIGURES_ONLY
     ]
     if changed:
         raise DesignError(
@@ -292,10 +306,55 @@ def _check_versions(path: Path, recorded: dict[str, str] | None) -> None:
         )
 
 
-def _manifest(plan: SimulationPlan, stored: int, *, complete: bool) -> dict[str, Any]:
+def _check_covariates(plan: SimulationPlan, scenario: Scenario) -> None:
+    """Refuse covariates the generated data lack before any replication runs.
+
+    Every replication would otherwise fail with the same error, recorded as that many
+    failed replications after the whole study had run. The check draws the scenario's
+    first data set (its seed, so nothing else changes) and codes the covariates as the
+    estimators do (:meth:`~escalation.timeline.matrix.CovariateCoding.learn`).
+    """
+    from escalation.errors import DataValidationError
+    from escalation.timeline.matrix import CovariateCoding
+
+    if plan.covariates is None:
+        return
+    data_seed, _ = _seeds(plan, scenario, 0)
+    try:
+        generated = GENERATORS[plan.generator].draw(scenario.settings, data_seed, plan.horizons)
+    except _FAILURES:
+        return  # a data set that cannot be drawn is the replication's failure, recorded
+    frame = getattr(generated.data, "spells", generated.data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rare levels are the estimators' to report
+        try:
+            CovariateCoding.learn(frame, list(plan.covariates))
+        except (DesignError, DataValidationError) as error:
+            raise DesignError(
+                f"plan [estimation] covariates = {list(plan.covariates)}: {error}"
+            ) from error
+
+
+def _input_hash(inputs: Sequence[str | Path]) -> str | None:
+    """Return the SHA-256 of the plan file read (of several: one over theirs), or None."""
+    from escalation.report.manifest import file_hash
+    from escalation.timeline.partitioned import combined_digest
+
+    files = [Path(i) for i in inputs if Path(i).is_file()]
+    if not files:
+        return None
+    if len(files) == 1:
+        return file_hash(files[0])
+    return combined_digest({str(f): file_hash(f) for f in files}, "input")
+
+
+def _manifest(
+    plan: SimulationPlan, stored: int, *, complete: bool, input_hash: str | None = None
+) -> dict[str, Any]:
     """Return the manifest's facts: the plan, its seed, and how far the study has got."""
     return {
         "command": "escalation simstudy",
+        "input_hash": input_hash,
         "seeds": {"master": plan.seed},
         "extra": {
             "plan": plan.to_dict(),
@@ -309,10 +368,15 @@ def _manifest(plan: SimulationPlan, stored: int, *, complete: bool) -> dict[str,
 
 
 def summarise(plan: SimulationPlan, results: pd.DataFrame, scenarios: pd.DataFrame) -> pd.DataFrame:
-    """Return the performance measures joined with the scenario settings."""
+    """Return the performance measures joined with the scenario settings.
+
+    Relative precision is against the plan's first estimator.
+    """
     if results.empty:
         return pd.DataFrame()
-    measures = performance_measures(results, alpha=1 - plan.conf_level)
+    measures = performance_measures(
+        results, alpha=1 - plan.conf_level, reference=plan.estimators[0]
+    )
     merged = scenarios.merge(measures, on="scenario_id", how="right")
     order = {name: i for i, name in enumerate(plan.estimators)}
     estimands = {name: i for i, name in enumerate(plan.estimands)}
@@ -369,7 +433,8 @@ def run_simstudy(
         Finished replications are written after this many, or this many seconds.
     inputs : sequence of str or Path, optional
         Files the study was read from (the plan file): an output folder holding one is
-        refused.
+        refused, and their SHA-256 is the ``input_hash`` of ``manifest.json`` and
+        ``simstudy.json`` (None without one).
 
     Returns
     -------
@@ -378,7 +443,9 @@ def run_simstudy(
     Raises
     ------
     DesignError
-        No output folder, or the folder holds results of a different plan.
+        No output folder, the folder holds results of a different plan, or the plan's
+        ``covariates`` are not columns of the generated data (checked on the first
+        scenario's first data set before any replication runs).
     OutputFolderError
         The folder was not written by escalation (without ``overwrite``), another run is
         writing it, or files escalation did not write are in the way.
@@ -403,6 +470,7 @@ def run_simstudy(
     if workers is None and scheduler is None:
         workers, scheduler = plan.workers, plan.scheduler
     scenarios = plan.scenarios()
+    _check_covariates(plan, scenarios[0])
     table = _scenario_table(scenarios)
     writes = (_META, "scenarios.csv", "performance.csv")
     with OutputFolder(
@@ -414,7 +482,14 @@ def run_simstudy(
         inputs=inputs,
     ) as folder:
         _check_plan(folder, plan)
-        record = provenance(command="simstudy", fingerprint=plan.fingerprint(), plan=plan.to_dict())
+        input_hash = _input_hash(inputs)
+        record = provenance(
+            command="simstudy",
+            fingerprint=plan.fingerprint(),
+            plan=plan.to_dict(),
+            input_hash=input_hash,
+            seed=plan.seed,
+        )
         record["fingerprint"] = plan.fingerprint()
         (folder.staging / _META).write_text(
             json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
@@ -439,7 +514,7 @@ def run_simstudy(
             if frames:
                 append_results(folder.staging / _STORE, pd.concat(frames, ignore_index=True))
                 stored += len(frames)
-                folder.checkpoint(**_manifest(plan, stored, complete=False))
+                folder.checkpoint(**_manifest(plan, stored, complete=False, input_hash=input_hash))
 
         try:
             for _, frame in imap_unordered(
@@ -466,7 +541,7 @@ def run_simstudy(
         study = SimulationStudy(plan, table, results, performance, folder.path, seconds, len(tasks))
         if figures and not performance.empty:
             save_figures(study, folder.staging / "figures")
-        folder.commit(**_manifest(plan, stored, complete=True))
+        folder.commit(**_manifest(plan, stored, complete=True, input_hash=input_hash))
     return study
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import DataValidationError
+from escalation.errors import DataValidationError, DesignError
 from escalation.simstudy import MEASURES, performance_measures, zip_data
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "simstudy"
@@ -80,8 +80,8 @@ def test_measures_match_python_hand_computation(
 ) -> None:
     for (scenario, estimator), group in estimates.groupby(["scenario_id", "estimator"]):
         expected = _by_hand(group.to_dict("records"))
-        for measure in MEASURES:
-            value, mcse = expected[measure]
+        assert set(expected) == set(MEASURES) - {"relative_precision"}  # a pair: below
+        for measure, (value, mcse) in expected.items():
             row = ours.loc[(scenario, estimator, measure)]
             assert row["estimate"] == pytest.approx(value, abs=1e-12), measure
             assert row["mcse"] == pytest.approx(mcse, abs=1e-12), measure
@@ -226,3 +226,124 @@ def test_a_standard_error_that_should_be_there_is_a_failure() -> None:
     assert out.loc["coverage", "replications"] == 2
     none = table.assign(se_method="none", error=None)  # only row 5 (no estimate) fails
     assert (performance_measures(none, by=["method"])["failed"] == 1).all()
+
+
+# ----------------------------------------------------------------- relative precision
+#: Two methods over five replications of one scenario (hand-made); replication 4 of "b"
+#: failed, so the pairs are replications 0-3.
+_PAIRED = pd.DataFrame(
+    {
+        "scenario_id": "s",
+        "estimator": ["a"] * 5 + ["b"] * 5,
+        "replication": [0, 1, 2, 3, 4] * 2,
+        "estimate": [1.0, 2.0, 4.0, 3.0, 9.0, 1.5, 2.0, 3.0, 3.5, np.nan],
+        "std_error": 1.0,
+        "conf_low": -10.0,
+        "conf_high": 10.0,
+        "truth": 2.0,
+    }
+)
+
+
+def test_relative_precision_is_morris_table_6_by_hand() -> None:
+    """Morris et al. (2019) Table 6, relative % increase in precision of B against A:
+    100((EmpSE_A/EmpSE_B)² - 1), MCSE 200 (EmpSE_A/EmpSE_B)² sqrt((1 - ρ²)/(n - 1)), over
+    the n replications both have (it was not computed at all)."""
+    out = performance_measures(_PAIRED, by=["scenario_id", "estimator"], reference="a")
+    rows = out[out["measure"] == "relative_precision"].set_index("estimator")
+    # Pairs (a, b): (1, 1.5), (2, 2), (4, 3), (3, 3.5); a's 9.0 has no partner.
+    a, b = [1.0, 2.0, 4.0, 3.0], [1.5, 2.0, 3.0, 3.5]
+    mean_a, mean_b = sum(a) / 4, sum(b) / 4  # 2.5, 2.5
+    ss_a = sum((x - mean_a) ** 2 for x in a)  # 5.0
+    ss_b = sum((x - mean_b) ** 2 for x in b)  # 2.5
+    cross = sum((x - mean_a) * (y - mean_b) for x, y in zip(a, b, strict=True))  # 3.0
+    assert (ss_a, ss_b, cross) == (5.0, 2.5, 3.0)
+    ratio = (math.sqrt(ss_a / 3) / math.sqrt(ss_b / 3)) ** 2  # 2.0
+    rho = cross / math.sqrt(ss_a * ss_b)  # 3 / sqrt(12.5): rho² = 0.72
+    assert rows.loc["b", "estimate"] == pytest.approx(100 * (ratio - 1), abs=1e-12)  # 100
+    assert rows.loc["b", "estimate"] == pytest.approx(100.0, abs=1e-12)
+    expected_mcse = 200 * ratio * math.sqrt((1 - rho**2) / 3)
+    assert rows.loc["b", "mcse"] == pytest.approx(expected_mcse, abs=1e-12)
+    assert rows.loc["b", "mcse"] == pytest.approx(400 * math.sqrt(0.28 / 3), abs=1e-12)
+    assert rows.loc["b", "replications"] == 4 and rows.loc["b", "failed"] == 1
+    # The reference against itself: no gain, no Monte Carlo error (as rsimsum reports it).
+    assert (rows.loc["a", "estimate"], rows.loc["a", "mcse"]) == (0.0, 0.0)
+    assert rows.loc["a", "replications"] == 5
+
+
+def test_relative_precision_reference_defaults_to_the_first_method_and_is_checked() -> None:
+    swapped = pd.concat(
+        [_PAIRED[_PAIRED["estimator"] == "b"], _PAIRED[_PAIRED["estimator"] == "a"]]
+    )
+    out = performance_measures(swapped, by=["scenario_id", "estimator"])
+    rows = out[out["measure"] == "relative_precision"].set_index("estimator")
+    assert rows.loc["a", "estimate"] == pytest.approx(100 * (1 / 2 - 1), abs=1e-12)  # -50
+    with pytest.raises(DesignError, match=r"reference='c'.*estimator"):
+        performance_measures(_PAIRED, by=["scenario_id", "estimator"], reference="c")
+    twice = pd.concat([_PAIRED, _PAIRED.iloc[[1]]], ignore_index=True)
+    with pytest.raises(DataValidationError, match="more than once"):
+        performance_measures(twice, by=["scenario_id", "estimator"])
+
+
+def test_a_missing_truth_is_a_counted_failure(estimates: pd.DataFrame) -> None:
+    # an estimate without a truth was neither used nor counted as failed: every measure
+    # quietly rested on fewer replications, and `failed` said 0
+    frame = estimates.copy()
+    frame.loc[frame.index[:2], "truth"] = np.nan
+    out = performance_measures(frame, by=["scenario_id", "estimator"])
+    first = out[(out["scenario_id"] == "s1") & (out["estimator"] == "good")]
+    assert set(first["failed"]) == {2}
+    assert set(first.loc[first["measure"] != "relative_precision", "replications"]) == {248}
+
+
+def test_an_interval_with_the_truth_on_its_limit_covers() -> None:
+    # Ties: an interval whose limit equals the truth contains it (closed interval), as
+    # rsimsum's `true >= lower & true <= upper`; hand count 3 of 4.
+    frame = pd.DataFrame(
+        {
+            "estimate": [1.0, 1.2, 0.8, 2.0],
+            "std_error": 0.1,
+            "conf_low": [0.5, 1.0, 0.5, 1.5],  # second: lower limit = truth
+            "conf_high": [1.5, 1.4, 1.0, 2.5],  # third: upper limit = truth
+            "truth": 1.0,
+            "method": "m",
+        }
+    )
+    table = performance_measures(frame, by=["method"]).set_index("measure")
+    assert table.loc["coverage", "estimate"] == 0.75
+    assert table.loc["coverage", "mcse"] == pytest.approx(math.sqrt(0.75 * 0.25 / 4))
+
+
+def test_zip_plot_coverage_is_the_table_coverage(estimates: pd.DataFrame) -> None:
+    # a row with a standard error but no interval, or with no truth, was drawn in the zip
+    # plot as an interval that misses (NaN <= truth is False), so the plot's coverage was
+    # below performance.csv's
+    frame = estimates[(estimates["scenario_id"] == "s1") & (estimates["estimator"] == "good")]
+    frame = frame.reset_index(drop=True)
+    frame.loc[0, "conf_low"] = np.nan
+    frame.loc[1, "truth"] = np.nan
+    kept = frame.iloc[2:]  # hand count over the 248 usable rows
+    covered = int(
+        ((kept["conf_low"] <= kept["truth"]) & (kept["truth"] <= kept["conf_high"])).sum()
+    )
+    zipped = zip_data(frame)
+    table = performance_measures(frame, by=["estimator"]).set_index("measure")
+    assert len(zipped) == 248
+    assert zipped["coverage"].iloc[0] == pytest.approx(covered / 248, abs=1e-15)
+    assert table.loc["coverage", "estimate"] == pytest.approx(covered / 248, abs=1e-15)
+
+
+def test_an_infinite_estimate_is_a_counted_failure(estimates: pd.DataFrame) -> None:
+    # an infinite estimate (a risk ratio over a zero risk) was used: bias and MSE were inf,
+    # the empirical SE NaN, and `failed` said 0
+    frame = estimates[(estimates["scenario_id"] == "s1") & (estimates["estimator"] == "good")]
+    frame = frame.reset_index(drop=True)
+    frame.loc[0, "estimate"] = np.inf
+    frame.loc[1, "std_error"] = np.inf
+    out = performance_measures(frame, by=["estimator"]).set_index("measure")
+    kept = frame.iloc[2:]
+    assert set(out["failed"]) == {2}
+    # Bias by hand over the 248 finite rows: mean(θ̂) − θ.
+    expected = math.fsum(kept["estimate"]) / 248 - kept["truth"].iloc[0]
+    assert out.loc["bias", "estimate"] == pytest.approx(expected, abs=1e-14)
+    assert np.isfinite(out.loc[["bias", "empirical_se", "mse", "model_se"], "estimate"]).all()
