@@ -74,7 +74,6 @@ from escalation.disclosure import (
     disclose_table,
     round_std_error,
 )
-from escalation.errors import DesignError
 from escalation.predict._inputs import by_label, labels_of
 from escalation.predict.fairness import fairness_groups
 

@@ -281,9 +281,12 @@ def test_text_features_must_have_one_row_per_spell_and_no_other(
     # every spell once, in any order: read by label, so the order changes nothing
     fits = [
         validate_risk_models(
-            shuffled, models=["cox"], feature_sets=["structured+text"],  # type: ignore[arg-type]
-            text_features=features, bootstrap=0,
-        )  # fmt: skip
+            shuffled,  # type: ignore[arg-type]
+            models=["cox"],
+            feature_sets=["structured+text"],
+            text_features=features,
+            bootstrap=0,
+        )
         for features in (full, full.iloc[::-1])
     ]
     assert "text_x" in fits[0].backend["cox+text"].columns
