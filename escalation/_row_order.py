@@ -27,7 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["canonical_order", "in_canonical_order", "restore"]
+from escalation.errors import DesignError
+
+__all__ = ["canonical_order", "check_same_spells", "in_canonical_order", "restore"]
 
 IntArray = npt.NDArray[np.int64]
 _Array = TypeVar("_Array", bound=npt.NDArray[Any])
@@ -62,3 +64,53 @@ def restore(values: _Array, order: IntArray | None) -> _Array:
     out = values.copy()
     out[order] = values
     return out
+
+
+def check_same_spells(
+    spell_id: npt.ArrayLike, expected: npt.ArrayLike, *, function: str, done: str
+) -> None:
+    """Refuse spells other than those results were made on, or in another row order.
+
+    Per-spell results (the flags of rules, their scores) are read by row position: another
+    table, or the same spells in another order, would pair children with other children's
+    results. The error names the function and the first row that differs, never an
+    identifier.
+
+    Parameters
+    ----------
+    spell_id : array_like
+        The ``spell_id`` of the spells given (or their row positions when they have none).
+    expected : array_like
+        Those of the spells the results were made on, in that order.
+    function : str
+        The function the error names.
+    done : str
+        What was done on the spells (``"scored"``, ``"learned"``), as the error says it.
+
+    Raises
+    ------
+    DesignError
+        When the number of spells or a ``spell_id`` differs.
+
+    Examples
+    --------
+    >>> check_same_spells([1, 2, 3], [1, 2, 3], function="f", done="scored")
+    >>> check_same_spells([1, 3, 2], [1, 2, 3], function="f", done="scored")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: f: the spells are not those the rules were scored on, \
+in that order (spell_id differs from row 1); pass the spells they were scored on, in that order
+    """
+    ids, wanted = np.asarray(spell_id), np.asarray(expected)
+    fix = f"pass the spells they were {done} on, in that order"
+    if ids.shape != wanted.shape:
+        raise DesignError(
+            f"{function}: spells has {ids.size:,} rows but the rules were {done} on "
+            f"{wanted.size:,} spells (spell_id differs); {fix}"
+        )
+    differs = np.flatnonzero(ids != wanted)
+    if len(differs):
+        raise DesignError(
+            f"{function}: the spells are not those the rules were {done} on, in that order "
+            f"(spell_id differs from row {int(differs[0])}); {fix}"
+        )

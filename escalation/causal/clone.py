@@ -39,6 +39,7 @@ from escalation.causal.curves import (
     Nuisance,
     column_names,
     fit_hazard,
+    population,
     rmst_from_curve,
     run_estimator,
 )
@@ -489,5 +490,13 @@ def naive_grace_comparison(
     out = run_estimator(method, dur, ev, treated, x, report, report, names=names)
     settings = {"weight_estimand": "ate", **_grace_settings(recorded, treatment_start, grace_days)}
     return AdjustedCurveResult(
-        f"naive_{method}", report, out.risk, None, 0.95, len(dur), out.nuisance, settings=settings
+        f"naive_{method}",
+        report,
+        out.risk,
+        None,
+        0.95,
+        len(dur),
+        out.nuisance,
+        population(method, "ate"),  # "crude" for the unadjusted comparison, as elsewhere
+        settings,
     )

@@ -348,7 +348,8 @@ class EffectsResult(Presents):
     effects : pandas.DataFrame
         The ``effects.csv`` table (see :meth:`tidy`).
     curves : pandas.DataFrame
-        ``time, estimate, conf_low, conf_high, group, cause, estimator, population``.
+        ``time, estimate, conf_low, conf_high, group, cause, estimator, population,
+        conf_level`` (the level of the intervals, a column as in :meth:`tidy`).
     balance : pandas.DataFrame
         ``covariate, sample, smd, variance_ratio`` (+ means), unweighted and weighted.
     weights : pandas.DataFrame
@@ -1006,6 +1007,7 @@ def estimate_effects(
                         "cause": "escalation",
                         "estimator": name,
                         "population": population(name, weight_estimand),
+                        "conf_level": conf_level,
                     }
                 )
             )

@@ -60,6 +60,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._row_order import check_same_spells
 from escalation._vocabulary import spells_of
 from escalation.causal.heterogeneity import subgroup_levels, subgroup_sort_key
 from escalation.causal.influence import cluster_standard_error
@@ -73,7 +74,6 @@ from escalation.disclosure import (
     disclose_table,
     round_std_error,
 )
-from escalation.errors import DesignError
 from escalation.predict._inputs import by_label, labels_of
 from escalation.predict.fairness import fairness_groups
 
@@ -228,28 +228,15 @@ def _check_same_spells(result: PolicyValueResult, spells: pd.DataFrame, function
     """Refuse ``spells`` other than those the rules were scored on, in their row order.
 
     Each spell's group is read from ``spells`` and its flag from ``result`` by row
-    position: another table, or the same spells in another order, would pair children
-    with other children's flags. The error names the argument and the first row that
-    differs, never an identifier.
+    position (:func:`~escalation._row_order.check_same_spells`).
 
     Raises
     ------
     DesignError
         When the number of spells or a ``spell_id`` differs.
     """
-    scores = result.backend
     ids = spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(len(spells))
-    if len(ids) != scores.n:
-        raise DesignError(
-            f"{function}: spells has {len(ids):,} rows but the rules were scored on "
-            f"{scores.n:,} spells (spell_id differs); pass the spells they were scored on"
-        )
-    differs = np.flatnonzero(ids != scores.spell_id)
-    if len(differs):
-        raise DesignError(
-            f"{function}: the spells are not those the rules were scored on, in that order "
-            f"(spell_id differs from row {int(differs[0])}); pass them as scored"
-        )
+    check_same_spells(ids, result.backend.spell_id, function=function, done="scored")
 
 
 def _discloses(counts: FloatArray, threshold: int) -> bool:

@@ -47,7 +47,7 @@ import pandas as pd
 
 from escalation._finite import finite_numbers
 from escalation._lazy import import_module_quietly
-from escalation._row_order import in_canonical_order, restore
+from escalation._row_order import check_same_spells, in_canonical_order, restore
 from escalation._top_share import TopCut, tie_keys, top_cut, top_weights
 from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal._estimable import check_estimable
@@ -134,14 +134,10 @@ class LearnedRules:
         Raises
         ------
         DesignError
-            When the spells differ (flags never ride on row positions unchecked).
+            When the spells differ (flags never ride on row positions unchecked), naming
+            the first row that differs (:func:`~escalation._row_order.check_same_spells`).
         """
-        ids = np.asarray(spell_id)
-        if ids.shape != self.spell_id.shape or not np.array_equal(ids, self.spell_id):
-            raise DesignError(
-                "the rules were learned on other spells (or another order) than those "
-                "being scored; learn and score them on the same spells table"
-            )
+        check_same_spells(spell_id, self.spell_id, function="LearnedRules.aligned", done="learned")
         return dict(self.flags)
 
     def apply(self, spells: SpellData | pd.DataFrame) -> dict[str, FloatArray]:

@@ -535,7 +535,10 @@ def validate_risk_models(
         The case history with notes, for ``structured+text``.
     text_features : pandas.DataFrame, optional
         Precomputed numeric text features indexed like ``data.spells`` (instead of
-        ``history``).
+        ``history``): one row per spell, matched by index label in any order. A spell
+        without a row, a row for no spell of ``data.spells`` (features made for other
+        spells, or renumbered: select ``text_features.loc[data.spells.index]``), a
+        repeated row and a missing value are refused, not dropped or filled.
     model_options : mapping, optional
         Options per model kind, e.g. ``{"random_forest": {"n_estimators": 50}}``.
     min_group : int
@@ -569,7 +572,9 @@ def validate_risk_models(
         spells has no level for (not seen in training, or missing where no value was) and
         no ``other`` level takes it, naming the table ``spells``, the row of
         ``data.spells``, the column and the value: it was predicted as the reference
-        level. Pool or recode the level first.
+        level. Pool or recode the level first. When ``text_features`` has no row for a
+        spell (naming its row of ``spells``), a row for no spell or repeating one, or a
+        missing value (naming its row of ``text_features``): see ``text_features``.
 
     Notes
     -----
@@ -681,10 +686,13 @@ def validate_risk_models(
             f"truth was given but has no risk_observed_{horizon} column (with child_id "
             "and time_zero): pass the simulator's GroundTruth or its spell_risks table"
         )
+    given_rows = np.arange(len(spells)) if order is None else order
+    if text_features is not None and "structured+text" in feature_sets:
+        text_features = _aligned(text_features, source.index, given_rows)
     task = _SplitTask(
         spells=spells,
         index=source.index,
-        given_rows=np.arange(len(spells)) if order is None else order,
+        given_rows=given_rows,
         covariates=tuple(covariates),
         censor_training=censor_training,
         feature_sets=tuple(feature_sets),
@@ -995,8 +1003,8 @@ def _fit_part(
     train_duration, train_event = _training_outcome(train, split, censor=task.censor_training)
     text_record: dict[str, Any] | None = None
     if feature_set == "structured+text":
-        if task.text_features is not None:
-            text = _aligned(task.text_features, task.index)
+        if task.text_features is not None:  # one row per spell, in their order (_aligned)
+            text = task.text_features
             text_record = _precomputed_record(text)
         else:
             text, text_record = _text_matrix(task.history, spells, split.train, seed)
@@ -1034,25 +1042,61 @@ def _oracle_predictions(
     return [_prediction_frame(task.spells, split, ORACLE, "truth", risk)]
 
 
-def _aligned(features: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """Text features in the order of the spells; every spell must have a row."""
-    aligned = features.reindex(index)
-    missing = int(aligned.isna().any(axis=1).sum())
-    if missing:
-        raise DataValidationError(
-            [
-                Problem(
-                    "text_features",
-                    None,
-                    None,
-                    None,
-                    f"{missing} spell(s) have no (or missing) text features; index the "
-                    "table like data.spells and fill absent notes with 0",
-                )
-            ],
-            "text features",
-        )
-    return aligned.reset_index(drop=True).astype(float)
+def _aligned(
+    features: pd.DataFrame, index: pd.Index, given_rows: npt.NDArray[np.int64]
+) -> pd.DataFrame:
+    """Return the text features in the order of the spells: one row per spell, no other.
+
+    ``index`` holds the labels of the spells in the order they are fitted in, and
+    ``given_rows`` each one's position in ``data.spells`` (errors name that row). A row of
+    ``features`` for no spell is refused, not dropped: a table indexed like other spells
+    (another selection of them, renumbered) would give its rows to the wrong children.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the first row of ``text_features`` that repeats a spell or is for no spell
+        of ``data.spells``, the first row of ``spells`` without text features, and the
+        first row and column of a missing value, each with the count of its kind; never
+        an index label (it may be an identifier).
+    """
+    own = features.index
+    fix = "index text_features like data.spells, one row per spell"
+    problems: list[Problem] = []
+    repeats = np.flatnonzero(own.duplicated())
+    if repeats.size:
+        problems.append(
+            Problem("text_features", int(repeats[0]), None, None,
+                    f"this row repeats the spell of an earlier row ({repeats.size} such "
+                    f"row(s)); {fix}")
+        )  # fmt: skip
+    extra = np.flatnonzero(~own.isin(index))
+    if extra.size:
+        problems.append(
+            Problem("text_features", int(extra[0]), None, None,
+                    f"this row is for no spell of data.spells ({extra.size} such row(s)); "
+                    f"{fix} (text_features.loc[data.spells.index])")
+        )  # fmt: skip
+    absent = np.flatnonzero(~index.isin(own))
+    if absent.size:
+        problems.append(
+            Problem("spells", int(given_rows[absent].min()), None, None,
+                    f"this spell has no row in text_features ({absent.size} spell(s) have "
+                    f"none); {fix}, and fill absent notes with 0")
+        )  # fmt: skip
+    if problems:
+        raise DataValidationError(problems, "text features")
+    values = features.to_numpy(dtype=float)
+    gaps = np.argwhere(np.isnan(values))
+    if gaps.size:
+        row, column = (int(v) for v in gaps[0])
+        problems.append(
+            Problem("text_features", row, str(features.columns[column]), None,
+                    f"missing text feature ({len(np.unique(gaps[:, 0]))} row(s) with one); "
+                    "fill absent notes with 0")
+        )  # fmt: skip
+        raise DataValidationError(problems, "text features")
+    return features.reindex(index).reset_index(drop=True).astype(float)
 
 
 def _net_benefit_rows(

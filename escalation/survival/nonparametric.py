@@ -1263,11 +1263,13 @@ def rmst(
     cause: int | None = None,
     conf_level: float = 0.95,
     cluster: str | None = None,
+    reference: object = None,
 ) -> RMSTResult:
     r"""Estimate the restricted mean survival time (RMST) and its differences.
 
     Estimand: :math:`\mu(\tau) = \int_0^\tau S(t)\,dt`, the mean event-free time over the
-    first ``tau`` days; differences are against the first group (sorted order).
+    first ``tau`` days; differences are each other group's minus the ``reference`` group's
+    (by default the first group in sorted order), labelled ``"<group> - <reference>"``.
 
     Parameters
     ----------
@@ -1296,6 +1298,13 @@ def rmst(
         infinitesimal jackknife with each cluster's influence summed (R's ``survfit``
         influence with ``cluster =``, integrated to ``tau``), and a difference's is that
         of the clusters' differences of influence, so siblings in both groups count once.
+    reference : object, optional
+        The group the differences are against (a value of ``group``; ``0`` or ``"0"``
+        alike). Default the first group in sorted order: with groups ``"treated"`` and
+        ``"untreated"`` that is ``"treated"``, so the difference is ``"untreated -
+        treated"``; pass ``reference="untreated"`` for ``"treated - untreated"``, the
+        orientation of the causal estimates' ``rmst_difference`` and ``risk_difference``
+        (with a 0/1 ``treatment`` column the default is already ``"1 - 0"``).
 
     Returns
     -------
@@ -1318,7 +1327,8 @@ def rmst(
         When ``tau`` is not a positive number, or is past the last follow-up time (the
         largest observed time, event or censoring) of every group: no spell is followed
         that long (the rule of the effect estimates' horizons,
-        :func:`~escalation.causal.estimate_effects`).
+        :func:`~escalation.causal.estimate_effects`); when ``reference`` is given without
+        ``group`` or is not one of the groups (left, with ``weights``).
 
     Warns
     -----
@@ -1355,6 +1365,7 @@ def rmst(
         event=event,
         cluster=cluster,
     )
+    first = _reference_position(arrays.levels, group, reference)
     z = float(stats.norm.ppf(0.5 + conf_level / 2.0))
     jackknife = _jackknife(weights, arrays)
     units = np.arange(arrays.duration.size) if arrays.clusters is None else arrays.clusters
@@ -1386,6 +1397,9 @@ def rmst(
     table.insert(0, "term", "rmst")
     table["p_value"] = np.nan
     if len(rows) > 1:
+        order = [first, *(i for i in range(len(rows)) if i != first)]
+        rows = [rows[i] for i in order]  # the reference first
+        by_cluster = [by_cluster[i] for i in order] if by_cluster else by_cluster
         ref = rows[0]
         diffs = pd.DataFrame(
             {
@@ -1415,6 +1429,34 @@ def rmst(
         weighted=weights is not None,
         last_follow_up=last,
     )
+
+
+def _reference_position(levels: tuple[Any, ...], group: str | None, reference: object) -> int:
+    """Return the position among ``levels`` of the ``reference`` group of :func:`rmst`.
+
+    ``None`` is the first level; a level matches as itself or as text (``0`` or ``"0"``).
+
+    Raises
+    ------
+    DesignError
+        When ``reference`` is given without ``group``, or is none of the groups.
+    """
+    if reference is None:
+        return 0
+    if group is None:
+        raise DesignError(
+            f"rmst: reference={reference!r} was given without group=: there are no groups "
+            "to compare; give the column of groups"
+        )
+    found = [
+        i for i, level in enumerate(levels) if level == reference or str(level) == str(reference)
+    ]
+    if not found:
+        raise DesignError(
+            f"rmst: reference={reference!r} is not a group of column {group!r} (with a row "
+            f"of positive weight); its groups are {', '.join(map(repr, levels))}"
+        )
+    return found[0]
 
 
 def _check_tau(tau: float, last: dict[Any, float]) -> None:
@@ -1484,7 +1526,7 @@ def _rmst_influence(
 def _difference_errors(
     rows: list[tuple[Any, float, float]], by_cluster: list[FloatArray]
 ) -> list[float]:
-    """Return the standard errors of each group's RMST minus the first's.
+    """Return the standard errors of each group's RMST minus the first's (the reference).
 
     Independent groups add variances; with the jackknife (weights or clusters), a
     unit's (row's or cluster's) influence on the difference is its influence on one

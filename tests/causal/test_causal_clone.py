@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.causal import clone_censor_weight, naive_grace_comparison
+from escalation.causal import clone_censor_weight, estimate_curves, naive_grace_comparison
 from escalation.causal.clone import weighted_aj_counting
 from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival._cif import cumulative_incidence_at
@@ -133,3 +133,28 @@ def test_many_starts_on_the_first_day_do_not_give_a_clone_a_weight_of_a_million(
     table = fit.tidy().query("horizon == 365").set_index("estimand")["estimate"]
     for arm in ("risk_untreated", "risk_treated"):
         assert abs(table[arm] - truth.loc[365, arm]) < 0.03, (arm, table[arm])
+
+
+def test_naive_unadjusted_comparison_is_of_the_crude_population() -> None:
+    """Review s27 (leftovers), finding 2: the unadjusted naive comparison said "all".
+
+    Its arms are the children as observed, which every other result calls ``crude``
+    (``estimate_curves(method="unadjusted")``, ``effects.csv``); the weighted comparison
+    standardises to every child (``all``).
+    """
+    frame = _null_effect_data(400, seed=1)
+    with pytest.warns(StatisticalWarning, match="immortal-time bias"):
+        crude = naive_grace_comparison(
+            frame, covariates=["x"], grace_days=14, times=[30], method="unadjusted"
+        )
+    with pytest.warns(StatisticalWarning, match="immortal-time bias"):
+        weighted = naive_grace_comparison(
+            frame, covariates=["x"], grace_days=14, times=[30], method="ipw"
+        )
+    assert crude.population == "crude"
+    assert set(crude.tidy()["population"]) == {"crude"}
+    assert crude.glance()["population"].tolist() == ["crude"]
+    assert weighted.population == "all"
+    # the same population as the unadjusted curves of estimate_curves
+    arms = frame.assign(treatment=(frame["treatment_start"] <= 14).astype(int))
+    assert estimate_curves(arms, ["x"], method="unadjusted", times=[30]).population == "crude"

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from escalation.causal import estimate_effects
-from escalation.errors import StatisticalWarning
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.survival import rmst
 
 HORIZON = 40
@@ -118,3 +118,48 @@ def test_the_survival_rmst_difference_is_against_the_untreated_arm(weighted: boo
     means = table[table["term"] == "rmst"].set_index("group")["estimate"]
     assert means[1] == pytest.approx(hand[1], rel=1e-10)
     assert means[0] == pytest.approx(hand[0], rel=1e-10)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_survival_rmst_reference_orients_text_labelled_arms(weighted: bool) -> None:
+    """Review s27 (leftovers), finding 1: with arms labelled "treated" and "untreated",
+    sorted order made "treated" the reference, the opposite of the causal results.
+
+    ``reference=`` chooses it: ``reference="untreated"`` gives "treated - untreated", the
+    by-hand difference hand[1] - hand[0] and the causal ``rmst_difference``'s orientation,
+    with the same standard error as the 0/1 coding's "1 - 0" (the jackknife's too).
+    """
+    frame = _spells()
+    w = _ip_weights(frame) if weighted else None
+    hand = _by_hand(frame, np.ones(len(frame)) if w is None else w)
+    named = frame.assign(arm=np.where(frame["treatment"] == 1, "treated", "untreated"))
+
+    def difference(**options: object) -> pd.Series:
+        table = rmst(named, HORIZON, group="arm", weights=w, cause=1, **options).tidy()
+        return table[table["term"] == "difference"].iloc[0]
+
+    default = difference()  # the first group in sorted order, documented
+    assert default["group"] == "untreated - treated"
+    assert default["estimate"] == pytest.approx(hand[0] - hand[1], rel=1e-10)
+    chosen = difference(reference="untreated")
+    assert chosen["group"] == "treated - untreated"
+    assert chosen["estimate"] == pytest.approx(hand[1] - hand[0], rel=1e-10)
+    coded = rmst(frame, HORIZON, group="treatment", weights=w, cause=1).tidy().iloc[-1]
+    assert chosen["std_error"] == pytest.approx(coded["std_error"], rel=1e-12)
+    assert chosen["p_value"] == pytest.approx(coded["p_value"], rel=1e-12)
+    # 0/1 codes: the reference matches as the number or as text
+    for zero in (0, "0"):
+        again = rmst(frame, HORIZON, group="treatment", weights=w, cause=1, reference=zero)
+        assert again.tidy().iloc[-1]["group"] == "1 - 0"
+    flipped = rmst(frame, HORIZON, group="treatment", weights=w, cause=1, reference=1).tidy()
+    assert flipped.iloc[-1]["group"] == "0 - 1"
+    assert flipped.iloc[-1]["estimate"] == pytest.approx(hand[0] - hand[1], rel=1e-10)
+
+
+def test_the_survival_rmst_refuses_an_unknown_reference() -> None:
+    named = _spells().assign(arm=lambda f: np.where(f["treatment"] == 1, "treated", "untreated"))
+    with pytest.raises(DesignError, match=r"reference='control' is not a group of column 'arm'.*"
+                       r"'treated', 'untreated'"):  # fmt: skip
+        rmst(named, HORIZON, group="arm", reference="control")
+    with pytest.raises(DesignError, match="reference='untreated' was given without group="):
+        rmst(named, HORIZON, reference="untreated")

@@ -285,6 +285,25 @@ def test_header_variants_title_rows_and_value_forms(tmp_path: Path) -> None:
     assert notes["sheet"].tolist() == ["Summary"] and notes["severity"].tolist() == ["note"]
 
 
+def test_a_date_column_needs_a_date_header(tmp_path: Path) -> None:
+    """Review s27 (leftovers), finding 7: in a List 4 whose "Organisation completing
+    assessment" comes before the completion date, the organisation was read as the
+    assessment's end (its header has "complet") and the real date column as a repeat.
+    A date column's header must now hold a date word.
+    """
+    header = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth",
+              "Continuous Assessment Start Date", "Organisation completing assessment",
+              "Continuous Assessment Date of Authorisation"]  # fmt: skip
+    row = ["0012", "F", "WBRI", "01/02/2015", dt.date(2023, 4, 3), "Family Hub",
+           dt.date(2023, 5, 10)]  # fmt: skip
+    path = workbook(tmp_path / "organisation_first.xlsx", {"List 4": [header, row]})
+    history = read_annex_a(path)
+    assessment = history.episodes.set_index(["child_id", "kind"]).loc[("0012", "assessment")]
+    assert assessment["start"] == pd.Timestamp("2023-04-03")
+    assert assessment["end"] == pd.Timestamp("2023-05-10")
+    assert len(history.exclusions) == 0
+
+
 def test_a_shifted_value_is_described_never_echoed(tmp_path: Path) -> None:
     path = workbook(
         tmp_path / "shifted.xlsx",

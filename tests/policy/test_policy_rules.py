@@ -123,8 +123,25 @@ def test_flags_are_checked_against_the_spells_they_belong_to() -> None:
     learned = learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
                           rules=("everyone", "no_one"))  # fmt: skip
     assert set(learned.aligned(frame["spell_id"])) == {"everyone", "no_one"}
-    with pytest.raises(DesignError, match="other spells"):
+    with pytest.raises(DesignError, match="not those the rules were learned on"):
         learned.aligned(frame["spell_id"].to_numpy()[::-1])
+
+
+def test_other_spells_are_refused_naming_the_first_row_that_differs() -> None:
+    """Review s27 (leftovers), finding 4: ``aligned`` refused without naming a row.
+
+    It now says what ``flagged_by_group`` says (one rule, ``check_same_spells``): the
+    first row whose ``spell_id`` differs, and no identifier.
+    """
+    frame = small_spells()
+    learned = learn_rules(frame, covariates=COVARIATES, capacity=0.3, horizon=365,
+                          rules=("everyone", "no_one"))  # fmt: skip
+    ids = frame["spell_id"].to_numpy().copy()
+    ids[[3, 4]] = ids[[4, 3]]  # rows 0-2 agree; row 3 is the first to differ
+    with pytest.raises(DesignError, match=r"spell_id differs from row 3\)"):
+        learned.aligned(ids)
+    with pytest.raises(DesignError, match=r"spells has 4 rows .*\(spell_id differs\)"):
+        learned.aligned(ids[:4])
     with pytest.raises(DesignError, match="deployable=False"):
         learned.apply(frame)
 

@@ -240,6 +240,59 @@ def test_bad_requests_say_what_to_do(simulated: tuple[object, pd.DataFrame]) -> 
         validate_risk_models(censored, horizon=730, models=["cox"], bootstrap=0)
 
 
+def test_text_features_must_have_one_row_per_spell_and_no_other(
+    simulated: tuple[object, pd.DataFrame],
+) -> None:
+    """Review s27 (leftovers), finding 5: rows of ``text_features`` for no spell were
+    dropped without a word (``reindex``), and a spell without a row was counted but not
+    named. A table for other spells (renumbered 0..n-1, say) gave its rows to the wrong
+    children; now each kind is refused naming a row (a position, never an index label).
+    """
+    data, _ = simulated
+    # the spells in another row order: errors still name rows of data.spells as given
+    spells = data.spells.sample(frac=1.0, random_state=3)  # type: ignore[attr-defined]
+    shuffled = dataclasses.replace(data, spells=spells)  # type: ignore[type-var]
+    full = pd.DataFrame({"text_x": np.arange(len(spells), dtype=float)}, index=spells.index)
+
+    def refused(features: pd.DataFrame) -> str:
+        with pytest.raises(DataValidationError) as error:
+            validate_risk_models(
+                shuffled, models=["cox"], feature_sets=["structured+text"],  # type: ignore[arg-type]
+                text_features=features, bootstrap=0,
+            )  # fmt: skip
+        return str(error.value)
+
+    # spell at row 7 of data.spells (not its label, not its canonical position) has none
+    message = refused(full.drop(index=spells.index[7]))
+    assert "table 'spells', row 7" in message and "1 spell(s) have none" in message
+    # a row for no spell: two extra rows at the end of text_features (rows n and n + 1)
+    extra = pd.DataFrame({"text_x": [0.0, 0.0]}, index=[10**9, 10**9 + 1])
+    message = refused(pd.concat([full, extra]))
+    assert f"table 'text_features', row {len(spells)}" in message
+    assert "2 such row(s)" in message and str(10**9) not in message
+    # a repeated row
+    message = refused(pd.concat([full, full.iloc[[5]]]))
+    assert f"table 'text_features', row {len(spells)}" in message and "repeats" in message
+    # a missing value: its row and column of text_features
+    gaps = full.assign(text_y=0.0)
+    gaps.iloc[12, 1] = np.nan
+    message = refused(gaps)
+    assert "table 'text_features', row 12, column 'text_y'" in message
+    # every spell once, in any order: read by label, so the order changes nothing
+    fits = [
+        validate_risk_models(
+            shuffled,  # type: ignore[arg-type]
+            models=["cox"],
+            feature_sets=["structured+text"],
+            text_features=features,
+            bootstrap=0,
+        )
+        for features in (full, full.iloc[::-1])
+    ]
+    assert "text_x" in fits[0].backend["cox+text"].columns
+    pd.testing.assert_frame_equal(fits[0].predictions, fits[1].predictions)
+
+
 def test_names_that_would_be_duplicated_are_refused(
     simulated: tuple[object, pd.DataFrame],
 ) -> None:

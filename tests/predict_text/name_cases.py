@@ -34,6 +34,10 @@ NAME_CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("Home visit to JACK McGREGOR today.", ("JACK", "McGREGOR"), ()),
     ("SARAH attended.", ("SARAH",), ()),
     ("OLIVIA attended with JACK.", ("OLIVIA", "JACK"), ()),
+    # beside the organisations and note headings that are no names (leftovers finding 6)
+    ("NOTE, Sarah attended; JONES, Aisha did not.", ("Sarah", "JONES", "Aisha"), ()),
+    ("Seen by S. Jones of the Border Agency.", ("Jones",), ()),
+    ("MS KHAN and the MS SOCIETY nurse attended.", ("KHAN",), ()),
     # accented and other non-ASCII names, typographic apostrophes, hyphens (finding 2)
     ("Zoë Brontë attended.", ("Zoë", "Brontë"), ()),
     ("José García was present.", ("José", "García"), ()),
@@ -141,6 +145,12 @@ ORDINARY: list[tuple[str, tuple[str, ...]]] = [
     ("Referred to Women's Aid and the IDVA on Monday.", ()),
     ("The Team Around the Family met in July.", ()),
     ("Referral to MARAC made; DV noted by Police.", ()),
+    # organisations and note headings (review s27, leftovers finding 6)
+    ("Referral from the U.K. Border Agency about the child.", ()),
+    ("Letter from the U.S. Embassy received.", ()),
+    ("Mother is supported by the MS SOCIETY and the MS Trust.", ()),
+    ("NOTE, Sarah attended the meeting.", ("Sarah",)),
+    ("UPDATE, Olivia seen at school.", ("Olivia",)),
 ]
 
 

@@ -66,7 +66,9 @@ class Column:
     excluded : tuple of str
         Word beginnings that rule the header out (``"number"``: a count, not a date).
     kind : str
-        How the values are read (see :data:`ValueKind`).
+        How the values are read (see :data:`ValueKind`). A ``date`` column's header must
+        also hold a date word (:data:`_DATE_WORDS`: ``Assessment completion date``, not
+        ``Organisation completing assessment``).
     """
 
     key: str
@@ -76,10 +78,27 @@ class Column:
     kind: ValueKind = "text"
 
     def matches(self, words: Sequence[str]) -> bool:
-        """Whether a header made of ``words`` (see :func:`header_words`) is this column."""
+        """Whether a header made of ``words`` (see :func:`header_words`) is this column.
+
+        Examples
+        --------
+        >>> end = LISTS[4].columns[-1]
+        >>> end.matches(header_words("Assessment completion date"))
+        True
+        >>> end.matches(header_words("Organisation completing assessment"))
+        False
+        """
         if any(_word(w, x) for w in words for x in self.excluded):
             return False
+        if self.kind == "date" and not any(w in _DATE_WORDS for w in words):
+            return False
         return all(any(_word(w, x) for w in words for x in group) for group in self.words)
+
+
+#: A header with one of these words holds a date (``Date Child Was Last Seen``, ``DOB``):
+#: a date column of a list needs one (:meth:`Column.matches`), and so does a date column
+#: besides them (:func:`other_date_columns`, which also reads ``Last Seen``).
+_DATE_WORDS: Final = ("date", "dated", "dates", "dob")
 
 
 def _word(word: str, pattern: str) -> bool:
@@ -323,8 +342,6 @@ def find_columns(
     return found, repeats
 
 
-#: A header with one of these words holds a date (``Date Child Was Last Seen``).
-_DATE_WORDS: Final = ("date", "dated", "dates")
 #: A header without a date word holds one when it names a last or latest event
 #: (``Last Seen``, ``Latest Review``, ``Most Recent Visit``).
 _LAST_WORDS: Final = ("last", "latest", "recent")

@@ -28,7 +28,9 @@ A name word may hold any letter of the Latin, Greek or Cyrillic scripts (``Garc�
 ``Łukasz``), a typographic apostrophe (``O’Neill``), a hyphen (``Anne-Marie``,
 ``Smith-Jones``) and particles written apart (``Ó Briain``, ``de Souza``, ``van der
 Berg``). Capitalised words of social care (``Child Protection Plan``, ``Police``,
-``Monday``) and acronyms (``CAMHS``, ``GP``) are no names.
+``Monday``), acronyms (``CAMHS``, ``GP``), organisations (``MS SOCIETY``, ``the U.K. Border
+Agency``) and headings in capitals before a name (``NOTE, Sarah``: only ``Sarah`` goes)
+are no names.
 
 Text is put in Unicode normal form NFC first (an ``e`` followed by a combining diaeresis
 becomes ``ë``), so that a name's letters make one word.
@@ -153,16 +155,33 @@ _ADDRESS = re.compile(
     rf"){_TOWN}"
 )
 
+# Words that name an organisation, not a person: ``MS SOCIETY`` is no title and a name,
+# ``U.K. Border Agency`` no initials and a name (see _redact_initials).
+_ORGANISATIONS: Final = (
+    "Agency", "Association", "Authority", "Board", "Charity", "Commission", "Council",
+    "Department", "Embassy", "Force", "Foundation", "Ministry", "Office", "Partnership",
+    "Service", "Services", "Society", "Trust",
+)  # fmt: skip
 # Capitalised words that follow a relation or a title but are not names: function words,
-# days, services, and the words of social-care terms that follow a relation word ("Child
-# Protection Plan", "Child Sexual Exploitation", "Child Arrangements Order").
+# days, services and organisations, and the words of social-care terms that follow a
+# relation word ("Child Protection Plan", "Child Sexual Exploitation", "Child Arrangements
+# Order").
 _NOT_NAMES = (
     r"I|A|An|The|He|She|They|It|We|You|His|Her|Their|This|That|There|Then|When|Who|And|But|"
     r"Or|Is|Was|Has|Had|Have|Did|Does|Not|No|Yes|Also|On|In|At|To|Of|For|By|As|If|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-    r"Police|School|Social|Services|Health|GP|Court|Council|Team|Hospital|NAME|ADDRESS|"
+    r"Police|School|Social|Health|GP|Court|Team|Hospital|NAME|ADDRESS|"
     r"Protection|Plan|Conference|Review|Assessment|Sexual|Criminal|Exploitation|Abuse|"
-    r"Arrangements|Order|Care|Centre|Minder|Benefit|Maintenance|Development|Support|Welfare"
+    r"Arrangements|Order|Care|Centre|Minder|Benefit|Maintenance|Development|Support|Welfare|"
+    + "|".join(_ORGANISATIONS)
+)
+# Words in capitals that head a note or a paragraph (``NOTE, Sarah called``), never a
+# surname before a first name (``JONES, Sarah``).
+_HEADINGS = (
+    r"NOTE|NOTES|NB|PS|RE|UPDATE|UPDATES|ACTION|ACTIONS|OUTCOME|OUTCOMES|SUMMARY|VISIT|"
+    r"CONCERN|CONCERNS|DECISION|ANALYSIS|PURPOSE|PRESENT|ATTENDEES|AGENDA|TASK|TASKS|"
+    r"COMMENT|COMMENTS|FEEDBACK|ADDENDUM|CHRONOLOGY|RECOMMENDATION|RECOMMENDATIONS|URGENT|"
+    r"IMPORTANT|ALERT|WARNING|RISK|RISKS|MOTHER|FATHER|CHILD|PARENT|PARENTS|CARER"
 )
 # Acronyms of social care written in capitals, never a surname in capitals (``SARAH JONES``
 # but not ``SARAH CAMHS``); the placeholders this module writes are among them.
@@ -425,7 +444,8 @@ def _names_regex(names: Iterable[str], *, surname: bool) -> re.Pattern[str] | No
     written = _trie_regex(sorted(forms - capitals))
     shouted = _trie_regex(sorted(capitals))
     return re.compile(
-        rf"(?<![\w\[])(?:{_CAPITALS_WORD},\s*)?(?:(?:{written})(?:-{_TITLE_CASE})?(?![\w\-])"
+        rf"(?<![\w\[])(?:(?!(?:{_HEADINGS})\b){_CAPITALS_WORD},\s*)?"
+        rf"(?:(?:{written})(?:-{_TITLE_CASE})?(?![\w\-])"
         rf"(?:\s+{_NAME_WORD})?"
         rf"|(?:{shouted})(?:-{_CAPITALS})?(?![\w\-])(?:\s+{_CAPITALS_SURNAME})?)"
     )
@@ -457,6 +477,8 @@ def first_names() -> frozenset[str]:
 
 # What may end the phrase before an initial: an initial after it starts a name.
 _PHRASE_END: Final = frozenset(".!?:;,(" + _SEP)
+# Initials that spell a country or a union of them (``U.K.``, ``U.S.``), not a person's.
+_PLACE_INITIALS: Final = frozenset({"UK", "US", "USA", "EU", "GB", "UN"})
 
 
 def _redact_initials(text: str) -> str:
@@ -465,7 +487,9 @@ def _redact_initials(text: str) -> str:
     A capital and a full stop may also end a phrase (``Plan B. Mother agreed``,
     ``Vitamin D. Child was pale``), so the words are left when the word before the initial
     is capitalised or holds a digit (and no punctuation ends it), or when the word after
-    it is a relation or a word the lexicon reads.
+    it is a relation or a word the lexicon reads. Initials of a country (``U.K.``) and a
+    word before an organisation's (``U.K. Border Agency``: :data:`_ORGANISATIONS`) name
+    a body, not a person, and are left too.
     """
 
     def replace(m: re.Match[str]) -> str:
@@ -476,7 +500,12 @@ def _redact_initials(text: str) -> str:
         )
         word = m.group(1).lower()
         common = word in _RELATIONS or word in lexicon_words()
-        return PLACEHOLDERS["name"] if named and not common else m.group(0)
+        initials = "".join(ch for ch in m.group(0)[: m.start(1) - m.start()] if ch.isalpha())
+        after = m.string[m.end() : m.end() + 40].split()
+        body = initials in _PLACE_INITIALS or (
+            bool(after) and after[0].strip(".,;:!?)") in _ORGANISATIONS
+        )
+        return PLACEHOLDERS["name"] if named and not (common or body) else m.group(0)
 
     return _INITIALS.sub(replace, text)
 
