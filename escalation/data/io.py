@@ -214,7 +214,9 @@ def read_csv_text(text: str) -> pd.DataFrame:
     spreadsheet shows it, so each later record keeps its row number (:func:`record_of`
     counts rows alike); empty lines (or lines of spaces and tabs) at the end of the text,
     which shift no row, are left out, and so are empty lines above the header, as before
-    (rows are counted from the header, row 1).
+    (rows are counted from the header, row 1). A column name the header repeats is kept as
+    written (pandas would rename the second ``sex`` to ``sex.1``), so that validation
+    reports it.
 
     Raises
     ------
@@ -243,9 +245,14 @@ def read_csv_text(text: str) -> pd.DataFrame:
             f"{len(frame.columns)} columns: a separator too many, or a value holding an "
             "unquoted separator (quote the value, or name every column in the header)"
         )
+    header = next(csv.reader(io.StringIO(text)), [])
+    if len(set(header)) < len(header) == len(frame.columns):
+        # pandas renames a repeated name (a second ``sex`` becomes ``sex.1``, an extra
+        # column): keep the names as written, so validation reports the repeat.
+        frame.columns = pd.Index(header, dtype=object)
     if nul:
         frame.columns = [str(c).replace(stand_in, "\x00") for c in frame.columns]
-        for column in frame.columns:
+        for column in frame.columns.unique():
             values = frame[column]
             if values.str.contains(stand_in, regex=False).any():
                 frame[column] = values.str.replace(stand_in, "\x00", regex=False)

@@ -66,6 +66,7 @@ __all__ = [
     "episodes_that_cannot_stand",
     "parse_bools",
     "parse_dates",
+    "repeated_columns",
     "validate_case_history",
 ]
 
@@ -365,24 +366,24 @@ def validate_case_history(
 
     Notes
     -----
-    Rules applied: required columns present and tables not empty; no value holding a NUL
-    byte and no column of lists or records; note text stored as text; no blank row (every
-    cell empty: one problem, no other); no word among the numbers of an extra column (at
-    most 3 distinct words filling at most 10% of its values: each reported, the column made
-    numbers, the word dropped when lenient); unique, non-empty
-    ``child_id``; valid dates, none after the extract date (a birth date up to 40 weeks
-    after it: a child unborn then) and no episode or note more than 280 days (40 weeks)
-    before the child's birth or expected birth date; ``end`` never before ``start``;
-    known episode kinds and codes (referral source, primary need, assessment factors, CP
-    category, closure reason, legal status, sex, ethnicity), each code only on the kinds
-    it belongs to (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``,
-    ``s47``, ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal
-    to the start is normalised to empty); every episode and note for a known child; at
-    most one death per child and no episode starting after it; no point event repeating an
-    earlier row in every column (the copy is the problem, naming that row); no two episodes of the
-    same interval kind overlapping for a child (open episodes run to the extract date);
-    when the children table has an ``la`` column (several local authorities), every child
-    has one (kept as text), and ``child_id`` stays unique across authorities.
+    Rules applied: required columns present, each named once, and tables not empty; no value
+    holding a NUL byte and no column of lists or records; note text stored as text; no blank
+    row (every cell empty: one problem, no other); no word among the numbers of an extra
+    column (at most 3 distinct words filling at most 10% of its values: each reported, the
+    column made numbers, the word dropped when lenient); unique, non-empty ``child_id``;
+    valid dates, none after the extract date (a birth date up to 40 weeks after it: a child
+    unborn then) and no episode or note more than 280 days (40 weeks) before the child's
+    birth or expected birth date; ``end`` never before ``start``; known episode kinds and
+    codes (referral source, primary need, assessment factors, CP category, closure reason,
+    legal status, sex, ethnicity), each code only on the kinds it belongs to
+    (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``, ``s47``,
+    ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal to the
+    start is normalised to empty); every episode and note for a known child; at most one
+    death per child and no episode starting after it; no point event repeating an earlier
+    row in every column (the copy is the problem, naming that row); no two episodes of the
+    same interval kind overlapping for a child (open episodes run to the extract date); when
+    the children table has an ``la`` column (several local authorities), every child has one
+    (kept as text), and ``child_id`` stays unique across authorities.
 
     Lenient reading drops a bad optional value and keeps its row (``action`` "value
     dropped": an unknown or misplaced code, a yes/no that is neither, an end on a point
@@ -413,7 +414,9 @@ def validate_case_history(
         if checker.frame.empty:
             structural.append(Problem(checker.table, None, None, None, "table has no rows"))
     for checker in (kids, eps, notes):
-        structural += checker.check_cells()
+        repeated = repeated_columns(checker.table, checker.frame.columns)
+        # A repeated name makes frame[name] a table, not a column: no cell check can run.
+        structural += repeated or checker.check_cells()
     if "text" in notes.frame and not notes.frame.empty:
         structural += _text_column(notes.frame["text"])
     if structural:
@@ -443,6 +446,27 @@ def validate_case_history(
         notes=_kept(notes_out, notes.bad),
         exclusions=history.exclusions + report,
     )
+
+
+def repeated_columns(table: str, columns: pd.Index) -> list[Problem]:
+    """Return a table-level problem for each column name the table holds more than once.
+
+    The contract names each column exactly once: with ``sex`` twice, which is the child's
+    sex cannot be chosen, and keeping the second as an extra column (``sex.1``, as pandas
+    renames it) would make it a covariate without a word.
+
+    Examples
+    --------
+    >>> [p.describe() for p in repeated_columns("children", pd.Index(["sex", "a", "sex"]))]
+    ["table 'children', column 'sex': column name appears 2 times in the header; name each \
+column once (rename or delete the copies)"]
+    """
+    counts = pd.Series(np.asarray(columns, dtype=object)).value_counts(sort=False)
+    reason = "column name appears {} times in the header; name each column once (rename or "
+    return [
+        Problem(table, None, str(name), None, reason.format(n) + "delete the copies)")
+        for name, n in counts[counts > 1].items()
+    ]
 
 
 def episodes_that_cannot_stand(
