@@ -924,9 +924,10 @@ def _check_deaths(eps: _Checker, frame: pd.DataFrame, child: np.ndarray, childre
     is_death = (frame["kind"] == "death").to_numpy(dtype=bool) & ~eps.bad & (child >= 0)
     rows = np.flatnonzero(is_death)
     starts = frame["start"].to_numpy()[rows]  # never NaT: a row without a start is bad
-    # The deaths by date, in the order ``sort_values`` (quicksort) gives, then the first of
-    # each child's.
-    order = np.argsort(starts, kind="quicksort")
+    # Each child's deaths by date (two on one day by their content, not their place in
+    # the file), then the first of each child's.
+    days = starts.view(np.int64) // _NS_PER_DAY
+    order = _content_order(eps.frame, rows, child[rows].astype(np.int64), days)
     rows, starts = rows[order], starts[order]
     _, first_of_child = np.unique(child[rows], return_index=True)
     second = np.ones(rows.size, dtype=bool)
@@ -961,6 +962,31 @@ def _sort_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(packed, kind="stable")
 
 
+def _content_order(frame: pd.DataFrame, rows: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Order ``rows`` of ``frame`` by ``keys``, rows alike in every key by their content.
+
+    Of two episodes alike in child, kind and dates but not in another column (a plan's
+    category), which comes first, and so which is kept, must not depend on the rows' place
+    in the file: the same data in another row order gives the same history. Ties are
+    broken by a hash of each row's cells as read (rows equal in every cell keep their
+    order, and either is the same row); rows without a tie cost no hash.
+    """
+    order = _sort_order(*keys)
+    same = np.ones(max(order.size - 1, 0), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(order.size, dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    hashes = pd.util.hash_pandas_object(frame.iloc[rows[order[tied]]], index=False)
+    content = np.zeros(order.size, dtype=np.int64)
+    content[order[tied]] = np.unique(hashes.to_numpy(), return_inverse=True)[1].ravel()
+    return _sort_order(*keys, content)
+
+
 def _check_overlaps(
     eps: _Checker, frame: pd.DataFrame, child: np.ndarray, extract_date: pd.Timestamp
 ) -> None:
@@ -975,9 +1001,9 @@ def _check_overlaps(
     )
     if rows.size == 0:
         return
-    # Sort on one integer code per (child, kind), then start and end (a stable sort, so
-    # ties keep row order): the order within each child's kind is what matters, and
-    # integers sort far faster than identifiers.
+    # Sort on one integer code per (child, kind), then start and end (ties by content):
+    # the order within each child's kind is what matters, and integers sort far faster
+    # than identifiers.
     kind_codes = kind.cat.codes.to_numpy()[rows].astype(np.int64)
     pair = child[rows].astype(np.int64) * len(kind.cat.categories) + kind_codes
     # Days since 1970 (every date is a midnight: validation normalised them).
@@ -985,7 +1011,7 @@ def _check_overlaps(
     end_values = frame["end"].to_numpy()[rows]
     ends = np.where(np.isnat(end_values), extract_date.as_unit("ns").asm8, end_values)
     ends = ends.view(np.int64) // _NS_PER_DAY
-    order = _sort_order(pair, starts, ends)
+    order = _content_order(eps.frame, rows, pair, starts, ends)
     pairs = pair[order]
     group = np.r_[0, np.cumsum(pairs[1:] != pairs[:-1])].astype(np.int64)
     start_days = starts[order]

@@ -66,3 +66,39 @@ def test_the_digest_still_changes_with_a_value_or_a_repeated_row():
         history.with_tables(episodes=history.episodes[::-1].reset_index(drop=True)).digest(),
     }
     assert len(digests) == 3  # the reversed episodes are the history itself
+
+
+# Two plans of one child alike in dates but not in category, and two deaths on one day
+# alike but for an extra column: lenient reading keeps one of each, and which one must not
+# depend on which comes first in the file.
+_TIED = [
+    "A1,cp_plan,2023-01-01,2023-06-01,NEG,r1",
+    "A1,cp_plan,2023-01-01,2023-06-01,EMO,r2",
+    "A1,death,2023-08-01,,,r3",
+    "A1,death,2023-08-01,,,r4",
+    "A1,referral,2022-12-01,2023-01-15,,r5",
+]
+
+
+def _read_rows(folder, rows: list[str]) -> CaseHistory:
+    folder.mkdir()
+    (folder / "children.csv").write_text("child_id,birth_date\nA1,2015-01-02\n")
+    header = "child_id,kind,start,end,category,record"
+    (folder / "episodes.csv").write_text("\n".join([header, *rows]) + "\n")
+    return read_case_history(folder, extract_date="2024-03-31", lenient=True)
+
+
+def test_which_of_two_tied_episodes_lenient_reading_keeps_does_not_depend_on_row_order(
+    tmp_path,
+):
+    orders = [_TIED, _TIED[::-1], [_TIED[i] for i in (1, 3, 4, 0, 2)]]
+    kept = [_read_rows(tmp_path / f"o{i}", rows) for i, rows in enumerate(orders)]
+    first = _sorted(kept[0].episodes)
+    assert len(first) == 3  # one plan, one death, the referral
+    for other in kept[1:]:
+        pd.testing.assert_frame_equal(_sorted(other.episodes), first)
+        assert len(other.exclusions) == 2  # the other plan and the other death, reported
+    assert {p.reason for p in kept[1].exclusions.problems} == {
+        "a second death recorded for the child",
+        "overlaps an earlier episode of the same kind for this child",
+    }
