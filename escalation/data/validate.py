@@ -61,6 +61,7 @@ from escalation.errors import DataValidationError, Problem, RecordProblem, sprea
 __all__ = [
     "BLANK_ROW",
     "END_BEFORE_START",
+    "OPEN_REFERRAL_REASON",
     "blank_rows",
     "ends_before_start",
     "episodes_that_cannot_stand",
@@ -83,6 +84,12 @@ _INEXACT_ID = (
 )
 #: The problem of an episode whose end date is before its start (:func:`ends_before_start`).
 END_BEFORE_START: Final = "end is before start"
+#: The problem of a closure reason on a referral still open (no end date).
+OPEN_REFERRAL_REASON: Final = (
+    "a closure reason on a referral with no end date (open at the extract date): the "
+    "reason is why the referral closed; give its closure date (end) or leave the reason "
+    "empty"
+)
 #: The problem of a row whose every cell is empty (:func:`blank_rows`).
 BLANK_ROW = (
     "blank row: every cell is empty (an empty line, or the row of separators a "
@@ -373,7 +380,8 @@ def validate_case_history(
     column made numbers, the word dropped when lenient); unique, non-empty ``child_id``;
     valid dates, none after the extract date (a birth date up to 40 weeks after it: a child
     unborn then) and no episode or note more than 280 days (40 weeks) before the child's
-    birth or expected birth date; ``end`` never before ``start``; known episode kinds and
+    birth or expected birth date; ``end`` never before ``start``; no closure ``reason`` on a
+    referral without an ``end`` (the reason dropped); known episode kinds and
     codes (referral source, primary need, assessment factors, CP category, closure reason,
     legal status, sex, ethnicity), each code only on the kinds it belongs to
     (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``, ``s47``,
@@ -863,7 +871,27 @@ def _check_episode_rows(
         frame[column] = eps.check_codes(column, allowed, column.replace("_", " "))
     frame["factors"] = _check_factors(eps, frame["factors"])
     _check_kind_codes(eps, frame)
+    _check_open_closure_reasons(eps, frame)
     return frame, child
+
+
+def _check_open_closure_reasons(eps: _Checker, frame: pd.DataFrame) -> None:
+    """Drop the closure reason of a referral with no end date (open at the extract date).
+
+    A referral's ``reason`` is why it closed, and its ``end`` when: the contract's reason
+    is "why the episode ended", and the DfE's CIN census refuses a reason for closure
+    without a closure date. Kept, an open referral would count as closed for that reason
+    (an RC9 as referred to early help) while it is followed up as open.
+    """
+    open_reason = (
+        (frame["kind"] == "referral").to_numpy(dtype=bool)
+        & frame["end"].isna().to_numpy(dtype=bool)
+        & frame["reason"].notna().to_numpy(dtype=bool)
+        & ~eps.bad
+    )
+    if open_reason.any():
+        eps.soft(open_reason, "reason", OPEN_REFERRAL_REASON)
+        frame["reason"] = frame["reason"].where(~open_reason)
 
 
 def _check_kind_codes(eps: _Checker, frame: pd.DataFrame) -> None:
