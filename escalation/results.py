@@ -88,16 +88,27 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def data_hash(*frames: pd.DataFrame) -> str:
+def data_hash(*frames: pd.DataFrame, any_row_order: bool = False) -> str:
     """Return a SHA-256 digest of the content of one or more tables.
 
     The digest depends on values, column names and order, not on memory layout, so the
-    same data read from CSV or Parquet hash alike once normalised.
+    same data read from CSV or Parquet hash alike once normalised. With ``any_row_order``
+    it does not depend on the order of each table's rows either: the rows' own hashes are
+    taken in sorted order, which is the digest of the rows sorted by their content.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
+    >>> data_hash(frame) == data_hash(frame.iloc[::-1])
+    False
+    >>> data_hash(frame, any_row_order=True) == data_hash(frame.iloc[::-1], any_row_order=True)
+    True
     """
     digest = hashlib.sha256()
     for frame in frames:
         digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        digest.update((np.sort(rows) if any_row_order else rows).tobytes())
     return digest.hexdigest()
 
 
@@ -134,8 +145,7 @@ def used_data_hash(frame: pd.DataFrame, columns: Iterable[str | None]) -> str:
     False
     """
     used = frame[list(dict.fromkeys(c for c in columns if c is not None))]
-    rows = pd.util.hash_pandas_object(used, index=False).to_numpy()
-    return data_hash(used.iloc[np.argsort(rows, kind="stable")])
+    return data_hash(used, any_row_order=True)
 
 
 def provenance(**extra: Any) -> dict[str, Any]:

@@ -255,8 +255,9 @@ class CaseHistory:
 
         What a study's manifest records as its ``input_hash``: everything that can change a
         result is in it (the case notes feed the risk models' text features; the extract
-        date ends follow-up). The same history read from CSV or Parquet hashes alike once
-        read (:func:`escalation.results.data_hash`).
+        date ends follow-up), and nothing that cannot: the same history read from CSV or
+        Parquet, or with its rows in another order, hashes alike once read
+        (:func:`escalation.results.data_hash` with ``any_row_order``).
 
         Returns
         -------
@@ -266,7 +267,7 @@ class CaseHistory:
         from escalation.results import data_hash
 
         extract = pd.DataFrame({"extract_date": [self.extract_date]})
-        return data_hash(self.children, self.episodes, self.notes, extract)
+        return data_hash(self.children, self.episodes, self.notes, extract, any_row_order=True)
 
     def with_tables(self, **tables: pd.DataFrame) -> CaseHistory:
         """Return a copy with some tables replaced (``children``, ``episodes``, ``notes``)."""

@@ -34,6 +34,7 @@ from escalation.errors import DataValidationError, Problem, RecordProblem
 __all__ = [
     "METADATA_FILE",
     "TableFormat",
+    "TooManyFieldsError",
     "check_encoding",
     "given_date",
     "read_case_history",
@@ -214,42 +215,87 @@ def read_csv_text(text: str) -> pd.DataFrame:
     spreadsheet shows it, so each later record keeps its row number (:func:`record_of`
     counts rows alike); empty lines (or lines of spaces and tabs) at the end of the text,
     which shift no row, are left out, and so are empty lines above the header, as before
-    (rows are counted from the header, row 1).
+    (rows are counted from the header, row 1). A column name the header repeats is kept as
+    written (pandas would rename the second ``sex`` to ``sex.1``), so that validation
+    reports it.
 
     Raises
     ------
+    TooManyFieldsError
+        When a row holds more fields than the header names (pandas would read a first
+        row's extra leading fields as row labels and shift every value); it names the row.
     pandas.errors.ParserError, pandas.errors.EmptyDataError
-        When the text is not CSV, or its rows hold more fields than the header names
-        (pandas would read the extra leading fields as row labels and shift every value).
+        When the text is not CSV.
     """
     nul = "\x00" in text
     stand_in = _placeholder(text) if nul else ""
     text = _TRAILING_BLANK_LINES.sub("", _LEADING_EMPTY_LINES.sub("", text, count=1), count=1)
-    frame = pd.read_csv(
-        io.StringIO(text.replace("\x00", stand_in) if nul else text),
-        dtype=str,
-        keep_default_na=False,
-        na_values=[""],
-        skip_blank_lines=False,
-        engine="c",
-    )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text.replace("\x00", stand_in) if nul else text),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as error:
+        raise _too_many_fields(text) or error from error
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas takes a first data row with more fields than the header has names as
         # "the first fields are the row labels", shifting every value of every row into
         # the wrong column; refuse instead.
         fields = len(frame.columns) + frame.index.nlevels
-        raise pd.errors.ParserError(
-            f"the first data row (row 2) has {fields} fields but the header names "
-            f"{len(frame.columns)} columns: a separator too many, or a value holding an "
-            "unquoted separator (quote the value, or name every column in the header)"
-        )
+        raise TooManyFieldsError(0, fields, len(frame.columns))
+    header = next(csv.reader(io.StringIO(text)), [])
+    if len(set(header)) < len(header) == len(frame.columns):
+        # pandas renames a repeated name (a second ``sex`` becomes ``sex.1``, an extra
+        # column): keep the names as written, so validation reports the repeat.
+        frame.columns = pd.Index(header, dtype=object)
     if nul:
         frame.columns = [str(c).replace(stand_in, "\x00") for c in frame.columns]
-        for column in frame.columns:
+        for column in frame.columns.unique():
             values = frame[column]
             if values.str.contains(stand_in, regex=False).any():
                 frame[column] = values.str.replace(stand_in, "\x00", regex=False)
     return frame
+
+
+class TooManyFieldsError(pd.errors.ParserError):
+    """A CSV record holds more fields than the header names columns, at data row ``row``.
+
+    ``row`` is the record's 0-based data row (the header not counted; a quoted value over
+    several lines is one row), as :class:`~escalation.errors.RecordProblem` takes it.
+
+    Examples
+    --------
+    >>> str(TooManyFieldsError(1, 4, 3)).split(":")[0]
+    'has 4 fields but the header names 3 columns'
+    """
+
+    def __init__(self, row: int, fields: int, columns: int) -> None:
+        self.row = row
+        super().__init__(
+            f"has {fields} fields but the header names {columns} columns: a separator too "
+            "many, or a value holding an unquoted separator (quote the value, or name every "
+            "column in the header)"
+        )
+
+
+def _too_many_fields(text: str) -> TooManyFieldsError | None:
+    """Return the error of the first record with more fields than the header, if any.
+
+    Records are counted as :func:`record_of` counts them (``text`` starts at the header).
+    """
+    try:
+        records = csv.reader(io.StringIO(text))
+        columns = len(next(records, []))
+        for row, record in enumerate(records):
+            if len(record) > columns:
+                return TooManyFieldsError(row, len(record), columns)
+    except csv.Error:
+        return None
+    return None
 
 
 def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -270,6 +316,8 @@ def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | Non
         return None, [RecordProblem(table, row, None, None, reason)]
     try:
         frame = read_csv_text(text)
+    except TooManyFieldsError as error:
+        return None, [RecordProblem(table, error.row, None, None, f"{file.name}: {error}")]
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         return None, [Problem(table, None, None, None, f"{file.name} is not readable CSV: {error}")]
     if any("\x00" in str(c) for c in frame.columns):

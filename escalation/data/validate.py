@@ -61,11 +61,13 @@ from escalation.errors import DataValidationError, Problem, RecordProblem, sprea
 __all__ = [
     "BLANK_ROW",
     "END_BEFORE_START",
+    "OPEN_REFERRAL_REASON",
     "blank_rows",
     "ends_before_start",
     "episodes_that_cannot_stand",
     "parse_bools",
     "parse_dates",
+    "repeated_columns",
     "validate_case_history",
 ]
 
@@ -82,6 +84,12 @@ _INEXACT_ID = (
 )
 #: The problem of an episode whose end date is before its start (:func:`ends_before_start`).
 END_BEFORE_START: Final = "end is before start"
+#: The problem of a closure reason on a referral still open (no end date).
+OPEN_REFERRAL_REASON: Final = (
+    "a closure reason on a referral with no end date (open at the extract date): the "
+    "reason is why the referral closed; give its closure date (end) or leave the reason "
+    "empty"
+)
 #: The problem of a row whose every cell is empty (:func:`blank_rows`).
 BLANK_ROW = (
     "blank row: every cell is empty (an empty line, or the row of separators a "
@@ -365,24 +373,25 @@ def validate_case_history(
 
     Notes
     -----
-    Rules applied: required columns present and tables not empty; no value holding a NUL
-    byte and no column of lists or records; note text stored as text; no blank row (every
-    cell empty: one problem, no other); no word among the numbers of an extra column (at
-    most 3 distinct words filling at most 10% of its values: each reported, the column made
-    numbers, the word dropped when lenient); unique, non-empty
-    ``child_id``; valid dates, none after the extract date (a birth date up to 40 weeks
-    after it: a child unborn then) and no episode or note more than 280 days (40 weeks)
-    before the child's birth or expected birth date; ``end`` never before ``start``;
-    known episode kinds and codes (referral source, primary need, assessment factors, CP
-    category, closure reason, legal status, sex, ethnicity), each code only on the kinds
-    it belongs to (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``,
-    ``s47``, ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal
-    to the start is normalised to empty); every episode and note for a known child; at
-    most one death per child and no episode starting after it; no point event repeating an
-    earlier row in every column (the copy is the problem, naming that row); no two episodes of the
-    same interval kind overlapping for a child (open episodes run to the extract date);
-    when the children table has an ``la`` column (several local authorities), every child
-    has one (kept as text), and ``child_id`` stays unique across authorities.
+    Rules applied: required columns present, each named once, and tables not empty; no value
+    holding a NUL byte and no column of lists or records; note text stored as text; no blank
+    row (every cell empty: one problem, no other); no word among the numbers of an extra
+    column (at most 3 distinct words filling at most 10% of its values: each reported, the
+    column made numbers, the word dropped when lenient); unique, non-empty ``child_id``;
+    valid dates, none after the extract date (a birth date up to 40 weeks after it: a child
+    unborn then) and no episode or note more than 280 days (40 weeks) before the child's
+    birth or expected birth date; ``end`` never before ``start``; no closure ``reason`` on a
+    referral without an ``end`` (the reason dropped); known episode kinds and
+    codes (referral source, primary need, assessment factors, CP category, closure reason,
+    legal status, sex, ethnicity), each code only on the kinds it belongs to
+    (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``, ``s47``,
+    ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal to the
+    start is normalised to empty); every episode and note for a known child; at most one
+    death per child and no episode starting after it; no point event repeating an earlier
+    row in every column (the copy is the problem, naming that row); no two episodes of the
+    same interval kind overlapping for a child (open episodes run to the extract date); when
+    the children table has an ``la`` column (several local authorities), every child has one
+    (kept as text), and ``child_id`` stays unique across authorities.
 
     Lenient reading drops a bad optional value and keeps its row (``action`` "value
     dropped": an unknown or misplaced code, a yes/no that is neither, an end on a point
@@ -413,7 +422,9 @@ def validate_case_history(
         if checker.frame.empty:
             structural.append(Problem(checker.table, None, None, None, "table has no rows"))
     for checker in (kids, eps, notes):
-        structural += checker.check_cells()
+        repeated = repeated_columns(checker.table, checker.frame.columns)
+        # A repeated name makes frame[name] a table, not a column: no cell check can run.
+        structural += repeated or checker.check_cells()
     if "text" in notes.frame and not notes.frame.empty:
         structural += _text_column(notes.frame["text"])
     if structural:
@@ -443,6 +454,27 @@ def validate_case_history(
         notes=_kept(notes_out, notes.bad),
         exclusions=history.exclusions + report,
     )
+
+
+def repeated_columns(table: str, columns: pd.Index) -> list[Problem]:
+    """Return a table-level problem for each column name the table holds more than once.
+
+    The contract names each column exactly once: with ``sex`` twice, which is the child's
+    sex cannot be chosen, and keeping the second as an extra column (``sex.1``, as pandas
+    renames it) would make it a covariate without a word.
+
+    Examples
+    --------
+    >>> [p.describe() for p in repeated_columns("children", pd.Index(["sex", "a", "sex"]))]
+    ["table 'children', column 'sex': column name appears 2 times in the header; name each \
+column once (rename or delete the copies)"]
+    """
+    counts = pd.Series(np.asarray(columns, dtype=object)).value_counts(sort=False)
+    reason = "column name appears {} times in the header; name each column once (rename or "
+    return [
+        Problem(table, None, str(name), None, reason.format(n) + "delete the copies)")
+        for name, n in counts[counts > 1].items()
+    ]
 
 
 def episodes_that_cannot_stand(
@@ -839,7 +871,27 @@ def _check_episode_rows(
         frame[column] = eps.check_codes(column, allowed, column.replace("_", " "))
     frame["factors"] = _check_factors(eps, frame["factors"])
     _check_kind_codes(eps, frame)
+    _check_open_closure_reasons(eps, frame)
     return frame, child
+
+
+def _check_open_closure_reasons(eps: _Checker, frame: pd.DataFrame) -> None:
+    """Drop the closure reason of a referral with no end date (open at the extract date).
+
+    A referral's ``reason`` is why it closed, and its ``end`` when: the contract's reason
+    is "why the episode ended", and the DfE's CIN census refuses a reason for closure
+    without a closure date. Kept, an open referral would count as closed for that reason
+    (an RC9 as referred to early help) while it is followed up as open.
+    """
+    open_reason = (
+        (frame["kind"] == "referral").to_numpy(dtype=bool)
+        & frame["end"].isna().to_numpy(dtype=bool)
+        & frame["reason"].notna().to_numpy(dtype=bool)
+        & ~eps.bad
+    )
+    if open_reason.any():
+        eps.soft(open_reason, "reason", OPEN_REFERRAL_REASON)
+        frame["reason"] = frame["reason"].where(~open_reason)
 
 
 def _check_kind_codes(eps: _Checker, frame: pd.DataFrame) -> None:
@@ -900,9 +952,10 @@ def _check_deaths(eps: _Checker, frame: pd.DataFrame, child: np.ndarray, childre
     is_death = (frame["kind"] == "death").to_numpy(dtype=bool) & ~eps.bad & (child >= 0)
     rows = np.flatnonzero(is_death)
     starts = frame["start"].to_numpy()[rows]  # never NaT: a row without a start is bad
-    # The deaths by date, in the order ``sort_values`` (quicksort) gives, then the first of
-    # each child's.
-    order = np.argsort(starts, kind="quicksort")
+    # Each child's deaths by date (two on one day by their content, not their place in
+    # the file), then the first of each child's.
+    days = starts.view(np.int64) // _NS_PER_DAY
+    order = _content_order(eps.frame, rows, child[rows].astype(np.int64), days)
     rows, starts = rows[order], starts[order]
     _, first_of_child = np.unique(child[rows], return_index=True)
     second = np.ones(rows.size, dtype=bool)
@@ -937,6 +990,31 @@ def _sort_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(packed, kind="stable")
 
 
+def _content_order(frame: pd.DataFrame, rows: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Order ``rows`` of ``frame`` by ``keys``, rows alike in every key by their content.
+
+    Of two episodes alike in child, kind and dates but not in another column (a plan's
+    category), which comes first, and so which is kept, must not depend on the rows' place
+    in the file: the same data in another row order gives the same history. Ties are
+    broken by a hash of each row's cells as read (rows equal in every cell keep their
+    order, and either is the same row); rows without a tie cost no hash.
+    """
+    order = _sort_order(*keys)
+    same = np.ones(max(order.size - 1, 0), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(order.size, dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    hashes = pd.util.hash_pandas_object(frame.iloc[rows[order[tied]]], index=False)
+    content = np.zeros(order.size, dtype=np.int64)
+    content[order[tied]] = np.unique(hashes.to_numpy(), return_inverse=True)[1].ravel()
+    return _sort_order(*keys, content)
+
+
 def _check_overlaps(
     eps: _Checker, frame: pd.DataFrame, child: np.ndarray, extract_date: pd.Timestamp
 ) -> None:
@@ -951,9 +1029,9 @@ def _check_overlaps(
     )
     if rows.size == 0:
         return
-    # Sort on one integer code per (child, kind), then start and end (a stable sort, so
-    # ties keep row order): the order within each child's kind is what matters, and
-    # integers sort far faster than identifiers.
+    # Sort on one integer code per (child, kind), then start and end (ties by content):
+    # the order within each child's kind is what matters, and integers sort far faster
+    # than identifiers.
     kind_codes = kind.cat.codes.to_numpy()[rows].astype(np.int64)
     pair = child[rows].astype(np.int64) * len(kind.cat.categories) + kind_codes
     # Days since 1970 (every date is a midnight: validation normalised them).
@@ -961,7 +1039,7 @@ def _check_overlaps(
     end_values = frame["end"].to_numpy()[rows]
     ends = np.where(np.isnat(end_values), extract_date.as_unit("ns").asm8, end_values)
     ends = ends.view(np.int64) // _NS_PER_DAY
-    order = _sort_order(pair, starts, ends)
+    order = _content_order(eps.frame, rows, pair, starts, ends)
     pairs = pair[order]
     group = np.r_[0, np.cumsum(pairs[1:] != pairs[:-1])].astype(np.int64)
     start_days = starts[order]

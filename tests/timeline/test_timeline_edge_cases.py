@@ -166,7 +166,7 @@ def test_events_on_the_day_of_time_zero_are_at_half_a_day() -> None:
 def test_open_episodes_at_the_extract_date() -> None:
     data = build(ep("early_help", "2020-03-01"))
     assert intervals(data) == [(0.0, 29.0, 0, 0, 0), (29.0, 1520.0, 0, 1, 1)]
-    open_referral = dict(REFERRAL, end="")
+    open_referral = dict(REFERRAL, end="", reason="")  # open: not closed, for no reason
     data = build_spells(history([CHILD], [open_referral]), DESIGN)
     assert data.spells.empty
     assert excluded(data, "open") == (1, 1)

@@ -542,8 +542,11 @@ class _FileReader(xml.sax.handler.ContentHandler):
                 leaves["ReasonForClosure"].line,
                 f"{path}/CINclosureDate",
                 None,
-                "<ReasonForClosure> is given without <CINclosureDate>",
+                "<ReasonForClosure> is given without <CINclosureDate>: the referral is "
+                "open, and the reason is why a referral closed",
+                "value dropped",
             )
+            reason = None  # the contract's rule (an open referral has no closure reason)
         extra = self._pre_proceedings(node, path, pos)
         if referral is not None:  # excluded for an invalid closure, but named in merging
             t.add_episode(

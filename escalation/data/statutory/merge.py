@@ -1306,6 +1306,8 @@ def _translate(
         element = _element_at(row, p.column) if p.table == "episodes" else str(row["_el"])
         column = element_of(p.table, p.column, element, kind)
         action = "child excluded" if p.table == "children" else "episode excluded"
+        if p.action == "value dropped":  # a bad optional value: the row is kept
+            action = p.action
         value = _as_read(row, p.column, p.value)
         reason = p.reason
         used = row.get("_used") if p.table == "episodes" else None

@@ -262,7 +262,7 @@ def _read_csv(path: Path, problems: list[SourceProblem]) -> pd.DataFrame | None:
         problems.append(
             _csv_problem(
                 path.name,
-                None,
+                getattr(error, "row", None),  # a row with a field too many: that row
                 None,
                 None,
                 f"not readable CSV: {error}",
