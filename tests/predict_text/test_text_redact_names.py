@@ -130,3 +130,16 @@ def test_text_redact_leaves_organisations_and_note_headings(text: str, expected:
     ordinary words, now none, and recall stays 115 of 115 planted name words.
     """
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        ["Mother", "mother S. Mr"],  # found by the property test: the note before is capitalised
+        ["mother S. Jones", "Agency visited"],  # the note after starts with an organisation word
+    ],
+)
+def test_text_redact_initials_read_only_their_own_note_in_a_series(notes: list[str]) -> None:
+    """A Series is redacted as each of its notes alone: the initials rule's context words
+    (the word before the initials, the word after the surname) stop at the note's edge."""
+    assert redact(pd.Series(notes)).tolist() == [redact(note) for note in notes]

@@ -493,7 +493,8 @@ def _redact_initials(text: str) -> str:
     """
 
     def replace(m: re.Match[str]) -> str:
-        before = m.string[max(0, m.start() - 40) : m.start()].split()
+        # the words around, within this note (notes of a Series are joined by _SEP)
+        before = m.string[max(0, m.start() - 40) : m.start()].rsplit(_SEP, 1)[-1].split()
         previous = before[-1] if before else ""
         named = previous[-1:] in _PHRASE_END or not (
             previous[:1].isupper() or any(ch.isdigit() for ch in previous)
@@ -501,7 +502,7 @@ def _redact_initials(text: str) -> str:
         word = m.group(1).lower()
         common = word in _RELATIONS or word in lexicon_words()
         initials = "".join(ch for ch in m.group(0)[: m.start(1) - m.start()] if ch.isalpha())
-        after = m.string[m.end() : m.end() + 40].split()
+        after = m.string[m.end() : m.end() + 40].split(_SEP, 1)[0].split()
         body = initials in _PLACE_INITIALS or (
             bool(after) and after[0].strip(".,;:!?)") in _ORGANISATIONS
         )
