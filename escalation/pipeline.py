@@ -124,6 +124,7 @@ from escalation.figures import (
     plot_transitions,
     time_breaks,
 )
+from escalation.figures.curves import step_frame
 from escalation.figures.save import drawn, write_figure
 from escalation.figures.theme import ColumnWidth, figure_note, width_mm, with_note
 from escalation.report import alt_text
@@ -1872,7 +1873,7 @@ def _pathways(run: _Run, data: SpellData) -> None:
     if len(shown_states) and (shown_states.groupby("state")["probability"].nunique() > 1).any():
         run.figure(
             "state_occupation",
-            plot_state_occupation(shown_states.replace({"state": _STATE_LABELS})),
+            plot_state_occupation(_staircase(shown_states).replace({"state": _STATE_LABELS})),
             title="Where children are over time",
             caption="Probability of being in each state after the decision point (multi-state "
             f"Aalen–Johansen); each step of a state stands for at least {rules.threshold} "
@@ -1883,6 +1884,24 @@ def _pathways(run: _Run, data: SpellData) -> None:
             alt="Stacked state occupation probabilities.",
             in_brief=False,
         )
+
+
+#: How long before a step of the state occupation its staircase turns (days): drawn, not seen.
+_JUST_BEFORE: Final = 1e-6
+
+
+def _staircase(states: pd.DataFrame) -> pd.DataFrame:
+    """Return disclosed state occupation with each state's values held until its next step.
+
+    The table lists only the times of published steps
+    (:func:`~escalation.disclosure.disclose_state_occupation`); the stacked areas join
+    their rows by straight lines, so each row's values are repeated just before the next
+    time (:func:`~escalation.figures.curves.step_frame`, moved back by ``_JUST_BEFORE``:
+    the stack adds up the rows of one time).
+    """
+    steps = step_frame(states, by="state")
+    held = steps.groupby("state", sort=False).cumcount().to_numpy() % 2 == 1
+    return steps.assign(time=steps["time"].to_numpy(dtype=float) - np.where(held, _JUST_BEFORE, 0))
 
 
 def _heterogeneity(

@@ -188,3 +188,84 @@ def test_state_occupation_standard_errors_are_clustered_by_family(
         np.testing.assert_allclose(states[column], expected[column], rtol=0, atol=0)
     differs = ~np.isclose(states["std_error"], per_spell["std_error"], equal_nan=True)
     assert differs.any()
+
+
+def _read_off(states: pd.DataFrame) -> list[float]:
+    """The times listed after the first and before any state shows a new value.
+
+    What an adversary reads off the table: each such time is a day on which a child
+    moved (the occupation is estimated at the moves), so their number counts moves that
+    no published step shows.
+    """
+    times = sorted(set(states["time"].astype(float)))
+    first = states[states["time"] == times[0]].set_index("state")["probability"]
+    read = []
+    for time in times[1:]:
+        now = states[states["time"] == time].set_index("state")["probability"]
+        if not now.dropna().equals(first.reindex(now.index).dropna()):
+            break
+        read.append(time)
+    return read
+
+
+def test_state_occupation_lists_no_day_of_a_hidden_move() -> None:
+    """Review (session 27, disclosure): the table listed every day a child moved.
+
+    Three of 200 spells move to a CP plan (days 5, 7 and 11), 20 into care on day 100,
+    the rest are censored on day 500. The CP plan state never rests on 10 moves and is
+    suppressed throughout, as ``transitions.csv`` shows its count as "<10"; yet the
+    table had rows at days 5, 7 and 11 (every value carried forward or suppressed), so
+    the days of the three moves and their number, 3, could be read off it. Now only the
+    first time and the times of a published step are listed: day 0 and day 100.
+    """
+    stop = [5.0, 7.0, 11.0] + [100.0] * 20 + [500.0] * 177
+    to_state = ["cp_plan"] * 3 + ["looked_after"] * 20 + [None] * 177
+    rows = pd.DataFrame(
+        {
+            "spell_id": range(200),
+            "start": 0.0,
+            "stop": stop,
+            "from_state": "referral_closed",
+            "to_state": to_state,
+        }
+    )
+    out = disclose_state_occupation(state_occupation(rows).tidy(), rows)
+    assert out.loc[out["state"] == "cp_plan", "probability"].isna().all()
+    assert _read_off(out) == [], "the days (and number) of the hidden moves are listed"
+    assert not {5.0, 7.0, 11.0} & set(out["time"]), "a hidden move's day is listed"
+    assert sorted(set(out["time"])) == [0.0, 100.0]
+    # Day 100's values: 20 of 200 in care, 177 not moved, rounded to 5 (the 10-5 rule,
+    # worked by hand): 20/200 = 0.1 and 175/200 = 0.875.
+    day_100 = out[out["time"] == 100.0].set_index("state")["probability"]
+    assert day_100["looked_after"] == pytest.approx(0.1, abs=1e-12)
+    assert day_100["referral_closed"] == pytest.approx(0.875, abs=1e-12)
+
+
+def test_state_occupation_as_published_lists_only_its_steps(published: dict[str, Any]) -> None:
+    """Review (session 27, disclosure): the pipeline's table listed every move's day.
+
+    On the simulated authority (916 spells) ``state_occupation.csv`` had a row for
+    every day some child moved, hundreds of them, though each state's curve steps only
+    every 10 moves: the rows between the steps gave away each move's day, and counted,
+    the moves behind a suppressed state. Every listed time after the first must now be
+    one at which some state shows a new value; the figure draws the same times.
+    """
+    states, rows = published["states"], published["rows"]
+    moves = rows.loc[rows["to_state"].notna(), "stop"].astype(float)
+    times = sorted(set(states["time"].astype(float)))
+    assert times[0] == 0.0
+    previous = states[states["time"] == times[0]].set_index("state")
+    for time in times[1:]:
+        now = states[states["time"] == time].set_index("state")
+        new = ~now["suppressed"] & (
+            now["probability"].ne(previous["probability"].reindex(now.index))
+        )
+        assert new.any(), f"day {time} is listed though no state shows a new value there"
+        previous = now
+    # Each step of a state rests on at least 10 of its moves (the test above), and a move
+    # counts for the state it leaves and the one it enters: at most 2 listed times per
+    # 10 moves, not one per day on which a child moved.
+    assert len(times) - 1 <= 2 * len(moves) // THRESHOLD
+    plot, _ = published["figures"]["state_occupation"]
+    drawn_days = set(np.round(plot.data["time"].astype(float), 4))
+    assert drawn_days <= set(np.round(times, 4))
