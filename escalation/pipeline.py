@@ -1827,11 +1827,18 @@ def _hazard_models(
 
 def _pathways(run: _Run, data: SpellData) -> None:
     """Draw the moves between states and the state occupation (descriptive: no model)."""
-    from escalation.survival import pathway_transitions, state_occupation
+    from escalation.survival import PATHWAY_STATES, pathway_transitions, state_occupation
+    from escalation.survival.multistate import pathway_moves
 
     rules, rows = run.rules, pathway_transitions(data)
+    competing = tuple(data.design.outcome.competing)
     moves = rows[rows["to_state"].notna()]
-    counts = moves.groupby(["from_state", "to_state"], sort=False).size().rename("n").reset_index()
+    seen = moves.groupby(["from_state", "to_state"], sort=False).size()
+    # Every move the pathway can make is listed, those no child made too: a move left
+    # out would say that none made it (no death: the cohort counts' "<10" read as 0).
+    possible = pd.MultiIndex.from_tuples(pathway_moves(competing), names=seen.index.names)
+    every = possible.append(seen.index.difference(possible, sort=False))
+    counts = seen.reindex(every, fill_value=0).rename("n").reset_index()
     # The moves out of a state add up to the children who left it: complementary
     # suppression within each state.
     raw_counts = counts
@@ -1864,7 +1871,9 @@ def _pathways(run: _Run, data: SpellData) -> None:
     # disclosed expected count over the disclosed spells (not the exact shares). The
     # standard errors treat the spells of a family (the design's clusters) as one, as the
     # hazard models do.
-    occupation = state_occupation(data, cluster="auto").tidy()
+    # Every state too, those no child entered (a state left out would say that none did).
+    occupation = state_occupation(data, cluster="auto", states=[*PATHWAY_STATES, *competing])
+    occupation = occupation.tidy()
     states = run.table("state_occupation", disclose_state_occupation(occupation, rows, rules=rules))
     # The stack is drawn at the times some state is shown; a state suppressed there
     # (fewer than the threshold expected in it) is drawn at zero.

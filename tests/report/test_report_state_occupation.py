@@ -180,10 +180,11 @@ def test_state_occupation_standard_errors_are_clustered_by_family(
     """
     data, rows, states = published["data"], published["rows"], published["states"]
     assert data.cluster == "family_id"
-    clustered = state_occupation(data, cluster="family_id")
+    every = list(pd.unique(states["state"]))  # every state, those no child entered too
+    clustered = state_occupation(data, cluster="family_id", states=every)
     assert clustered.clusters is not None and clustered.clusters < published["n"]
     expected = disclose_state_occupation(clustered.tidy(), rows)
-    per_spell = disclose_state_occupation(published["exact"], rows)
+    per_spell = disclose_state_occupation(state_occupation(rows, states=every).tidy(), rows)
     for column in ("std_error", "conf_low", "conf_high"):
         np.testing.assert_allclose(states[column], expected[column], rtol=0, atol=0)
     differs = ~np.isclose(states["std_error"], per_spell["std_error"], equal_nan=True)
@@ -269,3 +270,38 @@ def test_state_occupation_as_published_lists_only_its_steps(published: dict[str,
     plot, _ = published["figures"]["state_occupation"]
     drawn_days = set(np.round(plot.data["time"].astype(float), 4))
     assert drawn_days <= set(np.round(times, 4))
+
+
+def test_moves_and_states_no_child_made_are_listed_suppressed() -> None:
+    """Review (session 27, disclosure): a move or state no child made was left out.
+
+    In a simulated authority of 500 children (233 spells) nobody died: ``cohort.csv``
+    withholds the competing events and the brief says "fewer than 10" died, but
+    ``transitions.csv`` had no move to ``death`` and ``state_occupation.csv`` no
+    ``death`` state, so the number of deaths, 0, could be read off either. Every move the
+    pathway can make (``pathway_moves``) and every state is now listed, a zero
+    suppressed as any count below the threshold.
+    """
+    history = esc.simulate_local_authority(500, seed=3).history
+    data = esc.build_spells(history, esc.default_design())
+    assert int(data.glance()["competing"].iloc[0]) == 0  # the truth: no death
+    run = _Run()
+    pipeline._pathways(run, data)  # type: ignore[arg-type]
+    moves, states = run.tables["transitions"], run.tables["state_occupation"]
+    # The adversary: a move to death listed or a death state shown means someone died.
+    to_death = moves[moves["to_state"] == "death"]
+    assert len(to_death), "no move to death listed: 0 deaths can be read off"
+    assert to_death["n"].isna().all() and to_death["suppressed"].all()
+    from escalation.survival.multistate import PATHWAY_STATES, pathway_moves
+
+    assert set(states["state"]) == {*PATHWAY_STATES, "death"}
+    assert states.loc[states["state"] == "death", "probability"].isna().all()
+    listed = list(zip(moves["from_state"], moves["to_state"], strict=True))
+    assert listed[: len(pathway_moves(("death",)))] == pathway_moves(("death",))
+    # The moves children made are counted as before (rounded to 5, the 10-5 rule).
+    rows = pathway_transitions(data)
+    made = rows[rows["to_state"].notna()].groupby(["from_state", "to_state"]).size()
+    for (origin, to), exact in made.items():
+        shown = moves.loc[(moves["from_state"] == origin) & (moves["to_state"] == to), "n"]
+        assert len(shown) == 1
+        assert pd.isna(shown.iloc[0]) or shown.iloc[0] == disclose_count(exact)
