@@ -1872,8 +1872,8 @@ def _pathways(run: _Run, data: SpellData) -> None:
     # standard errors treat the spells of a family (the design's clusters) as one, as the
     # hazard models do.
     # Every state too, those no child entered (a state left out would say that none did).
-    every = [*PATHWAY_STATES, *competing]
-    occupation = state_occupation(data, cluster="auto", states=every).tidy()
+    listed = [*PATHWAY_STATES, *competing]
+    occupation = state_occupation(data, cluster="auto", states=listed).tidy()
     states = run.table("state_occupation", disclose_state_occupation(occupation, rows, rules=rules))
     # The stack is drawn at the times some state is shown; a state suppressed there
     # (fewer than the threshold expected in it) is drawn at zero.
