@@ -1876,8 +1876,10 @@ def _pathways(run: _Run, data: SpellData) -> None:
     occupation = state_occupation(data, cluster="auto", states=listed).tidy()
     states = run.table("state_occupation", disclose_state_occupation(occupation, rows, rules=rules))
     # The stack is drawn at the times some state is shown; a state suppressed there
-    # (fewer than the threshold expected in it) is drawn at zero.
+    # (fewer than the threshold expected in it) is drawn at zero. A state never shown is
+    # not drawn (nor in the legend), whether no child or a few entered it.
     drawn = states[states.groupby("time")["suppressed"].transform("min").eq(False)]
+    drawn = drawn[~drawn.groupby("state")["suppressed"].transform("min").astype(bool)]
     shown_states = drawn.assign(probability=drawn["probability"].fillna(0.0))
     if len(shown_states) and (shown_states.groupby("state")["probability"].nunique() > 1).any():
         run.figure(
@@ -1889,7 +1891,7 @@ def _pathways(run: _Run, data: SpellData) -> None:
             "moves into or out of it. Each probability is an expected number of children "
             f"rounded to {rules.rounding} over the spells rounded to {rules.rounding}, so the "
             f"states may not add up to exactly 100%; a state with fewer than {rules.threshold} "
-            "expected is drawn at zero.",
+            "expected is drawn at zero, and one never shown is not drawn.",
             alt="Stacked state occupation probabilities.",
             in_brief=False,
         )

@@ -305,3 +305,20 @@ def test_moves_and_states_no_child_made_are_listed_suppressed() -> None:
         shown = moves.loc[(moves["from_state"] == origin) & (moves["to_state"] == to), "n"]
         assert len(shown) == 1
         assert pd.isna(shown.iloc[0]) or shown.iloc[0] == disclose_count(exact)
+
+
+def test_state_occupation_figure_draws_no_state_never_shown(published: dict[str, Any]) -> None:
+    """Review (session 27, disclosure): the figure's legend said whether anyone died.
+
+    The figure drew (at zero) and named every state seen: "Died" in its legend on this
+    authority, where one child died, and not where none did. The table shows the death
+    state suppressed either way; the figure now draws only the states it shows a value
+    of, so it reads the same for no death and for a few.
+    """
+    states = published["states"]
+    plot, _ = published["figures"]["state_occupation"]
+    never = {s for s, part in states.groupby("state") if part["suppressed"].all()}
+    assert "death" in never  # one death: never shown
+    drawn = set(plot.data["state"].astype(str))
+    assert "Died" not in drawn and "death" not in drawn, "the legend names a state never shown"
+    assert drawn == {pipeline._STATE_LABELS[s] for s in set(states["state"]) - never}
