@@ -123,6 +123,7 @@ from escalation.figures import (
     plot_transitions,
     time_breaks,
 )
+from escalation.figures.curves import step_frame
 from escalation.figures.save import drawn, write_figure
 from escalation.figures.theme import ColumnWidth, figure_note, width_mm, with_note
 from escalation.report import alt_text
@@ -1816,11 +1817,18 @@ def _hazard_models(
 
 def _pathways(run: _Run, data: SpellData) -> None:
     """Draw the moves between states and the state occupation (descriptive: no model)."""
-    from escalation.survival import pathway_transitions, state_occupation
+    from escalation.survival import PATHWAY_STATES, pathway_transitions, state_occupation
+    from escalation.survival.multistate import pathway_moves
 
     rules, rows = run.rules, pathway_transitions(data)
+    competing = tuple(data.design.outcome.competing)
     moves = rows[rows["to_state"].notna()]
-    counts = moves.groupby(["from_state", "to_state"], sort=False).size().rename("n").reset_index()
+    seen = moves.groupby(["from_state", "to_state"], sort=False).size()
+    # Every move the pathway can make is listed, those no child made too: a move left
+    # out would say that none made it (no death: the cohort counts' "<10" read as 0).
+    possible = pd.MultiIndex.from_tuples(pathway_moves(competing), names=seen.index.names)
+    every = possible.append(seen.index.difference(possible, sort=False))
+    counts = seen.reindex(every, fill_value=0).rename("n").reset_index()
     # The moves out of a state add up to the children who left it: complementary
     # suppression within each state.
     raw_counts = counts
@@ -1853,26 +1861,48 @@ def _pathways(run: _Run, data: SpellData) -> None:
     # disclosed expected count over the disclosed spells (not the exact shares). The
     # standard errors treat the spells of a family (the design's clusters) as one, as the
     # hazard models do.
-    occupation = state_occupation(data, cluster="auto").tidy()
+    # Every state too, those no child entered (a state left out would say that none did).
+    listed = [*PATHWAY_STATES, *competing]
+    occupation = state_occupation(data, cluster="auto", states=listed).tidy()
     states = run.table("state_occupation", disclose_state_occupation(occupation, rows, rules=rules))
     # The stack is drawn at the times some state is shown; a state suppressed there
-    # (fewer than the threshold expected in it) is drawn at zero.
+    # (fewer than the threshold expected in it) is drawn at zero. A state never shown is
+    # not drawn (nor in the legend), whether no child or a few entered it.
     drawn = states[states.groupby("time")["suppressed"].transform("min").eq(False)]
+    drawn = drawn[~drawn.groupby("state")["suppressed"].transform("min").astype(bool)]
     shown_states = drawn.assign(probability=drawn["probability"].fillna(0.0))
     if len(shown_states) and (shown_states.groupby("state")["probability"].nunique() > 1).any():
         run.figure(
             "state_occupation",
-            plot_state_occupation(shown_states.replace({"state": _STATE_LABELS})),
+            plot_state_occupation(_staircase(shown_states).replace({"state": _STATE_LABELS})),
             title="Where children are over time",
             caption="Probability of being in each state after the decision point (multi-state "
             f"Aalen–Johansen); each step of a state stands for at least {rules.threshold} "
             "moves into or out of it. Each probability is an expected number of children "
             f"rounded to {rules.rounding} over the spells rounded to {rules.rounding}, so the "
             f"states may not add up to exactly 100%; a state with fewer than {rules.threshold} "
-            "expected is drawn at zero.",
+            "expected is drawn at zero, and one never shown is not drawn.",
             alt="Stacked state occupation probabilities.",
             in_brief=False,
         )
+
+
+#: How long before a step of the state occupation its staircase turns (days): drawn, not seen.
+_JUST_BEFORE: Final = 1e-6
+
+
+def _staircase(states: pd.DataFrame) -> pd.DataFrame:
+    """Return disclosed state occupation with each state's values held until its next step.
+
+    The table lists only the times of published steps
+    (:func:`~escalation.disclosure.disclose_state_occupation`); the stacked areas join
+    their rows by straight lines, so each row's values are repeated just before the next
+    time (:func:`~escalation.figures.curves.step_frame`, moved back by ``_JUST_BEFORE``:
+    the stack adds up the rows of one time).
+    """
+    steps = step_frame(states, by="state")
+    held = steps.groupby("state", sort=False).cumcount().to_numpy() % 2 == 1
+    return steps.assign(time=steps["time"].to_numpy(dtype=float) - np.where(held, _JUST_BEFORE, 0))
 
 
 def _heterogeneity(

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -143,6 +143,14 @@ def subgroup_sort_key(level: str) -> tuple[float, str]:
 
 #: The deprivation subgroups: Index of Multiple Deprivation deciles, 1 the most deprived.
 DEPRIVATION_BANDS: Final = ("1-3 (most deprived)", "4-7", "8-10 (least deprived)")
+#: The levels of each pre-registered subgroup (:func:`subgroup_levels`). A subgroup table
+#: lists them all, those no child is in too: a level left out would say it has none, a
+#: count (zero) the disclosure rules suppress.
+SUBGROUP_BANDS: Final = {
+    "age_band": AGE_BANDS,
+    "n_factors": ("0", "1", "2", "3+"),
+    "deprivation": DEPRIVATION_BANDS,
+}
 
 
 def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -514,11 +522,14 @@ def _subgroup_rows(
     groups: pd.DataFrame,
     cluster: np.ndarray | None,
     conf_level: float,
+    bands: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Return the subgroup table: the mean score in each level, its standard error, interval.
 
     The first row is the whole cohort (:data:`WHOLE_COHORT`); then each column of
-    ``groups``, its levels in :func:`subgroup_sort_key` order. A level with fewer than
+    ``groups``, its levels in :func:`subgroup_sort_key` order: those of ``bands`` (the
+    pre-registered subgroups' :data:`SUBGROUP_BANDS`, no child in them too: ``n = 0``)
+    and any other seen. A level with fewer than
     :data:`MIN_PER_ARM` children in either arm has no estimate (a
     :class:`~escalation.errors.StatisticalWarning` names it).
     """
@@ -560,7 +571,8 @@ def _subgroup_rows(
     rows = [row(*WHOLE_COHORT, np.arange(len(psi)))]
     for name in groups.columns:
         values = groups[name].astype(str).to_numpy()
-        for level in sorted(set(values), key=subgroup_sort_key):
+        listed = set(values) | set((bands or {}).get(str(name), ()))
+        for level in sorted(listed, key=subgroup_sort_key):
             rows.append(row(str(name), str(level), np.flatnonzero(values == level)))
     return pd.DataFrame(rows, columns=list(SUBGROUP_COLUMNS))
 
@@ -639,9 +651,13 @@ def subgroup_effects(
     >>> t = rng.exponential(600 / np.exp(-0.5 * a * (age > 10)))
     >>> frame = pd.DataFrame({"age": age, "treatment": a, "duration": np.minimum(t, 800),
     ...                       "event": (t < 800).astype(int)})
-    >>> table = subgroup_effects(frame, covariates=["age"], horizon=365)
-    >>> table[["subgroup", "level", "n"]].values.tolist()[:3]
-    [['all', 'all', 800], ['age_band', '0-4', 220], ['age_band', '5-10', 278]]
+    >>> import warnings
+    >>> from escalation.errors import StatisticalWarning
+    >>> with warnings.catch_warnings():  # no child is unborn: a warning says so
+    ...     warnings.simplefilter("ignore", StatisticalWarning)
+    ...     table = subgroup_effects(frame, covariates=["age"], horizon=365)
+    >>> table[["subgroup", "level", "n"]].values.tolist()[:3]  # listed all the same: n 0
+    [['all', 'all', 800], ['age_band', 'unborn', 0], ['age_band', '0-4', 220]]
     """
     check_conf_level(conf_level)
     (horizon,) = horizon_days([horizon])  # whole days > 0, as estimate_effects'
@@ -649,6 +665,7 @@ def subgroup_effects(
     spells, covariates = spells_and_covariates(
         frame, covariates, formula, function="subgroup_effects"
     )
+    bands = SUBGROUP_BANDS if groups is None else None
     if groups is None:
         groups = subgroup_levels(spells)
     refuse_personal(list(map(str, groups.columns)), SUBGROUP_ROLE, "groups")
@@ -672,7 +689,8 @@ def subgroup_effects(
             treatment=treatment,
             horizon=horizon,
         )
-    return _subgroup_rows(psi, a, groups, influence_clusters(spells, cluster), conf_level)
+    clusters = influence_clusters(spells, cluster)
+    return _subgroup_rows(psi, a, groups, clusters, conf_level, bands)
 
 
 @dataclass(frozen=True)
@@ -816,8 +834,12 @@ def estimate_heterogeneity(
     >>> frame = pd.DataFrame({"age": age, "n_factors": rng.integers(0, 4, n),
     ...                       "imd_decile": rng.integers(1, 11, n), "treatment": a,
     ...                       "duration": np.minimum(t, 800), "event": (t < 800).astype(int)})
-    >>> out = estimate_heterogeneity(frame, covariates=["age", "n_factors", "imd_decile"],
-    ...                              horizon=365, n_estimators=20)
+    >>> import warnings
+    >>> from escalation.errors import StatisticalWarning
+    >>> with warnings.catch_warnings():  # no child is unborn: a warning says so
+    ...     warnings.simplefilter("ignore", StatisticalWarning)
+    ...     out = estimate_heterogeneity(frame, covariates=["age", "n_factors", "imd_decile"],
+    ...                                  horizon=365, n_estimators=20)
     >>> sorted(out.tidy()["subgroup"].unique())
     ['age_band', 'all', 'deprivation', 'n_factors']
     """
@@ -865,7 +887,7 @@ def estimate_heterogeneity(
         psi, treated = _score_differences(
             frame, coded, duration=duration, event=event, treatment=treatment, horizon=horizon
         )
-    table = _subgroup_rows(psi, treated, groups, labels, conf_level)
+    table = _subgroup_rows(psi, treated, groups, labels, conf_level, SUBGROUP_BANDS)
     with warnings.catch_warnings():
         _quiet_noise()
         effect = _forest_effect(forest, xs)

@@ -644,7 +644,7 @@ def disclose_state_occupation(
 ) -> pd.DataFrame:
     """Return state occupation probabilities coarsened state by state and shown as shares.
 
-    Two rules, each needed on its own:
+    Three rules, each needed on its own:
 
     1. **Every state's steps rest on the threshold of its own moves.** Each state's curve
        is coarsened as :func:`disclose_curves` coarsens one curve, counting the moves
@@ -659,6 +659,15 @@ def disclose_state_occupation(
        spells (:func:`~escalation.disclosure.disclose_share`): suppressed where the
        expected number is below the threshold, zero included, and rounded otherwise. The
        states may not add up to exactly one after rounding.
+    3. **Only the times of published steps are listed.** The occupation is estimated at
+       every day a child moved; listed there, even with every value carried forward or
+       suppressed, the rows give each move's day and, counted, the moves a step hides
+       (three rows while a state is suppressed: three children moved). The first time
+       is kept, then only the times at which some state shows a new value (a step). A
+       time at which a state's values stop being shown is not listed either (it would
+       be the day of its first move, or of the move or censoring that left fewer than
+       the threshold in follow-up): the state reads as suppressed from the next time
+       listed, and the table ends at the last step.
 
     The standard error is published on the disclosed numbers too (see
     :func:`_disclosed_error`) and the interval is recomputed from it on the log scale
@@ -681,13 +690,14 @@ def disclose_state_occupation(
     Returns
     -------
     pandas.DataFrame
-        ``occupation`` with the values disclosed, plus ``shown_from`` and ``suppressed``
-        (true where the state's value is not shown).
+        ``occupation`` at its first time and the times some state shows a new value,
+        with the values disclosed, plus ``shown_from`` and ``suppressed`` (true where the
+        state's value is not shown).
 
     Examples
     --------
     Three of 100 spells move to a CP plan on day 1 and 12 more on day 2: day 1 is not a
-    step of its own, and the 3 cannot be read off day 1.
+    step of its own, and is not listed, so that neither the 3 nor their day can be read.
 
     >>> rows = pd.DataFrame({"spell_id": range(100), "start": 0.0,
     ...     "stop": [1.0] * 3 + [2.0] * 12 + [9.0] * 85,
@@ -699,7 +709,6 @@ def disclose_state_occupation(
     >>> out = disclose_state_occupation(occupation, rows)
     >>> out[["time", "state", "probability", "suppressed"]].values.tolist()
     [[0.0, 'referral_closed', 1.0, False], [0.0, 'cp_plan', nan, True], \
-[1.0, 'referral_closed', 1.0, False], [1.0, 'cp_plan', nan, True], \
 [2.0, 'referral_closed', 0.85, False], [2.0, 'cp_plan', 0.15, False]]
     """
     out = occupation.copy()
@@ -743,4 +752,25 @@ def disclose_state_occupation(
             for column in errors:
                 out.loc[index, column] = np.nan  # not recomputable from the disclosed value
     out["suppressed"] = out["suppressed"].astype(bool)
-    return out
+    return _step_times(out, ["probability", *errors, "suppressed"])
+
+
+def _step_times(out: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Keep the first time and the times at which some state shows a new value.
+
+    The occupation is estimated at every time a child moved. A row there that only
+    carries each state's values forward, or turns them to suppressed, still gives that
+    day away, and the rows between two published steps count the moves the coarsening
+    hides (three rows while every state but the first is suppressed: three children
+    moved, on those days).
+    """
+    keep = np.zeros(len(out), dtype=bool)
+    times = out["time"].to_numpy(dtype=float)
+    for members in out.groupby("state", sort=False).indices.values():
+        positions = np.asarray(members, dtype=np.int64)
+        rows = positions[np.argsort(times[positions], kind="stable")]
+        values = out.iloc[rows][list(columns)].astype(float).to_numpy()
+        same = (values[1:] == values[:-1]) | (np.isnan(values[1:]) & np.isnan(values[:-1]))
+        shown = ~out["suppressed"].to_numpy(dtype=bool)[rows]
+        keep[rows[np.r_[True, ~same.all(axis=1) & shown[1:]]]] = True
+    return out[np.isin(times, times[keep])].reset_index(drop=True)

@@ -62,6 +62,40 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+def pathway_moves(competing: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Return every move a pathway of :func:`pathway_transitions` can make, in state order.
+
+    A spell starts with its referral closed and enters ever deeper states
+    (:data:`PATHWAY_STATES`), or leaves for one of the design's competing events (an
+    absorbing state) from any of them. A table of moves lists them all, those no child
+    made too: a move left out says that no child made it, a count (zero) the disclosure
+    rules suppress.
+
+    Parameters
+    ----------
+    competing : sequence of str
+        The absorbing states (the design's ``[outcome] competing``).
+
+    Returns
+    -------
+    list of tuple of str
+        ``(from_state, to_state)`` pairs.
+
+    Examples
+    --------
+    >>> pathway_moves(("death",))[:4]  # doctest: +NORMALIZE_WHITESPACE
+    [('referral_closed', 'cin_plan'), ('referral_closed', 'cp_plan'),
+     ('referral_closed', 'looked_after'), ('referral_closed', 'death')]
+    >>> len(pathway_moves(("death",)))
+    10
+    """
+    return [
+        (state, to)
+        for k, state in enumerate(PATHWAY_STATES)
+        for to in (*PATHWAY_STATES[k + 1 :], *competing)
+    ]
+
+
 def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) -> pd.DataFrame:
     """Return the pathway of every spell as (start, stop] rows between states.
 

@@ -19,6 +19,11 @@ from escalation.figures import (
     plot_survival_curves,
 )
 
+#: The warning that the data have no unborn child (the band is listed all the same).
+NO_UNBORN = (
+    "ignore:subgroup age_band = unborn has fewer than 10:escalation.errors.StatisticalWarning"
+)
+
 
 @pytest.fixture(scope="module")
 def spells() -> pd.DataFrame:
@@ -67,6 +72,7 @@ def test_figures_draw_causal_effects(spells: pd.DataFrame) -> None:
     assert overlap.data.groupby(["sample", "treatment"], observed=True).size().nunique() == 1
 
 
+@pytest.mark.filterwarnings(NO_UNBORN)  # every band is listed: no child unborn is said
 def test_figures_draw_heterogeneity(spells: pd.DataFrame) -> None:
     fit = causal.estimate_heterogeneity(
         spells,

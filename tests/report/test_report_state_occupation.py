@@ -180,11 +180,145 @@ def test_state_occupation_standard_errors_are_clustered_by_family(
     """
     data, rows, states = published["data"], published["rows"], published["states"]
     assert data.cluster == "family_id"
-    clustered = state_occupation(data, cluster="family_id")
+    every = list(pd.unique(states["state"]))  # every state, those no child entered too
+    clustered = state_occupation(data, cluster="family_id", states=every)
     assert clustered.clusters is not None and clustered.clusters < published["n"]
     expected = disclose_state_occupation(clustered.tidy(), rows)
-    per_spell = disclose_state_occupation(published["exact"], rows)
+    per_spell = disclose_state_occupation(state_occupation(rows, states=every).tidy(), rows)
     for column in ("std_error", "conf_low", "conf_high"):
         np.testing.assert_allclose(states[column], expected[column], rtol=0, atol=0)
     differs = ~np.isclose(states["std_error"], per_spell["std_error"], equal_nan=True)
     assert differs.any()
+
+
+def _read_off(states: pd.DataFrame) -> list[float]:
+    """The times listed after the first and before any state shows a new value.
+
+    What an adversary reads off the table: each such time is a day on which a child
+    moved (the occupation is estimated at the moves), so their number counts moves that
+    no published step shows.
+    """
+    times = sorted(set(states["time"].astype(float)))
+    first = states[states["time"] == times[0]].set_index("state")["probability"]
+    read = []
+    for time in times[1:]:
+        now = states[states["time"] == time].set_index("state")["probability"]
+        if not now.dropna().equals(first.reindex(now.index).dropna()):
+            break
+        read.append(time)
+    return read
+
+
+def test_state_occupation_lists_no_day_of_a_hidden_move() -> None:
+    """Review (session 27, disclosure): the table listed every day a child moved.
+
+    Three of 200 spells move to a CP plan (days 5, 7 and 11), 20 into care on day 100,
+    the rest are censored on day 500. The CP plan state never rests on 10 moves and is
+    suppressed throughout, as ``transitions.csv`` shows its count as "<10"; yet the
+    table had rows at days 5, 7 and 11 (every value carried forward or suppressed), so
+    the days of the three moves and their number, 3, could be read off it. Now only the
+    first time and the times of a published step are listed: day 0 and day 100.
+    """
+    stop = [5.0, 7.0, 11.0] + [100.0] * 20 + [500.0] * 177
+    to_state = ["cp_plan"] * 3 + ["looked_after"] * 20 + [None] * 177
+    rows = pd.DataFrame(
+        {
+            "spell_id": range(200),
+            "start": 0.0,
+            "stop": stop,
+            "from_state": "referral_closed",
+            "to_state": to_state,
+        }
+    )
+    out = disclose_state_occupation(state_occupation(rows).tidy(), rows)
+    assert out.loc[out["state"] == "cp_plan", "probability"].isna().all()
+    assert _read_off(out) == [], "the days (and number) of the hidden moves are listed"
+    assert not {5.0, 7.0, 11.0} & set(out["time"]), "a hidden move's day is listed"
+    assert sorted(set(out["time"])) == [0.0, 100.0]
+    # Day 100's values: 20 of 200 in care, 177 not moved, rounded to 5 (the 10-5 rule,
+    # worked by hand): 20/200 = 0.1 and 175/200 = 0.875.
+    day_100 = out[out["time"] == 100.0].set_index("state")["probability"]
+    assert day_100["looked_after"] == pytest.approx(0.1, abs=1e-12)
+    assert day_100["referral_closed"] == pytest.approx(0.875, abs=1e-12)
+
+
+def test_state_occupation_as_published_lists_only_its_steps(published: dict[str, Any]) -> None:
+    """Review (session 27, disclosure): the pipeline's table listed every move's day.
+
+    On the simulated authority (916 spells) ``state_occupation.csv`` had a row for
+    every day some child moved, hundreds of them, though each state's curve steps only
+    every 10 moves: the rows between the steps gave away each move's day, and counted,
+    the moves behind a suppressed state. Every listed time after the first must now be
+    one at which some state shows a new value; the figure draws the same times.
+    """
+    states, rows = published["states"], published["rows"]
+    moves = rows.loc[rows["to_state"].notna(), "stop"].astype(float)
+    times = sorted(set(states["time"].astype(float)))
+    assert times[0] == 0.0
+    previous = states[states["time"] == times[0]].set_index("state")
+    for time in times[1:]:
+        now = states[states["time"] == time].set_index("state")
+        new = ~now["suppressed"] & (
+            now["probability"].ne(previous["probability"].reindex(now.index))
+        )
+        assert new.any(), f"day {time} is listed though no state shows a new value there"
+        previous = now
+    # Each step of a state rests on at least 10 of its moves (the test above), and a move
+    # counts for the state it leaves and the one it enters: at most 2 listed times per
+    # 10 moves, not one per day on which a child moved.
+    assert len(times) - 1 <= 2 * len(moves) // THRESHOLD
+    plot, _ = published["figures"]["state_occupation"]
+    drawn_days = set(np.round(plot.data["time"].astype(float), 4))
+    assert drawn_days <= set(np.round(times, 4))
+
+
+def test_moves_and_states_no_child_made_are_listed_suppressed() -> None:
+    """Review (session 27, disclosure): a move or state no child made was left out.
+
+    In a simulated authority of 500 children (233 spells) nobody died: ``cohort.csv``
+    withholds the competing events and the brief says "fewer than 10" died, but
+    ``transitions.csv`` had no move to ``death`` and ``state_occupation.csv`` no
+    ``death`` state, so the number of deaths, 0, could be read off either. Every move the
+    pathway can make (``pathway_moves``) and every state is now listed, a zero
+    suppressed as any count below the threshold.
+    """
+    history = esc.simulate_local_authority(500, seed=3).history
+    data = esc.build_spells(history, esc.default_design())
+    assert int(data.glance()["competing"].iloc[0]) == 0  # the truth: no death
+    run = _Run()
+    pipeline._pathways(run, data)  # type: ignore[arg-type]
+    moves, states = run.tables["transitions"], run.tables["state_occupation"]
+    # The adversary: a move to death listed or a death state shown means someone died.
+    to_death = moves[moves["to_state"] == "death"]
+    assert len(to_death), "no move to death listed: 0 deaths can be read off"
+    assert to_death["n"].isna().all() and to_death["suppressed"].all()
+    from escalation.survival.multistate import PATHWAY_STATES, pathway_moves
+
+    assert set(states["state"]) == {*PATHWAY_STATES, "death"}
+    assert states.loc[states["state"] == "death", "probability"].isna().all()
+    listed = list(zip(moves["from_state"], moves["to_state"], strict=True))
+    assert listed[: len(pathway_moves(("death",)))] == pathway_moves(("death",))
+    # The moves children made are counted as before (rounded to 5, the 10-5 rule).
+    rows = pathway_transitions(data)
+    made = rows[rows["to_state"].notna()].groupby(["from_state", "to_state"]).size()
+    for (origin, to), exact in made.items():
+        shown = moves.loc[(moves["from_state"] == origin) & (moves["to_state"] == to), "n"]
+        assert len(shown) == 1
+        assert pd.isna(shown.iloc[0]) or shown.iloc[0] == disclose_count(exact)
+
+
+def test_state_occupation_figure_draws_no_state_never_shown(published: dict[str, Any]) -> None:
+    """Review (session 27, disclosure): the figure's legend said whether anyone died.
+
+    The figure drew (at zero) and named every state seen: "Died" in its legend on this
+    authority, where one child died, and not where none did. The table shows the death
+    state suppressed either way; the figure now draws only the states it shows a value
+    of, so it reads the same for no death and for a few.
+    """
+    states = published["states"]
+    plot, _ = published["figures"]["state_occupation"]
+    never = {s for s, part in states.groupby("state") if part["suppressed"].all()}
+    assert "death" in never  # one death: never shown
+    drawn = set(plot.data["state"].astype(str))
+    assert "Died" not in drawn and "death" not in drawn, "the legend names a state never shown"
+    assert drawn == {pipeline._STATE_LABELS[s] for s in set(states["state"]) - never}
