@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -2747,19 +2748,31 @@ def _context_card(
 
 
 def _risk_tool_card(
-    recall: float, precision: float, interval: tuple[float, float], within: str
+    recall: float,
+    precision: float,
+    interval: tuple[float, float],
+    within: str,
+    precision_interval: tuple[float, float] | None = None,
 ) -> KeyNumber:
     """Return the risk tool's key number: its recall at the riskiest 10% (percentages).
 
     ``interval`` is the recall's 95% interval (proportions); ``within`` the horizon in
-    words (" within 365 days", or empty).
+    words (" within 365 days", or empty); ``precision_interval`` the precision's 95%
+    interval (proportions), given in the sentence after the precision when both ends are
+    shown.
     """
+    shown = precision_interval is not None and all(map(math.isfinite, precision_interval))
+    precision_ci = (
+        f" (95% CI {100 * precision_interval[0]:.0f} to {100 * precision_interval[1]:.0f})"
+        if shown and precision_interval is not None
+        else ""
+    )
     return KeyNumber(
         f"Risk tool: children who escalated{within} that it flagged (riskiest 10%, later years)",
         f"{recall:.0f}%",
         f"Flagging the riskiest 10% would find about {recall:.0f} in 100 of the children "
         f"who escalated{within} and miss the rest; about {precision:.0f} in 100 flagged "
-        f"children escalated{within}.",
+        f"children escalated{within}{precision_ci}.",
         interval=f"95% CI {100 * interval[0]:.0f}% to {100 * interval[1]:.0f}%",
     )
 
@@ -3016,7 +3029,11 @@ def _brief(
             )
             key.append(
                 _risk_tool_card(
-                    r, p, (float(recall["conf_low"]), float(recall["conf_high"])), within
+                    r,
+                    p,
+                    (float(recall["conf_low"]), float(recall["conf_high"])),
+                    within,
+                    (float(precision["conf_low"]), float(precision["conf_high"])),
                 )
             )
             risk_text = risk_tool_paragraph(
