@@ -776,6 +776,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         figures=figures,
         policy_figure=policy_figure,
         cohort_rows=rows,
+        cohort_caption=f"Counts: {brief.disclosure.counts_rule()}.",
         caveat=DECISION_SUPPORT_CAVEAT,
         disclosure=brief.disclosure.statement(),
         version=__version__,

@@ -53,3 +53,57 @@ def test_the_glossary_defines_the_demo_briefs_remaining_technical_terms() -> Non
     alone = dataclasses.replace(brief, shows=("A doubly robust estimate.",), key_numbers=())
     text, _ = _glossary(render_brief(alone, dpi=30))
     assert '<a class="gloss" href="#gloss-aipw">doubly robust</a>' in text
+
+
+def test_table_one_scrolls_from_the_keyboard_and_is_named() -> None:
+    """A box that scrolls must take the keyboard's focus (WCAG 2.1.1; axe's
+    scrollable-region-focusable) and, so focused, say what it holds."""
+    from tests.report.report_support import example_table_one
+
+    brief = dataclasses.replace(example_brief(), table_one=example_table_one())
+    html = render_brief(brief, dpi=30)
+    box = re.search(r'<div class="table-wrap"([^>]*)>\s*<table class="tableone"', html)
+    assert box is not None
+    attributes = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', box.group(1)))
+    assert attributes.get("tabindex") == "0"
+    assert attributes.get("role") == "region"
+    assert f'<h2 id="{attributes["aria-labelledby"]}">The two groups compared</h2>' in html
+
+
+def test_the_cohort_counts_say_they_are_rounded() -> None:
+    """The counts of who was studied ("1,485", "10") were shown with no caption: that they
+    are rounded, and how small counts read, was only in the footer."""
+    from escalation.disclosure import DisclosureRules
+
+    for rules, said in (
+        (DisclosureRules(), "every other count is rounded to the nearest 5"),
+        (
+            DisclosureRules(threshold=20, rounding=10),
+            "every other count is rounded to the nearest 10",
+        ),
+        (DisclosureRules(rounding=1), "other counts are exact"),
+    ):
+        brief = dataclasses.replace(example_brief(), disclosure=rules)
+        html = render_brief(brief, dpi=30)
+        table = re.search(r'<table class="facts cohort">\s*<caption>([^<]*)</caption>', html)
+        assert table is not None
+        caption = table.group(1).replace("&#39;", "'")
+        assert (
+            f"counts below {rules.threshold} are shown as 'fewer than {rules.threshold}'" in caption
+        )
+        assert said in caption
+
+
+def test_the_criteria_table_keeps_its_roles_when_laid_out_as_cards() -> None:
+    """On phones the criteria table is one card per criterion (display: block), which in
+    some browsers (Safari) drops a table's semantics: explicit roles keep its headers."""
+    html = render_brief(example_brief(with_policy=True), dpi=30)
+    table = re.search(r'<table class="facts criteria"[^>]*>.*?</table>', html, re.S)
+    assert table is not None
+    text = table.group(0)
+    assert text.startswith('<table class="facts criteria" role="table">')
+    assert text.count('role="columnheader"') == 4
+    rows = re.findall(r"<tr([^>]*)>(.*?)</tr>", text, re.S)
+    assert rows and all('role="row"' in attributes for attributes, _ in rows)
+    for _, cells in rows[1:]:
+        assert cells.count('role="rowheader"') == 1 and cells.count('role="cell"') == 3
