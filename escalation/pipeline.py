@@ -907,6 +907,8 @@ def _run_into(
             )
     if run.pending:
         run.finish_figures()
+    # How the run was made, in the brief's footer and the workbook's README alike.
+    provenance = _provenance(design, input_hash, simulation)
     if "brief" in wanted:
         with run.stage("brief", "Writing the policy brief"):
             brief = _brief(
@@ -915,7 +917,7 @@ def _run_into(
                 design,
                 state,
                 data_label=data_label,
-                provenance=_provenance(design, input_hash, simulation),
+                provenance=provenance,
             )
             path = write_brief(
                 brief,
@@ -934,6 +936,7 @@ def _run_into(
                 input_hash,
                 caveats=run.log.caveats,
                 withheld=run.withheld,
+                provenance=provenance,
             ),
         )
     caveats = run.log.caveats
@@ -986,8 +989,13 @@ def _workbook_readme(
     *,
     caveats: Sequence[Caveat] = (),
     withheld: Sequence[str] = (),
+    provenance: Sequence[str] = (),
 ) -> dict[str, str]:
     """Rows of the README sheet of ``results.xlsx``: design, disclosure rules, caveats.
+
+    ``provenance`` is the brief's footer on how the run was made (:func:`_provenance`: the
+    version, the design's and the input data's hashes, how simulated data were made), so
+    that the workbook can be matched to the brief and the manifest of its run.
 
     Examples
     --------
@@ -1015,6 +1023,7 @@ def _workbook_readme(
         "files beside this workbook. Made with escalation " + __version__ + ".",
         "Data": data_label or "The case histories named in the design.",
         "Input data (SHA-256)": input_hash,
+        **({"Provenance": " ".join(provenance)} if provenance else {}),
         "Design": f"{cohort_sentence(design)} Horizons: {horizons} days.",
         "Arms": arms_sentence(design),
         "Disclosure control": f"Statistical disclosure control: counts below "

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from escalation._archives import fix_archive_times
@@ -70,7 +71,17 @@ COLUMN_NAMES: Final = {
     "transform": "Time transform",
     "feature_set": "Features",
     "ess": "Effective sample size",
+    "fpr": "False positive rate",
+    "tpr": "True positive rate (recall)",
+    "p01": "1st percentile",
+    "p99": "99th percentile",
+    "flagged_per_1000": "Flagged per 1,000",
+    "flagged_low": "Flagged per 1,000: 95% CI lower",
+    "flagged_high": "Flagged per 1,000: 95% CI upper",
+    "prevented_per_1000": "Escalations prevented per 1,000",
 }
+#: Words of table names written as acronyms in sheet names ("roc_curves": "ROC curves").
+_ACRONYMS: Final = {"roc": "ROC", "rmst": "RMST", "smd": "SMD", "ccw": "CCW", "aipw": "AIPW"}
 
 
 def human_column(name: object) -> str:
@@ -89,7 +100,17 @@ def human_column(name: object) -> str:
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    base = name.replace("_", " ")[:1].upper() + name.replace("_", " ")[1:]
+    """Return a table's sheet name: in words, acronyms in capitals, unique, 31 characters.
+
+    Examples
+    --------
+    >>> _sheet_name("roc_curves", set()), _sheet_name("rmst_curves", set())
+    ('ROC curves', 'RMST curves')
+    >>> _sheet_name("table_one", {"table one"})
+    'Table one 2'
+    """
+    words = " ".join(_ACRONYMS.get(word, word) for word in name.split("_"))
+    base = words[:1].upper() + words[1:]
     for char in "[]:*?/\\":
         base = base.replace(char, " ")
     base = base[:31]
@@ -99,6 +120,30 @@ def _sheet_name(name: str, used: set[str]) -> str:
         candidate, k = base[: 31 - len(suffix)] + suffix, k + 1
     used.add(candidate.lower())
     return candidate
+
+
+#: The README's note on cells reading "inf": pandas writes an infinite number as text.
+_INFINITE_NOTE: Final = (
+    "A cell reading 'inf' or '-inf' is an unbounded value, written as text because a "
+    "workbook cell cannot hold an infinite number (as the CSV files write it): e.g. the "
+    "upper end of the interval of a number needed to offer when the interval of the "
+    "escalations prevented includes none, or the first threshold of a ROC curve. Sheets "
+    "with such cells: "
+)
+
+
+def _has_infinity(frame: pd.DataFrame) -> bool:
+    """Whether any numeric cell of ``frame`` is infinite (written to the sheet as text).
+
+    Examples
+    --------
+    >>> _has_infinity(pd.DataFrame({"a": [1.0, float("inf")], "b": ["x", "y"]}))
+    True
+    >>> _has_infinity(pd.DataFrame({"a": [1.0, None]}))
+    False
+    """
+    numbers = frame.select_dtypes("number").to_numpy(dtype=float, na_value=0.0)
+    return bool(np.isinf(numbers).any())
 
 
 def write_workbook(
@@ -117,6 +162,8 @@ def write_workbook(
         The workbook.
     readme : mapping of str to str
         Rows of the README sheet (topic, text): the design, the disclosure rules, ...
+        Followed by an "Infinite values" row naming the sheets with an infinite number
+        (written as the text 'inf'), when any has one, and a row per sheet with its rows.
 
     Returns
     -------
@@ -143,6 +190,12 @@ def write_workbook(
         for name, frame in tables.items()
     ]
     rows = [{"Topic": k, "Text": v} for k, v in readme.items()]
+    unbounded = [i["Sheet"] for i, frame in zip(index, tables.values(), strict=True)
+                 if _has_infinity(frame)]  # fmt: skip
+    if unbounded:
+        rows.append(
+            {"Topic": "Infinite values", "Text": _INFINITE_NOTE + ", ".join(unbounded) + "."}
+        )
     rows += [{"Topic": f"Sheet: {i['Sheet']}", "Text": f"{i['Rows']} rows"} for i in index]
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         pd.DataFrame(rows).to_excel(writer, sheet_name="README", index=False)
