@@ -1031,7 +1031,11 @@ def _workbook_readme(
         f"{rules.threshold} children or events are not shown. In these sheets a suppressed "
         "value is a blank cell, and its row reads TRUE in the 'Suppressed' column where a "
         "table has one: the count was below the threshold, or was withheld so that one "
-        "below it cannot be worked out from the others (complementary suppression). Table 1 "
+        "below it cannot be worked out from the others (complementary suppression). A blank "
+        "in a row reading FALSE is a value withheld on its own while the rest of its row is "
+        "shown (a group's size beside its rank metrics, the smallest and largest weights, "
+        "which would each describe one child, the variance ratio of a yes/no covariate), "
+        "or one that does not apply (the p-value of a risk, the interval of a count). Table 1 "
         f"writes a count below the threshold as '<{rules.threshold}' and a count withheld "
         "to protect one as '[c]'. Percentages are of the "
         "rounded counts. No names, identifiers or case-note text appear.",

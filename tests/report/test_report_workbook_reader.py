@@ -91,3 +91,17 @@ def test_workbook_readme_records_the_provenance_the_brief_gives(tmp_path: Path) 
     rows = _workbook_readme(default_design(), None, DEFAULT_RULES, "ab" * 32, provenance=lines)
     assert rows["Provenance"] == " ".join(lines)
     assert "20,000 children, seed 1" in rows["Provenance"]
+
+
+def test_workbook_readme_explains_blanks_in_rows_not_marked_suppressed() -> None:
+    """The README said every suppressed value's row "reads TRUE in the 'Suppressed'
+    column", but the demo's Weights sheet has its minimum and maximum blank with
+    Suppressed FALSE (extremes are always withheld), and Fairness a group's size blank
+    beside its shown rank metrics: a reader took them for errors."""
+    from escalation import default_design
+    from escalation.disclosure import DEFAULT_RULES
+    from escalation.pipeline import _workbook_readme
+
+    text = _workbook_readme(default_design(), None, DEFAULT_RULES, "ab")["Disclosure control"]
+    assert "A blank in a row reading FALSE is a value withheld on its own" in text
+    assert "smallest and largest weights" in text and "does not apply" in text
