@@ -776,7 +776,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         figures=figures,
         policy_figure=policy_figure,
         cohort_rows=rows,
-        cohort_caption=f"Counts: {brief.disclosure.counts_rule()}.",
+        cohort_caption=_sentence(brief.disclosure.counts_rule()),
         caveat=DECISION_SUPPORT_CAVEAT,
         disclosure=brief.disclosure.statement(),
         version=__version__,
@@ -787,6 +787,17 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         html = _render(values, {t: text for t, text in GLOSSARY.items() if t in used})
     check_no_identifiers(html, identifiers)
     return html
+
+
+def _sentence(clause: str) -> str:
+    """Return a clause as a sentence: its first letter a capital, a full stop at the end.
+
+    Examples
+    --------
+    >>> _sentence("counts below 10 are shown as 'fewer than 10'")
+    "Counts below 10 are shown as 'fewer than 10'."
+    """
+    return f"{clause[:1].upper()}{clause[1:]}."
 
 
 #: Where the brief's glossary starts (the text before it is where its terms are used).
