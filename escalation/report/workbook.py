@@ -8,9 +8,10 @@ back, which the tests do).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,50 @@ def _has_infinity(frame: pd.DataFrame) -> bool:
     return bool(np.isinf(numbers).any())
 
 
+#: A number as a table prints it in text: "0.112", "1,190", "-3".
+_PRINTED_NUMBER: Final = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+#: What else a column of printed numbers holds: a count below the threshold ("<10"), one
+#: withheld beside it ("[c]"), a value not shown or not applying, or nothing.
+_MARKER: Final = re.compile(r"<\d[\d,]*|\[c\]|not shown|not applicable|—|")
+
+
+def _printed_numbers(column: pd.Series) -> bool:
+    """Whether a column of text holds numbers as printed, beside disclosure markers only.
+
+    Table 1's SMD and Missing columns are text in its table ("0.112", "not shown", "<10"):
+    their numbers are stored as numbers in the workbook, the markers as text.
+
+    Examples
+    --------
+    >>> _printed_numbers(pd.Series(["0.112", "", "not shown", None]))
+    True
+    >>> _printed_numbers(pd.Series(["1,190", "<10", "[c]"]))
+    True
+    >>> _printed_numbers(pd.Series(["0", "1", "3+"])), _printed_numbers(pd.Series(["5 (50.0)"]))
+    (False, False)
+    >>> _printed_numbers(pd.Series([0.1, 0.2]))  # already numbers
+    False
+    """
+    values = [v for v in column if not pd.isna(v)]
+    if column.dtype != object or not all(isinstance(v, str) for v in values):
+        return False
+    numbers = [_PRINTED_NUMBER.fullmatch(v) is not None for v in values]
+    markers = [_MARKER.fullmatch(v) is not None for v in values]
+    return any(numbers) and all(n or m for n, m in zip(numbers, markers, strict=True))
+
+
+def _store_numbers(cells: Any) -> None:
+    """Store each printed number of ``cells`` as a number shown as printed ("#,##0.000")."""
+    for cell in cells:
+        found = _PRINTED_NUMBER.fullmatch(cell.value) if isinstance(cell.value, str) else None
+        if found is None:
+            continue
+        decimals = found.group(1)
+        plain = cell.value.replace(",", "")
+        cell.value = float(plain) if decimals else int(plain)
+        cell.number_format = "#,##0" + ("." + "0" * len(decimals) if decimals else "")
+
+
 def write_workbook(
     tables: Mapping[str, pd.DataFrame],
     path: str | Path,
@@ -222,4 +267,6 @@ def write_workbook(
                 values = [str(column), *map(str, out[column].head(200).tolist())]
                 width = min(max(len(v) for v in values) + 2, 60)
                 sheet.column_dimensions[get_column_letter(j)].width = width
+                if _printed_numbers(out[column]):
+                    _store_numbers(sheet[get_column_letter(j)][1:])
     return fix_archive_times(target)  # the same bytes on every run

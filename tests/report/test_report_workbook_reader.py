@@ -105,3 +105,27 @@ def test_workbook_readme_explains_blanks_in_rows_not_marked_suppressed() -> None
     text = _workbook_readme(default_design(), None, DEFAULT_RULES, "ab")["Disclosure control"]
     assert "A blank in a row reading FALSE is a value withheld on its own" in text
     assert "smallest and largest weights" in text and "does not apply" in text
+
+
+def test_workbook_table_one_stores_its_smds_and_missing_counts_as_numbers(tmp_path: Path) -> None:
+    """Table 1's sheet held every cell as text: its SMDs ("0.112") could not be sorted or
+    compared with 0.1 in Excel. Numbers are now numbers, shown as printed; the disclosure
+    markers and the arms' "count (%)" cells stay text."""
+    table = pd.DataFrame(
+        {
+            "Characteristic": ["n", "Sex, n (%)", "", "Age (years), mean (SD)"],
+            "Level": ["", "Female", "Male", ""],
+            "No early help": ["5,890", "2,795 (47.5)", "<10", "8.65 (5.26)"],
+            "SMD": ["", "0.080", "", "not shown"],
+            "Missing": ["", "1,190", "", "[c]"],
+        }
+    )
+    book = openpyxl.load_workbook(
+        write_workbook({"table_one": table}, tmp_path / "t.xlsx", readme={})
+    )
+    sheet = book["Table one"]
+    smd, missing = sheet["D3"], sheet["E3"]
+    assert smd.value == 0.08 and smd.number_format == "#,##0.000"  # shown as "0.080"
+    assert missing.value == 1190 and missing.number_format == "#,##0"  # shown as "1,190"
+    assert sheet["D5"].value == "not shown" and sheet["E5"].value == "[c]"
+    assert sheet["C2"].value == "5,890" and sheet["C4"].value == "<10"  # an arm: text
