@@ -235,8 +235,10 @@ def write_workbook(
         for name, frame in tables.items()
     ]
     rows = [{"Topic": k, "Text": v} for k, v in readme.items()]
-    unbounded = [i["Sheet"] for i, frame in zip(index, tables.values(), strict=True)
-                 if _has_infinity(frame)]  # fmt: skip
+    unbounded = [
+        str(i["Sheet"]) for i, frame in zip(index, tables.values(), strict=True)
+        if _has_infinity(frame)
+    ]  # fmt: skip
     if unbounded:
         rows.append(
             {"Topic": "Infinite values", "Text": _INFINITE_NOTE + ", ".join(unbounded) + "."}
