@@ -790,7 +790,7 @@ def _separation_text(
     )
     if case_notes:
         consequence += (
-            " The risk tool this brief describes uses structured case data only and is not "
+            " The risk tool the brief describes uses structured case data only and is not "
             "affected."
         )
         change = "nothing to change (case-note features are not listed there)."

@@ -400,7 +400,7 @@ def test_caveats_separation_of_case_note_features_names_the_model_with_them() ->
     caveat = Caveat("prediction", "[covariates] include", _CASE_NOTE_SEPARATION, "remove them.")
     (text,) = brief_caveats([caveat], DEFAULT_RULES)
     assert text.startswith("The Cox risk model of escalation with case-note features could not")
-    assert "The risk tool this brief describes uses structured case data only" in text
+    assert "The risk tool the brief describes uses structured case data only" in text
     assert "merge rare levels or leave these covariates out" not in text
     assert text.endswith(
         "[covariates] include: nothing to change (case-note features are not listed there)."
