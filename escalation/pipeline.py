@@ -2729,6 +2729,25 @@ def _difference_card(
     )
 
 
+def _per_100(estimate: float, conf_low: float, conf_high: float) -> str:
+    """Return a risk in every 100 children with its 95% interval, in the key numbers' digits.
+
+    Examples
+    --------
+    >>> _per_100(0.0815, 0.0739, 0.0891)
+    '8 in every 100 (95% CI 7 to 9)'
+    >>> _per_100(0.0996, 0.0912, 0.0998)
+    '9.96 in every 100 (95% CI 9.12 to 9.98)'
+    >>> _per_100(0.0815, float("nan"), float("nan"))  # an interval not shown
+    '8 in every 100'
+    """
+    if not (math.isfinite(conf_low) and math.isfinite(conf_high)):
+        return f"{100 * estimate:.0f} in every 100"
+    d = interval_digits(estimate, conf_low, conf_high)
+    e, low, high = (f"{100 * v:.{d}f}" for v in (estimate, conf_low, conf_high))
+    return f"{e} in every 100 (95% CI {low} to {high})"
+
+
 def _context_card(
     r0: Mapping[str, float], horizon: int, label: str, *, modelled: bool
 ) -> KeyNumber:
@@ -2974,14 +2993,14 @@ def _brief(
                     )
                 key.append(context)
                 if "risk_untreated" in crude_rows.index and modelled:
-                    observed = crude_rows.loc["risk_untreated"]
+                    observed = crude_rows.loc["risk_untreated", columns].to_numpy(float)
                     shows.append(
-                        f"Of the children who did not get early help, "
-                        f"{100 * observed['estimate']:.0f} in every 100 went on to a child "
-                        f"protection plan or care within {horizon} days (observed, "
-                        "Aalen–Johansen). Had none of the children studied received early "
-                        f"help, an estimated {100 * r0['estimate']:.{d0}f} in every 100 would "
-                        f"have ({label}): the groups differ, so the two numbers differ."
+                        f"Of the children who did not get early help, {_per_100(*observed)} "
+                        "went on to a child protection plan or care within "
+                        f"{horizon} days (observed, Aalen–Johansen). Had none of the children "
+                        f"studied received early help, an estimated "
+                        f"{_per_100(*untreated)} would have ({label}): the groups differ, so "
+                        "the two numbers differ."
                     )
                 else:
                     shows.append(headline)

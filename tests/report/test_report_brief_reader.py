@@ -13,7 +13,11 @@ Was:
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
+from pathlib import Path
+
+import pytest
 
 from escalation.report.brief import render_brief
 from tests.report.report_support import example_brief
@@ -106,3 +110,28 @@ def test_the_criteria_table_keeps_its_roles_when_laid_out_as_cards() -> None:
     assert rows and all('role="row"' in attributes for attributes, _ in rows)
     for _, cells in rows[1:]:
         assert cells.count('role="rowheader"') == 1 and cells.count('role="cell"') == 3
+
+
+def test_the_evidence_gives_the_observed_and_modelled_risks_with_their_intervals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo brief's "It shows" said "8 in every 100 went on to a child protection plan
+    or care within 365 days (observed, Aalen-Johansen) ... an estimated 9 in every 100
+    would have (CCW)" with no interval (results/effects.csv: 0.0815, 95% CI 0.0739 to
+    0.0891; CCW 0.0942, 0.0849 to 0.1035).
+
+    Reference, by hand from the effects table the stage is replaced by: the unadjusted
+    risk 0.081 (0.073 to 0.089) is 8 (7 to 9) in 100; CCW's 0.094 (0.085 to 0.104) is 9
+    (8 to 10) in 100, whole numbers keeping each estimate inside its interval.
+    """
+    from tests.report.test_report_brief_headline import _brief_text
+
+    _brief_text(tmp_path, monkeypatch, grace_warning=True)
+    page = (tmp_path / "out" / "brief.html").read_text(encoding="utf-8")
+    shows = page[page.index("<h3>It shows</h3>") : page.index("<h3>It does not show</h3>")]
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", shows)))
+    assert (
+        "Of the children who did not get early help, 8 in every 100 (95% CI 7 to 9) went on "
+        "to a child protection plan or care within 365 days"
+    ) in text
+    assert "an estimated 9 in every 100 (95% CI 8 to 10) would have (CCW)" in text
