@@ -790,8 +790,7 @@ def _separation_text(
     )
     if case_notes:
         consequence += (
-            " The risk tool the brief describes uses structured case data only and is not "
-            "affected."
+            " The risk tool the brief describes uses structured case data only and is not affected."
         )
         change = "nothing to change (case-note features are not listed there)."
     model = re.sub(r"\bcox\b", "Cox", model) + (" with case-note features" if case_notes else "")
