@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -897,6 +898,8 @@ def _run_into(
             )
     if run.pending:
         run.finish_figures()
+    # How the run was made, in the brief's footer and the workbook's README alike.
+    provenance = _provenance(design, input_hash, simulation)
     if "brief" in wanted:
         with run.stage("brief", "Writing the policy brief"):
             brief = _brief(
@@ -905,7 +908,7 @@ def _run_into(
                 design,
                 state,
                 data_label=data_label,
-                provenance=_provenance(design, input_hash, simulation),
+                provenance=provenance,
             )
             path = write_brief(
                 brief,
@@ -924,6 +927,7 @@ def _run_into(
                 input_hash,
                 caveats=run.log.caveats,
                 withheld=run.withheld,
+                provenance=provenance,
             ),
         )
     caveats = run.log.caveats
@@ -976,8 +980,13 @@ def _workbook_readme(
     *,
     caveats: Sequence[Caveat] = (),
     withheld: Sequence[str] = (),
+    provenance: Sequence[str] = (),
 ) -> dict[str, str]:
     """Rows of the README sheet of ``results.xlsx``: design, disclosure rules, caveats.
+
+    ``provenance`` is the brief's footer on how the run was made (:func:`_provenance`: the
+    version, the design's and the input data's hashes, how simulated data were made), so
+    that the workbook can be matched to the brief and the manifest of its run.
 
     Examples
     --------
@@ -1005,6 +1014,7 @@ def _workbook_readme(
         "files beside this workbook. Made with escalation " + __version__ + ".",
         "Data": data_label or "The case histories named in the design.",
         "Input data (SHA-256)": input_hash,
+        **({"Provenance": " ".join(provenance)} if provenance else {}),
         "Design": f"{cohort_sentence(design)} Horizons: {horizons} days.",
         "Arms": arms_sentence(design),
         "Disclosure control": f"Statistical disclosure control: counts below "
@@ -1012,7 +1022,11 @@ def _workbook_readme(
         f"{rules.threshold} children or events are not shown. In these sheets a suppressed "
         "value is a blank cell, and its row reads TRUE in the 'Suppressed' column where a "
         "table has one: the count was below the threshold, or was withheld so that one "
-        "below it cannot be worked out from the others (complementary suppression). Table 1 "
+        "below it cannot be worked out from the others (complementary suppression). A blank "
+        "in a row reading FALSE is a value withheld on its own while the rest of its row is "
+        "shown (a group's size beside its rank metrics, the smallest and largest weights, "
+        "which would each describe one child, the variance ratio of a yes/no covariate), "
+        "or one that does not apply (the p-value of a risk, the interval of a count). Table 1 "
         f"writes a count below the threshold as '<{rules.threshold}' and a count withheld "
         "to protect one as '[c]'. Percentages are of the "
         "rounded counts. No names, identifiers or case-note text appear.",
@@ -2735,6 +2749,25 @@ def _difference_card(
     )
 
 
+def _per_100(estimate: float, conf_low: float, conf_high: float) -> str:
+    """Return a risk in every 100 children with its 95% interval, in the key numbers' digits.
+
+    Examples
+    --------
+    >>> _per_100(0.0815, 0.0739, 0.0891)
+    '8 in every 100 (95% CI 7 to 9)'
+    >>> _per_100(0.0996, 0.0912, 0.0998)
+    '9.96 in every 100 (95% CI 9.12 to 9.98)'
+    >>> _per_100(0.0815, float("nan"), float("nan"))  # an interval not shown
+    '8 in every 100'
+    """
+    if not (math.isfinite(conf_low) and math.isfinite(conf_high)):
+        return f"{100 * estimate:.0f} in every 100"
+    d = interval_digits(estimate, conf_low, conf_high)
+    e, low, high = (f"{100 * v:.{d}f}" for v in (estimate, conf_low, conf_high))
+    return f"{e} in every 100 (95% CI {low} to {high})"
+
+
 def _context_card(
     r0: Mapping[str, float], horizon: int, label: str, *, modelled: bool
 ) -> KeyNumber:
@@ -2767,19 +2800,31 @@ def _context_card(
 
 
 def _risk_tool_card(
-    recall: float, precision: float, interval: tuple[float, float], within: str
+    recall: float,
+    precision: float,
+    interval: tuple[float, float],
+    within: str,
+    precision_interval: tuple[float, float] | None = None,
 ) -> KeyNumber:
     """Return the risk tool's key number: its recall at the riskiest 10% (percentages).
 
     ``interval`` is the recall's 95% interval (proportions); ``within`` the horizon in
-    words (" within 365 days", or empty).
+    words (" within 365 days", or empty); ``precision_interval`` the precision's 95%
+    interval (proportions), given in the sentence after the precision when both ends are
+    shown.
     """
+    shown = precision_interval is not None and all(map(math.isfinite, precision_interval))
+    precision_ci = (
+        f" (95% CI {100 * precision_interval[0]:.0f} to {100 * precision_interval[1]:.0f})"
+        if shown and precision_interval is not None
+        else ""
+    )
     return KeyNumber(
         f"Risk tool: children who escalated{within} that it flagged (riskiest 10%, later years)",
         f"{recall:.0f}%",
         f"Flagging the riskiest 10% would find about {recall:.0f} in 100 of the children "
         f"who escalated{within} and miss the rest; about {precision:.0f} in 100 flagged "
-        f"children escalated{within}.",
+        f"children escalated{within}{precision_ci}.",
         interval=f"95% CI {100 * interval[0]:.0f}% to {100 * interval[1]:.0f}%",
     )
 
@@ -2968,14 +3013,14 @@ def _brief(
                     )
                 key.append(context)
                 if "risk_untreated" in crude_rows.index and modelled:
-                    observed = crude_rows.loc["risk_untreated"]
+                    observed = crude_rows.loc["risk_untreated", columns].to_numpy(float)
                     shows.append(
-                        f"Of the children who did not get early help, "
-                        f"{100 * observed['estimate']:.0f} in every 100 went on to a child "
-                        f"protection plan or care within {horizon} days (observed, "
-                        "Aalen–Johansen). Had none of the children studied received early "
-                        f"help, an estimated {100 * r0['estimate']:.{d0}f} in every 100 would "
-                        f"have ({label}): the groups differ, so the two numbers differ."
+                        f"Of the children who did not get early help, {_per_100(*observed)} "
+                        "went on to a child protection plan or care within "
+                        f"{horizon} days (observed, Aalen–Johansen). Had none of the children "
+                        f"studied received early help, an estimated "
+                        f"{_per_100(*untreated)} would have ({label}): the groups differ, so "
+                        "the two numbers differ."
                     )
                 else:
                     shows.append(headline)
@@ -3036,7 +3081,11 @@ def _brief(
             )
             key.append(
                 _risk_tool_card(
-                    r, p, (float(recall["conf_low"]), float(recall["conf_high"])), within
+                    r,
+                    p,
+                    (float(recall["conf_low"]), float(recall["conf_high"])),
+                    within,
+                    (float(precision["conf_low"]), float(precision["conf_high"])),
                 )
             )
             risk_text = risk_tool_paragraph(

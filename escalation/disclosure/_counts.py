@@ -77,6 +77,24 @@ class DisclosureRules:
         """How a suppressed count reads in text: ``"fewer than 10"``."""
         return f"fewer than {self.threshold}"
 
+    def counts_rule(self) -> str:
+        """Return how counts are shown, as a clause (the brief's cohort table and footer).
+
+        Examples
+        --------
+        >>> print(DisclosureRules().counts_rule())  # doctest: +NORMALIZE_WHITESPACE
+        counts below 10 are shown as 'fewer than 10' and every other count is rounded to
+        the nearest 5
+        >>> DisclosureRules(rounding=1).counts_rule()
+        "counts below 10 are shown as 'fewer than 10' and other counts are exact"
+        """
+        rounded = (
+            f"every other count is rounded to the nearest {self.rounding}"
+            if self.rounding > 1
+            else "other counts are exact"
+        )
+        return f"counts below {self.threshold} are shown as '{self.suppressed_text}' and {rounded}"
+
     def statement(self) -> str:
         """Return the rules in one plain paragraph (the brief's footer says this).
 
@@ -88,15 +106,10 @@ class DisclosureRules:
         point of a figure stands for at least 10 children or events; estimates resting on
         fewer are not shown. No names, identifiers or case-note text appear.
         """
-        rounded = (
-            f"every other count is rounded to the nearest {self.rounding}"
-            if self.rounding > 1
-            else "other counts are exact"
-        )
         return (
-            f"Statistical disclosure control: counts below {self.threshold} are shown as "
-            f"'{self.suppressed_text}' and {rounded}; each step of a curve and each bar or "
-            f"point of a figure stands for at least {self.threshold} children or events; "
+            f"Statistical disclosure control: {self.counts_rule()}; each step of a curve and "
+            f"each bar or point of a figure stands for at least {self.threshold} children or "
+            "events; "
             "estimates resting on fewer are not shown. No names, identifiers or case-note "
             "text appear."
         )

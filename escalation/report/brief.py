@@ -88,10 +88,14 @@ GLOSSARY: Final = {
     "start to count as early help. Children whose help starts later count as not having "
     "had it, so that children are compared by what happened at the decision, not later.",
     "spell": spell_definition(),
+    "horizon": "The number of days after the decision within which escalation is counted "
+    "(escalation within 365 days, say); children are compared at each horizon the study "
+    "names.",
     "AIPW": "Augmented inverse probability weighting: an estimate of what would have "
     "happened had every child (or no child) received early help, combining a model of who "
-    "gets early help with a model of escalation. It stays correct if either model is, "
-    "provided everything that drove both early help and escalation was recorded.",
+    "gets early help with a model of escalation. It stays correct if either model is "
+    "(which is why it is called doubly robust), provided everything that drove both early "
+    "help and escalation was recorded.",
     "IPW": "Inverse probability weighting: an estimate of what would have happened had "
     "every child (or no child) received early help, from a model of who gets early help "
     "alone, in which the children whose help (or lack of it) was least expected count most.",
@@ -106,6 +110,9 @@ GLOSSARY: Final = {
     "immortal time": "Days in which a child counted as having had early help could not have "
     "escalated, because children who escalated or left the study before their help started "
     "count as not having had it, which makes early help look better than it is.",
+    "counterfactual": "What would have happened had things gone otherwise than they did "
+    "(had none of the children received early help, say). It cannot be observed or "
+    "counted, only estimated from a model of what did happen.",
     "CI": "95% confidence interval: the range of values the data are compatible with; "
     "intervals made this way contain the true value in 95 of every 100 studies.",
     "bootstrap": "A way of measuring how uncertain an estimate is: the analysis is repeated "
@@ -114,6 +121,10 @@ GLOSSARY: Final = {
     "Monte Carlo error": "How much a result made from random resamples (the bootstrap) "
     "could change if the analysis were rerun with another random seed; more resamples make "
     "it smaller.",
+    "influence function": "A formula for how much each child's data moves an estimate. "
+    "It gives the estimate's uncertainty, and so its confidence interval, without repeating "
+    "the analysis on resamples as the bootstrap does; the two ways give slightly different "
+    "intervals for the same estimate.",
     "SMD": "Standardised mean difference: the difference between two groups' averages or "
     "shares, in units of how much children vary; 0.1 or more is usually taken as a sign "
     "that the groups differ.",
@@ -146,14 +157,17 @@ SPELL_CHOICE: Final = {
 _GLOSSARY_PATTERNS: Final = {
     "grace period": r"grace period",
     "spell": r"spells?",
-    "AIPW": r"AIPW|augmented inverse probability weighting",
+    "horizon": r"horizons?",
+    "AIPW": r"AIPW|augmented inverse probability weighting|doubly robust",
     "IPW": r"IPW|(?<!augmented )inverse probability weighting",
     "g-formula": r"g-formula",
     "CCW": r"CCW|clone-censor-weight",
     "immortal time": r"immortal time",
+    "counterfactual": r"counterfactuals?",
     "CI": r"CI|confidence intervals?",
     "bootstrap": r"bootstrap",
     "Monte Carlo error": r"Monte Carlo error",
+    "influence function": r"influence functions?",
     "SMD": r"SMD|standardised mean difference",
     "Aalen–Johansen": r"Aalen[–-]Johansen",
     "AUC": r"AUC",
@@ -762,6 +776,7 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         figures=figures,
         policy_figure=policy_figure,
         cohort_rows=rows,
+        cohort_caption=_sentence(brief.disclosure.counts_rule()),
         caveat=DECISION_SUPPORT_CAVEAT,
         disclosure=brief.disclosure.statement(),
         version=__version__,
@@ -772,6 +787,17 @@ def render_brief(brief: Brief, *, identifiers: Iterable[object] = (), dpi: int =
         html = _render(values, {t: text for t, text in GLOSSARY.items() if t in used})
     check_no_identifiers(html, identifiers)
     return html
+
+
+def _sentence(clause: str) -> str:
+    """Return a clause as a sentence: its first letter a capital, a full stop at the end.
+
+    Examples
+    --------
+    >>> _sentence("counts below 10 are shown as 'fewer than 10'")
+    "Counts below 10 are shown as 'fewer than 10'."
+    """
+    return f"{clause[:1].upper()}{clause[1:]}."
 
 
 #: Where the brief's glossary starts (the text before it is where its terms are used).

@@ -747,13 +747,18 @@ def _separation_text(
     main = sum(c.count - c.refits for c in group)
     competing = _of_competing_events(model)
     terms: list[str] = []
+    names: set[str] = set()
     if not competing:  # a competing event's model is of a rare event: no group is named
         for caveat in group:
             match = SEPARATION.match(caveat.message)
             for term in _TERM.finditer(match.group("terms") if match else ""):
+                names.add(term.group("name"))
                 label = _term_label(term.group("name"))
                 if label not in terms:
                     terms.append(label)
+    # Only case-note features separated: the model fitted with them (validated beside the
+    # structured one the brief's risk tool describes), which no design key lists.
+    case_notes = bool(names) and all(name.startswith("text_") for name in names)
     what = (
         "could not estimate every coefficient, because the events it models are rare"
         if competing or not terms
@@ -783,7 +788,12 @@ def _separation_text(
         else "nothing needs to change; merging rare levels or leaving these covariates out "
         "would avoid it."
     )
-    model = re.sub(r"\bcox\b", "Cox", model)
+    if case_notes:
+        consequence += (
+            " The risk tool the brief describes uses structured case data only and is not affected."
+        )
+        change = "nothing to change (case-note features are not listed there)."
+    model = re.sub(r"\bcox\b", "Cox", model) + (" with case-note features" if case_notes else "")
     text = (
         f"The {model} {what}, {' and '.join(where)}.{consequence} In the design file, "
         f"{group[0].design_key}: {change}"

@@ -41,6 +41,7 @@ from escalation.disclosure import (
     format_rank_metric,
     model_rank_decimals,
 )
+from escalation.figures._labels import interval_digits
 from escalation.predict.validate import AUC_DIFFERENCE, TEXT_SUFFIX
 
 __all__ = [
@@ -261,6 +262,29 @@ def _paired_verdict(difference: Stats, both: str, decimals: int | None) -> str:
     )
 
 
+def _per_100_not(share: Stats) -> tuple[str, str]:
+    """Return the complement of a share per 100, and its 95% interval when it is shown.
+
+    The share of children who escalated that flagging missed is 1 minus the recall, and
+    its interval the recall's ends taken from 1 (likewise the flagged who did not
+    escalate and the precision). Decimals are added only where rounding would put the
+    number on an end of its interval (:func:`escalation.report.brief.interval_digits`).
+
+    Examples
+    --------
+    >>> _per_100_not((0.2632, 0.2298, 0.3311))
+    ('74', ' (95% CI 67 to 77)')
+    >>> _per_100_not((0.2632, math.nan, math.nan))
+    ('74', '')
+    """
+    e, low, high = (1 - v for v in share)
+    if math.isnan(low) or math.isnan(high):
+        return f"{100 * e:.0f}", ""
+    low, high = high, low  # 1 - the upper end is the lower end
+    d = interval_digits(e, low, high)
+    return f"{100 * e:.{d}f}", f" (95% CI {100 * low:.{d}f} to {100 * high:.{d}f})"
+
+
 def risk_tool_paragraph(
     metrics: pd.DataFrame,
     model: str,
@@ -271,7 +295,8 @@ def risk_tool_paragraph(
 ) -> str | None:
     """Return the brief's paragraph on the risk tool (``Brief.risk_tool``).
 
-    What flagging the riskiest 10% would miss and flag wrongly, the ranking (AUC), whether
+    What flagging the riskiest 10% would miss and flag wrongly (each with its 95% interval,
+    from the recall's and the precision's), the ranking (AUC), whether
     its predicted risks were right (:func:`calibration_sentence`) and whether case-note
     features improved it (:func:`text_features_sentence`).
 
@@ -301,18 +326,19 @@ def risk_tool_paragraph(
     >>> print(risk_tool_paragraph(metrics, "cox", "Cox"))  # doctest: +NORMALIZE_WHITESPACE
     A risk model was trained on earlier years and tested on later ones, as it would be used
     (Cox, structured case data). Flagging the riskiest 10% of children would miss about 74
-    in every 100 children who escalated, and about 77 in every 100 children it flagged
-    would not escalate.
+    in every 100 children who escalated (95% CI 67 to 77), and about 77 in every 100
+    children it flagged would not escalate (95% CI 72 to 81).
     """
-    r = 100 * _values(metrics, model, "recall_top10")[0]
-    p = 100 * _values(metrics, model, "precision_top10")[0]
-    if math.isnan(r) or math.isnan(p):
+    recall = _values(metrics, model, "recall_top10")
+    precision = _values(metrics, model, "precision_top10")
+    if math.isnan(recall[0]) or math.isnan(precision[0]):
         return None
+    (missed, missed_ci), (wrong, wrong_ci) = (_per_100_not(v) for v in (recall, precision))
     parts = [
         "A risk model was trained on earlier years and tested on later ones, as it would be "
         f"used ({label}, structured case data). Flagging the riskiest 10% of children would "
-        f"miss about {100 - r:.0f} in every 100 children who escalated{within}, and about "
-        f"{100 - p:.0f} in every 100 children it flagged would not escalate{within}."
+        f"miss about {missed} in every 100 children who escalated{within}{missed_ci}, and "
+        f"about {wrong} in every 100 children it flagged would not escalate{within}{wrong_ci}."
     ]
     auc = _stats(metrics, model, "auc")
     if auc is not None:

@@ -8,10 +8,12 @@ back, which the tests do).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from escalation._archives import fix_archive_times
@@ -70,7 +72,17 @@ COLUMN_NAMES: Final = {
     "transform": "Time transform",
     "feature_set": "Features",
     "ess": "Effective sample size",
+    "fpr": "False positive rate",
+    "tpr": "True positive rate (recall)",
+    "p01": "1st percentile",
+    "p99": "99th percentile",
+    "flagged_per_1000": "Flagged per 1,000",
+    "flagged_low": "Flagged per 1,000: 95% CI lower",
+    "flagged_high": "Flagged per 1,000: 95% CI upper",
+    "prevented_per_1000": "Escalations prevented per 1,000",
 }
+#: Words of table names written as acronyms in sheet names ("roc_curves": "ROC curves").
+_ACRONYMS: Final = {"roc": "ROC", "rmst": "RMST", "smd": "SMD", "ccw": "CCW", "aipw": "AIPW"}
 
 
 def human_column(name: object) -> str:
@@ -89,7 +101,17 @@ def human_column(name: object) -> str:
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    base = name.replace("_", " ")[:1].upper() + name.replace("_", " ")[1:]
+    """Return a table's sheet name: in words, acronyms in capitals, unique, 31 characters.
+
+    Examples
+    --------
+    >>> _sheet_name("roc_curves", set()), _sheet_name("rmst_curves", set())
+    ('ROC curves', 'RMST curves')
+    >>> _sheet_name("table_one", {"table one"})
+    'Table one 2'
+    """
+    words = " ".join(_ACRONYMS.get(word, word) for word in name.split("_"))
+    base = words[:1].upper() + words[1:]
     for char in "[]:*?/\\":
         base = base.replace(char, " ")
     base = base[:31]
@@ -99,6 +121,74 @@ def _sheet_name(name: str, used: set[str]) -> str:
         candidate, k = base[: 31 - len(suffix)] + suffix, k + 1
     used.add(candidate.lower())
     return candidate
+
+
+#: The README's note on cells reading "inf": pandas writes an infinite number as text.
+_INFINITE_NOTE: Final = (
+    "A cell reading 'inf' or '-inf' is an unbounded value, written as text because a "
+    "workbook cell cannot hold an infinite number (as the CSV files write it): e.g. the "
+    "upper end of the interval of a number needed to offer when the interval of the "
+    "escalations prevented includes none, or the first threshold of a ROC curve. Sheets "
+    "with such cells: "
+)
+
+
+def _has_infinity(frame: pd.DataFrame) -> bool:
+    """Whether any numeric cell of ``frame`` is infinite (written to the sheet as text).
+
+    Examples
+    --------
+    >>> _has_infinity(pd.DataFrame({"a": [1.0, float("inf")], "b": ["x", "y"]}))
+    True
+    >>> _has_infinity(pd.DataFrame({"a": [1.0, None]}))
+    False
+    """
+    numbers = frame.select_dtypes("number").to_numpy(dtype=float, na_value=0.0)
+    return bool(np.isinf(numbers).any())
+
+
+#: A number as a table prints it in text: "0.112", "1,190", "-3".
+_PRINTED_NUMBER: Final = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+#: What else a column of printed numbers holds: a count below the threshold ("<10"), one
+#: withheld beside it ("[c]"), a value not shown or not applying, or nothing.
+_MARKER: Final = re.compile(r"<\d[\d,]*|\[c\]|not shown|not applicable|—|")
+
+
+def _printed_numbers(column: pd.Series) -> bool:
+    """Whether a column of text holds numbers as printed, beside disclosure markers only.
+
+    Table 1's SMD and Missing columns are text in its table ("0.112", "not shown", "<10"):
+    their numbers are stored as numbers in the workbook, the markers as text.
+
+    Examples
+    --------
+    >>> _printed_numbers(pd.Series(["0.112", "", "not shown", None]))
+    True
+    >>> _printed_numbers(pd.Series(["1,190", "<10", "[c]"]))
+    True
+    >>> _printed_numbers(pd.Series(["0", "1", "3+"])), _printed_numbers(pd.Series(["5 (50.0)"]))
+    (False, False)
+    >>> _printed_numbers(pd.Series([0.1, 0.2]))  # already numbers
+    False
+    """
+    values = [v for v in column if not pd.isna(v)]
+    if column.dtype != object or not all(isinstance(v, str) for v in values):
+        return False
+    numbers = [_PRINTED_NUMBER.fullmatch(v) is not None for v in values]
+    markers = [_MARKER.fullmatch(v) is not None for v in values]
+    return any(numbers) and all(n or m for n, m in zip(numbers, markers, strict=True))
+
+
+def _store_numbers(cells: Any) -> None:
+    """Store each printed number of ``cells`` as a number shown as printed ("#,##0.000")."""
+    for cell in cells:
+        found = _PRINTED_NUMBER.fullmatch(cell.value) if isinstance(cell.value, str) else None
+        if found is None:
+            continue
+        decimals = found.group(1)
+        plain = cell.value.replace(",", "")
+        cell.value = float(plain) if decimals else int(plain)
+        cell.number_format = "#,##0" + ("." + "0" * len(decimals) if decimals else "")
 
 
 def write_workbook(
@@ -117,6 +207,8 @@ def write_workbook(
         The workbook.
     readme : mapping of str to str
         Rows of the README sheet (topic, text): the design, the disclosure rules, ...
+        Followed by an "Infinite values" row naming the sheets with an infinite number
+        (written as the text 'inf'), when any has one, and a row per sheet with its rows.
 
     Returns
     -------
@@ -143,6 +235,14 @@ def write_workbook(
         for name, frame in tables.items()
     ]
     rows = [{"Topic": k, "Text": v} for k, v in readme.items()]
+    unbounded = [
+        str(i["Sheet"]) for i, frame in zip(index, tables.values(), strict=True)
+        if _has_infinity(frame)
+    ]  # fmt: skip
+    if unbounded:
+        rows.append(
+            {"Topic": "Infinite values", "Text": _INFINITE_NOTE + ", ".join(unbounded) + "."}
+        )
     rows += [{"Topic": f"Sheet: {i['Sheet']}", "Text": f"{i['Rows']} rows"} for i in index]
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         pd.DataFrame(rows).to_excel(writer, sheet_name="README", index=False)
@@ -169,4 +269,6 @@ def write_workbook(
                 values = [str(column), *map(str, out[column].head(200).tolist())]
                 width = min(max(len(v) for v in values) + 2, 60)
                 sheet.column_dimensions[get_column_letter(j)].width = width
+                if _printed_numbers(out[column]):
+                    _store_numbers(sheet[get_column_letter(j)][1:])
     return fix_archive_times(target)  # the same bytes on every run

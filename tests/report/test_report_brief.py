@@ -172,7 +172,10 @@ def test_report_brief_table_one_paragraphs_and_phone_figures(drawn: Brief) -> No
         paragraphs=("Why the two comparisons disagree: confounding by indication.",),
     )
     html = render_brief(brief, dpi=DPI)
-    assert '<div class="table-wrap"><table class="tableone">' in html
+    assert (
+        '<div class="table-wrap" role="region" aria-labelledby="table-one" tabindex="0">'
+        '<table class="tableone">' in html
+    )
     assert "confounding by indication" in html
     # The two double-column figures carry a one-column variant for narrow screens.
     assert html.count('<source media="(max-width: 640px)"') == 2

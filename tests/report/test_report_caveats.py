@@ -372,3 +372,46 @@ def test_caveats_on_the_console_are_grouped_as_their_warnings() -> None:
     assert lines[0].endswith("(and 12 more like it, 12 of them during the bootstrap refits)")
     assert lines[1] == f"{horizon.text()} (and 2 more like it)"
     assert sum(c.refits for c in log.caveats) == 12  # every one kept
+
+
+#: The demo's warning from validating the Cox risk model with case-note features (manifest).
+_CASE_NOTE_SEPARATION = (
+    "the cox risk model of escalation: the log-likelihood stopped changing while the "
+    "coefficient(s) of text_flag_cce (+15.7), text_n_cce_affirmed (-15.6) kept growing, so "
+    "the likelihood is monotone in them and their estimates are infinite (separation: a "
+    "covariate value with all or none of the events, or that predicts the outcome "
+    "perfectly). Coefficient may be infinite: the values shown are where the fit stopped "
+    "and their standard errors mean nothing; the other estimates and the predictions are at "
+    "the limit the fit approaches. Merge or drop those levels, or refit with an explicit "
+    "penalizer"
+)
+
+
+def test_caveats_separation_of_case_note_features_names_the_model_with_them() -> None:
+    """Session 27: the demo brief's caveat read "The Cox risk model of escalation could not
+    estimate the coefficients of some rare characteristics (case notes mention child
+    criminal exploitation; ...) ... In the design file, [covariates] include: merge rare
+    levels or leave these covariates out": the brief's risk tool is that Cox model on
+    structured data, which was not affected, and case-note features are not in
+    [covariates] include, so the advice could not be followed."""
+    from escalation.disclosure import DEFAULT_RULES
+    from escalation.report.caveats import Caveat, brief_caveats
+
+    caveat = Caveat("prediction", "[covariates] include", _CASE_NOTE_SEPARATION, "remove them.")
+    (text,) = brief_caveats([caveat], DEFAULT_RULES)
+    assert text.startswith("The Cox risk model of escalation with case-note features could not")
+    assert "The risk tool the brief describes uses structured case data only" in text
+    assert "merge rare levels or leave these covariates out" not in text
+    assert text.endswith(
+        "[covariates] include: nothing to change (case-note features are not listed there)."
+    )
+    # A structured covariate among the terms: the model is not said to be the text model.
+    mixed = Caveat(
+        "prediction",
+        "[covariates] include",
+        _CASE_NOTE_SEPARATION.replace("text_flag_cce (+15.7)", "source_3C (+15.7)"),
+        "remove them.",
+    )
+    (text,) = brief_caveats([mixed], DEFAULT_RULES)
+    assert "with case-note features" not in text and "not affected" not in text
+    assert "merge rare levels or leave these covariates out" in text

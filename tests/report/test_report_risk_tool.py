@@ -180,3 +180,42 @@ def test_text_features_are_judged_only_against_the_same_model() -> None:
         }
     )
     assert risk_tool.text_features_sentence(metrics, "cox") == ""
+
+
+def test_risk_tool_missed_and_wrongly_flagged_shares_carry_their_intervals() -> None:
+    """The demo brief said "would miss about 74 in every 100 children who escalated, and
+    about 77 in every 100 children it flagged would not escalate" with no interval, though
+    every other number of the brief has one.
+
+    Reference, by hand: the share missed is 1 - recall, so its 95% interval is 1 minus the
+    recall's ends swapped (the demo's 0.263, 95% CI 0.230 to 0.331: 73.7, 66.9 to 77.0 in
+    100); the flagged who did not escalate are 1 - precision (0.227, 0.186 to 0.284: 77.3,
+    71.6 to 81.4 in 100). Rounded to whole numbers the estimates lie inside their intervals.
+    """
+    text = risk_tool.risk_tool_paragraph(
+        metrics_table({"cox": DEMO}), "cox", "Cox", within=" within 365 days"
+    )
+    assert text is not None
+    assert (
+        "would miss about 74 in every 100 children who escalated within 365 days (95% CI 67 "
+        "to 77), and about 77 in every 100 children it flagged would not escalate within 365 "
+        "days (95% CI 72 to 81)."
+    ) in text
+
+
+def test_risk_tool_key_number_gives_the_precisions_interval() -> None:
+    """The key number's "about 23 in 100 flagged children escalated" had no interval.
+
+    Reference: the precision's own interval, 0.186 to 0.284 of flagged children, is 19 to
+    28 in 100.
+    """
+    from escalation.pipeline import _risk_tool_card
+
+    e, lo, hi = DEMO["precision_top10"]
+    card = _risk_tool_card(26.3, 100 * e, (0.230, 0.331), " within 365 days", (lo, hi))
+    assert card.plain.endswith(
+        "about 23 in 100 flagged children escalated within 365 days (95% CI 19 to 28)."
+    )
+    # Withheld ends (missing) leave the interval out rather than print "nan".
+    card = _risk_tool_card(26.3, 100 * e, (0.230, 0.331), "", (float("nan"), float("nan")))
+    assert card.plain.endswith("about 23 in 100 flagged children escalated.")

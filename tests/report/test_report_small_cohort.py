@@ -318,7 +318,7 @@ def test_small_cohort_every_figure_plots_only_disclosed_data(study: dict[str, An
 def test_small_cohort_brief_shows_no_small_count(study: dict[str, Any]) -> None:
     html = (study["out"] / "brief.html").read_text()
     text = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", html)
-    cohort = re.search(r'<table class="facts">(.*?)</table>', text, re.S)
+    cohort = re.search(r'<table class="facts cohort">(.*?)</table>', text, re.S)
     assert cohort is not None
     cells = re.findall(r'<td class="num">([^<]+)</td>', cohort.group(1))
     assert cells, "the brief lists no cohort counts"
@@ -420,7 +420,10 @@ def test_small_cohort_table_one_note_is_beneath_its_scrolling_box(study: dict[st
     from escalation.report.table_one import TABLE_ONE_NOTE
 
     page = (study["out"] / "brief.html").read_text(encoding="utf-8")
-    start = page.index('<div class="table-wrap"><table class="tableone">')
+    start = page.index(
+        '<div class="table-wrap" role="region" aria-labelledby="table-one" tabindex="0">'
+        '<table class="tableone">'
+    )
     box = page[start : page.index("</div>", start)]
     assert "<tfoot>" not in box and html.escape(TABLE_ONE_NOTE) not in box
     after = page[page.index("</div>", start) :]
