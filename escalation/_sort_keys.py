@@ -23,23 +23,39 @@ IntArray = npt.NDArray[np.int64]
 
 
 def pack_keys(columns: list[IntArray]) -> list[IntArray]:
-    """Pack sort keys (most significant first, each >= 0) into as few int64 keys as fit.
+    """Pack integer sort keys (most significant first) into as few int64 keys as fit.
 
-    Neighbouring keys become one mixed-radix number while it stays below 2**62, so
-    sorting by the packed keys gives the order of sorting by the original ones.
+    Each key is counted from its own minimum (so negative keys, e.g. days before 1970,
+    sort as they are) and neighbouring keys become one mixed-radix number while it stays
+    below 2**62, so sorting by the packed keys gives the order of sorting by the original
+    ones. A key whose own range does not fit is kept as it is, a key of its own.
+
+    Was: the keys had to be >= 0 (a negative one was packed out of order), and
+    ``escalation.data.validate`` kept a second packing of its own that shifted them.
+
+    Examples
+    --------
+    >>> stable_order(pack_keys([np.array([0, 0, 1]), np.array([3, -5, -9])])).tolist()
+    [1, 0, 2]
     """
     packed: list[IntArray] = []
     current: IntArray | None = None
     span = 1
     for column in columns:
-        radix = int(column.max(initial=0)) + 1
-        if current is not None and span * radix < (1 << 62):
-            current = current * radix + column
+        low = int(column.min()) if column.size else 0
+        radix = int(column.max(initial=low)) - low + 1
+        if radix >= (1 << 62):  # its range alone does not fit: a key of its own, unshifted
+            if current is not None:
+                packed.append(current)
+            packed.append(column.astype(np.int64))
+            current, span = None, 1
+        elif current is not None and span * radix < (1 << 62):
+            current = current * radix + (column - low)
             span *= radix
         else:
             if current is not None:
                 packed.append(current)
-            current, span = column.astype(np.int64), radix
+            current, span = (column - low).astype(np.int64), radix
     if current is not None:
         packed.append(current)
     return packed

@@ -85,7 +85,7 @@ from escalation.errors import (
     StatisticalWarning,
     refuse_personal,
 )
-from escalation.timeline.matrix import level_order, refuse_stray_words
+from escalation.timeline.matrix import in_level_order, refuse_stray_words
 
 __all__ = [
     "FormulaCoding",
@@ -493,16 +493,7 @@ def _text_as_categories(frame: pd.DataFrame, variables: Iterable[str]) -> pd.Dat
     ]
     if not text:
         return frame
-    return frame.assign(**{name: _in_code_order(frame[name]) for name in text})
-
-
-def _in_code_order(values: pd.Series) -> pd.Categorical:
-    """Return a text column as a ``Categorical`` of its values in :func:`level_order`."""
-    rank = {level: j for j, level in enumerate(level_order(values))}
-    present = pd.unique(values.dropna())
-    text = pd.Series(present, dtype=object).astype("string").tolist()  # as level_order reads
-    order = sorted(range(len(present)), key=lambda j: rank[text[j]])
-    return pd.Categorical(values, categories=[present[j] for j in order])
+    return frame.assign(**{name: in_level_order(frame[name]) for name in text})
 
 
 def _check_coded(

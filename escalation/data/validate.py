@@ -17,6 +17,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from escalation._sort_keys import pack_keys, stable_order
 from escalation.data.codes import (
     ASSESSMENT_FACTORS,
     CLOSURE_REASONS,
@@ -972,24 +973,6 @@ def _check_deaths(eps: _Checker, frame: pd.DataFrame, child: np.ndarray, childre
     )
 
 
-def _sort_order(*keys: np.ndarray) -> np.ndarray:
-    """Stable order by several non-negative-range integer keys (first key most significant).
-
-    One packed 64-bit key sorts much faster than ``np.lexsort`` on several; when the keys'
-    ranges do not fit in 62 bits, ``np.lexsort`` is used.
-    """
-    packed = np.zeros(len(keys[0]), dtype=np.int64)
-    room = 1
-    for key in keys:
-        low = int(key.min(initial=0))
-        span = int(key.max(initial=0)) - low + 1
-        room *= span
-        if room >= 2**62:
-            return np.lexsort(keys[::-1])
-        packed = packed * span + (key - low)
-    return np.argsort(packed, kind="stable")
-
-
 def _content_order(frame: pd.DataFrame, rows: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     """Order ``rows`` of ``frame`` by ``keys``, rows alike in every key by their content.
 
@@ -999,7 +982,7 @@ def _content_order(frame: pd.DataFrame, rows: np.ndarray, *keys: np.ndarray) -> 
     broken by a hash of each row's cells as read (rows equal in every cell keep their
     order, and either is the same row); rows without a tie cost no hash.
     """
-    order = _sort_order(*keys)
+    order = stable_order(pack_keys(list(keys)))
     same = np.ones(max(order.size - 1, 0), dtype=bool)
     for key in keys:
         ordered = key[order]
@@ -1012,7 +995,7 @@ def _content_order(frame: pd.DataFrame, rows: np.ndarray, *keys: np.ndarray) -> 
     hashes = pd.util.hash_pandas_object(frame.iloc[rows[order[tied]]], index=False)
     content = np.zeros(order.size, dtype=np.int64)
     content[order[tied]] = np.unique(hashes.to_numpy(), return_inverse=True)[1].ravel()
-    return _sort_order(*keys, content)
+    return stable_order(pack_keys([*keys, content]))
 
 
 def _check_overlaps(

@@ -25,6 +25,7 @@ from escalation.survival._outcome import (
     refuse_missing_labels,
     usable_rows,
 )
+from escalation.timeline.matrix import in_level_order
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -42,7 +43,7 @@ class CurveArrays:
     duration: FloatArray
     event: npt.NDArray[np.int64]
     weights: FloatArray
-    levels: tuple[Any, ...]  # the groups, sorted
+    levels: tuple[Any, ...]  # the groups, in level order (_group_codes)
     codes: npt.NDArray[np.int64]  # each row's position in levels
     strata: npt.NDArray[Any]
     dropped: int
@@ -65,19 +66,25 @@ class CurveArrays:
         return [(level, self.codes == i) for i, level in enumerate(self.levels)]
 
 
-def _group_codes(values: npt.NDArray[Any] | None, n: int) -> tuple[tuple[Any, ...], Any]:
-    """Sorted group levels and each row's position among them (one hash pass)."""
+def _group_codes(values: pd.Series | None, n: int) -> tuple[tuple[Any, ...], IntArray]:
+    """Return the group levels and each row's position among them.
+
+    The levels are in the package's one level order
+    (:func:`~escalation.timeline.matrix.level_order`, as the covariate coding, formulas
+    and Table 1 order them): a ``Categorical``'s declared order, else sorted, numerically
+    when every level is a number (``"2"`` before ``"10"``). The rows are hashed once
+    (:func:`pandas.factorize`); only the distinct values are put in order.
+
+    Was: the groups were sorted here, as text when they did not compare, so ``"10"``
+    came before ``"2"`` and a ``Categorical``'s order was ignored; the first group (the
+    reference of :func:`~escalation.survival.rmst`) differed from the models'.
+    """
     if values is None:
         return ("all",), np.zeros(n, dtype=np.int64)
-    codes, found = pd.factorize(pd.Series(values), use_na_sentinel=False)
-    uniques = list(found)
-    try:
-        order = sorted(range(len(uniques)), key=lambda j: uniques[j])
-    except TypeError:
-        order = sorted(range(len(uniques)), key=lambda j: str(uniques[j]))
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[order] = np.arange(len(uniques))
-    return tuple(uniques[j] for j in order), rank[codes]
+    codes, found = pd.factorize(values)
+    ordered = in_level_order(pd.Series(found))
+    rank = ordered.codes.astype(np.int64)
+    return tuple(ordered.categories), rank[codes]
 
 
 #: Why a personal column is no group of curves (the role
@@ -132,7 +139,7 @@ def curve_arrays(
         time = durations(frame[duration])
         codes_ = event_codes(frame[event])
     w = np.ones(len(frame)) if used.weights is None else used.weights
-    levels, codes = _group_codes(None if group is None else frame[group].to_numpy(), len(frame))
+    levels, codes = _group_codes(None if group is None else frame[group], len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
     clusters = None if cluster is None else cluster_codes(cluster_labels(frame, cluster))
     return CurveArrays(time, codes_, w, levels, codes, s, used.dropped, clusters, cluster)

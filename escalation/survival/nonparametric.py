@@ -61,14 +61,6 @@ IntArray = npt.NDArray[np.int64]
 ConfType = Literal["log", "log-log", "plain"]
 
 
-def _sorted_levels(values: npt.NDArray[Any]) -> list[Any]:
-    levels = levels_seen(values)
-    try:
-        return sorted(levels)
-    except TypeError:
-        return sorted(levels, key=str)
-
-
 def _counts(
     duration: FloatArray, event: npt.NDArray[np.bool_], w: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -1269,7 +1261,7 @@ def rmst(
 
     Estimand: :math:`\mu(\tau) = \int_0^\tau S(t)\,dt`, the mean event-free time over the
     first ``tau`` days; differences are each other group's minus the ``reference`` group's
-    (by default the first group in sorted order), labelled ``"<group> - <reference>"``.
+    (by default the first group in level order), labelled ``"<group> - <reference>"``.
 
     Parameters
     ----------
@@ -1300,11 +1292,14 @@ def rmst(
         of the clusters' differences of influence, so siblings in both groups count once.
     reference : object, optional
         The group the differences are against (a value of ``group``; ``0`` or ``"0"``
-        alike). Default the first group in sorted order: with groups ``"treated"`` and
-        ``"untreated"`` that is ``"treated"``, so the difference is ``"untreated -
-        treated"``; pass ``reference="untreated"`` for ``"treated - untreated"``, the
-        orientation of the causal estimates' ``rmst_difference`` and ``risk_difference``
-        (with a 0/1 ``treatment`` column the default is already ``"1 - 0"``).
+        alike). Default the first group in the package's level order
+        (:func:`~escalation.timeline.matrix.level_order`: a ``Categorical``'s declared
+        order, else sorted, numerically when every group is a number): with groups
+        ``"treated"`` and ``"untreated"`` that is ``"treated"``, so the difference is
+        ``"untreated - treated"``; pass ``reference="untreated"`` for ``"treated -
+        untreated"``, the orientation of the causal estimates' ``rmst_difference`` and
+        ``risk_difference`` (with a 0/1 ``treatment`` column the default is already
+        ``"1 - 0"``).
 
     Returns
     -------

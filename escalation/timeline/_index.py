@@ -242,7 +242,7 @@ def prepare(history: CaseHistory) -> Prepared:
     kept = np.flatnonzero(usable).astype(np.int64)
     last = end[kept]
     last = np.where(last == NEVER, _LAST_DAY, last)  # open ends after every real day
-    columns = [child[kept], start[kept] - base, kind[kept], last - int(last.min(initial=0))]
+    columns = [child[kept], start[kept] - base, kind[kept], last]
     ties = [c for c in _TIE_COLUMNS if c in episodes.columns]
     # The factors text (slow to encode in order) is read only when everything else ties.
     first = [c for c in ties if c != "factors"]

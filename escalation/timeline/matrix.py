@@ -36,6 +36,7 @@ __all__ = [
     "coding_record",
     "covariate_matrix",
     "given_coding",
+    "in_level_order",
     "level_order",
     "refuse_stray_words",
 ]
@@ -86,6 +87,34 @@ def level_order(values: pd.Series) -> list[str]:
     else:
         order = sorted(observed)
     return [*order, MISSING] if has_missing else order
+
+
+def in_level_order(values: pd.Series) -> pd.Categorical:
+    """Return ``values`` as a ``Categorical`` of the values present, in :func:`level_order`.
+
+    The categories are the values themselves (numbers stay numbers, a ``Categorical``'s
+    categories stay its categories), ordered as :func:`level_order` orders their text:
+    the declared order of a ``Categorical``, else sorted, numerically when every value is
+    a number. Missing values stay missing (code -1).
+
+    Examples
+    --------
+    >>> list(in_level_order(pd.Series(["10", "2", "9"])).categories)
+    ['2', '9', '10']
+    >>> list(in_level_order(pd.Series([True, False, True])).categories)
+    [False, True]
+    """
+    order = {level: j for j, level in enumerate(level_order(values))}
+    if isinstance(values.dtype, pd.CategoricalDtype):  # level_order writes str(category)
+        present = list(values.cat.categories)
+        text = [str(c) for c in present]
+    else:
+        present = list(pd.unique(values.dropna()))
+        text = pd.Series(present, dtype=object).astype("string").tolist()  # as level_order
+    kept = sorted(
+        (j for j in range(len(present)) if text[j] in order), key=lambda j: order[text[j]]
+    )
+    return pd.Categorical(values, categories=[present[j] for j in kept])
 
 
 def _category_text(dtype: Any) -> list[str]:

@@ -933,8 +933,7 @@ def _latest_assessment(
     if len(pos) == 0:
         return np.full(len(child), -1, dtype=np.int64)
     a_child, a_end, a_start = index.child[closed], index.end[closed], index.start[closed]
-    ends, starts = a_end - int(a_end.min()), a_start - int(a_start.min())
-    order = stable_order(pack_keys([a_child, ends, starts, pos]))
+    order = stable_order(pack_keys([a_child, a_end, a_start, pos]))
     pos, a_child, a_end, a_start = pos[order], a_child[order], a_end[order], a_start[order]
     keys = prep.key(a_child, a_end)
     at = np.searchsorted(keys, prep.key(child, asof), side="right") - 1

@@ -1,4 +1,8 @@
-"""The overlap rule against a plain per-child reference, on random histories."""
+"""The overlap rule against a plain per-child reference, on random histories.
+
+The histories start in 2020 or straddle 1 January 1970 (days since 1970 of both signs:
+the sort keys of the rule are counted from their minimum, :func:`escalation._sort_keys.pack_keys`).
+"""
 
 from __future__ import annotations
 
@@ -36,10 +40,14 @@ def reference(rows: list[tuple[str, str, int, int | None]], extract: int) -> set
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(EPISODE, min_size=1, max_size=12))
-def test_overlaps_match_the_reference(rows: list[tuple[str, str, int, int | None]]) -> None:
-    day0 = pd.Timestamp("2020-01-01")
-    extract = pd.Timestamp("2020-03-31")
+@given(
+    st.lists(EPISODE, min_size=1, max_size=12),
+    st.sampled_from([pd.Timestamp("2020-01-01"), pd.Timestamp("1969-12-15")]),
+)
+def test_overlaps_match_the_reference(
+    rows: list[tuple[str, str, int, int | None]], day0: pd.Timestamp
+) -> None:
+    extract = day0 + pd.Timedelta(days=90)
     point = {"s47"}
     episodes = pd.DataFrame(
         {
@@ -54,7 +62,12 @@ def test_overlaps_match_the_reference(rows: list[tuple[str, str, int, int | None
             ],
         }
     )
-    children = pd.DataFrame({"child_id": ["a", "b", "c"], "birth_date": "2010-01-01"})
+    children = pd.DataFrame(
+        {
+            "child_id": ["a", "b", "c"],
+            "birth_date": (day0 - pd.Timedelta(days=3650)).date().isoformat(),
+        }
+    )
     history = validate_case_history(
         CaseHistory(children, episodes, extract_date=extract), lenient=True
     )

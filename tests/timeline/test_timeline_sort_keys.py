@@ -27,6 +27,29 @@ def test_packed_keys_sort_as_the_keys_do() -> None:
         np.testing.assert_array_equal(stable_order(keys), expected)
 
 
+def test_packed_keys_of_any_sign_and_range_sort_as_the_keys_do() -> None:
+    """Negative keys (days before 1970), keys far from 0 and a key whose range alone
+    exceeds 2**62 (nanoseconds) sort as ``np.lexsort`` of the keys themselves.
+
+    Was: a key had to be >= 0, so with child 1 on day -5 and child 0 on day 3 the packed
+    key (child * 4 + day) put child 1 first; ``escalation.data.validate`` kept a second
+    packing of its own that shifted the keys.
+    """
+    rng = np.random.default_rng(4)
+    n = 5_000
+    cases = [
+        [rng.integers(0, 300, n), rng.integers(-40_000, 20_000, n), rng.integers(-3, 3, n)],
+        [rng.integers(10**12, 10**12 + 50, n), rng.integers(-(10**6), -(10**6) + 9, n)],
+        [rng.integers(0, 3, n), rng.integers(-(2**62), 2**62, n), rng.integers(-1, 2, n)],
+    ]
+    for columns in cases:
+        columns[1][::3] = columns[1][1::3][: len(columns[1][::3])]  # ties
+        expected = np.lexsort(columns[::-1])
+        np.testing.assert_array_equal(stable_order(pack_keys(columns)), expected)
+    child, day = np.array([0, 1]), np.array([3, -5])
+    assert stable_order(pack_keys([child, day])).tolist() == [0, 1]
+
+
 def test_running_latest_end_restarts_at_each_child() -> None:
     rng = np.random.default_rng(2)
     child = np.sort(rng.integers(0, 300, 3_000))

@@ -391,7 +391,7 @@ def write_notes(
     m_code_index = np.concatenate([chunk.code for chunk in chunks])
     m_true = np.concatenate([chunk.true for chunk in chunks])
     # Notes by child, then date, then as written.
-    order = stable_order(pack_keys([child, date - int(date.min(initial=0))]))
+    order = stable_order(pack_keys([child, date]))
     position = np.empty(m, dtype=np.int64)
     position[order] = np.arange(m)
     notes = pd.DataFrame(

@@ -178,7 +178,7 @@ def truncate(pathway: Pathway, pop: Population, extract_date: str) -> dict[str, 
     child, start, kind = (
         np.concatenate([rows[k][kept], extra[k]]) for k in ("child", "start", "kind")
     )
-    order = take[stable_order(pack_keys([child, start - int(start.min(initial=0)), kind]))]
+    order = take[stable_order(pack_keys([child, start, kind]))]
     return {
         k: np.concatenate([v, extra[k]]).astype(np.int64, copy=False)[order]
         for k, v in rows.items()
