@@ -494,10 +494,11 @@ def disclosed(
     into ``child_id``, ``Expected delivery date`` into ``expected_birth_date``) is
     :data:`WITHHELD`.
     Any other value is given as read when it has the form of its column's codes or dates
-    (``shape``, by default :func:`value_shape`: a bad code is shown so that it can be
-    corrected) or is a number in a column without codes (a weight, a duration); anything
-    else (free text, an identifier shifted into a coded column) is described by
-    :func:`describe_text`.
+    (``shape``, by default :func:`value_shape` of ``read_into``, else of ``column``: a
+    workbook's ``Reason for Closure`` read into ``reason`` shows ``RC8``; a bad code is
+    shown so that it can be corrected) or is a number in a column without codes (a
+    weight, a duration); anything else (free text, an identifier shifted into a coded
+    column) is described by :func:`describe_text`.
 
     Examples
     --------
@@ -548,12 +549,29 @@ def _disclosure(
     if _is_empty(value):
         return EMPTY, False
     text = str(value)
-    shape = shape or value_shape(column)
+    shape = shape or _column_shape(column, read_into)
     if shape is None and _is_number(value) and len(text) <= 16:
         return text, True  # a measurement (a weight, a duration) in a column of numbers
     if shape is None or not shape.fullmatch(text.strip()):
         return describe_text(text), False
     return text, True
+
+
+def _column_shape(column: str | None, read_into: str | None) -> re.Pattern[str] | None:
+    """Return the form of the values of ``column``, read into contract column ``read_into``.
+
+    The contract column's form when it has one (a workbook's ``Reason for Closure`` read
+    into ``reason`` holds closure reasons, whatever its header says), else the column's own
+    (:func:`value_shape`).
+
+    Examples
+    --------
+    >>> _column_shape("Reason for Closure", "reason").fullmatch("RC8") is not None
+    True
+    >>> _column_shape("Reason for Closure", None) is None
+    True
+    """
+    return value_shape(read_into) or value_shape(column)
 
 
 def _is_empty(value: object) -> bool:
