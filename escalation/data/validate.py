@@ -61,6 +61,7 @@ from escalation.errors import DataValidationError, Problem, RecordProblem, sprea
 __all__ = [
     "BLANK_ROW",
     "END_BEFORE_START",
+    "MONTH_ONLY",
     "OPEN_REFERRAL_REASON",
     "blank_rows",
     "ends_before_start",
@@ -89,6 +90,11 @@ OPEN_REFERRAL_REASON: Final = (
     "a closure reason on a referral with no end date (open at the extract date): the "
     "reason is why the referral closed; give its closure date (end) or leave the reason "
     "empty"
+)
+#: The problem of a month without its day (``2023-01``) in a date column but ``birth_date``.
+MONTH_ONLY: Final = (
+    "a month without its day: only birth_date may be given to the month (read as the 1st); "
+    "give the day (YYYY-MM-DD)"
 )
 #: The problem of a row whose every cell is empty (:func:`blank_rows`).
 BLANK_ROW = (
@@ -286,15 +292,21 @@ class _Checker:
         *,
         latest: pd.Timestamp | None = None,
         soft: bool = False,
+        month_only: bool = False,
     ) -> pd.Series:
         """Parse a date column, flagging invalid, missing and too-late values.
 
         ``latest`` is the last allowed date (default: the extract date); with ``soft``
-        an invalid or too-late value is dropped rather than its row excluded.
+        an invalid or too-late value is dropped rather than its row excluded. A month
+        without its day (``2023-01``) is read as the 1st with ``month_only`` (the
+        contract's ``birth_date``), else it is a problem of its own (:data:`MONTH_ONLY`).
         """
-        parsed, invalid = parse_dates(self.frame[column])
+        values = self.frame[column]
+        parsed, invalid = parse_dates(values, month_only=month_only)
         rule = self.soft if soft else self.flag
-        rule(invalid, column, "not a valid date (use YYYY-MM-DD)")
+        month = _month_only(values, invalid) if not month_only else np.zeros(len(values), bool)
+        rule(month, column, MONTH_ONLY)
+        rule(np.asarray(invalid, dtype=bool) & ~month, column, "not a valid date (use YYYY-MM-DD)")
         if required:
             self.flag(parsed.isna() & ~invalid, column, "required date is empty")
         if latest is None:
@@ -315,6 +327,15 @@ class _Checker:
             return parsed
         limit = extract_date if latest is None else latest
         return parsed.where(~invalid & ~(parsed > limit))
+
+
+def _month_only(values: pd.Series, invalid: pd.Series) -> np.ndarray:
+    """Return True where an invalid date is a month without its day (``2023-01``)."""
+    month = np.asarray(invalid, dtype=bool).copy()
+    rows = np.flatnonzero(month)
+    if rows.size:
+        month[rows] = ~np.asarray(parse_dates(values.iloc[rows], month_only=True)[1], dtype=bool)
+    return month
 
 
 @functools.lru_cache(maxsize=32)
@@ -721,7 +742,9 @@ def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     frame["child_id"] = ids
     # An unborn child's (expected) birth date may lie up to 40 weeks after the extract date.
     latest = extract_date + _WINDOW
-    frame["birth_date"] = kids.check_dates("birth_date", True, extract_date, latest=latest)
+    frame["birth_date"] = kids.check_dates(
+        "birth_date", True, extract_date, latest=latest, month_only=True
+    )
     earliest = frame["birth_date"]
     for column in RECOGNISED_CHILD_COLUMNS:
         if column in frame:
