@@ -64,6 +64,7 @@ __all__ = [
     "MONTH_ONLY",
     "OPEN_REFERRAL_REASON",
     "blank_rows",
+    "case_hints",
     "ends_before_start",
     "episodes_that_cannot_stand",
     "parse_bools",
@@ -161,6 +162,10 @@ class _Checker:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if positions.size:
             self._record(positions, column, reason, True, "value dropped")
+
+    def soft_each(self, positions: np.ndarray, column: str, reasons: Sequence[str]) -> None:
+        """Record a problem with its own reason for each row at ``positions``; drop the values."""
+        self._record(positions, column, reasons, True, "value dropped")
 
     def flag_each(self, positions: np.ndarray, column: str, reasons: Sequence[str]) -> None:
         """Record a problem with its own reason for each row at ``positions``; exclude them."""
@@ -278,10 +283,18 @@ class _Checker:
         return out
 
     def check_codes(self, column: str, allowed: Mapping[str, str], what: str) -> pd.Series:
-        """Drop values outside a code list; return the column as a categorical of the list."""
-        position, empty = coded(self.frame[column], list(allowed))
-        unknown = ~empty & (position < 0)
-        self.soft(unknown, column, f"unknown {what} code ({_code_hint(list(allowed))})")
+        """Drop values outside a code list; return the column as a categorical of the list.
+
+        A value that is a listed code but for its case (``neg``) is unknown too, as the
+        contract reports codes and never guesses them; its problem names the code
+        (:func:`case_hints`).
+        """
+        codes = list(allowed)
+        position, empty = coded(self.frame[column], codes)
+        rows = np.flatnonzero(~empty & (position < 0))
+        if rows.size:
+            reason = f"unknown {what} code ({_code_hint(codes)})"
+            self.soft_each(rows, column, case_hints(self.frame[column].iloc[rows], codes, reason))
         return pd.Series(pd.Categorical.from_codes(position, dtype=_code_dtype(tuple(allowed))))
 
     def check_dates(
@@ -327,6 +340,31 @@ class _Checker:
             return parsed
         limit = extract_date if latest is None else latest
         return parsed.where(~invalid & ~(parsed > limit))
+
+
+def case_hints(values: pd.Series, codes: Sequence[str], reason: str) -> list[str]:
+    """Return ``reason`` for each unknown value, naming the code it is but for its case.
+
+    A value equal to a listed code once case is ignored (``neg``, ``f``, ``Referral``)
+    stays unknown: codes are read exactly as their list writes them ("unknown codes are
+    reported, not guessed"); its reason says which code was probably meant.
+
+    Examples
+    --------
+    >>> case_hints(pd.Series(["neg", "XYZ"]), ["NEG", "EMO"], "unknown category code")
+    ["unknown category code; did you mean 'NEG'? (codes are read exactly as the list \
+writes them, case included)", 'unknown category code']
+    """
+    folded = [code.casefold() for code in codes]
+    text = values.astype("string").str.casefold()
+    position, _ = coded(text, folded)
+    return [
+        reason
+        if at < 0
+        else f"{reason}; did you mean {codes[at]!r}? (codes are read exactly as the list "
+        "writes them, case included)"
+        for at in position.tolist()
+    ]
 
 
 def _month_only(values: pd.Series, invalid: pd.Series) -> np.ndarray:
@@ -861,11 +899,11 @@ def _check_episode_rows(
 
     kind, empty = coded(frame["kind"], list(EPISODE_KINDS))
     eps.flag(empty, "kind", "kind is empty")
-    eps.flag(
-        ~empty & (kind < 0),
-        "kind",
-        f"unknown episode kind (the contract's kinds are {', '.join(EPISODE_KINDS)})",
-    )
+    unknown = np.flatnonzero(~empty & (kind < 0))
+    if unknown.size:
+        reason = f"unknown episode kind (the contract's kinds are {', '.join(EPISODE_KINDS)})"
+        hints = case_hints(frame["kind"].iloc[unknown], list(EPISODE_KINDS), reason)
+        eps.flag_each(unknown, "kind", hints)
     dtype = _code_dtype(tuple(EPISODE_KINDS))
     frame["kind"] = pd.Series(pd.Categorical.from_codes(kind, dtype=dtype))
     start = eps.check_dates("start", True, extract_date)
@@ -948,22 +986,26 @@ def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
     inner, text = distinct_text(stripped.str.replace(" ", "", regex=False))
     codes = inner[outer]
     known = set(ASSESSMENT_FACTORS)
-    unknown = []
-    kept: list[str | None] = []
-    for combo in text.tolist():
-        if not isinstance(combo, str):
-            unknown.append(False)
-            kept.append(None)
-            continue
-        parts = [c for c in combo.split(";") if c]
-        good = [c for c in parts if c in known]
-        unknown.append(len(good) != len(parts))
-        kept.append(";".join(good) if good else None)
     reason = (
         "unknown assessment factor code (codes joined by ';', e.g. 3B;16A); the unknown "
         "codes are dropped"
     )
-    eps.soft(np.asarray(unknown, dtype=bool)[codes], "factors", reason)
+    reasons: list[str | None] = []  # None: every code known
+    kept: list[str | None] = []
+    for combo in text.tolist():
+        if not isinstance(combo, str):
+            reasons.append(None)
+            kept.append(None)
+            continue
+        parts = [c for c in combo.split(";") if c]
+        good = [c for c in parts if c in known]
+        bad = [c for c in parts if c not in known]
+        hints = case_hints(pd.Series(bad, dtype=object), list(ASSESSMENT_FACTORS), reason)
+        # the hint of the first unknown code that is a listed one but for its case
+        reasons.append(next((h for h in hints if h != reason), reason) if bad else None)
+        kept.append(";".join(good) if good else None)
+    rows = np.flatnonzero([reasons[code] is not None for code in codes])
+    eps.soft_each(rows, "factors", [str(reasons[codes[row]]) for row in rows])
     return expand(pd.Series(kept, dtype="string"), codes)
 
 
