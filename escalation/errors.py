@@ -17,6 +17,7 @@ from typing import Final
 __all__ = [
     "ConvergenceError",
     "DataValidationError",
+    "DataWarning",
     "DesignError",
     "EscalationError",
     "Problem",
@@ -29,6 +30,7 @@ __all__ = [
     "is_personal",
     "refuse_personal",
     "shown",
+    "spreadsheet_column",
     "spreadsheet_row",
     "value_shape",
 ]
@@ -600,6 +602,22 @@ def spreadsheet_row(position: int) -> int:
     return position + FIRST_DATA_ROW
 
 
+def spreadsheet_column(position: int) -> str:
+    """Return the letters a spreadsheet shows for the column at 0-based ``position``.
+
+    Examples
+    --------
+    >>> spreadsheet_column(0), spreadsheet_column(2), spreadsheet_column(26)
+    ('A', 'C', 'AA')
+    """
+    letters = ""
+    number = position + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _is_missing(value: object) -> bool:
     """Return whether a value is missing: None, NaN, pandas' NA or NaT, or blank text."""
     if value is None:
@@ -795,6 +813,30 @@ class StageError(EscalationError, RuntimeError):
     def __reduce__(self) -> tuple[type[StageError], tuple[object, ...]]:
         """Rebuild from the stage and message (an error raised in a worker is pickled)."""
         return type(self), (self.stage, self.detail)
+
+
+class DataWarning(UserWarning):
+    """Input data were read, but part of them is ignored: the message says what and where.
+
+    Parameters
+    ----------
+    problem : Problem
+        What is ignored, located (a table, a column); the message is its
+        :meth:`~Problem.describe`, which never shows a personal value.
+
+    Examples
+    --------
+    >>> str(DataWarning(Problem("children", None, None, None, "column C has no name")))
+    "table 'children': column C has no name"
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.describe())
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[DataWarning], tuple[object, ...]]:
+        """Rebuild from the problem (a warning raised in a worker process is pickled)."""
+        return type(self), (self.problem,)
 
 
 class StatisticalWarning(UserWarning):
