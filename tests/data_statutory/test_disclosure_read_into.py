@@ -28,6 +28,7 @@ from .statutory_builders import (
     csv,
     episode_row,
     message,
+    samples_dir,
     write,
 )
 
@@ -115,3 +116,23 @@ def test_an_ssda903_legal_status_is_shown_and_its_identifier_withheld(tmp_path: 
     text = read_ssda903(tmp_path, lenient=True, extract_date="2020-03-31").exclusions.describe()
     assert "column 'LS', value 'C9'" in text
     assert "SECRET77" not in text and "01/05/2010" not in text
+
+
+def test_the_shared_annex_a_sample_shows_no_identifier_or_birth_date() -> None:
+    path = samples_dir() / "annex-a.xlsx"
+    if not path.is_file():
+        pytest.skip("the shared samples are not beside the repository")
+    book = openpyxl.load_workbook(path, read_only=True)
+    personal: set[str] = set()
+    for sheet in book.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h) for h in next(rows, ())]
+        at = [i for i, h in enumerate(header) if h in ("Child Unique ID", "Date of Birth")]
+        for row in rows:
+            personal |= {str(row[i]) for i in at if i < len(row) and row[i] is not None}
+            personal |= {
+                row[i].date().isoformat() for i in at if i < len(row) and hasattr(row[i], "date")
+            }
+    history = read_annex_a(path, lenient=True, extract_date="2024-03-31")
+    shown_text = history.exclusions.describe() + source_report(history.exclusions).to_csv()
+    assert personal and not [value for value in personal if value in shown_text]
