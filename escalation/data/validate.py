@@ -437,12 +437,14 @@ def validate_case_history(
     row (every cell empty: one problem, no other); no word among the numbers of an extra
     column (at most 3 distinct words filling at most 10% of its values: each reported, the
     column made numbers, the word dropped when lenient); unique, non-empty ``child_id``;
-    valid dates, none after the extract date (a birth date up to 40 weeks after it: a child
+    valid dates (a month without its day in ``birth_date`` only, read as the 1st), none
+    after the extract date (a birth date up to 40 weeks after it: a child
     unborn then) and no episode or note more than 280 days (40 weeks) before the child's
     birth or expected birth date; ``end`` never before ``start``; no closure ``reason`` on a
     referral without an ``end`` (the reason dropped); known episode kinds and
     codes (referral source, primary need, assessment factors, CP category, closure reason,
-    legal status, sex, ethnicity), each code only on the kinds it belongs to
+    legal status, sex, ethnicity) written as their lists write them (``neg`` is unknown;
+    its message names ``NEG``: :func:`case_hints`), each code only on the kinds it belongs to
     (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``, ``s47``,
     ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal to the
     start is normalised to empty); every episode and note for a known child; at most one
