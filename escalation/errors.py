@@ -17,6 +17,7 @@ from typing import Final
 __all__ = [
     "ConvergenceError",
     "DataValidationError",
+    "DataWarning",
     "DesignError",
     "EscalationError",
     "Problem",
@@ -29,6 +30,7 @@ __all__ = [
     "is_personal",
     "refuse_personal",
     "shown",
+    "spreadsheet_column",
     "spreadsheet_row",
     "value_shape",
 ]
@@ -494,10 +496,11 @@ def disclosed(
     into ``child_id``, ``Expected delivery date`` into ``expected_birth_date``) is
     :data:`WITHHELD`.
     Any other value is given as read when it has the form of its column's codes or dates
-    (``shape``, by default :func:`value_shape`: a bad code is shown so that it can be
-    corrected) or is a number in a column without codes (a weight, a duration); anything
-    else (free text, an identifier shifted into a coded column) is described by
-    :func:`describe_text`.
+    (``shape``, by default :func:`value_shape` of ``read_into``, else of ``column``: a
+    workbook's ``Reason for Closure`` read into ``reason`` shows ``RC8``; a bad code is
+    shown so that it can be corrected) or is a number in a column without codes (a
+    weight, a duration); anything else (free text, an identifier shifted into a coded
+    column) is described by :func:`describe_text`.
 
     Examples
     --------
@@ -548,12 +551,29 @@ def _disclosure(
     if _is_empty(value):
         return EMPTY, False
     text = str(value)
-    shape = shape or value_shape(column)
+    shape = shape or _column_shape(column, read_into)
     if shape is None and _is_number(value) and len(text) <= 16:
         return text, True  # a measurement (a weight, a duration) in a column of numbers
     if shape is None or not shape.fullmatch(text.strip()):
         return describe_text(text), False
     return text, True
+
+
+def _column_shape(column: str | None, read_into: str | None) -> re.Pattern[str] | None:
+    """Return the form of the values of ``column``, read into contract column ``read_into``.
+
+    The contract column's form when it has one (a workbook's ``Reason for Closure`` read
+    into ``reason`` holds closure reasons, whatever its header says), else the column's own
+    (:func:`value_shape`).
+
+    Examples
+    --------
+    >>> _column_shape("Reason for Closure", "reason").fullmatch("RC8") is not None
+    True
+    >>> _column_shape("Reason for Closure", None) is None
+    True
+    """
+    return value_shape(read_into) or value_shape(column)
 
 
 def _is_empty(value: object) -> bool:
@@ -580,6 +600,22 @@ def spreadsheet_row(position: int) -> int:
     2
     """
     return position + FIRST_DATA_ROW
+
+
+def spreadsheet_column(position: int) -> str:
+    """Return the letters a spreadsheet shows for the column at 0-based ``position``.
+
+    Examples
+    --------
+    >>> spreadsheet_column(0), spreadsheet_column(2), spreadsheet_column(26)
+    ('A', 'C', 'AA')
+    """
+    letters = ""
+    number = position + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _is_missing(value: object) -> bool:
@@ -777,6 +813,30 @@ class StageError(EscalationError, RuntimeError):
     def __reduce__(self) -> tuple[type[StageError], tuple[object, ...]]:
         """Rebuild from the stage and message (an error raised in a worker is pickled)."""
         return type(self), (self.stage, self.detail)
+
+
+class DataWarning(UserWarning):
+    """Input data were read, but part of them is ignored: the message says what and where.
+
+    Parameters
+    ----------
+    problem : Problem
+        What is ignored, located (a table, a column); the message is its
+        :meth:`~Problem.describe`, which never shows a personal value.
+
+    Examples
+    --------
+    >>> str(DataWarning(Problem("children", None, None, None, "column C has no name")))
+    "table 'children': column C has no name"
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.describe())
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[DataWarning], tuple[object, ...]]:
+        """Rebuild from the problem (a warning raised in a worker process is pickled)."""
+        return type(self), (self.problem,)
 
 
 class StatisticalWarning(UserWarning):

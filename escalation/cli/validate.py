@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Any
 
 from escalation.cli import SUMMARIES
@@ -11,7 +12,7 @@ from escalation.cli._compute import add_compute_options, compute_from
 from escalation.data.dataset import is_partitioned
 from escalation.data.history import TABLES
 from escalation.data.io import read_case_history
-from escalation.errors import DataValidationError
+from escalation.errors import DataValidationError, DataWarning
 
 __all__ = ["register"]
 
@@ -39,13 +40,17 @@ def run(args: argparse.Namespace) -> int:
     """Validate the folder; print a report; return 0 when valid, 1 otherwise."""
     if is_partitioned(args.folder):
         return _run_partitioned(args)
-    try:
-        history = read_case_history(
-            args.folder, extract_date=args.extract_date, lenient=True, encoding=args.encoding
-        )
-    except DataValidationError as error:
-        print(str(error), file=sys.stderr)
-        return 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        try:
+            history = read_case_history(
+                args.folder, extract_date=args.extract_date, lenient=True, encoding=args.encoding
+            )
+        except DataValidationError as error:
+            print(str(error), file=sys.stderr)
+            _print_warnings(caught, sys.stderr)
+            return 1
+    _print_warnings(caught, sys.stdout)
     counts = history.counts()
     print(f"Case history in {args.folder}")
     print(f"  extract date   {history.extract_date.date()} ({history.extract_date_source})")
@@ -62,6 +67,18 @@ def run(args: argparse.Namespace) -> int:
     for problem in history.exclusions.problems[:20]:
         print(f"  - {problem.describe()}")
     return 1
+
+
+def _print_warnings(caught: list[warnings.WarningMessage], stream: Any) -> None:
+    """Print the data warnings of reading (part of a file ignored); raise the others again."""
+    data = [w.message for w in caught if isinstance(w.message, DataWarning)]
+    for other in caught:
+        if not isinstance(other.message, DataWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    if data:
+        print("Warnings (read, but part of the data ignored):", file=stream)
+        for warning in data:
+            print(f"  - {warning}", file=stream)
 
 
 def _run_partitioned(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DATE_FORMATS",
+    "MONTH_FORMATS",
     "as_text",
     "blank_text",
     "coded",
@@ -46,9 +47,10 @@ DATE_FORMATS = (
     "%d/%m/%Y",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m",
-    "%m/%Y",
 )
+#: Written forms of a month without its day, read as the 1st: the contract allows them in
+#: ``birth_date`` only ("day precision; a month-only date is read as the 1st").
+MONTH_FORMATS = ("%Y-%m", "%m/%Y")
 _EPOCH: Final = dt.date(1970, 1, 1)
 #: First and last whole days pandas can hold at nanosecond precision (days since 1970).
 _FIRST_DAY: Final = (dt.date(1677, 9, 22) - _EPOCH).days
@@ -61,16 +63,19 @@ _TRUE: Final = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE: Final = frozenset({"false", "f", "no", "n", "0"})
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(values: pd.Series, *, month_only: bool = False) -> tuple[pd.Series, pd.Series]:
     """Parse a column of dates to day precision.
 
-    Accepts datetimes, ``datetime.date`` objects and text in ISO 8601 (``2024-03-31``),
-    UK day-first (``31/03/2024``) or month-only form (``2024-03``, read as the 1st).
+    Accepts datetimes, ``datetime.date`` objects and text in ISO 8601 (``2024-03-31``) or
+    UK day-first (``31/03/2024``) form; with ``month_only``, also a month without its day
+    (``2024-03``, ``03/2024``: :data:`MONTH_FORMATS`), read as the 1st.
 
     Parameters
     ----------
     values : pandas.Series
         The raw column.
+    month_only : bool, default False
+        Accept a month without its day (the contract allows it in ``birth_date`` only).
 
     Returns
     -------
@@ -83,7 +88,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     -----
     Text written exactly ``YYYY-MM-DD`` naming a real day pandas can hold is parsed in one
     vectorised pass; every other row (another form, padding, an impossible or out-of-range
-    day) goes to the general parser, which tries :data:`DATE_FORMATS` in turn. The first
+    day) goes to the general parser, which tries :data:`DATE_FORMATS` (then, with
+    ``month_only``, :data:`MONTH_FORMATS`) in turn. The first
     of those formats accepts exactly the rows the vectorised pass parses, so the result is
     the general parser's for every row.
 
@@ -92,6 +98,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> parsed, invalid = parse_dates(pd.Series(["2024-03-31", "31/03/2024", "2024-02-30"]))
     >>> parsed.dt.strftime("%Y-%m-%d").tolist(), invalid.tolist()
     (['2024-03-31', '2024-03-31', nan], [False, False, True])
+    >>> [parse_dates(pd.Series(["2024-03"]), month_only=m)[1].tolist() for m in (False, True)]
+    [[True], [False]]
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = pd.Series(values, copy=False)
@@ -99,15 +107,16 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed = parsed.dt.tz_localize(None)
         parsed = parsed.dt.normalize().astype("datetime64[ns]")
         return parsed, pd.Series(False, index=values.index)
+    formats = DATE_FORMATS + MONTH_FORMATS if month_only else DATE_FORMATS
     text = _arrow_text(values, convert=True)
     if text is None:
-        return _general_dates(values)
+        return _general_dates(values, formats)
     days, rest = _iso_days(text)
     midnights = _datetimes(days)
     invalid = np.zeros(len(values), dtype=bool)
     if rest.any():
         rows = np.flatnonzero(rest)
-        rest_parsed, rest_invalid = _general_dates(values.iloc[rows])
+        rest_parsed, rest_invalid = _general_dates(values.iloc[rows], formats)
         midnights[rows] = rest_parsed.to_numpy()
         invalid[rows] = rest_invalid.to_numpy(dtype=bool)
     return (
@@ -116,14 +125,16 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     )
 
 
-def _general_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse any column of dates, trying each of :data:`DATE_FORMATS` in turn."""
+def _general_dates(
+    values: pd.Series, formats: tuple[str, ...] = DATE_FORMATS
+) -> tuple[pd.Series, pd.Series]:
+    """Parse any column of dates, trying each of ``formats`` in turn."""
     text = values.astype("string").str.strip()
     empty = text.isna() | (text == "")
     present = ~empty.to_numpy(dtype=bool)
     strings = text.to_numpy(dtype=object)
     midnights = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    for fmt in DATE_FORMATS:
+    for fmt in formats:
         todo = np.isnat(midnights) & present
         if not todo.any():
             break

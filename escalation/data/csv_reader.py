@@ -4,11 +4,12 @@
 as text and only empty fields missing, giving the same frame the single-threaded pandas
 reader of :mod:`escalation.data.io` gives (object columns of ``str``, missing values as
 missing). Whenever the file is anything but plain, well-formed UTF-8 CSV (another encoding,
-invalid bytes, ragged rows, an empty file, a repeated column name), it returns ``None`` and the
-caller reads the file the old way, so every located error message (the byte and row of bad
-text, the line of a ragged row) is exactly what it was. Both readers keep an empty line as a
-row (every value missing), as a spreadsheet shows it, so every later row keeps its number;
-empty lines at the end of the file, which shift no row, are left out.
+invalid bytes, ragged rows, an empty file, a repeated or blank column name), it returns
+``None`` and the caller reads the file the old way, so every located error message (the byte
+and row of bad text, the line of a ragged row) is exactly what it was, and a column without
+a name is reported there. Both readers keep an empty line as a row (every value missing), as
+a spreadsheet shows it, so every later row keeps its number; empty lines at the end of the
+file, which shift no row, are left out.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _header(line: bytes) -> list[str] | None:
     if len(rows) != 1:
         return None
     names = rows[0]
-    if not names or len(set(names)) != len(names) or any(n == "" for n in names):
+    if not names or len(set(names)) != len(names) or any(not n.strip() for n in names):
         return None
     return names
 

@@ -13,11 +13,14 @@ import datetime as dt
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
+from escalation.data.columns import blank_text
 from escalation.data.csv_reader import read_csv_table
 from escalation.data.history import (
     CHILDREN_COLUMNS,
@@ -29,7 +32,13 @@ from escalation.data.history import (
     empty_notes,
 )
 from escalation.data.validate import validate_case_history
-from escalation.errors import DataValidationError, Problem, RecordProblem
+from escalation.errors import (
+    DataValidationError,
+    DataWarning,
+    Problem,
+    RecordProblem,
+    spreadsheet_column,
+)
 
 __all__ = [
     "METADATA_FILE",
@@ -37,9 +46,12 @@ __all__ = [
     "TooManyFieldsError",
     "check_encoding",
     "given_date",
+    "is_utf8_beyond_ascii",
     "read_case_history",
     "read_csv_text",
     "record_of",
+    "unnamed_columns",
+    "without_unnamed_columns",
     "write_case_history",
 ]
 
@@ -73,7 +85,9 @@ def read_case_history(
         Keep valid rows and report the rest in ``history.exclusions`` instead of raising.
     encoding : str, default "utf-8"
         Text encoding of CSV files (a UTF-8 byte-order mark is accepted). Files saved by
-        Excel on Windows are often ``"cp1252"``.
+        Excel on Windows are often ``"cp1252"``. A UTF-8 file holding a character outside
+        ASCII read as another encoding (which would garble it: ``Zoë`` as ``ZoÃ«``) is
+        refused, naming its first garbled value's row and column.
 
     Returns
     -------
@@ -89,6 +103,13 @@ def read_case_history(
         When ``path`` is not a folder.
     ValueError
         When ``encoding`` is not a known text encoding.
+
+    Warns
+    -----
+    DataWarning
+        When a CSV header cell holds no name over a column with values (``child_id,
+        birth_date,``): the column's values are ignored; the warning names the table, the
+        file and the column's letter (``column C``).
 
     Notes
     -----
@@ -313,6 +334,12 @@ def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | Non
             "as UTF-8, or give the file's encoding (command line: --encoding cp1252; "
             "Python: encoding='cp1252')"
         )
+        if codec != "utf-8-sig" and is_utf8_beyond_ascii(raw):
+            reason = (
+                f"{file.name} is not valid {encoding} text (byte {error.start}): it is UTF-8 "
+                "text; read it as UTF-8 (command line: --encoding utf-8, the default; "
+                "Python: encoding='utf-8')"
+            )
         return None, [RecordProblem(table, row, None, None, reason)]
     try:
         frame = read_csv_text(text)
@@ -323,7 +350,120 @@ def _read_csv(file: Path, table: str, encoding: str) -> tuple[pd.DataFrame | Non
     if any("\x00" in str(c) for c in frame.columns):
         reason = f"{file.name}: a column name in the header holds a NUL byte (character 0)"
         return None, [Problem(table, None, None, None, reason)]
+    if codec != "utf-8-sig" and is_utf8_beyond_ascii(raw):
+        return None, [_garbled(frame, table, file.name, encoding)]
+    frame, ignored = without_unnamed_columns(frame, unnamed_columns(text), table, file.name)
+    for problem in ignored:
+        warnings.warn(DataWarning(problem), stacklevel=4)
     return frame, []
+
+
+def is_utf8_beyond_ascii(raw: bytes) -> bool:
+    """Return whether ``raw`` is UTF-8 text holding a character outside ASCII.
+
+    Such text read in another encoding (cp1252, latin-1) is garbled without an error: each
+    character outside ASCII becomes two or three (``Zoë`` reads ``ZoÃ«``). Text in cp1252
+    with a letter outside ASCII is almost never valid UTF-8 (``ë`` alone is byte 0xEB,
+    which UTF-8 cannot end a text or precede a letter with).
+
+    Examples
+    --------
+    >>> is_utf8_beyond_ascii("Zoë".encode()), is_utf8_beyond_ascii("Zoë".encode("cp1252"))
+    (True, False)
+    >>> is_utf8_beyond_ascii(b"Zoe")
+    False
+    """
+    if raw.isascii():
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _garbled(frame: pd.DataFrame, table: str, file: str, encoding: str) -> Problem:
+    """Return the problem of a UTF-8 file read as ``encoding``, at its first garbled value.
+
+    The value is shown only as the disclosure rule allows (never a personal one).
+    """
+    reason = (
+        f"{file} is UTF-8 text but was read as {encoding}, which garbles every character "
+        "outside ASCII ('ë' reads 'Ã«'); read it as UTF-8 (command line: --encoding utf-8, "
+        "the default; Python: encoding='utf-8')"
+    )
+    # A character that starts a UTF-8 sequence, then one that continues it, as decoded.
+    lead = bytes(range(0xC2, 0xF5)).decode(encoding, errors="ignore")
+    follow = bytes(range(0x80, 0xC0)).decode(encoding, errors="ignore")
+    pattern = f"[{re.escape(lead)}][{re.escape(follow)}]"
+    first: tuple[int, int] | None = None
+    for at in range(frame.shape[1]):
+        values = frame.iloc[:, at]
+        if pd.api.types.infer_dtype(values, skipna=True) != "string":
+            continue  # no text (a column with no value)
+        hits = np.flatnonzero(values.str.contains(pattern, regex=True, na=False).to_numpy(bool))
+        if hits.size and (first is None or (int(hits[0]), at) < first):
+            first = (int(hits[0]), at)
+    if first is None:  # only the header (a byte-order mark read as ï»¿) is garbled
+        return Problem(table, None, None, None, f"{reason}; the header is garbled")
+    row, at = first
+    return RecordProblem(table, row, str(frame.columns[at]), frame.iat[row, at], reason)
+
+
+def unnamed_columns(text: str) -> list[int]:
+    r"""Return the 0-based positions of the cells of a CSV text's header that hold no name.
+
+    The header is the first line read (empty lines above it are skipped, as the readers
+    skip them); a cell empty or of spaces only has no name (``child_id,birth_date,``).
+
+    Examples
+    --------
+    >>> unnamed_columns("child_id,,birth_date, \nc1,x,2015-01-01,y\n")
+    [1, 3]
+    """
+    try:
+        header = next(csv.reader(io.StringIO(_LEADING_EMPTY_LINES.sub("", text, count=1))), [])
+    except csv.Error:
+        return []
+    return [at for at, name in enumerate(header) if not name.strip()]
+
+
+def without_unnamed_columns(
+    frame: pd.DataFrame, unnamed: list[int], table: str, file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Drop the columns whose header cell holds no name; return a problem for each with values.
+
+    A column without a name is no contract column and cannot be named as an extra one
+    (pandas would call it ``Unnamed: 2``, a covariate no one named). Its values are
+    ignored: each such column holding a value gives a problem naming the table, the file
+    and the column's letter as a spreadsheet shows it, never a value. A column with no
+    value (the separator a spreadsheet leaves at the end of each line) is dropped without
+    one: nothing is lost.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as read, one column per header cell.
+    unnamed : list of int
+        The positions :func:`unnamed_columns` gives.
+    table, file : str
+        The table the problems name, and the file it was read from.
+    """
+    if not unnamed or len(unnamed) > frame.shape[1]:
+        return frame, []
+    problems = []
+    for at in unnamed:
+        values = frame.iloc[:, at]
+        count = int((~blank_text(values.astype("string"))).sum())
+        if count:
+            reason = (
+                f"{file}: column {spreadsheet_column(at)} has no name in the header, so its "
+                f"{count} value{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} "
+                "ignored; name the column to keep it (an extra column), or delete it"
+            )
+            problems.append(Problem(table, None, None, None, reason))
+    kept = [at for at in range(frame.shape[1]) if at not in set(unnamed)]
+    return frame.iloc[:, kept], problems
 
 
 def _extract_date(

@@ -62,8 +62,10 @@ from escalation.errors import DataValidationError, Problem, RecordProblem, sprea
 __all__ = [
     "BLANK_ROW",
     "END_BEFORE_START",
+    "MONTH_ONLY",
     "OPEN_REFERRAL_REASON",
     "blank_rows",
+    "case_hints",
     "ends_before_start",
     "episodes_that_cannot_stand",
     "parse_bools",
@@ -90,6 +92,11 @@ OPEN_REFERRAL_REASON: Final = (
     "a closure reason on a referral with no end date (open at the extract date): the "
     "reason is why the referral closed; give its closure date (end) or leave the reason "
     "empty"
+)
+#: The problem of a month without its day (``2023-01``) in a date column but ``birth_date``.
+MONTH_ONLY: Final = (
+    "a month without its day: only birth_date may be given to the month (read as the 1st); "
+    "give the day (YYYY-MM-DD)"
 )
 #: The problem of a row whose every cell is empty (:func:`blank_rows`).
 BLANK_ROW = (
@@ -156,6 +163,10 @@ class _Checker:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if positions.size:
             self._record(positions, column, reason, True, "value dropped")
+
+    def soft_each(self, positions: np.ndarray, column: str, reasons: Sequence[str]) -> None:
+        """Record a problem with its own reason for each row at ``positions``; drop the values."""
+        self._record(positions, column, reasons, True, "value dropped")
 
     def flag_each(self, positions: np.ndarray, column: str, reasons: Sequence[str]) -> None:
         """Record a problem with its own reason for each row at ``positions``; exclude them."""
@@ -273,10 +284,18 @@ class _Checker:
         return out
 
     def check_codes(self, column: str, allowed: Mapping[str, str], what: str) -> pd.Series:
-        """Drop values outside a code list; return the column as a categorical of the list."""
-        position, empty = coded(self.frame[column], list(allowed))
-        unknown = ~empty & (position < 0)
-        self.soft(unknown, column, f"unknown {what} code ({_code_hint(list(allowed))})")
+        """Drop values outside a code list; return the column as a categorical of the list.
+
+        A value that is a listed code but for its case (``neg``) is unknown too, as the
+        contract reports codes and never guesses them; its problem names the code
+        (:func:`case_hints`).
+        """
+        codes = list(allowed)
+        position, empty = coded(self.frame[column], codes)
+        rows = np.flatnonzero(~empty & (position < 0))
+        if rows.size:
+            reason = f"unknown {what} code ({_code_hint(codes)})"
+            self.soft_each(rows, column, case_hints(self.frame[column].iloc[rows], codes, reason))
         return pd.Series(pd.Categorical.from_codes(position, dtype=_code_dtype(tuple(allowed))))
 
     def check_dates(
@@ -287,15 +306,21 @@ class _Checker:
         *,
         latest: pd.Timestamp | None = None,
         soft: bool = False,
+        month_only: bool = False,
     ) -> pd.Series:
         """Parse a date column, flagging invalid, missing and too-late values.
 
         ``latest`` is the last allowed date (default: the extract date); with ``soft``
-        an invalid or too-late value is dropped rather than its row excluded.
+        an invalid or too-late value is dropped rather than its row excluded. A month
+        without its day (``2023-01``) is read as the 1st with ``month_only`` (the
+        contract's ``birth_date``), else it is a problem of its own (:data:`MONTH_ONLY`).
         """
-        parsed, invalid = parse_dates(self.frame[column])
+        values = self.frame[column]
+        parsed, invalid = parse_dates(values, month_only=month_only)
         rule = self.soft if soft else self.flag
-        rule(invalid, column, "not a valid date (use YYYY-MM-DD)")
+        month = _month_only(values, invalid) if not month_only else np.zeros(len(values), bool)
+        rule(month, column, MONTH_ONLY)
+        rule(np.asarray(invalid, dtype=bool) & ~month, column, "not a valid date (use YYYY-MM-DD)")
         if required:
             self.flag(parsed.isna() & ~invalid, column, "required date is empty")
         if latest is None:
@@ -316,6 +341,40 @@ class _Checker:
             return parsed
         limit = extract_date if latest is None else latest
         return parsed.where(~invalid & ~(parsed > limit))
+
+
+def case_hints(values: pd.Series, codes: Sequence[str], reason: str) -> list[str]:
+    """Return ``reason`` for each unknown value, naming the code it is but for its case.
+
+    A value equal to a listed code once case is ignored (``neg``, ``f``, ``Referral``)
+    stays unknown: codes are read exactly as their list writes them ("unknown codes are
+    reported, not guessed"); its reason says which code was probably meant.
+
+    Examples
+    --------
+    >>> case_hints(pd.Series(["neg", "XYZ"]), ["NEG", "EMO"], "unknown category code")
+    ["unknown category code; did you mean 'NEG'? (codes are read exactly as the list \
+writes them, case included)", 'unknown category code']
+    """
+    folded = [code.casefold() for code in codes]
+    text = values.astype("string").str.casefold()
+    position, _ = coded(text, folded)
+    return [
+        reason
+        if at < 0
+        else f"{reason}; did you mean {codes[at]!r}? (codes are read exactly as the list "
+        "writes them, case included)"
+        for at in position.tolist()
+    ]
+
+
+def _month_only(values: pd.Series, invalid: pd.Series) -> np.ndarray:
+    """Return True where an invalid date is a month without its day (``2023-01``)."""
+    month = np.asarray(invalid, dtype=bool).copy()
+    rows = np.flatnonzero(month)
+    if rows.size:
+        month[rows] = ~np.asarray(parse_dates(values.iloc[rows], month_only=True)[1], dtype=bool)
+    return month
 
 
 @functools.lru_cache(maxsize=32)
@@ -379,12 +438,14 @@ def validate_case_history(
     row (every cell empty: one problem, no other); no word among the numbers of an extra
     column (at most 3 distinct words filling at most 10% of its values: each reported, the
     column made numbers, the word dropped when lenient); unique, non-empty ``child_id``;
-    valid dates, none after the extract date (a birth date up to 40 weeks after it: a child
+    valid dates (a month without its day in ``birth_date`` only, read as the 1st), none
+    after the extract date (a birth date up to 40 weeks after it: a child
     unborn then) and no episode or note more than 280 days (40 weeks) before the child's
     birth or expected birth date; ``end`` never before ``start``; no closure ``reason`` on a
     referral without an ``end`` (the reason dropped); known episode kinds and
     codes (referral source, primary need, assessment factors, CP category, closure reason,
-    legal status, sex, ethnicity), each code only on the kinds it belongs to
+    legal status, sex, ethnicity) written as their lists write them (``neg`` is unknown;
+    its message names ``NEG``: :func:`case_hints`), each code only on the kinds it belongs to
     (:data:`~escalation.data.codes.CODED_KINDS`); point events (``contact``, ``s47``,
     ``icpc``, ``moved_out``, ``death``) without a different end date (an end equal to the
     start is normalised to empty); every episode and note for a known child; at most one
@@ -722,7 +783,9 @@ def _check_children(kids: _Checker, extract_date: pd.Timestamp) -> pd.DataFrame:
     frame["child_id"] = ids
     # An unborn child's (expected) birth date may lie up to 40 weeks after the extract date.
     latest = extract_date + _WINDOW
-    frame["birth_date"] = kids.check_dates("birth_date", True, extract_date, latest=latest)
+    frame["birth_date"] = kids.check_dates(
+        "birth_date", True, extract_date, latest=latest, month_only=True
+    )
     earliest = frame["birth_date"]
     for column in RECOGNISED_CHILD_COLUMNS:
         if column in frame:
@@ -839,11 +902,11 @@ def _check_episode_rows(
 
     kind, empty = coded(frame["kind"], list(EPISODE_KINDS))
     eps.flag(empty, "kind", "kind is empty")
-    eps.flag(
-        ~empty & (kind < 0),
-        "kind",
-        f"unknown episode kind (the contract's kinds are {', '.join(EPISODE_KINDS)})",
-    )
+    unknown = np.flatnonzero(~empty & (kind < 0))
+    if unknown.size:
+        reason = f"unknown episode kind (the contract's kinds are {', '.join(EPISODE_KINDS)})"
+        hints = case_hints(frame["kind"].iloc[unknown], list(EPISODE_KINDS), reason)
+        eps.flag_each(unknown, "kind", hints)
     dtype = _code_dtype(tuple(EPISODE_KINDS))
     frame["kind"] = pd.Series(pd.Categorical.from_codes(kind, dtype=dtype))
     start = eps.check_dates("start", True, extract_date)
@@ -926,22 +989,26 @@ def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
     inner, text = distinct_text(stripped.str.replace(" ", "", regex=False))
     codes = inner[outer]
     known = set(ASSESSMENT_FACTORS)
-    unknown = []
-    kept: list[str | None] = []
-    for combo in text.tolist():
-        if not isinstance(combo, str):
-            unknown.append(False)
-            kept.append(None)
-            continue
-        parts = [c for c in combo.split(";") if c]
-        good = [c for c in parts if c in known]
-        unknown.append(len(good) != len(parts))
-        kept.append(";".join(good) if good else None)
     reason = (
         "unknown assessment factor code (codes joined by ';', e.g. 3B;16A); the unknown "
         "codes are dropped"
     )
-    eps.soft(np.asarray(unknown, dtype=bool)[codes], "factors", reason)
+    reasons: list[str | None] = []  # None: every code known
+    kept: list[str | None] = []
+    for combo in text.tolist():
+        if not isinstance(combo, str):
+            reasons.append(None)
+            kept.append(None)
+            continue
+        parts = [c for c in combo.split(";") if c]
+        good = [c for c in parts if c in known]
+        bad = [c for c in parts if c not in known]
+        hints = case_hints(pd.Series(bad, dtype=object), list(ASSESSMENT_FACTORS), reason)
+        # the hint of the first unknown code that is a listed one but for its case
+        reasons.append(next((h for h in hints if h != reason), reason) if bad else None)
+        kept.append(";".join(good) if good else None)
+    rows = np.flatnonzero([reasons[code] is not None for code in codes])
+    eps.soft_each(rows, "factors", [str(reasons[codes[row]]) for row in rows])
     return expand(pd.Series(kept, dtype="string"), codes)
 
 

@@ -548,3 +548,37 @@ def test_text_utf8_cannot_hold_is_named_not_a_crash(table: str, column: str, val
     excluded = [(p.table, p.row, p.column) for p in kept.exclusions.problems]
     assert (table, 1, column) in excluded
     assert len(getattr(kept, table)) < len(frame)
+
+
+@pytest.mark.parametrize("month", ["2021-02", "02/2021"])
+@pytest.mark.parametrize(
+    ("table", "row", "column"),
+    [("episodes", 7, "start"), ("episodes", 0, "end"), ("notes", 0, "date")],
+)
+def test_a_month_without_its_day_is_refused_outside_birth_date(tables, month, table, row, column):
+    # The contract allows a month-only date in birth_date only ("day precision; a
+    # month-only date is read as the 1st"); elsewhere it was read as the 1st, silently.
+    tables[table].loc[row, column] = month
+    assert _month_only_problems(tables) == [(table, row, column)]
+
+
+def test_a_month_without_its_day_is_refused_as_an_expected_birth_date(tables):
+    tables["children"]["expected_birth_date"] = None
+    tables["children"].loc[1, "expected_birth_date"] = "2015-01"
+    assert _month_only_problems(tables) == [("children", 1, "expected_birth_date")]
+
+
+def _month_only_problems(tables):
+    """Where the problems name a month without its day, and say to give the day."""
+    return [
+        (t, r, c)
+        for t, r, c, why in problems_of(tables)
+        if why.startswith("a month without its day") and "give the day (YYYY-MM-DD)" in why
+    ]
+
+
+@pytest.mark.parametrize("month", ["2015-01", "01/2015"])
+def test_a_month_without_its_day_is_a_birth_date_on_the_1st(tables, month):
+    tables["children"].loc[1, "birth_date"] = month
+    history = validate_case_history(history_from(tables))
+    assert history.children.loc[1, "birth_date"] == pd.Timestamp("2015-01-01")

@@ -23,7 +23,13 @@ import pandas as pd
 
 from escalation.data.codes import ETHNICITIES, LEGAL_STATUSES
 from escalation.data.history import CaseHistory
-from escalation.data.io import given_date, read_csv_text, record_of
+from escalation.data.io import (
+    given_date,
+    read_csv_text,
+    record_of,
+    unnamed_columns,
+    without_unnamed_columns,
+)
 from escalation.data.statutory.file_years import (
     collection_year_of,
     name_order,
@@ -270,6 +276,11 @@ def _read_csv(path: Path, problems: list[SourceProblem]) -> pd.DataFrame | None:
             )
         )
         return None
+    frame, ignored = without_unnamed_columns(frame, unnamed_columns(text), path.name, path.name)
+    for problem in ignored:  # a column without a name: its values ignored, said
+        reason = problem.reason.removeprefix(f"{path.name}: ")
+        problems.append(_csv_problem(path.name, None, None, None, reason, action="ignored",
+                                     severity="note"))  # fmt: skip
     frame.columns = [str(c).strip().upper() for c in frame.columns]
     return frame
 
