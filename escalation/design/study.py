@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, cast
 
+from escalation._atomic import write_text_atomically
 from escalation._vocabulary import horizon_days
 from escalation.data.codes import CLOSURE_REASONS, CODED_KINDS, EPISODE_KINDS, POINT_KINDS
 from escalation.design.options import (
@@ -182,11 +183,31 @@ def _date(section: str, key: str, value: object) -> dt.date | None:
     raise _fail(section, key, value, "must be a date written YYYY-MM-DD")
 
 
-def _integer(section: str, key: str, value: object, *, minimum: int) -> int:
+#: The largest whole number a TOML file can hold (a signed 64-bit integer, TOML 1.0
+#: "Integer"): a design holding a larger one is written as text other parsers refuse.
+TOML_MAX_INTEGER: Final = 2**63 - 1
+
+
+def _integer(
+    section: str, key: str, value: object, *, minimum: int, maximum: int = TOML_MAX_INTEGER
+) -> int:
+    """Return ``value``, a whole number from ``minimum`` to ``maximum``, or refuse it.
+
+    The default ``maximum`` is the largest integer TOML holds, so every whole number of a
+    design reads back (and is written) as valid TOML.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(section, key, value, "must be a whole number")
     if value < minimum:
         raise _fail(section, key, value, f"must be at least {minimum}")
+    if value > maximum:
+        raise _fail(
+            section,
+            key,
+            value,
+            f"must be at most {maximum} (2**63 - 1, the largest whole number a TOML file "
+            "holds)",
+        )
     return value
 
 
@@ -223,7 +244,9 @@ class DataSpec:
     ----------
     path : str, optional
         Folder with children, episodes and (optionally) notes as ``.csv`` or
-        ``.parquet``. A relative path is read relative to the folder of the design file.
+        ``.parquet``. A relative path is read relative to the folder of the design file
+        (``"."`` for that folder itself). Never empty: leave it out to give the folder on
+        the command line (``--data``).
     extract_date : datetime.date or str, optional
         The extract date (``YYYY-MM-DD``), when the source does not state it.
     """
@@ -234,6 +257,14 @@ class DataSpec:
     def __post_init__(self) -> None:
         if self.path is not None and not isinstance(self.path, str):
             raise _fail("data", "path", self.path, "must be a folder name (a string)")
+        if self.path is not None and not self.path.strip():
+            raise _fail(
+                "data",
+                "path",
+                self.path,
+                "is empty: name the case-history folder (e.g. \"data/\"; \".\" for the "
+                "design file's own folder), or leave path out and pass --data DIR",
+            )
         object.__setattr__(self, "extract_date", _date("data", "extract_date", self.extract_date))
 
 
@@ -453,13 +484,22 @@ class CovariateSpec:
     ----------
     include : tuple of str
         Built-in covariates (see :data:`escalation.design.options.BuiltinCovariate`) or
-        names of extra columns of the children table (e.g. ``imd_decile``).
+        names of extra columns of the children table (e.g. ``imd_decile``); at least one.
     """
 
     include: tuple[str, ...] = ("age", "sex")
 
     def __post_init__(self) -> None:
         names = _strings("covariates", "include", self.include)
+        if not names:
+            raise _fail(
+                "covariates",
+                "include",
+                [],
+                "needs at least one covariate: the adjusted estimators, Table 1 and the risk "
+                "models all use them (the unadjusted estimator ignores them, so an "
+                'unadjusted-only study can keep e.g. ["age", "sex"])',
+            )
         for name in names:
             if name in BUILTIN_COVARIATES:
                 continue
@@ -512,7 +552,8 @@ class EstimationSpec:
         Bootstrap replicates: 0 for none, else at least 2 (one replicate gives no
         standard error).
     seed : int, default 1
-        Seed of every random step.
+        Seed of every random step: a whole number from 0 to 2**63 - 1 (the largest
+        whole number a TOML file holds).
     """
 
     estimators: tuple[EstimatorName, ...] = ("unadjusted",)
@@ -1095,10 +1136,12 @@ class StudyDesign:
         return "\n".join(lines)
 
     def write(self, path: str | Path) -> Path:
-        """Write the design to a TOML file and return its path."""
-        target = Path(path)
-        target.write_text(self.to_toml(), encoding="utf-8")
-        return target
+        """Write the design to a TOML file and return its path.
+
+        The file is replaced whole (written beside it, then renamed over it): a write that
+        fails half-way leaves an existing file as it was.
+        """
+        return write_text_atomically(path, self.to_toml())
 
     def replace(self, **sections: Any) -> StudyDesign:
         """Return a copy with whole sections replaced (the design itself never changes)."""
@@ -1131,7 +1174,7 @@ class StudyDesign:
         ------
         DesignError
             When ``bootstrap`` is 1, negative or not a whole number, or ``seed`` is not a
-            whole number of at least 0.
+            whole number from 0 to 2**63 - 1.
 
         Examples
         --------
