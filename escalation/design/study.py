@@ -205,8 +205,7 @@ def _integer(
             section,
             key,
             value,
-            f"must be at most {maximum} (2**63 - 1, the largest whole number a TOML file "
-            "holds)",
+            f"must be at most {maximum} (2**63 - 1, the largest whole number a TOML file holds)",
         )
     return value
 
@@ -262,7 +261,7 @@ class DataSpec:
                 "data",
                 "path",
                 self.path,
-                "is empty: name the case-history folder (e.g. \"data/\"; \".\" for the "
+                'is empty: name the case-history folder (e.g. "data/"; "." for the '
                 "design file's own folder), or leave path out and pass --data DIR",
             )
         object.__setattr__(self, "extract_date", _date("data", "extract_date", self.extract_date))
