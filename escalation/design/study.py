@@ -361,7 +361,9 @@ class OutcomeSpec:
         Kinds (or ``"age_18"``) that end follow-up and preclude escalation; event codes
         2, 3, ... follow this order. The default is the design contract's: a kind in
         none of ``events``, ``competing`` and ``censor`` does not end follow-up, so
-        ``competing = []`` keeps a child who died at risk of escalation.
+        ``competing = []`` keeps a child who died at risk of escalation
+        (:func:`~escalation.timeline.build_spells` warns when the history has such a
+        death).
     censor : tuple of str, default ("moved_out", "age_18")
         Kinds (or ``"age_18"``) that end follow-up without an event (the contract's
         default: a child who moved out is no longer observed, and children's social care
