@@ -369,7 +369,8 @@ class OutcomeSpec:
         default: a child who moved out is no longer observed, and children's social care
         ends at 18). The extract date always censors.
     horizons : tuple of int
-        Days after time zero at which risks are reported (each > 0).
+        Days after time zero at which risks are reported (each > 0), kept sorted in
+        increasing order whatever the order written.
     """
 
     events: tuple[str, ...] = ("cp_plan", "looked_after")
@@ -720,8 +721,12 @@ class PolicySpec:
         (:attr:`StudyDesign.policy_risk_models`), so the risk rules are the models the
         study validates.
     horizon : int, optional
-        Days: risks, benefits and the criteria are judged by this horizon (default: the
-        first of ``[outcome] horizons``, and it must be one of them).
+        Days: risks, benefits and the criteria are judged by this horizon; it must be one
+        of ``[outcome] horizons``. Default: the first of ``[outcome] horizons`` as written
+        in the design file. The horizons are kept sorted, so a file writing a larger one
+        first (``[730, 365]``) reads with that horizon as an explicit ``[policy] horizon``
+        (recorded in the design written beside the outputs); a design built in Python
+        without one uses the first of the sorted ``OutcomeSpec.horizons``, the smallest.
     folds : int, default 5
         Cross-fitting folds (grouped by family): each learned rule is judged on families
         it was not learned from.
@@ -846,6 +851,26 @@ _RENAMED: Final = {"from": "from_"}
 _REQUIRED_SECTIONS: Final = ("time_zero", "outcome", "treatment")
 #: Sections that may be left out entirely (``None`` in the design).
 _OPTIONAL_SECTIONS: Final = ("policy", "criteria")
+
+
+def _policy_horizon_as_written(built: dict[str, Any], mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the sections with ``[policy] horizon`` set when its default is not the smallest.
+
+    ``[policy] horizon`` defaults to the first of ``[outcome] horizons`` as written. The
+    horizons are kept sorted (:func:`~escalation._vocabulary.horizon_days`), so a file
+    writing a larger horizon first (``[730, 365]``) would otherwise have the policy study
+    use the smallest; that first horizon is made the explicit ``[policy] horizon``, which
+    the design written beside the outputs, its hash and the manifest then record. Files
+    writing their horizons in increasing order read (and hash) as before.
+    """
+    policy = built.get("policy")
+    written = mapping["outcome"].get("horizons")
+    if policy is None or policy.horizon is not None or not isinstance(written, list | tuple):
+        return built
+    first = int(written[0])  # a whole number of days: [outcome] was validated
+    if first == built["outcome"].horizons[0]:
+        return built
+    return {**built, "policy": replace(policy, horizon=first)}
 
 
 def _toml_key(name: str) -> str:
@@ -988,7 +1013,11 @@ class StudyDesign:
 
     @property
     def policy_horizon(self) -> int:
-        """The horizon of the policy study (``[policy] horizon`` or the first horizon)."""
+        """The horizon of the policy study: ``[policy] horizon``, else the smallest horizon.
+
+        A design file that writes a larger horizon first has it as ``[policy] horizon``
+        (see :class:`PolicySpec`).
+        """
         if self.policy is not None and self.policy.horizon is not None:
             return int(self.policy.horizon)
         return int(self.outcome.horizons[0])
@@ -1076,7 +1105,7 @@ class StudyDesign:
                 raise _about(
                     DesignError(f"design [{name}]: key {missing[0]!r} is required"), name
                 ) from error
-        return cls(**built)
+        return cls(**_policy_horizon_as_written(built, mapping))
 
     @classmethod
     def from_toml(cls, text: str) -> StudyDesign:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from escalation.design import CovariateSpec, DataSpec, EstimationSpec, default_design
+from escalation.design import (
+    CovariateSpec,
+    DataSpec,
+    EstimationSpec,
+    StudyDesign,
+    default_design,
+)
+from escalation.design.registration import design_sha256
 from escalation.errors import DesignError
 
 #: TOML 1.0 ("Integer"): integers are signed 64-bit, so 2**63 - 1 is the largest.
@@ -22,7 +29,7 @@ def test_a_seed_toml_cannot_hold_is_refused_naming_the_key_and_value(seed: int) 
         EstimationSpec(seed=seed)
     text = default_design().to_toml().replace("seed = 1", f"seed = {seed}")
     with pytest.raises(DesignError, match=r"\[estimation\] seed"):
-        type(default_design()).from_toml(text)
+        StudyDesign.from_toml(text)
 
 
 def test_the_largest_toml_integer_is_a_valid_seed_and_reads_back() -> None:
@@ -65,7 +72,7 @@ def test_an_empty_data_path_is_refused(path: str) -> None:
         DataSpec(path=path)
     text = default_design().to_toml().replace("[data]\n", f'[data]\npath = "{path}"\n')
     with pytest.raises(DesignError, match=r"\[data\] path"):
-        type(default_design()).from_toml(text)
+        StudyDesign.from_toml(text)
 
 
 def test_the_design_folder_itself_is_still_written_dot() -> None:
@@ -76,3 +83,30 @@ def test_an_empty_covariate_list_is_refused() -> None:
     """``include = []`` was accepted: adjusted estimators adjusted for nothing."""
     with pytest.raises(DesignError, match=r"\[covariates\] include = \[\]: needs at least one"):
         CovariateSpec(include=())
+
+
+def _with_horizons(horizons: str) -> str:
+    text = default_design().to_toml()
+    assert "horizons = [365, 730]" in text and "\nhorizon = " not in text
+    return text.replace("horizons = [365, 730]", f"horizons = {horizons}")
+
+
+def test_the_policy_default_horizon_is_the_first_written_and_is_recorded() -> None:
+    """Horizons are kept sorted, so ``[730, 365]`` made the policy study's "first
+    horizon" (the documented default) 365, the smallest, not the 730 written first, and
+    the design written beside the outputs did not say which."""
+    design = StudyDesign.from_toml(_with_horizons("[730, 365]"))
+    assert design.outcome.horizons == (365, 730)
+    assert design.policy is not None and design.policy.horizon == 730
+    assert design.policy_horizon == 730
+    recorded = tomllib.loads(design.to_toml())
+    assert recorded["policy"]["horizon"] == 730
+    assert StudyDesign.from_toml(design.to_toml()) == design
+
+
+def test_horizons_in_increasing_order_read_and_hash_as_before() -> None:
+    text = _with_horizons("[365, 730]")
+    design = StudyDesign.from_toml(text)
+    assert design.policy_horizon == 365
+    assert "horizon" not in tomllib.loads(design.to_toml())["policy"]
+    assert design_sha256(design) == design_sha256(default_design())
