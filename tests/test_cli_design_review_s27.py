@@ -106,3 +106,24 @@ def test_run_reads_a_registration_written_elsewhere(
     assert recorded["status"] == "registered"
     assert recorded["registered_sha256"] == recorded["design_sha256"]
     capsys.readouterr()
+
+
+def test_init_force_that_fails_half_way_leaves_the_existing_design(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``init --force`` emptied the design file before writing; a write that failed
+    (here text UTF-8 cannot encode) left an empty design. It is now written whole, by the
+    rule of ``StudyDesign.write``."""
+    from escalation.cli import init as init_cli
+
+    assert main(["init", str(tmp_path)]) == 0
+    target = tmp_path / "design.toml"
+    before = target.read_text(encoding="utf-8")
+    written = init_cli.design_text
+    monkeypatch.setattr(init_cli, "design_text", lambda *args: written(*args) + "# \ud800\n")
+    capsys.readouterr()
+    assert main(["init", str(tmp_path), "--force"]) != 0
+    # The message says "nothing was written": now true of the design file too.
+    assert "UnicodeEncodeError" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["design.toml"]
