@@ -41,6 +41,7 @@ def _sha(out: Path) -> str:
 
 #: Each command with options that keep it quick (no bootstrap, refuters, forests).
 QUICK = {
+    "build": [],
     "estimate": ["--bootstrap", "0", "--refutations", "0", "--trees", "0", "--no-progress"],
     "predict": ["--bootstrap", "0", "--models", "cox"],
     "policy": ["--trees", "10"],
@@ -62,9 +63,9 @@ def test_a_study_command_rerun_with_another_design_says_it_replaced_the_outputs(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Only ``run`` said so: ``estimate``, ``predict`` and ``policy`` replaced an earlier
-    design's results in their folder without a word. Now each says it by the same rule
-    (``note_design_replaced``); a re-run of the same design says nothing."""
+    """Only ``run`` said so: ``build``, ``estimate``, ``predict`` and ``policy`` replaced
+    an earlier design's results in their folder without a word. Now each says it by the
+    same rule (``note_design_replaced``); a re-run of the same design says nothing."""
     if command == "policy":  # the policy study itself is not under test (and slow)
         monkeypatch.setattr(policy_cli, "evaluate_policies", _no_policy_study)
         monkeypatch.setattr(policy_cli, "_write", lambda *args: None)

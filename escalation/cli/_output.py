@@ -89,7 +89,7 @@ def design_hash_in(folder: str | Path) -> str | None:
 def note_design_replaced(command: str, folder: str | Path, before: str | None) -> None:
     """Say on standard error when a run replaced the outputs of another design.
 
-    The one rule of every study command (``run``, ``estimate``, ``predict``,
+    The one rule of every study command (``run``, ``build``, ``estimate``, ``predict``,
     ``policy``): the same command may re-run into its own output folder, and when the
     design differs from the one the folder's earlier outputs came from (``before``, the
     hash :func:`design_hash_in` read before writing), a note names both designs' hashes.
