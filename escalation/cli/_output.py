@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from escalation.report.outputs import OutputFolder
 
-__all__ = ["add_output_arguments", "output_folder"]
+__all__ = ["add_output_arguments", "design_hash_in", "note_design_replaced", "output_folder"]
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,4 +67,48 @@ def output_folder(
         writes=writes,
         inputs=[Path(i) for i in inputs if i is not None],
         keep=keep,
+    )
+
+
+def design_hash_in(folder: str | Path) -> str | None:
+    """Return the design SHA-256 the manifest in ``folder`` records (None without one).
+
+    Read when a study command opens its output folder, before it writes: with
+    :func:`note_design_replaced` after it has written.
+    """
+    from escalation.report.manifest import MANIFEST_NAME
+
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        recorded = manifest["design"]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(recorded) if recorded else None
+
+
+def note_design_replaced(command: str, folder: str | Path, before: str | None) -> None:
+    """Say on standard error when a run replaced the outputs of another design.
+
+    The one rule of every study command (``run``, ``build``, ``estimate``, ``predict``,
+    ``policy``): the same command may re-run into its own output folder, and when the
+    design differs from the one the folder's earlier outputs came from (``before``, the
+    hash :func:`design_hash_in` read before writing), a note names both designs' hashes.
+    A re-run of the same design says nothing.
+
+    Parameters
+    ----------
+    command : str
+        The command, e.g. ``"escalation estimate"``.
+    folder : str or Path
+        The output folder, as written.
+    before : str or None
+        The design hash its manifest recorded before this run (None: none).
+    """
+    after = design_hash_in(folder)
+    if before is None or after is None or before == after:
+        return
+    print(
+        f"{command}: note: {folder} held the outputs of a run of another design "
+        f"(design SHA-256 {before[:12]}, now {after[:12]}); they were replaced",
+        file=sys.stderr,
     )

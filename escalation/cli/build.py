@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
-from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._output import (
+    add_output_arguments,
+    design_hash_in,
+    note_design_replaced,
+    output_folder,
+)
 from escalation.cli._study import (
     add_study_arguments,
     data_folder,
@@ -65,6 +70,7 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
     writes = ("flow.csv", "design.toml", "spells_dataset.json")
     inputs = (args.design, folder)
     with output_folder(args, writes, inputs) as output, compute_from(args, design):
+        before = design_hash_in(output.path)
         built = build_spell_dataset(
             dataset,
             design,
@@ -88,6 +94,7 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
                 "local authority only",
             },
         )
+    note_design_replaced("escalation build", output.path, before)
     out = output.path
     children = int(built.flow.loc[built.flow["rule"] == "spells", "children"].sum())
     print(f"Partitions     {len(dataset.partitions):,} (by {dataset.key})")
@@ -121,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_partitioned(args, design_as_read(design, design_file, args), source)
     writes = ("spells.parquet", "counting.parquet", "flow.csv", "design.toml")
     with output_folder(args, writes, (design_file, source)) as folder:
+        before = design_hash_in(folder.path)
         design, history = load_study(args)
         data = build_spells(history, design, censor_at_horizon=args.censor_at_horizon)
         out = folder.staging
@@ -140,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
                 "local authority only",
             },
         )
+    note_design_replaced("escalation build", folder.path, before)
     glance = data.glance().iloc[0]
     print(f"Spells         {glance['n']:,} ({glance['children']:,} children)")
     print(f"Escalations    {glance['events']:,}; competing {glance['competing']:,}")

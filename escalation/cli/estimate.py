@@ -14,7 +14,12 @@ from escalation.causal.heterogeneity import estimate_heterogeneity, subgroup_lev
 from escalation.causal.tableone import table_one
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
-from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._output import (
+    add_output_arguments,
+    design_hash_in,
+    note_design_replaced,
+    output_folder,
+)
 from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.disclosure import (
     DisclosureRules,
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         )
     ]  # fmt: skip
     with output_folder(args, [*writes, "design.toml"], study_inputs(args)) as folder:
+        before = design_hash_in(folder.path)
         study = load_spells(args)
         design, history, data, log = study.design, study.history, study.data, study.log
         with log.watch("effects"), compute_from(args, design):
@@ -184,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
                 "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
             },
         )
+    note_design_replaced("escalation estimate", folder.path, before)
     glance = result.glance().iloc[0]
     print(f"Spells         {glance['n']:,}; escalations {glance['events']:,}")
     print(f"Estimators     {glance['method']} (bootstrap {glance['bootstrap']})")

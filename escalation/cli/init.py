@@ -20,6 +20,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from escalation._atomic import write_text_atomically
 from escalation.cli import SUMMARIES
 from escalation.errors import DesignError, EscalationError
 
@@ -289,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
         found["no_spell"] = _no_spell(history, text)
         text = design_text(data_path, found)
     out.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_text_atomically(target, text)  # --force: a failed write leaves the old file
     print(f"Wrote {target}: check every value (comments say what each key means), then run")
     if found.get("no_spell"):
         print(

@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalation.cli import SUMMARIES
-from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._output import (
+    add_output_arguments,
+    design_hash_in,
+    note_design_replaced,
+    output_folder,
+)
 from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.design.registration import check_registration, registration_path
 from escalation.disclosure import DisclosureRules
@@ -55,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     registration_file = args.registration or registration_path(Path(args.design))
     inputs = [*study_inputs(args), registration_file]
     with output_folder(args, ["design.toml"], inputs) as folder:
+        before = design_hash_in(folder.path)
         loaded = load_spells(args)
         design, history, data, log = loaded.design, loaded.history, loaded.data, loaded.log
         registration = check_registration(design, registration_file)
@@ -77,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
             },
         )
+    note_design_replaced("escalation policy", folder.path, before)
     figure = study.figure_data()
     for row in figure.itertuples(index=False):
         print(_console_line(row))

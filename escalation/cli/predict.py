@@ -11,7 +11,12 @@ import pandas as pd
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
-from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._output import (
+    add_output_arguments,
+    design_hash_in,
+    note_design_replaced,
+    output_folder,
+)
 from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.disclosure import (
     DisclosureRules,
@@ -130,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
     check_censor_training(args.validation, bool(args.censor_training), option="--censor-training")
     inputs = [*study_inputs(args), args.truth]
     with output_folder(args, ["design.toml"], inputs) as folder:
+        before = design_hash_in(folder.path)
         study = load_spells(args)
         design, history, data, log = study.design, study.history, study.data, study.log
         models = models or list(design.prediction.models)
@@ -172,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
                 "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
             },
         )
+    note_design_replaced("escalation predict", folder.path, before)
     out = folder.path
     glance = result.glance().iloc[0]
     print(

@@ -7,7 +7,6 @@ then run the same study on it), for the ``demo`` command to call.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
@@ -16,7 +15,12 @@ from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
-from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._output import (
+    add_output_arguments,
+    design_hash_in,
+    note_design_replaced,
+    output_folder,
+)
 from escalation.cli._study import add_study_arguments, load_study, study_inputs
 from escalation.data.io import read_case_history, write_case_history
 from escalation.design.registration import register_design, registration_path
@@ -45,6 +49,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--bootstrap", type=int, default=None, help="bootstrap replicates (default: the design's)"
     )
+    parser.add_argument(
+        "--registration",
+        metavar="FILE",
+        help="registration file (default: <design>.registration.json beside the design)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not show progress")
     add_keep_going(parser)
     add_compute_options(parser)
@@ -70,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
     design_file = Path(args.design)
     # The files known in advance (design.toml, brief.html): a folder whose earlier run
     # wrote them (a demo's) is refused at once, without suggesting --overwrite.
-    with output_folder(args, study_files(), study_inputs(args)) as folder:
+    inputs = [*study_inputs(args), args.registration]
+    with output_folder(args, study_files(), inputs) as folder:
         compile_kernels_ahead()  # while the data are read (not for a refused output folder)
-        before = _design_hash(folder.path / "manifest.json")
+        before = design_hash_in(folder.path)
         design, history = load_study(args)
         seed = args.seed if args.seed is not None else design.estimation.seed
         with compute_from(args, design):
@@ -86,25 +96,11 @@ def run(args: argparse.Namespace) -> int:
                 keep_going=args.keep_going,
                 command=folder.command,
                 design_file=design_file,
+                registration=args.registration,
             )
-    after = _design_hash(outputs.manifest)
-    if before is not None and after is not None and before != after:
-        # The same command may re-run into its folder; a changed design is said out loud.
-        print(
-            f"escalation run: note: {folder.path} held the outputs of a run of another design "
-            f"(design SHA-256 {before[:12]}, now {after[:12]}); they were replaced",
-            file=sys.stderr,
-        )
+    # The same command may re-run into its folder; a changed design is said out loud.
+    note_design_replaced("escalation run", folder.path, before)
     return report_outputs(outputs)
-
-
-def _design_hash(manifest: Path) -> str | None:
-    """Return the design hash a manifest records (None without a readable one)."""
-    try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))["design"]["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return str(recorded) if recorded else None
 
 
 def report_outputs(outputs: Any) -> int:

@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, cast
 
+from escalation._atomic import write_text_atomically
 from escalation._vocabulary import horizon_days
 from escalation.data.codes import CLOSURE_REASONS, CODED_KINDS, EPISODE_KINDS, POINT_KINDS
 from escalation.design.options import (
@@ -182,11 +183,30 @@ def _date(section: str, key: str, value: object) -> dt.date | None:
     raise _fail(section, key, value, "must be a date written YYYY-MM-DD")
 
 
-def _integer(section: str, key: str, value: object, *, minimum: int) -> int:
+#: The largest whole number a TOML file can hold (a signed 64-bit integer, TOML 1.0
+#: "Integer"): a design holding a larger one is written as text other parsers refuse.
+TOML_MAX_INTEGER: Final = 2**63 - 1
+
+
+def _integer(
+    section: str, key: str, value: object, *, minimum: int, maximum: int = TOML_MAX_INTEGER
+) -> int:
+    """Return ``value``, a whole number from ``minimum`` to ``maximum``, or refuse it.
+
+    The default ``maximum`` is the largest integer TOML holds, so every whole number of a
+    design reads back (and is written) as valid TOML.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(section, key, value, "must be a whole number")
     if value < minimum:
         raise _fail(section, key, value, f"must be at least {minimum}")
+    if value > maximum:
+        raise _fail(
+            section,
+            key,
+            value,
+            f"must be at most {maximum} (2**63 - 1, the largest whole number a TOML file holds)",
+        )
     return value
 
 
@@ -223,7 +243,9 @@ class DataSpec:
     ----------
     path : str, optional
         Folder with children, episodes and (optionally) notes as ``.csv`` or
-        ``.parquet``. A relative path is read relative to the folder of the design file.
+        ``.parquet``. A relative path is read relative to the folder of the design file
+        (``"."`` for that folder itself). Never empty: leave it out to give the folder on
+        the command line (``--data``).
     extract_date : datetime.date or str, optional
         The extract date (``YYYY-MM-DD``), when the source does not state it.
     """
@@ -234,6 +256,14 @@ class DataSpec:
     def __post_init__(self) -> None:
         if self.path is not None and not isinstance(self.path, str):
             raise _fail("data", "path", self.path, "must be a folder name (a string)")
+        if self.path is not None and not self.path.strip():
+            raise _fail(
+                "data",
+                "path",
+                self.path,
+                'is empty: name the case-history folder (e.g. "data/"; "." for the '
+                "design file's own folder), or leave path out and pass --data DIR",
+            )
         object.__setattr__(self, "extract_date", _date("data", "extract_date", self.extract_date))
 
 
@@ -331,13 +361,16 @@ class OutcomeSpec:
         Kinds (or ``"age_18"``) that end follow-up and preclude escalation; event codes
         2, 3, ... follow this order. The default is the design contract's: a kind in
         none of ``events``, ``competing`` and ``censor`` does not end follow-up, so
-        ``competing = []`` keeps a child who died at risk of escalation.
+        ``competing = []`` keeps a child who died at risk of escalation
+        (:func:`~escalation.timeline.build_spells` warns when the history has such a
+        death).
     censor : tuple of str, default ("moved_out", "age_18")
         Kinds (or ``"age_18"``) that end follow-up without an event (the contract's
         default: a child who moved out is no longer observed, and children's social care
         ends at 18). The extract date always censors.
     horizons : tuple of int
-        Days after time zero at which risks are reported (each > 0).
+        Days after time zero at which risks are reported (each > 0), kept sorted in
+        increasing order whatever the order written.
     """
 
     events: tuple[str, ...] = ("cp_plan", "looked_after")
@@ -453,13 +486,22 @@ class CovariateSpec:
     ----------
     include : tuple of str
         Built-in covariates (see :data:`escalation.design.options.BuiltinCovariate`) or
-        names of extra columns of the children table (e.g. ``imd_decile``).
+        names of extra columns of the children table (e.g. ``imd_decile``); at least one.
     """
 
     include: tuple[str, ...] = ("age", "sex")
 
     def __post_init__(self) -> None:
         names = _strings("covariates", "include", self.include)
+        if not names:
+            raise _fail(
+                "covariates",
+                "include",
+                [],
+                "needs at least one covariate: the adjusted estimators, Table 1 and the risk "
+                "models all use them (the unadjusted estimator ignores them, so an "
+                'unadjusted-only study can keep e.g. ["age", "sex"])',
+            )
         for name in names:
             if name in BUILTIN_COVARIATES:
                 continue
@@ -512,7 +554,8 @@ class EstimationSpec:
         Bootstrap replicates: 0 for none, else at least 2 (one replicate gives no
         standard error).
     seed : int, default 1
-        Seed of every random step.
+        Seed of every random step: a whole number from 0 to 2**63 - 1 (the largest
+        whole number a TOML file holds).
     """
 
     estimators: tuple[EstimatorName, ...] = ("unadjusted",)
@@ -678,8 +721,12 @@ class PolicySpec:
         (:attr:`StudyDesign.policy_risk_models`), so the risk rules are the models the
         study validates.
     horizon : int, optional
-        Days: risks, benefits and the criteria are judged by this horizon (default: the
-        first of ``[outcome] horizons``, and it must be one of them).
+        Days: risks, benefits and the criteria are judged by this horizon; it must be one
+        of ``[outcome] horizons``. Default: the first of ``[outcome] horizons`` as written
+        in the design file. The horizons are kept sorted, so a file writing a larger one
+        first (``[730, 365]``) reads with that horizon as an explicit ``[policy] horizon``
+        (recorded in the design written beside the outputs); a design built in Python
+        without one uses the first of the sorted ``OutcomeSpec.horizons``, the smallest.
     folds : int, default 5
         Cross-fitting folds (grouped by family): each learned rule is judged on families
         it was not learned from.
@@ -804,6 +851,26 @@ _RENAMED: Final = {"from": "from_"}
 _REQUIRED_SECTIONS: Final = ("time_zero", "outcome", "treatment")
 #: Sections that may be left out entirely (``None`` in the design).
 _OPTIONAL_SECTIONS: Final = ("policy", "criteria")
+
+
+def _policy_horizon_as_written(built: dict[str, Any], mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the sections with ``[policy] horizon`` set when its default is not the smallest.
+
+    ``[policy] horizon`` defaults to the first of ``[outcome] horizons`` as written. The
+    horizons are kept sorted (:func:`~escalation._vocabulary.horizon_days`), so a file
+    writing a larger horizon first (``[730, 365]``) would otherwise have the policy study
+    use the smallest; that first horizon is made the explicit ``[policy] horizon``, which
+    the design written beside the outputs, its hash and the manifest then record. Files
+    writing their horizons in increasing order read (and hash) as before.
+    """
+    policy = built.get("policy")
+    written = mapping["outcome"].get("horizons")
+    if policy is None or policy.horizon is not None or not isinstance(written, list | tuple):
+        return built
+    first = int(written[0])  # a whole number of days: [outcome] was validated
+    if first == built["outcome"].horizons[0]:
+        return built
+    return {**built, "policy": replace(policy, horizon=first)}
 
 
 def _toml_key(name: str) -> str:
@@ -946,7 +1013,11 @@ class StudyDesign:
 
     @property
     def policy_horizon(self) -> int:
-        """The horizon of the policy study (``[policy] horizon`` or the first horizon)."""
+        """The horizon of the policy study: ``[policy] horizon``, else the smallest horizon.
+
+        A design file that writes a larger horizon first has it as ``[policy] horizon``
+        (see :class:`PolicySpec`).
+        """
         if self.policy is not None and self.policy.horizon is not None:
             return int(self.policy.horizon)
         return int(self.outcome.horizons[0])
@@ -1034,7 +1105,7 @@ class StudyDesign:
                 raise _about(
                     DesignError(f"design [{name}]: key {missing[0]!r} is required"), name
                 ) from error
-        return cls(**built)
+        return cls(**_policy_horizon_as_written(built, mapping))
 
     @classmethod
     def from_toml(cls, text: str) -> StudyDesign:
@@ -1095,10 +1166,12 @@ class StudyDesign:
         return "\n".join(lines)
 
     def write(self, path: str | Path) -> Path:
-        """Write the design to a TOML file and return its path."""
-        target = Path(path)
-        target.write_text(self.to_toml(), encoding="utf-8")
-        return target
+        """Write the design to a TOML file and return its path.
+
+        The file is replaced whole (written beside it, then renamed over it): a write that
+        fails half-way leaves an existing file as it was.
+        """
+        return write_text_atomically(path, self.to_toml())
 
     def replace(self, **sections: Any) -> StudyDesign:
         """Return a copy with whole sections replaced (the design itself never changes)."""
@@ -1131,7 +1204,7 @@ class StudyDesign:
         ------
         DesignError
             When ``bootstrap`` is 1, negative or not a whole number, or ``seed`` is not a
-            whole number of at least 0.
+            whole number from 0 to 2**63 - 1.
 
         Examples
         --------

@@ -41,6 +41,7 @@ Multiple spells
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -53,7 +54,7 @@ from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.history import CaseHistory
 from escalation.data.validate import validate_case_history
 from escalation.design.study import StudyDesign
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
 from escalation.timeline._ended import away_at, competed_before, episode_kinds
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
@@ -398,6 +399,14 @@ def build_spells(
         ``spells`` (one row per spell), ``flow`` (the exclusion flow), and lazily the
         counting-process form (``.counting``) and landmark data (``.landmark(at)``).
 
+    Warns
+    -----
+    StatisticalWarning
+        When ``death`` is in none of ``[outcome] events``, ``competing`` and ``censor``
+        (``competing = []``, say) and spells follow children past a recorded death: they
+        stayed at risk of escalation. The warning gives the number of spells, on the
+        design key ``[outcome] competing``.
+
     Raises
     ------
     DesignError
@@ -601,6 +610,7 @@ def build_spells(
 
     # ---------------------------------------------------------------- follow-up
     end, end_reason, event = _follow_up(prep, design, child, t0, tz_pos, censor_at_horizon)
+    _warn_death_ignored(prep, design, child, end)
     duration = day_time(end - t0)
     treatment, treatment_start = _treatment(prep, design, child, t0, end, tz_pos)
 
@@ -646,6 +656,40 @@ def build_spells(
             end=end,
             tz_pos=tz_pos,
         ),
+    )
+
+
+#: The episode kind of a child's death (a point event).
+_DEATH: Final = "death"
+
+
+def _warn_death_ignored(
+    prep: Prepared, design: StudyDesign, child: IntArray, end: IntArray
+) -> None:
+    """Warn when spells follow children past their death: death ends no follow-up.
+
+    With ``death`` in none of ``[outcome] events``, ``competing`` and ``censor`` (say
+    ``competing = []``), a kind that is listed nowhere does not end follow-up, so a child
+    who died stays at risk of escalation, which a dead child cannot have, until the
+    extract date. The warning counts the spells (no identifier); the design contract's
+    default, ``competing = ["death"]``, is what it advises.
+    """
+    outcome = design.outcome
+    if _DEATH in (*outcome.events, *outcome.competing, *outcome.censor):
+        return
+    died, _ = prep.first_from(_DEATH, child, np.full(len(child), -NEVER, dtype=np.int64))
+    followed = int(np.count_nonzero(died < end))
+    if not followed:
+        return
+    warnings.warn(
+        StatisticalWarning(
+            f"{followed} spell(s) followed a child past their recorded death: [outcome] "
+            f"competing and censor do not list {_DEATH!r}, so a child who died stayed at "
+            "risk of escalation (which a child who died cannot have) until the extract date",
+            design_key="[outcome] competing",
+            advice=f'add "{_DEATH}" to [outcome] competing (the design contract\'s default)',
+        ),
+        stacklevel=3,
     )
 
 

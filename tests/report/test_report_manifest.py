@@ -64,7 +64,7 @@ def test_a_design_file_is_recorded_by_its_values_as_the_registration_hashes_it(
 
     design_file = tmp_path / "design.toml"
     text = "# my study, commented\n" + default_design().to_toml().replace(
-        "horizons = [365, 730]", "horizons = [730, 365]  # two years first"
+        "horizons = [365, 730]", "horizons = [ 365,730 ]  # one year, then two"
     )
     design_file.write_text(text, encoding="utf-8")
     from_file = build_manifest(tmp_path / "a", command="t", design=design_file)["design"]
