@@ -22,9 +22,11 @@ from escalation.figures._rows import grouped_rows, row_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
+    LINE_KEY_PT,
     scale_colour_estimators,
     scale_colour_groups,
     scale_fill_groups,
+    scale_linetype_groups,
     theme_escalation,
 )
 from escalation.timeline.labels import DOMAINS, describe_covariate
@@ -533,7 +535,9 @@ def plot_distribution_balance(
         ylab = "Share of the arm"
     else:
         plot += p9.geom_area(p9.aes(fill="treatment"), position="identity", alpha=0.35, color=None)
-        plot += p9.geom_line(p9.aes(color="treatment"), size=0.6)
+        # The arms' lines differ by pattern too (ARM_LINETYPES): one grey in print.
+        plot += p9.geom_line(p9.aes(color="treatment", linetype="treatment"), size=0.6)
+        plot += scale_linetype_groups(list(treatment_labels)[::-1], name="")
         plot += p9.scale_y_continuous(expand=(0, 0, 0.05, 0))
         ylab = "Density"
     return added(
@@ -545,5 +549,6 @@ def plot_distribution_balance(
             p9.labs(x=label, y=ylab, title=title),
             theme_escalation(width=width, height_mm=height_mm),
             p9.theme(legend_title=p9.element_blank()),
+            *([] if discrete else [p9.theme(legend_key_width=LINE_KEY_PT)]),
         ],
     )
