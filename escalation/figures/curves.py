@@ -115,15 +115,24 @@ def _marker_points(lines: pd.DataFrame) -> pd.DataFrame:
     (the panel of a figure with a risk table).
     """
     last = float(lines["time"].max())
-    groups = list(lines["group"].cat.categories)
+    column = lines["group"]
+    groups = [
+        str(g)
+        for g in (
+            column.cat.categories
+            if isinstance(column.dtype, pd.CategoricalDtype)
+            else column.unique()
+        )
+    ]
     step = last / _MARKERS_PER_CURVE
     parts = []
     for group, one in lines.groupby("group", sort=False, observed=True):
         one = one.sort_values("time", kind="stable")
-        shift = (groups.index(group) + 1) / (len(groups) + 1)
+        shift = (groups.index(str(group)) + 1) / (len(groups) + 1)
         times = step * (np.arange(_MARKERS_PER_CURVE) + shift)
-        times = times[times <= float(one["time"].max())]
-        rows = np.searchsorted(one["time"].to_numpy(float), times, side="right") - 1
+        span = one["time"].to_numpy(float)
+        times = times[(times >= span.min()) & (times <= span.max())]
+        rows = np.searchsorted(span, times, side="right") - 1
         parts.append(one.iloc[rows].assign(time=times))
     return pd.concat(parts, ignore_index=True)
 
