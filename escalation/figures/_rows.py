@@ -18,7 +18,7 @@ import plotnine as p9
 from escalation.figures._labels import wrap_row_label
 from escalation.figures.theme import ColumnWidth
 
-__all__ = ["INDENT", "grouped_rows", "row_lines", "row_scale"]
+__all__ = ["INDENT", "grouped_rows", "row_lines", "row_pitch_mm", "row_scale"]
 
 #: Indentation of a member row under its header.
 INDENT: Final = "    "
@@ -81,6 +81,26 @@ def row_lines(names: dict[str, str]) -> int:
     1
     """
     return max((name.count("\n") + 1 for name in names.values()), default=1)
+
+
+#: The height of a line of a row's name, and the space between two rows' names, in mm.
+NAME_LINE_MM: Final = 3.3
+NAME_GAP_MM: Final = 1.7
+
+
+def row_pitch_mm(lines: int, least_mm: float) -> float:
+    """Return the height of each row, in mm: at least ``least_mm``, or what ``lines`` need.
+
+    Rows are evenly spaced, so every row is as tall as the tallest name needs (``lines``,
+    :func:`row_lines`): a name wrapped into three lines overlapped its neighbours' at 5 mm
+    a row.
+
+    Examples
+    --------
+    >>> row_pitch_mm(1, 5.0), round(row_pitch_mm(3, 5.0), 1)
+    (5.0, 11.6)
+    """
+    return max(least_mm, NAME_LINE_MM * lines + NAME_GAP_MM)
 
 
 def row_scale(order: list[str], names: dict[str, str]) -> list[Any]:

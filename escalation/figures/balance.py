@@ -18,13 +18,15 @@ from escalation.disclosure import DisclosureRules, disclose_count, disclose_shar
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import abs_percent
-from escalation.figures._rows import grouped_rows, row_scale
+from escalation.figures._rows import grouped_rows, row_lines, row_pitch_mm, row_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
+    LINE_KEY_PT,
     scale_colour_estimators,
     scale_colour_groups,
     scale_fill_groups,
+    scale_linetype_groups,
     theme_escalation,
 )
 from escalation.timeline.labels import DOMAINS, describe_covariate
@@ -32,6 +34,9 @@ from escalation.timeline.labels import DOMAINS, describe_covariate
 __all__ = ["plot_distribution_balance", "plot_love", "plot_overlap"]
 
 _BALANCE_COLUMNS: Final = ("covariate", "sample", "smd")
+#: The height of a row of the love plot, in millimetres (taller for a name of several
+#: lines: :func:`~escalation.figures._rows.row_pitch_mm`).
+_LOVE_ROW_MM: Final = 4.0
 _OVERLAP_COLUMNS: Final = ("propensity", "treatment", "weight")
 _SAMPLES: Final = ("unweighted", "weighted")
 
@@ -112,7 +117,7 @@ def _vr_labels(values: Sequence[float] | Sequence[str]) -> Sequence[str]:
 
 
 def _love_rows(
-    data: pd.DataFrame, top: int | None
+    data: pd.DataFrame, top: int | None, width: Literal["single", "double"] | float
 ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     """Order covariates by domain and unweighted imbalance; summarise those past ``top``.
 
@@ -152,7 +157,7 @@ def _love_rows(
         groups.append(None)
         labels.append(f"{len(rest)} other covariates (largest)")
         shown = [*shown, "__rest__"]
-    keys, order, names = grouped_rows(groups, labels)
+    keys, order, names = grouped_rows(groups, labels, width=width)
     rows["row"] = rows["covariate"].map(dict(zip(shown, keys, strict=True)))
     return rows, order, names
 
@@ -212,7 +217,7 @@ def plot_love(
     data["sample"] = data["sample"].astype(str)
     data["smd"] = data["smd"].abs()
     data["numeric"] = [describe_covariate(c).level is None for c in data["covariate"]]
-    rows, order, names = _love_rows(data, top)
+    rows, order, names = _love_rows(data, top, width)
     samples = [s for s in _SAMPLES if s in set(rows["sample"])] + sorted(
         set(rows["sample"]) - set(_SAMPLES)
     )
@@ -246,7 +251,11 @@ def plot_love(
     ).assign(panel=lambda f: ["Absolute SMD"] + ["Variance ratio"] * (len(f) - 1))
     blank["panel"] = pd.Categorical(blank["panel"], categories=panels)
     blank["row"] = order[-1]
-    height = 24.0 + 4.0 * len(order) if height_mm is None else height_mm
+    # A name too wide for the margin is wrapped (grouped_rows), the rows spaced for it;
+    # names of one line keep the love plot's own, closer, rows.
+    name_lines = row_lines(names)
+    pitch = _LOVE_ROW_MM if name_lines == 1 else row_pitch_mm(name_lines, _LOVE_ROW_MM)
+    height = 24.0 + pitch * len(order) if height_mm is None else height_mm
     return added(
         p9.ggplot(plot_data, p9.aes("x", "row", color="sample", shape="sample")),
         [
@@ -533,7 +542,9 @@ def plot_distribution_balance(
         ylab = "Share of the arm"
     else:
         plot += p9.geom_area(p9.aes(fill="treatment"), position="identity", alpha=0.35, color=None)
-        plot += p9.geom_line(p9.aes(color="treatment"), size=0.6)
+        # The arms' lines differ by pattern too (ARM_LINETYPES): one grey in print.
+        plot += p9.geom_line(p9.aes(color="treatment", linetype="treatment"), size=0.6)
+        plot += scale_linetype_groups(list(treatment_labels)[::-1], name="")
         plot += p9.scale_y_continuous(expand=(0, 0, 0.05, 0))
         ylab = "Density"
     return added(
@@ -545,5 +556,6 @@ def plot_distribution_balance(
             p9.labs(x=label, y=ylab, title=title),
             theme_escalation(width=width, height_mm=height_mm),
             p9.theme(legend_title=p9.element_blank()),
+            *([] if discrete else [p9.theme(legend_key_width=LINE_KEY_PT)]),
         ],
     )

@@ -44,6 +44,7 @@ from escalation.figures.theme import (
     scale_fill_groups,
     scale_linetype_estimators,
     scale_linetype_groups,
+    scale_shape_groups,
     theme_escalation,
 )
 from escalation.timeline.labels import arm_label, yes_no_label
@@ -96,31 +97,69 @@ RiskKind = Literal["survival", "cumulative_incidence"]
 CurveKind = Literal["survival", "cumulative_incidence", "cumulative_hazard"]
 
 
-def _by_line_type(order: Sequence[str]) -> bool:
-    """Return whether the groups differ by line type: when any of them is not an arm.
+#: How many markers each curve of a group that is not an arm carries.
+_MARKERS_PER_CURVE: Final = 4
 
-    The arms are blue and vermillion, solid; other groups take shades some of which are
-    as light as each other, so they take line types too (never shade alone).
-    """
+
+def _marked(order: Sequence[str]) -> bool:
+    """Return whether the groups' curves carry markers: when any group is not an arm."""
     return any(group not in ARM_COLOURS for group in order)
+
+
+def _marker_points(lines: pd.DataFrame) -> pd.DataFrame:
+    """Return the points of each step curve at which its group's marker is drawn.
+
+    Each curve carries :data:`_MARKERS_PER_CURVE` markers at evenly spaced times, the
+    times of each group shifted by a share of the spacing, so that curves that run
+    together do not hide each other's markers. The rows keep every column of the curve
+    (the panel of a figure with a risk table).
+    """
+    last = float(lines["time"].max())
+    column = lines["group"]
+    groups = [
+        str(g)
+        for g in (
+            column.cat.categories
+            if isinstance(column.dtype, pd.CategoricalDtype)
+            else column.unique()
+        )
+    ]
+    step = last / _MARKERS_PER_CURVE
+    parts = []
+    for group, one in lines.groupby("group", sort=False, observed=True):
+        one = one.sort_values("time", kind="stable")
+        shift = (groups.index(str(group)) + 1) / (len(groups) + 1)
+        times = step * (np.arange(_MARKERS_PER_CURVE) + shift)
+        span = one["time"].to_numpy(float)
+        times = times[(times >= span.min()) & (times <= span.max())]
+        rows = np.searchsorted(span, times, side="right") - 1
+        parts.append(one.iloc[rows].assign(time=times))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _group_curves(order: Sequence[str], name: str, *, scales: bool = True) -> list[Any]:
     """Return each group's curve as a line in its colour over its shaded 95% band.
 
-    Groups that are not the arms differ by line type as well
-    (:func:`~escalation.figures.theme.group_linetypes`; :func:`_group_legend` gives the
-    legend keys long enough to show it). With ``scales=False`` the scales are left out
-    (:func:`_group_legend` adds them, with its wrapped entries).
+    Groups differ by line type as well, the arms too (early help solid, no early help
+    dashed: :func:`~escalation.figures.theme.group_linetypes`), so that they are told apart
+    in print in grey; groups that are not the arms carry marker shapes on their curves as
+    well (:func:`~escalation.figures.theme.group_shapes`, :func:`_marker_points`).
+    :func:`_group_legend` gives the legend keys long enough to show the line types. With
+    ``scales=False`` the scales are left out (:func:`_group_legend` adds them, with its
+    wrapped entries).
     """
-    line = (
-        p9.aes(color="group", linetype="group") if _by_line_type(order) else p9.aes(color="group")
+    line = p9.aes(color="group", linetype="group")
+    markers = (
+        [p9.geom_point(p9.aes(color="group", shape="group"), data=_marker_points, size=1.6)]
+        if _marked(order)
+        else []
     )
     return [
         p9.geom_ribbon(
             p9.aes(ymin="conf_low", ymax="conf_high", fill="group"), alpha=0.18, size=0, na_rm=True
         ),
         p9.geom_line(line, size=0.6),
+        *markers,
         *(_group_scales(order, name) if scales else []),
     ]
 
@@ -128,17 +167,18 @@ def _group_curves(order: Sequence[str], name: str, *, scales: bool = True) -> li
 def _group_scales(
     order: Sequence[str], name: str, labels: Mapping[str, str] | None = None
 ) -> list[Any]:
-    """Return the groups' colour, fill and (for groups that are not arms) line-type scales.
+    """Return the groups' colour, fill, line-type and (if marked) shape scales.
 
     ``labels`` gives entries their text in the legend (an entry too wide for the panel,
     wrapped into lines); by default the groups' names.
     """
     shown = {} if labels is None else {"labels": dict(labels)}
-    by_type = [scale_linetype_groups(order, name=name, **shown)] if _by_line_type(order) else []
+    shapes = [scale_shape_groups(order, name=name, **shown)] if _marked(order) else []
     return [
         scale_colour_groups(order, name=name, **shown),
         scale_fill_groups(order, name=name, **shown),
-        *by_type,
+        scale_linetype_groups(order, name=name, **shown),
+        *shapes,
     ]
 
 
@@ -147,8 +187,12 @@ def _group_legend(
     name: str,
     width: Literal["single", "double"] | float,
     row_labels: Sequence[str],
+    *,
+    table: bool,
 ) -> tuple[list[Any], float]:
     """Return the legend of the groups, wrapped into as many rows as the panel needs.
+
+    One group beside a risk table (``table``) has no legend: the table's row names it.
 
     Entries are read across (:func:`~escalation.figures._legends.legend_beneath`; the
     panel starts after the y axis's ``row_labels``); a legend as wide as the panel stays
@@ -159,13 +203,17 @@ def _group_legend(
     would reset them) and the height its rows after the first add, in millimetres (the
     figure grows by that much, so that the panels and the risk table keep theirs).
     """
+    if len(order) == 1 and table:
+        # One curve: its name is the risk table's row already; a legend of one entry
+        # would only repeat it.
+        return [*_group_scales(order, name), p9.theme(legend_position="none")], 0.0
     # One guide each: plotnine merges them into one legend, but fills a shared guide with
     # the keys of the last aesthetic only (black line-type keys, no colours).
     legend = legend_beneath(
         order,
         width,
-        aesthetics=("color", "fill", "linetype"),
-        key_pt=LINE_KEY_PT if _by_line_type(order) else None,
+        aesthetics=("color", "fill", "linetype", *(["shape"] if _marked(order) else [])),
+        key_pt=LINE_KEY_PT,
         title=name,
         row_labels=row_labels,
     )
@@ -557,7 +605,7 @@ def plot_survival_curves(
                 p9.aes(color="group"), data=marks, shape="+", size=2.2, show_legend=False
             )
     if at_risk is None:
-        legend, extra_mm = _group_legend(order, group_label, width, ["100%"])
+        legend, extra_mm = _group_legend(order, group_label, width, ["100%"], table=False)
         height = 75.0 + extra_mm if height_mm is None else height_mm
         return added(
             plot,
@@ -596,7 +644,7 @@ def plot_survival_curves(
         }
     )
     n_rows = -lowest + 1.1
-    legend, extra_mm = _group_legend(order, group_label, width, row_labels)
+    legend, extra_mm = _group_legend(order, group_label, width, row_labels, table=True)
     height = 72.0 + 3.6 * n_rows + extra_mm if height_mm is None else height_mm
     table_mm = _TABLE_ROW_MM * n_rows
     curve_mm = height - table_mm - _around_panels_mm(title, subtitle) - extra_mm
@@ -911,6 +959,7 @@ def plot_adjusted_curves(
             p9.labs(x=xlab, y=ylab, title=title, subtitle=subtitle),
             theme_escalation(width=width, height_mm=height_mm),
             _legend_title(group_label),
+            p9.theme(legend_key_width=LINE_KEY_PT),
         ],
     )
     if len(horizons):
@@ -1089,7 +1138,7 @@ def plot_rmst_curves(
             p9.scale_x_continuous(breaks=breaks, limits=(0, breaks[-1]), expand=(0.02, 0)),
             p9.labs(x=xlab, y=f"Mean days free of {outcome}", title=title, subtitle=subtitle),
             theme_escalation(width=width, height_mm=height_mm),
-            p9.theme(legend_title=p9.element_blank()),
+            p9.theme(legend_title=p9.element_blank(), legend_key_width=LINE_KEY_PT),
         ],
     )
     if is_diff.any():

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import Final, Literal
 
@@ -17,6 +16,8 @@ import plotnine as p9
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
+from escalation.figures._labels import wrap_words
+from escalation.figures._legends import panel_pt
 from escalation.figures.theme import GREY, INK, theme_escalation
 from escalation.results import root_variance
 from escalation.timeline.labels import covariate_label
@@ -178,6 +179,14 @@ def _term_of(column: str, p_values: dict[str, float]) -> str | None:
     return max(owners, key=len) if owners else None
 
 
+#: The size of a panel's title (the theme's strip text, at the base size), in points.
+_STRIP_PT: Final = 8.0
+#: The space between panels, in points: what a panel's title may not take of the
+#: figure's width per panel (a title may reach over the next panel's y axis labels, ~15 pt,
+#: but not to the next title).
+_PANEL_GAP_PT: Final = 12.0
+
+
 def plot_schoenfeld(
     residuals: pd.DataFrame,
     tests: pd.DataFrame | None = None,
@@ -264,9 +273,13 @@ def plot_schoenfeld(
         if "global" in p_values:
             subtitle = f"Global test of proportional hazards: {_p_text(p_values['global'])}"
     names = {}
+    # Each panel's title wrapped to its panel, measured in the figures' font (strips are
+    # drawn at the base size, 8 pt).
+    columns = min(ncol, len(chosen))
+    room = panel_pt(width, ["-0.5"]) / columns - _PANEL_GAP_PT
     for c in chosen:
         term = _term_of(c, p_values)
-        names[c] = textwrap.fill(covariate_label(c), 40) + (
+        names[c] = wrap_words(covariate_label(c), room, size_pt=_STRIP_PT) + (
             f"\n{_p_text(p_values[term])}" if term is not None else ""
         )
     panels = [names[c] for c in chosen]

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -15,9 +14,11 @@ import plotnine as p9
 
 from escalation.figures._checks import count_label, require_columns
 from escalation.figures._compose import added
+from escalation.figures._labels import text_width_pt, wrap_words
 from escalation.figures.theme import (
     ANNOTATION_PT,
     FONT_FAMILY,
+    ColumnWidth,
     theme_diagram,
     theme_escalation,
     width_mm,
@@ -29,6 +30,14 @@ _COLUMNS: Final = ("stage", "rule", "description", "children", "episodes")
 _LINE: Final = 1.0  # height of one text line in layout units
 _PAD: Final = 0.6  # vertical padding inside a box
 _GAP: Final = 1.4  # vertical gap between stacked boxes
+_MAIN_X: Final = (0.0, 10.0)  # the main column's boxes, in layout units
+_SIDE_X: Final = (11.0, 22.0)  # the excluded boxes beside them
+_X_LIMITS: Final = (-0.2, 22.2)  # the x axis: the figure's width less its margins
+_TEXT_PAD: Final = 0.35  # horizontal padding inside a box, in layout units
+#: The share of the figure's width the panel takes (the plot's margins), less the 3.5%
+#: drawn text may be wider than its outlines.
+_PANEL_SHARE: Final = 0.93
+_BULLET: Final = "• "
 
 
 @dataclass(frozen=True)
@@ -68,9 +77,24 @@ def plain_words(text: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _count_lines(counts: str, wrap: int) -> str:
-    """Put the children and the episodes on lines of their own when one line is too long."""
-    return counts if len(counts) <= wrap else counts.replace("; ", ";\n")
+def _room_pt(width: ColumnWidth | float, box: tuple[float, float]) -> float:
+    """Return the width text may take in a box spanning ``box`` layout units, in points."""
+    per_unit = width_mm(width) * 72.0 / 25.4 * _PANEL_SHARE / (_X_LIMITS[1] - _X_LIMITS[0])
+    return (box[1] - box[0] - 2 * _TEXT_PAD) * per_unit
+
+
+def _count_lines(counts: str, room_pt: float) -> str:
+    """Put the children and the episodes on lines of their own when one line is too wide."""
+    if text_width_pt(counts, ANNOTATION_PT) <= room_pt:
+        return counts
+    return counts.replace("; ", ";\n")
+
+
+def _bulleted(text: str, room_pt: float) -> str:
+    """Return ``text`` after a bullet, its lines fitting ``room_pt`` beside the bullet."""
+    indent = text_width_pt(_BULLET, ANNOTATION_PT)
+    lines = wrap_words(text, room_pt - indent, size_pt=ANNOTATION_PT).split("\n")
+    return "\n".join([_BULLET + lines[0], *("  " + line for line in lines[1:])])
 
 
 def _is_zero(value: object) -> bool:
@@ -82,7 +106,7 @@ def _counts(children: object, episodes: object) -> str:
 
 
 def flow_layout(
-    flow: pd.DataFrame, *, wrap: int = 44, show_empty: bool = False
+    flow: pd.DataFrame, *, width: ColumnWidth | float = "double", show_empty: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the boxes and arrows of the flow diagram as two frames.
 
@@ -94,8 +118,9 @@ def flow_layout(
     flow : pandas.DataFrame
         ``stage, rule, description, children, episodes`` (``SpellData.flow``). Counts
         should already have passed disclosure control (missing = suppressed).
-    wrap : int, default 44
-        Characters per line in a box.
+    width : {"single", "double"} or float, default "double"
+        The figure's width: each box's text is wrapped into lines that fit the box,
+        measured in the figures' font (:func:`~escalation.figures._labels.wrap_words`).
     show_empty : bool, default False
         List exclusion rules that removed nobody.
 
@@ -121,8 +146,8 @@ def flow_layout(
     arrows: list[tuple[float, float, float, float]] = []
     y = 0.0
     pending: list[str] = []
-    main_x = (0.0, 10.0)
-    side_x = (11.0, 22.0)
+    main_x, side_x = _MAIN_X, _SIDE_X
+    main_room, side_room = _room_pt(width, main_x), _room_pt(width, side_x)
     previous: _Box | None = None
 
     def place_main(text: str) -> None:
@@ -159,16 +184,10 @@ def flow_layout(
             empty = _is_zero(row.children) and _is_zero(row.episodes)
             if empty and not show_empty:
                 continue
-            item = textwrap.fill(
-                f"{description}: {counts}",
-                width=wrap,
-                initial_indent="• ",
-                subsequent_indent="  ",
-            )
-            pending.append(item)
+            pending.append(_bulleted(f"{description}: {counts}", side_room))
         else:
-            text = textwrap.fill(description, width=wrap) + "\n" + _count_lines(counts, wrap)
-            place_main(text)
+            text = wrap_words(description, main_room, size_pt=ANNOTATION_PT)
+            place_main(text + "\n" + _count_lines(counts, main_room))
     if pending and previous is not None:
         place_main("Not analysed")
     frame = pd.DataFrame([vars(b) for b in boxes])
@@ -214,11 +233,10 @@ def plot_flow(
     >>> plot.data["kind"].tolist()
     ['main', 'excluded', 'main']
     """
-    wrap = 44 if width_mm(width) >= 150 else 24
-    boxes, arrows = flow_layout(flow, wrap=wrap, show_empty=show_empty)
+    boxes, arrows = flow_layout(flow, width=width, show_empty=show_empty)
     boxes["x"] = (boxes["x0"] + boxes["x1"]) / 2
     boxes["y"] = (boxes["y0"] + boxes["y1"]) / 2
-    boxes["tx"] = boxes["x0"] + 0.35
+    boxes["tx"] = boxes["x0"] + _TEXT_PAD
     depth = float(-boxes["y0"].min())
     height = 12.0 + 3.2 * depth if height_mm is None else height_mm
     size = ANNOTATION_PT
@@ -255,7 +273,7 @@ def plot_flow(
                 lineheight=1.15,
             ),
             p9.scale_fill_manual(values={"main": "#EDEDED", "excluded": "#F7F7F7"}, guide=None),
-            p9.scale_x_continuous(limits=(-0.2, 22.2), expand=(0, 0)),
+            p9.scale_x_continuous(limits=_X_LIMITS, expand=(0, 0)),
             p9.scale_y_continuous(expand=(0.01, 0.01)),
             p9.labs(title=title),
             theme_escalation(width=width, height_mm=min(height, 240.0)),

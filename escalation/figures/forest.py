@@ -15,6 +15,7 @@ from escalation.figures._checks import ValueKind, require_columns, require_value
 from escalation.figures._compose import added
 from escalation.figures._labels import point_breaks, points, wrap_row_label
 from escalation.figures._legends import Legend, legend_beneath
+from escalation.figures._rows import row_pitch_mm
 from escalation.figures.theme import (
     GREY,
     INK,
@@ -93,11 +94,8 @@ def _label_column(effects: pd.DataFrame, label: str | None) -> str:
     return "term"
 
 
-#: The height of a forest plot's row (one level of ``colour``), of a line of a row's name,
-#: and the space between names, in millimetres.
+#: The height of a forest plot's row (one level of ``colour``), in millimetres.
 _ROW_MM: Final = 5.0
-_NAME_LINE_MM: Final = 3.3
-_NAME_GAP_MM: Final = 1.7
 #: The height of a line of a legend after its first, in millimetres.
 _LEGEND_ROW_MM: Final = 5.0
 
@@ -109,7 +107,7 @@ def _forest_height(order: list[str], levels: int, legend: Legend | None) -> floa
     wrapped into three lines overlapped its neighbours' at 5 mm a row).
     """
     lines = max((name.count("\n") + 1 for name in order), default=1)
-    pitch = max(_ROW_MM * max(levels, 1), _NAME_LINE_MM * lines + _NAME_GAP_MM)
+    pitch = row_pitch_mm(lines, _ROW_MM * max(levels, 1))
     extra = (legend.rows - 1) * _LEGEND_ROW_MM if legend is not None else 0.0
     return 14.0 + pitch * len(order) + extra
 

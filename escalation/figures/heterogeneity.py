@@ -16,7 +16,7 @@ from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_count
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._labels import point_breaks, points
-from escalation.figures._rows import grouped_rows, row_lines, row_scale
+from escalation.figures._rows import grouped_rows, row_lines, row_pitch_mm, row_scale
 from escalation.figures.forest import interval
 from escalation.figures.theme import ANNOTATION_PT, ESTIMATOR_INKS, GREY, INK, theme_escalation
 
@@ -109,11 +109,9 @@ def plot_effect_distribution(
     return plot
 
 
-#: The height of a subgroup row, of a line of a row's name, and the space between names,
-#: in millimetres.
+#: The height of a subgroup row, in millimetres (taller for a name of several lines:
+#: :func:`~escalation.figures._rows.row_pitch_mm`).
 _ROW_MM: Final = 4.6
-_NAME_LINE_MM: Final = 3.3
-_NAME_GAP_MM: Final = 1.7
 
 
 def plot_subgroup_effects(
@@ -174,7 +172,7 @@ def plot_subgroup_effects(
     )
     data["row"] = keys
     # Rows are evenly spaced: each as tall as the tallest name needs.
-    pitch = max(_ROW_MM, _NAME_LINE_MM * row_lines(names) + _NAME_GAP_MM)
+    pitch = row_pitch_mm(row_lines(names), _ROW_MM)
     height = 20.0 + pitch * len(order) if height_mm is None else height_mm
     # A level without an estimate (too few children in an arm) keeps its row, with words.
     estimated = np.isfinite(data["estimate"].to_numpy(dtype=float))

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -17,8 +16,15 @@ from mizani.breaks import breaks_extended
 
 from escalation.figures._checks import ValueKind, require_columns, require_values
 from escalation.figures._compose import added
-from escalation.figures._labels import percent, wrap_row_label, wrap_to_width
-from escalation.figures._legends import legend_beneath
+from escalation.figures._labels import (
+    percent,
+    text_width_pt,
+    wrap_row_label,
+    wrap_to_width,
+    wrap_words,
+)
+from escalation.figures._legends import legend_beneath, panel_pt
+from escalation.figures._rows import row_pitch_mm
 from escalation.figures.forest import dodged_layers, shape_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
@@ -652,11 +658,16 @@ def _crosses(x: np.ndarray, y: np.ndarray, box: _Box) -> bool:
     return bool((usable & (enter < leave)).any())
 
 
-#: The height of a group's row in the fairness figure, of a line of its name, and the
-#: space between names, in millimetres.
+#: The height of a group's row in the fairness figure, in millimetres (taller for a name
+#: of several lines: :func:`~escalation.figures._rows.row_pitch_mm`).
 _FAIRNESS_ROW_MM: Final = 5.0
-_NAME_LINE_MM: Final = 3.3
-_NAME_GAP_MM: Final = 1.7
+
+
+#: The space around each of the fairness figure's panels and beside its attributes'
+#: strips, in points: what a panel's title may not take of its share of the width.
+_FAIRNESS_GAP_PT: Final = 6.0
+#: The size of a panel's title (the theme's strip text, at the base size), in points.
+_STRIP_PT: Final = 8.0
 
 
 def plot_fairness(
@@ -734,7 +745,7 @@ def plot_fairness(
     groups = list(pd.unique(data["group"]))
     data["group"] = pd.Categorical(data["group"], categories=groups[::-1])
     lines = max((g.count("\n") + 1 for g in groups), default=1)
-    pitch = max(_FAIRNESS_ROW_MM, _NAME_LINE_MM * lines + _NAME_GAP_MM)
+    pitch = row_pitch_mm(lines, _FAIRNESS_ROW_MM)
     shown = data[~suppressed & ~degenerate]
     hidden = data[suppressed].assign(x=0.0)
     flat = data[degenerate].assign(x=est[degenerate].fillna(0.0))
@@ -751,7 +762,11 @@ def plot_fairness(
     narrow = width_mm(width) < 150
     n_metrics = max(int(data["metric"].nunique()), 1)
     # Panel titles wrap to their panel (beside the group names and the attribute strips).
-    panel_characters = max(int((width_mm(width) - 50) / n_metrics * 2.835 / (0.6 * 8)), 8)
+    # The panels share the figure's width less the groups' names (left) and the
+    # attributes' strips (right), as measured in the figures' font.
+    strips = max(text_width_pt(str(a), _STRIP_PT) for a in data["attribute"].cat.categories)
+    panels = panel_pt(width, groups, y_title_lines=0) - strips - _FAIRNESS_GAP_PT
+    panel_room = panels / n_metrics - _FAIRNESS_GAP_PT
     plot = added(
         p9.ggplot(
             shown, p9.aes("estimate", "group", xmin="conf_low", xmax="conf_high", color="model")
@@ -763,7 +778,7 @@ def plot_fairness(
                 cols="metric",
                 # plotnine types labeller as a name only; a labeller object is documented.
                 labeller=p9.labeller(  # type: ignore[arg-type]
-                    cols=lambda name: textwrap.fill(name, panel_characters)
+                    cols=lambda name: wrap_words(name, panel_room, size_pt=_STRIP_PT)
                 ),
                 scales="free",
                 space={

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
@@ -18,9 +17,15 @@ from plotnine.exceptions import PlotnineWarning
 from escalation.errors import DataValidationError, DesignError, Problem
 from escalation.figures._checks import count_label, require_columns, require_values
 from escalation.figures._compose import added
-from escalation.figures._labels import percent
+from escalation.figures._labels import percent, wrap_words
 from escalation.figures._legends import legend_beneath
-from escalation.figures.theme import ANNOTATION_PT, series_hues, theme_diagram, theme_escalation
+from escalation.figures.theme import (
+    ANNOTATION_PT,
+    series_hues,
+    theme_diagram,
+    theme_escalation,
+    width_mm,
+)
 
 __all__ = ["plot_state_occupation", "plot_transitions"]
 
@@ -208,6 +213,15 @@ def _refuse_bad_moves(moves: pd.DataFrame, *, figure: str) -> None:
         raise DataValidationError(sorted(problems, key=lambda p: p.row or 0), f"{figure} data")
 
 
+#: Horizontal padding inside a state's box, in layout units.
+_BOX_PAD: Final = 0.35
+#: The height of a line of a state's name, in layout units.
+_BOX_LINE: Final = 0.75
+#: The share of the figure's width the diagram's panel takes (the plot's margins), less
+#: the 3.5% drawn text may be wider than its outlines.
+_PANEL_SHARE: Final = 0.93
+
+
 def plot_transitions(
     transitions: pd.DataFrame,
     *,
@@ -271,8 +285,14 @@ def plot_transitions(
         )
     names = {s: (labels or {}).get(s, s) for s in order}
     spacing = 10.0
-    box_w, box_h = 7.0, 3.2
+    box_w = 7.0
     x_of = {s: i * spacing for i, s in enumerate(order)}
+    # Each name wrapped to its box, measured in the figures' font; the boxes as tall as
+    # the longest name's lines need.
+    span = x_of[order[-1]] + box_w + 1.0
+    room = (box_w - 2 * _BOX_PAD) * width_mm(width) * 72.0 / 25.4 * _PANEL_SHARE / span
+    texts = [wrap_words(str(names[s]), room, size_pt=ANNOTATION_PT) for s in order]
+    box_h = max(3.2, _BOX_LINE * max(t.count("\n") + 1 for t in texts) + 1.0)
     boxes = pd.DataFrame(
         {
             "x0": [x_of[s] - box_w / 2 for s in order],
@@ -281,7 +301,7 @@ def plot_transitions(
             "y1": box_h / 2,
             "x": [x_of[s] for s in order],
             "y": 0.0,
-            "text": [textwrap.fill(names[s], 14) for s in order],
+            "text": texts,
         }
     )
     counts = pd.to_numeric(moves["n"], errors="coerce").astype("float64")

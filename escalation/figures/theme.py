@@ -21,6 +21,7 @@ from escalation.timeline.labels import ARM_LABELS
 __all__ = [
     "ANNOTATION_PT",
     "ARM_COLOURS",
+    "ARM_LINETYPES",
     "COLUMN_WIDTH_MM",
     "DIFFERENT_FROM_ARMS",
     "ESTIMATOR_INKS",
@@ -42,6 +43,7 @@ __all__ = [
     "figure_note",
     "group_colours",
     "group_linetypes",
+    "group_shapes",
     "linetype_map",
     "near_arm_colour",
     "palette",
@@ -53,6 +55,7 @@ __all__ = [
     "scale_fill_groups",
     "scale_linetype_estimators",
     "scale_linetype_groups",
+    "scale_shape_groups",
     "secondary_pt",
     "series_hues",
     "theme_diagram",
@@ -117,6 +120,12 @@ LINE_KEY_PT: Final = 22.0
 #: restricted means): early help blue, no early help vermillion.
 ARM_COLOURS: Final = {ARM_LABELS[1]: OKABE_ITO[0], ARM_LABELS[0]: OKABE_ITO[1]}
 
+#: The line type of each treatment arm, the same in every figure that draws the arms as
+#: lines (survival and incidence curves, adjusted and restricted-mean curves, densities):
+#: early help solid, no early help dashed. Blue and vermillion are 8 apart in lightness
+#: (L* 46.0 and 54.2), one grey in print: the arms are told apart by pattern as well.
+ARM_LINETYPES: Final[dict[str, LineType]] = {ARM_LABELS[1]: "solid", ARM_LABELS[0]: "dashed"}
+
 #: Neutral grey for reference lines and secondary marks.
 GREY: Final = "#6E6E6E"
 
@@ -156,8 +165,11 @@ GROUP_HUES: Final = (SERIES_HUES[0], "#5E5E5E", "#000000", "#767676", "#474747")
 # --------------------------------------
 # * The treatment arms, and only they, are blue (early help) and vermillion (no early
 #   help): :data:`ARM_COLOURS`, :func:`group_colours`.
-# * Groups drawn like arms that are not the arms (curves by sex) take :data:`GROUP_HUES`
-#   and :data:`LINETYPES` (:func:`group_linetypes`): never shade alone.
+# * The arms are told apart by line type too (:data:`ARM_LINETYPES`: early help solid,
+#   no early help dashed): their blue and vermillion are one grey in print.
+# * Groups drawn like arms that are not the arms (curves by sex) take :data:`GROUP_HUES`,
+#   :data:`LINETYPES` (:func:`group_linetypes`) and marker shapes (:func:`group_shapes`):
+#   never shade alone.
 # * Every other set of series (estimators, risk models, policy rules, before and after
 #   weighting, the groups of a fairness figure) is black and greys (:data:`ESTIMATOR_INKS`,
 #   :func:`estimator_inks`, :func:`colour_map`), told apart by marker shape
@@ -316,20 +328,49 @@ def group_colours(levels: Sequence[object]) -> dict[str, str]:
 
 
 def group_linetypes(levels: Sequence[object]) -> dict[str, LineType]:
-    """Return the line type of each group: the arms solid, other groups :data:`LINETYPES`.
+    """Return the line type of each group: the arms :data:`ARM_LINETYPES`, others in turn.
 
-    Groups that are not the arms take the line types in the order given, as they take
-    their shades (:func:`group_colours`), so that no two neighbouring groups are told apart
-    by shade alone (in print in grey, or by a reader who cannot tell the shades apart).
+    The arms are early help solid and no early help dashed, whatever order they arrive in
+    (their blue and vermillion are one grey in print). Groups that are not the arms take
+    :data:`LINETYPES` in the order given, as they take their shades (:func:`group_colours`),
+    so that no two groups are told apart by shade alone (in print in grey, or by a reader
+    who cannot tell the shades apart).
 
     Examples
     --------
-    >>> group_linetypes(["Early help", "No early help"])
-    {'Early help': 'solid', 'No early help': 'solid'}
+    >>> group_linetypes(["No early help", "Early help"])
+    {'No early help': 'dashed', 'Early help': 'solid'}
     >>> group_linetypes(["Girls", "Boys", "Not stated"])
     {'Girls': 'solid', 'Boys': 'dashed', 'Not stated': 'dotted'}
     """
-    return _by_group(levels, dict.fromkeys(ARM_COLOURS, "solid"), LINETYPES)
+    return _by_group(levels, ARM_LINETYPES, LINETYPES)
+
+
+def group_shapes(levels: Sequence[object]) -> dict[str, str]:
+    """Return the marker shape of each group: :data:`SHAPES` in the order given.
+
+    Groups that are not the arms carry markers on their curves as well as line types, so
+    that every group of up to eight (and any two neighbours) is told apart without colour:
+    seven line types and eight shapes, no two groups with both the same.
+
+    Examples
+    --------
+    >>> group_shapes(["Girls", "Boys"])
+    {'Girls': 'o', 'Boys': 's'}
+    """
+    return _in_turn(levels, SHAPES)
+
+
+def scale_shape_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_shape_manual:
+    """Return a shape scale giving ``levels`` their :func:`group_shapes`, in that order.
+
+    Examples
+    --------
+    >>> scale_shape_groups(["Girls", "Boys"]).limits
+    ['Girls', 'Boys']
+    """
+    names = [str(v) for v in levels]
+    return p9.scale_shape_manual(values=group_shapes(names), limits=names, **kwargs)
 
 
 def scale_linetype_groups(levels: Sequence[object], **kwargs: Any) -> p9.scale_linetype_manual:

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import jinja2
-import matplotlib.pyplot as plt
 import plotnine as p9
 from markupsafe import Markup, escape
 
@@ -38,7 +37,8 @@ from escalation._decimals import signed_text
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._labels import interval_digits
-from escalation.figures.save import PNG_COMPRESSION, lay_out
+from escalation.figures.save import PNG_COMPRESSION
+from escalation.figures.save import drawn as drawn_figure
 from escalation.figures.theme import width_mm
 from escalation.report.table_one import table_one_note
 from escalation.report.wording import spell_definition
@@ -573,6 +573,11 @@ def figure_data_uri(
 ) -> str:
     """Draw ``plot`` as PNG and return it as a ``data:image/png;base64,`` URI.
 
+    The figure is drawn as :func:`escalation.figures.save.save_figure` draws it (one
+    drawing path, :func:`escalation.figures.save.drawn`): a title, subtitle or caption
+    wider than the figure is wrapped into lines, the figure taller by them unless
+    ``height_mm`` is given.
+
     Examples
     --------
     >>> import pandas as pd
@@ -582,13 +587,8 @@ def figure_data_uri(
     >>> figure_data_uri(plot_hazard_ratios(effects), dpi=50)[:22]
     'data:image/png;base64,'
     """
-    sized: Any = plot + p9.theme(figure_size=_size_inches(plot, width, height_mm), dpi=dpi)
-    figure = sized.draw()
-    try:
-        lay_out(figure)  # once: saving a figure with its layout engine draws it twice
+    with drawn_figure(plot, width=width, height_mm=height_mm, dpi=dpi, measured=False) as figure:
         return _png_uri(figure, dpi)
-    finally:
-        plt.close(figure)
 
 
 def _size_inches(

@@ -71,7 +71,11 @@ def _table_cells(plot: p9.ggplot) -> pd.DataFrame:
 
 def _marks(plot: p9.ggplot) -> pd.DataFrame:
     """The censoring marks drawn on the curves (empty when none is drawn)."""
-    layers = [layer.geom.data for layer in plot.layers if type(layer.geom).__name__ == "geom_point"]
+    layers = [
+        layer.geom.data
+        for layer in plot.layers
+        if type(layer.geom).__name__ == "geom_point" and layer.geom.aes_params.get("shape") == "+"
+    ]
     if not layers:
         return pd.DataFrame({"time": [], "group": []})
     return pd.concat(layers, ignore_index=True)
@@ -222,14 +226,12 @@ def test_neighbouring_groups_differ_in_lightness() -> None:
     assert not [c for c in GROUP_HUES if near_arm_colour(c)]
 
 
-def test_the_arms_keep_solid_lines() -> None:
+def test_the_arms_take_their_own_line_types() -> None:
+    # The arms were kept solid (told apart by blue and vermillion alone, one grey in
+    # print); they now differ by line type too (tests/figures/test_figures_greyscale.py).
     plot = plot_survival_curves(_curves([1, 0]))
-    line = next(layer for layer in plot.layers if type(layer.geom).__name__ == "geom_line")
-    scale = next((s for s in plot.scales if "linetype" in s.aesthetics), None)
-    if scale is not None:
-        assert set(scale.palette(2).values()) == {"solid"}
-    else:
-        assert "linetype" not in line.mapping
+    scale = next(s for s in plot.scales if "linetype" in s.aesthetics)
+    assert scale.palette(2) == {"Early help": "solid", "No early help": "dashed"}
 
 
 # ---------------------------------------------------------------------------------------
