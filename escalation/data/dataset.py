@@ -26,16 +26,17 @@ and DuckDB that chose it.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
+from escalation._atomic import replace_atomically
 from escalation.data.columns import distinct_identifiers, expand
 from escalation.data.history import (
     CHILDREN_COLUMNS,
@@ -437,8 +438,10 @@ def _extract_date(
 def write_partition(path: str | Path, key: str, partition: str, history: CaseHistory) -> None:
     """Write one partition of a dataset (its children, episodes and notes) atomically.
 
-    Each table is written to a temporary file and renamed, so a reader never sees half a
-    partition's file. Used by :func:`write_case_history_dataset` and the national simulator.
+    Each table is written to a temporary file and renamed
+    (:func:`~escalation._atomic.replace_atomically`), so a reader never sees half a
+    partition's file and a failed write leaves the file there as it was. Used by
+    :func:`write_case_history_dataset` and the national simulator.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -453,10 +456,7 @@ def write_partition(path: str | Path, key: str, partition: str, history: CaseHis
         if key in frame.columns:
             frame = frame.drop(columns=key)
         arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
-        target = folder / "part-0.parquet"
-        temporary = folder / ".part-0.parquet.tmp"
-        pq.write_table(arrow, temporary)
-        os.replace(temporary, target)
+        replace_atomically(folder / "part-0.parquet", partial(pq.write_table, arrow))
 
 
 def _write_metadata(root: Path, history: CaseHistory, key: str, partitions: list[str]) -> None:

@@ -528,14 +528,20 @@ def learn_rules(
         ``horizon`` past the longest follow-up, fewer than 10 spells in an arm, or no
         escalation), before any model is fitted.
     DataValidationError
-        When a spell of a fold has a categorical value the rules learned on the other
-        folds have no level for (it lives only in that fold's families; not seen in
-        training, or missing where no value was) and no ``other`` level takes it, naming
-        the table ``spells``, the row, the column and the value: pool or recode it first.
         When a ``fixed_scores`` entry has not one score per spell, is a Series labelled
         otherwise than the spells, or has a score that is not a finite number: the table
         ``fixed_scores``, the column (the score's name), and the row and value of the
         first bad scores.
+
+    Warns
+    -----
+    StatisticalWarning
+        When a spell of a fold has a categorical value the rules learned on the other
+        folds have no level for (it lives only in that fold's families, so it is rarer
+        than ``min_count``; or missing where no value was) and no ``other`` level takes
+        it: it is coded as the reference level, as a pooled level is, and the warning
+        names the covariate and how many spells and levels, never the values
+        (:meth:`~escalation.timeline.CovariateCoding.apply`, ``held_out``).
 
     Notes
     -----
@@ -853,13 +859,14 @@ def _flag_fold(
     """Flag the ``test`` rows by the rules learned on the other folds.
 
     ``rows`` holds their positions in the frame the rules are learned on and in the
-    spells the user passed. They are new rows to the rules' coding: a categorical value
-    it has no level for (and no ``other`` to take it) is refused naming the user's row,
-    not scored as the reference level.
+    spells the user passed. They are a held-out fold to the rules' coding: a categorical
+    value only this fold's families hold (and no ``other`` to take it) is coded as the
+    reference level with a warning naming the covariate and the counts
+    (:meth:`~escalation.timeline.CovariateCoding.apply`, ``held_out``).
     """
     positions, given_rows = rows
     with reordered_rows(test, given_rows).input_rows():  # errors name the user's rows
-        coded = models["coding"].apply(test, table="spells")
+        coded = models["coding"].apply(test, table="spells", held_out=True)
     keys = _tie_keys_of(test, settings.seed)
     for name in flags:
         if name in models:

@@ -568,13 +568,17 @@ def validate_risk_models(
         ``competing`` other than ``"control"`` or ``"censor"``, or ``censor_training``
         without temporal validation.
     DataValidationError
-        When a test spell has a categorical value the coding learnt on the training
-        spells has no level for (not seen in training, or missing where no value was) and
-        no ``other`` level takes it, naming the table ``spells``, the row of
-        ``data.spells``, the column and the value: it was predicted as the reference
-        level. Pool or recode the level first. When ``text_features`` has no row for a
-        spell (naming its row of ``spells``), a row for no spell or repeating one, or a
-        missing value (naming its row of ``text_features``): see ``text_features``.
+        When a test spell of a temporal split has a categorical value the coding learnt
+        on the training spells has no level for (not seen in training, or missing where
+        no value was) and no ``other`` level takes it, naming the table ``spells``, the
+        row of ``data.spells``, the column and the value: it was predicted as the
+        reference level. Pool or recode the level first. (Under ``grouped_cv`` such a
+        level lives only in one fold's families, rarer than ``min_count``: it is coded as
+        the reference level with a ``StatisticalWarning`` naming the covariate and
+        counts, :meth:`~escalation.timeline.CovariateCoding.apply`'s ``held_out``.)
+        When ``text_features`` has no row for a spell (naming its row of ``spells``), a
+        row for no spell or repeating one, or a missing value (naming its row of
+        ``text_features``): see ``text_features``.
 
     Notes
     -----
@@ -994,12 +998,13 @@ def _fit_part(
     train, test = spells.iloc[split.train], spells.iloc[split.test]
     coding = CovariateCoding.learn(train, covariates)
     # Errors name the rows of data.spells. The test spells are new rows to the coding
-    # learnt on the training spells: a level it never saw is refused, not predicted as
-    # the reference level.
+    # learnt on the training spells: after a temporal cutoff a level it never saw is
+    # refused, not predicted as the reference level; a fold's level the other folds never
+    # had is coded as the reference, with a warning (CovariateCoding.apply's held_out).
     with reordered_rows(train, task.given_rows[split.train]).input_rows():
         x_train = coding.apply(train)
     with reordered_rows(test, task.given_rows[split.test]).input_rows():
-        x_test = coding.apply(test, table="spells")
+        x_test = coding.apply(test, table="spells", held_out=split.cutoff is None)
     train_duration, train_event = _training_outcome(train, split, censor=task.censor_training)
     text_record: dict[str, Any] | None = None
     if feature_set == "structured+text":

@@ -1,19 +1,22 @@
 """The results of a simulation study on disk: Parquet parts partitioned by scenario.
 
 Results are appended as replications finish, one new file per scenario per flush
-(``results/scenario_id=<id>/part-<token>.parquet``, written to a temporary name and renamed,
-so a stopped run never leaves half a file). Reading them back gives every finished
-replication, which is what a resumed run skips.
+(``results/scenario_id=<id>/part-<token>.parquet``, written to a temporary name and renamed
+by :func:`~escalation._atomic.replace_atomically`, so a stopped run never leaves half a
+file, nor a temporary one the reader would take for a part). Reading them back gives every
+finished replication, which is what a resumed run skips.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Final
 
 import pandas as pd
+
+from escalation._atomic import replace_atomically
 
 __all__ = ["KEY", "append_results", "completed_replications", "read_results"]
 
@@ -31,14 +34,11 @@ def append_results(folder: str | Path, frame: pd.DataFrame) -> list[Path]:
     for scenario_id, part in frame.groupby("scenario_id", sort=True, observed=True):
         target_dir = root / f"scenario_id={scenario_id}"
         target_dir.mkdir(parents=True, exist_ok=True)
-        target = target_dir / f"part-{uuid.uuid4().hex}.parquet"
-        temporary = target.with_suffix(".tmp")
         table = pa.Table.from_pandas(
             part.drop(columns="scenario_id").reset_index(drop=True), preserve_index=False
         )
-        pq.write_table(table, temporary)
-        os.replace(temporary, target)
-        written.append(target)
+        target = target_dir / f"part-{uuid.uuid4().hex}.parquet"
+        written.append(replace_atomically(target, partial(pq.write_table, table)))
     return written
 
 

@@ -374,13 +374,15 @@ class CovariateCoding:
                 out[column] = coded
         return out
 
-    def apply(self, frame: pd.DataFrame, *, table: str | None = None) -> pd.DataFrame:
+    def apply(
+        self, frame: pd.DataFrame, *, table: str | None = None, held_out: bool = False
+    ) -> pd.DataFrame:
         """Return the numeric matrix of ``frame`` (same index), columns :attr:`names`.
 
         A categorical value that is not a kept level (a pooled level, one not seen when
         the coding was learnt, or a missing value where none was seen) is coded as
         ``other`` when that level is kept. Without ``other`` its indicators are all 0 (the
-        reference), unless ``table`` is given.
+        reference), unless ``table`` is given (refused) or ``held_out`` (said aloud).
 
         Parameters
         ----------
@@ -390,6 +392,14 @@ class CovariateCoding:
             The table ``frame`` is, for rows the coding was not learnt from (``"profiles"``
             of a prediction): a categorical value with no kept level and no ``other`` to
             take it is then refused (it would be predicted as the reference level).
+        held_out : bool, default False
+            ``frame`` is a held-out fold of the spells the coding was learnt on the other
+            folds of (cross-fitting, cross-validation). A level held only by the held-out
+            families is rarer than ``min_count`` in the whole data, as a pooled level is:
+            without ``other`` to take it, it is coded as the reference level (all
+            indicators 0) with a :class:`~escalation.errors.StatisticalWarning` naming the
+            covariate and how many spells and levels (never the values), not refused.
+            Takes precedence over ``table``.
 
         Raises
         ------
@@ -397,8 +407,14 @@ class CovariateCoding:
             When a covariate is absent.
         DataValidationError
             When a numeric covariate has missing or infinite values, or text (naming the
-            rows); with ``table``, when a categorical value has no level to take it
-            (naming the table, rows, column and values as the package discloses them).
+            rows); with ``table`` (and not ``held_out``), when a categorical value has no
+            level to take it (naming the table, rows, column and values as the package
+            discloses them).
+
+        Warns
+        -----
+        StatisticalWarning
+            With ``held_out``, when a categorical value has no level to take it.
         """
         out = np.empty((len(frame), len(self.names)), order="F")
         place = {name: j for j, name in enumerate(self.names)}
@@ -426,8 +442,11 @@ class CovariateCoding:
                 kept = self.levels[column]
                 position = _positions(values, kept)
                 unseen = position < 0
-                if table is not None and OTHER not in kept and unseen.any():
-                    raise _unseen_levels(values, unseen, kept, table)
+                if OTHER not in kept and unseen.any():
+                    if held_out:
+                        _warn_held_out(values, unseen, kept)
+                    elif table is not None:
+                        raise _unseen_levels(values, unseen, kept, table)
                 position[unseen] = kept.index(OTHER) if OTHER in kept else -1
                 for j, level in enumerate(kept[1:], start=1):
                     out[:, place[f"{column}_{level}"]] = position == j
@@ -554,6 +573,26 @@ def _unseen_levels(
         for row in np.flatnonzero(unseen)[:LISTED]
     ]
     return DataValidationError(problems, table)
+
+
+def _warn_held_out(values: pd.Series, unseen: npt.NDArray[np.bool_], kept: tuple[str, ...]) -> None:
+    """Warn that held-out rows' levels the training folds never saw are coded as the reference.
+
+    Names the covariate, how many rows and how many distinct levels (a missing value
+    counting as one), never the values: a level held by one fold's families alone is rare.
+    """
+    levels = _as_text(values)[unseen].nunique()
+    warnings.warn(
+        StatisticalWarning(
+            f"covariate {str(values.name)!r}: {int(unseen.sum())} held-out spell(s) have "
+            f"{levels} level(s) that the spells of the other folds never had (or a missing "
+            "value where they had none), and no 'other' level takes them: they are coded "
+            f"as the reference level {kept[0]!r} (levels {', '.join(kept)}), as a level "
+            "rarer than min_count is pooled",
+            design_key="[covariates] include",
+        ),
+        stacklevel=4,
+    )
 
 
 def _given(value: object) -> object:

@@ -344,3 +344,53 @@ def test_files_of_a_partition_with_clashing_types_are_located(history, tmp_path:
     with pytest.raises(DataValidationError) as error:
         build_spell_dataset(dataset, default_design(), tmp_path / "out")
     assert expected in str(error.value)
+
+
+def _failing_write_table(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """Make pyarrow's Parquet writer fail half-way (half a file, then a full disk) in ``where``."""
+    import pyarrow.parquet as pq
+
+    real = pq.write_table
+
+    def half_then_full(table, path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if where not in str(path):
+            return real(table, path, *args, **kwargs)
+        Path(path).write_bytes(b"PAR1 half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", half_then_full)
+
+
+def test_a_failed_partition_write_leaves_the_file_there_as_it_was(  # type: ignore[no-untyped-def]
+    history, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """write_partition over an existing partition that fails half-way (a full disk) leaves
+    the partition's file unchanged and no temporary file beside it (one was left behind)."""
+    from escalation.data.dataset import write_partition
+
+    write_partition(tmp_path, "bucket", "0", history)
+    folder = tmp_path / "episodes" / "bucket=0"
+    before = (folder / "part-0.parquet").read_bytes()
+    _failing_write_table(monkeypatch, "/episodes/")
+    with pytest.raises(OSError, match="No space left"):
+        write_partition(tmp_path, "bucket", "0", history)
+    assert (folder / "part-0.parquet").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["part-0.parquet"]
+
+
+def test_a_failed_truth_write_of_the_national_simulator_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An authority whose truth file fails half-way leaves the truth file there as it was
+    (here: the one written before) and no temporary file beside it (one was left behind)."""
+    from escalation.data.simulator import national
+
+    national.simulate_national(60, tmp_path / "eng", authorities=1, seed=2)
+    folder = tmp_path / "eng" / "truth" / "authority=LA001"
+    before = (folder / "part-0.parquet").read_bytes()
+    _failing_write_table(monkeypatch, "/truth/")
+    job = national._Job(tmp_path / "eng", SimulationConfig(notes=False), 2)
+    with pytest.raises(OSError, match="No space left"):
+        national._simulate_authority((0, "LA001", 60), job)
+    assert (folder / "part-0.parquet").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["part-0.parquet"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from escalation import default_design, validate_case_history, write_case_history
 from escalation.cli import predict as predict_command
+from escalation.data.simulator import SimulationConfig, simulate_local_authority
 from escalation.design import DisclosureSpec
 from escalation.disclosure import (
     DisclosureRules,
@@ -24,7 +26,7 @@ from escalation.predict.fairness import FAIRNESS_COLUMNS
 from escalation.predict.metrics import bootstrap_indices, percentile_interval, time_dependent_auc
 from escalation.predict.splits import family_groups
 from escalation.predict.validate import RiskValidation, validate_risk_models
-from escalation.timeline import SpellData
+from escalation.timeline import SpellData, build_spells
 from tests.predict.predict_support import simulated_spells
 from tests.timeline.timeline_support import synthetic_history
 
@@ -565,6 +567,64 @@ def test_a_test_spell_of_a_level_the_training_spells_lack_is_refused() -> None:
     assert "a level not seen when the model was fitted" in str(raised.value)
     kept = dataclasses.replace(new, spells=spells.drop(index=late))
     assert validate_risk_models(kept, **settings).n_test > 0  # type: ignore[arg-type]
+
+
+def _grouped_cv(data: SpellData) -> tuple[RiskValidation, list[str]]:
+    """Validate a Cox model by 5-fold family cross-validation; return it and the warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = validate_risk_models(data, models=["cox"], validation="grouped_cv",
+                                      bootstrap=0, seed=1, n_jobs=1)  # fmt: skip
+    return fitted, [str(w.message) for w in caught if "held-out" in str(w.message)]
+
+
+def test_a_fold_s_level_the_other_folds_lack_is_predicted_as_the_reference() -> None:
+    """Grouped cross-validation: a sex recorded only in one family's spells is unseen by the
+    models fitted on the other folds, which pool nothing into 'other'. It stopped the
+    validation with a DataValidationError; it is coded as the reference level, F, with a
+    warning naming the covariate and counts, not the value.
+
+    Independent check: the folds are dealt by family, not by sex, so that family's fold is
+    fitted on the same spells whether its sex reads X or F: its predictions must be those
+    made when its sex is recorded as F."""
+    data = _spells_with_deaths(600, 3)
+    covariates = dataclasses.replace(data.design.covariates, include=("age", "sex"))
+    design = dataclasses.replace(data.design, covariates=covariates)
+    spells = data.spells.assign(sex=np.where(data.spells["sex"] == "U", "M", data.spells["sex"]))
+    spells.loc[[7], "sex"] = "X"  # every spell has its own family: one family, one spell
+    as_x = dataclasses.replace(data, spells=spells, design=design)
+    fitted, said = _grouped_cv(as_x)
+    assert len(said) == 1, said
+    assert said[0].startswith(
+        "covariate 'sex': 1 held-out spell(s) have 1 level(s) that the spells of the other "
+        "folds never had"
+    )
+    assert "reference level 'F'" in said[0] and "'X'" not in said[0]
+    as_f = dataclasses.replace(as_x, spells=spells.assign(sex=spells["sex"].replace("X", "F")))
+    reference, _ = _grouped_cv(as_f)
+    spell = int(spells["spell_id"].iloc[7])
+    mine, theirs = (
+        r.predictions.loc[r.predictions["spell_id"] == spell, ["split", "risk"]]
+        for r in (fitted, reference)
+    )
+    assert len(mine) == 1
+    assert mine["split"].tolist() == theirs["split"].tolist()
+    np.testing.assert_allclose(mine["risk"].to_numpy(), theirs["risk"].to_numpy(), rtol=1e-12)
+    again, _ = _grouped_cv(as_x)  # the same seed: the same predictions
+    pd.testing.assert_frame_equal(again.predictions, fitted.predictions)
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_grouped_cv_on_a_small_simulated_authority_with_one_child_of_sex_u() -> None:
+    """300 simulated children (seed 5): one spell of sex U, which every fold's training
+    spells lack when its fold is held out. Validation stopped with a DataValidationError
+    on row 68 ('U'); it runs, every spell predicted once."""
+    sim = simulate_local_authority(300, seed=5, config=SimulationConfig(notes=False))
+    data = build_spells(sim.history, default_design())
+    assert data.spells["sex"].value_counts().get("U") == 1  # the case: one child of sex U
+    fitted, said = _grouped_cv(data)
+    assert said and said[0].startswith("covariate 'sex': 1 held-out spell(s)")
+    assert sorted(fitted.predictions["spell_id"]) == sorted(data.spells["spell_id"])
 
 
 def test_a_missing_covariate_of_a_training_spell_names_its_row_of_data_spells() -> None:

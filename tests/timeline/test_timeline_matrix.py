@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,6 +126,33 @@ def test_new_rows_of_a_table_refuse_levels_nothing_takes() -> None:
         pooled = CovariateCoding.learn(train, ["g"], min_count=2)  # every level is 'other'
     assert pooled.left_out == ("g",)
     assert pooled.apply(new, table="profiles").shape == (4, 0)
+
+
+def test_a_held_out_fold_codes_levels_nothing_takes_as_the_reference_and_says_so() -> None:
+    """``held_out``: rows of a cross-fitting fold whose level the other folds never had
+    (or missing where they had none) and no ``other`` takes are coded as the reference
+    (all indicators 0, by hand below), with a warning naming the covariate, 2 spells and
+    2 levels but not the values; with ``table`` too they were refused, stopping the study.
+    Where ``other`` is kept it takes them, silently, as before."""
+    train = pd.DataFrame({"g": ["a", "b", "b", "c"]})
+    new = pd.DataFrame({"g": ["b", "zz", "a", None, "c"]})
+    coding = CovariateCoding.learn(train, ["g"], min_count=1)
+    with pytest.warns(StatisticalWarning) as said:
+        coded = coding.apply(new, table="spells", held_out=True)
+    assert coded.to_dict("list") == {"g_b": [1.0, 0.0, 0.0, 0.0, 0.0],
+                                     "g_c": [0.0, 0.0, 0.0, 0.0, 1.0]}  # fmt: skip
+    (message,) = [str(w.message) for w in said]
+    assert message.startswith(
+        "covariate 'g': 2 held-out spell(s) have 2 level(s) that the spells of the other "
+        "folds never had"
+    )
+    assert "reference level 'a'" in message and "zz" not in message
+    pooled = CovariateCoding.learn(train, ["g"], min_count=2)  # a, c pooled into 'other'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pooled.apply(new, held_out=True).to_dict("list") == {
+            "g_other": [0.0, 1.0, 1.0, 1.0, 1.0]
+        }
 
 
 def test_categories_that_are_dates_are_coded_as_their_levels_are_named() -> None:

@@ -16,13 +16,13 @@ where :mod:`escalation.compute` says.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 
+from escalation._atomic import replace_atomically
 from escalation.compute import parallel_map
 from escalation.data.dataset import (
     METADATA_FILE,
@@ -94,9 +94,10 @@ def _simulate_authority(task: tuple[int, str, int], job: _Job) -> dict[str, int]
     write_partition(job.path, _KEY, code, history)
     folder = job.path / "truth" / f"{_KEY}={code}"
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / ".part-0.parquet.tmp"
-    simulated.truth.spell_risks.to_parquet(temporary, index=False)
-    os.replace(temporary, folder / "part-0.parquet")
+    risks = simulated.truth.spell_risks
+    replace_atomically(
+        folder / "part-0.parquet", lambda temporary: risks.to_parquet(temporary, index=False)
+    )
     return {
         "children": len(history.children),
         "episodes": len(history.episodes),
