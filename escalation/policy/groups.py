@@ -43,8 +43,10 @@ complementary suppression of the groups too small to report.
 
 Every group an attribute defines is listed (:func:`policy_groups`), those no child is in
 too: a group left out would say that it has none, a count (zero) the rules suppress. Such
-a group has ``n = 0``, is suppressed with no estimate, and takes a second group with it
-(complementary suppression); it is never compared in :func:`disparities`.
+a group's ``n`` is 0, below the threshold: it is suppressed (no ``n``, no estimate) and
+takes a second group with it (complementary suppression); it is never compared in
+:func:`disparities`, so an attribute left with one group shown is not compared by the
+``max_disparity`` criterion.
 
 :func:`disparities` gives, for each rule, attribute and metric, the largest difference
 between two reported (not suppressed) groups, the difference of their shares as

@@ -27,9 +27,10 @@ deprivation
 Every group an attribute defines (:data:`FAIRNESS_LEVELS`: the code list of sex, the
 ethnic groups, yes and no, the five quintiles) is listed, those no child is in too: a
 group left out of a table would say it has none, a count (zero) the disclosure rules
-suppress. It is listed with ``n = 0`` and suppressed, with no metric; published, the
-complementary suppression of the groups (:func:`escalation.disclosure.disclose_metric_counts`)
-hides a second group with it, so that no count follows by subtraction. ``missing`` is
+suppress. Its ``n`` is 0, below ``min_n``: it is suppressed, with no ``n`` and no
+metric; published, the complementary suppression of the groups
+(:func:`escalation.disclosure.disclose_metric_counts`) hides a second group with it, so
+that its 0 does not follow by subtraction from the test set's size. ``missing`` is
 listed when some child's value is. :func:`fairness_groups` gives each attribute as a
 categorical column whose categories are its groups; :func:`group_levels` reads them, so
 groups given as categoricals list their unused categories too.
