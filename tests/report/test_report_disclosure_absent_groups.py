@@ -17,6 +17,10 @@ from the test set's.
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -196,3 +200,41 @@ def test_two_empty_groups_take_a_group_with_children_with_them() -> None:
     for _, part in published[published["attribute"] == "ethnicity"].groupby(["metric"]):
         hidden = set(part.loc[part["n"].isna(), "group"])
         assert sum(int(sizes.get(g, 0)) for g in hidden) >= THRESHOLD, hidden
+
+
+@pytest.mark.slow
+def test_the_study_publishes_an_absent_sex_suppressed_and_never_compares_it(
+    tmp_path: Path,
+) -> None:
+    """The pipeline's ``fairness.csv``, ``policy_groups.csv``, ``policy_disparities.csv``,
+    ``policy_criteria.csv`` and brief on a simulated authority with no child of sex "U"."""
+    import escalation.pipeline as pipeline
+    from escalation import StatisticalWarning, default_design, simulate_local_authority
+
+    history = simulate_local_authority(3000, seed=5).history
+    children = history.children.assign(sex=history.children["sex"].astype(str).replace("U", "F"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        outputs = pipeline.run_study(
+            dataclasses.replace(history, children=children), default_design(),
+            out=tmp_path / "out", progress=False, background_figures=False,
+            stages=("prediction", "fairness", "policy", "brief"),
+        )  # fmt: skip
+    results = tmp_path / "out" / "results"
+    fairness = pd.read_csv(results / "fairness.csv")
+    groups = pd.read_csv(results / "policy_groups.csv")
+    for table in (fairness, groups):
+        unknown = table[(table["attribute"] == "sex") & (table["group"] == "U")]
+        assert len(unknown) and unknown["suppressed"].all() and unknown["n"].isna().all()
+        assert unknown["estimate"].isna().all()
+        # a second sex is withheld beside it (the groups add up to the published total)
+        sex = table[table["attribute"] == "sex"]
+        keys = ["model", "metric"] if "model" in table else ["rule", "metric"]
+        for _, part in sex.groupby(keys):
+            assert part["n"].isna().sum() >= 2
+    gaps = pd.read_csv(results / "policy_disparities.csv")
+    assert "U" not in set(gaps["higher"].astype(str)) | set(gaps["lower"].astype(str))
+    criteria = pd.read_csv(results / "policy_criteria.csv").set_index("criterion")
+    assert "sex" in str(criteria.loc["max_disparity", "not_compared"]).split(", ")
+    brief = Path(outputs.brief).read_text(encoding="utf-8")
+    assert "Sex: U" not in brief and "sex (U vs" not in brief
