@@ -41,6 +41,13 @@ Disclosure control, per rule and group (``suppressed = True``, no numbers):
 Counts in ``n`` are rounded to 5 by :func:`escalation.disclosure.disclose_table`, with
 complementary suppression of the groups too small to report.
 
+Every group an attribute defines is listed (:func:`policy_groups`), those no child is in
+too: a group left out would say that it has none, a count (zero) the rules suppress. Such
+a group's ``n`` is 0, below the threshold: it is suppressed (no ``n``, no estimate) and
+takes a second group with it (complementary suppression); it is never compared in
+:func:`disparities`, so an attribute left with one group shown is not compared by the
+``max_disparity`` criterion.
+
 :func:`disparities` gives, for each rule, attribute and metric, the largest difference
 between two reported (not suppressed) groups, the difference of their shares as
 published, with its interval (its standard error, that of the difference of the two
@@ -62,7 +69,7 @@ from scipy import stats
 
 from escalation._row_order import check_same_spells
 from escalation._vocabulary import spells_of
-from escalation.causal.heterogeneity import subgroup_levels, subgroup_sort_key
+from escalation.causal.heterogeneity import AGE_BANDS, subgroup_levels, subgroup_sort_key
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import PolicyValueResult, proportion_interval
 from escalation.disclosure import (
@@ -75,7 +82,12 @@ from escalation.disclosure import (
     round_std_error,
 )
 from escalation.predict._inputs import by_label, labels_of
-from escalation.predict.fairness import fairness_groups
+from escalation.predict.fairness import (
+    fairness_groups,
+    group_levels,
+    listed_levels,
+    yes_no_groups,
+)
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -131,24 +143,24 @@ def policy_groups(spells: SpellData | pd.DataFrame) -> pd.DataFrame:
     Sex, ethnicity, disability and deprivation as in
     :func:`escalation.predict.fairness.fairness_groups`; ``age`` in bands unborn, 0-4,
     5-10, 11-15, 16-17 (:data:`escalation.causal.heterogeneity.AGE_BANDS`); ``unborn``
-    (``yes``/``no``) when the spells have an ``unborn`` column.
+    (``yes``/``no``) when the spells have an ``unborn`` column. Each column is
+    categorical, its categories every group the attribute defines, those no spell is in
+    too (:func:`escalation.predict.fairness.group_levels`): the groups table lists them.
 
     Examples
     --------
     >>> spells = pd.DataFrame({"sex": ["F", "M"], "age": [-0.2, 12.0],
     ...                        "unborn": [True, False]})
-    >>> policy_groups(spells).to_dict("list")
+    >>> policy_groups(spells).astype(str).to_dict("list")
     {'sex': ['F', 'M'], 'age': ['unborn', '11-15'], 'unborn': ['yes', 'no']}
     """
     spells = spells_of(spells, function="policy_groups")
     out = fairness_groups(spells)
     if "age" in spells:
-        out["age"] = subgroup_levels(spells[["age"]])["age_band"].to_numpy()
+        bands = subgroup_levels(spells[["age"]])["age_band"]
+        out["age"] = listed_levels(bands.set_axis(out.index), AGE_BANDS)
     if "unborn" in spells:
-        flag = spells["unborn"].astype("boolean")
-        out["unborn"] = np.where(
-            flag.isna().to_numpy(), "missing", np.where(flag.fillna(False), "yes", "no")
-        )
+        out["unborn"] = yes_no_groups(spells["unborn"]).set_axis(out.index)
     return out
 
 
@@ -308,12 +320,16 @@ def flagged_by_group(
     for rule in chosen:
         flags = result.flags[rule]
         for attribute in groups.columns:
-            labels = groups[attribute].to_numpy()
-            for group in sorted(pd.unique(labels), key=lambda g: subgroup_sort_key(str(g))):
+            labels = groups[attribute].astype(object).to_numpy()
+            # Every group the attribute defines, those no child is in too (n 0: suppressed).
+            listed = group_levels(groups[attribute])
+            for group in sorted(listed, key=lambda g: subgroup_sort_key(str(g))):
                 member = labels == group
                 size = int(member.sum())
                 escalated = int(seen[member].sum())
-                estimates = _group_estimates(flags, observed, scores.cluster, member)
+                estimates = (
+                    _group_estimates(flags, observed, scores.cluster, member) if size else {}
+                )
                 counts = operating_counts(flags, seen, member)
                 revealing = not _discloses(counts, disclosure.threshold)
                 found[(rule, attribute, str(group))] = counts

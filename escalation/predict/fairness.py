@@ -23,6 +23,17 @@ disability
 deprivation
     Index of Multiple Deprivation quintile, ``Q1 (most deprived)`` ... ``Q5``, from the
     decile.
+
+Every group an attribute defines (:data:`FAIRNESS_LEVELS`: the code list of sex, the
+ethnic groups, yes and no, the five quintiles) is listed, those no child is in too: a
+group left out of a table would say it has none, a count (zero) the disclosure rules
+suppress. Its ``n`` is 0, below ``min_n``: it is suppressed, with no ``n`` and no
+metric; published, the complementary suppression of the groups
+(:func:`escalation.disclosure.disclose_metric_counts`) hides a second group with it, so
+that its 0 does not follow by subtraction from the test set's size. ``missing`` is
+listed when some child's value is. :func:`fairness_groups` gives each attribute as a
+categorical column whose categories are its groups; :func:`group_levels` reads them, so
+groups given as categoricals list their unused categories too.
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from escalation._top_share import TopCut, top_cut
 from escalation._vocabulary import spells_of
 from escalation.clusters import family_labels
 from escalation.compute import run_batched
+from escalation.data.codes import SEXES
 from escalation.design.options import bootstrap_replicates
 from escalation.errors import (
     SUBGROUP_ROLE,
@@ -67,6 +79,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ATTRIBUTES",
     "FAIRNESS_COLUMNS",
+    "FAIRNESS_LEVELS",
     "fairness_groups",
     "fairness_table",
     "subgroup_metrics",
@@ -89,6 +102,18 @@ FAIRNESS_COLUMNS: Final = (
 _ETHNIC: Final = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black"}
 _OTHER: Final = {"CHNE", "OOTH"}
 _NOT_KNOWN: Final = "Not known"
+#: The label of a child whose sex, disability or deprivation is not recorded.
+MISSING: Final = "missing"
+#: Index of Multiple Deprivation quintiles (deciles 1-2, ..., 9-10), the most deprived first.
+DEPRIVATION_QUINTILES: Final = ("Q1 (most deprived)", "Q2", "Q3", "Q4", "Q5 (least deprived)")
+#: The groups each attribute defines, listed in every table of groups, those no child is
+#: in too (``missing`` is listed when some child's value is).
+FAIRNESS_LEVELS: Final = {
+    "ethnicity": (*_ETHNIC.values(), "Other", _NOT_KNOWN),
+    "sex": tuple(SEXES),
+    "disability": ("yes", "no"),
+    "deprivation": DEPRIVATION_QUINTILES,
+}
 
 
 def _ethnic_group(code: object) -> str:
@@ -104,35 +129,93 @@ def fairness_groups(spells: SpellData | pd.DataFrame) -> pd.DataFrame:
     """Return the group of each spell for every attribute present (same index).
 
     ``spells`` is a :class:`~escalation.timeline.SpellData` or a data frame of spells.
+    Each column is categorical, its categories every group of :data:`FAIRNESS_LEVELS`
+    (those no spell is in too) and any other label seen (``missing``): tables of groups
+    list them all (:func:`group_levels`).
 
     Examples
     --------
     >>> spells = pd.DataFrame({"ethnicity": ["WBRI", "BAFR", "REFU"], "sex": ["F", "M", None],
     ...                        "disability": [True, False, None], "imd_decile": [1, 6, 10]})
-    >>> fairness_groups(spells).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+    >>> groups = fairness_groups(spells)
+    >>> groups.astype(str).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
     {'ethnicity': ['White', 'Black', 'Not known'], 'sex': ['F', 'M', 'missing'],
      'disability': ['yes', 'no', 'missing'],
      'deprivation': ['Q1 (most deprived)', 'Q3', 'Q5 (least deprived)']}
+    >>> group_levels(groups["sex"])  # no child is U: listed all the same
+    ['F', 'M', 'U', 'missing']
     """
     spells = spells_of(spells, function="fairness_groups")
     out = pd.DataFrame(index=spells.index)
     if "ethnicity" in spells:
         out["ethnicity"] = [_ethnic_group(v) for v in spells["ethnicity"].astype(object)]
     if "sex" in spells:
-        out["sex"] = spells["sex"].astype("string").fillna("missing").astype(object)
+        out["sex"] = spells["sex"].astype("string").fillna(MISSING).astype(object)
     if "disability" in spells:
-        flag = spells["disability"].astype("boolean")
-        out["disability"] = np.where(
-            flag.isna().to_numpy(), "missing", np.where(flag.fillna(False), "yes", "no")
-        )
+        out["disability"] = yes_no_groups(spells["disability"])
     if "imd_decile" in spells:
         decile = pd.to_numeric(spells["imd_decile"], errors="coerce")
         quintile = np.ceil(decile / 2)
-        labels = {1.0: "Q1 (most deprived)", 5.0: "Q5 (least deprived)"}
         out["deprivation"] = [
-            "missing" if np.isnan(q) else labels.get(q, f"Q{int(q)}") for q in quintile
+            MISSING if np.isnan(q) else DEPRIVATION_QUINTILES[int(q) - 1] for q in quintile
         ]
+    for attribute in out.columns:
+        out[attribute] = listed_levels(out[attribute], FAIRNESS_LEVELS[attribute])
     return out
+
+
+def yes_no_groups(flags: pd.Series) -> pd.Series:
+    """Return the groups of a true/false attribute: ``yes``, ``no``, ``missing`` (both listed).
+
+    Examples
+    --------
+    >>> yes_no_groups(pd.Series([True, None])).astype(str).tolist()
+    ['yes', 'missing']
+    """
+    flag = flags.astype("boolean")
+    labels = np.where(flag.isna().to_numpy(), MISSING, np.where(flag.fillna(False), "yes", "no"))
+    return listed_levels(pd.Series(labels, index=flags.index, name=flags.name), ("yes", "no"))
+
+
+def listed_levels(values: pd.Series, levels: Sequence[str]) -> pd.Series:
+    """Return ``values`` as a categorical whose categories are ``levels`` and any other seen.
+
+    The groups a table lists (:func:`group_levels`): ``levels`` those the attribute
+    defines, no child in them too; a label seen beyond them (``missing``) follows.
+
+    Examples
+    --------
+    >>> listed_levels(pd.Series(["F", "missing"]), ("F", "M", "U")).cat.categories.tolist()
+    ['F', 'M', 'U', 'missing']
+    """
+    seen = pd.unique(values.astype(object).to_numpy())
+    others = sorted({str(v) for v in seen} - set(levels))
+    categories = pd.Index([*levels, *others], dtype=object)
+    return pd.Series(
+        pd.Categorical(values.astype(object).astype(str), categories=categories),
+        index=values.index,
+        name=values.name,
+    )
+
+
+def group_levels(values: pd.Series) -> list[object]:
+    """Return the groups a table lists for one attribute: its categories and any label seen.
+
+    A categorical column (:func:`fairness_groups`) lists its categories, those no child
+    is in too: a group left out would say it has none. Other labels are those seen. In
+    the order of ``np.unique``.
+
+    Examples
+    --------
+    >>> group_levels(pd.Series(pd.Categorical(["b"], categories=["a", "b"])))
+    ['a', 'b']
+    >>> group_levels(pd.Series(["b", "a", "b"]))
+    ['a', 'b']
+    """
+    labels = values.astype(object).to_numpy()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        labels = np.concatenate([labels, values.cat.categories.to_numpy(dtype=object)])
+    return list(np.unique(labels))
 
 
 @dataclass(frozen=True)
@@ -207,16 +290,17 @@ def _score_groups(
 def _group_codes(
     groups: pd.DataFrame,
 ) -> dict[str, tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]]:
-    """Return each attribute's sorted distinct labels and every row's position among them.
+    """Return each attribute's groups (:func:`group_levels`) and every row's position among them.
 
     Found once per attribute (not per bootstrap sample): comparing small integers is
     cheaper than comparing the labels, and the labels sort as ``np.unique`` sorts them.
+    A group no row is in (a category of a categorical column) has no row's code.
     """
     out = {}
     for attribute in groups.columns:
-        values = groups[attribute].to_numpy()
-        names, codes = np.unique(values, return_inverse=True)
-        out[attribute] = (names, codes.reshape(-1))
+        names = np.array(group_levels(groups[attribute]), dtype=object)
+        codes = np.searchsorted(names, groups[attribute].astype(object).to_numpy())
+        out[attribute] = (names, np.asarray(codes, dtype=np.intp).reshape(-1))
     return out
 
 
@@ -405,7 +489,8 @@ def subgroup_tables(
         competing=competing,
         coded=_group_codes(groups),
     )
-    points = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
+    whole = _score_groups(np.arange(len(time), dtype=np.int64), inputs)
+    points = [_with_empty_groups(point, inputs.coded) for point in whole]
     shown = _shown_groups(points[0], min_n, min_events) if points else frozenset()
     draws = run_batched(
         _score_groups, replicates, args=(replace(inputs, scored=shown),), n_jobs=n_jobs,
@@ -415,6 +500,29 @@ def subgroup_tables(
         _group_table(model, point, [d[k] for d in draws], min_n, min_events, conf_level)
         for k, (model, point) in enumerate(zip(models, points, strict=True))
     ]
+
+
+def _with_empty_groups(
+    point: dict[tuple[str, str, str], float],
+    coded: dict[str, tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]],
+) -> dict[tuple[str, str, str], float]:
+    """Return ``point`` with every group no spell is in: ``n`` and ``events`` 0, no metric.
+
+    Each attribute's groups (:func:`group_levels`) in their order, an empty one with the
+    metrics the attribute's other groups have, missing: listed, it is suppressed
+    (:func:`_suppressed`) where left out it would say that no child is in it.
+    """
+    out: dict[tuple[str, str, str], float] = {}
+    for attribute, (names, _) in coded.items():
+        mine = {key: value for key, value in point.items() if key[0] == attribute}
+        metrics = list(dict.fromkeys(metric for _, _, metric in mine))
+        for group in map(str, names):
+            if (attribute, group, "n") in mine:
+                out.update({k: v for k, v in mine.items() if k[1] == group})
+                continue
+            for metric in metrics:
+                out[(attribute, group, metric)] = 0.0 if metric in ("n", "events") else np.nan
+    return out
 
 
 def _shown_groups(
@@ -583,8 +691,10 @@ def fairness_table(
     ...     "duration": np.where(escalated, 30.0, 500.0), "event": escalated.astype(int),
     ...     "sex": rng.choice(["F", "M"], n)})
     >>> table = fairness_table(spells, risk, 365, bootstrap=20, seed=1)
-    >>> sorted(set(table["metric"])), sorted(set(table["group"]))
-    (['precision_top10', 'recall_top10'], ['F', 'M'])
+    >>> sorted(set(table["metric"])), sorted(set(table["group"]))  # no child is U: listed
+    (['precision_top10', 'recall_top10'], ['F', 'M', 'U'])
+    >>> table.loc[table["group"] == "U", ["n", "estimate", "suppressed"]].values.tolist()
+    [[<NA>, nan, True], [<NA>, nan, True]]
     """
     given = spells_of(spells, function="fairness_table")
     _require_outcome(given)
