@@ -74,7 +74,9 @@ def test_strata_follow_level_order_with_the_same_numbers(case: str) -> None:
     new_base, old_base = new.baseline_hazard(), old.baseline_hazard()
     assert [str(s) for s in pd.unique(new_base["stratum"])] == order
     assert list(pd.unique(old_base["stratum"])) == ["a", "b", "c"]
-    pd.testing.assert_frame_equal(new_base.drop(columns="stratum"), old_base.drop(columns="stratum"))
+    pd.testing.assert_frame_equal(
+        new_base.drop(columns="stratum"), old_base.drop(columns="stratum")
+    )
     assert [str(s) for s in new.last_follow_up()] == order
     assert list(new.last_follow_up().values()) == list(old.last_follow_up().values())
     glance = new.glance().drop(columns="strata")
@@ -94,9 +96,7 @@ def test_each_profile_is_predicted_from_its_own_stratum() -> None:
 
 def test_two_strata_columns_are_ordered_by_the_first_then_the_second() -> None:
     frame = _spells(["10", "2", "9"])
-    frame["t"] = pd.Categorical(
-        np.where(frame.index % 2 == 0, "lo", "hi"), categories=["lo", "hi"]
-    )
+    frame["t"] = pd.Categorical(np.where(frame.index % 2 == 0, "lo", "hi"), categories=["lo", "hi"])
     fit = fit_cox(frame, ["x"], strata=["s", "t"], cluster=None)
     expected = ["2 / lo", "2 / hi", "9 / lo", "9 / hi", "10 / lo", "10 / hi"]
     assert list(pd.unique(fit.baseline_hazard()["stratum"])) == expected
