@@ -54,6 +54,7 @@ from rich.markup import escape
 
 from escalation import __version__
 from escalation._decimals import signed_text
+from escalation._interval_words import ci_words
 from escalation._shown_path import shown_path
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.background import Pending, available, submit
@@ -160,7 +161,6 @@ from escalation.report.table_one import (
 from escalation.report.wording import (
     arms_sentence,
     attribute_label,
-    ci_words,
     cohort_sentence,
     spell_definition,
     study_limits,

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from escalation._interval_words import ci_words
 from escalation.cli import SUMMARIES
 from escalation.cli._output import (
     add_output_arguments,
@@ -21,7 +22,6 @@ from escalation.figures import save_figure
 from escalation.figures.policy import plot_policy_values
 from escalation.policy.study import evaluate_policies, rule_label
 from escalation.predict.modelcard import ModelCard
-from escalation.report.wording import ci_words
 
 if TYPE_CHECKING:
     from escalation.policy.study import PolicyStudy
@@ -99,7 +99,7 @@ def _console_line(row: Any) -> str:
     """Return a rule's line of the console summary (a row of ``PolicyStudy.figure_data()``).
 
     Offers withheld for disclosure (missing) are said so, not printed as "nan"; so is an
-    interval not estimated (:func:`~escalation.report.wording.ci_words`).
+    interval not estimated (:func:`~escalation._interval_words.ci_words`).
 
     Examples
     --------

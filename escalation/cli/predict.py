@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from escalation._interval_words import ci_words
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import (
@@ -32,7 +33,6 @@ from escalation.disclosure import (
 from escalation.errors import DesignError
 from escalation.predict.models import MODEL_KINDS
 from escalation.predict.validate import check_censor_training, validate_risk_models
-from escalation.report.wording import ci_words
 
 __all__ = ["register", "run"]
 

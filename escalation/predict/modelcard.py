@@ -18,8 +18,8 @@ from typing import Any, Final
 
 import pandas as pd
 
+from escalation._interval_words import NO_INTERVAL, has_interval
 from escalation.disclosure import RANK_METRICS, format_rank_metric
-from escalation.report.wording import NO_INTERVAL, has_interval
 
 __all__ = ["ModelCard", "model_card"]
 

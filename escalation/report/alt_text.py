@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._decimals import signed_text
+from escalation._interval_words import ci_words, has_interval
 from escalation.disclosure import (
     DEFAULT_RULES,
     NOT_APPLYING_TEXT,
@@ -33,7 +34,7 @@ from escalation.disclosure import (
 )
 from escalation.figures.flow import plain_words
 from escalation.report.brief import describe_risk, interval_digits, point_digits
-from escalation.report.wording import attribute_label, ci_words, has_interval, join_words
+from escalation.report.wording import attribute_label, join_words
 
 __all__ = [
     "NOT_SHOWN",

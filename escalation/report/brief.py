@@ -35,13 +35,14 @@ import plotnine as p9
 from markupsafe import Markup, escape
 
 from escalation._decimals import signed_text
+from escalation._interval_words import NO_INTERVAL, ci_words, has_interval
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._labels import interval_digits
 from escalation.figures.save import PNG_COMPRESSION, lay_out
 from escalation.figures.theme import width_mm
 from escalation.report.table_one import table_one_note
-from escalation.report.wording import NO_INTERVAL, ci_words, has_interval, spell_definition
+from escalation.report.wording import spell_definition
 
 __all__ = [
     "DECISION_SUPPORT_CAVEAT",
@@ -478,7 +479,7 @@ def describe_difference(
     An estimated 12 fewer in every 100 children would escalate (plausibly between 10 and 15
     fewer).
 
-    An interval not estimated is said in words (:data:`~escalation.report.wording.NO_INTERVAL`):
+    An interval not estimated is said in words (:data:`~escalation._interval_words.NO_INTERVAL`):
 
     >>> print(describe_difference(-0.012, float("nan"), float("nan")))
     ... # doctest: +NORMALIZE_WHITESPACE

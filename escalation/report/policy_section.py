@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from escalation._decimals import clear_of_zero_digits
+from escalation._interval_words import ci_words
 from escalation.design.study import StudyDesign
 from escalation.report.brief import BriefFigure, PolicySection
-from escalation.report.wording import attribute_label, ci_words
+from escalation.report.wording import attribute_label
 
 __all__ = ["policy_section"]
 

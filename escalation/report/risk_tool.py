@@ -35,6 +35,7 @@ import math
 import pandas as pd
 
 from escalation._decimals import clear_of_zero_digits
+from escalation._interval_words import ci_words
 from escalation.disclosure import (
     DEFAULT_RULES,
     DisclosureRules,
@@ -43,7 +44,6 @@ from escalation.disclosure import (
 )
 from escalation.figures._labels import interval_digits
 from escalation.predict.validate import AUC_DIFFERENCE, TEXT_SUFFIX
-from escalation.report.wording import ci_words
 
 __all__ = [
     "calibration_sentence",

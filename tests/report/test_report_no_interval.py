@@ -5,7 +5,7 @@ intervals (CCW's, the risk tool's) are missing. The brief printed "plausibly bet
 and nan fewer" and "95% CI nan% to nan%", a model card's HTML table "NaN", and
 ``escalation predict`` "AUC 0.718 (not shown to not shown)" (as if withheld for
 disclosure). Each sentence builder now writes its interval through
-:func:`escalation.report.wording.ci_words`, which says so in words where the number is.
+:func:`escalation._interval_words.ci_words`, which says so in words where the number is.
 
 The expected sentences are written out by hand; the pipeline run is the demo of 1,500
 simulated children with bootstrap 0 (the run that showed the fault), into a temporary
@@ -36,7 +36,7 @@ from escalation.report.risk_tool import _two
 from tests.report.alt_support import brief_images
 
 NAN = float("nan")
-#: The words for a missing interval (escalation.report.wording.NO_INTERVAL), by hand.
+#: The words for a missing interval (escalation._interval_words.NO_INTERVAL), by hand.
 NO_INTERVAL = "no interval: the design asked for no bootstrap replicates, or none was usable"
 #: "nan" or "inf" as a word, in any case ("NaN", "-inf", "+nan").
 NOT_A_NUMBER = re.compile(r"\b(nan|inf)\b", re.IGNORECASE)
