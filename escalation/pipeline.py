@@ -54,6 +54,7 @@ from rich.markup import escape
 
 from escalation import __version__
 from escalation._decimals import signed_text
+from escalation._interval_words import ci_words
 from escalation._shown_path import shown_path
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.background import Pending, available, submit
@@ -2743,8 +2744,14 @@ def _difference_card(
         + (", for comparison)" if comparison else ")"),
         f"{signed_text(100 * rd['estimate'], dd, sign=True)} points",
         plain,
-        interval=f"95% CI {signed_text(100 * rd['conf_low'], dd, sign=True)} to "
-        f"{signed_text(100 * rd['conf_high'], dd, sign=True)} percentage points",
+        interval=ci_words(
+            rd["conf_low"],
+            rd["conf_high"],
+            lambda lo, hi: (
+                f"{signed_text(100 * lo, dd, sign=True)} to "
+                f"{signed_text(100 * hi, dd, sign=True)} percentage points"
+            ),
+        ),
         comparison=comparison,
     )
 
@@ -2795,7 +2802,11 @@ def _context_card(
         + (f" (estimated, {label})" if modelled else " (observed)"),
         f"{100 * r0['estimate']:.{d0}f}%",
         plain,
-        interval=f"95% CI {100 * r0['conf_low']:.{d0}f}% to {100 * r0['conf_high']:.{d0}f}%",
+        interval=ci_words(
+            r0["conf_low"],
+            r0["conf_high"],
+            lambda lo, hi: f"{100 * lo:.{d0}f}% to {100 * hi:.{d0}f}%",
+        ),
     )
 
 
@@ -2825,7 +2836,7 @@ def _risk_tool_card(
         f"Flagging the riskiest 10% would find about {recall:.0f} in 100 of the children "
         f"who escalated{within} and miss the rest; about {precision:.0f} in 100 flagged "
         f"children escalated{within}{precision_ci}.",
-        interval=f"95% CI {100 * interval[0]:.0f}% to {100 * interval[1]:.0f}%",
+        interval=ci_words(*interval, lambda lo, hi: f"{100 * lo:.0f}% to {100 * hi:.0f}%"),
     )
 
 

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from escalation._interval_words import ci_words
 from escalation.cli import SUMMARIES
 from escalation.cli._output import (
     add_output_arguments,
@@ -97,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
 def _console_line(row: Any) -> str:
     """Return a rule's line of the console summary (a row of ``PolicyStudy.figure_data()``).
 
-    Offers withheld for disclosure (missing) are said so, not printed as "nan".
+    Offers withheld for disclosure (missing) are said so, not printed as "nan"; so is an
+    interval not estimated (:func:`~escalation._interval_words.ci_words`).
 
     Examples
     --------
@@ -105,7 +107,12 @@ def _console_line(row: Any) -> str:
     >>> row = SimpleNamespace(label="Learned tree", flagged_per_1000=float("nan"),
     ...                       prevented_per_1000=4.0, conf_low=1.0, conf_high=7.0)
     >>> _console_line(row)
-    'Learned tree                     flags too few to show; prevents   4.0 (1.0 to 7.0)'
+    'Learned tree                     flags too few to show; prevents   4.0 (95% CI 1.0 to 7.0)'
+    >>> print(_console_line(SimpleNamespace(label="No one", flagged_per_1000=0.0,
+    ...     prevented_per_1000=0.0, conf_low=float("nan"), conf_high=float("nan"))))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    No one flags 0 per 1,000; prevents 0.0 (no interval: the design asked for no bootstrap
+    replicates, or none was usable)
     """
     flags = (
         f"flags {row.flagged_per_1000:5.0f} per 1,000"
@@ -114,7 +121,8 @@ def _console_line(row: Any) -> str:
     )
     return (
         f"{row.label:<32} {flags}; prevents "
-        f"{row.prevented_per_1000:5.1f} ({row.conf_low:.1f} to {row.conf_high:.1f})"
+        f"{row.prevented_per_1000:5.1f} "
+        f"({ci_words(row.conf_low, row.conf_high, lambda lo, hi: f'{lo:.1f} to {hi:.1f}')})"
     )
 
 

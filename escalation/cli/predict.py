@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from escalation._interval_words import ci_words
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import (
@@ -121,6 +123,11 @@ def _write(out: Path, result: Any, rules: DisclosureRules) -> pd.DataFrame:
     return metrics
 
 
+def _ends(low: float, high: float, decimals: int | None) -> str:
+    """Return an interval's two ends as printed ("0.70 to 0.74")."""
+    return f"{_shown(low, decimals)} to {_shown(high, decimals)}"
+
+
 def _shown(value: float | None, decimals: int | None) -> str:
     """Return a disclosed rank metric as printed: with the decimals it was rounded to."""
     return format_rank_metric(value, decimals) or "not shown"
@@ -191,10 +198,12 @@ def run(args: argparse.Namespace) -> int:
         ["model", "estimate", "conf_low", "conf_high"]
     ].itertuples(index=False):
         decimals = model_rank_decimals(shown, str(model), rules)
-        print(
-            f"{model:<24} AUC {_shown(estimate, decimals)} "
-            f"({_shown(low, decimals)} to {_shown(high, decimals)})"
+        interval = ci_words(
+            float(low),
+            float(high),
+            functools.partial(_ends, decimals=decimals),
         )
+        print(f"{model:<24} AUC {_shown(estimate, decimals)} ({interval})")
     print(
         "Wrote metrics.csv, subgroup_metrics.csv, calibration.csv, decision_curve.csv, "
         f"model_cards/ to {out}"

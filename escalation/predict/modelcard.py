@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from escalation._interval_words import NO_INTERVAL, has_interval
 from escalation.disclosure import RANK_METRICS, format_rank_metric
 
 __all__ = ["ModelCard", "model_card"]
@@ -180,6 +181,28 @@ class ModelCard:
             ]
         return shown
 
+    def interval_note(self) -> str | None:
+        """Say what empty interval cells of an estimate mean, or None when there are none.
+
+        Examples
+        --------
+        >>> performance = pd.DataFrame({"metric": ["Brier score"], "estimate": [0.1],
+        ...     "conf_low": [float("nan")], "conf_high": [float("nan")]})
+        >>> print(ModelCard("cox", "Cox.", {}, performance, pd.DataFrame()).interval_note())
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Empty conf_low and conf_high cells mean no interval: the design asked for no
+        bootstrap replicates, or none was usable.
+        """
+        tables = [
+            t for t in (self.performance, self.subgroups) if {"conf_low", "estimate"} <= set(t)
+        ]
+        missing = any(
+            math.isfinite(float(e)) and not has_interval(float(lo), float(hi))
+            for t in tables
+            for e, lo, hi in zip(t["estimate"], t["conf_low"], t["conf_high"], strict=True)
+        )
+        return f"Empty conf_low and conf_high cells mean {NO_INTERVAL}." if missing else None
+
     def to_markdown(self) -> str:
         """Return the card as Markdown."""
         lines = [f"# Model card: {self.model}", "", self.description, ""]
@@ -189,6 +212,9 @@ class ModelCard:
         lines += ["", self.counts_note]
         lines += ["", "## Performance on the test data", ""]
         lines += _markdown_table(self.shown_performance())
+        note = self.interval_note()
+        if note is not None:
+            lines += ["", note]
         lines += ["", "## Subgroup gaps", ""]
         if len(self.subgroups):
             lines += [
@@ -215,25 +241,27 @@ class ModelCard:
         limits = "".join(f"<li>{html.escape(limit)}</li>" for limit in self.limits)
         perf = self.shown_performance().to_html(index=False, border=0)
         sub = (
-            self.subgroups.to_html(index=False, border=0, float_format=_fmt)
+            self.subgroups.to_html(index=False, border=0, float_format=_fmt, na_rep="")
             if len(self.subgroups)
             else "<p>No subgroup had enough children and escalations to report.</p>"
         )
         decision = ""
         if not self.decision_use.empty or self.decision_notes:
             table = (
-                self.decision_use.to_html(index=False, border=0, float_format=_fmt)
+                self.decision_use.to_html(index=False, border=0, float_format=_fmt, na_rep="")
                 if not self.decision_use.empty
                 else ""
             )
             notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.decision_notes)
             decision = f"<h2>If offers of early help followed the score</h2>{table}<ul>{notes}</ul>"
+        note = self.interval_note()
+        interval = f"<p>{html.escape(note)}</p>" if note is not None else ""
         return (
             f"<h1>Model card: {html.escape(self.model)}</h1>"
             f"<p>{html.escape(self.description)}</p>"
             f"<h2>Intended use</h2><p>{html.escape(self.intended_use)}</p>"
             f"<h2>Data</h2><ul>{facts}</ul><p>{html.escape(self.counts_note)}</p>"
-            f"<h2>Performance on the test data</h2>{perf}"
+            f"<h2>Performance on the test data</h2>{perf}{interval}"
             f"<h2>Subgroup gaps</h2>{sub}"
             f"{decision}"
             f"<h2>Limits</h2><ul>{limits}</ul>"
@@ -250,6 +278,11 @@ def _fact(value: object) -> str:
 
 
 def _fmt(value: float) -> str:
+    """Return a number with 3 decimals; a missing one (not estimated) as an empty cell.
+
+    The HTML tables pass ``na_rep=""`` with it: pandas writes a missing value as
+    ``na_rep`` ("NaN" by default) before ``float_format`` sees it.
+    """
     return "" if isinstance(value, float) and math.isnan(value) else f"{value:.3f}"
 
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._decimals import signed_text
+from escalation._interval_words import ci_words, has_interval
 from escalation.disclosure import (
     DEFAULT_RULES,
     NOT_APPLYING_TEXT,
@@ -110,14 +111,31 @@ def _intervals(stats: Iterable[Stats], noun: str) -> str:
     'for 1 of the 2 rules the 95% interval lies wholly on one side of no difference'
     >>> _intervals([(-1.0, -2.0, 0.5)], "rule")
     "every rule's 95% interval includes no difference"
+
+    Intervals not estimated (a missing end) are not counted as including no difference:
+
+    >>> nan = float("nan")
+    >>> _intervals([(-1.0, nan, nan)], "rule")
+    'no rule has a 95% interval'
+    >>> print(_intervals([(-1.0, -2.0, -0.5), (1.0, nan, nan)], "rule"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    for 1 of the 1 rules with an interval the 95% interval lies wholly on one side of no
+    difference
+    >>> _intervals([(-1.0, -2.0, 0.5), (1.0, nan, nan)], "rule")
+    "every rule's 95% interval that was estimated includes no difference"
     """
-    listed = list(stats)
+    everyone = list(stats)
+    listed = [(e, low, high) for e, low, high in everyone if has_interval(low, high)]
+    if not listed:
+        return f"no {noun} has a 95% interval"
     clear = sum(low > 0 or high < 0 for _, low, high in listed)
+    with_one = "" if len(listed) == len(everyone) else " with an interval"
     if clear == 0:
-        return f"every {noun}'s 95% interval includes no difference"
+        estimated = " that was estimated" if with_one else ""
+        return f"every {noun}'s 95% interval{estimated} includes no difference"
     return (
-        f"for {clear} of the {len(listed)} {noun}s the 95% interval lies wholly on one side "
-        "of no difference"
+        f"for {clear} of the {len(listed)} {noun}s{with_one} the 95% interval lies wholly on "
+        "one side of no difference"
     )
 
 
@@ -131,10 +149,16 @@ def points(estimate: float, conf_low: float, conf_high: float) -> str:
     --------
     >>> points(-0.0152, -0.0311, 0.0012)
     '-1.5 points (95% CI -3.1 to +0.1)'
+    >>> points(-0.0152, float("nan"), float("nan"))
+    '-1.5 points (no interval: the design asked for no bootstrap replicates, or none was usable)'
     """
-    d = point_digits(estimate, conf_low, conf_high)
-    e, lo, hi = (signed_text(100 * v, d, sign=True) for v in (estimate, conf_low, conf_high))
-    return f"{e} points (95% CI {lo} to {hi})"
+    d = point_digits(estimate, conf_low, conf_high) if has_interval(conf_low, conf_high) else 1
+
+    def shown(low: float, high: float) -> str:
+        return f"{signed_text(100 * low, d, sign=True)} to {signed_text(100 * high, d, sign=True)}"
+
+    interval = ci_words(conf_low, conf_high, shown)
+    return f"{signed_text(100 * estimate, d, sign=True)} points ({interval})"
 
 
 def _counted(count: str, noun: str) -> str:

@@ -34,6 +34,7 @@ import plotnine as p9
 from markupsafe import Markup, escape
 
 from escalation._decimals import signed_text
+from escalation._interval_words import NO_INTERVAL, ci_words, has_interval
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._labels import interval_digits
@@ -445,13 +446,16 @@ def describe_risk(estimate: float, conf_low: float, conf_high: float, digits: in
     '18% (95% CI 16% to 21%)'
     >>> describe_risk(0.0996, 0.0912, 0.1004)
     '9.96% (95% CI 9.12% to 10.04%)'
+    >>> describe_risk(0.183, float("nan"), float("nan"))
+    '18% (no interval: the design asked for no bootstrap replicates, or none was usable)'
     """
-    d = interval_digits(estimate, conf_low, conf_high, digits=digits)
+    known = has_interval(conf_low, conf_high)
+    d = interval_digits(estimate, conf_low, conf_high, digits=digits) if known else digits
     f = f"{{:.{d}f}}%"
-    return (
-        f"{f.format(100 * estimate)} (95% CI {f.format(100 * conf_low)} to "
-        f"{f.format(100 * conf_high)})"
+    ends = ci_words(
+        conf_low, conf_high, lambda lo, hi: f"{f.format(100 * lo)} to {f.format(100 * hi)}"
     )
+    return f"{f.format(100 * estimate)} ({ends})"
 
 
 def describe_difference(
@@ -474,6 +478,13 @@ def describe_difference(
     >>> print(describe_difference(-0.123, -0.15, -0.096))  # doctest: +NORMALIZE_WHITESPACE
     An estimated 12 fewer in every 100 children would escalate (plausibly between 10 and 15
     fewer).
+
+    An interval not estimated is said in words (:data:`~escalation._interval_words.NO_INTERVAL`):
+
+    >>> print(describe_difference(-0.012, float("nan"), float("nan")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    An estimated 1.2 fewer in every 100 children would escalate (no interval: the design
+    asked for no bootstrap replicates, or none was usable).
     """
     values = sorted(abs(100 * v) for v in (estimate, conf_low, conf_high))
     d = 1 if abs(100 * estimate) < 10 else 0
@@ -486,6 +497,8 @@ def describe_difference(
 
     direction = "fewer" if estimate < 0 else "more"
     head = f"An estimated {per100(estimate)} {direction} in every 100 children would {outcome}"
+    if not has_interval(conf_low, conf_high):
+        return f"{head} ({NO_INTERVAL})."
     if conf_low <= 0 <= conf_high:
         other = conf_high if estimate < 0 else conf_low
         other_direction = "more" if estimate < 0 else "fewer"

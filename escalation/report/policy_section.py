@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from escalation._decimals import clear_of_zero_digits
+from escalation._interval_words import ci_words
 from escalation.design.study import StudyDesign
 from escalation.report.brief import BriefFigure, PolicySection
 from escalation.report.wording import attribute_label
@@ -124,12 +125,22 @@ def _difference_words(estimate: float, low: float, high: float, than: str) -> st
     '7.7 fewer escalations per 1,000 referrals than current practice (95% CI 3.0 to 12.4 fewer)'
     >>> _difference_words(-7.1, -15.0, 0.9, "no one")
     '7.1 fewer escalations per 1,000 referrals than no one (95% CI 15.0 fewer to 0.9 more)'
+    >>> _difference_words(-7.1, np.nan, np.nan, "no one")  # doctest: +ELLIPSIS
+    '7.1 fewer escalations per 1,000 referrals than no one (no interval: the design asked...)'
     """
     if round(abs(estimate), 1) == 0:
         head = "about as many escalations per 1,000 referrals as"
     else:
         head = f"{_more_or_fewer(estimate)} escalations per 1,000 referrals than"
-    return f"{head} {than} (95% CI {_interval_words(low, high)})"
+    return f"{head} {than} ({ci_words(low, high, _interval_words)})"
+
+
+def _whole_numbers(low: float, high: float) -> str:
+    return f"{low:,.0f} to {high:,.0f}"
+
+
+def _pct_interval(low: float, high: float) -> str:
+    return f"{_pct(low)} to {_pct(high)}"
 
 
 def _more_or_fewer(value: float, digits: int = 1) -> str:
@@ -394,7 +405,7 @@ def policy_section(
         if row is not None:
             parts.append(
                 f"An estimated {row['estimate']:,.0f} of those offers per 1,000 referrals "
-                f"(95% CI {row['conf_low']:,.0f} to {row['conf_high']:,.0f}) would go to "
+                f"({ci_words(row['conf_low'], row['conf_high'], _whole_numbers)}) would go to "
                 f"children who would not have escalated within {h} days without early help."
             )
     # The other rules, one sentence each: listed under the summary, not run into it.
@@ -452,8 +463,9 @@ def policy_section(
         for row in study.most_flagged(lead).itertuples(index=False):
             label = attribute_label(row.attribute)
             flagged.append(
-                f"{label}: {row.group} — {_pct(row.estimate)} flagged (95% CI "
-                f"{_pct(row.conf_low)} to {_pct(row.conf_high)}) against {_pct(row.overall)} "
+                f"{label}: {row.group} — {_pct(row.estimate)} flagged "
+                f"({ci_words(row.conf_low, row.conf_high, _pct_interval)}) against "
+                f"{_pct(row.overall)} "
                 "of all children."
             )
     registration = study.registration.describe()

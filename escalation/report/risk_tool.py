@@ -35,6 +35,7 @@ import math
 import pandas as pd
 
 from escalation._decimals import clear_of_zero_digits
+from escalation._interval_words import ci_words
 from escalation.disclosure import (
     DEFAULT_RULES,
     DisclosureRules,
@@ -73,7 +74,7 @@ def _stats(metrics: pd.DataFrame, model: str, metric: str) -> Stats | None:
 def _two(stats: Stats) -> str:
     """Return "0.76 (95% CI 0.62 to 0.94)"."""
     e, lo, hi = stats
-    return f"{e:.2f} (95% CI {lo:.2f} to {hi:.2f})"
+    return f"{e:.2f} ({ci_words(lo, hi, lambda low, high: f'{low:.2f} to {high:.2f}')})"
 
 
 def _share(value: float) -> str:

@@ -69,7 +69,7 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.timeline.matrix import Coding, coding_left_out
+from escalation.timeline.matrix import Coding, coding_left_out, in_level_order
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -742,6 +742,28 @@ def _strata_keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     return frame[list(columns)].astype(str).agg(" / ".join, axis=1)
 
 
+def _strata_codes(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[npt.NDArray[np.intp], tuple[Any, ...]]:
+    """Return each row's stratum code and the strata, in the package's one level order.
+
+    Each column's levels follow :func:`~escalation.timeline.matrix.level_order` (a
+    ``Categorical``'s declared order, else sorted, numerically when every level is a
+    number: ``"2"`` before ``"10"``); strata of several columns are ordered by the
+    first column, then the next, as R's ``strata(a, b)``. A stratum is named as
+    :func:`_strata_keys` names it (a single column's own value, else ``"a / b"``).
+    Missing labels were refused before.
+    """
+    per_column = np.column_stack(
+        [np.asarray(in_level_order(frame[c]).codes, dtype=np.int64) for c in columns]
+    )
+    _, codes = np.unique(per_column, axis=0, return_inverse=True)  # rows: lexicographic
+    codes = codes.reshape(-1)
+    keys = pd.Series(_strata_keys(frame, columns).to_numpy(dtype=object))
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first()  # a row of each stratum
+    return codes, tuple(keys.iloc[first.to_numpy()])
+
+
 def _with_time_varying_treatment(data: SpellData | pd.DataFrame, terms: ModelTerms) -> ModelTerms:
     """Put ``treatment_started`` in a SpellData's time-varying covariate list.
 
@@ -939,12 +961,8 @@ def fit_cox(
         )
     w = used.weights
     if strata_cols:
-        keys = _strata_keys(frame, strata_cols)
-        levels, codes = np.unique(keys.astype(str).to_numpy(), return_inverse=True)
-        level_values = tuple(
-            pd.Series(keys).drop_duplicates().sort_values(key=lambda s: s.astype(str))
-        )
-        _check_strata(codes, status, len(levels))
+        codes, level_values = _strata_codes(frame, strata_cols)
+        _check_strata(codes, status, len(level_values))
         strata_codes: npt.NDArray[np.int64] | None = codes.astype(np.int64)
     else:
         strata_codes = None
