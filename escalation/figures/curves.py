@@ -35,6 +35,7 @@ from escalation.figures._legends import legend_beneath, panel_pt
 from escalation.figures.theme import (
     ANNOTATION_PT,
     ARM_COLOURS,
+    CENSOR_MARK,
     GREY,
     INK,
     LINE_KEY_PT,
@@ -602,7 +603,7 @@ def plot_survival_curves(
                 [_CURVE_PANEL] * len(marks), categories=[_CURVE_PANEL, _TABLE_PANEL]
             )
             plot += p9.geom_point(
-                p9.aes(color="group"), data=marks, shape="+", size=2.2, show_legend=False
+                p9.aes(color="group"), data=marks, shape=CENSOR_MARK, size=2.2, show_legend=False
             )
     if at_risk is None:
         legend, extra_mm = _group_legend(order, group_label, width, ["100%"], table=False)

@@ -15,12 +15,17 @@ import plotnine as p9
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
 from escalation.figures._legends import Legend, legend_beneath
-from escalation.figures.theme import ANNOTATION_PT, GREY, estimator_inks, theme_escalation
+from escalation.figures.theme import (
+    ANNOTATION_PT,
+    GREY,
+    SHAPES,
+    estimator_inks,
+    theme_escalation,
+)
 
 __all__ = ["plot_policy_values"]
 
 _COLUMNS: Final = ("label", "flagged_per_1000", "prevented_per_1000", "conf_low", "conf_high")
-_SHAPES: Final = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def plot_policy_values(
@@ -128,7 +133,7 @@ def plot_policy_values(
         [
             p9.scale_color_manual(values=colours, name="Rule", labels=legend.labels, drop=False),
             p9.scale_shape_manual(
-                values=[_SHAPES[i % len(_SHAPES)] for i in range(len(order))],
+                values=[SHAPES[i % len(SHAPES)] for i in range(len(order))],
                 name="Rule",
                 labels=legend.labels,
                 drop=False,

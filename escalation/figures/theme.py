@@ -22,6 +22,7 @@ __all__ = [
     "ANNOTATION_PT",
     "ARM_COLOURS",
     "ARM_LINETYPES",
+    "CENSOR_MARK",
     "COLUMN_WIDTH_MM",
     "DIFFERENT_FROM_ARMS",
     "ESTIMATOR_INKS",
@@ -91,8 +92,13 @@ OKABE_ITO: Final = (
 )
 
 #: Marker shapes, in the order groups take them: a second cue beside colour, so that no
-#: figure tells groups apart by colour alone.
-SHAPES: Final = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: figure tells groups apart by colour alone. None is cross-like ("P" and "X", the filled
+#: plus and cross, read as the censoring marks, :data:`CENSOR_MARK`, on curves by group).
+SHAPES: Final = ("o", "s", "^", "D", "v", "<", ">", "*")
+
+#: The marker of a censoring time on a survival or incidence curve (a plus, as R's
+#: ``plot.survfit``): no group marker (:data:`SHAPES`) looks like it.
+CENSOR_MARK: Final = "+"
 
 #: A line type as plotnine takes it: a name or an ``(offset, (on, off, ...))`` dash pattern.
 LineType = str | tuple[int, tuple[int, ...]]

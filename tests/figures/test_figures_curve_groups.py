@@ -278,3 +278,36 @@ def test_difference_curves_by_estimator_are_drawn_in_greys_and_line_types() -> N
     assert list(colour_scale.limits) == list(linetype_scale.limits) == estimators
     types = linetype_scale.palette(len(estimators))
     assert len({str(types[e]) for e in estimators}) == len(estimators)
+
+
+# ---------------------------------------------------------------------------------------
+# Small fix: no group marker looks like a censoring mark
+
+#: Matplotlib markers built of crossing strokes (plus, cross, filled plus and cross, the
+#: three-legged "tri" markers, bars): a reader takes each for a censoring mark.
+_CROSS_LIKE = frozenset({"+", "x", "P", "X", "1", "2", "3", "4", "|", "_"})
+
+
+def _censoring_shapes(plot: p9.ggplot) -> set[str]:
+    """The fixed shapes of the point layers that draw no group aesthetic (censoring marks)."""
+    return {
+        str(layer.geom.aes_params["shape"])
+        for layer in plot.layers
+        if type(layer.geom).__name__ == "geom_point" and "shape" in layer.geom.aes_params
+    }
+
+
+def test_no_group_marker_is_cross_like_nor_the_censoring_mark() -> None:
+    # Groups 6 and 7 took "P" and "X" (filled plus and cross), read as the "+" censoring
+    # marks drawn on the same curves.
+    groups = [f"Group {i}" for i in range(8)]
+    censored = pd.DataFrame({"time": [50.0] * 8, "group": groups})
+    plot = plot_survival_curves(_curves(groups), _at_risk(groups), censored=censored)
+    scale = next(s for s in plot.scales if "shape" in s.aesthetics)
+    shapes = {g: str(scale.palette(len(groups))[g]) for g in groups}
+    assert len(set(shapes.values())) == len(groups), f"groups share a marker: {shapes}"
+    crosses = {g: s for g, s in shapes.items() if s in _CROSS_LIKE}
+    assert not crosses, f"cross-like group markers: {crosses}"
+    censoring = _censoring_shapes(plot)
+    assert censoring, "no censoring marks drawn"
+    assert not censoring & set(shapes.values()), f"censoring mark {censoring} is a group marker"
