@@ -13,12 +13,32 @@ import math
 from collections.abc import Callable
 from typing import Final
 
-__all__ = ["NO_INTERVAL", "ci_words", "has_interval"]
+__all__ = ["NO_INTERVAL", "UNBOUNDED", "ci_words", "has_interval", "unbounded_words"]
 
 
 #: What a sentence says, where the number is, when its 95% interval was not estimated
 #: (a missing end: the design asked for no bootstrap replicates, or none was usable).
 NO_INTERVAL: Final = "no interval: the design asked for no bootstrap replicates, or none was usable"
+
+
+#: What a table or sentence says where a number is infinite (an end with no bound: the
+#: upper end of the interval of a number needed to offer whose escalations prevented
+#: include none, the first threshold of a ROC curve), never "inf". The workbook, which
+#: keeps the number machine-readable, writes "inf" and its README note says this word.
+UNBOUNDED: Final = "unbounded"
+
+
+def unbounded_words(value: float) -> str | None:
+    """Return an infinite ``value`` in words (:data:`UNBOUNDED`), or None for any other.
+
+    Examples
+    --------
+    >>> unbounded_words(float("inf")), unbounded_words(-math.inf), unbounded_words(2.0)
+    ('unbounded', 'unbounded (negative)', None)
+    """
+    if not math.isinf(value):
+        return None
+    return UNBOUNDED if value > 0 else f"{UNBOUNDED} (negative)"
 
 
 def has_interval(conf_low: float, conf_high: float) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from escalation._interval_words import NO_INTERVAL, has_interval
+from escalation._interval_words import NO_INTERVAL, has_interval, unbounded_words
 from escalation.disclosure import RANK_METRICS, format_rank_metric
 
 __all__ = ["ModelCard", "model_card"]
@@ -280,10 +280,13 @@ def _fact(value: object) -> str:
 def _fmt(value: float) -> str:
     """Return a number with 3 decimals; a missing one (not estimated) as an empty cell.
 
-    The HTML tables pass ``na_rep=""`` with it: pandas writes a missing value as
-    ``na_rep`` ("NaN" by default) before ``float_format`` sees it.
+    An infinite one is said in words (:func:`~escalation._interval_words.unbounded_words`),
+    never "inf". The HTML tables pass ``na_rep=""`` with it: pandas writes a missing value
+    as ``na_rep`` ("NaN" by default) before ``float_format`` sees it.
     """
-    return "" if isinstance(value, float) and math.isnan(value) else f"{value:.3f}"
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return unbounded_words(float(value)) or f"{value:.3f}"
 
 
 def _cell(value: object, rank: bool, decimals: int | None) -> str:

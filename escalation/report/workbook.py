@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from escalation._archives import fix_archive_times
+from escalation._interval_words import UNBOUNDED
 
 __all__ = ["COLUMN_NAMES", "human_column", "write_workbook"]
 
@@ -125,7 +126,7 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 #: The README's note on cells reading "inf": pandas writes an infinite number as text.
 _INFINITE_NOTE: Final = (
-    "A cell reading 'inf' or '-inf' is an unbounded value, written as text because a "
+    f"A cell reading 'inf' or '-inf' is an {UNBOUNDED} value, written as text because a "
     "workbook cell cannot hold an infinite number (as the CSV files write it): e.g. the "
     "upper end of the interval of a number needed to offer when the interval of the "
     "escalations prevented includes none, or the first threshold of a ROC curve. Sheets "

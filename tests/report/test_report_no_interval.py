@@ -40,6 +40,8 @@ NAN = float("nan")
 NO_INTERVAL = "no interval: the design asked for no bootstrap replicates, or none was usable"
 #: "nan" or "inf" as a word, in any case ("NaN", "-inf", "+nan").
 NOT_A_NUMBER = re.compile(r"\b(nan|inf)\b", re.IGNORECASE)
+#: The words for an infinite value (escalation._interval_words.UNBOUNDED), by hand.
+UNBOUNDED = "unbounded"
 
 
 def _words(page: str) -> str:
@@ -148,3 +150,18 @@ def test_model_card_html_leaves_a_missing_value_empty() -> None:
     with_intervals = performance.assign(conf_low=[0.08], conf_high=[0.12])
     card = ModelCard("cox", "Cox.", {}, with_intervals, subgroups.dropna(axis=1))
     assert card.interval_note() is None
+
+
+def test_model_card_says_an_infinite_value_in_words() -> None:
+    # The decision-use table printed the unbounded upper end of a number needed to offer
+    # as "inf", in markdown and HTML alike.
+    card = ModelCard("cox", "Cox.", {}, pd.DataFrame(), pd.DataFrame())
+    table = pd.DataFrame(
+        {"measure": ["Number needed to offer"], "estimate": [40.0], "conf_low": [25.6],
+         "conf_high": [float("inf")]}
+    )  # fmt: skip
+    card = card.with_decision_use(table)
+    for text in (card.to_markdown(), card.to_html()):
+        assert NOT_A_NUMBER.findall(text) == [], text
+        assert "25.600" in text
+        assert f"| 40.000 | 25.600 | {UNBOUNDED} |" in text or f"<td>{UNBOUNDED}</td>" in text
