@@ -72,6 +72,7 @@ doi:10.1136/bmj.317.7168.1309.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -106,6 +107,7 @@ __all__ = [
     "PolicyScores",
     "PolicyValueResult",
     "estimate_policy_values",
+    "number_needed_words",
     "policy_scores",
     "proportion_interval",
 ]
@@ -707,5 +709,48 @@ def _number_needed(
     estimate = flagged / prevented if prevented > 0 else float("inf")
     se = flagged * prevented_se / prevented**2 if prevented > 0 else float("nan")
     upper = flagged / low if low > 0 else float("inf")
-    lower = flagged / high if high > 0 else float("inf")
-    return estimate, se, {"low": lower, "high": upper}
+    return estimate, se, {"low": _per_one(flagged, high), "high": upper}
+
+
+def _per_one(flagged: float, prevented: float) -> float:
+    """Offers per escalation prevented (``prevented > 0``), or infinite (none prevented)."""
+    return flagged / prevented if prevented > 0 else float("inf")
+
+
+def number_needed_words(flagged: float, prevented_low: float, prevented_high: float) -> str:
+    """Return the 95% interval of the number needed to offer in words, as Altman (1998).
+
+    The interval inverts that of the escalations prevented (``prevented_low`` to
+    ``prevented_high``, on the scale of ``flagged``, e.g. both per 1,000). When it
+    includes 0 the interval of the number needed is in two pieces, not "to infinity":
+    from ``flagged / prevented_high`` offers per escalation prevented (benefit), through
+    no bound (none prevented), to ``flagged / -prevented_low`` offers per escalation
+    caused (harm). :func:`PolicyValueResult.tidy` keeps the benefit piece
+    (``conf_low`` to ``inf``); this sentence says both.
+
+    Examples
+    --------
+    >>> number_needed_words(200.0, 10.0, 20.0)
+    '10.0 to 20.0 offers per escalation prevented'
+    >>> print(number_needed_words(200.0, -5.0, 7.8125))
+    25.6 offers per escalation prevented (benefit) to no bound (none prevented) to 40.0 offers per escalation caused (harm)
+    >>> number_needed_words(200.0, -20.0, -10.0)
+    '10.0 to 20.0 offers per escalation caused (harm)'
+    """  # noqa: E501
+    if prevented_low > 0:
+        ends = (_end(flagged, prevented_high), _end(flagged, prevented_low))
+        return f"{ends[0]} to {ends[1]} offers per escalation prevented"
+    if prevented_high < 0:
+        ends = (_end(flagged, -prevented_low), _end(flagged, -prevented_high))
+        return f"{ends[0]} to {ends[1]} offers per escalation caused (harm)"
+    return (
+        f"{_end(flagged, prevented_high)} offers per escalation prevented (benefit) to no "
+        f"bound (none prevented) to {_end(flagged, -prevented_low)} offers per escalation "
+        "caused (harm)"
+    )
+
+
+def _end(flagged: float, prevented: float) -> str:
+    """One end of a number needed (:func:`_per_one`): one decimal, or "no bound"."""
+    needed = _per_one(flagged, prevented)
+    return "no bound" if math.isinf(needed) else f"{needed:.1f}"

@@ -17,6 +17,7 @@ any one child.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -33,6 +34,7 @@ from escalation.causal.policy import (
     CURRENT_PRACTICE,
     PolicyValueResult,
     estimate_policy_values,
+    number_needed_words,
     policy_scores,
     proportion_interval,
 )
@@ -306,6 +308,7 @@ class PolicyStudy(Presents):
             "(cross-fitting); precision and recall are against escalation under current "
             "practice.",
             f"Rule: {self.rules.descriptions.get(rule, rule_label(rule))}.",
+            *_number_needed_note(mine),
         ]
         if rule == self.judged_rule and not self.criteria.empty:
             verdicts = "; ".join(
@@ -319,6 +322,31 @@ class PolicyStudy(Presents):
     def provenance(self) -> dict[str, Any]:
         """Return versions and settings for the output manifest."""
         return provenance(**self.settings, registration=self.registration.to_dict())
+
+
+def _number_needed_note(values: pd.DataFrame) -> list[str]:
+    """Return the sentence giving the interval of the number needed to offer (Altman 1998).
+
+    ``values`` are the rule's published values at the horizon. Its table keeps only the
+    benefit piece of an interval that passes through infinity ("25.6 to unbounded"); the
+    sentence says the harm piece too (:func:`escalation.causal.policy.number_needed_words`),
+    from the published number flagged and interval of the escalations prevented. None
+    when either is missing (withheld, or a rule flagging no one or everyone).
+    """
+    ends = {
+        str(e): [float(x) for x in v]
+        for e, *v in values[["estimand", "estimate", "conf_low", "conf_high"]].itertuples(
+            index=False
+        )
+    }
+    if not {"flagged_per_1000", "prevented_per_1000"} <= set(ends):
+        return []
+    flagged = ends["flagged_per_1000"][0]
+    low, high = ends["prevented_per_1000"][1:]
+    if not (flagged > 0 and math.isfinite(low) and math.isfinite(high)):
+        return []
+    words = number_needed_words(flagged, low, high)
+    return [f"Offers of early help per escalation prevented, 95% interval: {words}."]
 
 
 def _fixed(flags: npt.NDArray[np.float64]) -> bool:
