@@ -17,7 +17,8 @@ from escalation.core.smd import INFINITE, NOT_DEFINED
 from escalation.disclosure import DisclosureRules, disclose_count, disclose_share
 from escalation.figures._checks import require_columns
 from escalation.figures._compose import added
-from escalation.figures._labels import abs_percent
+from escalation.figures._labels import abs_percent, wrap_words
+from escalation.figures._legends import legend_beneath, panel_pt
 from escalation.figures._rows import grouped_rows, row_lines, row_pitch_mm, row_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
@@ -97,6 +98,8 @@ def _density_points(
     return np.repeat(values, shown), np.ones(int(shown.sum()))
 
 
+#: The size of the panels' titles (the theme's ``strip_text``: its base size), in points.
+_STRIP_PT: Final = 8.0
 _SAMPLE_NAMES: Final = {"unweighted": "Before weighting", "weighted": "After weighting"}
 #: The variance-ratio panel sits far right of any SMD on the shared x scale (log2 units).
 _VR_X: Final = 100.0
@@ -224,6 +227,11 @@ def plot_love(
     legend = [_SAMPLE_NAMES.get(s, s[:1].upper() + s[1:]) for s in samples]
     named = rows["sample"].map(lambda s: _SAMPLE_NAMES.get(s, s[:1].upper() + s[1:]))
     rows["sample"] = pd.Categorical(named, categories=legend)
+    # The panels share the width 3.0 : 1.6 (facet space); the variance ratios' title,
+    # centred on the narrow panel, wraps by its measured width rather than run off the
+    # figure's right edge at one column.
+    room = panel_pt(width, list(names.values()), y_title_lines=0) * 1.6 / 4.6
+    vr_title = wrap_words("Variance ratio", room, size_pt=_STRIP_PT)
     panels = ["Absolute SMD"]
     # An infinite SMD (arms constant at different values) is drawn at the panel's right
     # edge, marked ∞; one not defined has no point (its row says so).
@@ -232,12 +240,12 @@ def plot_love(
     long = [rows.assign(x=rows["smd"].where(~infinite, edge), panel="Absolute SMD")]
     lines = [pd.DataFrame({"x": [threshold], "panel": "Absolute SMD"})]
     if "variance_ratio" in rows and rows.loc[rows["numeric"], "variance_ratio"].notna().any():
-        panels.append("Variance ratio")
+        panels.append(vr_title)
         vr = rows[rows["numeric"] & rows["variance_ratio"].notna()]
         vr = vr[vr["variance_ratio"] > 0]
-        long.append(vr.assign(x=_VR_X + np.log2(vr["variance_ratio"]), panel="Variance ratio"))
+        long.append(vr.assign(x=_VR_X + np.log2(vr["variance_ratio"]), panel=vr_title))
         bound = float(np.log2(variance_threshold))
-        lines.append(pd.DataFrame({"x": [_VR_X - bound, _VR_X + bound], "panel": "Variance ratio"}))
+        lines.append(pd.DataFrame({"x": [_VR_X - bound, _VR_X + bound], "panel": vr_title}))
     plot_data = pd.concat(long, ignore_index=True).dropna(subset=["x"])
     marks = long[0][infinite.to_numpy()].drop_duplicates("row").assign(label=INFINITE)
     marks["panel"] = pd.Categorical(marks["panel"], categories=panels)
@@ -248,7 +256,7 @@ def plot_love(
     nulls["panel"] = pd.Categorical(nulls["panel"], categories=panels)
     blank = pd.DataFrame(
         {"x": [0.0, _VR_X - 1.2, _VR_X + 1.2][: 1 + 2 * (len(panels) - 1)]}
-    ).assign(panel=lambda f: ["Absolute SMD"] + ["Variance ratio"] * (len(f) - 1))
+    ).assign(panel=lambda f: ["Absolute SMD"] + [vr_title] * (len(f) - 1))
     blank["panel"] = pd.Categorical(blank["panel"], categories=panels)
     blank["row"] = order[-1]
     # A name too wide for the margin is wrapped (grouped_rows), the rows spaced for it;
@@ -256,6 +264,12 @@ def plot_love(
     name_lines = row_lines(names)
     pitch = _LOVE_ROW_MM if name_lines == 1 else row_pitch_mm(name_lines, _LOVE_ROW_MM)
     height = 24.0 + pitch * len(order) if height_mm is None else height_mm
+    # Beneath the panels in as many columns as fit them (centred on the panels, which the
+    # rows' names push right: side by side they ran off the figure's right edge).
+    beneath = legend_beneath(
+        legend, width, aesthetics=("color", "shape"), row_labels=list(names.values()),
+        y_title_lines=0,
+    )  # fmt: skip
     return added(
         p9.ggplot(plot_data, p9.aes("x", "row", color="sample", shape="sample")),
         [
@@ -280,11 +294,12 @@ def plot_love(
                 space={"x": [3.0, 1.6][: len(panels)], "y": [1.0]},
             ),
             # Before and after weighting are not the arms: black and grey, and shapes.
-            scale_colour_estimators(legend, name=""),
-            p9.scale_shape_manual(values=["o", "s", "^", "D"], name=""),
+            scale_colour_estimators(legend, name="", labels=beneath.labels),
+            p9.scale_shape_manual(values=["o", "s", "^", "D"], name="", labels=beneath.labels),
             p9.scale_x_continuous(breaks=_vr_breaks, labels=_vr_labels),
             p9.labs(x="", y="", title=title),
             theme_escalation(width=width, height_mm=float(np.clip(height, 40.0, 230.0))),
+            *beneath.additions,
             *row_scale(order, names),
             p9.theme(
                 legend_title=p9.element_blank(),
