@@ -14,7 +14,6 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from escalation.causal.policy import number_needed_words
 from escalation.policy.study import PolicyStudy
 
 #: 200 offered per 1,000; escalations prevented per 1,000: 3.0 (95% CI -5.0 to 7.8125).
@@ -24,6 +23,8 @@ BENEFIT, HARM = 200.0 / 7.8125, 200.0 / 5.0
 
 
 def test_an_interval_through_zero_is_published_in_two_pieces() -> None:
+    from escalation.causal.policy import number_needed_words
+
     assert (round(BENEFIT, 1), round(HARM, 1)) == (25.6, 40.0)
     words = number_needed_words(FLAGGED, LOW, HIGH)
     assert words == (
@@ -33,6 +34,8 @@ def test_an_interval_through_zero_is_published_in_two_pieces() -> None:
 
 
 def test_intervals_on_one_side_of_zero_are_the_reciprocals_of_their_ends() -> None:
+    from escalation.causal.policy import number_needed_words
+
     # 200 / 20 = 10.0 and 200 / 10 = 20.0, prevented (benefit) or caused (harm).
     assert number_needed_words(200.0, 10.0, 20.0) == "10.0 to 20.0 offers per escalation prevented"
     assert number_needed_words(200.0, -20.0, -10.0) == (
