@@ -581,6 +581,11 @@ def test_a_level_first_seen_after_the_cutoff_is_predicted_as_the_reference() -> 
     assert "reference level 'F'" in said[0] and "'U'" not in said[0]
     assert fitted.provenance["unseen_levels"] == 3
     assert all(card.facts[UNSEEN_LEVELS] == 3 for card in fitted.model_cards.values())
+    shared = disclose_model_card(
+        fitted.model_cards["cox"], fitted.metrics, fitted.subgroup_metrics,
+        events=fitted.events_test, n=fitted.n_test,
+    )  # fmt: skip
+    assert shared.facts[UNSEEN_LEVELS] == "fewer than 10"  # a count of children, disclosed
     as_f = dataclasses.replace(as_u, spells=spells.assign(sex=np.where(sex == "U", "F", sex)))
     reference, none = _temporal(as_f)
     assert not none and reference.provenance["unseen_levels"] == 0
