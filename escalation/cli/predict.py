@@ -172,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
                 history=history if args.text else None,
             )
         rules = DisclosureRules.from_design(design)
+        unseen = int(result.provenance["unseen_levels"])
         shown = _write(folder.staging, result, rules)
         write_design_copy(design, args.design, folder)
         folder.commit(
@@ -180,7 +181,13 @@ def run(args: argparse.Namespace) -> int:
             input_hash=history.digest(),
             seeds={"prediction": result.provenance.get("seed")},
             extra={
-                "prediction": {**result.provenance, "horizon": result.horizon},
+                # test spells with a level their training lacked: a count of children,
+                # disclosed (none is none)
+                "prediction": {
+                    **result.provenance,
+                    "unseen_levels": format_count(unseen, rules) if unseen else 0,
+                    "horizon": result.horizon,
+                },
                 "disclosure": rules.to_dict(),
                 "caveats": [c.disclosed(rules).to_dict() for c in log.caveats],
             },

@@ -189,7 +189,7 @@ _COUNTED: Final = (
     r"stratum/strata)"
 )
 #: Words allowed between a count and what it counts ("12 competing events").
-_QUALIFIER: Final = r"(?:competing|test|training|censored|distinct|more|other|propensity)"
+_QUALIFIER: Final = r"(?:competing|test|training|censored|distinct|more|other|propensity|held-out)"
 #: "3 untreated spells", "12 competing events", "1,204 children" ...
 _COUNT_BEFORE: Final = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![.,]?\d)"

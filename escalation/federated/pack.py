@@ -91,7 +91,7 @@ from escalation.federated._whole_numbers import whole_number_rows
 from escalation.federated.profile import LikelihoodProfile, profile_cox
 from escalation.federated.risksets import risk_set_counts, time_grid
 from escalation.federated.summaries import covariate_summary, suppress_summary
-from escalation.report.caveats import redact_competing
+from escalation.report.caveats import redact_separation
 from escalation.timeline.spells import SpellData, build_spells
 
 __all__ = [
@@ -321,7 +321,7 @@ def _effects(
                 log.add("effects", ", ".join(dropped), f"not estimated ({error})")
     for warning in caught:
         if issubclass(warning.category, StatisticalWarning):
-            log.add("effects", "warning", redact_competing(str(warning.message)).split(";")[0])
+            log.add("effects", "warning", redact_separation(str(warning.message)).split(";")[0])
     records = spell_records(spells)
     table = disclose_observed_effects(
         disclose_effects(fit.tidy(), records, rules=rules), records, rules

@@ -79,6 +79,11 @@ ORACLE: Final = "oracle"
 TEXT_SUFFIX: Final = "+text"
 #: The paired difference of the AUCs of ``<model>+text`` and ``<model>``.
 AUC_DIFFERENCE: Final = "auc_difference"
+#: The model card's count of test spells with a level their training spells lacked.
+UNSEEN_LEVELS: Final = (
+    "Test spells with a covariate level the training spells lacked (predicted as the "
+    "reference level)"
+)
 METRIC_COLUMNS: Final = (
     "model",
     "feature_set",
@@ -568,17 +573,24 @@ def validate_risk_models(
         ``competing`` other than ``"control"`` or ``"censor"``, or ``censor_training``
         without temporal validation.
     DataValidationError
-        When a test spell of a temporal split has a categorical value the coding learnt
-        on the training spells has no level for (not seen in training, or missing where
-        no value was) and no ``other`` level takes it, naming the table ``spells``, the
-        row of ``data.spells``, the column and the value: it was predicted as the
-        reference level. Pool or recode the level first. (Under ``grouped_cv`` such a
-        level lives only in one fold's families, rarer than ``min_count``: it is coded as
-        the reference level with a ``StatisticalWarning`` naming the covariate and
-        counts, :meth:`~escalation.timeline.CovariateCoding.apply`'s ``held_out``.)
         When ``text_features`` has no row for a spell (naming its row of ``spells``), a
         row for no spell or repeating one, or a missing value (naming its row of
         ``text_features``): see ``text_features``.
+
+    Warns
+    -----
+    StatisticalWarning
+        When a test spell has a categorical value the coding learnt on its training
+        spells has no level for (a level first seen after a temporal cutoff, or held
+        only by one fold's families under ``grouped_cv``; or missing where no training
+        value was) and no ``other`` level takes it: it is predicted as the reference
+        level, as a tool in use would have to, and the warning names the covariate and
+        counts, never the value
+        (:meth:`~escalation.timeline.CovariateCoding.apply`'s ``held_out``). How many
+        test spells were so coded is the model cards' fact :data:`UNSEEN_LEVELS` (when
+        any) and the provenance's ``unseen_levels``. A fitted model applied to new
+        children (:class:`~escalation.predict.models.FittedRiskModel`) still refuses
+        such a level.
 
     Notes
     -----
@@ -721,9 +733,12 @@ def validate_risk_models(
     n_train = 0
     oracle = None if truth is None else oracle_risk(truth, spells, horizon)
     text_records: list[dict[str, Any]] = []
+    # test spells with a level their training spells lacked (each split counted once)
+    unseen_levels = 0
     for number, split in enumerate(splits, start=1):
-        for _ in feature_sets:
-            part_predictions, part_backend, text_record = next(fitted_parts)
+        for first, _ in enumerate(feature_sets):
+            part_predictions, part_backend, text_record, unplaced = next(fitted_parts)
+            unseen_levels += unplaced if first == 0 else 0
             predictions += part_predictions
             backend.update(part_backend)
             if text_record is not None:
@@ -864,6 +879,8 @@ def validate_risk_models(
         "Test time zeros": f"{period.min():%B %Y} to {period.max():%B %Y}",
         "Bootstrap": f"{bootstrap} replicates over families (seed {seed})",
     }
+    if unseen_levels:
+        facts[UNSEEN_LEVELS] = unseen_levels
     cards = {}
     for label in labels:
         if label == ORACLE:
@@ -913,6 +930,8 @@ def validate_risk_models(
             model_options=task.model_options,
             # how the case-note features were made, per split (None: not used)
             text_features=text_records or None,
+            # test spells coded as the reference level for a level their training lacked
+            unseen_levels=unseen_levels,
             data_hash=data_hash(spells[["spell_id", "duration", "event"]]),
         ),
     )
@@ -982,11 +1001,12 @@ class _SplitTask:
 
 def _fit_part(
     part: tuple[Split, str], task: _SplitTask
-) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], dict[str, Any] | None]:
+) -> tuple[list[pd.DataFrame], dict[str, FittedRiskModel], dict[str, Any] | None, int]:
     """Fit every model of one split and feature set on its training spells; predict its test.
 
-    Returns the predictions, the fitted models and, for ``structured+text``, how the text
-    features were made.
+    Returns the predictions, the fitted models, for ``structured+text`` how the text
+    features were made, and how many test spells had a level the training spells lacked
+    (coded as the reference level).
 
     Module level, so splits and feature sets run on worker processes; every model is
     seeded from the task, so the predictions do not depend on where they ran.
@@ -998,13 +1018,19 @@ def _fit_part(
     train, test = spells.iloc[split.train], spells.iloc[split.test]
     coding = CovariateCoding.learn(train, covariates)
     # Errors name the rows of data.spells. The test spells are new rows to the coding
-    # learnt on the training spells: after a temporal cutoff a level it never saw is
-    # refused, not predicted as the reference level; a fold's level the other folds never
-    # had is coded as the reference, with a warning (CovariateCoding.apply's held_out).
+    # learnt on the training spells: a level they never had (a fold's level the other
+    # folds lack, or one first seen after a temporal cutoff) is coded as the reference,
+    # with a warning (CovariateCoding.apply's held_out), and counted for the model card.
     with reordered_rows(train, task.given_rows[split.train]).input_rows():
         x_train = coding.apply(train)
+    learnt_on = (
+        "the spells of the other folds"
+        if split.cutoff is None
+        else f"the training spells (time zero before {split.cutoff.date()})"
+    )
     with reordered_rows(test, task.given_rows[split.test]).input_rows():
-        x_test = coding.apply(test, table="spells", held_out=split.cutoff is None)
+        x_test = coding.apply(test, table="spells", held_out=True, learnt_on=learnt_on)
+    unplaced = int(coding.unplaced(test).sum())
     train_duration, train_event = _training_outcome(train, split, censor=task.censor_training)
     text_record: dict[str, Any] | None = None
     if feature_set == "structured+text":
@@ -1030,7 +1056,7 @@ def _fit_part(
         label = _model_label(kind, feature_set)
         backend[label] = fitted
         predictions.append(_prediction_frame(spells, split, label, feature_set, risk))
-    return predictions, backend, text_record
+    return predictions, backend, text_record, unplaced
 
 
 def _oracle_predictions(

@@ -28,6 +28,7 @@ from escalation.causal.bootstrap import each_refit_warning, refitting
 from escalation.design.study import StudyDesign
 from escalation.disclosure import DisclosureRules, disclose_text
 from escalation.errors import StatisticalWarning
+from escalation.report.wording import join_words
 from escalation.warning_kinds import (
     SEPARATION,
     Alike,
@@ -46,7 +47,7 @@ __all__ = [
     "caveat_from_warning",
     "design_key_line",
     "in_words",
-    "redact_competing",
+    "redact_separation",
 ]
 
 
@@ -54,26 +55,79 @@ __all__ = [
 NOT_NAMED: Final = "[not shown]"
 
 
-def redact_competing(message: str) -> str:
-    """Return a warning with the terms of a competing event's separated model not named.
+def redact_separation(message: str) -> str:
+    """Return a separation warning as shared: no level of a covariate named.
 
+    A coefficient that kept growing says that the few children with that level had all
+    or none of the model's event (escalated, or got early help): naming a level held by
+    fewer children than the disclosure threshold gives their outcome away (group
+    disclosure). What is shared (the manifest, the workbook, a federated pack) names the
+    covariate whose levels separated (``source``, ``factors``; ``case-note features``),
+    never the level, nor its coefficient; a numeric covariate names no group and stays.
     A competing event (death) is rare: "the coefficient of treatment kept growing" in its
-    model says that one arm had none of them. The brief names no group for such a model;
-    everything else that is shared (the manifest, the workbook) says the same.
+    model says that one arm had none of them, so it names no term at all. The warning as
+    raised (the terminal, Python's warnings) keeps the detail for the analyst.
 
     Examples
     --------
     >>> raised = ("the Cox model of competing events: the log-likelihood stopped changing "
     ...           "while the coefficient(s) of treatment (-20.7) kept growing, so ...")
-    >>> redact_competing(raised)[-54:]
+    >>> redact_separation(raised)[-54:]
     'the coefficient(s) of [not shown] kept growing, so ...'
-    >>> redact_competing("the propensity model: ... coefficient(s) of sex_U (-9.1) kept growing")
-    'the propensity model: ... coefficient(s) of sex_U (-9.1) kept growing'
+    >>> redact_separation("the propensity model: the log-likelihood stopped changing while "
+    ...     "the coefficient(s) of age (+31.0), factor_6A (-9.1), source_3C (-15.0), "
+    ...     "factor_2A (-12.0) kept growing")[-81:]
+    'coefficient(s) of age (+31.0), [not shown] levels of factors, source kept growing'
+    >>> redact_separation("horizon 730 days is past the longest follow-up")
+    'horizon 730 days is past the longest follow-up'
     """
     match = SEPARATION.match(message)
-    if match is None or not _of_competing_events(match.group("model")):
+    if match is None:
         return message
-    return message[: match.start("terms")] + NOT_NAMED + message[match.end("terms") :]
+    if _of_competing_events(match.group("model")):
+        shared = NOT_NAMED
+    else:
+        kept = [t.group() for t in _TERM.finditer(match.group("terms")) if _level_of(t) is None]
+        grouped = list(
+            dict.fromkeys(
+                level[0] for t in _TERM.finditer(match.group("terms")) if (level := _level_of(t))
+            )
+        )
+        if grouped:
+            kept.append(f"{NOT_NAMED} levels of {', '.join(grouped)}")
+        shared = ", ".join(kept) or NOT_NAMED
+    return message[: match.start("terms")] + shared + message[match.end("terms") :]
+
+
+#: How shared separation caveats name case-note features (each a group of children).
+_CASE_NOTES: Final = "case-note features"
+
+
+def _level_of(term: re.Match[str]) -> tuple[str, str] | None:
+    """Return the covariate of a separated term that is a level (design name, in words).
+
+    ``None`` for a numeric covariate, which names no group. A case-note feature (a flag
+    or count of a theme in the notes) is a group of children as a level is.
+
+    Examples
+    --------
+    >>> [_level_of(_TERM.match(t)) for t in ("source_3C (-1.0)", "factor_6A (-1.0)",
+    ...                                      "text_flag_cce (+1.0)", "age (+1.0)")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('source', 'Referral source'), ('factors', 'assessment factors'),
+     ('case-note features', 'case-note features'), None]
+    """
+    from escalation.timeline.labels import describe_covariate
+
+    name = term.group("name")
+    if name.startswith("text_"):
+        return (_CASE_NOTES, _CASE_NOTES)
+    described = describe_covariate(name)
+    if described.level is None:
+        return None
+    if described.variable == "factor":
+        return ("factors", "assessment factors")
+    return (described.variable, described.variable_label)
 
 
 def _of_competing_events(model: str) -> bool:
@@ -137,9 +191,10 @@ class Caveat:
         """Return the caveat as shared (brief, manifest, workbook): counts in it disclosed.
 
         The warning raised by the API keeps the exact counts, for use inside the authority.
-        What is shared names no term of a competing event's model that separated (which
-        arm or group had none of a rare event gives a small count away), as the brief
-        does (:func:`redact_competing`), and quotes no count of what the tables withhold
+        What is shared names no level of a covariate that separated (which few children
+        had all or none of the event), nor any term of a competing event's model that
+        separated (which arm had none of a rare event), as the brief does
+        (:func:`redact_separation`), and quotes no count of what the tables withhold
         (``withheld``, see :func:`~escalation.disclosure.disclose_text`).
 
         Examples
@@ -152,7 +207,7 @@ class Caveat:
         caveat = self.sharable()
         return dataclasses.replace(
             caveat,
-            message=disclose_text(redact_competing(caveat.message), rules, withheld=withheld),
+            message=disclose_text(redact_separation(caveat.message), rules, withheld=withheld),
             advice=disclose_text(caveat.advice, rules, withheld=withheld),
         )
 
@@ -746,19 +801,30 @@ def _separation_text(
     refits = sum(c.refits for c in group)
     main = sum(c.count - c.refits for c in group)
     competing = _of_competing_events(model)
-    terms: list[str] = []
+    terms: list[str] = []  # numeric covariates, by their labels
+    levels: list[str] = []  # covariates whose levels separated, never the levels
     names: set[str] = set()
     if not competing:  # a competing event's model is of a rare event: no group is named
         for caveat in group:
             match = SEPARATION.match(caveat.message)
             for term in _TERM.finditer(match.group("terms") if match else ""):
                 names.add(term.group("name"))
-                label = _term_label(term.group("name"))
-                if label not in terms:
-                    terms.append(label)
+                level = _level_of(term)
+                kind = terms if level is None else levels
+                words = _term_label(term.group("name")) if level is None else level[1]
+                if words not in kind:
+                    kind.append(words)
     # Only case-note features separated: the model fitted with them (validated beside the
     # structured one the brief's risk tool describes), which no design key lists.
     case_notes = bool(names) and all(name.startswith("text_") for name in names)
+    if levels:  # which levels would say what happened to the few children with them
+        coded = [words for words in levels if words != _CASE_NOTES]
+        which = [f"levels of {join_words(coded, 'and')}"] if coded else []
+        which += [_CASE_NOTES] if _CASE_NOTES in levels else []
+        terms.append(
+            f"{' and '.join(which)}, not named here, as that would tell what happened to "
+            "the few children with them; the terminal names them"
+        )
     what = (
         "could not estimate every coefficient, because the events it models are rare"
         if competing or not terms
@@ -815,9 +881,11 @@ def brief_caveats(
 
     * a model's separation warnings (one per rare level and per refit) become one line
       per model, saying how many of them came from bootstrap refits rather than the fit
-      the estimates come from, with labels instead of model columns (``source_3C`` is
-      "Referral source: ..."); a competing event's model names no group, since saying
-      which group had none of a rare event would give a small count away;
+      the estimates come from, naming the covariates whose levels separated in words
+      (``source_3C`` is "Referral source") but not the levels (:func:`redact_separation`:
+      which few children all or none escalated); a competing event's model names no
+      group, since saying which group had none of a rare event would give a small count
+      away;
     * advice about the Python API and pointers into Python objects are left out;
     * every line goes through :func:`~escalation.disclosure.disclose_text`.
 
@@ -841,8 +909,10 @@ def brief_caveats(
     >>> refits = [Caveat("effects", "[covariates] include", raised.replace("15.0", v),
     ...                  "remove them.", refits=1) for v in ("15.0", "14.2")]
     >>> text = brief_caveats(refits, DEFAULT_RULES, replicates=50)[0]
-    >>> "(Referral source: Health services: school nurse)" in text, "source_3C" in text
+    >>> "(levels of Referral source, not named here" in text, "source_3C" in text
     (True, False)
+    >>> "school nurse" in text  # the level: a few children who all or none escalated
+    False
     >>> text[text.index("in 2 of"):].split(" (")[0]
     'in 2 of the 50 bootstrap refits'
     """

@@ -374,8 +374,32 @@ class CovariateCoding:
                 out[column] = coded
         return out
 
+    def unplaced(self, frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+        """Return which rows of ``frame`` have a categorical value no kept level takes.
+
+        The values :meth:`apply` refuses with ``table`` or codes as the reference level
+        with ``held_out``: a level not kept (nor missing where it was not) when no
+        ``other`` level is kept.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"g": ["a"] * 25 + ["b"] * 25})
+        >>> coding = CovariateCoding.learn(frame, ["g"])
+        >>> coding.unplaced(pd.DataFrame({"g": ["a", "c", None]})).tolist()
+        [False, True, True]
+        """
+        out = np.zeros(len(frame), dtype=bool)
+        for column, kept in self.levels.items():
+            out |= _unplaced(frame[column], kept)
+        return out
+
     def apply(
-        self, frame: pd.DataFrame, *, table: str | None = None, held_out: bool = False
+        self,
+        frame: pd.DataFrame,
+        *,
+        table: str | None = None,
+        held_out: bool = False,
+        learnt_on: str = "the spells of the other folds",
     ) -> pd.DataFrame:
         """Return the numeric matrix of ``frame`` (same index), columns :attr:`names`.
 
@@ -400,6 +424,9 @@ class CovariateCoding:
             indicators 0) with a :class:`~escalation.errors.StatisticalWarning` naming the
             covariate and how many spells and levels (never the values), not refused.
             Takes precedence over ``table``.
+        learnt_on : str, default "the spells of the other folds"
+            What the coding was learnt on, for the ``held_out`` warning (a temporal
+            validation's training spells, time zero before its cutoff).
 
         Raises
         ------
@@ -441,13 +468,13 @@ class CovariateCoding:
             if column in self.levels:
                 kept = self.levels[column]
                 position = _positions(values, kept)
-                unseen = position < 0
-                if OTHER not in kept and unseen.any():
+                unseen = _unplaced(values, kept, position)
+                if unseen.any():
                     if held_out:
-                        _warn_held_out(values, unseen, kept)
+                        _warn_held_out(values, unseen, kept, learnt_on)
                     elif table is not None:
                         raise _unseen_levels(values, unseen, kept, table)
-                position[unseen] = kept.index(OTHER) if OTHER in kept else -1
+                position[position < 0] = kept.index(OTHER) if OTHER in kept else -1
                 for j, level in enumerate(kept[1:], start=1):
                     out[:, place[f"{column}_{level}"]] = position == j
                 continue
@@ -575,17 +602,38 @@ def _unseen_levels(
     return DataValidationError(problems, table)
 
 
-def _warn_held_out(values: pd.Series, unseen: npt.NDArray[np.bool_], kept: tuple[str, ...]) -> None:
-    """Warn that held-out rows' levels the training folds never saw are coded as the reference.
+def _unplaced(
+    values: pd.Series, kept: tuple[str, ...], position: npt.NDArray[np.intp] | None = None
+) -> npt.NDArray[np.bool_]:
+    """Return which ``values`` no kept level takes: none of ``kept`` and no ``other`` kept.
+
+    ``position``: the rows' positions among ``kept`` (:func:`_positions`), when known.
+    """
+    if OTHER in kept:
+        return np.zeros(len(values), dtype=bool)
+    found = _positions(values, kept) if position is None else position
+    out: npt.NDArray[np.bool_] = found < 0
+    return out
+
+
+def _warn_held_out(
+    values: pd.Series,
+    unseen: npt.NDArray[np.bool_],
+    kept: tuple[str, ...],
+    learnt_on: str = "the spells of the other folds",
+) -> None:
+    """Warn that held-out rows' levels the training rows never had are coded as the reference.
 
     Names the covariate, how many rows and how many distinct levels (a missing value
-    counting as one), never the values: a level held by one fold's families alone is rare.
+    counting as one), never the values: a level held by one fold's families alone, or
+    first seen after a temporal cutoff, is rare. ``learnt_on`` says what the coding was
+    learnt on.
     """
     levels = _as_text(values)[unseen].nunique()
     warnings.warn(
         StatisticalWarning(
             f"covariate {str(values.name)!r}: {int(unseen.sum())} held-out spell(s) have "
-            f"{levels} level(s) that the spells of the other folds never had (or a missing "
+            f"{levels} level(s) that {learnt_on} never had (or a missing "
             "value where they had none), and no 'other' level takes them: they are coded "
             f"as the reference level {kept[0]!r} (levels {', '.join(kept)}), as a level "
             "rarer than min_count is pooled",

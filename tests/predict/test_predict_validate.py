@@ -24,9 +24,9 @@ from escalation.disclosure import (
 from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.predict.fairness import FAIRNESS_COLUMNS
 from escalation.predict.metrics import bootstrap_indices, percentile_interval, time_dependent_auc
-from escalation.predict.splits import family_groups
-from escalation.predict.validate import RiskValidation, validate_risk_models
-from escalation.timeline import SpellData, build_spells
+from escalation.predict.splits import family_groups, temporal_split
+from escalation.predict.validate import UNSEEN_LEVELS, RiskValidation, validate_risk_models
+from escalation.timeline import CovariateCoding, SpellData, build_spells
 from tests.predict.predict_support import simulated_spells
 from tests.timeline.timeline_support import synthetic_history
 
@@ -546,27 +546,65 @@ def test_the_card_states_the_suppression_limit_used_and_counts_groups() -> None:
         assert not any("fewer than 10" in line for line in card.limits)
 
 
-def test_a_test_spell_of_a_level_the_training_spells_lack_is_refused() -> None:
-    """Temporal validation: a sex first recorded after the cutoff (or none recorded, where
-    every training spell had one) was predicted as the reference level, F, by the models
-    fitted on the training spells. It is refused naming the row of ``data.spells`` (here in
-    reverse spell order)."""
-    data = _spells_with_deaths(800, 0)
-    covariates = dataclasses.replace(data.design.covariates, include=("age", "sex"))
-    design = dataclasses.replace(data.design, covariates=covariates)
-    spells = data.spells.iloc[::-1].reset_index(drop=True)
-    late = np.flatnonzero(spells["time_zero"] >= pd.Timestamp("2022-01-01"))[:2]
-    spells.loc[late, "sex"] = ["X", None]
-    settings = {"models": ["cox"], "bootstrap": 0, "seed": 1, "n_jobs": 1,
-                "cutoff": "2022-01-01"}  # fmt: skip
-    new = dataclasses.replace(data, spells=spells, design=design)
+def _temporal(data: SpellData) -> tuple[RiskValidation, list[str]]:
+    """Validate a Cox model on the default temporal split; return it and the warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = validate_risk_models(data, models=["cox"], bootstrap=0, seed=1, n_jobs=1)
+    return fitted, [str(w.message) for w in caught if "held-out" in str(w.message)]
+
+
+def test_a_level_first_seen_after_the_cutoff_is_predicted_as_the_reference() -> None:
+    """A small simulated authority (300 children, seed 5) where three test-period spells
+    are the only ones of sex U (their sex recoded; the training spells' U recoded to M).
+    The default temporal split stopped with a DataValidationError; the test period stands
+    in for use, where a tool meets such a level, so they are coded as the reference level,
+    F, with a warning naming the covariate and counts (not the value), and the model card
+    and provenance count them. Independent check: the model is fitted on the training
+    spells alone, so the three spells' predictions must be those made when their sex is
+    recorded as F."""
+    sim = simulate_local_authority(300, seed=5, config=SimulationConfig(notes=False))
+    data = build_spells(sim.history, default_design())
+    spells = data.spells.copy()
+    split = temporal_split(spells)
+    sex = np.where(spells["sex"].astype(str) == "U", "M", spells["sex"].astype(str))
+    late = split.test[:3]
+    sex[late] = "U"
+    spells["sex"] = sex
+    as_u = dataclasses.replace(data, spells=spells)
+    fitted, said = _temporal(as_u)
+    assert len(said) == 1, said
+    assert said[0].startswith(
+        "covariate 'sex': 3 held-out spell(s) have 1 level(s) that the training spells "
+        f"(time zero before {split.cutoff:%Y-%m-%d}) never had"
+    )
+    assert "reference level 'F'" in said[0] and "'U'" not in said[0]
+    assert fitted.provenance["unseen_levels"] == 3
+    assert all(card.facts[UNSEEN_LEVELS] == 3 for card in fitted.model_cards.values())
+    shared = disclose_model_card(
+        fitted.model_cards["cox"], fitted.metrics, fitted.subgroup_metrics,
+        events=fitted.events_test, n=fitted.n_test,
+    )  # fmt: skip
+    assert shared.facts[UNSEEN_LEVELS] == "fewer than 10"  # a count of children, disclosed
+    as_f = dataclasses.replace(as_u, spells=spells.assign(sex=np.where(sex == "U", "F", sex)))
+    reference, none = _temporal(as_f)
+    assert not none and reference.provenance["unseen_levels"] == 0
+    assert UNSEEN_LEVELS not in reference.model_cards["cox"].facts
+    pd.testing.assert_frame_equal(fitted.predictions, reference.predictions, rtol=1e-12)
+    changed = spells["spell_id"].to_numpy()[late]
+    assert set(changed) <= set(fitted.predictions["spell_id"])
+
+
+def test_a_fitted_model_still_refuses_a_level_it_never_saw() -> None:
+    """Deployment-style coding of new rows (``table``, not ``held_out``) still refuses a
+    level the coding never saw, naming the table, row, column and value."""
+    train = pd.DataFrame({"sex": ["F"] * 30 + ["M"] * 30})
+    coding = CovariateCoding.learn(train, ["sex"])
     with pytest.raises(DataValidationError) as raised:
-        validate_risk_models(new, **settings)  # type: ignore[arg-type]
-    problems = sorted((p.row, p.table, p.column, p.value) for p in raised.value.problems)
-    assert problems == [(late[0], "spells", "sex", "X"), (late[1], "spells", "sex", None)]
-    assert "a level not seen when the model was fitted" in str(raised.value)
-    kept = dataclasses.replace(new, spells=spells.drop(index=late))
-    assert validate_risk_models(kept, **settings).n_test > 0  # type: ignore[arg-type]
+        coding.apply(pd.DataFrame({"sex": ["F", "U"]}), table="profiles")
+    assert [(p.table, p.row, p.column, p.value) for p in raised.value.problems] == [
+        ("profiles", 1, "sex", "U")
+    ]
 
 
 def _grouped_cv(data: SpellData) -> tuple[RiskValidation, list[str]]:

@@ -224,10 +224,11 @@ def test_caveats_in_the_brief_are_grouped_labelled_and_disclosed() -> None:
     assert "in 3 of the 50 bootstrap refits" in escalation
     assert "in 11 of the 50 bootstrap refits" in competing
     assert "come from a fit without this problem" in competing
-    # Labels, not model columns.
+    # The covariates in words, not model columns; never their levels (few children).
     for code in ("source_3C", "need_N7", "ethnicity_WIRI", "factor_2A"):
         assert code not in escalation
-    assert "Primary need: Low income" in escalation and "Ethnicity: White Irish" in escalation
+    assert "Primary need" in escalation and "Ethnicity" in escalation
+    assert "Low income" not in escalation and "White Irish" not in escalation
     # A competing event's model names no group: which arm had none of a rare event would
     # give a small count away.
     assert "treatment" not in competing and "all or none" not in competing
@@ -400,6 +401,8 @@ def test_caveats_separation_of_case_note_features_names_the_model_with_them() ->
     caveat = Caveat("prediction", "[covariates] include", _CASE_NOTE_SEPARATION, "remove them.")
     (text,) = brief_caveats([caveat], DEFAULT_RULES)
     assert text.startswith("The Cox risk model of escalation with case-note features could not")
+    assert "characteristics (case-note features, not named here" in text
+    assert "criminal exploitation" not in text
     assert "The risk tool the brief describes uses structured case data only" in text
     assert "merge rare levels or leave these covariates out" not in text
     assert text.endswith(
@@ -415,3 +418,75 @@ def test_caveats_separation_of_case_note_features_names_the_model_with_them() ->
     (text,) = brief_caveats([mixed], DEFAULT_RULES)
     assert "with case-note features" not in text and "not affected" not in text
     assert "merge rare levels or leave these covariates out" in text
+
+
+#: The demo's separation warnings of the Cox model of escalation (its manifest, raised by
+#: bootstrap refits of the effect estimates): their terms and where the fit stopped.
+_DEMO_TERMS = (
+    "source_3C (-15.0)", "factor_2A (-14.6)", "need_N7 (-15.7)", "ethnicity_WIRI (-14.3)",
+    "factor_1A (-13.8)", "ethnicity_WIRI (-16.1), factor_2A (-15.9)",
+)  # fmt: skip
+#: What the demo's brief named: each a level of few children, all or none escalating.
+_DEMO_LEVELS = (
+    "Health services: school nurse", "Drug misuse: child", "Low income", "White Irish",
+    "Alcohol misuse: child", "source_3C", "factor_2A", "need_N7", "ethnicity_WIRI",
+    "factor_1A",
+)  # fmt: skip
+
+
+def test_caveats_separation_names_the_covariate_not_the_level_where_shared() -> None:
+    """Session 27: the demo brief's caveat read "The Cox model of escalation could not
+    estimate the coefficients of some rare characteristics (Referral source: Health
+    services: school nurse; Drug misuse: child; Primary need: Low income; Ethnicity: White
+    Irish; Alcohol misuse: child), because too few children had them": a coefficient that
+    grows without end says the few children with that level all or none escalated (the
+    10-5 rule's group disclosure), and the manifest's caveats named the model columns with
+    the coefficient's sign. What is shared names the covariates whose levels separated, in
+    words in the brief (source, need, ethnicity, factors); the terminal keeps the detail."""
+    from escalation.disclosure import DEFAULT_RULES
+    from escalation.report.caveats import CaveatLog, brief_caveats
+
+    design = default_design()
+    raised = [
+        dataclasses.replace(
+            caveat_from_warning(
+                SEPARATION.format(model="escalation", terms=terms), stage="effects", design=design
+            ),
+            refits=1,
+        )
+        for terms in _DEMO_TERMS
+    ]
+    (brief,) = brief_caveats(raised, DEFAULT_RULES, replicates=50)
+    manifest = [c.disclosed(DEFAULT_RULES).to_dict()["message"] for c in raised]
+    for level in _DEMO_LEVELS:
+        assert level not in brief, level
+        assert not any(level in message for message in manifest), level
+    assert "(levels of Referral source, assessment factors, Primary need and Ethnicity, " in (brief)
+    assert "in 6 of the 50 bootstrap refits" in brief
+    assert manifest[-1].startswith(
+        "the Cox model of escalation: the log-likelihood stopped changing while the "
+        "coefficient(s) of [not shown] levels of ethnicity, factors kept growing"
+    )
+    assert "-16.1" not in manifest[-1]  # nor the sign: all or none
+    # The design-file advice still has a covariate to act on.
+    assert all("levels of " in message for message in manifest)
+    # The analyst's terminal: the warning as raised, with the level.
+    log = CaveatLog(design, "design.toml")
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with log.watch("effects"):
+            _warn_separation("escalation", _DEMO_TERMS[-1])
+    assert any("ethnicity_WIRI (-16.1), factor_2A (-15.9)" in str(w.message) for w in shown)
+
+
+def test_caveats_separation_of_a_numeric_covariate_still_names_it() -> None:
+    """A numeric covariate names no group: shared as raised, in words in the brief."""
+    from escalation.disclosure import DEFAULT_RULES
+    from escalation.report.caveats import Caveat, brief_caveats
+
+    caveat = Caveat("effects", "[covariates] include",
+                    SEPARATION.format(model="escalation", terms="prior_referrals (+31.0)"),
+                    "remove them.")  # fmt: skip
+    (brief,) = brief_caveats([caveat], DEFAULT_RULES)
+    assert "(Prior referrals)" in brief and "not named here" not in brief
+    assert "prior_referrals (+31.0)" in caveat.disclosed(DEFAULT_RULES).message

@@ -166,6 +166,20 @@ def test_shared_caveats_name_no_term_of_a_competing_events_model() -> None:
     assert "treatment" not in " ".join(brief)
 
 
+def test_a_count_of_held_out_spells_in_a_warning_is_disclosed() -> None:
+    """The held-out level warning of cross-validation and temporal validation ("3
+    held-out spell(s) have 1 level(s) ...") reached the manifest's caveats with its count
+    exact: "held-out" between the number and "spell(s)" hid it from disclose_text."""
+    raised = (
+        "covariate 'sex': 3 held-out spell(s) have 1 level(s) that the training spells "
+        "(time zero before 2022-03-14) never had"
+    )
+    assert disclose_text(raised, DEFAULT_RULES).startswith(
+        "covariate 'sex': fewer than 10 held-out spell(s) have 1 level(s)"
+    )
+    assert "1,200 held-out spell(s)" in disclose_text(raised.replace("3 ", "1,200 "), DEFAULT_RULES)
+
+
 # ------------------------------------------------------------------ 4. risk-tool metrics
 def test_prediction_metrics_mark_blanked_values_suppressed() -> None:
     tidy = pd.DataFrame(
