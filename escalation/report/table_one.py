@@ -175,7 +175,7 @@ def _cells(t1: Any, rules: DisclosureRules) -> pd.DataFrame:
     )
     missing_sum = raw["variable"].astype(str).where(margin, "cell " + unique)
     raw["hidden"] = complementary_suppression(
-        counts, small, [arm.to_numpy(), missing_sum.to_numpy()]
+        counts, small, [arm.to_numpy(), missing_sum.to_numpy()], rules.threshold
     )
     # A small printed count's complement must also be a printed count where it can be:
     # where a small printed count is the only printed count hidden in its arm, the
