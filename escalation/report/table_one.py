@@ -90,9 +90,10 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
     the levels shown, the children without the flag (for a yes/no row, which shows only
     those with it) and, when the arm has missing values, the arm's missing (an arm with
     none has no such cell: none missing tells nothing). The arms' missing add up to the
-    Missing column. When exactly one count of either sum is suppressed, the smallest
-    other is withheld too (:func:`~escalation.disclosure.complementary_suppression`), so
-    that none can be worked out by subtraction. Only levels shown are returned (the others
+    Missing column. When one count of either sum is suppressed, or suppressed counts
+    adding up to less than the threshold, the smallest others are withheld too
+    (:func:`~escalation.disclosure.complementary_suppression`), so that none can be
+    worked out by subtraction. Only levels shown are returned (the others
     are not printed; see :func:`_hidden_totals` for the missing).
 
     Examples
