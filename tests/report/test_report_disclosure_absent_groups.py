@@ -236,3 +236,28 @@ def test_the_study_publishes_an_absent_sex_suppressed_and_never_compares_it(
     assert "sex" in str(criteria.loc["max_disparity", "not_compared"]).split(", ")
     brief = Path(outputs.brief).read_text(encoding="utf-8")
     assert "Sex: U" not in brief and "sex (U vs" not in brief
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+def test_policy_groups_two_empty_age_bands_take_a_band_with_children() -> None:
+    """No child is unborn or 16-17 (the 88 aged 16-17 made 15): hidden alone, the two
+    bands' sizes add up to 0, the cohort less the shown bands.
+
+    Counted from the spells: in every rule, attribute and metric with a group shown, the
+    hidden groups' children add up to at least the threshold.
+    """
+    frame = small_spells()
+    frame["age"] = frame["age"].clip(upper=15.0)
+    risk = frame["risk"].to_numpy(dtype=float)
+    flags = (risk >= np.quantile(risk, 0.7)).astype(float)
+    scores = policy_scores(frame, covariates=["risk", "factor", "age"], horizons=[365])
+    fit = estimate_policy_values(scores, {"top": flags})
+    table = flagged_by_group(fit, frame, horizon=365, rules=["top"])
+    groups = policy_groups(frame)
+    assert set(groups["age"].astype(str)) == {"0-4", "5-10", "11-15"}
+    for (_, attribute, _), part in table.groupby(["rule", "attribute", "metric"]):
+        hidden = part.loc[part["n"].isna(), "group"]
+        if len(hidden) and len(hidden) < len(part):
+            sizes = groups[attribute].astype(str).value_counts()
+            total = sum(int(sizes.get(g, 0)) for g in hidden)
+            assert total >= THRESHOLD, (attribute, set(hidden))
