@@ -11,9 +11,11 @@ rules (threshold 10, rounding 5, the ONS "10-5 rule"):
 2. **Rounding.** Every other count is rounded to the nearest multiple of 5, halves
    upwards.
 3. **Complementary suppression.** When counts that add up to a published total have
-   exactly one suppressed, the smallest other is suppressed too, so the hidden one
-   cannot be found by subtraction. That other count is not small: it reads "not shown"
-   in text and ``[c]`` in figures, never "fewer than 10".
+   one suppressed, or suppressed ones adding up to less than the threshold (two empty
+   groups), the smallest others are suppressed too until the suppressed ones reach the
+   threshold together, so no hidden one, nor their sum, can be found by subtraction.
+   Such another count is not small: it reads "not shown" in text and ``[c]`` in
+   figures, never "fewer than 10".
 4. **Statistics of a suppressed group** (its estimate and interval) are suppressed with
    its count; figures are drawn from the disclosed table, so they never show them.
 5. **Estimates that rest on few children.** A risk, difference or ratio at a horizon is

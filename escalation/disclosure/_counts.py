@@ -522,14 +522,26 @@ def _count_columns(columns: Iterable[object]) -> Iterable[str]:
 
 
 def _complement(
-    raw: npt.NDArray[np.float64], hidden: npt.NDArray[np.bool_], groups: npt.NDArray[Any]
+    raw: npt.NDArray[np.float64],
+    hidden: npt.NDArray[np.bool_],
+    groups: npt.NDArray[Any],
+    threshold: int,
 ) -> npt.NDArray[np.bool_]:
-    """Hide the smallest other count of every group with exactly one hidden count."""
+    """Hide the smallest other counts of every group whose hidden cells protect too little.
+
+    A group with any hidden cell has the smallest shown count hidden too, then the next,
+    while it has a single hidden cell or its hidden cells' counts add up to less than
+    ``threshold`` (a hidden cell with no count, NaN, counts as 0), as long as a shown
+    count is left.
+    """
     out = hidden.copy()
     for key in pd.unique(groups):
         rows = np.flatnonzero(groups == key)
-        shown = rows[~out[rows] & np.isfinite(raw[rows])]
-        if out[rows].sum() == 1 and len(shown):
+        while out[rows].any():
+            shown = rows[~out[rows] & np.isfinite(raw[rows])]
+            secret = rows[out[rows]]
+            if not len(shown) or (len(secret) > 1 and np.nansum(raw[secret]) >= threshold):
+                break
             out[shown[np.argmin(raw[shown])]] = True
     return out
 
@@ -538,23 +550,37 @@ def complementary_suppression(
     raw: npt.NDArray[np.float64],
     hidden: npt.NDArray[np.bool_],
     partitions: Sequence[npt.NDArray[Any]],
+    threshold: int = THRESHOLD,
 ) -> npt.NDArray[np.bool_]:
     """Return ``hidden`` with complements hidden until no hidden count can be worked out.
 
     Each partition labels the cells whose counts add up to a published total (the levels
     of a characteristic in an arm add up to the arm's n; an overall count is the sum of
-    the arms'). Within any group holding exactly one hidden cell, the smallest other is
-    hidden too (as :func:`disclose_table` does for one partition), and the partitions
-    are gone through again until no group of any of them has exactly one hidden cell.
+    the arms'). The hidden cells of a group add up to its total less its shown cells, so
+    they must together stand for at least ``threshold``: within any group holding one
+    hidden cell, or hidden cells whose exact counts add up to less than ``threshold``
+    (two empty groups: their total, 0, would be published by subtraction), the smallest
+    other is hidden too, then the next, until the hidden cells are at least two and
+    together reach ``threshold`` or nothing is left to hide (as :func:`disclose_table`
+    does for one partition). The partitions are gone through again until none of their
+    groups needs another complement. This is secondary suppression as the DfE
+    methodology describes it ("secondary suppression may be required" where a
+    suppressed value could be derived from the totals; GSS/DfE symbol ``c``), with the
+    hidden cells of a margin together at least the threshold, so that their sum is
+    itself no small count (ONS "10-5 rule": counts below 10 are not published).
 
     Parameters
     ----------
     raw : numpy.ndarray
-        The exact counts (NaN: not a count, never chosen as a complement).
+        The exact counts (NaN: not a count, never chosen as a complement; a hidden cell
+        with no count counts as 0 towards the threshold, the safe side where the count
+        was withheld before, as a group's ``n`` below a minimum).
     hidden : numpy.ndarray of bool
         The cells hidden to begin with (those under the threshold).
     partitions : sequence of numpy.ndarray
         One label per cell for each way the cells add up to totals.
+    threshold : int, default 10
+        What the hidden cells of a group must add up to (the rules' threshold).
 
     Returns
     -------
@@ -568,12 +594,18 @@ def complementary_suppression(
     >>> arm, level = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
     >>> complementary_suppression(raw, raw < 10, [arm, level]).tolist()
     [True, True, True, True]
+
+    Two empty groups beside two with children (a total of 0 is no protection):
+
+    >>> raw = np.array([0.0, 0.0, 240.0, 230.0])
+    >>> complementary_suppression(raw, raw < 10, [np.zeros(4)]).tolist()
+    [True, True, False, True]
     """
     out = hidden.copy()
     while True:
         before = out
         for groups in partitions:
-            out = _complement(raw, out, groups)
+            out = _complement(raw, out, groups, threshold)
         if np.array_equal(out, before):
             return out
 
@@ -605,8 +637,9 @@ def disclose_table(
     partition : sequence of str, optional
         Columns whose groups of rows add up to a published total (e.g. the levels of each
         subgroup add up to the cohort); ``()`` for the whole table as one group. Within a
-        group with exactly one suppressed count, the smallest other is suppressed too
-        (complementary suppression). Default: none.
+        group with one suppressed count, or suppressed counts adding up to less than the
+        threshold, the smallest others are suppressed too until they reach it
+        (complementary suppression, :func:`complementary_suppression`). Default: none.
     hide : sequence of str
         Columns blanked on suppressed rows (e.g. a group's estimate and interval).
 
@@ -650,7 +683,7 @@ def disclose_table(
         values = [disclose_count(v, rules) for v in raw.tolist()]
         cell = np.array([v is None for v in values], dtype=bool) & ~np.isnan(raw)
         if groups is not None:
-            cell = _complement(raw, cell, groups)
+            cell = _complement(raw, cell, groups, rules.threshold)
         out[column] = pd.array(
             [None if h else v for v, h in zip(values, cell, strict=True)], dtype="Int64"
         )

@@ -198,7 +198,7 @@ def disclose_subgroups(
         if name in levels.columns:
             mine = records[levels[name].astype(str).to_numpy() == str(level)]
         blank[i] = not _both_arms_reach(mine, float(horizon), rules, treatment, duration, event)
-    blank = _complement_within_subgroups(out, blank)
+    blank = _complement_within_subgroups(out, blank, rules.threshold)
     for column in stats:
         out[column] = out[column].astype(float).where(~blank)
     previous = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out else False
@@ -249,7 +249,7 @@ def disclose_subgroup_table(
 
 
 def _complement_within_subgroups(
-    subgroups: pd.DataFrame, blank: npt.NDArray[np.bool_]
+    subgroups: pd.DataFrame, blank: npt.NDArray[np.bool_], threshold: int
 ) -> npt.NDArray[np.bool_]:
     """Return ``blank`` with the smallest other level blanked where a subgroup has one blanked.
 
@@ -264,7 +264,8 @@ def _complement_within_subgroups(
         if "n" in subgroups
         else np.zeros(len(subgroups))
     )
-    return complementary_suppression(sizes, blank, [subgroups["subgroup"].astype(str).to_numpy()])
+    labels = subgroups["subgroup"].astype(str).to_numpy()
+    return complementary_suppression(sizes, blank, [labels], threshold)
 
 
 def _curve_sources(

@@ -77,7 +77,7 @@ def disclose_metric_counts(
         if was is not None:
             out["suppressed"] = was.to_numpy() | out["n"].isna().to_numpy()
         out = _complement_groups(out, sizes, frame, rules)
-        out = _complement_operating(out, sizes)
+        out = _complement_operating(out, sizes, rules.threshold)
     if "suppressed" not in out.columns:  # blank values are told from values not computed
         out["suppressed"] = False
     out["suppressed"] = out["suppressed"].astype(bool)
@@ -134,7 +134,7 @@ def _complement_groups(
     keys = [c for c in ("model", "feature_set", "attribute", "metric") if c in out.columns]
     labels = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     hidden = out["n"].isna().to_numpy()
-    added = complementary_suppression(raw, hidden, [labels]) & ~hidden
+    added = complementary_suppression(raw, hidden, [labels], rules.threshold) & ~hidden
     if not added.any():
         return out
     out = out.copy()
@@ -146,7 +146,9 @@ def _complement_groups(
     return _complement_rank_metrics(out, frame, added, rules)
 
 
-def _complement_operating(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd.DataFrame:
+def _complement_operating(
+    out: pd.DataFrame, raw: npt.NDArray[np.float64], threshold: int = 10
+) -> pd.DataFrame:
     """Blank a second group's operating-point rates where one group's are blanked alone.
 
     A group's rates at an operating point (``recall``, ``precision``, ``fnr``, ``fpr`` and
@@ -166,6 +168,8 @@ def _complement_operating(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd
         The metrics table, disclosed, with a ``suppressed`` column.
     raw : numpy.ndarray
         Each row's ``n`` before disclosure (NaN: never chosen).
+    threshold : int, default 10
+        The rules' threshold (what the blanked groups' sizes must reach together).
 
     Examples
     --------
@@ -198,7 +202,7 @@ def _complement_operating(out: pd.DataFrame, raw: npt.NDArray[np.float64]) -> pd
     np.fmax.at(sizes, cells, raw[rows])
     labels = np.zeros(len(hidden), dtype=np.int64)
     labels[cells] = part.to_numpy()
-    added = complementary_suppression(sizes, hidden, [labels]) & ~hidden
+    added = complementary_suppression(sizes, hidden, [labels], threshold) & ~hidden
     if not added.any():
         return out
     out = out.copy()

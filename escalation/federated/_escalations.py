@@ -175,7 +175,8 @@ def withhold_escalation_complements(
     raw = np.array([float(escalations[row]) for row in _ROWS])
     shown = _published(tables)[:, 0]
     start = np.isnan(shown)
-    hidden = complementary_suppression(raw, start, [np.zeros(raw.size, dtype=np.int64)])
+    zeros = np.zeros(raw.size, dtype=np.int64)
+    hidden = complementary_suppression(raw, start, [zeros], rules.threshold)
     out = dict(tables)
     for row in np.flatnonzero(hidden & ~start):
         table, column = _PUBLISHED[_ROWS[row]]

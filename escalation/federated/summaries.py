@@ -589,7 +589,7 @@ def suppress_summary(
     sizes = _size_cells(frame)
     small = np.isnan(sizes["raw"].to_numpy()) | (sizes["raw"].to_numpy() < rules.threshold)
     sizes["hidden"] = complementary_suppression(
-        sizes["raw"].to_numpy(), small, [_codes(sizes, ["covariate"])]
+        sizes["raw"].to_numpy(), small, [_codes(sizes, ["covariate"])], rules.threshold
     )
     hidden_size = _size_hidden(frame[["covariate", "group"]].astype(str), sizes)
     cells = _count_cells(frame)
@@ -599,6 +599,7 @@ def suppress_summary(
         raw,
         start,
         [_codes(cells, ["covariate", "group"]), _codes(cells, ["covariate", "level"])],
+        rules.threshold,
     )
     hidden_count = np.zeros(len(frame), dtype=bool)
     for column in ("row", "stats"):  # a published count; a mean and SD resting on a cell
@@ -606,7 +607,7 @@ def suppress_summary(
         hidden_count[at[(at >= 0) & hidden]] = True
     if withheld_means is not None:
         start = np.asarray(withheld_means, dtype=bool) | hidden_count | hidden_size
-        hidden_count |= _mean_complements(frame, start)
+        hidden_count |= _mean_complements(frame, start, rules.threshold)
     return hidden_size, hidden_count
 
 
@@ -617,7 +618,7 @@ def _numeric_rows_of(frame: pd.DataFrame) -> np.ndarray:
     return np.flatnonzero(((level == "") & ~counted).to_numpy())
 
 
-def _mean_complements(frame: pd.DataFrame, start: np.ndarray) -> np.ndarray:
+def _mean_complements(frame: pd.DataFrame, start: np.ndarray, threshold: int) -> np.ndarray:
     """Return which numeric rows' means to withhold: ``start`` and their complements.
 
     A numeric covariate's sum and sum of squares in ``all`` are its arms' added, so a
@@ -630,7 +631,7 @@ def _mean_complements(frame: pd.DataFrame, start: np.ndarray) -> np.ndarray:
         return out
     recorded = recorded_sizes(frame)[rows]
     codes = frame["covariate"].astype(str).iloc[rows].factorize()[0]
-    out[rows] = complementary_suppression(recorded, out[rows], [codes])
+    out[rows] = complementary_suppression(recorded, out[rows], [codes], threshold)
     return out
 
 

@@ -440,7 +440,7 @@ def _complement_blanked(
     sizes = pd.to_numeric(out["n"], errors="coerce").astype(float).where(chosen)
     labels = out.groupby(["rule", "attribute", "metric"], sort=False).ngroup().to_numpy()
     out["suppressed"] = complementary_suppression(
-        np.asarray(sizes, dtype=np.float64), blanked.to_numpy(dtype=bool), [labels]
+        np.asarray(sizes, dtype=np.float64), blanked.to_numpy(dtype=bool), [labels], threshold
     )
     return out
 

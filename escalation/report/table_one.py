@@ -90,9 +90,10 @@ def _complements(t1: Any, rules: DisclosureRules) -> set[tuple[str, str, str]]:
     the levels shown, the children without the flag (for a yes/no row, which shows only
     those with it) and, when the arm has missing values, the arm's missing (an arm with
     none has no such cell: none missing tells nothing). The arms' missing add up to the
-    Missing column. When exactly one count of either sum is suppressed, the smallest
-    other is withheld too (:func:`~escalation.disclosure.complementary_suppression`), so
-    that none can be worked out by subtraction. Only levels shown are returned (the others
+    Missing column. When one count of either sum is suppressed, or suppressed counts
+    adding up to less than the threshold, the smallest others are withheld too
+    (:func:`~escalation.disclosure.complementary_suppression`), so that none can be
+    worked out by subtraction. Only levels shown are returned (the others
     are not printed; see :func:`_hidden_totals` for the missing).
 
     Examples
@@ -175,7 +176,7 @@ def _cells(t1: Any, rules: DisclosureRules) -> pd.DataFrame:
     )
     missing_sum = raw["variable"].astype(str).where(margin, "cell " + unique)
     raw["hidden"] = complementary_suppression(
-        counts, small, [arm.to_numpy(), missing_sum.to_numpy()]
+        counts, small, [arm.to_numpy(), missing_sum.to_numpy()], rules.threshold
     )
     # A small printed count's complement must also be a printed count where it can be:
     # where a small printed count is the only printed count hidden in its arm, the
