@@ -28,7 +28,12 @@ from escalation.core.kernels import c_array
 from escalation.core.riskset import CoxData, Ties, cox_terms
 from escalation.errors import StatisticalWarning
 
-__all__ = ["cluster_sandwich", "cox_robust_score_statistic", "robust_score_statistic"]
+__all__ = [
+    "cluster_sandwich",
+    "cox_robust_score_statistic",
+    "logrank_score_residuals",
+    "robust_score_statistic",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -154,4 +159,38 @@ def cluster_sandwich(
     out: FloatArray = v @ meat @ v
     if missing.any():
         out[missing] = np.nan
+    return out
+
+
+def logrank_score_residuals(
+    duration: FloatArray,
+    hit: npt.NDArray[np.bool_],
+    groups: npt.NDArray[np.int64],
+    times: FloatArray,
+    weight: FloatArray,
+    hazard: FloatArray,
+    share: FloatArray,
+) -> FloatArray:
+    r"""Return each row's weighted log-rank score residual in one stratum, one column a group.
+
+    Row :math:`i` of group :math:`g_i` contributes to group :math:`g`'s observed minus
+    expected
+    :math:`r_{ig} = \sum_j w_j \{dN_i(t_j) - Y_i(t_j)\, d_j / Y_j\}\{1(g_i = g) - Y_{gj}/Y_j\}`
+    over the event times :math:`t_j` (``times``), with :math:`w_j` the G-rho weight
+    (``weight``), :math:`d_j / Y_j` the pooled hazard (``hazard``) and :math:`Y_{gj}/Y_j`
+    the group's share of the risk set (``share``, shape (times, groups)). Summed over the
+    rows they are the weighted observed minus expected counts; at ``rho = 0`` they are the
+    Breslow score residuals at :math:`\beta = 0` of a Cox model with the groups as
+    covariates (R's ``residuals(fit, type = "score")``), whose sums by cluster make R's
+    robust score test ``rscore``.
+    """
+    k = share.shape[1]
+    step = weight * hazard
+    compensator = np.concatenate(([0.0], np.cumsum(step)))
+    expected = np.vstack([np.zeros(k), np.cumsum(step[:, None] * share, axis=0)])
+    seen = np.searchsorted(times, duration, side="right")  # event times t_j <= duration
+    own = np.eye(k)[groups]
+    out: FloatArray = expected[seen] - own * compensator[seen][:, None]
+    at = np.searchsorted(times, duration[hit])  # each event's own time
+    out[hit] += weight[at][:, None] * (own[hit] - share[at])
     return out
