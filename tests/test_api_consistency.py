@@ -357,6 +357,7 @@ NOT_SPELL_READERS = {
     "covariate_matrix": "any table of covariates to code (spells, profiles, new rows)",
     "CovariateCoding.learn": "any table of covariates to code (spells, profiles, new rows)",
     "CovariateCoding.apply": "any table of covariates to code (spells, profiles, new rows)",
+    "CovariateCoding.unplaced": "any table of covariates to code (spells, profiles, new rows)",
     "FormulaCoding.learn": "any table of covariates to code (spells, profiles, new rows)",
     "FormulaCoding.apply": "any table of covariates to code (spells, profiles, new rows)",
     "LikelihoodProfile.from_frame": "a likelihood profile's own table, read back",
