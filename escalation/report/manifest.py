@@ -21,7 +21,7 @@ import pandas as pd
 
 from escalation.design.registration import design_sha256
 from escalation.design.study import StudyDesign, read_design
-from escalation.results import data_hash, provenance
+from escalation.results import data_hash, machine_record, provenance
 
 __all__ = ["MANIFEST_NAME", "build_manifest", "file_hash", "write_manifest"]
 
@@ -102,7 +102,8 @@ def build_manifest(
     -------
     dict
         ``created, command, versions, design, input_hash, seeds, notes, outputs`` (+
-        ``extra``); ``outputs`` lists ``path, bytes, sha256`` sorted by path.
+        ``extra``) and ``machine`` (:func:`~escalation.results.machine_record`);
+        ``outputs`` lists ``path, bytes, sha256`` sorted by path.
 
     Examples
     --------
@@ -134,6 +135,7 @@ def build_manifest(
         notes=list(notes),
         **dict(extra or {}),
     )
+    record["machine"] = machine_record()
     record["written_by"] = "escalation"
     record["outputs"] = outputs
     return record

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import platform
 from pathlib import Path
 from typing import Self
 
@@ -39,6 +41,10 @@ def test_report_manifest_records_everything(tmp_path: Path) -> None:
     assert manifest["design"]["toml"] == design.to_toml()
     assert manifest["design"]["sha256"] == hashlib.sha256(design.to_toml().encode()).hexdigest()
     assert manifest["versions"]["pandas"] == pd.__version__
+    # the machine too: a seed reproduces a run bit for bit on one CPU model only
+    assert manifest["machine"]["machine"] == platform.machine()
+    assert manifest["machine"]["cpus"] == os.cpu_count()
+    assert manifest["machine"]["processor"]
     assert manifest["notes"] == ["survival: skipped"]
     # Re-writing does not list the manifest itself.
     again = build_manifest(tmp_path, command="test")
