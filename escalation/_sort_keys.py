@@ -30,9 +30,6 @@ def pack_keys(columns: list[IntArray]) -> list[IntArray]:
     below 2**62, so sorting by the packed keys gives the order of sorting by the original
     ones. A key whose own range does not fit is kept as it is, a key of its own.
 
-    Was: the keys had to be >= 0 (a negative one was packed out of order), and
-    ``escalation.data.validate`` kept a second packing of its own that shifted them.
-
     Examples
     --------
     >>> stable_order(pack_keys([np.array([0, 0, 1]), np.array([3, -5, -9])])).tolist()

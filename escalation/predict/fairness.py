@@ -314,9 +314,6 @@ def aligned_groups(groups: pd.DataFrame | pd.Series, index: pd.Index | None) -> 
     are read by position. A Series is one attribute, named by its name (``group`` when it
     has none).
 
-    Was: the groups were read by position, so a table of groups sorted by value gave
-    each group the metrics of other children without a word.
-
     Raises
     ------
     DataValidationError

@@ -1148,7 +1148,7 @@ def bootstrap_interval(
     not values the estimate could take: leaving them out describes only the samples that
     could be estimated. A few are left out (counted in ``left_out``); when more than
     ``max_left_out`` of the draws are, the interval is NaN (``missing_reason`` says
-    why). Was: every NaN draw was dropped without a word, however many.
+    why).
 
     Examples
     --------

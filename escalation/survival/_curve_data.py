@@ -74,10 +74,6 @@ def _group_codes(values: pd.Series | None, n: int) -> tuple[tuple[Any, ...], Int
     and Table 1 order them): a ``Categorical``'s declared order, else sorted, numerically
     when every level is a number (``"2"`` before ``"10"``). The rows are hashed once
     (:func:`pandas.factorize`); only the distinct values are put in order.
-
-    Was: the groups were sorted here, as text when they did not compare, so ``"10"``
-    came before ``"2"`` and a ``Categorical``'s order was ignored; the first group (the
-    reference of :func:`~escalation.survival.rmst`) differed from the models'.
     """
     if values is None:
         return ("all",), np.zeros(n, dtype=np.int64)
