@@ -26,9 +26,10 @@ Baseline covariates
     assessments started within it (with ``at = "end"``, the referral's own assessment);
     factors of the latest
     assessment that started before the time-zero day and was completed on or before it;
-    ``source`` and ``need`` of the time-zero referral (or of the latest referral started
-    before time zero when time zero is another kind); ``days_since_first_referral`` from
-    the child's first referral (the time-zero referral included) to time zero.
+    ``source`` and ``need`` of the index referral (the time-zero referral, or the referral
+    a time-zero assessment belongs to, though it started that day), else of the latest
+    referral started before time zero; ``days_since_first_referral`` from the child's
+    first referral (the index referral included) to time zero.
 End reasons
     ``end_reason`` is the escalation kind, the competing kind, the censoring kind
     (``moved_out``, ``age_18``, ...), ``"extract_date"``, or ``"horizon"`` when
@@ -882,17 +883,16 @@ def baseline_covariates(
     for column in design.covariates.extra:
         out[column] = kids[column].take(child).reset_index(drop=True)
     tz_kind = design.time_zero.kind
-    tz_start = prep.start[tz_pos]
     out.update(_prior_counts(prep, design, child, asof, t0, tz_pos, inclusive=inclusive))
+    # The index referral (the time-zero referral, or the one a time-zero assessment
+    # belongs to) is known at time zero even when it started that day.
+    index = _index_referral(prep, child, tz_pos, tz_kind)
     first = prep.first_of_child("referral", child)
     known = (first <= asof) if inclusive else (first < asof)
-    if tz_kind == "referral":
-        known |= first == tz_start
+    known |= (index >= 0) & (first == prep.start[np.maximum(index, 0)])
     out["days_since_first_referral"] = np.where(known, (asof - first).astype(np.float64), np.nan)
-    if tz_kind == "referral":
-        ref = tz_pos
-    else:
-        ref = prep.last_before("referral", child, asof, inclusive=inclusive)
+    latest = prep.last_before("referral", child, asof, inclusive=inclusive)
+    ref = np.where(index >= 0, index, latest)
     for column in ("source", "need"):
         out[column] = prep.column(column, ref)
     factors = _factor_flags(prep, child, asof, inclusive=inclusive)
