@@ -57,7 +57,7 @@ from escalation.data.validate import validate_case_history
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline._ended import away_at, competed_before, episode_kinds
+from escalation.timeline._ended import away_at, comes_back, competed_before, episode_kinds
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
@@ -420,24 +420,23 @@ def build_spells(
 
     Notes
     -----
-    Eligibility rules, applied in this order to every episode of ``time_zero.kind``
-    (each step of ``flow`` says how many children and episodes it excluded):
-    the episode is still open at the extract date (``at = "end"`` only); it ended with
-    another closure reason; time zero is before ``from`` or after ``to``; the child is
-    outside ``min_age``–``max_age`` completed years (or already 18 when ``age_18`` ends
-    follow-up); time zero is on the extract date (no follow-up); a competing event came
-    before the day of time zero (a death on an earlier day; an episode of an interval
-    competing kind under way at time zero); a censoring event came before it and still
-    holds (a move out of the area on an earlier day, unless an episode of another kind,
-    the time-zero episode included, starts after it and by the time-zero day: a child who
-    moved out during a referral and was never back is excluded, one referred again after
-    moving out is a new candidate; an interval censoring kind under way at time zero); an
-    event on the day of time zero itself ends follow-up at 0.5 days instead; the child is
-    already in an escalation state at time zero (an episode of an ``events`` kind started
-    before and not ended); point-form treatment already under way at time zero (prevalent
-    treatment); then ``spells`` keeps the first, last or all remaining spells of each
-    child. The conventions for same-day events, day-0 events, treatment and covariates
-    are those of :mod:`escalation.timeline.spells`.
+    Eligibility rules, applied in this order to every episode of ``time_zero.kind`` (each step of
+    ``flow`` says how many children and episodes it excluded): the episode is still open at the
+    extract date (``at = "end"`` only); it ended with another closure reason; time zero is before
+    ``from`` or after ``to``; the child is outside ``min_age``–``max_age`` completed years (or
+    already 18 when ``age_18`` ends follow-up); time zero is on the extract date (no follow-up); a
+    competing event came before the day of time zero (a death on an earlier day; a move out of the
+    area, when listed as competing, on an earlier day unless the child came back by then, as below;
+    an episode of an interval competing kind under way at time zero); a censoring event came before
+    it and still holds (a move out of the area on an earlier day, unless an episode of another kind,
+    the time-zero episode included, starts after it and by the time-zero day: a child who moved out
+    during a referral and was never back is excluded, one referred again after moving out is a new
+    candidate; an interval censoring kind under way at time zero); an event on the day of time zero
+    itself ends follow-up at 0.5 days instead; the child is already in an escalation state at time
+    zero (an episode of an ``events`` kind started before and not ended); point-form treatment
+    already under way at time zero (prevalent treatment); then ``spells`` keeps the first, last or
+    all remaining spells of each child. The conventions for same-day events, day-0 events, treatment
+    and covariates are those of :mod:`escalation.timeline.spells`.
 
     The flow is a tidy table, one row per step in order, with columns ``step`` (1, 2,
     ...), ``stage`` (``"entered"``, ``"excluded"`` or ``"remaining"``), ``rule`` (a stable
@@ -704,15 +703,16 @@ def _ended_rules(
     outcome = design.outcome
     rules: list[tuple[str, str, np.ndarray]] = []
     competing = episode_kinds(outcome.competing)
+    censor = episode_kinds(outcome.censor)
     if competing:
         rules.append(
             (
                 "competing_before",
-                f"{' or '.join(competing)} before time zero",
-                competed_before(prep, competing, child, t0),
+                f"{' or '.join(competing)} before time zero"
+                + (", not back by then" if comes_back(competing) else ""),
+                competed_before(prep, competing, child, t0, ending=censor),
             )
         )
-    censor = episode_kinds(outcome.censor)
     if censor:
         rules.append(
             (
