@@ -51,7 +51,7 @@ import pandas as pd
 
 from escalation._calendar import eighteenth_birthday, ymd
 from escalation._sort_keys import pack_keys, stable_order
-from escalation.data.codes import ASSESSMENT_FACTORS
+from escalation.data.codes import ASSESSMENT_FACTORS, POINT_KINDS
 from escalation.data.history import CaseHistory
 from escalation.data.validate import validate_case_history
 from escalation.design.study import StudyDesign
@@ -433,7 +433,8 @@ def build_spells(
     during a referral and was never back is excluded, one referred again after moving out is a new
     candidate; an interval censoring kind under way at time zero); an event on the day of time zero
     itself ends follow-up at 0.5 days instead; the child is already in an escalation state at time
-    zero (an episode of an ``events`` kind started before and not ended); point-form treatment
+    zero (an episode of an interval ``events`` kind started before and not ended; a point
+    event such as ``s47`` before time zero is history, not a state); point-form treatment
     already under way at time zero (prevalent treatment); then ``spells`` keeps the first, last or
     all remaining spells of each child. The conventions for same-day events, day-0 events, treatment
     and covariates are those of :mod:`escalation.timeline.spells`.
@@ -556,11 +557,12 @@ def build_spells(
     rules += _ended_rules(prep, design, c_child, c_t0)
     escalated = np.zeros(len(cand), dtype=bool)
     for kind in outcome.events:
-        escalated |= prep.covering(kind, c_child, c_t0)
+        escalated |= prep.covering(kind, c_child, c_t0)  # a point event covers no day
+    states = [kind for kind in outcome.events if kind not in POINT_KINDS] or outcome.events
     rules.append(
         (
             "already_escalated",
-            f"already in {' or '.join(outcome.events)} at time zero",
+            f"already in {' or '.join(states)} at time zero",
             escalated,
         )
     )
