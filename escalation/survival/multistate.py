@@ -5,14 +5,17 @@ States (progressive: the deepest level of statutory involvement entered since ti
     referral_closed -> cin_plan -> cp_plan -> looked_after
           \________________\_________\___________\--> death (absorbing)
 
-A child starts in ``referral_closed`` at time zero (the end of the referral) and moves to
-a deeper state when an episode of that kind starts; levels may be skipped (a child can
-go straight to a CP plan), never undone (a CIN plan after a CP plan does not move the
-child back). The design's competing kinds (``death``) are absorbing states; its censoring
-kinds (``moved_out``, ``age_18``), the extract date and, with ``censor_at_horizon``, the
-longest horizon end follow-up (censoring: the child's later path is not observed). On the
-day of a censoring, pathway entries still count; on the day of death, the child moves to
-death and same-day entries are not counted (an interval cannot have zero length).
+A child starts at time zero (the end of the referral) in the deepest state whose episode
+is under way then (started before the day of time zero and not ended by it: a CIN plan
+still open when the referral closed starts the spell in ``cin_plan``), else in
+``referral_closed``, and moves to a deeper state when an episode of that kind starts;
+levels may be skipped (a child can go straight to a CP plan), never undone (a CIN plan
+after a CP plan does not move the child back, nor does the end of a plan). The design's
+competing kinds (``death``) are absorbing states; its censoring kinds (``moved_out``,
+``age_18``), the extract date and, with ``censor_at_horizon``, the longest horizon end
+follow-up (censoring: the child's later path is not observed). On the day of a
+censoring, pathway entries still count; on the day of death, the child moves to death
+and same-day entries are not counted (an interval cannot have zero length).
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ __all__ = [
     "transition_probabilities",
 ]
 
-#: Transient pathway states, in order (the first is the state at time zero).
+#: Transient pathway states, in order (the first is the state at time zero unless a
+#: deeper one's episode is under way then).
 PATHWAY_STATES: Final = ("referral_closed", "cin_plan", "cp_plan", "looked_after")
 _TRANSITION_COLUMNS: Final = ("spell_id", "start", "stop", "from_state", "to_state")
 #: What a data frame given instead of a SpellData holds.
@@ -65,7 +69,8 @@ IntArray = npt.NDArray[np.int64]
 def pathway_moves(competing: Sequence[str] = ()) -> list[tuple[str, str]]:
     """Return every move a pathway of :func:`pathway_transitions` can make, in state order.
 
-    A spell starts with its referral closed and enters ever deeper states
+    A spell starts with its referral closed (or in the state whose plan is under way at
+    time zero) and enters ever deeper states
     (:data:`PATHWAY_STATES`), or leaves for one of the design's competing events (an
     absorbing state) from any of them. A table of moves lists them all, those no child
     made too: a move left out says that no child made it, a count (zero) the disclosure
@@ -114,8 +119,10 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
     pandas.DataFrame
         ``spell_id, start, stop, from_state, to_state``: times in days after time zero
         (day 0 is 0.5, as in the spells), ``to_state`` missing when the row ends in
-        censoring. Spells are matched to their case history by ``spell_id``, so
-        ``data.spells`` may be reordered or filtered.
+        censoring. A spell's first row starts in the deepest state whose episode is
+        under way at time zero (a CIN plan still open then: ``cin_plan``), else in
+        ``referral_closed``. Spells are matched to their case history by ``spell_id``,
+        so ``data.spells`` may be reordered or filtered.
 
     Examples
     --------
@@ -169,8 +176,13 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
         sooner = day < exit_day
         exit_day = np.where(sooner, day, exit_day)
         exit_state = np.where(sooner, -1, exit_state)
-    # entries into deeper levels, counted when no deeper level was entered by then
+    # the state at time zero: the deepest level under way then (started before its day,
+    # not ended by it: a CIN plan still open when the referral closed), else the first
     levels = len(PATHWAY_STATES) - 1
+    initial = np.zeros(n, dtype=np.int64)
+    for k, kind in enumerate(PATHWAY_STATES[1:], start=1):
+        initial = np.where(prep.covering(kind, child, t0), k, initial)
+    # entries into deeper levels, counted when no deeper level was entered by then
     entry = (
         np.column_stack([prep.first_from(kind, child, t0)[0] for kind in PATHWAY_STATES[1:]])
         if n
@@ -181,6 +193,7 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
     for k in range(levels - 1, -1, -1):
         valid[:, k] = entry[:, k] < deeper
         deeper = np.minimum(deeper, entry[:, k])
+    valid &= np.arange(1, levels + 1)[None, :] > initial[:, None]  # deeper than at time zero
     dies = exit_state >= 0
     valid &= np.where(dies[:, None], entry < exit_day[:, None], entry <= exit_day[:, None])
     spell = np.repeat(np.arange(n), levels)
@@ -203,7 +216,7 @@ def pathway_transitions(data: SpellData, *, history: CaseHistory | None = None) 
     first = np.r_[True, spells_index[1:] != spells_index[:-1]] if len(steps) else np.empty(0, bool)
     state = steps["state"].to_numpy()
     start = np.where(first, 0.0, np.r_[0.0, stop[:-1]])
-    previous = np.where(first, 0, np.r_[0, state[:-1]])
+    previous = np.where(first, initial[spells_index], np.r_[0, state[:-1]])
     names = np.asarray([*PATHWAY_STATES, *absorbing], dtype=object)
     return pd.DataFrame(
         {

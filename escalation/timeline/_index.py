@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation._sort_keys import pack_keys, stable_order
-from escalation.data.codes import EPISODE_KINDS
+from escalation.data.codes import EPISODE_KINDS, POINT_KINDS
 from escalation.data.history import CaseHistory
 from escalation.errors import DataValidationError, Problem
 
@@ -188,11 +188,14 @@ class Prepared:
     def covering(self, kind: str, child: IntArray, day: IntArray) -> BoolArray:
         """Whether an episode of ``kind`` started before ``day`` and had not ended by it.
 
-        An episode ending on ``day`` itself does not cover it; an open episode does.
+        An episode ending on ``day`` itself does not cover it; an open episode does. A
+        point event (``s47``, ``death``, ...: :data:`~escalation.data.codes.POINT_KINDS`)
+        covers no day: it has no end date because it has no length, not because it is
+        still under way.
         """
         index = self.kind_index(kind)
         n = len(index.positions)
-        if n == 0:
+        if n == 0 or kind in POINT_KINDS:
             return np.zeros(len(child), dtype=bool)
         running = _running_max_end(index.child, index.end)
         pos = np.searchsorted(index.keys, self.key(child, day), side="left") - 1

@@ -26,9 +26,10 @@ Baseline covariates
     assessments started within it (with ``at = "end"``, the referral's own assessment);
     factors of the latest
     assessment that started before the time-zero day and was completed on or before it;
-    ``source`` and ``need`` of the time-zero referral (or of the latest referral started
-    before time zero when time zero is another kind); ``days_since_first_referral`` from
-    the child's first referral (the time-zero referral included) to time zero.
+    ``source`` and ``need`` of the index referral (the time-zero referral, or the referral
+    a time-zero assessment belongs to, though it started that day), else of the latest
+    referral started before time zero; ``days_since_first_referral`` from the child's
+    first referral (the index referral included) to time zero.
 End reasons
     ``end_reason`` is the escalation kind, the competing kind, the censoring kind
     (``moved_out``, ``age_18``, ...), ``"extract_date"``, or ``"horizon"`` when
@@ -50,13 +51,13 @@ import pandas as pd
 
 from escalation._calendar import eighteenth_birthday, ymd
 from escalation._sort_keys import pack_keys, stable_order
-from escalation.data.codes import ASSESSMENT_FACTORS
+from escalation.data.codes import ASSESSMENT_FACTORS, POINT_KINDS
 from escalation.data.history import CaseHistory
 from escalation.data.validate import validate_case_history
 from escalation.design.study import StudyDesign
 from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
 from escalation.results import Presents, Summary, package_versions
-from escalation.timeline._ended import away_at, competed_before, episode_kinds
+from escalation.timeline._ended import away_at, comes_back, competed_before, episode_kinds
 from escalation.timeline._index import NEVER, IntArray, Prepared, day_time, prepare
 
 __all__ = ["SPELL_COLUMNS", "SpellData", "build_spells"]
@@ -419,24 +420,24 @@ def build_spells(
 
     Notes
     -----
-    Eligibility rules, applied in this order to every episode of ``time_zero.kind``
-    (each step of ``flow`` says how many children and episodes it excluded):
-    the episode is still open at the extract date (``at = "end"`` only); it ended with
-    another closure reason; time zero is before ``from`` or after ``to``; the child is
-    outside ``min_age``–``max_age`` completed years (or already 18 when ``age_18`` ends
-    follow-up); time zero is on the extract date (no follow-up); a competing event came
-    before the day of time zero (a death on an earlier day; an episode of an interval
-    competing kind under way at time zero); a censoring event came before it and still
-    holds (a move out of the area on an earlier day, unless an episode of another kind,
-    the time-zero episode included, starts after it and by the time-zero day: a child who
-    moved out during a referral and was never back is excluded, one referred again after
-    moving out is a new candidate; an interval censoring kind under way at time zero); an
-    event on the day of time zero itself ends follow-up at 0.5 days instead; the child is
-    already in an escalation state at time zero (an episode of an ``events`` kind started
-    before and not ended); point-form treatment already under way at time zero (prevalent
-    treatment); then ``spells`` keeps the first, last or all remaining spells of each
-    child. The conventions for same-day events, day-0 events, treatment and covariates
-    are those of :mod:`escalation.timeline.spells`.
+    Eligibility rules, applied in this order to every episode of ``time_zero.kind`` (each step of
+    ``flow`` says how many children and episodes it excluded): the episode is still open at the
+    extract date (``at = "end"`` only); it ended with another closure reason; time zero is before
+    ``from`` or after ``to``; the child is outside ``min_age``–``max_age`` completed years (or
+    already 18 when ``age_18`` ends follow-up); time zero is on the extract date (no follow-up); a
+    competing event came before the day of time zero (a death on an earlier day; a move out of the
+    area, when listed as competing, on an earlier day unless the child came back by then, as below;
+    an episode of an interval competing kind under way at time zero); a censoring event came before
+    it and still holds (a move out of the area on an earlier day, unless an episode of another kind,
+    the time-zero episode included, starts after it and by the time-zero day: a child who moved out
+    during a referral and was never back is excluded, one referred again after moving out is a new
+    candidate; an interval censoring kind under way at time zero); an event on the day of time zero
+    itself ends follow-up at 0.5 days instead; the child is already in an escalation state at time
+    zero (an episode of an interval ``events`` kind started before and not ended; a point
+    event such as ``s47`` before time zero is history, not a state); point-form treatment
+    already under way at time zero (prevalent treatment); then ``spells`` keeps the first, last or
+    all remaining spells of each child. The conventions for same-day events, day-0 events, treatment
+    and covariates are those of :mod:`escalation.timeline.spells`.
 
     The flow is a tidy table, one row per step in order, with columns ``step`` (1, 2,
     ...), ``stage`` (``"entered"``, ``"excluded"`` or ``"remaining"``), ``rule`` (a stable
@@ -556,11 +557,12 @@ def build_spells(
     rules += _ended_rules(prep, design, c_child, c_t0)
     escalated = np.zeros(len(cand), dtype=bool)
     for kind in outcome.events:
-        escalated |= prep.covering(kind, c_child, c_t0)
+        escalated |= prep.covering(kind, c_child, c_t0)  # a point event covers no day
+    states = [kind for kind in outcome.events if kind not in POINT_KINDS] or outcome.events
     rules.append(
         (
             "already_escalated",
-            f"already in {' or '.join(outcome.events)} at time zero",
+            f"already in {' or '.join(states)} at time zero",
             escalated,
         )
     )
@@ -703,15 +705,16 @@ def _ended_rules(
     outcome = design.outcome
     rules: list[tuple[str, str, np.ndarray]] = []
     competing = episode_kinds(outcome.competing)
+    censor = episode_kinds(outcome.censor)
     if competing:
         rules.append(
             (
                 "competing_before",
-                f"{' or '.join(competing)} before time zero",
-                competed_before(prep, competing, child, t0),
+                f"{' or '.join(competing)} before time zero"
+                + (", not back by then" if comes_back(competing) else ""),
+                competed_before(prep, competing, child, t0, ending=censor),
             )
         )
-    censor = episode_kinds(outcome.censor)
     if censor:
         rules.append(
             (
@@ -882,17 +885,16 @@ def baseline_covariates(
     for column in design.covariates.extra:
         out[column] = kids[column].take(child).reset_index(drop=True)
     tz_kind = design.time_zero.kind
-    tz_start = prep.start[tz_pos]
     out.update(_prior_counts(prep, design, child, asof, t0, tz_pos, inclusive=inclusive))
+    # The index referral (the time-zero referral, or the one a time-zero assessment
+    # belongs to) is known at time zero even when it started that day.
+    index = _index_referral(prep, child, tz_pos, tz_kind)
     first = prep.first_of_child("referral", child)
     known = (first <= asof) if inclusive else (first < asof)
-    if tz_kind == "referral":
-        known |= first == tz_start
+    known |= (index >= 0) & (first == prep.start[np.maximum(index, 0)])
     out["days_since_first_referral"] = np.where(known, (asof - first).astype(np.float64), np.nan)
-    if tz_kind == "referral":
-        ref = tz_pos
-    else:
-        ref = prep.last_before("referral", child, asof, inclusive=inclusive)
+    latest = prep.last_before("referral", child, asof, inclusive=inclusive)
+    ref = np.where(index >= 0, index, latest)
     for column in ("source", "need"):
         out[column] = prep.column(column, ref)
     factors = _factor_flags(prep, child, asof, inclusive=inclusive)

@@ -106,3 +106,39 @@ def test_the_rules_have_no_row_without_a_competing_or_censoring_episode_kind() -
     )
     rules = build(design=design).flow["rule"].tolist()
     assert "competing_before" not in rules and "censored_before" not in rules
+
+
+def test_a_move_out_listed_as_competing_does_not_exclude_a_child_who_came_back() -> None:
+    """Review (session 28): a move to another authority is a competing event (DOMAIN.md).
+
+    Listed under ``[outcome] competing``, any move on an earlier day excluded the candidate:
+    a child who moved out in June 2019 and was referred again in January 2020 (so back in
+    the area) lost the spell, though the same history with the move as a censoring kind
+    keeps it. A move out before time zero holds as under ``censor``: unless an episode of
+    another kind shows the child back by the time-zero day.
+    """
+    design = DESIGN.replace(
+        outcome=OutcomeSpec(
+            events=("cp_plan", "looked_after"),
+            competing=("death", "moved_out"),
+            censor=("age_18",),
+            horizons=(365,),
+        )
+    )
+    back = build(ep("moved_out", "2019-06-01"), design=design)
+    # followed from 2020-02-01 to the extract date 2024-03-31: 1,520 days
+    assert back.spells[["duration", "event", "end_reason"]].to_dict("records") == [
+        {"duration": 1520.0, "event": 0, "end_reason": "extract_date"}
+    ]
+    assert flow_row(back, "competing_before") == (0, 0)
+    # a move during the referral with no return still excludes it, as competing
+    gone = build(ep("moved_out", "2020-01-20"), design=design)
+    assert gone.spells.empty and flow_row(gone, "competing_before") == (1, 1)
+    # a move after time zero competes: code 3 (the second competing kind), day 90
+    later = build(ep("moved_out", "2020-05-01"), design=design)
+    assert later.spells[["duration", "event", "end_reason"]].to_dict("records") == [
+        {"duration": 90.0, "event": 3, "end_reason": "moved_out"}
+    ]
+    # a death before time zero is final: nothing brings the child back
+    dead = build(ep("death", "2020-01-10"), design=design)
+    assert dead.spells.empty and flow_row(dead, "competing_before") == (1, 1)
