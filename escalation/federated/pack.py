@@ -138,8 +138,16 @@ def design_hash(design: StudyDesign) -> str:
     >>> len(design_hash(default_design()))
     64
     """
-    analysis = dataclasses.replace(design, data=DataSpec(), compute=ComputeSpec())
-    return hashlib.sha256(analysis.to_toml().encode("utf-8")).hexdigest()
+    return hashlib.sha256(_shared_toml(design).encode("utf-8")).hexdigest()
+
+
+def _shared_toml(design: StudyDesign) -> str:
+    """Return the design's TOML text as a pack carries it: ``[data]`` and ``[compute]`` out.
+
+    What :func:`design_hash` hashes, so that a pack's design text matches its hash (and
+    where the authority's data live, or its Dask scheduler's address, stays there).
+    """
+    return dataclasses.replace(design, data=DataSpec(), compute=ComputeSpec()).to_toml()
 
 
 @dataclass(frozen=True)
@@ -526,7 +534,7 @@ def build_share_pack(
         "format": PACK_FORMAT,
         "authority": authority,
         "design_sha256": design_hash(design),
-        "design_toml": dataclasses.replace(design, data=DataSpec()).to_toml(),
+        "design_toml": _shared_toml(design),
         "escalation_version": __version__,
         "disclosure": rules.to_dict(),
         "disclosure_threshold": rules.threshold,

@@ -234,3 +234,24 @@ def test_round_trip_keeps_codes_that_read_like_numbers(tmp_path: Path) -> None:
     assert again.authority == "0886"
     assert again.tables["authority"]["authority"].tolist() == ["0886"]
     assert again.tables["covariates"]["level"].tolist() == kept["level"].tolist()
+
+
+def test_a_pack_made_under_a_compute_section_is_read_back(tmp_path: Path) -> None:
+    """A design with ``[compute]`` (workers, a Dask scheduler) made a pack the hub refused.
+
+    The design hash leaves ``[compute]`` out (it never changes a result), but the design
+    text the pack carried kept it, so the text no longer matched the hash and
+    ``read_share_pack`` refused the authority's own pack ("its design text does not match
+    its design hash"); the scheduler's address on the authority's network went to the hub.
+    """
+    from escalation.design.study import ComputeSpec
+    from escalation.federated.pack import design_hash
+
+    plain = cheap_design()
+    design = plain.replace(compute=ComputeSpec(workers=1, scheduler="tcp://10.0.0.5:8786"))
+    assert "[compute]" in design.to_toml()
+    history = authorities().authorities["LA01"].history
+    pack = build_share_pack(history, design)
+    again = read_share_pack(write_share_pack(pack, tmp_path))
+    assert again.design_hash == design_hash(plain) == design_hash(again.design)
+    assert "10.0.0.5" not in json.dumps(again.manifest)
