@@ -87,6 +87,7 @@ from escalation.federated._disclose import (
     withhold_small,
 )
 from escalation.federated._escalations import withhold_escalation_complements, withhold_models
+from escalation.federated._pack_values import check_manifest, check_pack_values, located
 from escalation.federated._whole_numbers import whole_number_rows
 from escalation.federated.profile import LikelihoodProfile, profile_cox
 from escalation.federated.risksets import risk_set_counts, time_grid
@@ -612,7 +613,13 @@ def read_share_pack(path: str | Path) -> SharePack:
                 raise DataValidationError(
                     [_file_problem(source.name, f"missing {', '.join(missing)}")], "share pack"
                 )
-            manifest = json.loads(archive.read("manifest.json"))
+            try:
+                manifest = json.loads(archive.read("manifest.json"))
+            except ValueError as error:
+                raise DataValidationError(
+                    [_file_problem(source.name, f"manifest.json is not JSON ({error})")],
+                    "share pack",
+                ) from None
             tables = {}
             for name in PACK_TABLES:
                 raw = archive.read(f"{name}.csv")
@@ -628,6 +635,10 @@ def read_share_pack(path: str | Path) -> SharePack:
         raise DataValidationError(
             [_file_problem(source.name, "is not a zip file (a share pack)")], "share pack"
         ) from error
+    context = f"share pack {source.name}"
+    problems = check_manifest(manifest)
+    if problems:
+        raise DataValidationError(problems, context)
     if manifest.get("format") != PACK_FORMAT:
         raise DataValidationError(
             [
@@ -645,6 +656,9 @@ def read_share_pack(path: str | Path) -> SharePack:
         )
     if "level" in tables["covariates"].columns:
         tables["covariates"]["level"] = tables["covariates"]["level"].fillna("")
+    problems = check_pack_values(tables, manifest)
+    if problems:
+        raise DataValidationError(problems, context)
     pack = SharePack(
         authority=str(manifest["authority"]),
         manifest=manifest,
@@ -652,5 +666,10 @@ def read_share_pack(path: str | Path) -> SharePack:
         file=source.name,
         sha256=hashlib.sha256(source.read_bytes()).hexdigest(),
     )
-    check_pack(tables, pack.rules)
+    try:
+        check_pack(tables, pack.rules)
+    except DataValidationError as error:  # the same problems, naming the pack
+        raise DataValidationError(
+            [located(p) for p in error.problems], f"{context}: disclosure control"
+        ) from None
     return pack
