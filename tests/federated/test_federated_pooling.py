@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.errors import StatisticalWarning
+from escalation.errors import DesignError, StatisticalWarning
 from escalation.federated.pack import propensity_strata
 from escalation.federated.profile import (
     LikelihoodProfile,
@@ -187,3 +188,22 @@ def test_pooled_profiles_match_coxph_on_the_stacked_records(
     assert pooled.std_error == pytest.approx(ref["std_error"], rel=1e-4)
     assert pooled.conf_low == pytest.approx(ref["lr_low"], abs=1e-5)
     assert pooled.conf_high == pytest.approx(ref["lr_high"], abs=1e-5)
+
+
+def test_risk_sets_whose_numbers_at_risk_do_not_follow_name_the_interval_and_values() -> None:
+    """The refusal said only "the numbers at risk do not follow from the exits", not where."""
+    from escalation.federated.risksets import pool_risk_sets
+
+    table = packs()[0].tables["risk_sets"].copy()
+    treated = table.index[table["group"] == "treated"]
+    first, second = treated[0], treated[1]
+    table.loc[first, "at_risk"] = table.loc[first, "at_risk"] + 72
+    exits = table.loc[first, ["events", "competing", "censored"]].astype(float).sum()
+    message = (
+        f"risk-set table of LA01, arm treated: the numbers at risk do not follow from the "
+        f"exits: column 'at_risk' of the interval from {table.loc[second, 'interval_start']:g} "
+        f"is {table.loc[second, 'at_risk']:g}, not {table.loc[first, 'at_risk']:g} at risk "
+        f"from {table.loc[first, 'interval_start']:g} less {exits:g} exits"
+    )
+    with pytest.raises(DesignError, match=re.escape(message)):
+        pool_risk_sets({"LA01": table})
