@@ -201,6 +201,14 @@ def _majority_design(packs: Sequence[SharePack]) -> str:
     )
 
 
+def _pack_files(packs: Sequence[SharePack]) -> str:
+    """Return ``a.zip, b.zip`` for packs read from files, saying when two are the same file."""
+    names = [p.file or "a pack built in memory" for p in packs]
+    digests = [p.sha256 for p in packs if p.sha256 is not None]
+    same = len(digests) == len(packs) and len(set(digests)) == 1
+    return ", ".join(names) + (": the same bytes, given twice" if same else "")
+
+
 def _check_designs(
     packs: Sequence[SharePack], design: StudyDesign | None, on_mismatch: Mismatch
 ) -> tuple[list[SharePack], pd.DataFrame, str, list[str]]:
@@ -208,9 +216,11 @@ def _check_designs(
     codes = [p.authority for p in packs]
     duplicated = sorted({c for c in codes if codes.count(c) > 1})
     if duplicated:
-        raise DesignError(
-            f"several packs come from authority {', '.join(duplicated)}; give one pack each"
+        listing = "; ".join(
+            f"{code} ({_pack_files([p for p in packs if p.authority == code])})"
+            for code in duplicated
         )
+        raise DesignError(f"several packs come from authority {listing}; give one pack each")
     if design is not None:
         reference = design_hash(design)
         source = "the registered design"

@@ -88,7 +88,9 @@ class MetaAnalysisResult(Presents):
         Cochran's test of residual heterogeneity.
     qm, qm_df, qm_p_value : float, tuple, float
         Omnibus test of the moderators (of the intercept without moderators): an F
-        statistic with ``(m, k - p)`` degrees of freedom under ``knha``, else chi-squared.
+        statistic with ``(m, k - p)`` degrees of freedom under ``knha``, else chi-squared;
+        NaN under ``knha`` when the estimates fit the model exactly (identical ones: the
+        standard errors are then 0), as metafor's NA.
     studies : pandas.DataFrame
         ``study, estimate, std_error, weight`` (percent of the random-effects weight) and
         the moderators.
@@ -137,7 +139,9 @@ class MetaAnalysisResult(Presents):
         """
         beta = self.coefficients.to_numpy()
         se = standard_errors(self.covariance)
-        statistic = beta / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # a standard error of 0 (identical estimates under knha): inf, or NaN at 0
+            statistic = beta / se
         if self.test == "knha":
             p = 2 * stats.t.sf(np.abs(statistic), self.df)
             df: float = self.df
@@ -539,12 +543,11 @@ def meta_analyse(
     w = 1 / (v + tau2)
     inv, beta, p_mat = _weighted_fit(x, y, w)
     se_tau2 = float(np.sqrt(2 / np.sum(p_mat * p_mat)))
+    s2w = 1.0
     if test == "knha":
         rss = float(np.sum(w * (y - x @ beta) ** 2))
         s2w = rss / (k - p) if rss > np.finfo(float).eps else 0.0
-        vb = s2w * inv
-    else:
-        vb = inv
+    vb = s2w * inv
     # Heterogeneity with fixed-effect weights.
     _, _, p_fe = _weighted_fit(x, y, 1 / v)
     yc = y - y.mean()
@@ -555,8 +558,10 @@ def meta_analyse(
     # Omnibus test: the moderators (or the intercept alone).
     btt = list(range(1, p)) if mods else [0]
     sub = beta[btt]
-    qm = float(sub @ np.linalg.solve(vb[np.ix_(btt, btt)], sub))
     m = len(btt)
+    # With s2w = 0 (estimates the model fits exactly: identical ones, say) the covariance
+    # is 0 and the test undefined: NaN, as metafor's NA (it was numpy's "Singular matrix").
+    qm = float(sub @ np.linalg.solve(vb[np.ix_(btt, btt)], sub)) if s2w > 0 else np.nan
     if test == "knha":
         qm /= m
         qm_p = float(stats.f.sf(qm, m, k - p))

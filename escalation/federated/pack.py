@@ -87,6 +87,7 @@ from escalation.federated._disclose import (
     withhold_small,
 )
 from escalation.federated._escalations import withhold_escalation_complements, withhold_models
+from escalation.federated._pack_values import check_manifest, check_pack_values, located
 from escalation.federated._whole_numbers import whole_number_rows
 from escalation.federated.profile import LikelihoodProfile, profile_cox
 from escalation.federated.risksets import risk_set_counts, time_grid
@@ -138,8 +139,16 @@ def design_hash(design: StudyDesign) -> str:
     >>> len(design_hash(default_design()))
     64
     """
-    analysis = dataclasses.replace(design, data=DataSpec(), compute=ComputeSpec())
-    return hashlib.sha256(analysis.to_toml().encode("utf-8")).hexdigest()
+    return hashlib.sha256(_shared_toml(design).encode("utf-8")).hexdigest()
+
+
+def _shared_toml(design: StudyDesign) -> str:
+    """Return the design's TOML text as a pack carries it: ``[data]`` and ``[compute]`` out.
+
+    What :func:`design_hash` hashes, so that a pack's design text matches its hash (and
+    where the authority's data live, or its Dask scheduler's address, stays there).
+    """
+    return dataclasses.replace(design, data=DataSpec(), compute=ComputeSpec()).to_toml()
 
 
 @dataclass(frozen=True)
@@ -526,7 +535,7 @@ def build_share_pack(
         "format": PACK_FORMAT,
         "authority": authority,
         "design_sha256": design_hash(design),
-        "design_toml": dataclasses.replace(design, data=DataSpec()).to_toml(),
+        "design_toml": _shared_toml(design),
         "escalation_version": __version__,
         "disclosure": rules.to_dict(),
         "disclosure_threshold": rules.threshold,
@@ -604,7 +613,13 @@ def read_share_pack(path: str | Path) -> SharePack:
                 raise DataValidationError(
                     [_file_problem(source.name, f"missing {', '.join(missing)}")], "share pack"
                 )
-            manifest = json.loads(archive.read("manifest.json"))
+            try:
+                manifest = json.loads(archive.read("manifest.json"))
+            except ValueError as error:
+                raise DataValidationError(
+                    [_file_problem(source.name, f"manifest.json is not JSON ({error})")],
+                    "share pack",
+                ) from None
             tables = {}
             for name in PACK_TABLES:
                 raw = archive.read(f"{name}.csv")
@@ -620,6 +635,10 @@ def read_share_pack(path: str | Path) -> SharePack:
         raise DataValidationError(
             [_file_problem(source.name, "is not a zip file (a share pack)")], "share pack"
         ) from error
+    context = f"share pack {source.name}"
+    problems = check_manifest(manifest)
+    if problems:
+        raise DataValidationError(problems, context)
     if manifest.get("format") != PACK_FORMAT:
         raise DataValidationError(
             [
@@ -637,6 +656,9 @@ def read_share_pack(path: str | Path) -> SharePack:
         )
     if "level" in tables["covariates"].columns:
         tables["covariates"]["level"] = tables["covariates"]["level"].fillna("")
+    problems = check_pack_values(tables, manifest)
+    if problems:
+        raise DataValidationError(problems, context)
     pack = SharePack(
         authority=str(manifest["authority"]),
         manifest=manifest,
@@ -644,5 +666,10 @@ def read_share_pack(path: str | Path) -> SharePack:
         file=source.name,
         sha256=hashlib.sha256(source.read_bytes()).hexdigest(),
     )
-    check_pack(tables, pack.rules)
+    try:
+        check_pack(tables, pack.rules)
+    except DataValidationError as error:  # the same problems, naming the pack
+        raise DataValidationError(
+            [located(p) for p in error.problems], f"{context}: disclosure control"
+        ) from None
     return pack

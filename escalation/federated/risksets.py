@@ -191,10 +191,14 @@ def _check_table(table: pd.DataFrame, label: str) -> None:
         exits = np.nansum(
             rows[["events", "competing", "censored"]].apply(pd.to_numeric).to_numpy(float), axis=1
         )
-        if np.any(at_risk[1:] != at_risk[:-1] - exits[:-1]):
+        wrong = np.flatnonzero(at_risk[1:] != at_risk[:-1] - exits[:-1])
+        if wrong.size:
+            i = int(wrong[0])
             raise DesignError(
                 f"risk-set table of {label}, arm {group}: the numbers at risk do not follow "
-                "from the exits"
+                f"from the exits: column 'at_risk' of the interval from {starts[i + 1]:g} "
+                f"is {at_risk[i + 1]:g}, not {at_risk[i]:g} at risk from {starts[i]:g} less "
+                f"{exits[i]:g} exits"
             )
 
 

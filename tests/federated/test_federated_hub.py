@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -73,6 +75,21 @@ def test_designs_tied_without_a_registered_one_are_refused_naming_each() -> None
 def test_two_packs_from_one_authority_are_refused() -> None:
     with pytest.raises(DesignError, match="several packs come from authority LA01"):
         pool_share_packs([packs()[0], packs()[0]])
+
+
+def test_two_packs_from_one_authority_are_named_by_their_files(tmp_path: Path) -> None:
+    """The refusal said "several packs come from authority LA01" and not which files: with
+    ``packs/*.zip`` the hub could not tell a pack copied twice from two extracts."""
+    from escalation.federated.pack import read_share_pack, write_share_pack
+
+    first = write_share_pack(packs()[0], tmp_path / "LA01.zip")
+    copy = tmp_path / "LA01 (copy).zip"
+    copy.write_bytes(first.read_bytes())
+    with pytest.raises(
+        DesignError,
+        match=re.escape("authority LA01 (LA01.zip, LA01 (copy).zip: the same bytes, given twice)"),
+    ):
+        pool_share_packs([read_share_pack(first), read_share_pack(copy), packs()[1]])
 
 
 def test_pooled_estimates_and_meta_regression_are_reported() -> None:

@@ -202,3 +202,44 @@ def test_a_moderator_named_like_a_result_column_is_refused(name: str) -> None:
     mods = pd.DataFrame({name: [0.1, 0.4, 0.2, 0.8, 0.5]})
     with pytest.raises(DesignError, match=rf"moderator\(s\) '{re.escape(name)}' share a name"):
         meta_analyse([0.1, 0.2, 0.0, 0.1, 0.3], [0.1] * 5, moderators=mods)
+
+
+@pytest.mark.parametrize("case", ["two", "identical", "identical_zero"])
+@pytest.mark.parametrize("test", ["knha", "z"])
+def test_edge_cases_match_metafor(case: str, test: str) -> None:
+    """Two authorities, and authorities whose estimates are identical (``metafor_edges.R``).
+
+    With identical estimates the Hartung-Knapp residual sum of squares is 0: the standard
+    error is 0 and metafor's omnibus test is NA. ``meta_analyse`` stopped with numpy's
+    ``LinAlgError: Singular matrix`` (and the hub, which catches only a
+    ``ConvergenceError``, with it), e.g. when every authority's observed risk difference,
+    from disclosed counts, was 0.
+    """
+    data = pd.read_csv(REFERENCE / "meta_edge_input.csv")
+    data = data[data["case"] == case]
+    ref = pd.read_csv(REFERENCE / "meta_edge_reference.csv")
+    ref = ref[(ref["case"] == case) & (ref["test"] == test)].set_index("quantity")["value"]
+    fit = meta_analyse(data["yi"], np.sqrt(data["vi"]), test=test)  # type: ignore[arg-type]
+    tidy = fit.tidy().iloc[0]
+    pred = fit.predict().iloc[0]
+    ours = {
+        "estimate": tidy["estimate"],
+        "std_error": tidy["std_error"],
+        "statistic": tidy["statistic"],
+        "p_value": tidy["p_value"],
+        "conf_low": tidy["conf_low"],
+        "conf_high": tidy["conf_high"],
+        "tau2": fit.tau2,
+        "se.tau2": fit.se_tau2,
+        "I2": fit.i2,
+        "H2": fit.h2,
+        "QE": fit.q,
+        "QEp": fit.q_p_value,
+        "QM": fit.qm,
+        "QMp": fit.qm_p_value,
+        "pi.lb": pred["pi_low"],
+        "pi.ub": pred["pi_high"],
+    }
+    assert set(ours) == set(ref.index)
+    for quantity, value in ours.items():
+        assert float(value) == pytest.approx(float(ref[quantity]), abs=1e-8, nan_ok=True), quantity

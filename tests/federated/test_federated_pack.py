@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -234,3 +235,169 @@ def test_round_trip_keeps_codes_that_read_like_numbers(tmp_path: Path) -> None:
     assert again.authority == "0886"
     assert again.tables["authority"]["authority"].tolist() == ["0886"]
     assert again.tables["covariates"]["level"].tolist() == kept["level"].tolist()
+
+
+def test_a_pack_made_under_a_compute_section_is_read_back(tmp_path: Path) -> None:
+    """A design with ``[compute]`` (workers, a Dask scheduler) made a pack the hub refused.
+
+    The design hash leaves ``[compute]`` out (it never changes a result), but the design
+    text the pack carried kept it, so the text no longer matched the hash and
+    ``read_share_pack`` refused the authority's own pack ("its design text does not match
+    its design hash"); the scheduler's address on the authority's network went to the hub.
+    """
+    from escalation.design.study import ComputeSpec
+    from escalation.federated.pack import design_hash
+
+    plain = cheap_design()
+    design = plain.replace(compute=ComputeSpec(workers=1, scheduler="tcp://10.0.0.5:8786"))
+    assert "[compute]" in design.to_toml()
+    history = authorities().authorities["LA01"].history
+    pack = build_share_pack(history, design)
+    again = read_share_pack(write_share_pack(pack, tmp_path))
+    assert again.design_hash == design_hash(plain) == design_hash(again.design)
+    assert "10.0.0.5" not in json.dumps(again.manifest)
+
+
+def _edited(path: Path, member: str, edit: Callable[[pd.DataFrame], None], out: Path) -> Path:
+    """Return a copy of the pack at ``path`` with one table edited (as by hand)."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == member:
+                table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+                edit(table)
+                data = table.to_csv(index=False).encode()
+            target.writestr(name, data)
+    return out
+
+
+def _set(column: str, value: str, row: int = 0) -> Callable[[pd.DataFrame], None]:
+    def edit(table: pd.DataFrame) -> None:
+        table.loc[row, column] = value
+
+    return edit
+
+
+#: member edited, the edit, and what the message must say (beside the pack's name)
+HAND_EDITS = {
+    "text in a count": (
+        "risk_sets.csv",
+        _set("at_risk", "62x"),
+        "table 'risk_sets.csv', row 2, column 'at_risk', value '62x': not a number",
+    ),
+    "text in an estimate": (
+        "hazard_ratios.csv",
+        _set("estimate", "abc"),
+        "table 'hazard_ratios.csv', row 2, column 'estimate', value 'abc': not a number",
+    ),
+    "text in a characteristic": (
+        "authority.csv",
+        _set("deprivation", "high"),
+        "table 'authority.csv', row 2, column 'deprivation', value 'high': not a number",
+    ),
+    "a negative count": (
+        "covariates.csv",
+        _set("n", "-3317"),
+        "table 'covariates.csv', row 2, column 'n', value '-3317",
+    ),
+    "a fractional count": (
+        "risk_sets.csv",
+        _set("at_risk", "628.5"),
+        "table 'risk_sets.csv', row 2, column 'at_risk', value '628.5': a count must be",
+    ),
+    "an arm misspelt": (
+        "risk_sets.csv",
+        _set("group", "Untreated", row=0),
+        "table 'risk_sets.csv', row 2, column 'group', value 'Untreated': not an arm",
+    ),
+    "another authority's code": (
+        "authority.csv",
+        _set("authority", "LA02"),
+        "table 'authority.csv', row 2, column 'authority', value 'LA02': not the pack's "
+        "authority (LA01",
+    ),
+    "a boundary off the grid": (
+        "risk_sets.csv",
+        _set("interval_end", "366.0"),
+        "table 'risk_sets.csv', row 2, column 'interval_end', value '366.0': not a boundary",
+    ),
+    "a hole in a profile": (
+        "cox_profiles.csv",
+        _set("value", ""),
+        "table 'cox_profiles.csv', row 2, column 'value', value <empty>: empty: a likelihood",
+    ),
+    "a small count": (
+        "risk_sets.csv",
+        _set("events", "5"),
+        "disclosure control: 1 problem found\n  - table 'risk_sets.csv', row 2, column "
+        "'events', value <not shown>: count under 10",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HAND_EDITS))
+def test_a_pack_edited_by_hand_is_refused_naming_pack_table_row_column_value(
+    case: str, tmp_path: Path
+) -> None:
+    """A pack's CSV files are read and may be edited before they are sent.
+
+    Text in a number column stopped the hub with pandas' "could not convert string to
+    float: '62x'" (no pack, table or row) or, in ``authority.csv``, was read as withheld
+    and pooled; a misspelt arm was left out of the pooled curves as "withheld"; another
+    authority's code in ``authority.csv`` gave that authority two rows of characteristics
+    in the meta-regressions; a boundary off the grid and a hole in a profile were pooled
+    or failed without saying whose pack.
+    """
+    pack = packs()[0]
+    assert pack.authority == "LA01"
+    path = write_share_pack(pack, tmp_path / "sent")
+    member, edit, message = HAND_EDITS[case]
+    edited = _edited(path, member, edit, tmp_path / "LA01.zip")
+    with pytest.raises(DataValidationError) as caught:
+        read_share_pack(edited)
+    text = str(caught.value)
+    assert text.startswith("Share pack LA01.zip"), text
+    assert message in text, text
+
+
+def test_a_manifest_edited_by_hand_is_refused_naming_the_pack(tmp_path: Path) -> None:
+    """A manifest without ``authority`` raised ``KeyError: 'authority'``; one that is no
+    longer JSON raised ``JSONDecodeError``: neither named the pack."""
+    path = write_share_pack(packs()[0], tmp_path / "sent")
+    for label, edit in (
+        ("no authority", lambda m: json.dumps({k: v for k, v in m.items() if k != "authority"})),
+        ("not JSON", lambda m: json.dumps(m)[:-20]),
+    ):
+        out = tmp_path / "LA01.zip"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+            for name in source.namelist():
+                data = source.read(name)
+                if name == "manifest.json":
+                    data = edit(json.loads(data)).encode()
+                target.writestr(name, data)
+        with pytest.raises(DataValidationError, match=r"LA01\.zip") as caught:
+            read_share_pack(out)
+        if label == "no authority":
+            assert "table 'manifest.json', column 'authority': missing" in str(caught.value)
+        else:
+            assert "manifest.json is not JSON" in str(caught.value)
+
+
+def test_the_order_of_an_authoritys_records_does_not_change_its_pack(tmp_path: Path) -> None:
+    """The same records in another order give the same pack, byte for byte (the bootstrap
+    included: its replicates resample children, not rows as they happen to lie)."""
+    base = cheap_design()
+    design = base.replace(estimation=dataclasses.replace(base.estimation, bootstrap=5))
+    history = authorities().authorities["LA02"].history
+    shuffled = dataclasses.replace(
+        history,
+        **{
+            name: getattr(history, name).sample(frac=1.0, random_state=7).reset_index(drop=True)
+            for name in ("children", "episodes", "notes")
+        },
+    )
+    assert not shuffled.children["child_id"].equals(history.children["child_id"])
+    one = write_share_pack(build_share_pack(history, design), tmp_path / "one.zip")
+    two = write_share_pack(build_share_pack(shuffled, design), tmp_path / "two.zip")
+    assert len(read_share_pack(one).tables["bootstrap"]) > 0
+    assert one.read_bytes() == two.read_bytes()
