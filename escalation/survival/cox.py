@@ -749,12 +749,13 @@ class CoxResult(SurvivalResult):
         z = float(stats.norm.ppf(0.5 + self.conf_level / 2.0))
         out = []
         for i, key in enumerate(keys):
-            curve = base[base["stratum"] == key]
-            if curve.empty:
+            if key not in last:
                 # The key is not shown: a value of the data (never a personal column).
                 raise DesignError(f"profiles row {i}: its stratum was not in the fitted data")
-            idx = np.searchsorted(curve["time"].to_numpy(), at, side="right") - 1
-            cum = np.where(idx >= 0, curve["cumulative_hazard"].to_numpy()[idx.clip(0)], 0.0)
+            # a stratum without events has no hazard steps: S = 1 to its last follow-up
+            curve = base[base["stratum"] == key]
+            steps = np.concatenate(([0.0], curve["cumulative_hazard"].to_numpy()))
+            cum = steps[np.searchsorted(curve["time"].to_numpy(), at, side="right")]
             estimate = np.exp(-cum * np.exp(eta[i]))
             unknown = past_follow_up(at, last[key])
             estimate[unknown] = np.nan
@@ -797,8 +798,8 @@ class CoxResult(SurvivalResult):
             centred = x - d.center
             dt = cum_h[:, None] * centred[None, :] - cum_x
             var = (cum_v + np.einsum("ti,ij,tj->t", dt, v, dt)) * np.exp(2.0 * centred @ beta)
-            idx = np.searchsorted(terms.hazard_time[rows], at, side="right") - 1
-            picked = np.where(idx >= 0, var[idx.clip(0)] if var.size else 0.0, 0.0)
+            steps = np.concatenate(([0.0], var))
+            picked = steps[np.searchsorted(terms.hazard_time[rows], at, side="right")]
             return np.asarray(np.sqrt(picked), dtype=float)
 
         return spread

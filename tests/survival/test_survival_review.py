@@ -276,3 +276,27 @@ def test_predicted_survival_interval_with_an_inestimable_coefficient() -> None:
     profiles = pd.DataFrame({"x": [0.0, 1.0], "early": [0, 1]})
     ours = fit.predict_survival(profiles, [5.0, 15.0, 30.0], conf_int=True)
     _compare_prediction(ours, "predict_singular_log")
+
+
+def test_predicted_survival_in_a_stratum_without_events() -> None:
+    # Was: DesignError "its stratum was not in the fitted data" for a stratum that was
+    # fitted but had no events (no baseline hazard steps); R's survfit gives S = 1 there
+    d = spells().copy()
+    d.loc[d.index[:25], "stratum"] = 3
+    d.loc[d.index[:25], "event"] = 0
+    with pytest.warns(StatisticalWarning, match="no events"):
+        fit = fit_cox(d, ["x1", "x2"], cause=1, strata="stratum", cluster=None)
+    profiles = pd.DataFrame({"x1": [0.0, 0.0], "x2": [1, 1], "stratum": [3, 1]})
+    plain = fit.predict_survival(profiles, [5.0, 10.0, 60.0])
+    keys = [f"{p}@{t:g}" for p, t in zip(plain["profile"], plain["time"], strict=True)]
+    _close(
+        pd.Series(plain["estimate"].to_numpy(), keys),
+        "predict_stratum_without_events_log",
+        "survival",
+        1e-10,
+    )
+    ours = fit.predict_survival(profiles, [5.0, 10.0, 60.0], conf_int=True)
+    _compare_prediction(ours, "predict_stratum_without_events_log")
+    # past the stratum's last follow-up (day 60) the curve is unknown
+    late = fit.predict_survival(profiles, [61.0])
+    assert np.isnan(late["estimate"].iloc[0]) and late["estimate"].iloc[1] < 1.0

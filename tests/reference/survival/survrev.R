@@ -99,6 +99,16 @@ for (ties in c("efron", "breslow")) {
   predict_rows(paste0("predict_tv_strata_w_", ties, "_log"), fit, tv_profiles,
                c(3, 10, 25, 40), "log")
 }
+# a stratum without events (the first 25 spells moved to stratum 3 and censored): its
+# profile's curve stays at 1 (std.err 0) to the stratum's last follow-up (day 60)
+no_events <- spells
+no_events$stratum[1:25] <- 3
+no_events$event[1:25] <- 0
+fit <- coxph(Surv(duration, event == 1) ~ x1 + x2 + strata(stratum), data = no_events,
+             control = ctl)
+predict_rows("predict_stratum_without_events_log", fit,
+             data.frame(x1 = c(0, 0), x2 = c(1, 1), stratum = c(3, 1)), c(5, 10, 60), "log")
+
 # a coefficient R reports NA (`early`: its rows leave before the first event;
 # ../core/singular.R): survfit holds it at 0 and its variance row at 0
 singular <- read.csv("tests/reference/core/singular_data.csv")
