@@ -40,6 +40,8 @@ class Sums:
     score_g: FloatArray | None = None
     info_xg: FloatArray | None = None
     info_gg: FloatArray | None = None
+    hazard_var: FloatArray | None = None
+    hazard_xbar: FloatArray | None = None
 
 
 def _sums_from(
@@ -89,7 +91,14 @@ def sums(
     residuals: bool,
     gtime: FloatArray | None = None,
 ) -> Sums:
-    """Return the risk-set sums (the compiled walk's outputs, plus cox.zph's with ``gtime``)."""
+    """Return the risk-set sums (the compiled walk's outputs, plus cox.zph's with ``gtime``).
+
+    Also, per event time, the variance increment of the baseline hazard (the sum over the
+    terms of weight / denominator squared) and the hazard-weighted covariate means (the
+    sum over the terms of weight x mean / denominator): R's ``agsurv`` ``varhaz`` and
+    ``xbar`` increments, from which ``survfit.coxph`` computes the standard error of a
+    predicted curve.
+    """
     n, p = x.shape
     logsum = 0.0
     means = np.zeros(p)
@@ -101,7 +110,7 @@ def sums(
     info_xg = np.zeros((p, p))
     info_gg = np.zeros((p, p))
     pieces: dict[str, list[npt.NDArray[np.generic]]] = {
-        k: [] for k in ("time", "stratum", "hazard", "weight", "count", "mean")
+        k: [] for k in ("time", "stratum", "hazard", "weight", "count", "mean", "var", "xbar")
     }
     n_t = 0
     for s, (a, b) in enumerate(itertools.pairwise(bounds)):
@@ -147,8 +156,8 @@ def sums(
         mean_t = np.add.reduceat(xbar, t_first, axis=0) if p else np.zeros((m_t, 0))
         mean_t /= np.bincount(term_t, minlength=m_t)[:, None]
         time_of[d_idx + int(a)] = d_time + n_t
+        cxb = np.add.reduceat(c[:, None] * xbar, t_first, axis=0) if p else np.zeros((m_t, 0))
         if g is not None:
-            cxb = np.add.reduceat(c[:, None] * xbar, t_first, axis=0)
             cxbf = np.add.reduceat((c * f)[:, None] * xbar, t_first, axis=0)
             g[part] = _over_risk(cxb, cxbf, times, start_s, stop_s, d_idx, d_time)
         if gtime is not None:
@@ -170,6 +179,8 @@ def sums(
         pieces["weight"].append(dw)
         pieces["count"].append(m.astype(np.int64))
         pieces["mean"].append(mean_t)
+        pieces["var"].append(np.bincount(term_t, weights=c / den, minlength=m_t).astype(float))
+        pieces["xbar"].append(cxb)
         n_t += m_t
 
     def joined(key: str, dtype: type, width: int | None = None) -> npt.NDArray[np.generic]:
@@ -194,4 +205,6 @@ def sums(
         score_g=score_g if zph else None,
         info_xg=info_xg if zph else None,
         info_gg=info_gg if zph else None,
+        hazard_var=np.asarray(joined("var", float), dtype=float),
+        hazard_xbar=np.asarray(joined("xbar", float, p), dtype=float),
     )

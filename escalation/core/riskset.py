@@ -266,6 +266,12 @@ class Terms:
         Per-row score residuals (unweighted, as R's ``residuals(fit, "score")``).
     score_g, info_xg, info_gg : numpy.ndarray or None
         ``cox.zph`` blocks, when ``gtime`` was given (numpy path).
+    hazard_var, hazard_xbar : numpy.ndarray or None
+        Numpy path only: at each event time, the variance increment of :attr:`hazard`
+        (the sum over the terms of weight / denominator squared; R's ``agsurv``
+        ``varhaz``) and the hazard-weighted means of the centred covariates (the sum
+        over the terms of weight x mean / denominator; ``agsurv``'s ``xbar``
+        increments), for the standard error of a predicted survival curve.
     """
 
     loglik: float
@@ -281,6 +287,8 @@ class Terms:
     score_g: FloatArray | None = None
     info_xg: FloatArray | None = None
     info_gg: FloatArray | None = None
+    hazard_var: FloatArray | None = None
+    hazard_xbar: FloatArray | None = None
 
 
 def cox_terms(
@@ -420,4 +428,14 @@ def cox_terms(
         score_g=None if s is None else s.score_g,
         info_xg=None if s is None else s.info_xg,
         info_gg=None if s is None else s.info_gg,
+        hazard_var=None if s is None else _scaled(s.hazard_var, np.exp(-2.0 * shift[stratum])),
+        hazard_xbar=None if s is None else _scaled(s.hazard_xbar, np.exp(-shift[stratum])),
     )
+
+
+def _scaled(values: FloatArray | None, factor: FloatArray) -> FloatArray | None:
+    """Return per-event-time ``values`` (a vector or rows) times ``factor`` (unshifted)."""
+    if values is None:
+        return None
+    out = np.asarray(values, dtype=float)
+    return out * (factor[:, None] if out.ndim == 2 else factor)

@@ -4,7 +4,7 @@
   (:meth:`CoxResult.ph_test`), per term and global.
 - **Sparse events**: events per coefficient (fewer than 10 makes estimates biased and
   intervals too narrow; Peduzzi et al. 1996, doi:10.1016/S0895-4356(96)00236-3) and
-  coded levels with fewer than 5 events.
+  coded levels with fewer than 5 events (counted, never summed case weights).
 - **Separation**: infinite estimates the fit already named.
 """
 
@@ -83,9 +83,11 @@ def _sparse(fit: CoxResult) -> list[Check]:
     binary = [j for j in range(x.shape[1]) if np.isin(np.unique(x[:, j]), (0.0, 1.0)).all()]
     thin = []
     for j in binary:
-        hits = float(data.weights[(x[:, j] == 1.0) & data.status].sum())
+        # events, not their case weights: a level's hazard ratio rests on how many events it
+        # has (as fit.events counts them), whatever the weights' scale
+        hits = int(((x[:, j] == 1.0) & data.status).sum())
         if hits < EVENTS_PER_LEVEL:
-            thin.append(f"{covariate_label(names[j])} ({hits:g})")
+            thin.append(f"{covariate_label(names[j])} ({hits:,})")
     if thin:
         checks.append(
             Check(

@@ -14,7 +14,7 @@ lifelines' :class:`~lifelines.CoxPHFitter` of the same model is available as ``.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -69,6 +69,7 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
+from escalation.survival.nonparametric import ConfType, _check_conf_type, _interval
 from escalation.timeline.matrix import Coding, coding_left_out, in_level_order
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
 __all__ = ["CoxResult", "Ties", "Transform", "fit_cox"]
 
 Transform = Literal["km", "identity", "rank", "log"]
+FloatArray = npt.NDArray[np.float64]
 
 #: The other time-varying treatment column: 1 only while an episode is under way.
 _UNDER_WAY = "treatment_tv"
@@ -664,7 +666,14 @@ class CoxResult(SurvivalResult):
         ends = d.stop[d.bounds[1:] - 1]
         return dict(zip(self._model.strata_levels, map(float, ends), strict=True))
 
-    def predict_survival(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
+    def predict_survival(
+        self,
+        profiles: pd.DataFrame,
+        times: Sequence[float],
+        *,
+        conf_int: bool = False,
+        conf_type: ConfType = "log",
+    ) -> pd.DataFrame:
         """Return predicted survival (free of the modelled event) for covariate profiles.
 
         ``S(t | x) = exp{-H0(t) exp(x beta)}`` with the baseline ``H0`` of
@@ -675,6 +684,14 @@ class CoxResult(SurvivalResult):
         (:func:`~escalation.survival._outcome.past_follow_up`; R's
         ``summary(survfit(fit, newdata), times)`` leaves those times out).
 
+        With ``conf_int`` the standard error and interval are R's ``survfit.coxph``'s
+        (Tsiatis 1981): the variance of ``H(t | x)`` is ``exp(2 x beta)`` times the
+        baseline hazard's own variance (the sum over the risk-set terms of weight over
+        denominator squared, Efron-corrected after an Efron fit) plus ``d' V d``, where
+        ``d(t)`` is ``H0(t) x`` minus the hazard-weighted means of the covariates summed
+        to ``t`` and ``V`` is :attr:`covariance` (cluster-robust when the fit is, as R
+        uses ``coxph``'s ``var``).
+
         Parameters
         ----------
         profiles : pandas.DataFrame
@@ -682,23 +699,39 @@ class CoxResult(SurvivalResult):
             :attr:`coding`) and, for a stratified model, the strata columns.
         times : sequence of float
             Times (days) at which to predict.
+        conf_int : bool, default False
+            Add ``std_error`` (of the survival probability: ``S`` times the standard
+            error of ``H``, as R's ``summary(survfit)`` shows ``std.err``), ``conf_low``,
+            ``conf_high`` and ``conf_level`` (:attr:`conf_level`).
+        conf_type : {"log", "log-log", "plain"}, default "log"
+            Scale of the interval (R's ``conf.type``; ``"log"`` is R's default, its
+            upper limit capped at 1).
 
         Returns
         -------
         pandas.DataFrame
-            ``profile, time, estimate``, with ``profile`` the index label of the row of
-            ``profiles`` (as every ``predict_*``: docs/vocabulary.md).
+            ``profile, time, estimate`` (and with ``conf_int`` the columns above), with
+            ``profile`` the index label of the row of ``profiles`` (as every
+            ``predict_*``: docs/vocabulary.md).
 
         Raises
         ------
         DesignError
-            When a stratum of a profile was not in the fitted data, or an index label of
-            ``profiles`` repeats.
+            When a stratum of a profile was not in the fitted data, an index label of
+            ``profiles`` repeats, or ``conf_type`` is not one of the three.
+
+        References
+        ----------
+        Tsiatis AA (1981). A large sample study of Cox's regression model. *Annals of
+        Statistics* 9:93–108. doi:10.1214/aos/1176345335
         """
+        if conf_int:
+            _check_conf_type(conf_type)
         labels = profile_labels(profiles)
         coded = self.coding.apply(profiles, table="profiles")
         x = coded[list(self.coefficients.index)].to_numpy(dtype=float)
-        eta = x @ self.coefficients.to_numpy()
+        beta = self.coefficients.to_numpy()
+        eta = x @ beta
         base = self.baseline_hazard()
         at = prediction_times(times)
         if self._model.strata_columns:
@@ -712,18 +745,64 @@ class CoxResult(SurvivalResult):
         else:
             keys = [self._model.strata_levels[0]] * len(profiles)
         last = self.last_follow_up()
+        spread = self._hazard_spread() if conf_int else None
+        z = float(stats.norm.ppf(0.5 + self.conf_level / 2.0))
         out = []
         for i, key in enumerate(keys):
-            curve = base[base["stratum"] == key]
-            if curve.empty:
+            if key not in last:
                 # The key is not shown: a value of the data (never a personal column).
                 raise DesignError(f"profiles row {i}: its stratum was not in the fitted data")
-            idx = np.searchsorted(curve["time"].to_numpy(), at, side="right") - 1
-            cum = np.where(idx >= 0, curve["cumulative_hazard"].to_numpy()[idx.clip(0)], 0.0)
+            # a stratum without events has no hazard steps: S = 1 to its last follow-up
+            curve = base[base["stratum"] == key]
+            steps = np.concatenate(([0.0], curve["cumulative_hazard"].to_numpy()))
+            cum = steps[np.searchsorted(curve["time"].to_numpy(), at, side="right")]
             estimate = np.exp(-cum * np.exp(eta[i]))
-            estimate[past_follow_up(at, last[key])] = np.nan
-            out.append(pd.DataFrame({"profile": labels[i], "time": at, "estimate": estimate}))
+            unknown = past_follow_up(at, last[key])
+            estimate[unknown] = np.nan
+            frame = pd.DataFrame({"profile": labels[i], "time": at, "estimate": estimate})
+            if spread is not None:
+                se_h = spread(self._model.strata_levels.index(key), x[i], at)
+                se_h[unknown] = np.nan
+                low, high = _interval(estimate, se_h, z, conf_type)
+                frame["std_error"] = estimate * se_h
+                frame["conf_low"], frame["conf_high"] = low, high
+                frame["conf_level"] = self.conf_level
+            out.append(frame)
         return pd.concat(out, ignore_index=True)
+
+    def _hazard_spread(
+        self,
+    ) -> Callable[[int, npt.NDArray[np.float64], npt.NDArray[np.float64]], FloatArray]:
+        """Return ``f(stratum code, x, times)``: the standard error of ``H(t | x)``.
+
+        R's ``survfit.coxph`` (``agsurv``): ``exp(2 eta) {sum dV + d' V d}`` with the
+        risk-set terms of :func:`~escalation.core.riskset.cox_terms` (numpy path) on the
+        centred covariates.
+        """
+        d = self._model.data
+        beta = self.coefficients.to_numpy()
+        terms = cox_terms(d, beta, self.ties, engine="numpy")
+        hazard_var, hazard_xbar = terms.hazard_var, terms.hazard_xbar
+        assert hazard_var is not None and hazard_xbar is not None
+        held = np.isin(list(self.coefficients.index), self.inestimable)
+        v = np.where(held[:, None] | held[None, :], 0.0, self.covariance.to_numpy())
+        codes = np.asarray(terms.hazard_strata)
+
+        def spread(
+            code: int, x: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
+        ) -> FloatArray:
+            rows = codes == code
+            cum_h = np.cumsum(terms.hazard[rows])
+            cum_v = np.cumsum(hazard_var[rows])
+            cum_x = np.cumsum(hazard_xbar[rows], axis=0)
+            centred = x - d.center
+            dt = cum_h[:, None] * centred[None, :] - cum_x
+            var = (cum_v + np.einsum("ti,ij,tj->t", dt, v, dt)) * np.exp(2.0 * centred @ beta)
+            steps = np.concatenate(([0.0], var))
+            picked = steps[np.searchsorted(terms.hazard_time[rows], at, side="right")]
+            return np.asarray(np.sqrt(picked), dtype=float)
+
+        return spread
 
 
 def _inestimable_phrase(terms: Sequence[str]) -> str:
