@@ -593,6 +593,7 @@ def _projection(
     groups: pd.DataFrame,
     cluster: np.ndarray | None,
     conf_level: float,
+    treated: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     r"""Return the best linear projection of the scores on the subgroups, and its Wald tests.
 
@@ -605,12 +606,37 @@ def _projection(
     Wald statistic :math:`b_S^\top V_{SS}^{-1} b_S` of each variable's indicators :math:`S`
     (chi-squared on :math:`|S|` degrees of freedom) tests that the effect does not vary
     with that variable, the others held fixed.
+
+    With ``treated``, the children of a level with fewer than :data:`MIN_PER_ARM` children
+    in either arm (a level the subgroup table does not estimate) are left out, with a
+    :class:`~escalation.errors.StatisticalWarning`: a level's own term fits its few
+    children exactly, and its standard error, from a family or two, would be near 0.
     """
     from scipy import stats
 
     from escalation.clusters import cluster_codes
     from escalation.core.sandwich import cluster_sandwich
+    from escalation.errors import StatisticalWarning
 
+    keep = np.ones(len(psi), dtype=bool)
+    if treated is not None:
+        arm = np.asarray(treated).astype(bool)
+        for name in groups.columns:
+            values = groups[name].astype(str).to_numpy()
+            for level in sorted(set(values), key=subgroup_sort_key):
+                rows = values == level
+                if min(int(arm[rows].sum()), int((~arm[rows]).sum())) < MIN_PER_ARM:
+                    keep &= ~rows
+                    warnings.warn(
+                        f"subgroup {name} = {level} has fewer than {MIN_PER_ARM} children "
+                        "with or without early help: its children are left out of the "
+                        "best linear projection and its tests",
+                        StatisticalWarning,
+                        stacklevel=3,
+                    )
+        if not keep.all():
+            psi, groups = psi[keep], groups.loc[keep]
+            cluster = None if cluster is None else np.asarray(cluster)[keep]
     dummies = (
         pd.get_dummies(groups.astype(str), drop_first=True, dtype=float)
         if len(groups.columns)
@@ -974,7 +1000,7 @@ def estimate_heterogeneity(
             frame, coded, duration=duration, event=event, treatment=treatment, horizon=horizon
         )
     table = _subgroup_rows(psi, treated, groups, labels, conf_level, SUBGROUP_BANDS)
-    projection, interaction = _projection(psi, groups, labels, conf_level)
+    projection, interaction = _projection(psi, groups, labels, conf_level, treated)
     with warnings.catch_warnings():
         _quiet_noise()
         effect = _forest_effect(forest, xs)

@@ -19,6 +19,7 @@ strong effect modification (power).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -155,3 +156,34 @@ def test_projection_intervals_cover_the_true_projection_under_effect_modificatio
     assert 0.8 < scores.std() < 1.2
     risk = np.mean([t.set_index("subgroup").loc["risk", "p_value"] <= 0.05 for _, t in draws])
     assert risk >= 0.4, risk
+
+
+def test_a_level_too_small_to_estimate_is_left_out_of_the_projection_with_a_warning() -> None:
+    """One family of four unborn children (two with early help, two without).
+
+    Its own term would fit its four scores exactly; from one family the cluster-robust
+    standard error is near 0: with them, the unborn term was -0.466 (SE 0.046) and the age
+    band's test had p = 1e-50 on data with no unborn effect at all. The subgroup table
+    does not estimate such a level (fewer than 10 children in an arm); the projection
+    leaves its children out, and says so.
+    """
+    from escalation.errors import StatisticalWarning
+
+    data = simulate_spells(2_000, 11)
+    sizes = data["family_id"].value_counts()
+    family = data["family_id"] == sizes.index[sizes == 4][0]
+    data.loc[family, "age"] = -0.2
+    assert data.loc[family, "treatment"].sum() == 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = estimate_heterogeneity(
+            data, covariates=COVARIATES, horizon=365, n_estimators=4, cluster="family_id"
+        )
+    said = [str(w.message) for w in caught if issubclass(w.category, StatisticalWarning)]
+    assert any(
+        "age_band = unborn" in m and "left out of the best linear projection" in m for m in said
+    ), said
+    assert "age_band_unborn" not in fit.projection["term"].tolist()
+    tests = fit.interaction.set_index("subgroup")
+    assert tests.loc["age_band", "df"] == 3
+    assert tests.loc["age_band", "p_value"] > 0.01
