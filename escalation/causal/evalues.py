@@ -141,6 +141,11 @@ def evalue(
 def evalue_table(effects: pd.DataFrame) -> pd.DataFrame:
     """Return E-values for every ``risk_ratio`` row of an ``effects.csv`` table.
 
+    Columns ``estimator, horizon, evalue, evalue_ci``, then ``population`` and
+    ``conf_level`` where ``effects`` has them: the E-value of an interval depends on its
+    level (an 80% interval's limit is further from the null than a 95% one's, so its
+    E-value is larger), so the level goes with it.
+
     Examples
     --------
     >>> table = pd.DataFrame({"estimator": ["ipw"], "horizon": [365], "estimand": ["risk_ratio"],
@@ -149,8 +154,16 @@ def evalue_table(effects: pd.DataFrame) -> pd.DataFrame:
     [[1.81, 1.43]]
     """
     rows = effects[effects["estimand"] == "risk_ratio"]
+    carried = [c for c in ("population", "conf_level") if c in effects.columns]
     out = []
     for _, row in rows.iterrows():
         values = evalue(float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"]))
-        out.append({"estimator": row["estimator"], "horizon": row["horizon"], **values})
-    return pd.DataFrame(out, columns=["estimator", "horizon", "evalue", "evalue_ci"])
+        out.append(
+            {
+                "estimator": row["estimator"],
+                "horizon": row["horizon"],
+                **values,
+                **{c: row[c] for c in carried},
+            }
+        )
+    return pd.DataFrame(out, columns=["estimator", "horizon", "evalue", "evalue_ci", *carried])

@@ -153,3 +153,26 @@ def test_risk_difference_has_the_evalue_of_its_counterfactual_risks_ratio() -> N
     assert table["evalue"].tolist() == pytest.approx([1.5 + math.sqrt(0.75), _e(0.8)])
     assert table["evalue_ci"].tolist() == pytest.approx([_e(1.1), _e(1 / 0.91)])
     assert round(table["evalue"].iloc[0], 2) == 2.37
+
+
+def test_the_table_says_the_level_of_the_interval_its_evalue_is_of() -> None:
+    """An 80% interval's limit is further from 1 than a 95% one's: its E-value is larger.
+
+    RR 1.5 with log standard error 0.15: the 95% lower limit exp(log 1.5 - 1.96 x 0.15)
+    = 1.118 gives E 1.48; the 80% limit exp(log 1.5 - 1.2816 x 0.15) = 1.238 gives E 1.78.
+    The base's table had no ``conf_level``, so an 80% E-value read as a 95% one.
+    """
+    z = {0.95: 1.959963984540054, 0.80: 1.2815515655446004}
+    rows = []
+    for level in (0.95, 0.80):
+        low, high = (math.exp(math.log(1.5) + s * z[level] * 0.15) for s in (-1, 1))
+        rows.append(
+            {"estimator": "aipw", "horizon": 365, "estimand": "risk_ratio", "estimate": 1.5,
+             "conf_low": low, "conf_high": high, "population": "all", "conf_level": level}
+        )  # fmt: skip
+    table = evalue_table(pd.DataFrame(rows))
+    assert table["conf_level"].tolist() == [0.95, 0.80]
+    assert table["population"].tolist() == ["all", "all"]
+    limits = [math.exp(math.log(1.5) - z[level] * 0.15) for level in (0.95, 0.80)]
+    assert table["evalue_ci"].tolist() == pytest.approx([_e(v) for v in limits])
+    assert [round(v, 2) for v in table["evalue_ci"]] == [1.48, 1.78]
