@@ -1985,7 +1985,10 @@ def _heterogeneity(
             f"{100 * float(fit.overall()['conf_level']):g}% confidence intervals from the "
             "estimates' influence functions (the key numbers' "
             "come from the bootstrap, so they differ a little). "
-            f"Groups of fewer than {run.rules.threshold} children, or with fewer than "
+            + _multiplicity_words(
+                int(shown["conf_low"].notna().sum()), float(fit.overall()["conf_level"])
+            )
+            + f" Groups of fewer than {run.rules.threshold} children, or with fewer than "
             f"{run.rules.threshold} children with or without an escalation by then in either "
             "arm, are not shown, nor, beside one such group, the smallest other group of its "
             "characteristic (the two would give each other back); a group with fewer than "
@@ -1999,6 +2002,22 @@ def _heterogeneity(
             alt=alt_text.subgroups_alt(shown, horizon, _shown(subgroups).loc[whole]),
         )
     return fit
+
+
+def _multiplicity_words(groups: int, conf_level: float) -> str:
+    """Say that the subgroup figure's intervals are not adjusted for their number.
+
+    Examples
+    --------
+    >>> print(_multiplicity_words(12, 0.95))  # doctest: +NORMALIZE_WHITESPACE
+    The 12 intervals are not adjusted for their number: at 95%, about one in 20 misses its
+    group's true effect by chance, so some groups will seem to differ when they do not.
+    """
+    return (
+        f"The {groups} intervals are not adjusted for their number: at {100 * conf_level:g}%, "
+        f"about one in {1 / (1 - conf_level):.3g} misses its group's true effect by chance, "
+        "so some groups will seem to differ when they do not."
+    )
 
 
 def _thin(curve: pd.DataFrame, xy: tuple[str, str], points: int = 400) -> pd.DataFrame:

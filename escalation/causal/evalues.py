@@ -3,11 +3,16 @@
 For a risk ratio RR (taken as 1/RR when below one) the E-value is
 ``RR + sqrt(RR (RR - 1))`` (VanderWeele & Ding 2017, doi:10.7326/M16-2607): the minimum
 strength of association, on the risk-ratio scale, that an unmeasured confounder would need
-with both treatment and outcome to move the estimate to the null. The E-value of a
-confidence interval uses the limit closest to the null (1 when the interval crosses it).
-Hazard ratios are converted first: unchanged for a rare outcome (below about 15% by the end
-of follow-up), else ``RR ≈ (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))`` (VanderWeele 2020,
-doi:10.1111/biom.13197).
+with both the treatment and the outcome, conditional on the measured covariates, to move
+the estimate to the null; weaker confounding could not, stronger confounding could but
+need not. It says nothing about whether such a confounder exists, nor about bias of other
+kinds (selection, measurement, the model). The E-value of a confidence interval uses the
+limit closest to the null (1 when the interval crosses it). Hazard ratios are converted
+first, and whether the outcome is rare must be said (as R's ``EValue::evalues.HR``):
+unchanged for a rare outcome (below about 15% by the end of follow-up), else
+``RR ≈ (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))`` (VanderWeele 2020,
+doi:10.1111/biom.13197). A risk difference of standardised (counterfactual) risks has the
+E-value of their ratio, the ``risk_ratio`` row of ``effects.csv`` (:func:`evalue_table`).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ def evalue(
     conf_high: float | None = None,
     *,
     measure: Literal["rr", "hr"] = "rr",
-    rare: bool = True,
+    rare: bool | None = None,
 ) -> dict[str, float]:
     """Return the E-values of an estimate and of its confidence interval.
 
@@ -59,16 +64,27 @@ def evalue(
     estimate : float
         Risk ratio or hazard ratio.
     conf_low, conf_high : float, optional
-        Confidence limits.
+        Confidence limits. Only the limit on the null's side of the estimate is used
+        (``conf_low`` above one, ``conf_high`` below), so one of them is enough.
     measure : {"rr", "hr"}, default "rr"
         The scale of ``estimate``.
-    rare : bool, default True
-        For hazard ratios: whether the outcome is rare (< 15%) by the end of follow-up.
+    rare : bool, optional
+        For hazard ratios, required: whether the outcome is rare (< 15%) by the end of
+        follow-up. A common outcome's hazard ratio is further from 1 than its risk ratio,
+        so taking it as rare overstates the E-value. Not used for risk ratios.
 
     Returns
     -------
     dict
-        ``{"evalue": ..., "evalue_ci": ...}`` (``evalue_ci`` NaN without limits).
+        ``{"evalue": ..., "evalue_ci": ...}`` (``evalue_ci`` NaN without the limit on the
+        null's side). NaN in, NaN out.
+
+    Raises
+    ------
+    DesignError
+        Naming the value: a ratio or limit that is not positive, ``conf_low`` above
+        ``conf_high``, an estimate outside its interval (its interval's E-value would
+        exceed its own), or a hazard ratio without ``rare``.
 
     Examples
     --------
@@ -80,23 +96,55 @@ def evalue(
     """
     if measure not in ("rr", "hr"):
         raise DesignError(f"measure must be 'rr' or 'hr', got {measure!r}")
-    values = [estimate, conf_low, conf_high]
-    if any(v is not None and v <= 0 for v in values):
-        raise DesignError("ratios and their limits must be positive")
-    convert = (lambda v: hazard_ratio_to_risk_ratio(v, rare=rare)) if measure == "hr" else float
+    if measure == "hr" and rare is None:
+        raise DesignError(
+            "a hazard ratio's E-value needs rare=True or rare=False: whether the outcome is "
+            "rare (< 15%) by the end of follow-up (a common outcome's hazard ratio is "
+            "converted to a risk ratio first)"
+        )
+    named = {"estimate": estimate, "conf_low": conf_low, "conf_high": conf_high}
+    for name, value in named.items():
+        if value is not None and float(value) <= 0:
+            raise DesignError(f"{name} = {value!r}: ratios and their limits must be positive")
+    if conf_low is not None and conf_high is not None and float(conf_low) > float(conf_high):
+        raise DesignError(
+            f"conf_low = {conf_low!r} is above conf_high = {conf_high!r}: give the lower "
+            "limit first"
+        )
+    for name, value, outside in (
+        ("conf_low", conf_low, conf_low is not None and float(estimate) < float(conf_low)),
+        ("conf_high", conf_high, conf_high is not None and float(estimate) > float(conf_high)),
+    ):
+        if outside:
+            raise DesignError(
+                f"estimate = {estimate!r} lies outside its interval ({name} = {value!r}): "
+                "an interval's E-value is that of its limit nearer the null"
+            )
+
+    def convert(v: float) -> float:
+        return hazard_ratio_to_risk_ratio(v, rare=bool(rare)) if measure == "hr" else float(v)
+
     rr = convert(estimate)
     out = {"evalue": _point(rr), "evalue_ci": float("nan")}
-    if conf_low is not None and conf_high is not None:
-        low, high = convert(conf_low), convert(conf_high)
-        if low <= 1 <= high:
-            out["evalue_ci"] = 1.0
-        else:
-            out["evalue_ci"] = _point(low if rr > 1 else high)
+    # The limit on the null's side of the estimate (either at the null): E-value 1 when
+    # the interval reaches the null.
+    near = conf_low if rr > 1 else conf_high if rr < 1 else None
+    if rr == 1 and (conf_low is not None or conf_high is not None):
+        out["evalue_ci"] = 1.0
+    elif near is not None:
+        limit = convert(near)
+        crosses = limit <= 1 if rr > 1 else limit >= 1
+        out["evalue_ci"] = 1.0 if crosses else _point(limit)
     return out
 
 
 def evalue_table(effects: pd.DataFrame) -> pd.DataFrame:
     """Return E-values for every ``risk_ratio`` row of an ``effects.csv`` table.
+
+    Columns ``estimator, horizon, evalue, evalue_ci``, then ``population`` and
+    ``conf_level`` where ``effects`` has them: the E-value of an interval depends on its
+    level (an 80% interval's limit is further from the null than a 95% one's, so its
+    E-value is larger), so the level goes with it.
 
     Examples
     --------
@@ -106,8 +154,16 @@ def evalue_table(effects: pd.DataFrame) -> pd.DataFrame:
     [[1.81, 1.43]]
     """
     rows = effects[effects["estimand"] == "risk_ratio"]
+    carried = [c for c in ("population", "conf_level") if c in effects.columns]
     out = []
     for _, row in rows.iterrows():
         values = evalue(float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"]))
-        out.append({"estimator": row["estimator"], "horizon": row["horizon"], **values})
-    return pd.DataFrame(out, columns=["estimator", "horizon", "evalue", "evalue_ci"])
+        out.append(
+            {
+                "estimator": row["estimator"],
+                "horizon": row["horizon"],
+                **values,
+                **{c: row[c] for c in carried},
+            }
+        )
+    return pd.DataFrame(out, columns=["estimator", "horizon", "evalue", "evalue_ci", *carried])

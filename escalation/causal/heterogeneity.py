@@ -4,9 +4,12 @@ The outcome is escalation by the horizon (cumulative incidence, death competing)
 forest with double machine learning (``econml.dml.CausalForestDML``; Athey, Tibshirani &
 Wager 2019, doi:10.1214/18-AOS1709) on the censoring-weighted outcome
 (:func:`escalation.causal.curves.ipcw_outcome`, a transformed outcome whose conditional
-mean is the cumulative incidence) estimates each child's effect (risk difference); a
-linear DML model (``econml.dml.LinearDML``) gives the best linear projection of the effect
-on the subgroup variables (Semenova & Chernozhukov 2021, doi:10.1093/ectj/utaa027).
+mean is the cumulative incidence) estimates each child's effect (risk difference). The
+best linear projection of the effect on the subgroup variables (Semenova & Chernozhukov
+2021, doi:10.1093/ectj/utaa027) is the least-squares regression of each child's doubly
+robust score (below) on the subgroups' indicators, with cluster-robust (families)
+standard errors, as R grf's ``best_linear_projection``; its Wald test of each subgroup
+variable's indicators together is the test of heterogeneity (interaction) by it.
 
 Effects within pre-registered subgroups (age band, number of assessment factors,
 deprivation) are not averages of the forest's estimates: EconML's ``ate_interval`` for a
@@ -577,6 +580,113 @@ def _subgroup_rows(
     return pd.DataFrame(rows, columns=list(SUBGROUP_COLUMNS))
 
 
+#: The columns of the best linear projection, in order.
+PROJECTION_COLUMNS: Final = (
+    "term", "estimate", "std_error", "conf_low", "conf_high", "conf_level", "p_value",
+)  # fmt: skip
+#: The columns of the tests of heterogeneity by each subgroup variable, in order.
+INTERACTION_COLUMNS: Final = ("subgroup", "statistic", "df", "p_value", "method")
+
+
+def _projection(
+    psi: np.ndarray,
+    groups: pd.DataFrame,
+    cluster: np.ndarray | None,
+    conf_level: float,
+    treated: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    r"""Return the best linear projection of the scores on the subgroups, and its Wald tests.
+
+    Least squares of :math:`\psi_i` on an intercept and the indicators of ``groups``'
+    levels (``pandas.get_dummies(drop_first=True)``: the first level of each variable in
+    text order is the reference), with the cluster-robust covariance
+    :math:`(Z^\top Z)^{-1} \{\sum_c (\sum_{i \in c} z_i e_i)(\sum_{i \in c} z_i e_i)^\top\}
+    (Z^\top Z)^{-1}` (R's ``sandwich::vcovCL(type = "HC0", cadjust = FALSE)``; the
+    intercept alone gives the whole cohort's standard error of the subgroup table). The
+    Wald statistic :math:`b_S^\top V_{SS}^{-1} b_S` of each variable's indicators :math:`S`
+    (chi-squared on :math:`|S|` degrees of freedom) tests that the effect does not vary
+    with that variable, the others held fixed.
+
+    With ``treated``, the children of a level with fewer than :data:`MIN_PER_ARM` children
+    in either arm (a level the subgroup table does not estimate) are left out, with a
+    :class:`~escalation.errors.StatisticalWarning`: a level's own term fits its few
+    children exactly, and its standard error, from a family or two, would be near 0.
+    """
+    from scipy import stats
+
+    from escalation.clusters import cluster_codes
+    from escalation.core.sandwich import cluster_sandwich
+    from escalation.errors import StatisticalWarning
+
+    keep = np.ones(len(psi), dtype=bool)
+    if treated is not None:
+        arm = np.asarray(treated).astype(bool)
+        for name in groups.columns:
+            values = groups[name].astype(str).to_numpy()
+            for level in sorted(set(values), key=subgroup_sort_key):
+                rows = values == level
+                if min(int(arm[rows].sum()), int((~arm[rows]).sum())) < MIN_PER_ARM:
+                    keep &= ~rows
+                    warnings.warn(
+                        f"subgroup {name} = {level} has fewer than {MIN_PER_ARM} children "
+                        "with or without early help: its children are left out of the "
+                        "best linear projection and its tests",
+                        StatisticalWarning,
+                        stacklevel=3,
+                    )
+        if not keep.all():
+            psi, groups = psi[keep], groups.loc[keep]
+            cluster = None if cluster is None else np.asarray(cluster)[keep]
+    dummies = (
+        pd.get_dummies(groups.astype(str), drop_first=True, dtype=float)
+        if len(groups.columns)
+        else pd.DataFrame(index=groups.index)
+    )
+    z = np.column_stack([np.ones(len(psi)), dummies.to_numpy(dtype=float)])
+    bread = np.linalg.pinv(z.T @ z)
+    beta = bread @ (z.T @ psi)
+    residual = psi - z @ beta
+    codes = None if cluster is None else cluster_codes(cluster)
+    cov = cluster_sandwich(z * residual[:, None], bread, codes)
+    se = np.sqrt(np.diag(cov))
+    zq = float(stats.norm.ppf(0.5 + conf_level / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.norm.sf(np.abs(beta / se))
+    projection = pd.DataFrame(
+        {
+            "term": [INTERCEPT, *map(str, dummies.columns)],
+            "estimate": beta,
+            "std_error": se,
+            "conf_low": beta - zq * se,
+            "conf_high": beta + zq * se,
+            "conf_level": conf_level,
+            "p_value": p,
+        },
+        columns=list(PROJECTION_COLUMNS),
+    )
+    tests = []
+    for name in groups.columns:
+        prefix = f"{name}_"
+        # columns of this variable: 1 + position among the dummies (0 is the intercept)
+        taken = [1 + j for j, c in enumerate(dummies.columns) if str(c).startswith(prefix)]
+        statistic = p_value = np.nan
+        if taken:
+            b = beta[taken]
+            v = cov[np.ix_(taken, taken)]
+            statistic = float(b @ np.linalg.pinv(v) @ b)
+            p_value = float(stats.chi2.sf(statistic, len(taken)))
+        tests.append(
+            {
+                "subgroup": str(name),
+                "statistic": statistic,
+                "df": len(taken),
+                "p_value": p_value,
+                "method": "wald_blp",
+            }
+        )
+    return projection, pd.DataFrame(tests, columns=list(INTERACTION_COLUMNS))
+
+
 @one_blas_thread
 def subgroup_effects(
     frame: SpellData | pd.DataFrame,
@@ -709,11 +819,18 @@ class HeterogeneityResult(Presents):
         method, se_method``: the mean doubly robust score within each subgroup
         (:func:`subgroup_effects`), the whole cohort first (``subgroup = level = "all"``).
     projection : pandas.DataFrame
-        ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``.
+        ``term, estimate, std_error, conf_low, conf_high, conf_level, p_value``: the best
+        linear projection of the doubly robust scores on the subgroups' indicators (the
+        intercept is the reference levels' effect, each other term a difference from its
+        reference level, the other variables held fixed), cluster-robust standard errors.
     backend : dict
-        ``{"forest": CausalForestDML, "projection": LinearDML, "effect_model":
-        EffectModel}`` (the forest with its coding, e.g. for the policy study's benefit
-        rule).
+        ``{"forest": CausalForestDML, "effect_model": EffectModel}`` (the forest with its
+        coding, e.g. for the policy study's benefit rule).
+    interaction : pandas.DataFrame
+        ``subgroup, statistic, df, p_value, method``: for each subgroup variable, the Wald
+        test that the projection's terms of its levels are all zero (no heterogeneity by
+        it, the other variables held fixed). One test per variable, not adjusted for
+        their number.
     """
 
     horizon: int
@@ -721,6 +838,7 @@ class HeterogeneityResult(Presents):
     subgroups: pd.DataFrame
     projection: pd.DataFrame
     backend: dict[str, Any] = field(repr=False)
+    interaction: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
 
     def tidy(self) -> pd.DataFrame:
         """Return the subgroup table with ``horizon``."""
@@ -817,11 +935,10 @@ def estimate_heterogeneity(
 
     Notes
     -----
-    The forest and the projection's cross-fitting draw rows at random by position, so the
-    rows are put in ``spell_id`` order first (a frame already in that order is used as it
-    is): the same spells give the same estimates for a seed whatever their order. Without a
-    ``spell_id`` column the row order is part of the input: the same rows in another order
-    give other estimates.
+    The forest draws rows at random by position, so the rows are put in ``spell_id`` order
+    first (a frame already in that order is used as it is): the same spells give the same
+    estimates for a seed whatever their order. Without a ``spell_id`` column the row order
+    is part of the input: the same rows in another order give other estimates.
 
     Examples
     --------
@@ -845,11 +962,8 @@ def estimate_heterogeneity(
     """
     check_conf_level(conf_level)
     (horizon,) = horizon_days([horizon])  # whole days > 0: the label is what is estimated
-    dml = import_module_quietly("econml.dml")
-    from sklearn.linear_model import LinearRegression, LogisticRegression
-
-    # The forest and the projection's cross-fitting draw rows by position: in spell_id
-    # order, the same spells give the same answer whatever order they arrive in.
+    # The forest draws rows by position: in spell_id order, the same spells give the same
+    # answer whatever order they arrive in.
     cluster = resolve_cluster(frame, cluster)
     spells, covariates = spells_and_covariates(
         frame, covariates, formula, function="estimate_heterogeneity"
@@ -880,48 +994,21 @@ def estimate_heterogeneity(
         forest = model.backend
         coded = model.coding.apply(frame)
         xs = model.standardised(frame, coded)
-        y, _ = ipcw_outcome_of(frame, duration, event, horizon)
-        a = frame[treatment].to_numpy().astype(int)
         # Subgroup effects: means of the AIPW engine's doubly robust scores (with the
         # forest's covariates, unstandardised as estimate_effects codes them).
         psi, treated = _score_differences(
             frame, coded, duration=duration, event=event, treatment=treatment, horizon=horizon
         )
     table = _subgroup_rows(psi, treated, groups, labels, conf_level, SUBGROUP_BANDS)
+    projection, interaction = _projection(psi, groups, labels, conf_level, treated)
     with warnings.catch_warnings():
         _quiet_noise()
         effect = _forest_effect(forest, xs)
-        blp_x = pd.get_dummies(groups, drop_first=True, dtype=float)
-        projection = dml.LinearDML(
-            model_y=LinearRegression(),
-            model_t=LogisticRegression(max_iter=1000),
-            discrete_treatment=True,
-            cv=2,
-            random_state=seed,
-        )
-        projection.fit(y, a, X=blp_x.to_numpy(), W=xs)
-        coef = projection.coef__inference()
-        intercept = projection.intercept__inference()
-    est = np.r_[np.ravel(intercept.point_estimate), np.ravel(coef.point_estimate)]
-    se = np.r_[np.ravel(intercept.stderr), np.ravel(coef.stderr)]
-    from scipy import stats
-
-    z = stats.norm.ppf(0.5 + conf_level / 2)
-    blp = pd.DataFrame(
-        {
-            "term": [INTERCEPT, *blp_x.columns],
-            "estimate": est,
-            "std_error": se,
-            "conf_low": est - z * se,
-            "conf_high": est + z * se,
-            "conf_level": conf_level,
-            "p_value": 2 * stats.norm.sf(np.abs(est / se)),
-        }
-    )
     return HeterogeneityResult(
         horizon,
         restore(effect, order),
         table,
-        blp,
-        {"forest": forest, "projection": projection, "effect_model": model},
+        projection,
+        {"forest": forest, "effect_model": model},
+        interaction,
     )

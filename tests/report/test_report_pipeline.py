@@ -448,3 +448,9 @@ def test_report_pipeline_subgroup_caption_states_the_intervals_level(
     table = pd.read_csv(tmp_path / "results" / "subgroups.csv")
     assert (table["conf_level"] == 0.8).all()
     assert "Lines are 80% confidence intervals" in captions["subgroup_effects"]
+    # Multiplicity: the groups' intervals are not adjusted for their number (at 80%, one in
+    # 5 misses by chance), which the caption did not say.
+    assert (
+        "intervals are not adjusted for their number: at 80%, about one in 5 misses"
+        in captions["subgroup_effects"]
+    ), captions["subgroup_effects"]
