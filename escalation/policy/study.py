@@ -18,6 +18,7 @@ any one child.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -64,6 +65,7 @@ __all__ = [
     "evaluate_policies",
     "grace_period_ended",
     "rule_label",
+    "unused_places",
     "withhold_revealing_verdicts",
 ]
 
@@ -77,6 +79,7 @@ MEASURE_LABELS: Final = {
     "prevented_per_1000": "Escalations prevented per 1,000 referrals (against no early help)",
     "change_vs_current_per_1000": "Change in escalations per 1,000 against current practice",
     "flagged_per_1000": "Children offered early help per 1,000 referrals",
+    "unused_places_per_1000": "Early-help places per 1,000 referrals left unused",
     "number_needed_to_offer": "Offers of early help per escalation prevented",
     "flagged_not_escalating_per_1000": "Flagged per 1,000 who did not escalate",
     "unneeded_offers_per_1000": "Offers per 1,000 to children who would not have escalated anyway",
@@ -179,9 +182,12 @@ class PolicyStudy(Presents):
         """Return the rules' values as published: ratios of counts disclosed.
 
         :func:`disclose_values` under :attr:`disclosure`; ``values.tidy()`` stays exact,
-        for use inside the local authority.
+        for use inside the local authority. Each targeting rule also gets
+        ``unused_places_per_1000`` (:func:`unused_places`), from its published number
+        flagged.
         """
-        return disclose_values(self.values, self.disclosure)
+        values = disclose_values(self.values, self.disclosure)
+        return unused_places(values, self.capacity, list(self.rules.unused))
 
     @property
     def grace_caveat(self) -> str:
@@ -347,6 +353,42 @@ def _number_needed_note(values: pd.DataFrame) -> list[str]:
         return []
     words = number_needed_words(flagged, low, high)
     return [f"Offers of early help per escalation prevented, 95% interval: {words}."]
+
+
+def unused_places(values: pd.DataFrame, capacity: float, rules: Sequence[str]) -> pd.DataFrame:
+    """Return the values with, after each rule's ``flagged_per_1000``, its places left unused.
+
+    ``unused_places_per_1000`` is the capacity per 1,000 referrals minus the children
+    the rule offers early help per 1,000 (``flagged_per_1000`` as given, so published
+    from the disclosed count), with its standard error and the interval mirrored. Only
+    the targeting ``rules``, which the capacity binds: the benefit rule and the tree
+    leave places unused where fewer children than the capacity allows have a positive
+    estimated benefit; a ranking rule's is near 0 (a little below where a cut-off
+    carried to a held-out fold flagged a few more, as ties can).
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"rule": ["benefit"], "horizon": [365],
+    ...     "estimand": ["flagged_per_1000"], "estimate": [250.0], "std_error": [5.0],
+    ...     "conf_low": [240.2], "conf_high": [259.8], "conf_level": [0.95]})
+    >>> row = unused_places(values, 0.3, ["benefit"]).iloc[1]
+    >>> row["estimand"], round(float(row["estimate"]), 1), round(float(row["conf_low"]), 1)
+    ('unused_places_per_1000', 50.0, 40.2)
+    """
+    if not len(rules):
+        return values
+    places = 1000 * float(capacity)
+    pieces = []
+    for _, row in values.iterrows():
+        pieces.append(row.to_frame().T)
+        if row["estimand"] == "flagged_per_1000" and row["rule"] in rules:
+            unused = row.copy()
+            unused["estimand"] = "unused_places_per_1000"
+            unused["estimate"] = places - float(row["estimate"])
+            unused["conf_low"] = places - float(row["conf_high"])
+            unused["conf_high"] = places - float(row["conf_low"])
+            pieces.append(unused.to_frame().T)
+    return pd.concat(pieces, ignore_index=True).astype(values.dtypes.to_dict())
 
 
 def _fixed(flags: npt.NDArray[np.float64]) -> bool:
