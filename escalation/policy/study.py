@@ -81,6 +81,7 @@ MEASURE_LABELS: Final = {
     "flagged_per_1000": "Children offered early help per 1,000 referrals",
     "unused_places_per_1000": "Early-help places per 1,000 referrals left unused",
     "number_needed_to_offer": "Offers of early help per escalation prevented",
+    "number_needed_to_harm": "Offers of early help per escalation caused",
     "flagged_not_escalating_per_1000": "Flagged per 1,000 who did not escalate",
     "unneeded_offers_per_1000": "Offers per 1,000 to children who would not have escalated anyway",
     "precision": "Precision: flagged children who escalated",
@@ -333,9 +334,11 @@ class PolicyStudy(Presents):
 def _number_needed_note(values: pd.DataFrame) -> list[str]:
     """Return the sentence giving the interval of the number needed to offer (Altman 1998).
 
-    ``values`` are the rule's published values at the horizon. Its table keeps only the
-    benefit piece of an interval that passes through infinity ("25.6 to unbounded"); the
-    sentence says the harm piece too (:func:`escalation.causal.policy.number_needed_words`),
+    ``values`` are the rule's published values at the horizon. Its table gives the two
+    pieces of an interval that passes through infinity in two rows
+    (``number_needed_to_offer``: "25.6 to unbounded"; ``number_needed_to_harm``); the
+    sentence says both (:func:`escalation.causal.policy.number_needed_words`, from the
+    same ends: :func:`~escalation.causal.policy.number_needed_pieces`),
     from the published number flagged and interval of the escalations prevented. None
     when either is missing (withheld, or a rule flagging no one or everyone).
     """
@@ -410,7 +413,8 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     :func:`escalation.causal.policy.proportion_interval`). A value resting on a
     suppressed count is missing. The number needed to offer, offers per escalation
     prevented, is rescaled to the disclosed number flagged (it would otherwise give it
-    back with the escalations prevented). Rules flagging no one or everyone keep their
+    back with the escalations prevented), and so is the number needed to harm. Rules
+    flagging no one or everyone keep their
     shares flagged and recall, which are known by design; everyone's precision, the
     cohort's risk of escalation, is disclosed like the others. The other estimands rest
     on models and are left as estimated.
@@ -475,12 +479,13 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
         if _fixed(flags):
             continue
         disclosed = shares["flagged_per_1000"]
-        i = row["number_needed_to_offer"]
-        if disclosed is None or value["flagged_per_1000"] <= 0:
-            out.loc[i, numbers] = np.nan
-        else:
-            shown = out.loc[i, numbers]
-            out.loc[i, numbers] = shown * (disclosed / value["flagged_per_1000"])
+        for estimand in ("number_needed_to_offer", "number_needed_to_harm"):
+            i = row[estimand]
+            if disclosed is None or value["flagged_per_1000"] <= 0:
+                out.loc[i, numbers] = np.nan
+            else:
+                shown = out.loc[i, numbers]
+                out.loc[i, numbers] = shown * (disclosed / value["flagged_per_1000"])
     return out
 
 
