@@ -8,7 +8,9 @@ targeting rules offer it to the share of decision points the capacity allows:
     :mod:`escalation.predict` (Cox, penalised Cox, gradient boosting, random forest);
 ``benefit``
     the largest estimated benefit of early help (minus the estimated change in risk,
-    the CATE of the causal forest in :mod:`escalation.causal.heterogeneity`);
+    the CATE of the causal forest in :mod:`escalation.causal.heterogeneity`), only where
+    it is positive: the capacity is a maximum, and the places left are counted
+    (:attr:`LearnedRules.unused`);
 ``tree``
     a shallow policy tree (Athey & Wager 2021; econml's ``PolicyTree``) chosen to
     maximise the doubly robust estimate of escalations prevented, with a shadow price
