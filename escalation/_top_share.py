@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["TopCut", "tie_keys", "top_cut", "top_weights"]
+__all__ = ["TopCut", "capacity_places", "tie_keys", "top_cut", "top_weights"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Places are ``floor(share · n + _SLACK)``: 0.3 · 10 is 2.9999999999999996 in floating point.
@@ -90,6 +90,17 @@ def tie_keys(ids: npt.ArrayLike, seed: int) -> FloatArray:
     return out
 
 
+def capacity_places(share: float, n: int) -> int:
+    """Return the places a share of ``n`` rows allows: ``floor(share · n)``, at most ``n``.
+
+    Examples
+    --------
+    >>> capacity_places(0.3, 10), capacity_places(0.25, 10), capacity_places(1.0, 3)
+    (3, 2, 3)
+    """
+    return min(int(np.floor(share * n + _SLACK)), n)
+
+
 def top_cut(score: FloatArray, share: float, keys: FloatArray | None = None) -> TopCut:
     """Return the cut-off flagging exactly ``floor(share · n)`` of the ``n`` scores.
 
@@ -97,7 +108,7 @@ def top_cut(score: FloatArray, share: float, keys: FloatArray | None = None) -> 
     without them each tied row is flagged with the weight :attr:`TopCut.ties`.
     """
     n = len(score)
-    places = min(int(np.floor(share * n + _SLACK)), n)
+    places = capacity_places(share, n)
     if places == 0:
         return TopCut(float("inf"))
     if places == n:

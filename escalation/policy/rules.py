@@ -8,7 +8,9 @@ targeting rules offer it to the share of decision points the capacity allows:
     :mod:`escalation.predict` (Cox, penalised Cox, gradient boosting, random forest);
 ``benefit``
     the largest estimated benefit of early help (minus the estimated change in risk,
-    the CATE of the causal forest in :mod:`escalation.causal.heterogeneity`);
+    the CATE of the causal forest in :mod:`escalation.causal.heterogeneity`), only where
+    it is positive: the capacity is a maximum, and the places left are counted
+    (:attr:`LearnedRules.unused`);
 ``tree``
     a shallow policy tree (Athey & Wager 2021; econml's ``PolicyTree``) chosen to
     maximise the doubly robust estimate of escalations prevented, with a shadow price
@@ -48,7 +50,7 @@ import pandas as pd
 from escalation._finite import finite_numbers
 from escalation._lazy import import_module_quietly
 from escalation._row_order import check_same_spells, in_canonical_order, restore
-from escalation._top_share import TopCut, tie_keys, top_cut, top_weights
+from escalation._top_share import TopCut, capacity_places, tie_keys, top_cut, top_weights
 from escalation._vocabulary import refuse_repeats, spells_of
 from escalation.causal._estimable import check_estimable
 from escalation.causal.heterogeneity import (
@@ -116,6 +118,13 @@ class LearnedRules:
         alone); :meth:`apply` uses them.
     seed : int
         The seed of :func:`learn_rules` (also that of the tie keys :meth:`apply` draws).
+    unused : dict of str to int
+        For each targeting rule (``risk_<model>``, ``top_<name>``, ``benefit``, ``tree``),
+        the places the capacity allows (``floor(capacity · n)``) minus the children the
+        rule flagged: offers left unused. The benefit rule and the tree leave places
+        unused where fewer children than the capacity have a positive estimated benefit;
+        a ranking rule's count is near 0 (negative when a cut-off carried to a held-out
+        fold flagged a few more than its share, as ties can).
     """
 
     flags: dict[str, FloatArray]
@@ -127,6 +136,7 @@ class LearnedRules:
     spell_id: npt.NDArray[Any] = field(repr=False)
     backend: dict[str, Any] = field(repr=False, default_factory=dict)
     seed: int = 1
+    unused: dict[str, int] = field(default_factory=dict)
 
     def aligned(self, spell_id: npt.ArrayLike) -> dict[str, FloatArray]:
         """Return the flags, checking that they belong to spells ``spell_id`` in that order.
@@ -212,6 +222,25 @@ def _capacity_cut(score: FloatArray, capacity: float, keys: FloatArray) -> TopCu
     if capacity >= 1:
         return TopCut(float("-inf"))
     return top_cut(score, capacity, keys)
+
+
+#: The benefit rule's cut-off when fewer benefits than the capacity are positive: every
+#: estimated benefit above 0 is flagged, none at 0 (no tie key reaches infinity).
+POSITIVE_ONLY: Final = TopCut(0.0, 0.0, float("inf"))
+
+
+def _benefit_cut(benefit: FloatArray, capacity: float, keys: FloatArray) -> TopCut:
+    """Return the cut-off of the ``benefit`` rule: the capacity as a maximum, benefit > 0.
+
+    The largest estimated benefits fill the capacity (:func:`_capacity_cut`), but only
+    where the estimated benefit is positive: early help is never offered to a child whose
+    estimated risk it would raise (or leave unchanged) to fill a place. When fewer
+    children than the capacity allows have a positive estimated benefit the cut-off is
+    0, exclusive (:data:`POSITIVE_ONLY`), and the places left are unused
+    (:attr:`LearnedRules.unused`), as the tree leaves them.
+    """
+    cut = _capacity_cut(benefit, capacity, keys)
+    return cut if cut.score > 0 else POSITIVE_ONLY
 
 
 def top_share(
@@ -624,7 +653,7 @@ def learn_rules(
         progress=False, description="policy rules",
     )  # fmt: skip
     if given is not None:  # the forest given, in the place the task kept for it
-        done[0]["benefit"] = (given, _capacity_cut(-given.predict(frame), capacity, keys))
+        done[0]["benefit"] = (given, _benefit_cut(-given.predict(frame), capacity, keys))
     if splits:
         names = [f"risk_{m}" for m in risk_models] if "risk" in learned else []
         names += [r for r in ("benefit", "tree") if r in learned]
@@ -641,6 +670,12 @@ def learn_rules(
         descriptions.update(_deployable(frame, settings, done[0], backend))
     elif learned:
         descriptions.update(_plain_descriptions(learned, risk_models))
+    places = capacity_places(capacity, n)
+    unused = {
+        name: places - round(float(values.sum()))
+        for name, values in flags.items()
+        if name not in FIXED_RULES
+    }
     return LearnedRules(
         flags={name: restore(values, order) for name, values in flags.items()},
         scores={name: restore(values, order) for name, values in scores.items()},
@@ -651,6 +686,7 @@ def learn_rules(
         spell_id=spells["spell_id"].to_numpy() if "spell_id" in spells else np.arange(n),
         backend=backend,
         seed=seed,
+        unused=unused,
     )
 
 
@@ -797,7 +833,7 @@ def _learn_on(frame: pd.DataFrame, settings: _Settings) -> dict[str, Any]:
         )  # fmt: skip
         same = model.coding == coding
         benefit = -model.predict(frame, coded if same else None)
-        out["benefit"] = (model, _capacity_cut(benefit, capacity, keys))
+        out["benefit"] = (model, _benefit_cut(benefit, capacity, keys))
     if "tree" in learned:
         dr = policy_scores(frame, covariates=covariates, horizons=[horizon])
         gain = dr.untreated[:, 0] - dr.treated[:, 0]
@@ -915,10 +951,16 @@ def _deployable(
         )
     if "benefit" in learned:
         cut = models["benefit"][1]
-        out["benefit"] = _whole_or_none(cut) or (
-            "offer early help when the estimated fall in the risk of escalation by day "
-            f"{horizon} (causal forest) is "
-            f"{_at_least(cut, 100 * cut.score, ' percentage points')}"
+        fall = f"the estimated fall in the risk of escalation by day {horizon} (causal forest)"
+        out["benefit"] = (
+            f"offer early help when {fall} is above 0 (fewer children than the capacity "
+            "allows have a positive estimated benefit: the other places are left unused)"
+            if cut == POSITIVE_ONLY
+            else _whole_or_none(cut)
+            or (
+                f"offer early help when {fall} is "
+                f"{_at_least(cut, 100 * cut.score, ' percentage points')}"
+            )
         )
     if "tree" in learned:
         x = models["coding"].apply(frame)

@@ -18,6 +18,7 @@ any one child.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -64,6 +65,7 @@ __all__ = [
     "evaluate_policies",
     "grace_period_ended",
     "rule_label",
+    "unused_places",
     "withhold_revealing_verdicts",
 ]
 
@@ -77,7 +79,9 @@ MEASURE_LABELS: Final = {
     "prevented_per_1000": "Escalations prevented per 1,000 referrals (against no early help)",
     "change_vs_current_per_1000": "Change in escalations per 1,000 against current practice",
     "flagged_per_1000": "Children offered early help per 1,000 referrals",
+    "unused_places_per_1000": "Early-help places per 1,000 referrals left unused",
     "number_needed_to_offer": "Offers of early help per escalation prevented",
+    "number_needed_to_harm": "Offers of early help per escalation caused",
     "flagged_not_escalating_per_1000": "Flagged per 1,000 who did not escalate",
     "unneeded_offers_per_1000": "Offers per 1,000 to children who would not have escalated anyway",
     "precision": "Precision: flagged children who escalated",
@@ -179,9 +183,12 @@ class PolicyStudy(Presents):
         """Return the rules' values as published: ratios of counts disclosed.
 
         :func:`disclose_values` under :attr:`disclosure`; ``values.tidy()`` stays exact,
-        for use inside the local authority.
+        for use inside the local authority. Each targeting rule also gets
+        ``unused_places_per_1000`` (:func:`unused_places`), from its published number
+        flagged.
         """
-        return disclose_values(self.values, self.disclosure)
+        values = disclose_values(self.values, self.disclosure)
+        return unused_places(values, self.capacity, list(self.rules.unused))
 
     @property
     def grace_caveat(self) -> str:
@@ -327,9 +334,11 @@ class PolicyStudy(Presents):
 def _number_needed_note(values: pd.DataFrame) -> list[str]:
     """Return the sentence giving the interval of the number needed to offer (Altman 1998).
 
-    ``values`` are the rule's published values at the horizon. Its table keeps only the
-    benefit piece of an interval that passes through infinity ("25.6 to unbounded"); the
-    sentence says the harm piece too (:func:`escalation.causal.policy.number_needed_words`),
+    ``values`` are the rule's published values at the horizon. Its table gives the two
+    pieces of an interval that passes through infinity in two rows
+    (``number_needed_to_offer``: "25.6 to unbounded"; ``number_needed_to_harm``); the
+    sentence says both (:func:`escalation.causal.policy.number_needed_words`, from the
+    same ends: :func:`~escalation.causal.policy.number_needed_pieces`),
     from the published number flagged and interval of the escalations prevented. None
     when either is missing (withheld, or a rule flagging no one or everyone).
     """
@@ -347,6 +356,42 @@ def _number_needed_note(values: pd.DataFrame) -> list[str]:
         return []
     words = number_needed_words(flagged, low, high)
     return [f"Offers of early help per escalation prevented, 95% interval: {words}."]
+
+
+def unused_places(values: pd.DataFrame, capacity: float, rules: Sequence[str]) -> pd.DataFrame:
+    """Return the values with, after each rule's ``flagged_per_1000``, its places left unused.
+
+    ``unused_places_per_1000`` is the capacity per 1,000 referrals minus the children
+    the rule offers early help per 1,000 (``flagged_per_1000`` as given, so published
+    from the disclosed count), with its standard error and the interval mirrored. Only
+    the targeting ``rules``, which the capacity binds: the benefit rule and the tree
+    leave places unused where fewer children than the capacity allows have a positive
+    estimated benefit; a ranking rule's is near 0 (a little below where a cut-off
+    carried to a held-out fold flagged a few more, as ties can).
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"rule": ["benefit"], "horizon": [365],
+    ...     "estimand": ["flagged_per_1000"], "estimate": [250.0], "std_error": [5.0],
+    ...     "conf_low": [240.2], "conf_high": [259.8], "conf_level": [0.95]})
+    >>> row = unused_places(values, 0.3, ["benefit"]).iloc[1]
+    >>> row["estimand"], round(float(row["estimate"]), 1), round(float(row["conf_low"]), 1)
+    ('unused_places_per_1000', 50.0, 40.2)
+    """
+    if not len(rules):
+        return values
+    places = 1000 * float(capacity)
+    pieces = []
+    for _, row in values.iterrows():
+        pieces.append(row.to_frame().T)
+        if row["estimand"] == "flagged_per_1000" and row["rule"] in rules:
+            unused = row.copy()
+            unused["estimand"] = "unused_places_per_1000"
+            unused["estimate"] = places - float(row["estimate"])
+            unused["conf_low"] = places - float(row["conf_high"])
+            unused["conf_high"] = places - float(row["conf_low"])
+            pieces.append(unused.to_frame().T)
+    return pd.concat(pieces, ignore_index=True).astype(values.dtypes.to_dict())
 
 
 def _fixed(flags: npt.NDArray[np.float64]) -> bool:
@@ -368,7 +413,8 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
     :func:`escalation.causal.policy.proportion_interval`). A value resting on a
     suppressed count is missing. The number needed to offer, offers per escalation
     prevented, is rescaled to the disclosed number flagged (it would otherwise give it
-    back with the escalations prevented). Rules flagging no one or everyone keep their
+    back with the escalations prevented), and so is the number needed to harm. Rules
+    flagging no one or everyone keep their
     shares flagged and recall, which are known by design; everyone's precision, the
     cohort's risk of escalation, is disclosed like the others. The other estimands rest
     on models and are left as estimated.
@@ -433,12 +479,13 @@ def disclose_values(result: PolicyValueResult, rules: DisclosureRules) -> pd.Dat
         if _fixed(flags):
             continue
         disclosed = shares["flagged_per_1000"]
-        i = row["number_needed_to_offer"]
-        if disclosed is None or value["flagged_per_1000"] <= 0:
-            out.loc[i, numbers] = np.nan
-        else:
-            shown = out.loc[i, numbers]
-            out.loc[i, numbers] = shown * (disclosed / value["flagged_per_1000"])
+        for estimand in ("number_needed_to_offer", "number_needed_to_harm"):
+            i = row[estimand]
+            if disclosed is None or value["flagged_per_1000"] <= 0:
+                out.loc[i, numbers] = np.nan
+            else:
+                shown = out.loc[i, numbers]
+                out.loc[i, numbers] = shown * (disclosed / value["flagged_per_1000"])
     return out
 
 

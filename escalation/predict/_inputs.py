@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation.core.timefix import near_ties_merged
 from escalation.errors import DataValidationError, Problem
 
 __all__ = ["by_label", "first_bad_rows", "labels_of", "prediction_arrays", "risk_checks"]
@@ -54,6 +55,11 @@ def prediction_arrays(
     row. A risk outside [0, 1] (a score in percent, a negative) was scored as given: a
     Brier score of 1605 and a decision curve read at the wrong threshold, with the AUC
     unchanged.
+
+    Follow-up times that differ only by floating-point rounding (weeks computed as
+    ``days / 7`` and ``days * (1 / 7)``) are made one time, as R's ``timefix`` does
+    (:func:`escalation.core.timefix.near_ties_merged`): every metric of the risk tool
+    reads its times here, so ties on time are R's (``survival::concordance``).
 
     Examples
     --------
@@ -96,7 +102,9 @@ risks must be probabilities (a score in percent is the common mistake: divide it
     problems = first_bad_rows(checks)
     if problems:
         raise DataValidationError(problems, "predictions")
-    return time, codes.astype(np.int64), score
+    # Times equal up to floating-point rounding are one time, as R's timefix makes them
+    # (the package's one rule): Harrell's C would compare two escalations of one week.
+    return near_ties_merged(time)[0], codes.astype(np.int64), score
 
 
 def labels_of(*values: object) -> pd.Index | None:

@@ -68,6 +68,7 @@ from escalation.predict.metrics import (
     flag_labels,
     follow_up_of,
     horizon_status,
+    left_out_count,
     operating_at,
     score_rows,
     warn_left_out,
@@ -98,6 +99,7 @@ FAIRNESS_COLUMNS: Final = (
     "conf_low",
     "conf_high",
     "suppressed",
+    "draws_left_out",
 )
 _ETHNIC: Final = {"W": "White", "M": "Mixed", "A": "Asian", "B": "Black"}
 _OTHER: Final = {"CHNE", "OOTH"}
@@ -560,14 +562,14 @@ def _group_table(
 ) -> pd.DataFrame:
     """Return one model's subgroup table from its estimates and bootstrap draws.
 
-    A draw in which a shown group's status at the horizon is unknown (the group was not
-    drawn, or every spell of it drawn ended before the horizon: its observed risk is
-    NaN) is left out of the group's intervals and counted: a warning names them, and an
-    interval missing more than :data:`~escalation.predict.metrics.MAX_LEFT_OUT` of its
-    draws is missing (:func:`~escalation.predict.metrics.bootstrap_interval`). A draw
-    whose status is known but in which a metric is undefined (nobody in the group
-    flagged: no precision) is left out as before: the interval is that of the draws in
-    which the metric exists.
+    A draw on which a shown group's metric could not be estimated (the group was not
+    drawn, every spell of it drawn ended before the horizon, or the metric is undefined
+    on the draw: nobody in the group flagged, no precision) is left out of the group's
+    interval and counted, in the ``draws_left_out`` column and in a warning naming them;
+    an interval missing more than :data:`~escalation.predict.metrics.MAX_LEFT_OUT` of
+    its draws is missing (:func:`~escalation.predict.metrics.bootstrap_interval`). Draws
+    with nobody flagged were dropped uncounted, so an interval could describe only the
+    draws in which someone was flagged.
     """
     records = []
     intervals: dict[str, BootstrapInterval] = {}
@@ -589,28 +591,29 @@ def _group_table(
                 "conf_low": np.nan if suppressed else low,
                 "conf_high": np.nan if suppressed else high,
                 "suppressed": suppressed,
+                "draws_left_out": left_out_count(interval, hidden=suppressed),
             }
         )
     warn_left_out(f"{model}: subgroup metrics", intervals, stacklevel=4)
     table = pd.DataFrame.from_records(records, columns=list(FAIRNESS_COLUMNS))
     table = table[~table["metric"].isin(["n"])].reset_index(drop=True)
     table["n"] = table["n"].astype("Int64")
+    table["draws_left_out"] = table["draws_left_out"].astype("Int64")
     return table
 
 
 def _group_draws(
     draws: Sequence[dict[tuple[str, str, str], float]], attribute: str, group: str, metric: str
 ) -> npt.NDArray[np.float64]:
-    """Return a group's metric on the draws where it is known or its status unknown.
+    """Return a group's metric on every bootstrap draw, NaN where it could not be estimated.
 
-    NaN on a draw whose status at the horizon is unknown (the group's observed risk is
-    NaN: :func:`_group_table` counts these); a draw on which the status is known but the
-    metric undefined is left out.
+    NaN where the group was not drawn, its status at the horizon is unknown (every spell
+    of it drawn ended before the horizon) or the metric is undefined on the draw (nobody
+    in the group flagged: no precision; no escalation drawn: no recall). Every such draw
+    is counted by :func:`~escalation.predict.metrics.bootstrap_interval` (none is dropped
+    uncounted).
     """
-    values = np.array([d.get((attribute, group, metric), np.nan) for d in draws], dtype=float)
-    observed = np.array([d.get((attribute, group, "observed"), np.nan) for d in draws], float)
-    kept: npt.NDArray[np.float64] = values[np.isfinite(values) | np.isnan(observed)]
-    return kept
+    return np.array([d.get((attribute, group, metric), np.nan) for d in draws], dtype=float)
 
 
 def fairness_table(

@@ -85,6 +85,7 @@ __all__ = [
     "harrell_c",
     "horizon_status",
     "integrated_brier_score",
+    "left_out_count",
     "net_benefit",
     "net_benefit_of",
     "observed_risk",
@@ -1110,7 +1111,9 @@ class BootstrapInterval:
         Bootstrap draws given.
     left_out : int
         Draws whose value is NaN (not estimable on that draw: every spell of it ended
-        before the horizon, or it has no escalation or nobody flagged), left out.
+        before the horizon, or it has no escalation or nobody flagged), left out. The
+        metric tables publish it (``draws_left_out``), and the model card names the
+        metrics with draws left out.
     max_left_out : float
         The largest share of draws that may be left out.
     """
@@ -1169,6 +1172,24 @@ def bootstrap_interval(
     return BootstrapInterval(
         float(low), float(high), interval.draws, interval.left_out, max_left_out
     )
+
+
+def left_out_count(interval: BootstrapInterval, *, hidden: bool = False) -> float:
+    """Return the draws ``interval`` left out, for a table's ``draws_left_out`` column.
+
+    NaN (shown empty) where no draw was given (no bootstrap) or the row's estimate is
+    ``hidden`` (suppressed): no interval was asked for there.
+
+    Examples
+    --------
+    >>> left_out_count(bootstrap_interval([1.0, np.nan, 3.0]))
+    1.0
+    >>> left_out_count(bootstrap_interval([]))
+    nan
+    """
+    if hidden or not interval.draws:
+        return float("nan")
+    return float(interval.left_out)
 
 
 def percentile_interval(

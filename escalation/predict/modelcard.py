@@ -20,6 +20,7 @@ import pandas as pd
 
 from escalation._interval_words import NO_INTERVAL, has_interval, unbounded_words
 from escalation.disclosure import RANK_METRICS, format_rank_metric
+from escalation.predict.metrics import MAX_LEFT_OUT
 
 __all__ = ["ModelCard", "model_card"]
 
@@ -384,6 +385,9 @@ def model_card(
     sub = sub.sort_values("size", ascending=False).head(gaps)
     subgroups = sub[["attribute", "group", "metric", "estimate", "conf_low", "conf_high"]]
     limits = [*_LIMITS, _SMALL_GROUPS.format(int(min_group))]
+    left_out = _left_out_limit(own, subgroup_metrics[subgroup_metrics["model"] == model])
+    if left_out:
+        limits.append(left_out)
     withheld = _withheld_groups_limit(*_suppressed_groups(subgroup_metrics, model))
     if withheld:
         limits.append(withheld)
@@ -405,6 +409,47 @@ def model_card(
         limits=tuple(limits),
         min_group=int(min_group),
         rank_decimals=rank_decimals,
+    )
+
+
+def _left_out_limit(metrics: pd.DataFrame, groups: pd.DataFrame) -> str:
+    """Return the limit naming the metrics whose intervals left bootstrap draws out, or "".
+
+    From the tables' ``draws_left_out`` column
+    (:func:`~escalation.predict.metrics.left_out_count`; tables without it say nothing):
+    each metric of ``metrics`` with draws left out, with their number, and how many
+    subgroup intervals of ``groups`` (rows shown, not suppressed) left draws out, with
+    the most any did.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"metric": ["auc", "precision_top10"],
+    ...                         "draws_left_out": pd.array([0, 7], dtype="Int64")})
+    >>> print(_left_out_limit(metrics, pd.DataFrame()))
+    Bootstrap draws on which a metric could not be estimated (every spell drawn ended before the horizon, no escalation drawn, or nobody flagged) are left out of its interval, and an interval missing more than 5% of the draws is left empty: Precision, top 10% flagged 7.
+    """  # noqa: E501
+    parts = []
+    if "draws_left_out" in metrics.columns:
+        shown = metrics[pd.to_numeric(metrics["draws_left_out"], errors="coerce").fillna(0) > 0]
+        parts += [
+            f"{dict(_HEADLINE).get(str(m), _operating_label(str(m)))} {int(k)}"
+            for m, k in zip(shown["metric"], shown["draws_left_out"], strict=True)
+        ]
+    if "draws_left_out" in groups.columns and len(groups):
+        counts = pd.to_numeric(groups["draws_left_out"], errors="coerce").fillna(0)
+        counts = counts[~groups["suppressed"].astype(bool)] if "suppressed" in groups else counts
+        if (counts > 0).any():
+            parts.append(
+                f"{int((counts > 0).sum())} subgroup interval(s), at most "
+                f"{int(counts.max())} draws each"
+            )
+    if not parts:
+        return ""
+    return (
+        "Bootstrap draws on which a metric could not be estimated (every spell drawn ended "
+        "before the horizon, no escalation drawn, or nobody flagged) are left out of its "
+        f"interval, and an interval missing more than {MAX_LEFT_OUT:.0%} of the draws is "
+        f"left empty: {'; '.join(parts)}."
     )
 
 

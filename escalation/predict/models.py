@@ -68,7 +68,7 @@ from escalation.errors import (
     StatisticalWarning,
 )
 from escalation.predict._inputs import by_label
-from escalation.survival._outcome import past_follow_up
+from escalation.survival._outcome import durations, past_follow_up
 
 __all__ = ["MODEL_KINDS", "FittedRiskModel", "ModelKind", "RiskModel", "risk_model"]
 
@@ -131,7 +131,8 @@ class RiskModel:
         covariates : pandas.DataFrame
             Numeric covariates, one row per training spell.
         duration : array_like
-            Follow-up in days (> 0).
+            Follow-up in days (> 0); times equal up to floating-point rounding are one
+            time, as R's ``coxph`` makes them (``timefix``).
         event : array_like of int
             0 censored, 1 escalation, 2+ competing (death).
 
@@ -142,7 +143,8 @@ class RiskModel:
         Raises
         ------
         DataValidationError
-            When there are no escalations or the inputs do not line up.
+            When there are no escalations, the inputs do not line up, or a duration is
+            missing or not > 0 (naming table ``training``, the row, the column and value).
         ConvergenceError
             When the Cox fit fails (try ``penalised_cox``).
 
@@ -153,13 +155,16 @@ class RiskModel:
             escalations), by the one rule of :mod:`escalation.core.newton`.
         """
         index = covariates.index
-        time = np.asarray(by_label(duration, index, table="training", column="duration"), float)
+        given = np.asarray(by_label(duration, index, table="training", column="duration"))
         code = np.asarray(by_label(event, index, table="training", column="event"), np.int64)
-        if len(time) != len(covariates) or len(code) != len(time):
+        if len(given) != len(covariates) or len(code) != len(given):
             raise DataValidationError(
                 [Problem("training", None, None, None, "covariates, duration, event differ")],
                 "training spells",
             )
+        # Positive, finite days; times equal up to rounding made one time, as coxph's
+        # timefix (the package's one rule): Efron's ties split them otherwise.
+        time = durations(pd.Series(given, name="duration"), table="training")
         if not (code == 1).any():
             raise DataValidationError(
                 [Problem("training", None, "event", None, "no escalations to learn from")],

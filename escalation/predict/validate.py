@@ -42,6 +42,7 @@ from escalation.predict.metrics import (
     check_competing,
     horizon_status,
     integrated_brier_score,
+    left_out_count,
     net_benefit,
     score_risks,
     warn_left_out,
@@ -93,6 +94,7 @@ METRIC_COLUMNS: Final = (
     "conf_high",
     "conf_level",
     "horizon",
+    "draws_left_out",
 )
 # How the card's outcome says deaths were scored (validate_risk_models' ``competing``).
 _DEATHS: Final = {
@@ -1332,8 +1334,9 @@ def _metric_table(
     """Return one model's metrics table and its AUC on every bootstrap sample (in order).
 
     A draw on which a metric could not be estimated (every spell drawn ended before the
-    horizon, or no escalation drawn) is left out of its interval and counted: a warning
-    names the metrics, and an interval missing more than
+    horizon, no escalation drawn, or nobody flagged at an operating point) is left out of
+    its interval and counted, in the table's ``draws_left_out`` column (shown on the
+    model card) and in a warning naming the metrics; an interval missing more than
     :data:`~escalation.predict.metrics.MAX_LEFT_OUT` of its draws is missing
     (:func:`~escalation.predict.metrics.bootstrap_interval`).
     """
@@ -1361,6 +1364,7 @@ def _metric_table(
     # as the integrated Brier score of a model without a risk curve).
     intervals: dict[str, BootstrapInterval] = {}
     for metric, estimate in point.items():
+        left_out = float("nan")  # no interval: none asked (counts) or not estimated
         if metric in ("n", "events"):
             low = high = float("nan")
         else:
@@ -1368,6 +1372,7 @@ def _metric_table(
             low, high = interval.low, interval.high
             if np.isfinite(estimate):
                 intervals[metric] = interval
+                left_out = left_out_count(interval)
         records.append(
             {
                 "model": label,
@@ -1378,10 +1383,12 @@ def _metric_table(
                 "conf_high": high,
                 "conf_level": conf_level,
                 "horizon": horizon,
+                "draws_left_out": left_out,
             }
         )
     warn_left_out(f"{label}: metrics", intervals, stacklevel=3)
     table = pd.DataFrame.from_records(records, columns=list(METRIC_COLUMNS))
+    table["draws_left_out"] = table["draws_left_out"].astype("Int64")
     return table, np.array([d["auc"] for d in draws], dtype=float)
 
 
@@ -1417,4 +1424,5 @@ def _auc_difference(
     row["metric"] = AUC_DIFFERENCE
     row["estimate"] = row["estimate"].to_numpy(float) - base_auc
     row["conf_low"], row["conf_high"] = low, high
+    row["draws_left_out"] = pd.array([left_out_count(interval)] * len(row), dtype="Int64")
     return [row]

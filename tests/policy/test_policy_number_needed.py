@@ -13,6 +13,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from escalation.policy.study import PolicyStudy
 
@@ -84,3 +85,64 @@ def test_the_model_card_section_gives_both_pieces() -> None:
 def test_no_sentence_when_the_number_flagged_is_withheld() -> None:
     notes = PolicyStudy.decision_use(_study(_values(float("nan"), LOW, HIGH)), "tree")[1]  # type: ignore[arg-type]
     assert not any("per escalation" in n for n in notes)
+
+
+def _no_effect_values() -> pd.DataFrame:
+    """policy_values of a rule where early help does nothing (the interval includes 0)."""
+    import numpy as np
+
+    from escalation.causal.policy import estimate_policy_values, policy_scores
+
+    rng = np.random.default_rng(11)
+    n = 1200
+    x = rng.normal(size=n)
+    treated = (rng.random(n) < 1 / (1 + np.exp(-0.5 * x))).astype(int)
+    time = rng.exponential(500 / np.exp(0.5 * x))
+    frame = pd.DataFrame(
+        {"x": x, "treatment": treated, "duration": np.ceil(np.minimum(time, 800)),
+         "event": (time < 800).astype(int)}
+    )  # fmt: skip
+    scores = policy_scores(frame, covariates=["x"], horizons=[365])
+    return estimate_policy_values(scores, {"top half": (x > np.median(x)) * 1.0}).tidy()
+
+
+def test_policy_values_hold_both_pieces_of_altmans_interval() -> None:
+    """Both pieces in ``policy_values.csv`` (was: the harm piece only in the card's words).
+
+    By hand from the table's own rows: benefit piece from flagged / prevented_high to no
+    bound; harm piece from flagged / -prevented_low to no bound; the estimate on the side
+    of the escalations prevented (flagged / |prevented|), no bound on the other.
+    """
+    table = _no_effect_values()
+    mine = table[table["rule"] == "top half"].set_index("estimand")
+    flagged = mine.loc["flagged_per_1000", "estimate"]
+    prevented, low, high = mine.loc["prevented_per_1000", ["estimate", "conf_low", "conf_high"]]
+    assert low < 0 < high  # the interval of the escalations prevented includes 0
+    benefit = mine.loc["number_needed_to_offer", ["estimate", "conf_low", "conf_high"]]
+    harm = mine.loc["number_needed_to_harm", ["estimate", "conf_low", "conf_high"]]
+    assert benefit["conf_low"] == pytest.approx(flagged / high, rel=1e-12)
+    assert harm["conf_low"] == pytest.approx(flagged / -low, rel=1e-12)
+    assert benefit["conf_high"] == harm["conf_high"] == float("inf")
+    side, other = (benefit, harm) if prevented > 0 else (harm, benefit)
+    assert side["estimate"] == pytest.approx(flagged / abs(prevented), rel=1e-12)
+    assert other["estimate"] == float("inf")
+    # The card's words are the same two ends (one rule).
+    from escalation.causal.policy import number_needed_words
+
+    words = number_needed_words(flagged, low, high)
+    assert words == (
+        f"{benefit['conf_low']:.1f} offers per escalation prevented (benefit) to no bound "
+        f"(none prevented) to {harm['conf_low']:.1f} offers per escalation caused (harm)"
+    )
+
+
+def test_a_rule_that_causes_escalations_has_a_number_needed_to_harm() -> None:
+    """Wholly harmful (200 offered, 10 to 20 more escalations per 1,000): 10 to 20 offers per
+    escalation caused, estimate 200 / 15 = 13.3; the benefit piece does not exist."""
+    from escalation.causal.policy import number_needed_pieces
+
+    pieces = number_needed_pieces(200.0, -15.0, -20.0, -10.0, 2.5)
+    estimate, se, low, high = pieces["number_needed_to_harm"]
+    assert (estimate, low, high) == pytest.approx((200 / 15, 10.0, 20.0))
+    assert se == pytest.approx(200 * 2.5 / 15**2)  # delta method
+    assert pieces["number_needed_to_offer"][::2] == (float("inf"), float("inf"))
