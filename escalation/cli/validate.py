@@ -9,6 +9,7 @@ from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.data.dataset import is_partitioned
 from escalation.data.history import TABLES
 from escalation.data.io import read_case_history
@@ -33,6 +34,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--encoding", default="utf-8", help="CSV text encoding (default utf-8)")
     add_compute_options(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -92,7 +94,7 @@ def _run_partitioned(args: argparse.Namespace) -> int:
         print(str(error), file=sys.stderr)
         return 1
     with compute_from(args):
-        report = validate_case_history_dataset(dataset, progress=True)
+        report = validate_case_history_dataset(dataset, progress=shows_progress(args))
     totals = report.rows.sum(numeric_only=True)
     print(f"Partitioned case history in {args.folder}")
     print(f"  extract date   {dataset.extract_date.date()} ({dataset.extract_date_source})")
