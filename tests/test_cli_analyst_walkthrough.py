@@ -238,3 +238,20 @@ def test_estimate_help_states_its_defaults(capsys: pytest.CaptureFixture[str]) -
     text = _help("estimate", capsys)
     assert f"(default {args.refutations};" in text.split("--refutations REFUTATIONS")[-1]
     assert f"(default {args.trees};" in text.split("--trees TREES")[-1]
+
+
+def test_every_study_manifest_names_the_design_file_it_read(
+    authority: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: ``build``, ``estimate``, ``predict``, ``policy`` and ``share`` recorded the
+    design they read from ``design.toml`` as ``"source": "in memory"``, with no
+    ``design_file`` (only ``run`` recorded one): the manifest did not say which file on
+    disk the outputs came from."""
+    monkeypatch.chdir(authority.parent)  # the analyst works in the study's folder
+    out = tmp_path / "spells"
+    assert main(["build", "design.toml", "--out", str(out)]) == 0
+    manifest = _manifest(out)
+    design = manifest["design"]
+    assert isinstance(design, dict)
+    assert design["source"] == "design.toml"
+    assert manifest["design_file"] == "design.toml"  # as typed, from the working folder

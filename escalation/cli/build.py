@@ -83,6 +83,7 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
         output.commit(
             command=output.command,
             design=design,
+            design_file=args.design,
             input_hash=built.input_hash,
             extra={
                 "extract_date": dataset.extract_date.date().isoformat(),
@@ -140,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=history.digest(),
             extra={
                 "extract_date": history.extract_date.date().isoformat(),

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=history.digest(),
             seeds={"policy": study.settings.get("seed")},
             extra={

@@ -175,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=digest,
             seeds={"share": pack.manifest.get("seed")},
             extra={
