@@ -255,3 +255,56 @@ def test_every_study_manifest_names_the_design_file_it_read(
     assert isinstance(design, dict)
     assert design["source"] == "design.toml"
     assert manifest["design_file"] == "design.toml"  # as typed, from the working folder
+
+
+def test_a_missing_design_file_is_one_plain_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: ``escalation: error: [Errno 2] No such file or directory: 'nofile.toml'``
+    (Python's wording, error number and quotes)."""
+    capsys.readouterr()
+    missing = tmp_path / "nofile.toml"
+    assert main(["build", str(missing), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"escalation: error: {missing}: no such file or directory\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_given_a_table_file_says_to_give_its_folder(
+    authority: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: ``escalation validate data/children.csv`` said "case-history folder not found:
+    data/children.csv", of a file that is there."""
+    table = authority.parent / "data" / "children.csv"
+    capsys.readouterr()
+    assert main(["validate", str(table)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"escalation: error: {table} is a file, not a case-history folder")
+    assert "not found" not in err
+
+
+@pytest.mark.parametrize(
+    ("saved_as", "table", "required"),
+    [("children.xlsx", "children", True), ("Notes.csv", "notes", False)],
+)
+def test_a_table_saved_under_another_name_is_reported_not_passed_over(
+    authority: Path,
+    tmp_path: Path,
+    saved_as: str,
+    table: str,
+    required: bool,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Was: a table saved from Excel as ``children.xlsx`` was reported as "file not found:
+    expected children.csv or children.parquet", not naming the file that is there; and
+    case notes saved as ``Notes.csv`` were passed over in silence (the notes table is
+    optional): ``validate`` said every row was valid and the study ran without notes."""
+    import shutil
+
+    folder = tmp_path / "la"
+    shutil.copytree(authority.parent / "data", folder)
+    (folder / f"{table}.csv").rename(folder / saved_as)
+    capsys.readouterr()
+    assert main(["validate", str(folder)]) == 1
+    out = " ".join(capsys.readouterr().err.split())  # the report of what is wrong
+    assert f"table '{table}': file not found: expected {table}.csv or {table}.parquet" in out
+    assert f"found {saved_as}, which is not read: save it as {table}.csv" in out
