@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import add_study_arguments, load_study, study_inputs
 from escalation.errors import DesignError
 from escalation.federated.pack import build_share_pack, pack_name, write_share_pack
@@ -64,6 +65,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
     add_compute_options(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -169,7 +171,12 @@ def run(args: argparse.Namespace) -> int:
         folder.claim([name])  # before the analysis: a clash is refused with no work done
         with compute_from(args, design):
             pack = build_share_pack(
-                history, design, authority=args.la, bootstrap=args.bootstrap, seed=args.seed
+                history,
+                design,
+                authority=args.la,
+                bootstrap=args.bootstrap,
+                seed=args.seed,
+                progress=shows_progress(args),
             )
         write_share_pack(pack, folder.staging / name)
         folder.commit(
