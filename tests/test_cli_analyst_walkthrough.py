@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import stat
 import warnings
 from collections.abc import Iterator
@@ -330,3 +331,58 @@ def test_share_shows_its_progress_unless_quiet(
         out = tmp_path / f"pack{len(asked)}"
         assert main(["share", str(authority), "--la", "LA01", "--out", str(out), *extra]) == 130
         assert asked[-1] is progress
+
+
+def _options() -> dict[str, set[str]]:
+    """Every sub-command's options (``convert``'s by format), from the parser itself."""
+    import argparse
+
+    from escalation.cli import build_parser
+
+    def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+    found: dict[str, set[str]] = {}
+    for name, parser in subcommands(build_parser()).items():
+        inner = subcommands(parser)
+        for label, each in inner.items() if inner else [(None, parser)]:
+            options = {o for a in each._actions for o in a.option_strings}
+            found[name if label is None else f"{name} {label}"] = options - {"-h", "--help"}
+    return found
+
+
+def _docs() -> str:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
+def test_every_option_of_every_command_is_documented() -> None:
+    """Was: ``init --force``, ``build --censor-at-horizon`` and ``--no-progress``,
+    ``estimate --refutations``, ``--trees`` and ``--no-progress``, ``simstudy
+    --no-figures`` and ``--no-progress`` and ``policy --trees`` appeared in their
+    ``--help`` only, nowhere in README.md or docs/."""
+    text = _docs()
+    missing = {
+        command: sorted(o for o in options if not re.search(rf"{re.escape(o)}(?![\w-])", text))
+        for command, options in _options().items()
+    }
+    assert {command: o for command, o in missing.items() if o} == {}
+
+
+def test_every_option_a_documented_command_line_uses_exists() -> None:
+    """A command line written in the docs (``escalation build ... --opt``) uses options the
+    command has."""
+    options = _options()
+    wrong = []
+    for line in _docs().splitlines():
+        for match in re.finditer(r"escalation ((?:convert )?[a-z0-9-]+)([^`\n]*)", line):
+            command, rest = match.group(1), match.group(2).split("#")[0]
+            if command not in options:
+                continue
+            for option in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", rest):
+                if option not in options[command] and option != "--debug":
+                    wrong.append((command, option, line.strip()))
+    assert wrong == []

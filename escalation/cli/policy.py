@@ -51,7 +51,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, help="seed (default: the design's)")
     parser.add_argument(
-        "--trees", type=int, default=100, help="causal forest trees of the benefit rule"
+        "--trees",
+        type=int,
+        default=100,
+        help="causal forest trees of the benefit rule (default 100)",
     )
     parser.set_defaults(func=run)
 
