@@ -386,3 +386,36 @@ def test_every_option_a_documented_command_line_uses_exists() -> None:
                 if option not in options[command] and option != "--debug":
                     wrong.append((command, option, line.strip()))
     assert wrong == []
+
+
+def test_validate_lists_the_reasons_left_aligned(
+    authority: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: the rows affected by each reason were printed by ``DataFrame.to_string``,
+    which right-aligns text: beside a 250-character reason, "child_id is not unique"
+    stood after some 230 spaces, every line as wide as the longest."""
+    import pandas as pd
+
+    folder = tmp_path / "la"
+    import shutil
+
+    shutil.copytree(authority.parent / "data", folder)
+    children = pd.read_csv(folder / "children.csv", dtype=str, keep_default_na=False)
+    children = pd.concat([children, children.iloc[[0]]], ignore_index=True)  # a repeated child
+    children.to_csv(folder / "children.csv", index=False)
+    episodes = pd.read_csv(folder / "episodes.csv", dtype=str, keep_default_na=False)
+    episodes.loc[5, "kind"] = "Referral"  # the long reason: every kind listed
+    episodes.to_csv(folder / "episodes.csv", index=False)
+    capsys.readouterr()
+    assert main(["validate", str(folder)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("rows  table     reason")
+    table = lines[start + 1 : lines.index("", start)]
+    expected = {("children", "child_id is not unique"), ("episodes", "unknown episode kind")}
+    shown = {(line.split()[1], " ".join(line.split()[2:])) for line in table}
+    for table_name, reason in expected:
+        assert any(t == table_name and r.startswith(reason) for t, r in shown), shown
+    for line in table:
+        rows, name, reason = line[:4], line[6:14].strip(), line[16:]
+        assert rows.strip().isdigit() and name in {"children", "episodes", "notes"}
+        assert not reason.startswith(" ")  # the reason follows its table, not padding
