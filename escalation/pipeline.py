@@ -333,9 +333,9 @@ class _Run:
         self.extra: dict[str, Any] = {}
         self.console: Any = None
         if progress:
-            from rich.console import Console
+            from escalation._console import stderr_console
 
-            self.console = Console(stderr=True)
+            self.console = stderr_console()
 
     @property
     def effects_path(self) -> str:

@@ -419,3 +419,30 @@ def test_validate_lists_the_reasons_left_aligned(
         rows, name, reason = line[:4], line[6:14].strip(), line[16:]
         assert rows.strip().isdigit() and name in {"children", "episodes", "notes"}
         assert not reason.startswith(" ")  # the reason follows its table, not padding
+
+
+def test_stage_messages_name_no_source_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: every progress line of ``escalation run`` ended with the place in escalation's
+    code that logged it (``pipeline.py:349``), wrapping each message in a narrow column."""
+    from escalation import default_design
+    from escalation.pipeline import _Run
+    from escalation.report.outputs import OutputFolder
+
+    capsys.readouterr()
+    with OutputFolder(tmp_path / "out", command="test") as folder:
+        run = _Run(
+            folder,
+            default_design(),
+            progress=True,
+            keep_going=False,
+            subfolders=True,
+            design_file="design.toml",
+        )
+        run.say("Estimating the effect of early help: done in 90.3 s")
+        run.note("survival: hazard models skipped")
+    err = capsys.readouterr().err
+    assert "Estimating the effect of early help: done in 90.3 s" in err
+    assert "note: survival: hazard models skipped" in err
+    assert ".py:" not in err

@@ -179,9 +179,9 @@ def run_demo(
     )
     console: Any = None
     if progress:
-        from rich.console import Console
+        from escalation._console import stderr_console
 
-        console = Console(stderr=True)
+        console = stderr_console()
     start = time.perf_counter()
     # Files known before anything is simulated: a clash is refused before the work.
     writes = [*study_files(), registration_path("design.toml").as_posix(), "truth.json"]
