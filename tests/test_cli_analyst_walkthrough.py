@@ -446,3 +446,19 @@ def test_stage_messages_name_no_source_file(
     assert "Estimating the effect of early help: done in 90.3 s" in err
     assert "note: survival: hazard models skipped" in err
     assert ".py:" not in err
+
+
+@pytest.mark.parametrize("table_format", ["csv", "ssda903"])
+def test_simulate_authorities_in_csv_is_refused_as_every_argument_error(
+    tmp_path: Path, table_format: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: ``simulate --authorities 2 --format csv`` printed "--authorities writes a
+    partitioned Parquet dataset (no CSV)" without the ``escalation simulate: error:`` that
+    starts every other argument error (and said "no CSV" of ``--format ssda903`` too)."""
+    out = tmp_path / "national"
+    argv = ["simulate", "--authorities", "2", "--children", "40", "--out", str(out)]
+    capsys.readouterr()
+    assert main([*argv, "--format", table_format]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"escalation simulate: error: --format {table_format} cannot be used")
+    assert err.count("\n") == 1 and not out.exists()

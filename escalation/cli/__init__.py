@@ -231,9 +231,23 @@ def _authorities_within_children(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _national_format(args: argparse.Namespace) -> str | None:
+    """Refuse ``simulate --authorities`` with a table format other than Parquet."""
+    if getattr(args, "command", None) != "simulate" or getattr(args, "authorities", None) is None:
+        return None
+    table_format = getattr(args, "format", "parquet")
+    if table_format == "parquet":
+        return None
+    return (
+        f"--format {table_format} cannot be used with --authorities, which writes a "
+        "partitioned Parquet dataset: leave --format out, or simulate one authority"
+    )
+
+
 #: Checks of several arguments together: each returns a message naming them (None: fine).
 COMBINED_CHECKS: tuple[Callable[[argparse.Namespace], str | None], ...] = (
     _authorities_within_children,
+    _national_format,
 )
 
 

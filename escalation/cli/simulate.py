@@ -223,9 +223,6 @@ def _national(args: argparse.Namespace) -> int:
     from escalation.data.simulator import SimulationConfig, simulation_record
     from escalation.data.simulator.national import national_files, simulate_national
 
-    if args.format != "parquet":
-        print("--authorities writes a partitioned Parquet dataset (no CSV)", file=sys.stderr)
-        return 2
     start = time.perf_counter()
     config = SimulationConfig(notes=args.notes)
     writes = national_files(args.authorities, notes=args.notes)
