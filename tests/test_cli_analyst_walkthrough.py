@@ -153,6 +153,7 @@ LONG_COMMANDS = {
     "simulate": ["--out", "o"],
     "validate": ["folder"],
     "share": ["design.toml", "--out", "o"],
+    "policy": ["design.toml", "--out", "o"],
 }
 
 
@@ -162,7 +163,7 @@ def test_every_command_with_long_steps_takes_quiet(command: str, option: str) ->
     """Was: ``--quiet`` worked for ``run`` and ``demo`` only; ``build``, ``estimate`` and
     ``simstudy`` refused it (exit 2, "unrecognized arguments: --quiet") and took
     ``--no-progress``, and ``predict``, ``validate`` and ``simulate`` had no way to hide
-    their progress bars (nor ``share``, which showed none)."""
+    their progress bars (nor ``share`` and ``policy``, which showed none)."""
     from escalation.cli import build_parser
 
     args = build_parser([command]).parse_args([command, *LONG_COMMANDS[command], option])
@@ -310,6 +311,26 @@ def test_a_table_saved_under_another_name_is_reported_not_passed_over(
     out = " ".join(capsys.readouterr().err.split())  # the report of what is wrong
     assert f"table '{table}': file not found: expected {table}.csv or {table}.parquet" in out
     assert f"found {saved_as}, which is not read: save it as {table}.csv" in out
+
+
+def test_policy_shows_its_progress_unless_quiet(
+    authority: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: ``escalation policy`` learned its rules by cross-fitting (a minute or more on
+    a real authority) with ``progress=False`` and nothing on the terminal."""
+    import escalation.cli.policy as policy_cli
+
+    asked: list[object] = []
+
+    def _stop(*args: object, **kwargs: object) -> None:
+        asked.append(kwargs.get("progress", "not passed"))
+        raise KeyboardInterrupt  # stop here: nothing is written
+
+    monkeypatch.setattr(policy_cli, "evaluate_policies", _stop)
+    for extra, progress in (([], True), (["--quiet"], False)):
+        out = tmp_path / f"policy{len(asked)}"
+        assert main(["policy", str(authority), "--out", str(out), *extra]) == 130
+        assert asked[-1] is progress
 
 
 def test_share_shows_its_progress_unless_quiet(
