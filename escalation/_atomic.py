@@ -10,7 +10,8 @@ on any failure the temporary file is removed and the target is left as it was.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -42,9 +43,7 @@ def replace_atomically(target: str | Path, write: Callable[[Path], object]) -> P
     ('one', ['a.txt'])
     """
     path = Path(target)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temporary = Path(name)
+    temporary = _new_file_beside(path)
     try:
         write(temporary)
         os.replace(temporary, path)
@@ -53,6 +52,31 @@ def replace_atomically(target: str | Path, write: Callable[[Path], object]) -> P
             temporary.unlink()
         raise
     return path
+
+
+def _new_file_beside(path: Path) -> Path:
+    """Create an empty temporary file beside ``path`` with the mode ``path`` would get.
+
+    ``tempfile.mkstemp`` makes its file readable by its owner alone (0600), whatever the
+    umask, and the rename kept that mode: a ``design.toml`` beside a run's outputs could
+    not be read by the colleagues who could read every other output. The temporary file is
+    created as a plain ``open`` creates one (0666 less the umask), and takes the mode of
+    the file it replaces when there is one, as writing that file in place would keep it.
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = None  # a new file: the umask decides, as for any file the package writes
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # pragma: no cover - 32 random bits taken
+            continue
+        os.close(handle)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        return temporary
 
 
 def write_text_atomically(target: str | Path, text: str, encoding: str = "utf-8") -> Path:

@@ -513,10 +513,11 @@ def _imap(
         if not progress or not tasks:
             yield from results
             return
-        from rich.console import Console
         from rich.progress import Progress
 
-        console = Console(stderr=True)
+        from escalation._console import stderr_console
+
+        console = stderr_console()
         if engine.backend != "in-process" and not engine._announced:
             from rich.markup import escape
 

@@ -55,7 +55,6 @@ from rich.markup import escape
 from escalation import __version__
 from escalation._decimals import signed_text
 from escalation._interval_words import ci_words
-from escalation._shown_path import shown_path
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.background import Pending, available, submit
 from escalation.compute import one_blas_thread
@@ -334,9 +333,9 @@ class _Run:
         self.extra: dict[str, Any] = {}
         self.console: Any = None
         if progress:
-            from rich.console import Console
+            from escalation._console import stderr_console
 
-            self.console = Console(stderr=True)
+            self.console = stderr_console()
 
     @property
     def effects_path(self) -> str:
@@ -936,6 +935,7 @@ def _run_into(
     manifest = folder.commit(
         command=command,
         design=design,
+        design_file=design_file,
         input_hash=input_hash,
         seeds={"study": seed, **({"simulation": simulation["seed"]} if simulation else {})},
         notes=tuple(disclose_text(n, run.rules, withheld=run.withheld) for n in run.shared_notes),
@@ -945,7 +945,8 @@ def _run_into(
             "caveats": [c.disclosed(run.rules, withheld=run.withheld).to_dict() for c in caveats],
             "disclosure": run.rules.to_dict(),
             "timings_seconds": run.timings,
-            "design_file": shown_path(design_file) if design_file is not None else None,
+            # (a design never in a file: no file to name; else design_file= records it)
+            **({} if design_file is not None else {"design_file": None}),
             "registration": registration.to_dict(),
             **({"simulation": dict(simulation)} if simulation else {}),
         },

@@ -231,9 +231,23 @@ def _authorities_within_children(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _national_format(args: argparse.Namespace) -> str | None:
+    """Refuse ``simulate --authorities`` with a table format other than Parquet."""
+    if getattr(args, "command", None) != "simulate" or getattr(args, "authorities", None) is None:
+        return None
+    table_format = getattr(args, "format", "parquet")
+    if table_format == "parquet":
+        return None
+    return (
+        f"--format {table_format} cannot be used with --authorities, which writes a "
+        "partitioned Parquet dataset: leave --format out, or simulate one authority"
+    )
+
+
 #: Checks of several arguments together: each returns a message naming them (None: fine).
 COMBINED_CHECKS: tuple[Callable[[argparse.Namespace], str | None], ...] = (
     _authorities_within_children,
+    _national_format,
 )
 
 
@@ -303,6 +317,29 @@ def _unexpected(command: str | None, error: Exception) -> None:
     )
 
 
+def _error_text(error: Exception) -> str:
+    """Return an error's message for the terminal: an operating system's error in words.
+
+    Python writes a missing file as ``[Errno 2] No such file or directory: 'design.toml'``;
+    the command line says ``design.toml: no such file or directory``. An error whose
+    message escalation wrote (no file name attached) is shown as it is.
+
+    Examples
+    --------
+    >>> _error_text(FileNotFoundError(2, "No such file or directory", "design.toml"))
+    'design.toml: no such file or directory'
+    >>> _error_text(FileNotFoundError("case-history folder not found: la"))
+    'case-history folder not found: la'
+    """
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        what = error.strerror[:1].lower() + error.strerror[1:]
+        names = [str(error.filename)]
+        if error.filename2 is not None:
+            names.append(str(error.filename2))
+        return f"{' -> '.join(names)}: {what}"
+    return str(error)
+
+
 def _interrupted() -> int:
     """Say that the run was stopped (Ctrl-C or SIGTERM); return :data:`EXIT_INTERRUPTED`."""
     print(
@@ -369,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED_STAGE
     except (EscalationError, OSError) as error:
         # OSError covers a missing file, a folder given for a file, no permission.
-        print(f"escalation: error: {error}", file=sys.stderr)
+        print(f"escalation: error: {_error_text(error)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return _interrupted()

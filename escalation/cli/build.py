@@ -15,6 +15,7 @@ from escalation.cli._output import (
     note_design_replaced,
     output_folder,
 )
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import (
     add_study_arguments,
     data_folder,
@@ -56,7 +57,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="censor follow-up at the longest horizon (end_reason 'horizon')",
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_quiet_option(parser)
     add_compute_options(parser)
     parser.set_defaults(func=run)
 
@@ -76,12 +77,13 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
             design,
             output.staging,
             censor_at_horizon=args.censor_at_horizon,
-            progress=not args.no_progress,
+            progress=shows_progress(args),
         )
         write_design_copy(design, args.design, output)
         output.commit(
             command=output.command,
             design=design,
+            design_file=args.design,
             input_hash=built.input_hash,
             extra={
                 "extract_date": dataset.extract_date.date().isoformat(),
@@ -139,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=history.digest(),
             extra={
                 "extract_date": history.extract_date.date().isoformat(),

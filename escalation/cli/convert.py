@@ -149,7 +149,9 @@ def run(args: argparse.Namespace) -> int:
             report.to_csv(folder.staging / REPORT_FILE, index=False)
         folder.commit(
             command=folder.command,
-            inputs=(history.children, history.episodes),
+            # the hash every command records of these data once read (notes and extract
+            # date included), so a later run on them records the same one
+            input_hash=history.digest(),
             extra={
                 "source": what,
                 "disclosure": "none: record-level case histories, for use inside the local "

@@ -18,6 +18,7 @@ from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._progress import add_quiet_option, shows_progress
 
 __all__ = ["register"]
 
@@ -61,7 +62,7 @@ def register(subparsers: Any) -> None:
         help="with --authorities: analyse the authorities on the Dask cluster at ADDRESS "
         "(the output folder must be on storage its workers see)",
     )
-    parser.add_argument("--quiet", action="store_true", help="do not show progress")
+    add_quiet_option(parser)
     from escalation.cli.run import add_keep_going
 
     add_keep_going(parser)
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 children=max(args.children // args.authorities, 500),
                 seed=args.seed,
                 bootstrap=args.bootstrap,
-                progress=not args.quiet,
+                progress=shows_progress(args),
                 jobs=None if args.scheduler else (2 if args.workers is None else args.workers),
                 command=folder.command,
             )
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         children=args.children,
         seed=args.seed,
         bootstrap=args.bootstrap,
-        progress=not args.quiet,
+        progress=shows_progress(args),
         keep_going=args.keep_going,
         overwrite=args.overwrite,
         command=str(getattr(args, "command_line", "escalation demo")),

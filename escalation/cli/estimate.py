@@ -20,6 +20,7 @@ from escalation.cli._output import (
     note_design_replaced,
     output_folder,
 )
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.disclosure import (
     DisclosureRules,
@@ -45,8 +46,9 @@ def register(subparsers: Any) -> None:
         help=SUMMARIES["estimate"],
         description=(
             "Read the study design and its case-history data, build the spells and write "
-            "effects.csv, curves.csv, balance.csv, weights.csv, evalues.csv, "
-            "refutations.csv and heterogeneity.csv to DIR, under the design's disclosure "
+            "effects.csv, curves.csv, balance.csv, weights.csv, positivity.csv, evalues.csv, "
+            "refutations.csv (unless --refutations 0) and heterogeneity.csv (unless --trees "
+            "0) to DIR, with design.toml and manifest.json, under the design's disclosure "
             "control ([disclosure]: counts below the threshold suppressed, others rounded)."
         ),
     )
@@ -62,12 +64,18 @@ def register(subparsers: Any) -> None:
     )
     add_compute_options(parser)
     parser.add_argument(
-        "--refutations", type=int, default=20, help="simulations per DoWhy refuter (0: skip)"
+        "--refutations",
+        type=int,
+        default=20,
+        help="simulations per DoWhy refuter (default 20; 0: skip the refutations)",
     )
     parser.add_argument(
-        "--trees", type=int, default=200, help="causal forest trees (0: skip heterogeneity)"
+        "--trees",
+        type=int,
+        default=200,
+        help="causal forest trees (default 200; 0: skip heterogeneity)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -102,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
                 bootstrap=args.bootstrap,
                 seed=args.seed,
                 n_jobs=args.jobs,
-                progress=not args.no_progress,
+                progress=shows_progress(args),
             )
         rules = DisclosureRules.from_design(design)
         out = folder.staging
@@ -182,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=history.digest(),
             seeds={"estimation": seed},
             extra={

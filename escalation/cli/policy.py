@@ -15,6 +15,7 @@ from escalation.cli._output import (
     note_design_replaced,
     output_folder,
 )
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.design.registration import check_registration, registration_path
 from escalation.disclosure import DisclosureRules
@@ -51,8 +52,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, help="seed (default: the design's)")
     parser.add_argument(
-        "--trees", type=int, default=100, help="causal forest trees of the benefit rule"
+        "--trees",
+        type=int,
+        default=100,
+        help="causal forest trees of the benefit rule (default 100)",
     )
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -67,7 +72,12 @@ def run(args: argparse.Namespace) -> int:
         registration = check_registration(design, registration_file)
         with log.watch("policy"):
             study = evaluate_policies(
-                data, design, registration=registration, seed=args.seed, forest_trees=args.trees
+                data,
+                design,
+                registration=registration,
+                seed=args.seed,
+                forest_trees=args.trees,
+                progress=shows_progress(args),
             )
         rules = DisclosureRules.from_design(design)
         _write(folder.staging, study, rules)
@@ -75,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=history.digest(),
             seeds={"policy": study.settings.get("seed")},
             extra={

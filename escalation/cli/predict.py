@@ -19,6 +19,7 @@ from escalation.cli._output import (
     note_design_replaced,
     output_folder,
 )
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
 from escalation.disclosure import (
     DisclosureRules,
@@ -62,15 +63,25 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="also fit every model with case-note features (structured+text)",
     )
-    parser.add_argument("--validation", choices=["temporal", "grouped_cv"], default="temporal")
-    parser.add_argument("--cutoff", help="first time zero of the test period (temporal)")
+    parser.add_argument(
+        "--validation",
+        choices=["temporal", "grouped_cv"],
+        default="temporal",
+        help="temporal: train on the earlier spells, test on the later ones (default); "
+        "grouped_cv: cross-validation with each family in one fold",
+    )
+    parser.add_argument(
+        "--cutoff",
+        help="first time zero of the test period (temporal; default: the date that leaves "
+        "70%% of the spells for training)",
+    )
     parser.add_argument(
         "--censor-training",
         action="store_true",
         help="censor training follow-up at the cutoff (temporal validation only: refused "
         "with --validation grouped_cv)",
     )
-    parser.add_argument("--folds", type=int, default=5, help="folds of grouped_cv")
+    parser.add_argument("--folds", type=int, default=5, help="folds of grouped_cv (default 5)")
     parser.add_argument("--bootstrap", type=int, help="replicates (default: the design's)")
     parser.add_argument("--seed", type=int, help="seed (default: the design's)")
     parser.add_argument(
@@ -79,6 +90,7 @@ def register(subparsers: Any) -> None:
         "risk_observed_<h>): the oracle is scored beside the models",
     )
     add_compute_options(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -170,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 truth=truth,
                 history=history if args.text else None,
+                # a bar when standard error is a terminal, unless --quiet
+                progress=None if shows_progress(args) else False,
             )
         rules = DisclosureRules.from_design(design)
         unseen = int(result.provenance["unseen_levels"])
@@ -178,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=history.digest(),
             seeds={"prediction": result.provenance.get("seed")},
             extra={

@@ -21,6 +21,7 @@ from escalation.cli._output import (
     note_design_replaced,
     output_folder,
 )
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import add_study_arguments, load_study, study_inputs
 from escalation.data.io import read_case_history, write_case_history
 from escalation.design.registration import register_design, registration_path
@@ -54,7 +55,7 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="registration file (default: <design>.registration.json beside the design)",
     )
-    parser.add_argument("--quiet", action="store_true", help="do not show progress")
+    add_quiet_option(parser)
     add_keep_going(parser)
     add_compute_options(parser)
     parser.set_defaults(func=run)
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 design,
                 out=folder,
                 seed=seed,
-                progress=not args.quiet,
+                progress=shows_progress(args),
                 bootstrap=args.bootstrap,
                 keep_going=args.keep_going,
                 command=folder.command,
@@ -178,9 +179,9 @@ def run_demo(
     )
     console: Any = None
     if progress:
-        from rich.console import Console
+        from escalation._console import stderr_console
 
-        console = Console(stderr=True)
+        console = stderr_console()
     start = time.perf_counter()
     # Files known before anything is simulated: a clash is refused before the work.
     writes = [*study_files(), registration_path("design.toml").as_posix(), "truth.json"]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import add_study_arguments, load_study, study_inputs
 from escalation.errors import DesignError
 from escalation.federated.pack import build_share_pack, pack_name, write_share_pack
@@ -64,6 +65,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
     add_compute_options(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -118,12 +120,30 @@ def _recorded_inputs(folder: OutputFolder) -> dict[str, str]:
     return {str(pack): str(digest)} if pack and digest else {}
 
 
+def _hash_before_s28(history: CaseHistory) -> str:
+    """Return the input hash ``share`` recorded before it recorded ``history.digest()``.
+
+    That hash (of the children and episodes only, in their row order) is still read as
+    "the same data" in a folder of packs written by an earlier version, so that a rerun
+    there replaces the authority's own pack without ``--overwrite``.
+    """
+    return data_hash(history.children, history.episodes)
+
+
 def _refuse_other_data(
-    folder: OutputFolder, name: str, digest: str, recorded: dict[str, str]
+    folder: OutputFolder,
+    name: str,
+    digest: str,
+    recorded: dict[str, str],
+    earlier_rule: str | None = None,
 ) -> None:
-    """Refuse to replace a pack made from other data (another input hash), unless told."""
+    """Refuse to replace a pack made from other data (another input hash), unless told.
+
+    ``earlier_rule`` is these data's hash by the rule an earlier version recorded
+    (:func:`_hash_before_s28`): a pack recorded with it is of the same data.
+    """
     earlier = recorded.get(name)
-    if earlier is None or earlier == digest or folder.overwrite:
+    if earlier is None or earlier in (digest, earlier_rule) or folder.overwrite:
         return
     if not (folder.path / name).is_file():
         return
@@ -142,19 +162,29 @@ def run(args: argparse.Namespace) -> int:
         design, history = load_study(args)
         _require_a_code(history, args.la)
         name = pack_name(history, args.la)
-        digest = data_hash(history.children, history.episodes)  # the manifest's input_hash
+        # the manifest's input_hash, as every command's: the history's content with its
+        # notes and extract date (CaseHistory.digest), so a pack and a run of the same
+        # data record one hash
+        digest = history.digest()
         recorded = _recorded_inputs(folder)
-        _refuse_other_data(folder, name, digest, recorded)
+        _refuse_other_data(folder, name, digest, recorded, _hash_before_s28(history))
         folder.claim([name])  # before the analysis: a clash is refused with no work done
         with compute_from(args, design):
             pack = build_share_pack(
-                history, design, authority=args.la, bootstrap=args.bootstrap, seed=args.seed
+                history,
+                design,
+                authority=args.la,
+                bootstrap=args.bootstrap,
+                seed=args.seed,
+                progress=shows_progress(args),
             )
         write_share_pack(pack, folder.staging / name)
         folder.commit(
             command=folder.command,
             design=design,
+            design_file=args.design,
             input_hash=digest,
+            seeds={"share": pack.manifest.get("seed")},
             extra={
                 "authority": pack.authority,
                 "pack": name,

@@ -13,6 +13,7 @@ from escalation.cli import (
     interrupt_in_compiled_code,
     note_kept,
 )
+from escalation.cli._progress import add_quiet_option, shows_progress
 
 __all__ = ["register", "run"]
 
@@ -52,7 +53,7 @@ def register(subparsers: Any) -> None:
         "(files escalation did not write are never deleted or changed)",
     )
     parser.add_argument("--no-figures", action="store_true", help="do not draw the figures")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             replications=args.replications,
             workers=args.workers,
             scheduler=args.scheduler,
-            progress=not args.no_progress,
+            progress=shows_progress(args),
             figures=not args.no_figures,
             overwrite=args.overwrite,
             inputs=[args.plan],

@@ -10,6 +10,7 @@ from typing import Any, Final
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.data.history import TABLES
 from escalation.data.io import write_case_history
 
@@ -53,6 +54,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--notes", action="store_true", help="write notes with --authorities")
     add_compute_options(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -221,9 +223,6 @@ def _national(args: argparse.Namespace) -> int:
     from escalation.data.simulator import SimulationConfig, simulation_record
     from escalation.data.simulator.national import national_files, simulate_national
 
-    if args.format != "parquet":
-        print("--authorities writes a partitioned Parquet dataset (no CSV)", file=sys.stderr)
-        return 2
     start = time.perf_counter()
     config = SimulationConfig(notes=args.notes)
     writes = national_files(args.authorities, notes=args.notes)
@@ -234,7 +233,7 @@ def _national(args: argparse.Namespace) -> int:
             authorities=args.authorities,
             seed=args.seed,
             config=config,
-            progress=True,
+            progress=shows_progress(args),
         )
         rows = dataset.count_rows().sum(numeric_only=True)
         folder.commit(

@@ -9,6 +9,7 @@ from typing import Any
 
 from escalation.cli import SUMMARIES
 from escalation.cli._compute import add_compute_options, compute_from
+from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.data.dataset import is_partitioned
 from escalation.data.history import TABLES
 from escalation.data.io import read_case_history
@@ -33,6 +34,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--encoding", default="utf-8", help="CSV text encoding (default utf-8)")
     add_compute_options(parser)
+    add_quiet_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -62,11 +64,23 @@ def run(args: argparse.Namespace) -> int:
         print("Valid: every row meets the case-history contract.")
         return 0
     print(f"\nInvalid: {len(history.exclusions):,} problems. Rows affected, by reason:")
-    print(history.exclusions.counts().to_string(index=False))
+    _print_reasons(history.exclusions.counts())
     print("\nFirst problems:")
     for problem in history.exclusions.problems[:20]:
         print(f"  - {problem.describe()}")
     return 1
+
+
+def _print_reasons(counts: Any) -> None:
+    """Print the rows affected by each reason: rows, table, then the reason, left-aligned.
+
+    ``DataFrame.to_string`` right-aligned the reasons to the longest one, so every short
+    reason stood after some 200 spaces and each line ran far past the terminal's width.
+    """
+    width = max([len("rows"), *(len(f"{int(n):,}") for n in counts["rows"])])
+    print(f"{'rows':>{width}}  {'table':<8}  reason")
+    for table, reason, rows in counts[["table", "reason", "rows"]].itertuples(index=False):
+        print(f"{int(rows):>{width},}  {table:<8}  {reason}")
 
 
 def _print_warnings(caught: list[warnings.WarningMessage], stream: Any) -> None:
@@ -92,7 +106,7 @@ def _run_partitioned(args: argparse.Namespace) -> int:
         print(str(error), file=sys.stderr)
         return 1
     with compute_from(args):
-        report = validate_case_history_dataset(dataset, progress=True)
+        report = validate_case_history_dataset(dataset, progress=shows_progress(args))
     totals = report.rows.sum(numeric_only=True)
     print(f"Partitioned case history in {args.folder}")
     print(f"  extract date   {dataset.extract_date.date()} ({dataset.extract_date_source})")
@@ -105,7 +119,7 @@ def _run_partitioned(args: argparse.Namespace) -> int:
         return 0
     problems = report.exclusions
     print(f"\nInvalid: {len(problems):,} problems. Rows affected, by reason:")
-    print(problems.counts().to_string(index=False))
+    _print_reasons(problems.counts())
     print("\nFirst problems:")
     for problem in problems.problems[:20]:
         print(f"  - {problem.describe()}")

@@ -125,6 +125,11 @@ def read_case_history(
     """
     folder = Path(path)
     check_encoding(encoding)
+    if folder.is_file():
+        raise NotADirectoryError(
+            f"{folder} is a file, not a case-history folder: give the folder that holds "
+            "children, episodes and (optionally) notes"
+        )
     if not folder.is_dir():
         raise FileNotFoundError(f"case-history folder not found: {folder}")
     problems: list[Problem] = []
@@ -157,6 +162,16 @@ def _read_table(
         reason = f"both {table}.csv and {table}.parquet exist; keep only one"
         return None, [Problem(table, None, None, None, reason)]
     if not present:
+        unread = _lookalikes(folder, table)
+        if unread:
+            # a table saved under another name or format (children.xlsx, Notes.csv) is
+            # never passed over in silence, optional or not
+            reason = (
+                f"file not found: expected {table}.csv or {table}.parquet, found "
+                f"{', '.join(unread)}, which is not read: save it as {table}.csv (CSV UTF-8) "
+                f"or {table}.parquet"
+            )
+            return None, [Problem(table, None, None, None, reason)]
         if table in REQUIRED_TABLES:
             reason = f"file not found: expected {table}.csv or {table}.parquet"
             return None, [Problem(table, None, None, None, reason)]
@@ -175,6 +190,31 @@ def _read_table(
     if fast is not None:
         return fast, []
     return _read_csv(file, table, encoding)
+
+
+def _lookalikes(folder: Path, table: str) -> list[str]:
+    """Return the files in ``folder`` named as ``table`` but not read as it, sorted.
+
+    Its name, in any case, with another extension or in another case
+    (``children.xlsx``, ``Children.csv``, ``NOTES.CSV``): the table the user meant,
+    which the reader would otherwise not see. Hidden files are left out.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("Notes.csv", "notes.xlsx", "notes_2023.csv", ".notes.csv"):
+    ...     _ = (folder / name).write_text("")
+    >>> _lookalikes(folder, "notes")
+    ['Notes.csv', 'notes.xlsx']
+    """
+    return sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.is_file()
+        and not path.name.startswith(".")
+        and path.name.split(".", 1)[0].lower() == table
+    )
 
 
 def check_encoding(encoding: str) -> str:

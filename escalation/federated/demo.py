@@ -115,9 +115,9 @@ def run_federated_demo(
     design = design if design is not None else default_design()
     console: Any = None
     if progress:
-        from rich.console import Console
+        from escalation._console import stderr_console
 
-        console = Console(stderr=True)
+        console = stderr_console()
 
     def say(message: str) -> None:
         if console is not None:

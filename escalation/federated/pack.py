@@ -296,7 +296,11 @@ def _short_arm(spells: pd.DataFrame, rules: DisclosureRules) -> str | None:
 
 
 def _effects(
-    data: SpellData, design: StudyDesign, log: DisclosureLog, rules: DisclosureRules
+    data: SpellData,
+    design: StudyDesign,
+    log: DisclosureLog,
+    rules: DisclosureRules,
+    progress: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Estimate the design's effects; return the effects and their bootstrap summaries.
 
@@ -320,7 +324,7 @@ def _effects(
         estimators = list(design.estimation.estimators)
         while True:
             try:
-                fit = estimate_effects(data, design, estimators=estimators, progress=False)
+                fit = estimate_effects(data, design, estimators=estimators, progress=progress)
                 break
             except ConvergenceError as error:
                 left = without_unconverged(estimators)
@@ -472,6 +476,7 @@ def build_share_pack(
     authority: str | None = None,
     bootstrap: int | None = None,
     seed: int | None = None,
+    progress: bool = False,
 ) -> SharePack:
     """Analyse one authority's case histories and return its share pack.
 
@@ -487,6 +492,9 @@ def build_share_pack(
     bootstrap, seed : int, optional
         Override the design's bootstrap replicates and seed (recorded in the pack, and
         part of its design hash).
+    progress : bool, default False
+        Show the progress of the effects' bootstrap on standard error (``escalation
+        share`` does, unless ``--quiet``).
 
     Returns
     -------
@@ -511,7 +519,7 @@ def build_share_pack(
         )
     log = DisclosureLog()
     covariates = [c for c in data.model_covariates if c in spells.columns]
-    effects, boot = _effects(data, design, log, rules)
+    effects, boot = _effects(data, design, log, rules, progress)
     ratios, profiles = _cox(spells, covariates, log, rules)
     grid = time_grid(design)
     anchors = [0.0, *(float(h) for h in design.outcome.horizons)]

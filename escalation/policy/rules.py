@@ -492,6 +492,7 @@ def learn_rules(
     cross_fit: bool = True,
     n_jobs: int | None = None,
     effect_model: EffectModel | None = None,
+    progress: bool = False,
 ) -> LearnedRules:
     """Learn the rules by cross-fitting over families and flag every spell.
 
@@ -542,6 +543,9 @@ def learn_rules(
         family of ``spells`` with these covariates, horizon, trees and seed (the
         heterogeneity study's, ``HeterogeneityResult.backend["effect_model"]``, when
         their settings agree): used as it is instead of growing the same forest again.
+    progress : bool, default False
+        Show a progress bar over the learning tasks (one per fold, and the rule to deploy)
+        on standard error.
 
     Returns
     -------
@@ -650,7 +654,7 @@ def learn_rules(
         tasks.insert(0, None)
     done = run_tasks(
         _learn_task, tasks, args=(frame, settings), n_jobs=resolve_jobs(n_jobs),
-        progress=False, description="policy rules",
+        progress=progress, description="policy rules",
     )  # fmt: skip
     if given is not None:  # the forest given, in the place the task kept for it
         done[0]["benefit"] = (given, _benefit_cut(-given.predict(frame), capacity, keys))

@@ -601,6 +601,7 @@ def evaluate_policies(
     n_jobs: int | None = None,
     effect_model: EffectModel | None = None,
     deployable: bool = True,
+    progress: bool = False,
 ) -> PolicyStudy:
     """Evaluate the rules of the design's ``[policy]`` and judge its ``[criteria]``.
 
@@ -635,6 +636,9 @@ def evaluate_policies(
         (one task in six with five folds) where only the estimates are wanted, e.g. a
         simulation study of the estimates; they, the flags and every table are the same
         either way, only the descriptions are the plain ones.
+    progress : bool, default False
+        Show a progress bar over the rules' learning on standard error (``escalation
+        policy`` does, unless ``--quiet``).
 
     Returns
     -------
@@ -680,6 +684,7 @@ def evaluate_policies(
         n_jobs=resolve_jobs(n_jobs, design),
         effect_model=effect_model,
         deployable=deployable,
+        progress=progress,
     )
     values = estimate_policy_values(scores, rules.aligned(scores.spell_id), conf_level=conf_level)
     disclosure = DisclosureRules.from_design(design)

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from escalation._shown_path import shown_path
 from escalation.design.registration import design_sha256
 from escalation.design.study import StudyDesign, read_design
 from escalation.results import data_hash, machine_record, provenance
@@ -48,16 +49,20 @@ def file_hash(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _design_record(design: StudyDesign | str | Path | None) -> dict[str, Any] | None:
-    """Return the design's record: its canonical TOML and that text's SHA-256.
+def _design_record(
+    design: StudyDesign | str | Path | None, design_file: str | Path | None = None
+) -> dict[str, Any] | None:
+    """Return the design's record: its source, canonical TOML and that text's SHA-256.
 
     A design file is read first, so its record is its values (as the registration's
     ``design_sha256``), not its comments or layout: the same design hashes alike
-    whether it is given as a file or in memory.
+    whether it is given as a file or in memory. ``source`` is the name of the file the
+    design was read from (``design``'s, else ``design_file``'s), "in memory" for a design
+    that was never in a file.
     """
     if design is None:
         return None
-    source = "in memory"
+    source = "in memory" if design_file is None else Path(design_file).name
     if not isinstance(design, StudyDesign):
         source = Path(design).name
         design = read_design(design)
@@ -74,6 +79,7 @@ def build_manifest(
     seeds: Mapping[str, int | None] | None = None,
     notes: tuple[str, ...] = (),
     extra: Mapping[str, Any] | None = None,
+    design_file: str | Path | None = None,
 ) -> dict[str, Any]:
     """Return the manifest of the output folder ``out`` as a dictionary.
 
@@ -97,6 +103,10 @@ def build_manifest(
         Stages skipped or caveats worth keeping with the outputs.
     extra : mapping, optional
         Further facts to record.
+    design_file : str or Path, optional
+        The file ``design`` (a :class:`StudyDesign`, as a command analysed it) was read
+        from: recorded as ``design_file`` (a path under the home folder as ``~/...``,
+        :func:`~escalation._shown_path.shown_path`) and named as the design's ``source``.
 
     Returns
     -------
@@ -129,12 +139,14 @@ def build_manifest(
     record = provenance(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         command=command,
-        design=_design_record(design),
+        design=_design_record(design, design_file),
         input_hash=input_hash,
         seeds=dict(seeds or {}),
         notes=list(notes),
         **dict(extra or {}),
     )
+    if design_file is not None:
+        record["design_file"] = shown_path(design_file)
     record["machine"] = machine_record()
     record["written_by"] = "escalation"
     record["outputs"] = outputs
