@@ -375,17 +375,17 @@ def flagged_by_group(
                          "conf_high": high, "suppressed": False}
                     )  # fmt: skip
     table = pd.DataFrame.from_records(rows, columns=list(GROUP_COLUMNS))
-    # Groups under min_group count as suppressed cells when the counts are disclosed, so
-    # complementary suppression of the sizes within each attribute accounts for them; a
-    # group whose metrics are blanked alone takes a second with it (_complement_blanked).
+    # Groups under min_group are withheld cells when the counts are disclosed, at their
+    # true size, so complementary suppression of the sizes within each attribute hides
+    # no more than they need; a group whose metrics are blanked alone takes a second
+    # with it (_complement_blanked).
     unreported = table["suppressed"].to_numpy(bool)
-    counted = table.drop(columns="suppressed")
-    counted["n"] = counted["n"].where(counted["n"] >= min_group, 0)
     disclosed = disclose_table(
-        counted,
+        table.drop(columns="suppressed"),
         ["n"],
         rules=disclosure,
         partition=["rule", "horizon", "attribute", "metric"],
+        withheld=(table["n"] < min_group).to_numpy(),
     )
     disclosed["suppressed"] = disclosed["suppressed"] | unreported
     disclosed = _complement_blanked(disclosed, found, disclosure.threshold)
