@@ -332,7 +332,16 @@ def _round_rank(value: float, decimals: int) -> float:
 
 
 _OPERATING: Final = re.compile(r"^(precision|recall|fnr|fpr)(_gap)?_top(\d+)$")
-STAT_COLUMNS: Final = ("estimate", "std_error", "conf_low", "conf_high", "p_value")
+#: The statistics of a row, blanked with it (``std_error_mc``: the Monte Carlo error of a
+#: bootstrap standard error, about ``std_error / sqrt(2 (B - 1))``, gives it back).
+STAT_COLUMNS: Final = (
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "std_error_mc",
+)
 
 
 def disclose_operating_metrics(

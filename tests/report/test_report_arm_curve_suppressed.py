@@ -45,7 +45,7 @@ def test_a_run_with_one_arms_observed_curve_suppressed_completes(tmp_path: Path)
         warnings.simplefilter("ignore", StatisticalWarning)
         pipeline.run_study(
             history, design, out=tmp_path / "out", progress=False, background_figures=False,
-            stages=("effects",), bootstrap=0,
+            stages=("effects",), bootstrap=20,
         )  # fmt: skip
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert not manifest["failures"], manifest["failures"]
