@@ -425,3 +425,14 @@ def test_check_pack_refuses_withheld_counts_of_a_group_adding_up_to_a_small_coun
     assert "group all" not in str(error.value)  # 100 - 66 = 34
     # with F withheld too in every group, the treated ones withheld add up to 40
     check_pack({"covariates": table.assign(count=np.nan)})
+
+
+def test_check_pack_refuses_an_escalation_rate_that_gives_a_small_count() -> None:
+    """8 of 200 spells escalated: the rate gives the 8 back (and the two arms' withheld
+    escalations add up to it); 192 of 200 gives the 8 without one back."""
+    arms = pd.DataFrame({"events_treated": [np.nan], "events_untreated": [np.nan]})
+    for rate in (8 / 200, 192 / 200):
+        authority = pd.DataFrame({"spells": [200], "escalation_rate": [rate]})
+        with pytest.raises(DataValidationError, match="escalation_rate times spells"):
+            check_pack({"authority": authority, "hazard_ratios": arms})
+    check_pack({"authority": authority.assign(escalation_rate=40 / 200), "hazard_ratios": arms})
