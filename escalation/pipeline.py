@@ -576,7 +576,16 @@ def _steps(curves: pd.DataFrame, by: str, value: str = "estimate") -> bool:
     """Whether every risk curve still shows a step after disclosure control (else not drawn).
 
     A risk (or difference) curve starts at zero; one that shows only zeros has had every
-    step suppressed.
+    step suppressed. ``curves`` are the disclosed rows, suppressed ones included (a
+    missing value): a group whose every row is suppressed has no step, where the rows
+    shown alone would not list it.
+
+    Examples
+    --------
+    >>> curves = pd.DataFrame({"group": ["a", "a", "b", "b"],
+    ...                        "estimate": [0.0, 0.2, float("nan"), float("nan")]})
+    >>> _steps(curves, "group"), _steps(curves.dropna(), "group")
+    (False, True)
     """
     values = pd.to_numeric(curves[value], errors="coerce")
     shown = curves[values.notna()]
@@ -1258,8 +1267,13 @@ def _effects(
     )
     run.table("weights", _arm_labels(disclose_weights(fit.weights, rules=rules)))
     # Descriptive curves: the unadjusted Aalen–Johansen estimate by arm.
+    # Both arms must still show a step: judged on the disclosed rows, where an arm whose
+    # every row is suppressed is still listed (the rows shown would leave it out, and its
+    # censoring marks and numbers at risk would match no curve).
     unadjusted = _shown(curves[curves["estimator"] == "unadjusted"])
-    if "unadjusted" in set(curves["estimator"]) and not _steps(unadjusted, "group"):
+    if "unadjusted" in set(curves["estimator"]) and not _steps(
+        curves[curves["estimator"] == "unadjusted"], "group"
+    ):
         run.note(
             f"effects: unadjusted curves not drawn (fewer than {rules.threshold} escalations "
             "in an arm)",
@@ -1315,7 +1329,7 @@ def _effects(
             f"{_coarse_steps(rules, run.effects_path)}",
         )
     shown_curves = _shown(curves)
-    stepped = [e for e, part in shown_curves.groupby("estimator") if _steps(part, "group")]
+    stepped = [e for e, part in curves.groupby("estimator") if _steps(part, "group")]
     preferred = [e for e in _PREFERRED[:-1] if e in stepped]
     grace_note = ""
     if preferred and preferred[0] in fit.settings.get("grace_biased", ()) and "ccw" in stepped:

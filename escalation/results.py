@@ -35,6 +35,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._interval_words import unbounded_words
+
 __all__ = [
     "EXACT_NOTE",
     "Presents",
@@ -238,12 +240,16 @@ def format_number(value: Any, digits: int = 4) -> str:
     """Return a number rounded for reading.
 
     Whole numbers get thousands separators; numbers of 100 or more two decimals, smaller
-    ones ``digits`` significant digits; text passes through.
+    ones ``digits`` significant digits; an infinite number in words
+    (:func:`~escalation._interval_words.unbounded_words`, never "inf"); text passes
+    through.
 
     Examples
     --------
     >>> format_number(-1747.4958503488094), format_number(0.70723), format_number(12345)
     ('-1,747.50', '0.7072', '12,345')
+    >>> format_number(float("inf")), format_number(-np.inf)
+    ('unbounded', 'unbounded (negative)')
     """
     if isinstance(value, bool) or value is None:
         return str(value)
@@ -254,7 +260,7 @@ def format_number(value: Any, digits: int = 4) -> str:
         if math.isnan(x):
             return ""
         if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
+            return unbounded_words(x) or ""
         if abs(x) >= 100:
             return f"{x:,.2f}"
         return f"{x:#.{digits}g}".rstrip(".")

@@ -617,6 +617,7 @@ def disclose_table(
     rules: DisclosureRules = DEFAULT_RULES,
     partition: Sequence[str] | None = None,
     hide: Sequence[str] = (),
+    withheld: npt.ArrayLike | None = None,
 ) -> pd.DataFrame:
     """Return a copy of ``frame`` with every count column under disclosure control.
 
@@ -642,6 +643,11 @@ def disclose_table(
         (complementary suppression, :func:`complementary_suppression`). Default: none.
     hide : sequence of str
         Columns blanked on suppressed rows (e.g. a group's estimate and interval).
+    withheld : array-like of bool, optional
+        Rows whose counts are suppressed whatever their size (a group under a minimum
+        size, or whose metrics rest on too few events). Their exact counts still count
+        towards the threshold in complementary suppression: a group of 12 withheld
+        beside one of 4 already protects it, where counting it as 0 would hide a third.
 
     Returns
     -------
@@ -658,6 +664,9 @@ def disclose_table(
     ...                       "estimate": [0.1, 0.2, 0.3]})
     >>> disclose_table(three, partition=(), hide=["estimate"])["estimate"].tolist()
     [nan, nan, 0.3]
+    >>> four = pd.DataFrame({"n": [4, 12, 300, 310]})  # 12 under a minimum of 20
+    >>> disclose_table(four, partition=(), withheld=[False, True, False, False])["n"].tolist()
+    [<NA>, <NA>, 300, 310]
     """
     columns = list(counts) if counts is not None else list(_count_columns(frame.columns))
     missing = [c for c in [*columns, *hide, *(partition or ())] if c not in frame.columns]
@@ -678,10 +687,13 @@ def disclose_table(
         groups = np.zeros(len(out), dtype=np.int64)
     else:
         groups = out.groupby(list(partition), sort=False, dropna=False).ngroup().to_numpy()
+    start = np.zeros(len(out), dtype=bool) if withheld is None else np.asarray(withheld, bool)
+    if start.shape != (len(out),):
+        raise ValueError(f"withheld has {start.size} values for a table of {len(out)} rows")
     for column in columns:
         raw = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype=float)
         values = [disclose_count(v, rules) for v in raw.tolist()]
-        cell = np.array([v is None for v in values], dtype=bool) & ~np.isnan(raw)
+        cell = (np.array([v is None for v in values], dtype=bool) & ~np.isnan(raw)) | start
         if groups is not None:
             cell = _complement(raw, cell, groups, rules.threshold)
         out[column] = pd.array(

@@ -47,9 +47,12 @@ def disclose_metric_counts(
     when the table has none) is true on every row blanked here, so that a blank value is
     told from one that was not computed.
 
-    In a table of groups (``attribute`` and ``group`` columns) the groups of an attribute
-    add up to the test set, whose children and escalations are published: where exactly
-    one group of a model's attribute is suppressed, the smallest other is suppressed too
+    In a table of groups (``attribute`` and ``group`` columns) a group suppressed as
+    computed (``suppressed`` true on arrival: too few spells or escalations) has its
+    ``n`` withheld, its exact size counting towards the threshold of its complements.
+    The groups of an attribute add up to the test set, whose children and escalations
+    are published: where one group of a model's attribute is suppressed, or suppressed
+    groups add up to less than the threshold, the smallest other is suppressed too
     (:func:`_complement_groups`), or its children and escalations would follow by
     subtraction; it keeps its rank metrics, to :func:`withheld_rank_decimals` decimals.
     Likewise for the rates at an operating point, whose counts (the children flagged who
@@ -73,7 +76,12 @@ def disclose_metric_counts(
     if "n" in out.columns:
         was = out["suppressed"].astype(bool) if "suppressed" in out.columns else None
         sizes = pd.to_numeric(out["n"], errors="coerce").to_numpy(dtype=float)
-        out = disclose_table(out, ["n"], rules=rules).drop(columns="suppressed")
+        # A group suppressed as computed (too few spells or escalations) keeps its exact
+        # n there: withheld here, it counts at that size towards its complements.
+        grouped = {"attribute", "group", "suppressed"} <= set(frame.columns)
+        withheld = frame["suppressed"].astype(bool).to_numpy() if grouped else None
+        out = disclose_table(out, ["n"], rules=rules, withheld=withheld)
+        out = out.drop(columns="suppressed")
         if was is not None:
             out["suppressed"] = was.to_numpy() | out["n"].isna().to_numpy()
         out = _complement_groups(out, sizes, frame, rules)
@@ -220,7 +228,8 @@ def withheld_beside(
     """Return whether each row's group was withheld only beside a small one.
 
     A group of a disclosed metrics table (:func:`disclose_metric_counts`) whose ``n`` is
-    withheld although its exact ``n`` reaches the threshold was withheld by complementary
+    withheld although its exact ``n`` reaches the threshold (and it was not suppressed
+    as computed, with too few spells or escalations) was withheld by complementary
     suppression (:func:`_complement_groups`): as the smallest other group beside a small
     one, so that their counts cannot be worked out by subtraction, not as small itself.
     So were the rates at an operating point that are blanked although the group's own
@@ -258,6 +267,8 @@ def withheld_beside(
     shown = pd.to_numeric(disclosed["n"], errors="coerce").to_numpy(dtype=float)
     counted = pd.to_numeric(exact["n"], errors="coerce").to_numpy(dtype=float)
     sized = np.isnan(shown) & (counted >= rules.threshold)
+    if "suppressed" in exact.columns:  # a group suppressed as computed keeps its exact n
+        sized &= ~exact["suppressed"].astype(bool).to_numpy()
     own = disclose_operating_metrics(exact, rules)
     rates = own["metric"].astype(str).str.match(_OPERATING.pattern).to_numpy()
     if "suppressed" in own.columns:  # absent: no rates at an operating point
@@ -321,7 +332,16 @@ def _round_rank(value: float, decimals: int) -> float:
 
 
 _OPERATING: Final = re.compile(r"^(precision|recall|fnr|fpr)(_gap)?_top(\d+)$")
-STAT_COLUMNS: Final = ("estimate", "std_error", "conf_low", "conf_high", "p_value")
+#: The statistics of a row, blanked with it (``std_error_mc``: the Monte Carlo error of a
+#: bootstrap standard error, about ``std_error / sqrt(2 (B - 1))``, gives it back).
+STAT_COLUMNS: Final = (
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "std_error_mc",
+)
 
 
 def disclose_operating_metrics(

@@ -126,6 +126,25 @@ def derivable_escalations(tables: dict[str, pd.DataFrame], rules: DisclosureRule
     published = _published(tables)
     worked = _worked_out(published)
     problems = []
+    # The escalations in all are published as a rate of the spells: the rate x spells and
+    # the spells without one are counts like any other (and the sum of the arms' withheld
+    # counts, when both are).
+    authority = tables.get("authority")
+    spells = _first(authority, "spells")
+    for count, what in ((published[0, 0], "escalations"),
+                        (spells - published[0, 0], "spells without an escalation")):  # fmt: skip
+        if np.isfinite(count) and count < rules.threshold:
+            problems.append(
+                Problem(
+                    "authority",
+                    None,
+                    "escalation_rate",
+                    None,
+                    f"escalation_rate times spells gives the {what} in all, under "
+                    f"{rules.threshold}: make the share pack again with this version of "
+                    "escalation",
+                )
+            )
     for i, j in zip(*np.nonzero(np.isnan(published) & (worked < rules.threshold)), strict=True):
         table, column = _PUBLISHED[_ROWS[i]] if j == 0 else ("risk_sets", "events")
         problems.append(

@@ -678,13 +678,47 @@ def _moment_problems(frame: pd.DataFrame, rules: DisclosureRules) -> list[Proble
     return problems
 
 
+def _small_hidden_sums(
+    frame: pd.DataFrame, cells: pd.DataFrame, rules: DisclosureRules
+) -> list[Problem]:
+    """Return a problem per covariate whose withheld cells of a group add up to a small count.
+
+    The cells of a covariate in a group add up to its published ``n``, so those withheld
+    add up to ``n`` less the published ones: that sum is itself published, and under
+    the threshold (two empty levels: 0) it says each is (the complementary rule,
+    :func:`~escalation.disclosure.complementary_suppression`, keeps it at least the
+    threshold). Pack counts are not rounded, so the sum is exact.
+    """
+    sizes = _size_cells(frame).rename(columns={"raw": "n"})
+    table = cells.merge(sizes, on=["covariate", "group"], how="left")
+    table["hidden"] = np.isnan(table["raw"].to_numpy(dtype=float))
+    table["shown"] = table["raw"].fillna(0.0)
+    by = table.groupby(["covariate", "group"], sort=False)
+    groups = by.agg(n=("n", "first"), hidden=("hidden", "sum"), shown=("shown", "sum"))
+    small = (groups["hidden"] > 1) & np.isfinite(groups["n"])
+    small &= groups["n"] - groups["shown"] < rules.threshold
+    return [
+        Problem(
+            "covariates",
+            None,
+            "count",
+            None,
+            f"covariate {covariate}: the withheld counts of group {group} add up to under "
+            f"{rules.threshold} (n less the published ones): {_REMAKE}",
+        )
+        for covariate, group in groups.index[small.to_numpy()]
+    ]
+
+
 def derivable_cells(summary: pd.DataFrame, rules: DisclosureRules) -> list[Problem]:
     """Return the withheld cells of a disclosed covariate summary that can be worked out.
 
     A withheld (missing) ``n`` or ``count`` alone among the cells that add up to a
     published total (the levels of a covariate in a group with its ``n``; ``all`` with
     ``treated`` and ``untreated``) is given back by subtraction; so is a count of
-    children without a yes/no flag (``n`` minus those with it) under the threshold.
+    children without a yes/no flag (``n`` minus those with it) under the threshold, and
+    the sum of withheld counts of a group when it is under the threshold
+    (:func:`_small_hidden_sums`).
 
     Returns
     -------
@@ -714,6 +748,7 @@ def derivable_cells(summary: pd.DataFrame, rules: DisclosureRules) -> list[Probl
                     f"cells that add up to a published total (it can be worked out): {_REMAKE}",
                 )
             )
+    problems += _small_hidden_sums(frame, cells, rules)
     problems += _moment_problems(frame, rules)
     unshown = cells[(cells["row"] < 0) & (cells["raw"] < rules.threshold)]
     for covariate in pd.unique(unshown["covariate"]):

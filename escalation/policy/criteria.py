@@ -21,9 +21,11 @@ three groups or more, a small group near the middle can be further from another 
 two groups furthest apart by their estimates.
 
 and *inconclusive* otherwise (the data cannot tell). ``max_disparity`` is met only when
-every attribute of the groups table has two groups shown to compare: an attribute left out
-(a group too small to show leaves fewer than two) makes it inconclusive unless a gap
-compared is already too large, and the row names it (``not_compared``). A value the
+every attribute of the groups table has two groups that can be compared: an attribute left
+out (fewer than two groups large enough) makes it inconclusive unless a gap compared is
+already too large, and the row names it (``not_compared``) and the groups left out. A
+group withheld from the table only beside a small one (an empty sex "U" takes the smaller
+of F and M with it) is not small: it is compared, and the verdict alone is published. A value the
 disclosure rules withhold from the published table is judged on its exact interval and
 only the verdict is published (``withheld``; see :func:`judge_criteria`). Precision and
 recall are those of the flag against escalation under current practice, as the WWCSC 2020
@@ -123,6 +125,8 @@ def judge_criteria(
     attributes: Sequence[str],
     registration: RegistrationCheck | None = None,
     exact: pd.DataFrame | None = None,
+    exact_gaps: pd.DataFrame | None = None,
+    left_out: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Judge every stated criterion on ``rule`` at ``horizon``.
 
@@ -153,6 +157,19 @@ def judge_criteria(
         true, the note saying :data:`WITHHELD_NOTE`). A verdict against a threshold is
         not the value, but see :func:`escalation.policy.study.withhold_revealing_verdicts`
         for the cases where it would give a count back.
+    exact_gaps : pandas.DataFrame, optional
+        :func:`~escalation.policy.groups.disparities` of the groups that can be
+        compared (:func:`~escalation.policy.groups.flagged_by_group` with
+        ``complements=False``): a group withheld from ``gaps`` only beside a small one
+        (an empty sex "U" takes the smaller of F and M with it, leaving sex with one
+        group shown) is not small, and ``max_disparity`` compares it; where a gap of
+        ``exact_gaps`` is not in ``gaps``, the criterion's verdict alone is published
+        (``withheld``), and an attribute is not compared only when fewer than two of its
+        groups can be.
+    left_out : pandas.DataFrame, optional
+        The groups that cannot be compared
+        (:func:`~escalation.policy.groups.left_out_groups`), named in the
+        ``max_disparity`` note.
 
     Returns
     -------
@@ -194,12 +211,11 @@ def judge_criteria(
             "not_compared": "",
         }
         if key == "max_disparity":
-            part = gaps[
-                (gaps["rule"] == rule)
-                & (gaps["horizon"] == horizon)
-                & (gaps["metric"] == criteria.disparity_metric)
-            ]
-            rows.append(_disparity_row(row, part, attributes, criteria.disparity_metric))
+            metric = criteria.disparity_metric
+            part = _gaps_of(gaps, rule, horizon, metric)
+            behind = _gaps_of(exact_gaps, rule, horizon, metric) if exact_gaps is not None else None
+            small = _gaps_of(left_out, rule, horizon, metric) if left_out is not None else None
+            rows.append(_disparity_row(row, part, attributes, metric, behind, small))
             continue
         found = mine[mine["estimand"] == _ESTIMAND[key]]
         if found.empty:
@@ -240,18 +256,42 @@ def _rows_of(values: pd.DataFrame, rule: str, horizon: int) -> pd.DataFrame:
     return values[(values["rule"] == rule) & (values["horizon"] == horizon)]
 
 
+def _gaps_of(table: pd.DataFrame, rule: str, horizon: int, metric: str) -> pd.DataFrame:
+    """Return the rows of ``rule`` at ``horizon`` for ``metric`` of a table of groups or gaps."""
+    return table[
+        (table["rule"] == rule) & (table["horizon"] == horizon) & (table["metric"] == metric)
+    ]
+
+
 def _disparity_row(
-    row: dict[str, Any], part: pd.DataFrame, attributes: Sequence[str], metric: str
+    row: dict[str, Any],
+    part: pd.DataFrame,
+    attributes: Sequence[str],
+    metric: str,
+    behind: pd.DataFrame | None = None,
+    small: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Return the ``max_disparity`` row from the judged rule's gaps ``part``.
 
     Met only when every attribute has a gap and each is met; not met when a gap compared
     is wholly above the threshold; inconclusive otherwise, naming the attributes that
-    could not be compared (fewer than two groups shown).
+    could not be compared (fewer than two groups shown). ``behind``: the gaps of the
+    groups that can be compared, of which the published ones (``part``) are a part; an
+    attribute whose gap there is not published is judged on it, and the row publishes
+    its verdict alone (``withheld``). ``small``: the groups left out, named in the note.
     """
+    withheld = False
+    if behind is not None:
+        extra = behind[~behind["attribute"].isin(set(part["attribute"]))]
+        if len(extra):
+            part, withheld = pd.concat([part, extra], ignore_index=True), True
     compared = set(part["attribute"])
     missing = ", ".join(str(a) for a in dict.fromkeys(attributes) if a not in compared)
     row = {**row, "not_compared": missing}
+    if small is not None and len(small):
+        named = small.groupby("attribute", sort=False)["group"].agg(lambda g: ", ".join(g))
+        groups = "; ".join(f"{a}: {g}" for a, g in named.items())
+        row["note"] = _join(row["note"], f"groups too small to compare, left out: {groups}")
     left_out = f"not compared ({NOT_COMPARED_REASON}): {missing}"
     if part.empty:
         return {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
@@ -274,6 +314,10 @@ def _disparity_row(
     note = _join(row["note"], f"largest gap in {metric}: {groups}")
     if missing:
         note = _join(note, left_out)
+    if withheld:  # a gap of groups withheld beside small ones: the verdict alone
+        return {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
+                "verdict": verdict, "withheld": True, "groups": groups,
+                "note": _join(note, WITHHELD_NOTE)}  # fmt: skip
     return {
         **row,
         "estimate": float(worst["estimate"]),

@@ -97,6 +97,7 @@ __all__ = [
     "GROUP_COLUMNS",
     "disparities",
     "flagged_by_group",
+    "left_out_groups",
     "operating_counts",
     "policy_groups",
 ]
@@ -264,6 +265,7 @@ def flagged_by_group(
     min_group: int = 10,
     rules: list[str] | None = None,
     disclosure: DisclosureRules = DEFAULT_RULES,
+    complements: bool = True,
 ) -> pd.DataFrame:
     """Return who each rule flags, by group, with intervals and disclosure control.
 
@@ -290,6 +292,11 @@ def flagged_by_group(
         counts below 10 suppressed, others rounded to 5. The groups of one attribute add
         up to the cohort, so where one is suppressed the next smallest is too
         (complementary suppression).
+    complements : bool, default True
+        ``False``: no complementary suppression, each group suppressed only for its own
+        sake (too small, or its counts too few), its ``n`` exact. Not for publication:
+        the groups that can be compared, for the ``max_disparity`` criterion's verdict
+        (:func:`escalation.policy.criteria.judge_criteria`'s ``exact_gaps``).
 
     Returns
     -------
@@ -375,23 +382,43 @@ def flagged_by_group(
                          "conf_high": high, "suppressed": False}
                     )  # fmt: skip
     table = pd.DataFrame.from_records(rows, columns=list(GROUP_COLUMNS))
-    # Groups under min_group count as suppressed cells when the counts are disclosed, so
-    # complementary suppression of the sizes within each attribute accounts for them; a
-    # group whose metrics are blanked alone takes a second with it (_complement_blanked).
+    if not complements:
+        return table
+    # Groups under min_group are withheld cells when the counts are disclosed, at their
+    # true size, so complementary suppression of the sizes within each attribute hides
+    # no more than they need; a group whose metrics are blanked alone takes a second
+    # with it (_complement_blanked).
     unreported = table["suppressed"].to_numpy(bool)
-    counted = table.drop(columns="suppressed")
-    counted["n"] = counted["n"].where(counted["n"] >= min_group, 0)
     disclosed = disclose_table(
-        counted,
+        table.drop(columns="suppressed"),
         ["n"],
         rules=disclosure,
         partition=["rule", "horizon", "attribute", "metric"],
+        withheld=(table["n"] < min_group).to_numpy(),
     )
     disclosed["suppressed"] = disclosed["suppressed"] | unreported
     disclosed = _complement_blanked(disclosed, found, disclosure.threshold)
     numbers = ["estimate", "std_error", "conf_low", "conf_high"]
     disclosed.loc[disclosed["suppressed"], numbers] = np.nan
     return disclosed[list(GROUP_COLUMNS)]
+
+
+def left_out_groups(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the groups of a groups table that cannot be compared: those suppressed.
+
+    Of :func:`flagged_by_group` with ``complements=False``: the groups suppressed for
+    their own sake (too few children, escalations, or counts at the operating point),
+    which the ``max_disparity`` criterion names as left out.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"rule": "top", "horizon": 365, "attribute": "sex",
+    ...     "metric": "flagged", "group": ["F", "M", "U"], "suppressed": [False, False, True]})
+    >>> left_out_groups(table)["group"].tolist()
+    ['U']
+    """
+    keys = ["rule", "horizon", "attribute", "metric", "group"]
+    return table.loc[table["suppressed"].astype(bool), keys].reset_index(drop=True)
 
 
 def _complement_blanked(

@@ -50,7 +50,7 @@ from escalation.disclosure import (
 )
 from escalation.errors import DesignError
 from escalation.policy.criteria import WITHHELD_VERDICT, judge_criteria
-from escalation.policy.groups import disparities, flagged_by_group
+from escalation.policy.groups import disparities, flagged_by_group, left_out_groups
 from escalation.policy.rules import LearnedRules, learn_rules
 from escalation.results import Presents, Summary, package_versions, provenance, used_data_hash
 from escalation.timeline.spells import SpellData
@@ -692,6 +692,16 @@ def evaluate_policies(
         values, spells, horizon=horizon, min_group=policy.min_group, disclosure=disclosure
     )
     gaps = disparities(values, spells, groups, horizon=horizon)
+    # The groups that can be compared: each suppressed only for its own sake (a group
+    # withheld only beside a small one is compared, its verdict alone published).
+    comparable = flagged_by_group(
+        values,
+        spells,
+        horizon=horizon,
+        min_group=policy.min_group,
+        disclosure=disclosure,
+        complements=False,
+    )
     check = registration or check_registration(design, None)
     judged = _judged_rule(design, rules)
     criteria = (
@@ -705,6 +715,8 @@ def evaluate_policies(
                 attributes=list(dict.fromkeys(groups["attribute"])),
                 registration=check,
                 exact=values.tidy(),  # a value withheld: its verdict alone, from these
+                exact_gaps=disparities(values, spells, comparable, horizon=horizon),
+                left_out=left_out_groups(comparable),
             ),
             values,
             disclosure,

@@ -8,7 +8,10 @@ risk, and their ratio) shows whether a group's risk is over- or under-stated.
 
 Small groups are not over-read: a group with fewer than ``min_n`` spells or fewer than
 ``min_events`` escalations by the horizon is reported with ``suppressed = True`` and no
-numbers (statistical disclosure control and honesty about noise).
+estimate or interval (statistical disclosure control and honesty about noise). Its ``n``
+is kept, exact, for use inside the authority; the published table withholds it
+(:func:`escalation.disclosure.disclose_metric_counts`), counting it at that size when
+it chooses complements.
 
 Groups
 ------
@@ -27,8 +30,8 @@ deprivation
 Every group an attribute defines (:data:`FAIRNESS_LEVELS`: the code list of sex, the
 ethnic groups, yes and no, the five quintiles) is listed, those no child is in too: a
 group left out of a table would say it has none, a count (zero) the disclosure rules
-suppress. Its ``n`` is 0, below ``min_n``: it is suppressed, with no ``n`` and no
-metric; published, the complementary suppression of the groups
+suppress. Its ``n`` is 0, below ``min_n``: it is suppressed, with no metric;
+published, with no ``n`` either, the complementary suppression of the groups
 (:func:`escalation.disclosure.disclose_metric_counts`) hides a second group with it, so
 that its 0 does not follow by subtraction from the test set's size. ``missing`` is
 listed when some child's value is. :func:`fairness_groups` gives each attribute as a
@@ -586,7 +589,7 @@ def _group_table(
                 "metric": metric,
                 "attribute": attribute,
                 "group": group,
-                "n": np.nan if suppressed else n,
+                "n": n,
                 "estimate": np.nan if suppressed else estimate,
                 "conf_low": np.nan if suppressed else low,
                 "conf_high": np.nan if suppressed else high,
@@ -694,7 +697,7 @@ def fairness_table(
     >>> sorted(set(table["metric"])), sorted(set(table["group"]))  # no child is U: listed
     (['precision_top10', 'recall_top10'], ['F', 'M', 'U'])
     >>> table.loc[table["group"] == "U", ["n", "estimate", "suppressed"]].values.tolist()
-    [[<NA>, nan, True], [<NA>, nan, True]]
+    [[0, nan, True], [0, nan, True]]
     """
     given = spells_of(spells, function="fairness_table")
     _require_outcome(given)

@@ -457,7 +457,8 @@ def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int,
     """Return how many (attribute, group) pairs of ``model`` were withheld, by why.
 
     Not rows: one small group has a suppressed row per metric (17 with one share flagged).
-    Four counts: the groups suppressed as too small (their ``n`` withheld); those
+    Four counts: the groups suppressed as too small (their ``n`` withheld, or every
+    result suppressed); those
     withheld only as the complement of a small one (rows marked ``beside``, an optional
     boolean column: :func:`escalation.disclosure.withheld_beside`); those whose size is
     shown but some of whose results were withheld (e.g. the rates at an operating point
@@ -478,11 +479,14 @@ def _suppressed_groups(subgroup_metrics: pd.DataFrame, model: str) -> tuple[int,
         else pd.Series(False, index=own.index)
     )
     pairs = list(zip(own["attribute"], own["group"], strict=True))
+    # A group with every result suppressed is small though its exact n is kept (the
+    # table as computed, :func:`~escalation.predict.fairness.subgroup_metrics`).
+    whole = hidden.groupby([own["attribute"], own["group"]]).transform("all").astype(bool)
 
     def groups(rows: pd.Series) -> set[tuple[object, object]]:
         return {pair for pair, row in zip(pairs, rows, strict=True) if row}
 
-    small = groups(hidden & ~beside & ~sized)
+    small = groups(hidden & ~beside & (~sized | whole))
     other = groups(hidden & beside & ~sized) - small
     partly = groups(hidden & ~beside & sized) - small - other
     partly_beside = groups(hidden & beside & sized) - small - other - partly

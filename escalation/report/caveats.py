@@ -63,7 +63,13 @@ def redact_separation(message: str) -> str:
     fewer children than the disclosure threshold gives their outcome away (group
     disclosure). What is shared (the manifest, the workbook, a federated pack) names the
     covariate whose levels separated (``source``, ``factors``; ``case-note features``),
-    never the level, nor its coefficient; a numeric covariate names no group and stays.
+    never the level, nor its coefficient; a numeric covariate of the vocabulary (age,
+    prior referrals: :data:`_NAMED_NUMBERS`) names no group and stays. A yes/no covariate
+    (``treatment``, ``disability``, ``unborn``) is a group as a level is, and naming it
+    names its level (``disability (-20.6)`` says the few disabled children had none of
+    the events; ``treatment`` that one arm had none), so it is not named, nor is a
+    covariate of the design's own whose kind the message does not tell: they read
+    "[not shown] other characteristics".
     A competing event (death) is rare: "the coefficient of treatment kept growing" in its
     model says that one arm had none of them, so it names no term at all. The warning as
     raised (the terminal, Python's warnings) keeps the detail for the analyst.
@@ -78,6 +84,9 @@ def redact_separation(message: str) -> str:
     ...     "the coefficient(s) of age (+31.0), factor_6A (-9.1), source_3C (-15.0), "
     ...     "factor_2A (-12.0) kept growing")[-81:]
     'coefficient(s) of age (+31.0), [not shown] levels of factors, source kept growing'
+    >>> redact_separation("the Cox model of escalation: the log-likelihood stopped changing "
+    ...     "while the coefficient(s) of disability (-20.6), age (+3.0) kept growing")[-76:]
+    'coefficient(s) of age (+3.0), [not shown] other characteristics kept growing'
     >>> redact_separation("horizon 730 days is past the longest follow-up")
     'horizon 730 days is past the longest follow-up'
     """
@@ -87,20 +96,51 @@ def redact_separation(message: str) -> str:
     if _of_competing_events(match.group("model")):
         shared = NOT_NAMED
     else:
-        kept = [t.group() for t in _TERM.finditer(match.group("terms")) if _level_of(t) is None]
-        grouped = list(
-            dict.fromkeys(
-                level[0] for t in _TERM.finditer(match.group("terms")) if (level := _level_of(t))
-            )
-        )
+        terms = list(_TERM.finditer(match.group("terms")))
+        kept = [t.group() for t in terms if _level_of(t) is None and not _unnamed(t)]
+        grouped = list(dict.fromkeys(level[0] for t in terms if (level := _level_of(t))))
         if grouped:
             kept.append(f"{NOT_NAMED} levels of {', '.join(grouped)}")
+        if any(_unnamed(t) for t in terms):
+            kept.append(f"{NOT_NAMED} {_OTHERS}")
         shared = ", ".join(kept) or NOT_NAMED
     return message[: match.start("terms")] + shared + message[match.end("terms") :]
 
 
 #: How shared separation caveats name case-note features (each a group of children).
 _CASE_NOTES: Final = "case-note features"
+#: How they say terms they do not name at all (yes/no covariates, the design's own).
+_OTHERS: Final = "other characteristics"
+#: The numeric covariates of the vocabulary that a shared separation caveat names: a
+#: count or a measure of every child, no group of children.
+_NAMED_NUMBERS: Final = frozenset(
+    {
+        "age",
+        "imd_decile",
+        "prior_referrals",
+        "prior_assessments",
+        "prior_cp_plans",
+        "prior_looked_after",
+        "days_since_first_referral",
+        "n_factors",
+    }
+)
+
+
+def _unnamed(term: re.Match[str]) -> bool:
+    """Whether a separated term without a level is not named where shared.
+
+    A yes/no covariate (treatment, disability, unborn) names its level by naming
+    itself, and a covariate of the design's own may be one; only the numeric covariates
+    of the vocabulary (:data:`_NAMED_NUMBERS`) are named.
+
+    Examples
+    --------
+    >>> [_unnamed(_TERM.match(t)) for t in ("treatment (-20.7)", "disability (-20.6)",
+    ...                                     "age (+1.0)", "source_3C (-1.0)")]
+    [True, True, False, False]
+    """
+    return _level_of(term) is None and term.group("name") not in _NAMED_NUMBERS
 
 
 def _level_of(term: re.Match[str]) -> tuple[str, str] | None:
@@ -810,6 +850,8 @@ def _separation_text(
             for term in _TERM.finditer(match.group("terms") if match else ""):
                 names.add(term.group("name"))
                 level = _level_of(term)
+                if level is None and _unnamed(term):
+                    level = (_OTHERS, _OTHERS)
                 kind = terms if level is None else levels
                 words = _term_label(term.group("name")) if level is None else level[1]
                 if words not in kind:
@@ -818,9 +860,9 @@ def _separation_text(
     # structured one the brief's risk tool describes), which no design key lists.
     case_notes = bool(names) and all(name.startswith("text_") for name in names)
     if levels:  # which levels would say what happened to the few children with them
-        coded = [words for words in levels if words != _CASE_NOTES]
+        coded = [words for words in levels if words not in (_CASE_NOTES, _OTHERS)]
         which = [f"levels of {join_words(coded, 'and')}"] if coded else []
-        which += [_CASE_NOTES] if _CASE_NOTES in levels else []
+        which += [words for words in (_CASE_NOTES, _OTHERS) if words in levels]
         terms.append(
             f"{' and '.join(which)}, not named here, as that would tell what happened to "
             "the few children with them; the terminal names them"

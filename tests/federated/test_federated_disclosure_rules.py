@@ -402,3 +402,37 @@ def test_a_packs_own_effects_carry_no_more_than_disclosed_counts() -> None:
                     assert _whole(row[group] * shown, rules.rounding), (authority, horizon, group)
                     checked += 1
     assert checked, "no pack shows an unadjusted effect"
+
+
+def test_check_pack_refuses_withheld_counts_of_a_group_adding_up_to_a_small_count() -> None:
+    """Two withheld levels of 3 and 1 beside a published 36 of 40: 40 - 36 = 4 for both."""
+    rows = [
+        ("sex", "F", "all", 100.0, 66.0),
+        ("sex", "M", "all", 100.0, np.nan),  # 23
+        ("sex", "U", "all", 100.0, np.nan),  # 11
+        ("sex", "F", "treated", 40.0, 36.0),
+        ("sex", "M", "treated", 40.0, np.nan),  # 3
+        ("sex", "U", "treated", 40.0, np.nan),  # 1
+        ("sex", "F", "untreated", 60.0, 30.0),
+        ("sex", "M", "untreated", 60.0, np.nan),  # 20
+        ("sex", "U", "untreated", 60.0, np.nan),  # 10
+    ]
+    table = pd.DataFrame(rows, columns=["covariate", "level", "group", "n", "count"])
+    table = table.assign(mean=np.nan, sd=np.nan)
+    with pytest.raises(DataValidationError, match="group treated add up to under 10") as error:
+        check_pack({"covariates": table})
+    assert "group untreated" not in str(error.value)  # 60 - 30 = 30 withheld there
+    assert "group all" not in str(error.value)  # 100 - 66 = 34
+    # with F withheld too in every group, the treated ones withheld add up to 40
+    check_pack({"covariates": table.assign(count=np.nan)})
+
+
+def test_check_pack_refuses_an_escalation_rate_that_gives_a_small_count() -> None:
+    """8 of 200 spells escalated: the rate gives the 8 back (and the two arms' withheld
+    escalations add up to it); 192 of 200 gives the 8 without one back."""
+    arms = pd.DataFrame({"events_treated": [np.nan], "events_untreated": [np.nan]})
+    for rate in (8 / 200, 192 / 200):
+        authority = pd.DataFrame({"spells": [200], "escalation_rate": [rate]})
+        with pytest.raises(DataValidationError, match="escalation_rate times spells"):
+            check_pack({"authority": authority, "hazard_ratios": arms})
+    check_pack({"authority": authority.assign(escalation_rate=40 / 200), "hazard_ratios": arms})

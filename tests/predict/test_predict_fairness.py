@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from escalation.disclosure import disclose_metric_counts
 from escalation.errors import DesignError
 from escalation.predict.fairness import (
     FAIRNESS_COLUMNS,
@@ -62,10 +63,14 @@ def test_under_predicted_group_shows_calibration_gap_and_is_missed_more() -> Non
     assert sex.loc[("fnr_gap_top10", "B"), "estimate"] > -0.05
     low, high = sex.loc[("calibration_in_the_large", "B"), ["conf_low", "conf_high"]]
     assert low < sex.loc[("calibration_in_the_large", "B"), "estimate"] < high
-    # eight disabled children: suppressed, with no numbers
+    # eight disabled children: suppressed, with no estimate; the exact n is kept (the
+    # table as computed, for use inside the authority), withheld when published
     small = table[(table["attribute"] == "disability") & (table["group"] == "yes")]
     assert small["suppressed"].all() and small["estimate"].isna().all()
-    assert small["n"].isna().all()
+    assert (small["n"] == 8).all()
+    published = disclose_metric_counts(table)
+    shared = published[(published["attribute"] == "disability") & (published["group"] == "yes")]
+    assert shared["n"].isna().all()
     big = table[(table["attribute"] == "disability") & (table["group"] == "no")]
     assert not big["suppressed"].any() and (big["n"] == 3992).all()
 

@@ -536,10 +536,14 @@ def test_the_card_states_the_suppression_limit_used_and_counts_groups() -> None:
     shared_groups = disclose_metric_counts(table)
     assert shared_groups.loc[shared_groups["n"].isna(), "group"].unique().tolist() == ["M", "U"]
     for card, groups, beside in ((raw, table, []), (shared, shared_groups, ["M"])):
+        # A group is small where its n is withheld or (as computed: the exact n is kept
+        # there) every one of its results is suppressed.
+        whole = groups.groupby(["attribute", "group"])["suppressed"].transform("all")
         hidden = groups.loc[groups["suppressed"], ["attribute", "group", "n"]]
-        small = hidden.loc[hidden["n"].isna(), ["attribute", "group"]].drop_duplicates()
+        unsized = hidden["n"].isna() | whole[hidden.index]
+        small = hidden.loc[unsized, ["attribute", "group"]].drop_duplicates()
         n = len(small) - len(beside)
-        partly = len(hidden.loc[hidden["n"].notna(), ["attribute", "group"]].drop_duplicates())
+        partly = len(hidden.loc[~unsized, ["attribute", "group"]].drop_duplicates())
         assert n and groups["suppressed"].sum() > n  # several rows for each group
         assert partly == (1 if beside else 0)  # F's precision, under disclosure control
         counted = f"Results of {n} subgroup{'s' if n > 1 else ''} were suppressed as too small"

@@ -233,7 +233,11 @@ def test_the_study_publishes_an_absent_sex_suppressed_and_never_compares_it(
     gaps = pd.read_csv(results / "policy_disparities.csv")
     assert "U" not in set(gaps["higher"].astype(str)) | set(gaps["lower"].astype(str))
     criteria = pd.read_csv(results / "policy_criteria.csv").set_index("criterion")
-    assert "sex" in str(criteria.loc["max_disparity", "not_compared"]).split(", ")
+    # F and M are compared (the one withheld beside U is not small: session 28), U is
+    # named as left out, and the verdict alone is published
+    assert "sex" not in str(criteria.loc["max_disparity", "not_compared"]).split(", ")
+    assert "sex: U" in criteria.loc["max_disparity", "note"]
+    assert bool(criteria.loc["max_disparity", "withheld"])
     brief = Path(outputs.brief).read_text(encoding="utf-8")
     assert "Sex: U" not in brief and "sex (U vs" not in brief
 
