@@ -656,6 +656,10 @@ class Problem:
     action : str, optional
         What lenient reading did about it (``"value dropped"``, ``"row excluded"``,
         ``"child excluded"``); None when nothing was done (strict reading raises).
+    hint : str, optional
+        What this case probably meant, for the analyst correcting it ("did you mean
+        'NEG'?"), kept apart from ``reason`` so that problems are counted by reason.
+        Made from code lists only, never from the value (which may be personal).
     """
 
     table: str
@@ -664,6 +668,7 @@ class Problem:
     value: object
     reason: str
     action: str | None = None
+    hint: str | None = None
 
     @property
     def shown_row(self) -> int | None:
@@ -704,7 +709,8 @@ class Problem:
             if self.row is not None or self.value is not None:  # a column has no value
                 where.append(f"value {self.shown_value()}")
         done = f" [{self.action}]" if self.action else ""
-        return f"{', '.join(where)}: {self.reason}{done}"
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{', '.join(where)}: {self.reason}{hint}{done}"
 
 
 @dataclass(frozen=True)

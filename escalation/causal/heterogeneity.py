@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from escalation._age_bands import AGE_BANDS, age_bands
 from escalation._finite import LISTED, finite_problems
 from escalation._lazy import import_module_quietly
 from escalation._row_order import in_canonical_order, restore
@@ -87,9 +88,11 @@ if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
 
 __all__ = [
+    "AGE_BANDS",
     "SUBGROUPS",
     "EffectModel",
     "HeterogeneityResult",
+    "age_bands",
     "estimate_heterogeneity",
     "fit_effect_model",
     "forest_size",
@@ -100,10 +103,7 @@ __all__ = [
 ]
 
 #: Pre-registered subgroups: name → column they are derived from.
-SUBGROUPS = {"age_band": "age", "n_factors": "n_factors", "deprivation": "imd_decile"}
-#: Age bands at time zero, youngest first. Unborn children (a negative age: records
-#: before birth, which the case-history contract allows) are a band of their own.
-AGE_BANDS: Final = ("unborn", "0-4", "5-10", "11-15", "16-17")
+SUBGROUPS = {"age_band": "age_years", "n_factors": "n_factors", "deprivation": "imd_decile"}
 #: The whole cohort's row of the subgroup table: its ``subgroup`` and ``level``.
 WHOLE_COHORT: Final = ("all", "all")
 #: The fewest children of each arm in a subgroup whose effect is estimated: with fewer the
@@ -159,9 +159,18 @@ SUBGROUP_BANDS: Final = {
 def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the pre-registered subgroup of each row (columns present in ``frame`` only).
 
-    ``age_band``: unborn (age at time zero below 0: the decision was made before
-    birth), 0-4, 5-10, 11-15, 16-17 years; ``n_factors``: 0, 1, 2, 3+;
-    ``deprivation``: IMD deciles "1-3 (most deprived)", "4-7", "8-10 (least deprived)".
+    ``age_band``: unborn (the decision was made before birth), 0-4, 5-10, 11-15, 16-17
+    completed years at time zero; ``n_factors``: 0, 1, 2, 3+; ``deprivation``: IMD
+    deciles "1-3 (most deprived)", "4-7", "8-10 (least deprived)".
+
+    Age bands follow one rule: the completed years ``age_years`` that
+    :func:`escalation.build_spells` computes from the birth date and time zero by the
+    calendar (-1 when unborn; a child is 5 on its fifth birthday, and one born on 29
+    February has its birthday on 1 March in other years). The decimal ``age`` (days /
+    365.25) would put a child in the band below on a birthday. A frame without
+    ``age_years`` is banded by the whole years of its ``age``, which is right only for
+    exact ages (as :func:`escalation.simulate_spells` draws them), not for ages made by
+    dividing days.
 
     Raises
     ------
@@ -180,16 +189,18 @@ def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
     0   unborn         1
     1      0-4         0
     2    11-15        3+
+
+    Born 2017-12-03, time zero 2022-12-03: ``age`` 4.9993, but 5 completed years.
+
+    >>> subgroup_levels(pd.DataFrame({"age": [4.9993], "age_years": [5]}))["age_band"].tolist()
+    ['5-10']
     """
     _check_subgroup_sources(frame)
     out = pd.DataFrame(index=frame.index)
-    if "age" in frame:
-        out["age_band"] = pd.cut(
-            pd.to_numeric(frame["age"]),
-            [-np.inf, 0, 5, 11, 16, np.inf],
-            right=False,
-            labels=list(AGE_BANDS),
-        ).astype(str)
+    if "age_years" in frame:
+        out["age_band"] = age_bands(pd.to_numeric(frame["age_years"]).to_numpy(float))
+    elif "age" in frame:
+        out["age_band"] = age_bands(np.floor(pd.to_numeric(frame["age"]).to_numpy(float)))
     if "n_factors" in frame:
         k = pd.to_numeric(frame["n_factors"]).clip(upper=3).astype(int)
         out["n_factors"] = k.astype(str).replace({"3": "3+"})
@@ -203,6 +214,7 @@ def subgroup_levels(frame: pd.DataFrame) -> pd.DataFrame:
 #: What each subgroup's source column may hold: (least, most, whole numbers only, in words).
 _SOURCE_VALUES: Final = {
     "age": (-np.inf, np.inf, False, "a finite number of years"),
+    "age_years": (-1.0, np.inf, True, "a whole number of completed years, -1 when unborn"),
     "n_factors": (0.0, np.inf, True, "a whole number >= 0"),
     "imd_decile": (1.0, 10.0, True, "a whole number from 1 to 10"),
 }

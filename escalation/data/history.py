@@ -105,10 +105,12 @@ class ExclusionReport:
         Returns
         -------
         pandas.DataFrame
-            Columns ``table, row, column, value, reason, action``: ``row`` is the row a
-            spreadsheet shows (the header is row 1, the first data row row 2; see
+            Columns ``table, row, column, value, reason, action, hint``: ``row`` is the
+            row a spreadsheet shows (the header is row 1, the first data row row 2; see
             :attr:`~escalation.errors.Problem.shown_row`), ``action`` what lenient
-            reading did (e.g. ``"value dropped"`` or ``"row excluded"``).
+            reading did (e.g. ``"value dropped"`` or ``"row excluded"``), ``hint`` what
+            the case probably meant (e.g. "did you mean 'NEG'?", from the code lists
+            only; empty when none).
         """
         return pd.DataFrame(
             {
@@ -118,11 +120,17 @@ class ExclusionReport:
                 "value": [p.reported_value() if p.column else None for p in self.problems],
                 "reason": [p.reason for p in self.problems],
                 "action": [p.action for p in self.problems],
+                "hint": [p.hint for p in self.problems],
             }
         )
 
     def counts(self) -> pd.DataFrame:
         """Return how many distinct rows were excluded, by table and reason.
+
+        One row per kind of problem: the hints that name what each case probably meant
+        (:attr:`~escalation.errors.Problem.hint`) are not part of the reason, so an
+        unknown code is one row whether or not some cases were a listed code in another
+        case (:meth:`to_frame` keeps the hints).
 
         Returns
         -------

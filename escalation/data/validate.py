@@ -164,14 +164,26 @@ class _Checker:
         if positions.size:
             self._record(positions, column, reason, True, "value dropped")
 
-    def soft_each(self, positions: np.ndarray, column: str, reasons: Sequence[str]) -> None:
-        """Record a problem with its own reason for each row at ``positions``; drop the values."""
-        self._record(positions, column, reasons, True, "value dropped")
+    def soft_each(
+        self,
+        positions: np.ndarray,
+        column: str,
+        reasons: str | Sequence[str],
+        hints: Sequence[str | None] | None = None,
+    ) -> None:
+        """Record a problem for each row at ``positions`` (own reason or hint); drop values."""
+        self._record(positions, column, reasons, True, "value dropped", hints)
 
-    def flag_each(self, positions: np.ndarray, column: str, reasons: Sequence[str]) -> None:
-        """Record a problem with its own reason for each row at ``positions``; exclude them."""
+    def flag_each(
+        self,
+        positions: np.ndarray,
+        column: str,
+        reasons: str | Sequence[str],
+        hints: Sequence[str | None] | None = None,
+    ) -> None:
+        """Record a problem for each row at ``positions`` (own reason or hint); exclude them."""
         self.bad[positions] = True
-        self._record(positions, column, reasons, True, _EXCLUDED[self.table])
+        self._record(positions, column, reasons, True, _EXCLUDED[self.table], hints)
 
     def flag_blank_rows(self) -> None:
         """Exclude rows whose every cell is empty, each with one problem, not one per column.
@@ -190,17 +202,22 @@ class _Checker:
         reason: str | Sequence[str],
         show: bool,
         action: str,
+        hint: Sequence[str | None] | None = None,
     ) -> None:
         reasons = [reason] * len(positions) if isinstance(reason, str) else list(reason)
+        hints = [None] * len(positions) if hint is None else list(hint)
         kept = ~self.blank[positions]  # a blank row is reported once, as blank
         positions = positions[kept]
         reasons = [why for why, keep in zip(reasons, kept, strict=True) if keep]
+        hints = [h for h, keep in zip(hints, kept, strict=True) if keep]
         shown = show and column in self.frame
         # Only the offending values are taken (a column of Arrow text stays in Arrow).
         raw = self.frame[column].iloc[positions].to_numpy() if shown else None
         for i, pos in enumerate(positions):
             value = None if raw is None else _plain(raw[i])
-            problem = RecordProblem(self.table, int(pos), column, value, reasons[i], action)
+            problem = RecordProblem(
+                self.table, int(pos), column, value, reasons[i], action, hint=hints[i]
+            )
             self.problems.append(problem)
 
     def require_columns(self, spec: Mapping[str, bool]) -> list[Problem]:
@@ -295,7 +312,7 @@ class _Checker:
         rows = np.flatnonzero(~empty & (position < 0))
         if rows.size:
             reason = f"unknown {what} code ({_code_hint(codes)})"
-            self.soft_each(rows, column, case_hints(self.frame[column].iloc[rows], codes, reason))
+            self.soft_each(rows, column, reason, case_hints(self.frame[column].iloc[rows], codes))
         return pd.Series(pd.Categorical.from_codes(position, dtype=_code_dtype(tuple(allowed))))
 
     def check_dates(
@@ -343,27 +360,29 @@ class _Checker:
         return parsed.where(~invalid & ~(parsed > limit))
 
 
-def case_hints(values: pd.Series, codes: Sequence[str], reason: str) -> list[str]:
-    """Return ``reason`` for each unknown value, naming the code it is but for its case.
+def case_hints(values: pd.Series, codes: Sequence[str]) -> list[str | None]:
+    """Return the hint of each unknown value: the code it is but for its case, or None.
 
     A value equal to a listed code once case is ignored (``neg``, ``f``, ``Referral``)
     stays unknown: codes are read exactly as their list writes them ("unknown codes are
-    reported, not guessed"); its reason says which code was probably meant.
+    reported, not guessed"); its hint (:attr:`~escalation.errors.Problem.hint`, apart
+    from the reason, by which problems are counted) says which code was probably meant.
+    A hint names only a listed code, never the value.
 
     Examples
     --------
-    >>> case_hints(pd.Series(["neg", "XYZ"]), ["NEG", "EMO"], "unknown category code")
-    ["unknown category code; did you mean 'NEG'? (codes are read exactly as the list \
-writes them, case included)", 'unknown category code']
+    >>> case_hints(pd.Series(["neg", "XYZ"]), ["NEG", "EMO"])
+    ["did you mean 'NEG'? (codes are read exactly as the list writes them, case \
+included)", None]
     """
     folded = [code.casefold() for code in codes]
     text = values.astype("string").str.casefold()
     position, _ = coded(text, folded)
     return [
-        reason
+        None
         if at < 0
-        else f"{reason}; did you mean {codes[at]!r}? (codes are read exactly as the list "
-        "writes them, case included)"
+        else f"did you mean {codes[at]!r}? (codes are read exactly as the list writes them, "
+        "case included)"
         for at in position.tolist()
     ]
 
@@ -905,8 +924,8 @@ def _check_episode_rows(
     unknown = np.flatnonzero(~empty & (kind < 0))
     if unknown.size:
         reason = f"unknown episode kind (the contract's kinds are {', '.join(EPISODE_KINDS)})"
-        hints = case_hints(frame["kind"].iloc[unknown], list(EPISODE_KINDS), reason)
-        eps.flag_each(unknown, "kind", hints)
+        hints = case_hints(frame["kind"].iloc[unknown], list(EPISODE_KINDS))
+        eps.flag_each(unknown, "kind", reason, hints)
     dtype = _code_dtype(tuple(EPISODE_KINDS))
     frame["kind"] = pd.Series(pd.Categorical.from_codes(kind, dtype=dtype))
     start = eps.check_dates("start", True, extract_date)
@@ -993,22 +1012,20 @@ def _check_factors(eps: _Checker, values: pd.Series) -> pd.Series:
         "unknown assessment factor code (codes joined by ';', e.g. 3B;16A); the unknown "
         "codes are dropped"
     )
-    reasons: list[str | None] = []  # None: every code known
+    unknown: list[bool] = []  # False: every code known
+    hints: list[str | None] = []
     kept: list[str | None] = []
     for combo in text.tolist():
-        if not isinstance(combo, str):
-            reasons.append(None)
-            kept.append(None)
-            continue
-        parts = [c for c in combo.split(";") if c]
+        parts = [c for c in combo.split(";") if c] if isinstance(combo, str) else []
         good = [c for c in parts if c in known]
         bad = [c for c in parts if c not in known]
-        hints = case_hints(pd.Series(bad, dtype=object), list(ASSESSMENT_FACTORS), reason)
         # the hint of the first unknown code that is a listed one but for its case
-        reasons.append(next((h for h in hints if h != reason), reason) if bad else None)
+        found = case_hints(pd.Series(bad, dtype=object), list(ASSESSMENT_FACTORS))
+        hints.append(next((h for h in found if h is not None), None))
+        unknown.append(bool(bad))
         kept.append(";".join(good) if good else None)
-    rows = np.flatnonzero([reasons[code] is not None for code in codes])
-    eps.soft_each(rows, "factors", [str(reasons[codes[row]]) for row in rows])
+    rows = np.flatnonzero([unknown[code] for code in codes])
+    eps.soft_each(rows, "factors", reason, [hints[codes[row]] for row in rows])
     return expand(pd.Series(kept, dtype="string"), codes)
 
 
@@ -1195,13 +1212,16 @@ def _check_repeated_points(eps: _Checker, frame: pd.DataFrame, child: np.ndarray
     original = rows[first[group.ravel()]]
     repeats = np.flatnonzero(original != rows)
     kinds = kind.to_numpy()[rows[repeats]]
+    # The row repeated is the hint (a case for the analyst), not the reason: the repeats
+    # are counted as one kind of problem.
     reasons = [
-        f"repeats row {spreadsheet_row(int(original[i]))}: the same {name} of the same child "
-        "on the same date, identical in every column (a copy made in data entry or by the "
-        "extract, which would count it twice); delete one"
-        for i, name in zip(repeats, kinds, strict=True)
+        f"repeats another row: the same {name} of the same child on the same date, "
+        "identical in every column (a copy made in data entry or by the extract, which "
+        "would count it twice); delete one"
+        for name in kinds
     ]
-    eps.flag_each(rows[repeats], "kind", reasons)
+    hints = [f"repeats row {spreadsheet_row(int(original[i]))}" for i in repeats]
+    eps.flag_each(rows[repeats], "kind", reasons, hints)
 
 
 def _check_numeric_extras(checker: _Checker, spec: Mapping[str, bool]) -> None:

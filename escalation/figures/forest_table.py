@@ -17,8 +17,8 @@ import plotnine as p9
 from escalation.errors import DesignError
 from escalation.figures._checks import require_columns, require_values
 from escalation.figures._compose import added
-from escalation.figures._labels import interval_digits, text_width_pt
-from escalation.figures._rows import grouped_rows, row_scale
+from escalation.figures._labels import ROW_LABEL_SHARE, interval_digits, text_width_pt
+from escalation.figures._rows import INDENT, grouped_rows, row_lines, row_pitch_mm, row_scale
 from escalation.figures.theme import (
     ANNOTATION_PT,
     GREY,
@@ -84,40 +84,68 @@ _MM_PER_PT: Final = 25.4 / 72.0
 _TICK_PRIORITY: Final = (1.0, 0.5, 2.0, 0.25, 4.0, 0.1, 10.0, 0.2, 5.0, 0.75, 1.5, 3.0)
 
 
+def _mm(strings: Sequence[str], size: float, *, bold: bool = False) -> float:
+    """Return the widest of ``strings`` (their widest line) in millimetres."""
+    widths = [text_width_pt(t, size, bold=bold) for t in strings if t]
+    return max(widths, default=0.0) * _MM_PER_PT
+
+
 @dataclass(frozen=True)
 class _Table:
-    """A table's rows and their text: ``data`` with ``row``, ``text`` and ``p_text``."""
+    """A table's rows and their text: ``data`` with ``row``, ``text`` and ``p_text``.
+
+    ``names`` are the rows' names as drawn: wrapped for the figure's width when the table
+    was made for one (:func:`~escalation.figures._rows.grouped_rows`); ``words`` the
+    widest single word of any name (with a member's indent), which no wrapping narrows.
+    """
 
     data: pd.DataFrame
     order: list[str]
     names: dict[str, str]
     headers: tuple[str, str, str]  # the forest's, the ratio text's and the p-values' panel
+    words_mm: float
 
     def needs_mm(self) -> tuple[float, tuple[float, float, float]]:
         """Return the row labels' width and the narrowest forest, text and p panels (mm)."""
-
-        def mm(strings: Sequence[str], size: float, *, bold: bool = False) -> float:
-            widths = [text_width_pt(t, size, bold=bold) for t in strings if t]
-            return max(widths, default=0.0) * _MM_PER_PT
-
         forest, text, p = ([h] for h in self.headers)
         need = (
-            max(_MIN_FOREST_MM, mm(forest, _STRIP_PT, bold=True) + _PAD_MM),
-            max(mm(self.data["text"].tolist(), ANNOTATION_PT), mm(text, _STRIP_PT, bold=True))
+            max(_MIN_FOREST_MM, _mm(forest, _STRIP_PT, bold=True) + _PAD_MM),
+            max(_mm(self.data["text"].tolist(), ANNOTATION_PT), _mm(text, _STRIP_PT, bold=True))
             + _PAD_MM,
-            max(mm(self.data["p_text"].tolist(), ANNOTATION_PT), mm(p, _STRIP_PT, bold=True))
+            max(_mm(self.data["p_text"].tolist(), ANNOTATION_PT), _mm(p, _STRIP_PT, bold=True))
             + _PAD_MM,
         )
-        return mm([self.names[k] for k in self.order], secondary_pt()), need
+        return _mm([self.names[k] for k in self.order], secondary_pt()), need
 
     def narrowest_mm(self) -> float:
-        """Return the narrowest figure width (mm) at which every text of the table fits."""
+        """Return the narrowest figure width (mm) at which every text of the table fits.
+
+        Unwrapped names need their own width beside the panels. Wrapped (at
+        :data:`~escalation.figures._labels.ROW_LABEL_SHARE` of the width, a member's
+        indent beside it) they need no more than that share or their widest word, so any
+        width from ``max((rest + indent) / (1 - share), widest word + rest)`` up fits
+        too, ``rest`` being the frame and the panels; the table is drawn at either.
+        """
         labels, need = self.needs_mm()
-        return labels + _FRAME_MM + sum(need)
+        rest = _FRAME_MM + sum(need)
+        indent = text_width_pt(INDENT, secondary_pt()) * _MM_PER_PT
+        wrapped = max((rest + indent) / (1.0 - ROW_LABEL_SHARE), self.words_mm + rest)
+        return min(labels + rest, wrapped)
 
 
-def _table(effects: pd.DataFrame, label: str | None, group: str | None, ratio: str) -> _Table:
-    """Return the rows of a hazard-ratio table, their labels, ratio text and p-values."""
+def _table(
+    effects: pd.DataFrame,
+    label: str | None,
+    group: str | None,
+    ratio: str,
+    width: ColumnWidth | float | None = None,
+) -> _Table:
+    """Return the rows of a hazard-ratio table, their labels, ratio text and p-values.
+
+    With the figure's ``width``, a row's name too wide for its margin is wrapped (the
+    one rule of :func:`~escalation.figures._labels.wrap_row_label`); without, names are
+    kept whole (to measure the table's narrowest width).
+    """
     data = require_columns(effects, _COLUMNS, figure="hazard-ratio table")
     data = require_values(
         data, dict.fromkeys(_COLUMNS[1:], "ratio"), figure="hazard-ratio table"
@@ -125,7 +153,12 @@ def _table(effects: pd.DataFrame, label: str | None, group: str | None, ratio: s
     described = [describe_covariate(str(t)) for t in data["term"]]
     labels = data[label].astype(str).tolist() if label else [d.label for d in described]
     groups = data[group].tolist() if group else [d.domain for d in described]
-    keys, order, names = grouped_rows(groups, labels)
+    keys, order, names = grouped_rows(groups, labels, width=width)
+    words = {
+        (INDENT if names[k].startswith(INDENT) else "") + word
+        for k in order
+        for word in names[k].split()
+    }
     data["row"] = keys
     data["text"] = [
         _ratio_text(e, lo, hi)
@@ -134,36 +167,37 @@ def _table(effects: pd.DataFrame, label: str | None, group: str | None, ratio: s
     p_values = data["p_value"] if "p_value" in data else pd.Series(np.nan, index=data.index)
     data["p_text"] = [_p_text(float(p)) for p in p_values]
     headers = (f"{ratio} (95% CI, log scale)", f"{ratio} (95% CI)", "p")
-    return _Table(data, order, names, headers)
+    return _Table(data, order, names, headers, _mm(sorted(words), secondary_pt()))
 
 
 def _panel_widths(
-    table: _Table, width: ColumnWidth | float
+    table: _Table, width: ColumnWidth | float, narrowest: float
 ) -> tuple[tuple[float, float, float], float]:
     """Return the widths of the forest, text and p panels, and the forest's in millimetres.
 
     The panels' widths are relative (facet_grid's ``space``): the usual proportions
     (:data:`_SPACES`) where each panel's text fits them; otherwise the text panels get
-    the width of their widest text and the forest the rest. A width too narrow for a
-    forest of :data:`_MIN_FOREST_MM` (or its header) beside the row labels and text is a
+    the width of their widest text and the forest the rest. A width below ``narrowest``
+    (:meth:`_Table.narrowest_mm` of the unwrapped table), too narrow for a forest of
+    :data:`_MIN_FOREST_MM` (or its header) beside the row labels and text, is a
     :class:`DesignError` naming the width needed: drawn anyway, the text was cut off at
-    the panels' edges.
+    the panels' edges. ``table`` has its names wrapped for ``width``.
     """
     total = width_mm(width)
+    if total < narrowest - 1e-6:  # at the narrowest width itself, rounding error aside
+        raise DesignError(
+            "the hazard-ratio table needs a width of at least "
+            f"{math.ceil(narrowest)} mm for these row labels and ratios, not "
+            f"{total:.0f} mm (at {width!r} its text would be cut off); draw it wider "
+            "(hazard_ratio_table_width gives the width needed), or draw the ratios alone "
+            "with plot_hazard_ratios, which fits a single column"
+        )
     labels, need = table.needs_mm()
     panels = total - labels - _FRAME_MM
     usual = [panels * space / sum(_SPACES) for space in _SPACES]
     if all(u >= n for u, n in zip(usual, need, strict=True)):
         return _SPACES, usual[0]
     forest = panels - need[1] - need[2]
-    if forest < need[0] - 1e-6:  # at the narrowest width itself, rounding error aside
-        raise DesignError(
-            "the hazard-ratio table needs a width of at least "
-            f"{math.ceil(table.narrowest_mm())} mm for these row labels and ratios, not "
-            f"{total:.0f} mm (at {width!r} its text would be cut off); draw it wider "
-            "(hazard_ratio_table_width gives the width needed), or draw the ratios alone "
-            "with plot_hazard_ratios, which fits a single column"
-        )
     return (forest, need[1], need[2]), forest
 
 
@@ -260,7 +294,9 @@ def plot_hazard_ratio_table(
     ratio : str, default "HR"
         Short name of the ratio in the column header.
     title, width, height_mm
-        Labels and size (height defaults to 22 mm + 4.4 mm per row).
+        Labels and size (height defaults to 22 mm + 4.4 mm per row, more when a row's
+        name is wrapped). A row's name wider than its margin is wrapped into lines by
+        measured width (:func:`~escalation.figures._labels.wrap_row_label`).
 
     Returns
     -------
@@ -275,8 +311,9 @@ def plot_hazard_ratio_table(
     >>> sorted(plot.data["text"].dropna())[:2]
     ['0.82 (0.70 to 0.96)', '0.97 (0.95 to 0.99)']
     """
-    table = _table(effects, label, group, ratio)
-    spaces, forest_mm = _panel_widths(table, width)
+    narrowest = _table(effects, label, group, ratio).narrowest_mm()
+    table = _table(effects, label, group, ratio, width)
+    spaces, forest_mm = _panel_widths(table, width, narrowest)
     data, order, names = table.data, table.order, table.names
     forest_name, text_name, _ = table.headers
     panels = list(table.headers)
@@ -308,7 +345,8 @@ def plot_hazard_ratio_table(
         }
     )
     null = pd.DataFrame({"x": [0.0], "panel": pd.Categorical([forest_name], categories=panels)})
-    height = 22.0 + 4.4 * len(order) if height_mm is None else height_mm
+    pitch = row_pitch_mm(row_lines(names), 4.4)  # rows as tall as a wrapped name needs
+    height = 22.0 + pitch * len(order) if height_mm is None else height_mm
     return added(
         p9.ggplot(forest, p9.aes("x", "row")),
         [

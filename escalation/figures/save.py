@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = [
     "FORMATS",
     "JOURNAL_FORMATS",
     "PNG_COMPRESSION",
+    "asked_size",
     "drawn",
     "save_figure",
     "write_figure",
@@ -215,7 +217,35 @@ def _draw(
             sized += titles.additions()
             figure = sized.draw()
             lay_out(figure, measured=measured)
+    _ASKED[figure] = (w, h)
     return sized, figure
+
+
+#: The size each drawn figure was asked for (inches, before titles wrapped made it taller).
+_ASKED: weakref.WeakKeyDictionary[Any, tuple[float, float]] = weakref.WeakKeyDictionary()
+
+
+def asked_size(figure: Any) -> tuple[float, float]:
+    """Return the size (inches) ``figure`` was drawn for by :func:`drawn`.
+
+    The width and the height from the plot's theme or ``height_mm``, before a wrapped
+    title made the figure taller: two drawings of a plot asked for the same size are the
+    same. A figure drawn otherwise gives its own size.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from escalation.figures import plot_hazard_ratios
+    >>> plot = plot_hazard_ratios(pd.DataFrame({"term": ["age"], "estimate": [0.8],
+    ...     "conf_low": [0.7], "conf_high": [0.9]}), title="A long title " * 8)
+    >>> with drawn(plot, width=85.0, height_mm=50.8, dpi=30, measured=False) as figure:
+    ...     [round(x, 2) for x in asked_size(figure)]
+    [3.35, 2.0]
+    """
+    if figure in _ASKED:
+        return _ASKED[figure]
+    width, height = figure.get_size_inches()
+    return float(width), float(height)
 
 
 #: The labels above and beneath the panels that a figure's width may cut off.

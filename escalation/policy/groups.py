@@ -67,9 +67,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from escalation._age_bands import AGE_BANDS
 from escalation._row_order import check_same_spells
 from escalation._vocabulary import spells_of
-from escalation.causal.heterogeneity import AGE_BANDS, subgroup_levels, subgroup_sort_key
+from escalation.causal.heterogeneity import subgroup_levels, subgroup_sort_key
 from escalation.causal.influence import cluster_standard_error
 from escalation.causal.policy import PolicyValueResult, proportion_interval
 from escalation.disclosure import (
@@ -143,7 +144,8 @@ def policy_groups(spells: SpellData | pd.DataFrame) -> pd.DataFrame:
 
     Sex, ethnicity, disability and deprivation as in
     :func:`escalation.predict.fairness.fairness_groups`; ``age`` in bands unborn, 0-4,
-    5-10, 11-15, 16-17 (:data:`escalation.causal.heterogeneity.AGE_BANDS`); ``unborn``
+    5-10, 11-15, 16-17 completed years (:data:`escalation.causal.heterogeneity.AGE_BANDS`,
+    by :func:`escalation.causal.heterogeneity.subgroup_levels`' rule); ``unborn``
     (``yes``/``no``) when the spells have an ``unborn`` column. Each column is
     categorical, its categories every group the attribute defines, those no spell is in
     too (:func:`escalation.predict.fairness.group_levels`): the groups table lists them.
@@ -157,8 +159,9 @@ def policy_groups(spells: SpellData | pd.DataFrame) -> pd.DataFrame:
     """
     spells = spells_of(spells, function="policy_groups")
     out = fairness_groups(spells)
-    if "age" in spells:
-        bands = subgroup_levels(spells[["age"]])["age_band"]
+    ages = [c for c in ("age", "age_years") if c in spells]
+    if ages:  # completed years when the spells carry them (subgroup_levels' one rule)
+        bands = subgroup_levels(spells[ages])["age_band"]
         out["age"] = listed_levels(bands.set_axis(out.index), AGE_BANDS)
     if "unborn" in spells:
         out["unborn"] = yes_no_groups(spells["unborn"]).set_axis(out.index)

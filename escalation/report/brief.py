@@ -38,7 +38,7 @@ from escalation._interval_words import NO_INTERVAL, ci_words, has_interval
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, format_count
 from escalation.errors import DataValidationError, Problem
 from escalation.figures._labels import interval_digits
-from escalation.figures.save import PNG_COMPRESSION
+from escalation.figures.save import PNG_COMPRESSION, asked_size
 from escalation.figures.save import drawn as drawn_figure
 from escalation.figures.theme import width_mm
 from escalation.report.table_one import table_one_note
@@ -637,8 +637,9 @@ def figure_images(figure: BriefFigure, *, dpi: int = 200, drawn: Any = None) -> 
         Resolution of the images.
     drawn : matplotlib.figure.Figure, optional
         ``figure.plot`` already drawn, e.g. to write its files
-        (:func:`escalation.figures.save.drawn`). When it has the screen size (a
-        single-column figure at its own height) the screen image is rendered from it
+        (:func:`escalation.figures.save.drawn`). When it was drawn for the screen size
+        (a single-column figure at its own height; its titles wrapped or not,
+        :func:`escalation.figures.save.asked_size`) the screen image is rendered from it
         at ``dpi`` instead of drawing the plot again.
 
     Returns
@@ -658,8 +659,10 @@ def figure_images(figure: BriefFigure, *, dpi: int = 200, drawn: Any = None) -> 
     """
     width = _SCREEN_WIDTH_MM[figure.width]
     size = _size_inches(figure.plot, width, figure.height_mm)
+    # Asked for the screen size, the drawing is the screen's (a wrapped title made both
+    # taller alike): rendered from it, the figure is drawn once.
     if drawn is not None and all(
-        math.isclose(a, b, abs_tol=1e-9) for a, b in zip(drawn.get_size_inches(), size, strict=True)
+        math.isclose(a, b, abs_tol=1e-9) for a, b in zip(asked_size(drawn), size, strict=True)
     ):
         uri = _png_uri(drawn, dpi)
     else:

@@ -1,10 +1,12 @@
 """Run a simulation study: every scenario × replication, resumable, on any number of workers.
 
-Replication ``r`` of a scenario draws its data and its bootstrap from
-``numpy.random.SeedSequence(seed, spawn_key=(scenario key, r))``: the seeds depend on the
-master seed, the scenario's settings and the replication number only, never on the order
-the tasks run in or on the number of workers, so the results are bit-identical however the
-study is run (only the ``seconds`` column, a replication's wall time, varies).
+Replication ``r`` of a scenario has ``numpy.random.SeedSequence(seed, spawn_key=(scenario
+key, r))``, the ``r``-th child that ``SeedSequence.spawn`` gives the scenario's sequence;
+its two children (``spawn(2)``) seed its data and its bootstrap with 128 bits each (seed
+scheme 2, :data:`SEED_SCHEME`). The seeds depend on the master seed, the scenario's
+settings and the replication number only, never on the order the tasks run in or on the
+number of workers, so the results are bit-identical however the study is run (only the
+``seconds`` column, a replication's wall time, varies).
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ if TYPE_CHECKING:
 
     from escalation.report.outputs import OutputFolder
 
-__all__ = ["RESULT_COLUMNS", "SimulationStudy", "replicate", "run_simstudy", "save_figures"]
+__all__ = [
+    "RESULT_COLUMNS",
+    "SEED_SCHEME",
+    "SimulationStudy",
+    "replicate",
+    "run_simstudy",
+    "save_figures",
+]
 
 _META: Final = "simstudy.json"
 _STORE: Final = "results"
@@ -56,11 +65,32 @@ _FAILURES: Final = (EscalationError, np.linalg.LinAlgError, FloatingPointError, 
 _FIGURES_ONLY: Final = frozenset({"plotnine"})
 
 
+#: How the replications' seeds are made, recorded in ``simstudy.json``: 2, 128-bit seeds
+#: from ``SeedSequence.spawn`` (:func:`_seeds`). Scheme 1 (escalation 0.x until this
+#: change, not recorded) drew two 32-bit seeds per replication, which collide by chance
+#: in large studies (even odds near 77,000 replications): its folders are not resumed.
+SEED_SCHEME: Final = 2
+
+
 def _seeds(plan: SimulationPlan, scenario: Scenario, replication: int) -> tuple[int, int]:
-    """Seeds of the data and of the bootstrap of one replication."""
+    """Seeds of the data and of the bootstrap of one replication, 128 bits each.
+
+    The replication's sequence is the ``replication``-th child of the scenario's
+    (``SeedSequence(seed, spawn_key=(key,)).spawn``, made directly so that it depends on
+    no other replication); its two children by ``spawn(2)`` give the data's and the
+    bootstrap's seed as 128-bit integers (the generators and the bootstrap seed their
+    own ``SeedSequence`` with them, keeping every bit). With 32-bit seeds two of a large
+    study's data sets could be drawn from one seed (the birthday problem).
+    """
     sequence = np.random.SeedSequence(plan.seed, spawn_key=(scenario.key, replication))
-    data_seed, boot_seed = (int(v) for v in sequence.generate_state(2, dtype=np.uint32))
-    return data_seed, boot_seed
+    data, boot = sequence.spawn(2)
+    return _as_integer(data), _as_integer(boot)
+
+
+def _as_integer(sequence: np.random.SeedSequence) -> int:
+    """Return 128 bits of ``sequence``'s state as one non-negative integer."""
+    low, high = (int(w) for w in sequence.generate_state(2, dtype=np.uint64))
+    return low | (high << 64)
 
 
 def replicate(task: tuple[Scenario, int], plan: SimulationPlan) -> pd.DataFrame:
@@ -261,6 +291,15 @@ def _check_plan(folder: OutputFolder, plan: SimulationPlan) -> None:
     meta = folder.path / _META
     if meta.is_file():
         stored = json.loads(meta.read_text(encoding="utf-8"))
+        scheme = stored.get("seed_scheme", 1)
+        if scheme != SEED_SCHEME and completed_replications(folder.path / _STORE):
+            raise DesignError(
+                f"{folder.path} holds replications drawn with seed scheme {scheme} (32-bit "
+                f"seeds); this version draws them with scheme {SEED_SCHEME} (128-bit seeds "
+                "from SeedSequence.spawn), so the same plan now gives other replications and "
+                "the two cannot be mixed. Use a new output folder, or resume under the "
+                "escalation version recorded in its simstudy.json"
+            )
         if stored.get("fingerprint") != plan.fingerprint():
             raise DesignError(
                 f"{folder.path} holds results of another plan (fingerprint "
@@ -359,6 +398,7 @@ def _manifest(
         "extra": {
             "plan": plan.to_dict(),
             "plan_fingerprint": plan.fingerprint(),
+            "seed_scheme": SEED_SCHEME,
             "complete": complete,
             "replications_stored": stored,
             "replications_planned": plan.replications * len(plan.scenarios()),
@@ -491,6 +531,7 @@ def run_simstudy(
             seed=plan.seed,
         )
         record["fingerprint"] = plan.fingerprint()
+        record["seed_scheme"] = SEED_SCHEME
         (folder.staging / _META).write_text(
             json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
         )

@@ -196,9 +196,11 @@ class SpellData(Presents):
         One row per eligible spell: ``spell_id, child_id, family_id, time_zero, duration,
         event, end_reason, treatment, treatment_start`` (with ``la`` after ``family_id``
         when the children table names local authorities) then the baseline covariates
-        (``age, unborn, sex, ethnicity, disability``, requested extra children columns,
-        ``prior_referrals, prior_assessments, prior_cp_plans, prior_looked_after,
+        (``age, age_years, unborn, sex, ethnicity, disability``, requested extra children
+        columns, ``prior_referrals, prior_assessments, prior_cp_plans, prior_looked_after,
         days_since_first_referral, source, need``, ``factor_<code>`` flags, ``n_factors``).
+        ``age`` is days since birth / 365.25 (a covariate); ``age_years`` the completed
+        years by the calendar (-1 when unborn), from which age bands are made.
     flow : pandas.DataFrame
         The exclusion flow (see :func:`build_spells`).
     design : StudyDesign
@@ -875,6 +877,8 @@ def baseline_covariates(
     n = len(child)
     out: dict[str, Any] = {}
     out["age"] = (asof - prep.birth[child]) / _YEAR
+    # Completed years by the calendar (-1 when unborn): what age bands are made from.
+    out["age_years"] = _completed_years(prep.birth[child], asof)
     # Unborn on the day (age is then negative): records begin up to 40 weeks before birth.
     out["unborn"] = (asof < prep.birth[child]).astype(np.int64)
     for column in ("sex", "ethnicity", "disability"):

@@ -43,7 +43,8 @@ def test_a_code_in_another_case_is_reported_naming_the_code_meant(
     history = validate_case_history(history_from(tables), lenient=True)
     (problem,) = history.exclusions.problems
     assert (problem.table, problem.row, problem.column) == (table, row, column)
-    assert problem.reason.endswith("; " + _HINT.format(meant))
+    assert problem.hint == _HINT.format(meant) and "did you mean" not in problem.reason
+    assert problem.describe().endswith(f"; {_HINT.format(meant)} [value dropped]")
     assert problem.action == "value dropped"  # reported, not guessed
     assert f"value {value!r}" in problem.describe()
     kept = getattr(history, table).loc[row, column]
@@ -56,7 +57,7 @@ def test_an_episode_kind_in_another_case_is_reported_naming_the_kind_meant() -> 
     history = validate_case_history(history_from(tables), lenient=True)
     (problem,) = history.exclusions.problems
     assert (problem.row, problem.column, problem.action) == (10, "kind", "episode excluded")
-    assert problem.reason.endswith("; " + _HINT.format("referral"))
+    assert problem.hint == _HINT.format("referral")
 
 
 @pytest.mark.parametrize(
@@ -68,4 +69,4 @@ def test_an_unknown_code_that_no_code_is_but_for_case_gets_no_guess(
     tables = valid_tables()
     tables["episodes"].loc[6 if column == "category" else 7, column] = value
     (problem,) = validate_case_history(history_from(tables), lenient=True).exclusions.problems
-    assert "did you mean" not in problem.reason
+    assert "did you mean" not in problem.reason and problem.hint is None

@@ -10,7 +10,9 @@ import pytest
 
 from escalation.errors import DesignError
 from escalation.figures import hazard_ratio_table_width, plot_hazard_ratio_table
+from escalation.figures._labels import text_width_pt
 from escalation.figures.save import drawn
+from escalation.figures.theme import secondary_pt, width_mm
 from tests.figures.text_fits import text_problems
 
 #: Ratios from 0.002 to 900 (a wide axis), per-day ratios needing four decimals, and a
@@ -67,13 +69,26 @@ def test_table_fits_at_the_width_it_needs_and_is_refused_narrower(name: str) -> 
         plot_hazard_ratio_table(effects, label="label", width="single")
 
 
-def test_a_long_row_label_needs_more_than_a_double_column() -> None:
-    """The study's table is drawn at a double column or, for longer labels, as wide as
-    they need (files only): the width follows the labels."""
-    short, long = _effects("long label"), _effects("long label")
-    short.loc[1, "label"] = "Prior referrals"
-    assert hazard_ratio_table_width(short, label="label") < 178
-    assert hazard_ratio_table_width(long, label="label") > 178
+def test_a_long_row_label_is_wrapped_to_fit_a_double_column() -> None:
+    """A row label too long for its margin is wrapped by measured width (the figures' one
+    rule, ``wrap_row_label``), as the forest plot's are, so the table fits a double
+    column. Was: the label was kept on one line and the table needed 200 mm (its text
+    ran off at a double column: a DesignError); the study drew it wider than a page."""
+    long = _effects("long label")
+    unwrapped_mm = (
+        text_width_pt("    " + long.loc[1, "label"], secondary_pt()) * 25.4 / 72  # indented
+    )
+    assert unwrapped_mm > 0.45 * 178  # wider than a row name's share of a double column
+    assert hazard_ratio_table_width(long, label="label") <= 178
+    plot = plot_hazard_ratio_table(long, label="label", width="double")
+    names = plot.scales.get_scales("y").labels(list(plot.scales.get_scales("y").limits))
+    wrapped = [n for n in names if "previous referrals" in n]
+    assert len(wrapped) == 1 and wrapped[0].count("\n") >= 1
+    assert all(
+        text_width_pt(line.strip(), secondary_pt()) <= 0.45 * width_mm("double") * 72 / 25.4
+        for line in wrapped[0].split("\n")
+    )
+    assert not _problems(long, "double")
 
 
 def test_table_is_drawn_at_exactly_the_width_it_says_it_needs() -> None:

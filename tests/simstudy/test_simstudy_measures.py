@@ -347,3 +347,21 @@ def test_an_infinite_estimate_is_a_counted_failure(estimates: pd.DataFrame) -> N
     expected = math.fsum(kept["estimate"]) / 248 - kept["truth"].iloc[0]
     assert out.loc["bias", "estimate"] == pytest.approx(expected, abs=1e-14)
     assert np.isfinite(out.loc[["bias", "empirical_se", "mse", "model_se"], "estimate"]).all()
+
+
+def test_varying_truth_by_hand_morris_white_crowther() -> None:
+    """With a truth per replication (Morris, White & Crowther 2019, Table 6 with θ_i): the
+    empirical SE is the SD of the estimates whatever the truths; bias and MSE use each
+    replication's own truth. Estimates 1, 2, 4 against truths 0.5, 2.5, 3: errors 0.5,
+    -0.5, 1; bias 1/3 (MCSE sqrt(Σ(e_i - ē)² / (n(n-1))) = sqrt(42/36 / 6)); EmpSE
+    sqrt(Σ(θ̂_i - 7/3)² / 2) = sqrt(7/3) (MCSE / sqrt(4)); MSE (0.25 + 0.25 + 1) / 3 = 0.5."""
+    frame = pd.DataFrame(
+        {"scenario_id": "s", "estimate": [1.0, 2.0, 4.0], "truth": [0.5, 2.5, 3.0],
+         "std_error": np.nan, "conf_low": np.nan, "conf_high": np.nan}
+    )  # fmt: skip
+    out = performance_measures(frame, by=["scenario_id"]).set_index("measure")
+    assert out.loc["bias", "estimate"] == pytest.approx(1 / 3)
+    assert out.loc["bias", "mcse"] == pytest.approx(math.sqrt(42 / 36 / 6))
+    assert out.loc["empirical_se", "estimate"] == pytest.approx(math.sqrt(7 / 3))
+    assert out.loc["empirical_se", "mcse"] == pytest.approx(math.sqrt(7 / 3) / 2)
+    assert out.loc["mse", "estimate"] == pytest.approx(0.5)

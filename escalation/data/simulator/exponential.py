@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from escalation._age_bands import age_bands
+
 __all__ = ["SpellSimulationConfig", "simulate_spells", "true_cif", "true_risks"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -111,7 +113,7 @@ def _covariates(rng: np.random.Generator, n: int, config: SpellSimulationConfig)
     risk = 0.7 * rng.normal(size=n) + 0.5 * shared
     factor = (rng.random(n) < 1 / (1 + np.exp(-(risk - 0.5)))).astype(int)
     age = rng.uniform(0, 17, n)
-    band = np.where(age < 5, "0-4", np.where(age < 11, "5-10", "11-17"))
+    band = age_bands(np.floor(age))  # exact ages: their whole years are completed years
     frame = pd.DataFrame(
         {"risk": risk, "factor": factor, "age": age, "band": band, "family_id": families}
     )
@@ -235,7 +237,9 @@ def simulate_spells(
     Returns
     -------
     pandas.DataFrame
-        ``risk, factor, age, band, family_id`` (and ``authority``), then ``duration``
+        ``risk, factor, age`` (exact, in years), ``band`` (its age band, of the one rule
+        :func:`escalation.causal.heterogeneity.age_bands`), ``family_id`` (and
+        ``authority``), then ``duration``
         (whole days, at least 1), ``event`` (0 censored, 1 escalation, 2 competing),
         ``treatment``, ``n_factors`` and ``imd_decile``.
 
