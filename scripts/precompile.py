@@ -128,7 +128,10 @@ def write_test_bytecode(folder: Path) -> int:
             or fnmatch(path.name, "test_*.py")
             or fnmatch(path.name, "*_test.py")
         ):
-            source_hash, code = rewrite._rewrite_test(path, None)
+            try:
+                source_hash, code = rewrite._rewrite_test(path, None)
+            except SyntaxError:  # pytest reports it when it collects the file
+                continue
             cache = rewrite.get_cache_dir(path)
             cache.mkdir(parents=True, exist_ok=True)
             pyc = cache / (path.name[:-3] + rewrite.PYC_TAIL)

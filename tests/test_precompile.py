@@ -96,3 +96,11 @@ def test_the_tests_bytecode_is_the_bytes_pytest_writes(tmp_path: Path) -> None:
     assert sorted(ours) == sorted(theirs)
     for name, data in ours.items():
         assert data == theirs[name], name
+
+
+def test_a_test_module_that_does_not_parse_is_left_to_pytest(tmp_path: Path) -> None:
+    (tmp_path / "test_broken.py").write_text("def test_(:\n")
+    (tmp_path / "test_fine.py").write_text("def test_fine():\n    assert True\n")
+    assert _script().write_test_bytecode(tmp_path) == 1
+    written = [path.name for path in (tmp_path / "__pycache__").iterdir()]
+    assert len(written) == 1 and written[0].startswith("test_fine.")
