@@ -19,8 +19,9 @@ plugin. Each process records, with its worker's name:
   time);
 - every call of the package's costliest entry points (``CALLS``) over 0.05 s of CPU
   with a digest of its arguments (tables by their contents, paths left out), so that the
-  same study run by several tests or files shows up. Tests that replace parts of the
-  package (``monkeypatch``) run other work under the same digest: read the test.
+  same study run by several tests or files shows up (a call inside another is recorded
+  too: a demo's study inside the demo). Tests that replace parts of the package
+  (``monkeypatch``) run other work under the same digest: read the test.
 
 Prints, for each kind, what was built more than once and the CPU of the repeats, and
 the costliest single builds. Nothing here is asserted in the tests.
@@ -146,10 +147,10 @@ def _patch_caches() -> None:
     Loaded as a plugin, this runs before pytest imports the test modules, whose
     ``from functools import cache`` then takes these.
     """
-    cache, lru_cache = functools.cache, functools.lru_cache
+    lru_cache = functools.lru_cache  # functools.cache calls the module's lru_cache: not it
 
     def timed_cache(function: Callable[..., Any]) -> Any:
-        return cache(_timed_builder(function))
+        return lru_cache(maxsize=None)(_timed_builder(function))
 
     def timed_lru_cache(maxsize: Any = 128, typed: bool = False) -> Any:
         if callable(maxsize):

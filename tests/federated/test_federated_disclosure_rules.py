@@ -55,7 +55,7 @@ def small_packs(strict: bool = False) -> tuple[SharePack, ...]:
 
 # Keyed on the arguments as passed, ``small_packs()``, ``small_packs(False)``,
 # ``small_packs(strict=True)`` and ``small_packs(True)`` were four entries of a cache of two
-# for two sets of packs: a test worker built them ten times in these two files (0.6-0.9 s of
+# for two sets of packs: a test worker built them ten times in these two files (0.6-1.4 s of
 # CPU each, `python benchmarks/profile_fixtures.py tests/federated`); now twice (the two
 # files alone: 10.3-11.6 s -> 7.2-7.8 s of CPU).
 @lru_cache(maxsize=2)
