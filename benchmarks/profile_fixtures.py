@@ -144,7 +144,7 @@ def _timed_builder(function: Callable[..., Any]) -> Callable[..., Any]:
 def _patch_caches() -> None:
     """Make ``functools.cache`` and ``lru_cache`` time the builders of the test modules.
 
-    Loaded as a plugin, this runs before pytest imports the test modules, whose
+    Run as pytest loads this plugin, before it imports any conftest or test module, whose
     ``from functools import cache`` then takes these.
     """
     lru_cache = functools.lru_cache  # functools.cache calls the module's lru_cache: not it
@@ -161,11 +161,16 @@ def _patch_caches() -> None:
     functools.lru_cache = timed_lru_cache  # type: ignore[assignment]
 
 
+if os.environ.get(RECORDS):
+    # Now, as pytest loads this plugin: before the conftest files it loads first (a folder
+    # named on the command line), which may import cached builders.
+    _patch_caches()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Time the entry points (wherever the package holds them) and the cached builders."""
     if not os.environ.get(RECORDS):
         return
-    _patch_caches()
     timed = {}
     for module, name in CALLS:
         function = getattr(importlib.import_module(module), name)
