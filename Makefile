@@ -44,7 +44,9 @@ $(VENV)/.installed-dev: pyproject.toml
 # instead (uv's --compile-bytecode, pip's default) compiled 12,000 modules for the package
 # and 15,400 with the development tools, of which about 5,000 are imported: `make
 # install-dev` took 39.3 s of CPU that way and 22.6 s this way (wall 23.4 and 21.8 s: uv
-# compiles on every core, this on one, so `make test` runs it beside mypy).
+# compiles on every core, this on one, so `make test` runs it beside mypy). For the tests it
+# also writes the test modules' bytecode with pytest's rewritten asserts, which each test
+# worker otherwise made for itself as it collected them (about 7 s of CPU a worker).
 # For the demo, the package's numba kernels are also compiled into numba's cache beside it
 # (--kernels), which the first study otherwise did as it went (on a fresh clone, about 13 s
 # of the demo's stage log: 62.9 -> 54.1 s); the tests compile them once themselves, while

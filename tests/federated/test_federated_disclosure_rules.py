@@ -48,8 +48,18 @@ def design(strict: bool = False) -> StudyDesign:
     return base.replace(disclosure=STRICT) if strict else base
 
 
-@lru_cache(maxsize=2)
 def small_packs(strict: bool = False) -> tuple[SharePack, ...]:
+    """The share packs of :func:`small_authorities` under the default or strict rules."""
+    return _small_packs(bool(strict))
+
+
+# Keyed on the arguments as passed, ``small_packs()``, ``small_packs(False)``,
+# ``small_packs(strict=True)`` and ``small_packs(True)`` were four entries of a cache of two
+# for two sets of packs: a test worker built them ten times in these two files (0.6-1.4 s of
+# CPU each, `python benchmarks/profile_fixtures.py tests/federated`); now twice (the two
+# files alone: 10.3-11.6 s -> 7.2-7.8 s of CPU).
+@lru_cache(maxsize=2)
+def _small_packs(strict: bool) -> tuple[SharePack, ...]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         return tuple(
