@@ -8,8 +8,8 @@ different orders: the predictions differ in their last bits from one CPU to anot
 5e-15 on the demo's 9,282 spells). With dummy-coded covariates two candidate splits often
 cut a node's rows the same way, so their scores are equal in exact arithmetic and the last
 bits decide between them; a different split grows a different tree, and the forest's
-estimates then differ by far more than the last bits (0.005 in the risk, for 1,463 of the
-demo's spells, in one cross-fitting fold; ``docs/policy.md``, "Reproducibility").
+estimates then differ by far more than the last bits (up to 0.005 in the risk, for 1,463 of
+the demo's 9,282 spells, cross-fitted; ``docs/policy.md``, "Reproducibility").
 
 :class:`GridRegressor` and :class:`GridClassifier` wrap the nuisance models and put their
 predictions on the grid of multiples of :data:`GRID` (2^-24, about 6e-8): a prediction
