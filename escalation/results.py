@@ -95,11 +95,13 @@ def machine_record() -> dict[str, Any]:
     """Return the machine a run was made on: system, architecture, processor, cores.
 
     A seed reproduces a run bit for bit on one machine; on another CPU model some
-    results move in their last digits, and a causal forest's rule can move more (the
-    demo's "largest estimated benefit" rule read 3.8 fewer escalations per 1,000 on one
-    2-core machine and 3.6 on another, from the same code and seed), through
-    floating-point differences in the numerical libraries underneath. The manifest
-    records the machine so that a reader comparing two runs can tell.
+    results move in their last digits (about 1e-14 in the policy study), through
+    floating-point differences in the numerical libraries underneath (BLAS kernels chosen
+    for the CPU). The causal forest's rule moved more (the demo's "largest estimated
+    benefit" rule read 3.8 fewer escalations per 1,000 on one 2-core machine and 3.6 on
+    another) until its nuisance predictions were put on a fixed grid
+    (``docs/policy.md``, "Reproducibility"). The manifest records the machine so that a
+    reader comparing two runs can tell.
 
     Examples
     --------

@@ -444,6 +444,7 @@ def fit_effect_model(
     dml = import_module_quietly("econml.dml")
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
+    from escalation.causal._on_grid import GridClassifier, GridRegressor
     from escalation.causal.propensity import treatment_vector
 
     adjust = confounders(
@@ -467,8 +468,10 @@ def fit_effect_model(
     with warnings.catch_warnings():
         _quiet_noise()
         forest = dml.CausalForestDML(
-            model_y=LinearRegression(),
-            model_t=LogisticRegression(max_iter=1000),
+            # Nuisance predictions on a fixed grid: the same residuals, so the same
+            # forest, whichever BLAS kernels the CPU runs (escalation.causal._on_grid).
+            model_y=GridRegressor(LinearRegression()),
+            model_t=GridClassifier(LogisticRegression(max_iter=1000)),
             discrete_treatment=True,
             n_estimators=trees,
             min_samples_leaf=min_samples_leaf,
