@@ -294,8 +294,9 @@ def plot_hazard_ratio_table(
     ratio : str, default "HR"
         Short name of the ratio in the column header.
     title, width, height_mm
-        Labels and size (height defaults to 22 mm + 4.4 mm per row, more when a row's
-        name is wrapped). A row's name wider than its margin is wrapped into lines by
+        Labels and size (height defaults to 22 mm + 5 mm per row, the height of a
+        one-line name, more when a row's name is wrapped). A row's name wider than its
+        margin is wrapped into lines by
         measured width (:func:`~escalation.figures._labels.wrap_row_label`).
 
     Returns
