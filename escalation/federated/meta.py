@@ -317,7 +317,9 @@ class MetaAnalysisResult(Presents):
         g = self.glance().iloc[0]
         facts = {
             "authorities (k)": self.k,
-            f"tau^2 ({_METHOD_NAMES[self.method]})": f"{self.tau2:.4g} (SE {self.se_tau2:.3g})",
+            f"tau^2 ({_METHOD_NAMES[self.method]})": (
+                "0 (assumed)" if self.method == "FE" else f"{self.tau2:.4g} (SE {self.se_tau2:.3g})"
+            ),
             "I^2": f"{self.i2:.1f}%",
             "Q": f"{self.q:.3f} on {self.q_df} df, p = {self.q_p_value:.3g}",
             "method": g["method"],

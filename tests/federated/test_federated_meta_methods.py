@@ -110,7 +110,8 @@ def test_the_default_stays_reml_and_the_method_is_reported() -> None:
     assert dl.glance()["method"].iloc[0].startswith("DerSimonian-Laird")
     fe = meta_analyse(y, se, method="FE", test="z")
     assert fe.glance()["method"].iloc[0] == "fixed effect, normal inference"
-    assert "Fixed-effect" in fe.summary().as_text()
+    text = fe.summary().as_text()
+    assert "Fixed-effect" in text and "0 (assumed)" in text
     # a fixed-effect forest plot has the pooled row and no prediction row
     assert list(fe.forest()["kind"].iloc[-1:]) == ["pooled"]
     assert "prediction" not in set(fe.forest()["kind"])
