@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from escalation import SimulatedLocalAuthority, default_design, simulate_local_authority
 from escalation.causal import (
@@ -621,3 +622,51 @@ def test_the_truth_takes_spell_data_and_frames_alike(
         given = getattr(sims.truth, method)(pooled)
         pd.testing.assert_frame_equal(given, getattr(sims.truth, method)(pooled.spells))
         assert len(given)
+
+
+@cache
+def _effects_at_90() -> EffectsResult:
+    """Effects with bootstrap intervals at a level that is not the default 95%."""
+    from tests.causal.causal_support import simulate
+
+    return estimate_effects(
+        simulate(300, seed=5), covariates=["risk"], estimators=["ipw"], horizons=[180],
+        bootstrap=20, seed=1, conf_level=0.9, curve_points=8,
+    )  # fmt: skip
+
+
+def _contrast_tables() -> dict[str, Callable[[EffectsResult], pd.DataFrame]]:
+    """Every public function of ``escalation.causal.contrasts``, by name (walked, so a new one is
+    held to the rule), and the effects' own tables beside them."""
+    import escalation.causal.contrasts as contrasts
+
+    tables: dict[str, Callable[[EffectsResult], pd.DataFrame]] = {
+        name: getattr(contrasts, name) for name in contrasts.__all__
+    }
+    return tables | {
+        "EffectsResult.tidy": lambda r: r.tidy(),
+        "EffectsResult.curves": lambda r: r.curves,
+    }
+
+
+@pytest.mark.parametrize("table", list(_contrast_tables()))
+def test_every_table_of_intervals_says_their_level(table: str) -> None:
+    """A table with ``conf_low``/``conf_high`` has ``conf_level``, the level they are at.
+
+    Was: ``rmst_curves`` and ``difference_curve`` (and the ``rmst_curves`` table and figure
+    of a run) gave intervals without it, where ``tidy()`` and ``curves`` said 0.9.
+    """
+    result = _effects_at_90()
+    frame = _contrast_tables()[table](result)
+    assert {"conf_low", "conf_high"} <= set(frame.columns)
+    assert "conf_level" in frame.columns, table
+    assert set(frame["conf_level"]) == {0.9}
+    if "std_error" in frame.columns and table != "EffectsResult.tidy":
+        # the intervals are of that level: estimate ± z(0.95) x standard error
+        shown = frame["std_error"].notna() & (frame["std_error"] > 0)
+        assert shown.sum() >= 3
+        z = stats.norm.ppf(0.95)
+        np.testing.assert_allclose(
+            (frame["conf_high"] - frame["estimate"])[shown], z * frame["std_error"][shown],
+            rtol=1e-9,
+        )  # fmt: skip

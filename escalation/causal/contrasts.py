@@ -46,8 +46,13 @@ def _pick(result: Any, estimator: str | None) -> tuple[str, pd.DataFrame, FloatA
     return name, frame.assign(r0=both[0], r1=both[1]), reps
 
 
+def _level(result: Any) -> float:
+    """Return the level of the result's intervals (``settings["conf_level"]``, default 0.95)."""
+    return float(result.settings.get("conf_level", 0.95))
+
+
 def _z(result: Any) -> float:
-    return float(stats.norm.ppf(0.5 + float(result.settings.get("conf_level", 0.95)) / 2))
+    return float(stats.norm.ppf(0.5 + _level(result) / 2))
 
 
 def difference_curve(result: Any, estimator: str | None = None) -> pd.DataFrame:
@@ -63,8 +68,9 @@ def difference_curve(result: Any, estimator: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``time, estimate, std_error, conf_low, conf_high, estimator``; intervals are
-        missing without bootstrap replicates.
+        ``time, estimate, std_error, conf_low, conf_high, conf_level, estimator``
+        (``conf_level`` the level of the effects' intervals); intervals are missing
+        without bootstrap replicates.
     """
     name, frame, reps = _pick(result, estimator)
     estimate = frame["r1"].to_numpy() - frame["r0"].to_numpy()
@@ -79,6 +85,7 @@ def difference_curve(result: Any, estimator: str | None = None) -> pd.DataFrame:
             "std_error": se,
             "conf_low": estimate - z * se,
             "conf_high": estimate + z * se,
+            "conf_level": _level(result),
             "estimator": name,
         }
     )
@@ -113,7 +120,8 @@ def rmst_curves(result: Any, estimator: str | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``time, group`` ("1", "0", "difference"), ``estimate, std_error, conf_low,
-        conf_high, estimator``.
+        conf_high, conf_level, estimator`` (``conf_level`` the level of the effects'
+        intervals).
     """
     name, frame, reps = _pick(result, estimator)
     times = frame["time"].to_numpy(float)
@@ -146,6 +154,7 @@ def rmst_curves(result: Any, estimator: str | None = None) -> pd.DataFrame:
                     "std_error": se,
                     "conf_low": value - z * se,
                     "conf_high": value + z * se,
+                    "conf_level": _level(result),
                     "estimator": name,
                 }
             )

@@ -8,12 +8,13 @@ r"""Random-effects meta-analysis and meta-regression of authority-level estimate
     e_i \sim N(0, v_i),
 
 to estimates :math:`y_i` with known sampling variances :math:`v_i` (one per local
-authority), with :math:`\tau^2` by restricted maximum likelihood (REML, Fisher scoring),
+authority), with :math:`\tau^2` by restricted maximum likelihood (REML, Fisher scoring;
+``method="DL"``: DerSimonian–Laird; ``method="FE"``: the fixed-effect model, 0),
 Hartung–Knapp(–Sidik–Jonkman) standard errors and :math:`t_{k-p}` intervals, prediction
 intervals for a new authority, Cochran's :math:`Q`, :math:`I^2` and :math:`H^2`. With
 moderators (authority-level characteristics such as the early-help offer rate or
 deprivation) it is a mixed-effects meta-regression. The numbers match R's
-``metafor::rma(yi, vi, mods = ..., method = "REML", test = "knha")`` and
+``metafor::rma(yi, vi, mods = ..., method = "REML", test = "knha")`` (and ``"DL"``, ``"FE"``) and
 ``predict()`` (see ``tests/reference/federated``).
 
 statsmodels' ``combine_effects`` offers DerSimonian–Laird and Paule–Mandel but neither
@@ -53,11 +54,16 @@ from escalation.results import (
 )
 from escalation.survival._result import check_conf_level
 
-__all__ = ["MetaAnalysisResult", "MetaTest", "meta_analyse"]
+__all__ = ["MetaAnalysisResult", "MetaMethod", "MetaTest", "meta_analyse"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Inference for the coefficients: Hartung–Knapp (``knha``) or normal (``z``).
 MetaTest = Literal["knha", "z"]
+#: Estimator of tau^2 (metafor's ``rma(method=)``): restricted maximum likelihood,
+#: DerSimonian–Laird, or none (``"FE"``: the fixed / common-effect model, tau^2 = 0).
+MetaMethod = Literal["REML", "DL", "FE"]
+#: How :meth:`MetaAnalysisResult.glance` and ``summary()`` name each method.
+_METHOD_NAMES: Final = {"REML": "REML", "DL": "DerSimonian-Laird", "FE": "fixed effect"}
 
 #: Fisher scoring stops when tau^2 changes by at most ``_RELATIVE * (tau^2 + min v)``
 #: (metafor: an absolute 1e-5), so that the fit does not depend on the units of the
@@ -72,7 +78,7 @@ _LL_TOL: Final = np.finfo(float).eps ** 0.25  # metafor's check of tau^2 = 0
 
 @dataclass(frozen=True)
 class MetaAnalysisResult(Presents):
-    """A fitted random-effects meta-analysis (or meta-regression).
+    """A fitted random-effects meta-analysis (or meta-regression), or a fixed-effect one.
 
     Attributes
     ----------
@@ -81,9 +87,11 @@ class MetaAnalysisResult(Presents):
     covariance : pandas.DataFrame
         Their covariance (Hartung–Knapp scaled with ``test="knha"``).
     tau2, se_tau2 : float
-        Between-authority variance (REML) and its standard error.
+        Between-authority variance (by :attr:`method`) and its standard error (NaN under
+        ``"FE"``, where tau^2 is 0 by assumption, as metafor's NA).
     i2, h2 : float
-        :math:`I^2` (percent of total variability due to heterogeneity) and :math:`H^2`.
+        :math:`I^2` (percent of total variability due to heterogeneity) and :math:`H^2`;
+        under ``"FE"`` from Q: ``max(0, 100 (Q - df) / Q)`` and ``Q / df``, as metafor.
     q, q_df, q_p_value : float, int, float
         Cochran's test of residual heterogeneity.
     qm, qm_df, qm_p_value : float, tuple, float
@@ -101,6 +109,8 @@ class MetaAnalysisResult(Presents):
     test : {"knha", "z"}
     conf_level : float
     moderators : tuple of str
+    method : {"REML", "DL", "FE"}
+        Estimator of tau^2 (metafor's ``rma(method=)``).
     """
 
     coefficients: pd.Series
@@ -121,6 +131,7 @@ class MetaAnalysisResult(Presents):
     test: MetaTest
     conf_level: float
     moderators: tuple[str, ...] = field(default=())
+    method: MetaMethod = "REML"
 
     def _critical(self) -> float:
         alpha = 1 - self.conf_level
@@ -168,7 +179,9 @@ class MetaAnalysisResult(Presents):
 
         The prediction interval is where the true effect of a new authority (with the
         given characteristics) is expected to lie: ``estimate ± crit * sqrt(se² + τ²)``
-        with the same critical value as the coefficients (metafor's default).
+        with the same critical value as the coefficients (metafor's default). A
+        fixed-effect model (``method="FE"``) assumes one true effect and gives no
+        prediction interval (NaN, as metafor's ``predict`` leaves it out).
 
         Parameters
         ----------
@@ -204,7 +217,7 @@ class MetaAnalysisResult(Presents):
         pred = x @ beta
         se = root_variance(np.einsum("ij,jk,ik->i", x, vb, x))
         crit = self._critical()
-        spread = np.sqrt(se**2 + self.tau2)
+        spread = np.sqrt(se**2 + self.tau2) if self.method != "FE" else np.full_like(se, np.nan)
         columns = {
             "estimate": pred,
             "std_error": se,
@@ -233,7 +246,7 @@ class MetaAnalysisResult(Presents):
         pandas.DataFrame
             ``label, estimate, conf_low, conf_high, kind, weight``: the estimates
             (``kind = "authority"``), the pooled estimate (``"pooled"``) and the prediction
-            interval (``"prediction"``).
+            interval (``"prediction"``; none after a fixed-effect fit).
         """
         if self.moderators:
             raise DesignError("a forest plot shows a meta-analysis without moderators")
@@ -254,10 +267,14 @@ class MetaAnalysisResult(Presents):
                         "weight": float(row["weight"]),
                     }
                 )
-        for label, kind, low, high in (
-            ("Pooled (random effects)", "pooled", "conf_low", "conf_high"),
-            ("Prediction interval", "prediction", "pi_low", "pi_high"),
-        ):
+        pooled = [
+            ("Pooled (fixed effect)", "pooled", "conf_low", "conf_high")
+            if self.method == "FE"
+            else ("Pooled (random effects)", "pooled", "conf_low", "conf_high")
+        ]
+        if self.method != "FE":
+            pooled.append(("Prediction interval", "prediction", "pi_low", "pi_high"))
+        for label, kind, low, high in pooled:
             rows.append(
                 {
                     "label": label,
@@ -284,7 +301,8 @@ class MetaAnalysisResult(Presents):
             "q_p_value": self.q_p_value,
             "qm": self.qm,
             "qm_p_value": self.qm_p_value,
-            "method": f"REML, {'Hartung-Knapp' if self.test == 'knha' else 'normal'} inference",
+            "method": f"{_METHOD_NAMES[self.method]}, "
+            f"{'Hartung-Knapp' if self.test == 'knha' else 'normal'} inference",
             "moderators": ", ".join(self.moderators) or "none",
             **package_versions(),
         }
@@ -299,16 +317,21 @@ class MetaAnalysisResult(Presents):
         g = self.glance().iloc[0]
         facts = {
             "authorities (k)": self.k,
-            "tau^2 (REML)": f"{self.tau2:.4g} (SE {self.se_tau2:.3g})",
+            f"tau^2 ({_METHOD_NAMES[self.method]})": (
+                "0 (assumed)" if self.method == "FE" else f"{self.tau2:.4g} (SE {self.se_tau2:.3g})"
+            ),
             "I^2": f"{self.i2:.1f}%",
             "Q": f"{self.q:.3f} on {self.q_df} df, p = {self.q_p_value:.3g}",
             "method": g["method"],
         }
+        kind = "Fixed-effect" if self.method == "FE" else "Random-effects"
         return Summary(
-            "Random-effects meta-analysis" + (" (meta-regression)" if self.moderators else ""),
+            f"{kind} meta-analysis" + (" (meta-regression)" if self.moderators else ""),
             facts,
             self.tidy(),
-            ("Intervals for a new authority: see predict() (prediction intervals).",),
+            ("Intervals for a new authority: see predict() (prediction intervals).",)
+            if self.method != "FE"
+            else ("A fixed-effect model assumes one true effect: no prediction interval.",),
         )
 
 
@@ -469,8 +492,9 @@ def meta_analyse(
     studies: Sequence[str] | None = None,
     test: MetaTest = "knha",
     conf_level: float = 0.95,
+    method: MetaMethod = "REML",
 ) -> MetaAnalysisResult:
-    r"""Pool authority-level estimates by random-effects meta-analysis (REML).
+    r"""Pool authority-level estimates by random-effects meta-analysis (REML by default).
 
     Estimand: the mean :math:`\mu` of the distribution of true effects across
     authorities like those included (with moderators, its linear dependence on them),
@@ -494,6 +518,15 @@ def meta_analyse(
         freedom, or normal (Wald) inference.
     conf_level : float, default 0.95
         Level of the confidence and prediction intervals.
+    method : {"REML", "DL", "FE"}, default "REML"
+        Estimator of :math:`\tau^2`, as metafor's ``rma(method=)``: restricted maximum
+        likelihood; DerSimonian–Laird's moment estimator ``max(0, (Q - (k - p)) /
+        tr(P))`` with ``P`` the fixed-effect projection (standard error as metafor's);
+        or ``"FE"``, the fixed (common) effect model, :math:`\tau^2 = 0` (no standard
+        error, no prediction interval; :math:`I^2` and :math:`H^2` from Q). With
+        ``test="knha"`` an ``"FE"`` fit scales the variance by the weighted residual
+        sum of squares over ``k - p`` as metafor does (which warns that Hartung–Knapp
+        "is not meant" for it): use ``test="z"`` for the textbook fixed-effect analysis.
 
     Returns
     -------
@@ -503,7 +536,12 @@ def meta_analyse(
     ------
     DesignError
         Fewer estimates than coefficients plus one, non-finite values or standard
-        errors that are not positive, collinear moderators.
+        errors that are not positive, collinear moderators, an unknown ``method``.
+
+    References
+    ----------
+    DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. *Control Clin
+    Trials* 7:177–188. doi:10.1016/0197-2456(86)90046-2.
 
     Examples
     --------
@@ -515,6 +553,8 @@ def meta_analyse(
     """
     if test not in get_args(MetaTest):
         raise DesignError(f"test must be 'knha' or 'z', got {test!r}")
+    if method not in get_args(MetaMethod):
+        raise DesignError(f"method must be 'REML', 'DL' or 'FE', got {method!r}")
     check_conf_level(conf_level)
     y = np.asarray(estimates, dtype=float).ravel()
     se = np.asarray(std_errors, dtype=float).ravel()
@@ -539,22 +579,42 @@ def meta_analyse(
             f"{'meta-regression' if mods else 'meta-analysis'} needs at least {p + 1}"
         )
     v = se**2
-    tau2 = _reml_tau2(x, y, v)
+    # Heterogeneity with fixed-effect weights (also DerSimonian-Laird's moment equation).
+    _, _, p_fe = _weighted_fit(x, y, 1 / v)
+    yc = y - y.mean()
+    q = max(0.0, float(yc @ p_fe @ yc))
+    tr_fe = float(np.trace(p_fe))
+    if method == "REML":
+        tau2 = _reml_tau2(x, y, v)
+    elif method == "DL":
+        tau2 = max(0.0, (q - (k - p)) / tr_fe)
+    else:
+        tau2 = 0.0
     w = 1 / (v + tau2)
     inv, beta, p_mat = _weighted_fit(x, y, w)
-    se_tau2 = float(np.sqrt(2 / np.sum(p_mat * p_mat)))
+    if method == "REML":
+        se_tau2 = float(np.sqrt(2 / np.sum(p_mat * p_mat)))
+    elif method == "DL":  # metafor's, from the variance of Q
+        se_tau2 = float(
+            np.sqrt(
+                (2 * (k - p) + 4 * tau2 * tr_fe + 2 * tau2**2 * float(np.sum(p_fe * p_fe)))
+                / tr_fe**2
+            )
+        )
+    else:
+        se_tau2 = np.nan
     s2w = 1.0
     if test == "knha":
         rss = float(np.sum(w * (y - x @ beta) ** 2))
         s2w = rss / (k - p) if rss > np.finfo(float).eps else 0.0
     vb = s2w * inv
-    # Heterogeneity with fixed-effect weights.
-    _, _, p_fe = _weighted_fit(x, y, 1 / v)
-    yc = y - y.mean()
-    q = max(0.0, float(yc @ p_fe @ yc))
-    vt = (k - p) / float(np.trace(p_fe))
-    i2 = 100 * tau2 / (vt + tau2)
-    h2 = tau2 / vt + 1
+    if method == "FE":  # metafor: from Q (NaN when Q is 0, as R's max(0, NaN))
+        i2 = max(0.0, 100 * (q - (k - p)) / q) if q > 0 else np.nan
+        h2 = q / (k - p)
+    else:
+        vt = (k - p) / tr_fe
+        i2 = 100 * tau2 / (vt + tau2)
+        h2 = tau2 / vt + 1
     # Omnibus test: the moderators (or the intercept alone).
     btt = list(range(1, p)) if mods else [0]
     sub = beta[btt]
@@ -594,4 +654,5 @@ def meta_analyse(
         test=test,
         conf_level=float(conf_level),
         moderators=mods,
+        method=method,
     )

@@ -634,20 +634,33 @@ class CoxResult(SurvivalResult):
         are Breslow's: R's ``basehaz(fit, centered = FALSE)`` (``survfit.coxph``'s default
         ``ctype``) in both cases.
 
+        A stratum with events has a row at each of its event times (the steps of the
+        hazard; R also lists the censoring times, where the step function is flat). A
+        stratum without events has a row at each of its distinct (stop) times with
+        cumulative hazard 0, as R's ``basehaz`` lists it.
+
         Returns
         -------
         pandas.DataFrame
             ``stratum, time, cumulative_hazard``.
         """
-        fit_terms = cox_terms(self._model.data, self.coefficients.to_numpy(), self.ties)
-        shift = float(np.exp(-self._model.data.center @ self.coefficients.to_numpy()))
-        frame = pd.DataFrame(
-            {
-                "stratum": fit_terms.hazard_strata,
-                "time": fit_terms.hazard_time,
-                "hazard": fit_terms.hazard * shift,
-            }
-        )
+        d = self._model.data
+        fit_terms = cox_terms(d, self.coefficients.to_numpy(), self.ties)
+        shift = float(np.exp(-d.center @ self.coefficients.to_numpy()))
+        codes = np.asarray(fit_terms.hazard_strata, dtype=np.int64)
+        times = np.asarray(fit_terms.hazard_time, dtype=float)
+        hazard = np.asarray(fit_terms.hazard, dtype=float) * shift
+        # strata without events have no hazard steps: R's basehaz lists their distinct
+        # stop times at 0 (rows are sorted by stratum then stop)
+        quiet = np.setdiff1d(np.arange(d.bounds.size - 1), codes)
+        if quiet.size:
+            flat = [np.unique(d.stop[d.bounds[k] : d.bounds[k + 1]]) for k in quiet]
+            codes = np.concatenate([codes, np.repeat(quiet, [f.size for f in flat])])
+            times = np.concatenate([times, *flat])
+            hazard = np.concatenate([hazard, np.zeros(sum(f.size for f in flat))])
+            order = np.lexsort((times, codes))
+            codes, times, hazard = codes[order], times[order], hazard[order]
+        frame = pd.DataFrame({"stratum": codes, "time": times, "hazard": hazard})
         frame["cumulative_hazard"] = frame.groupby("stratum")["hazard"].cumsum()
         frame["stratum"] = [self._model.strata_levels[i] for i in frame["stratum"]]
         return frame[["stratum", "time", "cumulative_hazard"]]
