@@ -39,9 +39,40 @@ __all__ = [
 ]
 
 
-def locate(problems: tuple[Problem, ...], key: str, partition: str) -> list[Problem]:
-    """Name the partition in each problem's table (``episodes (authority=LA007)``)."""
-    return [dataclasses.replace(p, table=f"{p.table} ({key}={partition})") for p in problems]
+def locate(
+    problems: tuple[Problem, ...] | list[Problem],
+    key: str,
+    partition: str,
+    files: dict[str, list[tuple[str, int]]] | None = None,
+) -> list[Problem]:
+    """Name the partition in each problem's table (``episodes (authority=LA007)``).
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        Problems of one partition, rows counted over the partition's table as read.
+    key, partition : str
+        The partitioning column and the partition.
+    files : dict, optional
+        Per table, its files and their rows in the order read
+        (:meth:`~escalation.data.dataset.CaseHistoryDataset.files_of`). A row of a table
+        read from several files is then named by its file and its row in that file
+        (``episodes (authority=LA007, part-1.parquet)``, row 2 the file's first).
+    """
+    located: list[Problem] = []
+    for p in problems:
+        parts = (files or {}).get(p.table, [])
+        where, row = f"{key}={partition}", p.row
+        if len(parts) > 1 and row is not None:
+            for name, rows in parts:
+                if row < rows:
+                    where = f"{where}, {name}"
+                    break
+                row -= rows
+            else:  # pragma: no cover - every row of the table is in one of its files
+                row = p.row
+        located.append(dataclasses.replace(p, table=f"{p.table} ({where})", row=row))
+    return located
 
 
 def child_hashes(children: pd.DataFrame) -> pd.Series:
@@ -96,12 +127,14 @@ def validate_partition(
             None, locate(error.problems, dataset.key, partition), child_hashes(pd.DataFrame())
         )
     hashes = child_hashes(history.children)
+    files = {table: dataset.files_of(table, partition) for table in dataset.tables}
     context = f"partition {dataset.key}={partition} of {dataset.path}"
     try:
         valid = validate_case_history(history, lenient=lenient, context=context)
     except DataValidationError as error:
-        return PartitionValidation(None, locate(error.problems, dataset.key, partition), hashes)
-    problems = locate(valid.exclusions.problems, dataset.key, partition)
+        located = locate(error.problems, dataset.key, partition, files)
+        return PartitionValidation(None, located, hashes)
+    problems = locate(valid.exclusions.problems, dataset.key, partition, files)
     return PartitionValidation(valid, problems, hashes)
 
 
@@ -171,8 +204,11 @@ class DatasetValidation:
 
 
 def _check(partition: str, dataset: CaseHistoryDataset) -> dict[str, Any]:
-    raw = dataset.count_rows_of(partition)
     result = validate_partition(dataset, partition, lenient=True)
+    try:
+        raw: dict[str, Any] = dataset.count_rows_of(partition)
+    except DataValidationError:  # a file that is not Parquet: among the partition's problems
+        raw = {table: pd.NA for table in dataset.tables}
     kept = result.history  # None: a table lacks a required column; nothing is kept
     return {
         "row": {
