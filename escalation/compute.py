@@ -163,6 +163,7 @@ class _Dask:
                 "a Dask scheduler address needs dask.distributed: pip install 'escalation[dask]'"
             ) from error
         self.cluster: Any = None
+        self.scheduler = scheduler
         if scheduler is not None:
             self.client = Client(scheduler, set_as_default=False)
         else:
@@ -196,7 +197,7 @@ class _Dask:
     def run(
         self, func: Callable[..., Any], items: Sequence[Any], shared: tuple[Any, ...], name: str
     ) -> Iterator[tuple[int, Any]]:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         scattered = self.client.scatter([shared], broadcast=True, hash=False)[0] if shared else None
         token = uuid.uuid4().hex[:8]
@@ -210,7 +211,11 @@ class _Dask:
         position = {future.key: i for i, future in enumerate(futures)}
         try:
             for future in as_completed(futures, loop=self.client.loop):
-                result = future.result()
+                try:
+                    result = future.result()
+                except KilledWorker:
+                    i = position[future.key]
+                    raise worker_died(name, i, len(futures), self.where) from None
                 yield position[future.key], result
                 future.release()
         finally:
@@ -218,10 +223,47 @@ class _Dask:
             if pending:
                 self.client.cancel(pending, force=True)
 
+    @property
+    def where(self) -> str:
+        """The cluster in words, for messages."""
+        if self.cluster is None:
+            return f"the Dask cluster at {self.scheduler}"
+        return f"a Dask local cluster of {len(self.cluster.workers)} workers"
+
     def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def worker_died(name: str, i: int, n: int, where: str) -> EscalationError:
+    """Return the error for a task whose worker process died (each time it was tried).
+
+    A worker dies while running a task when the task needs more memory than the worker
+    may use (a Dask nanny stops a worker at 95% of its memory limit; the system stops a
+    process when the machine runs out), or when compiled code crashes. Dask tries the task
+    again on other workers; when they die too, this says so in the user's terms (Dask's
+    own ``KilledWorker`` read as an internal error of escalation). Dask counts a death
+    against every task the worker held, so the task named may have been waiting behind
+    the one that used the memory.
+
+    Examples
+    --------
+    >>> print(worker_died("partitions", 2, 8, "a Dask local cluster of 2 workers"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    the worker processes holding task 3 of 8 ('partitions') on a Dask local cluster of 2
+    workers died, each time the task was tried: most often the task needs more memory than
+    a worker may use (a local cluster gives each worker an equal share of the machine's
+    memory). Use fewer workers each with more memory, or smaller partitions; the Dask
+    dashboard and the workers' logs say more
+    """
+    return EscalationError(
+        f"the worker processes holding task {i + 1} of {n} ({name!r}) on {where} died, "
+        "each time the task was tried: most often the task needs more memory than a worker may "
+        "use (a local cluster gives each worker an equal share of the machine's memory). "
+        "Use fewer workers each with more memory, or smaller partitions; the Dask dashboard "
+        "and the workers' logs say more"
+    )
 
 
 def _call_shared(func: Callable[..., Any], item: Any, shared: tuple[Any, ...] | None) -> Any:
