@@ -33,10 +33,33 @@ __all__ = [
     "PartitionValidation",
     "child_hashes",
     "duplicate_children",
+    "in_file",
     "locate",
     "validate_case_history_dataset",
     "validate_partition",
 ]
+
+
+def in_file(files: list[tuple[str, int]], row: int | None) -> tuple[str | None, int | None]:
+    """Return the file holding ``row`` of a table read from ``files``, and its row there.
+
+    A table read from one file (or a table-level problem) keeps its row and names no file.
+
+    Examples
+    --------
+    >>> in_file([("part-0.parquet", 100), ("part-1.parquet", 50)], 105)
+    ('part-1.parquet', 5)
+    >>> in_file([("part-0.parquet", 100)], 105)
+    (None, 105)
+    """
+    if len(files) < 2 or row is None:
+        return None, row
+    start = 0
+    for name, rows in files:
+        if row < start + rows:
+            return name, row - start
+        start += rows
+    return None, row  # pragma: no cover - every row of the table is in one of its files
 
 
 def locate(
@@ -61,16 +84,8 @@ def locate(
     """
     located: list[Problem] = []
     for p in problems:
-        parts = (files or {}).get(p.table, [])
-        where, row = f"{key}={partition}", p.row
-        if len(parts) > 1 and row is not None:
-            for name, rows in parts:
-                if row < rows:
-                    where = f"{where}, {name}"
-                    break
-                row -= rows
-            else:  # pragma: no cover - every row of the table is in one of its files
-                row = p.row
+        name, row = in_file((files or {}).get(p.table, []), p.row)
+        where = f"{key}={partition}" + (f", {name}" if name else "")
         located.append(dataclasses.replace(p, table=f"{p.table} ({where})", row=row))
     return located
 
@@ -105,11 +120,14 @@ class PartitionValidation:
         Located problems (strict: those that failed it; lenient: the rows excluded).
     hashes : pandas.Series
         :func:`child_hashes` of the children as read, whatever validation found.
+    children_files : list of (str, int)
+        The children table's files and their rows, in the order read.
     """
 
     history: CaseHistory | None
     problems: list[Problem]
     hashes: pd.Series
+    children_files: list[tuple[str, int]] = dataclasses.field(default_factory=list)
 
 
 def validate_partition(
@@ -133,13 +151,18 @@ def validate_partition(
         valid = validate_case_history(history, lenient=lenient, context=context)
     except DataValidationError as error:
         located = locate(error.problems, dataset.key, partition, files)
-        return PartitionValidation(None, located, hashes)
+        return PartitionValidation(None, located, hashes, files["children"])
     problems = locate(valid.exclusions.problems, dataset.key, partition, files)
-    return PartitionValidation(valid, problems, hashes)
+    return PartitionValidation(valid, problems, hashes, files["children"])
 
 
 def duplicate_children(
-    hashes: list[pd.Series], partitions: list[str], key: str, *, limit: int = 50
+    hashes: list[pd.Series],
+    partitions: list[str],
+    key: str,
+    *,
+    limit: int = 50,
+    files: list[list[tuple[str, int]]] | None = None,
 ) -> list[Problem]:
     """Problems for identifiers present in more than one partition (the ids are never shown).
 
@@ -153,6 +176,10 @@ def duplicate_children(
         The partitioning column.
     limit : int, default 50
         Most problems listed.
+    files : list, optional
+        The children files of each partition and their rows
+        (:attr:`PartitionValidation.children_files`): a row of a partition written as
+        several files is named by its file and its row there.
     """
     if not hashes:
         return []
@@ -168,14 +195,17 @@ def duplicate_children(
     for i in repeated[:limit]:
         first, second = order[i], order[i + 1]
         a, b = partitions[owner[first]], partitions[owner[second]]
+        file_a, row_a = in_file(files[owner[first]] if files else [], int(rows[first]))
+        file_b, row_b = in_file(files[owner[second]] if files else [], int(rows[second]))
         problems.append(
             RecordProblem(
-                f"children ({key}={b})",
-                int(rows[second]),
+                f"children ({key}={b}" + (f", {file_b})" if file_b else ")"),
+                row_b,
                 "child_id",
                 WITHHELD,  # the identifier never leaves its partition's worker
                 f"child_id also appears in partition {key}={a} "
-                f"(row {spreadsheet_row(int(rows[first]))}): all of a child's rows must be in "
+                + (f"({file_a}, " if file_a else "(")
+                + f"row {spreadsheet_row(int(row_a or 0))}): all of a child's rows must be in "
                 "one partition",
             )
         )
@@ -218,6 +248,7 @@ def _check(partition: str, dataset: CaseHistoryDataset) -> dict[str, Any]:
         },
         "problems": result.problems,
         "hashes": result.hashes,
+        "files": result.children_files,
     }
 
 
@@ -250,7 +281,10 @@ def validate_case_history_dataset(
     )
     problems = [p for r in results for p in r["problems"]]
     problems += duplicate_children(
-        [r["hashes"] for r in results], list(dataset.partitions), dataset.key
+        [r["hashes"] for r in results],
+        list(dataset.partitions),
+        dataset.key,
+        files=[r["files"] for r in results],
     )
     rows = pd.DataFrame([r["row"] for r in results])
     return DatasetValidation(rows=rows, exclusions=ExclusionReport(tuple(problems)))

@@ -191,7 +191,12 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
     checked = validate_partition(dataset, partition, lenient=False)
     valid = checked.history
     if valid is None:
-        return {"partition": partition, "problems": checked.problems, "hashes": checked.hashes}
+        return {
+            "partition": partition,
+            "problems": checked.problems,
+            "hashes": checked.hashes,
+            "files": checked.children_files,
+        }
     data = build_spells(valid, settings.design, censor_at_horizon=settings.censor_at_horizon)
     # The counting rows are built from the spells as build_spells numbered them (SpellData
     # refuses spell ids it did not make); both are then renumbered for the whole dataset.
@@ -213,6 +218,7 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
         "counting": len(counting),
         "factors": [c for c in spells.columns if c.startswith("factor_")],
         "hashes": checked.hashes,
+        "files": checked.children_files,
         "digest": valid.digest(),
     }
 
@@ -298,7 +304,10 @@ def build_spell_dataset(
         )
         problems = [p for r in results for p in r["problems"]]
         problems += duplicate_children(
-            [r["hashes"] for r in results], [r["partition"] for r in results], dataset.key
+            [r["hashes"] for r in results],
+            [r["partition"] for r in results],
+            dataset.key,
+            files=[r["files"] for r in results],
         )
         built = results
         if problems:

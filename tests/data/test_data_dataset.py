@@ -502,3 +502,32 @@ def test_a_row_of_a_partition_in_several_files_is_named_by_its_file(
     with pytest.raises(DataValidationError) as error:
         build_spell_dataset(dataset, default_design(), tmp_path / "out")
     assert [p.describe() for p in error.value.problems] == expected
+
+
+def test_a_child_in_two_partitions_of_several_files_is_named_by_its_file(
+    history,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    # the rows were counted over each partition's files put together (row 107 and row 5
+    # below), naming no file
+    from escalation.design import default_design
+    from escalation.timeline.partitioned import build_spell_dataset
+
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    first = _two_files(tmp_path / "d" / "children" / "bucket=0")
+    folder = tmp_path / "d" / "children" / "bucket=1"
+    _two_files(folder)
+    late = pd.read_parquet(folder / "part-1.parquet")
+    late.loc[5, "child_id"] = first.loc[3, "child_id"]
+    late.to_parquet(folder / "part-1.parquet", index=False)
+    expected = (
+        "table 'children (bucket=1, part-1.parquet)', row 7, column 'child_id', value "
+        "<withheld: personal data>: child_id also appears in partition bucket=0 "
+        "(part-0.parquet, row 5): all of a child's rows must be in one partition"
+    )
+    described = [p.describe() for p in validate_case_history_dataset(dataset).exclusions.problems]
+    assert [d for d in described if "also appears" in d] == [expected]
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    built = [p.describe() for p in error.value.problems]  # and the renamed child's episodes
+    assert [d for d in built if "also appears" in d] == [expected]
