@@ -106,9 +106,15 @@ class _Joblib:
         self, func: Callable[..., Any], items: Sequence[Any], shared: tuple[Any, ...], name: str
     ) -> Iterator[tuple[int, Any]]:
         from joblib import Parallel, delayed
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
 
         runner = Parallel(n_jobs=self.workers, return_as="generator_unordered")
-        yield from runner(delayed(_indexed)(func, i, item, *shared) for i, item in enumerate(items))
+        tasks = (delayed(_indexed)(func, i, item, *shared) for i, item in enumerate(items))
+        try:
+            yield from runner(tasks)
+        except TerminatedWorkerError:
+            where = f"a joblib process pool of {self.workers} workers"
+            raise worker_died(name, None, len(items), where) from None
 
     def close(self) -> None:
         return None
@@ -236,7 +242,7 @@ class _Dask:
             self.cluster.close()
 
 
-def worker_died(name: str, i: int, n: int, where: str) -> EscalationError:
+def worker_died(name: str, i: int | None, n: int, where: str) -> EscalationError:
     """Return the error for a task whose worker process died (each time it was tried).
 
     A worker dies while running a task when the task needs more memory than the worker
@@ -245,7 +251,8 @@ def worker_died(name: str, i: int, n: int, where: str) -> EscalationError:
     again on other workers; when they die too, this says so in the user's terms (Dask's
     own ``KilledWorker`` read as an internal error of escalation). Dask counts a death
     against every task the worker held, so the task named may have been waiting behind
-    the one that used the memory.
+    the one that used the memory. (joblib's process pool, ``i=None``, does not say which
+    task its worker held.)
 
     Examples
     --------
@@ -257,8 +264,9 @@ def worker_died(name: str, i: int, n: int, where: str) -> EscalationError:
     memory). Use fewer workers each with more memory, or smaller partitions; the Dask
     dashboard and the workers' logs say more
     """
+    task = f"task {i + 1} of {n}" if i is not None else f"one of {n} tasks"
     return EscalationError(
-        f"the worker processes holding task {i + 1} of {n} ({name!r}) on {where} died, "
+        f"the worker processes holding {task} ({name!r}) on {where} died, "
         "each time the task was tried: most often the task needs more memory than a worker may "
         "use (a local cluster gives each worker an equal share of the machine's memory). "
         "Use fewer workers each with more memory, or smaller partitions; the Dask dashboard "

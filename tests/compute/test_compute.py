@@ -257,3 +257,14 @@ def test_a_worker_that_dies_is_a_clear_error_not_an_internal_one(
         str(error.value),
     )
     assert not isinstance(error.value, KilledWorker)
+
+
+def test_a_joblib_worker_that_dies_is_a_clear_error_not_an_internal_one() -> None:
+    # joblib's TerminatedWorkerError (the bootstrap's default pool, outside use_compute)
+    # reached the command line as "unexpected error ... a bug in escalation"
+    with pytest.raises(EscalationError) as error:
+        compute.run_tasks(dies, list(range(4)), n_jobs=2, progress=False, description="folds")
+    assert str(error.value).startswith(
+        "the worker processes holding one of 4 tasks ('folds') on a joblib process pool of 2 "
+        "workers died, each time the task was tried: most often the task needs more memory"
+    )
