@@ -247,8 +247,8 @@ def _unreadable(file: Path, table: str, error: Exception) -> DataValidationError
                 None,
                 None,
                 None,
-                f"file {file.name} is not readable Parquet ({detail}): rewrite it, or remove it "
-                "when the partition's other files hold all its rows",
+                f"{file.name} is not a readable Parquet file ({detail}): rewrite it, or remove "
+                "it when the partition's other files hold all its rows",
             )
         ],
         f"partition folder {file.parent}",

@@ -457,7 +457,9 @@ def test_a_file_that_is_not_parquet_is_named_not_a_crash(
     report = validate_case_history_dataset(dataset)
     described = [p.describe() for p in report.exclusions.problems]
     assert len(described) == 1
-    assert described[0].startswith(f"table 'episodes (bucket=1)': file {file} is not readable ")
+    assert described[0].startswith(
+        f"table 'episodes (bucket=1)': {file} is not a readable Parquet file ("
+    )
     assert str(folder) not in described[0]
     rows = report.rows.set_index("bucket")
     assert rows.loc["1", ["children_kept", "episodes_kept"]].tolist() == [0, 0]
@@ -531,3 +533,23 @@ def test_a_child_in_two_partitions_of_several_files_is_named_by_its_file(
         build_spell_dataset(dataset, default_design(), tmp_path / "out")
     built = [p.describe() for p in error.value.problems]  # and the renamed child's episodes
     assert [d for d in built if "also appears" in d] == [expected]
+
+
+def test_a_partitioned_folder_given_for_one_case_history_is_named_as_such(
+    history,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    # `escalation estimate` (or run) given a national dataset said 'file not found:
+    # expected children.csv or children.parquet', though the children were there
+    from escalation import read_case_history
+
+    write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    with pytest.raises(DataValidationError) as error:
+        read_case_history(tmp_path / "d")
+    described = [p.describe() for p in error.value.problems]
+    assert described == [
+        f"table '{table}': {table}/ is a folder: this is a partitioned case history, which "
+        "`escalation validate` and `escalation build` read partition by partition "
+        f"(docs/scaling.md); this step reads one {table}.csv or {table}.parquet"
+        for table in ("children", "episodes")
+    ]
