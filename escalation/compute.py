@@ -158,6 +158,29 @@ def _glibc_malloc_defaults() -> Iterator[None]:
             os.environ[_TRIM] = left
 
 
+@contextlib.contextmanager
+def _explained_start_failure() -> Iterator[None]:
+    """Say why a local cluster's workers most often fail to start: a script without a guard.
+
+    Dask starts each worker as a new Python process that imports the main script again
+    (``spawn``); a script that starts the cluster at its top level, not under ``if
+    __name__ == "__main__":``, then runs again in every worker (its other top-level code
+    too), each tries to start a cluster of its own, and Dask said only "Nanny failed to
+    start".
+    """
+    try:
+        yield
+    except RuntimeError as error:
+        if "failed to start" not in str(error):
+            raise
+        raise EscalationError(
+            "the local Dask cluster's worker processes failed to start. Each worker imports "
+            "the main script again: a script that runs parallel work (use_compute(workers=N), "
+            'workers=...) must do so under `if __name__ == "__main__":`, or every worker runs '
+            "the script's top-level code again (docs/scaling.md)"
+        ) from error
+
+
 class _Dask:
     """Run tasks on a Dask cluster: a local one started here, or one at an address."""
 
@@ -175,7 +198,7 @@ class _Dask:
         else:
             # A free port on this machine only (never all interfaces; never the 8787 another
             # user's cluster may hold). The dashboard itself is served when bokeh is installed.
-            with _glibc_malloc_defaults():
+            with _glibc_malloc_defaults(), _explained_start_failure():
                 self.cluster = LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -487,6 +510,11 @@ def use_compute(
     Yields
     ------
     ComputeEngine
+
+    Notes
+    -----
+    Each worker of a local cluster is a new Python process that imports the main script
+    again: in a script, start the work under ``if __name__ == "__main__":``.
 
     Examples
     --------

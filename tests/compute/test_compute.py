@@ -268,3 +268,35 @@ def test_a_joblib_worker_that_dies_is_a_clear_error_not_an_internal_one() -> Non
         "the worker processes holding one of 4 tasks ('folds') on a joblib process pool of 2 "
         "workers died, each time the task was tried: most often the task needs more memory"
     )
+
+
+def test_a_script_without_a_main_guard_is_told_why_its_cluster_failed(tmp_path: Path) -> None:
+    # every worker imported the script again and ran its top level; Dask's last word was
+    # "RuntimeError: Nanny failed to start." (an "unexpected error" on the command line)
+    import subprocess
+    import sys
+
+    script = tmp_path / "study.py"
+    script.write_text(
+        "from escalation.compute import parallel_map, use_compute\n"
+        "with use_compute(workers=2):\n"
+        "    print(parallel_map(abs, [-1, 2]))\n",
+        encoding="utf-8",
+    )
+    root = str(Path(compute.__file__).resolve().parents[1])  # this checkout's package
+    done = subprocess.run(
+        [sys.executable, "-P", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": root},
+        check=False,
+    )
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "escalation.errors.EscalationError: the local Dask cluster's worker processes failed "
+        "to start. Each worker imports the main script again"
+    )
+    assert '`if __name__ == "__main__":`' in last
