@@ -288,6 +288,25 @@ def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
 
     files = _files(folder)
     if not files:
+        others = (
+            sorted(
+                f.name
+                for f in folder.iterdir()
+                if f.is_file() and not f.name.startswith((".", "_"))
+            )
+            if folder.is_dir()
+            else []
+        )
+        if others:  # e.g. a partition exported as CSV: not 'no columns', 'no rows'
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            reason = (
+                f"the partition folder holds no .parquet file (it holds {shown}): every "
+                "partition of a partitioned case history is Parquet"
+            )
+            raise DataValidationError(
+                [Problem(folder.parent.name, None, None, None, reason)],
+                f"partition folder {folder}",
+            )
         return pd.DataFrame()
     tables = [_read_file(f, folder.parent.name) for f in files]
     table = tables[0] if len(tables) == 1 else _concatenated(tables, files)

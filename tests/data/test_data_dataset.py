@@ -553,3 +553,18 @@ def test_a_partitioned_folder_given_for_one_case_history_is_named_as_such(
         f"(docs/scaling.md); this step reads one {table}.csv or {table}.parquet"
         for table in ("children", "episodes")
     ]
+
+
+def test_a_partition_written_as_csv_is_named_as_such(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a partition folder holding part-0.csv (no Parquet) read as a table with no columns:
+    # "required column is missing; the table has no columns" three times, and "no rows"
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    folder = tmp_path / "d" / "episodes" / "bucket=1"
+    pd.read_parquet(folder / "part-0.parquet").to_csv(folder / "part-0.csv", index=False)
+    (folder / "part-0.parquet").unlink()
+    (folder / "_SUCCESS").write_text("")  # as Spark writes it: not a data file
+    described = [p.describe() for p in validate_case_history_dataset(dataset).exclusions.problems]
+    assert described == [
+        "table 'episodes (bucket=1)': the partition folder holds no .parquet file (it holds "
+        "part-0.csv): every partition of a partitioned case history is Parquet"
+    ]
