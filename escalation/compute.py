@@ -106,9 +106,15 @@ class _Joblib:
         self, func: Callable[..., Any], items: Sequence[Any], shared: tuple[Any, ...], name: str
     ) -> Iterator[tuple[int, Any]]:
         from joblib import Parallel, delayed
+        from joblib.externals.loky.process_executor import TerminatedWorkerError
 
         runner = Parallel(n_jobs=self.workers, return_as="generator_unordered")
-        yield from runner(delayed(_indexed)(func, i, item, *shared) for i, item in enumerate(items))
+        tasks = (delayed(_indexed)(func, i, item, *shared) for i, item in enumerate(items))
+        try:
+            yield from runner(tasks)
+        except TerminatedWorkerError:
+            where = f"a joblib process pool of {self.workers} workers"
+            raise worker_died(name, None, len(items), where) from None
 
     def close(self) -> None:
         return None
@@ -152,6 +158,29 @@ def _glibc_malloc_defaults() -> Iterator[None]:
             os.environ[_TRIM] = left
 
 
+@contextlib.contextmanager
+def _explained_start_failure() -> Iterator[None]:
+    """Say why a local cluster's workers most often fail to start: a script without a guard.
+
+    Dask starts each worker as a new Python process that imports the main script again
+    (``spawn``); a script that starts the cluster at its top level, not under ``if
+    __name__ == "__main__":``, then runs again in every worker (its other top-level code
+    too), each tries to start a cluster of its own, and Dask said only "Nanny failed to
+    start".
+    """
+    try:
+        yield
+    except RuntimeError as error:
+        if "failed to start" not in str(error):
+            raise
+        raise EscalationError(
+            "the local Dask cluster's worker processes failed to start. Each worker imports "
+            "the main script again: a script that runs parallel work (use_compute(workers=N), "
+            'workers=...) must do so under `if __name__ == "__main__":`, or every worker runs '
+            "the script's top-level code again (docs/scaling.md)"
+        ) from error
+
+
 class _Dask:
     """Run tasks on a Dask cluster: a local one started here, or one at an address."""
 
@@ -163,12 +192,13 @@ class _Dask:
                 "a Dask scheduler address needs dask.distributed: pip install 'escalation[dask]'"
             ) from error
         self.cluster: Any = None
+        self.scheduler = scheduler
         if scheduler is not None:
             self.client = Client(scheduler, set_as_default=False)
         else:
             # A free port on this machine only (never all interfaces; never the 8787 another
             # user's cluster may hold). The dashboard itself is served when bokeh is installed.
-            with _glibc_malloc_defaults():
+            with _glibc_malloc_defaults(), _explained_start_failure():
                 self.cluster = LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -196,7 +226,7 @@ class _Dask:
     def run(
         self, func: Callable[..., Any], items: Sequence[Any], shared: tuple[Any, ...], name: str
     ) -> Iterator[tuple[int, Any]]:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         scattered = self.client.scatter([shared], broadcast=True, hash=False)[0] if shared else None
         token = uuid.uuid4().hex[:8]
@@ -210,7 +240,11 @@ class _Dask:
         position = {future.key: i for i, future in enumerate(futures)}
         try:
             for future in as_completed(futures, loop=self.client.loop):
-                result = future.result()
+                try:
+                    result = future.result()
+                except KilledWorker:
+                    i = position[future.key]
+                    raise worker_died(name, i, len(futures), self.where) from None
                 yield position[future.key], result
                 future.release()
         finally:
@@ -218,10 +252,49 @@ class _Dask:
             if pending:
                 self.client.cancel(pending, force=True)
 
+    @property
+    def where(self) -> str:
+        """The cluster in words, for messages."""
+        if self.cluster is None:
+            return f"the Dask cluster at {self.scheduler}"
+        return f"a Dask local cluster of {len(self.cluster.workers)} workers"
+
     def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def worker_died(name: str, i: int | None, n: int, where: str) -> EscalationError:
+    """Return the error for a task whose worker process died (each time it was tried).
+
+    A worker dies while running a task when the task needs more memory than the worker
+    may use (a Dask nanny stops a worker at 95% of its memory limit; the system stops a
+    process when the machine runs out), or when compiled code crashes. Dask tries the task
+    again on other workers; when they die too, this says so in the user's terms (Dask's
+    own ``KilledWorker`` read as an internal error of escalation). Dask counts a death
+    against every task the worker held, so the task named may have been waiting behind
+    the one that used the memory. (joblib's process pool, ``i=None``, does not say which
+    task its worker held.)
+
+    Examples
+    --------
+    >>> print(worker_died("partitions", 2, 8, "a Dask local cluster of 2 workers"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    the worker processes holding task 3 of 8 ('partitions') on a Dask local cluster of 2
+    workers died, each time the task was tried: most often the task needs more memory than
+    a worker may use (a local cluster gives each worker an equal share of the machine's
+    memory). Use fewer workers each with more memory, or smaller partitions; the Dask
+    dashboard and the workers' logs say more
+    """
+    task = f"task {i + 1} of {n}" if i is not None else f"one of {n} tasks"
+    return EscalationError(
+        f"the worker processes holding {task} ({name!r}) on {where} died, "
+        "each time the task was tried: most often the task needs more memory than a worker may "
+        "use (a local cluster gives each worker an equal share of the machine's memory). "
+        "Use fewer workers each with more memory, or smaller partitions; the Dask dashboard "
+        "and the workers' logs say more"
+    )
 
 
 def _call_shared(func: Callable[..., Any], item: Any, shared: tuple[Any, ...] | None) -> Any:
@@ -437,6 +510,11 @@ def use_compute(
     Yields
     ------
     ComputeEngine
+
+    Notes
+    -----
+    Each worker of a local cluster is a new Python process that imports the main script
+    again: in a script, start the work under ``if __name__ == "__main__":``.
 
     Examples
     --------

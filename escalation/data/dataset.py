@@ -163,14 +163,21 @@ class CaseHistoryDataset:
 
     def count_rows_of(self, partition: str) -> dict[str, int]:
         """Return the rows of each table in one partition (from the Parquet footers)."""
-        import pyarrow.parquet as pq
-
         return {
-            table: sum(
-                pq.ParquetFile(f).metadata.num_rows for f in _files(self.folder(table, partition))
-            )
-            for table in self.tables
+            table: sum(rows for _, rows in self.files_of(table, partition)) for table in self.tables
         }
+
+    def files_of(self, table: str, partition: str) -> list[tuple[str, int]]:
+        """Return the Parquet files of one partition of one table and their rows (footers).
+
+        Raises
+        ------
+        DataValidationError
+            Naming the table and the file, when a file is not readable Parquet (empty,
+            cut short, or another format).
+        """
+        folder = self.folder(table, partition)
+        return [(f.name, _footer_rows(f, table)) for f in _files(folder)]
 
     def count_rows(self) -> pd.DataFrame:
         """Return rows per partition and table (from the Parquet footers; no data read)."""
@@ -229,6 +236,47 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == ".parquet" and p.is_file())
 
 
+def _unreadable(file: Path, table: str, error: Exception) -> DataValidationError:
+    """Return the error for a file of a partition that is not readable Parquet."""
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    detail = detail.rpartition(f"{file}': ")[2]  # the folder is named already
+    return DataValidationError(
+        [
+            Problem(
+                table,
+                None,
+                None,
+                None,
+                f"{file.name} is not a readable Parquet file ({detail}): rewrite it, or remove "
+                "it when the partition's other files hold all its rows",
+            )
+        ],
+        f"partition folder {file.parent}",
+    )
+
+
+def _footer_rows(file: Path, table: str) -> int:
+    """Return the rows of one Parquet file from its footer (nothing else is read)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(file).metadata.num_rows)
+    except (pa.ArrowException, OSError) as error:
+        raise _unreadable(file, table, error) from None
+
+
+def _read_file(file: Path, table: str) -> Any:
+    """Read one Parquet file of a partition as an Arrow table (refused, located, if unreadable)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(file)
+    except (pa.ArrowException, OSError) as error:
+        raise _unreadable(file, table, error) from None
+
+
 def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
     """Read every Parquet file of one partition folder into one frame.
 
@@ -237,12 +285,30 @@ def _read_folder(folder: Path, contract: Collection[str] = ()) -> pd.DataFrame:
     codes or compares. Other columns come back as pandas wrote them.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     files = _files(folder)
     if not files:
+        others = (
+            sorted(
+                f.name
+                for f in folder.iterdir()
+                if f.is_file() and not f.name.startswith((".", "_"))
+            )
+            if folder.is_dir()
+            else []
+        )
+        if others:  # e.g. a partition exported as CSV: not 'no columns', 'no rows'
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            reason = (
+                f"the partition folder holds no .parquet file (it holds {shown}): every "
+                "partition of a partitioned case history is Parquet"
+            )
+            raise DataValidationError(
+                [Problem(folder.parent.name, None, None, None, reason)],
+                f"partition folder {folder}",
+            )
         return pd.DataFrame()
-    tables = [pq.read_table(f) for f in files]
+    tables = [_read_file(f, folder.parent.name) for f in files]
     table = tables[0] if len(tables) == 1 else _concatenated(tables, files)
     text = [
         f.name
@@ -269,13 +335,46 @@ def _concatenated(tables: list[Any], files: list[Path]) -> Any:
     """
     import pyarrow as pa
 
+    folder = files[0].parent
+    missing = _missing_columns(tables, files, folder.parent.name)
+    if missing:
+        raise DataValidationError(missing, f"partition folder {folder}")
     try:
         return pa.concat_tables(tables, promote_options="default")
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        folder = files[0].parent
         raise DataValidationError(
             _type_clashes(tables, files, folder.parent.name), f"partition folder {folder}"
         ) from None
+
+
+def _missing_columns(tables: list[Any], files: list[Path], table: str) -> list[Problem]:
+    """Problems for the columns that some files of one partition store and others lack.
+
+    Put together as they are, the rows of a file without the column would read as empty
+    values: a required column then failed on every such row as if its value were missing
+    ("required date is empty", once per row), and an optional one was read as empty.
+    """
+    names = [arrow.schema.names for arrow in tables]
+    every: list[str] = []
+    for columns in names:
+        every += [c for c in columns if c not in every]
+    problems: list[Problem] = []
+    for column in every:
+        having = [f.name for f, columns in zip(files, names, strict=True) if column in columns]
+        for file, columns in zip(files, names, strict=True):
+            if column not in columns:
+                problems.append(
+                    Problem(
+                        table,
+                        None,
+                        column,
+                        None,
+                        f"{file.name} lacks the column that {having[0]} stores: every file of a "
+                        "partition must have the same columns (write the partition's files "
+                        "alike)",
+                    )
+                )
+    return problems
 
 
 def _type_clashes(tables: list[Any], files: list[Path], table: str) -> list[Problem]:

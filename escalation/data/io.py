@@ -162,6 +162,13 @@ def _read_table(
         reason = f"both {table}.csv and {table}.parquet exist; keep only one"
         return None, [Problem(table, None, None, None, reason)]
     if not present:
+        if table in REQUIRED_TABLES and (folder / table).is_dir():
+            reason = (
+                f"{table}/ is a folder: this is a partitioned case history, which "
+                "`escalation validate` and `escalation build` read partition by partition "
+                f"(docs/scaling.md); this step reads one {table}.csv or {table}.parquet"
+            )
+            return None, [Problem(table, None, None, None, reason)]
         unread = _lookalikes(folder, table)
         if unread:
             # a table saved under another name or format (children.xlsx, Notes.csv) is

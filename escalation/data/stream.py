@@ -33,15 +33,61 @@ __all__ = [
     "PartitionValidation",
     "child_hashes",
     "duplicate_children",
+    "in_file",
     "locate",
     "validate_case_history_dataset",
     "validate_partition",
 ]
 
 
-def locate(problems: tuple[Problem, ...], key: str, partition: str) -> list[Problem]:
-    """Name the partition in each problem's table (``episodes (authority=LA007)``)."""
-    return [dataclasses.replace(p, table=f"{p.table} ({key}={partition})") for p in problems]
+def in_file(files: list[tuple[str, int]], row: int | None) -> tuple[str | None, int | None]:
+    """Return the file holding ``row`` of a table read from ``files``, and its row there.
+
+    A table read from one file (or a table-level problem) keeps its row and names no file.
+
+    Examples
+    --------
+    >>> in_file([("part-0.parquet", 100), ("part-1.parquet", 50)], 105)
+    ('part-1.parquet', 5)
+    >>> in_file([("part-0.parquet", 100)], 105)
+    (None, 105)
+    """
+    if len(files) < 2 or row is None:
+        return None, row
+    start = 0
+    for name, rows in files:
+        if row < start + rows:
+            return name, row - start
+        start += rows
+    return None, row  # pragma: no cover - every row of the table is in one of its files
+
+
+def locate(
+    problems: tuple[Problem, ...] | list[Problem],
+    key: str,
+    partition: str,
+    files: dict[str, list[tuple[str, int]]] | None = None,
+) -> list[Problem]:
+    """Name the partition in each problem's table (``episodes (authority=LA007)``).
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        Problems of one partition, rows counted over the partition's table as read.
+    key, partition : str
+        The partitioning column and the partition.
+    files : dict, optional
+        Per table, its files and their rows in the order read
+        (:meth:`~escalation.data.dataset.CaseHistoryDataset.files_of`). A row of a table
+        read from several files is then named by its file and its row in that file
+        (``episodes (authority=LA007, part-1.parquet)``, row 2 the file's first).
+    """
+    located: list[Problem] = []
+    for p in problems:
+        name, row = in_file((files or {}).get(p.table, []), p.row)
+        where = f"{key}={partition}" + (f", {name}" if name else "")
+        located.append(dataclasses.replace(p, table=f"{p.table} ({where})", row=row))
+    return located
 
 
 def child_hashes(children: pd.DataFrame) -> pd.Series:
@@ -74,11 +120,14 @@ class PartitionValidation:
         Located problems (strict: those that failed it; lenient: the rows excluded).
     hashes : pandas.Series
         :func:`child_hashes` of the children as read, whatever validation found.
+    children_files : list of (str, int)
+        The children table's files and their rows, in the order read.
     """
 
     history: CaseHistory | None
     problems: list[Problem]
     hashes: pd.Series
+    children_files: list[tuple[str, int]] = dataclasses.field(default_factory=list)
 
 
 def validate_partition(
@@ -96,17 +145,24 @@ def validate_partition(
             None, locate(error.problems, dataset.key, partition), child_hashes(pd.DataFrame())
         )
     hashes = child_hashes(history.children)
+    files = {table: dataset.files_of(table, partition) for table in dataset.tables}
     context = f"partition {dataset.key}={partition} of {dataset.path}"
     try:
         valid = validate_case_history(history, lenient=lenient, context=context)
     except DataValidationError as error:
-        return PartitionValidation(None, locate(error.problems, dataset.key, partition), hashes)
-    problems = locate(valid.exclusions.problems, dataset.key, partition)
-    return PartitionValidation(valid, problems, hashes)
+        located = locate(error.problems, dataset.key, partition, files)
+        return PartitionValidation(None, located, hashes, files["children"])
+    problems = locate(valid.exclusions.problems, dataset.key, partition, files)
+    return PartitionValidation(valid, problems, hashes, files["children"])
 
 
 def duplicate_children(
-    hashes: list[pd.Series], partitions: list[str], key: str, *, limit: int = 50
+    hashes: list[pd.Series],
+    partitions: list[str],
+    key: str,
+    *,
+    limit: int = 50,
+    files: list[list[tuple[str, int]]] | None = None,
 ) -> list[Problem]:
     """Problems for identifiers present in more than one partition (the ids are never shown).
 
@@ -120,6 +176,10 @@ def duplicate_children(
         The partitioning column.
     limit : int, default 50
         Most problems listed.
+    files : list, optional
+        The children files of each partition and their rows
+        (:attr:`PartitionValidation.children_files`): a row of a partition written as
+        several files is named by its file and its row there.
     """
     if not hashes:
         return []
@@ -135,14 +195,17 @@ def duplicate_children(
     for i in repeated[:limit]:
         first, second = order[i], order[i + 1]
         a, b = partitions[owner[first]], partitions[owner[second]]
+        file_a, row_a = in_file(files[owner[first]] if files else [], int(rows[first]))
+        file_b, row_b = in_file(files[owner[second]] if files else [], int(rows[second]))
         problems.append(
             RecordProblem(
-                f"children ({key}={b})",
-                int(rows[second]),
+                f"children ({key}={b}" + (f", {file_b})" if file_b else ")"),
+                row_b,
                 "child_id",
                 WITHHELD,  # the identifier never leaves its partition's worker
                 f"child_id also appears in partition {key}={a} "
-                f"(row {spreadsheet_row(int(rows[first]))}): all of a child's rows must be in "
+                + (f"({file_a}, " if file_a else "(")
+                + f"row {spreadsheet_row(int(row_a or 0))}): all of a child's rows must be in "
                 "one partition",
             )
         )
@@ -171,8 +234,11 @@ class DatasetValidation:
 
 
 def _check(partition: str, dataset: CaseHistoryDataset) -> dict[str, Any]:
-    raw = dataset.count_rows_of(partition)
     result = validate_partition(dataset, partition, lenient=True)
+    try:
+        raw: dict[str, Any] = dataset.count_rows_of(partition)
+    except DataValidationError:  # a file that is not Parquet: among the partition's problems
+        raw = {table: pd.NA for table in dataset.tables}
     kept = result.history  # None: a table lacks a required column; nothing is kept
     return {
         "row": {
@@ -182,6 +248,7 @@ def _check(partition: str, dataset: CaseHistoryDataset) -> dict[str, Any]:
         },
         "problems": result.problems,
         "hashes": result.hashes,
+        "files": result.children_files,
     }
 
 
@@ -214,7 +281,10 @@ def validate_case_history_dataset(
     )
     problems = [p for r in results for p in r["problems"]]
     problems += duplicate_children(
-        [r["hashes"] for r in results], list(dataset.partitions), dataset.key
+        [r["hashes"] for r in results],
+        list(dataset.partitions),
+        dataset.key,
+        files=[r["files"] for r in results],
     )
     rows = pd.DataFrame([r["row"] for r in results])
     return DatasetValidation(rows=rows, exclusions=ExclusionReport(tuple(problems)))

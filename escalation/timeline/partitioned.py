@@ -191,7 +191,12 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
     checked = validate_partition(dataset, partition, lenient=False)
     valid = checked.history
     if valid is None:
-        return {"partition": partition, "problems": checked.problems, "hashes": checked.hashes}
+        return {
+            "partition": partition,
+            "problems": checked.problems,
+            "hashes": checked.hashes,
+            "files": checked.children_files,
+        }
     data = build_spells(valid, settings.design, censor_at_horizon=settings.censor_at_horizon)
     # The counting rows are built from the spells as build_spells numbered them (SpellData
     # refuses spell ids it did not make); both are then renumbered for the whole dataset.
@@ -213,6 +218,7 @@ def _build_partition(task: tuple[int, str], settings: _Settings) -> dict[str, An
         "counting": len(counting),
         "factors": [c for c in spells.columns if c.startswith("factor_")],
         "hashes": checked.hashes,
+        "files": checked.children_files,
         "digest": valid.digest(),
     }
 
@@ -233,6 +239,34 @@ def _align_factors(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = np.zeros(len(frame), dtype=np.int8)
     return frame[before + factors + after]
+
+
+def _unify_types(root: Path, folders: list[str]) -> None:
+    """Store each column with one type in every partition of a built table.
+
+    A partition's types follow its data: a covariate no child of an authority has (all
+    ``imd_decile`` missing) is stored as Arrow's ``null`` type there, a column of whole
+    numbers as integers where another authority's has decimals. Read back as one dataset
+    (``pd.read_parquet``, pyarrow, Polars), the first file's types rule, and another
+    partition's column either cannot be cast to them (``Unsupported cast from int64 to
+    null``) or loses its decimals. The files whose types differ from the types that hold
+    every partition's values (pyarrow's permissive promotion: ``null`` to any, integers
+    to decimals) are written again with those types; the values do not change.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = [root / folder / "part-0.parquet" for folder in folders]
+    schemas = [pq.read_schema(f) for f in files]
+    try:
+        unified = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # pragma: no cover - types with no common type
+        return
+    for file, schema in zip(files, schemas, strict=True):
+        if schema.equals(unified, check_metadata=False):
+            continue
+        table = pq.read_table(file).select(unified.names)
+        pq.write_table(table.cast(unified.with_metadata(schema.metadata)), file)
 
 
 def build_spell_dataset(
@@ -298,7 +332,10 @@ def build_spell_dataset(
         )
         problems = [p for r in results for p in r["problems"]]
         problems += duplicate_children(
-            [r["hashes"] for r in results], [r["partition"] for r in results], dataset.key
+            [r["hashes"] for r in results],
+            [r["partition"] for r in results],
+            dataset.key,
+            files=[r["files"] for r in results],
         )
         built = results
         if problems:
@@ -311,6 +348,8 @@ def build_spell_dataset(
                     target = staging / table / folder
                     frame = pd.read_parquet(target / "part-0.parquet")
                     _write(_align_factors(frame, factors), target)
+        for table in ("spells", "counting"):
+            _unify_types(staging / table, [f"{dataset.key}={r['partition']}" for r in built])
         flows = pd.concat([r["flow"] for r in built], ignore_index=True)
         flow = flows.groupby(_FLOW_KEYS, sort=False, as_index=False)[["children", "episodes"]].sum()
         for table in ("spells", "counting"):

@@ -42,3 +42,10 @@ def warns(item: int) -> tuple[int, int]:
 
     warnings.warn(f"task {item} is sparse", StatisticalWarning, stacklevel=1)
     return item, os.getpid()
+
+
+def dies(i: int) -> int:
+    """Return ``i``, except for item 1, whose process dies (as one stopped for its memory)."""
+    if i == 1:
+        os._exit(3)
+    return i

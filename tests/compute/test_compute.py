@@ -8,6 +8,7 @@ worker); the simulation-study tests start a local cluster with ``workers=2``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from escalation import compute
 from escalation.causal.bootstrap import cluster_bootstrap
 from escalation.compute import imap_unordered, parallel_map, use_compute
 from escalation.errors import EscalationError
-from tests.compute.tasks import draw, fails, mean, nested, trim_setting, warns
+from tests.compute.tasks import dies, draw, fails, mean, nested, trim_setting, warns
 
 pytest.importorskip("distributed")
 
@@ -231,3 +232,71 @@ def test_one_blas_thread_limits_once_for_nested_calls(monkeypatch: pytest.Monkey
     assert outer() == [{1}, {1}]
     assert len(entered) == 1
     assert inner() == {1} and len(entered) == 2  # outside again: limited anew
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_an_internal_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Dask's KilledWorker reached the user, and the command line called it "a bug in
+    # escalation" (an unexpected error); it names the task and says what usually causes it
+    import dask
+    from distributed import KilledWorker
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        use_compute(workers=2),
+        pytest.raises(EscalationError) as error,
+    ):
+        parallel_map(dies, range(4), description="partitions")
+    # Dask counts the death against every task the worker held: the first or the one
+    # queued behind it on the same worker
+    assert re.match(
+        r"the worker processes holding task [1-4] of 4 \('partitions'\) on a Dask local "
+        r"cluster of 2 workers died, each time the task was tried: most often the task needs "
+        r"more memory than a worker may use",
+        str(error.value),
+    )
+    assert not isinstance(error.value, KilledWorker)
+
+
+def test_a_joblib_worker_that_dies_is_a_clear_error_not_an_internal_one() -> None:
+    # joblib's TerminatedWorkerError (the bootstrap's default pool, outside use_compute)
+    # reached the command line as "unexpected error ... a bug in escalation"
+    with pytest.raises(EscalationError) as error:
+        compute.run_tasks(dies, list(range(4)), n_jobs=2, progress=False, description="folds")
+    assert str(error.value).startswith(
+        "the worker processes holding one of 4 tasks ('folds') on a joblib process pool of 2 "
+        "workers died, each time the task was tried: most often the task needs more memory"
+    )
+
+
+def test_a_script_without_a_main_guard_is_told_why_its_cluster_failed(tmp_path: Path) -> None:
+    # every worker imported the script again and ran its top level; Dask's last word was
+    # "RuntimeError: Nanny failed to start." (an "unexpected error" on the command line)
+    import subprocess
+    import sys
+
+    script = tmp_path / "study.py"
+    script.write_text(
+        "from escalation.compute import parallel_map, use_compute\n"
+        "with use_compute(workers=2):\n"
+        "    print(parallel_map(abs, [-1, 2]))\n",
+        encoding="utf-8",
+    )
+    root = str(Path(compute.__file__).resolve().parents[1])  # this checkout's package
+    done = subprocess.run(
+        [sys.executable, "-P", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": root},
+        check=False,
+    )
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "escalation.errors.EscalationError: the local Dask cluster's worker processes failed "
+        "to start. Each worker imports the main script again"
+    )
+    assert '`if __name__ == "__main__":`' in last

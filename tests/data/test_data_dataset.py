@@ -394,3 +394,177 @@ def test_a_failed_truth_write_of_the_national_simulator_leaves_no_file(
         national._simulate_authority((0, "LA001", 60), job)
     assert (folder / "part-0.parquet").read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["part-0.parquet"]
+
+
+def _two_files(folder: Path) -> pd.DataFrame:
+    """Split a partition folder's one file in two (rows 0-99 and the rest); return the rows."""
+    frame = pd.read_parquet(folder / "part-0.parquet")
+    frame.iloc[:100].to_parquet(folder / "part-0.parquet", index=False)
+    frame.iloc[100:].to_parquet(folder / "part-1.parquet", index=False)
+    return frame
+
+
+def test_a_column_one_file_of_a_partition_lacks_is_named_with_the_file(
+    history,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    # the files were put together with the column empty in the rows of the file without
+    # it: 'required date is empty' once per row of part-1.parquet, naming neither the file
+    # nor the missing column (and an optional column was read as empty, silently)
+    from escalation.design import default_design
+    from escalation.timeline.partitioned import build_spell_dataset
+
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    folder = tmp_path / "d" / "episodes" / "bucket=1"
+    frame = _two_files(folder)
+    frame.iloc[100:].drop(columns=["start", "reason"]).to_parquet(
+        folder / "part-1.parquet", index=False
+    )
+    expected = [
+        f"table 'episodes (bucket=1)', column '{column}': part-1.parquet lacks the column that "
+        "part-0.parquet stores: every file of a partition must have the same columns (write "
+        "the partition's files alike)"
+        for column in ("start", "reason")
+    ]
+    report = validate_case_history_dataset(dataset)
+    assert [p.describe() for p in report.exclusions.problems] == expected
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    assert [p.describe() for p in error.value.problems] == expected
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut short", "not parquet"])
+@pytest.mark.parametrize("file", ["part-0.parquet", "part-1.parquet"])
+def test_a_file_that_is_not_parquet_is_named_not_a_crash(
+    history,  # type: ignore[no-untyped-def]
+    damage: str,
+    file: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # an empty (0-byte) or truncated file raised pyarrow's bare ArrowInvalid ('Parquet file
+    # size is 0 bytes', naming no table, partition or file) from validation and the build
+    from escalation.cli import main
+    from escalation.design import default_design
+    from escalation.timeline.partitioned import build_spell_dataset
+
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    folder = tmp_path / "d" / "episodes" / "bucket=1"
+    _two_files(folder)
+    whole = (folder / file).read_bytes()
+    broken = {"empty": b"", "cut short": whole[: len(whole) // 2], "not parquet": b"a,b\n1,2\n"}
+    (folder / file).write_bytes(broken[damage])
+    report = validate_case_history_dataset(dataset)
+    described = [p.describe() for p in report.exclusions.problems]
+    assert len(described) == 1
+    assert described[0].startswith(
+        f"table 'episodes (bucket=1)': {file} is not a readable Parquet file ("
+    )
+    assert str(folder) not in described[0]
+    rows = report.rows.set_index("bucket")
+    assert rows.loc["1", ["children_kept", "episodes_kept"]].tolist() == [0, 0]
+    assert rows.loc["0", "episodes_kept"] == rows.loc["0", "episodes_read"] > 0
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    assert [p.describe() for p in error.value.problems] == described
+    assert main(["validate", str(tmp_path / "d"), "--workers", "1"]) == 1
+    captured = capsys.readouterr()
+    assert described[0] in captured.out and "Traceback" not in captured.out + captured.err
+
+
+def test_a_row_of_a_partition_in_several_files_is_named_by_its_file(
+    history,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    # a row was counted over the partition's files put together ('row 107' for the 6th
+    # data row of part-1.parquet), naming no file: a user opening part-1.parquet found
+    # another record there
+    from escalation.design import default_design
+    from escalation.timeline.partitioned import build_spell_dataset
+
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    folder = tmp_path / "d" / "episodes" / "bucket=1"
+    frame = _two_files(folder)
+    early = frame.iloc[:100].astype({"start": "string"})
+    late = frame.iloc[100:].astype({"start": "string"}).reset_index(drop=True)
+    early.loc[3, "start"] = "2021-02-30"
+    late.loc[5, "start"] = "2020-13-01"
+    early.to_parquet(folder / "part-0.parquet", index=False)
+    late.to_parquet(folder / "part-1.parquet", index=False)
+    expected = [
+        "table 'episodes (bucket=1, part-0.parquet)', row 5, column 'start', value "
+        "'2021-02-30': not a valid date (use YYYY-MM-DD)",
+        "table 'episodes (bucket=1, part-1.parquet)', row 7, column 'start', value "
+        "'2020-13-01': not a valid date (use YYYY-MM-DD)",
+    ]
+    described = [p.describe() for p in validate_case_history_dataset(dataset).exclusions.problems]
+    assert [d for d in described if "not a valid date" in d] == [
+        f"{e} [episode excluded]" for e in expected
+    ]
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    assert [p.describe() for p in error.value.problems] == expected
+
+
+def test_a_child_in_two_partitions_of_several_files_is_named_by_its_file(
+    history,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    # the rows were counted over each partition's files put together (row 107 and row 5
+    # below), naming no file
+    from escalation.design import default_design
+    from escalation.timeline.partitioned import build_spell_dataset
+
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    first = _two_files(tmp_path / "d" / "children" / "bucket=0")
+    folder = tmp_path / "d" / "children" / "bucket=1"
+    _two_files(folder)
+    late = pd.read_parquet(folder / "part-1.parquet")
+    late.loc[5, "child_id"] = first.loc[3, "child_id"]
+    late.to_parquet(folder / "part-1.parquet", index=False)
+    expected = (
+        "table 'children (bucket=1, part-1.parquet)', row 7, column 'child_id', value "
+        "<withheld: personal data>: child_id also appears in partition bucket=0 "
+        "(part-0.parquet, row 5): all of a child's rows must be in one partition"
+    )
+    described = [p.describe() for p in validate_case_history_dataset(dataset).exclusions.problems]
+    assert [d for d in described if "also appears" in d] == [expected]
+    with pytest.raises(DataValidationError) as error:
+        build_spell_dataset(dataset, default_design(), tmp_path / "out")
+    built = [p.describe() for p in error.value.problems]  # and the renamed child's episodes
+    assert [d for d in built if "also appears" in d] == [expected]
+
+
+def test_a_partitioned_folder_given_for_one_case_history_is_named_as_such(
+    history,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    # `escalation estimate` (or run) given a national dataset said 'file not found:
+    # expected children.csv or children.parquet', though the children were there
+    from escalation import read_case_history
+
+    write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    with pytest.raises(DataValidationError) as error:
+        read_case_history(tmp_path / "d")
+    described = [p.describe() for p in error.value.problems]
+    assert described == [
+        f"table '{table}': {table}/ is a folder: this is a partitioned case history, which "
+        "`escalation validate` and `escalation build` read partition by partition "
+        f"(docs/scaling.md); this step reads one {table}.csv or {table}.parquet"
+        for table in ("children", "episodes")
+    ]
+
+
+def test_a_partition_written_as_csv_is_named_as_such(history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a partition folder holding part-0.csv (no Parquet) read as a table with no columns:
+    # "required column is missing; the table has no columns" three times, and "no rows"
+    dataset = write_case_history_dataset(history, tmp_path / "d", buckets=2)
+    folder = tmp_path / "d" / "episodes" / "bucket=1"
+    pd.read_parquet(folder / "part-0.parquet").to_csv(folder / "part-0.csv", index=False)
+    (folder / "part-0.parquet").unlink()
+    (folder / "_SUCCESS").write_text("")  # as Spark writes it: not a data file
+    described = [p.describe() for p in validate_case_history_dataset(dataset).exclusions.problems]
+    assert described == [
+        "table 'episodes (bucket=1)': the partition folder holds no .parquet file (it holds "
+        "part-0.csv): every partition of a partitioned case history is Parquet"
+    ]

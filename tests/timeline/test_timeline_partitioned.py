@@ -262,3 +262,39 @@ def test_partitioned_build_records_what_it_read(tmp_path: Path) -> None:
     assert second["input_hash"] != first["input_hash"]
     hashes = (first["partition_hashes"], second["partition_hashes"])
     assert [hashes[0][p] == hashes[1][p] for p in ("LA001", "LA002")] == [True, False]  # type: ignore[index]
+
+
+def test_a_covariate_one_partition_lacks_reads_back_with_the_others(  # type: ignore[no-untyped-def]
+    history, tmp_path: Path
+) -> None:
+    # an authority whose children have no deprivation decile (all missing) stored the
+    # column with Arrow's null type; first in the dataset, its type ruled the others' and
+    # the built spells could not be read back ('Unsupported cast from int64 to null')
+    import dataclasses
+
+    from escalation.data.dataset import identifier_text, partition_bucket
+
+    bucket = partition_bucket(identifier_text(history.children["child_id"]), 3)
+    decile = history.children["imd_decile"].astype(float)
+    decile[bucket == 0] = np.nan  # no decile in one authority
+    decile[bucket == 2] += 0.5  # decimals in another
+    children = history.children.assign(imd_decile=decile)
+    changed = dataclasses.replace(history, children=children)
+    dataset = write_case_history_dataset(changed, tmp_path / "in", buckets=3)
+    first = pd.read_parquet(tmp_path / "in" / "children" / "bucket=0" / "part-0.parquet")
+    first.assign(imd_decile=None).to_parquet(  # as an authority without the column writes it
+        tmp_path / "in" / "children" / "bucket=0" / "part-0.parquet", index=False
+    )
+    design = default_design()
+    built = build_spell_dataset(dataset, design, tmp_path / "out")
+    spells = built.read("spells")
+    missing = spells.groupby("bucket", observed=True)["imd_decile"].apply(lambda v: v.isna().all())
+    assert missing.tolist() == [True, False, False]
+    assert (
+        pd.read_parquet(tmp_path / "out" / "spells")["imd_decile"].isna().sum()
+        == (spells["bucket"] == "0").sum()
+    )
+    whole = build_spells(changed, design).spells
+    ours = by_child(spells)["imd_decile"].astype(float).to_numpy()
+    np.testing.assert_array_equal(ours, by_child(whole)["imd_decile"].astype(float).to_numpy())
+    assert (ours[by_child(spells)["bucket"].to_numpy() == "2"] % 1 == 0.5).all()
