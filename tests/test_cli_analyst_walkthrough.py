@@ -198,6 +198,32 @@ def _help(command: str, capsys: pytest.CaptureFixture[str]) -> str:
     return " ".join(capsys.readouterr().out.split())
 
 
+def test_estimate_shows_each_caveat_once(
+    authority: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: ``estimate`` printed each caveat on stdout ("caveat: ...") and again as a
+    warning on stderr. This authority raises one (5 untreated spells ended within the
+    14-day grace period): it is shown once, as the warning against its design-file line,
+    and stdout says only what was written; stderr counts the caveats, as ``run`` does."""
+    out = tmp_path / "effects"
+    argv = ["estimate", str(authority), "--out", str(out), "--refutations", "0", "--trees", "0"]
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        assert main([*argv, "--quiet"]) == 0
+    printed = capsys.readouterr()
+    said = "untreated spells ended within that grace period"
+    caveats = [w for w in shown if issubclass(w.category, StatisticalWarning)]
+    assert [said in str(w.message) for w in caveats] == [True]
+    assert said not in printed.out and "caveat" not in printed.out
+    assert said not in printed.err
+    recorded = _manifest(out)["caveats"]
+    assert isinstance(recorded, list) and len(recorded) == 1
+    assert f"1 caveat(s) raised (shown above as warnings): each with its design key in {out}" in (
+        " ".join(printed.err.split())
+    )
+
+
 def test_estimate_help_names_every_file_it_writes(
     authority: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
