@@ -326,7 +326,9 @@ def test_a_table_saved_under_another_name_is_reported_not_passed_over(
     """Was: a table saved from Excel as ``children.xlsx`` was reported as "file not found:
     expected children.csv or children.parquet", not naming the file that is there; and
     case notes saved as ``Notes.csv`` were passed over in silence (the notes table is
-    optional): ``validate`` said every row was valid and the study ran without notes."""
+    optional): ``validate`` said every row was valid and the study ran without notes.
+    The report is on stdout, as the report of rows that break the contract is (it was on
+    stderr when a table could not be read); stderr is empty."""
     import shutil
 
     folder = tmp_path / "la"
@@ -334,7 +336,10 @@ def test_a_table_saved_under_another_name_is_reported_not_passed_over(
     (folder / f"{table}.csv").rename(folder / saved_as)
     capsys.readouterr()
     assert main(["validate", str(folder)]) == 1
-    out = " ".join(capsys.readouterr().err.split())  # the report of what is wrong
+    printed = capsys.readouterr()
+    assert printed.err == ""
+    out = " ".join(printed.out.split())  # the report of what is wrong
+    assert out.endswith("Invalid: 1 problem(s) stopped the reading; none of the rows was checked.")
     assert f"table '{table}': file not found: expected {table}.csv or {table}.parquet" in out
     assert f"found {saved_as}, which is not read: save it as {table}.csv" in out
 
