@@ -11,8 +11,8 @@ import functools
 import numbers
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, replace
+from typing import Final, Self
 
 __all__ = [
     "ConvergenceError",
@@ -669,6 +669,22 @@ class Problem:
     reason: str
     action: str | None = None
     hint: str | None = None
+
+    def with_hint(self, text: str) -> Self:
+        """Return a copy whose :attr:`hint` also says ``text`` (after any hint it had).
+
+        What varies from case to case (the record used instead, the code probably meant)
+        goes in the hint, so that :meth:`ExclusionReport.counts
+        <escalation.data.history.ExclusionReport.counts>` counts the cases of one reason
+        together.
+
+        Examples
+        --------
+        >>> p = Problem("t", 0, "kind", "x", "unknown kind", hint="did you mean 'NEG'?")
+        >>> p.with_hint("the record in row 3 is used instead").hint
+        "did you mean 'NEG'?; the record in row 3 is used instead"
+        """
+        return replace(self, hint=f"{self.hint}; {text}" if self.hint else text)
 
     @property
     def shown_row(self) -> int | None:

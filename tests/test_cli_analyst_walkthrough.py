@@ -198,6 +198,32 @@ def _help(command: str, capsys: pytest.CaptureFixture[str]) -> str:
     return " ".join(capsys.readouterr().out.split())
 
 
+def test_estimate_shows_each_caveat_once(
+    authority: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: ``estimate`` printed each caveat on stdout ("caveat: ...") and again as a
+    warning on stderr. This authority raises one (5 untreated spells ended within the
+    14-day grace period): it is shown once, as the warning against its design-file line,
+    and stdout says only what was written; stderr counts the caveats, as ``run`` does."""
+    out = tmp_path / "effects"
+    argv = ["estimate", str(authority), "--out", str(out), "--refutations", "0", "--trees", "0"]
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        assert main([*argv, "--quiet"]) == 0
+    printed = capsys.readouterr()
+    said = "untreated spells ended within that grace period"
+    caveats = [w for w in shown if issubclass(w.category, StatisticalWarning)]
+    assert [said in str(w.message) for w in caveats] == [True]
+    assert said not in printed.out and "caveat" not in printed.out
+    assert said not in printed.err
+    recorded = _manifest(out)["caveats"]
+    assert isinstance(recorded, list) and len(recorded) == 1
+    assert f"1 caveat(s) raised (shown above as warnings): each with its design key in {out}" in (
+        " ".join(printed.err.split())
+    )
+
+
 def test_estimate_help_names_every_file_it_writes(
     authority: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -300,7 +326,9 @@ def test_a_table_saved_under_another_name_is_reported_not_passed_over(
     """Was: a table saved from Excel as ``children.xlsx`` was reported as "file not found:
     expected children.csv or children.parquet", not naming the file that is there; and
     case notes saved as ``Notes.csv`` were passed over in silence (the notes table is
-    optional): ``validate`` said every row was valid and the study ran without notes."""
+    optional): ``validate`` said every row was valid and the study ran without notes.
+    The report is on stdout, as the report of rows that break the contract is (it was on
+    stderr when a table could not be read); stderr is empty."""
     import shutil
 
     folder = tmp_path / "la"
@@ -308,7 +336,10 @@ def test_a_table_saved_under_another_name_is_reported_not_passed_over(
     (folder / f"{table}.csv").rename(folder / saved_as)
     capsys.readouterr()
     assert main(["validate", str(folder)]) == 1
-    out = " ".join(capsys.readouterr().err.split())  # the report of what is wrong
+    printed = capsys.readouterr()
+    assert printed.err == ""
+    out = " ".join(printed.out.split())  # the report of what is wrong
+    assert out.endswith("Invalid: 1 problem(s) stopped the reading; none of the rows was checked.")
     assert f"table '{table}': file not found: expected {table}.csv or {table}.parquet" in out
     assert f"found {saved_as}, which is not read: save it as {table}.csv" in out
 

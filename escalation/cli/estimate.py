@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import pandas as pd
@@ -203,7 +204,11 @@ def run(args: argparse.Namespace) -> int:
     glance = result.glance().iloc[0]
     print(f"Spells         {glance['n']:,}; escalations {glance['events']:,}")
     print(f"Estimators     {glance['method']} (bootstrap {glance['bootstrap']})")
-    for line in log.lines():  # alike caveats once, with a count (the manifest has each)
-        print(f"caveat: {line}")
     print(f"Wrote effects.csv and diagnostics (under disclosure control) to {folder.path}")
+    if log.caveats:  # each shown once, as a warning against its line of the design file
+        print(
+            f"{len(log.caveats)} caveat(s) raised (shown above as warnings): each with its "
+            f"design key in {folder.path / 'manifest.json'}",
+            file=sys.stderr,
+        )
     return 0

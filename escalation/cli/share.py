@@ -25,6 +25,7 @@ from escalation.cli._compute import add_compute_options, compute_from
 from escalation.cli._output import add_output_arguments, output_folder
 from escalation.cli._progress import add_quiet_option, shows_progress
 from escalation.cli._study import add_study_arguments, load_study, study_inputs
+from escalation.design.registration import design_sha256
 from escalation.errors import DesignError
 from escalation.federated.pack import build_share_pack, pack_name, write_share_pack
 from escalation.report.outputs import OutputFolderError
@@ -197,7 +198,17 @@ def run(args: argparse.Namespace) -> int:
         )
     withheld = pack.tables["disclosure"]
     print(f"Authority      {pack.authority}")
-    print(f"Design SHA-256 {pack.design_hash[:12]}")
+    # Two hashes: the design's, as ``register`` and every manifest give it; and the pack's,
+    # without [data] and [compute] (which differ between authorities), which the hub
+    # compares. One line "Design SHA-256" with the pack's seemed another design.
+    print(
+        f"Design SHA-256 {design_sha256(design)} (the design as run, as manifest.json records "
+        "it; escalation register gives the same for an unchanged design file)"
+    )
+    print(
+        f"Pack design hash {pack.design_hash} (without [data] and [compute]: what the hub "
+        "compares across authorities' packs)"
+    )
     print(f"Disclosure     {len(withheld)} item(s) withheld, folded or coarsened (disclosure.csv)")
     print(f"Wrote {folder.final(folder.staging / name)}")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from typing import Any
 
@@ -39,7 +38,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate the folder; print a report; return 0 when valid, 1 otherwise."""
+    """Validate the folder; print a report; return 0 when valid, 1 otherwise.
+
+    The report goes to standard output whatever it finds (rows that break the contract,
+    or a table missing or unreadable, which stops reading); standard error has only the
+    errors that leave nothing to validate (no such folder, a bad argument: exit 2), as for
+    every command.
+    """
     if is_partitioned(args.folder):
         return _run_partitioned(args)
     with warnings.catch_warnings(record=True) as caught:
@@ -49,10 +54,9 @@ def run(args: argparse.Namespace) -> int:
                 args.folder, extract_date=args.extract_date, lenient=True, encoding=args.encoding
             )
         except DataValidationError as error:
-            print(str(error), file=sys.stderr)
-            _print_warnings(caught, sys.stderr)
-            return 1
-    _print_warnings(caught, sys.stdout)
+            _print_warnings(caught)
+            return _print_unreadable(error)
+    _print_warnings(caught)
     counts = history.counts()
     print(f"Case history in {args.folder}")
     print(f"  extract date   {history.extract_date.date()} ({history.extract_date_source})")
@@ -83,16 +87,26 @@ def _print_reasons(counts: Any) -> None:
         print(f"{int(rows):>{width},}  {table:<8}  {reason}")
 
 
-def _print_warnings(caught: list[warnings.WarningMessage], stream: Any) -> None:
+def _print_unreadable(error: DataValidationError) -> int:
+    """Print, as the report, why the tables could not be read; return 1 (invalid)."""
+    print(str(error))
+    print(
+        f"\nInvalid: {len(error.problems):,} problem(s) stopped the reading; none of the rows "
+        "was checked."
+    )
+    return 1
+
+
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
     """Print the data warnings of reading (part of a file ignored); raise the others again."""
     data = [w.message for w in caught if isinstance(w.message, DataWarning)]
     for other in caught:
         if not isinstance(other.message, DataWarning):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     if data:
-        print("Warnings (read, but part of the data ignored):", file=stream)
+        print("Warnings (read, but part of the data ignored):")
         for warning in data:
-            print(f"  - {warning}", file=stream)
+            print(f"  - {warning}")
 
 
 def _run_partitioned(args: argparse.Namespace) -> int:
@@ -103,8 +117,7 @@ def _run_partitioned(args: argparse.Namespace) -> int:
     try:
         dataset = open_case_history_dataset(args.folder, extract_date=args.extract_date)
     except DataValidationError as error:
-        print(str(error), file=sys.stderr)
-        return 1
+        return _print_unreadable(error)
     with compute_from(args):
         report = validate_case_history_dataset(dataset, progress=shows_progress(args))
     totals = report.rows.sum(numeric_only=True)

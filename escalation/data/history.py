@@ -86,9 +86,15 @@ class ExclusionReport:
     ----------
     problems : tuple of Problem
         One entry per problem found; a row may have several.
+    scope : str or None
+        What the problems are of when not the history that holds the report: a history
+        made by :meth:`CaseHistory.subset` keeps the whole history's report, said here
+        (a row left out is in none of the tables kept, so its child cannot be told).
+        None: the history's own.
     """
 
     problems: tuple[Problem, ...] = ()
+    scope: str | None = None
 
     def __len__(self) -> int:
         return len(self.problems)
@@ -97,7 +103,7 @@ class ExclusionReport:
         return bool(self.problems)
 
     def __add__(self, other: ExclusionReport) -> ExclusionReport:
-        return ExclusionReport(self.problems + other.problems)
+        return ExclusionReport(self.problems + other.problems, self.scope or other.scope)
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per problem; personal values are withheld.
@@ -144,10 +150,23 @@ class ExclusionReport:
         return frame.sort_values(["rows", "table"], ascending=[False, True], ignore_index=True)
 
     def describe(self) -> str:
-        """Return a readable multi-line account, safe for logs."""
-        if not self.problems:
-            return "No rows excluded."
-        return "\n".join(p.describe() for p in self.problems)
+        """Return a readable multi-line account, safe for logs.
+
+        A report of another history than its own (:attr:`scope`) says so first.
+        """
+        lines = [p.describe() for p in self.problems] or ["No rows excluded."]
+        if self.scope:
+            lines.insert(0, f"Problems of {self.scope}, not of these children only:")
+        return "\n".join(lines)
+
+
+#: What the exclusion report of a :meth:`CaseHistory.subset` is of.
+WHOLE_HISTORY: Final = "the whole history this subset was taken from"
+
+
+def _scope_said(report: ExclusionReport) -> str:
+    """Return what a history's ``repr`` adds when its report is another history's."""
+    return " of the whole history" if report.scope else ""
 
 
 def empty_episodes() -> pd.DataFrame:
@@ -242,7 +261,7 @@ class CaseHistory:
         return (
             f"CaseHistory(children={len(self.children):,}, episodes={len(self.episodes):,}, "
             f"notes={len(self.notes):,}, extract_date={self.extract_date.date().isoformat()}, "
-            f"excluded_problems={len(self.exclusions):,})"
+            f"excluded_problems={len(self.exclusions):,}{_scope_said(self.exclusions)})"
         )
 
     def counts(self) -> pd.DataFrame:
@@ -284,15 +303,28 @@ class CaseHistory:
     def subset(self, child_ids: pd.Series | list[str]) -> CaseHistory:
         """Return the history of the given children only.
 
+        The exclusion report stays the whole history's, and says so
+        (:attr:`ExclusionReport.scope`; ``repr`` and
+        :meth:`ExclusionReport.describe` show it): a row left out by lenient reading is
+        in none of the tables, so whose child it was cannot be told, and dropping the
+        problems would hide them.
+
         Parameters
         ----------
         child_ids : sequence of str
             Children to keep.
+
+        Returns
+        -------
+        CaseHistory
+            The children's rows of each table; the whole history's exclusions.
         """
         ids = pd.Series(child_ids, dtype="string")
         keep = pd.Index(ids)
+        whole = self.exclusions.scope or WHOLE_HISTORY
         return replace(
             self,
+            exclusions=replace(self.exclusions, scope=whole),
             children=self.children[self.children["child_id"].isin(keep)].reset_index(drop=True),
             episodes=self.episodes[self.episodes["child_id"].isin(keep)].reset_index(drop=True),
             notes=self.notes[self.notes["child_id"].isin(keep)].reset_index(drop=True),

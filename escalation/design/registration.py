@@ -195,7 +195,9 @@ def _already_there(path: Path, digest: str, *, beside: bool) -> str:
 
     Beside the design it is the design file's registration. Chosen with ``out`` it may
     also be a registration of another design or no registration at all (the design file
-    itself, say): never "registered before", and never "delete it".
+    itself, say): never "registered before", and never "delete it". The file is named
+    with its folder, as the design file was given (the name alone does not say which
+    folder's registration to look at).
     """
     try:
         record = read_registration(path)
@@ -204,12 +206,11 @@ def _already_there(path: Path, digest: str, *, beside: bool) -> str:
     if not beside and (record is None or record.design_sha256 != digest):
         what = "is not a registration" if record is None else "registers another design"
         return (
-            f"{path.name} exists and {what}: it is never overwritten; choose another "
-            "registration file"
+            f"{path} exists and {what}: it is never overwritten; choose another registration file"
         )
     when = "time unreadable" if record is None else record.registered_at
     return (
-        f"{path.name} already exists: the design was registered before ({when}). A "
+        f"{path} already exists: the design was registered before ({when}). A "
         "registration is never overwritten or made again elsewhere; delete the file by hand "
         "only if no outcome has been looked at since"
     )

@@ -28,6 +28,7 @@ import pandas as pd
 
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_text
 from escalation.errors import DataValidationError, Problem
+from escalation.federated._pack_values import located
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -365,7 +366,9 @@ def check_pack(tables: dict[str, pd.DataFrame], rules: DisclosureRules = DEFAULT
     Raises
     ------
     DataValidationError
-        Naming the table and column (never the value): a record-level column, a count
+        Naming the pack's file (``risk_sets.csv``), the row a spreadsheet shows (header
+        row 1: :func:`~escalation.federated._pack_values.located`, as the hub reading a
+        pack gives it) and the column, never the value: a record-level column, a count
         under the threshold, a withheld count of ``covariates`` that can be worked out
         from the published ones (:func:`~escalation.federated.summaries.derivable_cells`),
         escalations under the threshold that the totals give back by subtraction
@@ -400,4 +403,5 @@ def check_pack(tables: dict[str, pd.DataFrame], rules: DisclosureRules = DEFAULT
         problems += derivable_cells(covariates, rules)
     problems += derivable_escalations(tables, rules) + models_beside_withheld_arms(tables)
     if problems:
-        raise DataValidationError(problems, "share pack disclosure control")
+        # located as the hub's reading of the pack gives them: one row convention
+        raise DataValidationError([located(p) for p in problems], "share pack disclosure control")

@@ -104,11 +104,18 @@ class WithheldValueProblem(PackProblem):
 
 
 def located(problem: Problem) -> Problem:
-    """Return a problem of :func:`~escalation.federated._disclose.check_pack` as read.
+    """Return a problem of a pack's table located as a spreadsheet shows it.
 
-    ``check_pack`` names the table and the row of the frame (from 0); a pack read from its
-    files is named by its file and the row a spreadsheet shows, as :class:`PackProblem`
-    does, and the value stays unshown.
+    The one rule for :func:`~escalation.federated._disclose.check_pack`, on the
+    authority's side (making a pack) and the hub's (reading one) alike: its checks name
+    the table and the row of the frame (from 0); the problem names the pack's file and
+    the row a spreadsheet shows (header row 1), as :class:`PackProblem` does, and the
+    value stays unshown.
+
+    Examples
+    --------
+    >>> located(Problem("risk_sets", 0, "events", 3, "count under 10")).describe()
+    "table 'risk_sets.csv', row 2, column 'events', value <not shown>: count under 10"
     """
     return WithheldValueProblem(
         f"{problem.table}.csv", problem.row, problem.column, problem.value, problem.reason

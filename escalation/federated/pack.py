@@ -87,7 +87,7 @@ from escalation.federated._disclose import (
     withhold_small,
 )
 from escalation.federated._escalations import withhold_escalation_complements, withhold_models
-from escalation.federated._pack_values import check_manifest, check_pack_values, located
+from escalation.federated._pack_values import check_manifest, check_pack_values
 from escalation.federated._whole_numbers import whole_number_rows
 from escalation.federated.profile import LikelihoodProfile, profile_cox
 from escalation.federated.risksets import risk_set_counts, time_grid
@@ -676,8 +676,6 @@ def read_share_pack(path: str | Path) -> SharePack:
     )
     try:
         check_pack(tables, pack.rules)
-    except DataValidationError as error:  # the same problems, naming the pack
-        raise DataValidationError(
-            [located(p) for p in error.problems], f"{context}: disclosure control"
-        ) from None
+    except DataValidationError as error:  # the same problems (located), naming the pack
+        raise DataValidationError(error.problems, f"{context}: disclosure control") from None
     return pack

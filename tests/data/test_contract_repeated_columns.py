@@ -62,7 +62,7 @@ def test_a_repeated_contract_column_in_a_frame_is_reported_not_a_crash():
 def test_the_cli_reports_a_repeated_column_and_exits_1(tmp_path, capsys):
     folder = _folder(tmp_path, "child_id,birth_date,sex,sex\nA1,2015-01-02,F,M\n")
     assert main(["validate", str(folder), "--extract-date", EXTRACT]) == 1
-    assert "column 'sex': column name appears 2 times" in capsys.readouterr().err
+    assert "column 'sex': column name appears 2 times" in capsys.readouterr().out
 
 
 def test_a_header_of_distinct_names_is_read_as_before(tmp_path):

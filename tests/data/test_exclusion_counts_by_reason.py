@@ -54,3 +54,31 @@ def test_hints_are_kept_apart_and_name_only_listed_codes_or_rows() -> None:
     assert not frame["hint"].dropna().str.contains("neg|emo").any()
     assert "child_id" not in frame.columns
     assert not frame["hint"].dropna().str.contains("c1").any()
+
+
+def test_a_subset_says_its_report_is_the_whole_history_s() -> None:
+    """``CaseHistory.subset`` kept the whole history's report without a word, so that a
+    subset of children seemed to have had 5 rows excluded that may be other children's
+    (an excluded row is in no table kept, so whose it was cannot be told): the report is
+    kept whole, and its scope is said in ``describe()`` and in the history's ``repr``."""
+    tables = valid_tables()
+    episodes = tables["episodes"]
+    plans = pd.concat([episodes.loc[[6]]] * 3, ignore_index=True)
+    plans["start"] = ["2021-04-01", "2021-05-01", "2021-06-01"]
+    plans["end"] = ["2021-04-10", "2021-05-10", "2021-06-10"]
+    plans["category"] = ["neg", "emo", "XYZ"]
+    tables["episodes"] = pd.concat([episodes, plans], ignore_index=True)
+    history = validate_case_history(history_from(tables), lenient=True)
+    assert history.exclusions.scope is None and "whole" not in repr(history)
+    others = history.children["child_id"][history.children["child_id"] != "c1"]
+    part = history.subset(others)
+    assert part.exclusions.problems == history.exclusions.problems  # nothing hidden
+    lines = part.exclusions.describe().splitlines()
+    assert lines[0] == (
+        "Problems of the whole history this subset was taken from, not of these children only:"
+    )
+    assert lines[1:] == history.exclusions.describe().splitlines()
+    assert repr(part).endswith("excluded_problems=3 of the whole history)")
+    # A subset of a subset, or the report added to by validation, says the same.
+    again = validate_case_history(part.subset(others[:1]), lenient=True)
+    assert again.exclusions.scope == part.exclusions.scope

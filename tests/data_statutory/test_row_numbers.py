@@ -200,7 +200,7 @@ def test_the_conversion_report_names_its_columns_for_what_they_hold(tmp_path: Pa
     report = pd.read_csv(out / "conversion_report.csv")
     assert report.columns.tolist() == [
         "file", "sheet", "row", "child", "line", "element", "value", "reason", "action",
-        "severity",
+        "severity", "hint",
     ]  # fmt: skip
     assert report["row"].tolist() == [3]
 

@@ -51,10 +51,16 @@ def day(text: str) -> dt.datetime:
 
 
 def report(history: Any) -> list[list[object]]:
-    """Each problem's file, row, element, value, reason and action."""
-    table = source_report(history.exclusions)[
-        ["file", "row", "element", "value", "reason", "action"]
-    ]
+    """Each problem's file, row, element, value, reason and action.
+
+    The reason is followed by the hint that names the record used instead, as messages
+    show them (``reason; hint``): the hint is apart in the report so that excluded rows
+    are counted by reason (:func:`test_rows_excluded_for_one_reason_count_together`).
+    """
+    table = source_report(history.exclusions)
+    pairs = zip(table["reason"], table["hint"], strict=True)
+    said = [f"{r}; {h}" if isinstance(h, str) else r for r, h in pairs]
+    table = table.assign(reason=said)[["file", "row", "element", "value", "reason", "action"]]
     return table.astype(object).where(table.notna(), None).values.tolist()
 
 
@@ -324,7 +330,8 @@ def test_convert_names_the_census_record_used_instead(
     assert "the record of this episode in 'cin_2023.xml'" in printed
     assert len(read_case_history(out).episodes) == 1
     table = pd.read_csv(out / "conversion_report.csv")
-    assert table["reason"].str.contains("is used instead").tolist() == [True]
+    assert table["hint"].str.contains("is used instead").tolist() == [True]
+    assert not table["reason"].str.contains("used").any()  # counted by reason alone
 
 
 def test_a_census_record_dated_after_its_return_never_displaces_the_next_one(
@@ -412,3 +419,42 @@ def test_a_record_is_judged_by_the_birth_date_merging_keeps(tmp_path: Path) -> N
             "the birth date is after the return's reference date",
         )
     ]
+
+
+def test_rows_excluded_for_one_reason_count_together(tmp_path: Path) -> None:
+    """Two census records excluded for "end is before start", each naming another record
+    used instead, are one reason with 2 rows: the record used is the hint of each case,
+    not part of the reason (it split the counts into two rows of 1)."""
+    paths = []
+    for year, end in ((2023, None), (2024, "2022-05-01")):
+        details = cin_details("2022-06-01", closure=end, reason="RC7" if end else None)
+        kids = [child(f"P{i}", details=[details]) for i in (1, 2)]
+        text = message(kids, year=year, reference=f"{year}-03-31")
+        paths.append(write(tmp_path, f"cin_{year}.xml", text))
+    history = read_cin_census(paths, lenient=True)
+    counts = history.exclusions.counts()
+    assert counts.values.tolist() == [["cin_2024.xml", "end is before start", 2]]
+    hints = source_report(history.exclusions)["hint"].tolist()
+    assert [h.split(" (line")[0] for h in hints] == [
+        f"the record of this episode in 'cin_2023.xml', Child #{i}" for i in (1, 2)
+    ]
+    assert all(h.endswith("which has no end date, is used instead") for h in hints)
+    shown = history.exclusions.describe().splitlines()
+    assert all("end is before start; the record of this episode" in s for s in shown)
+
+
+def test_ssda903_rows_excluded_for_one_reason_count_together(tmp_path: Path) -> None:
+    """Two 2024 rows whose ``DECOM`` is not a date, each standing for another 2023 record,
+    are one reason with 2 rows (the record used is each problem's hint)."""
+    header = csv(HEADER_COLUMNS, ["A,1,01/05/2010,WBRI,,,", "B,2,15/08/2008,BCRB,,,"])
+    write(tmp_path, "header.csv", header)
+    first = [episode_row(c, "10/09/2022", "S", "V2", "U1") for c in ("A", "B")]
+    write(tmp_path, "episodes_2023.csv", csv(EPISODE_COLUMNS, first))
+    later = [episode_row(c, "10/09/22", "S", "V2", "U1", "18/11/2023", "E11") for c in "AB"]
+    write(tmp_path, "episodes_2024.csv", csv(EPISODE_COLUMNS, later))
+    history = read_ssda903(tmp_path, lenient=True)
+    counts = history.exclusions.counts()
+    assert counts["rows"].tolist() == [2]
+    assert counts["reason"].tolist() == ["not a date in the form dd/mm/YYYY"]
+    hints = [p.hint for p in history.exclusions.problems]
+    assert ["'episodes_2023.csv' (row 2)" in hints[0], "(row 3)" in hints[1]] == [True, True]

@@ -180,11 +180,11 @@ def test_an_excluded_row_says_which_earlier_record_is_used_instead(tmp_path: Pat
     assert sorted(got) == [["A", "2022-09-10", "NaT"], ["B", "2023-02-01", "NaT"]]
     first, second = problems_of(history)
     assert (first.table, first.row, first.column) == ("episodes_2024.csv", 0, "DECOM")
-    assert "'episodes_2023.csv' (row 2)" in first.reason and "used instead" in first.reason
-    assert "no end date" in first.reason
+    assert "'episodes_2023.csv' (row 2)" in first.hint and "used instead" in first.hint
+    assert "no end date" in first.hint
     assert (second.table, second.row, second.column) == ("episodes_2024.csv", 1, "DEC")
-    assert "the record of this episode in 'episodes_2023.csv' (row 3)" in second.reason
-    assert "which has no end date, is used instead" in second.reason
+    assert "the record of this episode in 'episodes_2023.csv' (row 3)" in second.hint
+    assert "which has no end date, is used instead" in second.hint
 
 
 def test_repeated_episode_rows_are_reported(tmp_path: Path) -> None:
@@ -294,7 +294,7 @@ def test_an_excluded_earlier_row_says_the_later_record_is_used(tmp_path: Path) -
     history = read_ssda903(tmp_path, lenient=True)
     assert history.episodes["end"].astype(str).tolist() == ["2023-11-18"]
     (problem,) = [p for p in problems_of(history) if p.column == "DEC"]
-    assert "recorded in the later file 'episodes_2024.csv' (row 2), which is used" in problem.reason
+    assert "recorded in the later file 'episodes_2024.csv' (row 2), which is used" in problem.hint
 
 
 def test_a_corrected_row_after_an_excluded_one_is_kept(tmp_path: Path) -> None:

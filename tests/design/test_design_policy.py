@@ -275,12 +275,16 @@ def test_register_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "Design SHA-256" in capsys.readouterr().out
     assert registration_path(file).exists()
     assert main(["register", str(file)]) == 2
-    assert "already exists" in capsys.readouterr().err
+    # Was: "design.registration.json already exists", not saying in which folder.
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{tmp_path / 'design.registration.json'} already exists: the design was" in err
     # Was: --out registered the same design again, at a later time, elsewhere (session
     # 26's review of the command line): a registration made after outcomes were seen.
     again = tmp_path / "elsewhere" / "my.registration.json"
     assert main(["register", str(file), "--out", str(again)]) == 2
-    assert "registered before" in capsys.readouterr().err
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{tmp_path / 'design.registration.json'} already exists" in err
+    assert "registered before" in err
     assert not again.exists()
 
 
@@ -309,7 +313,7 @@ def test_register_out_an_existing_file_that_is_no_registration_is_refused_plainl
     before = file.read_bytes()
     assert main(["register", str(file), "--out", str(file)]) == 2
     err = capsys.readouterr().err
-    assert "design.toml exists and is not a registration: it is never overwritten" in err
+    assert f"{file} exists and is not a registration: it is never overwritten" in err
     assert "registered before" not in err and "delete" not in err
     assert file.read_bytes() == before
     other = tmp_path / "other"
@@ -320,7 +324,7 @@ def test_register_out_an_existing_file_that_is_no_registration_is_refused_plainl
     shared = register_design(_write(other, other_design), out=tmp_path / "shared.json")
     assert main(["register", str(file), "--out", str(shared)]) == 2
     err = capsys.readouterr().err
-    assert "shared.json exists and registers another design" in err
+    assert f"{tmp_path / 'shared.json'} exists and registers another design" in err
     assert "registered before" not in err
 
 

@@ -52,6 +52,31 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "packs": root / "packs", "codes": codes, "out": printed.getvalue()}
 
 
+def test_share_prints_the_registered_design_hash_and_names_the_pack_s(
+    shared: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: ``share`` printed "Design SHA-256" with the pack's hash (of the design without
+    ``[data]`` and ``[compute]``), which differs from the one ``register`` prints for the
+    same file: analysts would think they ran another design. It prints the design's hash
+    as ``register`` gives it, and the pack's under a name that says what it is."""
+    first = sorted(p for p in shared["root"].iterdir() if (p / "design.toml").exists())[0]
+    capsys.readouterr()
+    assert main(["register", str(first / "design.toml"), "--out", str(first / "reg")]) == 0
+    registered = capsys.readouterr().out.split("Design SHA-256 ")[1].split()[0]
+    with zipfile.ZipFile(shared["packs"] / f"{first.name}.zip") as pack:
+        in_pack = json.loads(pack.read("manifest.json"))["design_sha256"]
+    assert registered != in_pack  # the two hashes, of two texts, do differ
+    lines = shared["out"].splitlines()
+    said = [line for line in lines if line.startswith("Design SHA-256 ")]
+    assert said[0] == f"Design SHA-256 {registered} (the design as run, as manifest.json " + (
+        "records it; escalation register gives the same for an unchanged design file)"
+    )
+    pack_lines = [line for line in lines if line.startswith("Pack design hash ")]
+    assert pack_lines[0] == f"Pack design hash {in_pack} (without [data] and [compute]: " + (
+        "what the hub compares across authorities' packs)"
+    )
+
+
 # Small simulated authorities: models may rightly warn about sparse levels.
 @pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
 @pytest.mark.usefixtures("png_figures")  # the pooled tables and PNG are checked

@@ -401,3 +401,31 @@ def test_the_order_of_an_authoritys_records_does_not_change_its_pack(tmp_path: P
     two = write_share_pack(build_share_pack(shuffled, design), tmp_path / "two.zip")
     assert len(read_share_pack(one).tables["bootstrap"]) > 0
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_a_small_count_is_located_alike_making_and_reading_a_pack(tmp_path: Path) -> None:
+    """Was: making a pack (``check_pack`` on the authority's side) named a small count at
+    "table 'risk_sets', row 1" (the frame's row from 0) while the hub reading the same
+    pack said "table 'risk_sets.csv', row 3" (the row a spreadsheet shows, header row 1).
+    One convention now: the second data row is row 3 on both sides."""
+    with pytest.raises(DataValidationError) as made:
+        check_pack({"risk_sets": pd.DataFrame({"events": [12, 3]})})
+    (problem,) = made.value.problems
+    assert (problem.table, problem.shown_row) == ("risk_sets.csv", 3)
+    said = "table 'risk_sets.csv', row 3, column 'events', value <not shown>: count under 10"
+    assert problem.describe() == said
+    # The same pack made with a small count, and read by the hub after a hand edit.
+    pack = packs()[0]
+    path = write_share_pack(pack, tmp_path / "sent")
+    risk_sets = pack.tables["risk_sets"].copy()
+    risk_sets.loc[1, "events"] = 5
+    small = dataclasses.replace(pack, tables={**pack.tables, "risk_sets": risk_sets})
+    with pytest.raises(DataValidationError) as making:
+        write_share_pack(small, tmp_path / "again")
+    edited = _edited(path, "risk_sets.csv", _set("events", "5", row=1), tmp_path / "LA01.zip")
+    with pytest.raises(DataValidationError) as reading:
+        read_share_pack(edited)
+    made_lines = [p.describe() for p in making.value.problems]
+    read_lines = [p.describe() for p in reading.value.problems]
+    assert made_lines == read_lines
+    assert made_lines[0].startswith("table 'risk_sets.csv', row 3, column 'events'")

@@ -646,7 +646,7 @@ def _cannot_stand(
 
 
 def used_instead(where: str, *, later: bool, end: object = None, point: bool = False) -> str:
-    """Return what an excluded record's reason adds when another record of its episode is used.
+    """Return the hint of an excluded record when another record of its episode is used.
 
     ``where`` names the record used (file and row or element); ``later``: it is of a later
     return, which supersedes the excluded record anyway; ``end``: its end date (ISO), said
@@ -655,22 +655,26 @@ def used_instead(where: str, *, later: bool, end: object = None, point: bool = F
     Examples
     --------
     >>> used_instead("'cin_2023.xml', Child #1 (line 3)", later=False, end=None)
-    "; the record of this episode in 'cin_2023.xml', Child #1 (line 3), which has no end date, \
+    "the record of this episode in 'cin_2023.xml', Child #1 (line 3), which has no end date, \
 is used instead"
     >>> used_instead("'episodes_2024.csv' (row 2)", later=True)
-    "; the episode is recorded in the later file 'episodes_2024.csv' (row 2), which is used"
+    "the episode is recorded in the later file 'episodes_2024.csv' (row 2), which is used"
+
+    It names one case's record, so it is the problem's hint
+    (:meth:`~escalation.errors.Problem.with_hint`), not part of its reason: the records
+    excluded for one reason are counted together.
     """
     if later:
-        return f"; the episode is recorded in the later file {where}, which is used"
+        return f"the episode is recorded in the later file {where}, which is used"
     if point:
-        return f"; the record of this episode in {where} is used instead"
+        return f"the record of this episode in {where} is used instead"
     missing = bool(pd.isna(end))  # type: ignore[call-overload]
     ends = "no end date" if missing else f"the end date {end}"
-    return f"; the record of this episode in {where}, which has {ends}, is used instead"
+    return f"the record of this episode in {where}, which has {ends}, is used instead"
 
 
 def _notes_used_instead(excluded: pd.DataFrame, kept: pd.DataFrame) -> list[str | None]:
-    """Return, for each excluded row, what its problem adds about the record used instead.
+    """Return, for each excluded row, its problem's hint about the record used instead.
 
     That record is the one kept of the row's episode (child, kind and start), the latest
     (:func:`used_instead`); ``None`` where no record of the episode is kept.
@@ -712,13 +716,13 @@ def _say_used_instead(
     ):
         if note is not None and index >= 0:
             at = int(index)
-            problems[at] = replace(problems[at], reason=problems[at].reason + note)
+            problems[at] = problems[at].with_hint(note)
 
 
 def _with_used_instead(excluded: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     """Return the rows kept and, in source order, the ``excluded`` ones with ``_used``.
 
-    ``_used`` is what an excluded row's problem adds about the record used instead
+    ``_used`` is the hint of an excluded row's problem about the record used instead
     (:func:`_notes_used_instead`), given by :func:`_translate`.
     """
     if excluded.empty:
@@ -1309,10 +1313,10 @@ def _translate(
         if p.action == "value dropped":  # a bad optional value: the row is kept
             action = p.action
         value = _as_read(row, p.column, p.value)
-        reason = p.reason
+        problem = _problem(row, column, value, p.reason, action, _unit(frame), read_into=p.column)
         used = row.get("_used") if p.table == "episodes" else None
         if isinstance(used, str) and p.action == action and p.row not in noted:
             noted.add(p.row)
-            reason += used
-        out.append(_problem(row, column, value, reason, action, _unit(frame), read_into=p.column))
+            problem = problem.with_hint(used)
+        out.append(problem)
     return out

@@ -207,7 +207,8 @@ class SourceProblem(Problem):
             where.append(f"{kind} {self.column!r}")
             if self.row is not None or self.value is not None:  # not a whole column
                 where.append(f"value {self.shown_value()}")
-        return f"{', '.join(where)}: {self.reason} [{self.action}]"
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{', '.join(where)}: {self.reason}{hint} [{self.action}]"
 
 
 def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
@@ -224,7 +225,9 @@ def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``file, sheet, row, child, line, element, value, reason, action,
-        severity``: ``row`` is the row a spreadsheet shows (a CSV file's header is row 1,
+        severity, hint``: ``hint`` says what varies from case to case (the record used
+        instead of an excluded one; empty when nothing), apart from ``reason`` so that
+        rows group by reason; ``row`` is the row a spreadsheet shows (a CSV file's header is row 1,
         its first data row row 2; a workbook sheet's own row number, ``sheet`` naming the
         sheet), ``child`` the 1-based position of a child in an XML file (``Child
         #child``) and ``line`` the line of its element; each is empty where it does not
@@ -241,7 +244,7 @@ def source_report(report: ExclusionReport | Iterable[Problem]) -> pd.DataFrame:
     problems = report.problems if isinstance(report, ExclusionReport) else tuple(report)
     rows = [_report_row(p) for p in problems]
     columns = ["file", "sheet", "row", "child", "line", "element", "value", "reason", "action"]
-    frame = pd.DataFrame(rows, columns=[*columns, "severity"])
+    frame = pd.DataFrame(rows, columns=[*columns, "severity", "hint"])
     for column in ("row", "child", "line"):
         frame[column] = frame[column].astype("Int64")
     return frame
@@ -251,12 +254,15 @@ def _report_row(p: Problem) -> tuple[object, ...]:
     """Return one problem as a row of :func:`source_report`."""
     value = p.reported_value() if p.column else None
     if not isinstance(p, SourceProblem):
-        return (p.table, None, p.shown_row, None, None, p.column, value, p.reason, "kept", "error")
+        return (
+            p.table, None, p.shown_row, None, None, p.column, value, p.reason, "kept", "error",
+            p.hint,
+        )  # fmt: skip
     sheet = p.unit if p.unit not in ("Child", "row") else None
     line = p.line if p.unit == "Child" else None
     return (
         p.table, sheet, p.shown_row, p.child, line, p.column, value, p.reason, p.action,
-        p.severity,
+        p.severity, p.hint,
     )  # fmt: skip
 
 

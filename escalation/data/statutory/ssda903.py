@@ -1326,11 +1326,11 @@ def _used_instead(every: pd.DataFrame, kept: pd.DataFrame, problems: list[Source
         extra = _stand_in(row, by_child[row["child"]])
         if extra:
             problem = problems[index]
-            problems[index] = replace(problem, reason=problem.reason + extra)
+            problems[index] = problem.with_hint(extra)
 
 
 def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
-    """Return what :func:`_used_instead` adds to an excluded row's reason ('' for nothing).
+    """Return the hint :func:`_used_instead` gives an excluded row's problem ('' for none).
 
     ``theirs`` are the rows kept of the excluded row's child, from every file.
     """
@@ -1357,7 +1357,7 @@ def _stand_in(row: dict[Hashable, Any], theirs: pd.DataFrame) -> str:
     used = here.iloc[0] if len(here) else older.sort_values(["_rank", "_pos"]).iloc[-1]
     if not known:
         return (
-            f"; its start cannot be read, so the episode of this child open in {_where(used)} "
+            f"its start cannot be read, so the episode of this child open in {_where(used)} "
             "and missing from this file is taken to be this one: that earlier record, which "
             "has no end date, is used instead (its period reads as open)"
         )
