@@ -1114,6 +1114,7 @@ def disclose_decision_curve(
     out["net_benefit"] = estimate
     for column in values:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
+    _blank_statistics(out, blank)  # and its draws left out
     out["suppressed"] = blank
     return out.drop(columns=list(DECISION_COUNTS))
 
