@@ -363,7 +363,7 @@ def _blank_statistics(out: pd.DataFrame, blank: npt.NDArray[np.bool_]) -> pd.Dat
     for column in (c for c in STAT_COLUMNS if c in out.columns):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
     if LEFT_OUT in out.columns:
-        out[LEFT_OUT] = pd.array(out[LEFT_OUT], dtype="Int64")
+        out[LEFT_OUT] = out[LEFT_OUT].astype("Int64")
         out.loc[blank, LEFT_OUT] = pd.NA
     return out
 
