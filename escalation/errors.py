@@ -873,6 +873,11 @@ class StatisticalWarning(UserWarning):
         ``"[outcome] horizons"``); the study runner reports the warning against that key.
     advice : str, optional
         What to change in the design file.
+    columns : sequence of str, optional
+        The columns of the model a separation warning is about (all of them, not only
+        those that separated): what is shared tells from them whether a level that
+        separated is of a two-level factor, which names its group by naming the factor
+        (:func:`~escalation.report.caveats.redact_separation`).
 
     Attributes
     ----------
@@ -892,9 +897,14 @@ class StatisticalWarning(UserWarning):
     """
 
     def __init__(
-        self, *args: object, design_key: str | None = None, advice: str | None = None
+        self,
+        *args: object,
+        design_key: str | None = None,
+        advice: str | None = None,
+        columns: Sequence[str] = (),
     ) -> None:
         super().__init__(*args)
         self.design_key = design_key
         self.advice = advice
+        self.columns = tuple(columns)
         self.more_like_it = 0

@@ -33,9 +33,13 @@ W = TypeVar("W", bound=Warning)
 
 #: Numbers in a message (counts, estimates), masked to tell variants of one warning apart.
 NUMBER: Final = re.compile(r"\d[\d,]*(?:\.\d+)?")
-#: A model's separation warning: which model, and the coefficients that kept growing.
+#: A model's separation warning: which model, and the coefficients that kept growing. A
+#: model is named "the ..." (:func:`~escalation.core.newton.newton`'s ``what``), lower
+#: case as the package's models are; one named "The ..." is matched as well, so that no
+#: label's capital keeps a warning from being recognised (and its terms from being
+#: redacted where shared).
 SEPARATION: Final = re.compile(
-    r"^the (?P<model>.+?): the log-likelihood stopped changing while the coefficient\(s\) of "
+    r"^[Tt]he (?P<model>.+?): the log-likelihood stopped changing while the coefficient\(s\) of "
     r"(?P<terms>.+?) kept growing"
 )
 

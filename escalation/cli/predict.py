@@ -121,7 +121,8 @@ def _write(out: Path, result: Any, rules: DisclosureRules) -> pd.DataFrame:
     if few:
         decision = disclose_model(
             decision.drop(columns="suppressed"), events=events, n=n, rules=rules,
-            columns=["net_benefit", "conf_low", "conf_high"],
+            columns=[c for c in ("net_benefit", "conf_low", "conf_high", "draws_left_out")
+                     if c in decision.columns],
         )  # fmt: skip
     decision.to_csv(out / "decision_curve.csv", index=False)
     cards = out / "model_cards"

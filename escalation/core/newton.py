@@ -415,7 +415,7 @@ def newton(
         ran_off = np.flatnonzero(singular & ~still)
         separated = np.union1d(moving if moving is not None else [], ran_off).astype(np.intp)
         if separated.size:
-            _report(_separation_message(what, names, separated, beta), on_separation)
+            _report(_separation_message(what, names, separated, beta), on_separation, names)
         inestimable = np.flatnonzero(still)
         if inestimable.size:
             _report(_inestimable_message(what, names, inestimable), on_separation)
@@ -493,11 +493,17 @@ def newton(
     )
 
 
-def _report(message: str, on_separation: Literal["warn", "raise"]) -> None:
-    """Warn with ``message`` (from the caller of :func:`newton`), or raise it."""
+def _report(
+    message: str, on_separation: Literal["warn", "raise"], names: Sequence[str] = ()
+) -> None:
+    """Warn with ``message`` (from the caller of :func:`newton`), or raise it.
+
+    The warning carries the model's columns (``names``), from which what is shared tells
+    a level of a two-level factor (:func:`~escalation.report.caveats.redact_separation`).
+    """
     if on_separation == "raise":
         raise ConvergenceError(message)
-    warnings.warn(message, StatisticalWarning, stacklevel=6)
+    warnings.warn(StatisticalWarning(message, columns=names), stacklevel=6)
 
 
 def _inestimable_message(what: str, names: Sequence[str], held: npt.NDArray[np.intp]) -> str:

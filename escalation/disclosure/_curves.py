@@ -572,7 +572,8 @@ def disclose_curve_shares(
     therefore its expected count, disclosed, over the arm's spells, disclosed
     (:func:`~escalation.disclosure.disclose_share`); its standard error carries no more
     than those (:func:`_disclosed_error`) and its Wald interval is recomputed around it,
-    within [0, 1]. A value whose expected count is suppressed is suppressed. A value that
+    within [0, 1]. A value whose expected count is suppressed is suppressed, and its
+    ``shown_from`` (the time the value shown comes from) is blanked with it. A value that
     was unknown already (NaN: past the arm's follow-up) stays NaN and is not marked
     ``suppressed``: nothing was withheld there. Rows of other estimators (model-based,
     standardised over every child) are left as they are.
@@ -633,6 +634,8 @@ def disclose_curve_shares(
             out.loc[out.index[rows[unknown]], stats] = np.nan
         if hidden.any() and "suppressed" in out.columns:
             out.loc[out.index[rows[hidden]], "suppressed"] = True
+        if hidden.any() and "shown_from" in out.columns:  # no value: shown from no time
+            out.loc[out.index[rows[hidden]], "shown_from"] = np.nan
     return out
 
 

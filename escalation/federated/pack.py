@@ -334,7 +334,13 @@ def _effects(
                 log.add("effects", ", ".join(dropped), f"not estimated ({error})")
     for warning in caught:
         if issubclass(warning.category, StatisticalWarning):
-            log.add("effects", "warning", redact_separation(str(warning.message)).split(";")[0])
+            log.add(
+                "effects",
+                "warning",
+                redact_separation(
+                    str(warning.message), getattr(warning.message, "columns", ())
+                ).split(";")[0],
+            )
     records = spell_records(spells)
     table = disclose_observed_effects(
         disclose_effects(fit.tidy(), records, rules=rules), records, rules

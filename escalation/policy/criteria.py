@@ -81,10 +81,12 @@ CRITERIA_COLUMNS: Final = (
 )
 #: The note of a criterion judged on a value the disclosure rules withhold.
 WITHHELD_NOTE: Final = "estimate withheld (disclosure)"
-#: Why an attribute has no gap (``not_compared``), in the note and in the brief: its groups
-#: shown are those disclosure control leaves (a small group is withheld, and the smallest
-#: other beside it), not necessarily its small ones.
-NOT_COMPARED_REASON: Final = "fewer than two groups could be shown, for disclosure control"
+#: Why an attribute has no gap (``not_compared``), in the note and in the brief: fewer
+#: than two of its groups are not suppressed for their own sake (too few children,
+#: escalations, or counts at the operating point). A group withheld only beside a small
+#: one is not small and is compared (its verdict alone published), so an attribute with
+#: fewer than two groups *shown* may still be compared: the reason is their size.
+NOT_COMPARED_REASON: Final = "fewer than two groups large enough to compare, for disclosure control"
 #: The interval of the gap between the two groups furthest apart.
 _PAIR: Final = ("conf_low", "conf_high")
 _ESTIMAND: Final = {
@@ -275,10 +277,11 @@ def _disparity_row(
 
     Met only when every attribute has a gap and each is met; not met when a gap compared
     is wholly above the threshold; inconclusive otherwise, naming the attributes that
-    could not be compared (fewer than two groups shown). ``behind``: the gaps of the
-    groups that can be compared, of which the published ones (``part``) are a part; an
-    attribute whose gap there is not published is judged on it, and the row publishes
-    its verdict alone (``withheld``). ``small``: the groups left out, named in the note.
+    could not be compared (fewer than two groups large enough to compare). ``behind``:
+    the gaps of the groups that can be compared, of which the published ones (``part``)
+    are a part; an attribute whose gap there is not published is judged on it, and the
+    row publishes its verdict alone (``withheld``). ``small``: the groups left out, named
+    in the note.
     """
     withheld = False
     if behind is not None:

@@ -127,9 +127,11 @@ class RiskValidation(Presents):
         ``model, predicted, observed, conf_low, conf_high``: smoothed calibration curves.
     decision_curve : pandas.DataFrame
         ``model, threshold, net_benefit, conf_low, conf_high`` (with ``treat_all`` and
-        ``treat_none`` rows; bootstrap intervals), and the counts each net benefit is made
+        ``treat_none`` rows; bootstrap intervals), the counts each net benefit is made
         of: ``true_positives, false_positives`` (expected numbers of the children flagged
-        who escalated and who did not; for ``treat_all`` every child) and ``n``.
+        who escalated and who did not; for ``treat_all`` every child) and ``n``, and
+        ``draws_left_out``: the bootstrap draws whose net benefit could not be computed,
+        left out of the interval (as in the metric tables).
     predictions : pandas.DataFrame
         ``spell_id, split, model, risk``: every test prediction (no identifiers).
     model_cards : dict
@@ -1162,7 +1164,8 @@ def _decision_curve(
     """Net benefit of the model ``label``, of flagging all and none, with bootstrap intervals.
 
     A draw whose net benefit is NaN (every spell drawn ended before the horizon) is left
-    out of the interval, counted and warned of; too many make the interval missing
+    out of the interval, counted (``draws_left_out``, as the metric tables count them;
+    empty without a bootstrap) and warned of; too many make the interval missing
     (:func:`~escalation.predict.metrics.bootstrap_interval`).
     """
     point = net_benefit(duration, event, risk, horizon, thresholds, competing=competing)
@@ -1197,6 +1200,7 @@ def _decision_curve(
                     "true_positives": point[counts[0]].to_numpy(),
                     "false_positives": point[counts[1]].to_numpy(),
                     "n": point["n"].to_numpy(),
+                    "draws_left_out": pd.array([left_out_count(b) for b in bounds], dtype="Int64"),
                 }
             )
         )
@@ -1211,6 +1215,10 @@ def _decision_curve(
                 "true_positives": 0.0,
                 "false_positives": 0.0,
                 "n": point["n"].to_numpy(),
+                # 0 on every draw: none left out (none drawn without a bootstrap)
+                "draws_left_out": pd.array(
+                    [0 if len(draws) else pd.NA] * len(thresholds), dtype="Int64"
+                ),
             }
         )
     )

@@ -55,7 +55,7 @@ __all__ = [
 NOT_NAMED: Final = "[not shown]"
 
 
-def redact_separation(message: str) -> str:
+def redact_separation(message: str, columns: Collection[str] = ()) -> str:
     """Return a separation warning as shared: no level of a covariate named.
 
     A coefficient that kept growing says that the few children with that level had all
@@ -69,7 +69,11 @@ def redact_separation(message: str) -> str:
     names its level (``disability (-20.6)`` says the few disabled children had none of
     the events; ``treatment`` that one arm had none), so it is not named, nor is a
     covariate of the design's own whose kind the message does not tell: they read
-    "[not shown] other characteristics".
+    "[not shown] other characteristics". So does a level of a factor that is the model's
+    only column of that factor (``columns``): a factor of two levels (``sex_M`` where the
+    cohort has only F and M), whose separation says that one of them had none of the
+    events, as a yes/no covariate's does; when ``columns`` are not known (a warning that
+    did not carry them), the covariate of a level is named.
     A competing event (death) is rare: "the coefficient of treatment kept growing" in its
     model says that one arm had none of them, so it names no term at all. The warning as
     raised (the terminal, Python's warnings) keeps the detail for the analyst.
@@ -87,6 +91,10 @@ def redact_separation(message: str) -> str:
     >>> redact_separation("the Cox model of escalation: the log-likelihood stopped changing "
     ...     "while the coefficient(s) of disability (-20.6), age (+3.0) kept growing")[-76:]
     'coefficient(s) of age (+3.0), [not shown] other characteristics kept growing'
+    >>> two_levels = ("the Cox model of escalation: the log-likelihood stopped changing "
+    ...               "while the coefficient(s) of sex_M (-19.0) kept growing")
+    >>> redact_separation(two_levels, columns=("age", "sex_M", "source_3C", "source_2A"))[-64:]
+    'coefficient(s) of [not shown] other characteristics kept growing'
     >>> redact_separation("horizon 730 days is past the longest follow-up")
     'horizon 730 days is past the longest follow-up'
     """
@@ -98,10 +106,14 @@ def redact_separation(message: str) -> str:
     else:
         terms = list(_TERM.finditer(match.group("terms")))
         kept = [t.group() for t in terms if _level_of(t) is None and not _unnamed(t)]
-        grouped = list(dict.fromkeys(level[0] for t in terms if (level := _level_of(t))))
+        grouped = list(
+            dict.fromkeys(
+                level[0] for t in terms if (level := _level_of(t)) and not _unnamed(t, columns)
+            )
+        )
         if grouped:
             kept.append(f"{NOT_NAMED} levels of {', '.join(grouped)}")
-        if any(_unnamed(t) for t in terms):
+        if any(_unnamed(t, columns) for t in terms):
             kept.append(f"{NOT_NAMED} {_OTHERS}")
         shared = ", ".join(kept) or NOT_NAMED
     return message[: match.start("terms")] + shared + message[match.end("terms") :]
@@ -127,20 +139,35 @@ _NAMED_NUMBERS: Final = frozenset(
 )
 
 
-def _unnamed(term: re.Match[str]) -> bool:
-    """Whether a separated term without a level is not named where shared.
+def _unnamed(term: re.Match[str], columns: Collection[str] = ()) -> bool:
+    """Whether a separated term is not named where shared, nor its covariate.
 
     A yes/no covariate (treatment, disability, unborn) names its level by naming
     itself, and a covariate of the design's own may be one; only the numeric covariates
-    of the vocabulary (:data:`_NAMED_NUMBERS`) are named.
+    of the vocabulary (:data:`_NAMED_NUMBERS`) are named. A level is a yes/no covariate
+    too when it is the only column of its covariate among the model's ``columns`` (a
+    factor of two levels): naming the covariate names which of its two groups had all or
+    none of the events.
 
     Examples
     --------
     >>> [_unnamed(_TERM.match(t)) for t in ("treatment (-20.7)", "disability (-20.6)",
     ...                                     "age (+1.0)", "source_3C (-1.0)")]
     [True, True, False, False]
+    >>> [_unnamed(_TERM.match("sex_M (-19.0)"), columns)
+    ...  for columns in (("sex_M", "age"), ("sex_M", "sex_other", "age"))]
+    [True, False]
     """
-    return _level_of(term) is None and term.group("name") not in _NAMED_NUMBERS
+    level = _level_of(term)
+    if level is None:
+        return term.group("name") not in _NAMED_NUMBERS
+    return sum(_covariate_of(column) == level[0] for column in columns) == 1
+
+
+def _covariate_of(column: str) -> str | None:
+    """Return the covariate a model column is a level of (as :func:`_level_of` groups it)."""
+    level = _level_of_column(column)
+    return level[0] if level is not None else None
 
 
 def _level_of(term: re.Match[str]) -> tuple[str, str] | None:
@@ -157,9 +184,13 @@ def _level_of(term: re.Match[str]) -> tuple[str, str] | None:
     [('source', 'Referral source'), ('factors', 'assessment factors'),
      ('case-note features', 'case-note features'), None]
     """
+    return _level_of_column(term.group("name"))
+
+
+def _level_of_column(name: str) -> tuple[str, str] | None:
+    """Return the covariate a model column is a level of (see :func:`_level_of`)."""
     from escalation.timeline.labels import describe_covariate
 
-    name = term.group("name")
     if name.startswith("text_"):
         return (_CASE_NOTES, _CASE_NOTES)
     described = describe_covariate(name)
@@ -198,6 +229,10 @@ class Caveat:
         How the message is shared (brief, manifest, workbook) when it must say less than
         the message as raised, e.g. without a count the cohort counts withhold; ``None``:
         the message, disclosed.
+    columns : tuple of str
+        The model's columns, for a separation warning that carried them
+        (:class:`~escalation.errors.StatisticalWarning`): what is shared names no factor
+        of two levels whose level separated (:func:`redact_separation`).
     """
 
     stage: str
@@ -207,6 +242,7 @@ class Caveat:
     count: int = 1
     refits: int = 0
     shared: str | None = None
+    columns: tuple[str, ...] = ()
 
     def sharable(self) -> Caveat:
         """Return the caveat with its message as shared (:attr:`shared`), not yet disclosed."""
@@ -247,7 +283,9 @@ class Caveat:
         caveat = self.sharable()
         return dataclasses.replace(
             caveat,
-            message=disclose_text(redact_separation(caveat.message), rules, withheld=withheld),
+            message=disclose_text(
+                redact_separation(caveat.message, caveat.columns), rules, withheld=withheld
+            ),
             advice=disclose_text(caveat.advice, rules, withheld=withheld),
         )
 
@@ -484,7 +522,7 @@ def caveat_from_warning(warning: Warning | str, *, stage: str, design: StudyDesi
             " The warning also mentions options the design file does not have; they are in "
             "the Python API only: " + "; ".join(elsewhere) + "."
         )
-    return Caveat(stage, key, message, advice)
+    return Caveat(stage, key, message, advice, columns=tuple(getattr(warning, "columns", ())))
 
 
 _KEY: Final = re.compile(r"^\[(?P<section>[a-z_]+)\](?:\s+(?P<key>[A-Za-z_]+))?$")
@@ -850,7 +888,7 @@ def _separation_text(
             for term in _TERM.finditer(match.group("terms") if match else ""):
                 names.add(term.group("name"))
                 level = _level_of(term)
-                if level is None and _unnamed(term):
+                if _unnamed(term, caveat.columns):
                     level = (_OTHERS, _OTHERS)
                 kind = terms if level is None else levels
                 words = _term_label(term.group("name")) if level is None else level[1]

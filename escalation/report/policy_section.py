@@ -88,7 +88,7 @@ def _criterion_row(row: pd.Series, metric: str) -> tuple[str, str, str, str]:
         name += f" in {'recall' if metric == 'recall' else 'the share flagged'}"
         if row.get("groups"):  # the two groups compared (both disclosed)
             name += f": {row['groups']}"
-        if row.get("not_compared"):  # attributes with fewer than two groups shown
+        if row.get("not_compared"):  # attributes with fewer than two groups large enough
             left_out = ", ".join(
                 attribute_label(a).lower() for a in str(row["not_compared"]).split(", ")
             )

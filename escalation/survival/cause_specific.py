@@ -502,7 +502,7 @@ def fit_cause_specific(
             code == k,
             weight,
             prepared.cluster,
-            what=f"The Cox model of cause {k} ({int(np.sum(code == k))} events)",
+            what=f"the Cox model of cause {k}",
             names=prepared.names,
         )
         coef[k] = pd.Series(fit.coef, index=names, name="estimate")

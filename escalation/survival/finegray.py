@@ -575,7 +575,7 @@ def _fit(
         status,
         weight,
         prepared.cluster[subject],
-        what="The Fine–Gray model",
+        what="the Fine–Gray model",
         names=prepared.names,
     )
     baseline = pd.DataFrame({"time": fit.times, "cumulative_hazard": np.cumsum(fit.hazard)})

@@ -154,7 +154,7 @@ def test_max_disparity_is_met_only_when_every_attribute_is_compared() -> None:
     assert row["verdict"] == "inconclusive"
     assert row["not_compared"] == "ethnicity, disability"
     assert (
-        "Not compared (fewer than two groups could be shown, for disclosure control): "
+        "Not compared (fewer than two groups large enough to compare, for disclosure control): "
         "ethnicity, disability" in (row["note"])
     )
     assert "(not compared: ethnicity, disability" in _criterion_row(row, "recall")[0]
@@ -185,6 +185,19 @@ def test_the_study_names_the_attributes_it_could_not_compare() -> None:
     assert "sex" in missing and row["not_compared"] == ", ".join(left)
     assert row["withheld"] and np.isnan(row["estimate"])
     assert (
-        f"Not compared (fewer than two groups could be shown, for disclosure control): "
+        f"Not compared (fewer than two groups large enough to compare, for disclosure control): "
         f"{', '.join(left)}." in (row["note"])
     )
+    # The words are true (session 28): each attribute not compared has fewer than two
+    # groups not suppressed for their own sake (the note's "too small to compare"), while
+    # sex, compared, has fewer than two groups shown ("could be shown" was not the reason).
+    table = study.groups
+    table = table[(table["rule"] == "risk_cox") & (table["metric"] == "flagged")]
+    small = row["note"].split("Groups too small to compare, left out: ")[1].split(". ")[0]
+    named = dict(part.split(": ", 1) for part in small.split("; "))
+    for attribute in left:
+        groups = set(table.loc[table["attribute"] == attribute, "group"])
+        assert len(groups - set(named.get(attribute, "").split(", "))) < 2, attribute
+    sexes = table[table["attribute"] == "sex"]
+    assert (~sexes["suppressed"].astype(bool)).sum() < 2
+    assert len(set(sexes["group"]) - set(named["sex"].split(", "))) == 2
