@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from escalation.errors import DesignError
+from escalation.errors import DesignError, available_columns
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -198,8 +198,8 @@ def canonical_columns(
     for own, user in columns.items():
         if user is not None and user not in frame.columns:
             raise DesignError(
-                f"the {own} column {user!r} is not in the {table} table; available: "
-                f"{', '.join(map(str, frame.columns))}"
+                f"the {own} column {user!r} is not in the {table} table"
+                f"{available_columns([user], frame.columns)}"
             )
     if not renames:
         return frame
@@ -336,8 +336,8 @@ def weights_column(
     if isinstance(weights, str):
         if weights not in frame.columns:
             raise DesignError(
-                f"{function}: the weights column {weights!r} is not in the {table} table; "
-                f"available: {', '.join(map(str, frame.columns))}"
+                f"{function}: the weights column {weights!r} is not in the {table} table"
+                f"{available_columns([weights], frame.columns)}"
             )
         return frame, weights
     if isinstance(weights, pd.Series) and not weights.index.equals(frame.index):

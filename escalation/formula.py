@@ -83,6 +83,7 @@ from escalation.errors import (
     DataValidationError,
     DesignError,
     StatisticalWarning,
+    available_columns,
     refuse_personal,
 )
 from escalation.timeline.matrix import in_level_order, refuse_stray_words
@@ -567,8 +568,8 @@ def _coding_error(
     missing = sorted(variables - known)
     if missing:  # no personal column reaches here (_check_variables refused it)
         return DesignError(
-            f"formula {shown_formula(rhs)!r} uses {', '.join(missing)}, not in the data; "
-            f"available: {', '.join(map(str, frame.columns))}"
+            f"formula {shown_formula(rhs)!r} uses {', '.join(missing)}, not in the data"
+            f"{available_columns(missing, frame.columns)}"
         )
     reference = _unknown_reference(frame, rhs)
     if reference is not None:

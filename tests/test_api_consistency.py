@@ -59,7 +59,7 @@ from escalation.causal.policy import policy_scores
 from escalation.data.simulator import GroundTruth, simulate_local_authorities
 from escalation.data.simulator.authorities import AuthoritiesTruth
 from escalation.disclosure import spell_records
-from escalation.errors import DesignError
+from escalation.errors import DataValidationError, DesignError
 from escalation.federated import profile_cox
 from escalation.pipeline import numbers_at_risk
 from escalation.policy import LearnedRules, evaluate_policies, learn_rules, policy_groups
@@ -615,3 +615,66 @@ def test_the_truth_takes_spell_data_and_frames_alike(
         given = getattr(sims.truth, method)(pooled)
         pd.testing.assert_frame_equal(given, getattr(sims.truth, method)(pooled.spells))
         assert len(given)
+
+
+# A misspelled column is the error an academic meets first. Every "not in the data" error
+# named the column and listed all the columns there are (43 for the spells) but said
+# nothing of the close name: `fit_cox(data, ["agee"])`, `kaplan_meier(data, group="sexx")`,
+# `table_one(data, group="treatmnt")` (the last gave "the column of the arms is missing").
+# One rule (`errors.did_you_mean`) now names it.
+MISSPELLED: dict[str, tuple[Callable[[pd.DataFrame], Any], str]] = {
+    "fit_cox covariates": (lambda s: fit_cox(s, ["x1", "x22"]), "x2"),
+    "fit_cox formula": (lambda s: fit_cox(s, "Surv(duration, event) ~ x1 + C(grup)"), "group"),
+    "fit_cox formula time": (lambda s: fit_cox(s, "Surv(durration, event) ~ x1"), "duration"),
+    "fit_cox strata": (lambda s: fit_cox(s, ["x1"], strata="stratm"), "stratum"),
+    "fit_cox cluster": (lambda s: fit_cox(s, ["x1"], cluster="clustr"), "cluster"),
+    "fit_cox weights": (lambda s: fit_cox(s, ["x1"], weights="weigth"), "weight"),
+    "fit_aft covariates": (lambda s: fit_aft(s, ["X1"]), "x1"),
+    "fit_fine_gray covariates": (lambda s: fit_fine_gray(s, ["x3", "x11"]), "x1"),
+    "kaplan_meier group": (lambda s: kaplan_meier(s, group="grop"), "group"),
+    "aalen_johansen group": (lambda s: aalen_johansen(s, group="Group"), "group"),
+    "logrank_test group": (lambda s: logrank_test(s, "grou"), "group"),
+    "rmst group": (lambda s: rmst(s, 30, group="groups"), "group"),
+    "fit_propensity treatment": (lambda s: fit_propensity(s, "x_2", ["x1"]), "x2"),
+    "table_one group": (lambda s: table_one(s, group="grup"), "group"),
+    "table_one variables": (lambda s: table_one(s, group="x2", variables=["x11"]), "x1"),
+}
+
+
+@pytest.mark.parametrize("case", list(MISSPELLED))
+def test_a_misspelled_column_is_named_with_the_close_one(spells: pd.DataFrame, case: str) -> None:
+    call, close = MISSPELLED[case]
+    with pytest.raises((DesignError, DataValidationError)) as error:
+        call(spells)
+    assert f"(did you mean {close!r}?)" in str(error.value)
+
+
+def test_a_column_close_to_none_gets_no_suggestion(spells: pd.DataFrame) -> None:
+    with pytest.raises(DesignError, match="not in the data; available: id, cluster") as error:
+        kaplan_meier(spells, group="qqqqqq")
+    assert "did you mean" not in str(error.value)
+
+
+def test_several_misspelled_columns_are_each_named_with_the_close_one(
+    spells: pd.DataFrame,
+) -> None:
+    with pytest.raises(DesignError) as error:
+        fit_cox(spells, ["x11", "qqqqqq", "grop"])
+    assert "(did you mean 'x1' for 'x11', 'group' for 'grop'?)" in str(error.value)
+
+
+def test_a_column_label_that_is_not_text_is_a_column_like_any_other(
+    spells: pd.DataFrame,
+) -> None:
+    # `kaplan_meier(spells, group=3)` failed with AttributeError "'int' object has no
+    # attribute 'rsplit'" (the personal-data check read every label as text), whether
+    # or not the data had a column 3: a frame read without a header has labels 0, 1, 2.
+    with pytest.raises(DesignError, match=r"column\(s\) 3 are not in the data"):
+        kaplan_meier(spells, group=3)
+    with pytest.raises(DesignError, match="covariates not in the spells table: 3"):
+        fit_cox(spells, [3])
+    numbered = spells.assign(**{"3": spells["group"]}).rename(columns={"3": 3})
+    by_number = kaplan_meier(numbered, group=3).tidy()
+    by_name = kaplan_meier(spells, group="group").tidy()
+    assert np.allclose(by_number["estimate"], by_name["estimate"])
+    assert list(by_number["group"]) == list(by_name["group"])

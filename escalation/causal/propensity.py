@@ -26,7 +26,7 @@ from escalation._formula_shown import shown_formula
 from escalation._vocabulary import INTERCEPT, covariates_apart, spells_of, warn_deprecated
 from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem, available_columns
 from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
 from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._result import check_conf_level
@@ -72,8 +72,8 @@ def treatment_vector(
     """
     if treatment not in frame.columns:
         raise DesignError(
-            f"treatment column {treatment!r} is not in the table; "
-            f"available: {', '.join(map(str, frame.columns))}"
+            f"treatment column {treatment!r} is not in the table"
+            f"{available_columns([treatment], frame.columns)}"
         )
     if both_arms and not len(frame):
         raise DesignError("the spells table has no rows: effects need treated and untreated spells")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from escalation._vocabulary import resolve_cluster, spells_of, weights_column
 from escalation.clusters import cluster_codes, cluster_labels
-from escalation.errors import DesignError, refuse_personal
+from escalation.errors import DesignError, available_columns, refuse_personal
 from escalation.survival._outcome import (
     Weights,
     durations,
@@ -124,8 +124,8 @@ def curve_arrays(
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise DesignError(
-            f"column(s) {', '.join(missing)} are not in the data; available: "
-            f"{', '.join(map(str, frame.columns))}"
+            f"column(s) {', '.join(map(str, missing))} are not in the data"
+            f"{available_columns(missing, frame.columns)}"
         )
     refuse_missing_labels(frame, [group], what="group")
     refuse_missing_labels(frame, [strata], what="stratum")

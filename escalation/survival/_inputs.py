@@ -18,7 +18,7 @@ import pandas as pd
 
 from escalation._formula_shown import shown_formula
 from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster, spells_of
-from escalation.errors import DesignError, refuse_personal
+from escalation.errors import DesignError, available_columns, refuse_personal
 from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
 from escalation.timeline.matrix import Coding, CovariateCoding, given_coding
 
@@ -291,6 +291,6 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> N
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DesignError(
-            f"the {what} column(s) {', '.join(missing)} are not in the data; available: "
-            f"{', '.join(map(str, frame.columns))}"
+            f"the {what} column(s) {', '.join(map(str, missing))} are not in the data"
+            f"{available_columns(missing, frame.columns)}"
         )
