@@ -678,3 +678,57 @@ def test_a_column_label_that_is_not_text_is_a_column_like_any_other(
     by_name = kaplan_meier(spells, group="group").tidy()
     assert np.allclose(by_number["estimate"], by_name["estimate"])
     assert list(by_number["group"]) == list(by_name["group"])
+
+
+# One vocabulary of result tables (docs/vocabulary.md, STYLE.md): a tidy() that gives an
+# interval gives `std_error` and `conf_level` beside `conf_low`/`conf_high`, and no
+# result names these columns otherwise. `estimate_curves(...).tidy()` (and
+# `clone_censor_weight`'s) gave the interval without the standard error it is built from,
+# which the result held (`AdjustedCurveResult.std_error`) and every other table gives.
+TIDY_BUILDERS: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "kaplan_meier": lambda s: kaplan_meier(s, group="group"),
+    "nelson_aalen": lambda s: nelson_aalen(s),
+    "aalen_johansen": lambda s: aalen_johansen(s, group="group"),
+    "rmst": lambda s: rmst(s, 30, group="group"),
+    "fit_cox": lambda s: fit_cox(s, COVARIATES),
+    "fit_aft": lambda s: fit_aft(s, COVARIATES),
+    "fit_fine_gray": lambda s: fit_fine_gray(s, COVARIATES),
+    "fit_cause_specific": lambda s: fit_cause_specific(s, COVARIATES),
+    "fit_propensity": lambda s: fit_propensity(s, "x2", ["x1", "x3"]),
+    "estimate_curves": lambda s: estimate_curves(s, ["x1", "x3"], treatment="x2", times=[30]),
+    "clone_censor_weight": lambda s: clone_censor_weight(
+        s.assign(treatment_start=np.where(s["x2"] == 1, 1.0, np.nan)),
+        covariates=["x1", "x3"],
+        grace_days=3,
+        times=[30],
+    ),
+}
+#: Names other packages give these columns; never a column of a result here.
+FOREIGN_NAMES = {"se", "std_err", "lower", "upper", "ci_low", "ci_high", "pvalue", "coef"}
+
+
+@pytest.mark.parametrize("builder", list(TIDY_BUILDERS))
+def test_a_tidy_interval_comes_with_its_standard_error_and_level(
+    spells: pd.DataFrame, builder: str
+) -> None:
+    table = TIDY_BUILDERS[builder](spells).tidy()
+    assert {"estimate", "conf_low", "conf_high"} <= set(table.columns), builder
+    assert {"std_error", "conf_level"} <= set(table.columns), builder
+    assert not FOREIGN_NAMES & set(table.columns), builder
+    order = list(table.columns)
+    assert order.index("estimate") < order.index("std_error") < order.index("conf_low")
+
+
+def test_adjusted_curves_give_the_standard_error_their_interval_is_built_from(
+    spells: pd.DataFrame,
+) -> None:
+    fit = estimate_curves(spells, ["x1", "x3"], treatment="x2", times=[10, 30], cluster=None)
+    table = fit.tidy()
+    treated = table[table["group"] == "treated"]
+    assert fit.std_error is not None
+    np.testing.assert_allclose(treated["std_error"], fit.std_error[1], rtol=0, atol=0)
+    # the Wald interval around the estimate (inside [0, 1] here), at its level
+    z = 1.959963984540054
+    half = (table["conf_high"] - table["conf_low"]) / 2
+    np.testing.assert_allclose(half, z * table["std_error"], rtol=1e-12)
+    assert (table["std_error"] > 0).all()
