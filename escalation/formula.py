@@ -70,7 +70,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -574,7 +574,17 @@ def _coding_error(
     reference = _unknown_reference(frame, rhs)
     if reference is not None:
         return _error(rhs, reference)
+    if _PYTHON_CARET.search(rhs):  # R's power, Python's exclusive or
+        return _error(
+            rhs,
+            "inside I() (and any Python expression) '^' is Python's exclusive or, not a "
+            "power as in R: write I(x**2) for x squared",
+        )
     return _error(rhs, f"cannot be evaluated on the data ({_reason(error, rhs)})")
+
+
+#: ``^`` inside ``I(...)``: a power in R, where Python reads an exclusive or.
+_PYTHON_CARET: Final = re.compile(r"\bI\([^()]*(?:\([^()]*\)[^()]*)*\^")
 
 
 def _unknown_reference(frame: pd.DataFrame, rhs: str) -> str | None:

@@ -732,3 +732,67 @@ def test_adjusted_curves_give_the_standard_error_their_interval_is_built_from(
     half = (table["conf_high"] - table["conf_low"]) / 2
     np.testing.assert_allclose(half, z * table["std_error"], rtol=1e-12)
     assert (table["std_error"] > 0).all()
+
+
+# Wrong types an academic types: each failed inside pandas or numpy with a message about
+# neither the argument nor the function ("unhashable type: 'list'", "'<' not supported
+# between instances of 'float' and 'str'", "ufunc 'isfinite' not supported ...", and for
+# `I(age^2)` formulaic's "Cannot perform 'xor' with a dtyped [float64] array").
+WRONG_TYPES: dict[str, tuple[Callable[[pd.DataFrame], Any], str]] = {
+    "kaplan_meier group list": (
+        lambda s: kaplan_meier(s, group=["group"]),
+        r"kaplan_meier: group is the name of one column, got a list of 1",
+    ),
+    "logrank_test group list": (
+        lambda s: logrank_test(s, ["group", "x2"]),
+        r"logrank_test: group is the name of one column, got a list of 2",
+    ),
+    "logrank_test strata tuple": (
+        lambda s: logrank_test(s, "group", strata=("stratum",)),
+        r"strata is the name of one column, got a tuple of 1",
+    ),
+    "rmst group series": (
+        lambda s: rmst(s, 30, group=s["group"]),
+        r"rmst: group is the name of one column, got a Series of 400",
+    ),
+    "fit_cox conf_level text": (
+        lambda s: fit_cox(s, COVARIATES, conf_level="0.95"),
+        r"conf_level must be a number, got text '0.95'",
+    ),
+    "kaplan_meier conf_level text": (
+        lambda s: kaplan_meier(s, conf_level="0.9"),
+        r"conf_level must be a number, got text '0.9'",
+    ),
+    "rmst tau text": (lambda s: rmst(s, "30"), r"rmst: tau must be a number, got text '30'"),
+    "fit_cox penalizer text": (
+        lambda s: fit_cox(s, COVARIATES, penalizer="0.1"),
+        r"fit_cox: penalizer must be a number, got text '0.1'",
+    ),
+    "formula power written as in R": (
+        lambda s: fit_cox(s, "Surv(duration, event) ~ I(x1^2) + x2"),
+        r"'\^' is Python's exclusive or, not a power as in R: write I\(x\*\*2\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_TYPES))
+def test_a_wrong_type_is_named_with_its_argument(spells: pd.DataFrame, case: str) -> None:
+    call, message = WRONG_TYPES[case]
+    with pytest.raises(DesignError, match=message):
+        call(spells)
+
+
+def test_a_series_given_as_group_is_refused_without_its_values(spells: pd.DataFrame) -> None:
+    # the values of a column passed in place of its name may be identifiers
+    with pytest.raises(DesignError) as error:
+        kaplan_meier(
+            spells.assign(child_id=[f"C{i:04d}" for i in range(len(spells))]),
+            group=spells["id"].map("C{:04d}".format),
+        )
+    assert "C0001" not in str(error.value)
+
+
+def test_the_power_hint_leaves_a_python_power_alone(spells: pd.DataFrame) -> None:
+    squared = fit_cox(spells, "Surv(duration, event) ~ I(x1**2) + x2").coefficients
+    by_hand = fit_cox(spells.assign(x1_sq=spells["x1"] ** 2), ["x1_sq", "x2"]).coefficients
+    np.testing.assert_allclose(squared.to_numpy(), by_hand.to_numpy(), rtol=1e-10)

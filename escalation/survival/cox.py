@@ -27,6 +27,7 @@ from scipy import stats
 from escalation._vocabulary import (
     AUTO,
     cause_code,
+    real_number,
     spare_column,
     warn_deprecated,
     weights_column,
@@ -1052,6 +1053,7 @@ def fit_cox(
         names = [n for n in names if n not in constant]
     left_out = {**coding_left_out(coding), **constant}  # a covariate coding no column too
     dropped_terms = list(left_out)
+    real_number(penalizer, function="fit_cox", argument="penalizer")  # not text
     if not np.isfinite(penalizer) or penalizer < 0:
         raise DesignError(f"penalizer must be a number >= 0, got {penalizer!r}")
     matrix = x.to_numpy(dtype=float)
