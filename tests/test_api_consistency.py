@@ -796,3 +796,20 @@ def test_the_power_hint_leaves_a_python_power_alone(spells: pd.DataFrame) -> Non
     squared = fit_cox(spells, "Surv(duration, event) ~ I(x1**2) + x2").coefficients
     by_hand = fit_cox(spells.assign(x1_sq=spells["x1"] ** 2), ["x1_sq", "x2"]).coefficients
     np.testing.assert_allclose(squared.to_numpy(), by_hand.to_numpy(), rtol=1e-10)
+
+
+def test_covariates_and_a_formula_differ_only_in_missing_categories_as_documented(
+    spells: pd.DataFrame,
+) -> None:
+    # docs/vocabulary.md: `covariates=` codes a missing category as the level `missing`,
+    # a formula refuses it; filling the level first gives the formula the same model.
+    gaps = spells.assign(group=spells["group"].astype(object))
+    gaps.loc[gaps.index[::7], "group"] = np.nan  # 58 rows: kept as a level of its own
+    listed = fit_cox(gaps, ["group", "x1"], cluster=None)
+    with pytest.raises(DataValidationError, match=r"column 'group'"):
+        fit_cox(gaps, "Surv(duration, event) ~ group + x1", cluster=None)
+    filled = gaps.assign(group=gaps["group"].fillna("missing"))
+    written = fit_cox(filled, "Surv(duration, event) ~ group + x1", cluster=None)
+    assert list(listed.coefficients.index) == ["group_b", "group_c", "group_missing", "x1"]
+    np.testing.assert_allclose(listed.coefficients, written.coefficients, rtol=1e-10)
+    np.testing.assert_allclose(listed.tidy()["std_error"], written.tidy()["std_error"], rtol=1e-10)
