@@ -813,3 +813,68 @@ def test_covariates_and_a_formula_differ_only_in_missing_categories_as_documente
     assert list(listed.coefficients.index) == ["group_b", "group_c", "group_missing", "x1"]
     np.testing.assert_allclose(listed.coefficients, written.coefficients, rtol=1e-10)
     np.testing.assert_allclose(listed.tidy()["std_error"], written.tidy()["std_error"], rtol=1e-10)
+
+
+def _pooled_profile() -> Any:
+    from escalation.federated import LikelihoodProfile, pool_profiles
+
+    points = np.linspace(-2, 2, 9)
+    profiles = [
+        LikelihoodProfile("m", points, -((points - b) ** 2) * 10, -20 * (points - b))
+        for b in (0.1, 0.3)
+    ]
+    return pool_profiles(profiles)
+
+
+#: Every public result whose tidy() takes ``exponentiate``, built on the reference spells.
+EXPONENTIATED: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "CoxResult": lambda s: fit_cox(s, COVARIATES),
+    "AFTResult": lambda s: fit_aft(s, COVARIATES),
+    "FineGrayResult": lambda s: fit_fine_gray(s, COVARIATES),
+    "CauseSpecificResult": lambda s: fit_cause_specific(s, COVARIATES),
+    "PooledProfile": lambda s: _pooled_profile(),
+}
+
+
+def test_every_exponentiating_result_is_checked() -> None:
+    found = {
+        name
+        for _, name, obj in public_names()
+        if inspect.isclass(obj)
+        and hasattr(obj, "tidy")
+        and "exponentiate" in inspect.signature(obj.tidy).parameters
+    }
+    assert found == set(EXPONENTIATED)
+
+
+@pytest.mark.parametrize("result", list(EXPONENTIATED))
+def test_an_exponentiated_table_says_its_standard_error_is_on_the_log_scale(
+    spells: pd.DataFrame, result: str
+) -> None:
+    # docs/vocabulary.md: "Every tidy(exponentiate=True) table has the std_error_scale
+    # column". `PooledProfile.tidy(exponentiate=True)` (the federated pooled hazard
+    # ratio) gave hazard ratios beside the log hazard ratio's standard error, unsaid.
+    fit = EXPONENTIATED[result](spells)
+    logs, ratios = fit.tidy(), fit.tidy(exponentiate=True)
+    assert (ratios["std_error_scale"] == "log").all()
+    assert "std_error_scale" not in logs.columns
+    np.testing.assert_allclose(ratios["std_error"], logs["std_error"])
+    finite = np.isfinite(logs["estimate"].to_numpy(dtype=float))
+    if result == "AFTResult":  # (Intercept) and log(scale) are not ratios
+        finite &= ~logs["term"].isin(["(Intercept)", "log(scale)"]).to_numpy()
+    np.testing.assert_allclose(
+        ratios["estimate"].to_numpy(dtype=float)[finite],
+        np.exp(logs["estimate"].to_numpy(dtype=float)[finite]),
+        rtol=1e-12,
+    )
+
+
+def test_pooled_profiles_refuse_a_level_outside_0_and_1() -> None:
+    # pool_profiles(conf_level=95) read chi2.ppf(95) = NaN and failed in scipy's root
+    # finder: "The function value at x=... is NaN; solver cannot continue"
+    from escalation.federated import LikelihoodProfile, pool_profiles
+
+    points = np.linspace(-2, 2, 9)
+    profile = LikelihoodProfile("m", points, -(points**2) * 10, -20 * points)
+    with pytest.raises(DesignError, match="conf_level must lie strictly between 0 and 1"):
+        pool_profiles([profile], conf_level=95)
