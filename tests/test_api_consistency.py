@@ -878,3 +878,28 @@ def test_pooled_profiles_refuse_a_level_outside_0_and_1() -> None:
     profile = LikelihoodProfile("m", points, -(points**2) * 10, -20 * points)
     with pytest.raises(DesignError, match="conf_level must lie strictly between 0 and 1"):
         pool_profiles([profile], conf_level=95)
+
+
+def test_every_model_takes_its_level_when_fitted(spells: pd.DataFrame) -> None:
+    # `fit_propensity` alone took no conf_level (its level was `tidy(conf_level=)`,
+    # statsmodels' way): `fit_propensity(..., conf_level=0.9)` was a TypeError.
+    fits = {
+        name: obj
+        for _, name, obj in public_names()
+        if inspect.isfunction(obj) and name.startswith("fit_")
+    }
+    exempt = {"fit_note_topics": "topics of case notes: no estimate has an interval"}
+    lacking = [
+        name
+        for name, function in fits.items()
+        if name not in exempt and "conf_level" not in inspect.signature(function).parameters
+    ]
+    assert not lacking, lacking
+    fit = fit_propensity(spells, "x2", ["x1", "x3"], conf_level=0.9)
+    table = fit.tidy()
+    z = 1.6448536269514722  # the 95th percentile of the normal distribution
+    assert (table["conf_level"] == 0.9).all()
+    np.testing.assert_allclose(table["conf_high"], table["estimate"] + z * table["std_error"])
+    np.testing.assert_allclose(fit.tidy(conf_level=0.95)["conf_level"], 0.95)
+    with pytest.raises(DesignError, match="conf_level must lie strictly between 0 and 1"):
+        fit_propensity(spells, "x2", ["x1"], conf_level=95)
