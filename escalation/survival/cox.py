@@ -882,6 +882,7 @@ def fit_cox(
     penalizer: float = 0.0,
     conf_level: float = 0.95,
     min_count: int = 20,
+    coding: Coding | None = None,
 ) -> CoxResult:
     r"""Fit a (cause-specific) Cox proportional hazards model.
 
@@ -947,6 +948,12 @@ def fit_cox(
         A formula's levels are used as written (``C(g)`` codes every level of ``g``): a
         ``StatisticalWarning`` names its categorical variables with rarer levels
         (:func:`~escalation.formula.warn_rare_levels`).
+    coding : CovariateCoding or FormulaCoding, optional
+        A coding learnt elsewhere, used as it is instead of ``covariates``: on a training
+        cohort, or with another reference level
+        (``CovariateCoding.learn(spells, ["sex"], reference={"sex": "M"})``), as
+        ``fit_fine_gray``, ``fit_cause_specific`` and ``fit_propensity`` take one. Not
+        with a formula (write ``C(sex, Treatment('M'))`` there).
 
     Returns
     -------
@@ -1019,7 +1026,9 @@ def fit_cox(
     if cluster is not None:
         require_columns(frame, [cluster], "cluster")
     with used.input_rows():  # errors name the rows of the user's table
-        coding = learn_coding(frame, terms, default=default_covariates, min_count=min_count)
+        coding = learn_coding(
+            frame, terms, default=default_covariates, min_count=min_count, coding=coding
+        )
         names = list(coding.names)
         if not names:
             raise DesignError(
