@@ -933,3 +933,26 @@ def test_every_model_of_covariates_takes_a_coding(spells: pd.DataFrame) -> None:
         np.testing.assert_allclose(listed["std_error"], written["std_error"], rtol=1e-10)
     with pytest.raises(DesignError, match="give a formula or a coding, not both"):
         fit_cox(spells, "Surv(duration, event) ~ x1", coding=coding)
+
+
+def test_a_formulas_terms_are_named_as_written_in_advice_and_figures() -> None:
+    # check_assumptions() advised on "Bs(age, df=3)" for the term bs(age, df=3), and the
+    # figures' covariate labels read "bs(prior referrals, df=3)[1]" (underscores made
+    # spaces): a formula's column names are code, shown as written.
+    from lifelines.datasets import load_rossi
+
+    from escalation.timeline.labels import covariate_label
+
+    rossi = load_rossi().assign(fin=lambda r: r["fin"].map({0: "no", 1: "yes"}))
+    rhs = "fin * prio + bs(age, df=3) + strata(wexp)"
+    fit = fit_cox(rossi, f"Surv(week, arrest) ~ {rhs}", cluster=None)
+    # R 4.2.2, survival 3.5: cox.zph(coxph(Surv(week, arrest) ~ fin * prio +
+    # bs(age, df = 3) + strata(wexp), data = rossi)): bs(age, df = 3) 13.41009, 3 df,
+    # p = 0.0038; the only term below 0.05
+    tests = fit.ph_test().set_index("term")
+    assert tests.loc["bs(age, df=3)", "statistic"] == pytest.approx(13.41009, rel=1e-5)
+    advice = str(fit.check_assumptions())
+    assert "the hazard ratio of bs(age, df=3) seems to change" in advice
+    for name in ("bs(prior_referrals, df=3)[1]", "fin[T.yes]", "fin:prio", "np.log(prio)"):
+        assert covariate_label(name) == name
+    assert covariate_label("prior_referrals") == "Prior referrals"  # a plain column
