@@ -59,7 +59,7 @@ from escalation.causal.policy import policy_scores
 from escalation.data.simulator import GroundTruth, simulate_local_authorities
 from escalation.data.simulator.authorities import AuthoritiesTruth
 from escalation.disclosure import spell_records
-from escalation.errors import DataValidationError, DesignError
+from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.federated import profile_cox
 from escalation.pipeline import numbers_at_risk
 from escalation.policy import LearnedRules, evaluate_policies, learn_rules, policy_groups
@@ -956,3 +956,34 @@ def test_a_formulas_terms_are_named_as_written_in_advice_and_figures() -> None:
     for name in ("bs(prior_referrals, df=3)[1]", "fin[T.yes]", "fin:prio", "np.log(prio)"):
         assert covariate_label(name) == name
     assert covariate_label("prior_referrals") == "Prior referrals"  # a plain column
+
+
+# R's habits in a formula: each failed with formulaic's "NameError: name 'factor' is not
+# defined" (or, for an unquoted level, "uses b, not in the data"), saying nothing of the
+# formula's own way to write it (docs/vocabulary.md, the formula table).
+R_HABITS = {
+    "factor(group) + x1": r"factor\(\) is R's, not a function here: write C\(g\)",
+    "relevel(group, 'b') + x1": r"relevel\(\) is R's.*write C\(g, Treatment\('b'\)\)",
+    "ns(x1, df=3)": r"ns\(\) is R's.*write bs\(x, df=3\).*or cr\(x, df=4\)",
+    "x1 + offset(x2)": r"offset\(\) is R's, not a function here: a model here has no offset",
+    "C(group, Treatment(b)) + x1": r"a reference level is text in quotes: write Treatment\('b'\)",
+}
+
+
+@pytest.mark.parametrize("rhs", list(R_HABITS))
+def test_a_formula_written_as_in_r_says_how_to_write_it(spells: pd.DataFrame, rhs: str) -> None:
+    with pytest.raises(DesignError, match=R_HABITS[rhs]):
+        fit_cox(spells, f"Surv(duration, event) ~ {rhs}")
+
+
+def test_the_written_forms_the_hints_give_fit_the_model(spells: pd.DataFrame) -> None:
+    relevelled = fit_cox(spells, "Surv(duration, event) ~ C(group, Treatment('b')) + x1")
+    assert list(relevelled.coefficients.index)[:2] == [
+        "C(group, Treatment('b'))[T.a]",
+        "C(group, Treatment('b'))[T.c]",
+    ]
+    spline = fit_cox(spells, "Surv(duration, event) ~ bs(x1, df=3)")
+    assert len(spline.coefficients) == 3  # R: coxph(... ~ bs(x1, df = 3)), 3 coefficients
+    with pytest.warns(StatisticalWarning, match=r"cr\(x1, df=4\)\[4\] .* left out"):
+        natural = fit_cox(spells, "Surv(duration, event) ~ cr(x1, df=4)")
+    assert len(natural.coefficients.dropna()) == 3  # a natural cubic spline on 3 df
