@@ -987,3 +987,21 @@ def test_the_written_forms_the_hints_give_fit_the_model(spells: pd.DataFrame) ->
     with pytest.warns(StatisticalWarning, match=r"cr\(x1, df=4\)\[4\] .* left out"):
         natural = fit_cox(spells, "Surv(duration, event) ~ cr(x1, df=4)")
     assert len(natural.coefficients.dropna()) == 3  # a natural cubic spline on 3 df
+
+
+def test_rare_levels_are_counted_by_spell_with_time_varying_rows_too() -> None:
+    # fit_cox(data, covs) pooled sex "U" (fewer than min_count=20 spells) into "other",
+    # while fit_cox(data, covs, time_varying=True) counted the (start, stop] rows, which
+    # repeat a spell, and kept "U" as its own level: the same children, two codings.
+    data = build_spells(simulate_local_authority(2_000, seed=1).history, default_design())
+    spells_u = int((data.spells["sex"].astype(str) == "U").sum())
+    rows_u = int((data.counting["sex"].astype(str) == "U").sum())
+    assert spells_u < 20 <= rows_u  # the case: rare by spell, not by row
+    covariates = ["age", "sex", "prior_referrals"]
+    baseline = fit_cox(data, covariates, cluster=None)
+    started = fit_cox(data, covariates, time_varying=True, cluster=None)
+    assert baseline.coding.levels["sex"] == started.coding.levels["sex"] == ("F", "M", "other")
+    assert list(started.coefficients.index) == [
+        "treatment_started",
+        *baseline.coefficients.index,
+    ]

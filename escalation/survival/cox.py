@@ -1027,7 +1027,13 @@ def fit_cox(
         require_columns(frame, [cluster], "cluster")
     with used.input_rows():  # errors name the rows of the user's table
         coding = learn_coding(
-            frame, terms, default=default_covariates, min_count=min_count, coding=coding
+            frame,
+            terms,
+            default=default_covariates,
+            min_count=min_count,
+            coding=coding,
+            # a SpellData's (start, stop] rows: rare levels counted by spell, as without
+            per="spell_id" if time_varying and not isinstance(data, pd.DataFrame) else None,
         )
         names = list(coding.names)
         if not names:
