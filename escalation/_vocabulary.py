@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from escalation.errors import DesignError
+from escalation.errors import DesignError, available_columns
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -29,12 +29,14 @@ __all__ = [
     "canonical_columns",
     "cause_code",
     "cause_from_event",
+    "column_name",
     "covariates_apart",
     "design_cluster",
     "horizon_days",
     "is_whole_day",
     "moved_names",
     "not_data",
+    "real_number",
     "refuse_repeats",
     "resolve_cluster",
     "spare_column",
@@ -154,6 +156,66 @@ def cause_code(cause: object, *, function: str, argument: str = "cause") -> int:
     )
 
 
+def column_name(value: object, *, function: str, argument: str) -> object:
+    """Return ``value``, an argument naming one column, or raise if it cannot be one.
+
+    ``group``, ``strata``, ``duration`` and ``event`` of the curves and tests name one
+    column each: a list, a set, an array or a Series (several columns, or the values
+    themselves) failed with pandas' "unhashable type: 'list'". The items are not
+    shown: they may be a column's values.
+
+    Raises
+    ------
+    DesignError
+        When ``value`` is a list, tuple, set, dictionary, array or Series.
+
+    Examples
+    --------
+    >>> column_name("sex", function="kaplan_meier", argument="group")
+    'sex'
+    >>> column_name(["sex"], function="kaplan_meier", argument="group")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: kaplan_meier: group is the name of one column, got a list of 1; for groups of several columns, combine them into one column first
+    """  # noqa: E501
+    if isinstance(value, list | tuple | set | frozenset | dict | np.ndarray | pd.Series):
+        # the items are not shown: they may be a column's values (personal data)
+        plural = "groups" if argument == "group" else argument
+        raise DesignError(
+            f"{function}: {argument} is the name of one column, got a "
+            f"{type(value).__name__} of {len(value)}; for {plural} of several columns, "
+            "combine them into one column first"
+        )
+    return value
+
+
+def real_number(value: object, *, function: str | None, argument: str) -> float:
+    """Return ``value`` as a float, or raise unless it is a real number (not text).
+
+    Text such as ``"0.95"`` or ``"30"`` failed inside numpy ("'<' not supported between
+    instances of 'float' and 'str'", "ufunc 'isfinite' not supported").
+
+    Raises
+    ------
+    DesignError
+        When ``value`` is not a real number (a bool is not one either).
+
+    Examples
+    --------
+    >>> real_number(np.float64(0.9), function="f", argument="conf_level")
+    0.9
+    >>> real_number("0.95", function="fit_cox", argument="conf_level")
+    Traceback (most recent call last):
+    ...
+    escalation.errors.DesignError: fit_cox: conf_level must be a number, got text '0.95'
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        kind = "text" if isinstance(value, str) else f"a {type(value).__name__}"
+        where = f"{function}: " if function else ""
+        raise DesignError(f"{where}{argument} must be a number, got {kind} {value!r}")
+    return float(value)
+
+
 def design_cluster(data: Any) -> str | None:
     """Return the cluster column the design implies for ``data``, or ``None``.
 
@@ -198,8 +260,8 @@ def canonical_columns(
     for own, user in columns.items():
         if user is not None and user not in frame.columns:
             raise DesignError(
-                f"the {own} column {user!r} is not in the {table} table; available: "
-                f"{', '.join(map(str, frame.columns))}"
+                f"the {own} column {user!r} is not in the {table} table"
+                f"{available_columns([user], frame.columns)}"
             )
     if not renames:
         return frame
@@ -336,8 +398,8 @@ def weights_column(
     if isinstance(weights, str):
         if weights not in frame.columns:
             raise DesignError(
-                f"{function}: the weights column {weights!r} is not in the {table} table; "
-                f"available: {', '.join(map(str, frame.columns))}"
+                f"{function}: the weights column {weights!r} is not in the {table} table"
+                f"{available_columns([weights], frame.columns)}"
             )
         return frame, weights
     if isinstance(weights, pd.Series) and not weights.index.equals(frame.index):

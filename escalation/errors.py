@@ -7,6 +7,7 @@ that describes it best (``ValueError`` for bad data or designs).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import numbers
 import re
@@ -24,7 +25,9 @@ __all__ = [
     "RecordProblem",
     "StageError",
     "StatisticalWarning",
+    "available_columns",
     "describe_text",
+    "did_you_mean",
     "disclosed",
     "field_name",
     "is_personal",
@@ -335,18 +338,86 @@ def value_shape(column: str | None) -> re.Pattern[str] | None:
     return None
 
 
-def field_name(column: str) -> str:
+def field_name(column: object) -> str:
     """Return the field a column or element path names (``CINdetails[1]/CINreferralDate``).
+
+    A column label that is not text (a data frame's column ``3``) is read as its text.
 
     Examples
     --------
-    >>> field_name("ChildIdentifiers/LAchildID"), field_name("CINdetails[2]")
-    ('LAchildID', 'CINdetails')
+    >>> field_name("ChildIdentifiers/LAchildID"), field_name("CINdetails[2]"), field_name(3)
+    ('LAchildID', 'CINdetails', '3')
     """
-    return column.rsplit("/", 1)[-1].split("[", 1)[0]
+    return str(column).rsplit("/", 1)[-1].split("[", 1)[0]
 
 
-def is_personal(column: str | None) -> bool:
+def did_you_mean(missing: Iterable[object], columns: Iterable[object]) -> str:
+    """Return the close names of ``missing`` among ``columns``, for an error message.
+
+    One rule for every "not in the data" error: each name not found is matched with
+    :func:`difflib.get_close_matches` (its default cutoff, 0.6, ignoring case) against
+    the columns there are; a name with no close column is not mentioned.
+
+    Parameters
+    ----------
+    missing : iterable
+        The names asked for that are not columns.
+    columns : iterable
+        The columns of the table.
+
+    Returns
+    -------
+    str
+        ``" (did you mean 'age'?)"``, ``" (did you mean 'age' for 'agee', 'sex' for
+        'sexx'?)"`` with several, or ``""`` when no name is close to a column.
+
+    Examples
+    --------
+    >>> did_you_mean(["agee"], ["age", "sex"]), did_you_mean(["Sex", "zzz"], ["age", "sex"])
+    (" (did you mean 'age'?)", " (did you mean 'sex' for 'Sex'?)")
+    >>> did_you_mean(["zzz"], ["age", "sex"])
+    ''
+    """
+    asked = [str(name) for name in missing]
+    names = [str(c) for c in columns]
+    lowered = {name.lower(): name for name in reversed(names)}  # the first of a case clash
+    pairs = []
+    for name in asked:
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
+        if close:
+            pairs.append((name, lowered[close[0]]))
+    if not pairs:
+        return ""
+    if len(asked) == 1:
+        return f" (did you mean {pairs[0][1]!r}?)"
+    return f" (did you mean {', '.join(f'{near!r} for {name!r}' for name, near in pairs)}?)"
+
+
+def available_columns(missing: Iterable[object], columns: Iterable[object]) -> str:
+    """Return the end of an error about columns not in a table: close names, then all.
+
+    Parameters
+    ----------
+    missing : iterable
+        The names asked for that are not columns.
+    columns : iterable
+        The columns of the table.
+
+    Returns
+    -------
+    str
+        :func:`did_you_mean`, then ``"; available: "`` and every column, in order.
+
+    Examples
+    --------
+    >>> "column 'agee' is not in the data" + available_columns(["agee"], ["age", "sex"])
+    "column 'agee' is not in the data (did you mean 'age'?); available: age, sex"
+    """
+    columns = list(columns)
+    return f"{did_you_mean(missing, columns)}; available: {', '.join(map(str, columns))}"
+
+
+def is_personal(column: object) -> bool:
     """Return whether values of ``column`` are personal data, never shown.
 
     Personal: the contract's identifiers, birth dates and note text

@@ -70,7 +70,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +83,7 @@ from escalation.errors import (
     DataValidationError,
     DesignError,
     StatisticalWarning,
+    available_columns,
     refuse_personal,
 )
 from escalation.timeline.matrix import in_level_order, refuse_stray_words
@@ -566,14 +567,46 @@ def _coding_error(
     known = set(map(str, frame.columns)) | set(TRANSFORMS) | {"numpy"} | _BUILTIN_TYPES
     missing = sorted(variables - known)
     if missing:  # no personal column reaches here (_check_variables refused it)
+        unquoted = [m for m in missing if re.search(rf"Treatment\(\s*{re.escape(m)}\s*\)", rhs)]
+        if unquoted:  # C(g, Treatment(b)): a level, read as a variable
+            return _error(
+                rhs,
+                f"a reference level is text in quotes: write Treatment('{unquoted[0]}'), "
+                f"not Treatment({unquoted[0]})",
+            )
         return DesignError(
-            f"formula {shown_formula(rhs)!r} uses {', '.join(missing)}, not in the data; "
-            f"available: {', '.join(map(str, frame.columns))}"
+            f"formula {shown_formula(rhs)!r} uses {', '.join(missing)}, not in the data"
+            f"{available_columns(missing, frame.columns)}"
         )
     reference = _unknown_reference(frame, rhs)
     if reference is not None:
         return _error(rhs, reference)
+    for name, instead in _R_FUNCTIONS.items():
+        if re.search(rf"(?<![\w.]){re.escape(name)}\(", rhs):
+            return _error(rhs, f"{name}() is R's, not a function here: {instead}")
+    if _PYTHON_CARET.search(rhs):  # R's power, Python's exclusive or
+        return _error(
+            rhs,
+            "inside I() (and any Python expression) '^' is Python's exclusive or, not a "
+            "power as in R: write I(x**2) for x squared",
+        )
     return _error(rhs, f"cannot be evaluated on the data ({_reason(error, rhs)})")
+
+
+#: R's functions of a model formula that formulaic does not have, and what to write here.
+_R_FUNCTIONS: Final = {
+    "factor": "write C(g) for the indicators of g's levels",
+    "as.factor": "write C(g) for the indicators of g's levels",
+    "relevel": "write C(g, Treatment('b')) for g against its level 'b'",
+    "ns": (
+        "write bs(x, df=3) for a B-spline (R's splines::bs), or cr(x, df=4) for "
+        "formulaic's natural cubic spline (its df counts a constant the model leaves out)"
+    ),
+    "offset": "a model here has no offset",
+}
+
+#: ``^`` inside ``I(...)``: a power in R, where Python reads an exclusive or.
+_PYTHON_CARET: Final = re.compile(r"\bI\([^()]*(?:\([^()]*\)[^()]*)*\^")
 
 
 def _unknown_reference(frame: pd.DataFrame, rhs: str) -> str | None:

@@ -29,7 +29,7 @@ import platform
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -312,6 +312,43 @@ def _facts(facts: dict[str, Any], digits: int) -> list[tuple[str, str]]:
     ]
 
 
+#: LaTeX's special characters and how each is written as text, one character at a time
+#: (so that the braces of ``\textbackslash{}`` are not escaped in turn).
+_LATEX: Final = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "∞": r"$\infty$",  # an infinite SMD
+}
+
+
+def latex_escape(text: object) -> str:
+    r"""Return ``text`` with LaTeX's special characters written as text.
+
+    The one rule of every LaTeX table (:meth:`Summary.as_latex`, Table 1's ``.tex``):
+    ``_`` in a covariate's name, ``%`` in "lower 95%" (a comment to the end of the
+    line otherwise), ``&``, ``#``, ``$``, braces, ``\``, ``~``, ``^``, ``<`` and ``>``; an infinite
+    SMD's ``∞`` as ``$\infty$``.
+
+    Examples
+    --------
+    >>> print(latex_escape("prior_referrals"), latex_escape("lower 95%"), latex_escape("<0.001"))
+    prior\_referrals lower 95\% \textless{}0.001
+    >>> print(latex_escape("a\\b"))  # the braces of \textbackslash{} are kept
+    a\textbackslash{}b
+    """
+    return "".join(_LATEX.get(character, character) for character in str(text))
+
+
 @dataclass(frozen=True)
 class Summary:
     """A printable account of a result, rendered as text, HTML or LaTeX.
@@ -369,9 +406,16 @@ class Summary:
         )
 
     def as_latex(self, digits: int = 4) -> str:
-        """Return the main table as a LaTeX ``tabular`` with the title as a caption comment."""
-        body = _display(self.table, digits).to_latex(index=False)
-        return f"% {self.title}\n{body}"
+        """Return the main table as a LaTeX ``tabular`` with the title as a caption comment.
+
+        Names and cells are escaped (:func:`latex_escape`): the table compiles as it is.
+        """
+        shown = _display(self.table, digits)
+        shown = shown.rename(columns=latex_escape).map(
+            lambda v: latex_escape(v) if isinstance(v, str) else v
+        )
+        body = shown.to_latex(index=False, escape=False)
+        return f"% {latex_escape(self.title)}\n{body}"
 
 
 class Presents:

@@ -33,6 +33,10 @@ def test_docs_notebook_renders_summaries_and_plots(tmp_path: Path) -> None:
             images += "image/png" in data
     text = "\n".join(html)
     assert "exp(coef)" in text and "reference levels" in text  # the Cox summary
+    # Early help as started (time-varying), as docs/index.md and docs/survival.md teach:
+    # the notebook's Cox model put the baseline `treatment` (started within the grace
+    # period) in a model from time zero, the immortal time the docs warn against.
+    assert "treatment_started" in text and "time-varying" in text
     assert "median" in text and "Gray's test" in text
     assert "Effects of treatment on escalation" in text
     assert images >= 3  # cif.plot(), fit.plot(), effects.plot()

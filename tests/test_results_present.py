@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +205,31 @@ def test_effects_check_assumptions_finds_poor_overlap() -> None:
     topics = advice.tidy().set_index("topic")["status"]
     assert topics["positivity"] == "warning"
     assert "proportional hazards" in topics.index
+
+
+def _unescaped(line: str, character: str) -> int:
+    """Count ``character`` in ``line`` not written as ``\\character``."""
+    return len(re.findall(rf"(?<!\\){re.escape(character)}", line))
+
+
+def test_latex_summaries_compile_as_they_are(rossi: pd.DataFrame) -> None:
+    # Summary.as_latex() wrote "lower 95%" (LaTeX reads "% upper 95% & p \\" as a comment,
+    # leaving the header row two cells short and unended) and covariate names such as
+    # prior_x with a bare "_" (an error outside maths): the table did not compile.
+    frame = rossi.rename(columns={"prio": "prior_x"})
+    fit = fit_cox(frame, ["fin", "age", "prior_x"], cluster=None)
+    latex = fit.summary().as_latex()
+    lines = latex.splitlines()
+    assert lines[0].startswith("% ")  # the title, as a comment
+    rows = [line for line in lines[1:] if line.endswith(r"\\")]
+    columns = len(fit.summary().table.columns)
+    assert len(rows) == 1 + 3  # the header and one row per term
+    for line in rows:
+        assert _unescaped(line, "&") == columns - 1, line
+        assert _unescaped(line, "%") == 0 and _unescaped(line, "_") == 0, line
+    assert r"lower 95\%" in latex and r"prior\_x" in latex
+    # the one rule is Table 1's too (its booktabs .tex), now with its backslash kept whole
+    from escalation.report.table_one import table_one_latex
+
+    tex = table_one_latex(pd.DataFrame({"Characteristic": ["a\\b_c"], "Level": ["%"]}))
+    assert r"a\textbackslash{}b\_c & \%" in tex

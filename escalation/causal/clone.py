@@ -50,7 +50,13 @@ from escalation.core import productlimit
 from escalation.core.collinearity import left_out_phrase
 from escalation.core.discrete import kalbfleisch_prentice
 from escalation.core.logistic import fit_logistic, predict_logistic
-from escalation.errors import DataValidationError, DesignError, Problem, StatisticalWarning
+from escalation.errors import (
+    DataValidationError,
+    DesignError,
+    Problem,
+    StatisticalWarning,
+    available_columns,
+)
 from escalation.survival._outcome import durations, event_codes, past_follow_up, prediction_times
 
 if TYPE_CHECKING:
@@ -304,8 +310,8 @@ def treatment_starts(frame: pd.DataFrame, column: str) -> FloatArray:
     """
     if column not in frame.columns:
         raise DesignError(
-            f"column {column!r} is not in the spells table; "
-            f"available: {', '.join(map(str, frame.columns))}"
+            f"column {column!r} is not in the spells table"
+            f"{available_columns([column], frame.columns)}"
         )
     values = frame[column]
     start = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)

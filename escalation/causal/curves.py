@@ -641,7 +641,14 @@ class AdjustedCurveResult(Presents):
     settings: dict[str, Any] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
-        """Return ``time, estimate, conf_low, conf_high, group, cause, population, conf_level``."""
+        """Return the curves as a long table, one row per arm and time.
+
+        Columns ``time, estimate, std_error, conf_low, conf_high, group, cause,
+        population, conf_level``.
+        ``std_error`` is :attr:`std_error` (``NaN`` where it was not computed, and then
+        the interval too), as every result's ``tidy()`` with an interval gives it; the
+        interval is the Wald interval ``estimate ± z std_error`` within [0, 1].
+        """
         z = stats.norm.ppf(0.5 + check_conf_level(self.conf_level) / 2)
         frames = []
         for arm, group in ((1, "treated"), (0, "untreated")):
@@ -651,6 +658,7 @@ class AdjustedCurveResult(Presents):
                     {
                         "time": self.times,
                         "estimate": self.risk[arm],
+                        "std_error": se,
                         "conf_low": np.clip(self.risk[arm] - z * se, 0, 1),
                         "conf_high": np.clip(self.risk[arm] + z * se, 0, 1),
                         "group": group,

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from escalation.clusters import cluster_codes, cluster_labels
-from escalation.errors import DesignError
+from escalation.errors import DesignError, available_columns
 
 __all__ = ["cluster_standard_error", "effect_influence", "influence_clusters"]
 
@@ -51,8 +51,8 @@ def influence_clusters(frame: pd.DataFrame, cluster: str | None) -> npt.NDArray[
         return None
     if cluster not in frame.columns:
         raise DesignError(
-            f"the cluster column {cluster!r} is not in the spells table; available: "
-            f"{', '.join(map(str, frame.columns))}"
+            f"the cluster column {cluster!r} is not in the spells table"
+            f"{available_columns([cluster], frame.columns)}"
         )
     return cluster_labels(frame, cluster).to_numpy()
 

@@ -26,7 +26,7 @@ from escalation._formula_shown import shown_formula
 from escalation._vocabulary import INTERCEPT, covariates_apart, spells_of, warn_deprecated
 from escalation.core.collinearity import left_out_phrase, redundant_columns
 from escalation.core.logistic import fit_logistic, predict_logistic
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem, available_columns
 from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
 from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._result import check_conf_level
@@ -72,8 +72,8 @@ def treatment_vector(
     """
     if treatment not in frame.columns:
         raise DesignError(
-            f"treatment column {treatment!r} is not in the table; "
-            f"available: {', '.join(map(str, frame.columns))}"
+            f"treatment column {treatment!r} is not in the table"
+            f"{available_columns([treatment], frame.columns)}"
         )
     if both_arms and not len(frame):
         raise DesignError("the spells table has no rows: effects need treated and untreated spells")
@@ -158,6 +158,9 @@ class PropensityResult(Presents):
     dropped_reasons : tuple of str
         Why each of :attr:`dropped` was left out (``"no variation"``, ``"collinear with
         a, b"``); :meth:`summary` shows them.
+    conf_level : float
+        Level of the intervals of :meth:`tidy` (``fit_propensity(conf_level=)``), as every
+        model result keeps its level.
     """
 
     scores: FloatArray
@@ -171,6 +174,7 @@ class PropensityResult(Presents):
     separated: tuple[str, ...] = ()
     learner: Any = field(default=None, repr=False)
     dropped_reasons: tuple[str, ...] = ()
+    conf_level: float = 0.95
 
     @property
     def coef(self) -> FloatArray | None:
@@ -196,8 +200,15 @@ class PropensityResult(Presents):
         assert self.coefficients is not None
         return glm.fit(start_params=self.coefficients.to_numpy(dtype=float))
 
-    def tidy(self, conf_level: float = 0.95) -> pd.DataFrame:
-        """Return the logistic coefficients (log odds ratios); empty for a learner."""
+    def tidy(self, conf_level: float | None = None) -> pd.DataFrame:
+        """Return the logistic coefficients (log odds ratios); empty for a learner.
+
+        Parameters
+        ----------
+        conf_level : float, optional
+            Level of the Wald intervals (default: the fit's :attr:`conf_level`).
+        """
+        conf_level = self.conf_level if conf_level is None else conf_level
         columns = ["term", "estimate", "std_error", "conf_low", "conf_high", "conf_level"]
         if self.method != "logistic":
             return pd.DataFrame(columns=[*columns, "p_value"])
@@ -252,6 +263,7 @@ def fit_propensity(
     learner: Any = None,
     min_count: int = 20,
     coding: Coding | None = None,
+    conf_level: float = 0.95,
 ) -> PropensityResult:
     """Fit a propensity model for a binary treatment.
 
@@ -280,6 +292,8 @@ def fit_propensity(
         A coding learned earlier (default: learned from ``frame``). The rows of
         ``frame`` are new to it: a categorical value it has no level for (and no
         ``other`` level to take it) is refused, not coded as the reference level.
+    conf_level : float, default 0.95
+        Level of the intervals of :meth:`PropensityResult.tidy`, as ``fit_cox``'s.
 
     Returns
     -------
@@ -308,6 +322,7 @@ def fit_propensity(
     ['(Intercept)', 'x', 'I(x ** 2)']
     """
     frame = spells_of(frame, function="fit_propensity")
+    conf_level = check_conf_level(conf_level)
     if model not in PROPENSITY_MODELS:
         raise DesignError(f"propensity model {model!r} is not one of {PROPENSITY_MODELS}")
     parsed = formula_argument(treatment, formula, what="treatment")
@@ -355,6 +370,7 @@ def fit_propensity(
             dropped,
             learner=fitted,
             dropped_reasons=tuple(left_out.values()),
+            conf_level=conf_level,
         )
     names = [str(c) for c in matrix.columns]
     fit = fit_logistic(x, a, names=names, what="the propensity model")
@@ -370,4 +386,5 @@ def fit_propensity(
         covariance=pd.DataFrame(fit.covariance, index=labels, columns=labels),
         separated=tuple(labels[j] for j in fit.separated),
         dropped_reasons=tuple(left_out.values()),
+        conf_level=conf_level,
     )

@@ -47,7 +47,7 @@ from escalation._finite import finite_problems
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import format_smd, smd_categorical, standardised_difference
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, share_of_recorded
-from escalation.errors import DataValidationError, Problem, refuse_personal
+from escalation.errors import DataValidationError, Problem, did_you_mean, refuse_personal
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import case_weights
 from escalation.timeline.labels import arm_label, describe_covariate
@@ -597,7 +597,15 @@ def table_one(
     frame = spells_of(data, function="table_one")
     if group not in frame.columns:
         raise DataValidationError(
-            [Problem("table one", None, group, None, "the column of the arms is missing")],
+            [
+                Problem(
+                    "table one",
+                    None,
+                    group,
+                    None,
+                    f"the column of the arms is missing{did_you_mean([group], frame.columns)}",
+                )
+            ],
             "table one",
         )
     refuse_personal([group], "the arms: its values would head the columns of the table")
@@ -634,7 +642,13 @@ def table_one(
     if missing_cols:
         raise DataValidationError(
             [
-                Problem("table one", None, v, None, "column is not in the data")
+                Problem(
+                    "table one",
+                    None,
+                    v,
+                    None,
+                    f"column is not in the data{did_you_mean([v], frame.columns)}",
+                )
                 for v in missing_cols
             ],
             "table one",

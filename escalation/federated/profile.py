@@ -44,6 +44,7 @@ from escalation._vocabulary import cause_from_event, spells_of
 from escalation.core.riskset import CoxData, Ties, cox_terms
 from escalation.errors import ConvergenceError, DesignError, StatisticalWarning
 from escalation.survival._outcome import durations, event_codes
+from escalation.survival._result import check_conf_level
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -296,22 +297,26 @@ class PooledProfile:
     conf_level: float = 0.95
 
     def tidy(self, exponentiate: bool = False) -> pd.DataFrame:
-        """Return one row: ``model, estimate, std_error, conf_low, conf_high, conf_level``."""
+        """Return one row: ``model, estimate, std_error, conf_low, conf_high, conf_level``.
+
+        With ``exponentiate=True`` the estimate and interval are hazard ratios and the
+        standard error stays that of the log hazard ratio, which the column
+        ``std_error_scale`` (``"log"``) says, as in every ``tidy(exponentiate=True)``.
+        """
         f = np.exp if exponentiate else (lambda v: v)
-        return pd.DataFrame(
-            [
-                {
-                    "model": self.model,
-                    "estimate": float(f(self.estimate)),
-                    "std_error": self.std_error,
-                    "conf_low": float(f(self.conf_low)),
-                    "conf_high": float(f(self.conf_high)),
-                    "conf_level": self.conf_level,
-                    "authorities": self.authorities,
-                    "method": "summed Cox likelihood profiles (Hermite interpolation)",
-                }
-            ]
-        )
+        row = {
+            "model": self.model,
+            "estimate": float(f(self.estimate)),
+            "std_error": self.std_error,
+            "conf_low": float(f(self.conf_low)),
+            "conf_high": float(f(self.conf_high)),
+            "conf_level": self.conf_level,
+            "authorities": self.authorities,
+            "method": "summed Cox likelihood profiles (Hermite interpolation)",
+        }
+        if exponentiate:
+            row["std_error_scale"] = "log"
+        return pd.DataFrame([row])
 
 
 def pool_profiles(profiles: Sequence[LikelihoodProfile], conf_level: float = 0.95) -> PooledProfile:
@@ -341,6 +346,7 @@ def pool_profiles(profiles: Sequence[LikelihoodProfile], conf_level: float = 0.9
     >>> abs(round(pool_profiles([a, b]).estimate, 6))
     0.0
     """
+    conf_level = check_conf_level(conf_level)
     if not profiles:
         raise DesignError("no likelihood profiles to pool")
     models = {p.model for p in profiles}

@@ -15,14 +15,18 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from escalation._shown_path import shown_path
 from escalation.design.registration import design_sha256
 from escalation.design.study import StudyDesign, read_design
+from escalation.errors import DesignError
 from escalation.results import data_hash, machine_record, provenance
+
+if TYPE_CHECKING:
+    from escalation.data.history import CaseHistory
 
 __all__ = ["MANIFEST_NAME", "build_manifest", "file_hash", "write_manifest"]
 
@@ -74,7 +78,7 @@ def build_manifest(
     *,
     command: str,
     design: StudyDesign | str | Path | None = None,
-    inputs: tuple[pd.DataFrame, ...] | None = None,
+    inputs: CaseHistory | pd.DataFrame | tuple[pd.DataFrame, ...] | None = None,
     input_hash: str | None = None,
     seeds: Mapping[str, int | None] | None = None,
     notes: tuple[str, ...] = (),
@@ -93,8 +97,10 @@ def build_manifest(
         The study design: its canonical TOML text and that text's SHA-256 (the
         registration's ``design_sha256``) are recorded; a file is read first, so its
         comments and layout do not count.
-    inputs : tuple of DataFrame, optional
-        The input tables; their :func:`escalation.results.data_hash` is recorded.
+    inputs : CaseHistory, DataFrame or tuple of DataFrame, optional
+        The input data: a case history's :meth:`~escalation.CaseHistory.digest` (what the
+        commands record), or the :func:`escalation.results.data_hash` of the tables.
+        Anything else is a ``DesignError`` naming ``inputs``.
     input_hash : str, optional
         A precomputed input hash (used when ``inputs`` is not given).
     seeds : mapping, optional
@@ -135,7 +141,7 @@ def build_manifest(
         if path.is_file() and path.relative_to(folder).as_posix() != MANIFEST_NAME
     ]
     if inputs is not None:
-        input_hash = data_hash(*inputs)
+        input_hash = _input_hash(inputs)
     record = provenance(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         command=command,
@@ -173,3 +179,19 @@ def write_manifest(out: str | Path, **kwargs: Any) -> Path:
     manifest = build_manifest(out, **kwargs)
     path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def _input_hash(inputs: object) -> str:
+    """Return the input hash of ``inputs``: a case history, a table or tables."""
+    from escalation.data.history import CaseHistory
+
+    if isinstance(inputs, CaseHistory):
+        return inputs.digest()  # as the commands record a history
+    if isinstance(inputs, pd.DataFrame):
+        return data_hash(inputs)
+    if isinstance(inputs, tuple | list) and all(isinstance(t, pd.DataFrame) for t in inputs):
+        return data_hash(*inputs)
+    raise DesignError(
+        "inputs must be a CaseHistory, a pandas DataFrame or a tuple of DataFrames, got "
+        f"{type(inputs).__name__}"
+    )

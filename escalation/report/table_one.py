@@ -28,6 +28,7 @@ from escalation.disclosure import (
     complementary_suppression,
     disclose_count,
 )
+from escalation.results import latex_escape
 from escalation.timeline.matrix import OTHER
 
 __all__ = [
@@ -463,26 +464,6 @@ def table_one_html(
     )
 
 
-def _latex_escape(text: str) -> str:
-    out = str(text)
-    for char, repl in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("$", r"\$"),
-        ("#", r"\#"),
-        ("_", r"\_"),
-        ("{", r"\{"),
-        ("}", r"\}"),
-        ("<", r"\textless{}"),
-        ("~", r"\textasciitilde{}"),
-        ("^", r"\textasciicircum{}"),
-        ("∞", r"$\infty$"),  # an infinite SMD; after "$" and "\\", which it brings
-    ):
-        out = out.replace(char, repl)
-    return out
-
-
 def table_one_latex(
     table: pd.DataFrame,
     *,
@@ -506,19 +487,19 @@ def table_one_latex(
         r"\begin{table}[htbp]",
         r"\centering",
         r"\small",
-        rf"\caption{{{_latex_escape(caption)}}}",
+        rf"\caption{{{latex_escape(caption)}}}",
         rf"\label{{{label}}}",
         rf"\begin{{tabular}}{{{align}}}",
         r"\toprule",
-        " & ".join(_latex_escape(c) for c in table.columns) + r" \\",
+        " & ".join(latex_escape(c) for c in table.columns) + r" \\",
         r"\midrule",
     ]
     for row in table.itertuples(index=False):
-        lines.append(" & ".join(_latex_escape(v) for v in row) + r" \\")
+        lines.append(" & ".join(latex_escape(v) for v in row) + r" \\")
     lines += [
         r"\bottomrule",
         r"\end{tabular}",
-        rf"\par\smallskip\footnotesize {_latex_escape(table_one_note(rules))}",
+        rf"\par\smallskip\footnotesize {latex_escape(table_one_note(rules))}",
         r"\end{table}",
     ]
     return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from escalation.errors import (
     ConvergenceError,
     DesignError,
     StatisticalWarning,
+    available_columns,
 )
 from escalation.formula import FormulaCoding, warn_rare_levels
 from escalation.survival._checks import check_variation
@@ -108,8 +109,8 @@ def prepare_competing(
     for column in (duration, event, *([cluster] if cluster else [])):
         if column not in frame.columns:
             raise DesignError(
-                f"column {column!r} is not in the spells table; "
-                f"available: {', '.join(map(str, frame.columns))}"
+                f"column {column!r} is not in the spells table"
+                f"{available_columns([column], frame.columns)}"
             )
     if not len(frame):
         raise DesignError("the spells table has no rows")

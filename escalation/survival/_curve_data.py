@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from escalation._vocabulary import resolve_cluster, spells_of, weights_column
+from escalation._vocabulary import column_name, resolve_cluster, spells_of, weights_column
 from escalation.clusters import cluster_codes, cluster_labels
-from escalation.errors import DesignError, refuse_personal
+from escalation.errors import DesignError, available_columns, refuse_personal
 from escalation.survival._outcome import (
     Weights,
     durations,
@@ -108,6 +108,10 @@ def curve_arrays(
     values label the curves: :func:`~escalation.errors.refuse_personal`), the group and
     strata labels to be present, and rows of weight 0 left out (counted in ``dropped``).
     """
+    for argument, value in (("group", group), ("strata", strata)):
+        column_name(value, function=function, argument=argument)
+    column_name(duration, function=function, argument="duration")
+    column_name(event, function=function, argument="event")
     refuse_personal([] if group is None else [group], _GROUP_ROLE, "spells")
     cluster = resolve_cluster(data, cluster)
     if strata is not None and strata == group:  # a k-sample test within its own groups
@@ -124,8 +128,8 @@ def curve_arrays(
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise DesignError(
-            f"column(s) {', '.join(missing)} are not in the data; available: "
-            f"{', '.join(map(str, frame.columns))}"
+            f"column(s) {', '.join(map(str, missing))} are not in the data"
+            f"{available_columns(missing, frame.columns)}"
         )
     refuse_missing_labels(frame, [group], what="group")
     refuse_missing_labels(frame, [strata], what="stratum")

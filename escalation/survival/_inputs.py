@@ -18,7 +18,7 @@ import pandas as pd
 
 from escalation._formula_shown import shown_formula
 from escalation._vocabulary import cause_from_event, covariates_apart, resolve_cluster, spells_of
-from escalation.errors import DesignError, refuse_personal
+from escalation.errors import DesignError, available_columns, refuse_personal
 from escalation.formula import FormulaCoding, formula_argument, warn_rare_levels
 from escalation.timeline.matrix import Coding, CovariateCoding, given_coding
 
@@ -203,8 +203,14 @@ def learn_coding(
     default: Sequence[str] | None,
     min_count: int,
     coding: Coding | None = None,
+    per: str | None = None,
 ) -> Coding:
     """Return the coding of the model's covariates, learnt from ``frame``.
+
+    With ``per`` (``"spell_id"`` for a :class:`~escalation.timeline.SpellData`'s
+    counting-process rows) the levels rarer than ``min_count`` are counted once per
+    spell, as on the spells table, not once per (start, stop] row: the same children
+    are pooled alike with ``time_varying=True`` and without.
 
     A formula gives a :class:`~escalation.formula.FormulaCoding`; covariates (or the
     data's ``default``) a :class:`~escalation.timeline.CovariateCoding`, which pools the
@@ -238,7 +244,8 @@ def learn_coding(
             "covariates are required when data is a DataFrame: pass a list of columns or a "
             'formula such as "Surv(duration, event) ~ x + C(g)"'
         )
-    return CovariateCoding.learn(frame, tuple(covariates), min_count=min_count)
+    once = frame.drop_duplicates(per) if per is not None else frame  # a spell's rows: one
+    return CovariateCoding.learn(once, tuple(covariates), min_count=min_count)
 
 
 def profile_labels(profiles: pd.DataFrame) -> npt.NDArray[Any]:
@@ -291,6 +298,6 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> N
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DesignError(
-            f"the {what} column(s) {', '.join(missing)} are not in the data; available: "
-            f"{', '.join(map(str, frame.columns))}"
+            f"the {what} column(s) {', '.join(map(str, missing))} are not in the data"
+            f"{available_columns(missing, frame.columns)}"
         )

@@ -25,7 +25,7 @@ from escalation._finite import nonnegative_problems
 from escalation._vocabulary import spells_of, weights_column
 from escalation.core.riskset import bad_intervals
 from escalation.core.timefix import near_ties_merged
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem, available_columns
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -165,8 +165,8 @@ def usable_rows(
     for column in (weights, missing_outcome):
         if column is not None and column not in frame.columns:
             raise DesignError(
-                f"column {column!r} is not in the {table} table; available: "
-                f"{', '.join(map(str, frame.columns))}"
+                f"column {column!r} is not in the {table} table"
+                f"{available_columns([column], frame.columns)}"
             )
     if not len(frame):
         raise DesignError(f"the {table} table has no rows: there is nothing to estimate")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from escalation._vocabulary import real_number
 from escalation.errors import DesignError
 from escalation.results import Presents, Summary, package_versions
 
@@ -39,6 +40,7 @@ COEFFICIENT_COLUMNS = (
 
 def check_conf_level(conf_level: float) -> float:
     """Return ``conf_level`` after checking it lies strictly between 0 and 1."""
+    real_number(conf_level, function=None, argument="conf_level")  # not text
     if not 0.0 < conf_level < 1.0:
         raise DesignError(f"conf_level must lie strictly between 0 and 1, got {conf_level!r}")
     return float(conf_level)

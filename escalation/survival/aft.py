@@ -322,6 +322,7 @@ def fit_aft(
     conf_level: float = 0.95,
     min_count: int = 20,
     max_iter: int = 100,
+    coding: Coding | None = None,
 ) -> AFTResult:
     r"""Fit a parametric accelerated failure time model (cause-specific).
 
@@ -361,6 +362,12 @@ def fit_aft(
         (:func:`~escalation.formula.warn_rare_levels`).
     max_iter : int, default 100
         Newton iterations allowed.
+    coding : CovariateCoding or FormulaCoding, optional
+        A coding learnt elsewhere, used as it is instead of ``covariates``: on a training
+        cohort, or with another reference level
+        (``CovariateCoding.learn(spells, ["sex"], reference={"sex": "M"})``), as
+        ``fit_fine_gray``, ``fit_cause_specific`` and ``fit_propensity`` take one. Not
+        with a formula (write ``C(sex, Treatment('M'))`` there).
 
     Returns
     -------
@@ -407,7 +414,7 @@ def fit_aft(
     if cluster is not None:
         require_columns(frame, [cluster], "cluster")
     with used.input_rows():  # errors name the rows of the user's table
-        coding = learn_coding(frame, terms_in, default=default, min_count=min_count)
+        coding = learn_coding(frame, terms_in, default=default, min_count=min_count, coding=coding)
         xf = coding.apply(frame)
         time = durations(frame[time_column])
         status = event_codes(frame[terms_in.event]) == cause

@@ -27,6 +27,7 @@ from scipy import stats
 from escalation._vocabulary import (
     AUTO,
     cause_code,
+    real_number,
     spare_column,
     warn_deprecated,
     weights_column,
@@ -894,6 +895,7 @@ def fit_cox(
     penalizer: float = 0.0,
     conf_level: float = 0.95,
     min_count: int = 20,
+    coding: Coding | None = None,
 ) -> CoxResult:
     r"""Fit a (cause-specific) Cox proportional hazards model.
 
@@ -959,6 +961,12 @@ def fit_cox(
         A formula's levels are used as written (``C(g)`` codes every level of ``g``): a
         ``StatisticalWarning`` names its categorical variables with rarer levels
         (:func:`~escalation.formula.warn_rare_levels`).
+    coding : CovariateCoding or FormulaCoding, optional
+        A coding learnt elsewhere, used as it is instead of ``covariates``: on a training
+        cohort, or with another reference level
+        (``CovariateCoding.learn(spells, ["sex"], reference={"sex": "M"})``), as
+        ``fit_fine_gray``, ``fit_cause_specific`` and ``fit_propensity`` take one. Not
+        with a formula (write ``C(sex, Treatment('M'))`` there).
 
     Returns
     -------
@@ -1031,7 +1039,15 @@ def fit_cox(
     if cluster is not None:
         require_columns(frame, [cluster], "cluster")
     with used.input_rows():  # errors name the rows of the user's table
-        coding = learn_coding(frame, terms, default=default_covariates, min_count=min_count)
+        coding = learn_coding(
+            frame,
+            terms,
+            default=default_covariates,
+            min_count=min_count,
+            coding=coding,
+            # a SpellData's (start, stop] rows: rare levels counted by spell, as without
+            per="spell_id" if time_varying and not isinstance(data, pd.DataFrame) else None,
+        )
         names = list(coding.names)
         if not names:
             raise DesignError(
@@ -1065,6 +1081,7 @@ def fit_cox(
         names = [n for n in names if n not in constant]
     left_out = {**coding_left_out(coding), **constant}  # a covariate coding no column too
     dropped_terms = list(left_out)
+    real_number(penalizer, function="fit_cox", argument="penalizer")  # not text
     if not np.isfinite(penalizer) or penalizer < 0:
         raise DesignError(f"penalizer must be a number >= 0, got {penalizer!r}")
     matrix = x.to_numpy(dtype=float)

@@ -33,7 +33,7 @@ from escalation._vocabulary import not_data, refuse_repeats, resolve_cluster, sp
 from escalation.clusters import cluster_codes, cluster_labels
 from escalation.core import productlimit
 from escalation.data.history import CaseHistory
-from escalation.errors import DataValidationError, DesignError, Problem
+from escalation.errors import DataValidationError, DesignError, Problem, available_columns
 from escalation.results import Presents, Summary, package_versions
 from escalation.survival._outcome import (
     counting_intervals,
@@ -513,8 +513,8 @@ def _spell_clusters(
     if column not in source.columns:
         what = "spells" if isinstance(data, SpellData) else _TABLE
         raise DesignError(
-            f"the cluster column {column!r} is not in the {what} table; available: "
-            f"{', '.join(map(str, source.columns))}"
+            f"the cluster column {column!r} is not in the {what} table"
+            f"{available_columns([column], source.columns)}"
         )
     labels = cluster_labels(source, column).astype("string")
     if isinstance(data, SpellData):

@@ -24,6 +24,7 @@ from scipy import stats
 from escalation._vocabulary import (
     cause_code,
     cause_from_event,
+    real_number,
     refuse_repeats,
 )
 from escalation.core import productlimit
@@ -1314,6 +1315,7 @@ def rmst(
     2.4
     """
     conf_level = check_conf_level(conf_level)
+    real_number(tau, function="rmst", argument="tau")  # not text
     if not np.isfinite(tau) or tau <= 0:
         raise DesignError(f"tau must be a positive number of days, got {tau!r}")
     event, cause = cause_from_event(event, cause, function="rmst")

@@ -10,6 +10,7 @@ plot, the hazard-ratio table and the Schoenfeld panels all read alike.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -125,6 +126,8 @@ def describe_covariate(name: str) -> CovariateLabel:
     'Primary need: not recorded'
     >>> describe_covariate("prior_referrals").label
     'Prior referrals'
+    >>> describe_covariate("bs(prior_referrals, df=3)[1]").label  # a formula's column
+    'bs(prior_referrals, df=3)[1]'
     """
     text = str(name)
     if text in _VARIABLES:
@@ -141,7 +144,15 @@ def describe_covariate(name: str) -> CovariateLabel:
             codes = _CODES.get(variable, {})
             level = _SPECIAL_LEVELS.get(code) or _capital(codes.get(code, code))
             return CovariateLabel(text, variable, code, domain, label, level)
+    if _FORMULA_TERM.search(text):  # a formula's column: code, shown as written
+        return CovariateLabel(text, text, None, "Other", text, None)
     return CovariateLabel(text, text, None, "Other", _capital(text.replace("_", " ")), None)
+
+
+#: A column a formula coded (``bs(age, df=3)[1]``, ``fin[T.yes]``, ``fin:prio``): its
+#: name is code, which capitals and spaces for underscores would change
+#: ("Bs(age, df=3)", "bs(prior referrals, df=3)").
+_FORMULA_TERM: Final = re.compile(r"[()\[\]:]")
 
 
 def covariate_label(name: str) -> str:

@@ -26,6 +26,7 @@ from escalation.errors import (
     DesignError,
     Problem,
     StatisticalWarning,
+    available_columns,
     refuse_personal,
 )
 
@@ -295,8 +296,8 @@ class CovariateCoding:
             )
         if missing:
             raise DesignError(
-                f"covariates not in the spells table: {', '.join(missing)}; "
-                f"available: {', '.join(map(str, frame.columns))}"
+                f"covariates not in the spells table: {', '.join(map(str, missing))}"
+                f"{available_columns(missing, frame.columns)}"
             )
         levels: dict[str, tuple[str, ...]] = {}
         pooled: dict[str, tuple[str, ...]] = {}

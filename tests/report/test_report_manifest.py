@@ -183,3 +183,25 @@ def test_the_versions_record_every_package_the_estimates_are_computed_with() -> 
     recorded = {canonical(name) for name in package_versions()}
     assert {"scikit-survival", "formulaic", "numba"} <= needed  # the case
     assert needed - {"pyarrow"} <= recorded  # pyarrow reads files; it computes no estimate
+
+
+def test_a_manifest_written_by_hand_records_a_case_history_as_the_commands_do(
+    tmp_path: Path,
+) -> None:
+    """An academic's own folder of results: ``write_manifest(out, inputs=history)`` failed
+    with "data_hash() argument after * must be an iterable, not CaseHistory"; a single
+    table failed too ("'str' object has no attribute 'columns'")."""
+    from escalation.data.simulator import simulate_local_authority
+    from escalation.errors import DesignError
+
+    history = simulate_local_authority(200, seed=4).history
+    (tmp_path / "hazard_ratios.csv").write_text("term,estimate\nage,0.97\n")
+    by_history = write_manifest(tmp_path, command="paper", inputs=history)
+    # the `escalation simulate`/`run` rule for a history's hash (run_study: above)
+    assert json.loads(by_history.read_text())["input_hash"] == history.digest()
+    one = build_manifest(tmp_path, command="paper", inputs=history.children)
+    assert one["input_hash"] == data_hash(history.children)
+    two = build_manifest(tmp_path, command="paper", inputs=(history.children, history.episodes))
+    assert two["input_hash"] == data_hash(history.children, history.episodes)
+    with pytest.raises(DesignError, match=r"inputs must be a CaseHistory, .* got dict"):
+        build_manifest(tmp_path, command="paper", inputs={"children": history.children})
