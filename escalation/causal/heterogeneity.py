@@ -79,7 +79,7 @@ from escalation.errors import (
     Problem,
     refuse_personal,
 )
-from escalation.results import Presents, Summary, package_versions
+from escalation.results import Presents, Summary, package_versions, standard_errors
 from escalation.survival._outcome import reordered_rows
 from escalation.survival._result import check_conf_level
 from escalation.timeline.matrix import Coding
@@ -663,7 +663,7 @@ def _projection(
     residual = psi - z @ beta
     codes = None if cluster is None else cluster_codes(cluster)
     cov = cluster_sandwich(z * residual[:, None], bread, codes)
-    se = np.sqrt(np.diag(cov))
+    se = standard_errors(cov)
     zq = float(stats.norm.ppf(0.5 + conf_level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.norm.sf(np.abs(beta / se))

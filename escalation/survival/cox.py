@@ -70,7 +70,7 @@ from escalation.survival._result import (
     ratio_table,
     reference_levels,
 )
-from escalation.survival.nonparametric import ConfType, _check_conf_type, _interval
+from escalation.survival._survival_interval import ConfType, check_conf_type, survival_interval
 from escalation.timeline.matrix import Coding, coding_left_out, in_level_order
 
 if TYPE_CHECKING:
@@ -740,7 +740,7 @@ class CoxResult(SurvivalResult):
         Statistics* 9:93–108. doi:10.1214/aos/1176345335
         """
         if conf_int:
-            _check_conf_type(conf_type)
+            check_conf_type(conf_type)
         labels = profile_labels(profiles)
         coded = self.coding.apply(profiles, table="profiles")
         x = coded[list(self.coefficients.index)].to_numpy(dtype=float)
@@ -777,7 +777,7 @@ class CoxResult(SurvivalResult):
             if spread is not None:
                 se_h = spread(self._model.strata_levels.index(key), x[i], at)
                 se_h[unknown] = np.nan
-                low, high = _interval(estimate, se_h, z, conf_type)
+                low, high = survival_interval(estimate, se_h, z, conf_type)
                 frame["std_error"] = estimate * se_h
                 frame["conf_low"], frame["conf_high"] = low, high
                 frame["conf_level"] = self.conf_level

@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,7 @@ from escalation.survival._ksample import (
 )
 from escalation.survival._outcome import Weights, past_follow_up, prediction_times
 from escalation.survival._result import KSampleTestResult, SurvivalResult, check_conf_level
+from escalation.survival._survival_interval import ConfType, check_conf_type, survival_interval
 from escalation.survival.quantiles import curve_quantile
 
 if TYPE_CHECKING:
@@ -59,7 +60,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-ConfType = Literal["log", "log-log", "plain"]
 
 
 def _counts(
@@ -69,37 +69,6 @@ def _counts(
     times = productlimit.distinct(duration[event])
     counts = productlimit.count(duration, event.astype(np.int64), weights=w, times=times)
     return counts.time, counts.at_risk, counts.cause(1), counts.n_risk
-
-
-def _interval(
-    estimate: FloatArray, se_log: FloatArray, z: float, conf_type: ConfType
-) -> tuple[FloatArray, FloatArray]:
-    """R's survfit intervals for a survival probability, from the SE of -log S.
-
-    Where the estimate is 0 both limits are NaN (R gives NA; for plain intervals of
-    weighted curves R gives 0 and 0).
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "log":
-            low = np.exp(np.log(estimate) - z * se_log)
-            high = np.minimum(np.exp(np.log(estimate) + z * se_log), 1.0)
-        elif conf_type == "log-log":
-            inner = np.where((estimate > 0) & (estimate < 1), estimate, np.nan)
-            low = np.exp(-np.exp(np.log(-np.log(inner)) - z * se_log / np.log(inner)))
-            high = np.exp(-np.exp(np.log(-np.log(inner)) + z * se_log / np.log(inner)))
-        else:
-            low = np.maximum(estimate - z * se_log * estimate, 0.0)
-            high = np.minimum(estimate + z * se_log * estimate, 1.0)
-    # no interval where S = 0 (R: NA, but 0-0 for plain intervals of weighted curves)
-    reached_zero = estimate <= 0
-    return np.where(reached_zero, np.nan, low), np.where(reached_zero, np.nan, high)
-
-
-def _check_conf_type(conf_type: str) -> None:
-    if conf_type not in get_args(ConfType):
-        raise DesignError(
-            f"conf_type must be one of {', '.join(get_args(ConfType))}, got {conf_type!r}"
-        )
 
 
 @dataclass(frozen=True)
@@ -501,7 +470,7 @@ def _curve_rows(
                 else:
                     se_log = np.sqrt(np.cumsum(d / (y * (y - d))))
                     se = se_log * estimate
-                low, high = _interval(estimate, se_log, z, conf_type)
+                low, high = survival_interval(estimate, se_log, z, conf_type)
                 start = 1.0
             else:
                 estimate = np.asarray(np.cumsum(d / y), dtype=float)
@@ -660,7 +629,7 @@ def kaplan_meier(
     flat, until then.
     """
     conf_level = check_conf_level(conf_level)
-    _check_conf_type(conf_type)
+    check_conf_type(conf_type)
     event, cause = cause_from_event(event, cause, function="kaplan_meier")
     arrays = curve_arrays(
         data,
