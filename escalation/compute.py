@@ -37,6 +37,7 @@ import contextvars
 import functools
 import importlib.util
 import logging
+import numbers
 import os
 import sys
 import uuid
@@ -51,6 +52,7 @@ __all__ = [
     "ComputeEngine",
     "available_cores",
     "batched_map",
+    "compute_problem",
     "current_compute",
     "imap_unordered",
     "in_dask_worker",
@@ -466,16 +468,55 @@ class ComputeEngine:
             self._engine = None
 
 
+#: What ``workers`` may be, wherever it is given.
+WORKERS_RULE: Final = "must be a whole number: at least 1, or -1 for every core"
+
+
+def compute_problem(workers: object, scheduler: object) -> tuple[str, str] | None:
+    """Return the key and problem of a ``workers``/``scheduler`` pair (``None``: fine).
+
+    The one rule for ``--workers``/``--scheduler``, :func:`use_compute` and the
+    ``[compute]`` sections of designs and simulation plans: ``workers`` is a whole number,
+    at least 1, or -1 for every core; ``scheduler`` a Dask scheduler address; and not both,
+    since a Dask cluster has its own workers (one of them would be ignored).
+
+    Examples
+    --------
+    >>> compute_problem(-1, None) is None and compute_problem(None, "tcp://h:8786") is None
+    True
+    >>> compute_problem(0, None)
+    ('workers', 'must be a whole number: at least 1, or -1 for every core')
+    >>> compute_problem(2, "tcp://h:8786")[0]
+    'scheduler'
+    """
+    if workers is not None and (
+        isinstance(workers, bool)
+        or not isinstance(workers, numbers.Integral)
+        or (workers < 1 and workers != -1)
+    ):
+        return "workers", WORKERS_RULE
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
+        return "scheduler", "must be a Dask scheduler address, e.g. tcp://10.0.0.5:8786"
+    if workers is not None and scheduler is not None:
+        return "scheduler", (
+            f"cannot be given with workers = {workers!r}: workers are the local processes to "
+            "start, and a Dask cluster at a scheduler address has its own; give one of "
+            "workers and scheduler"
+        )
+    return None
+
+
 def _make_engine(workers: int | None, scheduler: str | None) -> ComputeEngine:
+    problem = compute_problem(workers, scheduler)
+    if problem is not None:
+        key, text = problem
+        value = workers if key == "workers" else scheduler
+        raise EscalationError(f"{key} = {value!r}: {text}")
     if scheduler is not None:
-        if not isinstance(scheduler, str) or not scheduler.strip():
-            raise EscalationError(f"scheduler must be a Dask scheduler address, not {scheduler!r}")
         return ComputeEngine(workers=0, scheduler=scheduler.strip(), backend="dask")
     n = 1 if workers is None else int(workers)
     if n == -1:
         n = available_cores()
-    if n < 1:
-        raise EscalationError(f"workers must be at least 1 (or -1 for every core), not {workers}")
     if n == 1:
         return ComputeEngine(workers=1, backend="in-process")
     return ComputeEngine(workers=n, backend="dask-local" if _has_distributed() else "joblib")
@@ -504,8 +545,9 @@ def use_compute(
         Local worker processes (default 1: this process; -1: every core). A local cluster
         starts at the first parallel task and shuts down when the block ends.
     scheduler : str, optional
-        Address of an existing Dask scheduler (``tcp://host:8786``); ``workers`` is then
-        ignored (the cluster has its own).
+        Address of an existing Dask scheduler (``tcp://host:8786``). Give ``workers`` or
+        ``scheduler``, not both (the cluster has its own workers): both is an
+        :class:`~escalation.errors.EscalationError` (:func:`compute_problem`).
 
     Yields
     ------

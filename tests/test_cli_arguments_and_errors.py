@@ -39,9 +39,18 @@ from escalation.cli import EXIT_INTERRUPTED, EXIT_USAGE, main
             ["demo", "--authorities", "1", "--children", "50"],
             "--authorities must be 2 or more (simulated authorities to pool), not 1",
         ),
-        (["simulate", "--children", "50", "--workers", "0"], "--workers must be 1 or more"),
-        (["simulate", "--children", "50", "--workers", "-2"], "--workers must be 1 or more"),
-        (["validate", "OUT", "--workers", "-2"], "--workers must be 1 or more"),
+        (
+            ["simulate", "--children", "50", "--workers", "0"],
+            "--workers must be a whole number: at least 1, or -1",
+        ),
+        (
+            ["simulate", "--children", "50", "--workers", "-2"],
+            "--workers must be a whole number: at least 1, or -1",
+        ),
+        (
+            ["validate", "OUT", "--workers", "-2"],
+            "--workers must be a whole number: at least 1, or -1",
+        ),
     ],
 )
 def test_authorities_and_workers_are_checked_before_anything_runs(

@@ -3,7 +3,8 @@
 Each page runs in a fresh namespace in its own working folder holding a small synthetic
 local authority (``data/`` and ``my-la/``, the statutory returns of 200 of its children:
 CIN census files, Annex A workbooks and an SSDA903 return, ``design.toml`` pointing at
-``data/``), so an example that uses a name it never defined fails here with ``NameError``.
+``data/``, and ``national/``, the same children in two partitions, with its build
+``built/``), so an example that uses a name it never defined fails here with ``NameError``.
 Every page with a python block runs; none is skipped. Sizes are capped so that the whole
 file takes seconds: simulations at 800 children (one simulation, shared by every page),
 bootstraps at 3 replicates, tree models and causal forests at 20 trees, cross-fitting at 2
@@ -147,6 +148,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         escalation.default_design(), data=DataSpec(path="data/", extract_date="2024-03-31")
     )
     (root / "design.toml").write_text(design.to_toml(), encoding="utf-8")
+    # a national folder of two partitions and its build (scaling.md reads built/)
+    from escalation.cli import main
+    from escalation.data.dataset import write_case_history_dataset
+
+    write_case_history_dataset(history, root / "national", buckets=2)
+    built = ["build", str(root / "design.toml"), "--data", str(root / "national")]
+    assert main([*built, "--out", str(root / "built"), "--quiet"]) == 0
     return root
 
 

@@ -189,11 +189,29 @@ def _jobs(value: object) -> str | None:
     return None
 
 
+def _workers(value: object) -> str | None:
+    from escalation.compute import compute_problem
+
+    problem = compute_problem(value, None)
+    return None if problem is None else f"{problem[1]} (worker processes), not {value}"
+
+
+def _workers_and_scheduler(args: argparse.Namespace) -> str | None:
+    """Refuse ``--workers`` with ``--scheduler``: one of them would be ignored."""
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers is None or scheduler is None:
+        return None
+    return (
+        f"--workers {workers} cannot be used with --scheduler: --workers starts local "
+        "processes, and a Dask cluster at a scheduler address has its own; give one of them"
+    )
+
+
 #: Checks of arguments shared by several commands: argument name -> check (None: fine).
 ARGUMENT_CHECKS: dict[str, Callable[[object], str | None]] = {
     "seed": _whole(0, "a random seed"),
     "authorities": _whole(1, "local authorities to simulate"),
-    "workers": _whole(1, "worker processes"),
+    "workers": _workers,
     "bootstrap": _bootstrap,
     "children": _whole(1, "children to simulate"),
     "refutations": _whole(0, "simulations per refuter; 0 to skip"),
@@ -248,6 +266,7 @@ def _national_format(args: argparse.Namespace) -> str | None:
 COMBINED_CHECKS: tuple[Callable[[argparse.Namespace], str | None], ...] = (
     _authorities_within_children,
     _national_format,
+    _workers_and_scheduler,
 )
 
 

@@ -18,7 +18,8 @@ def add_compute_options(parser: Any) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="local worker processes (overrides the design's [compute] workers; default 1)",
+        help="local worker processes, -1 for every core (overrides the design's [compute] "
+        "workers; default 1)",
     )
     parser.add_argument(
         "--scheduler",

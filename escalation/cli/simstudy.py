@@ -39,7 +39,9 @@ def register(subparsers: Any) -> None:
         "--replications", type=int, help="replications per scenario (overrides the plan)"
     )
     parser.add_argument(
-        "--workers", type=int, help="local worker processes (overrides [compute] workers)"
+        "--workers",
+        type=int,
+        help="local worker processes, -1 for every core (overrides [compute] workers)",
     )
     parser.add_argument(
         "--scheduler",

@@ -585,21 +585,23 @@ class ComputeSpec:
     Parameters
     ----------
     workers : int, optional
-        Local worker processes (default: one, this process).
+        Local worker processes (default: one, this process; -1: every core).
     scheduler : str, optional
-        Address of an existing Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+        Address of an existing Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``; not with
+        ``workers`` (the cluster has its own). The rule is
+        :func:`escalation.compute.compute_problem`'s, as for ``--workers``/``--scheduler``.
     """
 
     workers: int | None = None
     scheduler: str | None = None
 
     def __post_init__(self) -> None:
-        if self.workers is not None:
-            _integer("compute", "workers", self.workers, minimum=1)
-        if self.scheduler is not None and (
-            not isinstance(self.scheduler, str) or not self.scheduler.strip()
-        ):
-            raise _fail("compute", "scheduler", self.scheduler, "must be a Dask scheduler address")
+        from escalation.compute import compute_problem
+
+        problem = compute_problem(self.workers, self.scheduler)
+        if problem is not None:
+            key, text = problem
+            raise _fail("compute", key, getattr(self, key), text)
 
 
 @dataclass(frozen=True)

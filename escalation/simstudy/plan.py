@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from escalation.compute import compute_problem
 from escalation.design.options import ESTIMATORS, bootstrap_problem
 from escalation.errors import DesignError
 
@@ -162,7 +163,8 @@ class SimulationPlan:
     output : str, optional
         Results folder (relative paths are relative to the plan file).
     workers, scheduler : optional
-        The ``[compute]`` section: local worker processes or a Dask scheduler address.
+        The ``[compute]`` section: local worker processes (-1: every core) or a Dask
+        scheduler address, not both (:func:`escalation.compute.compute_problem`).
     """
 
     generator: str
@@ -224,12 +226,10 @@ class SimulationPlan:
         generator = GENERATORS[self.generator]
         for scenario in self.scenarios():
             generator.check(scenario.settings, self.horizons)
-        if self.workers is not None:
-            _whole("compute", "workers", self.workers, 1)
-        if self.scheduler is not None and (
-            not isinstance(self.scheduler, str) or not self.scheduler.strip()
-        ):
-            raise _fail("compute", "scheduler", self.scheduler, "must be an address")
+        refused = compute_problem(self.workers, self.scheduler)
+        if refused is not None:
+            key, text = refused
+            raise _fail("compute", key, getattr(self, key), text)
 
     # ------------------------------------------------------------------ reading
     @classmethod

@@ -249,7 +249,7 @@ def test_a_pack_made_under_a_compute_section_is_read_back(tmp_path: Path) -> Non
     from escalation.federated.pack import design_hash
 
     plain = cheap_design()
-    design = plain.replace(compute=ComputeSpec(workers=1, scheduler="tcp://10.0.0.5:8786"))
+    design = plain.replace(compute=ComputeSpec(scheduler="tcp://10.0.0.5:8786"))
     assert "[compute]" in design.to_toml()
     history = authorities().authorities["LA01"].history
     pack = build_share_pack(history, design)
