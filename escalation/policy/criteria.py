@@ -236,7 +236,8 @@ def judge_criteria(
             # Withheld from the table for disclosure: judged on the exact interval, and
             # only the verdict published.
             rows.append(
-                {**row, "conf_level": _level(behind), "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
+                {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
+                 "conf_level": _level(behind),
                  "verdict": judge(float(hidden[0]), float(hidden[1]), threshold,
                                   at_least=True),
                  "withheld": True,

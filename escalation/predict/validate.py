@@ -122,15 +122,17 @@ class RiskValidation(Presents):
         too has an ``auc_difference`` row (its AUC minus that model's, with a paired
         bootstrap interval).
     subgroup_metrics : pandas.DataFrame
-        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, suppressed``.
+        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, conf_level,
+        suppressed``.
     calibration : pandas.DataFrame
         ``model, predicted, observed, conf_low, conf_high, conf_level``: smoothed
         calibration curves.
     decision_curve : pandas.DataFrame
         ``model, threshold, net_benefit, conf_low, conf_high, conf_level`` (with
-        ``treat_all`` and ``treat_none`` rows; bootstrap intervals), the counts each net benefit is made
-        of: ``true_positives, false_positives`` (expected numbers of the children flagged
-        who escalated and who did not; for ``treat_all`` every child) and ``n``, and
+        ``treat_all`` and ``treat_none`` rows; bootstrap intervals), the counts each net
+        benefit is made of: ``true_positives, false_positives`` (expected numbers of the
+        children flagged who escalated and who did not; for ``treat_all`` every child) and
+        ``n``, and
         ``draws_left_out``: the bootstrap draws whose net benefit could not be computed,
         left out of the interval (as in the metric tables).
     predictions : pandas.DataFrame
