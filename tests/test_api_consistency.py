@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -43,9 +44,11 @@ from scipy import stats
 
 from escalation import SimulatedLocalAuthority, default_design, simulate_local_authority
 from escalation.causal import (
+    PolicyValueResult,
     clone_censor_weight,
     estimate_curves,
     estimate_effects,
+    estimate_policy_values,
     fit_propensity,
     ipw_mean_difference,
     naive_grace_comparison,
@@ -59,18 +62,30 @@ from escalation.causal.heterogeneity import estimate_heterogeneity
 from escalation.causal.policy import policy_scores
 from escalation.data.simulator import GroundTruth, simulate_local_authorities
 from escalation.data.simulator.authorities import AuthoritiesTruth
+from escalation.design import CriteriaSpec
 from escalation.disclosure import spell_records
 from escalation.errors import DataValidationError, DesignError, StatisticalWarning
 from escalation.federated import profile_cox
 from escalation.pipeline import numbers_at_risk
-from escalation.policy import LearnedRules, evaluate_policies, learn_rules, policy_groups
+from escalation.policy import (
+    LearnedRules,
+    disparities,
+    evaluate_policies,
+    flagged_by_group,
+    judge_criteria,
+    learn_rules,
+    policy_groups,
+)
+from escalation.policy.study import unused_places
 from escalation.predict import (
+    RiskValidation,
     fairness_groups,
     fairness_table,
     grouped_folds,
     temporal_split,
     validate_risk_models,
 )
+from escalation.predict.metrics import calibration_curve
 from escalation.survival import (
     aalen_johansen,
     fit_aft,
@@ -1060,3 +1075,185 @@ def test_rare_levels_are_counted_by_spell_with_time_varying_rows_too() -> None:
         "treatment_started",
         *baseline.coefficients.index,
     ]
+
+
+# The same rule beyond the contrasts. A scan found tables of intervals without their level
+# in the hub's analysis (``effects``, ``meta_regression``, ``curves`` and the published
+# ``effects_by_authority.csv``), a pack's ``hazard_ratios.csv``, the policy criteria, a
+# prediction model's calibration and decision curves and its subgroup metrics. Every
+# public function (or result) of these modules that documents ``conf_low`` is walked:
+# one added is held to the rule by being listed here, with the level it was asked for.
+_INTERVAL_MODULES = (
+    "escalation.federated.hub",
+    "escalation.federated.meta",
+    "escalation.federated.pack",
+    "escalation.federated.profile",
+    "escalation.federated.risksets",
+    "escalation.policy.criteria",
+    "escalation.policy.groups",
+    "escalation.policy.study",
+    "escalation.predict.fairness",
+    "escalation.predict.metrics",
+    "escalation.predict.validate",
+)
+
+
+def _frames(result: object) -> dict[str, pd.DataFrame]:
+    """Every data frame a result holds, by attribute (walked: a new one is held too)."""
+    return {
+        name: value
+        for name, value in vars(result).items()
+        if isinstance(value, pd.DataFrame) and "conf_low" in value.columns
+    }
+
+
+@cache
+def _pooled() -> dict[str, pd.DataFrame]:
+    """The hub's tables and a pack's, from small simulated authorities (95%: the hub's)."""
+    from escalation.federated.hub import pool_share_packs
+    from tests.federated.federated_support import packs
+
+    chosen = list(packs(3, 3_000, 11))
+    pooled = pool_share_packs(chosen)
+    tables = {f"PooledAnalysis.{k}": v for k, v in _frames(pooled).items()}
+    return tables | {
+        f"SharePack.{name}": table
+        for name, table in chosen[0].tables.items()
+        if "conf_low" in table.columns
+    }
+
+
+@cache
+def _policy_at_90() -> tuple[PolicyValueResult, pd.DataFrame]:
+    from tests.policy.policy_support import small_spells
+
+    frame = small_spells(800, 3)
+    scores = policy_scores(frame, covariates=["risk", "age"], horizons=[365])
+    flags = (frame["risk"] > frame["risk"].median()).to_numpy(float)
+    return estimate_policy_values(scores, {"r": flags}, conf_level=0.9), frame
+
+
+def _policy_tables() -> dict[str, pd.DataFrame]:
+    fit, frame = _policy_at_90()
+    groups = flagged_by_group(fit, frame, horizon=365, min_group=5)
+    gaps = disparities(fit, frame, groups, horizon=365)
+    spec = CriteriaSpec(min_precision=0.2, min_recall=0.5, max_disparity=0.5)
+    return {
+        "flagged_by_group": groups,
+        "disparities": gaps,
+        "judge_criteria": judge_criteria(
+            fit.tidy(), gaps, spec, rule="r", horizon=365, attributes=["sex"]
+        ),
+        "unused_places": unused_places(fit.tidy(), 0.3, ["r"]),
+    }
+
+
+@cache
+def _validation_at_90() -> RiskValidation:
+    from tests.predict.predict_support import two_covariate_spells
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        return validate_risk_models(
+            two_covariate_spells(600, seed=3), horizon=365, models=["cox"], bootstrap=10,
+            seed=1, conf_level=0.9,
+        )  # fmt: skip
+
+
+def _prediction_tables() -> dict[str, pd.DataFrame]:
+    from tests.predict.predict_support import two_covariate_spells
+
+    spells = two_covariate_spells(600, seed=3).spells
+    risk = spells["prior_referrals"].rank(pct=True).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        fairness = fairness_table(
+            spells.assign(sex=np.where(np.arange(len(spells)) % 2, "F", "M")), risk, 365,
+            bootstrap=10, min_n=5, min_events=1, conf_level=0.9,
+        )  # fmt: skip
+    return {
+        "calibration_curve": calibration_curve(
+            spells["duration"], spells["event"], risk, 365, conf_level=0.9
+        ),
+        "fairness_table": fairness,
+        "subgroup_metrics": fairness,  # fairness_table is subgroup_metrics on a bootstrap
+    } | {f"RiskValidation.{k}": v for k, v in _frames(_validation_at_90()).items()}
+
+
+def _federated_tables() -> dict[str, pd.DataFrame]:
+    from escalation.federated.meta import meta_analyse
+    from escalation.federated.profile import pool_profiles
+    from escalation.federated.risksets import curves_from_risk_sets
+    from tests.policy.policy_support import small_spells
+
+    meta = meta_analyse([0.1, 0.3, 0.2, 0.5], [0.1, 0.12, 0.08, 0.2], conf_level=0.9)
+    risk_sets = pd.DataFrame({"group": ["treated"] * 2, "interval_start": [0.0, 30.0],
+        "interval_end": [30.0, 60.0], "at_risk": [100, 80], "events": [10, 10],
+        "competing": [0, 0], "censored": [10, 10]})  # fmt: skip
+    profile = profile_cox(small_spells(400, 2))
+    return {
+        "meta_analyse.tidy": meta.tidy(),
+        "meta_analyse.predict": meta.predict(),
+        "PooledProfile.tidy": pool_profiles([profile], conf_level=0.9).tidy(),
+        "curves_from_risk_sets": curves_from_risk_sets(risk_sets, conf_level=0.9),
+    }
+
+
+#: The tables of each public function or result of :data:`_INTERVAL_MODULES`, and their level.
+_LEVEL_TABLES: dict[str, tuple[Callable[[], dict[str, pd.DataFrame]], float]] = {
+    "PooledAnalysis": (_pooled, 0.95),
+    "policy": (_policy_tables, 0.9),
+    "prediction": (_prediction_tables, 0.9),
+    "federated": (_federated_tables, 0.9),
+}
+#: Public names documenting ``conf_low`` and where their tables are checked.
+_LEVEL_CHECKED: dict[str, str] = {
+    "PooledAnalysis": "PooledAnalysis",
+    "meta_analyse": "federated",
+    "PooledProfile": "federated",
+    "curves_from_risk_sets": "federated",
+    "judge_criteria": "policy",
+    "disparities": "policy",
+    "flagged_by_group": "policy",
+    "unused_places": "policy",
+    "calibration_curve": "prediction",
+    "RiskValidation": "prediction",
+    "fairness_table": "prediction",
+    "subgroup_metrics": "prediction",
+}
+
+
+def test_every_public_table_of_intervals_is_held_to_the_rule() -> None:
+    """A public function or result of these modules documenting ``conf_low`` is checked."""
+    import importlib
+
+    documented = {
+        name
+        for module in _INTERVAL_MODULES
+        for name in importlib.import_module(module).__all__
+        if callable(getattr(importlib.import_module(module), name))
+        and "conf_low" in (inspect.getdoc(getattr(importlib.import_module(module), name)) or "")
+    }
+    assert documented <= set(_LEVEL_CHECKED), documented - set(_LEVEL_CHECKED)
+
+
+@pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
+@pytest.mark.parametrize("group", list(_LEVEL_TABLES))
+def test_every_table_of_intervals_beyond_the_contrasts_says_their_level(group: str) -> None:
+    """Was: ``PooledAnalysis.effects``, ``meta_regression`` and ``curves`` (and the pack's
+    ``hazard_ratios``), ``judge_criteria``, ``calibration_curve``, the decision curve and
+    the subgroup metrics gave intervals without their level."""
+    build, level = _LEVEL_TABLES[group]
+    tables = build()
+    named = {n for n, g in _LEVEL_CHECKED.items() if g == group}
+    assert all(any(t.startswith(n) for t in tables) for n in named), (named, list(tables))
+    missing = [name for name, frame in tables.items() if "conf_level" not in frame.columns]
+    assert not missing, missing
+    levels = {
+        name: set(frame.loc[frame["conf_low"].notna(), "conf_level"].astype(float))
+        for name, frame in tables.items()
+    }
+    assert {name: shown for name, shown in levels.items() if shown - {level}} == {}
+    # each function's table has intervals to say the level of (a table may have none: a
+    # pack's effects without a bootstrap, subgroups all too small)
+    assert all(any(levels[t] for t in tables if t.startswith(n)) for n in named), levels

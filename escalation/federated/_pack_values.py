@@ -45,7 +45,8 @@ NUMBERS: Final[Mapping[str, tuple[str, ...]]] = {
         "horizon", "replicates", "mean", "std_error", "conf_low", "conf_high", "conf_level",
     ),
     "hazard_ratios": (
-        "estimate", "std_error", "conf_low", "conf_high", "events_treated", "events_untreated",
+        "estimate", "std_error", "conf_low", "conf_high", "conf_level", "events_treated",
+        "events_untreated",
     ),
     "cox_profiles": ("point", "value", "derivative"),
     "risk_sets": ("interval_start", "interval_end", "at_risk", "events", "competing", "censored"),

@@ -64,6 +64,8 @@ Mismatch = Literal["refuse", "exclude", "flag"]
 #: Authority-level characteristics every pack carries (moderators of meta-regression).
 MODERATORS: Final = ("early_help_rate", "deprivation")
 _ESTIMANDS: Final = {"risk_difference": "risk_difference", "risk_ratio": "log_risk_ratio"}
+#: Columns of :attr:`PooledAnalysis.effects` (and ``effects_by_authority.csv``).
+_EFFECTS: Final = ("authority", *EFFECT_COLUMNS, "conf_level")
 
 
 @dataclass(frozen=True)
@@ -82,21 +84,23 @@ class PooledAnalysis(Presents):
         One row per pack read: ``authority, design_sha256, matches, version, pooled``.
     effects : pandas.DataFrame
         Every authority's estimates: ``authority, estimator, horizon, estimand, estimate,
-        std_error, conf_low, conf_high`` (``log_risk_ratio`` and ``log_hazard_ratio`` on
+        std_error, conf_low, conf_high, conf_level`` (``log_risk_ratio`` and ``log_hazard_ratio`` on
         the log scale), as in the packs: what the meta-analyses pool.
     meta : pandas.DataFrame
         Random-effects pooled estimates: ``estimator, horizon, estimand, k, estimate,
-        std_error, conf_low, conf_high, pi_low, pi_high, tau2, i2, q, q_p_value``.
+        std_error, conf_low, conf_high, pi_low, pi_high, conf_level, tau2, i2, q,
+        q_p_value``.
     meta_regression : pandas.DataFrame
         Coefficients of the meta-regressions: ``estimator, horizon, estimand,
-        moderators, term, estimate, std_error, conf_low, conf_high, p_value, k, tau2``.
+        moderators, term, estimate, std_error, conf_low, conf_high, conf_level, p_value, k,
+        tau2``.
     cox : pandas.DataFrame
         Cox log hazard ratios pooled from the likelihood profiles (``model, estimate,
-        std_error, conf_low, conf_high, authorities, method``).
+        std_error, conf_low, conf_high, conf_level, authorities, method``).
     curves : pandas.DataFrame
         Cumulative incidence of escalation by arm from the risk-set tables:
         ``authority`` (``"pooled"`` for the pooled curve), ``group, time, estimate,
-        std_error, conf_low, conf_high, at_risk``.
+        std_error, conf_low, conf_high, conf_level, at_risk``.
     risk_sets : pandas.DataFrame
         The pooled risk-set table.
     table1 : pandas.DataFrame
@@ -142,7 +146,7 @@ class PooledAnalysis(Presents):
     rules: DisclosureRules = DEFAULT_RULES
     inputs: tuple[dict[str, object], ...] = ()
     published_effects: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["authority", *EFFECT_COLUMNS])
+        default_factory=lambda: pd.DataFrame(columns=list(_EFFECTS))
     )
 
     def tidy(self) -> pd.DataFrame:
@@ -297,10 +301,12 @@ def _effects(packs: Sequence[SharePack], rules: DisclosureRules | None = None) -
                         "std_error": ratios["std_error"],
                         "conf_low": ratios["conf_low"],
                         "conf_high": ratios["conf_high"],
+                        # a pack written before the column: its intervals were at fit_cox's 95%
+                        "conf_level": ratios.get("conf_level", 0.95),
                     }
                 )
             )
-    columns = ["authority", *EFFECT_COLUMNS]
+    columns = [*_EFFECTS]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
@@ -493,6 +499,7 @@ def _meta_regression(
                         "std_error": term.std_error,
                         "conf_low": term.conf_low,
                         "conf_high": term.conf_high,
+                        "conf_level": fit.conf_level,
                         "p_value": term.p_value,
                         "k": fit.k,
                         "tau2": fit.tau2,

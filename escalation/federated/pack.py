@@ -124,6 +124,8 @@ PACK_TABLES: Final = (
 #: Cox models of the treatment effect shared as likelihood profiles.
 PROFILE_MODELS: Final = ("unadjusted", "ps_stratified")
 _PS_STRATA: Final = 5
+#: Level of the intervals of ``hazard_ratios.csv`` (its ``conf_level`` column).
+_COX_LEVEL: Final = 0.95
 
 
 def design_hash(design: StudyDesign) -> str:
@@ -383,7 +385,13 @@ def _cox(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", StatisticalWarning)
-                fit = fit_cox(frame, ["treatment"], strata=strata or None, cluster="family_id")
+                fit = fit_cox(
+                    frame,
+                    ["treatment"],
+                    strata=strata or None,
+                    cluster="family_id",
+                    conf_level=_COX_LEVEL,
+                )
             if fit.separated:  # monotone likelihood: the hazard ratio is infinite
                 raise ConvergenceError("the treatment coefficient is infinite (separation)")
             tidy = fit.tidy().iloc[0]
@@ -392,11 +400,18 @@ def _cox(
                 std_error=float(tidy["std_error"]),
                 conf_low=float(tidy["conf_low"]),
                 conf_high=float(tidy["conf_high"]),
+                conf_level=fit.conf_level,
                 variance=fit.variance,
             )
         except (ConvergenceError, DesignError) as error:
             log.add("hazard_ratios", model, f"no finite estimate ({str(error).split(';')[0]})")
-            row.update(estimate=np.nan, std_error=np.nan, conf_low=np.nan, conf_high=np.nan)
+            row.update(
+                estimate=np.nan,
+                std_error=np.nan,
+                conf_low=np.nan,
+                conf_high=np.nan,
+                conf_level=_COX_LEVEL,
+            )
         row.update({f"events_{arm}": n for arm, n in _arm_escalations(frame).items()})
         ratios.append(row)
     table = pd.DataFrame(ratios).drop(columns="events_all")

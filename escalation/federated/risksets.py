@@ -303,7 +303,7 @@ def curves_from_risk_sets(table: pd.DataFrame, conf_level: float = 0.95) -> pd.D
     Returns
     -------
     pandas.DataFrame
-        ``group, time, estimate, std_error, conf_low, conf_high, at_risk`` at every
+        ``group, time, estimate, std_error, conf_low, conf_high, conf_level, at_risk`` at every
         boundary of the table (time 0 included), as
         :func:`escalation.survival.aalen_johansen` gives them (its curves' ``at``). At a
         boundary past an arm's last follow-up (its rows end earlier than the table's,
@@ -335,6 +335,7 @@ def curves_from_risk_sets(table: pd.DataFrame, conf_level: float = 0.95) -> pd.D
                     "group": group,
                     "time": times,
                     **{c: curve[c].to_numpy(float) for c in _CURVE_COLUMNS},
+                    "conf_level": fit.conf_level,
                     "at_risk": [at_risk.get(t, np.nan) for t in times],
                 }
             )

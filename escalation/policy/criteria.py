@@ -72,6 +72,7 @@ CRITERIA_COLUMNS: Final = (
     "estimate",
     "conf_low",
     "conf_high",
+    "conf_level",
     "verdict",
     "registration",
     "note",
@@ -211,6 +212,7 @@ def judge_criteria(
             "groups": "",  # the largest gap's two groups (max_disparity)
             "withheld": False,
             "not_compared": "",
+            "conf_level": np.nan,  # of the interval judged (none: not estimated)
         }
         if key == "max_disparity":
             metric = criteria.disparity_metric
@@ -235,6 +237,7 @@ def judge_criteria(
             # only the verdict published.
             rows.append(
                 {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
+                 "conf_level": _level(behind),
                  "verdict": judge(float(hidden[0]), float(hidden[1]), threshold,
                                   at_least=True),
                  "withheld": True,
@@ -247,6 +250,7 @@ def judge_criteria(
                 "estimate": float(got["estimate"]),
                 "conf_low": low,
                 "conf_high": high,
+                "conf_level": _level(found),
                 "verdict": judge(low, high, threshold, at_least=True),
             }
         )
@@ -256,6 +260,13 @@ def judge_criteria(
 def _rows_of(values: pd.DataFrame, rule: str, horizon: int) -> pd.DataFrame:
     """Return the rows of ``rule`` at ``horizon`` of a table of values."""
     return values[(values["rule"] == rule) & (values["horizon"] == horizon)]
+
+
+def _level(table: pd.DataFrame) -> float:
+    """Return the level of the first interval of ``table`` (NaN: a table without one)."""
+    if "conf_level" not in table or table.empty:
+        return np.nan
+    return float(table["conf_level"].iloc[0])
 
 
 def _gaps_of(table: pd.DataFrame, rule: str, horizon: int, metric: str) -> pd.DataFrame:
@@ -317,6 +328,7 @@ def _disparity_row(
     note = _join(row["note"], f"largest gap in {metric}: {groups}")
     if missing:
         note = _join(note, left_out)
+    row["conf_level"] = _level(part)
     if withheld:  # a gap of groups withheld beside small ones: the verdict alone
         return {**row, "estimate": np.nan, "conf_low": np.nan, "conf_high": np.nan,
                 "verdict": verdict, "withheld": True, "groups": groups,

@@ -101,6 +101,7 @@ FAIRNESS_COLUMNS: Final = (
     "estimate",
     "conf_low",
     "conf_high",
+    "conf_level",
     "suppressed",
     "draws_left_out",
 )
@@ -410,7 +411,7 @@ def subgroup_metrics(
     -------
     pandas.DataFrame
         Columns ``model, metric, attribute, group, n, estimate, conf_low, conf_high,
-        suppressed`` (``n`` and the numbers are missing on suppressed rows). Besides the
+        conf_level, suppressed`` (``n`` and the numbers are missing on suppressed rows). Besides the
         metrics, ``fnr_gap_topQ`` and ``fpr_gap_topQ`` rows give each group's rate minus
         the overall rate.
 
@@ -593,6 +594,7 @@ def _group_table(
                 "estimate": np.nan if suppressed else estimate,
                 "conf_low": np.nan if suppressed else low,
                 "conf_high": np.nan if suppressed else high,
+                "conf_level": float(conf_level),
                 "suppressed": suppressed,
                 "draws_left_out": left_out_count(interval, hidden=suppressed),
             }
@@ -670,7 +672,8 @@ def fairness_table(
     Returns
     -------
     pandas.DataFrame
-        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, suppressed``.
+        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, conf_level,
+        suppressed``.
 
     Raises
     ------

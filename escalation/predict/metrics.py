@@ -665,7 +665,8 @@ def calibration_curve(
     Returns
     -------
     pandas.DataFrame
-        Columns ``predicted, observed, conf_low, conf_high``.
+        Columns ``predicted, observed, conf_low, conf_high, conf_level`` (the band's
+        level, ``conf_level``).
 
     Examples
     --------
@@ -674,7 +675,7 @@ def calibration_curve(
     >>> escalated = rng.random(3000) < risk
     >>> curve = calibration_curve(np.where(escalated, 1.0, 2.0), escalated, risk, 1.5)
     >>> list(curve.columns)
-    ['predicted', 'observed', 'conf_low', 'conf_high']
+    ['predicted', 'observed', 'conf_low', 'conf_high', 'conf_level']
     >>> bool((curve["observed"] - curve["predicted"]).abs().max() < 0.05)
     True
     """
@@ -685,8 +686,9 @@ def calibration_curve(
     if not status.known:  # past the last follow-up: the observed risk is unknown
         unknown = np.full(points, np.nan)
         return pd.DataFrame(
-            {"predicted": grid, "observed": unknown, "conf_low": unknown, "conf_high": unknown}
-        )
+            {"predicted": grid, "observed": unknown, "conf_low": unknown, "conf_high": unknown,
+             "conf_level": float(conf_level)}
+        )  # fmt: skip
     known = status.weight > 0
     x = _logit(score[known])
     quantiles = np.quantile(x, np.linspace(0.05, 0.95, knots)) if knots >= 3 else np.array([])
@@ -719,6 +721,7 @@ def calibration_curve(
             "observed": expit(eta),
             "conf_low": expit(eta - z * se),
             "conf_high": expit(eta + z * se),
+            "conf_level": float(conf_level),
         }
     )
 

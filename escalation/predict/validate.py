@@ -122,14 +122,17 @@ class RiskValidation(Presents):
         too has an ``auc_difference`` row (its AUC minus that model's, with a paired
         bootstrap interval).
     subgroup_metrics : pandas.DataFrame
-        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, suppressed``.
+        ``model, metric, attribute, group, n, estimate, conf_low, conf_high, conf_level,
+        suppressed``.
     calibration : pandas.DataFrame
-        ``model, predicted, observed, conf_low, conf_high``: smoothed calibration curves.
+        ``model, predicted, observed, conf_low, conf_high, conf_level``: smoothed
+        calibration curves.
     decision_curve : pandas.DataFrame
-        ``model, threshold, net_benefit, conf_low, conf_high`` (with ``treat_all`` and
-        ``treat_none`` rows; bootstrap intervals), the counts each net benefit is made
-        of: ``true_positives, false_positives`` (expected numbers of the children flagged
-        who escalated and who did not; for ``treat_all`` every child) and ``n``, and
+        ``model, threshold, net_benefit, conf_low, conf_high, conf_level`` (with
+        ``treat_all`` and ``treat_none`` rows; bootstrap intervals), the counts each net
+        benefit is made of: ``true_positives, false_positives`` (expected numbers of the
+        children flagged who escalated and who did not; for ``treat_all`` every child) and
+        ``n``, and
         ``draws_left_out``: the bootstrap draws whose net benefit could not be computed,
         left out of the interval (as in the metric tables).
     predictions : pandas.DataFrame
@@ -856,7 +859,7 @@ def validate_risk_models(
     metrics = pd.concat(metric_rows, ignore_index=True)
     fairness = pd.concat(subgroup_rows, ignore_index=True)[list(FAIRNESS_COLUMNS)]
     calibration = pd.concat(calibration_rows, ignore_index=True)[
-        ["model", "predicted", "observed", "conf_low", "conf_high"]
+        ["model", "predicted", "observed", "conf_low", "conf_high", "conf_level"]
     ]
     decision = pd.concat(decision_rows, ignore_index=True)
     period = pd.to_datetime(test["time_zero"])
@@ -1197,6 +1200,7 @@ def _decision_curve(
                     "net_benefit": point[name].to_numpy(),
                     "conf_low": [b.low for b in bounds],
                     "conf_high": [b.high for b in bounds],
+                    "conf_level": float(conf_level),
                     "true_positives": point[counts[0]].to_numpy(),
                     "false_positives": point[counts[1]].to_numpy(),
                     "n": point["n"].to_numpy(),
@@ -1212,6 +1216,7 @@ def _decision_curve(
                 "net_benefit": 0.0,
                 "conf_low": 0.0,
                 "conf_high": 0.0,
+                "conf_level": float(conf_level),
                 "true_positives": 0.0,
                 "false_positives": 0.0,
                 "n": point["n"].to_numpy(),

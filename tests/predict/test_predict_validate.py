@@ -65,10 +65,10 @@ def result(simulated: tuple[object, pd.DataFrame]) -> RiskValidation:
 
 def test_tables_follow_the_contract(result: RiskValidation) -> None:
     assert list(result.calibration.columns) == [
-        "model", "predicted", "observed", "conf_low", "conf_high",
+        "model", "predicted", "observed", "conf_low", "conf_high", "conf_level",
     ]  # fmt: skip
     assert list(result.decision_curve.columns) == [
-        "model", "threshold", "net_benefit", "conf_low", "conf_high",
+        "model", "threshold", "net_benefit", "conf_low", "conf_high", "conf_level",
         "true_positives", "false_positives", "n", "draws_left_out",
     ]  # fmt: skip
     assert list(result.subgroup_metrics.columns) == list(FAIRNESS_COLUMNS)
@@ -375,8 +375,8 @@ def test_cli_writes_tables_and_cards(tmp_path: Path, capsys: pytest.CaptureFixtu
     # FP' multiples of 7 and n' the published test spells, so n'·(100 - q)·NB is one too.
     decision = pd.read_csv(out / "decision_curve.csv")
     assert list(decision.columns) == [
-        "model", "threshold", "net_benefit", "conf_low", "conf_high", "draws_left_out",
-        "suppressed",
+        "model", "threshold", "net_benefit", "conf_low", "conf_high", "conf_level",
+        "draws_left_out", "suppressed",
     ]  # fmt: skip
     spells = cox["n"]
     made = decision[~decision["suppressed"] & (decision["model"] != "treat_none")]

@@ -120,8 +120,8 @@ def test_net_benefit_is_made_of_the_disclosed_counts() -> None:
     none = table[table["model"] == "treat_none"]
     assert (none["net_benefit"] == 0).all() and not none["suppressed"].any()
     assert list(table.columns) == [
-        "model", "threshold", "net_benefit", "conf_low", "conf_high", "draws_left_out",
-        "suppressed",
+        "model", "threshold", "net_benefit", "conf_low", "conf_high", "conf_level",
+        "draws_left_out", "suppressed",
     ]  # fmt: skip
 
 
