@@ -21,7 +21,6 @@ from escalation.data.io import write_case_history
 from escalation.data.simulator import SimulationConfig, simulate_local_authority
 from escalation.design import default_design
 from escalation.errors import DesignError
-from escalation.timeline.partitioned import read_built_spells
 
 # Caveats (a small simulated authority, 5 bootstrap replicates) are shown as warnings.
 pytestmark = pytest.mark.filterwarnings("ignore::escalation.errors.StatisticalWarning")
@@ -67,6 +66,8 @@ def test_estimate_from_the_built_folder_equals_estimate_on_the_history(study: Pa
 def test_a_design_given_with_the_built_folder_may_change_only_the_estimation(
     study: Path,
 ) -> None:
+    from escalation.timeline.partitioned import read_built_spells
+
     base = default_design().with_estimation(bootstrap=5)
     horizons = dataclasses.replace(base.outcome, horizons=(180, 365))
     data = read_built_spells(study / "built", base.replace(outcome=horizons))
@@ -121,6 +122,8 @@ def test_a_folder_that_is_not_a_build_is_refused_and_named(
 
 def test_a_design_toml_edited_after_the_build_is_refused(study: Path, tmp_path: Path) -> None:
     import shutil
+
+    from escalation.timeline.partitioned import read_built_spells
 
     copy = tmp_path / "built"
     shutil.copytree(study / "built", copy)
