@@ -118,6 +118,8 @@ def test_a_folder_that_is_not_a_build_is_refused_and_named(
         == 2
     )
     assert "leave out --data" in capsys.readouterr().err
+    assert main(["estimate", "--out", str(study / "x"), *QUICK]) == 2
+    assert "give the study design file (DESIGN), or --spells BUILT" in capsys.readouterr().err
 
 
 def test_a_design_toml_edited_after_the_build_is_refused(study: Path, tmp_path: Path) -> None:
