@@ -134,3 +134,17 @@ def test_a_design_toml_edited_after_the_build_is_refused(study: Path, tmp_path: 
     (copy / "design.toml").write_text(edited.to_toml(), encoding="utf-8")
     with pytest.raises(DesignError, match=r"design.toml: changed since the build"):
         read_built_spells(copy)
+
+
+def test_a_build_of_one_folder_is_read_as_well(study: Path) -> None:
+    """``escalation build`` of a plain folder writes ``spells.parquet``: the same estimates."""
+    design = str(study / "design.toml")
+    plain = ["--data", str(study / "plain")]
+    assert main(["build", design, *plain, "--out", str(study / "built_plain"), "--quiet"]) == 0
+    whole, ours = study / "whole_again", study / "from_plain_build"
+    assert main(["estimate", design, *plain, "--out", str(whole), *QUICK]) == 0
+    spells = ["--spells", str(study / "built_plain")]
+    assert main(["estimate", design, *spells, "--out", str(ours), *QUICK]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_csv(ours / "effects.csv"), pd.read_csv(whole / "effects.csv"), rtol=1e-9
+    )
