@@ -37,9 +37,17 @@ __all__ = [
 ]
 
 
-def add_study_arguments(parser: Any, design_help: str = "the study design TOML file") -> None:
-    """Add ``DESIGN``, ``--data`` and ``--extract-date`` to a study command's parser."""
-    parser.add_argument("design", metavar="DESIGN", help=design_help)
+def add_study_arguments(
+    parser: Any, design_help: str = "the study design TOML file", *, optional: bool = False
+) -> None:
+    """Add ``DESIGN``, ``--data`` and ``--extract-date`` to a study command's parser.
+
+    With ``optional``, ``DESIGN`` may be left out (the command then says where its design
+    comes from).
+    """
+    parser.add_argument(
+        "design", metavar="DESIGN", help=design_help, nargs="?" if optional else None
+    )
     parser.add_argument("--data", help="case-history folder (overrides [data] path)")
     parser.add_argument(
         "--extract-date", help="extract date YYYY-MM-DD (overrides [data] extract_date)"

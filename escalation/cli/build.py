@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
 def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path) -> int:
     """Build a partitioned dataset partition by partition."""
     from escalation.data.dataset import open_case_history_dataset
-    from escalation.timeline.partitioned import build_spell_dataset
+    from escalation.timeline.partitioned import build_spell_dataset, spells_sha256
 
     dataset = open_case_history_dataset(folder, extract_date=extract_date_of(args, design))
     writes = ("flow.csv", "design.toml", "spells_dataset.json")
@@ -88,6 +88,7 @@ def _run_partitioned(args: argparse.Namespace, design: StudyDesign, folder: Path
             extra={
                 "extract_date": dataset.extract_date.date().isoformat(),
                 "censor_at_horizon": bool(args.censor_at_horizon),
+                "spells_sha256": spells_sha256(design, censor_at_horizon=args.censor_at_horizon),
                 "partitions": len(dataset.partitions),
                 "partition_key": dataset.key,
                 "partition_hashes": built.partition_hashes,
@@ -128,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
     source = data_folder(design, design_file, args.data)
     if is_partitioned(source):
         return _run_partitioned(args, design_as_read(design, design_file, args), source)
+    from escalation.timeline.partitioned import spells_sha256
+
     writes = ("spells.parquet", "counting.parquet", "flow.csv", "design.toml")
     with output_folder(args, writes, (design_file, source)) as folder:
         before = design_hash_in(folder.path)
@@ -146,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
             extra={
                 "extract_date": history.extract_date.date().isoformat(),
                 "censor_at_horizon": bool(args.censor_at_horizon),
+                "spells_sha256": spells_sha256(design, censor_at_horizon=args.censor_at_horizon),
                 "rows": {"spells": len(data.spells), "counting": len(data.counting)},
                 "disclosure": "none: record-level data and exact counts, for use inside the "
                 "local authority only",

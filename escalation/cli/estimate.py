@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,14 @@ from escalation.cli._output import (
     output_folder,
 )
 from escalation.cli._progress import add_quiet_option, shows_progress
-from escalation.cli._study import add_study_arguments, load_spells, study_inputs, write_design_copy
+from escalation.cli._study import (
+    add_study_arguments,
+    design_as_read,
+    load_spells,
+    study_inputs,
+    write_design_copy,
+)
+from escalation.design.study import StudyDesign, read_design
 from escalation.disclosure import (
     DisclosureRules,
     disclose_balance,
@@ -35,7 +43,11 @@ from escalation.disclosure import (
     disclose_weights,
     spell_records,
 )
+from escalation.errors import DesignError
+from escalation.report.caveats import CaveatLog
 from escalation.report.table_one import hidden_indicators
+from escalation.timeline.flow import require_spells
+from escalation.timeline.spells import SpellData
 
 __all__ = ["register", "run"]
 
@@ -50,10 +62,25 @@ def register(subparsers: Any) -> None:
             "effects.csv, curves.csv, balance.csv, weights.csv, positivity.csv, evalues.csv, "
             "refutations.csv (unless --refutations 0) and heterogeneity.csv (unless --trees "
             "0) to DIR, with design.toml and manifest.json, under the design's disclosure "
-            "control ([disclosure]: counts below the threshold suppressed, others rounded)."
+            "control ([disclosure]: counts below the threshold suppressed, others rounded). "
+            "With --spells BUILT the spells are those escalation build wrote to BUILT "
+            "(partitioned national data included) and DESIGN may be left out: the build's "
+            "design.toml is used."
         ),
     )
-    add_study_arguments(parser)
+    add_study_arguments(
+        parser,
+        design_help="the study design TOML file (with --spells: optional, and it may differ "
+        "from the build's only in what does not decide the spells)",
+        optional=True,
+    )
+    parser.add_argument(
+        "--spells",
+        metavar="BUILT",
+        help="estimate from the folder escalation build --out wrote (its spells, flow, "
+        "extract date and design) instead of building spells from case histories; "
+        "not with --data or --extract-date",
+    )
     add_output_arguments(parser)
     parser.add_argument("--bootstrap", type=int, help="replicates (overrides the design)")
     parser.add_argument("--seed", type=int, help="seed (overrides the design)")
@@ -92,6 +119,41 @@ def _blank_horizons(frame: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _from_built(args: argparse.Namespace) -> tuple[StudyDesign, SpellData, CaveatLog, str]:
+    """Read the folder ``--spells`` names: design, spells, caveat log and the build's input hash.
+
+    The design is ``DESIGN`` when given, else the build's ``design.toml``
+    (:func:`~escalation.timeline.partitioned.read_built_spells` refuses one that would
+    build other spells).
+    """
+    from escalation.timeline.partitioned import built_manifest, read_built_spells
+
+    design_file = Path(args.design) if args.design is not None else Path(args.spells, "design.toml")
+    manifest = built_manifest(args.spells)
+    design = design_as_read(read_design(design_file), design_file, args)
+    log = CaveatLog(design, design_file)
+    with log.watch("spells"):
+        data = read_built_spells(args.spells, design)
+    require_spells(data.flow)
+    return design, data, log, str(manifest["input_hash"])
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    """Return what the command reads (the output folder refuses to be or hold one)."""
+    if args.spells is None:
+        if args.design is None:
+            raise DesignError(
+                "escalation estimate: give the study design file (DESIGN), or --spells BUILT"
+            )
+        return study_inputs(args)
+    if args.data is not None or args.extract_date is not None:
+        raise DesignError(
+            "escalation estimate: --spells BUILT reads the case histories the build read; "
+            "leave out --data and --extract-date (build again to change them)"
+        )
+    return [Path(args.spells)] + ([Path(args.design)] if args.design is not None else [])
+
+
 def run(args: argparse.Namespace) -> int:
     """Estimate and write the disclosed tables; return 0 on success."""
     writes = [
@@ -101,10 +163,15 @@ def run(args: argparse.Namespace) -> int:
             "heterogeneity",
         )
     ]  # fmt: skip
-    with output_folder(args, [*writes, "design.toml"], study_inputs(args)) as folder:
+    with output_folder(args, [*writes, "design.toml"], _inputs(args)) as folder:
         before = design_hash_in(folder.path)
-        study = load_spells(args)
-        design, history, data, log = study.design, study.history, study.data, study.log
+        if args.spells is None:
+            study = load_spells(args)
+            design, data, log = study.design, study.data, study.log
+            input_hash, design_file = study.history.digest(), args.design
+        else:
+            design, data, log, input_hash = _from_built(args)
+            design_file = args.design or str(Path(args.spells, "design.toml"))
         with log.watch("effects"), compute_from(args, design):
             result = estimate_effects(
                 data,
@@ -187,12 +254,12 @@ def run(args: argparse.Namespace) -> int:
             pd.concat(heterogeneity, ignore_index=True).to_csv(
                 out / "heterogeneity.csv", index=False
             )
-        write_design_copy(design, args.design, folder)
+        write_design_copy(design, design_file, folder)
         folder.commit(
             command=folder.command,
             design=design,
-            design_file=args.design,
-            input_hash=history.digest(),
+            design_file=design_file,
+            input_hash=input_hash,  # with --spells: the build's, of the case histories it read
             seeds={"estimation": seed},
             extra={
                 "estimation": result.settings,

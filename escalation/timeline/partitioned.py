@@ -39,21 +39,27 @@ from escalation.data.codes import ASSESSMENT_FACTORS
 from escalation.data.dataset import CaseHistoryDataset
 from escalation.data.stream import duplicate_children, validate_partition
 from escalation.design.study import StudyDesign
-from escalation.errors import DataValidationError
+from escalation.errors import DataValidationError, DesignError
 from escalation.results import package_versions
-from escalation.timeline.spells import build_spells
+from escalation.timeline.spells import SpellData, build_spells
 
 __all__ = [
     "SPELL_ID_STRIDE",
     "SpellDataset",
     "build_spell_dataset",
+    "built_manifest",
     "combined_digest",
+    "read_built_spells",
     "read_spell_dataset",
+    "spells_sha256",
 ]
 
 #: Spell ids of partition ``k`` (0-based, sorted order) are ``k * SPELL_ID_STRIDE + 1, ...``.
 SPELL_ID_STRIDE: Final = 10**9
 _FLOW_KEYS: Final = ["step", "stage", "rule", "description"]
+#: The manifest every command writes (``escalation.report.manifest.MANIFEST_NAME``; the
+#: timeline sits below the report and does not import it).
+_MANIFEST: Final = "manifest.json"
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,6 +171,165 @@ def read_spell_dataset(path: str | Path, columns: list[str] | None = None) -> pd
     root = Path(path)
     meta = json.loads((root / "spells_dataset.json").read_text(encoding="utf-8"))
     return _read_all(root / "spells", str(meta["key"]), columns)
+
+
+def spells_sha256(design: StudyDesign, *, censor_at_horizon: bool = False) -> str:
+    """Return the SHA-256 of what in a design decides its spells.
+
+    :func:`~escalation.timeline.build_spells` reads ``[time_zero]``, ``[treatment]``,
+    ``[outcome] events, competing, censor``, the extra children columns of
+    ``[covariates] include`` (the built-in covariates are always built) and, when
+    follow-up is censored at the horizon, the longest of ``[outcome] horizons``. Two
+    designs with the same hash give the same spells from the same case histories (the
+    extract date, which also does, is the data's); estimation, disclosure, other horizons
+    and the choice among built-in covariates do not enter.
+
+    Parameters
+    ----------
+    design : StudyDesign
+        The design.
+    censor_at_horizon : bool, default False
+        Whether follow-up is censored at the longest horizon.
+
+    Examples
+    --------
+    >>> from escalation.design import default_design
+    >>> design = default_design()
+    >>> other = design.with_estimation(bootstrap=7)
+    >>> spells_sha256(design) == spells_sha256(other)
+    True
+    """
+    sections = design.to_dict()
+    decides: dict[str, Any] = {
+        "time_zero": sections["time_zero"],
+        "treatment": sections["treatment"],
+        "outcome": {key: sections["outcome"].get(key) for key in ("events", "competing", "censor")},
+        "covariates": sorted(design.covariates.extra),
+    }
+    if censor_at_horizon:
+        decides["longest_horizon"] = max(design.outcome.horizons)
+    text = json.dumps(decides, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def built_manifest(path: str | Path) -> dict[str, Any]:
+    """Return the manifest of a folder ``escalation build`` wrote, refusing any other folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder.
+
+    Raises
+    ------
+    DesignError
+        When the folder is not one ``escalation build`` wrote: no such folder, no
+        ``manifest.json``, a manifest of another command, or its spells missing. The
+        message names the folder and the file.
+    """
+    root = Path(path)
+    file = root / _MANIFEST
+    advice = "give the folder escalation build --out wrote"
+    if not root.is_dir():
+        raise DesignError(f"built spells {root}: no such folder; {advice}")
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DesignError(
+            f"built spells {root}: no {_MANIFEST}, so not a folder escalation build "
+            f"wrote; {advice}"
+        ) from None
+    except ValueError as error:
+        raise DesignError(f"built spells {file}: not valid JSON ({error}); {advice}") from None
+    command = str(manifest.get("command", "")) if isinstance(manifest, dict) else ""
+    if not command.startswith("escalation build"):
+        shown = command.split(" ")[:2] if command else ["no command"]
+        raise DesignError(
+            f"built spells {file}: written by {' '.join(shown)!r}, not escalation build; {advice}"
+        )
+    partitioned = (root / "spells_dataset.json").is_file() and (root / "spells").is_dir()
+    for name in ("flow.csv", "design.toml"):
+        if not (root / name).is_file():
+            raise DesignError(f"built spells {root}: {name} is missing; build the folder again")
+    if not partitioned and not (root / "spells.parquet").is_file():
+        raise DesignError(
+            f"built spells {root}: neither spells/ with spells_dataset.json nor "
+            "spells.parquet is there; build the folder again"
+        )
+    return dict(manifest)
+
+
+def read_built_spells(path: str | Path, design: StudyDesign | None = None) -> SpellData:
+    """Read the folder ``escalation build`` wrote as the spells the analyses take.
+
+    The spells (every partition of ``spells/``, without the partitioning column, or
+    ``spells.parquet``), ``flow.csv``, and the extract date and follow-up rule the build's
+    manifest records, with the design the build wrote beside them (``design.toml``) or
+    ``design``: one that may differ from the build's in estimation, disclosure,
+    horizons or the built-in covariates it adjusts for, never in what decides the spells
+    (:func:`spells_sha256`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder ``escalation build --out`` wrote.
+    design : StudyDesign, optional
+        The design to analyse with (default: the build's).
+
+    Returns
+    -------
+    SpellData
+        As :func:`~escalation.timeline.build_spells` on the same case histories gives it
+        (only ``spell_id`` and the row order differ for a partitioned build, which no
+        estimate depends on).
+
+    Raises
+    ------
+    DesignError
+        When the folder is not a build (:func:`built_manifest`), its ``design.toml`` was
+        changed after the build in what decides the spells, or ``design`` differs from the
+        build's in what decides the spells: the message names the sections compared and
+        both hashes.
+    """
+    from escalation.design.study import read_design
+
+    root = Path(path)
+    manifest = built_manifest(root)
+    censor = bool(manifest.get("censor_at_horizon", False))
+    built = read_design(root / "design.toml")
+    expected = manifest.get("spells_sha256")  # builds before it was recorded: from the design
+    if not isinstance(expected, str):
+        recorded = StudyDesign.from_toml(str(manifest["design"]["toml"]))
+        expected = spells_sha256(recorded, censor_at_horizon=censor)
+    if spells_sha256(built, censor_at_horizon=censor) != expected:
+        raise DesignError(
+            f"built spells {root / 'design.toml'}: changed since the build in what decides "
+            f"the spells (the manifest records the design the spells were built with); "
+            f"restore it or build the folder again"
+        )
+    if design is not None:
+        given = spells_sha256(design, censor_at_horizon=censor)
+        if given != expected:
+            raise DesignError(
+                f"built spells {root}: the design differs from the build's in what decides "
+                "the spells ([time_zero], [treatment], [outcome] events, competing, censor, "
+                "extra [covariates]"
+                + (", the longest horizon" if censor else "")
+                + f"): spells SHA-256 {given[:12]}, the build's {expected[:12]}; build the "
+                "spells again with this design, or analyse with the build's design.toml"
+            )
+    if (root / "spells_dataset.json").is_file():
+        key = str(json.loads((root / "spells_dataset.json").read_text(encoding="utf-8"))["key"])
+        spells = _read_all(root / "spells", key, None).drop(columns=key)
+    else:
+        spells = pd.read_parquet(root / "spells.parquet")
+    return SpellData(
+        spells=spells,
+        flow=pd.read_csv(root / "flow.csv"),
+        design=built if design is None else design,
+        extract_date=pd.Timestamp(manifest["extract_date"]),
+        censor_at_horizon=censor,
+    )
 
 
 @dataclass(frozen=True)

@@ -318,7 +318,7 @@ def test_documented_estimate_from_a_built_folder_equals_the_in_memory_one(  # ty
 
     page = (Path(__file__).parents[2] / "docs" / "scaling.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```python\n(.*?)^```", page, re.S | re.M)
-    (snippet,) = [b for b in blocks if "read_spell_dataset(built)" in b]
+    (snippet,) = [b for b in blocks if 'read_built_spells("built")' in b]
     design = default_design().with_estimation(bootstrap=5)
     (tmp_path / "design.toml").write_text(design.to_toml(), encoding="utf-8")
     write_case_history_dataset(history, tmp_path / "national", buckets=4)
