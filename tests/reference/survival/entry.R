@@ -39,5 +39,16 @@ add("km_cluster", survfit(Surv(entry, stop, event > 0) ~ group, rows, weights = 
 add("aj_plain", survfit(Surv(entry, stop, factor(event)) ~ group, rows, id = id), "aj")
 add("aj_weighted", survfit(Surv(entry, stop, factor(event)) ~ group, rows, id = id,
                            weights = weight), "aj")
+# read at times (CurveResult.at): before any entry, on entry/exit days, past the end
+at <- c(0.5, 5, 20, 45, 80)
+for (w in c("plain", "weighted")) {
+  fit <- if (w == "plain") survfit(Surv(entry, stop, event > 0) ~ group, rows) else
+    survfit(Surv(entry, stop, event > 0) ~ group, rows, weights = weight)
+  s <- summary(fit, times = at, extend = TRUE)
+  out[[length(out) + 1]] <- data.frame(case = paste0("at_", w),
+    group = sub("group=", "", as.character(s$strata)), cause = 0, time = s$time,
+    n_risk = s$n.risk, n_event = s$n.event, estimate = s$surv, std_err = s$std.err,
+    cumhaz = s$cumhaz, std_chaz = s$std.chaz)
+}
 ref <- do.call(rbind, out)
 write.csv(ref, file.path(here, "entry_reference.csv"), row.names = FALSE)
