@@ -668,6 +668,12 @@ def kaplan_meier(
         :math:`\sqrt{\sum_c (\sum_{i \in c} w_i D_i)^2}`, as R's
         ``survfit(..., cluster = )`` (robust). ``"auto"``: the design's cluster for
         SpellData (``SpellData.cluster``), none for a data frame. ``None``: not clustered.
+    entry : str, optional
+        Column of entry times (delayed entry, left truncation): a row is at risk on
+        ``(entry, duration]``, as R's ``survfit(Surv(entry, stop, event))`` (landmark
+        cohorts, children entering the study after time zero, (start, stop] rows; pass
+        ``cluster=`` the child's identifier when a child has several rows). An entry not
+        before its exit is refused naming the row. Default: every row at risk from 0.
 
     Returns
     -------
@@ -752,7 +758,7 @@ def nelson_aalen(
 
     Parameters
     ----------
-    data, group, weights, duration, event, cause, conf_level, cluster
+    data, group, weights, duration, event, cause, conf_level, cluster, entry
         As :func:`kaplan_meier`.
 
     Returns
@@ -927,8 +933,10 @@ def aalen_johansen(
         Spells with ``duration`` and ``event`` (0 censored, 1, 2, ... causes).
     causes : sequence of int, optional
         Causes to report; default every cause present.
-    group, weights, conf_level, cluster
-        As :func:`kaplan_meier`.
+    group, weights, conf_level, cluster, entry
+        As :func:`kaplan_meier` (``entry``: as R's ``survfit(Surv(entry, stop,
+        factor(event)), id = id)`` with every row starting in the same state; the
+        infinitesimal jackknife counts each row's influence only while it is at risk).
 
     Returns
     -------
