@@ -36,10 +36,12 @@ def _reference(case: str) -> pd.DataFrame:
 def _options(case: str) -> dict[str, object]:
     options: dict[str, object] = {"entry": "entry"}
     options["group"] = None if case == "km_overall" else "group"
-    if case in ("km_weighted", "km_cluster", "aj_weighted", "at_weighted"):
+    if case in ("km_weighted", "km_cluster", "aj_weighted", "aj_cluster", "at_weighted"):
         options["weights"] = "weight"
-    if case == "km_cluster":
+    if case in ("km_cluster", "aj_cluster"):
         options["cluster"] = "family"
+    if case == "km_cause1":
+        options["cause"] = 1
     return options
 
 
@@ -50,7 +52,9 @@ def _merged(ref: pd.DataFrame, got: pd.DataFrame, keys: list[str]) -> pd.DataFra
     return merged
 
 
-@pytest.mark.parametrize("case", ["km_plain", "km_overall", "km_weighted", "km_cluster"])
+@pytest.mark.parametrize(
+    "case", ["km_plain", "km_overall", "km_weighted", "km_cluster", "km_cause1"]
+)
 def test_kaplan_meier_and_nelson_aalen_with_entry_match_survfit(case: str) -> None:
     ref = _reference(case)
     curve = _merged(ref, kaplan_meier(_rows(), **_options(case)).tidy(), ["group", "time"])  # type: ignore[arg-type]
@@ -67,7 +71,7 @@ def test_kaplan_meier_and_nelson_aalen_with_entry_match_survfit(case: str) -> No
     np.testing.assert_allclose(hazard["std_error"], hazard["std_chaz"], rtol=0, atol=TOL)
 
 
-@pytest.mark.parametrize("case", ["aj_plain", "aj_weighted"])
+@pytest.mark.parametrize("case", ["aj_plain", "aj_weighted", "aj_cluster"])
 def test_aalen_johansen_with_entry_matches_survfit(case: str) -> None:
     ref = _reference(case)
     got = aalen_johansen(_rows(), **_options(case)).tidy()  # type: ignore[arg-type]

@@ -39,6 +39,30 @@ add("km_cluster", survfit(Surv(entry, stop, event > 0) ~ group, rows, weights = 
 add("aj_plain", survfit(Surv(entry, stop, factor(event)) ~ group, rows, id = id), "aj")
 add("aj_weighted", survfit(Surv(entry, stop, factor(event)) ~ group, rows, id = id,
                            weights = weight), "aj")
+add("km_cause1", survfit(Surv(entry, stop, event == 1) ~ group, rows), "km")
+# clustered Aalen-Johansen: survival 3.5.3 leaves cluster= out of the multi-state std.err,
+# so the per-row influence (influence = TRUE, per unit weight: times the weight) is summed
+# by family
+fit <- survfit(Surv(entry, stop, factor(event)) ~ group, rows, id = id, weights = weight,
+               influence = TRUE)
+s <- summary(fit)
+for (gi in seq_along(fit$strata)) {
+  g <- sub("group=", "", names(fit$strata)[gi])
+  keep <- rows$group == g
+  first <- if (gi == 1) 0 else sum(fit$strata[1:(gi - 1)])
+  at <- first + seq_len(fit$strata[gi])
+  events <- rowSums(fit$n.event[at, , drop = FALSE]) > 0
+  for (k in 1:2) {
+    col <- which(fit$states == as.character(k))
+    infl <- fit$influence.pstate[[gi]][, , col] * rows$weight[keep]  # per unit weight
+    se <- sqrt(colSums(rowsum(infl, rows$family[keep])^2))
+    se <- se[length(se) - rev(seq_along(at)) + 1]  # the first column is the start time
+    out[[length(out) + 1]] <- data.frame(case = "aj_cluster", group = g, cause = k,
+      time = fit$time[at][events], n_risk = fit$n.risk[at, 1][events],
+      n_event = fit$n.event[at, col][events], estimate = fit$pstate[at, col][events],
+      std_err = se[events], cumhaz = NA, std_chaz = NA)
+  }
+}
 # read at times (CurveResult.at): before any entry, on entry/exit days, past the end
 at <- c(0.5, 5, 20, 45, 80)
 for (w in c("plain", "weighted")) {
