@@ -379,9 +379,12 @@ class CurveResult(SurvivalResult):
         events = self.curves.groupby("group", sort=False)["n_event"].sum()
         if self.kind == "cumulative_hazard":
             return pd.DataFrame({"group": events.index, "events": _counts_for_reading(events)})
-        first = self.curves.drop_duplicates("group")[["group", "n_risk_unweighted"]]
-        table = first.rename(columns={"n_risk_unweighted": "n"}).reset_index(drop=True)
-        table["n"] = table["n"].astype(int)
+        # the rows of each group (with delayed entry not all are at risk at time 0)
+        leaving = self.exits[self.exits["count"] > 0]
+        rows = leaving.groupby("group", sort=False)["count"].sum()
+        table = pd.DataFrame({"group": self.curves["group"].drop_duplicates()})
+        table = table.reset_index(drop=True)
+        table["n"] = table["group"].map(rows).fillna(0).astype(int)
         table["events"] = _counts_for_reading(table["group"].map(events))
         medians = self.median()
         if "cause" in medians:
@@ -432,9 +435,11 @@ def _exits(arrays: CurveArrays) -> pd.DataFrame:
     """Per group: each time rows leave follow-up, how many leave and their summed weight.
 
     Without weights (every weight 1) the counts are the sums, found by sorting; with
-    weights pandas sums them (compensated sums). With delayed entry, a row entering at
-    ``e`` also counts -1 (and minus its weight) at ``e``: the sums over times ``>= t`` are
-    then those at risk at ``t`` (``entry < t <= duration``).
+    weights pandas sums them (compensated sums). With delayed entry, the rows entering at
+    each time are listed there too, with count and weight negated (after those leaving at
+    that time): the sums over times ``>= t`` are then those at risk at ``t``
+    (``entry < t <= duration``; a row entering at or before 0 is at risk at 0, as every
+    row is without entry), and the positive counts still sum to the rows.
     """
     unit = bool((arrays.weights == 1.0).all()) and arrays.entry is None
     frames = []
@@ -442,11 +447,17 @@ def _exits(arrays: CurveArrays) -> pd.DataFrame:
         duration = arrays.duration[rows]
         entry = arrays.entries(rows)
         if entry is not None:
-            times = np.concatenate((duration, entry))
-            counts = np.concatenate((np.ones(duration.size), -np.ones(entry.size)))
-            weights = np.concatenate((arrays.weights[rows], -arrays.weights[rows]))
-            table = pd.DataFrame({"size": counts, "sum": weights}).groupby(times).sum()
-            time = table.index.to_numpy(dtype=float)
+            late = entry > 0.0  # entering at or before 0: at risk from time 0, as without
+            times = np.concatenate((duration, entry[late]))
+            counts = np.concatenate((np.ones(duration.size), -np.ones(int(late.sum()))))
+            weights = np.concatenate((arrays.weights[rows], -arrays.weights[rows][late]))
+            keys = pd.DataFrame({"time": times, "entering": counts < 0})
+            table = (
+                pd.DataFrame({"size": counts, "sum": weights})
+                .groupby([keys["time"], keys["entering"]])
+                .sum()
+            )
+            time = table.index.get_level_values("time").to_numpy(dtype=float)
             count = table["size"].to_numpy().astype(np.int64)
             weight = table["sum"].to_numpy(dtype=float)
         elif unit:

@@ -135,3 +135,24 @@ def test_missing_entry_column_is_named() -> None:
     spells = pd.DataFrame({"duration": [2, 3], "event": [1, 0]})
     with pytest.raises(DesignError, match="start_day are not in the data"):
         kaplan_meier(spells, entry="start_day")
+
+
+@pytest.mark.parametrize("function", [kaplan_meier, nelson_aalen, aalen_johansen])
+def test_entry_at_zero_is_the_curve_without_entry(function: object) -> None:
+    # every row entering at 0 is the validated curve from time zero, counts included
+    rows = _rows()
+    options = {"group": "group", "weights": "weight", "cluster": "family"}
+    entered = function(rows.assign(entry=0.0), entry="entry", **options)  # type: ignore[operator]
+    plain = function(rows, **options)  # type: ignore[operator]
+    pd.testing.assert_frame_equal(entered.tidy(), plain.tidy(), rtol=1e-13, atol=1e-13)
+    times = [0.0, 0.5, 5.0, 20.0, 45.0, 80.0]
+    pd.testing.assert_frame_equal(entered.at_risk(times), plain.at_risk(times))
+    pd.testing.assert_frame_equal(entered.at(times), plain.at(times), rtol=1e-13, atol=1e-13)
+
+
+def test_summary_counts_every_row_of_a_group() -> None:
+    # with delayed entry most rows are not at risk at time 0; n is still the group's rows
+    rows = _rows()
+    table = kaplan_meier(rows, entry="entry", group="group")._summary_table()
+    expected = rows.groupby("group").size()
+    assert table.set_index("group")["n"].to_dict() == expected.to_dict()
