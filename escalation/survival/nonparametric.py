@@ -138,7 +138,8 @@ class CurveResult(SurvivalResult):
         Level of the intervals.
     exits : pandas.DataFrame
         ``group, time, count, weight``: rows leaving follow-up at each time and their
-        summed case weights (for numbers at risk).
+        summed case weights (for numbers at risk); with delayed entry, also the rows
+        entering at each time after 0, with count and weight negated.
     group_name : str or None
         The column the groups come from (labels the legend of :meth:`plot`).
     cluster : str or None
@@ -181,6 +182,9 @@ class CurveResult(SurvivalResult):
 
         The number at risk at ``t`` counts the rows still followed at ``t`` (duration
         ``>= t``), as R's ``summary(survfit, times = )``; 0 past a group's last follow-up.
+        With delayed entry (``entry=``) only the rows entered before ``t`` count
+        (``entry < t <= duration``; R's ``summary`` takes the count at its next recorded
+        time, so it also counts rows entering in between).
 
         Parameters
         ----------
@@ -220,7 +224,8 @@ class CurveResult(SurvivalResult):
         ``summary(survfit, times = )``:
 
         - ``n_risk`` (weighted) and ``n_risk_unweighted``: the number at risk at ``t``
-          (rows with duration ``>= t``), the same as :meth:`at_risk`;
+          (rows with duration ``>= t``, and entry ``< t`` with delayed entry), the same as
+          :meth:`at_risk`;
         - ``n_event`` (weighted): the events (of the curve's cause) in the interval since
           the previous requested time, ``(previous, t]``, or ``[0, t]`` for the first. The
           previous time is the largest of ``times`` below ``t``, whatever their order, so
