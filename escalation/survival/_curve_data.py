@@ -20,6 +20,7 @@ from escalation.clusters import cluster_codes, cluster_labels
 from escalation.errors import DesignError, available_columns, refuse_personal
 from escalation.survival._outcome import (
     Weights,
+    counting_intervals,
     durations,
     event_codes,
     refuse_missing_labels,
@@ -49,6 +50,7 @@ class CurveArrays:
     dropped: int
     clusters: IntArray | None = None  # each row's cluster code (None: not clustered)
     cluster: str | None = None  # the column they come from
+    entry: FloatArray | None = None  # each row's delayed entry (None: at risk from 0)
 
     @property
     def n_clusters(self) -> int | None:
@@ -58,6 +60,10 @@ class CurveArrays:
     def cluster_codes(self, rows: npt.NDArray[np.bool_]) -> IntArray | None:
         """Return the cluster codes of ``rows`` (``None`` when not clustered)."""
         return None if self.clusters is None else self.clusters[rows]
+
+    def entries(self, rows: npt.NDArray[np.bool_]) -> FloatArray | None:
+        """Return the delayed entries of ``rows`` (``None`` when every row is at risk from 0)."""
+        return None if self.entry is None else self.entry[rows]
 
     def groups(self) -> list[tuple[Any, npt.NDArray[np.bool_]]]:
         """Each group's level and rows."""
@@ -101,17 +107,21 @@ def curve_arrays(
     duration: str = "duration",
     event: str = "event",
     cluster: str | None = None,
+    entry: str | None = None,
 ) -> CurveArrays:
     """Return the arrays of a curve's or test's rows, or raise naming what is wrong.
 
     The columns are checked to be there, the group not to be a personal column (its
     values label the curves: :func:`~escalation.errors.refuse_personal`), the group and
     strata labels to be present, and rows of weight 0 left out (counted in ``dropped``).
+    With ``entry`` (delayed entry), each row's entry must be a finite time before its exit
+    (:func:`~escalation.survival._outcome.counting_intervals`).
     """
     for argument, value in (("group", group), ("strata", strata)):
         column_name(value, function=function, argument=argument)
     column_name(duration, function=function, argument="duration")
     column_name(event, function=function, argument="event")
+    column_name(entry, function=function, argument="entry")
     refuse_personal([] if group is None else [group], _GROUP_ROLE, "spells")
     cluster = resolve_cluster(data, cluster)
     if strata is not None and strata == group:  # a k-sample test within its own groups
@@ -123,7 +133,7 @@ def curve_arrays(
     wanted = [
         duration,
         event,
-        *(c for c in (group, weights, strata, cluster) if c is not None),
+        *(c for c in (group, weights, strata, cluster, entry) if c is not None),
     ]
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
@@ -136,13 +146,16 @@ def curve_arrays(
     used = usable_rows(frame, weights=weights)  # weight 0: left out, counted as dropped
     frame = used.frame
     with used.input_rows():  # errors name the rows of the user's table
-        time = durations(frame[duration])
+        if entry is None:
+            time, start = durations(frame[duration]), None
+        else:
+            start, time = counting_intervals(frame[entry], frame[duration], table="spells")
         codes_ = event_codes(frame[event])
     w = np.ones(len(frame)) if used.weights is None else used.weights
     levels, codes = _group_codes(None if group is None else frame[group], len(frame))
     s = np.zeros(len(frame), dtype=object) if strata is None else frame[strata].to_numpy()
     clusters = None if cluster is None else cluster_codes(cluster_labels(frame, cluster))
-    return CurveArrays(time, codes_, w, levels, codes, s, used.dropped, clusters, cluster)
+    return CurveArrays(time, codes_, w, levels, codes, s, used.dropped, clusters, cluster, start)
 
 
 def levels_seen(values: npt.NDArray[Any]) -> list[Any]:

@@ -12,7 +12,7 @@ and its frozen output the tests compare against.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -63,12 +63,55 @@ IntArray = npt.NDArray[np.int64]
 
 
 def _counts(
-    duration: FloatArray, event: npt.NDArray[np.bool_], w: FloatArray
+    duration: FloatArray,
+    event: npt.NDArray[np.bool_],
+    w: FloatArray,
+    entry: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Event times, weighted at risk, weighted events, unweighted at risk (the core's counts)."""
+    """Event times, weighted at risk, weighted events, unweighted at risk (the core's counts).
+
+    With ``entry`` a row is at risk on ``(entry, duration]`` (the core's delayed entry).
+    """
     times = productlimit.distinct(duration[event])
-    counts = productlimit.count(duration, event.astype(np.int64), weights=w, times=times)
+    counts = productlimit.count(
+        duration, event.astype(np.int64), weights=w, start=entry, times=times
+    )
     return counts.time, counts.at_risk, counts.cause(1), counts.n_risk
+
+
+def _entered_se(
+    counts: productlimit.Counts,
+    terms: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    w: FloatArray,
+    clusters: IntArray | None,
+    entry: FloatArray | None,
+    censored: Callable[[npt.NDArray[np.intp]], tuple[FloatArray, FloatArray]],
+) -> FloatArray:
+    r"""Infinitesimal-jackknife standard error of a curve, with delayed entry.
+
+    ``terms`` are the per-row ``left, slope`` and per-time ``staying, level`` of
+    :func:`escalation.core.influence.influence_se`, for rows at risk from time 0. A row
+    at risk on :math:`(e, t]` influences the hazard only where it is at risk, so its
+    influence is that of a row followed from 0 to :math:`t` less that of a row censored at
+    :math:`e` (whose ``left, slope`` at event position ``p`` are ``censored(p)``): each row
+    and its censored double (weight :math:`-w`) are summed in one cluster (the row's own,
+    or its ``clusters`` code) before squaring. Without ``entry``: ``influence_se`` itself.
+    """
+    left, slope, staying, level = terms
+    if entry is None:
+        return influence_se(counts.last, left, slope, staying, level, w, clusters)
+    at = np.searchsorted(counts.time, entry, side="right") - 1
+    left_e, slope_e = censored(np.clip(at, 0, None))
+    own = np.arange(w.size, dtype=np.int64) if clusters is None else clusters
+    return influence_se(
+        np.concatenate((counts.last, at.astype(np.int64))),
+        np.concatenate((left, left_e)),
+        np.concatenate((slope, slope_e)),
+        staying,
+        level,
+        np.concatenate((w, -w)),
+        np.concatenate((own, own)),
+    )
 
 
 @dataclass(frozen=True)
@@ -95,7 +138,8 @@ class CurveResult(SurvivalResult):
         Level of the intervals.
     exits : pandas.DataFrame
         ``group, time, count, weight``: rows leaving follow-up at each time and their
-        summed case weights (for numbers at risk).
+        summed case weights (for numbers at risk); with delayed entry, also the rows
+        entering at each time after 0, with count and weight negated.
     group_name : str or None
         The column the groups come from (labels the legend of :meth:`plot`).
     cluster : str or None
@@ -138,6 +182,9 @@ class CurveResult(SurvivalResult):
 
         The number at risk at ``t`` counts the rows still followed at ``t`` (duration
         ``>= t``), as R's ``summary(survfit, times = )``; 0 past a group's last follow-up.
+        With delayed entry (``entry=``) only the rows entered before ``t`` count
+        (``entry < t <= duration``; R's ``summary`` takes the count at its next recorded
+        time, so it also counts rows entering in between).
 
         Parameters
         ----------
@@ -177,7 +224,8 @@ class CurveResult(SurvivalResult):
         ``summary(survfit, times = )``:
 
         - ``n_risk`` (weighted) and ``n_risk_unweighted``: the number at risk at ``t``
-          (rows with duration ``>= t``), the same as :meth:`at_risk`;
+          (rows with duration ``>= t``, and entry ``< t`` with delayed entry), the same as
+          :meth:`at_risk`;
         - ``n_event`` (weighted): the events (of the curve's cause) in the interval since
           the previous requested time, ``(previous, t]``, or ``[0, t]`` for the first. The
           previous time is the largest of ``times`` below ``t``, whatever their order, so
@@ -336,9 +384,12 @@ class CurveResult(SurvivalResult):
         events = self.curves.groupby("group", sort=False)["n_event"].sum()
         if self.kind == "cumulative_hazard":
             return pd.DataFrame({"group": events.index, "events": _counts_for_reading(events)})
-        first = self.curves.drop_duplicates("group")[["group", "n_risk_unweighted"]]
-        table = first.rename(columns={"n_risk_unweighted": "n"}).reset_index(drop=True)
-        table["n"] = table["n"].astype(int)
+        # the rows of each group (with delayed entry not all are at risk at time 0)
+        leaving = self.exits[self.exits["count"] > 0]
+        rows = leaving.groupby("group", sort=False)["count"].sum()
+        table = pd.DataFrame({"group": self.curves["group"].drop_duplicates()})
+        table = table.reset_index(drop=True)
+        table["n"] = table["group"].map(rows).fillna(0).astype(int)
         table["events"] = _counts_for_reading(table["group"].map(events))
         medians = self.median()
         if "cause" in medians:
@@ -389,13 +440,32 @@ def _exits(arrays: CurveArrays) -> pd.DataFrame:
     """Per group: each time rows leave follow-up, how many leave and their summed weight.
 
     Without weights (every weight 1) the counts are the sums, found by sorting; with
-    weights pandas sums them (compensated sums).
+    weights pandas sums them (compensated sums). With delayed entry, the rows entering at
+    each time are listed there too, with count and weight negated (after those leaving at
+    that time): the sums over times ``>= t`` are then those at risk at ``t``
+    (``entry < t <= duration``; a row entering at or before 0 is at risk at 0, as every
+    row is without entry), and the positive counts still sum to the rows.
     """
-    unit = bool((arrays.weights == 1.0).all())
+    unit = bool((arrays.weights == 1.0).all()) and arrays.entry is None
     frames = []
     for level, rows in arrays.groups():
         duration = arrays.duration[rows]
-        if unit:
+        entry = arrays.entries(rows)
+        if entry is not None:
+            late = entry > 0.0  # entering at or before 0: at risk from time 0, as without
+            times = np.concatenate((duration, entry[late]))
+            counts = np.concatenate((np.ones(duration.size), -np.ones(int(late.sum()))))
+            weights = np.concatenate((arrays.weights[rows], -arrays.weights[rows][late]))
+            keys = pd.DataFrame({"time": times, "entering": counts < 0})
+            table = (
+                pd.DataFrame({"size": counts, "sum": weights})
+                .groupby([keys["time"], keys["entering"]])
+                .sum()
+            )
+            time = table.index.get_level_values("time").to_numpy(dtype=float)
+            count = table["size"].to_numpy().astype(np.int64)
+            weight = table["sum"].to_numpy(dtype=float)
+        elif unit:
             time, count = np.unique(duration, return_counts=True)
             weight = count.astype(float)
         else:
@@ -423,16 +493,22 @@ def _na_influence_se(
     hit: npt.NDArray[np.bool_],
     w: FloatArray,
     clusters: IntArray | None = None,
+    entry: FloatArray | None = None,
 ) -> FloatArray:
     r"""Infinitesimal-jackknife standard error of the weighted Nelson–Aalen estimate.
 
     A row leaving at event time :math:`m` has influence :math:`a = -C_m + 1/Y_m` (event) or
     :math:`-C_m` (censored) from then on, :math:`C = \sum d/Y^2`; before that
     :math:`-C_j`. The variance (by row, or by cluster with ``clusters``) is
-    :func:`escalation.core.influence.influence_se` of those: one pass over the rows.
+    :func:`escalation.core.influence.influence_se` of those: one pass over the rows
+    (with ``entry``, :func:`_entered_se`).
     """
     counts = productlimit.count(
-        duration, hit.astype(np.int64), weights=w, times=productlimit.distinct(duration[hit])
+        duration,
+        hit.astype(np.int64),
+        weights=w,
+        start=entry,
+        times=productlimit.distinct(duration[hit]),
     )
     y, d = counts.at_risk, counts.cause(1)
     if y.size == 0:
@@ -440,7 +516,10 @@ def _na_influence_se(
     cum = np.cumsum(d / y**2)
     exited = np.clip(counts.last, 0, None)
     own = -cum[exited] + np.where(hit, 1.0 / y[exited], 0.0)
-    return influence_se(counts.last, own, np.zeros(own.size), -cum, cum, w, clusters)
+    zero = np.zeros(own.size)
+    return _entered_se(
+        counts, (own, zero, -cum, cum), w, clusters, entry, lambda at: (-cum[at], zero)
+    )
 
 
 def _curve_rows(
@@ -457,15 +536,16 @@ def _curve_rows(
     for level, rows in data.groups():
         duration, w = data.duration[rows], data.weights[rows]
         clusters = data.cluster_codes(rows)
+        entry = data.entries(rows)
         hit = data.event[rows] > 0 if cause is None else data.event[rows] == cause
         total += int(hit.sum())
-        times, y, d, n_risk = _counts(duration, hit, w)
+        times, y, d, n_risk = _counts(duration, hit, w, entry)
         with np.errstate(divide="ignore", invalid="ignore"):
             if kind == "survival":
                 estimate = productlimit.product_limit(y, d)
                 if jackknife:  # the standard error of S itself (0 where S = 0, as R)
                     code = hit.astype(np.int64)
-                    se = _aj_influence(duration, code, w, 1, clusters=clusters)[2]
+                    se = _aj_influence(duration, code, w, 1, clusters=clusters, entry=entry)[2]
                     se_log = se / estimate
                 else:
                     se_log = np.sqrt(np.cumsum(d / (y * (y - d))))
@@ -475,7 +555,7 @@ def _curve_rows(
             else:
                 estimate = np.asarray(np.cumsum(d / y), dtype=float)
                 se = (
-                    _na_influence_se(duration, hit, w, clusters)
+                    _na_influence_se(duration, hit, w, clusters, entry)
                     if jackknife
                     else np.sqrt(np.cumsum(d / y**2))
                 )
@@ -485,7 +565,7 @@ def _curve_rows(
         frames.append(
             _curve_frame(
                 times, (estimate, se, low, high), start, (y, d, n_risk), duration, w,
-                {"conf_level": conf_level, "group": level},
+                {"conf_level": conf_level, "group": level}, entry,
             )
         )  # fmt: skip
     return frames, total
@@ -526,6 +606,7 @@ def _curve_frame(
     duration: FloatArray,
     w: FloatArray,
     labels: dict[str, Any],
+    entry: FloatArray | None = None,
 ) -> pd.DataFrame:
     """Return one group's curve table, from time 0 (at ``start``) to its last follow-up.
 
@@ -537,9 +618,12 @@ def _curve_frame(
     The curves jump at event times only; after the last event the estimate is known (and
     flat) until the last row leaves follow-up, so a final row at that time (no events, the
     numbers still at risk then) ends the curve there, as R's ``survfit`` and lifelines do.
+    With delayed ``entry`` the first row counts those at risk just after time 0 (entry
+    ``<= 0``).
     """
     values = (times, *curve, *counts)
-    firsts = (0.0, start, 0.0, start, start, float(w.sum()), 0.0, float(duration.size))
+    first = np.ones(w.size, dtype=bool) if entry is None else entry <= 0.0
+    firsts = (0.0, start, 0.0, start, start, float(w[first].sum()), 0.0, float(first.sum()))
     table: dict[str, FloatArray] = {
         name: np.concatenate(([first], column))
         for name, first, column in zip(_CURVE_COLUMNS, firsts, values, strict=True)
@@ -567,6 +651,7 @@ def kaplan_meier(
     conf_level: float = 0.95,
     conf_type: ConfType = "log",
     cluster: str | None = None,
+    entry: str | None = None,
 ) -> CurveResult:
     r"""Estimate survival free of events by the (weighted) Kaplan–Meier method.
 
@@ -599,6 +684,12 @@ def kaplan_meier(
         :math:`\sqrt{\sum_c (\sum_{i \in c} w_i D_i)^2}`, as R's
         ``survfit(..., cluster = )`` (robust). ``"auto"``: the design's cluster for
         SpellData (``SpellData.cluster``), none for a data frame. ``None``: not clustered.
+    entry : str, optional
+        Column of entry times (delayed entry, left truncation): a row is at risk on
+        ``(entry, duration]``, as R's ``survfit(Surv(entry, stop, event))`` (landmark
+        cohorts, children entering the study after time zero, (start, stop] rows; pass
+        ``cluster=`` the child's identifier when a child has several rows). An entry not
+        before its exit is refused naming the row. Default: every row at risk from 0.
 
     Returns
     -------
@@ -639,6 +730,7 @@ def kaplan_meier(
         duration=duration,
         event=event,
         cluster=cluster,
+        entry=entry,
     )
     frames, total = _curve_rows(
         "survival", arrays, cause, conf_level, conf_type, _jackknife(weights, arrays)
@@ -673,6 +765,7 @@ def nelson_aalen(
     cause: int | None = None,
     conf_level: float = 0.95,
     cluster: str | None = None,
+    entry: str | None = None,
 ) -> CurveResult:
     r"""Estimate the cumulative hazard by the (weighted) Nelson–Aalen method.
 
@@ -681,7 +774,7 @@ def nelson_aalen(
 
     Parameters
     ----------
-    data, group, weights, duration, event, cause, conf_level, cluster
+    data, group, weights, duration, event, cause, conf_level, cluster, entry
         As :func:`kaplan_meier`.
 
     Returns
@@ -709,6 +802,7 @@ def nelson_aalen(
         duration=duration,
         event=event,
         cluster=cluster,
+        entry=entry,
     )
     frames, total = _curve_rows(
         "cumulative_hazard", arrays, cause, conf_level, "log", _jackknife(weights, arrays)
@@ -730,11 +824,14 @@ def nelson_aalen(
 
 
 def _event_counts(
-    duration: FloatArray, event: npt.NDArray[np.int64], w: FloatArray
+    duration: FloatArray,
+    event: npt.NDArray[np.int64],
+    w: FloatArray,
+    entry: FloatArray | None = None,
 ) -> productlimit.Counts:
     """Return the core's counts at the event times (any cause), shared by every cause."""
     times = productlimit.distinct(duration[event > 0])
-    return productlimit.count(duration, event, weights=w, times=times)
+    return productlimit.count(duration, event, weights=w, start=entry, times=times)
 
 
 @dataclass(frozen=True)
@@ -746,6 +843,7 @@ class _Influence:
     alpha: FloatArray  # per row: influence after leaving, at F = 0
     beta: FloatArray  # per row: its slope in F
     staying: FloatArray  # per time: the influence of every row still followed
+    censored: Callable[[npt.NDArray[np.intp]], tuple[FloatArray, FloatArray]]  # alpha, beta
 
 
 def _aj_terms(
@@ -754,16 +852,19 @@ def _aj_terms(
     w: FloatArray,
     cause: int,
     counts: productlimit.Counts | None = None,
+    entry: FloatArray | None = None,
 ) -> _Influence:
     r"""Return the CIF of ``cause`` and every row's infinitesimal-jackknife influence on it.
 
     The influence of a row on :math:`F(t_j)` is the same for every row still at risk after
     :math:`t_j` (:math:`v_j = -A_j + F_j B_j - C_j`), and for a row that left at event time
     :math:`m \le j` it is affine in :math:`F_j` (:math:`\alpha + F_j\beta`, fixed by the
-    row's exit and status): R's ``survfit`` influence for multi-state data.
+    row's exit and status): R's ``survfit`` influence for multi-state data. ``censored``
+    gives, at event positions, the ``alpha, beta`` of a row censored there (for delayed
+    entry, :func:`_entered_se`).
     """
     if counts is None:
-        counts = _event_counts(duration, event, w)
+        counts = _event_counts(duration, event, w, entry)
     y = counts.at_risk
     surv = productlimit.survival(counts)
     s_before = np.concatenate(([1.0], surv[:-1]))
@@ -777,16 +878,20 @@ def _aj_terms(
     cum_b = np.cumsum(q)
     cum_c = np.cumsum(cif * q)
     staying = -cum_a + cif * cum_b - cum_c
+
+    def censored(at: npt.NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
+        return -cum_a[at] - cum_c[at], cum_b[at]
+
     if counts.time.size == 0:
         empty = np.zeros(duration.size)
-        return _Influence(counts, cif, empty, empty, staying)
+        return _Influence(counts, cif, empty, empty, staying, censored)
     ended = event > 0
     exited = np.clip(counts.last, 0, None)  # rows leaving before the first time: no influence
     alpha = -cum_a[exited] - cum_c[exited]
     alpha = alpha + np.where(ended, cif[exited] * q_event[exited], 0.0)
     alpha = alpha + np.where(event == cause, s_before[exited] / y[exited], 0.0)
     beta = cum_b[exited] - np.where(ended, q_event[exited], 0.0)
-    return _Influence(counts, cif, alpha, beta, staying)
+    return _Influence(counts, cif, alpha, beta, staying, censored)
 
 
 def _aj_influence(
@@ -796,6 +901,7 @@ def _aj_influence(
     cause: int,
     counts: productlimit.Counts | None = None,
     clusters: IntArray | None = None,
+    entry: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     r"""Return times, the CIF, its infinitesimal-jackknife SE and the weighted at risk.
 
@@ -805,11 +911,18 @@ def _aj_influence(
     one pass over the rows, whatever the number of distinct times (R's ``survfit``
     variance; with ``cluster=`` its robust variance).
     """
-    terms = _aj_terms(duration, event, w, cause, counts)
+    terms = _aj_terms(duration, event, w, cause, counts, entry)
     c = terms.counts
     if c.time.size == 0:
         return c.time, terms.cif, np.zeros(0), c.at_risk
-    se = influence_se(c.last, terms.alpha, terms.beta, terms.staying, terms.cif, w, clusters)
+    se = _entered_se(
+        c,
+        (terms.alpha, terms.beta, terms.staying, terms.cif),
+        w,
+        clusters,
+        entry,
+        terms.censored,
+    )
     return c.time, terms.cif, se, c.at_risk
 
 
@@ -823,6 +936,7 @@ def aalen_johansen(
     event: str = "event",
     conf_level: float = 0.95,
     cluster: str | None = None,
+    entry: str | None = None,
 ) -> CurveResult:
     r"""Estimate cumulative incidence with competing events (Aalen–Johansen).
 
@@ -835,8 +949,10 @@ def aalen_johansen(
         Spells with ``duration`` and ``event`` (0 censored, 1, 2, ... causes).
     causes : sequence of int, optional
         Causes to report; default every cause present.
-    group, weights, conf_level, cluster
-        As :func:`kaplan_meier`.
+    group, weights, conf_level, cluster, entry
+        As :func:`kaplan_meier` (``entry``: as R's ``survfit(Surv(entry, stop,
+        factor(event)), id = id)`` with every row starting in the same state; the
+        infinitesimal jackknife counts each row's influence only while it is at risk).
 
     Returns
     -------
@@ -882,6 +998,7 @@ def aalen_johansen(
         duration=duration,
         event=event,
         cluster=cluster,
+        entry=entry,
     )
     wanted = sorted(int(c) for c in np.unique(arrays.event[arrays.event > 0]))
     causes = (
@@ -903,10 +1020,11 @@ def aalen_johansen(
     frames = []
     for level, rows in arrays.groups():
         time, code, w = arrays.duration[rows], arrays.event[rows], arrays.weights[rows]
-        counts = _event_counts(time, code, w)
+        entered = arrays.entries(rows)
+        counts = _event_counts(time, code, w, entered)
         clusters = arrays.cluster_codes(rows)
         for cause in causes:
-            times, cif, se, y = _aj_influence(time, code, w, cause, counts, clusters)
+            times, cif, se, y = _aj_influence(time, code, w, cause, counts, clusters, entered)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.exp(z * se / cif)
                 low = np.where(cif > 0, cif / factor, np.nan)
@@ -915,7 +1033,7 @@ def aalen_johansen(
                 _curve_frame(
                     times, (cif, se, low, high), 0.0,
                     (y, counts.cause(cause), counts.n_risk), time, w,
-                    {"conf_level": conf_level, "group": level, "cause": cause},
+                    {"conf_level": conf_level, "group": level, "cause": cause}, entered,
                 )
             )  # fmt: skip
     events_total = int(np.isin(arrays.event, causes).sum())
