@@ -236,8 +236,7 @@ def built_manifest(path: str | Path) -> dict[str, Any]:
         manifest = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DesignError(
-            f"built spells {root}: no {_MANIFEST}, so not a folder escalation build "
-            f"wrote; {advice}"
+            f"built spells {root}: no {_MANIFEST}, so not a folder escalation build wrote; {advice}"
         ) from None
     except ValueError as error:
         raise DesignError(f"built spells {file}: not valid JSON ({error}); {advice}") from None
