@@ -708,15 +708,23 @@ MISSPELLED: dict[str, tuple[Callable[[pd.DataFrame], Any], str]] = {
     "fit_propensity treatment": (lambda s: fit_propensity(s, "x_2", ["x1"]), "x2"),
     "table_one group": (lambda s: table_one(s, group="grup"), "group"),
     "table_one variables": (lambda s: table_one(s, group="x2", variables=["x11"]), "x1"),
+    "table_one weights": (lambda s: table_one(s, group="x2", weights="weigth"), "weight"),
 }
 
 
 @pytest.mark.parametrize("case", list(MISSPELLED))
 def test_a_misspelled_column_is_named_with_the_close_one(spells: pd.DataFrame, case: str) -> None:
+    """One error for a column not in the data: a ``DesignError`` (the call is wrong, not
+    a value of the data) with the close name and every column there is
+    (``errors.available_columns``). Was: ``table_one`` raised a ``DataValidationError``
+    ("the column of the arms is missing", "column is not in the data", "the column of the
+    weights is not in the data", the last without the close name) and listed no columns.
+    """
     call, close = MISSPELLED[case]
-    with pytest.raises((DesignError, DataValidationError)) as error:
+    with pytest.raises(DesignError) as error:
         call(spells)
     assert f"(did you mean {close!r}?)" in str(error.value)
+    assert str(error.value).endswith(f"; available: {', '.join(map(str, spells.columns))}")
 
 
 def test_a_column_close_to_none_gets_no_suggestion(spells: pd.DataFrame) -> None:
