@@ -366,8 +366,9 @@ def disclose_curves(
     time : str
         Time column of ``curves``.
     values : sequence of str, optional
-        Value columns (default: those of ``estimate, probability, std_error, conf_low,
-        conf_high`` present).
+        Value columns (default: ``probability`` and the statistics of a row,
+        :data:`~escalation.disclosure._models.STAT_COLUMNS`, present: ``estimate,
+        std_error, conf_low, conf_high, p_value, std_error_mc``).
     jointly : str, optional
         Deprecated: a column whose curves are coarsened together, at the same times. A
         step then stands for the threshold of events in all, not for each level: a
@@ -394,11 +395,7 @@ def disclose_curves(
     value_columns = (
         list(values)
         if values is not None
-        else [
-            c
-            for c in ("estimate", "probability", "std_error", "conf_low", "conf_high")
-            if c in curves.columns
-        ]
+        else [c for c in ("probability", *STAT_COLUMNS) if c in curves.columns]
     )
     if jointly is not None:
         warnings.warn(

@@ -58,3 +58,34 @@ def test_a_suppressed_observed_row_keeps_no_statistic_and_a_shown_one_a_disclose
     np.testing.assert_allclose(
         (out.loc[0, "conf_high"] - out.loc[0, "conf_low"]) / (2 * z), 0.0016, rtol=1e-12
     )
+
+
+def test_a_coarsened_curve_carries_and_blanks_every_statistic_of_its_rows() -> None:
+    # disclose_curves coarsened `estimate, probability, std_error, conf_low, conf_high`
+    # by a list of its own: a pointwise p-value (or a bootstrap error's Monte Carlo
+    # error) stayed on a suppressed row, and on a shown row was the exact one of its time,
+    # not of the step shown. The curve of the example of `disclose_curves`: day 1
+    # suppressed (5 events), then the values of day 2, day 2 and day 4 shown.
+    from escalation.disclosure import disclose_curves
+
+    curve = pd.DataFrame(
+        {
+            "time": [1.0, 2, 3, 4],
+            "group": "a",
+            "estimate": [0.05, 0.10, 0.30, 0.35],
+            "p_value": [0.4, 0.2, 0.01, 0.001],
+            "std_error_mc": [0.001, 0.002, 0.003, 0.004],
+        }
+    )
+    records = pd.DataFrame(
+        {
+            "group": "a",
+            "duration": [1.0] * 5 + [2.0] * 5 + [3.0] * 20 + [4.0] * 5 + [9.0] * 65,
+            "event": 1,
+        }
+    )
+    out = disclose_curves(curve, records, rules=DEFAULT_RULES)
+    assert out["suppressed"].tolist() == [True, False, False, False]
+    assert out.loc[0, ["estimate", "p_value", "std_error_mc"]].isna().all()
+    assert out["p_value"].tolist()[1:] == [0.2, 0.2, 0.001]
+    assert out["std_error_mc"].tolist()[1:] == [0.002, 0.002, 0.004]
