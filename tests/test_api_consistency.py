@@ -708,15 +708,23 @@ MISSPELLED: dict[str, tuple[Callable[[pd.DataFrame], Any], str]] = {
     "fit_propensity treatment": (lambda s: fit_propensity(s, "x_2", ["x1"]), "x2"),
     "table_one group": (lambda s: table_one(s, group="grup"), "group"),
     "table_one variables": (lambda s: table_one(s, group="x2", variables=["x11"]), "x1"),
+    "table_one weights": (lambda s: table_one(s, group="x2", weights="weigth"), "weight"),
 }
 
 
 @pytest.mark.parametrize("case", list(MISSPELLED))
 def test_a_misspelled_column_is_named_with_the_close_one(spells: pd.DataFrame, case: str) -> None:
+    """One error for a column not in the data: a ``DesignError`` (the call is wrong, not
+    a value of the data) with the close name and every column there is
+    (``errors.available_columns``). Was: ``table_one`` raised a ``DataValidationError``
+    ("the column of the arms is missing", "column is not in the data", "the column of the
+    weights is not in the data", the last without the close name) and listed no columns.
+    """
     call, close = MISSPELLED[case]
-    with pytest.raises((DesignError, DataValidationError)) as error:
+    with pytest.raises(DesignError) as error:
         call(spells)
     assert f"(did you mean {close!r}?)" in str(error.value)
+    assert str(error.value).endswith(f"; available: {', '.join(map(str, spells.columns))}")
 
 
 def test_a_column_close_to_none_gets_no_suggestion(spells: pd.DataFrame) -> None:
@@ -1199,12 +1207,48 @@ def _federated_tables() -> dict[str, pd.DataFrame]:
     }
 
 
+def _glance_tables() -> dict[str, pd.DataFrame]:
+    """Every model's ``glance()`` fitted at 90%: a row with an interval says its level.
+
+    Of these only ``meta_analyse``'s carries one (the prediction interval of a new
+    authority's effect, ``pi_low, pi_high``), which it gave without ``conf_level``.
+    """
+    from escalation.federated.meta import meta_analyse
+
+    spells = pd.read_csv(SPELLS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        fits = {
+            "meta_analyse": meta_analyse(
+                [0.1, 0.3, 0.2, 0.5], [0.1, 0.12, 0.08, 0.2], conf_level=0.9
+            ),
+            "kaplan_meier": kaplan_meier(spells, group="group", conf_level=0.9),
+            "aalen_johansen": aalen_johansen(spells, group="group", conf_level=0.9),
+            "rmst": rmst(spells, 30, group="group", conf_level=0.9),
+            "fit_cox": fit_cox(spells, COVARIATES, conf_level=0.9),
+            "fit_aft": fit_aft(spells, COVARIATES, conf_level=0.9),
+            "fit_propensity": fit_propensity(spells, "x2", ["x1", "x3"], conf_level=0.9),
+        }
+    return {f"{name}.glance": fit.glance() for name, fit in fits.items()}
+
+
+def _limits(frame: pd.DataFrame) -> list[str]:
+    """The limits of the intervals of a table: ``conf_low``, ``pi_high``, ``flagged_low``..."""
+    return [
+        column
+        for low in frame.columns
+        if str(low).endswith("_low") and f"{str(low)[:-4]}_high" in frame.columns
+        for column in (low, f"{str(low)[:-4]}_high")
+    ]
+
+
 #: The tables of each public function or result of :data:`_INTERVAL_MODULES`, and their level.
 _LEVEL_TABLES: dict[str, tuple[Callable[[], dict[str, pd.DataFrame]], float]] = {
     "PooledAnalysis": (_pooled, 0.95),
     "policy": (_policy_tables, 0.9),
     "prediction": (_prediction_tables, 0.9),
     "federated": (_federated_tables, 0.9),
+    "glance": (_glance_tables, 0.9),
 }
 #: Public names documenting ``conf_low`` and where their tables are checked.
 _LEVEL_CHECKED: dict[str, str] = {
@@ -1242,15 +1286,19 @@ def test_every_public_table_of_intervals_is_held_to_the_rule() -> None:
 def test_every_table_of_intervals_beyond_the_contrasts_says_their_level(group: str) -> None:
     """Was: ``PooledAnalysis.effects``, ``meta_regression`` and ``curves`` (and the pack's
     ``hazard_ratios``), ``judge_criteria``, ``calibration_curve``, the decision curve and
-    the subgroup metrics gave intervals without their level."""
+    the subgroup metrics gave intervals without their level; ``meta_analyse(...).glance()``
+    its prediction interval. An interval is any pair of limits (``conf_low``/``conf_high``,
+    ``pi_low``/``pi_high``, ...); a table without one (most ``glance()`` rows) is not held
+    to the rule."""
     build, level = _LEVEL_TABLES[group]
-    tables = build()
+    tables = {name: frame for name, frame in build().items() if _limits(frame)}
+    assert tables, group  # the group has intervals to hold to the rule
     named = {n for n, g in _LEVEL_CHECKED.items() if g == group}
     assert all(any(t.startswith(n) for t in tables) for n in named), (named, list(tables))
     missing = [name for name, frame in tables.items() if "conf_level" not in frame.columns]
     assert not missing, missing
     levels = {
-        name: set(frame.loc[frame["conf_low"].notna(), "conf_level"].astype(float))
+        name: set(frame.loc[frame[_limits(frame)].notna().any(axis=1), "conf_level"].astype(float))
         for name, frame in tables.items()
     }
     assert {name: shown for name, shown in levels.items() if shown - {level}} == {}

@@ -47,8 +47,9 @@ from escalation._finite import finite_problems
 from escalation._vocabulary import spells_of, warn_deprecated
 from escalation.core.smd import format_smd, smd_categorical, standardised_difference
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, share_of_recorded
-from escalation.errors import DataValidationError, Problem, did_you_mean, refuse_personal
+from escalation.errors import DataValidationError, Problem, refuse_personal
 from escalation.results import Presents, Summary, package_versions
+from escalation.survival._inputs import require_columns
 from escalation.survival._outcome import case_weights
 from escalation.timeline.labels import arm_label, describe_covariate
 from escalation.timeline.matrix import level_order
@@ -498,9 +499,7 @@ def _weights(frame: pd.DataFrame, weights: npt.ArrayLike | str | None) -> FloatA
 
 def _weights_column(frame: pd.DataFrame, column: str) -> pd.Series:
     """Return the column of weights, or raise naming the table and column if it cannot be."""
-    if column not in frame.columns:
-        reason = "the column of the weights is not in the data"
-        raise DataValidationError([Problem("table one", None, column, None, reason)], "table one")
+    require_columns(frame, [column], "table_one weights")
     refuse_personal([column], "the weights")
     return frame[column].reset_index(drop=True)
 
@@ -572,12 +571,14 @@ def table_one(
     Raises
     ------
     DesignError
-        When ``data`` is neither a SpellData nor a data frame (as at every entry point).
+        When ``data`` is neither a SpellData nor a data frame, or the ``group`` column, a
+        variable or the ``weights`` column is not in it (naming the close names and the
+        columns there are), as at every entry point.
     DataValidationError
-        When the ``group`` column is missing or has a missing value, a variable is missing
-        or listed twice, two values of ``group`` would share an arm's name (1 and "1", or
-        1 and "Early help"), a numeric variable is infinite, or a weight is missing,
-        infinite or negative (naming the rows), or the table has no rows.
+        When the ``group`` column has a missing value, a variable is listed twice, two
+        values of ``group`` would share an arm's name (1 and "1", or 1 and "Early help"),
+        a numeric variable is infinite, or a weight is missing, infinite or negative
+        (naming the rows), or the table has no rows.
 
     Examples
     --------
@@ -595,19 +596,7 @@ def table_one(
         warn_deprecated("table_one(by=) is renamed group=, as in the curves and tests")
         group = by
     frame = spells_of(data, function="table_one")
-    if group not in frame.columns:
-        raise DataValidationError(
-            [
-                Problem(
-                    "table one",
-                    None,
-                    group,
-                    None,
-                    f"the column of the arms is missing{did_you_mean([group], frame.columns)}",
-                )
-            ],
-            "table one",
-        )
+    require_columns(frame, [group], "table_one group")
     refuse_personal([group], "the arms: its values would head the columns of the table")
     if variables is None:
         # A flag no spell carries (no unborn child) adds nothing to the table.
@@ -638,21 +627,7 @@ def table_one(
             "table one",
         )
     refuse_personal(chosen, "a characteristic: its values would be printed as levels")
-    missing_cols = [v for v in chosen if v not in frame.columns]
-    if missing_cols:
-        raise DataValidationError(
-            [
-                Problem(
-                    "table one",
-                    None,
-                    v,
-                    None,
-                    f"column is not in the data{did_you_mean([v], frame.columns)}",
-                )
-                for v in missing_cols
-            ],
-            "table one",
-        )
+    require_columns(frame, chosen, "table_one variables")
     if not len(frame):
         raise DataValidationError(
             [Problem("table one", None, None, None, "the table has no rows: nothing to describe")],

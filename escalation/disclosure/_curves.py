@@ -21,7 +21,7 @@ from escalation.disclosure._counts import (
     disclose_std_error,
     disclose_table,
 )
-from escalation.disclosure._models import STAT_COLUMNS
+from escalation.disclosure._models import STAT_COLUMNS, _blank_statistics
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -366,8 +366,9 @@ def disclose_curves(
     time : str
         Time column of ``curves``.
     values : sequence of str, optional
-        Value columns (default: those of ``estimate, probability, std_error, conf_low,
-        conf_high`` present).
+        Value columns (default: ``probability`` and the statistics of a row,
+        :data:`~escalation.disclosure._models.STAT_COLUMNS`, present: ``estimate,
+        std_error, conf_low, conf_high, p_value, std_error_mc``).
     jointly : str, optional
         Deprecated: a column whose curves are coarsened together, at the same times. A
         step then stands for the threshold of events in all, not for each level: a
@@ -394,11 +395,7 @@ def disclose_curves(
     value_columns = (
         list(values)
         if values is not None
-        else [
-            c
-            for c in ("estimate", "probability", "std_error", "conf_low", "conf_high")
-            if c in curves.columns
-        ]
+        else [c for c in ("probability", *STAT_COLUMNS) if c in curves.columns]
     )
     if jointly is not None:
         warnings.warn(
@@ -572,8 +569,11 @@ def disclose_curve_shares(
     therefore its expected count, disclosed, over the arm's spells, disclosed
     (:func:`~escalation.disclosure.disclose_share`); its standard error carries no more
     than those (:func:`_disclosed_error`) and its Wald interval is recomputed around it,
-    within [0, 1]. A value whose expected count is suppressed is suppressed, and its
-    ``shown_from`` (the time the value shown comes from) is blanked with it. A value that
+    within [0, 1]. A ``std_error`` column, when given, is replaced by that disclosed
+    standard error (the exact one, about sqrt(p (1 - p) / n), gives the count back).
+    A value whose expected count is suppressed is suppressed, and its ``shown_from`` (the
+    time the value shown comes from) and every statistic of its row
+    (:data:`~escalation.disclosure._models.STAT_COLUMNS`) are blanked with it. A value that
     was unknown already (NaN: past the arm's follow-up) stays NaN and is not marked
     ``suppressed``: nothing was withheld there. Rows of other estimators (model-based,
     standardised over every child) are left as they are.
@@ -610,33 +610,38 @@ def disclose_curve_shares(
     [False, False]
     """
     out = curves.copy()
-    stats = [c for c in ("estimate", "conf_low", "conf_high") if c in out.columns]
     sizes = records["group"].astype(str).value_counts()
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)
     chosen = out["estimator"].astype(str).isin(list(estimators)).to_numpy()
+    blank = np.zeros(len(out), dtype=bool)
     for group, n in sizes.items():
         rows = np.flatnonzero(chosen & (out["group"].astype(str) == group).to_numpy())
         if not len(rows):
             continue
         se = (
-            out["conf_high"].to_numpy(dtype=float)[rows]
-            - out["conf_low"].to_numpy(dtype=float)[rows]
-        ) / (2 * z)
+            out["std_error"].to_numpy(dtype=float)[rows]
+            if "std_error" in out.columns
+            else (
+                out["conf_high"].to_numpy(dtype=float)[rows]
+                - out["conf_low"].to_numpy(dtype=float)[rows]
+            )
+            / (2 * z)
+        )
         given = out["estimate"].to_numpy(dtype=float)[rows]
         shown, error = observed_shares(given, se, int(n), rules)
         # unknown before disclosure (past the arm's follow-up): NaN, not withheld
         hidden = ~np.isfinite(shown) & np.isfinite(given)
         out.loc[out.index[rows], "estimate"] = shown
+        if "std_error" in out.columns:  # the exact one would give the count back
+            out.loc[out.index[rows], "std_error"] = error
         out.loc[out.index[rows], "conf_low"] = np.clip(shown - z * error, 0.0, 1.0)
         out.loc[out.index[rows], "conf_high"] = np.clip(shown + z * error, 0.0, 1.0)
-        unknown = ~np.isfinite(shown)
-        if unknown.any():
-            out.loc[out.index[rows[unknown]], stats] = np.nan
+        blank[rows[~np.isfinite(shown)]] = True
         if hidden.any() and "suppressed" in out.columns:
             out.loc[out.index[rows[hidden]], "suppressed"] = True
         if hidden.any() and "shown_from" in out.columns:  # no value: shown from no time
             out.loc[out.index[rows[hidden]], "shown_from"] = np.nan
-    return out
+    return _blank_statistics(out, blank)  # every statistic of a row without a value
 
 
 def disclose_state_occupation(

@@ -288,7 +288,11 @@ class MetaAnalysisResult(Presents):
         return pd.DataFrame(rows)
 
     def glance(self) -> pd.DataFrame:
-        """Return one row: k, tau², I², H², Q and its test, moderator test, method, versions."""
+        """Return one row: k, tau², I², H², Q and its test, moderator test, method, versions.
+
+        Without moderators, the prediction interval of a new authority's effect too
+        (``pi_low, pi_high``) and the level it is at (``conf_level``), as in :meth:`predict`.
+        """
         row: dict[str, Any] = {
             "k": self.k,
             "tau2": self.tau2,
@@ -310,6 +314,7 @@ class MetaAnalysisResult(Presents):
             pred = self.predict().iloc[0]
             row["pi_low"] = float(pred["pi_low"])
             row["pi_high"] = float(pred["pi_high"])
+            row["conf_level"] = self.conf_level
         return pd.DataFrame([row])
 
     def summary(self) -> Summary:

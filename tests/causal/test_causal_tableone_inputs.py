@@ -33,7 +33,6 @@ def spells() -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("arguments", "named"),
     [
-        ({"weights": "weight"}, r"column 'weight': the column of the weights is not in the data"),
         ({"weights": "child_id"}, r"column 'child_id': personal data .* cannot be the weights"),
         (
             {"weights": "wt"},
