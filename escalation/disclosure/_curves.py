@@ -21,7 +21,7 @@ from escalation.disclosure._counts import (
     disclose_std_error,
     disclose_table,
 )
-from escalation.disclosure._models import STAT_COLUMNS, _blank_statistics
+from escalation.disclosure._models import STAT_COLUMNS, blank_statistics
 
 if TYPE_CHECKING:
     from escalation.timeline.spells import SpellData
@@ -641,7 +641,7 @@ def disclose_curve_shares(
             out.loc[out.index[rows[hidden]], "suppressed"] = True
         if hidden.any() and "shown_from" in out.columns:  # no value: shown from no time
             out.loc[out.index[rows[hidden]], "shown_from"] = np.nan
-    return _blank_statistics(out, blank)  # every statistic of a row without a value
+    return blank_statistics(out, blank)  # every statistic of a row without a value
 
 
 def disclose_state_occupation(

@@ -147,7 +147,7 @@ def _complement_groups(
         return out
     out = out.copy()
     out.loc[added, "n"] = pd.NA
-    _blank_statistics(out, added)
+    blank_statistics(out, added)
     was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
     out["suppressed"] = was | added
     return _complement_rank_metrics(out, frame, added, rules)
@@ -215,7 +215,7 @@ def _complement_operating(
     out = out.copy()
     blanked = np.zeros(len(out), dtype=bool)
     blanked[rows] = added[cells]
-    _blank_statistics(out, blanked)
+    blank_statistics(out, blanked)
     out["suppressed"] = out["suppressed"].astype(bool).to_numpy() | blanked
     return out
 
@@ -341,12 +341,12 @@ STAT_COLUMNS: Final = (
     "std_error_mc",
 )
 #: How many bootstrap draws a row's interval left out (a metrics table's column), blanked
-#: with the row's statistics (:func:`_blank_statistics`): it says in how many draws the
+#: with the row's statistics (:func:`blank_statistics`): it says in how many draws the
 #: group was not drawn, or had no escalation, which a blanked group's counts would follow.
 LEFT_OUT: Final = "draws_left_out"
 
 
-def _blank_statistics(out: pd.DataFrame, blank: npt.NDArray[np.bool_]) -> pd.DataFrame:
+def blank_statistics(out: pd.DataFrame, blank: npt.NDArray[np.bool_]) -> pd.DataFrame:
     """Blank the statistics of the rows ``blank`` (in place; ``out`` returned).
 
     The :data:`STAT_COLUMNS` (as floats, NaN) and the count of draws left out
@@ -357,7 +357,7 @@ def _blank_statistics(out: pd.DataFrame, blank: npt.NDArray[np.bool_]) -> pd.Dat
     --------
     >>> table = pd.DataFrame({"estimate": [0.4, 0.5], "conf_low": [0.3, 0.4],
     ...                       "draws_left_out": pd.array([2, 7], dtype="Int64")})
-    >>> _blank_statistics(table, np.array([False, True])).values.tolist()
+    >>> blank_statistics(table, np.array([False, True])).values.tolist()
     [[0.4, 0.3, 2], [nan, nan, <NA>]]
     """
     for column in (c for c in STAT_COLUMNS if c in out.columns):
@@ -450,7 +450,7 @@ def disclose_operating_metrics(
                 blank[rows[j]] |= disclosed is None
                 shares[rows[j]] = np.nan if disclosed is None else disclosed
     out["estimate"] = np.where(operating & ~blank, shares, out["estimate"].to_numpy(dtype=float))
-    _blank_statistics(out, blank)
+    blank_statistics(out, blank)
     was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
     out["suppressed"] = was | blank
     return out
@@ -769,7 +769,7 @@ def _disclose_observed_risks(frame: pd.DataFrame, rules: DisclosureRules) -> pd.
                 blank[row] = shown is None
                 estimate[row] = math.nan if value is None else value
     out["estimate"] = estimate
-    _blank_statistics(out, blank)
+    blank_statistics(out, blank)
     was = out["suppressed"].astype(bool).to_numpy() if "suppressed" in out.columns else False
     out["suppressed"] = was | blank
     return out
@@ -1114,7 +1114,7 @@ def disclose_decision_curve(
     out["net_benefit"] = estimate
     for column in values:
         out[column] = pd.to_numeric(out[column], errors="coerce").astype(float).where(~blank)
-    _blank_statistics(out, blank)  # and its draws left out
+    blank_statistics(out, blank)  # and its draws left out
     out["suppressed"] = blank
     return out.drop(columns=list(DECISION_COUNTS))
 

@@ -6,7 +6,7 @@ standard error, but blanked only ``estimate, conf_low, conf_high`` by a list of 
 and left a ``std_error`` column as estimated: on a suppressed row the exact standard error
 of the hidden risk (about sqrt(p (1 - p) / n): 0.000589 for 4 of 3,393 gives back 4.0),
 and on a shown row one that gives back the exact count the value rounds (29 of 3,393
-behind 30 of 3,395). The table's one rule (``STAT_COLUMNS``, ``_blank_statistics``) now
+behind 30 of 3,395). The table's one rule (``STAT_COLUMNS``, ``blank_statistics``) now
 blanks a suppressed row, and a shown row's standard error is the disclosed one.
 """
 

@@ -5,7 +5,7 @@ drawn, no escalation of it drawn, nobody of it flagged) was blanked for a group
 suppressed as computed, but not where complementary suppression then blanked another
 group's rates beside it (session 28): the complement's estimate and interval were
 blank, its draws left out shown. It is now blanked with the row's statistics wherever
-they are (one rule, ``escalation.disclosure._models._blank_statistics``).
+they are (one rule, ``escalation.disclosure._models.blank_statistics``).
 """
 
 from __future__ import annotations
