@@ -28,7 +28,7 @@ import pandas as pd
 
 from escalation.disclosure import DEFAULT_RULES, DisclosureRules, disclose_text
 from escalation.errors import DataValidationError, Problem
-from escalation.federated._pack_values import located
+from escalation.federated._pack_values import COUNT_COLUMNS, located
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -40,21 +40,6 @@ __all__ = [
     "withhold_small",
 ]
 
-#: Columns of pack tables that hold counts of children or spells.
-COUNT_COLUMNS: Final = frozenset(
-    {
-        "n",
-        "count",
-        "at_risk",
-        "events",
-        "competing",
-        "censored",
-        "spells",
-        "treated",
-        "events_treated",
-        "events_untreated",
-    }
-)
 #: Columns that would carry record-level data; never in a pack.
 RECORD_LEVEL_COLUMNS: Final = frozenset(
     {

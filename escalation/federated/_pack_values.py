@@ -33,7 +33,14 @@ import pandas as pd
 
 from escalation.errors import Problem, RecordProblem
 
-__all__ = ["PackProblem", "WithheldValueProblem", "check_manifest", "check_pack_values", "located"]
+__all__ = [
+    "COUNT_COLUMNS",
+    "PackProblem",
+    "WithheldValueProblem",
+    "check_manifest",
+    "check_pack_values",
+    "located",
+]
 
 #: Columns of numbers, by table (an empty cell is a withheld or missing value).
 NUMBERS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -53,11 +60,23 @@ NUMBERS: Final[Mapping[str, tuple[str, ...]]] = {
     "covariates": ("n", "count", "mean", "sd"),
     "authority": ("spells", "early_help_rate", "escalation_rate", "deprivation"),
 }  # fmt: skip
-#: Columns of counts: whole numbers, not negative.
-_COUNTS: Final = frozenset(
-    {"replicates", "events_treated", "events_untreated", "at_risk", "events", "competing",
-     "censored", "n", "count", "spells"}
-)  # fmt: skip
+#: Columns of pack tables that hold counts of children or spells.
+COUNT_COLUMNS: Final = frozenset(
+    {
+        "n",
+        "count",
+        "at_risk",
+        "events",
+        "competing",
+        "censored",
+        "spells",
+        "treated",
+        "events_treated",
+        "events_untreated",
+    }
+)
+#: Columns of counts: whole numbers, not negative (the bootstrap's replicates too).
+_COUNTS: Final = COUNT_COLUMNS | {"replicates"}
 #: Columns that cannot be negative beside the counts.
 _NOT_NEGATIVE: Final = frozenset({"std_error", "std_error_mc", "log_std_error", "sd"})
 #: Shares: between 0 and 1.
